@@ -1,0 +1,79 @@
+/*
+ * testutil.h: small helpers shared by the cmocka tests.
+ */
+#ifndef AUDITSCOPE_TESTUTIL_H
+#define AUDITSCOPE_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+/* Folder of real exports (../shared/realdata from the project root), or
+ * NULL when absent: tests that need it skip with a message. */
+static inline const char *realdata_dir(void)
+{
+	const char *d = getenv("AUDITSCOPE_REALDATA");
+	if (!d)
+		d = "../shared/realdata";
+	struct stat st;
+	if (stat(d, &st) == 0 && S_ISDIR(st.st_mode))
+		return d;
+	return NULL;
+}
+
+/* Path of a real export, or skip the test (with a message) when absent. */
+#define REALDATA(name, buf)                                                   \
+	do {                                                                  \
+		const char *rd_ = realdata_dir();                             \
+		if (!rd_) {                                                   \
+			print_message("skipped: ../shared/realdata is absent\n"); \
+			skip();                                               \
+		}                                                             \
+		snprintf((buf), sizeof(buf), "%s/%s", rd_, (name));           \
+	} while (0)
+
+/* A fresh temporary directory for one test; caller frees the string. */
+static inline char *tmpdir_new(void)
+{
+	const char *base = getenv("TMPDIR");
+	char tmpl[4096];
+	snprintf(tmpl, sizeof tmpl, "%s/auditscope-test-XXXXXX", base ? base : "/tmp");
+	char *d = mkdtemp(tmpl);
+	if (!d)
+		return NULL;
+	return strdup(d);
+}
+
+/* Write len bytes to dir/name; returns the new path (caller frees). */
+static inline char *write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *path = malloc(n);
+	snprintf(path, n, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (!f) {
+		free(path);
+		return NULL;
+	}
+	fwrite(data, 1, len, f);
+	fclose(f);
+	return path;
+}
+
+/* rm -rf of a test's temporary directory. */
+static inline void tmpdir_remove(const char *dir)
+{
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+#endif
