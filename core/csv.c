@@ -1,0 +1,253 @@
+/*
+ * csv.c: the two-pass record reader of csv.h.
+ */
+#include "csv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+void csv_init(struct csv *c, struct stream *s, char delim)
+{
+	memset(c, 0, sizeof *c);
+	c->s = s;
+	c->delim = delim;
+	c->line = 1;
+}
+
+void csv_free(struct csv *c)
+{
+	if (!c)
+		return;
+	free(c->f);
+	free(c->scratch);
+	c->f = NULL;
+	c->scratch = NULL;
+}
+
+/* Quotes in [p, p+n): eight bytes at a time, exact (no false positives). */
+static size_t count_quotes(const char *p, size_t n)
+{
+	const uint64_t q = 0x2222222222222222ULL, lo7 = 0x7F7F7F7F7F7F7F7FULL;
+	size_t cnt = 0, i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t v;
+		memcpy(&v, p + i, 8);
+		v ^= q;
+		uint64_t t = ~(((v & lo7) + lo7) | v | lo7);
+		cnt += (size_t)__builtin_popcountll(t);
+	}
+	for (; i < n; i++)
+		cnt += p[i] == '"';
+	return cnt;
+}
+
+bool csv_skip_line(struct csv *c)
+{
+	size_t off = 0;
+	for (;;) {
+		const char *p = stream_ptr(c->s);
+		const char *nl = memchr(p + off, '\n', stream_avail(c->s) - off);
+		if (nl) {
+			stream_consume(c->s, (size_t)(nl - p) + 1);
+			c->line++;
+			return true;
+		}
+		off = stream_avail(c->s);
+		int r = stream_need(c->s, off + 1);
+		if (r != 0) {
+			if (r == 1 && stream_full(c->s)) {
+				/* a line past the window: drop what is held, go on */
+				stream_consume(c->s, stream_avail(c->s));
+				off = 0;
+				continue;
+			}
+			stream_consume(c->s, stream_avail(c->s));
+			return false;
+		}
+	}
+}
+
+char csv_sniff_delim(const char *line, size_t n)
+{
+	size_t comma = 0, semi = 0, tab = 0;
+	bool inq = false;
+	for (size_t i = 0; i < n && line[i] != '\n'; i++) {
+		char ch = line[i];
+		if (ch == '"')
+			inq = !inq;
+		else if (!inq && ch == ',')
+			comma++;
+		else if (!inq && ch == ';')
+			semi++;
+		else if (!inq && ch == '\t')
+			tab++;
+	}
+	if (semi > comma && semi >= tab)
+		return ';';
+	if (tab > comma && tab > semi)
+		return '\t';
+	return ',';
+}
+
+static void add_field(struct csv *c, size_t off, size_t n)
+{
+	c->f = xgrow(c->f, &c->fcap, c->nf + 1, sizeof *c->f);
+	/* offsets now, pointers once the scratch stops moving */
+	c->f[c->nf].p = (const char *)(uintptr_t)off;
+	c->f[c->nf].n = n;
+	c->nf++;
+}
+
+/* Split [p, end) into fields in the scratch. NULL on success, else why. */
+static const char *split(struct csv *c, const char *p, const char *end)
+{
+	size_t need = (size_t)(end - p) + 64;
+	if (c->scap < need) {
+		free(c->scratch);
+		c->scap = need + need / 4;
+		c->scratch = xmalloc(c->scap);
+	}
+	char *w = c->scratch;
+	char d = c->delim;
+	c->nf = 0;
+	for (;;) {
+		size_t off = (size_t)(w - c->scratch);
+		if (p < end && *p == '"') {
+			p++;
+			for (;;) {
+				const char *q = memchr(p, '"', (size_t)(end - p));
+				if (!q)
+					return "quoted field does not end";
+				memcpy(w, p, (size_t)(q - p));
+				w += q - p;
+				p = q + 1;
+				if (p < end && *p == '"') {
+					*w++ = '"';
+					p++;
+					continue;
+				}
+				break;
+			}
+			if (p < end && *p != d)
+				return "unexpected character after a closing quote";
+		} else {
+			const char *q = memchr(p, d, (size_t)(end - p));
+			if (!q)
+				q = end;
+			memcpy(w, p, (size_t)(q - p));
+			w += q - p;
+			p = q;
+		}
+		add_field(c, off, (size_t)(w - c->scratch) - off);
+		*w++ = '\0';
+		if (p >= end)
+			break;
+		p++; /* the delimiter */
+		if (p == end) {
+			add_field(c, (size_t)(w - c->scratch), 0);
+			*w++ = '\0';
+			break;
+		}
+	}
+	for (size_t i = 0; i < c->nf; i++)
+		c->f[i].p = c->scratch + (uintptr_t)c->f[i].p;
+	return NULL;
+}
+
+int csv_next(struct csv *c)
+{
+	struct stream *s = c->s;
+	size_t off = 0, quotes = 0, lines = 0;
+	size_t first_nl = (size_t)-1;
+	size_t rec_end = 0;
+	bool at_eof = false;
+
+	/* Pass 1: find the newline at which the quotes pair up. */
+	for (;;) {
+		const char *p = stream_ptr(s);
+		size_t avail = stream_avail(s);
+		const char *nl = memchr(p + off, '\n', avail - off);
+		if (!nl) {
+			int r = stream_need(s, avail + 1);
+			if (r < 0)
+				return CSV_IOERR;
+			if (r == 1) {
+				if (stream_full(s))
+					break; /* too long: handled below */
+				at_eof = true;
+				if (stream_avail(s) == 0)
+					return CSV_EOF;
+				quotes += count_quotes(stream_ptr(s) + off, stream_avail(s) - off);
+				rec_end = stream_avail(s);
+				break;
+			}
+			continue;
+		}
+		size_t nlo = (size_t)(nl - p);
+		quotes += count_quotes(p + off, nlo - off);
+		lines++;
+		if (first_nl == (size_t)-1)
+			first_nl = nlo;
+		off = nlo + 1;
+		if ((quotes & 1) == 0) {
+			rec_end = nlo;
+			break;
+		}
+	}
+
+	const char *p = stream_ptr(s);
+	c->rec_line = c->line;
+	if (!at_eof && stream_full(s) && ((quotes & 1) || first_nl == (size_t)-1)) {
+		/* The record outgrew the window. Keep its first line (or the
+		 * window, when even one line does not fit) and resync. */
+		size_t keep = first_nl != (size_t)-1 ? first_nl : stream_avail(s);
+		c->raw = p;
+		c->rawlen = keep;
+		c->why = first_nl != (size_t)-1 ? "quoted field does not end before the record size limit"
+						  : "line longer than the record size limit";
+		if (first_nl != (size_t)-1) {
+			stream_consume(s, first_nl + 1);
+			c->line++;
+		} else {
+			stream_consume(s, stream_avail(s));
+		}
+		return CSV_BAD;
+	}
+	if (at_eof && (quotes & 1)) {
+		/* The file ends inside a quoted field: truncated. */
+		size_t keep = first_nl != (size_t)-1 ? first_nl : rec_end;
+		c->raw = p;
+		c->rawlen = keep;
+		c->why = "quoted field does not end (truncated file?)";
+		stream_consume(s, first_nl != (size_t)-1 ? first_nl + 1 : rec_end);
+		c->line++;
+		return CSV_BAD;
+	}
+
+	size_t consumed = at_eof ? rec_end : rec_end + 1;
+	size_t body = rec_end;
+	if (body > 0 && p[body - 1] == '\r')
+		body--;
+	c->raw = p;
+	c->rawlen = body;
+	const char *why = split(c, p, p + body);
+	if (why) {
+		if (lines > 1 && first_nl != (size_t)-1) {
+			size_t k = first_nl;
+			if (k > 0 && p[k - 1] == '\r')
+				k--;
+			c->rawlen = k;
+			consumed = first_nl + 1;
+			lines = 1;
+		}
+		c->why = why;
+		stream_consume(s, consumed);
+		c->line += lines ? lines : 1;
+		return CSV_BAD;
+	}
+	stream_consume(s, consumed);
+	c->line += lines ? lines : 1;
+	return CSV_ROW;
+}

@@ -1,0 +1,74 @@
+/*
+ * event.h: one normalized audit event, and the sink that receives them.
+ *
+ * Ingest is many readers (CSV wrappers, JSON wrappers, Entra logs) feeding
+ * one writer (the case store), as ncdu's dir_output lets its scanners feed
+ * either memory or an export. Readers fill a struct event whose strings
+ * are borrowed spans, valid only during the sink call, and hand it to
+ * sink->event; a record they cannot parse goes to sink->reject verbatim.
+ * Tests plug in a sink that collects.
+ */
+#ifndef AUDITSCOPE_EVENT_H
+#define AUDITSCOPE_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A borrowed string span; p == NULL means absent. */
+struct sv {
+	const char *p;
+	size_t n;
+};
+
+/* One message a MailItemsAccessed record names (msgid absent for Sync). */
+struct event_msg {
+	struct sv folder;
+	struct sv msgid;
+	int64_t size; /* -1 when unknown */
+};
+
+enum {
+	EVF_THROTTLED = 1 << 0, /* OperationProperties IsThrottled=True */
+	EVF_NO_TIME = 1 << 1,   /* time came from the wrapper, not the record */
+};
+
+/* The normalized fields, in the order of PRODUCT.md. */
+#define EVENT_TEXT_FIELDS(X)                                                   \
+	X(record_id)                                                           \
+	X(op)                                                                  \
+	X(rtype)                                                               \
+	X(workload)                                                            \
+	X(user)                                                                \
+	X(app)                                                                 \
+	X(client_app)                                                          \
+	X(ip)                                                                  \
+	X(result)                                                              \
+	X(session)                                                             \
+	X(token)                                                               \
+	X(mailbox)                                                             \
+	X(access)                                                              \
+	X(client_info)
+
+struct event {
+	int64_t ts; /* UTC milliseconds */
+#define X(name) struct sv name;
+	EVENT_TEXT_FIELDS(X)
+#undef X
+	int64_t op_count; /* -1 when absent */
+	unsigned flags;
+	struct sv raw;    /* the record's JSON exactly as it was */
+	uint64_t line;    /* line (CSV, JSON Lines) or record index */
+	struct event_msg *msgs;
+	size_t nmsgs;
+};
+
+struct sink {
+	/* Return 0 to go on, -1 to stop the load (cause set). */
+	int (*event)(void *ctx, const struct event *ev, char **cause);
+	int (*reject)(void *ctx, uint64_t line, const char *why, const char *raw, size_t n,
+		      char **cause);
+	void *ctx;
+};
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * ingest.c: drives a load: paths -> members -> format -> reader -> store.
+ *
+ * The format of a member is told from its first bytes (after the input
+ * layer has removed any BOM and transcoded UTF-16): '[' or '{' is JSON,
+ * anything else is CSV recognised by its header. Each member becomes one
+ * source row in the case with its SHA-256, detected format, encoding,
+ * counts and a status, committed together with its events.
+ */
+#include "ingest.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xalloc.h"
+
+static double now_sec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int ingest_stream(struct stream *s, const struct sink *sink, volatile sig_atomic_t *stop,
+		  struct ingest_stats *st, char **cause)
+{
+	if (stream_need(s, 4096) < 0)
+		return set_cause(cause, "read error");
+	const char *p = stream_ptr(s);
+	size_t n = stream_avail(s);
+	if (n == 0) {
+		st->format = "empty";
+		st->warning = xstrdup("empty file: no records");
+		return 0;
+	}
+	size_t look = n < 4096 ? n : 4096;
+	if (memchr(p, '\0', look)) {
+		st->format = "binary";
+		st->error = xstrdup("binary data, not a text export (kept as one rejected row)");
+		st->records++;
+		st->rejects++;
+		return sink->reject(sink->ctx, 1, "binary data, not a text export", p, look, cause);
+	}
+	size_t i = 0;
+	while (i < look && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	if (i < look && (p[i] == '[' || p[i] == '{'))
+		return ingest_json(s, sink, stop, st, cause);
+	return ingest_csv(s, sink, stop, st, cause);
+}
+
+/* ------------------------------------------------------------------ */
+
+struct run {
+	struct store_load *ld;
+	const struct ingest_opts *o;
+	struct ingest_totals *tot;
+	struct sink inner;
+	struct input *in;
+	double start, last;
+	uint64_t since_check;
+	bool interrupted;
+	char *fatal;
+};
+
+static void report(struct run *r, bool force)
+{
+	if (!r->o->progress)
+		return;
+	double t = now_sec();
+	if (!force && t - r->last < 0.25)
+		return;
+	r->last = t;
+	const struct store_counts *c = store_load_counts(r->ld);
+	struct ingest_progress p = {
+		.member = input_name(r->in),
+		.bytes_in = input_bytes_in(r->in),
+		.size = input_size(r->in),
+		.events = r->tot->events + c->events,
+		.records = r->tot->records + c->records,
+		.elapsed = t - r->start,
+	};
+	r->o->progress(&p, r->o->ctx);
+}
+
+static int run_event(void *ctx, const struct event *ev, char **cause)
+{
+	struct run *r = ctx;
+	if (++r->since_check >= 2048) {
+		r->since_check = 0;
+		report(r, false);
+	}
+	return r->inner.event(r->inner.ctx, ev, cause);
+}
+
+static int run_reject(void *ctx, uint64_t line, const char *why, const char *raw, size_t n, char **cause)
+{
+	struct run *r = ctx;
+	return r->inner.reject(r->inner.ctx, line, why, raw, n, cause);
+}
+
+static ssize_t member_read(void *ctx, char *buf, size_t n)
+{
+	return input_read(ctx, buf, n);
+}
+
+static void warn(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct run *r, const char *fmt, ...)
+{
+	if (!r->o->warn)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = xvasprintf(fmt, ap);
+	va_end(ap);
+	r->o->warn(m, r->o->ctx);
+	free(m);
+}
+
+static void walk_warn(const char *msg, void *ctx)
+{
+	struct run *r = ctx;
+	if (r->o->warn)
+		r->o->warn(msg, r->o->ctx);
+}
+
+static int member(struct input *in, void *ctx)
+{
+	struct run *r = ctx;
+	const struct ingest_opts *o = r->o;
+	char *cause = NULL;
+	r->in = in;
+	if (store_load_source(r->ld, input_name(in), input_size(in), &cause) < 0) {
+		r->fatal = cause;
+		return -1;
+	}
+	struct stream s;
+	stream_init(&s, member_read, in, o->max_record ? o->max_record : (size_t)256 << 20);
+	struct sink sk = { run_event, run_reject, r };
+	struct ingest_stats st = { 0 };
+	int rc = ingest_stream(&s, &sk, o->stop, &st, &cause);
+	stream_free(&s);
+
+	char sha[65] = "";
+	bool read_failed = rc < 0 && s.ioerr;
+	char *status;
+	if (read_failed) {
+		status = xasprintf("error: %s", input_error(in) ? input_error(in) : "read error");
+		free(cause);
+		cause = NULL;
+		rc = 0;
+	} else if (rc < 0) {
+		/* the store failed: stop the run */
+		r->fatal = cause;
+		store_load_source_end(r->ld, NULL, st.format, input_encoding(in), "error", NULL, NULL);
+		free(st.warning);
+		free(st.error);
+		return -1;
+	} else if (o->stop && *o->stop) {
+		status = xstrdup("interrupted");
+		r->interrupted = true;
+	} else if (st.error) {
+		status = xasprintf("error: %s", st.error);
+	} else {
+		status = xstrdup("complete");
+	}
+	if (!r->interrupted)
+		input_finish(in, sha);
+
+	const struct store_counts *c = store_load_counts(r->ld);
+	char *warning = st.warning ? xstrdup(st.warning) : NULL;
+	if (!r->interrupted && (c->records == 50000 || (c->records == 5000 && st.format &&
+							  strcmp(st.format, "psh-csv") == 0))) {
+		char *w = xasprintf("exactly %llu records: the export was probably cut at the %s limit; "
+				    "export the time range in smaller windows",
+				    (unsigned long long)c->records,
+				    c->records == 50000 ? "portal's 50,000-row" : "5,000-row PowerShell page");
+		if (warning) {
+			char *both = xasprintf("%s; %s", warning, w);
+			free(warning);
+			free(w);
+			warning = both;
+		} else {
+			warning = w;
+		}
+	}
+	const char *fmt = st.format ? st.format : "unknown";
+	if (store_load_source_end(r->ld, sha[0] ? sha : NULL, fmt, input_encoding(in), status, warning,
+				  &cause) < 0) {
+		r->fatal = cause;
+		free(status);
+		free(warning);
+		free(st.warning);
+		free(st.error);
+		return -1;
+	}
+	struct ingest_source src = {
+		.path = input_name(in),
+		.format = fmt,
+		.encoding = input_encoding(in),
+		.sha256 = sha,
+		.status = status,
+		.warning = warning,
+		.counts = *c,
+	};
+	r->tot->sources++;
+	r->tot->records += c->records;
+	r->tot->events += c->events;
+	r->tot->duplicates += c->duplicates;
+	r->tot->rejects += c->rejects;
+	r->tot->bytes += input_bytes_raw(in);
+	if (c->events) {
+		if (c->first_ts < r->tot->first_ts)
+			r->tot->first_ts = c->first_ts;
+		if (c->last_ts > r->tot->last_ts)
+			r->tot->last_ts = c->last_ts;
+	}
+	if (strncmp(status, "error", 5) == 0)
+		r->tot->failed_sources++;
+	if (o->source_done)
+		o->source_done(&src, o->ctx);
+	free(status);
+	free(warning);
+	free(st.warning);
+	free(st.error);
+	r->in = NULL;
+	return r->interrupted ? -1 : 0;
+}
+
+int ingest_paths(struct store *st, const char *const *paths, size_t npaths,
+		 const struct ingest_opts *o, struct ingest_totals *tot, char **cause)
+{
+	memset(tot, 0, sizeof *tot);
+	tot->first_ts = INT64_MAX;
+	tot->last_ts = INT64_MIN;
+	struct run r = { .o = o, .tot = tot };
+	r.start = r.last = now_sec();
+	r.ld = store_load_begin(st, cause);
+	if (!r.ld)
+		return -1;
+	if (o->batch)
+		store_load_set_batch(r.ld, o->batch);
+	store_load_sink(r.ld, &r.inner);
+	for (size_t i = 0; i < npaths; i++) {
+		char *c = NULL;
+		if (input_walk(paths[i], &o->limits, member, walk_warn, &r, &c) < 0) {
+			if (r.fatal || r.interrupted) {
+				free(c);
+				break;
+			}
+			warn(&r, "%s", c ? c : paths[i]);
+			tot->failed_sources++;
+			free(c);
+		}
+		if (o->stop && *o->stop) {
+			r.interrupted = true;
+			break;
+		}
+	}
+	tot->seconds = now_sec() - r.start;
+	if (r.fatal) {
+		store_load_abort(r.ld);
+		set_cause(cause, "%s", r.fatal);
+		free(r.fatal);
+		return -1;
+	}
+	if (r.interrupted) {
+		store_load_abort(r.ld);
+		return 1;
+	}
+	if (store_load_end(r.ld, cause) < 0)
+		return -1;
+	tot->seconds = now_sec() - r.start;
+	return 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * ingest.h: `auditscope load` without the printing.
+ *
+ * Walks each PATH through the input layer, tells every member's format by
+ * its content (never by its name), runs the CSV or JSON reader over it and
+ * feeds the case store's sink. Progress and per-source summaries go to
+ * callbacks; the CLI decides how to show them.
+ */
+#ifndef AUDITSCOPE_INGEST_H
+#define AUDITSCOPE_INGEST_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "input.h"
+#include "store.h"
+#include "stream.h"
+
+struct ingest_progress {
+	const char *member;     /* the member being read */
+	uint64_t bytes_in;      /* on-disk bytes of that member consumed */
+	int64_t size;           /* its size, -1 if unknown */
+	uint64_t events;        /* events stored so far in this run */
+	uint64_t records;       /* records read so far in this run */
+	double elapsed;         /* seconds since the run started */
+};
+
+struct ingest_source {
+	const char *path;
+	const char *format;
+	const char *encoding;
+	const char *sha256;
+	const char *status;     /* "complete", "interrupted", "error: ..." */
+	const char *warning;    /* NULL or one line */
+	struct store_counts counts;
+};
+
+struct ingest_totals {
+	uint64_t sources, records, events, duplicates, rejects;
+	uint64_t bytes;
+	int64_t first_ts, last_ts;
+	double seconds;
+	int failed_sources;
+};
+
+struct ingest_opts {
+	struct input_limits limits;
+	size_t max_record;        /* largest record; 0: 256 MiB */
+	unsigned batch;           /* commit every n events; 0: default */
+	volatile sig_atomic_t *stop;  /* set asynchronously to interrupt */
+	void (*progress)(const struct ingest_progress *p, void *ctx);
+	void (*source_done)(const struct ingest_source *s, void *ctx);
+	void (*warn)(const char *msg, void *ctx);
+	void *ctx;
+};
+
+/*
+ * Load every path into the store. Returns 0 when all was read (some rows
+ * may have been rejected: see totals), 1 when interrupted, -1 with *cause
+ * on an error that stopped the run (a path that cannot be opened stops
+ * nothing: it is reported through warn and counted in failed_sources).
+ */
+int ingest_paths(struct store *st, const char *const *paths, size_t npaths,
+		 const struct ingest_opts *o, struct ingest_totals *tot, char **cause);
+
+/*
+ * Read one stream (any supported format) into a sink: the reader without
+ * the store, for tests and fuzzing. *format is set to the detected format
+ * name (static). Returns 0, or -1 with *cause when the sink failed or the
+ * input could not be read.
+ */
+struct ingest_stats {
+	uint64_t records, rejects;
+	const char *format;
+	char *warning; /* caller frees */
+	char *error;   /* caller frees: why the stream stopped early, or NULL */
+};
+int ingest_stream(struct stream *s, const struct sink *sink, volatile sig_atomic_t *stop,
+		  struct ingest_stats *stats, char **cause);
+
+/* The readers, by family (ingest_csv.c, ingest_json.c). */
+int ingest_csv(struct stream *s, const struct sink *sink, volatile sig_atomic_t *stop,
+	       struct ingest_stats *stats, char **cause);
+int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t *stop,
+		struct ingest_stats *stats, char **cause);
+
+#endif

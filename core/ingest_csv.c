@@ -1,0 +1,376 @@
+/*
+ * ingest_csv.c: CSV exports, recognised by their header, never by column
+ * position.
+ *
+ * Four header families (FORMATS.md): the Purview portal export (both
+ * column sets), its classic form, Search-UnifiedAuditLog | Export-Csv
+ * (with its #TYPE line, ';' under -UseCulture, multi-line -Formatted
+ * cells), and the Entra admin center's sign-in downloads, whose headers
+ * have trailing spaces, a double space and a duplicated column. Header
+ * names are matched after trimming, case-insensitively. For the UAL
+ * families the record is the AuditData cell; the wrapper's columns only
+ * fill what AuditData leaves empty. A sign-in row has no JSON of its own,
+ * so its raw record is a JSON object of the row's header: value pairs.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "csv.h"
+#include "ingest.h"
+#include "json_scan.h"
+#include "normalize.h"
+#include "timeparse.h"
+#include "xalloc.h"
+
+enum col {
+	C_AUDITDATA, C_RECORDID, C_CREATIONDATE, C_RECORDTYPE, C_OPERATION, C_OPERATIONS,
+	C_USERID, C_USERIDS, C_IDENTITY, C_RESULTINDEX,
+	/* Entra sign-in downloads */
+	C_S_DATE, C_S_DATE2, C_S_REQUESTID, C_S_USERNAME, C_S_SPNAME, C_S_APPID, C_S_IP,
+	C_S_STATUS, C_S_ERRCODE, C_S_SESSION, C_S_TOKEN, C_S_UA, C_S_CLIENTAPP,
+	C_COUNT
+};
+
+static const char *const col_names[C_COUNT] = {
+	[C_AUDITDATA] = "auditdata", [C_RECORDID] = "recordid",
+	[C_CREATIONDATE] = "creationdate", [C_RECORDTYPE] = "recordtype",
+	[C_OPERATION] = "operation", [C_OPERATIONS] = "operations", [C_USERID] = "userid",
+	[C_USERIDS] = "userids", [C_IDENTITY] = "identity", [C_RESULTINDEX] = "resultindex",
+	[C_S_DATE] = "date (utc)", [C_S_DATE2] = "date", [C_S_REQUESTID] = "request id",
+	[C_S_USERNAME] = "username", [C_S_SPNAME] = "service principal name",
+	[C_S_APPID] = "application id", [C_S_IP] = "ip address", [C_S_STATUS] = "status",
+	[C_S_ERRCODE] = "sign-in error code", [C_S_SESSION] = "session id",
+	[C_S_TOKEN] = "unique token identifier", [C_S_UA] = "user agent",
+	[C_S_CLIENTAPP] = "client app",
+};
+
+enum family { F_UNKNOWN, F_PURVIEW, F_PURVIEW_CLASSIC, F_PSH, F_SIGNIN };
+
+struct creader {
+	struct csv c;
+	const struct sink *sink;
+	struct ingest_stats *st;
+	struct norm nm;
+	int col[C_COUNT];
+	enum family fam;
+	char **hdr;      /* header names for sign-in raw records, made unique */
+	size_t nhdr;
+	char *jbuf;      /* the JSON built for a sign-in row */
+	size_t jlen, jcap;
+};
+
+static void trim(const char **p, size_t *n)
+{
+	while (*n && isspace((unsigned char)**p)) {
+		(*p)++;
+		(*n)--;
+	}
+	while (*n && isspace((unsigned char)(*p)[*n - 1]))
+		(*n)--;
+}
+
+static void map_header(struct creader *r)
+{
+	for (int i = 0; i < C_COUNT; i++)
+		r->col[i] = -1;
+	r->nhdr = r->c.nf;
+	r->hdr = xcalloc(r->nhdr, sizeof *r->hdr);
+	for (size_t i = 0; i < r->c.nf; i++) {
+		const char *p = r->c.f[i].p;
+		size_t n = r->c.f[i].n;
+		trim(&p, &n);
+		/* unique names for the raw JSON of sign-in rows */
+		int dup = 0;
+		for (size_t j = 0; j < i; j++)
+			if (strlen(r->hdr[j]) >= n && strncmp(r->hdr[j], p, n) == 0 &&
+			    (r->hdr[j][n] == '\0' || r->hdr[j][n] == ' '))
+				dup++;
+		r->hdr[i] = dup ? xasprintf("%.*s (%d)", (int)n, p, dup + 1) : xstrndup(p, n);
+		for (int k = 0; k < C_COUNT; k++)
+			if (r->col[k] < 0 && strlen(col_names[k]) == n && strncasecmp(col_names[k], p, n) == 0)
+				r->col[k] = (int)i;
+	}
+	const int *c = r->col;
+	if (c[C_AUDITDATA] >= 0) {
+		if (c[C_RESULTINDEX] >= 0 || c[C_IDENTITY] >= 0)
+			r->fam = F_PSH;
+		else if (c[C_RECORDID] >= 0)
+			r->fam = F_PURVIEW;
+		else
+			r->fam = F_PURVIEW_CLASSIC;
+	} else if ((c[C_S_DATE] >= 0 || c[C_S_DATE2] >= 0) && c[C_S_REQUESTID] >= 0) {
+		r->fam = F_SIGNIN;
+	} else {
+		r->fam = F_UNKNOWN;
+	}
+}
+
+static struct sv cell(const struct creader *r, enum col k)
+{
+	int i = r->col[k];
+	struct sv s = { NULL, 0 };
+	if (i < 0 || (size_t)i >= r->c.nf)
+		return s;
+	s.p = r->c.f[i].p;
+	s.n = r->c.f[i].n;
+	trim(&s.p, &s.n);
+	if (s.n == 0)
+		s.p = NULL;
+	return s;
+}
+
+static struct sv lower_copy(struct norm *nm, struct sv s)
+{
+	if (!s.p)
+		return s;
+	struct sv r = norm_copy(nm, s.p, s.n);
+	for (size_t i = 0; i < r.n; i++)
+		((char *)r.p)[i] = (char)tolower((unsigned char)r.p[i]);
+	return r;
+}
+
+static int reject_row(struct creader *r, const char *why, char **cause)
+{
+	r->st->records++;
+	r->st->rejects++;
+	return r->sink->reject(r->sink->ctx, r->c.rec_line, why, r->c.raw, r->c.rawlen, cause);
+}
+
+static int ual_row(struct creader *r, char **cause)
+{
+	struct sv ad = cell(r, C_AUDITDATA);
+	if (!ad.p) {
+		if ((size_t)r->col[C_AUDITDATA] >= r->c.nf)
+			return reject_row(r, "row has fewer columns than the header", cause);
+		return reject_row(r, "empty AuditData", cause);
+	}
+	struct jval v;
+	const char *err = NULL, *at = NULL;
+	const char *e = json_scan_value(ad.p, ad.p + ad.n, &v, &err, &at);
+	if (!e || json_skip_ws(e, ad.p + ad.n) != ad.p + ad.n || v.t != JT_OBJ) {
+		char why[128];
+		snprintf(why, sizeof why, "AuditData is not valid JSON: %s at offset %zu",
+			 !e ? err : v.t != JT_OBJ ? "not an object" : "trailing data",
+			 (size_t)((at && !e ? at : e ? e : ad.p) - ad.p));
+		return reject_row(r, why, cause);
+	}
+	norm_reset(&r->nm, ad.n + r->c.rawlen);
+	struct wrapper_hints h = { 0 };
+	h.date = cell(r, C_CREATIONDATE);
+	h.record_id = cell(r, C_RECORDID);
+	if (!h.record_id.p)
+		h.record_id = cell(r, C_IDENTITY);
+	h.op = cell(r, C_OPERATION);
+	if (!h.op.p)
+		h.op = cell(r, C_OPERATIONS);
+	h.user = lower_copy(&r->nm, cell(r, C_USERID));
+	if (!h.user.p)
+		h.user = lower_copy(&r->nm, cell(r, C_USERIDS));
+	h.rtype = cell(r, C_RECORDTYPE);
+	long long n;
+	if (h.rtype.p) {
+		struct jval num = { h.rtype.p, h.rtype.n, JT_NUM, false };
+		const char *name;
+		if (json_get_int(&num, &n) && (name = normalize_rtype_name(n)) != NULL)
+			h.rtype = (struct sv){ name, strlen(name) };
+	}
+	enum rec_kind k = normalize_classify(&v);
+	if (k == REC_UNKNOWN)
+		k = REC_UAL;
+	struct event ev;
+	const char *why = NULL;
+	if (normalize_json(&r->nm, k, &v, &h, &ev, &why) < 0)
+		return reject_row(r, why, cause);
+	normalize_synth_id(&r->nm, &ev);
+	ev.line = r->c.rec_line;
+	r->st->records++;
+	return r->sink->event(r->sink->ctx, &ev, cause);
+}
+
+static void jput(struct creader *r, const char *p, size_t n)
+{
+	r->jbuf = xgrow(r->jbuf, &r->jcap, r->jlen + n + 1, 1);
+	memcpy(r->jbuf + r->jlen, p, n);
+	r->jlen += n;
+}
+
+static void jstr(struct creader *r, const char *p, size_t n)
+{
+	jput(r, "\"", 1);
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		jput(r, p + start, i - start);
+		char esc[8];
+		if (ch == '"' || ch == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)ch;
+			jput(r, esc, 2);
+		} else {
+			snprintf(esc, sizeof esc, "\\u%04x", ch);
+			jput(r, esc, 6);
+		}
+		start = i + 1;
+	}
+	jput(r, p + start, n - start);
+	jput(r, "\"", 1);
+}
+
+static int signin_row(struct creader *r, char **cause)
+{
+	/* The raw record: {"Header": "value", ...} in header order. */
+	r->jlen = 0;
+	jput(r, "{", 1);
+	for (size_t i = 0; i < r->nhdr; i++) {
+		if (i)
+			jput(r, ",", 1);
+		jstr(r, r->hdr[i], strlen(r->hdr[i]));
+		jput(r, ":", 1);
+		if (i < r->c.nf)
+			jstr(r, r->c.f[i].p, r->c.f[i].n);
+		else
+			jput(r, "null", 4);
+	}
+	jput(r, "}", 1);
+	norm_reset(&r->nm, r->jlen + r->c.rawlen);
+
+	struct event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.op_count = -1;
+	struct sv d = cell(r, C_S_DATE);
+	if (!d.p)
+		d = cell(r, C_S_DATE2);
+	if (!d.p || !time_parse(d.p, d.n, &ev.ts))
+		return reject_row(r, d.p ? "unreadable date" : "no date in the row", cause);
+	ev.raw = (struct sv){ r->jbuf, r->jlen };
+	ev.record_id = cell(r, C_S_REQUESTID);
+	ev.user = lower_copy(&r->nm, cell(r, C_S_USERNAME));
+	const char *op = "Sign-in";
+	if (!ev.user.p) {
+		ev.user = lower_copy(&r->nm, cell(r, C_S_SPNAME));
+		if (ev.user.p)
+			op = "Service principal sign-in";
+	}
+	ev.op = (struct sv){ op, strlen(op) };
+	ev.rtype = (struct sv){ "EntraSignIn", 11 };
+	ev.workload = (struct sv){ "AzureActiveDirectory", 20 };
+	ev.app = lower_copy(&r->nm, cell(r, C_S_APPID));
+	ev.ip = normalize_ip(&r->nm, cell(r, C_S_IP));
+	ev.session = cell(r, C_S_SESSION);
+	ev.token = cell(r, C_S_TOKEN);
+	ev.client_info = cell(r, C_S_UA);
+	if (!ev.client_info.p)
+		ev.client_info = cell(r, C_S_CLIENTAPP);
+	struct sv status = cell(r, C_S_STATUS), code = cell(r, C_S_ERRCODE);
+	if (status.p) {
+		char buf[96];
+		int k;
+		if (strncasecmp(status.p, "success", status.n) == 0 || !code.p || (code.n == 1 && code.p[0] == '0'))
+			k = snprintf(buf, sizeof buf, "%.*s", (int)(status.n > 40 ? 40 : status.n), status.p);
+		else
+			k = snprintf(buf, sizeof buf, "%.*s (%.*s)", (int)(status.n > 40 ? 40 : status.n),
+				     status.p, (int)(code.n > 40 ? 40 : code.n), code.p);
+		ev.result = norm_copy(&r->nm, buf, (size_t)k);
+	}
+	normalize_synth_id(&r->nm, &ev);
+	ev.line = r->c.rec_line;
+	r->st->records++;
+	return r->sink->event(r->sink->ctx, &ev, cause);
+}
+
+static const char *family_name(enum family f)
+{
+	switch (f) {
+	case F_PURVIEW: return "purview-csv";
+	case F_PURVIEW_CLASSIC: return "purview-csv-classic";
+	case F_PSH: return "psh-csv";
+	case F_SIGNIN: return "entra-signin-csv";
+	default: return "csv";
+	}
+}
+
+int ingest_csv(struct stream *s, const struct sink *sink, volatile sig_atomic_t *stop,
+	       struct ingest_stats *st, char **cause)
+{
+	struct creader r;
+	memset(&r, 0, sizeof r);
+	r.sink = sink;
+	r.st = st;
+	norm_init(&r.nm);
+	int rc = 0;
+
+	if (stream_need(s, 6) < 0)
+		return set_cause(cause, "read error");
+	bool typeline = stream_avail(s) >= 5 && memcmp(stream_ptr(s), "#TYPE", 5) == 0;
+	csv_init(&r.c, s, ',');
+	if (typeline)
+		csv_skip_line(&r.c);
+	/* The delimiter, from the header line. */
+	for (;;) {
+		const char *nl = memchr(stream_ptr(s), '\n', stream_avail(s));
+		if (nl || stream_need(s, stream_avail(s) + 1) != 0)
+			break;
+	}
+	r.c.delim = csv_sniff_delim(stream_ptr(s), stream_avail(s));
+
+	int k;
+	do {
+		k = csv_next(&r.c);
+	} while (k == CSV_ROW && r.c.nf == 1 && r.c.f[0].n == 0); /* blank lines */
+	if (k != CSV_ROW) {
+		if (k == CSV_IOERR)
+			rc = set_cause(cause, "read error");
+		else if (k == CSV_BAD)
+			st->error = xasprintf("line %llu: unreadable CSV header (%s)",
+					      (unsigned long long)r.c.rec_line, r.c.why);
+		goto out;
+	}
+	map_header(&r);
+	st->format = family_name(r.fam);
+	if (r.fam == F_UNKNOWN) {
+		size_t n = r.c.rawlen > 120 ? 120 : r.c.rawlen;
+		st->error = xasprintf("line %llu: not a recognised audit export header: %.*s%s",
+				      (unsigned long long)r.c.rec_line, (int)n, r.c.raw,
+				      r.c.rawlen > n ? "..." : "");
+		st->records++;
+		st->rejects++;
+		rc = sink->reject(sink->ctx, r.c.rec_line, "not a recognised audit export header",
+				  r.c.raw, r.c.rawlen, cause);
+		goto out;
+	}
+	for (;;) {
+		if (stop && *stop)
+			break;
+		k = csv_next(&r.c);
+		if (k == CSV_EOF)
+			break;
+		if (k == CSV_IOERR) {
+			rc = set_cause(cause, "read error");
+			break;
+		}
+		if (k == CSV_BAD) {
+			rc = reject_row(&r, r.c.why, cause);
+		} else if (r.c.nf == 1 && r.c.f[0].n == 0) {
+			continue; /* blank line */
+		} else if (r.fam == F_SIGNIN) {
+			rc = signin_row(&r, cause);
+		} else {
+			rc = ual_row(&r, cause);
+		}
+		if (rc < 0)
+			break;
+	}
+out:
+	for (size_t i = 0; i < r.nhdr; i++)
+		free(r.hdr[i]);
+	free(r.hdr);
+	free(r.jbuf);
+	csv_free(&r.c);
+	norm_free(&r.nm);
+	return rc;
+}

@@ -1,0 +1,232 @@
+/*
+ * ingest_json.c: every JSON shape collectors write, with one reader.
+ *
+ * Arrays (Management Activity API), several arrays one after another
+ * (Microsoft-Extractor-Suite), bare objects, JSON Lines (DFIR-O365RC,
+ * Untitled Goose, Sentinel), and Graph pages ({"value": [...]}) are all a
+ * stream of values: the reader steps into arrays and treats each object it
+ * meets at the top as a record. A record is cut out by skipping to its
+ * matching brace, validated in place, classified by its member names and
+ * normalized. A record that is not valid JSON is kept verbatim; when it
+ * runs over several lines only its first line is rejected and reading
+ * resumes on the next, so a truncated line in JSON Lines costs one line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest.h"
+#include "json_scan.h"
+#include "normalize.h"
+#include "xalloc.h"
+
+struct jreader {
+	struct stream *s;
+	const struct sink *sink;
+	struct ingest_stats *st;
+	struct norm nm;
+	uint64_t line;
+	enum rec_kind kind;
+};
+
+static int reject(struct jreader *r, uint64_t line, const char *why, const char *p, size_t n, char **cause)
+{
+	r->st->records++;
+	r->st->rejects++;
+	return r->sink->reject(r->sink->ctx, line, why, p, n, cause);
+}
+
+static int record(struct jreader *r, const struct jval *v, uint64_t line, char **cause)
+{
+	enum rec_kind k = normalize_classify(v);
+	struct event ev;
+	const char *why = NULL;
+	if (k != REC_UNKNOWN && !r->st->format) {
+		r->kind = k;
+		r->st->format = normalize_kind_name(k);
+	}
+	norm_reset(&r->nm, v->n);
+	if (normalize_json(&r->nm, k, v, NULL, &ev, &why) < 0)
+		return reject(r, line, why, v->p, v->n, cause);
+	normalize_synth_id(&r->nm, &ev);
+	ev.line = line;
+	r->st->records++;
+	return r->sink->event(r->sink->ctx, &ev, cause);
+}
+
+/* A Graph page: an object whose "value" is an array of records. */
+static bool is_page(const struct jval *v, struct jval *arr)
+{
+	if (!json_get(v, "value", arr) || arr->t != JT_ARR)
+		return false;
+	return normalize_classify(v) == REC_UNKNOWN;
+}
+
+static int page(struct jreader *r, const struct jval *arr, const char *base, uint64_t line, char **cause)
+{
+	struct jiter it;
+	struct jval el;
+	const char *at = base;
+	json_iter_init(&it, arr);
+	while (json_iter_next(&it, NULL, &el)) {
+		line += count_newlines(at, (size_t)(el.p - at));
+		at = el.p;
+		if (el.t != JT_OBJ) {
+			if (reject(r, line, "array element is not an object", el.p, el.n, cause) < 0)
+				return -1;
+			continue;
+		}
+		if (record(r, &el, line, cause) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t *stop,
+		struct ingest_stats *st, char **cause)
+{
+	struct jreader r = { .s = s, .sink = sink, .st = st, .line = 1 };
+	int rc = 0;
+	int depth = 0;
+	norm_init(&r.nm);
+	for (;;) {
+		if (stop && *stop)
+			break;
+		/* white space, and the punctuation between array elements */
+		if (stream_avail(s) == 0) {
+			int n = stream_need(s, 1);
+			if (n < 0) {
+				rc = set_cause(cause, "read error");
+				break;
+			}
+			if (n == 1)
+				break;
+		}
+		const char *p = stream_ptr(s);
+		char c = *p;
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			if (c == '\n')
+				r.line++;
+			stream_consume(s, 1);
+			continue;
+		}
+		if (c == '[') {
+			depth++;
+			stream_consume(s, 1);
+			continue;
+		}
+		if ((c == ']' && depth > 0) || (c == ',' && depth > 0)) {
+			if (c == ']')
+				depth--;
+			stream_consume(s, 1);
+			continue;
+		}
+		if (c != '{') {
+			/* Not JSON here: keep the line and go on with the next. */
+			const char *nl = NULL;
+			for (;;) {
+				nl = memchr(stream_ptr(s), '\n', stream_avail(s));
+				if (nl || stream_need(s, stream_avail(s) + 1) != 0)
+					break;
+			}
+			p = stream_ptr(s);
+			size_t n = nl ? (size_t)(nl - p) : stream_avail(s);
+			if (n > 0 && p[n - 1] == '\r')
+				n--;
+			if (reject(&r, r.line, "not JSON: expected '{' or '['", p, n, cause) < 0) {
+				rc = -1;
+				break;
+			}
+			stream_consume(s, nl ? (size_t)(nl - p) + 1 : stream_avail(s));
+			r.line++;
+			continue;
+		}
+		/* An object: cut it out, growing the window as needed. */
+		const char *e;
+		for (;;) {
+			p = stream_ptr(s);
+			e = json_skip_value(p, p + stream_avail(s));
+			if (e)
+				break;
+			int n = stream_need(s, stream_avail(s) + 1);
+			if (n < 0) {
+				rc = set_cause(cause, "read error");
+				goto out;
+			}
+			if (n == 1)
+				break;
+		}
+		p = stream_ptr(s);
+		size_t avail = stream_avail(s);
+		if (!e) {
+			if (stream_full(s)) {
+				free(st->error);
+				st->error = xasprintf("line %llu: a record larger than the record size limit; "
+						      "the rest of this file was not read",
+						      (unsigned long long)r.line);
+				if (reject(&r, r.line, "record larger than the record size limit", p,
+					   (size_t)1 << 20, cause) < 0)
+					rc = -1;
+				break;
+			}
+			/* The input ends inside the value: truncated. Keep the
+			 * first line when the tail spans several (JSON Lines),
+			 * the whole tail otherwise. */
+			const char *nl = memchr(p, '\n', avail);
+			size_t n = nl && depth == 0 ? (size_t)(nl - p) : avail;
+			if (reject(&r, r.line, "truncated JSON (the input ends inside this record)", p, n,
+				   cause) < 0) {
+				rc = -1;
+				break;
+			}
+			if (nl && depth == 0) {
+				stream_consume(s, n + 1);
+				r.line++;
+				continue;
+			}
+			stream_consume(s, avail);
+			break;
+		}
+		struct jval v;
+		const char *err = NULL, *at = NULL;
+		size_t n = (size_t)(e - p);
+		const char *ok = json_scan_value(p, e, &v, &err, &at);
+		if (!ok || ok != e) {
+			const char *nl = memchr(p, '\n', n);
+			char why[160];
+			uint64_t errline = r.line + count_newlines(p, (size_t)((at ? at : e) - p));
+			snprintf(why, sizeof why, "invalid JSON: %s (line %llu)", err ? err : "trailing data",
+				 (unsigned long long)errline);
+			if (nl) {
+				size_t k = (size_t)(nl - p);
+				if (reject(&r, r.line, why, p, k && p[k - 1] == '\r' ? k - 1 : k, cause) < 0) {
+					rc = -1;
+					break;
+				}
+				stream_consume(s, k + 1);
+				r.line++;
+				continue;
+			}
+			if (reject(&r, r.line, why, p, n, cause) < 0) {
+				rc = -1;
+				break;
+			}
+			stream_consume(s, n);
+			continue;
+		}
+		struct jval arr;
+		if (is_page(&v, &arr))
+			rc = page(&r, &arr, p, r.line, cause);
+		else
+			rc = record(&r, &v, r.line, cause);
+		if (rc < 0)
+			break;
+		r.line += count_newlines(p, n);
+		stream_consume(s, n);
+	}
+out:
+	if (s->ioerr && rc == 0)
+		rc = set_cause(cause, "read error");
+	norm_free(&r.nm);
+	return rc;
+}

@@ -1,0 +1,504 @@
+/*
+ * json_scan.c: validation in one pass, iteration by skipping. See
+ * json_scan.h for why this exists beside jansson.
+ */
+#include "json_scan.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bytes that end the fast run inside a string: '"', '\\' and controls. */
+static const unsigned char str_stop[256] = {
+	[0] = 1, [1] = 1, [2] = 1, [3] = 1, [4] = 1, [5] = 1, [6] = 1, [7] = 1,
+	[8] = 1, [9] = 1, [10] = 1, [11] = 1, [12] = 1, [13] = 1, [14] = 1, [15] = 1,
+	[16] = 1, [17] = 1, [18] = 1, [19] = 1, [20] = 1, [21] = 1, [22] = 1, [23] = 1,
+	[24] = 1, [25] = 1, [26] = 1, [27] = 1, [28] = 1, [29] = 1, [30] = 1, [31] = 1,
+	['"'] = 1, ['\\'] = 1,
+};
+
+static inline int is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+const char *json_skip_ws(const char *p, const char *end)
+{
+	while (p < end && is_ws((unsigned char)*p))
+		p++;
+	return p;
+}
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+struct scan {
+	const char *end;
+	const char *err;
+	const char *errat;
+};
+
+static const char *fail(struct scan *s, const char *at, const char *why)
+{
+	s->err = why;
+	s->errat = at;
+	return NULL;
+}
+
+/* p at the opening quote. */
+static const char *scan_string(struct scan *s, const char *p, bool *esc)
+{
+	const char *end = s->end;
+	p++;
+	*esc = false;
+	for (;;) {
+		while (p < end && !str_stop[(unsigned char)*p])
+			p++;
+		if (p >= end)
+			return fail(s, p, "unterminated string");
+		unsigned char c = (unsigned char)*p;
+		if (c == '"')
+			return p + 1;
+		if (c != '\\')
+			return fail(s, p, "control character in string");
+		*esc = true;
+		if (p + 1 >= end)
+			return fail(s, p, "unterminated string");
+		switch (p[1]) {
+		case '"': case '\\': case '/': case 'b': case 'f':
+		case 'n': case 'r': case 't':
+			p += 2;
+			break;
+		case 'u':
+			if (end - p < 6)
+				return fail(s, p, "unterminated string");
+			for (int i = 2; i < 6; i++)
+				if (hexval((unsigned char)p[i]) < 0)
+					return fail(s, p, "bad \\u escape");
+			p += 6;
+			break;
+		default:
+			return fail(s, p, "bad escape in string");
+		}
+	}
+}
+
+static const char *scan_number(struct scan *s, const char *p)
+{
+	const char *end = s->end, *start = p;
+	if (p < end && *p == '-')
+		p++;
+	if (p >= end)
+		return fail(s, start, "bad number");
+	if (*p == '0') {
+		p++;
+	} else if (*p >= '1' && *p <= '9') {
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	} else {
+		return fail(s, start, "bad number");
+	}
+	if (p < end && *p == '.') {
+		p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return fail(s, start, "bad number");
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return fail(s, start, "bad number");
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	return p;
+}
+
+static const char *scan_lit(struct scan *s, const char *p, const char *lit, size_t n)
+{
+	if ((size_t)(s->end - p) < n || memcmp(p, lit, n) != 0)
+		return fail(s, p, (size_t)(s->end - p) < n ? "unexpected end of input" : "invalid literal");
+	return p + n;
+}
+
+static const char *scan_any(struct scan *s, const char *p, struct jval *v, int depth);
+
+static const char *scan_container(struct scan *s, const char *p, int depth, bool obj)
+{
+	const char *end = s->end;
+	char close = obj ? '}' : ']';
+	if (depth >= JSON_MAX_DEPTH)
+		return fail(s, p, "nested too deeply");
+	p = json_skip_ws(p + 1, end);
+	if (p < end && *p == close)
+		return p + 1;
+	for (;;) {
+		struct jval v;
+		if (obj) {
+			bool esc;
+			if (p >= end)
+				return fail(s, p, "unexpected end of input");
+			if (*p != '"')
+				return fail(s, p, "expected a member name");
+			p = scan_string(s, p, &esc);
+			if (!p)
+				return NULL;
+			p = json_skip_ws(p, end);
+			if (p >= end)
+				return fail(s, p, "unexpected end of input");
+			if (*p != ':')
+				return fail(s, p, "expected ':'");
+			p++;
+		}
+		p = scan_any(s, p, &v, depth + 1);
+		if (!p)
+			return NULL;
+		p = json_skip_ws(p, end);
+		if (p >= end)
+			return fail(s, p, "unexpected end of input");
+		if (*p == close)
+			return p + 1;
+		if (*p != ',')
+			return fail(s, p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+		p = json_skip_ws(p + 1, end);
+	}
+}
+
+static const char *scan_any(struct scan *s, const char *p, struct jval *v, int depth)
+{
+	const char *end = s->end;
+	p = json_skip_ws(p, end);
+	if (p >= end)
+		return fail(s, p, "unexpected end of input");
+	const char *start = p;
+	v->esc = false;
+	switch (*p) {
+	case '{':
+		v->t = JT_OBJ;
+		p = scan_container(s, p, depth, true);
+		break;
+	case '[':
+		v->t = JT_ARR;
+		p = scan_container(s, p, depth, false);
+		break;
+	case '"':
+		v->t = JT_STR;
+		p = scan_string(s, p, &v->esc);
+		break;
+	case 't':
+		v->t = JT_TRUE;
+		p = scan_lit(s, p, "true", 4);
+		break;
+	case 'f':
+		v->t = JT_FALSE;
+		p = scan_lit(s, p, "false", 5);
+		break;
+	case 'n':
+		v->t = JT_NULL;
+		p = scan_lit(s, p, "null", 4);
+		break;
+	default:
+		if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			v->t = JT_NUM;
+			p = scan_number(s, p);
+		} else {
+			return fail(s, p, "unexpected character");
+		}
+	}
+	if (!p)
+		return NULL;
+	v->p = start;
+	v->n = (size_t)(p - start);
+	return p;
+}
+
+const char *json_scan_value(const char *p, const char *end, struct jval *v,
+			    const char **err, const char **errat)
+{
+	struct scan s = { end, NULL, NULL };
+	const char *r = scan_any(&s, p, v, 0);
+	if (!r) {
+		if (err)
+			*err = s.err;
+		if (errat)
+			*errat = s.errat;
+	}
+	return r;
+}
+
+/* Past the closing quote of the string whose opening quote is at p. */
+static const char *skip_string(const char *p, const char *end)
+{
+	p++;
+	for (;;) {
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		if (!q)
+			return NULL;
+		/* An odd run of backslashes before it escapes the quote. */
+		const char *b = q;
+		while (b > p && b[-1] == '\\')
+			b--;
+		if (((q - b) & 1) == 0)
+			return q + 1;
+		p = q + 1;
+	}
+}
+
+const char *json_skip_value(const char *p, const char *end)
+{
+	p = json_skip_ws(p, end);
+	if (p >= end)
+		return NULL;
+	char c = *p;
+	if (c == '"')
+		return skip_string(p, end);
+	if (c != '{' && c != '[') {
+		/* scalar: runs to a delimiter */
+		while (p < end && !is_ws((unsigned char)*p) && *p != ',' && *p != '}' &&
+		       *p != ']' && *p != ':')
+			p++;
+		return p < end ? p : NULL;
+	}
+	int depth = 0;
+	while (p < end) {
+		c = *p;
+		if (c == '"') {
+			p = skip_string(p, end);
+			if (!p)
+				return NULL;
+			continue;
+		}
+		if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (--depth == 0)
+				return p + 1;
+		}
+		p++;
+	}
+	return NULL;
+}
+
+void json_iter_init(struct jiter *it, const struct jval *c)
+{
+	it->obj = c->t == JT_OBJ;
+	it->p = c->p + 1;
+	it->end = c->p + c->n - 1;
+}
+
+/* Cut one value out of validated text: its type from its first byte. */
+static const char *cut_value(const char *p, const char *end, struct jval *v)
+{
+	const char *q;
+	v->esc = false;
+	switch (*p) {
+	case '{': v->t = JT_OBJ; break;
+	case '[': v->t = JT_ARR; break;
+	case '"': v->t = JT_STR; break;
+	case 't': v->t = JT_TRUE; break;
+	case 'f': v->t = JT_FALSE; break;
+	case 'n': v->t = JT_NULL; break;
+	default: v->t = JT_NUM; break;
+	}
+	if (v->t == JT_STR) {
+		q = skip_string(p, end);
+		if (q && memchr(p + 1, '\\', (size_t)(q - p - 2)))
+			v->esc = true;
+	} else if (v->t == JT_NUM || v->t >= JT_TRUE) {
+		q = p;
+		while (q < end && !is_ws((unsigned char)*q) && *q != ',' && *q != '}' && *q != ']')
+			q++;
+	} else {
+		q = json_skip_value(p, end + 1);
+	}
+	if (!q)
+		q = end;
+	v->p = p;
+	v->n = (size_t)(q - p);
+	return q;
+}
+
+bool json_iter_next(struct jiter *it, struct jval *key, struct jval *val)
+{
+	const char *p = json_skip_ws(it->p, it->end);
+	if (p < it->end && *p == ',')
+		p = json_skip_ws(p + 1, it->end);
+	if (p >= it->end)
+		return false;
+	if (it->obj) {
+		p = cut_value(p, it->end, key);
+		p = json_skip_ws(p, it->end);
+		if (p < it->end && *p == ':')
+			p++;
+		p = json_skip_ws(p, it->end);
+	} else if (key) {
+		key->t = JT_NONE;
+		key->p = p;
+		key->n = 0;
+		key->esc = false;
+	}
+	if (p >= it->end)
+		return false;
+	it->p = cut_value(p, it->end, val);
+	return true;
+}
+
+static size_t put_utf8(char *o, uint32_t cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xE0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+static uint32_t hex4(const char *p)
+{
+	return (uint32_t)(hexval((unsigned char)p[0]) << 12 | hexval((unsigned char)p[1]) << 8 |
+			  hexval((unsigned char)p[2]) << 4 | hexval((unsigned char)p[3]));
+}
+
+size_t json_unescape(const struct jval *s, char *out)
+{
+	const char *p = json_str_ptr(s), *end = p + json_str_len(s);
+	char *o = out;
+	if (!s->esc) {
+		memcpy(out, p, (size_t)(end - p));
+		return (size_t)(end - p);
+	}
+	while (p < end) {
+		const char *b = memchr(p, '\\', (size_t)(end - p));
+		if (!b) {
+			memcpy(o, p, (size_t)(end - p));
+			o += end - p;
+			break;
+		}
+		memcpy(o, p, (size_t)(b - p));
+		o += b - p;
+		p = b + 1;
+		if (p >= end)
+			break;
+		char c = *p++;
+		switch (c) {
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		case 'u': {
+			if (end - p < 4) {
+				p = end;
+				break;
+			}
+			uint32_t cp = hex4(p);
+			p += 4;
+			if (cp >= 0xD800 && cp <= 0xDBFF) {
+				if (end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
+					uint32_t lo = hex4(p + 2);
+					if (lo >= 0xDC00 && lo <= 0xDFFF) {
+						cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+						p += 6;
+					} else {
+						cp = 0xFFFD;
+					}
+				} else {
+					cp = 0xFFFD;
+				}
+			} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+				cp = 0xFFFD;
+			}
+			/* \uXXXX is 6 bytes of input and at most 4 of output;
+			 * a pair is 12 and 4: never grows. */
+			o += put_utf8(o, cp);
+			break;
+		}
+		default:
+			*o++ = c;
+		}
+	}
+	return (size_t)(o - out);
+}
+
+bool json_str_eq(const struct jval *s, const char *lit)
+{
+	if (s->t != JT_STR)
+		return false;
+	size_t n = strlen(lit);
+	if (!s->esc)
+		return json_str_len(s) == n && memcmp(json_str_ptr(s), lit, n) == 0;
+	if (json_str_len(s) > 4096)
+		return false;
+	char buf[4096];
+	size_t m = json_unescape(s, buf);
+	return m == n && memcmp(buf, lit, n) == 0;
+}
+
+bool json_get(const struct jval *obj, const char *key, struct jval *out)
+{
+	if (obj->t != JT_OBJ)
+		return false;
+	struct jiter it;
+	struct jval k;
+	json_iter_init(&it, obj);
+	while (json_iter_next(&it, &k, out))
+		if (json_str_eq(&k, key))
+			return true;
+	return false;
+}
+
+bool json_get_int(const struct jval *v, long long *out)
+{
+	const char *p, *end;
+	if (v->t == JT_NUM) {
+		p = v->p;
+		end = v->p + v->n;
+	} else if (v->t == JT_STR && !v->esc) {
+		p = json_str_ptr(v);
+		end = p + json_str_len(v);
+	} else {
+		return false;
+	}
+	bool neg = false;
+	if (p < end && *p == '-') {
+		neg = true;
+		p++;
+	}
+	if (p >= end || *p < '0' || *p > '9')
+		return false;
+	long long x = 0;
+	while (p < end && *p >= '0' && *p <= '9') {
+		if (x > (LLONG_MAX - 9) / 10)
+			return false;
+		x = x * 10 + (*p++ - '0');
+	}
+	if (p < end && *p != '.' && *p != 'e' && *p != 'E')
+		return false;
+	*out = neg ? -x : x;
+	return true;
+}

@@ -1,0 +1,80 @@
+/*
+ * json_scan.h: a validating JSON scanner that never allocates.
+ *
+ * Ingest reads gigabytes of AuditData JSON and needs a dozen fields from
+ * each record. A tree parser (jansson) builds and frees thousands of nodes a
+ * record and runs near 70 MB/s; this scanner validates a value in one pass
+ * and then walks the members of a validated container by skipping, so that
+ * a record costs about two passes over its bytes. Values are spans of the
+ * input; strings are unescaped only when a caller asks.
+ */
+#ifndef AUDITSCOPE_JSON_SCAN_H
+#define AUDITSCOPE_JSON_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum jtype { JT_NONE = 0, JT_OBJ, JT_ARR, JT_STR, JT_NUM, JT_TRUE, JT_FALSE, JT_NULL };
+
+/* A value: p/n span its whole text (quotes and brackets included). For a
+ * string, esc says whether it holds backslash escapes. */
+struct jval {
+	const char *p;
+	size_t n;
+	enum jtype t;
+	bool esc;
+};
+
+/* Nesting deeper than this is refused as invalid (no record needs it). */
+#define JSON_MAX_DEPTH 256
+
+/*
+ * Validate one value that starts at p (leading white space allowed).
+ * Returns a pointer just past the value and fills v, or NULL with *err set
+ * to a static reason and *errat to where the problem is.
+ */
+const char *json_scan_value(const char *p, const char *end, struct jval *v,
+			    const char **err, const char **errat);
+
+/*
+ * Find the end of the value that starts at p without validating it: the
+ * fast way to cut records out of a stream. Returns a pointer past the
+ * value, or NULL when the input ends first (the value is incomplete).
+ */
+const char *json_skip_value(const char *p, const char *end);
+
+/* Skip JSON white space. */
+const char *json_skip_ws(const char *p, const char *end);
+
+/* Iterate the members of a VALIDATED object or array (from
+ * json_scan_value). For arrays key is left as JT_NONE. */
+struct jiter {
+	const char *p, *end;
+	bool obj;
+};
+void json_iter_init(struct jiter *it, const struct jval *container);
+bool json_iter_next(struct jiter *it, struct jval *key, struct jval *val);
+
+/* The content of a string value without its quotes. */
+static inline const char *json_str_ptr(const struct jval *s) { return s->p + 1; }
+static inline size_t json_str_len(const struct jval *s) { return s->n - 2; }
+
+/*
+ * Unescape the string value s into out, which must hold json_str_len(s)
+ * bytes at least (unescaping never grows a string). Returns the length;
+ * out is not NUL-terminated. Lone surrogates become U+FFFD.
+ */
+size_t json_unescape(const struct jval *s, char *out);
+
+/* Does string value s (or key) equal the literal lit exactly? Handles
+ * escaped keys. */
+bool json_str_eq(const struct jval *s, const char *lit);
+
+/* Member of a validated object by key, or false. Linear. */
+bool json_get(const struct jval *obj, const char *key, struct jval *out);
+
+/* A number value as long long (truncating a fraction); false if not a
+ * number, or if it is a string holding an integer, that too. */
+bool json_get_int(const struct jval *v, long long *out);
+
+#endif

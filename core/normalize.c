@@ -1,0 +1,783 @@
+/*
+ * normalize.c: the field mapping of FORMATS.md, applied to one record.
+ *
+ * Each kind of record is walked once at its top level; the members that
+ * matter are recognised by name through a small hash table and kept as
+ * spans, then turned into the event (unescaped, lower-cased, IPs stripped)
+ * in the arena. Nested JSON text (Sentinel's Folders and
+ * OperationProperties strings, a wrapper's AuditData string, Parameters
+ * values) is unescaped into the arena and scanned again.
+ */
+#include "normalize.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "timeparse.h"
+#include "xalloc.h"
+
+const char *normalize_kind_name(enum rec_kind k)
+{
+	switch (k) {
+	case REC_UAL: return "ual-json";
+	case REC_WRAPPED: return "ual-json-wrapped";
+	case REC_SENTINEL: return "sentinel-officeactivity";
+	case REC_GRAPH_AUDIT: return "graph-audit";
+	case REC_SIGNIN: return "entra-signin-json";
+	case REC_DIRAUDIT: return "entra-audit-json";
+	default: return "unknown";
+	}
+}
+
+/* Office 365 Management Activity API AuditLogRecordType values (public
+ * schema documentation, "AuditLogRecordType"). */
+static const struct {
+	int n;
+	const char *name;
+} rtypes[] = {
+	{ 1, "ExchangeAdmin" }, { 2, "ExchangeItem" }, { 3, "ExchangeItemGroup" },
+	{ 4, "SharePoint" }, { 6, "SharePointFileOperation" }, { 7, "OneDrive" },
+	{ 8, "AzureActiveDirectory" }, { 9, "AzureActiveDirectoryAccountLogon" },
+	{ 10, "DataCenterSecurityCmdlet" }, { 11, "ComplianceDLPSharePoint" },
+	{ 13, "ComplianceDLPExchange" }, { 14, "SharePointSharingOperation" },
+	{ 15, "AzureActiveDirectoryStsLogon" }, { 18, "SecurityComplianceCenterEOPCmdlet" },
+	{ 19, "ExchangeAggregatedOperation" }, { 20, "PowerBIAudit" }, { 21, "CRM" },
+	{ 22, "Yammer" }, { 23, "SkypeForBusinessCmdlets" }, { 24, "Discovery" },
+	{ 25, "MicrosoftTeams" }, { 28, "ThreatIntelligence" }, { 29, "MailSubmission" },
+	{ 30, "MicrosoftFlow" }, { 32, "MicrosoftStream" }, { 35, "Project" },
+	{ 36, "SharePointListOperation" }, { 40, "SecurityComplianceAlerts" },
+	{ 41, "ThreatIntelligenceUrl" }, { 43, "MIPLabel" }, { 45, "PowerAppsApp" },
+	{ 47, "ThreatIntelligenceAtpContent" }, { 50, "ExchangeItemAggregated" },
+	{ 51, "HygieneEvent" }, { 52, "DataInsightsRestApiAudit" },
+	{ 54, "SharePointListItemOperation" }, { 57, "MicrosoftTeamsAdmin" },
+	{ 64, "AirInvestigation" }, { 65, "Quarantine" }, { 66, "MicrosoftForms" },
+	{ 78, "WDATPAlerts" }, { 82, "SensitivityLabelPolicyMatch" },
+	{ 83, "SensitivityLabelAction" }, { 84, "SensitivityLabeledFileAction" },
+	{ 101, "ExchangeSearch" }, { 102, "SharePointSearch" },
+};
+
+const char *normalize_rtype_name(long long n)
+{
+	for (size_t i = 0; i < sizeof rtypes / sizeof rtypes[0]; i++)
+		if (rtypes[i].n == n)
+			return rtypes[i].name;
+	return NULL;
+}
+
+void norm_init(struct norm *nm)
+{
+	memset(nm, 0, sizeof *nm);
+}
+
+void norm_free(struct norm *nm)
+{
+	if (!nm)
+		return;
+	free(nm->arena);
+	free(nm->msgs);
+	memset(nm, 0, sizeof *nm);
+}
+
+void norm_reset(struct norm *nm, size_t n)
+{
+	/* Unescaping never grows a string; a record is read at most three
+	 * levels deep (wrapper, AuditData text, a nested JSON string), and
+	 * the derived copies (lower-case user, stripped IP) are small. */
+	size_t want = 4 * n + 8192;
+	if (nm->acap < want) {
+		free(nm->arena);
+		nm->acap = want;
+		nm->arena = xmalloc(want);
+	}
+	nm->alen = 0;
+}
+
+struct sv norm_copy(struct norm *nm, const char *p, size_t n)
+{
+	struct sv r = { nm->arena + nm->alen, n };
+	if (nm->alen + n + 1 > nm->acap) {
+		/* Cannot happen after norm_reset; refuse rather than overflow. */
+		r.p = NULL;
+		r.n = 0;
+		return r;
+	}
+	memcpy(nm->arena + nm->alen, p, n);
+	nm->alen += n;
+	nm->arena[nm->alen++] = '\0';
+	return r;
+}
+
+/* A string value as text in the arena (unescaped when needed); absent for
+ * null, empty strings and non-strings other than numbers and booleans. */
+static struct sv text_of(struct norm *nm, const struct jval *v)
+{
+	struct sv r = { NULL, 0 };
+	if (!v->p)
+		return r;
+	if (v->t == JT_STR) {
+		if (json_str_len(v) == 0)
+			return r;
+		if (!v->esc) {
+			r.p = json_str_ptr(v);
+			r.n = json_str_len(v);
+			return r;
+		}
+		if (nm->alen + json_str_len(v) + 1 > nm->acap)
+			return r;
+		r.p = nm->arena + nm->alen;
+		r.n = json_unescape(v, nm->arena + nm->alen);
+		nm->alen += r.n;
+		nm->arena[nm->alen++] = '\0';
+		return r;
+	}
+	if (v->t == JT_NUM || v->t == JT_TRUE || v->t == JT_FALSE) {
+		r.p = v->p;
+		r.n = v->n;
+	}
+	return r;
+}
+
+static struct sv lower(struct norm *nm, struct sv s)
+{
+	if (!s.p)
+		return s;
+	size_t i;
+	for (i = 0; i < s.n; i++)
+		if (s.p[i] >= 'A' && s.p[i] <= 'Z')
+			break;
+	if (i == s.n)
+		return s;
+	struct sv r = norm_copy(nm, s.p, s.n);
+	if (!r.p)
+		return s;
+	char *w = (char *)r.p;
+	for (; i < r.n; i++)
+		if (w[i] >= 'A' && w[i] <= 'Z')
+			w[i] = (char)(w[i] + 32);
+	return r;
+}
+
+struct sv normalize_ip(struct norm *nm, struct sv ip)
+{
+	if (!ip.p)
+		return ip;
+	const char *p = ip.p, *e = ip.p + ip.n;
+	while (p < e && isspace((unsigned char)*p))
+		p++;
+	while (e > p && isspace((unsigned char)e[-1]))
+		e--;
+	if (p < e && *p == '[') {
+		const char *rb = memchr(p, ']', (size_t)(e - p));
+		if (rb) {
+			e = rb;
+			p++;
+		}
+	} else {
+		const char *c1 = memchr(p, ':', (size_t)(e - p));
+		if (c1 && !memchr(c1 + 1, ':', (size_t)(e - c1 - 1)) && memchr(p, '.', (size_t)(c1 - p)))
+			e = c1; /* a.b.c.d:port */
+	}
+	if (e - p > 7 && strncasecmp(p, "::ffff:", 7) == 0 && memchr(p + 7, '.', (size_t)(e - p - 7)))
+		p += 7;
+	if (p >= e)
+		return (struct sv){ NULL, 0 };
+	struct sv r = { p, (size_t)(e - p) };
+	return lower(nm, r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Member names the walkers look for, by a tiny hash table. */
+
+enum key {
+	K_NONE = 0,
+	K_CreationTime, K_Id, K_Operation, K_RecordType, K_Workload, K_UserId, K_AppId,
+	K_ApplicationId, K_ClientAppId, K_ClientIP, K_ClientIPAddress, K_ActorIpAddress,
+	K_ResultStatus, K_SessionId, K_AppAccessContext, K_MailboxOwnerUPN,
+	K_OperationProperties, K_OperationCount, K_Folders, K_ClientInfoString,
+	K_ExtendedProperties, K_AADSessionId, K_UniqueTokenId,
+	/* Sentinel */
+	K_TimeGenerated, K_OfficeId, K_OfficeWorkload, K_Client_IPAddress, K_SourceRecordId,
+	/* wrappers */
+	K_AuditData, K_CreationDate, K_RecordId, K_Operations, K_UserIds, K_Identity,
+	/* Graph audit */
+	K_auditData, K_id, K_createdDateTime, K_operation, K_userPrincipalName, K_clientIp,
+	K_service, K_auditLogRecordType,
+	/* Entra */
+	K_appId, K_ipAddress, K_status, K_sessionId, K_uniqueTokenIdentifier, K_userAgent,
+	K_servicePrincipalName, K_isInteractive, K_signInEventTypes, K_clientAppUsed,
+	K_activityDateTime, K_activityDisplayName, K_initiatedBy, K_result, K_errorCode,
+	K_user, K_app, K_displayName, K_correlationId, K_category, K_loggedByService,
+	K_Name, K_Value, K_Path, K_FolderItems, K_InternetMessageId, K_SizeInBytes,
+	K_COUNT
+};
+
+static const char *const key_names[K_COUNT] = {
+	[K_CreationTime] = "CreationTime", [K_Id] = "Id", [K_Operation] = "Operation",
+	[K_RecordType] = "RecordType", [K_Workload] = "Workload", [K_UserId] = "UserId",
+	[K_AppId] = "AppId", [K_ApplicationId] = "ApplicationId", [K_ClientAppId] = "ClientAppId",
+	[K_ClientIP] = "ClientIP", [K_ClientIPAddress] = "ClientIPAddress",
+	[K_ActorIpAddress] = "ActorIpAddress", [K_ResultStatus] = "ResultStatus",
+	[K_SessionId] = "SessionId", [K_AppAccessContext] = "AppAccessContext",
+	[K_MailboxOwnerUPN] = "MailboxOwnerUPN", [K_OperationProperties] = "OperationProperties",
+	[K_OperationCount] = "OperationCount", [K_Folders] = "Folders",
+	[K_ClientInfoString] = "ClientInfoString", [K_ExtendedProperties] = "ExtendedProperties",
+	[K_AADSessionId] = "AADSessionId", [K_UniqueTokenId] = "UniqueTokenId",
+	[K_TimeGenerated] = "TimeGenerated", [K_OfficeId] = "OfficeId",
+	[K_OfficeWorkload] = "OfficeWorkload", [K_Client_IPAddress] = "Client_IPAddress",
+	[K_SourceRecordId] = "SourceRecordId",
+	[K_AuditData] = "AuditData", [K_CreationDate] = "CreationDate", [K_RecordId] = "RecordId",
+	[K_Operations] = "Operations", [K_UserIds] = "UserIds", [K_Identity] = "Identity",
+	[K_auditData] = "auditData", [K_id] = "id", [K_createdDateTime] = "createdDateTime",
+	[K_operation] = "operation", [K_userPrincipalName] = "userPrincipalName",
+	[K_clientIp] = "clientIp", [K_service] = "service",
+	[K_auditLogRecordType] = "auditLogRecordType", [K_appId] = "appId",
+	[K_ipAddress] = "ipAddress", [K_status] = "status", [K_sessionId] = "sessionId",
+	[K_uniqueTokenIdentifier] = "uniqueTokenIdentifier", [K_userAgent] = "userAgent",
+	[K_servicePrincipalName] = "servicePrincipalName", [K_isInteractive] = "isInteractive",
+	[K_signInEventTypes] = "signInEventTypes", [K_clientAppUsed] = "clientAppUsed",
+	[K_activityDateTime] = "activityDateTime", [K_activityDisplayName] = "activityDisplayName",
+	[K_initiatedBy] = "initiatedBy", [K_result] = "result", [K_errorCode] = "errorCode",
+	[K_user] = "user", [K_app] = "app", [K_displayName] = "displayName",
+	[K_correlationId] = "correlationId", [K_category] = "category",
+	[K_loggedByService] = "loggedByService", [K_Name] = "Name", [K_Value] = "Value",
+	[K_Path] = "Path", [K_FolderItems] = "FolderItems",
+	[K_InternetMessageId] = "InternetMessageId", [K_SizeInBytes] = "SizeInBytes",
+};
+
+#define KEY_SLOTS 512
+static unsigned char key_table[KEY_SLOTS];
+static int key_table_ready;
+
+static unsigned key_hash(const char *p, size_t n)
+{
+	unsigned h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 16777619u;
+	return h;
+}
+
+static void key_table_init(void)
+{
+	for (int k = 1; k < K_COUNT; k++) {
+		const char *s = key_names[k];
+		unsigned h = key_hash(s, strlen(s)) & (KEY_SLOTS - 1);
+		while (key_table[h])
+			h = (h + 1) & (KEY_SLOTS - 1);
+		key_table[h] = (unsigned char)k;
+	}
+	key_table_ready = 1;
+}
+
+static enum key key_of(const struct jval *k)
+{
+	if (k->t != JT_STR || k->esc)
+		return K_NONE;
+	const char *p = json_str_ptr(k);
+	size_t n = json_str_len(k);
+	unsigned h = key_hash(p, n) & (KEY_SLOTS - 1);
+	while (key_table[h]) {
+		const char *s = key_names[key_table[h]];
+		if (strncmp(s, p, n) == 0 && s[n] == '\0')
+			return (enum key)key_table[h];
+		h = (h + 1) & (KEY_SLOTS - 1);
+	}
+	return K_NONE;
+}
+
+/* The members of one object, by key. */
+struct members {
+	struct jval v[K_COUNT];
+};
+
+static void collect(const struct jval *obj, struct members *m)
+{
+	struct jiter it;
+	struct jval k, v;
+	memset(m, 0, sizeof *m);
+	if (!key_table_ready)
+		key_table_init();
+	if (obj->t != JT_OBJ)
+		return;
+	json_iter_init(&it, obj);
+	while (json_iter_next(&it, &k, &v)) {
+		enum key id = key_of(&k);
+		if (id != K_NONE && !m->v[id].p)
+			m->v[id] = v;
+	}
+}
+
+static bool has(const struct members *m, enum key k)
+{
+	return m->v[k].p != NULL;
+}
+
+enum rec_kind normalize_classify(const struct jval *obj)
+{
+	struct members m;
+	collect(obj, &m);
+	if (has(&m, K_auditData) && (has(&m, K_createdDateTime) || has(&m, K_operation)))
+		return REC_GRAPH_AUDIT;
+	if (has(&m, K_AuditData))
+		return REC_WRAPPED;
+	if (has(&m, K_OfficeId) || has(&m, K_OfficeWorkload) ||
+	    (has(&m, K_TimeGenerated) && has(&m, K_Operation)))
+		return REC_SENTINEL;
+	if (has(&m, K_CreationTime) && (has(&m, K_Operation) || has(&m, K_Id)))
+		return REC_UAL;
+	if (has(&m, K_activityDateTime) && (has(&m, K_activityDisplayName) || has(&m, K_initiatedBy)))
+		return REC_DIRAUDIT;
+	if (has(&m, K_createdDateTime) &&
+	    (has(&m, K_ipAddress) || has(&m, K_appId) || has(&m, K_uniqueTokenIdentifier) ||
+	     has(&m, K_status)))
+		return REC_SIGNIN;
+	return REC_UNKNOWN;
+}
+
+/* Validate JSON held in a string value (Sentinel, AuditData as text):
+ * unescaped into the arena, then scanned. */
+static bool nested_json(struct norm *nm, const struct jval *s, struct jval *out)
+{
+	struct sv t = text_of(nm, s);
+	if (!t.p)
+		return false;
+	const char *err, *at;
+	const char *e = json_scan_value(t.p, t.p + t.n, out, &err, &at);
+	return e && json_skip_ws(e, t.p + t.n) == t.p + t.n;
+}
+
+/* An object, or a string holding one: the value to walk. */
+static bool as_container(struct norm *nm, const struct jval *v, enum jtype want, struct jval *out)
+{
+	if (v->t == want) {
+		*out = *v;
+		return true;
+	}
+	if (v->t == JT_STR && nested_json(nm, v, out) && out->t == want)
+		return true;
+	return false;
+}
+
+/* {Name, Value} arrays: the Value of the first element named name. */
+static bool name_value(struct norm *nm, const struct jval *arr, const char *name, struct jval *out)
+{
+	struct jval a, el, k, v;
+	if (!as_container(nm, arr, JT_ARR, &a))
+		return false;
+	struct jiter it;
+	json_iter_init(&it, &a);
+	while (json_iter_next(&it, NULL, &el)) {
+		if (el.t != JT_OBJ)
+			continue;
+		struct jiter it2;
+		struct jval nv = { 0 }, vv = { 0 };
+		json_iter_init(&it2, &el);
+		while (json_iter_next(&it2, &k, &v)) {
+			if (json_str_eq(&k, "Name"))
+				nv = v;
+			else if (json_str_eq(&k, "Value"))
+				vv = v;
+		}
+		if (nv.p && json_str_eq(&nv, name) && vv.p) {
+			*out = vv;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void add_msg(struct norm *nm, struct event *ev, struct sv folder, struct sv msgid, int64_t size)
+{
+	nm->msgs = xgrow(nm->msgs, &nm->mcap, ev->nmsgs + 1, sizeof *nm->msgs);
+	ev->msgs = nm->msgs;
+	nm->msgs[ev->nmsgs].folder = folder;
+	nm->msgs[ev->nmsgs].msgid = msgid;
+	nm->msgs[ev->nmsgs].size = size;
+	ev->nmsgs++;
+}
+
+/* Folders[].Path and Folders[].FolderItems[].InternetMessageId: one row
+ * per message; a folder without items (Sync) is one row for the folder. */
+static void folders(struct norm *nm, const struct jval *fv, struct event *ev)
+{
+	struct jval arr, f, k, v;
+	if (!as_container(nm, fv, JT_ARR, &arr))
+		return;
+	struct jiter it;
+	json_iter_init(&it, &arr);
+	while (json_iter_next(&it, NULL, &f)) {
+		if (f.t != JT_OBJ)
+			continue;
+		struct jval path = { 0 }, items = { 0 };
+		struct jiter it2;
+		json_iter_init(&it2, &f);
+		while (json_iter_next(&it2, &k, &v)) {
+			if (json_str_eq(&k, "Path"))
+				path = v;
+			else if (json_str_eq(&k, "FolderItems"))
+				items = v;
+		}
+		struct sv folder = text_of(nm, &path);
+		size_t before = ev->nmsgs;
+		if (items.p && items.t == JT_ARR) {
+			struct jiter it3;
+			struct jval item;
+			json_iter_init(&it3, &items);
+			while (json_iter_next(&it3, NULL, &item)) {
+				struct jval mid = { 0 }, size = { 0 };
+				struct jiter it4;
+				if (item.t != JT_OBJ)
+					continue;
+				json_iter_init(&it4, &item);
+				while (json_iter_next(&it4, &k, &v)) {
+					if (json_str_eq(&k, "InternetMessageId"))
+						mid = v;
+					else if (json_str_eq(&k, "SizeInBytes"))
+						size = v;
+				}
+				long long sz = -1;
+				if (size.p)
+					json_get_int(&size, &sz);
+				struct sv m = text_of(nm, &mid);
+				if (m.p || sz >= 0)
+					add_msg(nm, ev, folder, m, sz);
+			}
+		}
+		if (ev->nmsgs == before && folder.p)
+			add_msg(nm, ev, folder, (struct sv){ NULL, 0 }, -1);
+	}
+}
+
+static void set_if_empty(struct sv *dst, struct sv v)
+{
+	if (!dst->p && v.p)
+		*dst = v;
+}
+
+static struct sv rtype_of(struct norm *nm, const struct jval *v)
+{
+	long long n;
+	if (v->p && json_get_int(v, &n)) {
+		const char *name = normalize_rtype_name(n);
+		if (name)
+			return (struct sv){ name, strlen(name) };
+	}
+	return text_of(nm, v);
+}
+
+static bool is_true(struct norm *nm, const struct jval *v)
+{
+	if (v->t == JT_TRUE)
+		return true;
+	struct sv t = text_of(nm, v);
+	return t.p && t.n == 4 && strncasecmp(t.p, "true", 4) == 0;
+}
+
+/* The UAL fields of an AuditData-shaped object (also Sentinel rows). */
+static void ual_fields(struct norm *nm, const struct members *m, struct event *ev)
+{
+	struct jval v;
+	set_if_empty(&ev->record_id, text_of(nm, &m->v[K_Id]));
+	set_if_empty(&ev->record_id, text_of(nm, &m->v[K_OfficeId]));
+	set_if_empty(&ev->op, text_of(nm, &m->v[K_Operation]));
+	set_if_empty(&ev->rtype, rtype_of(nm, &m->v[K_RecordType]));
+	set_if_empty(&ev->workload, text_of(nm, &m->v[K_Workload]));
+	set_if_empty(&ev->workload, text_of(nm, &m->v[K_OfficeWorkload]));
+	set_if_empty(&ev->user, lower(nm, text_of(nm, &m->v[K_UserId])));
+	set_if_empty(&ev->app, lower(nm, text_of(nm, &m->v[K_AppId])));
+	set_if_empty(&ev->app, lower(nm, text_of(nm, &m->v[K_ApplicationId])));
+	set_if_empty(&ev->client_app, lower(nm, text_of(nm, &m->v[K_ClientAppId])));
+	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_ClientIP])));
+	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_ClientIPAddress])));
+	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_Client_IPAddress])));
+	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_ActorIpAddress])));
+	set_if_empty(&ev->result, text_of(nm, &m->v[K_ResultStatus]));
+	set_if_empty(&ev->session, text_of(nm, &m->v[K_SessionId]));
+	set_if_empty(&ev->mailbox, lower(nm, text_of(nm, &m->v[K_MailboxOwnerUPN])));
+	set_if_empty(&ev->client_info, text_of(nm, &m->v[K_ClientInfoString]));
+	if (has(m, K_AppAccessContext)) {
+		struct jval ctx;
+		if (as_container(nm, &m->v[K_AppAccessContext], JT_OBJ, &ctx)) {
+			if (json_get(&ctx, "AADSessionId", &v))
+				set_if_empty(&ev->session, text_of(nm, &v));
+			if (json_get(&ctx, "UniqueTokenId", &v))
+				set_if_empty(&ev->token, text_of(nm, &v));
+			if (json_get(&ctx, "ClientAppId", &v))
+				set_if_empty(&ev->client_app, lower(nm, text_of(nm, &v)));
+		}
+	}
+	if (has(m, K_OperationProperties)) {
+		if (name_value(nm, &m->v[K_OperationProperties], "MailAccessType", &v))
+			set_if_empty(&ev->access, text_of(nm, &v));
+		if (name_value(nm, &m->v[K_OperationProperties], "IsThrottled", &v) && is_true(nm, &v))
+			ev->flags |= EVF_THROTTLED;
+	}
+	if (has(m, K_ExtendedProperties) && !ev->client_info.p &&
+	    name_value(nm, &m->v[K_ExtendedProperties], "UserAgent", &v))
+		ev->client_info = text_of(nm, &v);
+	if (has(m, K_OperationCount)) {
+		long long n;
+		if (json_get_int(&m->v[K_OperationCount], &n))
+			ev->op_count = n;
+	}
+	if (has(m, K_Folders))
+		folders(nm, &m->v[K_Folders], ev);
+}
+
+static bool set_time(struct norm *nm, const struct jval *v, struct event *ev)
+{
+	struct sv t = text_of(nm, v);
+	int64_t ms;
+	if (t.p && time_parse(t.p, t.n, &ms)) {
+		ev->ts = ms;
+		return true;
+	}
+	return false;
+}
+
+static void clear_event(struct event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->ts = INT64_MIN;
+	ev->op_count = -1;
+}
+
+static int finish(struct event *ev, const struct wrapper_hints *h, const char **why)
+{
+	if (h) {
+		set_if_empty(&ev->record_id, h->record_id);
+		set_if_empty(&ev->op, h->op);
+		set_if_empty(&ev->user, h->user);
+		set_if_empty(&ev->rtype, h->rtype);
+		if (ev->ts == INT64_MIN && h->date.p) {
+			int64_t ms;
+			if (!time_parse(h->date.p, h->date.n, &ms)) {
+				*why = "unreadable date";
+				return -1;
+			}
+			ev->ts = ms;
+			ev->flags |= EVF_NO_TIME;
+		}
+	}
+	if (ev->ts == INT64_MIN) {
+		*why = "no event time in the record";
+		return -1;
+	}
+	return 0;
+}
+
+static int norm_ual(struct norm *nm, const struct jval *obj, const struct wrapper_hints *h,
+		    struct event *ev, const char **why)
+{
+	struct members m;
+	collect(obj, &m);
+	if (has(&m, K_CreationTime) && !set_time(nm, &m.v[K_CreationTime], ev)) {
+		*why = "unreadable CreationTime";
+		return -1;
+	}
+	if (ev->ts == INT64_MIN && has(&m, K_TimeGenerated) && !set_time(nm, &m.v[K_TimeGenerated], ev)) {
+		*why = "unreadable TimeGenerated";
+		return -1;
+	}
+	ual_fields(nm, &m, ev);
+	return finish(ev, h, why);
+}
+
+static int norm_wrapped(struct norm *nm, const struct jval *obj, const struct wrapper_hints *h0,
+			struct event *ev, const char **why)
+{
+	struct members m;
+	struct jval ad;
+	collect(obj, &m);
+	struct wrapper_hints h = { 0 };
+	h.date = text_of(nm, &m.v[K_CreationDate]);
+	h.record_id = text_of(nm, &m.v[K_RecordId]);
+	set_if_empty(&h.record_id, text_of(nm, &m.v[K_Identity]));
+	h.op = text_of(nm, &m.v[K_Operation]);
+	set_if_empty(&h.op, text_of(nm, &m.v[K_Operations]));
+	h.user = lower(nm, text_of(nm, &m.v[K_UserId]));
+	set_if_empty(&h.user, lower(nm, text_of(nm, &m.v[K_UserIds])));
+	h.rtype = rtype_of(nm, &m.v[K_RecordType]);
+	if (h0) {
+		set_if_empty(&h.date, h0->date);
+		set_if_empty(&h.record_id, h0->record_id);
+		set_if_empty(&h.op, h0->op);
+		set_if_empty(&h.user, h0->user);
+		set_if_empty(&h.rtype, h0->rtype);
+	}
+	if (!as_container(nm, &m.v[K_AuditData], JT_OBJ, &ad)) {
+		*why = "AuditData is not a JSON object";
+		return -1;
+	}
+	/* The record is the AuditData; the wrapper only fills gaps. */
+	ev->raw.p = ad.p;
+	ev->raw.n = ad.n;
+	return norm_ual(nm, &ad, &h, ev, why);
+}
+
+static int norm_graph_audit(struct norm *nm, const struct jval *obj, struct event *ev, const char **why)
+{
+	struct members m;
+	struct jval ad;
+	collect(obj, &m);
+	struct wrapper_hints h = { 0 };
+	h.date = text_of(nm, &m.v[K_createdDateTime]);
+	h.record_id = text_of(nm, &m.v[K_id]);
+	h.op = text_of(nm, &m.v[K_operation]);
+	h.user = lower(nm, text_of(nm, &m.v[K_userPrincipalName]));
+	h.rtype = text_of(nm, &m.v[K_auditLogRecordType]);
+	if (as_container(nm, &m.v[K_auditData], JT_OBJ, &ad)) {
+		if (norm_ual(nm, &ad, &h, ev, why) < 0)
+			return -1;
+	} else if (finish(ev, &h, why) < 0) {
+		return -1;
+	}
+	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m.v[K_clientIp])));
+	set_if_empty(&ev->workload, text_of(nm, &m.v[K_service]));
+	return 0;
+}
+
+static int norm_signin(struct norm *nm, const struct jval *obj, struct event *ev, const char **why)
+{
+	struct members m;
+	struct jval v;
+	collect(obj, &m);
+	if (!set_time(nm, &m.v[K_createdDateTime], ev)) {
+		*why = "unreadable createdDateTime";
+		return -1;
+	}
+	ev->record_id = text_of(nm, &m.v[K_id]);
+	ev->user = lower(nm, text_of(nm, &m.v[K_userPrincipalName]));
+	bool sp = false;
+	if (!ev->user.p) {
+		ev->user = lower(nm, text_of(nm, &m.v[K_servicePrincipalName]));
+		sp = ev->user.p != NULL;
+	}
+	const char *op = "Sign-in";
+	if (has(&m, K_signInEventTypes)) {
+		struct jiter it;
+		struct jval t;
+		if (m.v[K_signInEventTypes].t == JT_ARR) {
+			json_iter_init(&it, &m.v[K_signInEventTypes]);
+			while (json_iter_next(&it, NULL, &t)) {
+				if (json_str_eq(&t, "servicePrincipal"))
+					op = "Service principal sign-in";
+				else if (json_str_eq(&t, "managedIdentity"))
+					op = "Managed identity sign-in";
+				else if (json_str_eq(&t, "nonInteractiveUser"))
+					op = "Non-interactive sign-in";
+			}
+		}
+	} else if (sp) {
+		op = "Service principal sign-in";
+	} else if (has(&m, K_isInteractive) && m.v[K_isInteractive].t == JT_FALSE) {
+		op = "Non-interactive sign-in";
+	}
+	ev->op = (struct sv){ op, strlen(op) };
+	ev->rtype = (struct sv){ "EntraSignIn", 11 };
+	ev->workload = (struct sv){ "AzureActiveDirectory", 20 };
+	ev->app = lower(nm, text_of(nm, &m.v[K_appId]));
+	ev->ip = normalize_ip(nm, text_of(nm, &m.v[K_ipAddress]));
+	ev->session = text_of(nm, &m.v[K_sessionId]);
+	ev->token = text_of(nm, &m.v[K_uniqueTokenIdentifier]);
+	ev->client_info = text_of(nm, &m.v[K_userAgent]);
+	set_if_empty(&ev->client_info, text_of(nm, &m.v[K_clientAppUsed]));
+	if (has(&m, K_status) && m.v[K_status].t == JT_OBJ && json_get(&m.v[K_status], "errorCode", &v)) {
+		long long code;
+		if (json_get_int(&v, &code)) {
+			char buf[48];
+			int k = code == 0 ? snprintf(buf, sizeof buf, "Success")
+					  : snprintf(buf, sizeof buf, "Failure (%lld)", code);
+			ev->result = norm_copy(nm, buf, (size_t)k);
+		}
+	}
+	return finish(ev, NULL, why);
+}
+
+static int norm_diraudit(struct norm *nm, const struct jval *obj, struct event *ev, const char **why)
+{
+	struct members m;
+	struct jval by, u, v;
+	collect(obj, &m);
+	if (!set_time(nm, &m.v[K_activityDateTime], ev)) {
+		*why = "unreadable activityDateTime";
+		return -1;
+	}
+	ev->record_id = text_of(nm, &m.v[K_id]);
+	ev->op = text_of(nm, &m.v[K_activityDisplayName]);
+	ev->result = text_of(nm, &m.v[K_result]);
+	ev->rtype = (struct sv){ "EntraDirectoryAudit", 19 };
+	ev->workload = (struct sv){ "AzureActiveDirectory", 20 };
+	if (has(&m, K_initiatedBy) && m.v[K_initiatedBy].t == JT_OBJ) {
+		by = m.v[K_initiatedBy];
+		if (json_get(&by, "user", &u) && u.t == JT_OBJ) {
+			if (json_get(&u, "userPrincipalName", &v))
+				ev->user = lower(nm, text_of(nm, &v));
+			if (json_get(&u, "ipAddress", &v))
+				ev->ip = normalize_ip(nm, text_of(nm, &v));
+		}
+		if (json_get(&by, "app", &u) && u.t == JT_OBJ) {
+			if (json_get(&u, "appId", &v))
+				ev->app = lower(nm, text_of(nm, &v));
+			if (!ev->user.p && json_get(&u, "displayName", &v))
+				ev->user = lower(nm, text_of(nm, &v));
+		}
+	}
+	return finish(ev, NULL, why);
+}
+
+int normalize_json(struct norm *nm, enum rec_kind kind, const struct jval *obj,
+		   const struct wrapper_hints *hints, struct event *ev, const char **why)
+{
+	clear_event(ev);
+	ev->raw.p = obj->p;
+	ev->raw.n = obj->n;
+	switch (kind) {
+	case REC_UAL:
+	case REC_SENTINEL:
+		return norm_ual(nm, obj, hints, ev, why);
+	case REC_WRAPPED:
+		return norm_wrapped(nm, obj, hints, ev, why);
+	case REC_GRAPH_AUDIT:
+		return norm_graph_audit(nm, obj, ev, why);
+	case REC_SIGNIN:
+		return norm_signin(nm, obj, ev, why);
+	case REC_DIRAUDIT:
+		return norm_diraudit(nm, obj, ev, why);
+	default:
+		*why = "not an audit record (no recognised time and operation fields)";
+		return -1;
+	}
+}
+
+void normalize_synth_id(struct norm *nm, struct event *ev)
+{
+	if (ev->record_id.p && ev->record_id.n)
+		return;
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_Digest(ev->raw.p, ev->raw.n, md, &mdlen, EVP_sha256(), NULL);
+	char buf[7 + 32 + 1];
+	memcpy(buf, "sha256:", 7);
+	for (int i = 0; i < 16; i++)
+		snprintf(buf + 7 + 2 * i, 3, "%02x", md[i]);
+	ev->record_id = norm_copy(nm, buf, 39);
+}
+
+size_t count_newlines(const char *p, size_t n)
+{
+	size_t c = 0;
+	const char *e = p + n;
+	while (p < e) {
+		const char *q = memchr(p, '\n', (size_t)(e - p));
+		if (!q)
+			break;
+		c++;
+		p = q + 1;
+	}
+	return c;
+}

@@ -1,0 +1,79 @@
+/*
+ * normalize.h: from one record's JSON to the normalized event.
+ *
+ * AuditData is the truth and wrappers are hints (FORMATS.md): a record is
+ * first read for the UAL fields wherever they sit (AuditData itself, a
+ * Sentinel OfficeActivity row, a Graph audit record's auditData, a
+ * collector's wrapper with AuditData as object or string), then the
+ * wrapper's fields fill only what the record left empty. Entra sign-ins
+ * and directory audits have their own names and are mapped onto the same
+ * event. Strings in the event point into the record or into the
+ * normalizer's arena, valid until the next call.
+ */
+#ifndef AUDITSCOPE_NORMALIZE_H
+#define AUDITSCOPE_NORMALIZE_H
+
+#include "event.h"
+#include "json_scan.h"
+
+/* What kind of record a JSON object is; also names the format. */
+enum rec_kind {
+	REC_UNKNOWN = 0,
+	REC_UAL,          /* an AuditData object */
+	REC_WRAPPED,      /* {CreationDate, RecordId, ..., AuditData: {..} | "..."} */
+	REC_SENTINEL,     /* Sentinel OfficeActivity row */
+	REC_GRAPH_AUDIT,  /* Graph audit query record {id, ..., auditData} */
+	REC_SIGNIN,       /* Entra sign-in (Graph signIns) */
+	REC_DIRAUDIT,     /* Entra directory audit (Graph directoryAudits) */
+};
+
+const char *normalize_kind_name(enum rec_kind k);
+
+/* Fallbacks a CSV wrapper offers: used only where AuditData has nothing. */
+struct wrapper_hints {
+	struct sv date, record_id, op, user, rtype;
+};
+
+struct norm {
+	char *arena;
+	size_t alen, acap;
+	struct event_msg *msgs;
+	size_t mcap;
+};
+
+void norm_init(struct norm *nm);
+void norm_free(struct norm *nm);
+
+enum rec_kind normalize_classify(const struct jval *obj);
+
+/*
+ * Normalize a validated JSON object of the given kind into ev (which the
+ * caller zeroes or not: every field is set). Returns 0, or -1 with *why (a
+ * static or arena string) when the record has no usable time or its
+ * AuditData cannot be read.
+ */
+int normalize_json(struct norm *nm, enum rec_kind kind, const struct jval *obj,
+		   const struct wrapper_hints *hints, struct event *ev, const char **why);
+
+/* Reserve arena room for a record of n bytes; call before normalize_*. */
+void norm_reset(struct norm *nm, size_t n);
+/* Copy into the arena (room must have been reserved). */
+struct sv norm_copy(struct norm *nm, const char *p, size_t n);
+
+/* The IP without port, brackets or ::ffff: prefix, written into the
+ * arena; lower-case hex. */
+struct sv normalize_ip(struct norm *nm, struct sv ip);
+
+/* RecordType number to name (50 -> ExchangeItemAggregated), or NULL. */
+const char *normalize_rtype_name(long long n);
+
+
+
+/* Give ev a record id when the record has none: "sha256:" and the first
+ * 128 bits of the SHA-256 of its raw text, so that loading the same
+ * export twice still deduplicates. */
+void normalize_synth_id(struct norm *nm, struct event *ev);
+
+/* Newlines in [p, p+n). */
+size_t count_newlines(const char *p, size_t n);
+#endif

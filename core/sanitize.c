@@ -1,0 +1,182 @@
+/*
+ * sanitize.c: visible escapes for hostile text (sanitize.h).
+ */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700
+#endif
+#include "sanitize.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wchar.h>
+
+#include "xalloc.h"
+
+/* Decode one UTF-8 sequence; returns its length, 0 if invalid. */
+static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	size_t len;
+	uint32_t c, min;
+	if ((p[0] & 0xE0) == 0xC0) {
+		len = 2;
+		c = p[0] & 0x1F;
+		min = 0x80;
+	} else if ((p[0] & 0xF0) == 0xE0) {
+		len = 3;
+		c = p[0] & 0x0F;
+		min = 0x800;
+	} else if ((p[0] & 0xF8) == 0xF0) {
+		len = 4;
+		c = p[0] & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Characters that must not reach a terminal as they are. */
+static bool dangerous(uint32_t c)
+{
+	return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) ||
+	       (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
+	       c == 0x200E || c == 0x200F || c == 0x061C || c == 0xFEFF;
+}
+
+bool sanitize_needed(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	while (p < e) {
+		if (*p >= 0x20 && *p < 0x7F) {
+			p++;
+			continue;
+		}
+		uint32_t c;
+		size_t k = utf8_decode(p, (size_t)(e - p), &c);
+		if (!k || dangerous(c))
+			return true;
+		p += k;
+	}
+	return false;
+}
+
+char *sanitize(const char *s, size_t n)
+{
+	if (!sanitize_needed(s, n))
+		return xstrndup(s, n);
+	char *out = xmalloc(n * 6 + 1);
+	char *o = out;
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	while (p < e) {
+		uint32_t c;
+		size_t k = utf8_decode(p, (size_t)(e - p), &c);
+		if (!k) {
+			o += sprintf(o, "\\x%02x", *p);
+			p++;
+			continue;
+		}
+		if (!dangerous(c)) {
+			memcpy(o, p, k);
+			o += k;
+		} else if (c == '\n') {
+			o += sprintf(o, "\\n");
+		} else if (c == '\r') {
+			o += sprintf(o, "\\r");
+		} else if (c == '\t') {
+			o += sprintf(o, "\\t");
+		} else if (c == 0x1B) {
+			o += sprintf(o, "\\e");
+		} else if (c < 0x80) {
+			o += sprintf(o, "\\x%02x", (unsigned)c);
+		} else {
+			o += sprintf(o, "\\u%04x", (unsigned)c);
+		}
+		p += k;
+	}
+	*o = '\0';
+	return out;
+}
+
+char *json_escape(const char *s, size_t n)
+{
+	char *out = xmalloc(n * 6 + 1);
+	char *o = out;
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	while (p < e) {
+		uint32_t c;
+		size_t k = utf8_decode(p, (size_t)(e - p), &c);
+		if (!k) {
+			o += sprintf(o, "\\ufffd");
+			p++;
+			continue;
+		}
+		if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else if (c == '\n') {
+			o += sprintf(o, "\\n");
+		} else if (c == '\r') {
+			o += sprintf(o, "\\r");
+		} else if (c == '\t') {
+			o += sprintf(o, "\\t");
+		} else if (dangerous(c)) {
+			o += sprintf(o, "\\u%04x", (unsigned)c);
+		} else {
+			memcpy(o, p, k);
+			o += k;
+		}
+		p += k;
+	}
+	*o = '\0';
+	return out;
+}
+
+static size_t char_cols(uint32_t c)
+{
+	int w = wcwidth((wchar_t)c);
+	return w < 0 ? 1 : (size_t)w;
+}
+
+size_t text_width(const char *s, size_t n)
+{
+	size_t cols;
+	text_fit(s, n, (size_t)-1, &cols);
+	return cols;
+}
+
+size_t text_fit(const char *s, size_t n, size_t maxcols, size_t *cols)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	size_t used = 0;
+	while (p < e) {
+		uint32_t c;
+		size_t k = utf8_decode(p, (size_t)(e - p), &c);
+		size_t w = k ? char_cols(c) : 1;
+		if (!k)
+			k = 1;
+		if (used + w > maxcols)
+			break;
+		used += w;
+		p += k;
+	}
+	if (cols)
+		*cols = used;
+	return (size_t)(p - (const unsigned char *)s);
+}

@@ -1,0 +1,34 @@
+/*
+ * sanitize.h: text from logs made safe to show.
+ *
+ * Every string in an audit log can be written by an attacker (a rule name,
+ * a user agent). Before it reaches a terminal, C0 and C1 controls, escape
+ * sequences, bidi overrides and invalid UTF-8 become visible escapes
+ * (\e, \n, \x07, \u202e), in the spirit of tmux's utf8_stravis.
+ */
+#ifndef AUDITSCOPE_SANITIZE_H
+#define AUDITSCOPE_SANITIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A new, safe copy of s[0..n) (caller frees). */
+char *sanitize(const char *s, size_t n);
+
+/* Does s[0..n) need sanitize() at all? (fast path for clean text) */
+bool sanitize_needed(const char *s, size_t n);
+
+/* JSON string body for s[0..n): quotes, backslashes, controls, C1 and
+ * bidi characters escaped as \uXXXX; invalid UTF-8 as U+FFFD. Caller
+ * frees; no surrounding quotes. */
+char *json_escape(const char *s, size_t n);
+
+/* Display columns of UTF-8 text (wcwidth; a character it does not know
+ * counts as one column). Call setlocale(LC_CTYPE, "") first. */
+size_t text_width(const char *s, size_t n);
+
+/* Bytes of s[0..n) that fit in maxcols columns, never splitting a
+ * character; *cols gets the columns used. */
+size_t text_fit(const char *s, size_t n, size_t maxcols, size_t *cols);
+
+#endif

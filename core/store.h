@@ -1,0 +1,104 @@
+/*
+ * store.h: the case file, one SQLite database on disk.
+ *
+ * Everything a case holds lives here: normalized events (strings interned
+ * into one value table, so that rows and indexes hold small integers), the
+ * raw records compressed with a zstd dictionary trained on the load's own
+ * first records, one row per message a MailItemsAccessed record names,
+ * sources with their SHA-256 and counts, and rejected rows kept verbatim.
+ * The interface is narrow on purpose (open, load, read back) so that a
+ * second store can later stand behind it.
+ *
+ * Loading: store_load_begin() starts a bulk load; each source gets a row
+ * (store_load_source) and a sink that takes its events and rejects. Work
+ * is committed every few tens of thousands of events together with the
+ * source's counters, so an interrupted load leaves a case that opens and
+ * holds everything committed; loading the same files again completes it,
+ * since events are deduplicated by record id.
+ */
+#ifndef AUDITSCOPE_STORE_H
+#define AUDITSCOPE_STORE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+
+struct store;
+struct store_load;
+
+enum {
+	STORE_CREATE = 1 << 0,   /* create the file if it does not exist */
+	STORE_READONLY = 1 << 1,
+};
+
+int store_open(const char *path, int flags, struct store **out, char **cause);
+void store_close(struct store *st);
+sqlite3 *store_db(struct store *st);
+const char *store_path(const struct store *st);
+
+/* Ensure the pivot indexes exist (after an interrupted first load). */
+int store_ensure_indexes(struct store *st, char **cause);
+
+/* The raw record of event id as JSON text (caller frees), or NULL. */
+char *store_raw(struct store *st, int64_t id, size_t *len);
+
+struct store_counts {
+	uint64_t records;    /* records read from the source */
+	uint64_t events;     /* new events stored */
+	uint64_t duplicates; /* records whose record id the case already had */
+	uint64_t rejects;    /* rows kept verbatim because they could not be parsed */
+	int64_t first_ts, last_ts;
+};
+
+struct store_load *store_load_begin(struct store *st, char **cause);
+
+/* A new source row (status "loading"); the sink then feeds it. */
+int store_load_source(struct store_load *ld, const char *path, int64_t bytes, char **cause);
+void store_load_sink(struct store_load *ld, struct sink *out);
+const struct store_counts *store_load_counts(const struct store_load *ld);
+
+/* Close the current source: its hash, detected format and encoding, and a
+ * status ("complete", "error: ..."), and an optional warning. */
+int store_load_source_end(struct store_load *ld, const char *sha256, const char *format,
+			  const char *encoding, const char *status, const char *warning,
+			  char **cause);
+
+/* Commit the rest, build the indexes, free ld. Returns 0 or -1. */
+int store_load_end(struct store_load *ld, char **cause);
+
+/* Commit what is pending now (called on interrupt), free ld. */
+void store_load_abort(struct store_load *ld);
+
+/* What `auditscope info` shows. */
+struct store_summary {
+	int64_t events, sources, records, duplicates, rejects, messages;
+	int64_t first_ts, last_ts; /* INT64_MIN/MAX when the case is empty */
+	int64_t file_bytes;        /* case file plus its WAL */
+};
+int store_summary(struct store *st, struct store_summary *sum, char **cause);
+
+struct store_source_row {
+	int64_t id, bytes;
+	const char *path, *sha256, *format, *encoding, *status, *warning, *loaded_at;
+	struct store_counts c;
+};
+/* Call fn for each source in load order; fn returns 0 to go on. */
+int store_each_source(struct store *st, int (*fn)(const struct store_source_row *r, void *ctx),
+		      void *ctx, char **cause);
+
+struct store_reject_row {
+	int64_t id, line;
+	const char *path, *reason;
+	const char *raw;
+	size_t rawlen;
+};
+/* The first limit rejected rows (limit < 0: all), by source and line. */
+int store_each_reject(struct store *st, int64_t limit,
+		      int (*fn)(const struct store_reject_row *r, void *ctx), void *ctx, char **cause);
+
+/* Tuning knobs for tests: commit every n events. */
+void store_load_set_batch(struct store_load *ld, unsigned n);
+
+#endif

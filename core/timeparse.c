@@ -1,0 +1,241 @@
+/*
+ * timeparse.c: date parsing for every style in timeparse.h. Hand-written
+ * because strptime depends on the locale of the machine running the tool,
+ * and exports carry the locale of the machine that wrote them.
+ */
+#include "timeparse.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	/* Howard Hinnant's days_from_civil. */
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t yy = (int64_t)yoe + era * 400;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yy + (*m <= 2);
+}
+
+void time_format(int64_t ms, char *out, size_t outsz)
+{
+	int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+	int64_t rem = ms - days * 86400000;
+	int64_t y;
+	unsigned m, d;
+	civil_from_days(days, &y, &m, &d);
+	snprintf(out, outsz, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", (long long)y, m, d,
+		 (unsigned)(rem / 3600000), (unsigned)(rem / 60000 % 60),
+		 (unsigned)(rem / 1000 % 60), (unsigned)(rem % 1000));
+}
+
+struct cur {
+	const char *p, *end;
+};
+
+/* Up to maxd digits; at least one. */
+static bool num(struct cur *c, int maxd, int *out)
+{
+	int v = 0, k = 0;
+	while (c->p < c->end && k < maxd && *c->p >= '0' && *c->p <= '9') {
+		v = v * 10 + (*c->p - '0');
+		c->p++;
+		k++;
+	}
+	*out = v;
+	return k > 0;
+}
+
+static bool lit(struct cur *c, char ch)
+{
+	if (c->p < c->end && *c->p == ch) {
+		c->p++;
+		return true;
+	}
+	return false;
+}
+
+static void skip_spaces(struct cur *c)
+{
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
+		c->p++;
+}
+
+static bool valid(int y, int mo, int d, int h, int mi, int s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (y < 1900 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
+		return false;
+	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return false;
+	return h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 60;
+}
+
+static int64_t compose(int y, int mo, int d, int h, int mi, int s, int msec)
+{
+	return (time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s) * 1000 + msec;
+}
+
+/* ":ss", ".fraction" after hh:mm; fraction digits beyond ms are dropped. */
+static bool clock_tail(struct cur *c, int *s, int *msec)
+{
+	*s = 0;
+	*msec = 0;
+	if (lit(c, ':') && !num(c, 2, s))
+		return false;
+	if (c->p < c->end && (*c->p == '.' || *c->p == ',')) {
+		c->p++;
+		int k = 0, v = 0;
+		while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+			if (k < 3)
+				v = v * 10 + (*c->p - '0');
+			k++;
+			c->p++;
+		}
+		if (k == 0)
+			return false;
+		while (k < 3) {
+			v *= 10;
+			k++;
+		}
+		*msec = v;
+	}
+	return true;
+}
+
+/* Z, +hh:mm, -hhmm, or nothing; then only white space. Returns the offset
+ * in minutes through *off. */
+static bool zone_tail(struct cur *c, int *off)
+{
+	*off = 0;
+	skip_spaces(c);
+	if (c->p < c->end && (*c->p == 'Z' || *c->p == 'z')) {
+		c->p++;
+	} else if (c->p < c->end && (*c->p == '+' || *c->p == '-')) {
+		int sign = *c->p == '-' ? -1 : 1, hh, mm = 0;
+		c->p++;
+		const char *st = c->p;
+		if (!num(c, 2, &hh))
+			return false;
+		if (c->p - st != 2)
+			return false;
+		lit(c, ':');
+		num(c, 2, &mm);
+		*off = sign * (hh * 60 + mm);
+	} else if (c->end - c->p >= 3 && memcmp(c->p, "UTC", 3) == 0) {
+		c->p += 3;
+	}
+	skip_spaces(c);
+	return c->p == c->end;
+}
+
+static bool parse_dotnet(struct cur *c, int64_t *ms)
+{
+	/* /Date(1720919582928)/ or \/Date(1720919582928+0000)\/ */
+	const char *p = c->p, *end = c->end;
+	while (p < end && (*p == '\\' || *p == '/'))
+		p++;
+	if (end - p < 6 || memcmp(p, "Date(", 5) != 0)
+		return false;
+	p += 5;
+	int neg = 0;
+	if (p < end && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	int64_t v = 0;
+	int k = 0;
+	while (p < end && *p >= '0' && *p <= '9' && k < 16) {
+		v = v * 10 + (*p++ - '0');
+		k++;
+	}
+	if (!k)
+		return false;
+	*ms = neg ? -v : v;
+	return true;
+}
+
+bool time_parse(const char *s, size_t n, int64_t *ms)
+{
+	struct cur c = { s, s + n };
+	int a, b, y, h, mi, sec, msec, off;
+	skip_spaces(&c);
+	if (c.p < c.end && (*c.p == '/' || *c.p == '\\'))
+		return parse_dotnet(&c, ms);
+	const char *st = c.p;
+	if (!num(&c, 4, &a))
+		return false;
+	if (c.p - st == 4 && lit(&c, '-')) {
+		/* ISO 8601 */
+		y = a;
+		if (!num(&c, 2, &a) || !lit(&c, '-') || !num(&c, 2, &b))
+			return false;
+		h = mi = sec = msec = 0;
+		if (c.p < c.end && (*c.p == 'T' || *c.p == ' ' || *c.p == 't')) {
+			c.p++;
+			if (!num(&c, 2, &h) || !lit(&c, ':') || !num(&c, 2, &mi) ||
+			    !clock_tail(&c, &sec, &msec))
+				return false;
+		}
+		if (!zone_tail(&c, &off) || !valid(y, a, b, h, mi, sec))
+			return false;
+		*ms = compose(y, a, b, h, mi, sec, msec) - (int64_t)off * 60000;
+		return true;
+	}
+	char sep = c.p < c.end ? *c.p : 0;
+	if (sep != '/' && sep != '.' && sep != '-')
+		return false;
+	c.p++;
+	if (!num(&c, 2, &b) || !lit(&c, sep) || !num(&c, 4, &y))
+		return false;
+	int mo, d;
+	if (sep == '.') {
+		d = a; /* dd.MM.yyyy: German and most of Europe */
+		mo = b;
+	} else if (a > 12) {
+		d = a; /* cannot be a month: D/M/YYYY */
+		mo = b;
+	} else {
+		mo = a; /* US: M/D/YYYY, what the Purview portal writes */
+		d = b;
+	}
+	h = mi = sec = msec = 0;
+	skip_spaces(&c);
+	if (c.p < c.end && *c.p >= '0' && *c.p <= '9') {
+		if (!num(&c, 2, &h) || !lit(&c, ':') || !num(&c, 2, &mi) || !clock_tail(&c, &sec, &msec))
+			return false;
+		skip_spaces(&c);
+		if (c.end - c.p >= 2 && (c.p[1] == 'M' || c.p[1] == 'm')) {
+			char ap = (char)(c.p[0] | 0x20);
+			if (ap != 'a' && ap != 'p')
+				return false;
+			if (h < 1 || h > 12)
+				return false;
+			if (ap == 'a' && h == 12)
+				h = 0;
+			else if (ap == 'p' && h != 12)
+				h += 12;
+			c.p += 2;
+		}
+	}
+	if (!zone_tail(&c, &off) || !valid(y, mo, d, h, mi, sec))
+		return false;
+	*ms = compose(y, mo, d, h, mi, sec, msec) - (int64_t)off * 60000;
+	return true;
+}

@@ -1,0 +1,96 @@
+/*
+ * cli.c: what the command-line twins share: errors in one line, opening a
+ * case, option values.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sanitize.h"
+#include "timeparse.h"
+#include "xalloc.h"
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	char *m = xvasprintf(fmt, ap);
+	char *s = sanitize(m, strlen(m));
+	fprintf(stderr, "auditscope: %s\n", s);
+	free(s);
+	free(m);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+int cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'auditscope --help'.\n");
+	return 2;
+}
+
+struct store *cli_open_case(const char *path)
+{
+	struct store *st = NULL;
+	char *cause = NULL;
+	if (store_open(path, 0, &st, &cause) < 0 || store_ensure_indexes(st, &cause) < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+bool cli_parse_count(const char *opt, const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = s ? strtoll(s, &end, 10) : 0;
+	if (!s || errno || *end || v < 0 || end == s) {
+		cli_usage("%s: expected a whole number, got '%s'", opt, s ? s : "");
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+char *cli_join(char **argv, int from, int to)
+{
+	size_t n = 1;
+	for (int i = from; i < to; i++)
+		n += strlen(argv[i]) + 1;
+	char *s = xmalloc(n), *p = s;
+	*p = '\0';
+	for (int i = from; i < to; i++) {
+		if (i > from)
+			*p++ = ' ';
+		size_t k = strlen(argv[i]);
+		memcpy(p, argv[i], k);
+		p += k;
+		*p = '\0';
+	}
+	return s;
+}
+
+void cli_time(int64_t ms, char *out, size_t n)
+{
+	char iso[40];
+	time_format(ms, iso, sizeof iso);
+	/* 2023-09-20T04:05:03.000Z -> 2023-09-20 04:05:03 */
+	iso[10] = ' ';
+	iso[19] = '\0';
+	snprintf(out, n, "%s", iso);
+}

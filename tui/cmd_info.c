@@ -1,0 +1,111 @@
+/*
+ * cmd_info.c: `auditscope info CASE`: what is in the case and where it came
+ * from: totals, each source with its SHA-256 and counts, warnings, and
+ * the rejected rows (a few by default, --rejects N for more).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sanitize.h"
+#include "xalloc.h"
+
+static void put_safe(const char *label, const char *s)
+{
+	char *t = sanitize(s ? s : "-", s ? strlen(s) : 1);
+	printf("%s%s", label, t);
+	free(t);
+}
+
+static int show_source(const struct store_source_row *r, void *ctx)
+{
+	(void)ctx;
+	char first[32] = "-", last[32] = "-";
+	if (r->c.first_ts != INT64_MAX) {
+		cli_time(r->c.first_ts, first, sizeof first);
+		cli_time(r->c.last_ts, last, sizeof last);
+	}
+	put_safe("\n  ", r->path);
+	putchar('\n');
+	put_safe("    format ", r->format);
+	put_safe(", encoding ", r->encoding);
+	printf(", %" PRId64 " bytes, loaded %s\n", r->bytes, r->loaded_at ? r->loaded_at : "-");
+	put_safe("    sha256 ", r->sha256);
+	putchar('\n');
+	printf("    %llu records: %llu new events, %llu duplicates, %llu rejected; %s .. %s UTC\n",
+	       (unsigned long long)r->c.records, (unsigned long long)r->c.events,
+	       (unsigned long long)r->c.duplicates, (unsigned long long)r->c.rejects, first, last);
+	put_safe("    status ", r->status);
+	putchar('\n');
+	if (r->warning)
+		put_safe("    warning: ", r->warning), putchar('\n');
+	return 0;
+}
+
+static int show_reject(const struct store_reject_row *r, void *ctx)
+{
+	(void)ctx;
+	size_t n = r->rawlen > 160 ? 160 : r->rawlen;
+	char *raw = sanitize(r->raw ? r->raw : "", r->raw ? n : 0);
+	char *path = sanitize(r->path, strlen(r->path));
+	char *why = sanitize(r->reason, strlen(r->reason));
+	printf("  %s:%" PRId64 ": %s\n    %s%s\n", path, r->line, why, raw, r->rawlen > n ? "..." : "");
+	free(raw);
+	free(path);
+	free(why);
+	return 0;
+}
+
+int cmd_info(int argc, char **argv)
+{
+	const char *case_path = NULL;
+	int64_t nrej = 10;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--rejects")) {
+			if (!cli_parse_count("--rejects", i + 1 < argc ? argv[i + 1] : NULL, &nrej))
+				return 2;
+			i++;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_usage("info: unknown option '%s'", argv[i]);
+		} else if (!case_path) {
+			case_path = argv[i];
+		} else {
+			return cli_usage("info: unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!case_path)
+		return cli_usage("info: expected CASE");
+	struct store *st = cli_open_case(case_path);
+	if (!st)
+		return 1;
+	struct store_summary s;
+	char *cause = NULL;
+	if (store_summary(st, &s, &cause) < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		store_close(st);
+		return 1;
+	}
+	char first[32] = "-", last[32] = "-";
+	if (s.events) {
+		cli_time(s.first_ts, first, sizeof first);
+		cli_time(s.last_ts, last, sizeof last);
+	}
+	put_safe("case ", case_path);
+	printf(" (%.1f MB)\n", (double)s.file_bytes / 1e6);
+	printf("events %" PRId64 " from %" PRId64 " records in %" PRId64 " sources; %" PRId64
+	       " duplicates; %" PRId64 " rejected rows; %" PRId64 " message rows\n",
+	       s.events, s.records, s.sources, s.duplicates, s.rejects, s.messages);
+	printf("time range %s .. %s UTC\n", first, last);
+	printf("\nsources:");
+	store_each_source(st, show_source, NULL, NULL);
+	if (s.rejects) {
+		printf("\nrejected rows (%" PRId64 "; kept verbatim in the case%s):\n", s.rejects,
+		       s.rejects > nrej ? ", first shown; --rejects N for more" : "");
+		store_each_reject(st, nrej, show_reject, NULL, NULL);
+	}
+	store_close(st);
+	return 0;
+}

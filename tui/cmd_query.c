@@ -1,0 +1,128 @@
+/*
+ * cmd_query.c: `auditscope query CASE [FILTER]`: events oldest first as a
+ * table, CSV or JSON Lines.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "out.h"
+#include "query.h"
+#include "timeparse.h"
+#include "xalloc.h"
+
+int cmd_query(int argc, char **argv)
+{
+	const char *case_path = NULL;
+	int fmt = OUT_TABLE;
+	int64_t limit = -1;
+	bool desc = false, raw = false;
+	char **terms = xcalloc((size_t)argc + 1, sizeof *terms);
+	int nterms = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--format")) {
+			if (i + 1 >= argc || (fmt = out_format_parse(argv[i + 1])) < 0) {
+				free(terms);
+				return cli_usage("query: --format takes table, csv or jsonl");
+			}
+			i++;
+		} else if (!strcmp(a, "--limit")) {
+			if (!cli_parse_count("--limit", i + 1 < argc ? argv[i + 1] : NULL, &limit)) {
+				free(terms);
+				return 2;
+			}
+			i++;
+		} else if (!strcmp(a, "--desc")) {
+			desc = true;
+		} else if (!strcmp(a, "--raw")) {
+			raw = true;
+		} else if (a[0] == '-' && a[1] == '-') {
+			free(terms);
+			return cli_usage("query: unknown option '%s'", a);
+		} else if (!case_path) {
+			case_path = a;
+		} else {
+			terms[nterms++] = argv[i];
+		}
+	}
+	if (!case_path) {
+		free(terms);
+		return cli_usage("query: expected CASE");
+	}
+	char *filter = cli_join(terms, 0, nterms);
+	free(terms);
+	struct store *st = cli_open_case(case_path);
+	if (!st) {
+		free(filter);
+		return 1;
+	}
+	struct query *q;
+	char *cause = NULL;
+	if (query_open(st, filter, desc, limit, &q, &cause) < 0) {
+		int rc = cause && strncmp(cause, "filter:", 7) == 0 ? 2 : 1;
+		cli_error("%s", cause);
+		free(cause);
+		free(filter);
+		store_close(st);
+		return rc;
+	}
+	static const struct out_col table_cols[] = {
+		{ .name = "time (UTC)" }, { .name = "op" }, { .name = "user" }, { .name = "app" }, { .name = "client_app" }, { .name = "ip" },
+		{ .name = "access" }, { .name = "mailbox" }, { .name = "result" },
+	};
+	static const struct out_col data_cols[] = {
+		{ .name = "ts" }, { .name = "record_id" }, { .name = "op" }, { .name = "user" }, { .name = "app" }, { .name = "client_app" },
+		{ .name = "ip" }, { .name = "workload" }, { .name = "record_type" }, { .name = "result" }, { .name = "session" },
+		{ .name = "token" }, { .name = "mailbox" }, { .name = "access" }, { .name = "op_count", .number = true }, { .name = "client_info" },
+		{ .name = "source" }, { .name = "line", .number = true }, { .name = "raw", .raw = true },
+	};
+	bool table = fmt == OUT_TABLE;
+	size_t ncols = table ? sizeof table_cols / sizeof table_cols[0]
+			     : sizeof data_cols / sizeof data_cols[0] - (raw ? 0 : 1);
+	struct out *o = out_new(stdout, (enum out_format)fmt, table ? table_cols : data_cols, ncols);
+	struct query_row r;
+	int k;
+	while ((k = query_next(q, &r, &cause)) == 1) {
+		char ts[40], opc[24], line[24];
+		if (table) {
+			cli_time(r.ts, ts, sizeof ts);
+			const char *v[] = { ts, r.op, r.user, r.app, r.client_app, r.ip, r.access, r.mailbox, r.result };
+			out_row(o, v);
+			continue;
+		}
+		time_format(r.ts, ts, sizeof ts);
+		snprintf(opc, sizeof opc, "%" PRId64, r.op_count);
+		snprintf(line, sizeof line, "%" PRId64, r.line);
+		char *rawtext = raw ? store_raw(st, r.id, NULL) : NULL;
+		if (raw && fmt == OUT_JSONL && !rawtext)
+			rawtext = xstrdup("null");
+		const char *v[] = {
+			ts, r.record_id, r.op, r.user, r.app, r.client_app, r.ip, r.workload, r.rtype,
+			r.result, r.session, r.token, r.mailbox, r.access, r.op_count >= 0 ? opc : NULL,
+			r.client_info, r.source, line, rawtext,
+		};
+		out_row(o, v);
+		free(rawtext);
+	}
+	unsigned long long n = out_end(o);
+	out_free(o);
+	query_free(q);
+	int rc = 0;
+	if (k < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = 1;
+	} else if (table) {
+		int64_t total = query_count(st, filter, NULL);
+		if (total > (int64_t)n)
+			printf("%llu of %" PRId64 " events shown (--limit)\n", n, total);
+		else
+			printf("%llu events\n", n);
+	}
+	free(filter);
+	store_close(st);
+	return rc;
+}

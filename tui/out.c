@@ -1,0 +1,234 @@
+/*
+ * out.c: table, CSV and JSON Lines writers (out.h).
+ */
+#include "out.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "sanitize.h"
+#include "xalloc.h"
+
+#define SAMPLE_ROWS 200
+#define MAX_COL 60
+
+struct out {
+	FILE *f;
+	enum out_format fmt;
+	const struct out_col *cols;
+	size_t ncols;
+	bool tty;
+	size_t termw;
+	/* table: rows held until widths are known */
+	char **held;
+	size_t nheld;
+	size_t *w;
+	bool fixed;
+	unsigned long long rows;
+};
+
+int out_format_parse(const char *s)
+{
+	if (!strcmp(s, "table"))
+		return OUT_TABLE;
+	if (!strcmp(s, "csv"))
+		return OUT_CSV;
+	if (!strcmp(s, "jsonl") || !strcmp(s, "json"))
+		return OUT_JSONL;
+	return -1;
+}
+
+struct out *out_new(FILE *f, enum out_format fmt, const struct out_col *cols, size_t ncols)
+{
+	struct out *o = xcalloc(1, sizeof *o);
+	o->f = f;
+	o->fmt = fmt;
+	o->cols = cols;
+	o->ncols = ncols;
+	o->tty = isatty(fileno(f));
+	struct winsize ws;
+	if (o->tty && ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		o->termw = ws.ws_col;
+	else if (o->tty)
+		o->termw = 80;
+	o->w = xcalloc(ncols, sizeof *o->w);
+	if (fmt == OUT_TABLE)
+		o->held = xcalloc(SAMPLE_ROWS * ncols, sizeof *o->held);
+	if (fmt == OUT_CSV) {
+		for (size_t i = 0; i < ncols; i++)
+			fprintf(f, "%s%s", i ? "," : "", cols[i].name);
+		fputs("\r\n", f);
+	}
+	return o;
+}
+
+static void csv_cell(struct out *o, const char *v)
+{
+	if (!v)
+		return;
+	char *safe = NULL;
+	if (o->tty && sanitize_needed(v, strlen(v)))
+		v = safe = sanitize(v, strlen(v));
+	if (strpbrk(v, ",\"\r\n") == NULL) {
+		fputs(v, o->f);
+	} else {
+		fputc('"', o->f);
+		for (const char *p = v; *p; p++) {
+			if (*p == '"')
+				fputc('"', o->f);
+			fputc(*p, o->f);
+		}
+		fputc('"', o->f);
+	}
+	free(safe);
+}
+
+static void jsonl_row(struct out *o, const char *const *vals)
+{
+	fputc('{', o->f);
+	for (size_t i = 0; i < o->ncols; i++) {
+		fprintf(o->f, "%s\"%s\":", i ? "," : "", o->cols[i].name);
+		const char *v = vals[i];
+		if (!v) {
+			fputs("null", o->f);
+		} else if (o->cols[i].number || o->cols[i].raw) {
+			fputs(v, o->f);
+		} else {
+			char *e = json_escape(v, strlen(v));
+			fprintf(o->f, "\"%s\"", e);
+			free(e);
+		}
+	}
+	fputs("}\n", o->f);
+}
+
+/* Fit the sampled widths into the terminal: shrink the widest first. */
+static void fix_widths(struct out *o)
+{
+	for (size_t i = 0; i < o->ncols; i++) {
+		size_t hw = strlen(o->cols[i].name);
+		if (o->w[i] < hw)
+			o->w[i] = hw;
+		if (o->w[i] > MAX_COL && o->tty)
+			o->w[i] = MAX_COL;
+	}
+	if (o->termw) {
+		for (;;) {
+			size_t total = 0, wi = 0;
+			for (size_t i = 0; i < o->ncols; i++) {
+				total += o->w[i] + (i ? 2 : 0);
+				if (o->w[i] > o->w[wi])
+					wi = i;
+			}
+			if (total <= o->termw || o->w[wi] <= 6)
+				break;
+			o->w[wi]--;
+		}
+	}
+	o->fixed = true;
+}
+
+static void table_cell(struct out *o, const char *v, size_t width, bool last)
+{
+	char *s = sanitize(v ? v : "", v ? strlen(v) : 0);
+	size_t n = strlen(s), cols;
+	size_t fit = text_fit(s, n, width, &cols);
+	if (fit < n && width > 0) {
+		/* leave room for the ellipsis */
+		fit = text_fit(s, n, width - 1, &cols);
+		fwrite(s, 1, fit, o->f);
+		fputs("\u2026", o->f);
+		cols++;
+	} else {
+		fwrite(s, 1, fit, o->f);
+	}
+	if (!last)
+		for (size_t k = cols; k < width + 2; k++)
+			fputc(' ', o->f);
+	free(s);
+}
+
+static void table_row(struct out *o, const char *const *vals)
+{
+	for (size_t i = 0; i < o->ncols; i++)
+		table_cell(o, vals[i], o->w[i], i + 1 == o->ncols);
+	fputc('\n', o->f);
+}
+
+static void table_header(struct out *o)
+{
+	const char **names = xcalloc(o->ncols, sizeof *names);
+	for (size_t i = 0; i < o->ncols; i++)
+		names[i] = o->cols[i].name;
+	table_row(o, names);
+	free(names);
+}
+
+static void flush_held(struct out *o)
+{
+	fix_widths(o);
+	table_header(o);
+	for (size_t r = 0; r < o->nheld; r++) {
+		table_row(o, (const char *const *)&o->held[r * o->ncols]);
+		for (size_t i = 0; i < o->ncols; i++)
+			free(o->held[r * o->ncols + i]);
+	}
+	o->nheld = 0;
+}
+
+void out_row(struct out *o, const char *const *vals)
+{
+	o->rows++;
+	switch (o->fmt) {
+	case OUT_CSV:
+		for (size_t i = 0; i < o->ncols; i++) {
+			if (i)
+				fputc(',', o->f);
+			csv_cell(o, vals[i]);
+		}
+		fputs("\r\n", o->f);
+		return;
+	case OUT_JSONL:
+		jsonl_row(o, vals);
+		return;
+	case OUT_TABLE:
+		if (o->fixed) {
+			table_row(o, vals);
+			return;
+		}
+		for (size_t i = 0; i < o->ncols; i++) {
+			const char *v = vals[i] ? vals[i] : "";
+			char *s = sanitize(v, strlen(v));
+			size_t w = text_width(s, strlen(s));
+			if (w > o->w[i])
+				o->w[i] = w;
+			o->held[o->nheld * o->ncols + i] = s;
+		}
+		o->nheld++;
+		if (o->nheld == SAMPLE_ROWS)
+			flush_held(o);
+		return;
+	}
+}
+
+unsigned long long out_end(struct out *o)
+{
+	if (o->fmt == OUT_TABLE && !o->fixed)
+		flush_held(o);
+	fflush(o->f);
+	return o->rows;
+}
+
+void out_free(struct out *o)
+{
+	if (!o)
+		return;
+	for (size_t r = 0; r < o->nheld; r++)
+		for (size_t i = 0; i < o->ncols; i++)
+			free(o->held[r * o->ncols + i]);
+	free(o->held);
+	free(o->w);
+	free(o);
+}
