@@ -1,0 +1,311 @@
+/*
+ * test_store.c: the case file: schema, dedup, raw records before and after
+ * the zstd dictionary, messages, rejects kept verbatim, source counters,
+ * and a load killed with SIGKILL that leaves a case that opens and that a
+ * second load completes.
+ */
+#include "testutil.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "ingest.h"
+#include "query.h"
+#include "store.h"
+
+struct fixture {
+	char *dir;
+	char *path;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	f->dir = tmpdir_new();
+	f->path = malloc(strlen(f->dir) + 16);
+	sprintf(f->path, "%s/t.case", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	tmpdir_remove(f->dir);
+	free(f->dir);
+	free(f->path);
+	free(f);
+	return 0;
+}
+
+/* A MailItemsAccessed-shaped raw record for event i (varied text, so that
+ * the dictionary has something to learn). */
+static char *raw_for(int i)
+{
+	char *s = malloc(1024);
+	snprintf(s, 1024,
+		 "{\"CreationTime\":\"2023-06-%02dT10:%02d:00\",\"Id\":\"id-%06d\","
+		 "\"Operation\":\"MailItemsAccessed\",\"UserId\":\"user%d@contoso.com\","
+		 "\"ClientIPAddress\":\"203.0.113.%d\",\"Folders\":[{\"Path\":\"\\\\Inbox\","
+		 "\"FolderItems\":[{\"InternetMessageId\":\"<m%d@contoso.com>\"}]}]}",
+		 1 + i % 28, i % 60, i, i % 17, i % 250, i);
+	return s;
+}
+
+static void make_event(struct event *ev, struct event_msg *msg, const char *raw, int i, char *idbuf)
+{
+	memset(ev, 0, sizeof *ev);
+	sprintf(idbuf, "id-%06d", i);
+	ev->ts = 1686909600000LL + i * 1000LL;
+	ev->record_id = (struct sv){ idbuf, strlen(idbuf) };
+	ev->op = (struct sv){ "MailItemsAccessed", 17 };
+	ev->user = (struct sv){ "alice@contoso.com", 17 };
+	ev->access = (struct sv){ "Bind", 4 };
+	ev->op_count = 3;
+	ev->raw = (struct sv){ raw, strlen(raw) };
+	ev->line = (uint64_t)i + 2;
+	msg->folder = (struct sv){ "\\Inbox", 6 };
+	msg->msgid = (struct sv){ "<m@x>", 5 };
+	msg->size = 1234;
+	ev->msgs = msg;
+	ev->nmsgs = 1;
+}
+
+static int64_t scalar(struct store *st, const char *sql)
+{
+	sqlite3_stmt *q;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
+		return -2;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static void load_n(struct store *st, const char *srcname, int from, int to, char **raws)
+{
+	char *cause = NULL;
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, srcname, 100, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	for (int i = from; i < to; i++) {
+		struct event ev;
+		struct event_msg m;
+		char id[32];
+		make_event(&ev, &m, raws[i], i, id);
+		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	}
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+}
+
+static void test_dedup_raw_dictionary(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 3000 };
+	char **raws = calloc(N, sizeof *raws);
+	for (int i = 0; i < N; i++)
+		raws[i] = raw_for(i);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	load_n(st, "a.json", 0, N, raws);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	/* the dictionary was trained after the first records ... */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM dicts"), 1);
+	/* ... and the early records were recompressed with it */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM raw WHERE dict = 0"), 0);
+	/* every raw record reads back byte for byte */
+	for (int i = 0; i < N; i += 97) {
+		size_t len = 0;
+		char *r = store_raw(st, i + 1, &len);
+		assert_non_null(r);
+		assert_int_equal(len, strlen(raws[i]));
+		assert_memory_equal(r, raws[i], len);
+		free(r);
+	}
+	/* raw_json() works in SQL too */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM raw WHERE json_valid(raw_json(dict, data))"), N);
+	/* overlapping second load: only the new half is added */
+	load_n(st, "b.json", N / 2, N, raws);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	assert_int_equal(scalar(st, "SELECT duplicates FROM sources WHERE path = 'b.json'"), N / 2);
+	assert_int_equal(scalar(st, "SELECT events FROM sources WHERE path = 'b.json'"), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), N);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'ev_%'"), 9);
+	store_close(st);
+	for (int i = 0; i < N; i++)
+		free(raws[i]);
+	free(raws);
+}
+
+static void test_rejects_verbatim(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_int_equal(store_load_source(ld, "bad.csv", 10, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	const char bad[] = "a,\"b\x1b[31m\0c";
+	assert_int_equal(sk.reject(sk.ctx, 7, "broken quoting", bad, sizeof bad - 1, &cause), 0);
+	assert_int_equal(store_load_source_end(ld, "cd", "purview-csv", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT line, reason, raw FROM rejects", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 7);
+	assert_string_equal((const char *)sqlite3_column_text(q, 1), "broken quoting");
+	assert_int_equal(sqlite3_column_bytes(q, 2), sizeof bad - 1);
+	assert_memory_equal(sqlite3_column_blob(q, 2), bad, sizeof bad - 1);
+	sqlite3_finalize(q);
+	struct store_summary sum;
+	assert_int_equal(store_summary(st, &sum, &cause), 0);
+	assert_int_equal(sum.rejects, 1);
+	assert_int_equal(sum.records, 1);
+	assert_int_equal(sum.events, 0);
+	store_close(st);
+}
+
+static void test_not_a_case(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	sqlite3_exec(db, "CREATE TABLE x(a)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	struct store *st = NULL;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, 0, &st, &cause), -1);
+	assert_non_null(strstr(cause, "not an auditscope case file"));
+	free(cause);
+	cause = NULL;
+	char *missing = malloc(strlen(f->dir) + 20);
+	sprintf(missing, "%s/none.case", f->dir);
+	assert_int_equal(store_open(missing, 0, &st, &cause), -1);
+	assert_non_null(strstr(cause, "no such case file"));
+	free(cause);
+	free(missing);
+}
+
+/* A child loads with small batches and kills itself with SIGKILL in the
+ * middle; the case must open, hold what was committed, and a second
+ * load must complete it without duplicating anything. */
+static void test_killed_load(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 5000, KILL_AT = 3210 };
+	char **raws = calloc(N, sizeof *raws);
+	for (int i = 0; i < N; i++)
+		raws[i] = raw_for(i);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *st;
+		char *cause = NULL;
+		if (store_open(f->path, STORE_CREATE, &st, &cause) < 0)
+			_exit(3);
+		struct store_load *ld = store_load_begin(st, &cause);
+		store_load_set_batch(ld, 500);
+		store_load_source(ld, "big.json", 100, &cause);
+		struct sink sk;
+		store_load_sink(ld, &sk);
+		for (int i = 0; i < N; i++) {
+			struct event ev;
+			struct event_msg m;
+			char id[32];
+			if (i == KILL_AT)
+				raise(SIGKILL);
+			make_event(&ev, &m, raws[i], i, id);
+			sk.event(sk.ctx, &ev, &cause);
+		}
+		_exit(4);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	assert_true(WIFSIGNALED(status));
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
+	assert_int_equal(store_ensure_indexes(st, &cause), 0);
+	int64_t n = scalar(st, "SELECT count(*) FROM events");
+	assert_int_equal(n, 3000); /* six committed batches of 500 */
+	assert_int_equal(scalar(st, "SELECT events FROM sources"), 3000);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM raw"), 3000);
+	/* the second load completes it */
+	load_n(st, "big.json", 0, N, raws);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	assert_int_equal(scalar(st, "SELECT duplicates FROM sources WHERE id = 2"), 3000);
+	/* the killed source is marked as such */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sources WHERE status = 'interrupted'"), 1);
+	for (int i = 0; i < N; i += 499) {
+		size_t len;
+		char *r = store_raw(st, i + 1, &len);
+		assert_non_null(r);
+		assert_int_equal(len, strlen(raws[i]));
+		assert_memory_equal(r, raws[i], len);
+		free(r);
+	}
+	store_close(st);
+	for (int i = 0; i < N; i++)
+		free(raws[i]);
+	free(raws);
+}
+
+static void test_query_terms(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 100 };
+	char **raws = calloc(N, sizeof *raws);
+	for (int i = 0; i < N; i++)
+		raws[i] = raw_for(i);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	load_n(st, "a.json", 0, N, raws);
+	assert_int_equal(query_count(st, "user=ALICE@contoso.com", &cause), N);
+	assert_int_equal(query_count(st, "op=mailitemsaccessed", &cause), N);
+	assert_int_equal(query_count(st, "user=bob@contoso.com", &cause), 0);
+	/* SQL in a value is a value */
+	assert_int_equal(query_count(st, "user='x'OR'1'='1'", &cause), 0);
+	assert_int_equal(query_count(st, "nosuch=1", &cause), -1);
+	assert_non_null(strstr(cause, "unknown field 'nosuch' at column 1"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(query_count(st, "user=", &cause), -1);
+	assert_non_null(strstr(cause, "expected a value after 'user='"));
+	free(cause);
+	cause = NULL;
+	struct query *q;
+	struct query_row r;
+	assert_int_equal(query_open(st, "op=MailItemsAccessed", true, 2, &q, &cause), 0);
+	assert_int_equal(query_next(q, &r, &cause), 1);
+	assert_string_equal(r.record_id, "id-000099");
+	assert_string_equal(r.access, "Bind");
+	assert_int_equal(r.op_count, 3);
+	assert_int_equal(query_next(q, &r, &cause), 1);
+	assert_string_equal(r.record_id, "id-000098");
+	assert_int_equal(query_next(q, &r, &cause), 0);
+	query_free(q);
+	store_close(st);
+	for (int i = 0; i < N; i++)
+		free(raws[i]);
+	free(raws);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_dedup_raw_dictionary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_verbatim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_killed_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_terms, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
