@@ -73,9 +73,9 @@ $(BUILD)/tests/%: tests/%.c $(CORE_LIB) tests/testutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(CORE_LIB) $(CORE_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS)
 
-$(BENCH): tests/bench_load.c $(CORE_LIB)
+$(BENCH): tests/bench_load.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS) $(ALL_LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
 
 unit: $(TEST_BIN)
 

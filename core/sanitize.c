@@ -148,6 +148,33 @@ char *json_escape(const char *s, size_t n)
 	return out;
 }
 
+char *json_text_safe(const char *s, size_t n)
+{
+	if (!sanitize_needed(s, n))
+		return xstrndup(s, n);
+	char *out = xmalloc(n * 6 + 1);
+	char *o = out;
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	while (p < e) {
+		uint32_t c;
+		size_t k = utf8_decode(p, (size_t)(e - p), &c);
+		if (!k) {
+			o += sprintf(o, "\\ufffd");
+			p++;
+			continue;
+		}
+		if (c >= 0x80 && dangerous(c))
+			o += sprintf(o, "\\u%04x", (unsigned)c);
+		else {
+			memcpy(o, p, k);
+			o += k;
+		}
+		p += k;
+	}
+	*o = '\0';
+	return out;
+}
+
 static size_t char_cols(uint32_t c)
 {
 	int w = wcwidth((wchar_t)c);

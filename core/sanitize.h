@@ -23,6 +23,12 @@ bool sanitize_needed(const char *s, size_t n);
  * frees; no surrounding quotes. */
 char *json_escape(const char *s, size_t n);
 
+/* Valid JSON text (a raw record) made safe to print: C1 controls and bidi
+ * characters, which valid JSON may hold literally inside strings, become
+ * \uXXXX escapes, and invalid UTF-8 becomes \ufffd, so that the result
+ * is valid UTF-8 JSON with the same meaning. Caller frees. */
+char *json_text_safe(const char *s, size_t n);
+
 /* Display columns of UTF-8 text (wcwidth; a character it does not know
  * counts as one column). Call setlocale(LC_CTYPE, "") first. */
 size_t text_width(const char *s, size_t n);

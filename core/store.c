@@ -220,21 +220,20 @@ int store_open(const char *path, int flags, struct store **out, char **cause)
 	sqlite3_busy_timeout(db, 5000);
 	sqlite3_stmt *q;
 	int appid = 0, ver = 0, ntables = 0;
-	if (sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &q, NULL) != SQLITE_OK) {
-		set_cause(cause, "%s: not a case file (%s)", path, sqlite3_errmsg(db));
+	/* Reading the schema is the first thing that fails on a file that
+	 * is not SQLite at all. */
+	if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM sqlite_master),"
+				   " (SELECT application_id FROM pragma_application_id),"
+				   " (SELECT user_version FROM pragma_user_version)",
+			       -1, &q, NULL) != SQLITE_OK || sqlite3_step(q) != SQLITE_ROW) {
+		set_cause(cause, "%s: not an auditscope case file (%s)", path, sqlite3_errmsg(db));
+		sqlite3_finalize(q);
 		sqlite3_close(db);
 		return -1;
 	}
-	if (sqlite3_step(q) == SQLITE_ROW)
-		appid = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		ver = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		ntables = sqlite3_column_int(q, 0);
+	ntables = sqlite3_column_int(q, 0);
+	appid = sqlite3_column_int(q, 1);
+	ver = sqlite3_column_int(q, 2);
 	sqlite3_finalize(q);
 	if (ntables > 0 && appid != APP_ID) {
 		set_cause(cause, "%s: not an auditscope case file", path);
@@ -255,9 +254,12 @@ int store_open(const char *path, int flags, struct store **out, char **cause)
 				      "PRAGMA application_id=%d; PRAGMA user_version=%d;"
 				      "BEGIN; %s COMMIT;",
 				      APP_ID, SCHEMA_VERSION, schema_sql);
-		int r = exec(db, sql, cause);
+		char *err = NULL;
+		int r = exec(db, sql, &err);
 		free(sql);
 		if (r < 0) {
+			set_cause(cause, "%s: %s", path, err);
+			free(err);
 			store_close(st);
 			return -1;
 		}

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "out.h"
 #include "query.h"
+#include "sanitize.h"
 #include "timeparse.h"
 #include "xalloc.h"
 
@@ -96,9 +97,13 @@ int cmd_query(int argc, char **argv)
 		time_format(r.ts, ts, sizeof ts);
 		snprintf(opc, sizeof opc, "%" PRId64, r.op_count);
 		snprintf(line, sizeof line, "%" PRId64, r.line);
-		char *rawtext = raw ? store_raw(st, r.id, NULL) : NULL;
-		if (raw && fmt == OUT_JSONL && !rawtext)
-			rawtext = xstrdup("null");
+		char *rawtext = NULL;
+		if (raw) {
+			size_t len;
+			char *t = store_raw(st, r.id, &len);
+			rawtext = t ? json_text_safe(t, len) : fmt == OUT_JSONL ? xstrdup("null") : NULL;
+			free(t);
+		}
 		const char *v[] = {
 			ts, r.record_id, r.op, r.user, r.app, r.client_app, r.ip, r.workload, r.rtype,
 			r.result, r.session, r.token, r.mailbox, r.access, r.op_count >= 0 ? opc : NULL,

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# End-to-end: the real binary on hostile and broken input. Each check
+# prints "ok - ..." or "not ok - ..." (tests/run.sh counts them). Nothing
+# may crash or hang, every problem gets a one-line message naming the file
+# or line, and nothing that can be kept is lost.
+set -u
+BUILD=${BUILD:-build}
+cd "$(dirname "$0")/.."
+bin=$PWD/$BUILD/auditscope
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+n=0
+check() { # check NAME COMMAND...: ok when COMMAND succeeds
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then echo "ok - $name"; else echo "not ok - $name"; fi
+}
+q() { "$bin" query "$@"; }
+count() { sqlite3 "$1" "$2"; }
+
+# A valid AuditData record as a Purview CSV row (doubled quotes).
+row() { # row ID OP EXTRA
+	local ad="{\"\"CreationTime\"\":\"\"2023-06-16T10:00:0$(( $1 % 10 ))\"\",\"\"Id\"\":\"\"$1\"\",\"\"Operation\"\":\"\"$2\"\",\"\"UserId\"\":\"\"Alice@Contoso.com\"\",\"\"ClientIP\"\":\"\"203.0.113.9:4431\"\"$3}"
+	printf '%s,6/16/2023 10:00:00 AM,1,%s,alice@contoso.com,"%s",,\n' "$1" "$2" "$ad"
+}
+hdr='RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,AssociatedAdminUnitsNames'
+
+# 1. truncated CSV: the last row is cut inside AuditData
+{ echo "$hdr"; row 1 A ''; row 2 B ''; row 3 C '' | head -c 60; } > "$t/trunc.csv"
+"$bin" load "$t/c1.case" "$t/trunc.csv" > "$t/out1" 2> "$t/err1"
+check "truncated CSV keeps the good rows" test "$(count "$t/c1.case" 'select count(*) from events')" = 2
+check "truncated CSV row is kept as a reject with its line" test "$(count "$t/c1.case" 'select line from rejects')" = 4
+check "truncated CSV: info names the file and line" grep -q "trunc.csv:4: quoted field does not end" <("$bin" info "$t/c1.case")
+
+# 2. broken quoting in the middle: later rows still load
+{ echo "$hdr"; row 1 A ''; echo '9,6/16/2023,1,X,u,"{""a"":1}"oops,,'; row 2 B ''; row 3 C ''; } > "$t/quote.csv"
+"$bin" load "$t/c2.case" "$t/quote.csv" > /dev/null 2>&1
+check "broken quoting rejects one line" test "$(count "$t/c2.case" 'select count(*) from rejects')" = 1
+check "broken quoting keeps the rows after it" test "$(count "$t/c2.case" 'select count(*) from events')" = 3
+
+# 3. invalid UTF-8 and escape sequences in fields never reach the terminal raw
+# (escaped as JSON writes them; a raw control byte inside a JSON string is
+# invalid JSON, so that row is rejected and kept verbatim)
+{ echo "$hdr"; row 1 New-InboxRule ",\"\"Parameters\"\":[{\"\"Name\"\":\"\"Name\"\",\"\"Value\"\":\"\"\\u001b[2J\\u001b]0;pwned\\u0007\\u202e\"\"}],\"\"ClientInfoString\"\":\"\"\\u001b[31mred$(printf '\xff\xfe')\"\"";
+  row 2 Raw ",\"\"ClientInfoString\"\":\"\"$(printf '\033[31mraw')\"\""; } > "$t/esc.csv"
+"$bin" load "$t/c3.case" "$t/esc.csv" > /dev/null 2>&1
+check "escape-laden record loads" test "$(count "$t/c3.case" 'select count(*) from events')" = 1
+check "raw control byte in JSON is a reject" test "$(count "$t/c3.case" 'select count(*) from rejects')" = 1
+q "$t/c3.case" --format table > "$t/tab" 2>&1
+check "table output has no raw ESC" bash -c "! grep -q $'\x1b' '$t/tab'"
+q "$t/c3.case" --format jsonl --raw > "$t/jl" 2>&1
+check "jsonl output has no raw ESC and parses" bash -c "! grep -q $'\x1b' '$t/jl' && python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' '$t/jl'"
+"$bin" info "$t/c3.case" > "$t/inf" 2>&1
+check "info output has no raw ESC" bash -c "! grep -q $'\x1b' '$t/inf'"
+
+# 4. UTF-16LE without BOM, UTF-16BE with BOM
+{ echo "$hdr"; row 1 A ''; row 2 B ''; } > "$t/plain.csv"
+iconv -f UTF-8 -t UTF-16LE "$t/plain.csv" > "$t/le-nobom.csv"
+{ printf '\xfe\xff'; iconv -f UTF-8 -t UTF-16BE "$t/plain.csv"; } > "$t/be.csv"
+"$bin" load "$t/c4.case" "$t/le-nobom.csv" "$t/be.csv" > "$t/out4" 2>&1
+check "UTF-16LE without BOM and UTF-16BE load (dedup across them)" test "$(count "$t/c4.case" 'select count(*) from events')" = 2
+check "UTF-16 encodings are recorded" test "$(count "$t/c4.case" "select group_concat(encoding) from sources")" = "utf-16le,utf-16be"
+
+# 5. a 50 MB field
+python3 - "$t/big.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    f.write(json.dumps({"CreationTime": "2023-06-16T10:00:00", "Id": "big-1", "Operation": "Big", "UserId": "a@b.c", "Blob": "x" * (50 << 20)}) + "\n")
+    f.write(json.dumps({"CreationTime": "2023-06-16T10:00:01", "Id": "small-2", "Operation": "Small", "UserId": "a@b.c"}) + "\n")
+PY
+"$bin" load "$t/c5.case" "$t/big.jsonl" > /dev/null 2>&1
+check "a 50 MB field loads and the record after it too" test "$(count "$t/c5.case" 'select count(*) from events')" = 2
+check "the 50 MB record reads back whole" test "$(q "$t/c5.case" op=Big --format jsonl --raw | wc -c)" -gt 52428800
+
+# 6. zip bomb: bounded with a clear error
+head -c 300000000 /dev/zero | gzip -9 > "$t/bomb.csv.gz"
+timeout 60 "$bin" load "$t/c6.case" "$t/bomb.csv.gz" > "$t/out6" 2> "$t/err6"
+rc=$?
+check "zip bomb is stopped (exit 1, not a crash or hang)" test "$rc" = 1
+check "zip bomb error names the file" grep -q "bomb.csv.gz" "$t/out6"
+
+# 7. ../ inside an archive is only a name
+mkdir -p "$t/arch/sub"
+cp "$t/plain.csv" "$t/arch/sub/x.csv"
+(cd "$t/arch/sub" && python3 -c "
+import zipfile; z=zipfile.ZipFile('../evil.zip','w'); z.write('x.csv','../../evil.csv'); z.write('x.csv','ok/x.csv'); z.close()")
+"$bin" load "$t/c7.case" "$t/arch/evil.zip" > "$t/out7" 2> "$t/err7"
+check "../ member is warned about" grep -q "outside" "$t/err7"
+check "../ member is read in place, nothing extracted" bash -c "test ! -e '$t/evil.csv' && test \$(sqlite3 '$t/c7.case' 'select count(*) from events') = 2"
+
+# 8. empty file, binary file, not a case file, missing path
+: > "$t/empty.csv"
+head -c 5000 /dev/urandom > "$t/blob.bin"
+"$bin" load "$t/c8.case" "$t/empty.csv" "$t/blob.bin" > "$t/out8" 2> "$t/err8"
+check "empty file is reported as such" grep -q "empty file" "$t/err8"
+check "binary file is kept as a reject and reported" grep -q "blob.bin: binary" "$t/out8"
+"$bin" load "$t/c9.case" "$t/nonexistent.csv" > /dev/null 2> "$t/err9"
+rc=$?
+check "missing path: exit 1 and a message naming it" bash -c "test $rc = 1 && grep -q 'nonexistent.csv' '$t/err9'"
+"$bin" info "$t/plain.csv" > /dev/null 2> "$t/err10"
+check "info on a non-case file: one line naming it" bash -c "test \$(wc -l < '$t/err10') = 1 && grep -q 'plain.csv' '$t/err10'"
+"$bin" query "$t/c1.case" 'user=' > /dev/null 2> "$t/err11"
+rc=$?
+check "filter error: exit 2 with the column" bash -c "test $rc = 2 && grep -q 'column' '$t/err11'"
+
+# 9. stdin, gz, folder walk, tar.gz, and idempotent reload
+gzip -c "$t/plain.csv" > "$t/plain.csv.gz"
+mkdir -p "$t/dir/a"
+cp "$t/plain.csv" "$t/dir/a/one.csv"
+tar -C "$t/dir" -czf "$t/bundle.tgz" a
+"$bin" load "$t/c12.case" - < "$t/plain.csv" > /dev/null 2>&1
+check "stdin loads" test "$(count "$t/c12.case" 'select count(*) from events')" = 2
+"$bin" load "$t/c12.case" "$t/plain.csv.gz" "$t/dir" "$t/bundle.tgz" > "$t/out12" 2>&1
+check "gz, folder and tar.gz of the same rows add nothing" test "$(count "$t/c12.case" 'select count(*) from events')" = 2
+check "and count them as duplicates" test "$(count "$t/c12.case" 'select sum(duplicates) from sources')" = 6
+
+# 10. exactly 50,000 records: a truncation warning
+python3 - "$t/fifty.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(50000):
+        f.write(json.dumps({"CreationTime": "2023-06-16T10:00:00", "Id": "r%d" % i, "Operation": "X", "UserId": "a@b.c"}) + "\n")
+PY
+"$bin" load "$t/c13.case" "$t/fifty.jsonl" > /dev/null 2> "$t/err13"
+check "exactly 50,000 records warns of truncation" grep -q "probably cut" "$t/err13"
