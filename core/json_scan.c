@@ -127,8 +127,13 @@ static const char *scan_number(struct scan *s, const char *p)
 
 static const char *scan_lit(struct scan *s, const char *p, const char *lit, size_t n)
 {
-	if ((size_t)(s->end - p) < n || memcmp(p, lit, n) != 0)
-		return fail(s, p, (size_t)(s->end - p) < n ? "unexpected end of input" : "invalid literal");
+	/* Short input is only "the end" when what is there matches so far:
+	 * "[tx]" is a bad literal, "tru" an incomplete one. */
+	size_t have = (size_t)(s->end - p);
+	if (memcmp(p, lit, have < n ? have : n) != 0)
+		return fail(s, p, "invalid literal");
+	if (have < n)
+		return fail(s, p, "unexpected end of input");
 	return p + n;
 }
 
