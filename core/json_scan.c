@@ -498,12 +498,46 @@ bool json_get_int(const struct jval *v, long long *out)
 		return false;
 	long long x = 0;
 	while (p < end && *p >= '0' && *p <= '9') {
-		if (x > (LLONG_MAX - 9) / 10)
+		int d = *p++ - '0';
+		if (x > (LLONG_MAX - d) / 10)
 			return false;
-		x = x * 10 + (*p++ - '0');
+		x = x * 10 + d;
 	}
-	if (p < end && *p != '.' && *p != 'e' && *p != 'E')
+	/* An exponent scales the number (1.5e2 is 150, not 1): the fraction
+	 * digits move into the integer part, then powers of ten. */
+	const char *frac = NULL, *fend = NULL;
+	if (p < end && *p == '.') {
+		frac = ++p;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		fend = p;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		bool eneg = p < end && *p == '-';
+		if (p < end && (*p == '-' || *p == '+'))
+			p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return false;
+		long long ex = 0;
+		while (p < end && *p >= '0' && *p <= '9') {
+			if (ex < 100000)
+				ex = ex * 10 + (*p - '0');
+			p++;
+		}
+		if (p != end)
+			return false;
+		for (; !eneg && ex > 0; ex--) {
+			int d = frac && frac < fend ? *frac++ - '0' : 0;
+			if (x > (LLONG_MAX - d) / 10)
+				return false;
+			x = x * 10 + d;
+		}
+		for (; eneg && ex > 0 && x > 0; ex--)
+			x /= 10;
+	} else if (p != end) {
 		return false;
+	}
 	*out = neg ? -x : x;
 	return true;
 }
