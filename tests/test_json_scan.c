@@ -1,0 +1,728 @@
+/*
+ * test_json_scan.c: the validating scanner, the fast skipper, iteration,
+ * unescaping and the member/number helpers of json_scan.h.
+ */
+#include "testutil.h"
+
+#include "json_scan.h"
+
+/* Scan text as one whole document: the value and nothing but white space
+ * after it. Returns the error reason or NULL; *v filled on success. */
+static const char *scan_doc(const char *text, struct jval *v, const char **errat)
+{
+	const char *end = text + strlen(text);
+	const char *err = NULL, *at = NULL;
+	struct jval tmp;
+	const char *e = json_scan_value(text, end, v ? v : &tmp, &err, &at);
+	if (errat)
+		*errat = at;
+	if (!e) {
+		assert_non_null(err);
+		return err;
+	}
+	if (json_skip_ws(e, end) != end)
+		return "trailing data";
+	return NULL;
+}
+
+/* The error reason of an invalid document (and where, as an offset). */
+static void expect_invalid(const char *text, const char *why, long at_off)
+{
+	const char *at = NULL;
+	const char *err = scan_doc(text, NULL, &at);
+	if (!err)
+		fail_msg("accepted invalid JSON: %s", text);
+	if (strcmp(err, why) != 0)
+		fail_msg("%s: reason \"%s\", expected \"%s\"", text, err, why);
+	if (at_off >= 0)
+		assert_int_equal(at - text, at_off);
+}
+
+static void test_valid_documents(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		enum jtype t;
+	} ok[] = {
+		{ "{}", JT_OBJ },
+		{ "[]", JT_ARR },
+		{ " \t\r\n{ } ", JT_OBJ },
+		{ "[ ]", JT_ARR },
+		{ "\"\"", JT_STR },
+		{ "true", JT_TRUE },
+		{ "false", JT_FALSE },
+		{ "null", JT_NULL },
+		{ "0", JT_NUM },
+		{ "-0", JT_NUM },
+		{ "12345", JT_NUM },
+		{ "-1.5e+10", JT_NUM },
+		{ "1E5", JT_NUM },
+		{ "0.000001", JT_NUM },
+		{ "2e-3", JT_NUM },
+		{ "{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}", JT_OBJ },
+		{ "[1, \"two\", {\"three\": [3]}, [], {}]", JT_ARR },
+		{ "{\"k\\\"ey\":\"v\\u00e9\"}", JT_OBJ },
+		{ "\"caf\xc3\xa9 \xe2\x82\xac\"", JT_STR },
+		{ "{\n  \"a\" : [\n    1 ,\n    2\n  ]\n}\n", JT_OBJ },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		struct jval v;
+		const char *err = scan_doc(ok[i].text, &v, NULL);
+		if (err)
+			fail_msg("rejected %s: %s", ok[i].text, err);
+		assert_int_equal(v.t, ok[i].t);
+		/* the span starts at the value (after leading white space) */
+		const char *start = ok[i].text;
+		while (*start == ' ' || *start == '\t' || *start == '\r' || *start == '\n')
+			start++;
+		assert_ptr_equal(v.p, start);
+	}
+
+	/* the span covers the whole value, quotes and brackets included */
+	struct jval v;
+	assert_null(scan_doc("  [1, 2]  ", &v, NULL));
+	assert_int_equal(v.n, 6);
+	assert_memory_equal(v.p, "[1, 2]", 6);
+	assert_null(scan_doc("\"abc\"", &v, NULL));
+	assert_int_equal(v.n, 5);
+	assert_false(v.esc);
+	assert_null(scan_doc("\"a\\nb\"", &v, NULL));
+	assert_true(v.esc);
+
+	/* the scanner stops after one value: the rest is the caller's */
+	const char *two = "{\"a\":1} {\"b\":2}";
+	const char *err = NULL, *at = NULL;
+	const char *e = json_scan_value(two, two + strlen(two), &v, &err, &at);
+	assert_ptr_equal(e, two + 7);
+	assert_int_equal(v.t, JT_OBJ);
+	e = json_scan_value(e, two + strlen(two), &v, &err, &at);
+	assert_ptr_equal(e, two + strlen(two));
+	assert_int_equal(v.n, 7);
+}
+
+static void test_every_error_reason(void **state)
+{
+	(void)state;
+	expect_invalid("", "unexpected end of input", 0);
+	expect_invalid("   ", "unexpected end of input", 3);
+	expect_invalid("\"abc", "unterminated string", 4);
+	expect_invalid("\"abc\\", "unterminated string", 4);
+	expect_invalid("\"\\u12", "unterminated string", 1);
+	expect_invalid("\"a\tb\"", "control character in string", 2);
+	expect_invalid("\"a\nb\"", "control character in string", 2);
+	expect_invalid("\"\x01\"", "control character in string", 1);
+	expect_invalid("\"\\u12G4\"", "bad \\u escape", 1);
+	expect_invalid("\"\\x41\"", "bad escape in string", 1);
+	expect_invalid("\"\\'\"", "bad escape in string", 1);
+	expect_invalid("-", "bad number", 0);
+	expect_invalid("-a", "bad number", 0);
+	expect_invalid("1.", "bad number", 0);
+	expect_invalid("1.e5", "bad number", 0);
+	expect_invalid("1e", "bad number", 0);
+	expect_invalid("1e+", "bad number", 0);
+	expect_invalid("[1,-]", "bad number", 3);
+	expect_invalid("tru", "unexpected end of input", 0);
+	expect_invalid("trUe", "invalid literal", 0);
+	expect_invalid("nul", "unexpected end of input", 0);
+	expect_invalid("falsy", "invalid literal", 0);
+	expect_invalid("{", "unexpected end of input", 1);
+	expect_invalid("{\"a\"", "unexpected end of input", 4);
+	expect_invalid("{\"a\":", "unexpected end of input", 5);
+	expect_invalid("{\"a\":1", "unexpected end of input", 6);
+	expect_invalid("[1", "unexpected end of input", 2);
+	expect_invalid("{a:1}", "expected a member name", 1);
+	expect_invalid("{1:1}", "expected a member name", 1);
+	expect_invalid("{\"a\",1}", "expected ':'", 4);
+	expect_invalid("{\"a\":1 \"b\":2}", "expected ',' or '}'", 7);
+	expect_invalid("{\"a\":1,}", "expected a member name", 7);
+	expect_invalid("[1 2]", "expected ',' or ']'", 3);
+	expect_invalid("[1,]", "unexpected character", 3);
+	expect_invalid("[1}", "expected ',' or ']'", 2);
+	expect_invalid("{\"a\":1]", "expected ',' or '}'", 6);
+	expect_invalid("'single'", "unexpected character", 0);
+	expect_invalid("+1", "unexpected character", 0);
+	expect_invalid(".5", "unexpected character", 0);
+	expect_invalid("[NaN]", "unexpected character", 1);
+	/* leading zeros: "0" is a value, the "1" after it is not */
+	expect_invalid("[01]", "expected ',' or ']'", 2);
+	expect_invalid("01", "trailing data", -1);
+	expect_invalid("{} x", "trailing data", -1);
+}
+
+/* A literal cut short inside a container is an invalid literal, not the
+ * end of the input: the input goes on after it. */
+static void test_literal_errors_in_context(void **state)
+{
+	(void)state;
+	expect_invalid("[tx]", "invalid literal", 1);
+	expect_invalid("[nul]", "invalid literal", 1);
+	expect_invalid("{\"a\":fals}", "invalid literal", 5);
+}
+
+static char *nested(int depth, char open, char close)
+{
+	char *s = malloc((size_t)depth * 2 + 1);
+	assert_non_null(s);
+	memset(s, open, (size_t)depth);
+	memset(s + depth, close, (size_t)depth);
+	s[depth * 2] = '\0';
+	return s;
+}
+
+static void test_depth_limit(void **state)
+{
+	(void)state;
+	char *s = nested(JSON_MAX_DEPTH, '[', ']');
+	struct jval v;
+	assert_null(scan_doc(s, &v, NULL));
+	assert_int_equal(v.t, JT_ARR);
+	assert_int_equal(v.n, 2 * JSON_MAX_DEPTH);
+	free(s);
+
+	s = nested(JSON_MAX_DEPTH + 1, '[', ']');
+	const char *at;
+	const char *err = scan_doc(s, NULL, &at);
+	assert_non_null(err);
+	assert_string_equal(err, "nested too deeply");
+	assert_int_equal(at - s, JSON_MAX_DEPTH);
+	free(s);
+
+	/* objects count too: {"a":{"a":...}} */
+	size_t n = (JSON_MAX_DEPTH + 1) * 5 + JSON_MAX_DEPTH + 2;
+	char *o = malloc(n + 1), *w = o;
+	for (int i = 0; i <= JSON_MAX_DEPTH; i++)
+		w += sprintf(w, "{\"a\":");
+	w += sprintf(w, "1");
+	for (int i = 0; i <= JSON_MAX_DEPTH; i++)
+		*w++ = '}';
+	*w = '\0';
+	err = scan_doc(o, NULL, NULL);
+	assert_non_null(err);
+	assert_string_equal(err, "nested too deeply");
+	free(o);
+
+	/* a million brackets neither crash nor pass */
+	s = nested(1000000, '[', ']');
+	err = scan_doc(s, NULL, NULL);
+	assert_non_null(err);
+	assert_string_equal(err, "nested too deeply");
+	/* skipping does not recurse: it finds the end of any depth */
+	assert_ptr_equal(json_skip_value(s, s + 2000000), s + 2000000);
+	assert_null(json_skip_value(s, s + 1999999));
+	free(s);
+}
+
+static void test_numbers(void **state)
+{
+	(void)state;
+	static const char *const good[] = {
+		"0", "-0", "7", "-7", "10", "123456789012345678901234567890", "0.5", "-0.5",
+		"1.25e3", "1.25E-3", "1e+0", "0e0", "-0.0e-0",
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct jval v;
+		const char *err = scan_doc(good[i], &v, NULL);
+		if (err)
+			fail_msg("%s: %s", good[i], err);
+		assert_int_equal(v.t, JT_NUM);
+		assert_int_equal(v.n, strlen(good[i]));
+	}
+	static const char *const bad[] = { "-", "--1", "1.", ".1", "1e", "1e-", "0x10", "1.2.3", "- 1", "Infinity" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (!scan_doc(bad[i], NULL, NULL))
+			fail_msg("accepted %s", bad[i]);
+}
+
+static void test_escapes_and_controls(void **state)
+{
+	(void)state;
+	static const char *const good[] = {
+		"\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"",
+		"\"\\u0000\"",
+		"\"\\uFFFF\\uabcd\\uABCD\"",
+		"\"\\ud83d\\ude00\"", /* a pair */
+		"\"\\ud83d\"",        /* a lone surrogate is well-formed JSON text */
+		"\"\x7f\"",           /* DEL is not a control for JSON */
+		"\"\xff\xfe\"",       /* bytes are not checked as UTF-8 */
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct jval v;
+		const char *err = scan_doc(good[i], &v, NULL);
+		if (err)
+			fail_msg("%s: %s", good[i], err);
+		assert_int_equal(v.t, JT_STR);
+	}
+	/* every byte below 0x20 is refused raw */
+	for (int c = 1; c < 0x20; c++) {
+		char doc[4] = { '"', (char)c, '"', 0 };
+		const char *err = scan_doc(doc, NULL, NULL);
+		assert_non_null(err);
+		assert_string_equal(err, "control character in string");
+	}
+	/* a NUL byte inside a string, with an explicit end */
+	const char nul[] = { '"', 'a', '\0', 'b', '"' };
+	const char *err = NULL, *at = NULL;
+	struct jval v;
+	assert_null(json_scan_value(nul, nul + sizeof nul, &v, &err, &at));
+	assert_string_equal(err, "control character in string");
+	assert_ptr_equal(at, nul + 2);
+}
+
+/* The scanner honours end: it never reads past it, even when the byte
+ * after it would complete the value. */
+static void test_scan_respects_end(void **state)
+{
+	(void)state;
+	const char *text = "{\"a\":[1,2,3]}";
+	size_t n = strlen(text);
+	for (size_t cut = 0; cut < n; cut++) {
+		char *copy = malloc(cut ? cut : 1);
+		memcpy(copy, text, cut);
+		struct jval v;
+		const char *err = NULL, *at = NULL;
+		assert_null(json_scan_value(copy, copy + cut, &v, &err, &at));
+		assert_non_null(err);
+		assert_true(at >= copy && at <= copy + cut);
+		free(copy);
+	}
+	/* "123" cut to "12": a valid number of two digits */
+	struct jval v;
+	const char *e = json_scan_value("123", "123" + 2, &v, NULL, NULL);
+	assert_non_null(e);
+	assert_int_equal(v.n, 2);
+}
+
+static void test_skip_value(void **state)
+{
+	(void)state;
+	static const char *const values[] = {
+		"{\"a\":\"}\"}",
+		"[\"]\", [1, {\"x\": \"[\"}]]",
+		"\"a\\\"b\"",
+		"\"a\\\\\"",
+		"\"a\\\\\\\"\"",
+		"{\"k\":\"\\\\\"}",
+		"{\"k\":\"\\\"}\\\\\"}",
+		"123",
+		"true",
+		"null",
+		"-1.5e3",
+	};
+	static const char *const after[] = { " tail", ",", "]", "}", ":", "\n" };
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+		for (size_t j = 0; j < sizeof after / sizeof after[0]; j++) {
+			char t[128];
+			snprintf(t, sizeof t, "  %s%s", values[i], after[j]);
+			const char *e = json_skip_value(t, t + strlen(t));
+			assert_non_null(e);
+			if ((size_t)(e - t) != 2 + strlen(values[i]))
+				fail_msg("%s: skipped %ld bytes, expected %zu", t, (long)(e - t),
+					 2 + strlen(values[i]));
+		}
+	}
+
+	/* incomplete input: NULL, for every cut of a record */
+	const char *rec = "{\"Id\":\"a\\\"b\",\"L\":[1,{\"x\":\"]}\"}],\"n\":12}";
+	size_t n = strlen(rec);
+	assert_ptr_equal(json_skip_value(rec, rec + n), rec + n);
+	for (size_t cut = 0; cut < n; cut++) {
+		char *copy = malloc(cut ? cut : 1);
+		memcpy(copy, rec, cut);
+		if (json_skip_value(copy, copy + cut) != NULL)
+			fail_msg("cut at %zu: not reported incomplete", cut);
+		free(copy);
+	}
+	assert_null(json_skip_value("   ", "   " + 3));
+	assert_null(json_skip_value("\"abc", "\"abc" + 4));
+	assert_null(json_skip_value("\"abc\\\"", "\"abc\\\"" + 6));
+	/* a scalar that reaches the end may go on: incomplete */
+	assert_null(json_skip_value("123", "123" + 3));
+}
+
+static void test_iterate_object(void **state)
+{
+	(void)state;
+	const char *doc = "{ \"a\" : 1 , \"b\":\"two\",\"c\":[1,[2,3]],\"d\":{\"e\":{\"f\":null}},"
+			  "\"g\":true,\"h\":false,\"i\":-2.5e3,\"j\\\"k\":\"x\\\\\"}";
+	struct jval obj;
+	assert_null(scan_doc(doc, &obj, NULL));
+	struct jiter it;
+	struct jval k, v;
+	static const struct {
+		const char *key, *val;
+		enum jtype t;
+	} want[] = {
+		{ "\"a\"", "1", JT_NUM },
+		{ "\"b\"", "\"two\"", JT_STR },
+		{ "\"c\"", "[1,[2,3]]", JT_ARR },
+		{ "\"d\"", "{\"e\":{\"f\":null}}", JT_OBJ },
+		{ "\"g\"", "true", JT_TRUE },
+		{ "\"h\"", "false", JT_FALSE },
+		{ "\"i\"", "-2.5e3", JT_NUM },
+		{ "\"j\\\"k\"", "\"x\\\\\"", JT_STR },
+	};
+	json_iter_init(&it, &obj);
+	size_t i = 0;
+	while (json_iter_next(&it, &k, &v)) {
+		assert_true(i < sizeof want / sizeof want[0]);
+		assert_int_equal(k.t, JT_STR);
+		assert_int_equal(k.n, strlen(want[i].key));
+		assert_memory_equal(k.p, want[i].key, k.n);
+		assert_int_equal(v.t, want[i].t);
+		if (v.n != strlen(want[i].val) || memcmp(v.p, want[i].val, v.n) != 0)
+			fail_msg("member %zu: value \"%.*s\", expected %s", i, (int)v.n, v.p, want[i].val);
+		i++;
+	}
+	assert_int_equal(i, 8);
+	/* the escaped key is flagged and compares unescaped */
+	assert_true(k.esc);
+	assert_true(json_str_eq(&k, "j\"k"));
+	assert_true(v.esc);
+
+	/* nested: walk into d.e */
+	struct jval d, e, f;
+	assert_true(json_get(&obj, "d", &d));
+	assert_true(json_get(&d, "e", &e));
+	assert_true(json_get(&e, "f", &f));
+	assert_int_equal(f.t, JT_NULL);
+	assert_int_equal(f.n, 4);
+
+	/* an empty object has no members */
+	assert_null(scan_doc(" { } ", &obj, NULL));
+	json_iter_init(&it, &obj);
+	assert_false(json_iter_next(&it, &k, &v));
+}
+
+static void test_iterate_array(void **state)
+{
+	(void)state;
+	const char *doc = "[ 1,\"s\" ,[ ] , { \"a\" : [ 1 ] } ,null,\n\t\"q\\\"\" ]";
+	struct jval arr;
+	assert_null(scan_doc(doc, &arr, NULL));
+	static const char *const want[] = { "1", "\"s\"", "[ ]", "{ \"a\" : [ 1 ] }", "null", "\"q\\\"\"" };
+	static const enum jtype types[] = { JT_NUM, JT_STR, JT_ARR, JT_OBJ, JT_NULL, JT_STR };
+	struct jiter it;
+	struct jval k, v;
+	json_iter_init(&it, &arr);
+	size_t i = 0;
+	while (json_iter_next(&it, &k, &v)) {
+		assert_true(i < 6);
+		assert_int_equal(k.t, JT_NONE);
+		assert_int_equal(v.t, types[i]);
+		assert_int_equal(v.n, strlen(want[i]));
+		assert_memory_equal(v.p, want[i], v.n);
+		i++;
+	}
+	assert_int_equal(i, 6);
+	/* key may be NULL for arrays */
+	json_iter_init(&it, &arr);
+	i = 0;
+	while (json_iter_next(&it, NULL, &v))
+		i++;
+	assert_int_equal(i, 6);
+
+	/* nested arrays of objects, and the inner object's members */
+	doc = "[[{\"x\":1},{\"x\":2}],[{\"x\":3}]]";
+	assert_null(scan_doc(doc, &arr, NULL));
+	long long sum = 0, n;
+	json_iter_init(&it, &arr);
+	struct jval inner, el, x;
+	while (json_iter_next(&it, NULL, &inner)) {
+		struct jiter it2;
+		assert_int_equal(inner.t, JT_ARR);
+		json_iter_init(&it2, &inner);
+		while (json_iter_next(&it2, NULL, &el)) {
+			assert_true(json_get(&el, "x", &x));
+			assert_true(json_get_int(&x, &n));
+			sum = sum * 10 + n;
+		}
+	}
+	assert_int_equal(sum, 123);
+	assert_null(scan_doc("[]", &arr, NULL));
+	json_iter_init(&it, &arr);
+	assert_false(json_iter_next(&it, NULL, &v));
+}
+
+static size_t unescape_str(const char *json, char *out, size_t outsz)
+{
+	struct jval v;
+	const char *err = scan_doc(json, &v, NULL);
+	if (err)
+		fail_msg("%s: %s", json, err);
+	assert_int_equal(v.t, JT_STR);
+	assert_true(json_str_len(&v) <= outsz);
+	memset(out, 0x55, outsz);
+	size_t n = json_unescape(&v, out);
+	/* never grows, and never writes past its length */
+	assert_true(n <= json_str_len(&v));
+	for (size_t i = n; i < outsz; i++)
+		if ((unsigned char)out[i] != 0x55 && i >= json_str_len(&v))
+			fail_msg("%s: wrote past the string's length", json);
+	return n;
+}
+
+static void test_unescape(void **state)
+{
+	(void)state;
+	char out[256];
+	size_t n;
+
+	n = unescape_str("\"plain text\"", out, sizeof out);
+	assert_int_equal(n, 10);
+	assert_memory_equal(out, "plain text", 10);
+
+	n = unescape_str("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", out, sizeof out);
+	assert_int_equal(n, 8);
+	assert_memory_equal(out, "\"\\/\b\f\n\r\t", 8);
+
+	n = unescape_str("\"a\\u0041\\u00e9\\u20ac\"", out, sizeof out);
+	assert_int_equal(n, 1 + 1 + 2 + 3);
+	assert_memory_equal(out, "aA\xc3\xa9\xe2\x82\xac", n);
+
+	n = unescape_str("\"\\u003cid@x\\u003e\"", out, sizeof out);
+	assert_int_equal(n, 6);
+	assert_memory_equal(out, "<id@x>", 6);
+
+	/* a NUL is kept: the length says where the string ends */
+	n = unescape_str("\"x\\u0000y\"", out, sizeof out);
+	assert_int_equal(n, 3);
+	assert_memory_equal(out, "x\0y", 3);
+
+	/* surrogate pair: U+1F600 */
+	n = unescape_str("\"\\ud83d\\ude00\"", out, sizeof out);
+	assert_int_equal(n, 4);
+	assert_memory_equal(out, "\xf0\x9f\x98\x80", 4);
+	/* upper-case hex, and U+10FFFF (the highest pair) */
+	n = unescape_str("\"\\uDBFF\\uDFFF\"", out, sizeof out);
+	assert_int_equal(n, 4);
+	assert_memory_equal(out, "\xf4\x8f\xbf\xbf", 4);
+
+	/* lone surrogates become U+FFFD */
+	n = unescape_str("\"\\ud83d\"", out, sizeof out);
+	assert_int_equal(n, 3);
+	assert_memory_equal(out, "\xef\xbf\xbd", 3);
+	n = unescape_str("\"\\ude00x\"", out, sizeof out);
+	assert_int_equal(n, 4);
+	assert_memory_equal(out, "\xef\xbf\xbdx", 4);
+	/* high then plain text */
+	n = unescape_str("\"\\ud83dab\"", out, sizeof out);
+	assert_int_equal(n, 5);
+	assert_memory_equal(out, "\xef\xbf\xbd" "ab", 5);
+	/* high then a non-surrogate escape: that escape survives */
+	n = unescape_str("\"\\ud83d\\u0041\"", out, sizeof out);
+	assert_int_equal(n, 4);
+	assert_memory_equal(out, "\xef\xbf\xbd" "A", 4);
+	/* two highs, then a low: FFFD and a pair */
+	n = unescape_str("\"\\ud83d\\ud83d\\ude00\"", out, sizeof out);
+	assert_int_equal(n, 7);
+	assert_memory_equal(out, "\xef\xbf\xbd\xf0\x9f\x98\x80", 7);
+	/* low then high: two FFFDs */
+	n = unescape_str("\"\\ude00\\ud83d\"", out, sizeof out);
+	assert_int_equal(n, 6);
+	assert_memory_equal(out, "\xef\xbf\xbd\xef\xbf\xbd", 6);
+	/* high followed by an escaped backslash and a 'u': not a pair */
+	n = unescape_str("\"\\ud83d\\\\ude00\"", out, sizeof out);
+	assert_int_equal(n, 3 + 1 + 5);
+	assert_memory_equal(out, "\xef\xbf\xbd\\ude00", n);
+
+	/* escapes produce at most as many bytes as they take */
+	char big[6 * 64 + 3];
+	char *w = big;
+	*w++ = '"';
+	for (int i = 0; i < 64; i++)
+		w += sprintf(w, "\\u%04x", 0x7ff + i); /* 2- and 3-byte UTF-8 */
+	*w++ = '"';
+	*w = '\0';
+	char wide[6 * 64];
+	n = unescape_str(big, wide, sizeof wide);
+	assert_int_equal(n, 2 + 63 * 3);
+}
+
+static void test_str_eq(void **state)
+{
+	(void)state;
+	struct jval v;
+	assert_null(scan_doc("\"Operation\"", &v, NULL));
+	assert_true(json_str_eq(&v, "Operation"));
+	assert_false(json_str_eq(&v, "Operatio"));
+	assert_false(json_str_eq(&v, "Operations"));
+	assert_false(json_str_eq(&v, "operation"));
+	assert_null(scan_doc("\"Op\\u0065ration\"", &v, NULL));
+	assert_true(json_str_eq(&v, "Operation"));
+	assert_false(json_str_eq(&v, "Op\\u0065ration"));
+	assert_null(scan_doc("12", &v, NULL));
+	assert_false(json_str_eq(&v, "12"));
+	assert_null(scan_doc("\"\"", &v, NULL));
+	assert_true(json_str_eq(&v, ""));
+}
+
+static void test_get(void **state)
+{
+	(void)state;
+	const char *doc = "{\"Id\":\"x1\",\"RecordType\":50,\"Nested\":{\"Id\":\"inner\"},"
+			  "\"Op\\u0065ration\":\"MailItemsAccessed\",\"Id\":\"second\"}";
+	struct jval obj, v;
+	assert_null(scan_doc(doc, &obj, NULL));
+	assert_true(json_get(&obj, "Id", &v));
+	assert_int_equal(v.t, JT_STR);
+	assert_int_equal(json_str_len(&v), 2);
+	assert_memory_equal(json_str_ptr(&v), "x1", 2); /* the first wins */
+	assert_true(json_get(&obj, "Operation", &v));   /* escaped key */
+	assert_memory_equal(json_str_ptr(&v), "MailItemsAccessed", 17);
+	assert_false(json_get(&obj, "inner", &v));
+	assert_false(json_get(&obj, "id", &v));         /* case matters */
+	assert_false(json_get(&obj, "", &v));
+	assert_true(json_get(&obj, "Nested", &v));
+	assert_int_equal(v.t, JT_OBJ);
+	struct jval inner;
+	assert_true(json_get(&v, "Id", &inner));
+	assert_memory_equal(json_str_ptr(&inner), "inner", 5);
+	/* not an object */
+	struct jval arr;
+	assert_null(scan_doc("[\"Id\",1]", &arr, NULL));
+	assert_false(json_get(&arr, "Id", &v));
+}
+
+static bool get_int(const char *json, long long *out)
+{
+	struct jval v;
+	const char *err = scan_doc(json, &v, NULL);
+	if (err)
+		fail_msg("%s: %s", json, err);
+	return json_get_int(&v, out);
+}
+
+static void test_get_int(void **state)
+{
+	(void)state;
+	long long n = 0;
+	assert_true(get_int("50", &n));
+	assert_int_equal(n, 50);
+	assert_true(get_int("-17", &n));
+	assert_int_equal(n, -17);
+	assert_true(get_int("0", &n));
+	assert_int_equal(n, 0);
+	assert_true(get_int("3.99", &n)); /* a fraction is truncated */
+	assert_int_equal(n, 3);
+	assert_true(get_int("-3.99", &n));
+	assert_int_equal(n, -3);
+	assert_true(get_int("\"50\"", &n)); /* a string holding an integer */
+	assert_int_equal(n, 50);
+	assert_true(get_int("\"-2\"", &n));
+	assert_int_equal(n, -2);
+	assert_true(get_int("1720919582928", &n));
+	assert_int_equal(n, 1720919582928LL);
+	assert_true(get_int("9223372036854775806", &n));
+	assert_int_equal(n, 9223372036854775806LL);
+
+	n = 42;
+	assert_false(get_int("\"ExchangeItemAggregated\"", &n));
+	assert_false(get_int("\"12abc\"", &n));
+	assert_false(get_int("\"\"", &n));
+	assert_false(get_int("\" 5\"", &n));
+	assert_false(get_int("\"\\u0035\"", &n)); /* escaped: not read */
+	assert_false(get_int("true", &n));
+	assert_false(get_int("null", &n));
+	assert_false(get_int("[5]", &n));
+	assert_false(get_int("{\"a\":5}", &n));
+	assert_false(get_int("99999999999999999999", &n)); /* overflow */
+	assert_int_equal(n, 42);                         /* untouched on failure */
+}
+
+/* An exponent scales the number: 1e3 is a thousand, not one. */
+static void test_get_int_exponent(void **state)
+{
+	(void)state;
+	long long n = 0;
+	assert_true(get_int("1e3", &n));
+	assert_int_equal(n, 1000);
+	assert_true(get_int("1.5E2", &n));
+	assert_int_equal(n, 150);
+	assert_true(get_int("1.25e+1", &n));
+	assert_int_equal(n, 12);
+	assert_true(get_int("25e-1", &n));
+	assert_int_equal(n, 2);
+	assert_true(get_int("-7e0", &n));
+	assert_int_equal(n, -7);
+	assert_true(get_int("5e-30", &n));
+	assert_int_equal(n, 0);
+	n = 7;
+	assert_false(get_int("1e30", &n)); /* does not fit a long long */
+	assert_false(get_int("9.3e18", &n));
+	assert_int_equal(n, 7);
+	/* a string is an integer only when all of it is one */
+	assert_false(get_int("\"12.abc\"", &n));
+	assert_false(get_int("\"12e\"", &n));
+	assert_true(get_int("\"12.0\"", &n));
+	assert_int_equal(n, 12);
+}
+
+/* Nothing in the scanner reads outside [p, end): run under ASan with
+ * exact-size heap copies of many documents, whole and cut. */
+static void test_exact_buffers(void **state)
+{
+	(void)state;
+	static const char *const docs[] = {
+		"{\"a\":[1,2,{\"b\":\"c\\u0041\"}],\"d\":true}",
+		"[\"\\ud83d\\ude00\",-1.5e-3,null,false]",
+		"\"\\u12\"",
+		"{\"k\":\"v\\",
+		"-",
+		"1e",
+		"[[[[[[",
+	};
+	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+		size_t n = strlen(docs[i]);
+		for (size_t cut = 0; cut <= n; cut++) {
+			char *c = malloc(cut ? cut : 1);
+			memcpy(c, docs[i], cut);
+			struct jval v;
+			const char *err = NULL, *at = NULL;
+			const char *e = json_scan_value(c, c + cut, &v, &err, &at);
+			if (e) {
+				assert_true(e > c && e <= c + cut);
+				if (v.t == JT_STR) {
+					char *out = malloc(json_str_len(&v) + 1);
+					size_t m = json_unescape(&v, out);
+					assert_true(m <= json_str_len(&v));
+					free(out);
+				}
+				if (v.t == JT_OBJ || v.t == JT_ARR) {
+					struct jiter it;
+					struct jval k, x;
+					json_iter_init(&it, &v);
+					while (json_iter_next(&it, &k, &x))
+						assert_true(x.p >= c && x.p + x.n <= c + cut);
+				}
+			} else {
+				assert_non_null(err);
+			}
+			(void)json_skip_value(c, c + cut);
+			free(c);
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_documents),
+		cmocka_unit_test(test_every_error_reason),
+		cmocka_unit_test(test_literal_errors_in_context),
+		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_escapes_and_controls),
+		cmocka_unit_test(test_scan_respects_end),
+		cmocka_unit_test(test_skip_value),
+		cmocka_unit_test(test_iterate_object),
+		cmocka_unit_test(test_iterate_array),
+		cmocka_unit_test(test_unescape),
+		cmocka_unit_test(test_str_eq),
+		cmocka_unit_test(test_get),
+		cmocka_unit_test(test_get_int),
+		cmocka_unit_test(test_get_int_exponent),
+		cmocka_unit_test(test_exact_buffers),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
