@@ -167,6 +167,27 @@ static bool parse_dotnet(struct cur *c, int64_t *ms)
 	}
 	if (!k)
 		return false;
+	/* an offset (+0000) is informational: the number is UTC already */
+	if (p < end && (*p == '+' || *p == '-')) {
+		p++;
+		int od = 0;
+		while (p < end && *p >= '0' && *p <= '9' && od < 4) {
+			p++;
+			od++;
+		}
+		if (od != 4)
+			return false;
+	}
+	if (p >= end || *p != ')')
+		return false;
+	p++;
+	/* the closing "/" or "\/", then only white space */
+	while (p < end && (*p == '\\' || *p == '/'))
+		p++;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p != end)
+		return false;
 	*ms = neg ? -v : v;
 	return true;
 }
