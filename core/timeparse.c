@@ -208,7 +208,10 @@ bool time_parse(const char *s, size_t n, int64_t *ms)
 		if (!num(&c, 2, &a) || !lit(&c, '-') || !num(&c, 2, &b))
 			return false;
 		h = mi = sec = msec = 0;
-		if (c.p < c.end && (*c.p == 'T' || *c.p == ' ' || *c.p == 't')) {
+		/* a space separates the time only when a time follows it:
+		 * "2023-09-26 " is a date and a trailing blank */
+		if (c.p < c.end && (*c.p == 'T' || *c.p == 't' ||
+				    (*c.p == ' ' && c.end - c.p > 1 && c.p[1] >= '0' && c.p[1] <= '9'))) {
 			c.p++;
 			if (!num(&c, 2, &h) || !lit(&c, ':') || !num(&c, 2, &mi) ||
 			    !clock_tail(&c, &sec, &msec))
