@@ -1,0 +1,328 @@
+/*
+ * test_timeparse.c: every date style timeparse.h promises, the invalid
+ * dates it must refuse, and time_format.
+ */
+#include "testutil.h"
+
+#include "timeparse.h"
+
+/* 2023-09-26T01:56:15Z, the FORMATS.md example, in UTC milliseconds. */
+#define T_20230926_015615 1695693375000LL
+#define SEC 1000LL
+#define MIN (60 * SEC)
+#define HOUR (60 * MIN)
+#define DAY (24 * HOUR)
+
+static void expect_ms(const char *s, int64_t want)
+{
+	int64_t ms = 0;
+	if (!time_parse(s, strlen(s), &ms))
+		fail_msg("\"%s\" was refused", s);
+	if (ms != want) {
+		char got[32], exp[32];
+		time_format(ms, got, sizeof got);
+		time_format(want, exp, sizeof exp);
+		fail_msg("\"%s\": %s, expected %s", s, got, exp);
+	}
+}
+
+static void expect_bad(const char *s)
+{
+	int64_t ms = 12345;
+	if (time_parse(s, strlen(s), &ms)) {
+		char got[32];
+		time_format(ms, got, sizeof got);
+		fail_msg("\"%s\" was accepted as %s", s, got);
+	}
+}
+
+static void test_iso(void **state)
+{
+	(void)state;
+	const int64_t t = T_20230926_015615;
+	expect_ms("2023-09-26T01:56:15", t);
+	expect_ms("2023-09-26 01:56:15", t);
+	expect_ms("2023-09-26t01:56:15", t);
+	expect_ms("2023-09-26T01:56:15Z", t);
+	expect_ms("2023-09-26T01:56:15z", t);
+	expect_ms("2023-09-26T01:56:15 UTC", t);
+	expect_ms("  2023-09-26T01:56:15Z  ", t);
+	expect_ms("2023-09-26T01:56", t - 15 * SEC);
+	expect_ms("2023-09-26", t - 1 * HOUR - 56 * MIN - 15 * SEC);
+	expect_ms("1970-01-01T00:00:00Z", 0);
+	expect_ms("2026-01-24T06:54:24Z", 1769237664000LL);
+	expect_ms("2023-09-20T04:05:03", 1695182703000LL);
+	expect_ms("2024-02-29T00:00:00Z", 1709164800000LL);
+	expect_ms("2000-02-29T12:00:00Z", 951825600000LL);
+	expect_ms("1900-01-01T00:00:00Z", -2208988800000LL);
+	expect_ms("9999-12-31T23:59:59Z", 253402300799000LL);
+	/* the Purview export's CreationDate, seven digits and a trailing space */
+	expect_ms("2026-01-24T06:54:24.0000000Z ", 1769237664000LL);
+	expect_ms("2026-01-24T06:54:24.1234567Z ", 1769237664123LL);
+}
+
+static void test_fractions(void **state)
+{
+	(void)state;
+	const int64_t t = T_20230926_015615;
+	static const struct {
+		const char *frac;
+		int ms;
+	} f[] = {
+		{ ".1", 100 }, { ".12", 120 }, { ".123", 123 }, { ".1234", 123 },
+		{ ".12345", 123 }, { ".123456", 123 }, { ".1234567", 123 },
+		{ ".9999999", 999 }, { ".0000000", 0 }, { ".05", 50 }, { ".007", 7 },
+		{ ",5", 500 },
+	};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		char s[64];
+		snprintf(s, sizeof s, "2023-09-26T01:56:15%sZ", f[i].frac);
+		expect_ms(s, t + f[i].ms);
+		snprintf(s, sizeof s, "2023-09-26 01:56:15%s", f[i].frac);
+		expect_ms(s, t + f[i].ms);
+	}
+	expect_bad("2023-09-26T01:56:15.Z");
+	expect_bad("2023-09-26T01:56:15.");
+}
+
+static void test_offsets(void **state)
+{
+	(void)state;
+	const int64_t t = T_20230926_015615;
+	/* local 01:56:15 at +02:00 is 23:56:15 UTC the day before */
+	expect_ms("2023-09-26T01:56:15+02:00", t - 2 * HOUR);
+	expect_ms("2023-09-26T01:56:15+0200", t - 2 * HOUR);
+	expect_ms("2023-09-26T01:56:15+02", t - 2 * HOUR);
+	expect_ms("2023-09-26T01:56:15-05:00", t + 5 * HOUR);
+	expect_ms("2023-09-26T01:56:15+05:30", t - 5 * HOUR - 30 * MIN);
+	expect_ms("2023-09-26T01:56:15-0930", t + 9 * HOUR + 30 * MIN);
+	expect_ms("2023-09-26T01:56:15+00:00", t);
+	expect_ms("2023-09-26T01:56:15.250+01:00", t - HOUR + 250);
+	expect_ms("2023-09-26T01:56:15 +02:00", t - 2 * HOUR);
+	int64_t ms;
+	assert_true(time_parse("2023-09-26T01:56:15+02:00", 25, &ms));
+	char buf[32];
+	time_format(ms, buf, sizeof buf);
+	assert_string_equal(buf, "2023-09-25T23:56:15.000Z");
+	expect_bad("2023-09-26T01:56:15+2");
+	expect_bad("2023-09-26T01:56:15+");
+	expect_bad("2023-09-26T01:56:15+02:00 x");
+	expect_bad("2023-09-26T01:56:15 PST");
+}
+
+static void test_us_locale(void **state)
+{
+	(void)state;
+	const int64_t t = T_20230926_015615;
+	expect_ms("9/26/2023 1:56:15 AM", t);
+	expect_ms("09/26/2023 01:56:15 AM", t);
+	expect_ms("9/26/2023 1:56:15 am", t);
+	expect_ms("9/26/2023 1:56:15 PM", t + 12 * HOUR);
+	expect_ms("9/26/2023 1:56:15PM", t + 12 * HOUR);
+	expect_ms("9/20/2023 4:05:03 AM", 1695182703000LL);
+	expect_ms("3/14/2025 4:26:43 PM", 1741969603000LL);
+	/* 12 AM is midnight, 12 PM is noon */
+	const int64_t midnight = t - 1 * HOUR - 56 * MIN - 15 * SEC;
+	expect_ms("9/26/2023 12:00:00 AM", midnight);
+	expect_ms("9/26/2023 12:30:05 AM", midnight + 30 * MIN + 5 * SEC);
+	expect_ms("9/26/2023 12:00:00 PM", midnight + 12 * HOUR);
+	expect_ms("9/26/2023 12:59:59 PM", midnight + 12 * HOUR + 59 * MIN + 59 * SEC);
+	expect_ms("9/26/2023 11:59:59 PM", midnight + DAY - SEC);
+	expect_ms("9/26/2023 1:00:00 AM", midnight + HOUR);
+	/* 24-hour clock, and a date alone */
+	expect_ms("9/26/2023 13:56:15", t + 12 * HOUR);
+	expect_ms("9/26/2023 0:00:00", midnight);
+	expect_ms("9/26/2023", midnight);
+	expect_ms("9/26/2023 1:56 AM", t - 15 * SEC);
+	/* both fields could be a month: the US order wins */
+	expect_ms("2/3/2024 00:00:00", 1706918400000LL); /* 3 Feb 2024 */
+	expect_bad("9/26/2023 0:30:00 AM");
+	expect_bad("9/26/2023 13:00:00 PM");
+	expect_bad("9/26/2023 1:56:15 XM");
+	expect_bad("9/26/2023 1:56:15 PMT");
+	expect_bad("9/26/2023 24:00:00");
+}
+
+static void test_day_first(void **state)
+{
+	(void)state;
+	const int64_t t = T_20230926_015615;
+	/* the first number cannot be a month: D/M/YYYY */
+	expect_ms("26/9/2023 01:56:15", t);
+	expect_ms("26/09/2023 1:56:15 AM", t);
+	expect_ms("13/01/2024 00:00:00", 1705104000000LL);
+	expect_ms("31/12/2023 23:59:59", 1704067199000LL);
+	/* dd.MM.yyyy HH:mm:ss: day first even when it could be a month */
+	expect_ms("26.09.2023 01:56:15", t);
+	expect_ms("02.03.2024 00:00:00", 1709337600000LL); /* 2 March */
+	expect_ms("26.09.2023 13:56:15", t + 12 * HOUR);
+	expect_ms("26.09.2023", t - 1 * HOUR - 56 * MIN - 15 * SEC);
+	expect_ms("26-09-2023 01:56:15", t);
+	expect_bad("26/13/2023 01:56:15");
+	expect_bad("32.01.2024 00:00:00");
+	expect_bad("26/9/23 01:56:15");
+	expect_bad("26.09.2023 01:56:15 AM PM");
+}
+
+static void test_dotnet(void **state)
+{
+	(void)state;
+	expect_ms("/Date(1720919582928)/", 1720919582928LL);
+	expect_ms("\\/Date(1720919582928)\\/", 1720919582928LL);
+	expect_ms("/Date(1720919582928+0000)/", 1720919582928LL);
+	expect_ms("\\/Date(1720919582928-0500)\\/", 1720919582928LL);
+	expect_ms("/Date(0)/", 0);
+	expect_ms("/Date(-86400000)/", -86400000LL);
+	expect_ms(" /Date(1720919582928)/ ", 1720919582928LL);
+	int64_t ms;
+	assert_true(time_parse("/Date(1720919582928)/", 21, &ms));
+	char buf[32];
+	time_format(ms, buf, sizeof buf);
+	assert_string_equal(buf, "2024-07-14T01:13:02.928Z");
+	expect_bad("/Date()/");
+	expect_bad("/Date(abc)/");
+	expect_bad("/Dat(1720919582928)/");
+	expect_bad("/");
+	expect_bad("\\/");
+}
+
+/* /Date(...)/ is a whole value: what follows the number must close it. */
+static void test_dotnet_garbage(void **state)
+{
+	(void)state;
+	expect_bad("/Date(1720919582928");
+	expect_bad("/Date(1720919582928)/garbage");
+	expect_bad("/Date(17209x19582928)/");
+	expect_bad("/Date(12345678901234567890)/"); /* more digits than fit */
+}
+
+static void test_invalid(void **state)
+{
+	(void)state;
+	expect_bad("");
+	expect_bad("   ");
+	expect_bad("garbage");
+	expect_bad("Tuesday");
+	expect_bad("2023");
+	expect_bad("2023-");
+	expect_bad("2023-09");
+	expect_bad("2023-09-");
+	expect_bad("2023-02-30");
+	expect_bad("2023-02-29T00:00:00Z"); /* not a leap year */
+	expect_bad("1900-02-29");           /* nor is 1900 */
+	expect_bad("2023-04-31");
+	expect_bad("2023-13-01");
+	expect_bad("2023-00-10");
+	expect_bad("2023-01-00");
+	expect_bad("2023-09-26T25:00:00");
+	expect_bad("2023-09-26T12:60:00");
+	expect_bad("2023-09-26T12:00:61");
+	expect_bad("2023-09-26T");
+	expect_bad("2023-09-26T12");
+	expect_bad("2023-09-26T12:");
+	expect_bad("2023-09-26X12:00:00");
+	expect_bad("2023-09-26T01:56:15Zjunk");
+	expect_bad("2023-09-261");
+	expect_bad("1899-12-31");
+	expect_bad("2/30/2024 1:00:00 PM");
+	expect_bad("13/13/2023");
+	expect_bad("9/26/2023 1:56:15 AM trailing");
+	expect_bad("9-26");
+	/* the length is honoured: a cut date is not read past its end */
+	int64_t ms;
+	assert_false(time_parse("2023-09-26T01:56:15Z", 4, &ms));
+	assert_true(time_parse("2023-09-26T01:56:15Z", 10, &ms));
+	assert_int_equal(ms, T_20230926_015615 - 1 * HOUR - 56 * MIN - 15 * SEC);
+	assert_true(time_parse("2023-09-26T01:56:15Zjunk", 20, &ms));
+	assert_int_equal(ms, T_20230926_015615);
+}
+
+/* A date alone followed by white space, as a re-saved CSV cell has it. */
+static void test_date_trailing_space(void **state)
+{
+	(void)state;
+	const int64_t midnight = T_20230926_015615 - 1 * HOUR - 56 * MIN - 15 * SEC;
+	expect_ms("2023-09-26 ", midnight);
+	expect_ms("2023-09-26\t", midnight);
+	expect_ms("9/26/2023 ", midnight);
+}
+
+static void test_leap_second(void **state)
+{
+	(void)state;
+	/* :60 is accepted and lands on the next minute */
+	expect_ms("2016-12-31T23:59:60Z", 1483228800000LL);
+}
+
+static void test_days_from_civil(void **state)
+{
+	(void)state;
+	assert_int_equal(time_days_from_civil(1970, 1, 1), 0);
+	assert_int_equal(time_days_from_civil(1970, 1, 2), 1);
+	assert_int_equal(time_days_from_civil(1969, 12, 31), -1);
+	assert_int_equal(time_days_from_civil(2000, 3, 1), 11017);
+	assert_int_equal(time_days_from_civil(2023, 9, 26), 19626);
+	assert_int_equal(time_days_from_civil(1900, 1, 1), -25567);
+}
+
+static void test_format(void **state)
+{
+	(void)state;
+	char buf[32];
+	time_format(0, buf, sizeof buf);
+	assert_string_equal(buf, "1970-01-01T00:00:00.000Z");
+	time_format(T_20230926_015615 + 123, buf, sizeof buf);
+	assert_string_equal(buf, "2023-09-26T01:56:15.123Z");
+	time_format(-1, buf, sizeof buf);
+	assert_string_equal(buf, "1969-12-31T23:59:59.999Z");
+	time_format(-86400000LL, buf, sizeof buf);
+	assert_string_equal(buf, "1969-12-31T00:00:00.000Z");
+	time_format(1709164800000LL + 86399999, buf, sizeof buf);
+	assert_string_equal(buf, "2024-02-29T23:59:59.999Z");
+	time_format(253402300799999LL, buf, sizeof buf);
+	assert_string_equal(buf, "9999-12-31T23:59:59.999Z");
+	/* 25 bytes are enough */
+	char exact[25];
+	time_format(T_20230926_015615, exact, sizeof exact);
+	assert_string_equal(exact, "2023-09-26T01:56:15.000Z");
+
+	/* round trip: format then parse gives the same instant, across a
+	 * range of days, times and milliseconds */
+	for (int64_t ms = -2208988800000LL; ms < 4102444800000LL; ms += 7919LL * 3600 * 1000 + 4271) {
+		time_format(ms, buf, sizeof buf);
+		int64_t back = -1;
+		if (!time_parse(buf, strlen(buf), &back))
+			fail_msg("%s refused", buf);
+		assert_int_equal(back, ms);
+	}
+	/* and parse then format keeps the text */
+	static const char *const texts[] = {
+		"2024-02-29T12:34:56.789Z", "1999-12-31T23:59:59.000Z", "2038-01-19T03:14:08.001Z",
+		"1900-03-01T00:00:00.000Z",
+	};
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		int64_t ms;
+		assert_true(time_parse(texts[i], strlen(texts[i]), &ms));
+		time_format(ms, buf, sizeof buf);
+		assert_string_equal(buf, texts[i]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_iso),
+		cmocka_unit_test(test_fractions),
+		cmocka_unit_test(test_offsets),
+		cmocka_unit_test(test_us_locale),
+		cmocka_unit_test(test_day_first),
+		cmocka_unit_test(test_dotnet),
+		cmocka_unit_test(test_dotnet_garbage),
+		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_date_trailing_space),
+		cmocka_unit_test(test_leap_second),
+		cmocka_unit_test(test_days_from_civil),
+		cmocka_unit_test(test_format),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
