@@ -160,6 +160,7 @@ int csv_next(struct csv *c)
 {
 	struct stream *s = c->s;
 	size_t off = 0, quotes = 0, lines = 0;
+	size_t scanned = 0; /* bytes already searched for a newline */
 	size_t first_nl = (size_t)-1;
 	size_t rec_end = 0;
 	bool at_eof = false;
@@ -168,8 +169,11 @@ int csv_next(struct csv *c)
 	for (;;) {
 		const char *p = stream_ptr(s);
 		size_t avail = stream_avail(s);
-		const char *nl = memchr(p + off, '\n', avail - off);
+		/* search only the bytes a refill added: a long line read in
+		 * small pieces must not be searched again from its start */
+		const char *nl = memchr(p + scanned, '\n', avail - scanned);
 		if (!nl) {
+			scanned = avail;
 			int r = stream_need(s, avail + 1);
 			if (r < 0)
 				return CSV_IOERR;
@@ -190,7 +194,7 @@ int csv_next(struct csv *c)
 		lines++;
 		if (first_nl == (size_t)-1)
 			first_nl = nlo;
-		off = nlo + 1;
+		off = scanned = nlo + 1;
 		if ((quotes & 1) == 0) {
 			rec_end = nlo;
 			break;
