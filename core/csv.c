@@ -207,6 +207,8 @@ int csv_next(struct csv *c)
 		/* The record outgrew the window. Keep its first line (or the
 		 * window, when even one line does not fit) and resync. */
 		size_t keep = first_nl != (size_t)-1 ? first_nl : stream_avail(s);
+		if (first_nl != (size_t)-1 && keep > 0 && p[keep - 1] == '\r')
+			keep--;
 		c->raw = p;
 		c->rawlen = keep;
 		c->why = first_nl != (size_t)-1 ? "quoted field does not end before the record size limit"
@@ -222,6 +224,8 @@ int csv_next(struct csv *c)
 	if (at_eof && (quotes & 1)) {
 		/* The file ends inside a quoted field: truncated. */
 		size_t keep = first_nl != (size_t)-1 ? first_nl : rec_end;
+		if (keep > 0 && p[keep - 1] == '\r')
+			keep--;
 		c->raw = p;
 		c->rawlen = keep;
 		c->why = "quoted field does not end (truncated file?)";
