@@ -136,6 +136,10 @@ static const char *split(struct csv *c, const char *p, const char *end)
 			const char *q = memchr(p, d, (size_t)(end - p));
 			if (!q)
 				q = end;
+			/* Only a quoted field may hold a line break: this record
+			 * was joined across lines by stray quotes that paired up. */
+			if (memchr(p, '\n', (size_t)(q - p)))
+				return "line break outside quotes (a stray quote?)";
 			memcpy(w, p, (size_t)(q - p));
 			w += q - p;
 			p = q;
