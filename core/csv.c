@@ -48,7 +48,8 @@ bool csv_skip_line(struct csv *c)
 	size_t off = 0;
 	for (;;) {
 		const char *p = stream_ptr(c->s);
-		const char *nl = memchr(p + off, '\n', stream_avail(c->s) - off);
+		const char *nl = stream_avail(c->s) > off ? memchr(p + off, '\n', stream_avail(c->s) - off)
+							  : NULL;
 		if (nl) {
 			stream_consume(c->s, (size_t)(nl - p) + 1);
 			c->line++;
@@ -175,7 +176,7 @@ int csv_next(struct csv *c)
 		size_t avail = stream_avail(s);
 		/* search only the bytes a refill added: a long line read in
 		 * small pieces must not be searched again from its start */
-		const char *nl = memchr(p + scanned, '\n', avail - scanned);
+		const char *nl = avail > scanned ? memchr(p + scanned, '\n', avail - scanned) : NULL;
 		if (!nl) {
 			scanned = avail;
 			int r = stream_need(s, avail + 1);
