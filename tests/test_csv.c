@@ -1,0 +1,788 @@
+/*
+ * test_csv.c: the RFC 4180 record reader over memory streams and over
+ * streams that deliver their bytes in awkward chunks: fields, quoting,
+ * multi-line cells and their line numbers, broken quoting and how reading
+ * resumes, records larger than the stream's refills.
+ */
+#include "testutil.h"
+
+#include <errno.h>
+
+#include "csv.h"
+#include "stream.h"
+
+/* ------------------------------------------------------------------ */
+/* A record as the reader returned it, copied out. */
+
+struct rec {
+	int kind;          /* CSV_ROW or CSV_BAD */
+	uint64_t line;     /* rec_line */
+	size_t nf;
+	char **f;
+	size_t *fl;
+	char *raw;
+	size_t rawlen;
+	char *why;
+};
+
+struct recs {
+	struct rec *r;
+	size_t n, cap;
+	int last;          /* what ended the reading: CSV_EOF or CSV_IOERR */
+};
+
+static void recs_free(struct recs *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		struct rec *r = &rs->r[i];
+		for (size_t j = 0; j < r->nf; j++)
+			free(r->f[j]);
+		free(r->f);
+		free(r->fl);
+		free(r->raw);
+		free(r->why);
+	}
+	free(rs->r);
+	memset(rs, 0, sizeof *rs);
+}
+
+static void copy_rec(struct recs *rs, const struct csv *c, int kind)
+{
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? rs->cap * 2 : 16;
+		rs->r = realloc(rs->r, rs->cap * sizeof *rs->r);
+		assert_non_null(rs->r);
+	}
+	struct rec *r = &rs->r[rs->n++];
+	memset(r, 0, sizeof *r);
+	r->kind = kind;
+	r->line = c->rec_line;
+	r->raw = malloc(c->rawlen + 1);
+	memcpy(r->raw, c->raw, c->rawlen);
+	r->raw[c->rawlen] = '\0';
+	r->rawlen = c->rawlen;
+	if (kind == CSV_BAD) {
+		assert_non_null(c->why);
+		r->why = strdup(c->why);
+		return;
+	}
+	r->nf = c->nf;
+	r->f = calloc(c->nf ? c->nf : 1, sizeof *r->f);
+	r->fl = calloc(c->nf ? c->nf : 1, sizeof *r->fl);
+	for (size_t i = 0; i < c->nf; i++) {
+		/* fields are NUL-terminated in the scratch */
+		assert_int_equal(c->f[i].p[c->f[i].n], '\0');
+		r->f[i] = malloc(c->f[i].n + 1);
+		memcpy(r->f[i], c->f[i].p, c->f[i].n + 1);
+		r->fl[i] = c->f[i].n;
+	}
+}
+
+static void read_all_stream(struct stream *s, char delim, struct recs *rs)
+{
+	struct csv c;
+	memset(rs, 0, sizeof *rs);
+	csv_init(&c, s, delim);
+	for (;;) {
+		int k = csv_next(&c);
+		if (k == CSV_EOF || k == CSV_IOERR) {
+			rs->last = k;
+			break;
+		}
+		assert_true(k == CSV_ROW || k == CSV_BAD);
+		copy_rec(rs, &c, k);
+		assert_true(rs->n < 10000000);
+	}
+	/* at the end it stays at the end */
+	if (rs->last == CSV_EOF)
+		assert_int_equal(csv_next(&c), CSV_EOF);
+	csv_free(&c);
+}
+
+static void read_all(const char *data, size_t n, char delim, struct recs *rs)
+{
+	struct stream s;
+	stream_init_mem(&s, data, n);
+	read_all_stream(&s, delim, rs);
+	stream_free(&s);
+}
+
+static void read_str(const char *data, char delim, struct recs *rs)
+{
+	read_all(data, strlen(data), delim, rs);
+}
+
+/* Row i has exactly the given fields (NULL-terminated list). */
+static void expect_row(const struct recs *rs, size_t i, uint64_t line, ...)
+{
+	if (i >= rs->n)
+		fail_msg("record %zu missing (%zu read)", i, rs->n);
+	const struct rec *r = &rs->r[i];
+	if (r->kind != CSV_ROW)
+		fail_msg("record %zu is bad (%s): %s", i, r->why, r->raw);
+	assert_int_equal(r->line, line);
+	va_list ap;
+	va_start(ap, line);
+	size_t k = 0;
+	const char *want;
+	while ((want = va_arg(ap, const char *)) != NULL) {
+		if (k >= r->nf)
+			fail_msg("record %zu: %zu fields, expected more", i, r->nf);
+		if (r->fl[k] != strlen(want) || memcmp(r->f[k], want, r->fl[k]) != 0)
+			fail_msg("record %zu field %zu: \"%s\", expected \"%s\"", i, k, r->f[k], want);
+		k++;
+	}
+	va_end(ap);
+	if (k != r->nf)
+		fail_msg("record %zu: %zu fields, expected %zu", i, r->nf, k);
+}
+
+static void expect_bad(const struct recs *rs, size_t i, uint64_t line, const char *raw, const char *why)
+{
+	if (i >= rs->n)
+		fail_msg("record %zu missing (%zu read)", i, rs->n);
+	const struct rec *r = &rs->r[i];
+	if (r->kind != CSV_BAD)
+		fail_msg("record %zu (line %llu, %zu fields) is not bad", i, (unsigned long long)r->line, r->nf);
+	assert_int_equal(r->line, line);
+	assert_string_equal(r->raw, raw);
+	assert_int_equal(r->rawlen, strlen(raw));
+	if (why)
+		assert_string_equal(r->why, why);
+}
+
+/* ------------------------------------------------------------------ */
+/* A read function that hands out at most chunk bytes a call. */
+
+struct chunky {
+	const char *p;
+	size_t n, off, chunk;
+	size_t calls;
+	size_t fail_after; /* 0: never; else an error once this many bytes went out */
+};
+
+static ssize_t chunky_read(void *ctx, char *buf, size_t n)
+{
+	struct chunky *c = ctx;
+	c->calls++;
+	if (c->fail_after && c->off >= c->fail_after) {
+		errno = EIO;
+		return -1;
+	}
+	size_t k = c->n - c->off;
+	if (k > c->chunk)
+		k = c->chunk;
+	if (k > n)
+		k = n;
+	if (c->fail_after && c->off + k > c->fail_after)
+		k = c->fail_after - c->off;
+	memcpy(buf, c->p + c->off, k);
+	c->off += k;
+	return (ssize_t)k;
+}
+
+static void read_chunked(const char *data, size_t n, size_t chunk, char delim, struct recs *rs)
+{
+	struct chunky ck = { data, n, 0, chunk, 0, 0 };
+	struct stream s;
+	stream_init(&s, chunky_read, &ck, (size_t)256 << 20);
+	read_all_stream(&s, delim, rs);
+	stream_free(&s);
+}
+
+static void expect_same(const struct recs *a, const struct recs *b)
+{
+	assert_int_equal(a->n, b->n);
+	assert_int_equal(a->last, b->last);
+	for (size_t i = 0; i < a->n; i++) {
+		assert_int_equal(a->r[i].kind, b->r[i].kind);
+		assert_int_equal(a->r[i].line, b->r[i].line);
+		assert_int_equal(a->r[i].rawlen, b->r[i].rawlen);
+		assert_memory_equal(a->r[i].raw, b->r[i].raw, a->r[i].rawlen);
+		assert_int_equal(a->r[i].nf, b->r[i].nf);
+		for (size_t j = 0; j < a->r[i].nf; j++) {
+			assert_int_equal(a->r[i].fl[j], b->r[i].fl[j]);
+			assert_memory_equal(a->r[i].f[j], b->r[i].f[j], a->r[i].fl[j]);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+
+static void test_simple_rows(void **state)
+{
+	(void)state;
+	struct recs rs;
+	read_str("RecordId,Operation,UserId\nid-1,New-InboxRule,bob@x.com\nid-2,Set-Mailbox,eve@x.com\n", ',',
+		 &rs);
+	assert_int_equal(rs.last, CSV_EOF);
+	assert_int_equal(rs.n, 3);
+	expect_row(&rs, 0, 1, "RecordId", "Operation", "UserId", NULL);
+	expect_row(&rs, 1, 2, "id-1", "New-InboxRule", "bob@x.com", NULL);
+	expect_row(&rs, 2, 3, "id-2", "Set-Mailbox", "eve@x.com", NULL);
+	assert_string_equal(rs.r[1].raw, "id-1,New-InboxRule,bob@x.com");
+	recs_free(&rs);
+
+	/* no newline after the last record */
+	read_str("a,b\n1,2", ',', &rs);
+	assert_int_equal(rs.n, 2);
+	expect_row(&rs, 1, 2, "1", "2", NULL);
+	assert_string_equal(rs.r[1].raw, "1,2");
+	recs_free(&rs);
+
+	/* one field, one line */
+	read_str("x", ',', &rs);
+	assert_int_equal(rs.n, 1);
+	expect_row(&rs, 0, 1, "x", NULL);
+	recs_free(&rs);
+
+	/* nothing at all */
+	read_str("", ',', &rs);
+	assert_int_equal(rs.n, 0);
+	assert_int_equal(rs.last, CSV_EOF);
+	recs_free(&rs);
+
+	/* spaces are data */
+	read_str(" a , b ", ',', &rs);
+	expect_row(&rs, 0, 1, " a ", " b ", NULL);
+	recs_free(&rs);
+}
+
+static void test_quoted_fields(void **state)
+{
+	(void)state;
+	struct recs rs;
+	read_str("\"a \"\"q\"\" b\",\"x,y\",z,\"\",\"\"\"\"\n"
+		 "\"{\"\"CreationTime\"\":\"\"2023-09-26T01:56:15\"\",\"\"Id\"\":\"\"7f\"\"}\",2\n",
+		 ',', &rs);
+	assert_int_equal(rs.n, 2);
+	expect_row(&rs, 0, 1, "a \"q\" b", "x,y", "z", "", "\"", NULL);
+	expect_row(&rs, 1, 2, "{\"CreationTime\":\"2023-09-26T01:56:15\",\"Id\":\"7f\"}", "2", NULL);
+	/* raw keeps the doubled quotes: the input as it was */
+	assert_string_equal(rs.r[0].raw, "\"a \"\"q\"\" b\",\"x,y\",z,\"\",\"\"\"\"");
+	recs_free(&rs);
+
+	/* a quote inside an unquoted field is data (lenient) */
+	read_str("ab\"c\"d,e\n", ',', &rs);
+	assert_int_equal(rs.n, 1);
+	expect_row(&rs, 0, 1, "ab\"c\"d", "e", NULL);
+	recs_free(&rs);
+
+	/* text after a closing quote is an error; the row is kept verbatim */
+	read_str("\"a\"b,c\nnext,row\n", ',', &rs);
+	assert_int_equal(rs.n, 2);
+	expect_bad(&rs, 0, 1, "\"a\"b,c", "unexpected character after a closing quote");
+	expect_row(&rs, 1, 2, "next", "row", NULL);
+	recs_free(&rs);
+}
+
+static void test_multiline_cells(void **state)
+{
+	(void)state;
+	struct recs rs;
+	read_str("h1,h2\n"
+		 "1,\"line one\nline two\nline three\"\n"
+		 "2,\"{\n  \"\"Id\"\": \"\"x\"\",\n  \"\"Op\"\": \"\"y\"\"\n}\"\n"
+		 "3,plain\n"
+		 "\"4\nfour\",\"a\n\nb\"\n"
+		 "5,end",
+		 ',', &rs);
+	assert_int_equal(rs.last, CSV_EOF);
+	assert_int_equal(rs.n, 6);
+	expect_row(&rs, 0, 1, "h1", "h2", NULL);
+	expect_row(&rs, 1, 2, "1", "line one\nline two\nline three", NULL);
+	expect_row(&rs, 2, 5, "2", "{\n  \"Id\": \"x\",\n  \"Op\": \"y\"\n}", NULL);
+	expect_row(&rs, 3, 9, "3", "plain", NULL);
+	expect_row(&rs, 4, 10, "4\nfour", "a\n\nb", NULL);
+	expect_row(&rs, 5, 14, "5", "end", NULL);
+	/* raw spans every line of the record */
+	assert_string_equal(rs.r[1].raw, "1,\"line one\nline two\nline three\"");
+	recs_free(&rs);
+}
+
+static void test_crlf(void **state)
+{
+	(void)state;
+	struct recs rs;
+	read_str("a,b\r\n1,\"x\r\ny\"\r\n2,\r\n\r\n3,z\r\n", ',', &rs);
+	assert_int_equal(rs.n, 5);
+	expect_row(&rs, 0, 1, "a", "b", NULL);
+	expect_row(&rs, 1, 2, "1", "x\r\ny", NULL); /* the cell keeps its own CR LF */
+	expect_row(&rs, 2, 4, "2", "", NULL);
+	expect_row(&rs, 3, 5, "", NULL);            /* a blank line: one empty field */
+	expect_row(&rs, 4, 6, "3", "z", NULL);
+	assert_string_equal(rs.r[0].raw, "a,b");   /* without the CR */
+	assert_string_equal(rs.r[4].raw, "3,z");
+	recs_free(&rs);
+
+	/* a CR before EOF, without LF */
+	read_str("a,b\r", ',', &rs);
+	assert_int_equal(rs.n, 1);
+	expect_row(&rs, 0, 1, "a", "b", NULL);
+	recs_free(&rs);
+}
+
+static void test_semicolon(void **state)
+{
+	(void)state;
+	struct recs rs;
+	read_str("\"RecordType\";\"CreationDate\";\"AuditData\"\n"
+		 "\"ExchangeAdmin\";\"26.09.2023 01:56:15\";\"{\"\"a\"\":1,\"\"b\"\":\"\"x;y\"\"}\"\n"
+		 "1,5;2,5;x\n",
+		 ';', &rs);
+	assert_int_equal(rs.n, 3);
+	expect_row(&rs, 0, 1, "RecordType", "CreationDate", "AuditData", NULL);
+	expect_row(&rs, 1, 2, "ExchangeAdmin", "26.09.2023 01:56:15", "{\"a\":1,\"b\":\"x;y\"}", NULL);
+	expect_row(&rs, 2, 3, "1,5", "2,5", "x", NULL);
+	recs_free(&rs);
+
+	/* tab */
+	read_str("a\tb,c\t\"d\te\"\n", '\t', &rs);
+	expect_row(&rs, 0, 1, "a", "b,c", "d\te", NULL);
+	recs_free(&rs);
+}
+
+static void test_sniff_delim(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *line;
+		char want;
+	} cases[] = {
+		{ "RecordId,CreationDate,RecordType,Operation,UserId,AuditData", ',' },
+		{ "\"RecordType\";\"CreationDate\";\"UserIds\";\"Operations\";\"AuditData\"", ';' },
+		{ "a\tb\tc", '\t' },
+		{ "a,b;c", ',' },            /* a tie goes to the comma */
+		{ "a;b;c,d", ';' },
+		{ "\"x;y;z\",a", ',' },      /* quoted delimiters do not count */
+		{ "\"x,y,z\";a", ';' },
+		{ "a,b\nc;d;e;f;g", ',' },   /* only the first line */
+		{ "single", ',' },
+		{ "", ',' },
+		{ "a;b\tc\td", '\t' },
+		{ "a;b;c\td\te", ';' },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char got = csv_sniff_delim(cases[i].line, strlen(cases[i].line));
+		if (got != cases[i].want)
+			fail_msg("\"%s\": '%c', expected '%c'", cases[i].line, got, cases[i].want);
+	}
+	/* the length is honoured */
+	assert_int_equal(csv_sniff_delim("a,b;c;d", 3), ',');
+}
+
+static void test_empty_fields(void **state)
+{
+	(void)state;
+	struct recs rs;
+	read_str("a,b,\n,,\n\"a\",\"\"\n,\n\"\",x\n", ',', &rs);
+	assert_int_equal(rs.n, 5);
+	expect_row(&rs, 0, 1, "a", "b", "", NULL);
+	expect_row(&rs, 1, 2, "", "", "", NULL);
+	expect_row(&rs, 2, 3, "a", "", NULL);
+	expect_row(&rs, 3, 4, "", "", NULL);
+	expect_row(&rs, 4, 5, "", "x", NULL);
+	recs_free(&rs);
+
+	/* at EOF without a newline too */
+	read_str("a,", ',', &rs);
+	assert_int_equal(rs.n, 1);
+	expect_row(&rs, 0, 1, "a", "", NULL);
+	recs_free(&rs);
+}
+
+static void test_blank_lines(void **state)
+{
+	(void)state;
+	struct recs rs;
+	read_str("\nh\n\n\nr1\n\n", ',', &rs);
+	assert_int_equal(rs.n, 6);
+	expect_row(&rs, 0, 1, "", NULL);
+	expect_row(&rs, 1, 2, "h", NULL);
+	expect_row(&rs, 2, 3, "", NULL);
+	expect_row(&rs, 3, 4, "", NULL);
+	expect_row(&rs, 4, 5, "r1", NULL);
+	expect_row(&rs, 5, 6, "", NULL);
+	recs_free(&rs);
+}
+
+static void test_stray_quote(void **state)
+{
+	(void)state;
+	struct recs rs;
+	/* a stray quote opens a "field" that never closes: the line is bad,
+	 * kept verbatim, and the next lines are read as they are */
+	read_str("h1,h2\n1,ab\"c\n2,ok\n3,\"fine\"\n4,\"multi\nline\"\n5,last\n", ',', &rs);
+	assert_int_equal(rs.last, CSV_EOF);
+	assert_int_equal(rs.n, 6);
+	expect_row(&rs, 0, 1, "h1", "h2", NULL);
+	expect_bad(&rs, 1, 2, "1,ab\"c", NULL);
+	expect_row(&rs, 2, 3, "2", "ok", NULL);
+	expect_row(&rs, 3, 4, "3", "fine", NULL);
+	expect_row(&rs, 4, 5, "4", "multi\nline", NULL);
+	expect_row(&rs, 5, 7, "5", "last", NULL);
+	recs_free(&rs);
+
+	/* a stray quote at the start of a field, CRLF: raw without the CR */
+	read_str("1,\"oops,x\r\n2,y\r\n", ',', &rs);
+	assert_int_equal(rs.n, 2);
+	expect_bad(&rs, 0, 1, "1,\"oops,x", NULL);
+	expect_row(&rs, 1, 2, "2", "y", NULL);
+	recs_free(&rs);
+
+	/* the quotes of the next lines pair the stray one up: the joined
+	 * text still does not split, so only the first line is bad */
+	read_str("1,\"a\"x\n2,\"b\n3,c\"\n4,d\n", ',', &rs);
+	expect_bad(&rs, 0, 1, "1,\"a\"x", "unexpected character after a closing quote");
+	expect_row(&rs, 1, 2, "2", "b\n3,c", NULL);
+	expect_row(&rs, 2, 4, "4", "d", NULL);
+	assert_int_equal(rs.n, 3);
+	recs_free(&rs);
+}
+
+/* Two stray quotes some lines apart pair up. An unquoted field cannot
+ * hold a line break, so the lines between them must not be glued into
+ * one record: each stray line is bad and the lines between are rows. */
+static void test_stray_quotes_do_not_join_lines(void **state)
+{
+	(void)state;
+	struct recs rs;
+	read_str("id,user,n\n1,bob\",1\n2,carol,2\n3,dave\",3\n4,erin,4\n", ',', &rs);
+	assert_int_equal(rs.last, CSV_EOF);
+	expect_row(&rs, 0, 1, "id", "user", "n", NULL);
+	expect_bad(&rs, 1, 2, "1,bob\",1", "line break outside quotes (a stray quote?)");
+	expect_row(&rs, 2, 3, "2", "carol", "2", NULL);
+	expect_bad(&rs, 3, 4, "3,dave\",3", "quoted field does not end (truncated file?)");
+	expect_row(&rs, 4, 5, "4", "erin", "4", NULL);
+	assert_int_equal(rs.n, 5);
+	recs_free(&rs);
+}
+
+static void test_truncated_quoted_field(void **state)
+{
+	(void)state;
+	struct recs rs;
+	/* the file ends inside a quoted multi-line field */
+	read_str("h1,h2\n1,ok\n2,\"{\"\"CreationTime\"\":\n\"\"2023", ',', &rs);
+	assert_int_equal(rs.last, CSV_EOF);
+	expect_row(&rs, 0, 1, "h1", "h2", NULL);
+	expect_row(&rs, 1, 2, "1", "ok", NULL);
+	expect_bad(&rs, 2, 3, "2,\"{\"\"CreationTime\"\":", "quoted field does not end (truncated file?)");
+	/* what follows the kept line is read as it is */
+	expect_bad(&rs, 3, 4, "\"\"2023", NULL);
+	assert_int_equal(rs.n, 4);
+	recs_free(&rs);
+
+	/* ends inside a single-line quoted field */
+	read_str("a,b\n1,\"abc", ',', &rs);
+	assert_int_equal(rs.n, 2);
+	expect_bad(&rs, 1, 2, "1,\"abc", "quoted field does not end (truncated file?)");
+	recs_free(&rs);
+}
+
+static void test_skip_line(void **state)
+{
+	(void)state;
+	const char *data = "#TYPE Deserialized.Microsoft.Exchange\r\n\"a\",\"b\"\r\n\"1\",\"2\"\r\n";
+	struct stream s;
+	stream_init_mem(&s, data, strlen(data));
+	struct csv c;
+	csv_init(&c, &s, ',');
+	assert_true(csv_skip_line(&c));
+	assert_int_equal(c.line, 2);
+	assert_int_equal(csv_next(&c), CSV_ROW);
+	assert_int_equal(c.rec_line, 2);
+	assert_int_equal(c.nf, 2);
+	assert_string_equal(c.f[0].p, "a");
+	assert_int_equal(csv_next(&c), CSV_ROW);
+	assert_int_equal(c.rec_line, 3);
+	assert_string_equal(c.f[1].p, "2");
+	assert_int_equal(csv_next(&c), CSV_EOF);
+	assert_false(csv_skip_line(&c));
+	csv_free(&c);
+	stream_free(&s);
+
+	/* a last line without newline: skipped, and then the end */
+	stream_init_mem(&s, "only", 4);
+	csv_init(&c, &s, ',');
+	assert_false(csv_skip_line(&c));
+	assert_int_equal(csv_next(&c), CSV_EOF);
+	csv_free(&c);
+	stream_free(&s);
+
+	/* a 3 MB line is skipped whole, across refills */
+	size_t n = 3u << 20;
+	char *big = malloc(n + 16);
+	memset(big, 'x', n);
+	memcpy(big + n, "\nnext,1\n", 8);
+	struct chunky ck = { big, n + 8, 0, 65536 + 3, 0, 0 };
+	stream_init(&s, chunky_read, &ck, (size_t)256 << 20);
+	csv_init(&c, &s, ',');
+	assert_true(csv_skip_line(&c));
+	assert_int_equal(csv_next(&c), CSV_ROW);
+	assert_int_equal(c.rec_line, 2);
+	assert_string_equal(c.f[0].p, "next");
+	assert_string_equal(c.f[1].p, "1");
+	csv_free(&c);
+	stream_free(&s);
+	free(big);
+}
+
+/* A quoted field of about 3 MB with doubled quotes and line breaks,
+ * between ordinary rows. */
+static char *big_field(size_t target, size_t *len, char **unquoted, size_t *ulen)
+{
+	char *q = malloc(target * 2 + 64), *u = malloc(target * 2 + 64);
+	size_t qn = 0, un = 0, i = 0;
+	q[qn++] = '"';
+	while (un < target) {
+		char ch;
+		if (i % 997 == 0)
+			ch = '"';
+		else if (i % 4093 == 0)
+			ch = '\n';
+		else if (i % 31 == 0)
+			ch = ',';
+		else
+			ch = (char)('a' + i % 26);
+		if (ch == '"')
+			q[qn++] = '"';
+		q[qn++] = ch;
+		u[un++] = ch;
+		i++;
+	}
+	q[qn++] = '"';
+	*len = qn;
+	*unquoted = u;
+	*ulen = un;
+	return q;
+}
+
+static char *build_doc(size_t before, size_t fieldsz, size_t *n, char **field, size_t *fieldlen,
+		       uint64_t *field_line)
+{
+	size_t qlen;
+	char *q = big_field(fieldsz, &qlen, field, fieldlen);
+	size_t cap = before + qlen + 4096 + 64 * 1024;
+	char *d = malloc(cap);
+	size_t o = 0;
+	uint64_t line = 1;
+	o += (size_t)sprintf(d + o, "id,data,tail\n");
+	line++;
+	for (unsigned i = 0; o < before; i++) {
+		o += (size_t)sprintf(d + o, "%u,\"row %u, with \"\"quotes\"\"\",t\n", i, i);
+		line++;
+	}
+	*field_line = line;
+	o += (size_t)sprintf(d + o, "big,");
+	memcpy(d + o, q, qlen);
+	o += qlen;
+	o += (size_t)sprintf(d + o, ",after\nlast,x,y\n");
+	free(q);
+	*n = o;
+	return d;
+}
+
+static void check_doc(const struct recs *rs, const char *field, size_t fieldlen, uint64_t field_line,
+		      size_t lines_in_field)
+{
+	assert_int_equal(rs->last, CSV_EOF);
+	size_t i;
+	for (i = 0; i < rs->n; i++) {
+		assert_int_equal(rs->r[i].kind, CSV_ROW);
+		if (rs->r[i].nf == 3 && strcmp(rs->r[i].f[0], "big") == 0)
+			break;
+		assert_int_equal(rs->r[i].line, i + 1);
+	}
+	assert_true(i < rs->n);
+	const struct rec *r = &rs->r[i];
+	assert_int_equal(r->line, field_line);
+	assert_int_equal(r->fl[1], fieldlen);
+	assert_memory_equal(r->f[1], field, fieldlen);
+	assert_string_equal(r->f[2], "after");
+	assert_int_equal(i + 2, rs->n);
+	expect_row(rs, i + 1, field_line + lines_in_field + 1, "last", "x", "y", NULL);
+}
+
+static size_t count_nl(const char *p, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += p[i] == '\n';
+	return k;
+}
+
+static void test_record_across_refills(void **state)
+{
+	(void)state;
+	size_t n, fieldlen;
+	char *field;
+	uint64_t fline;
+	/* 2.5 MB of rows first: the 3 MB field straddles the 4 MiB first
+	 * read of the memory stream and the 1 MiB refills after it */
+	char *doc = build_doc((size_t)5 << 19, (size_t)3 << 20, &n, &field, &fieldlen, &fline);
+	size_t nl = count_nl(field, fieldlen);
+	assert_true(nl > 500);
+
+	struct recs whole;
+	read_all(doc, n, ',', &whole);
+	check_doc(&whole, field, fieldlen, fline, nl);
+
+	/* the same bytes in chunks that cut everything somewhere */
+	static const size_t chunks[] = { (1u << 20) - 1, (1u << 20) + 1, 65536 + 7, 4093 };
+	for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+		struct recs rs;
+		read_chunked(doc, n, chunks[c], ',', &rs);
+		check_doc(&rs, field, fieldlen, fline, nl);
+		expect_same(&whole, &rs);
+		recs_free(&rs);
+	}
+	recs_free(&whole);
+	free(doc);
+	free(field);
+}
+
+/* Every way of cutting a small document into reads gives the same
+ * records as reading it whole. */
+static void test_chunk_boundaries_small(void **state)
+{
+	(void)state;
+	const char *doc = "h1,h2,h3\r\n\"a\"\"b\",\"c\nd\",e\r\n,,\r\n\"x\",\"\",\"y\r\nz\"\r\n"
+			  "broken,\"q\r\nok,1,2\r\nlast";
+	struct recs whole;
+	read_str(doc, ',', &whole);
+	assert_int_equal(whole.n, 7);
+	expect_row(&whole, 0, 1, "h1", "h2", "h3", NULL);
+	expect_row(&whole, 1, 2, "a\"b", "c\nd", "e", NULL);
+	expect_row(&whole, 2, 4, "", "", "", NULL);
+	expect_row(&whole, 3, 5, "x", "", "y\r\nz", NULL);
+	expect_bad(&whole, 4, 7, "broken,\"q", NULL);
+	expect_row(&whole, 5, 8, "ok", "1", "2", NULL);
+	expect_row(&whole, 6, 9, "last", NULL);
+	for (size_t chunk = 1; chunk <= strlen(doc); chunk++) {
+		struct recs rs;
+		read_chunked(doc, strlen(doc), chunk, ',', &rs);
+		expect_same(&whole, &rs);
+		recs_free(&rs);
+	}
+	recs_free(&whole);
+}
+
+static void test_fifty_mb_field(void **state)
+{
+	(void)state;
+	size_t target = (size_t)50 << 20;
+	size_t qlen, ulen;
+	char *u;
+	char *q = big_field(target, &qlen, &u, &ulen);
+	size_t n = qlen + 32;
+	char *doc = malloc(n);
+	size_t o = 0;
+	memcpy(doc + o, "h,AuditData\n1,", 14);
+	o += 14;
+	memcpy(doc + o, q, qlen);
+	o += qlen;
+	memcpy(doc + o, "\n2,x\n", 5);
+	o += 5;
+	free(q);
+
+	struct stream s;
+	stream_init_mem(&s, doc, o);
+	struct csv c;
+	csv_init(&c, &s, ',');
+	assert_int_equal(csv_next(&c), CSV_ROW);
+	assert_int_equal(csv_next(&c), CSV_ROW);
+	assert_int_equal(c.rec_line, 2);
+	assert_int_equal(c.nf, 2);
+	assert_string_equal(c.f[0].p, "1");
+	assert_int_equal(c.f[1].n, ulen);
+	assert_memory_equal(c.f[1].p, u, ulen);
+	assert_int_equal(c.rawlen, 2 + qlen);
+	size_t nl = count_nl(u, ulen);
+	assert_int_equal(csv_next(&c), CSV_ROW);
+	assert_int_equal(c.rec_line, 3 + nl);
+	assert_string_equal(c.f[1].p, "x");
+	assert_int_equal(csv_next(&c), CSV_EOF);
+	csv_free(&c);
+	stream_free(&s);
+	free(doc);
+	free(u);
+}
+
+/* A quoted field that never ends in a stream larger than the window: the
+ * first line is reported and reading goes on after it. */
+static void test_window_limit(void **state)
+{
+	(void)state;
+	size_t n = 5u << 20;
+	char *d = malloc(n + 64);
+	size_t o = (size_t)sprintf(d, "a,\"open\r\n");
+	while (o < n)
+		o += (size_t)sprintf(d + o, "filler line %zu\n", o);
+	o += (size_t)sprintf(d + o, "z,1\n");
+	struct chunky ck = { d, o, 0, 1u << 20, 0, 0 };
+	struct stream s;
+	stream_init(&s, chunky_read, &ck, 0); /* the smallest window: 2 MiB */
+	struct csv c;
+	csv_init(&c, &s, ',');
+	assert_int_equal(csv_next(&c), CSV_BAD);
+	assert_int_equal(c.rec_line, 1);
+	assert_int_equal(c.rawlen, 7);
+	assert_memory_equal(c.raw, "a,\"open", 7);
+	assert_string_equal(c.why, "quoted field does not end before the record size limit");
+	assert_int_equal(csv_next(&c), CSV_ROW);
+	assert_int_equal(c.rec_line, 2);
+	assert_string_equal(c.f[0].p, "filler line 9");
+	int k;
+	uint64_t last_line = 0;
+	while ((k = csv_next(&c)) == CSV_ROW)
+		last_line = c.rec_line;
+	assert_int_equal(k, CSV_EOF);
+	assert_string_equal(c.f[0].p, "z");
+	assert_int_equal(last_line, count_nl(d, o));
+	csv_free(&c);
+	stream_free(&s);
+	free(d);
+}
+
+static void test_read_error(void **state)
+{
+	(void)state;
+	const char *d = "a,b\n1,2\n3,\"4\n5\"\n";
+	struct chunky ck = { d, strlen(d), 0, 5, 0, 10 };
+	struct stream s;
+	stream_init(&s, chunky_read, &ck, 0);
+	struct csv c;
+	csv_init(&c, &s, ',');
+	assert_int_equal(csv_next(&c), CSV_ROW);
+	assert_int_equal(csv_next(&c), CSV_ROW);
+	assert_string_equal(c.f[1].p, "2");
+	assert_int_equal(csv_next(&c), CSV_IOERR);
+	assert_true(s.ioerr);
+	csv_free(&c);
+	stream_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_simple_rows),
+		cmocka_unit_test(test_quoted_fields),
+		cmocka_unit_test(test_multiline_cells),
+		cmocka_unit_test(test_crlf),
+		cmocka_unit_test(test_semicolon),
+		cmocka_unit_test(test_sniff_delim),
+		cmocka_unit_test(test_empty_fields),
+		cmocka_unit_test(test_blank_lines),
+		cmocka_unit_test(test_stray_quote),
+		cmocka_unit_test(test_stray_quotes_do_not_join_lines),
+		cmocka_unit_test(test_truncated_quoted_field),
+		cmocka_unit_test(test_skip_line),
+		cmocka_unit_test(test_record_across_refills),
+		cmocka_unit_test(test_chunk_boundaries_small),
+		cmocka_unit_test(test_fifty_mb_field),
+		cmocka_unit_test(test_window_limit),
+		cmocka_unit_test(test_read_error),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
