@@ -177,13 +177,13 @@ struct sv normalize_ip(struct norm *nm, struct sv ip)
 			e = rb;
 			p++;
 		}
-	} else {
-		const char *c1 = memchr(p, ':', (size_t)(e - p));
-		if (c1 && !memchr(c1 + 1, ':', (size_t)(e - c1 - 1)) && memchr(p, '.', (size_t)(c1 - p)))
-			e = c1; /* a.b.c.d:port */
 	}
 	if (e - p > 7 && strncasecmp(p, "::ffff:", 7) == 0 && memchr(p + 7, '.', (size_t)(e - p - 7)))
 		p += 7;
+	/* a.b.c.d:port, also what is left of ::ffff:a.b.c.d:port */
+	const char *c1 = p < e ? memchr(p, ':', (size_t)(e - p)) : NULL;
+	if (c1 && !memchr(c1 + 1, ':', (size_t)(e - c1 - 1)) && memchr(p, '.', (size_t)(c1 - p)))
+		e = c1;
 	if (p >= e)
 		return (struct sv){ NULL, 0 };
 	struct sv r = { p, (size_t)(e - p) };
