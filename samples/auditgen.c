@@ -1118,7 +1118,7 @@ struct user {
 	char sid[64];
 	char mbx_guid[37];
 	char server[16];    /* mailbox server, e.g. DM6PR11MB4556 */
-	char region[12];    /* namprd11 */
+	char region[24];    /* namprd11 */
 	char ip[NSLOTS][48];
 	int ip6[NSLOTS];
 	int isp;
@@ -1148,23 +1148,32 @@ static void make_server(char *out, uint64_t h)
 	static const char *const pre[] = {"DM6PR", "SA1PR", "CH3PR", "BN9PR", "MW4PR", "PH7PR"};
 	struct rng r;
 	rng_init(&r, h);
-	snprintf(out, 16, "%s%02dMB%04d", pre[rng_below(&r, 6)], (int)rng_range(&r, 10, 19),
-		 (int)rng_range(&r, 1000, 9999));
+	/* draws go in named locals: argument evaluation order is unspecified
+	 * in C, and output must not depend on the compiler */
+	const char *p = pre[rng_below(&r, 6)];
+	int a = rng_range(&r, 10, 19);
+	int b = rng_range(&r, 1000, 9999);
+	char tmp[48];
+	snprintf(tmp, sizeof tmp, "%s%02dMB%04d", p, a, b);
+	memcpy(out, tmp, 15); /* always 13 characters */
+	out[15] = 0;
 }
 
 static void make_ipv4(char *out, const struct isp *isp, struct rng *r)
 {
-	snprintf(out, 48, "%d.%d.%d.%d", isp->a, rng_range(r, isp->b_lo, isp->b_hi),
-		 rng_range(r, 0, 255), rng_range(r, 1, 254));
+	int b = rng_range(r, isp->b_lo, isp->b_hi);
+	int c = rng_range(r, 0, 255);
+	int d = rng_range(r, 1, 254);
+	snprintf(out, 48, "%d.%d.%d.%d", isp->a, b, c, d);
 }
 
 static void make_ipv6(char *out, const struct isp *isp, struct rng *r)
 {
 	/* every prefix in ISPS is two groups: six more make a full address */
-	snprintf(out, 48, "%s:%x:%x:%x:%x:%x:%x", isp->v6, (unsigned)rng_below(r, 0xffff) + 1,
-		 (unsigned)rng_below(r, 0xffff), (unsigned)rng_below(r, 0xffff),
-		 (unsigned)rng_below(r, 0xffff), (unsigned)rng_below(r, 0xffff),
-		 (unsigned)rng_below(r, 0xffff) + 1);
+	unsigned g[6];
+	for (int i = 0; i < 6; i++)
+		g[i] = rng_below(r, 0xffff);
+	snprintf(out, 48, "%s:%x:%x:%x:%x:%x:%x", isp->v6, g[0] + 1, g[1], g[2], g[3], g[4], g[5] + 1);
 }
 
 static void tenant_init(struct tenant *T, uint64_t seed, int nusers, const char *domain)
@@ -1192,6 +1201,9 @@ static void tenant_init(struct tenant *T, uint64_t seed, int nusers, const char 
 	make_ipv4(T->office_ip, &ISPS[T->office_isp], &r);
 	make_server(T->sys_server, rng_u64(&r));
 
+	unsigned dom_sid[3];
+	for (int i = 0; i < 3; i++)
+		dom_sid[i] = 1000000000u + rng_below(&r, 3000000000u);
 	const int nf = (int)(sizeof FIRST / sizeof FIRST[0]);
 	const int nl = (int)(sizeof LAST / sizeof LAST[0]);
 	double total = 0;
@@ -1216,11 +1228,11 @@ static void tenant_init(struct tenant *T, uint64_t seed, int nusers, const char 
 			/* two helpdesk admins with a separate admin account, as many
 			 * tenants do; the foothold is one of them (consent needs it) */
 			char tmp[64];
-			snprintf(tmp, sizeof tmp, "adm.%s", local);
-			snprintf(local, sizeof local, "%s", tmp);
+			snprintf(tmp, sizeof tmp, "adm.%.48s", local);
+			memcpy(local, tmp, sizeof local);
 			u->admin = 1;
 		}
-		snprintf(u->upn, sizeof u->upn, "%s@%s", local, T->domain);
+		snprintf(u->upn, sizeof u->upn, "%.15s@%.60s", local, T->domain);
 		snprintf(u->upn_typed, sizeof u->upn_typed, "%s", u->upn);
 		/* Capitalise like people type it: Megan.Bowen@contoso.com */
 		int cap = 1;
@@ -1234,9 +1246,9 @@ static void tenant_init(struct tenant *T, uint64_t seed, int nusers, const char 
 		guid_rng(u->oid, &r);
 		hex_fmt(u->puid, rng_u64(&r), 16, 1);
 		memcpy(u->puid, "1003", 4);
-		snprintf(u->sid, sizeof u->sid, "S-1-5-21-%u-%u-%u-%u", 1825954961u,
-			 (unsigned)(3000000000u + rng_below(&r, 1000000)), 2873504967u,
-			 (unsigned)(20000000u + rng_below(&r, 9000000)));
+		/* one domain SID for the tenant, a RID per user */
+		snprintf(u->sid, sizeof u->sid, "S-1-5-21-%u-%u-%u-%u", dom_sid[0], dom_sid[1],
+			 dom_sid[2], (unsigned)(20000000u + rng_below(&r, 9000000)));
 		guid_rng(u->mbx_guid, &r);
 		make_server(u->server, rng_u64(&r));
 		snprintf(u->region, sizeof u->region, "namprd%02d", rng_range(&r, 2, 22));
@@ -1248,9 +1260,11 @@ static void tenant_init(struct tenant *T, uint64_t seed, int nusers, const char 
 		else
 			make_ipv4(u->ip[SLOT_HOME], &ISPS[u->isp], &r);
 		/* a mobile carrier address (T-Mobile US style 172.56/14) */
-		snprintf(u->ip[SLOT_MOBILE], 48, "172.%d.%d.%d", rng_range(&r, 56, 59),
-			 rng_range(&r, 0, 255), rng_range(&r, 1, 254));
-		u->ua = (int)rng_below(&r, NUAS);
+		int m1 = rng_range(&r, 56, 59);
+		int m2 = rng_range(&r, 0, 255);
+		int m3 = rng_range(&r, 1, 254);
+		snprintf(u->ip[SLOT_MOBILE], 48, "172.%d.%d.%d", m1, m2, m3);
+		u->ua = (int)rng_below(&r, NUAS - 1); /* the last one is Outlook desktop */
 		/* activity weight: a handful of heavy users, a long tail */
 		double w = 0.3 + 2.0 * pow(rng_unit(&r), 3.0);
 		total += w;
@@ -1258,6 +1272,14 @@ static void tenant_init(struct tenant *T, uint64_t seed, int nusers, const char 
 	}
 	for (int i = 0; i < nusers; i++)
 		T->cum[i] /= total;
+}
+
+static void tenant_free(struct tenant *T)
+{
+	free(T->u);
+	free(T->cum);
+	T->u = NULL;
+	T->cum = NULL;
 }
 
 static int tenant_pick_user(const struct tenant *T, struct rng *r)
@@ -2003,17 +2025,19 @@ static const char PLANT_SCOPE[] = "Mail.Read Mail.ReadBasic Mail.Send offline_ac
 
 static void aad_mods(const struct tenant *T, const struct ev *e, struct mods *m)
 {
-	char tmp[320];
+	char tmp[320], gid[48];
 	m->n = 0;
 	switch (e->op) {
 	case OP_CONSENT:
+		/* oauth2PermissionGrant ids are 43 base64url characters */
+		b64_fmt(gid, hash2(T->seed, 0x9a27), 43, B64URL);
 		mod_add(m, "ConsentContext.IsAdminConsent", "True", "");
 		mod_add(m, "ConsentContext.IsAppOnly", "False", "");
 		mod_add(m, "ConsentContext.OnBehalfOfAll", "True", "");
 		mod_add(m, "ConsentContext.Tags", "WindowsAzureActiveDirectoryIntegratedApp", "");
 		snprintf(tmp, sizeof tmp,
-			 "[] => [[Id: %.20s, ClientId: %s, PrincipalId: , ResourceId: %s, ConsentType: AllPrincipals, Scope:  %s, CreatedDateTime: , LastModifiedDateTime ]]; ",
-			 PLANT->sp_obj + 4, PLANT->sp_obj, PLANT->graph_sp, PLANT_SCOPE);
+			 "[] => [[Id: %s, ClientId: %s, PrincipalId: , ResourceId: %s, ConsentType: AllPrincipals, Scope:  %s, CreatedDateTime: , LastModifiedDateTime ]]; ",
+			 gid, PLANT->sp_obj, PLANT->graph_sp, PLANT_SCOPE);
 		mod_add(m, "ConsentAction.Permissions", tmp, "");
 		mod_add(m, "TargetId.ServicePrincipalNames", PLANT->app, "");
 		break;
@@ -2252,7 +2276,7 @@ static void make_msgid(const struct tenant *T, struct rng *r, struct msg *m)
 		const struct user *s = &T->u[rng_below(r, (uint32_t)T->nusers)];
 		char hx[40];
 		hex_fmt(hx, rng_u64(r), 32, 1);
-		snprintf(m->id, sizeof m->id, "<%s%s@%s.%s.prod.outlook.com>", s->server, hx, s->server,
+		snprintf(m->id, sizeof m->id, "<%.15s%.32s@%.15s.%.12s.prod.outlook.com>", s->server, hx, s->server,
 			 s->region);
 	} else if (style < 8) {
 		char b[48];
@@ -2399,7 +2423,7 @@ static void fill_send(const struct tenant *T, struct ev *e, struct rng *r)
 		char hx[40];
 		hex_fmt(hx, rng_u64(r), 32, 1);
 		snprintf(e->f[0].items[0].id, sizeof e->f[0].items[0].id,
-			 "<%s%s@%s.%s.prod.outlook.com>", s->server, hx, s->server, s->region);
+			 "<%.15s%.32s@%.15s.%.12s.prod.outlook.com>", s->server, hx, s->server, s->region);
 		e->f[0].items[0].size = 3000 + rng_below(r, 200000);
 	}
 	user_session(T, e->session, u, slot, e->t / 86400);
@@ -2637,6 +2661,24 @@ static void pl_aad(struct pbuild *b, int64_t off, enum op op, const char *corr)
 	snprintf(e->corr, sizeof e->corr, "%s", corr);
 }
 
+static void ev_free(struct ev *e)
+{
+	buf_free(&e->ad);
+	buf_free(&e->folders);
+	buf_free(&e->opprops);
+	buf_free(&e->params);
+	buf_free(&e->item);
+}
+
+static void plant_free(struct plant *P)
+{
+	for (int i = 0; i < P->nev; i++)
+		ev_free(&P->ev[i]);
+	free(P->ev);
+	P->ev = NULL;
+	P->nev = 0;
+}
+
 static int ev_cmp_time(const void *a, const void *b)
 {
 	const struct ev *x = a, *y = b;
@@ -2677,8 +2719,10 @@ static void plant_build(struct plant *P, const struct tenant *T, int64_t start, 
 	int a_host = rng_range(r, 10, 120);
 	snprintf(P->ips[0], 48, "203.0.113.%d", a_host);
 	snprintf(P->ips[1], 48, "198.51.100.%d", rng_range(r, 10, 250));
-	snprintf(P->ips[2], 48, "2001:db8:%x:%x::%x", rng_range(r, 0x100, 0xfff),
-		 rng_range(r, 0x10, 0xff), rng_range(r, 0x10, 0xfff));
+	int g1 = rng_range(r, 0x100, 0xfff);
+	int g2 = rng_range(r, 0x10, 0xff);
+	int g3 = rng_range(r, 0x10, 0xfff);
+	snprintf(P->ips[2], 48, "2001:db8:%x:%x::%x", g1, g2, g3);
 	snprintf(P->ips[3], 48, "203.0.113.%d", a_host + rng_range(r, 10, 120));
 	for (int i = 0; i < MAX_PIPS; i++) {
 		P->city[i] = where[i].city;
@@ -2714,9 +2758,13 @@ static void plant_build(struct plant *P, const struct tenant *T, int64_t start, 
 	static const char *const fw[] = {"archive.mailbox", "j.harlow.mail", "doc-backup", "inbox.sync"};
 	static const char *const fd[] = {"outlook-secure.example", "mailvault.example",
 					 "proton-relay.example"};
-	snprintf(P->fwd_rule, sizeof P->fwd_rule, "%s@%s", fw[rng_below(r, 4)], fd[rng_below(r, 3)]);
-	snprintf(P->fwd_smtp, sizeof P->fwd_smtp, "smtp:%s%d@%s", fw[rng_below(r, 4)],
-		 rng_range(r, 10, 99), fd[rng_below(r, 3)]);
+	const char *f1 = fw[rng_below(r, 4)];
+	const char *d1 = fd[rng_below(r, 3)];
+	snprintf(P->fwd_rule, sizeof P->fwd_rule, "%s@%s", f1, d1);
+	const char *f2 = fw[rng_below(r, 4)];
+	int n2 = rng_range(r, 10, 99);
+	const char *dom2 = fd[rng_below(r, 3)];
+	snprintf(P->fwd_smtp, sizeof P->fwd_smtp, "smtp:%s%d@%s", f2, n2, dom2);
 	P->fwd_mbx = P->vict[P->nvict - 1];
 	P->perm_mbx = P->vict[1];
 	P->throttled_mbx = P->vict[1];
@@ -3746,11 +3794,7 @@ static void run_stream(const struct tenant *T, const struct plant *P, const stru
 	}
 	while (P && pi < P->nev)
 		fn(&P->ev[pi++], ctx);
-	buf_free(&e->ad);
-	buf_free(&e->folders);
-	buf_free(&e->opprops);
-	buf_free(&e->params);
-	buf_free(&e->item);
+	ev_free(e);
 	free(e);
 	free(hist);
 }
@@ -4263,6 +4307,8 @@ static void run_single(const struct cli *c)
 	if (c->manifest)
 		manifest_write(&R, c->manifest);
 	free(S.cnt);
+	plant_free(&P);
+	tenant_free(&T);
 }
 
 struct bspec {
@@ -4304,7 +4350,7 @@ static void run_bundle(const struct cli *c)
 		{"psh-export-formatted.csv", F_PSH, 0.75, 0.80, 0, 0,
 		 {.formatted = 1, .date_style = DS_DE, .semicolon = 1, .runspace = 1, .utf8_bom = 1}},
 		{"mgmt-api.json", F_JSONARR, 0.80, 1.00, 0, 0, {.concat = 3}},
-		{"extractor.jsonl", F_JSONL, 0.00, 1.00, 1, 0, {0}},
+		{"extractor.jsonl", F_JSONL, 0.00, 0.75, 1, 0, {0}},
 		{"sentinel-officeactivity.jsonl", F_SENTINEL, 0.50, 0.70, 0, 0, {0}},
 		{"graph-audit.json", F_GRAPH, 0.62, 0.68, 0, 0, {0}},
 		{"entra-signins.json", F_SIGNIN_JSON, 0.00, 1.00, 0, 0, {.psjson = 1, .utf8_bom = 1}},
@@ -4363,6 +4409,8 @@ static void run_bundle(const struct cli *c)
 	buf_free(&R.dup_signin.ids);
 	free(victims);
 	free(S.cnt);
+	plant_free(&P);
+	tenant_free(&T);
 }
 
 /* ------------------------------------------------------------------ */
