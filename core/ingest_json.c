@@ -210,7 +210,8 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 			 * the whole tail otherwise. */
 			const char *nl = memchr(p, '\n', avail);
 			size_t n = nl && depth == 0 ? (size_t)(nl - p) : avail;
-			if (reject(&r, r.line, "truncated JSON (the input ends inside this record)", p, n,
+			size_t keep = nl && depth == 0 && n && p[n - 1] == '\r' ? n - 1 : n;
+			if (reject(&r, r.line, "truncated JSON (the input ends inside this record)", p, keep,
 				   cause) < 0) {
 				rc = -1;
 				break;
