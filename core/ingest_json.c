@@ -140,6 +140,38 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 			stream_consume(s, 1);
 			continue;
 		}
+		if (c != '{' && depth > 0) {
+			/* A string, number or literal inside an array is one bad
+			 * element, not a bad line: in a one-line array the rest
+			 * of the line holds every record after it. */
+			const char *e;
+			for (;;) {
+				p = stream_ptr(s);
+				e = json_skip_value(p, p + stream_avail(s));
+				if (e)
+					break;
+				int n = stream_need(s, stream_avail(s) + 1);
+				if (n < 0) {
+					rc = set_cause(cause, "read error");
+					goto out;
+				}
+				if (n == 1)
+					break;
+			}
+			p = stream_ptr(s);
+			struct jval v;
+			if (e && json_scan_value(p, e, &v, NULL, NULL) == e) {
+				size_t n = (size_t)(e - p);
+				if (reject(&r, r.line, "array element is not an object", p, n, cause) < 0) {
+					rc = -1;
+					break;
+				}
+				r.line += count_newlines(p, n);
+				stream_consume(s, n);
+				continue;
+			}
+			/* not a JSON value: the line goes, as below */
+		}
 		if (c != '{') {
 			/* Not JSON here: keep the line and go on with the next. */
 			const char *nl = NULL;
