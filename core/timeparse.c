@@ -137,6 +137,8 @@ static bool zone_tail(struct cur *c, int *off)
 			return false;
 		lit(c, ':');
 		num(c, 2, &mm);
+		if (hh > 23 || mm > 59)
+			return false;
 		*off = sign * (hh * 60 + mm);
 	} else if (c->end - c->p >= 3 && memcmp(c->p, "UTC", 3) == 0) {
 		c->p += 3;
