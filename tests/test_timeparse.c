@@ -108,6 +108,11 @@ static void test_offsets(void **state)
 	expect_bad("2023-09-26T01:56:15+");
 	expect_bad("2023-09-26T01:56:15+02:00 x");
 	expect_bad("2023-09-26T01:56:15 PST");
+	/* an offset is at most 23:59 */
+	expect_ms("2023-09-26T01:56:15+23:59", t - 23 * HOUR - 59 * MIN);
+	expect_bad("2023-09-26T01:56:15+24:00");
+	expect_bad("2023-09-26T01:56:15+02:60");
+	expect_bad("2023-09-26T01:56:15-99:99");
 }
 
 static void test_us_locale(void **state)
