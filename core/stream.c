@@ -32,6 +32,10 @@ void stream_init(struct stream *s, stream_read_fn fn, void *ctx, size_t max)
 	s->read = fn;
 	s->ctx = ctx;
 	s->max = max < 2 * STREAM_CHUNK ? 2 * STREAM_CHUNK : max;
+	/* An empty, NUL-terminated window from the start: stream_ptr() of a
+	 * stream not yet read must be a pointer, not NULL + 0. */
+	s->buf = xmalloc(1);
+	s->buf[0] = '\0';
 }
 
 void stream_init_mem(struct stream *s, const char *data, size_t n)
