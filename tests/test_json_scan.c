@@ -288,7 +288,8 @@ static void test_scan_respects_end(void **state)
 	}
 	/* "123" cut to "12": a valid number of two digits */
 	struct jval v;
-	const char *e = json_scan_value("123", "123" + 2, &v, NULL, NULL);
+	static const char digits[] = "123";
+	const char *e = json_scan_value(digits, digits + 2, &v, NULL, NULL);
 	assert_non_null(e);
 	assert_int_equal(v.n, 2);
 }
@@ -333,11 +334,12 @@ static void test_skip_value(void **state)
 			fail_msg("cut at %zu: not reported incomplete", cut);
 		free(copy);
 	}
-	assert_null(json_skip_value("   ", "   " + 3));
-	assert_null(json_skip_value("\"abc", "\"abc" + 4));
-	assert_null(json_skip_value("\"abc\\\"", "\"abc\\\"" + 6));
+	static const char blank[] = "   ", unclosed[] = "\"abc", esc[] = "\"abc\\\"", num[] = "123";
+	assert_null(json_skip_value(blank, blank + 3));
+	assert_null(json_skip_value(unclosed, unclosed + 4));
+	assert_null(json_skip_value(esc, esc + 6));
 	/* a scalar that reaches the end may go on: incomplete */
-	assert_null(json_skip_value("123", "123" + 3));
+	assert_null(json_skip_value(num, num + 3));
 }
 
 static void test_iterate_object(void **state)
