@@ -1232,7 +1232,7 @@ static void tenant_init(struct tenant *T, uint64_t seed, int nusers, const char 
 			memcpy(local, tmp, sizeof local);
 			u->admin = 1;
 		}
-		snprintf(u->upn, sizeof u->upn, "%.15s@%.60s", local, T->domain);
+		snprintf(u->upn, sizeof u->upn, "%.40s@%.38s", local, T->domain);
 		snprintf(u->upn_typed, sizeof u->upn_typed, "%s", u->upn);
 		/* Capitalise like people type it: Megan.Bowen@contoso.com */
 		int cap = 1;
@@ -4576,7 +4576,7 @@ int main(int argc, char **argv)
 			c.users = parse_int(opt, ARG(), 8, 100000);
 		} else if (!strcmp(opt, "--domain")) {
 			c.domain = ARG();
-			if (!strchr(c.domain, '.') || strlen(c.domain) > 60)
+			if (!strchr(c.domain, '.') || strlen(c.domain) > 38)
 				die(2, "--domain: expected a domain like contoso.com");
 		} else if (!strcmp(opt, "-o") || !strcmp(opt, "--output")) {
 			c.out = ARG();
