@@ -1008,7 +1008,7 @@ static const struct uagent UAS[] = {
 	 "Windows", "Windows10", "IE", "IE 7.0"},
 };
 #define NUAS ((int)(sizeof UAS / sizeof UAS[0]))
-#define UA_MOBILE_IDX 0 /* the mobile UA lives apart: it is never a browser */
+/* Outlook Mobile is not a browser: it lives apart from the pool above */
 static const struct uagent UA_MOBILE = {
 	"Outlook-iOS/2.0", "Ios", "Ios", "Mobile Safari", "Mobile Safari"};
 
@@ -1453,7 +1453,6 @@ static const char *const GROUPS[] = {"All Staff", "Finance Team", "Engineering",
 
 static const char *SYSTEM_USER = "NT AUTHORITY\\SYSTEM (Microsoft.Exchange.ServiceHost)";
 static const char *ADMIN_PS_APP = "fb78d390-0c51-40cd-8e17-fdbfab77341b"; /* EXO PowerShell */
-static const char *GRAPH_SP_OBJ_SALT = "graph-sp";
 
 static int ev_recordtype(const struct ev *e)
 {
@@ -2701,7 +2700,8 @@ static void plant_build(struct plant *P, const struct tenant *T, int64_t start, 
 	guid_rng(P->client, r);
 	guid_rng(P->sp_obj, r);
 	guid_rng(P->app_obj, r);
-	guid_hash(P->graph_sp, hash2(T->seed, (uint64_t)strlen(GRAPH_SP_OBJ_SALT)));
+	/* Microsoft Graph's service principal object id in this tenant */
+	guid_hash(P->graph_sp, hash2(T->seed, 0x6a9));
 	P->app_name = PLANTED_APP_NAMES[rng_below(r, 4)];
 
 	static const struct {
@@ -4670,8 +4670,11 @@ int main(int argc, char **argv)
 			c.o.date_style = DS_MSDATE;
 		else
 			die(2, "--date-style: us, iso, de or msdate");
+		/* CSV formats print us/iso/de; the jsonl wrapper iso/msdate */
 		int jsonl = c.fmt == F_JSONL;
-		if (jsonl != (c.o.date_style == DS_MSDATE || (jsonl && c.o.date_style == DS_ISO)))
+		int ok = jsonl ? (c.o.date_style == DS_ISO || c.o.date_style == DS_MSDATE)
+			       : c.o.date_style != DS_MSDATE;
+		if (!ok)
 			die(2, "--date-style %s does not apply to --format %s", date_style, FMTS[c.fmt].name);
 		if (jsonl && !c.o.wrapped)
 			die(2, "--date-style applies to jsonl only with --wrapped");
