@@ -909,6 +909,41 @@ static void test_csv_entra_signin(void **state)
 	got_free(&g);
 }
 
+/* The real portal download's header: every column keyed by its own
+ * name in the raw JSON ("User" is not "User ID"), the traps handled. */
+static void test_csv_entra_signin_real_header(void **state)
+{
+	(void)state;
+	char path[4096];
+	REALDATA("entra-interactive-signins.csv", path);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	static char buf[1 << 20];
+	size_t n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	assert_true(n > 3 && n < sizeof buf);
+	assert_memory_equal(buf, "\xef\xbb\xbf", 3); /* the input layer drops it */
+	struct got g = { 0 };
+	run(buf + 3, n - 3, &g);
+	expect_ok(&g, 214, 0);
+	expect_format(&g, "entra-signin-csv");
+	expect_field(&g, 0, F_RECORD_ID, "4acc3395-a474-4aea-b77b-88ccac570700");
+	expect_field(&g, 0, F_USER, "it@ithero.work.gd");
+	assert_int_equal(g.ev[0].ts, ts("2025-03-18T12:33:24Z"));
+	const char *raw = g.ev[0].raw;
+	struct jval obj, v;
+	assert_non_null(json_scan_value(raw, raw + strlen(raw), &obj, NULL, NULL));
+	assert_true(json_get(&obj, "User", &v));
+	assert_true(json_str_eq(&v, "Isaiah Langer"));
+	assert_true(json_get(&obj, "Application ID", &v));
+	assert_true(json_get(&obj, "Autonomous system  number", &v));
+	assert_true(json_get(&obj, "Incoming token type", &v));
+	assert_true(json_get(&obj, "Incoming token type (2)", &v));
+	assert_false(json_get(&obj, "User (2)", &v));
+	assert_false(json_get(&obj, "User (3)", &v));
+	got_free(&g);
+}
+
 static void test_csv_bad_auditdata(void **state)
 {
 	(void)state;
@@ -1064,6 +1099,7 @@ int main(void)
 		cmocka_unit_test(test_csv_classic),
 		cmocka_unit_test(test_csv_powershell),
 		cmocka_unit_test(test_csv_entra_signin),
+		cmocka_unit_test(test_csv_entra_signin_real_header),
 		cmocka_unit_test(test_csv_bad_auditdata),
 		cmocka_unit_test(test_csv_broken_quoting),
 		cmocka_unit_test(test_csv_unknown_header),
