@@ -74,13 +74,14 @@ static void report(struct run *r, bool force)
 	if (!force && t - r->last < 0.25)
 		return;
 	r->last = t;
-	const struct store_counts *c = store_load_counts(r->ld);
+	struct store_counts c;
+	store_load_counts(r->ld, &c);
 	struct ingest_progress p = {
 		.member = input_name(r->in),
 		.bytes_in = input_bytes_in(r->in),
 		.size = input_size(r->in),
-		.events = r->tot->events + c->events,
-		.records = r->tot->records + c->records,
+		.events = r->tot->events + c.events,
+		.records = r->tot->records + c.records,
 		.elapsed = t - r->start,
 	};
 	r->o->progress(&p, r->o->ctx);
@@ -170,7 +171,16 @@ static int member(struct input *in, void *ctx)
 	if (!r->interrupted)
 		input_finish(in, sha);
 
-	const struct store_counts *c = store_load_counts(r->ld);
+	struct store_counts counts;
+	if (store_load_sync(r->ld, &cause) < 0) {
+		r->fatal = cause;
+		free(status);
+		free(st.warning);
+		free(st.error);
+		return -1;
+	}
+	store_load_counts(r->ld, &counts);
+	const struct store_counts *c = &counts;
 	char *warning = st.warning ? xstrdup(st.warning) : NULL;
 	if (!r->interrupted && (c->records == 50000 || (c->records == 5000 && st.format &&
 							  strcmp(st.format, "psh-csv") == 0))) {

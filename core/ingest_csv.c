@@ -58,6 +58,7 @@ struct creader {
 	enum family fam;
 	char **hdr;      /* header names for sign-in raw records, made unique */
 	size_t nhdr;
+	struct jmember mem[NORMALIZE_MAX_MEMBERS]; /* AuditData's top-level members */
 	char *jbuf;      /* the JSON built for a sign-in row */
 	size_t jlen, jcap;
 };
@@ -154,7 +155,9 @@ static int ual_row(struct creader *r, char **cause)
 	}
 	struct jval v;
 	const char *err = NULL, *at = NULL;
-	const char *e = json_scan_value(ad.p, ad.p + ad.n, &v, &err, &at);
+	size_t nmem = 0;
+	const char *e = json_scan_object(ad.p, ad.p + ad.n, &v, r->mem, NORMALIZE_MAX_MEMBERS, &nmem,
+					 &err, &at);
 	if (!e || json_skip_ws(e, ad.p + ad.n) != ad.p + ad.n || v.t != JT_OBJ) {
 		char why[128];
 		snprintf(why, sizeof why, "AuditData is not valid JSON: %s at offset %zu",
@@ -182,12 +185,10 @@ static int ual_row(struct creader *r, char **cause)
 		if (json_get_int(&num, &n) && (name = normalize_rtype_name(n)) != NULL)
 			h.rtype = (struct sv){ name, strlen(name) };
 	}
-	enum rec_kind k = normalize_classify(&v);
-	if (k == REC_UNKNOWN)
-		k = REC_UAL;
+	enum rec_kind k;
 	struct event ev;
 	const char *why = NULL;
-	if (normalize_json(&r->nm, k, &v, &h, &ev, &why) < 0)
+	if (normalize_record(&r->nm, &v, r->mem, nmem, &h, REC_UAL, &k, &ev, &why) < 0)
 		return reject_row(r, why, cause);
 	normalize_synth_id(&r->nm, &ev);
 	ev.line = r->c.rec_line;

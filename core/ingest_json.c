@@ -27,6 +27,7 @@ struct jreader {
 	struct norm nm;
 	uint64_t line;
 	enum rec_kind kind;
+	struct jmember mem[NORMALIZE_MAX_MEMBERS];
 };
 
 static int reject(struct jreader *r, uint64_t line, const char *why, const char *p, size_t n, char **cause)
@@ -36,17 +37,20 @@ static int reject(struct jreader *r, uint64_t line, const char *why, const char 
 	return r->sink->reject(r->sink->ctx, line, why, p, n, cause);
 }
 
-static int record(struct jreader *r, const struct jval *v, uint64_t line, char **cause)
+/* A record whose top-level members are known (mem[0..n)). */
+static int record_members(struct jreader *r, const struct jval *v, const struct jmember *mem, size_t n,
+			  uint64_t line, char **cause)
 {
-	enum rec_kind k = normalize_classify(v);
+	enum rec_kind k;
 	struct event ev;
 	const char *why = NULL;
+	norm_reset(&r->nm, v->n);
+	int rc = normalize_record(&r->nm, v, mem, n, NULL, REC_UNKNOWN, &k, &ev, &why);
 	if (k != REC_UNKNOWN && !r->st->format) {
 		r->kind = k;
 		r->st->format = normalize_kind_name(k);
 	}
-	norm_reset(&r->nm, v->n);
-	if (normalize_json(&r->nm, k, v, NULL, &ev, &why) < 0)
+	if (rc < 0)
 		return reject(r, line, why, v->p, v->n, cause);
 	normalize_synth_id(&r->nm, &ev);
 	ev.line = line;
@@ -54,12 +58,27 @@ static int record(struct jreader *r, const struct jval *v, uint64_t line, char *
 	return r->sink->event(r->sink->ctx, &ev, cause);
 }
 
-/* A Graph page: an object whose "value" is an array of records. */
-static bool is_page(const struct jval *v, struct jval *arr)
+/* A record inside a page: its members by iteration. */
+static int record(struct jreader *r, const struct jval *v, uint64_t line, char **cause)
 {
-	if (!json_get(v, "value", arr) || arr->t != JT_ARR)
-		return false;
-	return normalize_classify(v) == REC_UNKNOWN;
+	struct jiter it;
+	size_t n = 0;
+	json_iter_init(&it, v);
+	while (n < NORMALIZE_MAX_MEMBERS && json_iter_next(&it, &r->mem[n].key, &r->mem[n].val))
+		n++;
+	return record_members(r, v, r->mem, n, line, cause);
+}
+
+/* A Graph page: an object whose "value" is an array of records. */
+static bool is_page(const struct jval *v, const struct jmember *mem, size_t n, struct jval *arr)
+{
+	bool found = false;
+	for (size_t i = 0; i < n && !found; i++)
+		if (json_str_eq(&mem[i].key, "value") && mem[i].val.t == JT_ARR) {
+			*arr = mem[i].val;
+			found = true;
+		}
+	return found && normalize_classify(v) == REC_UNKNOWN;
 }
 
 static int page(struct jreader *r, const struct jval *arr, const char *base, uint64_t line, char **cause)
@@ -240,7 +259,8 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 		struct jval v;
 		const char *err = NULL, *at = NULL;
 		size_t n = (size_t)(e - p);
-		const char *ok = json_scan_value(p, e, &v, &err, &at);
+		size_t nmem = 0;
+		const char *ok = json_scan_object(p, e, &v, r.mem, NORMALIZE_MAX_MEMBERS, &nmem, &err, &at);
 		if (!ok || ok != e) {
 			const char *nl = memchr(p, '\n', n);
 			char why[160];
@@ -265,10 +285,10 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 			continue;
 		}
 		struct jval arr;
-		if (is_page(&v, &arr))
+		if (is_page(&v, r.mem, nmem, &arr))
 			rc = page(&r, &arr, p, r.line, cause);
 		else
-			rc = record(&r, &v, r.line, cause);
+			rc = record_members(&r, &v, r.mem, nmem, r.line, cause);
 		if (rc < 0)
 			break;
 		r.line += count_newlines(p, n);

@@ -36,6 +36,19 @@ struct jval {
 const char *json_scan_value(const char *p, const char *end, struct jval *v,
 			    const char **err, const char **errat);
 
+/* A member of an object: its key (a string value) and its value. */
+struct jmember {
+	struct jval key, val;
+};
+
+/*
+ * json_scan_value that also keeps the spans of the value's top-level
+ * members when it is an object (the first max of them; *n says how many):
+ * one pass both validates a record and finds its fields.
+ */
+const char *json_scan_object(const char *p, const char *end, struct jval *v, struct jmember *mem,
+			     size_t max, size_t *n, const char **err, const char **errat);
+
 /*
  * Find the end of the value that starts at p without validating it: the
  * fast way to cut records out of a stream. Returns a pointer past the

@@ -316,26 +316,43 @@ static bool has(const struct members *m, enum key k)
 	return m->v[k].p != NULL;
 }
 
+static void collect_from(const struct jmember *mem, size_t n, struct members *m)
+{
+	memset(m, 0, sizeof *m);
+	if (!key_table_ready)
+		key_table_init();
+	for (size_t i = 0; i < n; i++) {
+		enum key id = key_of(&mem[i].key);
+		if (id != K_NONE && !m->v[id].p)
+			m->v[id] = mem[i].val;
+	}
+}
+
+static enum rec_kind classify(const struct members *m)
+{
+	if (has(m, K_auditData) && (has(m, K_createdDateTime) || has(m, K_operation)))
+		return REC_GRAPH_AUDIT;
+	if (has(m, K_AuditData))
+		return REC_WRAPPED;
+	if (has(m, K_OfficeId) || has(m, K_OfficeWorkload) ||
+	    (has(m, K_TimeGenerated) && has(m, K_Operation)))
+		return REC_SENTINEL;
+	if (has(m, K_CreationTime) && (has(m, K_Operation) || has(m, K_Id)))
+		return REC_UAL;
+	if (has(m, K_activityDateTime) && (has(m, K_activityDisplayName) || has(m, K_initiatedBy)))
+		return REC_DIRAUDIT;
+	if (has(m, K_createdDateTime) &&
+	    (has(m, K_ipAddress) || has(m, K_appId) || has(m, K_uniqueTokenIdentifier) ||
+	     has(m, K_status)))
+		return REC_SIGNIN;
+	return REC_UNKNOWN;
+}
+
 enum rec_kind normalize_classify(const struct jval *obj)
 {
 	struct members m;
 	collect(obj, &m);
-	if (has(&m, K_auditData) && (has(&m, K_createdDateTime) || has(&m, K_operation)))
-		return REC_GRAPH_AUDIT;
-	if (has(&m, K_AuditData))
-		return REC_WRAPPED;
-	if (has(&m, K_OfficeId) || has(&m, K_OfficeWorkload) ||
-	    (has(&m, K_TimeGenerated) && has(&m, K_Operation)))
-		return REC_SENTINEL;
-	if (has(&m, K_CreationTime) && (has(&m, K_Operation) || has(&m, K_Id)))
-		return REC_UAL;
-	if (has(&m, K_activityDateTime) && (has(&m, K_activityDisplayName) || has(&m, K_initiatedBy)))
-		return REC_DIRAUDIT;
-	if (has(&m, K_createdDateTime) &&
-	    (has(&m, K_ipAddress) || has(&m, K_appId) || has(&m, K_uniqueTokenIdentifier) ||
-	     has(&m, K_status)))
-		return REC_SIGNIN;
-	return REC_UNKNOWN;
+	return classify(&m);
 }
 
 /* Validate JSON held in a string value (Sentinel, AuditData as text):
@@ -570,38 +587,34 @@ static int finish(struct event *ev, const struct wrapper_hints *h, const char **
 	return 0;
 }
 
-static int norm_ual(struct norm *nm, const struct jval *obj, const struct wrapper_hints *h,
+static int norm_ual(struct norm *nm, const struct members *m, const struct wrapper_hints *h,
 		    struct event *ev, const char **why)
 {
-	struct members m;
-	collect(obj, &m);
-	if (has(&m, K_CreationTime) && !set_time(nm, &m.v[K_CreationTime], ev)) {
+	if (has(m, K_CreationTime) && !set_time(nm, &m->v[K_CreationTime], ev)) {
 		*why = "unreadable CreationTime";
 		return -1;
 	}
-	if (ev->ts == INT64_MIN && has(&m, K_TimeGenerated) && !set_time(nm, &m.v[K_TimeGenerated], ev)) {
+	if (ev->ts == INT64_MIN && has(m, K_TimeGenerated) && !set_time(nm, &m->v[K_TimeGenerated], ev)) {
 		*why = "unreadable TimeGenerated";
 		return -1;
 	}
-	ual_fields(nm, &m, ev);
+	ual_fields(nm, m, ev);
 	return finish(ev, h, why);
 }
 
-static int norm_wrapped(struct norm *nm, const struct jval *obj, const struct wrapper_hints *h0,
+static int norm_wrapped(struct norm *nm, const struct members *m, const struct wrapper_hints *h0,
 			struct event *ev, const char **why)
 {
-	struct members m;
 	struct jval ad;
-	collect(obj, &m);
 	struct wrapper_hints h = { 0 };
-	h.date = text_of(nm, &m.v[K_CreationDate]);
-	h.record_id = text_of(nm, &m.v[K_RecordId]);
-	set_if_empty(&h.record_id, text_of(nm, &m.v[K_Identity]));
-	h.op = text_of(nm, &m.v[K_Operation]);
-	set_if_empty(&h.op, text_of(nm, &m.v[K_Operations]));
-	h.user = lower(nm, text_of(nm, &m.v[K_UserId]));
-	set_if_empty(&h.user, lower(nm, text_of(nm, &m.v[K_UserIds])));
-	h.rtype = rtype_of(nm, &m.v[K_RecordType]);
+	h.date = text_of(nm, &m->v[K_CreationDate]);
+	h.record_id = text_of(nm, &m->v[K_RecordId]);
+	set_if_empty(&h.record_id, text_of(nm, &m->v[K_Identity]));
+	h.op = text_of(nm, &m->v[K_Operation]);
+	set_if_empty(&h.op, text_of(nm, &m->v[K_Operations]));
+	h.user = lower(nm, text_of(nm, &m->v[K_UserId]));
+	set_if_empty(&h.user, lower(nm, text_of(nm, &m->v[K_UserIds])));
+	h.rtype = rtype_of(nm, &m->v[K_RecordType]);
 	if (h0) {
 		set_if_empty(&h.date, h0->date);
 		set_if_empty(&h.record_id, h0->record_id);
@@ -609,60 +622,60 @@ static int norm_wrapped(struct norm *nm, const struct jval *obj, const struct wr
 		set_if_empty(&h.user, h0->user);
 		set_if_empty(&h.rtype, h0->rtype);
 	}
-	if (!as_container(nm, &m.v[K_AuditData], JT_OBJ, &ad)) {
+	if (!as_container(nm, &m->v[K_AuditData], JT_OBJ, &ad)) {
 		*why = "AuditData is not a JSON object";
 		return -1;
 	}
 	/* The record is the AuditData; the wrapper only fills gaps. */
 	ev->raw.p = ad.p;
 	ev->raw.n = ad.n;
-	return norm_ual(nm, &ad, &h, ev, why);
+	struct members inner;
+	collect(&ad, &inner);
+	return norm_ual(nm, &inner, &h, ev, why);
 }
 
-static int norm_graph_audit(struct norm *nm, const struct jval *obj, struct event *ev, const char **why)
+static int norm_graph_audit(struct norm *nm, const struct members *m, struct event *ev, const char **why)
 {
-	struct members m;
 	struct jval ad;
-	collect(obj, &m);
 	struct wrapper_hints h = { 0 };
-	h.date = text_of(nm, &m.v[K_createdDateTime]);
-	h.record_id = text_of(nm, &m.v[K_id]);
-	h.op = text_of(nm, &m.v[K_operation]);
-	h.user = lower(nm, text_of(nm, &m.v[K_userPrincipalName]));
-	h.rtype = text_of(nm, &m.v[K_auditLogRecordType]);
-	if (as_container(nm, &m.v[K_auditData], JT_OBJ, &ad)) {
-		if (norm_ual(nm, &ad, &h, ev, why) < 0)
+	h.date = text_of(nm, &m->v[K_createdDateTime]);
+	h.record_id = text_of(nm, &m->v[K_id]);
+	h.op = text_of(nm, &m->v[K_operation]);
+	h.user = lower(nm, text_of(nm, &m->v[K_userPrincipalName]));
+	h.rtype = text_of(nm, &m->v[K_auditLogRecordType]);
+	if (as_container(nm, &m->v[K_auditData], JT_OBJ, &ad)) {
+		struct members inner;
+		collect(&ad, &inner);
+		if (norm_ual(nm, &inner, &h, ev, why) < 0)
 			return -1;
 	} else if (finish(ev, &h, why) < 0) {
 		return -1;
 	}
-	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m.v[K_clientIp])));
-	set_if_empty(&ev->workload, text_of(nm, &m.v[K_service]));
+	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_clientIp])));
+	set_if_empty(&ev->workload, text_of(nm, &m->v[K_service]));
 	return 0;
 }
 
-static int norm_signin(struct norm *nm, const struct jval *obj, struct event *ev, const char **why)
+static int norm_signin(struct norm *nm, const struct members *m, struct event *ev, const char **why)
 {
-	struct members m;
 	struct jval v;
-	collect(obj, &m);
-	if (!set_time(nm, &m.v[K_createdDateTime], ev)) {
+	if (!set_time(nm, &m->v[K_createdDateTime], ev)) {
 		*why = "unreadable createdDateTime";
 		return -1;
 	}
-	ev->record_id = text_of(nm, &m.v[K_id]);
-	ev->user = lower(nm, text_of(nm, &m.v[K_userPrincipalName]));
+	ev->record_id = text_of(nm, &m->v[K_id]);
+	ev->user = lower(nm, text_of(nm, &m->v[K_userPrincipalName]));
 	bool sp = false;
 	if (!ev->user.p) {
-		ev->user = lower(nm, text_of(nm, &m.v[K_servicePrincipalName]));
+		ev->user = lower(nm, text_of(nm, &m->v[K_servicePrincipalName]));
 		sp = ev->user.p != NULL;
 	}
 	const char *op = "Sign-in";
-	if (has(&m, K_signInEventTypes)) {
+	if (has(m, K_signInEventTypes)) {
 		struct jiter it;
 		struct jval t;
-		if (m.v[K_signInEventTypes].t == JT_ARR) {
-			json_iter_init(&it, &m.v[K_signInEventTypes]);
+		if (m->v[K_signInEventTypes].t == JT_ARR) {
+			json_iter_init(&it, &m->v[K_signInEventTypes]);
 			while (json_iter_next(&it, NULL, &t)) {
 				if (json_str_eq(&t, "servicePrincipal"))
 					op = "Service principal sign-in";
@@ -674,19 +687,19 @@ static int norm_signin(struct norm *nm, const struct jval *obj, struct event *ev
 		}
 	} else if (sp) {
 		op = "Service principal sign-in";
-	} else if (has(&m, K_isInteractive) && m.v[K_isInteractive].t == JT_FALSE) {
+	} else if (has(m, K_isInteractive) && m->v[K_isInteractive].t == JT_FALSE) {
 		op = "Non-interactive sign-in";
 	}
 	ev->op = (struct sv){ op, strlen(op) };
 	ev->rtype = (struct sv){ "EntraSignIn", 11 };
 	ev->workload = (struct sv){ "AzureActiveDirectory", 20 };
-	ev->app = lower(nm, text_of(nm, &m.v[K_appId]));
-	ev->ip = normalize_ip(nm, text_of(nm, &m.v[K_ipAddress]));
-	ev->session = text_of(nm, &m.v[K_sessionId]);
-	ev->token = text_of(nm, &m.v[K_uniqueTokenIdentifier]);
-	ev->client_info = text_of(nm, &m.v[K_userAgent]);
-	set_if_empty(&ev->client_info, text_of(nm, &m.v[K_clientAppUsed]));
-	if (has(&m, K_status) && m.v[K_status].t == JT_OBJ && json_get(&m.v[K_status], "errorCode", &v)) {
+	ev->app = lower(nm, text_of(nm, &m->v[K_appId]));
+	ev->ip = normalize_ip(nm, text_of(nm, &m->v[K_ipAddress]));
+	ev->session = text_of(nm, &m->v[K_sessionId]);
+	ev->token = text_of(nm, &m->v[K_uniqueTokenIdentifier]);
+	ev->client_info = text_of(nm, &m->v[K_userAgent]);
+	set_if_empty(&ev->client_info, text_of(nm, &m->v[K_clientAppUsed]));
+	if (has(m, K_status) && m->v[K_status].t == JT_OBJ && json_get(&m->v[K_status], "errorCode", &v)) {
 		long long code;
 		if (json_get_int(&v, &code)) {
 			char buf[48];
@@ -698,22 +711,20 @@ static int norm_signin(struct norm *nm, const struct jval *obj, struct event *ev
 	return finish(ev, NULL, why);
 }
 
-static int norm_diraudit(struct norm *nm, const struct jval *obj, struct event *ev, const char **why)
+static int norm_diraudit(struct norm *nm, const struct members *m, struct event *ev, const char **why)
 {
-	struct members m;
 	struct jval by, u, v;
-	collect(obj, &m);
-	if (!set_time(nm, &m.v[K_activityDateTime], ev)) {
+	if (!set_time(nm, &m->v[K_activityDateTime], ev)) {
 		*why = "unreadable activityDateTime";
 		return -1;
 	}
-	ev->record_id = text_of(nm, &m.v[K_id]);
-	ev->op = text_of(nm, &m.v[K_activityDisplayName]);
-	ev->result = text_of(nm, &m.v[K_result]);
+	ev->record_id = text_of(nm, &m->v[K_id]);
+	ev->op = text_of(nm, &m->v[K_activityDisplayName]);
+	ev->result = text_of(nm, &m->v[K_result]);
 	ev->rtype = (struct sv){ "EntraDirectoryAudit", 19 };
 	ev->workload = (struct sv){ "AzureActiveDirectory", 20 };
-	if (has(&m, K_initiatedBy) && m.v[K_initiatedBy].t == JT_OBJ) {
-		by = m.v[K_initiatedBy];
+	if (has(m, K_initiatedBy) && m->v[K_initiatedBy].t == JT_OBJ) {
+		by = m->v[K_initiatedBy];
 		if (json_get(&by, "user", &u) && u.t == JT_OBJ) {
 			if (json_get(&u, "userPrincipalName", &v))
 				ev->user = lower(nm, text_of(nm, &v));
@@ -730,8 +741,9 @@ static int norm_diraudit(struct norm *nm, const struct jval *obj, struct event *
 	return finish(ev, NULL, why);
 }
 
-int normalize_json(struct norm *nm, enum rec_kind kind, const struct jval *obj,
-		   const struct wrapper_hints *hints, struct event *ev, const char **why)
+static int dispatch(struct norm *nm, enum rec_kind kind, const struct jval *obj,
+		    const struct members *m, const struct wrapper_hints *hints, struct event *ev,
+		    const char **why)
 {
 	clear_event(ev);
 	ev->raw.p = obj->p;
@@ -739,19 +751,40 @@ int normalize_json(struct norm *nm, enum rec_kind kind, const struct jval *obj,
 	switch (kind) {
 	case REC_UAL:
 	case REC_SENTINEL:
-		return norm_ual(nm, obj, hints, ev, why);
+		return norm_ual(nm, m, hints, ev, why);
 	case REC_WRAPPED:
-		return norm_wrapped(nm, obj, hints, ev, why);
+		return norm_wrapped(nm, m, hints, ev, why);
 	case REC_GRAPH_AUDIT:
-		return norm_graph_audit(nm, obj, ev, why);
+		return norm_graph_audit(nm, m, ev, why);
 	case REC_SIGNIN:
-		return norm_signin(nm, obj, ev, why);
+		return norm_signin(nm, m, ev, why);
 	case REC_DIRAUDIT:
-		return norm_diraudit(nm, obj, ev, why);
+		return norm_diraudit(nm, m, ev, why);
 	default:
 		*why = "not an audit record (no recognised time and operation fields)";
 		return -1;
 	}
+}
+
+int normalize_json(struct norm *nm, enum rec_kind kind, const struct jval *obj,
+		   const struct wrapper_hints *hints, struct event *ev, const char **why)
+{
+	struct members m;
+	collect(obj, &m);
+	return dispatch(nm, kind, obj, &m, hints, ev, why);
+}
+
+int normalize_record(struct norm *nm, const struct jval *obj, const struct jmember *mem, size_t n,
+		     const struct wrapper_hints *hints, enum rec_kind fallback, enum rec_kind *kind,
+		     struct event *ev, const char **why)
+{
+	struct members m;
+	collect_from(mem, n, &m);
+	enum rec_kind k = classify(&m);
+	if (k == REC_UNKNOWN)
+		k = fallback;
+	*kind = k;
+	return dispatch(nm, k, obj, &m, hints, ev, why);
 }
 
 void normalize_synth_id(struct norm *nm, struct event *ev)

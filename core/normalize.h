@@ -55,6 +55,15 @@ enum rec_kind normalize_classify(const struct jval *obj);
 int normalize_json(struct norm *nm, enum rec_kind kind, const struct jval *obj,
 		   const struct wrapper_hints *hints, struct event *ev, const char **why);
 
+/* The fast path: a record already validated by json_scan_object, whose
+ * top-level members (mem[0..n)) are classified and normalized without
+ * walking it again. fallback is the kind assumed when the members say
+ * nothing (REC_UAL for a CSV AuditData cell); *kind gets the kind used. */
+#define NORMALIZE_MAX_MEMBERS 256
+int normalize_record(struct norm *nm, const struct jval *obj, const struct jmember *mem, size_t n,
+		     const struct wrapper_hints *hints, enum rec_kind fallback, enum rec_kind *kind,
+		     struct event *ev, const char **why);
+
 /* Reserve arena room for a record of n bytes; call before normalize_*. */
 void norm_reset(struct norm *nm, size_t n);
 /* Copy into the arena (room must have been reserved). */

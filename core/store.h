@@ -3,8 +3,8 @@
  *
  * Everything a case holds lives here: normalized events (strings interned
  * into one value table, so that rows and indexes hold small integers), the
- * raw records compressed with a zstd dictionary trained on the load's own
- * first records, one row per message a MailItemsAccessed record names,
+ * raw records compressed in zstd blocks, one row per message a
+ * MailItemsAccessed record names,
  * sources with their SHA-256 and counts, and rejected rows kept verbatim.
  * The interface is narrow on purpose (open, load, read back) so that a
  * second store can later stand behind it.
@@ -57,7 +57,12 @@ struct store_load *store_load_begin(struct store *st, char **cause);
 /* A new source row (status "loading"); the sink then feeds it. */
 int store_load_source(struct store_load *ld, const char *path, int64_t bytes, char **cause);
 void store_load_sink(struct store_load *ld, struct sink *out);
-const struct store_counts *store_load_counts(const struct store_load *ld);
+/* Wait until every event and reject handed to the sink is written (the
+ * writer runs on its own thread); then the counts are final. */
+int store_load_sync(struct store_load *ld, char **cause);
+
+/* The current source's counts so far (safe while the writer runs). */
+void store_load_counts(struct store_load *ld, struct store_counts *out);
 
 /* Close the current source: its hash, detected format and encoding, and a
  * status ("complete", "error: ..."), and an optional warning. */
