@@ -71,8 +71,8 @@ base=$("$run" sqlite3-baseline -- sqlite3 "$dir/baseline.db" ".read $dir/baselin
 echo "$base"
 base_bytes=$(stat -c %s "$dir/baseline.db")
 
-wall() { sed -E 's/.*wall_s=([0-9.]+).*/\1/' <<<"$1"; }
-rss() { sed -E 's/.*maxrss_mb=([0-9.]+).*/\1/' <<<"$1"; }
+wall() { grep -o 'wall_s=[0-9.]*' <<<"$1" | cut -d= -f2; }
+rss() { grep -o 'maxrss_mb=[0-9.]*' <<<"$1" | cut -d= -f2; }
 lw=$(wall "$load"); bw=$(wall "$base")
 awk -v n="$nev" -v lw="$lw" -v bw="$bw" -v lr="$(rss "$load")" -v br="$(rss "$base")" \
     -v ib="$in_bytes" -v cb="$case_bytes" -v bb="$base_bytes" 'BEGIN {

@@ -134,7 +134,7 @@ static void test_dedup_raw_blocks(void **state)
 	assert_int_equal(scalar(st, "SELECT duplicates FROM sources WHERE path = 'b.json'"), N / 2);
 	assert_int_equal(scalar(st, "SELECT events FROM sources WHERE path = 'b.json'"), 0);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), N);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'ev_%'"), 6);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'ev_%'"), 7);
 	store_close(st);
 	for (int i = 0; i < N; i++)
 		free(raws[i]);
