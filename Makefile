@@ -41,14 +41,20 @@ CORE_SRC = $(wildcard core/*.c)
 TUI_SRC  = $(wildcard tui/*.c)
 TEST_SRC = $(wildcard tests/test_*.c)
 
+BENCH_SRC = $(wildcard tests/bench_*.c)
+
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
 TUI_OBJ  = $(TUI_SRC:%.c=$(BUILD)/%.o)
+# everything of tui/ but main(): linked into the binary and into the
+# screen tests and benchmarks that drive views directly
+TUI_LIB_OBJ = $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ))
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_BIN = $(BENCH_SRC:tests/%.c=$(BUILD)/%)
 
 CORE_LIB = $(BUILD)/libauditcore.a
+TUI_LIB  = $(BUILD)/libaudittui.a
 BIN      = $(BUILD)/auditscope
 GEN      = $(BUILD)/auditgen
-BENCH    = $(BUILD)/bench_load
 
 .PHONY: all test check asan bench demo deps install clean fuzz unit e2e
 
@@ -62,20 +68,30 @@ $(CORE_LIB): $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(TUI_OBJ) $(CORE_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(TUI_OBJ) $(CORE_LIB) $(TUI_LIBS) $(CORE_LIBS)
+$(TUI_LIB): $(TUI_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/tui/main.o $(TUI_LIB) $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/tui/main.o $(TUI_LIB) $(CORE_LIB) $(TUI_LIBS) $(CORE_LIBS)
 
 $(GEN): samples/auditgen.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(OPT) $(SAN) -D_DEFAULT_SOURCE $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lm
 
+# Unit tests link core only; screen tests (tests/test_tui_*.c) add tui/.
+$(BUILD)/tests/test_tui_%: tests/test_tui_%.c $(TUI_LIB) $(CORE_LIB) tests/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -Itui -o $@ $< $(TUI_LIB) $(CORE_LIB) $(TUI_LIBS) $(CORE_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS)
+
 $(BUILD)/tests/%: tests/%.c $(CORE_LIB) tests/testutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(CORE_LIB) $(CORE_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS)
 
-$(BENCH): tests/bench_load.c
+# Benchmarks are programs that print figures (tests/bench.sh runs them).
+$(BUILD)/bench_%: tests/bench_%.c $(TUI_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -Itui -o $@ $< $(TUI_LIB) $(CORE_LIB) $(TUI_LIBS) $(CORE_LIBS) $(ALL_LDFLAGS)
 
 unit: $(TEST_BIN)
 
@@ -86,7 +102,7 @@ asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g" \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
-bench: $(BIN) $(GEN) $(BENCH)
+bench: $(BIN) $(GEN) $(BENCH_BIN)
 	BUILD=$(BUILD) tests/bench.sh
 
 demo: $(BIN) $(GEN)

@@ -11,6 +11,10 @@
  *   messages                a view: one row per (event, folder, message id)
  *   sources(...)            provenance and counts per file or archive member
  *   rejects(...)            rows that could not be parsed, verbatim
+ *   marks, tags, notes      annotations, keyed by (record_id, kind)
+ *   views                   saved filters
+ *   apps                    the tenant's own app names
+ *   state                   what the interface restores on reopening
  *   meta(key, value)
  *
  * Raw records live apart from events so that scans of events (stacks,
@@ -44,7 +48,7 @@
 
 #include "xalloc.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
@@ -73,7 +77,25 @@ static const char schema_sql[] =
 	"  FROM msglists l, json_each(l.items) j;"
 	"CREATE TABLE IF NOT EXISTS rejects("
 	"  id INTEGER PRIMARY KEY, source INTEGER NOT NULL, line INTEGER,"
-	"  reason TEXT NOT NULL, raw BLOB);";
+	"  reason TEXT NOT NULL, raw BLOB);"
+	/* Annotations are keyed by (record id, kind), not by row number, so
+	 * that they survive a reload and can move between analysts' cases. */
+	"CREATE TABLE IF NOT EXISTS marks(record_id TEXT NOT NULL, kind INTEGER NOT NULL,"
+	"  author TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY(record_id, kind)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS tags(record_id TEXT NOT NULL, kind INTEGER NOT NULL,"
+	"  tag TEXT NOT NULL, author TEXT NOT NULL, created TEXT NOT NULL,"
+	"  PRIMARY KEY(record_id, kind, tag)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS notes(id INTEGER PRIMARY KEY, record_id TEXT NOT NULL,"
+	"  kind INTEGER NOT NULL, author TEXT NOT NULL, created TEXT NOT NULL, text TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS notes_rid ON notes(record_id, kind);"
+	"CREATE TABLE IF NOT EXISTS views(name TEXT PRIMARY KEY, filter TEXT NOT NULL, sort TEXT,"
+	"  columns TEXT, author TEXT NOT NULL, created TEXT NOT NULL) WITHOUT ROWID;"
+	/* the tenant's own service principals (appId, displayName), loaded by
+	 * the analyst; they name app ids before the built-in table does */
+	"CREATE TABLE IF NOT EXISTS apps(app_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	"  origin TEXT NOT NULL) WITHOUT ROWID;"
+	/* what the interface restores on reopening: filter, position, column */
+	"CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;";
 
 /*
  * The pivots: the fields a responder narrows on first, each with time so
@@ -300,7 +322,10 @@ int store_open(const char *path, int flags, struct store **out, char **cause)
 						     "PRAGMA application_id=%d; PRAGMA user_version=%d;"
 						     "BEGIN; %s COMMIT;",
 						     APP_ID, SCHEMA_VERSION, schema_sql)
-					 : xstrdup("PRAGMA synchronous=NORMAL;");
+			    : ver < SCHEMA_VERSION
+				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s PRAGMA user_version=%d; COMMIT;",
+					    schema_sql, SCHEMA_VERSION) /* tables added since */
+				: xstrdup("PRAGMA synchronous=NORMAL;");
 		char *err = NULL;
 		int r = exec(db, sql, &err);
 		free(sql);

@@ -41,7 +41,13 @@ const char *store_path(const struct store *st);
 /* Ensure the pivot indexes exist (after an interrupted first load). */
 int store_ensure_indexes(struct store *st, char **cause);
 
-/* The raw record of event id as JSON text (caller frees), or NULL. */
+/* Dedup kind of an event: 0 UAL, 1 Entra sign-in, 2 Entra directory
+ * audit. Annotations are keyed by (record_id, kind). */
+enum { KIND_UAL = 0, KIND_SIGNIN = 1, KIND_DIRAUDIT = 2 };
+
+/* The raw record of event id as JSON text (caller frees), or NULL. The
+ * SQL function raw_json(id) gives the same inside queries; read in id
+ * order, each compressed block is decompressed once. */
 char *store_raw(struct store *st, int64_t id, size_t *len);
 
 struct store_counts {

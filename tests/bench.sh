@@ -33,6 +33,15 @@ case_bytes=$(stat -c %s "$dir/bench.case")
 nev=$(sqlite3 "$dir/bench.case" "SELECT count(*) FROM events")
 
 rm -f "$dir/baseline.db"
+
+# The other benchmarks (queries, interface, hunts) run on the case just
+# loaded: each is a program that prints its own figures.
+for b in "$BUILD"/bench_*; do
+	[ -x "$b" ] || continue
+	[ "$(basename "$b")" = bench_load ] && continue
+	echo
+	"$b" "$dir/bench.case"
+done
 cat > "$dir/baseline.sql" <<SQL
 PRAGMA journal_mode=OFF;
 PRAGMA synchronous=OFF;
@@ -82,3 +91,12 @@ awk -v n="$nev" -v lw="$lw" -v bw="$bw" -v lr="$(rss "$load")" -v br="$(rss "$ba
 	printf "  speed-up over the baseline: %.1fx\n", bw / lw
 }'
 rm -f "$dir/baseline.db"
+
+# The other benchmarks (queries, interface, hunts) run on the case just
+# loaded: each is a program that prints its own figures.
+for b in "$BUILD"/bench_*; do
+	[ -x "$b" ] || continue
+	[ "$(basename "$b")" = bench_load ] && continue
+	echo
+	"$b" "$dir/bench.case"
+done
