@@ -250,14 +250,19 @@ int store_ensure_indexes(struct store *st, char **cause)
 		return 0;
 	/* skip the work (and the write lock) when every index is there */
 	sqlite3_stmt *q;
-	int have = 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master WHERE type='index' AND sql IS NOT NULL",
-			       -1, &q, NULL) == SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			have = sqlite3_column_int(q, 0);
-		sqlite3_finalize(q);
+	bool all = true;
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE type='index' AND name=?", -1, &q,
+			       NULL) != SQLITE_OK)
+		return set_cause(cause, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	for (size_t i = 0; i < NINDEX && all; i++) {
+		/* "CREATE [UNIQUE] INDEX IF NOT EXISTS name ON ..." */
+		const char *n = strstr(index_sql[i], "EXISTS ") + 7;
+		sqlite3_bind_text(q, 1, n, (int)strcspn(n, " "), SQLITE_STATIC);
+		all = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_reset(q);
 	}
-	if (have >= (int)NINDEX)
+	sqlite3_finalize(q);
+	if (all)
 		return 0;
 	exec(st->db, "PRAGMA threads=2", NULL);
 	for (size_t i = 0; i < NINDEX; i++)
@@ -509,6 +514,8 @@ struct store_load {
 	struct ridmap rids;
 	sqlite3_stmt *sel_rid;
 	bool journal_switched;
+	bool by_index; /* dedup through ev_rid instead of the table: a large case */
+	size_t ridmap_max;
 	int64_t source;
 	unsigned batch_events, pending;
 	bool txn;
@@ -904,14 +911,34 @@ static int is_dup(struct store_load *ld, int kind, uint64_t fp, struct sv rid, b
 	return 0;
 }
 
+/*
+ * The fingerprint table costs 32 bytes an event at most; past RIDMAP_MAX
+ * events in the case (128 MB of it) memory would follow the case, so the
+ * load builds the unique index instead and lets SQLite refuse duplicates
+ * (slower: random inserts into a large B-tree, but bounded).
+ */
+#define RIDMAP_MAX ((size_t)4 << 20)
+
+static int ridmap_retire(struct store_load *ld, char **cause)
+{
+	if (exec(ld->st->db, "CREATE UNIQUE INDEX IF NOT EXISTS ev_rid ON events(record_id, kind)", cause) < 0)
+		return -1;
+	ridmap_free(&ld->rids);
+	memset(&ld->rids, 0, sizeof ld->rids);
+	ld->by_index = true;
+	return 0;
+}
+
 static int write_event(struct store_load *ld, const struct event *ev, struct sv msgjson, char **cause)
 {
 	if (begin(ld, cause) < 0)
 		return -1;
 	int kind = dedup_kind(ev);
 	uint64_t fp = rid_fp(kind, ev->record_id.p, ev->record_id.n);
-	bool dup;
-	if (is_dup(ld, kind, fp, ev->record_id, &dup, cause) < 0)
+	bool dup = false;
+	if (!ld->by_index && ld->rids.count >= ld->ridmap_max && ridmap_retire(ld, cause) < 0)
+		return -1;
+	if (!ld->by_index && is_dup(ld, kind, fp, ev->record_id, &dup, cause) < 0)
 		return -1;
 	if (dup) {
 		ld->wc.records++;
@@ -945,11 +972,17 @@ static int write_event(struct store_load *ld, const struct event *ev, struct sv 
 	sqlite3_bind_int(q, 20, kind);
 	int r = sqlite3_step(q);
 	sqlite3_reset(q);
+	if (ld->by_index && r == SQLITE_CONSTRAINT) {
+		ld->wc.records++;
+		ld->wc.duplicates++;
+		return 0;
+	}
 	if (r != SQLITE_DONE)
 		return db_fail(ld, cause);
 	{
 		int64_t id = sqlite3_last_insert_rowid(ld->st->db);
-		ridmap_put(&ld->rids, fp, id);
+		if (!ld->by_index)
+			ridmap_put(&ld->rids, fp, id);
 		if (raw_append(ld, id, ev->raw, cause) < 0)
 			return -1;
 		if (ev->nmsgs) {
@@ -1318,6 +1351,7 @@ struct store_load *store_load_begin(struct store *st, char **cause)
 	struct store_load *ld = xcalloc(1, sizeof *ld);
 	ld->st = st;
 	ld->batch_events = 50000;
+	ld->ridmap_max = RIDMAP_MAX;
 	ld->c.first_ts = ld->wc.first_ts = INT64_MAX;
 	ld->c.last_ts = ld->wc.last_ts = INT64_MIN;
 	pthread_mutex_init(&ld->mu, NULL);
@@ -1356,23 +1390,28 @@ struct store_load *store_load_begin(struct store *st, char **cause)
 	if (store_ensure_indexes(st, cause) < 0)
 		goto fail;
 	/* The record ids already in the case, into the fingerprint table;
-	 * the unique index comes back at the end of the load. */
-	if (sqlite3_prepare_v2(st->db, "SELECT id, kind, record_id FROM events", -1, &q, NULL) != SQLITE_OK) {
-		db_fail(ld, cause);
-		goto fail;
+	 * the unique index comes back at the end of the load. A case too
+	 * large for the table keeps the index and dedups through it. */
+	if ((size_t)nevents >= RIDMAP_MAX) {
+		ld->by_index = true;
+	} else {
+		if (sqlite3_prepare_v2(st->db, "SELECT id, kind, record_id FROM events", -1, &q, NULL) != SQLITE_OK) {
+			db_fail(ld, cause);
+			goto fail;
+		}
+		while (sqlite3_step(q) == SQLITE_ROW)
+			ridmap_put(&ld->rids,
+				   rid_fp(sqlite3_column_int(q, 1), sqlite3_column_blob(q, 2),
+					  (size_t)sqlite3_column_bytes(q, 2)),
+				   sqlite3_column_int64(q, 0));
+		sqlite3_finalize(q);
+		if (ld->rids.count != (size_t)nevents) {
+			set_cause(cause, "%s: could not read the record ids in the case", st->path);
+			goto fail;
+		}
+		if (exec(st->db, "DROP INDEX IF EXISTS ev_rid", cause) < 0)
+			goto fail;
 	}
-	while (sqlite3_step(q) == SQLITE_ROW)
-		ridmap_put(&ld->rids,
-			   rid_fp(sqlite3_column_int(q, 1), sqlite3_column_blob(q, 2),
-				  (size_t)sqlite3_column_bytes(q, 2)),
-			   sqlite3_column_int64(q, 0));
-	sqlite3_finalize(q);
-	if (ld->rids.count != (size_t)nevents) {
-		set_cause(cause, "%s: could not read the record ids in the case", st->path);
-		goto fail;
-	}
-	if (exec(st->db, "DROP INDEX IF EXISTS ev_rid", cause) < 0)
-		goto fail;
 	/* A rollback journal for the load: appended pages need no copy in
 	 * it, where WAL writes every page twice (log, then checkpoint).
 	 * Killing the process mid-load is still safe: the next open rolls
@@ -1421,6 +1460,11 @@ fail:
 void store_load_set_batch(struct store_load *ld, unsigned n)
 {
 	ld->batch_events = n ? n : 1;
+}
+
+void store_load_set_ridmap_max(struct store_load *ld, size_t n)
+{
+	ld->ridmap_max = n;
 }
 
 int store_load_sync(struct store_load *ld, char **cause)

@@ -32,8 +32,10 @@ static void load(struct loaded *l, const char *name)
 	const char *rd = realdata_dir();
 	snprintf(path, sizeof path, "%s/%s", rd, name);
 	l->dir = tmpdir_new();
-	l->case_path = malloc(strlen(l->dir) + 16);
-	sprintf(l->case_path, "%s/r.case", l->dir);
+	size_t n = strlen(l->dir) + 16;
+	l->case_path = malloc(n);
+	assert_non_null(l->case_path);
+	snprintf(l->case_path, n, "%s/r.case", l->dir);
 	char *cause = NULL;
 	assert_int_equal(store_open(l->case_path, STORE_CREATE, &l->st, &cause), 0);
 	const char *paths[] = { path };

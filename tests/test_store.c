@@ -22,8 +22,10 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
 	f->dir = tmpdir_new();
-	f->path = malloc(strlen(f->dir) + 16);
-	sprintf(f->path, "%s/t.case", f->dir);
+	size_t n = strlen(f->dir) + 16;
+	f->path = malloc(n);
+	assert_non_null(f->path);
+	snprintf(f->path, n, "%s/t.case", f->dir);
 	*state = f;
 	return 0;
 }
@@ -55,7 +57,7 @@ static char *raw_for(int i)
 static void make_event(struct event *ev, struct event_msg *msg, const char *raw, int i, char *idbuf)
 {
 	memset(ev, 0, sizeof *ev);
-	sprintf(idbuf, "id-%06d", i);
+	snprintf(idbuf, 32, "id-%06d", i);
 	ev->ts = 1686909600000LL + i * 1000LL;
 	ev->record_id = (struct sv){ idbuf, strlen(idbuf) };
 	ev->op = (struct sv){ "MailItemsAccessed", 17 };
@@ -141,6 +143,43 @@ static void test_dedup_raw_blocks(void **state)
 	free(raws);
 }
 
+/* Past the fingerprint table's limit a load dedups through the unique
+ * index: same answers, memory bounded. */
+static void test_dedup_past_table_limit(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 3000 };
+	char **raws = calloc(N, sizeof *raws);
+	for (int i = 0; i < N; i++)
+		raws[i] = raw_for(i);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	store_load_set_ridmap_max(ld, 1000);
+	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	for (int pass = 0; pass < 2; pass++) /* everything twice */
+		for (int i = 0; i < N; i++) {
+			struct event ev;
+			struct event_msg m;
+			char id[32];
+			make_event(&ev, &m, raws[i], i, id);
+			assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+		}
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	assert_int_equal(scalar(st, "SELECT duplicates FROM sources"), N);
+	assert_int_equal(scalar(st, "SELECT sum(n) FROM rawblocks"), N);
+	store_close(st);
+	for (int i = 0; i < N; i++)
+		free(raws[i]);
+	free(raws);
+}
+
 static void test_rejects_verbatim(void **state)
 {
 	struct fixture *f = *state;
@@ -184,8 +223,10 @@ static void test_not_a_case(void **state)
 	assert_non_null(strstr(cause, "not an auditscope case file"));
 	free(cause);
 	cause = NULL;
-	char *missing = malloc(strlen(f->dir) + 20);
-	sprintf(missing, "%s/none.case", f->dir);
+	size_t mn = strlen(f->dir) + 20;
+	char *missing = malloc(mn);
+	assert_non_null(missing);
+	snprintf(missing, mn, "%s/none.case", f->dir);
 	assert_int_equal(store_open(missing, 0, &st, &cause), -1);
 	assert_non_null(strstr(cause, "no such case file"));
 	free(cause);
@@ -305,6 +346,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dedup_raw_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dedup_past_table_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_verbatim, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_load, setup, teardown),
