@@ -6,7 +6,8 @@
 set -u
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.."
-bin=$PWD/$BUILD/auditscope
+B=$(cd "$BUILD" && pwd)
+bin=$B/auditscope
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 n=0
@@ -126,7 +127,7 @@ check "exactly 50,000 records warns of truncation" grep -q "probably cut" "$t/er
 
 # 11. Ctrl-C in the middle of a load: the case opens, holds what was
 # committed, and loading again completes it without duplicates.
-"$PWD/$BUILD/auditgen" --format jsonl --events 150000 --seed 7 -o "$t/big.jsonl" 2>/dev/null
+"$B/auditgen" --format jsonl --events 150000 --seed 7 -o "$t/big.jsonl" 2>/dev/null
 "$bin" load "$t/c14.case" "$t/big.jsonl" > "$t/out14" 2> "$t/err14" &
 pid=$!
 for _ in $(seq 1 100); do
