@@ -1,251 +1,762 @@
 /*
- * query.c: field=value conjunctions compiled to SQL with bound values.
+ * query.c: pages of the timeline through a compiled filter (query.h).
+ *
+ * Each query picks one of three ways to read pages, the first time it
+ * needs to:
+ *   index    a top-level term an index answers in time order (user=x,
+ *            time>=...), or no filter at all: pages walk that index
+ *   ts       a filter no index answers but that many events match: pages
+ *            walk the ts index and test each event (a page of 50 matches
+ *            needs a few thousand tests at most); other indexes are
+ *            switched off (+e.col) so SQLite cannot pick one that loses
+ *            the time order
+ *   scan     raw-record filters, and filters few events match: the
+ *            matching (ts, id) are found once, in id order (chunks of ids,
+ *            each raw block decompressed once), into a temporary table
+ *            that pages then walk
+ * Which of ts and scan is decided by testing the filter on a sample of
+ * the case: a sparse filter paged through the ts index would read the
+ * whole case for one page.
  */
 #include "query.h"
 
-#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <time.h>
 
 #include "xalloc.h"
 
-static const struct field fields[] = {
-	{ "user", "user", true, true },
-	{ "app", "app", true, true },
-	{ "client_app", "client_app", true, true },
-	{ "ip", "ip", true, true },
-	{ "op", "op", true, false },
-	{ "workload", "workload", true, false },
-	{ "record_type", "rtype", true, false },
-	{ "result", "result", true, false },
-	{ "session", "session", false, false },
-	{ "token", "token", false, false },
-	{ "mailbox", "mailbox", true, true },
-	{ "access", "access", true, false },
-	{ "client_info", "client_info", false, false },
-};
-
-static const struct {
-	const char *alias, *name;
-} aliases[] = {
-	{ "operation", "op" }, { "rtype", "record_type" }, { "recordtype", "record_type" },
-	{ "userid", "user" }, { "appid", "app" }, { "clientappid", "client_app" },
-	{ "client_ip", "ip" }, { "clientip", "ip" }, { "session_id", "session" },
-	{ "sessionid", "session" }, { "token_id", "token" }, { "mail_access", "access" },
-};
-
-const struct field *field_find(const char *name)
-{
-	for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-		if (strcasecmp(aliases[i].alias, name) == 0)
-			name = aliases[i].name;
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		if (strcasecmp(fields[i].name, name) == 0)
-			return &fields[i];
-	return NULL;
-}
+enum strategy { S_UNDECIDED, S_INDEX, S_TS, S_SCAN };
 
 struct query {
-	sqlite3_stmt *q;
 	struct store *st;
+	sqlite3 *db;
+	struct filter *f;
+	char *text;
+	struct filter_sql sql;    /* for SQLite to plan freely */
+	struct filter_sql sql_ni; /* with the indexes switched off */
+	enum strategy strat;
+	char *mat;     /* temp table of matches (ts, id), once scanned */
+	int64_t count; /* exact count when known, else -1 */
+	char *where;   /* what query_sql_where returned last */
+
+	query_progress_fn fn;
+	void *ctx;
+	bool cancelled;
+	/* progress handler state */
+	int64_t deadline; /* monotonic ms; 0 none */
+	bool hit_deadline;
+	int64_t last_call;
+	double done;
 };
 
-struct term {
-	const struct field *f;
-	char *value;
-};
-
-/* Split "user=a op=b" into terms; a value may be "quoted". */
-static int parse_terms(const char *filter, struct term **out, size_t *nout, char **cause)
+static int64_t now_ms(void)
 {
-	struct term *t = NULL;
-	size_t n = 0, cap = 0;
-	const char *p = filter ? filter : "";
-	while (*p) {
-		while (isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			break;
-		const char *start = p;
-		while (*p && *p != '=' && !isspace((unsigned char)*p))
-			p++;
-		if (*p != '=') {
-			set_cause(cause, "filter: expected field=value at column %zu", (size_t)(start - filter) + 1);
-			goto fail;
-		}
-		char *name = xstrndup(start, (size_t)(p - start));
-		const struct field *f = field_find(name);
-		if (!f) {
-			set_cause(cause, "filter: unknown field '%s' at column %zu", name,
-				  (size_t)(start - filter) + 1);
-			free(name);
-			goto fail;
-		}
-		free(name);
-		p++;
-		char *v;
-		if (*p == '"') {
-			const char *q = strchr(p + 1, '"');
-			if (!q) {
-				set_cause(cause, "filter: unterminated quote at column %zu", (size_t)(p - filter) + 1);
-				goto fail;
-			}
-			v = xstrndup(p + 1, (size_t)(q - p - 1));
-			p = q + 1;
-		} else {
-			const char *vs = p;
-			while (*p && !isspace((unsigned char)*p))
-				p++;
-			v = xstrndup(vs, (size_t)(p - vs));
-		}
-		if (!*v) {
-			set_cause(cause, "filter: expected a value after '%s=' at column %zu", f->name,
-				  (size_t)(p - filter) + 1);
-			free(v);
-			goto fail;
-		}
-		if (f->lower)
-			for (char *c = v; *c; c++)
-				*c = (char)tolower((unsigned char)*c);
-		t = xgrow(t, &cap, n + 1, sizeof *t);
-		t[n].f = f;
-		t[n].value = v;
-		n++;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* SQLite calls this every few thousand VM instructions. */
+static int on_progress(void *arg)
+{
+	struct query *q = arg;
+	int64_t t = now_ms();
+	if (q->deadline && t > q->deadline) {
+		q->hit_deadline = true;
+		return 1;
 	}
-	*out = t;
-	*nout = n;
+	if (q->fn && t - q->last_call >= 20) {
+		q->last_call = t;
+		if (q->fn(q->ctx, q->done)) {
+			q->cancelled = true;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void watch(struct query *q, int64_t budget_ms)
+{
+	q->hit_deadline = false;
+	q->deadline = budget_ms >= 0 ? now_ms() + budget_ms : 0;
+	q->last_call = now_ms();
+	if (q->fn || q->deadline)
+		sqlite3_progress_handler(q->db, 2000, on_progress, q);
+}
+
+static void unwatch(struct query *q)
+{
+	sqlite3_progress_handler(q->db, 0, NULL, NULL);
+	q->deadline = 0;
+}
+
+/* An error of a statement: cancelled, over budget, or the case's. */
+static int sql_fail(struct query *q, char **cause)
+{
+	if (q->cancelled)
+		return set_cause(cause, "cancelled");
+	if (q->hit_deadline)
+		return set_cause(cause, "over time budget");
+	return set_cause(cause, "%s: %s", store_path(q->st), sqlite3_errmsg(q->db));
+}
+
+static int prepare(struct query *q, const char *sql, sqlite3_stmt **out, char **cause)
+{
+	if (sqlite3_prepare_v2(q->db, sql, -1, out, NULL) != SQLITE_OK)
+		return set_cause(cause, "%s: %s", store_path(q->st), sqlite3_errmsg(q->db));
+	return 0;
+}
+
+int query_new_filter(struct store *st, const struct filter *f, struct query **out, char **cause)
+{
+	struct query *q = xcalloc(1, sizeof *q);
+	q->st = st;
+	q->db = store_db(st);
+	q->f = filter_copy(f);
+	q->text = filter_canonical(q->f);
+	q->count = -1;
+	if (filter_compile(q->f, st, 0, &q->sql, cause) < 0 ||
+	    filter_compile(q->f, st, FILTER_SQL_NOINDEX, &q->sql_ni, cause) < 0) {
+		query_free(q);
+		return -1;
+	}
+	if (q->sql.empty || q->sql.indexed)
+		q->strat = S_INDEX;
+	else if (q->sql.raw)
+		q->strat = S_SCAN;
+	*out = q;
+	return 0;
+}
+
+int query_new(struct store *st, const char *filter, struct query **out, char **cause)
+{
+	struct filter *f = filter_parse(filter, cause);
+	if (!f)
+		return -1;
+	int r = query_new_filter(st, f, out, cause);
+	filter_free(f);
+	return r;
+}
+
+void query_free(struct query *q)
+{
+	if (!q)
+		return;
+	if (q->mat) {
+		char *sql = xasprintf("DROP TABLE IF EXISTS temp.%s", q->mat);
+		sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+		free(sql);
+	}
+	free(q->mat);
+	free(q->where);
+	filter_sql_clear(&q->sql);
+	filter_sql_clear(&q->sql_ni);
+	filter_free(q->f);
+	free(q->text);
+	free(q);
+}
+
+struct store *query_store(const struct query *q)
+{
+	return q->st;
+}
+
+const char *query_text(const struct query *q)
+{
+	return q->text;
+}
+
+void query_set_progress(struct query *q, query_progress_fn fn, void *ctx)
+{
+	q->fn = fn;
+	q->ctx = ctx;
+}
+
+bool query_cancelled(const struct query *q)
+{
+	return q->cancelled;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sampling and the choice of strategy */
+
+static int id_range(struct query *q, int64_t *lo, int64_t *hi, char **cause)
+{
+	sqlite3_stmt *s;
+	if (prepare(q, "SELECT min(id), max(id) FROM events", &s, cause) < 0)
+		return -1;
+	*lo = 1;
+	*hi = 0;
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*lo = sqlite3_column_int64(s, 0);
+		*hi = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+#define SAMPLE_WINDOWS 32
+#define SAMPLE_IDS 256
+
+/*
+ * Test the filter on SAMPLE_WINDOWS runs of consecutive ids spread over
+ * the case (runs, so that a raw-record filter decompresses few blocks):
+ * *rows sampled, *hits matching, *total events in the case (estimated
+ * from the id range; ids are dense).
+ */
+static int sample(struct query *q, int64_t *rows, int64_t *hits, int64_t *total, char **cause)
+{
+	int64_t lo, hi;
+	if (id_range(q, &lo, &hi, cause) < 0)
+		return -1;
+	*rows = *hits = 0;
+	*total = hi >= lo ? hi - lo + 1 : 0;
+	if (!*total)
+		return 0;
+	char *sql = xasprintf("SELECT count(*), total(coalesce((%s), 0) <> 0) FROM events e"
+			      " WHERE e.id >= ?1 AND e.id < ?2",
+			      q->sql_ni.where);
+	sqlite3_stmt *s;
+	int r = prepare(q, sql, &s, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	filter_sql_bind(&q->sql_ni, s);
+	int64_t span = *total / SAMPLE_WINDOWS;
+	if (span < SAMPLE_IDS)
+		span = SAMPLE_IDS;
+	watch(q, -1);
+	for (int64_t a = lo; a <= hi; a += span) {
+		sqlite3_bind_int64(s, 1, a);
+		sqlite3_bind_int64(s, 2, a + SAMPLE_IDS);
+		if (sqlite3_step(s) != SQLITE_ROW) {
+			unwatch(q);
+			sql_fail(q, cause);
+			sqlite3_finalize(s);
+			return -1;
+		}
+		*rows += sqlite3_column_int64(s, 0);
+		*hits += (int64_t)sqlite3_column_double(s, 1);
+		sqlite3_reset(s);
+	}
+	unwatch(q);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int decide(struct query *q, char **cause)
+{
+	if (q->strat != S_UNDECIDED)
+		return 0;
+	int64_t rows, hits, total;
+	if (sample(q, &rows, &hits, &total, cause) < 0)
+		return -1;
+	/* one match in 200 events: a page of 50 costs about 10,000 tests
+	 * through the ts index, a few milliseconds; sparser, scan once */
+	q->strat = rows && hits * 200 >= rows ? S_TS : S_SCAN;
+	return 0;
+}
+
+bool query_needs_scan(const struct query *q)
+{
+	if (q->mat)
+		return false;
+	return q->strat == S_SCAN || q->strat == S_UNDECIDED;
+}
+
+/* The matching (ts, id) into a temporary table, in chunks of ids. */
+static int scan(struct query *q, char **cause)
+{
+	static unsigned serial;
+	char *name = xasprintf("qm%u_%p", ++serial, (void *)q);
+	for (char *p = name; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= '0' && *p <= '9'))
+			*p = '_';
+	char *sql = xasprintf("CREATE TEMP TABLE %s(ts INTEGER NOT NULL, id INTEGER NOT NULL,"
+			      " PRIMARY KEY(ts, id)) WITHOUT ROWID",
+			      name);
+	char *err = NULL;
+	if (sqlite3_exec(q->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		set_cause(cause, "%s: %s", store_path(q->st), err ? err : "cannot create a temporary table");
+		sqlite3_free(err);
+		free(sql);
+		free(name);
+		return -1;
+	}
+	free(sql);
+	q->mat = name;
+	int64_t lo, hi;
+	if (id_range(q, &lo, &hi, cause) < 0)
+		goto fail;
+	sql = xasprintf("INSERT INTO temp.%s SELECT e.ts, e.id FROM events e WHERE e.id >= ?1 AND e.id < ?2 AND (%s)",
+			name, q->sql_ni.where);
+	sqlite3_stmt *s;
+	int r = prepare(q, sql, &s, cause);
+	free(sql);
+	if (r < 0)
+		goto fail;
+	filter_sql_bind(&q->sql_ni, s);
+	/* one transaction: the temp table's pages are written once */
+	sqlite3_exec(q->db, "SAVEPOINT query_scan", NULL, NULL, NULL);
+	q->cancelled = false;
+	watch(q, -1);
+	int64_t n = 0;
+	const int64_t chunk = 1 << 16;
+	int step = SQLITE_DONE;
+	for (int64_t a = lo; a <= hi; a += chunk) {
+		q->done = hi > lo ? (double)(a - lo) / (double)(hi - lo + 1) : 0;
+		if (q->fn && q->fn(q->ctx, q->done)) {
+			q->cancelled = true;
+			break;
+		}
+		sqlite3_bind_int64(s, 1, a);
+		sqlite3_bind_int64(s, 2, a + chunk);
+		if ((step = sqlite3_step(s)) != SQLITE_DONE)
+			break;
+		n += sqlite3_changes(q->db);
+		sqlite3_reset(s);
+	}
+	unwatch(q);
+	if (q->cancelled || step != SQLITE_DONE) {
+		sql_fail(q, cause);
+		sqlite3_finalize(s);
+		sqlite3_exec(q->db, "ROLLBACK TO query_scan; RELEASE query_scan", NULL, NULL, NULL);
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	sqlite3_exec(q->db, "RELEASE query_scan", NULL, NULL, NULL);
+	q->count = n;
+	q->done = 1;
+	if (q->fn)
+		q->fn(q->ctx, 1);
 	return 0;
 fail:
-	for (size_t i = 0; i < n; i++)
-		free(t[i].value);
-	free(t);
+	sql = xasprintf("DROP TABLE IF EXISTS temp.%s", q->mat);
+	sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+	free(sql);
+	free(q->mat);
+	q->mat = NULL;
 	return -1;
 }
 
-static void free_terms(struct term *t, size_t n)
+int query_prepare(struct query *q, char **cause)
 {
-	for (size_t i = 0; i < n; i++)
-		free(t[i].value);
-	free(t);
-}
-
-static char *where_sql(const struct term *t, size_t n)
-{
-	char *w = xstrdup("");
-	for (size_t i = 0; i < n; i++) {
-		char *nw = xasprintf("%s%s e.%s IN (SELECT id FROM vals WHERE v = ?%s)", w,
-				     i ? " AND" : " WHERE", t[i].f->column,
-				     t[i].f->nocase ? " COLLATE NOCASE" : "");
-		free(w);
-		w = nw;
-	}
-	return w;
-}
-
-#define VAL(col) "(SELECT v FROM vals WHERE id = e." col ")"
-
-int query_open(struct store *st, const char *filter, bool desc, int64_t limit,
-	       struct query **out, char **cause)
-{
-	struct term *t;
-	size_t n;
-	if (parse_terms(filter, &t, &n, cause) < 0)
+	q->cancelled = false;
+	if (decide(q, cause) < 0)
 		return -1;
-	char *w = where_sql(t, n);
-	char *sql = xasprintf(
-		"SELECT e.id, e.ts, e.line, e.op_count, e.flags, e.record_id, " VAL("op") ", "
-		VAL("rtype") ", " VAL("workload") ", " VAL("user") ", " VAL("app") ", "
-		VAL("client_app") ", " VAL("ip") ", " VAL("result") ", " VAL("session") ", "
-		VAL("token") ", " VAL("mailbox") ", " VAL("access") ", " VAL("client_info") ", "
-		"(SELECT path FROM sources WHERE id = e.source) "
-		"FROM events e%s ORDER BY e.ts %s, e.id %s LIMIT ?",
-		w, desc ? "DESC" : "ASC", desc ? "DESC" : "ASC");
-	free(w);
-	sqlite3_stmt *q;
-	int r = sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL);
-	free(sql);
-	if (r != SQLITE_OK) {
-		free_terms(t, n);
-		return set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(store_db(st)));
-	}
-	for (size_t i = 0; i < n; i++)
-		sqlite3_bind_text(q, (int)i + 1, t[i].value, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, (int)n + 1, limit);
-	free_terms(t, n);
-	struct query *qq = xcalloc(1, sizeof *qq);
-	qq->q = q;
-	qq->st = st;
-	*out = qq;
+	if (q->strat == S_SCAN && !q->mat)
+		return scan(q, cause);
 	return 0;
 }
 
-static const char *col(sqlite3_stmt *q, int i)
+/* ------------------------------------------------------------------ */
+/* Rows */
+
+#define V(c) "(SELECT v FROM vals WHERE id = e." c ")"
+static const char row_cols[] =
+	"e.id, e.ts, e.line, e.op_count, e.flags, e.kind, e.record_id, " V("op") ", " V("rtype") ", "
+	V("workload") ", " V("user") ", " V("app") ", " V("client_app") ", " V("ip") ", " V("result") ", "
+	V("session") ", " V("token") ", " V("mailbox") ", " V("access") ", " V("client_info") ", "
+	"(SELECT path FROM sources WHERE id = e.source)";
+#undef V
+
+static char *coldup(sqlite3_stmt *s, int i)
 {
-	return (const char *)sqlite3_column_text(q, i);
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? xstrndup((const char *)t, (size_t)sqlite3_column_bytes(s, i)) : NULL;
 }
 
-int query_next(struct query *qq, struct query_row *row, char **cause)
+static void read_row(sqlite3_stmt *s, struct query_row *r)
 {
-	sqlite3_stmt *q = qq->q;
-	int r = sqlite3_step(q);
-	if (r == SQLITE_DONE)
-		return 0;
-	if (r != SQLITE_ROW)
-		return set_cause(cause, "%s: %s", store_path(qq->st), sqlite3_errmsg(store_db(qq->st)));
-	row->id = sqlite3_column_int64(q, 0);
-	row->ts = sqlite3_column_int64(q, 1);
-	row->line = sqlite3_column_int64(q, 2);
-	row->op_count = sqlite3_column_type(q, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 3);
-	row->flags = (unsigned)sqlite3_column_int(q, 4);
-	row->record_id = col(q, 5);
-	row->op = col(q, 6);
-	row->rtype = col(q, 7);
-	row->workload = col(q, 8);
-	row->user = col(q, 9);
-	row->app = col(q, 10);
-	row->client_app = col(q, 11);
-	row->ip = col(q, 12);
-	row->result = col(q, 13);
-	row->session = col(q, 14);
-	row->token = col(q, 15);
-	row->mailbox = col(q, 16);
-	row->access = col(q, 17);
-	row->client_info = col(q, 18);
-	row->source = col(q, 19);
-	return 1;
+	r->id = sqlite3_column_int64(s, 0);
+	r->ts = sqlite3_column_int64(s, 1);
+	r->line = sqlite3_column_int64(s, 2);
+	r->op_count = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 3);
+	r->flags = (unsigned)sqlite3_column_int(s, 4);
+	r->kind = sqlite3_column_int(s, 5);
+	r->record_id = coldup(s, 6);
+	r->op = coldup(s, 7);
+	r->rtype = coldup(s, 8);
+	r->workload = coldup(s, 9);
+	r->user = coldup(s, 10);
+	r->app = coldup(s, 11);
+	r->client_app = coldup(s, 12);
+	r->ip = coldup(s, 13);
+	r->result = coldup(s, 14);
+	r->session = coldup(s, 15);
+	r->token = coldup(s, 16);
+	r->mailbox = coldup(s, 17);
+	r->access = coldup(s, 18);
+	r->client_info = coldup(s, 19);
+	r->source = coldup(s, 20);
 }
 
-void query_free(struct query *qq)
+void query_row_clear(struct query_row *r)
 {
-	if (!qq)
+	if (!r)
 		return;
-	sqlite3_finalize(qq->q);
-	free(qq);
+	char **s[] = { &r->record_id, &r->op, &r->rtype, &r->workload, &r->user, &r->app, &r->client_app,
+		       &r->ip, &r->result, &r->session, &r->token, &r->mailbox, &r->access, &r->client_info,
+		       &r->source };
+	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+		free(*s[i]);
+	memset(r, 0, sizeof *r);
 }
 
-int64_t query_count(struct store *st, const char *filter, char **cause)
+const char *query_row_get(const struct query_row *r, const char *field)
 {
-	struct term *t;
-	size_t n;
-	if (parse_terms(filter, &t, &n, cause) < 0)
-		return -1;
-	char *w = where_sql(t, n);
-	char *sql = xasprintf("SELECT count(*) FROM events e%s", w);
-	free(w);
-	sqlite3_stmt *q;
-	int r = sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL);
-	free(sql);
-	if (r != SQLITE_OK) {
-		free_terms(t, n);
-		return set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(store_db(st)));
+	const struct filter_field *f = filter_field_find(field);
+	if (!f)
+		return NULL;
+	const char *c = f->column;
+#define F(col) if (!strcmp(c, #col)) return r->col
+	F(record_id); F(op); F(workload); F(user); F(app); F(client_app); F(ip); F(result);
+	F(session); F(token); F(mailbox); F(access); F(client_info);
+#undef F
+	if (!strcmp(c, "rtype"))
+		return r->rtype;
+	if (!strcmp(c, "source"))
+		return r->source;
+	return NULL;
+}
+
+void query_page_clear(struct query_page *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		query_row_clear(&p->rows[i]);
+	p->n = 0;
+	p->at_start = p->at_end = false;
+}
+
+void query_page_free(struct query_page *p)
+{
+	if (!p)
+		return;
+	query_page_clear(p);
+	free(p->rows);
+	p->rows = NULL;
+	p->cap = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pages */
+
+enum dir { D_FWD, D_BACK };
+enum cmp { C_NONE, C_GT, C_GE, C_LT };
+
+/* SELECT of rows of q in direction d past a position compared by c. */
+static char *page_sql(struct query *q, enum dir d, enum cmp c, bool ids_only)
+{
+	const char *cols = ids_only ? "e.ts, e.id" : row_cols;
+	const char *ord = d == D_FWD ? "ASC" : "DESC";
+	const char *t = q->mat ? "m" : "e";
+	char pos[160];
+	switch (c) {
+	case C_GT: snprintf(pos, sizeof pos, "%s.ts >= ?1 AND (%s.ts > ?1 OR %s.id > ?2)", t, t, t); break;
+	case C_GE: snprintf(pos, sizeof pos, "%s.ts >= ?1 AND (%s.ts > ?1 OR %s.id >= ?2)", t, t, t); break;
+	case C_LT: snprintf(pos, sizeof pos, "%s.ts <= ?1 AND (%s.ts < ?1 OR %s.id < ?2)", t, t, t); break;
+	default: snprintf(pos, sizeof pos, "1"); break;
 	}
-	for (size_t i = 0; i < n; i++)
-		sqlite3_bind_text(q, (int)i + 1, t[i].value, -1, SQLITE_TRANSIENT);
-	int64_t c = -1;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		c = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	free_terms(t, n);
-	return c;
+	if (q->mat)
+		return xasprintf("SELECT %s FROM temp.%s m CROSS JOIN events e ON e.id = m.id WHERE %s"
+				 " ORDER BY m.ts %s, m.id %s LIMIT ?3",
+				 cols, q->mat, pos, ord, ord);
+	const char *w = q->strat == S_TS ? q->sql_ni.where : q->sql.where;
+	return xasprintf("SELECT %s FROM events e WHERE (%s) AND %s ORDER BY e.ts %s, e.id %s LIMIT ?3", cols, w, pos,
+			 ord, ord);
+}
+
+static void bind_filter(struct query *q, sqlite3_stmt *s)
+{
+	if (q->mat)
+		return;
+	filter_sql_bind(q->strat == S_TS ? &q->sql_ni : &q->sql, s);
+}
+
+/* Run one keyset step: rows into p (appended, in statement order). */
+static int fetch(struct query *q, enum dir d, enum cmp c, const struct query_pos *pos, size_t n,
+		 struct query_page *p, char **cause)
+{
+	char *sql = page_sql(q, d, c, false);
+	sqlite3_stmt *s;
+	int r = prepare(q, sql, &s, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	bind_filter(q, s);
+	if (pos) {
+		sqlite3_bind_int64(s, 1, pos->ts);
+		sqlite3_bind_int64(s, 2, pos->id);
+	}
+	sqlite3_bind_int64(s, 3, (int64_t)n);
+	watch(q, -1);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		p->rows = xgrow(p->rows, &p->cap, p->n + 1, sizeof *p->rows);
+		memset(&p->rows[p->n], 0, sizeof p->rows[p->n]);
+		read_row(s, &p->rows[p->n++]);
+	}
+	unwatch(q);
+	if (r != SQLITE_DONE) {
+		sql_fail(q, cause);
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Is there a matching event past pos in direction d? */
+static int probe(struct query *q, enum dir d, enum cmp c, const struct query_pos *pos, bool *any, char **cause)
+{
+	char *sql = page_sql(q, d, c, true);
+	sqlite3_stmt *s;
+	int r = prepare(q, sql, &s, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	bind_filter(q, s);
+	sqlite3_bind_int64(s, 1, pos->ts);
+	sqlite3_bind_int64(s, 2, pos->id);
+	sqlite3_bind_int64(s, 3, 1);
+	watch(q, -1);
+	r = sqlite3_step(s);
+	unwatch(q);
+	*any = r == SQLITE_ROW;
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		sql_fail(q, cause);
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static void reverse(struct query_page *p)
+{
+	for (size_t i = 0, j = p->n ? p->n - 1 : 0; i < j; i++, j--) {
+		struct query_row t = p->rows[i];
+		p->rows[i] = p->rows[j];
+		p->rows[j] = t;
+	}
+}
+
+int query_page(struct query *q, enum query_from from, const struct query_pos *pos, size_t n,
+	       struct query_page *out, char **cause)
+{
+	query_page_clear(out);
+	if (query_prepare(q, cause) < 0)
+		return -1;
+	static const struct query_pos zero;
+	if (!pos)
+		pos = &zero;
+	bool back = from == QUERY_LAST || from == QUERY_BEFORE;
+	enum cmp c = from == QUERY_AFTER ? C_GT : from == QUERY_AT ? C_GE : from == QUERY_BEFORE ? C_LT : C_NONE;
+	/* one row more than asked says whether the page reached the end */
+	if (fetch(q, back ? D_BACK : D_FWD, c, c == C_NONE ? NULL : pos, n + 1, out, cause) < 0)
+		return -1;
+	bool more = out->n > n;
+	if (more)
+		query_row_clear(&out->rows[--out->n]);
+	if (back)
+		reverse(out);
+	bool *near = back ? &out->at_start : &out->at_end; /* the end the page ran towards */
+	bool *far = back ? &out->at_end : &out->at_start;
+	*near = !more;
+	if (from == QUERY_FIRST || from == QUERY_LAST) {
+		*far = true;
+	} else {
+		/* anything on the other side of the page (or of pos)? */
+		bool any;
+		struct query_pos edge = *pos;
+		enum cmp oc = back ? C_GE : C_LT;
+		if (out->n) {
+			const struct query_row *r = back ? &out->rows[out->n - 1] : &out->rows[0];
+			edge = (struct query_pos){ r->ts, r->id };
+			oc = back ? C_GT : C_LT;
+		}
+		if (probe(q, back ? D_FWD : D_BACK, oc, &edge, &any, cause) < 0) {
+			query_page_clear(out);
+			return -1;
+		}
+		*far = !any;
+	}
+	if (n == 0)
+		out->at_start = out->at_end = false;
+	return 0;
+}
+
+int query_goto_time(struct query *q, int64_t ms, struct query_pos *pos, char **cause)
+{
+	struct query_page p = { 0 };
+	struct query_pos at = { ms, INT64_MIN };
+	if (query_page(q, QUERY_AT, &at, 1, &p, cause) < 0)
+		return -1;
+	int found = p.n > 0;
+	if (!found && query_page(q, QUERY_LAST, NULL, 1, &p, cause) < 0) {
+		query_page_free(&p);
+		return -1;
+	}
+	if (p.n)
+		*pos = (struct query_pos){ p.rows[0].ts, p.rows[0].id };
+	query_page_free(&p);
+	return found;
+}
+
+int query_each(struct query *q, bool desc, int64_t limit, query_row_fn fn, void *ctx, char **cause)
+{
+	struct query_page p = { 0 };
+	int64_t done = 0;
+	const size_t chunk = 1000;
+	enum query_from from = desc ? QUERY_LAST : QUERY_FIRST;
+	struct query_pos pos = { 0, 0 };
+	for (;;) {
+		size_t want = chunk;
+		if (limit >= 0 && (int64_t)want > limit - done)
+			want = (size_t)(limit - done);
+		if (want == 0)
+			break;
+		if (query_page(q, from, &pos, want, &p, cause) < 0) {
+			query_page_free(&p);
+			return -1;
+		}
+		for (size_t i = 0; i < p.n; i++) {
+			const struct query_row *r = &p.rows[desc ? p.n - 1 - i : i];
+			if (fn(r, ctx)) {
+				query_page_free(&p);
+				return 0;
+			}
+		}
+		done += (int64_t)p.n;
+		if (p.n < want || (desc ? p.at_start : p.at_end))
+			break;
+		const struct query_row *edge = desc ? &p.rows[0] : &p.rows[p.n - 1];
+		pos = (struct query_pos){ edge->ts, edge->id };
+		from = desc ? QUERY_BEFORE : QUERY_AFTER;
+	}
+	query_page_free(&p);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Counting */
+
+static int exact_count(struct query *q, int64_t budget_ms, int64_t *n, char **cause)
+{
+	sqlite3_stmt *s;
+	char *sql;
+	if (q->mat)
+		sql = xasprintf("SELECT count(*) FROM temp.%s", q->mat);
+	else
+		sql = xasprintf("SELECT count(*) FROM events e WHERE %s", q->sql.where);
+	int r = prepare(q, sql, &s, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	if (!q->mat)
+		filter_sql_bind(&q->sql, s);
+	q->done = -1;
+	watch(q, budget_ms);
+	r = sqlite3_step(s);
+	unwatch(q);
+	if (r != SQLITE_ROW) {
+		sql_fail(q, cause);
+		sqlite3_finalize(s);
+		return -1;
+	}
+	*n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int query_count(struct query *q, int64_t budget_ms, struct query_count *out, char **cause)
+{
+	q->cancelled = false;
+	if (q->count >= 0) {
+		*out = (struct query_count){ q->count, true };
+		return 0;
+	}
+	if (q->sql.raw && !q->mat && budget_ms >= 0) {
+		/* an exact count of a raw filter is a full scan: estimate */
+	} else if (q->sql.raw && !q->mat) {
+		if (scan(q, cause) < 0)
+			return -1;
+		*out = (struct query_count){ q->count, true };
+		return 0;
+	} else {
+		int64_t n;
+		char *why = NULL;
+		if (exact_count(q, budget_ms, &n, &why) == 0) {
+			q->count = n;
+			*out = (struct query_count){ n, true };
+			return 0;
+		}
+		if (!q->hit_deadline) {
+			if (cause)
+				*cause = why;
+			else
+				free(why);
+			return -1;
+		}
+		free(why);
+	}
+	int64_t rows, hits, total;
+	if (sample(q, &rows, &hits, &total, cause) < 0)
+		return -1;
+	int64_t est = rows ? (int64_t)((double)hits / (double)rows * (double)total + 0.5) : 0;
+	if (hits && est < 1)
+		est = 1;
+	*out = (struct query_count){ est, false };
+	return 0;
+}
+
+int64_t query_count_text(struct store *st, const char *filter, char **cause)
+{
+	struct query *q;
+	if (query_new(st, filter, &q, cause) < 0)
+		return -1;
+	struct query_count c;
+	int r = query_count(q, -1, &c, cause);
+	query_free(q);
+	return r < 0 ? -1 : c.n;
+}
+
+/* ------------------------------------------------------------------ */
+/* For other core modules */
+
+const char *query_sql_where(struct query *q)
+{
+	free(q->where);
+	if (q->mat)
+		q->where = xasprintf("e.id IN (SELECT id FROM temp.%s)", q->mat);
+	else
+		q->where = xstrdup(q->sql.where);
+	return q->where;
+}
+
+int query_sql_bind(struct query *q, sqlite3_stmt *stmt)
+{
+	if (q->mat)
+		return SQLITE_OK;
+	return filter_sql_bind(&q->sql, stmt);
+}
+
+int query_sql_run(struct query *q, sqlite3_stmt *stmt, int (*row)(void *ctx, sqlite3_stmt *s), void *ctx,
+		  char **cause)
+{
+	q->cancelled = false;
+	q->done = -1;
+	watch(q, -1);
+	int r;
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (row && row(ctx, stmt))
+			break;
+	}
+	unwatch(q);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return sql_fail(q, cause);
+	return 0;
 }

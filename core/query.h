@@ -1,10 +1,24 @@
 /*
- * query.h: read events back from a case, oldest first (or newest first).
+ * query.h: a filter bound to a case, and the timeline read through it.
  *
- * The first reader of the case: a conjunction of field=value terms over
- * the interned columns, each answered from its (field, ts) index. The full
- * filter language (regex, ranges, or/not, JSON paths) replaces the term
- * parser in its own module; rows and paging stay here.
+ * struct query is a filter (filter.h) compiled against a case. Pages of
+ * the timeline are read by keyset, from a (ts, id) position forward or
+ * backward, never with OFFSET, so that the last page costs what the first
+ * does. A filter that an index answers (user=, app=, ip=, op=, session=,
+ * time ranges) pages straight from its (field, ts) index. A filter that
+ * must read the raw records (free text, json.PATH) or that no index
+ * narrows is evaluated once, in id order (the order the raw blocks are
+ * stored in, so each block is decompressed once), into a temporary table
+ * of (ts, id) that later pages read: the first page of such a filter
+ * costs one scan, with progress, and can be cancelled.
+ *
+ * Every long operation (a scan, an exact count, a stack, a histogram)
+ * calls the query's progress callback, from SQLite's progress handler,
+ * several times a second; a non-zero return cancels the operation, which
+ * then fails with query_cancelled() true.
+ *
+ * Stacks, histograms and the messages list are in stack.h, histogram.h
+ * and messages.h; they take a struct query.
  */
 #ifndef AUDITSCOPE_QUERY_H
 #define AUDITSCOPE_QUERY_H
@@ -12,40 +26,147 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "filter.h"
 #include "store.h"
-
-/* A normalized field a filter or a table can name. */
-struct field {
-	const char *name;    /* user, app, ip, op, ... */
-	const char *column;  /* events column (interned unless noted) */
-	bool nocase;         /* match without regard to case */
-	bool lower;          /* values are stored lower-case */
-};
-
-/* The field by name (aliases: operation, record_type, client_ip...). */
-const struct field *field_find(const char *name);
-
-struct query_row {
-	int64_t id, ts, line, op_count;
-	unsigned flags;
-	const char *record_id, *op, *rtype, *workload, *user, *app, *client_app, *ip,
-		*result, *session, *token, *mailbox, *access, *client_info, *source;
-};
 
 struct query;
 
 /*
- * Events matching filter ("" or NULL: all), in time order. limit < 0 means
- * no limit. Returns 0, or -1 with *cause naming the term at fault.
+ * Compile filter text (NULL or "": every event) against st. Returns 0, or
+ * -1 with *cause: a syntax error starts with "filter:" (a usage error for
+ * the CLI), anything else is an error of the case. Cheap: nothing is
+ * scanned until a page, count or stack is asked for.
  */
-int query_open(struct store *st, const char *filter, bool desc, int64_t limit,
-	       struct query **out, char **cause);
-/* 1 with a row (strings valid until the next call), 0 at the end, -1 on
- * error (*cause). */
-int query_next(struct query *q, struct query_row *row, char **cause);
+int query_new(struct store *st, const char *filter, struct query **out, char **cause);
+/* The same from a parsed filter (copied; f stays the caller's). */
+int query_new_filter(struct store *st, const struct filter *f, struct query **out, char **cause);
 void query_free(struct query *q);
 
-/* Number of events matching filter, or -1 with *cause. */
-int64_t query_count(struct store *st, const char *filter, char **cause);
+/* The store and the canonical filter text (borrowed). */
+struct store *query_store(const struct query *q);
+const char *query_text(const struct query *q);
+
+/*
+ * Progress and cancellation: fn(ctx, done) is called every few
+ * milliseconds during long work, done in [0, 1] when the share of the
+ * work done is known, negative when it is not. Return non-zero to cancel.
+ * fn NULL: no callback (nothing can cancel).
+ */
+typedef int (*query_progress_fn)(void *ctx, double done);
+void query_set_progress(struct query *q, query_progress_fn fn, void *ctx);
+/* Did the last failed call stop because the callback asked to? */
+bool query_cancelled(const struct query *q);
+
+/*
+ * Will the first page need a scan of the case (free text, json.PATH, a
+ * filter no index narrows)? The interface shows progress for those. After
+ * the scan is done once (query_prepare or any page), false.
+ */
+bool query_needs_scan(const struct query *q);
+/* Do that scan now (with progress); 0 or -1 with *cause. A no-op for a
+ * filter an index answers. */
+int query_prepare(struct query *q, char **cause);
+
+/* ------------------------------------------------------------------ */
+/* Rows and pages */
+
+/* A position in the timeline: events are ordered by (ts, id). */
+struct query_pos {
+	int64_t ts, id;
+};
+
+/* One event; every string is owned by the row (NULL when absent). */
+struct query_row {
+	int64_t id, ts, line;
+	int64_t op_count; /* -1 when absent */
+	int kind;         /* KIND_UAL, KIND_SIGNIN, KIND_DIRAUDIT */
+	unsigned flags;   /* EVF_* of event.h */
+	char *record_id, *op, *rtype, *workload, *user, *app, *client_app, *ip, *result,
+		*session, *token, *mailbox, *access, *client_info;
+	char *source; /* the source file's path */
+};
+
+/* The value of a field (by canonical name, as filter_fields() lists them)
+ * in a row, borrowed; NULL when absent or not a text field. */
+const char *query_row_get(const struct query_row *r, const char *field);
+/* Free r's strings and zero it. */
+void query_row_clear(struct query_row *r);
+
+/* A page of rows, always in timeline order (oldest first). */
+struct query_page {
+	struct query_row *rows;
+	size_t n, cap;
+	bool at_start; /* nothing matches before rows[0] */
+	bool at_end;   /* nothing matches after rows[n-1] */
+};
+/* Free every row (the page can be reused); the array is kept. */
+void query_page_clear(struct query_page *p);
+/* Free the page's memory entirely. */
+void query_page_free(struct query_page *p);
+
+enum query_from {
+	QUERY_FIRST,  /* the first n events */
+	QUERY_LAST,   /* the last n events */
+	QUERY_AFTER,  /* n events after pos (pos excluded) */
+	QUERY_BEFORE, /* n events before pos (pos excluded) */
+	QUERY_AT,     /* n events from pos (pos included) */
+};
+
+/*
+ * Fill out (cleared first) with up to n rows from the given position (pos
+ * ignored for QUERY_FIRST / QUERY_LAST). 0, or -1 with *cause.
+ */
+int query_page(struct query *q, enum query_from from, const struct query_pos *pos, size_t n,
+	       struct query_page *out, char **cause);
+
+/*
+ * The position of the first matching event at or after ms (for :goto);
+ * returns 1 with *pos, 0 when no event matches at or after ms (then *pos
+ * is the last matching event, if any: the caller may show the end), -1
+ * with *cause.
+ */
+int query_goto_time(struct query *q, int64_t ms, struct query_pos *pos, char **cause);
+
+/* Every matching event in order (newest first if desc), at most limit
+ * (< 0: no limit); fn returns 0 to go on, non-zero to stop. For the CLI
+ * and exports: reads by keyset pages, so memory stays small. */
+typedef int (*query_row_fn)(const struct query_row *r, void *ctx);
+int query_each(struct query *q, bool desc, int64_t limit, query_row_fn fn, void *ctx, char **cause);
+
+/* ------------------------------------------------------------------ */
+/* Counting */
+
+struct query_count {
+	int64_t n;
+	bool exact; /* false: n is an estimate from a sample of the case */
+};
+
+/*
+ * How many events match. The exact count is computed if it takes at most
+ * budget_ms milliseconds (budget_ms < 0: whatever it takes, with progress
+ * and cancellation); otherwise an estimate from a sample of the case is
+ * returned, flagged. A filter already scanned (query_prepare) and the
+ * empty filter are always exact. 0, or -1 with *cause.
+ */
+int query_count(struct query *q, int64_t budget_ms, struct query_count *out, char **cause);
+
+/* Exact count of events matching filter text (-1 with *cause on error):
+ * a shorthand for tests and the CLI. */
+int64_t query_count_text(struct store *st, const char *filter, char **cause);
+
+/* ------------------------------------------------------------------ */
+/* For core modules that build their own SQL (stack, histogram, messages,
+ * hunts): the query's condition over "events e", valid until the next
+ * call on q. After query_prepare() of a scanning filter it reads the
+ * temporary table of matches instead of the raw records. Values are
+ * parameters ?100... (filter.h): bind them with query_sql_bind. */
+const char *query_sql_where(struct query *q);
+int query_sql_bind(struct query *q, sqlite3_stmt *stmt);
+
+/* Run stmt to completion under q's progress handler (for those modules):
+ * calls row(ctx, stmt) for each row; 0, or -1 with *cause (cancelled:
+ * query_cancelled() is true). */
+int query_sql_run(struct query *q, sqlite3_stmt *stmt, int (*row)(void *ctx, sqlite3_stmt *s),
+		  void *ctx, char **cause);
 
 #endif

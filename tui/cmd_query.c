@@ -1,6 +1,7 @@
 /*
- * cmd_query.c: `auditscope query CASE [FILTER]`: events oldest first as a
- * table, CSV or JSON Lines.
+ * cmd_query.c: `auditscope query CASE [FILTER]`: the events a filter
+ * matches, oldest first (--desc: newest first), as a table, CSV or JSON
+ * Lines. The filter may be one argument or several (joined by spaces).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +14,43 @@
 #include "sanitize.h"
 #include "timeparse.h"
 #include "xalloc.h"
+
+struct emit {
+	struct store *st;
+	struct out *o;
+	bool table, raw;
+	int fmt;
+};
+
+static int emit_row(const struct query_row *r, void *ctx)
+{
+	struct emit *e = ctx;
+	char ts[40], opc[24], line[24];
+	if (e->table) {
+		cli_time(r->ts, ts, sizeof ts);
+		const char *v[] = { ts, r->op, r->user, r->app, r->client_app, r->ip, r->access, r->mailbox, r->result };
+		out_row(e->o, v);
+		return 0;
+	}
+	time_format(r->ts, ts, sizeof ts);
+	snprintf(opc, sizeof opc, "%" PRId64, r->op_count);
+	snprintf(line, sizeof line, "%" PRId64, r->line);
+	char *rawtext = NULL;
+	if (e->raw) {
+		size_t len;
+		char *t = store_raw(e->st, r->id, &len);
+		rawtext = t ? json_text_safe(t, len) : e->fmt == OUT_JSONL ? xstrdup("null") : NULL;
+		free(t);
+	}
+	const char *v[] = {
+		ts, r->record_id, r->op, r->user, r->app, r->client_app, r->ip, r->workload, r->rtype,
+		r->result, r->session, r->token, r->mailbox, r->access, r->op_count >= 0 ? opc : NULL,
+		r->client_info, r->source, line, rawtext,
+	};
+	out_row(e->o, v);
+	free(rawtext);
+	return 0;
+}
 
 int cmd_query(int argc, char **argv)
 {
@@ -40,7 +78,7 @@ int cmd_query(int argc, char **argv)
 			desc = true;
 		} else if (!strcmp(a, "--raw")) {
 			raw = true;
-		} else if (a[0] == '-' && a[1] == '-') {
+		} else if (a[0] == '-' && a[1] == '-' && a[2]) {
 			free(terms);
 			return cli_usage("query: unknown option '%s'", a);
 		} else if (!case_path) {
@@ -62,7 +100,7 @@ int cmd_query(int argc, char **argv)
 	}
 	struct query *q;
 	char *cause = NULL;
-	if (query_open(st, filter, desc, limit, &q, &cause) < 0) {
+	if (query_new(st, filter, &q, &cause) < 0) {
 		int rc = cause && strncmp(cause, "filter:", 7) == 0 ? 2 : 1;
 		cli_error("%s", cause);
 		free(cause);
@@ -70,6 +108,7 @@ int cmd_query(int argc, char **argv)
 		store_close(st);
 		return rc;
 	}
+	free(filter);
 	static const struct out_col table_cols[] = {
 		{ .name = "time (UTC)" }, { .name = "op" }, { .name = "user" }, { .name = "app" }, { .name = "client_app" }, { .name = "ip" },
 		{ .name = "access" }, { .name = "mailbox" }, { .name = "result" },
@@ -83,51 +122,26 @@ int cmd_query(int argc, char **argv)
 	bool table = fmt == OUT_TABLE;
 	size_t ncols = table ? sizeof table_cols / sizeof table_cols[0]
 			     : sizeof data_cols / sizeof data_cols[0] - (raw ? 0 : 1);
-	struct out *o = out_new(stdout, (enum out_format)fmt, table ? table_cols : data_cols, ncols);
-	struct query_row r;
-	int k;
-	while ((k = query_next(q, &r, &cause)) == 1) {
-		char ts[40], opc[24], line[24];
-		if (table) {
-			cli_time(r.ts, ts, sizeof ts);
-			const char *v[] = { ts, r.op, r.user, r.app, r.client_app, r.ip, r.access, r.mailbox, r.result };
-			out_row(o, v);
-			continue;
-		}
-		time_format(r.ts, ts, sizeof ts);
-		snprintf(opc, sizeof opc, "%" PRId64, r.op_count);
-		snprintf(line, sizeof line, "%" PRId64, r.line);
-		char *rawtext = NULL;
-		if (raw) {
-			size_t len;
-			char *t = store_raw(st, r.id, &len);
-			rawtext = t ? json_text_safe(t, len) : fmt == OUT_JSONL ? xstrdup("null") : NULL;
-			free(t);
-		}
-		const char *v[] = {
-			ts, r.record_id, r.op, r.user, r.app, r.client_app, r.ip, r.workload, r.rtype,
-			r.result, r.session, r.token, r.mailbox, r.access, r.op_count >= 0 ? opc : NULL,
-			r.client_info, r.source, line, rawtext,
-		};
-		out_row(o, v);
-		free(rawtext);
-	}
-	unsigned long long n = out_end(o);
-	out_free(o);
-	query_free(q);
+	struct emit e = { .st = st, .table = table, .raw = raw, .fmt = fmt };
+	e.o = out_new(stdout, (enum out_format)fmt, table ? table_cols : data_cols, ncols);
+	int k = query_each(q, desc, limit, emit_row, &e, &cause);
+	unsigned long long n = out_end(e.o);
+	out_free(e.o);
 	int rc = 0;
 	if (k < 0) {
 		cli_error("%s", cause);
 		free(cause);
 		rc = 1;
 	} else if (table) {
-		int64_t total = query_count(st, filter, NULL);
-		if (total > (int64_t)n)
-			printf("%llu of %" PRId64 " events shown (--limit)\n", n, total);
+		struct query_count c = { 0, true };
+		if (limit >= 0 && n == (unsigned long long)limit)
+			query_count(q, -1, &c, NULL);
+		if (c.n > (int64_t)n)
+			printf("%llu of %" PRId64 " events shown (--limit)\n", n, c.n);
 		else
 			printf("%llu events\n", n);
 	}
-	free(filter);
+	query_free(q);
 	store_close(st);
 	return rc;
 }

@@ -1,0 +1,165 @@
+/*
+ * filter.h: the filter language an analyst types, as data.
+ *
+ *   user=alice@contoso.com op=MailItemsAccessed        juxtaposition is "and"
+ *   app=666e1623-...,Outlook  ip=203.0.113.0/24        any of; CIDR for ip
+ *   op~^(New|Set)-InboxRule  json.ClientInfoString~REST   PCRE2 regex
+ *   json.Parameters.ForwardTo=evil@x.com              Name/Value arrays by Name
+ *   time>=2023-06-16 time<-7d  op_count>100            time and numbers
+ *   forward "quoted phrase"                           free text over the raw record
+ *   marked  tag=exfil                                 annotations
+ *   user!=a  not (a or b)  -ip=1.2.3.4  ( ... )       negation, grouping
+ *
+ * A filter is parsed once into a tree (filter_parse), prints back in one
+ * canonical form (filter_canonical: saved views and the filter history
+ * store that text), and is compiled against a case into a WHERE condition
+ * over "events e" with every value bound as a parameter (filter_compile).
+ * The compiled SQL keeps to a small dialect (comparisons, IN, AND/OR/NOT,
+ * sub-selects on vals, and three functions this module registers:
+ * filter_regexp, filter_cidr, filter_json), so that another store can
+ * stand behind the same language later.
+ *
+ * Matching: users, mailboxes, operations, workloads, record types,
+ * results, access types and app names compare without regard to case;
+ * ids (sessions, tokens, record ids) compare exactly; app, client_app
+ * and ip are stored lower-case, so their ids match in any case.
+ * field="" matches events where the field is absent.
+ */
+#ifndef AUDITSCOPE_FILTER_H
+#define AUDITSCOPE_FILTER_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* ------------------------------------------------------------------ */
+/* Fields */
+
+enum {
+	FIELD_INDEXED = 1 << 0, /* an (field, ts) index pages it without a scan */
+	FIELD_NOCASE = 1 << 1,  /* compared without regard to case */
+	FIELD_LOWER = 1 << 2,   /* stored lower-case */
+	FIELD_TIME = 1 << 3,    /* the event time: <, >, ranges, relative -7d */
+	FIELD_NUMBER = 1 << 4,  /* an integer column: <, > */
+	FIELD_TEXT = 1 << 5,    /* an interned text column (stackable) */
+	FIELD_PLAIN = 1 << 6,   /* a text column of events itself (record_id) */
+	FIELD_SOURCE = 1 << 7,  /* the source file path */
+};
+
+struct filter_field {
+	const char *name;   /* canonical name: user, app, ip, op, ... */
+	const char *column; /* events column */
+	unsigned flags;     /* FIELD_* */
+	const char *help;   /* one line for the help screen and usage */
+};
+
+/* All fields, in display order (n set to the count). */
+const struct filter_field *filter_fields(size_t *n);
+/* A field by name or alias (operation, userid, client_ip, ...), any case;
+ * NULL when unknown. json.PATH is not in this table (see filter.h top). */
+const struct filter_field *filter_field_find(const char *name);
+
+/* ------------------------------------------------------------------ */
+/* Parsing and printing */
+
+struct filter;
+
+/*
+ * Parse filter text; NULL or "" (or only white space) is the empty filter
+ * that matches everything. Returns NULL with *cause set on a syntax error,
+ * saying what was expected and at which column (1-based, in bytes), e.g.
+ * "filter: expected a value after 'user=' at column 6". Values are never
+ * interpreted as SQL.
+ */
+struct filter *filter_parse(const char *text, char **cause);
+void filter_free(struct filter *f);
+/* A deep copy of f (NULL: the empty filter). */
+struct filter *filter_copy(const struct filter *f);
+
+/* Does f match everything? */
+bool filter_is_empty(const struct filter *f);
+
+/*
+ * The canonical text of f (caller frees): "" for the empty filter; field
+ * names by their canonical name, values quoted only where needed,
+ * "and" as a space, "or", "not", parentheses only where precedence needs
+ * them. filter_parse(filter_canonical(f)) prints back the same text.
+ */
+char *filter_canonical(const struct filter *f);
+
+/* Quote value for use in filter text if it needs quoting (caller frees). */
+char *filter_quote(const char *value);
+
+enum filter_pivot {
+	FILTER_KEEP,    /* narrow to field=value */
+	FILTER_EXCLUDE, /* drop field=value: field!=value */
+};
+
+/*
+ * The pivot keys: filter text with field=value (or field!=value) added
+ * as one more "and" term, as new canonical text (caller frees). value
+ * NULL means the field is absent (field=""). NULL with *cause when text
+ * does not parse or field is unknown.
+ */
+char *filter_pivot(const char *text, const char *field, const char *value, enum filter_pivot how,
+		   char **cause);
+
+/*
+ * A time value of the language: 2023-06-16, 2023-06-16T10:00,
+ * 2023-06-16 10:00:00Z (every form of timeparse.h), or relative to the
+ * case's last event last_ts: -7d, -12h, -30m, -90s, -2w. *from gets the
+ * moment; *to the end of the span the text names (exclusive): a whole
+ * day for a date, a minute for 10:00, a second for 10:00:00, a
+ * millisecond for a relative time. Returns 0, or -1 with *cause.
+ */
+int filter_time_parse(const char *s, int64_t last_ts, int64_t *from, int64_t *to, char **cause);
+
+/* ------------------------------------------------------------------ */
+/* Compiling (for core modules that build SQL: query, stack, hunts) */
+
+/* One bound value of a compiled filter. */
+struct filter_bind {
+	enum { FB_TEXT, FB_INT } type;
+	char *text;
+	int64_t i;
+};
+
+/* Parameters of compiled SQL are numbered from here (?100, ?101, ...), so
+ * that a statement can use ?1..?99 for its own values. */
+#define FILTER_PARAM_BASE 100
+
+struct filter_sql {
+	char *where;               /* condition over "events e"; "1" when empty */
+	struct filter_bind *binds; /* the values of ?100, ?101, ... in order */
+	size_t nbinds;
+	bool raw;     /* reads raw records (free text, json.PATH): scan in id order only */
+	bool indexed; /* a top-level "and" term selects through an (field, ts) index */
+	bool empty;   /* matches everything */
+};
+
+enum {
+	/* Keep SQLite from choosing any index but the one the caller's
+	 * ORDER BY walks (columns are written +e.col). */
+	FILTER_SQL_NOINDEX = 1 << 0,
+};
+
+/*
+ * Compile f against the case st: values resolved to the case's value ids
+ * where that lets an index answer (user=, op=, app=Name ...), relative
+ * times taken from the case's last event. 0, or -1 with *cause. The
+ * functions the SQL calls are registered on the case's connection.
+ */
+int filter_compile(const struct filter *f, struct store *st, unsigned flags, struct filter_sql *out,
+		   char **cause);
+void filter_sql_clear(struct filter_sql *s);
+/* Bind s's values to ?100... of stmt. SQLite result code. */
+int filter_sql_bind(const struct filter_sql *s, sqlite3_stmt *stmt);
+
+/* Register filter_regexp(pattern, text), filter_cidr(net, ip) and
+ * filter_json(raw, path) on db (done by filter_compile). 0 or -1. */
+int filter_register_functions(sqlite3 *db);
+
+#endif
