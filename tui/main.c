@@ -8,15 +8,29 @@
 
 #include "cli.h"
 
+/* stack, messages, histogram (tui/cmd_stack.c, cmd_messages.c,
+ * cmd_histogram.c) */
+int cmd_stack(int argc, char **argv);
+int cmd_messages(int argc, char **argv);
+int cmd_histogram(int argc, char **argv);
+
 static const char usage_text[] =
 	"usage: auditscope CASE                      open the terminal interface on CASE\n"
 	"       auditscope load CASE PATH...         create CASE if needed and ingest PATHs\n"
 	"                                             (files, folders, .zip/.tar/.tar.gz/.gz, - for stdin)\n"
 	"       auditscope info CASE [--rejects N]   sources, counts, rejects, duplicates, time range\n"
 	"       auditscope query CASE [FILTER] [--format table|csv|jsonl] [--limit N] [--desc] [--raw]\n"
+	"       auditscope stack CASE FIELD [FILTER] [--rare|--common] [--limit N] [--format F]\n"
+	"                                             value, events, mailboxes, first, last seen\n"
+	"       auditscope messages CASE [FILTER] [--limit N] [--format F]   messages the events exposed\n"
+	"       auditscope histogram CASE [FILTER] [--bucket 1h] [--format F]   events per time bucket\n"
 	"\n"
-	"FILTER is field=value terms, all of which must hold, e.g. user=alice@contoso.com op=MailItemsAccessed\n"
-	"fields: user app client_app ip op workload record_type result session token mailbox access\n";
+	"FILTER: terms joined by spaces (and), 'or', 'not' or '-', and parentheses, e.g.\n"
+	"  user=alice@contoso.com op=MailItemsAccessed,Send   app!=Outlook   ip=203.0.113.0/24\n"
+	"  op~^(New|Set)-InboxRule   time>=2023-06-16 time<-1d   json.Parameters.ForwardTo~@\n"
+	"  \"free text\" (over the raw record)   marked   tag=exfil   user=\"\" (field absent)\n"
+	"fields: time user app client_app ip op workload record_type result session token mailbox\n"
+	"        access client_info record_id source op_count line json.PATH\n";
 
 int main(int argc, char **argv)
 {
@@ -38,5 +52,11 @@ int main(int argc, char **argv)
 		return cmd_info(argc - 2, argv + 2);
 	if (!strcmp(cmd, "query"))
 		return cmd_query(argc - 2, argv + 2);
+	if (!strcmp(cmd, "stack"))
+		return cmd_stack(argc - 2, argv + 2);
+	if (!strcmp(cmd, "messages"))
+		return cmd_messages(argc - 2, argv + 2);
+	if (!strcmp(cmd, "histogram"))
+		return cmd_histogram(argc - 2, argv + 2);
 	return cli_usage("unknown command '%s'", cmd);
 }

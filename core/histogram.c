@@ -1,0 +1,144 @@
+/*
+ * histogram.c: events per time bucket (histogram.h).
+ *
+ * The time range comes from the first and last matching events (two
+ * keyset pages of one row, cheap for every strategy of query.c); then one
+ * pass reads the matching events' times and counts them here.
+ */
+#include "histogram.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+static const int64_t nice[] = {
+	60000, 5 * 60000, 15 * 60000, 30 * 60000, 3600000, 3 * 3600000, 6 * 3600000, 12 * 3600000,
+	86400000, 7 * 86400000LL, 30 * 86400000LL,
+};
+
+void histogram_clear(struct histogram *h)
+{
+	if (!h)
+		return;
+	free(h->counts);
+	memset(h, 0, sizeof *h);
+}
+
+/* floor division, so that buckets before 1970 align too */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+
+static int count_row(void *ctx, sqlite3_stmt *s)
+{
+	struct histogram *h = ctx;
+	int64_t i = floor_div(sqlite3_column_int64(s, 0) - h->start, h->bucket);
+	if (i >= 0 && (size_t)i < h->n) {
+		h->counts[i]++;
+		h->total++;
+	}
+	return 0;
+}
+
+int histogram_run(struct query *q, int64_t bucket_ms, size_t max_buckets, struct histogram *out, char **cause)
+{
+	memset(out, 0, sizeof *out);
+	if (!max_buckets)
+		max_buckets = 60;
+	struct query_page p = { 0 };
+	if (query_page(q, QUERY_FIRST, NULL, 1, &p, cause) < 0)
+		return -1;
+	if (!p.n) {
+		query_page_free(&p);
+		return 0;
+	}
+	int64_t lo = p.rows[0].ts;
+	if (query_page(q, QUERY_LAST, NULL, 1, &p, cause) < 0) {
+		query_page_free(&p);
+		return -1;
+	}
+	int64_t hi = p.rows[0].ts;
+	query_page_free(&p);
+	int64_t b = bucket_ms;
+	if (b <= 0) {
+		b = nice[sizeof nice / sizeof nice[0] - 1];
+		for (size_t i = 0; i < sizeof nice / sizeof nice[0]; i++) {
+			if ((uint64_t)(floor_div(hi, nice[i]) - floor_div(lo, nice[i]) + 1) <= max_buckets) {
+				b = nice[i];
+				break;
+			}
+		}
+	}
+	int64_t start = floor_div(lo, b) * b;
+	int64_t n = floor_div(hi, b) - floor_div(lo, b) + 1;
+	if (n > 10000000)
+		return set_cause(cause, "histogram: %lld buckets are too many; give a larger bucket", (long long)n);
+	out->start = start;
+	out->bucket = b;
+	out->n = (size_t)n;
+	out->counts = xcalloc(out->n, sizeof *out->counts);
+	struct store *st = query_store(q);
+	sqlite3 *db = store_db(st);
+	char *sql = xasprintf("SELECT e.ts FROM events e WHERE %s", query_sql_where(q));
+	sqlite3_stmt *s;
+	int r = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+	free(sql);
+	if (r != SQLITE_OK) {
+		histogram_clear(out);
+		return set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(db));
+	}
+	query_sql_bind(q, s);
+	r = query_sql_run(q, s, count_row, out, cause);
+	sqlite3_finalize(s);
+	if (r < 0) {
+		histogram_clear(out);
+		return -1;
+	}
+	for (size_t i = 0; i < out->n; i++)
+		if (out->counts[i] > out->max)
+			out->max = out->counts[i];
+	return 0;
+}
+
+int histogram_parse_bucket(const char *s, int64_t *ms, char **cause)
+{
+	char *end;
+	if (!s || !isdigit((unsigned char)*s))
+		return set_cause(cause, "bucket: expected a size such as 15m, 1h or 1d, got '%s'", s ? s : "");
+	long long v = strtoll(s, &end, 10);
+	int64_t unit;
+	switch (*end) {
+	case '\0':
+	case 's': unit = 1000; break;
+	case 'm': unit = 60000; break;
+	case 'h': unit = 3600000; break;
+	case 'd': unit = 86400000; break;
+	case 'w': unit = 7 * 86400000LL; break;
+	default: unit = 0;
+	}
+	if (!unit || (*end && end[1]) || v <= 0 || v > 1000000)
+		return set_cause(cause, "bucket: expected a size such as 15m, 1h or 1d, got '%s'", s);
+	*ms = v * unit;
+	return 0;
+}
+
+void histogram_format_bucket(int64_t ms, char *out, size_t n)
+{
+	static const struct {
+		int64_t unit;
+		char c;
+	} u[] = { { 7 * 86400000LL, 'w' }, { 86400000, 'd' }, { 3600000, 'h' }, { 60000, 'm' }, { 1000, 's' } };
+	for (size_t i = 0; i < sizeof u / sizeof u[0]; i++) {
+		if (ms >= u[i].unit && ms % u[i].unit == 0) {
+			snprintf(out, n, "%lld%c", (long long)(ms / u[i].unit), u[i].c);
+			return;
+		}
+	}
+	snprintf(out, n, "%lldms", (long long)ms);
+}
