@@ -56,6 +56,10 @@ int annot_mark_next(struct store *st, int64_t ts, int64_t id, bool backward,
  * an empty tag is an error. */
 int annot_tag_add(struct store *st, int64_t event, const char *tag, char **cause);
 int annot_tag_remove(struct store *st, int64_t event, const char *tag, char **cause);
+/* A tag as stored (trimmed; caller frees), or NULL with *cause saying why
+ * it is refused: empty, too long, a comma (exports join tags with
+ * commas) or a control character. */
+char *annot_tag_clean(const char *tag, char **cause);
 
 /* The author's own note on the event: set (replacing theirs) or, with text
  * NULL or "", removed. Notes of other authors are untouched. */

@@ -1,0 +1,722 @@
+/*
+ * annot.c: bookmarks, tags, notes and saved views (annot.h) in the case's
+ * marks, tags, notes and views tables.
+ *
+ * Every change is its own transaction, begun IMMEDIATE so that a writer
+ * waiting on a concurrent load queues on the busy timeout instead of
+ * failing half-way; the case runs in WAL with synchronous=NORMAL, where a
+ * committed transaction survives the process dying (only a power loss can
+ * take the last ones back).
+ */
+#define _GNU_SOURCE /* getpwuid_r via pwd.h under -std=c11 */
+#include "annot.h"
+
+#include <ctype.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "query.h"
+#include "timeparse.h"
+#include "xalloc.h"
+
+#define TAG_MAX 200
+
+char *annot_author(void)
+{
+	const char *a = getenv("AUDITSCOPE_AUTHOR");
+	if (a && *a)
+		return xstrdup(a);
+	/* getlogin() needs a controlling terminal; the passwd entry of the
+	 * effective user does not, and $USER is the last resort (containers
+	 * without an entry for their uid). */
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &res) == 0 && res && res->pw_name && *res->pw_name)
+		return xstrdup(res->pw_name);
+	a = getenv("USER");
+	if (a && *a)
+		return xstrdup(a);
+	return xstrdup("unknown");
+}
+
+void annot_now(char *out, size_t n)
+{
+	const char *env = getenv("AUDITSCOPE_NOW");
+	int64_t ms;
+	if (!(env && *env && time_parse(env, strlen(env), &ms))) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	}
+	time_format(ms, out, n);
+}
+
+static int db_fail(struct store *st, char **cause)
+{
+	return set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(store_db(st)));
+}
+
+static sqlite3_stmt *prep(struct store *st, const char *sql, char **cause)
+{
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK) {
+		db_fail(st, cause);
+		sqlite3_finalize(q);
+		return NULL;
+	}
+	return q;
+}
+
+/* Run a statement that returns no rows; the number of rows it changed, or
+ * -1. Resets it for the next binding. */
+static int run(struct store *st, sqlite3_stmt *q, char **cause)
+{
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		return db_fail(st, cause);
+	return sqlite3_changes(store_db(st));
+}
+
+static int exec(struct store *st, const char *sql, char **cause)
+{
+	char *err = NULL;
+	if (sqlite3_exec(store_db(st), sql, NULL, NULL, &err) != SQLITE_OK) {
+		set_cause(cause, "%s: %s", store_path(st), err ? err : sqlite3_errmsg(store_db(st)));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A write transaction. Outside any transaction it is BEGIN IMMEDIATE (the
+ * write lock up front, so the busy timeout applies); inside a caller's own
+ * transaction a savepoint, so that an annotation never commits someone
+ * else's half-done work.
+ */
+static int tx_begin(struct store *st, bool *nested, char **cause)
+{
+	*nested = !sqlite3_get_autocommit(store_db(st));
+	return exec(st, *nested ? "SAVEPOINT annot" : "BEGIN IMMEDIATE", cause);
+}
+
+static int tx_end(struct store *st, bool nested, bool ok, char **cause)
+{
+	if (ok)
+		return exec(st, nested ? "RELEASE annot" : "COMMIT", cause);
+	exec(st, nested ? "ROLLBACK TO annot; RELEASE annot" : "ROLLBACK", NULL);
+	return -1;
+}
+
+/* The key of event row id: record id (caller frees) and kind. */
+static int event_key(struct store *st, int64_t event, char **rid, int *kind, int64_t *ts, char **cause)
+{
+	sqlite3_stmt *q = prep(st, "SELECT record_id, kind, ts FROM events WHERE id = ?", cause);
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, event);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		*rid = xstrdup((const char *)sqlite3_column_text(q, 0));
+		*kind = sqlite3_column_int(q, 1);
+		if (ts)
+			*ts = sqlite3_column_int64(q, 2);
+		sqlite3_finalize(q);
+		return 0;
+	}
+	if (r == SQLITE_DONE)
+		set_cause(cause, "%s: no event %lld", store_path(st), (long long)event);
+	else
+		db_fail(st, cause);
+	sqlite3_finalize(q);
+	return -1;
+}
+
+/*
+ * The statements one event's changes need, prepared once per call of a
+ * public function (annot_apply runs them for a million events).
+ */
+struct writer {
+	struct store *st;
+	char *author;
+	char created[40];
+	sqlite3_stmt *mark_ins, *mark_del, *tag_ins, *tag_del, *note_own, *note_del_own, *note_ins;
+};
+
+static int writer_init(struct writer *w, struct store *st, char **cause)
+{
+	memset(w, 0, sizeof *w);
+	w->st = st;
+	w->author = annot_author();
+	annot_now(w->created, sizeof w->created);
+	static const char *const sql[] = {
+		"INSERT OR IGNORE INTO marks(record_id, kind, author, created) VALUES (?1, ?2, ?3, ?4)",
+		"DELETE FROM marks WHERE record_id = ?1 AND kind = ?2",
+		"INSERT OR IGNORE INTO tags(record_id, kind, tag, author, created) VALUES (?1, ?2, ?5, ?3, ?4)",
+		"DELETE FROM tags WHERE record_id = ?1 AND kind = ?2 AND tag = ?5",
+		"SELECT count(*), sum(text = ?5) FROM notes WHERE record_id = ?1 AND kind = ?2 AND author = ?3",
+		"DELETE FROM notes WHERE record_id = ?1 AND kind = ?2 AND author = ?3",
+		"INSERT INTO notes(record_id, kind, author, created, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+	};
+	sqlite3_stmt **out[] = { &w->mark_ins, &w->mark_del, &w->tag_ins, &w->tag_del,
+				 &w->note_own, &w->note_del_own, &w->note_ins };
+	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
+		if (!(*out[i] = prep(st, sql[i], cause)))
+			return -1;
+	return 0;
+}
+
+static void writer_free(struct writer *w)
+{
+	sqlite3_stmt *all[] = { w->mark_ins, w->mark_del, w->tag_ins, w->tag_del,
+				w->note_own, w->note_del_own, w->note_ins };
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		sqlite3_finalize(all[i]);
+	free(w->author);
+}
+
+/* Bind the common parameters: ?1 record id, ?2 kind, ?3 author, ?4 time,
+ * ?5 the tag or the note. */
+static void bind_key(struct writer *w, sqlite3_stmt *q, const char *rid, int kind, const char *arg)
+{
+	sqlite3_bind_text(q, 1, rid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, kind);
+	int np = sqlite3_bind_parameter_count(q);
+	if (np >= 3)
+		sqlite3_bind_text(q, 3, w->author, -1, SQLITE_STATIC);
+	if (np >= 4)
+		sqlite3_bind_text(q, 4, w->created, -1, SQLITE_STATIC);
+	if (np >= 5)
+		sqlite3_bind_text(q, 5, arg, -1, SQLITE_STATIC);
+}
+
+static int w_run(struct writer *w, sqlite3_stmt *q, const char *rid, int kind, const char *arg,
+		 char **cause)
+{
+	bind_key(w, q, rid, kind, arg);
+	return run(w->st, q, cause);
+}
+
+/* The author's note: 1 written, 0 already just that, -1. */
+static int w_note(struct writer *w, const char *rid, int kind, const char *text, char **cause)
+{
+	bool clear = !text || !*text;
+	bind_key(w, w->note_own, rid, kind, clear ? "" : text);
+	int64_t own = 0, same = 0;
+	int r = sqlite3_step(w->note_own);
+	if (r == SQLITE_ROW) {
+		own = sqlite3_column_int64(w->note_own, 0);
+		same = sqlite3_column_int64(w->note_own, 1);
+	}
+	sqlite3_reset(w->note_own);
+	if (r != SQLITE_ROW)
+		return db_fail(w->st, cause);
+	if (clear ? own == 0 : own == 1 && same == 1)
+		return 0;
+	if (own && w_run(w, w->note_del_own, rid, kind, NULL, cause) < 0)
+		return -1;
+	if (!clear && w_run(w, w->note_ins, rid, kind, text, cause) < 0)
+		return -1;
+	return 1;
+}
+
+char *annot_tag_clean(const char *tag, char **cause)
+{
+	if (!tag)
+		return set_cause(cause, "tag: empty"), NULL;
+	while (isspace((unsigned char)*tag))
+		tag++;
+	size_t n = strlen(tag);
+	while (n && isspace((unsigned char)tag[n - 1]))
+		n--;
+	if (n == 0)
+		return set_cause(cause, "tag: empty"), NULL;
+	if (n > TAG_MAX)
+		return set_cause(cause, "tag: longer than %d bytes", TAG_MAX), NULL;
+	/* Exports list tags in one cell separated by commas. */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)tag[i];
+		if (c < 0x20 || c == 0x7f || c == ',')
+			return set_cause(cause, "tag: a tag cannot hold a comma or a control character"), NULL;
+	}
+	return xstrndup(tag, n);
+}
+
+/* One single-event change: resolve, open the transaction, run fn. */
+enum op { OP_MARK, OP_UNMARK, OP_TAG, OP_UNTAG, OP_NOTE };
+
+static int single(struct store *st, int64_t event, enum op op, const char *arg, char **cause)
+{
+	char *rid = NULL;
+	int kind;
+	if (event_key(st, event, &rid, &kind, NULL, cause) < 0)
+		return -1;
+	struct writer w;
+	bool nested;
+	int rc = -1;
+	if (writer_init(&w, st, cause) < 0 || tx_begin(st, &nested, cause) < 0)
+		goto out;
+	switch (op) {
+	case OP_MARK: rc = w_run(&w, w.mark_ins, rid, kind, NULL, cause); break;
+	case OP_UNMARK: rc = w_run(&w, w.mark_del, rid, kind, NULL, cause); break;
+	case OP_TAG: rc = w_run(&w, w.tag_ins, rid, kind, arg, cause); break;
+	case OP_UNTAG: rc = w_run(&w, w.tag_del, rid, kind, arg, cause); break;
+	case OP_NOTE: rc = w_note(&w, rid, kind, arg, cause); break;
+	}
+	if (tx_end(st, nested, rc >= 0, cause) < 0)
+		rc = -1;
+	else
+		rc = rc > 0;
+out:
+	writer_free(&w);
+	free(rid);
+	return rc;
+}
+
+int annot_mark(struct store *st, int64_t event, bool on, char **cause)
+{
+	return single(st, event, on ? OP_MARK : OP_UNMARK, NULL, cause);
+}
+
+int annot_is_marked(struct store *st, int64_t event, char **cause)
+{
+	sqlite3_stmt *q = prep(st, "SELECT EXISTS(SELECT 1 FROM events e JOIN marks m "
+				   "ON m.record_id = e.record_id AND m.kind = e.kind WHERE e.id = ?)", cause);
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, event);
+	int rc = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : db_fail(st, cause);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int annot_mark_toggle(struct store *st, int64_t event, bool *now_on, char **cause)
+{
+	int on = annot_is_marked(st, event, cause);
+	if (on < 0)
+		return -1;
+	int rc = annot_mark(st, event, !on, cause);
+	if (rc >= 0 && now_on)
+		*now_on = !on;
+	return rc;
+}
+
+int annot_mark_next(struct store *st, int64_t ts, int64_t id, bool backward,
+		    int64_t *out_event, int64_t *out_ts, char **cause)
+{
+	/* Marks are few; walking them joined to their events by the record
+	 * id index beats any scan of the events. */
+	sqlite3_stmt *q = prep(st, backward
+		? "SELECT e.id, e.ts FROM marks m JOIN events e ON e.record_id = m.record_id AND e.kind = m.kind"
+		  " WHERE (e.ts, e.id) < (?1, ?2) ORDER BY e.ts DESC, e.id DESC LIMIT 1"
+		: "SELECT e.id, e.ts FROM marks m JOIN events e ON e.record_id = m.record_id AND e.kind = m.kind"
+		  " WHERE (e.ts, e.id) > (?1, ?2) ORDER BY e.ts, e.id LIMIT 1", cause);
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, ts);
+	sqlite3_bind_int64(q, 2, id);
+	int r = sqlite3_step(q), rc = 0;
+	if (r == SQLITE_ROW) {
+		if (out_event)
+			*out_event = sqlite3_column_int64(q, 0);
+		if (out_ts)
+			*out_ts = sqlite3_column_int64(q, 1);
+		rc = 1;
+	} else if (r != SQLITE_DONE) {
+		rc = db_fail(st, cause);
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int annot_tag_add(struct store *st, int64_t event, const char *tag, char **cause)
+{
+	char *t = annot_tag_clean(tag, cause);
+	if (!t)
+		return -1;
+	int rc = single(st, event, OP_TAG, t, cause);
+	free(t);
+	return rc;
+}
+
+int annot_tag_remove(struct store *st, int64_t event, const char *tag, char **cause)
+{
+	char *t = annot_tag_clean(tag, cause);
+	if (!t)
+		return -1;
+	int rc = single(st, event, OP_UNTAG, t, cause);
+	free(t);
+	return rc;
+}
+
+int annot_note_set(struct store *st, int64_t event, const char *text, char **cause)
+{
+	return single(st, event, OP_NOTE, text, cause);
+}
+
+int annot_note_delete(struct store *st, int64_t note_id, char **cause)
+{
+	sqlite3_stmt *q = prep(st, "DELETE FROM notes WHERE id = ?", cause);
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, note_id);
+	int rc = run(st, q, cause);
+	sqlite3_finalize(q);
+	return rc < 0 ? -1 : rc > 0;
+}
+
+static char *dup_col(sqlite3_stmt *q, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(q, i);
+	return s ? xstrdup(s) : NULL;
+}
+
+int annot_get_key(struct store *st, const char *record_id, int kind, struct annot_info **out,
+		  char **cause)
+{
+	struct annot_info *ai = xcalloc(1, sizeof *ai);
+	sqlite3_stmt *q = prep(st, "SELECT author, created FROM marks WHERE record_id = ?1 AND kind = ?2", cause);
+	if (!q)
+		goto fail;
+	sqlite3_bind_text(q, 1, record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, kind);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		ai->marked = true;
+		ai->mark_author = dup_col(q, 0);
+		ai->mark_created = dup_col(q, 1);
+	}
+	sqlite3_finalize(q);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		goto dbfail;
+
+	q = prep(st, "SELECT tag FROM tags WHERE record_id = ?1 AND kind = ?2 ORDER BY tag", cause);
+	if (!q)
+		goto fail;
+	sqlite3_bind_text(q, 1, record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, kind);
+	size_t cap = 0;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		ai->tags = xgrow(ai->tags, &cap, ai->ntags + 1, sizeof *ai->tags);
+		ai->tags[ai->ntags++] = dup_col(q, 0);
+	}
+	sqlite3_finalize(q);
+	if (r != SQLITE_DONE)
+		goto dbfail;
+
+	q = prep(st, "SELECT id, author, created, text FROM notes WHERE record_id = ?1 AND kind = ?2"
+		     " ORDER BY created, id", cause);
+	if (!q)
+		goto fail;
+	sqlite3_bind_text(q, 1, record_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, kind);
+	cap = 0;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		ai->notes = xgrow(ai->notes, &cap, ai->nnotes + 1, sizeof *ai->notes);
+		struct annot_note *n = &ai->notes[ai->nnotes++];
+		n->id = sqlite3_column_int64(q, 0);
+		n->author = dup_col(q, 1);
+		n->created = dup_col(q, 2);
+		n->text = dup_col(q, 3);
+	}
+	sqlite3_finalize(q);
+	if (r != SQLITE_DONE)
+		goto dbfail;
+	*out = ai;
+	return 0;
+dbfail:
+	db_fail(st, cause);
+fail:
+	annot_info_free(ai);
+	return -1;
+}
+
+int annot_get(struct store *st, int64_t event, struct annot_info **out, char **cause)
+{
+	char *rid;
+	int kind;
+	if (event_key(st, event, &rid, &kind, NULL, cause) < 0)
+		return -1;
+	int rc = annot_get_key(st, rid, kind, out, cause);
+	free(rid);
+	return rc;
+}
+
+void annot_info_free(struct annot_info *ai)
+{
+	if (!ai)
+		return;
+	free(ai->mark_author);
+	free(ai->mark_created);
+	for (size_t i = 0; i < ai->ntags; i++)
+		free(ai->tags[i]);
+	free(ai->tags);
+	for (size_t i = 0; i < ai->nnotes; i++) {
+		free(ai->notes[i].author);
+		free(ai->notes[i].created);
+		free(ai->notes[i].text);
+	}
+	free(ai->notes);
+	free(ai);
+}
+
+/* Run one statement of annot_apply with its own values bound: ?1
+ * author, ?2 time, ?3 tag, ?4 note. Rows changed, or -1. */
+static int apply_sql(struct store *st, const char *sql, const char *author, const char *created,
+		     const char *tag, const char *note, int64_t *count, char **cause)
+{
+	sqlite3_stmt *q = prep(st, sql, cause);
+	if (!q)
+		return -1;
+	int np = sqlite3_bind_parameter_count(q);
+	const char *v[] = { author, created, tag, note };
+	for (int i = 0; i < np && i < 4; i++)
+		sqlite3_bind_text(q, i + 1, v[i], -1, SQLITE_STATIC);
+	int r = sqlite3_step(q), rc;
+	if (r == SQLITE_ROW && count)
+		*count = sqlite3_column_int64(q, 0);
+	rc = r == SQLITE_ROW || r == SQLITE_DONE ? sqlite3_changes(store_db(st)) : db_fail(st, cause);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/*
+ * The matching keys go to a temporary table first, so that a filter that
+ * reads the annotations themselves ("marked", "tag=x") sees them as they
+ * were, and so that each change is one set-wise statement: a million
+ * events are marked in seconds, not in a million round trips.
+ */
+static int no_rows(void *ctx, sqlite3_stmt *s)
+{
+	(void)ctx;
+	(void)s;
+	return 0;
+}
+
+#define SEL_HAS(tbl, extra)                                                    \
+	"EXISTS(SELECT 1 FROM " tbl " x WHERE x.record_id = s.record_id AND x.kind = s.kind" extra ")"
+#define OWN_NOTE_IS_TEXT                                                       \
+	"(SELECT count(*) = 1 AND sum(text = ?4) = 1 FROM notes x WHERE x.record_id = s.record_id"  \
+	" AND x.kind = s.kind AND x.author = ?1)"
+
+int annot_apply(struct store *st, const char *filter, const struct annot_action *a,
+		struct annot_result *res, char **cause)
+{
+	res->matched = res->changed = 0;
+	if (a->unmark && a->note)
+		return set_cause(cause, "mark: a note cannot be removed with --unmark; set an empty note instead");
+	char *tag = NULL;
+	if (a->tag && !(tag = annot_tag_clean(a->tag, cause)))
+		return -1;
+	const char *note = a->note && *a->note ? a->note : NULL;
+	bool clear_note = a->note && !*a->note;
+	char *author = annot_author(), created[40];
+	annot_now(created, sizeof created);
+	struct query *qy = NULL;
+	sqlite3_stmt *sel = NULL;
+	bool nested = false, in_tx = false;
+	int rc = -1;
+	if (query_new(st, filter, &qy, cause) < 0 || query_prepare(qy, cause) < 0)
+		goto out;
+	if (tx_begin(st, &nested, cause) < 0)
+		goto out;
+	in_tx = true;
+	if (exec(st, "CREATE TEMP TABLE IF NOT EXISTS annot_sel(record_id TEXT NOT NULL, kind INTEGER NOT NULL);"
+		     "DELETE FROM annot_sel", cause) < 0)
+		goto out;
+	char *sql = xasprintf("INSERT INTO annot_sel SELECT e.record_id, e.kind FROM events e WHERE %s",
+			      query_sql_where(qy));
+	sel = prep(st, sql, cause);
+	free(sql);
+	if (!sel || query_sql_bind(qy, sel) != SQLITE_OK || query_sql_run(qy, sel, no_rows, NULL, cause) < 0)
+		goto out;
+	if (apply_sql(st, "SELECT count(*) FROM annot_sel", NULL, NULL, NULL, NULL, &res->matched, cause) < 0)
+		goto out;
+
+	/* what will change, counted before changing it */
+	char *cond;
+	if (a->unmark)
+		cond = xstrdup(tag ? SEL_HAS("tags", " AND x.tag = ?3") : SEL_HAS("marks", ""));
+	else
+		cond = xasprintf("NOT " SEL_HAS("marks", "") "%s%s",
+				 tag ? " OR NOT " SEL_HAS("tags", " AND x.tag = ?3") : "",
+				 note ? " OR NOT " OWN_NOTE_IS_TEXT
+				      : clear_note ? " OR " SEL_HAS("notes", " AND x.author = ?1") : "");
+	sql = xasprintf("SELECT count(*) FROM annot_sel s WHERE %s", cond);
+	free(cond);
+	int r = apply_sql(st, sql, author, created, tag, note, &res->changed, cause);
+	free(sql);
+	if (r < 0)
+		goto out;
+
+	static const char *const del_mark =
+		"DELETE FROM marks WHERE (record_id, kind) IN (SELECT record_id, kind FROM annot_sel)";
+	static const char *const del_tag =
+		"DELETE FROM tags WHERE tag = ?3 AND (record_id, kind) IN (SELECT record_id, kind FROM annot_sel)";
+	static const char *const ins_mark =
+		"INSERT OR IGNORE INTO marks(record_id, kind, author, created)"
+		" SELECT record_id, kind, ?1, ?2 FROM annot_sel";
+	static const char *const ins_tag =
+		"INSERT OR IGNORE INTO tags(record_id, kind, tag, author, created)"
+		" SELECT record_id, kind, ?3, ?1, ?2 FROM annot_sel";
+	/* the author's own notes that are not already exactly this text */
+	static const char *const del_note =
+		"DELETE FROM notes WHERE author = ?1 AND (record_id, kind) IN"
+		" (SELECT record_id, kind FROM annot_sel s WHERE NOT " OWN_NOTE_IS_TEXT ")";
+	static const char *const del_all_own =
+		"DELETE FROM notes WHERE author = ?1 AND (record_id, kind) IN (SELECT record_id, kind FROM annot_sel)";
+	static const char *const ins_note =
+		"INSERT INTO notes(record_id, kind, author, created, text)"
+		" SELECT record_id, kind, ?1, ?2, ?4 FROM annot_sel s WHERE NOT " SEL_HAS("notes", " AND x.author = ?1");
+	const char *steps[4];
+	size_t n = 0;
+	if (a->unmark) {
+		steps[n++] = tag ? del_tag : del_mark;
+	} else {
+		steps[n++] = ins_mark;
+		if (tag)
+			steps[n++] = ins_tag;
+		if (note) {
+			steps[n++] = del_note;
+			steps[n++] = ins_note;
+		} else if (clear_note) {
+			steps[n++] = del_all_own;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (apply_sql(st, steps[i], author, created, tag, note, NULL, cause) < 0)
+			goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(sel);
+	if (in_tx) {
+		exec(st, "DROP TABLE IF EXISTS temp.annot_sel", NULL);
+		if (tx_end(st, nested, rc == 0, cause) < 0)
+			rc = -1;
+	}
+	query_free(qy);
+	free(author);
+	free(tag);
+	if (rc < 0)
+		res->matched = res->changed = 0;
+	return rc;
+}
+
+int annot_counts(struct store *st, struct annot_counts *c, char **cause)
+{
+	sqlite3_stmt *q = prep(st, "SELECT (SELECT count(*) FROM marks), (SELECT count(*) FROM tags),"
+				   " (SELECT count(*) FROM notes), (SELECT count(*) FROM views)", cause);
+	if (!q)
+		return -1;
+	int rc = 0;
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		c->marks = sqlite3_column_int64(q, 0);
+		c->tags = sqlite3_column_int64(q, 1);
+		c->notes = sqlite3_column_int64(q, 2);
+		c->views = sqlite3_column_int64(q, 3);
+	} else {
+		rc = db_fail(st, cause);
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int annot_view_save(struct store *st, const char *name, const char *filter, const char *sort,
+		    const char *columns, char **cause)
+{
+	if (!name || !*name)
+		return set_cause(cause, "view: a view needs a name");
+	sqlite3_stmt *q = prep(st, "INSERT OR REPLACE INTO views(name, filter, sort, columns, author, created)"
+				   " VALUES (?, ?, ?, ?, ?, ?)", cause);
+	if (!q)
+		return -1;
+	char *author = annot_author();
+	char now[40];
+	annot_now(now, sizeof now);
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, filter ? filter : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, sort, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, columns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, author, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, now, -1, SQLITE_STATIC);
+	int rc = run(st, q, cause);
+	sqlite3_finalize(q);
+	free(author);
+	return rc < 0 ? -1 : 1;
+}
+
+static struct annot_view *view_from(sqlite3_stmt *q)
+{
+	struct annot_view *v = xcalloc(1, sizeof *v);
+	v->name = dup_col(q, 0);
+	v->filter = dup_col(q, 1);
+	v->sort = dup_col(q, 2);
+	v->columns = dup_col(q, 3);
+	v->author = dup_col(q, 4);
+	v->created = dup_col(q, 5);
+	return v;
+}
+
+int annot_view_get(struct store *st, const char *name, struct annot_view **out, char **cause)
+{
+	sqlite3_stmt *q = prep(st, "SELECT name, filter, sort, columns, author, created FROM views WHERE name = ?", cause);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q), rc = 0;
+	if (r == SQLITE_ROW) {
+		*out = view_from(q);
+		rc = 1;
+	} else if (r != SQLITE_DONE) {
+		rc = db_fail(st, cause);
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int annot_view_delete(struct store *st, const char *name, char **cause)
+{
+	sqlite3_stmt *q = prep(st, "DELETE FROM views WHERE name = ?", cause);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	int rc = run(st, q, cause);
+	sqlite3_finalize(q);
+	return rc < 0 ? -1 : rc > 0;
+}
+
+int annot_view_each(struct store *st, int (*fn)(const struct annot_view *v, void *ctx), void *ctx,
+		    char **cause)
+{
+	sqlite3_stmt *q = prep(st, "SELECT name, filter, sort, columns, author, created FROM views ORDER BY name", cause);
+	if (!q)
+		return -1;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct annot_view *v = view_from(q);
+		int stop = fn(v, ctx);
+		annot_view_free(v);
+		if (stop)
+			break;
+	}
+	int rc = r == SQLITE_ROW || r == SQLITE_DONE ? 0 : db_fail(st, cause);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+void annot_view_free(struct annot_view *v)
+{
+	if (!v)
+		return;
+	free(v->name);
+	free(v->filter);
+	free(v->sort);
+	free(v->columns);
+	free(v->author);
+	free(v->created);
+	free(v);
+}

@@ -1,0 +1,461 @@
+/*
+ * test_annot.c: bookmarks, tags, notes and saved views (core/annot.h):
+ * keyed by (record id, kind), attributed, one note per author, applied
+ * by filter, and on disk the moment the call returns (a child killed
+ * with SIGKILL right after loses nothing it was told was saved).
+ */
+#include "testutil.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "annot.h"
+#include "query.h"
+#include "store.h"
+
+struct fixture {
+	char *dir, *path;
+	struct store *st;
+};
+
+enum { N = 40 };
+
+/*
+ * N events rid-000 .. rid-039, loaded newest first (as Purview exports
+ * are), so that row ids and time order disagree; rid-000 exists twice,
+ * once as a UAL record and once as an Entra sign-in with the same id.
+ */
+static void load_events(struct store *st)
+{
+	char *cause = NULL;
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, "fixture.json", 100, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	for (int i = N; i >= 0; i--) {
+		char rid[32], raw[256], user[64];
+		int j = i == N ? 0 : i; /* the extra one: rid-000 again, as a sign-in */
+		snprintf(rid, sizeof rid, "rid-%03d", j);
+		snprintf(user, sizeof user, "user%d@contoso.com", j % 3);
+		snprintf(raw, sizeof raw, "{\"Id\":\"%s\",\"n\":%d}", rid, i);
+		struct event ev;
+		memset(&ev, 0, sizeof ev);
+		ev.ts = 1686909600000LL + (int64_t)j * 60000 + (i == N ? 1 : 0);
+		ev.record_id = (struct sv){ rid, strlen(rid) };
+		const char *op = i == N ? "UserLoggedIn" : j % 2 ? "New-InboxRule" : "MailItemsAccessed";
+		ev.op = (struct sv){ op, strlen(op) };
+		if (i == N)
+			ev.rtype = (struct sv){ "EntraSignIn", 11 };
+		ev.user = (struct sv){ user, strlen(user) };
+		ev.op_count = -1;
+		ev.raw = (struct sv){ raw, strlen(raw) };
+		ev.line = (uint64_t)(N - i) + 2;
+		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	}
+	assert_int_equal(store_load_source_end(ld, "00", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	f->dir = tmpdir_new();
+	f->path = malloc(strlen(f->dir) + 16);
+	sprintf(f->path, "%s/t.case", f->dir);
+	char *cause = NULL;
+	if (store_open(f->path, STORE_CREATE, &f->st, &cause) < 0)
+		return -1;
+	load_events(f->st);
+	setenv("AUDITSCOPE_AUTHOR", "alice", 1);
+	setenv("AUDITSCOPE_NOW", "2024-03-01T10:00:00Z", 1);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	store_close(f->st);
+	tmpdir_remove(f->dir);
+	free(f->dir);
+	free(f->path);
+	free(f);
+	return 0;
+}
+
+/* Row id of (record id, kind). */
+static int64_t ev_id(struct store *st, const char *rid, int kind)
+{
+	sqlite3_stmt *q;
+	int64_t id = -1;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id FROM events WHERE record_id = ? AND kind = ?",
+					    -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_text(q, 1, rid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, kind);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		id = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	assert_true(id > 0);
+	return id;
+}
+
+static int64_t scalar(struct store *st, const char *sql)
+{
+	sqlite3_stmt *q;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
+		return -2;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static void test_author_and_time(void **state)
+{
+	(void)state;
+	char *a = annot_author();
+	assert_string_equal(a, "alice");
+	free(a);
+	char now[40];
+	annot_now(now, sizeof now);
+	assert_string_equal(now, "2024-03-01T10:00:00.000Z");
+	/* without the variables: the login name and the clock */
+	unsetenv("AUDITSCOPE_AUTHOR");
+	unsetenv("AUDITSCOPE_NOW");
+	a = annot_author();
+	assert_true(strlen(a) > 0);
+	free(a);
+	annot_now(now, sizeof now);
+	assert_int_equal(strlen(now), 24);
+	assert_true(now[4] == '-' && now[10] == 'T' && now[23] == 'Z');
+	assert_true(strncmp(now, "2024", 4) >= 0);
+	setenv("AUDITSCOPE_AUTHOR", "alice", 1);
+	setenv("AUDITSCOPE_NOW", "2024-03-01T10:00:00Z", 1);
+}
+
+static void test_mark_by_key(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+	int64_t ual = ev_id(f->st, "rid-000", KIND_UAL), sig = ev_id(f->st, "rid-000", KIND_SIGNIN);
+	assert_int_equal(annot_is_marked(f->st, ual, &cause), 0);
+	assert_int_equal(annot_mark(f->st, ual, true, &cause), 1);
+	assert_int_equal(annot_mark(f->st, ual, true, &cause), 0); /* already */
+	assert_int_equal(annot_is_marked(f->st, ual, &cause), 1);
+	/* the sign-in with the same record id is another event */
+	assert_int_equal(annot_is_marked(f->st, sig, &cause), 0);
+
+	struct annot_info *ai;
+	assert_int_equal(annot_get(f->st, ual, &ai, &cause), 0);
+	assert_true(ai->marked);
+	assert_string_equal(ai->mark_author, "alice");
+	assert_string_equal(ai->mark_created, "2024-03-01T10:00:00.000Z");
+	annot_info_free(ai);
+	assert_int_equal(annot_get_key(f->st, "rid-000", KIND_SIGNIN, &ai, &cause), 0);
+	assert_false(ai->marked);
+	assert_null(ai->mark_author);
+	assert_int_equal(ai->ntags, 0);
+	assert_int_equal(ai->nnotes, 0);
+	annot_info_free(ai);
+
+	bool on = true;
+	assert_int_equal(annot_mark_toggle(f->st, ual, &on, &cause), 1);
+	assert_false(on);
+	assert_int_equal(annot_is_marked(f->st, ual, &cause), 0);
+	assert_int_equal(annot_mark_toggle(f->st, sig, &on, &cause), 1);
+	assert_true(on);
+	assert_int_equal(annot_mark(f->st, sig, false, &cause), 1);
+	assert_int_equal(annot_mark(f->st, sig, false, &cause), 0);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM marks"), 0);
+
+	/* an event that does not exist is an error that names it */
+	assert_int_equal(annot_mark(f->st, 999999, true, &cause), -1);
+	assert_non_null(strstr(cause, "no event 999999"));
+	free(cause);
+}
+
+static void test_tags(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+	int64_t e = ev_id(f->st, "rid-005", KIND_UAL);
+	assert_int_equal(annot_tag_add(f->st, e, "  exfil ", &cause), 1);
+	assert_int_equal(annot_tag_add(f->st, e, "exfil", &cause), 0);
+	assert_int_equal(annot_tag_add(f->st, e, "Storm-0558 \xc3\xa9t\xc3\xa9", &cause), 1);
+	assert_int_equal(annot_tag_add(f->st, e, "=cmd", &cause), 1);
+	struct annot_info *ai;
+	assert_int_equal(annot_get(f->st, e, &ai, &cause), 0);
+	assert_int_equal(ai->ntags, 3);
+	assert_string_equal(ai->tags[0], "=cmd");
+	assert_string_equal(ai->tags[1], "Storm-0558 \xc3\xa9t\xc3\xa9");
+	assert_string_equal(ai->tags[2], "exfil");
+	assert_false(ai->marked); /* a tag alone does not bookmark */
+	annot_info_free(ai);
+	assert_int_equal(annot_tag_remove(f->st, e, "exfil", &cause), 1);
+	assert_int_equal(annot_tag_remove(f->st, e, "exfil", &cause), 0);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM tags"), 2);
+
+	const char *bad[] = { "", "   ", "a,b", "line\nbreak", "esc\x1b[31m" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(annot_tag_add(f->st, e, bad[i], &cause), -1);
+		assert_non_null(strstr(cause, "tag:"));
+		free(cause);
+		cause = NULL;
+	}
+	char longtag[300];
+	memset(longtag, 'x', sizeof longtag - 1);
+	longtag[sizeof longtag - 1] = '\0';
+	assert_int_equal(annot_tag_add(f->st, e, longtag, &cause), -1);
+	free(cause);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM tags"), 2);
+}
+
+static void test_notes_per_author(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+	int64_t e = ev_id(f->st, "rid-007", KIND_UAL);
+	const char *text = "first line, \"quoted\"\nsecond line =HYPERLINK(\"x\") \xe2\x80\xae \xf0\x9f\x94\x91";
+	assert_int_equal(annot_note_set(f->st, e, text, &cause), 1);
+	assert_int_equal(annot_note_set(f->st, e, text, &cause), 0); /* same text: nothing */
+	setenv("AUDITSCOPE_AUTHOR", "bob", 1);
+	setenv("AUDITSCOPE_NOW", "2024-03-02T09:00:00Z", 1);
+	assert_int_equal(annot_note_set(f->st, e, "bob thinks otherwise", &cause), 1);
+	assert_int_equal(annot_note_set(f->st, e, "bob, second thoughts", &cause), 1); /* replaces bob's */
+	struct annot_info *ai;
+	assert_int_equal(annot_get(f->st, e, &ai, &cause), 0);
+	assert_int_equal(ai->nnotes, 2);
+	assert_string_equal(ai->notes[0].author, "alice");
+	assert_string_equal(ai->notes[0].text, text);
+	assert_string_equal(ai->notes[0].created, "2024-03-01T10:00:00.000Z");
+	assert_string_equal(ai->notes[1].author, "bob");
+	assert_string_equal(ai->notes[1].text, "bob, second thoughts");
+	assert_string_equal(ai->notes[1].created, "2024-03-02T09:00:00.000Z");
+	int64_t alice_note = ai->notes[0].id;
+	annot_info_free(ai);
+	/* an empty note removes bob's own, never alice's */
+	assert_int_equal(annot_note_set(f->st, e, "", &cause), 1);
+	assert_int_equal(annot_note_set(f->st, e, NULL, &cause), 0);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM notes WHERE author = 'alice'"), 1);
+	assert_int_equal(annot_note_delete(f->st, alice_note, &cause), 1);
+	assert_int_equal(annot_note_delete(f->st, alice_note, &cause), 0);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM notes"), 0);
+	setenv("AUDITSCOPE_AUTHOR", "alice", 1);
+	setenv("AUDITSCOPE_NOW", "2024-03-01T10:00:00Z", 1);
+}
+
+static void test_mark_next(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+	const char *rids[] = { "rid-030", "rid-003", "rid-017" };
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(annot_mark(f->st, ev_id(f->st, rids[i], KIND_UAL), true, &cause), 1);
+	int64_t id, ts;
+	assert_int_equal(annot_mark_next(f->st, INT64_MIN, 0, false, &id, &ts, &cause), 1);
+	assert_int_equal(id, ev_id(f->st, "rid-003", KIND_UAL));
+	assert_int_equal(ts, 1686909600000LL + 3 * 60000);
+	assert_int_equal(annot_mark_next(f->st, ts, id, false, &id, &ts, &cause), 1);
+	assert_int_equal(id, ev_id(f->st, "rid-017", KIND_UAL));
+	assert_int_equal(annot_mark_next(f->st, ts, id, false, &id, &ts, &cause), 1);
+	assert_int_equal(id, ev_id(f->st, "rid-030", KIND_UAL));
+	assert_int_equal(annot_mark_next(f->st, ts, id, false, &id, &ts, &cause), 0);
+	/* backward from the end, and from the middle */
+	assert_int_equal(annot_mark_next(f->st, INT64_MAX, 0, true, &id, &ts, &cause), 1);
+	assert_int_equal(id, ev_id(f->st, "rid-030", KIND_UAL));
+	assert_int_equal(annot_mark_next(f->st, 1686909600000LL + 17 * 60000, ev_id(f->st, "rid-017", KIND_UAL),
+					 true, &id, &ts, &cause), 1);
+	assert_int_equal(id, ev_id(f->st, "rid-003", KIND_UAL));
+	assert_int_equal(annot_mark_next(f->st, ts, id, true, &id, &ts, &cause), 0);
+}
+
+static void test_apply_filter(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+	struct annot_result r;
+	struct annot_action a = { .tag = "rule", .note = "inbox rule \"x\"" };
+	assert_int_equal(annot_apply(f->st, "op=New-InboxRule", &a, &r, &cause), 0);
+	assert_int_equal(r.matched, N / 2);
+	assert_int_equal(r.changed, N / 2);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM marks"), N / 2);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM tags WHERE tag = 'rule'"), N / 2);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM notes WHERE text = 'inbox rule \"x\"'"), N / 2);
+	/* again: matched, nothing changed */
+	assert_int_equal(annot_apply(f->st, "op=New-InboxRule", &a, &r, &cause), 0);
+	assert_int_equal(r.matched, N / 2);
+	assert_int_equal(r.changed, 0);
+	/* narrower filter, only a mark; user0 has every third event */
+	struct annot_action m = { 0 };
+	assert_int_equal(annot_apply(f->st, "user=USER0@contoso.com op=MailItemsAccessed", &m, &r, &cause), 0);
+	assert_int_equal(r.matched, 7); /* j = 0, 6, ..., 36; the sign-in rid-000 is no MailItemsAccessed */
+	assert_int_equal(r.changed, 7);
+	/* unmark a tag: the marks stay */
+	struct annot_action ut = { .unmark = true, .tag = "rule" };
+	assert_int_equal(annot_apply(f->st, "op=New-InboxRule user=user1@contoso.com", &ut, &r, &cause), 0);
+	assert_int_equal(r.changed, r.matched);
+	assert_true(r.matched > 0);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM tags"), N / 2 - r.matched);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM marks"), N / 2 + 7);
+	/* unmark everything */
+	struct annot_action um = { .unmark = true };
+	assert_int_equal(annot_apply(f->st, NULL, &um, &r, &cause), 0);
+	assert_int_equal(r.matched, N + 1);
+	assert_int_equal(r.changed, N / 2 + 7);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM marks"), 0);
+	/* errors: a bad filter, unmark with a note */
+	assert_int_equal(annot_apply(f->st, "nosuchfield=1", &m, &r, &cause), -1);
+	assert_non_null(strstr(cause, "nosuchfield"));
+	free(cause);
+	cause = NULL;
+	struct annot_action bad = { .unmark = true, .note = "x" };
+	assert_int_equal(annot_apply(f->st, NULL, &bad, &r, &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+}
+
+/* Inside a caller's transaction an annotation is a savepoint: rolled
+ * back with the caller's work, committed with it. */
+static void test_nested_transaction(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+	int64_t e = ev_id(f->st, "rid-011", KIND_UAL);
+	assert_int_equal(sqlite3_exec(store_db(f->st), "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(annot_mark(f->st, e, true, &cause), 1);
+	assert_int_equal(sqlite3_exec(store_db(f->st), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(annot_is_marked(f->st, e, &cause), 0);
+	assert_int_equal(sqlite3_exec(store_db(f->st), "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(annot_mark(f->st, e, true, &cause), 1);
+	assert_int_equal(sqlite3_exec(store_db(f->st), "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(annot_is_marked(f->st, e, &cause), 1);
+}
+
+static int count_view(const struct annot_view *v, void *ctx)
+{
+	char *names = ctx;
+	strcat(names, v->name);
+	strcat(names, ";");
+	return 0;
+}
+
+static void test_views(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+	assert_int_equal(annot_view_save(f->st, "rare apps", "op=MailItemsAccessed", "ts", "time,user,app", &cause), 1);
+	assert_int_equal(annot_view_save(f->st, "bob", "user=bob@contoso.com", NULL, NULL, &cause), 1);
+	assert_int_equal(annot_view_save(f->st, "rare apps", "op=MailItemsAccessed app=x", "-ts", NULL, &cause), 1);
+	struct annot_view *v = NULL;
+	assert_int_equal(annot_view_get(f->st, "rare apps", &v, &cause), 1);
+	assert_string_equal(v->filter, "op=MailItemsAccessed app=x");
+	assert_string_equal(v->sort, "-ts");
+	assert_null(v->columns);
+	assert_string_equal(v->author, "alice");
+	assert_string_equal(v->created, "2024-03-01T10:00:00.000Z");
+	annot_view_free(v);
+	assert_int_equal(annot_view_get(f->st, "nope", &v, &cause), 0);
+	char names[256] = "";
+	assert_int_equal(annot_view_each(f->st, count_view, names, &cause), 0);
+	assert_string_equal(names, "bob;rare apps;");
+	assert_int_equal(annot_view_delete(f->st, "bob", &cause), 1);
+	assert_int_equal(annot_view_delete(f->st, "bob", &cause), 0);
+	assert_int_equal(annot_view_save(f->st, "", "x", NULL, NULL, &cause), -1);
+	free(cause);
+	struct annot_counts c;
+	assert_int_equal(annot_counts(f->st, &c, NULL), 0);
+	assert_int_equal(c.views, 1);
+	assert_int_equal(c.marks, 0);
+}
+
+/*
+ * A child marks, tags and notes events one by one and reports each one
+ * through a pipe as soon as the call returns; the parent kills it with
+ * SIGKILL mid-stream. Every annotation reported must be in the case.
+ */
+static void test_survives_kill9(void **state)
+{
+	struct fixture *f = *state;
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		struct store *st;
+		char *cause = NULL;
+		if (store_open(f->path, 0, &st, &cause) < 0)
+			_exit(3);
+		for (int i = 0;; i = (i + 1) % N) {
+			char rid[32], note[64];
+			snprintf(rid, sizeof rid, "rid-%03d", i);
+			int64_t e = ev_id(st, rid, KIND_UAL);
+			snprintf(note, sizeof note, "note %d", i);
+			if (annot_mark(st, e, true, &cause) < 0 || annot_tag_add(st, e, "k9", &cause) < 0 ||
+			    annot_note_set(st, e, note, &cause) < 0)
+				_exit(4);
+			int32_t done = i;
+			if (write(fds[1], &done, sizeof done) != sizeof done)
+				_exit(5);
+			if (i == N - 1) /* every event done: keep the child busy until killed */
+				for (;;)
+					pause();
+		}
+	}
+	close(fds[1]);
+	int32_t last = -1, v;
+	int got = 0;
+	/* let it make about half of them, then kill it mid-write */
+	while (got < N / 2 && read(fds[0], &v, sizeof v) == sizeof v) {
+		last = v;
+		got++;
+	}
+	kill(pid, SIGKILL);
+	int status;
+	waitpid(pid, &status, 0);
+	close(fds[0]);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(last, N / 2 - 1);
+
+	/* reopen in a fresh connection, as the next session would */
+	store_close(f->st);
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, 0, &f->st, &cause), 0);
+	for (int i = 0; i <= last; i++) {
+		char rid[32], note[64];
+		snprintf(rid, sizeof rid, "rid-%03d", i);
+		snprintf(note, sizeof note, "note %d", i);
+		struct annot_info *ai;
+		assert_int_equal(annot_get_key(f->st, rid, KIND_UAL, &ai, &cause), 0);
+		assert_true(ai->marked);
+		assert_int_equal(ai->ntags, 1);
+		assert_string_equal(ai->tags[0], "k9");
+		assert_int_equal(ai->nnotes, 1);
+		assert_string_equal(ai->notes[0].text, note);
+		annot_info_free(ai);
+	}
+	assert_true(scalar(f->st, "SELECT count(*) FROM marks") >= last + 1);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->st), "PRAGMA integrity_check", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "ok");
+	sqlite3_finalize(q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_author_and_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mark_by_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notes_per_author, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mark_next, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_views, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_survives_kill9, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
