@@ -1,0 +1,74 @@
+/*
+ * export.h: the annotated timeline written out for someone else: CSV
+ * for a spreadsheet, JSON Lines for scripts, Timesketch's JSON Lines for
+ * a shared timeline server, and a Markdown report a responder can hand
+ * over.
+ *
+ * Events go out in time order (ts, then row id), streamed: memory holds a
+ * window of a few thousand rows, whatever the size of the export. Every
+ * event carries its provenance: the source file, that file's SHA-256,
+ * the line (CSV, JSON Lines) or record index (JSON arrays) it came from,
+ * and its record id; and its annotations: bookmark, tags and every note
+ * with its author and time.
+ *
+ * Text from the logs is hostile: CSV cells a spreadsheet would run as a
+ * formula (starting with = + - @, tab or carriage return) get a leading
+ * apostrophe; JSON strings are escaped (controls, C1 and bidi characters
+ * as \uXXXX); the Markdown report shows every value from a record or a
+ * note with controls made visible and Markdown/HTML syntax escaped, so a
+ * rule name cannot turn into a link or a script in the rendered report.
+ */
+#ifndef AUDITSCOPE_EXPORT_H
+#define AUDITSCOPE_EXPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store.h"
+
+enum export_format { EXPORT_CSV, EXPORT_JSONL, EXPORT_TIMESKETCH, EXPORT_MARKDOWN };
+
+/* "csv", "jsonl" (also "json"), "timesketch", "markdown" (also "md");
+ * -1 if unknown. */
+int export_format_parse(const char *s);
+
+struct export_opts {
+	enum export_format format;
+	const char *filter; /* the filter language; NULL or "": every event */
+	bool marked;        /* only bookmarked events (the report: always) */
+	/* csv: make every cell safe to show on a terminal as well (the CLI
+	 * sets it when the output is one); JSON needs nothing more. */
+	bool terminal;
+	/* The report: how the case is named in the commands it prints
+	 * (default: the case's path), and the command that runs auditscope
+	 * (default "auditscope"). The report's own time and author come from
+	 * annot_now() and annot_author(), so $AUDITSCOPE_NOW and
+	 * $AUDITSCOPE_AUTHOR make it reproducible. */
+	const char *case_label;
+	const char *program;
+	/* Called every few thousand events with the number written so far;
+	 * a non-zero return stops the export (it then fails: "cancelled"). */
+	int (*progress)(void *ctx, int64_t done);
+	void *ctx;
+};
+
+struct export_stats {
+	int64_t events;   /* events written */
+	int64_t messages; /* the report: messages listed */
+};
+
+/*
+ * Write the export to out. Returns 0, or -1 with *cause: a filter syntax
+ * error starts with "filter:" (a usage error for the CLI); a failed write
+ * says so. stats may be NULL.
+ */
+int export_run(struct store *st, FILE *out, const struct export_opts *o, struct export_stats *stats,
+	       char **cause);
+
+/* A CSV cell made safe from formula injection: a new string with a
+ * leading apostrophe when s starts with = + - @ tab or CR, else a copy
+ * (caller frees). Exposed for tests and for other CSV writers. */
+char *export_csv_neutralise(const char *s);
+
+#endif

@@ -1,0 +1,380 @@
+/*
+ * notes.c: annotations exported to and merged from JSON Lines (notes.h).
+ *
+ * Export writes with json_escape (so the file is safe to cat: controls,
+ * C1 and bidi characters escaped); import parses each line with jansson,
+ * checks it as strictly as the interface would have checked the analyst's
+ * input (a tag with a comma is refused here as it is there), and merges
+ * inside one transaction.
+ */
+#include "notes.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "annot.h"
+#include "sanitize.h"
+#include "xalloc.h"
+
+#define NOTES_VERSION 1
+
+static const char *const kind_names[] = { "ual", "signin", "directory_audit" };
+
+static int db_fail(struct store *st, char **cause)
+{
+	return set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(store_db(st)));
+}
+
+static void jstr(FILE *f, const char *key, const char *s)
+{
+	fprintf(f, ",\"%s\":", key);
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	char *e = json_escape(s, strlen(s));
+	fprintf(f, "\"%s\"", e);
+	free(e);
+}
+
+static const char *col(sqlite3_stmt *q, int i)
+{
+	return (const char *)sqlite3_column_text(q, i);
+}
+
+/* ------------------------------------------------------------------ */
+/* Export */
+
+int notes_export(struct store *st, FILE *out, const char *case_label, struct notes_stats *stats,
+		 char **cause)
+{
+	struct notes_stats s = { 0 };
+	/* one ordered walk over the three tables: by record, then mark, tags,
+	 * notes, so that two exports of the same work are the same file */
+	static const char sql[] =
+		"SELECT 0 AS t, record_id, kind, author, created, NULL, NULL FROM marks"
+		" UNION ALL SELECT 1, record_id, kind, author, created, tag, NULL FROM tags"
+		" UNION ALL SELECT 2, record_id, kind, author, created, text, id FROM notes"
+		" ORDER BY 2, 3, 1, 6, 5, 7";
+	sqlite3_stmt *q = NULL, *v = NULL;
+	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(store_db(st), "SELECT name, filter, sort, columns, author, created FROM views ORDER BY name",
+			       -1, &v, NULL) != SQLITE_OK) {
+		db_fail(st, cause);
+		sqlite3_finalize(q);
+		return -1;
+	}
+	char now[40];
+	annot_now(now, sizeof now);
+	char *by = annot_author();
+	fprintf(out, "{\"auditscope_notes\":%d", NOTES_VERSION);
+	jstr(out, "exported", now);
+	jstr(out, "by", by);
+	jstr(out, "case", case_label ? case_label : store_path(st));
+	fputs("}\n", out);
+	free(by);
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		int t = sqlite3_column_int(q, 0), kind = sqlite3_column_int(q, 2);
+		static const char *const types[] = { "mark", "tag", "note" };
+		fprintf(out, "{\"type\":\"%s\"", types[t]);
+		jstr(out, "record_id", col(q, 1));
+		if (kind >= 0 && kind <= 2)
+			jstr(out, "kind", kind_names[kind]);
+		else
+			fprintf(out, ",\"kind\":%d", kind);
+		if (t == 1)
+			jstr(out, "tag", col(q, 5));
+		jstr(out, "author", col(q, 3));
+		jstr(out, "created", col(q, 4));
+		if (t == 2)
+			jstr(out, "text", col(q, 5));
+		fputs("}\n", out);
+		*(t == 0 ? &s.marks : t == 1 ? &s.tags : &s.notes) += 1;
+	}
+	if (r == SQLITE_DONE) {
+		while ((r = sqlite3_step(v)) == SQLITE_ROW) {
+			fputs("{\"type\":\"view\"", out);
+			jstr(out, "name", col(v, 0));
+			jstr(out, "filter", col(v, 1));
+			jstr(out, "sort", col(v, 2));
+			jstr(out, "columns", col(v, 3));
+			jstr(out, "author", col(v, 4));
+			jstr(out, "created", col(v, 5));
+			fputs("}\n", out);
+			s.views++;
+		}
+	}
+	int rc = 0;
+	if (r != SQLITE_DONE)
+		rc = db_fail(st, cause);
+	else if (fflush(out) != 0 || ferror(out))
+		rc = set_cause(cause, "write error: %s", strerror(errno));
+	sqlite3_finalize(q);
+	sqlite3_finalize(v);
+	if (stats)
+		*stats = s;
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Import */
+
+struct importer {
+	struct store *st;
+	const char *name;
+	unsigned long line;
+	char **cause;
+	sqlite3_stmt *ins_mark, *ins_tag, *has_note, *ins_note, *ins_view, *has_event;
+	struct notes_stats s;
+};
+
+static int bad(struct importer *im, const char *fmt, const char *what)
+{
+	return set_cause(im->cause, "%s:%lu: %s%s", im->name, im->line, fmt, what ? what : "");
+}
+
+/* A required string member: NULL after setting the cause. */
+static const char *need(struct importer *im, json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_string(v) || json_string_length(v) == 0) {
+		bad(im, "expected a non-empty string for ", key);
+		return NULL;
+	}
+	if (strlen(json_string_value(v)) != json_string_length(v)) {
+		bad(im, "a NUL character in ", key);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/* An optional string member: NULL when absent or null; *ok false on any
+ * other type. */
+static const char *maybe(struct importer *im, json_t *o, const char *key, bool *ok)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
+		bad(im, "expected a string or null for ", key);
+		*ok = false;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static int get_kind(struct importer *im, json_t *o)
+{
+	json_t *v = json_object_get(o, "kind");
+	if (json_is_string(v)) {
+		for (int k = 0; k < 3; k++)
+			if (strcmp(json_string_value(v), kind_names[k]) == 0)
+				return k;
+	} else if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 2) {
+		return (int)json_integer_value(v);
+	}
+	bad(im, "kind must be \"ual\", \"signin\" or \"directory_audit\"", NULL);
+	return -1;
+}
+
+/* Run an insert; 1 added, 0 already there, -1. */
+static int insert(struct importer *im, sqlite3_stmt *q)
+{
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (r != SQLITE_DONE)
+		return db_fail(im->st, im->cause);
+	return sqlite3_changes(store_db(im->st)) > 0;
+}
+
+static int one(struct importer *im, json_t *o)
+{
+	const char *type = need(im, o, "type");
+	if (!type)
+		return -1;
+	const char *author = need(im, o, "author"), *created = author ? need(im, o, "created") : NULL;
+	if (!created)
+		return -1;
+	if (!strcmp(type, "view")) {
+		bool ok = true;
+		const char *name = need(im, o, "name");
+		if (!name)
+			return -1;
+		const char *filter = maybe(im, o, "filter", &ok), *sort = maybe(im, o, "sort", &ok),
+			   *columns = maybe(im, o, "columns", &ok);
+		if (!ok)
+			return -1;
+		sqlite3_stmt *q = im->ins_view;
+		sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, filter ? filter : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, sort, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, columns, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 5, author, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 6, created, -1, SQLITE_STATIC);
+		int r = insert(im, q);
+		if (r > 0)
+			im->s.views++;
+		else if (r == 0)
+			im->s.present++;
+		return r < 0 ? -1 : 0;
+	}
+	const char *rid = need(im, o, "record_id");
+	int kind = rid ? get_kind(im, o) : -1;
+	if (kind < 0)
+		return -1;
+	sqlite3_stmt *q;
+	int64_t *count;
+	char *tag = NULL;
+	const char *text = NULL;
+	if (!strcmp(type, "mark")) {
+		q = im->ins_mark;
+		count = &im->s.marks;
+	} else if (!strcmp(type, "tag")) {
+		const char *t = need(im, o, "tag");
+		char *why = NULL;
+		if (!t)
+			return -1;
+		if (!(tag = annot_tag_clean(t, &why))) {
+			bad(im, why, NULL);
+			free(why);
+			return -1;
+		}
+		q = im->ins_tag;
+		count = &im->s.tags;
+	} else if (!strcmp(type, "note")) {
+		if (!(text = need(im, o, "text")))
+			return -1;
+		/* the very same note already here: importing twice adds nothing */
+		sqlite3_stmt *h = im->has_note;
+		sqlite3_bind_text(h, 1, rid, -1, SQLITE_STATIC);
+		sqlite3_bind_int(h, 2, kind);
+		sqlite3_bind_text(h, 3, author, -1, SQLITE_STATIC);
+		sqlite3_bind_text(h, 4, created, -1, SQLITE_STATIC);
+		sqlite3_bind_text(h, 5, text, -1, SQLITE_STATIC);
+		int r = sqlite3_step(h);
+		bool dup = r == SQLITE_ROW;
+		sqlite3_reset(h);
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return db_fail(im->st, im->cause);
+		if (dup) {
+			im->s.present++;
+			return 0;
+		}
+		q = im->ins_note;
+		count = &im->s.notes;
+	} else {
+		return bad(im, "unknown type ", type);
+	}
+	sqlite3_bind_text(q, 1, rid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, kind);
+	sqlite3_bind_text(q, 3, author, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, created, -1, SQLITE_STATIC);
+	if (tag || text)
+		sqlite3_bind_text(q, 5, tag ? tag : text, -1, SQLITE_STATIC);
+	int r = insert(im, q);
+	free(tag);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		im->s.present++;
+		return 0;
+	}
+	(*count)++;
+	sqlite3_stmt *h = im->has_event;
+	sqlite3_bind_text(h, 1, rid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(h, 2, kind);
+	if (sqlite3_step(h) != SQLITE_ROW)
+		im->s.absent++;
+	sqlite3_reset(h);
+	return 0;
+}
+
+static int exec(struct store *st, const char *sql, char **cause)
+{
+	if (sqlite3_exec(store_db(st), sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(st, cause);
+	return 0;
+}
+
+int notes_import(struct store *st, FILE *in, const char *name, struct notes_stats *stats, char **cause)
+{
+	struct importer im = { .st = st, .name = name, .cause = cause };
+	static const char *const sql[] = {
+		"INSERT OR IGNORE INTO marks(record_id, kind, author, created) VALUES (?1, ?2, ?3, ?4)",
+		"INSERT OR IGNORE INTO tags(record_id, kind, author, created, tag) VALUES (?1, ?2, ?3, ?4, ?5)",
+		"SELECT 1 FROM notes WHERE record_id = ?1 AND kind = ?2 AND author = ?3 AND created = ?4"
+		" AND text = ?5",
+		"INSERT INTO notes(record_id, kind, author, created, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+		"INSERT OR IGNORE INTO views(name, filter, sort, columns, author, created) VALUES (?, ?, ?, ?, ?, ?)",
+		"SELECT 1 FROM events WHERE record_id = ?1 AND kind = ?2",
+	};
+	sqlite3_stmt **stmts[] = { &im.ins_mark, &im.ins_tag, &im.has_note, &im.ins_note, &im.ins_view, &im.has_event };
+	int rc = -1;
+	bool in_tx = false;
+	char *buf = NULL;
+	size_t cap = 0;
+	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
+		if (sqlite3_prepare_v2(store_db(st), sql[i], -1, stmts[i], NULL) != SQLITE_OK) {
+			db_fail(st, cause);
+			goto out;
+		}
+	if (exec(st, "BEGIN IMMEDIATE", cause) < 0)
+		goto out;
+	in_tx = true;
+	ssize_t n;
+	bool header = false;
+	errno = 0;
+	while ((n = getline(&buf, &cap, in)) >= 0) {
+		im.line++;
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+			buf[--n] = '\0';
+		if (n == 0)
+			continue;
+		json_error_t err;
+		json_t *o = json_loadb(buf, (size_t)n, JSON_REJECT_DUPLICATES, &err);
+		if (!json_is_object(o)) {
+			bad(&im, o ? "expected a JSON object" : "not JSON: ", o ? NULL : err.text);
+			json_decref(o);
+			goto out;
+		}
+		int r = 0;
+		json_t *ver = json_object_get(o, "auditscope_notes");
+		if (ver) {
+			if (header || !json_is_integer(ver) || json_integer_value(ver) != NOTES_VERSION)
+				r = bad(&im, header ? "a second header" : "a notes file of another version", NULL);
+			header = true;
+		} else if (!header) {
+			r = bad(&im, "not an auditscope notes file (no header line)", NULL);
+		} else {
+			r = one(&im, o);
+		}
+		json_decref(o);
+		if (r < 0)
+			goto out;
+	}
+	if (ferror(in)) {
+		set_cause(cause, "%s: %s", name, strerror(errno ? errno : EIO));
+		goto out;
+	}
+	if (!header) {
+		set_cause(cause, "%s: empty: not an auditscope notes file", name);
+		goto out;
+	}
+	if (exec(st, "COMMIT", cause) < 0)
+		goto out;
+	in_tx = false;
+	rc = 0;
+out:
+	if (in_tx)
+		sqlite3_exec(store_db(st), "ROLLBACK", NULL, NULL, NULL);
+	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
+		sqlite3_finalize(*stmts[i]);
+	free(buf);
+	if (stats)
+		*stats = rc == 0 ? im.s : (struct notes_stats){ 0 };
+	return rc;
+}

