@@ -8,6 +8,12 @@
 
 #include "cli.h"
 
+/* mark, export, notes (tui/cmd_mark.c, cmd_export.c, cmd_notes.c): to be
+ * declared in cli.h with the others */
+int cmd_mark(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_notes(int argc, char **argv);
+
 /* stack, messages, histogram (tui/cmd_stack.c, cmd_messages.c,
  * cmd_histogram.c) */
 int cmd_stack(int argc, char **argv);
@@ -24,6 +30,9 @@ static const char usage_text[] =
 	"                                             value, events, mailboxes, first, last seen\n"
 	"       auditscope messages CASE [FILTER] [--limit N] [--format F]   messages the events exposed\n"
 	"       auditscope histogram CASE [FILTER] [--bucket 1h] [--format F]   events per time bucket\n"
+	"       auditscope mark CASE FILTER [--tag T] [--note TEXT] [--unmark]   bookmark what FILTER matches\n"
+	"       auditscope export CASE [FILTER] [--marked] --format csv|jsonl|timesketch|markdown [-o FILE]\n"
+	"       auditscope notes export CASE [-o FILE] | notes import CASE FILE   share annotations\n"
 	"\n"
 	"FILTER: terms joined by spaces (and), 'or', 'not' or '-', and parentheses, e.g.\n"
 	"  user=alice@contoso.com op=MailItemsAccessed,Send   app!=Outlook   ip=203.0.113.0/24\n"
@@ -58,5 +67,11 @@ int main(int argc, char **argv)
 		return cmd_messages(argc - 2, argv + 2);
 	if (!strcmp(cmd, "histogram"))
 		return cmd_histogram(argc - 2, argv + 2);
+	if (!strcmp(cmd, "mark"))
+		return cmd_mark(argc - 2, argv + 2);
+	if (!strcmp(cmd, "export"))
+		return cmd_export(argc - 2, argv + 2);
+	if (!strcmp(cmd, "notes"))
+		return cmd_notes(argc - 2, argv + 2);
 	return cli_usage("unknown command '%s'", cmd);
 }

@@ -1,0 +1,131 @@
+/*
+ * cmd_notes.c: `auditscope notes export CASE [-o FILE]` and `auditscope
+ * notes import CASE FILE`: an analyst's bookmarks, tags, notes and views
+ * handed to a colleague who loaded the same exports (core/notes.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "notes.h"
+#include "xalloc.h"
+
+int cmd_notes(int argc, char **argv); /* dispatched from main.c */
+
+static int notes_export_cmd(int argc, char **argv)
+{
+	const char *case_path = NULL, *out_path = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+			if (i + 1 >= argc || !*argv[i + 1])
+				return cli_usage("notes export: -o needs a file name");
+			out_path = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			return cli_usage("notes export: unknown option '%s'", argv[i]);
+		} else if (!case_path) {
+			case_path = argv[i];
+		} else {
+			return cli_usage("notes export: unexpected '%s'", argv[i]);
+		}
+	}
+	if (!case_path)
+		return cli_usage("notes export: expected CASE");
+	struct store *st = cli_open_case(case_path);
+	if (!st)
+		return 1;
+	FILE *out = stdout;
+	char *tmp = NULL;
+	if (out_path && strcmp(out_path, "-") != 0) {
+		/* complete or not there: written aside, renamed when done */
+		tmp = xasprintf("%s.partial-XXXXXX", out_path);
+		int fd = mkstemp(tmp);
+		if (fd < 0 || !(out = fdopen(fd, "w"))) {
+			cli_error("%s: %s", out_path, strerror(errno));
+			if (fd >= 0)
+				close(fd), unlink(tmp);
+			free(tmp);
+			store_close(st);
+			return 1;
+		}
+	}
+	struct notes_stats s;
+	char *cause = NULL;
+	int rc = 0;
+	if (notes_export(st, out, case_path, &s, &cause) < 0) {
+		cli_error("%s: %s", out_path ? out_path : "stdout", cause);
+		free(cause);
+		rc = 1;
+	}
+	if (tmp) {
+		if (fclose(out) != 0 && rc == 0) {
+			cli_error("%s: %s", out_path, strerror(errno));
+			rc = 1;
+		}
+		if (rc == 0 && rename(tmp, out_path) < 0) {
+			cli_error("%s: %s", out_path, strerror(errno));
+			rc = 1;
+		}
+		if (rc)
+			unlink(tmp);
+		free(tmp);
+	}
+	if (rc == 0)
+		fprintf(stderr, "exported %" PRId64 " bookmarks, %" PRId64 " tags, %" PRId64 " notes, %" PRId64
+				" views%s%s\n",
+			s.marks, s.tags, s.notes, s.views, out_path ? " to " : "", out_path ? out_path : "");
+	store_close(st);
+	return rc;
+}
+
+static int notes_import_cmd(int argc, char **argv)
+{
+	if (argc != 2)
+		return cli_usage("notes import: expected CASE FILE");
+	const char *case_path = argv[0], *in_path = argv[1];
+	FILE *in = strcmp(in_path, "-") ? fopen(in_path, "r") : stdin;
+	if (!in) {
+		cli_error("%s: %s", in_path, strerror(errno));
+		return 1;
+	}
+	struct store *st = cli_open_case(case_path);
+	if (!st) {
+		if (in != stdin)
+			fclose(in);
+		return 1;
+	}
+	struct notes_stats s;
+	char *cause = NULL;
+	int rc = 0;
+	if (notes_import(st, in, strcmp(in_path, "-") ? in_path : "stdin", &s, &cause) < 0) {
+		cli_error("%s (nothing imported)", cause);
+		free(cause);
+		rc = 1;
+	} else {
+		printf("added %" PRId64 " bookmarks, %" PRId64 " tags, %" PRId64 " notes, %" PRId64
+		       " views; %" PRId64 " already here",
+		       s.marks, s.tags, s.notes, s.views, s.present);
+		if (s.absent)
+			printf("; %" PRId64 " for records this case does not hold (kept for when they are loaded)",
+			       s.absent);
+		putchar('\n');
+	}
+	if (in != stdin)
+		fclose(in);
+	store_close(st);
+	return rc;
+}
+
+int cmd_notes(int argc, char **argv)
+{
+	if (argc < 1)
+		return cli_usage("notes: expected 'export' or 'import'");
+	if (!strcmp(argv[0], "export"))
+		return notes_export_cmd(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "import"))
+		return notes_import_cmd(argc - 1, argv + 1);
+	return cli_usage("notes: expected 'export' or 'import', got '%s'", argv[0]);
+}
