@@ -607,7 +607,7 @@ static struct node *parse_primary(struct parser *ps, int depth)
 		}
 		if (*ps->p != ')') {
 			node_free(n);
-			return perr(ps, ps->p, "expected ')' to close the '(' at column %zu", col_of(ps, at));
+			return perr(ps, ps->p, "expected ')' to close the '(' of column %zu", col_of(ps, at));
 		}
 		ps->p++;
 		return n;
@@ -674,6 +674,8 @@ static struct node *parse_unary(struct parser *ps, int depth)
 		ps->p++;
 		neg = true;
 	}
+	if (!neg && *at == '-' && word_end(at[1]) && at[1] != '(' && at[1] != '"')
+		return perr(ps, at + 1, "expected a term after '-'");
 	if (neg) {
 		if (depth > 64)
 			return perr(ps, at, "too deeply nested");
