@@ -5,7 +5,9 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "app.h"
 #include "cli.h"
 
 /* mark, export, notes (tui/cmd_mark.c, cmd_export.c, cmd_notes.c): to be
@@ -73,5 +75,8 @@ int main(int argc, char **argv)
 		return cmd_export(argc - 2, argv + 2);
 	if (!strcmp(cmd, "notes"))
 		return cmd_notes(argc - 2, argv + 2);
+	/* not a command but a file: the terminal interface on that case */
+	if (argc == 2 && (access(cmd, F_OK) == 0 || strchr(cmd, '/') || strstr(cmd, ".case")))
+		return tui_run(cmd);
 	return cli_usage("unknown command '%s'", cmd);
 }

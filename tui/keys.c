@@ -1,0 +1,258 @@
+/*
+ * keys.c: the binding tables of every view, and the help lines generated
+ * from them (keys.h). To add a key, add a row here: the help follows.
+ */
+#include "keys.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+#define F(k) KEYS_F(k)
+#define CTRL(c) KEYS_CTRL(c)
+
+static const struct keys_binding global_keys[] = {
+	{ '?', ACT_HELP, "help: this screen" },
+	{ F(KEY_F(1)), ACT_HELP, NULL },
+	{ 'q', ACT_BACK, "back to the previous view; quit from the timeline" },
+	{ 'Q', ACT_QUIT, "quit at once" },
+	{ 'f', ACT_FILTER, "filter prompt (up/down: history)" },
+	{ F(KEY_BACKSPACE), ACT_UNDO, "undo the last filter step" },
+	{ 127, ACT_UNDO, NULL },
+	{ CTRL('H'), ACT_UNDO, NULL },
+	{ ':', ACT_COMMAND, "command line: :goto TIME, :filter F, :export ..., :theme NAME, :hunt NAME" },
+	{ 'i', ACT_HISTOGRAM, "histogram of the current filter over time" },
+	{ CTRL('L'), ACT_REDRAW, "redraw the screen" },
+};
+
+static const struct keys_binding timeline_keys[] = {
+	{ 'j', ACT_DOWN, "next event" },
+	{ F(KEY_DOWN), ACT_DOWN, NULL },
+	{ 'k', ACT_UP, "previous event" },
+	{ F(KEY_UP), ACT_UP, NULL },
+	{ 'h', ACT_LEFT, "column cursor left" },
+	{ F(KEY_LEFT), ACT_LEFT, NULL },
+	{ 'l', ACT_RIGHT, "column cursor right" },
+	{ F(KEY_RIGHT), ACT_RIGHT, NULL },
+	{ F(KEY_NPAGE), ACT_PAGE_DOWN, "page down" },
+	{ ' ', ACT_PAGE_DOWN, NULL },
+	{ CTRL('F'), ACT_PAGE_DOWN, NULL },
+	{ F(KEY_PPAGE), ACT_PAGE_UP, "page up" },
+	{ 'b', ACT_PAGE_UP, NULL },
+	{ CTRL('B'), ACT_PAGE_UP, NULL },
+	{ CTRL('D'), ACT_HALF_DOWN, "half a page down" },
+	{ CTRL('U'), ACT_HALF_UP, "half a page up" },
+	{ 'g', ACT_TOP, "first event" },
+	{ F(KEY_HOME), ACT_TOP, NULL },
+	{ 'G', ACT_BOTTOM, "last event" },
+	{ F(KEY_END), ACT_BOTTOM, NULL },
+	{ '\n', ACT_ENTER, "detail: the raw record of the event" },
+	{ '\r', ACT_ENTER, NULL },
+	{ F(KEY_ENTER), ACT_ENTER, NULL },
+	{ '=', ACT_KEEP, "keep only events with the value under the cursor" },
+	{ '-', ACT_EXCLUDE, "exclude events with the value under the cursor" },
+	{ 'F', ACT_STACK, "stack: frequency table of the column under the cursor" },
+	{ '/', ACT_SEARCH, "search forward (text, or /regex/)" },
+	{ 'n', ACT_SEARCH_NEXT, "next match" },
+	{ 'N', ACT_SEARCH_PREV, "previous match" },
+	{ 'm', ACT_BOOKMARK, "bookmark the event (again: remove)" },
+	{ 'u', ACT_NEXT_MARK, "next bookmark" },
+	{ 'U', ACT_PREV_MARK, "previous bookmark" },
+	{ 't', ACT_TAG, "tag the event" },
+	{ 'c', ACT_NOTE, "edit the event's note" },
+	{ 'M', ACT_MARK_ALL, "bookmark every event of the filter (asks first)" },
+};
+
+static const struct keys_binding detail_keys[] = {
+	{ 'j', ACT_DOWN, "scroll down" },
+	{ F(KEY_DOWN), ACT_DOWN, NULL },
+	{ 'k', ACT_UP, "scroll up" },
+	{ F(KEY_UP), ACT_UP, NULL },
+	{ F(KEY_NPAGE), ACT_PAGE_DOWN, "page down" },
+	{ ' ', ACT_PAGE_DOWN, NULL },
+	{ F(KEY_PPAGE), ACT_PAGE_UP, "page up" },
+	{ 'b', ACT_PAGE_UP, NULL },
+	{ 'g', ACT_TOP, "top" },
+	{ F(KEY_HOME), ACT_TOP, NULL },
+	{ 'G', ACT_BOTTOM, "bottom" },
+	{ F(KEY_END), ACT_BOTTOM, NULL },
+	{ ']', ACT_NEXT_EVENT, "next event of the timeline" },
+	{ 'J', ACT_NEXT_EVENT, NULL },
+	{ '[', ACT_PREV_EVENT, "previous event of the timeline" },
+	{ 'K', ACT_PREV_EVENT, NULL },
+	{ '/', ACT_SEARCH, "search in the record" },
+	{ 'n', ACT_SEARCH_NEXT, "next match" },
+	{ 'N', ACT_SEARCH_PREV, "previous match" },
+	{ 'm', ACT_BOOKMARK, "bookmark the event (again: remove)" },
+	{ 't', ACT_TAG, "tag the event" },
+	{ 'c', ACT_NOTE, "edit the event's note" },
+	{ '\n', ACT_BACK, "back to the timeline" },
+	{ '\r', ACT_BACK, NULL },
+};
+
+static const struct keys_binding stack_keys[] = {
+	{ 'j', ACT_DOWN, "next value" },
+	{ F(KEY_DOWN), ACT_DOWN, NULL },
+	{ 'k', ACT_UP, "previous value" },
+	{ F(KEY_UP), ACT_UP, NULL },
+	{ F(KEY_NPAGE), ACT_PAGE_DOWN, "page down" },
+	{ ' ', ACT_PAGE_DOWN, NULL },
+	{ F(KEY_PPAGE), ACT_PAGE_UP, "page up" },
+	{ 'b', ACT_PAGE_UP, NULL },
+	{ 'g', ACT_TOP, "first value" },
+	{ F(KEY_HOME), ACT_TOP, NULL },
+	{ 'G', ACT_BOTTOM, "last value" },
+	{ F(KEY_END), ACT_BOTTOM, NULL },
+	{ '\n', ACT_ENTER, "drill in: filter to the value" },
+	{ '\r', ACT_ENTER, NULL },
+	{ F(KEY_ENTER), ACT_ENTER, NULL },
+	{ '=', ACT_KEEP, "filter to the value" },
+	{ '-', ACT_EXCLUDE, "exclude the value" },
+	{ 's', ACT_SORT, "sort: rare first / common first" },
+};
+
+static const struct keys_binding histogram_keys[] = {
+	{ 'j', ACT_DOWN, "next bucket" },
+	{ F(KEY_DOWN), ACT_DOWN, NULL },
+	{ 'k', ACT_UP, "previous bucket" },
+	{ F(KEY_UP), ACT_UP, NULL },
+	{ F(KEY_NPAGE), ACT_PAGE_DOWN, "page down" },
+	{ ' ', ACT_PAGE_DOWN, NULL },
+	{ F(KEY_PPAGE), ACT_PAGE_UP, "page up" },
+	{ 'g', ACT_TOP, "first bucket" },
+	{ 'G', ACT_BOTTOM, "last bucket" },
+	{ '\n', ACT_ENTER, "narrow the filter to the bucket's time" },
+	{ '\r', ACT_ENTER, NULL },
+	{ F(KEY_ENTER), ACT_ENTER, NULL },
+	{ 'i', ACT_BACK, "back" },
+};
+
+static const struct keys_binding help_keys[] = {
+	{ 'j', ACT_DOWN, "scroll down" },
+	{ F(KEY_DOWN), ACT_DOWN, NULL },
+	{ 'k', ACT_UP, "scroll up" },
+	{ F(KEY_UP), ACT_UP, NULL },
+	{ F(KEY_NPAGE), ACT_PAGE_DOWN, "page down" },
+	{ ' ', ACT_PAGE_DOWN, NULL },
+	{ F(KEY_PPAGE), ACT_PAGE_UP, "page up" },
+	{ 'b', ACT_PAGE_UP, NULL },
+	{ 'g', ACT_TOP, "top" },
+	{ 'G', ACT_BOTTOM, "bottom" },
+	{ '?', ACT_BACK, "close the help" },
+};
+
+#define MAP(title, t) { title, t, sizeof t / sizeof t[0] }
+static const struct keys_map maps[KEYMAP_COUNT] = {
+	[KEYMAP_GLOBAL] = MAP("Everywhere", global_keys),
+	[KEYMAP_TIMELINE] = MAP("Timeline", timeline_keys),
+	[KEYMAP_DETAIL] = MAP("Detail (raw record)", detail_keys),
+	[KEYMAP_STACK] = MAP("Stack (frequency table)", stack_keys),
+	[KEYMAP_HISTOGRAM] = MAP("Histogram", histogram_keys),
+	[KEYMAP_HELP] = MAP("Help", help_keys),
+};
+
+static const char *const action_names[ACT_COUNT] = {
+#define X(a) #a,
+	KEYS_ACTIONS(X)
+#undef X
+};
+
+const struct keys_map *keys_map(enum keys_map_id id)
+{
+	return id < KEYMAP_COUNT ? &maps[id] : NULL;
+}
+
+const char *keys_action_name(enum keys_action a)
+{
+	return a < ACT_COUNT ? action_names[a] : "?";
+}
+
+static enum keys_action find(const struct keys_map *m, int key)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->b[i].key == key)
+			return m->b[i].action;
+	return ACT_NONE;
+}
+
+enum keys_action keys_lookup(enum keys_map_id id, int key)
+{
+	enum keys_action a = id < KEYMAP_COUNT ? find(&maps[id], key) : ACT_NONE;
+	return a != ACT_NONE ? a : find(&maps[KEYMAP_GLOBAL], key);
+}
+
+int keys_code(int kind, unsigned int c)
+{
+	return kind == KEY_CODE_YES ? KEYS_F((int)c) : (int)c;
+}
+
+static const struct {
+	int key;
+	const char *name;
+} named[] = {
+	{ F(KEY_DOWN), "Down" },     { F(KEY_UP), "Up" },	     { F(KEY_LEFT), "Left" },
+	{ F(KEY_RIGHT), "Right" },   { F(KEY_NPAGE), "PgDn" },   { F(KEY_PPAGE), "PgUp" },
+	{ F(KEY_HOME), "Home" },     { F(KEY_END), "End" },	     { F(KEY_ENTER), "Enter" },
+	{ F(KEY_BACKSPACE), "Backspace" }, { F(KEY_F(1)), "F1" },    { F(KEY_DC), "Delete" },
+	{ '\n', "Enter" },	     { '\r', "Return" },	     { ' ', "Space" },
+	{ 127, "Backspace" },	     { KEYS_ESC, "Esc" },	     { '\t', "Tab" },
+};
+
+const char *keys_name(int key, char *buf, size_t n)
+{
+	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+		if (named[i].key == key) {
+			snprintf(buf, n, "%s", named[i].name);
+			return buf;
+		}
+	if (key >= KEYS_FN)
+		snprintf(buf, n, "key %d", key - KEYS_FN);
+	else if (key < 32)
+		snprintf(buf, n, "^%c", key + '@');
+	else if (key < 127)
+		snprintf(buf, n, "%c", key);
+	else
+		snprintf(buf, n, "U+%04X", (unsigned)key);
+	return buf;
+}
+
+char **keys_help_lines(enum keys_map_id id, size_t *nout)
+{
+	const struct keys_map *m = keys_map(id);
+	char **lines = NULL;
+	size_t n = 0, cap = 0;
+	bool *done = xcalloc(m->n, sizeof *done);
+	/* one line per action, every key bound to it in the map named */
+	for (size_t i = 0; i < m->n; i++) {
+		if (done[i])
+			continue;
+		char names[96] = "";
+		const char *help = NULL;
+		size_t shown = 0;
+		for (size_t j = i; j < m->n; j++) {
+			if (m->b[j].action != m->b[i].action || done[j])
+				continue;
+			done[j] = true;
+			if (!help)
+				help = m->b[j].help;
+			char nm[24];
+			keys_name(m->b[j].key, nm, sizeof nm);
+			/* "Enter, Return" say the same thing twice */
+			if (strstr(names, nm) || (m->b[j].key == '\r' && strstr(names, "Enter")))
+				continue;
+			size_t len = strlen(names);
+			if (shown < 3 && len + strlen(nm) + 3 < sizeof names) {
+				snprintf(names + len, sizeof names - len, "%s%s", shown ? " " : "", nm);
+				shown++;
+			}
+		}
+		lines = xgrow(lines, &cap, n + 1, sizeof *lines);
+		lines[n++] = xasprintf("  %-18s %s", names, help ? help : "");
+	}
+	free(done);
+	*nout = n;
+	return lines;
+}

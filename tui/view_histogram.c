@@ -1,0 +1,275 @@
+/*
+ * view_histogram.c: events over time (view_histogram.h).
+ *
+ * The bucket size is chosen by histogram_run so that the buckets fit the
+ * window's height; bookmarks are counted with the same buckets through
+ * the filter "(current) marked", and the bucket holding the timeline's
+ * cursor is pointed at, so the analyst sees where they are.
+ */
+#include "view_histogram.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "draw.h"
+#include "filter.h"
+#include "histogram.h"
+#include "theme.h"
+#include "timeparse.h"
+#include "view_timeline.h"
+#include "xalloc.h"
+
+struct histv {
+	struct view v;
+	struct histogram h;
+	int64_t *marks; /* bookmarked events per bucket */
+	bool ok;
+	size_t cur, top;
+	int ran_rows; /* the height the buckets were chosen for */
+};
+
+#define HV(v) ((struct histv *)(v))
+
+static size_t page_rows(const struct histv *hv)
+{
+	return hv->v.rows > 1 ? (size_t)(hv->v.rows - 1) : 1;
+}
+
+static void count_marks(struct histv *hv)
+{
+	struct app *a = hv->v.app;
+	free(hv->marks);
+	hv->marks = xcalloc(hv->h.n ? hv->h.n : 1, sizeof *hv->marks);
+	const char *f = app_filter(a);
+	char *text = *f ? xasprintf("(%s) marked", f) : xstrdup("marked");
+	struct query *q = NULL;
+	struct histogram mh = { 0 };
+	if (query_new(app_store(a), text, &q, NULL) == 0) {
+		query_set_progress(q, app_progress, a);
+		if (histogram_run(q, hv->h.bucket, 0, &mh, NULL) == 0) {
+			for (size_t i = 0; i < mh.n; i++) {
+				int64_t at = (mh.start - hv->h.start) / hv->h.bucket + (int64_t)i;
+				if (at >= 0 && (size_t)at < hv->h.n)
+					hv->marks[at] += mh.counts[i];
+			}
+			histogram_clear(&mh);
+		}
+	}
+	query_free(q);
+	free(text);
+}
+
+static void run(struct histv *hv)
+{
+	struct app *a = hv->v.app;
+	if (hv->ok)
+		histogram_clear(&hv->h);
+	hv->ok = false;
+	char *cause = NULL;
+	size_t want = page_rows(hv);
+	app_busy_begin(a, "counting over time");
+	int rc = histogram_run(app_query(a), 0, want < 4 ? 4 : want, &hv->h, &cause);
+	if (rc == 0)
+		count_marks(hv);
+	app_busy_end(a);
+	hv->ran_rows = hv->v.rows;
+	if (rc < 0) {
+		if (query_cancelled(app_query(a)))
+			app_message(a, "histogram stopped (Esc)");
+		else
+			app_error(a, "histogram: %s", cause ? cause : "failed");
+		free(cause);
+		memset(&hv->h, 0, sizeof hv->h);
+		return;
+	}
+	hv->ok = true;
+	/* start on the bucket of the timeline's cursor */
+	hv->cur = 0;
+	struct view *tl = app_timeline(a);
+	const struct query_row *r = tl ? view_timeline_current(tl) : NULL;
+	if (r && hv->h.n && hv->h.bucket > 0 && r->ts >= hv->h.start) {
+		int64_t at = (r->ts - hv->h.start) / hv->h.bucket;
+		hv->cur = (size_t)at < hv->h.n ? (size_t)at : hv->h.n - 1;
+	}
+}
+
+static void draw(struct view *v, WINDOW *w)
+{
+	struct histv *hv = HV(v);
+	werase(w);
+	attr_t head = theme_attr(THEME_HEADER);
+	char bk[16], title[64];
+	draw_fill(w, 0, 0, v->cols, head);
+	histogram_format_bucket(hv->ok ? hv->h.bucket : 0, bk, sizeof bk);
+	snprintf(title, sizeof title, "time (UTC), %s buckets", hv->ok ? bk : "?");
+	int wt = 26, wn = 9;
+	draw_cell(w, 0, 2, title, wt, head, false);
+	draw_cell(w, 0, 2 + wt + 1, "events", wn, head, true);
+	if (!hv->ok) {
+		draw_text(w, 2, 2, "No histogram: it was stopped or failed. q goes back.", v->cols - 2,
+			  theme_attr(THEME_MESSAGE));
+		return;
+	}
+	if (hv->h.n == 0) {
+		draw_text(w, 2, 2, "No event matches this filter.", v->cols - 2, theme_attr(THEME_MESSAGE));
+		return;
+	}
+	size_t h = page_rows(hv);
+	if (hv->cur < hv->top)
+		hv->top = hv->cur;
+	if (hv->cur >= hv->top + h)
+		hv->top = hv->cur - h + 1;
+	int bx = 2 + wt + 1 + wn + 2, bw = v->cols - bx;
+	int64_t max = hv->h.max > 0 ? hv->h.max : 1;
+	for (size_t i = hv->top; i < hv->h.n && i - hv->top < h; i++) {
+		int y = (int)(i - hv->top) + 1;
+		bool sel = i == hv->cur;
+		attr_t base = theme_attr(sel ? THEME_SELECTED : THEME_NORMAL);
+		draw_fill(w, y, 0, v->cols, base);
+		if (hv->marks && hv->marks[i])
+			draw_text(w, y, 0, "*", 1, theme_attr(THEME_BOOKMARK));
+		char t[32], num[32];
+		draw_time(hv->h.start + (int64_t)i * hv->h.bucket, t, sizeof t);
+		/* seconds say nothing for buckets of a minute or more */
+		if (hv->h.bucket % 60000 == 0)
+			t[16] = '\0';
+		draw_cell(w, y, 2, t, wt, base, false);
+		draw_cell(w, y, 2 + wt + 1, draw_count(hv->h.counts[i], num, sizeof num), wn, base, true);
+		if (bw > 0 && hv->h.counts[i] > 0) {
+			int len = (int)((double)hv->h.counts[i] / (double)max * bw + 0.5);
+			draw_bar(w, y, bx, len < 1 ? 1 : len, theme_attr(THEME_BAR));
+		}
+	}
+}
+
+/* Enter: the filter narrowed to the bucket's time span. */
+static int narrow(struct histv *hv)
+{
+	if (!hv->ok || hv->cur >= hv->h.n)
+		return REACT_NONE;
+	int64_t from = hv->h.start + (int64_t)hv->cur * hv->h.bucket, to = from + hv->h.bucket;
+	char a[40], b[40], bk[16];
+	time_format(from, a, sizeof a);
+	time_format(to, b, sizeof b);
+	histogram_format_bucket(hv->h.bucket, bk, sizeof bk);
+	char *qa = filter_quote(a), *qb = filter_quote(b);
+	const char *f = app_filter(hv->v.app);
+	char *text = *f ? xasprintf("(%s) time>=%s time<%s", f, qa, qb) : xasprintf("time>=%s time<%s", qa, qb);
+	char lab[64], t[32];
+	draw_time(from, t, sizeof t);
+	if (hv->h.bucket % 60000 == 0)
+		t[16] = '\0';
+	snprintf(lab, sizeof lab, "%s +%s", t, bk);
+	int rc = app_filter_push(hv->v.app, text, lab);
+	free(text);
+	free(qa);
+	free(qb);
+	if (rc < 0)
+		return REACT_CHROME;
+	/* the timeline starts at the bucket's first event */
+	struct view *tl = app_timeline(hv->v.app);
+	if (tl) {
+		struct query_pos pos = { from, INT64_MIN };
+		view_timeline_goto(tl, &pos);
+	}
+	return REACT_POP | REACT_ALL;
+}
+
+static int action(struct view *v, enum keys_action act)
+{
+	struct histv *hv = HV(v);
+	size_t n = hv->ok ? hv->h.n : 0, h = page_rows(hv);
+	switch (act) {
+	case ACT_DOWN:
+		if (hv->cur + 1 < n)
+			hv->cur++;
+		return REACT_VIEW | REACT_CHROME;
+	case ACT_UP:
+		if (hv->cur)
+			hv->cur--;
+		return REACT_VIEW | REACT_CHROME;
+	case ACT_PAGE_DOWN:
+		hv->cur = hv->cur + h < n ? hv->cur + h : (n ? n - 1 : 0);
+		return REACT_VIEW | REACT_CHROME;
+	case ACT_PAGE_UP:
+		hv->cur = hv->cur > h ? hv->cur - h : 0;
+		return REACT_VIEW | REACT_CHROME;
+	case ACT_TOP:
+		hv->cur = 0;
+		return REACT_VIEW | REACT_CHROME;
+	case ACT_BOTTOM:
+		hv->cur = n ? n - 1 : 0;
+		return REACT_VIEW | REACT_CHROME;
+	case ACT_ENTER:
+		return narrow(hv);
+	case ACT_BACK:
+	case ACT_HISTOGRAM:
+		return REACT_POP;
+	default:
+		return REACT_PASS;
+	}
+}
+
+static void reload(struct view *v)
+{
+	run(HV(v));
+}
+
+/* The buckets fit the height: a new height, new buckets. */
+static void resize(struct view *v)
+{
+	if (HV(v)->ran_rows != v->rows)
+		run(HV(v));
+}
+
+static void annotated(struct view *v)
+{
+	struct histv *hv = HV(v);
+	if (hv->ok)
+		count_marks(hv);
+}
+
+static void status(struct view *v, char *buf, size_t n)
+{
+	struct histv *hv = HV(v);
+	if (!hv->ok || !hv->h.n) {
+		snprintf(buf, n, "histogram");
+		return;
+	}
+	char num[32], tot[32];
+	snprintf(buf, n, "bucket %zu of %zu: %s of %s events", hv->cur + 1, hv->h.n,
+		 draw_count(hv->h.counts[hv->cur], num, sizeof num), draw_count(hv->h.total, tot, sizeof tot));
+}
+
+static void hist_free(struct view *v)
+{
+	struct histv *hv = HV(v);
+	if (hv->ok)
+		histogram_clear(&hv->h);
+	free(hv->marks);
+	free(hv);
+}
+
+static const struct view_ops histogram_ops = {
+	.name = "histogram",
+	.keymap = KEYMAP_HISTOGRAM,
+	.draw = draw,
+	.action = action,
+	.resize = resize,
+	.reload = reload,
+	.annotated = annotated,
+	.status = status,
+	.free = hist_free,
+};
+
+struct view *view_histogram_new(struct app *a)
+{
+	struct histv *hv = xcalloc(1, sizeof *hv);
+	hv->v.ops = &histogram_ops;
+	hv->v.app = a;
+	/* the buckets are chosen when the view first knows its height */
+	hv->ran_rows = -1;
+	return &hv->v;
+}
