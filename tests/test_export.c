@@ -59,9 +59,12 @@ static void load(struct store *st, int n, bool reverse, const char *srcname)
 			u = user;
 		}
 		snprintf(ip, sizeof ip, "203.0.113.%d", i % 200);
+		/* every 5th record indented over lines, as PowerShell's
+		 * -Formatted writes them */
 		snprintf(raw, sizeof raw,
-			 "{\"Id\":\"%s\",\"Operation\":\"%s\",\"i\":%d,\"s\":\"caf\\u00e9 \\u0007 \\\"q\\\"\"}", rid,
-			 ops[i % 3], i);
+			 i % 5 == 4 ? "{\r\n  \"Id\": \"%s\",\r\n  \"Operation\": \"%s\",\n  \"i\": %d,\n  \"s\": \"caf\\u00e9 \\u0007 \\\"q\\\"\"\n}"
+				    : "{\"Id\":\"%s\",\"Operation\":\"%s\",\"i\":%d,\"s\":\"caf\\u00e9 \\u0007 \\\"q\\\"\"}",
+			 rid, ops[i % 3], i);
 		struct event ev;
 		memset(&ev, 0, sizeof ev);
 		ev.ts = 1686909600000LL + (int64_t)(i % 3) * 1000 + (int64_t)(i / 3) * 3000 + (i % 3 == 2 ? 1500 : 0);
