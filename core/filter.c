@@ -97,7 +97,7 @@ static const struct filter_field *filter_field_find_n(const char *name, size_t n
 /* The tree */
 
 enum ntype { N_AND, N_OR, N_NOT, N_TERM, N_TEXT, N_MARKED };
-enum tkind { TK_FIELD, TK_JSON, TK_TAG };
+enum tkind { TK_FIELD, TK_JSON, TK_TAG, TK_RAW };
 enum op { OP_EQ, OP_NE, OP_RE, OP_NRE, OP_GT, OP_GE, OP_LT, OP_LE };
 static const char *const op_text[] = { "=", "!=", "~", "!~", ">", ">=", "<", "<=" };
 
@@ -519,6 +519,8 @@ static struct node *parse_term(struct parser *ps, const char *name, const char *
 		n->path = xstrdup(nm + 5);
 	} else if (strcasecmp(nm, "tag") == 0) {
 		n->tk = TK_TAG;
+	} else if (strcasecmp(nm, "raw") == 0) {
+		n->tk = TK_RAW;
 	} else {
 		n->tk = TK_FIELD;
 		n->f = filter_field_find(nm);
@@ -533,7 +535,9 @@ static struct node *parse_term(struct parser *ps, const char *name, const char *
 	bool ordered = n->tk == TK_FIELD && (n->f->flags & (FIELD_TIME | FIELD_NUMBER));
 	bool is_re = op == OP_RE || op == OP_NRE;
 	const char *bad = NULL;
-	if (op >= OP_GT && !ordered)
+	if (n->tk == TK_RAW && !is_re)
+		bad = "~ or !~ (a regular expression over the whole record)";
+	else if (op >= OP_GT && !ordered)
 		bad = "=, !=, ~ or !~";
 	else if (is_re && ordered)
 		bad = "=, !=, <, <=, > or >=";
@@ -900,6 +904,8 @@ static void print_node(struct buf *b, const struct node *n, enum ntype parent)
 			buf_printf(b, "json.%s", n->path);
 		else if (n->tk == TK_TAG)
 			buf_puts(b, "tag");
+		else if (n->tk == TK_RAW)
+			buf_puts(b, "raw");
 		else
 			buf_puts(b, n->f->name);
 		buf_puts(b, op_text[n->op]);
@@ -1679,6 +1685,13 @@ static int compile_term(struct cc *c, const struct node *n, bool *served)
 			}
 			buf_puts(&c->w, ")");
 		}
+	} else if (n->tk == TK_RAW) {
+		c->out->raw = true;
+		char *p = xasprintf("(?i)%s", n->vals[0]);
+		buf_puts(&c->w, "filter_regexp(");
+		bind_text(c, p);
+		buf_puts(&c->w, ", raw_json(e.id))");
+		free(p);
 	} else if (n->tk == TK_TAG) {
 		buf_puts(&c->w, "EXISTS (SELECT 1 FROM tags t WHERE t.record_id = e.record_id AND t.kind = e.kind");
 		if (n->op == OP_RE || n->op == OP_NRE) {
@@ -1774,7 +1787,7 @@ static int node_cost(const struct node *n)
 	switch (n->t) {
 	case N_TEXT: return 3;
 	case N_MARKED: return 1;
-	case N_TERM: return n->tk == TK_JSON ? 3 : n->tk == TK_TAG ? 1 : 0;
+	case N_TERM: return n->tk == TK_JSON || n->tk == TK_RAW ? 3 : n->tk == TK_TAG ? 1 : 0;
 	default: {
 		int m = 0;
 		for (size_t i = 0; i < n->nkids; i++) {

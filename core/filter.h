@@ -7,6 +7,7 @@
  *   json.Parameters.ForwardTo=evil@x.com              Name/Value arrays by Name
  *   time>=2023-06-16 time<-7d  op_count>100            time and numbers
  *   forward "quoted phrase"                           free text over the raw record
+ *   raw~"ForwardTo.*@proton"                          a regex over the raw record
  *   marked  tag=exfil                                 annotations
  *   user!=a  not (a or b)  -ip=1.2.3.4  ( ... )       negation, grouping
  *
@@ -22,7 +23,10 @@
  * Matching: users, mailboxes, operations, workloads, record types,
  * results, access types and app names compare without regard to case;
  * ids (sessions, tokens, record ids) compare exactly; app, client_app
- * and ip are stored lower-case, so their ids match in any case.
+ * and ip are stored lower-case, so their ids match in any case. Free
+ * text, json.PATH values and regexes on those fields and on raw ignore
+ * case too; a regex on an id field is as written (add (?i) to change
+ * that).
  * field="" matches events where the field is absent.
  */
 #ifndef AUDITSCOPE_FILTER_H

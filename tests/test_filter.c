@@ -54,6 +54,7 @@ static void test_constructs(void **state)
 	canon("ip=203.0.113.0/24", "ip=203.0.113.0/24");
 	canon("ip=2001:db8::/32", "ip=2001:db8::/32");
 	canon("json.ClientInfoString~REST", "json.ClientInfoString~REST");
+	canon("raw~\"ForwardTo.*@proton\"", "raw~ForwardTo.*@proton");
 	canon("json.Parameters.ForwardTo=a@b.example", "json.Parameters.ForwardTo=a@b.example");
 	canon("user=\"\"", "user=\"\"");
 	/* and / juxtaposition, or, not, -, parentheses */
@@ -121,6 +122,7 @@ static void test_errors(void **state)
 	error_is("\"abc", "filter: unterminated quote at column 1");
 	error_is("user=\"abc", "filter: unterminated quote at column 6");
 	error_is("user>x", "filter: 'user' takes =, !=, ~ or !~, not '>' at column 5");
+	error_is("raw=x", "filter: 'raw' takes ~ or !~ (a regular expression over the whole record), not '=' at column 4");
 	error_is("time~x", "filter: 'time' takes =, !=, <, <=, > or >=, not '~' at column 5");
 	error_is("time>=yesterday",
 		 "filter: expected a time after 'time>=', got 'yesterday' (2023-06-16, 2023-06-16T10:00, -7d) at column 7");

@@ -321,6 +321,9 @@ static void test_planted_filters(void **state)
 	ids = truth(d, "instr(lower(raw_json(e.id)), 'forwardto') > 0", NULL, &n);
 	assert_true(n > 0);
 	assert_int_equal(query_count_text(d->st, "ForwardTo", NULL), (int64_t)n);
+	assert_int_equal(query_count_text(d->st, "raw~forwardto", NULL), (int64_t)n);
+	assert_int_equal(query_count_text(d->st, "raw~\"forward(to)?\\b\"", NULL), (int64_t)n);
+	assert_int_equal(query_count_text(d->st, "raw!~forwardto", NULL), query_count_text(d->st, "", NULL) - (int64_t)n);
 	free(ids);
 	/* time ranges: the planted window */
 	f = xasprintf("time>=%s time<=%s user=%s", planted(d, "first_event"), planted(d, "last_event"),
