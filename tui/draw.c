@@ -216,12 +216,15 @@ char *draw_dump(WINDOW *w)
 			short pair;
 			if (getcchar(&cc, wc, &a, &pair, NULL) == ERR)
 				continue;
-			/* the right half of a wide character is a continuation
-			 * cell: nothing of its own to print */
 			if (wc[0] == L'\0')
 				continue;
 			for (int i = 0; i < CCHARW_MAX && wc[i]; i++)
 				o += put_utf8(o, wc[i]);
+			/* a wide character fills the next cell too, which holds a
+			 * copy of it: skip that */
+			int wd = wcwidth(wc[0]);
+			if (wd > 1)
+				x += wd - 1;
 		}
 		while (o > line && o[-1] == ' ')
 			o--;

@@ -99,7 +99,8 @@ static void rows_reserve(struct tl *t, size_t want)
 /* Take the rows out of a page (the page keeps nothing). */
 static void take_rows(struct query_page *p, struct query_row *dst)
 {
-	memcpy(dst, p->rows, p->n * sizeof *dst);
+	if (p->n)
+		memcpy(dst, p->rows, p->n * sizeof *dst);
 	p->n = 0;
 }
 
@@ -544,6 +545,9 @@ static void search_clear(struct tl *t)
  * field=value term, else the words themselves, without quotes. */
 static char *needle_of(const char *s)
 {
+	size_t len = strlen(s);
+	if (len > 2 && s[0] == '/' && s[len - 1] == '/')
+		return NULL; /* a regex: no literal to highlight */
 	const char *eq = strrchr(s, '=');
 	const char *tilde = strrchr(s, '~');
 	if (tilde && (!eq || tilde > eq))
@@ -566,13 +570,24 @@ static int search_compile(struct tl *t, const char *text, char **cause)
 {
 	const char *f = app_filter(t->v.app);
 	char *s = NULL;
-	struct filter *probe = filter_parse(text, NULL);
-	if (probe) {
+	size_t len = strlen(text);
+	struct filter *probe = NULL;
+	if (len > 2 && text[0] == '/' && text[len - 1] == '/') {
+		/* /regex/: over the fields the table shows */
+		char *pat = xstrndup(text + 1, len - 2), *q = filter_quote(pat);
+		s = xasprintf("user~%s or op~%s or app~%s or client_app~%s or ip~%s or mailbox~%s or "
+			      "result~%s or client_info~%s",
+			      q, q, q, q, q, q, q, q);
+		free(q);
+		free(pat);
+	} else if ((probe = filter_parse(text, NULL))) {
 		s = xstrdup(text);
 		filter_free(probe);
 	} else {
 		s = filter_quote(text); /* not the language: a phrase */
 	}
+	if (!s)
+		return set_cause(cause, "search: nothing to search for");
 	char *full = *f ? xasprintf("(%s) (%s)", f, s) : xstrdup(s);
 	free(s);
 	struct query *q = NULL;

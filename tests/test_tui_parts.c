@@ -1,0 +1,346 @@
+/*
+ * test_tui_parts.c: the interface's building blocks without a case:
+ * themes (every file in themes/ parses and names every role; errors name
+ * the line), key tables (every action documented, no key bound twice,
+ * help lines generated), the prompt's line editing and history, and
+ * sanitised drawing (escape sequences as visible text, wide characters
+ * never split).
+ */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <locale.h>
+
+#include "draw.h"
+#include "keys.h"
+#include "prompt.h"
+#include "theme.h"
+#include "xalloc.h"
+
+/* --- themes --- */
+
+static void test_theme_files(void **state)
+{
+	(void)state;
+	const char *want[] = { "default", "light", "high-contrast", "monochrome" };
+	for (size_t i = 0; i < 4; i++) {
+		struct theme t;
+		char *cause = NULL;
+		char path[256];
+		snprintf(path, sizeof path, "themes/%s.theme", want[i]);
+		int rc = theme_load(path, &t, &cause);
+		if (rc < 0)
+			fail_msg("%s: %s", path, cause);
+		/* every role is written out in every shipped theme: read the
+		 * file and look for each role name at the start of a line */
+		FILE *f = fopen(path, "r");
+		assert_non_null(f);
+		char text[8192];
+		size_t n = fread(text, 1, sizeof text - 1, f);
+		text[n] = '\0';
+		fclose(f);
+		for (int r = 0; r < THEME_NROLES; r++) {
+			char needle[64];
+			snprintf(needle, sizeof needle, "\n%s ", theme_role_name((enum theme_role)r));
+			if (!strstr(text, needle))
+				fail_msg("%s does not set role %s", path, theme_role_name((enum theme_role)r));
+		}
+		theme_clear(&t);
+	}
+}
+
+static void test_theme_parse(void **state)
+{
+	(void)state;
+	struct theme t;
+	char *cause = NULL;
+	assert_int_equal(theme_parse("# comment\nselected  black cyan bold\nbar 33 bright-red\n", "t", &t, &cause), 0);
+	assert_int_equal(t.role[THEME_SELECTED].fg, COLOR_BLACK);
+	assert_int_equal(t.role[THEME_SELECTED].bg, COLOR_CYAN);
+	assert_true(t.role[THEME_SELECTED].attrs & A_BOLD);
+	assert_int_equal(t.role[THEME_BAR].fg, 33);
+	assert_int_equal(t.role[THEME_BAR].bg, 8 + COLOR_RED);
+	/* a role left out keeps its monochrome look */
+	assert_int_equal(t.role[THEME_NORMAL].fg, -1);
+	assert_true(t.role[THEME_TITLE].attrs & A_REVERSE);
+	theme_clear(&t);
+
+	assert_int_equal(theme_parse("normal default default\nselectd black cyan\n", "bad", &t, &cause), -1);
+	assert_string_equal(cause, "bad: line 2: unknown role 'selectd'");
+	free(cause);
+	cause = NULL;
+	assert_int_equal(theme_parse("title purple black\n", "bad", &t, &cause), -1);
+	assert_string_equal(cause, "bad: line 1: unknown colour 'purple'");
+	free(cause);
+	cause = NULL;
+	assert_int_equal(theme_parse("title red black blinking\n", "bad", &t, &cause), -1);
+	assert_string_equal(cause, "bad: line 1: unknown attribute 'blinking'");
+	free(cause);
+	cause = NULL;
+	assert_int_equal(theme_parse("title red\n", "bad", &t, &cause), -1);
+	assert_non_null(strstr(cause, "line 1: expected"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(theme_load("no-such-theme", &t, &cause), -1);
+	assert_non_null(strstr(cause, "no theme named 'no-such-theme'"));
+	free(cause);
+	cause = NULL;
+	/* a name is a name, not a way out of the theme folder */
+	assert_int_equal(theme_load("..", &t, &cause), -1);
+	free(cause);
+}
+
+static void test_theme_list(void **state)
+{
+	(void)state;
+	size_t n;
+	char **names = theme_list(&n);
+	bool seen[4] = { false };
+	const char *want[] = { "default", "light", "high-contrast", "monochrome" };
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < 4; k++)
+			if (!strcmp(names[i], want[k]))
+				seen[k] = true;
+		if (i)
+			assert_true(strcmp(names[i - 1], names[i]) < 0);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	for (size_t k = 0; k < 4; k++)
+		if (!seen[k])
+			fail_msg("theme_list misses %s", want[k]);
+}
+
+/* --- keys --- */
+
+static void test_keys_tables(void **state)
+{
+	(void)state;
+	for (int id = 0; id < KEYMAP_COUNT; id++) {
+		const struct keys_map *m = keys_map((enum keys_map_id)id);
+		assert_non_null(m->title);
+		for (size_t i = 0; i < m->n; i++) {
+			/* the first binding of an action carries its help */
+			bool first = true;
+			for (size_t j = 0; j < i; j++)
+				if (m->b[j].action == m->b[i].action)
+					first = false;
+			if (first && (!m->b[i].help || !*m->b[i].help))
+				fail_msg("%s: %s has no help text", m->title, keys_action_name(m->b[i].action));
+			for (size_t j = 0; j < i; j++)
+				if (m->b[j].key == m->b[i].key)
+					fail_msg("%s: a key is bound twice (%s)", m->title,
+						 keys_action_name(m->b[i].action));
+		}
+	}
+	/* a view's binding wins over the global one; unbound keys fall
+	 * through to the global map */
+	assert_int_equal(keys_lookup(KEYMAP_TIMELINE, 'j'), ACT_DOWN);
+	assert_int_equal(keys_lookup(KEYMAP_TIMELINE, 'f'), ACT_FILTER);
+	assert_int_equal(keys_lookup(KEYMAP_HELP, '?'), ACT_BACK);
+	assert_int_equal(keys_lookup(KEYMAP_TIMELINE, '?'), ACT_HELP);
+	assert_int_equal(keys_lookup(KEYMAP_TIMELINE, 'Z'), ACT_NONE);
+	assert_int_equal(keys_lookup(KEYMAP_STACK, 's'), ACT_SORT);
+	assert_int_equal(keys_lookup(KEYMAP_TIMELINE, KEYS_F(KEY_NPAGE)), ACT_PAGE_DOWN);
+}
+
+static void test_keys_help(void **state)
+{
+	(void)state;
+	size_t n;
+	char **lines = keys_help_lines(KEYMAP_TIMELINE, &n);
+	bool down = false, pgdn = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(lines[i], "  j Down             next event"))
+			down = true;
+		if (strstr(lines[i], "PgDn Space ^F") && strstr(lines[i], "page down"))
+			pgdn = true;
+		free(lines[i]);
+	}
+	free(lines);
+	assert_true(down);
+	assert_true(pgdn);
+	char buf[32];
+	assert_string_equal(keys_name(KEYS_CTRL('L'), buf, sizeof buf), "^L");
+	assert_string_equal(keys_name('\n', buf, sizeof buf), "Enter");
+	assert_string_equal(keys_name(KEYS_F(KEY_PPAGE), buf, sizeof buf), "PgUp");
+	assert_string_equal(keys_name('=', buf, sizeof buf), "=");
+}
+
+/* --- prompt --- */
+
+static void type(struct prompt *p, const char *s)
+{
+	/* s is UTF-8; feed code points */
+	const unsigned char *u = (const unsigned char *)s;
+	while (*u) {
+		int c;
+		if (*u < 0x80)
+			c = *u++;
+		else if ((*u & 0xE0) == 0xC0) {
+			c = (*u & 0x1F) << 6 | (u[1] & 0x3F);
+			u += 2;
+		} else if ((*u & 0xF0) == 0xE0) {
+			c = (*u & 0x0F) << 12 | (u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+			u += 3;
+		} else {
+			c = (*u & 0x07) << 18 | (u[1] & 0x3F) << 12 | (u[2] & 0x3F) << 6 | (u[3] & 0x3F);
+			u += 4;
+		}
+		assert_int_equal(prompt_key(p, c), PROMPT_EDITING);
+	}
+}
+
+static void test_prompt_editing(void **state)
+{
+	(void)state;
+	struct prompt *p = prompt_new("filter: ", "user=alice", NULL);
+	assert_string_equal(prompt_text(p), "user=alice");
+	type(p, " op=x");
+	assert_string_equal(prompt_text(p), "user=alice op=x");
+	prompt_key(p, KEYS_CTRL('W'));
+	assert_string_equal(prompt_text(p), "user=alice ");
+	prompt_key(p, KEYS_CTRL('A'));
+	type(p, "(");
+	prompt_key(p, KEYS_CTRL('E'));
+	type(p, ")");
+	assert_string_equal(prompt_text(p), "(user=alice )");
+	/* a character of two bytes goes out whole */
+	type(p, "é");
+	prompt_key(p, 127);
+	assert_string_equal(prompt_text(p), "(user=alice )");
+	type(p, "日本");
+	prompt_key(p, KEYS_F(KEY_LEFT));
+	prompt_key(p, KEYS_F(KEY_BACKSPACE));
+	assert_string_equal(prompt_text(p), "(user=alice )本");
+	/* controls and bidi overrides are refused */
+	prompt_key(p, 0x9B); /* C1 CSI */
+	prompt_key(p, 0x202E);
+	prompt_key(p, 0x07);
+	assert_string_equal(prompt_text(p), "(user=alice )本");
+	prompt_key(p, KEYS_CTRL('U'));
+	assert_string_equal(prompt_text(p), "本");
+	prompt_key(p, KEYS_CTRL('K'));
+	assert_string_equal(prompt_text(p), "");
+	/* backspace on an empty line leaves */
+	assert_int_equal(prompt_key(p, 127), PROMPT_CANCEL);
+	assert_int_equal(prompt_key(p, KEYS_ESC), PROMPT_CANCEL);
+	prompt_free(p);
+}
+
+static void test_prompt_history(void **state)
+{
+	(void)state;
+	struct prompt_history *h = prompt_history_new(3);
+	struct prompt *p = prompt_new("f: ", NULL, h);
+	type(p, "a=1");
+	assert_int_equal(prompt_key(p, '\r'), PROMPT_ACCEPT);
+	prompt_free(p);
+	prompt_history_add(h, "b=2");
+	prompt_history_add(h, "c=3");
+	prompt_history_add(h, "a=1"); /* again: moves to the front */
+	assert_int_equal(prompt_history_count(h), 3);
+	assert_string_equal(prompt_history_get(h, 2), "a=1");
+	prompt_history_add(h, "d=4"); /* the oldest (b=2) goes */
+	assert_int_equal(prompt_history_count(h), 3);
+	assert_string_equal(prompt_history_get(h, 0), "c=3");
+
+	p = prompt_new("f: ", NULL, h);
+	type(p, "draft");
+	prompt_key(p, KEYS_F(KEY_UP));
+	assert_string_equal(prompt_text(p), "d=4");
+	prompt_key(p, KEYS_F(KEY_UP));
+	assert_string_equal(prompt_text(p), "a=1");
+	prompt_key(p, KEYS_F(KEY_UP));
+	prompt_key(p, KEYS_F(KEY_UP)); /* past the oldest: stays */
+	assert_string_equal(prompt_text(p), "c=3");
+	prompt_key(p, KEYS_F(KEY_DOWN));
+	prompt_key(p, KEYS_F(KEY_DOWN));
+	prompt_key(p, KEYS_F(KEY_DOWN));
+	assert_string_equal(prompt_text(p), "draft");
+	/* an error puts the cursor at its column */
+	prompt_set_error(p, 3);
+	type(p, "X");
+	assert_string_equal(prompt_text(p), "drXaft");
+	prompt_free(p);
+	prompt_history_free(h);
+}
+
+/* --- drawing --- */
+
+static SCREEN *scr;
+static FILE *fout, *fin;
+
+static int screen_up(void **state)
+{
+	(void)state;
+	setenv("TERM", "xterm-256color", 1);
+	setenv("LINES", "6", 1);
+	setenv("COLUMNS", "30", 1);
+	fout = fopen("/dev/null", "w");
+	fin = fopen("/dev/null", "r");
+	scr = newterm(NULL, fout, fin);
+	return scr ? 0 : -1;
+}
+
+static int screen_down(void **state)
+{
+	(void)state;
+	endwin();
+	delscreen(scr);
+	fclose(fout);
+	fclose(fin);
+	return 0;
+}
+
+static void test_draw_hostile(void **state)
+{
+	(void)state;
+	WINDOW *w = newwin(4, 30, 0, 0);
+	/* an escape sequence that would turn the terminal red, a bidi
+	 * override and a bell: all shown as text */
+	draw_text(w, 0, 0, "a\x1b[31mred\x1b[0m\xe2\x80\xae!\x07", 30, A_NORMAL);
+	/* wide characters: 5 columns hold two of them, not two and a half */
+	int used = draw_text(w, 1, 0, "日本語", 5, A_NORMAL);
+	assert_int_equal(used, 4);
+	/* a cell pads to its width; right alignment */
+	draw_cell(w, 2, 0, "42", 6, A_NORMAL, true);
+	draw_cell(w, 2, 6, "ab", 4, A_NORMAL, false);
+	draw_text(w, 2, 10, "|", 1, A_NORMAL);
+	draw_cell_match(w, 3, 0, "user=Alice@x", 20, A_NORMAL, "alice", A_UNDERLINE);
+	char *text = draw_dump(w);
+	assert_string_equal(text, "a\\e[31mred\\e[0m\\u202e!\\x07\n"
+				  "日本\n"
+				  "    42ab  |\n"
+				  "user=Alice@x\n");
+	assert_null(strchr(text, 0x1b));
+	/* the match is drawn with the highlight, the rest without */
+	assert_true(mvwinch(w, 3, 5) & A_UNDERLINE);
+	assert_false(mvwinch(w, 3, 4) & A_UNDERLINE);
+	assert_false(mvwinch(w, 3, 10) & A_UNDERLINE);
+	free(text);
+	delwin(w);
+	char buf[32];
+	assert_string_equal(draw_count(1234567, buf, sizeof buf), "1,234,567");
+	assert_string_equal(draw_count(-1000, buf, sizeof buf), "-1,000");
+	assert_string_equal(draw_count(999, buf, sizeof buf), "999");
+	assert_string_equal(draw_time(1687055626000, buf, sizeof buf), "2023-06-18 02:33:46");
+}
+
+int main(void)
+{
+	setlocale(LC_ALL, "C.UTF-8");
+	setenv("AUDITSCOPE_THEMES", "themes", 1);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_theme_files),
+		cmocka_unit_test(test_theme_parse),
+		cmocka_unit_test(test_theme_list),
+		cmocka_unit_test(test_keys_tables),
+		cmocka_unit_test(test_keys_help),
+		cmocka_unit_test(test_prompt_editing),
+		cmocka_unit_test(test_prompt_history),
+		cmocka_unit_test_setup_teardown(test_draw_hostile, screen_up, screen_down),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,518 @@
+/*
+ * test_tui_views.c: screen tests. The interface runs in-process on a
+ * curses screen whose output goes to /dev/null; after each key the test
+ * reads the screen back (curscr) and compares it with a golden text file
+ * under tests/golden/ (UPDATE=1 rewrites them), and checks what a person
+ * would: a pivot narrows the rows to the value, the stack lists the rare
+ * app first, a bookmark reaches the case file at once, an escape sequence
+ * in a record is shown as text, a resize redraws, a small terminal says
+ * so, a filter error keeps the prompt open at its column.
+ *
+ * The case is built from a small JSON Lines fixture written here, so the
+ * golden screens change only when the interface does.
+ */
+#include "testutil.h"
+
+#include <locale.h>
+
+#include "annot.h"
+#include "app.h"
+#include "draw.h"
+#include "ingest.h"
+#include "keys.h"
+#include "query.h"
+#include "store.h"
+#include "view_timeline.h"
+#include "xalloc.h"
+
+#define ROWS 24
+#define COLS 150
+
+/* A MailItemsAccessed by an unknown app (the rare one), ordinary mail
+ * reads, a sign-in, an inbox rule whose user field holds an escape
+ * sequence and a bidi override, and a user name in CJK. */
+static const char fixture[] =
+	"{\"CreationTime\":\"2023-06-18T02:00:00\",\"Id\":\"10000000-0000-0000-0000-000000000001\",\"Operation\":\"UserLoggedIn\","
+	"\"RecordType\":15,\"Workload\":\"AzureActiveDirectory\",\"UserId\":\"alice@contoso.com\",\"ClientIP\":\"198.51.100.7\","
+	"\"ResultStatus\":\"Success\",\"ApplicationId\":\"00000002-0000-0ff1-ce00-000000000000\"}\n"
+	"{\"CreationTime\":\"2023-06-18T02:33:46\",\"Id\":\"10000000-0000-0000-0000-000000000002\",\"Operation\":\"MailItemsAccessed\","
+	"\"RecordType\":50,\"Workload\":\"Exchange\",\"UserId\":\"alice@contoso.com\",\"AppId\":\"666e1623-aa17-4008-a809-89807f229bdb\","
+	"\"ClientAppId\":\"9823956a-6ca7-4347-9c24-458b1eab907b\",\"ClientIPAddress\":\"203.0.113.61\",\"ResultStatus\":\"Succeeded\","
+	"\"MailboxOwnerUPN\":\"alice@contoso.com\",\"OperationCount\":1,\"ClientInfoString\":\"Client=REST\","
+	"\"OperationProperties\":[{\"Name\":\"MailAccessType\",\"Value\":\"Bind\"}],"
+	"\"Folders\":[{\"Path\":\"\\\\Inbox\",\"FolderItems\":[{\"InternetMessageId\":\"<m1@mail.example>\",\"SizeInBytes\":1200}]}]}\n"
+	"{\"CreationTime\":\"2023-06-18T02:35:00\",\"Id\":\"10000000-0000-0000-0000-000000000003\",\"Operation\":\"MailItemsAccessed\","
+	"\"RecordType\":50,\"Workload\":\"Exchange\",\"UserId\":\"bob@contoso.com\",\"AppId\":\"9199bf20-a13f-4107-85dc-02114787ef48\","
+	"\"ClientIPAddress\":\"192.0.2.10\",\"ResultStatus\":\"Succeeded\",\"MailboxOwnerUPN\":\"bob@contoso.com\","
+	"\"OperationProperties\":[{\"Name\":\"MailAccessType\",\"Value\":\"Sync\"}],\"Folders\":[{\"Path\":\"\\\\Inbox\"}]}\n"
+	"{\"CreationTime\":\"2023-06-18T03:00:00\",\"Id\":\"10000000-0000-0000-0000-000000000004\",\"Operation\":\"New-InboxRule\","
+	"\"RecordType\":1,\"Workload\":\"Exchange\",\"UserId\":\"mallory\\u001b[31m@evil\\u001b[0m\\u202e\",\"ClientIP\":\"203.0.113.61\","
+	"\"ResultStatus\":\"True\",\"Parameters\":[{\"Name\":\"Name\",\"Value\":\".\"}]}\n"
+	"{\"CreationTime\":\"2023-06-18T04:00:00\",\"Id\":\"10000000-0000-0000-0000-000000000005\",\"Operation\":\"FileAccessed\","
+	"\"RecordType\":6,\"Workload\":\"SharePoint\",\"UserId\":\"用户@contoso.com\",\"ClientIP\":\"192.0.2.10\"}\n"
+	"{\"CreationTime\":\"2023-06-19T05:00:00\",\"Id\":\"10000000-0000-0000-0000-000000000006\",\"Operation\":\"MailItemsAccessed\","
+	"\"RecordType\":50,\"Workload\":\"Exchange\",\"UserId\":\"alice@contoso.com\",\"AppId\":\"9199bf20-a13f-4107-85dc-02114787ef48\","
+	"\"ClientIPAddress\":\"198.51.100.83\",\"ResultStatus\":\"Succeeded\",\"MailboxOwnerUPN\":\"alice@contoso.com\","
+	"\"OperationProperties\":[{\"Name\":\"MailAccessType\",\"Value\":\"Bind\"}]}\n"
+	"{\"CreationTime\":\"2023-06-19T06:00:00\",\"Id\":\"10000000-0000-0000-0000-000000000007\",\"Operation\":\"Send\","
+	"\"RecordType\":2,\"Workload\":\"Exchange\",\"UserId\":\"carol@contoso.com\",\"ClientIP\":\"192.0.2.10\","
+	"\"ResultStatus\":\"Succeeded\",\"MailboxOwnerUPN\":\"carol@contoso.com\"}\n"
+	"{\"CreationTime\":\"2023-06-19T07:00:00\",\"Id\":\"10000000-0000-0000-0000-000000000008\",\"Operation\":\"MailItemsAccessed\","
+	"\"RecordType\":50,\"Workload\":\"Exchange\",\"UserId\":\"carol@contoso.com\",\"AppId\":\"5d661950-3475-41cd-a2c3-d671a3162bc1\","
+	"\"ClientIPAddress\":\"192.0.2.10\",\"ResultStatus\":\"Succeeded\",\"MailboxOwnerUPN\":\"carol@contoso.com\","
+	"\"OperationProperties\":[{\"Name\":\"MailAccessType\",\"Value\":\"Bind\"}]}\n"
+	"{\"CreationTime\":\"2023-06-19T08:00:00\",\"Id\":\"10000000-0000-0000-0000-000000000009\",\"Operation\":\"MailItemsAccessed\","
+	"\"RecordType\":50,\"Workload\":\"Exchange\",\"UserId\":\"bob@contoso.com\",\"AppId\":\"5d661950-3475-41cd-a2c3-d671a3162bc1\","
+	"\"ClientIPAddress\":\"192.0.2.10\",\"ResultStatus\":\"Succeeded\",\"MailboxOwnerUPN\":\"bob@contoso.com\","
+	"\"OperationProperties\":[{\"Name\":\"MailAccessType\",\"Value\":\"Bind\"}]}\n";
+
+struct fx {
+	char *dir;
+	char *case_path;
+	struct store *st;
+	struct app *a;
+	SCREEN *scr;
+	FILE *out, *in;
+};
+
+static void screen_new(struct fx *f, int rows, int cols)
+{
+	char r[16], c[16];
+	snprintf(r, sizeof r, "%d", rows);
+	snprintf(c, sizeof c, "%d", cols);
+	setenv("LINES", r, 1);
+	setenv("COLUMNS", c, 1);
+	f->out = fopen("/dev/null", "w");
+	f->in = fopen("/dev/null", "r");
+	f->scr = newterm("xterm-256color", f->out, f->in);
+	assert_non_null(f->scr);
+}
+
+static void screen_free(struct fx *f)
+{
+	endwin();
+	delscreen(f->scr);
+	fclose(f->out);
+	fclose(f->in);
+	f->scr = NULL;
+}
+
+static void open_app(struct fx *f)
+{
+	char *cause = NULL;
+	if (store_open(f->case_path, 0, &f->st, &cause) < 0)
+		fail_msg("%s", cause);
+	screen_new(f, ROWS, COLS);
+	f->a = app_new(f->st);
+	if (app_start(f->a, &cause) < 0)
+		fail_msg("%s", cause);
+	app_draw(f->a);
+}
+
+static void close_app(struct fx *f)
+{
+	app_save_state(f->a);
+	app_free(f->a);
+	f->a = NULL;
+	screen_free(f);
+	store_close(f->st);
+	f->st = NULL;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	f->dir = tmpdir_new();
+	char *json = write_file(f->dir, "fixture.jsonl", fixture, sizeof fixture - 1);
+	f->case_path = xasprintf("%s/t.case", f->dir);
+	char *cause = NULL;
+	struct store *st;
+	if (store_open(f->case_path, STORE_CREATE, &st, &cause) < 0)
+		return -1;
+	/* loaded by a relative name, so that the source path the detail
+	 * view shows is the same in every run */
+	const char *paths[] = { "fixture.jsonl" };
+	struct ingest_opts o = { 0 };
+	struct ingest_totals t;
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof cwd) || chdir(f->dir) < 0)
+		return -1;
+	int rc = ingest_paths(st, paths, 1, &o, &t, &cause);
+	if (chdir(cwd) < 0)
+		return -1;
+	if (rc < 0 || store_ensure_indexes(st, &cause) < 0) {
+		fprintf(stderr, "%s\n", cause);
+		return -1;
+	}
+	if (t.events != 9) {
+		fprintf(stderr, "fixture: %llu events, expected 9\n", (unsigned long long)t.events);
+		return -1;
+	}
+	store_close(st);
+	free(json);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	tmpdir_remove(f->dir);
+	free(f->dir);
+	free(f->case_path);
+	free(f);
+	return 0;
+}
+
+/* Each test starts from the same case: no annotations, no saved state. */
+static int fresh(void **state)
+{
+	struct fx *f = *state;
+	struct store *st;
+	char *cause = NULL;
+	if (store_open(f->case_path, 0, &st, &cause) < 0)
+		return -1;
+	sqlite3_exec(store_db(st), "DELETE FROM state; DELETE FROM marks; DELETE FROM tags; DELETE FROM notes;", NULL,
+		     NULL, NULL);
+	store_close(st);
+	open_app(f);
+	return 0;
+}
+
+static int done(void **state)
+{
+	close_app(*state);
+	return 0;
+}
+
+static void keys(struct fx *f, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		app_key(f->a, (unsigned char)*p);
+		app_draw(f->a);
+	}
+}
+
+static void key(struct fx *f, int k)
+{
+	app_key(f->a, k);
+	app_draw(f->a);
+}
+
+static char *screen(void)
+{
+	return draw_dump(curscr);
+}
+
+/* Compare the screen with tests/golden/NAME.txt (UPDATE=1: write it). */
+static void golden(const char *name)
+{
+	char *got = screen();
+	char path[256];
+	snprintf(path, sizeof path, "tests/golden/tui_%s.txt", name);
+	const char *up = getenv("UPDATE");
+	if (up && *up && strcmp(up, "0")) {
+		FILE *g = fopen(path, "w");
+		assert_non_null(g);
+		fputs(got, g);
+		fclose(g);
+		free(got);
+		return;
+	}
+	FILE *g = fopen(path, "r");
+	if (!g)
+		fail_msg("%s is missing: run with UPDATE=1 to create it", path);
+	char *want = xmalloc(1 << 16);
+	size_t n = fread(want, 1, (1 << 16) - 1, g);
+	want[n] = '\0';
+	fclose(g);
+	if (strcmp(got, want)) {
+		print_error("screen differs from %s:\n--- got\n%s--- want\n%s", path, got, want);
+		free(got);
+		free(want);
+		fail();
+	}
+	free(got);
+	free(want);
+}
+
+/* Lines 2.. of the screen (the table rows) that contain s. */
+static int rows_with(const char *s)
+{
+	char *text = screen();
+	int n = 0, line = 0;
+	for (char *p = text; *p; line++) {
+		char *eol = strchr(p, '\n');
+		*eol = '\0';
+		if (line >= 2 && line < ROWS - 2 && strstr(p, s))
+			n++;
+		p = eol + 1;
+	}
+	free(text);
+	return n;
+}
+
+static int table_rows(void)
+{
+	return rows_with("2023-");
+}
+
+static void test_first_screen(void **state)
+{
+	struct fx *f = *state;
+	golden("timeline");
+	assert_int_equal(table_rows(), 9);
+	/* the hostile user name is on screen as text, not as an escape */
+	char *text = screen();
+	assert_non_null(strstr(text, "mallory\\e[31m@evil\\e[0m"));
+	assert_null(strchr(text, 0x1b));
+	free(text);
+	assert_int_equal(app_count(f->a).n, 9);
+}
+
+static void test_pivot(void **state)
+{
+	struct fx *f = *state;
+	/* the third row, the user column: bob */
+	keys(f, "jjl");
+	const struct query_row *r = view_timeline_current(app_timeline(f->a));
+	assert_string_equal(r->user, "bob@contoso.com");
+	keys(f, "=");
+	golden("pivot");
+	assert_string_equal(app_filter(f->a), "user=bob@contoso.com");
+	assert_int_equal(table_rows(), 2);
+	assert_int_equal(rows_with("bob@contoso.com"), 2);
+	/* exclude the access type of the row under the cursor (Sync), then
+	 * undo both */
+	keys(f, "lllll-");
+	assert_int_equal(table_rows(), 1);
+	key(f, KEYS_F(KEY_BACKSPACE));
+	assert_int_equal(table_rows(), 2);
+	key(f, 127);
+	assert_int_equal(table_rows(), 9);
+	assert_string_equal(app_filter(f->a), "");
+}
+
+static void test_stack_rare_first(void **state)
+{
+	struct fx *f = *state;
+	/* op=MailItemsAccessed, then stack the app column */
+	keys(f, "j");
+	keys(f, "fop=MailItemsAccessed\r");
+	assert_int_equal(table_rows(), 5);
+	keys(f, "lllF");
+	golden("stack");
+	char *text = screen();
+	/* the first value row is the app that read mail once */
+	char *first = strstr(text, "\n  ");
+	first = strchr(first + 1, '\n') + 1;
+	assert_true(strncmp(first, "  666e1623-aa17-4008-a809-89807f229bdb", 38) == 0);
+	free(text);
+	/* Enter drills in: back on the timeline with the app's events */
+	keys(f, "\r");
+	assert_int_equal(table_rows(), 1);
+	assert_string_equal(app_filter(f->a), "op=MailItemsAccessed app=666e1623-aa17-4008-a809-89807f229bdb");
+}
+
+static void test_detail_hostile(void **state)
+{
+	struct fx *f = *state;
+	keys(f, "jjj");
+	const struct query_row *r = view_timeline_current(app_timeline(f->a));
+	assert_string_equal(r->op, "New-InboxRule");
+	keys(f, "\r");
+	golden("detail_hostile");
+	char *text = screen();
+	assert_null(strchr(text, 0x1b));
+	assert_non_null(strstr(text, "mallory\\e[31m@evil\\e[0m\\u202e"));
+	free(text);
+	keys(f, "q");
+	assert_int_equal(table_rows(), 9);
+}
+
+static void test_detail_messages(void **state)
+{
+	struct fx *f = *state;
+	keys(f, "j\r");
+	golden("detail_mail");
+	assert_int_equal(rows_with("<m1@mail.example>"), 1);
+	/* ] follows the timeline to the next event */
+	keys(f, "]");
+	char *text = screen();
+	assert_non_null(strstr(text, "bob@contoso.com"));
+	assert_non_null(strstr(text, "whole folder synchronised"));
+	free(text);
+}
+
+static void test_bookmark(void **state)
+{
+	struct fx *f = *state;
+	keys(f, "jm");
+	const struct query_row *r = view_timeline_current(app_timeline(f->a));
+	int64_t id = r->id;
+	/* on disk at once, through another connection */
+	struct store *other;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->case_path, 0, &other, &cause), 0);
+	assert_int_equal(annot_is_marked(other, id, NULL), 1);
+	store_close(other);
+	assert_int_equal(rows_with("* 2023-06-18 02:33:46"), 1);
+	/* u / U walk the bookmarks */
+	keys(f, "jjjjjm");
+	keys(f, "g");
+	keys(f, "u");
+	assert_int_equal(view_timeline_current(app_timeline(f->a))->id, id);
+	keys(f, "u");
+	assert_string_equal(view_timeline_current(app_timeline(f->a))->op, "Send");
+	keys(f, "U");
+	assert_int_equal(view_timeline_current(app_timeline(f->a))->id, id);
+	/* a tag and a note, shown in the detail */
+	keys(f, "texfil\r");
+	keys(f, "cread the CEO's mail\r");
+	keys(f, "\r");
+	golden("detail_annotated");
+	keys(f, "q");
+	/* M asks first, then bookmarks the filter's events */
+	keys(f, "M");
+	assert_non_null(strstr(app_message_text(f->a), ""));
+	keys(f, "y");
+	assert_non_null(strstr(app_message_text(f->a), "bookmarked 9 events (7 new)"));
+}
+
+static void test_filter_error(void **state)
+{
+	struct fx *f = *state;
+	keys(f, "fuser=");
+	keys(f, "\r");
+	/* the prompt stays open and the error names the column */
+	golden("filter_error");
+	assert_non_null(strstr(app_message_text(f->a), "column"));
+	keys(f, "bob@contoso.com\r");
+	assert_int_equal(table_rows(), 2);
+}
+
+static void test_search(void **state)
+{
+	struct fx *f = *state;
+	keys(f, "/198.51.100\r");
+	assert_string_equal(view_timeline_current(app_timeline(f->a))->ip, "198.51.100.83");
+	keys(f, "n");
+	/* wrapped to the first match */
+	assert_string_equal(view_timeline_current(app_timeline(f->a))->ip, "198.51.100.7");
+	assert_non_null(strstr(app_message_text(f->a), "continued from the start"));
+	keys(f, "N");
+	assert_string_equal(view_timeline_current(app_timeline(f->a))->ip, "198.51.100.83");
+}
+
+static void test_resize(void **state)
+{
+	struct fx *f = *state;
+	keys(f, "jjjj");
+	resizeterm(10, 60);
+	key(f, KEYS_F(KEY_RESIZE));
+	golden("resized");
+	/* the cursor's event is still the one under the cursor */
+	assert_string_equal(view_timeline_current(app_timeline(f->a))->op, "FileAccessed");
+	resizeterm(5, 30);
+	key(f, KEYS_F(KEY_RESIZE));
+	char *text = screen();
+	assert_non_null(strstr(text, "Terminal too small: 30x5"));
+	free(text);
+	resizeterm(ROWS, COLS);
+	key(f, KEYS_F(KEY_RESIZE));
+	assert_int_equal(table_rows(), 9);
+}
+
+static void test_help(void **state)
+{
+	struct fx *f = *state;
+	keys(f, "?");
+	golden("help");
+	keys(f, "q");
+	assert_int_equal(table_rows(), 9);
+}
+
+static void test_histogram(void **state)
+{
+	struct fx *f = *state;
+	keys(f, "i");
+	golden("histogram");
+	/* narrow to the second day's bucket: Enter on it */
+	keys(f, "G\r");
+	int n = table_rows();
+	assert_true(n > 0 && n < 9);
+	assert_int_equal(rows_with("2023-06-19"), n);
+}
+
+/* Reopening restores the filter, the position and the column. */
+static void test_state_restored(void **state)
+{
+	struct fx *f = *state;
+	keys(f, "fworkload=Exchange\r");
+	keys(f, "jjlll");
+	int64_t id = view_timeline_current(app_timeline(f->a))->id;
+	close_app(f);
+	open_app(f);
+	assert_string_equal(app_filter(f->a), "workload=Exchange");
+	assert_int_equal(view_timeline_current(app_timeline(f->a))->id, id);
+	assert_string_equal(view_timeline_column(app_timeline(f->a)), "app");
+}
+
+static void test_commands(void **state)
+{
+	struct fx *f = *state;
+	keys(f, ":goto 2023-06-19\r");
+	assert_string_equal(view_timeline_current(app_timeline(f->a))->op, "MailItemsAccessed");
+	assert_int_equal(view_timeline_current(app_timeline(f->a))->ts, 1687150800000);
+	keys(f, ":theme\r");
+	assert_non_null(strstr(app_message_text(f->a), "high-contrast"));
+	/* NO_COLOR is set: the theme loads, colours stay off */
+	keys(f, ":theme light\r");
+	assert_non_null(strstr(app_message_text(f->a), "colours are off"));
+	keys(f, ":theme nosuch\r");
+	assert_non_null(strstr(app_message_text(f->a), "no theme named 'nosuch'"));
+	key(f, KEYS_ESC);
+	keys(f, ":nonsense\r");
+	assert_non_null(strstr(app_message_text(f->a), "unknown command 'nonsense'"));
+	key(f, KEYS_ESC);
+	char *out = xasprintf("%s/x.jsonl", f->dir);
+	char *cmd = xasprintf(":export jsonl %s\r", out);
+	keys(f, "fuser=alice@contoso.com\r");
+	keys(f, cmd);
+	assert_non_null(strstr(app_message_text(f->a), "exported 3 events"));
+	FILE *g = fopen(out, "r");
+	assert_non_null(g);
+	int lines = 0, c;
+	while ((c = fgetc(g)) != EOF)
+		lines += c == '\n';
+	fclose(g);
+	assert_int_equal(lines, 3);
+	free(cmd);
+	free(out);
+}
+
+int main(void)
+{
+	setlocale(LC_ALL, "C.UTF-8");
+	setenv("AUDITSCOPE_THEMES", "themes", 1);
+	setenv("AUDITSCOPE_AUTHOR", "tester", 1);
+	setenv("AUDITSCOPE_NOW", "2024-01-02T03:04:05Z", 1);
+	setenv("NO_COLOR", "1", 1);
+	unsetenv("AUDITSCOPE_THEME");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_first_screen, fresh, done),
+		cmocka_unit_test_setup_teardown(test_pivot, fresh, done),
+		cmocka_unit_test_setup_teardown(test_stack_rare_first, fresh, done),
+		cmocka_unit_test_setup_teardown(test_detail_hostile, fresh, done),
+		cmocka_unit_test_setup_teardown(test_detail_messages, fresh, done),
+		cmocka_unit_test_setup_teardown(test_bookmark, fresh, done),
+		cmocka_unit_test_setup_teardown(test_filter_error, fresh, done),
+		cmocka_unit_test_setup_teardown(test_search, fresh, done),
+		cmocka_unit_test_setup_teardown(test_resize, fresh, done),
+		cmocka_unit_test_setup_teardown(test_help, fresh, done),
+		cmocka_unit_test_setup_teardown(test_histogram, fresh, done),
+		cmocka_unit_test_setup_teardown(test_state_restored, fresh, done),
+		cmocka_unit_test_setup_teardown(test_commands, fresh, done),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
