@@ -821,6 +821,9 @@ static void layout(struct app *a)
 			*w[i] = NULL;
 		}
 	getmaxyx(stdscr, a->rows, a->cols);
+	/* a resize leaves stdscr touched, and the next read of a key would
+	 * repaint it, blank, over the windows: take it as drawn */
+	wnoutrefresh(stdscr);
 	a->too_small = a->rows < MIN_ROWS || a->cols < MIN_COLS;
 	a->dirty = DIRTY_ALL;
 	if (a->too_small)
