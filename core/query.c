@@ -185,10 +185,12 @@ bool query_cancelled(const struct query *q)
 static int id_range(struct query *q, int64_t *lo, int64_t *hi, char **cause)
 {
 	sqlite3_stmt *s;
-	if (prepare(q, "SELECT min(id), max(id) FROM events", &s, cause) < 0)
+	if (prepare(q, "SELECT (SELECT min(id) FROM events), (SELECT max(id) FROM events)", &s, cause) < 0)
 		return -1;
 	*lo = 1;
 	*hi = 0;
+	/* two subqueries: SQLite answers a lone min() or max() from the
+	 * b-tree edge, but min() with max() in one SELECT scans the table */
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
 		*lo = sqlite3_column_int64(s, 0);
 		*hi = sqlite3_column_int64(s, 1);
