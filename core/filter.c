@@ -1278,6 +1278,57 @@ static bool jwalk(const struct jpath *jp, size_t i, const struct jval *v, const 
 	return false;
 }
 
+/*
+ * Can a regex on a value be tried on the record's whole JSON text first?
+ * Only where JSON's escaping cannot hide a match and the record's text
+ * cannot fail a match the value passes: ASCII, no anchors or assertions,
+ * no backslash, quote or slash.
+ */
+static bool text_prefilter_ok(const char *p)
+{
+	if (!p)
+		return false;
+	if (!strncmp(p, "(?i)", 4))
+		p += 4;
+	for (; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c >= 0x80 || c < 0x20 || strchr("^$\\\"/", c) || (c == '(' && p[1] == '?'))
+			return false;
+	}
+	return true;
+}
+
+/* For '=': a caseless search for any of the values in the record's text,
+ * when every value is plain enough to appear there as written. */
+static struct re_cache *values_prefilter(sqlite3_value **v, int n)
+{
+	struct buf b = { 0 };
+	buf_puts(&b, "(?i)(?:");
+	for (int i = 0; i < n; i++) {
+		const char *s = (const char *)sqlite3_value_text(v[i]);
+		if (!s || !*s) {
+			free(b.p);
+			return NULL;
+		}
+		for (const char *p = s; *p; p++) {
+			unsigned char c = (unsigned char)*p;
+			if (c >= 0x80 || c < 0x20 || c == '\\' || c == '"' || c == '/') {
+				free(b.p);
+				return NULL;
+			}
+		}
+		char *lit = re_literal(s, false);
+		if (i)
+			buf_puts(&b, "|");
+		buf_puts(&b, lit);
+		free(lit);
+	}
+	buf_puts(&b, ")");
+	struct re_cache *rc = re_cache_new(b.p, b.n, NULL);
+	free(b.p);
+	return rc;
+}
+
 /* filter_json(raw, path, op, arg...) -> 1 when a value at path passes:
  * op '=' equals one of the args (any case), '~' matches the regex arg,
  * '?' is present and not empty. */
@@ -1308,8 +1359,18 @@ static void sql_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			jpath_free(jp);
 		return;
 	}
+	/* a value that cannot appear in the record's text rules the record
+	 * out before it is parsed (most records, for a rare value) */
+	struct re_cache *pre = NULL;
+	bool pre_fresh = false;
+	if (t.op == '~') {
+		pre = text_prefilter_ok((const char *)sqlite3_value_text(argv[3])) ? t.re : NULL;
+	} else if (t.op == '=' && !(pre = sqlite3_get_auxdata(ctx, 3))) {
+		pre = values_prefilter(argv + 3, argc - 3);
+		pre_fresh = pre != NULL;
+	}
 	int r = 0;
-	if (raw && (!jp->key || re_match(jp->key, raw, rn))) {
+	if (raw && (!jp->key || re_match(jp->key, raw, rn)) && (!pre || re_match(pre, raw, rn))) {
 		struct jval v;
 		const char *err, *errat;
 		if (json_scan_value(raw, raw + rn, &v, &err, &errat))
@@ -1319,6 +1380,8 @@ static void sql_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_set_auxdata(ctx, 1, jp, jpath_free);
 	if (re_fresh)
 		sqlite3_set_auxdata(ctx, 3, t.re, re_cache_free);
+	if (pre_fresh)
+		sqlite3_set_auxdata(ctx, 3, pre, re_cache_free);
 	sqlite3_result_int(ctx, r);
 }
 

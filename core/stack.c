@@ -108,20 +108,23 @@ static bool pair_add(struct agg *a, int64_t k, int64_t d)
 	return true;
 }
 
+/* Value ids start at 1 (INTEGER PRIMARY KEY of vals), so the 0 that
+ * sqlite3_column_int64 gives for NULL means "absent" without the cost of
+ * asking sqlite3_column_type on every row. */
 static int agg_row(void *ctx, sqlite3_stmt *s)
 {
 	struct agg *a = ctx;
-	int64_t key = sqlite3_column_type(s, 0) == SQLITE_NULL ? NONE : sqlite3_column_int64(s, 0);
+	int64_t key = sqlite3_column_int64(s, 0);
+	int64_t d = sqlite3_column_int64(s, 1);
 	int64_t ts = sqlite3_column_int64(s, 2);
-	struct group *g = group_at(a, key);
+	struct group *g = group_at(a, key ? key : NONE);
 	g->events++;
 	if (ts < g->first)
 		g->first = ts;
 	if (ts > g->last)
 		g->last = ts;
-	if (sqlite3_column_type(s, 1) != SQLITE_NULL && pair_add(a, key, sqlite3_column_int64(s, 1))) {
+	if (d && pair_add(a, key, d))
 		g->distinct++;
-	}
 	return 0;
 }
 

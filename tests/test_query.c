@@ -278,6 +278,16 @@ static void test_planted_filters(void **state)
 	assert_string_equal(p.rows[0].record_id, json_string_value(json_object_get(rule, "record_id")));
 	query_free(q);
 	free(f);
+	/* a regex on a value: the same as SQLite's JSON reading it, whether
+	 * or not the record's text can be searched first (anchors) */
+	ids = truth(d, "json_extract(raw_json(e.id), '$.ClientInfoString') LIKE '%rest%'", NULL, &n);
+	assert_true(n > 10);
+	assert_int_equal(query_count_text(d->st, "json.ClientInfoString~REST", NULL), (int64_t)n);
+	free(ids);
+	ids = truth(d, "json_extract(raw_json(e.id), '$.ClientInfoString') LIKE 'client=rest%'", NULL, &n);
+	assert_true(n > 10);
+	assert_int_equal(query_count_text(d->st, "json.ClientInfoString~^client=rest", NULL), (int64_t)n);
+	free(ids);
 	/* the same by regex, any case, and by free text */
 	assert_int_equal(query_count_text(d->st, "json.parameters.forwardto~PROTON", NULL), 1);
 	json_t *fw = json_object_get(pl, "forwarding_smtp");
