@@ -49,7 +49,7 @@
 #define MIN_COLS 40
 #define MAX_VIEWS 16
 #define MAX_STEPS 64
-#define COUNT_BUDGET_MS 20
+#define COUNT_BUDGET_MS 5
 #define HISTORY_MAX 100
 
 enum {

@@ -67,6 +67,7 @@ struct tl {
 	char *search;        /* the search text, or NULL */
 	char *needle;        /* what to highlight of it */
 	struct query *sq;    /* current filter and the search */
+	sqlite3_stmt *ann_q; /* the markers of one row (read_marks) */
 };
 
 #define TL(v) ((struct tl *)(v))
@@ -104,19 +105,37 @@ static void take_rows(struct query_page *p, struct query_row *dst)
 	p->n = 0;
 }
 
-/* The annotations and search hits of rows [from, to). */
+/*
+ * The annotations and search hits of rows [from, to). The markers are
+ * read with one statement kept prepared for the view's life, a primary
+ * key lookup per table per row: annot_get() would prepare three
+ * statements for every row of every page, which measured as a quarter of
+ * the time of a page down on a million events (tests/bench_tui.c).
+ */
 static void read_marks(struct tl *t, size_t from, size_t to)
 {
-	struct store *st = app_store(t->v.app);
+	sqlite3 *db = store_db(app_store(t->v.app));
+	if (!t->ann_q &&
+	    sqlite3_prepare_v3(db,
+			       "SELECT EXISTS(SELECT 1 FROM marks m WHERE m.record_id = e.record_id AND m.kind = e.kind),"
+			       " EXISTS(SELECT 1 FROM tags g WHERE g.record_id = e.record_id AND g.kind = e.kind),"
+			       " EXISTS(SELECT 1 FROM notes n WHERE n.record_id = e.record_id AND n.kind = e.kind)"
+			       " FROM events e WHERE e.id = ?1",
+			       -1, SQLITE_PREPARE_PERSISTENT, &t->ann_q, NULL) != SQLITE_OK) {
+		sqlite3_finalize(t->ann_q);
+		t->ann_q = NULL;
+	}
 	for (size_t i = from; i < to; i++) {
 		unsigned char a = 0;
-		struct annot_info *ai = NULL;
-		if (annot_get(st, t->rows[i].id, &ai, NULL) == 0 && ai) {
-			a |= ai->marked ? ANN_MARK : 0;
-			a |= ai->ntags ? ANN_TAG : 0;
-			a |= ai->nnotes ? ANN_NOTE : 0;
+		if (t->ann_q) {
+			sqlite3_bind_int64(t->ann_q, 1, t->rows[i].id);
+			if (sqlite3_step(t->ann_q) == SQLITE_ROW) {
+				a |= sqlite3_column_int(t->ann_q, 0) ? ANN_MARK : 0;
+				a |= sqlite3_column_int(t->ann_q, 1) ? ANN_TAG : 0;
+				a |= sqlite3_column_int(t->ann_q, 2) ? ANN_NOTE : 0;
+			}
+			sqlite3_reset(t->ann_q);
 		}
-		annot_info_free(ai);
 		t->ann[i] = a;
 	}
 	if (!t->sq || from >= to)
@@ -891,6 +910,7 @@ static void tl_free(struct view *v)
 	free(t->rows);
 	free(t->ann);
 	search_clear(t);
+	sqlite3_finalize(t->ann_q);
 	free(t);
 }
 
