@@ -1,0 +1,372 @@
+/*
+ * bench_query.c: what the query engine costs on a loaded case (argv[1];
+ * tests/bench.sh passes the 1M-event case). Prints figures, asserts
+ * nothing. The issue's targets: first page of a single-field filter and
+ * of the unfiltered timeline under 20 ms; paging to the end and back no
+ * dearer than the first page; stacks of app, user, ip under 500 ms; a
+ * regex and a free-text filter over every raw record under 3 s. Baselines
+ * measured in the same run: OFFSET paging, and SQLite's own GROUP BY.
+ * Long operations print wall time and, in brackets, this process's CPU
+ * time: on a shared machine the wall time includes waiting for a core.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "histogram.h"
+#include "messages.h"
+#include "query.h"
+#include "stack.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define PAGE 50
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct store *st;
+
+static void die(const char *what, char *cause)
+{
+	fprintf(stderr, "bench_query: %s: %s\n", what, cause ? cause : "?");
+	exit(1);
+}
+
+/* A value of a field held by the event at the middle of the case (a
+ * typical value) or by the rarest group (a sparse one). */
+static char *pick(const char *col, bool rare)
+{
+	char *sql = rare ? xasprintf("SELECT v FROM vals WHERE id = (SELECT %s FROM events WHERE %s IS NOT NULL"
+				     " GROUP BY %s ORDER BY count(*), %s LIMIT 1)",
+				     col, col, col, col)
+			 : xasprintf("SELECT v FROM vals WHERE id = (SELECT %s FROM events WHERE id >="
+				     " (SELECT max(id) / 2 FROM events) AND %s IS NOT NULL LIMIT 1)",
+				     col, col);
+	sqlite3_stmt *s;
+	char *v = NULL;
+	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	free(sql);
+	return v;
+}
+
+static int64_t count_of(const char *filter)
+{
+	char *cause = NULL;
+	int64_t n = query_count_text(st, filter, &cause);
+	if (n < 0)
+		die(filter, cause);
+	return n;
+}
+
+/* First page of a filter, from compiling it to the rows in hand. */
+static void first_page(const char *label, const char *filter)
+{
+	struct query *q;
+	struct query_page p = { 0 };
+	char *cause = NULL;
+	double t0 = now();
+	if (query_new(st, filter, &q, &cause) < 0 || query_page(q, QUERY_FIRST, NULL, PAGE, &p, &cause) < 0)
+		die(filter, cause);
+	double t = now() - t0;
+	struct query_count c;
+	double t1 = now();
+	query_count(q, 50, &c, &cause);
+	double tc = now() - t1;
+	printf("  %-34s %8.1f ms  (%zu rows; count %s%" PRId64 " in %.1f ms)\n", label, t * 1e3, p.n,
+	       c.exact ? "" : "~", c.n, tc * 1e3);
+	query_page_free(&p);
+	query_free(q);
+}
+
+/* The last page, then pages back from it, then forward again. */
+static void paging(const char *label, const char *filter)
+{
+	struct query *q;
+	struct query_page p = { 0 };
+	char *cause = NULL;
+	if (query_new(st, filter, &q, &cause) < 0)
+		die(filter, cause);
+	double t0 = now();
+	if (query_page(q, QUERY_LAST, NULL, PAGE, &p, &cause) < 0)
+		die(filter, cause);
+	double tlast = now() - t0;
+	double worst = 0, sum = 0;
+	int n = 0;
+	for (int i = 0; i < 20 && !p.at_start; i++, n++) {
+		struct query_pos pos = { p.rows[0].ts, p.rows[0].id };
+		double a = now();
+		if (query_page(q, QUERY_BEFORE, &pos, PAGE, &p, &cause) < 0)
+			die(filter, cause);
+		double d = now() - a;
+		sum += d;
+		if (d > worst)
+			worst = d;
+	}
+	for (int i = 0; i < 20 && !p.at_end; i++, n++) {
+		struct query_pos pos = { p.rows[p.n - 1].ts, p.rows[p.n - 1].id };
+		double a = now();
+		if (query_page(q, QUERY_AFTER, &pos, PAGE, &p, &cause) < 0)
+			die(filter, cause);
+		double d = now() - a;
+		sum += d;
+		if (d > worst)
+			worst = d;
+	}
+	/* the middle of the timeline by time, as :goto does */
+	struct query_page f = { 0 };
+	query_page(q, QUERY_FIRST, NULL, 1, &f, &cause);
+	int64_t mid = f.n ? f.rows[0].ts + (p.n ? (p.rows[p.n - 1].ts - f.rows[0].ts) / 2 : 0) : 0;
+	query_page_free(&f);
+	struct query_pos pos;
+	double g0 = now();
+	query_goto_time(q, mid, &pos, &cause);
+	struct query_page g = { 0 };
+	query_page(q, QUERY_AT, &pos, PAGE, &g, &cause);
+	double tg = now() - g0;
+	query_page_free(&g);
+	printf("  %-34s last page %.1f ms; %d pages back and forth: mean %.2f ms, worst %.2f ms; goto middle %.1f ms\n",
+	       label, tlast * 1e3, n, n ? sum / n * 1e3 : 0, worst * 1e3, tg * 1e3);
+	query_page_free(&p);
+	query_free(q);
+}
+
+/* The baseline paging without keysets: a page deep into the timeline by
+ * OFFSET, as a naive viewer would. */
+static void offset_baseline(void)
+{
+	int64_t total = count_of("");
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(store_db(st),
+			       "SELECT id, ts, record_id FROM events ORDER BY ts, id LIMIT 50 OFFSET ?1", -1, &s,
+			       NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(s, 1, total - PAGE);
+	double t0 = now();
+	while (sqlite3_step(s) == SQLITE_ROW)
+		;
+	printf("  %-34s %8.1f ms  (baseline: the last page by OFFSET %" PRId64 ")\n", "unfiltered, OFFSET", (now() - t0) * 1e3,
+	       total - PAGE);
+	sqlite3_finalize(s);
+}
+
+static void stack(const char *field)
+{
+	struct query *q;
+	struct stack sk;
+	char *cause = NULL;
+	if (query_new(st, "", &q, &cause) < 0)
+		die(field, cause);
+	double t0 = now(), c0 = cpu();
+	if (stack_run(q, field, STACK_RARE, 20, &sk, &cause) < 0)
+		die(field, cause);
+	double t = now() - t0, c = cpu() - c0;
+	printf("  stack %-28s %8.1f ms [cpu %.1f ms]  (%" PRId64 " values over %" PRId64 " events)\n", field, t * 1e3,
+	       c * 1e3, sk.values, sk.events);
+	stack_clear(&sk);
+	query_free(q);
+}
+
+/* SQLite's GROUP BY doing the same stack: the baseline. */
+static void stack_sql(const char *col)
+{
+	char *sql = xasprintf("SELECT %s, count(*), count(DISTINCT mailbox), min(ts), max(ts) FROM events GROUP BY %s",
+			      col, col);
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) != SQLITE_OK) {
+		free(sql);
+		return;
+	}
+	free(sql);
+	double t0 = now(), c0 = cpu();
+	int n = 0;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		n++;
+	printf("  stack %-28s %8.1f ms [cpu %.1f ms]  (baseline: SQLite GROUP BY, %d groups)\n", col,
+	       (now() - t0) * 1e3, (cpu() - c0) * 1e3, n);
+	sqlite3_finalize(s);
+}
+
+struct prog {
+	int calls;
+	double last;
+};
+
+static int on_progress(void *ctx, double done)
+{
+	struct prog *p = ctx;
+	p->calls++;
+	p->last = done;
+	return 0;
+}
+
+static void scan(const char *label, const char *filter)
+{
+	struct query *q;
+	struct query_page p = { 0 };
+	char *cause = NULL;
+	struct prog pr = { 0 };
+	if (query_new(st, filter, &q, &cause) < 0)
+		die(filter, cause);
+	query_set_progress(q, on_progress, &pr);
+	double t0 = now(), c0 = cpu();
+	if (query_page(q, QUERY_FIRST, NULL, PAGE, &p, &cause) < 0)
+		die(filter, cause);
+	double t = now() - t0, tc = cpu() - c0;
+	struct query_count c;
+	query_count(q, 0, &c, &cause);
+	double t1 = now();
+	struct query_page p2 = { 0 };
+	query_page(q, QUERY_LAST, NULL, PAGE, &p2, &cause);
+	double t2 = now() - t1;
+	printf("  %-34s %8.1f ms [cpu %.1f ms]  (%" PRId64 " matches; %d progress reports, last %.2f; then a page %.1f ms)\n",
+	       label, t * 1e3, tc * 1e3, c.n, pr.calls, pr.last, t2 * 1e3);
+	query_page_free(&p);
+	query_page_free(&p2);
+	query_free(q);
+}
+
+static int cancel_soon(void *ctx, double done)
+{
+	(void)done;
+	return ++*(int *)ctx >= 3;
+}
+
+static void cancel(const char *filter)
+{
+	struct query *q;
+	struct query_page p = { 0 };
+	char *cause = NULL;
+	int calls = 0;
+	if (query_new(st, filter, &q, &cause) < 0)
+		die(filter, cause);
+	query_set_progress(q, cancel_soon, &calls);
+	double t0 = now();
+	int r = query_page(q, QUERY_FIRST, NULL, PAGE, &p, &cause);
+	printf("  %-34s %8.1f ms  (cancelled at the 3rd progress report: %s)\n", "cancel a raw scan", (now() - t0) * 1e3,
+	       r < 0 && query_cancelled(q) ? "yes" : "NO");
+	free(cause);
+	query_page_free(&p);
+	query_free(q);
+}
+
+/* The same free-text search without the engine: SQLite scanning every
+ * raw record in id order with instr(): what the raw path costs by itself. */
+static void raw_baseline(void)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM events WHERE instr(raw_json(id), 'ForwardTo') > 0", -1,
+			       &s, NULL) != SQLITE_OK)
+		return;
+	double t0 = now(), c0 = cpu();
+	int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+	printf("  %-34s %8.1f ms [cpu %.1f ms]  (baseline: instr() over raw_json in id order, %" PRId64 " matches)\n",
+	       "raw scan, SQLite instr", (now() - t0) * 1e3, (cpu() - c0) * 1e3, n);
+	sqlite3_finalize(s);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: bench_query CASE\n");
+		return 2;
+	}
+	char *cause = NULL;
+	if (store_open(argv[1], 0, &st, &cause) < 0 || store_ensure_indexes(st, &cause) < 0)
+		die(argv[1], cause);
+	double load[1] = { -1 };
+	FILE *la = fopen("/proc/loadavg", "r");
+	if (la) {
+		if (fscanf(la, "%lf", &load[0]) != 1)
+			load[0] = -1;
+		fclose(la);
+	}
+	printf("query engine on %s (%" PRId64 " events; pages of %d; load average %.1f)\n", argv[1], count_of(""), PAGE,
+	       load[0]);
+
+	printf("first page (target < 20 ms):\n");
+	first_page("unfiltered timeline", "");
+	static const char *const fields[] = { "user", "app", "ip", "op", "session" };
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		for (int rare = 0; rare < 2; rare++) {
+			char *v = pick(fields[i], rare);
+			if (!v)
+				continue;
+			char *qv = filter_quote(v);
+			char *f = xasprintf("%s=%s", fields[i], qv);
+			char *label = xasprintf("%s= (%s value)", fields[i], rare ? "rarest" : "typical");
+			first_page(label, f);
+			free(label);
+			free(f);
+			free(qv);
+			free(v);
+		}
+	}
+	char *tok = pick("token", true);
+	if (tok) {
+		char *f = xasprintf("token=%s", tok);
+		first_page("token= (no index, rarest value)", f);
+		free(f);
+		free(tok);
+	}
+	first_page("workload=Exchange (no index, dense)", "workload=Exchange");
+	first_page("time>=-1d", "time>=-1d");
+
+	printf("paging (target: never dearer than the first page):\n");
+	paging("unfiltered", "");
+	char *u = pick("user", false);
+	char *f = xasprintf("user=%s", u);
+	paging("user=", f);
+	free(f);
+	free(u);
+	offset_baseline();
+
+	printf("stacks over every event (target < 500 ms):\n");
+	stack("app");
+	stack("user");
+	stack("ip");
+	stack_sql("app");
+
+	printf("raw records, every one (target < 3 s, with progress):\n");
+	scan("free text \"ForwardTo\"", "ForwardTo");
+	scan("regex raw~\"Forward(To|ingSmtp)\"", "raw~\"Forward(To|ingSmtp)\"");
+	scan("json.ClientInfoString~REST", "json.ClientInfoString~REST");
+	raw_baseline();
+	cancel("\"no such text anywhere\"");
+
+	printf("histogram and messages:\n");
+	struct query *q;
+	query_new(st, "", &q, &cause);
+	struct histogram h;
+	double t0 = now();
+	if (histogram_run(q, 0, 60, &h, &cause) == 0)
+		printf("  %-34s %8.1f ms  (%zu buckets)\n", "histogram, unfiltered", (now() - t0) * 1e3, h.n);
+	histogram_clear(&h);
+	query_free(q);
+	query_new(st, "op=MailItemsAccessed", &q, &cause);
+	struct messages m;
+	t0 = now();
+	double c0 = cpu();
+	if (messages_run(q, 100, &m, &cause) == 0)
+		printf("  %-34s %8.1f ms [cpu %.1f ms]  (%" PRId64 " messages, %" PRId64 " folders)\n",
+		       "messages op=MailItemsAccessed", (now() - t0) * 1e3, (cpu() - c0) * 1e3, m.messages, m.folders);
+	messages_clear(&m);
+	query_free(q);
+	store_close(st);
+	return 0;
+}
