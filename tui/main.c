@@ -22,6 +22,10 @@ int cmd_stack(int argc, char **argv);
 int cmd_messages(int argc, char **argv);
 int cmd_histogram(int argc, char **argv);
 
+/* hunt, apps (tui/cmd_hunt.c, cmd_apps.c) */
+int cmd_hunt(int argc, char **argv);
+int cmd_apps(int argc, char **argv);
+
 static const char usage_text[] =
 	"usage: auditscope CASE                      open the terminal interface on CASE\n"
 	"       auditscope load CASE PATH...         create CASE if needed and ingest PATHs\n"
@@ -32,6 +36,10 @@ static const char usage_text[] =
 	"                                             value, events, mailboxes, first, last seen\n"
 	"       auditscope messages CASE [FILTER] [--limit N] [--format F]   messages the events exposed\n"
 	"       auditscope histogram CASE [FILTER] [--bucket 1h] [--format F]   events per time bucket\n"
+	"       auditscope hunt CASE [NAME] [--format F] [--hits] [--baseline-until TIME]\n"
+	"                                             no NAME: every hunt with its hits; NAME: its rows\n"
+	"       auditscope apps CASE [FILE.csv]      app ids in use and their names; FILE: the tenant's\n"
+	"                                             service principals (appId, displayName) to name them\n"
 	"       auditscope mark CASE FILTER [--tag T] [--note TEXT] [--unmark]   bookmark what FILTER matches\n"
 	"       auditscope export CASE [FILTER] [--marked] --format csv|jsonl|timesketch|markdown [-o FILE]\n"
 	"       auditscope notes export CASE [-o FILE] | notes import CASE FILE   share annotations\n"
@@ -69,6 +77,10 @@ int main(int argc, char **argv)
 		return cmd_messages(argc - 2, argv + 2);
 	if (!strcmp(cmd, "histogram"))
 		return cmd_histogram(argc - 2, argv + 2);
+	if (!strcmp(cmd, "hunt"))
+		return cmd_hunt(argc - 2, argv + 2);
+	if (!strcmp(cmd, "apps"))
+		return cmd_apps(argc - 2, argv + 2);
 	if (!strcmp(cmd, "mark"))
 		return cmd_mark(argc - 2, argv + 2);
 	if (!strcmp(cmd, "export"))

@@ -1,0 +1,221 @@
+/*
+ * cmd_hunt.c: `auditscope hunt CASE [NAME]`: without NAME, every hunt
+ * with its hit count and a one-line description; with NAME, the hunt's
+ * rows as a table, CSV or JSON Lines. Each data row carries the filter
+ * that opens its events in `auditscope query` (and the interface).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hunt.h"
+#include "out.h"
+#include "timeparse.h"
+#include "xalloc.h"
+
+/* "2023-06-18T02:33:46.000Z" as the tables print time: 2023-06-18 02:33:46 */
+static void table_time(const char *iso, char *out, size_t n)
+{
+	size_t k = strlen(iso);
+	if (k > 19)
+		k = 19;
+	if (k >= n)
+		k = n - 1;
+	memcpy(out, iso, k);
+	out[k] = '\0';
+	if (k == 19)
+		out[10] = ' ';
+}
+
+static int list_hunts(struct store *st, const struct hunt_opts *o, enum out_format fmt)
+{
+	static const struct out_col cols[] = {
+		{ .name = "hunt" }, { .name = "hits", .number = true }, { .name = "rows", .number = true },
+		{ .name = "seconds", .number = true }, { .name = "finds" },
+	};
+	/* the table is for reading: leave the timing to csv and jsonl */
+	size_t ncols = sizeof cols / sizeof cols[0];
+	static const struct out_col tcols[] = {
+		{ .name = "hunt" }, { .name = "hits", .number = true }, { .name = "rows", .number = true },
+		{ .name = "finds" },
+	};
+	bool table = fmt == OUT_TABLE;
+	struct out *out = out_new(stdout, fmt, table ? tcols : cols, table ? 4 : ncols);
+	int rc = 0;
+	size_t total = 0;
+	struct hunt_result *res[HUNT_COUNT];
+	char *cause = NULL;
+	if (hunt_run_all(st, o, res, &cause) < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		out_free(out);
+		return 1;
+	}
+	for (int i = 0; i < HUNT_COUNT; i++) {
+		const struct hunt_def *d = hunt_def((enum hunt_id)i);
+		struct hunt_result *r = res[i];
+		char hits[24], rows[24], secs[24];
+		snprintf(hits, sizeof hits, "%zu", r->nhits);
+		snprintf(rows, sizeof rows, "%zu", r->nrows);
+		snprintf(secs, sizeof secs, "%.3f", r->seconds);
+		total += r->nhits;
+		if (table) {
+			const char *v[] = { d->name, hits, rows, d->title };
+			out_row(out, v);
+		} else {
+			const char *v[] = { d->name, hits, rows, secs, d->title };
+			out_row(out, v);
+		}
+		hunt_result_free(r);
+	}
+	out_end(out);
+	out_free(out);
+	if (table)
+		printf("%zu hits; `auditscope hunt CASE NAME` lists a hunt's rows\n", total);
+	return rc;
+}
+
+static int show_hunt(struct store *st, const struct hunt_def *d, const struct hunt_opts *o,
+		     enum out_format fmt, bool hits_only)
+{
+	struct hunt_result *r;
+	char *cause = NULL;
+	if (hunt_run(st, d->id, o, &r, &cause) < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return 1;
+	}
+	bool table = fmt == OUT_TABLE;
+	/* table: a "!" column marks hits; data formats add hit, events, filter */
+	size_t extra = table ? 1 : 3;
+	size_t ncols = d->ncols + extra;
+	struct out_col *cols = xcalloc(ncols, sizeof *cols);
+	size_t k = 0;
+	if (table)
+		cols[k++].name = "!";
+	for (size_t i = 0; i < d->ncols; i++) {
+		cols[k].name = d->cols[i].name;
+		cols[k].number = d->cols[i].type == HUNT_NUMBER;
+		k++;
+	}
+	if (!table) {
+		cols[k].name = "hit";
+		cols[k++].raw = true;
+		cols[k].name = "events";
+		cols[k++].number = true;
+		cols[k++].name = "filter";
+	}
+	struct out *out = out_new(stdout, fmt, cols, ncols);
+	const char **v = xcalloc(ncols, sizeof *v);
+	char **tbuf = xcalloc(d->ncols, sizeof *tbuf);
+	for (size_t i = 0; i < d->ncols; i++)
+		tbuf[i] = xmalloc(32);
+	size_t shown = 0;
+	for (size_t ri = 0; ri < r->nrows; ri++) {
+		const struct hunt_row *row = &r->rows[ri];
+		if (hits_only && !row->hit)
+			continue;
+		k = 0;
+		if (table)
+			v[k++] = row->hit ? "*" : "";
+		for (size_t i = 0; i < d->ncols; i++) {
+			const char *val = row->vals[i];
+			if (table && val && d->cols[i].type == HUNT_TIME) {
+				table_time(val, tbuf[i], 32);
+				val = tbuf[i];
+			}
+			v[k++] = val;
+		}
+		char nev[24];
+		if (!table) {
+			snprintf(nev, sizeof nev, "%zu", row->nevents);
+			v[k++] = row->hit ? "true" : "false";
+			v[k++] = nev;
+			v[k++] = row->filter;
+		}
+		out_row(out, v);
+		shown++;
+	}
+	out_end(out);
+	out_free(out);
+	if (table) {
+		printf("%s: %zu hit%s in %zu row%s", d->name, r->nhits, r->nhits == 1 ? "" : "s", r->nrows,
+		       r->nrows == 1 ? "" : "s");
+		if (r->baseline_until != INT64_MIN) {
+			char t[40];
+			time_format(r->baseline_until, t, sizeof t);
+			char tt[32];
+			table_time(t, tt, sizeof tt);
+			printf("; baseline until %s UTC", tt);
+		}
+		printf("\n");
+		if (shown && r->nhits)
+			printf("rows marked * are findings; `--format jsonl` gives each row's filter for `auditscope query`\n");
+	}
+	for (size_t i = 0; i < d->ncols; i++)
+		free(tbuf[i]);
+	free(tbuf);
+	free(v);
+	free(cols);
+	hunt_result_free(r);
+	return 0;
+}
+
+static int usage_names(const char *name)
+{
+	char list[512] = "";
+	for (int i = 0; i < HUNT_COUNT; i++) {
+		if (i)
+			strncat(list, ", ", sizeof list - strlen(list) - 1);
+		strncat(list, hunt_def((enum hunt_id)i)->name, sizeof list - strlen(list) - 1);
+	}
+	return cli_usage("hunt: no hunt named '%s' (hunts: %s)", name, list);
+}
+
+int cmd_hunt(int argc, char **argv); /* dispatched from main.c */
+
+int cmd_hunt(int argc, char **argv)
+{
+	const char *case_path = NULL, *name = NULL;
+	int fmt = OUT_TABLE;
+	bool hits_only = false;
+	struct hunt_opts o;
+	hunt_opts_init(&o);
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--format")) {
+			if (i + 1 >= argc || (fmt = out_format_parse(argv[i + 1])) < 0)
+				return cli_usage("hunt: --format takes table, csv or jsonl");
+			i++;
+		} else if (!strcmp(a, "--baseline-until")) {
+			const char *t = i + 1 < argc ? argv[i + 1] : NULL;
+			if (!t || !time_parse(t, strlen(t), &o.baseline_until))
+				return cli_usage("hunt: --baseline-until: expected a time such as 2023-06-16T00:00, got '%s'",
+						 t ? t : "");
+			i++;
+		} else if (!strcmp(a, "--hits")) {
+			hits_only = true;
+		} else if (a[0] == '-' && a[1] == '-') {
+			return cli_usage("hunt: unknown option '%s'", a);
+		} else if (!case_path) {
+			case_path = a;
+		} else if (!name) {
+			name = a;
+		} else {
+			return cli_usage("hunt: unexpected argument '%s'", a);
+		}
+	}
+	if (!case_path)
+		return cli_usage("hunt: expected CASE");
+	const struct hunt_def *d = NULL;
+	if (name && !(d = hunt_find(name)))
+		return usage_names(name);
+	struct store *st = cli_open_case(case_path);
+	if (!st)
+		return 1;
+	int rc = d ? show_hunt(st, d, &o, (enum out_format)fmt, hits_only) : list_hunts(st, &o, (enum out_format)fmt);
+	store_close(st);
+	return rc;
+}
