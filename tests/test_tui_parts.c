@@ -328,6 +328,52 @@ static void test_draw_hostile(void **state)
 	assert_string_equal(draw_time(1687055626000, buf, sizeof buf), "2023-06-18 02:33:46");
 }
 
+/* Colours when the terminal has them; attributes only under NO_COLOR or
+ * on a terminal without colours, every role still distinguishable. */
+static void test_theme_colour(void **state)
+{
+	(void)state;
+	struct theme t;
+	char *cause = NULL;
+	assert_int_equal(theme_load("default", &t, &cause), 0);
+	unsetenv("NO_COLOR");
+	assert_true(theme_apply(&t));
+	assert_true(theme_colour());
+	assert_string_equal(theme_current(), "default");
+	assert_int_not_equal(PAIR_NUMBER(theme_attr(THEME_SELECTED)), 0);
+	setenv("NO_COLOR", "1", 1);
+	assert_false(theme_apply(&t));
+	assert_string_equal(theme_current(), "monochrome");
+	assert_int_equal(PAIR_NUMBER(theme_attr(THEME_SELECTED)), 0);
+	assert_true(theme_attr(THEME_SELECTED) & A_REVERSE);
+	assert_true(theme_attr(THEME_HEADER) & A_BOLD);
+	assert_int_not_equal(theme_attr(THEME_SELECTED), theme_attr(THEME_CELL));
+	unsetenv("NO_COLOR");
+	theme_clear(&t);
+}
+
+static int mono_up(void **state)
+{
+	(void)state;
+	setenv("TERM", "vt100", 1);
+	fout = fopen("/dev/null", "w");
+	fin = fopen("/dev/null", "r");
+	scr = newterm(NULL, fout, fin);
+	return scr ? 0 : -1;
+}
+
+static void test_theme_no_colour_terminal(void **state)
+{
+	(void)state;
+	struct theme t;
+	char *cause = NULL;
+	unsetenv("NO_COLOR");
+	assert_int_equal(theme_load("high-contrast", &t, &cause), 0);
+	assert_false(theme_apply(&t));
+	assert_true(theme_attr(THEME_SELECTED) & A_REVERSE);
+	theme_clear(&t);
+}
+
 int main(void)
 {
 	setlocale(LC_ALL, "C.UTF-8");
@@ -341,6 +387,8 @@ int main(void)
 		cmocka_unit_test(test_prompt_editing),
 		cmocka_unit_test(test_prompt_history),
 		cmocka_unit_test_setup_teardown(test_draw_hostile, screen_up, screen_down),
+		cmocka_unit_test_setup_teardown(test_theme_colour, screen_up, screen_down),
+		cmocka_unit_test_setup_teardown(test_theme_no_colour_terminal, mono_up, screen_down),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

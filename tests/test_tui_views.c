@@ -402,6 +402,12 @@ static void test_search(void **state)
 	assert_non_null(strstr(app_message_text(f->a), "continued from the start"));
 	keys(f, "N");
 	assert_string_equal(view_timeline_current(app_timeline(f->a))->ip, "198.51.100.83");
+	/* /regex/ over the raw record: only one record says Client=REST */
+	keys(f, "g//Client=RE[S]T/\r");
+	assert_string_equal(view_timeline_current(app_timeline(f->a))->ip, "203.0.113.61");
+	assert_string_equal(view_timeline_current(app_timeline(f->a))->op, "MailItemsAccessed");
+	keys(f, "n");
+	assert_non_null(strstr(app_message_text(f->a), "only match"));
 }
 
 static void test_resize(void **state)

@@ -55,7 +55,7 @@ static const struct keys_binding timeline_keys[] = {
 	{ '=', ACT_KEEP, "keep only events with the value under the cursor" },
 	{ '-', ACT_EXCLUDE, "exclude events with the value under the cursor" },
 	{ 'F', ACT_STACK, "stack: frequency table of the column under the cursor" },
-	{ '/', ACT_SEARCH, "search forward: words (in the raw record), filter terms, or /regex/ (in the fields)" },
+	{ '/', ACT_SEARCH, "search forward: words or /regex/ in the raw record, or filter terms (ip=...)" },
 	{ 'n', ACT_SEARCH_NEXT, "next match" },
 	{ 'N', ACT_SEARCH_PREV, "previous match" },
 	{ 'm', ACT_BOOKMARK, "bookmark the event (again: remove)" },

@@ -592,11 +592,10 @@ static int search_compile(struct tl *t, const char *text, char **cause)
 	size_t len = strlen(text);
 	struct filter *probe = NULL;
 	if (len > 2 && text[0] == '/' && text[len - 1] == '/') {
-		/* /regex/: over the fields the table shows */
-		char *pat = xstrndup(text + 1, len - 2), *q = filter_quote(pat);
-		s = xasprintf("user~%s or op~%s or app~%s or client_app~%s or ip~%s or mailbox~%s or "
-			      "result~%s or client_info~%s",
-			      q, q, q, q, q, q, q, q);
+		/* /regex/: over the whole raw record */
+		char *pat = xstrndup(text + 1, len - 2);
+		char *q = filter_quote(pat);
+		s = xasprintf("raw~%s", q);
 		free(q);
 		free(pat);
 	} else if ((probe = filter_parse(text, NULL))) {
