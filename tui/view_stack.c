@@ -213,7 +213,9 @@ static int action(struct view *v, enum keys_action act)
 	case ACT_EXCLUDE:
 		return drill(sv, true);
 	case ACT_SORT:
-		sv->order = sv->order == STACK_RARE ? STACK_COMMON : STACK_RARE;
+		/* after a stop, s runs the same stack again */
+		if (sv->ok)
+			sv->order = sv->order == STACK_RARE ? STACK_COMMON : STACK_RARE;
 		sv->cur = sv->top = 0;
 		run(sv);
 		return REACT_VIEW | REACT_CHROME;

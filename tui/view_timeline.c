@@ -584,7 +584,8 @@ static char *needle_of(const char *s)
 
 /* Compile the search against the current filter: the filter and the
  * search text, which is filter language itself (bare words are free text
- * over the raw record; user=x, op~regex work too). */
+ * over the raw record; user=x, op~regex work too). -2 when the user
+ * stopped it, -1 on an error. */
 static int search_compile(struct tl *t, const char *text, char **cause)
 {
 	const char *f = app_filter(t->v.app);
@@ -613,28 +614,41 @@ static int search_compile(struct tl *t, const char *text, char **cause)
 	free(full);
 	if (r < 0)
 		return -1;
-	query_free(t->sq);
-	t->sq = q;
 	query_set_progress(q, app_progress, t->v.app);
 	if (query_needs_scan(q)) {
 		app_busy_begin(t->v.app, "searching");
 		r = query_prepare(q, cause);
 		app_busy_end(t->v.app);
 		if (r < 0) {
-			query_free(t->sq);
-			t->sq = NULL;
-			return -1;
+			/* the search before this one stays */
+			r = query_cancelled(q) ? -2 : -1;
+			query_free(q);
+			return r;
 		}
 	}
+	query_free(t->sq);
+	t->sq = q;
 	return 0;
 }
 
 /* Move to the next (dir > 0) or previous match, wrapping around once. */
 static int search_go(struct tl *t, int dir)
 {
-	if (!t->sq) {
+	if (!t->search) {
 		app_message(t->v.app, "no search yet: / searches");
 		return REACT_CHROME;
+	}
+	if (!t->sq) {
+		char *cause = NULL;
+		int rc = search_compile(t, t->search, &cause);
+		if (rc < 0) {
+			if (rc == -2)
+				app_message(t->v.app, "search stopped (Esc)");
+			else
+				app_error(t->v.app, "%s", cause ? cause : "search failed");
+			free(cause);
+			return REACT_CHROME;
+		}
 	}
 	struct query_page p = { 0 };
 	char *cause = NULL;
@@ -684,9 +698,13 @@ static int on_search(struct app *a, void *ctx, const char *text, int *column)
 		return REACT_VIEW;
 	}
 	char *cause = NULL;
-	if (search_compile(t, text, &cause) < 0) {
-		/* the filter part is the app's and known good: a column past
-		 * "(filter) (" points into the search text */
+	int rc = search_compile(t, text, &cause);
+	if (rc == -2) {
+		free(cause);
+		app_message(t->v.app, "search stopped (Esc)");
+		return REACT_CHROME;
+	}
+	if (rc < 0) {
 		app_error(t->v.app, "%s", cause ? cause : "search failed");
 		free(cause);
 		*column = 0;
@@ -873,15 +891,10 @@ static void reload(struct view *v)
 {
 	struct tl *t = TL(v);
 	forget_widths(t);
-	if (t->sq) {
-		/* the search follows the filter */
-		char *s = xstrdup(t->search), *cause = NULL;
-		if (search_compile(t, s, &cause) < 0) {
-			free(cause);
-			search_clear(t);
-		}
-		free(s);
-	}
+	/* the search follows the filter, compiled again at the next n or N
+	 * (a search over raw records scans: not on every pivot) */
+	query_free(t->sq);
+	t->sq = NULL;
 	resize(v);
 }
 
