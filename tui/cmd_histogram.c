@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "histogram.h"
@@ -15,6 +16,17 @@
 #include "xalloc.h"
 
 int cmd_histogram(int argc, char **argv); /* dispatched from main.c */
+
+/* Progress of a long scan on a terminal's stderr (nothing when piped). */
+static int show_progress(void *ctx, double done)
+{
+	(void)ctx;
+	if (done >= 0 && done < 1)
+		fprintf(stderr, "\rscanning: %3d%%", (int)(done * 100));
+	else if (done >= 1)
+		fputs("\r\033[K", stderr);
+	return 0;
+}
 
 int cmd_histogram(int argc, char **argv)
 {
@@ -77,6 +89,8 @@ int cmd_histogram(int argc, char **argv)
 		return rc;
 	}
 	free(filter);
+	if (isatty(2))
+		query_set_progress(q, show_progress, NULL);
 	struct histogram h;
 	if (histogram_run(q, bucket, (size_t)max, &h, &cause) < 0) {
 		cli_error("%s", cause);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "messages.h"
@@ -17,6 +18,17 @@
 #include "xalloc.h"
 
 int cmd_messages(int argc, char **argv); /* dispatched from main.c */
+
+/* Progress of a long scan on a terminal's stderr (nothing when piped). */
+static int show_progress(void *ctx, double done)
+{
+	(void)ctx;
+	if (done >= 0 && done < 1)
+		fprintf(stderr, "\rscanning: %3d%%", (int)(done * 100));
+	else if (done >= 1)
+		fputs("\r\033[K", stderr);
+	return 0;
+}
 
 int cmd_messages(int argc, char **argv)
 {
@@ -70,6 +82,8 @@ int cmd_messages(int argc, char **argv)
 		return rc;
 	}
 	free(filter);
+	if (isatty(2))
+		query_set_progress(q, show_progress, NULL);
 	struct messages m;
 	if (messages_run(q, limit, &m, &cause) < 0) {
 		cli_error("%s", cause);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "out.h"
@@ -49,6 +50,17 @@ static int emit_row(const struct query_row *r, void *ctx)
 	};
 	out_row(e->o, v);
 	free(rawtext);
+	return 0;
+}
+
+/* Progress of a long scan on a terminal's stderr (nothing when piped). */
+static int show_progress(void *ctx, double done)
+{
+	(void)ctx;
+	if (done >= 0 && done < 1)
+		fprintf(stderr, "\rscanning: %3d%%", (int)(done * 100));
+	else if (done >= 1)
+		fputs("\r\033[K", stderr);
 	return 0;
 }
 
@@ -109,6 +121,8 @@ int cmd_query(int argc, char **argv)
 		return rc;
 	}
 	free(filter);
+	if (isatty(2))
+		query_set_progress(q, show_progress, NULL);
 	static const struct out_col table_cols[] = {
 		{ .name = "time (UTC)" }, { .name = "op" }, { .name = "user" }, { .name = "app" }, { .name = "client_app" }, { .name = "ip" },
 		{ .name = "access" }, { .name = "mailbox" }, { .name = "result" },
