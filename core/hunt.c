@@ -773,9 +773,20 @@ static char *identity_owner(const char *s)
 	for (const char *p = s; p < end; p++)
 		if (*p == '/')
 			start = p + 1;
-	if (end == start)
-		return NULL;
+	if (end == start || !memchr(start, '@', (size_t)(end - start)))
+		return NULL; /* a mailbox GUID or a path: the caller knows better */
 	return xstrndup(start, (size_t)(end - start));
+}
+
+/* An Exchange identity without its organisation path
+ * ("NAMPR.../Microsoft Exchange Hosted Organizations/x.onmicrosoft.com/
+ * Discovery Management" becomes "Discovery Management"); caller frees. */
+static char *short_id(const char *s)
+{
+	if (!s)
+		return NULL;
+	const char *t = strrchr(s, '/');
+	return xstrdup(t && t[1] ? t + 1 : s);
 }
 
 /* An event chosen by operation, with its normalized fields. */
@@ -853,6 +864,7 @@ struct facts {
 	char *owner;  /* the mailbox or object the event is about */
 	char *app;    /* consent records: the app id */
 	bool seen;    /* the raw record was read and parsed */
+	bool context; /* listed for context, not a finding */
 };
 
 static void facts_free(struct facts *f, size_t n)
@@ -1057,9 +1069,9 @@ static int cmp_cand_ts(const void *a, const void *b)
  * the caller sets>, ip, with a filter selecting the event by operation,
  * user and its second.
  */
-static struct hunt_row *event_row(struct hctx *h, const struct cand *c, size_t ip_col)
+static struct hunt_row *event_row(struct hctx *h, const struct cand *c, size_t ip_col, bool hit)
 {
-	struct hunt_row *row = row_new(h, true);
+	struct hunt_row *row = row_new(h, hit);
 	char *user = vtext(h, c->user), *ip = vtext(h, c->ip);
 	row_time(row, 0, c->ts);
 	row_set(row, 1, c->optext);
@@ -1274,6 +1286,7 @@ static int hunt_new_app(struct hctx *h)
 	struct imap idx = { 0 };
 	struct pair *p = NULL;
 	size_t np = 0, cap = 0;
+	bool baseline = false; /* any read inside the baseline at all */
 	int k;
 	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(q, 0), ts = sqlite3_column_int64(q, 1);
@@ -1289,9 +1302,12 @@ static int hunt_new_app(struct hctx *h)
 			*pi = (int64_t)np++;
 		}
 		struct pair *e = &p[*pi];
+		if (ts < B)
+			baseline = true;
 		if (e->old)
 			continue;
 		if (ts < B) {
+			baseline = true;
 			e->old = true;
 			ivec_free(&e->ids);
 			ivec_free(&e->ips);
@@ -1317,9 +1333,10 @@ static int hunt_new_app(struct hctx *h)
 	}
 	if (np)
 		qsort(p, np, sizeof *p, cmp_pair);
+	/* without reads in the baseline, nothing is new against it */
 	for (size_t i = 0; i < np; i++) {
 		struct pair *e = &p[i];
-		if (!e->old) {
+		if (!e->old && baseline) {
 			char *mb = vtext(h, e->mailbox), *app = vtext(h, e->app);
 			struct hunt_row *row = row_new(h, true);
 			row_set(row, 0, mb);
@@ -1521,10 +1538,11 @@ static void name_reasons(struct sb *why, const char *name)
 	if (!name)
 		return;
 	size_t n = utf8_chars(name);
-	if (only_punct(name))
+	bool punct = only_punct(name);
+	if (n >= 1 && n <= 3)
+		sb_item(why, "name of %zu character%s%s", n, n == 1 ? "" : "s", punct ? ", punctuation only" : "");
+	else if (punct)
 		sb_item(why, "name of punctuation only");
-	else if (n >= 1 && n <= 3)
-		sb_item(why, "name of %zu character%s", n, n == 1 ? "" : "s");
 }
 
 /*
@@ -1655,7 +1673,7 @@ static int hunt_inbox_rules(struct hctx *h)
 	for (size_t i = 0; i < n; i++) {
 		if (!f[i].why || !*f[i].why)
 			continue;
-		struct hunt_row *row = event_row(h, &c[i], 6);
+		struct hunt_row *row = event_row(h, &c[i], 6, true);
 		char *owner = f[i].owner ? xstrdup(f[i].owner) : vtext(h, c[i].mailbox ? c[i].mailbox : c[i].user);
 		row_take(row, 3, owner);
 		row_set(row, 4, f[i].name);
@@ -1674,7 +1692,9 @@ static void eval_forwarding(const struct cand *c, json_t *rec, const char *text,
 	(void)text;
 	const char *op = c->optext;
 	struct sb why = { 0 };
-	char *target = param(rec, "Identity");
+	char *ident = param(rec, "Identity");
+	char *target = short_id(ident);
+	free(ident);
 	if (strcasecmp(op, "Set-Mailbox") == 0) {
 		static const char *const fw[] = { "ForwardingSmtpAddress", "ForwardingAddress" };
 		for (int j = 0; j < 2; j++) {
@@ -1693,10 +1713,12 @@ static void eval_forwarding(const struct cand *c, json_t *rec, const char *text,
 		free(v);
 	} else if (strcasecmp(op, "Add-MailboxPermission") == 0) {
 		char *r = param(rec, "AccessRights"), *u = param(rec, "User");
+		char *us = short_id(u);
 		if (r && strcasestr_n(r, "FullAccess"))
-			sb_item(&why, "FullAccess for %s", u ? u : "?");
+			sb_item(&why, "FullAccess for %s", us ? us : "?");
 		free(r);
 		free(u);
+		free(us);
 	} else if (strcasecmp(op, "Add-RecipientPermission") == 0) {
 		char *r = param(rec, "AccessRights"), *u = param(rec, "Trustee");
 		sb_item(&why, "%s for %s", r ? r : "SendAs", u ? u : "?");
@@ -1760,7 +1782,7 @@ static int hunt_forwarding(struct hctx *h)
 	for (size_t i = 0; i < n; i++) {
 		if (!f[i].why || !*f[i].why)
 			continue;
-		struct hunt_row *row = event_row(h, &c[i], 5);
+		struct hunt_row *row = event_row(h, &c[i], 5, true);
 		row_set(row, 3, f[i].owner);
 		row_set(row, 4, f[i].why);
 	}
@@ -1870,7 +1892,7 @@ static int hunt_oauth(struct hctx *h)
 	size_t nlinks = 0, lcap = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *app = f[i].app, *target = f[i].owner;
-		struct hunt_row *row = event_row(h, &c[i], 6);
+		struct hunt_row *row = event_row(h, &c[i], 6, true);
 		row_set(row, 3, app);
 		const char *nm = app ? app_name(h, app) : NULL;
 		row_set(row, 4, nm ? nm : target);
@@ -2130,6 +2152,13 @@ static int hunt_signin_mail(struct hctx *h)
 		ivec_free(&logon);
 		return fail_db(h);
 	}
+	if (!base.n) {
+		/* no baseline, no new IPs */
+		imap_free(&base);
+		ivec_free(&ok);
+		ivec_free(&logon);
+		return 0;
+	}
 	/* successful sign-ins after it: Entra sign-in rows, UAL UserLoggedIn */
 	struct ivec both = { 0 };
 	for (size_t i = 0; i < ok.n; i++)
@@ -2268,7 +2297,9 @@ static void eval_anti(const struct cand *c, json_t *rec, const char *text, struc
 		free(v);
 	} else {
 		/* Set-AdminAuditLogConfig, Set-MailboxAuditBypassAssociation:
-		 * always worth a look; say what changed */
+		 * listed with what they set; a finding when they turn auditing
+		 * off or narrow it (tenants set these at provisioning too) */
+		bool off = false;
 		json_t *owned;
 		json_t *a = jarray(rec, "Parameters", &owned);
 		size_t j;
@@ -2277,16 +2308,26 @@ static void eval_anti(const struct cand *c, json_t *rec, const char *text, struc
 			json_t *nm = json_object_get(el, "Name");
 			if (!json_is_string(nm) || strcasecmp(json_string_value(nm), "Identity") == 0)
 				continue;
+			const char *pn = json_string_value(nm);
 			char *v = jtext(json_object_get(el, "Value"));
-			sb_item(&why, "%s=%s", json_string_value(nm), v ? v : "");
+			sb_item(&why, "%s=%s", pn, v ? v : "");
+			size_t pl = strlen(pn);
+			if ((pl > 7 && strcasecmp(pn + pl - 7, "Enabled") == 0 && falsy(v)) ||
+			    (strcasecmp(pn, "AuditBypassEnabled") == 0 && truthy(v)) ||
+			    ((strcasecmp(pn, "AdminAuditLogExcludedCmdlets") == 0 ||
+			      strcasecmp(pn, "AdminAuditLogCmdlets") == 0 ||
+			      strcasecmp(pn, "AdminAuditLogParameters") == 0 ||
+			      strcasecmp(pn, "AdminAuditLogAgeLimit") == 0) && !blank(v)))
+				off = true;
 			free(v);
 		}
 		json_decref(owned);
 		if (!why.n)
 			sb_item(&why, "audit configuration changed");
+		out->context = !off;
 	}
 	if (why.n)
-		out->owner = ident ? xstrdup(ident) : identity_owner(objid);
+		out->owner = ident ? short_id(ident) : short_id(objid);
 	out->why = sb_take(&why);
 	free(ident);
 }
@@ -2363,7 +2404,7 @@ static int hunt_anti_forensics(struct hctx *h)
 		}
 		if (!fi->why || !*fi->why)
 			continue;
-		struct hunt_row *row = event_row(h, ci, 5);
+		struct hunt_row *row = event_row(h, ci, 5, !fi->context);
 		row_set(row, 3, fi->owner);
 		row_set(row, 4, fi->why);
 	}
@@ -2387,7 +2428,10 @@ static int cmp_row_time(const void *a, const void *b)
 	const struct hunt_row *x = a, *y = b;
 	if (x->first_ts != y->first_ts)
 		return x->first_ts < y->first_ts ? -1 : 1;
-	return 0;
+	int64_t ex = x->nevents && x->events ? x->events[0] : 0, ey = y->nevents && y->events ? y->events[0] : 0;
+	if (ex != ey)
+		return ex < ey ? -1 : 1;
+	return strcmp(x->filter, y->filter);
 }
 
 static double now_s(void)
@@ -2413,10 +2457,14 @@ static int run_one(struct store *st, enum hunt_id id, const struct hunt_opts *o,
 	struct hunt_result *r = h.r = xcalloc(1, sizeof *r);
 	r->def = def;
 	r->baseline_until = INT64_MIN;
+	static const char *const mia[] = { "MailItemsAccessed", NULL };
+	int rc = 0;
 	if (h.o.cancel)
 		sqlite3_progress_handler(h.db, 4096, on_progress, &h);
-	static const char *const mia[] = { "MailItemsAccessed", NULL };
-	int rc = val_ids(&h, mia, false, &h.mia);
+	if (cancelled(&h))
+		rc = -1;
+	if (rc == 0)
+		rc = val_ids(&h, mia, false, &h.mia);
 	if (rc == 0 && (id == HUNT_NEW_APP_FOR_MAILBOX || id == HUNT_SIGNIN_THEN_MAIL)) {
 		r->baseline_until = h.o.baseline_until;
 		if (r->baseline_until == INT64_MIN) {
@@ -2445,6 +2493,8 @@ static int run_one(struct store *st, enum hunt_id id, const struct hunt_opts *o,
 		if (rc == 0)
 			rc = fns[id](&h);
 	}
+	if (rc == 0 && cancelled(&h))
+		rc = -1;
 	if (h.o.cancel)
 		sqlite3_progress_handler(h.db, 0, NULL, NULL);
 	sqlite3_finalize(h.val_q);
@@ -2466,10 +2516,11 @@ static int run_one(struct store *st, enum hunt_id id, const struct hunt_opts *o,
 		if (!row->filter)
 			row->filter = xstrdup("");
 	}
-	if (id == HUNT_INBOX_RULES || id == HUNT_FORWARDING || id == HUNT_ANTI_FORENSICS ||
-	    id == HUNT_TOKEN_REPLAY || id == HUNT_SIGNIN_THEN_MAIL || id == HUNT_OAUTH_CONSENT)
+	bool by_time = id == HUNT_INBOX_RULES || id == HUNT_FORWARDING || id == HUNT_ANTI_FORENSICS ||
+		       id == HUNT_TOKEN_REPLAY || id == HUNT_SIGNIN_THEN_MAIL || id == HUNT_OAUTH_CONSENT;
+	if (by_time && r->nrows > 1)
 		qsort(r->rows, r->nrows, sizeof *r->rows, cmp_row_time);
-	if (id == HUNT_SYNC_ACCESS) {
+	if (id == HUNT_SYNC_ACCESS && r->nrows > 1) {
 		/* hits first, keeping the grouping order inside each part */
 		size_t w = 0;
 		struct hunt_row *tmp = xcalloc(r->nrows ? r->nrows : 1, sizeof *tmp);
