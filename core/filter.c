@@ -1415,7 +1415,19 @@ struct cc {
 	bool have_last;
 	int64_t last_ts;
 	bool failed;
+	int negs; /* NOTs around the node being compiled (FILTER_SQL_NORAW) */
 };
+
+/* Under FILTER_SQL_NORAW a term that reads the raw record becomes what
+ * makes the whole condition weaker: true under an even number of NOTs,
+ * false under an odd one. */
+static bool relax_raw(struct cc *c)
+{
+	if (!(c->flags & FILTER_SQL_NORAW))
+		return false;
+	buf_puts(&c->w, c->negs % 2 ? "0" : "1");
+	return true;
+}
 
 static void bind_text(struct cc *c, const char *s)
 {
@@ -1722,10 +1734,14 @@ static int compile_term(struct cc *c, const struct node *n, bool *served)
 	bool neg = n->op == OP_NE || n->op == OP_NRE;
 	/* a negative term is NOT of its positive form, with an absent
 	 * value counting as "not equal" */
-	if (neg)
+	if (neg) {
 		buf_puts(&c->w, "NOT coalesce(");
+		c->negs++;
+	}
 	int r = 0;
-	if (n->tk == TK_JSON) {
+	if ((n->tk == TK_JSON || n->tk == TK_RAW) && relax_raw(c)) {
+		c->out->raw = true;
+	} else if (n->tk == TK_JSON) {
 		c->out->raw = true;
 		bool absent = n->nvals == 1 && !*n->vals[0] && (n->op == OP_EQ || n->op == OP_NE);
 		if (absent)
@@ -1836,10 +1852,11 @@ static int compile_term(struct cc *c, const struct node *n, bool *served)
 			buf_puts(&c->w, ")");
 		}
 	}
-	if (neg)
+	if (neg) {
 		buf_puts(&c->w, ", 0)");
-	if (neg)
+		c->negs--;
 		*served = false;
+	}
 	return r;
 }
 
@@ -1902,8 +1919,10 @@ static int compile_node(struct cc *c, const struct node *n, bool top, bool *serv
 		return 0;
 	case N_NOT:
 		buf_puts(&c->w, "NOT coalesce(");
+		c->negs++;
 		if (compile_node(c, n->kids[0], false, NULL) < 0)
 			return -1;
+		c->negs--;
 		buf_puts(&c->w, ", 0)");
 		return 0;
 	case N_MARKED:
@@ -1911,6 +1930,8 @@ static int compile_node(struct cc *c, const struct node *n, bool top, bool *serv
 		return 0;
 	case N_TEXT: {
 		c->out->raw = true;
+		if (relax_raw(c))
+			return 0;
 		char *p = re_literal(n->vals[0], true);
 		buf_puts(&c->w, "filter_regexp(");
 		bind_text(c, p);

@@ -148,6 +148,10 @@ enum {
 	/* Keep SQLite from choosing any index but the one the caller's
 	 * ORDER BY walks (columns are written +e.col). */
 	FILTER_SQL_NOINDEX = 1 << 0,
+	/* Leave out what reads raw records, keeping a condition that every
+	 * matching event meets (a superset): the candidates an index finds
+	 * before the raw records are read in id order. */
+	FILTER_SQL_NORAW = 1 << 1,
 };
 
 /*

@@ -36,8 +36,11 @@ struct query {
 	char *text;
 	struct filter_sql sql;    /* for SQLite to plan freely */
 	struct filter_sql sql_ni; /* with the indexes switched off */
+	struct filter_sql cand;   /* raw terms left out: candidates by index */
+	bool have_cand;
 	enum strategy strat;
 	char *mat;     /* temp table of matches (ts, id), once scanned */
+	char *cmat;    /* temp table of candidate ids during a scan */
 	int64_t count; /* exact count when known, else -1 */
 	char *where;   /* what query_sql_where returned last */
 
@@ -122,10 +125,19 @@ int query_new_filter(struct store *st, const struct filter *f, struct query **ou
 		query_free(q);
 		return -1;
 	}
-	if (q->sql.empty || q->sql.indexed)
-		q->strat = S_INDEX;
-	else if (q->sql.raw)
+	/* a raw-record filter is never paged in time order: each row would
+	 * decompress a block of its own */
+	if (q->sql.raw)
 		q->strat = S_SCAN;
+	else if (q->sql.empty || q->sql.indexed)
+		q->strat = S_INDEX;
+	if (q->sql.raw && q->sql.indexed) {
+		if (filter_compile(q->f, st, FILTER_SQL_NORAW, &q->cand, cause) < 0) {
+			query_free(q);
+			return -1;
+		}
+		q->have_cand = true;
+	}
 	*out = q;
 	return 0;
 }
@@ -153,6 +165,7 @@ void query_free(struct query *q)
 	free(q->where);
 	filter_sql_clear(&q->sql);
 	filter_sql_clear(&q->sql_ni);
+	filter_sql_clear(&q->cand);
 	filter_free(q->f);
 	free(q->text);
 	free(q);
@@ -268,6 +281,51 @@ bool query_needs_scan(const struct query *q)
 	return q->strat == S_SCAN || q->strat == S_UNDECIDED;
 }
 
+static void drop_cand(struct query *q)
+{
+	if (!q->cmat)
+		return;
+	char *sql = xasprintf("DROP TABLE IF EXISTS temp.%s", q->cmat);
+	sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+	free(sql);
+	free(q->cmat);
+	q->cmat = NULL;
+}
+
+/* The ids of events that pass the filter without its raw-record terms,
+ * found through an index, into a temporary table kept in id order. */
+static int candidates(struct query *q, char **cause)
+{
+	static unsigned serial;
+	q->cmat = xasprintf("qc%u", ++serial);
+	char *sql = xasprintf("CREATE TEMP TABLE %s(id INTEGER PRIMARY KEY)", q->cmat);
+	int r = sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+	free(sql);
+	if (r != SQLITE_OK) {
+		free(q->cmat);
+		q->cmat = NULL;
+		return set_cause(cause, "%s: %s", store_path(q->st), sqlite3_errmsg(q->db));
+	}
+	sql = xasprintf("INSERT INTO temp.%s SELECT e.id FROM events e WHERE %s", q->cmat, q->cand.where);
+	sqlite3_stmt *s;
+	r = prepare(q, sql, &s, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	filter_sql_bind(&q->cand, s);
+	q->done = 0;
+	watch(q, -1);
+	r = sqlite3_step(s);
+	unwatch(q);
+	if (r != SQLITE_DONE) {
+		sql_fail(q, cause);
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
 /* The matching (ts, id) into a temporary table, in chunks of ids. */
 static int scan(struct query *q, char **cause)
 {
@@ -292,8 +350,18 @@ static int scan(struct query *q, char **cause)
 	int64_t lo, hi;
 	if (id_range(q, &lo, &hi, cause) < 0)
 		goto fail;
-	sql = xasprintf("INSERT INTO temp.%s SELECT e.ts, e.id FROM events e WHERE e.id >= ?1 AND e.id < ?2 AND (%s)",
-			name, q->sql_ni.where);
+	/* With an index to narrow it (user=x "forward"), the candidates are
+	 * found through the index first, then only they are read, in id
+	 * order; otherwise every event is tested, in id order. */
+	if (q->have_cand && candidates(q, cause) < 0)
+		goto fail;
+	if (q->cmat)
+		sql = xasprintf("INSERT INTO temp.%s SELECT e.ts, e.id FROM temp.%s c CROSS JOIN events e ON e.id = c.id"
+				" WHERE c.id >= ?1 AND c.id < ?2 AND (%s)",
+				name, q->cmat, q->sql_ni.where);
+	else
+		sql = xasprintf("INSERT INTO temp.%s SELECT e.ts, e.id FROM events e WHERE e.id >= ?1 AND e.id < ?2 AND (%s)",
+				name, q->sql_ni.where);
 	sqlite3_stmt *s;
 	int r = prepare(q, sql, &s, cause);
 	free(sql);
@@ -329,12 +397,14 @@ static int scan(struct query *q, char **cause)
 	}
 	sqlite3_finalize(s);
 	sqlite3_exec(q->db, "RELEASE query_scan", NULL, NULL, NULL);
+	drop_cand(q);
 	q->count = n;
 	q->done = 1;
 	if (q->fn)
 		q->fn(q->ctx, 1);
 	return 0;
 fail:
+	drop_cand(q);
 	sql = xasprintf("DROP TABLE IF EXISTS temp.%s", q->mat);
 	sqlite3_exec(q->db, sql, NULL, NULL, NULL);
 	free(sql);

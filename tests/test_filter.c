@@ -421,6 +421,35 @@ static void test_compile_flags(void **state)
 	assert_non_null(strstr(s.where, "+e.user"));
 	filter_sql_clear(&s);
 	filter_free(fl);
+	/* without the raw terms: a condition every match meets, however
+	 * deep under "not" the raw terms sit */
+	static const char *const relaxed[] = {
+		"user=alice@contoso.com forward", "user=alice@contoso.com -forward",
+		"not (op=x or not \"a b\")", "json.a!=1 raw~x", "not (json.a=1 (forward or ip=1.2.3.4))",
+	};
+	for (size_t i = 0; i < sizeof relaxed / sizeof relaxed[0]; i++) {
+		fl = filter_parse(relaxed[i], &cause);
+		assert_non_null(fl);
+		assert_int_equal(filter_compile(fl, f->st, FILTER_SQL_NORAW | FILTER_SQL_NOINDEX, &s, &cause), 0);
+		assert_true(s.raw);
+		assert_null(strstr(s.where, "raw_json"));
+		filter_sql_clear(&s);
+		filter_free(fl);
+	}
+	assert_int_equal(count_where(f->st, "user=alice@contoso.com -forward"), 2);
+	/* relaxed: "not forward" becomes true, so both events are candidates */
+	fl = filter_parse("user=alice@contoso.com not (forward op=x)", &cause);
+	assert_int_equal(filter_compile(fl, f->st, FILTER_SQL_NORAW, &s, &cause), 0);
+	char *sql = xasprintf("SELECT count(*) FROM events e WHERE %s", s.where);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->st), sql, -1, &st, NULL), SQLITE_OK);
+	filter_sql_bind(&s, st);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	sqlite3_finalize(st);
+	free(sql);
+	filter_sql_clear(&s);
+	filter_free(fl);
 	fl = filter_parse("token=abc", &cause);
 	assert_int_equal(filter_compile(fl, f->st, 0, &s, &cause), 0);
 	assert_false(s.indexed);

@@ -186,6 +186,24 @@ static void test_paging(void **state)
 	walk(d, f, ids, n, 2);
 	free(f);
 	free(ids);
+	/* an indexed pivot and a raw-record term: the index finds the
+	 * candidates, their records are read in id order, once */
+	ids = truth(d, "e.user = (SELECT id FROM vals WHERE v = ?1) AND instr(lower(raw_json(e.id)), 'forward') > 0",
+		    planted(d, "compromised_user"), &n);
+	assert_true(n > 0);
+	f = xasprintf("user=%s forward", planted(d, "compromised_user"));
+	assert_int_equal(query_new(d->st, f, &q, &cause), 0);
+	assert_true(query_needs_scan(q));
+	query_free(q);
+	walk(d, f, ids, n, 1);
+	free(f);
+	free(ids);
+	ids = truth(d, "e.user = (SELECT id FROM vals WHERE v = ?1) AND instr(lower(raw_json(e.id)), 'forward') = 0",
+		    planted(d, "compromised_user"), &n);
+	f = xasprintf("user=%s not forward", planted(d, "compromised_user"));
+	walk(d, f, ids, n, 5);
+	free(f);
+	free(ids);
 	/* a dense filter no index answers: through the ts index */
 	ids = truth(d, "e.workload = (SELECT id FROM vals WHERE v = 'Exchange')", NULL, &n);
 	assert_true(n > 1000);
