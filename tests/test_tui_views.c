@@ -497,6 +497,56 @@ static void test_commands(void **state)
 	free(out);
 }
 
+static void test_hunts(void **state)
+{
+	struct fx *f = *state;
+	keys(f, "H");
+	golden("hunts");
+	/* rare-apps is first, with the unknown app as its hit */
+	assert_int_equal(rows_with("rare-apps"), 1);
+	keys(f, "\r");
+	golden("hunt_rare_apps");
+	char *text = screen();
+	char *row = strstr(text, "\n! ");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "666e1623-aa17-4008-a809-89807f229bdb"));
+	free(text);
+	/* m bookmarks the hit's events, tagged with the hunt's name */
+	keys(f, "m");
+	assert_non_null(strstr(app_message_text(f->a), "bookmarked and tagged rare-apps: 1 events"));
+	/* Enter: the timeline, narrowed to the hit's events */
+	keys(f, "\r");
+	assert_int_equal(table_rows(), 1);
+	assert_non_null(strstr(app_filter(f->a), "666e1623-aa17-4008-a809-89807f229bdb"));
+	/* bookmarked (*) and tagged (#) */
+	assert_int_equal(rows_with("*#2023-06-18 02:33:46"), 1);
+	text = screen();
+	assert_non_null(strstr(text, "> hunt rare-apps"));
+	free(text);
+	/* :hunt NAME opens one hunt; an unknown name is an error */
+	keys(f, ":hunt token-replay\r");
+	text = screen();
+	assert_non_null(strstr(text, "token-replay: "));
+	free(text);
+	keys(f, "q:hunt nosuch\r");
+	assert_non_null(strstr(app_message_text(f->a), "no hunt named 'nosuch'"));
+	key(f, KEYS_ESC);
+}
+
+/* While idle, the hunts run and their hits are flagged in the timeline. */
+static void test_flags(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(rows_with(" !2023"), 0);
+	assert_true(app_idle(f->a));
+	app_draw(f->a);
+	assert_int_equal(rows_with(" !2023-06-18 02:33:46"), 1);
+	keys(f, "j\r");
+	char *text = screen();
+	assert_non_null(strstr(text, "flagged by    rare-apps"));
+	free(text);
+}
+
 int main(void)
 {
 	setlocale(LC_ALL, "C.UTF-8");
@@ -519,6 +569,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_histogram, fresh, done),
 		cmocka_unit_test_setup_teardown(test_state_restored, fresh, done),
 		cmocka_unit_test_setup_teardown(test_commands, fresh, done),
+		cmocka_unit_test_setup_teardown(test_hunts, fresh, done),
+		cmocka_unit_test_setup_teardown(test_flags, fresh, done),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -33,6 +33,7 @@
 #include "draw.h"
 #include "export.h"
 #include "filter.h"
+#include "hunt.h"
 #include "keys.h"
 #include "knownapps.h"
 #include "prompt.h"
@@ -42,6 +43,7 @@
 #include "view.h"
 #include "view_help.h"
 #include "view_histogram.h"
+#include "view_hunt.h"
 #include "view_timeline.h"
 #include "xalloc.h"
 
@@ -100,6 +102,9 @@ struct app {
 	size_t nahead;
 	/* what was last written to the state table */
 	char *saved[8];
+	/* the events hunts flag, found while idle */
+	struct hunt_flags *flags;
+	bool flags_done;
 };
 
 static const char *const hist_keys[APP_HIST_COUNT] = {
@@ -147,6 +152,11 @@ struct query_count app_count(struct app *a)
 bool app_done(struct app *a)
 {
 	return a->quit;
+}
+
+unsigned app_flags(struct app *a, int64_t event)
+{
+	return a->flags ? hunt_flags_get(a->flags, event) : 0;
 }
 
 const char *app_app_name(struct app *a, const char *app_id)
@@ -661,9 +671,20 @@ static int on_command(struct app *a, void *ctx, const char *text, int *column)
 		app_push_view(a, view_help_new(a, KEYMAP_TIMELINE));
 		return REACT_ALL;
 	}
-	if (!strcmp(cmd, "hunt")) {
-		app_error(a, "hunt: the hunts are not in this build yet");
-		return REACT_CHROME;
+	if (!strcmp(cmd, "hunt") || !strcmp(cmd, "hunts")) {
+		if (!*arg) {
+			app_push_view(a, view_hunt_menu_new(a));
+			return REACT_ALL;
+		}
+		const struct hunt_def *d = hunt_find(arg);
+		if (!d) {
+			char *s = sanitize(arg, strlen(arg));
+			app_error(a, "hunt: no hunt named '%s' (:hunt lists them)", s);
+			free(s);
+			return -1;
+		}
+		app_push_view(a, view_hunt_new(a, d));
+		return REACT_ALL;
 	}
 	char *s = sanitize(cmd, strlen(cmd));
 	app_error(a, "unknown command '%s' (goto, filter, export, theme, hunt, quit)", s);
@@ -708,6 +729,12 @@ static int global_action(struct app *a, enum keys_action act)
 	case ACT_HISTOGRAM:
 		app_push_view(a, view_histogram_new(a));
 		return REACT_ALL;
+	case ACT_HUNTS:
+		/* H again closes the menu */
+		if (v && v->ops->keymap == KEYMAP_HUNTS)
+			return REACT_POP;
+		app_push_view(a, view_hunt_menu_new(a));
+		return REACT_ALL;
 	case ACT_REDRAW:
 		clearok(curscr, TRUE);
 		return REACT_ALL;
@@ -722,13 +749,16 @@ static int react(struct app *a, int r)
 		r = REACT_CHROME;
 	if (r & REACT_POP)
 		pop_view(a);
+	if (r & REACT_HOME)
+		while (a->nviews > 1)
+			pop_view(a);
 	if (a->reload_pending)
 		reload_views(a);
 	if (r & REACT_VIEW)
 		a->dirty |= DIRTY_BODY | DIRTY_STATUS;
 	if (r & REACT_CHROME)
 		a->dirty |= DIRTY_TITLE | DIRTY_STATUS | DIRTY_MSG;
-	if (r & (REACT_ALL | REACT_POP | REACT_RELOAD))
+	if (r & (REACT_ALL | REACT_POP | REACT_RELOAD | REACT_HOME))
 		a->dirty = DIRTY_ALL & ~DIRTY_CLEAR;
 	if (a->quit)
 		r |= REACT_QUIT;
@@ -1113,6 +1143,11 @@ int app_start(struct app *a, char **cause)
 	return 0;
 }
 
+static int idle_cancel(void *ctx)
+{
+	return app_progress(ctx, -1);
+}
+
 bool app_idle(struct app *a)
 {
 	if (!a->started)
@@ -1128,6 +1163,27 @@ bool app_idle(struct app *a)
 		if (rc == 0) {
 			s->count = c;
 			a->dirty |= DIRTY_STATUS;
+			return true;
+		}
+		return false;
+	}
+	if (!a->flags_done && !a->too_small) {
+		/* what the hunts flag, for the timeline's colours: seconds on a
+		 * big case, so only while idle, given up at the first key and
+		 * taken up again at the next pause */
+		struct hunt_opts o;
+		hunt_opts_init(&o);
+		o.cancel = idle_cancel;
+		o.ctx = a;
+		char *cause = NULL;
+		a->idle_work = true;
+		int rc = hunt_flagged(a->st, &o, &a->flags, &cause);
+		a->idle_work = false;
+		if (rc == 0 || !cause || strcmp(cause, "interrupted"))
+			a->flags_done = true; /* found, or failed for good */
+		free(cause);
+		if (rc == 0) {
+			app_annotated(a);
 			return true;
 		}
 	}
@@ -1155,6 +1211,7 @@ void app_free(struct app *a)
 	for (size_t i = 0; i < sizeof a->saved / sizeof a->saved[0]; i++)
 		free(a->saved[i]);
 	knownapps_free(a->ka);
+	hunt_flags_free(a->flags);
 	free(a->message);
 	free(a->question);
 	free(a);

@@ -120,6 +120,10 @@ void app_busy_end(struct app *a);
 /* The progress callback itself (query_set_progress(q, app_progress, a)). */
 int app_progress(void *ctx, double done);
 
+/* Which hunts flag the event (bit 1 << enum hunt_id), 0 when none or
+ * not known yet: the hunts run while the user is idle. */
+unsigned app_flags(struct app *a, int64_t event);
+
 /* The name of an app id (tenant table, then Microsoft's), or NULL
  * (borrowed). */
 const char *app_app_name(struct app *a, const char *app_id);

@@ -25,6 +25,7 @@ static const struct keys_binding global_keys[] = {
 	{ CTRL('H'), ACT_UNDO, NULL },
 	{ ':', ACT_COMMAND, "command line: :goto TIME, :filter F, :export ..., :theme NAME, :hunt NAME" },
 	{ 'i', ACT_HISTOGRAM, "histogram of the current filter over time" },
+	{ 'H', ACT_HUNTS, "hunts: the questions asked first, with their hits" },
 	{ CTRL('L'), ACT_REDRAW, "redraw the screen" },
 };
 
@@ -144,6 +145,23 @@ static const struct keys_binding help_keys[] = {
 	{ '?', ACT_BACK, "close the help" },
 };
 
+static const struct keys_binding hunts_keys[] = {
+	{ 'j', ACT_DOWN, "next row" },
+	{ F(KEY_DOWN), ACT_DOWN, NULL },
+	{ 'k', ACT_UP, "previous row" },
+	{ F(KEY_UP), ACT_UP, NULL },
+	{ F(KEY_NPAGE), ACT_PAGE_DOWN, "page down" },
+	{ ' ', ACT_PAGE_DOWN, NULL },
+	{ F(KEY_PPAGE), ACT_PAGE_UP, "page up" },
+	{ 'b', ACT_PAGE_UP, NULL },
+	{ 'g', ACT_TOP, "first row" },
+	{ 'G', ACT_BOTTOM, "last row" },
+	{ '\n', ACT_ENTER, "open the hunt; on a row, its events in the timeline" },
+	{ '\r', ACT_ENTER, NULL },
+	{ F(KEY_ENTER), ACT_ENTER, NULL },
+	{ 'm', ACT_BOOKMARK, "bookmark a hit's events, tagged with the hunt's name" },
+};
+
 #define MAP(title, t) { title, t, sizeof t / sizeof t[0] }
 static const struct keys_map maps[KEYMAP_COUNT] = {
 	[KEYMAP_GLOBAL] = MAP("Everywhere", global_keys),
@@ -152,6 +170,7 @@ static const struct keys_map maps[KEYMAP_COUNT] = {
 	[KEYMAP_STACK] = MAP("Stack (frequency table)", stack_keys),
 	[KEYMAP_HISTOGRAM] = MAP("Histogram", histogram_keys),
 	[KEYMAP_HELP] = MAP("Help", help_keys),
+	[KEYMAP_HUNTS] = MAP("Hunts", hunts_keys),
 };
 
 static const char *const action_names[ACT_COUNT] = {

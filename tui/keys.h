@@ -56,7 +56,8 @@
 	X(SORT)                                                                 \
 	X(REDRAW)                                                               \
 	X(NEXT_EVENT)                                                           \
-	X(PREV_EVENT)
+	X(PREV_EVENT)                                                           \
+	X(HUNTS)
 
 enum keys_action {
 #define X(a) ACT_##a,
@@ -74,6 +75,7 @@ enum {
 	REACT_RELOAD = 1 << 3, /* the filter changed: views fetch again */
 	REACT_POP = 1 << 4,    /* close the current view */
 	REACT_QUIT = 1 << 5,   /* leave the interface */
+	REACT_HOME = 1 << 6,   /* close every view above the timeline */
 };
 
 enum keys_map_id {
@@ -83,6 +85,7 @@ enum keys_map_id {
 	KEYMAP_STACK,
 	KEYMAP_HISTOGRAM,
 	KEYMAP_HELP,
+	KEYMAP_HUNTS,
 	KEYMAP_COUNT
 };
 

@@ -21,6 +21,7 @@
 #include "annotate.h"
 #include "app.h"
 #include "draw.h"
+#include "hunt.h"
 #include "sanitize.h"
 #include "theme.h"
 #include "timeparse.h"
@@ -297,6 +298,18 @@ static void build(struct detail *d, const struct query_row *r)
 		char *src = xasprintf("%s, line %lld", r->source, (long long)r->line);
 		add_field(d, "source", src, NULL);
 		free(src);
+	}
+	unsigned hf = app_flags(d->v.app, r->id);
+	if (hf) {
+		char names[256] = "";
+		for (int h = 0; h < HUNT_COUNT; h++)
+			if (hf & (1u << h)) {
+				size_t k = strlen(names);
+				snprintf(names + k, sizeof names - k, "%s%s", k ? ", " : "", hunt_def((enum hunt_id)h)->name);
+			}
+		const char *parts[] = { "  flagged by    ", names };
+		enum theme_role roles[] = { THEME_LABEL, THEME_SUSPICIOUS };
+		add_span(d, parts, roles, 2);
 	}
 	add_annotations(d);
 	add_messages(d);

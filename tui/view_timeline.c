@@ -474,7 +474,8 @@ static void draw(struct view *v, WINDOW *w)
 	for (size_t i = 0; i < t->n && (int)i + 1 < v->rows; i++) {
 		int y = (int)i + 1;
 		bool sel = i == t->cur;
-		attr_t base = theme_attr(sel ? THEME_SELECTED : THEME_NORMAL);
+		bool flagged = app_flags(v->app, t->rows[i].id) != 0;
+		attr_t base = theme_attr(sel ? THEME_SELECTED : flagged ? THEME_SUSPICIOUS : THEME_NORMAL);
 		draw_fill(w, y, 0, v->cols, base);
 		unsigned char an = t->ann[i];
 		if (an & ANN_MARK)
@@ -483,6 +484,8 @@ static void draw(struct view *v, WINDOW *w)
 			draw_text(w, y, 1, an & ANN_NOTE ? "+" : "#", 1, theme_attr(THEME_TAG));
 		else if (an & ANN_HIT)
 			draw_text(w, y, 1, ">", 1, theme_attr(THEME_MATCH));
+		else if (flagged)
+			draw_text(w, y, 1, "!", 1, theme_attr(THEME_SUSPICIOUS));
 		x = 2;
 		for (int c = 0; c < NCOLS; c++) {
 			if (!t->shown[c])

@@ -1,0 +1,365 @@
+/*
+ * view_hunt.c: the hunt menu and a hunt's rows (view_hunt.h).
+ *
+ * Both are tables of the same shape: the menu's rows are the hunts, a
+ * hunt's rows are what it found, in the columns the hunt defines. The
+ * menu owns the results of hunt_run_all and lends one to the hunt view
+ * it opens (which sits above it, so is freed first); :hunt NAME runs its
+ * hunt alone and owns the result.
+ */
+#include "view_hunt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "annot.h"
+#include "app.h"
+#include "draw.h"
+#include "theme.h"
+#include "xalloc.h"
+
+struct huntv {
+	struct view v;
+	bool menu;
+	struct hunt_result *res[HUNT_COUNT]; /* menu: every hunt's */
+	struct hunt_result *r;               /* a hunt's rows */
+	bool owned;                          /* r is ours to free */
+	bool ok;
+	size_t cur, top;
+};
+
+#define HV(v) ((struct huntv *)(v))
+
+static int cancel(void *ctx)
+{
+	return app_progress(ctx, -1);
+}
+
+static void opts(struct app *a, struct hunt_opts *o)
+{
+	hunt_opts_init(o);
+	o->cancel = cancel;
+	o->ctx = a;
+}
+
+static size_t nrows(const struct huntv *h)
+{
+	if (!h->ok)
+		return 0;
+	return h->menu ? HUNT_COUNT : h->r->nrows;
+}
+
+static size_t page_rows(const struct huntv *h)
+{
+	return h->v.rows > 2 ? (size_t)(h->v.rows - 2) : 1;
+}
+
+/* A hunt's time value (ISO with milliseconds) as the timeline shows it. */
+static const char *short_time(const char *iso, char *buf, size_t n)
+{
+	snprintf(buf, n, "%.19s", iso);
+	if (strlen(buf) > 10)
+		buf[10] = ' ';
+	return buf;
+}
+
+static void draw_menu(struct huntv *h, WINDOW *w)
+{
+	struct view *v = &h->v;
+	attr_t head = theme_attr(THEME_HEADER);
+	draw_fill(w, 0, 0, v->cols, head);
+	draw_text(w, 0, 2, "Hunts: Enter opens one; its hits are what a responder looks at first", v->cols - 2, head);
+	draw_fill(w, 1, 0, v->cols, head);
+	draw_cell(w, 1, 2, "hunt", 20, head, false);
+	draw_cell(w, 1, 23, "hits", 6, head, true);
+	draw_cell(w, 1, 30, "rows", 6, head, true);
+	draw_text(w, 1, 37, "finds", v->cols - 37, head);
+	for (size_t i = h->top; i < HUNT_COUNT && i - h->top < page_rows(h); i++) {
+		int y = (int)(i - h->top) + 2;
+		const struct hunt_result *r = h->res[i];
+		bool sel = i == h->cur;
+		attr_t base = theme_attr(sel ? THEME_SELECTED : THEME_NORMAL);
+		attr_t hit = sel ? base : theme_attr(THEME_SUSPICIOUS);
+		draw_fill(w, y, 0, v->cols, base);
+		if (r->nhits)
+			draw_text(w, y, 0, "!", 1, hit);
+		char num[32];
+		draw_cell(w, y, 2, r->def->name, 20, base, false);
+		draw_cell(w, y, 23, draw_count((int64_t)r->nhits, num, sizeof num), 6, r->nhits ? hit : base, true);
+		draw_cell(w, y, 30, draw_count((int64_t)r->nrows, num, sizeof num), 6, base, true);
+		draw_text(w, y, 37, r->def->title, v->cols - 37, base);
+	}
+}
+
+static void draw_rows(struct huntv *h, WINDOW *w)
+{
+	struct view *v = &h->v;
+	const struct hunt_result *r = h->r;
+	const struct hunt_def *d = r->def;
+	attr_t head = theme_attr(THEME_HEADER);
+	char *title = xasprintf("%s: %s", d->name, d->title);
+	draw_fill(w, 0, 0, v->cols, head);
+	draw_text(w, 0, 2, title, v->cols - 2, head);
+	free(title);
+	/* column widths from the values, at most 40 each; the last takes
+	 * what is left */
+	int *wd = xcalloc(d->ncols ? d->ncols : 1, sizeof *wd);
+	char tb[32];
+	for (size_t c = 0; c < d->ncols; c++) {
+		wd[c] = (int)strlen(d->cols[c].name);
+		for (size_t i = 0; i < r->nrows; i++) {
+			const char *val = r->rows[i].vals[c];
+			int k = d->cols[c].type == HUNT_TIME && val ? 19 : draw_width(val);
+			if (k > wd[c])
+				wd[c] = k;
+		}
+		if (wd[c] > 40)
+			wd[c] = 40;
+	}
+	int x = 2;
+	draw_fill(w, 1, 0, v->cols, head);
+	for (size_t c = 0; c < d->ncols && x < v->cols; c++) {
+		int cw = c + 1 == d->ncols ? v->cols - x : wd[c];
+		draw_cell(w, 1, x, d->cols[c].name, cw, head, d->cols[c].type == HUNT_NUMBER);
+		x += cw + 1;
+	}
+	if (!r->nrows)
+		draw_text(w, 3, 2, "Nothing found.", v->cols - 2, theme_attr(THEME_MESSAGE));
+	for (size_t i = h->top; i < r->nrows && i - h->top < page_rows(h); i++) {
+		const struct hunt_row *row = &r->rows[i];
+		int y = (int)(i - h->top) + 2;
+		bool sel = i == h->cur;
+		attr_t base = theme_attr(sel ? THEME_SELECTED : row->hit ? THEME_SUSPICIOUS : THEME_NORMAL);
+		draw_fill(w, y, 0, v->cols, base);
+		if (row->hit)
+			draw_text(w, y, 0, "!", 1, sel ? base : theme_attr(THEME_SUSPICIOUS));
+		x = 2;
+		for (size_t c = 0; c < d->ncols && x < v->cols; c++) {
+			int cw = c + 1 == d->ncols ? v->cols - x : wd[c];
+			const char *val = row->vals[c];
+			if (val && d->cols[c].type == HUNT_TIME)
+				val = short_time(val, tb, sizeof tb);
+			draw_cell(w, y, x, val, cw, base, d->cols[c].type == HUNT_NUMBER);
+			x += cw + 1;
+		}
+	}
+	free(wd);
+}
+
+static void draw(struct view *v, WINDOW *w)
+{
+	struct huntv *h = HV(v);
+	werase(w);
+	size_t n = nrows(h), ph = page_rows(h);
+	if (h->cur < h->top)
+		h->top = h->cur;
+	if (h->cur >= h->top + ph)
+		h->top = h->cur - ph + 1;
+	if (!h->ok) {
+		draw_text(w, 1, 2, "No hunt results: they were stopped or failed. q goes back.", v->cols - 2,
+			  theme_attr(THEME_MESSAGE));
+		return;
+	}
+	(void)n;
+	if (h->menu)
+		draw_menu(h, w);
+	else
+		draw_rows(h, w);
+}
+
+/* m: bookmark the events behind a row, tagged with the hunt's name. */
+static int bookmark_row(struct huntv *h)
+{
+	struct app *a = h->v.app;
+	if (!h->ok || h->menu || h->cur >= h->r->nrows)
+		return REACT_NONE;
+	const struct hunt_row *row = &h->r->rows[h->cur];
+	if (!row->hit || !row->nevents || !row->events) {
+		app_message(a, "only a hit's events are bookmarked (this row is context)");
+		return REACT_CHROME;
+	}
+	char *cause = NULL;
+	size_t done = 0;
+	for (size_t i = 0; i < row->nevents; i++) {
+		if (annot_mark(app_store(a), row->events[i], true, &cause) < 0 ||
+		    annot_tag_add(app_store(a), row->events[i], h->r->def->name, &cause) < 0) {
+			app_error(a, "bookmark: %s", cause);
+			free(cause);
+			break;
+		}
+		done++;
+	}
+	if (done == row->nevents)
+		app_message(a, "bookmarked and tagged %s: %zu events", h->r->def->name, done);
+	app_annotated(a);
+	return REACT_VIEW | REACT_CHROME;
+}
+
+/* Enter on a row: its events in the timeline. */
+static int open_row(struct huntv *h)
+{
+	struct app *a = h->v.app;
+	const struct hunt_row *row = &h->r->rows[h->cur];
+	if (!row->filter) {
+		app_message(a, "this row has no events to show");
+		return REACT_CHROME;
+	}
+	char *label = xasprintf("hunt %s", h->r->def->name);
+	int rc = app_filter_push(a, row->filter, label);
+	free(label);
+	return rc < 0 ? REACT_CHROME : REACT_HOME;
+}
+
+static const struct view_ops hunt_rows_ops;
+
+static int action(struct view *v, enum keys_action act)
+{
+	struct huntv *h = HV(v);
+	size_t n = nrows(h), ph = page_rows(h);
+	switch (act) {
+	case ACT_DOWN:
+		if (h->cur + 1 < n)
+			h->cur++;
+		return REACT_VIEW | REACT_CHROME;
+	case ACT_UP:
+		if (h->cur)
+			h->cur--;
+		return REACT_VIEW | REACT_CHROME;
+	case ACT_PAGE_DOWN:
+		h->cur = h->cur + ph < n ? h->cur + ph : (n ? n - 1 : 0);
+		return REACT_VIEW | REACT_CHROME;
+	case ACT_PAGE_UP:
+		h->cur = h->cur > ph ? h->cur - ph : 0;
+		return REACT_VIEW | REACT_CHROME;
+	case ACT_TOP:
+		h->cur = 0;
+		return REACT_VIEW | REACT_CHROME;
+	case ACT_BOTTOM:
+		h->cur = n ? n - 1 : 0;
+		return REACT_VIEW | REACT_CHROME;
+	case ACT_ENTER:
+		if (!n)
+			return REACT_NONE;
+		if (h->menu) {
+			struct huntv *sub = xcalloc(1, sizeof *sub);
+			sub->v.ops = &hunt_rows_ops;
+			sub->v.app = v->app;
+			sub->r = h->res[h->cur];
+			sub->ok = true;
+			app_push_view(v->app, &sub->v);
+			return REACT_ALL;
+		}
+		return open_row(h);
+	case ACT_BOOKMARK:
+		return bookmark_row(h);
+	case ACT_HUNTS:
+		return REACT_POP;
+	default:
+		return REACT_PASS;
+	}
+}
+
+static void status(struct view *v, char *buf, size_t n)
+{
+	struct huntv *h = HV(v);
+	if (!h->ok) {
+		snprintf(buf, n, "hunts");
+		return;
+	}
+	if (h->menu) {
+		size_t hits = 0;
+		for (int i = 0; i < HUNT_COUNT; i++)
+			hits += h->res[i]->nhits;
+		snprintf(buf, n, "%zu hunts, %zu hits", (size_t)HUNT_COUNT, hits);
+		return;
+	}
+	char base[40] = "";
+	if (h->r->baseline_until != INT64_MIN) {
+		char t[32];
+		snprintf(base, sizeof base, "  baseline until %s", draw_time(h->r->baseline_until, t, sizeof t));
+	}
+	snprintf(buf, n, "row %zu of %zu, %zu hits  %.2f s%s", h->r->nrows ? h->cur + 1 : 0, h->r->nrows, h->r->nhits,
+		 h->r->seconds, base);
+}
+
+static void hunt_free(struct view *v)
+{
+	struct huntv *h = HV(v);
+	if (h->menu)
+		for (int i = 0; i < HUNT_COUNT; i++)
+			hunt_result_free(h->res[i]);
+	if (h->owned)
+		hunt_result_free(h->r);
+	free(h);
+}
+
+static const struct view_ops hunt_ops = {
+	.name = "hunts",
+	.keymap = KEYMAP_HUNTS,
+	.draw = draw,
+	.action = action,
+	.status = status,
+	.free = hunt_free,
+};
+
+static const struct view_ops hunt_rows_ops = {
+	.name = "hunt",
+	.keymap = KEYMAP_HUNTS,
+	.draw = draw,
+	.action = action,
+	.status = status,
+	.free = hunt_free,
+};
+
+struct view *view_hunt_menu_new(struct app *a)
+{
+	struct huntv *h = xcalloc(1, sizeof *h);
+	h->v.ops = &hunt_ops;
+	h->v.app = a;
+	h->menu = true;
+	struct hunt_opts o;
+	opts(a, &o);
+	char *cause = NULL;
+	app_busy_begin(a, "hunting");
+	int rc = hunt_run_all(app_store(a), &o, h->res, &cause);
+	app_busy_end(a);
+	if (rc < 0) {
+		if (cause && !strcmp(cause, "interrupted"))
+			app_message(a, "hunts stopped (Esc)");
+		else
+			app_error(a, "hunts: %s", cause ? cause : "failed");
+		free(cause);
+		memset(h->res, 0, sizeof h->res);
+		h->menu = false; /* nothing to free */
+		return &h->v;
+	}
+	h->ok = true;
+	return &h->v;
+}
+
+struct view *view_hunt_new(struct app *a, const struct hunt_def *d)
+{
+	struct huntv *h = xcalloc(1, sizeof *h);
+	h->v.ops = &hunt_rows_ops;
+	h->v.app = a;
+	h->owned = true;
+	struct hunt_opts o;
+	opts(a, &o);
+	char *cause = NULL, what[64];
+	snprintf(what, sizeof what, "hunt %s", d->name);
+	app_busy_begin(a, what);
+	int rc = hunt_run(app_store(a), d->id, &o, &h->r, &cause);
+	app_busy_end(a);
+	if (rc < 0) {
+		if (cause && !strcmp(cause, "interrupted"))
+			app_message(a, "hunt %s stopped (Esc)", d->name);
+		else
+			app_error(a, "hunt %s: %s", d->name, cause ? cause : "failed");
+		free(cause);
+		h->r = NULL;
+		return &h->v;
+	}
+	h->ok = true;
+	return &h->v;
+}
