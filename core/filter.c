@@ -1572,68 +1572,108 @@ static int resolve_value(struct cc *c, const struct filter_field *f, const char 
 	return 0;
 }
 
+#define BIND_MAX 256 /* value ids bound as parameters; more go to a table */
+
+/*
+ * The value ids sql (over vals, one bound text) yields, into s; when
+ * there are more than BIND_MAX, into a temporary table instead, whose
+ * name goes to *table (caller frees): a regex such as user~^a can match
+ * thousands of values, and a bound list or a sub-select of vals would be
+ * rebuilt by every statement run (every page), where a table with the
+ * ids as its key is read in place.
+ */
+static int resolve_set(struct cc *c, struct ids *s, const char *sql, const char *arg, char **table)
+{
+	struct ids part = { 0 };
+	*table = NULL;
+	int r = ids_query(c, &part, sql, arg, BIND_MAX);
+	if (r < 0) {
+		free(part.v);
+		return -1;
+	}
+	if (r == 0) {
+		for (size_t i = 0; i < part.n; i++)
+			ids_add(s, part.v[i]);
+		free(part.v);
+		return 0;
+	}
+	free(part.v);
+	static unsigned serial;
+	char *name = xasprintf("fi%u", ++serial);
+	char *ddl = xasprintf("CREATE TEMP TABLE %s(id INTEGER PRIMARY KEY)", name);
+	char *ins = xasprintf("INSERT INTO temp.%s %s", name, sql);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_exec(c->db, ddl, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c->db, ins, -1, &q, NULL) != SQLITE_OK) {
+		free(ddl);
+		free(ins);
+		free(name);
+		return cc_error(c, "resolving values");
+	}
+	free(ddl);
+	free(ins);
+	struct filter_sql *o = c->out;
+	o->temps = xrealloc(o->temps, (o->ntemps + 1) * sizeof *o->temps);
+	o->temps[o->ntemps++] = xstrdup(name);
+	o->db = c->db;
+	sqlite3_bind_text(q, 1, arg, -1, SQLITE_TRANSIENT);
+	r = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (r != SQLITE_DONE) {
+		free(name);
+		return cc_error(c, "resolving values");
+	}
+	*table = name;
+	return 0;
+}
+
+static void or_sep(struct cc *c, int *parts)
+{
+	if ((*parts)++)
+		buf_puts(&c->w, " OR ");
+}
+
 /* The positive condition of a term on an interned text column. */
 static int compile_text_term(struct cc *c, const struct node *n, bool *served)
 {
 	const struct filter_field *f = n->f;
 	int parts = 0;
-	buf_puts(&c->w, "(");
-	if (n->op == OP_RE || n->op == OP_NRE) {
-		const char *pat = n->vals[0];
-		char *p = (f->flags & FIELD_NOCASE) ? xasprintf("(?i)%s", pat) : xstrdup(pat);
-		/* few matching values: bind them, so an index can answer */
-		struct ids s = { 0 };
-		int r = ids_query(c, &s, "SELECT id FROM vals WHERE filter_regexp(?1, v)", p, 256);
-		if (r < 0) {
-			free(p);
-			free(s.v);
-			return -1;
-		}
-		colref(c, f->column);
-		if (r == 0) {
-			buf_puts(&c->w, " IN (");
-			for (size_t i = 0; i < s.n; i++) {
-				if (i)
-					buf_puts(&c->w, ",");
-				bind_int(c, s.v[i]);
-			}
-			buf_puts(&c->w, "))");
-		} else {
-			buf_puts(&c->w, " IN (SELECT id FROM vals WHERE filter_regexp(");
-			bind_text(c, p);
-			buf_puts(&c->w, ", v)))");
-		}
-		free(p);
-		free(s.v);
-		return 0;
-	}
 	struct ids s = { 0 };
 	bool null = false;
+	buf_puts(&c->w, "(");
 	for (size_t i = 0; i < n->nvals; i++) {
 		const char *v = n->vals[i];
-		if (!*v) {
+		char *table = NULL;
+		int r = 0;
+		if (n->op == OP_RE || n->op == OP_NRE) {
+			char *p = (f->flags & FIELD_NOCASE) ? xasprintf("(?i)%s", v) : xstrdup(v);
+			r = resolve_set(c, &s, "SELECT id FROM vals WHERE filter_regexp(?1, v)", p, &table);
+			free(p);
+		} else if (!*v) {
 			null = true;
 		} else if (!strcmp(f->name, "ip") && strchr(v, '/')) {
-			if (parts++)
-				buf_puts(&c->w, " OR ");
-			colref(c, f->column);
-			buf_puts(&c->w, " IN (SELECT id FROM vals WHERE filter_cidr(");
-			bind_text(c, v);
-			buf_puts(&c->w, ", v))");
-		} else if (resolve_value(c, f, v, &s) < 0) {
+			r = resolve_set(c, &s, "SELECT id FROM vals WHERE filter_cidr(?1, v)", v, &table);
+		} else {
+			r = resolve_value(c, f, v, &s);
+		}
+		if (r < 0) {
 			free(s.v);
 			return -1;
+		}
+		if (table) {
+			or_sep(c, &parts);
+			colref(c, f->column);
+			buf_printf(&c->w, " IN (SELECT id FROM temp.%s)", table);
+			free(table);
 		}
 	}
 	if (null) {
-		if (parts++)
-			buf_puts(&c->w, " OR ");
+		or_sep(c, &parts);
 		colref(c, f->column);
 		buf_puts(&c->w, " IS NULL");
 	}
 	if (s.n) {
-		if (parts++)
-			buf_puts(&c->w, " OR ");
+		or_sep(c, &parts);
 		colref(c, f->column);
 		if (s.n == 1) {
 			buf_puts(&c->w, " = ");
@@ -1653,7 +1693,7 @@ static int compile_text_term(struct cc *c, const struct node *n, bool *served)
 	buf_puts(&c->w, ")");
 	/* one value id on an indexed column: its (column, ts) index gives
 	 * the rows in timeline order */
-	*served = (f->flags & FIELD_INDEXED) && parts == 1 && s.n == 1 && n->op == OP_EQ;
+	*served = (f->flags & FIELD_INDEXED) && parts == 1 && s.n == 1 && (n->op == OP_EQ || n->op == OP_RE);
 	free(s.v);
 	return 0;
 }
@@ -1772,16 +1812,18 @@ static int compile_term(struct cc *c, const struct node *n, bool *served)
 		buf_puts(&c->w, ", raw_json(e.id))");
 		free(p);
 	} else if (n->tk == TK_TAG) {
-		buf_puts(&c->w, "EXISTS (SELECT 1 FROM tags t WHERE t.record_id = e.record_id AND t.kind = e.kind");
+		/* (record_id, kind) IN (...): SQLite can look the few annotated
+		 * events up through ev_rid rather than test every event */
+		buf_puts(&c->w, "((e.record_id, e.kind) IN (SELECT record_id, kind FROM tags t WHERE ");
 		if (n->op == OP_RE || n->op == OP_NRE) {
-			buf_puts(&c->w, " AND filter_regexp(");
+			buf_puts(&c->w, "filter_regexp(");
 			char *p = xasprintf("(?i)%s", n->vals[0]);
 			bind_text(c, p);
 			free(p);
-			buf_puts(&c->w, ", t.tag))");
+			buf_puts(&c->w, ", t.tag)))");
 		} else {
 			bool any = false;
-			buf_puts(&c->w, " AND (0");
+			buf_puts(&c->w, "0");
 			for (size_t i = 0; i < n->nvals; i++) {
 				if (!*n->vals[i]) {
 					any = true;
@@ -1791,12 +1833,11 @@ static int compile_term(struct cc *c, const struct node *n, bool *served)
 				bind_text(c, n->vals[i]);
 				buf_puts(&c->w, " COLLATE NOCASE");
 			}
-			buf_puts(&c->w, "))");
-			/* tag="" is "has no tag": NOT EXISTS any tag */
-			if (any) {
-				buf_puts(&c->w, " OR NOT EXISTS (SELECT 1 FROM tags t WHERE t.record_id = e.record_id"
-						" AND t.kind = e.kind)");
-			}
+			buf_puts(&c->w, ")");
+			/* tag="" is "has no tag" */
+			if (any)
+				buf_puts(&c->w, " OR (e.record_id, e.kind) NOT IN (SELECT record_id, kind FROM tags)");
+			buf_puts(&c->w, ")");
 		}
 	} else if (n->f->flags & FIELD_TEXT) {
 		r = compile_text_term(c, n, served);
@@ -1926,7 +1967,7 @@ static int compile_node(struct cc *c, const struct node *n, bool top, bool *serv
 		buf_puts(&c->w, ", 0)");
 		return 0;
 	case N_MARKED:
-		buf_puts(&c->w, "EXISTS (SELECT 1 FROM marks m WHERE m.record_id = e.record_id AND m.kind = e.kind)");
+		buf_puts(&c->w, "(e.record_id, e.kind) IN (SELECT record_id, kind FROM marks)");
 		return 0;
 	case N_TEXT: {
 		c->out->raw = true;
@@ -1949,6 +1990,13 @@ void filter_sql_clear(struct filter_sql *s)
 {
 	if (!s)
 		return;
+	for (size_t i = 0; i < s->ntemps; i++) {
+		char *sql = xasprintf("DROP TABLE IF EXISTS temp.%s", s->temps[i]);
+		sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+		free(sql);
+		free(s->temps[i]);
+	}
+	free(s->temps);
 	free(s->where);
 	for (size_t i = 0; i < s->nbinds; i++)
 		free(s->binds[i].text);

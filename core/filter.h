@@ -142,6 +142,12 @@ struct filter_sql {
 	bool raw;     /* reads raw records (free text, json.PATH): scan in id order only */
 	bool indexed; /* a top-level "and" term selects through an (field, ts) index */
 	bool empty;   /* matches everything */
+	/* temporary tables of value ids the condition reads (a regex or an
+	 * address block that matches many values), dropped by
+	 * filter_sql_clear on db */
+	char **temps;
+	size_t ntemps;
+	sqlite3 *db;
 };
 
 enum {

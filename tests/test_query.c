@@ -368,6 +368,19 @@ static void test_planted_filters(void **state)
 	f = xasprintf("user=%s", planted(d, "compromised_user"));
 	assert_int_equal(before + inside + after, query_count_text(d->st, f, NULL));
 	free(f);
+	/* a regex matching more values than are bound (a table of ids), and
+	 * nothing left behind in the connection afterwards */
+	ids = truth(d, "e.token IS NOT NULL", NULL, &n);
+	assert_true(n > 300);
+	assert_int_equal(query_count_text(d->st, "token~.", NULL), (int64_t)n);
+	assert_int_equal(query_count_text(d->st, "not token~.", NULL), all - (int64_t)n);
+	free(ids);
+	sqlite3_stmt *tm;
+	assert_int_equal(sqlite3_prepare_v2(store_db(d->st), "SELECT count(*) FROM sqlite_temp_master", -1, &tm, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(tm), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(tm, 0), 0);
+	sqlite3_finalize(tm);
 	/* relative time from the case's last event */
 	assert_int_equal(query_count_text(d->st, "time>=-30000d", NULL), all);
 	assert_int_equal(query_count_text(d->st, "time>-0s", NULL), 0);
