@@ -1416,6 +1416,7 @@ struct cc {
 	int64_t last_ts;
 	bool failed;
 	int negs; /* NOTs around the node being compiled (FILTER_SQL_NORAW) */
+	bool narrow; /* the term just compiled can be answered through an index */
 };
 
 /* Under FILTER_SQL_NORAW a term that reads the raw record becomes what
@@ -1694,6 +1695,9 @@ static int compile_text_term(struct cc *c, const struct node *n, bool *served)
 	/* one value id on an indexed column: its (column, ts) index gives
 	 * the rows in timeline order */
 	*served = (f->flags & FIELD_INDEXED) && parts == 1 && s.n == 1 && (n->op == OP_EQ || n->op == OP_RE);
+	/* several ids, or a table of them: an index still finds the rows,
+	 * though not in time order */
+	c->narrow = (f->flags & FIELD_INDEXED) && !null && parts >= 1 && (n->op == OP_EQ || n->op == OP_RE);
 	free(s.v);
 	return 0;
 }
@@ -1754,6 +1758,7 @@ static int compile_time_term(struct cc *c, const struct node *n, bool *served)
 	}
 	buf_puts(&c->w, ")");
 	*served = n->op != OP_NE && n->nvals == 1;
+	c->narrow = n->op != OP_NE;
 	return 0;
 }
 
@@ -1897,6 +1902,7 @@ static int compile_term(struct cc *c, const struct node *n, bool *served)
 		buf_puts(&c->w, ", 0)");
 		c->negs--;
 		*served = false;
+		c->narrow = false;
 	}
 	return r;
 }
@@ -1939,13 +1945,17 @@ static int compile_node(struct cc *c, const struct node *n, bool top, bool *serv
 					buf_puts(&c->w, " AND ");
 				first = false;
 				bool s = false;
+				c->narrow = false;
 				if (compile_node(c, n->kids[i], false, &s) < 0)
 					return -1;
 				if (top && s)
 					*served = true;
+				if (top && c->narrow)
+					c->out->narrowed = true;
 			}
 		}
 		buf_puts(&c->w, ")");
+		c->narrow = false;
 		return 0;
 	}
 	case N_OR:
@@ -1957,6 +1967,7 @@ static int compile_node(struct cc *c, const struct node *n, bool top, bool *serv
 				return -1;
 		}
 		buf_puts(&c->w, ")");
+		c->narrow = false;
 		return 0;
 	case N_NOT:
 		buf_puts(&c->w, "NOT coalesce(");
@@ -1965,6 +1976,7 @@ static int compile_node(struct cc *c, const struct node *n, bool top, bool *serv
 			return -1;
 		c->negs--;
 		buf_puts(&c->w, ", 0)");
+		c->narrow = false;
 		return 0;
 	case N_MARKED:
 		buf_puts(&c->w, "(e.record_id, e.kind) IN (SELECT record_id, kind FROM marks)");
@@ -2017,6 +2029,7 @@ int filter_compile(const struct filter *f, struct store *st, unsigned flags, str
 		return 0;
 	}
 	bool served = false;
+	c.narrow = false;
 	if (compile_node(&c, f->root, true, &served) < 0) {
 		free(c.w.p);
 		filter_sql_clear(out);
@@ -2024,6 +2037,10 @@ int filter_compile(const struct filter *f, struct store *st, unsigned flags, str
 	}
 	out->where = buf_take(&c.w);
 	out->indexed = served;
+	if (f->root->t == N_TERM && c.narrow)
+		out->narrowed = true;
+	if (served)
+		out->narrowed = true;
 	return 0;
 }
 

@@ -141,6 +141,8 @@ struct filter_sql {
 	size_t nbinds;
 	bool raw;     /* reads raw records (free text, json.PATH): scan in id order only */
 	bool indexed; /* a top-level "and" term selects through an (field, ts) index */
+	bool narrowed; /* a top-level "and" term narrows through an index (in
+			* time order or not: user=a,b, ip=CIDR, user~regex) */
 	bool empty;   /* matches everything */
 	/* temporary tables of value ids the condition reads (a regex or an
 	 * address block that matches many values), dropped by
