@@ -80,6 +80,19 @@ is "new-app-for-mailbox: the planted mailboxes" \
 "$bin" hunt "$c" new-app-for-mailbox --baseline-until 2023-07-01 --format jsonl > "$t/new2.jsonl"
 is "--baseline-until after the case: nothing new" "$(wc -l < "$t/new2.jsonl")" 0
 
+# the findings' events can be bookmarked and tagged, once
+status "hunt inbox-rules --mark" 0 "$bin" hunt "$c" inbox-rules --mark
+is "--mark: says what it did" "$(cat "$t/out")" "inbox-rules: 1 finding, 1 event bookmarked and tagged 'inbox-rules' (1 changed)"
+is "--mark: the rule is bookmarked" "$("$bin" query "$c" marked --format jsonl | jl1 /dev/stdin record_id)" \
+	"$(m 'd["planted"]["inbox_rule"]["record_id"]')"
+is "--mark: tagged with the hunt's name" "$("$bin" query "$c" tag=inbox-rules | tail -1)" "1 events"
+"$bin" hunt "$c" token-replay --tag replay > "$t/out"
+n=$("$bin" query "$c" "session=$(m 'd["planted"]["session_id"]')" or "token=$(m 'd["planted"]["token_id"]')" | tail -1 | cut -d' ' -f1)
+is "--tag T: an event behind two findings counts once" "$(cat "$t/out")" \
+	"token-replay: 2 findings, $n events bookmarked and tagged 'replay' ($n changed)"
+is "--tag T: the tag is on them" "$("$bin" query "$c" tag=replay | tail -1)" "$n events"
+status "--mark without NAME: usage error" 2 "$bin" hunt "$c" --mark
+
 # 4. usage errors and errors: one line naming what is wrong
 status "hunt without CASE: usage error" 2 "$bin" hunt
 status "hunt CASE nosuch: usage error" 2 "$bin" hunt "$c" nosuch

@@ -3,12 +3,15 @@
  * with its hit count and a one-line description; with NAME, the hunt's
  * rows as a table, CSV or JSON Lines. Each data row carries the filter
  * that opens its events in `auditscope query` (and the interface).
+ * `--mark` bookmarks the events behind every finding and tags them with
+ * the hunt's name (or `--tag T`), as the interface's hunt view does.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "annot.h"
 #include "cli.h"
 #include "hunt.h"
 #include "out.h"
@@ -163,6 +166,56 @@ static int show_hunt(struct store *st, const struct hunt_def *d, const struct hu
 	return 0;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Bookmark and tag the events of every finding; 0 or 1 (error shown). */
+static int mark_findings(struct store *st, const struct hunt_def *d, const struct hunt_opts *o, const char *tag)
+{
+	struct hunt_result *r;
+	char *cause = NULL;
+	if (hunt_run(st, d->id, o, &r, &cause) < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return 1;
+	}
+	/* an event behind two findings (a session and its token) once */
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; i < r->nrows; i++)
+		for (size_t j = 0; r->rows[i].hit && j < r->rows[i].nevents; j++) {
+			ids = xgrow(ids, &cap, n + 1, sizeof *ids);
+			ids[n++] = r->rows[i].events[j];
+		}
+	if (n)
+		qsort(ids, n, sizeof *ids, cmp_id);
+	size_t events = 0, changed = 0;
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (i && ids[i] == ids[i - 1])
+			continue;
+		int a = annot_mark(st, ids[i], true, &cause);
+		int b = a < 0 ? -1 : annot_tag_add(st, ids[i], tag, &cause);
+		if (a < 0 || b < 0) {
+			cli_error("%s: %s", store_path(st), cause);
+			free(cause);
+			rc = 1;
+			break;
+		}
+		events++;
+		changed += a > 0 || b > 0;
+	}
+	free(ids);
+	if (!rc)
+		printf("%s: %zu finding%s, %zu event%s bookmarked and tagged '%s' (%zu changed)\n", d->name, r->nhits,
+		       r->nhits == 1 ? "" : "s", events, events == 1 ? "" : "s", tag, changed);
+	hunt_result_free(r);
+	return rc;
+}
+
 static int usage_names(const char *name)
 {
 	char list[512] = "";
@@ -180,7 +233,8 @@ int cmd_hunt(int argc, char **argv)
 {
 	const char *case_path = NULL, *name = NULL;
 	int fmt = OUT_TABLE;
-	bool hits_only = false;
+	bool hits_only = false, mark = false;
+	const char *tag = NULL;
 	struct hunt_opts o;
 	hunt_opts_init(&o);
 	for (int i = 0; i < argc; i++) {
@@ -197,6 +251,13 @@ int cmd_hunt(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--hits")) {
 			hits_only = true;
+		} else if (!strcmp(a, "--mark")) {
+			mark = true;
+		} else if (!strcmp(a, "--tag")) {
+			if (i + 1 >= argc || !argv[i + 1][0])
+				return cli_usage("hunt: --tag takes a tag");
+			tag = argv[++i];
+			mark = true;
 		} else if (a[0] == '-' && a[1] == '-') {
 			return cli_usage("hunt: unknown option '%s'", a);
 		} else if (!case_path) {
@@ -212,10 +273,14 @@ int cmd_hunt(int argc, char **argv)
 	const struct hunt_def *d = NULL;
 	if (name && !(d = hunt_find(name)))
 		return usage_names(name);
+	if (mark && !d)
+		return cli_usage("hunt: --mark needs the NAME of a hunt");
 	struct store *st = cli_open_case(case_path);
 	if (!st)
 		return 1;
-	int rc = d ? show_hunt(st, d, &o, (enum out_format)fmt, hits_only) : list_hunts(st, &o, (enum out_format)fmt);
+	int rc = mark ? mark_findings(st, d, &o, tag ? tag : d->name)
+		 : d  ? show_hunt(st, d, &o, (enum out_format)fmt, hits_only)
+		      : list_hunts(st, &o, (enum out_format)fmt);
 	store_close(st);
 	return rc;
 }
