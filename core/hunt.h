@@ -20,10 +20,15 @@
  *    tagging through annot.h (tag defaults to the hunt's name).
  *
  * Hunts read the normalized columns first and open raw records only for
- * the few candidates an operation name selects (inbox rules, mailbox
+ * the candidates an operation name selects (inbox rules, mailbox
  * permissions, consent records, audit settings), in id order so that
- * each compressed block is read once. On a million events every hunt
- * takes well under a second (tests/bench_hunt.c).
+ * each compressed block is read once, split over up to four threads that
+ * each open their own read-only connection to the case file
+ * (AUDITSCOPE_HUNT_THREADS=N overrides; 1: the calling thread only).
+ * tests/bench_hunt.c prints what each hunt costs on a million events.
+ *
+ * While a hunt runs with a cancel callback, it owns the connection's
+ * sqlite3_progress_handler (and clears it when done).
  *
  * Values in rows are text from the logs: sanitise before printing.
  */
@@ -100,7 +105,10 @@ struct hunt_row {
 
 struct hunt_result {
 	const struct hunt_def *def;
-	struct hunt_row *rows; /* in the hunt's order (findings first) */
+	/* rows in the hunt's order: rare-apps fewest mailboxes first;
+	 * new-app-for-mailbox by first use; sync-access findings first;
+	 * throttled by mailbox; the others by time */
+	struct hunt_row *rows;
 	size_t nrows;
 	size_t nhits;
 	int64_t baseline_until; /* the baseline used, or INT64_MIN when the hunt has none */
