@@ -1619,29 +1619,21 @@ static char *rule_reasons_update(json_t *rec, char **name)
 		return sb_take(&why);
 	}
 	if (act) {
+		/* action types as JSON strings ("Delete" with its quotes, so that
+		 * a folder named "Deleted Items" is not an action) */
 		static const struct {
 			const char *word, *text;
 		} acts[] = {
-			{ "ForwardAsAttachment", "forwards as attachment" },
-			{ "Forward", "forwards" },
-			{ "Redirect", "redirects" },
-			{ "PermanentDelete", "deletes" },
-			{ "Delete", "deletes" },
-			{ "MarkAsRead", "marks as read" },
+			{ "\"Forward\"", "forwards" },
+			{ "\"ForwardAsAttachment\"", "forwards as attachment" },
+			{ "\"Redirect\"", "redirects" },
+			{ "\"Delete\"", "deletes" },
+			{ "\"PermanentDelete\"", "deletes permanently" },
+			{ "\"MarkAsRead\"", "marks as read" },
 		};
-		bool seen_fwd = false;
-		for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
-			if (!strcasestr_n(act, acts[i].word))
-				continue;
-			if (i <= 1) { /* "Forward" is inside "ForwardAsAttachment" */
-				if (seen_fwd)
-					continue;
-				seen_fwd = true;
-			}
-			if (i == 4 && strcasestr_n(act, "PermanentDelete"))
-				continue;
-			sb_item(&why, "%s", acts[i].text);
-		}
+		for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++)
+			if (strcasestr_n(act, acts[i].word))
+				sb_item(&why, "%s", acts[i].text);
 		static const char *const hide[] = { "RSS Feeds", "RSS Subscriptions", "Conversation History",
 						    "Archive", "Deleted Items", NULL };
 		for (int i = 0; hide[i]; i++)
