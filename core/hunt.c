@@ -423,6 +423,10 @@ struct hctx {
 	bool cancelled;
 	struct ivec mia; /* value ids of MailItemsAccessed (any case) */
 	struct rawshare *share; /* hunt_run_all: one raw pass for all */
+	void *acc;       /* a scan hunt's accumulator */
+	bool idle;       /* nothing to do (no baseline in an empty case) */
+	bool shared;     /* run by hunt_run_all */
+	double t0, spent; /* its clock; time of its own parts when shared */
 };
 
 static int on_progress(void *ctx)
@@ -1129,10 +1133,36 @@ static int raw_candidates(struct hctx *h, int k, struct cand **c, size_t *n, str
 }
 
 /* ------------------------------------------------------------------ */
+/*
+ * The hunts that read every event (rare-apps, new-app-for-mailbox,
+ * sync-access, throttled, token-replay, signin-then-mail) are written as
+ * accumulators over one sequential scan of the events table: begin sets
+ * up, row sees each event, end builds the rows. Alone, a hunt scans for
+ * itself; hunt_run_all scans once for all six.
+ */
+
+/* One event of the scan (value ids; 0 when absent). */
+struct evrow {
+	int64_t id, ts, kind, op, user, app, capp, ip, mailbox, access, session, token, result;
+	int64_t flags;
+};
+
+static bool in_ids(const struct ivec *v, int64_t x)
+{
+	return x && ivec_has(v, x);
+}
+
+/* ------------------------------------------------------------------ */
 /* rare-apps */
 
 struct appgroup {
 	int64_t app, capp, events, mailboxes, ips, first, last;
+};
+
+struct rare_acc {
+	struct imap groups, mbs, ips;
+	struct appgroup *g;
+	size_t ng, cap;
 };
 
 static int cmp_appgroup(const void *a, const void *b)
@@ -1145,72 +1175,71 @@ static int cmp_appgroup(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-static int hunt_rare_apps(struct hctx *h)
+static int rare_begin(struct hctx *h)
 {
-	if (!h->mia.n)
-		return 0;
-	/* one sequential scan (the op index would visit 64 % of the table
-	 * in time order, row by row); distinct mailboxes and IPs per (app,
-	 * client app) counted in hash sets */
-	sqlite3_stmt *q = prep_in(h, "SELECT app, client_app, mailbox, ip, ts FROM events NOT INDEXED WHERE op IN (%s)",
-				  &h->mia, 1);
-	if (!q)
-		return -1;
-	struct imap groups = { 0 }, mbs = { 0 }, ips = { 0 };
-	struct appgroup *g = NULL;
-	size_t ng = 0, gcap = 0;
-	int k;
-	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t app = col_id(q, 0), capp = col_id(q, 1), mb = col_id(q, 2), ip = col_id(q, 3);
-		int64_t ts = sqlite3_column_int64(q, 4);
-		bool isnew;
-		/* key 0 is the empty slot: keep (app, client app) = (0, 0) apart */
-		int64_t *gi = imap_slot(&groups, pair_key(app, capp) ^ 0x8000000000000000ULL, 0, &isnew);
-		if (isnew) {
-			g = xgrow(g, &gcap, ng + 1, sizeof *g);
-			g[ng] = (struct appgroup){ app, capp, 0, 0, 0, ts, ts };
-			*gi = (int64_t)ng++;
-		}
-		struct appgroup *e = &g[*gi];
-		e->events++;
-		if (ts < e->first)
-			e->first = ts;
-		if (ts > e->last)
-			e->last = ts;
-		uint64_t gk = (uint64_t)(*gi + 1) << 32;
-		if (mb) {
-			imap_slot(&mbs, gk ^ (uint64_t)(uint32_t)mb, 0, &isnew);
-			e->mailboxes += isnew;
-		}
-		if (ip) {
-			imap_slot(&ips, gk ^ (uint64_t)(uint32_t)ip, 0, &isnew);
-			e->ips += isnew;
-		}
+	h->acc = xcalloc(1, sizeof(struct rare_acc));
+	return 0;
+}
+
+/* distinct mailboxes and IPs per (app, client app) in hash sets */
+static void rare_row(struct hctx *h, const struct evrow *e)
+{
+	struct rare_acc *a = h->acc;
+	if (!in_ids(&h->mia, e->op))
+		return;
+	bool isnew;
+	/* key 0 is the empty slot: keep (app, client app) = (0, 0) apart */
+	int64_t *gi = imap_slot(&a->groups, pair_key(e->app, e->capp) ^ 0x8000000000000000ULL, 0, &isnew);
+	if (isnew) {
+		a->g = xgrow(a->g, &a->cap, a->ng + 1, sizeof *a->g);
+		a->g[a->ng] = (struct appgroup){ e->app, e->capp, 0, 0, 0, e->ts, e->ts };
+		*gi = (int64_t)a->ng++;
 	}
-	sqlite3_finalize(q);
-	imap_free(&groups);
-	imap_free(&mbs);
-	imap_free(&ips);
-	if (k != SQLITE_DONE) {
-		free(g);
-		return fail_db(h);
+	struct appgroup *g = &a->g[*gi];
+	g->events++;
+	if (e->ts < g->first)
+		g->first = e->ts;
+	if (e->ts > g->last)
+		g->last = e->ts;
+	uint64_t gk = (uint64_t)(*gi + 1) << 32;
+	if (e->mailbox) {
+		imap_slot(&a->mbs, gk ^ (uint64_t)(uint32_t)e->mailbox, 0, &isnew);
+		g->mailboxes += isnew;
 	}
+	if (e->ip) {
+		imap_slot(&a->ips, gk ^ (uint64_t)(uint32_t)e->ip, 0, &isnew);
+		g->ips += isnew;
+	}
+}
+
+static void rare_drop(struct hctx *h)
+{
+	struct rare_acc *a = h->acc;
+	imap_free(&a->groups);
+	imap_free(&a->mbs);
+	imap_free(&a->ips);
+	free(a->g);
+	free(a);
+	h->acc = NULL;
+}
+
+static int rare_end(struct hctx *h)
+{
+	struct rare_acc *a = h->acc;
+	struct appgroup *g = a->g;
+	size_t ng = a->ng;
 	if (ng)
 		qsort(g, ng, sizeof *g, cmp_appgroup);
 	/* the events of the few hits, through the app index */
 	sqlite3_stmt *ids = prep_in(h, "SELECT id, ts FROM events WHERE app IS ?1 AND client_app IS ?2 AND op IN (%s)",
 				    &h->mia, 3);
-	if (!ids) {
-		free(g);
-		return -1;
-	}
-	k = SQLITE_DONE;
-	for (size_t i = 0; i < ng && k == SQLITE_DONE; i++) {
-		char *a = vtext(h, g[i].app), *c = vtext(h, g[i].capp);
-		bool app_ms = !a || knownapps_first_party(a), capp_ms = !c || knownapps_first_party(c);
+	int k = SQLITE_DONE;
+	for (size_t i = 0; ids && i < ng && k == SQLITE_DONE; i++) {
+		char *ap = vtext(h, g[i].app), *c = vtext(h, g[i].capp);
+		bool app_ms = !ap || knownapps_first_party(ap), capp_ms = !c || knownapps_first_party(c);
 		struct hunt_row *row = row_new(h, !app_ms || !capp_ms);
-		row_set(row, 0, a);
-		row_set(row, 1, app_name(h, a));
+		row_set(row, 0, ap);
+		row_set(row, 1, app_name(h, ap));
 		row_set(row, 2, c);
 		row_set(row, 3, app_name(h, c));
 		row_num(row, 4, g[i].mailboxes);
@@ -1226,7 +1255,7 @@ static int hunt_rare_apps(struct hctx *h)
 		row_take(row, 9, why.n ? sb_take(&why) : NULL);
 		struct sb f = { 0 };
 		f_term(&f, "op", "MailItemsAccessed");
-		f_term(&f, "app", a);
+		f_term(&f, "app", ap);
 		f_term(&f, "client_app", c);
 		row_filter(row, &f);
 		if (row->hit) {
@@ -1246,11 +1275,13 @@ static int hunt_rare_apps(struct hctx *h)
 			row->first_ts = g[i].first;
 			row->last_ts = g[i].last;
 		}
-		free(a);
+		free(ap);
 		free(c);
 	}
 	sqlite3_finalize(ids);
-	free(g);
+	rare_drop(h);
+	if (!ids)
+		return -1;
 	return k == SQLITE_DONE ? 0 : fail_db(h);
 }
 
@@ -1264,247 +1295,350 @@ struct pair {
 	struct ivec ips;
 };
 
+struct newapp_acc {
+	struct imap idx;
+	struct pair *p;
+	size_t np, cap;
+	bool baseline; /* any read inside the baseline at all */
+};
+
 static int cmp_pair(const void *a, const void *b)
 {
 	const struct pair *x = a, *y = b;
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-static int hunt_new_app(struct hctx *h)
+static int newapp_begin(struct hctx *h)
 {
-	if (!h->mia.n)
-		return 0;
+	h->acc = xcalloc(1, sizeof(struct newapp_acc));
+	return 0;
+}
+
+/* a pair's events are kept until a read inside the baseline shows it is
+ * not new */
+static void newapp_row(struct hctx *h, const struct evrow *e)
+{
+	struct newapp_acc *a = h->acc;
+	if (!e->mailbox || !e->app || !in_ids(&h->mia, e->op))
+		return;
 	int64_t B = h->r->baseline_until;
-	/* one sequential scan; a pair's events are kept until a read inside
-	 * the baseline shows it is not new */
-	sqlite3_stmt *q = prep_in(h,
-				  "SELECT id, ts, mailbox, app, ip FROM events NOT INDEXED WHERE op IN (%s)"
-				  " AND mailbox IS NOT NULL AND app IS NOT NULL",
-				  &h->mia, 1);
-	if (!q)
-		return -1;
-	struct imap idx = { 0 };
-	struct pair *p = NULL;
-	size_t np = 0, cap = 0;
-	bool baseline = false; /* any read inside the baseline at all */
-	int k;
-	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q, 0), ts = sqlite3_column_int64(q, 1);
-		int64_t mb = sqlite3_column_int64(q, 2), app = sqlite3_column_int64(q, 3), ip = col_id(q, 4);
-		bool isnew;
-		int64_t *pi = imap_slot(&idx, pair_key(mb, app), 0, &isnew);
-		if (isnew) {
-			p = xgrow(p, &cap, np + 1, sizeof *p);
-			memset(&p[np], 0, sizeof p[np]);
-			p[np].mailbox = mb;
-			p[np].app = app;
-			p[np].first = p[np].last = ts;
-			*pi = (int64_t)np++;
-		}
-		struct pair *e = &p[*pi];
-		if (ts < B)
-			baseline = true;
+	bool isnew;
+	int64_t *pi = imap_slot(&a->idx, pair_key(e->mailbox, e->app), 0, &isnew);
+	if (isnew) {
+		a->p = xgrow(a->p, &a->cap, a->np + 1, sizeof *a->p);
+		memset(&a->p[a->np], 0, sizeof a->p[a->np]);
+		a->p[a->np].mailbox = e->mailbox;
+		a->p[a->np].app = e->app;
+		a->p[a->np].first = a->p[a->np].last = e->ts;
+		*pi = (int64_t)a->np++;
+	}
+	struct pair *p = &a->p[*pi];
+	if (e->ts < B)
+		a->baseline = true;
+	if (p->old)
+		return;
+	if (e->ts < B) {
+		p->old = true;
+		ivec_free(&p->ids);
+		ivec_free(&p->ips);
+		return;
+	}
+	if (e->ts < p->first)
+		p->first = e->ts;
+	if (e->ts > p->last)
+		p->last = e->ts;
+	ivec_push(&p->ids, e->id);
+	if (e->ip && !ivec_has(&p->ips, e->ip))
+		ivec_push(&p->ips, e->ip);
+}
+
+static void newapp_drop(struct hctx *h)
+{
+	struct newapp_acc *a = h->acc;
+	for (size_t i = 0; i < a->np; i++) {
+		ivec_free(&a->p[i].ids);
+		ivec_free(&a->p[i].ips);
+	}
+	imap_free(&a->idx);
+	free(a->p);
+	free(a);
+	h->acc = NULL;
+}
+
+static int newapp_end(struct hctx *h)
+{
+	struct newapp_acc *a = h->acc;
+	if (a->np)
+		qsort(a->p, a->np, sizeof *a->p, cmp_pair);
+	/* without reads in the baseline, nothing is new against it */
+	for (size_t i = 0; i < a->np && a->baseline; i++) {
+		struct pair *e = &a->p[i];
 		if (e->old)
 			continue;
-		if (ts < B) {
-			baseline = true;
-			e->old = true;
-			ivec_free(&e->ids);
-			ivec_free(&e->ips);
-			continue;
-		}
-		if (ts < e->first)
-			e->first = ts;
-		if (ts > e->last)
-			e->last = ts;
-		ivec_push(&e->ids, id);
-		if (ip && !ivec_has(&e->ips, ip))
-			ivec_push(&e->ips, ip);
+		char *mb = vtext(h, e->mailbox), *app = vtext(h, e->app);
+		struct hunt_row *row = row_new(h, true);
+		row_set(row, 0, mb);
+		row_set(row, 1, app);
+		row_set(row, 2, app_name(h, app));
+		row_time(row, 3, e->first);
+		row_time(row, 4, e->last);
+		row_num(row, 5, (int64_t)e->ids.n);
+		row_num(row, 6, (int64_t)e->ips.n);
+		row_take(row, 7, id_list(h, &e->ips));
+		/* the ids are the row's events, already collected */
+		row->events = e->ids.v;
+		row->nevents = e->ids.n;
+		row->first_ts = e->first;
+		row->last_ts = e->last;
+		memset(&e->ids, 0, sizeof e->ids);
+		struct sb f = { 0 };
+		f_term(&f, "op", "MailItemsAccessed");
+		f_term(&f, "mailbox", mb);
+		f_term(&f, "app", app);
+		row_filter(row, &f);
+		free(mb);
+		free(app);
 	}
-	sqlite3_finalize(q);
-	imap_free(&idx);
-	if (k != SQLITE_DONE) {
-		for (size_t i = 0; i < np; i++) {
-			ivec_free(&p[i].ids);
-			ivec_free(&p[i].ips);
-		}
-		free(p);
-		return fail_db(h);
-	}
-	if (np)
-		qsort(p, np, sizeof *p, cmp_pair);
-	/* without reads in the baseline, nothing is new against it */
-	for (size_t i = 0; i < np; i++) {
-		struct pair *e = &p[i];
-		if (!e->old && baseline) {
-			char *mb = vtext(h, e->mailbox), *app = vtext(h, e->app);
-			struct hunt_row *row = row_new(h, true);
-			row_set(row, 0, mb);
-			row_set(row, 1, app);
-			row_set(row, 2, app_name(h, app));
-			row_time(row, 3, e->first);
-			row_time(row, 4, e->last);
-			row_num(row, 5, (int64_t)e->ids.n);
-			row_num(row, 6, (int64_t)e->ips.n);
-			row_take(row, 7, id_list(h, &e->ips));
-			/* the ids are the row's events, already collected */
-			row->events = e->ids.v;
-			row->nevents = e->ids.n;
-			row->first_ts = e->first;
-			row->last_ts = e->last;
-			e->ids.v = NULL;
-			struct sb f = { 0 };
-			f_term(&f, "op", "MailItemsAccessed");
-			f_term(&f, "mailbox", mb);
-			f_term(&f, "app", app);
-			row_filter(row, &f);
-			free(mb);
-			free(app);
-		}
-		ivec_free(&e->ids);
-		ivec_free(&e->ips);
-	}
-	free(p);
+	newapp_drop(h);
 	return 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* sync-access */
 
-static int hunt_sync(struct hctx *h)
+struct syncev {
+	int64_t id, ts, mailbox, app, capp, ip;
+	char *folder;
+};
+
+struct sync_acc {
+	struct ivec ids; /* value ids of "Sync" */
+	struct syncev *ev;
+	size_t n, cap;
+};
+
+static int sync_begin(struct hctx *h)
 {
 	static const char *const sync[] = { "Sync", NULL };
-	struct ivec acc = { 0 };
-	if (val_ids(h, sync, false, &acc) < 0)
+	struct sync_acc *a = h->acc = xcalloc(1, sizeof *a);
+	return val_ids(h, sync, false, &a->ids);
+}
+
+static void sync_row(struct hctx *h, const struct evrow *e)
+{
+	struct sync_acc *a = h->acc;
+	if (!in_ids(&a->ids, e->access))
+		return;
+	a->ev = xgrow(a->ev, &a->cap, a->n + 1, sizeof *a->ev);
+	a->ev[a->n++] = (struct syncev){ e->id, e->ts, e->mailbox, e->app, e->capp, e->ip, NULL };
+}
+
+static void sync_drop(struct hctx *h)
+{
+	struct sync_acc *a = h->acc;
+	for (size_t i = 0; i < a->n; i++)
+		free(a->ev[i].folder);
+	free(a->ev);
+	ivec_free(&a->ids);
+	free(a);
+	h->acc = NULL;
+}
+
+static int strcmp_null(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int cmp_syncev(const void *a, const void *b)
+{
+	const struct syncev *x = a, *y = b;
+	const int64_t kx[] = { x->mailbox, x->app, x->capp, x->ip }, ky[] = { y->mailbox, y->app, y->capp, y->ip };
+	for (int i = 0; i < 4; i++)
+		if (kx[i] != ky[i])
+			return kx[i] < ky[i] ? -1 : 1;
+	int c = strcmp_null(x->folder, y->folder);
+	if (c)
+		return c;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static bool same_group(const struct syncev *x, const struct syncev *y)
+{
+	return x->mailbox == y->mailbox && x->app == y->app && x->capp == y->capp && x->ip == y->ip &&
+	       strcmp_null(x->folder, y->folder) == 0;
+}
+
+static int sync_end(struct hctx *h)
+{
+	struct sync_acc *a = h->acc;
+	/* the folder from the event's own message list (msglists by its key,
+	 * not the messages view, which SQLite would expand whole) */
+	sqlite3_stmt *q = a->n ? prep(h, "SELECT j.value->>0 FROM msglists l, json_each(l.items) j WHERE l.event = ?1")
+			       : NULL;
+	if (a->n && !q) {
+		sync_drop(h);
 		return -1;
-	if (!acc.n)
-		return 0;
-	/* access has no index: one scan; the folder from the event's own
-	 * message list (msglists by its key, not the messages view, which
-	 * SQLite would expand whole before joining) */
-	sqlite3_stmt *q = prep_in(h,
-				  "SELECT e.mailbox, e.app, e.client_app, e.ip, j.value->>0, count(DISTINCT e.id),"
-				  " min(e.ts), max(e.ts), group_concat(e.id) FROM events e"
-				  " LEFT JOIN msglists l ON l.event = e.id LEFT JOIN json_each(l.items) j"
-				  " WHERE e.access IN (%s) GROUP BY 1, 2, 3, 4, 5",
-				  &acc, 1);
-	ivec_free(&acc);
-	if (!q)
-		return -1;
-	int k;
-	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-		char *mb = vtext(h, col_id(q, 0)), *a = vtext(h, col_id(q, 1)), *c = vtext(h, col_id(q, 2));
-		char *ip = vtext(h, col_id(q, 3));
-		const char *folder = (const char *)sqlite3_column_text(q, 4);
-		bool app_ms = !a || knownapps_first_party(a), capp_ms = !c || knownapps_first_party(c);
+	}
+	size_t n0 = a->n;
+	for (size_t i = 0; i < n0; i++) {
+		sqlite3_bind_int64(q, 1, a->ev[i].id);
+		int k;
+		size_t from = a->n; /* this event's copies for further folders */
+		while ((k = sqlite3_step(q)) == SQLITE_ROW) {
+			const char *fo = (const char *)sqlite3_column_text(q, 0);
+			if (!fo)
+				continue;
+			bool seen = a->ev[i].folder && strcmp(fo, a->ev[i].folder) == 0;
+			for (size_t m = from; m < a->n && !seen; m++)
+				seen = strcmp(fo, a->ev[m].folder) == 0;
+			if (seen)
+				continue;
+			if (!a->ev[i].folder) {
+				a->ev[i].folder = xstrdup(fo);
+				continue;
+			}
+			/* a second folder: the event counts in both groups */
+			struct syncev dup = a->ev[i];
+			dup.folder = xstrdup(fo);
+			a->ev = xgrow(a->ev, &a->cap, a->n + 1, sizeof *a->ev);
+			a->ev[a->n++] = dup;
+		}
+		sqlite3_reset(q);
+		if (k != SQLITE_DONE) {
+			sqlite3_finalize(q);
+			sync_drop(h);
+			return fail_db(h);
+		}
+	}
+	sqlite3_finalize(q);
+	if (a->n)
+		qsort(a->ev, a->n, sizeof *a->ev, cmp_syncev);
+	for (size_t i = 0; i < a->n;) {
+		size_t j = i;
+		while (j < a->n && same_group(&a->ev[i], &a->ev[j]))
+			j++;
+		const struct syncev *e = &a->ev[i];
+		char *mb = vtext(h, e->mailbox), *ap = vtext(h, e->app), *c = vtext(h, e->capp), *ip = vtext(h, e->ip);
+		bool app_ms = !ap || knownapps_first_party(ap), capp_ms = !c || knownapps_first_party(c);
 		struct hunt_row *row = row_new(h, !app_ms || !capp_ms);
+		for (size_t k = i; k < j; k++)
+			row_event(row, a->ev[k].id, a->ev[k].ts);
 		row_set(row, 0, mb);
-		row_set(row, 1, a);
-		row_set(row, 2, app_name(h, a));
+		row_set(row, 1, ap);
+		row_set(row, 2, app_name(h, ap));
 		row_set(row, 3, c);
 		row_set(row, 4, ip);
-		row_set(row, 5, folder);
-		row_num(row, 6, sqlite3_column_int64(q, 5));
-		row_time(row, 7, sqlite3_column_int64(q, 6));
-		row_time(row, 8, sqlite3_column_int64(q, 7));
+		row_set(row, 5, e->folder);
+		row_num(row, 6, (int64_t)row->nevents);
+		row_time(row, 7, row->first_ts);
+		row_time(row, 8, row->last_ts);
 		struct sb why = { 0 };
 		if (!app_ms)
 			sb_item(&why, "app is not a known Microsoft app");
 		if (!capp_ms)
 			sb_item(&why, "client app is not a known Microsoft app");
-		sb_item(&why, "every item of %s is exposed", folder ? folder : "the folder");
+		sb_item(&why, "every item of %s is exposed", e->folder ? e->folder : "the folder");
 		row_take(row, 9, sb_take(&why));
 		struct sb f = { 0 };
 		f_term(&f, "access", "Sync");
 		f_term(&f, "mailbox", mb);
-		f_term(&f, "app", a);
+		f_term(&f, "app", ap);
 		f_term(&f, "ip", ip);
 		row_filter(row, &f);
-		if (row->hit) {
-			const char *list = (const char *)sqlite3_column_text(q, 8);
-			for (const char *p = list; p && *p;) {
-				char *end;
-				int64_t id = strtoll(p, &end, 10);
-				row_event(row, id, sqlite3_column_int64(q, 6));
-				p = *end ? end + 1 : end;
-			}
-			row->first_ts = sqlite3_column_int64(q, 6);
-		} else {
-			row->nevents = (size_t)sqlite3_column_int64(q, 5);
-			row->first_ts = sqlite3_column_int64(q, 6);
-		}
-		row->last_ts = sqlite3_column_int64(q, 7);
 		free(mb);
-		free(a);
+		free(ap);
 		free(c);
 		free(ip);
+		i = j;
 	}
-	sqlite3_finalize(q);
-	if (k != SQLITE_DONE)
-		return fail_db(h);
+	sync_drop(h);
 	return 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* throttled */
 
-static int hunt_throttled(struct hctx *h)
+struct thr {
+	int64_t id, ts, mailbox, app, ip;
+};
+
+struct throttled_acc {
+	struct thr *ev;
+	size_t n, cap;
+};
+
+static int throttled_begin(struct hctx *h)
 {
-	/* flags is not indexed: one scan of the narrow table */
-	sqlite3_stmt *q = prep(h, "SELECT id, ts, mailbox, user, app, ip FROM events NOT INDEXED WHERE flags & 1"
-				  " ORDER BY coalesce(mailbox, user), ts");
-	if (!q)
-		return -1;
-	struct hunt_row *row = NULL;
-	int64_t cur_mb = -1, until = 0;
-	struct ivec apps = { 0 }, ips = { 0 };
-	int k;
-	for (;;) {
-		k = sqlite3_step(q);
-		int64_t mb = 0, ts = 0;
-		if (k == SQLITE_ROW) {
-			mb = col_id(q, 2) ? col_id(q, 2) : col_id(q, 3);
-			ts = sqlite3_column_int64(q, 1);
+	h->acc = xcalloc(1, sizeof(struct throttled_acc));
+	return 0;
+}
+
+static void throttled_row(struct hctx *h, const struct evrow *e)
+{
+	struct throttled_acc *a = h->acc;
+	if (!(e->flags & EVF_THROTTLED))
+		return;
+	a->ev = xgrow(a->ev, &a->cap, a->n + 1, sizeof *a->ev);
+	a->ev[a->n++] = (struct thr){ e->id, e->ts, e->mailbox ? e->mailbox : e->user, e->app, e->ip };
+}
+
+static void throttled_drop(struct hctx *h)
+{
+	struct throttled_acc *a = h->acc;
+	free(a->ev);
+	free(a);
+	h->acc = NULL;
+}
+
+static int cmp_thr(const void *a, const void *b)
+{
+	const struct thr *x = a, *y = b;
+	if (x->mailbox != y->mailbox)
+		return x->mailbox < y->mailbox ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int throttled_end(struct hctx *h)
+{
+	struct throttled_acc *a = h->acc;
+	if (a->n)
+		qsort(a->ev, a->n, sizeof *a->ev, cmp_thr);
+	/* a throttled record starts a 24-hour window; records inside it
+	 * belong to the same row */
+	for (size_t i = 0; i < a->n;) {
+		int64_t mb = a->ev[i].mailbox, until = a->ev[i].ts + DAY_MS;
+		struct ivec apps = { 0 }, ips = { 0 };
+		struct hunt_row *row = row_new(h, true);
+		size_t j = i;
+		for (; j < a->n && a->ev[j].mailbox == mb && a->ev[j].ts < until; j++) {
+			row_event(row, a->ev[j].id, a->ev[j].ts);
+			if (a->ev[j].app && !ivec_has(&apps, a->ev[j].app))
+				ivec_push(&apps, a->ev[j].app);
+			if (a->ev[j].ip && !ivec_has(&ips, a->ev[j].ip))
+				ivec_push(&ips, a->ev[j].ip);
 		}
-		/* a throttled record starts a 24-hour window; records inside it
-		 * belong to the same row */
-		if (row && (k != SQLITE_ROW || mb != cur_mb || ts >= until)) {
-			row_num(row, 3, (int64_t)row->nevents);
-			row_take(row, 4, id_list(h, &apps));
-			row_take(row, 5, id_list(h, &ips));
-			row_time(row, 2, until);
-			char *mbt = vtext(h, cur_mb);
-			struct sb f = { 0 };
-			f_term(&f, "mailbox", mbt);
-			f_time(&f, row->first_ts, until - 1);
-			row_filter(row, &f);
-			free(mbt);
-			ivec_free(&apps);
-			ivec_free(&ips);
-			row = NULL;
-		}
-		if (k != SQLITE_ROW)
-			break;
-		if (!row) {
-			row = row_new(h, true);
-			char *mbt = vtext(h, mb);
-			row_set(row, 0, mbt);
-			free(mbt);
-			row_time(row, 1, ts);
-			cur_mb = mb;
-			until = ts + DAY_MS;
-		}
-		row_event(row, sqlite3_column_int64(q, 0), ts);
-		int64_t app = col_id(q, 4), ip = col_id(q, 5);
-		if (app && !ivec_has(&apps, app))
-			ivec_push(&apps, app);
-		if (ip && !ivec_has(&ips, ip))
-			ivec_push(&ips, ip);
+		char *mbt = vtext(h, mb);
+		row_set(row, 0, mbt);
+		row_time(row, 1, a->ev[i].ts);
+		row_time(row, 2, until);
+		row_num(row, 3, (int64_t)row->nevents);
+		row_take(row, 4, id_list(h, &apps));
+		row_take(row, 5, id_list(h, &ips));
+		struct sb f = { 0 };
+		f_term(&f, "mailbox", mbt);
+		f_time(&f, a->ev[i].ts, until - 1);
+		row_filter(row, &f);
+		free(mbt);
+		ivec_free(&apps);
+		ivec_free(&ips);
+		i = j;
 	}
-	sqlite3_finalize(q);
-	ivec_free(&apps);
-	ivec_free(&ips);
-	return k == SQLITE_DONE ? 0 : fail_db(h);
+	throttled_drop(h);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1979,6 +2113,12 @@ struct idseen {
 	int64_t lo, hi;  /* first and last event id carrying the value */
 };
 
+struct replay_acc {
+	struct imap seen[2]; /* session, token -> index into sv */
+	struct idseen *sv;
+	size_t nsv, cap;
+};
+
 struct reused {
 	int kind; /* 0 session, 1 token */
 	int64_t val;
@@ -1986,75 +2126,83 @@ struct reused {
 	struct ivec ips, users;
 };
 
-static int hunt_token_replay(struct hctx *h)
+static int replay_begin(struct hctx *h)
 {
-	/* one sequential scan: per session and token, its first IP (or -1
-	 * once a second is seen) and the span of event ids it occurs in */
-	sqlite3_stmt *q = prep(h, "SELECT id, session, token, ip FROM events NOT INDEXED WHERE ip IS NOT NULL"
-				  " AND (session IS NOT NULL OR token IS NOT NULL)");
-	if (!q)
-		return -1;
-	struct imap seen[2] = { { 0 }, { 0 } };
-	struct idseen *sv = NULL;
-	size_t nsv = 0, svcap = 0;
-	int k;
-	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q, 0), ip = sqlite3_column_int64(q, 3);
-		for (int w = 0; w < 2; w++) {
-			int64_t v = col_id(q, 1 + w);
-			if (!v)
-				continue;
-			bool isnew;
-			int64_t *si = imap_slot(&seen[w], (uint64_t)v, 0, &isnew);
-			if (isnew) {
-				sv = xgrow(sv, &svcap, nsv + 1, sizeof *sv);
-				sv[nsv] = (struct idseen){ ip, id, id };
-				*si = (int64_t)nsv++;
-				continue;
-			}
-			struct idseen *e = &sv[*si];
-			if (e->ip != ip)
-				e->ip = -1;
-			e->hi = id;
+	h->acc = xcalloc(1, sizeof(struct replay_acc));
+	return 0;
+}
+
+/* per session and token: its first IP (or -1 once a second is seen) and
+ * the span of event ids it occurs in */
+static void replay_row(struct hctx *h, const struct evrow *e)
+{
+	struct replay_acc *a = h->acc;
+	if (!e->ip)
+		return;
+	const int64_t vals[2] = { e->session, e->token };
+	for (int w = 0; w < 2; w++) {
+		if (!vals[w])
+			continue;
+		bool isnew;
+		int64_t *si = imap_slot(&a->seen[w], (uint64_t)vals[w], 0, &isnew);
+		if (isnew) {
+			a->sv = xgrow(a->sv, &a->cap, a->nsv + 1, sizeof *a->sv);
+			a->sv[a->nsv] = (struct idseen){ e->ip, e->id, e->id };
+			*si = (int64_t)a->nsv++;
+			continue;
 		}
+		struct idseen *s = &a->sv[*si];
+		if (s->ip != e->ip)
+			s->ip = -1;
+		if (e->id < s->lo)
+			s->lo = e->id;
+		if (e->id > s->hi)
+			s->hi = e->id;
 	}
-	sqlite3_finalize(q);
-	if (k != SQLITE_DONE) {
-		imap_free(&seen[0]);
-		imap_free(&seen[1]);
-		free(sv);
-		return fail_db(h);
-	}
+}
+
+static void replay_drop(struct hctx *h)
+{
+	struct replay_acc *a = h->acc;
+	imap_free(&a->seen[0]);
+	imap_free(&a->seen[1]);
+	free(a->sv);
+	free(a);
+	h->acc = NULL;
+}
+
+static int replay_end(struct hctx *h)
+{
+	struct replay_acc *a = h->acc;
 	struct reused *re = NULL;
 	size_t n = 0, cap = 0;
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	struct imap idx[2] = { { 0 }, { 0 } };
 	for (int w = 0; w < 2; w++) {
-		for (size_t i = 0; i < seen[w].cap; i++) {
-			if (!seen[w].keys[i])
+		for (size_t i = 0; i < a->seen[w].cap; i++) {
+			if (!a->seen[w].keys[i])
 				continue;
-			const struct idseen *e = &sv[seen[w].vals[i]];
+			const struct idseen *e = &a->sv[a->seen[w].vals[i]];
 			if (e->ip != -1)
 				continue;
 			re = xgrow(re, &cap, n + 1, sizeof *re);
 			memset(&re[n], 0, sizeof re[n]);
 			re[n].kind = w;
-			re[n].val = (int64_t)seen[w].keys[i];
-			*imap_slot(&idx[w], seen[w].keys[i], (int64_t)n, NULL) = (int64_t)n;
+			re[n].val = (int64_t)a->seen[w].keys[i];
+			*imap_slot(&idx[w], a->seen[w].keys[i], (int64_t)n, NULL) = (int64_t)n;
 			n++;
 			if (e->lo < lo)
 				lo = e->lo;
 			if (e->hi > hi)
 				hi = e->hi;
 		}
-		imap_free(&seen[w]);
 	}
-	free(sv);
-	int rc = 0;
+	replay_drop(h);
+	int rc = 0, k;
 	if (n) {
 		/* their events: a second look at the span of ids they occur in */
-		q = prep(h, "SELECT id, ts, session, token, ip, user FROM events WHERE id BETWEEN ?1 AND ?2"
-			    " AND (session IS NOT NULL OR token IS NOT NULL)");
+		sqlite3_stmt *q = prep(h, "SELECT id, ts, session, token, ip, user FROM events WHERE id BETWEEN ?1 AND ?2"
+					  " AND (session IS NOT NULL OR token IS NOT NULL)");
 		if (!q) {
 			rc = -1;
 		} else {
@@ -2115,79 +2263,85 @@ static int hunt_token_replay(struct hctx *h)
 /* ------------------------------------------------------------------ */
 /* signin-then-mail */
 
-static int hunt_signin_mail(struct hctx *h)
+struct signin {
+	int64_t id, ts, user, ip;
+};
+
+struct signin_acc {
+	struct ivec ok, logon; /* results of a good Entra sign-in; UserLoggedIn */
+	struct imap base;      /* the (user, ip) pairs of the baseline */
+	struct signin *s;      /* successful sign-ins after it */
+	size_t n, cap;
+};
+
+static int signin_begin(struct hctx *h)
 {
-	if (!h->mia.n)
-		return 0;
-	int64_t B = h->r->baseline_until;
 	static const char *const ok_names[] = { "Success", "0", NULL };
 	static const char *const logon_names[] = { "UserLoggedIn", NULL };
-	struct ivec ok = { 0 }, logon = { 0 };
-	if (val_ids(h, ok_names, false, &ok) < 0 || val_ids(h, logon_names, false, &logon) < 0) {
-		ivec_free(&ok);
-		ivec_free(&logon);
+	struct signin_acc *a = h->acc = xcalloc(1, sizeof *a);
+	if (val_ids(h, ok_names, false, &a->ok) < 0 || val_ids(h, logon_names, false, &a->logon) < 0)
 		return -1;
+	return 0;
+}
+
+static void signin_row(struct hctx *h, const struct evrow *e)
+{
+	struct signin_acc *a = h->acc;
+	if (!e->user || !e->ip)
+		return;
+	if (e->ts < h->r->baseline_until) {
+		imap_slot(&a->base, pair_key(e->user, e->ip), 1, NULL);
+		return;
 	}
-	/* the (user, ip) pairs of the baseline */
-	struct imap base = { 0 };
-	sqlite3_stmt *q = prep(h, "SELECT user, ip FROM events NOT INDEXED WHERE ts < ?1 AND user IS NOT NULL AND ip IS NOT NULL");
-	int k = SQLITE_DONE;
-	if (q) {
-		sqlite3_bind_int64(q, 1, B);
-		while ((k = sqlite3_step(q)) == SQLITE_ROW)
-			imap_slot(&base, pair_key(sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1)), 1, NULL);
-		sqlite3_finalize(q);
+	/* Entra sign-in rows that succeeded, UAL UserLoggedIn */
+	if ((e->kind == KIND_SIGNIN && in_ids(&a->ok, e->result)) || in_ids(&a->logon, e->op)) {
+		a->s = xgrow(a->s, &a->cap, a->n + 1, sizeof *a->s);
+		a->s[a->n++] = (struct signin){ e->id, e->ts, e->user, e->ip };
 	}
-	if (!q || k != SQLITE_DONE) {
-		imap_free(&base);
-		ivec_free(&ok);
-		ivec_free(&logon);
-		return fail_db(h);
-	}
-	if (!base.n) {
-		/* no baseline, no new IPs */
-		imap_free(&base);
-		ivec_free(&ok);
-		ivec_free(&logon);
+}
+
+static void signin_drop(struct hctx *h)
+{
+	struct signin_acc *a = h->acc;
+	ivec_free(&a->ok);
+	ivec_free(&a->logon);
+	imap_free(&a->base);
+	free(a->s);
+	free(a);
+	h->acc = NULL;
+}
+
+static int cmp_signin(const void *a, const void *b)
+{
+	const struct signin *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int signin_end(struct hctx *h)
+{
+	struct signin_acc *a = h->acc;
+	/* no baseline, no new IPs */
+	if (!a->base.n || !a->n || !h->mia.n) {
+		signin_drop(h);
 		return 0;
 	}
-	/* successful sign-ins after it: Entra sign-in rows, UAL UserLoggedIn */
-	struct ivec both = { 0 };
-	for (size_t i = 0; i < ok.n; i++)
-		ivec_push(&both, ok.v[i]);
-	q = prep_in(h,
-		    "SELECT id, ts, user, ip FROM events NOT INDEXED WHERE ts >= ?1 AND user IS NOT NULL AND ip IS NOT NULL"
-		    " AND ((kind = 1 AND result IN (%s)) OR op IN (SELECT value FROM json_each(?2)))"
-		    " ORDER BY ts, id",
-		    &both, 3);
-	struct sb lj = { 0 };
-	sb_puts(&lj, "[");
-	for (size_t i = 0; i < logon.n; i++)
-		sb_printf(&lj, "%s%" PRId64, i ? "," : "", logon.v[i]);
-	sb_puts(&lj, "]");
-	ivec_free(&ok);
-	ivec_free(&logon);
-	ivec_free(&both);
+	qsort(a->s, a->n, sizeof *a->s, cmp_signin);
 	sqlite3_stmt *mail = prep_in(h,
 				     "SELECT id, ts, mailbox FROM events WHERE ip = ?1 AND ts >= ?2 AND ts <= ?3"
 				     " AND op IN (%s) ORDER BY ts, id",
 				     &h->mia, 4);
-	if (!q || !mail) {
-		sqlite3_finalize(q);
-		sqlite3_finalize(mail);
-		free(lj.p);
-		imap_free(&base);
+	if (!mail) {
+		signin_drop(h);
 		return -1;
 	}
-	sqlite3_bind_int64(q, 1, B);
-	sqlite3_bind_text(q, 2, lj.p, -1, SQLITE_TRANSIENT);
-	free(lj.p);
 	struct imap rows = { 0 }; /* (user, ip) -> row index + 1 */
-	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q, 0), ts = sqlite3_column_int64(q, 1);
-		int64_t user = sqlite3_column_int64(q, 2), ip = sqlite3_column_int64(q, 3);
+	int k = SQLITE_DONE;
+	for (size_t i = 0; i < a->n && k == SQLITE_DONE; i++) {
+		int64_t id = a->s[i].id, ts = a->s[i].ts, user = a->s[i].user, ip = a->s[i].ip;
 		uint64_t key = pair_key(user, ip);
-		if (imap_get(&base, key))
+		if (imap_get(&a->base, key))
 			continue;
 		const int64_t *ri = imap_get(&rows, key);
 		if (ri) {
@@ -2203,8 +2357,7 @@ static int hunt_signin_mail(struct hctx *h)
 		struct hunt_row *row = NULL;
 		struct ivec mbs = { 0 };
 		int64_t first_mail = 0;
-		int k2;
-		while ((k2 = sqlite3_step(mail)) == SQLITE_ROW) {
+		while ((k = sqlite3_step(mail)) == SQLITE_ROW) {
 			if (!row) {
 				row = row_new(h, true);
 				row_event(row, id, ts);
@@ -2216,13 +2369,10 @@ static int hunt_signin_mail(struct hctx *h)
 				ivec_push(&mbs, mb);
 		}
 		sqlite3_reset(mail);
-		if (k2 != SQLITE_DONE) {
+		if (k != SQLITE_DONE || !row) {
 			ivec_free(&mbs);
-			k = k2;
-			break;
-		}
-		if (!row)
 			continue;
+		}
 		*imap_slot(&rows, key, 0, NULL) = (int64_t)h->r->nrows;
 		char *u = vtext(h, user), *ipt = vtext(h, ip);
 		row_set(row, 0, u);
@@ -2240,11 +2390,99 @@ static int hunt_signin_mail(struct hctx *h)
 		free(ipt);
 		ivec_free(&mbs);
 	}
-	sqlite3_finalize(q);
 	sqlite3_finalize(mail);
-	imap_free(&base);
 	imap_free(&rows);
+	signin_drop(h);
 	return k == SQLITE_DONE ? 0 : fail_db(h);
+}
+
+/* ------------------------------------------------------------------ */
+/* The scan */
+
+static const struct ivec *mia_ids(struct hctx *h)
+{
+	return &h->mia;
+}
+
+static const struct ivec *sync_ids(struct hctx *h)
+{
+	return &((struct sync_acc *)h->acc)->ids;
+}
+
+struct scan_hunt {
+	int (*begin)(struct hctx *h);
+	void (*row)(struct hctx *h, const struct evrow *e);
+	int (*end)(struct hctx *h);  /* builds rows; frees the accumulator */
+	void (*drop)(struct hctx *h); /* frees the accumulator after a failure */
+	/* alone, SQLite can drop the rows row() ignores before they reach
+	 * C: a condition, with %s for the value ids ids() gives */
+	const char *where;
+	const struct ivec *(*ids)(struct hctx *h);
+};
+
+static const struct scan_hunt scan_hunts[HUNT_COUNT] = {
+	[HUNT_RARE_APPS] = { rare_begin, rare_row, rare_end, rare_drop, "op IN (%s)", mia_ids },
+	[HUNT_NEW_APP_FOR_MAILBOX] = { newapp_begin, newapp_row, newapp_end, newapp_drop,
+				       "op IN (%s) AND mailbox IS NOT NULL AND app IS NOT NULL", mia_ids },
+	[HUNT_SYNC_ACCESS] = { sync_begin, sync_row, sync_end, sync_drop, "access IN (%s)", sync_ids },
+	[HUNT_THROTTLED] = { throttled_begin, throttled_row, throttled_end, throttled_drop, "flags & 1", NULL },
+	[HUNT_TOKEN_REPLAY] = { replay_begin, replay_row, replay_end, replay_drop,
+				"ip IS NOT NULL AND (session IS NOT NULL OR token IS NOT NULL)", NULL },
+	[HUNT_SIGNIN_THEN_MAIL] = { signin_begin, signin_row, signin_end, signin_drop,
+				    "user IS NOT NULL AND ip IS NOT NULL", NULL },
+};
+
+/*
+ * One pass over the events in rowid order, feeding each of hs[0..n)
+ * (all begun); where (NULL: every event) narrows it for a hunt alone.
+ * The progress handler of hs[0] watches for cancellation. 0, or -1 with
+ * hs[0]->err.
+ */
+static int scan_events(struct hctx **hs, size_t n, const char *where, const struct ivec *ids)
+{
+	struct hctx *h = hs[0];
+	static const struct ivec none = { 0 };
+	char *sql = xasprintf("SELECT id, ts, kind, op, user, app, client_app, ip, mailbox, access, session,"
+			      " token, result, flags FROM events NOT INDEXED%s%s",
+			      where ? " WHERE " : "", where ? where : "");
+	sqlite3_stmt *q = prep_in(h, sql, ids ? ids : &none, 1);
+	free(sql);
+	if (!q)
+		return -1;
+	int k;
+	struct evrow e;
+	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
+		e.id = sqlite3_column_int64(q, 0);
+		e.ts = sqlite3_column_int64(q, 1);
+		e.kind = sqlite3_column_int64(q, 2);
+		e.op = sqlite3_column_int64(q, 3);
+		e.user = sqlite3_column_int64(q, 4);
+		e.app = sqlite3_column_int64(q, 5);
+		e.capp = sqlite3_column_int64(q, 6);
+		e.ip = sqlite3_column_int64(q, 7);
+		e.mailbox = sqlite3_column_int64(q, 8);
+		e.access = sqlite3_column_int64(q, 9);
+		e.session = sqlite3_column_int64(q, 10);
+		e.token = sqlite3_column_int64(q, 11);
+		e.result = sqlite3_column_int64(q, 12);
+		e.flags = sqlite3_column_int64(q, 13);
+		for (size_t i = 0; i < n; i++)
+			scan_hunts[hs[i]->r->def->id].row(hs[i], &e);
+	}
+	sqlite3_finalize(q);
+	return k == SQLITE_DONE ? 0 : fail_db(h);
+}
+
+/* A scan hunt alone: begin, its own scan, end. */
+static int scan_alone(struct hctx *h)
+{
+	const struct scan_hunt *s = &scan_hunts[h->r->def->id];
+	if (s->begin(h) < 0 || scan_events(&h, 1, s->where, s->ids ? s->ids(h) : NULL) < 0) {
+		if (h->acc)
+			s->drop(h);
+		return -1;
+	}
+	return s->end(h);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2411,8 +2649,8 @@ static int hunt_anti_forensics(struct hctx *h)
 
 typedef int (*hunt_fn)(struct hctx *h);
 static const hunt_fn fns[HUNT_COUNT] = {
-	hunt_rare_apps, hunt_new_app, hunt_sync, hunt_throttled, hunt_inbox_rules,
-	hunt_forwarding, hunt_oauth, hunt_token_replay, hunt_signin_mail, hunt_anti_forensics,
+	scan_alone, scan_alone, scan_alone, scan_alone, hunt_inbox_rules,
+	hunt_forwarding, hunt_oauth, scan_alone, scan_alone, hunt_anti_forensics,
 };
 
 static int cmp_row_time(const void *a, const void *b)
@@ -2433,69 +2671,74 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static int run_one(struct store *st, enum hunt_id id, const struct hunt_opts *o, struct rawshare *share,
-		   struct hunt_result **out, char **cause)
+/*
+ * What every hunt needs before it runs: its result, the value ids of
+ * MailItemsAccessed, the baseline, the app names. 0, or -1 with h->err.
+ * h->idle is set when there is nothing to do (an empty case has no
+ * baseline).
+ */
+static int hunt_setup(struct hctx *h, struct store *st, enum hunt_id id, const struct hunt_opts *o,
+		      struct rawshare *share)
 {
-	*out = NULL;
-	const struct hunt_def *def = hunt_def(id);
-	if (!def)
-		return set_cause(cause, "hunt: no hunt %d", (int)id);
-	double t0 = now_s();
-	struct hctx h = { .st = st, .db = store_db(st), .share = share };
+	memset(h, 0, sizeof *h);
+	h->st = st;
+	h->db = store_db(st);
+	h->share = share;
+	h->t0 = now_s();
 	if (o)
-		h.o = *o;
+		h->o = *o;
 	else
-		hunt_opts_init(&h.o);
-	struct hunt_result *r = h.r = xcalloc(1, sizeof *r);
-	r->def = def;
+		hunt_opts_init(&h->o);
+	struct hunt_result *r = h->r = xcalloc(1, sizeof *r);
+	r->def = hunt_def(id);
 	r->baseline_until = INT64_MIN;
 	static const char *const mia[] = { "MailItemsAccessed", NULL };
-	int rc = 0;
-	if (h.o.cancel)
-		sqlite3_progress_handler(h.db, 4096, on_progress, &h);
-	if (cancelled(&h))
-		rc = -1;
-	if (rc == 0)
-		rc = val_ids(&h, mia, false, &h.mia);
-	if (rc == 0 && (id == HUNT_NEW_APP_FOR_MAILBOX || id == HUNT_SIGNIN_THEN_MAIL)) {
-		r->baseline_until = h.o.baseline_until;
+	if (cancelled(h) || val_ids(h, mia, false, &h->mia) < 0)
+		return -1;
+	if (id == HUNT_NEW_APP_FOR_MAILBOX || id == HUNT_SIGNIN_THEN_MAIL) {
+		r->baseline_until = h->o.baseline_until;
 		if (r->baseline_until == INT64_MIN) {
-			sqlite3_stmt *q = prep(&h, "SELECT min(ts), max(ts) FROM events");
-			if (q && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+			sqlite3_stmt *q = prep(h, "SELECT min(ts), max(ts) FROM events");
+			if (!q)
+				return -1;
+			if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
 				int64_t a = sqlite3_column_int64(q, 0), b = sqlite3_column_int64(q, 1);
 				r->baseline_until = a + (b - a) / 2;
 			}
 			sqlite3_finalize(q);
-			if (!q)
-				rc = -1;
+		}
+		h->idle = r->baseline_until == INT64_MIN;
+	}
+	if (id == HUNT_RARE_APPS || id == HUNT_SYNC_ACCESS || id == HUNT_NEW_APP_FOR_MAILBOX ||
+	    id == HUNT_OAUTH_CONSENT) {
+		char *why = NULL;
+		h->ka = knownapps_new(st, &why);
+		if (!h->ka) {
+			h->err = why;
+			return -1;
 		}
 	}
-	bool baseline = id == HUNT_NEW_APP_FOR_MAILBOX || id == HUNT_SIGNIN_THEN_MAIL;
-	/* an empty case has no baseline and nothing to find */
-	if (rc == 0 && (!baseline || r->baseline_until != INT64_MIN)) {
-		if (id == HUNT_RARE_APPS || id == HUNT_SYNC_ACCESS || id == HUNT_NEW_APP_FOR_MAILBOX ||
-		    id == HUNT_OAUTH_CONSENT) {
-			char *why = NULL;
-			h.ka = knownapps_new(st, &why);
-			if (!h.ka) {
-				h.err = why;
-				rc = -1;
-			}
-		}
-		if (rc == 0)
-			rc = fns[id](&h);
-	}
-	if (rc == 0 && cancelled(&h))
+	return 0;
+}
+
+/* After the hunt (rc its outcome): *out, or -1 with *cause. */
+static int hunt_finish(struct hctx *h, int rc, struct hunt_result **out, char **cause)
+{
+	double t_end = now_s();
+	struct hunt_result *r = h->r;
+	enum hunt_id id = r->def->id;
+	if (rc == 0 && cancelled(h))
 		rc = -1;
-	if (h.o.cancel)
-		sqlite3_progress_handler(h.db, 0, NULL, NULL);
-	sqlite3_finalize(h.val_q);
-	knownapps_free(h.ka);
-	ivec_free(&h.mia);
-	if (rc < 0 || h.err) {
-		set_cause(cause, "hunt %s: %s", def->name, h.err ? h.err : "failed");
-		free(h.err);
+	if (h->acc)
+		scan_hunts[id].drop(h);
+	sqlite3_finalize(h->val_q);
+	knownapps_free(h->ka);
+	ivec_free(&h->mia);
+	if (rc < 0 || h->err) {
+		set_cause(cause, "hunt %s: %s", r->def->name, h->err ? h->err : "failed");
+		free(h->err);
 		hunt_result_free(r);
+		*out = NULL;
 		return -1;
 	}
 	/* events ascending; event-shaped hunts in time order */
@@ -2515,7 +2758,7 @@ static int run_one(struct store *st, enum hunt_id id, const struct hunt_opts *o,
 	if (id == HUNT_SYNC_ACCESS && r->nrows > 1) {
 		/* hits first, keeping the grouping order inside each part */
 		size_t w = 0;
-		struct hunt_row *tmp = xcalloc(r->nrows ? r->nrows : 1, sizeof *tmp);
+		struct hunt_row *tmp = xcalloc(r->nrows, sizeof *tmp);
 		for (int pass = 0; pass < 2; pass++)
 			for (size_t i = 0; i < r->nrows; i++)
 				if (r->rows[i].hit == (pass == 0))
@@ -2523,7 +2766,8 @@ static int run_one(struct store *st, enum hunt_id id, const struct hunt_opts *o,
 		memcpy(r->rows, tmp, r->nrows * sizeof *tmp);
 		free(tmp);
 	}
-	r->seconds = now_s() - t0;
+	/* alone, the time since setup; sharing, the time of its own parts */
+	r->seconds = h->shared ? h->spent + (now_s() - t_end) : now_s() - h->t0;
 	*out = r;
 	return 0;
 }
@@ -2531,24 +2775,103 @@ static int run_one(struct store *st, enum hunt_id id, const struct hunt_opts *o,
 int hunt_run(struct store *st, enum hunt_id id, const struct hunt_opts *o, struct hunt_result **out,
 	     char **cause)
 {
-	return run_one(st, id, o, NULL, out, cause);
+	*out = NULL;
+	if (!hunt_def(id))
+		return set_cause(cause, "hunt: no hunt %d", (int)id);
+	struct hctx h;
+	int rc = hunt_setup(&h, st, id, o, NULL);
+	if (h.o.cancel)
+		sqlite3_progress_handler(h.db, 4096, on_progress, &h);
+	if (rc == 0 && !h.idle)
+		rc = fns[id](&h);
+	if (h.o.cancel)
+		sqlite3_progress_handler(h.db, 0, NULL, NULL);
+	return hunt_finish(&h, rc, out, cause);
 }
 
 int hunt_run_all(struct store *st, const struct hunt_opts *o, struct hunt_result *out[HUNT_COUNT], char **cause)
 {
 	struct rawshare share = { 0 };
-	int rc = 0;
+	struct hctx *hs = xcalloc(HUNT_COUNT, sizeof *hs);
+	struct hctx *scan[HUNT_COUNT];
+	size_t nscan = 0;
+	int nsetup = 0, failed = -1;
 	for (int i = 0; i < HUNT_COUNT; i++)
 		out[i] = NULL;
-	for (int i = 0; i < HUNT_COUNT && rc == 0; i++)
-		rc = run_one(st, (enum hunt_id)i, o, &share, &out[i], cause);
+	for (; nsetup < HUNT_COUNT; nsetup++) {
+		double t0 = now_s();
+		int rc = hunt_setup(&hs[nsetup], st, (enum hunt_id)nsetup, o, &share);
+		hs[nsetup].spent += now_s() - t0;
+		if (rc < 0) {
+			failed = nsetup++;
+			break;
+		}
+	}
+	struct hctx *w = &hs[0]; /* its progress handler watches for cancellation */
+	if (failed < 0 && w->o.cancel)
+		sqlite3_progress_handler(w->db, 4096, on_progress, w);
+	/* the scan hunts: begun, fed by one scan (its time counted to the
+	 * first of them), ended */
+	for (int i = 0; i < HUNT_COUNT && failed < 0; i++) {
+		if (fns[i] != scan_alone || hs[i].idle)
+			continue;
+		double t0 = now_s();
+		scan[nscan++] = &hs[i];
+		if (scan_hunts[i].begin(&hs[i]) < 0)
+			failed = i;
+		hs[i].spent += now_s() - t0;
+	}
+	if (failed < 0 && nscan) {
+		double t0 = now_s();
+		if (scan_events(scan, nscan, NULL, NULL) < 0)
+			failed = (int)scan[0]->r->def->id;
+		scan[0]->spent += now_s() - t0;
+	}
+	for (size_t i = 0; i < nscan && failed < 0; i++) {
+		double t0 = now_s();
+		if (scan_hunts[scan[i]->r->def->id].end(scan[i]) < 0)
+			failed = (int)scan[i]->r->def->id;
+		scan[i]->spent += now_s() - t0;
+	}
+	/* the others; the first raw hunt reads for all of them */
+	for (int i = 0; i < HUNT_COUNT && failed < 0; i++) {
+		if (fns[i] == scan_alone || hs[i].idle)
+			continue;
+		double t0 = now_s();
+		if (fns[i](&hs[i]) < 0)
+			failed = i;
+		hs[i].spent += now_s() - t0;
+	}
+	if (w->o.cancel)
+		sqlite3_progress_handler(w->db, 0, NULL, NULL);
+	/* an interruption the watcher saw is the failed hunt's cause */
+	if (failed >= 0 && !hs[failed].err && w->err)
+		hs[failed].err = xstrdup(w->err);
+	for (int i = 0; i < nsetup; i++) {
+		hs[i].shared = true;
+		if (i == failed) {
+			hunt_finish(&hs[i], -1, &out[i], cause);
+		} else {
+			char *why = NULL;
+			int rc = hunt_finish(&hs[i], 0, &out[i], &why);
+			if (rc < 0 && failed < 0) {
+				failed = i;
+				*cause = why;
+				why = NULL;
+			}
+			free(why);
+		}
+	}
 	rawshare_clear(&share);
-	if (rc < 0)
+	free(hs);
+	if (failed >= 0) {
 		for (int i = 0; i < HUNT_COUNT; i++) {
 			hunt_result_free(out[i]);
 			out[i] = NULL;
 		}
-	return rc;
+		return -1;
+	}
+	return 0;
 }
 
 void hunt_result_free(struct hunt_result *r)

@@ -731,6 +731,14 @@ static void test_cancel(void **state)
 		free(cause);
 	}
 	assert_true(calls > 0);
+	/* all at once: nothing is returned */
+	struct hunt_result *all[HUNT_COUNT];
+	char *cause = NULL;
+	assert_int_equal(hunt_run_all(d->st, &o, all, &cause), -1);
+	assert_non_null(strstr(cause, "interrupted"));
+	free(cause);
+	for (int h = 0; h < HUNT_COUNT; h++)
+		assert_null(all[h]);
 	/* the connection is usable afterwards */
 	struct hunt_result *r = run(d->st, HUNT_INBOX_RULES);
 	assert_int_equal(r->nrows, 1);
