@@ -78,8 +78,10 @@ keys l =
 if wait_for '> user=' ; then
 	user=$(sed -n '1s/.*> user=\([^ ]*\).*/\1/p' "$t/screen")
 	want=$("$bin" query demo.case "user=$user" --format jsonl | wc -l)
-	rows=$(grep -cE '^. 20[0-9]{2}-' "$t/screen")
-	mine=$(grep -E '^. 20[0-9]{2}-' "$t/screen" | grep -c -- "${user:0:20}")
+	# the screen is drawn in one update, but tmux may show it half done
+	wait_for " of $want " || true
+	rows=$(grep -cE '^..20[0-9]{2}-' "$t/screen")
+	mine=$(grep -E '^..20[0-9]{2}-' "$t/screen" | grep -c -- "${user:0:20}")
 	if [ -n "$user" ] && [ "$rows" -gt 0 ] && [ "$rows" -eq "$mine" ] && grep -q " of $want " "$t/screen"; then
 		ok "= on the user column keeps only $user's $want events"
 	else
@@ -109,7 +111,7 @@ fi
 keys Enter
 wait_for "> app=" || true
 keys m
-if wait_for 'bookmarked' && grep -qE '^\* 20' "$t/screen"; then
+if wait_for 'bookmarked' && grep -qE '^\*.20[0-9][0-9]-' "$t/screen"; then
 	ok "m bookmarks the event under the cursor"
 else
 	notok "m bookmarks the event under the cursor" "$t/screen"
@@ -124,7 +126,7 @@ else
 	notok "after kill -9 the case holds the bookmark ($marked marked)"
 fi
 start demo.case
-if wait_for '^\* 20' && grep -q "app=" "$t/screen"; then
+if wait_for '^\*.20[0-9][0-9]-' && grep -q "app=" "$t/screen"; then
 	ok "reopened: the filter is back and the bookmarked row is marked"
 else
 	notok "reopened: the filter is back and the bookmarked row is marked" "$t/screen"

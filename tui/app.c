@@ -68,6 +68,7 @@ struct step {
 	char *label;  /* breadcrumb */
 	struct query *q;
 	struct query_count count;
+	bool count_failed; /* the exact count failed: do not retry it */
 };
 
 struct app {
@@ -1116,10 +1117,11 @@ int app_start(struct app *a, char **cause)
 	if (push(a, "", "all events", NULL) < 0)
 		return set_cause(cause, "%s", a->message ? a->message : "cannot read the case");
 	apply_theme(a);
+	/* the windows first: a restored filter that scans shows progress */
+	layout(a);
 	restore_histories(a);
 	restore_filters(a);
 	a->reload_pending = false;
-	layout(a);
 	struct view *tl = view_timeline_new(a);
 	a->views[a->nviews++] = tl;
 	size_view(a, tl);
@@ -1154,12 +1156,14 @@ bool app_idle(struct app *a)
 		return false;
 	app_save_state(a);
 	struct step *s = top_step(a);
-	if (!s->count.exact && !a->too_small) {
+	if (!s->count.exact && !s->count_failed && !a->too_small) {
 		/* the exact count, given up at the first key */
 		struct query_count c;
 		a->idle_work = true;
 		int rc = query_count(s->q, -1, &c, NULL);
 		a->idle_work = false;
+		if (rc < 0 && !query_cancelled(s->q))
+			s->count_failed = true;
 		if (rc == 0) {
 			s->count = c;
 			a->dirty |= DIRTY_STATUS;
