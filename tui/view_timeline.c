@@ -911,6 +911,9 @@ static void status(struct view *v, char *buf, size_t n)
 		snprintf(buf, n, "0 of %s%s", c.exact ? "" : "~", total);
 		return;
 	}
+	/* at the end with an exact count, the place is known after all */
+	if (t->top_index < 0 && t->at_end && c.exact)
+		t->top_index = c.n - (int64_t)t->n;
 	if (t->top_index >= 0)
 		draw_count(t->top_index + (int64_t)t->cur + 1, at, sizeof at);
 	else
