@@ -1093,6 +1093,37 @@ static struct hunt_row *event_row(struct hctx *h, const struct cand *c, size_t i
 	return row;
 }
 
+static bool is_op(const struct cand *c, const char *op)
+{
+	return strcasecmp(c->optext, op) == 0;
+}
+
+/*
+ * anti-forensics alone reads a New-InboxRule only when a Remove-InboxRule
+ * follows it closely enough to match (RULE_REMOVED_WITHIN): most cases
+ * have many rules and few removals, and every raw record read costs a
+ * block. The candidates stay in id order.
+ */
+static void prune_rule_makers(struct cand *c, size_t *n)
+{
+	struct ivec removed = { 0 };
+	for (size_t i = 0; i < *n; i++)
+		if (is_op(&c[i], "Remove-InboxRule"))
+			ivec_push(&removed, c[i].ts);
+	size_t w = 0;
+	for (size_t i = 0; i < *n; i++) {
+		bool keep = !is_op(&c[i], "New-InboxRule");
+		for (size_t j = 0; !keep && j < removed.n; j++)
+			keep = c[i].ts <= removed.v[j] && removed.v[j] - c[i].ts <= RULE_REMOVED_WITHIN;
+		if (keep)
+			c[w++] = c[i];
+		else
+			free(c[i].optext);
+	}
+	*n = w;
+	ivec_free(&removed);
+}
+
 /*
  * The candidates of raw hunt k, read and evaluated: *c and *f (one
  * facts each) are the caller's. With a share (hunt_run_all), the first
@@ -1106,7 +1137,10 @@ static int raw_candidates(struct hctx *h, int k, struct cand **c, size_t *n, str
 	struct rawshare own = { 0 }, *sh = h->share ? h->share : &own;
 	if (!sh->done) {
 		unsigned mask = h->share ? (1u << RAW_NHUNTS) - 1 : 1u << k;
-		if (raw_select(h, mask, &sh->c, &sh->n) < 0 || raw_pass(h, sh->c, sh->n, &sh->f) < 0) {
+		int rc = raw_select(h, mask, &sh->c, &sh->n);
+		if (rc == 0 && !h->share && k == RAW_ANTI)
+			prune_rule_makers(sh->c, &sh->n);
+		if (rc < 0 || raw_pass(h, sh->c, sh->n, &sh->f) < 0) {
 			rawshare_clear(sh);
 			return -1;
 		}
@@ -1141,11 +1175,20 @@ static int raw_candidates(struct hctx *h, int k, struct cand **c, size_t *n, str
  * itself; hunt_run_all scans once for all six.
  */
 
-/* One event of the scan (value ids; 0 when absent). */
+/* One event of the scan (value ids; 0 when absent, or not read). */
 struct evrow {
 	int64_t id, ts, kind, op, user, app, capp, ip, mailbox, access, session, token, result;
 	int64_t flags;
 };
+
+/* The columns of evrow, in order; a scan reads only those its hunts use
+ * (each one read costs every row of a million). */
+static const char *const ev_cols[] = { "id", "ts", "kind", "op", "user", "app", "client_app", "ip",
+				       "mailbox", "access", "session", "token", "result", "flags" };
+#define EV_NCOLS (sizeof ev_cols / sizeof ev_cols[0])
+#define C(name) (1u << EVC_##name)
+enum { EVC_id, EVC_ts, EVC_kind, EVC_op, EVC_user, EVC_app, EVC_capp, EVC_ip, EVC_mailbox,
+       EVC_access, EVC_session, EVC_token, EVC_result, EVC_flags };
 
 static bool in_ids(const struct ivec *v, int64_t x)
 {
@@ -2418,18 +2461,25 @@ struct scan_hunt {
 	 * C: a condition, with %s for the value ids ids() gives */
 	const char *where;
 	const struct ivec *(*ids)(struct hctx *h);
+	unsigned cols; /* C(...) of the columns row() reads */
 };
 
 static const struct scan_hunt scan_hunts[HUNT_COUNT] = {
-	[HUNT_RARE_APPS] = { rare_begin, rare_row, rare_end, rare_drop, "op IN (%s)", mia_ids },
+	[HUNT_RARE_APPS] = { rare_begin, rare_row, rare_end, rare_drop, "op IN (%s)", mia_ids,
+			     C(ts) | C(op) | C(app) | C(capp) | C(mailbox) | C(ip) },
 	[HUNT_NEW_APP_FOR_MAILBOX] = { newapp_begin, newapp_row, newapp_end, newapp_drop,
-				       "op IN (%s) AND mailbox IS NOT NULL AND app IS NOT NULL", mia_ids },
-	[HUNT_SYNC_ACCESS] = { sync_begin, sync_row, sync_end, sync_drop, "access IN (%s)", sync_ids },
-	[HUNT_THROTTLED] = { throttled_begin, throttled_row, throttled_end, throttled_drop, "flags & 1", NULL },
+				       "op IN (%s) AND mailbox IS NOT NULL AND app IS NOT NULL", mia_ids,
+				       C(id) | C(ts) | C(op) | C(app) | C(mailbox) | C(ip) },
+	[HUNT_SYNC_ACCESS] = { sync_begin, sync_row, sync_end, sync_drop, "access IN (%s)", sync_ids,
+			       C(id) | C(ts) | C(access) | C(mailbox) | C(app) | C(capp) | C(ip) },
+	[HUNT_THROTTLED] = { throttled_begin, throttled_row, throttled_end, throttled_drop, "flags & 1", NULL,
+			     C(id) | C(ts) | C(flags) | C(mailbox) | C(user) | C(app) | C(ip) },
 	[HUNT_TOKEN_REPLAY] = { replay_begin, replay_row, replay_end, replay_drop,
-				"ip IS NOT NULL AND (session IS NOT NULL OR token IS NOT NULL)", NULL },
+				"ip IS NOT NULL AND (session IS NOT NULL OR token IS NOT NULL)", NULL,
+				C(id) | C(ip) | C(session) | C(token) },
 	[HUNT_SIGNIN_THEN_MAIL] = { signin_begin, signin_row, signin_end, signin_drop,
-				    "user IS NOT NULL AND ip IS NOT NULL", NULL },
+				    "user IS NOT NULL AND ip IS NOT NULL", NULL,
+				    C(id) | C(ts) | C(kind) | C(op) | C(user) | C(ip) | C(result) },
 };
 
 /*
@@ -2442,30 +2492,33 @@ static int scan_events(struct hctx **hs, size_t n, const char *where, const stru
 {
 	struct hctx *h = hs[0];
 	static const struct ivec none = { 0 };
-	char *sql = xasprintf("SELECT id, ts, kind, op, user, app, client_app, ip, mailbox, access, session,"
-			      " token, result, flags FROM events NOT INDEXED%s%s",
-			      where ? " WHERE " : "", where ? where : "");
-	sqlite3_stmt *q = prep_in(h, sql, ids ? ids : &none, 1);
-	free(sql);
+	unsigned cols = 0;
+	for (size_t i = 0; i < n; i++)
+		cols |= scan_hunts[hs[i]->r->def->id].cols;
+	struct sb sql = { 0 };
+	int at[EV_NCOLS]; /* result column of each evrow member, or -1 */
+	int nc = 0;
+	sb_puts(&sql, "SELECT ");
+	for (size_t c = 0; c < EV_NCOLS; c++) {
+		at[c] = -1;
+		if (!(cols & (1u << c)))
+			continue;
+		sb_printf(&sql, "%s%s", nc ? ", " : "", ev_cols[c]);
+		at[c] = nc++;
+	}
+	sb_printf(&sql, " FROM events NOT INDEXED%s%s", where ? " WHERE " : "", where ? where : "");
+	sqlite3_stmt *q = prep_in(h, sql.p, ids ? ids : &none, 1);
+	free(sql.p);
 	if (!q)
 		return -1;
 	int k;
-	struct evrow e;
+	struct evrow e = { 0 };
+	int64_t *m[EV_NCOLS] = { &e.id, &e.ts, &e.kind, &e.op, &e.user, &e.app, &e.capp, &e.ip,
+				 &e.mailbox, &e.access, &e.session, &e.token, &e.result, &e.flags };
 	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-		e.id = sqlite3_column_int64(q, 0);
-		e.ts = sqlite3_column_int64(q, 1);
-		e.kind = sqlite3_column_int64(q, 2);
-		e.op = sqlite3_column_int64(q, 3);
-		e.user = sqlite3_column_int64(q, 4);
-		e.app = sqlite3_column_int64(q, 5);
-		e.capp = sqlite3_column_int64(q, 6);
-		e.ip = sqlite3_column_int64(q, 7);
-		e.mailbox = sqlite3_column_int64(q, 8);
-		e.access = sqlite3_column_int64(q, 9);
-		e.session = sqlite3_column_int64(q, 10);
-		e.token = sqlite3_column_int64(q, 11);
-		e.result = sqlite3_column_int64(q, 12);
-		e.flags = sqlite3_column_int64(q, 13);
+		for (size_t c = 0; c < EV_NCOLS; c++)
+			if (at[c] >= 0)
+				*m[c] = sqlite3_column_int64(q, at[c]);
 		for (size_t i = 0; i < n; i++)
 			scan_hunts[hs[i]->r->def->id].row(hs[i], &e);
 	}
