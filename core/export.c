@@ -25,6 +25,7 @@
 #include "xalloc.h"
 
 #define WINDOW 2048
+
 #define PROGRESS_EVERY 4096
 
 int export_format_parse(const char *s)
@@ -55,19 +56,19 @@ char *export_csv_neutralise(const char *s)
 /* The text fields, in output order, with the names exports use. */
 #define ROW_FIELDS(X)                                                          \
 	X(record_id, "record_id", "e.record_id")                               \
-	X(op, "op", VAL("op"))                                                 \
-	X(user, "user", VAL("user"))                                           \
-	X(app, "app", VAL("app"))                                              \
-	X(client_app, "client_app", VAL("client_app"))                         \
-	X(ip, "ip", VAL("ip"))                                                 \
-	X(workload, "workload", VAL("workload"))                               \
-	X(rtype, "record_type", VAL("rtype"))                                  \
-	X(result, "result", VAL("result"))                                     \
-	X(session, "session", VAL("session"))                                  \
-	X(token, "token", VAL("token"))                                        \
-	X(mailbox, "mailbox", VAL("mailbox"))                                  \
-	X(access, "access", VAL("access"))                                     \
-	X(client_info, "client_info", VAL("client_info"))
+	X(op, "op", "e.op")                                                    \
+	X(user, "user", "e.user")                                              \
+	X(app, "app", "e.app")                                                 \
+	X(client_app, "client_app", "e.client_app")                            \
+	X(ip, "ip", "e.ip")                                                    \
+	X(workload, "workload", "e.workload")                                  \
+	X(rtype, "record_type", "e.rtype")                                     \
+	X(result, "result", "e.result")                                        \
+	X(session, "session", "e.session")                                     \
+	X(token, "token", "e.token")                                           \
+	X(mailbox, "mailbox", "e.mailbox")                                     \
+	X(access, "access", "e.access")                                        \
+	X(client_info, "client_info", "e.client_info")
 
 #define VAL(col) "(SELECT v FROM vals WHERE id = e." col ")"
 
@@ -84,7 +85,8 @@ static const char *const field_names[NFIELDS] = {
 #undef X
 };
 
-/* The SELECT list of the text fields, in field order. */
+/* The SELECT list of the text fields, in field order: the record id,
+ * then value ids that the value cache turns into text. */
 static const char field_sql[] =
 #define X(f, name, sql) ", " sql
 	ROW_FIELDS(X)
@@ -99,7 +101,9 @@ struct row {
 	int64_t id, ts, line, op_count, source;
 	int kind;
 	unsigned flags;
-	char *f[NFIELDS];
+	const char *f[NFIELDS]; /* into buf; NULL when absent */
+	char *buf;              /* the field texts, back to back; kept for reuse */
+	size_t len, cap;
 	bool marked;
 	char **tags;
 	size_t ntags;
@@ -108,10 +112,11 @@ struct row {
 	char *raw; /* JSON text made safe, or NULL */
 };
 
+/* Forget r's values; its text buffer stays for the next row. */
 static void row_clear(struct row *r)
 {
-	for (int i = 0; i < NFIELDS; i++)
-		free(r->f[i]);
+	char *buf = r->buf;
+	size_t cap = r->cap;
 	for (size_t i = 0; i < r->ntags; i++)
 		free(r->tags[i]);
 	free(r->tags);
@@ -123,6 +128,8 @@ static void row_clear(struct row *r)
 	free(r->notes);
 	free(r->raw);
 	memset(r, 0, sizeof *r);
+	r->buf = buf;
+	r->cap = cap;
 }
 
 static const char *kind_name(int kind)
@@ -139,6 +146,205 @@ struct source {
 	char *path, *sha256;
 };
 
+/*
+ * Texts of value ids, direct-mapped: an export asks for the same few
+ * operations, users, apps and IPs a million times, and a correlated
+ * sub-select per field and row cost more than everything else together
+ * (the profile of a million-row CSV export). Unique values (tokens,
+ * sessions) just miss and are read again; memory stays bounded.
+ */
+#define VCACHE_SLOTS 65536
+
+struct vcache {
+	int64_t id[VCACHE_SLOTS];
+	char *text[VCACHE_SLOTS];
+	sqlite3_stmt *q;
+};
+
+/* The text of value id (borrowed until the next lookup), or NULL. */
+static const char *vcache_get(struct vcache *c, int64_t id)
+{
+	size_t slot = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL >> 48) & (VCACHE_SLOTS - 1);
+	if (c->id[slot] == id && c->text[slot])
+		return c->text[slot];
+	sqlite3_bind_int64(c->q, 1, id);
+	const char *v = NULL;
+	if (sqlite3_step(c->q) == SQLITE_ROW)
+		v = (const char *)sqlite3_column_text(c->q, 0);
+	free(c->text[slot]);
+	c->text[slot] = v ? xstrdup(v) : NULL;
+	c->id[slot] = id;
+	sqlite3_reset(c->q);
+	return c->text[slot];
+}
+
+static void vcache_free(struct vcache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < VCACHE_SLOTS; i++)
+		free(c->text[i]);
+	sqlite3_finalize(c->q);
+	free(c);
+}
+
+/*
+ * The annotated keys, in memory: which (record id, kind) are bookmarked,
+ * noted, and their tags. Probing the marks and tags tables once per
+ * exported row costs a random B-tree search each, and once an analyst
+ * bulk-marks hundreds of thousands of events those tables no longer fit
+ * the page cache: a million-row CSV export went from 4 to 15 CPU seconds.
+ * Read once in key order they cost a fraction of a second. Memory grows
+ * with the annotations (about 80 bytes each), never with the events; past
+ * annset_max rows the export falls back to probing.
+ */
+static int64_t annset_max = 4000000;
+static int64_t marks_sorted_max = 100000; /* bookmarks an export sorts in memory */
+
+void export_set_limits(int64_t annotations, int64_t marks_sorted)
+{
+	annset_max = annotations;
+	marks_sorted_max = marks_sorted;
+}
+
+struct annent {
+	const char *rid; /* in the arena; for kind -1 the interned tag text */
+	int kind;
+	bool marked, noted;
+	uint32_t ntags;
+	const char **tags; /* interned */
+};
+
+struct annset {
+	struct annent *ent;
+	size_t n, cap;
+	uint32_t *slot; /* index + 1 into ent, 0 empty */
+	size_t mask;
+	char **chunks;   /* the arena */
+	size_t nchunks, used, chunk_cap;
+};
+
+#define ARENA_CHUNK ((size_t)1 << 20)
+
+static const char *annset_str(struct annset *a, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	if (!a->nchunks || a->used + n > ARENA_CHUNK) {
+		a->chunks = xgrow(a->chunks, &a->chunk_cap, a->nchunks + 1, sizeof *a->chunks);
+		a->chunks[a->nchunks++] = xmalloc(n > ARENA_CHUNK ? n : ARENA_CHUNK);
+		a->used = 0;
+	}
+	char *d = a->chunks[a->nchunks - 1] + a->used;
+	memcpy(d, s, n);
+	a->used += n;
+	return d;
+}
+
+static uint64_t annset_hash(const char *s, int kind)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(kind + 2);
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+static void annset_grow(struct annset *a)
+{
+	size_t nslots = a->mask ? (a->mask + 1) * 2 : 1024;
+	free(a->slot);
+	a->slot = xcalloc(nslots, sizeof *a->slot);
+	a->mask = nslots - 1;
+	for (size_t i = 0; i < a->n; i++) {
+		size_t j = annset_hash(a->ent[i].rid, a->ent[i].kind) & a->mask;
+		while (a->slot[j])
+			j = (j + 1) & a->mask;
+		a->slot[j] = (uint32_t)i + 1;
+	}
+}
+
+/* The entry of (rid, kind), added when add is set; else NULL if absent. */
+static struct annent *annset_get(struct annset *a, const char *rid, int kind, bool add)
+{
+	if (add && (a->n + 1) * 2 > a->mask + 1)
+		annset_grow(a);
+	if (!a->mask)
+		return NULL;
+	size_t j = annset_hash(rid, kind) & a->mask;
+	for (; a->slot[j]; j = (j + 1) & a->mask) {
+		struct annent *e = &a->ent[a->slot[j] - 1];
+		if (e->kind == kind && strcmp(e->rid, rid) == 0)
+			return e;
+	}
+	if (!add)
+		return NULL;
+	a->ent = xgrow(a->ent, &a->cap, a->n + 1, sizeof *a->ent);
+	struct annent *e = &a->ent[a->n];
+	memset(e, 0, sizeof *e);
+	e->rid = annset_str(a, rid);
+	e->kind = kind;
+	a->slot[j] = (uint32_t)++a->n;
+	return e;
+}
+
+static void annset_free(struct annset *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++)
+		free(a->ent[i].tags);
+	free(a->ent);
+	free(a->slot);
+	for (size_t i = 0; i < a->nchunks; i++)
+		free(a->chunks[i]);
+	free(a->chunks);
+	free(a);
+}
+
+/* Read the three tables; NULL (with *cause unset) when they are too
+ * big to hold, NULL with *cause on an error. */
+static struct annset *annset_load(struct store *st, const struct annot_counts *ac, char **cause)
+{
+	if (ac->marks + ac->tags + ac->notes > annset_max)
+		return NULL;
+	struct annset *a = xcalloc(1, sizeof *a);
+	static const char *const sql[] = {
+		"SELECT record_id, kind, NULL FROM marks",
+		"SELECT record_id, kind, tag FROM tags ORDER BY record_id, kind, tag",
+		"SELECT DISTINCT record_id, kind, NULL FROM notes",
+	};
+	for (int t = 0; t < 3; t++) {
+		sqlite3_stmt *q = NULL;
+		if (sqlite3_prepare_v2(store_db(st), sql[t], -1, &q, NULL) != SQLITE_OK) {
+			set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(store_db(st)));
+			annset_free(a);
+			return NULL;
+		}
+		int r;
+		while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+			struct annent *e = annset_get(a, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int(q, 1), true);
+			if (t == 0) {
+				e->marked = true;
+			} else if (t == 2) {
+				e->noted = true;
+			} else {
+				/* tags interned as entries of kind -1 (e may move) */
+				size_t idx = (size_t)(e - a->ent);
+				const char *tag = annset_get(a, (const char *)sqlite3_column_text(q, 2), -1, true)->rid;
+				e = &a->ent[idx];
+				e->tags = xrealloc(e->tags, (e->ntags + 1) * sizeof *e->tags);
+				e->tags[e->ntags++] = tag;
+			}
+		}
+		sqlite3_finalize(q);
+		if (r != SQLITE_DONE) {
+			set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(store_db(st)));
+			annset_free(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 struct exporter {
 	struct store *st;
 	FILE *out;
@@ -151,6 +357,8 @@ struct exporter {
 	size_t nwin;
 	int64_t done;
 	struct knownapps *ka; /* app names: the tenant's, then Microsoft's */
+	struct vcache *vc;
+	struct annset *ann; /* NULL: probe the tables per row instead */
 	char day[16]; /* markdown: the day being written */
 	char **cause;
 };
@@ -225,8 +433,38 @@ static int read_row(struct exporter *x, struct row *r)
 	r->source = sqlite3_column_int64(q, 6);
 	r->marked = sqlite3_column_int(q, 7);
 	bool has_tags = sqlite3_column_int(q, 8), has_notes = sqlite3_column_int(q, 9);
+	const struct annent *ae = NULL;
+	if (x->ann) {
+		ae = annset_get(x->ann, (const char *)sqlite3_column_text(q, 10), r->kind, false);
+		r->marked = ae && ae->marked;
+		has_notes = ae && ae->noted;
+		has_tags = false;
+		if (ae && ae->ntags) {
+			r->tags = xmalloc(ae->ntags * sizeof *r->tags);
+			for (uint32_t i = 0; i < ae->ntags; i++)
+				r->tags[i] = xstrdup(ae->tags[i]);
+			r->ntags = ae->ntags;
+		}
+	}
+	/* copied into the row's buffer (offsets first: it may move) */
+	size_t off[NFIELDS];
+	r->len = 0;
+	for (int i = 0; i < NFIELDS; i++) {
+		const char *v = i == F_record_id ? (const char *)sqlite3_column_text(q, 10)
+			      : sqlite3_column_type(q, 10 + i) == SQLITE_NULL ? NULL
+			      : vcache_get(x->vc, sqlite3_column_int64(q, 10 + i));
+		if (!v) {
+			off[i] = SIZE_MAX;
+			continue;
+		}
+		size_t n = strlen(v) + 1;
+		r->buf = xgrow(r->buf, &r->cap, r->len + n, 1);
+		memcpy(r->buf + r->len, v, n);
+		off[i] = r->len;
+		r->len += n;
+	}
 	for (int i = 0; i < NFIELDS; i++)
-		r->f[i] = dup_col(q, 10 + i);
+		r->f[i] = off[i] == SIZE_MAX ? NULL : r->buf + off[i];
 	int rc;
 	if (has_tags) {
 		sqlite3_stmt *t = x->sel_tags;
@@ -277,17 +515,20 @@ static void csv_cell(struct exporter *x, const char *v, bool first)
 		fputc(',', f);
 	if (!v || !*v)
 		return;
-	char *safe = export_csv_neutralise(v);
-	if (x->o->terminal && sanitize_needed(safe, strlen(safe))) {
-		char *t = sanitize(safe, strlen(safe));
-		free(safe);
-		safe = t;
-	}
-	if (strpbrk(safe, ",\"\r\n") == NULL) {
-		fputs(safe, f);
+	char *safe = NULL;
+	if (x->o->terminal && sanitize_needed(v, strlen(v)))
+		v = safe = sanitize(v, strlen(v));
+	/* the apostrophe of export_csv_neutralise, without the copy */
+	bool formula = strchr("=+-@\t\r'", v[0]) != NULL;
+	if (strpbrk(v, ",\"\r\n") == NULL) {
+		if (formula)
+			fputc('\'', f);
+		fputs(v, f);
 	} else {
 		fputc('"', f);
-		for (const char *p = safe; *p; p++) {
+		if (formula)
+			fputc('\'', f);
+		for (const char *p = v; *p; p++) {
 			if (*p == '"')
 				fputc('"', f);
 			fputc(*p, f);
@@ -363,40 +604,60 @@ static void json_str(FILE *f, const char *s)
 		fputs("null", f);
 		return;
 	}
-	char *e = json_escape(s, strlen(s));
-	fprintf(f, "\"%s\"", e);
-	free(e);
+	/* most values are plain printable ASCII: written as they are */
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+		p++;
+	fputc('"', f);
+	if (*p == '\0') {
+		fwrite(s, 1, (size_t)(p - (const unsigned char *)s), f);
+	} else {
+		char *e = json_escape(s, strlen(s));
+		fputs(e, f);
+		free(e);
+	}
+	fputc('"', f);
 }
 
 static void json_kv(FILE *f, const char *key, const char *s)
 {
-	fprintf(f, ",\"%s\":", key);
+	fputs(",\"", f);
+	fputs(key, f);
+	fputs("\":", f);
 	json_str(f, s);
 }
 
-/* Timesketch's one-line summary: what, who, with which app, from where. */
+/* Timesketch's one-line summary: what, who, with which app, from where
+ * (caller frees). */
 static char *ts_message(const struct exporter *x, const struct row *r)
 {
 	const char *an = app_name(x, r->f[F_app]), *cn = app_name(x, r->f[F_client_app]);
-	char *m = xstrdup(r->f[F_op] ? r->f[F_op] : "(no operation)");
 	struct {
 		const char *label, *v;
 	} parts[] = {
-		{ "by", r->f[F_user] },
-		{ "mailbox", r->f[F_mailbox] && (!r->f[F_user] || strcmp(r->f[F_mailbox], r->f[F_user])) ? r->f[F_mailbox] : NULL },
-		{ "access", r->f[F_access] },
-		{ "app", an ? an : r->f[F_app] },
-		{ "client app", cn ? cn : r->f[F_client_app] },
-		{ "from", r->f[F_ip] },
-		{ "result", r->f[F_result] },
+		{ "", r->f[F_op] ? r->f[F_op] : "(no operation)" },
+		{ " by ", r->f[F_user] },
+		{ " mailbox ", r->f[F_mailbox] && (!r->f[F_user] || strcmp(r->f[F_mailbox], r->f[F_user])) ? r->f[F_mailbox] : NULL },
+		{ " access ", r->f[F_access] },
+		{ " app ", an ? an : r->f[F_app] },
+		{ " client app ", cn ? cn : r->f[F_client_app] },
+		{ " from ", r->f[F_ip] },
+		{ " result ", r->f[F_result] },
 	};
+	size_t n = 1;
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		if (parts[i].v)
+			n += strlen(parts[i].label) + strlen(parts[i].v);
+	char *m = xmalloc(n), *p = m;
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
 		if (!parts[i].v)
 			continue;
-		char *n = xasprintf("%s %s %s", m, parts[i].label, parts[i].v);
-		free(m);
-		m = n;
+		size_t a = strlen(parts[i].label), b = strlen(parts[i].v);
+		memcpy(p, parts[i].label, a);
+		memcpy(p + a, parts[i].v, b);
+		p += a + b;
 	}
+	*p = '\0';
 	return m;
 }
 
@@ -760,9 +1021,13 @@ static void md_row(struct exporter *x, const struct row *r)
  * Sync, where every item of the folder counts as exposed.
  */
 /* The bookmarked events of the filter that name messages. */
-#define MSG_FROM " FROM events e JOIN messages m ON m.event = e.id WHERE ("
-#define MSG_MARKED                                                             \
-	") AND EXISTS(SELECT 1 FROM marks k WHERE k.record_id = e.record_id AND k.kind = e.kind)"
+/* From the bookmarks outward: there are far fewer of them than events,
+ * and each finds its event by the record id index (0.3 s became 6 ms
+ * on a million events with a thousand bookmarks). */
+#define MSG_FROM                                                               \
+	" FROM marks k CROSS JOIN events e ON e.record_id = k.record_id AND e.kind = k.kind"  \
+	" JOIN messages m ON m.event = e.id WHERE ("
+#define MSG_MARKED ")"
 #define MSG_MAILBOX "coalesce(" VAL("mailbox") ", " VAL("user") ")"
 
 /* head, the filter's condition, tail: one statement, values bound */
@@ -965,8 +1230,10 @@ static int md_tail(struct exporter *x, const char *label)
  */
 static char *one_line(char *s)
 {
-	char *w = s;
-	for (const char *p = s; *p; p++)
+	char *w = strpbrk(s, "\r\n"); /* most records have none */
+	if (!w)
+		return s;
+	for (const char *p = w; *p; p++)
 		if (*p != '\n' && *p != '\r')
 			*w++ = *p;
 	*w = '\0';
@@ -1036,14 +1303,30 @@ int export_run(struct store *st, FILE *out, const struct export_opts *o, struct 
 		goto out;
 	if (load_sources(&x) < 0 || !(x.ka = knownapps_new(st, cause)))
 		goto out;
+	x.vc = xcalloc(1, sizeof *x.vc);
+	if (!(x.vc->q = prep(&x, "SELECT v FROM vals WHERE id = ?")))
+		goto out;
+	struct annot_counts ac;
+	if (annot_counts(st, &ac, cause) < 0)
+		goto out;
+	if (!(x.ann = annset_load(st, &ac, cause)) && cause && *cause)
+		goto out;
+	/* without the keys in memory, a probe per row and table, only where
+	 * there is something to find */
+	bool probe = !x.ann;
+#define HAS(tbl) " EXISTS(SELECT 1 FROM " tbl " a WHERE a.record_id = e.record_id AND a.kind = e.kind)"
+	/* Bookmarked events only: when they are few, from the bookmarks
+	 * outward, sorted in memory; when there are many, a walk of the
+	 * whole timeline that skips the others keeps memory flat. */
+	bool from_marks = marked && ac.marks <= marks_sorted_max;
 	char *sql = xasprintf(
-		"SELECT e.id, e.ts, e.line, e.op_count, e.kind, e.flags, e.source,"
-		" EXISTS(SELECT 1 FROM marks a WHERE a.record_id = e.record_id AND a.kind = e.kind),"
-		" EXISTS(SELECT 1 FROM tags a WHERE a.record_id = e.record_id AND a.kind = e.kind),"
-		" EXISTS(SELECT 1 FROM notes a WHERE a.record_id = e.record_id AND a.kind = e.kind)"
-		"%s FROM events e WHERE (%s)%s ORDER BY e.ts, e.id",
-		field_sql, query_sql_where(x.q),
-		marked ? " AND EXISTS(SELECT 1 FROM marks a WHERE a.record_id = e.record_id AND a.kind = e.kind)" : "");
+		"SELECT e.id, e.ts, e.line, e.op_count, e.kind, e.flags, e.source, %s, %s, %s"
+		"%s FROM %s WHERE (%s)%s ORDER BY e.ts, e.id",
+		from_marks ? "1" : probe && ac.marks ? HAS("marks") : "0", probe && ac.tags ? HAS("tags") : "0",
+		probe && ac.notes ? HAS("notes") : "0", field_sql,
+		from_marks ? "marks k CROSS JOIN events e ON e.record_id = k.record_id AND e.kind = k.kind" : "events e",
+		query_sql_where(x.q), marked && probe && !from_marks ? " AND" HAS("marks") : "");
+#undef HAS
 	x.sel = prep(&x, sql);
 	free(sql);
 	if (!x.sel || !(x.sel_tags = prep(&x, "SELECT tag FROM tags WHERE record_id = ?1 AND kind = ?2 ORDER BY tag")) ||
@@ -1061,16 +1344,23 @@ int export_run(struct store *st, FILE *out, const struct export_opts *o, struct 
 		goto out;
 	x.win = xcalloc(WINDOW, sizeof *x.win);
 	int r;
+	int64_t scanned = 0;
 	while ((r = sqlite3_step(x.sel)) == SQLITE_ROW) {
+		if (o->progress && ++scanned % PROGRESS_EVERY == 0 && o->progress(o->ctx, x.done)) {
+			set_cause(cause, "cancelled");
+			goto out;
+		}
+		if (marked && x.ann && !from_marks) {
+			const struct annent *e = annset_get(x.ann, (const char *)sqlite3_column_text(x.sel, 10),
+							    sqlite3_column_int(x.sel, 4), false);
+			if (!(e && e->marked))
+				continue;
+		}
 		if (read_row(&x, &x.win[x.nwin++]) < 0)
 			goto out;
 		x.done++;
 		if (x.nwin == WINDOW && flush(&x) < 0)
 			goto out;
-		if (o->progress && x.done % PROGRESS_EVERY == 0 && o->progress(o->ctx, x.done)) {
-			set_cause(cause, "cancelled");
-			goto out;
-		}
 	}
 	if (r != SQLITE_DONE) {
 		db_fail(&x);
@@ -1095,9 +1385,13 @@ int export_run(struct store *st, FILE *out, const struct export_opts *o, struct 
 		stats->messages = nmsg;
 	}
 out:
-	for (size_t i = 0; i < x.nwin; i++)
+	for (size_t i = 0; i < (x.win ? WINDOW : 0); i++) {
 		row_clear(&x.win[i]);
+		free(x.win[i].buf);
+	}
 	free(x.win);
+	vcache_free(x.vc);
+	annset_free(x.ann);
 	sqlite3_finalize(x.sel);
 	sqlite3_finalize(x.sel_tags);
 	sqlite3_finalize(x.sel_notes);

@@ -66,6 +66,13 @@ struct export_stats {
 int export_run(struct store *st, FILE *out, const struct export_opts *o, struct export_stats *stats,
 	       char **cause);
 
+/* For tests of every path: the annotations (bookmarks + tags + notes)
+ * up to which an export holds their keys in memory rather than probing
+ * the tables per row (default 4,000,000), and the bookmarks up to which
+ * a --marked export starts from them and sorts them in memory rather
+ * than walking the whole timeline (default 100,000). */
+void export_set_limits(int64_t annotations, int64_t marks_sorted);
+
 /* A CSV cell made safe from formula injection: a new string with a
  * leading apostrophe when s starts with = + - @ tab or CR, else a copy
  * (caller frees). Exposed for tests and for other CSV writers. */

@@ -314,7 +314,7 @@ int notes_import(struct store *st, FILE *in, const char *name, struct notes_stat
 	};
 	sqlite3_stmt **stmts[] = { &im.ins_mark, &im.ins_tag, &im.has_note, &im.ins_note, &im.ins_view, &im.has_event };
 	int rc = -1;
-	bool in_tx = false;
+	bool in_tx = false, nested = false;
 	char *buf = NULL;
 	size_t cap = 0;
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
@@ -322,7 +322,10 @@ int notes_import(struct store *st, FILE *in, const char *name, struct notes_stat
 			db_fail(st, cause);
 			goto out;
 		}
-	if (exec(st, "BEGIN IMMEDIATE", cause) < 0)
+	/* inside a caller's transaction, a savepoint: nothing of theirs is
+	 * committed or rolled back by us */
+	nested = !sqlite3_get_autocommit(store_db(st));
+	if (exec(st, nested ? "SAVEPOINT notes_import" : "BEGIN IMMEDIATE", cause) < 0)
 		goto out;
 	in_tx = true;
 	ssize_t n;
@@ -364,13 +367,14 @@ int notes_import(struct store *st, FILE *in, const char *name, struct notes_stat
 		set_cause(cause, "%s: empty: not an auditscope notes file", name);
 		goto out;
 	}
-	if (exec(st, "COMMIT", cause) < 0)
+	if (exec(st, nested ? "RELEASE notes_import" : "COMMIT", cause) < 0)
 		goto out;
 	in_tx = false;
 	rc = 0;
 out:
 	if (in_tx)
-		sqlite3_exec(store_db(st), "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_exec(store_db(st), nested ? "ROLLBACK TO notes_import; RELEASE notes_import" : "ROLLBACK",
+			     NULL, NULL, NULL);
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
 		sqlite3_finalize(*stmts[i]);
 	free(buf);

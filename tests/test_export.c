@@ -278,7 +278,7 @@ static char *expected_notes(struct store *st, const char *rid)
 	return s;
 }
 
-static void test_csv_round_trip(void **state)
+static void csv_round_trip(void **state)
 {
 	struct fixture *f = *state;
 	annotate(f->st);
@@ -349,6 +349,19 @@ static void test_csv_round_trip(void **state)
 	free(text);
 }
 
+static void test_csv_round_trip(void **state)
+{
+	csv_round_trip(state);
+}
+
+/* the same, with the annotations probed per row instead of held */
+static void test_csv_round_trip_probing(void **state)
+{
+	export_set_limits(0, 0);
+	csv_round_trip(state);
+	export_set_limits(4000000, 100000);
+}
+
 static void test_neutralise(void **state)
 {
 	(void)state;
@@ -368,7 +381,7 @@ static void test_neutralise(void **state)
 
 /* JSON Lines: every line an object; the fields, tags, notes and the raw
  * record are the case's. */
-static void test_jsonl_round_trip(void **state)
+static void jsonl_round_trip(void **state)
 {
 	struct fixture *f = *state;
 	annotate(f->st);
@@ -430,6 +443,18 @@ static void test_jsonl_round_trip(void **state)
 	sqlite3_finalize(q);
 	assert_int_equal(rows, NBIG);
 	free(text);
+}
+
+static void test_jsonl_round_trip(void **state)
+{
+	jsonl_round_trip(state);
+}
+
+static void test_jsonl_round_trip_probing(void **state)
+{
+	export_set_limits(0, 0);
+	jsonl_round_trip(state);
+	export_set_limits(4000000, 100000);
 }
 
 /* Timesketch: message, datetime (ISO 8601) and timestamp_desc on every
@@ -498,6 +523,19 @@ static void test_filter_and_marked(void **state)
 	/* marked: r-00001, 4, 7, 10 and r-00100, r-02500, r-04999 (i % 3 == 1) */
 	assert_int_equal(n, 7);
 	free(t);
+	/* the same through every path: bookmarks probed per row; held in
+	 * memory while walking the timeline */
+	int64_t limits[][2] = { { 0, 0 }, { 4000000, 0 } };
+	for (size_t i = 0; i < 2; i++) {
+		export_set_limits(limits[i][0], limits[i][1]);
+		t = run_export(f->st, EXPORT_JSONL, "op=New-InboxRule", true, &n);
+		assert_int_equal(n, 7);
+		free(t);
+		t = run_export(f->st, EXPORT_TIMESKETCH, NULL, true, &n);
+		assert_int_equal(n, NHOSTILE + 4);
+		free(t);
+	}
+	export_set_limits(4000000, 100000);
 	char *cause = NULL;
 	FILE *m = fopen("/dev/null", "w");
 	struct export_opts o = { .format = EXPORT_CSV, .filter = "user=" };
@@ -721,6 +759,16 @@ static void test_notes_import_errors(void **state)
 	assert_int_equal(s.notes, 1);
 	assert_int_equal(s.absent, 1);
 	assert_int_equal(scalar(f->st, "SELECT count(*) FROM notes WHERE record_id = 'nowhere' AND kind = 1"), 1);
+	/* inside a caller's transaction the import is a savepoint: it goes
+	 * with the caller's rollback */
+	snprintf(text, sizeof text, "%s%s", hdr,
+		 "{\"type\":\"tag\",\"record_id\":\"r-00009\",\"kind\":\"ual\",\"author\":\"z\",\"created\":\"t\",\"tag\":\"x\"}\n");
+	assert_int_equal(sqlite3_exec(store_db(f->st), "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(import_text(f->st, text, &s, &cause), 0);
+	assert_int_equal(s.tags, 1);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM tags"), 1);
+	assert_int_equal(sqlite3_exec(store_db(f->st), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM tags"), 0);
 }
 
 int main(void)
@@ -728,7 +776,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_neutralise),
 		cmocka_unit_test_setup_teardown(test_csv_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_csv_round_trip_probing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jsonl_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_jsonl_round_trip_probing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timesketch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_and_marked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
