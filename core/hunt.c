@@ -1,15 +1,18 @@
 /*
  * hunt.c: the named hunts of hunt.h.
  *
- * Each hunt is one function that reads the case through a few SQL
- * statements and builds rows. The ones that need fields the store does
- * not normalize (inbox rule parameters, mailbox permissions, consent
- * targets, audit settings) first select their few candidate events by
- * operation (ev_op index), then read those raw records in id order.
- * Grouping over many events (sessions and tokens seen from several IPs,
- * the user/IP pairs of the baseline) is done in C over one sequential
- * scan of the narrow events table, which costs less than letting SQLite
- * sort a million rows.
+ * Two shapes. Six hunts read every event (rare-apps, new-app-for-mailbox,
+ * sync-access, throttled, token-replay, signin-then-mail): each is an
+ * accumulator (begin, row, end) over one sequential scan of the narrow
+ * events table, grouping in C hash tables, which costs less than letting
+ * SQLite sort a million rows; hunt_run_all feeds all six from one scan.
+ * Four need fields the store does not normalize (inbox rule parameters,
+ * mailbox permissions, consent targets, audit settings): they select
+ * their candidate events by operation (ev_op index) and read those raw
+ * records in id order, decompressing each block once, split over a few
+ * threads; hunt_run_all reads the union of their candidates once.
+ * Building the rows (value texts, names, filters) happens on the calling
+ * thread at the end.
  */
 #include "hunt.h"
 
