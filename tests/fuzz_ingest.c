@@ -10,7 +10,9 @@
  *    object; user, app, client app, mailbox and IP are lower case; its line
  *    is one of the input's;
  *  - every reject says why, and its text is the input's bytes at the place
- *    it points to (kept verbatim, as promised);
+ *    it points to (kept verbatim, as promised), numbered with the line
+ *    that place is on; a JSON record's event is not numbered after the
+ *    line its raw record starts on;
  *  - the counts add up: records = events + rejects;
  *  - the same bytes in small reads give the same events, rejects, format,
  *    warning and error as one read;
@@ -87,6 +89,7 @@ static void fuzz_ingest_put_str(struct fuzz_ingest_buf *b, const char *s)
 struct fuzz_ingest_got {
 	const char *in;           /* the input */
 	size_t n, lines;
+	const size_t *nl;         /* offsets of its newlines (lines - 1 of them) */
 	struct stream *s;         /* to place a reject's text in the input */
 	struct fuzz_ingest_buf out; /* events and rejects, flattened */
 	size_t *ends;             /* out.n after each call */
@@ -96,7 +99,31 @@ struct fuzz_ingest_got {
 	volatile sig_atomic_t *stop;
 };
 
-FUZZ_INGEST_UNTRACED static bool fuzz_ingest_has_upper(struct sv s)
+FUZZ_INGEST_UNTRACED /* The line of input offset off: one more than the newlines before it. */
+static uint64_t fuzz_ingest_line_of(const struct fuzz_ingest_got *g, uint64_t off)
+{
+	size_t lo = 0, hi = g->lines - 1; /* newlines before off: first nl[i] >= off */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (g->nl[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo + 1;
+}
+
+/* Where in the input a span the reader handed over lies, if it lies in
+ * the stream's window (verbatim text), else UINT64_MAX. */
+static uint64_t fuzz_ingest_offset(const struct fuzz_ingest_got *g, const char *p, size_t n)
+{
+	const struct stream *s = g->s;
+	if (!p || p < s->buf || p + n > s->buf + s->len)
+		return UINT64_MAX;
+	return s->base + (uint64_t)(p - s->buf);
+}
+
+static bool fuzz_ingest_has_upper(struct sv s)
 {
 	for (size_t i = 0; s.p && i < s.n; i++)
 		if (s.p[i] >= 'A' && s.p[i] <= 'Z')
@@ -152,6 +179,17 @@ static int fuzz_ingest_event(void *ctx, const struct event *ev, char **cause)
 	FUZZ_CHECK(ev->line >= 1 && ev->line <= g->lines, "event line %llu of %zu",
 		   (unsigned long long)ev->line, g->lines);
 	FUZZ_CHECK(ev->nmsgs == 0 || ev->msgs, "messages counted but not there");
+	/* a record read in place (JSON) is numbered by the line it starts
+	 * on; its raw record is that or, for a wrapper, its AuditData, which
+	 * may start on a later line */
+	uint64_t at = fuzz_ingest_offset(g, ev->raw.p, ev->raw.n);
+	if (at != UINT64_MAX) {
+		FUZZ_CHECK(at + ev->raw.n <= g->n && memcmp(g->in + at, ev->raw.p, ev->raw.n) == 0,
+			   "an event's raw record in the window is not the input at its place");
+		FUZZ_CHECK(ev->line <= fuzz_ingest_line_of(g, at),
+			   "an event whose raw record starts on line %llu is numbered %llu",
+			   (unsigned long long)fuzz_ingest_line_of(g, at), (unsigned long long)ev->line);
+	}
 
 	struct fuzz_ingest_buf *b = &g->out;
 	fuzz_ingest_put(b, "E", 1);
@@ -186,13 +224,15 @@ static int fuzz_ingest_reject(void *ctx, uint64_t line, const char *why, const c
 	FUZZ_CHECK(n == 0 || raw, "a reject with a length and no text");
 	if (n) {
 		/* kept verbatim: the text lies in the stream's window, which
-		 * holds the input from offset s->base */
-		struct stream *s = g->s;
-		FUZZ_CHECK(raw >= s->buf && raw + n <= s->buf + s->len,
-			   "a reject's text lies outside the stream's window (%s)", why);
-		uint64_t at = s->base + (uint64_t)(raw - s->buf);
+		 * holds the input from offset s->base, and the line is the one
+		 * it starts on */
+		uint64_t at = fuzz_ingest_offset(g, raw, n);
+		FUZZ_CHECK(at != UINT64_MAX, "a reject's text lies outside the stream's window (%s)", why);
 		FUZZ_CHECK(at + n <= g->n && memcmp(g->in + at, raw, n) == 0,
 			   "a reject's text is not the input at its place (%s)", why);
+		FUZZ_CHECK(line == fuzz_ingest_line_of(g, at),
+			   "a reject starting on line %llu is numbered %llu (%s)",
+			   (unsigned long long)fuzz_ingest_line_of(g, at), (unsigned long long)line, why);
 	}
 	struct fuzz_ingest_buf *b = &g->out;
 	fuzz_ingest_put(b, "R", 1);
@@ -252,7 +292,7 @@ struct fuzz_ingest_run {
 };
 
 static void fuzz_ingest_go(struct fuzz_ingest_run *r, const char *in, size_t n, size_t lines,
-			   size_t chunk, bool mem, size_t fail_at, size_t stop_at)
+			   const size_t *nl, size_t chunk, bool mem, size_t fail_at, size_t stop_at)
 {
 	static volatile sig_atomic_t stop;
 	struct fuzz_ingest_src src = { in, n, 0, chunk };
@@ -265,7 +305,7 @@ static void fuzz_ingest_go(struct fuzz_ingest_run *r, const char *in, size_t n, 
 		s = fuzz_ingest_stream(&src);
 	}
 	stop = 0;
-	r->g = (struct fuzz_ingest_got){ .in = in, .n = n, .lines = lines, .s = s,
+	r->g = (struct fuzz_ingest_got){ .in = in, .n = n, .lines = lines, .nl = nl, .s = s,
 					 .fail_at = fail_at, .stop_at = stop_at, .stop = &stop };
 	struct sink sink = { fuzz_ingest_event, fuzz_ingest_reject, &r->g };
 	r->rc = ingest_stream(s, &sink, &stop, &r->st, &r->cause);
@@ -308,20 +348,23 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
 	const char *in = (const char *)data;
 	size_t lines = 1;
+	size_t *nl = malloc((size + 1) * sizeof *nl);
 	for (size_t i = 0; i < size; i++)
-		lines += in[i] == '\n';
+		if (in[i] == '\n')
+			nl[lines++ - 1] = i;
+	nl[lines - 1] = SIZE_MAX; /* a sentinel past every offset */
 	unsigned h = 2166136261u;
 	for (size_t i = 0; i < size; i++)
 		h = (h ^ data[i]) * 16777619u;
 
 	/* one read (stream_init_mem for one size in sixteen) */
 	struct fuzz_ingest_run one, parts, cut;
-	fuzz_ingest_go(&one, in, size, lines, (size_t)-1, size % 16 == 0, 0, 0);
+	fuzz_ingest_go(&one, in, size, lines, nl, (size_t)-1, size % 16 == 0, 0, 0);
 
 	/* small reads: at most about 64 a record, so that the readers'
 	 * rescans of a growing record do not dominate the run */
 	size_t chunk = 1 + h % 13 + size / 64;
-	fuzz_ingest_go(&parts, in, size, lines, chunk, false, 0, 0);
+	fuzz_ingest_go(&parts, in, size, lines, nl, chunk, false, 0, 0);
 	FUZZ_CHECK(one.g.out.n == parts.g.out.n &&
 			   fuzz_ingest_prefix(one.g.out.p, one.g.out.n, parts.g.out.p, parts.g.out.n),
 		   "reads of %zu bytes give other events or rejects than one read", chunk);
@@ -335,7 +378,7 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
 		size_t at = 1 + (h >> 8) % one.g.calls;
 		size_t before = at > 1 ? one.g.ends[at - 2] : 0;
 		/* the sink fails at call `at` */
-		fuzz_ingest_go(&cut, in, size, lines, (size_t)-1, false, at, 0);
+		fuzz_ingest_go(&cut, in, size, lines, nl, (size_t)-1, false, at, 0);
 		FUZZ_CHECK(cut.rc == -1 && cut.cause && strcmp(cut.cause, "the sink says stop") == 0,
 			   "a failing sink: ingest_stream returned %d (%s)", cut.rc,
 			   cut.cause ? cut.cause : "no cause");
@@ -347,11 +390,12 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
 		fuzz_ingest_done(&cut);
 
 		/* a stop request at call `at`: what was read is a prefix */
-		fuzz_ingest_go(&cut, in, size, lines, (size_t)-1, false, 0, at);
+		fuzz_ingest_go(&cut, in, size, lines, nl, (size_t)-1, false, 0, at);
 		FUZZ_CHECK(fuzz_ingest_prefix(cut.g.out.p, cut.g.out.n, one.g.out.p, one.g.out.n),
 			   "a stopped reading is not a prefix of the whole");
 		fuzz_ingest_done(&cut);
 	}
 	fuzz_ingest_done(&one);
+	free(nl);
 	return 0;
 }
