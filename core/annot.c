@@ -144,38 +144,42 @@ struct writer {
 	struct store *st;
 	char *author;
 	char created[40];
-	sqlite3_stmt *mark_ins, *mark_del, *tag_ins, *tag_del, *note_own, *note_del_own, *note_ins;
+	sqlite3_stmt *q[7]; /* writer_sql, prepared on first use */
 };
 
-static int writer_init(struct writer *w, struct store *st, char **cause)
+/* The writer's statements, prepared when first used: a single bookmark
+ * needs one of them, not seven. */
+enum { W_MARK_INS, W_MARK_DEL, W_TAG_INS, W_TAG_DEL, W_NOTE_OWN, W_NOTE_DEL_OWN, W_NOTE_INS, W_N };
+
+static const char *const writer_sql[W_N] = {
+	"INSERT OR IGNORE INTO marks(record_id, kind, author, created) VALUES (?1, ?2, ?3, ?4)",
+	"DELETE FROM marks WHERE record_id = ?1 AND kind = ?2",
+	"INSERT OR IGNORE INTO tags(record_id, kind, tag, author, created) VALUES (?1, ?2, ?5, ?3, ?4)",
+	"DELETE FROM tags WHERE record_id = ?1 AND kind = ?2 AND tag = ?5",
+	"SELECT count(*), sum(text = ?5) FROM notes WHERE record_id = ?1 AND kind = ?2 AND author = ?3",
+	"DELETE FROM notes WHERE record_id = ?1 AND kind = ?2 AND author = ?3",
+	"INSERT INTO notes(record_id, kind, author, created, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+};
+
+static void writer_init(struct writer *w, struct store *st)
 {
 	memset(w, 0, sizeof *w);
 	w->st = st;
 	w->author = annot_author();
 	annot_now(w->created, sizeof w->created);
-	static const char *const sql[] = {
-		"INSERT OR IGNORE INTO marks(record_id, kind, author, created) VALUES (?1, ?2, ?3, ?4)",
-		"DELETE FROM marks WHERE record_id = ?1 AND kind = ?2",
-		"INSERT OR IGNORE INTO tags(record_id, kind, tag, author, created) VALUES (?1, ?2, ?5, ?3, ?4)",
-		"DELETE FROM tags WHERE record_id = ?1 AND kind = ?2 AND tag = ?5",
-		"SELECT count(*), sum(text = ?5) FROM notes WHERE record_id = ?1 AND kind = ?2 AND author = ?3",
-		"DELETE FROM notes WHERE record_id = ?1 AND kind = ?2 AND author = ?3",
-		"INSERT INTO notes(record_id, kind, author, created, text) VALUES (?1, ?2, ?3, ?4, ?5)",
-	};
-	sqlite3_stmt **out[] = { &w->mark_ins, &w->mark_del, &w->tag_ins, &w->tag_del,
-				 &w->note_own, &w->note_del_own, &w->note_ins };
-	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
-		if (!(*out[i] = prep(st, sql[i], cause)))
-			return -1;
-	return 0;
+}
+
+static sqlite3_stmt *writer_stmt(struct writer *w, int which, char **cause)
+{
+	if (!w->q[which])
+		w->q[which] = prep(w->st, writer_sql[which], cause);
+	return w->q[which];
 }
 
 static void writer_free(struct writer *w)
 {
-	sqlite3_stmt *all[] = { w->mark_ins, w->mark_del, w->tag_ins, w->tag_del,
-				w->note_own, w->note_del_own, w->note_ins };
-	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-		sqlite3_finalize(all[i]);
+	for (int i = 0; i < W_N; i++)
+		sqlite3_finalize(w->q[i]);
 	free(w->author);
 }
 
@@ -194,9 +198,11 @@ static void bind_key(struct writer *w, sqlite3_stmt *q, const char *rid, int kin
 		sqlite3_bind_text(q, 5, arg, -1, SQLITE_STATIC);
 }
 
-static int w_run(struct writer *w, sqlite3_stmt *q, const char *rid, int kind, const char *arg,
-		 char **cause)
+static int w_run(struct writer *w, int which, const char *rid, int kind, const char *arg, char **cause)
 {
+	sqlite3_stmt *q = writer_stmt(w, which, cause);
+	if (!q)
+		return -1;
 	bind_key(w, q, rid, kind, arg);
 	return run(w->st, q, cause);
 }
@@ -205,21 +211,24 @@ static int w_run(struct writer *w, sqlite3_stmt *q, const char *rid, int kind, c
 static int w_note(struct writer *w, const char *rid, int kind, const char *text, char **cause)
 {
 	bool clear = !text || !*text;
-	bind_key(w, w->note_own, rid, kind, clear ? "" : text);
+	sqlite3_stmt *q = writer_stmt(w, W_NOTE_OWN, cause);
+	if (!q)
+		return -1;
+	bind_key(w, q, rid, kind, clear ? "" : text);
 	int64_t own = 0, same = 0;
-	int r = sqlite3_step(w->note_own);
+	int r = sqlite3_step(q);
 	if (r == SQLITE_ROW) {
-		own = sqlite3_column_int64(w->note_own, 0);
-		same = sqlite3_column_int64(w->note_own, 1);
+		own = sqlite3_column_int64(q, 0);
+		same = sqlite3_column_int64(q, 1);
 	}
-	sqlite3_reset(w->note_own);
+	sqlite3_reset(q);
 	if (r != SQLITE_ROW)
 		return db_fail(w->st, cause);
 	if (clear ? own == 0 : own == 1 && same == 1)
 		return 0;
-	if (own && w_run(w, w->note_del_own, rid, kind, NULL, cause) < 0)
+	if (own && w_run(w, W_NOTE_DEL_OWN, rid, kind, NULL, cause) < 0)
 		return -1;
-	if (!clear && w_run(w, w->note_ins, rid, kind, text, cause) < 0)
+	if (!clear && w_run(w, W_NOTE_INS, rid, kind, text, cause) < 0)
 		return -1;
 	return 1;
 }
@@ -258,13 +267,14 @@ static int single(struct store *st, int64_t event, enum op op, const char *arg, 
 	struct writer w;
 	bool nested;
 	int rc = -1;
-	if (writer_init(&w, st, cause) < 0 || tx_begin(st, &nested, cause) < 0)
+	writer_init(&w, st);
+	if (tx_begin(st, &nested, cause) < 0)
 		goto out;
 	switch (op) {
-	case OP_MARK: rc = w_run(&w, w.mark_ins, rid, kind, NULL, cause); break;
-	case OP_UNMARK: rc = w_run(&w, w.mark_del, rid, kind, NULL, cause); break;
-	case OP_TAG: rc = w_run(&w, w.tag_ins, rid, kind, arg, cause); break;
-	case OP_UNTAG: rc = w_run(&w, w.tag_del, rid, kind, arg, cause); break;
+	case OP_MARK: rc = w_run(&w, W_MARK_INS, rid, kind, NULL, cause); break;
+	case OP_UNMARK: rc = w_run(&w, W_MARK_DEL, rid, kind, NULL, cause); break;
+	case OP_TAG: rc = w_run(&w, W_TAG_INS, rid, kind, arg, cause); break;
+	case OP_UNTAG: rc = w_run(&w, W_TAG_DEL, rid, kind, arg, cause); break;
 	case OP_NOTE: rc = w_note(&w, rid, kind, arg, cause); break;
 	}
 	if (tx_end(st, nested, rc >= 0, cause) < 0)
@@ -503,8 +513,49 @@ static int no_rows(void *ctx, sqlite3_stmt *s)
 	"(SELECT count(*) = 1 AND sum(text = ?4) = 1 FROM notes x WHERE x.record_id = s.record_id"  \
 	" AND x.kind = s.kind AND x.author = ?1)"
 
-int annot_apply(struct store *st, const char *filter, const struct annot_action *a,
-		struct annot_result *res, char **cause)
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Fill annot_sel with the keys of the given row ids, each once. */
+static int select_ids(struct store *st, const int64_t *events, size_t n, char **cause)
+{
+	sqlite3_stmt *q = prep(st, "INSERT INTO annot_sel SELECT record_id, kind FROM events WHERE id = ?", cause);
+	if (!q)
+		return -1;
+	int64_t *ids = xmalloc((n ? n : 1) * sizeof *ids);
+	if (n)
+		memcpy(ids, events, n * sizeof *ids);
+	qsort(ids, n, sizeof *ids, cmp_i64);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (i && ids[i] == ids[i - 1])
+			continue;
+		sqlite3_bind_int64(q, 1, ids[i]);
+		rc = run(st, q, cause) < 0 ? -1 : 0;
+	}
+	free(ids);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* Fill annot_sel with the keys of the events the filter matches. */
+static int select_filter(struct store *st, struct query *qy, char **cause)
+{
+	char *sql = xasprintf("INSERT INTO annot_sel SELECT e.record_id, e.kind FROM events e WHERE %s",
+			      query_sql_where(qy));
+	sqlite3_stmt *sel = prep(st, sql, cause);
+	free(sql);
+	int rc = sel && query_sql_bind(qy, sel) == SQLITE_OK && query_sql_run(qy, sel, no_rows, NULL, cause) == 0 ? 0 : -1;
+	sqlite3_finalize(sel);
+	return rc;
+}
+
+/* annot_apply and annot_apply_events: the events of qy, or of ids. */
+static int apply(struct store *st, struct query *qy, const int64_t *events, size_t nevents,
+		 const struct annot_action *a, struct annot_result *res, char **cause)
 {
 	res->matched = res->changed = 0;
 	if (a->unmark && a->note)
@@ -516,24 +567,17 @@ int annot_apply(struct store *st, const char *filter, const struct annot_action 
 	bool clear_note = a->note && !*a->note;
 	char *author = annot_author(), created[40];
 	annot_now(created, sizeof created);
-	struct query *qy = NULL;
-	sqlite3_stmt *sel = NULL;
 	bool nested = false, in_tx = false;
 	int rc = -1;
-	if (query_new(st, filter, &qy, cause) < 0 || query_prepare(qy, cause) < 0)
-		goto out;
 	if (tx_begin(st, &nested, cause) < 0)
 		goto out;
 	in_tx = true;
 	if (exec(st, "CREATE TEMP TABLE IF NOT EXISTS annot_sel(record_id TEXT NOT NULL, kind INTEGER NOT NULL);"
 		     "DELETE FROM annot_sel", cause) < 0)
 		goto out;
-	char *sql = xasprintf("INSERT INTO annot_sel SELECT e.record_id, e.kind FROM events e WHERE %s",
-			      query_sql_where(qy));
-	sel = prep(st, sql, cause);
-	free(sql);
-	if (!sel || query_sql_bind(qy, sel) != SQLITE_OK || query_sql_run(qy, sel, no_rows, NULL, cause) < 0)
+	if ((qy ? select_filter(st, qy, cause) : select_ids(st, events, nevents, cause)) < 0)
 		goto out;
+	char *sql;
 	if (apply_sql(st, "SELECT count(*) FROM annot_sel", NULL, NULL, NULL, NULL, &res->matched, cause) < 0)
 		goto out;
 
@@ -592,18 +636,36 @@ int annot_apply(struct store *st, const char *filter, const struct annot_action 
 			goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(sel);
 	if (in_tx) {
 		exec(st, "DROP TABLE IF EXISTS temp.annot_sel", NULL);
 		if (tx_end(st, nested, rc == 0, cause) < 0)
 			rc = -1;
 	}
-	query_free(qy);
 	free(author);
 	free(tag);
 	if (rc < 0)
 		res->matched = res->changed = 0;
 	return rc;
+}
+
+int annot_apply(struct store *st, const char *filter, const struct annot_action *a,
+		struct annot_result *res, char **cause)
+{
+	struct query *qy = NULL;
+	res->matched = res->changed = 0;
+	if (query_new(st, filter, &qy, cause) < 0 || query_prepare(qy, cause) < 0) {
+		query_free(qy);
+		return -1;
+	}
+	int rc = apply(st, qy, NULL, 0, a, res, cause);
+	query_free(qy);
+	return rc;
+}
+
+int annot_apply_events(struct store *st, const int64_t *events, size_t n, const struct annot_action *a,
+		       struct annot_result *res, char **cause)
+{
+	return apply(st, NULL, events, n, a, res, cause);
 }
 
 int annot_counts(struct store *st, struct annot_counts *c, char **cause)

@@ -316,6 +316,34 @@ static void test_apply_filter(void **state)
 	free(cause);
 }
 
+/* By row ids: duplicates once, unknown ids not at all, the keys right */
+static void test_apply_events(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+	int64_t ids[] = { ev_id(f->st, "rid-004", KIND_UAL), ev_id(f->st, "rid-000", KIND_SIGNIN), 999999,
+			  ev_id(f->st, "rid-004", KIND_UAL), ev_id(f->st, "rid-009", KIND_UAL) };
+	struct annot_result r;
+	struct annot_action a = { .tag = "hunt:rare-app" };
+	assert_int_equal(annot_apply_events(f->st, ids, 5, &a, &r, &cause), 0);
+	assert_int_equal(r.matched, 3);
+	assert_int_equal(r.changed, 3);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM marks"), 3);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM tags WHERE tag = 'hunt:rare-app'"), 3);
+	/* the sign-in, not the UAL record of the same id */
+	assert_int_equal(annot_is_marked(f->st, ids[1], &cause), 1);
+	assert_int_equal(annot_is_marked(f->st, ev_id(f->st, "rid-000", KIND_UAL), &cause), 0);
+	assert_int_equal(annot_apply_events(f->st, ids, 5, &a, &r, &cause), 0);
+	assert_int_equal(r.changed, 0);
+	struct annot_action un = { .unmark = true };
+	assert_int_equal(annot_apply_events(f->st, ids, 2, &un, &r, &cause), 0);
+	assert_int_equal(r.matched, 2);
+	assert_int_equal(r.changed, 2);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM marks"), 1);
+	assert_int_equal(annot_apply_events(f->st, NULL, 0, &a, &r, &cause), 0);
+	assert_int_equal(r.matched, 0);
+}
+
 /* Inside a caller's transaction an annotation is a savepoint: rolled
  * back with the caller's work, committed with it. */
 static void test_nested_transaction(void **state)
@@ -453,6 +481,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_notes_per_author, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mark_next, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_views, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_survives_kill9, setup, teardown),
