@@ -140,7 +140,7 @@ int cmd_export(int argc, char **argv)
 	}
 	if (rc == 0 && (p.shown || out_path)) {
 		if (p.shown)
-			fputc('\r', stderr);
+			fputs("\r\033[K", stderr); /* clear the progress line */
 		fprintf(stderr, "exported %" PRId64 " events%s%s in %.1f s\n", stats.events,
 			out_path ? " to " : "", out_path ? out_path : "", since(&p.t0));
 	}
