@@ -113,9 +113,9 @@ static int tx_end(struct store *st, bool nested, bool ok, char **cause)
 }
 
 /* The key of event row id: record id (caller frees) and kind. */
-static int event_key(struct store *st, int64_t event, char **rid, int *kind, int64_t *ts, char **cause)
+static int event_key(struct store *st, int64_t event, char **rid, int *kind, char **cause)
 {
-	sqlite3_stmt *q = prep(st, "SELECT record_id, kind, ts FROM events WHERE id = ?", cause);
+	sqlite3_stmt *q = prep(st, "SELECT record_id, kind FROM events WHERE id = ?", cause);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, event);
@@ -123,8 +123,6 @@ static int event_key(struct store *st, int64_t event, char **rid, int *kind, int
 	if (r == SQLITE_ROW) {
 		*rid = xstrdup((const char *)sqlite3_column_text(q, 0));
 		*kind = sqlite3_column_int(q, 1);
-		if (ts)
-			*ts = sqlite3_column_int64(q, 2);
 		sqlite3_finalize(q);
 		return 0;
 	}
@@ -136,20 +134,16 @@ static int event_key(struct store *st, int64_t event, char **rid, int *kind, int
 	return -1;
 }
 
-/*
- * The statements one event's changes need, prepared once per call of a
- * public function (annot_apply runs them for a million events).
- */
+/* What one event's change needs: who, when, and the statements, each
+ * prepared when first used (a bookmark needs one of the seven). */
+enum { W_MARK_INS, W_MARK_DEL, W_TAG_INS, W_TAG_DEL, W_NOTE_OWN, W_NOTE_DEL_OWN, W_NOTE_INS, W_N };
+
 struct writer {
 	struct store *st;
 	char *author;
 	char created[40];
-	sqlite3_stmt *q[7]; /* writer_sql, prepared on first use */
+	sqlite3_stmt *q[W_N]; /* writer_sql */
 };
-
-/* The writer's statements, prepared when first used: a single bookmark
- * needs one of them, not seven. */
-enum { W_MARK_INS, W_MARK_DEL, W_TAG_INS, W_TAG_DEL, W_NOTE_OWN, W_NOTE_DEL_OWN, W_NOTE_INS, W_N };
 
 static const char *const writer_sql[W_N] = {
 	"INSERT OR IGNORE INTO marks(record_id, kind, author, created) VALUES (?1, ?2, ?3, ?4)",
@@ -262,7 +256,7 @@ static int single(struct store *st, int64_t event, enum op op, const char *arg, 
 {
 	char *rid = NULL;
 	int kind;
-	if (event_key(st, event, &rid, &kind, NULL, cause) < 0)
+	if (event_key(st, event, &rid, &kind, cause) < 0)
 		return -1;
 	struct writer w;
 	bool nested;
@@ -449,7 +443,7 @@ int annot_get(struct store *st, int64_t event, struct annot_info **out, char **c
 {
 	char *rid;
 	int kind;
-	if (event_key(st, event, &rid, &kind, NULL, cause) < 0)
+	if (event_key(st, event, &rid, &kind, cause) < 0)
 		return -1;
 	int rc = annot_get_key(st, rid, kind, out, cause);
 	free(rid);
