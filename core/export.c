@@ -1222,24 +1222,6 @@ static int md_tail(struct exporter *x, const char *label)
 
 /* ------------------------------------------------------------------ */
 
-/*
- * JSON on one line: PowerShell's -Formatted exports keep records indented
- * over many lines. In valid JSON a line break can only be white space
- * between tokens (inside a string it must be escaped), so dropping every
- * CR and LF keeps the meaning. In place; returns s.
- */
-static char *one_line(char *s)
-{
-	char *w = strpbrk(s, "\r\n"); /* most records have none */
-	if (!w)
-		return s;
-	for (const char *p = w; *p; p++)
-		if (*p != '\n' && *p != '\r')
-			*w++ = *p;
-	*w = '\0';
-	return s;
-}
-
 static int cmp_id(const void *a, const void *b)
 {
 	const struct row *const *x = a, *const *y = b;
@@ -1261,7 +1243,7 @@ static int flush(struct exporter *x)
 			char *t = store_raw(x->st, by_id[i]->id, &len);
 			/* a stored record is the JSON the reader parsed; made
 			 * safe for a terminal, it is still that JSON */
-			by_id[i]->raw = t ? one_line(json_text_safe(t, len)) : NULL;
+			by_id[i]->raw = t ? json_one_line(json_text_safe(t, len)) : NULL;
 			free(t);
 		}
 		free(by_id);

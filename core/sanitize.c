@@ -175,6 +175,18 @@ char *json_text_safe(const char *s, size_t n)
 	return out;
 }
 
+char *json_one_line(char *s)
+{
+	char *w = strpbrk(s, "\r\n"); /* most records have none */
+	if (!w)
+		return s;
+	for (const char *p = w; *p; p++)
+		if (*p != '\n' && *p != '\r')
+			*w++ = *p;
+	*w = '\0';
+	return s;
+}
+
 static size_t char_cols(uint32_t c)
 {
 	int w = wcwidth((wchar_t)c);

@@ -29,6 +29,12 @@ char *json_escape(const char *s, size_t n);
  * is valid UTF-8 JSON with the same meaning. Caller frees. */
 char *json_text_safe(const char *s, size_t n);
 
+/* JSON on one line, for JSON Lines: PowerShell's -Formatted exports keep
+ * records indented over many lines. In valid JSON a line break can only
+ * be white space between tokens (inside a string it must be escaped), so
+ * dropping every CR and LF keeps the meaning. In place; returns s. */
+char *json_one_line(char *s);
+
 /* Display columns of UTF-8 text (wcwidth; a character it does not know
  * counts as one column). Call setlocale(LC_CTYPE, "") first. */
 size_t text_width(const char *s, size_t n);

@@ -144,3 +144,17 @@ check "interrupted case opens and holds what was committed" bash -c "test '$part
 "$bin" load "$t/c14.case" "$t/big.jsonl" > "$t/out15" 2>&1
 check "loading again completes it" test "$(count "$t/c14.case" 'select count(*) from events')" = 150000
 check "and counts what it had as duplicates" test "$(count "$t/c14.case" 'select duplicates from sources order by id desc limit 1')" = "$part"
+
+# 12. JSON Lines output stays one record a line when the export's records
+# span lines (PowerShell -Formatted)
+"$B/auditgen" --format psh-csv --formatted --events 200 --no-attack --seed 3 -o "$t/fmt.csv" 2>/dev/null
+"$bin" load "$t/c16.case" "$t/fmt.csv" > /dev/null 2>&1
+"$bin" query "$t/c16.case" --format jsonl --raw > "$t/fmt.jsonl" 2>/dev/null
+check "-Formatted records load" test "$(count "$t/c16.case" 'select count(*) from events')" = 200
+check "query --raw --format jsonl: one valid object a line" python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 200, len(lines)
+for l in lines:
+    assert isinstance(json.loads(l)["raw"], dict)
+' "$t/fmt.jsonl"

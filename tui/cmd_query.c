@@ -40,7 +40,8 @@ static int emit_row(const struct query_row *r, void *ctx)
 	if (e->raw) {
 		size_t len;
 		char *t = store_raw(e->st, r->id, &len);
-		rawtext = t ? json_text_safe(t, len) : e->fmt == OUT_JSONL ? xstrdup("null") : NULL;
+		/* one line a record in JSON Lines, whatever the export's layout */
+		rawtext = t ? json_one_line(json_text_safe(t, len)) : e->fmt == OUT_JSONL ? xstrdup("null") : NULL;
 		free(t);
 	}
 	const char *v[] = {
