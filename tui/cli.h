@@ -15,6 +15,14 @@
 int cmd_load(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_query(int argc, char **argv);
+int cmd_stack(int argc, char **argv);
+int cmd_messages(int argc, char **argv);
+int cmd_histogram(int argc, char **argv);
+int cmd_hunt(int argc, char **argv);
+int cmd_apps(int argc, char **argv);
+int cmd_mark(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_notes(int argc, char **argv);
 
 /* Shared helpers (cli.c). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

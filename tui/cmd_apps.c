@@ -132,7 +132,6 @@ static int load_apps(struct store *st, const char *file)
 	return 0;
 }
 
-int cmd_apps(int argc, char **argv); /* dispatched from main.c */
 
 int cmd_apps(int argc, char **argv)
 {

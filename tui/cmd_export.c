@@ -20,7 +20,6 @@
 #include "export.h"
 #include "xalloc.h"
 
-int cmd_export(int argc, char **argv); /* dispatched from main.c */
 
 #define PROGRESS_AFTER 50000 /* events before the progress line shows */
 

@@ -15,7 +15,6 @@
 #include "timeparse.h"
 #include "xalloc.h"
 
-int cmd_histogram(int argc, char **argv); /* dispatched from main.c */
 
 /* Progress of a long scan on a terminal's stderr (nothing when piped). */
 static int show_progress(void *ctx, double done)

@@ -227,7 +227,6 @@ static int usage_names(const char *name)
 	return cli_usage("hunt: no hunt named '%s' (hunts: %s)", name, list);
 }
 
-int cmd_hunt(int argc, char **argv); /* dispatched from main.c */
 
 int cmd_hunt(int argc, char **argv)
 {

@@ -12,7 +12,6 @@
 #include "cli.h"
 #include "xalloc.h"
 
-int cmd_mark(int argc, char **argv); /* dispatched from main.c */
 
 int cmd_mark(int argc, char **argv)
 {

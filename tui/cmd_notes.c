@@ -14,7 +14,6 @@
 #include "notes.h"
 #include "xalloc.h"
 
-int cmd_notes(int argc, char **argv); /* dispatched from main.c */
 
 static int notes_export_cmd(int argc, char **argv)
 {

@@ -10,22 +10,6 @@
 #include "app.h"
 #include "cli.h"
 
-/* mark, export, notes (tui/cmd_mark.c, cmd_export.c, cmd_notes.c): to be
- * declared in cli.h with the others */
-int cmd_mark(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_notes(int argc, char **argv);
-
-/* stack, messages, histogram (tui/cmd_stack.c, cmd_messages.c,
- * cmd_histogram.c) */
-int cmd_stack(int argc, char **argv);
-int cmd_messages(int argc, char **argv);
-int cmd_histogram(int argc, char **argv);
-
-/* hunt, apps (tui/cmd_hunt.c, cmd_apps.c) */
-int cmd_hunt(int argc, char **argv);
-int cmd_apps(int argc, char **argv);
-
 static const char usage_text[] =
 	"usage: auditscope CASE                      open the terminal interface on CASE\n"
 	"       auditscope load CASE PATH...         create CASE if needed and ingest PATHs\n"
