@@ -529,7 +529,7 @@ static int64_t case_last_ts(struct app *a)
 	return ts;
 }
 
-static int cmd_goto(struct app *a, const char *arg)
+static int colon_goto(struct app *a, const char *arg)
 {
 	int64_t from, to;
 	char *cause = NULL;
@@ -555,7 +555,7 @@ static int cmd_goto(struct app *a, const char *arg)
 	return REACT_ALL;
 }
 
-static int cmd_theme(struct app *a, const char *arg)
+static int colon_theme(struct app *a, const char *arg)
 {
 	if (!*arg) {
 		size_t n;
@@ -601,7 +601,7 @@ static int export_progress(void *ctx, int64_t done)
 }
 
 /* :export FORMAT FILE [--marked] */
-static int cmd_export(struct app *a, const char *arg)
+static int colon_export(struct app *a, const char *arg)
 {
 	char fmt[32] = "", path[1024] = "";
 	bool marked = strstr(arg, "--marked") != NULL;
@@ -653,7 +653,7 @@ static int on_command(struct app *a, void *ctx, const char *text, int *column)
 	while (*arg == ' ')
 		arg++;
 	if (!strcmp(cmd, "goto") || !strcmp(cmd, "g"))
-		return cmd_goto(a, arg);
+		return colon_goto(a, arg);
 	if (!strcmp(cmd, "filter") || !strcmp(cmd, "f")) {
 		int col = 0;
 		if (push(a, arg, NULL, &col) < 0)
@@ -661,9 +661,9 @@ static int on_command(struct app *a, void *ctx, const char *text, int *column)
 		return REACT_ALL;
 	}
 	if (!strcmp(cmd, "theme"))
-		return cmd_theme(a, arg);
+		return colon_theme(a, arg);
 	if (!strcmp(cmd, "export"))
-		return cmd_export(a, arg);
+		return colon_export(a, arg);
 	if (!strcmp(cmd, "q") || !strcmp(cmd, "quit") || !strcmp(cmd, "wq") || !strcmp(cmd, "x")) {
 		a->quit = true;
 		return REACT_QUIT;
