@@ -99,7 +99,7 @@ test check: $(BIN) $(GEN) $(TEST_BIN)
 	BUILD=$(BUILD) tests/run.sh
 
 asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g" \
+	$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 bench: $(BIN) $(GEN) $(BENCH_BIN)
