@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "query.h"
 #include "sanitize.h"
 #include "timeparse.h"
 #include "xalloc.h"
@@ -93,4 +95,40 @@ void cli_time(int64_t ms, char *out, size_t n)
 	iso[10] = ' ';
 	iso[19] = '\0';
 	snprintf(out, n, "%s", iso);
+}
+
+/* A scan's progress on stderr, erased when it ends. */
+static int show_progress(void *ctx, double done)
+{
+	(void)ctx;
+	if (done >= 0 && done < 1)
+		fprintf(stderr, "\rscanning: %3d%%", (int)(done * 100));
+	else if (done >= 1)
+		fputs("\r\033[K", stderr);
+	return 0;
+}
+
+int cli_open_query(const char *case_path, char **terms, int nterms, struct store **st,
+		   struct query **q)
+{
+	char *filter = cli_join(terms, 0, nterms);
+	*st = cli_open_case(case_path);
+	if (!*st) {
+		free(filter);
+		return 1;
+	}
+	char *cause = NULL;
+	if (query_new(*st, filter, q, &cause) < 0) {
+		int rc = cause && strncmp(cause, "filter:", 7) == 0 ? 2 : 1;
+		cli_error("%s", cause);
+		free(cause);
+		free(filter);
+		store_close(*st);
+		*st = NULL;
+		return rc;
+	}
+	free(filter);
+	if (isatty(2))
+		query_set_progress(*q, show_progress, NULL);
+	return 0;
 }

@@ -30,6 +30,14 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Open an existing case for reading (builds missing indexes). NULL after
  * printing the error. */
 struct store *cli_open_case(const char *path);
+/* Open CASE and the query of the filter made of terms[0..n) (joined
+ * with spaces), with progress on stderr when it is a terminal. Returns 0
+ * with both set, or the exit status after printing the error: 2 for a
+ * filter error, 1 otherwise. */
+struct query;
+int cli_open_query(const char *case_path, char **terms, int nterms, struct store **st,
+		   struct query **q);
+
 /* Parse a non-negative integer option value; false after printing. */
 bool cli_parse_count(const char *opt, const char *s, int64_t *out);
 /* Join argv[from..to) with spaces (caller frees). */

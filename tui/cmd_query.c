@@ -55,16 +55,6 @@ static int emit_row(const struct query_row *r, void *ctx)
 }
 
 /* Progress of a long scan on a terminal's stderr (nothing when piped). */
-static int show_progress(void *ctx, double done)
-{
-	(void)ctx;
-	if (done >= 0 && done < 1)
-		fprintf(stderr, "\rscanning: %3d%%", (int)(done * 100));
-	else if (done >= 1)
-		fputs("\r\033[K", stderr);
-	return 0;
-}
-
 int cmd_query(int argc, char **argv)
 {
 	const char *case_path = NULL;
@@ -104,26 +94,13 @@ int cmd_query(int argc, char **argv)
 		free(terms);
 		return cli_usage("query: expected CASE");
 	}
-	char *filter = cli_join(terms, 0, nterms);
-	free(terms);
-	struct store *st = cli_open_case(case_path);
-	if (!st) {
-		free(filter);
-		return 1;
-	}
+	struct store *st;
 	struct query *q;
+	int orc = cli_open_query(case_path, terms, nterms, &st, &q);
+	free(terms);
+	if (orc)
+		return orc;
 	char *cause = NULL;
-	if (query_new(st, filter, &q, &cause) < 0) {
-		int rc = cause && strncmp(cause, "filter:", 7) == 0 ? 2 : 1;
-		cli_error("%s", cause);
-		free(cause);
-		free(filter);
-		store_close(st);
-		return rc;
-	}
-	free(filter);
-	if (isatty(2))
-		query_set_progress(q, show_progress, NULL);
 	static const struct out_col table_cols[] = {
 		{ .name = "time (UTC)" }, { .name = "op" }, { .name = "user" }, { .name = "app" }, { .name = "client_app" }, { .name = "ip" },
 		{ .name = "access" }, { .name = "mailbox" }, { .name = "result" },

@@ -21,16 +21,6 @@
 
 
 /* Progress of a long scan on a terminal's stderr (nothing when piped). */
-static int show_progress(void *ctx, double done)
-{
-	(void)ctx;
-	if (done >= 0 && done < 1)
-		fprintf(stderr, "\rscanning: %3d%%", (int)(done * 100));
-	else if (done >= 1)
-		fputs("\r\033[K", stderr);
-	return 0;
-}
-
 int cmd_stack(int argc, char **argv)
 {
 	const char *case_path = NULL, *field = NULL;
@@ -77,26 +67,13 @@ int cmd_stack(int argc, char **argv)
 		free(terms);
 		return cli_usage("stack: '%s' is not a field that can be stacked (user, app, ip, op, ...)", field);
 	}
-	char *filter = cli_join(terms, 0, nterms);
-	free(terms);
-	struct store *st = cli_open_case(case_path);
-	if (!st) {
-		free(filter);
-		return 1;
-	}
+	struct store *st;
 	struct query *q;
+	int orc = cli_open_query(case_path, terms, nterms, &st, &q);
+	free(terms);
+	if (orc)
+		return orc;
 	char *cause = NULL;
-	if (query_new(st, filter, &q, &cause) < 0) {
-		int rc = cause && strncmp(cause, "filter:", 7) == 0 ? 2 : 1;
-		cli_error("%s", cause);
-		free(cause);
-		free(filter);
-		store_close(st);
-		return rc;
-	}
-	free(filter);
-	if (isatty(2))
-		query_set_progress(q, show_progress, NULL);
 	struct stack sk;
 	if (stack_run(q, ff->name, order, limit, &sk, &cause) < 0) {
 		cli_error("%s", cause);
