@@ -230,8 +230,14 @@ dict() {
 	esac
 }
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/auditscope-fuzz.XXXXXX") || exit 1
+# The scratch folder: corpus copies, dictionaries and the targets' own
+# temporary files (FUZZ_TMPDIR), in memory where /dev/shm exists, and
+# removed at the end even when a target crashed.
+shm=${TMPDIR:-/tmp}
+[ -d /dev/shm ] && [ -w /dev/shm ] && shm=/dev/shm
+scratch=$(mktemp -d "$shm/auditscope-fuzz.XXXXXX") || exit 1
 trap 'rm -rf "$scratch"' EXIT
+export FUZZ_TMPDIR=$scratch
 
 failed=0
 for t in "${targets[@]}"; do

@@ -66,15 +66,16 @@ static void fuzz_input_cleanup(void)
 		rmdir(fuzz_input_dir);
 }
 
-/* A private folder for the one file each run writes: in memory
- * (/dev/shm) where there is one, as a disk file system would write every
- * run's file back. */
+/* A private folder for the one file each run writes: under FUZZ_TMPDIR
+ * (tests/fuzz.sh's scratch folder, which it removes even after a crash),
+ * else in memory (/dev/shm) where there is one, as a disk file system
+ * would write every run's file back. */
 static const char *fuzz_input_file(void)
 {
 	if (!fuzz_input_dir[0]) {
-		const char *t = getenv("TMPDIR");
-		if (access("/dev/shm", W_OK) == 0)
-			t = "/dev/shm";
+		const char *t = getenv("FUZZ_TMPDIR");
+		if (!t || !*t)
+			t = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
 		snprintf(fuzz_input_dir, sizeof fuzz_input_dir, "%s/auditscope-fuzz-input-XXXXXX",
 			 t && *t ? t : "/tmp");
 		if (!mkdtemp(fuzz_input_dir)) {
