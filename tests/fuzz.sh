@@ -296,5 +296,16 @@ for t in "${targets[@]}"; do
 	echo "  input: ${art:-none kept}   log: $log"
 	[ -n "$art" ] && echo "  replay: $bin $art"
 	grep -m1 -E '^SUMMARY:|fuzz check failed:' "$log" | sed 's/^/  /'
+	# the innermost frames in the project's code, from the report's
+	# first stack: where to look first
+	awk -v root="$PWD/" '
+		/ERROR: |fuzz check failed:|runtime error:/ { on = 1 }
+		on && /^ +#[0-9]+ / && $0 ~ "/(core|tests)/" {
+			for (i = 1; i <= NF; i++) if ($i == "in") { fn = $(i + 1); loc = $(i + 2) }
+			sub(root, "", loc); sub(/:[0-9]+$/, "", loc)
+			out = out (n++ ? " < " : "") fn " " loc
+			if (n == 3) exit
+		}
+		END { if (n) print "  at " out }' "$log"
 done
 exit $failed

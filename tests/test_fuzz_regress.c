@@ -132,6 +132,7 @@ static void regress_replay(const char *target, regress_fn fn, size_t min)
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	print_message("%s: %zu corpus files replayed\n", dir, ran);
 	if (ran < min)
 		fail_msg("%s: %zu corpus files replayed, expected at least %zu", dir, ran, min);
 }
