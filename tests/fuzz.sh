@@ -4,8 +4,10 @@
 # copy of its seed corpus (tests/fuzz-corpus/<target>/; files named open-*
 # are reproducers of bugs not fixed yet and are left out, or the run would
 # stop on them at once). Prints one line per target and exits non-zero
-# when any target crashed, keeping the input that did it under
-# build-fuzz/crashes/ and printing its path.
+# when any target crashed (a sanitizer report, a failed check of the
+# target's own, a leak, or one input running over 10 s), keeping the input
+# that did it under build-fuzz/crashes/ and printing its path, a command
+# that replays it and the innermost project frames of the report.
 #
 #   FUZZ_SECONDS   seconds per target (default 20)
 #   FUZZ_TARGETS   space-separated subset, e.g. "csv json_scan" (default all)
@@ -270,7 +272,6 @@ for t in "${targets[@]}"; do
 	dict "$t" > "$scratch/$t.dict"
 	dictopt=()
 	[ -s "$scratch/$t.dict" ] && dictopt=(-dict="$scratch/$t.dict")
-	rm -f "$OUT/crashes/$t-"*.new
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	"$bin" -max_total_time="$SECS" -max_len="${MAXLEN[$t]:-16384}" -timeout=10 \
