@@ -34,14 +34,6 @@ nev=$(sqlite3 "$dir/bench.case" "SELECT count(*) FROM events")
 
 rm -f "$dir/baseline.db"
 
-# The other benchmarks (queries, interface, hunts) run on the case just
-# loaded: each is a program that prints its own figures.
-for b in "$BUILD"/bench_*; do
-	[ -x "$b" ] || continue
-	[ "$(basename "$b")" = bench_load ] && continue
-	echo
-	"$b" "$dir/bench.case"
-done
 cat > "$dir/baseline.sql" <<SQL
 PRAGMA journal_mode=OFF;
 PRAGMA synchronous=OFF;
