@@ -180,6 +180,72 @@ static void test_dedup_past_table_limit(void **state)
 	free(raws);
 }
 
+/* Administrative records are written together at each commit, so that
+ * their raw records sit in blocks of their own (the hunts read them). */
+static void test_admin_blocks(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 1000 };
+	char **raws = calloc(N, sizeof *raws);
+	for (int i = 0; i < N; i++)
+		raws[i] = raw_for(i);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, "mixed.json", 100, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	for (int i = 0; i < N; i++) {
+		struct event ev;
+		struct event_msg m;
+		char id[32];
+		make_event(&ev, &m, raws[i], i, id);
+		if (i % 10 == 3) {
+			ev.op = (struct sv){ "New-InboxRule", 13 };
+			ev.rtype = (struct sv){ "ExchangeAdmin", 13 };
+			ev.nmsgs = 0;
+		}
+		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	}
+	struct store_counts c;
+	assert_int_equal(store_load_sync(ld, &cause), 0);
+	store_load_counts(ld, &c);
+	assert_int_equal(c.events, N); /* counted before the source ends */
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	/* the hundred admin records have consecutive ids after the others,
+	 * and a raw block starts with the first of them */
+	const char *admin = "FROM events WHERE rtype = (SELECT id FROM vals WHERE v = 'ExchangeAdmin')";
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT max(id) - min(id) + 1 %s", admin);
+	assert_int_equal(scalar(st, sql), N / 10);
+	snprintf(sql, sizeof sql, "SELECT min(id) %s", admin);
+	int64_t first = scalar(st, sql);
+	assert_int_equal(first, N - N / 10 + 1);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM rawblocks WHERE id = %lld", (long long)first);
+	assert_int_equal(scalar(st, sql), 1);
+	/* every record still reads back, and keeps its own line */
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id, line FROM events", -1, &q, NULL), SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		int i = (int)sqlite3_column_int64(q, 1) - 2;
+		size_t len;
+		char *r = store_raw(st, sqlite3_column_int64(q, 0), &len);
+		assert_non_null(r);
+		assert_int_equal(len, strlen(raws[i]));
+		assert_memory_equal(r, raws[i], len);
+		free(r);
+	}
+	sqlite3_finalize(q);
+	store_close(st);
+	for (int i = 0; i < N; i++)
+		free(raws[i]);
+	free(raws);
+}
+
 static void test_rejects_verbatim(void **state)
 {
 	struct fixture *f = *state;
@@ -349,6 +415,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dedup_raw_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_past_table_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_verbatim, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_load, setup, teardown),
