@@ -79,26 +79,40 @@ static void map_header(struct creader *r)
 		r->col[i] = -1;
 	r->nhdr = r->c.nf;
 	r->hdr = xcalloc(r->nhdr, sizeof *r->hdr);
+	/* Unique names for the raw JSON of sign-in rows: a repeated name
+	 * (the portal writes "Incoming token type" twice) gets " (2)". The
+	 * names seen so far sit in a hash table, so that a header of many
+	 * thousand columns (fuzzing found one) costs linear time. */
+	size_t cap = 16;
+	while (cap < 2 * r->c.nf)
+		cap *= 2;
+	struct seen {
+		const char *p;
+		size_t n;
+		int count;
+	} *tab = xcalloc(cap, sizeof *tab);
 	for (size_t i = 0; i < r->c.nf; i++) {
 		const char *p = r->c.f[i].p;
 		size_t n = r->c.f[i].n;
 		trim(&p, &n);
-		/* unique names for the raw JSON of sign-in rows */
-		int dup = 0;
-		for (size_t j = 0; j < i; j++) {
-			/* the same name before it, not merely one it begins
-			 * ("User ID" and "User agent" are not "User") */
-			const char *q = r->c.f[j].p;
-			size_t m = r->c.f[j].n;
-			trim(&q, &m);
-			if (m == n && memcmp(q, p, n) == 0)
-				dup++;
+		size_t h = 5381;
+		for (size_t k = 0; k < n; k++)
+			h = h * 33 + (unsigned char)p[k];
+		size_t slot = h & (cap - 1);
+		/* the same name exactly ("User ID" and "User agent" are not "User") */
+		while (tab[slot].p && !(tab[slot].n == n && memcmp(tab[slot].p, p, n) == 0))
+			slot = (slot + 1) & (cap - 1);
+		if (!tab[slot].p) {
+			tab[slot].p = p;
+			tab[slot].n = n;
 		}
+		int dup = tab[slot].count++;
 		r->hdr[i] = dup ? xasprintf("%.*s (%d)", (int)n, p, dup + 1) : xstrndup(p, n);
 		for (int k = 0; k < C_COUNT; k++)
 			if (r->col[k] < 0 && strlen(col_names[k]) == n && strncasecmp(col_names[k], p, n) == 0)
 				r->col[k] = (int)i;
 	}
+	free(tab);
 	const int *c = r->col;
 	if (c[C_AUDITDATA] >= 0) {
 		if (c[C_RESULTINDEX] >= 0 || c[C_IDENTITY] >= 0)
@@ -276,7 +290,8 @@ static int signin_row(struct creader *r, char **cause)
 	if (status.p) {
 		char buf[96];
 		int k;
-		if (strncasecmp(status.p, "success", status.n) == 0 || !code.p || (code.n == 1 && code.p[0] == '0'))
+		if ((status.n == 7 && strncasecmp(status.p, "success", 7) == 0) || !code.p ||
+		    (code.n == 1 && code.p[0] == '0'))
 			k = snprintf(buf, sizeof buf, "%.*s", (int)(status.n > 40 ? 40 : status.n), status.p);
 		else
 			k = snprintf(buf, sizeof buf, "%.*s (%.*s)", (int)(status.n > 40 ? 40 : status.n),

@@ -194,11 +194,28 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 		}
 		/* An object: cut it out, growing the window as needed. */
 		const char *e;
+		bool cut = false;
 		for (;;) {
 			p = stream_ptr(s);
-			e = json_skip_value(p, p + stream_avail(s));
+			/* JSON Lines: when the next line starts a record (a
+			 * '{' in its first column, which a pretty-printer
+			 * never writes inside a value), this record must end
+			 * on its own line; if it does not, it was cut short.
+			 * Searching on to the end of the file instead made a
+			 * file of cut lines quadratic (found by fuzzing). */
+			const char *lim = p + stream_avail(s);
+			if (depth == 0) {
+				const char *nl = memchr(p, '\n', stream_avail(s));
+				if (nl && nl + 1 < lim && nl[1] == '{')
+					lim = nl;
+			}
+			e = json_skip_value(p, lim);
 			if (e)
 				break;
+			if (lim != p + stream_avail(s)) {
+				cut = true;
+				break;
+			}
 			int n = stream_need(s, stream_avail(s) + 1);
 			if (n < 0) {
 				rc = set_cause(cause, "read error");
@@ -210,7 +227,7 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 		p = stream_ptr(s);
 		size_t avail = stream_avail(s);
 		if (!e) {
-			if (stream_full(s) && depth == 0) {
+			if ((cut || stream_full(s)) && depth == 0) {
 				/* JSON Lines with a line cut short: its object
 				 * never closes, the next line starts a record. Only
 				 * that line is lost, as when the input ends. */

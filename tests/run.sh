@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.." || exit 2
 pass=0 fail=0 skip=0
 failed_names=()
 
-count() { grep -oE "\[  $1  \] [0-9]+" <<<"$2" | tail -1 | grep -oE '[0-9]+$' || echo 0; }
+count() { grep -oE "\[  $1 *\] [0-9]+" <<<"$2" | tail -1 | grep -oE '[0-9]+$' || echo 0; }
 
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue

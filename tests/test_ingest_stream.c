@@ -416,7 +416,7 @@ static void test_json_truncated_line_in_middle(void **state)
 	char *l2 = q("{'CreationTime':'2024-01-01T00:00:02','Id':'id-2','Oper");
 	assert_int_equal(g.rej[0].line, 2);
 	assert_string_equal(g.rej[0].raw, l2);
-	assert_string_equal(g.rej[0].why, "truncated JSON (the input ends inside this record)");
+	assert_string_equal(g.rej[0].why, "truncated JSON (the line ends inside this record)");
 	char *l4 = q("{'CreationTime':'2024-01-01T00:00:02','Id':'id-x'");
 	assert_int_equal(g.rej[1].line, 4);
 	assert_string_equal(g.rej[1].raw, l4);
