@@ -23,7 +23,7 @@ TEST_PKGS = cmocka
 
 DEB_PKGS = build-essential pkg-config libsqlite3-dev sqlite3 libjansson-dev \
            libpcre2-dev libarchive-dev libzstd-dev libssl-dev libncurses-dev \
-           libcmocka-dev tmux clang python3 jq
+           libcmocka-dev tmux clang libclang-rt-14-dev python3 jq
 
 WARN = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wwrite-strings -Wundef $(WERROR)
