@@ -1068,6 +1068,8 @@ static bool is_admin(const struct event *ev)
 static struct sv stash(struct batch *b, struct sv s);
 static void batch_seal(struct batch *b);
 
+#define DEFER_BYTES ((size_t)32 << 20)
+
 /* Copy an administrative event out of its batch, to be written at the
  * commit (batches are freed as soon as they are written). */
 static void defer(struct store_load *ld, const struct item *it)
@@ -1111,6 +1113,11 @@ static int write_batch(struct store_load *ld, struct batch *b, char **cause)
 			if (begin(ld, cause) < 0) /* so that a commit comes */
 				return -1;
 			defer(ld, it);
+			/* a file of nothing but administrative records must
+			 * still commit as it goes, with bounded memory */
+			if ((++ld->pending >= ld->batch_events || ld->deferred->len > DEFER_BYTES) &&
+			    commit(ld, cause) < 0)
+				return -1;
 			continue;
 		}
 		if (it->type == ITEM_EVENT)

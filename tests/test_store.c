@@ -246,6 +246,53 @@ static void test_admin_blocks(void **state)
 	free(raws);
 }
 
+/* A file of nothing but administrative records (held back for their own
+ * blocks) still commits as it goes: kill the loader after 550 of them,
+ * with commits every 100, and 500 are in the case. */
+static void test_admin_only_commits(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 550 };
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *st;
+		char *cause = NULL;
+		if (store_open(f->path, STORE_CREATE, &st, &cause) < 0)
+			_exit(3);
+		struct store_load *ld = store_load_begin(st, &cause);
+		store_load_set_batch(ld, 100);
+		store_load_source(ld, "audits.json", 100, &cause);
+		struct sink sk;
+		store_load_sink(ld, &sk);
+		for (int i = 0; i < N; i++) {
+			struct event ev;
+			struct event_msg m;
+			char id[32];
+			char *raw = raw_for(i);
+			make_event(&ev, &m, raw, i, id);
+			ev.op = (struct sv){ "Update user.", 12 };
+			ev.rtype = (struct sv){ "AzureActiveDirectory", 20 };
+			ev.nmsgs = 0;
+			sk.event(sk.ctx, &ev, &cause);
+			free(raw);
+		}
+		/* everything handed over is written, the last 50 in the
+		 * open transaction */
+		store_load_sync(ld, &cause);
+		raise(SIGKILL);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	assert_true(WIFSIGNALED(status));
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
+	int64_t n = scalar(st, "SELECT count(*) FROM events");
+	assert_int_equal(n, 500);
+	store_close(st);
+}
+
 static void test_rejects_verbatim(void **state)
 {
 	struct fixture *f = *state;
@@ -416,6 +463,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dedup_raw_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_past_table_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_only_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_verbatim, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_load, setup, teardown),
