@@ -163,7 +163,7 @@ char *json_text_safe(const char *s, size_t n)
 			p++;
 			continue;
 		}
-		if (c >= 0x80 && dangerous(c))
+		if (c >= 0x7F && dangerous(c)) /* DEL too: JSON lets it stand raw */
 			o += sprintf(o, "\\u%04x", (unsigned)c);
 		else {
 			memcpy(o, p, k);

@@ -35,6 +35,12 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 
 void time_format(int64_t ms, char *out, size_t outsz)
 {
+	/* far outside any log, and the arithmetic below must not overflow */
+	const int64_t lim = (int64_t)1 << 52;
+	if (ms < -lim)
+		ms = -lim;
+	else if (ms > lim)
+		ms = lim;
 	int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
 	int64_t rem = ms - days * 86400000;
 	int64_t y;

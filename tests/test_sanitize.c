@@ -276,10 +276,27 @@ static void test_fit(void **state)
 	assert_int_equal(prev, n);
 }
 
+/* json_text_safe: a DEL inside a JSON string is valid JSON but must not
+ * reach a terminal raw; it comes out escaped, the document still valid. */
+static void test_json_text_safe_del(void **state)
+{
+	(void)state;
+	const char in[] = "{\"a\":\"x\x7fy\"}";
+	char *out = json_text_safe(in, sizeof in - 1);
+	assert_string_equal(out, "{\"a\":\"x\\u007fy\"}");
+	json_error_t err;
+	json_t *j = json_loads(out, 0, &err);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "a")), "x\x7fy");
+	json_decref(j);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape_sequences),
+		cmocka_unit_test(test_json_text_safe_del),
 		cmocka_unit_test(test_c0_and_del),
 		cmocka_unit_test(test_c1),
 		cmocka_unit_test(test_bidi),
