@@ -85,6 +85,41 @@ static int64_t scalar(struct store *st, const char *sql)
 	return v;
 }
 
+static char **raws_new(int n)
+{
+	char **raws = calloc((size_t)n, sizeof *raws);
+	assert_non_null(raws);
+	for (int i = 0; i < n; i++)
+		raws[i] = raw_for(i);
+	return raws;
+}
+
+static void raws_free(char **raws, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(raws[i]);
+	free(raws);
+}
+
+/* Hand events from..to-1 to the sink; with admin_every, every
+ * admin_every-th of them as an administrative record (an inbox rule). */
+static void feed(struct sink *sk, char **raws, int from, int to, int admin_every)
+{
+	char *cause = NULL;
+	for (int i = from; i < to; i++) {
+		struct event ev;
+		struct event_msg m;
+		char id[32];
+		make_event(&ev, &m, raws[i], i, id);
+		if (admin_every && i % admin_every == admin_every - 1) {
+			ev.op = (struct sv){ "New-InboxRule", 13 };
+			ev.rtype = (struct sv){ "ExchangeAdmin", 13 };
+			ev.nmsgs = 0;
+		}
+		assert_int_equal(sk->event(sk->ctx, &ev, &cause), 0);
+	}
+}
+
 static void load_n(struct store *st, const char *srcname, int from, int to, char **raws)
 {
 	char *cause = NULL;
@@ -93,13 +128,7 @@ static void load_n(struct store *st, const char *srcname, int from, int to, char
 	assert_int_equal(store_load_source(ld, srcname, 100, &cause), 0);
 	struct sink sk;
 	store_load_sink(ld, &sk);
-	for (int i = from; i < to; i++) {
-		struct event ev;
-		struct event_msg m;
-		char id[32];
-		make_event(&ev, &m, raws[i], i, id);
-		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
-	}
+	feed(&sk, raws, from, to, 0);
 	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
 	assert_int_equal(store_load_end(ld, &cause), 0);
 }
@@ -108,9 +137,7 @@ static void test_dedup_raw_blocks(void **state)
 {
 	struct fixture *f = *state;
 	enum { N = 3000 };
-	char **raws = calloc(N, sizeof *raws);
-	for (int i = 0; i < N; i++)
-		raws[i] = raw_for(i);
+	char **raws = raws_new(N);
 	struct store *st;
 	char *cause = NULL;
 	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
@@ -138,9 +165,7 @@ static void test_dedup_raw_blocks(void **state)
 	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), N);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'ev_%'"), 7);
 	store_close(st);
-	for (int i = 0; i < N; i++)
-		free(raws[i]);
-	free(raws);
+	raws_free(raws, N);
 }
 
 /* Past the fingerprint table's limit a load dedups through the unique
@@ -149,9 +174,7 @@ static void test_dedup_past_table_limit(void **state)
 {
 	struct fixture *f = *state;
 	enum { N = 3000 };
-	char **raws = calloc(N, sizeof *raws);
-	for (int i = 0; i < N; i++)
-		raws[i] = raw_for(i);
+	char **raws = raws_new(N);
 	struct store *st;
 	char *cause = NULL;
 	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
@@ -161,23 +184,15 @@ static void test_dedup_past_table_limit(void **state)
 	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
 	struct sink sk;
 	store_load_sink(ld, &sk);
-	for (int pass = 0; pass < 2; pass++) /* everything twice */
-		for (int i = 0; i < N; i++) {
-			struct event ev;
-			struct event_msg m;
-			char id[32];
-			make_event(&ev, &m, raws[i], i, id);
-			assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
-		}
+	feed(&sk, raws, 0, N, 0); /* everything twice */
+	feed(&sk, raws, 0, N, 0);
 	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
 	assert_int_equal(store_load_end(ld, &cause), 0);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
 	assert_int_equal(scalar(st, "SELECT duplicates FROM sources"), N);
 	assert_int_equal(scalar(st, "SELECT sum(n) FROM rawblocks"), N);
 	store_close(st);
-	for (int i = 0; i < N; i++)
-		free(raws[i]);
-	free(raws);
+	raws_free(raws, N);
 }
 
 /* Administrative records are written together at each commit, so that
@@ -186,9 +201,7 @@ static void test_admin_blocks(void **state)
 {
 	struct fixture *f = *state;
 	enum { N = 1000 };
-	char **raws = calloc(N, sizeof *raws);
-	for (int i = 0; i < N; i++)
-		raws[i] = raw_for(i);
+	char **raws = raws_new(N);
 	struct store *st;
 	char *cause = NULL;
 	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
@@ -197,18 +210,7 @@ static void test_admin_blocks(void **state)
 	assert_int_equal(store_load_source(ld, "mixed.json", 100, &cause), 0);
 	struct sink sk;
 	store_load_sink(ld, &sk);
-	for (int i = 0; i < N; i++) {
-		struct event ev;
-		struct event_msg m;
-		char id[32];
-		make_event(&ev, &m, raws[i], i, id);
-		if (i % 10 == 3) {
-			ev.op = (struct sv){ "New-InboxRule", 13 };
-			ev.rtype = (struct sv){ "ExchangeAdmin", 13 };
-			ev.nmsgs = 0;
-		}
-		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
-	}
+	feed(&sk, raws, 0, N, 10);
 	struct store_counts c;
 	assert_int_equal(store_load_sync(ld, &cause), 0);
 	store_load_counts(ld, &c);
@@ -241,9 +243,7 @@ static void test_admin_blocks(void **state)
 	}
 	sqlite3_finalize(q);
 	store_close(st);
-	for (int i = 0; i < N; i++)
-		free(raws[i]);
-	free(raws);
+	raws_free(raws, N);
 }
 
 /* A file of nothing but administrative records (held back for their own
@@ -265,18 +265,8 @@ static void test_admin_only_commits(void **state)
 		store_load_source(ld, "audits.json", 100, &cause);
 		struct sink sk;
 		store_load_sink(ld, &sk);
-		for (int i = 0; i < N; i++) {
-			struct event ev;
-			struct event_msg m;
-			char id[32];
-			char *raw = raw_for(i);
-			make_event(&ev, &m, raw, i, id);
-			ev.op = (struct sv){ "Update user.", 12 };
-			ev.rtype = (struct sv){ "AzureActiveDirectory", 20 };
-			ev.nmsgs = 0;
-			sk.event(sk.ctx, &ev, &cause);
-			free(raw);
-		}
+		char **raws = raws_new(N);
+		feed(&sk, raws, 0, N, 1);
 		/* everything handed over is written, the last 50 in the
 		 * open transaction */
 		store_load_sync(ld, &cause);
@@ -353,9 +343,7 @@ static void test_killed_load(void **state)
 {
 	struct fixture *f = *state;
 	enum { N = 5000, KILL_AT = 3210 };
-	char **raws = calloc(N, sizeof *raws);
-	for (int i = 0; i < N; i++)
-		raws[i] = raw_for(i);
+	char **raws = raws_new(N);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -409,18 +397,14 @@ static void test_killed_load(void **state)
 		free(r);
 	}
 	store_close(st);
-	for (int i = 0; i < N; i++)
-		free(raws[i]);
-	free(raws);
+	raws_free(raws, N);
 }
 
 static void test_query_terms(void **state)
 {
 	struct fixture *f = *state;
 	enum { N = 100 };
-	char **raws = calloc(N, sizeof *raws);
-	for (int i = 0; i < N; i++)
-		raws[i] = raw_for(i);
+	char **raws = raws_new(N);
 	struct store *st;
 	char *cause = NULL;
 	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
@@ -452,9 +436,7 @@ static void test_query_terms(void **state)
 	query_page_free(&p);
 	query_free(q);
 	store_close(st);
-	for (int i = 0; i < N; i++)
-		free(raws[i]);
-	free(raws);
+	raws_free(raws, N);
 }
 
 int main(void)
