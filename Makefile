@@ -39,12 +39,14 @@ ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
 CORE_SRC = $(wildcard core/*.c)
 TUI_SRC  = $(wildcard tui/*.c)
+CLI_SRC  = $(wildcard tui/cli/*.c)
 TEST_SRC = $(wildcard tests/test_*.c)
 
 BENCH_SRC = $(wildcard tests/bench_*.c)
 
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
 TUI_OBJ  = $(TUI_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
 # everything of tui/ but main(): linked into the binary and into the
 # screen tests and benchmarks that drive views directly
 TUI_LIB_OBJ = $(filter-out $(BUILD)/tui/main.o,$(TUI_OBJ))
@@ -53,6 +55,7 @@ BENCH_BIN = $(BENCH_SRC:tests/%.c=$(BUILD)/%)
 
 CORE_LIB = $(BUILD)/libauditcore.a
 TUI_LIB  = $(BUILD)/libaudittui.a
+CLI_LIB  = $(BUILD)/libauditcli.a
 BIN      = $(BUILD)/auditscope
 GEN      = $(BUILD)/auditgen
 
@@ -72,8 +75,13 @@ $(TUI_LIB): $(TUI_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(BUILD)/tui/main.o $(TUI_LIB) $(CORE_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/tui/main.o $(TUI_LIB) $(CORE_LIB) $(TUI_LIBS) $(CORE_LIBS)
+$(CLI_LIB): $(CLI_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# main() chooses: a command (tui/cli/, no curses) or the interface (tui/).
+$(BIN): $(BUILD)/tui/main.o $(CLI_LIB) $(TUI_LIB) $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/tui/main.o $(CLI_LIB) $(TUI_LIB) $(CORE_LIB) $(TUI_LIBS) $(CORE_LIBS)
 
 $(GEN): samples/auditgen.c
 	@mkdir -p $(dir $@)
@@ -130,4 +138,4 @@ install: $(BIN)
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #include "annot.h"
-#include "cli.h"
 #include "draw.h"
 #include "export.h"
 #include "filter.h"
@@ -1239,20 +1238,26 @@ static void fatal(const char *msg)
 	exit(1);
 }
 
-int tui_run(const char *case_path)
+/* An error on stderr, sanitised (the case path may hold anything). */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
 {
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		cli_error("%s: the interface needs a terminal (auditscope query prints events)", case_path);
-		return 1;
-	}
-	struct store *st = cli_open_case(case_path);
-	if (!st)
-		return 1;
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *s = sanitize(m, strlen(m));
+	fprintf(stderr, "auditscope: %s\n", s);
+	free(s);
+	free(m);
+}
+
+int tui_run(struct store *st, const char *case_path)
+{
 	SCREEN *scr = newterm(NULL, stdout, stdin);
 	if (!scr) {
 		const char *term = getenv("TERM");
-		cli_error("cannot use the terminal '%s'", term ? term : "(TERM not set)");
-		store_close(st);
+		say("cannot use the terminal '%s'", term ? term : "(TERM not set)");
 		return 1;
 	}
 	xalloc_set_fatal(fatal);
@@ -1272,7 +1277,7 @@ int tui_run(const char *case_path)
 	int rc = 0;
 	if (app_start(a, &cause) < 0) {
 		endwin();
-		cli_error("%s: %s", case_path, cause ? cause : "cannot open the interface");
+		say("%s: %s", case_path, cause ? cause : "cannot open the interface");
 		free(cause);
 		rc = 1;
 		goto out;
@@ -1299,7 +1304,6 @@ int tui_run(const char *case_path)
 out:
 	app_free(a);
 	delscreen(scr);
-	store_close(st);
 	xalloc_set_fatal(NULL);
 	return rc;
 }

@@ -25,9 +25,10 @@ struct app;
 struct view;
 struct knownapps;
 
-/* Open the case and run the interface until the user quits; returns the
- * exit status (0, or 1 with the error printed on stderr). */
-int tui_run(const char *case_path);
+/* Run the interface on the open case st (case_path names it in errors)
+ * until the user quits; returns the exit status (0, or 1 with the error
+ * printed on stderr). st stays the caller's. */
+int tui_run(struct store *st, const char *case_path);
 
 /* An interface over an open case (st stays the caller's). */
 struct app *app_new(struct store *st);

@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "cli.h"
+#include "cli/cli.h"
+#include "store.h"
 
 static const char usage_text[] =
 	"usage: auditscope CASE                      open the terminal interface on CASE\n"
@@ -73,7 +74,17 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "notes"))
 		return cmd_notes(argc - 2, argv + 2);
 	/* not a command but a file: the terminal interface on that case */
-	if (argc == 2 && (access(cmd, F_OK) == 0 || strchr(cmd, '/') || strstr(cmd, ".case")))
-		return tui_run(cmd);
+	if (argc == 2 && (access(cmd, F_OK) == 0 || strchr(cmd, '/') || strstr(cmd, ".case"))) {
+		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+			cli_error("%s: the interface needs a terminal (auditscope query prints events)", cmd);
+			return 1;
+		}
+		struct store *st = cli_open_case(cmd);
+		if (!st)
+			return 1;
+		int rc = tui_run(st, cmd);
+		store_close(st);
+		return rc;
+	}
 	return cli_usage("unknown command '%s'", cmd);
 }
