@@ -21,7 +21,6 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 
 #include "knownapps.h"
 #include "timeparse.h"
+#include "util.h"
 #include "xalloc.h"
 
 #define HOUR_MS ((int64_t)3600 * 1000)
@@ -128,186 +128,7 @@ void hunt_opts_init(struct hunt_opts *o)
 }
 
 /* ------------------------------------------------------------------ */
-/* Small tools: strings, id vectors, hash sets */
-
-struct sb {
-	char *p;
-	size_t n, cap;
-};
-
-static void sb_add(struct sb *b, const char *s, size_t n)
-{
-	b->p = xgrow(b->p, &b->cap, b->n + n + 1, 1);
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void sb_puts(struct sb *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void sb_printf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sb *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = xvasprintf(fmt, ap);
-	va_end(ap);
-	sb_puts(b, s);
-	free(s);
-}
-
-/* "; " between reasons */
-static void sb_item(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_item(struct sb *b, const char *fmt, ...)
-{
-	if (b->n)
-		sb_puts(b, "; ");
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = xvasprintf(fmt, ap);
-	va_end(ap);
-	sb_puts(b, s);
-	free(s);
-}
-
-static char *sb_take(struct sb *b)
-{
-	char *p = b->p ? b->p : xstrdup("");
-	b->p = NULL;
-	b->n = b->cap = 0;
-	return p;
-}
-
-struct ivec {
-	int64_t *v;
-	size_t n, cap;
-};
-
-static void ivec_push(struct ivec *a, int64_t x)
-{
-	a->v = xgrow(a->v, &a->cap, a->n + 1, sizeof *a->v);
-	a->v[a->n++] = x;
-}
-
-static bool ivec_has(const struct ivec *a, int64_t x)
-{
-	for (size_t i = 0; i < a->n; i++)
-		if (a->v[i] == x)
-			return true;
-	return false;
-}
-
-static void ivec_free(struct ivec *a)
-{
-	free(a->v);
-	a->v = NULL;
-	a->n = a->cap = 0;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Sort and drop repeats. */
-static void ivec_sort_unique(int64_t *v, size_t *n)
-{
-	if (*n < 2)
-		return;
-	qsort(v, *n, sizeof *v, cmp_i64);
-	size_t k = 1;
-	for (size_t i = 1; i < *n; i++)
-		if (v[i] != v[k - 1])
-			v[k++] = v[i];
-	*n = k;
-}
-
-/* Open addressing map from a non-zero 64-bit key to a 64-bit value. */
-struct imap {
-	uint64_t *keys;
-	int64_t *vals;
-	size_t cap, n;
-};
-
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
-static void imap_grow(struct imap *m)
-{
-	size_t ncap = m->cap ? m->cap * 2 : 1024;
-	uint64_t *nk = xcalloc(ncap, sizeof *nk);
-	int64_t *nv = xcalloc(ncap, sizeof *nv);
-	for (size_t i = 0; i < m->cap; i++) {
-		if (!m->keys[i])
-			continue;
-		size_t j = mix64(m->keys[i]) & (ncap - 1);
-		while (nk[j])
-			j = (j + 1) & (ncap - 1);
-		nk[j] = m->keys[i];
-		nv[j] = m->vals[i];
-	}
-	free(m->keys);
-	free(m->vals);
-	m->keys = nk;
-	m->vals = nv;
-	m->cap = ncap;
-}
-
-/* The slot of key, created (value init) when absent; *isnew says which. */
-static int64_t *imap_slot(struct imap *m, uint64_t key, int64_t init, bool *isnew)
-{
-	if ((m->n + 1) * 2 > m->cap)
-		imap_grow(m);
-	size_t j = mix64(key) & (m->cap - 1);
-	while (m->keys[j] && m->keys[j] != key)
-		j = (j + 1) & (m->cap - 1);
-	if (!m->keys[j]) {
-		m->keys[j] = key;
-		m->vals[j] = init;
-		m->n++;
-		if (isnew)
-			*isnew = true;
-	} else if (isnew) {
-		*isnew = false;
-	}
-	return &m->vals[j];
-}
-
-static const int64_t *imap_get(const struct imap *m, uint64_t key)
-{
-	if (!m->cap)
-		return NULL;
-	size_t j = mix64(key) & (m->cap - 1);
-	while (m->keys[j]) {
-		if (m->keys[j] == key)
-			return &m->vals[j];
-		j = (j + 1) & (m->cap - 1);
-	}
-	return NULL;
-}
-
-static void imap_free(struct imap *m)
-{
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof *m);
-}
-
-static uint64_t pair_key(int64_t a, int64_t b)
-{
-	return (uint64_t)a << 32 ^ (uint64_t)(uint32_t)b;
-}
+/* Small tools */
 
 /* Characters (not bytes) of UTF-8 text. */
 static size_t utf8_chars(const char *s)
@@ -375,28 +196,28 @@ char *hunt_filter_quote(const char *v)
 	}
 	if (bare)
 		return xstrdup(v);
-	struct sb b = { 0 };
-	sb_puts(&b, "\"");
+	struct util_buf b = { 0 };
+	util_buf_puts(&b, "\"");
 	for (const char *p = v; *p; p++) {
 		if (*p == '"' || *p == '\\')
-			sb_puts(&b, "\\");
-		sb_add(&b, p, 1);
+			util_buf_puts(&b, "\\");
+		util_buf_add(&b, p, 1);
 	}
-	sb_puts(&b, "\"");
-	return sb_take(&b);
+	util_buf_puts(&b, "\"");
+	return util_buf_take(&b);
 }
 
-static void f_term(struct sb *f, const char *field, const char *value)
+static void f_term(struct util_buf *f, const char *field, const char *value)
 {
 	char *q = hunt_filter_quote(value ? value : "");
 	if (f->n)
-		sb_puts(f, " ");
-	sb_printf(f, "%s=%s", field, q);
+		util_buf_puts(f, " ");
+	util_buf_printf(f, "%s=%s", field, q);
 	free(q);
 }
 
 /* time>=FROM time<TO, whole seconds, covering [from, to]. */
-static void f_time(struct sb *f, int64_t from, int64_t to)
+static void f_time(struct util_buf *f, int64_t from, int64_t to)
 {
 	int64_t a = from - (((from % 1000) + 1000) % 1000);
 	int64_t b = to - (((to % 1000) + 1000) % 1000) + 1000;
@@ -407,8 +228,8 @@ static void f_time(struct sb *f, int64_t from, int64_t to)
 	memcpy(ta + 19, "Z", 2);
 	memcpy(tb + 19, "Z", 2);
 	if (f->n)
-		sb_puts(f, " ");
-	sb_printf(f, "time>=%s time<%s", ta, tb);
+		util_buf_puts(f, " ");
+	util_buf_printf(f, "time>=%s time<%s", ta, tb);
 }
 
 /* ------------------------------------------------------------------ */
@@ -424,7 +245,7 @@ struct hctx {
 	sqlite3_stmt *val_q;
 	char *err;
 	bool cancelled;
-	struct ivec mia; /* value ids of MailItemsAccessed (any case) */
+	struct util_ivec mia; /* value ids of MailItemsAccessed (any case) */
 	struct rawshare *share; /* hunt_run_all: one raw pass for all */
 	void *acc;       /* a scan hunt's accumulator */
 	bool idle;       /* nothing to do (no baseline in an empty case) */
@@ -501,7 +322,7 @@ static int64_t col_id(sqlite3_stmt *q, int i)
  * period after it: the UAL writes Entra operations as "Consent to
  * application." where Entra's own log writes "Consent to application".
  */
-static int val_ids(struct hctx *h, const char *const *names, bool dot, struct ivec *out)
+static int val_ids(struct hctx *h, const char *const *names, bool dot, struct util_ivec *out)
 {
 	sqlite3_stmt *q = prep(h, "SELECT id FROM vals WHERE v = ? COLLATE NOCASE");
 	if (!q)
@@ -513,8 +334,8 @@ static int val_ids(struct hctx *h, const char *const *names, bool dot, struct iv
 			free(s);
 			int k;
 			while ((k = sqlite3_step(q)) == SQLITE_ROW)
-				if (!ivec_has(out, sqlite3_column_int64(q, 0)))
-					ivec_push(out, sqlite3_column_int64(q, 0));
+				if (!util_ivec_has(out, sqlite3_column_int64(q, 0)))
+					util_ivec_push(out, sqlite3_column_int64(q, 0));
 			sqlite3_reset(q);
 			if (k != SQLITE_DONE) {
 				sqlite3_finalize(q);
@@ -529,15 +350,15 @@ static int val_ids(struct hctx *h, const char *const *names, bool dot, struct iv
 /* "?,?,?" for n values, numbered from first (?first, ?first+1, ...). */
 static char *marks(size_t n, int first)
 {
-	struct sb b = { 0 };
+	struct util_buf b = { 0 };
 	for (size_t i = 0; i < n; i++)
-		sb_printf(&b, "%s?%d", i ? "," : "", first + (int)i);
+		util_buf_printf(&b, "%s?%d", i ? "," : "", first + (int)i);
 	if (!n)
-		sb_puts(&b, "NULL");
-	return sb_take(&b);
+		util_buf_puts(&b, "NULL");
+	return util_buf_take(&b);
 }
 
-static void bind_ids(sqlite3_stmt *q, const struct ivec *ids, int first)
+static void bind_ids(sqlite3_stmt *q, const struct util_ivec *ids, int first)
 {
 	for (size_t i = 0; i < ids->n; i++)
 		sqlite3_bind_int64(q, first + (int)i, ids->v[i]);
@@ -545,20 +366,20 @@ static void bind_ids(sqlite3_stmt *q, const struct ivec *ids, int first)
 
 /* Prepare sql after replacing each "%s" with the marks of ids (numbered
  * from first; all %s get the same set). */
-static sqlite3_stmt *prep_in(struct hctx *h, const char *sql, const struct ivec *ids, int first)
+static sqlite3_stmt *prep_in(struct hctx *h, const char *sql, const struct util_ivec *ids, int first)
 {
 	char *m = marks(ids->n, first);
-	struct sb b = { 0 };
+	struct util_buf b = { 0 };
 	for (const char *p = sql; *p; p++) {
 		if (p[0] == '%' && p[1] == 's') {
-			sb_puts(&b, m);
+			util_buf_puts(&b, m);
 			p++;
 		} else {
-			sb_add(&b, p, 1);
+			util_buf_add(&b, p, 1);
 		}
 	}
 	free(m);
-	char *s = sb_take(&b);
+	char *s = util_buf_take(&b);
 	sqlite3_stmt *q = prep(h, s);
 	free(s);
 	if (q)
@@ -623,10 +444,10 @@ static void row_event(struct hunt_row *row, int64_t id, int64_t ts)
 		row->last_ts = ts;
 }
 
-static void row_filter(struct hunt_row *row, struct sb *f)
+static void row_filter(struct hunt_row *row, struct util_buf *f)
 {
 	free(row->filter);
-	row->filter = sb_take(f);
+	row->filter = util_buf_take(f);
 }
 
 static void row_free(struct hunt_row *row, size_t ncols)
@@ -639,19 +460,19 @@ static void row_free(struct hunt_row *row, size_t ncols)
 }
 
 /* "a, b, c, +2" of up to LIST_MAX texts of value ids. */
-static char *id_list(struct hctx *h, const struct ivec *ids)
+static char *id_list(struct hctx *h, const struct util_ivec *ids)
 {
-	struct sb b = { 0 };
+	struct util_buf b = { 0 };
 	for (size_t i = 0; i < ids->n && i < LIST_MAX; i++) {
 		char *s = vtext(h, ids->v[i]);
 		if (b.n)
-			sb_puts(&b, ", ");
-		sb_puts(&b, s ? s : "");
+			util_buf_puts(&b, ", ");
+		util_buf_puts(&b, s ? s : "");
 		free(s);
 	}
 	if (ids->n > LIST_MAX)
-		sb_printf(&b, ", +%zu", ids->n - LIST_MAX);
-	return sb_take(&b);
+		util_buf_printf(&b, ", +%zu", ids->n - LIST_MAX);
+	return util_buf_take(&b);
 }
 
 static const char *app_name(struct hctx *h, const char *id)
@@ -811,7 +632,7 @@ static void cands_free(struct cand *c, size_t n)
 }
 
 /* Events whose op is one of ops, in id order (raw blocks read once). */
-static int candidates(struct hctx *h, const struct ivec *ops, struct cand **out, size_t *n)
+static int candidates(struct hctx *h, const struct util_ivec *ops, struct cand **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -1041,14 +862,14 @@ static int raw_pass(struct hctx *h, const struct cand *c, size_t n, struct facts
 /* Candidates of the raw hunts in mask, each with its mask set. */
 static int raw_select(struct hctx *h, unsigned mask, struct cand **c, size_t *n)
 {
-	struct ivec ops = { 0 };
+	struct util_ivec ops = { 0 };
 	for (int k = 0; k < RAW_NHUNTS; k++)
 		if (mask & (1u << k) && val_ids(h, raw_hunts[k].names, raw_hunts[k].dot, &ops) < 0) {
-			ivec_free(&ops);
+			util_ivec_free(&ops);
 			return -1;
 		}
 	int rc = candidates(h, &ops, c, n);
-	ivec_free(&ops);
+	util_ivec_free(&ops);
 	for (size_t i = 0; rc == 0 && i < *n; i++)
 		for (int k = 0; k < RAW_NHUNTS; k++)
 			if (mask & (1u << k) && raw_hunt_has(k, (*c)[i].optext))
@@ -1085,7 +906,7 @@ static struct hunt_row *event_row(struct hctx *h, const struct cand *c, size_t i
 	row_set(row, 2, user);
 	row_set(row, ip_col, ip);
 	row_event(row, c->id, c->ts);
-	struct sb f = { 0 };
+	struct util_buf f = { 0 };
 	f_term(&f, "op", c->optext);
 	if (user)
 		f_term(&f, "user", user);
@@ -1109,10 +930,10 @@ static bool is_op(const struct cand *c, const char *op)
  */
 static void prune_rule_makers(struct cand *c, size_t *n)
 {
-	struct ivec removed = { 0 };
+	struct util_ivec removed = { 0 };
 	for (size_t i = 0; i < *n; i++)
 		if (is_op(&c[i], "Remove-InboxRule"))
-			ivec_push(&removed, c[i].ts);
+			util_ivec_push(&removed, c[i].ts);
 	size_t w = 0;
 	for (size_t i = 0; i < *n; i++) {
 		bool keep = !is_op(&c[i], "New-InboxRule");
@@ -1124,7 +945,7 @@ static void prune_rule_makers(struct cand *c, size_t *n)
 			free(c[i].optext);
 	}
 	*n = w;
-	ivec_free(&removed);
+	util_ivec_free(&removed);
 }
 
 /*
@@ -1193,9 +1014,9 @@ static const char *const ev_cols[] = { "id", "ts", "kind", "op", "user", "app", 
 enum { EVC_id, EVC_ts, EVC_kind, EVC_op, EVC_user, EVC_app, EVC_capp, EVC_ip, EVC_mailbox,
        EVC_access, EVC_session, EVC_token, EVC_result, EVC_flags };
 
-static bool in_ids(const struct ivec *v, int64_t x)
+static bool in_ids(const struct util_ivec *v, int64_t x)
 {
-	return x && ivec_has(v, x);
+	return x && util_ivec_has(v, x);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1206,7 +1027,7 @@ struct appgroup {
 };
 
 struct rare_acc {
-	struct imap groups, mbs, ips;
+	struct util_imap groups, mbs, ips;
 	struct appgroup *g;
 	size_t ng, cap;
 };
@@ -1235,7 +1056,7 @@ static void rare_row(struct hctx *h, const struct evrow *e)
 		return;
 	bool isnew;
 	/* key 0 is the empty slot: keep (app, client app) = (0, 0) apart */
-	int64_t *gi = imap_slot(&a->groups, pair_key(e->app, e->capp) ^ 0x8000000000000000ULL, 0, &isnew);
+	int64_t *gi = util_imap_slot(&a->groups, util_pair_key(e->app, e->capp) ^ 0x8000000000000000ULL, 0, &isnew);
 	if (isnew) {
 		a->g = xgrow(a->g, &a->cap, a->ng + 1, sizeof *a->g);
 		a->g[a->ng] = (struct appgroup){ e->app, e->capp, 0, 0, 0, e->ts, e->ts };
@@ -1249,11 +1070,11 @@ static void rare_row(struct hctx *h, const struct evrow *e)
 		g->last = e->ts;
 	uint64_t gk = (uint64_t)(*gi + 1) << 32;
 	if (e->mailbox) {
-		imap_slot(&a->mbs, gk ^ (uint64_t)(uint32_t)e->mailbox, 0, &isnew);
+		util_imap_slot(&a->mbs, gk ^ (uint64_t)(uint32_t)e->mailbox, 0, &isnew);
 		g->mailboxes += isnew;
 	}
 	if (e->ip) {
-		imap_slot(&a->ips, gk ^ (uint64_t)(uint32_t)e->ip, 0, &isnew);
+		util_imap_slot(&a->ips, gk ^ (uint64_t)(uint32_t)e->ip, 0, &isnew);
 		g->ips += isnew;
 	}
 }
@@ -1261,9 +1082,9 @@ static void rare_row(struct hctx *h, const struct evrow *e)
 static void rare_drop(struct hctx *h)
 {
 	struct rare_acc *a = h->acc;
-	imap_free(&a->groups);
-	imap_free(&a->mbs);
-	imap_free(&a->ips);
+	util_imap_free(&a->groups);
+	util_imap_free(&a->mbs);
+	util_imap_free(&a->ips);
 	free(a->g);
 	free(a);
 	h->acc = NULL;
@@ -1293,13 +1114,13 @@ static int rare_end(struct hctx *h)
 		row_num(row, 6, g[i].ips);
 		row_time(row, 7, g[i].first);
 		row_time(row, 8, g[i].last);
-		struct sb why = { 0 };
+		struct util_buf why = { 0 };
 		if (!app_ms)
-			sb_item(&why, "app is not a known Microsoft app");
+			util_buf_item(&why, "; ", "app is not a known Microsoft app");
 		if (!capp_ms)
-			sb_item(&why, "client app is not a known Microsoft app");
-		row_take(row, 9, why.n ? sb_take(&why) : NULL);
-		struct sb f = { 0 };
+			util_buf_item(&why, "; ", "client app is not a known Microsoft app");
+		row_take(row, 9, why.n ? util_buf_take(&why) : NULL);
+		struct util_buf f = { 0 };
 		f_term(&f, "op", "MailItemsAccessed");
 		f_term(&f, "app", ap);
 		f_term(&f, "client_app", c);
@@ -1337,12 +1158,12 @@ static int rare_end(struct hctx *h)
 struct pair {
 	int64_t mailbox, app, first, last;
 	bool old;          /* read during the baseline: not new */
-	struct ivec ids;   /* events (after the baseline) while not known old */
-	struct ivec ips;
+	struct util_ivec ids;   /* events (after the baseline) while not known old */
+	struct util_ivec ips;
 };
 
 struct newapp_acc {
-	struct imap idx;
+	struct util_imap idx;
 	struct pair *p;
 	size_t np, cap;
 	bool baseline; /* any read inside the baseline at all */
@@ -1369,7 +1190,7 @@ static void newapp_row(struct hctx *h, const struct evrow *e)
 		return;
 	int64_t B = h->r->baseline_until;
 	bool isnew;
-	int64_t *pi = imap_slot(&a->idx, pair_key(e->mailbox, e->app), 0, &isnew);
+	int64_t *pi = util_imap_slot(&a->idx, util_pair_key(e->mailbox, e->app), 0, &isnew);
 	if (isnew) {
 		a->p = xgrow(a->p, &a->cap, a->np + 1, sizeof *a->p);
 		memset(&a->p[a->np], 0, sizeof a->p[a->np]);
@@ -1385,27 +1206,27 @@ static void newapp_row(struct hctx *h, const struct evrow *e)
 		return;
 	if (e->ts < B) {
 		p->old = true;
-		ivec_free(&p->ids);
-		ivec_free(&p->ips);
+		util_ivec_free(&p->ids);
+		util_ivec_free(&p->ips);
 		return;
 	}
 	if (e->ts < p->first)
 		p->first = e->ts;
 	if (e->ts > p->last)
 		p->last = e->ts;
-	ivec_push(&p->ids, e->id);
-	if (e->ip && !ivec_has(&p->ips, e->ip))
-		ivec_push(&p->ips, e->ip);
+	util_ivec_push(&p->ids, e->id);
+	if (e->ip && !util_ivec_has(&p->ips, e->ip))
+		util_ivec_push(&p->ips, e->ip);
 }
 
 static void newapp_drop(struct hctx *h)
 {
 	struct newapp_acc *a = h->acc;
 	for (size_t i = 0; i < a->np; i++) {
-		ivec_free(&a->p[i].ids);
-		ivec_free(&a->p[i].ips);
+		util_ivec_free(&a->p[i].ids);
+		util_ivec_free(&a->p[i].ips);
 	}
-	imap_free(&a->idx);
+	util_imap_free(&a->idx);
 	free(a->p);
 	free(a);
 	h->acc = NULL;
@@ -1437,7 +1258,7 @@ static int newapp_end(struct hctx *h)
 		row->first_ts = e->first;
 		row->last_ts = e->last;
 		memset(&e->ids, 0, sizeof e->ids);
-		struct sb f = { 0 };
+		struct util_buf f = { 0 };
 		f_term(&f, "op", "MailItemsAccessed");
 		f_term(&f, "mailbox", mb);
 		f_term(&f, "app", app);
@@ -1458,7 +1279,7 @@ struct syncev {
 };
 
 struct sync_acc {
-	struct ivec ids; /* value ids of "Sync" */
+	struct util_ivec ids; /* value ids of "Sync" */
 	struct syncev *ev;
 	size_t n, cap;
 };
@@ -1485,7 +1306,7 @@ static void sync_drop(struct hctx *h)
 	for (size_t i = 0; i < a->n; i++)
 		free(a->ev[i].folder);
 	free(a->ev);
-	ivec_free(&a->ids);
+	util_ivec_free(&a->ids);
 	free(a);
 	h->acc = NULL;
 }
@@ -1580,14 +1401,14 @@ static int sync_end(struct hctx *h)
 		row_num(row, 6, (int64_t)row->nevents);
 		row_time(row, 7, row->first_ts);
 		row_time(row, 8, row->last_ts);
-		struct sb why = { 0 };
+		struct util_buf why = { 0 };
 		if (!app_ms)
-			sb_item(&why, "app is not a known Microsoft app");
+			util_buf_item(&why, "; ", "app is not a known Microsoft app");
 		if (!capp_ms)
-			sb_item(&why, "client app is not a known Microsoft app");
-		sb_item(&why, "every item of %s is exposed", e->folder ? e->folder : "the folder");
-		row_take(row, 9, sb_take(&why));
-		struct sb f = { 0 };
+			util_buf_item(&why, "; ", "client app is not a known Microsoft app");
+		util_buf_item(&why, "; ", "every item of %s is exposed", e->folder ? e->folder : "the folder");
+		row_take(row, 9, util_buf_take(&why));
+		struct util_buf f = { 0 };
 		f_term(&f, "access", "Sync");
 		f_term(&f, "mailbox", mb);
 		f_term(&f, "app", ap);
@@ -1657,15 +1478,15 @@ static int throttled_end(struct hctx *h)
 	 * belong to the same row */
 	for (size_t i = 0; i < a->n;) {
 		int64_t mb = a->ev[i].mailbox, until = a->ev[i].ts + DAY_MS;
-		struct ivec apps = { 0 }, ips = { 0 };
+		struct util_ivec apps = { 0 }, ips = { 0 };
 		struct hunt_row *row = row_new(h, true);
 		size_t j = i;
 		for (; j < a->n && a->ev[j].mailbox == mb && a->ev[j].ts < until; j++) {
 			row_event(row, a->ev[j].id, a->ev[j].ts);
-			if (a->ev[j].app && !ivec_has(&apps, a->ev[j].app))
-				ivec_push(&apps, a->ev[j].app);
-			if (a->ev[j].ip && !ivec_has(&ips, a->ev[j].ip))
-				ivec_push(&ips, a->ev[j].ip);
+			if (a->ev[j].app && !util_ivec_has(&apps, a->ev[j].app))
+				util_ivec_push(&apps, a->ev[j].app);
+			if (a->ev[j].ip && !util_ivec_has(&ips, a->ev[j].ip))
+				util_ivec_push(&ips, a->ev[j].ip);
 		}
 		char *mbt = vtext(h, mb);
 		row_set(row, 0, mbt);
@@ -1674,13 +1495,13 @@ static int throttled_end(struct hctx *h)
 		row_num(row, 3, (int64_t)row->nevents);
 		row_take(row, 4, id_list(h, &apps));
 		row_take(row, 5, id_list(h, &ips));
-		struct sb f = { 0 };
+		struct util_buf f = { 0 };
 		f_term(&f, "mailbox", mbt);
 		f_time(&f, a->ev[i].ts, until - 1);
 		row_filter(row, &f);
 		free(mbt);
-		ivec_free(&apps);
-		ivec_free(&ips);
+		util_ivec_free(&apps);
+		util_ivec_free(&ips);
 		i = j;
 	}
 	throttled_drop(h);
@@ -1713,16 +1534,16 @@ static const char *hiding_folder(const char *f)
 	return NULL;
 }
 
-static void name_reasons(struct sb *why, const char *name)
+static void name_reasons(struct util_buf *why, const char *name)
 {
 	if (!name)
 		return;
 	size_t n = utf8_chars(name);
 	bool punct = only_punct(name);
 	if (n >= 1 && n <= 3)
-		sb_item(why, "name of %zu character%s%s", n, n == 1 ? "" : "s", punct ? ", punctuation only" : "");
+		util_buf_item(why, "; ", "name of %zu character%s%s", n, n == 1 ? "" : "s", punct ? ", punctuation only" : "");
 	else if (punct)
-		sb_item(why, "name of punctuation only");
+		util_buf_item(why, "; ", "name of punctuation only");
 }
 
 /*
@@ -1731,7 +1552,7 @@ static void name_reasons(struct sb *why, const char *name)
  */
 static char *rule_reasons_cmdlet(json_t *rec, char **name, char **owner)
 {
-	struct sb why = { 0 };
+	struct util_buf why = { 0 };
 	static const struct {
 		const char *param, *text;
 	} fwd[] = {
@@ -1742,7 +1563,7 @@ static char *rule_reasons_cmdlet(json_t *rec, char **name, char **owner)
 	for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++) {
 		char *v = param(rec, fwd[i].param);
 		if (!blank(v))
-			sb_item(&why, "%s %s", fwd[i].text, v);
+			util_buf_item(&why, "; ", "%s %s", fwd[i].text, v);
 		free(v);
 	}
 	static const struct {
@@ -1755,7 +1576,7 @@ static char *rule_reasons_cmdlet(json_t *rec, char **name, char **owner)
 	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
 		char *v = param(rec, flags[i].param);
 		if (truthy(v))
-			sb_item(&why, "%s", flags[i].text);
+			util_buf_item(&why, "; ", "%s", flags[i].text);
 		free(v);
 	}
 	static const char *const moves[] = { "MoveToFolder", "CopyToFolder" };
@@ -1763,7 +1584,7 @@ static char *rule_reasons_cmdlet(json_t *rec, char **name, char **owner)
 		char *v = param(rec, moves[i]);
 		const char *f = hiding_folder(v);
 		if (f)
-			sb_item(&why, "%s %s", i ? "copies to" : "moves to", f);
+			util_buf_item(&why, "; ", "%s %s", i ? "copies to" : "moves to", f);
 		free(v);
 	}
 	char *nm = param(rec, "Name");
@@ -1781,14 +1602,14 @@ static char *rule_reasons_cmdlet(json_t *rec, char **name, char **owner)
 	name_reasons(&why, nm);
 	*name = nm;
 	free(ident);
-	return sb_take(&why);
+	return util_buf_take(&why);
 }
 
 /* UpdateInboxRules (Outlook's own rule edits): RuleName, RuleActions,
  * RuleOperation in OperationProperties. */
 static char *rule_reasons_update(json_t *rec, char **name)
 {
-	struct sb why = { 0 };
+	struct util_buf why = { 0 };
 	char *op = nv_get(rec, "OperationProperties", "RuleOperation");
 	char *nm = nv_get(rec, "OperationProperties", "RuleName");
 	char *act = nv_get(rec, "OperationProperties", "RuleActions");
@@ -1796,7 +1617,7 @@ static char *rule_reasons_update(json_t *rec, char **name)
 	if (op && strcasestr_n(op, "Remove")) {
 		free(op);
 		free(act);
-		return sb_take(&why);
+		return util_buf_take(&why);
 	}
 	if (act) {
 		/* action types as JSON strings ("Delete" with its quotes, so that
@@ -1813,17 +1634,17 @@ static char *rule_reasons_update(json_t *rec, char **name)
 		};
 		for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++)
 			if (strcasestr_n(act, acts[i].word))
-				sb_item(&why, "%s", acts[i].text);
+				util_buf_item(&why, "; ", "%s", acts[i].text);
 		static const char *const hide[] = { "RSS Feeds", "RSS Subscriptions", "Conversation History",
 						    "Archive", "Deleted Items", NULL };
 		for (int i = 0; hide[i]; i++)
 			if (strcasestr_n(act, hide[i]))
-				sb_item(&why, "moves to %s", hide[i]);
+				util_buf_item(&why, "; ", "moves to %s", hide[i]);
 	}
 	name_reasons(&why, nm);
 	free(op);
 	free(act);
-	return sb_take(&why);
+	return util_buf_take(&why);
 }
 
 static void eval_rule(const struct cand *c, json_t *rec, const char *text, struct facts *out)
@@ -1863,7 +1684,7 @@ static void eval_forwarding(const struct cand *c, json_t *rec, const char *text,
 {
 	(void)text;
 	const char *op = c->optext;
-	struct sb why = { 0 };
+	struct util_buf why = { 0 };
 	char *ident = param(rec, "Identity");
 	char *target = short_id(ident);
 	free(ident);
@@ -1872,28 +1693,28 @@ static void eval_forwarding(const struct cand *c, json_t *rec, const char *text,
 		for (int j = 0; j < 2; j++) {
 			char *v = param(rec, fw[j]);
 			if (!blank(v))
-				sb_item(&why, "%s %s", fw[j], v);
+				util_buf_item(&why, "; ", "%s %s", fw[j], v);
 			free(v);
 		}
 		char *v = param(rec, "DeliverToMailboxAndForward");
 		if (why.n && truthy(v))
-			sb_item(&why, "keeps a copy");
+			util_buf_item(&why, "; ", "keeps a copy");
 		free(v);
 		v = param(rec, "GrantSendOnBehalfTo");
 		if (!blank(v))
-			sb_item(&why, "GrantSendOnBehalfTo %s", v);
+			util_buf_item(&why, "; ", "GrantSendOnBehalfTo %s", v);
 		free(v);
 	} else if (strcasecmp(op, "Add-MailboxPermission") == 0) {
 		char *r = param(rec, "AccessRights"), *u = param(rec, "User");
 		char *us = short_id(u);
 		if (r && strcasestr_n(r, "FullAccess"))
-			sb_item(&why, "FullAccess for %s", us ? us : "?");
+			util_buf_item(&why, "; ", "FullAccess for %s", us ? us : "?");
 		free(r);
 		free(u);
 		free(us);
 	} else if (strcasecmp(op, "Add-RecipientPermission") == 0) {
 		char *r = param(rec, "AccessRights"), *u = param(rec, "Trustee");
-		sb_item(&why, "%s for %s", r ? r : "SendAs", u ? u : "?");
+		util_buf_item(&why, "; ", "%s for %s", r ? r : "SendAs", u ? u : "?");
 		free(r);
 		free(u);
 	} else if (strcasestr_n(op, "TransportRule")) {
@@ -1902,24 +1723,24 @@ static void eval_forwarding(const struct cand *c, json_t *rec, const char *text,
 		for (int j = 0; tp[j]; j++) {
 			char *v = param(rec, tp[j]);
 			if (!blank(v))
-				sb_item(&why, "%s %s", tp[j], v);
+				util_buf_item(&why, "; ", "%s %s", tp[j], v);
 			free(v);
 		}
 		char *v = param(rec, "DeleteMessage");
 		if (truthy(v))
-			sb_item(&why, "deletes");
+			util_buf_item(&why, "; ", "deletes");
 		free(v);
 		if (!why.n)
-			sb_item(&why, "transport rule changed");
+			util_buf_item(&why, "; ", "transport rule changed");
 		if (!target)
 			target = param(rec, "Name");
 	} else {
 		/* folder permissions, by cmdlet or by the mailbox audit */
 		char *r = param(rec, "AccessRights"), *u = param(rec, "User");
 		if (r || u)
-			sb_item(&why, "folder permission %s for %s", r ? r : "?", u ? u : "?");
+			util_buf_item(&why, "; ", "folder permission %s for %s", r ? r : "?", u ? u : "?");
 		else
-			sb_item(&why, "folder permission changed");
+			util_buf_item(&why, "; ", "folder permission changed");
 		free(r);
 		free(u);
 		if (!target) {
@@ -1933,7 +1754,7 @@ static void eval_forwarding(const struct cand *c, json_t *rec, const char *text,
 		json_t *oid = json_object_get(rec, "ObjectId");
 		target = identity_owner(json_is_string(oid) ? json_string_value(oid) : NULL);
 	}
-	out->why = sb_take(&why);
+	out->why = util_buf_take(&why);
 	out->owner = target;
 }
 
@@ -2068,12 +1889,12 @@ static int hunt_oauth(struct hctx *h)
 		row_set(row, 3, app);
 		const char *nm = app ? app_name(h, app) : NULL;
 		row_set(row, 4, nm ? nm : target);
-		struct sb why = { 0 };
+		struct util_buf why = { 0 };
 		if (target)
-			sb_item(&why, "target %s", target);
+			util_buf_item(&why, "; ", "target %s", target);
 		if (app && knownapps_first_party(app))
-			sb_item(&why, "a Microsoft app");
-		row_take(row, 5, why.n ? sb_take(&why) : NULL);
+			util_buf_item(&why, "; ", "a Microsoft app");
+		row_take(row, 5, why.n ? util_buf_take(&why) : NULL);
 		if (app && !knownapps_first_party(app)) {
 			size_t j;
 			for (j = 0; j < nlinks && strcmp(links[j].app, app) != 0; j++)
@@ -2103,17 +1924,17 @@ static int hunt_oauth(struct hctx *h)
 		sqlite3_bind_int64(q, 1, links[j].since);
 		sqlite3_bind_text(q, 2, links[j].app, -1, SQLITE_STATIC);
 		struct hunt_row *row = NULL;
-		struct ivec mbs = { 0 }, ips = { 0 };
+		struct util_ivec mbs = { 0 }, ips = { 0 };
 		int k;
 		while ((k = sqlite3_step(q)) == SQLITE_ROW) {
 			if (!row)
 				row = row_new(h, true);
 			row_event(row, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1));
 			int64_t mb = col_id(q, 2), ip = col_id(q, 3);
-			if (mb && !ivec_has(&mbs, mb))
-				ivec_push(&mbs, mb);
-			if (ip && !ivec_has(&ips, ip))
-				ivec_push(&ips, ip);
+			if (mb && !util_ivec_has(&mbs, mb))
+				util_ivec_push(&mbs, mb);
+			if (ip && !util_ivec_has(&ips, ip))
+				util_ivec_push(&ips, ip);
 		}
 		sqlite3_reset(q);
 		if (k != SQLITE_DONE)
@@ -2128,19 +1949,19 @@ static int hunt_oauth(struct hctx *h)
 						   mbs.n, mbs.n == 1 ? "" : "es", mbl));
 			free(mbl);
 			row_take(row, 6, id_list(h, &ips));
-			struct sb fl = { 0 };
+			struct util_buf fl = { 0 };
 			f_term(&fl, "op", "MailItemsAccessed");
 			char *qa = hunt_filter_quote(links[j].app);
-			sb_printf(&fl, " (app=%s or client_app=%s)", qa, qa);
+			util_buf_printf(&fl, " (app=%s or client_app=%s)", qa, qa);
 			free(qa);
 			char tf[40];
 			time_format(links[j].since - links[j].since % 1000, tf, sizeof tf);
 			memcpy(tf + 19, "Z", 2);
-			sb_printf(&fl, " time>=%s", tf);
+			util_buf_printf(&fl, " time>=%s", tf);
 			row_filter(row, &fl);
 		}
-		ivec_free(&mbs);
-		ivec_free(&ips);
+		util_ivec_free(&mbs);
+		util_ivec_free(&ips);
 	}
 	sqlite3_finalize(q);
 	for (size_t j = 0; j < nlinks; j++) {
@@ -2160,7 +1981,7 @@ struct idseen {
 };
 
 struct replay_acc {
-	struct imap seen[2]; /* session, token -> index into sv */
+	struct util_imap seen[2]; /* session, token -> index into sv */
 	struct idseen *sv;
 	size_t nsv, cap;
 };
@@ -2169,7 +1990,7 @@ struct reused {
 	int kind; /* 0 session, 1 token */
 	int64_t val;
 	size_t row; /* index + 1; 0: no row yet */
-	struct ivec ips, users;
+	struct util_ivec ips, users;
 };
 
 static int replay_begin(struct hctx *h)
@@ -2190,7 +2011,7 @@ static void replay_row(struct hctx *h, const struct evrow *e)
 		if (!vals[w])
 			continue;
 		bool isnew;
-		int64_t *si = imap_slot(&a->seen[w], (uint64_t)vals[w], 0, &isnew);
+		int64_t *si = util_imap_slot(&a->seen[w], (uint64_t)vals[w], 0, &isnew);
 		if (isnew) {
 			a->sv = xgrow(a->sv, &a->cap, a->nsv + 1, sizeof *a->sv);
 			a->sv[a->nsv] = (struct idseen){ e->ip, e->id, e->id };
@@ -2210,8 +2031,8 @@ static void replay_row(struct hctx *h, const struct evrow *e)
 static void replay_drop(struct hctx *h)
 {
 	struct replay_acc *a = h->acc;
-	imap_free(&a->seen[0]);
-	imap_free(&a->seen[1]);
+	util_imap_free(&a->seen[0]);
+	util_imap_free(&a->seen[1]);
 	free(a->sv);
 	free(a);
 	h->acc = NULL;
@@ -2223,7 +2044,7 @@ static int replay_end(struct hctx *h)
 	struct reused *re = NULL;
 	size_t n = 0, cap = 0;
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
-	struct imap idx[2] = { { 0 }, { 0 } };
+	struct util_imap idx[2] = { { 0 }, { 0 } };
 	for (int w = 0; w < 2; w++) {
 		for (size_t i = 0; i < a->seen[w].cap; i++) {
 			if (!a->seen[w].keys[i])
@@ -2235,7 +2056,7 @@ static int replay_end(struct hctx *h)
 			memset(&re[n], 0, sizeof re[n]);
 			re[n].kind = w;
 			re[n].val = (int64_t)a->seen[w].keys[i];
-			*imap_slot(&idx[w], a->seen[w].keys[i], (int64_t)n, NULL) = (int64_t)n;
+			*util_imap_slot(&idx[w], a->seen[w].keys[i], (int64_t)n, NULL) = (int64_t)n;
 			n++;
 			if (e->lo < lo)
 				lo = e->lo;
@@ -2257,7 +2078,7 @@ static int replay_end(struct hctx *h)
 			while ((k = sqlite3_step(q)) == SQLITE_ROW) {
 				for (int w = 0; w < 2; w++) {
 					int64_t v = col_id(q, 2 + w);
-					const int64_t *i = v ? imap_get(&idx[w], (uint64_t)v) : NULL;
+					const int64_t *i = v ? util_imap_get(&idx[w], (uint64_t)v) : NULL;
 					if (!i)
 						continue;
 					struct reused *r = &re[*i];
@@ -2268,10 +2089,10 @@ static int replay_end(struct hctx *h)
 					row_event(&h->r->rows[r->row - 1], sqlite3_column_int64(q, 0),
 						  sqlite3_column_int64(q, 1));
 					int64_t ip = col_id(q, 4), user = col_id(q, 5);
-					if (ip && !ivec_has(&r->ips, ip))
-						ivec_push(&r->ips, ip);
-					if (user && !ivec_has(&r->users, user))
-						ivec_push(&r->users, user);
+					if (ip && !util_ivec_has(&r->ips, ip))
+						util_ivec_push(&r->ips, ip);
+					if (user && !util_ivec_has(&r->users, user))
+						util_ivec_push(&r->users, user);
 				}
 			}
 			sqlite3_finalize(q);
@@ -2292,16 +2113,16 @@ static int replay_end(struct hctx *h)
 			row_num(row, 5, (int64_t)row->nevents);
 			row_time(row, 6, row->first_ts);
 			row_time(row, 7, row->last_ts);
-			struct sb f = { 0 };
+			struct util_buf f = { 0 };
 			f_term(&f, r->kind ? "token" : "session", v);
 			row_filter(row, &f);
 			free(v);
 		}
-		ivec_free(&r->ips);
-		ivec_free(&r->users);
+		util_ivec_free(&r->ips);
+		util_ivec_free(&r->users);
 	}
-	imap_free(&idx[0]);
-	imap_free(&idx[1]);
+	util_imap_free(&idx[0]);
+	util_imap_free(&idx[1]);
 	free(re);
 	return rc;
 }
@@ -2314,8 +2135,8 @@ struct signin {
 };
 
 struct signin_acc {
-	struct ivec ok, logon; /* results of a good Entra sign-in; UserLoggedIn */
-	struct imap base;      /* the (user, ip) pairs of the baseline */
+	struct util_ivec ok, logon; /* results of a good Entra sign-in; UserLoggedIn */
+	struct util_imap base;      /* the (user, ip) pairs of the baseline */
 	struct signin *s;      /* successful sign-ins after it */
 	size_t n, cap;
 };
@@ -2336,7 +2157,7 @@ static void signin_row(struct hctx *h, const struct evrow *e)
 	if (!e->user || !e->ip)
 		return;
 	if (e->ts < h->r->baseline_until) {
-		imap_slot(&a->base, pair_key(e->user, e->ip), 1, NULL);
+		util_imap_slot(&a->base, util_pair_key(e->user, e->ip), 1, NULL);
 		return;
 	}
 	/* Entra sign-in rows that succeeded, UAL UserLoggedIn */
@@ -2349,9 +2170,9 @@ static void signin_row(struct hctx *h, const struct evrow *e)
 static void signin_drop(struct hctx *h)
 {
 	struct signin_acc *a = h->acc;
-	ivec_free(&a->ok);
-	ivec_free(&a->logon);
-	imap_free(&a->base);
+	util_ivec_free(&a->ok);
+	util_ivec_free(&a->logon);
+	util_imap_free(&a->base);
 	free(a->s);
 	free(a);
 	h->acc = NULL;
@@ -2382,14 +2203,14 @@ static int signin_end(struct hctx *h)
 		signin_drop(h);
 		return -1;
 	}
-	struct imap rows = { 0 }; /* (user, ip) -> row index + 1 */
+	struct util_imap rows = { 0 }; /* (user, ip) -> row index + 1 */
 	int k = SQLITE_DONE;
 	for (size_t i = 0; i < a->n && k == SQLITE_DONE; i++) {
 		int64_t id = a->s[i].id, ts = a->s[i].ts, user = a->s[i].user, ip = a->s[i].ip;
-		uint64_t key = pair_key(user, ip);
-		if (imap_get(&a->base, key))
+		uint64_t key = util_pair_key(user, ip);
+		if (util_imap_get(&a->base, key))
 			continue;
-		const int64_t *ri = imap_get(&rows, key);
+		const int64_t *ri = util_imap_get(&rows, key);
 		if (ri) {
 			/* the same sign-in as UAL and Entra record, or a later one */
 			struct hunt_row *row = &h->r->rows[*ri - 1];
@@ -2401,7 +2222,7 @@ static int signin_end(struct hctx *h)
 		sqlite3_bind_int64(mail, 2, ts);
 		sqlite3_bind_int64(mail, 3, ts + HOUR_MS);
 		struct hunt_row *row = NULL;
-		struct ivec mbs = { 0 };
+		struct util_ivec mbs = { 0 };
 		int64_t first_mail = 0;
 		while ((k = sqlite3_step(mail)) == SQLITE_ROW) {
 			if (!row) {
@@ -2411,15 +2232,15 @@ static int signin_end(struct hctx *h)
 			}
 			row_event(row, sqlite3_column_int64(mail, 0), sqlite3_column_int64(mail, 1));
 			int64_t mb = col_id(mail, 2);
-			if (mb && !ivec_has(&mbs, mb))
-				ivec_push(&mbs, mb);
+			if (mb && !util_ivec_has(&mbs, mb))
+				util_ivec_push(&mbs, mb);
 		}
 		sqlite3_reset(mail);
 		if (k != SQLITE_DONE || !row) {
-			ivec_free(&mbs);
+			util_ivec_free(&mbs);
 			continue;
 		}
-		*imap_slot(&rows, key, 0, NULL) = (int64_t)h->r->nrows;
+		*util_imap_slot(&rows, key, 0, NULL) = (int64_t)h->r->nrows;
 		char *u = vtext(h, user), *ipt = vtext(h, ip);
 		row_set(row, 0, u);
 		row_set(row, 1, ipt);
@@ -2428,16 +2249,16 @@ static int signin_end(struct hctx *h)
 		row_num(row, 4, (first_mail - ts) / 60000);
 		row_num(row, 5, (int64_t)row->nevents - 1);
 		row_take(row, 6, id_list(h, &mbs));
-		struct sb f = { 0 };
+		struct util_buf f = { 0 };
 		f_term(&f, "ip", ipt);
 		f_time(&f, ts, ts + HOUR_MS - 1);
 		row_filter(row, &f);
 		free(u);
 		free(ipt);
-		ivec_free(&mbs);
+		util_ivec_free(&mbs);
 	}
 	sqlite3_finalize(mail);
-	imap_free(&rows);
+	util_imap_free(&rows);
 	signin_drop(h);
 	return k == SQLITE_DONE ? 0 : fail_db(h);
 }
@@ -2445,12 +2266,12 @@ static int signin_end(struct hctx *h)
 /* ------------------------------------------------------------------ */
 /* The scan */
 
-static const struct ivec *mia_ids(struct hctx *h)
+static const struct util_ivec *mia_ids(struct hctx *h)
 {
 	return &h->mia;
 }
 
-static const struct ivec *sync_ids(struct hctx *h)
+static const struct util_ivec *sync_ids(struct hctx *h)
 {
 	return &((struct sync_acc *)h->acc)->ids;
 }
@@ -2463,7 +2284,7 @@ struct scan_hunt {
 	/* alone, SQLite can drop the rows row() ignores before they reach
 	 * C: a condition, with %s for the value ids ids() gives */
 	const char *where;
-	const struct ivec *(*ids)(struct hctx *h);
+	const struct util_ivec *(*ids)(struct hctx *h);
 	unsigned cols; /* C(...) of the columns row() reads */
 };
 
@@ -2491,25 +2312,25 @@ static const struct scan_hunt scan_hunts[HUNT_COUNT] = {
  * The progress handler of hs[0] watches for cancellation. 0, or -1 with
  * hs[0]->err.
  */
-static int scan_events(struct hctx **hs, size_t n, const char *where, const struct ivec *ids)
+static int scan_events(struct hctx **hs, size_t n, const char *where, const struct util_ivec *ids)
 {
 	struct hctx *h = hs[0];
-	static const struct ivec none = { 0 };
+	static const struct util_ivec none = { 0 };
 	unsigned cols = 0;
 	for (size_t i = 0; i < n; i++)
 		cols |= scan_hunts[hs[i]->r->def->id].cols;
-	struct sb sql = { 0 };
+	struct util_buf sql = { 0 };
 	int at[EV_NCOLS]; /* result column of each evrow member, or -1 */
 	int nc = 0;
-	sb_puts(&sql, "SELECT ");
+	util_buf_puts(&sql, "SELECT ");
 	for (size_t c = 0; c < EV_NCOLS; c++) {
 		at[c] = -1;
 		if (!(cols & (1u << c)))
 			continue;
-		sb_printf(&sql, "%s%s", nc ? ", " : "", ev_cols[c]);
+		util_buf_printf(&sql, "%s%s", nc ? ", " : "", ev_cols[c]);
 		at[c] = nc++;
 	}
-	sb_printf(&sql, " FROM events NOT INDEXED%s%s", where ? " WHERE " : "", where ? where : "");
+	util_buf_printf(&sql, " FROM events NOT INDEXED%s%s", where ? " WHERE " : "", where ? where : "");
 	sqlite3_stmt *q = prep_in(h, sql.p, ids ? ids : &none, 1);
 	free(sql.p);
 	if (!q)
@@ -2548,7 +2369,7 @@ static void eval_anti(const struct cand *c, json_t *rec, const char *text, struc
 {
 	(void)text;
 	const char *op = c->optext;
-	struct sb why = { 0 };
+	struct util_buf why = { 0 };
 	char *ident = param(rec, "Identity");
 	json_t *oid = json_object_get(rec, "ObjectId");
 	const char *objid = json_is_string(oid) ? json_string_value(oid) : NULL;
@@ -2567,19 +2388,19 @@ static void eval_anti(const struct cand *c, json_t *rec, const char *text, struc
 	} else if (strcasecmp(op, "Set-Mailbox") == 0) {
 		char *v = param(rec, "AuditEnabled");
 		if (falsy(v))
-			sb_item(&why, "mailbox auditing turned off");
+			util_buf_item(&why, "; ", "mailbox auditing turned off");
 		free(v);
 		static const char *const acts[] = { "AuditOwner", "AuditDelegate", "AuditAdmin" };
 		for (int j = 0; j < 3; j++) {
 			v = param(rec, acts[j]);
 			if (v)
-				sb_item(&why, "%s set to %s", acts[j], v);
+				util_buf_item(&why, "; ", "%s set to %s", acts[j], v);
 			free(v);
 		}
 	} else if (strcasecmp(op, "Set-OrganizationConfig") == 0) {
 		char *v = param(rec, "AuditDisabled");
 		if (truthy(v))
-			sb_item(&why, "mailbox auditing turned off for the organisation");
+			util_buf_item(&why, "; ", "mailbox auditing turned off for the organisation");
 		free(v);
 	} else {
 		/* Set-AdminAuditLogConfig, Set-MailboxAuditBypassAssociation:
@@ -2596,7 +2417,7 @@ static void eval_anti(const struct cand *c, json_t *rec, const char *text, struc
 				continue;
 			const char *pn = json_string_value(nm);
 			char *v = jtext(json_object_get(el, "Value"));
-			sb_item(&why, "%s=%s", pn, v ? v : "");
+			util_buf_item(&why, "; ", "%s=%s", pn, v ? v : "");
 			size_t pl = strlen(pn);
 			if ((pl > 7 && strcasecmp(pn + pl - 7, "Enabled") == 0 && falsy(v)) ||
 			    (strcasecmp(pn, "AuditBypassEnabled") == 0 && truthy(v)) ||
@@ -2609,12 +2430,12 @@ static void eval_anti(const struct cand *c, json_t *rec, const char *text, struc
 		}
 		json_decref(owned);
 		if (!why.n)
-			sb_item(&why, "audit configuration changed");
+			util_buf_item(&why, "; ", "audit configuration changed");
 		out->context = !off;
 	}
 	if (why.n)
 		out->owner = ident ? short_id(ident) : short_id(objid);
-	out->why = sb_take(&why);
+	out->why = util_buf_take(&why);
 	free(ident);
 }
 
@@ -2789,7 +2610,7 @@ static int hunt_finish(struct hctx *h, int rc, struct hunt_result **out, char **
 		scan_hunts[id].drop(h);
 	sqlite3_finalize(h->val_q);
 	knownapps_free(h->ka);
-	ivec_free(&h->mia);
+	util_ivec_free(&h->mia);
 	if (rc < 0 || h->err) {
 		set_cause(cause, "hunt %s: %s", r->def->name, h->err ? h->err : "failed");
 		free(h->err);
@@ -2801,7 +2622,7 @@ static int hunt_finish(struct hctx *h, int rc, struct hunt_result **out, char **
 	for (size_t i = 0; i < r->nrows; i++) {
 		struct hunt_row *row = &r->rows[i];
 		if (row->events)
-			ivec_sort_unique(row->events, &row->nevents);
+			util_i64_sort_unique(row->events, &row->nevents);
 		if (row->hit)
 			r->nhits++;
 		if (!row->filter)
