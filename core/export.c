@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "annot.h"
+#include "csvout.h"
 #include "knownapps.h"
 #include "query.h"
 #include "sanitize.h"
@@ -39,15 +40,6 @@ int export_format_parse(const char *s)
 	if (!strcmp(s, "markdown") || !strcmp(s, "md"))
 		return EXPORT_MARKDOWN;
 	return -1;
-}
-
-char *export_csv_neutralise(const char *s)
-{
-	/* The apostrophe itself is escaped the same way, so that a reader can
-	 * always drop one leading apostrophe and get the value back. */
-	if (s[0] && strchr("=+-@\t\r'", s[0]))
-		return xasprintf("'%s", s);
-	return xstrdup(s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -508,36 +500,6 @@ static const char *const csv_cols[] = {
 	"marked", "tags", "notes", "source", "source_sha256", "line",
 };
 
-static void csv_cell(struct exporter *x, const char *v, bool first)
-{
-	FILE *f = x->out;
-	if (!first)
-		fputc(',', f);
-	if (!v || !*v)
-		return;
-	char *safe = NULL;
-	if (x->o->terminal && sanitize_needed(v, strlen(v)))
-		v = safe = sanitize(v, strlen(v));
-	/* the apostrophe of export_csv_neutralise, without the copy */
-	bool formula = strchr("=+-@\t\r'", v[0]) != NULL;
-	if (strpbrk(v, ",\"\r\n") == NULL) {
-		if (formula)
-			fputc('\'', f);
-		fputs(v, f);
-	} else {
-		fputc('"', f);
-		if (formula)
-			fputc('\'', f);
-		for (const char *p = v; *p; p++) {
-			if (*p == '"')
-				fputc('"', f);
-			fputc(*p, f);
-		}
-		fputc('"', f);
-	}
-	free(safe);
-}
-
 static void csv_header(struct exporter *x)
 {
 	for (size_t i = 0; i < sizeof csv_cols / sizeof csv_cols[0]; i++)
@@ -588,9 +550,8 @@ static void csv_row(struct exporter *x, const struct row *r)
 		(r->flags & EVF_THROTTLED) ? "true" : "false", r->marked ? "true" : "false", tags, notes,
 		s ? s->path : NULL, s ? s->sha256 : NULL, line,
 	};
-	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-		csv_cell(x, v[i], i == 0);
-	fputs("\r\n", x->out);
+	/* an empty value and NULL both leave the cell empty */
+	csvout_row(x->out, v, sizeof v / sizeof v[0], x->o->terminal);
 	free(tags);
 	free(notes);
 }

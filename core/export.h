@@ -73,9 +73,4 @@ int export_run(struct store *st, FILE *out, const struct export_opts *o, struct 
  * than walking the whole timeline (default 100,000). */
 void export_set_limits(int64_t annotations, int64_t marks_sorted);
 
-/* A CSV cell made safe from formula injection: a new string with a
- * leading apostrophe when s starts with = + - @ tab or CR, else a copy
- * (caller frees). Exposed for tests and for other CSV writers. */
-char *export_csv_neutralise(const char *s);
-
 #endif

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "annot.h"
+#include "csvout.h"
 #include "export.h"
 #include "notes.h"
 #include "store.h"
@@ -370,10 +371,17 @@ static void test_neutralise(void **state)
 	} cases[] = {
 		{ "=1+1", "'=1+1" }, { "+1", "'+1" }, { "-1", "'-1" }, { "@SUM(A1)", "'@SUM(A1)" },
 		{ "\tx", "'\tx" }, { "\rx", "'\rx" }, { "'quoted", "''quoted" }, { "a=1", "a=1" },
-		{ "", "" }, { " =1", " =1" }, { "\xc3\xa9=", "\xc3\xa9=" },
+		{ "", "" }, { "\xc3\xa9=", "\xc3\xa9=" }, { "a -1", "a -1" }, { " x", " x" },
+		/* blanks before a sign, and the full-width signs (csvout.h) */
+		{ " =1", "' =1" }, { "  +1", "'  +1" }, { "\n-1", "'\n-1" }, { " \t@x", "' \t@x" },
+		{ "\xe3\x80\x80" "=1", "'\xe3\x80\x80" "=1" },
+		{ "\xef\xbc\x9d" "1+1", "'\xef\xbc\x9d" "1+1" }, { "\xef\xbc\x8b" "1", "'\xef\xbc\x8b" "1" },
+		{ "\xef\xbc\x8d" "1", "'\xef\xbc\x8d" "1" }, { "\xef\xbc\xa0" "x", "'\xef\xbc\xa0" "x" },
+		{ " \xef\xbc\x9d" "1", "' \xef\xbc\x9d" "1" }, { "\xef\xbc\x9e" "1", "\xef\xbc\x9e" "1" },
+		{ "\xef\xbc", "\xef\xbc" }, { "\xe3\x80", "\xe3\x80" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char *s = export_csv_neutralise(cases[i].in);
+		char *s = csvout_neutralise(cases[i].in);
 		assert_string_equal(s, cases[i].out);
 		free(s);
 	}

@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "csvout.h"
 #include "sanitize.h"
 #include "xalloc.h"
 
@@ -62,27 +63,6 @@ struct out *out_new(FILE *f, enum out_format fmt, const struct out_col *cols, si
 		fputs("\r\n", f);
 	}
 	return o;
-}
-
-static void csv_cell(struct out *o, const char *v)
-{
-	if (!v)
-		return;
-	char *safe = NULL;
-	if (o->tty && sanitize_needed(v, strlen(v)))
-		v = safe = sanitize(v, strlen(v));
-	if (strpbrk(v, ",\"\r\n") == NULL) {
-		fputs(v, o->f);
-	} else {
-		fputc('"', o->f);
-		for (const char *p = v; *p; p++) {
-			if (*p == '"')
-				fputc('"', o->f);
-			fputc(*p, o->f);
-		}
-		fputc('"', o->f);
-	}
-	free(safe);
 }
 
 static void jsonl_row(struct out *o, const char *const *vals)
@@ -183,12 +163,7 @@ void out_row(struct out *o, const char *const *vals)
 	o->rows++;
 	switch (o->fmt) {
 	case OUT_CSV:
-		for (size_t i = 0; i < o->ncols; i++) {
-			if (i)
-				fputc(',', o->f);
-			csv_cell(o, vals[i]);
-		}
-		fputs("\r\n", o->f);
+		csvout_row(o->f, vals, o->ncols, o->tty);
 		return;
 	case OUT_JSONL:
 		jsonl_row(o, vals);

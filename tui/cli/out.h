@@ -1,8 +1,9 @@
 /*
  * out.h: the three shapes every command-line twin prints.
  *
- * table: aligned, fitted to the terminal, text sanitised; csv: RFC 4180
- * (sanitised too when stdout is a terminal); jsonl: one object a line,
+ * table: aligned, fitted to the terminal, text sanitised; csv: RFC 4180,
+ * formula-safe through csvout.h like export (sanitised too when stdout is
+ * a terminal); jsonl: one object a line,
  * every string JSON-escaped. Table widths come from the first rows, so
  * that a million rows stream without being held in memory.
  */
