@@ -31,7 +31,41 @@ struct event_msg {
 enum {
 	EVF_THROTTLED = 1 << 0, /* OperationProperties IsThrottled=True */
 	EVF_NO_TIME = 1 << 1,   /* time came from the wrapper, not the record */
+	EVF_PS_TRUNCATED = 1 << 2, /* PowerShell cut nested values ("@{...}", System.Object[]) */
 };
+
+/*
+ * The kind of log an event came from. Records are deduplicated within a
+ * kind (a sign-in whose id equals a UAL record's Id is another event),
+ * annotations are keyed by (record id, kind), and `kind=signin` filters on
+ * it. The numbers are stored in case files: only ever append.
+ */
+#define EVENT_KINDS(X)                                                         \
+	X(KIND_UAL, "ual", "Unified Audit Log")                                \
+	X(KIND_SIGNIN, "signin", "Entra sign-in")                              \
+	X(KIND_DIRAUDIT, "directory_audit", "Entra directory audit")           \
+	X(KIND_GRAPH, "graph_activity", "Microsoft Graph activity")            \
+	X(KIND_MSGTRACE, "message_trace", "Exchange message trace")            \
+	X(KIND_AZURE, "azure_activity", "Azure activity log")                  \
+	X(KIND_RISK, "risk", "Entra ID Protection risk")                       \
+	X(KIND_ALERT, "alert", "security alert")                               \
+	X(KIND_XDR, "xdr", "Defender XDR advanced hunting")                    \
+	X(KIND_GENERIC, "generic", "other log")
+
+enum event_kind {
+#define X(id, name, title) id,
+	EVENT_KINDS(X)
+#undef X
+	KIND_COUNT
+};
+
+/* "signin"; "unknown" out of range. Static. */
+const char *event_kind_name(int kind);
+/* "Entra sign-in", for the detail view. Static. */
+const char *event_kind_title(int kind);
+/* A kind by its name or a short alias (diraudit, audit, graph, msgtrace,
+ * azure, activity), any case; -1 when none. */
+int event_kind_parse(const char *s);
 
 /* The normalized fields, in the order of PRODUCT.md. */
 #define EVENT_TEXT_FIELDS(X)                                                   \
@@ -48,10 +82,12 @@ enum {
 	X(token)                                                               \
 	X(mailbox)                                                             \
 	X(access)                                                              \
-	X(client_info)
+	X(client_info)                                                         \
+	X(detail)
 
 struct event {
 	int64_t ts; /* UTC milliseconds */
+	int kind;   /* enum event_kind */
 #define X(name) struct sv name;
 	EVENT_TEXT_FIELDS(X)
 #undef X

@@ -126,11 +126,7 @@ static void row_clear(struct row *r)
 
 static const char *kind_name(int kind)
 {
-	switch (kind) {
-	case KIND_SIGNIN: return "signin";
-	case KIND_DIRAUDIT: return "directory_audit";
-	default: return "ual";
-	}
+	return event_kind_name(kind);
 }
 
 struct source {

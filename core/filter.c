@@ -44,6 +44,9 @@ static const struct filter_field fields[] = {
 	{ "mailbox", "mailbox", TXT | FIELD_NOCASE | FIELD_LOWER, "mailbox owner, any case" },
 	{ "access", "access", TXT | FIELD_NOCASE, "mail access type: Bind or Sync" },
 	{ "client_info", "client_info", TXT, "client info string / user agent (exact)" },
+	{ "detail", "detail", TXT | FIELD_NOCASE, "the kind's key detail: Graph method and URI, message, resource, risk" },
+	{ "kind", "kind", FIELD_KIND, "kind of log: ual signin directory_audit graph_activity message_trace "
+				      "azure_activity risk alert xdr generic" },
 	{ "record_id", "record_id", FIELD_PLAIN, "the record's id (exact)" },
 	{ "source", "source", FIELD_SOURCE, "source file: its path or file name" },
 	{ "op_count", "op_count", FIELD_NUMBER, "OperationCount of the record" },
@@ -482,6 +485,14 @@ static bool check_value(struct parser *ps, const struct node *n, const char *at,
 		if (parse_relative(v, &rel) || filter_time_parse(v, 0, &a, &b, NULL) == 0)
 			return true;
 		perr(ps, at, "expected a time after '%s%s', got '%s' (2023-06-16, 2023-06-16T10:00, -7d)",
+		     n->f->name, op_text[n->op], v);
+		return false;
+	}
+	if (n->f->flags & FIELD_KIND) {
+		if (event_kind_parse(v) >= 0)
+			return true;
+		perr(ps, at, "expected a kind of log after '%s%s', got '%s' (ual, signin, directory_audit, "
+			     "graph_activity, message_trace, azure_activity, risk, alert, xdr, generic)",
 		     n->f->name, op_text[n->op], v);
 		return false;
 	}
@@ -1848,6 +1859,30 @@ static int compile_term(struct cc *c, const struct node *n, bool *served)
 		r = compile_text_term(c, n, served);
 	} else if (n->f->flags & FIELD_TIME) {
 		r = compile_time_term(c, n, served);
+	} else if (n->f->flags & FIELD_KIND) {
+		/* a small integer column: names to numbers, or a regex over
+		 * the names */
+		if (n->op == OP_RE || n->op == OP_NRE) {
+			buf_puts(&c->w, n->op == OP_NRE ? "NOT filter_regexp(" : "filter_regexp(");
+			char *p = xasprintf("(?i)%s", n->vals[0]);
+			bind_text(c, p);
+			free(p);
+			buf_puts(&c->w, ", CASE e.kind");
+			for (int k = 0; k < KIND_COUNT; k++) {
+				char num[16];
+				snprintf(num, sizeof num, " WHEN %d THEN ", k);
+				buf_puts(&c->w, num);
+				bind_text(c, event_kind_name(k));
+			}
+			buf_puts(&c->w, " ELSE '' END)");
+		} else {
+			buf_puts(&c->w, n->op == OP_NE ? "e.kind NOT IN (-1" : "e.kind IN (-1");
+			for (size_t i = 0; i < n->nvals; i++) {
+				buf_puts(&c->w, ", ");
+				bind_int(c, event_kind_parse(n->vals[i]));
+			}
+			buf_puts(&c->w, ")");
+		}
 	} else if (n->f->flags & FIELD_NUMBER) {
 		buf_puts(&c->w, "(0");
 		for (size_t i = 0; i < n->nvals; i++) {

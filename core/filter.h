@@ -51,6 +51,7 @@ enum {
 	FIELD_TEXT = 1 << 5,    /* an interned text column (stackable) */
 	FIELD_PLAIN = 1 << 6,   /* a text column of events itself (record_id) */
 	FIELD_SOURCE = 1 << 7,  /* the source file path */
+	FIELD_KIND = 1 << 8,    /* the kind of log (event.h): ual, signin, ... */
 };
 
 struct filter_field {

@@ -277,6 +277,7 @@ static int signin_row(struct creader *r, char **cause)
 			op = "Service principal sign-in";
 	}
 	ev.op = (struct sv){ op, strlen(op) };
+	ev.kind = KIND_SIGNIN;
 	ev.rtype = (struct sv){ "EntraSignIn", 11 };
 	ev.workload = (struct sv){ "AzureActiveDirectory", 20 };
 	ev.app = lower_copy(&r->nm, cell(r, C_S_APPID));

@@ -186,6 +186,11 @@ struct sv normalize_ip(struct norm *nm, struct sv ip)
 		e = c1;
 	if (p >= e)
 		return (struct sv){ NULL, 0 };
+	/* what exports write for "no address" is not an address */
+	static const char *const none[] = { "<null>", "-", "unknown", "null", "n/a", "none" };
+	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
+		if ((size_t)(e - p) == strlen(none[i]) && strncasecmp(p, none[i], strlen(none[i])) == 0)
+			return (struct sv){ NULL, 0 };
 	struct sv r = { p, (size_t)(e - p) };
 	return lower(nm, r);
 }
@@ -559,6 +564,7 @@ static bool set_time(struct norm *nm, const struct jval *v, struct event *ev)
 static void clear_event(struct event *ev)
 {
 	memset(ev, 0, sizeof *ev);
+	ev->kind = KIND_UAL;
 	ev->ts = INT64_MIN;
 	ev->op_count = -1;
 }
@@ -691,6 +697,7 @@ static int norm_signin(struct norm *nm, const struct members *m, struct event *e
 		op = "Non-interactive sign-in";
 	}
 	ev->op = (struct sv){ op, strlen(op) };
+	ev->kind = KIND_SIGNIN;
 	ev->rtype = (struct sv){ "EntraSignIn", 11 };
 	ev->workload = (struct sv){ "AzureActiveDirectory", 20 };
 	ev->app = lower(nm, text_of(nm, &m->v[K_appId]));
@@ -721,6 +728,7 @@ static int norm_diraudit(struct norm *nm, const struct members *m, struct event 
 	ev->record_id = text_of(nm, &m->v[K_id]);
 	ev->op = text_of(nm, &m->v[K_activityDisplayName]);
 	ev->result = text_of(nm, &m->v[K_result]);
+	ev->kind = KIND_DIRAUDIT;
 	ev->rtype = (struct sv){ "EntraDirectoryAudit", 19 };
 	ev->workload = (struct sv){ "AzureActiveDirectory", 20 };
 	if (has(m, K_initiatedBy) && m->v[K_initiatedBy].t == JT_OBJ) {
@@ -787,9 +795,26 @@ int normalize_record(struct norm *nm, const struct jval *obj, const struct jmemb
 	return dispatch(nm, k, obj, &m, hints, ev, why);
 }
 
+bool normalize_placeholder_id(struct sv id)
+{
+	if (!id.p || id.n == 0)
+		return true;
+	if (id.n == 10 && strncasecmp(id.p, "ANONYMIZED", 10) == 0)
+		return true;
+	/* the all-zero GUID of anonymised data, and zeros alike */
+	bool zero = false;
+	for (size_t i = 0; i < id.n; i++) {
+		if (id.p[i] == '0')
+			zero = true;
+		else if (id.p[i] != '-' && id.p[i] != '{' && id.p[i] != '}')
+			return false;
+	}
+	return zero;
+}
+
 void normalize_synth_id(struct norm *nm, struct event *ev)
 {
-	if (ev->record_id.p && ev->record_id.n)
+	if (!normalize_placeholder_id(ev->record_id))
 		return;
 	unsigned char md[32];
 	unsigned int mdlen = 0;

@@ -78,9 +78,13 @@ const char *normalize_rtype_name(long long n);
 
 
 
-/* Give ev a record id when the record has none: "sha256:" and the first
- * 128 bits of the SHA-256 of its raw text, so that loading the same
- * export twice still deduplicates. */
+/* Is id no id at all: empty, the all-zero GUID of anonymised exports,
+ * "ANONYMIZED"? Such records are told apart by their content. */
+bool normalize_placeholder_id(struct sv id);
+
+/* Give ev a record id when the record has none, or only a placeholder:
+ * "sha256:" and the first 128 bits of the SHA-256 of its raw text, so
+ * that loading the same export twice still deduplicates. */
 void normalize_synth_id(struct norm *nm, struct event *ev);
 
 /* Newlines in [p, p+n). */

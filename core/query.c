@@ -440,7 +440,7 @@ static const char row_cols[] =
 	"e.id, e.ts, e.line, e.op_count, e.flags, e.kind, e.record_id, " V("op") ", " V("rtype") ", "
 	V("workload") ", " V("user") ", " V("app") ", " V("client_app") ", " V("ip") ", " V("result") ", "
 	V("session") ", " V("token") ", " V("mailbox") ", " V("access") ", " V("client_info") ", "
-	"(SELECT path FROM sources WHERE id = e.source)";
+	"(SELECT path FROM sources WHERE id = e.source), " V("detail");
 #undef V
 
 static char *coldup(sqlite3_stmt *s, int i)
@@ -472,6 +472,7 @@ static void read_row(sqlite3_stmt *s, struct query_row *r)
 	r->access = coldup(s, 18);
 	r->client_info = coldup(s, 19);
 	r->source = coldup(s, 20);
+	r->detail = coldup(s, 21);
 }
 
 void query_row_clear(struct query_row *r)
@@ -480,7 +481,7 @@ void query_row_clear(struct query_row *r)
 		return;
 	char **s[] = { &r->record_id, &r->op, &r->rtype, &r->workload, &r->user, &r->app, &r->client_app,
 		       &r->ip, &r->result, &r->session, &r->token, &r->mailbox, &r->access, &r->client_info,
-		       &r->source };
+		       &r->source, &r->detail };
 	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
 		free(*s[i]);
 	memset(r, 0, sizeof *r);
@@ -494,7 +495,7 @@ const char *query_row_get(const struct query_row *r, const char *field)
 	const char *c = f->column;
 #define F(col) if (!strcmp(c, #col)) return r->col
 	F(record_id); F(op); F(workload); F(user); F(app); F(client_app); F(ip); F(result);
-	F(session); F(token); F(mailbox); F(access); F(client_info);
+	F(session); F(token); F(mailbox); F(access); F(client_info); F(detail);
 #undef F
 	if (!strcmp(c, "rtype"))
 		return r->rtype;

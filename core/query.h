@@ -79,11 +79,12 @@ struct query_pos {
 struct query_row {
 	int64_t id, ts, line;
 	int64_t op_count; /* -1 when absent */
-	int kind;         /* KIND_UAL, KIND_SIGNIN, KIND_DIRAUDIT */
+	int kind;         /* enum event_kind of event.h */
 	unsigned flags;   /* EVF_* of event.h */
 	char *record_id, *op, *rtype, *workload, *user, *app, *client_app, *ip, *result,
 		*session, *token, *mailbox, *access, *client_info;
 	char *source; /* the source file's path */
+	char *detail; /* the kind's key detail: a Graph call's method and URI, ... */
 };
 
 /* The value of a field (by canonical name, as filter_fields() lists them)

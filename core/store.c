@@ -48,7 +48,7 @@
 
 #include "xalloc.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
@@ -65,7 +65,8 @@ static const char schema_sql[] =
 	"  op INTEGER, rtype INTEGER, workload INTEGER, user INTEGER, app INTEGER,"
 	"  client_app INTEGER, ip INTEGER, result INTEGER, session INTEGER, token INTEGER,"
 	"  mailbox INTEGER, access INTEGER, client_info INTEGER, op_count INTEGER,"
-	"  flags INTEGER NOT NULL DEFAULT 0, source INTEGER NOT NULL, line INTEGER NOT NULL);"
+	"  flags INTEGER NOT NULL DEFAULT 0, source INTEGER NOT NULL, line INTEGER NOT NULL,"
+	"  detail INTEGER);"
 	"CREATE TABLE IF NOT EXISTS rawblocks(id INTEGER PRIMARY KEY, n INTEGER NOT NULL, data BLOB NOT NULL);"
 	/* One SQLite row per message cost a million-event load 2.5 of its 18
 	 * seconds; one row per event with its list, and a view that expands
@@ -340,8 +341,9 @@ int store_open(const char *path, int flags, struct store **out, char **cause)
 						     "BEGIN; %s COMMIT;",
 						     APP_ID, SCHEMA_VERSION, schema_sql)
 			    : ver < SCHEMA_VERSION
-				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s PRAGMA user_version=%d; COMMIT;",
-					    schema_sql, SCHEMA_VERSION) /* tables added since */
+				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s %s PRAGMA user_version=%d; COMMIT;",
+					    ver < 3 ? "ALTER TABLE events ADD COLUMN detail INTEGER;" : "",
+					    schema_sql, SCHEMA_VERSION) /* tables and columns added since */
 				: xstrdup("PRAGMA synchronous=NORMAL;");
 		char *err = NULL;
 		int r = exec(db, sql, &err);
@@ -878,20 +880,11 @@ static int raw_append(struct store_load *ld, int64_t id, struct sv raw, char **c
 }
 
 /*
- * Records are deduplicated by record id within a kind of log: the same
- * UAL record in two exports is one event, but an Entra sign-in whose id
- * happens to equal a UAL logon record's Id is a second event, not a
- * duplicate of it.
+ * Records are deduplicated by record id within a kind of log (ev->kind):
+ * the same UAL record in two exports is one event, but an Entra sign-in
+ * whose id happens to equal a UAL logon record's Id is a second event,
+ * not a duplicate of it.
  */
-static int dedup_kind(const struct event *ev)
-{
-	if (ev->rtype.p && ev->rtype.n == 11 && memcmp(ev->rtype.p, "EntraSignIn", 11) == 0)
-		return 1;
-	if (ev->rtype.p && ev->rtype.n == 19 && memcmp(ev->rtype.p, "EntraDirectoryAudit", 19) == 0)
-		return 2;
-	return 0;
-}
-
 /* Is (kind, record id) in the case already? Fingerprint first, then the
  * stored id for each fingerprint that matches. */
 static int is_dup(struct store_load *ld, int kind, uint64_t fp, struct sv rid, bool *dup, char **cause)
@@ -941,7 +934,7 @@ static int write_event(struct store_load *ld, const struct event *ev, struct sv 
 {
 	if (begin(ld, cause) < 0)
 		return -1;
-	int kind = dedup_kind(ev);
+	int kind = ev->kind;
 	uint64_t fp = rid_fp(kind, ev->record_id.p, ev->record_id.n);
 	bool dup = false;
 	if (!ld->by_index && ld->rids.count >= ld->ridmap_max && ridmap_retire(ld, cause) < 0)
@@ -954,22 +947,27 @@ static int write_event(struct store_load *ld, const struct event *ev, struct sv 
 		return 0;
 	}
 	sqlite3_stmt *q = ld->ins_ev;
-	int64_t ids[13];
+	int64_t ids[14];
 	const struct sv *f[] = {
 		&ev->op, &ev->rtype, &ev->workload, &ev->user, &ev->app, &ev->client_app, &ev->ip,
 		&ev->result, &ev->session, &ev->token, &ev->mailbox, &ev->access, &ev->client_info,
+		&ev->detail,
 	};
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
 		if (value_id(ld, *f[i], &ids[i], cause) < 0)
 			return -1;
 	sqlite3_bind_int64(q, 1, ev->ts);
 	sqlite3_bind_text(q, 2, ev->record_id.p, (int)ev->record_id.n, SQLITE_STATIC);
-	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+	for (size_t i = 0; i < 13; i++) {
 		if (ids[i])
 			sqlite3_bind_int64(q, (int)i + 3, ids[i]);
 		else
 			sqlite3_bind_null(q, (int)i + 3);
 	}
+	if (ids[13])
+		sqlite3_bind_int64(q, 21, ids[13]);
+	else
+		sqlite3_bind_null(q, 21);
 	if (ev->op_count >= 0)
 		sqlite3_bind_int64(q, 16, ev->op_count);
 	else
@@ -1514,7 +1512,8 @@ struct store_load *store_load_begin(struct store *st, char **cause)
 	    prepare(ld, &ld->ins_ev,
 		    "INSERT INTO events(ts, record_id, op, rtype, workload, user, app,"
 		    " client_app, ip, result, session, token, mailbox, access, client_info,"
-		    " op_count, flags, source, line, kind) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		    " op_count, flags, source, line, kind, detail)"
+		    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		    cause) < 0 ||
 	    prepare(ld, &ld->ins_blk, "INSERT INTO rawblocks(id, n, data) VALUES(?,?,?)", cause) < 0 ||
 	    prepare(ld, &ld->ins_msg,

@@ -41,9 +41,8 @@ const char *store_path(const struct store *st);
 /* Ensure the pivot indexes exist (after an interrupted first load). */
 int store_ensure_indexes(struct store *st, char **cause);
 
-/* Dedup kind of an event: 0 UAL, 1 Entra sign-in, 2 Entra directory
- * audit. Annotations are keyed by (record_id, kind). */
-enum { KIND_UAL = 0, KIND_SIGNIN = 1, KIND_DIRAUDIT = 2 };
+/* Events are deduplicated by (record id, kind of log: enum event_kind of
+ * event.h); annotations are keyed by the same pair. */
 
 /* The raw record of event id as JSON text (caller frees), or NULL. The
  * SQL function raw_json(id) gives the same inside queries; read in id

@@ -45,8 +45,10 @@ static void load_events(struct store *st)
 		ev.record_id = (struct sv){ rid, strlen(rid) };
 		const char *op = i == N ? "UserLoggedIn" : j % 2 ? "New-InboxRule" : "MailItemsAccessed";
 		ev.op = (struct sv){ op, strlen(op) };
-		if (i == N)
+		if (i == N) {
 			ev.rtype = (struct sv){ "EntraSignIn", 11 };
+			ev.kind = KIND_SIGNIN;
+		}
 		ev.user = (struct sv){ user, strlen(user) };
 		ev.op_count = -1;
 		ev.raw = (struct sv){ raw, strlen(raw) };

@@ -13,13 +13,14 @@
 /* ------------------------------------------------------------------ */
 /* The collecting sink. */
 
-#define NFIELDS 14
+#define NFIELDS 15
 
 struct cev {
 	int64_t ts;
 	char *f[NFIELDS]; /* NULL when absent */
 	int64_t op_count;
 	unsigned flags;
+	int kind;
 	char *raw;
 	uint64_t line;
 	size_t nmsgs;
@@ -46,7 +47,7 @@ struct got {
 };
 
 enum { F_RECORD_ID, F_OP, F_RTYPE, F_WORKLOAD, F_USER, F_APP, F_CLIENT_APP, F_IP, F_RESULT,
-       F_SESSION, F_TOKEN, F_MAILBOX, F_ACCESS, F_CLIENT_INFO };
+       F_SESSION, F_TOKEN, F_MAILBOX, F_ACCESS, F_CLIENT_INFO, F_DETAIL };
 
 static char *dup_sv(struct sv s)
 {
@@ -79,6 +80,7 @@ static int got_event(void *ctx, const struct event *ev, char **cause)
 	assert_int_equal(i, NFIELDS);
 	c->op_count = ev->op_count;
 	c->flags = ev->flags;
+	c->kind = ev->kind;
 	c->raw = dup_sv(ev->raw);
 	c->line = ev->line;
 	c->nmsgs = ev->nmsgs;

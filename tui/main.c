@@ -35,7 +35,7 @@ static const char usage_text[] =
 	"  op~^(New|Set)-InboxRule   time>=2023-06-16 time<-1d   json.Parameters.ForwardTo~@\n"
 	"  \"free text\" (over the raw record)   marked   tag=exfil   user=\"\" (field absent)\n"
 	"fields: time user app client_app ip op workload record_type result session token mailbox\n"
-	"        access client_info record_id source op_count line json.PATH\n";
+	"        access client_info detail kind record_id source op_count line json.PATH\n";
 
 int main(int argc, char **argv)
 {

@@ -157,20 +157,6 @@ static void add_json(struct detail *d, const char *raw, size_t len)
 	free(safe);
 }
 
-static const char *kind_name(int kind)
-{
-	switch (kind) {
-	case KIND_UAL:
-		return "Unified Audit Log";
-	case KIND_SIGNIN:
-		return "Entra sign-in";
-	case KIND_DIRAUDIT:
-		return "Entra directory audit";
-	default:
-		return "unknown kind";
-	}
-}
-
 static void add_messages(struct detail *d)
 {
 	sqlite3 *db = store_db(app_store(d->v.app));
@@ -274,7 +260,8 @@ static void build(struct detail *d, const struct query_row *r)
 	enum theme_role hr[] = { THEME_HEADER, THEME_NORMAL, THEME_HEADER };
 	add_span(d, head, hr, 3);
 	free(op);
-	add_field(d, "record id", r->record_id, kind_name(r->kind));
+	add_field(d, "record id", r->record_id, event_kind_title(r->kind));
+	add_field(d, "detail", r->detail, NULL);
 	add_field(d, "user", r->user, NULL);
 	add_field(d, "app", r->app, r->app ? app_app_name(d->v.app, r->app) : NULL);
 	add_field(d, "client app", r->client_app, r->client_app ? app_app_name(d->v.app, r->client_app) : NULL);

@@ -50,6 +50,7 @@ static const struct tl_col {
 #define COL_TIME 0
 #define COL_APP 3
 #define COL_CLIENT_APP 4
+#define COL_DETAIL 9 /* the kind's detail (Graph call, message, resource), else the client */
 
 enum { ANN_MARK = 1, ANN_TAG = 2, ANN_NOTE = 4, ANN_HIT = 8 };
 
@@ -370,6 +371,8 @@ static const char *cell_text(struct tl *t, const struct query_row *r, int c, cha
 {
 	if (c == COL_TIME)
 		return draw_time(r->ts, buf, n);
+	if (c == COL_DETAIL && r->detail)
+		return r->detail;
 	const char *v = query_row_get(r, cols[c].field);
 	if (v && (c == COL_APP || c == COL_CLIENT_APP)) {
 		const char *name = app_app_name(t->v.app, v);
@@ -833,7 +836,7 @@ static int action(struct view *v, enum keys_action act)
 			app_message(a, "time: narrow with the histogram (i) or :goto TIME");
 			return REACT_CHROME;
 		}
-		const char *field = cols[t->col].field;
+		const char *field = t->col == COL_DETAIL && r->detail ? "detail" : cols[t->col].field;
 		app_pivot(a, field, query_row_get(r, field), act == ACT_EXCLUDE);
 		return REACT_ALL;
 	}

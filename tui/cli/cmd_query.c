@@ -45,9 +45,9 @@ static int emit_row(const struct query_row *r, void *ctx)
 		free(t);
 	}
 	const char *v[] = {
-		ts, r->record_id, r->op, r->user, r->app, r->client_app, r->ip, r->workload, r->rtype,
-		r->result, r->session, r->token, r->mailbox, r->access, r->op_count >= 0 ? opc : NULL,
-		r->client_info, r->source, line, rawtext,
+		ts, r->record_id, event_kind_name(r->kind), r->op, r->user, r->app, r->client_app, r->ip,
+		r->workload, r->rtype, r->result, r->session, r->token, r->mailbox, r->access,
+		r->op_count >= 0 ? opc : NULL, r->client_info, r->detail, r->source, line, rawtext,
 	};
 	out_row(e->o, v);
 	free(rawtext);
@@ -106,10 +106,10 @@ int cmd_query(int argc, char **argv)
 		{ .name = "access" }, { .name = "mailbox" }, { .name = "result" },
 	};
 	static const struct out_col data_cols[] = {
-		{ .name = "ts" }, { .name = "record_id" }, { .name = "op" }, { .name = "user" }, { .name = "app" }, { .name = "client_app" },
+		{ .name = "ts" }, { .name = "record_id" }, { .name = "kind" }, { .name = "op" }, { .name = "user" }, { .name = "app" }, { .name = "client_app" },
 		{ .name = "ip" }, { .name = "workload" }, { .name = "record_type" }, { .name = "result" }, { .name = "session" },
 		{ .name = "token" }, { .name = "mailbox" }, { .name = "access" }, { .name = "op_count", .number = true }, { .name = "client_info" },
-		{ .name = "source" }, { .name = "line", .number = true }, { .name = "raw", .raw = true },
+		{ .name = "detail" }, { .name = "source" }, { .name = "line", .number = true }, { .name = "raw", .raw = true },
 	};
 	bool table = fmt == OUT_TABLE;
 	size_t ncols = table ? sizeof table_cols / sizeof table_cols[0]
