@@ -52,12 +52,36 @@ static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 	return len;
 }
 
+/* Characters that draw nothing, or nothing that says what they are:
+ * Unicode's default-ignorable code points (zero-width spaces and joiners,
+ * the soft hyphen, fillers, variation selectors, tag characters) and the
+ * line and paragraph separators. "ad\u200bmin" must not pass for "admin". */
+static bool invisible(uint32_t c)
+{
+	return c == 0x00AD || c == 0x034F || c == 0x115F || c == 0x1160 ||
+	       c == 0x17B4 || c == 0x17B5 || (c >= 0x180B && c <= 0x180F) ||
+	       (c >= 0x200B && c <= 0x200D) || c == 0x2028 || c == 0x2029 ||
+	       (c >= 0x2060 && c <= 0x2065) || (c >= 0x206A && c <= 0x206F) ||
+	       c == 0x3164 || (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFFA0 ||
+	       (c >= 0xFFF0 && c <= 0xFFF8) || (c >= 0x1BCA0 && c <= 0x1BCA3) ||
+	       (c >= 0x1D173 && c <= 0x1D17A) || (c >= 0xE0000 && c <= 0xE0FFF);
+}
+
 /* Characters that must not reach a terminal as they are. */
 static bool dangerous(uint32_t c)
 {
 	return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) ||
 	       (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
-	       c == 0x200E || c == 0x200F || c == 0x061C || c == 0xFEFF;
+	       c == 0x200E || c == 0x200F || c == 0x061C || c == 0xFEFF || invisible(c);
+}
+
+/* A JSON \u escape of c: a surrogate pair above U+FFFF. */
+static int json_u_escape(char *o, uint32_t c)
+{
+	if (c <= 0xFFFF)
+		return sprintf(o, "\\u%04x", (unsigned)c);
+	c -= 0x10000;
+	return sprintf(o, "\\u%04x\\u%04x", (unsigned)(0xD800 + (c >> 10)), (unsigned)(0xDC00 + (c & 0x3FF)));
 }
 
 bool sanitize_needed(const char *s, size_t n)
@@ -105,8 +129,10 @@ char *sanitize(const char *s, size_t n)
 			o += sprintf(o, "\\e");
 		} else if (c < 0x80) {
 			o += sprintf(o, "\\x%02x", (unsigned)c);
-		} else {
+		} else if (c <= 0xFFFF) {
 			o += sprintf(o, "\\u%04x", (unsigned)c);
+		} else {
+			o += sprintf(o, "\\U%08x", (unsigned)c);
 		}
 		p += k;
 	}
@@ -137,7 +163,7 @@ char *json_escape(const char *s, size_t n)
 		} else if (c == '\t') {
 			o += sprintf(o, "\\t");
 		} else if (dangerous(c)) {
-			o += sprintf(o, "\\u%04x", (unsigned)c);
+			o += json_u_escape(o, c);
 		} else {
 			memcpy(o, p, k);
 			o += k;
@@ -164,7 +190,7 @@ char *json_text_safe(const char *s, size_t n)
 			continue;
 		}
 		if (c >= 0x7F && dangerous(c)) /* DEL too: JSON lets it stand raw */
-			o += sprintf(o, "\\u%04x", (unsigned)c);
+			o += json_u_escape(o, c);
 		else {
 			memcpy(o, p, k);
 			o += k;

@@ -292,6 +292,45 @@ static void test_json_text_safe_del(void **state)
 	free(out);
 }
 
+/* Finding 5 of issue 10: characters that draw nothing let
+ * "ad<U+200B>min@contoso.com" pass for admin@contoso.com. Every
+ * default-ignorable or invisible character, and the line and paragraph
+ * separators, comes out as a visible escape like the bidi controls. */
+static void test_invisible(void **state)
+{
+	(void)state;
+	CLEAN("ad\xe2\x80\x8bmin@contoso.com", "ad\\u200bmin@contoso.com");
+	CLEAN("\xe2\x80\x8c\xe2\x80\x8d", "\\u200c\\u200d");          /* ZWNJ, ZWJ */
+	CLEAN("\xe2\x81\xa0\xe2\x81\xa2", "\\u2060\\u2062");          /* word joiner, invisible times */
+	CLEAN("soft\xc2\xad" "hyphen", "soft\\u00adhyphen");
+	CLEAN("cgj\xcd\x8f", "cgj\\u034f");
+	CLEAN("hangul\xe3\x85\xa4" "filler", "hangul\\u3164filler");
+	CLEAN("\xef\xbe\xa0", "\\uffa0");                            /* halfwidth hangul filler */
+	CLEAN("vs\xef\xb8\x8f", "vs\\ufe0f");
+	CLEAN("mongolian\xe1\xa0\x8e", "mongolian\\u180e");
+	CLEAN("line\xe2\x80\xa8sep\xe2\x80\xa9", "line\\u2028sep\\u2029");
+	/* tag characters (U+E0000 block) spell hidden ASCII */
+	CLEAN("x\xf3\xa0\x81\x81\xf3\xa0\x81\xbf", "x\\U000e0041\\U000e007f");
+	assert_true(sanitize_needed("\xe2\x80\x8b", 3));
+	/* a visible neighbour is untouched */
+	CLEAN("\xe2\x80\x8a", "\xe2\x80\x8a"); /* U+200A hair space draws */
+
+	/* in JSON the escapes keep the meaning: above U+FFFF as a surrogate pair */
+	char *e = json_escape("a\xe2\x80\x8b\xf3\xa0\x81\x81", 8);
+	assert_string_equal(e, "a\\u200b\\udb40\\udc41");
+	free(e);
+	expect_json("a\xf3\xa0\x81\x81z", 6, "a\xf3\xa0\x81\x81z", 6);
+	const char in[] = "{\"u\":\"ad\xe2\x80\x8bmin\xf3\xa0\x81\x81\"}";
+	char *t = json_text_safe(in, sizeof in - 1);
+	assert_string_equal(t, "{\"u\":\"ad\\u200bmin\\udb40\\udc41\"}");
+	json_error_t err;
+	json_t *j = json_loads(t, 0, &err);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "u")), "ad\xe2\x80\x8bmin\xf3\xa0\x81\x81");
+	json_decref(j);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_c0_and_del),
 		cmocka_unit_test(test_c1),
 		cmocka_unit_test(test_bidi),
+		cmocka_unit_test(test_invisible),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_clean_text_untouched),
 		cmocka_unit_test(test_json_escape),
