@@ -600,10 +600,12 @@ static bool intern_get(const struct intern *in, uint64_t h, const char *p, size_
 	return false;
 }
 
-static void intern_put(struct intern *in, uint64_t h, const char *p, size_t n, int64_t id)
+/* Remember p -> id; false when the value is not worth remembering (the
+ * map then no longer holds every value of the case). */
+static bool intern_put(struct intern *in, uint64_t h, const char *p, size_t n, int64_t id)
 {
 	if (n > 4096 || in->plen + n + 4 > UINT32_MAX)
-		return; /* not worth remembering */
+		return false;
 	if ((in->count + 1) * 2 > in->cap) {
 		size_t ocap = in->cap;
 		uint64_t *oh = in->hash;
@@ -639,6 +641,7 @@ static void intern_put(struct intern *in, uint64_t h, const char *p, size_t n, i
 	in->off[i] = (uint32_t)in->plen;
 	in->plen += n + 4;
 	in->count++;
+	return true;
 }
 
 static int db_fail(struct store_load *ld, char **cause)
@@ -679,7 +682,10 @@ static int value_id(struct store_load *ld, struct sv s, int64_t *id, char **caus
 		intern_clear(&ld->in);
 		ld->in_complete = false;
 	}
-	intern_put(&ld->in, h, s.p, s.n, *id);
+	/* a value left out (over 4 KiB) must be looked up in vals next time,
+	 * or its second sighting breaks vals' UNIQUE and aborts the load */
+	if (!intern_put(&ld->in, h, s.p, s.n, *id))
+		ld->in_complete = false;
 	return 0;
 }
 
