@@ -42,6 +42,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -283,21 +284,112 @@ static void sqlite_setup(void)
 	sqlite3_initialize();
 }
 
+/* What the first 100 bytes of a file say it is. */
+enum header_kind { HDR_NONE, HDR_SQLITE, HDR_CASE };
+
+static enum header_kind read_header(const char *path, int64_t *pages, int64_t *page_size, int64_t *bytes)
+{
+	unsigned char h[100];
+	*pages = *page_size = *bytes = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return HDR_NONE;
+	struct stat sb;
+	ssize_t n = fstat(fd, &sb) == 0 ? read(fd, h, sizeof h) : -1;
+	close(fd);
+	*bytes = sb.st_size;
+	if (n < 16 || memcmp(h, "SQLite format 3", 16) != 0)
+		return HDR_NONE;
+	if (n < (ssize_t)sizeof h)
+		return HDR_SQLITE;
+	*page_size = h[16] << 8 | h[17];
+	if (*page_size == 1)
+		*page_size = 65536;
+	/* the in-header size is valid when its change counter matches */
+	if (memcmp(h + 24, h + 92, 4) == 0)
+		*pages = (int64_t)h[28] << 24 | h[29] << 16 | h[30] << 8 | h[31];
+	uint32_t appid = (uint32_t)h[68] << 24 | (uint32_t)h[69] << 16 | (uint32_t)h[70] << 8 | h[71];
+	return appid == APP_ID ? HDR_CASE : HDR_SQLITE;
+}
+
+/* Can this process create files next to path (SQLite's -wal and -shm)? */
+static bool dir_writable(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	bool ok = access(dir, W_OK) == 0;
+	if (ok) {
+		/* root passes access() on read-only media: ask the file system */
+		struct statvfs vfs;
+		ok = statvfs(dir, &vfs) != 0 || !(vfs.f_flag & ST_RDONLY);
+	}
+	free(dir);
+	return ok;
+}
+
+/* file: URI of path that opens it immutable (read-only media: no -shm,
+ * no locks). Caller frees. */
+static char *immutable_uri(const char *path)
+{
+	char *u = xmalloc(strlen(path) * 3 + 32), *o = u;
+	o += sprintf(o, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		if (*p == '%' || *p == '?' || *p == '#' || *p < 0x20 || *p >= 0x7F)
+			o += sprintf(o, "%%%02X", *p);
+		else
+			*o++ = (char)*p;
+	sprintf(o, "?immutable=1");
+	return u;
+}
+
+/* Is there a write-ahead log next to path with something in it? */
+static bool has_wal(const char *path)
+{
+	char *wal = xasprintf("%s-wal", path);
+	struct stat sb;
+	bool r = stat(wal, &sb) == 0 && sb.st_size > 0;
+	free(wal);
+	return r;
+}
+
 int store_open(const char *path, int flags, struct store **out, char **cause)
 {
 	pthread_once(&sqlite_once, sqlite_setup);
 	sqlite3 *db = NULL;
+	if (!(flags & STORE_CREATE) && access(path, F_OK) != 0)
+		return set_cause(cause, "%s: no such case file", path);
+	int64_t hpages, hpsize, fbytes;
+	enum header_kind hk = read_header(path, &hpages, &hpsize, &fbytes);
+	/* A case on read-only media (or in a folder this user cannot write)
+	 * is opened read-only; without a WAL to replay it is opened
+	 * immutable, since SQLite cannot create the -shm a WAL reader needs. */
+	bool immutable = false;
+	if (!(flags & STORE_CREATE) && (access(path, W_OK) != 0 || !dir_writable(path))) {
+		flags |= STORE_READONLY;
+		immutable = !dir_writable(path) && !has_wal(path);
+	}
 	int oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	if (flags & STORE_CREATE)
 		oflags |= SQLITE_OPEN_CREATE;
-	if (!(flags & STORE_CREATE) && access(path, F_OK) != 0)
-		return set_cause(cause, "%s: no such case file", path);
 	/* A connection is used by one thread at a time (a load hands it
 	 * between its threads under its own lock), so SQLite's per-call
 	 * mutex is overhead. */
 	oflags |= SQLITE_OPEN_NOMUTEX;
-	if (sqlite3_open_v2(path, &db, oflags, NULL) != SQLITE_OK) {
+	char *uri = immutable ? immutable_uri(path) : NULL;
+	if (uri)
+		oflags |= SQLITE_OPEN_URI;
+	int orc = sqlite3_open_v2(uri ? uri : path, &db, oflags, NULL);
+	free(uri);
+	if (orc != SQLITE_OK) {
 		set_cause(cause, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		return -1;
+	}
+	/* A file that says it is a case but is shorter than its header
+	 * says has lost its end: damaged, not foreign. */
+	if (hk == HDR_CASE && hpages > 0 && fbytes < hpages * hpsize) {
+		set_cause(cause, "%s: damaged case file: truncated (%lld of %lld bytes)", path,
+			  (long long)fbytes, (long long)(hpages * hpsize));
 		sqlite3_close(db);
 		return -1;
 	}
@@ -310,7 +402,14 @@ int store_open(const char *path, int flags, struct store **out, char **cause)
 				   " (SELECT application_id FROM pragma_application_id),"
 				   " (SELECT user_version FROM pragma_user_version)",
 			       -1, &q, NULL) != SQLITE_OK || sqlite3_step(q) != SQLITE_ROW) {
-		set_cause(cause, "%s: not an auditscope case file (%s)", path, sqlite3_errmsg(db));
+		int ec = sqlite3_errcode(db);
+		if (hk == HDR_CASE || (hk == HDR_SQLITE && (ec == SQLITE_CORRUPT || ec == SQLITE_NOTADB)))
+			set_cause(cause, "%s: damaged case file (%s)", path, sqlite3_errmsg(db));
+		else if (ec == SQLITE_BUSY || ec == SQLITE_LOCKED || ec == SQLITE_CANTOPEN ||
+			 ec == SQLITE_READONLY || ec == SQLITE_IOERR || ec == SQLITE_PERM)
+			set_cause(cause, "%s: %s", path, sqlite3_errmsg(db));
+		else
+			set_cause(cause, "%s: not an auditscope case file (%s)", path, sqlite3_errmsg(db));
 		sqlite3_finalize(q);
 		sqlite3_close(db);
 		return -1;

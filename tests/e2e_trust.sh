@@ -28,3 +28,35 @@ ua=$(head -c 5000 /dev/zero | tr '\0' 'A')
 { rec r6-1 MailItemsAccessed ",\"ClientInfoString\":\"$ua\""; rec r6-2 MailItemsAccessed ",\"ClientInfoString\":\"$ua\""; } > "$t/long.json"
 "$bin" load "$t/c6.case" "$t/long.json" > /dev/null 2>&1
 check "6: a long value twice in a new case loads both events" test "$(count "$t/c6.case" 'select count(*) from events')" = 2
+
+# 13. a case on read-only media opens read-only; a damaged case says so
+mkdir -p "$t/ro"
+rec r13-1 MailItemsAccessed '' > "$t/r13.json"
+"$bin" load "$t/ro/c.case" "$t/r13.json" > /dev/null 2>&1
+# read-only media: a read-only bind mount in a user namespace (as root,
+# permissions alone do not stop writes); else a folder without write
+# permission for a user that is not root
+ro_run() {
+	if unshare -rm true 2>/dev/null; then
+		unshare -rm sh -c 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" "$1" && shift && exec "$@"' sh "$t/ro" "$@"
+	elif [ "$(id -u)" != 0 ]; then
+		chmod 555 "$t/ro" && "$@"; local rc=$?; chmod 755 "$t/ro"; return $rc
+	else
+		return 77
+	fi
+}
+ro_run true; rc=$?
+if [ $rc = 77 ]; then
+	echo "skip - 13: no way to make read-only media here (root without user namespaces)"
+else
+	ro_run "$bin" info "$t/ro/c.case" > "$t/ro.out" 2>&1
+	check "13: info reads a case on read-only media" grep -q "^events 1 " "$t/ro.out"
+	ro_run "$bin" query "$t/ro/c.case" --format csv > "$t/ro.out" 2>&1
+	check "13: query reads a case on read-only media" grep -q "r13-1" "$t/ro.out"
+fi
+head -c 20000 "$t/c6.case" > "$t/trunc.case"
+"$bin" info "$t/trunc.case" > "$t/trunc.out" 2>&1
+check "13: a truncated case is damaged, not foreign" grep -q "trunc.case: damaged case file" "$t/trunc.out"
+printf 'hello' > "$t/foreign.case"
+"$bin" info "$t/foreign.case" > "$t/foreign.out" 2>&1
+check "13: a file that is no case is not one" grep -q "not an auditscope case file" "$t/foreign.out"
