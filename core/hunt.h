@@ -41,17 +41,11 @@
 
 #include "store.h"
 
+/* The hunts in menu order, one line each in hunt_list.h: HUNT_RARE_APPS, ... */
 enum hunt_id {
-	HUNT_RARE_APPS,
-	HUNT_NEW_APP_FOR_MAILBOX,
-	HUNT_SYNC_ACCESS,
-	HUNT_THROTTLED,
-	HUNT_INBOX_RULES,
-	HUNT_FORWARDING,
-	HUNT_OAUTH_CONSENT,
-	HUNT_TOKEN_REPLAY,
-	HUNT_SIGNIN_THEN_MAIL,
-	HUNT_ANTI_FORENSICS,
+#define HUNT(id, entry) HUNT_##id,
+#include "hunt_list.h"
+#undef HUNT
 	HUNT_COUNT
 };
 
@@ -70,6 +64,7 @@ struct hunt_def {
 	enum hunt_id id;
 	const char *name;  /* command-line name, part of the contract: "rare-apps" */
 	const char *title; /* one line: what it finds */
+	const char *description; /* a paragraph: how it decides, for help texts */
 	const struct hunt_col *cols;
 	size_t ncols;
 };

@@ -1,0 +1,245 @@
+/*
+ * hunt_entry.h: what a hunt is made of, for the files that define hunts
+ * (core/hunt_*.c, one per family) and the runner (core/hunt.c). Not for
+ * callers of hunts: they use hunt.h.
+ *
+ * A hunt is one `const struct hunt_entry` (name, title, description,
+ * columns, what it needs, how its rows are ordered, and how it reads the
+ * case), listed once in hunt_list.h. Adding a hunt is a new entry in a
+ * family file (or a new file) and one line there.
+ *
+ * Two ways of reading the case:
+ *  - scan: an accumulator over one sequential pass of the narrow events
+ *    table (begin, row for every event, end builds the rows; drop frees
+ *    the accumulator after a failure). hunt_run_all feeds every scan
+ *    hunt from one pass.
+ *  - raw: the events whose operation is one of raw.ops have their raw
+ *    records read (in id order, over a few threads) and evaluated by
+ *    raw.eval into facts; run() then turns candidates and facts
+ *    (hunt_raw_candidates) into rows. hunt_run_all reads the union of
+ *    every raw hunt's candidates once.
+ * A hunt with neither sets only run() and reads what it likes through
+ * the helpers below.
+ */
+#ifndef AUDITSCOPE_HUNT_ENTRY_H
+#define AUDITSCOPE_HUNT_ENTRY_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hunt.h"
+#include "knownapps.h"
+#include "util.h"
+
+#define HOUR_MS ((int64_t)3600 * 1000)
+#define DAY_MS (24 * HOUR_MS)
+/* At most this many values are listed in one cell ("a, b, c, +4"). */
+#define HUNT_LIST_MAX 4
+
+struct hunt_rawshare;
+
+/* One hunt's run: its result, its options, the case. */
+struct hctx {
+	struct store *st;
+	sqlite3 *db;
+	struct hunt_opts o;
+	struct hunt_result *r;
+	size_t cap;
+	struct knownapps *ka; /* with HUNT_NEEDS_APPS */
+	sqlite3_stmt *val_q;
+	char *err;
+	bool cancelled;
+	struct util_ivec mia;          /* value ids of MailItemsAccessed (any case) */
+	struct hunt_rawshare *share;   /* hunt_run_all: one raw pass for all */
+	void *acc;                     /* a scan hunt's accumulator */
+	bool idle;                     /* nothing to do (no baseline in an empty case) */
+	bool shared;                   /* run by hunt_run_all */
+	double t0, spent;              /* its clock; time of its own parts when shared */
+};
+
+/* One event of the scan (value ids; 0 when absent, or not read). */
+struct hunt_ev {
+	int64_t id, ts, kind, op, user, app, capp, ip, mailbox, access, session, token, result;
+	int64_t flags;
+};
+
+/* The columns of hunt_ev, in order (HUNT_EV(name) bits): a scan reads
+ * only those its hunts use, each costing every row of a million. */
+enum { HUNT_EV_id, HUNT_EV_ts, HUNT_EV_kind, HUNT_EV_op, HUNT_EV_user, HUNT_EV_app, HUNT_EV_capp, HUNT_EV_ip,
+       HUNT_EV_mailbox, HUNT_EV_access, HUNT_EV_session, HUNT_EV_token, HUNT_EV_result, HUNT_EV_flags,
+       HUNT_EV_NCOLS };
+#define HUNT_EV(name) (1u << HUNT_EV_##name)
+
+/* An event chosen by operation, with its normalized fields. */
+struct hunt_cand {
+	int64_t id, ts, kind, op, user, ip, app, mailbox;
+	char *optext;  /* the operation's text */
+	unsigned mask; /* which raw hunts read it (1 << enum hunt_id) */
+};
+
+/*
+ * What a raw record says, worked out away from the database (so that
+ * several threads can do it): raw.eval fills it, run() turns it into
+ * rows on the calling thread. Strings are owned.
+ */
+struct hunt_facts {
+	char *why;    /* reasons; NULL or "" when the event is not a finding */
+	char *name;   /* an inbox rule's name */
+	char *owner;  /* the mailbox or object the event is about */
+	char *app;    /* consent records: the app id */
+	bool seen;    /* the raw record was read and parsed */
+	bool context; /* listed for context, not a finding */
+};
+
+/* Evaluate one raw record (rec: parsed, text: as stored). Runs on
+ * worker threads: no database, no shared state. */
+typedef void (*hunt_eval_fn)(const struct hunt_cand *c, json_t *rec, const char *text, struct hunt_facts *out);
+
+struct hunt_scan {
+	int (*begin)(struct hctx *h);
+	void (*row)(struct hctx *h, const struct hunt_ev *e);
+	int (*end)(struct hctx *h);   /* builds rows; frees the accumulator */
+	void (*drop)(struct hctx *h); /* frees the accumulator after a failure */
+	/* alone, SQLite can drop the rows row() ignores before they reach
+	 * C: a condition, with %s for the value ids ids() gives (NULL: none) */
+	const char *where;
+	const struct util_ivec *(*ids)(struct hctx *h);
+	unsigned cols; /* HUNT_EV(...) of the columns row() reads */
+};
+
+struct hunt_raw {
+	const char *const *ops; /* operation names, NULL-terminated */
+	bool dot;               /* also "name." (Entra operations in the UAL) */
+	hunt_eval_fn eval;
+	/* alone, drop candidates before their records are read (ids stay
+	 * ascending); NULL: keep all */
+	void (*prune)(struct hunt_cand *c, size_t *n);
+};
+
+/* What a hunt needs set up before it runs. */
+enum {
+	HUNT_NEEDS_BASELINE = 1u << 0, /* r->baseline_until (o.baseline_until or the case's middle) */
+	HUNT_NEEDS_APPS = 1u << 1,     /* h->ka, the app names */
+};
+
+/* How the runner orders rows after the hunt made them. */
+enum hunt_order {
+	HUNT_ORDER_OWN,        /* as the hunt made them */
+	HUNT_ORDER_TIME,       /* by first event time */
+	HUNT_ORDER_HITS_FIRST, /* hits first, each part in the hunt's order */
+};
+
+struct hunt_entry {
+	struct hunt_def def; /* first: hunt_def() hands out &entry->def */
+	unsigned needs;      /* HUNT_NEEDS_* */
+	enum hunt_order order;
+	struct hunt_scan scan; /* scan hunts: scan.begin set */
+	struct hunt_raw raw;   /* raw hunts: raw.ops set */
+	int (*run)(struct hctx *h); /* every hunt that is not a scan */
+};
+
+#define HUNT_COLS(a) a, sizeof a / sizeof a[0]
+
+/* The entries hunt_list.h names (defined in the family files). */
+#define HUNT(id, entry) extern const struct hunt_entry entry;
+#include "hunt_list.h"
+#undef HUNT
+
+/* ---- the run (hunt.c) ---- */
+
+/* The entry of hunt id (from the table hunt_list.h makes). */
+const struct hunt_entry *hunt_entry_of(enum hunt_id id);
+
+/* Record a database error (or "interrupted") as h->err; returns -1. */
+int hunt_fail_db(struct hctx *h);
+/* Has the caller asked to stop? Sets h->err ("interrupted") when so. */
+bool hunt_cancelled(struct hctx *h);
+sqlite3_stmt *hunt_prep(struct hctx *h, const char *sql);
+/* Prepare sql after replacing each "%s" with the marks of ids (numbered
+ * from first; all %s get the same set), with ids bound. */
+sqlite3_stmt *hunt_prep_in(struct hctx *h, const char *sql, const struct util_ivec *ids, int first);
+/* The text of value id (caller frees), or NULL. */
+char *hunt_vtext(struct hctx *h, int64_t id);
+/* Column i as a value id, 0 for NULL. */
+int64_t hunt_col_id(sqlite3_stmt *q, int i);
+/* Value ids of each name (any case); with dot, also of the name with a
+ * period after it: the UAL writes Entra operations as "Consent to
+ * application." where Entra's own log writes "Consent to application". */
+int hunt_val_ids(struct hctx *h, const char *const *names, bool dot, struct util_ivec *out);
+/* x is a non-zero member of v. */
+bool hunt_in_ids(const struct util_ivec *v, int64_t x);
+/* "a, b, c, +2" of up to HUNT_LIST_MAX texts of value ids (caller frees). */
+char *hunt_id_list(struct hctx *h, const struct util_ivec *ids);
+/* The display name of an app id (borrowed), or NULL. */
+const char *hunt_app_name(struct hctx *h, const char *id);
+
+/* ---- rows and their filter texts (hunt_row.c) ---- */
+
+struct hunt_row *hunt_row_new(struct hctx *h, bool hit);
+void hunt_row_set(struct hunt_row *row, size_t col, const char *v);
+/* Takes ownership of v. */
+void hunt_row_take(struct hunt_row *row, size_t col, char *v);
+void hunt_row_num(struct hunt_row *row, size_t col, int64_t n);
+void hunt_row_time(struct hunt_row *row, size_t col, int64_t ms);
+/* One event behind the row (ids kept for hit rows only). */
+void hunt_row_event(struct hunt_row *row, int64_t id, int64_t ts);
+/* The row's filter is f's text; f is empty after. */
+void hunt_row_filter(struct hunt_row *row, struct util_buf *f);
+void hunt_row_free(struct hunt_row *row, size_t ncols);
+/* " field=value" (quoted as needed) onto a filter text. */
+void hunt_filter_term(struct util_buf *f, const char *field, const char *value);
+/* " time>=FROM time<TO", whole seconds, covering [from, to]. */
+void hunt_filter_time(struct util_buf *f, int64_t from, int64_t to);
+
+/* ---- raw records (hunt_raw.c) ---- */
+
+/*
+ * The candidates of the raw hunt h runs, read and evaluated: *c and *f
+ * (one facts each, in id order) are the caller's (hunt_raw_cands_free,
+ * hunt_raw_facts_free). With a share (hunt_run_all), the first raw hunt
+ * reads every raw hunt's candidates; the others take theirs.
+ */
+int hunt_raw_candidates(struct hctx *h, struct hunt_cand **c, size_t *n, struct hunt_facts **f);
+void hunt_raw_cands_free(struct hunt_cand *c, size_t n);
+void hunt_raw_facts_free(struct hunt_facts *f, size_t n);
+/* One raw pass shared by the hunts of hunt_run_all. */
+struct hunt_rawshare *hunt_rawshare_new(void);
+void hunt_rawshare_free(struct hunt_rawshare *sh);
+/* Candidates by time (then id), for qsort. */
+int hunt_raw_cmp_ts(const void *a, const void *b);
+/*
+ * A row for one event of an admin hunt: time, op, user, <the columns
+ * the caller sets>, ip (column ip_col), with a filter selecting the
+ * event by operation, user and its second.
+ */
+struct hunt_row *hunt_raw_event_row(struct hctx *h, const struct hunt_cand *c, size_t ip_col, bool hit);
+
+/* A JSON value as text (caller frees): strings as they are, true/false
+ * as PowerShell prints them, the rest compact JSON; NULL for null. */
+char *hunt_raw_jtext(json_t *v);
+/* Member key of o as an array; a string holding a JSON array (Sentinel
+ * rows) is parsed into *owned (json_decref it). */
+json_t *hunt_raw_jarray(json_t *o, const char *key, json_t **owned);
+/* Value of the {Name, Value} pair called name in o[key] (any case), as
+ * text (caller frees), or NULL. ModifiedProperties give NewValue. */
+char *hunt_raw_nv(json_t *o, const char *key, const char *name);
+/* A cmdlet's parameter: hunt_raw_nv(o, "Parameters", name). */
+char *hunt_raw_param(json_t *o, const char *name);
+/* The part of an Exchange identity after the last '\' (a rule's name in
+ * "mailbox\rule"), or NULL when there is none. */
+const char *hunt_raw_after_backslash(const char *s);
+/* The mailbox of an identity "…/contoso.onmicrosoft.com/user@x\rule" or
+ * "user@x\rule" (caller frees), or NULL. */
+char *hunt_raw_identity_owner(const char *s);
+/* An Exchange identity without its organisation path (caller frees). */
+char *hunt_raw_short_id(const char *s);
+/* Case-insensitive substring search. */
+const char *hunt_raw_find(const char *hay, const char *needle);
+bool hunt_raw_truthy(const char *v);
+bool hunt_raw_falsy(const char *v);
+/* NULL or only white space. */
+bool hunt_raw_blank(const char *v);
+
+#endif

@@ -1,0 +1,523 @@
+/*
+ * hunt_raw.c: the raw records the admin hunts read (inbox rules,
+ * forwarding, consents, audit settings: fields the store does not
+ * normalize). Candidates are chosen by operation (ev_op index) and their
+ * raw records read in id order, decompressing each block once, split
+ * over a few threads that each open their own read-only connection to
+ * the case; each hunt's evaluator (hunt_entry.raw.eval) runs on the
+ * worker that read the record. Also the JSON and Exchange-identity
+ * helpers those evaluators share.
+ */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "hunt_entry.h"
+#include "xalloc.h"
+
+static void rawshare_clear(struct hunt_rawshare *sh);
+
+/* ------------------------------------------------------------------ */
+/* Text */
+
+bool hunt_raw_truthy(const char *v)
+{
+	return v && (strcasecmp(v, "true") == 0 || strcasecmp(v, "$true") == 0 || strcmp(v, "1") == 0);
+}
+
+bool hunt_raw_falsy(const char *v)
+{
+	return v && (strcasecmp(v, "false") == 0 || strcasecmp(v, "$false") == 0 || strcmp(v, "0") == 0);
+}
+
+bool hunt_raw_blank(const char *v)
+{
+	if (!v)
+		return true;
+	for (; *v; v++)
+		if (!isspace((unsigned char)*v))
+			return false;
+	return true;
+}
+
+/* Case-insensitive substring search. */
+const char *hunt_raw_find(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return hay;
+	return NULL;
+}
+
+
+/* ------------------------------------------------------------------ */
+/* Records */
+
+/* The record as JSON, unwrapped from the Graph audit query's auditData
+ * (or a wrapper's AuditData string); NULL when absent or not JSON.
+ * *text (may be NULL) gets the raw text. Needs only st: worker threads
+ * call it on their own connections. */
+static json_t *raw_parse(struct store *st, int64_t id, char **text)
+{
+	size_t len;
+	char *t = store_raw(st, id, &len);
+	if (!t)
+		return NULL;
+	json_t *j = json_loadb(t, len, 0, NULL);
+	if (text)
+		*text = t;
+	else
+		free(t);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return NULL;
+	}
+	json_t *in = json_object_get(j, "auditData");
+	if (!in)
+		in = json_object_get(j, "AuditData");
+	if (json_is_object(in)) {
+		json_incref(in);
+		json_decref(j);
+		return in;
+	}
+	if (json_is_string(in)) {
+		json_t *p = json_loads(json_string_value(in), 0, NULL);
+		if (json_is_object(p)) {
+			json_decref(j);
+			return p;
+		}
+		json_decref(p);
+	}
+	return j;
+}
+
+/* A JSON value as text (caller frees): strings as they are, true/false
+ * as PowerShell prints them, the rest compact JSON; NULL for null. */
+char *hunt_raw_jtext(json_t *v)
+{
+	if (!v || json_is_null(v))
+		return NULL;
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (json_is_true(v))
+		return xstrdup("True");
+	if (json_is_false(v))
+		return xstrdup("False");
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *d = xstrdup(s ? s : "");
+	free(s);
+	return d;
+}
+
+/* Member key of o as an array; a string holding a JSON array (Sentinel
+ * rows) is parsed into *owned. */
+json_t *hunt_raw_jarray(json_t *o, const char *key, json_t **owned)
+{
+	*owned = NULL;
+	json_t *a = json_object_get(o, key);
+	if (json_is_string(a)) {
+		*owned = json_loads(json_string_value(a), JSON_DECODE_ANY, NULL);
+		a = *owned;
+	}
+	return json_is_array(a) ? a : NULL;
+}
+
+/* Value of the {Name, Value} pair called name in o[key] (any case), as
+ * text (caller frees), or NULL. ModifiedProperties give NewValue. */
+char *hunt_raw_nv(json_t *o, const char *key, const char *name)
+{
+	json_t *owned;
+	json_t *a = hunt_raw_jarray(o, key, &owned);
+	char *out = NULL;
+	size_t i;
+	json_t *el;
+	json_array_foreach(a, i, el) {
+		json_t *n = json_object_get(el, "Name");
+		if (!json_is_string(n) || strcasecmp(json_string_value(n), name) != 0)
+			continue;
+		json_t *v = json_object_get(el, "Value");
+		if (!v)
+			v = json_object_get(el, "NewValue");
+		out = hunt_raw_jtext(v);
+		break;
+	}
+	json_decref(owned);
+	return out;
+}
+
+char *hunt_raw_param(json_t *o, const char *name)
+{
+	return hunt_raw_nv(o, "Parameters", name);
+}
+
+/* The part of an Exchange identity after the last '\' (a rule's name in
+ * "mailbox\rule"), or NULL when there is none. */
+const char *hunt_raw_after_backslash(const char *s)
+{
+	const char *b = s ? strrchr(s, '\\') : NULL;
+	return b ? b + 1 : NULL;
+}
+
+/* The mailbox of an identity "…/contoso.onmicrosoft.com/user@x\rule" or
+ * "user@x\rule" (caller frees), or NULL. */
+char *hunt_raw_identity_owner(const char *s)
+{
+	if (!s)
+		return NULL;
+	const char *end = strrchr(s, '\\');
+	if (!end)
+		end = s + strlen(s);
+	const char *start = s;
+	for (const char *p = s; p < end; p++)
+		if (*p == '/')
+			start = p + 1;
+	if (end == start || !memchr(start, '@', (size_t)(end - start)))
+		return NULL; /* a mailbox GUID or a path: the caller knows better */
+	return xstrndup(start, (size_t)(end - start));
+}
+
+/* An Exchange identity without its organisation path
+ * ("NAMPR.../Microsoft Exchange Hosted Organizations/x.onmicrosoft.com/
+ * Discovery Management" becomes "Discovery Management"); caller frees. */
+char *hunt_raw_short_id(const char *s)
+{
+	if (!s)
+		return NULL;
+	const char *t = strrchr(s, '/');
+	return xstrdup(t && t[1] ? t + 1 : s);
+}
+
+void hunt_raw_cands_free(struct hunt_cand *c, size_t n)
+{
+	for (size_t i = 0; c && i < n; i++)
+		free(c[i].optext);
+	free(c);
+}
+
+/* Events whose op is one of ops, in id order (raw blocks read once). */
+static int candidates(struct hctx *h, const struct util_ivec *ops, struct hunt_cand **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!ops->n)
+		return 0;
+	sqlite3_stmt *q = hunt_prep_in(h,
+				  "SELECT id, ts, kind, op, user, ip, app, mailbox FROM events"
+				  " WHERE op IN (%s) ORDER BY id",
+				  ops, 1);
+	if (!q)
+		return -1;
+	char **optext = xcalloc(ops->n, sizeof *optext);
+	for (size_t i = 0; i < ops->n; i++)
+		optext[i] = hunt_vtext(h, ops->v[i]);
+	size_t cap = 0;
+	int k;
+	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
+		*out = xgrow(*out, &cap, *n + 1, sizeof **out);
+		struct hunt_cand *c = &(*out)[(*n)++];
+		c->id = sqlite3_column_int64(q, 0);
+		c->ts = sqlite3_column_int64(q, 1);
+		c->kind = sqlite3_column_int64(q, 2);
+		c->op = hunt_col_id(q, 3);
+		c->user = hunt_col_id(q, 4);
+		c->ip = hunt_col_id(q, 5);
+		c->app = hunt_col_id(q, 6);
+		c->mailbox = hunt_col_id(q, 7);
+		c->optext = NULL;
+		c->mask = 0;
+		for (size_t i = 0; i < ops->n; i++)
+			if (ops->v[i] == c->op && optext[i])
+				c->optext = xstrdup(optext[i]);
+		if (!c->optext)
+			c->optext = xstrdup("");
+	}
+	sqlite3_finalize(q);
+	for (size_t i = 0; i < ops->n; i++)
+		free(optext[i]);
+	free(optext);
+	if (k != SQLITE_DONE) {
+		hunt_raw_cands_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return hunt_fail_db(h);
+	}
+	return 0;
+}
+
+void hunt_raw_facts_free(struct hunt_facts *f, size_t n)
+{
+	for (size_t i = 0; f && i < n; i++) {
+		free(f[i].why);
+		free(f[i].name);
+		free(f[i].owner);
+		free(f[i].app);
+	}
+	free(f);
+}
+
+/* Does operation text op belong to raw hunt k? */
+static bool raw_hunt_has(int k, const char *op)
+{
+	const struct hunt_raw *r = &hunt_entry_of((enum hunt_id)k)->raw;
+	size_t n = strlen(op);
+	for (size_t i = 0; r->ops && r->ops[i]; i++) {
+		if (strcasecmp(op, r->ops[i]) == 0)
+			return true;
+		size_t m = strlen(r->ops[i]);
+		if (r->dot && n == m + 1 && op[m] == '.' && strncasecmp(op, r->ops[i], m) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The raw hunts, as a mask of (1 << enum hunt_id). */
+static unsigned raw_mask(void)
+{
+	unsigned m = 0;
+	for (int k = 0; k < HUNT_COUNT; k++)
+		if (hunt_entry_of((enum hunt_id)k)->raw.ops)
+			m |= 1u << k;
+	return m;
+}
+
+/*
+ * The hunts that read raw records each name their operations and an
+ * evaluator (hunt_entry.raw); alone, a hunt reads its own candidates;
+ * hunt_run_all reads the union once and hands each hunt its part (inbox
+ * rules and anti-forensics both read New-InboxRule, forwarding and
+ * anti-forensics both read Set-Mailbox). Facts are kept in HUNT_COUNT
+ * slots per candidate, one per hunt (candidates are few: thousands).
+ */
+struct hunt_rawshare {
+	bool done;
+	struct hunt_cand *c;
+	size_t n;
+	struct hunt_facts *f; /* n * HUNT_COUNT */
+};
+
+struct rawjob {
+	struct store *st;    /* the worker's own connection (or the caller's) */
+	const struct hunt_cand *c;
+	struct hunt_facts *out;   /* HUNT_COUNT slots per candidate */
+	size_t n;
+	atomic_bool *stop;
+};
+
+static void rawjob_run(struct rawjob *j)
+{
+	for (size_t i = 0; i < j->n && !atomic_load(j->stop); i++) {
+		char *text = NULL;
+		json_t *rec = raw_parse(j->st, j->c[i].id, &text);
+		for (int k = 0; rec && k < HUNT_COUNT; k++) {
+			if (!(j->c[i].mask & (1u << k)))
+				continue;
+			struct hunt_facts *f = &j->out[i * HUNT_COUNT + (size_t)k];
+			f->seen = true;
+			hunt_entry_of((enum hunt_id)k)->raw.eval(&j->c[i], rec, text, f);
+		}
+		json_decref(rec);
+		free(text);
+	}
+}
+
+static void *rawjob_thread(void *arg)
+{
+	rawjob_run(arg);
+	return NULL;
+}
+
+/* Candidates below this many are read on the calling thread alone. */
+#define RAW_THREADS_MIN 256
+#define RAW_THREADS_MAX 4
+
+/*
+ * Read the raw record of each candidate (ascending ids) and evaluate it
+ * for each raw hunt in its mask, into out[i * HUNT_COUNT + k]. Raw
+ * records are compressed in blocks of a few hundred consecutive events,
+ * and candidates picked by operation fall in most of them, so the work
+ * is decompressing blocks: it is split into contiguous id ranges, one
+ * per core (up to RAW_THREADS_MAX), each read through its own read-only
+ * connection to the case. The calling thread takes the first range and
+ * polls for cancellation.
+ */
+static int raw_pass(struct hctx *h, const struct hunt_cand *c, size_t n, struct hunt_facts **out)
+{
+	*out = xcalloc(n ? n * HUNT_COUNT : 1, sizeof **out);
+	atomic_bool stop;
+	atomic_init(&stop, false);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = n < RAW_THREADS_MIN || cpus < 2 ? 1 : (size_t)(cpus < RAW_THREADS_MAX ? cpus : RAW_THREADS_MAX);
+	/* tests and benchmarks choose (1: the calling thread only) */
+	const char *force = getenv("AUDITSCOPE_HUNT_THREADS");
+	if (force && atoi(force) >= 1)
+		nt = (size_t)(atoi(force) < RAW_THREADS_MAX ? atoi(force) : RAW_THREADS_MAX);
+	if (nt > n)
+		nt = n ? n : 1;
+	struct rawjob jobs[RAW_THREADS_MAX];
+	pthread_t tids[RAW_THREADS_MAX];
+	bool started[RAW_THREADS_MAX] = { false };
+	json_object_seed(0); /* before any thread makes objects */
+	for (size_t t = 0; t < nt; t++) {
+		size_t a = n * t / nt, b = n * (t + 1) / nt;
+		jobs[t] = (struct rawjob){ h->st, c + a, *out + a * HUNT_COUNT, b - a, &stop };
+		if (t == 0)
+			continue;
+		char *why = NULL;
+		if (store_open(store_path(h->st), STORE_READONLY, &jobs[t].st, &why) < 0) {
+			free(why);
+			jobs[t].st = NULL; /* read this range here afterwards */
+			continue;
+		}
+		if (pthread_create(&tids[t], NULL, rawjob_thread, &jobs[t]) == 0) {
+			started[t] = true;
+		} else {
+			store_close(jobs[t].st);
+			jobs[t].st = NULL;
+		}
+	}
+	/* the first range here, in slices, looking at cancel in between */
+	struct rawjob mine = jobs[0];
+	for (size_t i = 0; i < mine.n && !atomic_load(&stop); i += 64) {
+		struct rawjob slice = mine;
+		slice.c += i;
+		slice.out += i * HUNT_COUNT;
+		slice.n = mine.n - i < 64 ? mine.n - i : 64;
+		rawjob_run(&slice);
+		if (hunt_cancelled(h))
+			atomic_store(&stop, true);
+	}
+	for (size_t t = 1; t < nt; t++) {
+		if (started[t]) {
+			pthread_join(tids[t], NULL);
+			store_close(jobs[t].st);
+		} else if (!atomic_load(&stop)) {
+			jobs[t].st = h->st;
+			rawjob_run(&jobs[t]);
+		}
+	}
+	if (atomic_load(&stop) || hunt_cancelled(h)) {
+		hunt_raw_facts_free(*out, n * HUNT_COUNT);
+		*out = NULL;
+		if (!h->err)
+			h->err = xstrdup("interrupted");
+		return -1;
+	}
+	return 0;
+}
+
+/* Candidates of the raw hunts in mask, each with its mask set. */
+static int raw_select(struct hctx *h, unsigned mask, struct hunt_cand **c, size_t *n)
+{
+	struct util_ivec ops = { 0 };
+	for (int k = 0; k < HUNT_COUNT; k++)
+		if (mask & (1u << k) &&
+		    hunt_val_ids(h, hunt_entry_of((enum hunt_id)k)->raw.ops, hunt_entry_of((enum hunt_id)k)->raw.dot, &ops) < 0) {
+			util_ivec_free(&ops);
+			return -1;
+		}
+	int rc = candidates(h, &ops, c, n);
+	util_ivec_free(&ops);
+	for (size_t i = 0; rc == 0 && i < *n; i++)
+		for (int k = 0; k < HUNT_COUNT; k++)
+			if (mask & (1u << k) && raw_hunt_has(k, (*c)[i].optext))
+				(*c)[i].mask |= 1u << k;
+	return rc;
+}
+
+struct hunt_rawshare *hunt_rawshare_new(void)
+{
+	return xcalloc(1, sizeof(struct hunt_rawshare));
+}
+
+void hunt_rawshare_free(struct hunt_rawshare *sh)
+{
+	if (!sh)
+		return;
+	rawshare_clear(sh);
+	free(sh);
+}
+
+static void rawshare_clear(struct hunt_rawshare *sh)
+{
+	hunt_raw_facts_free(sh->f, sh->n * HUNT_COUNT);
+	hunt_raw_cands_free(sh->c, sh->n);
+	memset(sh, 0, sizeof *sh);
+}
+
+int hunt_raw_cmp_ts(const void *a, const void *b)
+{
+	const struct hunt_cand *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * A row for one event of an admin hunt: time, op, user, <the columns
+ * the caller sets>, ip, with a filter selecting the event by operation,
+ * user and its second.
+ */
+struct hunt_row *hunt_raw_event_row(struct hctx *h, const struct hunt_cand *c, size_t ip_col, bool hit)
+{
+	struct hunt_row *row = hunt_row_new(h, hit);
+	char *user = hunt_vtext(h, c->user), *ip = hunt_vtext(h, c->ip);
+	hunt_row_time(row, 0, c->ts);
+	hunt_row_set(row, 1, c->optext);
+	hunt_row_set(row, 2, user);
+	hunt_row_set(row, ip_col, ip);
+	hunt_row_event(row, c->id, c->ts);
+	struct util_buf f = { 0 };
+	hunt_filter_term(&f, "op", c->optext);
+	if (user)
+		hunt_filter_term(&f, "user", user);
+	hunt_filter_time(&f, c->ts, c->ts);
+	hunt_row_filter(row, &f);
+	free(user);
+	free(ip);
+	return row;
+}
+
+int hunt_raw_candidates(struct hctx *h, struct hunt_cand **c, size_t *n, struct hunt_facts **f)
+{
+	int k = (int)h->r->def->id;
+	const struct hunt_raw *raw = &hunt_entry_of(h->r->def->id)->raw;
+	*c = NULL;
+	*f = NULL;
+	*n = 0;
+	struct hunt_rawshare own = { 0 }, *sh = h->share ? h->share : &own;
+	if (!sh->done) {
+		unsigned mask = h->share ? raw_mask() : 1u << k;
+		int rc = raw_select(h, mask, &sh->c, &sh->n);
+		if (rc == 0 && !h->share && raw->prune)
+			raw->prune(sh->c, &sh->n);
+		if (rc < 0 || raw_pass(h, sh->c, sh->n, &sh->f) < 0) {
+			rawshare_clear(sh);
+			return -1;
+		}
+		sh->done = true;
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < sh->n; i++)
+		m += (sh->c[i].mask >> k) & 1;
+	*c = xcalloc(m ? m : 1, sizeof **c);
+	*f = xcalloc(m ? m : 1, sizeof **f);
+	for (size_t i = 0; i < sh->n; i++) {
+		if (!(sh->c[i].mask & (1u << k)))
+			continue;
+		(*c)[*n] = sh->c[i];
+		(*c)[*n].optext = xstrdup(sh->c[i].optext);
+		/* the facts move to the caller */
+		struct hunt_facts *src = &sh->f[i * HUNT_COUNT + (size_t)k];
+		(*f)[*n] = *src;
+		memset(src, 0, sizeof *src);
+		(*n)++;
+	}
+	rawshare_clear(&own);
+	return 0;
+}
+
