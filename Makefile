@@ -131,8 +131,11 @@ fuzz:
 	tests/fuzz.sh
 
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/auditscope/themes
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/auditscope/themes \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/auditscope
+	install -m 644 tui/cli/auditscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/auditscope.1
+	install -m 644 tui/cli/auditscope.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/auditscope
 	install -m 644 themes/* $(DESTDIR)$(PREFIX)/share/auditscope/themes/ 2>/dev/null || true
 
 clean:

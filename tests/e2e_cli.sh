@@ -40,3 +40,54 @@ is "hunt csv: the rule name cell is neutralised" "$("$bin" hunt "$c" inbox-rules
 is "export csv: the same cells as query" \
 	"$("$bin" export "$c" record_id=a2 --format csv | cell op),$("$bin" export "$c" record_id=a2 --format csv | cell app)" \
 	"'＝HYPERLINK(1),'　=2"
+
+# The command table: help, the man page and completion all follow it.
+man=tui/cli/auditscope.1
+cmds=$("$bin" __complete commands)
+is "the table lists the eleven commands and more" "$([ "$(wc -l <<<"$cmds")" -ge 11 ] && echo yes)" yes
+missing_help="" missing_man="" missing_opt="" bad_usage=""
+for cmd in $cmds; do
+	h=$("$bin" "$cmd" --help) && [ "$(head -1 <<<"$h" | cut -d' ' -f1-3)" = "usage: auditscope $cmd" ] || missing_help="$missing_help $cmd"
+	"$bin" --help | grep -q "^ *\(usage: \)\?auditscope $cmd " || bad_usage="$bad_usage $cmd"
+	grep -q "^\.SS \"$cmd " "$man" || missing_man="$missing_man $cmd"
+	for o in $("$bin" __complete options "$cmd"); do
+		[ "$o" = --help ] && continue
+		# the man page writes - as \-
+		grep -qF -- "$(sed 's/-/\\-/g' <<<"$o")" "$man" || missing_opt="$missing_opt $cmd:$o"
+		# the option is accepted: an unknown one is a usage error that names it
+		"$bin" "$cmd" "$o" 2>&1 | grep -q "unknown option '$o'" && missing_opt="$missing_opt $cmd:$o(rejected)"
+	done
+done
+is "every command answers --help with its usage line" "${missing_help:-none}" none
+is "auditscope --help lists every command" "${bad_usage:-none}" none
+is "the man page has a section for every command" "${missing_man:-none}" none
+is "the man page names every option of every command" "${missing_opt:-none}" none
+"$bin" query "$c" --nosuch >/dev/null 2>"$t/e"; rc=$?
+is "an unknown option: exit 2" "$rc" 2
+is "an unknown option: named in one line" "$(head -1 "$t/e")" "auditscope: query: unknown option '--nosuch'"
+"$bin" query >/dev/null 2>"$t/e"; rc=$?
+is "a missing CASE: exit 2 with the usage" "$rc,$(head -1 "$t/e")" "2,auditscope: query: expected CASE [FILTER]"
+"$bin" info "$c" extra >/dev/null 2>"$t/e"; rc=$?
+is "an extra argument: exit 2, named" "$rc,$(head -1 "$t/e")" "2,auditscope: info: unexpected argument 'extra'"
+is "--limit=N works like --limit N" "$("$bin" query "$c" --limit=1 --format csv | wc -l)" 2
+is "a filter term starting with - is not an option" "$("$bin" query "$c" -op=MailItemsAccessed --format csv | wc -l)" 4
+is "after -- every word is an argument" "$("$bin" query "$c" --format csv -- op=MailItemsAccessed | wc -l)" 2
+is "help COMMAND is COMMAND --help" "$("$bin" help stack | head -1)" "usage: auditscope stack CASE FIELD [FILTER]"
+
+# completion asks the binary: commands, fields, hunts, option values
+comp() {
+	bash -c 'source tui/cli/auditscope.bash; PATH='"$B"':$PATH
+		COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _auditscope; echo "${COMPREPLY[*]}"' _ "$@"
+}
+is "completion: command names" "$(comp auditscope his)" "histogram"
+is "completion: a hunt name" "$(comp auditscope hunt x.case inbox)" "inbox-rules"
+is "completion: a field to stack" "$(comp auditscope stack x.case client_a)" "client_app"
+is "completion: a filter field with its =" "$(comp auditscope query x.case --limit 5 mailb)" "mailbox="
+is "completion: --format's values" "$(comp auditscope export x.case --format time)" "timesketch"
+is "completion: options" "$(comp auditscope query x.case --de)" "--desc"
+is "completion: the fields --help lists" "$("$bin" __complete fields | tr '\n' ' ')" \
+	"$("$bin" --help | sed -n '/^fields:/,$p' | tr -s ' \n' '  ' | sed 's/^fields: //; s/json.PATH/json./')"
+
+# the interface never includes the command line's headers
+inc=$(grep -l '#include "\(cli/\)\?\(cli\|out\|commands\)\.h"' tui/*.c tui/*.h | grep -v '^tui/main\.c$')
+is "tui/ (but main.c) includes no header of tui/cli/" "${inc:-none}" none

@@ -1,30 +1,96 @@
 /*
- * cli.h: the command-line twins (PRODUCT.md, "Command line"). Each
- * command takes argv after its name and returns the exit status:
- * 0 success, 1 error (one line on stderr naming the file, line or
- * argument), 2 usage error.
+ * cli.h: the command-line twins (PRODUCT.md, "Command line"), one file
+ * per command, each described by one struct cli_cmd: its name, usage,
+ * one-line summary, options and run function. Dispatch, `auditscope
+ * --help`, `auditscope COMMAND --help` and shell completion are all
+ * generated from the table of those entries (commands.h), as tmux does
+ * with its cmd_entry table, so help and behaviour cannot drift.
+ *
+ * A command returns the exit status: 0 success, 1 error (one line on
+ * stderr naming the file, line or argument), 2 usage error.
+ *
+ * The terminal interface never includes this header: tui/main.c chooses
+ * between a command and the interface.
  */
 #ifndef AUDITSCOPE_CLI_H
 #define AUDITSCOPE_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "store.h"
 
-int cmd_load(int argc, char **argv);
-int cmd_info(int argc, char **argv);
-int cmd_query(int argc, char **argv);
-int cmd_stack(int argc, char **argv);
-int cmd_messages(int argc, char **argv);
-int cmd_histogram(int argc, char **argv);
-int cmd_hunt(int argc, char **argv);
-int cmd_apps(int argc, char **argv);
-int cmd_mark(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_notes(int argc, char **argv);
+/* One option. A word starting with "--" is an option; a word starting
+ * with a single "-" is one only when it is some option's short alias
+ * (so that "-app=Outlook" stays a filter term). "--" ends the options. */
+struct cli_opt {
+	const char *name;  /* "--format" */
+	const char *alias; /* "-o", or NULL */
+	const char *arg;   /* what the value is ("F", "N", "FILE"); NULL: a flag */
+	const char *help;  /* one line */
+	const char *choices; /* the values it takes, space-separated, or NULL
+			      * (shell completion offers them) */
+};
 
-/* Shared helpers (cli.c). */
+struct cli_args;
+
+struct cli_cmd {
+	const char *name;
+	const char *usage;   /* what follows the name: "CASE [FILTER]" */
+	const char *summary; /* one line: what it does */
+	const char *details; /* more lines for COMMAND --help, or NULL */
+	const struct cli_opt *opts; /* ended by an entry with a NULL name */
+	int min_args, max_args;     /* positional words; max -1: any */
+	int (*run)(const struct cli_args *a);
+};
+
+/* A parsed command line. */
+struct cli_args {
+	const struct cli_cmd *cmd;
+	char **args; /* positional words, in order */
+	int nargs;
+	const char **vals; /* per option of cmd->opts: its value, "" for a
+			    * flag given, NULL when absent (last one wins) */
+	int *at;           /* per option: argv index of its last use, -1 */
+};
+
+/* The table, in the order `auditscope --help` lists it (commands.h). */
+const struct cli_cmd *const *cli_commands(size_t *n);
+const struct cli_cmd *cli_find(const char *name);
+
+/* Parse argv (after the command's name) against c's options and run it;
+ * --help / -h prints the command's help instead. The exit status. */
+int cli_run(const struct cli_cmd *c, int argc, char **argv);
+
+/* The usage of every command (auditscope --help) / of one, with its
+ * options (auditscope COMMAND --help). */
+void cli_help(FILE *f);
+void cli_cmd_help(const struct cli_cmd *c, FILE *f);
+
+/* For shell completion (auditscope __complete WHAT [COMMAND [OPTION]]):
+ * command names, a command's options, those of them that take a value
+ * (valued) or not (flags),
+ * an option's values, a command's usage, filter fields or hunt names,
+ * one a line. */
+int cli_complete(int argc, char **argv);
+
+/* --- for commands --- */
+
+/* The value of option name (as in the table), "" for a flag, NULL when
+ * not given. */
+const char *cli_opt(const struct cli_args *a, const char *name);
+bool cli_flag(const struct cli_args *a, const char *name);
+/* Which of two options came last: 1 for a, 2 for b, 0 neither given. */
+int cli_last(const struct cli_args *a, const char *name_a, const char *name_b);
+/* --format as table, csv or jsonl (OUT_TABLE when absent); false after
+ * printing the usage error. */
+bool cli_opt_format(const struct cli_args *a, int *fmt);
+/* A non-negative whole-number option; *out untouched when absent; false
+ * after printing the usage error. */
+bool cli_opt_count(const struct cli_args *a, const char *name, int64_t *out);
+
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Open an existing case for reading (builds missing indexes). NULL after

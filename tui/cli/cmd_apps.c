@@ -133,28 +133,12 @@ static int load_apps(struct store *st, const char *file)
 }
 
 
-int cmd_apps(int argc, char **argv)
+static int run(const struct cli_args *a)
 {
-	const char *case_path = NULL, *file = NULL;
-	int fmt = OUT_TABLE;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--format")) {
-			if (i + 1 >= argc || (fmt = out_format_parse(argv[i + 1])) < 0)
-				return cli_usage("apps: --format takes table, csv or jsonl");
-			i++;
-		} else if (a[0] == '-' && a[1] == '-') {
-			return cli_usage("apps: unknown option '%s'", a);
-		} else if (!case_path) {
-			case_path = a;
-		} else if (!file) {
-			file = a;
-		} else {
-			return cli_usage("apps: unexpected argument '%s'", a);
-		}
-	}
-	if (!case_path)
-		return cli_usage("apps: expected CASE [FILE.csv]");
+	const char *case_path = a->args[0], *file = a->nargs > 1 ? a->args[1] : NULL;
+	int fmt;
+	if (!cli_opt_format(a, &fmt))
+		return 2;
 	struct store *st = cli_open_case(case_path);
 	if (!st)
 		return 1;
@@ -162,3 +146,20 @@ int cmd_apps(int argc, char **argv)
 	store_close(st);
 	return rc;
 }
+
+static const struct cli_opt opts[] = {
+	{ "--format", NULL, "F", "how to print it (default: table)", "table csv jsonl" },
+	{ 0 },
+};
+
+const struct cli_cmd cli_cmd_apps = {
+	.name = "apps",
+	.usage = "CASE [FILE.csv]",
+	.summary = "app ids in use and their names; FILE: the tenant's names",
+	.details = "FILE.csv is the tenant's service principals (appId, displayName); its names\n"
+		   "come before the built-in table of Microsoft apps wherever app ids are shown.\n",
+	.opts = opts,
+	.min_args = 1,
+	.max_args = 2,
+	.run = run,
+};

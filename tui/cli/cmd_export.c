@@ -46,47 +46,20 @@ static int on_progress(void *ctx, int64_t done)
 	return 0;
 }
 
-int cmd_export(int argc, char **argv)
+static int run(const struct cli_args *a)
 {
-	const char *case_path = NULL, *out_path = NULL;
-	struct export_opts o = { .format = (enum export_format)-1, .program = "auditscope" };
-	char **terms = xcalloc((size_t)argc + 1, sizeof *terms);
-	int nterms = 0, fmt = -1;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--format")) {
-			if (i + 1 >= argc || (fmt = export_format_parse(argv[i + 1])) < 0) {
-				free(terms);
-				return cli_usage("export: --format takes csv, jsonl, timesketch or markdown");
-			}
-			i++;
-		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (i + 1 >= argc || !*argv[i + 1]) {
-				free(terms);
-				return cli_usage("export: %s needs a file name", a);
-			}
-			out_path = argv[++i];
-		} else if (!strcmp(a, "--marked")) {
-			o.marked = true;
-		} else if (!strcmp(a, "--")) {
-			while (++i < argc)
-				terms[nterms++] = argv[i];
-		} else if (a[0] == '-' && a[1] == '-') {
-			free(terms);
-			return cli_usage("export: unknown option '%s'", a);
-		} else if (!case_path) {
-			case_path = a;
-		} else {
-			terms[nterms++] = argv[i];
-		}
-	}
-	if (!case_path || fmt < 0) {
-		free(terms);
-		return cli_usage(!case_path ? "export: expected CASE" : "export: --format is required");
-	}
+	const char *case_path = a->args[0], *out_path = cli_opt(a, "--output");
+	const char *f = cli_opt(a, "--format");
+	struct export_opts o = { .marked = cli_flag(a, "--marked"), .program = "auditscope" };
+	if (!f)
+		return cli_usage("export: --format is required");
+	int fmt = export_format_parse(f);
+	if (fmt < 0)
+		return cli_usage("export: --format takes csv, jsonl, timesketch or markdown");
+	if (out_path && !*out_path)
+		return cli_usage("export: -o needs a file name");
 	o.format = (enum export_format)fmt;
-	char *filter = cli_join(terms, 0, nterms);
-	free(terms);
+	char *filter = cli_join(a->args, 1, a->nargs);
 	o.filter = filter;
 	o.case_label = case_path;
 	struct store *st = cli_open_case(case_path);
@@ -147,3 +120,24 @@ int cmd_export(int argc, char **argv)
 	store_close(st);
 	return rc;
 }
+
+static const struct cli_opt opts[] = {
+	{ "--format", NULL, "F", "required: what to write",
+	  "csv jsonl timesketch markdown" },
+	{ "--output", "-o", "FILE", "write FILE, complete or not at all (default: stdout)", NULL },
+	{ "--marked", NULL, NULL, "only bookmarked events (markdown: always)", NULL },
+	{ 0 },
+};
+
+const struct cli_cmd cli_cmd_export = {
+	.name = "export",
+	.usage = "CASE [FILTER] --format F",
+	.summary = "the annotated timeline: csv, jsonl, timesketch or markdown",
+	.details = "csv: formula-safe; jsonl: with the raw record; timesketch: JSON Lines\n"
+		   "Timesketch imports as is; markdown: a hand-over report of the bookmarked\n"
+		   "events. Every event carries its source file, SHA-256, line and record id.\n",
+	.opts = opts,
+	.min_args = 1,
+	.max_args = -1,
+	.run = run,
+};

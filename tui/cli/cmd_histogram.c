@@ -16,54 +16,23 @@
 #include "xalloc.h"
 
 
-/* Progress of a long scan on a terminal's stderr (nothing when piped). */
-int cmd_histogram(int argc, char **argv)
+static int run(const struct cli_args *a)
 {
-	const char *case_path = NULL;
-	int fmt = OUT_TABLE;
+	const char *case_path = a->args[0];
+	int fmt;
 	int64_t bucket = 0, max = 0;
-	char **terms = xcalloc((size_t)argc + 1, sizeof *terms);
-	int nterms = 0;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--format")) {
-			if (i + 1 >= argc || (fmt = out_format_parse(argv[i + 1])) < 0) {
-				free(terms);
-				return cli_usage("histogram: --format takes table, csv or jsonl");
-			}
-			i++;
-		} else if (!strcmp(a, "--bucket")) {
-			char *why = NULL;
-			if (histogram_parse_bucket(i + 1 < argc ? argv[i + 1] : NULL, &bucket, &why) < 0) {
-				free(terms);
-				int rc = cli_usage("histogram: --%s", why);
-				free(why);
-				return rc;
-			}
-			i++;
-		} else if (!strcmp(a, "--buckets")) {
-			if (!cli_parse_count("--buckets", i + 1 < argc ? argv[i + 1] : NULL, &max)) {
-				free(terms);
-				return 2;
-			}
-			i++;
-		} else if (a[0] == '-' && a[1] == '-' && a[2]) {
-			free(terms);
-			return cli_usage("histogram: unknown option '%s'", a);
-		} else if (!case_path) {
-			case_path = a;
-		} else {
-			terms[nterms++] = argv[i];
-		}
-	}
-	if (!case_path) {
-		free(terms);
-		return cli_usage("histogram: expected CASE [FILTER]");
+	if (!cli_opt_format(a, &fmt) || !cli_opt_count(a, "--buckets", &max))
+		return 2;
+	const char *bs = cli_opt(a, "--bucket");
+	char *why = NULL;
+	if (bs && histogram_parse_bucket(bs, &bucket, &why) < 0) {
+		int rc = cli_usage("histogram: --%s", why);
+		free(why);
+		return rc;
 	}
 	struct store *st;
 	struct query *q;
-	int orc = cli_open_query(case_path, terms, nterms, &st, &q);
-	free(terms);
+	int orc = cli_open_query(case_path, a->args + 1, a->nargs - 1, &st, &q);
 	if (orc)
 		return orc;
 	char *cause = NULL;
@@ -106,3 +75,20 @@ int cmd_histogram(int argc, char **argv)
 	store_close(st);
 	return 0;
 }
+
+static const struct cli_opt opts[] = {
+	{ "--format", NULL, "F", "how to print it (default: table, with bars)", "table csv jsonl" },
+	{ "--bucket", NULL, "SIZE", "bucket size: 30s, 5m, 1h, 1d, 1w (automatic by default)", NULL },
+	{ "--buckets", NULL, "N", "at most N buckets when the size is automatic", NULL },
+	{ 0 },
+};
+
+const struct cli_cmd cli_cmd_histogram = {
+	.name = "histogram",
+	.usage = "CASE [FILTER]",
+	.summary = "events per time bucket",
+	.opts = opts,
+	.min_args = 1,
+	.max_args = -1,
+	.run = run,
+};

@@ -228,47 +228,22 @@ static int usage_names(const char *name)
 }
 
 
-int cmd_hunt(int argc, char **argv)
+static int run(const struct cli_args *a)
 {
-	const char *case_path = NULL, *name = NULL;
-	int fmt = OUT_TABLE;
-	bool hits_only = false, mark = false;
-	const char *tag = NULL;
+	const char *case_path = a->args[0], *name = a->nargs > 1 ? a->args[1] : NULL;
+	int fmt;
+	if (!cli_opt_format(a, &fmt))
+		return 2;
+	bool hits_only = cli_flag(a, "--hits"), mark = cli_flag(a, "--mark");
+	const char *tag = cli_opt(a, "--tag");
 	struct hunt_opts o;
 	hunt_opts_init(&o);
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--format")) {
-			if (i + 1 >= argc || (fmt = out_format_parse(argv[i + 1])) < 0)
-				return cli_usage("hunt: --format takes table, csv or jsonl");
-			i++;
-		} else if (!strcmp(a, "--baseline-until")) {
-			const char *t = i + 1 < argc ? argv[i + 1] : NULL;
-			if (!t || !time_parse(t, strlen(t), &o.baseline_until))
-				return cli_usage("hunt: --baseline-until: expected a time such as 2023-06-16T00:00, got '%s'",
-						 t ? t : "");
-			i++;
-		} else if (!strcmp(a, "--hits")) {
-			hits_only = true;
-		} else if (!strcmp(a, "--mark")) {
-			mark = true;
-		} else if (!strcmp(a, "--tag")) {
-			if (i + 1 >= argc || !argv[i + 1][0])
-				return cli_usage("hunt: --tag takes a tag");
-			tag = argv[++i];
-			mark = true;
-		} else if (a[0] == '-' && a[1] == '-') {
-			return cli_usage("hunt: unknown option '%s'", a);
-		} else if (!case_path) {
-			case_path = a;
-		} else if (!name) {
-			name = a;
-		} else {
-			return cli_usage("hunt: unexpected argument '%s'", a);
-		}
-	}
-	if (!case_path)
-		return cli_usage("hunt: expected CASE");
+	const char *t = cli_opt(a, "--baseline-until");
+	if (t && !time_parse(t, strlen(t), &o.baseline_until))
+		return cli_usage("hunt: --baseline-until: expected a time such as 2023-06-16T00:00, got '%s'", t);
+	if (tag && !*tag)
+		return cli_usage("hunt: --tag takes a tag");
+	mark = mark || tag;
 	const struct hunt_def *d = NULL;
 	if (name && !(d = hunt_find(name)))
 		return usage_names(name);
@@ -283,3 +258,22 @@ int cmd_hunt(int argc, char **argv)
 	store_close(st);
 	return rc;
 }
+
+static const struct cli_opt opts[] = {
+	{ "--format", NULL, "F", "how to print it (default: table)", "table csv jsonl" },
+	{ "--hits", NULL, NULL, "NAME: only the rows that are findings", NULL },
+	{ "--baseline-until", NULL, "TIME", "what counts as usual: events before TIME", NULL },
+	{ "--mark", NULL, NULL, "NAME: bookmark its findings' events, tagged NAME", NULL },
+	{ "--tag", NULL, "T", "with --mark: tag them T instead", NULL },
+	{ 0 },
+};
+
+const struct cli_cmd cli_cmd_hunt = {
+	.name = "hunt",
+	.usage = "CASE [NAME]",
+	.summary = "no NAME: every hunt with its hits; NAME: its rows",
+	.opts = opts,
+	.min_args = 1,
+	.max_args = 2,
+	.run = run,
+};

@@ -58,25 +58,12 @@ static int show_reject(const struct store_reject_row *r, void *ctx)
 	return 0;
 }
 
-int cmd_info(int argc, char **argv)
+static int run(const struct cli_args *a)
 {
-	const char *case_path = NULL;
+	const char *case_path = a->args[0];
 	int64_t nrej = 10;
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--rejects")) {
-			if (!cli_parse_count("--rejects", i + 1 < argc ? argv[i + 1] : NULL, &nrej))
-				return 2;
-			i++;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage("info: unknown option '%s'", argv[i]);
-		} else if (!case_path) {
-			case_path = argv[i];
-		} else {
-			return cli_usage("info: unexpected argument '%s'", argv[i]);
-		}
-	}
-	if (!case_path)
-		return cli_usage("info: expected CASE");
+	if (!cli_opt_count(a, "--rejects", &nrej))
+		return 2;
 	struct store *st = cli_open_case(case_path);
 	if (!st)
 		return 1;
@@ -109,3 +96,18 @@ int cmd_info(int argc, char **argv)
 	store_close(st);
 	return 0;
 }
+
+static const struct cli_opt opts[] = {
+	{ "--rejects", NULL, "N", "list the first N rejected rows (10 by default)", NULL },
+	{ 0 },
+};
+
+const struct cli_cmd cli_cmd_info = {
+	.name = "info",
+	.usage = "CASE",
+	.summary = "sources, counts, rejects, duplicates, time range",
+	.opts = opts,
+	.min_args = 1,
+	.max_args = 1,
+	.run = run,
+};

@@ -112,50 +112,28 @@ static void on_warn(const char *msg, void *ctx)
 	free(m);
 }
 
-int cmd_load(int argc, char **argv)
+static int run(const struct cli_args *a)
 {
-	const char *case_path = NULL;
-	const char **paths = xcalloc((size_t)argc + 1, sizeof *paths);
-	size_t npaths = 0;
+	const char *case_path = a->args[0];
+	const char **paths = (const char **)a->args + 1;
+	size_t npaths = (size_t)a->nargs - 1;
 	struct ingest_opts o = { 0 };
-	bool quiet = false;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		int64_t v;
-		if (!strcmp(a, "--max-record-mb") || !strcmp(a, "--max-member-mb") ||
-		    !strcmp(a, "--max-ratio")) {
-			if (!cli_parse_count(a, i + 1 < argc ? argv[i + 1] : NULL, &v)) {
-				free(paths);
-				return 2;
-			}
-			i++;
-			if (!strcmp(a, "--max-record-mb"))
-				o.max_record = (size_t)v << 20;
-			else if (!strcmp(a, "--max-member-mb"))
-				o.limits.max_member_bytes = (uint64_t)v << 20;
-			else
-				o.limits.max_ratio = (double)v;
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			quiet = true;
-		} else if (a[0] == '-' && a[1] == '-') {
-			free(paths);
-			return cli_usage("load: unknown option '%s'", a);
-		} else if (!case_path) {
-			case_path = a;
-		} else {
-			paths[npaths++] = a;
-		}
-	}
-	if (!case_path || npaths == 0) {
-		free(paths);
-		return cli_usage("load: expected CASE and at least one PATH");
-	}
+	int64_t rec = -1, member = -1, ratio = -1;
+	if (!cli_opt_count(a, "--max-record-mb", &rec) || !cli_opt_count(a, "--max-member-mb", &member) ||
+	    !cli_opt_count(a, "--max-ratio", &ratio))
+		return 2;
+	if (rec >= 0)
+		o.max_record = (size_t)rec << 20;
+	if (member >= 0)
+		o.limits.max_member_bytes = (uint64_t)member << 20;
+	if (ratio >= 0)
+		o.limits.max_ratio = (double)ratio;
+	bool quiet = cli_flag(a, "--quiet");
 	struct store *st = NULL;
 	char *cause = NULL;
 	if (store_open(case_path, STORE_CREATE, &st, &cause) < 0) {
 		cli_error("%s", cause);
 		free(cause);
-		free(paths);
 		return 1;
 	}
 	struct load_ui ui = { .tty = !quiet && isatty(2) };
@@ -174,7 +152,6 @@ int cmd_load(int argc, char **argv)
 	struct ingest_totals t;
 	int r = ingest_paths(st, paths, npaths, &o, &t, &cause);
 	clear_line(&ui);
-	free(paths);
 	int rc = 0;
 	if (r < 0) {
 		cli_error("%s", cause);
@@ -206,3 +183,23 @@ int cmd_load(int argc, char **argv)
 	store_close(st);
 	return rc;
 }
+
+static const struct cli_opt opts[] = {
+	{ "--quiet", "-q", NULL, "no progress and no line per source, only the totals", NULL },
+	{ "--max-record-mb", NULL, "N", "a record over N MiB stops its file (256)", NULL },
+	{ "--max-member-mb", NULL, "N", "a member decompressing past N MiB stops (65536)", NULL },
+	{ "--max-ratio", NULL, "N", "a member past N times its compressed size stops (1000)", NULL },
+	{ 0 },
+};
+
+const struct cli_cmd cli_cmd_load = {
+	.name = "load",
+	.usage = "CASE PATH...",
+	.summary = "create CASE if needed and load PATHs into it",
+	.details = "PATH: files, folders, .zip/.tar/.tar.gz/.tar.xz/.7z/.gz archives, - for stdin.\n"
+		   "Ctrl-C keeps what was committed; running the same load again completes it.\n",
+	.opts = opts,
+	.min_args = 2,
+	.max_args = -1,
+	.run = run,
+};

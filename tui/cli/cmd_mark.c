@@ -13,38 +13,16 @@
 #include "xalloc.h"
 
 
-int cmd_mark(int argc, char **argv)
+static int run(const struct cli_args *args)
 {
-	const char *case_path = NULL;
-	struct annot_action a = { 0 };
-	char **terms = xcalloc((size_t)argc + 1, sizeof *terms);
-	int nterms = 0;
-	for (int i = 0; i < argc; i++) {
-		const char *o = argv[i];
-		if (!strcmp(o, "--tag") || !strcmp(o, "--note")) {
-			if (i + 1 >= argc) {
-				free(terms);
-				return cli_usage("mark: %s needs a value", o);
-			}
-			*(o[2] == 't' ? &a.tag : &a.note) = argv[++i];
-		} else if (!strcmp(o, "--unmark")) {
-			a.unmark = true;
-		} else if (o[0] == '-' && o[1] == '-' && o[2] != '\0') {
-			free(terms);
-			return cli_usage("mark: unknown option '%s'", o);
-		} else if (!strcmp(o, "--")) {
-			/* the rest is filter text, even if it starts with -- */
-			while (++i < argc)
-				terms[nterms++] = argv[i];
-		} else if (!case_path) {
-			case_path = o;
-		} else {
-			terms[nterms++] = argv[i];
-		}
-	}
-	char *filter = cli_join(terms, 0, nterms);
-	free(terms);
-	if (!case_path || !*filter) {
+	const char *case_path = args->args[0];
+	struct annot_action a = {
+		.tag = cli_opt(args, "--tag"),
+		.note = cli_opt(args, "--note"),
+		.unmark = cli_flag(args, "--unmark"),
+	};
+	char *filter = cli_join(args->args, 1, args->nargs);
+	if (!*filter) {
 		free(filter);
 		return cli_usage("mark: expected CASE FILTER (a filter is required, so that a typo cannot "
 				 "bookmark the whole case)");
@@ -77,3 +55,22 @@ int cmd_mark(int argc, char **argv)
 	store_close(st);
 	return rc;
 }
+
+static const struct cli_opt opts[] = {
+	{ "--tag", NULL, "T", "tag them T as well", NULL },
+	{ "--note", NULL, "TEXT", "your note on each ('' removes it)", NULL },
+	{ "--unmark", NULL, NULL, "remove the bookmark (with --tag: only the tag)", NULL },
+	{ 0 },
+};
+
+const struct cli_cmd cli_cmd_mark = {
+	.name = "mark",
+	.usage = "CASE FILTER",
+	.summary = "bookmark (tag, note) every event FILTER matches",
+	.details = "A filter is required, so that a typo cannot bookmark the whole case;\n"
+		   "after -- every word is filter text, even one starting with --.\n",
+	.opts = opts,
+	.min_args = 1,
+	.max_args = -1,
+	.run = run,
+};

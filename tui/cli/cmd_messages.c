@@ -18,45 +18,16 @@
 #include "xalloc.h"
 
 
-/* Progress of a long scan on a terminal's stderr (nothing when piped). */
-int cmd_messages(int argc, char **argv)
+static int run(const struct cli_args *a)
 {
-	const char *case_path = NULL;
-	int fmt = OUT_TABLE;
+	const char *case_path = a->args[0];
+	int fmt;
 	int64_t limit = -1;
-	char **terms = xcalloc((size_t)argc + 1, sizeof *terms);
-	int nterms = 0;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--format")) {
-			if (i + 1 >= argc || (fmt = out_format_parse(argv[i + 1])) < 0) {
-				free(terms);
-				return cli_usage("messages: --format takes table, csv or jsonl");
-			}
-			i++;
-		} else if (!strcmp(a, "--limit")) {
-			if (!cli_parse_count("--limit", i + 1 < argc ? argv[i + 1] : NULL, &limit)) {
-				free(terms);
-				return 2;
-			}
-			i++;
-		} else if (a[0] == '-' && a[1] == '-' && a[2]) {
-			free(terms);
-			return cli_usage("messages: unknown option '%s'", a);
-		} else if (!case_path) {
-			case_path = a;
-		} else {
-			terms[nterms++] = argv[i];
-		}
-	}
-	if (!case_path) {
-		free(terms);
-		return cli_usage("messages: expected CASE [FILTER]");
-	}
+	if (!cli_opt_format(a, &fmt) || !cli_opt_count(a, "--limit", &limit))
+		return 2;
 	struct store *st;
 	struct query *q;
-	int orc = cli_open_query(case_path, terms, nterms, &st, &q);
-	free(terms);
+	int orc = cli_open_query(case_path, a->args + 1, a->nargs - 1, &st, &q);
 	if (orc)
 		return orc;
 	char *cause = NULL;
@@ -110,3 +81,19 @@ int cmd_messages(int argc, char **argv)
 	store_close(st);
 	return 0;
 }
+
+static const struct cli_opt opts[] = {
+	{ "--format", NULL, "F", "how to print it (default: table)", "table csv jsonl" },
+	{ "--limit", NULL, "N", "at most N rows", NULL },
+	{ 0 },
+};
+
+const struct cli_cmd cli_cmd_messages = {
+	.name = "messages",
+	.usage = "CASE [FILTER]",
+	.summary = "messages the events exposed (MailItemsAccessed)",
+	.opts = opts,
+	.min_args = 1,
+	.max_args = -1,
+	.run = run,
+};

@@ -15,24 +15,14 @@
 #include "xalloc.h"
 
 
-static int notes_export_cmd(int argc, char **argv)
+static int notes_export_cmd(const struct cli_args *a)
 {
-	const char *case_path = NULL, *out_path = NULL;
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
-			if (i + 1 >= argc || !*argv[i + 1])
-				return cli_usage("notes export: -o needs a file name");
-			out_path = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			return cli_usage("notes export: unknown option '%s'", argv[i]);
-		} else if (!case_path) {
-			case_path = argv[i];
-		} else {
-			return cli_usage("notes export: unexpected '%s'", argv[i]);
-		}
-	}
-	if (!case_path)
+	const char *out_path = cli_opt(a, "--output");
+	if (a->nargs != 2)
 		return cli_usage("notes export: expected CASE");
+	const char *case_path = a->args[1];
+	if (out_path && !*out_path)
+		return cli_usage("notes export: -o needs a file name");
 	struct store *st = cli_open_case(case_path);
 	if (!st)
 		return 1;
@@ -80,11 +70,11 @@ static int notes_export_cmd(int argc, char **argv)
 	return rc;
 }
 
-static int notes_import_cmd(int argc, char **argv)
+static int notes_import_cmd(const struct cli_args *a)
 {
-	if (argc != 2)
+	if (a->nargs != 3 || cli_opt(a, "--output"))
 		return cli_usage("notes import: expected CASE FILE");
-	const char *case_path = argv[0], *in_path = argv[1];
+	const char *case_path = a->args[1], *in_path = a->args[2];
 	FILE *in = strcmp(in_path, "-") ? fopen(in_path, "r") : stdin;
 	if (!in) {
 		cli_error("%s: %s", in_path, strerror(errno));
@@ -118,13 +108,30 @@ static int notes_import_cmd(int argc, char **argv)
 	return rc;
 }
 
-int cmd_notes(int argc, char **argv)
+static int run(const struct cli_args *a)
 {
-	if (argc < 1)
+	if (a->nargs < 1)
 		return cli_usage("notes: expected 'export' or 'import'");
-	if (!strcmp(argv[0], "export"))
-		return notes_export_cmd(argc - 1, argv + 1);
-	if (!strcmp(argv[0], "import"))
-		return notes_import_cmd(argc - 1, argv + 1);
-	return cli_usage("notes: expected 'export' or 'import', got '%s'", argv[0]);
+	if (!strcmp(a->args[0], "export"))
+		return notes_export_cmd(a);
+	if (!strcmp(a->args[0], "import"))
+		return notes_import_cmd(a);
+	return cli_usage("notes: expected 'export' or 'import', got '%s'", a->args[0]);
 }
+
+static const struct cli_opt opts[] = {
+	{ "--output", "-o", "FILE", "export: write FILE, complete or not at all (default: stdout)", NULL },
+	{ 0 },
+};
+
+const struct cli_cmd cli_cmd_notes = {
+	.name = "notes",
+	.usage = "export CASE [-o FILE] | import CASE FILE",
+	.summary = "share bookmarks, tags, notes and views with a colleague",
+	.details = "Keyed by record id, with author and time: importing twice changes nothing;\n"
+		   "conflicting notes are both kept, attributed.\n",
+	.opts = opts,
+	.min_args = 0,
+	.max_args = 3,
+	.run = run,
+};

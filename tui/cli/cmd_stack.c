@@ -20,57 +20,20 @@
 #include "xalloc.h"
 
 
-/* Progress of a long scan on a terminal's stderr (nothing when piped). */
-int cmd_stack(int argc, char **argv)
+static int run(const struct cli_args *a)
 {
-	const char *case_path = NULL, *field = NULL;
-	int fmt = OUT_TABLE;
+	const char *case_path = a->args[0], *field = a->args[1];
+	int fmt;
 	int64_t limit = -1;
-	enum stack_order order = STACK_COMMON;
-	char **terms = xcalloc((size_t)argc + 1, sizeof *terms);
-	int nterms = 0;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--format")) {
-			if (i + 1 >= argc || (fmt = out_format_parse(argv[i + 1])) < 0) {
-				free(terms);
-				return cli_usage("stack: --format takes table, csv or jsonl");
-			}
-			i++;
-		} else if (!strcmp(a, "--limit")) {
-			if (!cli_parse_count("--limit", i + 1 < argc ? argv[i + 1] : NULL, &limit)) {
-				free(terms);
-				return 2;
-			}
-			i++;
-		} else if (!strcmp(a, "--rare")) {
-			order = STACK_RARE;
-		} else if (!strcmp(a, "--common")) {
-			order = STACK_COMMON;
-		} else if (a[0] == '-' && a[1] == '-' && a[2]) {
-			free(terms);
-			return cli_usage("stack: unknown option '%s'", a);
-		} else if (!case_path) {
-			case_path = a;
-		} else if (!field) {
-			field = a;
-		} else {
-			terms[nterms++] = argv[i];
-		}
-	}
-	if (!case_path || !field) {
-		free(terms);
-		return cli_usage("stack: expected CASE FIELD [FILTER]");
-	}
+	if (!cli_opt_format(a, &fmt) || !cli_opt_count(a, "--limit", &limit))
+		return 2;
+	enum stack_order order = cli_last(a, "--rare", "--common") == 1 ? STACK_RARE : STACK_COMMON;
 	const struct filter_field *ff = filter_field_find(field);
-	if (!ff || !(ff->flags & (FIELD_TEXT | FIELD_SOURCE))) {
-		free(terms);
+	if (!ff || !(ff->flags & (FIELD_TEXT | FIELD_SOURCE)))
 		return cli_usage("stack: '%s' is not a field that can be stacked (user, app, ip, op, ...)", field);
-	}
 	struct store *st;
 	struct query *q;
-	int orc = cli_open_query(case_path, terms, nterms, &st, &q);
-	free(terms);
+	int orc = cli_open_query(case_path, a->args + 2, a->nargs - 2, &st, &q);
 	if (orc)
 		return orc;
 	char *cause = NULL;
@@ -121,3 +84,21 @@ int cmd_stack(int argc, char **argv)
 	store_close(st);
 	return 0;
 }
+
+static const struct cli_opt opts[] = {
+	{ "--format", NULL, "F", "how to print it (default: table)", "table csv jsonl" },
+	{ "--limit", NULL, "N", "at most N values", NULL },
+	{ "--rare", NULL, NULL, "rarest first", NULL },
+	{ "--common", NULL, NULL, "commonest first (the default)", NULL },
+	{ 0 },
+};
+
+const struct cli_cmd cli_cmd_stack = {
+	.name = "stack",
+	.usage = "CASE FIELD [FILTER]",
+	.summary = "value, events, mailboxes, first and last seen of FIELD",
+	.opts = opts,
+	.min_args = 2,
+	.max_args = -1,
+	.run = run,
+};
