@@ -62,6 +62,12 @@ is "every command answers --help with its usage line" "${missing_help:-none}" no
 is "auditscope --help lists every command" "${bad_usage:-none}" none
 is "the man page has a section for every command" "${missing_man:-none}" none
 is "the man page names every option of every command" "${missing_opt:-none}" none
+manf=$(sed -n '/^Fields:/,/^json.PATH/p' "$man" | tr -s ' \n' '  ')
+missing_field=""
+for f in $("$bin" __complete fields); do
+	[[ " $manf " == *" $f "* ]] || [ "$f" = json. ] || missing_field="$missing_field $f"
+done
+is "the man page lists every filter field" "${missing_field:-none}" none
 "$bin" query "$c" --nosuch >/dev/null 2>"$t/e"; rc=$?
 is "an unknown option: exit 2" "$rc" 2
 is "an unknown option: named in one line" "$(head -1 "$t/e")" "auditscope: query: unknown option '--nosuch'"
