@@ -23,6 +23,7 @@
 #include "knownapps.h"
 #include "store.h"
 #include "timeparse.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* ------------------------------------------------------------------ */
@@ -787,51 +788,15 @@ struct filter *filter_parse(const char *text, char **cause)
 /* ------------------------------------------------------------------ */
 /* Printing */
 
-struct buf {
-	char *p;
-	size_t n, cap;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
+static void put_quoted(struct util_buf *b, const char *v)
 {
-	b->p = xgrow(b->p, &b->cap, b->n + n + 1, 1);
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void buf_puts(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-__attribute__((format(printf, 2, 3))) static void buf_printf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = xvasprintf(fmt, ap);
-	va_end(ap);
-	buf_puts(b, s);
-	free(s);
-}
-
-static char *buf_take(struct buf *b)
-{
-	char *s = b->p ? b->p : xstrdup("");
-	b->p = NULL;
-	b->n = b->cap = 0;
-	return s;
-}
-
-static void put_quoted(struct buf *b, const char *v)
-{
-	buf_puts(b, "\"");
+	util_buf_puts(b, "\"");
 	for (const char *p = v; *p; p++) {
 		if (*p == '"' || *p == '\\')
-			buf_puts(b, "\\");
-		buf_add(b, p, 1);
+			util_buf_puts(b, "\\");
+		util_buf_add(b, p, 1);
 	}
-	buf_puts(b, "\"");
+	util_buf_puts(b, "\"");
 }
 
 /* Would v read back as itself when written bare as a value? */
@@ -871,15 +836,15 @@ static bool text_bare_ok(const char *v)
 
 char *filter_quote(const char *value)
 {
-	struct buf b = { 0 };
+	struct util_buf b = { 0 };
 	if (value_bare_ok(value, true))
-		buf_puts(&b, value);
+		util_buf_puts(&b, value);
 	else
 		put_quoted(&b, value);
-	return buf_take(&b);
+	return util_buf_take(&b);
 }
 
-static void print_node(struct buf *b, const struct node *n, enum ntype parent)
+static void print_node(struct util_buf *b, const struct node *n, enum ntype parent)
 {
 	switch (n->t) {
 	case N_AND:
@@ -887,45 +852,45 @@ static void print_node(struct buf *b, const struct node *n, enum ntype parent)
 		/* "and" binds tighter than "or"; "not" tighter than both */
 		bool paren = parent == N_NOT || (n->t == N_OR && parent == N_AND);
 		if (paren)
-			buf_puts(b, "(");
+			util_buf_puts(b, "(");
 		for (size_t i = 0; i < n->nkids; i++) {
 			if (i)
-				buf_puts(b, n->t == N_AND ? " " : " or ");
+				util_buf_puts(b, n->t == N_AND ? " " : " or ");
 			print_node(b, n->kids[i], n->t);
 		}
 		if (paren)
-			buf_puts(b, ")");
+			util_buf_puts(b, ")");
 		break;
 	}
 	case N_NOT:
-		buf_puts(b, "not ");
+		util_buf_puts(b, "not ");
 		print_node(b, n->kids[0], N_NOT);
 		break;
 	case N_MARKED:
-		buf_puts(b, "marked");
+		util_buf_puts(b, "marked");
 		break;
 	case N_TEXT:
 		if (text_bare_ok(n->vals[0]))
-			buf_puts(b, n->vals[0]);
+			util_buf_puts(b, n->vals[0]);
 		else
 			put_quoted(b, n->vals[0]);
 		break;
 	case N_TERM: {
 		if (n->tk == TK_JSON)
-			buf_printf(b, "json.%s", n->path);
+			util_buf_printf(b, "json.%s", n->path);
 		else if (n->tk == TK_TAG)
-			buf_puts(b, "tag");
+			util_buf_puts(b, "tag");
 		else if (n->tk == TK_RAW)
-			buf_puts(b, "raw");
+			util_buf_puts(b, "raw");
 		else
-			buf_puts(b, n->f->name);
-		buf_puts(b, op_text[n->op]);
+			util_buf_puts(b, n->f->name);
+		util_buf_puts(b, op_text[n->op]);
 		bool list = n->op == OP_EQ || n->op == OP_NE;
 		for (size_t i = 0; i < n->nvals; i++) {
 			if (i)
-				buf_puts(b, ",");
+				util_buf_puts(b, ",");
 			if (value_bare_ok(n->vals[i], list))
-				buf_puts(b, n->vals[i]);
+				util_buf_puts(b, n->vals[i]);
 			else
 				put_quoted(b, n->vals[i]);
 		}
@@ -936,10 +901,10 @@ static void print_node(struct buf *b, const struct node *n, enum ntype parent)
 
 char *filter_canonical(const struct filter *f)
 {
-	struct buf b = { 0 };
+	struct util_buf b = { 0 };
 	if (f && f->root)
 		print_node(&b, f->root, N_OR);
-	return buf_take(&b);
+	return util_buf_take(&b);
 }
 
 char *filter_pivot(const char *text, const char *field, const char *value, enum filter_pivot how,
@@ -967,14 +932,14 @@ char *filter_pivot(const char *text, const char *field, const char *value, enum 
 	}
 	node_addval(t, xstrdup(value ? value : ""));
 	/* the same term twice adds nothing */
-	struct buf tb = { 0 };
+	struct util_buf tb = { 0 };
 	print_node(&tb, t, N_AND);
 	bool dup = false;
 	if (f->root) {
 		struct node *r = f->root;
 		size_t nk = r->t == N_AND ? r->nkids : 1;
 		for (size_t i = 0; i < nk && !dup; i++) {
-			struct buf kb = { 0 };
+			struct util_buf kb = { 0 };
 			print_node(&kb, r->t == N_AND ? r->kids[i] : r, N_AND);
 			dup = strcmp(kb.p, tb.p) == 0;
 			free(kb.p);
@@ -1135,16 +1100,16 @@ static bool all_digits(const char *s)
 /* A regex that matches s literally, optionally caseless (caller frees). */
 static char *re_literal(const char *s, bool caseless)
 {
-	struct buf b = { 0 };
+	struct util_buf b = { 0 };
 	if (caseless)
-		buf_puts(&b, "(?i)");
+		util_buf_puts(&b, "(?i)");
 	for (const char *p = s; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c < 0x80 && !isalnum(c))
-			buf_puts(&b, "\\");
-		buf_add(&b, p, 1);
+			util_buf_puts(&b, "\\");
+		util_buf_add(&b, p, 1);
 	}
-	return buf_take(&b);
+	return util_buf_take(&b);
 }
 
 static struct jpath *jpath_new(const char *path)
@@ -1313,8 +1278,8 @@ static bool text_prefilter_ok(const char *p)
  * when every value is plain enough to appear there as written. */
 static struct re_cache *values_prefilter(sqlite3_value **v, int n)
 {
-	struct buf b = { 0 };
-	buf_puts(&b, "(?i)(?:");
+	struct util_buf b = { 0 };
+	util_buf_puts(&b, "(?i)(?:");
 	for (int i = 0; i < n; i++) {
 		const char *s = (const char *)sqlite3_value_text(v[i]);
 		if (!s || !*s) {
@@ -1330,11 +1295,11 @@ static struct re_cache *values_prefilter(sqlite3_value **v, int n)
 		}
 		char *lit = re_literal(s, false);
 		if (i)
-			buf_puts(&b, "|");
-		buf_puts(&b, lit);
+			util_buf_puts(&b, "|");
+		util_buf_puts(&b, lit);
 		free(lit);
 	}
-	buf_puts(&b, ")");
+	util_buf_puts(&b, ")");
 	struct re_cache *rc = re_cache_new(b.p, b.n, NULL);
 	free(b.p);
 	return rc;
@@ -1421,7 +1386,7 @@ struct cc {
 	sqlite3 *db;
 	unsigned flags;
 	struct filter_sql *out;
-	struct buf w;
+	struct util_buf w;
 	char **cause;
 	bool have_last;
 	int64_t last_ts;
@@ -1437,7 +1402,7 @@ static bool relax_raw(struct cc *c)
 {
 	if (!(c->flags & FILTER_SQL_NORAW))
 		return false;
-	buf_puts(&c->w, c->negs % 2 ? "0" : "1");
+	util_buf_puts(&c->w, c->negs % 2 ? "0" : "1");
 	return true;
 }
 
@@ -1446,7 +1411,7 @@ static void bind_text(struct cc *c, const char *s)
 	struct filter_sql *o = c->out;
 	o->binds = xrealloc(o->binds, (o->nbinds + 1) * sizeof *o->binds);
 	o->binds[o->nbinds] = (struct filter_bind){ .type = FB_TEXT, .text = xstrdup(s) };
-	buf_printf(&c->w, "?%zu", FILTER_PARAM_BASE + o->nbinds);
+	util_buf_printf(&c->w, "?%zu", FILTER_PARAM_BASE + o->nbinds);
 	o->nbinds++;
 }
 
@@ -1455,13 +1420,13 @@ static void bind_int(struct cc *c, int64_t v)
 	struct filter_sql *o = c->out;
 	o->binds = xrealloc(o->binds, (o->nbinds + 1) * sizeof *o->binds);
 	o->binds[o->nbinds] = (struct filter_bind){ .type = FB_INT, .i = v };
-	buf_printf(&c->w, "?%zu", FILTER_PARAM_BASE + o->nbinds);
+	util_buf_printf(&c->w, "?%zu", FILTER_PARAM_BASE + o->nbinds);
 	o->nbinds++;
 }
 
 static void colref(struct cc *c, const char *col)
 {
-	buf_printf(&c->w, "%se.%s", (c->flags & FILTER_SQL_NOINDEX) ? "+" : "", col);
+	util_buf_printf(&c->w, "%se.%s", (c->flags & FILTER_SQL_NOINDEX) ? "+" : "", col);
 }
 
 static int cc_error(struct cc *c, const char *what)
@@ -1472,22 +1437,8 @@ static int cc_error(struct cc *c, const char *what)
 	return -1;
 }
 
-struct ids {
-	int64_t *v;
-	size_t n, cap;
-};
-
-static void ids_add(struct ids *s, int64_t id)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i] == id)
-			return;
-	s->v = xgrow(s->v, &s->cap, s->n + 1, sizeof *s->v);
-	s->v[s->n++] = id;
-}
-
 /* Add the ids of rows sql (one bound text) yields; -1 past max ids. */
-static int ids_query(struct cc *c, struct ids *s, const char *sql, const char *arg, size_t max)
+static int ids_query(struct cc *c, struct util_ivec *s, const char *sql, const char *arg, size_t max)
 {
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK)
@@ -1499,7 +1450,7 @@ static int ids_query(struct cc *c, struct ids *s, const char *sql, const char *a
 			sqlite3_finalize(q);
 			return 1;
 		}
-		ids_add(s, sqlite3_column_int64(q, 0));
+		util_ivec_add(s, sqlite3_column_int64(q, 0));
 	}
 	sqlite3_finalize(q);
 	if (r != SQLITE_DONE)
@@ -1537,7 +1488,7 @@ static const struct {
 };
 
 /* The value ids a text field's value names, into s. */
-static int resolve_value(struct cc *c, const struct filter_field *f, const char *v, struct ids *s)
+static int resolve_value(struct cc *c, const struct filter_field *f, const char *v, struct util_ivec *s)
 {
 	const char *exact = "SELECT id FROM vals WHERE v = ?1";
 	const char *nocase = "SELECT id FROM vals WHERE v = ?1 COLLATE NOCASE";
@@ -1594,9 +1545,9 @@ static int resolve_value(struct cc *c, const struct filter_field *f, const char 
  * rebuilt by every statement run (every page), where a table with the
  * ids as its key is read in place.
  */
-static int resolve_set(struct cc *c, struct ids *s, const char *sql, const char *arg, char **table)
+static int resolve_set(struct cc *c, struct util_ivec *s, const char *sql, const char *arg, char **table)
 {
-	struct ids part = { 0 };
+	struct util_ivec part = { 0 };
 	*table = NULL;
 	int r = ids_query(c, &part, sql, arg, BIND_MAX);
 	if (r < 0) {
@@ -1605,7 +1556,7 @@ static int resolve_set(struct cc *c, struct ids *s, const char *sql, const char 
 	}
 	if (r == 0) {
 		for (size_t i = 0; i < part.n; i++)
-			ids_add(s, part.v[i]);
+			util_ivec_add(s, part.v[i]);
 		free(part.v);
 		return 0;
 	}
@@ -1642,7 +1593,7 @@ static int resolve_set(struct cc *c, struct ids *s, const char *sql, const char 
 static void or_sep(struct cc *c, int *parts)
 {
 	if ((*parts)++)
-		buf_puts(&c->w, " OR ");
+		util_buf_puts(&c->w, " OR ");
 }
 
 /* The positive condition of a term on an interned text column. */
@@ -1650,9 +1601,9 @@ static int compile_text_term(struct cc *c, const struct node *n, bool *served)
 {
 	const struct filter_field *f = n->f;
 	int parts = 0;
-	struct ids s = { 0 };
+	struct util_ivec s = { 0 };
 	bool null = false;
-	buf_puts(&c->w, "(");
+	util_buf_puts(&c->w, "(");
 	for (size_t i = 0; i < n->nvals; i++) {
 		const char *v = n->vals[i];
 		char *table = NULL;
@@ -1675,34 +1626,34 @@ static int compile_text_term(struct cc *c, const struct node *n, bool *served)
 		if (table) {
 			or_sep(c, &parts);
 			colref(c, f->column);
-			buf_printf(&c->w, " IN (SELECT id FROM temp.%s)", table);
+			util_buf_printf(&c->w, " IN (SELECT id FROM temp.%s)", table);
 			free(table);
 		}
 	}
 	if (null) {
 		or_sep(c, &parts);
 		colref(c, f->column);
-		buf_puts(&c->w, " IS NULL");
+		util_buf_puts(&c->w, " IS NULL");
 	}
 	if (s.n) {
 		or_sep(c, &parts);
 		colref(c, f->column);
 		if (s.n == 1) {
-			buf_puts(&c->w, " = ");
+			util_buf_puts(&c->w, " = ");
 			bind_int(c, s.v[0]);
 		} else {
-			buf_puts(&c->w, " IN (");
+			util_buf_puts(&c->w, " IN (");
 			for (size_t i = 0; i < s.n; i++) {
 				if (i)
-					buf_puts(&c->w, ",");
+					util_buf_puts(&c->w, ",");
 				bind_int(c, s.v[i]);
 			}
-			buf_puts(&c->w, ")");
+			util_buf_puts(&c->w, ")");
 		}
 	}
 	if (!parts)
-		buf_puts(&c->w, "0");
-	buf_puts(&c->w, ")");
+		util_buf_puts(&c->w, "0");
+	util_buf_puts(&c->w, ")");
 	/* one value id on an indexed column: its (column, ts) index gives
 	 * the rows in timeline order */
 	*served = (f->flags & FIELD_INDEXED) && parts == 1 && s.n == 1 && (n->op == OP_EQ || n->op == OP_RE);
@@ -1732,42 +1683,42 @@ static int last_ts(struct cc *c, int64_t *out)
 static int compile_time_term(struct cc *c, const struct node *n, bool *served)
 {
 	int64_t last = 0;
-	buf_puts(&c->w, "(");
+	util_buf_puts(&c->w, "(");
 	for (size_t i = 0; i < n->nvals; i++) {
 		const char *v = n->vals[i];
 		int64_t from, to, rel;
 		if (parse_relative(v, &rel) && last_ts(c, &last) < 0)
 			return -1;
 		if (!*v) {
-			buf_puts(&c->w, i ? " OR 0" : "0");
+			util_buf_puts(&c->w, i ? " OR 0" : "0");
 			continue;
 		}
 		if (filter_time_parse(v, last, &from, &to, c->cause) < 0)
 			return c->failed = true, -1;
 		if (i)
-			buf_puts(&c->w, " OR ");
+			util_buf_puts(&c->w, " OR ");
 		switch (n->op) {
 		case OP_GT:
-			colref(c, "ts"), buf_puts(&c->w, " >= "), bind_int(c, to);
+			colref(c, "ts"), util_buf_puts(&c->w, " >= "), bind_int(c, to);
 			break;
 		case OP_GE:
-			colref(c, "ts"), buf_puts(&c->w, " >= "), bind_int(c, from);
+			colref(c, "ts"), util_buf_puts(&c->w, " >= "), bind_int(c, from);
 			break;
 		case OP_LT:
-			colref(c, "ts"), buf_puts(&c->w, " < "), bind_int(c, from);
+			colref(c, "ts"), util_buf_puts(&c->w, " < "), bind_int(c, from);
 			break;
 		case OP_LE:
-			colref(c, "ts"), buf_puts(&c->w, " < "), bind_int(c, to);
+			colref(c, "ts"), util_buf_puts(&c->w, " < "), bind_int(c, to);
 			break;
 		default:
-			buf_puts(&c->w, "(");
-			colref(c, "ts"), buf_puts(&c->w, " >= "), bind_int(c, from);
-			buf_puts(&c->w, " AND ");
-			colref(c, "ts"), buf_puts(&c->w, " < "), bind_int(c, to);
-			buf_puts(&c->w, ")");
+			util_buf_puts(&c->w, "(");
+			colref(c, "ts"), util_buf_puts(&c->w, " >= "), bind_int(c, from);
+			util_buf_puts(&c->w, " AND ");
+			colref(c, "ts"), util_buf_puts(&c->w, " < "), bind_int(c, to);
+			util_buf_puts(&c->w, ")");
 		}
 	}
-	buf_puts(&c->w, ")");
+	util_buf_puts(&c->w, ")");
 	*served = n->op != OP_NE && n->nvals == 1;
 	c->narrow = n->op != OP_NE;
 	return 0;
@@ -1791,7 +1742,7 @@ static int compile_term(struct cc *c, const struct node *n, bool *served)
 	/* a negative term is NOT of its positive form, with an absent
 	 * value counting as "not equal" */
 	if (neg) {
-		buf_puts(&c->w, "NOT coalesce(");
+		util_buf_puts(&c->w, "NOT coalesce(");
 		c->negs++;
 	}
 	int r = 0;
@@ -1801,59 +1752,59 @@ static int compile_term(struct cc *c, const struct node *n, bool *served)
 		c->out->raw = true;
 		bool absent = n->nvals == 1 && !*n->vals[0] && (n->op == OP_EQ || n->op == OP_NE);
 		if (absent)
-			buf_puts(&c->w, "NOT ");
-		buf_puts(&c->w, "filter_json(raw_json(e.id), ");
+			util_buf_puts(&c->w, "NOT ");
+		util_buf_puts(&c->w, "filter_json(raw_json(e.id), ");
 		bind_text(c, n->path);
 		if (absent) {
-			buf_puts(&c->w, ", '?')");
+			util_buf_puts(&c->w, ", '?')");
 		} else if (n->op == OP_RE || n->op == OP_NRE) {
-			buf_puts(&c->w, ", '~', ");
+			util_buf_puts(&c->w, ", '~', ");
 			char *p = xasprintf("(?i)%s", n->vals[0]);
 			bind_text(c, p);
 			free(p);
-			buf_puts(&c->w, ")");
+			util_buf_puts(&c->w, ")");
 		} else {
-			buf_puts(&c->w, ", '='");
+			util_buf_puts(&c->w, ", '='");
 			for (size_t i = 0; i < n->nvals; i++) {
-				buf_puts(&c->w, ", ");
+				util_buf_puts(&c->w, ", ");
 				bind_text(c, n->vals[i]);
 			}
-			buf_puts(&c->w, ")");
+			util_buf_puts(&c->w, ")");
 		}
 	} else if (n->tk == TK_RAW) {
 		c->out->raw = true;
 		char *p = xasprintf("(?i)%s", n->vals[0]);
-		buf_puts(&c->w, "filter_regexp(");
+		util_buf_puts(&c->w, "filter_regexp(");
 		bind_text(c, p);
-		buf_puts(&c->w, ", raw_json(e.id))");
+		util_buf_puts(&c->w, ", raw_json(e.id))");
 		free(p);
 	} else if (n->tk == TK_TAG) {
 		/* (record_id, kind) IN (...): SQLite can look the few annotated
 		 * events up through ev_rid rather than test every event */
-		buf_puts(&c->w, "((e.record_id, e.kind) IN (SELECT record_id, kind FROM tags t WHERE ");
+		util_buf_puts(&c->w, "((e.record_id, e.kind) IN (SELECT record_id, kind FROM tags t WHERE ");
 		if (n->op == OP_RE || n->op == OP_NRE) {
-			buf_puts(&c->w, "filter_regexp(");
+			util_buf_puts(&c->w, "filter_regexp(");
 			char *p = xasprintf("(?i)%s", n->vals[0]);
 			bind_text(c, p);
 			free(p);
-			buf_puts(&c->w, ", t.tag)))");
+			util_buf_puts(&c->w, ", t.tag)))");
 		} else {
 			bool any = false;
-			buf_puts(&c->w, "0");
+			util_buf_puts(&c->w, "0");
 			for (size_t i = 0; i < n->nvals; i++) {
 				if (!*n->vals[i]) {
 					any = true;
 					continue;
 				}
-				buf_puts(&c->w, " OR t.tag = ");
+				util_buf_puts(&c->w, " OR t.tag = ");
 				bind_text(c, n->vals[i]);
-				buf_puts(&c->w, " COLLATE NOCASE");
+				util_buf_puts(&c->w, " COLLATE NOCASE");
 			}
-			buf_puts(&c->w, ")");
+			util_buf_puts(&c->w, ")");
 			/* tag="" is "has no tag" */
 			if (any)
-				buf_puts(&c->w, " OR (e.record_id, e.kind) NOT IN (SELECT record_id, kind FROM tags)");
-			buf_puts(&c->w, ")");
+				util_buf_puts(&c->w, " OR (e.record_id, e.kind) NOT IN (SELECT record_id, kind FROM tags)");
+			util_buf_puts(&c->w, ")");
 		}
 	} else if (n->f->flags & FIELD_TEXT) {
 		r = compile_text_term(c, n, served);
@@ -1863,78 +1814,78 @@ static int compile_term(struct cc *c, const struct node *n, bool *served)
 		/* a small integer column: names to numbers, or a regex over
 		 * the names */
 		if (n->op == OP_RE || n->op == OP_NRE) {
-			buf_puts(&c->w, n->op == OP_NRE ? "NOT filter_regexp(" : "filter_regexp(");
+			util_buf_puts(&c->w, n->op == OP_NRE ? "NOT filter_regexp(" : "filter_regexp(");
 			char *p = xasprintf("(?i)%s", n->vals[0]);
 			bind_text(c, p);
 			free(p);
-			buf_puts(&c->w, ", CASE e.kind");
+			util_buf_puts(&c->w, ", CASE e.kind");
 			for (int k = 0; k < KIND_COUNT; k++) {
 				char num[16];
 				snprintf(num, sizeof num, " WHEN %d THEN ", k);
-				buf_puts(&c->w, num);
+				util_buf_puts(&c->w, num);
 				bind_text(c, event_kind_name(k));
 			}
-			buf_puts(&c->w, " ELSE '' END)");
+			util_buf_puts(&c->w, " ELSE '' END)");
 		} else {
-			buf_puts(&c->w, n->op == OP_NE ? "e.kind NOT IN (-1" : "e.kind IN (-1");
+			util_buf_puts(&c->w, n->op == OP_NE ? "e.kind NOT IN (-1" : "e.kind IN (-1");
 			for (size_t i = 0; i < n->nvals; i++) {
-				buf_puts(&c->w, ", ");
+				util_buf_puts(&c->w, ", ");
 				bind_int(c, event_kind_parse(n->vals[i]));
 			}
-			buf_puts(&c->w, ")");
+			util_buf_puts(&c->w, ")");
 		}
 	} else if (n->f->flags & FIELD_NUMBER) {
-		buf_puts(&c->w, "(0");
+		util_buf_puts(&c->w, "(0");
 		for (size_t i = 0; i < n->nvals; i++) {
 			int64_t x = 0;
-			buf_puts(&c->w, " OR ");
+			util_buf_puts(&c->w, " OR ");
 			if (!*n->vals[i]) {
 				colref(c, n->f->column);
-				buf_puts(&c->w, " IS NULL");
+				util_buf_puts(&c->w, " IS NULL");
 				continue;
 			}
 			parse_int(n->vals[i], &x);
 			colref(c, n->f->column);
-			buf_puts(&c->w, sql_cmp(n->op));
+			util_buf_puts(&c->w, sql_cmp(n->op));
 			bind_int(c, x);
 		}
-		buf_puts(&c->w, ")");
+		util_buf_puts(&c->w, ")");
 	} else if (n->f->flags & FIELD_SOURCE) {
 		/* a path, or a file name at the end of one */
 		if (n->op == OP_RE || n->op == OP_NRE) {
-			buf_puts(&c->w, "e.source IN (SELECT id FROM sources WHERE filter_regexp(");
+			util_buf_puts(&c->w, "e.source IN (SELECT id FROM sources WHERE filter_regexp(");
 			bind_text(c, n->vals[0]);
-			buf_puts(&c->w, ", path))");
+			util_buf_puts(&c->w, ", path))");
 		} else {
-			buf_puts(&c->w, "e.source IN (SELECT id FROM sources WHERE 0");
+			util_buf_puts(&c->w, "e.source IN (SELECT id FROM sources WHERE 0");
 			for (size_t i = 0; i < n->nvals; i++) {
-				buf_puts(&c->w, " OR path = ");
+				util_buf_puts(&c->w, " OR path = ");
 				bind_text(c, n->vals[i]);
-				buf_puts(&c->w, " OR substr(path, -1 - length(");
+				util_buf_puts(&c->w, " OR substr(path, -1 - length(");
 				bind_text(c, n->vals[i]);
-				buf_puts(&c->w, ")) = '/' || ");
+				util_buf_puts(&c->w, ")) = '/' || ");
 				bind_text(c, n->vals[i]);
 			}
-			buf_puts(&c->w, ")");
+			util_buf_puts(&c->w, ")");
 		}
 	} else { /* record_id: a column of events itself */
 		if (n->op == OP_RE || n->op == OP_NRE) {
-			buf_puts(&c->w, "filter_regexp(");
+			util_buf_puts(&c->w, "filter_regexp(");
 			bind_text(c, n->vals[0]);
-			buf_puts(&c->w, ", e.record_id)");
+			util_buf_puts(&c->w, ", e.record_id)");
 		} else {
-			buf_puts(&c->w, "(0");
+			util_buf_puts(&c->w, "(0");
 			for (size_t i = 0; i < n->nvals; i++) {
-				buf_puts(&c->w, " OR ");
+				util_buf_puts(&c->w, " OR ");
 				colref(c, "record_id");
-				buf_puts(&c->w, " = ");
+				util_buf_puts(&c->w, " = ");
 				bind_text(c, n->vals[i]);
 			}
-			buf_puts(&c->w, ")");
+			util_buf_puts(&c->w, ")");
 		}
 	}
 	if (neg) {
-		buf_puts(&c->w, ", 0)");
+		util_buf_puts(&c->w, ", 0)");
 		c->negs--;
 		*served = false;
 		c->narrow = false;
@@ -1970,14 +1921,14 @@ static int compile_node(struct cc *c, const struct node *n, bool top, bool *serv
 	*served = false;
 	switch (n->t) {
 	case N_AND: {
-		buf_puts(&c->w, "(");
+		util_buf_puts(&c->w, "(");
 		bool first = true;
 		for (int cost = 0; cost <= 3; cost++) {
 			for (size_t i = 0; i < n->nkids; i++) {
 				if (node_cost(n->kids[i]) != cost)
 					continue;
 				if (!first)
-					buf_puts(&c->w, " AND ");
+					util_buf_puts(&c->w, " AND ");
 				first = false;
 				bool s = false;
 				c->narrow = false;
@@ -1989,41 +1940,41 @@ static int compile_node(struct cc *c, const struct node *n, bool top, bool *serv
 					c->out->narrowed = true;
 			}
 		}
-		buf_puts(&c->w, ")");
+		util_buf_puts(&c->w, ")");
 		c->narrow = false;
 		return 0;
 	}
 	case N_OR:
-		buf_puts(&c->w, "(");
+		util_buf_puts(&c->w, "(");
 		for (size_t i = 0; i < n->nkids; i++) {
 			if (i)
-				buf_puts(&c->w, " OR ");
+				util_buf_puts(&c->w, " OR ");
 			if (compile_node(c, n->kids[i], false, NULL) < 0)
 				return -1;
 		}
-		buf_puts(&c->w, ")");
+		util_buf_puts(&c->w, ")");
 		c->narrow = false;
 		return 0;
 	case N_NOT:
-		buf_puts(&c->w, "NOT coalesce(");
+		util_buf_puts(&c->w, "NOT coalesce(");
 		c->negs++;
 		if (compile_node(c, n->kids[0], false, NULL) < 0)
 			return -1;
 		c->negs--;
-		buf_puts(&c->w, ", 0)");
+		util_buf_puts(&c->w, ", 0)");
 		c->narrow = false;
 		return 0;
 	case N_MARKED:
-		buf_puts(&c->w, "(e.record_id, e.kind) IN (SELECT record_id, kind FROM marks)");
+		util_buf_puts(&c->w, "(e.record_id, e.kind) IN (SELECT record_id, kind FROM marks)");
 		return 0;
 	case N_TEXT: {
 		c->out->raw = true;
 		if (relax_raw(c))
 			return 0;
 		char *p = re_literal(n->vals[0], true);
-		buf_puts(&c->w, "filter_regexp(");
+		util_buf_puts(&c->w, "filter_regexp(");
 		bind_text(c, p);
-		buf_puts(&c->w, ", raw_json(e.id))");
+		util_buf_puts(&c->w, ", raw_json(e.id))");
 		free(p);
 		return 0;
 	}
@@ -2070,7 +2021,7 @@ int filter_compile(const struct filter *f, struct store *st, unsigned flags, str
 		filter_sql_clear(out);
 		return -1;
 	}
-	out->where = buf_take(&c.w);
+	out->where = util_buf_take(&c.w);
 	out->indexed = served;
 	if (f->root->t == N_TERM && c.narrow)
 		out->narrowed = true;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "json_scan.h"
+#include "util.h"
 #include "xalloc.h"
 
 void messages_clear(struct messages *m)
@@ -56,22 +57,6 @@ struct agg {
 	uint64_t *pairs;
 	size_t npairs, pcap;
 };
-
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ s[i]) * 1099511628211ULL;
-	return h;
-}
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return x ? x : 1;
-}
 
 static void slots_grow(struct agg *a)
 {
@@ -121,10 +106,11 @@ static bool pair_add(struct agg *a, uint64_t h)
 static void add(struct agg *a, struct messages *m, const int64_t col[5], int64_t ev, int64_t ts, const char *folder,
 		size_t flen, const char *msgid, size_t mlen, int64_t size)
 {
-	uint64_t h = hash_bytes(1469598103934665603ULL, col, 5 * sizeof *col);
-	h = hash_bytes(h, folder, flen);
-	h = hash_bytes(h, "\0", 1);
-	h = mix(hash_bytes(h, msgid, mlen));
+	/* util_hash_bytes is never 0, the empty slot's mark */
+	uint64_t h = util_hash_bytes(col, 5 * sizeof *col, 1469598103934665603ULL);
+	h = util_hash_bytes(folder, flen, h);
+	h = util_hash_bytes("\0", 1, h);
+	h = util_hash_bytes(msgid, mlen, h);
 	if ((a->n + 1) * 2 > a->scap)
 		slots_grow(a);
 	size_t j = h & (a->scap - 1);
@@ -152,9 +138,10 @@ static void add(struct agg *a, struct messages *m, const int64_t col[5], int64_t
 		a->arena[a->alen + flen + 1 + mlen] = '\0';
 		a->alen += flen + mlen + 2;
 		/* the totals: distinct (mailbox, message) or (mailbox, folder) */
-		uint64_t p = hash_bytes(1469598103934665603ULL, &col[0], sizeof col[0]);
-		p = mlen ? hash_bytes(hash_bytes(p, "m", 1), msgid, mlen) : hash_bytes(hash_bytes(p, "f", 1), folder, flen);
-		if (pair_add(a, mix(p))) {
+		uint64_t p = util_hash_bytes(&col[0], sizeof col[0], 1469598103934665603ULL);
+		p = mlen ? util_hash_bytes(msgid, mlen, util_hash_bytes("m", 1, p))
+			 : util_hash_bytes(folder, flen, util_hash_bytes("f", 1, p));
+		if (pair_add(a, p)) {
 			if (mlen)
 				m->messages++;
 			else
@@ -251,7 +238,7 @@ static const char *name_of(struct names *nm, int64_t id)
 		for (size_t i = 0; i < nm->cap; i++) {
 			if (nm->id[i] < 0)
 				continue;
-			size_t j = mix((uint64_t)nm->id[i]) & (big.cap - 1);
+			size_t j = util_mix64((uint64_t)nm->id[i]) & (big.cap - 1);
 			while (big.id[j] >= 0)
 				j = (j + 1) & (big.cap - 1);
 			big.id[j] = nm->id[i];
@@ -262,7 +249,7 @@ static const char *name_of(struct names *nm, int64_t id)
 		free(nm->v);
 		*nm = big;
 	}
-	size_t j = mix((uint64_t)id) & (nm->cap - 1);
+	size_t j = util_mix64((uint64_t)id) & (nm->cap - 1);
 	for (; nm->id[j] >= 0; j = (j + 1) & (nm->cap - 1))
 		if (nm->id[j] == id)
 			return nm->v[j];

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
 #include "xalloc.h"
 
 #define NONE INT64_MIN /* the key of events where the field is absent */
@@ -29,16 +30,6 @@ struct agg {
 	bool *pair_used;
 	size_t pcap, pn;
 };
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
 
 static struct group *group_at(struct agg *a, int64_t key);
 
@@ -62,7 +53,7 @@ static struct group *group_at(struct agg *a, int64_t key)
 {
 	if ((a->n + 1) * 2 > a->cap)
 		groups_grow(a);
-	size_t m = a->cap - 1, i = mix((uint64_t)key) & m;
+	size_t m = a->cap - 1, i = util_mix64((uint64_t)key) & m;
 	while (a->g[i].used && a->g[i].key != key)
 		i = (i + 1) & m;
 	if (!a->g[i].used) {
@@ -95,7 +86,7 @@ static bool pair_add(struct agg *a, int64_t k, int64_t d)
 {
 	if ((a->pn + 1) * 2 > a->pcap)
 		pairs_grow(a);
-	size_t m = a->pcap - 1, i = mix((uint64_t)k * 0x9e3779b97f4a7c15ULL ^ (uint64_t)d) & m;
+	size_t m = a->pcap - 1, i = util_mix64((uint64_t)k * 0x9e3779b97f4a7c15ULL ^ (uint64_t)d) & m;
 	while (a->pair_used[i]) {
 		if (a->pair[i][0] == k && a->pair[i][1] == d)
 			return false;

@@ -47,6 +47,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "util.h"
 #include "xalloc.h"
 
 #define SCHEMA_VERSION 3
@@ -537,43 +538,14 @@ struct ridmap {
 	size_t cap, count;
 };
 
-static uint64_t mix64(uint64_t x)
-{
-	/* splitmix64's finalizer */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
-/* A 64-bit hash of a string, eight bytes a step (the writer hashes every
- * normalized string of every event: a byte-at-a-time FNV showed in the
- * profile). Not for adversaries: every hit is checked against the text. */
-static uint64_t hash_bytes_seed(const char *p, size_t n, uint64_t seed)
-{
-	uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL), w;
-	while (n >= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ mix64(w)) * 0x9e3779b97f4a7c15ULL;
-		p += 8;
-		n -= 8;
-	}
-	w = 0;
-	memcpy(&w, p, n);
-	h = mix64(h ^ mix64(w ^ n));
-	return h | 1; /* 0 marks an empty slot */
-}
-
 static uint64_t hash_bytes(const char *p, size_t n)
 {
-	return hash_bytes_seed(p, n, 0x243f6a8885a308d3ULL);
+	return util_hash_bytes(p, n, 0x243f6a8885a308d3ULL);
 }
 
 static uint64_t rid_fp(int kind, const char *p, size_t n)
 {
-	return hash_bytes_seed(p, n, 0x13198a2e03707344ULL + (uint64_t)kind);
+	return util_hash_bytes(p, n, 0x13198a2e03707344ULL + (uint64_t)kind);
 }
 
 static void ridmap_put(struct ridmap *m, uint64_t fp, int64_t id)
