@@ -1820,7 +1820,7 @@ static int compile_term(struct cc *c, const struct node *n, bool *served)
 			free(p);
 			util_buf_puts(&c->w, ", CASE e.kind");
 			for (int k = 0; k < KIND_COUNT; k++) {
-				char num[16];
+				char num[32];
 				snprintf(num, sizeof num, " WHEN %d THEN ", k);
 				util_buf_puts(&c->w, num);
 				bind_text(c, event_kind_name(k));
