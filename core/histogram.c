@@ -38,8 +38,13 @@ static int64_t floor_div(int64_t a, int64_t b)
 static int count_row(void *ctx, sqlite3_stmt *s)
 {
 	struct histogram *h = ctx;
-	int64_t i = floor_div(sqlite3_column_int64(s, 0) - h->start, h->bucket);
-	if (i >= 0 && (size_t)i < h->n) {
+	int64_t ts = sqlite3_column_int64(s, 0);
+	/* compared, then subtracted unsigned: a crafted case may hold
+	 * INT64_MIN or INT64_MAX, and the difference must not overflow */
+	if (ts < h->start)
+		return 0;
+	uint64_t i = ((uint64_t)ts - (uint64_t)h->start) / (uint64_t)h->bucket;
+	if (i < h->n) {
 		h->counts[i]++;
 		h->total++;
 	}
@@ -65,6 +70,16 @@ int histogram_run(struct query *q, int64_t bucket_ms, size_t max_buckets, struct
 	}
 	int64_t hi = p.rows[0].ts;
 	query_page_free(&p);
+	/* times from a case are untrusted (a blob sorts after every number
+	 * and reads as 0): keep the span ordered and its arithmetic finite */
+	const int64_t lim = (int64_t)1 << 52;
+	lo = lo < -lim ? -lim : lo > lim ? lim : lo;
+	hi = hi < -lim ? -lim : hi > lim ? lim : hi;
+	if (hi < lo) {
+		int64_t t = lo;
+		lo = hi;
+		hi = t;
+	}
 	int64_t b = bucket_ms;
 	if (b <= 0) {
 		b = nice[sizeof nice / sizeof nice[0] - 1];

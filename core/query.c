@@ -457,7 +457,11 @@ static void read_row(sqlite3_stmt *s, struct query_row *r)
 	r->op_count = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 3);
 	r->flags = (unsigned)sqlite3_column_int(s, 4);
 	r->kind = sqlite3_column_int(s, 5);
+	/* a case file is untrusted: the record id and the source, which
+	 * the schema never leaves NULL, are never NULL here either */
 	r->record_id = coldup(s, 6);
+	if (!r->record_id)
+		r->record_id = xstrdup("");
 	r->op = coldup(s, 7);
 	r->rtype = coldup(s, 8);
 	r->workload = coldup(s, 9);
@@ -472,6 +476,8 @@ static void read_row(sqlite3_stmt *s, struct query_row *r)
 	r->access = coldup(s, 18);
 	r->client_info = coldup(s, 19);
 	r->source = coldup(s, 20);
+	if (!r->source)
+		r->source = xstrdup("");
 	r->detail = coldup(s, 21);
 }
 

@@ -1780,9 +1780,11 @@ int store_each_source(struct store *st, int (*fn)(const struct store_source_row 
 {
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, bytes, path, sha256, format, encoding, status, warning,"
-			       " loaded_at, records, events, duplicates, rejects, first_ts, last_ts"
-			       " FROM sources ORDER BY id",
+			       /* a case file is untrusted: what the schema says is
+				* never NULL is made so here, not assumed */
+			       "SELECT id, bytes, coalesce(path, ''), sha256, format, encoding,"
+			       " coalesce(status, ''), warning, coalesce(loaded_at, ''), records, events,"
+			       " duplicates, rejects, first_ts, last_ts FROM sources ORDER BY id",
 			       -1, &q, NULL) != SQLITE_OK)
 		return set_cause(cause, "%s: %s", st->path, sqlite3_errmsg(st->db));
 	int rc = 0;
@@ -1816,7 +1818,7 @@ int store_each_reject(struct store *st, int64_t limit,
 {
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT r.id, r.line, s.path, r.reason, r.raw FROM rejects r"
+			       "SELECT r.id, r.line, coalesce(s.path, ''), coalesce(r.reason, ''), r.raw FROM rejects r"
 			       " JOIN sources s ON s.id = r.source ORDER BY r.source, r.line, r.id LIMIT ?",
 			       -1, &q, NULL) != SQLITE_OK)
 		return set_cause(cause, "%s: %s", st->path, sqlite3_errmsg(st->db));

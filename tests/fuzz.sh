@@ -95,7 +95,7 @@ link() { # link TARGET: build $OUT/fuzz_TARGET
 # Target name, -max_len suited to what the parser is given.
 declare -A MAXLEN=(
 	[json_scan]=16384 [csv]=16384 [timeparse]=64 [normalize]=16384
-	[ingest]=32768 [sanitize]=4096 [input]=16384
+	[ingest]=32768 [sanitize]=4096 [input]=16384 [casefile]=65536
 )
 
 all=()

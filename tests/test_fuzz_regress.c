@@ -49,6 +49,9 @@ static const char *regress_file = "";
 #define FUZZ_ENTRY regress_input
 #include "fuzz_input.c"
 #undef FUZZ_ENTRY
+#define FUZZ_ENTRY regress_casefile
+#include "fuzz_casefile.c"
+#undef FUZZ_ENTRY
 
 typedef int (*regress_fn)(const uint8_t *data, size_t size);
 
@@ -179,13 +182,22 @@ static void test_input(void **state)
 	regress_replay("input", regress_input, 5);
 }
 
+/* Crafted and damaged case files (issue 10, finding 14): NULL where the
+ * schema says NOT NULL, blobs and extreme numbers as times, references
+ * to nothing, raw blocks and message lists that lie. */
+static void test_casefile(void **state)
+{
+	(void)state;
+	regress_replay("casefile", regress_casefile, 6);
+}
+
 /* Every target's folder is replayed above: a corpus folder without a
  * target (a renamed target, a typo) would silently never run. */
 static void test_every_folder_has_a_target(void **state)
 {
 	(void)state;
 	static const char *const known[] = { "json_scan", "csv", "timeparse", "normalize",
-					     "ingest", "sanitize", "input" };
+					     "ingest", "sanitize", "input", "casefile" };
 	size_t n;
 	char **names = regress_list(REGRESS_DIR, &n);
 	for (size_t i = 0; i < n; i++) {
@@ -236,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_ingest),
 		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_casefile),
 		cmocka_unit_test(test_input),
 		cmocka_unit_test(test_every_folder_has_a_target),
 		cmocka_unit_test(test_open_reproducers),
