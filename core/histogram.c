@@ -57,8 +57,10 @@ int histogram_run(struct query *q, int64_t bucket_ms, size_t max_buckets, struct
 	if (!max_buckets)
 		max_buckets = 60;
 	struct query_page p = { 0 };
-	if (query_page(q, QUERY_FIRST, NULL, 1, &p, cause) < 0)
+	if (query_page(q, QUERY_FIRST, NULL, 1, &p, cause) < 0) {
+		query_page_free(&p); /* rows read before a damaged page */
 		return -1;
+	}
 	if (!p.n) {
 		query_page_free(&p);
 		return 0;

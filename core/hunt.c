@@ -344,7 +344,8 @@ static int hunt_setup(struct hctx *h, struct store *st, enum hunt_id id, const s
 				return -1;
 			if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
 				int64_t a = sqlite3_column_int64(q, 0), b = sqlite3_column_int64(q, 1);
-				r->baseline_until = a + (b - a) / 2;
+				/* halved first: times from a case may be INT64_MIN and MAX */
+				r->baseline_until = a / 2 + b / 2 + (a % 2 + b % 2) / 2;
 			}
 			sqlite3_finalize(q);
 		}

@@ -348,6 +348,8 @@ static void *rawjob_thread(void *arg)
 static int raw_pass(struct hctx *h, const struct hunt_cand *c, size_t n, struct hunt_facts **out)
 {
 	*out = xcalloc(n ? n * HUNT_COUNT : 1, sizeof **out);
+	if (!n)
+		return 0; /* and no pointer arithmetic on an empty list */
 	atomic_bool stop;
 	atomic_init(&stop, false);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
