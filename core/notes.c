@@ -306,8 +306,8 @@ int notes_import(struct store *st, FILE *in, const char *name, struct notes_stat
 	static const char *const sql[] = {
 		"INSERT OR IGNORE INTO marks(record_id, kind, author, created) VALUES (?1, ?2, ?3, ?4)",
 		"INSERT OR IGNORE INTO tags(record_id, kind, author, created, tag) VALUES (?1, ?2, ?3, ?4, ?5)",
-		"SELECT 1 FROM notes WHERE record_id = ?1 AND kind = ?2 AND author = ?3 AND created = ?4"
-		" AND text = ?5",
+		("SELECT 1 FROM notes WHERE record_id = ?1 AND kind = ?2 AND author = ?3 AND created = ?4"
+		 " AND text = ?5"),
 		"INSERT INTO notes(record_id, kind, author, created, text) VALUES (?1, ?2, ?3, ?4, ?5)",
 		"INSERT OR IGNORE INTO views(name, filter, sort, columns, author, created) VALUES (?, ?, ?, ?, ?, ?)",
 		"SELECT 1 FROM events WHERE record_id = ?1 AND kind = ?2",

@@ -30,7 +30,7 @@ enum { NBIG = 5000 };
 static const char *const hostile_users[] = {
 	"=cmd|' /c calc'!a0@contoso.com", "+sum(1+1)*cmd@x.com", "-2+3@x.com", "@sum(1)@x.com",
 	"\tab@x.com", "\rcr@x.com", "plain@contoso.com", "quote\"comma,@x.com",
-	"new\nline@x.com", "'apos@x.com", "\xc3\xa9l\xc3\xa8ve@\xc3\xa9" "cole.fr", "esc\x1b[31m@x.com",
+	"new\nline@x.com", "'apos@x.com", ("\xc3\xa9l\xc3\xa8ve@\xc3\xa9" "cole.fr"), "esc\x1b[31m@x.com",
 };
 #define NHOSTILE (sizeof hostile_users / sizeof hostile_users[0])
 
@@ -413,7 +413,8 @@ static void jsonl_round_trip(void **state)
 		assert_string_equal(json_string_value(json_object_get(o, "user")), (const char *)sqlite3_column_text(q, 3));
 		const char *tss = json_string_value(json_object_get(o, "ts"));
 		int64_t ts;
-		assert_true(tss && time_parse(tss, strlen(tss), &ts));
+		assert_non_null(tss);
+		assert_true(time_parse(tss, strlen(tss), &ts));
 		assert_int_equal(ts, sqlite3_column_int64(q, 2));
 		assert_string_equal(json_string_value(json_object_get(o, "kind")), "ual");
 		assert_string_equal(json_string_value(json_object_get(o, "source")), "big.json");

@@ -393,7 +393,8 @@ static void test_throttled(void **state)
 	assert_string_equal(got.v[0], pstr2(d, "throttled", "record_id"));
 	int64_t a, b;
 	const char *ta = cell(r, 0, "throttled"), *tb = cell(r, 0, "unaudited_until");
-	assert_true(time_parse(ta, strlen(ta), &a) && time_parse(tb, strlen(tb), &b));
+	assert_true(time_parse(ta, strlen(ta), &a));
+	assert_true(time_parse(tb, strlen(tb), &b));
 	assert_int_equal(b - a, 24 * 3600 * 1000LL);
 	set_free(&got);
 	hunt_result_free(r);
@@ -534,7 +535,8 @@ static void test_signin_then_mail(void **state)
 			const char *st = json_string_value(json_object_get(e, "signin_time"));
 			const char *mt = json_string_value(json_object_get(e, "mail_time"));
 			int64_t a, b, c, dd;
-			assert_true(time_parse(st, strlen(st), &a) && time_parse(mt, strlen(mt), &b));
+			assert_true(time_parse(st, strlen(st), &a));
+			assert_true(time_parse(mt, strlen(mt), &b));
 			assert_true(time_parse(cell(r, i, "signin"), strlen(cell(r, i, "signin")), &c));
 			assert_true(time_parse(cell(r, i, "mail"), strlen(cell(r, i, "mail")), &dd));
 			assert_int_equal(a, c);

@@ -174,7 +174,7 @@ static struct view *top_view(struct app *a)
 	return a->nviews ? a->views[a->nviews - 1] : NULL;
 }
 
-static void set_message(struct app *a, bool error, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void set_message(struct app *a, bool error, const char *fmt, va_list ap)
 {
 	free(a->message);
 	a->message = xvasprintf(fmt, ap);

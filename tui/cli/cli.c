@@ -16,7 +16,7 @@
 #include "timeparse.h"
 #include "xalloc.h"
 
-static void vmsg(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static void vmsg(const char *fmt, va_list ap)
 {
 	char *m = xvasprintf(fmt, ap);
 	char *s = sanitize(m, strlen(m));
