@@ -444,13 +444,14 @@ static const char *cut_value(const char *p, const char *end, struct jval *v)
 
 bool json_iter_next(struct jiter *it, struct jval *key, struct jval *val)
 {
+	struct jval unwanted; /* an object's key when the caller passed NULL */
 	const char *p = json_skip_ws(it->p, it->end);
 	if (p < it->end && *p == ',')
 		p = json_skip_ws(p + 1, it->end);
 	if (p >= it->end)
 		return false;
 	if (it->obj) {
-		p = cut_value(p, it->end, key);
+		p = cut_value(p, it->end, key ? key : &unwanted);
 		p = json_skip_ws(p, it->end);
 		if (p < it->end && *p == ':')
 			p++;
@@ -491,10 +492,18 @@ static size_t put_utf8(char *o, uint32_t cp)
 	return 4;
 }
 
+/* The code point of four hex digits; U+FFFD when one is not a hex digit
+ * (validated text never has one, but -1 must not reach a shift). */
 static uint32_t hex4(const char *p)
 {
-	return (uint32_t)(hexval((unsigned char)p[0]) << 12 | hexval((unsigned char)p[1]) << 8 |
-			  hexval((unsigned char)p[2]) << 4 | hexval((unsigned char)p[3]));
+	uint32_t cp = 0;
+	for (int i = 0; i < 4; i++) {
+		int h = hexval((unsigned char)p[i]);
+		if (h < 0)
+			return 0xFFFD;
+		cp = cp << 4 | (uint32_t)h;
+	}
+	return cp;
 }
 
 size_t json_unescape(const struct jval *s, char *out)

@@ -60,7 +60,8 @@ const char *json_skip_value(const char *p, const char *end);
 const char *json_skip_ws(const char *p, const char *end);
 
 /* Iterate the members of a VALIDATED object or array (from
- * json_scan_value). For arrays key is left as JT_NONE. */
+ * json_scan_value). For arrays key is left as JT_NONE; key may be NULL
+ * (an object's keys are then skipped). */
 struct jiter {
 	const char *p, *end;
 	bool obj;

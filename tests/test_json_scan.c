@@ -382,6 +382,18 @@ static void test_iterate_object(void **state)
 	assert_true(json_str_eq(&k, "j\"k"));
 	assert_true(v.esc);
 
+	/* key may be NULL for objects too: the same values, keys skipped */
+	json_iter_init(&it, &obj);
+	i = 0;
+	while (json_iter_next(&it, NULL, &v)) {
+		assert_true(i < sizeof want / sizeof want[0]);
+		assert_int_equal(v.t, want[i].t);
+		assert_int_equal(v.n, strlen(want[i].val));
+		assert_memory_equal(v.p, want[i].val, v.n);
+		i++;
+	}
+	assert_int_equal(i, 8);
+
 	/* nested: walk into d.e */
 	struct jval d, e, f;
 	assert_true(json_get(&obj, "d", &d));
@@ -527,6 +539,14 @@ static void test_unescape(void **state)
 	n = unescape_str("\"\\ud83d\\\\ude00\"", out, sizeof out);
 	assert_int_equal(n, 3 + 1 + 5);
 	assert_memory_equal(out, "\xef\xbf\xbd\\ude00", n);
+
+	/* a \u with a non-hex digit (text that skipped validation) is one
+	 * U+FFFD, never a shift of -1 */
+	static const char bad[] = "\"\\u00zzq\"";
+	struct jval unchecked = { .p = bad, .n = sizeof bad - 1, .t = JT_STR, .esc = true };
+	n = json_unescape(&unchecked, out);
+	assert_int_equal(n, 4);
+	assert_memory_equal(out, "\xef\xbf\xbdq", 4);
 
 	/* escapes produce at most as many bytes as they take */
 	char big[6 * 64 + 3];
