@@ -152,7 +152,6 @@ static int member(struct input *in, void *ctx)
 		status = xasprintf("error: %s", input_error(in) ? input_error(in) : "read error");
 		free(cause);
 		cause = NULL;
-		rc = 0;
 	} else if (rc < 0) {
 		/* the store failed: stop the run */
 		r->fatal = cause;

@@ -691,7 +691,7 @@ static void put_spaces(struct buf *o, size_t n)
 static void json_reindent(struct buf *o, const char *s, size_t n, int style,
 			  int unit, size_t col0, const char *eol)
 {
-	size_t stack[64];
+	size_t stack[64] = { 0 }; /* the column each open container began at */
 	int depth = 0;
 	size_t col = col0;
 	size_t eoln = strlen(eol);
@@ -756,7 +756,8 @@ static void json_reindent(struct buf *o, const char *s, size_t n, int style,
 			continue;
 		}
 		if (c == '}' || c == ']') {
-			depth--;
+			if (depth > 0) /* a close with nothing open stays at the top */
+				depth--;
 			size_t ind = style == JS_PS ? stack[depth < 63 ? depth : 62]
 						    : col0 + (size_t)depth * (size_t)unit;
 			buf_put(o, eol, eoln);
@@ -768,7 +769,8 @@ static void json_reindent(struct buf *o, const char *s, size_t n, int style,
 		if (c == ',') {
 			buf_putc(o, ',');
 			buf_put(o, eol, eoln);
-			size_t ind = style == JS_PS ? stack[depth - 1 < 63 ? depth - 1 : 62] + 4
+			int in = depth > 0 ? depth - 1 : 0;
+			size_t ind = style == JS_PS ? stack[in < 63 ? in : 62] + 4
 						    : col0 + (size_t)depth * (size_t)unit;
 			put_spaces(o, ind);
 			col = ind;
@@ -1873,10 +1875,10 @@ static void render_file(const struct tenant *T, struct ev *e)
 /* Parameters of the Exchange cmdlets we emit. */
 static void exo_params(const struct tenant *T, struct ev *e, struct jw *w, char *objid, size_t objn)
 {
-	const struct user *t = e->target >= 0 ? &T->u[e->target] : NULL;
+	const char *tupn = e->target >= 0 ? T->u[e->target].upn : ""; /* the mailbox acted on */
 	char ident[256];
 	snprintf(ident, sizeof ident, "NAMPR11A004.PROD.OUTLOOK.COM/Microsoft Exchange Hosted Organizations/%s/%s",
-		 T->org, t ? t->upn : "");
+		 T->org, tupn);
 	jw_open(w, NULL, '[');
 	switch (e->op) {
 	case OP_NEW_INBOXRULE:
@@ -1916,19 +1918,19 @@ static void exo_params(const struct tenant *T, struct ev *e, struct jw *w, char 
 		break;
 	}
 	case OP_SET_MAILBOX_FWD:
-		jw_nv(w, "Identity", t->upn);
+		jw_nv(w, "Identity", tupn);
 		jw_nv(w, "ForwardingSmtpAddress", e->fwd);
 		jw_nv(w, "DeliverToMailboxAndForward", "True");
 		snprintf(objid, objn, "%s", ident);
 		break;
 	case OP_SET_MAILBOX_QUOTA:
-		jw_nv(w, "Identity", t->upn);
+		jw_nv(w, "Identity", tupn);
 		jw_nv(w, "ProhibitSendQuota", "99 GB (106,300,440,576 bytes)");
 		jw_nv(w, "IssueWarningQuota", "98 GB (105,226,698,752 bytes)");
 		snprintf(objid, objn, "%s", ident);
 		break;
 	case OP_ADD_MBX_PERM:
-		jw_nv(w, "Identity", t->upn);
+		jw_nv(w, "Identity", tupn);
 		jw_nv(w, "User", T->u[e->user].upn);
 		jw_nv(w, "AccessRights", "FullAccess");
 		jw_nv(w, "InheritanceType", "All");

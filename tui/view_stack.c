@@ -120,7 +120,6 @@ static void draw(struct view *v, WINDOW *w)
 		draw_cell(w, 0, x, "first (UTC)", wt, head, false);
 		x += wt + 1;
 		draw_cell(w, 0, x, "last (UTC)", wt, head, false);
-		x += wt + 1;
 	}
 	if (!sv->ok) {
 		draw_text(w, 2, 2, "No stack: it was stopped or failed. s runs it again, q goes back.", cols - 2,

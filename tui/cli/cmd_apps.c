@@ -84,7 +84,8 @@ static int list_apps(struct store *st, enum out_format fmt)
 		rc = 1;
 	}
 	if (!rc) {
-		qsort(u, n, sizeof *u, cmp_used);
+		if (n) /* u is NULL when no app is in use */
+			qsort(u, n, sizeof *u, cmp_used);
 		static const struct out_col cols[] = {
 			{ .name = "app_id" }, { .name = "name" }, { .name = "origin" },
 			{ .name = "events", .number = true }, { .name = "as_client_app", .number = true },
