@@ -62,12 +62,12 @@ static int setup(void **state)
 	snprintf(cmd, sizeof cmd, "'%s/auditgen' --bundle '%s/bundle' >/dev/null", build, d->dir);
 	if (system(cmd) != 0) {
 		fprintf(stderr, "cannot run %s/auditgen (make it first)\n", build);
-		return -1;
+		goto fail;
 	}
 	snprintf(path, sizeof path, "%s/bundle/manifest.json", d->dir);
 	d->manifest = json_load_file(path, 0, NULL);
 	if (!d->manifest)
-		return -1;
+		goto fail;
 	d->planted = json_object_get(d->manifest, "planted");
 	/* the answer key is not evidence: out of the bundle */
 	snprintf(moved, sizeof moved, "%s/manifest.json", d->dir);
@@ -75,9 +75,17 @@ static int setup(void **state)
 	snprintf(path, sizeof path, "%s/bundle", d->dir);
 	d->st = load_case(d->dir, "demo.case", path);
 	if (!d->st)
-		return -1;
+		goto fail;
 	*state = d;
 	return 0;
+fail:
+	/* teardown does not run after a failed setup */
+	store_close(d->st);
+	json_decref(d->manifest);
+	tmpdir_remove(d->dir);
+	free(d->dir);
+	free(d);
+	return -1;
 }
 
 static int teardown(void **state)

@@ -96,13 +96,19 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
 	f->dir = tmpdir_new();
-	if (!f->dir)
+	if (!f->dir) {
+		free(f);
 		return -1;
+	}
 	f->case_path = xasprintf("%s/apps.case", f->dir);
 	char *cause = NULL;
 	if (store_open(f->case_path, STORE_CREATE, &f->st, &cause) < 0) {
 		fprintf(stderr, "%s\n", cause);
 		free(cause);
+		tmpdir_remove(f->dir);
+		free(f->dir);
+		free(f->case_path);
+		free(f);
 		return -1;
 	}
 	*state = f;

@@ -34,12 +34,12 @@ static int setup(void **state)
 	snprintf(cmd, sizeof cmd, "'%s/auditgen' --bundle '%s/bundle' >/dev/null", build, d->dir);
 	if (system(cmd) != 0) {
 		fprintf(stderr, "cannot run %s/auditgen (make it first)\n", build);
-		return -1;
+		goto fail;
 	}
 	snprintf(path, sizeof path, "%s/bundle/manifest.json", d->dir);
 	d->manifest = json_load_file(path, 0, NULL);
 	if (!d->manifest)
-		return -1;
+		goto fail;
 	d->planted = json_object_get(d->manifest, "planted");
 	/* the manifest is the answer key, not evidence: out of the bundle */
 	char moved[4096];
@@ -48,17 +48,25 @@ static int setup(void **state)
 	snprintf(path, sizeof path, "%s/t.case", d->dir);
 	char *cause = NULL;
 	if (store_open(path, STORE_CREATE, &d->st, &cause) < 0)
-		return -1;
+		goto fail;
 	snprintf(path, sizeof path, "%s/bundle", d->dir);
 	const char *paths[] = { path };
 	struct ingest_opts o = { 0 };
 	struct ingest_totals t;
 	if (ingest_paths(d->st, paths, 1, &o, &t, &cause) < 0 || store_ensure_indexes(d->st, &cause) < 0) {
 		fprintf(stderr, "%s\n", cause);
-		return -1;
+		goto fail;
 	}
 	*state = d;
 	return 0;
+fail:
+	/* teardown does not run after a failed setup */
+	store_close(d->st);
+	json_decref(d->manifest);
+	tmpdir_remove(d->dir);
+	free(d->dir);
+	free(d);
+	return -1;
 }
 
 static int teardown(void **state)

@@ -37,7 +37,9 @@ static void load(struct loaded *l, const char *name)
 	assert_non_null(l->case_path);
 	snprintf(l->case_path, n, "%s/r.case", l->dir);
 	char *cause = NULL;
-	assert_int_equal(store_open(l->case_path, STORE_CREATE, &l->st, &cause), 0);
+	struct store *st; /* not &l->st: the analyzer would forget l->case_path */
+	assert_int_equal(store_open(l->case_path, STORE_CREATE, &st, &cause), 0);
+	l->st = st;
 	const char *paths[] = { path };
 	struct ingest_opts o = { 0 };
 	assert_int_equal(ingest_paths(l->st, paths, 1, &o, &l->t, &cause), 0);

@@ -126,9 +126,9 @@ static int setup(void **state)
 	char *json = write_file(f->dir, "fixture.jsonl", fixture, sizeof fixture - 1);
 	f->case_path = xasprintf("%s/t.case", f->dir);
 	char *cause = NULL;
-	struct store *st;
+	struct store *st = NULL;
 	if (store_open(f->case_path, STORE_CREATE, &st, &cause) < 0)
-		return -1;
+		goto fail;
 	/* loaded by a relative name, so that the source path the detail
 	 * view shows is the same in every run */
 	const char *paths[] = { "fixture.jsonl" };
@@ -136,22 +136,31 @@ static int setup(void **state)
 	struct ingest_totals t;
 	char cwd[4096];
 	if (!getcwd(cwd, sizeof cwd) || chdir(f->dir) < 0)
-		return -1;
+		goto fail;
 	int rc = ingest_paths(st, paths, 1, &o, &t, &cause);
 	if (chdir(cwd) < 0)
-		return -1;
+		goto fail;
 	if (rc < 0 || store_ensure_indexes(st, &cause) < 0) {
 		fprintf(stderr, "%s\n", cause);
-		return -1;
+		goto fail;
 	}
 	if (t.events != 9) {
 		fprintf(stderr, "fixture: %llu events, expected 9\n", (unsigned long long)t.events);
-		return -1;
+		goto fail;
 	}
 	store_close(st);
 	free(json);
 	*state = f;
 	return 0;
+fail:
+	/* teardown does not run after a failed setup */
+	store_close(st);
+	free(json);
+	tmpdir_remove(f->dir);
+	free(f->dir);
+	free(f->case_path);
+	free(f);
+	return -1;
 }
 
 static int teardown(void **state)
