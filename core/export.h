@@ -25,9 +25,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "export_list.h"
 #include "store.h"
 
-enum export_format { EXPORT_CSV, EXPORT_JSONL, EXPORT_TIMESKETCH, EXPORT_MARKDOWN };
+enum export_format {
+#define X(e, name) EXPORT_##e,
+	EXPORT_WRITERS(X)
+#undef X
+	EXPORT_COUNT
+};
 
 /* "csv", "jsonl" (also "json"), "timesketch", "markdown" (also "md");
  * -1 if unknown. */
@@ -51,6 +57,18 @@ struct export_opts {
 	 * a non-zero return stops the export (it then fails: "cancelled"). */
 	int (*progress)(void *ctx, int64_t done);
 	void *ctx;
+	/* How to read: NULL for the defaults (tests set it to take every
+	 * path; see struct export_limits). */
+	const struct export_limits *limits;
+};
+
+/* The annotations (bookmarks + tags + notes) up to which an export holds
+ * their keys in memory rather than probing the tables per row (default
+ * 4,000,000), and the bookmarks up to which a --marked export starts
+ * from them and sorts them in memory rather than walking the whole
+ * timeline (default 100,000). */
+struct export_limits {
+	int64_t annotations, marks_sorted;
 };
 
 struct export_stats {
@@ -65,12 +83,5 @@ struct export_stats {
  */
 int export_run(struct store *st, FILE *out, const struct export_opts *o, struct export_stats *stats,
 	       char **cause);
-
-/* For tests of every path: the annotations (bookmarks + tags + notes)
- * up to which an export holds their keys in memory rather than probing
- * the tables per row (default 4,000,000), and the bookmarks up to which
- * a --marked export starts from them and sorts them in memory rather
- * than walking the whole timeline (default 100,000). */
-void export_set_limits(int64_t annotations, int64_t marks_sorted);
 
 #endif

@@ -160,6 +160,17 @@ static void annotate(struct store *st)
 	setenv("AUDITSCOPE_NOW", "2024-03-01T10:00:00Z", 1);
 }
 
+/* How the exports below read (NULL: the defaults); tests of every path
+ * set it. */
+static const struct export_limits *limits;
+static struct export_limits limits_buf;
+
+static void use_limits(int64_t annotations, int64_t marks_sorted)
+{
+	limits_buf = (struct export_limits){ annotations, marks_sorted };
+	limits = &limits_buf;
+}
+
 /* Run an export into memory; returns the text (caller frees). */
 static char *run_export(struct store *st, enum export_format fmt, const char *filter, bool marked,
 			int64_t *events)
@@ -167,7 +178,9 @@ static char *run_export(struct store *st, enum export_format fmt, const char *fi
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
-	struct export_opts o = { .format = fmt, .filter = filter, .marked = marked, .case_label = "a.case" };
+	struct export_opts o = {
+		.format = fmt, .filter = filter, .marked = marked, .case_label = "a.case", .limits = limits
+	};
 	struct export_stats s;
 	char *cause = NULL;
 	int rc = export_run(st, m, &o, &s, &cause);
@@ -358,9 +371,9 @@ static void test_csv_round_trip(void **state)
 /* the same, with the annotations probed per row instead of held */
 static void test_csv_round_trip_probing(void **state)
 {
-	export_set_limits(0, 0);
+	use_limits(0, 0);
 	csv_round_trip(state);
-	export_set_limits(4000000, 100000);
+	limits = NULL;
 }
 
 static void test_neutralise(void **state)
@@ -461,9 +474,9 @@ static void test_jsonl_round_trip(void **state)
 
 static void test_jsonl_round_trip_probing(void **state)
 {
-	export_set_limits(0, 0);
+	use_limits(0, 0);
 	jsonl_round_trip(state);
-	export_set_limits(4000000, 100000);
+	limits = NULL;
 }
 
 /* Timesketch: message, datetime (ISO 8601) and timestamp_desc on every
@@ -534,9 +547,9 @@ static void test_filter_and_marked(void **state)
 	free(t);
 	/* the same through every path: bookmarks probed per row; held in
 	 * memory while walking the timeline */
-	int64_t limits[][2] = { { 0, 0 }, { 4000000, 0 } };
+	int64_t paths[][2] = { { 0, 0 }, { 4000000, 0 } };
 	for (size_t i = 0; i < 2; i++) {
-		export_set_limits(limits[i][0], limits[i][1]);
+		use_limits(paths[i][0], paths[i][1]);
 		t = run_export(f->st, EXPORT_JSONL, "op=New-InboxRule", true, &n);
 		assert_int_equal(n, 7);
 		free(t);
@@ -544,7 +557,7 @@ static void test_filter_and_marked(void **state)
 		assert_int_equal(n, NHOSTILE + 4);
 		free(t);
 	}
-	export_set_limits(4000000, 100000);
+	limits = NULL;
 	char *cause = NULL;
 	FILE *m = fopen("/dev/null", "w");
 	struct export_opts o = { .format = EXPORT_CSV, .filter = "user=" };
