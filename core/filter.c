@@ -960,9 +960,21 @@ char *filter_pivot(const char *text, const char *field, const char *value, enum 
 /* ------------------------------------------------------------------ */
 /* SQL functions */
 
+/*
+ * A pattern that backtracks without end (raw~(.*a){25}) must neither run
+ * for minutes nor count as "no match": each match is bounded (a million
+ * backtracking steps, a few milliseconds, so that a cancel is answered
+ * between two records), and a match that hits the bound fails the query
+ * with an error that names it.
+ */
+#define RE_MATCH_LIMIT 1000000
+#define RE_DEPTH_LIMIT 100000
+
 struct re_cache {
 	pcre2_code *re;
 	pcre2_match_data *md;
+	pcre2_match_context *mc;
+	int err; /* the last match's PCRE2 error (a limit), 0 if none */
 };
 
 static void re_cache_free(void *p)
@@ -971,6 +983,7 @@ static void re_cache_free(void *p)
 	if (!rc)
 		return;
 	pcre2_match_data_free(rc->md);
+	pcre2_match_context_free(rc->mc);
 	pcre2_code_free(rc->re);
 	free(rc);
 }
@@ -993,7 +1006,12 @@ static struct re_cache *re_cache_new(const char *pattern, size_t n, char **why)
 	struct re_cache *rc = xcalloc(1, sizeof *rc);
 	rc->re = re;
 	rc->md = pcre2_match_data_create(1, NULL);
-	if (!rc->md) {
+	rc->mc = pcre2_match_context_create(NULL);
+	if (rc->mc) {
+		pcre2_set_match_limit(rc->mc, RE_MATCH_LIMIT);
+		pcre2_set_depth_limit(rc->mc, RE_DEPTH_LIMIT);
+	}
+	if (!rc->md || !rc->mc) {
 		re_cache_free(rc);
 		if (why)
 			*why = xstrdup("out of memory");
@@ -1002,9 +1020,36 @@ static struct re_cache *re_cache_new(const char *pattern, size_t n, char **why)
 	return rc;
 }
 
+/* Does s match? An error (a limit hit) is remembered in rc->err and
+ * answers true, so that a prefilter never rules a record out on it. */
 static bool re_match(struct re_cache *rc, const char *s, size_t n)
 {
-	return pcre2_match(rc->re, (PCRE2_SPTR)s, n, 0, 0, rc->md, NULL) >= 0;
+	int r = pcre2_match(rc->re, (PCRE2_SPTR)s, n, 0, 0, rc->md, rc->mc);
+	if (r >= 0)
+		return true;
+	if (r == PCRE2_ERROR_NOMATCH)
+		return false;
+	rc->err = r;
+	return true;
+}
+
+/* Fail the SQL function with rc's limit error, if its last match hit one;
+ * the pattern is shown as written (without the (?i) the compiler adds). */
+static bool re_failed(sqlite3_context *ctx, struct re_cache *rc, sqlite3_value *pattern)
+{
+	if (!rc->err)
+		return false;
+	const char *pat = (const char *)sqlite3_value_text(pattern);
+	if (pat && strncmp(pat, "(?i)", 4) == 0)
+		pat += 4;
+	PCRE2_UCHAR msg[160];
+	pcre2_get_error_message(rc->err, msg, sizeof msg);
+	char *why = xasprintf("regular expression %s: %s (PCRE2 match limit %d): make it more specific",
+			      pat ? pat : "", (char *)msg, RE_MATCH_LIMIT);
+	sqlite3_result_error(ctx, why, -1);
+	free(why);
+	rc->err = 0;
+	return true;
 }
 
 /* The compiled pattern of argument i, cached by SQLite for as long as the
@@ -1041,9 +1086,11 @@ static void sql_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	const char *s = (const char *)sqlite3_value_text(argv[1]);
 	int r = s ? re_match(rc, s, (size_t)sqlite3_value_bytes(argv[1])) : 0;
+	bool failed = re_failed(ctx, rc, argv[0]);
 	if (fresh)
 		sqlite3_set_auxdata(ctx, 0, rc, re_cache_free);
-	sqlite3_result_int(ctx, r);
+	if (!failed)
+		sqlite3_result_int(ctx, r);
 }
 
 /* filter_cidr(block, ip) -> 1 when ip lies in block */
@@ -1356,11 +1403,13 @@ static void sql_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 	if (jp_fresh)
 		sqlite3_set_auxdata(ctx, 1, jp, jpath_free);
+	bool failed = t.re && re_failed(ctx, t.re, argv[3]);
 	if (re_fresh)
 		sqlite3_set_auxdata(ctx, 3, t.re, re_cache_free);
 	if (pre_fresh)
 		sqlite3_set_auxdata(ctx, 3, pre, re_cache_free);
-	sqlite3_result_int(ctx, r);
+	if (!failed)
+		sqlite3_result_int(ctx, r);
 }
 
 int filter_register_functions(sqlite3 *db)

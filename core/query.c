@@ -102,7 +102,10 @@ static int sql_fail(struct query *q, char **cause)
 		return set_cause(cause, "cancelled");
 	if (q->hit_deadline)
 		return set_cause(cause, "over time budget");
-	return set_cause(cause, "%s: %s", store_path(q->st), sqlite3_errmsg(q->db));
+	const char *m = sqlite3_errmsg(q->db);
+	if (strncmp(m, "regular expression ", 19) == 0 && q->text) /* a match limit: name the filter */
+		return set_cause(cause, "%s: filter %s: %s", store_path(q->st), q->text, m);
+	return set_cause(cause, "%s: %s", store_path(q->st), m);
 }
 
 static int prepare(struct query *q, const char *sql, sqlite3_stmt **out, char **cause)

@@ -60,3 +60,15 @@ check "13: a truncated case is damaged, not foreign" grep -q "trunc.case: damage
 printf 'hello' > "$t/foreign.case"
 "$bin" info "$t/foreign.case" > "$t/foreign.out" 2>&1
 check "13: a file that is no case is not one" grep -q "not an auditscope case file" "$t/foreign.out"
+
+# 8. a regular expression that backtracks without end is an error naming
+# the filter, not "no match", and it does not run for minutes
+words=$(printf "aword%d " $(seq 1 40))
+for i in $(seq 1 87); do rec "r8-$i" MailItemsAccessed ",\"ClientInfoString\":\"$words\",\"Folders\":[{\"Path\":\"\\\\\\\\Inbox\"}]"; done > "$t/r8.json"
+"$bin" load "$t/c8.case" "$t/r8.json" > /dev/null 2>&1
+timeout 60 "$bin" query "$t/c8.case" 'raw~Inbox|(\w+\s?)+$' --format csv > "$t/r8.out" 2> "$t/r8.err"; rc=$?
+check "8: a match-limit hit is not 'no match' (exit 1)" test $rc = 1
+check "8: the error names the filter and the limit" grep -q 'raw~Inbox|(\\w+\\s?)+\$.*match limit' "$t/r8.err"
+timeout 60 "$bin" query "$t/c8.case" 'raw~(.*a){25}' --format csv > "$t/r8.out" 2> "$t/r8.err"; rc=$?
+check "8: raw~(.*a){25} stops with the limit error, not after minutes" test $rc = 1
+check "8: raw~Inbox alone still finds all 87" test "$("$bin" query "$t/c8.case" 'raw~Inbox' --format csv | tail -n +2 | wc -l)" = 87
