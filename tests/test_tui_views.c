@@ -388,6 +388,30 @@ static void test_bookmark(void **state)
 	assert_non_null(strstr(app_message_text(f->a), "bookmarked 9 events (7 new)"));
 }
 
+/* Issue 10, finding 16: with two interfaces open, m acts on what this
+ * analyst sees. Another analyst bookmarks the row after this screen drew
+ * it unmarked: m here bookmarks it (it stays bookmarked), it does not
+ * toggle the other analyst's bookmark off. And the other way round. */
+static void test_bookmark_two_analysts(void **state)
+{
+	struct fx *f = *state;
+	keys(f, "j");
+	int64_t id = view_timeline_current(app_timeline(f->a))->id;
+	struct store *other;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->case_path, 0, &other, &cause), 0);
+	assert_int_equal(annot_mark(other, id, true, &cause), 1);
+	keys(f, "m"); /* seen unmarked: bookmark */
+	assert_int_equal(annot_is_marked(other, id, NULL), 1);
+	assert_non_null(strstr(app_message_text(f->a), "bookmarked"));
+	/* now shown bookmarked; the other analyst removes it meanwhile */
+	assert_int_equal(annot_mark(other, id, false, &cause), 1);
+	keys(f, "m"); /* seen marked: remove, which it already is */
+	assert_int_equal(annot_is_marked(other, id, NULL), 0);
+	assert_non_null(strstr(app_message_text(f->a), "bookmark removed"));
+	store_close(other);
+}
+
 static void test_filter_error(void **state)
 {
 	struct fx *f = *state;
@@ -571,6 +595,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_detail_hostile, fresh, done),
 		cmocka_unit_test_setup_teardown(test_detail_messages, fresh, done),
 		cmocka_unit_test_setup_teardown(test_bookmark, fresh, done),
+		cmocka_unit_test_setup_teardown(test_bookmark_two_analysts, fresh, done),
 		cmocka_unit_test_setup_teardown(test_filter_error, fresh, done),
 		cmocka_unit_test_setup_teardown(test_search, fresh, done),
 		cmocka_unit_test_setup_teardown(test_resize, fresh, done),

@@ -11,11 +11,13 @@
 #include "keys.h"
 #include "xalloc.h"
 
-int annotate_bookmark(struct app *a, int64_t id)
+int annotate_bookmark(struct app *a, int64_t id, int seen)
 {
-	bool on = false;
+	bool on = seen == 0;
 	char *cause = NULL;
-	if (annot_mark_toggle(app_store(a), id, &on, &cause) < 0) {
+	int rc = seen < 0 ? annot_mark_toggle(app_store(a), id, &on, &cause)
+			  : annot_mark(app_store(a), id, on, &cause);
+	if (rc < 0) {
 		app_error(a, "bookmark: %s", cause);
 		free(cause);
 		return REACT_CHROME;

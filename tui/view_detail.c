@@ -49,6 +49,7 @@ struct detail {
 	int wrapped_at; /* the width rows were wrapped to */
 	size_t top;
 	char *needle;
+	int marked; /* the bookmark as shown: 1, 0, or -1 not read */
 };
 
 #define DETAIL(v) ((struct detail *)(v))
@@ -192,8 +193,10 @@ static void add_messages(struct detail *d)
 static void add_annotations(struct detail *d)
 {
 	struct annot_info *ai = NULL;
+	d->marked = -1;
 	if (annot_get(app_store(d->v.app), d->id, &ai, NULL) < 0 || !ai)
 		return;
+	d->marked = ai->marked ? 1 : 0;
 	if (ai->marked || ai->ntags || ai->nnotes) {
 		add_plain(d, THEME_NORMAL, "");
 		add_plain(d, THEME_HEADER, "Annotations");
@@ -469,7 +472,7 @@ static int action(struct view *v, enum keys_action act)
 	case ACT_SEARCH_PREV:
 		return find(d, -1);
 	case ACT_BOOKMARK:
-		return annotate_bookmark(v->app, d->id);
+		return annotate_bookmark(v->app, d->id, d->marked);
 	case ACT_TAG:
 		return annotate_tag(v->app, d->id);
 	case ACT_NOTE:

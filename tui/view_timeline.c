@@ -855,7 +855,7 @@ static int action(struct view *v, enum keys_action act)
 	case ACT_SEARCH_PREV:
 		return search_go(t, -1);
 	case ACT_BOOKMARK:
-		return r ? annotate_bookmark(a, r->id) : REACT_NONE;
+		return r ? annotate_bookmark(a, r->id, (t->ann[t->cur] & ANN_MARK) != 0) : REACT_NONE;
 	case ACT_NEXT_MARK:
 	case ACT_PREV_MARK:
 		return goto_mark(t, act == ACT_PREV_MARK);
