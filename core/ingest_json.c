@@ -28,6 +28,11 @@ struct jreader {
 	uint64_t line;
 	enum rec_kind kind;
 	struct jmember mem[NORMALIZE_MAX_MEMBERS];
+	struct jval *cols; /* a query API table's column names */
+	size_t ccap;
+	char *row;         /* one of its rows as an object */
+	size_t rlen, rcap;
+	bool known;        /* some record was of a known kind */
 };
 
 static int reject(struct jreader *r, uint64_t line, const char *why, const char *p, size_t n, char **cause)
@@ -69,16 +74,135 @@ static int record(struct jreader *r, const struct jval *v, uint64_t line, char *
 	return record_members(r, v, r->mem, n, line, cause);
 }
 
-/* A Graph page: an object whose "value" is an array of records. */
+/* A page of records: a Graph page's "value", an Azure Monitor blob's
+ * "records" (diagnostic settings to a storage account or Event Hub). */
 static bool is_page(const struct jval *v, const struct jmember *mem, size_t n, struct jval *arr)
 {
 	bool found = false;
 	for (size_t i = 0; i < n && !found; i++)
-		if (json_str_eq(&mem[i].key, "value") && mem[i].val.t == JT_ARR) {
+		if ((json_str_eq(&mem[i].key, "value") || json_str_eq(&mem[i].key, "records")) &&
+		    mem[i].val.t == JT_ARR) {
 			*arr = mem[i].val;
 			found = true;
 		}
 	return found && normalize_classify(v) == REC_UNKNOWN;
+}
+
+/* The Log Analytics / Sentinel query API's answer: {"tables": [...]}. */
+static bool is_tables(const struct jmember *mem, size_t n, struct jval *arr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (json_str_eq(&mem[i].key, "tables") && mem[i].val.t == JT_ARR) {
+			*arr = mem[i].val;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * Each table is {"name", "columns": [{"name", "type"}], "rows": [[...]]}:
+ * every row becomes the object {"column": value, ...} (the values as the
+ * answer spelt them: dynamic columns stay JSON text, which the normalizer
+ * reads as such) and is read like any record.
+ */
+static int tables(struct jreader *r, const struct jval *arr, const char *base, uint64_t line, char **cause)
+{
+	struct jiter it, ct, rt, vt;
+	struct jval tab, k, v, cols = { 0 }, rows = { 0 }, c, row, val;
+	const char *at = base;
+	json_iter_init(&it, arr);
+	while (json_iter_next(&it, NULL, &tab)) {
+		line += count_newlines(at, (size_t)(tab.p - at));
+		at = tab.p;
+		cols.p = rows.p = NULL;
+		if (tab.t == JT_OBJ) {
+			struct jiter mt;
+			json_iter_init(&mt, &tab);
+			while (json_iter_next(&mt, &k, &v)) {
+				if (json_str_eq(&k, "columns") && v.t == JT_ARR)
+					cols = v;
+				else if (json_str_eq(&k, "rows") && v.t == JT_ARR)
+					rows = v;
+			}
+		}
+		if (!cols.p || !rows.p) {
+			if (reject(r, line, "a table without \"columns\" and \"rows\" arrays", tab.p,
+				   tab.n > 4096 ? 4096 : tab.n, cause) < 0)
+				return -1;
+			continue;
+		}
+		/* the column names, as JSON strings */
+		size_t ncol = 0;
+		json_iter_init(&ct, &cols);
+		while (json_iter_next(&ct, NULL, &c)) {
+			struct jval name = { 0 };
+			if (c.t == JT_OBJ)
+				json_get(&c, "name", &name);
+			else if (c.t == JT_STR)
+				name = c;
+			if (name.t != JT_STR) {
+				if (reject(r, line, "a table column without a name", c.p, c.n, cause) < 0)
+					return -1;
+				ncol = 0;
+				break;
+			}
+			r->cols = xgrow(r->cols, &r->ccap, ncol + 1, sizeof *r->cols);
+			r->cols[ncol++] = name;
+		}
+		if (ncol == 0)
+			continue;
+		const char *rat = rows.p;
+		json_iter_init(&rt, &rows);
+		while (json_iter_next(&rt, NULL, &row)) {
+			line += count_newlines(rat, (size_t)(row.p - rat));
+			rat = row.p;
+			if (row.t != JT_ARR) {
+				if (reject(r, line, "a table row that is not an array", row.p, row.n, cause) < 0)
+					return -1;
+				continue;
+			}
+			r->rlen = 0;
+			size_t i = 0;
+			r->row = xgrow(r->row, &r->rcap, row.n + 2, 1);
+			r->row[r->rlen++] = '{';
+			json_iter_init(&vt, &row);
+			while (json_iter_next(&vt, NULL, &val)) {
+				if (i < ncol) {
+					size_t need = r->rlen + r->cols[i].n + val.n + 4;
+					r->row = xgrow(r->row, &r->rcap, need, 1);
+					if (i)
+						r->row[r->rlen++] = ',';
+					memcpy(r->row + r->rlen, r->cols[i].p, r->cols[i].n);
+					r->rlen += r->cols[i].n;
+					r->row[r->rlen++] = ':';
+					memcpy(r->row + r->rlen, val.p, val.n);
+					r->rlen += val.n;
+				}
+				i++;
+			}
+			if (i != ncol) {
+				char why[96];
+				snprintf(why, sizeof why, "a table row with %zu values for %zu columns", i, ncol);
+				if (reject(r, line, why, row.p, row.n, cause) < 0)
+					return -1;
+				continue;
+			}
+			r->row = xgrow(r->row, &r->rcap, r->rlen + 1, 1);
+			r->row[r->rlen++] = '}';
+			struct jval obj;
+			size_t nmem = 0;
+			const char *e = json_scan_object(r->row, r->row + r->rlen, &obj, r->mem,
+							 NORMALIZE_MAX_MEMBERS, &nmem, NULL, NULL);
+			if (!e || obj.t != JT_OBJ) {
+				if (reject(r, line, "a table row that is not valid JSON", row.p, row.n, cause) < 0)
+					return -1;
+				continue;
+			}
+			if (record_members(r, &obj, r->mem, nmem, line, cause) < 0)
+				return -1;
+		}
+	}
+	return 0;
 }
 
 static int page(struct jreader *r, const struct jval *arr, const char *base, uint64_t line, char **cause)
@@ -302,7 +426,11 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 			continue;
 		}
 		struct jval arr;
-		if (is_page(&v, r.mem, nmem, &arr))
+		if (is_tables(r.mem, nmem, &arr)) {
+			if (!st->format)
+				st->format = "loganalytics-api";
+			rc = tables(&r, &arr, p, r.line, cause);
+		} else if (is_page(&v, r.mem, nmem, &arr))
 			rc = page(&r, &arr, p, r.line, cause);
 		else
 			rc = record_members(&r, &v, r.mem, nmem, r.line, cause);
@@ -315,5 +443,7 @@ out:
 	if (s->ioerr && rc == 0)
 		rc = set_cause(cause, "read error");
 	norm_free(&r.nm);
+	free(r.cols);
+	free(r.row);
 	return rc;
 }

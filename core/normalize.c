@@ -18,6 +18,7 @@
 
 #include <openssl/evp.h>
 
+#include "normalize_priv.h"
 #include "timeparse.h"
 #include "xalloc.h"
 
@@ -30,7 +31,10 @@ const char *normalize_kind_name(enum rec_kind k)
 	case REC_GRAPH_AUDIT: return "graph-audit";
 	case REC_SIGNIN: return "entra-signin-json";
 	case REC_DIRAUDIT: return "entra-audit-json";
-	default: return "unknown";
+	default: {
+		const char *n = logs_kind_name(k);
+		return n ? n : "unknown";
+	}
 	}
 }
 
@@ -190,6 +194,11 @@ struct sv normalize_ip(struct norm *nm, struct sv ip)
 	static const char *const none[] = { "<null>", "-", "unknown", "null", "n/a", "none" };
 	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
 		if ((size_t)(e - p) == strlen(none[i]) && strncasecmp(p, none[i], strlen(none[i])) == 0)
+			return (struct sv){ NULL, 0 };
+	/* nor is an anonymised one ("XX.XX.XX.XX"): addresses are hex
+	 * digits, dots and colons (and an IPv6 zone after '%') */
+	for (const char *q = p; q < e && *q != '%'; q++)
+		if (!isxdigit((unsigned char)*q) && *q != '.' && *q != ':')
 			return (struct sv){ NULL, 0 };
 	struct sv r = { p, (size_t)(e - p) };
 	return lower(nm, r);
@@ -353,11 +362,25 @@ static enum rec_kind classify(const struct members *m)
 	return REC_UNKNOWN;
 }
 
+/* The UAL's shapes first, on the fast path; then the other logs
+ * (normalize_logs.c), which also tell sign-ins and directory audits in
+ * their Sentinel spelling and alerts from sign-ins. */
+static enum rec_kind classify_all(const struct members *m, const struct jval *obj)
+{
+	enum rec_kind k = classify(m);
+	if (k == REC_UNKNOWN || k == REC_SIGNIN || k == REC_DIRAUDIT) {
+		enum rec_kind x = logs_classify(obj);
+		if (x != REC_UNKNOWN)
+			return x;
+	}
+	return k;
+}
+
 enum rec_kind normalize_classify(const struct jval *obj)
 {
 	struct members m;
 	collect(obj, &m);
-	return classify(&m);
+	return classify_all(&m, obj);
 }
 
 /* Validate JSON held in a string value (Sentinel, AuditData as text):
@@ -384,6 +407,88 @@ static bool as_container(struct norm *nm, const struct jval *v, enum jtype want,
 	return false;
 }
 
+/*
+ * PowerShell's ConvertTo-Json stops at a depth (2 by default) and writes
+ * what lies deeper as the object's text: "@{Value=Bind; Name=MailAccessType}"
+ * for an object, "System.Object[]" for an array. An object's text still
+ * holds its scalar members, read here; an array's is lost.
+ */
+static bool ps_field(struct sv s, const char *key, struct sv *out)
+{
+	if (!s.p || s.n < 3 || s.p[0] != '@' || s.p[1] != '{')
+		return false;
+	size_t kn = strlen(key);
+	const char *p = s.p + 2, *e = s.p + s.n;
+	if (e > p && e[-1] == '}')
+		e--;
+	while (p < e) {
+		/* a member starts here: "Key=" */
+		const char *eq = memchr(p, '=', (size_t)(e - p));
+		if (!eq)
+			return false;
+		const char *v = eq + 1, *ve = v;
+		/* the value runs to the next "; Key=" */
+		for (;;) {
+			const char *sc = memchr(ve, ';', (size_t)(e - ve));
+			if (!sc) {
+				ve = e;
+				break;
+			}
+			const char *k = sc + 1;
+			while (k < e && *k == ' ')
+				k++;
+			const char *k2 = k;
+			while (k2 < e && (isalnum((unsigned char)*k2) || *k2 == '_'))
+				k2++;
+			if (k2 > k && k2 < e && *k2 == '=') {
+				ve = sc;
+				break;
+			}
+			ve = sc + 1;
+		}
+		if ((size_t)(eq - p) == kn && memcmp(p, key, kn) == 0) {
+			out->p = v;
+			out->n = (size_t)(ve - v);
+			if (out->n == 0)
+				out->p = NULL;
+			return true;
+		}
+		p = ve < e ? ve + 1 : e;
+		while (p < e && *p == ' ')
+			p++;
+	}
+	return false;
+}
+
+/* A span as a JSON string value in the arena, so that it can stand where
+ * a parsed value is expected. */
+static bool sv_as_jstr(struct norm *nm, struct sv s, struct jval *out)
+{
+	if (!s.p || nm->alen + 2 * s.n + 3 > nm->acap)
+		return false;
+	char *w = nm->arena + nm->alen, *start = w;
+	bool esc = false;
+	*w++ = '"';
+	for (size_t i = 0; i < s.n; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if (c == '"' || c == '\\') {
+			*w++ = '\\';
+			esc = true;
+		} else if (c < 0x20) {
+			c = ' ';
+		}
+		*w++ = (char)c;
+	}
+	*w++ = '"';
+	out->p = start;
+	out->n = (size_t)(w - start);
+	out->t = JT_STR;
+	out->esc = esc;
+	*w++ = '\0';
+	nm->alen += out->n + 1;
+	return true;
+}
+
 /* {Name, Value} arrays: the Value of the first element named name. */
 static bool name_value(struct norm *nm, const struct jval *arr, const char *name, struct jval *out)
 {
@@ -393,6 +498,17 @@ static bool name_value(struct norm *nm, const struct jval *arr, const char *name
 	struct jiter it;
 	json_iter_init(&it, &a);
 	while (json_iter_next(&it, NULL, &el)) {
+		if (el.t == JT_STR) {
+			/* "@{Value=Bind; Name=MailAccessType}" */
+			struct sv t = text_of(nm, &el), pn, pv;
+			if (ps_field(t, "Name", &pn)) {
+				nm->ps_seen++;
+				if (pn.p && pn.n == strlen(name) && memcmp(pn.p, name, pn.n) == 0 &&
+				    ps_field(t, "Value", &pv) && sv_as_jstr(nm, pv, out))
+					return true;
+			}
+			continue;
+		}
 		if (el.t != JT_OBJ)
 			continue;
 		struct jiter it2;
@@ -432,6 +548,18 @@ static void folders(struct norm *nm, const struct jval *fv, struct event *ev)
 	struct jiter it;
 	json_iter_init(&it, &arr);
 	while (json_iter_next(&it, NULL, &f)) {
+		if (f.t == JT_STR) {
+			/* "@{Id=...; Path=\\Inbox; FolderItems=System.Object[]}": the
+			 * folder survives, its messages do not */
+			struct sv t = text_of(nm, &f), path, items;
+			if (ps_field(t, "Path", &path)) {
+				nm->ps_seen++;
+				if (ps_field(t, "FolderItems", &items) && items.p)
+					nm->ps_lost_msgs++;
+				add_msg(nm, ev, path, (struct sv){ NULL, 0 }, -1);
+			}
+			continue;
+		}
 		if (f.t != JT_OBJ)
 			continue;
 		struct jval path = { 0 }, items = { 0 };
@@ -662,93 +790,6 @@ static int norm_graph_audit(struct norm *nm, const struct members *m, struct eve
 	return 0;
 }
 
-static int norm_signin(struct norm *nm, const struct members *m, struct event *ev, const char **why)
-{
-	struct jval v;
-	if (!set_time(nm, &m->v[K_createdDateTime], ev)) {
-		*why = "unreadable createdDateTime";
-		return -1;
-	}
-	ev->record_id = text_of(nm, &m->v[K_id]);
-	ev->user = lower(nm, text_of(nm, &m->v[K_userPrincipalName]));
-	bool sp = false;
-	if (!ev->user.p) {
-		ev->user = lower(nm, text_of(nm, &m->v[K_servicePrincipalName]));
-		sp = ev->user.p != NULL;
-	}
-	const char *op = "Sign-in";
-	if (has(m, K_signInEventTypes)) {
-		struct jiter it;
-		struct jval t;
-		if (m->v[K_signInEventTypes].t == JT_ARR) {
-			json_iter_init(&it, &m->v[K_signInEventTypes]);
-			while (json_iter_next(&it, NULL, &t)) {
-				if (json_str_eq(&t, "servicePrincipal"))
-					op = "Service principal sign-in";
-				else if (json_str_eq(&t, "managedIdentity"))
-					op = "Managed identity sign-in";
-				else if (json_str_eq(&t, "nonInteractiveUser"))
-					op = "Non-interactive sign-in";
-			}
-		}
-	} else if (sp) {
-		op = "Service principal sign-in";
-	} else if (has(m, K_isInteractive) && m->v[K_isInteractive].t == JT_FALSE) {
-		op = "Non-interactive sign-in";
-	}
-	ev->op = (struct sv){ op, strlen(op) };
-	ev->kind = KIND_SIGNIN;
-	ev->rtype = (struct sv){ "EntraSignIn", 11 };
-	ev->workload = (struct sv){ "AzureActiveDirectory", 20 };
-	ev->app = lower(nm, text_of(nm, &m->v[K_appId]));
-	ev->ip = normalize_ip(nm, text_of(nm, &m->v[K_ipAddress]));
-	ev->session = text_of(nm, &m->v[K_sessionId]);
-	ev->token = text_of(nm, &m->v[K_uniqueTokenIdentifier]);
-	ev->client_info = text_of(nm, &m->v[K_userAgent]);
-	set_if_empty(&ev->client_info, text_of(nm, &m->v[K_clientAppUsed]));
-	if (has(m, K_status) && m->v[K_status].t == JT_OBJ && json_get(&m->v[K_status], "errorCode", &v)) {
-		long long code;
-		if (json_get_int(&v, &code)) {
-			char buf[48];
-			int k = code == 0 ? snprintf(buf, sizeof buf, "Success")
-					  : snprintf(buf, sizeof buf, "Failure (%lld)", code);
-			ev->result = norm_copy(nm, buf, (size_t)k);
-		}
-	}
-	return finish(ev, NULL, why);
-}
-
-static int norm_diraudit(struct norm *nm, const struct members *m, struct event *ev, const char **why)
-{
-	struct jval by, u, v;
-	if (!set_time(nm, &m->v[K_activityDateTime], ev)) {
-		*why = "unreadable activityDateTime";
-		return -1;
-	}
-	ev->record_id = text_of(nm, &m->v[K_id]);
-	ev->op = text_of(nm, &m->v[K_activityDisplayName]);
-	ev->result = text_of(nm, &m->v[K_result]);
-	ev->kind = KIND_DIRAUDIT;
-	ev->rtype = (struct sv){ "EntraDirectoryAudit", 19 };
-	ev->workload = (struct sv){ "AzureActiveDirectory", 20 };
-	if (has(m, K_initiatedBy) && m->v[K_initiatedBy].t == JT_OBJ) {
-		by = m->v[K_initiatedBy];
-		if (json_get(&by, "user", &u) && u.t == JT_OBJ) {
-			if (json_get(&u, "userPrincipalName", &v))
-				ev->user = lower(nm, text_of(nm, &v));
-			if (json_get(&u, "ipAddress", &v))
-				ev->ip = normalize_ip(nm, text_of(nm, &v));
-		}
-		if (json_get(&by, "app", &u) && u.t == JT_OBJ) {
-			if (json_get(&u, "appId", &v))
-				ev->app = lower(nm, text_of(nm, &v));
-			if (!ev->user.p && json_get(&u, "displayName", &v))
-				ev->user = lower(nm, text_of(nm, &v));
-		}
-	}
-	return finish(ev, NULL, why);
-}
-
 static int dispatch(struct norm *nm, enum rec_kind kind, const struct jval *obj,
 		    const struct members *m, const struct wrapper_hints *hints, struct event *ev,
 		    const char **why)
@@ -756,21 +797,25 @@ static int dispatch(struct norm *nm, enum rec_kind kind, const struct jval *obj,
 	clear_event(ev);
 	ev->raw.p = obj->p;
 	ev->raw.n = obj->n;
+	nm->ps_seen = nm->ps_lost_msgs = 0;
 	switch (kind) {
 	case REC_UAL:
-	case REC_SENTINEL:
-		return norm_ual(nm, m, hints, ev, why);
+	case REC_SENTINEL: {
+		int rc = norm_ual(nm, m, hints, ev, why);
+		if (nm->ps_seen)
+			ev->flags |= EVF_PS_TRUNCATED;
+		return rc;
+	}
 	case REC_WRAPPED:
 		return norm_wrapped(nm, m, hints, ev, why);
 	case REC_GRAPH_AUDIT:
 		return norm_graph_audit(nm, m, ev, why);
-	case REC_SIGNIN:
-		return norm_signin(nm, m, ev, why);
-	case REC_DIRAUDIT:
-		return norm_diraudit(nm, m, ev, why);
-	default:
+	case REC_UNKNOWN:
+	case REC_COUNT:
 		*why = "not an audit record (no recognised time and operation fields)";
 		return -1;
+	default:
+		return logs_normalize(nm, kind, obj, ev, why, 0);
 	}
 }
 
@@ -788,7 +833,7 @@ int normalize_record(struct norm *nm, const struct jval *obj, const struct jmemb
 {
 	struct members m;
 	collect_from(mem, n, &m);
-	enum rec_kind k = classify(&m);
+	enum rec_kind k = classify_all(&m, obj);
 	if (k == REC_UNKNOWN)
 		k = fallback;
 	*kind = k;
@@ -801,10 +846,11 @@ bool normalize_placeholder_id(struct sv id)
 		return true;
 	if (id.n == 10 && strncasecmp(id.p, "ANONYMIZED", 10) == 0)
 		return true;
-	/* the all-zero GUID of anonymised data, and zeros alike */
+	/* the all-zero GUID of anonymised data, and its x-ed out kin
+	 * ("xxxxxxxx-xxxx-...") */
 	bool zero = false;
 	for (size_t i = 0; i < id.n; i++) {
-		if (id.p[i] == '0')
+		if (id.p[i] == '0' || id.p[i] == 'x' || id.p[i] == 'X')
 			zero = true;
 		else if (id.p[i] != '-' && id.p[i] != '{' && id.p[i] != '}')
 			return false;
@@ -838,4 +884,50 @@ size_t count_newlines(const char *p, size_t n)
 		p = q + 1;
 	}
 	return c;
+}
+
+/* ------------------------------------------------------------------ */
+/* For normalize_logs.c (normalize_priv.h): the helpers above, exported
+ * without renaming the UAL code that uses them. */
+
+struct sv norm_text(struct norm *nm, const struct jval *v)
+{
+	return text_of(nm, v);
+}
+
+struct sv norm_lower(struct norm *nm, struct sv s)
+{
+	return lower(nm, s);
+}
+
+bool norm_container(struct norm *nm, const struct jval *v, enum jtype want, struct jval *out)
+{
+	return as_container(nm, v, want, out);
+}
+
+void norm_clear(struct event *ev)
+{
+	clear_event(ev);
+}
+
+/* A UAL-shaped object (AuditData, a Sentinel OfficeActivity row) inside
+ * another log's record: CloudAppEvents' RawEventData. */
+int norm_ual_object(struct norm *nm, const struct jval *obj, struct event *ev, const char **why)
+{
+	struct members m;
+	collect(obj, &m);
+	enum rec_kind k = classify(&m);
+	if (k != REC_UAL && k != REC_SENTINEL) {
+		*why = "not a UAL record";
+		return -1;
+	}
+	return norm_ual(nm, &m, NULL, ev, why);
+}
+
+bool norm_is_ual_object(const struct jval *obj)
+{
+	struct members m;
+	collect(obj, &m);
+	enum rec_kind k = classify(&m);
+	return k == REC_UAL || k == REC_SENTINEL;
 }

@@ -23,8 +23,20 @@ enum rec_kind {
 	REC_WRAPPED,      /* {CreationDate, RecordId, ..., AuditData: {..} | "..."} */
 	REC_SENTINEL,     /* Sentinel OfficeActivity row */
 	REC_GRAPH_AUDIT,  /* Graph audit query record {id, ..., auditData} */
-	REC_SIGNIN,       /* Entra sign-in (Graph signIns) */
-	REC_DIRAUDIT,     /* Entra directory audit (Graph directoryAudits) */
+	REC_SIGNIN,       /* Entra sign-in (Graph signIns, Sentinel SigninLogs) */
+	REC_DIRAUDIT,     /* Entra directory audit (Graph directoryAudits, Sentinel AuditLogs) */
+	/* the logs around the UAL (normalize_logs.c), by content */
+	REC_AZDIAG,       /* Azure Monitor diagnostic record {time, category, properties{..}} */
+	REC_PIPELINE,     /* a pipeline capture {"_raw": "<record as text>", ...} */
+	REC_GRAPHACT,     /* MicrosoftGraphActivityLogs: one Graph API call */
+	REC_MSGTRACE,     /* Exchange Online message trace row */
+	REC_AZACTIVITY,   /* Azure Activity log (REST, Get-AzLog, AzureActivity rows) */
+	REC_RISK,         /* Identity Protection riskDetection */
+	REC_RISKYUSER,    /* Identity Protection riskyUser */
+	REC_ALERT,        /* Graph security alert (alerts_v2, legacy alerts), SecurityAlert */
+	REC_XDR,          /* Defender XDR advanced hunting row */
+	REC_GENERIC,      /* some other log with a time and an operation */
+	REC_COUNT
 };
 
 const char *normalize_kind_name(enum rec_kind k);
@@ -39,6 +51,10 @@ struct norm {
 	size_t alen, acap;
 	struct event_msg *msgs;
 	size_t mcap;
+	/* of the last record: values PowerShell cut to text ("@{...}",
+	 * System.Object[]) that were read, and folders whose message list
+	 * was lost that way (a MailItemsAccessed without its message ids) */
+	unsigned ps_seen, ps_lost_msgs;
 };
 
 void norm_init(struct norm *nm);
@@ -86,6 +102,14 @@ bool normalize_placeholder_id(struct sv id);
  * "sha256:" and the first 128 bits of the SHA-256 of its raw text, so
  * that loading the same export twice still deduplicates. */
 void normalize_synth_id(struct norm *nm, struct event *ev);
+
+/* A sign-in's id names the sign-in within its log stream: diagnostic
+ * settings and Sentinel keep interactive, non-interactive, service
+ * principal, managed identity and ADFS sign-ins in separate categories,
+ * and one id may appear in two of them. For a sign-in read from such a
+ * stream, appends "#noninteractive" (and so on) to ev->record_id after
+ * the class that ev->op names; an interactive sign-in keeps its id. */
+void normalize_signin_id(struct norm *nm, struct event *ev);
 
 /* Newlines in [p, p+n). */
 size_t count_newlines(const char *p, size_t n);

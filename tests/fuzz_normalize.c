@@ -198,7 +198,7 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
 	}
 
 	/* every kind, with and without a wrapper's hints, on the reused arena */
-	for (int k = REC_UNKNOWN; k <= REC_DIRAUDIT; k++) {
+	for (int k = REC_UNKNOWN; k < REC_COUNT; k++) {
 		struct wrapper_hints h = { 0 };
 		if (k & 1) {
 			h.date = (struct sv){ "2023-09-26T01:56:15", 19 };

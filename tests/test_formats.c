@@ -178,11 +178,236 @@ static void test_placeholder_ids(void **state)
 	unload(&c);
 }
 
+/* Azure Monitor diagnostic records, one a line: the record is properties;
+ * the envelope fills what it lacks; other categories are generic. Field
+ * order, casing and fraction digits differ from the real sample. */
+static void test_azure_diagnostic_lines(void **state)
+{
+	(void)state;
+	struct fcase c;
+	load1(&c, "diag.jsonl",
+	      "{'properties':{'userPrincipalName':'Eve@Contoso.com','id':'s1','createdDateTime':'2024-02-01T08:00:00.1+01:00',"
+	      "'appId':'APP-1','ipAddress':'203.0.113.9','status':{'errorCode':50126},'sessionId':'sess'},"
+	      "'category':'NonInteractiveUserSignInLogs','time':'2024-02-01T07:00:00Z','operationName':'Sign-in activity'}\n"
+	      "{'time':'2024-02-01T07:01:00.12345Z','category':'MicrosoftGraphActivityLogs','operationName':'Microsoft Graph Activity',"
+	      "'properties':{'requestId':'r1','requestMethod':'GET','requestUri':'https://graph.microsoft.com/v1.0/me/messages',"
+	      "'responseStatusCode':200,'appId':'APP-2','userId':'U-1','ipAddress':'198.51.100.7','signInActivityId':'tok-1'}}\n"
+	      "{'time':'2024-02-01T07:02:00Z','category':'SomethingNew','operationName':'Do thing','callerIpAddress':'192.0.2.1',"
+	      "'identity':'ops@contoso.com','properties':{'x':1},'resourceId':'/subscriptions/s/rg'}\n"
+	      "{'time':'2024-02-01T07:03:00Z','category':'AuditLogs','properties':{'id':'d1','activityDisplayName':'Add member to role',"
+	      "'activityDateTime':'2024-02-01T07:03:00Z','initiatedBy':{'user':{'userPrincipalName':'Adm@x.com','ipAddress':'192.0.2.2'}},"
+	      "'targetResources':[{'type':'User','userPrincipalName':'t@x.com'}],'result':'success'}}\n");
+	assert_int_equal(c.t.records, 4);
+	assert_int_equal(c.t.events, 4);
+	assert_int_equal(c.t.rejects, 0);
+	assert_string_equal(c.format, "azure-diagnostic");
+	struct query_row r;
+	first(c.st, "kind=signin", &r);
+	assert_int_equal(r.ts, 1706770800100LL); /* 08:00:00.1+01:00 */
+	eq(r.user, "eve@contoso.com");
+	eq(r.app, "app-1");
+	eq(r.ip, "203.0.113.9");
+	eq(r.op, "Non-interactive sign-in");
+	eq(r.result, "Failure (50126)");
+	eq(r.session, "sess");
+	eq(r.record_id, "s1#noninteractive");
+	query_row_clear(&r);
+	first(c.st, "kind=graph_activity", &r);
+	eq(r.op, "Graph GET");
+	eq(r.detail, "GET https://graph.microsoft.com/v1.0/me/messages");
+	eq(r.token, "tok-1");
+	eq(r.user, "u-1");
+	eq(r.ip, "198.51.100.7");
+	eq(r.result, "200");
+	query_row_clear(&r);
+	first(c.st, "kind=generic", &r);
+	eq(r.op, "Do thing");
+	eq(r.user, "ops@contoso.com");
+	eq(r.ip, "192.0.2.1");
+	eq(r.rtype, "SomethingNew");
+	eq(r.detail, "/subscriptions/s/rg");
+	query_row_clear(&r);
+	first(c.st, "kind=directory_audit", &r);
+	eq(r.op, "Add member to role");
+	eq(r.user, "adm@x.com");
+	eq(r.ip, "192.0.2.2");
+	eq(r.detail, "target: User t@x.com");
+	query_row_clear(&r);
+	unload(&c);
+}
+
+/* {"records": [...]} and the query API's {"tables": [...]}, whose dynamic
+ * columns are JSON text; a row shorter than the columns is rejected. */
+static void test_records_and_tables(void **state)
+{
+	(void)state;
+	struct fcase c;
+	load1(&c, "blob.json",
+	      "{'records':[{'category':'RiskyUsers','time':'2024-03-01T00:00:00Z','properties':{'id':'ru1',"
+	      "'userPrincipalName':'Bob@x.com','riskLevel':'high','riskState':'atRisk','riskDetail':'none',"
+	      "'riskLastUpdatedDateTime':'2024-02-29T23:59:59.9999999Z'}}]}");
+	assert_int_equal(c.t.events, 1);
+	struct query_row r;
+	first(c.st, "kind=risk", &r);
+	eq(r.op, "Risky user");
+	eq(r.user, "bob@x.com");
+	eq(r.detail, "risk level high, atRisk (none)");
+	query_row_clear(&r);
+	unload(&c);
+
+	load1(&c, "la.json",
+	      "{'tables':[{'name':'PrimaryResult','columns':[{'name':'TimeGenerated','type':'datetime'},"
+	      "{'name':'UserPrincipalName','type':'string'},{'name':'AppId','type':'string'},"
+	      "{'name':'IPAddress','type':'string'},{'name':'ResultType','type':'string'},"
+	      "{'name':'Status','type':'dynamic'},{'name':'Type','type':'string'},{'name':'Id','type':'string'},"
+	      "{'name':'UniqueTokenIdentifier','type':'string'}],"
+	      "'rows':[['2024-03-02T10:00:00.123Z','Ann@x.com','A1','203.0.113.5','0','{\\'errorCode\\':0}','SigninLogs','i1','t1'],"
+	      "['2024-03-02T10:00:01Z','Ann@x.com','A1']]}]}");
+	assert_int_equal(c.t.records, 2);
+	assert_int_equal(c.t.events, 1);
+	assert_int_equal(c.t.rejects, 1);
+	assert_string_equal(c.format, "loganalytics-api");
+	first(c.st, "kind=signin", &r);
+	eq(r.user, "ann@x.com");
+	eq(r.app, "a1");
+	eq(r.result, "Success");
+	eq(r.token, "t1");
+	eq(r.record_id, "i1");
+	query_row_clear(&r);
+	unload(&c);
+}
+
+/* Pipeline captures: the record is the parsed _raw; _raw that is not
+ * JSON is a clear reject. */
+static void test_pipeline_capture(void **state)
+{
+	(void)state;
+	struct fcase c;
+	load1(&c, "cap.json",
+	      "[{'_time':1721930366.5,'_raw':'{\\'Received\\':\\'/Date(1721930366000)/\\',\\'SenderAddress\\':\\'A@x.com\\',"
+	      "\\'RecipientAddress\\':\\'B@y.com\\',\\'Subject\\':\\'Invoice\\',\\'Status\\':\\'Delivered\\',\\'FromIP\\':\\'192.0.2.3\\',"
+	      "\\'MessageTraceId\\':\\'m1\\',\\'MessageId\\':\\'<a@b>\\'}','host':'h'},"
+	      "{'_raw':'not json at all','_time':1},"
+	      "{'_raw':'{\\'Operation\\':\\'Send\\',\\'Id\\':\\'u1\\',\\'CreationTime\\':\\'2024-07-25T18:00:00\\',\\'UserId\\':\\'C@x.com\\'}'}]");
+	assert_int_equal(c.t.records, 3);
+	assert_int_equal(c.t.events, 2);
+	assert_int_equal(c.t.rejects, 1);
+	struct query_row r;
+	first(c.st, "kind=message_trace", &r);
+	assert_int_equal(r.ts, 1721930366000LL);
+	eq(r.user, "a@x.com");
+	eq(r.mailbox, "b@y.com");
+	eq(r.result, "Delivered");
+	eq(r.detail, "a@x.com -> b@y.com: Invoice");
+	eq(r.ip, "192.0.2.3");
+	query_row_clear(&r);
+	first(c.st, "kind=ual", &r);
+	eq(r.op, "Send");
+	eq(r.user, "c@x.com");
+	query_row_clear(&r);
+	char *raw = store_raw(c.st, 1, NULL);
+	assert_non_null(raw);
+	assert_non_null(strstr(raw, "\"SenderAddress\""));
+	assert_null(strstr(raw, "_raw"));
+	free(raw);
+	unload(&c);
+}
+
+/* Defender XDR rows: a CloudAppEvents row whose RawEventData is a UAL
+ * record is that record (one event with the UAL export's copy), with
+ * PowerShell's depth truncation read and reported; other rows are XDR
+ * events. */
+static void test_xdr_rows(void **state)
+{
+	(void)state;
+	struct fcase c;
+	const char *files[] = {
+		"xdr.jsonl",
+		"{'ActionType':'MailItemsAccessed','Timestamp':'2021-08-02T13:32:07Z','Application':'Microsoft Exchange Online',"
+		"'RawEventData':{'CreationTime':'2021-08-02T13:32:07','Id':'mia-1','Operation':'MailItemsAccessed','RecordType':50,"
+		"'UserId':'Owner@x.com','MailboxOwnerUPN':'Owner@x.com','ClientIPAddress':'1.2.3.4','AppId':'app-g',"
+		"'OperationProperties':['@{Name=MailAccessType; Value=Bind}','@{Value=False; Name=IsThrottled}'],"
+		"'Folders':['@{Path=\\\\Inbox; FolderItems=System.Object[]; Id=LgAA}']}}\n"
+		"{'Timestamp':'2021-08-02T13:11:39.77Z','ActionType':'LdapSearch','DeviceName':'dc1','DeviceId':'dev1',"
+		"'ReportId':42,'InitiatingProcessAccountUpn':'W@x.com','RemoteIP':'10.0.0.9','FileName':'ps.exe'}\n",
+		"ual.json",
+		"[{'CreationTime':'2021-08-02T13:32:07','Id':'mia-1','Operation':'MailItemsAccessed','RecordType':50,"
+		"'UserId':'owner@x.com','MailboxOwnerUPN':'owner@x.com','OperationProperties':[{'Name':'MailAccessType','Value':'Bind'}],"
+		"'Folders':[{'Path':'\\\\Inbox','FolderItems':[{'InternetMessageId':'<m1@x>'}]}]}]",
+		NULL,
+	};
+	load_files(&c, files);
+	assert_int_equal(c.t.records, 3);
+	assert_int_equal(c.t.events, 2);
+	assert_int_equal(c.t.duplicates, 1);
+	assert_int_equal(c.t.rejects, 0);
+	struct query_row r;
+	first(c.st, "op=MailItemsAccessed", &r);
+	assert_int_equal(r.kind, KIND_UAL);
+	eq(r.mailbox, "owner@x.com");
+	eq(r.access, "Bind");
+	query_row_clear(&r);
+	first(c.st, "kind=xdr", &r);
+	eq(r.op, "LdapSearch");
+	eq(r.user, "w@x.com");
+	eq(r.ip, "10.0.0.9");
+	eq(r.detail, "dc1: ps.exe");
+	eq(r.record_id, "42@dev1");
+	query_row_clear(&r);
+	unload(&c);
+}
+
+/* Identity Protection, alerts and the Azure Activity log (REST shape). */
+static void test_risk_alert_activity(void **state)
+{
+	(void)state;
+	struct fcase c;
+	load1(&c, "mixed.json",
+	      "{'value':[{'id':'rd1','riskEventType':'unfamiliarFeatures','riskLevel':'medium','riskState':'atRisk',"
+	      "'activityDateTime':'2024-04-01T10:00:00.1234567-04:00','detectedDateTime':'2024-04-01T15:00:00Z',"
+	      "'userPrincipalName':'Kim@x.com','ipAddress':'203.0.113.77'}]}\n"
+	      "{'id':'al1','title':'Suspicious inbox rule','severity':'high','status':'new','createdDateTime':'2024-04-01T16:00:00Z',"
+	      "'serviceSource':'microsoftDefenderForOffice365','evidence':[{'@odata.type':'#microsoft.graph.security.userEvidence',"
+	      "'userAccount':{'userPrincipalName':'Kim@x.com'}},{'ipAddress':'203.0.113.78'}]}\n"
+	      "{'eventTimestamp':'2024-04-01T17:00:00.5Z','eventDataId':'ad1','operationName':{'value':'Microsoft.Compute/virtualMachines/delete',"
+	      "'localizedValue':'Delete Virtual Machine'},'caller':'Ops@x.com','httpRequest':{'clientIpAddress':'198.51.100.1'},"
+	      "'status':{'value':'Succeeded'},'resourceId':'/subscriptions/s/vm1','claims':{'appid':'APPX'}}\n");
+	assert_int_equal(c.t.events, 3);
+	assert_int_equal(c.t.rejects, 0);
+	struct query_row r;
+	first(c.st, "kind=risk", &r);
+	assert_int_equal(r.ts, 1711980000123LL); /* 10:00:00.1234567-04:00 */
+	eq(r.op, "unfamiliarFeatures");
+	eq(r.user, "kim@x.com");
+	eq(r.detail, "unfamiliarFeatures, risk level medium, atRisk");
+	query_row_clear(&r);
+	first(c.st, "kind=alert", &r);
+	eq(r.op, "Suspicious inbox rule");
+	eq(r.user, "kim@x.com");
+	eq(r.ip, "203.0.113.78");
+	eq(r.detail, "high: Suspicious inbox rule");
+	query_row_clear(&r);
+	first(c.st, "kind=azure_activity", &r);
+	eq(r.op, "Microsoft.Compute/virtualMachines/delete");
+	eq(r.user, "ops@x.com");
+	eq(r.ip, "198.51.100.1");
+	eq(r.app, "appx");
+	eq(r.result, "Succeeded");
+	eq(r.detail, "Delete Virtual Machine: /subscriptions/s/vm1");
+	query_row_clear(&r);
+	unload(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kinds_and_filter),
 		cmocka_unit_test(test_placeholder_ids),
+		cmocka_unit_test(test_azure_diagnostic_lines),
+		cmocka_unit_test(test_records_and_tables),
+		cmocka_unit_test(test_pipeline_capture),
+		cmocka_unit_test(test_xdr_rows),
+		cmocka_unit_test(test_risk_alert_activity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
