@@ -26,14 +26,14 @@ SAN     ?=
 SCAN_BUILD   ?= scan-build-14
 CLANG_FORMAT ?= clang-format-14
 
-CORE_PKGS = sqlite3 jansson libpcre2-8 libarchive libzstd libcrypto
+CORE_PKGS = sqlite3 jansson libpcre2-8 libarchive libzstd libcrypto yaml-0.1
 TUI_PKGS  = ncursesw
 TEST_PKGS = cmocka
 
 DEB_PKGS = build-essential pkg-config libsqlite3-dev sqlite3 libjansson-dev \
            libpcre2-dev libarchive-dev libzstd-dev libssl-dev libncurses-dev \
            libcmocka-dev tmux clang libclang-rt-14-dev python3 jq \
-           clang-tools-14 clang-format-14
+           clang-tools-14 clang-format-14 libyaml-dev
 
 WARN = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wwrite-strings -Wundef $(WERROR)

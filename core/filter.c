@@ -20,6 +20,7 @@
 #include <pcre2.h>
 
 #include "json_scan.h"
+#include "sigma_field.h"
 #include "knownapps.h"
 #include "store.h"
 #include "timeparse.h"
@@ -101,7 +102,7 @@ static const struct filter_field *filter_field_find_n(const char *name, size_t n
 /* The tree */
 
 enum ntype { N_AND, N_OR, N_NOT, N_TERM, N_TEXT, N_MARKED };
-enum tkind { TK_FIELD, TK_JSON, TK_TAG, TK_RAW };
+enum tkind { TK_FIELD, TK_JSON, TK_TAG, TK_RAW, TK_SIGMA };
 enum op { OP_EQ, OP_NE, OP_RE, OP_NRE, OP_GT, OP_GE, OP_LT, OP_LE };
 static const char *const op_text[] = { "=", "!=", "~", "!~", ">", ">=", "<", "<=" };
 
@@ -112,7 +113,9 @@ struct node {
 	/* N_TERM */
 	enum tkind tk;
 	const struct filter_field *f; /* TK_FIELD */
-	char *path;                   /* TK_JSON: the path after "json." */
+	char *path;                   /* TK_JSON: the path after "json."; TK_SIGMA: the field (NULL: keywords) */
+	unsigned smods;               /* TK_SIGMA: its modifiers (sigma_field.h) */
+	struct sigma_field *sf;       /* TK_SIGMA: the condition, built when parsed */
 	enum op op;
 	char **vals; /* N_TERM: one or more (a list for = and !=); N_TEXT: one */
 	size_t nvals;
@@ -133,6 +136,7 @@ static void node_free(struct node *n)
 		free(n->vals[i]);
 	free(n->vals);
 	free(n->path);
+	sigma_field_free(n->sf);
 	free(n);
 }
 
@@ -207,6 +211,9 @@ static struct node *node_copy(const struct node *n)
 		node_add(c, node_copy(n->kids[i]));
 	for (size_t i = 0; i < n->nvals; i++)
 		node_addval(c, xstrdup(n->vals[i]));
+	c->smods = n->smods;
+	if (n->sf && sigma_field_new(c->path, c->smods, c->vals, c->nvals, &c->sf, NULL) < 0)
+		c->sf = NULL; /* cannot happen: n's own values built n->sf */
 	return c;
 }
 
@@ -523,7 +530,31 @@ static struct node *parse_term(struct parser *ps, const char *name, const char *
 	char *nm = xstrndup(name, (size_t)(name_end - name));
 	struct node *n = node_new(N_TERM);
 	n->op = (enum op)op;
-	if (strncasecmp(nm, "json.", 5) == 0) {
+	if (strncasecmp(nm, "sigma", 5) == 0 && (!nm[5] || nm[5] == '.' || nm[5] == '|')) {
+		/* sigma.FIELD|mod|mod (sigma_field.h); sigma|mods: keywords */
+		n->tk = TK_SIGMA;
+		char *bar = strchr(nm, '|');
+		size_t flen = (size_t)((bar ? bar : nm + strlen(nm)) - nm);
+		if (nm[5] == '.' && flen == 6) {
+			free(nm);
+			node_free(n);
+			return perr(ps, name, "expected a field after 'sigma.' such as sigma.Operation");
+		}
+		n->path = flen > 6 ? xstrndup(nm + 6, flen - 6) : NULL;
+		char *why = NULL;
+		if (bar && sigma_mods_parse(bar + 1, strlen(bar + 1), &n->smods, &why) < 0) {
+			perr(ps, name + (bar - nm) + 1, "%s", why);
+			free(why);
+			free(nm);
+			node_free(n);
+			return NULL;
+		}
+		if (op != OP_EQ && op != OP_NE) {
+			free(nm);
+			node_free(n);
+			return perr(ps, name_end, "'sigma' terms take = or !=, not '%s'", op_text[op]);
+		}
+	} else if (strncasecmp(nm, "json.", 5) == 0) {
 		n->tk = TK_JSON;
 		if (!nm[5] || nm[strlen(nm) - 1] == '.' || strstr(nm, "..")) {
 			free(nm);
@@ -547,6 +578,8 @@ static struct node *parse_term(struct parser *ps, const char *name, const char *
 	}
 	/* which operators the field takes */
 	bool ordered = n->tk == TK_FIELD && (n->f->flags & (FIELD_TIME | FIELD_NUMBER));
+	if (n->tk == TK_SIGMA)
+		ordered = true; /* checked above: = and != only */
 	bool is_re = op == OP_RE || op == OP_NRE;
 	const char *bad = NULL;
 	if (n->tk == TK_RAW && !is_re)
@@ -603,6 +636,15 @@ static struct node *parse_term(struct parser *ps, const char *name, const char *
 		}
 		break;
 	}
+	if (n->tk == TK_SIGMA) {
+		char *why = NULL;
+		if (sigma_field_new(n->path, n->smods, n->vals, n->nvals, &n->sf, &why) < 0) {
+			perr(ps, after, "%s", why);
+			free(why);
+			node_free(n);
+			return NULL;
+		}
+	}
 	return n;
 }
 
@@ -653,6 +695,10 @@ static struct node *parse_primary(struct parser *ps, int depth)
 	while (name_char(*p))
 		p++;
 	size_t oplen;
+	if (strncasecmp(at, "sigma", 5) == 0 && (at[5] == '.' || at[5] == '|' || op_at(at + 5, &oplen) >= 0)) {
+		while (name_char(*p) || *p == '|' || *p == '-')
+			p++;
+	}
 	int op = p > at ? op_at(p, &oplen) : -1;
 	if (op >= 0)
 		return parse_term(ps, at, p, op, oplen);
@@ -878,7 +924,11 @@ static void print_node(struct util_buf *b, const struct node *n, enum ntype pare
 			put_quoted(b, n->vals[0]);
 		break;
 	case N_TERM: {
-		if (n->tk == TK_JSON)
+		if (n->tk == TK_SIGMA) {
+			char *m = sigma_mods_text(n->smods);
+			util_buf_printf(b, "sigma%s%s%s", n->path ? "." : "", n->path ? n->path : "", m);
+			free(m);
+		} else if (n->tk == TK_JSON)
 			util_buf_printf(b, "json.%s", n->path);
 		else if (n->tk == TK_TAG)
 			util_buf_puts(b, "tag");
@@ -1412,6 +1462,38 @@ static void sql_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_int(ctx, r);
 }
 
+/* filter_sigma(raw, term) -> 1 when the record meets the sigma.FIELD
+ * term whose text is term (its positive form) */
+static void sql_sigma(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	struct filter *f = sqlite3_get_auxdata(ctx, 1);
+	bool fresh = false;
+	if (!f) {
+		char *why = NULL;
+		f = filter_parse((const char *)sqlite3_value_text(argv[1]), &why);
+		if (!f || !f->root || f->root->t != N_TERM || f->root->tk != TK_SIGMA) {
+			sqlite3_result_error(ctx, why ? why : "filter_sigma: not a sigma term", -1);
+			free(why);
+			filter_free(f);
+			return;
+		}
+		fresh = true;
+	}
+	const char *raw = (const char *)sqlite3_value_text(argv[0]);
+	size_t rn = (size_t)sqlite3_value_bytes(argv[0]);
+	char *why = NULL;
+	int r = raw && sigma_field_may_match(f->root->sf, raw, rn) ? sigma_field_match_text(f->root->sf, raw, rn, &why) : 0;
+	if (fresh)
+		sqlite3_set_auxdata(ctx, 1, f, (void (*)(void *))filter_free);
+	if (r < 0) {
+		sqlite3_result_error(ctx, why, -1);
+		free(why);
+		return;
+	}
+	sqlite3_result_int(ctx, r);
+}
+
 int filter_register_functions(sqlite3 *db)
 {
 	/* registered once per connection: redefining a function while a
@@ -1424,7 +1506,8 @@ int filter_register_functions(sqlite3 *db)
 	int fl = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
 	if (sqlite3_create_function(db, "filter_regexp", 2, fl, NULL, sql_regexp, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(db, "filter_cidr", 2, fl, NULL, sql_cidr, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_create_function(db, "filter_json", -1, fl, NULL, sql_json, NULL, NULL) != SQLITE_OK)
+	    sqlite3_create_function(db, "filter_json", -1, fl, NULL, sql_json, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db, "filter_sigma", 2, fl, NULL, sql_sigma, NULL, NULL) != SQLITE_OK)
 		return -1;
 	return 0;
 }
@@ -1797,8 +1880,25 @@ static int compile_term(struct cc *c, const struct node *n, bool *served)
 		c->negs++;
 	}
 	int r = 0;
-	if ((n->tk == TK_JSON || n->tk == TK_RAW) && relax_raw(c)) {
+	if ((n->tk == TK_JSON || n->tk == TK_RAW || n->tk == TK_SIGMA) && relax_raw(c)) {
 		c->out->raw = true;
+	} else if (n->tk == TK_SIGMA) {
+		/* the term's own text, parsed again (once per statement) by
+		 * filter_sigma: the evaluation lives in sigma_field.c */
+		c->out->raw = true;
+		struct util_buf t = { 0 };
+		const struct node *pos = n;
+		struct node tmp;
+		if (n->op == OP_NE) {
+			tmp = *n;
+			tmp.op = OP_EQ;
+			pos = &tmp;
+		}
+		print_node(&t, pos, N_AND);
+		util_buf_puts(&c->w, "filter_sigma(raw_json(e.id), ");
+		bind_text(c, t.p);
+		util_buf_puts(&c->w, ")");
+		free(t.p);
 	} else if (n->tk == TK_JSON) {
 		c->out->raw = true;
 		bool absent = n->nvals == 1 && !*n->vals[0] && (n->op == OP_EQ || n->op == OP_NE);
@@ -1951,7 +2051,7 @@ static int node_cost(const struct node *n)
 	switch (n->t) {
 	case N_TEXT: return 3;
 	case N_MARKED: return 1;
-	case N_TERM: return n->tk == TK_JSON || n->tk == TK_RAW ? 3 : n->tk == TK_TAG ? 1 : 0;
+	case N_TERM: return n->tk == TK_JSON || n->tk == TK_RAW || n->tk == TK_SIGMA ? 3 : n->tk == TK_TAG ? 1 : 0;
 	default: {
 		int m = 0;
 		for (size_t i = 0; i < n->nkids; i++) {
@@ -2098,4 +2198,153 @@ struct filter *filter_copy(const struct filter *f)
 	struct filter *c = xcalloc(1, sizeof *c);
 	c->root = f ? node_copy(f->root) : NULL;
 	return c;
+}
+
+/* ------------------------------------------------------------------ */
+/* Evaluating over a raw record alone (sigma rules, filter.h) */
+
+static int match_node(const struct node *n, const struct jval *rec, char **cause)
+{
+	switch (n->t) {
+	case N_AND:
+	case N_OR: {
+		bool want = n->t == N_OR;
+		for (size_t i = 0; i < n->nkids; i++) {
+			int r = match_node(n->kids[i], rec, cause);
+			if (r < 0)
+				return -1;
+			if ((r == 1) == want)
+				return want;
+		}
+		return !want;
+	}
+	case N_NOT: {
+		int r = match_node(n->kids[0], rec, cause);
+		return r < 0 ? -1 : !r;
+	}
+	case N_TERM:
+		if (n->tk == TK_SIGMA) {
+			int r = sigma_field_match(n->sf, rec, cause);
+			return r < 0 ? -1 : n->op == OP_NE ? !r : r;
+		}
+		break;
+	default:
+		break;
+	}
+	return set_cause(cause, "filter: only sigma terms can be tested on a record alone");
+}
+
+int filter_match_record(const struct filter *f, const char *raw, size_t n, char **cause)
+{
+	if (filter_is_empty(f))
+		return 1;
+	struct jval v;
+	const char *err, *errat;
+	if (!raw || !json_scan_value(raw, raw + n, &v, &err, &errat))
+		return 0;
+	return match_node(f->root, &v, cause);
+}
+
+/* Literal sets: NULL-free arrays of borrowed strings; ok false means "no
+ * set" (anything may match). */
+struct litset {
+	const char **v;
+	size_t n;
+	bool ok;
+};
+
+static size_t litset_min(const struct litset *s)
+{
+	size_t m = SIZE_MAX;
+	for (size_t i = 0; i < s->n; i++)
+		if (strlen(s->v[i]) < m)
+			m = strlen(s->v[i]);
+	return m;
+}
+
+static struct litset node_lits(const struct node *n)
+{
+	struct litset out = { 0 };
+	switch (n->t) {
+	case N_TERM:
+		if (n->tk == TK_SIGMA && n->op == OP_EQ) {
+			out.n = sigma_field_literals(n->sf, &out.v);
+			out.ok = out.n > 0;
+		}
+		return out;
+	case N_AND:
+		/* any kid's set will do: keep the one whose shortest literal is
+		 * longest (the rarest) */
+		for (size_t i = 0; i < n->nkids; i++) {
+			struct litset k = node_lits(n->kids[i]);
+			if (k.ok && (!out.ok || litset_min(&k) > litset_min(&out))) {
+				free(out.v);
+				out = k;
+			} else {
+				free(k.v);
+			}
+		}
+		return out;
+	case N_OR:
+		out.ok = true;
+		for (size_t i = 0; i < n->nkids; i++) {
+			struct litset k = node_lits(n->kids[i]);
+			if (!k.ok) {
+				free(k.v);
+				free(out.v);
+				return (struct litset){ 0 };
+			}
+			out.v = xrealloc(out.v, (out.n + k.n) * sizeof *out.v);
+			memcpy(out.v + out.n, k.v, k.n * sizeof *k.v);
+			out.n += k.n;
+			free(k.v);
+		}
+		return out;
+	default:
+		return out;
+	}
+}
+
+size_t filter_sigma_literals(const struct filter *f, const char ***lits)
+{
+	*lits = NULL;
+	if (filter_is_empty(f))
+		return 0;
+	struct litset s = node_lits(f->root);
+	if (!s.ok) {
+		free(s.v);
+		return 0;
+	}
+	*lits = s.v;
+	return s.n;
+}
+
+static void explain_node(const struct node *n, const struct jval *rec, struct util_buf *b)
+{
+	if (n->t == N_TERM && n->tk == TK_SIGMA && n->op == OP_EQ) {
+		char *e = sigma_field_explain(n->sf, rec);
+		if (e) {
+			if (b->n)
+				util_buf_puts(b, "\n");
+			print_node(b, n, N_AND);
+			util_buf_puts(b, ": ");
+			util_buf_puts(b, e);
+			free(e);
+		}
+		return;
+	}
+	if (n->t == N_AND || n->t == N_OR)
+		for (size_t i = 0; i < n->nkids; i++)
+			explain_node(n->kids[i], rec, b);
+}
+
+char *filter_explain_record(const struct filter *f, const char *raw, size_t n)
+{
+	struct jval v;
+	const char *err, *errat;
+	if (filter_is_empty(f) || !raw || !json_scan_value(raw, raw + n, &v, &err, &errat))
+		return NULL;
+	struct util_buf b = { 0 };
+	explain_node(f->root, &v, &b);
+	return b.p;
 }

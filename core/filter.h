@@ -179,4 +179,32 @@ int filter_sql_bind(const struct filter_sql *s, sqlite3_stmt *stmt);
  * filter_json(raw, path) on db (done by filter_compile). 0 or -1. */
 int filter_register_functions(sqlite3 *db);
 
+/* ------------------------------------------------------------------ */
+/* Sigma terms: sigma.FIELD|MODS=VALUES (sigma_field.h)
+ *
+ *   sigma.Operation|contains=New-InboxRule,Set-InboxRule
+ *   sigma.ConsentContext.IsAdminConsent=false   sigma.ResultType!=0
+ *   sigma.location|exists=false                  sigma|contains=listKeys
+ *
+ * A field named as a Sigma rule names it in the event's raw record, with
+ * Sigma's modifiers and wildcards (sigma_field.h); "sigma" alone: the
+ * record's values anywhere (keywords). They compile like json.PATH terms,
+ * to filter_sigma(raw_json(e.id), term), and can also be tested on a raw
+ * record without a case: */
+
+/* Does the raw record (JSON text) meet f? 1 or 0; -1 with *cause when f
+ * holds terms other than sigma ones (they need the case) or a regular
+ * expression ran past its match limit. */
+int filter_match_record(const struct filter *f, const char *raw, size_t n, char **cause);
+
+/* Literals (borrowed; free the array only) at least one of which the
+ * text of any record f matches holds, without regard to case: a cheap
+ * scan before the record is parsed. 0: no such set. */
+size_t filter_sigma_literals(const struct filter *f, const char ***lits);
+
+/* For each sigma term the record meets (outside "not"): the term, the
+ * field path reached and the value that matched, one a line (caller
+ * frees); NULL when none does. */
+char *filter_explain_record(const struct filter *f, const char *raw, size_t n);
+
 #endif

@@ -484,6 +484,36 @@ static void read_row(sqlite3_stmt *s, struct query_row *r)
 	r->detail = coldup(s, 21);
 }
 
+int query_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx, char **cause)
+{
+	sqlite3 *db = store_db(st);
+	char *sql = xasprintf("SELECT %s FROM events e WHERE e.id = ?1", row_cols);
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK ? 0 : -1;
+	free(sql);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, ids[i]);
+		int r = sqlite3_step(s);
+		if (r == SQLITE_DONE)
+			continue;
+		if (r != SQLITE_ROW) {
+			rc = -1;
+			break;
+		}
+		struct query_row row = { 0 };
+		read_row(s, &row);
+		int stop = fn(&row, ctx);
+		query_row_clear(&row);
+		if (stop)
+			break;
+	}
+	if (rc < 0)
+		set_cause(cause, "%s: reading events: %s", store_path(st), sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	return rc;
+}
+
 void query_row_clear(struct query_row *r)
 {
 	if (!r)

@@ -134,6 +134,11 @@ int query_goto_time(struct query *q, int64_t ms, struct query_pos *pos, char **c
 typedef int (*query_row_fn)(const struct query_row *r, void *ctx);
 int query_each(struct query *q, bool desc, int64_t limit, query_row_fn fn, void *ctx, char **cause);
 
+/* The events of the given ids (in the order given; ids the case lacks
+ * are left out), for results found otherwise than by a filter (Sigma
+ * rules' hits). fn returns non-zero to stop. */
+int query_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx, char **cause);
+
 /* ------------------------------------------------------------------ */
 /* Counting */
 
