@@ -105,7 +105,7 @@ static const char *const al_resulttype[] = { "status.errorCode", "properties.sta
 					      "Sign-in error code", NULL };
 static const char *const al_resultdesc[] = { "status.failureReason", "properties.status.failureReason",
 					      "resultReason", "properties.resultReason", "Failure reason", NULL };
-static const char *const al_status[] = { "status.errorCode", "result", "ResultStatus", NULL };
+static const char *const al_status[] = { "status.errorCode", "result", "resultReason", "ResultStatus", NULL };
 static const char *const al_useragent[] = { "User agent", "UserAgent", "ClientInfoString",
 					     "additionalDetails.User-Agent", NULL };
 static const char *const al_location[] = { "location.countryOrRegion", "Location", NULL };
@@ -808,7 +808,8 @@ static bool leaf(struct walk *w, const struct jval *v, int depth)
 		while (json_iter_next(&it, &k, &m))
 			if (leaf(w, &m, depth + 1))
 				return true;
-		return false;
+		/* and the list as its text: '[]' is how rules name an empty one */
+		return offer(w, v->p, v->n);
 	}
 	case JT_OBJ:
 		return offer(w, v->p, v->n);
