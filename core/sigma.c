@@ -145,20 +145,18 @@ static char *map_str(yaml_document_t *d, yaml_node_t *m, const char *key)
 /* ------------------------------------------------------------------ */
 /* The logsource table */
 
-/* Until every kind of log has its own kind= value, the kinds are told
- * apart by the record types the normalizer gives them. */
-#define NOT_ENTRA "not record_type=EntraSignIn,EntraDirectoryAudit"
+/* Each logsource of the rules, by the kinds of log (event.h, kind=) that
+ * hold its events. */
 static const struct sigma_logsource logsources[] = {
-	{ "m365", "audit", "unified audit log (every workload)", NOT_ENTRA },
-	{ "m365", "exchange", "unified audit log, Exchange records", "workload=Exchange " NOT_ENTRA },
-	{ "m365", "threat_management", "Defender for Cloud Apps alerts (not read yet)", NULL },
-	{ "m365", "threat_detection", "Defender for Office 365 alerts (not read yet)", NULL },
-	{ "azure", "auditlogs", "Entra directory audits, and the unified audit log's Entra records",
-	  "record_type=EntraDirectoryAudit,AzureActiveDirectory" },
-	{ "azure", "signinlogs", "Entra sign-ins", "record_type=EntraSignIn" },
-	{ "azure", "riskdetection", "Identity Protection risk detections (not read yet)", NULL },
-	{ "azure", "pim", "Privileged Identity Management alerts (not read yet)", NULL },
-	{ "azure", "activitylogs", "Azure Activity log (not read yet)", NULL },
+	{ "m365", "audit", "unified audit log records", "kind=ual" },
+	{ "m365", "exchange", "unified audit log Exchange records", "kind=ual workload=Exchange" },
+	{ "m365", "threat_management", "security alerts", "kind=alert" },
+	{ "m365", "threat_detection", "security alerts", "kind=alert" },
+	{ "azure", "auditlogs", "Entra directory audits", "kind=directory_audit or (kind=ual record_type=AzureActiveDirectory)" },
+	{ "azure", "signinlogs", "Entra sign-ins", "kind=signin" },
+	{ "azure", "riskdetection", "Entra ID Protection risk detections", "kind=risk" },
+	{ "azure", "pim", "Entra ID Protection and PIM alerts", "kind=risk,alert" },
+	{ "azure", "activitylogs", "Azure activity log records", "kind=azure_activity" },
 };
 
 const struct sigma_logsource *sigma_logsources(size_t *n)
@@ -744,7 +742,7 @@ static void compile_rule(struct rc *c, yaml_node_t *root)
 		return;
 	}
 	if (r->ls->filter)
-		r->filter = xasprintf("%s (%s)", r->ls->filter, r->detection);
+		r->filter = xasprintf("(%s) (%s)", r->ls->filter, r->detection);
 	else
 		r->filter = xstrdup(r->detection);
 	r->st = SIGMA_OK;
