@@ -108,6 +108,8 @@ int cli_run(const struct cli_cmd *c, int argc, char **argv)
 		.args = xcalloc((size_t)argc + 1, sizeof *a.args),
 		.vals = xcalloc((size_t)n + 1, sizeof *a.vals),
 		.at = xcalloc((size_t)n + 1, sizeof *a.at),
+		.argv = argv,
+		.argc = argc,
 	};
 	for (int i = 0; i < n; i++)
 		a.at[i] = -1;
@@ -131,6 +133,22 @@ static int opt_index(const struct cli_args *a, const char *name)
 			return i;
 	/* a command asking for an option its entry does not list */
 	abort();
+}
+
+size_t cli_opt_all(const struct cli_args *a, const char *name, const char ***vals)
+{
+	size_t n = 0, len = strlen(name);
+	*vals = xcalloc((size_t)a->argc + 1, sizeof **vals);
+	for (int i = 0; i < a->argc; i++) {
+		const char *w = a->argv[i];
+		if (!strcmp(w, "--"))
+			break;
+		if (!strcmp(w, name) && i + 1 < a->argc)
+			(*vals)[n++] = a->argv[++i];
+		else if (!strncmp(w, name, len) && w[len] == '=')
+			(*vals)[n++] = w + len + 1;
+	}
+	return n;
 }
 
 const char *cli_opt(const struct cli_args *a, const char *name)

@@ -54,6 +54,8 @@ struct cli_args {
 	const char **vals; /* per option of cmd->opts: its value, "" for a
 			    * flag given, NULL when absent (last one wins) */
 	int *at;           /* per option: argv index of its last use, -1 */
+	char **argv;       /* the words after the command's name */
+	int argc;
 };
 
 /* The table, in the order `auditscope --help` lists it (commands.h). */
@@ -82,6 +84,10 @@ int cli_complete(int argc, char **argv);
  * not given. */
 const char *cli_opt(const struct cli_args *a, const char *name);
 bool cli_flag(const struct cli_args *a, const char *name);
+/* Every value of an option given more than once (--var A=1 --var B=2),
+ * in order, into *vals (caller frees the array; the strings are argv's).
+ * Returns how many. */
+size_t cli_opt_all(const struct cli_args *a, const char *name, const char ***vals);
 /* Which of two options came last: 1 for a, 2 for b, 0 neither given. */
 int cli_last(const struct cli_args *a, const char *name_a, const char *name_b);
 /* --format as table, csv or jsonl (OUT_TABLE when absent); false after

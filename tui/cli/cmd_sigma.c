@@ -137,64 +137,37 @@ static int progress(void *ctx, double done)
 	return 0;
 }
 
-int cmd_sigma(int argc, char **argv)
+static int run(const struct cli_args *a)
 {
-	const char *case_path = NULL, *tag = NULL;
-	int fmt = OUT_TABLE;
-	bool mark = false, list = false;
-	char **paths = xcalloc((size_t)argc + 1, sizeof *paths);
-	size_t npaths = 0;
+	const char *case_path = a->args[0];
+	const char *tag = cli_opt(a, "--tag");
+	int fmt;
+	if (!cli_opt_format(a, &fmt))
+		return 2;
+	bool mark = cli_flag(a, "--mark") || tag, list = cli_flag(a, "--rules");
+	if (tag && !*tag)
+		return cli_usage("sigma: --tag takes a tag");
+	char **paths = a->args + 1;
+	size_t npaths = (size_t)a->nargs - 1;
 	struct sigma_vars vars = { 0 };
 	int rc = 0;
 	char *cause = NULL;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--format")) {
-			if (i + 1 >= argc || (fmt = out_format_parse(argv[i + 1])) < 0) {
-				rc = cli_usage("sigma: --format takes table, csv or jsonl");
-				goto done;
-			}
-			i++;
-		} else if (!strcmp(a, "--var")) {
-			if (i + 1 >= argc || sigma_vars_add_arg(&vars, argv[i + 1], &cause) < 0) {
-				rc = cli_usage("sigma: %s", cause ? cause : "--var takes NAME=VALUE");
-				goto done;
-			}
-			i++;
-		} else if (!strcmp(a, "--vars")) {
-			if (i + 1 >= argc) {
-				rc = cli_usage("sigma: --vars takes a YAML file of placeholder values");
-				goto done;
-			}
-			if (sigma_vars_load(&vars, argv[++i], &cause) < 0) {
-				cli_error("sigma: %s", cause);
-				rc = 1;
-				goto done;
-			}
-		} else if (!strcmp(a, "--mark")) {
-			mark = true;
-		} else if (!strcmp(a, "--tag")) {
-			if (i + 1 >= argc) {
-				rc = cli_usage("sigma: --tag takes a tag");
-				goto done;
-			}
-			tag = argv[++i];
-			mark = true;
-		} else if (!strcmp(a, "--rules")) {
-			list = true;
-		} else if (a[0] == '-' && a[1]) {
-			rc = cli_usage("sigma: unknown option '%s'", a);
-			goto done;
-		} else if (!case_path) {
-			case_path = a;
-		} else {
-			paths[npaths++] = argv[i];
+	const char **vs = NULL;
+	size_t nv = cli_opt_all(a, "--var", &vs);
+	for (size_t i = 0; i < nv && !rc; i++)
+		if (sigma_vars_add_arg(&vars, vs[i], &cause) < 0)
+			rc = cli_usage("sigma: %s", cause);
+	free(vs);
+	nv = cli_opt_all(a, "--vars", &vs);
+	for (size_t i = 0; i < nv && !rc; i++) {
+		if (sigma_vars_load(&vars, vs[i], &cause) < 0) {
+			cli_error("sigma: %s", cause);
+			rc = 1;
 		}
 	}
-	if (!case_path || !npaths) {
-		rc = cli_usage("sigma: expected CASE and at least one rule file or folder");
+	free(vs);
+	if (rc)
 		goto done;
-	}
 	struct sigma_set *set = NULL;
 	if (sigma_load(paths, npaths, &vars, &set, &cause) < 0) {
 		cli_error("sigma: %s", cause);
@@ -287,7 +260,28 @@ int cmd_sigma(int argc, char **argv)
 	sigma_set_free(set);
 done:
 	free(cause);
-	free(paths);
 	sigma_vars_clear(&vars);
 	return rc;
 }
+
+static const struct cli_opt opts[] = {
+	{ "--format", NULL, "F", "how to print it (default: table)", "table csv jsonl" },
+	{ "--rules", NULL, NULL, "list the rules (title, level, status, hits) instead of their events", NULL },
+	{ "--var", NULL, "NAME=VALUE", "a value of an |expand placeholder (repeat for more)", NULL },
+	{ "--vars", NULL, "FILE", "placeholder values from YAML (name: value or list)", NULL },
+	{ "--mark", NULL, NULL, "bookmark the hits, tagged with the rule's id (or title)", NULL },
+	{ "--tag", NULL, "T", "with --mark: tag them T instead", NULL },
+	{ 0 },
+};
+
+const struct cli_cmd cli_cmd_sigma = {
+	.name = "sigma",
+	.usage = "CASE PATH...",
+	.summary = "Sigma rules (.yml files or folders) run as hunts",
+	.details = "Prints each matching rule's events, then the rules run, matched, skipped (the case has\n"
+		   "none of their logs) and unsupported (construct, file:line).",
+	.opts = opts,
+	.min_args = 2,
+	.max_args = -1,
+	.run = run,
+};

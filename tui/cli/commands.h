@@ -15,6 +15,7 @@
 	X(messages)     \
 	X(histogram)    \
 	X(hunt)         \
+	X(sigma)        \
 	X(apps)         \
 	X(mark)         \
 	X(export)       \
