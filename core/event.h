@@ -67,7 +67,7 @@ const char *event_kind_title(int kind);
  * azure, activity), any case; -1 when none. */
 int event_kind_parse(const char *s);
 
-/* The normalized fields, in the order of PRODUCT.md. */
+/* The normalized fields, in the order README.md lists them ("Formats supported"). */
 #define EVENT_TEXT_FIELDS(X)                                                   \
 	X(record_id)                                                           \
 	X(op)                                                                  \

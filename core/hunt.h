@@ -1,6 +1,6 @@
 /*
  * hunt.h: the questions a responder asks first in a mailbox compromise,
- * each a named query over the case (FORMATS.md, "Hunting"; issue 5).
+ * each a named query over the case (core/README.md, "Hunts").
  *
  * A hunt returns rows: a small table whose columns the hunt defines
  * (hunt_def.cols), each row with
@@ -9,7 +9,7 @@
  *    read mail, every Sync) for context, with hit set only where an app
  *    is not a known Microsoft app. The hit count is what a hunt menu
  *    shows, and the events behind hit rows are what the timeline colours.
- *  - filter: a filter text (issue 3's language: field terms and time
+ *  - filter: a filter text (filter.h's language: field terms and time
  *    ranges) that opens the timeline on the events behind the row, e.g.
  *    `op=MailItemsAccessed app=666e1623-... client_app=9823956a-...`.
  *    Where no field term can single the events out, the filter adds a

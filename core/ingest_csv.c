@@ -2,7 +2,7 @@
  * ingest_csv.c: CSV exports, recognised by their header, never by column
  * position.
  *
- * Four header families (FORMATS.md): the Purview portal export (both
+ * Four header families (core/README.md, "Formats"): the Purview portal export (both
  * column sets), its classic form, Search-UnifiedAuditLog | Export-Csv
  * (with its #TYPE line, ';' under -UseCulture, multi-line -Formatted
  * cells), and the Entra admin center's sign-in downloads, whose headers

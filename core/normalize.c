@@ -1,5 +1,5 @@
 /*
- * normalize.c: the field mapping of FORMATS.md, applied to one record.
+ * normalize.c: the field mapping of core/README.md ("Formats"), applied to one record.
  *
  * Each kind of record is walked once at its top level; the members that
  * matter are recognised by name through a small hash table and kept as

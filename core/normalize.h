@@ -1,7 +1,7 @@
 /*
  * normalize.h: from one record's JSON to the normalized event.
  *
- * AuditData is the truth and wrappers are hints (FORMATS.md): a record is
+ * AuditData is the truth and wrappers are hints (core/README.md): a record is
  * first read for the UAL fields wherever they sit (AuditData itself, a
  * Sentinel OfficeActivity row, a Graph audit record's auditData, a
  * collector's wrapper with AuditData as object or string), then the

@@ -2,7 +2,7 @@
  * auditgen.c: synthetic Microsoft 365 / Entra ID audit exports for auditscope.
  *
  * auditscope's parsers, dedup, hunts and benchmarks need exports that look
- * like what responders are handed (shared/FORMATS.md), at any size, with a
+ * like what responders are handed (core/README.md, "Formats"), at any size, with a
  * known intrusion inside. No public bulk export of MailItemsAccessed exists,
  * so this program makes one: a tenant of U users doing ordinary mail,
  * sign-in, file and admin work over D days, plus a fixed Storm-0558-style
@@ -1014,7 +1014,7 @@ static const struct uagent UAS[] = {
 static const struct uagent UA_MOBILE = {
 	"Outlook-iOS/2.0", "Ios", "Ios", "Mobile Safari", "Mobile Safari"};
 
-/* First-party apps that read mail normally (FORMATS.md list), and how
+/* First-party apps that read mail normally (core/README.md, "Hunts"), and how
  * their MailItemsAccessed records look. */
 struct mailapp {
 	const char *id, *client_info;

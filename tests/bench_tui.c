@@ -12,7 +12,7 @@
  *   - a stack of the app column over every event, and the histogram.
  * Beside them, in the same run, what the query engine alone takes for
  * the same page (query_page), so the interface's own share is visible.
- * Targets (issue 4): first screen under 300 ms, key to redraw under 50 ms.
+ * Targets (README.md, "Performance"): first screen under 300 ms, key to redraw under 50 ms.
  *
  * usage: bench_tui CASE
  */

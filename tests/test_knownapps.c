@@ -47,7 +47,7 @@ static void test_table_shape(void **state)
 static void test_builtin_lookup(void **state)
 {
 	(void)state;
-	/* the six apps FORMATS.md lists as reading mail normally, and Graph */
+	/* the six apps core/README.md ("Hunts") names as reading mail normally, and Graph */
 	assert_string_equal(knownapps_name("00000002-0000-0ff1-ce00-000000000000"), "Office 365 Exchange Online");
 	assert_string_equal(knownapps_name("9199bf20-a13f-4107-85dc-02114787ef48"), "One Outlook Web");
 	assert_string_equal(knownapps_name("27922004-5251-4030-b22d-91ecd9a37ea4"), "Outlook Mobile");

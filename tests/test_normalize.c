@@ -1,6 +1,6 @@
 /*
  * test_normalize.c: record classification and the field mapping of
- * FORMATS.md, one record shape at a time, asserting on every value the
+ * core/README.md ("Formats"), one record shape at a time, asserting on every value the
  * event carries.
  *
  * Records are written with ' for " to stay readable: j("{'a':'b'}").

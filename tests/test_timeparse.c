@@ -6,7 +6,7 @@
 
 #include "timeparse.h"
 
-/* 2023-09-26T01:56:15Z, the FORMATS.md example, in UTC milliseconds. */
+/* 2023-09-26T01:56:15Z, the timeparse.h example, in UTC milliseconds. */
 #define T_20230926_015615 1695693375000LL
 #define SEC 1000LL
 #define MIN (60 * SEC)

@@ -1,5 +1,5 @@
 /*
- * cli.h: the command-line twins (PRODUCT.md, "Command line"), one file
+ * cli.h: the command-line twins (README.md, "Command line"), one file
  * per command, each described by one struct cli_cmd: its name, usage,
  * one-line summary, options and run function. Dispatch, `auditscope
  * --help`, `auditscope COMMAND --help` and shell completion are all
