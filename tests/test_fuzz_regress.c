@@ -212,6 +212,31 @@ static void test_every_folder_has_a_target(void **state)
 	assert_int_equal(n, sizeof known / sizeof known[0]);
 }
 
+/* Every fuzz target (tests/fuzz_NAME.c) has its corpus folder, which the
+ * test above ties to a replay here: a new target that was never added to
+ * this file would otherwise have its seeds and reproducers checked only
+ * when someone runs make fuzz. */
+static void test_every_target_has_a_folder(void **state)
+{
+	(void)state;
+	size_t n, targets = 0;
+	char **names = regress_list("tests", &n);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		if (strncmp(names[i], "fuzz_", 5) == 0 && len > 7 && strcmp(names[i] + len - 2, ".c") == 0) {
+			char dir[512];
+			struct stat st;
+			snprintf(dir, sizeof dir, "%s/%.*s", REGRESS_DIR, (int)(len - 7), names[i] + 5);
+			if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+				fail_msg("tests/%s: no corpus folder %s, so make test never replays it", names[i], dir);
+			targets++;
+		}
+		free(names[i]);
+	}
+	free(names);
+	assert_true(targets >= 8);
+}
+
 /* Reproducers of bugs still open: named, and skipped unless asked for. */
 static void test_open_reproducers(void **state)
 {
@@ -251,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_casefile),
 		cmocka_unit_test(test_input),
 		cmocka_unit_test(test_every_folder_has_a_target),
+		cmocka_unit_test(test_every_target_has_a_folder),
 		cmocka_unit_test(test_open_reproducers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
