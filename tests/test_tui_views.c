@@ -533,7 +533,22 @@ static void test_commands(void **state)
 	key(f, KEYS_ESC);
 	keys(f, ":nonsense\r");
 	assert_non_null(strstr(app_message_text(f->a), "unknown command 'nonsense'"));
+	/* the others are named from the table */
+	assert_non_null(strstr(app_message_text(f->a), "(goto, filter, export, theme, hunt, quit)"));
 	key(f, KEYS_ESC);
+	/* a short form from the table: :g is :goto */
+	keys(f, ":g 2023-06-19\r");
+	assert_int_equal(view_timeline_current(app_timeline(f->a))->ts, 1687150800000);
+	/* the help screen lists every command of the table */
+	size_t nc;
+	char **cl = app_command_help_lines(&nc);
+	assert_int_equal(nc, 7);
+	assert_non_null(strstr(cl[0], ":goto TIME"));
+	assert_non_null(strstr(cl[6], ":quit"));
+	assert_non_null(strstr(cl[6], "(also :q wq x)"));
+	for (size_t i = 0; i < nc; i++)
+		free(cl[i]);
+	free(cl);
 	char *out = xasprintf("%s/x.jsonl", f->dir);
 	char *cmd = xasprintf(":export jsonl %s\r", out);
 	keys(f, "fuser=alice@contoso.com\r");

@@ -129,4 +129,8 @@ unsigned app_flags(struct app *a, int64_t event);
  * (borrowed). */
 const char *app_app_name(struct app *a, const char *app_id);
 
+/* The help screen's lines for the `:` commands (caller frees each line
+ * and the array); *n set to the count. */
+char **app_command_help_lines(size_t *n);
+
 #endif

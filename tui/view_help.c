@@ -129,6 +129,13 @@ struct view *view_help_new(struct app *a, enum keys_map_id first)
 	for (int id = 0; id < KEYMAP_COUNT; id++)
 		if (id != (int)first && id != KEYMAP_GLOBAL && id != KEYMAP_HELP)
 			add_map(h, (enum keys_map_id)id);
+	add(h, xstrdup("Commands (:)"), true);
+	size_t nc;
+	char **cl = app_command_help_lines(&nc);
+	for (size_t i = 0; i < nc; i++)
+		add(h, cl[i], false);
+	free(cl);
+	add(h, xstrdup(""), false);
 	add(h, xstrdup("Filters (f, =, -, :filter)"), true);
 	add(h, xstrdup("  field=value  field!=value  field=a,b  field~regex  time>=2023-06-16  time<-7d"),
 	    false);
