@@ -47,7 +47,7 @@ ALL_CFLAGS = $(WARN) $(OPT) $(SAN) -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
              -Icore $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
-CORE_SRC = $(wildcard core/*.c)
+CORE_SRC = $(wildcard core/*.c core/sqlite/*.c)
 TUI_SRC  = $(wildcard tui/*.c)
 CLI_SRC  = $(wildcard tui/cli/*.c)
 TEST_SRC = $(wildcard tests/test_*.c)

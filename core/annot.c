@@ -21,6 +21,7 @@
 #include "query.h"
 #include "timeparse.h"
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 #define TAG_MAX 200
 
@@ -294,6 +295,37 @@ int annot_is_marked(struct store *st, int64_t event, char **cause)
 		return -1;
 	sqlite3_bind_int64(q, 1, event);
 	int rc = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : db_fail(st, cause);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int annot_markers(struct store *st, const int64_t *events, size_t n, unsigned char *out, char **cause)
+{
+	if (!n)
+		return 0;
+	sqlite3_stmt *q = prep(st,
+			       "SELECT EXISTS(SELECT 1 FROM marks m WHERE m.record_id = e.record_id AND m.kind = e.kind),"
+			       " EXISTS(SELECT 1 FROM tags g WHERE g.record_id = e.record_id AND g.kind = e.kind),"
+			       " EXISTS(SELECT 1 FROM notes n WHERE n.record_id = e.record_id AND n.kind = e.kind)"
+			       " FROM events e WHERE e.id = ?1",
+			       cause);
+	if (!q)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = 0;
+		sqlite3_bind_int64(q, 1, events[i]);
+		int step = sqlite3_step(q);
+		if (step == SQLITE_ROW) {
+			out[i] |= sqlite3_column_int(q, 0) ? ANNOT_HAS_MARK : 0;
+			out[i] |= sqlite3_column_int(q, 1) ? ANNOT_HAS_TAG : 0;
+			out[i] |= sqlite3_column_int(q, 2) ? ANNOT_HAS_NOTE : 0;
+		} else if (step != SQLITE_DONE) {
+			rc = db_fail(st, cause);
+			break;
+		}
+		sqlite3_reset(q);
+	}
 	sqlite3_finalize(q);
 	return rc;
 }

@@ -45,6 +45,12 @@ int annot_mark_toggle(struct store *st, int64_t event, bool *now_on, char **caus
  * call for every visible row. */
 int annot_is_marked(struct store *st, int64_t event, char **cause);
 
+/* Which of n events (row ids) carry a bookmark, a tag, a note: out[i]
+ * gets ANNOT_HAS_* bits (0 for an unknown id). One statement for all of
+ * them: what a screen of rows asks. 0, or -1 with *cause. */
+enum { ANNOT_HAS_MARK = 1 << 0, ANNOT_HAS_TAG = 1 << 1, ANNOT_HAS_NOTE = 1 << 2 };
+int annot_markers(struct store *st, const int64_t *events, size_t n, unsigned char *out, char **cause);
+
 /* The next bookmarked event after (ts, id) in time order, or the previous
  * one before it when backward; *out_event / *out_ts get it. Returns 1
  * found, 0 none, -1 error. Pass ts = INT64_MIN (forward) or INT64_MAX

@@ -26,6 +26,7 @@
 #include "sanitize.h"
 #include "timeparse.h"
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 #define WINDOW 2048
 
@@ -473,7 +474,7 @@ int export_run(struct store *st, FILE *out, const struct export_opts *o, struct 
 		memset(stats, 0, sizeof *stats);
 	if (query_new(st, o->filter, &x.q, cause) < 0)
 		return -1;
-	query_set_progress(x.q, scan_progress, &x);
+	query_set_progress(x.q, &(struct progress){ scan_progress, &x });
 	if (query_prepare(x.q, cause) < 0)
 		goto out;
 	if (load_sources(&x) < 0 || !(x.ka = knownapps_new(st, cause)))

@@ -26,6 +26,7 @@
 #include "timeparse.h"
 #include "util.h"
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 /* ------------------------------------------------------------------ */
 /* Fields */

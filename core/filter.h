@@ -13,12 +13,11 @@
  *
  * A filter is parsed once into a tree (filter_parse), prints back in one
  * canonical form (filter_canonical: saved views and the filter history
- * store that text), and is compiled against a case into a WHERE condition
- * over "events e" with every value bound as a parameter (filter_compile).
- * The compiled SQL keeps to a small dialect (comparisons, IN, AND/OR/NOT,
- * sub-selects on vals, and three functions this module registers:
- * filter_regexp, filter_cidr, filter_json), so that another store can
- * stand behind the same language later.
+ * store that text). Compiling a filter is the store's job (query.h:
+ * query_new): the SQLite store turns the tree into a WHERE condition with
+ * every value bound as a parameter (core/sqlite/); another store
+ * compiles the same tree into its own language. Nothing here knows how
+ * events are stored.
  *
  * Matching: users, mailboxes, operations, workloads, record types,
  * results, access types and app names compare without regard to case;
@@ -32,12 +31,9 @@
 #ifndef AUDITSCOPE_FILTER_H
 #define AUDITSCOPE_FILTER_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-struct store;
 
 /* ------------------------------------------------------------------ */
 /* Fields */
@@ -121,63 +117,6 @@ char *filter_pivot(const char *text, const char *field, const char *value, enum 
  * millisecond for a relative time. Returns 0, or -1 with *cause.
  */
 int filter_time_parse(const char *s, int64_t last_ts, int64_t *from, int64_t *to, char **cause);
-
-/* ------------------------------------------------------------------ */
-/* Compiling (for core modules that build SQL: query, stack, hunts) */
-
-/* One bound value of a compiled filter. */
-struct filter_bind {
-	enum { FB_TEXT, FB_INT } type;
-	char *text;
-	int64_t i;
-};
-
-/* Parameters of compiled SQL are numbered from here (?100, ?101, ...), so
- * that a statement can use ?1..?99 for its own values. */
-#define FILTER_PARAM_BASE 100
-
-struct filter_sql {
-	char *where;               /* condition over "events e"; "1" when empty */
-	struct filter_bind *binds; /* the values of ?100, ?101, ... in order */
-	size_t nbinds;
-	bool raw;     /* reads raw records (free text, json.PATH): scan in id order only */
-	bool indexed; /* a top-level "and" term selects through an (field, ts) index */
-	bool narrowed; /* a top-level "and" term narrows through an index (in
-			* time order or not: user=a,b, ip=CIDR, user~regex) */
-	bool empty;   /* matches everything */
-	/* temporary tables of value ids the condition reads (a regex or an
-	 * address block that matches many values), dropped by
-	 * filter_sql_clear on db */
-	char **temps;
-	size_t ntemps;
-	sqlite3 *db;
-};
-
-enum {
-	/* Keep SQLite from choosing any index but the one the caller's
-	 * ORDER BY walks (columns are written +e.col). */
-	FILTER_SQL_NOINDEX = 1 << 0,
-	/* Leave out what reads raw records, keeping a condition that every
-	 * matching event meets (a superset): the candidates an index finds
-	 * before the raw records are read in id order. */
-	FILTER_SQL_NORAW = 1 << 1,
-};
-
-/*
- * Compile f against the case st: values resolved to the case's value ids
- * where that lets an index answer (user=, op=, app=Name ...), relative
- * times taken from the case's last event. 0, or -1 with *cause. The
- * functions the SQL calls are registered on the case's connection.
- */
-int filter_compile(const struct filter *f, struct store *st, unsigned flags, struct filter_sql *out,
-		   char **cause);
-void filter_sql_clear(struct filter_sql *s);
-/* Bind s's values to ?100... of stmt. SQLite result code. */
-int filter_sql_bind(const struct filter_sql *s, sqlite3_stmt *stmt);
-
-/* Register filter_regexp(pattern, text), filter_cidr(net, ip) and
- * filter_json(raw, path) on db (done by filter_compile). 0 or -1. */
-int filter_register_functions(sqlite3 *db);
 
 /* ------------------------------------------------------------------ */
 /* Sigma terms: sigma.FIELD|MODS=VALUES (sigma_field.h)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 static const int64_t nice[] = {
 	60000, 5 * 60000, 15 * 60000, 30 * 60000, 3600000, 3 * 3600000, 6 * 3600000, 12 * 3600000,

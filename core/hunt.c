@@ -24,6 +24,7 @@
 #include "hunt_entry.h"
 #include "knownapps.h"
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 /* ------------------------------------------------------------------ */
 /* The table */

@@ -42,6 +42,7 @@
 #include "input.h"
 #include "stream.h"
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 #define SRC_LEARN "Microsoft Learn: verify first-party apps"
 #define SRC_FOCI "Secureworks FOCI client list"

@@ -17,6 +17,7 @@
 #include "json_scan.h"
 #include "util.h"
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 void messages_clear(struct messages *m)
 {

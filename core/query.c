@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 enum strategy { S_UNDECIDED, S_INDEX, S_TS, S_SCAN };
 
@@ -44,8 +45,7 @@ struct query {
 	int64_t count; /* exact count when known, else -1 */
 	char *where;   /* what query_sql_where returned last */
 
-	query_progress_fn fn;
-	void *ctx;
+	struct progress pr;
 	bool cancelled;
 	/* progress handler state */
 	int64_t deadline; /* monotonic ms; 0 none */
@@ -70,9 +70,9 @@ static int on_progress(void *arg)
 		q->hit_deadline = true;
 		return 1;
 	}
-	if (q->fn && t - q->last_call >= 20) {
+	if (q->pr.fn && t - q->last_call >= 20) {
 		q->last_call = t;
-		if (q->fn(q->ctx, q->done)) {
+		if (progress_report(&q->pr, q->done)) {
 			q->cancelled = true;
 			return 1;
 		}
@@ -85,7 +85,7 @@ static void watch(struct query *q, int64_t budget_ms)
 	q->hit_deadline = false;
 	q->deadline = budget_ms >= 0 ? now_ms() + budget_ms : 0;
 	q->last_call = now_ms();
-	if (q->fn || q->deadline)
+	if (q->pr.fn || q->deadline)
 		sqlite3_progress_handler(q->db, 2000, on_progress, q);
 }
 
@@ -99,7 +99,7 @@ static void unwatch(struct query *q)
 static int sql_fail(struct query *q, char **cause)
 {
 	if (q->cancelled)
-		return set_cause(cause, "cancelled");
+		return set_cause(cause, PROGRESS_CANCELLED);
 	if (q->hit_deadline)
 		return set_cause(cause, "over time budget");
 	const char *m = sqlite3_errmsg(q->db);
@@ -184,10 +184,9 @@ const char *query_text(const struct query *q)
 	return q->text;
 }
 
-void query_set_progress(struct query *q, query_progress_fn fn, void *ctx)
+void query_set_progress(struct query *q, const struct progress *p)
 {
-	q->fn = fn;
-	q->ctx = ctx;
+	q->pr = p ? *p : (struct progress){ 0 };
 }
 
 bool query_cancelled(const struct query *q)
@@ -387,7 +386,7 @@ static int scan(struct query *q, char **cause)
 	int step = SQLITE_DONE;
 	for (int64_t a = lo; a <= hi; a += chunk) {
 		q->done = hi > lo ? (double)(a - lo) / (double)(hi - lo + 1) : 0;
-		if (q->fn && q->fn(q->ctx, q->done)) {
+		if (progress_report(&q->pr, q->done)) {
 			q->cancelled = true;
 			break;
 		}
@@ -412,8 +411,7 @@ static int scan(struct query *q, char **cause)
 	drop_cand(q);
 	q->count = n;
 	q->done = 1;
-	if (q->fn)
-		q->fn(q->ctx, 1);
+	progress_report(&q->pr, 1);
 	return 0;
 fail:
 	drop_cand(q);

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "filter.h"
+#include "progress.h"
 #include "store.h"
 
 struct query;
@@ -47,13 +48,11 @@ struct store *query_store(const struct query *q);
 const char *query_text(const struct query *q);
 
 /*
- * Progress and cancellation: fn(ctx, done) is called every few
- * milliseconds during long work, done in [0, 1] when the share of the
- * work done is known, negative when it is not. Return non-zero to cancel.
- * fn NULL: no callback (nothing can cancel).
+ * Progress and cancellation (progress.h): p (copied; NULL: none) is
+ * called every few tens of milliseconds during long work; a cancelled
+ * call fails with *cause PROGRESS_CANCELLED.
  */
-typedef int (*query_progress_fn)(void *ctx, double done);
-void query_set_progress(struct query *q, query_progress_fn fn, void *ctx);
+void query_set_progress(struct query *q, const struct progress *p);
 /* Did the last failed call stop because the callback asked to? */
 bool query_cancelled(const struct query *q);
 
@@ -159,20 +158,5 @@ int query_count(struct query *q, int64_t budget_ms, struct query_count *out, cha
 /* Exact count of events matching filter text (-1 with *cause on error):
  * a shorthand for tests and the CLI. */
 int64_t query_count_text(struct store *st, const char *filter, char **cause);
-
-/* ------------------------------------------------------------------ */
-/* For core modules that build their own SQL (stack, histogram, messages,
- * hunts): the query's condition over "events e", valid until the next
- * call on q. After query_prepare() of a scanning filter it reads the
- * temporary table of matches instead of the raw records. Values are
- * parameters ?100... (filter.h): bind them with query_sql_bind. */
-const char *query_sql_where(struct query *q);
-int query_sql_bind(struct query *q, sqlite3_stmt *stmt);
-
-/* Run stmt to completion under q's progress handler (for those modules):
- * calls row(ctx, stmt) for each row; 0, or -1 with *cause (cancelled:
- * query_cancelled() is true). */
-int query_sql_run(struct query *q, sqlite3_stmt *stmt, int (*row)(void *ctx, sqlite3_stmt *s),
-		  void *ctx, char **cause);
 
 #endif

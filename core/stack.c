@@ -14,6 +14,7 @@
 
 #include "util.h"
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 #define NONE INT64_MIN /* the key of events where the field is absent */
 
@@ -233,5 +234,67 @@ int stack_run(struct query *q, const char *field, enum stack_order order, int64_
 			free(out->rows[i].value);
 		out->n = (size_t)limit;
 	}
+	return 0;
+}
+
+static int cmp_counts(const void *pa, const void *pb)
+{
+	const struct stack_row *a = pa, *b = pb;
+	if (a->events != b->events)
+		return a->events > b->events ? -1 : 1;
+	return strcmp(a->value, b->value);
+}
+
+struct counts_ctx {
+	struct stack *out;
+	size_t cap;
+};
+
+static int counts_row(void *ctx, sqlite3_stmt *s)
+{
+	struct counts_ctx *c = ctx;
+	const char *v = (const char *)sqlite3_column_text(s, 0);
+	if (!v)
+		return 0;
+	struct stack *out = c->out;
+	out->rows = xgrow(out->rows, &c->cap, out->n + 1, sizeof *out->rows);
+	struct stack_row *row = &out->rows[out->n++];
+	*row = (struct stack_row){ .value = xstrdup(v), .events = sqlite3_column_int64(s, 1) };
+	out->events += row->events;
+	return 0;
+}
+
+int stack_counts(struct query *q, const char *field, struct stack *out, char **cause)
+{
+	memset(out, 0, sizeof *out);
+	const struct filter_field *f = filter_field_find(field);
+	if (!f || !(f->flags & (FIELD_TEXT | FIELD_SOURCE)))
+		return set_cause(cause, "stack: '%s' is not a field that can be stacked", field ? field : "");
+	struct store *st = query_store(q);
+	sqlite3 *db = store_db(st);
+	if (query_prepare(q, cause) < 0)
+		return -1;
+	/* an indexed field under no filter is counted from its index alone */
+	char *sql = xasprintf("SELECT n.v, x.c FROM (SELECT e.%s AS k, count(*) AS c FROM events e"
+			      " WHERE e.%s IS NOT NULL AND %s GROUP BY e.%s) x JOIN %s n ON n.id = x.k",
+			      f->column, f->column, query_sql_where(q), f->column,
+			      (f->flags & FIELD_SOURCE) ? "(SELECT id, path AS v FROM sources)" : "vals");
+	sqlite3_stmt *s;
+	int r = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+	free(sql);
+	if (r != SQLITE_OK)
+		return set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(db));
+	query_sql_bind(q, s);
+	struct counts_ctx c = { out, 0 };
+	r = query_sql_run(q, s, counts_row, &c, cause);
+	sqlite3_finalize(s);
+	if (r < 0) {
+		stack_clear(out);
+		return -1;
+	}
+	out->field = f->name;
+	out->values = (int64_t)out->n;
+	if (out->n)
+		qsort(out->rows, out->n, sizeof *out->rows, cmp_counts);
 	return 0;
 }

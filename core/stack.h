@@ -43,6 +43,16 @@ enum stack_order {
  */
 int stack_run(struct query *q, const char *field, enum stack_order order, int64_t limit,
 	      struct stack *out, char **cause);
+
+/*
+ * Counts only: how many events q matches carry each value of field, most
+ * first (ties by value); events where the field is absent are left out.
+ * Rows' distinct, first and last are 0; out->distinct is NULL. A store
+ * answers this without reading the events where it can (the SQLite store
+ * counts an indexed field straight from its index). 0, or -1 with *cause.
+ */
+int stack_counts(struct query *q, const char *field, struct stack *out, char **cause);
+
 void stack_clear(struct stack *s);
 
 #endif

@@ -49,6 +49,7 @@
 
 #include "util.h"
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 #define SCHEMA_VERSION 3
 #define APP_ID 0x41554454 /* "AUDT" */
@@ -1838,4 +1839,76 @@ int store_each_reject(struct store *st, int64_t limit,
 	}
 	sqlite3_finalize(q);
 	return rc;
+}
+
+int store_time_range(struct store *st, int64_t *first, int64_t *last, char **cause)
+{
+	sqlite3_stmt *q;
+	*first = *last = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT min(ts), max(ts) FROM events", -1, &q, NULL) != SQLITE_OK)
+		return set_cause(cause, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	int rc = sqlite3_step(q);
+	int found = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL;
+	if (found) {
+		*first = sqlite3_column_int64(q, 0);
+		*last = sqlite3_column_int64(q, 1);
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW)
+		return set_cause(cause, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	return found;
+}
+
+int store_event_messages(struct store *st, int64_t event,
+			 int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db, "SELECT folder, msgid, size FROM messages WHERE event = ?1 ORDER BY seq", -1,
+			       &q, NULL) != SQLITE_OK)
+		return set_cause(cause, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	sqlite3_bind_int64(q, 1, event);
+	int rc = 0, step;
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_message m = {
+			.folder = (const char *)sqlite3_column_text(q, 0),
+			.msgid = (const char *)sqlite3_column_text(q, 1),
+			.size = sqlite3_column_type(q, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 2),
+		};
+		if ((rc = fn(&m, ctx)) != 0)
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = set_cause(cause, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	sqlite3_finalize(q);
+	return rc;
+}
+
+char *store_state_get(struct store *st, const char *key)
+{
+	sqlite3_stmt *q;
+	char *v = NULL;
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM state WHERE key = ?1", -1, &q, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+		v = xstrdup((const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	return v;
+}
+
+int store_state_set(struct store *st, const char *key, const char *value, char **cause)
+{
+	sqlite3_stmt *q;
+	const char *sql = value ? "INSERT OR REPLACE INTO state(key, value) VALUES (?1, ?2)"
+				: "DELETE FROM state WHERE key = ?1";
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return set_cause(cause, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	if (value)
+		sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return set_cause(cause, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	return 0;
 }

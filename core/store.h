@@ -7,7 +7,10 @@
  * MailItemsAccessed record names,
  * sources with their SHA-256 and counts, and rejected rows kept verbatim.
  * The interface is narrow on purpose (open, load, read back) so that a
- * second store can later stand behind it.
+ * second store can stand behind it: this header and query.h, stack.h,
+ * histogram.h, messages.h, annot.h and knownapps.h carry no SQLite type;
+ * the SQLite store's own header is core/sqlite/sqlite_store.h, which
+ * nothing outside the store includes.
  *
  * Loading: store_load_begin() starts a bulk load; each source gets a row
  * (store_load_source) and a sink that takes its events and rejects. Work
@@ -19,7 +22,6 @@
 #ifndef AUDITSCOPE_STORE_H
 #define AUDITSCOPE_STORE_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -35,7 +37,6 @@ enum {
 
 int store_open(const char *path, int flags, struct store **out, char **cause);
 void store_close(struct store *st);
-sqlite3 *store_db(struct store *st);
 const char *store_path(const struct store *st);
 
 /* Ensure the pivot indexes exist (after an interrupted first load). */
@@ -44,10 +45,29 @@ int store_ensure_indexes(struct store *st, char **cause);
 /* Events are deduplicated by (record id, kind of log: enum event_kind of
  * event.h); annotations are keyed by the same pair. */
 
-/* The raw record of event id as JSON text (caller frees), or NULL. The
- * SQL function raw_json(id) gives the same inside queries; read in id
- * order, each compressed block is decompressed once. */
+/* The raw record of event id as JSON text (caller frees), or NULL. Read
+ * in id order, each compressed block is decompressed once. */
 char *store_raw(struct store *st, int64_t id, size_t *len);
+
+/* The time of the case's first and last event (UTC ms). Returns 1, or 0
+ * when the case holds no event (*first, *last then 0), -1 with *cause. */
+int store_time_range(struct store *st, int64_t *first, int64_t *last, char **cause);
+
+/* The messages one MailItemsAccessed event names, in record order: folder
+ * and message id (msgid NULL: the whole folder was synchronised), size in
+ * bytes or -1. fn returns 0 to go on; strings are borrowed for the call. */
+struct store_message {
+	const char *folder, *msgid;
+	int64_t size;
+};
+int store_event_messages(struct store *st, int64_t event,
+			 int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause);
+
+/* Saved state: a key/value memory in the case (the interface's filter
+ * stack, position, theme, histories), committed at once. get: the value
+ * (caller frees) or NULL when unset; set: value NULL removes the key. */
+char *store_state_get(struct store *st, const char *key);
+int store_state_set(struct store *st, const char *key, const char *value, char **cause);
 
 struct store_counts {
 	uint64_t records;    /* records read from the source */

@@ -23,6 +23,7 @@
 #include "export.h"
 #include "notes.h"
 #include "store.h"
+#include "sqlite/sqlite_store.h"
 
 static double now(void)
 {

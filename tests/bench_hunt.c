@@ -18,6 +18,7 @@
 
 #include "hunt.h"
 #include "store.h"
+#include "sqlite/sqlite_store.h"
 
 static double now(void)
 {

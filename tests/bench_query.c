@@ -21,6 +21,7 @@
 #include "stack.h"
 #include "store.h"
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 #define PAGE 50
 
@@ -223,7 +224,7 @@ static void scan(const char *label, const char *filter)
 	struct prog pr = { 0 };
 	if (query_new(st, filter, &q, &cause) < 0)
 		die(filter, cause);
-	query_set_progress(q, on_progress, &pr);
+	query_set_progress(q, &(struct progress){ on_progress, &pr });
 	double t0 = now(), c0 = cpu();
 	if (query_page(q, QUERY_FIRST, NULL, PAGE, &p, &cause) < 0)
 		die(filter, cause);
@@ -255,7 +256,7 @@ static void cancel(const char *filter)
 	int calls = 0;
 	if (query_new(st, filter, &q, &cause) < 0)
 		die(filter, cause);
-	query_set_progress(q, cancel_soon, &calls);
+	query_set_progress(q, &(struct progress){ cancel_soon, &calls });
 	double t0 = now();
 	int r = query_page(q, QUERY_FIRST, NULL, PAGE, &p, &cause);
 	printf("  %-34s %8.1f ms  (cancelled at the 3rd progress report: %s)\n", "cancel a raw scan", (now() - t0) * 1e3,

@@ -28,6 +28,7 @@
 #include "query.h"
 #include "store.h"
 #include "view_timeline.h"
+#include "sqlite/sqlite_store.h"
 
 #define ROWS 50
 #define COLS 200

@@ -12,6 +12,7 @@
 #include "annot.h"
 #include "query.h"
 #include "store.h"
+#include "sqlite/sqlite_store.h"
 
 struct fixture {
 	char *dir, *path;

@@ -18,6 +18,7 @@
 #include "notes.h"
 #include "store.h"
 #include "timeparse.h"
+#include "sqlite/sqlite_store.h"
 
 struct fixture {
 	char *dir, *path;

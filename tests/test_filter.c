@@ -10,6 +10,7 @@
 #include "store.h"
 #include "timeparse.h"
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 /* canonical(parse(in)) == want, and canonical form is a fixed point */
 static void canon(const char *in, const char *want)

@@ -23,6 +23,7 @@
 #include "store.h"
 #include "timeparse.h"
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 struct demo {
 	char *dir;

@@ -18,6 +18,7 @@
 #include "store.h"
 #include "timeparse.h"
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 struct demo {
 	char *dir;
@@ -621,7 +622,7 @@ static void test_cancel_and_count(void **state)
 	/* a raw-record filter: the scan reports progress up to 1 */
 	assert_int_equal(query_new(d->st, "\"MailItemsAccessed\" forward", &q, &cause), 0);
 	struct prog p = { .cancel_after = -1 };
-	query_set_progress(q, on_progress, &p);
+	query_set_progress(q, &(struct progress){ on_progress, &p });
 	assert_true(query_needs_scan(q));
 	assert_int_equal(query_prepare(q, &cause), 0);
 	assert_true(p.calls >= 2);
@@ -633,7 +634,7 @@ static void test_cancel_and_count(void **state)
 	/* cancelled at the first report: fails, says so, and can run again */
 	assert_int_equal(query_new(d->st, "forward", &q, &cause), 0);
 	p = (struct prog){ .cancel_after = 0 };
-	query_set_progress(q, on_progress, &p);
+	query_set_progress(q, &(struct progress){ on_progress, &p });
 	struct query_page pg = { 0 };
 	assert_int_equal(query_page(q, QUERY_FIRST, NULL, 10, &pg, &cause), -1);
 	assert_true(query_cancelled(q));
@@ -641,7 +642,7 @@ static void test_cancel_and_count(void **state)
 	free(cause);
 	cause = NULL;
 	assert_true(query_needs_scan(q));
-	query_set_progress(q, NULL, NULL);
+	query_set_progress(q, NULL);
 	assert_int_equal(query_page(q, QUERY_FIRST, NULL, 10, &pg, &cause), 0);
 	assert_false(query_cancelled(q));
 	assert_true(pg.n > 0);

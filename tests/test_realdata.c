@@ -9,6 +9,7 @@
 #include "ingest.h"
 #include "query.h"
 #include "store.h"
+#include "sqlite/sqlite_store.h"
 
 struct loaded {
 	char *dir, *case_path;

@@ -12,6 +12,7 @@
 #include "ingest.h"
 #include "query.h"
 #include "store.h"
+#include "sqlite/sqlite_store.h"
 
 struct fixture {
 	char *dir;

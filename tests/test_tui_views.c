@@ -24,6 +24,7 @@
 #include "store.h"
 #include "view_timeline.h"
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 #define ROWS 24
 #define COLS 150

@@ -118,7 +118,7 @@ void app_confirm(struct app *a, const char *question, app_confirm_fn fn, void *c
  */
 void app_busy_begin(struct app *a, const char *what);
 void app_busy_end(struct app *a);
-/* The progress callback itself (query_set_progress(q, app_progress, a)). */
+/* The progress callback itself (progress.h: { app_progress, a }). */
 int app_progress(void *ctx, double done);
 
 /* Which hunts flag the event (bit 1 << enum hunt_id), 0 when none or

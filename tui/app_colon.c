@@ -25,14 +25,9 @@
 
 static int64_t case_last_ts(struct app *a)
 {
-	sqlite3_stmt *q;
-	int64_t ts = 0;
-	if (sqlite3_prepare_v2(store_db(a->st), "SELECT max(ts) FROM events", -1, &q, NULL) == SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			ts = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
-	}
-	return ts;
+	int64_t first, last;
+	store_time_range(a->st, &first, &last, NULL);
+	return last;
 }
 
 static int colon_goto(struct app *a, const char *arg)

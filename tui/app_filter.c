@@ -72,7 +72,7 @@ int app_step_push(struct app *a, const char *text, const char *label, int *colum
 		free(canon);
 		return -1;
 	}
-	query_set_progress(q, app_progress, a);
+	query_set_progress(q, &(struct progress){ app_progress, a });
 	if (query_needs_scan(q)) {
 		app_busy_begin(a, "filtering");
 		int rc = query_prepare(q, &cause);

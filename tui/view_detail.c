@@ -158,36 +158,39 @@ static void add_json(struct detail *d, const char *raw, size_t len)
 	free(safe);
 }
 
+struct msg_ctx {
+	struct detail *d;
+	size_t count;
+};
+
+static int add_message(const struct store_message *msg, void *ctx)
+{
+	struct msg_ctx *c = ctx;
+	struct detail *d = c->d;
+	if (c->count++ == 0) {
+		add_plain(d, THEME_NORMAL, "");
+		add_plain(d, THEME_HEADER, "Messages this record names");
+	}
+	const char *folder = msg->folder, *msgid = msg->msgid;
+	char size[32] = "";
+	if (msg->size >= 0)
+		snprintf(size, sizeof size, "  %lld bytes", (long long)msg->size);
+	char *f = sanitize(folder ? folder : "", folder ? strlen(folder) : 0);
+	char *m = msgid ? sanitize(msgid, strlen(msgid)) : xstrdup("(whole folder synchronised: every item exposed)");
+	char *lead = xasprintf("  %s  ", f);
+	const char *parts[] = { lead, m, size };
+	enum theme_role roles[] = { THEME_LABEL, THEME_NORMAL, THEME_DIM };
+	add_span(d, parts, roles, 3);
+	free(lead);
+	free(f);
+	free(m);
+	return 0;
+}
+
 static void add_messages(struct detail *d)
 {
-	sqlite3 *db = store_db(app_store(d->v.app));
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db, "SELECT folder, msgid, size FROM messages WHERE event = ?1 ORDER BY seq", -1, &q,
-			       NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int64(q, 1, d->id);
-	size_t count = 0;
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		if (count++ == 0) {
-			add_plain(d, THEME_NORMAL, "");
-			add_plain(d, THEME_HEADER, "Messages this record names");
-		}
-		const char *folder = (const char *)sqlite3_column_text(q, 0);
-		const char *msgid = (const char *)sqlite3_column_text(q, 1);
-		char size[32] = "";
-		if (sqlite3_column_type(q, 2) != SQLITE_NULL)
-			snprintf(size, sizeof size, "  %lld bytes", (long long)sqlite3_column_int64(q, 2));
-		char *f = sanitize(folder ? folder : "", folder ? strlen(folder) : 0);
-		char *m = msgid ? sanitize(msgid, strlen(msgid)) : xstrdup("(whole folder synchronised: every item exposed)");
-		char *lead = xasprintf("  %s  ", f);
-		const char *parts[] = { lead, m, size };
-		enum theme_role roles[] = { THEME_LABEL, THEME_NORMAL, THEME_DIM };
-		add_span(d, parts, roles, 3);
-		free(lead);
-		free(f);
-		free(m);
-	}
-	sqlite3_finalize(q);
+	struct msg_ctx c = { d, 0 };
+	store_event_messages(app_store(d->v.app), d->id, add_message, &c, NULL);
 }
 
 static void add_annotations(struct detail *d)

@@ -47,7 +47,7 @@ static void count_marks(struct histv *hv)
 	struct query *q = NULL;
 	struct histogram mh = { 0 };
 	if (query_new(app_store(a), text, &q, NULL) == 0) {
-		query_set_progress(q, app_progress, a);
+		query_set_progress(q, &(struct progress){ app_progress, a });
 		if (histogram_run(q, hv->h.bucket, 0, &mh, NULL) == 0) {
 			for (size_t i = 0; i < mh.n; i++) {
 				int64_t at = (mh.start - hv->h.start) / hv->h.bucket + (int64_t)i;

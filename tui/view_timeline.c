@@ -52,7 +52,7 @@ static const struct tl_col {
 #define COL_CLIENT_APP 4
 #define COL_DETAIL 9 /* the kind's detail (Graph call, message, resource), else the client */
 
-enum { ANN_MARK = 1, ANN_TAG = 2, ANN_NOTE = 4, ANN_HIT = 8 };
+enum { ANN_MARK = ANNOT_HAS_MARK, ANN_TAG = ANNOT_HAS_TAG, ANN_NOTE = ANNOT_HAS_NOTE, ANN_HIT = 8 };
 
 struct tl {
 	struct view v;
@@ -68,7 +68,6 @@ struct tl {
 	char *search;        /* the search text, or NULL */
 	char *needle;        /* what to highlight of it */
 	struct query *sq;    /* current filter and the search */
-	sqlite3_stmt *ann_q; /* the markers of one row (read_marks) */
 };
 
 #define TL(v) ((struct tl *)(v))
@@ -108,36 +107,20 @@ static void take_rows(struct query_page *p, struct query_row *dst)
 
 /*
  * The annotations and search hits of rows [from, to). The markers are
- * read with one statement kept prepared for the view's life, a primary
- * key lookup per table per row: annot_get() would prepare three
+ * read with one call for all the rows (annot_markers: one statement, a
+ * primary key lookup per table per row): annot_get() would prepare three
  * statements for every row of every page, which measured as a quarter of
  * the time of a page down on a million events (tests/bench_tui.c).
  */
 static void read_marks(struct tl *t, size_t from, size_t to)
 {
-	sqlite3 *db = store_db(app_store(t->v.app));
-	if (!t->ann_q &&
-	    sqlite3_prepare_v3(db,
-			       "SELECT EXISTS(SELECT 1 FROM marks m WHERE m.record_id = e.record_id AND m.kind = e.kind),"
-			       " EXISTS(SELECT 1 FROM tags g WHERE g.record_id = e.record_id AND g.kind = e.kind),"
-			       " EXISTS(SELECT 1 FROM notes n WHERE n.record_id = e.record_id AND n.kind = e.kind)"
-			       " FROM events e WHERE e.id = ?1",
-			       -1, SQLITE_PREPARE_PERSISTENT, &t->ann_q, NULL) != SQLITE_OK) {
-		sqlite3_finalize(t->ann_q);
-		t->ann_q = NULL;
-	}
-	for (size_t i = from; i < to; i++) {
-		unsigned char a = 0;
-		if (t->ann_q) {
-			sqlite3_bind_int64(t->ann_q, 1, t->rows[i].id);
-			if (sqlite3_step(t->ann_q) == SQLITE_ROW) {
-				a |= sqlite3_column_int(t->ann_q, 0) ? ANN_MARK : 0;
-				a |= sqlite3_column_int(t->ann_q, 1) ? ANN_TAG : 0;
-				a |= sqlite3_column_int(t->ann_q, 2) ? ANN_NOTE : 0;
-			}
-			sqlite3_reset(t->ann_q);
-		}
-		t->ann[i] = a;
+	if (from < to) {
+		int64_t *ids = xmalloc((to - from) * sizeof *ids);
+		for (size_t i = from; i < to; i++)
+			ids[i - from] = t->rows[i].id;
+		if (annot_markers(app_store(t->v.app), ids, to - from, t->ann + from, NULL) < 0)
+			memset(t->ann + from, 0, to - from);
+		free(ids);
 	}
 	if (!t->sq || from >= to)
 		return;
@@ -620,7 +603,7 @@ static int search_compile(struct tl *t, const char *text, char **cause)
 	free(full);
 	if (r < 0)
 		return -1;
-	query_set_progress(q, app_progress, t->v.app);
+	query_set_progress(q, &(struct progress){ app_progress, t->v.app });
 	if (query_needs_scan(q)) {
 		app_busy_begin(t->v.app, "searching");
 		r = query_prepare(q, cause);
@@ -931,7 +914,6 @@ static void tl_free(struct view *v)
 	free(t->rows);
 	free(t->ann);
 	search_clear(t);
-	sqlite3_finalize(t->ann_q);
 	free(t);
 }
 

@@ -129,6 +129,6 @@ int cli_open_query(const char *case_path, char **terms, int nterms, struct store
 	}
 	free(filter);
 	if (isatty(2))
-		query_set_progress(*q, show_progress, NULL);
+		query_set_progress(*q, &(struct progress){ show_progress, NULL });
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "knownapps.h"
 #include "out.h"
+#include "stack.h"
 #include "xalloc.h"
 
 struct used {
@@ -41,41 +42,43 @@ static struct used *find_or_add(struct used **u, size_t *n, size_t *cap, const c
 	return e;
 }
 
-static int list_apps(struct store *st, enum out_format fmt)
+/* The app ids in use as app and as client app: two counts-only stacks
+ * (the store counts app from its index). */
+static int count_apps(struct store *st, struct used **u, size_t *n, size_t *cap)
 {
-	sqlite3 *db = store_db(st);
-	/* app has an (app, ts) index: its counts come from the index alone;
-	 * client_app is a scan of the narrow table */
-	static const char *const sql[2] = {
-		"SELECT v.v, x.n FROM (SELECT app, count(*) AS n FROM events WHERE app IS NOT NULL GROUP BY app) x"
-		" JOIN vals v ON v.id = x.app",
-		"SELECT v.v, x.n FROM (SELECT client_app, count(*) AS n FROM events WHERE client_app IS NOT NULL"
-		" GROUP BY client_app) x JOIN vals v ON v.id = x.client_app",
-	};
-	struct used *u = NULL;
-	size_t n = 0, cap = 0;
+	static const char *const fields[2] = { "app", "client_app" };
+	char *cause = NULL;
+	struct query *q = NULL;
 	int rc = 0;
+	if (query_new(st, NULL, &q, &cause) < 0)
+		rc = -1;
 	for (int w = 0; w < 2 && !rc; w++) {
-		sqlite3_stmt *q;
-		if (sqlite3_prepare_v2(db, sql[w], -1, &q, NULL) != SQLITE_OK) {
-			cli_error("%s: %s", store_path(st), sqlite3_errmsg(db));
-			rc = 1;
+		struct stack s;
+		if (stack_counts(q, fields[w], &s, &cause) < 0) {
+			rc = -1;
 			break;
 		}
-		int k;
-		while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-			const char *id = (const char *)sqlite3_column_text(q, 0);
-			if (!id || !*id)
+		for (size_t i = 0; i < s.n; i++) {
+			if (!*s.rows[i].value)
 				continue;
-			struct used *e = find_or_add(&u, &n, &cap, id);
-			*(w ? &e->as_client : &e->as_app) += sqlite3_column_int64(q, 1);
+			struct used *e = find_or_add(u, n, cap, s.rows[i].value);
+			*(w ? &e->as_client : &e->as_app) += s.rows[i].events;
 		}
-		if (k != SQLITE_DONE) {
-			cli_error("%s: %s", store_path(st), sqlite3_errmsg(db));
-			rc = 1;
-		}
-		sqlite3_finalize(q);
+		stack_clear(&s);
 	}
+	query_free(q);
+	if (rc) {
+		cli_error("%s", cause);
+		free(cause);
+	}
+	return rc;
+}
+
+static int list_apps(struct store *st, enum out_format fmt)
+{
+	struct used *u = NULL;
+	size_t n = 0, cap = 0;
+	int rc = count_apps(st, &u, &n, &cap) < 0;
 	char *cause = NULL;
 	struct knownapps *ka = rc ? NULL : knownapps_new(st, &cause);
 	if (!rc && !ka) {
