@@ -12,7 +12,6 @@
 #ifndef AUDITSCOPE_EXPORT_WRITER_H
 #define AUDITSCOPE_EXPORT_WRITER_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include "export.h"
 #include "query.h"
 #include "store.h"
+#include "sqlite/sqlite_store.h"
 
 /* The text fields, in output order, with the names exports use and the
  * events column each comes from. */
