@@ -21,6 +21,7 @@
 #include "query.h"
 #include "sigma_field.h"
 #include "xalloc.h"
+#include "sqlite/sqlite_store.h"
 
 struct ids {
 	int64_t *v;
