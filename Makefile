@@ -10,7 +10,8 @@
 #   make format     reformat them in place
 #   make bench      load benchmark on 1M generated events vs the sqlite3 baseline
 #   make demo       build the sample case and open it
-#   make deps       install missing Debian packages (root or sudo)
+#   make deps       install missing Debian packages (root or sudo) and the IP
+#                   databases (npm registry) into geoip/
 #   make fuzz       run each libFuzzer target for a short time
 #
 # Packagers: WERROR= drops -Werror.
@@ -26,14 +27,14 @@ SAN     ?=
 SCAN_BUILD   ?= scan-build-14
 CLANG_FORMAT ?= clang-format-14
 
-CORE_PKGS = sqlite3 jansson libpcre2-8 libarchive libzstd libcrypto yaml-0.1
+CORE_PKGS = sqlite3 jansson libpcre2-8 libarchive libzstd libcrypto yaml-0.1 libmaxminddb
 TUI_PKGS  = ncursesw
 TEST_PKGS = cmocka
 
 DEB_PKGS = build-essential pkg-config libsqlite3-dev sqlite3 libjansson-dev \
            libpcre2-dev libarchive-dev libzstd-dev libssl-dev libncurses-dev \
            libcmocka-dev tmux clang libclang-rt-14-dev python3 jq \
-           clang-tools-14 clang-format-14 libyaml-dev
+           clang-tools-14 clang-format-14 libyaml-dev libmaxminddb-dev
 
 WARN = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wwrite-strings -Wundef $(WERROR)
@@ -69,7 +70,16 @@ CLI_LIB  = $(BUILD)/libauditcli.a
 BIN      = $(BUILD)/auditscope
 GEN      = $(BUILD)/auditgen
 
-.PHONY: all test check asan test-clang scan format format-check bench demo deps install clean fuzz unit e2e
+.PHONY: all test check asan test-clang scan format format-check bench demo deps geoip install clean fuzz unit e2e
+
+# The offline IP databases (core/geoip.c), from the npm registry, pinned:
+# country (CC0) and autonomous systems (CC-BY-4.0: RouteViews, DB-IP, NRO).
+# Unpacked into geoip/ beside the build tree, where build/auditscope looks;
+# make install copies them to share/auditscope/geoip. About 38 MB.
+GEOIP_DIR = geoip
+GEOIP_VERSION = 2.3.2026061719
+GEOIP_COUNTRY = @ip-location-db/geo-whois-asn-country-mmdb@$(GEOIP_VERSION)
+GEOIP_ASN = @ip-location-db/asn@$(GEOIP_VERSION)
 
 all: $(BIN) $(GEN)
 
@@ -151,6 +161,27 @@ deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	else echo "all build dependencies present"; fi
+	@$(MAKE) --no-print-directory geoip
+
+geoip:
+	@if [ -f $(GEOIP_DIR)/geo-whois-asn-country.mmdb ] && [ -f $(GEOIP_DIR)/asn-ipv4-num.csv ] \
+	   && [ -f $(GEOIP_DIR)/asn-ipv6.csv ]; then echo "IP databases present in $(GEOIP_DIR)/"; \
+	else \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+	  command -v npm >/dev/null || $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
+	  tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  (cd "$$tmp" && npm pack --silent $(GEOIP_COUNTRY) $(GEOIP_ASN) >/dev/null) && \
+	  mkdir -p "$$tmp/c" "$$tmp/a" $(GEOIP_DIR) && \
+	  tar xzf "$$tmp"/ip-location-db-geo-whois-asn-country-mmdb-*.tgz -C "$$tmp/c" && \
+	  tar xzf "$$tmp"/ip-location-db-asn-*.tgz -C "$$tmp/a" && \
+	  cp "$$tmp/c/package/geo-whois-asn-country.mmdb" $(GEOIP_DIR)/ && \
+	  cp "$$tmp/c/package/package.json" $(GEOIP_DIR)/geo-whois-asn-country.package.json && \
+	  cp "$$tmp/a/package/asn-ipv4-num.csv" "$$tmp/a/package/asn-ipv6.csv" $(GEOIP_DIR)/ && \
+	  cp "$$tmp/a/package/package.json" $(GEOIP_DIR)/asn.package.json && \
+	  for f in DBIP-LICENSE ROUTEVIEWS-LICENSE NRO_LICENSE MODIFICATIONS; do \
+	    cp "$$tmp/a/package/$$f" $(GEOIP_DIR)/asn.$$f; done && \
+	  echo "IP databases $(GEOIP_VERSION) installed in $(GEOIP_DIR)/ ($$(du -sh $(GEOIP_DIR) | cut -f1))"; \
+	fi
 
 fuzz:
 	tests/fuzz.sh
@@ -162,6 +193,8 @@ install: $(BIN)
 	install -m 644 tui/cli/auditscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/auditscope.1
 	install -m 644 tui/cli/auditscope.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/auditscope
 	install -m 644 themes/* $(DESTDIR)$(PREFIX)/share/auditscope/themes/ 2>/dev/null || true
+	if [ -d $(GEOIP_DIR) ]; then install -d $(DESTDIR)$(PREFIX)/share/auditscope/geoip && \
+	  install -m 644 $(GEOIP_DIR)/* $(DESTDIR)$(PREFIX)/share/auditscope/geoip/; fi
 
 clean:
 	rm -rf build build-asan build-fuzz build-clang build-scan

@@ -123,6 +123,52 @@ static const char *vcache_get(struct vcache *c, int64_t id)
 	return c->text[slot];
 }
 
+/* The same for the places of IP value ids (ipgeo, core/ipgeo.h): a
+ * few thousand addresses, each looked up once. */
+#define GCACHE_SLOTS 4096
+
+struct gcache {
+	int64_t id[GCACHE_SLOTS];
+	char *text[GCACHE_SLOTS][3]; /* country, asn, as_org */
+	bool have[GCACHE_SLOTS];
+	sqlite3_stmt *q; /* NULL: a case from before places */
+};
+
+static char *const *gcache_get(struct gcache *c, int64_t id)
+{
+	static char *const none[3] = { NULL, NULL, NULL };
+	if (!c->q)
+		return none;
+	size_t slot = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL >> 52) & (GCACHE_SLOTS - 1);
+	if (c->have[slot] && c->id[slot] == id)
+		return c->text[slot];
+	for (int i = 0; i < 3; i++) {
+		free(c->text[slot][i]);
+		c->text[slot][i] = NULL;
+	}
+	sqlite3_bind_int64(c->q, 1, id);
+	if (sqlite3_step(c->q) == SQLITE_ROW)
+		for (int i = 0; i < 3; i++) {
+			const unsigned char *t = sqlite3_column_text(c->q, i);
+			c->text[slot][i] = t ? xstrdup((const char *)t) : NULL;
+		}
+	sqlite3_reset(c->q);
+	c->id[slot] = id;
+	c->have[slot] = true;
+	return c->text[slot];
+}
+
+static void gcache_free(struct gcache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < GCACHE_SLOTS; i++)
+		for (int k = 0; k < 3; k++)
+			free(c->text[i][k]);
+	sqlite3_finalize(c->q);
+	free(c);
+}
+
 static void vcache_free(struct vcache *c)
 {
 	if (!c)
@@ -381,8 +427,24 @@ static int read_row(struct exporter *x, struct export_row *r)
 		off[i] = r->len;
 		r->len += n;
 	}
+	size_t goff[3] = { SIZE_MAX, SIZE_MAX, SIZE_MAX };
+	if (sqlite3_column_type(q, 10 + F_ip) != SQLITE_NULL) {
+		char *const *g = gcache_get(x->gc, sqlite3_column_int64(q, 10 + F_ip));
+		for (int i = 0; i < 3; i++) {
+			if (!g[i])
+				continue;
+			size_t n = strlen(g[i]) + 1;
+			r->buf = xgrow(r->buf, &r->cap, r->len + n, 1);
+			memcpy(r->buf + r->len, g[i], n);
+			goff[i] = r->len;
+			r->len += n;
+		}
+	}
 	for (int i = 0; i < NFIELDS; i++)
 		r->f[i] = off[i] == SIZE_MAX ? NULL : r->buf + off[i];
+	r->country = goff[0] == SIZE_MAX ? NULL : r->buf + goff[0];
+	r->asn = goff[1] == SIZE_MAX ? NULL : r->buf + goff[1];
+	r->as_org = goff[2] == SIZE_MAX ? NULL : r->buf + goff[2];
 	int rc;
 	if (has_tags) {
 		sqlite3_stmt *t = x->sel_tags;
@@ -482,6 +544,11 @@ int export_run(struct store *st, FILE *out, const struct export_opts *o, struct 
 	x.vc = xcalloc(1, sizeof *x.vc);
 	if (!(x.vc->q = export_prep(&x, "SELECT v FROM vals WHERE id = ?")))
 		goto out;
+	x.gc = xcalloc(1, sizeof *x.gc);
+	/* a case from before places has no ipgeo table: places unknown */
+	if (sqlite3_prepare_v2(store_db(st), "SELECT country, asn, as_org FROM ipgeo WHERE val = ?", -1,
+			       &x.gc->q, NULL) != SQLITE_OK)
+		x.gc->q = NULL;
 	struct annot_counts ac;
 	if (annot_counts(st, &ac, cause) < 0)
 		goto out;
@@ -560,6 +627,7 @@ out:
 	}
 	free(x.win);
 	vcache_free(x.vc);
+	gcache_free(x.gc);
 	annset_free(x.ann);
 	sqlite3_finalize(x.sel);
 	sqlite3_finalize(x.sel_tags);

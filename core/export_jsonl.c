@@ -49,6 +49,9 @@ void export_json_fields(struct exporter *x, const struct export_row *r, const ch
 	export_json_kv(f, "kind", event_kind_name(r->kind));
 	for (int i = F_record_id + 1; i < NFIELDS; i++)
 		export_json_kv(f, export_field_names[i], r->f[i]);
+	export_json_kv(f, "country", r->country);
+	export_json_kv(f, "asn", r->asn);
+	export_json_kv(f, "as_org", r->as_org);
 	export_json_kv(f, "app_name", export_app_name(x, r->f[F_app]));
 	export_json_kv(f, "client_app_name", export_app_name(x, r->f[F_client_app]));
 	if (r->op_count >= 0)

@@ -229,7 +229,16 @@ static void md_row(struct exporter *x, const struct export_row *r)
 		md_item(f, &first, "user", r->f[F_user], NULL);
 		md_item(f, &first, "app", r->f[F_app], export_app_name(x, r->f[F_app]));
 		md_item(f, &first, "client app", r->f[F_client_app], export_app_name(x, r->f[F_client_app]));
-		md_item(f, &first, "ip", r->f[F_ip], NULL);
+		char *place = r->f[F_ip] && (r->country || r->asn)
+				      ? xasprintf("%s%s%s%s%s", r->country ? r->country : "",
+						  r->country && r->asn ? " " : "", r->asn ? "AS" : "",
+						  r->asn ? r->asn : "", r->as_org ? " " : "")
+				      : NULL;
+		char *place_org = place && r->as_org ? xasprintf("%s%s", place, r->as_org) : place;
+		md_item(f, &first, "ip", r->f[F_ip], place_org);
+		if (place_org != place)
+			free(place_org);
+		free(place);
 		md_item(f, &first, "session", r->f[F_session], NULL);
 		md_item(f, &first, "token", r->f[F_token], NULL);
 		md_item(f, &first, "client", r->f[F_client_info], NULL);

@@ -67,6 +67,8 @@ struct export_row {
 	struct export_note *notes;
 	size_t nnotes;
 	char *raw; /* JSON text made safe (writers with .raw), or NULL */
+	/* the IP's place (core/ipgeo.h), into buf; NULL when unknown */
+	const char *country, *asn, *as_org;
 };
 
 struct export_source {
@@ -93,6 +95,7 @@ struct exporter {
 	int64_t messages; /* the report: messages listed */
 	struct knownapps *ka; /* app names: the tenant's, then Microsoft's */
 	struct vcache *vc;
+	struct gcache *gc;  /* the places of IP value ids */
 	struct annset *ann; /* NULL: probe the tables per row instead */
 	char day[16];       /* markdown: the day being written */
 	char **cause;

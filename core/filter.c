@@ -48,6 +48,9 @@ static const struct filter_field fields[] = {
 	{ "access", "access", TXT | FIELD_NOCASE, "mail access type: Bind or Sync" },
 	{ "client_info", "client_info", TXT, "client info string / user agent (exact)" },
 	{ "detail", "detail", TXT | FIELD_NOCASE, "the kind's key detail: Graph method and URI, message, resource, risk" },
+	{ "country", "country", FIELD_GEO | FIELD_NOCASE, "the IP's country (ISO code: DE, US), from offline databases" },
+	{ "asn", "asn", FIELD_GEO, "the IP's autonomous system number: 8075 or AS8075" },
+	{ "as_org", "as_org", FIELD_GEO | FIELD_NOCASE, "the IP's network owner, any case" },
 	{ "kind", "kind", FIELD_KIND, "kind of log: ual signin directory_audit graph_activity message_trace "
 				      "azure_activity risk alert xdr generic" },
 	{ "record_id", "record_id", FIELD_PLAIN, "the record's id (exact)" },
@@ -505,6 +508,13 @@ static bool check_value(struct parser *ps, const struct node *n, const char *at,
 		perr(ps, at, "expected a kind of log after '%s%s', got '%s' (ual, signin, directory_audit, "
 			     "graph_activity, message_trace, azure_activity, risk, alert, xdr, generic)",
 		     n->f->name, op_text[n->op], v);
+		return false;
+	}
+	if (!strcmp(n->f->name, "asn")) {
+		int64_t x;
+		if (parse_int(v + (strncasecmp(v, "as", 2) == 0 ? 2 : 0), &x))
+			return true;
+		perr(ps, at, "expected an AS number after 'asn%s', got '%s' (8075 or AS8075)", op_text[n->op], v);
 		return false;
 	}
 	if (n->f->flags & FIELD_NUMBER) {
@@ -2000,6 +2010,47 @@ static int compile_term(struct cc *c, const struct node *n, bool *served)
 			colref(c, n->f->column);
 			util_buf_puts(&c->w, sql_cmp(n->op));
 			bind_int(c, x);
+		}
+		util_buf_puts(&c->w, ")");
+	} else if (n->f->flags & FIELD_GEO) {
+		/* the place of e.ip, looked up once per address after the load
+		 * (core/ipgeo.c): the addresses that match, which the (ip, ts)
+		 * index then finds */
+		bool asn = !strcmp(n->f->column, "asn");
+		bool absent = false;
+		util_buf_puts(&c->w, "(e.ip IN (SELECT val FROM ipgeo WHERE ");
+		if (n->op == OP_RE || n->op == OP_NRE) {
+			util_buf_puts(&c->w, "filter_regexp(");
+			char *p = xasprintf("(?i)%s", n->vals[0]);
+			bind_text(c, p);
+			free(p);
+			util_buf_puts(&c->w, asn ? ", 'AS' || asn)" : n->f->column[0] == 'c' ? ", country)" : ", as_org)");
+		} else {
+			util_buf_puts(&c->w, "0");
+			for (size_t i = 0; i < n->nvals; i++) {
+				const char *v = n->vals[i];
+				if (!*v) {
+					absent = true;
+					continue;
+				}
+				util_buf_puts(&c->w, " OR ");
+				util_buf_puts(&c->w, n->f->column);
+				util_buf_puts(&c->w, " = ");
+				if (asn) {
+					int64_t x = 0;
+					parse_int(v + (strncasecmp(v, "as", 2) == 0 ? 2 : 0), &x);
+					bind_int(c, x);
+				} else {
+					bind_text(c, v);
+					util_buf_puts(&c->w, " COLLATE NOCASE");
+				}
+			}
+		}
+		util_buf_puts(&c->w, ")");
+		if (absent) { /* country="" : no address, or one not placed */
+			util_buf_puts(&c->w, " OR e.ip IS NULL OR e.ip NOT IN (SELECT val FROM ipgeo WHERE ");
+			util_buf_puts(&c->w, n->f->column);
+			util_buf_puts(&c->w, " IS NOT NULL)");
 		}
 		util_buf_puts(&c->w, ")");
 	} else if (n->f->flags & FIELD_SOURCE) {

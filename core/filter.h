@@ -48,6 +48,7 @@ enum {
 	FIELD_PLAIN = 1 << 6,   /* a text column of events itself (record_id) */
 	FIELD_SOURCE = 1 << 7,  /* the source file path */
 	FIELD_KIND = 1 << 8,    /* the kind of log (event.h): ual, signin, ... */
+	FIELD_GEO = 1 << 9,     /* the IP's place (core/ipgeo.h): country, asn, as_org */
 };
 
 struct filter_field {

@@ -437,12 +437,15 @@ int query_prepare(struct query *q, char **cause)
 /* Rows */
 
 #define V(c) "(SELECT v FROM vals WHERE id = e." c ")"
+#define G(c) "(SELECT " c " FROM ipgeo WHERE val = e.ip)"
 static const char row_cols[] =
 	"e.id, e.ts, e.line, e.op_count, e.flags, e.kind, e.record_id, " V("op") ", " V("rtype") ", "
 	V("workload") ", " V("user") ", " V("app") ", " V("client_app") ", " V("ip") ", " V("result") ", "
 	V("session") ", " V("token") ", " V("mailbox") ", " V("access") ", " V("client_info") ", "
-	"(SELECT path FROM sources WHERE id = e.source), " V("detail");
+	"(SELECT path FROM sources WHERE id = e.source), " V("detail") ", "
+	G("country") ", " G("asn") ", " G("as_org") ", " G("label");
 #undef V
+#undef G
 
 static char *coldup(sqlite3_stmt *s, int i)
 {
@@ -480,6 +483,10 @@ static void read_row(sqlite3_stmt *s, struct query_row *r)
 	if (!r->source)
 		r->source = xstrdup("");
 	r->detail = coldup(s, 21);
+	r->country = coldup(s, 22);
+	r->asn = coldup(s, 23);
+	r->as_org = coldup(s, 24);
+	r->ip_label = coldup(s, 25);
 }
 
 int query_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx, char **cause)
@@ -518,7 +525,7 @@ void query_row_clear(struct query_row *r)
 		return;
 	char **s[] = { &r->record_id, &r->op, &r->rtype, &r->workload, &r->user, &r->app, &r->client_app,
 		       &r->ip, &r->result, &r->session, &r->token, &r->mailbox, &r->access, &r->client_info,
-		       &r->source, &r->detail };
+		       &r->source, &r->detail, &r->country, &r->asn, &r->as_org, &r->ip_label };
 	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
 		free(*s[i]);
 	memset(r, 0, sizeof *r);
@@ -533,6 +540,7 @@ const char *query_row_get(const struct query_row *r, const char *field)
 #define F(col) if (!strcmp(c, #col)) return r->col
 	F(record_id); F(op); F(workload); F(user); F(app); F(client_app); F(ip); F(result);
 	F(session); F(token); F(mailbox); F(access); F(client_info); F(detail);
+	F(country); F(asn); F(as_org);
 #undef F
 	if (!strcmp(c, "rtype"))
 		return r->rtype;

@@ -84,6 +84,8 @@ struct query_row {
 		*session, *token, *mailbox, *access, *client_info;
 	char *source; /* the source file's path */
 	char *detail; /* the kind's key detail: a Graph call's method and URI, ... */
+	/* the IP's place (core/ipgeo.h), NULL when unknown; asn as digits */
+	char *country, *asn, *as_org, *ip_label;
 };
 
 /* The value of a field (by canonical name, as filter_fields() lists them)

@@ -98,6 +98,10 @@ static const char schema_sql[] =
 	 * the analyst; they name app ids before the built-in table does */
 	"CREATE TABLE IF NOT EXISTS apps(app_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
 	"  origin TEXT NOT NULL) WITHOUT ROWID;"
+	/* where each distinct IP value is (core/ipgeo.c): one row per vals id
+	 * of an address, filled after each load from the offline databases */
+	"CREATE TABLE IF NOT EXISTS ipgeo(val INTEGER PRIMARY KEY, country TEXT, asn INTEGER,"
+	"  as_org TEXT, label TEXT);"
 	/* what the interface restores on reopening: filter, position, column */
 	"CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;";
 

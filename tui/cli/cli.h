@@ -97,6 +97,12 @@ bool cli_opt_format(const struct cli_args *a, int *fmt);
  * after printing the usage error. */
 bool cli_opt_count(const struct cli_args *a, const char *name, int64_t *out);
 
+/* Look up the places of st's new IP addresses (cmd_geo.c); user_dir is
+ * --geoip DIR or NULL. Warns once on stderr when a database is missing.
+ * 0, or 1 after printing the error. */
+int cli_geoip_enrich(struct store *st, const char *user_dir, bool quiet);
+
+
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Open an existing case for reading (builds missing indexes). NULL after

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ipgeo.h"
 #include "sanitize.h"
 #include "xalloc.h"
 
@@ -86,6 +87,10 @@ static int run(const struct cli_args *a)
 	       " duplicates; %" PRId64 " rejected rows; %" PRId64 " message rows\n",
 	       s.events, s.records, s.sources, s.duplicates, s.rejects, s.messages);
 	printf("time range %s .. %s UTC\n", first, last);
+	char *geo = ipgeo_databases(st);
+	put_safe("ip places ", geo ? geo : "not looked up (load the case again)");
+	putchar('\n');
+	free(geo);
 	printf("\nsources:");
 	store_each_source(st, show_source, NULL, NULL);
 	if (s.rejects) {

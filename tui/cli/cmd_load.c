@@ -129,6 +129,10 @@ static int run(const struct cli_args *a)
 	if (ratio >= 0)
 		o.limits.max_ratio = (double)ratio;
 	bool quiet = cli_flag(a, "--quiet");
+	const char *geoip_dir = cli_opt(a, "--geoip");
+	/* load CASE --geoip DIR alone redoes the places with DIR's files */
+	if (npaths == 0 && !geoip_dir)
+		return cli_usage("load: expected CASE and at least one PATH");
 	struct store *st = NULL;
 	char *cause = NULL;
 	if (store_open(case_path, STORE_CREATE, &st, &cause) < 0) {
@@ -179,6 +183,8 @@ static int run(const struct cli_args *a)
 			cli_error("%d source(s) could not be read completely (see above)", t.failed_sources);
 			rc = 1;
 		}
+		if (cli_geoip_enrich(st, geoip_dir, quiet) != 0)
+			rc = 1;
 	}
 	store_close(st);
 	return rc;
@@ -189,6 +195,7 @@ static const struct cli_opt opts[] = {
 	{ "--max-record-mb", NULL, "N", "a record over N MiB stops its file (256)", NULL },
 	{ "--max-member-mb", NULL, "N", "a member decompressing past N MiB stops (65536)", NULL },
 	{ "--max-ratio", NULL, "N", "a member past N times its compressed size stops (1000)", NULL },
+	{ "--geoip", NULL, "DIR", "your own MaxMind .mmdb files, before the installed IP databases", NULL },
 	{ 0 },
 };
 
@@ -199,7 +206,7 @@ const struct cli_cmd cli_cmd_load = {
 	.details = "PATH: files, folders, .zip/.tar/.tar.gz/.tar.xz/.7z/.gz archives, - for stdin.\n"
 		   "Ctrl-C keeps what was committed; running the same load again completes it.\n",
 	.opts = opts,
-	.min_args = 2,
+	.min_args = 1,
 	.max_args = -1,
 	.run = run,
 };

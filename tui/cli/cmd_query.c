@@ -46,7 +46,7 @@ static int emit_row(const struct query_row *r, void *ctx)
 	}
 	const char *v[] = {
 		ts, r->record_id, event_kind_name(r->kind), r->op, r->user, r->app, r->client_app, r->ip,
-		r->workload, r->rtype, r->result, r->session, r->token, r->mailbox, r->access,
+		r->country, r->asn, r->as_org, r->workload, r->rtype, r->result, r->session, r->token, r->mailbox, r->access,
 		r->op_count >= 0 ? opc : NULL, r->client_info, r->detail, r->source, line, rawtext,
 	};
 	out_row(e->o, v);
@@ -74,7 +74,7 @@ static int run(const struct cli_args *a)
 	};
 	static const struct out_col data_cols[] = {
 		{ .name = "ts" }, { .name = "record_id" }, { .name = "kind" }, { .name = "op" }, { .name = "user" }, { .name = "app" }, { .name = "client_app" },
-		{ .name = "ip" }, { .name = "workload" }, { .name = "record_type" }, { .name = "result" }, { .name = "session" },
+		{ .name = "ip" }, { .name = "country" }, { .name = "asn" }, { .name = "as_org" }, { .name = "workload" }, { .name = "record_type" }, { .name = "result" }, { .name = "session" },
 		{ .name = "token" }, { .name = "mailbox" }, { .name = "access" }, { .name = "op_count", .number = true }, { .name = "client_info" },
 		{ .name = "detail" }, { .name = "source" }, { .name = "line", .number = true }, { .name = "raw", .raw = true },
 	};

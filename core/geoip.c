@@ -1,0 +1,656 @@
+/*
+ * geoip.c: the offline IP databases of geoip.h.
+ *
+ * Two readers stand behind one lookup: libmaxminddb for MaxMind-format
+ * files (a user's GeoLite2/GeoIP2, and the CC0 country database of
+ * @ip-location-db), and a reader of @ip-location-db/asn's CSV tables
+ * (start,end,asn,owner), which the registry does not ship in MaxMind
+ * format. The CSV is read whole into memory once (about 70 ms for its
+ * 515,000 ranges, measured by tests/bench_geoip.c) and searched by
+ * bisection; the owner strings stay in the file's buffer, unquoted in
+ * place.
+ *
+ * Before any database, addresses that are not places get a label from
+ * the IANA special-purpose registries (RFC 6890 and its updates), and
+ * networks registered to Microsoft (by AS number) are labelled
+ * "microsoft", since Exchange Online and Graph act from them on a user's
+ * behalf.
+ */
+#include "geoip.h"
+
+#include <arpa/inet.h>
+#include <limits.h>
+#include <maxminddb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+
+struct range4 {
+	uint32_t lo, hi, asn;
+	const char *org;
+};
+
+struct range6 {
+	unsigned char lo[16], hi[16];
+	uint32_t asn;
+	const char *org;
+};
+
+struct geoip {
+	MMDB_s country_db, asn_db;
+	bool has_country_db, has_asn_db;
+	/* the CSV ASN tables */
+	char *csv4, *csv6;
+	struct range4 *r4;
+	size_t n4;
+	struct range6 *r6;
+	size_t n6;
+	char *describe;
+	char *warning;
+};
+
+/* ------------------------------------------------------------------ */
+/* Special ranges */
+
+struct special {
+	const char *prefix;
+	int bits;
+	const char *label;
+};
+
+/* IANA IPv4 and IPv6 special-purpose address registries (RFC 6890,
+ * RFC 5737 and RFC 3849 documentation blocks, RFC 6598 shared space). */
+static const struct special specials[] = {
+	{ "0.0.0.0", 8, "reserved" },
+	{ "10.0.0.0", 8, "private" },
+	{ "100.64.0.0", 10, "shared" },
+	{ "127.0.0.0", 8, "loopback" },
+	{ "169.254.0.0", 16, "link-local" },
+	{ "172.16.0.0", 12, "private" },
+	{ "192.0.0.0", 24, "reserved" },
+	{ "192.0.2.0", 24, "documentation" },
+	{ "192.168.0.0", 16, "private" },
+	{ "198.18.0.0", 15, "reserved" },
+	{ "198.51.100.0", 24, "documentation" },
+	{ "203.0.113.0", 24, "documentation" },
+	{ "224.0.0.0", 4, "multicast" },
+	{ "240.0.0.0", 4, "reserved" },
+	{ "::", 128, "reserved" },
+	{ "::1", 128, "loopback" },
+	{ "2001:db8::", 32, "documentation" },
+	{ "3fff::", 20, "documentation" },
+	{ "fc00::", 7, "private" },
+	{ "fe80::", 10, "link-local" },
+	{ "ff00::", 8, "multicast" },
+};
+
+/*
+ * Microsoft's own networks, by the AS numbers registered to Microsoft
+ * Corporation: 8075 (MICROSOFT-CORP-MSN-AS-BLOCK, which announces most of
+ * Azure, Exchange Online and Graph), 8068-8074 (MICROSOFT-CORP), 3598
+ * (MICROSOFT-CORP-AS), 6584 (MICROSOFT-GP-AS), 12076 (ExpressRoute),
+ * 23468 (Xbox Live). Azure's customers' machines sit in AS8075 too: the
+ * label says whose network it is, not who typed.
+ */
+static const uint32_t microsoft_asns[] = { 3598, 6584, 8068, 8069, 8070, 8071, 8072,
+					   8073, 8074, 8075, 12076, 23468 };
+
+bool geoip_asn_is_microsoft(uint32_t asn)
+{
+	for (size_t i = 0; i < sizeof microsoft_asns / sizeof microsoft_asns[0]; i++)
+		if (microsoft_asns[i] == asn)
+			return true;
+	return false;
+}
+
+/* Exchange Online's published ranges (Microsoft 365 URLs and IP address
+ * ranges, Exchange Online), labelled even without an ASN database. */
+static const struct special microsoft_prefixes[] = {
+	{ "40.92.0.0", 15, "microsoft" },  { "40.96.0.0", 13, "microsoft" },
+	{ "40.104.0.0", 15, "microsoft" }, { "40.107.0.0", 16, "microsoft" },
+	{ "52.96.0.0", 14, "microsoft" },  { "52.100.0.0", 14, "microsoft" },
+	{ "104.47.0.0", 17, "microsoft" }, { "132.245.0.0", 16, "microsoft" },
+	{ "2603:1006::", 40, "microsoft" }, { "2603:1016::", 36, "microsoft" },
+	{ "2603:1026::", 36, "microsoft" }, { "2603:1036::", 36, "microsoft" },
+	{ "2603:1046::", 36, "microsoft" }, { "2603:1056::", 36, "microsoft" },
+	{ "2a01:111:f400::", 48, "microsoft" },
+};
+
+static bool to_bin(const char *ip, unsigned char a[16])
+{
+	unsigned char v4[4];
+	if (inet_pton(AF_INET, ip, v4) == 1) {
+		memset(a, 0, 10);
+		a[10] = a[11] = 0xff;
+		memcpy(a + 12, v4, 4);
+		return true;
+	}
+	return inet_pton(AF_INET6, ip, a) == 1;
+}
+
+static bool is_v4(const unsigned char a[16])
+{
+	static const unsigned char pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	return memcmp(a, pfx, 12) == 0;
+}
+
+/* A special range in binary, bits counted over all 16 bytes. */
+struct special_bin {
+	unsigned char p[16];
+	int bits;
+	const char *label;
+};
+
+#define NSPECIALS (sizeof specials / sizeof specials[0])
+#define NMSPREFIXES (sizeof microsoft_prefixes / sizeof microsoft_prefixes[0])
+static struct special_bin specials_bin[NSPECIALS], msprefixes_bin[NMSPREFIXES];
+static pthread_once_t specials_once = PTHREAD_ONCE_INIT;
+
+static void special_compile(const struct special *s, struct special_bin *b)
+{
+	if (!to_bin(s->prefix, b->p))
+		abort(); /* the tables above are constants */
+	b->bits = s->bits + (strchr(s->prefix, '.') ? 96 : 0);
+	b->label = s->label;
+}
+
+static void specials_init(void)
+{
+	for (size_t i = 0; i < NSPECIALS; i++)
+		special_compile(&specials[i], &specials_bin[i]);
+	for (size_t i = 0; i < NMSPREFIXES; i++)
+		special_compile(&microsoft_prefixes[i], &msprefixes_bin[i]);
+}
+
+static bool prefix_match(const unsigned char a[16], const struct special_bin *s)
+{
+	const unsigned char *p = s->p;
+	int bits = s->bits;
+	int full = bits / 8, rest = bits % 8;
+	if (memcmp(a, p, (size_t)full) != 0)
+		return false;
+	if (rest) {
+		unsigned char m = (unsigned char)(0xff << (8 - rest));
+		if ((a[full] & m) != (p[full] & m))
+			return false;
+	}
+	return true;
+}
+
+static const char *special_label(const unsigned char a[16], const struct special_bin *tab, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (prefix_match(a, &tab[i]))
+			return tab[i].label;
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The CSV tables of @ip-location-db/asn */
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct stat sb;
+	if (fstat(fileno(f), &sb) != 0 || sb.st_size <= 0 || sb.st_size > (1 << 30)) {
+		fclose(f);
+		return NULL;
+	}
+	char *buf = xmalloc((size_t)sb.st_size + 1);
+	size_t n = fread(buf, 1, (size_t)sb.st_size, f);
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* Split one CSV line in place into at most 4 fields; the last may be
+ * quoted with doubled quotes. Returns the number of fields; *next is the
+ * start of the following line. */
+static int csv_fields(char *p, char *end, char *f[4], char **next)
+{
+	int n = 0;
+	while (p < end && n < 4) {
+		if (*p == '"') {
+			char *w = ++p, *r = p;
+			f[n++] = w;
+			while (r < end) {
+				if (*r == '"' && r + 1 < end && r[1] == '"') {
+					*w++ = '"';
+					r += 2;
+				} else if (*r == '"') {
+					r++;
+					break;
+				} else {
+					*w++ = *r++;
+				}
+			}
+			*w = '\0';
+			p = r;
+		} else {
+			f[n++] = p;
+			while (p < end && *p != ',' && *p != '\n' && *p != '\r')
+				p++;
+		}
+		if (p < end && *p == ',') {
+			*p++ = '\0';
+			continue;
+		}
+		break;
+	}
+	while (p < end && *p != '\n')
+		*p++ = '\0';
+	if (p < end)
+		*p++ = '\0';
+	*next = p;
+	return n;
+}
+
+static bool parse_u32(const char *s, uint32_t *out)
+{
+	char *e;
+	unsigned long long v = strtoull(s, &e, 10);
+	if (e == s || *e || v > UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static void load_csv4(struct geoip *g, const char *path)
+{
+	size_t len;
+	char *buf = slurp(path, &len);
+	if (!buf)
+		return;
+	size_t cap = 0;
+	char *p = buf, *end = buf + len;
+	while (p < end) {
+		char *f[4], *next;
+		int n = csv_fields(p, end, f, &next);
+		p = next;
+		struct range4 r;
+		if (n < 3 || !parse_u32(f[0], &r.lo) || !parse_u32(f[1], &r.hi) ||
+		    !parse_u32(f[2], &r.asn) || r.hi < r.lo)
+			continue;
+		r.org = n == 4 ? f[3] : "";
+		g->r4 = xgrow(g->r4, &cap, g->n4 + 1, sizeof *g->r4);
+		g->r4[g->n4++] = r;
+	}
+	g->csv4 = buf;
+}
+
+static void load_csv6(struct geoip *g, const char *path)
+{
+	size_t len;
+	char *buf = slurp(path, &len);
+	if (!buf)
+		return;
+	size_t cap = 0;
+	char *p = buf, *end = buf + len;
+	while (p < end) {
+		char *f[4], *next;
+		int n = csv_fields(p, end, f, &next);
+		p = next;
+		struct range6 r;
+		if (n < 3 || inet_pton(AF_INET6, f[0], r.lo) != 1 ||
+		    inet_pton(AF_INET6, f[1], r.hi) != 1 || !parse_u32(f[2], &r.asn) ||
+		    memcmp(r.hi, r.lo, 16) < 0)
+			continue;
+		r.org = n == 4 ? f[3] : "";
+		g->r6 = xgrow(g->r6, &cap, g->n6 + 1, sizeof *g->r6);
+		g->r6[g->n6++] = r;
+	}
+	g->csv6 = buf;
+}
+
+static int cmp4(const void *a, const void *b)
+{
+	const struct range4 *x = a, *y = b;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+static int cmp6(const void *a, const void *b)
+{
+	const struct range6 *x = a, *y = b;
+	return memcmp(x->lo, y->lo, 16);
+}
+
+static const struct range4 *find4(const struct geoip *g, uint32_t v)
+{
+	size_t lo = 0, hi = g->n4;
+	while (lo < hi) { /* first range with lo > v */
+		size_t mid = lo + (hi - lo) / 2;
+		if (g->r4[mid].lo <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || g->r4[lo - 1].hi < v)
+		return NULL;
+	return &g->r4[lo - 1];
+}
+
+static const struct range6 *find6(const struct geoip *g, const unsigned char a[16])
+{
+	size_t lo = 0, hi = g->n6;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (memcmp(g->r6[mid].lo, a, 16) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || memcmp(g->r6[lo - 1].hi, a, 16) < 0)
+		return NULL;
+	return &g->r6[lo - 1];
+}
+
+/* ------------------------------------------------------------------ */
+/* Opening */
+
+static bool exists(const char *dir, const char *name, char **path)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	if (access(p, R_OK) == 0) {
+		*path = p;
+		return true;
+	}
+	free(p);
+	return false;
+}
+
+static void date_of_epoch(uint64_t epoch, char out[11])
+{
+	time_t t = (time_t)epoch;
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || strftime(out, 11, "%Y-%m-%d", &tm) == 0)
+		strcpy(out, "?");
+}
+
+/* The data date of an @ip-location-db package: its version ends in
+ * YYYYMMDDHH (2.3.2026061719 is the data of 2026-06-17). make deps keeps
+ * each package's package.json as NAME.package.json beside its files. */
+static void date_of_package(const char *dir, const char *name, char out[11])
+{
+	strcpy(out, "?");
+	char *path = xasprintf("%s/%s.package.json", dir, name);
+	size_t len;
+	char *buf = slurp(path, &len);
+	free(path);
+	if (!buf)
+		return;
+	char *v = strstr(buf, "\"version\"");
+	if (v) {
+		v = strchr(v + 9, '"');
+		char *e = v ? strchr(v + 1, '"') : NULL;
+		if (v && e) {
+			char *dot = e;
+			while (dot > v && dot[-1] != '.')
+				dot--;
+			if (e - dot >= 8)
+				snprintf(out, 11, "%.4s-%.2s-%.2s", dot, dot + 4, dot + 6);
+		}
+	}
+	free(buf);
+}
+
+static const char *const country_files[] = { "GeoIP2-Country.mmdb", "GeoLite2-Country.mmdb",
+					     "GeoIP2-City.mmdb", "GeoLite2-City.mmdb",
+					     "geo-whois-asn-country.mmdb" };
+static const char *const asn_files[] = { "GeoIP2-ASN.mmdb", "GeoLite2-ASN.mmdb" };
+
+struct geoip *geoip_open(const char *const *dirs)
+{
+	struct geoip *g = xcalloc(1, sizeof *g);
+	char *cdesc = NULL, *adesc = NULL;
+	for (size_t d = 0; dirs && dirs[d]; d++) {
+		const char *dir = dirs[d];
+		char *path;
+		for (size_t i = 0; !g->has_country_db && i < sizeof country_files / sizeof *country_files;
+		     i++) {
+			if (!exists(dir, country_files[i], &path))
+				continue;
+			if (MMDB_open(path, MMDB_MODE_MMAP, &g->country_db) == MMDB_SUCCESS) {
+				char date[11];
+				date_of_epoch(g->country_db.metadata.build_epoch, date);
+				g->has_country_db = true;
+				cdesc = xasprintf("country: %s %s", country_files[i], date);
+			}
+			free(path);
+		}
+		for (size_t i = 0; !g->has_asn_db && !g->r4 && i < sizeof asn_files / sizeof *asn_files;
+		     i++) {
+			if (!exists(dir, asn_files[i], &path))
+				continue;
+			if (MMDB_open(path, MMDB_MODE_MMAP, &g->asn_db) == MMDB_SUCCESS) {
+				char date[11];
+				date_of_epoch(g->asn_db.metadata.build_epoch, date);
+				g->has_asn_db = true;
+				adesc = xasprintf("network: %s %s", asn_files[i], date);
+			}
+			free(path);
+		}
+		if (!g->has_asn_db && !g->r4 && exists(dir, "asn-ipv4-num.csv", &path)) {
+			load_csv4(g, path);
+			char *p6;
+			if (exists(dir, "asn-ipv6.csv", &p6)) {
+				load_csv6(g, p6);
+				free(p6);
+			}
+			if (g->n4) {
+				char date[11];
+				date_of_package(dir, "asn", date);
+				adesc = xasprintf("network: asn-ipv4-num.csv %s", date);
+			}
+			free(path);
+		}
+	}
+	if (g->n4)
+		qsort(g->r4, g->n4, sizeof *g->r4, cmp4);
+	if (g->n6)
+		qsort(g->r6, g->n6, sizeof *g->r6, cmp6);
+	g->describe = xasprintf("%s; %s", cdesc ? cdesc : "country: none",
+				adesc ? adesc : "network: none");
+	if (!cdesc || !adesc)
+		g->warning = xasprintf("no IP %s database found (make deps installs them; --geoip DIR "
+				       "or AUDITSCOPE_GEOIP for your own): %s unknown",
+				       !cdesc && !adesc ? "location or network" : !cdesc ? "location" : "network",
+				       !cdesc && !adesc ? "countries and networks are" :
+				       !cdesc		? "countries are" :
+							  "networks are");
+	free(cdesc);
+	free(adesc);
+	return g;
+}
+
+void geoip_free(struct geoip *g)
+{
+	if (!g)
+		return;
+	if (g->has_country_db)
+		MMDB_close(&g->country_db);
+	if (g->has_asn_db)
+		MMDB_close(&g->asn_db);
+	free(g->r4);
+	free(g->r6);
+	free(g->csv4);
+	free(g->csv6);
+	free(g->describe);
+	free(g->warning);
+	free(g);
+}
+
+char **geoip_default_dirs(const char *user_dir)
+{
+	char **dirs = xcalloc(7, sizeof *dirs);
+	size_t n = 0;
+	if (user_dir && *user_dir)
+		dirs[n++] = xstrdup(user_dir);
+	const char *env = getenv("AUDITSCOPE_GEOIP");
+	if (env && *env)
+		dirs[n++] = xstrdup(env);
+	char exe[PATH_MAX];
+	ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (k > 0) {
+		exe[k] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			/* build/auditscope beside the source tree's geoip/ (what
+			 * make deps fills), an installed bin/ beside share/ */
+			dirs[n++] = xasprintf("%s/../geoip", exe);
+			dirs[n++] = xasprintf("%s/../share/auditscope/geoip", exe);
+		}
+	}
+	dirs[n++] = xstrdup("/usr/local/share/auditscope/geoip");
+	dirs[n++] = xstrdup("/usr/share/auditscope/geoip");
+	return dirs;
+}
+
+void geoip_dirs_free(char **dirs)
+{
+	if (!dirs)
+		return;
+	for (size_t i = 0; dirs[i]; i++)
+		free(dirs[i]);
+	free(dirs);
+}
+
+bool geoip_has_country(const struct geoip *g)
+{
+	return g && g->has_country_db;
+}
+
+bool geoip_has_asn(const struct geoip *g)
+{
+	return g && (g->has_asn_db || g->n4 > 0);
+}
+
+const char *geoip_describe(const struct geoip *g)
+{
+	return g ? g->describe : "country: none; network: none";
+}
+
+const char *geoip_warning(const struct geoip *g)
+{
+	return g ? g->warning : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookup */
+
+static void mmdb_lookup(MMDB_s *db, const unsigned char a[16], MMDB_lookup_result_s *res)
+{
+	int err = 0;
+	if (is_v4(a)) { /* libmaxminddb finds IPv4 inside an IPv6 tree itself */
+		struct sockaddr_in sin;
+		memset(&sin, 0, sizeof sin);
+		sin.sin_family = AF_INET;
+		memcpy(&sin.sin_addr, a + 12, 4);
+		*res = MMDB_lookup_sockaddr(db, (const struct sockaddr *)&sin, &err);
+	} else {
+		struct sockaddr_in6 sin6;
+		memset(&sin6, 0, sizeof sin6);
+		sin6.sin6_family = AF_INET6;
+		memcpy(&sin6.sin6_addr, a, 16);
+		*res = MMDB_lookup_sockaddr(db, (const struct sockaddr *)&sin6, &err);
+	}
+	if (err != MMDB_SUCCESS)
+		res->found_entry = false;
+}
+
+static void mmdb_country(MMDB_s *db, const unsigned char a[16], char out[3])
+{
+	MMDB_lookup_result_s res;
+	mmdb_lookup(db, a, &res);
+	if (!res.found_entry)
+		return;
+	MMDB_entry_data_s d;
+	if ((MMDB_get_value(&res.entry, &d, "country", "iso_code", NULL) == MMDB_SUCCESS &&
+	     d.has_data) ||
+	    (MMDB_get_value(&res.entry, &d, "country_code", NULL) == MMDB_SUCCESS && d.has_data) ||
+	    (MMDB_get_value(&res.entry, &d, "registered_country", "iso_code", NULL) ==
+		     MMDB_SUCCESS &&
+	     d.has_data)) {
+		if (d.type == MMDB_DATA_TYPE_UTF8_STRING && d.data_size == 2) {
+			out[0] = d.utf8_string[0];
+			out[1] = d.utf8_string[1];
+			out[2] = '\0';
+		}
+	}
+}
+
+static void mmdb_asn(struct geoip *g, const unsigned char a[16], struct geoip_place *out)
+{
+	MMDB_lookup_result_s res;
+	mmdb_lookup(&g->asn_db, a, &res);
+	if (!res.found_entry)
+		return;
+	MMDB_entry_data_s d;
+	if (MMDB_get_value(&res.entry, &d, "autonomous_system_number", NULL) == MMDB_SUCCESS &&
+	    d.has_data && d.type == MMDB_DATA_TYPE_UINT32)
+		out->asn = d.uint32;
+	if (MMDB_get_value(&res.entry, &d, "autonomous_system_organization", NULL) ==
+		    MMDB_SUCCESS &&
+	    d.has_data && d.type == MMDB_DATA_TYPE_UTF8_STRING) {
+		/* MMDB strings are not NUL-terminated: they point into the
+		 * mapped file. Owners are short; keep the last one here. */
+		static _Thread_local char org[256];
+		size_t n = d.data_size < sizeof org - 1 ? d.data_size : sizeof org - 1;
+		memcpy(org, d.utf8_string, n);
+		org[n] = '\0';
+		out->as_org = org;
+	}
+}
+
+void geoip_lookup_bin(struct geoip *g, const unsigned char a[16], struct geoip_place *out)
+{
+	memset(out, 0, sizeof *out);
+	pthread_once(&specials_once, specials_init);
+	out->label = special_label(a, specials_bin, NSPECIALS);
+	if (out->label)
+		return;
+	if (!g)
+		goto microsoft;
+	if (g->has_country_db)
+		mmdb_country(&g->country_db, a, out->country);
+	if (g->has_asn_db) {
+		mmdb_asn(g, a, out);
+	} else if (is_v4(a)) {
+		uint32_t v = (uint32_t)a[12] << 24 | (uint32_t)a[13] << 16 | (uint32_t)a[14] << 8 | a[15];
+		const struct range4 *r = find4(g, v);
+		if (r) {
+			out->asn = r->asn;
+			out->as_org = r->org;
+		}
+	} else {
+		const struct range6 *r = find6(g, a);
+		if (r) {
+			out->asn = r->asn;
+			out->as_org = r->org;
+		}
+	}
+microsoft:
+	if ((out->asn && geoip_asn_is_microsoft(out->asn)) ||
+	    special_label(a, msprefixes_bin, NMSPREFIXES))
+		out->label = "microsoft";
+}
+
+int geoip_lookup(struct geoip *g, const char *ip, struct geoip_place *out)
+{
+	unsigned char a[16];
+	if (!ip || !to_bin(ip, a)) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	geoip_lookup_bin(g, a, out);
+	return 0;
+}

@@ -1,0 +1,189 @@
+/*
+ * ipgeo.c: fill and read the ipgeo table of ipgeo.h.
+ *
+ * The distinct IP values come from the (ip, ts) index, so finding them
+ * reads the index once, not the events; each is looked up (geoip.c) and
+ * written in one transaction. Measured on a million-event case by
+ * tests/bench_geoip.c.
+ */
+#include "ipgeo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+static int fail(sqlite3 *db, char **cause)
+{
+	return set_cause(cause, "ip places: %s", sqlite3_errmsg(db));
+}
+
+static int exec(sqlite3 *db, const char *sql, char **cause)
+{
+	char *err = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		set_cause(cause, "ip places: %s", err ? err : sqlite3_errmsg(db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+char *ipgeo_databases(struct store *st)
+{
+	sqlite3 *db = store_db(st);
+	sqlite3_stmt *s;
+	char *out = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'geoip'", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return NULL;
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		out = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return out;
+}
+
+int ipgeo_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *stats, char **cause)
+{
+	sqlite3 *db = store_db(st);
+	struct ipgeo_stats z = { 0 };
+	if (!stats)
+		stats = &z;
+	memset(stats, 0, sizeof *stats);
+	if (exec(db, "BEGIN IMMEDIATE", cause) < 0)
+		return -1;
+	char *had = ipgeo_databases(st);
+	const char *now = geoip_describe(g);
+	if (!had || strcmp(had, now) != 0) {
+		if (exec(db, "DELETE FROM ipgeo", cause) < 0)
+			goto rollback;
+	}
+	free(had);
+	had = NULL;
+	sqlite3_stmt *sel = NULL, *ins = NULL, *meta = NULL, *cnt = NULL;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT v.id, v.v FROM (SELECT DISTINCT ip FROM events WHERE ip IS NOT NULL) d"
+			       " JOIN vals v ON v.id = d.ip WHERE d.ip NOT IN (SELECT val FROM ipgeo)",
+			       -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO ipgeo(val, country, asn, as_org, label) VALUES (?,?,?,?,?)",
+			       -1, &ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('geoip', ?)", -1,
+			       &meta, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT count(*) FROM ipgeo", -1, &cnt, NULL) != SQLITE_OK) {
+		fail(db, cause);
+		goto finalize;
+	}
+	int rc;
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		const char *ip = (const char *)sqlite3_column_text(sel, 1);
+		struct geoip_place p;
+		if (geoip_lookup(g, ip, &p) < 0)
+			memset(&p, 0, sizeof p);
+		stats->looked_up++;
+		sqlite3_bind_int64(ins, 1, sqlite3_column_int64(sel, 0));
+		if (p.country[0]) {
+			stats->located++;
+			sqlite3_bind_text(ins, 2, p.country, -1, SQLITE_TRANSIENT);
+		} else {
+			sqlite3_bind_null(ins, 2);
+		}
+		if (p.asn) {
+			stats->networks++;
+			sqlite3_bind_int64(ins, 3, p.asn);
+		} else {
+			sqlite3_bind_null(ins, 3);
+		}
+		if (p.as_org && *p.as_org)
+			sqlite3_bind_text(ins, 4, p.as_org, -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(ins, 4);
+		if (p.label)
+			sqlite3_bind_text(ins, 5, p.label, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(ins, 5);
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			fail(db, cause);
+			goto finalize;
+		}
+		sqlite3_reset(ins);
+	}
+	if (rc != SQLITE_DONE) {
+		fail(db, cause);
+		goto finalize;
+	}
+	sqlite3_bind_text(meta, 1, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(meta) != SQLITE_DONE || sqlite3_step(cnt) != SQLITE_ROW) {
+		fail(db, cause);
+		goto finalize;
+	}
+	stats->total = sqlite3_column_int64(cnt, 0);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(meta);
+	sqlite3_finalize(cnt);
+	return exec(db, "COMMIT", cause);
+finalize:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(meta);
+	sqlite3_finalize(cnt);
+rollback:
+	free(had);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static char *col(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+int ipgeo_get(struct store *st, const char *ip, struct ipgeo_row *out, char **cause)
+{
+	memset(out, 0, sizeof *out);
+	if (!ip || !*ip)
+		return 0;
+	sqlite3 *db = store_db(st);
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT g.country, g.asn, g.as_org, g.label FROM vals v JOIN ipgeo g"
+			       " ON g.val = v.id WHERE v.v = ?",
+			       -1, &s, NULL) != SQLITE_OK)
+		return fail(db, cause);
+	sqlite3_bind_text(s, 1, ip, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->country = col(s, 0);
+		out->asn = sqlite3_column_int64(s, 1);
+		out->as_org = col(s, 2);
+		out->label = col(s, 3);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(db, cause);
+	return 0;
+}
+
+void ipgeo_row_clear(struct ipgeo_row *r)
+{
+	if (!r)
+		return;
+	free(r->country);
+	free(r->as_org);
+	free(r->label);
+	memset(r, 0, sizeof *r);
+}
+
+char *ipgeo_text(const char *country, int64_t asn, const char *as_org, const char *label)
+{
+	bool c = country && *country, l = label && *label, o = as_org && *as_org;
+	if (!c && !asn && !l)
+		return xstrdup("unknown");
+	char asbuf[32] = "";
+	if (asn)
+		snprintf(asbuf, sizeof asbuf, "AS%lld", (long long)asn);
+	return xasprintf("%s%s%s%s%s%s%s", l ? label : "", l && (c || asn) ? " " : "", c ? country : "",
+			 c && asn ? " " : "", asbuf, asn && o ? " " : "", asn && o ? as_org : "");
+}

@@ -1,0 +1,232 @@
+/*
+ * test_geoip.c: places of IP addresses offline (core/geoip.c) and their
+ * table in a case (core/ipgeo.c): special ranges without any database,
+ * the ASN CSV reader on a table written here, the installed databases
+ * (geoip/, from make deps; skipped with a message when absent), and the
+ * enrichment of real sign-ins from ../shared/realdata.
+ */
+#include "testutil.h"
+
+#include "geoip.h"
+#include "ingest.h"
+#include "ipgeo.h"
+#include "store.h"
+
+static const char *installed_dir(void)
+{
+	const char *d = getenv("AUDITSCOPE_GEOIP");
+	if (!d)
+		d = "geoip";
+	char p[4096];
+	snprintf(p, sizeof p, "%s/asn-ipv4-num.csv", d);
+	return access(p, R_OK) == 0 ? d : NULL;
+}
+
+#define NEED_INSTALLED(d)                                                      \
+	do {                                                                   \
+		(d) = installed_dir();                                         \
+		if (!(d)) {                                                    \
+			print_message("skipped: geoip/ is absent (make deps installs it)\n"); \
+			skip();                                                \
+		}                                                              \
+	} while (0)
+
+static void test_labels_without_databases(void **state)
+{
+	(void)state;
+	const char *dirs[] = { "/nonexistent-geoip", NULL };
+	struct geoip *g = geoip_open(dirs);
+	assert_false(geoip_has_country(g));
+	assert_false(geoip_has_asn(g));
+	assert_non_null(geoip_warning(g));
+	assert_non_null(strstr(geoip_warning(g), "countries and networks are unknown"));
+	assert_string_equal(geoip_describe(g), "country: none; network: none");
+	static const struct {
+		const char *ip, *label;
+	} cases[] = {
+		{ "10.20.30.40", "private" },	   { "192.168.1.1", "private" },
+		{ "172.31.255.255", "private" },   { "172.32.0.1", NULL },
+		{ "127.0.0.1", "loopback" },	   { "::1", "loopback" },
+		{ "169.254.1.1", "link-local" },   { "fe80::1", "link-local" },
+		{ "192.0.2.55", "documentation" }, { "198.51.100.1", "documentation" },
+		{ "203.0.113.9", "documentation" }, { "2001:db8::42", "documentation" },
+		{ "100.64.0.1", "shared" },	   { "fd12:3456::1", "private" },
+		{ "40.107.22.1", "microsoft" },	   { "52.97.1.2", "microsoft" },
+		{ "2603:1026:100::5", "microsoft" }, { "8.8.8.8", NULL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct geoip_place p;
+		assert_int_equal(geoip_lookup(g, cases[i].ip, &p), 0);
+		if (cases[i].label)
+			assert_string_equal(p.label ? p.label : "(null)", cases[i].label);
+		else
+			assert_null(p.label);
+		assert_string_equal(p.country, "");
+		assert_int_equal(p.asn, 0);
+	}
+	struct geoip_place p;
+	assert_int_equal(geoip_lookup(g, "not-an-ip", &p), -1);
+	assert_int_equal(geoip_lookup(g, "", &p), -1);
+	geoip_free(g);
+	geoip_free(NULL);
+}
+
+static void test_asn_csv(void **state)
+{
+	(void)state;
+	char *d = tmpdir_new();
+	/* unsorted on purpose; owners quoted with commas and doubled quotes */
+	const char v4[] = "16909056,16909311,64500,\"Example, \"\"Net\"\" Ltd\"\n"
+			  "3232235520,3232301055,64501,Private Owner\n"
+			  "134744064,134744319,15169,Google LLC\n"
+			  "bad,line\n"
+			  "134743040,134744063,64502,Before Google\n";
+	const char v6[] = "2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,15169,Google LLC\n"
+			  "2a00:1450::,2a00:1450:ffff:ffff:ffff:ffff:ffff:ffff,15169,Google LLC\n";
+	const char pkg[] = "{\n  \"name\": \"@ip-location-db/asn\",\n  \"version\": \"2.3.2026061719\"\n}\n";
+	free(write_file(d, "asn-ipv4-num.csv", v4, sizeof v4 - 1));
+	free(write_file(d, "asn-ipv6.csv", v6, sizeof v6 - 1));
+	free(write_file(d, "asn.package.json", pkg, sizeof pkg - 1));
+	const char *dirs[] = { "/nonexistent-geoip", d, NULL };
+	struct geoip *g = geoip_open(dirs);
+	assert_true(geoip_has_asn(g));
+	assert_false(geoip_has_country(g));
+	assert_string_equal(geoip_describe(g),
+			    "country: none; network: asn-ipv4-num.csv 2026-06-17");
+	assert_non_null(strstr(geoip_warning(g), "countries are unknown"));
+	struct geoip_place p;
+	assert_int_equal(geoip_lookup(g, "8.8.8.8", &p), 0); /* 134744072 */
+	assert_int_equal(p.asn, 15169);
+	assert_string_equal(p.as_org, "Google LLC");
+	assert_int_equal(geoip_lookup(g, "8.8.7.255", &p), 0); /* last of the range before */
+	assert_int_equal(p.asn, 64502);
+	assert_int_equal(geoip_lookup(g, "8.8.9.0", &p), 0); /* past every range: a gap */
+	assert_int_equal(p.asn, 0);
+	assert_null(p.as_org);
+	assert_int_equal(geoip_lookup(g, "1.2.3.4", &p), 0);
+	assert_int_equal(p.asn, 64500);
+	assert_string_equal(p.as_org, "Example, \"Net\" Ltd");
+	assert_int_equal(geoip_lookup(g, "0.255.255.255", &p), 0); /* before the first range */
+	assert_string_equal(p.label, "reserved");		    /* 0/8 */
+	assert_int_equal(p.asn, 0);
+	assert_int_equal(geoip_lookup(g, "1.2.2.255", &p), 0);
+	assert_int_equal(p.asn, 0);
+	assert_int_equal(geoip_lookup(g, "2001:4860:4860::8888", &p), 0);
+	assert_int_equal(p.asn, 15169);
+	assert_int_equal(geoip_lookup(g, "2a00:1451::1", &p), 0);
+	assert_int_equal(p.asn, 0);
+	/* private ranges are labelled before any table answers */
+	assert_int_equal(geoip_lookup(g, "192.168.0.1", &p), 0);
+	assert_string_equal(p.label, "private");
+	assert_int_equal(p.asn, 0);
+	geoip_free(g);
+	tmpdir_remove(d);
+	free(d);
+}
+
+static void test_installed(void **state)
+{
+	(void)state;
+	const char *d;
+	NEED_INSTALLED(d);
+	const char *dirs[] = { d, NULL };
+	struct geoip *g = geoip_open(dirs);
+	assert_true(geoip_has_country(g));
+	assert_true(geoip_has_asn(g));
+	assert_null(geoip_warning(g));
+	struct geoip_place p;
+	assert_int_equal(geoip_lookup(g, "8.8.8.8", &p), 0);
+	assert_string_equal(p.country, "US");
+	assert_int_equal(p.asn, 15169);
+	assert_int_equal(geoip_lookup(g, "2001:4860:4860::8888", &p), 0);
+	assert_int_equal(p.asn, 15169);
+	assert_int_equal(geoip_lookup(g, "20.190.128.10", &p), 0); /* login.microsoftonline.com */
+	assert_int_equal(p.asn, 8075);
+	assert_string_equal(p.label, "microsoft");
+	geoip_free(g);
+}
+
+/* Real sign-ins get a country and an AS number, stored once per address. */
+static void test_realdata_signins(void **state)
+{
+	(void)state;
+	const char *d;
+	NEED_INSTALLED(d);
+	char path[4096];
+	REALDATA("entra-interactive-signins.csv", path);
+	char *dir = tmpdir_new();
+	char case_path[4200];
+	snprintf(case_path, sizeof case_path, "%s/g.case", dir);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(case_path, STORE_CREATE, &st, &cause), 0);
+	const char *paths[] = { path };
+	struct ingest_opts o = { 0 };
+	struct ingest_totals t;
+	assert_int_equal(ingest_paths(st, paths, 1, &o, &t, &cause), 0);
+	const char *dirs[] = { d, NULL };
+	struct geoip *g = geoip_open(dirs);
+	struct ipgeo_stats s;
+	assert_int_equal(ipgeo_enrich(st, g, &s, &cause), 0);
+	assert_true(s.looked_up > 0);
+	assert_int_equal(s.located, s.looked_up);
+	assert_int_equal(s.networks, s.looked_up);
+	/* every sign-in with an address has a place; again: nothing new */
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st),
+					    "SELECT count(*), count(g.country), count(g.asn) FROM events e"
+					    " LEFT JOIN ipgeo g ON g.val = e.ip WHERE e.ip IS NOT NULL",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_true(sqlite3_column_int64(q, 0) > 200);
+	assert_int_equal(sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 0));
+	assert_int_equal(sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 0));
+	sqlite3_finalize(q);
+	assert_int_equal(ipgeo_enrich(st, g, &s, &cause), 0);
+	assert_int_equal(s.looked_up, 0);
+	char *dbs = ipgeo_databases(st);
+	assert_non_null(dbs);
+	assert_string_equal(dbs, geoip_describe(g));
+	free(dbs);
+	/* other databases (none here): the places are redone, as unknown */
+	const char *none[] = { "/nonexistent-geoip", NULL };
+	struct geoip *g2 = geoip_open(none);
+	assert_int_equal(ipgeo_enrich(st, g2, &s, &cause), 0);
+	assert_true(s.looked_up > 0);
+	assert_int_equal(s.located, 0);
+	geoip_free(g2);
+	geoip_free(g);
+	store_close(st);
+	tmpdir_remove(dir);
+	free(dir);
+}
+
+static void test_text(void **state)
+{
+	(void)state;
+	char *t = ipgeo_text("DE", 3320, "Deutsche Telekom AG", NULL);
+	assert_string_equal(t, "DE AS3320 Deutsche Telekom AG");
+	free(t);
+	t = ipgeo_text(NULL, 0, NULL, "private");
+	assert_string_equal(t, "private");
+	free(t);
+	t = ipgeo_text("IE", 8075, "Microsoft Corporation", "microsoft");
+	assert_string_equal(t, "microsoft IE AS8075 Microsoft Corporation");
+	free(t);
+	t = ipgeo_text(NULL, 0, NULL, NULL);
+	assert_string_equal(t, "unknown");
+	free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_labels_without_databases),
+		cmocka_unit_test(test_asn_csv),
+		cmocka_unit_test(test_installed),
+		cmocka_unit_test(test_realdata_signins),
+		cmocka_unit_test(test_text),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
