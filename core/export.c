@@ -247,6 +247,8 @@ static void annset_grow(struct annset *a)
 /* The entry of (rid, kind), added when add is set; else NULL if absent. */
 static struct annent *annset_get(struct annset *a, const char *rid, int kind, bool add)
 {
+	if (!rid)
+		rid = ""; /* a crafted case's NULL record id or tag */
 	if (add && (a->n + 1) * 2 > a->mask + 1)
 		annset_grow(a);
 	if (!a->mask)

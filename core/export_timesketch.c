@@ -56,12 +56,16 @@ static void timesketch_row(struct exporter *x, const struct export_row *r)
 	char dt[48];
 	snprintf(dt, sizeof dt, "%.23s+00:00", ts);
 	char *msg = ts_message(x, r);
+	/* microseconds of a time from an untrusted case: clamped as
+	 * time_format clamps, so that the product cannot overflow */
+	const int64_t lim = (int64_t)1 << 52;
+	int64_t ms = r->ts < -lim ? -lim : r->ts > lim ? lim : r->ts;
 	fputs("{\"message\":", f);
 	export_json_str(f, msg);
 	free(msg);
 	fprintf(f, ",\"datetime\":\"%s\",\"timestamp\":%" PRId64 ",\"timestamp_desc\":\"Event Recorded\""
 		   ",\"data_type\":\"auditscope:%s\"",
-		dt, r->ts * 1000, event_kind_name(r->kind));
+		dt, ms * 1000, event_kind_name(r->kind));
 	export_json_kv(f, "ts", ts);
 	export_json_fields(x, r, "tag");
 	/* Timesketch has no comments on import: the notes, attributed, as a

@@ -188,7 +188,7 @@ static void test_input(void **state)
 static void test_casefile(void **state)
 {
 	(void)state;
-	regress_replay("casefile", regress_casefile, 6);
+	regress_replay("casefile", regress_casefile, 8);
 }
 
 /* Every target's folder is replayed above: a corpus folder without a
