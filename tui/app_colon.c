@@ -14,6 +14,7 @@
 #include "filter.h"
 #include "hunt.h"
 #include "keys.h"
+#include "outfile.h"
 #include "sanitize.h"
 #include "state.h"
 #include "theme.h"
@@ -115,20 +116,26 @@ static int colon_export(struct app *a, const char *arg)
 		app_error(a, "export: unknown format '%s' (csv, jsonl, timesketch, markdown)", fmt);
 		return -1;
 	}
-	FILE *out = fopen(path, "w");
-	if (!out) {
-		app_error(a, "export: %s: cannot write", path);
+	/* complete or not there (outfile.h): Esc or a failure leaves the
+	 * previous export as it was */
+	FILE *out;
+	struct outfile *of;
+	char *cause = NULL;
+	if (outfile_open(path, &of, &out, &cause) < 0) {
+		app_error(a, "export: %s", cause);
+		free(cause);
 		return -1;
 	}
 	struct export_opts o = { .format = (enum export_format)f, .filter = app_filter(a), .marked = marked,
 				 .progress = export_progress, .ctx = a };
 	struct export_stats stats = { 0 };
-	char *cause = NULL;
 	app_busy_begin(a, "exporting");
 	int rc = export_run(a->st, out, &o, &stats, &cause);
 	app_busy_end(a);
-	if (fclose(out) != 0 && rc == 0)
-		rc = set_cause(&cause, "%s: write failed", path);
+	if (rc < 0)
+		outfile_abort(of);
+	else
+		rc = outfile_commit(of, &cause);
 	if (rc < 0) {
 		app_error(a, "export: %s", cause ? cause : "failed");
 		free(cause);

@@ -5,12 +5,14 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "query.h"
 #include "sanitize.h"
 #include "timeparse.h"
@@ -41,6 +43,31 @@ int cli_usage(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "Try 'auditscope --help'.\n");
 	return 2;
+}
+
+static void on_fatal_signal(int sig)
+{
+	outfile_unlink_pending();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+struct outfile *cli_outfile_open(const char *path, FILE **fp)
+{
+	struct outfile *o;
+	char *cause = NULL;
+	if (outfile_open(path, &o, fp, &cause) < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return NULL;
+	}
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		struct sigaction sa = { .sa_handler = on_fatal_signal };
+		sigemptyset(&sa.sa_mask);
+		sigaction(sigs[i], &sa, NULL);
+	}
+	return o;
 }
 
 struct store *cli_open_case(const char *path)

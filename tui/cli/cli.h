@@ -123,4 +123,10 @@ char *cli_join(char **argv, int from, int to);
 /* "2023-09-20 04:05:03" style UTC for tables; out holds 32 bytes. */
 void cli_time(int64_t ms, char *out, size_t n);
 
+/* Open -o FILE (outfile.h: complete or absent, devices and FIFOs written
+ * through) and, until it is committed, remove its temporary file when
+ * SIGINT, SIGTERM or SIGHUP ends the process. NULL after cli_error. */
+struct outfile;
+struct outfile *cli_outfile_open(const char *path, FILE **fp);
+
 #endif

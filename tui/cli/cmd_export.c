@@ -4,8 +4,9 @@
  * spreadsheet, a script, Timesketch or a reader.
  *
  * With -o the export goes to a temporary file beside FILE that is renamed
- * over it only when complete, so an interrupted or failed export never
- * leaves a file that looks finished. A progress line goes to stderr when
+ * over it only when complete (outfile.h: a device or a FIFO is written
+ * through, a link's target is replaced), so an interrupted or failed
+ * export never leaves a file that looks finished, nor a temporary one. A progress line goes to stderr when
  * it is a terminal and the export is large.
  */
 #include <errno.h>
@@ -18,6 +19,7 @@
 
 #include "cli.h"
 #include "export.h"
+#include "outfile.h"
 #include "xalloc.h"
 
 
@@ -68,19 +70,11 @@ static int run(const struct cli_args *a)
 		return 1;
 	}
 	FILE *out = stdout;
-	char *tmp = NULL;
-	if (out_path && strcmp(out_path, "-") != 0) {
-		tmp = xasprintf("%s.partial-XXXXXX", out_path);
-		int fd = mkstemp(tmp);
-		if (fd < 0 || !(out = fdopen(fd, "w"))) {
-			cli_error("%s: %s", out_path, strerror(errno));
-			if (fd >= 0)
-				close(fd), unlink(tmp);
-			free(tmp);
-			free(filter);
-			store_close(st);
-			return 1;
-		}
+	struct outfile *of = NULL;
+	if (out_path && strcmp(out_path, "-") != 0 && !(of = cli_outfile_open(out_path, &out))) {
+		free(filter);
+		store_close(st);
+		return 1;
 	}
 	o.terminal = isatty(fileno(out));
 	struct progress p = { .tty = isatty(2) };
@@ -97,18 +91,14 @@ static int run(const struct cli_args *a)
 		cli_error("%s%s%s", rc == 1 && out_path ? out_path : "", rc == 1 && out_path ? ": " : "", cause);
 		free(cause);
 	}
-	if (tmp) {
-		if (fclose(out) != 0 && rc == 0) {
-			cli_error("%s: %s", out_path, strerror(errno));
+	if (of && rc == 0) {
+		if (outfile_commit(of, &cause) < 0) {
+			cli_error("%s", cause);
+			free(cause);
 			rc = 1;
 		}
-		if (rc == 0 && rename(tmp, out_path) < 0) {
-			cli_error("%s: %s", out_path, strerror(errno));
-			rc = 1;
-		}
-		if (rc != 0)
-			unlink(tmp);
-		free(tmp);
+	} else {
+		outfile_abort(of);
 	}
 	if (rc == 0 && (p.shown || out_path)) {
 		if (p.shown)

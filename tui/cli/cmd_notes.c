@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "notes.h"
+#include "outfile.h"
 #include "xalloc.h"
 
 
@@ -27,19 +28,11 @@ static int notes_export_cmd(const struct cli_args *a)
 	if (!st)
 		return 1;
 	FILE *out = stdout;
-	char *tmp = NULL;
-	if (out_path && strcmp(out_path, "-") != 0) {
-		/* complete or not there: written aside, renamed when done */
-		tmp = xasprintf("%s.partial-XXXXXX", out_path);
-		int fd = mkstemp(tmp);
-		if (fd < 0 || !(out = fdopen(fd, "w"))) {
-			cli_error("%s: %s", out_path, strerror(errno));
-			if (fd >= 0)
-				close(fd), unlink(tmp);
-			free(tmp);
-			store_close(st);
-			return 1;
-		}
+	struct outfile *of = NULL;
+	/* complete or not there (outfile.h) */
+	if (out_path && strcmp(out_path, "-") != 0 && !(of = cli_outfile_open(out_path, &out))) {
+		store_close(st);
+		return 1;
 	}
 	struct notes_stats s;
 	char *cause = NULL;
@@ -49,18 +42,14 @@ static int notes_export_cmd(const struct cli_args *a)
 		free(cause);
 		rc = 1;
 	}
-	if (tmp) {
-		if (fclose(out) != 0 && rc == 0) {
-			cli_error("%s: %s", out_path, strerror(errno));
+	if (of && rc == 0) {
+		if (outfile_commit(of, &cause) < 0) {
+			cli_error("%s", cause);
+			free(cause);
 			rc = 1;
 		}
-		if (rc == 0 && rename(tmp, out_path) < 0) {
-			cli_error("%s: %s", out_path, strerror(errno));
-			rc = 1;
-		}
-		if (rc)
-			unlink(tmp);
-		free(tmp);
+	} else {
+		outfile_abort(of);
 	}
 	if (rc == 0)
 		fprintf(stderr, "exported %" PRId64 " bookmarks, %" PRId64 " tags, %" PRId64 " notes, %" PRId64
