@@ -24,8 +24,51 @@ static double now_sec(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+void ingest_add_warning(struct ingest_stats *st, const char *w)
+{
+	if (!st->warning) {
+		st->warning = xstrdup(w);
+		return;
+	}
+	char *both = xasprintf("%s; %s", st->warning, w);
+	free(st->warning);
+	st->warning = both;
+}
+
+/* Say what PowerShell's depth limit cost the records of this source. */
+static void truncation_warning(struct ingest_stats *st)
+{
+	if (!st->truncated)
+		return;
+	char *w = st->lost_msgids
+			  ? xasprintf("%llu records were cut by PowerShell's ConvertTo-Json depth limit "
+				      "(nested values written as \"@{...}\" text and System.Object[]); their "
+				      "scalar values were recovered, but %llu MailItemsAccessed records lost the "
+				      "internet message ids of the messages they exposed: export again with a "
+				      "larger -Depth",
+				      (unsigned long long)st->truncated, (unsigned long long)st->lost_msgids)
+			  : xasprintf("%llu records were cut by PowerShell's ConvertTo-Json depth limit "
+				      "(nested values written as \"@{...}\" text and System.Object[]); their "
+				      "scalar values were recovered, nested lists were lost: export again with a "
+				      "larger -Depth",
+				      (unsigned long long)st->truncated);
+	ingest_add_warning(st, w);
+	free(w);
+}
+
+static int stream_by_content(struct stream *s, const struct sink *sink, volatile sig_atomic_t *stop,
+			     struct ingest_stats *st, char **cause);
+
 int ingest_stream(struct stream *s, const struct sink *sink, volatile sig_atomic_t *stop,
 		  struct ingest_stats *st, char **cause)
+{
+	int rc = stream_by_content(s, sink, stop, st, cause);
+	truncation_warning(st);
+	return rc;
+}
+
+static int stream_by_content(struct stream *s, const struct sink *sink, volatile sig_atomic_t *stop,
+			     struct ingest_stats *st, char **cause)
 {
 	if (stream_need(s, 4096) < 0)
 		return set_cause(cause, "read error");

@@ -75,7 +75,14 @@ struct ingest_stats {
 	const char *format;
 	char *warning; /* caller frees */
 	char *error;   /* caller frees: why the stream stopped early, or NULL */
+	/* records whose nested values PowerShell's depth limit cut to text,
+	 * and MailItemsAccessed among them that lost their message ids */
+	uint64_t truncated, lost_msgids;
+	uint64_t known; /* records of a known shape (rejected or not) */
 };
+
+/* Append one line to stats->warning ("; " between lines). */
+void ingest_add_warning(struct ingest_stats *st, const char *w);
 int ingest_stream(struct stream *s, const struct sink *sink, volatile sig_atomic_t *stop,
 		  struct ingest_stats *stats, char **cause);
 

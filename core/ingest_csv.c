@@ -27,7 +27,7 @@
 
 enum col {
 	C_AUDITDATA, C_RECORDID, C_CREATIONDATE, C_RECORDTYPE, C_OPERATION, C_OPERATIONS,
-	C_USERID, C_USERIDS, C_IDENTITY, C_RESULTINDEX,
+	C_USERID, C_USERIDS, C_IDENTITY, C_RESULTINDEX, C_RESULTCOUNT,
 	/* Entra sign-in downloads */
 	C_S_DATE, C_S_DATE2, C_S_REQUESTID, C_S_USERNAME, C_S_SPNAME, C_S_APPID, C_S_IP,
 	C_S_STATUS, C_S_ERRCODE, C_S_SESSION, C_S_TOKEN, C_S_UA, C_S_CLIENTAPP,
@@ -39,6 +39,7 @@ static const char *const col_names[C_COUNT] = {
 	[C_CREATIONDATE] = "creationdate", [C_RECORDTYPE] = "recordtype",
 	[C_OPERATION] = "operation", [C_OPERATIONS] = "operations", [C_USERID] = "userid",
 	[C_USERIDS] = "userids", [C_IDENTITY] = "identity", [C_RESULTINDEX] = "resultindex",
+	[C_RESULTCOUNT] = "resultcount",
 	[C_S_DATE] = "date (utc)", [C_S_DATE2] = "date", [C_S_REQUESTID] = "request id",
 	[C_S_USERNAME] = "username", [C_S_SPNAME] = "service principal name",
 	[C_S_APPID] = "application id", [C_S_IP] = "ip address", [C_S_STATUS] = "status",
@@ -47,7 +48,24 @@ static const char *const col_names[C_COUNT] = {
 	[C_S_CLIENTAPP] = "client app",
 };
 
-enum family { F_UNKNOWN, F_PURVIEW, F_PURVIEW_CLASSIC, F_PSH, F_SIGNIN };
+enum family { F_UNKNOWN, F_PURVIEW, F_PURVIEW_CLASSIC, F_PSH, F_SIGNIN, F_ROWS };
+
+/*
+ * Any other CSV is rows of some log, one record a row: each row is
+ * rebuilt as the JSON object its header describes and read like a JSON
+ * record. Header names that are paths (Parameters[0].Name,
+ * AppAccessContext.ClientAppId: Search-UnifiedAuditLog with AuditData
+ * expanded into columns) rebuild the nesting; Sentinel's portal suffix
+ * " [UTC]" is dropped. The nodes of that shape form a tree, built once
+ * from the header.
+ */
+struct node {
+	char *name;       /* member name (NULL for an array element) */
+	int col;          /* the column of a leaf, -1 for a container */
+	bool array;       /* children are elements [0], [1], ... */
+	long index;       /* this node's index in its parent array */
+	int first, next;  /* first child, next sibling (-1: none) */
+};
 
 struct creader {
 	struct csv c;
@@ -61,6 +79,13 @@ struct creader {
 	struct jmember mem[NORMALIZE_MAX_MEMBERS]; /* AuditData's top-level members */
 	char *jbuf;      /* the JSON built for a sign-in row */
 	size_t jlen, jcap;
+	struct node *nodes; /* F_ROWS: the shape of a row (nodes[0] the root) */
+	size_t nnodes, ncap;
+	bool *skipcol;   /* F_ROWS: wrapper columns left out of the record */
+	bool sentinel;   /* a header had Sentinel's " [UTC]" */
+	/* F_PSH: ResultIndex values seen, against the largest ResultCount */
+	unsigned char *seen;
+	long long result_count, result_rows;
 };
 
 static void trim(const char **p, size_t *n)
@@ -159,6 +184,16 @@ static int reject_row(struct creader *r, const char *why, char **cause)
 	return r->sink->reject(r->sink->ctx, r->c.rec_line, why, r->c.raw, r->c.rawlen, cause);
 }
 
+static void psh_paging(struct creader *r);
+
+/* Records that PowerShell's depth limit cut ("@{...}", System.Object[]). */
+static void note_truncated(struct creader *r)
+{
+	r->st->truncated++;
+	if (r->nm.ps_lost_msgs)
+		r->st->lost_msgids++;
+}
+
 static int ual_row(struct creader *r, char **cause)
 {
 	struct sv ad = cell(r, C_AUDITDATA);
@@ -204,6 +239,10 @@ static int ual_row(struct creader *r, char **cause)
 	const char *why = NULL;
 	if (normalize_record(&r->nm, &v, r->mem, nmem, &h, REC_UAL, &k, &ev, &why) < 0)
 		return reject_row(r, why, cause);
+	if (ev.flags & EVF_PS_TRUNCATED)
+		note_truncated(r);
+	if (r->fam == F_PSH)
+		psh_paging(r);
 	normalize_synth_id(&r->nm, &ev);
 	ev.line = r->c.rec_line;
 	r->st->records++;
@@ -305,6 +344,261 @@ static int signin_row(struct creader *r, char **cause)
 	return r->sink->event(r->sink->ctx, &ev, cause);
 }
 
+static int node_child(struct creader *r, int parent, const char *name, size_t n, long index)
+{
+	for (int c = r->nodes[parent].first; c >= 0; c = r->nodes[c].next) {
+		struct node *k = &r->nodes[c];
+		if (name ? (k->name && strlen(k->name) == n && memcmp(k->name, name, n) == 0)
+			 : (!k->name && k->index == index))
+			return c;
+	}
+	r->nodes = xgrow(r->nodes, &r->ncap, r->nnodes + 1, sizeof *r->nodes);
+	int id = (int)r->nnodes++;
+	struct node *k = &r->nodes[id];
+	k->name = name ? xstrndup(name, n) : NULL;
+	k->col = -1;
+	k->array = false;
+	k->index = index;
+	k->first = k->next = -1;
+	/* members in the header's order, elements in index order */
+	int *link = &r->nodes[parent].first;
+	while (*link >= 0 && (name || r->nodes[*link].index < index))
+		link = &r->nodes[*link].next;
+	r->nodes[id].next = *link;
+	*link = id;
+	if (!name)
+		r->nodes[parent].array = true;
+	return id;
+}
+
+/* Place column col, named p[0..n), in the tree: "a.b[2].c". */
+static void node_add(struct creader *r, int col, const char *p, size_t n)
+{
+	int at = 0;
+	const char *e = p + n;
+	while (p < e) {
+		if (*p == '.') {
+			p++;
+			continue;
+		}
+		if (*p == '[') {
+			const char *q = p + 1;
+			long idx = 0;
+			while (q < e && *q >= '0' && *q <= '9' && idx < 1000000)
+				idx = idx * 10 + (*q++ - '0');
+			if (q > p + 1 && q < e && *q == ']' && r->nodes[at].col < 0) {
+				at = node_child(r, at, NULL, 0, idx);
+				p = q + 1;
+				continue;
+			}
+		}
+		const char *q = p;
+		while (q < e && *q != '.' && !(*q == '[' && q + 1 < e && q[1] >= '0' && q[1] <= '9'))
+			q++;
+		if (q == p)
+			q = p + 1;
+		at = node_child(r, at, p, (size_t)(q - p), -1);
+		p = q;
+	}
+	if (at > 0 && r->nodes[at].col < 0 && r->nodes[at].first < 0)
+		r->nodes[at].col = col;
+}
+
+/* Emit node id as JSON into jbuf: leaves are their cells (sample: "x"
+ * for every leaf, to classify the header). Returns false when nothing
+ * was written (every leaf below is empty). */
+static bool node_emit(struct creader *r, int id, bool sample)
+{
+	struct node *k = &r->nodes[id];
+	if (k->col >= 0 || k->first < 0) {
+		if (k->col < 0)
+			return false;
+		if (sample) {
+			jput(r, "\"x\"", 3);
+			return true;
+		}
+		if ((size_t)k->col >= r->c.nf)
+			return false;
+		const char *p = r->c.f[k->col].p;
+		size_t n = r->c.f[k->col].n;
+		trim(&p, &n);
+		if (n == 0)
+			return false;
+		jstr(r, p, n);
+		return true;
+	}
+	size_t start = r->jlen;
+	jput(r, k->array ? "[" : "{", 1);
+	bool any = false;
+	for (int c = k->first; c >= 0; c = r->nodes[c].next) {
+		if (id == 0 && r->nodes[c].col >= 0 && r->skipcol && r->skipcol[r->nodes[c].col])
+			continue;
+		size_t mark = r->jlen;
+		if (any)
+			jput(r, ",", 1);
+		if (!k->array) {
+			jstr(r, r->nodes[c].name, strlen(r->nodes[c].name));
+			jput(r, ":", 1);
+		}
+		if (node_emit(r, c, sample))
+			any = true;
+		else
+			r->jlen = mark;
+	}
+	jput(r, k->array ? "]" : "}", 1);
+	if (!any && id != 0) {
+		r->jlen = start;
+		return false;
+	}
+	return true;
+}
+
+/* Columns of a PowerShell export that are its paging and wrapper, not
+ * the record. */
+static bool wrapper_column(const char *name)
+{
+	static const char *const w[] = { "CreationDate", "UserIds", "Operations", "ResultIndex",
+					 "ResultCount", "IsValid", "ObjectState", "RunspaceId",
+					 "PSComputerName", "PSShowComputerName", "AuditData" };
+	for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+		if (strcasecmp(name, w[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Can the header be read as rows of a known log? Builds the tree. */
+static enum rec_kind rows_header(struct creader *r)
+{
+	r->nodes = xgrow(r->nodes, &r->ncap, 1, sizeof *r->nodes);
+	r->nnodes = 1;
+	r->nodes[0] = (struct node){ NULL, -1, false, -1, -1, -1 };
+	r->skipcol = xcalloc(r->nhdr ? r->nhdr : 1, sizeof *r->skipcol);
+	for (size_t i = 0; i < r->nhdr; i++) {
+		const char *p = r->hdr[i];
+		size_t n = strlen(p);
+		if (n > 6 && strcasecmp(p + n - 6, " [UTC]") == 0) {
+			n -= 6;
+			r->sentinel = true;
+		}
+		if (n)
+			node_add(r, (int)i, p, n);
+	}
+	r->jlen = 0;
+	node_emit(r, 0, true);
+	struct jval v;
+	if (!json_scan_value(r->jbuf, r->jbuf + r->jlen, &v, NULL, NULL) || v.t != JT_OBJ)
+		return REC_UNKNOWN;
+	enum rec_kind k = normalize_classify(&v);
+	if (k == REC_UAL)
+		for (size_t i = 0; i < r->nhdr; i++)
+			r->skipcol[i] = wrapper_column(r->hdr[i]);
+	return k;
+}
+
+static const char *rows_format(enum rec_kind k, bool sentinel)
+{
+	if (sentinel)
+		return "sentinel-csv";
+	switch (k) {
+	case REC_UAL: return "psh-csv-expanded";
+	case REC_SIGNIN: return "entra-signin-csv";
+	case REC_DIRAUDIT: return "entra-audit-csv";
+	case REC_MSGTRACE: return "message-trace-csv";
+	case REC_RISK: return "risk-detection-csv";
+	case REC_RISKYUSER: return "risky-user-csv";
+	case REC_ALERT: return "security-alert-csv";
+	case REC_XDR: return "xdr-hunting-csv";
+	case REC_AZACTIVITY: return "azure-activity-csv";
+	case REC_GRAPHACT: return "graph-activity-csv";
+	case REC_PIPELINE: return "pipeline-capture-csv";
+	default: return "log-csv";
+	}
+}
+
+static int rows_row(struct creader *r, char **cause)
+{
+	r->jlen = 0;
+	node_emit(r, 0, false);
+	norm_reset(&r->nm, r->jlen + r->c.rawlen);
+	struct jval v;
+	size_t nmem = 0;
+	const char *err = NULL, *at = NULL;
+	const char *e = json_scan_object(r->jbuf, r->jbuf + r->jlen, &v, r->mem, NORMALIZE_MAX_MEMBERS,
+					 &nmem, &err, &at);
+	if (!e || v.t != JT_OBJ)
+		return reject_row(r, "row cannot be rebuilt as a record", cause);
+	struct wrapper_hints h = { 0 };
+	h.date = cell(r, C_CREATIONDATE);
+	h.op = cell(r, C_OPERATIONS);
+	h.user = lower_copy(&r->nm, cell(r, C_USERIDS));
+	enum rec_kind k;
+	struct event ev;
+	const char *why = NULL;
+	if (normalize_record(&r->nm, &v, r->mem, nmem, &h, REC_UNKNOWN, &k, &ev, &why) < 0)
+		return reject_row(r, why, cause);
+	if (ev.flags & EVF_PS_TRUNCATED)
+		note_truncated(r);
+	normalize_synth_id(&r->nm, &ev);
+	ev.line = r->c.rec_line;
+	r->st->records++;
+	return r->sink->event(r->sink->ctx, &ev, cause);
+}
+
+/* ResultIndex of a PowerShell export row, against its ResultCount. */
+static void psh_paging(struct creader *r)
+{
+	struct sv ix = cell(r, C_RESULTINDEX), cnt = cell(r, C_RESULTCOUNT);
+	long long i, n;
+	struct jval a = { ix.p, ix.n, JT_NUM, false }, b = { cnt.p, cnt.n, JT_NUM, false };
+	if (!ix.p || !cnt.p || !json_get_int(&a, &i) || !json_get_int(&b, &n))
+		return;
+	if (n <= 0 || n > 50000000 || i < 1 || i > n)
+		return;
+	if (n > r->result_count) {
+		size_t old = (size_t)(r->result_count + 8) / 8, want = (size_t)(n + 8) / 8;
+		r->seen = xrealloc(r->seen, want);
+		memset(r->seen + (r->result_count ? old : 0), 0, want - (r->result_count ? old : 0));
+		r->result_count = n;
+	}
+	r->seen[i / 8] |= (unsigned char)(1u << (i % 8));
+	r->result_rows++;
+}
+
+/* "ResultCount says 1121 results, the file holds 500: results 501-1121
+ * are missing" */
+static char *psh_missing(struct creader *r)
+{
+	if (!r->result_count)
+		return NULL;
+	char ranges[256] = "";
+	size_t len = 0;
+	long long missing = 0, held = 0, nranges = 0;
+	for (long long i = 1; i <= r->result_count; i++) {
+		if (r->seen[i / 8] & (1u << (i % 8))) {
+			held++;
+			continue;
+		}
+		long long j = i;
+		while (j + 1 <= r->result_count && !(r->seen[(j + 1) / 8] & (1u << ((j + 1) % 8))))
+			j++;
+		missing += j - i + 1;
+		if (nranges++ < 4 && len < sizeof ranges - 64) {
+			if (j > i)
+				len += (size_t)snprintf(ranges + len, sizeof ranges - len, "%s%lld-%lld",
+							len ? ", " : "", i, j);
+			else
+				len += (size_t)snprintf(ranges + len, sizeof ranges - len, "%s%lld",
+							len ? ", " : "", i);
+		}
+		i = j;
+	}
+	if (!missing)
+		return NULL;
+	return xasprintf("ResultCount says the search had %lld results but the file holds %lld of them: "
+			 "results %s%s are missing; search the time range again in smaller windows",
+			 r->result_count, held, ranges, nranges > 4 ? ", ..." : "");
+}
+
 static const char *family_name(enum family f)
 {
 	switch (f) {
@@ -312,6 +606,7 @@ static const char *family_name(enum family f)
 	case F_PURVIEW_CLASSIC: return "purview-csv-classic";
 	case F_PSH: return "psh-csv";
 	case F_SIGNIN: return "entra-signin-csv";
+	case F_ROWS: return "log-csv";
 	default: return "csv";
 	}
 }
@@ -353,16 +648,42 @@ int ingest_csv(struct stream *s, const struct sink *sink, volatile sig_atomic_t 
 		goto out;
 	}
 	map_header(&r);
-	st->format = family_name(r.fam);
+	enum rec_kind rows_kind = REC_UNKNOWN;
+	if (r.fam == F_UNKNOWN && (rows_kind = rows_header(&r)) != REC_UNKNOWN)
+		r.fam = F_ROWS;
+	st->format = r.fam == F_ROWS ? rows_format(rows_kind, r.sentinel) : family_name(r.fam);
 	if (r.fam == F_UNKNOWN) {
+		/* Not a log this reader knows: refused whole, every row counted
+		 * (and kept), one line saying why. */
 		size_t n = r.c.rawlen > 120 ? 120 : r.c.rawlen;
-		st->error = xasprintf("line %llu: not a recognised audit export header: %.*s%s",
-				      (unsigned long long)r.c.rec_line, (int)n, r.c.raw,
-				      r.c.rawlen > n ? "..." : "");
-		st->records++;
-		st->rejects++;
-		rc = sink->reject(sink->ctx, r.c.rec_line, "not a recognised audit export header",
-				  r.c.raw, r.c.rawlen, cause);
+		char *hdr = xasprintf("%.*s%s", (int)n, r.c.raw, r.c.rawlen > n ? "..." : "");
+		uint64_t hline = r.c.rec_line, rows = 0;
+		for (;;) {
+			k = csv_next(&r.c);
+			if (k == CSV_EOF || k == CSV_IOERR || (stop && *stop))
+				break;
+			if (k == CSV_ROW && r.c.nf == 1 && r.c.f[0].n == 0)
+				continue;
+			rows++;
+			if ((rc = reject_row(&r, "not a recognised log (the file's header is not a known export)",
+					     cause)) < 0)
+				break;
+		}
+		if (k == CSV_IOERR && rc == 0)
+			rc = set_cause(cause, "read error");
+		if (rows == 0 && rc == 0) {
+			st->records++;
+			st->rejects++;
+			/* a header alone: the reason stands for the file (the
+			 * header's text is in the source's error line) */
+			rc = sink->reject(sink->ctx, hline, "not a recognised audit export header", "", 0, cause);
+		}
+		st->error = rows ? xasprintf("line %llu: not a recognised audit export header: %s "
+					     "(the file's %llu rows were refused)",
+					     (unsigned long long)hline, hdr, (unsigned long long)rows)
+				 : xasprintf("line %llu: not a recognised audit export header: %s",
+					     (unsigned long long)hline, hdr);
+		free(hdr);
 		goto out;
 	}
 	for (;;) {
@@ -381,13 +702,26 @@ int ingest_csv(struct stream *s, const struct sink *sink, volatile sig_atomic_t 
 			continue; /* blank line */
 		} else if (r.fam == F_SIGNIN) {
 			rc = signin_row(&r, cause);
+		} else if (r.fam == F_ROWS) {
+			rc = rows_row(&r, cause);
 		} else {
 			rc = ual_row(&r, cause);
 		}
 		if (rc < 0)
 			break;
 	}
+	if (rc == 0) {
+		char *w = psh_missing(&r);
+		if (w)
+			ingest_add_warning(st, w);
+		free(w);
+	}
 out:
+	for (size_t i = 0; i < r.nnodes; i++)
+		free(r.nodes[i].name);
+	free(r.nodes);
+	free(r.skipcol);
+	free(r.seen);
 	for (size_t i = 0; i < r.nhdr; i++)
 		free(r.hdr[i]);
 	free(r.hdr);

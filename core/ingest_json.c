@@ -55,8 +55,15 @@ static int record_members(struct jreader *r, const struct jval *v, const struct 
 		r->kind = k;
 		r->st->format = normalize_kind_name(k);
 	}
+	if (k != REC_UNKNOWN)
+		r->st->known++;
 	if (rc < 0)
 		return reject(r, line, why, v->p, v->n, cause);
+	if (ev.flags & EVF_PS_TRUNCATED) {
+		r->st->truncated++;
+		if (r->nm.ps_lost_msgs)
+			r->st->lost_msgids++;
+	}
 	normalize_synth_id(&r->nm, &ev);
 	ev.line = line;
 	r->st->records++;
@@ -442,6 +449,12 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 out:
 	if (s->ioerr && rc == 0)
 		rc = set_cause(cause, "read error");
+	/* Nothing in it was a log: refused as a whole, in one line (every
+	 * record was rejected and counted already). */
+	if (rc == 0 && st->records && !st->known && !st->error && !(stop && *stop))
+		st->error = xasprintf("not a recognised log: none of its %llu records has the shape of a "
+				      "known export (no time and operation fields this reader knows)",
+				      (unsigned long long)st->records);
 	norm_free(&r.nm);
 	free(r.cols);
 	free(r.row);

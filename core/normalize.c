@@ -554,9 +554,12 @@ static void folders(struct norm *nm, const struct jval *fv, struct event *ev)
 			struct sv t = text_of(nm, &f), path, items;
 			if (ps_field(t, "Path", &path)) {
 				nm->ps_seen++;
+				/* a folder row without ids means "every item"
+				 * (Sync): say it only when no items were cut */
 				if (ps_field(t, "FolderItems", &items) && items.p)
 					nm->ps_lost_msgs++;
-				add_msg(nm, ev, path, (struct sv){ NULL, 0 }, -1);
+				else
+					add_msg(nm, ev, path, (struct sv){ NULL, 0 }, -1);
 			}
 			continue;
 		}

@@ -526,7 +526,6 @@ static int norm_azactivity(struct norm *nm, const struct xm *m, struct event *ev
 		fill(&ev->detail, fmt(nm, "%.*s: %.*s", SV(name), SV(res)));
 	else
 		fill(&ev->detail, res);
-	fill(&ev->session, xs(nm, m, XK_correlationid));
 	return 0;
 }
 

@@ -248,6 +248,9 @@ bool time_parse(const char *s, size_t n, int64_t *ms)
 		d = b;
 	}
 	h = mi = sec = msec = 0;
+	/* the Sentinel / Log Analytics portal writes "6/3/2022, 2:05:09.955 PM" */
+	if (c.p < c.end && *c.p == ',' && c.end - c.p > 1 && c.p[1] == ' ')
+		c.p++;
 	skip_spaces(&c);
 	if (c.p < c.end && *c.p >= '0' && *c.p <= '9') {
 		if (!num(&c, 2, &h) || !lit(&c, ':') || !num(&c, 2, &mi) || !clock_tail(&c, &sec, &msec))

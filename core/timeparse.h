@@ -3,7 +3,8 @@
  *
  * Understood: ISO 8601 with or without 'T', fraction (any digits), 'Z' or
  * an offset (2023-09-26T01:56:15, 2026-01-24T06:54:24.0000000Z, with a
- * trailing space too); US locale M/D/YYYY h:mm:ss AM/PM (and 24-hour);
+ * trailing space too); US locale M/D/YYYY h:mm:ss AM/PM (and 24-hour,
+ * and the Log Analytics portal's "6/3/2022, 2:05:09.955 PM");
  * D/M/YYYY when the first number cannot be a month; dd.MM.yyyy HH:mm:ss;
  * PowerShell's /Date(1720919582928)/. Times without a zone are UTC, as the
  * UAL stores them.

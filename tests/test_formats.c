@@ -398,6 +398,288 @@ static void test_risk_alert_activity(void **state)
 	unload(&c);
 }
 
+/* CSV rows of the other logs: Sentinel's portal CSV ("TimeGenerated
+ * [UTC]", dynamic columns as JSON text), an Extractor-Suite risk CSV in
+ * another column order, message trace from Get-MessageTraceV2. */
+static void test_csv_logs(void **state)
+{
+	(void)state;
+	struct fcase c;
+	load1(&c, "portal.csv",
+	      "TimeGenerated [UTC],OperationName,InitiatedBy,TargetResources,Result,Id,Category\n"
+	      "\"6/3/2022, 2:05:09.955 PM\",Add user,\"{''user'':{''userPrincipalName'':''Root@x.com'',''ipAddress'':''192.0.2.44''}}\","
+	      "\"[{''type'':''User'',''userPrincipalName'':''new@x.com''}]\",success,dir-1,UserManagement\n");
+	assert_int_equal(c.t.events, 1);
+	assert_int_equal(c.t.rejects, 0);
+	assert_string_equal(c.format, "sentinel-csv");
+	struct query_row r;
+	first(c.st, "kind=directory_audit", &r);
+	assert_int_equal(r.ts, 1654265109955LL);
+	eq(r.user, "root@x.com");
+	eq(r.ip, "192.0.2.44");
+	eq(r.op, "Add user");
+	eq(r.detail, "target: User new@x.com");
+	query_row_clear(&r);
+	unload(&c);
+
+	load1(&c, "risk.csv",
+	      "\xef\xbb\xbf\"UserPrincipalName\",\"RiskLevel\",\"RiskEventType\",\"Id\",\"IPAddress\",\"ActivityDateTime\",\"RiskState\"\n"
+	      "\"Lee@X.com\",\"high\",\"anonymizedIPAddress\",\"r-9\",\"[2001:db8::5]:443\",\"12/31/2024 11:59:59 PM\",\"atRisk\"\n"
+	      "\"lee@x.com\",\"low\",\"unlikelyTravel\",\"r-10\",\"\",\"1/1/2025 12:00:00 AM\",\"dismissed\"\n");
+	assert_int_equal(c.t.events, 2);
+	assert_string_equal(c.format, "risk-detection-csv");
+	first(c.st, "kind=risk", &r);
+	assert_int_equal(r.ts, 1735689599000LL);
+	eq(r.user, "lee@x.com");
+	eq(r.ip, "2001:db8::5");
+	eq(r.op, "anonymizedIPAddress");
+	eq(r.detail, "anonymizedIPAddress, risk level high, atRisk");
+	query_row_clear(&r);
+	unload(&c);
+
+	load1(&c, "trace.csv",
+	      "\"Received\",\"SenderAddress\",\"RecipientAddress\",\"Subject\",\"Status\",\"ToIP\",\"FromIP\",\"Size\",\"MessageId\",\"MessageTraceId\"\n"
+	      "\"2024-06-01T09:30:00.1234\",\"Out@evil.example\",\"Cfo@x.com\",\"Wire now\",\"Delivered\",\"\",\"203.0.113.66\",\"1200\","
+	      "\"<q@evil.example>\",\"t-1\"\n");
+	assert_int_equal(c.t.events, 1);
+	assert_string_equal(c.format, "message-trace-csv");
+	first(c.st, "kind=message_trace", &r);
+	assert_int_equal(r.ts, 1717234200123LL);
+	eq(r.detail, "out@evil.example -> cfo@x.com: Wire now");
+	eq(r.record_id, "t-1/cfo@x.com");
+	query_row_clear(&r);
+	unload(&c);
+}
+
+/* Search-UnifiedAuditLog with AuditData expanded into columns: the record
+ * is rebuilt from them (Parameters[n].Name / Value, a dotted path), the
+ * paging columns left out. */
+static void test_csv_expanded_auditdata(void **state)
+{
+	(void)state;
+	struct fcase c;
+	load1(&c, "expanded.csv",
+	      "Operation,Id,Parameters[1].Value,Parameters[0].Name,Parameters[0].Value,Parameters[1].Name,CreationTime,"
+	      "UserId,ClientIP,AppAccessContext.AADSessionId,ResultIndex,ResultCount,RecordType\n"
+	      "New-InboxRule,rule-1,True,ForwardTo,evil@example.com,StopProcessingRules,2024-01-05T03:04:05,"
+	      "Mal@X.com,203.0.113.8:5555,sess-9,1,1,ExchangeAdmin\n");
+	assert_int_equal(c.t.events, 1);
+	assert_int_equal(c.t.rejects, 0);
+	assert_string_equal(c.format, "psh-csv-expanded");
+	struct query_row r;
+	first(c.st, "json.Parameters.ForwardTo~evil", &r);
+	eq(r.op, "New-InboxRule");
+	eq(r.user, "mal@x.com");
+	eq(r.ip, "203.0.113.8");
+	eq(r.session, "sess-9");
+	assert_int_equal(r.kind, KIND_UAL);
+	query_row_clear(&r);
+	char *raw = store_raw(c.st, 1, NULL);
+	assert_non_null(raw);
+	/* elements in index order, whatever the columns' order */
+	assert_non_null(strstr(raw, "\"Parameters\":[{\"Name\":\"ForwardTo\",\"Value\":\"evil@example.com\"},"
+				    "{\"Value\":\"True\",\"Name\":\"StopProcessingRules\"}]"));
+	assert_null(strstr(raw, "ResultIndex"));
+	free(raw);
+	unload(&c);
+}
+
+/* An unknown file is refused whole: one line, every row counted. */
+static void test_unknown_files(void **state)
+{
+	(void)state;
+	struct fcase c;
+	load1(&c, "inventory.csv", "host,owner\na,b\nc,d\ne,f\n");
+	assert_int_equal(c.t.events, 0);
+	assert_int_equal(c.t.rejects, 3);
+	assert_non_null(strstr(c.status, "not a recognised audit export header: host,owner (the file's 3 rows "
+					  "were refused)"));
+	unload(&c);
+	load1(&c, "things.jsonl", "{'a':1}\n{'b':2}\n");
+	assert_int_equal(c.t.rejects, 2);
+	assert_non_null(strstr(c.status, "not a recognised log: none of its 2 records"));
+	unload(&c);
+}
+
+/* A PowerShell export that says it holds more than it does, and one that
+ * PowerShell's depth limit cut, are both said. */
+static void test_export_warnings(void **state)
+{
+	(void)state;
+	struct fcase c;
+	load1(&c, "psh.csv",
+	      "\"RecordType\",\"CreationDate\",\"UserIds\",\"Operations\",\"AuditData\",\"ResultIndex\",\"ResultCount\",\"Identity\"\n"
+	      "\"ExchangeAdmin\",\"1/2/2024 3:04:05 AM\",\"a@x.com\",\"Set-Mailbox\",\"{''Id'':''p1'',''CreationTime'':''2024-01-02T03:04:05'',''Operation'':''Set-Mailbox''}\",\"1\",\"7\",\"p1\"\n"
+	      "\"ExchangeAdmin\",\"1/2/2024 3:04:06 AM\",\"a@x.com\",\"Set-Mailbox\",\"{''Id'':''p3'',''CreationTime'':''2024-01-02T03:04:06'',''Operation'':''Set-Mailbox''}\",\"3\",\"7\",\"p3\"\n");
+	assert_int_equal(c.t.events, 2);
+	assert_non_null(strstr(c.warning, "ResultCount says the search had 7 results but the file holds 2 of them: "
+					  "results 2, 4-7 are missing"));
+	unload(&c);
+
+	load1(&c, "cut.jsonl",
+	      "{'CreationTime':'2024-01-02T03:04:05','Id':'m1','Operation':'MailItemsAccessed','MailboxOwnerUPN':'o@x.com',"
+	      "'OperationProperties':['@{Name=MailAccessType; Value=Sync}'],'Folders':['@{Path=\\\\Inbox; FolderItems=System.Object[]}']}\n");
+	assert_int_equal(c.t.events, 1);
+	assert_non_null(strstr(c.warning, "1 records were cut by PowerShell's ConvertTo-Json depth limit"));
+	assert_non_null(strstr(c.warning, "1 MailItemsAccessed records lost the internet message ids"));
+	struct query_row r;
+	first(c.st, "op=MailItemsAccessed", &r);
+	eq(r.access, "Sync");
+	eq(r.mailbox, "o@x.com");
+	query_row_clear(&r);
+	unload(&c);
+}
+
+/* ------------------------------------------------------------------ */
+/* The real exports of ../shared/realdata: each loads whole, with its
+ * README's record count, no reject, and the fields a responder pivots on. */
+
+static struct fcase *load_real(const char *name)
+{
+	const char *rd = realdata_dir();
+	if (!rd) {
+		print_message("skipped: ../shared/realdata is absent\n");
+		skip();
+	}
+	struct fcase *c = calloc(1, sizeof *c);
+	c->dir = tmpdir_new();
+	char path[4096], real[4096];
+	snprintf(path, sizeof path, "%s/r.case", c->dir);
+	snprintf(real, sizeof real, "%s/%s", rd, name);
+	char *cause = NULL;
+	assert_int_equal(store_open(path, STORE_CREATE, &c->st, &cause), 0);
+	const char *paths[] = { real };
+	struct ingest_opts o = { 0 };
+	assert_int_equal(ingest_paths(c->st, paths, 1, &o, &c->t, &cause), 0);
+	store_each_source(c->st, grab, c, NULL);
+	return c;
+}
+
+static void unload_real(struct fcase *c)
+{
+	unload(c);
+	free(c);
+}
+
+static void test_realdata_counts(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *file, *format, *kind;
+		uint64_t records, events;
+	} files[] = {
+		{ "azure-diagnostic-signinlogs.jsonl", "azure-diagnostic", "signin", 5, 5 },
+		{ "azure-diagnostic-records-auditlogs.json", "azure-diagnostic", "directory_audit", 2, 2 },
+		{ "loganalytics-api-response.json", "loganalytics-api", "azure_activity", 2, 2 },
+		{ "pipeline-capture-graph-signins.json", "pipeline-capture", "signin", 2, 2 },
+		{ "pipeline-capture-messagetrace.json", "pipeline-capture", "message_trace", 50, 50 },
+		{ "messagetrace-rws.jsonl", "message-trace", "message_trace", 1, 1 },
+		{ "defender-advanced-hunting-rows.jsonl", "xdr-hunting", "xdr", 9, 9 },
+		{ "extractor-riskydetections.csv", "risk-detection-csv", "risk", 58, 58 },
+		{ "sual-flattened-auditdata.csv", "psh-csv-expanded", "ual", 3, 3 },
+	};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		struct fcase *c = load_real(files[i].file);
+		if (c->t.records != files[i].records || c->t.events != files[i].events || c->t.rejects != 0)
+			fail_msg("%s: %llu records, %llu events, %llu rejects; expected %llu, %llu, 0", files[i].file,
+				 (unsigned long long)c->t.records, (unsigned long long)c->t.events,
+				 (unsigned long long)c->t.rejects, (unsigned long long)files[i].records,
+				 (unsigned long long)files[i].events);
+		if (strcmp(c->format, files[i].format) != 0)
+			fail_msg("%s: format %s, expected %s", files[i].file, c->format, files[i].format);
+		char f[64];
+		snprintf(f, sizeof f, "kind=%s", files[i].kind);
+		if (count(c->st, f) < 1)
+			fail_msg("%s: no event of kind %s", files[i].file, files[i].kind);
+		unload_real(c);
+	}
+}
+
+static void test_realdata_fields(void **state)
+{
+	(void)state;
+	struct query_row r;
+	struct fcase *c = load_real("azure-diagnostic-signinlogs.jsonl");
+	first(c->st, "op=Sign-in", &r);
+	/* createdDateTime 2019-10-18T04:45:48.0729893-05:00 */
+	assert_int_equal(r.ts, 1571391948072LL);
+	eq(r.user, "test@elastic.co");
+	eq(r.app, "8a4de8b5-095c-47d0-a96f-a75130c61d53");
+	eq(r.ip, "81.2.69.144");
+	eq(r.result, "Failure (50140)");
+	assert_int_equal(r.kind, KIND_SIGNIN);
+	query_row_clear(&r);
+	assert_int_equal(count(c->st, "op=\"Managed identity sign-in\""), 1);
+	unload_real(c);
+
+	c = load_real("pipeline-capture-graph-signins.json");
+	/* both ids are the all-zero GUID: two events all the same */
+	assert_int_equal(count(c->st, "user=mscore@afos.io"), 1);
+	assert_int_equal(count(c->st, "user=rknight@company.io"), 1);
+	first(c->st, "user=rknight@company.io", &r);
+	eq(r.ip, "70.1.1.10");
+	eq(r.op, "Sign-in");
+	assert_int_equal(r.ts, 1755272605000LL);
+	query_row_clear(&r);
+	unload_real(c);
+
+	c = load_real("defender-advanced-hunting-rows.jsonl");
+	first(c->st, "op=MailItemsAccessed", &r);
+	assert_int_equal(r.kind, KIND_UAL);
+	eq(r.mailbox, "pgustavo@simulandlabs.com");
+	eq(r.access, "Bind");
+	eq(r.app, "00000003-0000-0000-c000-000000000000");
+	eq(r.client_app, "5a95e683-08ad-424e-a441-1d1aec52c02c");
+	eq(r.ip, "1.2.3.4");
+	query_row_clear(&r);
+	assert_non_null(strstr(c->warning, "lost the internet message ids"));
+	first(c->st, "op=\"Directory Services replication\"", &r);
+	eq(r.user, "pgustavo@simulandlabs.com");
+	eq(r.ip, "192.168.2.5");
+	assert_int_equal(r.kind, KIND_XDR);
+	query_row_clear(&r);
+	unload_real(c);
+
+	c = load_real("loganalytics-api-response.json");
+	first(c->st, "kind=azure_activity result=Succeeded", &r);
+	eq(r.op, "Microsoft.Authorization/roleAssignments/write");
+	eq(r.user, "wazuh.user@wazuh.com");
+	eq(r.ip, NULL); /* "XX.XX.XXX.XXX" is an anonymised address */
+	assert_non_null(r.detail);
+	assert_non_null(strstr(r.detail, "Create role assignment: /subscriptions/"));
+	query_row_clear(&r);
+	unload_real(c);
+
+	c = load_real("messagetrace-rws.jsonl");
+	first(c->st, "kind=message_trace", &r);
+	assert_int_equal(r.ts, 1662401413490LL); /* Received without a zone: UTC */
+	eq(r.user, "azure-noreply@microsoft.com");
+	eq(r.mailbox, "linus@wildsecurity.onmicrosoft.com");
+	eq(r.detail, "azure-noreply@microsoft.com -> linus@wildsecurity.onmicrosoft.com: "
+		     "PIM: A privileged directory role was assigned outside of PIM");
+	query_row_clear(&r);
+	unload_real(c);
+
+	c = load_real("extractor-riskydetections.csv");
+	first(c->st, "op=unlikelyTravel", &r);
+	eq(r.ip, "172.205.146.219");
+	assert_int_equal(r.kind, KIND_RISK);
+	query_row_clear(&r);
+	unload_real(c);
+
+	c = load_real("sual-flattened-auditdata.csv");
+	first(c->st, "op=disable-Mailbox", &r);
+	eq(r.ip, "2603:10b6:8::12");
+	eq(r.workload, "Exchange");
+	assert_int_equal(r.ts, 1741817986000LL); /* 3/12/2025 10:19:46 PM */
+	query_row_clear(&r);
+	unload_real(c);
+
+	c = load_real("search-unifiedauditlog-export.csv");
+	assert_non_null(strstr(c->warning, "results 501-1121 are missing"));
+	unload_real(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +690,12 @@ int main(void)
 		cmocka_unit_test(test_pipeline_capture),
 		cmocka_unit_test(test_xdr_rows),
 		cmocka_unit_test(test_risk_alert_activity),
+		cmocka_unit_test(test_csv_logs),
+		cmocka_unit_test(test_csv_expanded_auditdata),
+		cmocka_unit_test(test_unknown_files),
+		cmocka_unit_test(test_export_warnings),
+		cmocka_unit_test(test_realdata_counts),
+		cmocka_unit_test(test_realdata_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

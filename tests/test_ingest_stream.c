@@ -1010,12 +1010,21 @@ static void test_csv_unknown_header(void **state)
 	assert_int_equal(g.rc, 0);
 	expect_format(&g, "csv");
 	assert_non_null(g.st.error);
-	assert_string_equal(g.st.error, "line 1: not a recognised audit export header: foo,bar,baz");
+	assert_string_equal(g.st.error, "line 1: not a recognised audit export header: foo,bar,baz "
+					"(the file's 1 rows were refused)");
 	assert_int_equal(g.nev, 0);
+	/* refused whole: every row is a reject, kept verbatim */
+	assert_int_equal(g.nrej, 1);
+	assert_int_equal(g.rej[0].line, 2);
+	assert_string_equal(g.rej[0].why, "not a recognised log (the file's header is not a known export)");
+	assert_string_equal(g.rej[0].raw, "1,2,3");
+	got_free(&g);
+
+	/* a header alone still leaves a trace */
+	run_str("foo,bar\n", &g);
 	assert_int_equal(g.nrej, 1);
 	assert_int_equal(g.rej[0].line, 1);
-	assert_string_equal(g.rej[0].why, "not a recognised audit export header");
-	assert_string_equal(g.rej[0].raw, "foo,bar,baz");
+	assert_string_equal(g.st.error, "line 1: not a recognised audit export header: foo,bar");
 	got_free(&g);
 
 	/* a long header is cut in the message */
@@ -1024,8 +1033,9 @@ static void test_csv_unknown_header(void **state)
 	strcpy(hdr + 300, "\nx\n");
 	run_str(hdr, &g);
 	assert_non_null(g.st.error);
-	assert_int_equal(strlen(g.st.error), strlen("line 1: not a recognised audit export header: ") + 120 + 3);
-	assert_string_equal(g.st.error + strlen(g.st.error) - 3, "...");
+	assert_int_equal(strlen(g.st.error), strlen("line 1: not a recognised audit export header: ") + 120 + 3 +
+						     strlen(" (the file's 1 rows were refused)"));
+	assert_non_null(strstr(g.st.error, "hhh... (the file's 1 rows were refused)"));
 	got_free(&g);
 
 	/* a header that is not even CSV */
