@@ -10,6 +10,7 @@
 #include "geoip.h"
 #include "ingest.h"
 #include "ipgeo.h"
+#include "sqlite/sqlite_store.h"
 #include "store.h"
 
 static const char *installed_dir(void)

@@ -7,6 +7,7 @@
  * tests/bench_geoip.c.
  */
 #include "ipgeo.h"
+#include "sqlite_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
