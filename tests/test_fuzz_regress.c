@@ -49,6 +49,12 @@ static const char *regress_file = "";
 #define FUZZ_ENTRY regress_input
 #include "fuzz_input.c"
 #undef FUZZ_ENTRY
+#define FUZZ_ENTRY regress_logs
+#include "fuzz_logs.c"
+#undef FUZZ_ENTRY
+#define FUZZ_ENTRY regress_rows
+#include "fuzz_rows.c"
+#undef FUZZ_ENTRY
 #define FUZZ_ENTRY regress_casefile
 #include "fuzz_casefile.c"
 #undef FUZZ_ENTRY
@@ -191,13 +197,26 @@ static void test_casefile(void **state)
 	regress_replay("casefile", regress_casefile, 8);
 }
 
+/* The logs around the UAL (issue 11): JSON shapes and CSV rows. */
+static void test_logs(void **state)
+{
+	(void)state;
+	regress_replay("logs", regress_logs, 10);
+}
+
+static void test_rows(void **state)
+{
+	(void)state;
+	regress_replay("rows", regress_rows, 5);
+}
+
 /* Every target's folder is replayed above: a corpus folder without a
  * target (a renamed target, a typo) would silently never run. */
 static void test_every_folder_has_a_target(void **state)
 {
 	(void)state;
 	static const char *const known[] = { "json_scan", "csv", "timeparse", "normalize",
-					     "ingest", "sanitize", "input", "casefile" };
+					     "ingest", "sanitize", "input", "casefile", "logs", "rows" };
 	size_t n;
 	char **names = regress_list(REGRESS_DIR, &n);
 	for (size_t i = 0; i < n; i++) {
@@ -275,6 +294,8 @@ int main(void)
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_casefile),
 		cmocka_unit_test(test_input),
+		cmocka_unit_test(test_logs),
+		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_every_folder_has_a_target),
 		cmocka_unit_test(test_every_target_has_a_folder),
 		cmocka_unit_test(test_open_reproducers),

@@ -182,6 +182,9 @@ static int run(const struct cli_args *a)
 		} else if (t.failed_sources) {
 			cli_error("%d source(s) could not be read completely (see above)", t.failed_sources);
 			rc = 1;
+		} else if (t.records && !t.events && !t.duplicates) {
+			cli_error("nothing could be loaded from these paths: every record was rejected");
+			rc = 1;
 		}
 		if (cli_geoip_enrich(st, geoip_dir, quiet) != 0)
 			rc = 1;
