@@ -956,10 +956,20 @@ char *sigma_explain(const struct sigma_rule *r, const char *raw, size_t n)
 	for (size_t i = 0; i < r->nsels; i++) {
 		if (!r->sels[i].f || filter_match_record(r->sels[i].f, raw, n, NULL) != 1)
 			continue;
+		if (b.n)
+			sb_puts(&b, "\n");
+		sb_puts(&b, r->sels[i].name);
+		sb_puts(&b, " matched:");
 		char *e = filter_explain_record(r->sels[i].f, raw, n);
-		char *line = xasprintf("%s%s matched: %s", b.n ? "\n" : "", r->sels[i].name, e ? e : "(no field)");
-		sb_puts(&b, line);
-		free(line);
+		/* one line per field: "  Operation = New-InboxRule (pattern ...)" */
+		for (char *line = e, *next; line && *line; line = next) {
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			const char *colon = strstr(line, ": ");
+			sb_puts(&b, "\n  ");
+			sb_puts(&b, colon ? colon + 2 : line);
+		}
 		free(e);
 	}
 	return b.p;

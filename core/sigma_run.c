@@ -35,18 +35,38 @@ struct group {
 	size_t nrules;
 };
 
-/* The literal table. */
+/* The literal table. Literals of 7 bytes or more are found by looking
+ * at every fourth position of a record only: each is indexed by the four
+ * 4-byte windows at its offsets 0..3, one of which any occurrence puts on
+ * a position divisible by four. Shorter ones (2..6 bytes) are looked for
+ * at every position by their first two bytes. */
 struct lit {
 	char *s; /* lower-case */
 	size_t n;
-	int next; /* next literal with the same first two bytes, or -1 */
+	int next; /* short literals: the next with the same first two bytes */
+};
+
+struct window {
+	int lit, off, next;
+};
+
+/* Windows looked at every stride-th position: literals of at least
+ * stride + 3 bytes, each under its windows at offsets 0..stride-1. */
+struct wtab {
+	int head[65536];
+	uint64_t bloom[65536 / 64];
+	struct window *w;
+	size_t nw, cap;
+	size_t stride;
 };
 
 struct lits {
 	struct lit *v;
 	size_t n, cap;
-	int head[65536];
-	uint64_t bloom[65536 / 64];
+	int shead[65536];
+	uint64_t sbloom[65536 / 64];
+	bool any_short;
+	struct wtab wt[2]; /* stride 4 (7 bytes and more), stride 2 (5, 6) */
 	uint32_t *seen; /* seen[i] == stamp: literal i is in the current record */
 	uint32_t stamp;
 };
@@ -76,6 +96,16 @@ static unsigned char lc(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
+/* A hash of 4 bytes that ignores case (and, harmlessly, folds a few
+ * other pairs of bytes together: a match is checked byte by byte). */
+static unsigned wkey(const unsigned char *p)
+{
+	uint32_t x;
+	memcpy(&x, p, 4);
+	x |= 0x20202020u;
+	return (x * 2654435761u) >> 16;
+}
+
 static int lits_add(struct lits *L, const char *s)
 {
 	size_t n = strlen(s);
@@ -88,11 +118,32 @@ static int lits_add(struct lits *L, const char *s)
 	for (char *p = l->s; *p; p++)
 		*p = (char)lc((unsigned char)*p);
 	l->n = n;
-	unsigned key = (unsigned)(unsigned char)l->s[0] << 8 | (unsigned char)l->s[1];
-	l->next = L->head[key];
-	L->head[key] = (int)L->n;
-	L->bloom[key / 64] |= 1ULL << (key % 64);
+	l->next = -1;
+	struct wtab *t = n >= 7 ? &L->wt[0] : n >= 5 ? &L->wt[1] : NULL;
+	if (t) {
+		for (size_t off = 0; off < t->stride; off++) {
+			unsigned key = wkey((const unsigned char *)l->s + off);
+			t->w = xgrow(t->w, &t->cap, t->nw + 1, sizeof *t->w);
+			t->w[t->nw] = (struct window){ (int)L->n, (int)off, t->head[key] };
+			t->head[key] = (int)t->nw++;
+			t->bloom[key / 64] |= 1ULL << (key % 64);
+		}
+	} else {
+		unsigned key = (unsigned)(unsigned char)l->s[0] << 8 | (unsigned char)l->s[1];
+		l->next = L->shead[key];
+		L->shead[key] = (int)L->n;
+		L->sbloom[key / 64] |= 1ULL << (key % 64);
+		L->any_short = true;
+	}
 	return (int)L->n++;
+}
+
+static bool lit_at(const struct lit *l, const unsigned char *p)
+{
+	for (size_t k = 0; k < l->n; k++)
+		if (lc(p[k]) != (unsigned char)l->s[k])
+			return false;
+	return true;
 }
 
 /* Mark every literal present in text. */
@@ -103,18 +154,34 @@ static void lits_scan(struct lits *L, const char *text, size_t n)
 		L->stamp = 1;
 	}
 	const unsigned char *p = (const unsigned char *)text;
+	for (int ti = 0; ti < 2; ti++) {
+		const struct wtab *t = &L->wt[ti];
+		if (!t->nw)
+			continue;
+		for (size_t i = 0; i + 4 <= n; i += t->stride) {
+			unsigned key = wkey(p + i);
+			if (!(t->bloom[key / 64] & (1ULL << (key % 64))))
+				continue;
+			for (int j = t->head[key]; j >= 0; j = t->w[j].next) {
+				const struct window *w = &t->w[j];
+				const struct lit *l = &L->v[w->lit];
+				if (L->seen[w->lit] == L->stamp || i < (size_t)w->off)
+					continue;
+				size_t at = i - (size_t)w->off;
+				if (at + l->n <= n && lit_at(l, p + at))
+					L->seen[w->lit] = L->stamp;
+			}
+		}
+	}
+	if (!L->any_short)
+		return;
 	for (size_t i = 0; i + 1 < n; i++) {
 		unsigned key = (unsigned)lc(p[i]) << 8 | lc(p[i + 1]);
-		if (!(L->bloom[key / 64] & (1ULL << (key % 64))))
+		if (!(L->sbloom[key / 64] & (1ULL << (key % 64))))
 			continue;
-		for (int j = L->head[key]; j >= 0; j = L->v[j].next) {
-			struct lit *l = &L->v[j];
-			if (L->seen[j] == L->stamp || l->n > n - i)
-				continue;
-			size_t k = 2;
-			while (k < l->n && lc(p[i + k]) == (unsigned char)l->s[k])
-				k++;
-			if (k == l->n)
+		for (int j = L->shead[key]; j >= 0; j = L->v[j].next) {
+			const struct lit *l = &L->v[j];
+			if (L->seen[j] != L->stamp && l->n <= n - i && lit_at(l, p + i))
 				L->seen[j] = L->stamp;
 		}
 	}
@@ -246,6 +313,8 @@ static void pass_clear(struct pass *p)
 	for (size_t i = 0; i < p->L.n; i++)
 		free(p->L.v[i].s);
 	free(p->L.v);
+	free(p->L.wt[0].w);
+	free(p->L.wt[1].w);
 	free(p->L.seen);
 	for (size_t i = 0; p->rl && i < p->set->n; i++)
 		free(p->rl[i].ids);
@@ -268,7 +337,11 @@ int sigma_run_case(struct store *st, const struct sigma_set *set, sigma_progress
 	p->ctx = ctx;
 	p->rl = xcalloc(set->n ? set->n : 1, sizeof *p->rl);
 	p->stopped = xcalloc(set->n ? set->n : 1, sizeof *p->stopped);
-	memset(p->L.head, -1, sizeof p->L.head);
+	memset(p->L.shead, -1, sizeof p->L.shead);
+	for (int t = 0; t < 2; t++) {
+		memset(p->L.wt[t].head, -1, sizeof p->L.wt[t].head);
+		p->L.wt[t].stride = t ? 2 : 4;
+	}
 	int rc = 0;
 
 	/* groups, and the rules that cannot run */
@@ -296,17 +369,7 @@ int sigma_run_case(struct store *st, const struct sigma_set *set, sigma_progress
 		struct group *gr = &p->groups[g];
 		gr->rules = xrealloc(gr->rules, (gr->nrules + 1) * sizeof *gr->rules);
 		gr->rules[gr->nrules++] = i;
-		const char **l = NULL;
-		size_t nl = filter_sigma_literals(r->f, &l);
-		if (nl) {
-			p->rl[i].ids = xmalloc(nl * sizeof *p->rl[i].ids);
-			for (size_t k = 0; k < nl; k++)
-				p->rl[i].ids[k] = lits_add(&p->L, l[k]);
-			p->rl[i].n = nl;
-		}
-		free(l);
 	}
-	p->L.seen = xcalloc(p->L.n ? p->L.n : 1, sizeof *p->L.seen);
 
 	/* each group's events; the union of those that have any */
 	char *uni = NULL;
@@ -330,6 +393,24 @@ int sigma_run_case(struct store *st, const struct sigma_set *set, sigma_progress
 		free(uni);
 		uni = u;
 	}
+
+	/* the literals of the rules that will run */
+	for (size_t g = 0; g < p->ngroups; g++) {
+		struct group *gr = &p->groups[g];
+		for (size_t k = 0; k < gr->nrules; k++) {
+			size_t i = gr->rules[k];
+			const char **l = NULL;
+			size_t nl = filter_sigma_literals(set->rules[i].f, &l);
+			if (nl) {
+				p->rl[i].ids = xmalloc(nl * sizeof *p->rl[i].ids);
+				for (size_t j = 0; j < nl; j++)
+					p->rl[i].ids[j] = lits_add(&p->L, l[j]);
+				p->rl[i].n = nl;
+			}
+			free(l);
+		}
+	}
+	p->L.seen = xcalloc(p->L.n ? p->L.n : 1, sizeof *p->L.seen);
 
 	/* the pass */
 	if (rc == 0 && uni) {

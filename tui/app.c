@@ -36,6 +36,8 @@
 #include "knownapps.h"
 #include "prompt.h"
 #include "sanitize.h"
+#include "sigma.h"
+#include "sigma_run.h"
 #include "state.h"
 #include "theme.h"
 #include "view.h"
@@ -550,6 +552,38 @@ bool app_idle(struct app *a)
 	return false;
 }
 
+void app_sigma_keep(struct app *a, struct sigma_set *set, struct sigma_run *run)
+{
+	sigma_run_free(a->sigma_run);
+	sigma_set_free(a->sigma);
+	a->sigma = set;
+	a->sigma_run = run;
+	a->sigma_rule = NULL;
+	free(a->sigma_filter);
+	a->sigma_filter = NULL;
+}
+
+bool app_sigma(struct app *a, struct sigma_set **set, struct sigma_run **run)
+{
+	*set = a->sigma;
+	*run = a->sigma_run;
+	return a->sigma != NULL;
+}
+
+void app_sigma_active(struct app *a, const struct sigma_rule *r)
+{
+	a->sigma_rule = r;
+	free(a->sigma_filter);
+	a->sigma_filter = xstrdup(app_filter(a));
+}
+
+const struct sigma_rule *app_sigma_rule(struct app *a)
+{
+	if (!a->sigma_rule || !a->sigma_filter || !strstr(app_filter(a), a->sigma_filter))
+		return NULL;
+	return a->sigma_rule;
+}
+
 void app_free(struct app *a)
 {
 	if (!a)
@@ -572,6 +606,9 @@ void app_free(struct app *a)
 		free(a->saved[i]);
 	knownapps_free(a->ka);
 	hunt_flags_free(a->flags);
+	sigma_run_free(a->sigma_run);
+	sigma_set_free(a->sigma);
+	free(a->sigma_filter);
 	free(a->message);
 	free(a->question);
 	free(a);

@@ -125,6 +125,22 @@ int app_progress(void *ctx, double done);
  * not known yet: the hunts run while the user is idle. */
 unsigned app_flags(struct app *a, int64_t event);
 
+/*
+ * Sigma rules run in this session (tui/view_sigma.c): the app keeps the
+ * rules and their results (freeing those it held), and which rule's
+ * events the timeline shows, so that the detail view explains its hits.
+ */
+struct sigma_set;
+struct sigma_run;
+struct sigma_rule;
+void app_sigma_keep(struct app *a, struct sigma_set *set, struct sigma_run *run);
+bool app_sigma(struct app *a, struct sigma_set **set, struct sigma_run **run);
+/* r's filter was just pushed (app_filter() is its text). */
+void app_sigma_active(struct app *a, const struct sigma_rule *r);
+/* The rule whose events the current filter shows (its filter, possibly
+ * narrowed by pivots), or NULL. */
+const struct sigma_rule *app_sigma_rule(struct app *a);
+
 /* The name of an app id (tenant table, then Microsoft's), or NULL
  * (borrowed). */
 const char *app_app_name(struct app *a, const char *app_id);

@@ -21,6 +21,7 @@
 #include "view.h"
 #include "view_help.h"
 #include "view_hunt.h"
+#include "view_sigma.h"
 #include "view_timeline.h"
 #include "xalloc.h"
 
@@ -185,6 +186,32 @@ static int colon_hunt(struct app *a, const char *arg)
 	return REACT_ALL;
 }
 
+/* :sigma PATH...: run the rules under the paths; :sigma alone: the
+ * rules already run (or those of AUDITSCOPE_SIGMA). */
+static int colon_sigma(struct app *a, const char *arg)
+{
+	char *copy = xstrdup(arg);
+	char **paths = NULL;
+	size_t n = 0;
+	for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
+		paths = xrealloc(paths, (n + 1) * sizeof *paths);
+		paths[n++] = tok;
+	}
+	struct sigma_set *set;
+	struct sigma_run *run;
+	int rc = 0;
+	if (n)
+		rc = view_sigma_run(a, paths, n);
+	else if (!app_sigma(a, &set, &run))
+		rc = view_sigma_from_env(a);
+	free(paths);
+	free(copy);
+	if (rc < 0)
+		return -1;
+	app_push_view(a, view_sigma_new(a));
+	return REACT_ALL;
+}
+
 struct colon_cmd {
 	const char *name;
 	const char *aliases; /* other names, space-separated, or NULL */
@@ -200,6 +227,7 @@ static const struct colon_cmd commands[] = {
 	{ "export", NULL, "FORMAT FILE [--marked]", "csv, jsonl, timesketch or markdown of the filter", colon_export },
 	{ "theme", NULL, "[NAME]", "switch theme (no NAME: list them)", colon_theme },
 	{ "hunt", "hunts", "[NAME]", "the hunts, or one of them", colon_hunt },
+	{ "sigma", NULL, "[PATH...]", "Sigma rules (files, folders) run as hunts", colon_sigma },
 	{ "help", NULL, "", "this help", colon_help },
 	{ "quit", "q wq x", "", "quit", colon_quit },
 };

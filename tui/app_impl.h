@@ -73,6 +73,12 @@ struct app {
 	/* the events hunts flag, found while idle */
 	struct hunt_flags *flags;
 	bool flags_done;
+	/* Sigma rules run in this session, and the filter text that shows
+	 * a rule's events */
+	struct sigma_set *sigma;
+	struct sigma_run *sigma_run;
+	const struct sigma_rule *sigma_rule;
+	char *sigma_filter;
 };
 
 /* app.c */

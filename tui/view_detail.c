@@ -21,6 +21,7 @@
 #include "annotate.h"
 #include "app.h"
 #include "draw.h"
+#include "sigma.h"
 #include "hunt.h"
 #include "sanitize.h"
 #include "theme.h"
@@ -253,6 +254,37 @@ static void clear_lines(struct detail *d)
 	d->wrapped_at = 0;
 }
 
+/* The Sigma rule whose events the timeline shows: which of its
+ * selections the record meets, through which field and value. */
+static void add_sigma(struct detail *d, const char *raw, size_t len)
+{
+	const struct sigma_rule *rule = app_sigma_rule(d->v.app);
+	if (!rule || !raw)
+		return;
+	add_plain(d, THEME_NORMAL, "");
+	char *head = xasprintf("Sigma rule: %s [%s]", rule->title ? rule->title : "", rule->level ? rule->level : "-");
+	char *sh = sanitize(head, strlen(head));
+	add_plain(d, THEME_HEADER, sh);
+	free(sh);
+	free(head);
+	char *why = sigma_explain(rule, raw, len);
+	if (!why) {
+		add_plain(d, THEME_DIM, "  (no selection of the rule matches this record alone)");
+		return;
+	}
+	for (char *line = why, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		char *l = xasprintf("  %s", line);
+		char *sl = sanitize(l, strlen(l));
+		add_plain(d, THEME_SUSPICIOUS, sl);
+		free(sl);
+		free(l);
+	}
+	free(why);
+}
+
 static void build(struct detail *d, const struct query_row *r)
 {
 	clear_lines(d);
@@ -306,10 +338,11 @@ static void build(struct detail *d, const struct query_row *r)
 	}
 	add_annotations(d);
 	add_messages(d);
-	add_plain(d, THEME_NORMAL, "");
-	add_plain(d, THEME_HEADER, "Raw record");
 	size_t len = 0;
 	char *raw = store_raw(app_store(d->v.app), r->id, &len);
+	add_sigma(d, raw, len);
+	add_plain(d, THEME_NORMAL, "");
+	add_plain(d, THEME_HEADER, "Raw record");
 	if (raw)
 		add_json(d, raw, len);
 	else

@@ -16,7 +16,10 @@
 #include "annot.h"
 #include "app.h"
 #include "draw.h"
+#include "sigma.h"
+#include "sigma_run.h"
 #include "theme.h"
+#include "view_sigma.h"
 #include "xalloc.h"
 
 struct huntv {
@@ -47,7 +50,8 @@ static size_t nrows(const struct huntv *h)
 {
 	if (!h->ok)
 		return 0;
-	return h->menu ? HUNT_COUNT : h->r->nrows;
+	/* the menu's last row is the group of Sigma rules */
+	return h->menu ? HUNT_COUNT + 1 : h->r->nrows;
 }
 
 static size_t page_rows(const struct huntv *h)
@@ -89,6 +93,36 @@ static void draw_menu(struct huntv *h, WINDOW *w)
 		draw_cell(w, y, 23, draw_count((int64_t)r->nhits, num, sizeof num), 6, r->nhits ? hit : base, true);
 		draw_cell(w, y, 30, draw_count((int64_t)r->nrows, num, sizeof num), 6, base, true);
 		draw_text(w, y, 37, r->def->title, v->cols - 37, base);
+	}
+	size_t i = HUNT_COUNT;
+	if (i >= h->top && i - h->top < page_rows(h)) {
+		int y = (int)(i - h->top) + 2;
+		bool sel = i == h->cur;
+		struct sigma_set *set;
+		struct sigma_run *run;
+		bool have = app_sigma(v->app, &set, &run);
+		size_t hits = 0;
+		for (size_t k = 0; have && k < set->n; k++)
+			hits += run->hits[k].nevents;
+		attr_t base = theme_attr(sel ? THEME_SELECTED : THEME_NORMAL);
+		attr_t hit = sel ? base : theme_attr(THEME_SUSPICIOUS);
+		draw_fill(w, y, 0, v->cols, base);
+		if (hits)
+			draw_text(w, y, 0, "!", 1, hit);
+		char num[32], *title;
+		draw_cell(w, y, 2, "sigma", 20, base, false);
+		if (have) {
+			draw_cell(w, y, 23, draw_count((int64_t)hits, num, sizeof num), 6, hits ? hit : base, true);
+			draw_cell(w, y, 30, draw_count((int64_t)set->n, num, sizeof num), 6, base, true);
+			title = xasprintf("Sigma rules: %zu matched, %zu ran, %zu skipped, %zu unsupported", run->matched,
+					  run->ran, run->skipped, run->unsupported);
+		} else {
+			const char *env = getenv("AUDITSCOPE_SIGMA");
+			title = env && *env ? xstrdup("Sigma rules of AUDITSCOPE_SIGMA: Enter runs them")
+					    : xstrdup("Sigma rules: set AUDITSCOPE_SIGMA or type :sigma PATH");
+		}
+		draw_text(w, y, 37, title, v->cols - 37, base);
+		free(title);
 	}
 }
 
@@ -241,6 +275,14 @@ static int action(struct view *v, enum keys_action act)
 	case ACT_ENTER:
 		if (!n)
 			return REACT_NONE;
+		if (h->menu && h->cur == HUNT_COUNT) {
+			struct sigma_set *set;
+			struct sigma_run *run;
+			if (!app_sigma(v->app, &set, &run) && view_sigma_from_env(v->app) < 0)
+				return REACT_ALL;
+			app_push_view(v->app, view_sigma_new(v->app));
+			return REACT_ALL;
+		}
 		if (h->menu) {
 			struct huntv *sub = xcalloc(1, sizeof *sub);
 			sub->v.ops = &hunt_rows_ops;
