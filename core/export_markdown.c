@@ -14,6 +14,7 @@
 #include "export_writer.h"
 #include "sanitize.h"
 #include "timeparse.h"
+#include "util.h"
 #include "xalloc.h"
 
 #define VAL(col) "(SELECT v FROM vals WHERE id = e." col ")"
@@ -285,7 +286,9 @@ static void md_row(struct exporter *x, const struct export_row *r)
 	for (size_t i = 0; i < r->nnotes; i++) {
 		fputs("Note by ", f);
 		md_text(f, r->notes[i].author);
-		fprintf(f, " (%s):\n\n", r->notes[i].created);
+		fputs(" (", f); /* an imported note's time is text from someone else */
+		md_text(f, r->notes[i].created ? r->notes[i].created : "");
+		fputs("):\n\n", f);
 		/* each line of the note quoted, escaped on its own */
 		const char *p = r->notes[i].text;
 		for (;;) {
@@ -456,14 +459,59 @@ static char *sh_word(const char *s)
 	}
 	*q++ = '\'';
 	*q = '\0';
+	if (sanitize_needed(o, strlen(o))) { /* no escape reaches a terminal */
+		char *safe = sanitize(o, strlen(o));
+		free(o);
+		o = safe;
+	}
 	return o;
+}
+
+/* A line of sha256sum's own format: "HASH  NAME", and a name holding a
+ * backslash, a newline or a carriage return escaped the way sha256sum
+ * escapes it (a leading backslash, then \\, \n, \r), so that
+ * `sha256sum -c` finds names with spaces, quotes and newlines. A name
+ * with other controls (an escape sequence in a file name) is shown
+ * sanitised: it then fails the check rather than reach the terminal. */
+static void sha256sum_line(FILE *f, const char *hash, const char *name)
+{
+	char *safe = NULL;
+	const char *p = name;
+	if (sanitize_needed(name, strlen(name))) {
+		struct util_buf b = { 0 };
+		for (const char *c = name; *c; c++) /* keep \n and \r for the escapes below */
+			if (*c == '\n' || *c == '\r') {
+				char *part = sanitize(name, (size_t)(c - name));
+				util_buf_puts(&b, part);
+				free(part);
+				util_buf_add(&b, c, 1);
+				name = c + 1;
+			}
+		char *rest = sanitize(name, strlen(name));
+		util_buf_puts(&b, rest);
+		free(rest);
+		safe = util_buf_take(&b);
+		p = safe;
+	}
+	bool esc = strpbrk(p, "\\\n\r") != NULL;
+	fprintf(f, "%s%s  ", esc ? "\\" : "", hash);
+	for (; *p; p++) {
+		if (esc && *p == '\\')
+			fputs("\\\\", f);
+		else if (esc && *p == '\n')
+			fputs("\\n", f);
+		else if (esc && *p == '\r')
+			fputs("\\r", f);
+		else
+			fputc(*p, f);
+	}
+	fputc('\n', f);
+	free(safe);
 }
 
 static int md_repro_source(const struct store_source_row *r, void *ctx)
 {
-	char *w = sh_word(r->path);
-	fprintf(ctx, "%s  %s\n", r->sha256 ? r->sha256 : "-", w);
-	free(w);
+	sha256sum_line(ctx, r->sha256 ? r->sha256 : "-", r->path);
 	return 0;
 }
 

@@ -119,3 +119,24 @@ if [ $seen = 1 ]; then
 else
 	echo "skip - 11: the export finished before it could be killed"
 fi
+
+# 3. no raw terminal escape anywhere in the markdown report; the
+# sha256sum -c block works for names with spaces, quotes and newlines
+mkdir -p "$t/ev"
+osc=$(printf 'x\033]52;c;aGk=\007.json')
+nl=$(printf "it's a\nname \"q\".json")
+rec r3-1 New-InboxRule '' > "$t/ev/$osc"
+rec r3-2 New-InboxRule '' > "$t/ev/$nl"
+rec r3-3 New-InboxRule '' > "$t/ev/plain name.json"
+(cd "$t/ev" && "$bin" load "$t/c3.case" "$osc" "$nl" "plain name.json" > /dev/null 2>&1)
+"$bin" mark "$t/c3.case" 'op=New-InboxRule' > /dev/null 2>&1
+printf '{"auditscope_notes":1}\n{"type":"note","record_id":"r3-1","kind":"ual","author":"x","created":"\\u001b]52;c;aGk=\\u0007","text":"t"}\n' > "$t/n3.jsonl"
+"$bin" notes import "$t/c3.case" "$t/n3.jsonl" > /dev/null 2>&1
+"$bin" export "$t/c3.case" --format markdown -o "$t/r3.md" > /dev/null 2>&1
+check "3: the markdown report was written" test -s "$t/r3.md"
+check "3: no raw ESC or BEL in the report" bash -c "! grep -q $'[\x1b\x07]' '$t/r3.md'"
+check "3: the imported note's time is in the report, escaped" bash -c "grep 'Note by x (' '$t/r3.md' | grep -q '52;c;aGk='"
+awk '/sha256sum -c/ { on = 1; next } on && /^```$/ { if (started) exit; started = 1; next } on && started' "$t/r3.md" > "$t/r3.sums"
+(cd "$t/ev" && sha256sum -c "$t/r3.sums" > "$t/r3.check" 2>&1)
+check "3: sha256sum -c checks a name with a space" grep -qx 'plain name.json: OK' "$t/r3.check"
+check "3: sha256sum -c checks a name with quotes and a newline" grep -qF "it's a\\nname \"q\".json: OK" "$t/r3.check"
