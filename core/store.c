@@ -124,6 +124,7 @@ static const char *const index_sql[] = {
 	"CREATE INDEX IF NOT EXISTS ev_session ON events(session, ts) WHERE session IS NOT NULL",
 	"CREATE INDEX IF NOT EXISTS vals_nocase ON vals(v COLLATE NOCASE)",
 	"CREATE INDEX IF NOT EXISTS rej_source ON rejects(source)",
+	"CREATE INDEX IF NOT EXISTS rej_line ON rejects(line)",
 };
 #define NINDEX (sizeof index_sql / sizeof index_sql[0])
 
@@ -1110,7 +1111,10 @@ static int write_reject(struct store_load *ld, uint64_t line, const char *why, c
 	if (r != SQLITE_DONE)
 		return db_fail(ld, cause);
 	ld->wc.records++;
-	ld->wc.rejects++;
+	if (sqlite3_changes(ld->st->db))
+		ld->wc.rejects++;
+	else
+		ld->wc.duplicates++;
 	if (++ld->pending >= ld->batch_events)
 		return commit(ld, cause);
 	return 0;
@@ -1603,7 +1607,10 @@ struct store_load *store_load_begin(struct store *st, char **cause)
 		    cause) < 0 ||
 	    prepare(ld, &ld->ins_val, "INSERT INTO vals(v) VALUES(?)", cause) < 0 ||
 	    prepare(ld, &ld->sel_val, "SELECT id FROM vals WHERE v=?", cause) < 0 ||
-	    prepare(ld, &ld->ins_rej, "INSERT INTO rejects(source, line, reason, raw) VALUES(?,?,?,?)",
+	    prepare(ld, &ld->ins_rej, /* a row already kept (the same file loaded again, a
+		     * killed load run again) is a duplicate, as events are */
+		    "INSERT INTO rejects(source, line, reason, raw) SELECT ?1, ?2, ?3, ?4"
+		    " WHERE NOT EXISTS(SELECT 1 FROM rejects WHERE line = ?2 AND raw = ?4)",
 		    cause) < 0 ||
 	    prepare(ld, &ld->upd_src,
 		    "UPDATE sources SET records=?, events=?, duplicates=?, rejects=?, first_ts=?,"

@@ -140,3 +140,9 @@ awk '/sha256sum -c/ { on = 1; next } on && /^```$/ { if (started) exit; started 
 (cd "$t/ev" && sha256sum -c "$t/r3.sums" > "$t/r3.check" 2>&1)
 check "3: sha256sum -c checks a name with a space" grep -qx 'plain name.json: OK' "$t/r3.check"
 check "3: sha256sum -c checks a name with quotes and a newline" grep -qF "it's a\\nname \"q\".json: OK" "$t/r3.check"
+
+# 10. loading the same file again adds no rejected rows (they dedup as events do)
+{ rec r10-1 A ''; echo '{"broken'; rec r10-2 B ''; echo 'not json at all'; } > "$t/r10.json"
+for _ in 1 2 3; do "$bin" load "$t/c10.case" "$t/r10.json" > /dev/null 2>&1; done
+check "10: the same file three times keeps its 2 rejected rows once" test "$(count "$t/c10.case" 'select count(*) from rejects')" = 2
+check "10: the second and third loads count them as duplicates" test "$(count "$t/c10.case" 'select group_concat(rejects || "/" || duplicates) from sources')" = "2/0,0/4,0/4"
