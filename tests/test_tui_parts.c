@@ -13,6 +13,7 @@
 
 #include "draw.h"
 #include "keys.h"
+#include "list.h"
 #include "prompt.h"
 #include "theme.h"
 #include "xalloc.h"
@@ -118,7 +119,11 @@ static void test_keys_tables(void **state)
 {
 	(void)state;
 	for (int id = 0; id < KEYMAP_COUNT; id++) {
-		const struct keys_map *m = keys_map((enum keys_map_id)id);
+		/* every binding the map answers to: the movements and its own */
+		struct keys_binding b[128];
+		size_t nb = keys_bindings((enum keys_map_id)id, b, 128);
+		assert_true(nb <= 128);
+		const struct keys_map mm = { keys_map((enum keys_map_id)id)->title, b, nb, NULL }, *m = &mm;
 		assert_non_null(m->title);
 		for (size_t i = 0; i < m->n; i++) {
 			/* the first binding of an action carries its help */
@@ -143,6 +148,95 @@ static void test_keys_tables(void **state)
 	assert_int_equal(keys_lookup(KEYMAP_TIMELINE, 'Z'), ACT_NONE);
 	assert_int_equal(keys_lookup(KEYMAP_STACK, 's'), ACT_SORT);
 	assert_int_equal(keys_lookup(KEYMAP_TIMELINE, KEYS_F(KEY_NPAGE)), ACT_PAGE_DOWN);
+}
+
+/* One movement map: every view but the global one answers j, k, the
+ * arrows, pages, half pages, first and last the same way (the histogram
+ * once lacked b, Home and End; help and hunts Home and End). */
+static void test_keys_moves(void **state)
+{
+	(void)state;
+	static const struct {
+		int key;
+		enum keys_action act;
+	} moves[] = {
+		{ 'j', ACT_DOWN },
+		{ KEYS_F(KEY_DOWN), ACT_DOWN },
+		{ 'k', ACT_UP },
+		{ KEYS_F(KEY_UP), ACT_UP },
+		{ KEYS_F(KEY_NPAGE), ACT_PAGE_DOWN },
+		{ ' ', ACT_PAGE_DOWN },
+		{ KEYS_CTRL('F'), ACT_PAGE_DOWN },
+		{ KEYS_F(KEY_PPAGE), ACT_PAGE_UP },
+		{ 'b', ACT_PAGE_UP },
+		{ KEYS_CTRL('B'), ACT_PAGE_UP },
+		{ KEYS_CTRL('D'), ACT_HALF_DOWN },
+		{ KEYS_CTRL('U'), ACT_HALF_UP },
+		{ 'g', ACT_TOP },
+		{ KEYS_F(KEY_HOME), ACT_TOP },
+		{ 'G', ACT_BOTTOM },
+		{ KEYS_F(KEY_END), ACT_BOTTOM },
+	};
+	for (int id = 0; id < KEYMAP_COUNT; id++) {
+		if (id == KEYMAP_GLOBAL)
+			continue;
+		for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++) {
+			enum keys_action a = keys_lookup((enum keys_map_id)id, moves[i].key);
+			char nm[24];
+			if (a != moves[i].act)
+				fail_msg("%s: %s is %s, not %s", keys_map((enum keys_map_id)id)->title,
+					 keys_name(moves[i].key, nm, sizeof nm), keys_action_name(a),
+					 keys_action_name(moves[i].act));
+		}
+	}
+	/* h and l only where there are columns to move over */
+	assert_int_equal(keys_lookup(KEYMAP_TIMELINE, 'l'), ACT_RIGHT);
+	assert_int_equal(keys_lookup(KEYMAP_STACK, 'l'), ACT_NONE);
+	/* the movement lines are worded for what the view moves over */
+	size_t n;
+	char **lines = keys_help_lines(KEYMAP_HISTOGRAM, &n);
+	bool first = false, pgup = false;
+	for (size_t i = 0; i < n; i++) {
+		first = first || !strcmp(lines[i], "  g Home             first bucket");
+		pgup = pgup || !strcmp(lines[i], "  PgUp b ^B          page up");
+		free(lines[i]);
+	}
+	free(lines);
+	assert_true(first);
+	assert_true(pgup);
+}
+
+/* The list cursor every list view uses, and the pager's scroll. */
+static void test_list(void **state)
+{
+	(void)state;
+	size_t cur = 0, top = 0;
+	assert_true(list_move(&cur, ACT_DOWN, 10, 4));
+	assert_int_equal(cur, 1);
+	list_move(&cur, ACT_PAGE_DOWN, 10, 4);
+	assert_int_equal(cur, 5);
+	list_move(&cur, ACT_PAGE_DOWN, 10, 4);
+	assert_int_equal(cur, 9); /* stops on the last row */
+	list_move(&cur, ACT_DOWN, 10, 4);
+	assert_int_equal(cur, 9);
+	list_move(&cur, ACT_HALF_UP, 10, 4);
+	assert_int_equal(cur, 7);
+	list_show(cur, &top, 4);
+	assert_int_equal(top, 4); /* row 7 is the last of the screen 4..7 */
+	list_move(&cur, ACT_TOP, 10, 4);
+	list_show(cur, &top, 4);
+	assert_int_equal(cur, 0);
+	assert_int_equal(top, 0);
+	list_move(&cur, ACT_BOTTOM, 0, 4); /* an empty list */
+	assert_int_equal(cur, 0);
+	assert_false(list_move(&cur, ACT_ENTER, 10, 4));
+	size_t t = 0;
+	assert_true(list_scroll(&t, ACT_BOTTOM, 30, 10));
+	assert_int_equal(t, 30);
+	list_scroll(&t, ACT_HALF_UP, 30, 10);
+	assert_int_equal(t, 25);
+	list_scroll(&t, ACT_PAGE_UP, 30, 10);
+	assert_int_equal(t, 15);
 }
 
 static void test_keys_help(void **state)
@@ -383,6 +477,8 @@ int main(void)
 		cmocka_unit_test(test_theme_parse),
 		cmocka_unit_test(test_theme_list),
 		cmocka_unit_test(test_keys_tables),
+		cmocka_unit_test(test_keys_moves),
+		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_keys_help),
 		cmocka_unit_test(test_prompt_editing),
 		cmocka_unit_test(test_prompt_history),

@@ -14,6 +14,65 @@
 #define F(k) KEYS_F(k)
 #define CTRL(c) KEYS_CTRL(c)
 
+/*
+ * The movement keys: one table for every view that moves, so that j, k,
+ * the arrows, PgDn/Space/^F, PgUp/b/^B, ^D, ^U, g/Home and G/End do the
+ * same everywhere. Each map words their help for what it moves over
+ * (struct keys_moves); h, l and the side arrows only where a map names
+ * them.
+ */
+static const struct keys_binding move_keys[] = {
+	{ 'j', ACT_DOWN, NULL },
+	{ F(KEY_DOWN), ACT_DOWN, NULL },
+	{ 'k', ACT_UP, NULL },
+	{ F(KEY_UP), ACT_UP, NULL },
+	{ 'h', ACT_LEFT, NULL },
+	{ F(KEY_LEFT), ACT_LEFT, NULL },
+	{ 'l', ACT_RIGHT, NULL },
+	{ F(KEY_RIGHT), ACT_RIGHT, NULL },
+	{ F(KEY_NPAGE), ACT_PAGE_DOWN, NULL },
+	{ ' ', ACT_PAGE_DOWN, NULL },
+	{ CTRL('F'), ACT_PAGE_DOWN, NULL },
+	{ F(KEY_PPAGE), ACT_PAGE_UP, NULL },
+	{ 'b', ACT_PAGE_UP, NULL },
+	{ CTRL('B'), ACT_PAGE_UP, NULL },
+	{ CTRL('D'), ACT_HALF_DOWN, NULL },
+	{ CTRL('U'), ACT_HALF_UP, NULL },
+	{ 'g', ACT_TOP, NULL },
+	{ F(KEY_HOME), ACT_TOP, NULL },
+	{ 'G', ACT_BOTTOM, NULL },
+	{ F(KEY_END), ACT_BOTTOM, NULL },
+};
+
+#define NMOVES (sizeof move_keys / sizeof move_keys[0])
+
+static const struct keys_moves timeline_moves = { "next event", "previous event", "column cursor left",
+						  "column cursor right", "first event", "last event" };
+static const struct keys_moves pager_moves = { "scroll down", "scroll up", NULL, NULL, "top", "bottom" };
+static const struct keys_moves stack_moves = { "next value", "previous value", NULL, NULL, "first value",
+					       "last value" };
+static const struct keys_moves histogram_moves = { "next bucket", "previous bucket", NULL, NULL, "first bucket",
+						   "last bucket" };
+static const struct keys_moves hunts_moves = { "next row", "previous row", NULL, NULL, "first row", "last row" };
+
+/* The help of a movement in a map; NULL when the map does not bind it. */
+static const char *move_help(const struct keys_moves *m, enum keys_action a)
+{
+	switch (a) {
+	case ACT_DOWN: return m->down;
+	case ACT_UP: return m->up;
+	case ACT_LEFT: return m->left;
+	case ACT_RIGHT: return m->right;
+	case ACT_PAGE_DOWN: return "page down";
+	case ACT_PAGE_UP: return "page up";
+	case ACT_HALF_DOWN: return "half a page down";
+	case ACT_HALF_UP: return "half a page up";
+	case ACT_TOP: return m->top;
+	case ACT_BOTTOM: return m->bottom;
+	default: return NULL;
+	}
+}
+
 static const struct keys_binding global_keys[] = {
 	{ '?', ACT_HELP, "help: this screen" },
 	{ F(KEY_F(1)), ACT_HELP, NULL },
@@ -30,26 +89,6 @@ static const struct keys_binding global_keys[] = {
 };
 
 static const struct keys_binding timeline_keys[] = {
-	{ 'j', ACT_DOWN, "next event" },
-	{ F(KEY_DOWN), ACT_DOWN, NULL },
-	{ 'k', ACT_UP, "previous event" },
-	{ F(KEY_UP), ACT_UP, NULL },
-	{ 'h', ACT_LEFT, "column cursor left" },
-	{ F(KEY_LEFT), ACT_LEFT, NULL },
-	{ 'l', ACT_RIGHT, "column cursor right" },
-	{ F(KEY_RIGHT), ACT_RIGHT, NULL },
-	{ F(KEY_NPAGE), ACT_PAGE_DOWN, "page down" },
-	{ ' ', ACT_PAGE_DOWN, NULL },
-	{ CTRL('F'), ACT_PAGE_DOWN, NULL },
-	{ F(KEY_PPAGE), ACT_PAGE_UP, "page up" },
-	{ 'b', ACT_PAGE_UP, NULL },
-	{ CTRL('B'), ACT_PAGE_UP, NULL },
-	{ CTRL('D'), ACT_HALF_DOWN, "half a page down" },
-	{ CTRL('U'), ACT_HALF_UP, "half a page up" },
-	{ 'g', ACT_TOP, "first event" },
-	{ F(KEY_HOME), ACT_TOP, NULL },
-	{ 'G', ACT_BOTTOM, "last event" },
-	{ F(KEY_END), ACT_BOTTOM, NULL },
 	{ '\n', ACT_ENTER, "detail: the raw record of the event" },
 	{ '\r', ACT_ENTER, NULL },
 	{ F(KEY_ENTER), ACT_ENTER, NULL },
@@ -68,18 +107,6 @@ static const struct keys_binding timeline_keys[] = {
 };
 
 static const struct keys_binding detail_keys[] = {
-	{ 'j', ACT_DOWN, "scroll down" },
-	{ F(KEY_DOWN), ACT_DOWN, NULL },
-	{ 'k', ACT_UP, "scroll up" },
-	{ F(KEY_UP), ACT_UP, NULL },
-	{ F(KEY_NPAGE), ACT_PAGE_DOWN, "page down" },
-	{ ' ', ACT_PAGE_DOWN, NULL },
-	{ F(KEY_PPAGE), ACT_PAGE_UP, "page up" },
-	{ 'b', ACT_PAGE_UP, NULL },
-	{ 'g', ACT_TOP, "top" },
-	{ F(KEY_HOME), ACT_TOP, NULL },
-	{ 'G', ACT_BOTTOM, "bottom" },
-	{ F(KEY_END), ACT_BOTTOM, NULL },
 	{ ']', ACT_NEXT_EVENT, "next event of the timeline" },
 	{ 'J', ACT_NEXT_EVENT, NULL },
 	{ '[', ACT_PREV_EVENT, "previous event of the timeline" },
@@ -95,18 +122,6 @@ static const struct keys_binding detail_keys[] = {
 };
 
 static const struct keys_binding stack_keys[] = {
-	{ 'j', ACT_DOWN, "next value" },
-	{ F(KEY_DOWN), ACT_DOWN, NULL },
-	{ 'k', ACT_UP, "previous value" },
-	{ F(KEY_UP), ACT_UP, NULL },
-	{ F(KEY_NPAGE), ACT_PAGE_DOWN, "page down" },
-	{ ' ', ACT_PAGE_DOWN, NULL },
-	{ F(KEY_PPAGE), ACT_PAGE_UP, "page up" },
-	{ 'b', ACT_PAGE_UP, NULL },
-	{ 'g', ACT_TOP, "first value" },
-	{ F(KEY_HOME), ACT_TOP, NULL },
-	{ 'G', ACT_BOTTOM, "last value" },
-	{ F(KEY_END), ACT_BOTTOM, NULL },
 	{ '\n', ACT_ENTER, "drill in: filter to the value" },
 	{ '\r', ACT_ENTER, NULL },
 	{ F(KEY_ENTER), ACT_ENTER, NULL },
@@ -116,15 +131,6 @@ static const struct keys_binding stack_keys[] = {
 };
 
 static const struct keys_binding histogram_keys[] = {
-	{ 'j', ACT_DOWN, "next bucket" },
-	{ F(KEY_DOWN), ACT_DOWN, NULL },
-	{ 'k', ACT_UP, "previous bucket" },
-	{ F(KEY_UP), ACT_UP, NULL },
-	{ F(KEY_NPAGE), ACT_PAGE_DOWN, "page down" },
-	{ ' ', ACT_PAGE_DOWN, NULL },
-	{ F(KEY_PPAGE), ACT_PAGE_UP, "page up" },
-	{ 'g', ACT_TOP, "first bucket" },
-	{ 'G', ACT_BOTTOM, "last bucket" },
 	{ '\n', ACT_ENTER, "narrow the filter to the bucket's time" },
 	{ '\r', ACT_ENTER, NULL },
 	{ F(KEY_ENTER), ACT_ENTER, NULL },
@@ -132,45 +138,25 @@ static const struct keys_binding histogram_keys[] = {
 };
 
 static const struct keys_binding help_keys[] = {
-	{ 'j', ACT_DOWN, "scroll down" },
-	{ F(KEY_DOWN), ACT_DOWN, NULL },
-	{ 'k', ACT_UP, "scroll up" },
-	{ F(KEY_UP), ACT_UP, NULL },
-	{ F(KEY_NPAGE), ACT_PAGE_DOWN, "page down" },
-	{ ' ', ACT_PAGE_DOWN, NULL },
-	{ F(KEY_PPAGE), ACT_PAGE_UP, "page up" },
-	{ 'b', ACT_PAGE_UP, NULL },
-	{ 'g', ACT_TOP, "top" },
-	{ 'G', ACT_BOTTOM, "bottom" },
 	{ '?', ACT_BACK, "close the help" },
 };
 
 static const struct keys_binding hunts_keys[] = {
-	{ 'j', ACT_DOWN, "next row" },
-	{ F(KEY_DOWN), ACT_DOWN, NULL },
-	{ 'k', ACT_UP, "previous row" },
-	{ F(KEY_UP), ACT_UP, NULL },
-	{ F(KEY_NPAGE), ACT_PAGE_DOWN, "page down" },
-	{ ' ', ACT_PAGE_DOWN, NULL },
-	{ F(KEY_PPAGE), ACT_PAGE_UP, "page up" },
-	{ 'b', ACT_PAGE_UP, NULL },
-	{ 'g', ACT_TOP, "first row" },
-	{ 'G', ACT_BOTTOM, "last row" },
 	{ '\n', ACT_ENTER, "open the hunt; on a row, its events in the timeline" },
 	{ '\r', ACT_ENTER, NULL },
 	{ F(KEY_ENTER), ACT_ENTER, NULL },
 	{ 'm', ACT_BOOKMARK, "bookmark a hit's events, tagged with the hunt's name" },
 };
 
-#define MAP(title, t) { title, t, sizeof t / sizeof t[0] }
+#define MAP(title, t, m) { title, t, sizeof t / sizeof t[0], m }
 static const struct keys_map maps[KEYMAP_COUNT] = {
-	[KEYMAP_GLOBAL] = MAP("Everywhere", global_keys),
-	[KEYMAP_TIMELINE] = MAP("Timeline", timeline_keys),
-	[KEYMAP_DETAIL] = MAP("Detail (raw record)", detail_keys),
-	[KEYMAP_STACK] = MAP("Stack (frequency table)", stack_keys),
-	[KEYMAP_HISTOGRAM] = MAP("Histogram", histogram_keys),
-	[KEYMAP_HELP] = MAP("Help", help_keys),
-	[KEYMAP_HUNTS] = MAP("Hunts", hunts_keys),
+	[KEYMAP_GLOBAL] = MAP("Everywhere", global_keys, NULL),
+	[KEYMAP_TIMELINE] = MAP("Timeline", timeline_keys, &timeline_moves),
+	[KEYMAP_DETAIL] = MAP("Detail (raw record)", detail_keys, &pager_moves),
+	[KEYMAP_STACK] = MAP("Stack (frequency table)", stack_keys, &stack_moves),
+	[KEYMAP_HISTOGRAM] = MAP("Histogram", histogram_keys, &histogram_moves),
+	[KEYMAP_HELP] = MAP("Help", help_keys, &pager_moves),
+	[KEYMAP_HUNTS] = MAP("Hunts", hunts_keys, &hunts_moves),
 };
 
 static const char *const action_names[ACT_COUNT] = {
@@ -199,8 +185,37 @@ static enum keys_action find(const struct keys_map *m, int key)
 
 enum keys_action keys_lookup(enum keys_map_id id, int key)
 {
-	enum keys_action a = id < KEYMAP_COUNT ? find(&maps[id], key) : ACT_NONE;
+	if (id >= KEYMAP_COUNT)
+		return ACT_NONE;
+	enum keys_action a = find(&maps[id], key);
+	for (size_t i = 0; a == ACT_NONE && maps[id].moves && i < NMOVES; i++)
+		if (move_keys[i].key == key && move_help(maps[id].moves, move_keys[i].action))
+			a = move_keys[i].action;
 	return a != ACT_NONE ? a : find(&maps[KEYMAP_GLOBAL], key);
+}
+
+size_t keys_bindings(enum keys_map_id id, struct keys_binding *out, size_t max)
+{
+	const struct keys_map *m = keys_map(id);
+	size_t n = 0;
+	/* the movements first, worded for the map, then the map's own */
+	for (size_t i = 0; m && m->moves && i < NMOVES; i++) {
+		const char *help = move_help(m->moves, move_keys[i].action);
+		if (!help)
+			continue;
+		bool first = true;
+		for (size_t j = 0; j < i; j++)
+			first = first && move_keys[j].action != move_keys[i].action;
+		if (n < max)
+			out[n] = (struct keys_binding){ move_keys[i].key, move_keys[i].action, first ? help : NULL };
+		n++;
+	}
+	for (size_t i = 0; m && i < m->n; i++) {
+		if (n < max)
+			out[n] = m->b[i];
+		n++;
+	}
+	return n;
 }
 
 int keys_code(int kind, unsigned int c)
@@ -240,10 +255,13 @@ const char *keys_name(int key, char *buf, size_t n)
 
 char **keys_help_lines(enum keys_map_id id, size_t *nout)
 {
-	const struct keys_map *m = keys_map(id);
+	size_t nb = keys_bindings(id, NULL, 0);
+	struct keys_binding *b = xcalloc(nb + 1, sizeof *b);
+	keys_bindings(id, b, nb);
+	const struct keys_map all = { NULL, b, nb, NULL }, *m = &all;
 	char **lines = NULL;
 	size_t n = 0, cap = 0;
-	bool *done = xcalloc(m->n, sizeof *done);
+	bool *done = xcalloc(m->n + 1, sizeof *done);
 	/* one line per action, every key bound to it in the map named */
 	for (size_t i = 0; i < m->n; i++) {
 		if (done[i])
@@ -272,6 +290,7 @@ char **keys_help_lines(enum keys_map_id id, size_t *nout)
 		lines[n++] = xasprintf("  %-18s %s", names, help ? help : "");
 	}
 	free(done);
+	free(b);
 	*nout = n;
 	return lines;
 }

@@ -95,16 +95,29 @@ struct keys_binding {
 	const char *help; /* NULL: an alias of the binding above with the same action */
 };
 
+/* How a map words the movement keys' help (what j, g, G move over);
+ * left and right NULL: h, l and the side arrows are not bound. */
+struct keys_moves {
+	const char *down, *up, *left, *right, *top, *bottom;
+};
+
 struct keys_map {
 	const char *title;
-	const struct keys_binding *b;
+	const struct keys_binding *b; /* the map's own bindings */
 	size_t n;
+	const struct keys_moves *moves; /* NULL: no movement keys (global) */
 };
 
 const struct keys_map *keys_map(enum keys_map_id id);
 
-/* The action of key in map id, else in the global map, else ACT_NONE. */
+/* The action of key in map id (its own bindings, then the movement
+ * keys), else in the global map, else ACT_NONE. */
 enum keys_action keys_lookup(enum keys_map_id id, int key);
+
+/* Every binding of map id, movements first (help on the first key of an
+ * action, NULL on its aliases): writes up to max into out, returns how
+ * many there are. */
+size_t keys_bindings(enum keys_map_id id, struct keys_binding *out, size_t max);
 
 /* A key's name for the help screen ("j", "PgDn", "^L", "Enter"). */
 const char *keys_name(int key, char *buf, size_t n);

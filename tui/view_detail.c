@@ -20,6 +20,7 @@
 #include "annot.h"
 #include "annotate.h"
 #include "app.h"
+#include "list.h"
 #include "draw.h"
 #include "sigma.h"
 #include "hunt.h"
@@ -478,24 +479,6 @@ static int action(struct view *v, enum keys_action act)
 	struct detail *d = DETAIL(v);
 	size_t page = page_rows(d), last = last_top(d);
 	switch (act) {
-	case ACT_DOWN:
-		d->top = d->top < last ? d->top + 1 : last;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_UP:
-		d->top = d->top ? d->top - 1 : 0;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_PAGE_DOWN:
-		d->top = d->top + page < last ? d->top + page : last;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_PAGE_UP:
-		d->top = d->top > page ? d->top - page : 0;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_TOP:
-		d->top = 0;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_BOTTOM:
-		d->top = last;
-		return REACT_VIEW | REACT_CHROME;
 	case ACT_NEXT_EVENT:
 		return other_event(d, 1);
 	case ACT_PREV_EVENT:
@@ -516,7 +499,7 @@ static int action(struct view *v, enum keys_action act)
 	case ACT_BACK:
 		return REACT_POP;
 	default:
-		return REACT_PASS;
+		return list_scroll(&d->top, act, last, page) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
 	}
 }
 

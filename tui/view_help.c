@@ -10,6 +10,7 @@
 #include "app.h"
 #include "draw.h"
 #include "filter.h"
+#include "list.h"
 #include "theme.h"
 #include "xalloc.h"
 
@@ -64,29 +65,11 @@ static int action(struct view *v, enum keys_action a)
 	struct help *h = HELP(v);
 	size_t page = body_rows(h), last = h->n > page ? h->n - page : 0;
 	switch (a) {
-	case ACT_DOWN:
-		h->top = h->top < last ? h->top + 1 : last;
-		return REACT_VIEW;
-	case ACT_UP:
-		h->top = h->top ? h->top - 1 : 0;
-		return REACT_VIEW;
-	case ACT_PAGE_DOWN:
-		h->top = h->top + page < last ? h->top + page : last;
-		return REACT_VIEW;
-	case ACT_PAGE_UP:
-		h->top = h->top > page ? h->top - page : 0;
-		return REACT_VIEW;
-	case ACT_TOP:
-		h->top = 0;
-		return REACT_VIEW;
-	case ACT_BOTTOM:
-		h->top = last;
-		return REACT_VIEW;
 	case ACT_BACK:
 	case ACT_HELP:
 		return REACT_POP;
 	default:
-		return REACT_PASS;
+		return list_scroll(&h->top, a, last, page) ? REACT_VIEW : REACT_PASS;
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "list.h"
 #include "draw.h"
 #include "filter.h"
 #include "histogram.h"
@@ -117,10 +118,7 @@ static void draw(struct view *v, WINDOW *w)
 		return;
 	}
 	size_t h = page_rows(hv);
-	if (hv->cur < hv->top)
-		hv->top = hv->cur;
-	if (hv->cur >= hv->top + h)
-		hv->top = hv->cur - h + 1;
+	list_show(hv->cur, &hv->top, h);
 	int bx = 2 + wt + 1 + wn + 2, bw = v->cols - bx;
 	int64_t max = hv->h.max > 0 ? hv->h.max : 1;
 	for (size_t i = hv->top; i < hv->h.n && i - hv->top < h; i++) {
@@ -182,33 +180,13 @@ static int action(struct view *v, enum keys_action act)
 	struct histv *hv = HV(v);
 	size_t n = hv->ok ? hv->h.n : 0, h = page_rows(hv);
 	switch (act) {
-	case ACT_DOWN:
-		if (hv->cur + 1 < n)
-			hv->cur++;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_UP:
-		if (hv->cur)
-			hv->cur--;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_PAGE_DOWN:
-		hv->cur = hv->cur + h < n ? hv->cur + h : (n ? n - 1 : 0);
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_PAGE_UP:
-		hv->cur = hv->cur > h ? hv->cur - h : 0;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_TOP:
-		hv->cur = 0;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_BOTTOM:
-		hv->cur = n ? n - 1 : 0;
-		return REACT_VIEW | REACT_CHROME;
 	case ACT_ENTER:
 		return narrow(hv);
 	case ACT_BACK:
 	case ACT_HISTOGRAM:
 		return REACT_POP;
 	default:
-		return REACT_PASS;
+		return list_move(&hv->cur, act, n, h) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
 	}
 }
 

@@ -15,6 +15,7 @@
 
 #include "annot.h"
 #include "app.h"
+#include "list.h"
 #include "draw.h"
 #include "sigma.h"
 #include "sigma_run.h"
@@ -186,10 +187,7 @@ static void draw(struct view *v, WINDOW *w)
 	struct huntv *h = HV(v);
 	werase(w);
 	size_t n = nrows(h), ph = page_rows(h);
-	if (h->cur < h->top)
-		h->top = h->cur;
-	if (h->cur >= h->top + ph)
-		h->top = h->cur - ph + 1;
+	list_show(h->cur, &h->top, ph);
 	if (!h->ok) {
 		draw_text(w, 1, 2, "No hunt results: they were stopped or failed. q goes back.", v->cols - 2,
 			  theme_attr(THEME_MESSAGE));
@@ -252,26 +250,6 @@ static int action(struct view *v, enum keys_action act)
 	struct huntv *h = HV(v);
 	size_t n = nrows(h), ph = page_rows(h);
 	switch (act) {
-	case ACT_DOWN:
-		if (h->cur + 1 < n)
-			h->cur++;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_UP:
-		if (h->cur)
-			h->cur--;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_PAGE_DOWN:
-		h->cur = h->cur + ph < n ? h->cur + ph : (n ? n - 1 : 0);
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_PAGE_UP:
-		h->cur = h->cur > ph ? h->cur - ph : 0;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_TOP:
-		h->cur = 0;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_BOTTOM:
-		h->cur = n ? n - 1 : 0;
-		return REACT_VIEW | REACT_CHROME;
 	case ACT_ENTER:
 		if (!n)
 			return REACT_NONE;
@@ -298,7 +276,7 @@ static int action(struct view *v, enum keys_action act)
 	case ACT_HUNTS:
 		return REACT_POP;
 	default:
-		return REACT_PASS;
+		return list_move(&h->cur, act, n, ph) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
 	}
 }
 

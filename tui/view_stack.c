@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "list.h"
 #include "draw.h"
 #include "stack.h"
 #include "theme.h"
@@ -66,11 +67,7 @@ static size_t page_rows(const struct stackv *sv)
 
 static void keep_visible(struct stackv *sv)
 {
-	size_t h = page_rows(sv);
-	if (sv->cur < sv->top)
-		sv->top = sv->cur;
-	if (sv->cur >= sv->top + h)
-		sv->top = sv->cur - h + 1;
+	list_show(sv->cur, &sv->top, page_rows(sv));
 }
 
 static void draw(struct view *v, WINDOW *w)
@@ -186,26 +183,6 @@ static int action(struct view *v, enum keys_action act)
 	struct stackv *sv = SV(v);
 	size_t n = sv->ok ? sv->s.n : 0, h = page_rows(sv);
 	switch (act) {
-	case ACT_DOWN:
-		if (sv->cur + 1 < n)
-			sv->cur++;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_UP:
-		if (sv->cur)
-			sv->cur--;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_PAGE_DOWN:
-		sv->cur = sv->cur + h < n ? sv->cur + h : (n ? n - 1 : 0);
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_PAGE_UP:
-		sv->cur = sv->cur > h ? sv->cur - h : 0;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_TOP:
-		sv->cur = 0;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_BOTTOM:
-		sv->cur = n ? n - 1 : 0;
-		return REACT_VIEW | REACT_CHROME;
 	case ACT_ENTER:
 	case ACT_KEEP:
 		return drill(sv, false);
@@ -219,7 +196,7 @@ static int action(struct view *v, enum keys_action act)
 		run(sv);
 		return REACT_VIEW | REACT_CHROME;
 	default:
-		return REACT_PASS;
+		return list_move(&sv->cur, act, n, h) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
 	}
 }
 
