@@ -522,7 +522,7 @@ static int scan_progress(void *ctx, double done)
 {
 	(void)done;
 	const struct exporter *x = ctx;
-	return x->o->progress ? x->o->progress(x->o->ctx, 0) : 0;
+	return progress_report(&x->o->progress, -1);
 }
 
 int export_run(struct store *st, FILE *out, const struct export_opts *o, struct export_stats *stats,
@@ -589,9 +589,13 @@ int export_run(struct store *st, FILE *out, const struct export_opts *o, struct 
 	int r;
 	int64_t scanned = 0;
 	while ((r = sqlite3_step(x.sel)) == SQLITE_ROW) {
-		if (o->progress && ++scanned % PROGRESS_EVERY == 0 && o->progress(o->ctx, x.done)) {
-			set_cause(cause, "cancelled");
-			goto out;
+		if (++scanned % PROGRESS_EVERY == 0) {
+			if (stats)
+				stats->events = x.done;
+			if (progress_report(&o->progress, -1)) {
+				set_cause(cause, PROGRESS_CANCELLED);
+				goto out;
+			}
 		}
 		if (marked && x.ann && !from_marks) {
 			const struct annent *e = annset_get(x.ann, (const char *)sqlite3_column_text(x.sel, 10),

@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "export_list.h"
+#include "progress.h"
 #include "store.h"
 
 enum export_format {
@@ -53,10 +54,11 @@ struct export_opts {
 	 * $AUDITSCOPE_AUTHOR make it reproducible. */
 	const char *case_label;
 	const char *program;
-	/* Called every few thousand events with the number written so far;
-	 * a non-zero return stops the export (it then fails: "cancelled"). */
-	int (*progress)(void *ctx, int64_t done);
-	void *ctx;
+	/* Called every few thousand events (and during a scan of the raw
+	 * records), done negative: a non-zero return stops the export, which
+	 * then fails with PROGRESS_CANCELLED. The stats given to export_run
+	 * are kept up to date meanwhile, for a callback that shows them. */
+	struct progress progress;
 	/* How to read: NULL for the defaults (tests set it to take every
 	 * path; see struct export_limits). */
 	const struct export_limits *limits;

@@ -588,6 +588,39 @@ static void test_write_error(void **state)
 }
 
 /* The report escapes what Markdown or HTML would act on. */
+/* The one progress struct: called with the stats kept current; a
+ * non-zero return stops the export with PROGRESS_CANCELLED. */
+struct cancel_at {
+	const struct export_stats *stats;
+	int calls;
+	int64_t seen;
+};
+
+static int cancel_at_first(void *ctx, double done)
+{
+	struct cancel_at *c = ctx;
+	assert_true(done < 0); /* an export does not know its total */
+	c->seen = c->stats->events;
+	return ++c->calls == 1;
+}
+
+static void test_progress_cancel(void **state)
+{
+	struct fixture *f = *state;
+	FILE *m = fopen("/dev/null", "w");
+	struct export_stats s = { 0 };
+	struct cancel_at c = { .stats = &s };
+	struct export_opts o = { .format = EXPORT_CSV, .progress = { cancel_at_first, &c } };
+	char *cause = NULL;
+	assert_int_equal(export_run(f->st, m, &o, &s, &cause), -1);
+	assert_string_equal(cause, PROGRESS_CANCELLED);
+	assert_int_equal(c.calls, 1);
+	/* called every 4,096 rows: the stats said how far it had gone */
+	assert_int_equal(c.seen, 4095);
+	free(cause);
+	fclose(m);
+}
+
 static void test_markdown_escapes(void **state)
 {
 	struct fixture *f = *state;
@@ -805,6 +838,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timesketch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_and_marked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_progress_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_markdown_escapes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notes_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notes_import_errors, setup, teardown),

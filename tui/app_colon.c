@@ -97,12 +97,6 @@ static int colon_theme(struct app *a, const char *arg)
 	return REACT_ALL;
 }
 
-static int export_progress(void *ctx, int64_t done)
-{
-	(void)done;
-	return app_progress(ctx, -1);
-}
-
 /* :export FORMAT FILE [--marked] */
 static int colon_export(struct app *a, const char *arg)
 {
@@ -128,7 +122,7 @@ static int colon_export(struct app *a, const char *arg)
 		return -1;
 	}
 	struct export_opts o = { .format = (enum export_format)f, .filter = app_filter(a), .marked = marked,
-				 .progress = export_progress, .ctx = a };
+				 .progress = { app_progress, a } };
 	struct export_stats stats = { 0 };
 	app_busy_begin(a, "exporting");
 	int rc = export_run(a->st, out, &o, &stats, &cause);

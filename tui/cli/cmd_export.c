@@ -25,9 +25,10 @@
 
 #define PROGRESS_AFTER 50000 /* events before the progress line shows */
 
-struct progress {
+struct shown {
 	bool tty, shown;
 	struct timespec t0;
+	const struct export_stats *stats; /* kept up to date by the export */
 };
 
 static double since(const struct timespec *t0)
@@ -37,12 +38,14 @@ static double since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static int on_progress(void *ctx, int64_t done)
+static int on_progress(void *ctx, double done)
 {
-	struct progress *p = ctx;
-	if (p->tty && done >= PROGRESS_AFTER) {
+	(void)done;
+	struct shown *p = ctx;
+	int64_t n = p->stats->events;
+	if (p->tty && n >= PROGRESS_AFTER) {
 		double s = since(&p->t0);
-		fprintf(stderr, "\rexporting: %" PRId64 " events, %.0f/s ", done, s > 0 ? (double)done / s : 0.0);
+		fprintf(stderr, "\rexporting: %" PRId64 " events, %.0f/s ", n, s > 0 ? (double)n / s : 0.0);
 		p->shown = true;
 	}
 	return 0;
@@ -77,11 +80,10 @@ static int run(const struct cli_args *a)
 		return 1;
 	}
 	o.terminal = isatty(fileno(out));
-	struct progress p = { .tty = isatty(2) };
+	struct export_stats stats = { 0 };
+	struct shown p = { .tty = isatty(2), .stats = &stats };
 	clock_gettime(CLOCK_MONOTONIC, &p.t0);
-	o.progress = on_progress;
-	o.ctx = &p;
-	struct export_stats stats;
+	o.progress = (struct progress){ on_progress, &p };
 	char *cause = NULL;
 	int rc = 0;
 	if (export_run(st, out, &o, &stats, &cause) < 0) {
