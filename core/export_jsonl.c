@@ -69,6 +69,21 @@ void export_json_fields(struct exporter *x, const struct export_row *r, const ch
 	fputc(']', f);
 }
 
+struct seen_out {
+	FILE *f;
+	int n;
+};
+
+static int put_seen(const char *path, int64_t line, void *ctx)
+{
+	struct seen_out *o = ctx;
+	fputs(o->n++ ? ",{" : "{", o->f);
+	fputs("\"path\":", o->f);
+	export_json_str(o->f, path);
+	fprintf(o->f, ",\"line\":%" PRId64 "}", line);
+	return 0;
+}
+
 static void jsonl_row(struct exporter *x, const struct export_row *r)
 {
 	FILE *f = x->out;
@@ -89,6 +104,11 @@ static void jsonl_row(struct exporter *x, const struct export_row *r)
 	export_json_kv(f, "source", s ? s->path : NULL);
 	export_json_kv(f, "source_sha256", s ? s->sha256 : NULL);
 	fprintf(f, ",\"line\":%" PRId64, r->line);
+	/* the other exports the same record was read from */
+	fputs(",\"seen_in\":[", f);
+	struct seen_out so = { f, 0 };
+	store_event_seen(x->st, r->id, put_seen, &so, NULL);
+	fputc(']', f);
 	fputs(",\"raw\":", f);
 	fputs(r->raw ? r->raw : "null", f);
 	fputs("}\n", f);

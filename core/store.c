@@ -51,7 +51,7 @@
 #include "xalloc.h"
 #include "sqlite/sqlite_store.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
@@ -70,6 +70,11 @@ static const char schema_sql[] =
 	"  mailbox INTEGER, access INTEGER, client_info INTEGER, op_count INTEGER,"
 	"  flags INTEGER NOT NULL DEFAULT 0, source INTEGER NOT NULL, line INTEGER NOT NULL,"
 	"  detail INTEGER);"
+	/* the other sources an event was also read from (events.source is
+	 * the first, or the one whose copy was the richest) */
+	"CREATE TABLE IF NOT EXISTS seen(event INTEGER NOT NULL, source INTEGER NOT NULL,"
+	"  line INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS seen_event ON seen(event);"
 	"CREATE TABLE IF NOT EXISTS rawblocks(id INTEGER PRIMARY KEY, n INTEGER NOT NULL, data BLOB NOT NULL);"
 	/* One SQLite row per message cost a million-event load 2.5 of its 18
 	 * seconds; one row per event with its list, and a view that expands
@@ -592,6 +597,8 @@ struct store_load {
 	bool in_complete; /* vals had no rows at start and the map was never cleared */
 	struct ridmap rids;
 	sqlite3_stmt *sel_rid;
+	/* a duplicate: which event, how rich, replaced or only seen */
+	sqlite3_stmt *sel_dup, *sel_rich, *del_ev, *del_msg, *ins_seen, *upd_seen;
 	bool journal_switched;
 	bool by_index; /* dedup through ev_rid instead of the table: a large case */
 	/* administrative records held back until the commit (is_admin),
@@ -970,7 +977,8 @@ static int raw_append(struct store_load *ld, int64_t id, struct sv raw, char **c
  */
 /* Is (kind, record id) in the case already? Fingerprint first, then the
  * stored id for each fingerprint that matches. */
-static int is_dup(struct store_load *ld, int kind, uint64_t fp, struct sv rid, bool *dup, char **cause)
+static int is_dup(struct store_load *ld, int kind, uint64_t fp, struct sv rid, bool *dup, int64_t *dup_id,
+		  char **cause)
 {
 	*dup = false;
 	struct ridmap *m = &ld->rids;
@@ -984,8 +992,10 @@ static int is_dup(struct store_load *ld, int kind, uint64_t fp, struct sv rid, b
 		int r = sqlite3_step(q);
 		if (r == SQLITE_ROW && sqlite3_column_int(q, 1) == kind &&
 		    (size_t)sqlite3_column_bytes(q, 0) == rid.n &&
-		    memcmp(sqlite3_column_blob(q, 0), rid.p, rid.n) == 0)
+		    memcmp(sqlite3_column_blob(q, 0), rid.p, rid.n) == 0) {
 			*dup = true;
+			*dup_id = m->id[i];
+		}
 		sqlite3_reset(q);
 		if (r != SQLITE_ROW && r != SQLITE_DONE)
 			return db_fail(ld, cause);
@@ -1013,21 +1023,110 @@ static int ridmap_retire(struct store_load *ld, char **cause)
 	return 0;
 }
 
+/* How much a copy of an event tells: its fields, its messages, less
+ * than anything when PowerShell cut it. */
+static int richness(const struct event *ev)
+{
+	int n = 0;
+#define X(name) n += ev->name.p && ev->name.n;
+	EVENT_TEXT_FIELDS(X)
+#undef X
+	if (ev->nmsgs)
+		n += 2;
+	return (ev->flags & EVF_PS_TRUNCATED) ? n - 100 : n;
+}
+
+/*
+ * A record already in the case, read again (another export of the same
+ * events, an overlapping window): the event lists this source too, and
+ * when this copy tells more than the stored one (a UAL export's copy of
+ * a record Defender's PowerShell export had cut), this copy replaces it:
+ * *replace is set and the caller inserts it, then moves the list.
+ */
+static int merge_dup(struct store_load *ld, int64_t old, const struct event *ev, struct sv msgjson,
+		     bool *replace, int64_t *old_source, int64_t *old_line, char **cause)
+{
+	*replace = false;
+	sqlite3_stmt *q = ld->sel_rich;
+	sqlite3_bind_int64(q, 1, old);
+	int r = sqlite3_step(q);
+	int old_rich = 0;
+	if (r == SQLITE_ROW) {
+		old_rich = sqlite3_column_int(q, 0);
+		if (sqlite3_column_int64(q, 1) & EVF_PS_TRUNCATED)
+			old_rich -= 100;
+		*old_source = sqlite3_column_int64(q, 2);
+		*old_line = sqlite3_column_int64(q, 3);
+	}
+	sqlite3_reset(q);
+	if (r != SQLITE_ROW)
+		return r == SQLITE_DONE ? 0 : db_fail(ld, cause);
+	(void)msgjson;
+	if (richness(ev) > old_rich && *old_source != ld->source) {
+		sqlite3_bind_int64(ld->del_ev, 1, old);
+		sqlite3_bind_int64(ld->del_msg, 1, old);
+		int a = sqlite3_step(ld->del_ev), b = sqlite3_step(ld->del_msg);
+		sqlite3_reset(ld->del_ev);
+		sqlite3_reset(ld->del_msg);
+		if (a != SQLITE_DONE || b != SQLITE_DONE)
+			return db_fail(ld, cause);
+		*replace = true;
+		return 0;
+	}
+	if (*old_source == ld->source)
+		return 0; /* the same export repeating itself (paging) */
+	q = ld->ins_seen;
+	sqlite3_bind_int64(q, 1, old);
+	sqlite3_bind_int64(q, 2, ld->source);
+	sqlite3_bind_int64(q, 3, (int64_t)ev->line);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? 0 : db_fail(ld, cause);
+}
+
+/* 0 when a duplicate was only noted, -1 when noting it failed. */
+static int failed_merge(struct store_load *ld, char **cause)
+{
+	return atomic_load_explicit(&ld->has_error, memory_order_acquire) || (cause && *cause) ? -1 : 0;
+}
+
+/* After a richer copy replaced event old by new: old's list moves. */
+static int moved(struct store_load *ld, int64_t old, int64_t new, int64_t old_source, int64_t old_line,
+		 char **cause)
+{
+	sqlite3_bind_int64(ld->upd_seen, 1, new);
+	sqlite3_bind_int64(ld->upd_seen, 2, old);
+	int r = sqlite3_step(ld->upd_seen);
+	sqlite3_reset(ld->upd_seen);
+	if (r != SQLITE_DONE)
+		return db_fail(ld, cause);
+	sqlite3_bind_int64(ld->ins_seen, 1, new);
+	sqlite3_bind_int64(ld->ins_seen, 2, old_source);
+	sqlite3_bind_int64(ld->ins_seen, 3, old_line);
+	r = sqlite3_step(ld->ins_seen);
+	sqlite3_reset(ld->ins_seen);
+	return r == SQLITE_DONE ? 0 : db_fail(ld, cause);
+}
+
 static int write_event(struct store_load *ld, const struct event *ev, struct sv msgjson, char **cause)
 {
 	if (begin(ld, cause) < 0)
 		return -1;
 	int kind = ev->kind;
 	uint64_t fp = rid_fp(kind, ev->record_id.p, ev->record_id.n);
-	bool dup = false;
+	bool dup = false, replace = false;
+	int64_t dup_id = 0, old_source = 0, old_line = 0;
 	if (!ld->by_index && ld->rids.count >= ld->ridmap_max && ridmap_retire(ld, cause) < 0)
 		return -1;
-	if (!ld->by_index && is_dup(ld, kind, fp, ev->record_id, &dup, cause) < 0)
+	if (!ld->by_index && is_dup(ld, kind, fp, ev->record_id, &dup, &dup_id, cause) < 0)
 		return -1;
 	if (dup) {
+		if (merge_dup(ld, dup_id, ev, msgjson, &replace, &old_source, &old_line, cause) < 0)
+			return -1;
 		ld->wc.records++;
 		ld->wc.duplicates++;
-		return 0;
+		if (!replace)
+			return 0;
 	}
 	sqlite3_stmt *q = ld->ins_ev;
 	int64_t ids[14];
@@ -1062,9 +1161,22 @@ static int write_event(struct store_load *ld, const struct event *ev, struct sv 
 	int r = sqlite3_step(q);
 	sqlite3_reset(q);
 	if (ld->by_index && r == SQLITE_CONSTRAINT) {
+		/* the unique index found the duplicate: which event it is */
+		sqlite3_stmt *d = ld->sel_dup;
+		sqlite3_bind_text(d, 1, ev->record_id.p, (int)ev->record_id.n, SQLITE_STATIC);
+		sqlite3_bind_int(d, 2, kind);
+		r = sqlite3_step(d);
+		dup_id = r == SQLITE_ROW ? sqlite3_column_int64(d, 0) : 0;
+		sqlite3_reset(d);
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return db_fail(ld, cause);
 		ld->wc.records++;
 		ld->wc.duplicates++;
-		return 0;
+		if (!dup_id ||
+		    merge_dup(ld, dup_id, ev, msgjson, &replace, &old_source, &old_line, cause) < 0 || !replace)
+			return failed_merge(ld, cause);
+		r = sqlite3_step(q); /* the bindings hold: insert the richer copy */
+		sqlite3_reset(q);
 	}
 	if (r != SQLITE_DONE)
 		return db_fail(ld, cause);
@@ -1072,6 +1184,8 @@ static int write_event(struct store_load *ld, const struct event *ev, struct sv 
 		int64_t id = sqlite3_last_insert_rowid(ld->st->db);
 		if (!ld->by_index)
 			ridmap_put(&ld->rids, fp, id);
+		if (replace && moved(ld, dup_id, id, old_source, old_line, cause) < 0)
+			return -1;
 		if (raw_append(ld, id, ev->raw, cause) < 0)
 			return -1;
 		if (ev->nmsgs) {
@@ -1085,8 +1199,10 @@ static int write_event(struct store_load *ld, const struct event *ev, struct sv 
 				return db_fail(ld, cause);
 		}
 	}
-	ld->wc.records++;
-	ld->wc.events++;
+	if (!replace) {
+		ld->wc.records++;
+		ld->wc.events++;
+	}
 	if (ev->ts < ld->wc.first_ts)
 		ld->wc.first_ts = ev->ts;
 	if (ev->ts > ld->wc.last_ts)
@@ -1490,6 +1606,12 @@ static void load_free(struct store_load *ld)
 	}
 	sqlite3_finalize(ld->ins_ev);
 	sqlite3_finalize(ld->sel_rid);
+	sqlite3_finalize(ld->sel_dup);
+	sqlite3_finalize(ld->sel_rich);
+	sqlite3_finalize(ld->del_ev);
+	sqlite3_finalize(ld->del_msg);
+	sqlite3_finalize(ld->ins_seen);
+	sqlite3_finalize(ld->upd_seen);
 	ridmap_free(&ld->rids);
 	sqlite3_finalize(ld->ins_blk);
 	sqlite3_finalize(ld->ins_msg);
@@ -1595,6 +1717,19 @@ struct store_load *store_load_begin(struct store *st, char **cause)
 	 * index leaves fit, and each commit walks fewer dirty pages. */
 	exec(st->db, "PRAGMA cache_size=-16384", NULL);
 	if (prepare(ld, &ld->sel_rid, "SELECT record_id, kind FROM events WHERE id = ?", cause) < 0 ||
+	    prepare(ld, &ld->sel_dup, "SELECT id FROM events WHERE record_id = ? AND kind = ?", cause) < 0 ||
+	    prepare(ld, &ld->sel_rich,
+		    "SELECT (op IS NOT NULL) + (rtype IS NOT NULL) + (workload IS NOT NULL) + (user IS NOT NULL)"
+		    " + (app IS NOT NULL) + (client_app IS NOT NULL) + (ip IS NOT NULL) + (result IS NOT NULL)"
+		    " + (session IS NOT NULL) + (token IS NOT NULL) + (mailbox IS NOT NULL) + (access IS NOT NULL)"
+		    " + (client_info IS NOT NULL) + (detail IS NOT NULL) + 1"
+		    " + 2 * EXISTS(SELECT 1 FROM msglists WHERE event = e.id), flags, source, line"
+		    " FROM events e WHERE id = ?",
+		    cause) < 0 ||
+	    prepare(ld, &ld->del_ev, "DELETE FROM events WHERE id = ?", cause) < 0 ||
+	    prepare(ld, &ld->del_msg, "DELETE FROM msglists WHERE event = ?", cause) < 0 ||
+	    prepare(ld, &ld->ins_seen, "INSERT INTO seen(event, source, line) VALUES(?,?,?)", cause) < 0 ||
+	    prepare(ld, &ld->upd_seen, "UPDATE seen SET event = ? WHERE event = ?", cause) < 0 ||
 	    prepare(ld, &ld->ins_ev,
 		    "INSERT INTO events(ts, record_id, op, rtype, workload, user, app,"
 		    " client_app, ip, result, session, token, mailbox, access, client_info,"
@@ -1777,6 +1912,12 @@ int store_summary(struct store *st, struct store_summary *sum, char **cause)
 		}
 	}
 	sqlite3_finalize(q);
+	/* (a case from before schema 4 has no seen table: none then) */
+	if (sqlite3_prepare_v2(st->db, "SELECT count(DISTINCT event) FROM seen", -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			sum->multi_source = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	}
 	struct stat sb;
 	if (stat(st->path, &sb) == 0)
 		sum->file_bytes = sb.st_size;
@@ -1785,6 +1926,28 @@ int store_summary(struct store *st, struct store_summary *sum, char **cause)
 		sum->file_bytes += sb.st_size;
 	free(wal);
 	return 0;
+}
+
+int store_event_seen(struct store *st, int64_t event,
+		     int (*fn)(const char *path, int64_t line, void *ctx), void *ctx, char **cause)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT s.path, w.line FROM seen w JOIN sources s ON s.id = w.source"
+			       " WHERE w.event = ? ORDER BY w.source, w.line",
+			       -1, &q, NULL) != SQLITE_OK)
+		return 0; /* a case from before schema 4 */
+	sqlite3_bind_int64(q, 1, event);
+	int r, rc = 0;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		const unsigned char *p = sqlite3_column_text(q, 0);
+		if (fn(p ? (const char *)p : "", sqlite3_column_int64(q, 1), ctx) != 0)
+			break;
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = set_cause(cause, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	sqlite3_finalize(q);
+	return rc;
 }
 
 int store_each_source(struct store *st, int (*fn)(const struct store_source_row *r, void *ctx),

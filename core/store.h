@@ -104,10 +104,17 @@ void store_load_abort(struct store_load *ld);
 /* What `auditscope info` shows. */
 struct store_summary {
 	int64_t events, sources, records, duplicates, rejects, messages;
+	int64_t multi_source;      /* events read from more than one source */
 	int64_t first_ts, last_ts; /* INT64_MIN/MAX when the case is empty */
 	int64_t file_bytes;        /* case file plus its WAL */
 };
 int store_summary(struct store *st, struct store_summary *sum, char **cause);
+
+/* The other sources event id was also read from (another export's copy
+ * of it), in load order: fn(path, line, ctx) returns 0 to go on. The
+ * event's own source is the one whose copy it keeps (the richest). */
+int store_event_seen(struct store *st, int64_t event,
+		     int (*fn)(const char *path, int64_t line, void *ctx), void *ctx, char **cause);
 
 struct store_source_row {
 	int64_t id, bytes;

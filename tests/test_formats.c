@@ -313,6 +313,19 @@ static void test_pipeline_capture(void **state)
 	unload(&c);
 }
 
+struct seen_list {
+	int n;
+	char last[512];
+};
+
+static int note_seen(const char *path, int64_t line, void *ctx)
+{
+	struct seen_list *l = ctx;
+	l->n++;
+	snprintf(l->last, sizeof l->last, "%s:%lld", path, (long long)line);
+	return 0;
+}
+
 /* Defender XDR rows: a CloudAppEvents row whose RawEventData is a UAL
  * record is that record (one event with the UAL export's copy), with
  * PowerShell's depth truncation read and reported; other rows are XDR
@@ -346,9 +359,34 @@ static void test_xdr_rows(void **state)
 	assert_int_equal(r.kind, KIND_UAL);
 	eq(r.mailbox, "owner@x.com");
 	eq(r.access, "Bind");
+	/* the UAL export's copy was richer (Defender's had its message ids
+	 * cut by PowerShell): the event is that copy, and lists the other */
+	assert_non_null(strstr(r.source, "ual.json"));
+	struct seen_list sl = { 0 };
+	assert_int_equal(store_event_seen(c.st, r.id, note_seen, &sl, NULL), 0);
+	assert_int_equal(sl.n, 1);
+	assert_non_null(strstr(sl.last, "xdr.jsonl:1"));
+	assert_int_equal(count(c.st, "op=MailItemsAccessed"), 1);
 	query_row_clear(&r);
+	struct store_summary sum;
+	assert_int_equal(store_summary(c.st, &sum, NULL), 0);
+	assert_int_equal(sum.multi_source, 1);
+	assert_int_equal(sum.events, 2);
 	first(c.st, "kind=xdr", &r);
 	eq(r.op, "LdapSearch");
+	/* the same two files the other way round: the same event kept */
+	const char *rev[] = { files[2], files[3], files[0], files[1], NULL };
+	struct fcase c2;
+	load_files(&c2, rev);
+	struct query_row r2;
+	first(c2.st, "op=MailItemsAccessed", &r2);
+	assert_non_null(strstr(r2.source, "ual.json"));
+	struct seen_list sl2 = { 0 };
+	assert_int_equal(store_event_seen(c2.st, r2.id, note_seen, &sl2, NULL), 0);
+	assert_int_equal(sl2.n, 1);
+	assert_non_null(strstr(sl2.last, "xdr.jsonl:1"));
+	query_row_clear(&r2);
+	unload(&c2);
 	eq(r.user, "w@x.com");
 	eq(r.ip, "10.0.0.9");
 	eq(r.detail, "dc1: ps.exe");

@@ -286,6 +286,15 @@ static void add_sigma(struct detail *d, const char *raw, size_t len)
 	free(why);
 }
 
+/* Another export this event was also read from. */
+static int add_seen(const char *path, int64_t line, void *ctx)
+{
+	char *src = xasprintf("%s, line %lld", path, (long long)line);
+	add_field(ctx, "also seen in", src, NULL);
+	free(src);
+	return 0;
+}
+
 static void build(struct detail *d, const struct query_row *r)
 {
 	clear_lines(d);
@@ -325,6 +334,7 @@ static void build(struct detail *d, const struct query_row *r)
 		add_field(d, "source", src, NULL);
 		free(src);
 	}
+	store_event_seen(app_store(d->v.app), r->id, add_seen, d, NULL);
 	unsigned hf = app_flags(d->v.app, r->id);
 	if (hf) {
 		char names[256] = "";
