@@ -2346,9 +2346,11 @@ static struct litset node_lits(const struct node *n)
 				free(out.v);
 				return (struct litset){ 0 };
 			}
-			out.v = xrealloc(out.v, (out.n + k.n) * sizeof *out.v);
-			memcpy(out.v + out.n, k.v, k.n * sizeof *k.v);
-			out.n += k.n;
+			if (k.n) { /* k.v is NULL when k holds nothing */
+				out.v = xrealloc(out.v, (out.n + k.n) * sizeof *out.v);
+				memcpy(out.v + out.n, k.v, k.n * sizeof *k.v);
+				out.n += k.n;
+			}
 			free(k.v);
 		}
 		return out;

@@ -831,7 +831,8 @@ static int load_path(struct sigma_set *set, const char *path, const struct sigma
 			names[n++] = xasprintf("%s/%s", path, de->d_name);
 		}
 		closedir(dir);
-		qsort(names, n, sizeof *names, cmp_str);
+		if (n) /* names is NULL in an empty folder */
+			qsort(names, n, sizeof *names, cmp_str);
 		int rc = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct stat s2;
