@@ -691,7 +691,7 @@ static void put_spaces(struct buf *o, size_t n)
 static void json_reindent(struct buf *o, const char *s, size_t n, int style,
 			  int unit, size_t col0, const char *eol)
 {
-	size_t stack[64] = { 0 }; /* the column each open container began at */
+	size_t stack[64] = {0}; /* the column each open container began at */
 	int depth = 0;
 	size_t col = col0;
 	size_t eoln = strlen(eol);
