@@ -47,4 +47,10 @@ void ipgeo_row_clear(struct ipgeo_row *r);
  * "unknown": a place as one line (caller frees). */
 char *ipgeo_text(const char *country, int64_t asn, const char *as_org, const char *label);
 
+/* The same for a row's ip and its stored place (asn as digits); an
+ * address the case never looked up still gets its label (private,
+ * documentation, ...) from the built-in ranges. NULL when ip is. */
+char *ipgeo_row_text(const char *ip, const char *country, const char *asn, const char *as_org,
+		     const char *label);
+
 #endif

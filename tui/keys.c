@@ -117,6 +117,7 @@ static const struct keys_binding detail_keys[] = {
 	{ 'm', ACT_BOOKMARK, "bookmark the event (again: remove)" },
 	{ 't', ACT_TAG, "tag the event" },
 	{ 'c', ACT_NOTE, "edit the event's note" },
+	{ 'S', ACT_SESSION, "the whole session: every event sharing its session or token id" },
 	{ '\n', ACT_BACK, "back to the timeline" },
 	{ '\r', ACT_BACK, NULL },
 };

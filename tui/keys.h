@@ -57,6 +57,7 @@
 	X(REDRAW)                                                               \
 	X(NEXT_EVENT)                                                           \
 	X(PREV_EVENT)                                                           \
+	X(SESSION)                                                              \
 	X(HUNTS)
 
 enum keys_action {

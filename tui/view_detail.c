@@ -24,7 +24,9 @@
 #include "draw.h"
 #include "sigma.h"
 #include "hunt.h"
+#include "ipgeo.h"
 #include "sanitize.h"
+#include "session.h"
 #include "theme.h"
 #include "timeparse.h"
 #include "view_timeline.h"
@@ -244,6 +246,67 @@ static void add_annotations(struct detail *d)
 	annot_info_free(ai);
 }
 
+/* The sign-in behind the event (core/session.h): the one that issued its
+ * token, else the one of its session. */
+static void add_signin(struct detail *d, const struct query_row *r)
+{
+	struct query_row g;
+	struct store *st = app_store(d->v.app);
+	if (!r->session && !r->token)
+		return;
+	if (session_signin(st, r->id, &g, NULL) != 0)
+		return;
+	add_plain(d, THEME_NORMAL, "");
+	add_plain(d, THEME_HEADER, r->token && g.token && !strcmp(r->token, g.token)
+					   ? "The sign-in behind it (same token; S: the whole session)"
+					   : "The sign-in behind it (same session; S: the whole session)");
+	char iso[40];
+	time_format(g.ts, iso, sizeof iso);
+	add_field(d, "time", iso, g.record_id);
+	add_field(d, "user", g.user, NULL);
+	add_field(d, "app", g.app, g.app ? app_app_name(d->v.app, g.app) : NULL);
+	char *place = ipgeo_row_text(g.ip, g.country, g.asn, g.as_org, g.ip_label);
+	add_field(d, "ip", g.ip, place);
+	free(place);
+	add_field(d, "user agent", g.client_info, NULL);
+	add_field(d, "result", g.result, NULL);
+	size_t len = 0;
+	char *raw = store_raw(st, g.id, &len);
+	struct signin_facts f;
+	session_signin_facts(raw, len, &f);
+	free(raw);
+	add_field(d, "device", f.device, NULL);
+	add_field(d, "cond. access", f.ca, NULL);
+	add_field(d, "mfa", f.mfa, NULL);
+	add_field(d, "risk", f.risk, NULL);
+	session_signin_facts_clear(&f);
+	query_row_clear(&g);
+}
+
+/* S: the timeline narrowed to every event of the session. */
+static int open_session(struct detail *d)
+{
+	struct app *a = d->v.app;
+	struct session *s = NULL;
+	char *cause = NULL;
+	int r = session_find(app_store(a), d->record_id, &s, &cause);
+	if (r != 0) {
+		if (r < 0)
+			app_error(a, "%s", cause);
+		else
+			app_message(a, "this event carries no session or token id");
+		free(cause);
+		return REACT_CHROME;
+	}
+	char *f = session_filter(s);
+	char *label = xasprintf("session of %.40s (%zu events)", d->record_id, s->n);
+	int rc = app_filter_push(a, f, label);
+	free(label);
+	free(f);
+	session_free(s);
+	return rc < 0 ? REACT_CHROME : REACT_HOME | REACT_RELOAD | REACT_ALL;
+}
+
 static void clear_lines(struct detail *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
@@ -313,7 +376,9 @@ static void build(struct detail *d, const struct query_row *r)
 	add_field(d, "user", r->user, NULL);
 	add_field(d, "app", r->app, r->app ? app_app_name(d->v.app, r->app) : NULL);
 	add_field(d, "client app", r->client_app, r->client_app ? app_app_name(d->v.app, r->client_app) : NULL);
-	add_field(d, "ip", r->ip, NULL);
+	char *place = ipgeo_row_text(r->ip, r->country, r->asn, r->as_org, r->ip_label);
+	add_field(d, "ip", r->ip, place);
+	free(place);
 	add_field(d, "workload", r->workload, NULL);
 	add_field(d, "record type", r->rtype, NULL);
 	add_field(d, "result", r->result, NULL);
@@ -347,6 +412,7 @@ static void build(struct detail *d, const struct query_row *r)
 		enum theme_role roles[] = { THEME_LABEL, THEME_SUSPICIOUS };
 		add_span(d, parts, roles, 2);
 	}
+	add_signin(d, r);
 	add_annotations(d);
 	add_messages(d);
 	size_t len = 0;
@@ -506,6 +572,8 @@ static int action(struct view *v, enum keys_action act)
 		return annotate_tag(v->app, d->id);
 	case ACT_NOTE:
 		return annotate_note(v->app, d->id);
+	case ACT_SESSION:
+		return open_session(d);
 	case ACT_BACK:
 		return REACT_POP;
 	default:

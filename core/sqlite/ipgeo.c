@@ -188,3 +188,16 @@ char *ipgeo_text(const char *country, int64_t asn, const char *as_org, const cha
 	return xasprintf("%s%s%s%s%s%s%s", l ? label : "", l && (c || asn) ? " " : "", c ? country : "",
 			 c && asn ? " " : "", asbuf, asn && o ? " " : "", asn && o ? as_org : "");
 }
+
+char *ipgeo_row_text(const char *ip, const char *country, const char *asn, const char *as_org,
+		     const char *label)
+{
+	if (!ip)
+		return NULL;
+	if (!country && !asn && !label) {
+		struct geoip_place p;
+		if (geoip_lookup(NULL, ip, &p) == 0)
+			label = p.label;
+	}
+	return ipgeo_text(country, asn ? strtoll(asn, NULL, 10) : 0, as_org, label);
+}

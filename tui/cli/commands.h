@@ -13,6 +13,7 @@
 	X(query)        \
 	X(stack)        \
 	X(messages)     \
+	X(session)      \
 	X(histogram)    \
 	X(hunt)         \
 	X(sigma)        \

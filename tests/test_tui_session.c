@@ -1,0 +1,234 @@
+/*
+ * test_tui_session.c: sessions across logs on generated data. The
+ * attacker's sign-in, the Graph calls made with its token and the
+ * MailItemsAccessed of its mail reads share the session and token ids
+ * (as Entra, Graph activity logs and the UAL write them); a legitimate
+ * sign-in and mail read of the same user do not. Checks core/session.h
+ * (the closure, the sign-in behind an event) and the interface: the
+ * detail view of the attacker's mail read shows its sign-in, and S opens
+ * the session with the events of all three kinds.
+ */
+#include "testutil.h"
+
+#include <curses.h>
+
+#include "app.h"
+#include "draw.h"
+#include "ingest.h"
+#include "query.h"
+#include "session.h"
+#include "store.h"
+#include "view_timeline.h"
+#include "xalloc.h"
+
+static const char signins[] =
+	"[{\"id\":\"s-ok\",\"createdDateTime\":\"2023-06-18T01:00:00Z\",\"userPrincipalName\":\"alice@contoso.com\","
+	"\"appId\":\"00000002-0000-0ff1-ce00-000000000000\",\"ipAddress\":\"198.51.100.7\",\"sessionId\":\"sess-ok\","
+	"\"uniqueTokenIdentifier\":\"tok-ok\",\"userAgent\":\"Mozilla/5.0 Outlook\",\"status\":{\"errorCode\":0},"
+	"\"conditionalAccessStatus\":\"success\",\"authenticationRequirement\":\"multiFactorAuthentication\"},"
+	"{\"id\":\"s-att\",\"createdDateTime\":\"2023-06-18T02:00:00Z\",\"userPrincipalName\":\"alice@contoso.com\","
+	"\"appId\":\"d3590ed6-52b3-4102-aeff-aad2292ab01c\",\"ipAddress\":\"203.0.113.66\",\"sessionId\":\"sess-att\","
+	"\"uniqueTokenIdentifier\":\"tok-att\",\"userAgent\":\"python-requests/2.31\",\"status\":{\"errorCode\":0},"
+	"\"conditionalAccessStatus\":\"notApplied\",\"authenticationRequirement\":\"singleFactorAuthentication\","
+	"\"riskLevelDuringSignIn\":\"high\",\"riskState\":\"atRisk\","
+	"\"deviceDetail\":{\"operatingSystem\":\"Linux\",\"browser\":\"Python Requests 2.31\"}}]\n";
+
+static const char graph[] =
+	"{\"requestId\":\"g-1\",\"timeGenerated\":\"2023-06-18T02:05:00Z\",\"requestMethod\":\"GET\","
+	"\"requestUri\":\"https://graph.microsoft.com/v1.0/me/messages\",\"appId\":\"d3590ed6-52b3-4102-aeff-aad2292ab01c\","
+	"\"userId\":\"alice@contoso.com\",\"ipAddress\":\"203.0.113.66\",\"signInActivityId\":\"tok-att\","
+	"\"sessionId\":\"sess-att\",\"responseStatusCode\":200}\n";
+
+static const char ual[] =
+	"{\"CreationTime\":\"2023-06-18T01:10:00\",\"Id\":\"m-ok\",\"Operation\":\"MailItemsAccessed\",\"RecordType\":50,"
+	"\"Workload\":\"Exchange\",\"UserId\":\"alice@contoso.com\",\"ClientIPAddress\":\"198.51.100.7\","
+	"\"MailboxOwnerUPN\":\"alice@contoso.com\",\"AppId\":\"00000002-0000-0ff1-ce00-000000000000\","
+	"\"AppAccessContext\":{\"AADSessionId\":\"sess-ok\",\"UniqueTokenId\":\"tok-ok\"},"
+	"\"OperationProperties\":[{\"Name\":\"MailAccessType\",\"Value\":\"Bind\"}]}\n"
+	"{\"CreationTime\":\"2023-06-18T02:06:00\",\"Id\":\"m-att\",\"Operation\":\"MailItemsAccessed\",\"RecordType\":50,"
+	"\"Workload\":\"Exchange\",\"UserId\":\"alice@contoso.com\",\"ClientIPAddress\":\"192.0.2.99\","
+	"\"MailboxOwnerUPN\":\"alice@contoso.com\",\"AppId\":\"d3590ed6-52b3-4102-aeff-aad2292ab01c\","
+	"\"AppAccessContext\":{\"AADSessionId\":\"sess-att\",\"UniqueTokenId\":\"tok-att\"},"
+	"\"OperationProperties\":[{\"Name\":\"MailAccessType\",\"Value\":\"Bind\"}],"
+	"\"Folders\":[{\"Path\":\"\\\\Inbox\",\"FolderItems\":[{\"InternetMessageId\":\"<secret@contoso.com>\"}]}]}\n";
+
+struct fx {
+	char *dir, *case_path;
+	struct store *st;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	f->dir = tmpdir_new();
+	char *p1 = write_file(f->dir, "signins.json", signins, sizeof signins - 1);
+	char *p2 = write_file(f->dir, "graph.jsonl", graph, sizeof graph - 1);
+	char *p3 = write_file(f->dir, "ual.jsonl", ual, sizeof ual - 1);
+	f->case_path = xasprintf("%s/s.case", f->dir);
+	char *cause = NULL;
+	int rc = store_open(f->case_path, STORE_CREATE, &f->st, &cause);
+	const char *paths[] = { p1, p2, p3 };
+	struct ingest_opts o = { 0 };
+	struct ingest_totals t = { 0 };
+	if (rc == 0)
+		rc = ingest_paths(f->st, paths, 3, &o, &t, &cause);
+	if (rc == 0)
+		rc = store_ensure_indexes(f->st, &cause);
+	free(p1);
+	free(p2);
+	free(p3);
+	*state = f;
+	if (rc != 0 || t.events != 5) {
+		fprintf(stderr, "fixture: %s, %llu events\n", cause ? cause : "", (unsigned long long)t.events);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	store_close(f->st);
+	tmpdir_remove(f->dir);
+	free(f->dir);
+	free(f->case_path);
+	free(f);
+	return 0;
+}
+
+static int64_t id_of(struct store *st, const char *rid)
+{
+	struct query *q;
+	char *cause = NULL, *flt = xasprintf("record_id=%s", rid);
+	assert_int_equal(query_new(st, flt, &q, &cause), 0);
+	free(flt);
+	struct query_page p = { 0 };
+	assert_int_equal(query_page(q, QUERY_FIRST, NULL, 2, &p, &cause), 0);
+	assert_int_equal(p.n, 1);
+	int64_t id = p.rows[0].id;
+	query_page_free(&p);
+	query_free(q);
+	return id;
+}
+
+static void test_closure(void **state)
+{
+	struct fx *f = *state;
+	char *cause = NULL;
+	const char *keys[] = { "tok-att", "sess-att", "m-att", "g-1", "s-att" };
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		struct session *s;
+		assert_int_equal(session_find(f->st, keys[i], &s, &cause), 0);
+		assert_int_equal(s->n, 3);
+		assert_int_equal(s->kinds[KIND_SIGNIN], 1);
+		assert_int_equal(s->kinds[KIND_GRAPH], 1);
+		assert_int_equal(s->kinds[KIND_UAL], 1);
+		assert_int_equal(s->nsessions, 1);
+		assert_int_equal(s->ntokens, 1);
+		char *flt = session_filter(s);
+		assert_string_equal(flt, "session=sess-att or token=tok-att");
+		assert_int_equal(query_count_text(f->st, flt, &cause), 3);
+		free(flt);
+		/* in time order: the sign-in, the Graph call, the mail read */
+		assert_true(s->ids[0] == id_of(f->st, "s-att"));
+		assert_true(s->ids[2] == id_of(f->st, "m-att"));
+		session_free(s);
+	}
+	struct session *s;
+	assert_int_equal(session_find(f->st, "tok-ok", &s, &cause), 0);
+	assert_int_equal(s->n, 2);
+	session_free(s);
+	assert_int_equal(session_find(f->st, "no-such-id", &s, &cause), 1);
+	assert_null(s);
+}
+
+static void test_signin_behind(void **state)
+{
+	struct fx *f = *state;
+	char *cause = NULL;
+	struct query_row r;
+	assert_int_equal(session_signin(f->st, id_of(f->st, "m-att"), &r, &cause), 0);
+	assert_string_equal(r.record_id, "s-att");
+	assert_string_equal(r.ip, "203.0.113.66");
+	assert_string_equal(r.client_info, "python-requests/2.31");
+	query_row_clear(&r);
+	assert_int_equal(session_signin(f->st, id_of(f->st, "m-ok"), &r, &cause), 0);
+	assert_string_equal(r.record_id, "s-ok");
+	query_row_clear(&r);
+	assert_int_equal(session_signin(f->st, id_of(f->st, "g-1"), &r, &cause), 0);
+	assert_string_equal(r.record_id, "s-att");
+	query_row_clear(&r);
+	/* a sign-in has none behind it */
+	assert_int_equal(session_signin(f->st, id_of(f->st, "s-att"), &r, &cause), 1);
+	size_t len;
+	char *raw = store_raw(f->st, id_of(f->st, "s-att"), &len);
+	struct signin_facts sf;
+	session_signin_facts(raw, len, &sf);
+	free(raw);
+	assert_string_equal(sf.device, "Linux, Python Requests 2.31");
+	assert_string_equal(sf.ca, "notApplied (0 policies applied)");
+	assert_string_equal(sf.mfa, "singleFactorAuthentication");
+	assert_string_equal(sf.risk, "high, atRisk");
+	session_signin_facts_clear(&sf);
+}
+
+static int rows_with(const char *text, const char *s)
+{
+	int n = 0;
+	for (const char *p = text; (p = strstr(p, s)); p++)
+		n++;
+	return n;
+}
+
+static void test_detail_and_session_view(void **state)
+{
+	struct fx *f = *state;
+	setenv("LINES", "40", 1);
+	setenv("COLUMNS", "150", 1);
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	SCREEN *scr = newterm("xterm-256color", out, in);
+	assert_non_null(scr);
+	struct app *a = app_new(f->st);
+	char *cause = NULL;
+	assert_int_equal(app_start(a, &cause), 0);
+	app_filter_push(a, "record_id=m-att", NULL);
+	app_key(a, 'g'); /* any key: the loop reloads the views */
+	app_draw(a);
+	app_key(a, '\r');
+	app_draw(a);
+	char *text = draw_dump(curscr);
+	if (getenv("SHOW"))
+		fprintf(stderr, "%s\n", text);
+	assert_non_null(strstr(text, "The sign-in behind it (same token"));
+	assert_non_null(strstr(text, "203.0.113.66"));
+	assert_non_null(strstr(text, "python-requests/2.31"));
+	assert_non_null(strstr(text, "singleFactorAuthentication"));
+	assert_non_null(strstr(text, "high, atRisk"));
+	assert_non_null(strstr(text, "notApplied"));
+	free(text);
+	/* S: the timeline of the whole session, three kinds of log */
+	app_key(a, 'S');
+	app_draw(a);
+	text = draw_dump(curscr);
+	assert_int_equal(rows_with(text, "2023-06-18"), 3);
+	assert_non_null(strstr(text, "Graph GET"));
+	assert_non_null(strstr(text, "MailItemsAccessed"));
+	assert_non_null(strstr(text, "Sign-in"));
+	free(text);
+	assert_string_equal(app_filter(a), "session=sess-att or token=tok-att");
+	app_free(a);
+	endwin();
+	delscreen(scr);
+	fclose(out);
+	fclose(in);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_closure),
+		cmocka_unit_test(test_signin_behind),
+		cmocka_unit_test(test_detail_and_session_view),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
