@@ -220,7 +220,7 @@ char *hunt_id_list(struct hctx *h, const struct util_ivec *ids)
 
 const char *hunt_app_name(struct hctx *h, const char *id)
 {
-	return id ? knownapps_lookup(h->ka, id, NULL) : NULL;
+	return id ? appnames_lookup(h->names, id, NULL) : NULL;
 }
 
 
@@ -305,6 +305,21 @@ static int cmp_row_time(const void *a, const void *b)
 	return strcmp(x->filter, y->filter);
 }
 
+/* The rows cmp_rank orders (qsort has no context argument; the rows are
+ * ordered on the calling thread only). */
+static _Thread_local const struct hunt_row *rank_rows;
+
+static int cmp_rank(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct hunt_row *x = &rank_rows[i], *y = &rank_rows[j];
+	if (x->hit != y->hit)
+		return x->hit ? -1 : 1;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
 static double now_s(void)
 {
 	struct timespec t;
@@ -315,8 +330,7 @@ static double now_s(void)
 /*
  * What every hunt needs before it runs: its result, the value ids of
  * MailItemsAccessed, the baseline, the app names. 0, or -1 with h->err.
- * h->idle is set when there is nothing to do (an empty case has no
- * baseline).
+ * h->idle is set when there is nothing to do.
  */
 static int hunt_setup(struct hctx *h, struct store *st, enum hunt_id id, const struct hunt_opts *o,
 		      struct hunt_rawshare *share)
@@ -337,25 +351,14 @@ static int hunt_setup(struct hctx *h, struct store *st, enum hunt_id id, const s
 	if (hunt_cancelled(h) || hunt_val_ids(h, mia, false, &h->mia) < 0)
 		return -1;
 	const struct hunt_entry *e = entries[id];
-	if (e->needs & HUNT_NEEDS_BASELINE) {
+	/* a baseline only when the analyst gives one: the hunts that use it
+	 * otherwise compare each pair with its own history */
+	if (e->needs & HUNT_NEEDS_BASELINE)
 		r->baseline_until = h->o.baseline_until;
-		if (r->baseline_until == INT64_MIN) {
-			sqlite3_stmt *q = hunt_prep(h, "SELECT min(ts), max(ts) FROM events");
-			if (!q)
-				return -1;
-			if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
-				int64_t a = sqlite3_column_int64(q, 0), b = sqlite3_column_int64(q, 1);
-				/* halved first: times from a case may be INT64_MIN and MAX */
-				r->baseline_until = a / 2 + b / 2 + (a % 2 + b % 2) / 2;
-			}
-			sqlite3_finalize(q);
-		}
-		h->idle = r->baseline_until == INT64_MIN;
-	}
 	if (e->needs & HUNT_NEEDS_APPS) {
 		char *why = NULL;
-		h->ka = knownapps_new(st, &why);
-		if (!h->ka) {
+		h->names = appnames_new(st, &why);
+		if (!h->names) {
 			h->err = why;
 			return -1;
 		}
@@ -374,7 +377,7 @@ static int hunt_finish(struct hctx *h, int rc, struct hunt_result **out, char **
 	if (h->acc)
 		entries[id]->scan.drop(h);
 	sqlite3_finalize(h->val_q);
-	knownapps_free(h->ka);
+	appnames_free(h->names);
 	util_ivec_free(&h->mia);
 	if (rc < 0 || h->err) {
 		set_cause(cause, "hunt %s: %s", r->def->name, h->err ? h->err : "failed");
@@ -392,20 +395,25 @@ static int hunt_finish(struct hctx *h, int rc, struct hunt_result **out, char **
 			r->nhits++;
 		if (!row->filter)
 			row->filter = xstrdup("");
+		if (!row->reason)
+			row->reason = xstrdup("");
 	}
 	enum hunt_order order = entries[id]->order;
 	if (order == HUNT_ORDER_TIME && r->nrows > 1)
 		qsort(r->rows, r->nrows, sizeof *r->rows, cmp_row_time);
-	if (order == HUNT_ORDER_HITS_FIRST && r->nrows > 1) {
-		/* hits first, keeping the grouping order inside each part */
-		size_t w = 0;
-		struct hunt_row *tmp = xcalloc(r->nrows, sizeof *tmp);
-		for (int pass = 0; pass < 2; pass++)
-			for (size_t i = 0; i < r->nrows; i++)
-				if (r->rows[i].hit == (pass == 0))
-					tmp[w++] = r->rows[i];
+	/* hits first, then by score; the hunt's order inside (stable) */
+	if (r->nrows > 1) {
+		size_t *at = xmalloc(r->nrows * sizeof *at);
+		for (size_t i = 0; i < r->nrows; i++)
+			at[i] = i;
+		rank_rows = r->rows;
+		qsort(at, r->nrows, sizeof *at, cmp_rank);
+		struct hunt_row *tmp = xmalloc(r->nrows * sizeof *tmp);
+		for (size_t i = 0; i < r->nrows; i++)
+			tmp[i] = r->rows[at[i]];
 		memcpy(r->rows, tmp, r->nrows * sizeof *tmp);
 		free(tmp);
+		free(at);
 	}
 	/* alone, the time since setup; sharing, the time of its own parts */
 	r->seconds = h->shared ? h->spent + (now_s() - t_end) : now_s() - h->t0;

@@ -80,8 +80,10 @@ const struct hunt_def *hunt_find(const char *name);
 typedef int (*hunt_cancel_fn)(void *ctx);
 
 struct hunt_opts {
-	/* End of the baseline period (UTC ms) for new-app-for-mailbox and
-	 * signin-then-mail; INT64_MIN: the middle of the case's time span. */
+	/* End of a baseline period (UTC ms) for new-app-for-mailbox and
+	 * signin-then-mail; INT64_MIN (the default): none, each pair is
+	 * compared with its own history in the case (see their
+	 * descriptions), so no date of the attack is assumed. */
 	int64_t baseline_until;
 	hunt_cancel_fn cancel;
 	void *ctx;
@@ -96,12 +98,18 @@ struct hunt_row {
 	int64_t *events;  /* ascending events.id; NULL for a row that is not a hit */
 	size_t nevents;   /* events behind the row (hit or not) */
 	int64_t first_ts, last_ts;
+	/* why the row is listed ("app first seen 12 days into the case; not
+	 * a Microsoft app"), and how much it deserves a look: 0-100 by the
+	 * rule the hunt's description gives. Hits come first, by score. */
+	char *reason;
+	int score;
 };
 
 struct hunt_result {
 	const struct hunt_def *def;
-	/* rows in the hunt's order: rare-apps fewest mailboxes first;
-	 * new-app-for-mailbox by first use; sync-access findings first;
+	/* hits first, then context rows; inside each part by score (highest
+	 * first), then in the hunt's order: rare-apps fewest mailboxes
+	 * first; new-app-for-mailbox by first use; sync-access by group;
 	 * throttled by mailbox; the others by time */
 	struct hunt_row *rows;
 	size_t nrows;

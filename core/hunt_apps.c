@@ -123,6 +123,9 @@ static int rare_end(struct hctx *h)
 			util_buf_item(&why, "; ", "app is not a known Microsoft app");
 		if (!capp_ms)
 			util_buf_item(&why, "; ", "client app is not a known Microsoft app");
+		int score = (!app_ms ? 50 : 0) + (!capp_ms ? 30 : 0) + (g[i].mailboxes < 20 ? 20 - (int)g[i].mailboxes : 0);
+		hunt_row_reason(row, row->hit ? score : 0,
+				row->hit ? util_buf_str(&why) : "context: Microsoft first-party apps");
 		hunt_row_take(row, 9, why.n ? util_buf_take(&why) : NULL);
 		struct util_buf f = { 0 };
 		hunt_filter_term(&f, "op", "MailItemsAccessed");
@@ -165,7 +168,9 @@ const struct hunt_entry hunt_rare_apps = {
 	.def = { HUNT_RARE_APPS, "rare-apps", "apps that read mail, fewest mailboxes first; hits: not a known Microsoft app",
 		 "Every (app, client app) pair that read mail (MailItemsAccessed), with how many mailboxes, events "
 		 "and IPs, fewest mailboxes first: an app a tenant uses reads many mailboxes, an intruder's app a few. "
-		 "A row is a hit when the app or the client app is not a known Microsoft first-party app.",
+		 "A row is a hit when the app or the client app is not a known Microsoft first-party app; the "
+		 "others are context. Score: 50 when the app is not a Microsoft first-party app, 30 when the client "
+		 "app is not, plus 20 less the number of mailboxes it read.",
 		 HUNT_COLS(cols_rare_apps) },
 	.needs = HUNT_NEEDS_APPS,
 	.order = HUNT_ORDER_OWN,
@@ -176,18 +181,31 @@ const struct hunt_entry hunt_rare_apps = {
 /* ------------------------------------------------------------------ */
 /* new-app-for-mailbox */
 
+/*
+ * Without --baseline-until, no date is assumed: a (mailbox, app) pair is
+ * listed when its first read comes more than a day after the mailbox's
+ * own first read (the mailbox had a history the app was not part of), or
+ * when the app itself first appears in the case more than a day after
+ * the first mail read the case holds (the app is new to the tenant).
+ * Either can happen at any point of the range. With --baseline-until, a
+ * pair is listed when none of its reads fall before it.
+ */
+#define SETTLE_MS DAY_MS
+
 struct pair {
 	int64_t mailbox, app, first, last;
-	bool old;          /* read during the baseline: not new */
-	struct util_ivec ids;   /* events (after the baseline) while not known old */
+	bool foreign;          /* a read by someone other than the mailbox's user */
+	bool old;              /* read during an explicit baseline: not new */
+	struct util_ivec ids;  /* its events */
 	struct util_ivec ips;
 };
 
 struct newapp_acc {
-	struct util_imap idx;
+	struct util_imap idx;   /* (mailbox, app) -> index into p */
+	struct util_imap mbx;   /* mailbox -> its first read */
 	struct pair *p;
 	size_t np, cap;
-	bool baseline; /* any read inside the baseline at all */
+	int64_t cov0;           /* the first mail read of the case */
 };
 
 static int cmp_pair(const void *a, const void *b)
@@ -198,19 +216,23 @@ static int cmp_pair(const void *a, const void *b)
 
 static int newapp_begin(struct hctx *h)
 {
-	h->acc = xcalloc(1, sizeof(struct newapp_acc));
+	struct newapp_acc *a = h->acc = xcalloc(1, sizeof(struct newapp_acc));
+	a->cov0 = INT64_MAX;
 	return 0;
 }
 
-/* a pair's events are kept until a read inside the baseline shows it is
- * not new */
 static void newapp_row(struct hctx *h, const struct hunt_ev *e)
 {
 	struct newapp_acc *a = h->acc;
 	if (!e->mailbox || !e->app || !hunt_in_ids(&h->mia, e->op))
 		return;
 	int64_t B = h->r->baseline_until;
+	if (e->ts < a->cov0)
+		a->cov0 = e->ts;
 	bool isnew;
+	int64_t *mf = util_imap_slot(&a->mbx, (uint64_t)e->mailbox, e->ts, &isnew);
+	if (e->ts < *mf)
+		*mf = e->ts;
 	int64_t *pi = util_imap_slot(&a->idx, util_pair_key(e->mailbox, e->app), 0, &isnew);
 	if (isnew) {
 		a->p = xgrow(a->p, &a->cap, a->np + 1, sizeof *a->p);
@@ -221,11 +243,9 @@ static void newapp_row(struct hctx *h, const struct hunt_ev *e)
 		*pi = (int64_t)a->np++;
 	}
 	struct pair *p = &a->p[*pi];
-	if (e->ts < B)
-		a->baseline = true;
 	if (p->old)
 		return;
-	if (e->ts < B) {
+	if (B != INT64_MIN && e->ts < B) {
 		p->old = true;
 		util_ivec_free(&p->ids);
 		util_ivec_free(&p->ips);
@@ -235,9 +255,11 @@ static void newapp_row(struct hctx *h, const struct hunt_ev *e)
 		p->first = e->ts;
 	if (e->ts > p->last)
 		p->last = e->ts;
+	if (e->user != e->mailbox)
+		p->foreign = true;
 	util_ivec_push(&p->ids, e->id);
-	if (e->ip && !util_ivec_has(&p->ips, e->ip))
-		util_ivec_push(&p->ips, e->ip);
+	if (e->ip)
+		util_ivec_add(&p->ips, e->ip);
 }
 
 static void newapp_drop(struct hctx *h)
@@ -248,23 +270,62 @@ static void newapp_drop(struct hctx *h)
 		util_ivec_free(&a->p[i].ips);
 	}
 	util_imap_free(&a->idx);
+	util_imap_free(&a->mbx);
 	free(a->p);
 	free(a);
 	h->acc = NULL;
 }
 
+/* The first time app (a value id) appears in the case, as any event's
+ * app (the app index answers it), or INT64_MAX. */
+static int64_t app_first_seen(struct hctx *h, sqlite3_stmt *q, int64_t app)
+{
+	int64_t t = INT64_MAX;
+	sqlite3_bind_int64(q, 1, app);
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+		t = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	(void)h;
+	return t;
+}
+
+static void day_text(int64_t ms, char *out, size_t n)
+{
+	char t[40];
+	time_format(ms, t, sizeof t);
+	snprintf(out, n, "%.10s", t);
+}
+
 static int newapp_end(struct hctx *h)
 {
 	struct newapp_acc *a = h->acc;
+	int64_t B = h->r->baseline_until;
 	if (a->np)
 		qsort(a->p, a->np, sizeof *a->p, cmp_pair);
-	/* without reads in the baseline, nothing is new against it */
-	for (size_t i = 0; i < a->np && a->baseline; i++) {
+	sqlite3_stmt *seen = a->np ? hunt_prep(h, "SELECT min(ts) FROM events WHERE app = ?1") : NULL;
+	if (a->np && !seen) {
+		newapp_drop(h);
+		return -1;
+	}
+	/* app value id -> first appearance, asked once per app */
+	struct util_imap first_seen = { 0 };
+	for (size_t i = 0; i < a->np; i++) {
 		struct pair *e = &a->p[i];
 		if (e->old)
 			continue;
+		bool isnew;
+		int64_t *fs = util_imap_slot(&first_seen, (uint64_t)e->app, 0, &isnew);
+		if (isnew)
+			*fs = app_first_seen(h, seen, e->app);
+		const int64_t *mf = util_imap_get(&a->mbx, (uint64_t)e->mailbox);
+		bool new_to_case = *fs != INT64_MAX && *fs > hunt_add(a->cov0, SETTLE_MS);
+		bool new_to_mailbox = mf && e->first > hunt_add(*mf, SETTLE_MS);
+		if (B == INT64_MIN && !new_to_case && !new_to_mailbox)
+			continue;
 		char *mb = hunt_vtext(h, e->mailbox), *app = hunt_vtext(h, e->app);
-		struct hunt_row *row = hunt_row_new(h, true);
+		bool ms = app && knownapps_first_party(app);
+		bool hit = !ms || (new_to_case && e->foreign);
+		struct hunt_row *row = hunt_row_new(h, hit);
 		hunt_row_set(row, 0, mb);
 		hunt_row_set(row, 1, app);
 		hunt_row_set(row, 2, hunt_app_name(h, app));
@@ -273,12 +334,37 @@ static int newapp_end(struct hctx *h)
 		hunt_row_num(row, 5, (int64_t)e->ids.n);
 		hunt_row_num(row, 6, (int64_t)e->ips.n);
 		hunt_row_take(row, 7, hunt_id_list(h, &e->ips));
-		/* the ids are the row's events, already collected */
-		row->events = e->ids.v;
-		row->nevents = e->ids.n;
+		for (size_t k = 0; k < e->ids.n; k++)
+			hunt_row_event(row, e->ids.v[k], k == 0 ? e->first : e->last);
 		row->first_ts = e->first;
 		row->last_ts = e->last;
-		memset(&e->ids, 0, sizeof e->ids);
+		struct util_buf why = { 0 };
+		int score = 0;
+		char day[16];
+		if (new_to_case) {
+			day_text(*fs, day, sizeof day);
+			util_buf_item(&why, "; ", "app first seen %s, %" PRId64 " days into the case", day,
+				      (*fs / 2 - a->cov0 / 2) / (DAY_MS / 2));
+			score += 40;
+		} else if (new_to_mailbox) {
+			day_text(e->first, day, sizeof day);
+			util_buf_item(&why, "; ", "first read of this mailbox by the app on %s", day);
+		} else {
+			util_buf_item(&why, "; ", "no read before the baseline");
+		}
+		if (!ms) {
+			util_buf_item(&why, "; ", "not a Microsoft first-party app");
+			score += 30;
+		}
+		if (e->foreign) {
+			util_buf_item(&why, "; ", "reads a mailbox that is not its user's own");
+			score += 20;
+		}
+		if (!hit)
+			util_buf_item(&why, "; ", "context: a Microsoft app%s", e->foreign ? "" : " reading its own user's mailbox");
+		score += e->ips.n < 10 ? (int)e->ips.n : 10;
+		hunt_row_reason(row, hit ? score : 0, util_buf_str(&why));
+		util_buf_free(&why);
 		struct util_buf f = { 0 };
 		hunt_filter_term(&f, "op", "MailItemsAccessed");
 		hunt_filter_term(&f, "mailbox", mb);
@@ -287,19 +373,27 @@ static int newapp_end(struct hctx *h)
 		free(mb);
 		free(app);
 	}
+	util_imap_free(&first_seen);
+	sqlite3_finalize(seen);
 	newapp_drop(h);
 	return 0;
 }
 
-
 const struct hunt_entry hunt_new_app_for_mailbox = {
-	.def = { HUNT_NEW_APP_FOR_MAILBOX, "new-app-for-mailbox", "a mailbox read by an app it never used during the baseline",
-		 "Each (mailbox, app) pair whose mail reads (MailItemsAccessed) all fall after the baseline "
-		 "(--baseline-until, else the middle of the case's time span): an app the mailbox never used before.",
+	.def = { HUNT_NEW_APP_FOR_MAILBOX, "new-app-for-mailbox", "a mailbox read by an app it had not used before",
+		 "Each (mailbox, app) pair of mail reads (MailItemsAccessed) that is new. Without --baseline-until "
+		 "no date is assumed: a pair is new when its first read comes more than a day after the mailbox's own "
+		 "first read, or when the app first appears in the case more than a day after the case's first mail "
+		 "read, wherever in the range that falls. With --baseline-until, a pair is new when none of its reads "
+		 "fall before it. A Microsoft first-party app reading its own user's mailbox, or an app the case "
+		 "knew from its first day, is context, not a hit. Score: 40 when the app is new to the case, 30 when "
+		 "it is not a Microsoft first-party app, 20 when it reads a mailbox that is not its user's own, plus "
+		 "1 per IP (up to 10).",
 		 HUNT_COLS(cols_new_app) },
 	.needs = HUNT_NEEDS_BASELINE | HUNT_NEEDS_APPS,
 	.order = HUNT_ORDER_OWN,
 	.scan = { newapp_begin, newapp_row, newapp_end, newapp_drop,
 		  "op IN (%s) AND mailbox IS NOT NULL AND app IS NOT NULL", mia_ids,
-		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(op) | HUNT_EV(app) | HUNT_EV(mailbox) | HUNT_EV(ip) },
+		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(app) | HUNT_EV(mailbox) |
+			  HUNT_EV(ip) },
 };

@@ -30,11 +30,22 @@
 #include <stdint.h>
 
 #include "hunt.h"
+#include "appnames.h"
 #include "knownapps.h"
 #include "util.h"
 
 #define HOUR_MS ((int64_t)3600 * 1000)
 #define DAY_MS (24 * HOUR_MS)
+/* a + b, held at INT64_MIN/INT64_MAX: a crafted case may hold any time */
+static inline int64_t hunt_add(int64_t a, int64_t b)
+{
+	if (b > 0 && a > INT64_MAX - b)
+		return INT64_MAX;
+	if (b < 0 && a < INT64_MIN - b)
+		return INT64_MIN;
+	return a + b;
+}
+
 /* At most this many values are listed in one cell ("a, b, c, +4"). */
 #define HUNT_LIST_MAX 4
 
@@ -47,7 +58,7 @@ struct hctx {
 	struct hunt_opts o;
 	struct hunt_result *r;
 	size_t cap;
-	struct knownapps *ka; /* with HUNT_NEEDS_APPS */
+	struct appnames *names; /* with HUNT_NEEDS_APPS */
 	sqlite3_stmt *val_q;
 	char *err;
 	bool cancelled;
@@ -89,6 +100,7 @@ struct hunt_facts {
 	char *name;   /* an inbox rule's name */
 	char *owner;  /* the mailbox or object the event is about */
 	char *app;    /* consent records: the app id */
+	char *object; /* consent records: the service principal's object id */
 	bool seen;    /* the raw record was read and parsed */
 	bool context; /* listed for context, not a finding */
 };
@@ -120,15 +132,15 @@ struct hunt_raw {
 
 /* What a hunt needs set up before it runs. */
 enum {
-	HUNT_NEEDS_BASELINE = 1u << 0, /* r->baseline_until (o.baseline_until or the case's middle) */
-	HUNT_NEEDS_APPS = 1u << 1,     /* h->ka, the app names */
+	HUNT_NEEDS_BASELINE = 1u << 0, /* r->baseline_until: o.baseline_until (INT64_MIN: none given) */
+	HUNT_NEEDS_APPS = 1u << 1,     /* h->names, the app names (appnames.h) */
 };
 
-/* How the runner orders rows after the hunt made them. */
+/* How the runner orders rows after the hunt made them; then, for every
+ * hunt, hits come first and higher scores before lower (stable). */
 enum hunt_order {
-	HUNT_ORDER_OWN,        /* as the hunt made them */
-	HUNT_ORDER_TIME,       /* by first event time */
-	HUNT_ORDER_HITS_FIRST, /* hits first, each part in the hunt's order */
+	HUNT_ORDER_OWN,  /* as the hunt made them */
+	HUNT_ORDER_TIME, /* by first event time */
 };
 
 struct hunt_entry {
@@ -188,6 +200,8 @@ void hunt_row_event(struct hunt_row *row, int64_t id, int64_t ts);
 /* The row's filter is f's text; f is empty after. */
 void hunt_row_filter(struct hunt_row *row, struct util_buf *f);
 void hunt_row_free(struct hunt_row *row, size_t ncols);
+/* The row's reason (copied) and score (clamped to 0-100). */
+void hunt_row_reason(struct hunt_row *row, int score, const char *reason);
 /* " field=value" (quoted as needed) onto a filter text. */
 void hunt_filter_term(struct util_buf *f, const char *field, const char *value);
 /* " time>=FROM time<TO", whole seconds, covering [from, to]. */

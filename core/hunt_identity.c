@@ -15,9 +15,12 @@
 #include "xalloc.h"
 
 static const struct hunt_col cols_consent[] = {
-	{ "time", HUNT_TIME }, { "op", HUNT_TEXT }, { "user", HUNT_TEXT }, { "app", HUNT_TEXT },
-	{ "app_name", HUNT_TEXT }, { "why", HUNT_TEXT }, { "ip", HUNT_TEXT },
+	{ "time", HUNT_TIME },	     { "op", HUNT_TEXT },	 { "user", HUNT_TEXT },
+	{ "app", HUNT_TEXT },	     { "app_name", HUNT_TEXT },	 { "why", HUNT_TEXT },
+	{ "ip", HUNT_TEXT },	     { "mail_reads", HUNT_NUMBER }, { "mailboxes", HUNT_TEXT },
+	{ "first_read", HUNT_TIME }, { "last_read", HUNT_TIME }, { "read_ips", HUNT_TEXT },
 };
+enum { CC_TIME, CC_OP, CC_USER, CC_APP, CC_NAME, CC_WHY, CC_IP, CC_READS, CC_MBX, CC_FIRST, CC_LAST, CC_IPS };
 static const struct hunt_col cols_replay[] = {
 	{ "kind", HUNT_TEXT }, { "id", HUNT_TEXT }, { "ips", HUNT_NUMBER }, { "ip_list", HUNT_TEXT },
 	{ "users", HUNT_TEXT }, { "events", HUNT_NUMBER }, { "first", HUNT_TIME }, { "last", HUNT_TIME },
@@ -43,9 +46,31 @@ static bool guid_at(const char *p)
 	return !isxdigit((unsigned char)p[36]) && p[36] != '-';
 }
 
+/* A lower-case copy of the GUID at p. */
+static char *guid_dup(const char *p)
+{
+	char *id = xstrndup(p, 36);
+	for (char *s = id; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+	return id;
+}
+
+/* The first GUID within `within` characters after key (case-insensitive)
+ * in text, staying inside the same {Name, Value} object; or NULL. */
+static char *guid_after(const char *text, const char *key, size_t within)
+{
+	for (const char *p = text; (p = hunt_raw_find(p, key)); p++) {
+		const char *q = p + strlen(key);
+		for (size_t i = 0; i < within && q[i] && q[i] != '}' && q[i] != ']'; i++)
+			if (guid_at(q + i))
+				return guid_dup(q + i);
+	}
+	return NULL;
+}
+
 /*
  * The app id a consent-like record is about: the GUID that follows
- * "AppId" (additionalDetails, ExtendedProperties) or
+ * "AppId" (additionalDetails, ExtendedProperties), "AppPrincipalId" or
  * "ServicePrincipalNames" (ModifiedProperties) in the raw text, whatever
  * the wrapper. Lower-case copy, or NULL.
  */
@@ -54,22 +79,40 @@ static char *consent_app(const char *raw)
 	static const struct {
 		const char *key;
 		size_t within;
-	} keys[] = { { "AppId", 40 }, { "ServicePrincipalNames", 80 } };
-	for (size_t k = 0; k < 2; k++) {
-		for (const char *p = raw; (p = hunt_raw_find(p, keys[k].key)); p++) {
-			const char *q = p + strlen(keys[k].key);
-			/* within the same {Name, Value} object: stop at its end */
-			for (size_t i = 0; i < keys[k].within && q[i] && q[i] != '}' && q[i] != ']'; i++) {
-				if (guid_at(q + i)) {
-					char *id = xstrndup(q + i, 36);
-					for (char *s = id; *s; s++)
-						*s = (char)tolower((unsigned char)*s);
-					return id;
-				}
-			}
-		}
+	} keys[] = { { "AppId", 40 }, { "AppPrincipalId", 80 }, { "ServicePrincipalNames", 80 } };
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		char *id = guid_after(raw, keys[k].key, keys[k].within);
+		if (id)
+			return id;
 	}
 	return NULL;
+}
+
+/*
+ * The service principal's object id: UAL Target[] "ServicePrincipal_<id>",
+ * the consent's "ClientId: <id>" (ConsentAction.Permissions names the
+ * client by its service principal), Entra targetResources[].id of type
+ * ServicePrincipal. Lower-case copy, or NULL.
+ */
+static char *consent_object(json_t *rec, const char *raw)
+{
+	size_t i;
+	json_t *el;
+	json_t *tr = json_object_get(rec, "targetResources");
+	json_array_foreach(tr, i, el) {
+		json_t *ty = json_object_get(el, "type"), *id = json_object_get(el, "id");
+		if (json_is_string(ty) && strcasecmp(json_string_value(ty), "ServicePrincipal") == 0 &&
+		    json_is_string(id) && strlen(json_string_value(id)) == 36 && guid_at(json_string_value(id)))
+			return guid_dup(json_string_value(id));
+	}
+	json_t *t = json_object_get(rec, "Target");
+	json_array_foreach(t, i, el) {
+		json_t *id = json_object_get(el, "ID");
+		const char *v = json_is_string(id) ? json_string_value(id) : NULL;
+		if (v && strncasecmp(v, "ServicePrincipal_", 17) == 0 && strlen(v) == 17 + 36 && guid_at(v + 17))
+			return guid_dup(v + 17);
+	}
+	return guid_after(raw, "ClientId:", 8);
 }
 
 /* The display name of the consent's target: UAL Target[] of Type 1,
@@ -87,7 +130,7 @@ static char *consent_target(json_t *rec)
 	json_t *t = json_object_get(rec, "Target");
 	json_array_foreach(t, i, el) {
 		json_t *ty = json_object_get(el, "Type"), *id = json_object_get(el, "ID");
-		if (json_integer_value(ty) == 1 && json_is_string(id))
+		if (json_integer_value(ty) == 1 && json_is_string(id) && strcmp(json_string_value(id), "ServicePrincipal"))
 			return xstrdup(json_string_value(id));
 	}
 	return NULL;
@@ -97,6 +140,7 @@ static void eval_consent(const struct hunt_cand *c, json_t *rec, const char *tex
 {
 	(void)c;
 	out->app = consent_app(text);
+	out->object = consent_object(rec, text);
 	out->owner = consent_target(rec);
 }
 
@@ -113,6 +157,95 @@ static const char *const consent_ops[] = {
 	NULL,
 };
 
+/* What a consented app did afterwards: its mail reads. */
+struct consented {
+	char *app;          /* app id */
+	const char *name;   /* borrowed from a record's facts or the names */
+	int64_t since;      /* its earliest consent-like record */
+	int64_t reads, first, last;
+	struct util_ivec mbs, ips, ids, ts;
+};
+
+/*
+ * The app id of each record: its own, else through the service
+ * principal's object id or the display name another record of the case
+ * pairs with an app id (an "Add service principal" names both).
+ */
+static void consent_resolve(struct hunt_facts *f, size_t n)
+{
+	struct util_smap by_obj = { .nocase = true }, by_name = { .nocase = true };
+	struct util_svec apps = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		if (!f[i].app)
+			continue;
+		long k = (long)apps.n;
+		util_svec_push(&apps, f[i].app);
+		if (f[i].object)
+			*util_smap_slot(&by_obj, f[i].object, k, NULL) = k;
+		if (f[i].owner)
+			*util_smap_slot(&by_name, f[i].owner, k, NULL) = k;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].app)
+			continue;
+		const int64_t *k = f[i].object ? util_smap_get(&by_obj, f[i].object) : NULL;
+		if (!k && f[i].owner)
+			k = util_smap_get(&by_name, f[i].owner);
+		if (k)
+			f[i].app = xstrdup(apps.v[*k]);
+	}
+	util_smap_free(&by_obj);
+	util_smap_free(&by_name);
+	util_svec_free(&apps);
+}
+
+/* The mail each consented app read after its consent (as app or client app). */
+static int consent_reads(struct hctx *h, struct consented *l, size_t nl)
+{
+	if (!nl || !h->mia.n)
+		return 0;
+	sqlite3_stmt *q = hunt_prep_in(h,
+				       "SELECT e.id, e.ts, e.mailbox, e.ip FROM events e WHERE e.op IN (%s) AND e.ts >= ?1"
+				       " AND (e.app = (SELECT id FROM vals WHERE v = ?2)"
+				       "   OR e.client_app = (SELECT id FROM vals WHERE v = ?2)) ORDER BY e.ts",
+				       &h->mia, 3);
+	if (!q)
+		return -1;
+	int k = SQLITE_DONE;
+	for (size_t j = 0; j < nl && k == SQLITE_DONE; j++) {
+		sqlite3_bind_int64(q, 1, l[j].since);
+		sqlite3_bind_text(q, 2, l[j].app, -1, SQLITE_STATIC);
+		while ((k = sqlite3_step(q)) == SQLITE_ROW) {
+			int64_t ts = sqlite3_column_int64(q, 1);
+			if (!l[j].reads++)
+				l[j].first = ts;
+			l[j].last = ts;
+			util_ivec_push(&l[j].ids, sqlite3_column_int64(q, 0));
+			util_ivec_push(&l[j].ts, ts);
+			int64_t mb = hunt_col_id(q, 2), ip = hunt_col_id(q, 3);
+			if (mb)
+				util_ivec_add(&l[j].mbs, mb);
+			if (ip)
+				util_ivec_add(&l[j].ips, ip);
+		}
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(q);
+	return k == SQLITE_DONE ? 0 : hunt_fail_db(h);
+}
+
+/* The reads' columns of a row. */
+static void consent_read_cols(struct hctx *h, struct hunt_row *row, const struct consented *l)
+{
+	hunt_row_num(row, CC_READS, l->reads);
+	hunt_row_take(row, CC_MBX, hunt_id_list(h, &l->mbs));
+	if (l->reads) {
+		hunt_row_time(row, CC_FIRST, l->first);
+		hunt_row_time(row, CC_LAST, l->last);
+	}
+	hunt_row_take(row, CC_IPS, hunt_id_list(h, &l->ips));
+}
+
 static int consent_run(struct hctx *h)
 {
 	struct hunt_cand *c;
@@ -120,107 +253,122 @@ static int consent_run(struct hctx *h)
 	size_t n;
 	if (hunt_raw_candidates(h, &c, &n, &f) < 0)
 		return -1;
-	/* app id -> earliest consent time, for the mail that follows */
-	struct linked {
-		char *app, *name;
-		int64_t since;
-	} *links = NULL;
+	consent_resolve(f, n);
+	/* app id -> earliest consent-like record, for the mail that follows */
+	struct consented *links = NULL;
 	size_t nlinks = 0, lcap = 0;
+	struct util_smap at = { .nocase = true };
 	for (size_t i = 0; i < n; i++) {
+		const char *app = f[i].app;
+		if (!app || knownapps_first_party(app))
+			continue;
+		bool isnew;
+		int64_t *j = util_smap_slot(&at, app, (int64_t)nlinks, &isnew);
+		if (isnew) {
+			links = xgrow(links, &lcap, nlinks + 1, sizeof *links);
+			memset(&links[nlinks], 0, sizeof *links);
+			links[nlinks].app = xstrdup(app);
+			links[nlinks].since = c[i].ts;
+			nlinks++;
+		}
+		struct consented *l = &links[*j];
+		if (c[i].ts < l->since)
+			l->since = c[i].ts;
+		if (!l->name)
+			l->name = hunt_app_name(h, app);
+		if (!l->name)
+			l->name = f[i].owner;
+	}
+	int rc = consent_reads(h, links, nlinks);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const char *app = f[i].app, *target = f[i].owner;
-		struct hunt_row *row = hunt_raw_event_row(h, &c[i], 6, true);
-		hunt_row_set(row, 3, app);
+		bool ms = app && knownapps_first_party(app);
+		const int64_t *j = app ? util_smap_get(&at, app) : NULL;
+		const struct consented *l = j ? &links[*j] : NULL;
+		struct hunt_row *row = hunt_raw_event_row(h, &c[i], CC_IP, !ms);
+		hunt_row_set(row, CC_APP, app);
 		const char *nm = app ? hunt_app_name(h, app) : NULL;
-		hunt_row_set(row, 4, nm ? nm : target);
+		hunt_row_set(row, CC_NAME, nm ? nm : target);
 		struct util_buf why = { 0 };
 		if (target)
 			util_buf_item(&why, "; ", "target %s", target);
-		if (app && knownapps_first_party(app))
+		if (ms)
 			util_buf_item(&why, "; ", "a Microsoft app");
-		hunt_row_take(row, 5, why.n ? util_buf_take(&why) : NULL);
-		if (app && !knownapps_first_party(app)) {
-			size_t j;
-			for (j = 0; j < nlinks && strcmp(links[j].app, app) != 0; j++)
-				;
-			if (j == nlinks) {
-				links = xgrow(links, &lcap, nlinks + 1, sizeof *links);
-				links[nlinks].app = xstrdup(app);
-				links[nlinks].name = nm ? xstrdup(nm) : target ? xstrdup(target) : NULL;
-				links[nlinks].since = c[i].ts;
-				nlinks++;
-			} else if (c[i].ts < links[j].since) {
-				links[j].since = c[i].ts;
-			}
+		if (!app)
+			util_buf_item(&why, "; ", "app id not in the record nor resolved through the case");
+		hunt_row_take(row, CC_WHY, why.n ? util_buf_take(&why) : NULL);
+		bool consent = hunt_raw_find(c[i].optext, "Consent") != NULL;
+		struct util_buf reason = { 0 };
+		int score = 0;
+		if (l && l->reads) {
+			consent_read_cols(h, row, l);
+			util_buf_item(&reason, "; ", "%s; the app then read %" PRId64 " mail item%s of %zu mailbox%s",
+				      consent ? "consent" : "app registration change", l->reads, l->reads == 1 ? "" : "s",
+				      l->mbs.n, l->mbs.n == 1 ? "" : "es");
+			score = consent ? 100 : 80;
+		} else if (!ms) {
+			util_buf_item(&reason, "; ", "%s to an app that is not a Microsoft first-party app; no mail read by it",
+				      consent ? "consent" : "app registration change");
+			score = consent ? 60 : 50;
+		} else {
+			util_buf_item(&reason, "; ", "context: a Microsoft first-party app");
 		}
+		hunt_row_reason(row, score, util_buf_str(&reason));
+		util_buf_free(&reason);
+	}
+	/* a row of each app's mail reads, so that they are flagged too */
+	for (size_t j = 0; rc == 0 && j < nlinks; j++) {
+		struct consented *l = &links[j];
+		if (!l->reads)
+			continue;
+		struct hunt_row *row = hunt_row_new(h, true);
+		for (size_t k = 0; k < l->ids.n; k++)
+			hunt_row_event(row, l->ids.v[k], l->ts.v[k]);
+		hunt_row_time(row, CC_TIME, row->first_ts);
+		hunt_row_set(row, CC_OP, "MailItemsAccessed");
+		hunt_row_set(row, CC_APP, l->app);
+		hunt_row_set(row, CC_NAME, l->name);
+		char *mbl = hunt_id_list(h, &l->mbs);
+		hunt_row_take(row, CC_WHY, xasprintf("%zu mail reads of %zu mailbox%s after consent: %s", row->nevents,
+						     l->mbs.n, l->mbs.n == 1 ? "" : "es", mbl));
+		free(mbl);
+		hunt_row_take(row, CC_IP, hunt_id_list(h, &l->ips));
+		consent_read_cols(h, row, l);
+		hunt_row_reason(row, 90, "mail read by an app after it was consented to");
+		struct util_buf fl = { 0 };
+		hunt_filter_term(&fl, "op", "MailItemsAccessed");
+		char *qa = hunt_filter_quote(l->app);
+		util_buf_printf(&fl, " (app=%s or client_app=%s)", qa, qa);
+		free(qa);
+		char tf[40];
+		time_format(l->since - l->since % 1000, tf, sizeof tf);
+		memcpy(tf + 19, "Z", 2);
+		util_buf_printf(&fl, " time>=%s", tf);
+		hunt_row_filter(row, &fl);
 	}
 	hunt_raw_facts_free(f, n);
 	hunt_raw_cands_free(c, n);
-	/* mail read by each consented app afterwards (as app or client app) */
-	sqlite3_stmt *q = NULL;
-	if (nlinks && h->mia.n)
-		q = hunt_prep_in(h,
-			    "SELECT e.id, e.ts, e.mailbox, e.ip FROM events e WHERE e.op IN (%s) AND e.ts >= ?1"
-			    " AND (e.app = (SELECT id FROM vals WHERE v = ?2)"
-			    "   OR e.client_app = (SELECT id FROM vals WHERE v = ?2)) ORDER BY e.ts",
-			    &h->mia, 3);
-	for (size_t j = 0; q && j < nlinks && !h->err; j++) {
-		sqlite3_bind_int64(q, 1, links[j].since);
-		sqlite3_bind_text(q, 2, links[j].app, -1, SQLITE_STATIC);
-		struct hunt_row *row = NULL;
-		struct util_ivec mbs = { 0 }, ips = { 0 };
-		int k;
-		while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-			if (!row)
-				row = hunt_row_new(h, true);
-			hunt_row_event(row, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1));
-			int64_t mb = hunt_col_id(q, 2), ip = hunt_col_id(q, 3);
-			if (mb && !util_ivec_has(&mbs, mb))
-				util_ivec_push(&mbs, mb);
-			if (ip && !util_ivec_has(&ips, ip))
-				util_ivec_push(&ips, ip);
-		}
-		sqlite3_reset(q);
-		if (k != SQLITE_DONE)
-			hunt_fail_db(h);
-		if (row) {
-			hunt_row_time(row, 0, row->first_ts);
-			hunt_row_set(row, 1, "MailItemsAccessed");
-			hunt_row_set(row, 3, links[j].app);
-			hunt_row_set(row, 4, links[j].name);
-			char *mbl = hunt_id_list(h, &mbs);
-			hunt_row_take(row, 5, xasprintf("%zu mail reads of %zu mailbox%s after consent: %s", row->nevents,
-						   mbs.n, mbs.n == 1 ? "" : "es", mbl));
-			free(mbl);
-			hunt_row_take(row, 6, hunt_id_list(h, &ips));
-			struct util_buf fl = { 0 };
-			hunt_filter_term(&fl, "op", "MailItemsAccessed");
-			char *qa = hunt_filter_quote(links[j].app);
-			util_buf_printf(&fl, " (app=%s or client_app=%s)", qa, qa);
-			free(qa);
-			char tf[40];
-			time_format(links[j].since - links[j].since % 1000, tf, sizeof tf);
-			memcpy(tf + 19, "Z", 2);
-			util_buf_printf(&fl, " time>=%s", tf);
-			hunt_row_filter(row, &fl);
-		}
-		util_ivec_free(&mbs);
-		util_ivec_free(&ips);
-	}
-	sqlite3_finalize(q);
 	for (size_t j = 0; j < nlinks; j++) {
 		free(links[j].app);
-		free(links[j].name);
+		util_ivec_free(&links[j].mbs);
+		util_ivec_free(&links[j].ips);
+		util_ivec_free(&links[j].ids);
+		util_ivec_free(&links[j].ts);
 	}
 	free(links);
-	return h->err ? -1 : 0;
+	util_smap_free(&at);
+	return rc < 0 || h->err ? -1 : 0;
 }
-
 
 const struct hunt_entry hunt_oauth_consent = {
 	.def = { HUNT_OAUTH_CONSENT, "oauth-consent", "consents, permission grants, app credentials, then mail read by that app",
 		 "Consents to applications, delegated and app-role permission grants, new service principals and "
-		 "their credentials (from the UAL or Entra's audit log), each with the app it names; then, for "
-		 "each consented app that is not a Microsoft first-party app, the mail it read afterwards.",
+		 "their credentials (from the UAL or Entra's audit log), each with the app id it names: from the "
+		 "record, else through the service principal's object id or display name another record of the case "
+		 "pairs with an app id. Each row says what that app did afterwards: mail reads, mailboxes, first and "
+		 "last read, IPs. A Microsoft first-party app is context. Score: 100 for a consent whose app then "
+		 "read mail, 90 for those reads, 80 for another change to such an app, 60 for a consent to an app "
+		 "that read nothing, 50 for another change to it.",
 		 HUNT_COLS(cols_consent) },
 	.needs = HUNT_NEEDS_APPS,
 	.order = HUNT_ORDER_TIME,
@@ -371,6 +519,11 @@ static int replay_end(struct hctx *h)
 			hunt_row_time(row, 7, row->last_ts);
 			struct util_buf f = { 0 };
 			hunt_filter_term(&f, r->kind ? "token" : "session", v);
+			char *why = xasprintf("one %s used from %zu IPs by %zu user%s", r->kind ? "token" : "session", r->ips.n,
+					      r->users.n, r->users.n == 1 ? "" : "s");
+			int score = 40 + 20 * (int)(r->ips.n - 1);
+			hunt_row_reason(row, score, why);
+			free(why);
 			hunt_row_filter(row, &f);
 			free(v);
 		}
@@ -387,7 +540,8 @@ static int replay_end(struct hctx *h)
 const struct hunt_entry hunt_token_replay = {
 	.def = { HUNT_TOKEN_REPLAY, "token-replay", "one session or token id used from two or more IPs",
 		 "A session id or a token id (UniqueTokenId) seen from two or more IP addresses: a stolen "
-		 "session or token replayed from elsewhere. Every row is a hit.",
+		 "session or token replayed from elsewhere. Every row is a hit. Score: 40, plus 20 per IP after "
+		 "the first.",
 		 HUNT_COLS(cols_replay) },
 	.order = HUNT_ORDER_TIME,
 	.scan = { replay_begin, replay_row, replay_end, replay_drop,
@@ -402,18 +556,50 @@ struct signin {
 	int64_t id, ts, user, ip;
 };
 
+/*
+ * Without --baseline-until, an IP is new for a user when no event of the
+ * user came from it more than an hour before the sign-in (the failed
+ * attempts just before a break-in are not history), the user has at
+ * least a day of history in the case before it, and the sign-in comes
+ * more than a day after the case's first event: wherever in the range
+ * that is. With --baseline-until, new means unseen before it.
+ */
+#define SIGNIN_SETTLE_MS DAY_MS
+
 struct signin_acc {
 	struct util_ivec ok, logon; /* results of a good Entra sign-in; UserLoggedIn */
-	struct util_imap base;      /* the (user, ip) pairs of the baseline */
-	struct signin *s;      /* successful sign-ins after it */
+	struct util_imap pair;      /* (user, ip) -> first event (with a baseline: seen before it) */
+	struct util_imap user;      /* user -> first event */
+	struct util_imap ip;        /* ip -> first event, any user */
+	int64_t cov0;               /* the first event with a user and an IP */
+	struct signin *s;           /* successful sign-ins */
 	size_t n, cap;
 };
+
+static void keep_min(struct util_imap *m, uint64_t key, int64_t ts)
+{
+	int64_t *v = util_imap_slot(m, key, ts, NULL);
+	if (ts < *v)
+		*v = ts;
+}
+
+/* Is the sign-in's IP new for its user (see above)? */
+static bool signin_new_ip(const struct signin_acc *a, int64_t B, const struct signin *s)
+{
+	const int64_t *p = util_imap_get(&a->pair, util_pair_key(s->user, s->ip));
+	if (B != INT64_MIN)
+		return s->ts >= B && !p;
+	const int64_t *u = util_imap_get(&a->user, (uint64_t)s->user);
+	return p && *p > hunt_add(s->ts, -HOUR_MS) && u && *u < hunt_add(s->ts, -SIGNIN_SETTLE_MS) &&
+	       s->ts > hunt_add(a->cov0, SIGNIN_SETTLE_MS);
+}
 
 static int signin_begin(struct hctx *h)
 {
 	static const char *const ok_names[] = { "Success", "0", NULL };
 	static const char *const logon_names[] = { "UserLoggedIn", NULL };
 	struct signin_acc *a = h->acc = xcalloc(1, sizeof *a);
+	a->cov0 = INT64_MAX;
 	if (hunt_val_ids(h, ok_names, false, &a->ok) < 0 || hunt_val_ids(h, logon_names, false, &a->logon) < 0)
 		return -1;
 	return 0;
@@ -424,10 +610,19 @@ static void signin_row(struct hctx *h, const struct hunt_ev *e)
 	struct signin_acc *a = h->acc;
 	if (!e->user || !e->ip)
 		return;
-	if (e->ts < h->r->baseline_until) {
-		util_imap_slot(&a->base, util_pair_key(e->user, e->ip), 1, NULL);
-		return;
+	int64_t B = h->r->baseline_until;
+	if (B != INT64_MIN) {
+		if (e->ts < B) {
+			util_imap_slot(&a->pair, util_pair_key(e->user, e->ip), e->ts, NULL);
+			return;
+		}
+	} else {
+		keep_min(&a->pair, util_pair_key(e->user, e->ip), e->ts);
+		keep_min(&a->user, (uint64_t)e->user, e->ts);
+		if (e->ts < a->cov0)
+			a->cov0 = e->ts;
 	}
+	keep_min(&a->ip, (uint64_t)e->ip, e->ts);
 	/* Entra sign-in rows that succeeded, UAL UserLoggedIn */
 	if ((e->kind == KIND_SIGNIN && hunt_in_ids(&a->ok, e->result)) || hunt_in_ids(&a->logon, e->op)) {
 		a->s = xgrow(a->s, &a->cap, a->n + 1, sizeof *a->s);
@@ -440,7 +635,9 @@ static void signin_drop(struct hctx *h)
 	struct signin_acc *a = h->acc;
 	util_ivec_free(&a->ok);
 	util_ivec_free(&a->logon);
-	util_imap_free(&a->base);
+	util_imap_free(&a->pair);
+	util_imap_free(&a->user);
+	util_imap_free(&a->ip);
 	free(a->s);
 	free(a);
 	h->acc = NULL;
@@ -457,14 +654,13 @@ static int cmp_signin(const void *a, const void *b)
 static int signin_end(struct hctx *h)
 {
 	struct signin_acc *a = h->acc;
-	/* no baseline, no new IPs */
-	if (!a->base.n || !a->n || !h->mia.n) {
+	if (!a->n || !h->mia.n) {
 		signin_drop(h);
 		return 0;
 	}
 	qsort(a->s, a->n, sizeof *a->s, cmp_signin);
 	sqlite3_stmt *mail = hunt_prep_in(h,
-				     "SELECT id, ts, mailbox FROM events WHERE ip = ?1 AND ts >= ?2 AND ts <= ?3"
+				     "SELECT id, ts, mailbox, user FROM events WHERE ip = ?1 AND ts >= ?2 AND ts <= ?3"
 				     " AND op IN (%s) ORDER BY ts, id",
 				     &h->mia, 4);
 	if (!mail) {
@@ -476,23 +672,24 @@ static int signin_end(struct hctx *h)
 	for (size_t i = 0; i < a->n && k == SQLITE_DONE; i++) {
 		int64_t id = a->s[i].id, ts = a->s[i].ts, user = a->s[i].user, ip = a->s[i].ip;
 		uint64_t key = util_pair_key(user, ip);
-		if (util_imap_get(&a->base, key))
+		if (!signin_new_ip(a, h->r->baseline_until, &a->s[i]))
 			continue;
 		const int64_t *ri = util_imap_get(&rows, key);
 		if (ri) {
 			/* the same sign-in as UAL and Entra record, or a later one */
 			struct hunt_row *row = &h->r->rows[*ri - 1];
-			if (ts <= row->first_ts + HOUR_MS)
+			if (ts <= hunt_add(row->first_ts, HOUR_MS))
 				hunt_row_event(row, id, ts);
 			continue;
 		}
 		sqlite3_bind_int64(mail, 1, ip);
 		sqlite3_bind_int64(mail, 2, ts);
-		sqlite3_bind_int64(mail, 3, ts + HOUR_MS);
+		sqlite3_bind_int64(mail, 3, hunt_add(ts, HOUR_MS));
 		struct hunt_row *row = NULL;
 		struct util_ivec mbs = { 0 };
-		int64_t first_mail = 0;
+		int64_t first_mail = 0, own = 0;
 		while ((k = sqlite3_step(mail)) == SQLITE_ROW) {
+			own += hunt_col_id(mail, 3) == user;
 			if (!row) {
 				row = hunt_row_new(h, true);
 				hunt_row_event(row, id, ts);
@@ -519,8 +716,26 @@ static int signin_end(struct hctx *h)
 		hunt_row_take(row, 6, hunt_id_list(h, &mbs));
 		struct util_buf f = { 0 };
 		hunt_filter_term(&f, "ip", ipt);
-		hunt_filter_time(&f, ts, ts + HOUR_MS - 1);
+		hunt_filter_time(&f, ts, hunt_add(ts, HOUR_MS - 1));
 		hunt_row_filter(row, &f);
+		const int64_t *ipf = util_imap_get(&a->ip, (uint64_t)ip);
+		bool tenant_new = ipf && *ipf > hunt_add(ts, -HOUR_MS);
+		int64_t nmail = (int64_t)row->nevents - 1;
+		/* an address the tenant already used (an office, a shared NAT)
+		 * whose mail reads are other users' own is context */
+		row->hit = tenant_new || own > 0;
+		char *why = xasprintf("sign-in from an IP new for the user%s, then %" PRId64 " mail read%s from it %" PRId64
+				      " min later%s",
+				      tenant_new ? " and for the tenant" : "", nmail, nmail == 1 ? "" : "s",
+				      (first_mail - ts) / 60000,
+				      row->hit ? "" : "; context: the tenant used the IP before, the reads are other users'");
+		hunt_row_reason(row, row->hit ? 50 + (tenant_new ? 30 : 0) + (nmail < 20 ? (int)nmail : 20) : 0, why);
+		if (!row->hit) {
+			/* a row that is not a hit keeps no event ids */
+			free(row->events);
+			row->events = NULL;
+		}
+		free(why);
 		free(u);
 		free(ipt);
 		util_ivec_free(&mbs);
@@ -535,9 +750,13 @@ static int signin_end(struct hctx *h)
 const struct hunt_entry hunt_signin_then_mail = {
 	.def = { HUNT_SIGNIN_THEN_MAIL, "signin-then-mail",
 		 "sign-in from an IP new for the user, then mail read from it within an hour",
-		 "A successful sign-in (Entra sign-in log or UAL UserLoggedIn) after the baseline "
-		 "(--baseline-until, else the middle of the case's time span) from an IP the user did not use "
-		 "during it, followed within an hour by mail read (MailItemsAccessed) from the same IP.",
+		 "A successful sign-in (Entra sign-in log or UAL UserLoggedIn) from an IP new for the user, "
+		 "followed within an hour by mail read (MailItemsAccessed) from the same IP. Without "
+		 "--baseline-until no date is assumed: an IP is new when no event of the user came from it more "
+		 "than an hour before the sign-in, the user has a day of history before it, and the sign-in is more "
+		 "than a day into the case. With --baseline-until, new means unseen before it. An IP the tenant used "
+		 "before whose mail reads are all other users' is context (a shared address). Score: 50, plus 30 "
+		 "when no user of the tenant came from the IP before, plus 1 per mail read (up to 20).",
 		 HUNT_COLS(cols_signin) },
 	.needs = HUNT_NEEDS_BASELINE,
 	.order = HUNT_ORDER_TIME,

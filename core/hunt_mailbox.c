@@ -159,6 +159,8 @@ static int sync_end(struct hctx *h)
 		if (!capp_ms)
 			util_buf_item(&why, "; ", "client app is not a known Microsoft app");
 		util_buf_item(&why, "; ", "every item of %s is exposed", e->folder ? e->folder : "the folder");
+		int score = (!app_ms ? 50 : 0) + (!capp_ms ? 30 : 0) + (row->nevents < 20 ? (int)row->nevents : 20);
+		hunt_row_reason(row, row->hit ? score : 0, util_buf_str(&why));
 		hunt_row_take(row, 9, util_buf_take(&why));
 		struct util_buf f = { 0 };
 		hunt_filter_term(&f, "access", "Sync");
@@ -185,10 +187,12 @@ const struct hunt_entry hunt_sync_access = {
 	.def = { HUNT_SYNC_ACCESS, "sync-access", "folders synchronised in bulk (Sync); hits: not a known Microsoft app",
 		 "Every folder synchronised in bulk (MailItemsAccessed with MailAccessType Sync: every item of "
 		 "the folder is exposed), grouped by mailbox, app, client app, IP and folder. A row is a hit when "
-		 "the app or the client app is not a known Microsoft first-party app; hits are listed first.",
+		 "the app or the client app is not a known Microsoft first-party app; the others are context. "
+		 "Score: 50 when the app is not a Microsoft first-party app, 30 when the client app is not, plus 1 "
+		 "per Sync record (up to 20).",
 		 HUNT_COLS(cols_sync) },
 	.needs = HUNT_NEEDS_APPS,
-	.order = HUNT_ORDER_HITS_FIRST,
+	.order = HUNT_ORDER_OWN,
 	.scan = { sync_begin, sync_row, sync_end, sync_drop, "access IN (%s)", sync_ids,
 		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(access) | HUNT_EV(mailbox) | HUNT_EV(app) | HUNT_EV(capp) |
 			  HUNT_EV(ip) },
@@ -247,7 +251,7 @@ static int throttled_end(struct hctx *h)
 	/* a throttled record starts a 24-hour window; records inside it
 	 * belong to the same row */
 	for (size_t i = 0; i < a->n;) {
-		int64_t mb = a->ev[i].mailbox, until = a->ev[i].ts + DAY_MS;
+		int64_t mb = a->ev[i].mailbox, until = hunt_add(a->ev[i].ts, DAY_MS);
 		struct util_ivec apps = { 0 }, ips = { 0 };
 		struct hunt_row *row = hunt_row_new(h, true);
 		size_t j = i;
@@ -267,6 +271,10 @@ static int throttled_end(struct hctx *h)
 		hunt_row_take(row, 5, hunt_id_list(h, &ips));
 		struct util_buf f = { 0 };
 		hunt_filter_term(&f, "mailbox", mbt);
+		char *why = xasprintf("%zu record%s throttled: reads of the mailbox went unaudited for 24 hours", row->nevents,
+				      row->nevents == 1 ? "" : "s");
+		hunt_row_reason(row, 60 + (row->nevents < 40 ? (int)row->nevents : 40), why);
+		free(why);
 		hunt_filter_time(&f, a->ev[i].ts, until - 1);
 		hunt_row_filter(row, &f);
 		free(mbt);
@@ -282,7 +290,8 @@ static int throttled_end(struct hctx *h)
 const struct hunt_entry hunt_throttled = {
 	.def = { HUNT_THROTTLED, "throttled", "mailboxes throttled (IsThrottled): 24 hours of reads went unaudited",
 		 "Mailboxes whose MailItemsAccessed auditing was throttled (IsThrottled): for 24 hours after such "
-		 "a record, reads of the mailbox are not audited one by one. One row per mailbox and window.",
+		 "a record, reads of the mailbox are not audited one by one. One row per mailbox and window. "
+		 "Score: 60, plus 1 per throttled record (up to 40).",
 		 HUNT_COLS(cols_throttled) },
 	.order = HUNT_ORDER_OWN,
 	.scan = { throttled_begin, throttled_row, throttled_end, throttled_drop, "flags & 1", NULL,

@@ -256,6 +256,7 @@ void hunt_raw_facts_free(struct hunt_facts *f, size_t n)
 		free(f[i].name);
 		free(f[i].owner);
 		free(f[i].app);
+		free(f[i].object);
 	}
 	free(f);
 }

@@ -139,5 +139,13 @@ void hunt_row_free(struct hunt_row *row, size_t ncols)
 		free(row->vals[i]);
 	free(row->vals);
 	free(row->filter);
+	free(row->reason);
 	free(row->events);
+}
+
+void hunt_row_reason(struct hunt_row *row, int score, const char *reason)
+{
+	free(row->reason);
+	row->reason = reason ? xstrdup(reason) : NULL;
+	row->score = score < 0 ? 0 : score > 100 ? 100 : score;
 }

@@ -16,6 +16,15 @@
 #include "timeparse.h"
 #include "xalloc.h"
 
+/* Every reason ("; "-separated) of a finding adds 20, from 40. */
+static int why_score(const char *why)
+{
+	int n = 1;
+	for (const char *p = why; (p = strstr(p, "; ")); p += 2)
+		n++;
+	return 40 + 20 * n;
+}
+
 /* Remove-InboxRule this soon after the rule was made counts as covering
  * tracks (the planted intrusion removes its rule two days later). */
 #define RULE_REMOVED_WITHIN (7 * DAY_MS)
@@ -244,6 +253,7 @@ static int rules_run(struct hctx *h)
 		hunt_row_take(row, 3, owner);
 		hunt_row_set(row, 4, f[i].name);
 		hunt_row_set(row, 5, f[i].why);
+		hunt_row_reason(row, why_score(f[i].why), f[i].why);
 	}
 	hunt_raw_facts_free(f, n);
 	hunt_raw_cands_free(c, n);
@@ -257,7 +267,7 @@ const struct hunt_entry hunt_inbox_rules = {
 		 "Inbox rules made or changed (New-, Set-, Enable-InboxRule; Outlook's UpdateInboxRules) that "
 		 "forward or redirect mail, delete it, mark it read, move it to a folder people do not look in "
 		 "(RSS Feeds, Conversation History, Archive, Deleted Items), or carry a name of one to three "
-		 "characters or of punctuation only. Every row is a hit.",
+		 "characters or of punctuation only. Every row is a hit. Score: 40, plus 20 per reason.",
 		 HUNT_COLS(cols_rules) },
 	.order = HUNT_ORDER_TIME,
 	.raw = { rule_ops, false, eval_rule, NULL },
@@ -365,6 +375,7 @@ static int forwarding_run(struct hctx *h)
 		struct hunt_row *row = hunt_raw_event_row(h, &c[i], 5, true);
 		hunt_row_set(row, 3, f[i].owner);
 		hunt_row_set(row, 4, f[i].why);
+		hunt_row_reason(row, why_score(f[i].why), f[i].why);
 	}
 	hunt_raw_facts_free(f, n);
 	hunt_raw_cands_free(c, n);
@@ -377,7 +388,8 @@ const struct hunt_entry hunt_forwarding = {
 		 "mailbox forwarding, FullAccess/SendAs grants, folder permissions, transport rules",
 		 "Mailbox settings that send mail elsewhere or give others access: Set-Mailbox forwarding "
 		 "(ForwardingSmtpAddress, ForwardingAddress, GrantSendOnBehalfTo), FullAccess and SendAs grants, "
-		 "folder permissions, and transport rules that redirect, copy or delete. Every row is a hit.",
+		 "folder permissions, and transport rules that redirect, copy or delete. Every row is a hit. "
+		 "Score: 40, plus 20 per reason.",
 		 HUNT_COLS(cols_admin) },
 	.order = HUNT_ORDER_TIME,
 	.raw = { forwarding_ops, false, eval_forwarding, NULL },
@@ -529,6 +541,7 @@ static int anti_run(struct hctx *h)
 		struct hunt_row *row = hunt_raw_event_row(h, ci, 5, !fi->context);
 		hunt_row_set(row, 3, fi->owner);
 		hunt_row_set(row, 4, fi->why);
+		hunt_row_reason(row, fi->context ? 0 : why_score(fi->why), fi->why);
 	}
 	free(made);
 	free(t);
@@ -544,7 +557,8 @@ const struct hunt_entry hunt_anti_forensics = {
 		 "audit settings changed, audit bypass, inbox rules removed soon after creation",
 		 "Covering tracks: mailbox or organisation auditing turned off, audit actions narrowed, audit "
 		 "bypass granted, admin audit log settings changed (listed for context unless they turn auditing "
-		 "off or narrow it), and inbox rules removed within 7 days of being made.",
+		 "off or narrow it), and inbox rules removed within 7 days of being made. Score: 40, plus 20 per "
+		 "reason; context rows 0.",
 		 HUNT_COLS(cols_admin) },
 	.order = HUNT_ORDER_TIME,
 	.raw = { anti_ops, false, eval_anti, prune_rule_makers },

@@ -2688,7 +2688,9 @@ static int ev_cmp_time(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-static void plant_build(struct plant *P, const struct tenant *T, int64_t start, int64_t end)
+/* at: where the intrusion starts, as a fraction of the range; negative:
+ * the default (0.56-0.60, the second half). */
+static void plant_build(struct plant *P, const struct tenant *T, int64_t start, int64_t end, double at)
 {
 	struct pbuild b;
 	memset(&b, 0, sizeof b);
@@ -2775,9 +2777,16 @@ static void plant_build(struct plant *P, const struct tenant *T, int64_t start, 
 	 * range; squeezed proportionally when the range is too short. */
 	const int64_t span = 2 * 86400 + 3800;
 	int64_t range = end - start;
-	int64_t t0 = start + (int64_t)((double)range * (0.56 + 0.04 * rng_unit(r)));
-	if (range >= 7 * 86400)
-		t0 = t0 / 86400 * 86400 + 2 * 3600 + 13 * 60 + rng_range(r, 0, 59);
+	double frac = 0.56 + 0.04 * rng_unit(r); /* drawn always: same bytes as before */
+	if (at >= 0)
+		frac = at;
+	int64_t t0 = start + (int64_t)((double)range * frac);
+	if (range >= 7 * 86400) {
+		int64_t snapped = t0 / 86400 * 86400 + 2 * 3600 + 13 * 60 + rng_range(r, 0, 59);
+		/* at 02:13 of the day, unless that falls before the range */
+		if (snapped >= start)
+			t0 = snapped;
+	}
 	b.t0 = t0;
 	int64_t avail = end - t0 - 60;
 	b.scale = avail < span ? (double)avail / (double)span : 1.0;
@@ -4247,6 +4256,7 @@ struct cli {
 	const char *bundle;
 	const char *domain;
 	int no_attack;
+	double intrusion_at; /* fraction of the range; < 0: the default */
 	struct wopts o;
 };
 
@@ -4267,7 +4277,7 @@ static void run_single(const struct cli *c)
 	int64_t end = c->start + (int64_t)c->days * 86400;
 	tenant_init(&T, c->seed, c->users, c->domain);
 	if (!c->no_attack)
-		plant_build(&P, &T, c->start, end);
+		plant_build(&P, &T, c->start, end, c->intrusion_at);
 	unsigned kinds = FMTS[c->fmt].kinds;
 	uint64_t np = count_planted(c->no_attack ? NULL : &P, kinds);
 	if (c->events < np + 1)
@@ -4333,7 +4343,7 @@ static void run_bundle(const struct cli *c)
 	int64_t end = c->start + (int64_t)c->days * 86400;
 	tenant_init(&T, c->seed, c->users, c->domain);
 	if (!c->no_attack)
-		plant_build(&P, &T, c->start, end);
+		plant_build(&P, &T, c->start, end, c->intrusion_at);
 	uint64_t np = c->no_attack ? 0 : (uint64_t)P.nev;
 	if (c->events < np + 100)
 		die(2, "--events %" PRIu64 " is too small for a bundle (at least %" PRIu64 ")",
@@ -4440,6 +4450,8 @@ static void usage(FILE *f)
 "  --users U           mailboxes in the tenant (default 50, at least 8)\n"
 "  --domain D          tenant mail domain (default contoso.com)\n"
 "  --no-attack         background only, nothing planted\n"
+"  --intrusion-at F    start the intrusion at fraction F of the range (0 to\n"
+"                      0.99, e.g. 0.43); default: 0.56-0.60, by the seed\n"
 "  -o, --output FILE   output file (default: standard output)\n"
 "  --manifest FILE     write the planted facts and counts as JSON\n"
 "  --bundle DIR        write the demo case: several formats, overlapping\n"
@@ -4524,6 +4536,7 @@ int main(int argc, char **argv)
 	c.days = 30;
 	c.users = 50;
 	c.domain = "contoso.com";
+	c.intrusion_at = -1;
 	parse_date("2023-06-01", &c.start);
 	c.o.concat = 1;
 	const char *date_style = NULL;
@@ -4588,6 +4601,13 @@ int main(int argc, char **argv)
 			c.bundle = ARG();
 		} else if (!strcmp(opt, "--no-attack")) {
 			c.no_attack = 1;
+		} else if (!strcmp(opt, "--intrusion-at")) {
+			const char *v = ARG();
+			char *end;
+			errno = 0;
+			c.intrusion_at = strtod(v, &end);
+			if (end == v || *end || errno || !(c.intrusion_at >= 0 && c.intrusion_at < 1))
+				die(2, "--intrusion-at: expected a fraction from 0 to 0.99, got '%s'", v);
 		} else if (!strcmp(opt, "--date-style")) {
 			date_style = ARG();
 			APPLIES(FB(F_PURVIEW) | FB(F_CLASSIC) | FB(F_PSH) | FB(F_JSONL));

@@ -65,7 +65,8 @@ is "inbox-rules csv: the planted rule" \
 	"$(python3 -c "import csv; r=list(csv.DictReader(open('$t/rules.csv'))); print(r[0]['rule'], r[0]['mailbox'])")" \
 	"$(m 'd["planted"]["inbox_rule"]["name"] + " " + d["planted"]["inbox_rule"]["mailbox"]')"
 "$bin" hunt "$c" token-replay > "$t/replay.txt"
-is "token-replay table: the summary line" "$(tail -2 "$t/replay.txt" | head -1)" "token-replay: 2 hits in 2 rows"
+is "token-replay table: the summary line" "$(grep "^token-replay: " "$t/replay.txt")" "token-replay: 2 hits in 2 rows"
+is "token-replay table: ends with the hunt's rule" "$(grep -c "^rule: A session id or a token id" "$t/replay.txt")" 1
 grep -q "$(m 'd["planted"]["session_id"]')" "$t/replay.txt" && ok "token-replay table: the planted session" ||
 	nok "token-replay table: the planted session"
 "$bin" hunt "$c" sync-access --hits --format jsonl > "$t/sync.jsonl"
@@ -106,8 +107,9 @@ is "missing case: one line on stderr" "$(wc -l < "$t/err")" 1
 # 5. apps: names in use, the tenant's own names first
 "$bin" apps "$c" --format jsonl > "$t/apps.jsonl"
 app=$(m 'd["planted"]["app_id"]')
-is "apps: the planted app is in use, unnamed" \
-	"$(python3 -c "import json; print([json.loads(l)['origin'] for l in open('$t/apps.jsonl') if json.loads(l)['app_id'] == '$app'][0])")" unknown
+is "apps: the planted app is named from the case's own sign-ins" \
+	"$(python3 -c "import json; r=[json.loads(l) for l in open('$t/apps.jsonl') if json.loads(l)['app_id'] == '$app'][0]; print(r['name'], '/', r['origin'])")" \
+	"$(m 'd["planted"]["app_display_name"]') / sign-in"
 is "apps: Outlook Mobile named from the built-in table" \
 	"$(python3 -c "import json; print([json.loads(l)['name'] for l in open('$t/apps.jsonl') if json.loads(l)['app_id'] == '27922004-5251-4030-b22d-91ecd9a37ea4'][0])")" "Outlook Mobile"
 printf '\xef\xbb\xbf"Name","Object ID","Application ID "\r\n"%s","ca313b07-1ae2-4c1e-b74b-1b839be8935f","%s"\r\n"Mobile Mail (tenant)","x","27922004-5251-4030-B22D-91ECD9A37EA4"\r\n' \

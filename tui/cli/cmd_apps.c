@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "appnames.h"
 #include "knownapps.h"
 #include "out.h"
 #include "stack.h"
@@ -80,7 +81,7 @@ static int list_apps(struct store *st, enum out_format fmt)
 	size_t n = 0, cap = 0;
 	int rc = count_apps(st, &u, &n, &cap) < 0;
 	char *cause = NULL;
-	struct knownapps *ka = rc ? NULL : knownapps_new(st, &cause);
+	struct appnames *ka = rc ? NULL : appnames_new(st, &cause);
 	if (!rc && !ka) {
 		cli_error("%s", cause);
 		free(cause);
@@ -97,7 +98,7 @@ static int list_apps(struct store *st, enum out_format fmt)
 		size_t named = 0;
 		for (size_t i = 0; i < n; i++) {
 			const char *origin;
-			const char *name = knownapps_lookup(ka, u[i].id, &origin);
+			const char *name = appnames_lookup(ka, u[i].id, &origin);
 			char a[24], c[24];
 			snprintf(a, sizeof a, "%" PRId64, u[i].as_app);
 			snprintf(c, sizeof c, "%" PRId64, u[i].as_client);
@@ -111,7 +112,7 @@ static int list_apps(struct store *st, enum out_format fmt)
 			printf("%zu app ids in use, %zu named; `auditscope apps CASE FILE.csv` loads the tenant's own names\n",
 			       n, named);
 	}
-	knownapps_free(ka);
+	appnames_free(ka);
 	for (size_t i = 0; i < n; i++)
 		free(u[i].id);
 	free(u);

@@ -91,19 +91,28 @@ static int show_hunt(struct store *st, const struct hunt_def *d, const struct hu
 		return 1;
 	}
 	bool table = fmt == OUT_TABLE;
-	/* table: a "!" column marks hits; data formats add hit, events, filter */
-	size_t extra = table ? 1 : 3;
+	/* table: a "!" column marks hits and a score leads; a reason ends
+	 * each row; data formats add score, reason, hit, events, filter */
+	size_t extra = table ? 3 : 5;
 	size_t ncols = d->ncols + extra;
 	struct out_col *cols = xcalloc(ncols, sizeof *cols);
 	size_t k = 0;
-	if (table)
+	if (table) {
 		cols[k++].name = "!";
+		cols[k].name = "score";
+		cols[k++].number = true;
+	}
 	for (size_t i = 0; i < d->ncols; i++) {
 		cols[k].name = d->cols[i].name;
 		cols[k].number = d->cols[i].type == HUNT_NUMBER;
 		k++;
 	}
+	if (table)
+		cols[k++].name = "reason";
 	if (!table) {
+		cols[k].name = "score";
+		cols[k++].number = true;
+		cols[k++].name = "reason";
 		cols[k].name = "hit";
 		cols[k++].raw = true;
 		cols[k].name = "events";
@@ -121,8 +130,12 @@ static int show_hunt(struct store *st, const struct hunt_def *d, const struct hu
 		if (hits_only && !row->hit)
 			continue;
 		k = 0;
-		if (table)
+		char score[16];
+		snprintf(score, sizeof score, "%d", row->score);
+		if (table) {
 			v[k++] = row->hit ? "*" : "";
+			v[k++] = score;
+		}
 		for (size_t i = 0; i < d->ncols; i++) {
 			const char *val = row->vals[i];
 			if (table && val && d->cols[i].type == HUNT_TIME) {
@@ -132,7 +145,11 @@ static int show_hunt(struct store *st, const struct hunt_def *d, const struct hu
 			v[k++] = val;
 		}
 		char nev[24];
+		if (table)
+			v[k++] = row->reason;
 		if (!table) {
+			v[k++] = score;
+			v[k++] = row->reason;
 			snprintf(nev, sizeof nev, "%zu", row->nevents);
 			v[k++] = row->hit ? "true" : "false";
 			v[k++] = nev;
@@ -154,6 +171,7 @@ static int show_hunt(struct store *st, const struct hunt_def *d, const struct hu
 			printf("; baseline until %s UTC", tt);
 		}
 		printf("\n");
+		printf("rule: %s\n", d->description);
 		if (shown && r->nhits)
 			printf("rows marked * are findings; `--format jsonl` gives each row's filter for `auditscope query`\n");
 	}
@@ -272,6 +290,14 @@ const struct cli_cmd cli_cmd_hunt = {
 	.name = "hunt",
 	.usage = "CASE [NAME]",
 	.summary = "no NAME: every hunt with its hits; NAME: its rows",
+	.details = "Every row has a score (0-100) and a reason; hits come first, by score, and the hit\n"
+		   "counts count only them: context rows (a Microsoft first-party app reading its own\n"
+		   "user's mailbox, an address the tenant already used) are listed, not counted.\n"
+		   "No date of the attack is assumed: without --baseline-until, new-app-for-mailbox\n"
+		   "compares each (mailbox, app) pair's first read with the mailbox's own history and\n"
+		   "with the app's first appearance in the case, and signin-then-mail compares each\n"
+		   "sign-in's IP with the user's own history; either finds an intrusion anywhere after\n"
+		   "the case's first day. `auditscope hunt CASE NAME` ends with the hunt's own rule.\n",
 	.opts = opts,
 	.min_args = 1,
 	.max_args = 2,
