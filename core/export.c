@@ -643,6 +643,8 @@ out:
 		free(x.src[i].sha256);
 	}
 	free(x.src);
+	if (x.wstate_free)
+		x.wstate_free(x.wstate);
 	knownapps_free(x.ka);
 	query_free(x.q);
 	return rc;

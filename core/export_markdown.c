@@ -1,15 +1,20 @@
 /*
  * export_markdown.c: the hand-over report: the case summary with its
  * sources and hashes, the bookmarked events by day with their notes and
- * tags, the messages their MailItemsAccessed records exposed, and how to
- * reproduce it. Every value from a record or a note is shown with
+ * tags, the indicators they hold (app ids with names, IPs, users,
+ * mailboxes, inbox rule names, forwarding addresses), the messages their
+ * MailItemsAccessed records exposed, and how to reproduce it. Every value from a record or a note is shown with
  * controls made visible and Markdown/HTML syntax escaped.
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+#include <strings.h>
+
 #include "annot.h"
+#include "appnames.h"
 #include "event.h"
 #include "export_writer.h"
 #include "sanitize.h"
@@ -200,8 +205,129 @@ static void md_item(FILE *f, bool *first, const char *label, const char *v, cons
  * then a few lines of what, who, mail, and where the record came from;
  * tags; and each note, quoted, with its author and time.
  */
+/* The indicators of the bookmarked events, in order of appearance. */
+enum { IND_APP, IND_IP, IND_USER, IND_MAILBOX, IND_RULE, IND_FWD, IND_N };
+
+struct indicators {
+	struct util_smap set[IND_N];
+};
+
+static void ind_free(void *p)
+{
+	struct indicators *in = p;
+	for (int i = 0; in && i < IND_N; i++)
+		util_smap_free(&in->set[i]);
+	free(in);
+}
+
+static void ind_add(struct indicators *in, int k, const char *v)
+{
+	if (v && *v)
+		util_sset_add(&in->set[k], v);
+}
+
+/* Does s contain needle, in any case? */
+static bool ci_has(const char *s, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; s && *s; s++)
+		if (strncasecmp(s, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/* Rule names and forwarding addresses from the raw record of a rule or
+ * mailbox change (Parameters, as the cmdlet was called). */
+static void ind_raw(struct exporter *x, struct indicators *in, const struct export_row *r)
+{
+	const char *op = r->f[F_op];
+	bool rule = ci_has(op, "InboxRule");
+	if (!op || !(rule || strcasecmp(op, "Set-Mailbox") == 0 || ci_has(op, "TransportRule")))
+		return;
+	size_t len;
+	char *t = store_raw(x->st, r->id, &len);
+	json_t *j = t ? json_loadb(t, len, 0, NULL) : NULL;
+	free(t);
+	json_t *in_ad = json_object_get(j, "AuditData");
+	json_t *rec = json_is_string(in_ad) ? json_loads(json_string_value(in_ad), 0, NULL) : json_incref(j);
+	size_t i;
+	json_t *el;
+	json_array_foreach(json_object_get(rec, "Parameters"), i, el) {
+		json_t *n = json_object_get(el, "Name"), *v = json_object_get(el, "Value");
+		if (!json_is_string(n) || !json_is_string(v) || !*json_string_value(v))
+			continue;
+		const char *nm = json_string_value(n);
+		if (rule && strcasecmp(nm, "Name") == 0)
+			ind_add(in, IND_RULE, json_string_value(v));
+		static const char *const fwd[] = { "ForwardTo", "ForwardAsAttachmentTo", "RedirectTo",
+						   "ForwardingSmtpAddress", "ForwardingAddress", "RedirectMessageTo",
+						   "BlindCopyTo", NULL };
+		for (int k = 0; fwd[k]; k++)
+			if (strcasecmp(nm, fwd[k]) == 0)
+				ind_add(in, IND_FWD, json_string_value(v));
+	}
+	json_decref(rec);
+	json_decref(j);
+}
+
+static void ind_row(struct exporter *x, const struct export_row *r)
+{
+	if (!x->wstate) {
+		struct indicators *in = xcalloc(1, sizeof *in);
+		for (int k = 0; k < IND_N; k++)
+			in->set[k].nocase = true;
+		x->wstate = in;
+		x->wstate_free = ind_free;
+	}
+	struct indicators *in = x->wstate;
+	ind_add(in, IND_APP, r->f[F_app]);
+	ind_add(in, IND_APP, r->f[F_client_app]);
+	ind_add(in, IND_IP, r->f[F_ip]);
+	ind_add(in, IND_USER, r->f[F_user]);
+	ind_add(in, IND_MAILBOX, r->f[F_mailbox]);
+	ind_raw(x, in, r);
+}
+
+/* ## Indicators: what to search for elsewhere (mail gateways, firewalls,
+ * other tenants), each once, app ids with the name the case gives them. */
+static int md_indicators(struct exporter *x)
+{
+	struct indicators *in = x->wstate;
+	FILE *f = x->out;
+	if (!in)
+		return 0;
+	char *cause = NULL;
+	struct appnames *an = appnames_new(x->st, &cause);
+	free(cause); /* without names, the ids alone */
+	static const char *const label[IND_N] = { "App ids", "IP addresses", "Users", "Mailboxes",
+						  "Inbox rule names", "Forwarding addresses" };
+	fputs("## Indicators\n\nFrom the bookmarked events, each once.\n\n", f);
+	for (int k = 0; k < IND_N; k++) {
+		const struct util_smap *m = &in->set[k];
+		if (!m->n)
+			continue;
+		fprintf(f, "%s (%zu):\n\n", label[k], m->n);
+		for (size_t i = 0; i < m->n; i++) {
+			fputs("- ", f);
+			md_code(f, m->keys[i], false);
+			const char *origin = NULL;
+			const char *nm = k == IND_APP ? appnames_lookup(an, m->keys[i], &origin) : NULL;
+			if (nm) {
+				fputs(" ", f);
+				md_text(f, nm);
+				fprintf(f, " (name from %s)", origin ? origin : "?");
+			}
+			fputs("\n", f);
+		}
+		fputs("\n", f);
+	}
+	appnames_free(an);
+	return 0;
+}
+
 static void md_row(struct exporter *x, const struct export_row *r)
 {
+	ind_row(x, r);
 	FILE *f = x->out;
 	char t[40];
 	time_format(r->ts, t, sizeof t);
@@ -562,7 +688,7 @@ static int md_end(struct exporter *x)
 	if (x->done == 0)
 		fprintf(x->out, "No event is bookmarked%s.\n\n",
 			query_text(x->q)[0] ? " among those the filter matches" : "");
-	if (md_messages(x, &x->messages) < 0 || md_tail(x) < 0)
+	if (md_indicators(x) < 0 || md_messages(x, &x->messages) < 0 || md_tail(x) < 0)
 		return -1;
 	return 0;
 }

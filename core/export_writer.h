@@ -98,6 +98,8 @@ struct exporter {
 	struct gcache *gc;  /* the places of IP value ids */
 	struct annset *ann; /* NULL: probe the tables per row instead */
 	char day[16];       /* markdown: the day being written */
+	void *wstate;       /* a writer's own state, freed by wstate_free after the export */
+	void (*wstate_free)(void *wstate);
 	char **cause;
 };
 

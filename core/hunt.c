@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "annot.h"
 #include "hunt_entry.h"
 #include "knownapps.h"
 #include "xalloc.h"
@@ -521,6 +522,25 @@ int hunt_run_all(struct store *st, const struct hunt_opts *o, struct hunt_result
 		return -1;
 	}
 	return 0;
+}
+
+int hunt_note(struct store *st, int64_t event, const char *hunt, const char *reason, char **cause)
+{
+	struct annot_info *ai = NULL;
+	if (annot_get(st, event, &ai, cause) < 0)
+		return -1;
+	char *me = annot_author();
+	bool mine = false;
+	for (size_t i = 0; i < ai->nnotes && !mine; i++)
+		mine = ai->notes[i].author && me && strcmp(ai->notes[i].author, me) == 0;
+	free(me);
+	annot_info_free(ai);
+	if (mine)
+		return 0;
+	char *text = xasprintf("hunt %s: %s", hunt, reason && *reason ? reason : "a finding");
+	int rc = annot_note_set(st, event, text, cause);
+	free(text);
+	return rc < 0 ? -1 : 1;
 }
 
 void hunt_result_free(struct hunt_result *r)

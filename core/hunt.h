@@ -144,6 +144,13 @@ unsigned hunt_flags_get(const struct hunt_flags *f, int64_t event);
 size_t hunt_flags_count(const struct hunt_flags *f);
 size_t hunt_flags_hits(const struct hunt_flags *f, enum hunt_id id);
 
+/*
+ * Carry the why of a finding to an event bookmarked from it: the note
+ * "hunt NAME: REASON", unless the analyst already has a note of their own
+ * on the event (never replaced). 1 when set, 0 when kept, -1 with *cause.
+ */
+int hunt_note(struct store *st, int64_t event, const char *hunt, const char *reason, char **cause);
+
 /* Quote a value for a filter text when it needs it (spaces, quotes,
  * operators): `Consent to application.` becomes "Consent to
  * application.". Caller frees. */

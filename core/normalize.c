@@ -214,6 +214,7 @@ enum key {
 	K_ResultStatus, K_SessionId, K_AppAccessContext, K_MailboxOwnerUPN,
 	K_OperationProperties, K_OperationCount, K_Folders, K_ClientInfoString,
 	K_ExtendedProperties, K_AADSessionId, K_UniqueTokenId,
+	K_ErrorNumber, K_LogonError, K_DeviceProperties,
 	/* Sentinel */
 	K_TimeGenerated, K_OfficeId, K_OfficeWorkload, K_Client_IPAddress, K_SourceRecordId,
 	/* wrappers */
@@ -241,6 +242,8 @@ static const char *const key_names[K_COUNT] = {
 	[K_OperationCount] = "OperationCount", [K_Folders] = "Folders",
 	[K_ClientInfoString] = "ClientInfoString", [K_ExtendedProperties] = "ExtendedProperties",
 	[K_AADSessionId] = "AADSessionId", [K_UniqueTokenId] = "UniqueTokenId",
+	[K_ErrorNumber] = "ErrorNumber", [K_LogonError] = "LogonError",
+	[K_DeviceProperties] = "DeviceProperties",
 	[K_TimeGenerated] = "TimeGenerated", [K_OfficeId] = "OfficeId",
 	[K_OfficeWorkload] = "OfficeWorkload", [K_Client_IPAddress] = "Client_IPAddress",
 	[K_SourceRecordId] = "SourceRecordId",
@@ -644,12 +647,32 @@ static void ual_fields(struct norm *nm, const struct members *m, struct event *e
 	set_if_empty(&ev->app, lower(nm, text_of(nm, &m->v[K_AppId])));
 	set_if_empty(&ev->app, lower(nm, text_of(nm, &m->v[K_ApplicationId])));
 	set_if_empty(&ev->client_app, lower(nm, text_of(nm, &m->v[K_ClientAppId])));
+	/* Exchange mailbox records carrying both: ClientIPAddress is the
+	 * client, ClientIP often a Microsoft front end (2603:10b6:...); the
+	 * other stays in the raw record */
+	if (has(m, K_MailboxOwnerUPN))
+		set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_ClientIPAddress])));
 	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_ClientIP])));
 	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_ClientIPAddress])));
 	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_Client_IPAddress])));
 	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_ActorIpAddress])));
+	if (ev->op.p && ev->op.n == 15 && memcmp(ev->op.p, "UserLoginFailed", 15) == 0) {
+		/* ResultStatus says "Success" (the record was written);
+		 * ErrorNumber and LogonError say the logon failed */
+		struct sv num = text_of(nm, &m->v[K_ErrorNumber]), err = text_of(nm, &m->v[K_LogonError]);
+		/* as Entra's copy of the same logon says it: Failure (50126) */
+		struct sv why = num.p ? num : err;
+		char buf[128];
+		int k = why.p ? snprintf(buf, sizeof buf, "Failure (%.*s)", (int)(why.n < 100 ? why.n : 100), why.p)
+			      : snprintf(buf, sizeof buf, "Failure");
+		ev->result = norm_copy(nm, buf, (size_t)k < sizeof buf ? (size_t)k : sizeof buf - 1);
+	}
 	set_if_empty(&ev->result, text_of(nm, &m->v[K_ResultStatus]));
 	set_if_empty(&ev->session, text_of(nm, &m->v[K_SessionId]));
+	/* UserLoggedIn names its session in DeviceProperties */
+	if (!ev->session.p && has(m, K_DeviceProperties) &&
+	    name_value(nm, &m->v[K_DeviceProperties], "SessionId", &v))
+		ev->session = text_of(nm, &v);
 	set_if_empty(&ev->mailbox, lower(nm, text_of(nm, &m->v[K_MailboxOwnerUPN])));
 	set_if_empty(&ev->client_info, text_of(nm, &m->v[K_ClientInfoString]));
 	if (has(m, K_AppAccessContext)) {

@@ -92,6 +92,19 @@ n=$("$bin" query "$c" "session=$(m 'd["planted"]["session_id"]')" or "token=$(m 
 is "--tag T: an event behind two findings counts once" "$(cat "$t/out")" \
 	"token-replay: 2 findings, $n events bookmarked and tagged 'replay' ($n changed)"
 is "--tag T: the tag is on them" "$("$bin" query "$c" tag=replay | tail -1)" "$n events"
+# the why travels with the bookmark: the hunt's reason is the note, and
+# the report lists the indicators the bookmarks hold
+"$bin" hunt "$c" forwarding --mark > /dev/null
+"$bin" export "$c" --marked --format markdown -o "$t/report.md" > /dev/null
+grep -q "^> hunt inbox-rules: forwards to $(m 'd["planted"]["inbox_rule"]["forward_to"]')" "$t/report.md" &&
+	ok "--mark: the hunt's reason is the bookmark's note" || nok "--mark: the hunt's reason is the bookmark's note"
+sed -n '/^## Indicators/,/^## /p' "$t/report.md" > "$t/ind.md"
+grep -q "^- \`$(m 'd["planted"]["inbox_rule"]["name"]')\`" "$t/ind.md" && grep -q "^Inbox rule names (1)" "$t/ind.md" &&
+	ok "report: the rule's name is an indicator" || nok "report: the rule's name is an indicator"
+grep -q "$(m 'd["planted"]["inbox_rule"]["forward_to"]')" "$t/ind.md" &&
+	ok "report: the rule's forwarding address is an indicator" || nok "report: the rule's forwarding address is an indicator"
+grep -q "$(m 'd["planted"]["app_id"]')\` $(m 'd["planted"]["app_display_name"]') (name from sign-in)" "$t/ind.md" &&
+	ok "report: the app id with its name from the case" || nok "report: the app id with its name from the case"
 status "--mark without NAME: usage error" 2 "$bin" hunt "$c" --mark
 
 # 4. usage errors and errors: one line naming what is wrong

@@ -215,7 +215,8 @@ static int bookmark_row(struct huntv *h)
 	size_t done = 0;
 	for (size_t i = 0; i < row->nevents; i++) {
 		if (annot_mark(app_store(a), row->events[i], true, &cause) < 0 ||
-		    annot_tag_add(app_store(a), row->events[i], h->r->def->name, &cause) < 0) {
+		    annot_tag_add(app_store(a), row->events[i], h->r->def->name, &cause) < 0 ||
+		    hunt_note(app_store(a), row->events[i], h->r->def->name, row->reason, &cause) < 0) {
 			app_error(a, "bookmark: %s", cause);
 			free(cause);
 			break;

@@ -184,10 +184,19 @@ static int show_hunt(struct store *st, const struct hunt_def *d, const struct hu
 	return 0;
 }
 
+/* An event of a finding and the row it came from. */
+struct marked {
+	int64_t id;
+	size_t row;
+};
+
+/* by event id, then by row (the higher-ranked first) */
 static int cmp_id(const void *a, const void *b)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
+	const struct marked *x = a, *y = b;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
 }
 
 /* Bookmark and tag the events of every finding; 0 or 1 (error shown). */
@@ -200,31 +209,33 @@ static int mark_findings(struct store *st, const struct hunt_def *d, const struc
 		free(cause);
 		return 1;
 	}
-	/* an event behind two findings (a session and its token) once */
-	int64_t *ids = NULL;
+	/* an event behind two findings (a session and its token) once, with
+	 * the reason of the higher-ranked (rows come ranked) as its note */
+	struct marked *ids = NULL;
 	size_t n = 0, cap = 0;
 	for (size_t i = 0; i < r->nrows; i++)
 		for (size_t j = 0; r->rows[i].hit && j < r->rows[i].nevents; j++) {
 			ids = xgrow(ids, &cap, n + 1, sizeof *ids);
-			ids[n++] = r->rows[i].events[j];
+			ids[n++] = (struct marked){ r->rows[i].events[j], i };
 		}
 	if (n)
 		qsort(ids, n, sizeof *ids, cmp_id);
 	size_t events = 0, changed = 0;
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++) {
-		if (i && ids[i] == ids[i - 1])
+		if (i && ids[i].id == ids[i - 1].id)
 			continue;
-		int a = annot_mark(st, ids[i], true, &cause);
-		int b = a < 0 ? -1 : annot_tag_add(st, ids[i], tag, &cause);
-		if (a < 0 || b < 0) {
+		int a = annot_mark(st, ids[i].id, true, &cause);
+		int b = a < 0 ? -1 : annot_tag_add(st, ids[i].id, tag, &cause);
+		int c = b < 0 ? -1 : hunt_note(st, ids[i].id, d->name, r->rows[ids[i].row].reason, &cause);
+		if (a < 0 || b < 0 || c < 0) {
 			cli_error("%s: %s", store_path(st), cause);
 			free(cause);
 			rc = 1;
 			break;
 		}
 		events++;
-		changed += a > 0 || b > 0;
+		changed += a > 0 || b > 0 || c > 0;
 	}
 	free(ids);
 	if (!rc)
