@@ -587,8 +587,8 @@ static void test_hunts(void **state)
 	keys(f, "\r");
 	assert_int_equal(table_rows(), 1);
 	assert_non_null(strstr(app_filter(f->a), "666e1623-aa17-4008-a809-89807f229bdb"));
-	/* bookmarked (*) and tagged (#) */
-	assert_int_equal(rows_with("*#2023-06-18 02:33:46"), 1);
+	/* bookmarked (*), tagged, and noted (+) with the hunt's reason */
+	assert_int_equal(rows_with("*+2023-06-18 02:33:46"), 1);
 	text = screen();
 	assert_non_null(strstr(text, "> hunt rare-apps"));
 	free(text);
