@@ -21,6 +21,7 @@
 
 #include "annot.h"
 #include "export_writer.h"
+#include "appnames.h"
 #include "knownapps.h"
 #include "query.h"
 #include "sanitize.h"
@@ -343,7 +344,7 @@ const struct export_source *export_source_of(const struct exporter *x, int64_t i
 
 const char *export_app_name(const struct exporter *x, const char *id)
 {
-	return id && x->ka ? knownapps_lookup(x->ka, id, NULL) : NULL;
+	return id && x->ka ? appnames_lookup(x->ka, id, NULL) : NULL;
 }
 
 int export_db_fail(struct exporter *x)
@@ -541,7 +542,7 @@ int export_run(struct store *st, FILE *out, const struct export_opts *o, struct 
 	query_set_progress(x.q, &(struct progress){ scan_progress, &x });
 	if (query_prepare(x.q, cause) < 0)
 		goto out;
-	if (load_sources(&x) < 0 || !(x.ka = knownapps_new(st, cause)))
+	if (load_sources(&x) < 0 || !(x.ka = appnames_new(st, cause)))
 		goto out;
 	x.vc = xcalloc(1, sizeof *x.vc);
 	if (!(x.vc->q = export_prep(&x, "SELECT v FROM vals WHERE id = ?")))
@@ -645,7 +646,7 @@ out:
 	free(x.src);
 	if (x.wstate_free)
 		x.wstate_free(x.wstate);
-	knownapps_free(x.ka);
+	appnames_free(x.ka);
 	query_free(x.q);
 	return rc;
 }

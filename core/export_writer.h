@@ -93,7 +93,7 @@ struct exporter {
 	size_t nwin;
 	int64_t done;     /* events written */
 	int64_t messages; /* the report: messages listed */
-	struct knownapps *ka; /* app names: the tenant's, then Microsoft's */
+	struct appnames *ka; /* app names: the tenant's, the case's evidence, then Microsoft's */
 	struct vcache *vc;
 	struct gcache *gc;  /* the places of IP value ids */
 	struct annset *ann; /* NULL: probe the tables per row instead */
