@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "knownapps.h"
+#include "sqlite/sqlite_store.h"
 #include "util.h"
 #include "xalloc.h"
 

@@ -66,7 +66,7 @@ void hunt_opts_init(struct hunt_opts *o)
 static int on_progress(void *ctx)
 {
 	struct hctx *h = ctx;
-	if (h->o.cancel && h->o.cancel(h->o.ctx)) {
+	if (progress_report(&h->o.progress, -1)) {
 		h->cancelled = true;
 		return 1;
 	}
@@ -76,16 +76,16 @@ static int on_progress(void *ctx)
 int hunt_fail_db(struct hctx *h)
 {
 	if (!h->err)
-		h->err = h->cancelled ? xstrdup("interrupted") : xasprintf("case: %s", sqlite3_errmsg(h->db));
+		h->err = h->cancelled ? xstrdup(PROGRESS_CANCELLED) : xasprintf("case: %s", sqlite3_errmsg(h->db));
 	return -1;
 }
 
 bool hunt_cancelled(struct hctx *h)
 {
-	if (!h->cancelled && h->o.cancel && h->o.cancel(h->o.ctx))
+	if (!h->cancelled && progress_report(&h->o.progress, -1))
 		h->cancelled = true;
 	if (h->cancelled && !h->err)
-		h->err = xstrdup("interrupted");
+		h->err = xstrdup(PROGRESS_CANCELLED);
 	return h->cancelled;
 }
 
@@ -381,7 +381,11 @@ static int hunt_finish(struct hctx *h, int rc, struct hunt_result **out, char **
 	appnames_free(h->names);
 	util_ivec_free(&h->mia);
 	if (rc < 0 || h->err) {
-		set_cause(cause, "hunt %s: %s", r->def->name, h->err ? h->err : "failed");
+		/* a cancel is the one message of progress.h, whatever the hunt */
+		if (h->cancelled || (h->err && strcmp(h->err, PROGRESS_CANCELLED) == 0))
+			set_cause(cause, "%s", PROGRESS_CANCELLED);
+		else
+			set_cause(cause, "hunt %s: %s", r->def->name, h->err ? h->err : "failed");
 		free(h->err);
 		hunt_result_free(r);
 		*out = NULL;
@@ -430,11 +434,11 @@ int hunt_run(struct store *st, enum hunt_id id, const struct hunt_opts *o, struc
 		return set_cause(cause, "hunt: no hunt %d", (int)id);
 	struct hctx h;
 	int rc = hunt_setup(&h, st, id, o, NULL);
-	if (h.o.cancel)
+	if (h.o.progress.fn)
 		sqlite3_progress_handler(h.db, 4096, on_progress, &h);
 	if (rc == 0 && !h.idle)
 		rc = run_one(&h);
-	if (h.o.cancel)
+	if (h.o.progress.fn)
 		sqlite3_progress_handler(h.db, 0, NULL, NULL);
 	return hunt_finish(&h, rc, out, cause);
 }
@@ -458,7 +462,7 @@ int hunt_run_all(struct store *st, const struct hunt_opts *o, struct hunt_result
 		}
 	}
 	struct hctx *w = &hs[0]; /* its progress handler watches for cancellation */
-	if (failed < 0 && w->o.cancel)
+	if (failed < 0 && w->o.progress.fn)
 		sqlite3_progress_handler(w->db, 4096, on_progress, w);
 	/* the scan hunts: begun, fed by one scan (its time counted to the
 	 * first of them), ended */
@@ -492,7 +496,7 @@ int hunt_run_all(struct store *st, const struct hunt_opts *o, struct hunt_result
 			failed = i;
 		hs[i].spent += now_s() - t0;
 	}
-	if (w->o.cancel)
+	if (w->o.progress.fn)
 		sqlite3_progress_handler(w->db, 0, NULL, NULL);
 	/* an interruption the watcher saw is the failed hunt's cause */
 	if (failed >= 0 && !hs[failed].err && w->err)

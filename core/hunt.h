@@ -27,7 +27,7 @@
  * (AUDITSCOPE_HUNT_THREADS=N overrides; 1: the calling thread only).
  * tests/bench_hunt.c prints what each hunt costs on a million events.
  *
- * While a hunt runs with a cancel callback, it owns the connection's
+ * While a hunt runs with a progress callback, it owns the connection's
  * sqlite3_progress_handler (and clears it when done).
  *
  * Values in rows are text from the logs: sanitise before printing.
@@ -39,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "progress.h"
 #include "store.h"
 
 /* The hunts in menu order, one line each in hunt_list.h: HUNT_RARE_APPS, ... */
@@ -74,10 +75,6 @@ const struct hunt_def *hunt_def(enum hunt_id id);
 /* By command-line name (exact), or NULL. */
 const struct hunt_def *hunt_find(const char *name);
 
-/* Polled during long work (sqlite3_progress_handler and between
- * phases); return non-zero to cancel: the hunt then fails with
- * *cause "interrupted". */
-typedef int (*hunt_cancel_fn)(void *ctx);
 
 struct hunt_opts {
 	/* End of a baseline period (UTC ms) for new-app-for-mailbox and
@@ -85,10 +82,12 @@ struct hunt_opts {
 	 * compared with its own history in the case (see their
 	 * descriptions), so no date of the attack is assumed. */
 	int64_t baseline_until;
-	hunt_cancel_fn cancel;
-	void *ctx;
+	/* polled during long work (the database's progress handler, between
+	 * hunts and raw-record slices); non-zero cancels: the hunt then fails
+	 * with *cause exactly PROGRESS_CANCELLED (progress.h) */
+	struct progress progress;
 };
-/* Defaults: baseline INT64_MIN, no cancel. */
+/* Defaults: no baseline (INT64_MIN), no progress callback. */
 void hunt_opts_init(struct hunt_opts *o);
 
 struct hunt_row {

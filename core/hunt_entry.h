@@ -164,9 +164,9 @@ struct hunt_entry {
 /* The entry of hunt id (from the table hunt_list.h makes). */
 const struct hunt_entry *hunt_entry_of(enum hunt_id id);
 
-/* Record a database error (or "interrupted") as h->err; returns -1. */
+/* Record a database error (or PROGRESS_CANCELLED) as h->err; returns -1. */
 int hunt_fail_db(struct hctx *h);
-/* Has the caller asked to stop? Sets h->err ("interrupted") when so. */
+/* Has the caller asked to stop? Sets h->err (PROGRESS_CANCELLED) when so. */
 bool hunt_cancelled(struct hctx *h);
 sqlite3_stmt *hunt_prep(struct hctx *h, const char *sql);
 /* Prepare sql after replacing each "%s" with the marks of ids (numbered

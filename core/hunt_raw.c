@@ -407,7 +407,7 @@ static int raw_pass(struct hctx *h, const struct hunt_cand *c, size_t n, struct 
 		hunt_raw_facts_free(*out, n * HUNT_COUNT);
 		*out = NULL;
 		if (!h->err)
-			h->err = xstrdup("interrupted");
+			h->err = xstrdup(PROGRESS_CANCELLED);
 		return -1;
 	}
 	return 0;

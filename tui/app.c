@@ -503,8 +503,9 @@ int app_start(struct app *a, char **cause)
 	return 0;
 }
 
-static int idle_cancel(void *ctx)
+static int idle_cancel(void *ctx, double done)
 {
+	(void)done;
 	return app_progress(ctx, -1);
 }
 
@@ -535,13 +536,12 @@ bool app_idle(struct app *a)
 		 * taken up again at the next pause */
 		struct hunt_opts o;
 		hunt_opts_init(&o);
-		o.cancel = idle_cancel;
-		o.ctx = a;
+		o.progress = (struct progress){ idle_cancel, a };
 		char *cause = NULL;
 		a->idle_work = true;
 		int rc = hunt_flagged(a->st, &o, &a->flags, &cause);
 		a->idle_work = false;
-		if (rc == 0 || !cause || strcmp(cause, "interrupted"))
+		if (rc == 0 || !cause || strcmp(cause, PROGRESS_CANCELLED))
 			a->flags_done = true; /* found, or failed for good */
 		free(cause);
 		if (rc == 0) {

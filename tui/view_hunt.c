@@ -35,16 +35,10 @@ struct huntv {
 
 #define HV(v) ((struct huntv *)(v))
 
-static int cancel(void *ctx)
-{
-	return app_progress(ctx, -1);
-}
-
 static void opts(struct app *a, struct hunt_opts *o)
 {
 	hunt_opts_init(o);
-	o->cancel = cancel;
-	o->ctx = a;
+	o->progress = (struct progress){ app_progress, a };
 }
 
 static size_t nrows(const struct huntv *h)
@@ -346,7 +340,7 @@ struct view *view_hunt_menu_new(struct app *a)
 	int rc = hunt_run_all(app_store(a), &o, h->res, &cause);
 	app_busy_end(a);
 	if (rc < 0) {
-		if (cause && !strcmp(cause, "interrupted"))
+		if (cause && !strcmp(cause, PROGRESS_CANCELLED))
 			app_message(a, "hunts stopped (Esc)");
 		else
 			app_error(a, "hunts: %s", cause ? cause : "failed");
@@ -373,7 +367,7 @@ struct view *view_hunt_new(struct app *a, const struct hunt_def *d)
 	int rc = hunt_run(app_store(a), d->id, &o, &h->r, &cause);
 	app_busy_end(a);
 	if (rc < 0) {
-		if (cause && !strcmp(cause, "interrupted"))
+		if (cause && !strcmp(cause, PROGRESS_CANCELLED))
 			app_message(a, "hunt %s stopped (Esc)", d->name);
 		else
 			app_error(a, "hunt %s: %s", d->name, cause ? cause : "failed");
