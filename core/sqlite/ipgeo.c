@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sqlite/sqlite_store.h"
 #include "xalloc.h"
 
 static int fail(sqlite3 *db, char **cause)
