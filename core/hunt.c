@@ -334,7 +334,7 @@ static double now_s(void)
  * h->idle is set when there is nothing to do.
  */
 static int hunt_setup(struct hctx *h, struct store *st, enum hunt_id id, const struct hunt_opts *o,
-		      struct hunt_rawshare *share)
+		      struct hunt_rawshare *share, struct appnames *names)
 {
 	memset(h, 0, sizeof *h);
 	h->st = st;
@@ -358,7 +358,9 @@ static int hunt_setup(struct hctx *h, struct store *st, enum hunt_id id, const s
 		r->baseline_until = h->o.baseline_until;
 	if (e->needs & HUNT_NEEDS_APPS) {
 		char *why = NULL;
-		h->names = appnames_new(st, &why);
+		/* hunt_run_all lends one set of names to all */
+		h->names = names ? names : appnames_new(st, &why);
+		h->names_lent = names != NULL;
 		if (!h->names) {
 			h->err = why;
 			return -1;
@@ -378,7 +380,8 @@ static int hunt_finish(struct hctx *h, int rc, struct hunt_result **out, char **
 	if (h->acc)
 		entries[id]->scan.drop(h);
 	sqlite3_finalize(h->val_q);
-	appnames_free(h->names);
+	if (!h->names_lent)
+		appnames_free(h->names);
 	util_ivec_free(&h->mia);
 	if (rc < 0 || h->err) {
 		/* a cancel is the one message of progress.h, whatever the hunt */
@@ -433,7 +436,7 @@ int hunt_run(struct store *st, enum hunt_id id, const struct hunt_opts *o, struc
 	if (!hunt_def(id))
 		return set_cause(cause, "hunt: no hunt %d", (int)id);
 	struct hctx h;
-	int rc = hunt_setup(&h, st, id, o, NULL);
+	int rc = hunt_setup(&h, st, id, o, NULL, NULL);
 	if (h.o.progress.fn)
 		sqlite3_progress_handler(h.db, 4096, on_progress, &h);
 	if (rc == 0 && !h.idle)
@@ -452,9 +455,19 @@ int hunt_run_all(struct store *st, const struct hunt_opts *o, struct hunt_result
 	int nsetup = 0, failed = -1;
 	for (int i = 0; i < HUNT_COUNT; i++)
 		out[i] = NULL;
+	/* the app names, built once for every hunt that shows them */
+	char *nwhy = NULL;
+	struct appnames *names = appnames_new(st, &nwhy);
+	if (!names) {
+		set_cause(cause, "hunts: %s", nwhy ? nwhy : "app names");
+		free(nwhy);
+		hunt_rawshare_free(share);
+		free(hs);
+		return -1;
+	}
 	for (; nsetup < HUNT_COUNT; nsetup++) {
 		double t0 = now_s();
-		int rc = hunt_setup(&hs[nsetup], st, (enum hunt_id)nsetup, o, share);
+		int rc = hunt_setup(&hs[nsetup], st, (enum hunt_id)nsetup, o, share, names);
 		hs[nsetup].spent += now_s() - t0;
 		if (rc < 0) {
 			failed = nsetup++;
@@ -517,6 +530,7 @@ int hunt_run_all(struct store *st, const struct hunt_opts *o, struct hunt_result
 		}
 	}
 	hunt_rawshare_free(share);
+	appnames_free(names);
 	free(hs);
 	if (failed >= 0) {
 		for (int i = 0; i < HUNT_COUNT; i++) {

@@ -59,6 +59,7 @@ struct hctx {
 	struct hunt_result *r;
 	size_t cap;
 	struct appnames *names; /* with HUNT_NEEDS_APPS */
+	bool names_lent;        /* names belong to hunt_run_all */
 	sqlite3_stmt *val_q;
 	char *err;
 	bool cancelled;
