@@ -719,8 +719,9 @@ static void test_flagged(void **state)
 	set_free(&seen);
 }
 
-static int cancel_now(void *ctx)
+static int cancel_now(void *ctx, double done)
 {
+	(void)done;
 	int *calls = ctx;
 	(*calls)++;
 	return 1;
@@ -732,8 +733,7 @@ static void test_cancel(void **state)
 	struct hunt_opts o;
 	hunt_opts_init(&o);
 	int calls = 0;
-	o.cancel = cancel_now;
-	o.ctx = &calls;
+	o.progress = (struct progress){ cancel_now, &calls };
 	for (int h = 0; h < HUNT_COUNT; h++) {
 		struct hunt_result *r = (void *)1;
 		char *cause = NULL;
