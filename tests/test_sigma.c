@@ -717,6 +717,49 @@ static void test_demo(void **state)
 	free(dir);
 }
 
+/* The real exports of ../shared/realdata: the rules written for risk
+ * detections, the Activity log and inbox rules find what those files
+ * hold (counted in the files themselves). */
+static void test_realdata(void **state)
+{
+	(void)state;
+	const char *sdir;
+	SIGMADIR(sdir);
+	char rd[4096];
+	REALDATA("", rd);
+	char *dir = tmpdir_new();
+	struct store *st = load_case(dir, rd);
+	char *paths[] = { (char *)sdir };
+	struct sigma_set *set = NULL;
+	char *cause = NULL;
+	assert_int_equal(sigma_load(paths, 1, NULL, &set, &cause), 0);
+	struct sigma_run *run = NULL;
+	if (sigma_run_case(st, set, NULL, NULL, &run, &cause) < 0)
+		fail_msg("%s", cause);
+	static const struct {
+		const char *title;
+		size_t hits;
+	} want[] = {
+		{ "Atypical Travel", 15 },	/* unlikelyTravel rows of extractor-riskydetections.csv */
+		{ "Anonymous IP Address", 19 }, /* anonymizedIPAddress rows */
+		{ "Inbox Rules Creation Or Update Activity in O365", 38 }, /* purview-portal-export.csv */
+		{ "Granting Of Permissions To An Account", 2 }, /* loganalytics-api-response.json */
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		size_t r = rule_index(set, want[i].title);
+		if (run->hits[r].nevents != want[i].hits)
+			fail_msg("%s: %zu hits, expected %zu", want[i].title, run->hits[r].nevents, want[i].hits);
+		/* and the filter engine's SQL agrees */
+		assert_int_equal(query_count_text(st, set->rules[r].filter, NULL), (int64_t)want[i].hits);
+	}
+	assert_int_equal(run->failed, 0);
+	sigma_run_free(run);
+	sigma_set_free(set);
+	store_close(st);
+	tmpdir_remove(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -724,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_modifiers),    cmocka_unit_test(test_conditions),
 		cmocka_unit_test(test_expand),	     cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_run_case),     cmocka_unit_test(test_demo),
+		cmocka_unit_test(test_realdata),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
