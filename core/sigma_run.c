@@ -243,7 +243,7 @@ static int on_record(void *ctx, sqlite3_stmt *s)
 	const char *raw = (const char *)sqlite3_column_text(s, 1);
 	size_t n = (size_t)sqlite3_column_bytes(s, 1);
 	p->run->scanned++;
-	if (p->progress && (++p->rows & 4095) == 0 &&
+	if (p->progress && (++p->rows & 4095) == 1 &&
 	    p->progress(p->ctx, p->max_id > 0 ? (double)id / (double)p->max_id : -1.0)) {
 		p->cancelled = true;
 		return 1;

@@ -568,6 +568,13 @@ static bool has_event(const struct sigma_hit_list *h, struct store *st, const ch
 	return found;
 }
 
+static int stop_now(void *ctx, double done)
+{
+	(void)ctx;
+	(void)done;
+	return 1;
+}
+
 /* Rules that fail, rules that match and rules of logs the case lacks, in
  * one run: the runner agrees with the filter engine's SQL. */
 static void test_run_case(void **state)
@@ -631,6 +638,13 @@ static void test_run_case(void **state)
 	assert_int_equal(run->skipped, 2);
 	assert_int_equal(run->unsupported, 1);
 	assert_int_equal(run->failed, 1);
+	/* a cancelled run says so and returns nothing */
+	struct sigma_run *stopped = NULL;
+	assert_int_equal(sigma_run_case(st, set, stop_now, NULL, &stopped, &cause), -1);
+	assert_string_equal(cause, "interrupted");
+	assert_null(stopped);
+	free(cause);
+	cause = NULL;
 	/* the same through the filter engine's SQL */
 	size_t same[] = { 0, 2, 3 };
 	for (size_t i = 0; i < 3; i++) {
