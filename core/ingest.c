@@ -106,17 +106,31 @@ struct run {
 	double start, last;
 	uint64_t since_check;
 	bool interrupted;
+	bool cancelled;              /* by the struct progress */
+	volatile sig_atomic_t stop;  /* what the readers poll: a signal or a cancel */
 	char *fatal;
 };
 
 static void report(struct run *r, bool force)
 {
-	if (!r->o->progress)
+	if (r->o->stop && *r->o->stop)
+		r->stop = 1;
+	if (!r->o->progress && !r->o->prog)
 		return;
 	double t = now_sec();
-	if (!force && t - r->last < 0.25)
+	if (!force && t - r->last < 0.05)
 		return;
 	r->last = t;
+	if (r->o->prog && r->in) {
+		int64_t size = input_size(r->in);
+		double done = size > 0 ? (double)input_bytes_in(r->in) / (double)size : -1;
+		if (progress_report(r->o->prog, done > 1 ? 1 : done)) {
+			r->cancelled = true;
+			r->stop = 1;
+		}
+	}
+	if (!r->o->progress)
+		return;
 	struct store_counts c;
 	store_load_counts(r->ld, &c);
 	struct ingest_progress p = {
@@ -133,6 +147,8 @@ static void report(struct run *r, bool force)
 static int run_event(void *ctx, const struct event *ev, char **cause)
 {
 	struct run *r = ctx;
+	if (r->o->stop && *r->o->stop)
+		r->stop = 1;
 	if (++r->since_check >= 2048) {
 		r->since_check = 0;
 		report(r, false);
@@ -143,6 +159,10 @@ static int run_event(void *ctx, const struct event *ev, char **cause)
 static int run_reject(void *ctx, uint64_t line, const char *why, const char *raw, size_t n, char **cause)
 {
 	struct run *r = ctx;
+	if (++r->since_check >= 2048) {
+		r->since_check = 0;
+		report(r, false);
+	}
 	return r->inner.reject(r->inner.ctx, line, why, raw, n, cause);
 }
 
@@ -185,7 +205,8 @@ static int member(struct input *in, void *ctx)
 	stream_init(&s, member_read, in, o->max_record ? o->max_record : (size_t)256 << 20);
 	struct sink sk = { run_event, run_reject, r };
 	struct ingest_stats st = { 0 };
-	int rc = ingest_stream(&s, &sk, o->stop, &st, &cause);
+	report(r, true); /* a cancel before the first record is honoured too */
+	int rc = ingest_stream(&s, &sk, &r->stop, &st, &cause);
 	stream_free(&s);
 
 	char sha[65] = "";
@@ -202,7 +223,7 @@ static int member(struct input *in, void *ctx)
 		free(st.warning);
 		free(st.error);
 		return -1;
-	} else if (o->stop && *o->stop) {
+	} else if (r->stop || (o->stop && *o->stop)) {
 		status = xstrdup("interrupted");
 		r->interrupted = true;
 	} else if (st.error) {
@@ -307,7 +328,7 @@ int ingest_paths(struct store *st, const char *const *paths, size_t npaths,
 			tot->failed_sources++;
 			free(c);
 		}
-		if (o->stop && *o->stop) {
+		if ((o->stop && *o->stop) || r.cancelled) {
 			r.interrupted = true;
 			break;
 		}
@@ -321,6 +342,8 @@ int ingest_paths(struct store *st, const char *const *paths, size_t npaths,
 	}
 	if (r.interrupted) {
 		store_load_abort(r.ld);
+		if (r.cancelled)
+			return set_cause(cause, PROGRESS_CANCELLED);
 		return 1;
 	}
 	if (store_load_end(r.ld, cause) < 0)

@@ -14,6 +14,7 @@
 
 #include "event.h"
 #include "input.h"
+#include "progress.h"
 #include "store.h"
 #include "stream.h"
 
@@ -49,6 +50,9 @@ struct ingest_opts {
 	size_t max_record;        /* largest record; 0: 256 MiB */
 	unsigned batch;           /* commit every n events; 0: default */
 	volatile sig_atomic_t *stop;  /* set asynchronously to interrupt */
+	/* the share of each member read; non-zero cancels: what was
+	 * committed stays, ingest_paths fails with PROGRESS_CANCELLED */
+	const struct progress *prog;
 	void (*progress)(const struct ingest_progress *p, void *ctx);
 	void (*source_done)(const struct ingest_source *s, void *ctx);
 	void (*warn)(const char *msg, void *ctx);
@@ -57,7 +61,8 @@ struct ingest_opts {
 
 /*
  * Load every path into the store. Returns 0 when all was read (some rows
- * may have been rejected: see totals), 1 when interrupted, -1 with *cause
+ * may have been rejected: see totals), 1 when interrupted (o->stop), -1
+ * with *cause PROGRESS_CANCELLED when o->prog cancelled, -1 with *cause
  * on an error that stopped the run (a path that cannot be opened stops
  * nothing: it is reported through warn and counted in failed_sources).
  */

@@ -92,3 +92,25 @@ for b in "$BUILD"/bench_*; do
 	echo
 	"$b" "$dir/bench.case"
 done
+
+# BENCH_VS=path/to/auditscope: the same load, timed against another build
+# (say main before a change) by farm-bench, run for run in turn, so that
+# the ratio holds on a busy machine. BENCH_VS_EVENTS (default 200000)
+# events, BENCH_VS_RUNS (default 5) pairs.
+if [ -n "${BENCH_VS:-}" ]; then
+	if ! command -v farm-bench >/dev/null 2>&1; then
+		echo "BENCH_VS: farm-bench not found; no comparison"
+	else
+		vn=${BENCH_VS_EVENTS:-200000}
+		vcsv=$dir/purview-$vn.csv
+		[ -s "$vcsv" ] || "$BUILD/auditgen" --format purview-csv --events "$vn" --seed "$SEED" -o "$vcsv"
+		cat "$vcsv" > /dev/null
+		echo
+		echo "load of $vn events: this build (A) against $BENCH_VS (B)"
+		farm-bench -n "${BENCH_VS_RUNS:-5}" --timeout 900 \
+			--vs "sh -c 'rm -f $dir/vs-b.case $dir/vs-b.case-wal; exec $BENCH_VS load -q $dir/vs-b.case $vcsv'" \
+			-- sh -c "rm -f $dir/vs-a.case $dir/vs-a.case-wal; exec $BUILD/auditscope load -q $dir/vs-a.case $vcsv" |
+			grep -E '^(A|B) (cpu|wall) s|^A/B'
+		rm -f "$dir"/vs-[ab].case "$dir"/vs-[ab].case-wal
+	fi
+fi

@@ -568,6 +568,42 @@ static void test_export_warnings(void **state)
 	unload(&c);
 }
 
+static int cancel_at_once(void *ctx, double done)
+{
+	(void)done;
+	int *calls = ctx;
+	return ++*calls >= 1;
+}
+
+/* The one progress struct: a load reports to it and stops when it says
+ * so, failing with PROGRESS_CANCELLED. */
+static void test_progress_cancels(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	char path[4096];
+	snprintf(path, sizeof path, "%s/p.case", dir);
+	char *body = q("{'Id':'a','CreationTime':'2024-05-01T10:00:00','Operation':'A'}\n");
+	char *f = write_file(dir, "a.jsonl", body, strlen(body));
+	struct store *st = NULL;
+	char *cause = NULL;
+	assert_int_equal(store_open(path, STORE_CREATE, &st, &cause), 0);
+	int calls = 0;
+	struct progress p = { cancel_at_once, &calls };
+	struct ingest_opts o = { .prog = &p };
+	struct ingest_totals t;
+	const char *paths[] = { f };
+	assert_int_equal(ingest_paths(st, paths, 1, &o, &t, &cause), -1);
+	assert_string_equal(cause, PROGRESS_CANCELLED);
+	assert_true(calls >= 1);
+	free(cause);
+	store_close(st);
+	free(f);
+	free(body);
+	tmpdir_remove(dir);
+	free(dir);
+}
+
 /* ------------------------------------------------------------------ */
 /* The real exports of ../shared/realdata: each loads whole, with its
  * README's record count, no reject, and the fields a responder pivots on. */
@@ -732,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_csv_expanded_auditdata),
 		cmocka_unit_test(test_unknown_files),
 		cmocka_unit_test(test_export_warnings),
+		cmocka_unit_test(test_progress_cancels),
 		cmocka_unit_test(test_realdata_counts),
 		cmocka_unit_test(test_realdata_fields),
 	};
