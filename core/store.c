@@ -146,6 +146,7 @@ struct store {
 	char *blk;
 	size_t blk_len, blk_cap;
 	sqlite3_stmt *sel_block;
+	sqlite3_stmt *sel_seen; /* store_event_seen, asked once an exported row */
 };
 
 sqlite3 *store_db(struct store *st)
@@ -478,6 +479,7 @@ void store_close(struct store *st)
 	if (!st)
 		return;
 	sqlite3_finalize(st->sel_block);
+	sqlite3_finalize(st->sel_seen);
 	sqlite3_close(st->db);
 	ZSTD_freeDCtx(st->dctx);
 	free(st->blk);
@@ -1931,12 +1933,13 @@ int store_summary(struct store *st, struct store_summary *sum, char **cause)
 int store_event_seen(struct store *st, int64_t event,
 		     int (*fn)(const char *path, int64_t line, void *ctx), void *ctx, char **cause)
 {
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(st->db,
+	if (!st->sel_seen &&
+	    sqlite3_prepare_v2(st->db,
 			       "SELECT s.path, w.line FROM seen w JOIN sources s ON s.id = w.source"
 			       " WHERE w.event = ? ORDER BY w.source, w.line",
-			       -1, &q, NULL) != SQLITE_OK)
+			       -1, &st->sel_seen, NULL) != SQLITE_OK)
 		return 0; /* a case from before schema 4 */
+	sqlite3_stmt *q = st->sel_seen;
 	sqlite3_bind_int64(q, 1, event);
 	int r, rc = 0;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1946,7 +1949,7 @@ int store_event_seen(struct store *st, int64_t event,
 	}
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		rc = set_cause(cause, "%s: %s", st->path, sqlite3_errmsg(st->db));
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	return rc;
 }
 
