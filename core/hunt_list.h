@@ -19,5 +19,6 @@ HUNT(FORWARDING, hunt_forwarding)
 HUNT(OAUTH_CONSENT, hunt_oauth_consent)
 HUNT(TOKEN_REPLAY, hunt_token_replay)
 HUNT(SIGNIN_THEN_MAIL, hunt_signin_then_mail)
+HUNT(FAILED_THEN_SUCCESS, hunt_failed_then_success) /* hunt_logons.c */
 /* covering tracks (hunt_rules.c) */
 HUNT(ANTI_FORENSICS, hunt_anti_forensics)
