@@ -189,6 +189,15 @@ static void check_intrusion(const struct shift *c)
 		if (r->rows[i].hit)
 			assert_true(in_array(ips, cell(r, i, "ip")));
 	hunt_result_free(r);
+
+	/* the password guessed before it all */
+	r = run(c->st, HUNT_FAILED_THEN_SUCCESS);
+	ranked(r);
+	assert_int_equal(r->nhits, 1);
+	assert_string_equal(cell(r, 0, "user"), user);
+	assert_true(in_array(ips, cell(r, 0, "ip")));
+	assert_true(atoi(cell(r, 0, "failures")) >= 2);
+	hunt_result_free(r);
 }
 
 #define AT(name, frac)                                   \
