@@ -160,7 +160,6 @@ struct pat {
 	size_t nu;
 	bool cased;
 	pcre2_code *re;
-	pcre2_match_data *md;
 	struct cidr net;
 	double num;
 	char *shown; /* the value as the rule wrote it, for explanations */
@@ -191,7 +190,6 @@ struct sigma_field {
 static void pat_clear(struct pat *p)
 {
 	free(p->u);
-	pcre2_match_data_free(p->md);
 	pcre2_code_free(p->re);
 	free(p->shown);
 }
@@ -432,7 +430,6 @@ static int add_value(struct sigma_field *sf, size_t *cap, const char *v, char **
 		struct pat *p = pat_new(sf, cap, v);
 		p->k = P_RE;
 		p->re = re;
-		p->md = pcre2_match_data_create(1, NULL);
 		return 0;
 	}
 	if (m & SM_CIDR) {
@@ -688,7 +685,11 @@ static int pat_test(struct walk *w, struct pat *p, const char *s, size_t n)
 		return (m & SM_LT) ? d < p->num : (m & SM_LTE) ? d <= p->num : (m & SM_GT) ? d > p->num : d >= p->num;
 	}
 	case P_RE: {
-		int r = pcre2_match(p->re, (PCRE2_SPTR)s, n, 0, 0, p->md, w->sf->mctx);
+		/* match data of its own: a condition may be tested by several
+		 * threads at once (sigma_run.c) */
+		pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+		int r = md ? pcre2_match(p->re, (PCRE2_SPTR)s, n, 0, 0, md, w->sf->mctx) : PCRE2_ERROR_NOMEMORY;
+		pcre2_match_data_free(md);
 		if (r >= 0)
 			return 1;
 		if (r == PCRE2_ERROR_NOMATCH)

@@ -12,6 +12,8 @@
  */
 #include "sigma_run.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -67,8 +69,13 @@ struct lits {
 	uint64_t sbloom[65536 / 64];
 	bool any_short;
 	struct wtab wt[2]; /* stride 4 (7 bytes and more), stride 2 (5, 6) */
-	uint32_t *seen; /* seen[i] == stamp: literal i is in the current record */
+};
+
+/* What one thread's scan has found in the current record. */
+struct seen {
+	uint32_t *at; /* at[i] == stamp: literal i is in the current record */
 	uint32_t stamp;
+	size_t n;
 };
 
 struct rule_lits {
@@ -76,19 +83,33 @@ struct rule_lits {
 	size_t n;
 };
 
+/* What the threads share: read-only while they run, but for cancel. */
 struct pass {
-	struct sigma_run *run;
 	const struct sigma_set *set;
 	struct group *groups;
 	size_t ngroups;
 	struct lits L;
 	struct rule_lits *rl;
-	bool *stopped; /* rule failed while running */
-	sigma_progress_fn progress;
+	char *uni; /* the filter of every event some group reads */
+	atomic_int cancel;
+};
+
+/* One thread's share of the pass: the events of ids [lo, hi). */
+struct worker {
+	struct pass *p;
+	struct store *st; /* its own read-only connection, or the caller's */
+	bool own;
+	int64_t lo, hi;
+	size_t *at;       /* per group: the next id of its list */
+	struct seen seen;
+	struct sigma_hit_list *hits; /* per rule */
+	bool *stopped;    /* a rule failed in this thread */
+	uint64_t scanned, evaluated, rows;
+	sigma_progress_fn progress; /* the calling thread's only */
 	void *ctx;
-	int64_t max_id;
-	uint64_t rows;
-	bool cancelled;
+	int rc;
+	char *cause;
+	pthread_t tid;
 };
 
 static unsigned char lc(unsigned char c)
@@ -147,11 +168,11 @@ static bool lit_at(const struct lit *l, const unsigned char *p)
 }
 
 /* Mark every literal present in text. */
-static void lits_scan(struct lits *L, const char *text, size_t n)
+static void lits_scan(const struct lits *L, struct seen *S, const char *text, size_t n)
 {
-	if (++L->stamp == 0) {
-		memset(L->seen, 0, L->n * sizeof *L->seen);
-		L->stamp = 1;
+	if (++S->stamp == 0) {
+		memset(S->at, 0, S->n * sizeof *S->at);
+		S->stamp = 1;
 	}
 	const unsigned char *p = (const unsigned char *)text;
 	for (int ti = 0; ti < 2; ti++) {
@@ -165,11 +186,11 @@ static void lits_scan(struct lits *L, const char *text, size_t n)
 			for (int j = t->head[key]; j >= 0; j = t->w[j].next) {
 				const struct window *w = &t->w[j];
 				const struct lit *l = &L->v[w->lit];
-				if (L->seen[w->lit] == L->stamp || i < (size_t)w->off)
+				if (S->at[w->lit] == S->stamp || i < (size_t)w->off)
 					continue;
 				size_t at = i - (size_t)w->off;
 				if (at + l->n <= n && lit_at(l, p + at))
-					L->seen[w->lit] = L->stamp;
+					S->at[w->lit] = S->stamp;
 			}
 		}
 	}
@@ -181,8 +202,8 @@ static void lits_scan(struct lits *L, const char *text, size_t n)
 			continue;
 		for (int j = L->shead[key]; j >= 0; j = L->v[j].next) {
 			const struct lit *l = &L->v[j];
-			if (L->seen[j] != L->stamp && l->n <= n - i && lit_at(l, p + i))
-				L->seen[j] = L->stamp;
+			if (S->at[j] != S->stamp && l->n <= n - i && lit_at(l, p + i))
+				S->at[j] = S->stamp;
 		}
 	}
 }
@@ -225,63 +246,92 @@ static void hit(struct sigma_hit_list *h, int64_t id)
 	h->events[h->nevents++] = id;
 }
 
-static bool rule_candidate(const struct pass *p, size_t r)
+static bool rule_candidate(const struct pass *p, const struct seen *S, size_t r)
 {
 	const struct rule_lits *rl = &p->rl[r];
 	if (!rl->n)
 		return true;
 	for (size_t i = 0; i < rl->n; i++)
-		if (p->L.seen[rl->ids[i]] == p->L.stamp)
+		if (S->at[rl->ids[i]] == S->stamp)
 			return true;
 	return false;
 }
 
 static int on_record(void *ctx, sqlite3_stmt *s)
 {
-	struct pass *p = ctx;
+	struct worker *w = ctx;
+	struct pass *p = w->p;
 	int64_t id = sqlite3_column_int64(s, 0);
 	const char *raw = (const char *)sqlite3_column_text(s, 1);
 	size_t n = (size_t)sqlite3_column_bytes(s, 1);
-	p->run->scanned++;
-	if (p->progress && (++p->rows & 4095) == 1 &&
-	    p->progress(p->ctx, p->max_id > 0 ? (double)id / (double)p->max_id : -1.0)) {
-		p->cancelled = true;
-		return 1;
+	w->scanned++;
+	if ((++w->rows & 4095) == 1) {
+		if (atomic_load(&p->cancel))
+			return 1;
+		if (w->progress && w->progress(w->ctx, w->hi > w->lo ? (double)(id - w->lo) / (double)(w->hi - w->lo) : -1.0)) {
+			atomic_store(&p->cancel, 1);
+			return 1;
+		}
 	}
 	if (!raw)
 		return 0;
 	bool scanned = false;
 	for (size_t g = 0; g < p->ngroups; g++) {
-		struct group *gr = &p->groups[g];
-		struct ids *ids = &gr->ids;
-		while (ids->at < ids->n && ids->v[ids->at] < id)
-			ids->at++;
-		if (ids->at >= ids->n || ids->v[ids->at] != id)
+		const struct group *gr = &p->groups[g];
+		const struct ids *ids = &gr->ids;
+		size_t *at = &w->at[g];
+		while (*at < ids->n && ids->v[*at] < id)
+			(*at)++;
+		if (*at >= ids->n || ids->v[*at] != id)
 			continue;
 		if (!scanned) {
-			lits_scan(&p->L, raw, n);
+			lits_scan(&p->L, &w->seen, raw, n);
 			scanned = true;
 		}
 		for (size_t k = 0; k < gr->nrules; k++) {
 			size_t r = gr->rules[k];
-			if (p->stopped[r] || !rule_candidate(p, r))
+			if (w->stopped[r] || !rule_candidate(p, &w->seen, r))
 				continue;
-			p->run->evaluated++;
+			w->evaluated++;
 			char *why = NULL;
 			int m = filter_match_record(p->set->rules[r].f, raw, n, &why);
 			if (m < 0) {
-				struct sigma_hit_list *h = &p->run->hits[r];
+				struct sigma_hit_list *h = &w->hits[r];
 				h->outcome = SIGMA_FAILED;
 				h->why = xasprintf("stopped at event %lld: %s", (long long)id, why ? why : "error");
 				free(why);
-				p->stopped[r] = true;
+				w->stopped[r] = true;
 				continue;
 			}
 			if (m)
-				hit(&p->run->hits[r], id);
+				hit(&w->hits[r], id);
 		}
 	}
 	return 0;
+}
+
+/* Scan the worker's share: the union's events with ids in [lo, hi). */
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct query *q = NULL;
+	w->rc = query_new(w->st, w->p->uni, &q, &w->cause);
+	if (w->rc == 0) {
+		char *sql = xasprintf("SELECT e.id, raw_json(e.id) FROM events e WHERE (%s) AND e.id >= ?1 AND e.id < ?2"
+				      " ORDER BY e.id",
+				      query_sql_where(q));
+		sqlite3 *db = store_db(w->st);
+		sqlite3_stmt *stmt = NULL;
+		if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK || query_sql_bind(q, stmt) != SQLITE_OK ||
+		    sqlite3_bind_int64(stmt, 1, w->lo) != SQLITE_OK || sqlite3_bind_int64(stmt, 2, w->hi) != SQLITE_OK)
+			w->rc = set_cause(&w->cause, "%s: %s", store_path(w->st), sqlite3_errmsg(db));
+		else
+			w->rc = query_sql_run(q, stmt, on_record, w, &w->cause);
+		sqlite3_finalize(stmt);
+		free(sql);
+		query_free(q);
+	}
+	return NULL;
 }
 
 static double now_s(void)
@@ -303,7 +353,7 @@ void sigma_run_free(struct sigma_run *r)
 	free(r);
 }
 
-static void pass_clear(struct pass *p)
+static void pass_clear(struct pass *p, size_t nrules)
 {
 	for (size_t g = 0; g < p->ngroups; g++) {
 		free(p->groups[g].ids.v);
@@ -315,11 +365,24 @@ static void pass_clear(struct pass *p)
 	free(p->L.v);
 	free(p->L.wt[0].w);
 	free(p->L.wt[1].w);
-	free(p->L.seen);
-	for (size_t i = 0; p->rl && i < p->set->n; i++)
+	for (size_t i = 0; p->rl && i < nrules; i++)
 		free(p->rl[i].ids);
 	free(p->rl);
-	free(p->stopped);
+	free(p->uni);
+}
+
+static int nthreads(size_t events)
+{
+	const char *e = getenv("AUDITSCOPE_SIGMA_THREADS");
+	int n = e ? atoi(e) : 4;
+	if (n < 1)
+		n = 1;
+	if (n > 16)
+		n = 16;
+	/* a small case is not worth the connections (unless asked) */
+	if (!e && events < 20000)
+		n = 1;
+	return n;
 }
 
 int sigma_run_case(struct store *st, const struct sigma_set *set, sigma_progress_fn progress, void *ctx,
@@ -331,12 +394,10 @@ int sigma_run_case(struct store *st, const struct sigma_set *set, sigma_progress
 	run->set = set;
 	run->hits = xcalloc(set->n ? set->n : 1, sizeof *run->hits);
 	struct pass *p = xcalloc(1, sizeof *p);
-	p->run = run;
 	p->set = set;
-	p->progress = progress;
-	p->ctx = ctx;
 	p->rl = xcalloc(set->n ? set->n : 1, sizeof *p->rl);
-	p->stopped = xcalloc(set->n ? set->n : 1, sizeof *p->stopped);
+	int64_t min_id = INT64_MAX, max_id = INT64_MIN;
+	size_t total = 0;
 	memset(p->L.shead, -1, sizeof p->L.shead);
 	for (int t = 0; t < 2; t++) {
 		memset(p->L.wt[t].head, -1, sizeof p->L.wt[t].head);
@@ -387,8 +448,11 @@ int sigma_run_case(struct store *st, const struct sigma_set *set, sigma_progress
 			gr->nrules = 0;
 			continue;
 		}
-		if (gr->ids.v[gr->ids.n - 1] > p->max_id)
-			p->max_id = gr->ids.v[gr->ids.n - 1];
+		if (gr->ids.v[gr->ids.n - 1] > max_id)
+			max_id = gr->ids.v[gr->ids.n - 1];
+		if (gr->ids.v[0] < min_id)
+			min_id = gr->ids.v[0];
+		total += gr->ids.n;
 		char *u = uni ? xasprintf("%s or (%s)", uni, gr->ls->filter) : xasprintf("(%s)", gr->ls->filter);
 		free(uni);
 		uni = u;
@@ -410,30 +474,83 @@ int sigma_run_case(struct store *st, const struct sigma_set *set, sigma_progress
 			free(l);
 		}
 	}
-	p->L.seen = xcalloc(p->L.n ? p->L.n : 1, sizeof *p->L.seen);
+	p->uni = uni;
 
-	/* the pass */
+	/* the pass: the id range cut in equal spans, one per thread; the
+	 * calling thread takes the first and reports progress */
 	if (rc == 0 && uni) {
-		struct query *q = NULL;
-		rc = query_new(st, uni, &q, cause);
-		if (rc == 0) {
-			char *sql = xasprintf("SELECT e.id, raw_json(e.id) FROM events e WHERE %s ORDER BY e.id",
-					      query_sql_where(q));
-			sqlite3_stmt *stmt = NULL;
-			if (sqlite3_prepare_v2(store_db(st), sql, -1, &stmt, NULL) != SQLITE_OK ||
-			    query_sql_bind(q, stmt) != SQLITE_OK)
-				rc = set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(store_db(st)));
-			else
-				rc = query_sql_run(q, stmt, on_record, p, cause);
-			sqlite3_finalize(stmt);
-			free(sql);
-			query_free(q);
+		int nt = nthreads(total);
+		struct worker *ws = xcalloc((size_t)nt, sizeof *ws);
+		int64_t span = (max_id - min_id) / nt + 1;
+		for (int t = 0; t < nt; t++) {
+			struct worker *w = &ws[t];
+			w->p = p;
+			w->lo = min_id + span * t;
+			w->hi = t == nt - 1 ? max_id + 1 : min_id + span * (t + 1);
+			w->at = xcalloc(p->ngroups ? p->ngroups : 1, sizeof *w->at);
+			w->seen.n = p->L.n;
+			w->seen.at = xcalloc(p->L.n ? p->L.n : 1, sizeof *w->seen.at);
+			w->hits = xcalloc(set->n ? set->n : 1, sizeof *w->hits);
+			w->stopped = xcalloc(set->n ? set->n : 1, sizeof *w->stopped);
+			w->st = st;
+			if (t == 0) {
+				w->progress = progress;
+				w->ctx = ctx;
+				continue;
+			}
+			if (store_open(store_path(st), STORE_READONLY, &w->st, &w->cause) < 0) {
+				w->st = NULL;
+				w->rc = -1;
+				continue;
+			}
+			w->own = true;
+			if (pthread_create(&w->tid, NULL, work, w) != 0) {
+				w->rc = set_cause(&w->cause, "cannot start a thread");
+				store_close(w->st);
+				w->st = NULL;
+				w->own = false;
+			}
 		}
-		if (rc == 0 && p->cancelled)
+		work(&ws[0]);
+		if (ws[0].rc < 0)
+			atomic_store(&p->cancel, 1);
+		for (int t = 1; t < nt; t++)
+			if (ws[t].own)
+				pthread_join(ws[t].tid, NULL);
+		/* in thread order, which is id order */
+		for (int t = 0; t < nt; t++) {
+			struct worker *w = &ws[t];
+			if (w->rc < 0 && rc == 0) {
+				rc = -1;
+				set_cause(cause, "%s", w->cause ? w->cause : "failed");
+			}
+			run->scanned += w->scanned;
+			run->evaluated += w->evaluated;
+			for (size_t i = 0; i < set->n; i++) {
+				struct sigma_hit_list *h = &run->hits[i], *x = &w->hits[i];
+				if (x->outcome == SIGMA_FAILED && h->outcome != SIGMA_FAILED) {
+					h->outcome = SIGMA_FAILED;
+					h->why = x->why;
+					x->why = NULL;
+				}
+				for (size_t k = 0; k < x->nevents; k++)
+					hit(h, x->events[k]);
+				free(x->events);
+				free(x->why);
+			}
+			free(w->hits);
+			free(w->stopped);
+			free(w->at);
+			free(w->seen.at);
+			free(w->cause);
+			if (w->own)
+				store_close(w->st);
+		}
+		free(ws);
+		if (rc == 0 && atomic_load(&p->cancel))
 			rc = set_cause(cause, "interrupted");
 	}
-	free(uni);
-	pass_clear(p);
+	pass_clear(p, set->n);
 	free(p);
 	if (rc < 0) {
 		sigma_run_free(run);

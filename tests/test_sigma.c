@@ -719,6 +719,21 @@ static void test_demo(void **state)
 		}
 	}
 	assert_true(grant && sp);
+	/* three threads, each with its share of the ids, find the same */
+	setenv("AUDITSCOPE_SIGMA_THREADS", "3", 1);
+	struct sigma_run *run3 = NULL;
+	if (sigma_run_case(st, set, NULL, NULL, &run3, &cause) < 0)
+		fail_msg("%s", cause);
+	unsetenv("AUDITSCOPE_SIGMA_THREADS");
+	assert_int_equal(run3->scanned, run->scanned);
+	assert_int_equal(run3->matched, run->matched);
+	for (size_t i = 0; i < set->n; i++) {
+		assert_int_equal(run3->hits[i].outcome, run->hits[i].outcome);
+		assert_int_equal(run3->hits[i].nevents, run->hits[i].nevents);
+		for (size_t k = 0; k < run->hits[i].nevents; k++)
+			assert_int_equal(run3->hits[i].events[k], run->hits[i].events[k]);
+	}
+	sigma_run_free(run3);
 	/* the forwarding rule finds the planted rule and the planted
 	 * Set-Mailbox forwarding, nothing else of the demo */
 	size_t fwd = rule_index(set, "Mail Forwarding/Redirecting Activity In O365");
