@@ -453,9 +453,11 @@ struct geoip *geoip_open(const char *const *dirs)
 			free(path);
 		}
 	}
-	if (g->n4)
+	/* the arrays are NULL when no file gave ranges (asked of the arrays,
+	 * not the counts: scan-build cannot see that xcalloc zeroed g) */
+	if (g->r4)
 		qsort(g->r4, g->n4, sizeof *g->r4, cmp4);
-	if (g->n6)
+	if (g->r6)
 		qsort(g->r6, g->n6, sizeof *g->r6, cmp6);
 	g->describe = xasprintf("%s; %s", cdesc ? cdesc : "country: none",
 				adesc ? adesc : "network: none");
