@@ -488,6 +488,12 @@ static void test_help(void **state)
 	struct fx *f = *state;
 	keys(f, "?");
 	golden("help");
+	/* at its end, how each hunt decides, from the hunts' own descriptions */
+	keys(f, "G");
+	char *text = screen();
+	assert_non_null(strstr(text, "anti-forensics"));
+	assert_non_null(strstr(text, "reason; context rows 0."));
+	free(text);
 	keys(f, "q");
 	assert_int_equal(table_rows(), 9);
 }

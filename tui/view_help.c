@@ -10,6 +10,7 @@
 #include "app.h"
 #include "draw.h"
 #include "filter.h"
+#include "hunt.h"
 #include "list.h"
 #include "theme.h"
 #include "xalloc.h"
@@ -43,6 +44,39 @@ static void add_map(struct help *h, enum keys_map_id id)
 		add(h, lines[i], false);
 	free(lines);
 	add(h, xstrdup(""), false);
+}
+
+/* The words of text from p, at most width columns a line, each line
+ * indented by two spaces. */
+static void add_wrapped(struct help *h, const char *text, size_t width)
+{
+	const char *p = text;
+	while (*p) {
+		size_t n = strlen(p);
+		if (n > width) {
+			n = width;
+			while (n > 0 && p[n] != ' ')
+				n--;
+			if (n == 0)
+				n = width;
+		}
+		add(h, xasprintf("  %.*s", (int)n, p), false);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* Each hunt's rule and score, from its own description (core/hunt_*.c). */
+static void add_hunts(struct help *h)
+{
+	add(h, xstrdup(""), false);
+	add(h, xstrdup("Hunts (H): how each decides; hits first, by score; context rows are not counted"), true);
+	for (int i = 0; i < HUNT_COUNT; i++) {
+		const struct hunt_def *d = hunt_def((enum hunt_id)i);
+		add(h, xasprintf("  %s", d->name), false);
+		add_wrapped(h, d->description, 96);
+	}
 }
 
 static size_t body_rows(const struct help *h)
@@ -130,5 +164,6 @@ struct view *view_help_new(struct app *a, enum keys_map_id first)
 		add(h, xasprintf("  %-18s %s", ff[i].name, ff[i].help ? ff[i].help : ""), false);
 	add(h, xstrdup("  json.PATH         any path inside the raw record (json.ClientInfoString~REST)"),
 	    false);
+	add_hunts(h);
 	return &h->v;
 }
