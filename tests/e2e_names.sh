@@ -90,3 +90,15 @@ read -r n good origins < "$t/apps.txt"
 	nok "apps: the exports name apps"
 grep -q '"origin":"sign-in"' "$t/apps.jsonl" && ok "apps: says a name came from the sign-ins" ||
 	nok "apps: says a name came from the sign-ins"
+
+# an Exchange mailbox record with both addresses: ClientIPAddress is the
+# client, ClientIP a Microsoft front end; the front end stays in the raw record
+printf '%s\n' '{"CreationTime":"2023-06-18T02:33:46","Id":"1b2c3d4e-0000-4000-8000-000000000001","Operation":"MailItemsAccessed","RecordType":50,"Workload":"Exchange","UserId":"a@contoso.com","MailboxOwnerUPN":"a@contoso.com","ClientIP":"2603:10b6:806:1a::15","ClientIPAddress":"203.0.113.9","ResultStatus":"Succeeded"}' \
+	'{"CreationTime":"2023-06-18T02:33:47","Id":"1b2c3d4e-0000-4000-8000-000000000002","Operation":"Set-Mailbox","RecordType":1,"Workload":"Exchange","UserId":"a@contoso.com","ClientIP":"198.51.100.7:5123","ResultStatus":"True"}' > "$t/both.jsonl"
+"$bin" load -q "$t/b.case" "$t/both.jsonl" > /dev/null 2>&1
+is "ClientIP and ClientIPAddress: the client's address is the ip" \
+	"$("$bin" query "$t/b.case" op=MailItemsAccessed --format jsonl | python3 -c "import json,sys; print(json.loads(sys.stdin.readline())['ip'])")" 203.0.113.9
+is "ClientIP and ClientIPAddress: the front end stays in the raw record" \
+	"$("$bin" query "$t/b.case" op=MailItemsAccessed --format jsonl --raw | grep -c '2603:10b6:806:1a::15')" 1
+is "ClientIP alone (an admin cmdlet): its address, without the port" \
+	"$("$bin" query "$t/b.case" op=Set-Mailbox --format jsonl | python3 -c "import json,sys; print(json.loads(sys.stdin.readline())['ip'])")" 198.51.100.7
