@@ -49,7 +49,7 @@
 
 #include "util.h"
 #include "xalloc.h"
-#include "sqlite/sqlite_store.h"
+#include "sqlite_store.h"
 
 #define SCHEMA_VERSION 4
 #define APP_ID 0x41554454 /* "AUDT" */

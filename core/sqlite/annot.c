@@ -21,7 +21,7 @@
 #include "query.h"
 #include "timeparse.h"
 #include "xalloc.h"
-#include "sqlite/sqlite_store.h"
+#include "sqlite_store.h"
 
 #define TAG_MAX 200
 

@@ -26,7 +26,7 @@
 #include <time.h>
 
 #include "xalloc.h"
-#include "sqlite/sqlite_store.h"
+#include "sqlite_store.h"
 
 enum strategy { S_UNDECIDED, S_INDEX, S_TS, S_SCAN };
 

@@ -17,7 +17,7 @@
 #include "annot.h"
 #include "sanitize.h"
 #include "xalloc.h"
-#include "sqlite/sqlite_store.h"
+#include "sqlite_store.h"
 
 #define NOTES_VERSION 1
 
