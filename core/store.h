@@ -63,6 +63,12 @@ struct store_message {
 int store_event_messages(struct store *st, int64_t event,
 			 int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause);
 
+/* The texts of n value ids of a text field, as a scan (storage.h) hands
+ * them over: out[i] a new string (caller frees), or NULL for 0 or an
+ * unknown id. 0, or -1 with *cause. */
+int store_value_texts(struct store *st, const char *field, const int64_t *ids, size_t n, char **out,
+		      char **cause);
+
 /* Saved state: a key/value memory in the case (the interface's filter
  * stack, position, theme, histories), committed at once. get: the value
  * (caller frees) or NULL when unset; set: value NULL removes the key. */

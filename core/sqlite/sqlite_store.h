@@ -13,6 +13,8 @@
 #define AUDITSCOPE_SQLITE_STORE_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "filter.h"
 #include "query.h"
@@ -20,6 +22,57 @@
 
 /* The case's connection. */
 sqlite3 *store_db(struct store *st);
+bool sqlite_store_readonly(struct store *st);
+
+/* ------------------------------------------------------------------ */
+/* The one prepare/exec/error helper: every error of the SQLite store
+ * names the case file ("case.db: no such table: x"). */
+
+/* *cause = "<case file>: <SQLite's last message>"; returns -1. */
+int sqlite_fail(struct store *st, char **cause);
+/* Prepare sql on the case's connection: the statement, or NULL with
+ * *cause as sqlite_fail. */
+sqlite3_stmt *sqlite_prep(struct store *st, const char *sql, char **cause);
+/* Run sql (statements without rows): 0, or -1 with *cause naming the case
+ * file. */
+int sqlite_exec(struct store *st, const char *sql, char **cause);
+
+/* ------------------------------------------------------------------ */
+/* Raw blocks (store.c reads them, load.c writes them): the records of
+ * events id .. id+n-1 back to back, then n+1 u32 offsets (the last is the
+ * end of the records), then u32 n; one zstd frame of about BLOCK_BYTES. */
+#define BLOCK_BYTES ((size_t)512 << 10)
+#define ZSTD_LEVEL 1
+
+static inline uint32_t get_u32(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+}
+
+static inline void put_u32(char *p, uint32_t v)
+{
+	unsigned char *u = (unsigned char *)p;
+	u[0] = (unsigned char)v;
+	u[1] = (unsigned char)(v >> 8);
+	u[2] = (unsigned char)(v >> 16);
+	u[3] = (unsigned char)(v >> 24);
+}
+
+/* ------------------------------------------------------------------ */
+/* The parts of the store's table (storage.h) that live in other files */
+
+struct store_load *sqlite_load_begin(struct store *st, char **cause);
+int sqlite_load_source(struct store_load *ld, const char *path, int64_t bytes, char **cause);
+void sqlite_load_sink(struct store_load *ld, struct sink *out);
+int sqlite_load_sync(struct store_load *ld, char **cause);
+void sqlite_load_counts(struct store_load *ld, struct store_counts *out);
+int sqlite_load_source_end(struct store_load *ld, const char *sha256, const char *format,
+			   const char *encoding, const char *status, const char *warning, char **cause);
+int sqlite_load_end(struct store_load *ld, char **cause);
+void sqlite_load_abort(struct store_load *ld);
+void sqlite_load_set_batch(struct store_load *ld, unsigned n);
+void sqlite_load_set_ridmap_max(struct store_load *ld, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* Compiling (for core modules that build SQL: query, stack, hunts) */

@@ -1,0 +1,223 @@
+/*
+ * storage.h: the storage interface, what a store implements.
+ *
+ * The rest of auditscope speaks to a case through store.h, query.h,
+ * stack.h, histogram.h, messages.h, annot.h, notes.h and knownapps.h.
+ * Each of those calls lands here: a store is a table of function
+ * pointers (struct store_ops), the way a SQLite VFS is a sqlite3_io_methods
+ * table or ncdu's dir_output is a pair of callbacks. Today there is one
+ * store, the SQLite case file (core/sqlite/, sqlite_store_ops); a second
+ * one (a ClickHouse server) fills the same table and nothing above it
+ * changes. No SQLite type appears in this header or in any header above
+ * it: the Makefile's seam check compiles them, the rest of core/ and all
+ * of tui/ with a sqlite3.h that stops the build.
+ *
+ * How a store is built:
+ *
+ *  - Its case struct begins with a struct store (below), whose ops point at
+ *    its table; store_open() (store.c) picks the store from the path and
+ *    calls its open function. Likewise its compiled filter begins with a
+ *    struct query and its bulk load with a struct store_load: core/ reads
+ *    the few fields of those heads and hands the rest back to the store.
+ *
+ *  - Filters arrive parsed (filter.h: a tree, store-independent). Compiling
+ *    one is the store's work (query_new): SQLite turns it into a WHERE
+ *    condition with bound values; a server store turns it into its own
+ *    query language. query_page/goto_time/count are then the store's.
+ *
+ *  - Aggregation is done in core/ over scan(): the store hands the chosen
+ *    columns of each matching event to a C callback (stack.c, histogram.c,
+ *    messages.c and the scanning hunts aggregate what they get). Text
+ *    columns come as value ids, which value_texts() turns back into text
+ *    once per distinct value: rows stay a few integers wide.
+ *
+ *  - A store that can aggregate faster itself (a column store, a server)
+ *    fills group() and buckets(). Both are optional: NULL, or a return of
+ *    0 ("declined"), and core/ aggregates a scan instead; so each may
+ *    answer only the cases it is good at. The SQLite store answers
+ *    counts-only groups (the index holds them) and declines the rest (a
+ *    pass in C was measured several times faster than GROUP BY with
+ *    count(DISTINCT)).
+ *
+ *  - Errors: 0 or -1 with *cause, as everywhere in core/; *cause names the
+ *    case (its path or address). Long work calls the query's progress
+ *    (q->pr) every few tens of milliseconds and, when it asks to stop,
+ *    sets q->cancelled and fails with PROGRESS_CANCELLED (progress.h).
+ *
+ * Return conventions, argument meanings and ownership are those of the
+ * public function of the same name (store.h, query.h, annot.h, ...), which
+ * only dispatches; they are not repeated here.
+ */
+#ifndef AUDITSCOPE_STORAGE_H
+#define AUDITSCOPE_STORAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "annot.h"
+#include "filter.h"
+#include "knownapps.h"
+#include "notes.h"
+#include "progress.h"
+#include "query.h"
+#include "stack.h"
+#include "store.h"
+
+struct store_ops;
+
+/* The head of every store's case struct. */
+struct store {
+	const struct store_ops *ops;
+};
+
+/* The head of every store's compiled filter: set by the store's
+ * query_new, read by query.c. */
+struct query {
+	struct store *st;
+	struct filter *f;  /* owned: the parsed filter */
+	char *text;        /* owned: its canonical text */
+	struct progress pr; /* query_set_progress */
+	bool cancelled;    /* the last failed call was cancelled */
+};
+
+/* The head of every store's bulk load. */
+struct store_load {
+	struct store *st;
+};
+
+/*
+ * One column of a matching event, as scan() hands it over. cols name
+ * what is wanted, in order:
+ *   "id", "ts", "kind", "op_count"   the number in i (op_count: -1 absent)
+ *   a text field of filter.h          its value id in i, 0 when absent
+ *                                     (value_texts() gives the text)
+ *   "source"                          the source's id in i
+ *   "msglist"                         the message list the event names, as
+ *                                     JSON [[folder, msgid, size], ...] in s
+ *                                     (n bytes); asking for it scans only
+ *                                     events that name messages
+ */
+struct store_cell {
+	int64_t i;
+	const char *s; /* borrowed for the call */
+	size_t n;
+};
+/* Called per matching event; non-zero stops the scan (not an error). */
+typedef int (*store_row_fn)(void *ctx, const struct store_cell *cols);
+
+struct store_ops {
+	const char *name; /* "sqlite" */
+
+	/* The case */
+	void (*close)(struct store *st);
+	const char *(*path)(const struct store *st);
+	int (*ensure_indexes)(struct store *st, char **cause);
+	int (*summary)(struct store *st, struct store_summary *sum, char **cause);
+	int (*each_source)(struct store *st, int (*fn)(const struct store_source_row *r, void *ctx),
+			   void *ctx, char **cause);
+	int (*each_reject)(struct store *st, int64_t limit,
+			   int (*fn)(const struct store_reject_row *r, void *ctx), void *ctx, char **cause);
+	int (*time_range)(struct store *st, int64_t *first, int64_t *last, char **cause);
+
+	/* Events, raw records, value texts */
+	char *(*raw)(struct store *st, int64_t id, size_t *len);
+	int (*event_messages)(struct store *st, int64_t event,
+			      int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause);
+	int (*event_seen)(struct store *st, int64_t event,
+			  int (*fn)(const char *path, int64_t line, void *ctx), void *ctx, char **cause);
+	int (*each_id)(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx,
+		       char **cause);
+	/* The texts of n value ids of field (as scan() gave them): out[i] a
+	 * new string, or NULL for 0 or an unknown id. 0 or -1. */
+	int (*value_texts)(struct store *st, const char *field, const int64_t *ids, size_t n, char **out,
+			   char **cause);
+
+	/* Saved state */
+	char *(*state_get)(struct store *st, const char *key);
+	int (*state_set)(struct store *st, const char *key, const char *value, char **cause);
+
+	/* Bulk load */
+	struct store_load *(*load_begin)(struct store *st, char **cause);
+	int (*load_source)(struct store_load *ld, const char *path, int64_t bytes, char **cause);
+	void (*load_sink)(struct store_load *ld, struct sink *out);
+	int (*load_sync)(struct store_load *ld, char **cause);
+	void (*load_counts)(struct store_load *ld, struct store_counts *out);
+	int (*load_source_end)(struct store_load *ld, const char *sha256, const char *format,
+			       const char *encoding, const char *status, const char *warning, char **cause);
+	int (*load_end)(struct store_load *ld, char **cause);
+	void (*load_abort)(struct store_load *ld);
+	void (*load_set_batch)(struct store_load *ld, unsigned n);
+	void (*load_set_ridmap_max)(struct store_load *ld, size_t n);
+
+	/* Queries: a filter compiled by the store */
+	int (*query_new)(struct store *st, const struct filter *f, struct query **out, char **cause);
+	void (*query_free)(struct query *q);
+	bool (*query_needs_scan)(const struct query *q);
+	int (*query_prepare)(struct query *q, char **cause);
+	int (*query_page)(struct query *q, enum query_from from, const struct query_pos *pos, size_t n,
+			  struct query_page *out, char **cause);
+	int (*query_goto_time)(struct query *q, int64_t ms, struct query_pos *pos, char **cause);
+	int (*query_count)(struct query *q, int64_t budget_ms, struct query_count *out, char **cause);
+	/* Feed cols (struct store_cell) of every event q matches to fn, in
+	 * no particular order, under q's progress. 0 or -1. */
+	int (*scan)(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx,
+		    char **cause);
+	/* Optional pushdowns (NULL, or return 0 to decline; 1 done; -1).
+	 * group: stack rows of field under q, with the events, first and
+	 * last of each value and, when distinct is not NULL, how many
+	 * distinct values of that field each has; distinct NULL: counts
+	 * only (first, last, distinct 0, absent values left out, rows in no
+	 * order). buckets: counts[i] = events of q with start + i * width <=
+	 * ts < start + (i + 1) * width, for i < n. */
+	int (*group)(struct query *q, const char *field, const char *distinct, struct stack *out,
+		     char **cause);
+	int (*buckets)(struct query *q, int64_t start, int64_t width, size_t n, int64_t *counts,
+		       char **cause);
+
+	/* Annotations, keyed by (record id, kind) */
+	int (*annot_mark)(struct store *st, int64_t event, bool on, char **cause);
+	int (*annot_is_marked)(struct store *st, int64_t event, char **cause);
+	int (*annot_markers)(struct store *st, const int64_t *events, size_t n, unsigned char *out,
+			     char **cause);
+	int (*annot_mark_next)(struct store *st, int64_t ts, int64_t id, bool backward, int64_t *out_event,
+			       int64_t *out_ts, char **cause);
+	int (*annot_tag_add)(struct store *st, int64_t event, const char *tag, char **cause);
+	int (*annot_tag_remove)(struct store *st, int64_t event, const char *tag, char **cause);
+	int (*annot_note_set)(struct store *st, int64_t event, const char *text, char **cause);
+	int (*annot_note_delete)(struct store *st, int64_t note_id, char **cause);
+	int (*annot_get)(struct store *st, int64_t event, struct annot_info **out, char **cause);
+	int (*annot_get_key)(struct store *st, const char *record_id, int kind, struct annot_info **out,
+			     char **cause);
+	int (*annot_apply)(struct store *st, const char *filter, const struct annot_action *a,
+			   struct annot_result *res, char **cause);
+	int (*annot_apply_events)(struct store *st, const int64_t *events, size_t n,
+				  const struct annot_action *a, struct annot_result *res, char **cause);
+	int (*annot_counts)(struct store *st, struct annot_counts *c, char **cause);
+	int (*annot_view_save)(struct store *st, const char *name, const char *filter, const char *sort,
+			       const char *columns, char **cause);
+	int (*annot_view_get)(struct store *st, const char *name, struct annot_view **out, char **cause);
+	int (*annot_view_delete)(struct store *st, const char *name, char **cause);
+	int (*annot_view_each)(struct store *st, int (*fn)(const struct annot_view *v, void *ctx), void *ctx,
+			       char **cause);
+	int (*notes_export)(struct store *st, FILE *out, const char *case_label, struct notes_stats *stats,
+			    char **cause);
+	int (*notes_import)(struct store *st, FILE *in, const char *name, struct notes_stats *stats,
+			    char **cause);
+
+	/* The tenant's apps table */
+	int (*apps_each)(struct store *st,
+			 int (*fn)(const char *app_id, const char *name, const char *origin, void *ctx), void *ctx,
+			 char **cause);
+	/* Add or replace n apps (ids lower-case already) in one
+	 * transaction: all or nothing. */
+	int (*apps_put)(struct store *st, const char *const *ids, const char *const *names,
+			const char *const *origins, size_t n, char **cause);
+};
+
+/* The SQLite store (core/sqlite/store.c). */
+extern const struct store_ops sqlite_store_ops;
+int sqlite_store_open(const char *path, int flags, struct store **out, char **cause);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * store.c: store.h's functions, each handed to the case's store
+ * (storage.h). store_open picks the store; today every path is a SQLite
+ * case file (core/sqlite/).
+ */
+#include "store.h"
+
+#include "storage.h"
+
+int store_open(const char *path, int flags, struct store **out, char **cause)
+{
+	return sqlite_store_open(path, flags, out, cause);
+}
+
+void store_close(struct store *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+
+const char *store_path(const struct store *st)
+{
+	return st->ops->path(st);
+}
+
+int store_ensure_indexes(struct store *st, char **cause)
+{
+	return st->ops->ensure_indexes(st, cause);
+}
+
+char *store_raw(struct store *st, int64_t id, size_t *len)
+{
+	return st->ops->raw(st, id, len);
+}
+
+int store_time_range(struct store *st, int64_t *first, int64_t *last, char **cause)
+{
+	return st->ops->time_range(st, first, last, cause);
+}
+
+int store_event_messages(struct store *st, int64_t event,
+			 int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause)
+{
+	return st->ops->event_messages(st, event, fn, ctx, cause);
+}
+
+int store_event_seen(struct store *st, int64_t event,
+		     int (*fn)(const char *path, int64_t line, void *ctx), void *ctx, char **cause)
+{
+	return st->ops->event_seen(st, event, fn, ctx, cause);
+}
+
+char *store_state_get(struct store *st, const char *key)
+{
+	return st->ops->state_get(st, key);
+}
+
+int store_state_set(struct store *st, const char *key, const char *value, char **cause)
+{
+	return st->ops->state_set(st, key, value, cause);
+}
+
+int store_summary(struct store *st, struct store_summary *sum, char **cause)
+{
+	return st->ops->summary(st, sum, cause);
+}
+
+int store_each_source(struct store *st, int (*fn)(const struct store_source_row *r, void *ctx),
+		      void *ctx, char **cause)
+{
+	return st->ops->each_source(st, fn, ctx, cause);
+}
+
+int store_each_reject(struct store *st, int64_t limit,
+		      int (*fn)(const struct store_reject_row *r, void *ctx), void *ctx, char **cause)
+{
+	return st->ops->each_reject(st, limit, fn, ctx, cause);
+}
+
+int store_value_texts(struct store *st, const char *field, const int64_t *ids, size_t n, char **out,
+		      char **cause)
+{
+	return st->ops->value_texts(st, field, ids, n, out, cause);
+}
+
+/* ------------------------------------------------------------------ */
+/* Bulk load */
+
+struct store_load *store_load_begin(struct store *st, char **cause)
+{
+	return st->ops->load_begin(st, cause);
+}
+
+int store_load_source(struct store_load *ld, const char *path, int64_t bytes, char **cause)
+{
+	return ld->st->ops->load_source(ld, path, bytes, cause);
+}
+
+void store_load_sink(struct store_load *ld, struct sink *out)
+{
+	ld->st->ops->load_sink(ld, out);
+}
+
+int store_load_sync(struct store_load *ld, char **cause)
+{
+	return ld->st->ops->load_sync(ld, cause);
+}
+
+void store_load_counts(struct store_load *ld, struct store_counts *out)
+{
+	ld->st->ops->load_counts(ld, out);
+}
+
+int store_load_source_end(struct store_load *ld, const char *sha256, const char *format,
+			  const char *encoding, const char *status, const char *warning, char **cause)
+{
+	return ld->st->ops->load_source_end(ld, sha256, format, encoding, status, warning, cause);
+}
+
+int store_load_end(struct store_load *ld, char **cause)
+{
+	return ld->st->ops->load_end(ld, cause);
+}
+
+void store_load_abort(struct store_load *ld)
+{
+	if (ld)
+		ld->st->ops->load_abort(ld);
+}
+
+void store_load_set_batch(struct store_load *ld, unsigned n)
+{
+	ld->st->ops->load_set_batch(ld, n);
+}
+
+void store_load_set_ridmap_max(struct store_load *ld, size_t n)
+{
+	ld->st->ops->load_set_ridmap_max(ld, n);
+}
