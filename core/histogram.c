@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "xalloc.h"
-#include "sqlite/sqlite_store.h"
+#include "storage.h"
 
 static const int64_t nice[] = {
 	60000, 5 * 60000, 15 * 60000, 30 * 60000, 3600000, 3 * 3600000, 6 * 3600000, 12 * 3600000,
@@ -36,10 +36,10 @@ static int64_t floor_div(int64_t a, int64_t b)
 }
 
 
-static int count_row(void *ctx, sqlite3_stmt *s)
+static int count_row(void *ctx, const struct store_cell *c)
 {
 	struct histogram *h = ctx;
-	int64_t ts = sqlite3_column_int64(s, 0);
+	int64_t ts = c[0].i;
 	/* compared, then subtracted unsigned: a crafted case may hold
 	 * INT64_MIN or INT64_MAX, and the difference must not overflow */
 	if (ts < h->start)
@@ -102,18 +102,14 @@ int histogram_run(struct query *q, int64_t bucket_ms, size_t max_buckets, struct
 	out->n = (size_t)n;
 	out->counts = xcalloc(out->n, sizeof *out->counts);
 	struct store *st = query_store(q);
-	sqlite3 *db = store_db(st);
-	char *sql = xasprintf("SELECT e.ts FROM events e WHERE %s", query_sql_where(q));
-	sqlite3_stmt *s;
-	int r = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-	free(sql);
-	if (r != SQLITE_OK) {
-		histogram_clear(out);
-		return set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(db));
+	int r = st->ops->buckets ? st->ops->buckets(q, start, b, out->n, out->counts, cause) : 0;
+	if (r == 0) {
+		static const char *const cols[] = { "ts" };
+		r = query_scan(q, cols, 1, count_row, out, cause);
+	} else if (r > 0) {
+		for (size_t i = 0; i < out->n; i++)
+			out->total += out->counts[i];
 	}
-	query_sql_bind(q, s);
-	r = query_sql_run(q, s, count_row, out, cause);
-	sqlite3_finalize(s);
 	if (r < 0) {
 		histogram_clear(out);
 		return -1;

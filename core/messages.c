@@ -17,7 +17,7 @@
 #include "json_scan.h"
 #include "util.h"
 #include "xalloc.h"
-#include "sqlite/sqlite_store.h"
+#include "storage.h"
 
 void messages_clear(struct messages *m)
 {
@@ -184,15 +184,18 @@ static const char *str_of(struct scan *s, int b, const struct jval *v, size_t *n
 	return s->buf[b];
 }
 
-static int scan_row(void *ctx, sqlite3_stmt *st)
+/* The columns of a scan, in this order (value ids: 0 is absent) */
+static const char *const scan_cols[] = { "mailbox", "access", "app", "client_app", "ip", "ts", "id", "msglist" };
+
+static int scan_row(void *ctx, const struct store_cell *c)
 {
 	struct scan *s = ctx;
 	int64_t col[5];
 	for (int i = 0; i < 5; i++)
-		col[i] = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
-	int64_t ts = sqlite3_column_int64(st, 5), ev = sqlite3_column_int64(st, 6);
-	const char *items = (const char *)sqlite3_column_text(st, 7);
-	size_t n = (size_t)sqlite3_column_bytes(st, 7);
+		col[i] = c[i].i ? c[i].i : -1;
+	int64_t ts = c[5].i, ev = c[6].i;
+	const char *items = c[7].s;
+	size_t n = c[7].n;
 	struct jval arr, item, k, v;
 	const char *err, *errat;
 	if (!items || !json_scan_value(items, items + n, &arr, &err, &errat) || arr.t != JT_ARR)
@@ -218,12 +221,14 @@ static int scan_row(void *ctx, sqlite3_stmt *st)
 	return 0;
 }
 
-/* Names of value ids, read once each (an open-addressing map). */
+/* Names of one field's value ids, read once each (an open-addressing
+ * map). */
 struct names {
 	int64_t *id;
 	char **v;
 	size_t n, cap; /* cap: a power of two */
-	sqlite3_stmt *q;
+	struct store *st;
+	const char *field;
 };
 
 static const char *name_of(struct names *nm, int64_t id)
@@ -231,7 +236,7 @@ static const char *name_of(struct names *nm, int64_t id)
 	if (id < 0)
 		return NULL;
 	if ((nm->n + 1) * 2 > nm->cap) {
-		struct names big = { .cap = nm->cap ? nm->cap * 2 : 256, .q = nm->q };
+		struct names big = { .cap = nm->cap ? nm->cap * 2 : 256, .st = nm->st, .field = nm->field };
 		big.id = xmalloc(big.cap * sizeof *big.id);
 		big.v = xcalloc(big.cap, sizeof *big.v);
 		for (size_t i = 0; i < big.cap; i++)
@@ -254,11 +259,8 @@ static const char *name_of(struct names *nm, int64_t id)
 	for (; nm->id[j] >= 0; j = (j + 1) & (nm->cap - 1))
 		if (nm->id[j] == id)
 			return nm->v[j];
-	sqlite3_bind_int64(nm->q, 1, id);
 	char *v = NULL;
-	if (sqlite3_step(nm->q) == SQLITE_ROW)
-		v = xstrdup((const char *)sqlite3_column_text(nm->q, 0));
-	sqlite3_reset(nm->q);
+	store_value_texts(nm->st, nm->field, &id, 1, &v, NULL);
 	nm->id[j] = id;
 	nm->v[j] = v;
 	nm->n++;
@@ -301,20 +303,9 @@ int messages_run(struct query *q, int64_t limit, struct messages *out, char **ca
 	if (query_prepare(q, cause) < 0)
 		return -1;
 	struct store *st = query_store(q);
-	sqlite3 *db = store_db(st);
-	char *sql = xasprintf("SELECT e.mailbox, e.access, e.app, e.client_app, e.ip, e.ts, e.id, l.items"
-			      " FROM events e JOIN msglists l ON l.event = e.id WHERE %s",
-			      query_sql_where(q));
-	sqlite3_stmt *s;
-	int r = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-	free(sql);
-	if (r != SQLITE_OK)
-		return set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(db));
-	query_sql_bind(q, s);
 	struct agg a = { 0 };
 	struct scan sc = { .a = &a, .m = out };
-	r = query_sql_run(q, s, scan_row, &sc, cause);
-	sqlite3_finalize(s);
+	int r = query_scan(q, scan_cols, sizeof scan_cols / sizeof scan_cols[0], scan_row, &sc, cause);
 	free(sc.buf[0]);
 	free(sc.buf[1]);
 	if (r < 0) {
@@ -322,17 +313,15 @@ int messages_run(struct query *q, int64_t limit, struct messages *out, char **ca
 		messages_clear(out);
 		return -1;
 	}
-	struct names nm = { 0 };
-	if (sqlite3_prepare_v2(db, "SELECT v FROM vals WHERE id = ?1", -1, &nm.q, NULL) != SQLITE_OK) {
-		agg_free(&a);
-		return set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(db));
-	}
+	struct names nm[5] = { 0 };
+	for (int i = 0; i < 5; i++)
+		nm[i] = (struct names){ .st = st, .field = scan_cols[i] };
 	/* by mailbox, then first access */
 	size_t *idx = xmalloc((a.n ? a.n : 1) * sizeof *idx);
 	const char **mb = xmalloc((a.n ? a.n : 1) * sizeof *mb);
 	for (size_t i = 0; i < a.n; i++) {
 		idx[i] = i;
-		mb[i] = name_of(&nm, a.g[i].col[0]);
+		mb[i] = name_of(&nm[0], a.g[i].col[0]);
 	}
 	struct order o = { &a, mb };
 	qsort_r(idx, a.n, sizeof *idx, cmp_groups, &o);
@@ -343,10 +332,10 @@ int messages_run(struct query *q, int64_t limit, struct messages *out, char **ca
 		struct messages_row *row = &out->rows[out->n++];
 		const char *v;
 		row->mailbox = mb[idx[k]] ? xstrdup(mb[idx[k]]) : NULL;
-		row->access = (v = name_of(&nm, g->col[1])) ? xstrdup(v) : NULL;
-		row->app = (v = name_of(&nm, g->col[2])) ? xstrdup(v) : NULL;
-		row->client_app = (v = name_of(&nm, g->col[3])) ? xstrdup(v) : NULL;
-		row->ip = (v = name_of(&nm, g->col[4])) ? xstrdup(v) : NULL;
+		row->access = (v = name_of(&nm[1], g->col[1])) ? xstrdup(v) : NULL;
+		row->app = (v = name_of(&nm[2], g->col[2])) ? xstrdup(v) : NULL;
+		row->client_app = (v = name_of(&nm[3], g->col[3])) ? xstrdup(v) : NULL;
+		row->ip = (v = name_of(&nm[4], g->col[4])) ? xstrdup(v) : NULL;
 		row->folder = g->flen ? xstrdup(a.arena + g->str) : NULL;
 		row->msgid = g->mlen ? xstrdup(a.arena + g->str + g->flen + 1) : NULL;
 		row->sync = g->mlen == 0;
@@ -355,11 +344,12 @@ int messages_run(struct query *q, int64_t limit, struct messages *out, char **ca
 		row->events = g->events;
 		row->size = g->size;
 	}
-	sqlite3_finalize(nm.q);
-	for (size_t i = 0; i < nm.cap; i++)
-		free(nm.v[i]);
-	free(nm.v);
-	free(nm.id);
+	for (int c = 0; c < 5; c++) {
+		for (size_t i = 0; i < nm[c].cap; i++)
+			free(nm[c].v[i]);
+		free(nm[c].v);
+		free(nm[c].id);
+	}
 	free(idx);
 	free(mb);
 	agg_free(&a);

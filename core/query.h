@@ -141,6 +141,39 @@ int query_each(struct query *q, bool desc, int64_t limit, query_row_fn fn, void 
 int query_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx, char **cause);
 
 /* ------------------------------------------------------------------ */
+/* Scanning: what stacks, histograms, the messages list and the scanning
+ * hunts aggregate (in C, a few integers a row) */
+
+/*
+ * One column of a matching event, as query_scan hands it over. cols name
+ * what is wanted, in order:
+ *   "id", "ts", "kind", "op_count"   the number in i (op_count: -1 absent)
+ *   a text field of filter.h          its value id in i, 0 when absent
+ *                                     (value_texts() gives the text)
+ *   "source"                          the source's id in i
+ *   "msglist"                         the message list the event names, as
+ *                                     JSON [[folder, msgid, size], ...] in s
+ *                                     (n bytes); asking for it scans only
+ *                                     events that name messages
+ */
+struct store_cell {
+	int64_t i;
+	const char *s; /* borrowed for the call */
+	size_t n;
+};
+/* Called per matching event; non-zero stops the scan (not an error). */
+typedef int (*store_row_fn)(void *ctx, const struct store_cell *cols);
+
+/*
+ * Feed cols of every event q matches to fn, in no particular order, under
+ * q's progress (a cancel fails with PROGRESS_CANCELLED). 0, or -1 with
+ * *cause. Text columns come as value ids: store_value_texts() (store.h)
+ * gives their text, once per distinct value.
+ */
+int query_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx,
+	       char **cause);
+
+/* ------------------------------------------------------------------ */
 /* Counting */
 
 struct query_count {

@@ -14,7 +14,7 @@
 
 #include "util.h"
 #include "xalloc.h"
-#include "sqlite/sqlite_store.h"
+#include "storage.h"
 
 #define NONE INT64_MIN /* the key of events where the field is absent */
 
@@ -100,15 +100,14 @@ static bool pair_add(struct agg *a, int64_t k, int64_t d)
 	return true;
 }
 
-/* Value ids start at 1 (INTEGER PRIMARY KEY of vals), so the 0 that
- * sqlite3_column_int64 gives for NULL means "absent" without the cost of
- * asking sqlite3_column_type on every row. */
-static int agg_row(void *ctx, sqlite3_stmt *s)
+/* A scan's row: the field's value id (0: absent), the distinct field's,
+ * the time. */
+static int agg_row(void *ctx, const struct store_cell *c)
 {
 	struct agg *a = ctx;
-	int64_t key = sqlite3_column_int64(s, 0);
-	int64_t d = sqlite3_column_int64(s, 1);
-	int64_t ts = sqlite3_column_int64(s, 2);
+	int64_t key = c[0].i;
+	int64_t d = c[1].i;
+	int64_t ts = c[2].i;
 	struct group *g = group_at(a, key ? key : NONE);
 	g->events++;
 	if (ts < g->first)
@@ -157,6 +156,19 @@ void stack_clear(struct stack *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* Order, then cut to limit. */
+static void finish(struct stack *out, enum stack_order order, int64_t limit)
+{
+	out->values = (int64_t)out->n;
+	if (out->n)
+		qsort(out->rows, out->n, sizeof *out->rows, order == STACK_RARE ? cmp_rare : cmp_common);
+	if (limit >= 0 && (size_t)limit < out->n) {
+		for (size_t i = (size_t)limit; i < out->n; i++)
+			free(out->rows[i].value);
+		out->n = (size_t)limit;
+	}
+}
+
 int stack_run(struct query *q, const char *field, enum stack_order order, int64_t limit, struct stack *out,
 	      char **cause)
 {
@@ -166,35 +178,38 @@ int stack_run(struct query *q, const char *field, enum stack_order order, int64_
 		return set_cause(cause, "stack: '%s' is not a field that can be stacked", field ? field : "");
 	const struct filter_field *d = filter_field_find(strcmp(f->name, "mailbox") ? "mailbox" : "user");
 	struct store *st = query_store(q);
-	sqlite3 *db = store_db(st);
 	/* a raw-record filter is evaluated once, in id order */
 	if (query_prepare(q, cause) < 0)
 		return -1;
-	char *sql = xasprintf("SELECT e.%s, e.%s, e.ts FROM events e WHERE %s", f->column, d->column,
-			      query_sql_where(q));
-	sqlite3_stmt *s;
-	int r = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-	free(sql);
-	if (r != SQLITE_OK)
-		return set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(db));
-	query_sql_bind(q, s);
-	struct agg a = { 0 };
-	r = query_sql_run(q, s, agg_row, &a, cause);
-	sqlite3_finalize(s);
-	if (r < 0) {
-		free(a.g);
-		free(a.pair);
-		free(a.pair_used);
-		return -1;
-	}
-	free(a.pair);
-	free(a.pair_used);
 	out->field = f->name;
 	out->distinct = d->name;
+	int r = st->ops->group ? st->ops->group(q, f->name, d->name, out, cause) : 0;
+	if (r < 0) {
+		stack_clear(out);
+		return -1;
+	}
+	if (r > 0) {
+		out->field = f->name;
+		out->distinct = d->name;
+		finish(out, order, limit);
+		return 0;
+	}
+	const char *cols[] = { f->name, d->name, "ts" };
+	struct agg a = { 0 };
+	r = query_scan(q, cols, 3, agg_row, &a, cause);
+	free(a.pair);
+	free(a.pair_used);
+	if (r < 0) {
+		free(a.g);
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
 	out->rows = xcalloc(a.n ? a.n : 1, sizeof *out->rows);
+	int64_t *keys = xcalloc(a.n ? a.n : 1, sizeof *keys);
 	for (size_t i = 0; i < a.cap; i++) {
 		if (!a.g[i].used)
 			continue;
+		keys[out->n] = a.g[i].key == NONE ? 0 : a.g[i].key;
 		struct stack_row *row = &out->rows[out->n++];
 		row->value = NULL;
 		row->events = a.g[i].events;
@@ -203,37 +218,19 @@ int stack_run(struct query *q, const char *field, enum stack_order order, int64_
 		row->last = a.g[i].last;
 		out->events += row->events;
 	}
-	/* names: one lookup per distinct value */
-	const char *name_sql = (f->flags & FIELD_SOURCE) ? "SELECT path FROM sources WHERE id = ?1"
-							 : "SELECT v FROM vals WHERE id = ?1";
-	if (sqlite3_prepare_v2(db, name_sql, -1, &s, NULL) != SQLITE_OK) {
-		free(a.g);
-		stack_clear(out);
-		return set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(db));
-	}
-	size_t k = 0;
-	for (size_t i = 0; i < a.cap; i++) {
-		if (!a.g[i].used)
-			continue;
-		struct stack_row *row = &out->rows[k++];
-		if (a.g[i].key == NONE)
-			continue;
-		sqlite3_bind_int64(s, 1, a.g[i].key);
-		if (sqlite3_step(s) == SQLITE_ROW) {
-			const unsigned char *t = sqlite3_column_text(s, 0);
-			row->value = t ? xstrdup((const char *)t) : NULL;
-		}
-		sqlite3_reset(s);
-	}
-	sqlite3_finalize(s);
 	free(a.g);
-	out->values = (int64_t)out->n;
-	qsort(out->rows, out->n, sizeof *out->rows, order == STACK_RARE ? cmp_rare : cmp_common);
-	if (limit >= 0 && (size_t)limit < out->n) {
-		for (size_t i = (size_t)limit; i < out->n; i++)
-			free(out->rows[i].value);
-		out->n = (size_t)limit;
+	/* names: one lookup per distinct value */
+	char **names = xcalloc(out->n ? out->n : 1, sizeof *names);
+	r = store_value_texts(st, f->name, keys, out->n, names, cause);
+	for (size_t i = 0; i < out->n; i++)
+		out->rows[i].value = names[i];
+	free(names);
+	free(keys);
+	if (r < 0) {
+		stack_clear(out);
+		return -1;
 	}
+	finish(out, order, limit);
 	return 0;
 }
 
@@ -245,25 +242,6 @@ static int cmp_counts(const void *pa, const void *pb)
 	return strcmp(a->value, b->value);
 }
 
-struct counts_ctx {
-	struct stack *out;
-	size_t cap;
-};
-
-static int counts_row(void *ctx, sqlite3_stmt *s)
-{
-	struct counts_ctx *c = ctx;
-	const char *v = (const char *)sqlite3_column_text(s, 0);
-	if (!v)
-		return 0;
-	struct stack *out = c->out;
-	out->rows = xgrow(out->rows, &c->cap, out->n + 1, sizeof *out->rows);
-	struct stack_row *row = &out->rows[out->n++];
-	*row = (struct stack_row){ .value = xstrdup(v), .events = sqlite3_column_int64(s, 1) };
-	out->events += row->events;
-	return 0;
-}
-
 int stack_counts(struct query *q, const char *field, struct stack *out, char **cause)
 {
 	memset(out, 0, sizeof *out);
@@ -271,28 +249,31 @@ int stack_counts(struct query *q, const char *field, struct stack *out, char **c
 	if (!f || !(f->flags & (FIELD_TEXT | FIELD_SOURCE)))
 		return set_cause(cause, "stack: '%s' is not a field that can be stacked", field ? field : "");
 	struct store *st = query_store(q);
-	sqlite3 *db = store_db(st);
 	if (query_prepare(q, cause) < 0)
 		return -1;
-	/* an indexed field under no filter is counted from its index alone */
-	char *sql = xasprintf("SELECT n.v, x.c FROM (SELECT e.%s AS k, count(*) AS c FROM events e"
-			      " WHERE e.%s IS NOT NULL AND %s GROUP BY e.%s) x JOIN %s n ON n.id = x.k",
-			      f->column, f->column, query_sql_where(q), f->column,
-			      (f->flags & FIELD_SOURCE) ? "(SELECT id, path AS v FROM sources)" : "vals");
-	sqlite3_stmt *s;
-	int r = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-	free(sql);
-	if (r != SQLITE_OK)
-		return set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(db));
-	query_sql_bind(q, s);
-	struct counts_ctx c = { out, 0 };
-	r = query_sql_run(q, s, counts_row, &c, cause);
-	sqlite3_finalize(s);
+	int r = st->ops->group ? st->ops->group(q, f->name, NULL, out, cause) : 0;
+	if (r == 0) {
+		/* the store declined: a full stack, without its distinct
+		 * counts and times, and without the absent value */
+		r = stack_run(q, f->name, STACK_COMMON, -1, out, cause) < 0 ? -1 : 1;
+		size_t k = 0;
+		for (size_t i = 0; r > 0 && i < out->n; i++) {
+			struct stack_row *row = &out->rows[i];
+			if (!row->value) {
+				out->events -= row->events;
+				continue;
+			}
+			out->rows[k++] = (struct stack_row){ .value = row->value, .events = row->events };
+		}
+		if (r > 0)
+			out->n = k;
+	}
 	if (r < 0) {
 		stack_clear(out);
 		return -1;
 	}
 	out->field = f->name;
+	out->distinct = NULL;
 	out->values = (int64_t)out->n;
 	if (out->n)
 		qsort(out->rows, out->n, sizeof *out->rows, cmp_counts);

@@ -87,26 +87,6 @@ struct store_load {
 	struct store *st;
 };
 
-/*
- * One column of a matching event, as scan() hands it over. cols name
- * what is wanted, in order:
- *   "id", "ts", "kind", "op_count"   the number in i (op_count: -1 absent)
- *   a text field of filter.h          its value id in i, 0 when absent
- *                                     (value_texts() gives the text)
- *   "source"                          the source's id in i
- *   "msglist"                         the message list the event names, as
- *                                     JSON [[folder, msgid, size], ...] in s
- *                                     (n bytes); asking for it scans only
- *                                     events that name messages
- */
-struct store_cell {
-	int64_t i;
-	const char *s; /* borrowed for the call */
-	size_t n;
-};
-/* Called per matching event; non-zero stops the scan (not an error). */
-typedef int (*store_row_fn)(void *ctx, const struct store_cell *cols);
-
 struct store_ops {
 	const char *name; /* "sqlite" */
 

@@ -30,11 +30,9 @@
 
 enum strategy { S_UNDECIDED, S_INDEX, S_TS, S_SCAN };
 
-struct query {
-	struct store *st;
+struct sqlite_query {
+	struct query base; /* first: the interface's head (storage.h) */
 	sqlite3 *db;
-	struct filter *f;
-	char *text;
 	struct filter_sql sql;    /* for SQLite to plan freely */
 	struct filter_sql sql_ni; /* with the indexes switched off */
 	struct filter_sql cand;   /* raw terms left out: candidates by index */
@@ -45,8 +43,6 @@ struct query {
 	int64_t count; /* exact count when known, else -1 */
 	char *where;   /* what query_sql_where returned last */
 
-	struct progress pr;
-	bool cancelled;
 	/* progress handler state */
 	int64_t deadline; /* monotonic ms; 0 none */
 	bool hit_deadline;
@@ -64,68 +60,68 @@ static int64_t now_ms(void)
 /* SQLite calls this every few thousand VM instructions. */
 static int on_progress(void *arg)
 {
-	struct query *q = arg;
+	struct sqlite_query *q = arg;
 	int64_t t = now_ms();
 	if (q->deadline && t > q->deadline) {
 		q->hit_deadline = true;
 		return 1;
 	}
-	if (q->pr.fn && t - q->last_call >= 20) {
+	if (q->base.pr.fn && t - q->last_call >= 20) {
 		q->last_call = t;
-		if (progress_report(&q->pr, q->done)) {
-			q->cancelled = true;
+		if (progress_report(&q->base.pr, q->done)) {
+			q->base.cancelled = true;
 			return 1;
 		}
 	}
 	return 0;
 }
 
-static void watch(struct query *q, int64_t budget_ms)
+static void watch(struct sqlite_query *q, int64_t budget_ms)
 {
 	q->hit_deadline = false;
 	q->deadline = budget_ms >= 0 ? now_ms() + budget_ms : 0;
 	q->last_call = now_ms();
-	if (q->pr.fn || q->deadline)
+	if (q->base.pr.fn || q->deadline)
 		sqlite3_progress_handler(q->db, 2000, on_progress, q);
 }
 
-static void unwatch(struct query *q)
+static void unwatch(struct sqlite_query *q)
 {
 	sqlite3_progress_handler(q->db, 0, NULL, NULL);
 	q->deadline = 0;
 }
 
 /* An error of a statement: cancelled, over budget, or the case's. */
-static int sql_fail(struct query *q, char **cause)
+static int sql_fail(struct sqlite_query *q, char **cause)
 {
-	if (q->cancelled)
+	if (q->base.cancelled)
 		return set_cause(cause, PROGRESS_CANCELLED);
 	if (q->hit_deadline)
 		return set_cause(cause, "over time budget");
 	const char *m = sqlite3_errmsg(q->db);
-	if (strncmp(m, "regular expression ", 19) == 0 && q->text) /* a match limit: name the filter */
-		return set_cause(cause, "%s: filter %s: %s", store_path(q->st), q->text, m);
-	return set_cause(cause, "%s: %s", store_path(q->st), m);
+	if (strncmp(m, "regular expression ", 19) == 0 && q->base.text) /* a match limit: name the filter */
+		return set_cause(cause, "%s: filter %s: %s", store_path(q->base.st), q->base.text, m);
+	return set_cause(cause, "%s: %s", store_path(q->base.st), m);
 }
 
-static int prepare(struct query *q, const char *sql, sqlite3_stmt **out, char **cause)
+static int prepare(struct sqlite_query *q, const char *sql, sqlite3_stmt **out, char **cause)
 {
 	if (sqlite3_prepare_v2(q->db, sql, -1, out, NULL) != SQLITE_OK)
-		return set_cause(cause, "%s: %s", store_path(q->st), sqlite3_errmsg(q->db));
+		return set_cause(cause, "%s: %s", store_path(q->base.st), sqlite3_errmsg(q->db));
 	return 0;
 }
 
-int query_new_filter(struct store *st, const struct filter *f, struct query **out, char **cause)
+int sqlite_query_new(struct store *st, const struct filter *f, struct query **out, char **cause)
 {
-	struct query *q = xcalloc(1, sizeof *q);
-	q->st = st;
+	struct sqlite_query *q = xcalloc(1, sizeof *q);
+	q->base.st = st;
 	q->db = store_db(st);
-	q->f = filter_copy(f);
-	q->text = filter_canonical(q->f);
+	q->base.f = filter_copy(f);
+	q->base.text = filter_canonical(q->base.f);
 	q->count = -1;
-	if (filter_compile(q->f, st, 0, &q->sql, cause) < 0 ||
-	    filter_compile(q->f, st, FILTER_SQL_NOINDEX, &q->sql_ni, cause) < 0) {
-		query_free(q);
+	if (filter_compile(q->base.f, st, 0, &q->sql, cause) < 0 ||
+	    filter_compile(q->base.f, st, FILTER_SQL_NOINDEX, &q->sql_ni, cause) < 0) {
+		sqlite_query_free(&q->base);
 		return -1;
 	}
 	/* a raw-record filter is never paged in time order: each row would
@@ -135,28 +131,19 @@ int query_new_filter(struct store *st, const struct filter *f, struct query **ou
 	else if (q->sql.empty || q->sql.indexed)
 		q->strat = S_INDEX;
 	if (q->sql.raw && q->sql.indexed) {
-		if (filter_compile(q->f, st, FILTER_SQL_NORAW, &q->cand, cause) < 0) {
-			query_free(q);
+		if (filter_compile(q->base.f, st, FILTER_SQL_NORAW, &q->cand, cause) < 0) {
+			sqlite_query_free(&q->base);
 			return -1;
 		}
 		q->have_cand = true;
 	}
-	*out = q;
+	*out = &q->base;
 	return 0;
 }
 
-int query_new(struct store *st, const char *filter, struct query **out, char **cause)
+void sqlite_query_free(struct query *q0)
 {
-	struct filter *f = filter_parse(filter, cause);
-	if (!f)
-		return -1;
-	int r = query_new_filter(st, f, out, cause);
-	filter_free(f);
-	return r;
-}
-
-void query_free(struct query *q)
-{
+	struct sqlite_query *q = (struct sqlite_query *)q0;
 	if (!q)
 		return;
 	if (q->mat) {
@@ -169,35 +156,15 @@ void query_free(struct query *q)
 	filter_sql_clear(&q->sql);
 	filter_sql_clear(&q->sql_ni);
 	filter_sql_clear(&q->cand);
-	filter_free(q->f);
-	free(q->text);
+	filter_free(q->base.f);
+	free(q->base.text);
 	free(q);
-}
-
-struct store *query_store(const struct query *q)
-{
-	return q->st;
-}
-
-const char *query_text(const struct query *q)
-{
-	return q->text;
-}
-
-void query_set_progress(struct query *q, const struct progress *p)
-{
-	q->pr = p ? *p : (struct progress){ 0 };
-}
-
-bool query_cancelled(const struct query *q)
-{
-	return q->cancelled;
 }
 
 /* ------------------------------------------------------------------ */
 /* Sampling and the choice of strategy */
 
-static int id_range(struct query *q, int64_t *lo, int64_t *hi, char **cause)
+static int id_range(struct sqlite_query *q, int64_t *lo, int64_t *hi, char **cause)
 {
 	sqlite3_stmt *s;
 	if (prepare(q, "SELECT (SELECT min(id) FROM events), (SELECT max(id) FROM events)", &s, cause) < 0)
@@ -223,7 +190,7 @@ static int id_range(struct query *q, int64_t *lo, int64_t *hi, char **cause)
  * *rows sampled, *hits matching, *total events in the case (estimated
  * from the id range; ids are dense).
  */
-static int sample(struct query *q, int64_t *rows, int64_t *hits, int64_t *total, char **cause)
+static int sample(struct sqlite_query *q, int64_t *rows, int64_t *hits, int64_t *total, char **cause)
 {
 	int64_t lo, hi;
 	if (id_range(q, &lo, &hi, cause) < 0)
@@ -263,7 +230,7 @@ static int sample(struct query *q, int64_t *rows, int64_t *hits, int64_t *total,
 	return 0;
 }
 
-static int decide(struct query *q, char **cause)
+static int decide(struct sqlite_query *q, char **cause)
 {
 	if (q->strat != S_UNDECIDED)
 		return 0;
@@ -276,14 +243,15 @@ static int decide(struct query *q, char **cause)
 	return 0;
 }
 
-bool query_needs_scan(const struct query *q)
+bool sqlite_query_needs_scan(const struct query *q0)
 {
+	const struct sqlite_query *q = (const struct sqlite_query *)q0;
 	if (q->mat)
 		return false;
 	return q->strat == S_SCAN || q->strat == S_UNDECIDED;
 }
 
-static void drop_cand(struct query *q)
+static void drop_cand(struct sqlite_query *q)
 {
 	if (!q->cmat)
 		return;
@@ -296,7 +264,7 @@ static void drop_cand(struct query *q)
 
 /* The ids of events that pass the filter without its raw-record terms,
  * found through an index, into a temporary table kept in id order. */
-static int candidates(struct query *q, char **cause)
+static int candidates(struct sqlite_query *q, char **cause)
 {
 	static unsigned serial;
 	q->cmat = xasprintf("qc%u", ++serial);
@@ -306,7 +274,7 @@ static int candidates(struct query *q, char **cause)
 	if (r != SQLITE_OK) {
 		free(q->cmat);
 		q->cmat = NULL;
-		return set_cause(cause, "%s: %s", store_path(q->st), sqlite3_errmsg(q->db));
+		return set_cause(cause, "%s: %s", store_path(q->base.st), sqlite3_errmsg(q->db));
 	}
 	sql = xasprintf("INSERT INTO temp.%s SELECT e.id FROM events e WHERE %s", q->cmat, q->cand.where);
 	sqlite3_stmt *s;
@@ -329,7 +297,7 @@ static int candidates(struct query *q, char **cause)
 }
 
 /* The matching (ts, id) into a temporary table, in chunks of ids. */
-static int scan(struct query *q, char **cause)
+static int scan(struct sqlite_query *q, char **cause)
 {
 	static unsigned serial;
 	char *name = xasprintf("qm%u_%p", ++serial, (void *)q);
@@ -341,7 +309,7 @@ static int scan(struct query *q, char **cause)
 			      name);
 	char *err = NULL;
 	if (sqlite3_exec(q->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		set_cause(cause, "%s: %s", store_path(q->st), err ? err : "cannot create a temporary table");
+		set_cause(cause, "%s: %s", store_path(q->base.st), err ? err : "cannot create a temporary table");
 		sqlite3_free(err);
 		free(sql);
 		free(name);
@@ -379,15 +347,15 @@ static int scan(struct query *q, char **cause)
 	filter_sql_bind(direct ? &q->sql : &q->sql_ni, s);
 	/* one transaction: the temp table's pages are written once */
 	sqlite3_exec(q->db, "SAVEPOINT query_scan", NULL, NULL, NULL);
-	q->cancelled = false;
+	q->base.cancelled = false;
 	watch(q, -1);
 	int64_t n = 0;
 	const int64_t chunk = 1 << 16;
 	int step = SQLITE_DONE;
 	for (int64_t a = lo; a <= hi; a += chunk) {
 		q->done = hi > lo ? (double)(a - lo) / (double)(hi - lo + 1) : 0;
-		if (progress_report(&q->pr, q->done)) {
-			q->cancelled = true;
+		if (progress_report(&q->base.pr, q->done)) {
+			q->base.cancelled = true;
 			break;
 		}
 		sqlite3_bind_int64(s, 1, a);
@@ -400,7 +368,7 @@ static int scan(struct query *q, char **cause)
 			break;
 	}
 	unwatch(q);
-	if (q->cancelled || step != SQLITE_DONE) {
+	if (q->base.cancelled || step != SQLITE_DONE) {
 		sql_fail(q, cause);
 		sqlite3_finalize(s);
 		sqlite3_exec(q->db, "ROLLBACK TO query_scan; RELEASE query_scan", NULL, NULL, NULL);
@@ -411,7 +379,7 @@ static int scan(struct query *q, char **cause)
 	drop_cand(q);
 	q->count = n;
 	q->done = 1;
-	progress_report(&q->pr, 1);
+	progress_report(&q->base.pr, 1);
 	return 0;
 fail:
 	drop_cand(q);
@@ -423,9 +391,10 @@ fail:
 	return -1;
 }
 
-int query_prepare(struct query *q, char **cause)
+int sqlite_query_prepare(struct query *q0, char **cause)
 {
-	q->cancelled = false;
+	struct sqlite_query *q = (struct sqlite_query *)q0;
+	q->base.cancelled = false;
 	if (decide(q, cause) < 0)
 		return -1;
 	if (q->strat == S_SCAN && !q->mat)
@@ -489,7 +458,7 @@ static void read_row(sqlite3_stmt *s, struct query_row *r)
 	r->ip_label = coldup(s, 25);
 }
 
-int query_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx, char **cause)
+int sqlite_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx, char **cause)
 {
 	sqlite3 *db = store_db(st);
 	char *sql = xasprintf("SELECT %s FROM events e WHERE e.id = ?1", row_cols);
@@ -519,56 +488,6 @@ int query_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn f
 	return rc;
 }
 
-void query_row_clear(struct query_row *r)
-{
-	if (!r)
-		return;
-	char **s[] = { &r->record_id, &r->op, &r->rtype, &r->workload, &r->user, &r->app, &r->client_app,
-		       &r->ip, &r->result, &r->session, &r->token, &r->mailbox, &r->access, &r->client_info,
-		       &r->source, &r->detail, &r->country, &r->asn, &r->as_org, &r->ip_label };
-	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
-		free(*s[i]);
-	memset(r, 0, sizeof *r);
-}
-
-const char *query_row_get(const struct query_row *r, const char *field)
-{
-	const struct filter_field *f = filter_field_find(field);
-	if (!f)
-		return NULL;
-	const char *c = f->column;
-#define F(col) if (!strcmp(c, #col)) return r->col
-	F(record_id); F(op); F(workload); F(user); F(app); F(client_app); F(ip); F(result);
-	F(session); F(token); F(mailbox); F(access); F(client_info); F(detail);
-	F(country); F(asn); F(as_org);
-#undef F
-	if (!strcmp(c, "rtype"))
-		return r->rtype;
-	if (!strcmp(c, "source"))
-		return r->source;
-	return NULL;
-}
-
-void query_page_clear(struct query_page *p)
-{
-	if (!p)
-		return;
-	for (size_t i = 0; i < p->n; i++)
-		query_row_clear(&p->rows[i]);
-	p->n = 0;
-	p->at_start = p->at_end = false;
-}
-
-void query_page_free(struct query_page *p)
-{
-	if (!p)
-		return;
-	query_page_clear(p);
-	free(p->rows);
-	p->rows = NULL;
-	p->cap = 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* Pages */
 
@@ -576,7 +495,7 @@ enum dir { D_FWD, D_BACK };
 enum cmp { C_NONE, C_GT, C_GE, C_LT };
 
 /* SELECT of rows of q in direction d past a position compared by c. */
-static char *page_sql(struct query *q, enum dir d, enum cmp c, bool ids_only)
+static char *page_sql(struct sqlite_query *q, enum dir d, enum cmp c, bool ids_only)
 {
 	const char *cols = ids_only ? "e.ts, e.id" : row_cols;
 	const char *ord = d == D_FWD ? "ASC" : "DESC";
@@ -597,7 +516,7 @@ static char *page_sql(struct query *q, enum dir d, enum cmp c, bool ids_only)
 			 ord, ord);
 }
 
-static void bind_filter(struct query *q, sqlite3_stmt *s)
+static void bind_filter(struct sqlite_query *q, sqlite3_stmt *s)
 {
 	if (q->mat)
 		return;
@@ -605,7 +524,7 @@ static void bind_filter(struct query *q, sqlite3_stmt *s)
 }
 
 /* Run one keyset step: rows into p (appended, in statement order). */
-static int fetch(struct query *q, enum dir d, enum cmp c, const struct query_pos *pos, size_t n,
+static int fetch(struct sqlite_query *q, enum dir d, enum cmp c, const struct query_pos *pos, size_t n,
 		 struct query_page *p, char **cause)
 {
 	char *sql = page_sql(q, d, c, false);
@@ -637,7 +556,7 @@ static int fetch(struct query *q, enum dir d, enum cmp c, const struct query_pos
 }
 
 /* Is there a matching event past pos in direction d? */
-static int probe(struct query *q, enum dir d, enum cmp c, const struct query_pos *pos, bool *any, char **cause)
+static int probe(struct sqlite_query *q, enum dir d, enum cmp c, const struct query_pos *pos, bool *any, char **cause)
 {
 	char *sql = page_sql(q, d, c, true);
 	sqlite3_stmt *s;
@@ -671,11 +590,12 @@ static void reverse(struct query_page *p)
 	}
 }
 
-int query_page(struct query *q, enum query_from from, const struct query_pos *pos, size_t n,
+int sqlite_query_page(struct query *q0, enum query_from from, const struct query_pos *pos, size_t n,
 	       struct query_page *out, char **cause)
 {
+	struct sqlite_query *q = (struct sqlite_query *)q0;
 	query_page_clear(out);
-	if (query_prepare(q, cause) < 0)
+	if (sqlite_query_prepare(&q->base, cause) < 0)
 		return -1;
 	static const struct query_pos zero;
 	if (!pos)
@@ -716,14 +636,15 @@ int query_page(struct query *q, enum query_from from, const struct query_pos *po
 	return 0;
 }
 
-int query_goto_time(struct query *q, int64_t ms, struct query_pos *pos, char **cause)
+int sqlite_query_goto_time(struct query *q0, int64_t ms, struct query_pos *pos, char **cause)
 {
+	struct sqlite_query *q = (struct sqlite_query *)q0;
 	struct query_page p = { 0 };
 	struct query_pos at = { ms, INT64_MIN };
-	if (query_page(q, QUERY_AT, &at, 1, &p, cause) < 0)
+	if (sqlite_query_page(&q->base, QUERY_AT, &at, 1, &p, cause) < 0)
 		return -1;
 	int found = p.n > 0;
-	if (!found && query_page(q, QUERY_LAST, NULL, 1, &p, cause) < 0) {
+	if (!found && sqlite_query_page(&q->base, QUERY_LAST, NULL, 1, &p, cause) < 0) {
 		query_page_free(&p);
 		return -1;
 	}
@@ -733,45 +654,10 @@ int query_goto_time(struct query *q, int64_t ms, struct query_pos *pos, char **c
 	return found;
 }
 
-int query_each(struct query *q, bool desc, int64_t limit, query_row_fn fn, void *ctx, char **cause)
-{
-	struct query_page p = { 0 };
-	int64_t done = 0;
-	const size_t chunk = 1000;
-	enum query_from from = desc ? QUERY_LAST : QUERY_FIRST;
-	struct query_pos pos = { 0, 0 };
-	for (;;) {
-		size_t want = chunk;
-		if (limit >= 0 && (int64_t)want > limit - done)
-			want = (size_t)(limit - done);
-		if (want == 0)
-			break;
-		if (query_page(q, from, &pos, want, &p, cause) < 0) {
-			query_page_free(&p);
-			return -1;
-		}
-		for (size_t i = 0; i < p.n; i++) {
-			const struct query_row *r = &p.rows[desc ? p.n - 1 - i : i];
-			if (fn(r, ctx)) {
-				query_page_free(&p);
-				return 0;
-			}
-		}
-		done += (int64_t)p.n;
-		if (p.n < want || (desc ? p.at_start : p.at_end))
-			break;
-		const struct query_row *edge = desc ? &p.rows[0] : &p.rows[p.n - 1];
-		pos = (struct query_pos){ edge->ts, edge->id };
-		from = desc ? QUERY_BEFORE : QUERY_AFTER;
-	}
-	query_page_free(&p);
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* Counting */
 
-static int exact_count(struct query *q, int64_t budget_ms, int64_t *n, char **cause)
+static int exact_count(struct sqlite_query *q, int64_t budget_ms, int64_t *n, char **cause)
 {
 	sqlite3_stmt *s;
 	char *sql;
@@ -799,9 +685,10 @@ static int exact_count(struct query *q, int64_t budget_ms, int64_t *n, char **ca
 	return 0;
 }
 
-int query_count(struct query *q, int64_t budget_ms, struct query_count *out, char **cause)
+int sqlite_query_count(struct query *q0, int64_t budget_ms, struct query_count *out, char **cause)
 {
-	q->cancelled = false;
+	struct sqlite_query *q = (struct sqlite_query *)q0;
+	q->base.cancelled = false;
 	if (q->count >= 0) {
 		*out = (struct query_count){ q->count, true };
 		return 0;
@@ -840,22 +727,12 @@ int query_count(struct query *q, int64_t budget_ms, struct query_count *out, cha
 	return 0;
 }
 
-int64_t query_count_text(struct store *st, const char *filter, char **cause)
-{
-	struct query *q;
-	if (query_new(st, filter, &q, cause) < 0)
-		return -1;
-	struct query_count c;
-	int r = query_count(q, -1, &c, cause);
-	query_free(q);
-	return r < 0 ? -1 : c.n;
-}
-
 /* ------------------------------------------------------------------ */
 /* For other core modules */
 
-const char *query_sql_where(struct query *q)
+const char *query_sql_where(struct query *q0)
 {
+	struct sqlite_query *q = (struct sqlite_query *)q0;
 	free(q->where);
 	if (q->mat)
 		q->where = xasprintf("e.id IN (SELECT id FROM temp.%s)", q->mat);
@@ -864,17 +741,19 @@ const char *query_sql_where(struct query *q)
 	return q->where;
 }
 
-int query_sql_bind(struct query *q, sqlite3_stmt *stmt)
+int query_sql_bind(struct query *q0, sqlite3_stmt *stmt)
 {
+	struct sqlite_query *q = (struct sqlite_query *)q0;
 	if (q->mat)
 		return SQLITE_OK;
 	return filter_sql_bind(&q->sql, stmt);
 }
 
-int query_sql_run(struct query *q, sqlite3_stmt *stmt, int (*row)(void *ctx, sqlite3_stmt *s), void *ctx,
+int query_sql_run(struct query *q0, sqlite3_stmt *stmt, int (*row)(void *ctx, sqlite3_stmt *s), void *ctx,
 		  char **cause)
 {
-	q->cancelled = false;
+	struct sqlite_query *q = (struct sqlite_query *)q0;
+	q->base.cancelled = false;
 	q->done = -1;
 	watch(q, -1);
 	int r;

@@ -18,6 +18,7 @@
 
 #include "filter.h"
 #include "query.h"
+#include "storage.h"
 #include "store.h"
 
 /* The case's connection. */
@@ -73,6 +74,20 @@ int sqlite_load_end(struct store_load *ld, char **cause);
 void sqlite_load_abort(struct store_load *ld);
 void sqlite_load_set_batch(struct store_load *ld, unsigned n);
 void sqlite_load_set_ridmap_max(struct store_load *ld, size_t n);
+
+int sqlite_query_new(struct store *st, const struct filter *f, struct query **out, char **cause);
+void sqlite_query_free(struct query *q);
+bool sqlite_query_needs_scan(const struct query *q);
+int sqlite_query_prepare(struct query *q, char **cause);
+int sqlite_query_page(struct query *q, enum query_from from, const struct query_pos *pos, size_t n,
+		      struct query_page *out, char **cause);
+int sqlite_query_goto_time(struct query *q, int64_t ms, struct query_pos *pos, char **cause);
+int sqlite_query_count(struct query *q, int64_t budget_ms, struct query_count *out, char **cause);
+int sqlite_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx, char **cause);
+
+int sqlite_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx,
+		char **cause);
+int sqlite_group(struct query *q, const char *field, const char *distinct, struct stack *out, char **cause);
 
 /* ------------------------------------------------------------------ */
 /* Compiling (for core modules that build SQL: query, stack, hunts) */

@@ -147,6 +147,7 @@ struct sqlite_store {
 	size_t blk_len, blk_cap;
 	sqlite3_stmt *sel_block;
 	sqlite3_stmt *sel_seen; /* store_event_seen, asked once an exported row */
+	sqlite3_stmt *sel_text[2]; /* value_texts: vals, sources */
 };
 
 #define SQ(st) ((struct sqlite_store *)(st))
@@ -504,6 +505,8 @@ static void sqlite_close(struct store *st)
 		return;
 	sqlite3_finalize(SQ(st)->sel_block);
 	sqlite3_finalize(SQ(st)->sel_seen);
+	sqlite3_finalize(SQ(st)->sel_text[0]);
+	sqlite3_finalize(SQ(st)->sel_text[1]);
 	sqlite3_close(SQ(st)->db);
 	ZSTD_freeDCtx(SQ(st)->dctx);
 	free(SQ(st)->blk);
@@ -716,6 +719,34 @@ static int sqlite_state_set(struct store *st, const char *key, const char *value
 	return 0;
 }
 
+/* The statements stay prepared for the case's life: the messages list
+ * asks for names one at a time. */
+static int sqlite_value_texts(struct store *st, const char *field, const int64_t *ids, size_t n, char **out,
+			      char **cause)
+{
+	const struct filter_field *f = filter_field_find(field);
+	int w = f && (f->flags & FIELD_SOURCE);
+	for (size_t i = 0; i < n; i++)
+		out[i] = NULL;
+	if (!n)
+		return 0;
+	sqlite3_stmt **s = &SQ(st)->sel_text[w];
+	if (!*s && sqlite3_prepare_v3(SQ(st)->db, w ? "SELECT path FROM sources WHERE id = ?1" : "SELECT v FROM vals WHERE id = ?1",
+				      -1, SQLITE_PREPARE_PERSISTENT, s, NULL) != SQLITE_OK)
+		return sqlite_fail(st, cause);
+	for (size_t i = 0; i < n; i++) {
+		if (!ids[i])
+			continue;
+		sqlite3_bind_int64(*s, 1, ids[i]);
+		if (sqlite3_step(*s) == SQLITE_ROW) {
+			const unsigned char *t = sqlite3_column_text(*s, 0);
+			out[i] = t ? xstrdup((const char *)t) : NULL;
+		}
+		sqlite3_reset(*s);
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 
 const struct store_ops sqlite_store_ops = {
@@ -742,4 +773,16 @@ const struct store_ops sqlite_store_ops = {
 	.load_abort = sqlite_load_abort,
 	.load_set_batch = sqlite_load_set_batch,
 	.load_set_ridmap_max = sqlite_load_set_ridmap_max,
+	.each_id = sqlite_each_id,
+	.value_texts = sqlite_value_texts,
+	.query_new = sqlite_query_new,
+	.query_free = sqlite_query_free,
+	.query_needs_scan = sqlite_query_needs_scan,
+	.query_prepare = sqlite_query_prepare,
+	.query_page = sqlite_query_page,
+	.query_goto_time = sqlite_query_goto_time,
+	.query_count = sqlite_query_count,
+	.scan = sqlite_scan,
+	.group = sqlite_group,
+	.buckets = NULL, /* histogram.c's pass over a scan of ts is as fast */
 };
