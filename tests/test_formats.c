@@ -568,6 +568,35 @@ static void test_export_warnings(void **state)
 	unload(&c);
 }
 
+/* "Who sent this message the attacker read, and when": the internet
+ * message id a MailItemsAccessed exposed finds its message trace row. */
+static void test_trace_joins_messages(void **state)
+{
+	(void)state;
+	struct fcase c;
+	const char *files[] = {
+		"mia.jsonl",
+		"{'CreationTime':'2024-06-02T10:00:00','Id':'mia-9','Operation':'MailItemsAccessed','MailboxOwnerUPN':'cfo@x.com',"
+		"'OperationProperties':[{'Name':'MailAccessType','Value':'Bind'}],"
+		"'Folders':[{'Path':'\\\\Inbox','FolderItems':[{'InternetMessageId':'<wire@evil.example>'}]}]}\n",
+		"trace.jsonl",
+		"{'MessageId':'<wire@evil.example>','Received':'/Date(1717234200000)/','SenderAddress':'Out@evil.example',"
+		"'RecipientAddress':'cfo@x.com','Subject':'Wire now','Status':'Delivered','MessageTraceId':'t9'}\n"
+		"{'MessageId':'<other@x>','Received':'2024-06-01T09:31:00','SenderAddress':'a@x.com',"
+		"'RecipientAddress':'cfo@x.com','Subject':'Lunch','Status':'Delivered','MessageTraceId':'t8'}\n",
+		NULL,
+	};
+	load_files(&c, files);
+	assert_int_equal(c.t.events, 3);
+	assert_int_equal(count(c.st, "kind=message_trace json.MessageId=\"<wire@evil.example>\""), 1);
+	struct query_row r;
+	first(c.st, "kind=message_trace json.MessageId=\"<wire@evil.example>\"", &r);
+	eq(r.user, "out@evil.example");
+	assert_int_equal(r.ts, 1717234200000LL);
+	query_row_clear(&r);
+	unload(&c);
+}
+
 static int cancel_at_once(void *ctx, double done)
 {
 	(void)done;
@@ -768,6 +797,7 @@ int main(void)
 		cmocka_unit_test(test_csv_expanded_auditdata),
 		cmocka_unit_test(test_unknown_files),
 		cmocka_unit_test(test_export_warnings),
+		cmocka_unit_test(test_trace_joins_messages),
 		cmocka_unit_test(test_progress_cancels),
 		cmocka_unit_test(test_realdata_counts),
 		cmocka_unit_test(test_realdata_fields),
