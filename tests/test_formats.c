@@ -43,7 +43,8 @@ static void load_files(struct fcase *c, const char *const *files)
 {
 	memset(c, 0, sizeof *c);
 	c->dir = tmpdir_new();
-	assert_non_null(c->dir);
+	if (!c->dir)
+		fail_msg("no temporary directory");
 	char path[4096];
 	snprintf(path, sizeof path, "%s/f.case", c->dir);
 	char *cause = NULL;
@@ -610,6 +611,8 @@ static void test_progress_cancels(void **state)
 {
 	(void)state;
 	char *dir = tmpdir_new();
+	if (!dir)
+		fail_msg("no temporary directory");
 	char path[4096];
 	snprintf(path, sizeof path, "%s/p.case", dir);
 	char *body = q("{'Id':'a','CreationTime':'2024-05-01T10:00:00','Operation':'A'}\n");
@@ -645,7 +648,8 @@ static struct fcase *load_real(const char *name)
 		skip();
 	}
 	struct fcase *c = calloc(1, sizeof *c);
-	c->dir = tmpdir_new();
+	if (!c || !(c->dir = tmpdir_new()))
+		fail_msg("no temporary directory");
 	char path[4096], real[4096];
 	snprintf(path, sizeof path, "%s/r.case", c->dir);
 	snprintf(real, sizeof real, "%s/%s", rd, name);
