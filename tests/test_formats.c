@@ -611,8 +611,10 @@ static void test_progress_cancels(void **state)
 {
 	(void)state;
 	char *dir = tmpdir_new();
-	if (!dir)
+	if (!dir) {
 		fail_msg("no temporary directory");
+		return;
+	}
 	char path[4096];
 	snprintf(path, sizeof path, "%s/p.case", dir);
 	char *body = q("{'Id':'a','CreationTime':'2024-05-01T10:00:00','Operation':'A'}\n");
