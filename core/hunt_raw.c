@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hunt_entry.h"
+#include "sanitize.h"
 #include "xalloc.h"
 
 static void rawshare_clear(struct hunt_rawshare *sh);
@@ -68,7 +69,17 @@ static json_t *raw_parse(struct store *st, int64_t id, char **text)
 	char *t = store_raw(st, id, &len);
 	if (!t)
 		return NULL;
-	json_t *j = json_loadb(t, len, 0, NULL);
+	/* The loader keeps records jansson refuses: a \u0000 in a string
+	 * (JSON_ALLOW_NUL) and invalid UTF-8, here repaired to U+FFFD, so
+	 * that a hunt sees every record the timeline shows. */
+	json_t *j;
+	if (sanitize_needed(t, len)) {
+		char *fixed = json_text_safe(t, len);
+		j = json_loadb(fixed, strlen(fixed), JSON_ALLOW_NUL, NULL);
+		free(fixed);
+	} else {
+		j = json_loadb(t, len, JSON_ALLOW_NUL, NULL);
+	}
 	if (text)
 		*text = t;
 	else
@@ -86,7 +97,7 @@ static json_t *raw_parse(struct store *st, int64_t id, char **text)
 		return in;
 	}
 	if (json_is_string(in)) {
-		json_t *p = json_loads(json_string_value(in), 0, NULL);
+		json_t *p = json_loadb(json_string_value(in), json_string_length(in), JSON_ALLOW_NUL, NULL);
 		if (json_is_object(p)) {
 			json_decref(j);
 			return p;
@@ -121,7 +132,8 @@ json_t *hunt_raw_jarray(json_t *o, const char *key, json_t **owned)
 	*owned = NULL;
 	json_t *a = json_object_get(o, key);
 	if (json_is_string(a)) {
-		*owned = json_loads(json_string_value(a), JSON_DECODE_ANY, NULL);
+		*owned = json_loadb(json_string_value(a), json_string_length(a), JSON_DECODE_ANY | JSON_ALLOW_NUL,
+				    NULL);
 		a = *owned;
 	}
 	return json_is_array(a) ? a : NULL;

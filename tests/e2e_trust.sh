@@ -146,3 +146,13 @@ check "3: sha256sum -c checks a name with quotes and a newline" grep -qF "it's a
 for _ in 1 2 3; do "$bin" load "$t/c10.case" "$t/r10.json" > /dev/null 2>&1; done
 check "10: the same file three times keeps its 2 rejected rows once" test "$(count "$t/c10.case" 'select count(*) from rejects')" = 2
 check "10: the second and third loads count them as duplicates" test "$(count "$t/c10.case" 'select group_concat(rejects || "/" || duplicates) from sources')" = "2/0,0/4,0/4"
+
+# 2. hunts see every record the timeline shows: a \u0000 in a string and
+# invalid UTF-8 (a cp1252 rule name) do not hide a forwarding rule
+rule() { printf '{"CreationTime":"2023-06-16T10:0%s:00","Id":"r2-%s","Operation":"New-InboxRule","RecordType":1,"UserId":"alice@contoso.com","ClientIP":"203.0.113.9","Parameters":[{"Name":"Name","Value":"%s"},{"Name":"ForwardTo","Value":"x%s@evil.com"}%s]}\n' "$1" "$1" "$2" "$1" "$3"; }
+{ rule 1 fwd1 ',{"Name":"Comment","Value":"\u0000"}'; rule 2 "$(printf 'R\xe8gle')" ''; rule 3 plain ''; } > "$t/r2.json"
+"$bin" load "$t/c2.case" "$t/r2.json" > /dev/null 2>&1
+check "2: the timeline shows the three rules" test "$("$bin" query "$t/c2.case" --format csv | tail -n +2 | wc -l)" = 3
+"$bin" hunt "$t/c2.case" inbox-rules --format csv > "$t/r2.out" 2>&1
+check "2: inbox-rules finds the rule with a \\u0000 comment" grep -q 'forwards to x1@evil.com' "$t/r2.out"
+check "2: inbox-rules finds the rule with a cp1252 name" grep -q 'forwards to x2@evil.com' "$t/r2.out"
