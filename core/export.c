@@ -15,6 +15,7 @@
  */
 #include "export.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -516,7 +517,7 @@ static int flush(struct exporter *x)
 		row_clear(r);
 	}
 	x->nwin = 0;
-	return ferror(x->out) ? set_cause(x->cause, "write error") : 0;
+	return ferror(x->out) ? set_cause(x->cause, "write error: %s", strerror(errno ? errno : EIO)) : 0;
 }
 
 static int scan_progress(void *ctx, double done)
@@ -618,8 +619,9 @@ int export_run(struct store *st, FILE *out, const struct export_opts *o, struct 
 		goto out;
 	if (x.w->end && x.w->end(&x) < 0)
 		goto out;
+	errno = 0;
 	if (fflush(out) != 0 || ferror(out)) {
-		set_cause(cause, "write error");
+		set_cause(cause, "write error: %s", strerror(errno ? errno : EIO));
 		goto out;
 	}
 	rc = 0;

@@ -156,3 +156,18 @@ check "2: the timeline shows the three rules" test "$("$bin" query "$t/c2.case" 
 "$bin" hunt "$t/c2.case" inbox-rules --format csv > "$t/r2.out" 2>&1
 check "2: inbox-rules finds the rule with a \\u0000 comment" grep -q 'forwards to x1@evil.com' "$t/r2.out"
 check "2: inbox-rules finds the rule with a cp1252 name" grep -q 'forwards to x2@evil.com' "$t/r2.out"
+
+# 7. listing commands check their writes: a full disk, a closed stdout,
+# a pipe whose reader left (SIGPIPE ignored) are errors, not exit 0
+for cmd in "query $t/c8.case" "query $t/c8.case --raw --format jsonl" "stack $t/c8.case user" \
+	"messages $t/c8.case" "histogram $t/c8.case" "hunt $t/c8.case" "info $t/c8.case" \
+	"export $t/c8.case --format csv" "notes export $t/c8.case"; do
+	$bin $cmd > /dev/full 2> "$t/r7.err"; rc=$?
+	check "7: $(echo "$cmd" | sed "s|$t/||") > /dev/full exits 1 naming the error" \
+		bash -c "test $rc = 1 && grep -q 'No space left on device' '$t/r7.err'"
+done
+"$bin" query "$t/c8.case" --format csv >&- 2> "$t/r7.err"; rc=$?
+check "7: query to a closed stdout exits 1" test $rc = 1
+(trap '' PIPE; timeout 60 "$bin" query "$t/c11.case" --format jsonl --raw 2> "$t/r7.err" | head -1 > /dev/null; echo "${PIPESTATUS[0]}" > "$t/r7.rc")
+check "7: SIGPIPE ignored: query | head -1 stops with EPIPE (exit 1)" \
+	bash -c "test \"\$(cat '$t/r7.rc')\" = 1 && grep -q 'Broken pipe' '$t/r7.err'"

@@ -5,6 +5,8 @@
  */
 #include "cli.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +121,14 @@ int cli_run(const struct cli_cmd *c, int argc, char **argv)
 		rc = 0;
 	} else if (rc == 0) {
 		rc = c->run(&a);
+	}
+	/* every write checked, the last one too: a full disk, a closed
+	 * stdout or a reader that left is an error, never a silent exit 0 */
+	errno = 0;
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) {
+		int e = out_write_errno() ? out_write_errno() : errno ? errno : EIO;
+		cli_error("standard output: %s", strerror(e));
+		rc = 1;
 	}
 	free(a.args);
 	free(a.vals);

@@ -30,8 +30,7 @@ static int emit_row(const struct query_row *r, void *ctx)
 	if (e->table) {
 		cli_time(r->ts, ts, sizeof ts);
 		const char *v[] = { ts, r->op, r->user, r->app, r->client_app, r->ip, r->access, r->mailbox, r->result };
-		out_row(e->o, v);
-		return 0;
+		return out_row(e->o, v) < 0; /* stop on a failed write */
 	}
 	time_format(r->ts, ts, sizeof ts);
 	snprintf(opc, sizeof opc, "%" PRId64, r->op_count);
@@ -49,9 +48,9 @@ static int emit_row(const struct query_row *r, void *ctx)
 		r->country, r->asn, r->as_org, r->workload, r->rtype, r->result, r->session, r->token, r->mailbox, r->access,
 		r->op_count >= 0 ? opc : NULL, r->client_info, r->detail, r->source, line, rawtext,
 	};
-	out_row(e->o, v);
+	int failed = out_row(e->o, v) < 0;
 	free(rawtext);
-	return 0;
+	return failed;
 }
 
 static int run(const struct cli_args *a)

@@ -3,6 +3,7 @@
  */
 #include "out.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -158,7 +159,7 @@ static void flush_held(struct out *o)
 	o->nheld = 0;
 }
 
-void out_row(struct out *o, const char *const *vals)
+static void put_row(struct out *o, const char *const *vals)
 {
 	o->rows++;
 	switch (o->fmt) {
@@ -186,6 +187,24 @@ void out_row(struct out *o, const char *const *vals)
 			flush_held(o);
 		return;
 	}
+}
+
+static int first_errno;
+
+int out_write_errno(void)
+{
+	return first_errno;
+}
+
+int out_row(struct out *o, const char *const *vals)
+{
+	errno = 0;
+	put_row(o, vals);
+	if (!ferror(o->f))
+		return 0;
+	if (!first_errno)
+		first_errno = errno;
+	return -1;
 }
 
 unsigned long long out_end(struct out *o)

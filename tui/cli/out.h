@@ -26,8 +26,12 @@ struct out_col {
 
 struct out;
 struct out *out_new(FILE *f, enum out_format fmt, const struct out_col *cols, size_t ncols);
-/* One row; vals[i] may be NULL (empty / null). */
-void out_row(struct out *o, const char *const *vals);
+/* One row; vals[i] may be NULL (empty / null). -1 once the stream has
+ * failed (a full disk, EPIPE): the caller stops, and the command fails
+ * when cli_run finds stdout in error. */
+int out_row(struct out *o, const char *const *vals);
+/* errno of the first failed row write, 0 if none. */
+int out_write_errno(void);
 /* Flush; returns the number of rows written. */
 unsigned long long out_end(struct out *o);
 void out_free(struct out *o);
