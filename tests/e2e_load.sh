@@ -158,3 +158,16 @@ assert len(lines) == 200, len(lines)
 for l in lines:
     assert isinstance(json.loads(l)["raw"], dict)
 ' "$t/fmt.jsonl"
+
+# issue 11: a file of no known shape is refused whole, every row counted,
+# and a load from which nothing could be used exits 1; with one good file
+# beside it the load still says the other could not be read (exit 1)
+printf 'host,owner\na,b\nc,d\ne,f\n' > "$t/inventory.csv"
+"$bin" load "$t/c11.case" "$t/inventory.csv" > "$t/c11.out" 2> "$t/c11.err"
+check "unknown CSV: the load exits 1" test $? = 1
+check "unknown CSV: its 3 rows are 3 rejects" test "$(count "$t/c11.case" 'select count(*) from rejects')" = 3
+check "unknown CSV: one line says why" grep -q "not a recognised audit export header: host,owner (the file's 3 rows were refused)" "$t/c11.out"
+printf '{"time":"2024-02-01T07:01:00Z","category":"MicrosoftGraphActivityLogs","properties":{"requestId":"r1","requestMethod":"GET","requestUri":"https://graph.microsoft.com/v1.0/me/messages","appId":"a1","ipAddress":"198.51.100.7"}}\n' > "$t/graph.jsonl"
+"$bin" load "$t/c12.case" "$t/graph.jsonl" > /dev/null 2>&1
+check "Graph activity: loads, exit 0" test $? = 0
+check "Graph activity: kind=graph_activity finds it" grep -q '"detail":"GET https://graph.microsoft.com/v1.0/me/messages"' <("$bin" query "$t/c12.case" kind=graph_activity --format jsonl)
