@@ -48,8 +48,9 @@ is "the table lists the eleven commands and more" "$([ "$(wc -l <<<"$cmds")" -ge
 missing_help="" missing_man="" missing_opt="" bad_usage=""
 for cmd in $cmds; do
 	h=$("$bin" "$cmd" --help) && [ "$(head -1 <<<"$h" | cut -d' ' -f1-3)" = "usage: auditscope $cmd" ] || missing_help="$missing_help $cmd"
-	"$bin" --help | grep -q "^ *\(usage: \)\?auditscope $cmd " || bad_usage="$bad_usage $cmd"
-	grep -q "^\.SS \"$cmd " "$man" || missing_man="$missing_man $cmd"
+	[ "$(head -1 <<<"$h" | sed 's/.* $/trailing/')" = trailing ] && missing_help="$missing_help $cmd(trailing space)"
+	"$bin" --help | grep -q "^ *\(usage: \)\?auditscope $cmd\( \|$\)" || bad_usage="$bad_usage $cmd"
+	grep -q "^\.SS \"$cmd[ \"]" "$man" || missing_man="$missing_man $cmd"
 	for o in $("$bin" __complete options "$cmd"); do
 		[ "$o" = --help ] && continue
 		# the man page writes - as \-

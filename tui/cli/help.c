@@ -64,7 +64,7 @@ void cli_help(FILE *f)
 	entry(f, CMD_COL, "usage: ", "auditscope CASE", "open the terminal interface on CASE");
 	for (size_t i = 0; i < n; i++) {
 		char what[160];
-		snprintf(what, sizeof what, "auditscope %s %s", t[i]->name, t[i]->usage);
+		snprintf(what, sizeof what, "auditscope %s%s%s", t[i]->name, *t[i]->usage ? " " : "", t[i]->usage);
 		entry(f, CMD_COL, "       ", what, t[i]->summary);
 	}
 	entry(f, CMD_COL, "       ", "auditscope COMMAND --help", "a command's options");
@@ -75,7 +75,7 @@ void cli_help(FILE *f)
 
 void cli_cmd_help(const struct cli_cmd *c, FILE *f)
 {
-	fprintf(f, "usage: auditscope %s %s\n%s\n", c->name, c->usage, c->summary);
+	fprintf(f, "usage: auditscope %s%s%s\n%s\n", c->name, *c->usage ? " " : "", c->usage, c->summary);
 	if (c->details)
 		fprintf(f, "\n%s", c->details);
 	fputs("\noptions:\n", f);
