@@ -81,6 +81,14 @@ is "a filter term starting with - is not an option" "$("$bin" query "$c" -op=Mai
 is "after -- every word is an argument" "$("$bin" query "$c" --format csv -- op=MailItemsAccessed | wc -l)" 2
 is "help COMMAND is COMMAND --help" "$("$bin" help stack | head -1)" "usage: auditscope stack CASE FIELD [FILTER]"
 
+is "fields: one row per filter field and json.PATH" \
+	"$(( $("$bin" fields --format csv | wc -l) - 1 ))" "$("$bin" __complete fields | wc -l)"
+is "fields: stack takes user, not time" \
+	"$("$bin" fields --format csv | tr -d '\r' | grep -E '^(user|time),' | cut -d, -f1,2 | tr '\n' ' ')" "time,false user,true "
+is "fields takes no argument" "$("$bin" fields x 2>&1 >/dev/null; echo $?)" "auditscope: fields: unexpected argument 'x'
+Try 'auditscope --help'.
+2"
+
 # completion asks the binary: commands, fields, hunts, option values
 comp() {
 	bash -c 'source tui/cli/auditscope.bash; PATH='"$B"':$PATH

@@ -20,6 +20,7 @@
 	X(apps)         \
 	X(mark)         \
 	X(export)       \
-	X(notes)
+	X(notes)        \
+	X(fields)
 
 #endif
