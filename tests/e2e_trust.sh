@@ -171,3 +171,30 @@ check "7: query to a closed stdout exits 1" test $rc = 1
 (trap '' PIPE; timeout 60 "$bin" query "$t/c11.case" --format jsonl --raw 2> "$t/r7.err" | head -1 > /dev/null; echo "${PIPESTATUS[0]}" > "$t/r7.rc")
 check "7: SIGPIPE ignored: query | head -1 stops with EPIPE (exit 1)" \
 	bash -c "test \"\$(cat '$t/r7.rc')\" = 1 && grep -q 'Broken pipe' '$t/r7.err'"
+
+# 4. CSV formula injection: every listing command's --format csv goes
+# through the one formula-safe writer (core/csvout.h): = + - @, the same
+# after leading blanks, and the full-width forms get an apostrophe
+{ rec r4-1 '=HYPERLINK(\"http://evil/\",\"x\")' ',"AppId":"@SUM(1+1)","Folders":[{"Path":" =1+1","FolderItems":[{"InternetMessageId":"+cmd"}]}],"MailboxOwnerUPN":"alice@contoso.com","OperationProperties":[{"Name":"MailAccessType","Value":"Bind"}]'
+  rec r4-2 MailItemsAccessed ',"AppId":"\uff1dcmd()","Folders":[{"Path":"-2+3","FolderItems":[{"InternetMessageId":"\u3000=x"}]}],"MailboxOwnerUPN":"alice@contoso.com","OperationProperties":[{"Name":"MailAccessType","Value":"Bind"}]'
+  printf '{"CreationTime":"2023-06-16T10:09:00","Id":"r4-3","Operation":"New-InboxRule","RecordType":1,"UserId":"alice@contoso.com","ClientIP":"203.0.113.9","Parameters":[{"Name":"Name","Value":"=cmd|%s"},{"Name":"ForwardTo","Value":"@evil.com"}]}\n' "' /C calc'!A0"; } > "$t/r4.json"
+"$bin" load "$t/c4.case" "$t/r4.json" > /dev/null 2>&1
+unsafe() { # unsafe FILE: print the cells a spreadsheet would run
+	python3 -c '
+import csv, re, sys
+bad = re.compile("^[\\s\u3000]*[=+\\-@\uff1d\uff0b\uff0d\uff20]")
+for row in csv.reader(open(sys.argv[1], encoding="utf-8", newline="")):
+    for c in row:
+        if bad.match(c) and not re.fullmatch("-?[0-9]+", c):
+            print(c)' "$1"
+}
+for cmd in "query $t/c4.case --format csv" "stack $t/c4.case op --format csv" "stack $t/c4.case app --format csv" \
+	"messages $t/c4.case --format csv" "hunt $t/c4.case inbox-rules --format csv" "apps $t/c4.case --format csv" \
+	"export $t/c4.case --format csv"; do
+	$bin $cmd > "$t/r4.csv" 2> /dev/null
+	unsafe "$t/r4.csv" > "$t/r4.bad"
+	check "4: $(echo "$cmd" | sed "s|$t/||"): no cell a spreadsheet runs" \
+		bash -c "test -s '$t/r4.csv' && test ! -s '$t/r4.bad'"
+done
+"$bin" query "$t/c4.case" --format csv > "$t/r4.csv" 2> /dev/null
+check "4: the neutralised value keeps its text after the apostrophe" grep -qF "'=HYPERLINK" "$t/r4.csv"
