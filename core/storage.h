@@ -2,8 +2,8 @@
  * storage.h: the storage interface, what a store implements.
  *
  * The rest of auditscope speaks to a case through store.h, query.h,
- * stack.h, histogram.h, messages.h, annot.h, notes.h and knownapps.h.
- * Each of those calls lands here: a store is a table of function
+ * stack.h, histogram.h, messages.h, annot.h and notes.h. Each of those
+ * calls lands here: a store is a table of function
  * pointers (struct store_ops), the way a SQLite VFS is a sqlite3_io_methods
  * table or ncdu's dir_output is a pair of callbacks. Today there is one
  * store, the SQLite case file (core/sqlite/, sqlite_store_ops); a second
@@ -58,7 +58,6 @@
 
 #include "annot.h"
 #include "filter.h"
-#include "knownapps.h"
 #include "notes.h"
 #include "progress.h"
 #include "query.h"
@@ -185,15 +184,6 @@ struct store_ops {
 			    char **cause);
 	int (*notes_import)(struct store *st, FILE *in, const char *name, struct notes_stats *stats,
 			    char **cause);
-
-	/* The tenant's apps table */
-	int (*apps_each)(struct store *st,
-			 int (*fn)(const char *app_id, const char *name, const char *origin, void *ctx), void *ctx,
-			 char **cause);
-	/* Add or replace n apps (ids lower-case already) in one
-	 * transaction: all or nothing. */
-	int (*apps_put)(struct store *st, const char *const *ids, const char *const *names,
-			const char *const *origins, size_t n, char **cause);
 };
 
 /* The SQLite store (core/sqlite/store.c). */

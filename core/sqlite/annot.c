@@ -25,35 +25,7 @@
 
 #define TAG_MAX 200
 
-char *annot_author(void)
-{
-	const char *a = getenv("AUDITSCOPE_AUTHOR");
-	if (a && *a)
-		return xstrdup(a);
-	/* getlogin() needs a controlling terminal; the passwd entry of the
-	 * effective user does not, and $USER is the last resort (containers
-	 * without an entry for their uid). */
-	struct passwd pw, *res = NULL;
-	char buf[1024];
-	if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &res) == 0 && res && res->pw_name && *res->pw_name)
-		return xstrdup(res->pw_name);
-	a = getenv("USER");
-	if (a && *a)
-		return xstrdup(a);
-	return xstrdup("unknown");
-}
 
-void annot_now(char *out, size_t n)
-{
-	const char *env = getenv("AUDITSCOPE_NOW");
-	int64_t ms;
-	if (!(env && *env && time_parse(env, strlen(env), &ms))) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	}
-	time_format(ms, out, n);
-}
 
 static int db_fail(struct store *st, char **cause)
 {
@@ -228,27 +200,6 @@ static int w_note(struct writer *w, const char *rid, int kind, const char *text,
 	return 1;
 }
 
-char *annot_tag_clean(const char *tag, char **cause)
-{
-	if (!tag)
-		return set_cause(cause, "tag: empty"), NULL;
-	while (isspace((unsigned char)*tag))
-		tag++;
-	size_t n = strlen(tag);
-	while (n && isspace((unsigned char)tag[n - 1]))
-		n--;
-	if (n == 0)
-		return set_cause(cause, "tag: empty"), NULL;
-	if (n > TAG_MAX)
-		return set_cause(cause, "tag: longer than %d bytes", TAG_MAX), NULL;
-	/* Exports list tags in one cell separated by commas. */
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)tag[i];
-		if (c < 0x20 || c == 0x7f || c == ',')
-			return set_cause(cause, "tag: a tag cannot hold a comma or a control character"), NULL;
-	}
-	return xstrndup(tag, n);
-}
 
 /* One single-event change: resolve, open the transaction, run fn. */
 enum op { OP_MARK, OP_UNMARK, OP_TAG, OP_UNTAG, OP_NOTE };
@@ -282,12 +233,12 @@ out:
 	return rc;
 }
 
-int annot_mark(struct store *st, int64_t event, bool on, char **cause)
+int sqlite_annot_mark(struct store *st, int64_t event, bool on, char **cause)
 {
 	return single(st, event, on ? OP_MARK : OP_UNMARK, NULL, cause);
 }
 
-int annot_is_marked(struct store *st, int64_t event, char **cause)
+int sqlite_annot_is_marked(struct store *st, int64_t event, char **cause)
 {
 	sqlite3_stmt *q = prep(st, "SELECT EXISTS(SELECT 1 FROM events e JOIN marks m "
 				   "ON m.record_id = e.record_id AND m.kind = e.kind WHERE e.id = ?)", cause);
@@ -299,7 +250,7 @@ int annot_is_marked(struct store *st, int64_t event, char **cause)
 	return rc;
 }
 
-int annot_markers(struct store *st, const int64_t *events, size_t n, unsigned char *out, char **cause)
+int sqlite_annot_markers(struct store *st, const int64_t *events, size_t n, unsigned char *out, char **cause)
 {
 	if (!n)
 		return 0;
@@ -330,18 +281,8 @@ int annot_markers(struct store *st, const int64_t *events, size_t n, unsigned ch
 	return rc;
 }
 
-int annot_mark_toggle(struct store *st, int64_t event, bool *now_on, char **cause)
-{
-	int on = annot_is_marked(st, event, cause);
-	if (on < 0)
-		return -1;
-	int rc = annot_mark(st, event, !on, cause);
-	if (rc >= 0 && now_on)
-		*now_on = !on;
-	return rc;
-}
 
-int annot_mark_next(struct store *st, int64_t ts, int64_t id, bool backward,
+int sqlite_annot_mark_next(struct store *st, int64_t ts, int64_t id, bool backward,
 		    int64_t *out_event, int64_t *out_ts, char **cause)
 {
 	/* Marks are few; walking them joined to their events by the record
@@ -369,7 +310,7 @@ int annot_mark_next(struct store *st, int64_t ts, int64_t id, bool backward,
 	return rc;
 }
 
-int annot_tag_add(struct store *st, int64_t event, const char *tag, char **cause)
+int sqlite_annot_tag_add(struct store *st, int64_t event, const char *tag, char **cause)
 {
 	char *t = annot_tag_clean(tag, cause);
 	if (!t)
@@ -379,7 +320,7 @@ int annot_tag_add(struct store *st, int64_t event, const char *tag, char **cause
 	return rc;
 }
 
-int annot_tag_remove(struct store *st, int64_t event, const char *tag, char **cause)
+int sqlite_annot_tag_remove(struct store *st, int64_t event, const char *tag, char **cause)
 {
 	char *t = annot_tag_clean(tag, cause);
 	if (!t)
@@ -389,12 +330,12 @@ int annot_tag_remove(struct store *st, int64_t event, const char *tag, char **ca
 	return rc;
 }
 
-int annot_note_set(struct store *st, int64_t event, const char *text, char **cause)
+int sqlite_annot_note_set(struct store *st, int64_t event, const char *text, char **cause)
 {
 	return single(st, event, OP_NOTE, text, cause);
 }
 
-int annot_note_delete(struct store *st, int64_t note_id, char **cause)
+int sqlite_annot_note_delete(struct store *st, int64_t note_id, char **cause)
 {
 	sqlite3_stmt *q = prep(st, "DELETE FROM notes WHERE id = ?", cause);
 	if (!q)
@@ -411,7 +352,7 @@ static char *dup_col(sqlite3_stmt *q, int i)
 	return s ? xstrdup(s) : NULL;
 }
 
-int annot_get_key(struct store *st, const char *record_id, int kind, struct annot_info **out,
+int sqlite_annot_get_key(struct store *st, const char *record_id, int kind, struct annot_info **out,
 		  char **cause)
 {
 	struct annot_info *ai = xcalloc(1, sizeof *ai);
@@ -471,34 +412,17 @@ fail:
 	return -1;
 }
 
-int annot_get(struct store *st, int64_t event, struct annot_info **out, char **cause)
+int sqlite_annot_get(struct store *st, int64_t event, struct annot_info **out, char **cause)
 {
 	char *rid;
 	int kind;
 	if (event_key(st, event, &rid, &kind, cause) < 0)
 		return -1;
-	int rc = annot_get_key(st, rid, kind, out, cause);
+	int rc = sqlite_annot_get_key(st, rid, kind, out, cause);
 	free(rid);
 	return rc;
 }
 
-void annot_info_free(struct annot_info *ai)
-{
-	if (!ai)
-		return;
-	free(ai->mark_author);
-	free(ai->mark_created);
-	for (size_t i = 0; i < ai->ntags; i++)
-		free(ai->tags[i]);
-	free(ai->tags);
-	for (size_t i = 0; i < ai->nnotes; i++) {
-		free(ai->notes[i].author);
-		free(ai->notes[i].created);
-		free(ai->notes[i].text);
-	}
-	free(ai->notes);
-	free(ai);
-}
 
 /* Run one statement of annot_apply with its own values bound: ?1
  * author, ?2 time, ?3 tag, ?4 note. Rows changed, or -1. */
@@ -674,7 +598,7 @@ out:
 	return rc;
 }
 
-int annot_apply(struct store *st, const char *filter, const struct annot_action *a,
+int sqlite_annot_apply(struct store *st, const char *filter, const struct annot_action *a,
 		struct annot_result *res, char **cause)
 {
 	struct query *qy = NULL;
@@ -688,13 +612,13 @@ int annot_apply(struct store *st, const char *filter, const struct annot_action 
 	return rc;
 }
 
-int annot_apply_events(struct store *st, const int64_t *events, size_t n, const struct annot_action *a,
+int sqlite_annot_apply_events(struct store *st, const int64_t *events, size_t n, const struct annot_action *a,
 		       struct annot_result *res, char **cause)
 {
 	return apply(st, NULL, events, n, a, res, cause);
 }
 
-int annot_counts(struct store *st, struct annot_counts *c, char **cause)
+int sqlite_annot_counts(struct store *st, struct annot_counts *c, char **cause)
 {
 	sqlite3_stmt *q = prep(st, "SELECT (SELECT count(*) FROM marks), (SELECT count(*) FROM tags),"
 				   " (SELECT count(*) FROM notes), (SELECT count(*) FROM views)", cause);
@@ -713,7 +637,7 @@ int annot_counts(struct store *st, struct annot_counts *c, char **cause)
 	return rc;
 }
 
-int annot_view_save(struct store *st, const char *name, const char *filter, const char *sort,
+int sqlite_annot_view_save(struct store *st, const char *name, const char *filter, const char *sort,
 		    const char *columns, char **cause)
 {
 	if (!name || !*name)
@@ -749,7 +673,7 @@ static struct annot_view *view_from(sqlite3_stmt *q)
 	return v;
 }
 
-int annot_view_get(struct store *st, const char *name, struct annot_view **out, char **cause)
+int sqlite_annot_view_get(struct store *st, const char *name, struct annot_view **out, char **cause)
 {
 	sqlite3_stmt *q = prep(st, "SELECT name, filter, sort, columns, author, created FROM views WHERE name = ?", cause);
 	if (!q)
@@ -766,7 +690,7 @@ int annot_view_get(struct store *st, const char *name, struct annot_view **out, 
 	return rc;
 }
 
-int annot_view_delete(struct store *st, const char *name, char **cause)
+int sqlite_annot_view_delete(struct store *st, const char *name, char **cause)
 {
 	sqlite3_stmt *q = prep(st, "DELETE FROM views WHERE name = ?", cause);
 	if (!q)
@@ -777,7 +701,7 @@ int annot_view_delete(struct store *st, const char *name, char **cause)
 	return rc < 0 ? -1 : rc > 0;
 }
 
-int annot_view_each(struct store *st, int (*fn)(const struct annot_view *v, void *ctx), void *ctx,
+int sqlite_annot_view_each(struct store *st, int (*fn)(const struct annot_view *v, void *ctx), void *ctx,
 		    char **cause)
 {
 	sqlite3_stmt *q = prep(st, "SELECT name, filter, sort, columns, author, created FROM views ORDER BY name", cause);
@@ -796,15 +720,3 @@ int annot_view_each(struct store *st, int (*fn)(const struct annot_view *v, void
 	return rc;
 }
 
-void annot_view_free(struct annot_view *v)
-{
-	if (!v)
-		return;
-	free(v->name);
-	free(v->filter);
-	free(v->sort);
-	free(v->columns);
-	free(v->author);
-	free(v->created);
-	free(v);
-}

@@ -48,7 +48,7 @@ static const char *col(sqlite3_stmt *q, int i)
 /* ------------------------------------------------------------------ */
 /* Export */
 
-int notes_export(struct store *st, FILE *out, const char *case_label, struct notes_stats *stats,
+int sqlite_notes_export(struct store *st, FILE *out, const char *case_label, struct notes_stats *stats,
 		 char **cause)
 {
 	struct notes_stats s = { 0 };
@@ -301,7 +301,7 @@ static int exec(struct store *st, const char *sql, char **cause)
 	return 0;
 }
 
-int notes_import(struct store *st, FILE *in, const char *name, struct notes_stats *stats, char **cause)
+int sqlite_notes_import(struct store *st, FILE *in, const char *name, struct notes_stats *stats, char **cause)
 {
 	struct importer im = { .st = st, .name = name, .cause = cause };
 	static const char *const sql[] = {

@@ -18,6 +18,8 @@
 
 #include "filter.h"
 #include "query.h"
+#include "annot.h"
+#include "notes.h"
 #include "storage.h"
 #include "store.h"
 
@@ -84,6 +86,26 @@ int sqlite_query_page(struct query *q, enum query_from from, const struct query_
 int sqlite_query_goto_time(struct query *q, int64_t ms, struct query_pos *pos, char **cause);
 int sqlite_query_count(struct query *q, int64_t budget_ms, struct query_count *out, char **cause);
 int sqlite_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx, char **cause);
+
+int sqlite_annot_mark(struct store *st, int64_t event, bool on, char **cause);
+int sqlite_annot_is_marked(struct store *st, int64_t event, char **cause);
+int sqlite_annot_markers(struct store *st, const int64_t *events, size_t n, unsigned char *out, char **cause);
+int sqlite_annot_mark_next(struct store *st, int64_t ts, int64_t id, bool backward, int64_t *out_event, int64_t *out_ts, char **cause);
+int sqlite_annot_tag_add(struct store *st, int64_t event, const char *tag, char **cause);
+int sqlite_annot_tag_remove(struct store *st, int64_t event, const char *tag, char **cause);
+int sqlite_annot_note_set(struct store *st, int64_t event, const char *text, char **cause);
+int sqlite_annot_note_delete(struct store *st, int64_t note_id, char **cause);
+int sqlite_annot_get(struct store *st, int64_t event, struct annot_info **out, char **cause);
+int sqlite_annot_get_key(struct store *st, const char *record_id, int kind, struct annot_info **out, char **cause);
+int sqlite_annot_apply(struct store *st, const char *filter, const struct annot_action *a, struct annot_result *res, char **cause);
+int sqlite_annot_apply_events(struct store *st, const int64_t *events, size_t n, const struct annot_action *a, struct annot_result *res, char **cause);
+int sqlite_annot_counts(struct store *st, struct annot_counts *c, char **cause);
+int sqlite_annot_view_save(struct store *st, const char *name, const char *filter, const char *sort, const char *columns, char **cause);
+int sqlite_annot_view_get(struct store *st, const char *name, struct annot_view **out, char **cause);
+int sqlite_annot_view_delete(struct store *st, const char *name, char **cause);
+int sqlite_annot_view_each(struct store *st, int (*fn)(const struct annot_view *v, void *ctx), void *ctx, char **cause);
+int sqlite_notes_export(struct store *st, FILE *out, const char *case_label, struct notes_stats *stats, char **cause);
+int sqlite_notes_import(struct store *st, FILE *in, const char *name, struct notes_stats *stats, char **cause);
 
 int sqlite_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx,
 		char **cause);
