@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 		       r->nhits, scan > 0 ? s / scan : 0);
 		hunt_result_free(r);
 	}
-	printf("  %-34s %7.3f %7.3f  (each hunt alone; target < 1 s each)\n", "sum of the ten", total, total_cpu);
+	printf("  %-34s %7.3f %7.3f  (each hunt alone; target < 1 s each)\n", "sum of the hunts", total, total_cpu);
 	struct hunt_result *all[HUNT_COUNT];
 	t0 = now();
 	c0 = cpu();
