@@ -24,6 +24,7 @@ enum { CC_TIME, CC_OP, CC_USER, CC_APP, CC_NAME, CC_WHY, CC_IP, CC_READS, CC_MBX
 static const struct hunt_col cols_replay[] = {
 	{ "kind", HUNT_TEXT }, { "id", HUNT_TEXT }, { "ips", HUNT_NUMBER }, { "ip_list", HUNT_TEXT },
 	{ "users", HUNT_TEXT }, { "events", HUNT_NUMBER }, { "first", HUNT_TIME }, { "last", HUNT_TIME },
+	{ "countries", HUNT_TEXT }, { "networks", HUNT_TEXT },
 };
 static const struct hunt_col cols_signin[] = {
 	{ "user", HUNT_TEXT }, { "ip", HUNT_TEXT }, { "signin", HUNT_TIME }, { "mail", HUNT_TIME },
@@ -442,6 +443,38 @@ static void replay_drop(struct hctx *h)
 	h->acc = NULL;
 }
 
+/* The distinct countries and networks (AS number and owner) of the IP
+ * value ids, from the places the load looked up (core/ipgeo.h): "CN, DE"
+ * and "AS24400 China Mobile, AS137409 GSL Networks". */
+static void replay_places(struct hctx *h, const struct util_ivec *ips, char **countries, char **networks)
+{
+	struct util_buf c = { 0 }, n = { 0 };
+	struct util_smap seen = { 0 };
+	sqlite3_stmt *q = hunt_prep(h, "SELECT country, asn, as_org, label FROM ipgeo WHERE val = ?1");
+	for (size_t i = 0; q && i < ips->n; i++) {
+		sqlite3_bind_int64(q, 1, ips->v[i]);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			const char *cc = (const char *)sqlite3_column_text(q, 0);
+			const char *org = (const char *)sqlite3_column_text(q, 2);
+			const char *label = (const char *)sqlite3_column_text(q, 3);
+			int64_t asn = sqlite3_column_int64(q, 1);
+			char *ck = xasprintf("c:%s", cc ? cc : label ? label : "");
+			if ((cc || label) && util_sset_add(&seen, ck))
+				util_buf_item(&c, ", ", "%s", cc ? cc : label);
+			free(ck);
+			char *nk = xasprintf("n:%lld", (long long)asn);
+			if (asn && util_sset_add(&seen, nk))
+				util_buf_item(&n, ", ", "AS%lld%s%s", (long long)asn, org ? " " : "", org ? org : "");
+			free(nk);
+		}
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(q);
+	util_smap_free(&seen);
+	*countries = c.n ? util_buf_take(&c) : (util_buf_free(&c), NULL);
+	*networks = n.n ? util_buf_take(&n) : (util_buf_free(&n), NULL);
+}
+
 static int replay_end(struct hctx *h)
 {
 	struct replay_acc *a = h->acc;
@@ -517,10 +550,17 @@ static int replay_end(struct hctx *h)
 			hunt_row_num(row, 5, (int64_t)row->nevents);
 			hunt_row_time(row, 6, row->first_ts);
 			hunt_row_time(row, 7, row->last_ts);
+			char *countries, *networks;
+			replay_places(h, &r->ips, &countries, &networks);
+			if (countries)
+				hunt_row_take(row, 8, countries);
+			if (networks)
+				hunt_row_take(row, 9, networks);
 			struct util_buf f = { 0 };
 			hunt_filter_term(&f, r->kind ? "token" : "session", v);
-			char *why = xasprintf("one %s used from %zu IPs by %zu user%s", r->kind ? "token" : "session", r->ips.n,
-					      r->users.n, r->users.n == 1 ? "" : "s");
+			char *why = xasprintf("one %s used from %zu IPs%s%s%s by %zu user%s", r->kind ? "token" : "session",
+					      r->ips.n, row->vals[8] ? " (" : "", row->vals[8] ? row->vals[8] : "",
+					      row->vals[8] ? ")" : "", r->users.n, r->users.n == 1 ? "" : "s");
 			int score = 40 + 20 * (int)(r->ips.n - 1);
 			hunt_row_reason(row, score, why);
 			free(why);
@@ -540,7 +580,8 @@ static int replay_end(struct hctx *h)
 const struct hunt_entry hunt_token_replay = {
 	.def = { HUNT_TOKEN_REPLAY, "token-replay", "one session or token id used from two or more IPs",
 		 "A session id or a token id (UniqueTokenId) seen from two or more IP addresses: a stolen "
-		 "session or token replayed from elsewhere. Every row is a hit. Score: 40, plus 20 per IP after "
+		 "session or token replayed from elsewhere, with the countries and networks of its IPs "
+		 "(from the offline IP databases). Every row is a hit. Score: 40, plus 20 per IP after "
 		 "the first.",
 		 HUNT_COLS(cols_replay) },
 	.order = HUNT_ORDER_TIME,

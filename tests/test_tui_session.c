@@ -14,6 +14,8 @@
 
 #include "app.h"
 #include "draw.h"
+#include "hunt.h"
+#include "sqlite/sqlite_store.h"
 #include "ingest.h"
 #include "query.h"
 #include "session.h"
@@ -223,12 +225,45 @@ static void test_detail_and_session_view(void **state)
 	fclose(in);
 }
 
+/* token-replay names the countries and networks of the token's IPs,
+ * from the places the load stored (set here as enrichment would). */
+static void test_token_replay_places(void **state)
+{
+	struct fx *f = *state;
+	sqlite3 *db = store_db(f->st);
+	assert_int_equal(sqlite3_exec(db,
+		"DELETE FROM ipgeo;"
+		"INSERT INTO ipgeo SELECT id, 'NL', 64496, 'Example Hosting B.V.', NULL FROM vals WHERE v = '203.0.113.66';"
+		"INSERT INTO ipgeo SELECT id, 'RU', 64497, 'Example Telecom', NULL FROM vals WHERE v = '192.0.2.99';"
+		"INSERT INTO ipgeo SELECT id, 'GB', 64498, 'Example ISP', NULL FROM vals WHERE v = '198.51.100.7';",
+		NULL, NULL, NULL), SQLITE_OK);
+	struct hunt_opts o;
+	hunt_opts_init(&o);
+	struct hunt_result *r;
+	char *cause = NULL;
+	assert_int_equal(hunt_run(f->st, HUNT_TOKEN_REPLAY, &o, &r, &cause), 0);
+	/* the attacker's session and token (two IPs each); the legitimate
+	 * ones stayed on one IP */
+	assert_int_equal(r->nrows, 2);
+	size_t c_countries = 8, c_networks = 9;
+	assert_string_equal(r->def->cols[c_countries].name, "countries");
+	for (size_t i = 0; i < r->nrows; i++) {
+		assert_true(r->rows[i].hit);
+		assert_string_equal(r->rows[i].vals[c_countries], "NL, RU");
+		assert_string_equal(r->rows[i].vals[c_networks],
+				    "AS64496 Example Hosting B.V., AS64497 Example Telecom");
+	}
+	hunt_result_free(r);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM ipgeo", NULL, NULL, NULL), SQLITE_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_closure),
 		cmocka_unit_test(test_signin_behind),
 		cmocka_unit_test(test_detail_and_session_view),
+		cmocka_unit_test(test_token_replay_places),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
