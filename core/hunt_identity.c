@@ -192,7 +192,7 @@ static void consent_resolve(struct hunt_facts *f, size_t n)
 		const int64_t *k = f[i].object ? util_smap_get(&by_obj, f[i].object) : NULL;
 		if (!k && f[i].owner)
 			k = util_smap_get(&by_name, f[i].owner);
-		if (k)
+		if (k && (size_t)*k < apps.n) /* the maps hold indexes into apps */
 			f[i].app = xstrdup(apps.v[*k]);
 	}
 	util_smap_free(&by_obj);
@@ -272,6 +272,8 @@ static int consent_run(struct hctx *h)
 			links[nlinks].since = c[i].ts;
 			nlinks++;
 		}
+		if ((size_t)*j >= nlinks) /* the map holds indexes into links */
+			continue;
 		struct consented *l = &links[*j];
 		if (c[i].ts < l->since)
 			l->since = c[i].ts;
