@@ -250,10 +250,13 @@ static const char *name_of(struct names *nm, int64_t id)
 			big.id[j] = nm->id[i];
 			big.v[j] = nm->v[i];
 		}
-		big.n = nm->n;
 		free(nm->id);
 		free(nm->v);
-		*nm = big;
+		/* field by field: scan-build loses a whole-struct store through
+		 * nm and reported the freed arrays as still in use */
+		nm->id = big.id;
+		nm->v = big.v;
+		nm->cap = big.cap;
 	}
 	size_t j = util_mix64((uint64_t)id) & (nm->cap - 1);
 	for (; nm->id[j] >= 0; j = (j + 1) & (nm->cap - 1))
