@@ -6,6 +6,7 @@
 #   make test-clang the same suite built with clang (-Werror too)
 #   make scan       clang's static analyzer over everything built (scan-build
 #                   --status-bugs: any report fails)
+#   make ci         test, test-clang, scan and asan in turn (what .ci/run runs)
 #   make format-check  list the files clang-format (.clang-format) would change
 #   make format     reformat them in place
 #   make bench      load benchmark on 1M generated events vs the sqlite3 baseline
@@ -70,7 +71,7 @@ CLI_LIB  = $(BUILD)/libauditcli.a
 BIN      = $(BUILD)/auditscope
 GEN      = $(BUILD)/auditgen
 
-.PHONY: seam all test check asan test-clang scan format format-check bench demo deps geoip install clean fuzz unit e2e
+.PHONY: seam all test check asan test-clang scan format format-check bench demo deps geoip install clean fuzz unit e2e ci
 
 # The offline IP databases (core/geoip.c), from the npm registry, pinned:
 # country (CC0) and autonomous systems (CC-BY-4.0: RouteViews, DB-IP, NRO).
@@ -142,6 +143,15 @@ $(BUILD)/seam/%.ok: %.c
 
 seam: $(SEAM_OK)
 	@echo "seam: $(words $(SEAM_OK)) files of core/ and tui/ compile without sqlite3.h ($(words $(SEAM_PENDING)) pending)"
+
+# What CI runs (.ci/run) and the README's second command: the suite built
+# with gcc, the same suite built with clang, clang's static analyzer, then
+# the suite under AddressSanitizer + UBSan, one after the other.
+ci:
+	$(MAKE) --no-print-directory test
+	$(MAKE) --no-print-directory test-clang
+	$(MAKE) --no-print-directory scan
+	$(MAKE) --no-print-directory asan
 
 asan:
 	$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
