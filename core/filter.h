@@ -14,10 +14,15 @@
  * A filter is parsed once into a tree (filter_parse), prints back in one
  * canonical form (filter_canonical: saved views and the filter history
  * store that text). Compiling a filter is the store's job (query.h:
- * query_new): the SQLite store turns the tree into a WHERE condition with
- * every value bound as a parameter (core/sqlite/); another store
- * compiles the same tree into its own language. Nothing here knows how
- * events are stored.
+ * query_new): the tree is public (struct filter_node, "The tree" below)
+ * and each store walks it into its own language; the SQLite store turns
+ * it into a WHERE condition with every value bound as a parameter
+ * (core/sqlite/filter_sql.c, with the SQL functions it calls in
+ * core/sqlite/filter_func.c). Nothing here knows how events are stored.
+ *
+ * Files: filter.c (fields, the tree, printing, pivots, the value
+ * helpers below), filter_parse.c (the parser), filter_match.c (sigma
+ * terms against a raw record alone).
  *
  * Matching: users, mailboxes, operations, workloads, record types,
  * results, access types and app names compare without regard to case;
@@ -34,6 +39,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct sigma_field;
 
 /* ------------------------------------------------------------------ */
 /* Fields */
@@ -73,8 +80,8 @@ struct filter;
  * Parse filter text; NULL or "" (or only white space) is the empty filter
  * that matches everything. Returns NULL with *cause set on a syntax error,
  * saying what was expected and at which column (1-based, in bytes), e.g.
- * "filter: expected a value after 'user=' at column 6". Values are never
- * interpreted as SQL.
+ * "filter: expected a value after 'user=' at column 6". Values stay data:
+ * a store binds them, never pastes them into a query's text.
  */
 struct filter *filter_parse(const char *text, char **cause);
 void filter_free(struct filter *f);
@@ -120,6 +127,117 @@ char *filter_pivot(const char *text, const char *field, const char *value, enum 
 int filter_time_parse(const char *s, int64_t last_ts, int64_t *from, int64_t *to, char **cause);
 
 /* ------------------------------------------------------------------ */
+/* The tree, for the stores that compile it
+ *
+ * filter_root(f) is the root of a parsed filter; NULL for the empty
+ * filter, which matches every event. A store compiles a filter by
+ * walking the tree from the root (core/sqlite/filter_sql.c walks it into
+ * SQL and is the reference for what each node means):
+ *
+ *   FILTER_AND, FILTER_OR  kids[0 .. nkids-1], two or more; a kid is
+ *                          never of its parent's type (the parser
+ *                          flattens a and (b and c) into one node)
+ *   FILTER_NOT             kids[0]; never a FILTER_NOT itself
+ *   FILTER_MARKED          the event is marked (annot.h)
+ *   FILTER_TEXT            vals[0] occurs in the raw record, any case
+ *                          (filter_regex_literal makes it a pattern)
+ *   FILTER_TERM            a term: what it tests (term), op, and
+ *                          vals[0 .. nvals-1]: for = and != any of the
+ *                          values (a list), for ~ !~ < <= > >= exactly one
+ *
+ * The terms (FILTER_TERM), by term:
+ *   FILTER_FIELD  field (filter_fields), which its flags describe:
+ *                 FIELD_TEXT/FIELD_PLAIN an event's text; FIELD_LOWER
+ *                 values are stored lower-case (lower a value before
+ *                 comparing), FIELD_NOCASE compares without case;
+ *                 FIELD_TIME: each value through filter_time_parse,
+ *                 [from, to) the span it names: = within it, > at or
+ *                 after to, >= at or after from, < before from, <=
+ *                 before to (a relative value, filter_time_is_relative,
+ *                 counts back from the case's last event);
+ *                 FIELD_NUMBER and asn: filter_value_int; FIELD_KIND:
+ *                 event_kind_parse (event.h), a regex runs over
+ *                 event_kind_name; FIELD_SOURCE: the source file's path,
+ *                 or a file name at the end of one; FIELD_GEO: the place
+ *                 of the event's IP (ipgeo.h), "" meaning no address or
+ *                 one not placed.
+ *                 Value forms: ip=BLOCK when the value holds a '/'
+ *                 (filter_cidr_parse/filter_cidr_contains); op=X also
+ *                 matches "X." (Entra operations end with a period in
+ *                 the UAL); record_type=50 names a type by number
+ *                 (filter_record_type_name); app= and client_app= also
+ *                 take an app's name (knownapps.h: knownapps_case_ids).
+ *   FILTER_JSON   path (after "json."): a value at that path of the raw
+ *                 record, any case; Name/Value arrays are entered by Name.
+ *   FILTER_TAG    a tag of the event, any case; tag="" has no tag.
+ *   FILTER_RAW    vals[0], a regex over the whole raw record (~ and !~).
+ *   FILTER_SIGMA  sf: the condition, built when parsed (sigma_field.h:
+ *                 sigma_field_match_text on the raw record); op = or !=.
+ *
+ * Rules every store keeps, so that a filter means the same everywhere:
+ *   - the value "" under = and != means the field is absent;
+ *   - a negative operator (!=, !~) is NOT of its positive form, with an
+ *     absent value counting as "not equal": user!=a matches events
+ *     without a user (and FILTER_NOT likewise treats "unknown" as false
+ *     before negating);
+ *   - regexes (PCRE2) ignore case on FIELD_NOCASE fields, json.PATH,
+ *     raw, tag, kind and the place fields; on the others they are as
+ *     written;
+ *   - a regular expression that hits its match limit is an error, not
+ *     "no match".
+ * The tree is read-only to a compiler; it lives as long as the filter.
+ */
+
+enum filter_node_type { FILTER_AND, FILTER_OR, FILTER_NOT, FILTER_TERM, FILTER_TEXT, FILTER_MARKED };
+enum filter_term { FILTER_FIELD, FILTER_JSON, FILTER_TAG, FILTER_RAW, FILTER_SIGMA };
+enum filter_op { FILTER_EQ, FILTER_NE, FILTER_RE, FILTER_NRE, FILTER_GT, FILTER_GE, FILTER_LT, FILTER_LE };
+
+struct filter_node {
+	enum filter_node_type type;
+	struct filter_node **kids; /* FILTER_AND, FILTER_OR: two or more; FILTER_NOT: one */
+	size_t nkids;
+	/* FILTER_TERM */
+	enum filter_term term;
+	const struct filter_field *field; /* FILTER_FIELD */
+	char *path;                       /* FILTER_JSON: the path after "json."; FILTER_SIGMA: the field (NULL: keywords) */
+	unsigned smods;                   /* FILTER_SIGMA: its modifiers (sigma_field.h) */
+	struct sigma_field *sf;           /* FILTER_SIGMA: the condition, built when parsed */
+	enum filter_op op;
+	char **vals; /* FILTER_TERM: one or more (a list for = and !=); FILTER_TEXT: one */
+	size_t nvals;
+};
+
+/* The root of f's tree; NULL when f is empty (matches everything). */
+const struct filter_node *filter_root(const struct filter *f);
+/* An operator as the language writes it: "=", "!=", "~", ... */
+const char *filter_op_text(enum filter_op op);
+/* The canonical text of a subtree (caller frees), as filter_canonical
+ * prints it: a store can hand a term to a function that parses it again
+ * (the SQLite store's filter_sigma does). */
+char *filter_node_text(const struct filter_node *n);
+
+/* Value helpers a compiler needs, so that each store reads values alike */
+
+/* Is s a time relative to the case's last event (-7d, -12h ...)? */
+bool filter_time_is_relative(const char *s);
+/* The integer a FIELD_NUMBER value (or an asn: 8075 or AS8075) names. */
+bool filter_value_int(const struct filter_field *f, const char *v, int64_t *out);
+/* An IPv4 or IPv6 address block (203.0.113.0/24, 2001:db8::/32). */
+struct filter_cidr {
+	unsigned char addr[16];
+	int family, bits;
+};
+bool filter_cidr_parse(const char *s, struct filter_cidr *c);
+/* Does the address text ip lie in c? false when ip is not an address. */
+bool filter_cidr_contains(const struct filter_cidr *c, const char *ip);
+/* record_type=50: the record type name the UAL gives the number v
+ * (RecordType), or NULL when v is not such a number. */
+const char *filter_record_type_name(const char *v);
+/* A PCRE2 pattern that matches s literally, optionally without regard to
+ * case (caller frees). */
+char *filter_regex_literal(const char *s, bool caseless);
+
+/* ------------------------------------------------------------------ */
 /* Sigma terms: sigma.FIELD|MODS=VALUES (sigma_field.h)
  *
  *   sigma.Operation|contains=New-InboxRule,Set-InboxRule
@@ -128,8 +246,8 @@ int filter_time_parse(const char *s, int64_t last_ts, int64_t *from, int64_t *to
  *
  * A field named as a Sigma rule names it in the event's raw record, with
  * Sigma's modifiers and wildcards (sigma_field.h); "sigma" alone: the
- * record's values anywhere (keywords). They compile like json.PATH terms,
- * to filter_sigma(raw_json(e.id), term), and can also be tested on a raw
+ * record's values anywhere (keywords). A store tests them on the event's
+ * raw record (FILTER_SIGMA above), and they can also be tested on a raw
  * record without a case: */
 
 /* Does the raw record (JSON text) meet f? 1 or 0; -1 with *cause when f
