@@ -1,0 +1,262 @@
+/*
+ * input_archive.c: archives and compressed streams (input.h), read in
+ * place through libarchive, never extracted to disk. Only the formats and
+ * filters audit bundles come in are enabled (with every format on,
+ * libarchive takes some CSV or JSON text for "mtree"). An entry that is
+ * itself an archive is opened from inside its parent, whose entry the
+ * inner archive's read callback pulls from, up to INPUT_MAX_DEPTH deep.
+ * Member names are only names: a dangerous one ("../", absolute, control
+ * characters) is reported and the entry still read.
+ */
+#include "input.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "input_priv.h"
+#include "xalloc.h"
+
+uint64_t input_ar_bytes(struct archive *a)
+{
+	int64_t b = archive_filter_bytes(a, -1);
+	return b > 0 ? (uint64_t)b : 0;
+}
+
+/* libarchive read callback: the source's sniffed prefix, then the rest. */
+static la_ssize_t input_cb_read(struct archive *a, void *data, const void **out)
+{
+	struct input *src = data;
+	if (src->pos < src->len) {
+		*out = src->buf + src->pos;
+		size_t k = src->len - src->pos;
+		src->pos = src->len;
+		return (la_ssize_t)k;
+	}
+	ssize_t r = input_pull(src, src->buf, src->cap);
+	if (r < 0) {
+		archive_set_error(a, EIO, "%s", src->err);
+		return ARCHIVE_FATAL;
+	}
+	*out = src->buf;
+	return r;
+}
+
+static la_int64_t input_cb_seek(struct archive *a, void *data, la_int64_t off, int whence)
+{
+	struct input *src = data;
+	off_t r = lseek(src->fd, (off_t)off, whence);
+	if (r < 0) {
+		archive_set_error(a, errno, "%s: %s", src->name, strerror(errno));
+		return ARCHIVE_FATAL;
+	}
+	src->pos = src->len = 0;
+	src->eof = src->err != NULL;
+	return (la_int64_t)r;
+}
+
+/* Why a member name would be dangerous to extract, or NULL. */
+static const char *input_name_risk(const char *p)
+{
+	for (const unsigned char *q = (const unsigned char *)p; *q; q++)
+		if (*q < 0x20 || *q == 0x7f)
+			return "holds control characters";
+	if (p[0] == '/' || p[0] == '\\' ||
+	    (((p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z') && p[1] == ':'))
+		return "is an absolute path";
+	for (const char *c = p; *c;) {
+		size_t k = strcspn(c, "/\\");
+		if (k == 2 && c[0] == '.' && c[1] == '.')
+			return "points outside the archive";
+		c += k;
+		if (*c)
+			c++;
+	}
+	return NULL;
+}
+
+static struct archive *input_archive_new(void)
+{
+	struct archive *a = archive_read_new();
+	if (!a)
+		return NULL;
+	/* Only what audit bundles come in; never mtree or the like. */
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_lzma(a);
+	archive_read_support_filter_lzip(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_filter_lz4(a);
+	archive_read_support_filter_compress(a);
+	archive_read_support_format_zip(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_format_7zip(a);
+	archive_read_support_format_rar(a);
+	archive_read_support_format_rar5(a);
+	archive_read_support_format_cpio(a);
+	archive_read_support_format_raw(a);   /* a compressed single file */
+	archive_read_support_format_empty(a); /* ... that holds nothing */
+	return a;
+}
+
+static const char *input_type_name(mode_t t)
+{
+	switch (t) {
+	case AE_IFLNK:
+		return "a symbolic link";
+	case AE_IFCHR:
+	case AE_IFBLK:
+		return "a device";
+	case AE_IFIFO:
+		return "a named pipe";
+	case AE_IFSOCK:
+		return "a socket";
+	}
+	return "not a regular file";
+}
+
+/* One entry of an open archive: a leaf member, or an archive to open. */
+static int input_entry(struct input_walker *w, struct archive *a, struct archive_entry *e,
+		       struct input *src, struct archive *root_ar, int depth)
+{
+	const char *p = archive_entry_pathname_utf8(e);
+	if (!p)
+		p = archive_entry_pathname(e);
+	if (!p)
+		p = "?";
+
+	char *name;
+	if (archive_format(a) == ARCHIVE_FORMAT_RAW)
+		name = xstrdup(src->name);
+	else
+		name = xasprintf("%s!%s", src->name, p);
+
+	mode_t type = archive_entry_filetype(e);
+	if (type == AE_IFDIR) {
+		free(name);
+		return 0;
+	}
+	if (type != AE_IFREG) {
+		input_warnf(w, "%s: %s; skipped", name, input_type_name(type));
+		free(name);
+		return 0;
+	}
+	if (archive_entry_hardlink(e) && archive_entry_size(e) == 0) {
+		input_warnf(w, "%s: hard link to '%s'; skipped", name, archive_entry_hardlink(e));
+		free(name);
+		return 0;
+	}
+	if (archive_format(a) != ARCHIVE_FORMAT_RAW) {
+		const char *risk = input_name_risk(p);
+		if (risk)
+			input_warnf(w, "%s: member name '%s' %s; read in place, nothing extracted",
+				    src->name, p, risk);
+	}
+	if (archive_entry_is_data_encrypted(e)) {
+		input_warnf(w, "%s: encrypted; skipped (no password is tried)", name);
+		free(name);
+		return 0;
+	}
+
+	struct input *in = input_new(w, name);
+	in->ar = a;
+	in->root_ar = root_ar;
+	in->size = src->size;
+	in->in_start = input_ar_bytes(a);
+	/* a magic number that no filter or format took: the bytes as they
+	 * are, which must not be looked at again */
+	in->leaf = archive_format(a) == ARCHIVE_FORMAT_RAW && archive_filter_count(a) <= 1;
+	int rc = input_begin(w, in, depth, 0);
+	input_free(in);
+	return rc;
+}
+
+int input_container(struct input_walker *w, struct input *src, int depth, int top)
+{
+	struct archive *a = input_archive_new();
+	if (!a)
+		return top ? input_stop(w, "%s: out of memory", src->name) : 0;
+
+	src->container = 1;
+	if (src->cap < INPUT_ARBUF) {
+		src->buf = xrealloc(src->buf, INPUT_ARBUF);
+		src->cap = INPUT_ARBUF;
+	}
+	archive_read_set_callback_data(a, src);
+	archive_read_set_read_callback(a, input_cb_read);
+	if (src->seekable) {
+		/* 7-Zip and zip's central directory need to seek */
+		if (lseek(src->fd, 0, SEEK_SET) == 0) {
+			src->pos = src->len = 0;
+			src->eof = 0;
+			archive_read_set_seek_callback(a, input_cb_seek);
+		}
+	}
+	if (archive_read_open1(a) < ARCHIVE_WARN) {
+		const char *e = archive_error_string(a);
+		int rc = 0;
+		if (top)
+			rc = input_stop(w, "%s: %s", src->name, e ? e : "cannot open the archive");
+		else
+			input_warnf(w, "%s: %s; skipped", src->name, e ? e : "cannot open the archive");
+		archive_read_free(a);
+		return rc;
+	}
+
+	struct archive *root_ar = src->root_ar;
+	if (!root_ar) {
+		root_ar = a;
+		w->tree_out = 0;
+	}
+	int rc = 0, fails = 0, broken = 0;
+	unsigned long entries = 0;
+	for (;;) {
+		struct archive_entry *e;
+		int r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r == ARCHIVE_FATAL) {
+			const char *m = archive_error_string(a);
+			input_warnf(w, "%s: %s; stopped reading it after %lu member%s",
+				    src->name, m ? m : "damaged or cut short", entries,
+				    entries == 1 ? "" : "s");
+			broken = 1;
+			break;
+		}
+		if (r < ARCHIVE_WARN) {
+			const char *m = archive_error_string(a);
+			input_warnf(w, "%s: %s; entry skipped", src->name, m ? m : "bad entry");
+			if (++fails > 100)
+				break;
+			continue;
+		}
+		if (r == ARCHIVE_WARN) {
+			const char *m = archive_error_string(a);
+			input_warnf(w, "%s: %s", src->name, m ? m : "warning");
+		}
+		entries++;
+		if (input_entry(w, a, e, src, root_ar, depth) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && entries == 0 && archive_format(a) == ARCHIVE_FORMAT_EMPTY &&
+	    archive_filter_count(a) > 1) {
+		/* a compressed empty file: one empty member, as for a plain one */
+		struct input *in = input_new(w, xstrdup(src->name));
+		in->root_ar = root_ar;
+		in->size = src->size;
+		in->eof = 1;
+		rc = input_begin(w, in, depth, 0);
+		input_free(in);
+	} else if (rc == 0 && entries == 0 && !broken && !fails) {
+		input_warnf(w, "%s: the archive holds no files", src->name);
+	}
+	archive_read_free(a);
+	return rc;
+}

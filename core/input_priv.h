@@ -1,0 +1,109 @@
+/*
+ * input_priv.h: what the files of input.h share and nobody else: the
+ * walk's state, the member, and the steps one file hands another.
+ *
+ *   input.c          the walk: PATH, folders, plain files, stdin; each
+ *                    new member looked at (input_begin) and handed out
+ *   input_read.c     reading a member: bytes counted, hashed and held
+ *                    against the limits (input_pull), UTF-16 to UTF-8
+ *   input_archive.c  archives and compressed streams through libarchive
+ *   input_detect.c   what the first bytes say: an archive? which text
+ *                    encoding?
+ */
+#ifndef AUDITSCOPE_INPUT_PRIV_H
+#define AUDITSCOPE_INPUT_PRIV_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <archive.h>
+#include <openssl/evp.h>
+
+#include "input.h"
+
+#define INPUT_MAX_DEPTH 4               /* archives inside archives */
+#define INPUT_SNIFF 512                 /* bytes looked at to tell files apart */
+#define INPUT_WORKBUF (64 * 1024)       /* UTF-16 transcoding buffer */
+#define INPUT_ARBUF (1024 * 1024)       /* archive read callback buffer */
+#define INPUT_RATIO_GRACE (1024 * 1024) /* ratio not checked below this */
+#define INPUT_MAX_CHUNK (1u << 30)      /* largest single read */
+
+enum input_enc { INPUT_UTF8, INPUT_UTF8_BOM, INPUT_UTF16LE, INPUT_UTF16BE };
+
+/* State shared by every member of one input_walk(). */
+struct input_walker {
+	struct input_limits lim;
+	input_member_fn fn;
+	input_warn_fn warn;
+	void *ctx;
+	EVP_MD *md;
+	EVP_MD_CTX *mdctx; /* one leaf member is hashed at a time */
+	uint64_t tree_out; /* bytes of every member of the outermost archive */
+	char *cause;
+};
+
+struct input {
+	struct input_walker *w;
+	char *name;
+
+	int fd;                  /* plain source, or -1 */
+	int seekable;            /* fd is a regular file read from offset 0 */
+	struct archive *ar;      /* archive positioned on this entry, or NULL */
+	struct archive *root_ar; /* outermost archive (progress, ratio), or NULL */
+	int64_t size;            /* on-disk size of the outermost file, or -1 */
+	uint64_t fd_in;          /* bytes read from fd */
+	uint64_t in_start;       /* bytes its archive had consumed when it began */
+	int container;           /* read as an archive: no hash, no limits */
+	int leaf;                /* never to be opened as an archive */
+
+	unsigned char *buf;      /* sniffed prefix, then UTF-16 work buffer */
+	size_t cap, pos, len;
+	int eof;                 /* source exhausted */
+
+	enum input_enc enc;
+	unsigned char pend[4];   /* UTF-8 of a code point not yet handed out */
+	size_t pend_pos, pend_len;
+
+	uint64_t raw;            /* decompressed bytes pulled from the source */
+	char *err;
+	int finished;
+	char hex[65];
+};
+
+
+/* Messages: one line each (control characters as \xNN). A warning goes
+ * to the walk's warn callback; input_stop records the walk's failure and
+ * returns -1; input_fail makes the member's error sticky and returns -1. */
+char *input_oneline(const char *s);
+void input_warnf(struct input_walker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int input_stop(struct input_walker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int input_fail(struct input *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* input.c */
+struct input *input_new(struct input_walker *w, char *name);
+void input_free(struct input *in);
+/* A new member: look at its first bytes, then either open it as an
+ * archive or hand it to the caller. depth counts the archives around it;
+ * top: PATH itself (its trouble fails the walk). */
+int input_begin(struct input_walker *w, struct input *in, int depth, int top);
+
+/* input_read.c */
+/* Up to n decompressed bytes from the member's source into dst: the one
+ * place where bytes are counted, hashed and held against the limits. */
+ssize_t input_pull(struct input *in, unsigned char *dst, size_t n);
+/* Fill the buffer up to INPUT_SNIFF bytes (or the end) to look at them. */
+int input_sniff_fill(struct input *in);
+
+/* input_archive.c */
+/* Bytes an archive's decoder has consumed of its source. */
+uint64_t input_ar_bytes(struct archive *a);
+/* Read src as an archive (or compressed stream) and walk its entries. */
+int input_container(struct input_walker *w, struct input *src, int depth, int top);
+
+/* input_detect.c */
+/* Does this look like an archive or a compressed stream? */
+int input_is_container(const unsigned char *p, size_t n);
+/* Look at the first bytes: BOM, or UTF-16 without one (mostly ASCII). */
+void input_detect_encoding(struct input *in);
+
+#endif

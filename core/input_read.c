@@ -1,0 +1,352 @@
+/*
+ * input_read.c: reading a member (input.h). Every byte comes through
+ * input_pull, which counts it, feeds the SHA-256 and holds the member
+ * against the limits (the zip-bomb guard: see input.c's top comment);
+ * UTF-16 is transcoded to UTF-8 as it streams, and a UTF-8 BOM dropped.
+ * Plain files are read with read(2) straight into the caller's buffer:
+ * the hot path for multi-gigabyte exports.
+ */
+#include "input.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "input_priv.h"
+#include "xalloc.h"
+
+/* Make the member's error sticky; returns -1. */
+int input_fail(struct input *in, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (!in->err)
+		in->err = input_oneline(m);
+	free(m);
+	in->eof = 1;
+	return -1;
+}
+
+static void input_human(char *b, size_t sz, uint64_t v)
+{
+	if (v >= (1ull << 30))
+		snprintf(b, sz, "%.1f GiB", (double)v / (1ull << 30));
+	else if (v >= (1ull << 20))
+		snprintf(b, sz, "%.1f MiB", (double)v / (1ull << 20));
+	else if (v >= 1024)
+		snprintf(b, sz, "%.1f KiB", (double)v / 1024);
+	else
+		snprintf(b, sz, "%llu bytes", (unsigned long long)v);
+}
+
+static uint64_t input_outer_bytes(const struct input *in)
+{
+	return in->root_ar ? input_ar_bytes(in->root_ar) : in->fd_in;
+}
+
+ssize_t input_pull(struct input *in, unsigned char *dst, size_t n)
+{
+	struct input_walker *w = in->w;
+	ssize_t r;
+
+	if (in->eof)
+		return in->err ? -1 : 0;
+	if (n > INPUT_MAX_CHUNK)
+		n = INPUT_MAX_CHUNK;
+	if (in->ar) {
+		r = archive_read_data(in->ar, dst, n);
+		if (r < 0) {
+			const char *e = archive_error_string(in->ar);
+			return input_fail(in, "%s: %s", in->name, e ? e : "read error");
+		}
+	} else {
+		do
+			r = read(in->fd, dst, n);
+		while (r < 0 && errno == EINTR);
+		if (r < 0)
+			return input_fail(in, "%s: %s", in->name, strerror(errno));
+		in->fd_in += (uint64_t)r;
+	}
+	if (r == 0) {
+		in->eof = 1;
+		return 0;
+	}
+	if (in->container)
+		return r;
+
+	in->raw += (uint64_t)r;
+	EVP_DigestUpdate(w->mdctx, dst, (size_t)r);
+
+	char h[32];
+	if (in->raw > w->lim.max_member_bytes) {
+		input_human(h, sizeof h, w->lim.max_member_bytes);
+		return input_fail(in, "%s: decompressed size exceeds the limit of %s; stopped",
+				  in->name, h);
+	}
+	/*
+	 * Two ratios. The member against the bytes its own archive consumed
+	 * meanwhile: precise, as libarchive counts what its decoder used, not
+	 * what was read ahead. And everything read out of the outermost file
+	 * against the file's bytes consumed: an archive of archives multiplies
+	 * ratios that each look harmless. A nested member cannot use the
+	 * outermost count alone: the inner archive reads the outer entry ahead
+	 * by a megabyte, so its first megabytes look free.
+	 */
+	if (in->root_ar) {
+		w->tree_out += (uint64_t)r;
+		int bomb = 0;
+		if (in->ar && in->raw > INPUT_RATIO_GRACE) {
+			uint64_t now = input_ar_bytes(in->ar);
+			uint64_t used = now > in->in_start ? now - in->in_start : 0;
+			bomb = (double)in->raw > w->lim.max_ratio * (double)(used ? used : 1);
+		}
+		if (w->tree_out > INPUT_RATIO_GRACE) {
+			uint64_t used = input_ar_bytes(in->root_ar);
+			bomb |= (double)w->tree_out > w->lim.max_ratio * (double)(used ? used : 1);
+		}
+		if (bomb) {
+			input_human(h, sizeof h, in->raw);
+			return input_fail(in, "%s: decompressed size exceeds %gx the compressed size "
+					  "(zip bomb?); stopped after %s", in->name, w->lim.max_ratio, h);
+		}
+	}
+	return r;
+}
+
+int input_sniff_fill(struct input *in)
+{
+	while (in->len < INPUT_SNIFF && !in->eof) {
+		ssize_t r = input_pull(in, in->buf + in->len, INPUT_SNIFF - in->len);
+		if (r < 0)
+			return -1;
+		in->len += (size_t)r;
+	}
+	return 0;
+}
+
+const char *input_name(const struct input *in)
+{
+	return in->name;
+}
+
+/* The message after input_read() or input_finish() failed, "" before. */
+const char *input_error(const struct input *in)
+{
+	return in->err ? in->err : "";
+}
+
+const char *input_encoding(const struct input *in)
+{
+	switch (in->enc) {
+	case INPUT_UTF8_BOM:
+		return "utf-8-bom";
+	case INPUT_UTF16LE:
+		return "utf-16le";
+	case INPUT_UTF16BE:
+		return "utf-16be";
+	case INPUT_UTF8:
+		break;
+	}
+	return "utf-8";
+}
+
+uint64_t input_bytes_in(const struct input *in)
+{
+	return input_outer_bytes(in);
+}
+
+int64_t input_size(const struct input *in)
+{
+	return in->size;
+}
+
+uint64_t input_bytes_raw(const struct input *in)
+{
+	return in->raw;
+}
+
+/* Keep the unread tail (under 4 bytes) and read more behind it. */
+static int input_fill(struct input *in)
+{
+	if (in->pos > 0) {
+		memmove(in->buf, in->buf + in->pos, in->len - in->pos);
+		in->len -= in->pos;
+		in->pos = 0;
+	}
+	ssize_t r = input_pull(in, in->buf + in->len, in->cap - in->len);
+	if (r < 0)
+		return -1;
+	in->len += (size_t)r;
+	return 0;
+}
+
+static size_t input_utf8_put(unsigned char *o, uint32_t cp)
+{
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (unsigned char)(0xc0 | (cp >> 6));
+		o[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xe0 | (cp >> 12));
+		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xf0 | (cp >> 18));
+	o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * UTF-16 to UTF-8, streaming. A surrogate pair split across two reads of
+ * the source is kept whole by refilling while fewer than 4 bytes are left;
+ * a code point that does not fit the caller's buffer waits in pend.
+ */
+static ssize_t input_read16(struct input *in, unsigned char *out, size_t n)
+{
+	int be = in->enc == INPUT_UTF16BE;
+	size_t o = 0;
+
+	while (o < n && in->pend_pos < in->pend_len)
+		out[o++] = in->pend[in->pend_pos++];
+	while (o < n) {
+		size_t avail = in->len - in->pos;
+		while (avail < 4 && !in->eof) {
+			if (input_fill(in) < 0)
+				return o ? (ssize_t)o : -1;
+			avail = in->len - in->pos;
+		}
+		if (avail == 0)
+			break;
+
+		const unsigned char *p = in->buf + in->pos;
+		/* fast path: a run of ASCII, which is nearly all of an export */
+		size_t units = avail / 2, i = 0;
+		if (units > n - o)
+			units = n - o;
+		if (be) {
+			while (i < units && !p[2 * i] && p[2 * i + 1] < 0x80) {
+				out[o + i] = p[2 * i + 1];
+				i++;
+			}
+		} else {
+			while (i < units && !p[2 * i + 1] && p[2 * i] < 0x80) {
+				out[o + i] = p[2 * i];
+				i++;
+			}
+		}
+		if (i) {
+			o += i;
+			in->pos += 2 * i;
+			continue;
+		}
+
+		uint32_t cp;
+		if (avail == 1) { /* odd byte at the end */
+			cp = 0xfffd;
+			in->pos++;
+		} else {
+			uint32_t u = be ? (uint32_t)(p[0] << 8 | p[1]) : (uint32_t)(p[1] << 8 | p[0]);
+			in->pos += 2;
+			if (u >= 0xd800 && u <= 0xdbff) {
+				cp = 0xfffd;
+				if (avail >= 4) {
+					uint32_t u2 = be ? (uint32_t)(p[2] << 8 | p[3])
+							 : (uint32_t)(p[3] << 8 | p[2]);
+					if (u2 >= 0xdc00 && u2 <= 0xdfff) {
+						cp = 0x10000 + ((u - 0xd800) << 10) + (u2 - 0xdc00);
+						in->pos += 2;
+					}
+				}
+			} else if (u >= 0xdc00 && u <= 0xdfff)
+				cp = 0xfffd;
+			else
+				cp = u;
+		}
+
+		unsigned char tmp[4];
+		size_t k = input_utf8_put(tmp, cp);
+		if (o + k <= n) {
+			memcpy(out + o, tmp, k);
+			o += k;
+		} else {
+			size_t fit = n - o;
+			memcpy(out + o, tmp, fit);
+			o += fit;
+			memcpy(in->pend, tmp + fit, k - fit);
+			in->pend_pos = 0;
+			in->pend_len = k - fit;
+		}
+	}
+	return (ssize_t)o;
+}
+
+ssize_t input_read(struct input *in, char *buf, size_t n)
+{
+	unsigned char *out = (unsigned char *)buf;
+
+	if (in->err)
+		return -1;
+	if (n == 0 || in->finished)
+		return 0;
+	if (n > INPUT_MAX_CHUNK)
+		n = INPUT_MAX_CHUNK;
+	if (in->enc == INPUT_UTF16LE || in->enc == INPUT_UTF16BE)
+		return input_read16(in, out, n);
+	if (in->pos < in->len) { /* the sniffed prefix first */
+		size_t k = in->len - in->pos;
+		if (k > n)
+			k = n;
+		memcpy(out, in->buf + in->pos, k);
+		in->pos += k;
+		return (ssize_t)k;
+	}
+	return input_pull(in, out, n);
+}
+
+int input_finish(struct input *in, char out[65])
+{
+	static const char hexd[] = "0123456789abcdef";
+	int rc = 0;
+
+	if (!in->finished) {
+		if (in->err)
+			rc = -1;
+		else if (!in->eof) {
+			size_t sz = 1024 * 1024;
+			unsigned char *scratch = xmalloc(sz);
+			ssize_t r;
+			while ((r = input_pull(in, scratch, sz)) > 0)
+				;
+			free(scratch);
+			if (r < 0)
+				rc = -1;
+		}
+		unsigned char md[EVP_MAX_MD_SIZE];
+		unsigned int mdlen = 0;
+		EVP_DigestFinal_ex(in->w->mdctx, md, &mdlen);
+		for (unsigned int i = 0; i < mdlen && i < 32; i++) {
+			in->hex[2 * i] = hexd[md[i] >> 4];
+			in->hex[2 * i + 1] = hexd[md[i] & 15];
+		}
+		in->hex[64] = '\0';
+		in->finished = 1;
+		in->pos = in->len;
+		in->pend_pos = in->pend_len;
+	} else if (in->err)
+		rc = -1;
+	memcpy(out, in->hex, 65);
+	return rc;
+}
