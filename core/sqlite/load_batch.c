@@ -1,0 +1,214 @@
+/*
+ * load_batch.c: the parser's side of a load: the sink copies each event and
+ * reject out of the parser's buffers into a batch (strings in one arena)
+ * and sends full batches to the writer through a short queue.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+#include "load_impl.h"
+
+void load_batch_free(struct batch *b)
+{
+	if (!b)
+		return;
+	free(b->buf);
+	free(b->items);
+	free(b);
+}
+/* Offsets into the arena are stored as pointers until the batch is
+ * sealed, because the arena may move while it grows. */
+struct sv load_stash(struct batch *b, struct sv s)
+{
+	if (!s.p)
+		return s;
+	b->buf = xgrow(b->buf, &b->cap, b->len + s.n + 1, 1);
+	memcpy(b->buf + b->len, s.p, s.n);
+	struct sv r = { (const char *)(uintptr_t)(b->len + 1), s.n }; /* +1: 0 means absent */
+	b->len += s.n;
+	b->buf[b->len++] = '\0';
+	return r;
+}
+
+static void put_json_str(struct batch *b, struct sv v)
+{
+	if (!v.p) {
+		memcpy(b->buf + b->len, "null", 4);
+		b->len += 4;
+		return;
+	}
+	b->buf[b->len++] = '"';
+	for (size_t i = 0; i < v.n; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+		if (c == '"' || c == '\\') {
+			b->buf[b->len++] = '\\';
+			b->buf[b->len++] = (char)c;
+		} else if (c < 0x20) {
+			b->len += (size_t)snprintf(b->buf + b->len, 7, "\\u%04x", c);
+		} else {
+			b->buf[b->len++] = (char)c;
+		}
+	}
+	b->buf[b->len++] = '"';
+}
+
+/* The messages of an event as [[folder, msgid, size], ...], stashed. */
+static struct sv stash_msgs(struct batch *b, const struct event_msg *m, size_t n)
+{
+	size_t need = 2;
+	for (size_t i = 0; i < n; i++)
+		need += 6 * (m[i].folder.n + m[i].msgid.n) + 48;
+	b->buf = xgrow(b->buf, &b->cap, b->len + need + 1, 1);
+	size_t start = b->len;
+	b->buf[b->len++] = '[';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			b->buf[b->len++] = ',';
+		b->buf[b->len++] = '[';
+		put_json_str(b, m[i].folder);
+		b->buf[b->len++] = ',';
+		put_json_str(b, m[i].msgid);
+		if (m[i].size >= 0)
+			b->len += (size_t)snprintf(b->buf + b->len, 24, ",%lld]", (long long)m[i].size);
+		else
+			b->len += (size_t)snprintf(b->buf + b->len, 24, ",null]");
+	}
+	b->buf[b->len++] = ']';
+	struct sv r = { (const char *)(uintptr_t)(start + 1), b->len - start };
+	b->buf[b->len++] = '\0';
+	return r;
+}
+
+static struct sv unstash(const struct batch *b, struct sv s)
+{
+	if (!s.p)
+		return s;
+	return (struct sv){ b->buf + ((uintptr_t)s.p - 1), s.n };
+}
+
+void load_batch_seal(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct item *it = &b->items[i];
+		if (it->type != ITEM_EVENT)
+			continue;
+		struct event *ev = &it->ev;
+#define X(name) ev->name = unstash(b, ev->name);
+		EVENT_TEXT_FIELDS(X)
+#undef X
+		ev->raw = unstash(b, ev->raw);
+		it->msgjson = unstash(b, it->msgjson);
+	}
+}
+
+static int failed(struct sqlite_load *ld, char **cause)
+{
+	if (!atomic_load_explicit(&ld->has_error, memory_order_acquire))
+		return 0;
+	pthread_mutex_lock(&ld->mu);
+	int r = 0;
+	if (ld->error)
+		r = set_cause(cause, "%s", ld->error);
+	pthread_mutex_unlock(&ld->mu);
+	return r;
+}
+
+/* Send the current batch to the writer (waiting while the queue is full). */
+static void send(struct sqlite_load *ld)
+{
+	struct batch *b = ld->cur;
+	if (!b || b->n == 0)
+		return;
+	ld->cur = NULL;
+	load_batch_seal(b);
+	pthread_mutex_lock(&ld->mu);
+	while (ld->qlen >= QUEUE_MAX)
+		pthread_cond_wait(&ld->cv_space, &ld->mu);
+	if (ld->qtail)
+		ld->qtail->next = b;
+	else
+		ld->qhead = b;
+	ld->qtail = b;
+	ld->qlen++;
+	pthread_cond_signal(&ld->cv_work);
+	pthread_mutex_unlock(&ld->mu);
+}
+
+/* Wait until the writer has done everything sent: after this the caller
+ * may use the connection itself. */
+int load_drain(struct sqlite_load *ld, char **cause)
+{
+	send(ld);
+	pthread_mutex_lock(&ld->mu);
+	while (ld->qhead || ld->busy)
+		pthread_cond_wait(&ld->cv_idle, &ld->mu);
+	pthread_mutex_unlock(&ld->mu);
+	return failed(ld, cause);
+}
+
+static struct item *new_item(struct sqlite_load *ld)
+{
+	if (!ld->cur)
+		ld->cur = xcalloc(1, sizeof *ld->cur);
+	struct batch *b = ld->cur;
+	b->items = xgrow(b->items, &b->icap, b->n + 1, sizeof *b->items);
+	struct item *it = &b->items[b->n++];
+	memset(it, 0, sizeof *it);
+	return it;
+}
+
+static void maybe_send(struct sqlite_load *ld)
+{
+	if (ld->cur->n >= BATCH_ITEMS || ld->cur->len >= BATCH_BYTES)
+		send(ld);
+}
+
+static int sink_event(void *ctx, const struct event *ev, char **cause)
+{
+	struct sqlite_load *ld = ctx;
+	if (failed(ld, cause) < 0)
+		return -1;
+	struct item *it = new_item(ld);
+	struct batch *b = ld->cur;
+	it->type = ITEM_EVENT;
+	it->ev = *ev;
+#define X(name) it->ev.name = load_stash(b, ev->name);
+	EVENT_TEXT_FIELDS(X)
+#undef X
+	it->ev.raw = load_stash(b, ev->raw);
+	it->ev.msgs = NULL;
+	if (ev->nmsgs)
+		it->msgjson = stash_msgs(b, ev->msgs, ev->nmsgs);
+	maybe_send(ld);
+	return 0;
+}
+
+static int sink_reject(void *ctx, uint64_t line, const char *why, const char *raw, size_t n, char **cause)
+{
+	struct sqlite_load *ld = ctx;
+	if (failed(ld, cause) < 0)
+		return -1;
+	struct item *it = new_item(ld);
+	struct batch *b = ld->cur;
+	it->type = ITEM_REJECT;
+	it->line = line;
+	struct sv w = load_stash(b, (struct sv){ why, strlen(why) });
+	struct sv r = load_stash(b, (struct sv){ raw ? raw : "", raw ? n : 0 });
+	it->why = (uintptr_t)w.p - 1;
+	it->raw = (uintptr_t)r.p - 1;
+	it->rawlen = r.n;
+	maybe_send(ld);
+	return 0;
+}
+
+void sqlite_load_sink(struct store_load *base, struct sink *out)
+{
+	struct sqlite_load *ld = (struct sqlite_load *)base;
+	out->event = sink_event;
+	out->reject = sink_reject;
+	out->ctx = ld;
+}

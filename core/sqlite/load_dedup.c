@@ -1,0 +1,146 @@
+/*
+ * load_dedup.c: deduplication during a load. A record already in the case (the
+ * same kind and record id) is a duplicate: the event lists the new
+ * source too (table seen), and a richer copy replaces the stored one.
+ */
+#include <stdatomic.h>
+#include <string.h>
+
+#include "util.h"
+#include "load_impl.h"
+
+/*
+ * Records are deduplicated by record id within a kind of log (ev->kind):
+ * the same UAL record in two exports is one event, but an Entra sign-in
+ * whose id happens to equal a UAL logon record's Id is a second event,
+ * not a duplicate of it.
+ */
+/* Is (kind, record id) in the case already? Fingerprint first, then the
+ * stored id for each fingerprint that matches. */
+int load_is_dup(struct sqlite_load *ld, int kind, uint64_t fp, struct sv rid, bool *dup, int64_t *dup_id,
+		  char **cause)
+{
+	*dup = false;
+	struct ridmap *m = &ld->rids;
+	if (!m->cap)
+		return 0;
+	for (size_t i = fp & (m->cap - 1); m->fp[i]; i = (i + 1) & (m->cap - 1)) {
+		if (m->fp[i] != fp)
+			continue;
+		sqlite3_stmt *q = ld->sel_rid;
+		sqlite3_bind_int64(q, 1, m->id[i]);
+		int r = sqlite3_step(q);
+		if (r == SQLITE_ROW && sqlite3_column_int(q, 1) == kind &&
+		    (size_t)sqlite3_column_bytes(q, 0) == rid.n &&
+		    memcmp(sqlite3_column_blob(q, 0), rid.p, rid.n) == 0) {
+			*dup = true;
+			*dup_id = m->id[i];
+		}
+		sqlite3_reset(q);
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return load_db_fail(ld, cause);
+		if (*dup)
+			return 0;
+	}
+	return 0;
+}
+/*
+ * The fingerprint table costs 32 bytes an event at most; past RIDMAP_MAX
+ * events in the case (128 MB of it) memory would follow the case, so the
+ * load builds the unique index instead and lets SQLite refuse duplicates
+ * (slower: random inserts into a large B-tree, but bounded).
+ */
+int load_ridmap_retire(struct sqlite_load *ld, char **cause)
+{
+	if (sqlite_exec(ld->base.st, "CREATE UNIQUE INDEX IF NOT EXISTS ev_rid ON events(record_id, kind)", cause) < 0)
+		return -1;
+	load_ridmap_free(&ld->rids);
+	memset(&ld->rids, 0, sizeof ld->rids);
+	ld->by_index = true;
+	return 0;
+}
+
+/* How much a copy of an event tells: its fields, its messages, less
+ * than anything when PowerShell cut it. */
+static int richness(const struct event *ev)
+{
+	int n = 0;
+#define X(name) n += ev->name.p && ev->name.n;
+	EVENT_TEXT_FIELDS(X)
+#undef X
+	if (ev->nmsgs)
+		n += 2;
+	return (ev->flags & EVF_PS_TRUNCATED) ? n - 100 : n;
+}
+
+/*
+ * A record already in the case, read again (another export of the same
+ * events, an overlapping window): the event lists this source too, and
+ * when this copy tells more than the stored one (a UAL export's copy of
+ * a record Defender's PowerShell export had cut), this copy replaces it:
+ * *replace is set and the caller inserts it, then moves the list.
+ */
+int load_merge_dup(struct sqlite_load *ld, int64_t old, const struct event *ev, struct sv msgjson,
+		     bool *replace, int64_t *old_source, int64_t *old_line, char **cause)
+{
+	*replace = false;
+	sqlite3_stmt *q = ld->sel_rich;
+	sqlite3_bind_int64(q, 1, old);
+	int r = sqlite3_step(q);
+	int old_rich = 0;
+	if (r == SQLITE_ROW) {
+		old_rich = sqlite3_column_int(q, 0);
+		if (sqlite3_column_int64(q, 1) & EVF_PS_TRUNCATED)
+			old_rich -= 100;
+		*old_source = sqlite3_column_int64(q, 2);
+		*old_line = sqlite3_column_int64(q, 3);
+	}
+	sqlite3_reset(q);
+	if (r != SQLITE_ROW)
+		return r == SQLITE_DONE ? 0 : load_db_fail(ld, cause);
+	(void)msgjson;
+	if (richness(ev) > old_rich && *old_source != ld->source) {
+		sqlite3_bind_int64(ld->del_ev, 1, old);
+		sqlite3_bind_int64(ld->del_msg, 1, old);
+		int a = sqlite3_step(ld->del_ev), b = sqlite3_step(ld->del_msg);
+		sqlite3_reset(ld->del_ev);
+		sqlite3_reset(ld->del_msg);
+		if (a != SQLITE_DONE || b != SQLITE_DONE)
+			return load_db_fail(ld, cause);
+		*replace = true;
+		return 0;
+	}
+	if (*old_source == ld->source)
+		return 0; /* the same export repeating itself (paging) */
+	q = ld->ins_seen;
+	sqlite3_bind_int64(q, 1, old);
+	sqlite3_bind_int64(q, 2, ld->source);
+	sqlite3_bind_int64(q, 3, (int64_t)ev->line);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? 0 : load_db_fail(ld, cause);
+}
+
+/* 0 when a duplicate was only noted, -1 when noting it failed. */
+int load_failed_merge(struct sqlite_load *ld, char **cause)
+{
+	return atomic_load_explicit(&ld->has_error, memory_order_acquire) || (cause && *cause) ? -1 : 0;
+}
+
+/* After a richer copy replaced event old by new: old's list moves. */
+int load_moved(struct sqlite_load *ld, int64_t old, int64_t new, int64_t old_source, int64_t old_line,
+		 char **cause)
+{
+	sqlite3_bind_int64(ld->upd_seen, 1, new);
+	sqlite3_bind_int64(ld->upd_seen, 2, old);
+	int r = sqlite3_step(ld->upd_seen);
+	sqlite3_reset(ld->upd_seen);
+	if (r != SQLITE_DONE)
+		return load_db_fail(ld, cause);
+	sqlite3_bind_int64(ld->ins_seen, 1, new);
+	sqlite3_bind_int64(ld->ins_seen, 2, old_source);
+	sqlite3_bind_int64(ld->ins_seen, 3, old_line);
+	r = sqlite3_step(ld->ins_seen);
+	sqlite3_reset(ld->ins_seen);
+	return r == SQLITE_DONE ? 0 : load_db_fail(ld, cause);
+}

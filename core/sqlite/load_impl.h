@@ -1,0 +1,182 @@
+/*
+ * load_impl.h: what the files of the SQLite store's bulk load share.
+ *
+ * A load runs on three threads: the caller's (reading and parsing, which
+ * feeds the sink: load_batch.c), a writer that owns the SQLite work
+ * (load_write.c, with deduplication in load_dedup.c and the value table
+ * in load_values.c), and a compressor for the raw blocks (load_blocks.c).
+ * The sink copies each event into a batch; full batches go to the writer
+ * through a short queue, so memory stays bounded whatever the size of the
+ * input. load.c starts and ends a load and its sources.
+ */
+#ifndef AUDITSCOPE_SQLITE_LOAD_IMPL_H
+#define AUDITSCOPE_SQLITE_LOAD_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <zstd.h>
+
+#include "sqlite_store.h"
+#include "storage.h"
+
+/* String -> vals.id, so that each distinct value costs one lookup per
+ * load. Open addressing over a pool; cleared when it grows past its cap
+ * (the database stays the truth, so memory stays bounded). */
+struct intern {
+	uint64_t *hash;
+	int64_t *id;
+	uint32_t *off; /* into pool; the length is stored before the bytes */
+	size_t cap, count;
+	char *pool;
+	size_t plen, pcap;
+};
+
+#define INTERN_MAX 1000000
+
+/* A batch of events and rejects copied out of the parser's buffers. */
+enum { ITEM_EVENT, ITEM_REJECT };
+struct item {
+	int type;
+	struct event ev;     /* strings point into the batch's arena */
+	uint64_t line;       /* rejects */
+	size_t why, raw, rawlen;
+	struct sv msgjson;   /* ev.msgs packed as a JSON array */
+};
+
+struct batch {
+	char *buf;
+	size_t len, cap;
+	struct item *items;
+	size_t n, icap;
+	struct batch *next;
+};
+
+#define BATCH_ITEMS 4096
+#define BATCH_BYTES ((size_t)8 << 20)
+#define QUEUE_MAX 3
+
+/* A raw block on its way through the compressor. */
+struct block {
+	int64_t first, n;
+	char *data;     /* uncompressed, then compressed */
+	size_t len;
+	bool done;
+	struct block *next;
+};
+
+/*
+ * Deduplication during a load. A unique index on record ids takes random
+ * inserts into a B-tree as large as the case: measured, it doubled the
+ * time of a million-event load (31.9 s against 16.6 s without it). So a
+ * load keeps a table of 64-bit fingerprints of (kind, record id) with the
+ * event id that holds each, seeded from the case when the load starts;
+ * a fingerprint hit is checked against the stored record id, so a
+ * collision never drops a record. The unique index is built once at the
+ * end. Cost: 16 bytes an event at half load, 32 MB for a million.
+ */
+struct ridmap {
+	uint64_t *fp;
+	int64_t *id;
+	size_t cap, count;
+};
+struct sqlite_load {
+	struct store_load base; /* first: the interface's head (storage.h) */
+	int lockfd;
+	sqlite3_stmt *ins_ev, *ins_blk, *ins_msg, *ins_val, *sel_val, *ins_rej, *upd_src;
+	struct intern in;
+	bool in_complete; /* vals had no rows at start and the map was never cleared */
+	struct ridmap rids;
+	sqlite3_stmt *sel_rid;
+	/* a duplicate: which event, how rich, replaced or only seen */
+	sqlite3_stmt *sel_dup, *sel_rich, *del_ev, *del_msg, *ins_seen, *upd_seen;
+	bool journal_switched;
+	bool by_index; /* dedup through ev_rid instead of the table: a large case */
+	/* administrative records held back until the commit (is_admin),
+	 * copied out of their batches into one of their own */
+	struct batch *deferred;
+	bool flushing;
+	size_t ridmap_max;
+	int64_t source;
+	unsigned batch_events, pending;
+	bool txn;
+
+	/* the batch being filled by the parser thread */
+	struct batch *cur;
+
+	/* parser -> writer */
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work, cv_idle, cv_space;
+	struct batch *qhead, *qtail;
+	size_t qlen;
+	bool busy, quit;
+	char *error; /* set by the writer: every later call fails with it */
+	atomic_bool has_error;
+	struct store_counts c;  /* guarded by mu: published by the writer */
+	struct store_counts wc; /* the writer's own (or the caller's, when drained) */
+	pthread_t writer;
+	bool writer_started;
+
+	/* the raw block being assembled by the writer */
+	char *raw;
+	size_t rawlen, rawcap;
+	uint32_t *offs;
+	size_t noffs, ocap;
+	int64_t blk_first, blk_next;
+
+	/* writer -> compressor -> writer */
+	pthread_mutex_t zmu;
+	pthread_cond_t zcv, zdone;
+	struct block *zhead, *ztail; /* in order; done ones are inserted from the head */
+	struct block *znext;         /* next one to compress */
+	size_t zcount;               /* blocks in the list */
+	bool zquit;
+	pthread_t zthread;
+	bool zstarted;
+	ZSTD_CCtx *cctx;
+};
+
+#define RIDMAP_MAX ((size_t)4 << 20)
+
+/* load.c */
+int load_db_fail(struct sqlite_load *ld, char **cause);
+
+/* load_values.c: the value table and the fingerprint table */
+uint64_t load_rid_fp(int kind, const char *p, size_t n);
+void load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id);
+void load_ridmap_free(struct ridmap *m);
+void load_intern_clear(struct intern *in);
+void load_intern_free(struct intern *in);
+int load_value_id(struct sqlite_load *ld, struct sv s, int64_t *id, char **cause);
+
+/* load_blocks.c: raw blocks and the compressor thread */
+void *load_blocks_main(void *arg);
+void load_blocks_flush(struct sqlite_load *ld);
+int load_blocks_collect(struct sqlite_load *ld, bool wait, char **cause);
+int load_blocks_append(struct sqlite_load *ld, int64_t id, struct sv raw, char **cause);
+
+/* load_dedup.c: duplicates by (kind, record id) */
+int load_is_dup(struct sqlite_load *ld, int kind, uint64_t fp, struct sv rid, bool *dup, int64_t *dup_id,
+		char **cause);
+int load_ridmap_retire(struct sqlite_load *ld, char **cause);
+int load_merge_dup(struct sqlite_load *ld, int64_t old, const struct event *ev, struct sv msgjson,
+		   bool *replace, int64_t *old_source, int64_t *old_line, char **cause);
+int load_failed_merge(struct sqlite_load *ld, char **cause);
+int load_moved(struct sqlite_load *ld, int64_t old, int64_t new, int64_t old_source, int64_t old_line,
+	       char **cause);
+
+/* load_write.c: the writer thread */
+void *load_write_main(void *arg);
+int load_txn_begin(struct sqlite_load *ld, char **cause);
+int load_commit(struct sqlite_load *ld, char **cause);
+int load_flush_deferred(struct sqlite_load *ld, char **cause);
+
+/* load_batch.c: the parser's side */
+void load_batch_free(struct batch *b);
+struct sv load_stash(struct batch *b, struct sv s);
+void load_batch_seal(struct batch *b);
+int load_drain(struct sqlite_load *ld, char **cause);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * load_values.c: the value table during a load (each distinct string costs one lookup
+ * in the intern map, one row in vals) and the fingerprint table that
+ * deduplicates record ids (load_dedup.c reads it).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "xalloc.h"
+#include "load_impl.h"
+
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+	return util_hash_bytes(p, n, 0x243f6a8885a308d3ULL);
+}
+
+uint64_t load_rid_fp(int kind, const char *p, size_t n)
+{
+	return util_hash_bytes(p, n, 0x13198a2e03707344ULL + (uint64_t)kind);
+}
+
+void load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id)
+{
+	if ((m->count + 1) * 2 > m->cap) {
+		size_t ocap = m->cap;
+		uint64_t *ofp = m->fp;
+		int64_t *oid = m->id;
+		m->cap = ocap ? ocap * 2 : 1 << 16;
+		m->fp = xcalloc(m->cap, sizeof *m->fp);
+		m->id = xmalloc(m->cap * sizeof *m->id);
+		m->count = 0;
+		for (size_t i = 0; i < ocap; i++)
+			if (ofp[i])
+				load_ridmap_put(m, ofp[i], oid[i]);
+		free(ofp);
+		free(oid);
+	}
+	size_t i = fp & (m->cap - 1);
+	while (m->fp[i])
+		i = (i + 1) & (m->cap - 1);
+	m->fp[i] = fp;
+	m->id[i] = id;
+	m->count++;
+}
+
+void load_ridmap_free(struct ridmap *m)
+{
+	free(m->fp);
+	free(m->id);
+}
+void load_intern_clear(struct intern *in)
+{
+	if (!in->cap) {
+		in->cap = 1 << 16;
+		in->hash = xmalloc(in->cap * sizeof *in->hash);
+		in->id = xmalloc(in->cap * sizeof *in->id);
+		in->off = xmalloc(in->cap * sizeof *in->off);
+	}
+	memset(in->hash, 0, in->cap * sizeof *in->hash);
+	in->count = 0;
+	in->plen = 0;
+}
+
+void load_intern_free(struct intern *in)
+{
+	free(in->hash);
+	free(in->id);
+	free(in->off);
+	free(in->pool);
+}
+
+static bool intern_get(const struct intern *in, uint64_t h, const char *p, size_t n, int64_t *id)
+{
+	size_t mask = in->cap - 1, i = h & mask;
+	while (in->hash[i]) {
+		if (in->hash[i] == h) {
+			const char *s = in->pool + in->off[i];
+			uint32_t len;
+			memcpy(&len, s, 4);
+			if (len == n && memcmp(s + 4, p, n) == 0) {
+				*id = in->id[i];
+				return true;
+			}
+		}
+		i = (i + 1) & mask;
+	}
+	return false;
+}
+
+/* Remember p -> id; false when the value is not worth remembering (the
+ * map then no longer holds every value of the case). */
+static bool intern_put(struct intern *in, uint64_t h, const char *p, size_t n, int64_t id)
+{
+	if (n > 4096 || in->plen + n + 4 > UINT32_MAX)
+		return false;
+	if ((in->count + 1) * 2 > in->cap) {
+		size_t ocap = in->cap;
+		uint64_t *oh = in->hash;
+		int64_t *oid = in->id;
+		uint32_t *ooff = in->off;
+		in->cap *= 2;
+		in->hash = xcalloc(in->cap, sizeof *in->hash);
+		in->id = xmalloc(in->cap * sizeof *in->id);
+		in->off = xmalloc(in->cap * sizeof *in->off);
+		for (size_t j = 0; j < ocap; j++) {
+			if (!oh[j])
+				continue;
+			size_t k = oh[j] & (in->cap - 1);
+			while (in->hash[k])
+				k = (k + 1) & (in->cap - 1);
+			in->hash[k] = oh[j];
+			in->id[k] = oid[j];
+			in->off[k] = ooff[j];
+		}
+		free(oh);
+		free(oid);
+		free(ooff);
+	}
+	in->pool = xgrow(in->pool, &in->pcap, in->plen + n + 4, 1);
+	uint32_t len = (uint32_t)n;
+	memcpy(in->pool + in->plen, &len, 4);
+	memcpy(in->pool + in->plen + 4, p, n);
+	size_t i = h & (in->cap - 1);
+	while (in->hash[i])
+		i = (i + 1) & (in->cap - 1);
+	in->hash[i] = h;
+	in->id[i] = id;
+	in->off[i] = (uint32_t)in->plen;
+	in->plen += n + 4;
+	in->count++;
+	return true;
+}
+
+/* The vals id of a string (0 for absent), adding it when new. */
+int load_value_id(struct sqlite_load *ld, struct sv s, int64_t *id, char **cause)
+{
+	if (!s.p) {
+		*id = 0;
+		return 0;
+	}
+	uint64_t h = hash_bytes(s.p, s.n);
+	if (intern_get(&ld->in, h, s.p, s.n, id))
+		return 0;
+	if (!ld->in_complete) {
+		sqlite3_bind_text(ld->sel_val, 1, s.p, (int)s.n, SQLITE_STATIC);
+		int r = sqlite3_step(ld->sel_val);
+		if (r == SQLITE_ROW)
+			*id = sqlite3_column_int64(ld->sel_val, 0);
+		sqlite3_reset(ld->sel_val);
+		if (r == SQLITE_ROW) {
+			intern_put(&ld->in, h, s.p, s.n, *id);
+			return 0;
+		}
+		if (r != SQLITE_DONE)
+			return load_db_fail(ld, cause);
+	}
+	sqlite3_bind_text(ld->ins_val, 1, s.p, (int)s.n, SQLITE_STATIC);
+	int r = sqlite3_step(ld->ins_val);
+	sqlite3_reset(ld->ins_val);
+	if (r != SQLITE_DONE)
+		return load_db_fail(ld, cause);
+	*id = sqlite3_last_insert_rowid(store_db(ld->base.st));
+	if (ld->in.count >= INTERN_MAX) {
+		load_intern_clear(&ld->in);
+		ld->in_complete = false;
+	}
+	/* a value left out (over 4 KiB) must be looked up in vals next time,
+	 * or its second sighting breaks vals' UNIQUE and aborts the load */
+	if (!intern_put(&ld->in, h, s.p, s.n, *id))
+		ld->in_complete = false;
+	return 0;
+}

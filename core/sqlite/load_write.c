@@ -1,0 +1,321 @@
+/*
+ * load_write.c: the writer thread of a load: it takes the parser's batches off
+ * the queue and turns each event into rows (events, vals, msglists, raw
+ * blocks), each reject into a row of rejects, and commits every few
+ * tens of thousands of events together with the source's counters.
+ */
+#define _GNU_SOURCE /* pthread_setname_np, memmem */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "xalloc.h"
+#include "load_impl.h"
+
+int load_txn_begin(struct sqlite_load *ld, char **cause)
+{
+	if (ld->txn)
+		return 0;
+	if (sqlite_exec(ld->base.st, "BEGIN IMMEDIATE", cause) < 0)
+		return -1;
+	ld->txn = true;
+	return 0;
+}
+static int save_counts(struct sqlite_load *ld, char **cause)
+{
+	if (!ld->source)
+		return 0;
+	struct store_counts c = ld->wc;
+	sqlite3_stmt *q = ld->upd_src;
+	sqlite3_bind_int64(q, 1, (int64_t)c.records);
+	sqlite3_bind_int64(q, 2, (int64_t)c.events);
+	sqlite3_bind_int64(q, 3, (int64_t)c.duplicates);
+	sqlite3_bind_int64(q, 4, (int64_t)c.rejects);
+	if (c.first_ts != INT64_MAX) {
+		sqlite3_bind_int64(q, 5, c.first_ts);
+		sqlite3_bind_int64(q, 6, c.last_ts);
+	} else {
+		sqlite3_bind_null(q, 5);
+		sqlite3_bind_null(q, 6);
+	}
+	sqlite3_bind_int64(q, 7, ld->source);
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? 0 : load_db_fail(ld, cause);
+}
+
+/* Commit: every event committed has its raw block and its source's
+ * counters in the same transaction. */
+int load_commit(struct sqlite_load *ld, char **cause)
+{
+	if (!ld->txn)
+		return 0;
+	if (load_flush_deferred(ld, cause) < 0)
+		return -1;
+	load_blocks_flush(ld);
+	if (load_blocks_collect(ld, true, cause) < 0 || save_counts(ld, cause) < 0)
+		return -1;
+	if (sqlite_exec(ld->base.st, "COMMIT", cause) < 0)
+		return -1;
+	ld->txn = false;
+	ld->pending = 0;
+	return 0;
+}
+static int write_event(struct sqlite_load *ld, const struct event *ev, struct sv msgjson, char **cause)
+{
+	if (load_txn_begin(ld, cause) < 0)
+		return -1;
+	int kind = ev->kind;
+	uint64_t fp = load_rid_fp(kind, ev->record_id.p, ev->record_id.n);
+	bool dup = false, replace = false;
+	int64_t dup_id = 0, old_source = 0, old_line = 0;
+	if (!ld->by_index && ld->rids.count >= ld->ridmap_max && load_ridmap_retire(ld, cause) < 0)
+		return -1;
+	if (!ld->by_index && load_is_dup(ld, kind, fp, ev->record_id, &dup, &dup_id, cause) < 0)
+		return -1;
+	if (dup) {
+		if (load_merge_dup(ld, dup_id, ev, msgjson, &replace, &old_source, &old_line, cause) < 0)
+			return -1;
+		ld->wc.records++;
+		ld->wc.duplicates++;
+		if (!replace)
+			return 0;
+	}
+	sqlite3_stmt *q = ld->ins_ev;
+	int64_t ids[14];
+	const struct sv *f[] = {
+		&ev->op, &ev->rtype, &ev->workload, &ev->user, &ev->app, &ev->client_app, &ev->ip,
+		&ev->result, &ev->session, &ev->token, &ev->mailbox, &ev->access, &ev->client_info,
+		&ev->detail,
+	};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+		if (load_value_id(ld, *f[i], &ids[i], cause) < 0)
+			return -1;
+	sqlite3_bind_int64(q, 1, ev->ts);
+	sqlite3_bind_text(q, 2, ev->record_id.p, (int)ev->record_id.n, SQLITE_STATIC);
+	for (size_t i = 0; i < 13; i++) {
+		if (ids[i])
+			sqlite3_bind_int64(q, (int)i + 3, ids[i]);
+		else
+			sqlite3_bind_null(q, (int)i + 3);
+	}
+	if (ids[13])
+		sqlite3_bind_int64(q, 21, ids[13]);
+	else
+		sqlite3_bind_null(q, 21);
+	if (ev->op_count >= 0)
+		sqlite3_bind_int64(q, 16, ev->op_count);
+	else
+		sqlite3_bind_null(q, 16);
+	sqlite3_bind_int64(q, 17, ev->flags);
+	sqlite3_bind_int64(q, 18, ld->source);
+	sqlite3_bind_int64(q, 19, (int64_t)ev->line);
+	sqlite3_bind_int(q, 20, kind);
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (ld->by_index && r == SQLITE_CONSTRAINT) {
+		/* the unique index found the duplicate: which event it is */
+		sqlite3_stmt *d = ld->sel_dup;
+		sqlite3_bind_text(d, 1, ev->record_id.p, (int)ev->record_id.n, SQLITE_STATIC);
+		sqlite3_bind_int(d, 2, kind);
+		r = sqlite3_step(d);
+		dup_id = r == SQLITE_ROW ? sqlite3_column_int64(d, 0) : 0;
+		sqlite3_reset(d);
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return load_db_fail(ld, cause);
+		ld->wc.records++;
+		ld->wc.duplicates++;
+		if (!dup_id ||
+		    load_merge_dup(ld, dup_id, ev, msgjson, &replace, &old_source, &old_line, cause) < 0 || !replace)
+			return load_failed_merge(ld, cause);
+		r = sqlite3_step(q); /* the bindings hold: insert the richer copy */
+		sqlite3_reset(q);
+	}
+	if (r != SQLITE_DONE)
+		return load_db_fail(ld, cause);
+	{
+		int64_t id = sqlite3_last_insert_rowid(store_db(ld->base.st));
+		if (!ld->by_index)
+			load_ridmap_put(&ld->rids, fp, id);
+		if (replace && load_moved(ld, dup_id, id, old_source, old_line, cause) < 0)
+			return -1;
+		if (load_blocks_append(ld, id, ev->raw, cause) < 0)
+			return -1;
+		if (ev->nmsgs) {
+			sqlite3_stmt *mq = ld->ins_msg;
+			sqlite3_bind_int64(mq, 1, id);
+			sqlite3_bind_int64(mq, 2, (int64_t)ev->nmsgs);
+			sqlite3_bind_text(mq, 3, msgjson.p, (int)msgjson.n, SQLITE_STATIC);
+			r = sqlite3_step(mq);
+			sqlite3_reset(mq);
+			if (r != SQLITE_DONE)
+				return load_db_fail(ld, cause);
+		}
+	}
+	if (!replace) {
+		ld->wc.records++;
+		ld->wc.events++;
+	}
+	if (ev->ts < ld->wc.first_ts)
+		ld->wc.first_ts = ev->ts;
+	if (ev->ts > ld->wc.last_ts)
+		ld->wc.last_ts = ev->ts;
+	if (++ld->pending >= ld->batch_events && !ld->flushing)
+		return load_commit(ld, cause);
+	return 0;
+}
+
+static int write_reject(struct sqlite_load *ld, uint64_t line, const char *why, const char *raw, size_t n,
+			char **cause)
+{
+	if (load_txn_begin(ld, cause) < 0)
+		return -1;
+	sqlite3_stmt *q = ld->ins_rej;
+	sqlite3_bind_int64(q, 1, ld->source);
+	sqlite3_bind_int64(q, 2, (int64_t)line);
+	sqlite3_bind_text(q, 3, why, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 4, raw ? raw : "", (int)n, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE)
+		return load_db_fail(ld, cause);
+	ld->wc.records++;
+	if (sqlite3_changes(store_db(ld->base.st)))
+		ld->wc.rejects++;
+	else
+		ld->wc.duplicates++;
+	if (++ld->pending >= ld->batch_events)
+		return load_commit(ld, cause);
+	return 0;
+}
+
+/*
+ * Administrative records (mailbox and tenant configuration, inbox rules,
+ * permissions, Entra directory changes) are a few percent of a case, but
+ * the hunts read their raw records, and spread among the mail-access
+ * records they would sit in every compressed block: measured, the hunts
+ * that read them decompressed the whole case (about a second each on a
+ * million events). So the writer holds them back and inserts them
+ * together at each commit: their ids are consecutive and their raw
+ * records share a few blocks of their own.
+ */
+static bool is_admin(const struct event *ev)
+{
+	static const char *const rtypes[] = {
+		"ExchangeAdmin", "AzureActiveDirectory", "EntraDirectoryAudit",
+		"SecurityComplianceCenterEOPCmdlet",
+	};
+	for (size_t i = 0; i < sizeof rtypes / sizeof rtypes[0]; i++)
+		if (ev->rtype.p && ev->rtype.n == strlen(rtypes[i]) && memcmp(ev->rtype.p, rtypes[i], ev->rtype.n) == 0)
+			return true;
+	/* mailbox-item operations that change rules and permissions */
+	static const char *const ops[] = { "InboxRule", "FolderPermission", "TransportRule" };
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (ev->op.p && memmem(ev->op.p, ev->op.n, ops[i], strlen(ops[i])))
+			return true;
+	return false;
+}
+
+#define DEFER_BYTES ((size_t)32 << 20)
+
+/* Copy an administrative event out of its batch, to be written at the
+ * commit (batches are freed as soon as they are written). */
+static void defer(struct sqlite_load *ld, const struct item *it)
+{
+	if (!ld->deferred)
+		ld->deferred = xcalloc(1, sizeof *ld->deferred);
+	struct batch *d = ld->deferred;
+	d->items = xgrow(d->items, &d->icap, d->n + 1, sizeof *d->items);
+	struct item *n = &d->items[d->n++];
+	*n = *it;
+#define X(name) n->ev.name = load_stash(d, it->ev.name);
+	EVENT_TEXT_FIELDS(X)
+#undef X
+	n->ev.raw = load_stash(d, it->ev.raw);
+	n->msgjson = load_stash(d, it->msgjson);
+}
+
+int load_flush_deferred(struct sqlite_load *ld, char **cause)
+{
+	struct batch *d = ld->deferred;
+	if (!d)
+		return 0;
+	ld->deferred = NULL;
+	load_batch_seal(d);
+	load_blocks_flush(ld); /* the mail-access records gathered so far */
+	ld->flushing = true;
+	int rc = 0;
+	for (size_t i = 0; i < d->n && rc == 0; i++)
+		rc = write_event(ld, &d->items[i].ev, d->items[i].msgjson, cause);
+	ld->flushing = false;
+	load_batch_free(d);
+	return rc;
+}
+
+static int write_batch(struct sqlite_load *ld, struct batch *b, char **cause)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct item *it = &b->items[i];
+		int r;
+		if (it->type == ITEM_EVENT && is_admin(&it->ev)) {
+			if (load_txn_begin(ld, cause) < 0) /* so that a commit comes */
+				return -1;
+			defer(ld, it);
+			/* a file of nothing but administrative records must
+			 * still commit as it goes, with bounded memory */
+			if ((++ld->pending >= ld->batch_events || ld->deferred->len > DEFER_BYTES) &&
+			    load_commit(ld, cause) < 0)
+				return -1;
+			continue;
+		}
+		if (it->type == ITEM_EVENT)
+			r = write_event(ld, &it->ev, it->msgjson, cause);
+		else
+			r = write_reject(ld, it->line, b->buf + it->why, b->buf + it->raw, it->rawlen, cause);
+		if (r < 0)
+			return -1;
+	}
+	/* publish the counts for the progress line, once a batch */
+	pthread_mutex_lock(&ld->mu);
+	ld->c = ld->wc;
+	pthread_mutex_unlock(&ld->mu);
+	/* keep the compressed blocks from piling up in memory */
+	return load_blocks_collect(ld, false, cause);
+}
+
+void *load_write_main(void *arg)
+{
+	struct sqlite_load *ld = arg;
+	pthread_setname_np(pthread_self(), "as-writer");
+	pthread_mutex_lock(&ld->mu);
+	for (;;) {
+		while (!ld->qhead && !ld->quit)
+			pthread_cond_wait(&ld->cv_work, &ld->mu);
+		if (!ld->qhead)
+			break;
+		struct batch *b = ld->qhead;
+		ld->qhead = b->next;
+		if (!ld->qhead)
+			ld->qtail = NULL;
+		ld->qlen--;
+		ld->busy = true;
+		pthread_cond_signal(&ld->cv_space);
+		bool failed = ld->error != NULL;
+		pthread_mutex_unlock(&ld->mu);
+		char *cause = NULL;
+		if (!failed && write_batch(ld, b, &cause) < 0) {
+			pthread_mutex_lock(&ld->mu);
+			ld->error = cause ? cause : xstrdup("write failed");
+			atomic_store(&ld->has_error, true);
+			pthread_mutex_unlock(&ld->mu);
+		}
+		load_batch_free(b);
+		pthread_mutex_lock(&ld->mu);
+		ld->busy = false;
+		pthread_cond_broadcast(&ld->cv_idle);
+	}
+	pthread_mutex_unlock(&ld->mu);
+	return NULL;
+}
