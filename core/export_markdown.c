@@ -3,7 +3,8 @@
  * sources and hashes, the bookmarked events by day with their notes and
  * tags, the indicators they hold (app ids with names, IPs, users,
  * mailboxes, inbox rule names, forwarding addresses), the messages their
- * MailItemsAccessed records exposed, and how to reproduce it. Every value from a record or a note is shown with
+ * MailItemsAccessed records exposed, what the evidence covers (coverage.h),
+ * and how to reproduce it. Every value from a record or a note is shown with
  * controls made visible and Markdown/HTML syntax escaped.
  */
 #include <inttypes.h>
@@ -15,8 +16,10 @@
 
 #include "annot.h"
 #include "appnames.h"
+#include "coverage.h"
 #include "event.h"
 #include "export_writer.h"
+#include "ipgeo.h"
 #include "sanitize.h"
 #include "timeparse.h"
 #include "util.h"
@@ -301,7 +304,14 @@ static int md_indicators(struct exporter *x)
 	free(cause); /* without names, the ids alone */
 	static const char *const label[IND_N] = { "App ids", "IP addresses", "Users", "Mailboxes",
 						  "Inbox rule names", "Forwarding addresses" };
-	fputs("## Indicators\n\nFrom the bookmarked events, each once.\n\n", f);
+	fputs("## Indicators\n\nFrom the bookmarked events, each once", f);
+	char *dbs = ipgeo_databases(x->st);
+	if (dbs) {
+		fputs("; places of IP addresses from ", f);
+		md_text(f, dbs);
+	}
+	free(dbs);
+	fputs(".\n\n", f);
 	for (int k = 0; k < IND_N; k++) {
 		const struct util_smap *m = &in->set[k];
 		if (!m->n)
@@ -316,6 +326,20 @@ static int md_indicators(struct exporter *x)
 				fputs(" ", f);
 				md_text(f, nm);
 				fprintf(f, " (name from %s)", origin ? origin : "?");
+			}
+			if (k == IND_IP) {
+				struct ipgeo_row g = { 0 };
+				char *gc = NULL;
+				if (ipgeo_get(x->st, m->keys[i], &g, &gc) == 0) {
+					char *asn = g.asn ? xasprintf("%" PRId64, g.asn) : NULL;
+					char *place = ipgeo_row_text(m->keys[i], g.country, asn, g.as_org, g.label);
+					fputs(" ", f);
+					md_text(f, place ? place : "unknown");
+					free(place);
+					free(asn);
+				}
+				free(gc);
+				ipgeo_row_clear(&g);
 			}
 			fputs("\n", f);
 		}
@@ -683,12 +707,114 @@ static int md_tail(struct exporter *x)
 	return rv;
 }
 
+/* "## What the evidence covers": where no record means something. */
+static int md_coverage(struct exporter *x)
+{
+	FILE *f = x->out;
+	struct coverage *c = NULL;
+	if (coverage_build(x->st, NULL, &c, x->cause) < 0)
+		return -1;
+	fputs("## What the evidence covers\n\n"
+	      "No record of an access means no access only where the logs cover the time: the first and "
+	      "last moment of each kind of log, its days with records (a bar a day, blank for none), and "
+	      "its gaps.\n\n",
+	      f);
+	size_t per = 1;
+	for (int k = 0; k < KIND_COUNT && c->ndays; k++)
+		if (c->kinds[k].events) {
+			free(coverage_bars(c, &c->kinds[k], 60, &per));
+			break;
+		}
+	fputs("| kind of log | first | last | events | days with records | gaps | retention | per day |\n"
+	      "|---|---|---|---|---|---|---|---|\n",
+	      f);
+	for (int k = 0; k < KIND_COUNT; k++) {
+		const struct coverage_series *s = &c->kinds[k];
+		if (!s->events)
+			continue;
+		fprintf(f, "| %s | ", event_kind_name(k));
+		md_time(f, s->first);
+		fputs(" | ", f);
+		md_time(f, s->last);
+		int days = coverage_retention_days(k, NULL);
+		char ret[32] = "-";
+		if (days)
+			snprintf(ret, sizeof ret, "%d days", days);
+		char *bars = coverage_bars(c, s, 60, NULL);
+		fprintf(f, " | %" PRId64 " | %" PRId64 " | %zu | %s | `%s` |\n", s->events, s->active_days, s->ngaps, ret,
+			bars);
+		free(bars);
+	}
+	if (per > 1)
+		fprintf(f, "\nA bar is %zu days.\n", per);
+	bool any = false;
+	for (int k = 0; k < KIND_COUNT; k++)
+		for (size_t i = 0; i < c->kinds[k].ngaps; i++) {
+			if (!any)
+				fputs("\nGaps:\n\n", f);
+			any = true;
+			char *t = coverage_gap_text(&c->kinds[k].gaps[i]);
+			fprintf(f, "- %s: %s\n", event_kind_name(k), t);
+			free(t);
+		}
+	any = false;
+	for (size_t i = 0; i < c->nsources; i++) {
+		const struct coverage_source *s = &c->sources[i];
+		if (!s->cuts)
+			continue;
+		if (!any)
+			fputs("\nExports cut short:\n\n", f);
+		any = true;
+		char *t = coverage_cut_text(s->cuts);
+		fputs("- ", f);
+		md_code(f, s->path, false);
+		fprintf(f, " (%" PRId64 " records): %s", s->records, t);
+		if (s->warning) {
+			fputs(": ", f);
+			md_text(f, s->warning);
+		}
+		fputs("\n", f);
+		free(t);
+	}
+	if (c->nthrottled) {
+		fputs("\nMailboxes throttled (IsThrottled: 24 hours of reads unaudited after each):\n\n", f);
+		for (size_t i = 0; i < c->nthrottled; i++) {
+			fputs("- ", f);
+			md_code(f, c->throttled[i].mailbox, false);
+			fputs(" from ", f);
+			md_time(f, c->throttled[i].ts);
+			fputs(" to ", f);
+			md_time(f, c->throttled[i].ts + 86400000);
+			fputs("\n", f);
+		}
+	}
+	if (c->nunread) {
+		fputs("\nMailboxes with activity in the UAL but no MailItemsAccessed record:", f);
+		for (size_t i = 0; i < c->nunread; i++) {
+			fputs(i ? ", " : " ", f);
+			md_code(f, c->unread_mailboxes[i], false);
+		}
+		fputs(".\n", f);
+	}
+	if (c->nnotes) {
+		fputs("\nNot covered:\n\n", f);
+		for (size_t i = 0; i < c->nnotes; i++) {
+			fputs("- ", f);
+			md_text(f, c->notes[i]);
+			fputs("\n", f);
+		}
+	}
+	fputs("\n", f);
+	coverage_free(c);
+	return 0;
+}
+
 static int md_end(struct exporter *x)
 {
 	if (x->done == 0)
 		fprintf(x->out, "No event is bookmarked%s.\n\n",
 			query_text(x->q)[0] ? " among those the filter matches" : "");
-	if (md_indicators(x) < 0 || md_messages(x, &x->messages) < 0 || md_tail(x) < 0)
+	if (md_indicators(x) < 0 || md_messages(x, &x->messages) < 0 || md_coverage(x) < 0 || md_tail(x) < 0)
 		return -1;
 	return 0;
 }

@@ -150,6 +150,7 @@ int query_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn f
  *   "id", "ts", "kind", "op_count"   the number in i (op_count: -1 absent)
  *   a text field of filter.h          its value id in i, 0 when absent
  *                                     (value_texts() gives the text)
+ *   "flags"                           EVF_* bits (event.h) in i
  *   "source"                          the source's id in i
  *   "msglist"                         the message list the event names, as
  *                                     JSON [[folder, msgid, size], ...] in s

@@ -24,6 +24,8 @@ static char *col_sql(const char *name, bool *is_text)
 	*is_text = false;
 	if (!strcmp(name, "id") || !strcmp(name, "ts") || !strcmp(name, "kind"))
 		return xasprintf("e.%s", name);
+	if (!strcmp(name, "flags")) /* EVF_* of event.h */
+		return xstrdup("e.flags");
 	if (!strcmp(name, "op_count"))
 		return xstrdup("coalesce(e.op_count, -1)");
 	if (!strcmp(name, "msglist")) {

@@ -14,6 +14,7 @@
 	X(stack)        \
 	X(messages)     \
 	X(session)      \
+	X(coverage)     \
 	X(histogram)    \
 	X(hunt)         \
 	X(sigma)        \
