@@ -388,6 +388,42 @@ static int screen_down(void **state)
 	return 0;
 }
 
+/* Issue 14: a value cut to its cell ends in the cut mark, in the cut
+ * role (bold without colour), so that a cut indicator never passes for
+ * a whole one; nothing is drawn past the window's right edge (curses
+ * would wrap it onto the next line, where Ctrl-L does not clear it). */
+static void test_draw_cut(void **state)
+{
+	(void)state;
+	WINDOW *w = newwin(4, 20, 0, 0);
+	draw_cell(w, 0, 0, "adm.fatima.langer@contoso.com", 12, A_NORMAL, false);
+	/* asked for 40 columns from column 15 of 20: 5 are left */
+	int used = draw_text(w, 1, 15, "2001:db8:3cb:f8::5d6", 40, A_NORMAL);
+	assert_int_equal(used, 5);
+	/* exactly as wide as the cell: whole, no mark */
+	draw_cell(w, 2, 0, "203.0.113.81", 12, A_NORMAL, true);
+	/* a cut cell with a search match keeps the match and the mark */
+	draw_cell_match(w, 3, 0, "alice@contoso.com", 10, A_NORMAL, "ice", A_UNDERLINE);
+	char *text = draw_dump(w);
+	assert_string_equal(text, "adm.fatima.\u2026\n"
+				  "               2001\u2026\n"
+				  "203.0.113.81\n"
+				  "alice@con\u2026\n");
+	free(text);
+	assert_true(mvwinch(w, 0, 11) & A_BOLD);
+	assert_false(mvwinch(w, 0, 10) & A_BOLD);
+	assert_true(mvwinch(w, 3, 2) & A_UNDERLINE);
+	/* a fill or a bar asked past the edge stops there too */
+	draw_fill(w, 2, 15, 30, A_REVERSE);
+	draw_bar(w, 3, 18, 30, A_NORMAL);
+	text = draw_dump(w);
+	assert_non_null(strstr(text, "203.0.113.81\nalice@con\u2026"));
+	free(text);
+	assert_true(draw_fits("203.0.113.81", 12));
+	assert_false(draw_fits("203.0.113.81", 11));
+	delwin(w);
+}
+
 static void test_draw_hostile(void **state)
 {
 	(void)state;
@@ -395,9 +431,10 @@ static void test_draw_hostile(void **state)
 	/* an escape sequence that would turn the terminal red, a bidi
 	 * override and a bell: all shown as text */
 	draw_text(w, 0, 0, "a\x1b[31mred\x1b[0m\xe2\x80\xae!\x07", 30, A_NORMAL);
-	/* wide characters: 5 columns hold two of them, not two and a half */
+	/* wide characters: 5 columns hold two of them and the cut mark, not
+	 * two and a half */
 	int used = draw_text(w, 1, 0, "日本語", 5, A_NORMAL);
-	assert_int_equal(used, 4);
+	assert_int_equal(used, 5);
 	/* a cell pads to its width; right alignment */
 	draw_cell(w, 2, 0, "42", 6, A_NORMAL, true);
 	draw_cell(w, 2, 6, "ab", 4, A_NORMAL, false);
@@ -405,7 +442,7 @@ static void test_draw_hostile(void **state)
 	draw_cell_match(w, 3, 0, "user=Alice@x", 20, A_NORMAL, "alice", A_UNDERLINE);
 	char *text = draw_dump(w);
 	assert_string_equal(text, "a\\e[31mred\\e[0m\\u202e!\\x07\n"
-				  "日本\n"
+				  "日本…\n"
 				  "    42ab  |\n"
 				  "user=Alice@x\n");
 	assert_null(strchr(text, 0x1b));
@@ -483,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_prompt_editing),
 		cmocka_unit_test(test_prompt_history),
 		cmocka_unit_test_setup_teardown(test_draw_hostile, screen_up, screen_down),
+		cmocka_unit_test_setup_teardown(test_draw_cut, screen_up, screen_down),
 		cmocka_unit_test_setup_teardown(test_theme_colour, screen_up, screen_down),
 		cmocka_unit_test_setup_teardown(test_theme_no_colour_terminal, mono_up, screen_down),
 	};

@@ -27,8 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <term.h>
 #include <unistd.h>
 
+#include "clip.h"
 #include "draw.h"
 #include "filter.h"
 #include "hunt.h"
@@ -357,6 +359,17 @@ static int global_action(struct app *a, enum keys_action act)
 	case ACT_REDRAW:
 		clearok(curscr, TRUE);
 		return REACT_ALL;
+	case ACT_COPY_FILTER: {
+		char *cause = NULL;
+		if (!*app_filter(a))
+			app_message(a, "no filter to copy: every event is shown");
+		else if (clip_copy(app_filter(a), &cause) < 0)
+			app_error(a, "%s", cause);
+		else
+			app_message(a, "copied the filter: %s", app_filter(a));
+		free(cause);
+		return REACT_CHROME;
+	}
 	default:
 		return REACT_NONE;
 	}
@@ -391,6 +404,8 @@ int app_key(struct app *a, int key)
 		a->dirty = DIRTY_ALL;
 		return REACT_ALL;
 	}
+	if (key == KEYS_F(KEY_MOUSE))
+		return react(a, app_mouse(a));
 	if (a->message && !a->prompt) {
 		free(a->message);
 		a->message = NULL;
@@ -654,6 +669,19 @@ int tui_run(struct store *st, const char *case_path)
 		say("cannot use the terminal '%s'", term ? term : "(TERM not set)");
 		return 1;
 	}
+	/* a terminal that cannot move the cursor (TERM=dumb, an emacs
+	 * shell buffer) would show only the last line: say so instead */
+	const char *cup = tigetstr("cup");
+	if (!cup || cup == (char *)-1) {
+		endwin();
+		delscreen(scr);
+		const char *term = getenv("TERM");
+		say("the terminal '%s' cannot move the cursor, which the interface needs; run it in a "
+		    "terminal such as xterm or tmux (TERM=xterm-256color), or use the command line: "
+		    "auditscope query CASE [FILTER] (auditscope --help lists the commands)",
+		    term ? term : "(TERM not set)");
+		return 1;
+	}
 	xalloc_set_fatal(fatal);
 	set_escdelay(25);
 	raw();
@@ -661,6 +689,8 @@ int tui_run(struct store *st, const char *case_path)
 	nonl();
 	keypad(stdscr, TRUE);
 	curs_set(0);
+	app_mouse_setup();
+	clip_set_output(stdout);
 	wnoutrefresh(stdscr);
 	struct sigaction sa = { 0 };
 	sa.sa_handler = on_signal;
@@ -694,6 +724,7 @@ int tui_run(struct store *st, const char *case_path)
 		app_draw(a);
 	}
 	app_save_state(a);
+	clip_set_output(NULL);
 	endwin();
 out:
 	app_free(a);

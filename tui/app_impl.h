@@ -107,4 +107,9 @@ void app_apply_theme(struct app *a);
 /* app_colon.c: the `:` prompt's callback (app_prompt_fn). */
 int app_command(struct app *a, void *ctx, const char *text, int *column);
 
+/* app_mouse.c: turn the mouse on unless AUDITSCOPE_MOUSE=off (true if
+ * on); a KEY_MOUSE event to the current view (reaction bits). */
+bool app_mouse_setup(void);
+int app_mouse(struct app *a);
+
 #endif

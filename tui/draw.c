@@ -15,11 +15,51 @@
 #include <wchar.h>
 
 #include "sanitize.h"
+#include "theme.h"
 #include "timeparse.h"
 #include "xalloc.h"
 
+/* Is the locale's character set UTF-8? (asked once) */
+static bool utf8_locale(void)
+{
+	static int utf8 = -1;
+	if (utf8 < 0) {
+		const char *cs = nl_langinfo(CODESET);
+		utf8 = cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
+	}
+	return utf8;
+}
+
+const char *draw_cut_mark(void)
+{
+	return utf8_locale() ? "\u2026" : "~";
+}
+
+/* Columns left in w's line from x: nothing is drawn past the window's
+ * edge, where curses would wrap it onto the next line. */
+static int room(WINDOW *w, int x, int maxcols)
+{
+	int left = getmaxx(w) - x;
+	return maxcols < left ? maxcols : left;
+}
+
+void draw_mark(WINDOW *w, int y, int x, attr_t a)
+{
+	if (room(w, x, 1) < 1)
+		return;
+	attr_t m = theme_attr(THEME_CUT);
+	/* without colour the mark keeps the cell's look (a selected row stays
+	 * reversed) and adds the role's attributes */
+	if (!PAIR_NUMBER(m))
+		m |= a;
+	wattr_set(w, m & ~A_COLOR, (short)PAIR_NUMBER(m), NULL);
+	mvwaddstr(w, y, x, draw_cut_mark());
+	wattr_set(w, A_NORMAL, 0, NULL);
+}
+
 int draw_textn(WINDOW *w, int y, int x, const char *s, size_t n, int maxcols, attr_t a)
 {
+	maxcols = room(w, x, maxcols);
 	if (!s || maxcols <= 0)
 		return 0;
 	char *safe = NULL;
@@ -30,11 +70,24 @@ int draw_textn(WINDOW *w, int y, int x, const char *s, size_t n, int maxcols, at
 	}
 	size_t cols;
 	size_t bytes = text_fit(s, n, (size_t)maxcols, &cols);
+	bool cut = bytes < n;
+	if (cut) /* one column less, for the mark */
+		bytes = text_fit(s, n, (size_t)maxcols - 1, &cols);
 	wattr_set(w, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
-	mvwaddnstr(w, y, x, s, (int)bytes);
+	if (bytes)
+		mvwaddnstr(w, y, x, s, (int)bytes);
 	wattr_set(w, A_NORMAL, 0, NULL);
+	if (cut) {
+		draw_mark(w, y, x + (int)cols, a);
+		cols++;
+	}
 	free(safe);
 	return (int)cols;
+}
+
+bool draw_fits(const char *s, int cols)
+{
+	return !s || draw_width(s) <= cols;
 }
 
 int draw_text(WINDOW *w, int y, int x, const char *s, int maxcols, attr_t a)
@@ -44,6 +97,7 @@ int draw_text(WINDOW *w, int y, int x, const char *s, int maxcols, attr_t a)
 
 void draw_fill(WINDOW *w, int y, int x, int cols, attr_t a)
 {
+	cols = room(w, x, cols);
 	if (cols <= 0)
 		return;
 	wattr_set(w, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
@@ -53,15 +107,11 @@ void draw_fill(WINDOW *w, int y, int x, int cols, attr_t a)
 
 void draw_bar(WINDOW *w, int y, int x, int len, attr_t a)
 {
-	static int utf8 = -1;
-	if (utf8 < 0) {
-		const char *cs = nl_langinfo(CODESET);
-		utf8 = cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
-	}
+	len = room(w, x, len);
 	if (len <= 0)
 		return;
 	wattr_set(w, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
-	if (utf8) {
+	if (utf8_locale()) {
 		cchar_t block;
 		setcchar(&block, L"\u2588", A_NORMAL, 0, NULL);
 		wmove(w, y, x);
@@ -128,6 +178,12 @@ void draw_cell_match(WINDOW *w, int y, int x, const char *s, int cols, attr_t a,
 	/* match on the text as shown, so that escapes cannot split a match */
 	char *safe = sanitize(s, strlen(s));
 	size_t n = strlen(safe);
+	/* a cut value keeps its last column for the mark: only what is
+	 * shown of it is searched and drawn */
+	size_t shown_cols;
+	bool cut = text_fit(safe, n, (size_t)cols, &shown_cols) < n;
+	if (cut)
+		n = text_fit(safe, n, (size_t)cols - 1, &shown_cols);
 	const char *m = draw_find(safe, n, needle);
 	int used = 0;
 	if (!m) {
@@ -137,6 +193,10 @@ void draw_cell_match(WINDOW *w, int y, int x, const char *s, int cols, attr_t a,
 		used = draw_textn(w, y, x, safe, pre, cols, a);
 		used += draw_textn(w, y, x + used, m, k, cols - used, hl);
 		used += draw_textn(w, y, x + used, m + k, n - pre - k, cols - used, a);
+	}
+	if (cut) {
+		draw_mark(w, y, x + used, a);
+		used++;
 	}
 	draw_fill(w, y, x + used, cols - used, a);
 	free(safe);

@@ -16,8 +16,22 @@
 #include <stdint.h>
 
 /* Draw hostile text s at (y, x) in at most maxcols columns with attributes
- * a; returns the columns used. NULL draws nothing. */
+ * a; returns the columns used. NULL draws nothing. Text that does not fit
+ * is cut and ends in the cut mark (draw_cut_mark, role THEME_CUT), so a
+ * cut value never passes for a whole one; nothing is drawn past the
+ * window's right edge, whatever maxcols says. */
 int draw_text(WINDOW *w, int y, int x, const char *s, int maxcols, attr_t a);
+
+/* The mark a cut value ends in: an ellipsis where the locale is UTF-8,
+ * '~' elsewhere. */
+const char *draw_cut_mark(void);
+
+/* The cut mark at (y, x), in the cell's attributes a and the THEME_CUT
+ * role's. */
+void draw_mark(WINDOW *w, int y, int x, attr_t a);
+
+/* Does s (sanitised) fit in cols columns? NULL fits. */
+bool draw_fits(const char *s, int cols);
 
 /* Same, for a span of n bytes. */
 int draw_textn(WINDOW *w, int y, int x, const char *s, size_t n, int maxcols, attr_t a);

@@ -53,7 +53,10 @@ static const struct keys_moves stack_moves = { "next value", "previous value", N
 					       "last value" };
 static const struct keys_moves histogram_moves = { "next bucket", "previous bucket", NULL, NULL, "first bucket",
 						   "last bucket" };
-static const struct keys_moves hunts_moves = { "next row", "previous row", NULL, NULL, "first row", "last row" };
+static const struct keys_moves hunts_moves = { "next row", "previous row", "column cursor left (a hunt's rows)",
+					       "column cursor right (a hunt's rows)", "first row", "last row" };
+static const struct keys_moves columns_moves = { "next column", "previous column", NULL, NULL, "first column",
+						 "last column" };
 
 /* The help of a movement in a map; NULL when the map does not bind it. */
 static const char *move_help(const struct keys_moves *m, enum keys_action a)
@@ -86,6 +89,7 @@ static const struct keys_binding global_keys[] = {
 	{ 'i', ACT_HISTOGRAM, "histogram of the current filter over time" },
 	{ 'H', ACT_HUNTS, "hunts: the questions asked first, with their hits" },
 	{ CTRL('L'), ACT_REDRAW, "redraw the screen" },
+	{ CTRL('Y'), ACT_COPY_FILTER, "copy the current filter to the clipboard (OSC 52)" },
 };
 
 static const struct keys_binding timeline_keys[] = {
@@ -104,6 +108,10 @@ static const struct keys_binding timeline_keys[] = {
 	{ 't', ACT_TAG, "tag the event" },
 	{ 'c', ACT_NOTE, "edit the event's note" },
 	{ 'M', ACT_MARK_ALL, "bookmark every event of the filter (asks first)" },
+	{ 'v', ACT_VALUE, "the cell's whole value (a cell ending in the cut mark is cut)" },
+	{ 'y', ACT_COPY, "copy the cell's exact value to the clipboard (OSC 52)" },
+	{ 'Y', ACT_COPY_ROW, "copy the event as JSON to the clipboard" },
+	{ 'C', ACT_COLUMNS, "columns: show, hide, order and widen the columns of this kind of log" },
 };
 
 static const struct keys_binding detail_keys[] = {
@@ -147,6 +155,31 @@ static const struct keys_binding hunts_keys[] = {
 	{ '\r', ACT_ENTER, NULL },
 	{ F(KEY_ENTER), ACT_ENTER, NULL },
 	{ 'm', ACT_BOOKMARK, "bookmark a hit's events, tagged with the hunt's name" },
+	{ 'v', ACT_VALUE, "the cell's whole value" },
+	{ 'y', ACT_COPY, "copy the cell's exact value to the clipboard (OSC 52)" },
+	{ 'Y', ACT_COPY_ROW, "copy the row as JSON to the clipboard" },
+};
+
+static const struct keys_binding value_keys[] = {
+	{ 'v', ACT_BACK, "close" },
+	{ '\n', ACT_BACK, NULL },
+	{ '\r', ACT_BACK, NULL },
+	{ 'y', ACT_COPY, "copy the value to the clipboard (OSC 52)" },
+};
+
+static const struct keys_binding columns_keys[] = {
+	{ '\n', ACT_TOGGLE, "show or hide the column" },
+	{ 'x', ACT_TOGGLE, NULL },
+	{ '\r', ACT_TOGGLE, NULL },
+	{ 'K', ACT_MOVE_UP, "move the column left (up the list)" },
+	{ 'J', ACT_MOVE_DOWN, "move the column right (down the list)" },
+	{ '+', ACT_WIDER, "wider" },
+	{ '>', ACT_WIDER, NULL },
+	{ '-', ACT_NARROWER, "narrower" },
+	{ '<', ACT_NARROWER, NULL },
+	{ '0', ACT_AUTO_WIDTH, "width from the values again" },
+	{ 'r', ACT_RESET, "this kind's columns as they come" },
+	{ 'C', ACT_BACK, "back to the timeline" },
 };
 
 #define MAP(title, t, m) { title, t, sizeof t / sizeof t[0], m }
@@ -158,6 +191,8 @@ static const struct keys_map maps[KEYMAP_COUNT] = {
 	[KEYMAP_HISTOGRAM] = MAP("Histogram", histogram_keys, &histogram_moves),
 	[KEYMAP_HELP] = MAP("Help", help_keys, &pager_moves),
 	[KEYMAP_HUNTS] = MAP("Hunts", hunts_keys, &hunts_moves),
+	[KEYMAP_VALUE] = MAP("A cell's value (v)", value_keys, &pager_moves),
+	[KEYMAP_COLUMNS] = MAP("Columns (C)", columns_keys, &columns_moves),
 };
 
 static const char *const action_names[ACT_COUNT] = {

@@ -58,7 +58,19 @@
 	X(NEXT_EVENT)                                                           \
 	X(PREV_EVENT)                                                           \
 	X(SESSION)                                                              \
-	X(HUNTS)
+	X(HUNTS)                                                                \
+	X(VALUE)                                                                \
+	X(COPY)                                                                 \
+	X(COPY_ROW)                                                             \
+	X(COPY_FILTER)                                                          \
+	X(COLUMNS)                                                              \
+	X(TOGGLE)                                                               \
+	X(MOVE_UP)                                                              \
+	X(MOVE_DOWN)                                                            \
+	X(WIDER)                                                                \
+	X(NARROWER)                                                             \
+	X(AUTO_WIDTH)                                                           \
+	X(RESET)
 
 enum keys_action {
 #define X(a) ACT_##a,
@@ -87,6 +99,8 @@ enum keys_map_id {
 	KEYMAP_HISTOGRAM,
 	KEYMAP_HELP,
 	KEYMAP_HUNTS,
+	KEYMAP_VALUE,
+	KEYMAP_COLUMNS,
 	KEYMAP_COUNT
 };
 

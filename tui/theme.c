@@ -52,6 +52,7 @@ static const attr_t mono_attrs[THEME_NROLES] = {
 	[THEME_DIM] = A_DIM,
 	[THEME_TAG] = A_UNDERLINE,
 	[THEME_NOTE] = A_UNDERLINE,
+	[THEME_CUT] = A_BOLD,
 };
 
 static attr_t current[THEME_NROLES];

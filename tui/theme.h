@@ -39,7 +39,8 @@
 	X(BAR, "bar", "histogram and stack bars")                              \
 	X(DIM, "dim", "secondary text")                                        \
 	X(TAG, "tag", "a tag")                                                 \
-	X(NOTE, "note", "a note")
+	X(NOTE, "note", "a note")                                              \
+	X(CUT, "cut", "the mark ending a value cut to fit its column")
 
 enum theme_role {
 #define X(id, name, what) THEME_##id,

@@ -13,6 +13,7 @@
 #define AUDITSCOPE_VIEW_H
 
 #include <curses.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "keys.h"
@@ -31,6 +32,9 @@ struct view_ops {
 	void (*draw)(struct view *v, WINDOW *w);
 	/* Handle an action; reaction bits of keys.h, or REACT_PASS. */
 	int (*action)(struct view *v, enum keys_action a);
+	/* A mouse click at (y, x) of the view's window (twice: a double
+	 * click); reaction bits. May be NULL: clicks do nothing. */
+	int (*click)(struct view *v, int y, int x, bool twice);
 	/* The window is now rows x cols (already stored in v). May be NULL. */
 	void (*resize)(struct view *v);
 	/* The filter changed: fetch again. May be NULL. */

@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "annot.h"
+#include "clip.h"
 #include "app.h"
 #include "list.h"
 #include "draw.h"
@@ -21,6 +24,7 @@
 #include "sigma_run.h"
 #include "theme.h"
 #include "view_sigma.h"
+#include "view_value.h"
 #include "xalloc.h"
 
 struct huntv {
@@ -31,6 +35,8 @@ struct huntv {
 	bool owned;                          /* r is ours to free */
 	bool ok;
 	size_t cur, top;
+	size_t col, left;  /* a hunt's rows: column cursor, first column shown */
+	int *x, *w;        /* where each column is drawn, its width (0: off screen) */
 };
 
 #define HV(v) ((struct huntv *)(v))
@@ -121,6 +127,95 @@ static void draw_menu(struct huntv *h, WINDOW *w)
 	}
 }
 
+/* A hunt's value as shown: times as the timeline shows them. */
+static const char *shown(const struct hunt_def *d, size_t c, const char *val, char *buf, size_t n)
+{
+	return val && d->cols[c].type == HUNT_TIME ? short_time(val, buf, n) : val;
+}
+
+/*
+ * Lay a hunt's columns out in the view's width: each as wide as its
+ * widest value (at most 40). The columns up to the last count must fit
+ * (the counts are what a hunt is read for): the text columns among them
+ * shrink, widest first, to 8 columns; the columns after the counts show
+ * as far as there is room, and the table scrolls sideways from the
+ * column cursor. Everything shown, the last column takes what is left.
+ */
+static void layout_rows(struct huntv *h)
+{
+	const struct hunt_result *r = h->r;
+	const struct hunt_def *d = r->def;
+	size_t nc = d->ncols ? d->ncols : 1;
+	int *want = xcalloc(nc, sizeof *want);
+	free(h->x);
+	free(h->w);
+	h->x = xcalloc(nc, sizeof *h->x);
+	h->w = xcalloc(nc, sizeof *h->w);
+	char tb[32];
+	int total;
+	for (size_t c = 0; c < d->ncols; c++) {
+		want[c] = draw_width(d->cols[c].name);
+		for (size_t i = 0; i < r->nrows; i++) {
+			int k = draw_width(shown(d, c, r->rows[i].vals[c], tb, sizeof tb));
+			if (k > want[c])
+				want[c] = k;
+		}
+		if (want[c] > 40)
+			want[c] = 40;
+	}
+	/* the columns through the last count must show: the text columns
+	 * among them shrink for it; what comes after scrolls */
+	size_t keep = d->ncols ? d->ncols - 1 : 0;
+	for (size_t c = 0; c < d->ncols; c++)
+		if (d->cols[c].type == HUNT_NUMBER)
+			keep = c;
+	total = -1;
+	for (size_t c = 0; c <= keep && c < d->ncols; c++)
+		total += want[c] + 1;
+	int avail = h->v.cols - 2;
+	while (total > avail) {
+		size_t widest = nc;
+		for (size_t c = 0; c <= keep && c < d->ncols; c++)
+			if (d->cols[c].type == HUNT_TEXT && want[c] > 8 && (widest == nc || want[c] > want[widest]))
+				widest = c;
+		if (widest == nc)
+			break;
+		want[widest]--;
+		total--;
+	}
+	if (h->col >= d->ncols)
+		h->col = d->ncols ? d->ncols - 1 : 0;
+	if (h->col < h->left)
+		h->left = h->col;
+	for (;;) {
+		memset(h->w, 0, nc * sizeof *h->w);
+		int x = 2;
+		size_t last = h->left;
+		bool any = false;
+		for (size_t c = h->left; c < d->ncols && x < h->v.cols; c++) {
+			int room = h->v.cols - x;
+			h->x[c] = x;
+			if (want[c] <= room) {
+				h->w[c] = want[c];
+				x += want[c] + 1;
+				last = c;
+				any = true;
+				continue;
+			}
+			if (room >= 6 || c == h->left)
+				h->w[c] = room;
+			break;
+		}
+		if (h->col <= last || !any || h->left >= h->col) {
+			if (any && last + 1 == d->ncols && x - 1 < h->v.cols)
+				h->w[last] += h->v.cols - (x - 1);
+			break;
+		}
+		h->left++;
+	}
+	free(want);
+}
+
 static void draw_rows(struct huntv *h, WINDOW *w)
 {
 	struct view *v = &h->v;
@@ -131,28 +226,17 @@ static void draw_rows(struct huntv *h, WINDOW *w)
 	draw_fill(w, 0, 0, v->cols, head);
 	draw_text(w, 0, 2, title, v->cols - 2, head);
 	free(title);
-	/* column widths from the values, at most 40 each; the last takes
-	 * what is left */
-	int *wd = xcalloc(d->ncols ? d->ncols : 1, sizeof *wd);
+	layout_rows(h);
 	char tb[32];
-	for (size_t c = 0; c < d->ncols; c++) {
-		wd[c] = (int)strlen(d->cols[c].name);
-		for (size_t i = 0; i < r->nrows; i++) {
-			const char *val = r->rows[i].vals[c];
-			int k = d->cols[c].type == HUNT_TIME && val ? 19 : draw_width(val);
-			if (k > wd[c])
-				wd[c] = k;
-		}
-		if (wd[c] > 40)
-			wd[c] = 40;
-	}
-	int x = 2;
 	draw_fill(w, 1, 0, v->cols, head);
-	for (size_t c = 0; c < d->ncols && x < v->cols; c++) {
-		int cw = c + 1 == d->ncols ? v->cols - x : wd[c];
-		draw_cell(w, 1, x, d->cols[c].name, cw, head, d->cols[c].type == HUNT_NUMBER);
-		x += cw + 1;
-	}
+	if (h->left > 0)
+		draw_text(w, 1, 0, "<", 1, head);
+	if (d->ncols && !h->w[d->ncols - 1])
+		draw_text(w, 1, 1, ">", 1, head);
+	for (size_t c = 0; c < d->ncols; c++)
+		if (h->w[c])
+			draw_cell(w, 1, h->x[c], d->cols[c].name, h->w[c], c == h->col ? theme_attr(THEME_CELL) : head,
+				  d->cols[c].type == HUNT_NUMBER);
 	if (!r->nrows)
 		draw_text(w, 3, 2, "Nothing found.", v->cols - 2, theme_attr(THEME_MESSAGE));
 	for (size_t i = h->top; i < r->nrows && i - h->top < page_rows(h); i++) {
@@ -163,17 +247,77 @@ static void draw_rows(struct huntv *h, WINDOW *w)
 		draw_fill(w, y, 0, v->cols, base);
 		if (row->hit)
 			draw_text(w, y, 0, "!", 1, sel ? base : theme_attr(THEME_SUSPICIOUS));
-		x = 2;
-		for (size_t c = 0; c < d->ncols && x < v->cols; c++) {
-			int cw = c + 1 == d->ncols ? v->cols - x : wd[c];
-			const char *val = row->vals[c];
-			if (val && d->cols[c].type == HUNT_TIME)
-				val = short_time(val, tb, sizeof tb);
-			draw_cell(w, y, x, val, cw, base, d->cols[c].type == HUNT_NUMBER);
-			x += cw + 1;
-		}
+		for (size_t c = 0; c < d->ncols; c++)
+			if (h->w[c])
+				draw_cell(w, y, h->x[c], shown(d, c, row->vals[c], tb, sizeof tb), h->w[c],
+					  sel && c == h->col ? theme_attr(THEME_CELL) : base,
+					  d->cols[c].type == HUNT_NUMBER);
 	}
-	free(wd);
+}
+
+/* The row under the cursor as one JSON object, the hunt's column names
+ * as keys. */
+static char *row_json(const struct huntv *h)
+{
+	const struct hunt_def *d = h->r->def;
+	const struct hunt_row *row = &h->r->rows[h->cur];
+	json_t *o = json_object();
+	json_object_set_new(o, "hunt", json_string(d->name));
+	for (size_t c = 0; c < d->ncols; c++) {
+		const char *val = row->vals[c];
+		long long n;
+		char *end;
+		if (!val)
+			json_object_set_new(o, d->cols[c].name, json_null());
+		else if (d->cols[c].type == HUNT_NUMBER && (n = strtoll(val, &end, 10), *val && !*end))
+			json_object_set_new(o, d->cols[c].name, json_integer(n));
+		else
+			json_object_set_new(o, d->cols[c].name, json_string(val));
+	}
+	if (row->reason)
+		json_object_set_new(o, "reason", json_string(row->reason));
+	json_object_set_new(o, "hit", json_boolean(row->hit));
+	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	return s;
+}
+
+/* v, y, Y on a hunt's rows. */
+static int cell_action(struct huntv *h, enum keys_action act)
+{
+	struct app *a = h->v.app;
+	if (!h->ok || h->menu || h->cur >= h->r->nrows || !h->r->def->ncols) {
+		app_message(a, "open a hunt first (Enter): its rows have cells");
+		return REACT_CHROME;
+	}
+	const struct hunt_def *d = h->r->def;
+	const char *val = h->r->rows[h->cur].vals[h->col];
+	char *cause = NULL, *s = NULL;
+	switch (act) {
+	case ACT_VALUE: {
+		char *title = xasprintf("%s of row %zu of %s (v or q closes, y copies)", d->cols[h->col].name, h->cur + 1,
+					d->name);
+		app_push_view(a, view_value_new(a, title, val));
+		free(title);
+		return REACT_ALL;
+	}
+	case ACT_COPY:
+		if (clip_copy(val, &cause) < 0)
+			app_error(a, "%s", cause);
+		else
+			app_message(a, "copied %s: %s", d->cols[h->col].name, val);
+		break;
+	default:
+		s = row_json(h);
+		if (clip_copy(s, &cause) < 0)
+			app_error(a, "%s", cause);
+		else
+			app_message(a, "copied the row as JSON: %s", s);
+		break;
+	}
+	free(cause);
+	free(s);
+	return REACT_CHROME;
 }
 
 static void draw(struct view *v, WINDOW *w)
@@ -240,6 +384,24 @@ static int open_row(struct huntv *h)
 
 static const struct view_ops hunt_rows_ops;
 
+static int action(struct view *v, enum keys_action act);
+
+/* A click puts the cursor on the row (and, in a hunt's rows, the
+ * column); a double click opens it. */
+static int click(struct view *v, int y, int x, bool twice)
+{
+	struct huntv *h = HV(v);
+	size_t i = h->top + (size_t)(y - 2);
+	if (y < 2 || i >= nrows(h))
+		return REACT_NONE;
+	h->cur = i;
+	if (!h->menu && h->w)
+		for (size_t c = 0; c < h->r->def->ncols; c++)
+			if (h->w[c] && x >= h->x[c] && x < h->x[c] + h->w[c])
+				h->col = c;
+	return twice ? action(v, ACT_ENTER) : REACT_VIEW | REACT_CHROME;
+}
+
 static int action(struct view *v, enum keys_action act)
 {
 	struct huntv *h = HV(v);
@@ -270,6 +432,19 @@ static int action(struct view *v, enum keys_action act)
 		return bookmark_row(h);
 	case ACT_HUNTS:
 		return REACT_POP;
+	case ACT_VALUE:
+	case ACT_COPY:
+	case ACT_COPY_ROW:
+		return cell_action(h, act);
+	case ACT_LEFT:
+	case ACT_RIGHT:
+		if (h->menu || !h->ok)
+			return REACT_NONE;
+		if (act == ACT_LEFT && h->col > 0)
+			h->col--;
+		else if (act == ACT_RIGHT && h->col + 1 < h->r->def->ncols)
+			h->col++;
+		return REACT_VIEW | REACT_CHROME;
 	default:
 		return list_move(&h->cur, act, n, ph) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
 	}
@@ -294,8 +469,11 @@ static void status(struct view *v, char *buf, size_t n)
 		char t[32];
 		snprintf(base, sizeof base, "  baseline until %s", draw_time(h->r->baseline_until, t, sizeof t));
 	}
-	snprintf(buf, n, "row %zu of %zu, %zu hits  %.2f s%s", h->r->nrows ? h->cur + 1 : 0, h->r->nrows, h->r->nhits,
-		 h->r->seconds, base);
+	const char *col = h->r->def->ncols ? h->r->def->cols[h->col < h->r->def->ncols ? h->col : 0].name : "";
+	bool cut = h->w && h->r->nrows && h->col < h->r->def->ncols && h->w[h->col] &&
+		   !draw_fits(h->r->rows[h->cur].vals[h->col], h->w[h->col]);
+	snprintf(buf, n, "row %zu of %zu, %zu hits  col %s  %.2f s%s%s", h->r->nrows ? h->cur + 1 : 0, h->r->nrows,
+		 h->r->nhits, col, h->r->seconds, base, cut ? "  cut: v shows it" : "");
 }
 
 static void hunt_free(struct view *v)
@@ -306,6 +484,8 @@ static void hunt_free(struct view *v)
 			hunt_result_free(h->res[i]);
 	if (h->owned)
 		hunt_result_free(h->r);
+	free(h->x);
+	free(h->w);
 	free(h);
 }
 
@@ -314,6 +494,7 @@ static const struct view_ops hunt_ops = {
 	.keymap = KEYMAP_HUNTS,
 	.draw = draw,
 	.action = action,
+	.click = click,
 	.status = status,
 	.free = hunt_free,
 };
@@ -323,6 +504,7 @@ static const struct view_ops hunt_rows_ops = {
 	.keymap = KEYMAP_HUNTS,
 	.draw = draw,
 	.action = action,
+	.click = click,
 	.status = status,
 	.free = hunt_free,
 };

@@ -31,6 +31,9 @@ void view_timeline_goto(struct view *v, const struct query_pos *pos);
 const char *view_timeline_column(struct view *v);
 bool view_timeline_set_column(struct view *v, const char *field);
 
+/* The name of the column set shown ("signin", columns.h). */
+const char *view_timeline_set(struct view *v);
+
 /* Read the annotations of the rows on screen again (after a view above
  * changed one). */
 void view_timeline_refresh_marks(struct view *v);
