@@ -142,20 +142,22 @@ static char *named(json_t *list, const char *name)
  * ("[\r\n  true\r\n]"); a one-element list is shown as its element. */
 static char *prop_value(json_t *v)
 {
+	char *s = NULL;
 	if (json_is_string(v)) {
 		json_t *inner = json_loads(json_string_value(v), JSON_DECODE_ANY, NULL);
-		if (json_is_array(inner) && json_array_size(inner) == 1) {
-			char *s = text(json_array_get(inner, 0));
-			json_decref(inner);
-			return s ? s : xstrdup("\"\"");
-		}
-		if (json_is_array(inner) && json_array_size(inner) == 0) {
-			json_decref(inner);
-			return xstrdup("(none)");
-		}
+		if (json_is_array(inner) && json_array_size(inner) == 0)
+			s = xstrdup("(none)");
+		else if (json_is_array(inner) && json_array_size(inner) == 1)
+			s = text(json_array_get(inner, 0));
+		else if (inner)
+			s = text(inner);
+		if (inner && !s)
+			s = xstrdup("\"\"");
 		json_decref(inner);
+		if (s)
+			return s;
 	}
-	char *s = text(v);
+	s = text(v);
 	return s ? s : xstrdup("(none)");
 }
 

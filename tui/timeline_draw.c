@@ -4,8 +4,9 @@
  *
  * Column widths follow the rows on screen but only grow while the filter
  * stays the same, so scrolling does not make the table jitter. When the
- * set is wider than the screen, columns shrink to a comfortable width,
- * then the table scrolls sideways: the time stays pinned on the left,
+ * set is wider than the screen, columns shrink to a comfortable width
+ * (the set's first five down to their minimum, so that they show
+ * together on a narrow terminal), then the table scrolls sideways: the time stays pinned on the left,
  * the column cursor pulls the others into view, and the header's gutter
  * says when columns are off screen ('<' left, '>' right). A cell cut to
  * its width ends in the cut mark (draw.h); v shows it whole.
@@ -179,6 +180,9 @@ static void wanted(struct tl *t, int *want)
 	}
 }
 
+/* How many columns of a set must show together on the first screen. */
+#define TL_FIRST_COLUMNS 5
+
 void tl_layout_columns(struct tl *t)
 {
 	if (t->pick_set && t->n) {
@@ -192,7 +196,17 @@ void tl_layout_columns(struct tl *t)
 	int total = -1;
 	for (int c = 0; c < l->n; c++)
 		total += want[c] + 1;
-	/* too wide: shrink what is wider than comfortable, widest first */
+	/* too wide: the last column gives first (it is cut at the edge
+	 * anyway), then what is wider than comfortable, widest first */
+	if (l->n > 1 && !l->e[l->n - 1].width && total > avail) {
+		int comfy = columns_def(l->e[l->n - 1].def)->comfy, give = want[l->n - 1] - comfy;
+		if (give > total - avail)
+			give = total - avail;
+		if (give > 0) {
+			want[l->n - 1] -= give;
+			total -= give;
+		}
+	}
 	while (total > avail) {
 		int widest = -1, excess = 0;
 		for (int c = 0; c < l->n; c++) {
@@ -208,6 +222,26 @@ void tl_layout_columns(struct tl *t)
 			break;
 		want[widest]--;
 		total--;
+	}
+	/* still too wide for the first few columns of the set (the ones a
+	 * kind of log is read by): those shrink further, to their minimum,
+	 * so that a narrow terminal shows them together */
+	int first = l->n < TL_FIRST_COLUMNS ? l->n : TL_FIRST_COLUMNS, head = -1;
+	for (int c = 0; c < first; c++)
+		head += want[c] + 1;
+	while (head > avail) {
+		int widest = -1, excess = 0;
+		for (int c = 0; c < first; c++) {
+			int ex = want[c] - columns_def(l->e[c].def)->min;
+			if (!l->e[c].width && ex > excess) {
+				excess = ex;
+				widest = c;
+			}
+		}
+		if (widest < 0)
+			break;
+		want[widest]--;
+		head--;
 	}
 	if (t->col >= l->n)
 		t->col = l->n - 1;

@@ -472,8 +472,8 @@ static void status(struct view *v, char *buf, size_t n)
 	const char *col = h->r->def->ncols ? h->r->def->cols[h->col < h->r->def->ncols ? h->col : 0].name : "";
 	bool cut = h->w && h->r->nrows && h->col < h->r->def->ncols && h->w[h->col] &&
 		   !draw_fits(h->r->rows[h->cur].vals[h->col], h->w[h->col]);
-	snprintf(buf, n, "row %zu of %zu, %zu hits  col %s  %.2f s%s%s", h->r->nrows ? h->cur + 1 : 0, h->r->nrows,
-		 h->r->nhits, col, h->r->seconds, base, cut ? "  cut: v shows it" : "");
+	snprintf(buf, n, "row %zu of %zu, %zu hits  col %s%s  %.2f s%s", h->r->nrows ? h->cur + 1 : 0, h->r->nrows,
+		 h->r->nhits, col, cut ? " (cut: v)" : "", h->r->seconds, base);
 }
 
 static void hunt_free(struct view *v)

@@ -326,9 +326,9 @@ static void status(struct view *v, char *buf, size_t n)
 	else
 		snprintf(at, sizeof at, "?");
 	const struct col_layout *l = tl_layout(t);
-	snprintf(buf, n, "%s of %s%s  col %s %d/%d (%s)%s", at, c.exact ? "" : "~", total,
-		 columns_title(t->set, l->e[t->col].def), t->col + 1, l->n, columns_set_name(t->set),
-		 tl_cell_cut(t) ? "  cut: v shows it" : "");
+	snprintf(buf, n, "%s of %s%s  col %s%s  %d/%d %s", at, c.exact ? "" : "~", total,
+		 columns_title(t->set, l->e[t->col].def), tl_cell_cut(t) ? " (cut: v)" : "", t->col + 1, l->n,
+		 columns_set_name(t->set));
 }
 
 static void tl_free(struct view *v)

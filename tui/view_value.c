@@ -42,6 +42,14 @@ static void wrap(struct valv *h)
 		h->starts[h->n++] = at;
 		size_t cols;
 		size_t k = text_fit(h->shown + at, len - at, (size_t)width, &cols);
+		/* a line that is cut breaks after its last space, when there is
+		 * one in its second half (a long id stays cut by columns) */
+		if (k && at + k < len)
+			for (size_t b = k; b > k / 2; b--)
+				if (h->shown[at + b - 1] == ' ') {
+					k = b;
+					break;
+				}
 		at += k ? k : len - at;
 	} while (at < len);
 }
