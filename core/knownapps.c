@@ -42,7 +42,7 @@
 #include "input.h"
 #include "stream.h"
 #include "xalloc.h"
-#include "sqlite/sqlite_store.h"
+#include "storage.h"
 
 #define SRC_LEARN "Microsoft Learn: verify first-party apps"
 #define SRC_FOCI "Secureworks FOCI client list"
@@ -280,31 +280,20 @@ static char *lower_dup(const char *s)
 	return d;
 }
 
-static int db_fail(sqlite3 *db, char **cause)
-{
-	return set_cause(cause, "case: %s", sqlite3_errmsg(db));
-}
-
 char *knownapps_case_name(struct store *st, const char *app_id, const char **origin)
 {
 	if (origin)
 		*origin = NULL;
 	if (!app_id || !*app_id)
 		return NULL;
-	sqlite3 *db = store_db(st);
-	sqlite3_stmt *q;
-	char *name = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT name FROM apps WHERE app_id = ?", -1, &q, NULL) == SQLITE_OK) {
-		char *low = lower_dup(app_id);
-		sqlite3_bind_text(q, 1, low, -1, SQLITE_TRANSIENT);
-		free(low);
-		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0)) {
-			name = xstrdup((const char *)sqlite3_column_text(q, 0));
-			if (origin)
-				*origin = "tenant";
-		}
-		sqlite3_finalize(q);
-	}
+	char *name = NULL, *low = lower_dup(app_id), *why = NULL;
+	/* a case that cannot say falls back on the built-in table */
+	if (st->ops->apps_get(st, low, &name, &why) < 0)
+		name = NULL;
+	else if (name && origin)
+		*origin = "tenant";
+	free(low);
+	free(why);
 	if (!name) {
 		const char *b = knownapps_name(app_id);
 		if (b) {
@@ -324,35 +313,37 @@ static bool has_id(char **ids, size_t n, const char *id)
 	return false;
 }
 
+/* The tenant's ids named c->name (any ASCII case, as SQLite's NOCASE),
+ * in id order. */
+struct named {
+	const char *name;
+	char **ids;
+	size_t n, cap;
+};
+
+static int named_one(const struct store_app *a, void *ctx)
+{
+	struct named *c = ctx;
+	if (strcasecmp(a->name, c->name) != 0 || has_id(c->ids, c->n, a->id))
+		return 0;
+	c->ids = xgrow(c->ids, &c->cap, c->n + 1, sizeof *c->ids);
+	c->ids[c->n++] = xstrdup(a->id);
+	return 0;
+}
+
 int knownapps_case_ids(struct store *st, const char *name, char ***out, size_t *nout, char **cause)
 {
 	*out = NULL;
 	*nout = 0;
 	if (!name)
 		return 0;
-	sqlite3 *db = store_db(st);
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db, "SELECT app_id FROM apps WHERE name = ? COLLATE NOCASE ORDER BY app_id",
-			       -1, &q, NULL) != SQLITE_OK)
-		return db_fail(db, cause);
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_TRANSIENT);
-	char **ids = NULL;
-	size_t n = 0, cap = 0;
-	int k;
-	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(q, 0);
-		if (!id || has_id(ids, n, id))
-			continue;
-		ids = xgrow(ids, &cap, n + 1, sizeof *ids);
-		ids[n++] = xstrdup(id);
-	}
-	if (k != SQLITE_DONE) {
-		db_fail(db, cause);
-		sqlite3_finalize(q);
-		knownapps_ids_free(ids, n);
+	struct named c = { name, NULL, 0, 0 };
+	if (st->ops->apps_each(st, false, named_one, &c, cause) < 0) {
+		knownapps_ids_free(c.ids, c.n);
 		return -1;
 	}
-	sqlite3_finalize(q);
+	char **ids = c.ids;
+	size_t n = c.n, cap = c.cap;
 	/* a built-in id the tenant renamed is the tenant's to name: skip it
 	 * unless the tenant's own name also matches (then it is in ids) */
 	for (size_t i = 0; i < NTABLE; i++) {
@@ -390,34 +381,30 @@ struct knownapps {
 	size_t n;
 };
 
+struct ka_fill {
+	struct knownapps *ka;
+	size_t cap;
+};
+
+static int ka_one(const struct store_app *a, void *ctx)
+{
+	struct ka_fill *c = ctx;
+	struct knownapps *ka = c->ka;
+	ka->apps = xgrow(ka->apps, &c->cap, ka->n + 1, sizeof *ka->apps);
+	ka->apps[ka->n].id = lower_dup(a->id);
+	ka->apps[ka->n].name = xstrdup(a->name);
+	ka->n++;
+	return 0;
+}
+
 struct knownapps *knownapps_new(struct store *st, char **cause)
 {
-	sqlite3 *db = store_db(st);
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db, "SELECT app_id, name FROM apps ORDER BY app_id", -1, &q, NULL) != SQLITE_OK) {
-		db_fail(db, cause);
+	struct ka_fill c = { xcalloc(1, sizeof *c.ka), 0 };
+	if (st->ops->apps_each(st, false, ka_one, &c, cause) < 0) {
+		knownapps_free(c.ka);
 		return NULL;
 	}
-	struct knownapps *ka = xcalloc(1, sizeof *ka);
-	size_t cap = 0;
-	int k;
-	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(q, 0);
-		const char *name = (const char *)sqlite3_column_text(q, 1);
-		if (!id || !name)
-			continue;
-		ka->apps = xgrow(ka->apps, &cap, ka->n + 1, sizeof *ka->apps);
-		ka->apps[ka->n].id = lower_dup(id);
-		ka->apps[ka->n].name = xstrdup(name);
-		ka->n++;
-	}
-	sqlite3_finalize(q);
-	if (k != SQLITE_DONE) {
-		db_fail(db, cause);
-		knownapps_free(ka);
-		return NULL;
-	}
-	return ka;
+	return c.ka;
 }
 
 void knownapps_free(struct knownapps *ka)
@@ -460,27 +447,6 @@ const char *knownapps_lookup(const struct knownapps *ka, const char *app_id, con
 	return b;
 }
 
-static int add_one(sqlite3 *db, sqlite3_stmt **ins, const char *app_id, const char *name,
-		   const char *origin, char **cause)
-{
-	if (!*ins && sqlite3_prepare_v2(db,
-					"INSERT INTO apps(app_id, name, origin) VALUES(?, ?, ?)"
-					" ON CONFLICT(app_id) DO UPDATE SET name = excluded.name,"
-					" origin = excluded.origin",
-					-1, ins, NULL) != SQLITE_OK)
-		return db_fail(db, cause);
-	char *low = lower_dup(app_id);
-	sqlite3_bind_text(*ins, 1, low, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(*ins, 2, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(*ins, 3, origin ? origin : "", -1, SQLITE_TRANSIENT);
-	free(low);
-	int k = sqlite3_step(*ins);
-	sqlite3_reset(*ins);
-	if (k != SQLITE_DONE)
-		return db_fail(db, cause);
-	return 0;
-}
-
 static bool is_guid(const char *s, size_t n)
 {
 	if (n != 36)
@@ -503,33 +469,30 @@ int knownapps_add(struct store *st, const char *app_id, const char *name, const 
 		return set_cause(cause, "apps: '%s' is not an app id (a GUID)", app_id ? app_id : "");
 	if (!name || !*name)
 		return set_cause(cause, "apps: %s: empty name", app_id);
-	sqlite3_stmt *ins = NULL;
-	int rc = add_one(store_db(st), &ins, app_id, name, origin, cause);
-	sqlite3_finalize(ins);
+	char *low = lower_dup(app_id);
+	struct store_app a = { low, name, origin ? origin : "" };
+	int rc = st->ops->apps_put(st, &a, 1, cause);
+	free(low);
 	return rc;
+}
+
+struct each_ctx {
+	int (*fn)(const char *app_id, const char *name, const char *origin, void *ctx);
+	void *ctx;
+};
+
+static int each_one(const struct store_app *a, void *ctx)
+{
+	struct each_ctx *c = ctx;
+	return c->fn(a->id, a->name, a->origin, c->ctx);
 }
 
 int knownapps_each(struct store *st,
 		   int (*fn)(const char *app_id, const char *name, const char *origin, void *ctx),
 		   void *ctx, char **cause)
 {
-	sqlite3 *db = store_db(st);
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db, "SELECT app_id, name, origin FROM apps ORDER BY name COLLATE NOCASE, app_id",
-			       -1, &q, NULL) != SQLITE_OK)
-		return db_fail(db, cause);
-	int k, rc = 0;
-	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(q, 0);
-		const char *name = (const char *)sqlite3_column_text(q, 1);
-		const char *origin = (const char *)sqlite3_column_text(q, 2);
-		if (fn(id ? id : "", name ? name : "", origin ? origin : "", ctx) != 0)
-			break;
-	}
-	if (k != SQLITE_ROW && k != SQLITE_DONE)
-		rc = db_fail(db, cause);
-	sqlite3_finalize(q);
-	return rc;
+	struct each_ctx c = { fn, ctx };
+	return st->ops->apps_each(st, true, each_one, &c, cause);
 }
 
 /* --- CSV of service principals --- */
@@ -561,9 +524,12 @@ static const char *const id_headers[] = { "appid", "applicationid", "clientid", 
  * first is the tenant's name for its principal */
 static const char *const name_headers[] = { "displayname", "appdisplayname", "name", "applicationname", NULL };
 
+/* The rows are checked as read and written in one batch at the end, so
+ * that a file with a bad row leaves the table as it was. */
 struct csvload {
 	struct store *st;
-	sqlite3_stmt *ins;
+	struct store_app *apps; /* owned strings */
+	size_t napps, cap;
 	struct knownapps_load_result *res;
 	char *err;
 };
@@ -675,17 +641,10 @@ static int load_member(struct input *in, void *ctx)
 			skip(L, c.rec_line, "empty name");
 			continue;
 		}
-		char *idz = xstrndup(id, idn), *nmz = xstrndup(nm, nn);
-		char *why = NULL;
-		int a = add_one(store_db(L->st), &L->ins, idz, nmz, name, &why);
+		char *idz = xstrndup(id, idn);
+		L->apps = xgrow(L->apps, &L->cap, L->napps + 1, sizeof *L->apps);
+		L->apps[L->napps++] = (struct store_app){ lower_dup(idz), xstrndup(nm, nn), xstrdup(name) };
 		free(idz);
-		free(nmz);
-		if (a < 0) {
-			L->err = xasprintf("%s:%llu: %s", name, (unsigned long long)c.rec_line, why);
-			free(why);
-			rc = -1;
-			goto out;
-		}
 		L->res->added++;
 	}
 out:
@@ -705,26 +664,25 @@ int knownapps_load_csv(struct store *st, const char *path, struct knownapps_load
 		       char **cause)
 {
 	memset(res, 0, sizeof *res);
-	sqlite3 *db = store_db(st);
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(db, cause);
 	struct csvload L = { .st = st, .res = res };
 	char *why = NULL;
 	int rc = input_walk(path, NULL, load_member, walk_warn, &L, &why);
-	sqlite3_finalize(L.ins);
 	if (rc < 0 || L.err) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		set_cause(cause, "%s", L.err ? L.err : why);
-		free(L.err);
-		free(why);
 		res->added = 0;
-		return -1;
+		rc = -1;
+	} else {
+		rc = st->ops->apps_put(st, L.apps, L.napps, cause);
+		if (rc < 0)
+			res->added = 0;
 	}
+	for (size_t i = 0; i < L.napps; i++) {
+		free((char *)L.apps[i].id);
+		free((char *)L.apps[i].name);
+		free((char *)L.apps[i].origin);
+	}
+	free(L.apps);
+	free(L.err);
 	free(why);
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		db_fail(db, cause);
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	return 0;
+	return rc;
 }

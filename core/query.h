@@ -174,6 +174,34 @@ typedef int (*store_row_fn)(void *ctx, const struct store_cell *cols);
 int query_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx,
 	       char **cause);
 
+/*
+ * A selection the store answers from its indexes, in a set order: the
+ * hunts' second looks (the events of a few apps, of one IP within an
+ * hour, of an id span) and their candidates by operation. Events whose
+ * field has one of the value ids ids[0..n) (0 among them: the field is
+ * absent; field NULL: any event), with ts_from <= ts <= ts_to, id_from
+ * <= id <= id_to and, when flags is not 0, one of those EVF_* flags.
+ * store_pick_init sets "every event": no field, whole ranges.
+ */
+struct store_pick {
+	const char *field;
+	const int64_t *ids;
+	size_t n;
+	int64_t ts_from, ts_to, id_from, id_to;
+	unsigned flags;
+	bool by_ts;     /* order by (ts, id); else by id */
+	bool wide;      /* most events may match: read the events in storage
+			 * order rather than through an index of field */
+	int64_t limit;  /* at most this many events (< 0: all) */
+	const struct progress *pr; /* NULL: none; a cancel fails with PROGRESS_CANCELLED */
+};
+void store_pick_init(struct store_pick *p);
+/* Feed cols (as query_scan names them, plus "flags": EVF_* of event.h)
+ * of the events p selects to fn, in p's order. fn returns non-zero to
+ * stop (not an error). 0, or -1 with *cause. */
+int store_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,
+	       store_row_fn fn, void *ctx, char **cause);
+
 /* ------------------------------------------------------------------ */
 /* Counting */
 

@@ -29,7 +29,10 @@
  *    columns of each matching event to a C callback (stack.c, histogram.c,
  *    messages.c and the scanning hunts aggregate what they get). Text
  *    columns come as value ids, which value_texts() turns back into text
- *    once per distinct value: rows stay a few integers wide.
+ *    once per distinct value: rows stay a few integers wide. Value ids
+ *    are one space across the text fields: a text has the same id in
+ *    every field (the hunts compare a user's id with a mailbox's), and
+ *    the field named beside an id is a hint a store may ignore.
  *
  *  - A store that can aggregate faster itself (a column store, a server)
  *    fills group() and buckets(). Both are optional: NULL, or a return of
@@ -184,6 +187,33 @@ struct store_ops {
 			    char **cause);
 	int (*notes_import)(struct store *st, FILE *in, const char *name, struct notes_stats *stats,
 			    char **cause);
+
+	/* Reads for the hunts, Sigma rules and app names (hunt_*.c,
+	 * sigma_run.c, appnames.c, knownapps.c): what a scan under a filter
+	 * would not do well. Nothing here takes SQL or a filter text. */
+
+	/* Value ids of field whose text is text (enum store_match: any case,
+	 * as is, or beginning with it in any case), appended to *ids (*n
+	 * entries, the array grown with xrealloc) without repeats. 0 or -1. */
+	int (*value_find)(struct store *st, const char *field, const char *text, enum store_match how,
+			  int64_t **ids, size_t *n, char **cause);
+	/* Feed cols of the events p selects to fn, in id order (or (ts, id)
+	 * with p->by_ts), under p->pr. The selection is by value ids of one
+	 * field, time and id ranges and flags: what an index answers. */
+	int (*pick)(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,
+		    store_row_fn fn, void *ctx, char **cause);
+	/* The raw records of ids[0..n) (ascending for speed), each handed to
+	 * fn borrowed for the call; ids the case lacks are left out. fn
+	 * returns non-zero to stop (not an error). 0 or -1. */
+	int (*raw_each)(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn, void *ctx,
+			char **cause);
+	/* The tenant's apps table (knownapps.h): the name of one app id
+	 * (lower case; *name NULL when absent), every app in order (by id,
+	 * or by name in any case then id), and a batch of apps added or
+	 * renamed all at once (nothing is kept when one fails). */
+	int (*apps_get)(struct store *st, const char *app_id, char **name, char **cause);
+	int (*apps_each)(struct store *st, bool by_name, store_app_fn fn, void *ctx, char **cause);
+	int (*apps_put)(struct store *st, const struct store_app *apps, size_t n, char **cause);
 };
 
 /* The SQLite store (core/sqlite/store.c). */

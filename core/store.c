@@ -137,3 +137,29 @@ void store_load_set_ridmap_max(struct store_load *ld, size_t n)
 {
 	ld->st->ops->load_set_ridmap_max(ld, n);
 }
+
+/* ------------------------------------------------------------------ */
+/* Reads for the hunts, Sigma rules and app names */
+
+int store_value_find(struct store *st, const char *field, const char *text, enum store_match how,
+		     int64_t **ids, size_t *n, char **cause)
+{
+	return st->ops->value_find(st, field, text, how, ids, n, cause);
+}
+
+void store_pick_init(struct store_pick *p)
+{
+	*p = (struct store_pick){ .ts_from = INT64_MIN, .ts_to = INT64_MAX, .id_from = INT64_MIN,
+				  .id_to = INT64_MAX, .limit = -1 };
+}
+
+int store_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,
+	       store_row_fn fn, void *ctx, char **cause)
+{
+	return st->ops->pick(st, p, cols, ncols, fn, ctx, cause);
+}
+
+int store_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn, void *ctx, char **cause)
+{
+	return st->ops->raw_each(st, ids, n, fn, ctx, cause);
+}

@@ -69,6 +69,34 @@ int store_event_messages(struct store *st, int64_t event,
 int store_value_texts(struct store *st, const char *field, const int64_t *ids, size_t n, char **out,
 		      char **cause);
 
+/* How store_value_find compares a value's text with the one asked for. */
+enum store_match {
+	STORE_MATCH_NOCASE, /* equal in any (ASCII) case */
+	STORE_MATCH_EXACT,  /* equal byte for byte */
+	STORE_MATCH_PREFIX, /* begins with it, in any (ASCII) case */
+};
+/* The value ids of field (a text field of filter.h) whose text matches
+ * text, appended to *ids (*n entries; an xrealloc'd array, caller frees)
+ * without repeats: how the hunts turn "MailItemsAccessed" into the ids a
+ * scan hands over. 0, or -1 with *cause. */
+int store_value_find(struct store *st, const char *field, const char *text, enum store_match how,
+		     int64_t **ids, size_t *n, char **cause);
+
+/* The raw records of ids[0..n) in that order (ascending ids read each
+ * compressed block once), text borrowed for the call; ids the case lacks
+ * are left out. fn returns non-zero to stop (not an error). 0, or -1
+ * with *cause. */
+typedef int (*store_raw_fn)(void *ctx, int64_t id, const char *text, size_t len);
+int store_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn, void *ctx, char **cause);
+
+/* One app of the tenant's apps table (knownapps.h reads and fills it). */
+struct store_app {
+	const char *id;     /* lower-case GUID */
+	const char *name;
+	const char *origin; /* the file it came from, or "" */
+};
+typedef int (*store_app_fn)(const struct store_app *a, void *ctx);
+
 /* Saved state: a key/value memory in the case (the interface's filter
  * stack, position, theme, histories), committed at once. get: the value
  * (caller frees) or NULL when unset; set: value NULL removes the key. */

@@ -14,6 +14,7 @@
 
 #include "sqlite_store.h"
 #include "storage.h"
+#include "util.h"
 #include "xalloc.h"
 
 #define MAX_COLS 16
@@ -28,6 +29,8 @@ static char *col_sql(const char *name, bool *is_text)
 		return xstrdup("e.flags");
 	if (!strcmp(name, "op_count"))
 		return xstrdup("coalesce(e.op_count, -1)");
+	if (!strcmp(name, "flags"))
+		return xstrdup("e.flags");
 	if (!strcmp(name, "msglist")) {
 		*is_text = true;
 		return xstrdup("l.items");
@@ -138,4 +141,124 @@ int sqlite_group(struct query *q, const char *field, const char *distinct, struc
 	int r = query_sql_run(q, s, counts_row, &c, cause);
 	sqlite3_finalize(s);
 	return r < 0 ? -1 : 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* pick: a selection by value ids, ranges and flags, in a set order */
+
+struct pick_watch {
+	const struct progress *pr;
+	bool cancelled;
+};
+
+static int pick_progress(void *arg)
+{
+	struct pick_watch *w = arg;
+	if (progress_report(w->pr, -1)) {
+		w->cancelled = true;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A selection with no field and no time bound reads the table in rowid
+ * order (NOT INDEXED): given "flags & 1" or an id span over half the
+ * case, SQLite might otherwise walk an index and fetch each row from
+ * the table in index order, re-reading its pages many times over. With
+ * a field, the field's (field, ts) index finds the few events asked
+ * for, unless p->wide says most events will match.
+ */
+int sqlite_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,
+		store_row_fn fn, void *ctx, char **cause)
+{
+	if (ncols == 0 || ncols > MAX_COLS)
+		return set_cause(cause, "pick: %zu columns", ncols);
+	const struct filter_field *ff = NULL;
+	if (p->field) {
+		ff = filter_field_find(p->field);
+		if (!ff || !(ff->flags & (FIELD_TEXT | FIELD_SOURCE)))
+			return set_cause(cause, "pick: no text field '%s'", p->field);
+		if (!p->n)
+			return 0; /* no value asked for: no event */
+	}
+	struct scan_ctx c = { .n = ncols, .fn = fn, .ctx = ctx };
+	struct util_buf sql = { 0 };
+	util_buf_puts(&sql, "SELECT ");
+	for (size_t i = 0; i < ncols; i++) {
+		char *e = col_sql(cols[i], &c.text[i]);
+		if (!e || c.text[i]) {
+			free(e);
+			util_buf_free(&sql);
+			return set_cause(cause, "pick: no column '%s'", cols[i]);
+		}
+		util_buf_printf(&sql, "%s%s", i ? ", " : "", e);
+		free(e);
+	}
+	bool ranged_ts = p->ts_from != INT64_MIN || p->ts_to != INT64_MAX;
+	util_buf_printf(&sql, " FROM events e%s WHERE 1", (!ff && !ranged_ts) || p->wide ? " NOT INDEXED" : "");
+	int at = 1; /* the next parameter */
+	bool null = false;
+	if (ff) {
+		util_buf_printf(&sql, " AND (e.%s IN (", ff->column);
+		size_t k = 0;
+		for (size_t i = 0; i < p->n; i++) {
+			if (!p->ids[i]) {
+				null = true;
+				continue;
+			}
+			util_buf_printf(&sql, "%s?%d", k++ ? "," : "", at++);
+		}
+		util_buf_printf(&sql, "%s)", k ? "" : "NULL");
+		if (null)
+			util_buf_printf(&sql, " OR e.%s IS NULL", ff->column);
+		util_buf_puts(&sql, ")");
+	}
+	int ts_at = at, id_at = at;
+	if (ranged_ts) {
+		util_buf_printf(&sql, " AND e.ts >= ?%d AND e.ts <= ?%d", at, at + 1);
+		at += 2;
+	}
+	id_at = at;
+	bool ranged_id = p->id_from != INT64_MIN || p->id_to != INT64_MAX;
+	if (ranged_id) {
+		util_buf_printf(&sql, " AND e.id >= ?%d AND e.id <= ?%d", at, at + 1);
+		at += 2;
+	}
+	if (p->flags)
+		util_buf_printf(&sql, " AND (e.flags & %u) != 0", p->flags);
+	util_buf_puts(&sql, p->by_ts ? " ORDER BY e.ts, e.id" : " ORDER BY e.id");
+	if (p->limit >= 0)
+		util_buf_printf(&sql, " LIMIT %lld", (long long)p->limit);
+	sqlite3_stmt *s = sqlite_prep(st, sql.p, cause);
+	util_buf_free(&sql);
+	if (!s)
+		return -1;
+	int k = 1;
+	for (size_t i = 0; ff && i < p->n; i++)
+		if (p->ids[i])
+			sqlite3_bind_int64(s, k++, p->ids[i]);
+	if (ranged_ts) {
+		sqlite3_bind_int64(s, ts_at, p->ts_from);
+		sqlite3_bind_int64(s, ts_at + 1, p->ts_to);
+	}
+	if (ranged_id) {
+		sqlite3_bind_int64(s, id_at, p->id_from);
+		sqlite3_bind_int64(s, id_at + 1, p->id_to);
+	}
+	struct pick_watch w = { p->pr, false };
+	sqlite3 *db = store_db(st);
+	if (p->pr && p->pr->fn)
+		sqlite3_progress_handler(db, 4096, pick_progress, &w);
+	int r;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW)
+		if (scan_row(&c, s))
+			break;
+	if (p->pr && p->pr->fn)
+		sqlite3_progress_handler(db, 0, NULL, NULL);
+	int rc = 0;
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = w.cancelled ? set_cause(cause, "%s", PROGRESS_CANCELLED) : sqlite_fail(st, cause);
+	sqlite3_finalize(s);
+	return rc;
 }

@@ -110,6 +110,12 @@ int sqlite_notes_import(struct store *st, FILE *in, const char *name, struct not
 int sqlite_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx,
 		char **cause);
 int sqlite_group(struct query *q, const char *field, const char *distinct, struct stack *out, char **cause);
+int sqlite_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,
+		store_row_fn fn, void *ctx, char **cause);
+
+int sqlite_apps_get(struct store *st, const char *app_id, char **name, char **cause);
+int sqlite_apps_each(struct store *st, bool by_name, store_app_fn fn, void *ctx, char **cause);
+int sqlite_apps_put(struct store *st, const struct store_app *apps, size_t n, char **cause);
 
 /* ------------------------------------------------------------------ */
 /* Compiling (for core modules that build SQL: query, stack, hunts) */

@@ -747,6 +747,66 @@ static int sqlite_value_texts(struct store *st, const char *field, const int64_t
 	return 0;
 }
 
+/* Every text field shares the one value table (sources have their own):
+ * the field only picks between them. */
+static int sqlite_value_find(struct store *st, const char *field, const char *text, enum store_match how,
+			     int64_t **ids, size_t *n, char **cause)
+{
+	const struct filter_field *f = filter_field_find(field);
+	bool src = f && (f->flags & FIELD_SOURCE);
+	const char *tab = src ? "SELECT id FROM sources WHERE path" : "SELECT id FROM vals WHERE v";
+	char *sql = xasprintf("%s %s", tab,
+			      how == STORE_MATCH_EXACT    ? "= ?1"
+			      : how == STORE_MATCH_PREFIX ? "LIKE ?1 ESCAPE '\\'"
+							  : "= ?1 COLLATE NOCASE");
+	sqlite3_stmt *q = sqlite_prep(st, sql, cause);
+	free(sql);
+	if (!q)
+		return -1;
+	if (how == STORE_MATCH_PREFIX) {
+		/* LIKE compares ASCII letters in any case; its own marks escaped */
+		struct util_buf b = { 0 };
+		for (const char *p = text; *p; p++) {
+			if (*p == '%' || *p == '_' || *p == '\\')
+				util_buf_add(&b, "\\", 1);
+			util_buf_add(&b, p, 1);
+		}
+		util_buf_add(&b, "%", 1);
+		sqlite3_bind_text(q, 1, util_buf_str(&b), -1, SQLITE_TRANSIENT);
+		util_buf_free(&b);
+	} else {
+		sqlite3_bind_text(q, 1, text, -1, SQLITE_TRANSIENT);
+	}
+	int k;
+	size_t cap = *n;
+	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		bool dup = false;
+		for (size_t i = 0; i < *n && !dup; i++)
+			dup = (*ids)[i] == id;
+		if (dup)
+			continue;
+		*ids = xgrow(*ids, &cap, *n + 1, sizeof **ids);
+		(*ids)[(*n)++] = id;
+	}
+	int rc = k == SQLITE_DONE ? 0 : sqlite_fail(st, cause);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int sqlite_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn, void *ctx,
+			   char **cause)
+{
+	(void)cause;
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const char *t = raw_lookup(st, ids[i], &len);
+		if (t && fn(ctx, ids[i], t, len))
+			break;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 
 const struct store_ops sqlite_store_ops = {
@@ -775,6 +835,12 @@ const struct store_ops sqlite_store_ops = {
 	.load_set_ridmap_max = sqlite_load_set_ridmap_max,
 	.each_id = sqlite_each_id,
 	.value_texts = sqlite_value_texts,
+	.value_find = sqlite_value_find,
+	.pick = sqlite_pick,
+	.raw_each = sqlite_raw_each,
+	.apps_get = sqlite_apps_get,
+	.apps_each = sqlite_apps_each,
+	.apps_put = sqlite_apps_put,
 	.query_new = sqlite_query_new,
 	.query_free = sqlite_query_free,
 	.query_needs_scan = sqlite_query_needs_scan,
