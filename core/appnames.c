@@ -16,7 +16,8 @@
 #include <strings.h>
 
 #include "knownapps.h"
-#include "sqlite/sqlite_store.h"
+#include "query.h"
+#include "store.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -89,24 +90,65 @@ static const char *str_member(json_t *o, const char *const *keys)
 	return NULL;
 }
 
-/* Sign-ins: one record per app; its appDisplayName. */
+/* The value ids of operations named exactly as in names. */
+static int op_ids(struct store *st, const char *const *names, struct util_ivec *out, char **cause)
+{
+	for (size_t i = 0; names[i]; i++)
+		if (store_value_find(st, "op", names[i], STORE_MATCH_EXACT, &out->v, &out->n, cause) < 0)
+			return -1;
+	out->cap = out->n;
+	return 0;
+}
+
+/* Per app value id, the first (lowest) event id naming it. */
+static int first_of_app(void *ctx, const struct store_cell *c)
+{
+	struct util_imap *m = ctx;
+	if (c[0].i)
+		util_imap_slot(m, (uint64_t)c[0].i, c[1].i, NULL);
+	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Sign-ins: one record per app (its first), apps in value id order; its
+ * appDisplayName. */
 static int from_signins(struct appnames *an, struct store *st, char **cause)
 {
-	sqlite3 *db = store_db(st);
-	sqlite3_stmt *q;
-	const char *sql = "SELECT (SELECT v FROM vals WHERE id = e.app), min(e.id) FROM events e"
-			  " WHERE e.op IN (SELECT id FROM vals WHERE v IN ('Sign-in', 'Non-interactive sign-in',"
-			  " 'Service principal sign-in', 'Managed identity sign-in')) AND e.app IS NOT NULL GROUP BY e.app";
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		return set_cause(cause, "case: %s", sqlite3_errmsg(db));
+	static const char *const ops[] = { "Sign-in", "Non-interactive sign-in", "Service principal sign-in",
+					   "Managed identity sign-in", NULL };
+	struct util_ivec opv = { 0 };
+	struct util_imap first = { 0 };
+	struct store_pick p;
+	store_pick_init(&p);
+	static const char *const cols[] = { "app", "id" };
+	int rc = op_ids(st, ops, &opv, cause);
+	p.field = "op";
+	p.ids = opv.v;
+	p.n = opv.n;
+	if (rc == 0)
+		rc = store_pick(st, &p, cols, 2, first_of_app, &first, cause);
+	int64_t *apps = xmalloc((first.n ? first.n : 1) * sizeof *apps);
+	size_t n = 0;
+	for (size_t i = 0; i < first.cap; i++)
+		if (first.keys[i])
+			apps[n++] = (int64_t)first.keys[i];
+	if (n)
+		qsort(apps, n, sizeof *apps, cmp_i64);
+	char **texts = xcalloc(n ? n : 1, sizeof *texts);
+	if (rc == 0)
+		rc = store_value_texts(st, "app", apps, n, texts, cause);
 	static const char *const keys[] = { "appDisplayName", "AppDisplayName", "Application", NULL };
-	int k;
-	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *app = (const char *)sqlite3_column_text(q, 0);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *app = texts[i];
 		if (!app || util_sset_has(&an->idx, app))
 			continue;
 		char *text = NULL;
-		json_t *rec = parse(st, sqlite3_column_int64(q, 1), &text);
+		json_t *rec = parse(st, *util_imap_get(&first, (uint64_t)apps[i]), &text);
 		json_t *props = json_object_get(rec, "properties"); /* Azure diagnostic records */
 		const char *name = str_member(rec, keys);
 		if (!name && json_is_object(props))
@@ -115,8 +157,13 @@ static int from_signins(struct appnames *an, struct store *st, char **cause)
 		json_decref(rec);
 		free(text);
 	}
-	sqlite3_finalize(q);
-	return k == SQLITE_DONE ? 0 : set_cause(cause, "case: %s", sqlite3_errmsg(db));
+	for (size_t i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
+	free(apps);
+	util_imap_free(&first);
+	util_ivec_free(&opv);
+	return rc;
 }
 
 /* "[\r\n  \"Name\"\r\n]" (a UAL ModifiedProperties value) as Name. */
@@ -192,26 +239,63 @@ static void from_directory_record(struct appnames *an, json_t *rec)
 	free(name);
 }
 
+/* A directory event: its operation, time and id (records are read in
+ * that order: the first record to name an app names it). */
+struct direv {
+	int64_t op, ts, id;
+};
+
+struct direvs {
+	struct direv *v;
+	size_t n, cap;
+};
+
+static int direv_add(void *ctx, const struct store_cell *c)
+{
+	struct direvs *d = ctx;
+	d->v = xgrow(d->v, &d->cap, d->n + 1, sizeof *d->v);
+	d->v[d->n++] = (struct direv){ c[0].i, c[1].i, c[2].i };
+	return 0;
+}
+
+static int cmp_direv(const void *a, const void *b)
+{
+	const struct direv *x = a, *y = b;
+	if (x->op != y->op)
+		return x->op < y->op ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 static int from_directory(struct appnames *an, struct store *st, char **cause)
 {
-	sqlite3 *db = store_db(st);
-	sqlite3_stmt *q;
-	const char *sql = "SELECT e.id FROM events e WHERE e.op IN (SELECT id FROM vals WHERE v IN"
-			  " ('Add service principal', 'Add service principal.', 'Consent to application',"
-			  " 'Consent to application.'))";
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		return set_cause(cause, "case: %s", sqlite3_errmsg(db));
-	int k;
-	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
+	static const char *const ops[] = { "Add service principal", "Add service principal.", "Consent to application",
+					   "Consent to application.", NULL };
+	static const char *const cols[] = { "op", "ts", "id" };
+	struct util_ivec opv = { 0 };
+	struct direvs d = { 0 };
+	struct store_pick p;
+	store_pick_init(&p);
+	int rc = op_ids(st, ops, &opv, cause);
+	p.field = "op";
+	p.ids = opv.v;
+	p.n = opv.n;
+	if (rc == 0)
+		rc = store_pick(st, &p, cols, 3, direv_add, &d, cause);
+	if (d.n)
+		qsort(d.v, d.n, sizeof *d.v, cmp_direv);
+	for (size_t i = 0; rc == 0 && i < d.n; i++) {
 		char *text = NULL;
-		json_t *rec = parse(st, sqlite3_column_int64(q, 0), &text);
+		json_t *rec = parse(st, d.v[i].id, &text);
 		if (rec)
 			from_directory_record(an, rec);
 		json_decref(rec);
 		free(text);
 	}
-	sqlite3_finalize(q);
-	return k == SQLITE_DONE ? 0 : set_cause(cause, "case: %s", sqlite3_errmsg(db));
+	free(d.v);
+	util_ivec_free(&opv);
+	return rc;
 }
 
 struct appnames *appnames_new(struct store *st, char **cause)

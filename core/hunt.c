@@ -25,7 +25,8 @@
 #include "hunt_entry.h"
 #include "knownapps.h"
 #include "xalloc.h"
-#include "sqlite/sqlite_store.h"
+#include "query.h"
+#include "store.h"
 
 /* ------------------------------------------------------------------ */
 /* The table */
@@ -63,20 +64,14 @@ void hunt_opts_init(struct hunt_opts *o)
 /* ------------------------------------------------------------------ */
 /* The run */
 
-static int on_progress(void *ctx)
+int hunt_fail(struct hctx *h, char *why)
 {
-	struct hctx *h = ctx;
-	if (progress_report(&h->o.progress, -1)) {
+	if (why && strcmp(why, PROGRESS_CANCELLED) == 0)
 		h->cancelled = true;
-		return 1;
-	}
-	return 0;
-}
-
-int hunt_fail_db(struct hctx *h)
-{
 	if (!h->err)
-		h->err = h->cancelled ? xstrdup(PROGRESS_CANCELLED) : xasprintf("case: %s", sqlite3_errmsg(h->db));
+		h->err = why ? why : xstrdup("failed");
+	else
+		free(why);
 	return -1;
 }
 
@@ -89,42 +84,25 @@ bool hunt_cancelled(struct hctx *h)
 	return h->cancelled;
 }
 
-sqlite3_stmt *hunt_prep(struct hctx *h, const char *sql)
+int hunt_pick(struct hctx *h, struct store_pick *p, const char *const *cols, size_t ncols, store_row_fn fn,
+	      void *ctx)
 {
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(h->db, sql, -1, &q, NULL) != SQLITE_OK) {
-		hunt_fail_db(h);
-		return NULL;
-	}
-	return q;
+	char *why = NULL;
+	p->pr = h->o.progress.fn ? &h->o.progress : NULL;
+	if (store_pick(h->st, p, cols, ncols, fn, ctx, &why) < 0)
+		return hunt_fail(h, why);
+	return 0;
 }
 
-/*
- * Scans say "FROM events NOT INDEXED": given "ip IS NOT NULL" or a time
- * range over half the case, SQLite would walk a partial or time index
- * and fetch each row from the table in index order, which on a million
- * events re-reads table pages many times over; one pass in rowid order
- * reads each page once.
- */
-
 /* The text of value id (caller frees), or NULL. */
-char *hunt_vtext(struct hctx *h, int64_t id)
+char *hunt_vtext(struct hctx *h, const char *field, int64_t id)
 {
 	if (id <= 0)
 		return NULL;
-	if (!h->val_q && !(h->val_q = hunt_prep(h, "SELECT v FROM vals WHERE id = ?")))
-		return NULL;
-	sqlite3_bind_int64(h->val_q, 1, id);
-	char *s = NULL;
-	if (sqlite3_step(h->val_q) == SQLITE_ROW && sqlite3_column_text(h->val_q, 0))
-		s = xstrdup((const char *)sqlite3_column_text(h->val_q, 0));
-	sqlite3_reset(h->val_q);
+	char *s = NULL, *why = NULL;
+	if (store_value_texts(h->st, field, &id, 1, &s, &why) < 0)
+		hunt_fail(h, why);
 	return s;
-}
-
-int64_t hunt_col_id(sqlite3_stmt *q, int i)
-{
-	return sqlite3_column_type(q, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, i);
 }
 
 /*
@@ -132,71 +110,26 @@ int64_t hunt_col_id(sqlite3_stmt *q, int i)
  * period after it: the UAL writes Entra operations as "Consent to
  * application." where Entra's own log writes "Consent to application".
  */
-int hunt_val_ids(struct hctx *h, const char *const *names, bool dot, struct util_ivec *out)
+int hunt_val_ids(struct hctx *h, const char *field, const char *const *names, bool dot, struct util_ivec *out)
 {
-	sqlite3_stmt *q = hunt_prep(h, "SELECT id FROM vals WHERE v = ? COLLATE NOCASE");
-	if (!q)
-		return -1;
 	for (size_t i = 0; names[i]; i++) {
 		for (int v = 0; v < (dot ? 2 : 1); v++) {
 			char *s = v ? xasprintf("%s.", names[i]) : xstrdup(names[i]);
-			sqlite3_bind_text(q, 1, s, -1, SQLITE_TRANSIENT);
+			int64_t *ids = NULL;
+			size_t n = 0;
+			char *why = NULL;
+			int rc = store_value_find(h->st, field, s, STORE_MATCH_NOCASE, &ids, &n, &why);
 			free(s);
-			int k;
-			while ((k = sqlite3_step(q)) == SQLITE_ROW)
-				if (!util_ivec_has(out, sqlite3_column_int64(q, 0)))
-					util_ivec_push(out, sqlite3_column_int64(q, 0));
-			sqlite3_reset(q);
-			if (k != SQLITE_DONE) {
-				sqlite3_finalize(q);
-				return hunt_fail_db(h);
-			}
+			for (size_t k = 0; k < n; k++)
+				if (!util_ivec_has(out, ids[k]))
+					util_ivec_push(out, ids[k]);
+			free(ids);
+			if (rc < 0)
+				return hunt_fail(h, why);
 		}
 	}
-	sqlite3_finalize(q);
 	return 0;
 }
-
-/* "?,?,?" for n values, numbered from first (?first, ?first+1, ...). */
-static char *marks(size_t n, int first)
-{
-	struct util_buf b = { 0 };
-	for (size_t i = 0; i < n; i++)
-		util_buf_printf(&b, "%s?%d", i ? "," : "", first + (int)i);
-	if (!n)
-		util_buf_puts(&b, "NULL");
-	return util_buf_take(&b);
-}
-
-static void bind_ids(sqlite3_stmt *q, const struct util_ivec *ids, int first)
-{
-	for (size_t i = 0; i < ids->n; i++)
-		sqlite3_bind_int64(q, first + (int)i, ids->v[i]);
-}
-
-/* Prepare sql after replacing each "%s" with the marks of ids (numbered
- * from first; all %s get the same set). */
-sqlite3_stmt *hunt_prep_in(struct hctx *h, const char *sql, const struct util_ivec *ids, int first)
-{
-	char *m = marks(ids->n, first);
-	struct util_buf b = { 0 };
-	for (const char *p = sql; *p; p++) {
-		if (p[0] == '%' && p[1] == 's') {
-			util_buf_puts(&b, m);
-			p++;
-		} else {
-			util_buf_add(&b, p, 1);
-		}
-	}
-	free(m);
-	char *s = util_buf_take(&b);
-	sqlite3_stmt *q = hunt_prep(h, s);
-	free(s);
-	if (q)
-		bind_ids(q, ids, first);
-	return q;
-}
-
 
 bool hunt_in_ids(const struct util_ivec *v, int64_t x)
 {
@@ -204,11 +137,11 @@ bool hunt_in_ids(const struct util_ivec *v, int64_t x)
 }
 
 /* "a, b, c, +2" of up to HUNT_LIST_MAX texts of value ids. */
-char *hunt_id_list(struct hctx *h, const struct util_ivec *ids)
+char *hunt_id_list(struct hctx *h, const char *field, const struct util_ivec *ids)
 {
 	struct util_buf b = { 0 };
 	for (size_t i = 0; i < ids->n && i < HUNT_LIST_MAX; i++) {
-		char *s = hunt_vtext(h, ids->v[i]);
+		char *s = hunt_vtext(h, field, ids->v[i]);
 		if (b.n)
 			util_buf_puts(&b, ", ");
 		util_buf_puts(&b, s ? s : "");
@@ -228,65 +161,85 @@ const char *hunt_app_name(struct hctx *h, const char *id)
 /* ------------------------------------------------------------------ */
 /* The scan */
 
-/*
- * One pass over the events in rowid order, feeding each of hs[0..n)
- * (all begun); where (NULL: every event) narrows it for a hunt alone.
- * The progress handler of hs[0] watches for cancellation. 0, or -1 with
- * hs[0]->err.
- */
-static int scan_events(struct hctx **hs, size_t n, const char *where, const struct util_ivec *ids)
+/* The columns of struct hunt_ev, in order (HUNT_EV_*), as the store
+ * names them. */
+static const char *const ev_cols[HUNT_EV_NCOLS] = { "id",      "ts",     "kind",    "op",    "user",
+						    "app",     "client_app", "ip",  "mailbox", "access",
+						    "session", "token",  "result",  "flags" };
+
+struct scan_feed {
+	struct hctx **hs;
+	size_t n;
+	int at[HUNT_EV_NCOLS]; /* the cell of each hunt_ev member, or -1 */
+	struct hunt_ev e;
+};
+
+static int scan_row(void *ctx, const struct store_cell *c)
 {
-	struct hctx *h = hs[0];
-	static const struct util_ivec none = { 0 };
+	struct scan_feed *f = ctx;
+	struct hunt_ev *e = &f->e;
+	int64_t *m[HUNT_EV_NCOLS] = { &e->id,	   &e->ts,	&e->kind,  &e->op,    &e->user,
+				      &e->app,	   &e->capp,	&e->ip,	   &e->mailbox, &e->access,
+				      &e->session, &e->token,	&e->result, &e->flags };
+	for (size_t k = 0; k < HUNT_EV_NCOLS; k++)
+		if (f->at[k] >= 0)
+			*m[k] = c[f->at[k]].i;
+	for (size_t i = 0; i < f->n; i++)
+		entries[f->hs[i]->r->def->id]->scan.row(f->hs[i], e);
+	return 0;
+}
+
+/*
+ * One pass over the events in id order, feeding each of hs[0..n) (all
+ * begun); p (NULL: every event) narrows it for a hunt alone. Cancelling
+ * is watched through hs[0]'s progress. 0, or -1 with hs[0]->err.
+ */
+static int scan_events(struct hctx **hs, size_t n, struct store_pick *p)
+{
 	unsigned cols = 0;
 	for (size_t i = 0; i < n; i++)
 		cols |= entries[hs[i]->r->def->id]->scan.cols;
-	struct util_buf sql = { 0 };
-	/* the columns of struct hunt_ev, in order (HUNT_EV_*) */
-	static const char *const ev_cols[HUNT_EV_NCOLS] = { "id", "ts", "kind", "op", "user", "app", "client_app", "ip",
-							    "mailbox", "access", "session", "token", "result", "flags" };
-	int at[HUNT_EV_NCOLS]; /* result column of each hunt_ev member, or -1 */
-	int nc = 0;
-	util_buf_puts(&sql, "SELECT ");
+	struct scan_feed f = { .hs = hs, .n = n };
+	const char *names[HUNT_EV_NCOLS];
+	size_t nc = 0;
 	for (size_t c = 0; c < HUNT_EV_NCOLS; c++) {
-		at[c] = -1;
-		if (!(cols & (1u << c)))
-			continue;
-		util_buf_printf(&sql, "%s%s", nc ? ", " : "", ev_cols[c]);
-		at[c] = nc++;
+		f.at[c] = -1;
+		if (cols & (1u << c)) {
+			f.at[c] = (int)nc;
+			names[nc++] = ev_cols[c];
+		}
 	}
-	util_buf_printf(&sql, " FROM events NOT INDEXED%s%s", where ? " WHERE " : "", where ? where : "");
-	sqlite3_stmt *q = hunt_prep_in(h, sql.p, ids ? ids : &none, 1);
-	free(sql.p);
-	if (!q)
-		return -1;
-	int k;
-	struct hunt_ev e = { 0 };
-	int64_t *m[HUNT_EV_NCOLS] = { &e.id, &e.ts, &e.kind, &e.op, &e.user, &e.app, &e.capp, &e.ip,
-				 &e.mailbox, &e.access, &e.session, &e.token, &e.result, &e.flags };
-	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-		for (size_t c = 0; c < HUNT_EV_NCOLS; c++)
-			if (at[c] >= 0)
-				*m[c] = sqlite3_column_int64(q, at[c]);
-		for (size_t i = 0; i < n; i++)
-			entries[hs[i]->r->def->id]->scan.row(hs[i], &e);
+	struct store_pick all;
+	if (!p) {
+		store_pick_init(&all);
+		p = &all;
 	}
-	sqlite3_finalize(q);
-	return k == SQLITE_DONE ? 0 : hunt_fail_db(h);
+	return hunt_pick(hs[0], p, names, nc, scan_row, &f);
 }
 
 /* A scan hunt alone: begin, its own scan, end. */
 static int scan_alone(struct hctx *h)
 {
 	const struct hunt_scan *s = &entries[h->r->def->id]->scan;
-	if (s->begin(h) < 0 || scan_events(&h, 1, s->where, s->ids ? s->ids(h) : NULL) < 0) {
+	struct store_pick p;
+	store_pick_init(&p);
+	p.flags = s->flags;
+	/* most events of a case may be mail reads: read in storage order */
+	p.wide = true;
+	int rc = s->begin(h);
+	if (rc == 0 && s->field) {
+		const struct util_ivec *ids = s->ids(h);
+		p.field = s->field;
+		p.ids = ids->v;
+		p.n = ids->n;
+	}
+	if (rc < 0 || scan_events(&h, 1, &p) < 0) {
 		if (h->acc)
 			s->drop(h);
 		return -1;
 	}
 	return s->end(h);
 }
-
 
 /* What runs a hunt alone: its scan, or its own run(). */
 static int run_one(struct hctx *h)
@@ -338,7 +291,6 @@ static int hunt_setup(struct hctx *h, struct store *st, enum hunt_id id, const s
 {
 	memset(h, 0, sizeof *h);
 	h->st = st;
-	h->db = store_db(st);
 	h->share = share;
 	h->t0 = now_s();
 	if (o)
@@ -349,7 +301,7 @@ static int hunt_setup(struct hctx *h, struct store *st, enum hunt_id id, const s
 	r->def = hunt_def(id);
 	r->baseline_until = INT64_MIN;
 	static const char *const mia[] = { "MailItemsAccessed", NULL };
-	if (hunt_cancelled(h) || hunt_val_ids(h, mia, false, &h->mia) < 0)
+	if (hunt_cancelled(h) || hunt_val_ids(h, "op", mia, false, &h->mia) < 0)
 		return -1;
 	const struct hunt_entry *e = entries[id];
 	/* a baseline only when the analyst gives one: the hunts that use it
@@ -379,7 +331,6 @@ static int hunt_finish(struct hctx *h, int rc, struct hunt_result **out, char **
 		rc = -1;
 	if (h->acc)
 		entries[id]->scan.drop(h);
-	sqlite3_finalize(h->val_q);
 	if (!h->names_lent)
 		appnames_free(h->names);
 	util_ivec_free(&h->mia);
@@ -437,12 +388,8 @@ int hunt_run(struct store *st, enum hunt_id id, const struct hunt_opts *o, struc
 		return set_cause(cause, "hunt: no hunt %d", (int)id);
 	struct hctx h;
 	int rc = hunt_setup(&h, st, id, o, NULL, NULL);
-	if (h.o.progress.fn)
-		sqlite3_progress_handler(h.db, 4096, on_progress, &h);
 	if (rc == 0 && !h.idle)
 		rc = run_one(&h);
-	if (h.o.progress.fn)
-		sqlite3_progress_handler(h.db, 0, NULL, NULL);
 	return hunt_finish(&h, rc, out, cause);
 }
 
@@ -474,9 +421,7 @@ int hunt_run_all(struct store *st, const struct hunt_opts *o, struct hunt_result
 			break;
 		}
 	}
-	struct hctx *w = &hs[0]; /* its progress handler watches for cancellation */
-	if (failed < 0 && w->o.progress.fn)
-		sqlite3_progress_handler(w->db, 4096, on_progress, w);
+	struct hctx *w = &hs[0]; /* the shared scan's cancellation lands here */
 	/* the scan hunts: begun, fed by one scan (its time counted to the
 	 * first of them), ended */
 	for (int i = 0; i < HUNT_COUNT && failed < 0; i++) {
@@ -490,7 +435,7 @@ int hunt_run_all(struct store *st, const struct hunt_opts *o, struct hunt_result
 	}
 	if (failed < 0 && nscan) {
 		double t0 = now_s();
-		if (scan_events(scan, nscan, NULL, NULL) < 0)
+		if (scan_events(scan, nscan, NULL) < 0)
 			failed = (int)scan[0]->r->def->id;
 		scan[0]->spent += now_s() - t0;
 	}
@@ -509,8 +454,6 @@ int hunt_run_all(struct store *st, const struct hunt_opts *o, struct hunt_result
 			failed = i;
 		hs[i].spent += now_s() - t0;
 	}
-	if (w->o.progress.fn)
-		sqlite3_progress_handler(w->db, 0, NULL, NULL);
 	/* an interruption the watcher saw is the failed hunt's cause */
 	if (failed >= 0 && !hs[failed].err && w->err)
 		hs[failed].err = xstrdup(w->err);

@@ -27,8 +27,9 @@
  * (AUDITSCOPE_HUNT_THREADS=N overrides; 1: the calling thread only).
  * tests/bench_hunt.c prints what each hunt costs on a million events.
  *
- * While a hunt runs with a progress callback, it owns the connection's
- * sqlite3_progress_handler (and clears it when done).
+ * A hunt reads the case through the storage interface alone (query.h's
+ * store_pick, store_value_find/texts, store_raw_each): the progress
+ * callback is called during each of its reads, and a cancel stops it.
  *
  * Values in rows are text from the logs: sanitise before printing.
  */

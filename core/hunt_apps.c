@@ -94,6 +94,26 @@ static void rare_drop(struct hctx *h)
 	h->acc = NULL;
 }
 
+struct rare_hits {
+	struct hctx *h;
+	const struct util_ivec *mia;
+	struct util_imap rows;  /* (app, client app) -> row index + 1 */
+	struct util_ivec apps;  /* their apps (0: none) */
+};
+
+/* An event of a hit's app: the hit's when it is a mail read by its
+ * client app too. */
+static int rare_hit_event(void *ctx, const struct store_cell *c)
+{
+	struct rare_hits *x = ctx;
+	if (!hunt_in_ids(x->mia, c[2].i))
+		return 0;
+	const int64_t *ri = util_imap_get(&x->rows, util_pair_key(c[3].i, c[4].i) ^ 0x8000000000000000ULL);
+	if (ri)
+		hunt_row_event(&x->h->r->rows[*ri - 1], c[0].i, c[1].i);
+	return 0;
+}
+
 static int rare_end(struct hctx *h)
 {
 	struct rare_acc *a = h->acc;
@@ -101,12 +121,10 @@ static int rare_end(struct hctx *h)
 	size_t ng = a->ng;
 	if (ng)
 		qsort(g, ng, sizeof *g, cmp_appgroup);
-	/* the events of the few hits, through the app index */
-	sqlite3_stmt *ids = hunt_prep_in(h, "SELECT id, ts FROM events WHERE app IS ?1 AND client_app IS ?2 AND op IN (%s)",
-				    &h->mia, 3);
-	int k = SQLITE_DONE;
-	for (size_t i = 0; ids && i < ng && k == SQLITE_DONE; i++) {
-		char *ap = hunt_vtext(h, g[i].app), *c = hunt_vtext(h, g[i].capp);
+	/* the hits: (app, client app) -> row index + 1, and their apps */
+	struct rare_hits hits = { .mia = &h->mia };
+	for (size_t i = 0; i < ng; i++) {
+		char *ap = hunt_vtext(h, "app", g[i].app), *c = hunt_vtext(h, "client_app", g[i].capp);
 		bool app_ms = !ap || knownapps_first_party(ap), capp_ms = !c || knownapps_first_party(c);
 		struct hunt_row *row = hunt_row_new(h, !app_ms || !capp_ms);
 		hunt_row_set(row, 0, ap);
@@ -133,17 +151,9 @@ static int rare_end(struct hctx *h)
 		hunt_filter_term(&f, "client_app", c);
 		hunt_row_filter(row, &f);
 		if (row->hit) {
-			if (g[i].app)
-				sqlite3_bind_int64(ids, 1, g[i].app);
-			else
-				sqlite3_bind_null(ids, 1);
-			if (g[i].capp)
-				sqlite3_bind_int64(ids, 2, g[i].capp);
-			else
-				sqlite3_bind_null(ids, 2);
-			while ((k = sqlite3_step(ids)) == SQLITE_ROW)
-				hunt_row_event(row, sqlite3_column_int64(ids, 0), sqlite3_column_int64(ids, 1));
-			sqlite3_reset(ids);
+			*util_imap_slot(&hits.rows, util_pair_key(g[i].app, g[i].capp) ^ 0x8000000000000000ULL, 0, NULL) =
+				(int64_t)h->r->nrows;
+			util_ivec_add(&hits.apps, g[i].app);
 		} else {
 			row->nevents = (size_t)g[i].events;
 			row->first_ts = g[i].first;
@@ -152,11 +162,22 @@ static int rare_end(struct hctx *h)
 		free(ap);
 		free(c);
 	}
-	sqlite3_finalize(ids);
 	rare_drop(h);
-	if (!ids)
-		return -1;
-	return k == SQLITE_DONE ? 0 : hunt_fail_db(h);
+	/* the events of the few hits, through the app index */
+	int rc = 0;
+	if (hits.apps.n) {
+		static const char *const cols[] = { "id", "ts", "op", "app", "client_app" };
+		struct store_pick p;
+		store_pick_init(&p);
+		p.field = "app";
+		p.ids = hits.apps.v;
+		p.n = hits.apps.n;
+		hits.h = h;
+		rc = hunt_pick(h, &p, cols, 5, rare_hit_event, &hits);
+	}
+	util_imap_free(&hits.rows);
+	util_ivec_free(&hits.apps);
+	return rc;
 }
 
 static const struct util_ivec *mia_ids(struct hctx *h)
@@ -174,7 +195,7 @@ const struct hunt_entry hunt_rare_apps = {
 		 HUNT_COLS(cols_rare_apps) },
 	.needs = HUNT_NEEDS_APPS,
 	.order = HUNT_ORDER_OWN,
-	.scan = { rare_begin, rare_row, rare_end, rare_drop, "op IN (%s)", mia_ids,
+	.scan = { rare_begin, rare_row, rare_end, rare_drop, "op", mia_ids, 0,
 		  HUNT_EV(ts) | HUNT_EV(op) | HUNT_EV(app) | HUNT_EV(capp) | HUNT_EV(mailbox) | HUNT_EV(ip) },
 };
 
@@ -276,16 +297,26 @@ static void newapp_drop(struct hctx *h)
 	h->acc = NULL;
 }
 
+static int first_ts(void *ctx, const struct store_cell *c)
+{
+	*(int64_t *)ctx = c[0].i;
+	return 1;
+}
+
 /* The first time app (a value id) appears in the case, as any event's
  * app (the app index answers it), or INT64_MAX. */
-static int64_t app_first_seen(struct hctx *h, sqlite3_stmt *q, int64_t app)
+static int64_t app_first_seen(struct hctx *h, int64_t app)
 {
+	static const char *const cols[] = { "ts" };
 	int64_t t = INT64_MAX;
-	sqlite3_bind_int64(q, 1, app);
-	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
-		t = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
-	(void)h;
+	struct store_pick p;
+	store_pick_init(&p);
+	p.field = "app";
+	p.ids = &app;
+	p.n = 1;
+	p.by_ts = true;
+	p.limit = 1;
+	hunt_pick(h, &p, cols, 1, first_ts, &t);
 	return t;
 }
 
@@ -302,11 +333,6 @@ static int newapp_end(struct hctx *h)
 	int64_t B = h->r->baseline_until;
 	if (a->np)
 		qsort(a->p, a->np, sizeof *a->p, cmp_pair);
-	sqlite3_stmt *seen = a->np ? hunt_prep(h, "SELECT min(ts) FROM events WHERE app = ?1") : NULL;
-	if (a->np && !seen) {
-		newapp_drop(h);
-		return -1;
-	}
 	/* app value id -> first appearance, asked once per app */
 	struct util_imap first_seen = { 0 };
 	for (size_t i = 0; i < a->np; i++) {
@@ -316,13 +342,13 @@ static int newapp_end(struct hctx *h)
 		bool isnew;
 		int64_t *fs = util_imap_slot(&first_seen, (uint64_t)e->app, 0, &isnew);
 		if (isnew)
-			*fs = app_first_seen(h, seen, e->app);
+			*fs = app_first_seen(h, e->app);
 		const int64_t *mf = util_imap_get(&a->mbx, (uint64_t)e->mailbox);
 		bool new_to_case = *fs != INT64_MAX && *fs > hunt_add(a->cov0, SETTLE_MS);
 		bool new_to_mailbox = mf && e->first > hunt_add(*mf, SETTLE_MS);
 		if (B == INT64_MIN && !new_to_case && !new_to_mailbox)
 			continue;
-		char *mb = hunt_vtext(h, e->mailbox), *app = hunt_vtext(h, e->app);
+		char *mb = hunt_vtext(h, "mailbox", e->mailbox), *app = hunt_vtext(h, "app", e->app);
 		bool ms = app && knownapps_first_party(app);
 		bool hit = !ms || (new_to_case && e->foreign);
 		struct hunt_row *row = hunt_row_new(h, hit);
@@ -333,7 +359,7 @@ static int newapp_end(struct hctx *h)
 		hunt_row_time(row, 4, e->last);
 		hunt_row_num(row, 5, (int64_t)e->ids.n);
 		hunt_row_num(row, 6, (int64_t)e->ips.n);
-		hunt_row_take(row, 7, hunt_id_list(h, &e->ips));
+		hunt_row_take(row, 7, hunt_id_list(h, "ip", &e->ips));
 		for (size_t k = 0; k < e->ids.n; k++)
 			hunt_row_event(row, e->ids.v[k], k == 0 ? e->first : e->last);
 		row->first_ts = e->first;
@@ -374,9 +400,8 @@ static int newapp_end(struct hctx *h)
 		free(app);
 	}
 	util_imap_free(&first_seen);
-	sqlite3_finalize(seen);
 	newapp_drop(h);
-	return 0;
+	return h->err ? -1 : 0;
 }
 
 const struct hunt_entry hunt_new_app_for_mailbox = {
@@ -393,7 +418,7 @@ const struct hunt_entry hunt_new_app_for_mailbox = {
 	.needs = HUNT_NEEDS_BASELINE | HUNT_NEEDS_APPS,
 	.order = HUNT_ORDER_OWN,
 	.scan = { newapp_begin, newapp_row, newapp_end, newapp_drop,
-		  "op IN (%s) AND mailbox IS NOT NULL AND app IS NOT NULL", mia_ids,
+		  "op", mia_ids, 0,
 		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(app) | HUNT_EV(mailbox) |
 			  HUNT_EV(ip) },
 };

@@ -25,13 +25,13 @@
 #define AUDITSCOPE_HUNT_ENTRY_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "hunt.h"
 #include "appnames.h"
 #include "knownapps.h"
+#include "query.h"
 #include "util.h"
 
 #define HOUR_MS ((int64_t)3600 * 1000)
@@ -54,13 +54,11 @@ struct hunt_rawshare;
 /* One hunt's run: its result, its options, the case. */
 struct hctx {
 	struct store *st;
-	sqlite3 *db;
 	struct hunt_opts o;
 	struct hunt_result *r;
 	size_t cap;
 	struct appnames *names; /* with HUNT_NEEDS_APPS */
 	bool names_lent;        /* names belong to hunt_run_all */
-	sqlite3_stmt *val_q;
 	char *err;
 	bool cancelled;
 	struct util_ivec mia;          /* value ids of MailItemsAccessed (any case) */
@@ -115,10 +113,12 @@ struct hunt_scan {
 	void (*row)(struct hctx *h, const struct hunt_ev *e);
 	int (*end)(struct hctx *h);   /* builds rows; frees the accumulator */
 	void (*drop)(struct hctx *h); /* frees the accumulator after a failure */
-	/* alone, SQLite can drop the rows row() ignores before they reach
-	 * C: a condition, with %s for the value ids ids() gives (NULL: none) */
-	const char *where;
+	/* alone, the store can leave out the events row() ignores: those
+	 * whose field is not one of the value ids ids() gives (field NULL:
+	 * keep all), or that have none of flags (EVF_*; 0: keep all) */
+	const char *field;
 	const struct util_ivec *(*ids)(struct hctx *h);
+	unsigned flags;
 	unsigned cols; /* HUNT_EV(...) of the columns row() reads */
 };
 
@@ -165,26 +165,26 @@ struct hunt_entry {
 /* The entry of hunt id (from the table hunt_list.h makes). */
 const struct hunt_entry *hunt_entry_of(enum hunt_id id);
 
-/* Record a database error (or PROGRESS_CANCELLED) as h->err; returns -1. */
-int hunt_fail_db(struct hctx *h);
+/* Record an error of the case (why, taken; PROGRESS_CANCELLED marks the
+ * hunt cancelled) as h->err unless one is there; returns -1. */
+int hunt_fail(struct hctx *h, char *why);
 /* Has the caller asked to stop? Sets h->err (PROGRESS_CANCELLED) when so. */
 bool hunt_cancelled(struct hctx *h);
-sqlite3_stmt *hunt_prep(struct hctx *h, const char *sql);
-/* Prepare sql after replacing each "%s" with the marks of ids (numbered
- * from first; all %s get the same set), with ids bound. */
-sqlite3_stmt *hunt_prep_in(struct hctx *h, const char *sql, const struct util_ivec *ids, int first);
-/* The text of value id (caller frees), or NULL. */
-char *hunt_vtext(struct hctx *h, int64_t id);
-/* Column i as a value id, 0 for NULL. */
-int64_t hunt_col_id(sqlite3_stmt *q, int i);
-/* Value ids of each name (any case); with dot, also of the name with a
- * period after it: the UAL writes Entra operations as "Consent to
- * application." where Entra's own log writes "Consent to application". */
-int hunt_val_ids(struct hctx *h, const char *const *names, bool dot, struct util_ivec *out);
+/* store_pick under the hunt's progress; an error goes to h->err. */
+int hunt_pick(struct hctx *h, struct store_pick *p, const char *const *cols, size_t ncols, store_row_fn fn,
+	      void *ctx);
+/* The text of value id of field (caller frees), or NULL. */
+char *hunt_vtext(struct hctx *h, const char *field, int64_t id);
+/* Value ids of field for each name (any case); with dot, also of the
+ * name with a period after it: the UAL writes Entra operations as
+ * "Consent to application." where Entra's own log writes "Consent to
+ * application". */
+int hunt_val_ids(struct hctx *h, const char *field, const char *const *names, bool dot, struct util_ivec *out);
 /* x is a non-zero member of v. */
 bool hunt_in_ids(const struct util_ivec *v, int64_t x);
-/* "a, b, c, +2" of up to HUNT_LIST_MAX texts of value ids (caller frees). */
-char *hunt_id_list(struct hctx *h, const struct util_ivec *ids);
+/* "a, b, c, +2" of up to HUNT_LIST_MAX texts of value ids of field
+ * (caller frees). */
+char *hunt_id_list(struct hctx *h, const char *field, const struct util_ivec *ids);
 /* The display name of an app id (borrowed), or NULL. */
 const char *hunt_app_name(struct hctx *h, const char *id);
 

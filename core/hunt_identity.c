@@ -11,6 +11,8 @@
 #include <strings.h>
 
 #include "hunt_entry.h"
+#include "ipgeo.h"
+#include "store.h"
 #include "timeparse.h"
 #include "xalloc.h"
 
@@ -200,51 +202,72 @@ static void consent_resolve(struct hunt_facts *f, size_t n)
 	util_svec_free(&apps);
 }
 
-/* The mail each consented app read after its consent (as app or client app). */
+struct consent_read {
+	struct consented *l;
+	int64_t app; /* the app id's value id */
+};
+
+static int consent_read_one(void *ctx, const struct store_cell *c)
+{
+	struct consent_read *x = ctx;
+	struct consented *l = x->l;
+	if (c[4].i != x->app && c[5].i != x->app)
+		return 0;
+	int64_t ts = c[1].i;
+	if (!l->reads++)
+		l->first = ts;
+	l->last = ts;
+	util_ivec_push(&l->ids, c[0].i);
+	util_ivec_push(&l->ts, ts);
+	if (c[2].i)
+		util_ivec_add(&l->mbs, c[2].i);
+	if (c[3].i)
+		util_ivec_add(&l->ips, c[3].i);
+	return 0;
+}
+
+/* The mail each consented app read after its consent (as app or client
+ * app), in time order. */
 static int consent_reads(struct hctx *h, struct consented *l, size_t nl)
 {
 	if (!nl || !h->mia.n)
 		return 0;
-	sqlite3_stmt *q = hunt_prep_in(h,
-				       "SELECT e.id, e.ts, e.mailbox, e.ip FROM events e WHERE e.op IN (%s) AND e.ts >= ?1"
-				       " AND (e.app = (SELECT id FROM vals WHERE v = ?2)"
-				       "   OR e.client_app = (SELECT id FROM vals WHERE v = ?2)) ORDER BY e.ts",
-				       &h->mia, 3);
-	if (!q)
-		return -1;
-	int k = SQLITE_DONE;
-	for (size_t j = 0; j < nl && k == SQLITE_DONE; j++) {
-		sqlite3_bind_int64(q, 1, l[j].since);
-		sqlite3_bind_text(q, 2, l[j].app, -1, SQLITE_STATIC);
-		while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-			int64_t ts = sqlite3_column_int64(q, 1);
-			if (!l[j].reads++)
-				l[j].first = ts;
-			l[j].last = ts;
-			util_ivec_push(&l[j].ids, sqlite3_column_int64(q, 0));
-			util_ivec_push(&l[j].ts, ts);
-			int64_t mb = hunt_col_id(q, 2), ip = hunt_col_id(q, 3);
-			if (mb)
-				util_ivec_add(&l[j].mbs, mb);
-			if (ip)
-				util_ivec_add(&l[j].ips, ip);
+	static const char *const cols[] = { "id", "ts", "mailbox", "ip", "app", "client_app" };
+	for (size_t j = 0; j < nl; j++) {
+		int64_t *vid = NULL;
+		size_t nv = 0;
+		char *why = NULL;
+		if (store_value_find(h->st, "app", l[j].app, STORE_MATCH_EXACT, &vid, &nv, &why) < 0) {
+			free(vid);
+			return hunt_fail(h, why);
 		}
-		sqlite3_reset(q);
+		struct consent_read x = { &l[j], nv ? vid[0] : 0 };
+		free(vid);
+		if (!x.app)
+			continue; /* no event names the app */
+		struct store_pick p;
+		store_pick_init(&p);
+		p.field = "op";
+		p.ids = h->mia.v;
+		p.n = h->mia.n;
+		p.ts_from = l[j].since;
+		p.by_ts = true;
+		if (hunt_pick(h, &p, cols, 6, consent_read_one, &x) < 0)
+			return -1;
 	}
-	sqlite3_finalize(q);
-	return k == SQLITE_DONE ? 0 : hunt_fail_db(h);
+	return 0;
 }
 
 /* The reads' columns of a row. */
 static void consent_read_cols(struct hctx *h, struct hunt_row *row, const struct consented *l)
 {
 	hunt_row_num(row, CC_READS, l->reads);
-	hunt_row_take(row, CC_MBX, hunt_id_list(h, &l->mbs));
+	hunt_row_take(row, CC_MBX, hunt_id_list(h, "mailbox", &l->mbs));
 	if (l->reads) {
 		hunt_row_time(row, CC_FIRST, l->first);
 		hunt_row_time(row, CC_LAST, l->last);
 	}
-	hunt_row_take(row, CC_IPS, hunt_id_list(h, &l->ips));
+	hunt_row_take(row, CC_IPS, hunt_id_list(h, "ip", &l->ips));
 }
 
 static int consent_run(struct hctx *h)
@@ -331,11 +354,11 @@ static int consent_run(struct hctx *h)
 		hunt_row_set(row, CC_OP, "MailItemsAccessed");
 		hunt_row_set(row, CC_APP, l->app);
 		hunt_row_set(row, CC_NAME, l->name);
-		char *mbl = hunt_id_list(h, &l->mbs);
+		char *mbl = hunt_id_list(h, "mailbox", &l->mbs);
 		hunt_row_take(row, CC_WHY, xasprintf("%zu mail reads of %zu mailbox%s after consent: %s", row->nevents,
 						     l->mbs.n, l->mbs.n == 1 ? "" : "es", mbl));
 		free(mbl);
-		hunt_row_take(row, CC_IP, hunt_id_list(h, &l->ips));
+		hunt_row_take(row, CC_IP, hunt_id_list(h, "ip", &l->ips));
 		consent_read_cols(h, row, l);
 		hunt_row_reason(row, 90, "mail read by an app after it was consented to");
 		struct util_buf fl = { 0 };
@@ -452,14 +475,17 @@ static void replay_places(struct hctx *h, const struct util_ivec *ips, char **co
 {
 	struct util_buf c = { 0 }, n = { 0 };
 	struct util_smap seen = { 0 };
-	sqlite3_stmt *q = hunt_prep(h, "SELECT country, asn, as_org, label FROM ipgeo WHERE val = ?1");
-	for (size_t i = 0; q && i < ips->n; i++) {
-		sqlite3_bind_int64(q, 1, ips->v[i]);
-		if (sqlite3_step(q) == SQLITE_ROW) {
-			const char *cc = (const char *)sqlite3_column_text(q, 0);
-			const char *org = (const char *)sqlite3_column_text(q, 2);
-			const char *label = (const char *)sqlite3_column_text(q, 3);
-			int64_t asn = sqlite3_column_int64(q, 1);
+	for (size_t i = 0; i < ips->n; i++) {
+		char *ip = hunt_vtext(h, "ip", ips->v[i]), *why = NULL;
+		struct ipgeo_row g;
+		int found = ip && ipgeo_get(h->st, ip, &g, &why) == 0;
+		free(ip);
+		free(why);
+		if (found) {
+			const char *cc = g.country;
+			const char *org = g.as_org;
+			const char *label = g.label;
+			int64_t asn = g.asn;
 			char *ck = xasprintf("c:%s", cc ? cc : label ? label : "");
 			if ((cc || label) && util_sset_add(&seen, ck))
 				util_buf_item(&c, ", ", "%s", cc ? cc : label);
@@ -468,13 +494,43 @@ static void replay_places(struct hctx *h, const struct util_ivec *ips, char **co
 			if (asn && util_sset_add(&seen, nk))
 				util_buf_item(&n, ", ", "AS%lld%s%s", (long long)asn, org ? " " : "", org ? org : "");
 			free(nk);
+			ipgeo_row_clear(&g);
 		}
-		sqlite3_reset(q);
 	}
-	sqlite3_finalize(q);
 	util_smap_free(&seen);
 	*countries = c.n ? util_buf_take(&c) : (util_buf_free(&c), NULL);
 	*networks = n.n ? util_buf_take(&n) : (util_buf_free(&n), NULL);
+}
+
+struct replay_look {
+	struct hctx *h;
+	struct reused *re;
+	struct util_imap *idx[2]; /* session, token value id -> index into re */
+};
+
+/* An event of the span: the reused session's or token's when it has one. */
+static int replay_event(void *ctx, const struct store_cell *c)
+{
+	struct replay_look *x = ctx;
+	struct hctx *h = x->h;
+	for (int w = 0; w < 2; w++) {
+		int64_t v = c[2 + w].i;
+		const int64_t *i = v ? util_imap_get(x->idx[w], (uint64_t)v) : NULL;
+		if (!i)
+			continue;
+		struct reused *r = &x->re[*i];
+		if (!r->row) {
+			r->row = h->r->nrows + 1;
+			hunt_row_new(h, true);
+		}
+		hunt_row_event(&h->r->rows[r->row - 1], c[0].i, c[1].i);
+		int64_t ip = c[4].i, user = c[5].i;
+		if (ip && !util_ivec_has(&r->ips, ip))
+			util_ivec_push(&r->ips, ip);
+		if (user && !util_ivec_has(&r->users, user))
+			util_ivec_push(&r->users, user);
+	}
+	return 0;
 }
 
 static int replay_end(struct hctx *h)
@@ -504,51 +560,27 @@ static int replay_end(struct hctx *h)
 		}
 	}
 	replay_drop(h);
-	int rc = 0, k;
+	int rc = 0;
 	if (n) {
 		/* their events: a second look at the span of ids they occur in */
-		sqlite3_stmt *q = hunt_prep(h, "SELECT id, ts, session, token, ip, user FROM events WHERE id BETWEEN ?1 AND ?2"
-					  " AND (session IS NOT NULL OR token IS NOT NULL)");
-		if (!q) {
-			rc = -1;
-		} else {
-			sqlite3_bind_int64(q, 1, lo);
-			sqlite3_bind_int64(q, 2, hi);
-			while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-				for (int w = 0; w < 2; w++) {
-					int64_t v = hunt_col_id(q, 2 + w);
-					const int64_t *i = v ? util_imap_get(&idx[w], (uint64_t)v) : NULL;
-					if (!i)
-						continue;
-					struct reused *r = &re[*i];
-					if (!r->row) {
-						r->row = h->r->nrows + 1;
-						hunt_row_new(h, true);
-					}
-					hunt_row_event(&h->r->rows[r->row - 1], sqlite3_column_int64(q, 0),
-						  sqlite3_column_int64(q, 1));
-					int64_t ip = hunt_col_id(q, 4), user = hunt_col_id(q, 5);
-					if (ip && !util_ivec_has(&r->ips, ip))
-						util_ivec_push(&r->ips, ip);
-					if (user && !util_ivec_has(&r->users, user))
-						util_ivec_push(&r->users, user);
-				}
-			}
-			sqlite3_finalize(q);
-			if (k != SQLITE_DONE)
-				rc = hunt_fail_db(h);
-		}
+		static const char *const cols[] = { "id", "ts", "session", "token", "ip", "user" };
+		struct store_pick p;
+		store_pick_init(&p);
+		p.id_from = lo;
+		p.id_to = hi;
+		struct replay_look x = { h, re, { &idx[0], &idx[1] } };
+		rc = hunt_pick(h, &p, cols, 6, replay_event, &x);
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct reused *r = &re[i];
 		if (r->row) {
 			struct hunt_row *row = &h->r->rows[r->row - 1];
-			char *v = hunt_vtext(h, r->val);
+			char *v = hunt_vtext(h, r->kind ? "token" : "session", r->val);
 			hunt_row_set(row, 0, r->kind ? "token" : "session");
 			hunt_row_set(row, 1, v);
 			hunt_row_num(row, 2, (int64_t)r->ips.n);
-			hunt_row_take(row, 3, hunt_id_list(h, &r->ips));
-			hunt_row_take(row, 4, hunt_id_list(h, &r->users));
+			hunt_row_take(row, 3, hunt_id_list(h, "ip", &r->ips));
+			hunt_row_take(row, 4, hunt_id_list(h, "user", &r->users));
 			hunt_row_num(row, 5, (int64_t)row->nevents);
 			hunt_row_time(row, 6, row->first_ts);
 			hunt_row_time(row, 7, row->last_ts);
@@ -588,7 +620,7 @@ const struct hunt_entry hunt_token_replay = {
 		 HUNT_COLS(cols_replay) },
 	.order = HUNT_ORDER_TIME,
 	.scan = { replay_begin, replay_row, replay_end, replay_drop,
-		  "ip IS NOT NULL AND (session IS NOT NULL OR token IS NOT NULL)", NULL,
+		  NULL, NULL, 0,
 		  HUNT_EV(id) | HUNT_EV(ip) | HUNT_EV(session) | HUNT_EV(token) },
 };
 
@@ -643,7 +675,8 @@ static int signin_begin(struct hctx *h)
 	static const char *const logon_names[] = { "UserLoggedIn", NULL };
 	struct signin_acc *a = h->acc = xcalloc(1, sizeof *a);
 	a->cov0 = INT64_MAX;
-	if (hunt_val_ids(h, ok_names, false, &a->ok) < 0 || hunt_val_ids(h, logon_names, false, &a->logon) < 0)
+	if (hunt_val_ids(h, "result", ok_names, false, &a->ok) < 0 ||
+	    hunt_val_ids(h, "op", logon_names, false, &a->logon) < 0)
 		return -1;
 	return 0;
 }
@@ -694,6 +727,36 @@ static int cmp_signin(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* The mail reads from a sign-in's IP within the hour after it: the row
+ * (made at the first), its mailboxes, the first read's time, and how
+ * many reads were the user's own. */
+struct signin_mail {
+	struct hctx *h;
+	const struct util_ivec *mia;
+	int64_t user, id, ts;
+	struct hunt_row *row;
+	struct util_ivec mbs;
+	int64_t first_mail, own;
+};
+
+static int signin_mail_one(void *ctx, const struct store_cell *c)
+{
+	struct signin_mail *m = ctx;
+	if (!hunt_in_ids(m->mia, c[2].i))
+		return 0;
+	m->own += c[4].i == m->user;
+	if (!m->row) {
+		m->row = hunt_row_new(m->h, true);
+		hunt_row_event(m->row, m->id, m->ts);
+		m->first_mail = c[1].i;
+	}
+	hunt_row_event(m->row, c[0].i, c[1].i);
+	int64_t mb = c[3].i;
+	if (mb && !util_ivec_has(&m->mbs, mb))
+		util_ivec_push(&m->mbs, mb);
+	return 0;
+}
+
 static int signin_end(struct hctx *h)
 {
 	struct signin_acc *a = h->acc;
@@ -702,17 +765,10 @@ static int signin_end(struct hctx *h)
 		return 0;
 	}
 	qsort(a->s, a->n, sizeof *a->s, cmp_signin);
-	sqlite3_stmt *mail = hunt_prep_in(h,
-				     "SELECT id, ts, mailbox, user FROM events WHERE ip = ?1 AND ts >= ?2 AND ts <= ?3"
-				     " AND op IN (%s) ORDER BY ts, id",
-				     &h->mia, 4);
-	if (!mail) {
-		signin_drop(h);
-		return -1;
-	}
+	static const char *const cols[] = { "id", "ts", "op", "mailbox", "user" };
 	struct util_imap rows = { 0 }; /* (user, ip) -> row index + 1 */
-	int k = SQLITE_DONE;
-	for (size_t i = 0; i < a->n && k == SQLITE_DONE; i++) {
+	int rc = 0;
+	for (size_t i = 0; i < a->n && rc == 0; i++) {
 		int64_t id = a->s[i].id, ts = a->s[i].ts, user = a->s[i].user, ip = a->s[i].ip;
 		uint64_t key = util_pair_key(user, ip);
 		if (!signin_new_ip(a, h->r->baseline_until, &a->s[i]))
@@ -725,38 +781,32 @@ static int signin_end(struct hctx *h)
 				hunt_row_event(row, id, ts);
 			continue;
 		}
-		sqlite3_bind_int64(mail, 1, ip);
-		sqlite3_bind_int64(mail, 2, ts);
-		sqlite3_bind_int64(mail, 3, hunt_add(ts, HOUR_MS));
-		struct hunt_row *row = NULL;
-		struct util_ivec mbs = { 0 };
-		int64_t first_mail = 0, own = 0;
-		while ((k = sqlite3_step(mail)) == SQLITE_ROW) {
-			own += hunt_col_id(mail, 3) == user;
-			if (!row) {
-				row = hunt_row_new(h, true);
-				hunt_row_event(row, id, ts);
-				first_mail = sqlite3_column_int64(mail, 1);
-			}
-			hunt_row_event(row, sqlite3_column_int64(mail, 0), sqlite3_column_int64(mail, 1));
-			int64_t mb = hunt_col_id(mail, 2);
-			if (mb && !util_ivec_has(&mbs, mb))
-				util_ivec_push(&mbs, mb);
-		}
-		sqlite3_reset(mail);
-		if (k != SQLITE_DONE || !row) {
+		struct store_pick p;
+		store_pick_init(&p);
+		p.field = "ip";
+		p.ids = &ip;
+		p.n = 1;
+		p.ts_from = ts;
+		p.ts_to = hunt_add(ts, HOUR_MS);
+		p.by_ts = true;
+		struct signin_mail m = { h, &h->mia, user, id, ts, NULL, { 0 }, 0, 0 };
+		rc = hunt_pick(h, &p, cols, 5, signin_mail_one, &m);
+		struct hunt_row *row = m.row;
+		struct util_ivec mbs = m.mbs;
+		int64_t first_mail = m.first_mail, own = m.own;
+		if (rc < 0 || !row) {
 			util_ivec_free(&mbs);
 			continue;
 		}
 		*util_imap_slot(&rows, key, 0, NULL) = (int64_t)h->r->nrows;
-		char *u = hunt_vtext(h, user), *ipt = hunt_vtext(h, ip);
+		char *u = hunt_vtext(h, "user", user), *ipt = hunt_vtext(h, "ip", ip);
 		hunt_row_set(row, 0, u);
 		hunt_row_set(row, 1, ipt);
 		hunt_row_time(row, 2, ts);
 		hunt_row_time(row, 3, first_mail);
 		hunt_row_num(row, 4, (first_mail - ts) / 60000);
 		hunt_row_num(row, 5, (int64_t)row->nevents - 1);
-		hunt_row_take(row, 6, hunt_id_list(h, &mbs));
+		hunt_row_take(row, 6, hunt_id_list(h, "mailbox", &mbs));
 		struct util_buf f = { 0 };
 		hunt_filter_term(&f, "ip", ipt);
 		hunt_filter_time(&f, ts, hunt_add(ts, HOUR_MS - 1));
@@ -783,10 +833,9 @@ static int signin_end(struct hctx *h)
 		free(ipt);
 		util_ivec_free(&mbs);
 	}
-	sqlite3_finalize(mail);
 	util_imap_free(&rows);
 	signin_drop(h);
-	return k == SQLITE_DONE ? 0 : hunt_fail_db(h);
+	return rc;
 }
 
 
@@ -803,7 +852,7 @@ const struct hunt_entry hunt_signin_then_mail = {
 		 HUNT_COLS(cols_signin) },
 	.needs = HUNT_NEEDS_BASELINE,
 	.order = HUNT_ORDER_TIME,
-	.scan = { signin_begin, signin_row, signin_end, signin_drop, "user IS NOT NULL AND ip IS NOT NULL", NULL,
+	.scan = { signin_begin, signin_row, signin_end, signin_drop, NULL, NULL, 0,
 		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(ip) |
 			  HUNT_EV(result) },
 };

@@ -11,7 +11,7 @@
 
 #include "event.h"
 #include "hunt_entry.h"
-#include "sqlite/sqlite_store.h"
+#include "store.h"
 #include "xalloc.h"
 
 /* Failures this many or more before the success make a row. */
@@ -40,18 +40,15 @@ static int logons_begin(struct hctx *h)
 	static const char *const ok_ops[] = { "UserLoggedIn", NULL };
 	static const char *const fail_ops[] = { "UserLoginFailed", NULL };
 	struct logons_acc *a = h->acc = xcalloc(1, sizeof *a);
-	if (hunt_val_ids(h, ok_names, false, &a->ok) < 0 || hunt_val_ids(h, ok_ops, false, &a->ok_op) < 0 ||
-	    hunt_val_ids(h, fail_ops, false, &a->fail_op) < 0)
+	if (hunt_val_ids(h, "result", ok_names, false, &a->ok) < 0 || hunt_val_ids(h, "op", ok_ops, false, &a->ok_op) < 0 ||
+	    hunt_val_ids(h, "op", fail_ops, false, &a->fail_op) < 0)
 		return -1;
 	/* "Failure (50126)", "Failure (50053)", ...: every failed result */
-	sqlite3_stmt *q = hunt_prep(h, "SELECT id FROM vals WHERE v LIKE 'Failure%'");
-	if (!q)
-		return -1;
-	int k;
-	while ((k = sqlite3_step(q)) == SQLITE_ROW)
-		util_ivec_push(&a->fail, sqlite3_column_int64(q, 0));
-	sqlite3_finalize(q);
-	return k == SQLITE_DONE ? 0 : hunt_fail_db(h);
+	char *why = NULL;
+	if (store_value_find(h->st, "result", "Failure", STORE_MATCH_PREFIX, &a->fail.v, &a->fail.n, &why) < 0)
+		return hunt_fail(h, why);
+	a->fail.cap = a->fail.n;
+	return 0;
 }
 
 static void logons_row(struct hctx *h, const struct hunt_ev *e)
@@ -121,7 +118,7 @@ static int logons_end(struct hctx *h)
 			struct hunt_row *row = hunt_row_new(h, true);
 			for (size_t m = first; m <= k; m++)
 				hunt_row_event(row, a->l[m].id, a->l[m].ts);
-			char *u = hunt_vtext(h, a->l[k].user), *ip = hunt_vtext(h, a->l[k].ip);
+			char *u = hunt_vtext(h, "user", a->l[k].user), *ip = hunt_vtext(h, "ip", a->l[k].ip);
 			int64_t min = (a->l[k].ts - a->l[first].ts) / 60000;
 			hunt_row_set(row, 0, u);
 			hunt_row_set(row, 1, ip);
@@ -158,7 +155,7 @@ const struct hunt_entry hunt_failed_then_success = {
 		 "Every row is a hit. Score: 60, plus 10 per failure (up to 4).",
 		 HUNT_COLS(cols_logons) },
 	.order = HUNT_ORDER_TIME,
-	.scan = { logons_begin, logons_row, logons_end, logons_drop, "user IS NOT NULL AND ip IS NOT NULL", NULL,
+	.scan = { logons_begin, logons_row, logons_end, logons_drop, NULL, NULL, 0,
 		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(ip) |
 			  HUNT_EV(result) },
 };

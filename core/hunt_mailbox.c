@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "hunt_entry.h"
+#include "store.h"
 #include "timeparse.h"
 #include "xalloc.h"
 
@@ -40,7 +41,7 @@ static int sync_begin(struct hctx *h)
 {
 	static const char *const sync[] = { "Sync", NULL };
 	struct sync_acc *a = h->acc = xcalloc(1, sizeof *a);
-	return hunt_val_ids(h, sync, false, &a->ids);
+	return hunt_val_ids(h, "access", sync, false, &a->ids);
 }
 
 static void sync_row(struct hctx *h, const struct hunt_ev *e)
@@ -89,49 +90,50 @@ static bool same_group(const struct syncev *x, const struct syncev *y)
 	       strcmp_null(x->folder, y->folder) == 0;
 }
 
+struct sync_folders {
+	struct sync_acc *a;
+	size_t i;    /* the event */
+	size_t from; /* this event's copies for further folders */
+};
+
+/* One message of event i: its folder, the first or a further one. */
+static int sync_folder(const struct store_message *m, void *ctx)
+{
+	struct sync_folders *c = ctx;
+	struct sync_acc *a = c->a;
+	const char *fo = m->folder;
+	if (!fo)
+		return 0;
+	bool seen = a->ev[c->i].folder && strcmp(fo, a->ev[c->i].folder) == 0;
+	for (size_t k = c->from; k < a->n && !seen; k++)
+		seen = strcmp(fo, a->ev[k].folder) == 0;
+	if (seen)
+		return 0;
+	if (!a->ev[c->i].folder) {
+		a->ev[c->i].folder = xstrdup(fo);
+		return 0;
+	}
+	/* a second folder: the event counts in both groups */
+	struct syncev dup = a->ev[c->i];
+	dup.folder = xstrdup(fo);
+	a->ev = xgrow(a->ev, &a->cap, a->n + 1, sizeof *a->ev);
+	a->ev[a->n++] = dup;
+	return 0;
+}
+
 static int sync_end(struct hctx *h)
 {
 	struct sync_acc *a = h->acc;
-	/* the folder from the event's own message list (msglists by its key,
-	 * not the messages view, which SQLite would expand whole) */
-	sqlite3_stmt *q = a->n ? hunt_prep(h, "SELECT j.value->>0 FROM msglists l, json_each(l.items) j WHERE l.event = ?1")
-			       : NULL;
-	if (a->n && !q) {
-		sync_drop(h);
-		return -1;
-	}
+	/* the folder from the event's own message list */
 	size_t n0 = a->n;
 	for (size_t i = 0; i < n0; i++) {
-		sqlite3_bind_int64(q, 1, a->ev[i].id);
-		int k;
-		size_t from = a->n; /* this event's copies for further folders */
-		while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-			const char *fo = (const char *)sqlite3_column_text(q, 0);
-			if (!fo)
-				continue;
-			bool seen = a->ev[i].folder && strcmp(fo, a->ev[i].folder) == 0;
-			for (size_t m = from; m < a->n && !seen; m++)
-				seen = strcmp(fo, a->ev[m].folder) == 0;
-			if (seen)
-				continue;
-			if (!a->ev[i].folder) {
-				a->ev[i].folder = xstrdup(fo);
-				continue;
-			}
-			/* a second folder: the event counts in both groups */
-			struct syncev dup = a->ev[i];
-			dup.folder = xstrdup(fo);
-			a->ev = xgrow(a->ev, &a->cap, a->n + 1, sizeof *a->ev);
-			a->ev[a->n++] = dup;
-		}
-		sqlite3_reset(q);
-		if (k != SQLITE_DONE) {
-			sqlite3_finalize(q);
+		struct sync_folders c = { a, i, a->n };
+		char *why = NULL;
+		if (store_event_messages(h->st, a->ev[i].id, sync_folder, &c, &why) < 0) {
 			sync_drop(h);
-			return hunt_fail_db(h);
+			return hunt_fail(h, why);
 		}
 	}
-	sqlite3_finalize(q);
 	if (a->n)
 		qsort(a->ev, a->n, sizeof *a->ev, cmp_syncev);
 	for (size_t i = 0; i < a->n;) {
@@ -139,7 +141,8 @@ static int sync_end(struct hctx *h)
 		while (j < a->n && same_group(&a->ev[i], &a->ev[j]))
 			j++;
 		const struct syncev *e = &a->ev[i];
-		char *mb = hunt_vtext(h, e->mailbox), *ap = hunt_vtext(h, e->app), *c = hunt_vtext(h, e->capp), *ip = hunt_vtext(h, e->ip);
+		char *mb = hunt_vtext(h, "mailbox", e->mailbox), *ap = hunt_vtext(h, "app", e->app),
+		     *c = hunt_vtext(h, "client_app", e->capp), *ip = hunt_vtext(h, "ip", e->ip);
 		bool app_ms = !ap || knownapps_first_party(ap), capp_ms = !c || knownapps_first_party(c);
 		struct hunt_row *row = hunt_row_new(h, !app_ms || !capp_ms);
 		for (size_t k = i; k < j; k++)
@@ -193,7 +196,7 @@ const struct hunt_entry hunt_sync_access = {
 		 HUNT_COLS(cols_sync) },
 	.needs = HUNT_NEEDS_APPS,
 	.order = HUNT_ORDER_OWN,
-	.scan = { sync_begin, sync_row, sync_end, sync_drop, "access IN (%s)", sync_ids,
+	.scan = { sync_begin, sync_row, sync_end, sync_drop, "access", sync_ids, 0,
 		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(access) | HUNT_EV(mailbox) | HUNT_EV(app) | HUNT_EV(capp) |
 			  HUNT_EV(ip) },
 };
@@ -262,13 +265,13 @@ static int throttled_end(struct hctx *h)
 			if (a->ev[j].ip && !util_ivec_has(&ips, a->ev[j].ip))
 				util_ivec_push(&ips, a->ev[j].ip);
 		}
-		char *mbt = hunt_vtext(h, mb);
+		char *mbt = hunt_vtext(h, "mailbox", mb);
 		hunt_row_set(row, 0, mbt);
 		hunt_row_time(row, 1, a->ev[i].ts);
 		hunt_row_time(row, 2, until);
 		hunt_row_num(row, 3, (int64_t)row->nevents);
-		hunt_row_take(row, 4, hunt_id_list(h, &apps));
-		hunt_row_take(row, 5, hunt_id_list(h, &ips));
+		hunt_row_take(row, 4, hunt_id_list(h, "app", &apps));
+		hunt_row_take(row, 5, hunt_id_list(h, "ip", &ips));
 		struct util_buf f = { 0 };
 		hunt_filter_term(&f, "mailbox", mbt);
 		char *why = xasprintf("%zu record%s throttled: reads of the mailbox went unaudited for 24 hours", row->nevents,
@@ -294,7 +297,7 @@ const struct hunt_entry hunt_throttled = {
 		 "Score: 60, plus 1 per throttled record (up to 40).",
 		 HUNT_COLS(cols_throttled) },
 	.order = HUNT_ORDER_OWN,
-	.scan = { throttled_begin, throttled_row, throttled_end, throttled_drop, "flags & 1", NULL,
+	.scan = { throttled_begin, throttled_row, throttled_end, throttled_drop, NULL, NULL, EVF_THROTTLED,
 		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(flags) | HUNT_EV(mailbox) | HUNT_EV(user) | HUNT_EV(app) |
 			  HUNT_EV(ip) },
 };

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hunt_entry.h"
+#include "store.h"
 #include "sanitize.h"
 #include "xalloc.h"
 
@@ -59,16 +60,11 @@ const char *hunt_raw_find(const char *hay, const char *needle)
 /* ------------------------------------------------------------------ */
 /* Records */
 
-/* The record as JSON, unwrapped from the Graph audit query's auditData
- * (or a wrapper's AuditData string); NULL when absent or not JSON.
- * *text (may be NULL) gets the raw text. Needs only st: worker threads
- * call it on their own connections. */
-static json_t *raw_parse(struct store *st, int64_t id, char **text)
+/* The record t (len bytes, NUL-terminated) as JSON, unwrapped from the
+ * Graph audit query's auditData (or a wrapper's AuditData string); NULL
+ * when not JSON. Needs no store: worker threads call it. */
+static json_t *raw_parse(const char *t, size_t len)
 {
-	size_t len;
-	char *t = store_raw(st, id, &len);
-	if (!t)
-		return NULL;
 	/* The loader keeps records jansson refuses: a \u0000 in a string
 	 * (JSON_ALLOW_NUL) and invalid UTF-8, here repaired to U+FFFD, so
 	 * that a hunt sees every record the timeline shows. */
@@ -80,10 +76,6 @@ static json_t *raw_parse(struct store *st, int64_t id, char **text)
 	} else {
 		j = json_loadb(t, len, JSON_ALLOW_NUL, NULL);
 	}
-	if (text)
-		*text = t;
-	else
-		free(t);
 	if (!json_is_object(j)) {
 		json_decref(j);
 		return NULL;
@@ -211,6 +203,20 @@ void hunt_raw_cands_free(struct hunt_cand *c, size_t n)
 	free(c);
 }
 
+struct cand_fill {
+	struct hunt_cand *c;
+	size_t n, cap;
+};
+
+static int cand_row(void *ctx, const struct store_cell *col)
+{
+	struct cand_fill *f = ctx;
+	f->c = xgrow(f->c, &f->cap, f->n + 1, sizeof *f->c);
+	f->c[f->n++] = (struct hunt_cand){ .id = col[0].i,   .ts = col[1].i,  .kind = col[2].i, .op = col[3].i,
+					   .user = col[4].i, .ip = col[5].i,  .app = col[6].i,  .mailbox = col[7].i };
+	return 0;
+}
+
 /* Events whose op is one of ops, in id order (raw blocks read once). */
 static int candidates(struct hctx *h, const struct util_ivec *ops, struct hunt_cand **out, size_t *n)
 {
@@ -218,47 +224,34 @@ static int candidates(struct hctx *h, const struct util_ivec *ops, struct hunt_c
 	*n = 0;
 	if (!ops->n)
 		return 0;
-	sqlite3_stmt *q = hunt_prep_in(h,
-				  "SELECT id, ts, kind, op, user, ip, app, mailbox FROM events"
-				  " WHERE op IN (%s) ORDER BY id",
-				  ops, 1);
-	if (!q)
+	static const char *const cols[] = { "id", "ts", "kind", "op", "user", "ip", "app", "mailbox" };
+	struct store_pick p;
+	store_pick_init(&p);
+	p.field = "op";
+	p.ids = ops->v;
+	p.n = ops->n;
+	struct cand_fill f = { 0 };
+	if (hunt_pick(h, &p, cols, sizeof cols / sizeof *cols, cand_row, &f) < 0) {
+		free(f.c);
 		return -1;
+	}
 	char **optext = xcalloc(ops->n, sizeof *optext);
 	for (size_t i = 0; i < ops->n; i++)
-		optext[i] = hunt_vtext(h, ops->v[i]);
-	size_t cap = 0;
-	int k;
-	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-		*out = xgrow(*out, &cap, *n + 1, sizeof **out);
-		struct hunt_cand *c = &(*out)[(*n)++];
-		c->id = sqlite3_column_int64(q, 0);
-		c->ts = sqlite3_column_int64(q, 1);
-		c->kind = sqlite3_column_int64(q, 2);
-		c->op = hunt_col_id(q, 3);
-		c->user = hunt_col_id(q, 4);
-		c->ip = hunt_col_id(q, 5);
-		c->app = hunt_col_id(q, 6);
-		c->mailbox = hunt_col_id(q, 7);
-		c->optext = NULL;
-		c->mask = 0;
+		optext[i] = hunt_vtext(h, "op", ops->v[i]);
+	for (size_t k = 0; k < f.n; k++) {
+		struct hunt_cand *c = &f.c[k];
 		for (size_t i = 0; i < ops->n; i++)
 			if (ops->v[i] == c->op && optext[i])
 				c->optext = xstrdup(optext[i]);
 		if (!c->optext)
 			c->optext = xstrdup("");
 	}
-	sqlite3_finalize(q);
 	for (size_t i = 0; i < ops->n; i++)
 		free(optext[i]);
 	free(optext);
-	if (k != SQLITE_DONE) {
-		hunt_raw_cands_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return hunt_fail_db(h);
-	}
-	return 0;
+	*out = f.c;
+	*n = f.n;
+	return h->err ? -1 : 0;
 }
 
 void hunt_raw_facts_free(struct hunt_facts *f, size_t n)
@@ -321,21 +314,49 @@ struct rawjob {
 	atomic_bool *stop;
 };
 
+struct rawjob_at {
+	struct rawjob *j;
+	size_t i; /* the candidate the next record belongs to */
+};
+
+/* One raw record: its candidate evaluated by each raw hunt in its mask. */
+static int rawjob_record(void *ctx, int64_t id, const char *t, size_t len)
+{
+	struct rawjob_at *a = ctx;
+	struct rawjob *j = a->j;
+	while (a->i < j->n && j->c[a->i].id != id)
+		a->i++; /* a candidate whose record the case lacks */
+	if (a->i >= j->n)
+		return 1;
+	if (atomic_load(j->stop))
+		return 1;
+	size_t i = a->i++;
+	char *text = xstrndup(t, len);
+	json_t *rec = raw_parse(text, len);
+	for (int k = 0; rec && k < HUNT_COUNT; k++) {
+		if (!(j->c[i].mask & (1u << k)))
+			continue;
+		struct hunt_facts *f = &j->out[i * HUNT_COUNT + (size_t)k];
+		f->seen = true;
+		hunt_entry_of((enum hunt_id)k)->raw.eval(&j->c[i], rec, text, f);
+	}
+	json_decref(rec);
+	free(text);
+	return 0;
+}
+
 static void rawjob_run(struct rawjob *j)
 {
-	for (size_t i = 0; i < j->n && !atomic_load(j->stop); i++) {
-		char *text = NULL;
-		json_t *rec = raw_parse(j->st, j->c[i].id, &text);
-		for (int k = 0; rec && k < HUNT_COUNT; k++) {
-			if (!(j->c[i].mask & (1u << k)))
-				continue;
-			struct hunt_facts *f = &j->out[i * HUNT_COUNT + (size_t)k];
-			f->seen = true;
-			hunt_entry_of((enum hunt_id)k)->raw.eval(&j->c[i], rec, text, f);
-		}
-		json_decref(rec);
-		free(text);
-	}
+	int64_t *ids = xmalloc((j->n ? j->n : 1) * sizeof *ids);
+	for (size_t i = 0; i < j->n; i++)
+		ids[i] = j->c[i].id;
+	struct rawjob_at a = { j, 0 };
+	char *why = NULL;
+	/* a record that cannot be read is one the hunts do not see, as
+	 * when the case lacks it */
+	store_raw_each(j->st, ids, j->n, rawjob_record, &a, &why);
+	free(why);
+	free(ids);
 }
 
 static void *rawjob_thread(void *arg)
@@ -431,7 +452,8 @@ static int raw_select(struct hctx *h, unsigned mask, struct hunt_cand **c, size_
 	struct util_ivec ops = { 0 };
 	for (int k = 0; k < HUNT_COUNT; k++)
 		if (mask & (1u << k) &&
-		    hunt_val_ids(h, hunt_entry_of((enum hunt_id)k)->raw.ops, hunt_entry_of((enum hunt_id)k)->raw.dot, &ops) < 0) {
+		    hunt_val_ids(h, "op", hunt_entry_of((enum hunt_id)k)->raw.ops, hunt_entry_of((enum hunt_id)k)->raw.dot,
+				 &ops) < 0) {
 			util_ivec_free(&ops);
 			return -1;
 		}
@@ -480,7 +502,7 @@ int hunt_raw_cmp_ts(const void *a, const void *b)
 struct hunt_row *hunt_raw_event_row(struct hctx *h, const struct hunt_cand *c, size_t ip_col, bool hit)
 {
 	struct hunt_row *row = hunt_row_new(h, hit);
-	char *user = hunt_vtext(h, c->user), *ip = hunt_vtext(h, c->ip);
+	char *user = hunt_vtext(h, "user", c->user), *ip = hunt_vtext(h, "ip", c->ip);
 	hunt_row_time(row, 0, c->ts);
 	hunt_row_set(row, 1, c->optext);
 	hunt_row_set(row, 2, user);

@@ -249,7 +249,7 @@ static int rules_run(struct hctx *h)
 		if (!f[i].why || !*f[i].why)
 			continue;
 		struct hunt_row *row = hunt_raw_event_row(h, &c[i], 6, true);
-		char *owner = f[i].owner ? xstrdup(f[i].owner) : hunt_vtext(h, c[i].mailbox ? c[i].mailbox : c[i].user);
+		char *owner = f[i].owner ? xstrdup(f[i].owner) : hunt_vtext(h, "mailbox", c[i].mailbox ? c[i].mailbox : c[i].user);
 		hunt_row_take(row, 3, owner);
 		hunt_row_set(row, 4, f[i].name);
 		hunt_row_set(row, 5, f[i].why);
@@ -513,7 +513,7 @@ static int anti_run(struct hctx *h)
 		if (!fi->seen)
 			continue;
 		if ((is_new || is_remove) && !fi->owner)
-			fi->owner = hunt_vtext(h, ci->mailbox ? ci->mailbox : ci->user);
+			fi->owner = hunt_vtext(h, "mailbox", ci->mailbox ? ci->mailbox : ci->user);
 		if (is_new && fi->name && fi->owner) {
 			made = xgrow(made, &mcap, nmade + 1, sizeof *made);
 			made[nmade++] = (struct made_rule){ fi->owner, fi->name, ci->ts };
