@@ -170,22 +170,18 @@ static const char *const ev_cols[HUNT_EV_NCOLS] = { "id",      "ts",     "kind",
 struct scan_feed {
 	struct hctx **hs;
 	size_t n;
-	int at[HUNT_EV_NCOLS]; /* the cell of each hunt_ev member, or -1 */
+	size_t nc;
+	int64_t *to[HUNT_EV_NCOLS]; /* where each cell goes in e */
 	struct hunt_ev e;
 };
 
 static int scan_row(void *ctx, const struct store_cell *c)
 {
 	struct scan_feed *f = ctx;
-	struct hunt_ev *e = &f->e;
-	int64_t *m[HUNT_EV_NCOLS] = { &e->id,	   &e->ts,	&e->kind,  &e->op,    &e->user,
-				      &e->app,	   &e->capp,	&e->ip,	   &e->mailbox, &e->access,
-				      &e->session, &e->token,	&e->result, &e->flags };
-	for (size_t k = 0; k < HUNT_EV_NCOLS; k++)
-		if (f->at[k] >= 0)
-			*m[k] = c[f->at[k]].i;
+	for (size_t k = 0; k < f->nc; k++)
+		*f->to[k] = c[k].i;
 	for (size_t i = 0; i < f->n; i++)
-		entries[f->hs[i]->r->def->id]->scan.row(f->hs[i], e);
+		entries[f->hs[i]->r->def->id]->scan.row(f->hs[i], &f->e);
 	return 0;
 }
 
@@ -200,13 +196,15 @@ static int scan_events(struct hctx **hs, size_t n, struct store_pick *p)
 	for (size_t i = 0; i < n; i++)
 		cols |= entries[hs[i]->r->def->id]->scan.cols;
 	struct scan_feed f = { .hs = hs, .n = n };
+	struct hunt_ev *e = &f.e;
+	int64_t *m[HUNT_EV_NCOLS] = { &e->id,	   &e->ts,	&e->kind,   &e->op,	 &e->user,
+				      &e->app,	   &e->capp,	&e->ip,	    &e->mailbox, &e->access,
+				      &e->session, &e->token,	&e->result, &e->flags };
 	const char *names[HUNT_EV_NCOLS];
-	size_t nc = 0;
 	for (size_t c = 0; c < HUNT_EV_NCOLS; c++) {
-		f.at[c] = -1;
 		if (cols & (1u << c)) {
-			f.at[c] = (int)nc;
-			names[nc++] = ev_cols[c];
+			f.to[f.nc] = m[c];
+			names[f.nc++] = ev_cols[c];
 		}
 	}
 	struct store_pick all;
@@ -214,7 +212,7 @@ static int scan_events(struct hctx **hs, size_t n, struct store_pick *p)
 		store_pick_init(&all);
 		p = &all;
 	}
-	return hunt_pick(hs[0], p, names, nc, scan_row, &f);
+	return hunt_pick(hs[0], p, names, f.nc, scan_row, &f);
 }
 
 /* A scan hunt alone: begin, its own scan, end. */

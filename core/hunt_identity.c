@@ -204,58 +204,75 @@ static void consent_resolve(struct hunt_facts *f, size_t n)
 
 struct consent_read {
 	struct consented *l;
-	int64_t app; /* the app id's value id */
+	int64_t *app; /* per link: its app id's value id (0: no event names it) */
+	size_t nl;
 };
 
+/* A mail read: each link's whose app read it (as app or client app)
+ * after its consent. */
 static int consent_read_one(void *ctx, const struct store_cell *c)
 {
 	struct consent_read *x = ctx;
-	struct consented *l = x->l;
-	if (c[4].i != x->app && c[5].i != x->app)
-		return 0;
 	int64_t ts = c[1].i;
-	if (!l->reads++)
-		l->first = ts;
-	l->last = ts;
-	util_ivec_push(&l->ids, c[0].i);
-	util_ivec_push(&l->ts, ts);
-	if (c[2].i)
-		util_ivec_add(&l->mbs, c[2].i);
-	if (c[3].i)
-		util_ivec_add(&l->ips, c[3].i);
+	for (size_t j = 0; j < x->nl; j++) {
+		struct consented *l = &x->l[j];
+		if (!x->app[j] || (c[4].i != x->app[j] && c[5].i != x->app[j]) || ts < l->since)
+			continue;
+		if (!l->reads++)
+			l->first = ts;
+		l->last = ts;
+		util_ivec_push(&l->ids, c[0].i);
+		util_ivec_push(&l->ts, ts);
+		if (c[2].i)
+			util_ivec_add(&l->mbs, c[2].i);
+		if (c[3].i)
+			util_ivec_add(&l->ips, c[3].i);
+	}
 	return 0;
 }
 
 /* The mail each consented app read after its consent (as app or client
- * app), in time order. */
+ * app), in time order: one look at the mail reads after the earliest
+ * consent. */
 static int consent_reads(struct hctx *h, struct consented *l, size_t nl)
 {
 	if (!nl || !h->mia.n)
 		return 0;
 	static const char *const cols[] = { "id", "ts", "mailbox", "ip", "app", "client_app" };
+	struct consent_read x = { l, xcalloc(nl, sizeof *x.app), nl };
+	int64_t since = INT64_MAX;
 	for (size_t j = 0; j < nl; j++) {
 		int64_t *vid = NULL;
 		size_t nv = 0;
 		char *why = NULL;
 		if (store_value_find(h->st, "app", l[j].app, STORE_MATCH_EXACT, &vid, &nv, &why) < 0) {
 			free(vid);
+			free(x.app);
 			return hunt_fail(h, why);
 		}
-		struct consent_read x = { &l[j], nv ? vid[0] : 0 };
+		x.app[j] = nv ? vid[0] : 0;
 		free(vid);
-		if (!x.app)
-			continue; /* no event names the app */
+		if (x.app[j] && l[j].since < since)
+			since = l[j].since;
+	}
+	int rc = 0;
+	if (since != INT64_MAX) {
 		struct store_pick p;
 		store_pick_init(&p);
 		p.field = "op";
 		p.ids = h->mia.v;
 		p.n = h->mia.n;
-		p.ts_from = l[j].since;
+		p.ts_from = since;
 		p.by_ts = true;
-		if (hunt_pick(h, &p, cols, 6, consent_read_one, &x) < 0)
-			return -1;
+		/* the store leaves out the reads of other apps */
+		p.also.fields[0] = "app";
+		p.also.fields[1] = "client_app";
+		p.also.ids = x.app;
+		p.also.n = nl;
+		rc = hunt_pick(h, &p, cols, 6, consent_read_one, &x);
 	}
-	return 0;
+	free(x.app);
+	return rc;
 }
 
 /* The reads' columns of a row. */

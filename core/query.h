@@ -180,7 +180,8 @@ int query_scan(struct query *q, const char *const *cols, size_t ncols, store_row
  * hour, of an id span) and their candidates by operation. Events whose
  * field has one of the value ids ids[0..n) (0 among them: the field is
  * absent; field NULL: any event), with ts_from <= ts <= ts_to, id_from
- * <= id <= id_to and, when flags is not 0, one of those EVF_* flags.
+ * <= id <= id_to, when flags is not 0 one of those EVF_* flags, and the
+ * also condition below.
  * store_pick_init sets "every event": no field, whole ranges.
  */
 struct store_pick {
@@ -194,6 +195,14 @@ struct store_pick {
 			 * order rather than through an index of field */
 	int64_t limit;  /* at most this many events (< 0: all) */
 	const struct progress *pr; /* NULL: none; a cancel fails with PROGRESS_CANCELLED */
+	/* and, when also.n, also.fields[0] or (when not NULL) also.fields[1]
+	 * has one of the value ids also.ids[0..n): a condition on the events
+	 * field selects, not a way in (an app as app or client app) */
+	struct {
+		const char *fields[2];
+		const int64_t *ids;
+		size_t n;
+	} also;
 };
 void store_pick_init(struct store_pick *p);
 /* Feed cols (as query_scan names them, plus "flags": EVF_* of event.h)

@@ -23,7 +23,8 @@
 #include "query.h"
 #include "sigma_field.h"
 #include "xalloc.h"
-#include "sqlite/sqlite_store.h"
+#include "store.h"
+#include "util.h"
 
 struct ids {
 	int64_t *v;
@@ -90,7 +91,8 @@ struct pass {
 	size_t ngroups;
 	struct lits L;
 	struct rule_lits *rl;
-	char *uni; /* the filter of every event some group reads */
+	int64_t *uni; /* every event some group reads, ascending */
+	size_t nuni;
 	atomic_int cancel;
 };
 
@@ -107,6 +109,8 @@ struct worker {
 	uint64_t scanned, evaluated, rows;
 	sigma_progress_fn progress; /* the calling thread's only */
 	void *ctx;
+	char *buf; /* the record, NUL-terminated */
+	size_t bufcap;
 	int rc;
 	char *cause;
 	pthread_t tid;
@@ -214,9 +218,9 @@ static void ids_add(struct ids *s, int64_t id)
 	s->v[s->n++] = id;
 }
 
-static int collect_id(void *ctx, sqlite3_stmt *s)
+static int collect_id(void *ctx, const struct store_cell *c)
 {
-	ids_add(ctx, sqlite3_column_int64(s, 0));
+	ids_add(ctx, c[0].i);
 	return 0;
 }
 
@@ -226,17 +230,11 @@ static int group_ids(struct store *st, const char *filter, struct ids *out, char
 	struct query *q = NULL;
 	if (query_new(st, filter, &q, cause) < 0)
 		return -1;
-	char *sql = xasprintf("SELECT e.id FROM events e WHERE %s ORDER BY e.id", query_sql_where(q));
-	sqlite3_stmt *stmt = NULL;
-	int rc = 0;
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &stmt, NULL) != SQLITE_OK || query_sql_bind(q, stmt) != SQLITE_OK) {
-		rc = set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(store_db(st)));
-	} else {
-		rc = query_sql_run(q, stmt, collect_id, out, cause);
-	}
-	sqlite3_finalize(stmt);
-	free(sql);
+	static const char *const cols[] = { "id" };
+	int rc = query_scan(q, cols, 1, collect_id, out, cause);
 	query_free(q);
+	if (rc == 0 && out->n)
+		util_i64_sort_unique(out->v, &out->n);
 	return rc;
 }
 
@@ -257,13 +255,14 @@ static bool rule_candidate(const struct pass *p, const struct seen *S, size_t r)
 	return false;
 }
 
-static int on_record(void *ctx, sqlite3_stmt *s)
+static int on_record(void *ctx, int64_t id, const char *text, size_t n)
 {
 	struct worker *w = ctx;
 	struct pass *p = w->p;
-	int64_t id = sqlite3_column_int64(s, 0);
-	const char *raw = (const char *)sqlite3_column_text(s, 1);
-	size_t n = (size_t)sqlite3_column_bytes(s, 1);
+	w->buf = xgrow(w->buf, &w->bufcap, n + 1, 1);
+	memcpy(w->buf, text, n);
+	w->buf[n] = '\0';
+	const char *raw = w->buf;
 	w->scanned++;
 	if ((++w->rows & 4095) == 1) {
 		if (atomic_load(&p->cancel))
@@ -273,8 +272,6 @@ static int on_record(void *ctx, sqlite3_stmt *s)
 			return 1;
 		}
 	}
-	if (!raw)
-		return 0;
 	bool scanned = false;
 	for (size_t g = 0; g < p->ngroups; g++) {
 		const struct group *gr = &p->groups[g];
@@ -310,27 +307,28 @@ static int on_record(void *ctx, sqlite3_stmt *s)
 	return 0;
 }
 
-/* Scan the worker's share: the union's events with ids in [lo, hi). */
+/* The first index of v[0..n) (ascending) holding an id >= x. */
+static size_t lower_bound(const int64_t *v, size_t n, int64_t x)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Scan the worker's share: the union's events with ids in [lo, hi),
+ * their raw records read in id order. */
 static void *work(void *arg)
 {
 	struct worker *w = arg;
-	struct query *q = NULL;
-	w->rc = query_new(w->st, w->p->uni, &q, &w->cause);
-	if (w->rc == 0) {
-		char *sql = xasprintf("SELECT e.id, raw_json(e.id) FROM events e WHERE (%s) AND e.id >= ?1 AND e.id < ?2"
-				      " ORDER BY e.id",
-				      query_sql_where(q));
-		sqlite3 *db = store_db(w->st);
-		sqlite3_stmt *stmt = NULL;
-		if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK || query_sql_bind(q, stmt) != SQLITE_OK ||
-		    sqlite3_bind_int64(stmt, 1, w->lo) != SQLITE_OK || sqlite3_bind_int64(stmt, 2, w->hi) != SQLITE_OK)
-			w->rc = set_cause(&w->cause, "%s: %s", store_path(w->st), sqlite3_errmsg(db));
-		else
-			w->rc = query_sql_run(q, stmt, on_record, w, &w->cause);
-		sqlite3_finalize(stmt);
-		free(sql);
-		query_free(q);
-	}
+	const struct pass *p = w->p;
+	size_t a = lower_bound(p->uni, p->nuni, w->lo), b = lower_bound(p->uni, p->nuni, w->hi);
+	w->rc = store_raw_each(w->st, p->uni + a, b - a, on_record, w, &w->cause);
 	return NULL;
 }
 
@@ -433,7 +431,7 @@ int sigma_run_case(struct store *st, const struct sigma_set *set, sigma_progress
 	}
 
 	/* each group's events; the union of those that have any */
-	char *uni = NULL;
+	struct ids uni = { 0 };
 	for (size_t g = 0; g < p->ngroups && rc == 0; g++) {
 		struct group *gr = &p->groups[g];
 		rc = group_ids(st, gr->ls->filter, &gr->ids, cause);
@@ -453,10 +451,11 @@ int sigma_run_case(struct store *st, const struct sigma_set *set, sigma_progress
 		if (gr->ids.v[0] < min_id)
 			min_id = gr->ids.v[0];
 		total += gr->ids.n;
-		char *u = uni ? xasprintf("%s or (%s)", uni, gr->ls->filter) : xasprintf("(%s)", gr->ls->filter);
-		free(uni);
-		uni = u;
+		for (size_t k = 0; k < gr->ids.n; k++)
+			ids_add(&uni, gr->ids.v[k]);
 	}
+	if (uni.n)
+		util_i64_sort_unique(uni.v, &uni.n);
 
 	/* the literals of the rules that will run */
 	for (size_t g = 0; g < p->ngroups; g++) {
@@ -474,11 +473,12 @@ int sigma_run_case(struct store *st, const struct sigma_set *set, sigma_progress
 			free(l);
 		}
 	}
-	p->uni = uni;
+	p->uni = uni.v;
+	p->nuni = uni.n;
 
 	/* the pass: the id range cut in equal spans, one per thread; the
 	 * calling thread takes the first and reports progress */
-	if (rc == 0 && uni) {
+	if (rc == 0 && uni.n) {
 		int nt = nthreads(total);
 		struct worker *ws = xcalloc((size_t)nt, sizeof *ws);
 		int64_t span = (max_id - min_id) / nt + 1;
@@ -542,6 +542,7 @@ int sigma_run_case(struct store *st, const struct sigma_set *set, sigma_progress
 			free(w->stopped);
 			free(w->at);
 			free(w->seen.at);
+			free(w->buf);
 			free(w->cause);
 			if (w->own)
 				store_close(w->st);

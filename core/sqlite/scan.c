@@ -29,8 +29,6 @@ static char *col_sql(const char *name, bool *is_text)
 		return xstrdup("e.flags");
 	if (!strcmp(name, "op_count"))
 		return xstrdup("coalesce(e.op_count, -1)");
-	if (!strcmp(name, "flags"))
-		return xstrdup("e.flags");
 	if (!strcmp(name, "msglist")) {
 		*is_text = true;
 		return xstrdup("l.items");
@@ -227,6 +225,23 @@ int sqlite_pick(struct store *st, const struct store_pick *p, const char *const 
 	}
 	if (p->flags)
 		util_buf_printf(&sql, " AND (e.flags & %u) != 0", p->flags);
+	int also_at = at;
+	if (p->also.n) {
+		util_buf_puts(&sql, " AND (");
+		for (int k = 0; k < 2 && p->also.fields[k]; k++) {
+			const struct filter_field *af = filter_field_find(p->also.fields[k]);
+			if (!af || !(af->flags & (FIELD_TEXT | FIELD_SOURCE))) {
+				util_buf_free(&sql);
+				return set_cause(cause, "pick: no text field '%s'", p->also.fields[k]);
+			}
+			util_buf_printf(&sql, "%se.%s IN (", k ? " OR " : "", af->column);
+			for (size_t i = 0; i < p->also.n; i++)
+				util_buf_printf(&sql, "%s?%d", i ? "," : "", also_at + (int)i);
+			util_buf_puts(&sql, ")");
+		}
+		util_buf_puts(&sql, ")");
+		at += (int)p->also.n;
+	}
 	util_buf_puts(&sql, p->by_ts ? " ORDER BY e.ts, e.id" : " ORDER BY e.id");
 	if (p->limit >= 0)
 		util_buf_printf(&sql, " LIMIT %lld", (long long)p->limit);
@@ -246,6 +261,8 @@ int sqlite_pick(struct store *st, const struct store_pick *p, const char *const 
 		sqlite3_bind_int64(s, id_at, p->id_from);
 		sqlite3_bind_int64(s, id_at + 1, p->id_to);
 	}
+	for (size_t i = 0; i < p->also.n; i++)
+		sqlite3_bind_int64(s, also_at + (int)i, p->also.ids[i]);
 	struct pick_watch w = { p->pr, false };
 	sqlite3 *db = store_db(st);
 	if (p->pr && p->pr->fn)

@@ -148,6 +148,7 @@ struct sqlite_store {
 	sqlite3_stmt *sel_block;
 	sqlite3_stmt *sel_seen; /* store_event_seen, asked once an exported row */
 	sqlite3_stmt *sel_text[2]; /* value_texts: vals, sources */
+	sqlite3_stmt *sel_msgs;    /* event_messages */
 };
 
 #define SQ(st) ((struct sqlite_store *)(st))
@@ -507,6 +508,7 @@ static void sqlite_close(struct store *st)
 	sqlite3_finalize(SQ(st)->sel_seen);
 	sqlite3_finalize(SQ(st)->sel_text[0]);
 	sqlite3_finalize(SQ(st)->sel_text[1]);
+	sqlite3_finalize(SQ(st)->sel_msgs);
 	sqlite3_close(SQ(st)->db);
 	ZSTD_freeDCtx(SQ(st)->dctx);
 	free(SQ(st)->blk);
@@ -668,9 +670,17 @@ static int sqlite_time_range(struct store *st, int64_t *first, int64_t *last, ch
 static int sqlite_event_messages(struct store *st, int64_t event,
 			 int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause)
 {
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(SQ(st)->db, "SELECT folder, msgid, size FROM messages WHERE event = ?1 ORDER BY seq", -1,
-			       &q, NULL) != SQLITE_OK)
+	/* kept prepared for the case's life: the sync-access hunt asks for
+	 * thousands of events one at a time (a fresh statement if a caller's
+	 * fn asks again while the kept one runs) */
+	static const char sql[] = "SELECT folder, msgid, size FROM messages WHERE event = ?1 ORDER BY seq";
+	sqlite3_stmt *q = SQ(st)->sel_msgs;
+	bool kept = q && !sqlite3_stmt_busy(q);
+	if (!q && sqlite3_prepare_v3(SQ(st)->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &SQ(st)->sel_msgs, NULL) == SQLITE_OK) {
+		q = SQ(st)->sel_msgs;
+		kept = true;
+	}
+	if (!kept && sqlite3_prepare_v2(SQ(st)->db, sql, -1, &q, NULL) != SQLITE_OK)
 		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
 	sqlite3_bind_int64(q, 1, event);
 	int rc = 0, step;
@@ -685,7 +695,10 @@ static int sqlite_event_messages(struct store *st, int64_t event,
 	}
 	if (!rc && step != SQLITE_DONE)
 		rc = set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
-	sqlite3_finalize(q);
+	if (kept)
+		sqlite3_reset(q);
+	else
+		sqlite3_finalize(q);
 	return rc;
 }
 
