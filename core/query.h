@@ -205,9 +205,9 @@ struct store_pick {
 	} also;
 };
 void store_pick_init(struct store_pick *p);
-/* Feed cols (as query_scan names them, plus "flags": EVF_* of event.h)
- * of the events p selects to fn, in p's order. fn returns non-zero to
- * stop (not an error). 0, or -1 with *cause. */
+/* Feed cols (as query_scan names them) of the events p selects to fn,
+ * in p's order. fn returns non-zero to stop (not an error). 0, or -1
+ * with *cause. */
 int store_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,
 	       store_row_fn fn, void *ctx, char **cause);
 
