@@ -230,6 +230,21 @@ int hunt_raw_cmp_ts(const void *a, const void *b);
  * event by operation, user and its second.
  */
 struct hunt_row *hunt_raw_event_row(struct hctx *h, const struct hunt_cand *c, size_t ip_col, bool hit);
+/* Where a finding row of an admin hunt puts the facts (0: nowhere; the
+ * columns of hunt_raw_event_row come first). */
+struct hunt_raw_cols {
+	size_t owner, name, why, ip;
+	bool owner_from_event; /* no owner in the record: the event's mailbox, or its user */
+};
+/*
+ * The row of a candidate whose facts give a reason: hunt_raw_event_row,
+ * then owner, name and why where k says; a hit scored score(why), or a
+ * context row scored 0 when the facts say context.
+ */
+void hunt_raw_finding(struct hctx *h, const struct hunt_cand *c, const struct hunt_facts *f,
+		      const struct hunt_raw_cols *k, int (*score)(const char *why));
+/* The raw hunt h runs: a finding row for every candidate with a reason. */
+int hunt_raw_findings(struct hctx *h, const struct hunt_raw_cols *k, int (*score)(const char *why));
 
 /* A JSON value as text (caller frees): strings as they are, true/false
  * as PowerShell prints them, the rest compact JSON; NULL for null. */

@@ -519,6 +519,38 @@ struct hunt_row *hunt_raw_event_row(struct hctx *h, const struct hunt_cand *c, s
 	return row;
 }
 
+void hunt_raw_finding(struct hctx *h, const struct hunt_cand *c, const struct hunt_facts *f,
+		      const struct hunt_raw_cols *k, int (*score)(const char *why))
+{
+	struct hunt_row *row = hunt_raw_event_row(h, c, k->ip, !f->context);
+	if (k->owner) {
+		if (f->owner || !k->owner_from_event)
+			hunt_row_set(row, k->owner, f->owner);
+		else
+			hunt_row_take(row, k->owner, hunt_vtext(h, "mailbox", c->mailbox ? c->mailbox : c->user));
+	}
+	if (k->name)
+		hunt_row_set(row, k->name, f->name);
+	if (k->why)
+		hunt_row_set(row, k->why, f->why);
+	hunt_row_reason(row, f->context ? 0 : score(f->why), f->why);
+}
+
+int hunt_raw_findings(struct hctx *h, const struct hunt_raw_cols *k, int (*score)(const char *why))
+{
+	struct hunt_cand *c;
+	struct hunt_facts *f;
+	size_t n;
+	if (hunt_raw_candidates(h, &c, &n, &f) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (f[i].why && *f[i].why)
+			hunt_raw_finding(h, &c[i], &f[i], k, score);
+	hunt_raw_facts_free(f, n);
+	hunt_raw_cands_free(c, n);
+	return 0;
+}
+
 int hunt_raw_candidates(struct hctx *h, struct hunt_cand **c, size_t *n, struct hunt_facts **f)
 {
 	int k = (int)h->r->def->id;

@@ -240,26 +240,9 @@ static void eval_rule(const struct hunt_cand *c, json_t *rec, const char *text, 
 
 static int rules_run(struct hctx *h)
 {
-	struct hunt_cand *c;
-	struct hunt_facts *f;
-	size_t n;
-	if (hunt_raw_candidates(h, &c, &n, &f) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!f[i].why || !*f[i].why)
-			continue;
-		struct hunt_row *row = hunt_raw_event_row(h, &c[i], 6, true);
-		char *owner = f[i].owner ? xstrdup(f[i].owner) : hunt_vtext(h, "mailbox", c[i].mailbox ? c[i].mailbox : c[i].user);
-		hunt_row_take(row, 3, owner);
-		hunt_row_set(row, 4, f[i].name);
-		hunt_row_set(row, 5, f[i].why);
-		hunt_row_reason(row, why_score(f[i].why), f[i].why);
-	}
-	hunt_raw_facts_free(f, n);
-	hunt_raw_cands_free(c, n);
-	return 0;
+	static const struct hunt_raw_cols k = { .owner = 3, .name = 4, .why = 5, .ip = 6, .owner_from_event = true };
+	return hunt_raw_findings(h, &k, why_score);
 }
-
 
 const struct hunt_entry hunt_inbox_rules = {
 	.def = { HUNT_INBOX_RULES, "inbox-rules",
@@ -364,24 +347,9 @@ static const char *const forwarding_ops[] = {
 
 static int forwarding_run(struct hctx *h)
 {
-	struct hunt_cand *c;
-	struct hunt_facts *f;
-	size_t n;
-	if (hunt_raw_candidates(h, &c, &n, &f) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!f[i].why || !*f[i].why)
-			continue;
-		struct hunt_row *row = hunt_raw_event_row(h, &c[i], 5, true);
-		hunt_row_set(row, 3, f[i].owner);
-		hunt_row_set(row, 4, f[i].why);
-		hunt_row_reason(row, why_score(f[i].why), f[i].why);
-	}
-	hunt_raw_facts_free(f, n);
-	hunt_raw_cands_free(c, n);
-	return 0;
+	static const struct hunt_raw_cols k = { .owner = 3, .why = 4, .ip = 5 };
+	return hunt_raw_findings(h, &k, why_score);
 }
-
 
 const struct hunt_entry hunt_forwarding = {
 	.def = { HUNT_FORWARDING, "forwarding",
@@ -536,12 +504,9 @@ static int anti_run(struct hctx *h)
 				break;
 			}
 		}
-		if (!fi->why || !*fi->why)
-			continue;
-		struct hunt_row *row = hunt_raw_event_row(h, ci, 5, !fi->context);
-		hunt_row_set(row, 3, fi->owner);
-		hunt_row_set(row, 4, fi->why);
-		hunt_row_reason(row, fi->context ? 0 : why_score(fi->why), fi->why);
+		static const struct hunt_raw_cols k = { .owner = 3, .why = 4, .ip = 5 };
+		if (fi->why && *fi->why)
+			hunt_raw_finding(h, ci, fi, &k, why_score);
 	}
 	free(made);
 	free(t);
