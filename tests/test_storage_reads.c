@@ -363,6 +363,65 @@ static void test_apps(void **state)
 	knownapps_ids_free(ids, n);
 }
 
+static int cancel_second(void *ctx, double done)
+{
+	(void)done;
+	int *calls = ctx;
+	return ++*calls >= 2;
+}
+
+static int count_row(void *ctx, const struct store_cell *c)
+{
+	(void)c;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+/* A pick watches its progress while it reads: a cancel stops it with
+ * the one message of cancelled work, and the case reads on afterwards. */
+static void test_pick_cancel(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+	struct store_load *ld = store_load_begin(f->st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, "b.json", 100, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	for (int i = 0; i < 20000; i++) {
+		struct event ev;
+		memset(&ev, 0, sizeof ev);
+		char id[32], raw[64];
+		snprintf(id, sizeof id, "b-%05d", i);
+		snprintf(raw, sizeof raw, "{\"Id\":\"%s\"}", id);
+		ev.ts = 1686909600000LL + i;
+		ev.record_id = (struct sv){ id, strlen(id) };
+		ev.op = (struct sv){ "UserLoggedIn", 12 };
+		ev.op_count = -1;
+		ev.raw = (struct sv){ raw, strlen(raw) };
+		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	}
+	assert_int_equal(store_load_source_end(ld, "cd", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	static const char *const cols[] = { "id" };
+	int calls = 0;
+	struct progress pr = { cancel_second, &calls };
+	struct store_pick p;
+	store_pick_init(&p);
+	p.pr = &pr;
+	size_t rows = 0;
+	assert_int_equal(store_pick(f->st, &p, cols, 1, count_row, &rows, &cause), -1);
+	assert_string_equal(cause, PROGRESS_CANCELLED);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(calls, 2);
+	assert_true(rows < 20000 + N);
+	p.pr = NULL;
+	rows = 0;
+	assert_int_equal(store_pick(f->st, &p, cols, 1, count_row, &rows, &cause), 0);
+	assert_int_equal(rows, 20000 + N);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +429,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_each, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pick_cancel, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
