@@ -81,6 +81,8 @@ GEOIP_DIR = geoip
 GEOIP_VERSION = 2.3.2026061719
 GEOIP_COUNTRY = @ip-location-db/geo-whois-asn-country-mmdb@$(GEOIP_VERSION)
 GEOIP_ASN = @ip-location-db/asn@$(GEOIP_VERSION)
+# Country centres and areas for the travel hunt (core/geoplaces.c), ODbL.
+GEOIP_COUNTRIES = world-countries@5.1.0
 
 all: $(BIN) $(GEN)
 
@@ -191,13 +193,18 @@ deps:
 
 geoip:
 	@if [ -f $(GEOIP_DIR)/geo-whois-asn-country.mmdb ] && [ -f $(GEOIP_DIR)/asn-ipv4-num.csv ] \
-	   && [ -f $(GEOIP_DIR)/asn-ipv6.csv ]; then echo "IP databases present in $(GEOIP_DIR)/"; \
+	   && [ -f $(GEOIP_DIR)/asn-ipv6.csv ] && [ -f $(GEOIP_DIR)/world-countries.json ]; then \
+	  echo "IP databases present in $(GEOIP_DIR)/"; \
 	else \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
 	  command -v npm >/dev/null || $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
 	  tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	  (cd "$$tmp" && npm pack --silent $(GEOIP_COUNTRY) $(GEOIP_ASN) >/dev/null) && \
-	  mkdir -p "$$tmp/c" "$$tmp/a" $(GEOIP_DIR) && \
+	  (cd "$$tmp" && npm pack --silent $(GEOIP_COUNTRY) $(GEOIP_ASN) $(GEOIP_COUNTRIES) >/dev/null) && \
+	  mkdir -p "$$tmp/c" "$$tmp/a" "$$tmp/w" $(GEOIP_DIR) && \
+	  tar xzf "$$tmp"/world-countries-*.tgz -C "$$tmp/w" && \
+	  cp "$$tmp/w/package/dist/countries.json" $(GEOIP_DIR)/world-countries.json && \
+	  cp "$$tmp/w/package/package.json" $(GEOIP_DIR)/world-countries.package.json && \
+	  cp "$$tmp/w/package/LICENSE" $(GEOIP_DIR)/world-countries.LICENSE && \
 	  tar xzf "$$tmp"/ip-location-db-geo-whois-asn-country-mmdb-*.tgz -C "$$tmp/c" && \
 	  tar xzf "$$tmp"/ip-location-db-asn-*.tgz -C "$$tmp/a" && \
 	  cp "$$tmp/c/package/geo-whois-asn-country.mmdb" $(GEOIP_DIR)/ && \

@@ -20,5 +20,9 @@ HUNT(OAUTH_CONSENT, hunt_oauth_consent)
 HUNT(TOKEN_REPLAY, hunt_token_replay)
 HUNT(SIGNIN_THEN_MAIL, hunt_signin_then_mail)
 HUNT(FAILED_THEN_SUCCESS, hunt_failed_then_success) /* hunt_logons.c */
+/* where sign-ins and mail reads come from (hunt_places.c) */
+HUNT(NEW_PLACE, hunt_new_place)
+HUNT(HOSTING_SIGNIN, hunt_hosting_signin)
+HUNT(IMPOSSIBLE_TRAVEL, hunt_impossible_travel)
 /* covering tracks (hunt_rules.c) */
 HUNT(ANTI_FORENSICS, hunt_anti_forensics)

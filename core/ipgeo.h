@@ -42,6 +42,10 @@ struct ipgeo_row {
  * -1 on an error of the case. */
 int ipgeo_get(struct store *st, const char *ip, struct ipgeo_row *out, char **cause);
 void ipgeo_row_clear(struct ipgeo_row *r);
+/* The places of n IP value ids as a scan hands them over (query.h):
+ * out[i] for ids[i], empty when not placed (ipgeo_row_clear each). 0 or
+ * -1. What the hunts use, so that they hold no SQL. */
+int ipgeo_of_ids(struct store *st, const int64_t *ids, size_t n, struct ipgeo_row *out, char **cause);
 
 /* "DE AS3320 Deutsche Telekom AG", "private", "microsoft AS8075 ...",
  * "unknown": a place as one line (caller frees). */

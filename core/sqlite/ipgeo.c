@@ -168,6 +168,42 @@ int ipgeo_get(struct store *st, const char *ip, struct ipgeo_row *out, char **ca
 	return 0;
 }
 
+int ipgeo_of_ids(struct store *st, const int64_t *ids, size_t n, struct ipgeo_row *out, char **cause)
+{
+	memset(out, 0, n * sizeof *out);
+	if (!n)
+		return 0;
+	sqlite3 *db = store_db(st);
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, "SELECT country, asn, as_org, label FROM ipgeo WHERE val = ?", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return fail(db, cause);
+	int rc = SQLITE_DONE;
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i] <= 0)
+			continue;
+		sqlite3_bind_int64(s, 1, ids[i]);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			out[i].country = col(s, 0);
+			out[i].asn = sqlite3_column_int64(s, 1);
+			out[i].as_org = col(s, 2);
+			out[i].label = col(s, 3);
+			rc = SQLITE_DONE;
+		}
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			break;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < n; i++)
+			ipgeo_row_clear(&out[i]);
+		return fail(db, cause);
+	}
+	return 0;
+}
+
 void ipgeo_row_clear(struct ipgeo_row *r)
 {
 	if (!r)
