@@ -88,8 +88,8 @@ static int pacc_begin(struct hctx *h, bool want_signins)
 	a->want_signins = want_signins;
 	for (int k = 0; k < KIND_COUNT; k++)
 		a->kind_first[k] = INT64_MAX;
-	if (hunt_val_ids(h, ok_names, false, &a->ok) < 0 || hunt_val_ids(h, logon, false, &a->logon) < 0 ||
-	    hunt_val_ids(h, failed, false, &a->failed) < 0)
+	if (hunt_val_ids(h, "result", ok_names, false, &a->ok) < 0 || hunt_val_ids(h, "op", logon, false, &a->logon) < 0 ||
+	    hunt_val_ids(h, "op", failed, false, &a->failed) < 0)
 		return -1;
 	return 0;
 }
@@ -186,8 +186,7 @@ static int pacc_places(struct hctx *h)
 	util_ivec_free(&ips);
 	if (r < 0) {
 		a->nplaces = 0;
-		h->err = cause;
-		return -1;
+		return hunt_fail(h, cause);
 	}
 	return 0;
 }
@@ -356,7 +355,7 @@ static void newplace_row(struct hctx *h, int64_t user, const struct uplace *u, b
 	/* a phone moving between carriers' networks is what phones do */
 	bool hit = !mobile;
 	struct hunt_row *row = hunt_row_new(h, hit);
-	char *ut = hunt_vtext(h, user);
+	char *ut = hunt_vtext(h, "user", user);
 	hunt_row_set(row, 0, ut);
 	hunt_row_set(row, 1, network ? "network" : "country");
 	char *place = network ? network_text(g) : xasprintf("%s (AS%" PRId64 "%s%s)", u->key, g->asn, g->as_org ? " " : "",
@@ -365,7 +364,7 @@ static void newplace_row(struct hctx *h, int64_t user, const struct uplace *u, b
 	hunt_row_time(row, 3, u->first);
 	hunt_row_num(row, 4, u->signins);
 	hunt_row_num(row, 5, u->mail);
-	hunt_row_take(row, 6, hunt_id_list(h, &u->ips));
+	hunt_row_take(row, 6, hunt_id_list(h, "ip", &u->ips));
 	if (known)
 		hunt_row_set(row, 7, known);
 	row_events(row, &u->events, &u->times);
@@ -469,8 +468,8 @@ const struct hunt_entry hunt_new_place = {
 		 HUNT_COLS(cols_newplace) },
 	.needs = HUNT_NEEDS_BASELINE,
 	.order = HUNT_ORDER_TIME,
-	.scan = { newplace_begin, pacc_row, newplace_end, pacc_drop, NULL, NULL,
-		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(ip) |
+	.scan = { .begin = newplace_begin, .row = pacc_row, .end = newplace_end, .drop = pacc_drop,
+		  .cols = HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(ip) |
 			  HUNT_EV(result) },
 };
 
@@ -545,12 +544,12 @@ static int hosting_end(struct hctx *h)
 		struct hostgrp *q = &v[i];
 		const char *prov = geoplaces_hosting((uint32_t)q->asn);
 		struct hunt_row *row = hunt_row_new(h, true);
-		char *ut = hunt_vtext(h, q->user);
+		char *ut = hunt_vtext(h, "user", q->user);
 		hunt_row_set(row, 0, ut);
 		hunt_row_set(row, 1, prov);
 		hunt_row_take(row, 2, network_text(q->g));
 		hunt_row_set(row, 3, q->clist.p);
-		hunt_row_take(row, 4, hunt_id_list(h, &q->ips));
+		hunt_row_take(row, 4, hunt_id_list(h, "ip", &q->ips));
 		hunt_row_num(row, 5, q->signins);
 		hunt_row_num(row, 6, q->ok);
 		hunt_row_num(row, 7, q->mail);
@@ -595,8 +594,8 @@ const struct hunt_entry hunt_hosting_signin = {
 		 "20 when mail was read from it.",
 		 HUNT_COLS(cols_hosting) },
 	.order = HUNT_ORDER_TIME,
-	.scan = { hosting_begin, pacc_row, hosting_end, pacc_drop, NULL, NULL,
-		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(ip) |
+	.scan = { .begin = hosting_begin, .row = pacc_row, .end = hosting_end, .drop = pacc_drop,
+		  .cols = HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(ip) |
 			  HUNT_EV(result) },
 };
 
@@ -656,7 +655,7 @@ static int travel_end(struct hctx *h)
 			double kmh = hours > 0 ? km / hours : (km > 0 ? INFINITY : 0);
 			if (km > 0 && kmh > TRAVEL_KMH) {
 				struct hunt_row *row = hunt_row_new(h, true);
-				char *ut = hunt_vtext(h, s->user), *ip1 = hunt_vtext(h, prev->ip), *ip2 = hunt_vtext(h, s->ip);
+				char *ut = hunt_vtext(h, "user", s->user), *ip1 = hunt_vtext(h, "ip", prev->ip), *ip2 = hunt_vtext(h, "ip", s->ip);
 				char *p1 = ipgeo_text(pg->country, pg->asn, pg->as_org, NULL);
 				char *p2 = ipgeo_text(g->country, g->asn, g->as_org, NULL);
 				hunt_row_set(row, 0, ut);
@@ -721,7 +720,7 @@ const struct hunt_entry hunt_impossible_travel = {
 		 "labelled ranges are ignored. Every row is a hit. Score: 60, plus 5 per 1000 km/h (up to 35).",
 		 HUNT_COLS(cols_travel) },
 	.order = HUNT_ORDER_TIME,
-	.scan = { travel_begin, pacc_row, travel_end, pacc_drop, NULL, NULL,
-		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(ip) |
+	.scan = { .begin = travel_begin, .row = pacc_row, .end = travel_end, .drop = pacc_drop,
+		  .cols = HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(ip) |
 			  HUNT_EV(result) },
 };
