@@ -182,6 +182,12 @@ int annot_counts(struct store *st, struct annot_counts *c, char **cause)
 	return st->ops->annot_counts(st, c, cause);
 }
 
+int annot_each_key(struct store *st, int (*fn)(const struct annot_key *k, void *ctx), void *ctx,
+		   char **cause)
+{
+	return st->ops->annot_each_key(st, fn, ctx, cause);
+}
+
 int annot_view_save(struct store *st, const char *name, const char *filter, const char *sort,
 		    const char *columns, char **cause)
 {

@@ -124,6 +124,26 @@ struct annot_counts {
 };
 int annot_counts(struct store *st, struct annot_counts *c, char **cause);
 
+/*
+ * Every annotation of the case by key, for an export that holds them in
+ * memory: each bookmark (what ANNOT_KEY_MARK), each tag (ANNOT_KEY_TAG,
+ * tag set; in order of record id, kind, tag), then each note
+ * (ANNOT_KEY_NOTE, note set: author, created, text; in order of record
+ * id, kind, then oldest first). Strings borrowed for the call (record_id
+ * may be NULL in a crafted case); fn returns 0 to go on. 0, or -1 with
+ * *cause.
+ */
+enum annot_key_what { ANNOT_KEY_MARK, ANNOT_KEY_TAG, ANNOT_KEY_NOTE };
+struct annot_key {
+	enum annot_key_what what;
+	const char *record_id;
+	int kind;
+	const char *tag;
+	const struct annot_note *note; /* its id is 0 */
+};
+int annot_each_key(struct store *st, int (*fn)(const struct annot_key *k, void *ctx), void *ctx,
+		   char **cause);
+
 /* Saved views: a named filter with its sort and columns (free text the
  * interface defines; NULL allowed). Saving an existing name replaces it. */
 struct annot_view {

@@ -3,15 +3,18 @@
  * annotations and provenance, streamed to a writer of the table in
  * export_list.h (export_writer.h is the seam).
  *
- * One statement reads the matching events in time order with their
- * normalized values and whether each has a bookmark, tags or notes; tags
- * and notes are then read for the few rows that have any. Rows are
- * gathered in windows of WINDOW events: when the format wants the raw
- * records, a window's records are read in row id order, so that each
- * compressed block (about 350 consecutive ids) is decompressed once per
- * window instead of once per row, as time order would have it when
- * several exports interleave in time; then the window is written in time
- * order.
+ * All through the storage interface: one scan in time order
+ * (query_scan_timeline) hands over the matching events with the value ids
+ * of their fields, which a cache turns into text; the annotations are
+ * held in memory (annot_each_key), or, past export_limits.annotations,
+ * probed per row by the scan, and then read for the rows that have any
+ * (annot_get_key). Rows are gathered in windows of
+ * WINDOW events: the places of new IP values are read once per window,
+ * and when the format wants the raw records, a window's records are read
+ * in row id order, so that each compressed block (about 350 consecutive
+ * ids) is decompressed once per window instead of once per row, as time
+ * order would have it when several exports interleave in time; then the
+ * window is written in time order.
  */
 #include "export.h"
 
@@ -28,7 +31,6 @@
 #include "sanitize.h"
 #include "timeparse.h"
 #include "xalloc.h"
-#include "sqlite/sqlite_store.h"
 
 #define WINDOW 2048
 
@@ -57,21 +59,32 @@ int export_format_parse(const char *s)
 /* ------------------------------------------------------------------ */
 /* Rows */
 
-#define VAL(col) "(SELECT v FROM vals WHERE id = e." col ")"
-
 const char *const export_field_names[NFIELDS] = {
-#define X(f, name, sql) name,
+#define X(f, name) name,
 	EXPORT_ROW_FIELDS(X)
 #undef X
 };
 
-/* The SELECT list of the text fields, in field order: the record id,
- * then value ids that the value cache turns into text. */
-static const char field_sql[] =
-#define X(f, name, sql) ", " sql
+/* The columns the scan hands over, in this order (the fields after the
+ * C_FIELDS first ones; record_id among them as text). */
+enum { C_ID, C_TS, C_LINE, C_OP_COUNT, C_KIND, C_FLAGS, C_SOURCE, C_FIELDS };
+#define C_PROBE (C_FIELDS + NFIELDS) /* marked, tagged, noted: when probing */
+static const char *const scan_cols[C_PROBE + 3] = {
+	"id", "ts", "line", "op_count", "kind", "flags", "source",
+#define X(f, name) name,
 	EXPORT_ROW_FIELDS(X)
 #undef X
-	;
+	"marked", "tagged", "noted",
+};
+
+/* What the reader keeps beside a row of the window until it is written:
+ * where each text sits in the row's buffer, and the IP's place when it
+ * is still to be read. */
+struct export_pend {
+	size_t off[NFIELDS + 3]; /* the fields, then country, asn, as_org; SIZE_MAX: none */
+	int64_t ip;              /* the IP's value id, 0: none */
+	ssize_t place;           /* index into the window's new places, -1: from the cache */
+};
 
 /* Forget r's values; its text buffer stays for the next row. */
 static void row_clear(struct export_row *r)
@@ -93,82 +106,51 @@ static void row_clear(struct export_row *r)
 	r->cap = cap;
 }
 
+/* Append n bytes of s and a NUL to r's buffer; its offset. */
+static size_t row_put(struct export_row *r, const char *s, size_t n)
+{
+	r->buf = xgrow(r->buf, &r->cap, r->len + n + 1, 1);
+	memcpy(r->buf + r->len, s, n);
+	r->buf[r->len + n] = '\0';
+	size_t off = r->len;
+	r->len += n + 1;
+	return off;
+}
+
 /*
  * Texts of value ids, direct-mapped: an export asks for the same few
- * operations, users, apps and IPs a million times, and a correlated
- * sub-select per field and row cost more than everything else together
- * (the profile of a million-row CSV export). Unique values (tokens,
- * sessions) just miss and are read again; memory stays bounded.
+ * operations, users, apps and IPs a million times, and a look-up per
+ * field and row cost more than everything else together (the profile of
+ * a million-row CSV export). Unique values (tokens, sessions) just miss
+ * and are read again; memory stays bounded. Keyed by field and id: a
+ * store may number each field's values on its own.
  */
 #define VCACHE_SLOTS 65536
 
 struct vcache {
 	int64_t id[VCACHE_SLOTS];
+	unsigned char field[VCACHE_SLOTS];
 	char *text[VCACHE_SLOTS];
-	sqlite3_stmt *q;
 };
 
-/* The text of value id (borrowed until the next lookup), or NULL. */
-static const char *vcache_get(struct vcache *c, int64_t id)
+/* The text of value id of field i (borrowed until the next look-up), or
+ * NULL; -1 with *x->cause on an error of the case. */
+static int vcache_get(struct exporter *x, int i, int64_t id, const char **out)
 {
-	size_t slot = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL >> 48) & (VCACHE_SLOTS - 1);
-	if (c->id[slot] == id && c->text[slot])
-		return c->text[slot];
-	sqlite3_bind_int64(c->q, 1, id);
-	const char *v = NULL;
-	if (sqlite3_step(c->q) == SQLITE_ROW)
-		v = (const char *)sqlite3_column_text(c->q, 0);
-	free(c->text[slot]);
-	c->text[slot] = v ? xstrdup(v) : NULL;
-	c->id[slot] = id;
-	sqlite3_reset(c->q);
-	return c->text[slot];
-}
-
-/* The same for the places of IP value ids (ipgeo, core/ipgeo.h): a
- * few thousand addresses, each looked up once. */
-#define GCACHE_SLOTS 4096
-
-struct gcache {
-	int64_t id[GCACHE_SLOTS];
-	char *text[GCACHE_SLOTS][3]; /* country, asn, as_org */
-	bool have[GCACHE_SLOTS];
-	sqlite3_stmt *q; /* NULL: a case from before places */
-};
-
-static char *const *gcache_get(struct gcache *c, int64_t id)
-{
-	static char *const none[3] = { NULL, NULL, NULL };
-	if (!c->q)
-		return none;
-	size_t slot = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL >> 52) & (GCACHE_SLOTS - 1);
-	if (c->have[slot] && c->id[slot] == id)
-		return c->text[slot];
-	for (int i = 0; i < 3; i++) {
-		free(c->text[slot][i]);
-		c->text[slot][i] = NULL;
+	struct vcache *c = x->vc;
+	size_t slot = (size_t)(((uint64_t)id ^ (uint64_t)i << 56) * 0x9e3779b97f4a7c15ULL >> 48) & (VCACHE_SLOTS - 1);
+	if (c->id[slot] == id && c->field[slot] == i && c->text[slot]) {
+		*out = c->text[slot];
+		return 0;
 	}
-	sqlite3_bind_int64(c->q, 1, id);
-	if (sqlite3_step(c->q) == SQLITE_ROW)
-		for (int i = 0; i < 3; i++) {
-			const unsigned char *t = sqlite3_column_text(c->q, i);
-			c->text[slot][i] = t ? xstrdup((const char *)t) : NULL;
-		}
-	sqlite3_reset(c->q);
+	free(c->text[slot]);
+	c->text[slot] = NULL;
+	if (store_value_texts(x->st, export_field_names[i], &id, 1, &c->text[slot], x->cause) < 0)
+		return -1;
 	c->id[slot] = id;
-	c->have[slot] = true;
-	return c->text[slot];
-}
-
-static void gcache_free(struct gcache *c)
-{
-	if (!c)
-		return;
-	for (size_t i = 0; i < GCACHE_SLOTS; i++)
-		for (int k = 0; k < 3; k++)
-			free(c->text[i][k]);
-	sqlite3_finalize(c->q);
-	free(c);
+	c->field[slot] = (unsigned char)i;
+	*out = c->text[slot];
+	return 0;
 }
 
 static void vcache_free(struct vcache *c)
@@ -177,26 +159,72 @@ static void vcache_free(struct vcache *c)
 		return;
 	for (size_t i = 0; i < VCACHE_SLOTS; i++)
 		free(c->text[i]);
-	sqlite3_finalize(c->q);
+	free(c);
+}
+
+/* The same for the places of IP value ids (core/ipgeo.h): a few
+ * thousand addresses, each read once. */
+#define GCACHE_SLOTS 4096
+
+struct gcache {
+	int64_t id[GCACHE_SLOTS];
+	struct store_place p[GCACHE_SLOTS];
+	bool have[GCACHE_SLOTS];
+};
+
+static size_t gcache_slot(int64_t id)
+{
+	return (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL >> 52) & (GCACHE_SLOTS - 1);
+}
+
+static const struct store_place *gcache_find(const struct gcache *c, int64_t id)
+{
+	size_t slot = gcache_slot(id);
+	return c->have[slot] && c->id[slot] == id ? &c->p[slot] : NULL;
+}
+
+/* Keep p (taken) as id's place. */
+static void gcache_put(struct gcache *c, int64_t id, struct store_place *p)
+{
+	size_t slot = gcache_slot(id);
+	store_place_clear(&c->p[slot]);
+	c->p[slot] = *p;
+	memset(p, 0, sizeof *p);
+	c->id[slot] = id;
+	c->have[slot] = true;
+}
+
+static void gcache_free(struct gcache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < GCACHE_SLOTS; i++)
+		store_place_clear(&c->p[i]);
 	free(c);
 }
 
 /*
  * The annotated keys, in memory: which (record id, kind) are bookmarked,
- * noted, and their tags. Probing the marks and tags tables once per
- * exported row costs a random B-tree search each, and once an analyst
- * bulk-marks hundreds of thousands of events those tables no longer fit
- * the page cache: a million-row CSV export went from 4 to 15 CPU seconds.
- * Read once in key order they cost a fraction of a second. Memory grows
- * with the annotations (about 80 bytes each), never with the events; past
+ * noted, and their tags. Probing the marks and tags once per exported row
+ * costs a random B-tree search each, and once an analyst bulk-marks
+ * hundreds of thousands of events those tables no longer fit the page
+ * cache: a million-row CSV export went from 4 to 15 CPU seconds. Read
+ * once in key order they cost a fraction of a second. Memory grows with
+ * the annotations (about 80 bytes each, and a note's text), never with
+ * the events; past
  * export_limits.annotations rows the export falls back to probing.
  */
+struct annnote {
+	const char *author, *created, *text; /* in the arena, or NULL */
+};
+
 struct annent {
 	const char *rid; /* in the arena; for kind -1 the interned tag text */
 	int kind;
-	bool marked, noted;
-	uint32_t ntags;
+	bool marked;
+	uint32_t ntags, nnotes;
 	const char **tags; /* interned */
+	struct annnote *notes; /* oldest first */
 };
 
 struct annset {
@@ -276,8 +304,10 @@ static void annset_free(struct annset *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->n; i++)
+	for (size_t i = 0; i < a->n; i++) {
 		free(a->ent[i].tags);
+		free(a->ent[i].notes);
+	}
 	free(a->ent);
 	free(a->slot);
 	for (size_t i = 0; i < a->nchunks; i++)
@@ -286,48 +316,40 @@ static void annset_free(struct annset *a)
 	free(a);
 }
 
-/* Read the three tables; NULL (with *cause unset) when they are too
- * big to hold, NULL with *cause on an error. */
+static int annset_add(const struct annot_key *k, void *ctx)
+{
+	struct annset *a = ctx;
+	struct annent *e = annset_get(a, k->record_id, k->kind, true);
+	if (k->what == ANNOT_KEY_MARK) {
+		e->marked = true;
+	} else if (k->what == ANNOT_KEY_NOTE) {
+		e->notes = xrealloc(e->notes, (e->nnotes + 1) * sizeof *e->notes);
+		struct annnote *n = &e->notes[e->nnotes++];
+		n->author = k->note->author ? annset_str(a, k->note->author) : NULL;
+		n->created = k->note->created ? annset_str(a, k->note->created) : NULL;
+		n->text = k->note->text ? annset_str(a, k->note->text) : NULL;
+	} else {
+		/* tags interned as entries of kind -1 (e may move) */
+		size_t idx = (size_t)(e - a->ent);
+		const char *tag = annset_get(a, k->tag, -1, true)->rid;
+		e = &a->ent[idx];
+		e->tags = xrealloc(e->tags, (e->ntags + 1) * sizeof *e->tags);
+		e->tags[e->ntags++] = tag;
+	}
+	return 0;
+}
+
+/* Every annotation key; NULL (with *cause unset) when they are too many
+ * to hold, NULL with *cause on an error. */
 static struct annset *annset_load(struct store *st, const struct annot_counts *ac, int64_t max,
 				  char **cause)
 {
 	if (ac->marks + ac->tags + ac->notes > max)
 		return NULL;
 	struct annset *a = xcalloc(1, sizeof *a);
-	static const char *const sql[] = {
-		"SELECT record_id, kind, NULL FROM marks",
-		"SELECT record_id, kind, tag FROM tags ORDER BY record_id, kind, tag",
-		"SELECT DISTINCT record_id, kind, NULL FROM notes",
-	};
-	for (int t = 0; t < 3; t++) {
-		sqlite3_stmt *q = NULL;
-		if (sqlite3_prepare_v2(store_db(st), sql[t], -1, &q, NULL) != SQLITE_OK) {
-			set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(store_db(st)));
-			annset_free(a);
-			return NULL;
-		}
-		int r;
-		while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-			struct annent *e = annset_get(a, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int(q, 1), true);
-			if (t == 0) {
-				e->marked = true;
-			} else if (t == 2) {
-				e->noted = true;
-			} else {
-				/* tags interned as entries of kind -1 (e may move) */
-				size_t idx = (size_t)(e - a->ent);
-				const char *tag = annset_get(a, (const char *)sqlite3_column_text(q, 2), -1, true)->rid;
-				e = &a->ent[idx];
-				e->tags = xrealloc(e->tags, (e->ntags + 1) * sizeof *e->tags);
-				e->tags[e->ntags++] = tag;
-			}
-		}
-		sqlite3_finalize(q);
-		if (r != SQLITE_DONE) {
-			set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(store_db(st)));
-			annset_free(a);
-			return NULL;
-		}
+	if (annot_each_key(st, annset_add, a, cause) < 0) {
+		annset_free(a);
+		return NULL;
 	}
 	return a;
 }
@@ -348,137 +370,39 @@ const char *export_app_name(const struct exporter *x, const char *id)
 	return id && x->ka ? appnames_lookup(x->ka, id, NULL) : NULL;
 }
 
-int export_db_fail(struct exporter *x)
+static int add_source(const struct store_source_row *r, void *ctx)
 {
-	return set_cause(x->cause, "%s: %s", store_path(x->st), sqlite3_errmsg(store_db(x->st)));
+	struct exporter *x = ctx;
+	x->src = xrealloc(x->src, (x->nsrc + 1) * sizeof *x->src);
+	struct export_source *s = &x->src[x->nsrc++];
+	s->id = r->id;
+	s->path = r->path ? xstrdup(r->path) : NULL;
+	s->sha256 = r->sha256 ? xstrdup(r->sha256) : NULL;
+	return 0;
 }
 
-sqlite3_stmt *export_prep(struct exporter *x, const char *sql)
+/* Tags (when the scan probed) and notes of r, by its key. */
+static int read_annotations(struct exporter *x, struct export_row *r, bool tags, bool notes)
 {
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(store_db(x->st), sql, -1, &q, NULL) != SQLITE_OK) {
-		export_db_fail(x);
-		sqlite3_finalize(q);
-		return NULL;
-	}
-	return q;
-}
-
-static char *dup_col(sqlite3_stmt *q, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(q, i);
-	return s ? xstrdup(s) : NULL;
-}
-
-static int load_sources(struct exporter *x)
-{
-	sqlite3_stmt *q = export_prep(x, "SELECT id, path, sha256 FROM sources ORDER BY id");
-	if (!q)
+	struct annot_info *ai = NULL;
+	if (annot_get_key(x->st, r->buf + x->pend[x->nwin].off[F_record_id], r->kind, &ai, x->cause) < 0)
 		return -1;
-	size_t cap = 0;
-	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		x->src = xgrow(x->src, &cap, x->nsrc + 1, sizeof *x->src);
-		struct export_source *s = &x->src[x->nsrc++];
-		s->id = sqlite3_column_int64(q, 0);
-		s->path = dup_col(q, 1);
-		s->sha256 = dup_col(q, 2);
+	if (tags && ai->ntags) {
+		r->tags = ai->tags;
+		r->ntags = ai->ntags;
+		ai->tags = NULL;
+		ai->ntags = 0;
 	}
-	sqlite3_finalize(q);
-	return r == SQLITE_DONE ? 0 : export_db_fail(x);
-}
-
-/* Fill r from the current row of x->sel, with its tags and notes. */
-static int read_row(struct exporter *x, struct export_row *r)
-{
-	sqlite3_stmt *q = x->sel;
-	r->id = sqlite3_column_int64(q, 0);
-	r->ts = sqlite3_column_int64(q, 1);
-	r->line = sqlite3_column_int64(q, 2);
-	r->op_count = sqlite3_column_type(q, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 3);
-	r->kind = sqlite3_column_int(q, 4);
-	r->flags = (unsigned)sqlite3_column_int(q, 5);
-	r->source = sqlite3_column_int64(q, 6);
-	r->marked = sqlite3_column_int(q, 7);
-	bool has_tags = sqlite3_column_int(q, 8), has_notes = sqlite3_column_int(q, 9);
-	const struct annent *ae = NULL;
-	if (x->ann) {
-		ae = annset_get(x->ann, (const char *)sqlite3_column_text(q, 10), r->kind, false);
-		r->marked = ae && ae->marked;
-		has_notes = ae && ae->noted;
-		has_tags = false;
-		if (ae && ae->ntags) {
-			r->tags = xmalloc(ae->ntags * sizeof *r->tags);
-			for (uint32_t i = 0; i < ae->ntags; i++)
-				r->tags[i] = xstrdup(ae->tags[i]);
-			r->ntags = ae->ntags;
+	if (notes && ai->nnotes) {
+		r->notes = xmalloc(ai->nnotes * sizeof *r->notes);
+		for (size_t i = 0; i < ai->nnotes; i++) {
+			struct annot_note *n = &ai->notes[i];
+			r->notes[i] = (struct export_note){ n->author, n->created, n->text };
+			n->author = n->created = n->text = NULL;
 		}
+		r->nnotes = ai->nnotes;
 	}
-	/* copied into the row's buffer (offsets first: it may move) */
-	size_t off[NFIELDS];
-	r->len = 0;
-	for (int i = 0; i < NFIELDS; i++) {
-		const char *v = i == F_record_id ? (const char *)sqlite3_column_text(q, 10)
-			      : sqlite3_column_type(q, 10 + i) == SQLITE_NULL ? NULL
-			      : vcache_get(x->vc, sqlite3_column_int64(q, 10 + i));
-		if (!v) {
-			off[i] = SIZE_MAX;
-			continue;
-		}
-		size_t n = strlen(v) + 1;
-		r->buf = xgrow(r->buf, &r->cap, r->len + n, 1);
-		memcpy(r->buf + r->len, v, n);
-		off[i] = r->len;
-		r->len += n;
-	}
-	size_t goff[3] = { SIZE_MAX, SIZE_MAX, SIZE_MAX };
-	if (sqlite3_column_type(q, 10 + F_ip) != SQLITE_NULL) {
-		char *const *g = gcache_get(x->gc, sqlite3_column_int64(q, 10 + F_ip));
-		for (int i = 0; i < 3; i++) {
-			if (!g[i])
-				continue;
-			size_t n = strlen(g[i]) + 1;
-			r->buf = xgrow(r->buf, &r->cap, r->len + n, 1);
-			memcpy(r->buf + r->len, g[i], n);
-			goff[i] = r->len;
-			r->len += n;
-		}
-	}
-	for (int i = 0; i < NFIELDS; i++)
-		r->f[i] = off[i] == SIZE_MAX ? NULL : r->buf + off[i];
-	r->country = goff[0] == SIZE_MAX ? NULL : r->buf + goff[0];
-	r->asn = goff[1] == SIZE_MAX ? NULL : r->buf + goff[1];
-	r->as_org = goff[2] == SIZE_MAX ? NULL : r->buf + goff[2];
-	int rc;
-	if (has_tags) {
-		sqlite3_stmt *t = x->sel_tags;
-		sqlite3_bind_text(t, 1, r->f[F_record_id], -1, SQLITE_STATIC);
-		sqlite3_bind_int(t, 2, r->kind);
-		size_t cap = 0;
-		while ((rc = sqlite3_step(t)) == SQLITE_ROW) {
-			r->tags = xgrow(r->tags, &cap, r->ntags + 1, sizeof *r->tags);
-			r->tags[r->ntags++] = dup_col(t, 0);
-		}
-		sqlite3_reset(t);
-		if (rc != SQLITE_DONE)
-			return export_db_fail(x);
-	}
-	if (has_notes) {
-		sqlite3_stmt *t = x->sel_notes;
-		sqlite3_bind_text(t, 1, r->f[F_record_id], -1, SQLITE_STATIC);
-		sqlite3_bind_int(t, 2, r->kind);
-		size_t cap = 0;
-		while ((rc = sqlite3_step(t)) == SQLITE_ROW) {
-			r->notes = xgrow(r->notes, &cap, r->nnotes + 1, sizeof *r->notes);
-			struct export_note *n = &r->notes[r->nnotes++];
-			n->author = dup_col(t, 0);
-			n->created = dup_col(t, 1);
-			n->text = dup_col(t, 2);
-		}
-		sqlite3_reset(t);
-		if (rc != SQLITE_DONE)
-			return export_db_fail(x);
-	}
+	annot_info_free(ai);
 	return 0;
 }
 
@@ -491,11 +415,60 @@ static int cmp_id(const void *a, const void *b)
 	return (*x)->id < (*y)->id ? -1 : (*x)->id > (*y)->id;
 }
 
-/* Write the window: raw records first, read in row id order. */
+/* The places of the window's new IP values, in one call; then each row's
+ * place into its buffer. */
+static int read_places(struct exporter *x)
+{
+	int64_t *ids = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < x->nwin; i++) {
+		struct export_pend *p = &x->pend[i];
+		if (p->ip) { /* on_row found it new */
+			ids = xrealloc(ids, (n + 1) * sizeof *ids);
+			p->place = (ssize_t)n;
+			ids[n++] = p->ip;
+		}
+	}
+	struct store_place *got = n ? xcalloc(n, sizeof *got) : NULL;
+	if (n && store_value_places(x->st, ids, n, got, x->cause) < 0) {
+		free(ids);
+		free(got);
+		return -1;
+	}
+	for (size_t i = 0; i < x->nwin; i++) {
+		struct export_pend *p = &x->pend[i];
+		if (p->place < 0)
+			continue;
+		const struct store_place *g = &got[p->place];
+		const char *t[3] = { g->country, g->asn, g->as_org };
+		for (int k = 0; k < 3; k++)
+			if (t[k])
+				p->off[NFIELDS + k] = row_put(&x->win[i], t[k], strlen(t[k]));
+	}
+	for (size_t i = 0; i < n; i++)
+		gcache_put(x->gc, ids[i], &got[i]); /* an id asked twice: kept once */
+	free(ids);
+	free(got);
+	return 0;
+}
+
+/* Write the window: places and raw records first, records read in row id
+ * order. */
 static int flush(struct exporter *x)
 {
 	if (!x->nwin)
 		return 0;
+	if (read_places(x) < 0)
+		return -1;
+	for (size_t i = 0; i < x->nwin; i++) {
+		struct export_row *r = &x->win[i];
+		const size_t *off = x->pend[i].off;
+		for (int k = 0; k < NFIELDS; k++)
+			r->f[k] = off[k] == SIZE_MAX ? NULL : r->buf + off[k];
+		r->country = off[NFIELDS] == SIZE_MAX ? NULL : r->buf + off[NFIELDS];
+		r->asn = off[NFIELDS + 1] == SIZE_MAX ? NULL : r->buf + off[NFIELDS + 1];
+		r->as_org = off[NFIELDS + 2] == SIZE_MAX ? NULL : r->buf + off[NFIELDS + 2];
+	}
 	if (x->w->raw) {
 		struct export_row **by_id = xmalloc(x->nwin * sizeof *by_id);
 		for (size_t i = 0; i < x->nwin; i++)
@@ -518,6 +491,103 @@ static int flush(struct exporter *x)
 	}
 	x->nwin = 0;
 	return ferror(x->out) ? set_cause(x->cause, "write error: %s", strerror(errno ? errno : EIO)) : 0;
+}
+
+/* The state of the scan: what the rows need that the exporter lacks. */
+struct reading {
+	struct exporter *x;
+	struct export_stats *stats;
+	bool marked_in_c; /* bookmarked events only, told by the annotations in memory */
+	bool probe;       /* the scan probes the annotations per row */
+	int64_t scanned;
+	bool cancelled, failed;
+};
+
+/* One matching event from the scan: into the window. Non-zero stops. */
+static int on_row(void *ctx, const struct store_cell *c)
+{
+	struct reading *rd = ctx;
+	struct exporter *x = rd->x;
+	if (++rd->scanned % PROGRESS_EVERY == 0) {
+		if (rd->stats)
+			rd->stats->events = x->done;
+		if (progress_report(&x->o->progress, -1))
+			return rd->cancelled = true;
+	}
+	struct export_row *r = &x->win[x->nwin];
+	struct export_pend *p = &x->pend[x->nwin];
+	r->kind = (int)c[C_KIND].i;
+	r->len = 0;
+	for (size_t k = 0; k < NFIELDS + 3; k++)
+		p->off[k] = SIZE_MAX;
+	p->ip = 0;
+	p->place = -1;
+	const struct store_cell *rid = &c[C_FIELDS + F_record_id];
+	if (rid->s)
+		p->off[F_record_id] = row_put(r, rid->s, rid->n);
+	const char *rid_text = rid->s ? r->buf + p->off[F_record_id] : NULL;
+	const struct annent *ae = x->ann ? annset_get(x->ann, rid_text, r->kind, false) : NULL;
+	if (rd->marked_in_c && !(ae && ae->marked))
+		return 0;
+	r->id = c[C_ID].i;
+	r->ts = c[C_TS].i;
+	r->line = c[C_LINE].i;
+	r->op_count = c[C_OP_COUNT].i;
+	r->flags = (unsigned)c[C_FLAGS].i;
+	r->source = c[C_SOURCE].i;
+	bool has_tags = false, has_notes = false;
+	if (rd->probe) {
+		r->marked = c[C_PROBE].i;
+		has_tags = c[C_PROBE + 1].i;
+		has_notes = c[C_PROBE + 2].i;
+	} else if (ae) {
+		r->marked = ae->marked;
+		if (ae->ntags) {
+			r->tags = xmalloc(ae->ntags * sizeof *r->tags);
+			for (uint32_t i = 0; i < ae->ntags; i++)
+				r->tags[i] = xstrdup(ae->tags[i]);
+			r->ntags = ae->ntags;
+		}
+		if (ae->nnotes) {
+			r->notes = xmalloc(ae->nnotes * sizeof *r->notes);
+			for (uint32_t i = 0; i < ae->nnotes; i++) {
+				const struct annnote *n = &ae->notes[i];
+				r->notes[i] = (struct export_note){ n->author ? xstrdup(n->author) : NULL,
+								    n->created ? xstrdup(n->created) : NULL,
+								    n->text ? xstrdup(n->text) : NULL };
+			}
+			r->nnotes = ae->nnotes;
+		}
+	}
+	for (int k = 0; k < NFIELDS; k++) {
+		int64_t id = c[C_FIELDS + k].i;
+		if (k == F_record_id || !id)
+			continue;
+		const char *v;
+		if (vcache_get(x, k, id, &v) < 0)
+			return rd->failed = true;
+		if (v)
+			p->off[k] = row_put(r, v, strlen(v));
+	}
+	p->ip = c[C_FIELDS + F_ip].i;
+	if (p->ip) {
+		/* a place already known goes in now, a new one with the window */
+		const struct store_place *g = gcache_find(x->gc, p->ip);
+		if (g) {
+			const char *t[3] = { g->country, g->asn, g->as_org };
+			for (int k = 0; k < 3; k++)
+				if (t[k])
+					p->off[NFIELDS + k] = row_put(r, t[k], strlen(t[k]));
+			p->ip = 0;
+		}
+	}
+	if ((has_tags || has_notes) && rid_text && read_annotations(x, r, has_tags, has_notes) < 0)
+		return rd->failed = true;
+	x->nwin++;
+	x->done++;
+	if (x->nwin == WINDOW && flush(x) < 0)
+		return rd->failed = true;
+	return 0;
 }
 
 static int scan_progress(void *ctx, double done)
@@ -543,78 +613,37 @@ int export_run(struct store *st, FILE *out, const struct export_opts *o, struct 
 	query_set_progress(x.q, &(struct progress){ scan_progress, &x });
 	if (query_prepare(x.q, cause) < 0)
 		goto out;
-	if (load_sources(&x) < 0 || !(x.ka = appnames_new(st, cause)))
+	if (store_each_source(st, add_source, &x, cause) < 0 || !(x.ka = appnames_new(st, cause)))
 		goto out;
 	x.vc = xcalloc(1, sizeof *x.vc);
-	if (!(x.vc->q = export_prep(&x, "SELECT v FROM vals WHERE id = ?")))
-		goto out;
 	x.gc = xcalloc(1, sizeof *x.gc);
-	/* a case from before places has no ipgeo table: places unknown */
-	if (sqlite3_prepare_v2(store_db(st), "SELECT country, asn, as_org FROM ipgeo WHERE val = ?", -1,
-			       &x.gc->q, NULL) != SQLITE_OK)
-		x.gc->q = NULL;
 	struct annot_counts ac;
 	if (annot_counts(st, &ac, cause) < 0)
 		goto out;
 	if (!(x.ann = annset_load(st, &ac, lim->annotations, cause)) && cause && *cause)
 		goto out;
-	/* without the keys in memory, a probe per row and table, only where
-	 * there is something to find */
-	bool probe = !x.ann;
-#define HAS(tbl) " EXISTS(SELECT 1 FROM " tbl " a WHERE a.record_id = e.record_id AND a.kind = e.kind)"
-	/* Bookmarked events only: when they are few, from the bookmarks
-	 * outward, sorted in memory; when there are many, a walk of the
-	 * whole timeline that skips the others keeps memory flat. */
-	bool from_marks = marked && ac.marks <= lim->marks_sorted;
-	char *sql = xasprintf(
-		"SELECT e.id, e.ts, e.line, e.op_count, e.kind, e.flags, e.source, %s, %s, %s"
-		"%s FROM %s WHERE (%s)%s ORDER BY e.ts, e.id",
-		from_marks ? "1" : probe && ac.marks ? HAS("marks") : "0", probe && ac.tags ? HAS("tags") : "0",
-		probe && ac.notes ? HAS("notes") : "0", field_sql,
-		from_marks ? "marks k CROSS JOIN events e ON e.record_id = k.record_id AND e.kind = k.kind" : "events e",
-		query_sql_where(x.q), marked && probe && !from_marks ? " AND" HAS("marks") : "");
-#undef HAS
-	x.sel = export_prep(&x, sql);
-	free(sql);
-	if (!x.sel || !(x.sel_tags = export_prep(&x, "SELECT tag FROM tags WHERE record_id = ?1 AND kind = ?2 ORDER BY tag")) ||
-	    !(x.sel_notes = export_prep(&x, "SELECT author, created, text FROM notes WHERE record_id = ?1 AND kind = ?2"
-				     " ORDER BY created, id")))
-		goto out;
-	if (query_sql_bind(x.q, x.sel) != SQLITE_OK) {
-		export_db_fail(&x);
-		goto out;
-	}
+	/* without the keys in memory, a probe per row by the scan */
+	struct reading rd = { .x = &x, .stats = stats, .probe = !x.ann };
+	/* Bookmarked events only: when they are few, the store starts from
+	 * them; when there are many, a walk of the whole timeline that skips
+	 * the others (told by the keys in memory, or by the store) keeps
+	 * memory flat. */
+	bool few_marks = marked && ac.marks <= lim->marks_sorted;
+	unsigned flags = few_marks ? STORE_SCAN_MARKED | STORE_SCAN_FEW_MARKS : marked && rd.probe ? STORE_SCAN_MARKED : 0;
+	rd.marked_in_c = marked && !few_marks && !rd.probe;
 	x.label = o->case_label ? o->case_label : store_path(st);
 	if (x.w->begin && x.w->begin(&x) < 0)
 		goto out;
 	x.win = xcalloc(WINDOW, sizeof *x.win);
-	int r;
-	int64_t scanned = 0;
-	while ((r = sqlite3_step(x.sel)) == SQLITE_ROW) {
-		if (++scanned % PROGRESS_EVERY == 0) {
-			if (stats)
-				stats->events = x.done;
-			if (progress_report(&o->progress, -1)) {
-				set_cause(cause, PROGRESS_CANCELLED);
-				goto out;
-			}
-		}
-		if (marked && x.ann && !from_marks) {
-			const struct annent *e = annset_get(x.ann, (const char *)sqlite3_column_text(x.sel, 10),
-							    sqlite3_column_int(x.sel, 4), false);
-			if (!(e && e->marked))
-				continue;
-		}
-		if (read_row(&x, &x.win[x.nwin++]) < 0)
-			goto out;
-		x.done++;
-		if (x.nwin == WINDOW && flush(&x) < 0)
-			goto out;
-	}
-	if (r != SQLITE_DONE) {
-		export_db_fail(&x);
+	x.pend = xcalloc(WINDOW, sizeof *x.pend);
+	if (query_scan_timeline(x.q, scan_cols, rd.probe ? C_PROBE + 3 : C_PROBE, flags, on_row, &rd, cause) < 0)
+		goto out;
+	if (rd.cancelled) {
+		set_cause(cause, PROGRESS_CANCELLED);
 		goto out;
 	}
+	if (rd.failed)
+		goto out;
 	if (flush(&x) < 0)
 		goto out;
 	if (x.w->end && x.w->end(&x) < 0)
@@ -635,12 +664,10 @@ out:
 		free(x.win[i].buf);
 	}
 	free(x.win);
+	free(x.pend);
 	vcache_free(x.vc);
 	gcache_free(x.gc);
 	annset_free(x.ann);
-	sqlite3_finalize(x.sel);
-	sqlite3_finalize(x.sel_tags);
-	sqlite3_finalize(x.sel_notes);
 	for (size_t i = 0; i < x.nsrc; i++) {
 		free(x.src[i].path);
 		free(x.src[i].sha256);

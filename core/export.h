@@ -65,7 +65,7 @@ struct export_opts {
 };
 
 /* The annotations (bookmarks + tags + notes) up to which an export holds
- * their keys in memory rather than probing the tables per row (default
+ * them in memory rather than probing the tables per row (default
  * 4,000,000), and the bookmarks up to which a --marked export starts
  * from them and sorts them in memory rather than walking the whole
  * timeline (default 100,000). */

@@ -25,8 +25,6 @@
 #include "util.h"
 #include "xalloc.h"
 
-#define VAL(col) "(SELECT v FROM vals WHERE id = e." col ")"
-
 /*
  * Text from a record or a note, for Markdown prose: controls made visible,
  * and the characters that Markdown or HTML would act on escaped with a
@@ -460,126 +458,97 @@ static void md_row(struct exporter *x, const struct export_row *r)
 /*
  * The messages the bookmarked MailItemsAccessed events named: one row per
  * mailbox and internet message id (Bind), or per mailbox and folder for a
- * Sync, where every item of the folder counts as exposed.
+ * Sync, where every item of the folder counts as exposed. The store
+ * groups them (query_marked_mailboxes, query_marked_messages).
  */
-/* The bookmarked events of the filter that name messages. */
-/* From the bookmarks outward: there are far fewer of them than events,
- * and each finds its event by the record id index (0.3 s became 6 ms
- * on a million events with a thousand bookmarks). */
-#define MSG_FROM                                                               \
-	" FROM marks k CROSS JOIN events e ON e.record_id = k.record_id AND e.kind = k.kind"  \
-	" JOIN messages m ON m.event = e.id WHERE ("
-#define MSG_MARKED ")"
-#define MSG_MAILBOX "coalesce(" VAL("mailbox") ", " VAL("user") ")"
+struct md_msgs {
+	struct exporter *x;
+	int64_t rows, n, sync;
+};
 
-/* head, the filter's condition, tail: one statement, values bound */
-static sqlite3_stmt *msg_stmt(struct exporter *x, const char *head, const char *tail)
+/* per mailbox first: which mailboxes, how much, since when */
+static int md_mailbox(const struct store_msg_mailbox *m, void *ctx)
 {
-	char *sql = xasprintf("%s%s%s", head, query_sql_where(x->q), tail);
-	sqlite3_stmt *q = export_prep(x, sql);
-	free(sql);
-	if (q && query_sql_bind(x->q, q) != SQLITE_OK) {
-		export_db_fail(x);
-		sqlite3_finalize(q);
-		q = NULL;
+	struct md_msgs *c = ctx;
+	FILE *f = c->x->out;
+	if (c->rows++ == 0)
+		fputs("| mailbox | messages read | folders synchronised | first | last | events |\n"
+		      "|---|---|---|---|---|---|\n",
+		      f);
+	fputs("|", f);
+	md_cell(f, m->mailbox);
+	fprintf(f, " %lld | %lld | ", (long long)m->messages, (long long)m->folders);
+	md_time(f, m->first);
+	fputs(" | ", f);
+	md_time(f, m->last);
+	fprintf(f, " | %lld |\n", (long long)m->events);
+	return 0;
+}
+
+/* then every message (Bind), or folder (Sync) */
+static int md_message(const struct store_msg_item *m, void *ctx)
+{
+	struct md_msgs *c = ctx;
+	FILE *f = c->x->out;
+	if (m->msgid)
+		c->n++;
+	else
+		c->sync++;
+	fputs("|", f);
+	md_cell(f, m->mailbox);
+	if (m->msgid)
+		md_cell(f, m->msgid);
+	else
+		fputs(" every item (folder synchronised) |", f);
+	md_cell(f, m->folder);
+	md_cell(f, m->access);
+	fputs(" ", f);
+	md_time(f, m->first);
+	fputs(" | ", f);
+	md_time(f, m->last);
+	fprintf(f, " | %lld |", (long long)m->events);
+	for (int c8 = 0; c8 < 2; c8++) {
+		int64_t k = c8 == 0 ? m->apps : m->ips;
+		const char *v = c8 == 0 ? m->app : m->ip;
+		const char *name = c8 == 0 ? export_app_name(c->x, v) : NULL;
+		if (k > 1) {
+			fprintf(f, " %lld different |", (long long)k);
+		} else if (name) {
+			fputs(" ", f);
+			md_code(f, v, true);
+			fputs(" (", f);
+			md_text(f, name);
+			fputs(") |", f);
+		} else {
+			md_cell(f, v);
+		}
 	}
-	return q;
+	fputc('\n', f);
+	return 0;
 }
 
 static int md_messages(struct exporter *x, int64_t *count)
 {
 	FILE *f = x->out;
 	fputs("## Messages exposed by bookmarked MailItemsAccessed events\n\n", f);
-	/* per mailbox first: which mailboxes, how much, since when */
-	sqlite3_stmt *q = msg_stmt(x,
-		"SELECT " MSG_MAILBOX " AS mbx, count(DISTINCT m.msgid),"
-		" count(DISTINCT CASE WHEN m.msgid IS NULL THEN m.folder END), min(e.ts), max(e.ts),"
-		" count(DISTINCT e.id)" MSG_FROM, MSG_MARKED " GROUP BY mbx ORDER BY mbx");
-	if (!q)
+	struct md_msgs c = { .x = x };
+	if (query_marked_mailboxes(x->q, md_mailbox, &c, x->cause) < 0)
 		return -1;
-	int r, rows = 0;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		if (rows++ == 0)
-			fputs("| mailbox | messages read | folders synchronised | first | last | events |\n"
-			      "|---|---|---|---|---|---|\n",
-			      f);
-		fputs("|", f);
-		md_cell(f, (const char *)sqlite3_column_text(q, 0));
-		fprintf(f, " %lld | %lld | ", (long long)sqlite3_column_int64(q, 1),
-			(long long)sqlite3_column_int64(q, 2));
-		md_time(f, sqlite3_column_int64(q, 3));
-		fputs(" | ", f);
-		md_time(f, sqlite3_column_int64(q, 4));
-		fprintf(f, " | %lld |\n", (long long)sqlite3_column_int64(q, 5));
-	}
-	sqlite3_finalize(q);
-	if (r != SQLITE_DONE)
-		return export_db_fail(x);
-	if (rows == 0) {
+	if (c.rows == 0) {
 		fputs("None: no bookmarked MailItemsAccessed event names a message or folder.\n\n", f);
 		*count = 0;
 		return 0;
 	}
 	fputc('\n', f);
-
-	/* then every message (Bind), or folder (Sync) */
-	q = msg_stmt(x,
-		"SELECT " MSG_MAILBOX " AS mbx, m.msgid, min(m.folder),"
-		" max(" VAL("access") "), min(e.ts), max(e.ts), count(DISTINCT e.id), max(m.size),"
-		" count(DISTINCT e.app), min(" VAL("app") "), count(DISTINCT e.ip), min(" VAL("ip") ")"
-		MSG_FROM, MSG_MARKED
-		" GROUP BY mbx, m.msgid, CASE WHEN m.msgid IS NULL THEN m.folder END"
-		" ORDER BY mbx, m.msgid IS NOT NULL, min(e.ts), m.msgid, min(m.folder)");
-	if (!q)
-		return -1;
 	fputs("| mailbox | internet message id | folder | access | first | last | events | app | ip |\n"
 	      "|---|---|---|---|---|---|---|---|---|\n",
 	      f);
-	int64_t n = 0, sync = 0;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *msgid = (const char *)sqlite3_column_text(q, 1);
-		if (msgid)
-			n++;
-		else
-			sync++;
-		fputs("|", f);
-		md_cell(f, (const char *)sqlite3_column_text(q, 0));
-		if (msgid)
-			md_cell(f, msgid);
-		else
-			fputs(" every item (folder synchronised) |", f);
-		md_cell(f, (const char *)sqlite3_column_text(q, 2));
-		md_cell(f, (const char *)sqlite3_column_text(q, 3));
-		fputs(" ", f);
-		md_time(f, sqlite3_column_int64(q, 4));
-		fputs(" | ", f);
-		md_time(f, sqlite3_column_int64(q, 5));
-		fprintf(f, " | %lld |", (long long)sqlite3_column_int64(q, 6));
-		for (int c = 8; c <= 10; c += 2) {
-			int64_t k = sqlite3_column_int64(q, c);
-			const char *v = (const char *)sqlite3_column_text(q, c + 1);
-			const char *name = c == 8 ? export_app_name(x, v) : NULL;
-			if (k > 1) {
-				fprintf(f, " %lld different |", (long long)k);
-			} else if (name) {
-				fputs(" ", f);
-				md_code(f, v, true);
-				fputs(" (", f);
-				md_text(f, name);
-				fputs(") |", f);
-			} else {
-				md_cell(f, v);
-			}
-		}
-		fputc('\n', f);
-	}
-	sqlite3_finalize(q);
-	if (r != SQLITE_DONE)
-		return export_db_fail(x);
+	if (query_marked_messages(x->q, md_message, &c, x->cause) < 0)
+		return -1;
 	fprintf(f, "\n%" PRId64 " messages read individually (Bind), %" PRId64
 		   " folders synchronised (Sync: every item in them counts as exposed).\n\n",
-		n, sync);
-	*count = n;
+		c.n, c.sync);
+	*count = c.n;
 	return 0;
 }
 

@@ -19,28 +19,27 @@
 #include "export.h"
 #include "query.h"
 #include "store.h"
-#include "sqlite/sqlite_store.h"
 
-/* The text fields, in output order, with the names exports use and the
- * events column each comes from. */
-#define EXPORT_ROW_FIELDS(X)                                                   \
-	X(record_id, "record_id", "e.record_id")                               \
-	X(op, "op", "e.op")                                                    \
-	X(user, "user", "e.user")                                              \
-	X(app, "app", "e.app")                                                 \
-	X(client_app, "client_app", "e.client_app")                            \
-	X(ip, "ip", "e.ip")                                                    \
-	X(workload, "workload", "e.workload")                                  \
-	X(rtype, "record_type", "e.rtype")                                     \
-	X(result, "result", "e.result")                                        \
-	X(session, "session", "e.session")                                     \
-	X(token, "token", "e.token")                                           \
-	X(mailbox, "mailbox", "e.mailbox")                                     \
-	X(access, "access", "e.access")                                        \
-	X(client_info, "client_info", "e.client_info")
+/* The text fields, in output order, with the names exports use (also
+ * the names a scan knows them by: filter.h's fields, and record_id). */
+#define EXPORT_ROW_FIELDS(X)       \
+	X(record_id, "record_id")  \
+	X(op, "op")                \
+	X(user, "user")            \
+	X(app, "app")              \
+	X(client_app, "client_app") \
+	X(ip, "ip")                \
+	X(workload, "workload")    \
+	X(rtype, "record_type")    \
+	X(result, "result")        \
+	X(session, "session")      \
+	X(token, "token")          \
+	X(mailbox, "mailbox")      \
+	X(access, "access")        \
+	X(client_info, "client_info")
 
 enum {
-#define X(f, name, sql) F_##f,
+#define X(f, name) F_##f,
 	EXPORT_ROW_FIELDS(X)
 #undef X
 	NFIELDS
@@ -86,10 +85,10 @@ struct exporter {
 	const struct export_writer *w;
 	const char *label; /* how the case is named (report, commands) */
 	struct query *q;
-	sqlite3_stmt *sel, *sel_tags, *sel_notes;
 	struct export_source *src;
 	size_t nsrc;
 	struct export_row *win;
+	struct export_pend *pend; /* the reader's own, beside each row of win */
 	size_t nwin;
 	int64_t done;     /* events written */
 	int64_t messages; /* the report: messages listed */
@@ -119,10 +118,6 @@ struct export_writer {
 const struct export_source *export_source_of(const struct exporter *x, int64_t id);
 /* The name of an app id (borrowed), or NULL. */
 const char *export_app_name(const struct exporter *x, const char *id);
-/* A statement on the case; NULL with *x->cause. */
-sqlite3_stmt *export_prep(struct exporter *x, const char *sql);
-/* -1 with *x->cause naming the case and SQLite's error. */
-int export_db_fail(struct exporter *x);
 
 /* JSON helpers the two JSON writers share (export_jsonl.c): a string
  * (or null), and ,"key":string. */

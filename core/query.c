@@ -54,6 +54,24 @@ int query_scan(struct query *q, const char *const *cols, size_t ncols, store_row
 	return q->st->ops->scan(q, cols, ncols, fn, ctx, cause);
 }
 
+int query_scan_timeline(struct query *q, const char *const *cols, size_t ncols, unsigned flags,
+			store_row_fn fn, void *ctx, char **cause)
+{
+	return q->st->ops->scan_timeline(q, cols, ncols, flags, fn, ctx, cause);
+}
+
+int query_marked_mailboxes(struct query *q, int (*fn)(const struct store_msg_mailbox *m, void *ctx),
+			   void *ctx, char **cause)
+{
+	return q->st->ops->marked_mailboxes(q, fn, ctx, cause);
+}
+
+int query_marked_messages(struct query *q, int (*fn)(const struct store_msg_item *m, void *ctx), void *ctx,
+			  char **cause)
+{
+	return q->st->ops->marked_messages(q, fn, ctx, cause);
+}
+
 int query_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx, char **cause)
 {
 	return st->ops->each_id(st, ids, n, fn, ctx, cause);

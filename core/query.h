@@ -211,6 +211,49 @@ void store_pick_init(struct store_pick *p);
 int store_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,
 	       store_row_fn fn, void *ctx, char **cause);
 
+/*
+ * query_scan in time order (ts, then id), for exports. Besides the columns
+ * of query_scan: "line" (its line in the source), "flags" (EV_* of event.h),
+ * "record_id" (text in s/n; NULL when absent), and "marked", "tagged",
+ * "noted" (1 when the event has a bookmark, a tag, a note: a probe per
+ * row, for when the annotations are too many to hold; annot_each_key).
+ * flags:
+ *   STORE_SCAN_MARKED     bookmarked events only
+ *   STORE_SCAN_FEW_MARKS  with MARKED: the bookmarks are few (annot_counts),
+ *                         so the store may start from them and sort
+ */
+enum { STORE_SCAN_MARKED = 1 << 0, STORE_SCAN_FEW_MARKS = 1 << 1 };
+int query_scan_timeline(struct query *q, const char *const *cols, size_t ncols, unsigned flags,
+			store_row_fn fn, void *ctx, char **cause);
+
+/*
+ * The messages the bookmarked MailItemsAccessed events q matches name
+ * (the report's section), grouped by the store. Strings are borrowed for
+ * the call; fn returns 0 to go on. Per mailbox (the event's mailbox, else
+ * its user), in mailbox order: messages read (distinct message ids),
+ * folders synchronised (distinct folders without a message id), the
+ * first and last event time, the events.
+ */
+struct store_msg_mailbox {
+	const char *mailbox;
+	int64_t messages, folders, first, last, events;
+};
+int query_marked_mailboxes(struct query *q, int (*fn)(const struct store_msg_mailbox *m, void *ctx),
+			   void *ctx, char **cause);
+/*
+ * Then one row per mailbox and message id (Bind), or per mailbox and
+ * folder (msgid NULL: a Sync, every item of the folder exposed); by
+ * mailbox, folders first, then by first time, message id and folder.
+ * folder: the least folder name; access: the greatest access type; apps
+ * and ips: how many distinct, app and ip the least of them (text).
+ */
+struct store_msg_item {
+	const char *mailbox, *msgid, *folder, *access, *app, *ip;
+	int64_t first, last, events, size, apps, ips;
+};
+int query_marked_messages(struct query *q, int (*fn)(const struct store_msg_item *m, void *ctx), void *ctx,
+			  char **cause);
+
 /* ------------------------------------------------------------------ */
 /* Counting */
 

@@ -214,6 +214,26 @@ struct store_ops {
 	int (*apps_get)(struct store *st, const char *app_id, char **name, char **cause);
 	int (*apps_each)(struct store *st, bool by_name, store_app_fn fn, void *ctx, char **cause);
 	int (*apps_put)(struct store *st, const struct store_app *apps, size_t n, char **cause);
+
+	/* ---------------------------------------------------------------
+	 * Export (core/export*.c): a whole case streamed to a writer. What an
+	 * export reads beyond scan(): the matching events in time order, every
+	 * annotation key at once (an export holds them in memory rather than
+	 * probe per row), the places of IP values, and the report's messages
+	 * section, grouped by the store. Public: query_scan_timeline,
+	 * annot_each_key, store_value_places, query_marked_mailboxes,
+	 * query_marked_messages. */
+	/* As scan(), in time order (ts, then id); flags STORE_SCAN_* (query.h). */
+	int (*scan_timeline)(struct query *q, const char *const *cols, size_t ncols, unsigned flags,
+			     store_row_fn fn, void *ctx, char **cause);
+	int (*annot_each_key)(struct store *st, int (*fn)(const struct annot_key *k, void *ctx), void *ctx,
+			      char **cause);
+	int (*value_places)(struct store *st, const int64_t *ids, size_t n, struct store_place *out,
+			    char **cause);
+	int (*marked_mailboxes)(struct query *q, int (*fn)(const struct store_msg_mailbox *m, void *ctx),
+				void *ctx, char **cause);
+	int (*marked_messages)(struct query *q, int (*fn)(const struct store_msg_item *m, void *ctx),
+			       void *ctx, char **cause);
 };
 
 /* The SQLite store (core/sqlite/store.c). */

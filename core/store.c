@@ -5,6 +5,9 @@
  */
 #include "store.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "storage.h"
 
 int store_open(const char *path, int flags, struct store **out, char **cause)
@@ -81,6 +84,22 @@ int store_value_texts(struct store *st, const char *field, const int64_t *ids, s
 		      char **cause)
 {
 	return st->ops->value_texts(st, field, ids, n, out, cause);
+}
+
+int store_value_places(struct store *st, const int64_t *ids, size_t n, struct store_place *out,
+		       char **cause)
+{
+	return st->ops->value_places(st, ids, n, out, cause);
+}
+
+void store_place_clear(struct store_place *p)
+{
+	if (!p)
+		return;
+	free(p->country);
+	free(p->asn);
+	free(p->as_org);
+	memset(p, 0, sizeof *p);
 }
 
 /* ------------------------------------------------------------------ */

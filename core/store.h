@@ -97,6 +97,17 @@ struct store_app {
 };
 typedef int (*store_app_fn)(const struct store_app *a, void *ctx);
 
+/* The places (ipgeo.h) of n IP value ids, as a scan hands them over:
+ * out[i]'s strings new (caller frees: store_place_clear), NULL when
+ * unknown; all NULL for 0, an address never looked up, or a case from
+ * before places. asn as digits. 0, or -1 with *cause. */
+struct store_place {
+	char *country, *asn, *as_org;
+};
+int store_value_places(struct store *st, const int64_t *ids, size_t n, struct store_place *out,
+		       char **cause);
+void store_place_clear(struct store_place *p);
+
 /* Saved state: a key/value memory in the case (the interface's filter
  * stack, position, theme, histories), committed at once. get: the value
  * (caller frees) or NULL when unset; set: value NULL removes the key. */

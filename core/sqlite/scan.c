@@ -17,7 +17,7 @@
 #include "util.h"
 #include "xalloc.h"
 
-#define MAX_COLS 16
+#define MAX_COLS 32
 
 /* The SQL of one column (caller frees), or NULL when the name is unknown. */
 static char *col_sql(const char *name, bool *is_text)
@@ -33,6 +33,18 @@ static char *col_sql(const char *name, bool *is_text)
 		*is_text = true;
 		return xstrdup("l.items");
 	}
+	/* for exports (query_scan_timeline) */
+	if (!strcmp(name, "line") || !strcmp(name, "flags"))
+		return xasprintf("e.%s", name);
+	if (!strcmp(name, "record_id")) {
+		*is_text = true;
+		return xstrdup("e.record_id");
+	}
+	static const char *const annot[][2] = { { "marked", "marks" }, { "tagged", "tags" }, { "noted", "notes" } };
+	for (size_t i = 0; i < 3; i++)
+		if (!strcmp(name, annot[i][0]))
+			return xasprintf("EXISTS(SELECT 1 FROM %s a WHERE a.record_id = e.record_id AND a.kind = e.kind)",
+					 annot[i][1]);
 	const struct filter_field *f = filter_field_find(name);
 	if (f && (f->flags & (FIELD_TEXT | FIELD_SOURCE)))
 		return xasprintf("e.%s", f->column);
@@ -64,29 +76,79 @@ static int scan_row(void *ctx, sqlite3_stmt *s)
 	return c->fn(c->ctx, c->cells);
 }
 
+/* The SELECT list of cols into *list (caller frees); -1 with *cause for
+ * an unknown column. */
+static int col_list(const char *const *cols, size_t ncols, struct scan_ctx *c, bool *msgs, char **list,
+		    char **cause)
+{
+	if (ncols == 0 || ncols > MAX_COLS)
+		return set_cause(cause, "scan: %zu columns", ncols);
+	*msgs = false;
+	*list = NULL;
+	for (size_t i = 0; i < ncols; i++) {
+		char *e = col_sql(cols[i], &c->text[i]);
+		if (!e) {
+			free(*list);
+			*list = NULL;
+			return set_cause(cause, "scan: no column '%s'", cols[i]);
+		}
+		*msgs |= !strcmp(cols[i], "msglist");
+		char *l = *list ? xasprintf("%s, %s", *list, e) : xstrdup(e);
+		free(e);
+		free(*list);
+		*list = l;
+	}
+	return 0;
+}
+
 int sqlite_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx,
 		char **cause)
 {
 	struct store *st = query_store(q);
-	if (ncols == 0 || ncols > MAX_COLS)
-		return set_cause(cause, "scan: %zu columns", ncols);
 	struct scan_ctx c = { .n = ncols, .fn = fn, .ctx = ctx };
-	bool msgs = false;
-	char *list = NULL;
-	for (size_t i = 0; i < ncols; i++) {
-		char *e = col_sql(cols[i], &c.text[i]);
-		if (!e) {
-			free(list);
-			return set_cause(cause, "scan: no column '%s'", cols[i]);
-		}
-		msgs |= !strcmp(cols[i], "msglist");
-		char *l = list ? xasprintf("%s, %s", list, e) : xstrdup(e);
-		free(e);
-		free(list);
-		list = l;
-	}
+	bool msgs;
+	char *list;
+	if (col_list(cols, ncols, &c, &msgs, &list, cause) < 0)
+		return -1;
 	char *sql = xasprintf("SELECT %s FROM events e%s WHERE %s", list,
 			      msgs ? " JOIN msglists l ON l.event = e.id" : "", query_sql_where(q));
+	free(list);
+	sqlite3_stmt *s = sqlite_prep(st, sql, cause);
+	free(sql);
+	if (!s)
+		return -1;
+	query_sql_bind(q, s);
+	int r = query_sql_run(q, s, scan_row, &c, cause);
+	sqlite3_finalize(s);
+	return r;
+}
+
+/*
+ * In time order, for exports. Bookmarked events only: when they are few,
+ * from the bookmarks outward (each finds its event by the record id
+ * index) and sorted; when there are many, a walk of the whole timeline
+ * that skips the others keeps memory flat.
+ */
+int sqlite_scan_timeline(struct query *q, const char *const *cols, size_t ncols, unsigned flags,
+			 store_row_fn fn, void *ctx, char **cause)
+{
+	struct store *st = query_store(q);
+	struct scan_ctx c = { .n = ncols, .fn = fn, .ctx = ctx };
+	bool msgs;
+	char *list;
+	if (col_list(cols, ncols, &c, &msgs, &list, cause) < 0)
+		return -1;
+	if (msgs) {
+		free(list);
+		return set_cause(cause, "scan: no message lists in time order");
+	}
+	bool marked = flags & STORE_SCAN_MARKED, from_marks = marked && (flags & STORE_SCAN_FEW_MARKS);
+	char *sql = xasprintf(
+		"SELECT %s FROM %s WHERE (%s)%s ORDER BY e.ts, e.id", list,
+		from_marks ? "marks k CROSS JOIN events e ON e.record_id = k.record_id AND e.kind = k.kind" : "events e",
+		query_sql_where(q),
+		marked && !from_marks ? " AND EXISTS(SELECT 1 FROM marks a WHERE a.record_id = e.record_id AND a.kind = e.kind)"
+				      : "");
 	free(list);
 	sqlite3_stmt *s = sqlite_prep(st, sql, cause);
 	free(sql);

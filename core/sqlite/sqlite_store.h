@@ -117,6 +117,17 @@ int sqlite_apps_get(struct store *st, const char *app_id, char **name, char **ca
 int sqlite_apps_each(struct store *st, bool by_name, store_app_fn fn, void *ctx, char **cause);
 int sqlite_apps_put(struct store *st, const struct store_app *apps, size_t n, char **cause);
 
+/* Export (storage.h: the export block; scan.c and export.c) */
+int sqlite_scan_timeline(struct query *q, const char *const *cols, size_t ncols, unsigned flags,
+			 store_row_fn fn, void *ctx, char **cause);
+int sqlite_annot_each_key(struct store *st, int (*fn)(const struct annot_key *k, void *ctx), void *ctx,
+			  char **cause);
+int sqlite_value_places(struct store *st, const int64_t *ids, size_t n, struct store_place *out, char **cause);
+int sqlite_marked_mailboxes(struct query *q, int (*fn)(const struct store_msg_mailbox *m, void *ctx), void *ctx,
+			    char **cause);
+int sqlite_marked_messages(struct query *q, int (*fn)(const struct store_msg_item *m, void *ctx), void *ctx,
+			   char **cause);
+
 /* ------------------------------------------------------------------ */
 /* Compiling (for core modules that build SQL: query, stack, hunts) */
 

@@ -883,4 +883,10 @@ const struct store_ops sqlite_store_ops = {
 	.notes_export = sqlite_notes_export,
 	.notes_import = sqlite_notes_import,
 	.buckets = NULL, /* histogram.c's pass over a scan of ts is as fast */
+	/* export */
+	.scan_timeline = sqlite_scan_timeline,
+	.annot_each_key = sqlite_annot_each_key,
+	.value_places = sqlite_value_places,
+	.marked_mailboxes = sqlite_marked_mailboxes,
+	.marked_messages = sqlite_marked_messages,
 };
