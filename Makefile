@@ -9,7 +9,9 @@
 #   make ci         test, test-clang, scan and asan in turn (what .ci/run runs)
 #   make format-check  list the files clang-format (.clang-format) would change
 #   make format     reformat them in place
-#   make bench      load benchmark on 1M generated events vs the sqlite3 baseline
+#   make bench      load benchmark: 1M events, both shapes, CSV and JSON Lines, vs sqlite3;
+#                   a 10,000-member zip, appending, then queries, hunts, interface
+#   make bench-big  loads of 1M, 5M and 10M events: growth of time and memory
 #   make demo       build the sample case and open it
 #   make deps       install missing Debian packages (root or sudo) and the IP
 #                   databases (npm registry) into geoip/
@@ -71,7 +73,7 @@ CLI_LIB  = $(BUILD)/libauditcli.a
 BIN      = $(BUILD)/auditscope
 GEN      = $(BUILD)/auditgen
 
-.PHONY: seam all test check asan test-clang scan format format-check bench demo deps geoip install clean fuzz unit e2e ci
+.PHONY: seam all test check asan test-clang scan format format-check bench bench-big demo deps geoip install clean fuzz unit e2e ci
 
 # The offline IP databases (core/geoip.c), from the npm registry, pinned:
 # country (CC0) and autonomous systems (CC-BY-4.0: RouteViews, DB-IP, NRO).
@@ -175,6 +177,11 @@ format:
 
 bench: $(BIN) $(GEN) $(BENCH_BIN)
 	BUILD=$(BUILD) tests/bench.sh
+
+# 1M, 5M and 10M events loaded once each: how time and memory grow (slow:
+# about 30 GB of input generated and removed, minutes of loading).
+bench-big: $(BIN) $(GEN) $(BUILD)/bench_load
+	BUILD=$(BUILD) tests/bench_big.sh
 
 demo: $(BIN) $(GEN)
 	BUILD=$(BUILD) samples/make-demo.sh

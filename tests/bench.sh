@@ -1,59 +1,105 @@
 #!/usr/bin/env bash
-# make bench: load 1,000,000 generated events (a Purview portal CSV of
-# about 1.5 GB, generated once and reused) and print what it cost, beside
-# the baseline a responder would otherwise script with the sqlite3 CLI
-# (.import, then CREATE TABLE AS SELECT json_extract(...) of the same
-# fields, then the same indexes), timed the same way in the same run.
+# make bench: what loading costs, for both shapes of data (the generator's
+# default, and --cardinality high: a fresh token, session or client build
+# on most records, as real UAL has) in both formats (Purview portal CSV,
+# JSON Lines), each beside two sqlite3 pipelines a responder could script
+# instead, timed the same way in the same run:
+#   plain     .import, json_extract of 7 fields, 5 indexes, journal and
+#             sync off
+#   full      .import, json_extract of the 15 fields auditscope keeps, the
+#             same 10 indexes as the first version of this bench
+# then a zip of 10,000 one-record members, 200k events appended to the
+# 1M case, and the query, hunt, interface and export figures on the case
+# just loaded. Inputs are generated once into $BUILD/bench and reused.
 # Prints figures; asserts nothing.
+#
+#   BENCH_EVENTS (1000000)  events per input
+#   BENCH_RUNS (3)          runs of each auditscope load (best wall kept)
+#   BENCH_BASE_RUNS (1)     runs of each sqlite3 pipeline
+#   BENCH_ZIP_RUNS (1)      runs of the 10,000-member zip load
+#   BENCH_ONLY              'load' stops after the load table
+#   BENCH_VS=path/to/auditscope   the same 200k load against another build
 set -eu
 BUILD=${BUILD:-build}
 EVENTS=${BENCH_EVENTS:-1000000}
+RUNS=${BENCH_RUNS:-3}
+BASE_RUNS=${BENCH_BASE_RUNS:-1}
 SEED=${BENCH_SEED:-558}
 cd "$(dirname "$0")/.."
 dir=$BUILD/bench
 mkdir -p "$dir"
-csv=$dir/purview-$EVENTS.csv
 run=$BUILD/bench_load
+bin=$BUILD/auditscope
+gen=$BUILD/auditgen
+results=$dir/results.txt
+: > "$results"
+: > "$dir/load.err" # what the loads said on stderr (the IP database warning, say)
+nproc_=$(nproc)
+read -r la _ < /proc/loadavg
+echo "auditscope load bench: $EVENTS events per input, best of $RUNS (sqlite3: best of $BASE_RUNS); $nproc_ cores, load average $la at start"
 
-if [ ! -s "$csv" ]; then
-	echo "generating $EVENTS events into $csv (once; reused by later runs)"
-	"$BUILD/auditgen" --format purview-csv --events "$EVENTS" --seed "$SEED" -o "$csv.tmp"
-	mv "$csv.tmp" "$csv"
-fi
-in_bytes=$(stat -c %s "$csv")
-echo "input: $csv, $in_bytes bytes"
-# Warm the page cache so that both contenders read from memory.
-cat "$csv" > /dev/null
+# input FORMAT CARD N SEED -> path (generated once)
+input() {
+	local ext=csv
+	[ "$1" = jsonl ] && ext=jsonl
+	local f=$dir/$1-$2-$3-s$4.$ext
+	if [ ! -s "$f" ]; then
+		echo "generating $f (once; reused by later runs)" >&2
+		"$gen" --format "$1" --cardinality "$2" --events "$3" --seed "$4" -o "$f.tmp"
+		mv "$f.tmp" "$f"
+	fi
+	echo "$f"
+}
 
-rm -f "$dir/bench.case" "$dir/bench.case-wal" "$dir/bench.case-shm"
-load=$("$run" auditscope -- "$BUILD/auditscope" load -q "$dir/bench.case" "$csv")
-echo "$load"
-case_bytes=$(stat -c %s "$dir/bench.case")
-[ -f "$dir/bench.case-wal" ] && case_bytes=$((case_bytes + $(stat -c %s "$dir/bench.case-wal")))
-nev=$(sqlite3 "$dir/bench.case" "SELECT count(*) FROM events")
+field() { grep -o "$1=[0-9.]*" <<<"$2" | cut -d= -f2; }
+fsize() { local n; n=$(stat -c %s "$1"); [ -f "$1-wal" ] && n=$((n + $(stat -c %s "$1-wal"))); echo "$n"; }
 
-rm -f "$dir/baseline.db"
-
-cat > "$dir/baseline.sql" <<SQL
-PRAGMA journal_mode=OFF;
-PRAGMA synchronous=OFF;
-.import --csv $csv raw
+# The sqlite3 pipelines: how the raw table is read, then what is kept.
+import_sql() { # FORMAT FILE
+	if [ "$1" = jsonl ]; then
+		printf '.mode ascii\n.separator "\\037" "\\n"\nCREATE TABLE raw(AuditData TEXT);\n.import %s raw\n' "$2"
+	else
+		printf '.import --csv %s raw\n' "$2"
+	fi
+}
+plain_sql() {
+	cat <<'SQL'
 CREATE TABLE events AS SELECT
-  json_extract(AuditData,'\$.CreationTime') AS ts,
-  json_extract(AuditData,'\$.Id') AS record_id,
-  json_extract(AuditData,'\$.Operation') AS op,
-  json_extract(AuditData,'\$.RecordType') AS rtype,
-  json_extract(AuditData,'\$.Workload') AS workload,
-  lower(json_extract(AuditData,'\$.UserId')) AS user,
-  coalesce(json_extract(AuditData,'\$.AppId'), json_extract(AuditData,'\$.ApplicationId')) AS app,
-  json_extract(AuditData,'\$.ClientAppId') AS client_app,
-  coalesce(json_extract(AuditData,'\$.ClientIP'), json_extract(AuditData,'\$.ClientIPAddress')) AS ip,
-  json_extract(AuditData,'\$.ResultStatus') AS result,
-  coalesce(json_extract(AuditData,'\$.SessionId'), json_extract(AuditData,'\$.AppAccessContext.AADSessionId')) AS session,
-  json_extract(AuditData,'\$.AppAccessContext.UniqueTokenId') AS token,
-  lower(json_extract(AuditData,'\$.MailboxOwnerUPN')) AS mailbox,
-  json_extract(AuditData,'\$.OperationProperties[0].Value') AS access,
-  json_extract(AuditData,'\$.OperationCount') AS op_count,
+  json_extract(AuditData,'$.CreationTime') AS ts,
+  json_extract(AuditData,'$.Id') AS record_id,
+  json_extract(AuditData,'$.Operation') AS op,
+  lower(json_extract(AuditData,'$.UserId')) AS user,
+  coalesce(json_extract(AuditData,'$.AppId'), json_extract(AuditData,'$.ApplicationId')) AS app,
+  coalesce(json_extract(AuditData,'$.ClientIP'), json_extract(AuditData,'$.ClientIPAddress')) AS ip,
+  coalesce(json_extract(AuditData,'$.SessionId'), json_extract(AuditData,'$.AppAccessContext.AADSessionId')) AS session,
+  AuditData AS raw
+FROM raw;
+DROP TABLE raw;
+CREATE INDEX b_ts ON events(ts);
+CREATE INDEX b_user ON events(user, ts);
+CREATE INDEX b_app ON events(app, ts);
+CREATE INDEX b_ip ON events(ip, ts);
+CREATE INDEX b_op ON events(op, ts);
+SQL
+}
+full_sql() {
+	cat <<'SQL'
+CREATE TABLE events AS SELECT
+  json_extract(AuditData,'$.CreationTime') AS ts,
+  json_extract(AuditData,'$.Id') AS record_id,
+  json_extract(AuditData,'$.Operation') AS op,
+  json_extract(AuditData,'$.RecordType') AS rtype,
+  json_extract(AuditData,'$.Workload') AS workload,
+  lower(json_extract(AuditData,'$.UserId')) AS user,
+  coalesce(json_extract(AuditData,'$.AppId'), json_extract(AuditData,'$.ApplicationId')) AS app,
+  json_extract(AuditData,'$.ClientAppId') AS client_app,
+  coalesce(json_extract(AuditData,'$.ClientIP'), json_extract(AuditData,'$.ClientIPAddress')) AS ip,
+  json_extract(AuditData,'$.ResultStatus') AS result,
+  coalesce(json_extract(AuditData,'$.SessionId'), json_extract(AuditData,'$.AppAccessContext.AADSessionId')) AS session,
+  json_extract(AuditData,'$.AppAccessContext.UniqueTokenId') AS token,
+  lower(json_extract(AuditData,'$.MailboxOwnerUPN')) AS mailbox,
+  json_extract(AuditData,'$.OperationProperties[0].Value') AS access,
+  json_extract(AuditData,'$.OperationCount') AS op_count,
   AuditData AS raw
 FROM raw;
 DROP TABLE raw;
@@ -68,24 +114,82 @@ CREATE INDEX b_session ON events(session, ts);
 CREATE INDEX b_token ON events(token, ts);
 CREATE INDEX b_mailbox ON events(mailbox, ts);
 SQL
-base=$("$run" sqlite3-baseline -- sqlite3 "$dir/baseline.db" ".read $dir/baseline.sql")
-echo "$base"
-base_bytes=$(stat -c %s "$dir/baseline.db")
+}
 
-wall() { grep -o 'wall_s=[0-9.]*' <<<"$1" | cut -d= -f2; }
-rss() { grep -o 'maxrss_mb=[0-9.]*' <<<"$1" | cut -d= -f2; }
-lw=$(wall "$load"); bw=$(wall "$base")
-awk -v n="$nev" -v lw="$lw" -v bw="$bw" -v lr="$(rss "$load")" -v br="$(rss "$base")" \
-    -v ib="$in_bytes" -v cb="$case_bytes" -v bb="$base_bytes" 'BEGIN {
-	printf "\nload of %d events (%.0f MB of Purview CSV)\n", n, ib / 1e6
-	printf "  auditscope load   %7.2f s  %9.0f events/s  %6.1f MB/s  peak RSS %6.1f MB  case %6.0f MB = %4.1f%% of input\n", lw, n / lw, ib / 1e6 / lw, lr, cb / 1e6, 100 * cb / ib
-	printf "  sqlite3 baseline  %7.2f s  %9.0f events/s  %6.1f MB/s  peak RSS %6.1f MB  db   %6.0f MB = %4.1f%% of input\n", bw, n / bw, ib / 1e6 / bw, br, bb / 1e6, 100 * bb / ib
-	printf "  speed-up over the baseline: %.1fx\n", bw / lw
-}'
-rm -f "$dir/baseline.db"
+# One row of the load table: auditscope, then both pipelines, on one input.
+load_row() { # FORMAT CARD
+	local fmt=$1 card=$2 f
+	f=$(input "$fmt" "$card" "$EVENTS" "$SEED")
+	local bytes case=$dir/bench-$fmt-$card.case
+	bytes=$(stat -c %s "$f")
+	cat "$f" > /dev/null # warm the page cache: every contender reads from memory
+	local a
+	a=$("$run" -n "$RUNS" -b "rm -f $case $case-wal $case-shm $case-journal" "load" -- \
+		"$bin" load -q "$case" "$f" 2>>"$dir/load.err")
+	local nev cb
+	nev=$(sqlite3 "$case" "SELECT count(*) FROM events")
+	cb=$(fsize "$case")
+	local line="$fmt $card $bytes $nev $(field wall_s "$a") $(field cpu_s "$a") $(field maxrss_mb "$a") $cb"
+	for p in plain full; do
+		local db=$dir/baseline-$p.db sql=$dir/baseline-$p.sql
+		{ printf 'PRAGMA journal_mode=OFF;\nPRAGMA synchronous=OFF;\n'; import_sql "$fmt" "$f"; "${p}_sql"; } > "$sql"
+		local b
+		b=$("$run" -n "$BASE_RUNS" -b "rm -f $db" "$p" -- sqlite3 "$db" ".read $sql")
+		line="$line $(field wall_s "$b") $(field cpu_s "$b") $(fsize "$db")"
+		rm -f "$db"
+	done
+	echo "$line" >> "$results"
+}
 
-# The other benchmarks (queries, interface, hunts) run on the case just
-# loaded: each is a program that prints its own figures.
+for fmt in purview-csv jsonl; do
+	for card in low high; do
+		load_row "$fmt" "$card"
+	done
+done
+
+echo
+echo "load of $EVENTS events (wall: best of $RUNS; cpu: user+system of that run; ratio: pipeline wall / auditscope wall)"
+awk '{
+	printf "  %-11s %-4s %6.0f MB  %6.2f s wall %6.2f s cpu %8.0f ev/s %6.1f MB/s  RSS %5.0f MB  case %4.1f%%",
+		$1, $2, $3 / 1e6, $5, $6, $4 / $5, $3 / 1e6 / $5, $7, 100 * $8 / $3
+	printf "  | plain %6.2f s %4.1fx | full %6.2f s %4.1fx\n", $9, $9 / $5, $12, $12 / $5
+}' "$results"
+echo "  (plain: .import, json_extract of 7 fields, 5 indexes; full: 15 fields, 10 indexes; both journal and sync off;"
+echo "   their cpu: $(awk '{ printf "%s%s %s %.1f/%.1f s", (NR > 1 ? ", " : ""), $1, $2, $10, $13 }' "$results"))"
+[ "${BENCH_ONLY:-}" = load ] && exit 0
+
+# A bundle of 10,000 small files: per-source overhead, not parsing.
+zip=$dir/members-10000.zip
+if [ ! -s "$zip" ]; then
+	j=$(input jsonl low 10000 "$((SEED + 2))")
+	rm -rf "$dir/members" && mkdir -p "$dir/members"
+	(cd "$dir/members" && split -l 1 -a 5 -d --additional-suffix=.json "$OLDPWD/$j" m)
+	(cd "$dir/members" && zip -q -r ../members-10000.zip .)
+	rm -rf "$dir/members"
+fi
+zc=$dir/zip.case
+z=$("$run" -n "${BENCH_ZIP_RUNS:-1}" -b "rm -f $zc $zc-wal $zc-shm $zc-journal" zip -- "$bin" load -q "$zc" "$zip" 2>>"$dir/load.err")
+echo
+awk -v w="$(field wall_s "$z")" -v c="$(field cpu_s "$z")" -v r="$(field maxrss_mb "$z")" 'BEGIN {
+	printf "a zip of 10,000 one-record JSON members: %.2f s wall, %.2f s cpu, %.0f records/s, RSS %.0f MB\n", w, c, 10000 / w, r }'
+
+# Appending: 200k new events into the 1M case against the same 200k into
+# an empty one (no cliff: about the same cost).
+a200=$(input purview-csv low 200000 "$((SEED + 1))")
+cat "$a200" > /dev/null
+base=$dir/bench-purview-csv-low.case
+ac=$dir/append.case
+alone=$("$run" -n "$RUNS" -b "rm -f $ac $ac-wal $ac-shm $ac-journal" alone -- "$bin" load -q "$ac" "$a200" 2>>"$dir/load.err")
+app=$("$run" -n "$RUNS" -b "rm -f $ac-wal $ac-shm $ac-journal; cp $base $ac" append -- "$bin" load -q "$ac" "$a200" 2>>"$dir/load.err")
+awk -v aw="$(field wall_s "$alone")" -v ac="$(field cpu_s "$alone")" -v pw="$(field wall_s "$app")" \
+    -v pc="$(field cpu_s "$app")" -v n="$EVENTS" 'BEGIN {
+	printf "200k events appended to the %d-event case: %.2f s wall %.2f s cpu; into an empty case: %.2f s wall %.2f s cpu (%.2fx)\n",
+		n, pw, pc, aw, ac, pw / aw }'
+rm -f "$ac" "$ac-wal" "$ac-shm"
+
+# The other benchmarks (queries, hunts, interface, export) run on the
+# Purview CSV case of the default shape: each prints its own figures.
+cp "$base" "$dir/bench.case"
 for b in "$BUILD"/bench_*; do
 	[ -x "$b" ] || continue
 	[ "$(basename "$b")" = bench_load ] && continue
@@ -93,24 +197,22 @@ for b in "$BUILD"/bench_*; do
 	"$b" "$dir/bench.case"
 done
 
-# BENCH_VS=path/to/auditscope: the same load, timed against another build
-# (say main before a change) by farm-bench, run for run in turn, so that
-# the ratio holds on a busy machine. BENCH_VS_EVENTS (default 200000)
-# events, BENCH_VS_RUNS (default 5) pairs.
+# BENCH_VS=path/to/auditscope: the same load of 200k high-cardinality
+# events, this build and another one (say main before a change) in turn,
+# BENCH_VS_RUNS (5) pairs, so that the ratio holds on a busy machine.
 if [ -n "${BENCH_VS:-}" ]; then
-	if ! command -v farm-bench >/dev/null 2>&1; then
-		echo "BENCH_VS: farm-bench not found; no comparison"
-	else
-		vn=${BENCH_VS_EVENTS:-200000}
-		vcsv=$dir/purview-$vn.csv
-		[ -s "$vcsv" ] || "$BUILD/auditgen" --format purview-csv --events "$vn" --seed "$SEED" -o "$vcsv"
-		cat "$vcsv" > /dev/null
-		echo
-		echo "load of $vn events: this build (A) against $BENCH_VS (B)"
-		farm-bench -n "${BENCH_VS_RUNS:-5}" --timeout 900 \
-			--vs "sh -c 'rm -f $dir/vs-b.case $dir/vs-b.case-wal; exec $BENCH_VS load -q $dir/vs-b.case $vcsv'" \
-			-- sh -c "rm -f $dir/vs-a.case $dir/vs-a.case-wal; exec $BUILD/auditscope load -q $dir/vs-a.case $vcsv" |
-			grep -E '^(A|B) (cpu|wall) s|^A/B'
-		rm -f "$dir"/vs-[ab].case "$dir"/vs-[ab].case-wal
-	fi
+	vcsv=$(input purview-csv high 200000 "$SEED")
+	cat "$vcsv" > /dev/null
+	va=$dir/vs-a.case vb=$dir/vs-b.case
+	ra="" rb=""
+	for _ in $(seq "${BENCH_VS_RUNS:-5}"); do
+		ra="$ra $("$run" -b "rm -f $va $va-wal $va-journal" a -- "$bin" load -q "$va" "$vcsv")"
+		rb="$rb $("$run" -b "rm -f $vb $vb-wal $vb-journal" b -- "$BENCH_VS" load -q "$vb" "$vcsv")"
+	done
+	echo
+	echo "200k high-cardinality events: this build (A) against $BENCH_VS (B), ${BENCH_VS_RUNS:-5} runs each in turn"
+	best() { tr ' ' '\n' <<<"$1" | grep "^$2=" | cut -d= -f2 | sort -g | head -1; }
+	awk -v aw="$(best "$ra" wall_s)" -v bw="$(best "$rb" wall_s)" -v ac="$(best "$ra" cpu_s)" -v bc="$(best "$rb" cpu_s)" 'BEGIN {
+		printf "  A %.2f s wall %.2f s cpu; B %.2f s wall %.2f s cpu; A/B wall %.2f cpu %.2f\n", aw, ac, bw, bc, aw / bw, ac / bc }'
+	rm -f "$va" "$vb"
 fi

@@ -1,11 +1,16 @@
 /*
- * bench_load.c: runs one command and reports what it cost: wall seconds
- * and the peak resident memory of the process tree it started (from
- * wait4's rusage). `make bench` (tests/bench.sh) uses it to time the load
- * and the sqlite3 baseline the same way in the same run.
+ * bench_load.c: runs one command N times and reports what it cost: the
+ * best and the median wall seconds, the CPU seconds (user + system, of
+ * the process tree, from wait4's rusage) of the best run and the least
+ * of all runs, and the peak resident memory of the largest run. `make
+ * bench` (tests/bench.sh) times the load and the sqlite3 baselines the
+ * same way in the same run. A shared machine makes single runs noisy:
+ * the best wall and the CPU seconds are the figures to compare.
  *
- *   bench_load LABEL -- COMMAND ARGS...
- * prints: LABEL wall_s=12.345 maxrss_mb=123.4 status=0
+ *   bench_load [-n RUNS] [-b 'SHELL COMMAND'] LABEL -- COMMAND ARGS...
+ * -b runs before each run, untimed (say, removing the case file).
+ * prints: LABEL runs=3 wall_s=12.345 wall_med_s=12.9 cpu_s=20.1
+ *         cpu_min_s=19.8 maxrss_mb=123.4 status=0
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,33 +20,89 @@
 #include <time.h>
 #include <unistd.h>
 
-int main(int argc, char **argv)
+struct run {
+	double wall, cpu, rss_mb;
+	int status;
+};
+
+static int one(char **argv, struct run *r)
 {
-	if (argc < 4 || strcmp(argv[2], "--") != 0) {
-		fprintf(stderr, "usage: bench_load LABEL -- COMMAND ARGS...\n");
-		return 2;
-	}
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pid_t pid = fork();
 	if (pid < 0) {
 		perror("fork");
-		return 1;
+		return -1;
 	}
 	if (pid == 0) {
-		execvp(argv[3], argv + 3);
-		perror(argv[3]);
+		execvp(argv[0], argv);
+		perror(argv[0]);
 		_exit(127);
 	}
 	int status;
 	struct rusage ru;
 	if (wait4(pid, &status, 0, &ru) < 0) {
 		perror("wait4");
-		return 1;
+		return -1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("%s wall_s=%.3f maxrss_mb=%.1f status=%d\n", argv[1], wall, (double)ru.ru_maxrss / 1024.0,
-	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	r->wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	r->cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+		 (double)ru.ru_stime.tv_usec / 1e6;
+	r->rss_mb = (double)ru.ru_maxrss / 1024.0;
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return 0;
+}
+
+static int by_wall(const void *a, const void *b)
+{
+	double x = ((const struct run *)a)->wall, y = ((const struct run *)b)->wall;
+	return x < y ? -1 : x > y;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: bench_load [-n RUNS] [-b 'SHELL COMMAND'] LABEL -- COMMAND ARGS...\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	int n = 1, i = 1;
+	const char *before = NULL;
+	for (; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0; i += 2) {
+		if (i + 1 >= argc)
+			return usage();
+		if (!strcmp(argv[i], "-n"))
+			n = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "-b"))
+			before = argv[i + 1];
+		else
+			return usage();
+	}
+	if (n < 1 || n > 100 || i + 2 >= argc || strcmp(argv[i + 1], "--") != 0)
+		return usage();
+	const char *label = argv[i];
+	char **cmd = argv + i + 2;
+	struct run runs[100];
+	double cpu_min = 0, rss = 0;
+	int status = 0;
+	for (int k = 0; k < n; k++) {
+		if (before && system(before) != 0) {
+			fprintf(stderr, "bench_load: '%s' failed\n", before);
+			return 1;
+		}
+		if (one(cmd, &runs[k]) < 0)
+			return 1;
+		if (k == 0 || runs[k].cpu < cpu_min)
+			cpu_min = runs[k].cpu;
+		if (runs[k].rss_mb > rss)
+			rss = runs[k].rss_mb;
+		if (runs[k].status)
+			status = runs[k].status;
+	}
+	qsort(runs, (size_t)n, sizeof runs[0], by_wall);
+	printf("%s runs=%d wall_s=%.3f wall_med_s=%.3f cpu_s=%.3f cpu_min_s=%.3f maxrss_mb=%.1f status=%d\n", label, n,
+	       runs[0].wall, runs[n / 2].wall, runs[0].cpu, cpu_min, rss, status);
 	return 0;
 }
