@@ -531,6 +531,57 @@ static bool name_value(struct norm *nm, const struct jval *arr, const char *name
 	return false;
 }
 
+/* name_value for several names in one walk over the array: found[i] and
+ * out[i] for names[i], the first element that names it. */
+static void name_values(struct norm *nm, const struct jval *arr, const char *const *names, size_t n,
+			struct jval *out, bool *found)
+{
+	struct jval a, el, k, v;
+	size_t left = n;
+	for (size_t i = 0; i < n; i++)
+		found[i] = false;
+	if (!as_container(nm, arr, JT_ARR, &a))
+		return;
+	struct jiter it;
+	json_iter_init(&it, &a);
+	while (left && json_iter_next(&it, NULL, &el)) {
+		if (el.t == JT_STR) {
+			/* "@{Value=Bind; Name=MailAccessType}" */
+			struct sv t = text_of(nm, &el), pn, pv;
+			if (!ps_field(t, "Name", &pn))
+				continue;
+			nm->ps_seen++;
+			for (size_t i = 0; i < n; i++)
+				if (!found[i] && pn.p && pn.n == strlen(names[i]) && memcmp(pn.p, names[i], pn.n) == 0 &&
+				    ps_field(t, "Value", &pv) && sv_as_jstr(nm, pv, &out[i])) {
+					found[i] = true;
+					left--;
+				}
+			continue;
+		}
+		if (el.t != JT_OBJ)
+			continue;
+		struct jiter it2;
+		struct jval nv = { 0 }, vv = { 0 };
+		json_iter_init(&it2, &el);
+		while (json_iter_next(&it2, &k, &v)) {
+			if (json_str_eq(&k, "Name"))
+				nv = v;
+			else if (json_str_eq(&k, "Value"))
+				vv = v;
+		}
+		if (!nv.p || !vv.p)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (!found[i] && json_str_eq(&nv, names[i])) {
+				out[i] = vv;
+				found[i] = true;
+				left--;
+				break;
+			}
+	}
+}
+
 static void add_msg(struct norm *nm, struct event *ev, struct sv folder, struct sv msgid, int64_t size)
 {
 	nm->msgs = xgrow(nm->msgs, &nm->mcap, ev->nmsgs + 1, sizeof *nm->msgs);
@@ -676,20 +727,36 @@ static void ual_fields(struct norm *nm, const struct members *m, struct event *e
 	set_if_empty(&ev->mailbox, lower(nm, text_of(nm, &m->v[K_MailboxOwnerUPN])));
 	set_if_empty(&ev->client_info, text_of(nm, &m->v[K_ClientInfoString]));
 	if (has(m, K_AppAccessContext)) {
-		struct jval ctx;
+		/* one walk over the object for its three members (the first
+		 * of each, as json_get finds it) */
+		struct jval ctx, k, sid = { 0 }, tok = { 0 }, capp = { 0 };
 		if (as_container(nm, &m->v[K_AppAccessContext], JT_OBJ, &ctx)) {
-			if (json_get(&ctx, "AADSessionId", &v))
-				set_if_empty(&ev->session, text_of(nm, &v));
-			if (json_get(&ctx, "UniqueTokenId", &v))
-				set_if_empty(&ev->token, text_of(nm, &v));
-			if (json_get(&ctx, "ClientAppId", &v))
-				set_if_empty(&ev->client_app, lower(nm, text_of(nm, &v)));
+			struct jiter it;
+			json_iter_init(&it, &ctx);
+			while (json_iter_next(&it, &k, &v)) {
+				if (!sid.p && json_str_eq(&k, "AADSessionId"))
+					sid = v;
+				else if (!tok.p && json_str_eq(&k, "UniqueTokenId"))
+					tok = v;
+				else if (!capp.p && json_str_eq(&k, "ClientAppId"))
+					capp = v;
+			}
+			if (sid.p)
+				set_if_empty(&ev->session, text_of(nm, &sid));
+			if (tok.p)
+				set_if_empty(&ev->token, text_of(nm, &tok));
+			if (capp.p)
+				set_if_empty(&ev->client_app, lower(nm, text_of(nm, &capp)));
 		}
 	}
 	if (has(m, K_OperationProperties)) {
-		if (name_value(nm, &m->v[K_OperationProperties], "MailAccessType", &v))
-			set_if_empty(&ev->access, text_of(nm, &v));
-		if (name_value(nm, &m->v[K_OperationProperties], "IsThrottled", &v) && is_true(nm, &v))
+		static const char *const names[] = { "MailAccessType", "IsThrottled" };
+		struct jval vals[2];
+		bool found[2];
+		name_values(nm, &m->v[K_OperationProperties], names, 2, vals, found);
+		if (found[0])
+			set_if_empty(&ev->access, text_of(nm, &vals[0]));
+		if (found[1] && is_true(nm, &vals[1]))
 			ev->flags |= EVF_THROTTLED;
 	}
 	if (has(m, K_ExtendedProperties) && !ev->client_info.p &&
