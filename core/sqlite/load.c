@@ -37,6 +37,10 @@ int load_db_fail(struct sqlite_load *ld, char **cause)
 	return set_cause(cause, "%s: %s", store_path(ld->base.st), sqlite3_errmsg(store_db(ld->base.st)));
 }
 
+/* Up to this many values in the case at the start of a load, vals_nocase
+ * is dropped and built again at the end (sqlite_load_begin). */
+#define VALS_REINDEX_MAX 262144
+
 static int prepare(struct sqlite_load *ld, sqlite3_stmt **q, const char *sql, char **cause)
 {
 	if (sqlite3_prepare_v3(store_db(ld->base.st), sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL) != SQLITE_OK)
@@ -90,7 +94,8 @@ static void load_free(struct sqlite_load *ld)
 	sqlite3_finalize(ld->sel_val);
 	sqlite3_finalize(ld->ins_rej);
 	sqlite3_finalize(ld->upd_src);
-	load_intern_free(&ld->in);
+	load_intern_free(&ld->in[0]);
+	load_intern_free(&ld->in[1]);
 	ZSTD_freeCCtx(ld->cctx);
 	free(ld->raw);
 	free(ld->offs);
@@ -126,7 +131,8 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	pthread_mutex_init(&ld->zmu, NULL);
 	pthread_cond_init(&ld->zcv, NULL);
 	pthread_cond_init(&ld->zdone, NULL);
-	load_intern_clear(&ld->in);
+	load_intern_clear(&ld->in[0]);
+	load_intern_clear(&ld->in[1]);
 	ld->cctx = ZSTD_createCCtx();
 
 	/* One load at a time: raw blocks rely on the ids a load is given
@@ -138,13 +144,12 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 		goto fail;
 	}
 	sqlite3_stmt *q;
-	int64_t nvals = 0, nevents = 0;
+	int64_t nevents = 0, nvals = 0;
 	if (sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM vals", -1, &q, NULL) == SQLITE_OK) {
 		if (sqlite3_step(q) == SQLITE_ROW)
 			nvals = sqlite3_column_int64(q, 0);
 		sqlite3_finalize(q);
 	}
-	ld->in_complete = nvals == 0;
 	if (sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM events", -1, &q, NULL) == SQLITE_OK) {
 		if (sqlite3_step(q) == SQLITE_ROW)
 			nevents = sqlite3_column_int64(q, 0);
@@ -177,6 +182,14 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 		if (sqlite_exec(st, "DROP INDEX IF EXISTS ev_rid", cause) < 0)
 			goto fail;
 	}
+	/* The case-blind index of the values takes every new value at a
+	 * random place (a fresh token, a session), like the table's own
+	 * unique index, and the load never reads it: it is built again at
+	 * the end, sorted, unless the case already holds many values.
+	 * Measured on 1M events: 30.2 s of CPU against 22.3 for the high-
+	 * cardinality shape, 19.4 against 18.3 for the default one. */
+	if (nvals < VALS_REINDEX_MAX && sqlite_exec(st, "DROP INDEX IF EXISTS vals_nocase", cause) < 0)
+		goto fail;
 	/* A rollback journal for the load: appended pages need no copy in
 	 * it, where WAL writes every page twice (log, then checkpoint).
 	 * Killing the process mid-load is still safe: the next open rolls
@@ -211,7 +224,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	    prepare(ld, &ld->ins_msg,
 		    "INSERT INTO msglists(event, n, items) VALUES(?,?,?)",
 		    cause) < 0 ||
-	    prepare(ld, &ld->ins_val, "INSERT INTO vals(v) VALUES(?)", cause) < 0 ||
+	    prepare(ld, &ld->ins_val, "INSERT INTO vals(v) VALUES(?) ON CONFLICT(v) DO NOTHING", cause) < 0 ||
 	    prepare(ld, &ld->sel_val, "SELECT id FROM vals WHERE v=?", cause) < 0 ||
 	    prepare(ld, &ld->ins_rej, /* a row already kept (the same file loaded again, a
 		     * killed load run again) is a duplicate, as events are */

@@ -3,6 +3,7 @@
  * reject out of the parser's buffers into a batch (strings in one arena)
  * and sends full batches to the writer through a short queue.
  */
+#define _GNU_SOURCE /* memmem */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -42,17 +43,23 @@ static void put_json_str(struct batch *b, struct sv v)
 		return;
 	}
 	b->buf[b->len++] = '"';
+	size_t run = 0; /* start of the bytes not yet copied: copied as runs */
 	for (size_t i = 0; i < v.n; i++) {
 		unsigned char c = (unsigned char)v.p[i];
+		if (c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		memcpy(b->buf + b->len, v.p + run, i - run);
+		b->len += i - run;
+		run = i + 1;
 		if (c == '"' || c == '\\') {
 			b->buf[b->len++] = '\\';
 			b->buf[b->len++] = (char)c;
-		} else if (c < 0x20) {
-			b->len += (size_t)snprintf(b->buf + b->len, 7, "\\u%04x", c);
 		} else {
-			b->buf[b->len++] = (char)c;
+			b->len += (size_t)snprintf(b->buf + b->len, 7, "\\u%04x", c);
 		}
 	}
+	memcpy(b->buf + b->len, v.p + run, v.n - run);
+	b->len += v.n - run;
 	b->buf[b->len++] = '"';
 }
 
@@ -167,6 +174,25 @@ static void maybe_send(struct sqlite_load *ld)
 		send(ld);
 }
 
+/* Administrative records: load_write.c says why the writer holds them
+ * back to the commit. */
+static bool is_admin(const struct event *ev)
+{
+	static const char *const rtypes[] = {
+		"ExchangeAdmin", "AzureActiveDirectory", "EntraDirectoryAudit",
+		"SecurityComplianceCenterEOPCmdlet",
+	};
+	for (size_t i = 0; i < sizeof rtypes / sizeof rtypes[0]; i++)
+		if (ev->rtype.p && ev->rtype.n == strlen(rtypes[i]) && memcmp(ev->rtype.p, rtypes[i], ev->rtype.n) == 0)
+			return true;
+	/* mailbox-item operations that change rules and permissions */
+	static const char *const ops[] = { "InboxRule", "FolderPermission", "TransportRule" };
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (ev->op.p && memmem(ev->op.p, ev->op.n, ops[i], strlen(ops[i])))
+			return true;
+	return false;
+}
+
 static int sink_event(void *ctx, const struct event *ev, char **cause)
 {
 	struct sqlite_load *ld = ctx;
@@ -183,6 +209,12 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 	it->ev.msgs = NULL;
 	if (ev->nmsgs)
 		it->msgjson = stash_msgs(b, ev->msgs, ev->nmsgs);
+	it->admin = is_admin(ev);
+	it->fp = load_rid_fp(ev->kind, ev->record_id.p, ev->record_id.n);
+	struct sv f[LOAD_NVALS];
+	load_event_values(ev, f);
+	for (size_t i = 0; i < LOAD_NVALS; i++)
+		it->vh[i] = f[i].p ? load_value_hash(f[i]) : 0;
 	maybe_send(ld);
 	return 0;
 }

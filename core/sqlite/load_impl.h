@@ -23,8 +23,11 @@
 #include "storage.h"
 
 /* String -> vals.id, so that each distinct value costs one lookup per
- * load. Open addressing over a pool; cleared when it grows past its cap
- * (the database stays the truth, so memory stays bounded). */
+ * load. Open addressing over a pool. Two generations (sqlite_load.in):
+ * when the current one holds INTERN_GEN values the previous one is
+ * cleared and becomes the current one, so the values seen recently stay
+ * and memory stays bounded whatever the input (the database stays the
+ * truth: a value no longer in the map is looked up in vals). */
 struct intern {
 	uint64_t *hash;
 	int64_t *id;
@@ -34,16 +37,36 @@ struct intern {
 	size_t plen, pcap;
 };
 
-#define INTERN_MAX 1000000
+#define INTERN_GEN 131072
 
 /* A batch of events and rejects copied out of the parser's buffers. */
 enum { ITEM_EVENT, ITEM_REJECT };
+/* The interned fields of an event, in the order of their columns in
+ * the events insert (load_write.c). */
+#define LOAD_NVALS 14
+static inline void load_event_values(const struct event *ev, struct sv out[LOAD_NVALS])
+{
+	const struct sv f[LOAD_NVALS] = {
+		ev->op, ev->rtype, ev->workload, ev->user, ev->app, ev->client_app, ev->ip,
+		ev->result, ev->session, ev->token, ev->mailbox, ev->access, ev->client_info,
+		ev->detail,
+	};
+	for (int i = 0; i < LOAD_NVALS; i++)
+		out[i] = f[i];
+}
+
+/* An item carries what the parser's thread could work out for the writer
+ * (the hashes of its values and record id, whether it is administrative):
+ * the writer is the load's critical path, the parser's thread has time. */
 struct item {
 	int type;
 	struct event ev;     /* strings point into the batch's arena */
 	uint64_t line;       /* rejects */
 	size_t why, raw, rawlen;
 	struct sv msgjson;   /* ev.msgs packed as a JSON array */
+	bool admin;          /* held back to the commit (load_write.c) */
+	uint64_t fp;         /* load_rid_fp of (kind, record id) */
+	uint64_t vh[LOAD_NVALS]; /* load_value_hash of each value */
 };
 
 struct batch {
@@ -86,8 +109,7 @@ struct sqlite_load {
 	struct store_load base; /* first: the interface's head (storage.h) */
 	int lockfd;
 	sqlite3_stmt *ins_ev, *ins_blk, *ins_msg, *ins_val, *sel_val, *ins_rej, *upd_src;
-	struct intern in;
-	bool in_complete; /* vals had no rows at start and the map was never cleared */
+	struct intern in[2]; /* current, previous generation */
 	struct ridmap rids;
 	sqlite3_stmt *sel_rid;
 	/* a duplicate: which event, how rich, replaced or only seen */
@@ -149,7 +171,8 @@ void load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id);
 void load_ridmap_free(struct ridmap *m);
 void load_intern_clear(struct intern *in);
 void load_intern_free(struct intern *in);
-int load_value_id(struct sqlite_load *ld, struct sv s, int64_t *id, char **cause);
+uint64_t load_value_hash(struct sv s);
+int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, char **cause);
 
 /* load_blocks.c: raw blocks and the compressor thread */
 void *load_blocks_main(void *arg);

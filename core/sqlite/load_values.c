@@ -10,9 +10,9 @@
 #include "xalloc.h"
 #include "load_impl.h"
 
-static uint64_t hash_bytes(const char *p, size_t n)
+uint64_t load_value_hash(struct sv s)
 {
-	return util_hash_bytes(p, n, 0x243f6a8885a308d3ULL);
+	return util_hash_bytes(s.p, s.n, 0x243f6a8885a308d3ULL);
 }
 
 uint64_t load_rid_fp(int kind, const char *p, size_t n)
@@ -133,41 +133,46 @@ static bool intern_put(struct intern *in, uint64_t h, const char *p, size_t n, i
 }
 
 /* The vals id of a string (0 for absent), adding it when new. */
-int load_value_id(struct sqlite_load *ld, struct sv s, int64_t *id, char **cause)
+int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, char **cause)
 {
 	if (!s.p) {
 		*id = 0;
 		return 0;
 	}
-	uint64_t h = hash_bytes(s.p, s.n);
-	if (intern_get(&ld->in, h, s.p, s.n, id))
+	if (intern_get(&ld->in[0], h, s.p, s.n, id))
 		return 0;
-	if (!ld->in_complete) {
-		sqlite3_bind_text(ld->sel_val, 1, s.p, (int)s.n, SQLITE_STATIC);
-		int r = sqlite3_step(ld->sel_val);
-		if (r == SQLITE_ROW)
-			*id = sqlite3_column_int64(ld->sel_val, 0);
-		sqlite3_reset(ld->sel_val);
-		if (r == SQLITE_ROW) {
-			intern_put(&ld->in, h, s.p, s.n, *id);
-			return 0;
-		}
+	bool found = intern_get(&ld->in[1], h, s.p, s.n, id);
+	if (!found) {
+		/* Insert first: a value the map does not hold is most often
+		 * new (a fresh token or session), and the insert's own
+		 * uniqueness check finds the old ones; only those cost a
+		 * second look-up. */
+		sqlite3 *db = store_db(ld->base.st);
+		sqlite3_bind_text(ld->ins_val, 1, s.p, (int)s.n, SQLITE_STATIC);
+		int r = sqlite3_step(ld->ins_val);
+		sqlite3_reset(ld->ins_val);
 		if (r != SQLITE_DONE)
 			return load_db_fail(ld, cause);
+		if (sqlite3_changes(db) == 1) {
+			*id = sqlite3_last_insert_rowid(db);
+		} else {
+			sqlite3_bind_text(ld->sel_val, 1, s.p, (int)s.n, SQLITE_STATIC);
+			r = sqlite3_step(ld->sel_val);
+			if (r == SQLITE_ROW)
+				*id = sqlite3_column_int64(ld->sel_val, 0);
+			sqlite3_reset(ld->sel_val);
+			if (r != SQLITE_ROW)
+				return r == SQLITE_DONE ? set_cause(cause, "%s: a value is missing from vals",
+								    store_path(ld->base.st))
+							: load_db_fail(ld, cause);
+		}
 	}
-	sqlite3_bind_text(ld->ins_val, 1, s.p, (int)s.n, SQLITE_STATIC);
-	int r = sqlite3_step(ld->ins_val);
-	sqlite3_reset(ld->ins_val);
-	if (r != SQLITE_DONE)
-		return load_db_fail(ld, cause);
-	*id = sqlite3_last_insert_rowid(store_db(ld->base.st));
-	if (ld->in.count >= INTERN_MAX) {
-		load_intern_clear(&ld->in);
-		ld->in_complete = false;
+	if (ld->in[0].count >= INTERN_GEN) {
+		struct intern t = ld->in[1];
+		ld->in[1] = ld->in[0];
+		ld->in[0] = t;
+		load_intern_clear(&ld->in[0]);
 	}
-	/* a value left out (over 4 KiB) must be looked up in vals next time,
-	 * or its second sighting breaks vals' UNIQUE and aborts the load */
-	if (!intern_put(&ld->in, h, s.p, s.n, *id))
-		ld->in_complete = false;
+	intern_put(&ld->in[0], h, s.p, s.n, *id);
 	return 0;
 }

@@ -63,12 +63,15 @@ int load_commit(struct sqlite_load *ld, char **cause)
 	ld->pending = 0;
 	return 0;
 }
-static int write_event(struct sqlite_load *ld, const struct event *ev, struct sv msgjson, char **cause)
+
+static int write_event(struct sqlite_load *ld, const struct item *it, char **cause)
 {
 	if (load_txn_begin(ld, cause) < 0)
 		return -1;
+	const struct event *ev = &it->ev;
+	struct sv msgjson = it->msgjson;
 	int kind = ev->kind;
-	uint64_t fp = load_rid_fp(kind, ev->record_id.p, ev->record_id.n);
+	uint64_t fp = it->fp;
 	bool dup = false, replace = false;
 	int64_t dup_id = 0, old_source = 0, old_line = 0;
 	if (!ld->by_index && ld->rids.count >= ld->ridmap_max && load_ridmap_retire(ld, cause) < 0)
@@ -84,14 +87,11 @@ static int write_event(struct sqlite_load *ld, const struct event *ev, struct sv
 			return 0;
 	}
 	sqlite3_stmt *q = ld->ins_ev;
-	int64_t ids[14];
-	const struct sv *f[] = {
-		&ev->op, &ev->rtype, &ev->workload, &ev->user, &ev->app, &ev->client_app, &ev->ip,
-		&ev->result, &ev->session, &ev->token, &ev->mailbox, &ev->access, &ev->client_info,
-		&ev->detail,
-	};
-	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-		if (load_value_id(ld, *f[i], &ids[i], cause) < 0)
+	int64_t ids[LOAD_NVALS];
+	struct sv f[LOAD_NVALS];
+	load_event_values(ev, f);
+	for (size_t i = 0; i < LOAD_NVALS; i++)
+		if (load_value_id(ld, f[i], it->vh[i], &ids[i], cause) < 0)
 			return -1;
 	sqlite3_bind_int64(q, 1, ev->ts);
 	sqlite3_bind_text(q, 2, ev->record_id.p, (int)ev->record_id.n, SQLITE_STATIC);
@@ -201,22 +201,7 @@ static int write_reject(struct sqlite_load *ld, uint64_t line, const char *why, 
  * together at each commit: their ids are consecutive and their raw
  * records share a few blocks of their own.
  */
-static bool is_admin(const struct event *ev)
-{
-	static const char *const rtypes[] = {
-		"ExchangeAdmin", "AzureActiveDirectory", "EntraDirectoryAudit",
-		"SecurityComplianceCenterEOPCmdlet",
-	};
-	for (size_t i = 0; i < sizeof rtypes / sizeof rtypes[0]; i++)
-		if (ev->rtype.p && ev->rtype.n == strlen(rtypes[i]) && memcmp(ev->rtype.p, rtypes[i], ev->rtype.n) == 0)
-			return true;
-	/* mailbox-item operations that change rules and permissions */
-	static const char *const ops[] = { "InboxRule", "FolderPermission", "TransportRule" };
-	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-		if (ev->op.p && memmem(ev->op.p, ev->op.n, ops[i], strlen(ops[i])))
-			return true;
-	return false;
-}
+/* (which they are: load_batch.c, on the parser's thread) */
 
 #define DEFER_BYTES ((size_t)32 << 20)
 
@@ -248,7 +233,7 @@ int load_flush_deferred(struct sqlite_load *ld, char **cause)
 	ld->flushing = true;
 	int rc = 0;
 	for (size_t i = 0; i < d->n && rc == 0; i++)
-		rc = write_event(ld, &d->items[i].ev, d->items[i].msgjson, cause);
+		rc = write_event(ld, &d->items[i], cause);
 	ld->flushing = false;
 	load_batch_free(d);
 	return rc;
@@ -259,7 +244,7 @@ static int write_batch(struct sqlite_load *ld, struct batch *b, char **cause)
 	for (size_t i = 0; i < b->n; i++) {
 		struct item *it = &b->items[i];
 		int r;
-		if (it->type == ITEM_EVENT && is_admin(&it->ev)) {
+		if (it->type == ITEM_EVENT && it->admin) {
 			if (load_txn_begin(ld, cause) < 0) /* so that a commit comes */
 				return -1;
 			defer(ld, it);
@@ -271,7 +256,7 @@ static int write_batch(struct sqlite_load *ld, struct batch *b, char **cause)
 			continue;
 		}
 		if (it->type == ITEM_EVENT)
-			r = write_event(ld, &it->ev, it->msgjson, cause);
+			r = write_event(ld, it, cause);
 		else
 			r = write_reject(ld, it->line, b->buf + it->why, b->buf + it->raw, it->rawlen, cause);
 		if (r < 0)
