@@ -113,11 +113,11 @@ $(GEN): samples/auditgen.c
 	$(CC) $(WARN) $(OPT) $(SAN) -D_DEFAULT_SOURCE $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lm
 
 # Unit tests link core only; screen tests (tests/test_tui_*.c) add tui/.
-$(BUILD)/tests/test_tui_%: tests/test_tui_%.c $(TUI_LIB) $(CORE_LIB) tests/testutil.h
+$(BUILD)/tests/test_tui_%: tests/test_tui_%.c $(TUI_LIB) $(CORE_LIB) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -Itui -o $@ $< $(TUI_LIB) $(CORE_LIB) $(TUI_LIBS) $(CORE_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS)
 
-$(BUILD)/tests/%: tests/%.c $(CORE_LIB) tests/testutil.h
+$(BUILD)/tests/%: tests/%.c $(CORE_LIB) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(CORE_LIB) $(CORE_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS)
 

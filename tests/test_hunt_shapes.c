@@ -1,0 +1,252 @@
+/*
+ * test_hunt_shapes.c: hunts on shapes the sample bundle does not have
+ * (synthetic records), on an empty case, and on the real exports in
+ * ../shared/realdata.
+ */
+#include "hunt_util.h"
+
+/* --- shapes the sample bundle does not have --- */
+
+/* One UAL record as a JSON line: id, second of the day, operation, user,
+ * and the rest of the members as JSON text. */
+static void ual(FILE *f, int id, int sec, const char *op, const char *user, const char *rest)
+{
+	fprintf(f,
+		"{\"CreationTime\":\"2023-06-16T10:%02d:%02d\",\"Id\":\"00000000-0000-0000-0000-%012d\","
+		"\"Operation\":\"%s\",\"RecordType\":1,\"ResultStatus\":\"True\",\"Workload\":\"Exchange\","
+		"\"UserId\":\"%s\",\"ClientIP\":\"203.0.113.7:1234\"%s%s}\n",
+		sec / 60, sec % 60, id, op, user, rest[0] ? "," : "", rest);
+}
+
+static void test_synthetic_shapes(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	char *in = xasprintf("%s/in", dir);
+	assert_int_equal(mkdir(in, 0700), 0);
+	char *path = xasprintf("%s/ual.jsonl", in);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	/* inbox rules: Outlook's own edit, a lower-case cmdlet, punctuation, a
+	 * benign rule, a soft delete, a removal by Outlook */
+	ual(f, 1, 1, "UpdateInboxRules", "amy@contoso.com",
+	    "\"MailboxOwnerUPN\":\"amy@contoso.com\",\"OperationProperties\":["
+	    "{\"Name\":\"RuleActions\",\"Value\":\"[{\\\"ActionType\\\":\\\"Forward\\\",\\\"Recipients\\\":[\\\"a@evil.example\\\"]},"
+	    "{\\\"ActionType\\\":\\\"MoveToFolder\\\",\\\"Folder\\\":\\\"Deleted Items\\\"}]\"},"
+	    "{\"Name\":\"RuleName\",\"Value\":\"x\"},{\"Name\":\"RuleOperation\",\"Value\":\"AddMailboxRule\"}]");
+	ual(f, 2, 2, "UpdateInboxRules", "amy@contoso.com",
+	    "\"OperationProperties\":[{\"Name\":\"RuleActions\",\"Value\":\"[{\\\"ActionType\\\":\\\"Delete\\\"}]\"},"
+	    "{\"Name\":\"RuleName\",\"Value\":\"y\"},{\"Name\":\"RuleOperation\",\"Value\":\"RemoveMailboxRule\"}]");
+	ual(f, 3, 3, "set-InboxRule", "bob@contoso.com",
+	    "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"bob@contoso.com\\\\Weekly\"},"
+	    "{\"Name\":\"RedirectTo\",\"Value\":\"x@evil.example\"}]");
+	ual(f, 4, 4, "Enable-InboxRule", "carol@contoso.com",
+	    "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"carol@contoso.com\\\\..\"}]");
+	ual(f, 5, 5, "New-InboxRule", "dave@contoso.com",
+	    "\"Parameters\":[{\"Name\":\"Name\",\"Value\":\"Newsletters\"},{\"Name\":\"MoveToFolder\",\"Value\":\"Newsletters\"}]");
+	ual(f, 6, 6, "New-InboxRule", "dave@contoso.com",
+	    "\"Parameters\":[{\"Name\":\"Name\",\"Value\":\"Cleanup\"},{\"Name\":\"SoftDeleteMessage\",\"Value\":\"True\"}]");
+	/* forwarding and delegation */
+	ual(f, 7, 7, "Add-RecipientPermission", "admin@contoso.com",
+	    "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"ceo@contoso.com\"},{\"Name\":\"Trustee\",\"Value\":\"eve@contoso.com\"},"
+	    "{\"Name\":\"AccessRights\",\"Value\":\"SendAs\"}]");
+	ual(f, 8, 8, "New-TransportRule", "admin@contoso.com",
+	    "\"Parameters\":[{\"Name\":\"Name\",\"Value\":\"Journal\"},{\"Name\":\"BlindCopyTo\",\"Value\":\"drop@evil.example\"}]");
+	ual(f, 9, 9, "Set-Mailbox", "admin@contoso.com",
+	    "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"ceo@contoso.com\"},{\"Name\":\"ForwardingSmtpAddress\",\"Value\":\"\"}]");
+	ual(f, 10, 10, "Add-MailboxPermission", "admin@contoso.com",
+	    "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"ceo@contoso.com\"},{\"Name\":\"User\",\"Value\":\"eve@contoso.com\"},"
+	    "{\"Name\":\"AccessRights\",\"Value\":\"ReadPermission\"}]");
+	/* audit settings */
+	ual(f, 11, 11, "Set-Mailbox", "admin@contoso.com",
+	    "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"ceo@contoso.com\"},{\"Name\":\"AuditEnabled\",\"Value\":\"False\"}]");
+	ual(f, 12, 12, "Set-MailboxAuditBypassAssociation", "admin@contoso.com",
+	    "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"svc@contoso.com\"},{\"Name\":\"AuditBypassEnabled\",\"Value\":\"True\"}]");
+	ual(f, 13, 13, "Set-AdminAuditLogConfig", "admin@contoso.com",
+	    "\"Parameters\":[{\"Name\":\"AdminAuditLogEnabled\",\"Value\":\"True\"}]");
+	fclose(f);
+	free(path);
+	/* a Sentinel row: Parameters as JSON text */
+	path = xasprintf("%s/sentinel.jsonl", in);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "{\"TenantId\":\"t\",\"SourceSystem\":\"OfficeActivityManager\",\"RecordType\":\"1\","
+		   "\"TimeGenerated\":\"2023-06-16T10:01:00Z\",\"Operation\":\"New-InboxRule\",\"UserType\":\"Regular\","
+		   "\"OfficeWorkload\":\"Exchange\",\"ResultStatus\":\"True\",\"OfficeId\":\"00000000-0000-0000-0000-000000000020\","
+		   "\"SourceRecordId\":\"00000000-0000-0000-0000-000000000020\",\"UserId\":\"fay@contoso.com\","
+		   "\"ClientIP\":\"203.0.113.8\",\"Parameters\":\"[{\\\"Name\\\":\\\"Name\\\",\\\"Value\\\":\\\"Invoices\\\"},"
+		   "{\\\"Name\\\":\\\"ForwardAsAttachmentTo\\\",\\\"Value\\\":\\\"ap@evil.example\\\"}]\",\"Type\":\"OfficeActivity\"}\n");
+	fclose(f);
+	free(path);
+	/* the Graph audit query: the record inside auditData */
+	path = xasprintf("%s/graph.json", in);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "[{\"id\":\"00000000-0000-0000-0000-000000000030\",\"createdDateTime\":\"2023-06-16T10:02:00Z\","
+		   "\"auditLogRecordType\":\"exchangeAdmin\",\"operation\":\"New-InboxRule\",\"userPrincipalName\":\"gus@contoso.com\","
+		   "\"clientIp\":\"203.0.113.9\",\"service\":\"Exchange\",\"auditData\":{\"CreationTime\":\"2023-06-16T10:02:00\","
+		   "\"Id\":\"00000000-0000-0000-0000-000000000030\",\"Operation\":\"New-InboxRule\",\"RecordType\":1,"
+		   "\"UserId\":\"gus@contoso.com\",\"ClientIP\":\"203.0.113.9\",\"Workload\":\"Exchange\",\"Parameters\":["
+		   "{\"Name\":\"Name\",\"Value\":\"Sync\"},{\"Name\":\"MoveToFolder\",\"Value\":\"gus@contoso.com:\\\\RSS Subscriptions\"}]}}]\n");
+	fclose(f);
+	free(path);
+
+	struct store *st = load_case(dir, "syn.case", in);
+	assert_non_null(st);
+	struct hunt_result *r = run(st, HUNT_INBOX_RULES);
+	/* rule name -> why */
+	static const struct {
+		const char *rule, *mailbox, *why[3];
+	} want[] = {
+		{ "x", "amy@contoso.com", { "forwards", "moves to Deleted Items", "name of 1 character" } },
+		{ "Weekly", "bob@contoso.com", { "redirects to x@evil.example", NULL, NULL } },
+		{ "..", "carol@contoso.com", { "name of 2 characters, punctuation only", NULL, NULL } },
+		{ "Cleanup", "dave@contoso.com", { "deletes", NULL, NULL } },
+		{ "Invoices", "fay@contoso.com", { "forwards as attachment to ap@evil.example", NULL, NULL } },
+		{ "Sync", "gus@contoso.com", { "moves to RSS Subscriptions", NULL, NULL } },
+	};
+	assert_int_equal(r->nrows, sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < r->nrows; i++) {
+		assert_string_equal(cell(r, i, "rule"), want[i].rule);
+		assert_string_equal(cell(r, i, "mailbox"), want[i].mailbox);
+		for (int k = 0; k < 3 && want[i].why[k]; k++)
+			if (!strstr(cell(r, i, "why"), want[i].why[k]))
+				fail_msg("rule %s: '%s' lacks '%s'", want[i].rule, cell(r, i, "why"), want[i].why[k]);
+	}
+	/* a folder named Deleted Items is not a delete action */
+	assert_null(strstr(cell(r, 0, "why"), "deletes"));
+	hunt_result_free(r);
+
+	r = run(st, HUNT_FORWARDING);
+	assert_int_equal(r->nrows, 2);
+	assert_string_equal(cell(r, 0, "op"), "Add-RecipientPermission");
+	assert_string_equal(cell(r, 0, "target"), "ceo@contoso.com");
+	assert_string_equal(cell(r, 0, "why"), "SendAs for eve@contoso.com");
+	assert_string_equal(cell(r, 1, "op"), "New-TransportRule");
+	assert_string_equal(cell(r, 1, "target"), "Journal");
+	assert_string_equal(cell(r, 1, "why"), "BlindCopyTo drop@evil.example");
+	hunt_result_free(r);
+
+	r = run(st, HUNT_ANTI_FORENSICS);
+	assert_int_equal(r->nrows, 3);
+	assert_int_equal(r->nhits, 2);
+	assert_string_equal(cell(r, 0, "why"), "mailbox auditing turned off");
+	assert_string_equal(cell(r, 0, "target"), "ceo@contoso.com");
+	assert_true(r->rows[0].hit);
+	assert_string_equal(cell(r, 1, "why"), "AuditBypassEnabled=True");
+	assert_true(r->rows[1].hit);
+	assert_string_equal(cell(r, 2, "op"), "Set-AdminAuditLogConfig");
+	assert_false(r->rows[2].hit);
+	assert_null(r->rows[2].events);
+	hunt_result_free(r);
+	store_close(st);
+	tmpdir_remove(dir);
+	free(in);
+	free(dir);
+}
+
+/* --- an empty case and the real exports --- */
+
+static void test_empty_case(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	char *path = xasprintf("%s/empty.case", dir);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(path, STORE_CREATE, &st, &cause), 0);
+	for (int h = 0; h < HUNT_COUNT; h++) {
+		struct hunt_result *r = run(st, (enum hunt_id)h);
+		assert_int_equal(r->nrows, 0);
+		hunt_result_free(r);
+	}
+	struct hunt_flags *f;
+	assert_int_equal(hunt_flagged(st, NULL, &f, &cause), 0);
+	assert_int_equal(hunt_flags_count(f), 0);
+	hunt_flags_free(f);
+	store_close(st);
+	tmpdir_remove(dir);
+	free(path);
+	free(dir);
+}
+
+static void test_realdata_purview(void **state)
+{
+	(void)state;
+	char file[4096];
+	REALDATA("purview-portal-export.csv", file);
+	char *dir = tmpdir_new();
+	struct store *st = load_case(dir, "p.case", file);
+	assert_non_null(st);
+	/* 38 New-InboxRule: 37 move to Conversation History, all with a
+	 * one-character name, all mark as read */
+	struct hunt_result *r = run(st, HUNT_INBOX_RULES);
+	assert_int_equal(r->nrows, 38);
+	size_t conv = 0;
+	for (size_t i = 0; i < r->nrows; i++) {
+		const char *why = cell(r, i, "why");
+		assert_int_equal(strlen(cell(r, i, "rule")), 1);
+		assert_non_null(strstr(why, "name of 1 character"));
+		assert_non_null(strstr(why, "marks as read"));
+		conv += strstr(why, "moves to Conversation History") != NULL;
+		assert_string_equal(cell(r, i, "op"), "New-InboxRule");
+	}
+	assert_int_equal(conv, 37);
+	hunt_result_free(r);
+	/* the three Add service principal. records */
+	r = run(st, HUNT_OAUTH_CONSENT);
+	assert_int_equal(r->nrows, 3);
+	for (size_t i = 0; i < r->nrows; i++) {
+		assert_string_equal(cell(r, i, "op"), "Add service principal.");
+		assert_non_null(cell(r, i, "app"));
+		assert_non_null(cell(r, i, "app_name"));
+	}
+	hunt_result_free(r);
+	/* Set-AdminAuditLogConfig turning auditing on is listed, not a finding */
+	r = run(st, HUNT_ANTI_FORENSICS);
+	assert_int_equal(r->nrows, 1);
+	assert_int_equal(r->nhits, 0);
+	assert_non_null(strstr(cell(r, 0, "why"), "AdminAuditLogEnabled=True"));
+	hunt_result_free(r);
+	store_close(st);
+	tmpdir_remove(dir);
+	free(dir);
+}
+
+/* The OTRF sample: Graph reading mail for a third-party client app. */
+static void test_realdata_sentinel(void **state)
+{
+	(void)state;
+	char file[4096];
+	REALDATA("sentinel-officeactivity.jsonl", file);
+	char *dir = tmpdir_new();
+	struct store *st = load_case(dir, "s.case", file);
+	assert_non_null(st);
+	struct hunt_result *r = run(st, HUNT_RARE_APPS);
+	assert_int_equal(r->nrows, 1);
+	assert_true(r->rows[0].hit);
+	assert_string_equal(cell(r, 0, "app"), "00000003-0000-0000-c000-000000000000");
+	assert_string_equal(cell(r, 0, "app_name"), "Microsoft Graph");
+	assert_string_equal(cell(r, 0, "client_app"), "5a95e683-08ad-424e-a441-1d1aec52c02c");
+	assert_non_null(strstr(cell(r, 0, "why"), "client app is not a known Microsoft app"));
+	assert_int_equal(r->rows[0].nevents, 1);
+	hunt_result_free(r);
+	/* one event: no baseline before it, so nothing is "new" */
+	r = run(st, HUNT_NEW_APP_FOR_MAILBOX);
+	assert_int_equal(r->nrows, 0);
+	hunt_result_free(r);
+	store_close(st);
+	tmpdir_remove(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_synthetic_shapes),
+		cmocka_unit_test(test_empty_case),
+		cmocka_unit_test(test_realdata_purview),
+		cmocka_unit_test(test_realdata_sentinel),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
