@@ -42,6 +42,10 @@ struct ipgeo_row {
  * -1 on an error of the case. */
 int ipgeo_get(struct store *st, const char *ip, struct ipgeo_row *out, char **cause);
 void ipgeo_row_clear(struct ipgeo_row *r);
+/* Every placed IP value id with its place (borrowed for the call); fn
+ * returns non-zero to stop. 0 or -1. */
+int ipgeo_each(struct store *st, int (*fn)(int64_t val, const struct ipgeo_row *g, void *ctx), void *ctx,
+	       char **cause);
 /* The places of n IP value ids as a scan hands them over (query.h):
  * out[i] for ids[i], empty when not placed (ipgeo_row_clear each). 0 or
  * -1. What the hunts use, so that they hold no SQL. */

@@ -9,9 +9,12 @@
  */
 #include "stack.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipgeo.h"
 #include "util.h"
 #include "xalloc.h"
 #include "storage.h"
@@ -169,11 +172,97 @@ static void finish(struct stack *out, enum stack_order order, int64_t limit)
 	}
 }
 
+/*
+ * A place field (country, asn, as_org) is not a column of the events but
+ * of their IP: the scan reads the ip, whose value id maps to a place key
+ * (an index into the place texts), read once from the case's places.
+ */
+struct geo_keys {
+	const char *field;
+	struct util_imap ip;    /* ip value id -> place key + 1 */
+	struct util_smap texts; /* place text -> its key */
+	struct agg *a;
+};
+
+static int geo_place(int64_t val, const struct ipgeo_row *g, void *ctx)
+{
+	struct geo_keys *k = ctx;
+	char asn[24];
+	const char *t = NULL;
+	if (!strcmp(k->field, "country")) {
+		t = g->country;
+	} else if (!strcmp(k->field, "asn") && g->asn) {
+		snprintf(asn, sizeof asn, "AS%" PRId64, g->asn);
+		t = asn;
+	} else if (!strcmp(k->field, "as_org")) {
+		t = g->as_org;
+	}
+	if (!t || !*t)
+		return 0;
+	bool isnew;
+	int64_t *id = util_smap_slot(&k->texts, t, (int64_t)k->texts.n, &isnew);
+	*util_imap_slot(&k->ip, (uint64_t)val, 0, NULL) = *id + 1;
+	return 0;
+}
+
+static int geo_row(void *ctx, const struct store_cell *c)
+{
+	struct geo_keys *k = ctx;
+	const int64_t *key = c[0].i ? util_imap_get(&k->ip, (uint64_t)c[0].i) : NULL;
+	struct store_cell cells[3] = { { .i = key ? *key : 0 }, c[1], c[2] };
+	return agg_row(k->a, cells);
+}
+
+static int stack_geo(struct query *q, const struct filter_field *f, const struct filter_field *d,
+		     enum stack_order order, int64_t limit, struct stack *out, char **cause)
+{
+	struct store *st = query_store(q);
+	struct agg a = { 0 };
+	struct geo_keys k = { .field = f->name, .a = &a };
+	int r = ipgeo_each(st, geo_place, &k, cause);
+	const char *cols[] = { "ip", d->name, "ts" };
+	if (r == 0)
+		r = query_scan(q, cols, 3, geo_row, &k, cause);
+	free(a.pair);
+	free(a.pair_used);
+	util_imap_free(&k.ip);
+	if (r < 0) {
+		free(a.g);
+		util_smap_free(&k.texts);
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	out->field = f->name;
+	out->distinct = d->name;
+	out->rows = xcalloc(a.n ? a.n : 1, sizeof *out->rows);
+	for (size_t i = 0; i < a.cap; i++) {
+		if (!a.g[i].used)
+			continue;
+		struct stack_row *row = &out->rows[out->n++];
+		int64_t key = a.g[i].key == NONE ? 0 : a.g[i].key;
+		row->value = key ? xstrdup(k.texts.keys[key - 1]) : NULL;
+		row->events = a.g[i].events;
+		row->distinct = a.g[i].distinct;
+		row->first = a.g[i].first;
+		row->last = a.g[i].last;
+		out->events += row->events;
+	}
+	free(a.g);
+	util_smap_free(&k.texts);
+	finish(out, order, limit);
+	return 0;
+}
+
 int stack_run(struct query *q, const char *field, enum stack_order order, int64_t limit, struct stack *out,
 	      char **cause)
 {
 	memset(out, 0, sizeof *out);
 	const struct filter_field *f = filter_field_find(field);
+	if (f && (f->flags & FIELD_GEO)) {
+		if (query_prepare(q, cause) < 0)
+			return -1;
+		return stack_geo(q, f, filter_field_find("mailbox"), order, limit, out, cause);
+	}
 	if (!f || !(f->flags & (FIELD_TEXT | FIELD_SOURCE)))
 		return set_cause(cause, "stack: '%s' is not a field that can be stacked", field ? field : "");
 	const struct filter_field *d = filter_field_find(strcmp(f->name, "mailbox") ? "mailbox" : "user");

@@ -36,7 +36,8 @@ enum stack_order {
 };
 
 /*
- * Stack field (a name filter_field_find knows that names a text column)
+ * Stack field (a name filter_field_find knows that names a text column,
+ * or a place of the IP: country, asn as "AS3320", as_org)
  * over the events q matches; at most limit rows (< 0: all). out is
  * overwritten (stack_clear it afterwards). 0, or -1 with *cause
  * (cancelled through q's progress callback: query_cancelled(q)).

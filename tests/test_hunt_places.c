@@ -20,6 +20,8 @@
 #include "hunt.h"
 #include "ingest.h"
 #include "ipgeo.h"
+#include "query.h"
+#include "stack.h"
 #include "store.h"
 #include "util.h"
 
@@ -235,6 +237,47 @@ static void test_no_intrusion(void **state)
 	case_free(&c);
 }
 
+/* The stack of a place field: events by the IP's country, network,
+ * owner (what F offers on the IP column) */
+static void test_stack_places(void **state)
+{
+	(void)state;
+	need_databases();
+	struct pcase c = make_case(true);
+	struct query *q = NULL;
+	char *cause = NULL;
+	assert_int_equal(query_new(c.st, NULL, &q, &cause), 0);
+	int64_t all = query_count_text(c.st, NULL, &cause);
+	struct stack sk;
+	assert_int_equal(stack_run(q, "country", STACK_RARE, -1, &sk, &cause), 0);
+	assert_string_equal(sk.field, "country");
+	assert_int_equal(sk.events, all);
+	assert_int_equal(sk.n, 4); /* JP NL US DE; of equal counts, the newcomer first */
+	assert_string_equal(sk.rows[0].value, "JP");
+	assert_int_equal(sk.rows[0].events, 2);
+	assert_int_equal(sk.rows[0].distinct, 1); /* anke's mailbox, read from Japan */
+	assert_string_equal(sk.rows[1].value, "NL");
+	assert_int_equal(sk.rows[1].events, 2);
+	assert_int_equal(sk.rows[1].distinct, 0);
+	assert_string_equal(sk.rows[3].value, "DE");
+	assert_int_equal(sk.rows[3].events, query_count_text(c.st, "country=DE", &cause));
+	stack_clear(&sk);
+	assert_int_equal(stack_run(q, "asn", STACK_COMMON, 2, &sk, &cause), 0);
+	assert_string_equal(sk.rows[0].value, "AS3320");
+	assert_int_equal(sk.values, 5);
+	assert_int_equal(sk.n, 2);
+	stack_clear(&sk);
+	query_free(q);
+	assert_int_equal(query_new(c.st, "user=cole@fabrikam.example", &q, &cause), 0);
+	assert_int_equal(stack_run(q, "as_org", STACK_COMMON, -1, &sk, &cause), 0);
+	assert_int_equal(sk.n, 2);
+	assert_string_equal(sk.rows[0].value, "Comcast Cable Communications, LLC");
+	assert_string_equal(sk.rows[1].value, "T-Mobile USA, Inc.");
+	stack_clear(&sk);
+	query_free(q);
+	case_free(&c);
+}
+
 /* Each listed hosting network is its provider's, by the owner name the
  * installed ASN table gives it. */
 static void test_hosting_list(void **state)
@@ -303,6 +346,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_intrusion),
 		cmocka_unit_test(test_no_intrusion),
+		cmocka_unit_test(test_stack_places),
 		cmocka_unit_test(test_hosting_list),
 		cmocka_unit_test(test_distances),
 	};

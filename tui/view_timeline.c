@@ -141,6 +141,26 @@ static int pivot_fact(struct app *a, const char *value, bool exclude)
 	return REACT_ALL;
 }
 
+/* F on the IP column: the address itself, or its country, AS number or
+ * network owner (core/ipgeo.h) */
+static int stack_ip_place(struct app *a, void *ctx, const char *text, int *column)
+{
+	(void)ctx;
+	static const char *const ok[] = { "ip", "country", "asn", "as_org" };
+	while (*text == ' ')
+		text++;
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		size_t n = strlen(ok[i]);
+		if (!strncmp(text, ok[i], n) && (text[n] == '\0' || text[n] == ' ')) {
+			app_push_view(a, view_stack_new(a, ok[i]));
+			return REACT_ALL;
+		}
+	}
+	*column = 1;
+	app_error(a, "stack: ip, country, asn or as_org");
+	return -1;
+}
+
 static int action(struct view *v, enum keys_action act)
 {
 	struct tl *t = TL(v);
@@ -240,6 +260,11 @@ static int action(struct view *v, enum keys_action act)
 		}
 		if (d->src == COL_SRC_FACT) {
 			app_message(a, "stack: %s is read from each raw record; = or - filter on it", d->field);
+			return REACT_CHROME;
+		}
+		if (!strcmp(d->field, "ip")) { /* or where the IPs are */
+			app_prompt(a, "stack ip or its place (ip country asn as_org): ", "ip", APP_HIST_NONE,
+				   stack_ip_place, NULL, NULL);
 			return REACT_CHROME;
 		}
 		app_push_view(a, view_stack_new(a, d->field));

@@ -204,6 +204,25 @@ int ipgeo_of_ids(struct store *st, const int64_t *ids, size_t n, struct ipgeo_ro
 	return 0;
 }
 
+int ipgeo_each(struct store *st, int (*fn)(int64_t val, const struct ipgeo_row *g, void *ctx), void *ctx,
+	       char **cause)
+{
+	sqlite3 *db = store_db(st);
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, "SELECT val, country, asn, as_org, label FROM ipgeo", -1, &s, NULL) != SQLITE_OK)
+		return fail(db, cause);
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ipgeo_row g = { (char *)sqlite3_column_text(s, 1), (char *)sqlite3_column_text(s, 3),
+				       (char *)sqlite3_column_text(s, 4), sqlite3_column_int64(s, 2) };
+		stop = fn(sqlite3_column_int64(s, 0), &g, ctx);
+	}
+	if (stop)
+		rc = SQLITE_DONE;
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : fail(db, cause);
+}
+
 void ipgeo_row_clear(struct ipgeo_row *r)
 {
 	if (!r)

@@ -23,7 +23,7 @@ static int run(const struct cli_args *a)
 	size_t n;
 	const struct filter_field *ff = filter_fields(&n);
 	for (size_t i = 0; i < n; i++) {
-		const char *v[] = { ff[i].name, ff[i].flags & (FIELD_TEXT | FIELD_SOURCE) ? "true" : "false",
+		const char *v[] = { ff[i].name, ff[i].flags & (FIELD_TEXT | FIELD_SOURCE | FIELD_GEO) ? "true" : "false",
 				    ff[i].flags & FIELD_INDEXED ? "true" : "false", ff[i].help };
 		out_row(o, v);
 	}

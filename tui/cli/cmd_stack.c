@@ -29,7 +29,7 @@ static int run(const struct cli_args *a)
 		return 2;
 	enum stack_order order = cli_last(a, "--rare", "--common") == 1 ? STACK_RARE : STACK_COMMON;
 	const struct filter_field *ff = filter_field_find(field);
-	if (!ff || !(ff->flags & (FIELD_TEXT | FIELD_SOURCE)))
+	if (!ff || !(ff->flags & (FIELD_TEXT | FIELD_SOURCE | FIELD_GEO)))
 		return cli_usage("stack: '%s' is not a field that can be stacked (user, app, ip, op, ...)", field);
 	struct store *st;
 	struct query *q;
