@@ -132,7 +132,8 @@ test check: seam $(BIN) $(GEN) $(TEST_BIN)
 	BUILD=$(BUILD) tests/run.sh
 
 # The storage seam: the storage interface, core/ outside core/sqlite/ and
-# all of tui/ (the command line included) compile without sqlite3.h. Each
+# all of tui/ (the command line included) compile without sqlite3.h, and
+# no file of tui/ (man page included) so much as names sqlite3. Each
 # is compiled (syntax only) with tests/seam/ first on the include path,
 # whose sqlite3.h stops the build. SEAM_PENDING: files that still hold SQL
 # until they read through the interface; the list only shrinks.
@@ -145,7 +146,8 @@ $(BUILD)/seam/%.ok: %.c
 	@$(CC) -Itests/seam $(ALL_CFLAGS) -fsyntax-only -MMD -MP -MF $@.d -MT $@ $< && touch $@
 
 seam: $(SEAM_OK)
-	@echo "seam: $(words $(SEAM_OK)) files of core/ and tui/ compile without sqlite3.h ($(words $(SEAM_PENDING)) pending)"
+	@if grep -rl sqlite3 tui/; then echo "seam: the files above, in tui/, name sqlite3"; exit 1; fi
+	@echo "seam: $(words $(SEAM_OK)) files of core/ and tui/ compile without sqlite3.h ($(words $(SEAM_PENDING)) pending); no file of tui/ names sqlite3"
 
 # What CI runs (.ci/run) and the README's second command: the suite built
 # with gcc, the same suite built with clang, clang's static analyzer, then

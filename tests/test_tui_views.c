@@ -608,6 +608,54 @@ static void test_hunts(void **state)
 	key(f, KEYS_ESC);
 }
 
+/* The Sigma rules view moves like every list view (list.h, its own key
+ * map): half pages, first and last, and Enter opens the rule under the
+ * cursor. */
+static void test_sigma_moves(void **state)
+{
+	struct fx *f = *state;
+	char *rules = xasprintf("%s/rules", f->dir);
+	mkdir(rules, 0700);
+	for (int i = 0; i < 30; i++) {
+		char name[32], body[512];
+		snprintf(name, sizeof name, "r%02d.yml", i);
+		snprintf(body, sizeof body,
+			 "title: rule %02d\nid: 11111111-2222-3333-4444-5555555555%02d\nlevel: low\nlogsource:\n"
+			 "  product: m365\n  service: audit\ndetection:\n  sel:\n    Operation: %s\n"
+			 "  condition: sel\n",
+			 i, i, i == 0 ? "Send" : "NoSuchOperation");
+		free(write_file(rules, name, body, strlen(body)));
+	}
+	char *cmd = xasprintf(":sigma %s\r", rules);
+	keys(f, cmd);
+	free(cmd);
+	char *text = screen();
+	assert_non_null(strstr(text, "rule 1 of 30:"));
+	free(text);
+	key(f, 'D' & 0x1f); /* ^D: half a page down */
+	text = screen();
+	/* 19 rows on screen: the cursor goes down 9 */
+	assert_non_null(strstr(text, "rule 10 of 30:"));
+	free(text);
+	key(f, KEYS_F(KEY_END));
+	text = screen();
+	assert_non_null(strstr(text, "rule 30 of 30:"));
+	free(text);
+	key(f, 'U' & 0x1f); /* ^U: half a page up */
+	text = screen();
+	assert_non_null(strstr(text, "rule 21 of 30:"));
+	free(text);
+	key(f, KEYS_F(KEY_HOME));
+	text = screen();
+	assert_non_null(strstr(text, "rule 1 of 30:"));
+	free(text);
+	/* the first row is the rule with a hit: Enter shows its event */
+	keys(f, "\r");
+	assert_int_equal(table_rows(), 1);
+	assert_non_null(strstr(app_filter(f->a), "sigma"));
+	free(rules);
+}
+
 /* While idle, the hunts run and their hits are flagged in the timeline. */
 static void test_flags(void **state)
 {
@@ -646,6 +694,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_state_restored, fresh, done),
 		cmocka_unit_test_setup_teardown(test_commands, fresh, done),
 		cmocka_unit_test_setup_teardown(test_hunts, fresh, done),
+		cmocka_unit_test_setup_teardown(test_sigma_moves, fresh, done),
 		cmocka_unit_test_setup_teardown(test_flags, fresh, done),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

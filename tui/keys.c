@@ -57,6 +57,7 @@ static const struct keys_moves hunts_moves = { "next row", "previous row", "colu
 					       "column cursor right (a hunt's rows)", "first row", "last row" };
 static const struct keys_moves columns_moves = { "next column", "previous column", NULL, NULL, "first column",
 						 "last column" };
+static const struct keys_moves sigma_moves = { "next rule", "previous rule", NULL, NULL, "first rule", "last rule" };
 
 /* The help of a movement in a map; NULL when the map does not bind it. */
 static const char *move_help(const struct keys_moves *m, enum keys_action a)
@@ -182,6 +183,13 @@ static const struct keys_binding columns_keys[] = {
 	{ 'C', ACT_BACK, "back to the timeline" },
 };
 
+static const struct keys_binding sigma_keys[] = {
+	{ '\n', ACT_ENTER, "the rule's events in the timeline (or why it did not run)" },
+	{ '\r', ACT_ENTER, NULL },
+	{ F(KEY_ENTER), ACT_ENTER, NULL },
+	{ 'm', ACT_BOOKMARK, "bookmark the rule's hits, tagged with its id" },
+};
+
 #define MAP(title, t, m) { title, t, sizeof t / sizeof t[0], m }
 static const struct keys_map maps[KEYMAP_COUNT] = {
 	[KEYMAP_GLOBAL] = MAP("Everywhere", global_keys, NULL),
@@ -193,6 +201,7 @@ static const struct keys_map maps[KEYMAP_COUNT] = {
 	[KEYMAP_HUNTS] = MAP("Hunts", hunts_keys, &hunts_moves),
 	[KEYMAP_VALUE] = MAP("A cell's value (v)", value_keys, &pager_moves),
 	[KEYMAP_COLUMNS] = MAP("Columns (C)", columns_keys, &columns_moves),
+	[KEYMAP_SIGMA] = MAP("Sigma rules (H, then the Sigma group)", sigma_keys, &sigma_moves),
 };
 
 static const char *const action_names[ACT_COUNT] = {

@@ -16,6 +16,7 @@
 #include "annot.h"
 #include "app.h"
 #include "draw.h"
+#include "list.h"
 #include "sanitize.h"
 #include "sigma.h"
 #include "sigma_run.h"
@@ -96,10 +97,7 @@ static void draw(struct view *v, WINDOW *w)
 		return;
 	}
 	size_t ph = page_rows(s);
-	if (s->cur < s->top)
-		s->top = s->cur;
-	if (s->cur >= s->top + ph)
-		s->top = s->cur - ph + 1;
+	list_show(s->cur, &s->top, ph);
 	attr_t head = theme_attr(THEME_HEADER);
 	draw_fill(w, 0, 0, v->cols, head);
 	draw_text(w, 0, 2, "Sigma rules: Enter shows a rule's events (or why it did not run); m bookmarks them",
@@ -192,28 +190,10 @@ static int bookmark(struct sigmav *s)
 static int action(struct view *v, enum keys_action act)
 {
 	struct sigmav *s = SV(v);
-	size_t n = s->n, ph = page_rows(s);
+	size_t n = s->n;
+	if (list_move(&s->cur, act, n, page_rows(s)))
+		return REACT_VIEW | REACT_CHROME;
 	switch (act) {
-	case ACT_DOWN:
-		if (s->cur + 1 < n)
-			s->cur++;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_UP:
-		if (s->cur)
-			s->cur--;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_PAGE_DOWN:
-		s->cur = s->cur + ph < n ? s->cur + ph : (n ? n - 1 : 0);
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_PAGE_UP:
-		s->cur = s->cur > ph ? s->cur - ph : 0;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_TOP:
-		s->cur = 0;
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_BOTTOM:
-		s->cur = n ? n - 1 : 0;
-		return REACT_VIEW | REACT_CHROME;
 	case ACT_ENTER:
 		return n ? open_rule(s) : REACT_NONE;
 	case ACT_BOOKMARK:
@@ -247,7 +227,7 @@ static void sigma_free(struct view *v)
 
 static const struct view_ops sigma_ops = {
 	.name = "sigma",
-	.keymap = KEYMAP_HUNTS,
+	.keymap = KEYMAP_SIGMA,
 	.draw = draw,
 	.action = action,
 	.status = status,
