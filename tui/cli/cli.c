@@ -159,3 +159,17 @@ int cli_open_query(const char *case_path, char **terms, int nterms, struct store
 		query_set_progress(*q, &(struct progress){ show_progress, NULL });
 	return 0;
 }
+
+void cli_close_query(struct store *st, struct query *q)
+{
+	query_free(q);
+	store_close(st);
+}
+
+int cli_query_failed(struct store *st, struct query *q, char *cause)
+{
+	cli_error("%s", cause ? cause : "failed");
+	free(cause);
+	cli_close_query(st, q);
+	return 1;
+}

@@ -115,6 +115,11 @@ struct store *cli_open_case(const char *path);
 struct query;
 int cli_open_query(const char *case_path, char **terms, int nterms, struct store **st,
 		   struct query **q);
+/* Close what cli_open_query opened. */
+void cli_close_query(struct store *st, struct query *q);
+/* The work on it failed: print cause (and free it), close both; 1, the
+ * exit status. */
+int cli_query_failed(struct store *st, struct query *q, char *cause);
 
 /* Parse a non-negative integer option value; false after printing. */
 bool cli_parse_count(const char *opt, const char *s, int64_t *out);

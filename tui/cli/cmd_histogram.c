@@ -12,9 +12,27 @@
 #include "cli.h"
 #include "histogram.h"
 #include "out.h"
-#include "timeparse.h"
 #include "xalloc.h"
 
+
+/* One bucket: its start, events, and (table) a bar. */
+struct rows {
+	const struct histogram *h;
+	enum out_format fmt;
+	char start[40], n[24], bar[41];
+};
+
+static void fill(void *ctx, size_t i, const char **v)
+{
+	struct rows *p = ctx;
+	const struct histogram *h = p->h;
+	v[0] = out_time(p->fmt, h->start + (int64_t)i * h->bucket, p->start, sizeof p->start);
+	v[1] = out_int(h->counts[i], p->n, sizeof p->n);
+	size_t w = h->max ? (size_t)((h->counts[i] * 40 + h->max - 1) / h->max) : 0;
+	memset(p->bar, '#', w);
+	p->bar[w] = '\0';
+	v[2] = p->bar;
+}
 
 static int run(const struct cli_args *a)
 {
@@ -37,42 +55,21 @@ static int run(const struct cli_args *a)
 		return orc;
 	char *cause = NULL;
 	struct histogram h;
-	if (histogram_run(q, bucket, (size_t)max, &h, &cause) < 0) {
-		cli_error("%s", cause);
-		free(cause);
-		query_free(q);
-		store_close(st);
-		return 1;
-	}
+	if (histogram_run(q, bucket, (size_t)max, &h, &cause) < 0)
+		return cli_query_failed(st, q, cause);
 	bool table = fmt == OUT_TABLE;
 	static const struct out_col cols[] = {
 		{ .name = "start" }, { .name = "events", .number = true }, { .name = "" },
 	};
-	struct out *o = out_new(stdout, (enum out_format)fmt, cols, table ? 3 : 2);
-	for (size_t i = 0; i < h.n; i++) {
-		char start[40], n[24], bar[41];
-		int64_t t = h.start + (int64_t)i * h.bucket;
-		if (table)
-			cli_time(t, start, sizeof start);
-		else
-			time_format(t, start, sizeof start);
-		snprintf(n, sizeof n, "%" PRId64, h.counts[i]);
-		size_t w = h.max ? (size_t)((h.counts[i] * 40 + h.max - 1) / h.max) : 0;
-		memset(bar, '#', w);
-		bar[w] = '\0';
-		const char *v[] = { start, n, bar };
-		out_row(o, v);
-	}
-	out_end(o);
-	out_free(o);
+	struct rows p = { .h = &h, .fmt = (enum out_format)fmt };
+	out_rows(stdout, p.fmt, cols, table ? 3 : 2, h.n, fill, &p);
 	if (table) {
 		char b[24];
 		histogram_format_bucket(h.bucket ? h.bucket : 3600000, b, sizeof b);
 		printf("%" PRId64 " events in %zu buckets of %s (UTC)\n", h.total, h.n, b);
 	}
 	histogram_clear(&h);
-	query_free(q);
-	store_close(st);
+	cli_close_query(st, q);
 	return 0;
 }
 

@@ -14,9 +14,36 @@
 #include "cli.h"
 #include "messages.h"
 #include "out.h"
-#include "timeparse.h"
 #include "xalloc.h"
 
+
+/* One message (or synchronised folder). */
+struct rows {
+	const struct messages *m;
+	enum out_format fmt;
+	char first[40], last[40], ev[24], size[24];
+};
+
+static void fill(void *ctx, size_t i, const char **v)
+{
+	struct rows *p = ctx;
+	const struct messages_row *r = &p->m->rows[i];
+	const char *id = r->msgid;
+	if (!id && r->sync && p->fmt == OUT_TABLE)
+		id = "(every item: Sync)";
+	v[0] = r->mailbox;
+	v[1] = id;
+	v[2] = r->folder;
+	v[3] = r->access;
+	v[4] = r->app;
+	v[5] = r->client_app;
+	v[6] = r->ip;
+	v[7] = out_time(p->fmt, r->first, p->first, sizeof p->first);
+	v[8] = out_time(p->fmt, r->last, p->last, sizeof p->last);
+	v[9] = out_int(r->events, p->ev, sizeof p->ev);
+	v[10] = r->size >= 0 ? out_int(r->size, p->size, sizeof p->size) : NULL;
+	v[11] = r->sync ? "true" : "false";
+}
 
 static int run(const struct cli_args *a)
 {
@@ -32,13 +59,8 @@ static int run(const struct cli_args *a)
 		return orc;
 	char *cause = NULL;
 	struct messages m;
-	if (messages_run(q, limit, &m, &cause) < 0) {
-		cli_error("%s", cause);
-		free(cause);
-		query_free(q);
-		store_close(st);
-		return 1;
-	}
+	if (messages_run(q, limit, &m, &cause) < 0)
+		return cli_query_failed(st, q, cause);
 	bool table = fmt == OUT_TABLE;
 	static const struct out_col cols[] = {
 		{ .name = "mailbox" }, { .name = "message_id" }, { .name = "folder" }, { .name = "access" },
@@ -46,28 +68,8 @@ static int run(const struct cli_args *a)
 		{ .name = "events", .number = true }, { .name = "size", .number = true },
 		{ .name = "whole_folder", .raw = true },
 	};
-	struct out *o = out_new(stdout, (enum out_format)fmt, cols, table ? 10 : 12);
-	for (size_t i = 0; i < m.n; i++) {
-		const struct messages_row *r = &m.rows[i];
-		char first[40], last[40], ev[24], size[24];
-		if (table) {
-			cli_time(r->first, first, sizeof first);
-			cli_time(r->last, last, sizeof last);
-		} else {
-			time_format(r->first, first, sizeof first);
-			time_format(r->last, last, sizeof last);
-		}
-		snprintf(ev, sizeof ev, "%" PRId64, r->events);
-		snprintf(size, sizeof size, "%" PRId64, r->size);
-		const char *id = r->msgid;
-		if (!id && r->sync && table)
-			id = "(every item: Sync)";
-		const char *v[] = { r->mailbox, id, r->folder, r->access, r->app, r->client_app, r->ip, first, last,
-				    ev, r->size >= 0 ? size : NULL, r->sync ? "true" : "false" };
-		out_row(o, v);
-	}
-	out_end(o);
-	out_free(o);
+	struct rows p = { .m = &m, .fmt = (enum out_format)fmt };
+	out_rows(stdout, p.fmt, cols, table ? 10 : 12, m.n, fill, &p);
 	if (table) {
 		if (limit >= 0 && (int64_t)m.n == limit)
 			printf("%zu rows shown (--limit); ", m.n);
@@ -77,8 +79,7 @@ static int run(const struct cli_args *a)
 		printf("\n");
 	}
 	messages_clear(&m);
-	query_free(q);
-	store_close(st);
+	cli_close_query(st, q);
 	return 0;
 }
 

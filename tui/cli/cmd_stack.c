@@ -16,9 +16,29 @@
 #include "knownapps.h"
 #include "out.h"
 #include "stack.h"
-#include "timeparse.h"
 #include "xalloc.h"
 
+
+/* One row of the table: value, events, distinct, first, last, name. */
+struct rows {
+	const struct stack *sk;
+	struct knownapps *ka;
+	enum out_format fmt;
+	char ev[24], d[24], first[40], last[40];
+};
+
+static void fill(void *ctx, size_t i, const char **v)
+{
+	struct rows *p = ctx;
+	const struct stack_row *r = &p->sk->rows[i];
+	bool table = p->fmt == OUT_TABLE;
+	v[0] = r->value ? r->value : (table ? "(none)" : NULL);
+	v[1] = out_int(r->events, p->ev, sizeof p->ev);
+	v[2] = out_int(r->distinct, p->d, sizeof p->d);
+	v[3] = out_time(p->fmt, r->first, p->first, sizeof p->first);
+	v[4] = out_time(p->fmt, r->last, p->last, sizeof p->last);
+	v[5] = p->ka && r->value ? knownapps_lookup(p->ka, r->value, NULL) : NULL;
+}
 
 static int run(const struct cli_args *a)
 {
@@ -38,50 +58,26 @@ static int run(const struct cli_args *a)
 		return orc;
 	char *cause = NULL;
 	struct stack sk;
-	if (stack_run(q, ff->name, order, limit, &sk, &cause) < 0) {
-		cli_error("%s", cause);
-		free(cause);
-		query_free(q);
-		store_close(st);
-		return 1;
-	}
+	if (stack_run(q, ff->name, order, limit, &sk, &cause) < 0)
+		return cli_query_failed(st, q, cause);
 	bool named = !strcmp(ff->name, "app") || !strcmp(ff->name, "client_app");
-	struct knownapps *ka = named ? knownapps_new(st, NULL) : NULL;
 	bool table = fmt == OUT_TABLE;
 	const char *dname = !strcmp(sk.distinct, "mailbox") ? "mailboxes" : "users";
 	struct out_col cols[] = {
 		{ .name = ff->name }, { .name = "events", .number = true }, { .name = dname, .number = true },
 		{ .name = table ? "first (UTC)" : "first" }, { .name = table ? "last (UTC)" : "last" }, { .name = "name" },
 	};
-	struct out *o = out_new(stdout, (enum out_format)fmt, cols, named ? 6 : 5);
-	for (size_t i = 0; i < sk.n; i++) {
-		const struct stack_row *r = &sk.rows[i];
-		char ev[24], d[24], first[40], last[40];
-		snprintf(ev, sizeof ev, "%" PRId64, r->events);
-		snprintf(d, sizeof d, "%" PRId64, r->distinct);
-		if (table) {
-			cli_time(r->first, first, sizeof first);
-			cli_time(r->last, last, sizeof last);
-		} else {
-			time_format(r->first, first, sizeof first);
-			time_format(r->last, last, sizeof last);
-		}
-		const char *name = ka && r->value ? knownapps_lookup(ka, r->value, NULL) : NULL;
-		const char *v[] = { r->value ? r->value : (table ? "(none)" : NULL), ev, d, first, last, name };
-		out_row(o, v);
-	}
-	out_end(o);
-	out_free(o);
+	struct rows p = { .sk = &sk, .ka = named ? knownapps_new(st, NULL) : NULL, .fmt = (enum out_format)fmt };
+	out_rows(stdout, p.fmt, cols, named ? 6 : 5, sk.n, fill, &p);
 	if (table) {
 		if ((int64_t)sk.n < sk.values)
 			printf("%zu of %" PRId64 " values shown (--limit), %" PRId64 " events\n", sk.n, sk.values, sk.events);
 		else
 			printf("%" PRId64 " values, %" PRId64 " events\n", sk.values, sk.events);
 	}
-	knownapps_free(ka);
+	knownapps_free(p.ka);
 	stack_clear(&sk);
-	query_free(q);
-	store_close(st);
+	cli_close_query(st, q);
 	return 0;
 }
 

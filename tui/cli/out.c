@@ -4,13 +4,16 @@
 #include "out.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "csvout.h"
 #include "sanitize.h"
+#include "timeparse.h"
 #include "xalloc.h"
 
 #define SAMPLE_ROWS 200
@@ -225,4 +228,34 @@ void out_free(struct out *o)
 	free(o->held);
 	free(o->w);
 	free(o);
+}
+
+unsigned long long out_rows(FILE *f, enum out_format fmt, const struct out_col *cols, size_t ncols, size_t n,
+			    out_fill_fn fill, void *ctx)
+{
+	struct out *o = out_new(f, fmt, cols, ncols < OUT_MAX_COLS ? ncols : OUT_MAX_COLS);
+	const char *vals[OUT_MAX_COLS] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		fill(ctx, i, vals);
+		if (out_row(o, vals) < 0)
+			break;
+	}
+	unsigned long long rows = out_end(o);
+	out_free(o);
+	return rows;
+}
+
+const char *out_time(enum out_format fmt, int64_t ms, char *buf, size_t n)
+{
+	if (fmt == OUT_TABLE)
+		cli_time(ms, buf, n);
+	else
+		time_format(ms, buf, n);
+	return buf;
+}
+
+const char *out_int(int64_t v, char *buf, size_t n)
+{
+	snprintf(buf, n, "%" PRId64, v);
+	return buf;
 }
