@@ -9,6 +9,10 @@
  *     the middle and the end of the timeline, and for jumping to the end;
  *   - key to redraw for a pivot (=) on indexed fields (user, app, ip, op)
  *     and for undoing it (Backspace);
+ *   - the column cursor across the columns at 80x24 (l past the edge
+ *     scrolls), the sign-ins' first screen and pages (their set reads
+ *     facts from each row's raw record), copying a cell (y), the whole
+ *     value (v);
  *   - a stack of the app column over every event, and the histogram.
  * Beside them, in the same run, what the query engine alone takes for
  * the same page (query_page), so the interface's own share is visible.
@@ -248,6 +252,47 @@ int main(int argc, char **argv)
 		add(&s, press(a, KEYS_F(KEY_NPAGE)));
 	report("PgDn under a pivot on op", &s);
 	press(a, 127);
+
+	/* columns: the column cursor across a set wider than the screen,
+	 * at 80x24, where l past the edge scrolls the table sideways */
+	press(a, 'g');
+	resizeterm(24, 80);
+	press(a, KEYS_F(KEY_RESIZE));
+	for (int round = 0; round < 10; round++) {
+		for (int i = 0; i < 9; i++)
+			add(&s, press(a, 'l'));
+		for (int i = 0; i < 9; i++)
+			add(&s, press(a, 'h'));
+	}
+	report("l / h across the columns at 80x24 (scrolls)", &s);
+	/* sign-ins: their set shows facts read from each row's raw record */
+	if (app_filter_push(a, "kind=signin", "bench") == 0) {
+		add(&s, press(a, KEYS_CTRL('L')));
+		report("to sign-ins (kind=signin, first screen)", &s);
+		for (int i = 0; i < 100; i++)
+			add(&s, press(a, KEYS_F(KEY_NPAGE)));
+		report("PgDn under sign-ins (facts from raw records)", &s);
+		for (int round = 0; round < 5; round++) {
+			for (int i = 0; i < 10; i++)
+				add(&s, press(a, 'l'));
+			for (int i = 0; i < 10; i++)
+				add(&s, press(a, 'h'));
+		}
+		report("l / h across the sign-in columns at 80x24", &s);
+		for (int i = 0; i < 20; i++) {
+			add(&s, press(a, 'y'));
+			press(a, 'j');
+		}
+		report("y (copy the cell)", &s);
+		for (int i = 0; i < 20; i++) {
+			add(&s, press(a, 'v'));
+			add(&s, press(a, 'q'));
+		}
+		report("v (the whole value) and q", &s);
+		press(a, 127);
+	}
+	resizeterm(ROWS, COLS);
+	press(a, KEYS_F(KEY_RESIZE));
 
 	/* a stack and a histogram over every event */
 	view_timeline_set_column(app_timeline(a), "app");
