@@ -86,22 +86,25 @@ filter() { # filter TEXT
 # Every token on screen that starts like an indicator is the indicator,
 # another indicator, or a part of one ending in the cut mark.
 marks_ok() { # marks_ok VALUES_FILE: 0 when nothing is cut silently
-	local bad=0 tok v
-	while IFS= read -r tok; do
-		grep -qxF -- "$tok" "$1" && continue
-		case "$tok" in
-		*…)
-			v=${tok%…}
-			grep -qF -- "$v" "$1" && continue
-			;;
-		esac
-		# a token that is the beginning of an indicator, cut without mark
-		if awk -v p="$tok" 'index($0, p) == 1 && length($0) > length(p) { f = 1 } END { exit !f }' "$1"; then
-			echo "cut without the mark: '$tok'" >> "$t/screen"
-			bad=1
-		fi
-	done < <(sed -n '3,$p' "$t/screen" | head -n -2 | tr -s ' ' '\n' | grep -E '^.{6,}$' | sort -u)
-	return $bad
+	sed -n '3,$p' "$t/screen" | head -n -2 | tr -s ' ' '\n' | grep -E '^.{6,}$' | sort -u |
+		LC_ALL=C awk -v mark="…" '
+			NR == FNR { v[$0] = 1; next }
+			$0 in v { next }
+			{
+				tok = $0
+				n = length(tok) - length(mark)
+				if (n > 0 && substr(tok, n + 1) == mark) {
+					p = substr(tok, 1, n)
+					for (x in v) if (index(x, p) == 1) next
+				}
+				for (x in v)
+					if (index(x, tok) == 1 && length(x) > length(tok)) {
+						print "cut without the mark: \047" tok "\047"
+						bad = 1
+						next
+					}
+			}
+			END { exit bad }' "$1" - >> "$t/screen"
 }
 
 # kind filter | set name | a heading of the set on its first screen
