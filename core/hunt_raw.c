@@ -1,12 +1,14 @@
 /*
  * hunt_raw.c: the raw records the admin hunts read (inbox rules,
  * forwarding, consents, audit settings: fields the store does not
- * normalize). Candidates are chosen by operation (ev_op index) and their
- * raw records read in id order, decompressing each block once, split
- * over a few threads that each open their own read-only connection to
+ * normalize). Candidates are chosen by operation (store_pick, which the
+ * store answers from its operation index) and their raw records read in
+ * id order by batches (store_raw_each: each compressed block once),
+ * split over a few threads that each open their own read-only handle on
  * the case; each hunt's evaluator (hunt_entry.raw.eval) runs on the
- * worker that read the record. Also the JSON and Exchange-identity
- * helpers those evaluators share.
+ * worker that read the record. Also the finding rows the admin hunts
+ * make, and the JSON and Exchange-identity helpers their evaluators
+ * share.
  */
 #include <ctype.h>
 #include <pthread.h>
