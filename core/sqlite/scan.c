@@ -274,12 +274,12 @@ int sqlite_pick(struct store *st, const struct store_pick *p, const char *const 
 			util_buf_printf(&sql, " OR e.%s IS NULL", ff->column);
 		util_buf_puts(&sql, ")");
 	}
-	int ts_at = at, id_at = at;
+	int ts_at = at;
 	if (ranged_ts) {
 		util_buf_printf(&sql, " AND e.ts >= ?%d AND e.ts <= ?%d", at, at + 1);
 		at += 2;
 	}
-	id_at = at;
+	int id_at = at;
 	bool ranged_id = p->id_from != INT64_MIN || p->id_to != INT64_MAX;
 	if (ranged_id) {
 		util_buf_printf(&sql, " AND e.id >= ?%d AND e.id <= ?%d", at, at + 1);
@@ -301,8 +301,7 @@ int sqlite_pick(struct store *st, const struct store_pick *p, const char *const 
 				util_buf_printf(&sql, "%s?%d", i ? "," : "", also_at + (int)i);
 			util_buf_puts(&sql, ")");
 		}
-		util_buf_puts(&sql, ")");
-		at += (int)p->also.n;
+		util_buf_puts(&sql, ")"); /* the last parameters: at needs no moving on */
 	}
 	util_buf_puts(&sql, p->by_ts ? " ORDER BY e.ts, e.id" : " ORDER BY e.id");
 	if (p->limit >= 0)
