@@ -492,28 +492,28 @@ static void replay_places(struct hctx *h, const struct util_ivec *ips, char **co
 {
 	struct util_buf c = { 0 }, n = { 0 };
 	struct util_smap seen = { 0 };
+	struct ipgeo_row *g = xcalloc(ips->n ? ips->n : 1, sizeof *g);
+	char *why = NULL;
+	/* a case that cannot say leaves the columns empty, as before a lookup */
+	if (ipgeo_of_ids(h->st, ips->v, ips->n, g, &why) < 0)
+		memset(g, 0, (ips->n ? ips->n : 1) * sizeof *g);
+	free(why);
 	for (size_t i = 0; i < ips->n; i++) {
-		char *ip = hunt_vtext(h, "ip", ips->v[i]), *why = NULL;
-		struct ipgeo_row g;
-		int found = ip && ipgeo_get(h->st, ip, &g, &why) == 0;
-		free(ip);
-		free(why);
-		if (found) {
-			const char *cc = g.country;
-			const char *org = g.as_org;
-			const char *label = g.label;
-			int64_t asn = g.asn;
-			char *ck = xasprintf("c:%s", cc ? cc : label ? label : "");
-			if ((cc || label) && util_sset_add(&seen, ck))
-				util_buf_item(&c, ", ", "%s", cc ? cc : label);
-			free(ck);
-			char *nk = xasprintf("n:%lld", (long long)asn);
-			if (asn && util_sset_add(&seen, nk))
-				util_buf_item(&n, ", ", "AS%lld%s%s", (long long)asn, org ? " " : "", org ? org : "");
-			free(nk);
-			ipgeo_row_clear(&g);
-		}
+		const char *cc = g[i].country;
+		const char *org = g[i].as_org;
+		const char *label = g[i].label;
+		int64_t asn = g[i].asn;
+		char *ck = xasprintf("c:%s", cc ? cc : label ? label : "");
+		if ((cc || label) && util_sset_add(&seen, ck))
+			util_buf_item(&c, ", ", "%s", cc ? cc : label);
+		free(ck);
+		char *nk = xasprintf("n:%lld", (long long)asn);
+		if (asn && util_sset_add(&seen, nk))
+			util_buf_item(&n, ", ", "AS%lld%s%s", (long long)asn, org ? " " : "", org ? org : "");
+		free(nk);
+		ipgeo_row_clear(&g[i]);
 	}
+	free(g);
 	util_smap_free(&seen);
 	*countries = c.n ? util_buf_take(&c) : (util_buf_free(&c), NULL);
 	*networks = n.n ? util_buf_take(&n) : (util_buf_free(&n), NULL);
