@@ -613,6 +613,10 @@ int export_run(struct store *st, FILE *out, const struct export_opts *o, struct 
 	query_set_progress(x.q, &(struct progress){ scan_progress, &x });
 	if (query_prepare(x.q, cause) < 0)
 		goto out;
+	/* from here the export reports itself, every PROGRESS_EVERY rows with
+	 * its stats current: a timer in the scan would also fire inside the
+	 * look-ups the rows make (texts, annotations, raw records) */
+	query_set_progress(x.q, NULL);
 	if (store_each_source(st, add_source, &x, cause) < 0 || !(x.ka = appnames_new(st, cause)))
 		goto out;
 	x.vc = xcalloc(1, sizeof *x.vc);
