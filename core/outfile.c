@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -90,15 +91,27 @@ int outfile_open(const char *path, struct outfile **out, FILE **fp, char **cause
 	}
 	o->target = target;
 	o->tmp = xasprintf("%s.partial-XXXXXX", target);
+	/* a signal between creating the file and registering it would leave
+	 * it behind: the signals that end a process wait until it is known */
+	sigset_t fatal, old;
+	sigemptyset(&fatal);
+	sigaddset(&fatal, SIGINT);
+	sigaddset(&fatal, SIGTERM);
+	sigaddset(&fatal, SIGHUP);
+	sigaddset(&fatal, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &fatal, &old);
 	int fd = mkstemp(o->tmp);
+	int err = errno;
+	if (fd >= 0)
+		set_pending(o->tmp);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (fd < 0) {
-		set_cause(cause, "%s: %s", path, strerror(errno));
+		set_cause(cause, "%s: %s", path, strerror(err));
 		free(o->tmp);
 		o->tmp = NULL;
 		outfile_abort(o);
 		return -1;
 	}
-	set_pending(o->tmp);
 	/* mkstemp makes 0600: the file gets the mode it replaces, or what
 	 * the umask gives a new one */
 	mode_t mode = exists ? (sb.st_mode & 07777) : umask_mode();

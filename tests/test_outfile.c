@@ -8,7 +8,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "outfile.h"
 
@@ -87,11 +90,65 @@ static void test_write_error_replaces_nothing(void **state)
 	free(cause);
 }
 
+/* The temporary file is made by mkstemp: this one, armed, also sends the
+ * process a SIGTERM just after creating it, the moment a kill lands
+ * between making the file and registering it for the signal handler. */
+static volatile sig_atomic_t term_in_mkstemp;
+
+int mkstemp(char *tmpl)
+{
+	static unsigned n;
+	size_t len = strlen(tmpl);
+	char six[8];
+	snprintf(six, sizeof six, "%06u", (unsigned)(getpid() * 31 + n++) % 1000000u);
+	memcpy(tmpl + len - 6, six, 6);
+	int fd = open(tmpl, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (term_in_mkstemp)
+		raise(SIGTERM);
+	return fd;
+}
+
+static void on_term(int sig)
+{
+	(void)sig;
+	outfile_unlink_pending();
+	_exit(3);
+}
+
+static void test_kill_while_opening_leaves_nothing(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	char path[512];
+	snprintf(path, sizeof path, "%s/export.csv", dir);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sigaction sa = { .sa_handler = on_term };
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		term_in_mkstemp = 1;
+		struct outfile *o;
+		FILE *fp;
+		char *cause = NULL;
+		outfile_open(path, &o, &fp, &cause);
+		_exit(0); /* not reached: the signal ends it */
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 3); /* the handler ran */
+	assert_int_equal(files_in(dir), 0);       /* and removed the file */
+	tmpdir_remove(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_abort_keeps_the_old_file),
 		cmocka_unit_test(test_write_error_replaces_nothing),
+		cmocka_unit_test(test_kill_while_opening_leaves_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,18 +54,20 @@ static void on_fatal_signal(int sig)
 
 struct outfile *cli_outfile_open(const char *path, FILE **fp)
 {
+	/* the handler is in place before the temporary file exists, or a
+	 * signal in between would leave it behind */
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		struct sigaction sa = { .sa_handler = on_fatal_signal };
+		sigemptyset(&sa.sa_mask);
+		sigaction(sigs[i], &sa, NULL);
+	}
 	struct outfile *o;
 	char *cause = NULL;
 	if (outfile_open(path, &o, fp, &cause) < 0) {
 		cli_error("%s", cause);
 		free(cause);
 		return NULL;
-	}
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		struct sigaction sa = { .sa_handler = on_fatal_signal };
-		sigemptyset(&sa.sa_mask);
-		sigaction(sigs[i], &sa, NULL);
 	}
 	return o;
 }
