@@ -58,8 +58,7 @@ static void timesketch_row(struct exporter *x, const struct export_row *r)
 	char *msg = ts_message(x, r);
 	/* microseconds of a time from an untrusted case: clamped as
 	 * time_format clamps, so that the product cannot overflow */
-	const int64_t lim = (int64_t)1 << 52;
-	int64_t ms = r->ts < -lim ? -lim : r->ts > lim ? lim : r->ts;
+	int64_t ms = r->ts < TIME_MIN_MS ? TIME_MIN_MS : r->ts > TIME_MAX_MS ? TIME_MAX_MS : r->ts;
 	fputs("{\"message\":", f);
 	export_json_str(f, msg);
 	free(msg);

@@ -53,9 +53,8 @@ void hunt_filter_time(struct util_buf *f, int64_t from, int64_t to)
 {
 	/* times from an untrusted case: clamped as time_format clamps, so
 	 * that rounding to seconds cannot overflow */
-	const int64_t lim = (int64_t)1 << 52;
-	from = from < -lim ? -lim : from > lim ? lim : from;
-	to = to < -lim ? -lim : to > lim ? lim : to;
+	from = from < TIME_MIN_MS ? TIME_MIN_MS : from > TIME_MAX_MS ? TIME_MAX_MS : from;
+	to = to < TIME_MIN_MS ? TIME_MIN_MS : to > TIME_MAX_MS ? TIME_MAX_MS : to;
 	int64_t a = from - (((from % 1000) + 1000) % 1000);
 	int64_t b = to - (((to % 1000) + 1000) % 1000) + 1000;
 	char ta[40], tb[40];

@@ -35,12 +35,12 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 
 void time_format(int64_t ms, char *out, size_t outsz)
 {
-	/* far outside any log, and the arithmetic below must not overflow */
-	const int64_t lim = (int64_t)1 << 52;
-	if (ms < -lim)
-		ms = -lim;
-	else if (ms > lim)
-		ms = lim;
+	/* a time from an untrusted case may be anything: the bounds keep the
+	 * year at four digits and the arithmetic below from overflowing */
+	if (ms < TIME_MIN_MS)
+		ms = TIME_MIN_MS;
+	else if (ms > TIME_MAX_MS)
+		ms = TIME_MAX_MS;
 	int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
 	int64_t rem = ms - days * 86400000;
 	int64_t y;
@@ -200,7 +200,18 @@ static bool parse_dotnet(struct cur *c, int64_t *ms)
 	return true;
 }
 
+static bool time_parse_any(const char *s, size_t n, int64_t *ms);
+
 bool time_parse(const char *s, size_t n, int64_t *ms)
+{
+	int64_t v;
+	if (!time_parse_any(s, n, &v) || v < TIME_MIN_MS || v > TIME_MAX_MS)
+		return false;
+	*ms = v;
+	return true;
+}
+
+static bool time_parse_any(const char *s, size_t n, int64_t *ms)
 {
 	struct cur c = { s, s + n };
 	int a, b, y, h, mi, sec, msec, off;

@@ -16,12 +16,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The instants a log date may name: 1900-01-01T00:00:00.000Z to
+ * 9999-12-31T23:59:59.999Z. time_parse refuses a date outside (whatever
+ * its style: ISO, an offset pushing it over, /Date(ms)/), and
+ * time_format shows a stored time outside as the nearer bound, so that a
+ * date is always the same 24 characters. */
+#define TIME_MIN_MS ((int64_t)-2208988800000)
+#define TIME_MAX_MS ((int64_t)253402300799999)
+
 bool time_parse(const char *s, size_t n, int64_t *ms);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d);
 
-/* 2023-09-26T01:56:15.123Z into out (at least 25 bytes). */
+/* 2023-09-26T01:56:15.123Z into out (at least 25 bytes); clamped to
+ * TIME_MIN_MS..TIME_MAX_MS. */
 void time_format(int64_t ms, char *out, size_t outsz);
 
 #endif

@@ -201,6 +201,29 @@ static void test_dotnet_garbage(void **state)
 	expect_bad("/Date(12345678901234567890)/"); /* more digits than fit */
 }
 
+/* Issue 10: /Date(253402300800000)/ (10000-01-01) was shown as
+ * "10000-01-0 T00:00:0". Every style keeps to 1900..9999, and a stored
+ * time outside shows as the nearer bound, in 24 characters. */
+static void test_range(void **state)
+{
+	(void)state;
+	expect_ms("/Date(253402300799999)/", 253402300799999LL);
+	expect_bad("/Date(253402300800000)/");
+	expect_bad("/Date(9999999999999999)/");
+	expect_ms("/Date(-2208988800000)/", -2208988800000LL);
+	expect_bad("/Date(-2208988800001)/");
+	expect_bad("9999-12-31T23:30:00-01:00"); /* the offset pushes it to 10000 */
+	expect_ms("9999-12-31T23:30:00+01:00", 253402295400000LL);
+	expect_bad("1900-01-01T00:30:00+01:00"); /* and this one to 1899 */
+	char buf[32];
+	time_format(253402300800000LL, buf, sizeof buf);
+	assert_string_equal(buf, "9999-12-31T23:59:59.999Z");
+	time_format(INT64_MAX, buf, sizeof buf);
+	assert_string_equal(buf, "9999-12-31T23:59:59.999Z");
+	time_format(INT64_MIN, buf, sizeof buf);
+	assert_string_equal(buf, "1900-01-01T00:00:00.000Z");
+}
+
 static void test_invalid(void **state)
 {
 	(void)state;
@@ -323,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_day_first),
 		cmocka_unit_test(test_dotnet),
 		cmocka_unit_test(test_dotnet_garbage),
+		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_date_trailing_space),
 		cmocka_unit_test(test_leap_second),
