@@ -217,3 +217,20 @@ check "12: a query while a load runs answers (no 'database is locked')" bash -c 
 wait $lpid
 check "12: the load's end builds the index again" \
 	test "$(count "$t/c11.case" "select count(*) from sqlite_master where name='ev_rid'")" = 1
+
+# Smaller: a path that is not there creates no case and loads nothing
+"$bin" load "$t/s1.case" "$t/r10.json" "$t/missing.json" > /dev/null 2> "$t/s1.err"; rc=$?
+check "smaller: load NEW.case /missing exits 1 naming the path" bash -c "test $rc = 1 && grep -q 'missing.json: No such file or directory' '$t/s1.err'"
+check "smaller: load NEW.case /missing creates no case" test ! -e "$t/s1.case"
+
+# Smaller: a load stopped by a full disk does not leave its source
+# "loading": the status says why it stopped
+if unshare -rm true 2>/dev/null; then
+	mkdir -p "$t/full"
+	unshare -rm sh -c 'mount -t tmpfs -o size=1500k tmpfs "$1" && "$2" load "$1/c.case" "$3" > /dev/null 2>&1; echo $? > "$1.rc"; sqlite3 "$1/c.case" "select status from sources" > "$1.status"' \
+		sh "$t/full" "$bin" "$t/big.jsonl"
+	check "smaller: a load on a full disk exits 1" test "$(cat "$t/full.rc")" = 1
+	check "smaller: its source's status names the full disk, not 'loading'" grep -q '^error: .*disk is full' "$t/full.status"
+else
+	echo "skip - smaller: a full disk (no user namespaces to mount a small tmpfs)"
+fi

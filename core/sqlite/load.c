@@ -337,9 +337,16 @@ int sqlite_load_source_end(struct store_load *base, const char *sha256, const ch
 	sqlite3_finalize(q);
 	if (r != SQLITE_DONE)
 		return load_db_fail(ld, cause);
-	int rc = load_commit(ld, cause);
+	if (load_commit(ld, cause) < 0) {
+		/* kept for the abort, which records it as the status */
+		pthread_mutex_lock(&ld->mu);
+		if (!ld->error)
+			ld->error = xstrdup(cause && *cause ? *cause : "the commit failed");
+		pthread_mutex_unlock(&ld->mu);
+		return -1;
+	}
 	ld->source = 0;
-	return rc;
+	return 0;
 }
 
 int sqlite_load_end(struct store_load *base, char **cause)
@@ -365,10 +372,29 @@ void sqlite_load_abort(struct store_load *base)
 	if (!ld)
 		return;
 	/* keep what the writer has: commit it with the counters */
-	if (load_drain(ld, NULL) == 0)
-		load_commit(ld, NULL);
-	else if (ld->txn)
-		sqlite_exec(ld->base.st, "COMMIT", NULL);
+	load_drain(ld, NULL);
+	sqlite3 *db = store_db(ld->base.st);
+	/* a full disk can make SQLite roll the transaction back itself: the
+	 * counters must not then be written alone, outside it */
+	if (ld->txn && sqlite3_get_autocommit(db))
+		ld->txn = false;
+	if (load_commit(ld, NULL) < 0 && !sqlite3_get_autocommit(db))
+		sqlite_exec(ld->base.st, "ROLLBACK", NULL);
+	/* a source that did not reach its end must not stay "loading":
+	 * say why it stopped (the writer's error: a full disk, a damaged
+	 * case), or that it was interrupted */
+	if (ld->source) {
+		sqlite3_stmt *q;
+		if (sqlite3_prepare_v2(db, "UPDATE sources SET status=? WHERE id=? AND status='loading'", -1, &q,
+				       NULL) == SQLITE_OK) {
+			char *status = ld->error ? xasprintf("error: %s", ld->error) : xstrdup("interrupted");
+			sqlite3_bind_text(q, 1, status, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(q, 2, ld->source);
+			sqlite3_step(q);
+			sqlite3_finalize(q);
+			free(status);
+		}
+	}
 	struct store *st = ld->base.st;
 	bool sw = ld->journal_switched;
 	load_free(ld);

@@ -3,10 +3,12 @@
  * runs (when stderr is a terminal), one summary line per source, totals.
  * Ctrl-C stops cleanly: what was committed stays, loading again completes.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -133,6 +135,15 @@ static int run(const struct cli_args *a)
 	/* load CASE --geoip DIR alone redoes the places with DIR's files */
 	if (npaths == 0 && !geoip_dir)
 		return cli_usage("load: expected CASE and at least one PATH");
+	/* a path that is not there is a mistake in the command: say so
+	 * before anything is created or loaded (no empty case for a typo) */
+	for (size_t i = 0; i < npaths; i++) {
+		struct stat sb;
+		if (strcmp(paths[i], "-") != 0 && stat(paths[i], &sb) < 0) {
+			cli_error("%s: %s", paths[i], strerror(errno));
+			return 1;
+		}
+	}
 	struct store *st = NULL;
 	char *cause = NULL;
 	if (store_open(case_path, STORE_CREATE, &st, &cause) < 0) {
