@@ -234,3 +234,14 @@ if unshare -rm true 2>/dev/null; then
 else
 	echo "skip - smaller: a full disk (no user namespaces to mount a small tmpfs)"
 fi
+
+# Smaller: a piped table pads no line to the longest value (stack of 75
+# users, one of them 100,000 characters long: 7.4 MB before), and keeps
+# every value whole
+long=$(head -c 100000 /dev/zero | tr '\0' 'u')
+{ for i in $(seq 1 74); do printf '{"CreationTime":"2023-06-16T10:00:00","Id":"s4-%s","Operation":"A","UserId":"user%s@contoso.com"}\n' "$i" "$i"; done
+  printf '{"CreationTime":"2023-06-16T10:00:00","Id":"s4-long","Operation":"A","UserId":"%s"}\n' "$long"; } > "$t/s4.json"
+"$bin" load "$t/s4.case" "$t/s4.json" > /dev/null 2>&1
+"$bin" stack "$t/s4.case" user > "$t/s4.out" 2>&1
+check "smaller: piped stack of 75 values, one of 100,000 characters, is under 120 KB" test "$(wc -c < "$t/s4.out")" -lt 120000
+check "smaller: and the long value is there whole" grep -q "$long" "$t/s4.out"

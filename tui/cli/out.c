@@ -95,7 +95,9 @@ static void fix_widths(struct out *o)
 		size_t hw = strlen(o->cols[i].name);
 		if (o->w[i] < hw)
 			o->w[i] = hw;
-		if (o->w[i] > MAX_COL && o->tty)
+		/* piped too: a column is never padded past MAX_COL, or one long
+		 * value pads every line to its length (75 lines, 7.4 MB) */
+		if (o->w[i] > MAX_COL)
 			o->w[i] = MAX_COL;
 	}
 	if (o->termw) {
@@ -118,6 +120,17 @@ static void table_cell(struct out *o, const char *v, size_t width, bool last)
 {
 	char *s = sanitize(v ? v : "", v ? strlen(v) : 0);
 	size_t n = strlen(s), cols;
+	if (!o->tty) {
+		/* piped: every value whole (for grep and the like), a longer one
+		 * runs past its column */
+		fwrite(s, 1, n, o->f);
+		cols = text_width(s, n);
+		if (!last)
+			for (size_t k = cols; k < width + 2 || k < cols + 2; k++)
+				fputc(' ', o->f);
+		free(s);
+		return;
+	}
 	size_t fit = text_fit(s, n, width, &cols);
 	if (fit < n && width > 0) {
 		/* leave room for the ellipsis */
