@@ -109,7 +109,32 @@ struct run {
 	bool cancelled;              /* by the struct progress */
 	volatile sig_atomic_t stop;  /* what the readers poll: a signal or a cancel */
 	char *fatal;
+	/* per format of Graph page: does the last page loaded say more
+	 * follow (@odata.nextLink), and which source it was */
+	struct {
+		const char *format;
+		char *source;
+	} open_pages[16];
+	size_t nopen;
 };
+
+/* The last page of each kind of Graph results read so far: a page with
+ * an @odata.nextLink leaves its results open until a page without one. */
+static void note_pages(struct run *r, const struct ingest_stats *st, const char *name)
+{
+	if (!st->pages || !st->format)
+		return;
+	size_t i = 0;
+	while (i < r->nopen && strcmp(r->open_pages[i].format, st->format) != 0)
+		i++;
+	if (i == r->nopen) {
+		if (i == sizeof r->open_pages / sizeof r->open_pages[0])
+			return;
+		r->open_pages[r->nopen++].format = st->format;
+	}
+	free(r->open_pages[i].source);
+	r->open_pages[i].source = st->next_links >= st->pages ? xstrdup(name) : NULL;
+}
 
 static void report(struct run *r, bool force)
 {
@@ -260,6 +285,17 @@ static int member(struct input *in, void *ctx)
 			warning = w;
 		}
 	}
+	if (st.next_links) {
+		const char *w = "a Graph page with an @odata.nextLink: its results go on in the page that names";
+		if (warning) {
+			char *both = xasprintf("%s; %s", warning, w);
+			free(warning);
+			warning = both;
+		} else {
+			warning = xstrdup(w);
+		}
+	}
+	note_pages(r, &st, input_name(in));
 	const char *fmt = st.format ? st.format : "unknown";
 	if (store_load_source_end(r->ld, sha[0] ? sha : NULL, fmt, input_encoding(in), status, warning,
 				  &cause) < 0) {
@@ -334,6 +370,15 @@ int ingest_paths(struct store *st, const char *const *paths, size_t npaths,
 		}
 	}
 	tot->seconds = now_sec() - r.start;
+	for (size_t i = 0; i < r.nopen; i++) {
+		if (r.open_pages[i].source && !r.fatal && !r.interrupted) {
+			warn(&r, "%s: the last %s page loaded has an @odata.nextLink: the results were cut "
+				 "(the page it names was not loaded)",
+			     r.open_pages[i].source, r.open_pages[i].format);
+			tot->cut_pages++;
+		}
+		free(r.open_pages[i].source);
+	}
 	if (r.fatal) {
 		store_load_abort(r.ld);
 		set_cause(cause, "%s", r.fatal);

@@ -43,6 +43,9 @@ struct ingest_totals {
 	int64_t first_ts, last_ts;
 	double seconds;
 	int failed_sources;
+	/* kinds of Graph pages whose last page loaded has an @odata.nextLink:
+	 * the results were cut (the page it names was not loaded) */
+	int cut_pages;
 };
 
 struct ingest_opts {
@@ -84,6 +87,9 @@ struct ingest_stats {
 	 * and MailItemsAccessed among them that lost their message ids */
 	uint64_t truncated, lost_msgids;
 	uint64_t known; /* records of a known shape (rejected or not) */
+	/* Graph pages ({"value": [...]}), and those whose @odata.nextLink
+	 * says the results go on in another page */
+	uint64_t pages, next_links;
 };
 
 /* Append one line to stats->warning ("; " between lines). */

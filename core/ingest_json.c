@@ -33,6 +33,8 @@ struct jreader {
 	char *row;         /* one of its rows as an object */
 	size_t rlen, rcap;
 	bool known;        /* some record was of a known kind */
+	int page_depth;    /* > 0: inside a page's array entered from its prefix */
+	uint64_t page_records, page_rejects; /* counts when it was entered */
 };
 
 static int reject(struct jreader *r, uint64_t line, const char *why, const char *p, size_t n, char **cause)
@@ -232,6 +234,87 @@ static int page(struct jreader *r, const struct jval *arr, const char *base, uin
 	return 0;
 }
 
+/* The Graph page's own members: an @odata.nextLink says the results go
+ * on in another page, which the load must also be given. */
+static void page_links(struct ingest_stats *st, const struct jmember *mem, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (json_str_eq(&mem[i].key, "@odata.nextLink") && mem[i].val.t == JT_STR)
+			st->next_links++;
+}
+
+/*
+ * A page that does not close in the window: {"@odata.context": ...,
+ * "value": [ {...}, {...}, {... and the input ends (a download cut short),
+ * or the page is larger than the record size limit. Its members before
+ * "value" (or "records") are read here, and the offset just past that
+ * array's '[' is returned, so that the reader steps into the array and
+ * every complete record before the cut is loaded one by one. 0 when p is
+ * not such a prefix.
+ */
+static size_t page_prefix(struct ingest_stats *st, const char *p, const char *end)
+{
+	const char *q = p + 1;
+	for (;;) {
+		q = json_skip_ws(q, end);
+		if (q >= end || *q != '"')
+			return 0;
+		const char *ke = json_skip_value(q, end);
+		struct jval key;
+		if (!ke || json_scan_value(q, ke, &key, NULL, NULL) != ke)
+			return 0;
+		q = json_skip_ws(ke, end);
+		if (q >= end || *q != ':')
+			return 0;
+		q = json_skip_ws(q + 1, end);
+		if (q >= end)
+			return 0;
+		if (*q == '[' && (json_str_eq(&key, "value") || json_str_eq(&key, "records")))
+			return (size_t)(q + 1 - p);
+		const char *ve = json_skip_value(q, end);
+		if (!ve)
+			return 0;
+		if (json_str_eq(&key, "@odata.nextLink") && *q == '"')
+			st->next_links++;
+		q = json_skip_ws(ve, end);
+		if (q >= end || *q != ',')
+			return 0;
+		q++;
+	}
+}
+
+/* After the array of a page entered by page_prefix closes: the page's
+ * members after it (an @odata.nextLink) and its closing brace. The
+ * number of bytes to consume, or 0 when they are not there whole. */
+static size_t page_suffix(struct ingest_stats *st, const char *p, const char *end)
+{
+	const char *q = p;
+	for (;;) {
+		q = json_skip_ws(q, end);
+		if (q >= end)
+			return 0;
+		if (*q == '}')
+			return (size_t)(q + 1 - p);
+		if (*q != ',')
+			return 0;
+		q = json_skip_ws(q + 1, end);
+		const char *ke = q < end && *q == '"' ? json_skip_value(q, end) : NULL;
+		struct jval key;
+		if (!ke || json_scan_value(q, ke, &key, NULL, NULL) != ke)
+			return 0;
+		q = json_skip_ws(ke, end);
+		if (q >= end || *q != ':')
+			return 0;
+		q = json_skip_ws(q + 1, end);
+		const char *ve = q < end ? json_skip_value(q, end) : NULL;
+		if (!ve)
+			return 0;
+		if (json_str_eq(&key, "@odata.nextLink") && *q == '"')
+			st->next_links++;
+		q = ve;
+	}
+}
+
 int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t *stop,
 		struct ingest_stats *st, char **cause)
 {
@@ -264,6 +347,20 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 			depth++;
 			stream_consume(s, 1);
 			continue;
+		}
+		if (c == ']' && depth > 0 && depth == r.page_depth) {
+			/* the end of a page's array entered from its prefix: the
+			 * rest of the page object, then on as after any value */
+			stream_need(s, 1 << 20);
+			p = stream_ptr(s);
+			size_t k = page_suffix(st, p + 1, p + stream_avail(s));
+			if (k) {
+				r.line += count_newlines(p, k + 1);
+				stream_consume(s, k + 1);
+				depth--;
+				r.page_depth = 0;
+				continue;
+			}
 		}
 		if ((c == ']' && depth > 0) || (c == ',' && depth > 0)) {
 			if (c == ']')
@@ -357,6 +454,19 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 		}
 		p = stream_ptr(s);
 		size_t avail = stream_avail(s);
+		if (!e && !cut && !r.page_depth) {
+			size_t k = page_prefix(st, p, p + avail);
+			if (k) {
+				r.line += count_newlines(p, k);
+				stream_consume(s, k);
+				depth++;
+				r.page_depth = depth;
+				r.page_records = st->records;
+				r.page_rejects = st->rejects;
+				st->pages++;
+				continue;
+			}
+		}
 		if (!e) {
 			if ((cut || stream_full(s)) && depth == 0) {
 				/* JSON Lines with a line cut short: its object
@@ -437,8 +547,11 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 			if (!st->format)
 				st->format = "loganalytics-api";
 			rc = tables(&r, &arr, p, r.line, cause);
-		} else if (is_page(&v, r.mem, nmem, &arr))
+		} else if (is_page(&v, r.mem, nmem, &arr)) {
+			st->pages++;
+			page_links(st, r.mem, nmem);
 			rc = page(&r, &arr, p, r.line, cause);
+		}
 		else
 			rc = record_members(&r, &v, r.mem, nmem, r.line, cause);
 		if (rc < 0)
@@ -449,6 +562,19 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 out:
 	if (s->ioerr && rc == 0)
 		rc = set_cause(cause, "read error");
+	/* the input ended inside an array: the file was cut short, and what
+	 * came after the cut is not in it (every complete record before it
+	 * was read) */
+	if (rc == 0 && depth > 0 && !st->error && !(stop && *stop))
+		st->error = r.page_depth
+				    ? xasprintf("cut short: the input ends inside the page's \"value\" array "
+						"(line %llu); the %llu complete records before the cut were read",
+						(unsigned long long)r.line,
+						(unsigned long long)((st->records - r.page_records) -
+								     (st->rejects - r.page_rejects)))
+				    : xasprintf("cut short: the input ends inside a JSON array (no closing ']', "
+						"line %llu); every complete record before the cut was read",
+						(unsigned long long)r.line);
 	/* Nothing in it was a log: refused as a whole, in one line (every
 	 * record was rejected and counted already). */
 	if (rc == 0 && st->records && !st->known && !st->error && !(stop && *stop))

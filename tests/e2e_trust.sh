@@ -245,3 +245,40 @@ long=$(head -c 100000 /dev/zero | tr '\0' 'u')
 "$bin" stack "$t/s4.case" user > "$t/s4.out" 2>&1
 check "smaller: piped stack of 75 values, one of 100,000 characters, is under 120 KB" test "$(wc -c < "$t/s4.out")" -lt 120000
 check "smaller: and the long value is there whole" grep -q "$long" "$t/s4.out"
+
+# 9. a Graph page cut short loads every complete record before the cut and
+# says so (0 of 549 before); an array without its ']' is cut short too; a
+# page whose @odata.nextLink names a page not loaded makes the load fail
+python3 - "$t" <<'PY'
+import json, sys
+t = sys.argv[1]
+recs = [{"id": "g9-%d" % i, "createdDateTime": "2023-06-16T10:%02d:%02dZ" % (i // 60 % 60, i % 60),
+         "userPrincipalName": "alice@contoso.com", "appId": "a", "ipAddress": "203.0.113.9",
+         "status": {"errorCode": 0}} for i in range(549)]
+page = json.dumps({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns",
+                   "@odata.nextLink": "https://graph.microsoft.com/v1.0/auditLogs/signIns?$skiptoken=x",
+                   "value": recs})
+open(t + "/g9-cut.json", "w").write(page[:len(page) // 2])
+open(t + "/g9-arr.json", "w").write(json.dumps(recs)[:-1])
+open(t + "/g9-p1.json", "w").write(page)
+last = json.dumps({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns",
+                   "value": [dict(r, id="g9-last-%d" % i) for i, r in enumerate(recs[:10])]})
+open(t + "/g9-p2.json", "w").write(last)
+PY
+"$bin" load "$t/g9a.case" "$t/g9-cut.json" > "$t/g9.out" 2> "$t/g9.err"; rc=$?
+n=$(count "$t/g9a.case" 'select count(*) from events')
+check "9: a Graph page cut in half loads the records before the cut ($n of about 274)" test "$n" -ge 270
+check "9: the cut page exits 1" test $rc = 1
+check "9: its source's status says it was cut short" \
+	bash -c "sqlite3 '$t/g9a.case' 'select status from sources' | grep -q '^error: cut short: the input ends inside the page'"
+"$bin" load "$t/g9b.case" "$t/g9-arr.json" > /dev/null 2>&1; rc=$?
+check "9: an array without its ']' loads all 549 records" test "$(count "$t/g9b.case" 'select count(*) from events')" = 549
+check "9: and exits 1 with the cut in its status" \
+	bash -c "test $rc = 1 && sqlite3 '$t/g9b.case' 'select status from sources' | grep -q \"no closing ']'\""
+"$bin" load "$t/g9c.case" "$t/g9-p1.json" > /dev/null 2> "$t/g9.err"; rc=$?
+check "9: a page whose @odata.nextLink was not loaded exits 1" test $rc = 1
+check "9: with one line naming the page" grep -q 'g9-p1.json: the last entra-signin-json page loaded has an @odata.nextLink' "$t/g9.err"
+check "9: and the source's warning in the case" \
+	bash -c "sqlite3 '$t/g9c.case' 'select warning from sources' | grep -q 'odata.nextLink'"
+"$bin" load "$t/g9d.case" "$t/g9-p1.json" "$t/g9-p2.json" > /dev/null 2>&1; rc=$?
+check "9: with the page it names loaded too, the load is complete (exit 0)" test $rc = 0

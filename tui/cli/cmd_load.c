@@ -193,6 +193,10 @@ static int run(const struct cli_args *a)
 		} else if (t.failed_sources) {
 			cli_error("%d source(s) could not be read completely (see above)", t.failed_sources);
 			rc = 1;
+		} else if (t.cut_pages) {
+			cli_error("Graph results cut short: a page's @odata.nextLink names a page not loaded "
+				  "(see above)");
+			rc = 1;
 		} else if (t.records && !t.events && !t.duplicates) {
 			cli_error("nothing could be loaded from these paths: every record was rejected");
 			rc = 1;
