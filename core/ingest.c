@@ -216,11 +216,32 @@ static void walk_warn(const char *msg, void *ctx)
 		r->o->warn(msg, r->o->ctx);
 }
 
+/* Something the walk could not read at all (an encrypted or not regular
+ * member, an archive too deep, damaged or cut short): a source row of its
+ * own, with the reason as its status, so that the case says what is not
+ * in it. The walk has warned already. */
+static void walk_skip(const char *name, const char *why, void *ctx)
+{
+	struct run *r = ctx;
+	if (r->fatal || r->interrupted)
+		return;
+	char *cause = NULL;
+	char *status = xasprintf("error: %s", why);
+	if (store_load_source(r->ld, name, -1, &cause) < 0 ||
+	    store_load_source_end(r->ld, NULL, "unread", NULL, status, NULL, &cause) < 0)
+		r->fatal = cause ? cause : xstrdup("cannot record a source");
+	free(status);
+	r->tot->sources++;
+	r->tot->failed_sources++;
+}
+
 static int member(struct input *in, void *ctx)
 {
 	struct run *r = ctx;
 	const struct ingest_opts *o = r->o;
 	char *cause = NULL;
+	if (r->fatal)
+		return -1;
 	r->in = in;
 	if (store_load_source(r->ld, input_name(in), input_size(in), &cause) < 0) {
 		r->fatal = cause;
@@ -355,13 +376,18 @@ int ingest_paths(struct store *st, const char *const *paths, size_t npaths,
 	store_load_sink(r.ld, &r.inner);
 	for (size_t i = 0; i < npaths; i++) {
 		char *c = NULL;
-		if (input_walk(paths[i], &o->limits, member, walk_warn, &r, &c) < 0) {
+		if (input_walk_skips(paths[i], &o->limits, member, walk_warn, walk_skip, &r, &c) < 0) {
 			if (r.fatal || r.interrupted) {
 				free(c);
 				break;
 			}
+			/* PATH itself could not be read: recorded as a source, too */
+			const char *why = c ? c : "cannot be read";
+			size_t k = strlen(paths[i]);
+			if (strncmp(why, paths[i], k) == 0 && why[k] == ':')
+				why += k + 1 + (why[k + 1] == ' ');
 			warn(&r, "%s", c ? c : paths[i]);
-			tot->failed_sources++;
+			walk_skip(paths[i], why, &r);
 			free(c);
 		}
 		if ((o->stop && *o->stop) || r.cancelled) {

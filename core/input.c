@@ -98,6 +98,20 @@ void input_warnf(struct input_walker *w, const char *fmt, ...)
 	free(m);
 }
 
+void input_skipf(struct input_walker *w, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *why = input_oneline(m);
+	input_warnf(w, "%s: %s", name, why);
+	if (w->skip)
+		w->skip(name, why, w->ctx);
+	free(why);
+	free(m);
+}
+
 /* Record the walk's failure; returns -1. */
 int input_stop(struct input_walker *w, const char *fmt, ...)
 {
@@ -145,13 +159,14 @@ int input_begin(struct input_walker *w, struct input *in, int depth, int top)
 		 * goes to the caller through input_read() instead */
 		if (top)
 			return input_stop(w, "%s", in->err);
-		input_warnf(w, "%s", in->err);
+		size_t k = strlen(in->name);
+		const char *why = strncmp(in->err, in->name, k) == 0 && in->err[k] == ':' ? in->err + k + 1 : in->err;
+		input_skipf(w, in->name, "%s", why + strspn(why, " "));
 		return 0;
 	}
 	if (!in->err && !in->leaf && input_is_container(in->buf, in->len)) {
 		if (depth >= INPUT_MAX_DEPTH) {
-			input_warnf(w, "%s: archive nested more than %d deep; skipped",
-				    in->name, INPUT_MAX_DEPTH);
+			input_skipf(w, in->name, "archive nested more than %d deep; skipped", INPUT_MAX_DEPTH);
 			return 0;
 		}
 		return input_container(w, in, depth + 1, top);
@@ -271,7 +286,7 @@ static int input_walk_path(struct input_walker *w, const char *path, int top)
 	if (fd < 0) {
 		if (top)
 			return input_stop(w, "%s: %s", path, strerror(errno));
-		input_warnf(w, "%s: %s", path, strerror(errno));
+		input_skipf(w, path, "%s", strerror(errno));
 		return 0;
 	}
 	if (fstat(fd, &st) < 0) { /* what was opened, not what was named */
@@ -290,6 +305,12 @@ static int input_walk_path(struct input_walker *w, const char *path, int top)
 int input_walk(const char *path, const struct input_limits *lim,
 	       input_member_fn fn, input_warn_fn warn, void *ctx, char **cause)
 {
+	return input_walk_skips(path, lim, fn, warn, NULL, ctx, cause);
+}
+
+int input_walk_skips(const char *path, const struct input_limits *lim, input_member_fn fn,
+		     input_warn_fn warn, input_skip_fn skip, void *ctx, char **cause)
+{
 	struct input_walker w;
 	memset(&w, 0, sizeof w);
 	w.lim.max_member_bytes = lim && lim->max_member_bytes ? lim->max_member_bytes
@@ -297,6 +318,7 @@ int input_walk(const char *path, const struct input_limits *lim,
 	w.lim.max_ratio = lim && lim->max_ratio > 0 ? lim->max_ratio : 1000;
 	w.fn = fn;
 	w.warn = warn;
+	w.skip = skip;
 	w.ctx = ctx;
 	w.md = EVP_MD_fetch(NULL, "SHA256", NULL);
 	w.mdctx = EVP_MD_CTX_new();

@@ -40,6 +40,14 @@ typedef int (*input_member_fn)(struct input *in, void *ctx);
  * path). msg is one line naming the path. */
 typedef void (*input_warn_fn)(const char *msg, void *ctx);
 
+/* Called, besides the warning, for a member (or the rest of an archive)
+ * that could not be read at all and so never reaches fn: an encrypted or
+ * not regular member, an archive nested too deep, damaged or cut short,
+ * a file in a folder that cannot be opened. name is the member, or the
+ * archive whose reading stopped; why is one line. Loads record it in the
+ * case, so that what was not read is not silently absent. */
+typedef void (*input_skip_fn)(const char *name, const char *why, void *ctx);
+
 /*
  * Walk PATH and call fn for each member. Returns 0 when the walk finished,
  * -1 with *cause (caller frees) when PATH itself cannot be opened or read,
@@ -47,6 +55,9 @@ typedef void (*input_warn_fn)(const char *msg, void *ctx);
  */
 int input_walk(const char *path, const struct input_limits *lim,
 	       input_member_fn fn, input_warn_fn warn, void *ctx, char **cause);
+/* The same, with skip (may be NULL) told of what could not be read. */
+int input_walk_skips(const char *path, const struct input_limits *lim, input_member_fn fn,
+		     input_warn_fn warn, input_skip_fn skip, void *ctx, char **cause);
 
 /* Display name: "dir/a.csv", "bundle.zip!logs/a.csv", "-" for stdin.
  * Borrowed. Control characters in names are kept as they are: callers

@@ -142,12 +142,12 @@ static int input_entry(struct input_walker *w, struct archive *a, struct archive
 		return 0;
 	}
 	if (type != AE_IFREG) {
-		input_warnf(w, "%s: %s; skipped", name, input_type_name(type));
+		input_skipf(w, name, "%s; skipped", input_type_name(type));
 		free(name);
 		return 0;
 	}
 	if (archive_entry_hardlink(e) && archive_entry_size(e) == 0) {
-		input_warnf(w, "%s: hard link to '%s'; skipped", name, archive_entry_hardlink(e));
+		input_skipf(w, name, "hard link to '%s'; skipped", archive_entry_hardlink(e));
 		free(name);
 		return 0;
 	}
@@ -158,7 +158,7 @@ static int input_entry(struct input_walker *w, struct archive *a, struct archive
 				    src->name, p, risk);
 	}
 	if (archive_entry_is_data_encrypted(e)) {
-		input_warnf(w, "%s: encrypted; skipped (no password is tried)", name);
+		input_skipf(w, name, "encrypted; skipped (no password is tried)");
 		free(name);
 		return 0;
 	}
@@ -203,7 +203,7 @@ int input_container(struct input_walker *w, struct input *src, int depth, int to
 		if (top)
 			rc = input_stop(w, "%s: %s", src->name, e ? e : "cannot open the archive");
 		else
-			input_warnf(w, "%s: %s; skipped", src->name, e ? e : "cannot open the archive");
+			input_skipf(w, src->name, "%s; skipped", e ? e : "cannot open the archive");
 		archive_read_free(a);
 		return rc;
 	}
@@ -222,15 +222,14 @@ int input_container(struct input_walker *w, struct input *src, int depth, int to
 			break;
 		if (r == ARCHIVE_FATAL) {
 			const char *m = archive_error_string(a);
-			input_warnf(w, "%s: %s; stopped reading it after %lu member%s",
-				    src->name, m ? m : "damaged or cut short", entries,
-				    entries == 1 ? "" : "s");
+			input_skipf(w, src->name, "%s; stopped reading it after %lu member%s",
+				    m ? m : "damaged or cut short", entries, entries == 1 ? "" : "s");
 			broken = 1;
 			break;
 		}
 		if (r < ARCHIVE_WARN) {
 			const char *m = archive_error_string(a);
-			input_warnf(w, "%s: %s; entry skipped", src->name, m ? m : "bad entry");
+			input_skipf(w, src->name, "%s; entry skipped", m ? m : "bad entry");
 			if (++fails > 100)
 				break;
 			continue;

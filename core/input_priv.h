@@ -35,6 +35,7 @@ struct input_walker {
 	struct input_limits lim;
 	input_member_fn fn;
 	input_warn_fn warn;
+	input_skip_fn skip;
 	void *ctx;
 	EVP_MD *md;
 	EVP_MD_CTX *mdctx; /* one leaf member is hashed at a time */
@@ -76,6 +77,10 @@ struct input {
  * returns -1; input_fail makes the member's error sticky and returns -1. */
 char *input_oneline(const char *s);
 void input_warnf(struct input_walker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A warning "NAME: WHY" for something not read at all, also handed to
+ * the walk's skip callback. */
+void input_skipf(struct input_walker *w, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 int input_stop(struct input_walker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int input_fail(struct input *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

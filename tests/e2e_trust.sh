@@ -282,3 +282,66 @@ check "9: and the source's warning in the case" \
 	bash -c "sqlite3 '$t/g9c.case' 'select warning from sources' | grep -q 'odata.nextLink'"
 "$bin" load "$t/g9d.case" "$t/g9-p1.json" "$t/g9-p2.json" > /dev/null 2>&1; rc=$?
 check "9: with the page it names loaded too, the load is complete (exit 0)" test $rc = 0
+# 9. archives: a member that cannot be read (encrypted, a link, a device,
+# nested too deep) and an archive cut short are sources in the case with
+# the reason as their status; every complete member is loaded; exit 1
+python3 - "$t" <<'PY'
+import io, json, sys, tarfile, zipfile
+t = sys.argv[1]
+def rec(i):
+    return json.dumps({"CreationTime": "2023-06-16T10:00:00", "Id": "z9-%d" % i, "Operation": "A",
+                       "UserId": "alice@contoso.com"}) + "\n"
+# a zip of 200 members cut short
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+    for i in range(200):
+        z.writestr("m%03d.json" % i, rec(i) * 20)
+data = buf.getvalue()
+open(t + "/z9-cut.zip", "wb").write(data[:len(data) // 2])
+# a zip whose second member says it is encrypted
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+    z.writestr("plain.json", rec(1000))
+    z.writestr("secret.json", rec(1001))
+data = bytearray(buf.getvalue())
+# the second member says it is encrypted (general purpose flag bit 0), in
+# its local header and in the central directory
+data[data.find(b"PK\x03\x04", 4) + 6] |= 1
+data[data.find(b"PK\x01\x02", data.find(b"PK\x01\x02") + 4) + 8] |= 1
+open(t + "/z9-enc.zip", "wb").write(bytes(data))
+# a tar with a symbolic link and a device among its members
+with tarfile.open(t + "/z9-odd.tar", "w") as tf:
+    b = rec(2000).encode()
+    ti = tarfile.TarInfo("ok.json"); ti.size = len(b); tf.addfile(ti, io.BytesIO(b))
+    ti = tarfile.TarInfo("link.json"); ti.type = tarfile.SYMTYPE; ti.linkname = "/etc/passwd"; tf.addfile(ti)
+    ti = tarfile.TarInfo("dev"); ti.type = tarfile.CHRTYPE; ti.devmajor = 1; ti.devminor = 3; tf.addfile(ti)
+# five zips deep
+inner = rec(3000).encode()
+name = "deep.json"
+for d in range(5):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(name, inner)
+    inner, name = buf.getvalue(), "level%d.zip" % d
+open(t + "/z9-deep.zip", "wb").write(inner)
+PY
+"$bin" load "$t/z9a.case" "$t/z9-cut.zip" > /dev/null 2> "$t/z9.err"; rc=$?
+n=$(count "$t/z9a.case" 'select count(*) from events')
+check "9: a zip cut short loads its complete members ($n events) and exits 1" bash -c "test $rc = 1 && test $n -ge 90"
+check "9: the cut zip is a source whose status says where reading stopped" \
+	bash -c "sqlite3 '$t/z9a.case' \"select status from sources where path like '%z9-cut.zip'\" | grep -q '^error: .*stopped reading it after'"
+"$bin" load "$t/z9b.case" "$t/z9-enc.zip" > /dev/null 2> "$t/z9.err"; rc=$?
+check "9: an encrypted member: the other is loaded, exit 1" \
+	bash -c "test $rc = 1 && test \$(sqlite3 '$t/z9b.case' 'select count(*) from events') = 1"
+check "9: the encrypted member is a source with its reason" \
+	bash -c "sqlite3 '$t/z9b.case' \"select status from sources where path like '%secret.json'\" | grep -q '^error: encrypted'"
+"$bin" load "$t/z9c.case" "$t/z9-odd.tar" > /dev/null 2> "$t/z9.err"; rc=$?
+check "9: a tar with a link and a device: its file loads, exit 1" \
+	bash -c "test $rc = 1 && test \$(sqlite3 '$t/z9c.case' 'select count(*) from events') = 1"
+check "9: the link and the device are sources with their reasons" \
+	bash -c "sqlite3 '$t/z9c.case' \"select path || ' ' || status from sources\" | grep -q 'link.json error: a symbolic link' &&
+		 sqlite3 '$t/z9c.case' \"select path || ' ' || status from sources\" | grep -q 'dev error: a device'"
+"$bin" load "$t/z9d.case" "$t/z9-deep.zip" > /dev/null 2> "$t/z9.err"; rc=$?
+check "9: an archive nested too deep is a source with its reason, exit 1" \
+	bash -c "test $rc = 1 && sqlite3 '$t/z9d.case' 'select status from sources' | grep -q 'nested more than 4 deep'"
+check "9: each with one warning line naming the member" grep -q 'level0.zip: archive nested more than 4 deep; skipped' "$t/z9.err"
