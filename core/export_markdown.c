@@ -628,9 +628,96 @@ static void sha256sum_line(FILE *f, const char *hash, const char *name)
 	free(safe);
 }
 
+/* A fenced code block holding text: the fence is longer than any run of
+ * backticks in it, so that a file name or a filter holding ``` cannot
+ * end the block early and have the rest read as Markdown. */
+static void md_block(FILE *f, const char *text)
+{
+	size_t run = 0, longest = 2;
+	for (const char *p = text; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	for (size_t i = 0; i <= longest; i++)
+		fputc('`', f);
+	fputc('\n', f);
+	fputs(text, f);
+	for (size_t i = 0; i <= longest; i++)
+		fputc('`', f);
+	fputc('\n', f);
+}
+
+/* Does name hold a character sha256sum's format cannot carry (it
+ * escapes only the backslash, newline and carriage return) and that must
+ * not reach a terminal raw? */
+static bool name_needs_shell(const char *name)
+{
+	char *c = xstrdup(name);
+	for (char *p = c; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	bool r = sanitize_needed(c, strlen(c));
+	free(c);
+	return r;
+}
+
+/* The same check for such a name, as a shell command: the line
+ * sha256sum -c reads, in bash's $'...' quoting with every control and
+ * non-ASCII byte as \xHH, so that the report stays plain text and the
+ * command still names the file exactly. */
+static void sha256sum_shell(struct util_buf *b, const char *hash, const char *name)
+{
+	bool esc = strpbrk(name, "\\\n\r") != NULL;
+	struct util_buf line = { 0 };
+	if (esc)
+		util_buf_puts(&line, "\\");
+	util_buf_puts(&line, hash);
+	util_buf_puts(&line, "  ");
+	for (const char *p = name; *p; p++) {
+		if (esc && *p == '\\')
+			util_buf_puts(&line, "\\\\");
+		else if (esc && *p == '\n')
+			util_buf_puts(&line, "\\n");
+		else if (esc && *p == '\r')
+			util_buf_puts(&line, "\\r");
+		else
+			util_buf_add(&line, p, 1);
+	}
+	char *l = util_buf_take(&line);
+	util_buf_puts(b, "printf '%s\\n' $'");
+	for (const unsigned char *p = (const unsigned char *)l; *p; p++) {
+		char hex[8];
+		if (*p < 0x20 || *p >= 0x7f) {
+			snprintf(hex, sizeof hex, "\\x%02x", *p);
+			util_buf_puts(b, hex);
+		} else if (*p == '\'' || *p == '\\') {
+			util_buf_add(b, "\\", 1);
+			util_buf_add(b, (const char *)p, 1);
+		} else {
+			util_buf_add(b, (const char *)p, 1);
+		}
+	}
+	util_buf_puts(b, "' | sha256sum -c\n");
+	free(l);
+}
+
+struct repro {
+	FILE *f;           /* the sha256sum -c lines */
+	struct util_buf sh; /* the names only a shell command can check */
+};
+
 static int md_repro_source(const struct store_source_row *r, void *ctx)
 {
-	sha256sum_line(ctx, r->sha256 ? r->sha256 : "-", r->path);
+	struct repro *rp = ctx;
+	/* from a case file, untrusted like the rest: a hash or nothing */
+	const char *hash = r->sha256 && strlen(r->sha256) == 64 && strspn(r->sha256, "0123456789abcdef") == 64
+				   ? r->sha256
+				   : "-";
+	if (name_needs_shell(r->path))
+		sha256sum_shell(&rp->sh, hash, r->path);
+	else
+		sha256sum_line(rp->f, hash, r->path);
 	return 0;
 }
 
@@ -649,24 +736,51 @@ static int md_tail(struct exporter *x)
 	char *mmw = sh_word(mm);
 	fputs("## How to reproduce\n\n"
 	      "Check that the evidence is what this report was made from (`sha256sum -c` over these "
-	      "lines, in the folder the case was loaded from):\n\n```\n",
+	      "lines, in the folder the case was loaded from):\n\n",
 	      f);
-	int rv = store_each_source(x->st, md_repro_source, f, x->cause);
-	fputs("```\n\nLoad the same files into a new case (records repeated across overlapping exports "
+	char *sums = NULL, *cmd = NULL;
+	size_t sums_len = 0, cmd_len = 0;
+	struct repro rp = { .f = open_memstream(&sums, &sums_len) };
+	int rv = rp.f ? store_each_source(x->st, md_repro_source, &rp, x->cause) : -1;
+	if (rp.f)
+		fclose(rp.f);
+	md_block(f, sums ? sums : "");
+	char *sh = util_buf_take(&rp.sh);
+	if (sh && *sh) {
+		fputs("\nNames holding control characters, which that format cannot carry, checked "
+		      "with bash:\n\n",
+		      f);
+		md_block(f, sh);
+	}
+	free(sh);
+	free(sums);
+	fputs("\nLoad the same files into a new case (records repeated across overlapping exports "
 	      "are dropped by record id, so the events are the same), bring the annotations over, and "
-	      "make this report again:\n\n```\n",
+	      "make this report again:\n\n",
 	      f);
-	fprintf(f, "%s notes export %s -o notes.jsonl\n", prog, c);
-	fprintf(f, "%s load NEW.case FILE...   # the files listed above\n", prog);
-	fprintf(f, "%s notes import NEW.case notes.jsonl\n", prog);
-	fprintf(f, "%s export NEW.case%s%s --marked --format markdown -o report.md\n", prog, has ? " " : "",
-		has ? fw : "");
-	fputs("```\n\nThe bookmarked events with their raw records, and the messages they exposed, "
-	      "from this case:\n\n```\n",
+	FILE *m = open_memstream(&cmd, &cmd_len);
+	if (m) {
+		fprintf(m, "%s notes export %s -o notes.jsonl\n", prog, c);
+		fprintf(m, "%s load NEW.case FILE...   # the files listed above\n", prog);
+		fprintf(m, "%s notes import NEW.case notes.jsonl\n", prog);
+		fprintf(m, "%s export NEW.case%s%s --marked --format markdown -o report.md\n", prog,
+			has ? " " : "", has ? fw : "");
+		fclose(m);
+		md_block(f, cmd);
+		free(cmd);
+		cmd = NULL;
+	}
+	fputs("\nThe bookmarked events with their raw records, and the messages they exposed, "
+	      "from this case:\n\n",
 	      f);
-	fprintf(f, "%s query %s %s --format jsonl --raw\n", prog, c, mfw);
-	fprintf(f, "%s messages %s %s\n", prog, c, mmw);
-	fputs("```\n", f);
+	m = open_memstream(&cmd, &cmd_len);
+	if (m) {
+		fprintf(m, "%s query %s %s --format jsonl --raw\n", prog, c, mfw);
+		fprintf(m, "%s messages %s %s\n", prog, c, mmw);
+		fclose(m);
+		md_block(f, cmd);
+		free(cmd);
+	}
 	free(c);
 	free(fw);
 	free(mf);

@@ -345,3 +345,52 @@ check "9: the link and the device are sources with their reasons" \
 check "9: an archive nested too deep is a source with its reason, exit 1" \
 	bash -c "test $rc = 1 && sqlite3 '$t/z9d.case' 'select status from sources' | grep -q 'nested more than 4 deep'"
 check "9: each with one warning line naming the member" grep -q 'level0.zip: archive nested more than 4 deep; skipped' "$t/z9.err"
+
+# 3 (leftovers). the report's code blocks cannot be closed early by what
+# a crafted case holds (a "hash" of backticks); a name with other control
+# characters is checked by a bash command with $'...' quoting
+cp "$t/c3.case" "$t/c3b.case"
+sqlite3 "$t/c3b.case" "UPDATE sources SET sha256='\`\`\`', path='' WHERE id = (SELECT min(id) FROM sources)"
+"$bin" export "$t/c3b.case" --format markdown -o "$t/r3b.md" > /dev/null 2>&1
+fenced_ok() { # every line of "How to reproduce" that is no fence is inside a block
+	python3 - "$1" <<'PY'
+import re, sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+i = lines.index("## How to reproduce")
+fence, outside = None, []
+for l in lines[i + 1:]:
+    if l.startswith("## "):
+        break
+    m = re.match(r"^(`{3,})\s*$", l)
+    if fence is None and re.match(r"^`{3,}", l):
+        fence = re.match(r"^(`{3,})", l).group(1)
+    elif fence is not None and m and len(m.group(1)) >= len(fence):
+        fence = None
+    elif fence is None and l and not l.startswith(("Check", "Load", "The ", "Names")):
+        outside.append(l)
+sys.exit(1 if outside or fence is not None else 0)
+PY
+}
+check "3: a crafted hash of backticks does not end the report's code block" fenced_ok "$t/r3b.md"
+awk '/checked with bash/ { on = 1; next } on && /^```+$/ { if (started) exit; started = 1; next } on && started' "$t/r3.md" > "$t/r3.sh"
+(cd "$t/ev" && bash "$t/r3.sh" > "$t/r3.shcheck" 2>&1)
+check "3: a name with an escape sequence is checked by its bash command (OK)" \
+	bash -c "test \$(grep -c ': OK\$' '$t/r3.shcheck') = 1 && ! grep -q $'\x1b' '$t/r3.sh'"
+
+# 15. an analyst's write beside a running load: a load from a slow stdin
+# that has written 5,000 records and waits for more does not hold the
+# write lock (before: mark failed after 5 s, "database is locked"), and a
+# running load lets a mark through (tests/bench_lockwait.c measures the
+# waits)
+rec r15-seed A '' > "$t/r15.json"
+"$bin" load "$t/c15.case" "$t/r15.json" > /dev/null 2>&1
+(head -5000 "$t/big.jsonl"; sleep 8) | "$bin" load "$t/c15.case" - > /dev/null 2>&1 & lpid=$!
+for _ in $(seq 1 100); do
+	[ "$(count "$t/c15.case" 'select count(*) from events' 2>/dev/null)" -gt 1 ] 2>/dev/null && break
+	sleep 0.1
+done
+"$bin" mark "$t/c15.case" 'record_id=r15-seed' --note 'beside a load' > /dev/null 2> "$t/r15.err"; rc=$?
+check "15: mark beside a slow-stdin load succeeds (no 'database is locked')" bash -c "test $rc = 0 && ! grep -q locked '$t/r15.err'"
+check "15: and the mark is in the case" test "$(count "$t/c15.case" 'select count(*) from notes')" = 1
+wait $lpid
+check "15: the load then completes (5,001 events)" test "$(count "$t/c15.case" 'select count(*) from events')" = 5001
