@@ -74,15 +74,27 @@ static int exec(struct store *st, const char *sql, char **cause)
 static int tx_begin(struct store *st, bool *nested, char **cause)
 {
 	*nested = !sqlite3_get_autocommit(store_db(st));
-	return exec(st, *nested ? "SAVEPOINT annot" : "BEGIN IMMEDIATE", cause);
+	if (*nested)
+		return exec(st, "SAVEPOINT annot", cause);
+	/* a running load commits and lets this through (sqlite_store.h) */
+	sqlite_store_want_write(st, true);
+	if (exec(st, "BEGIN IMMEDIATE", cause) < 0) {
+		sqlite_store_want_write(st, false);
+		return -1;
+	}
+	return 0;
 }
 
 static int tx_end(struct store *st, bool nested, bool ok, char **cause)
 {
+	int rc = -1;
 	if (ok)
-		return exec(st, nested ? "RELEASE annot" : "COMMIT", cause);
-	exec(st, nested ? "ROLLBACK TO annot; RELEASE annot" : "ROLLBACK", NULL);
-	return -1;
+		rc = exec(st, nested ? "RELEASE annot" : "COMMIT", cause);
+	else
+		exec(st, nested ? "ROLLBACK TO annot; RELEASE annot" : "ROLLBACK", NULL);
+	if (!nested)
+		sqlite_store_want_write(st, false);
+	return rc;
 }
 
 /* The key of event row id: record id (caller frees) and kind. */

@@ -141,6 +141,7 @@ static void send(struct sqlite_load *ld)
 		ld->qhead = b;
 	ld->qtail = b;
 	ld->qlen++;
+	ld->held = false;
 	pthread_cond_signal(&ld->cv_work);
 	pthread_mutex_unlock(&ld->mu);
 }
@@ -153,8 +154,17 @@ int load_drain(struct sqlite_load *ld, char **cause)
 	pthread_mutex_lock(&ld->mu);
 	while (ld->qhead || ld->busy)
 		pthread_cond_wait(&ld->cv_idle, &ld->mu);
+	ld->held = true;
 	pthread_mutex_unlock(&ld->mu);
 	return failed(ld, cause);
+}
+
+void load_release(struct sqlite_load *ld)
+{
+	pthread_mutex_lock(&ld->mu);
+	ld->held = false;
+	pthread_cond_signal(&ld->cv_work);
+	pthread_mutex_unlock(&ld->mu);
 }
 
 static struct item *new_item(struct sqlite_load *ld)

@@ -122,8 +122,12 @@ struct sqlite_load {
 	bool flushing;
 	size_t ridmap_max;
 	int64_t source;
+	char *source_path; /* the current source's, for the abort */
 	unsigned batch_events, pending;
 	bool txn;
+	int64_t txn_ms;      /* when the open transaction began (monotonic) */
+	unsigned since_look; /* events since the writer last looked for waiters */
+	bool held;           /* the caller uses the connection (drained) */
 
 	/* the batch being filled by the parser thread */
 	struct batch *cur;
@@ -194,6 +198,14 @@ int load_moved(struct sqlite_load *ld, int64_t old, int64_t new, int64_t old_sou
 void *load_write_main(void *arg);
 int load_txn_begin(struct sqlite_load *ld, char **cause);
 int load_commit(struct sqlite_load *ld, char **cause);
+/* The commit cadence beside the count (sqlite_store.h, "Writes beside a
+ * running load"): commit when someone outside the load waits to write
+ * (and let them through), when the transaction is LOAD_TXN_MS old, or,
+ * with idle, now. */
+#define LOAD_TXN_MS 1000
+#define LOAD_IDLE_MS 100
+int load_yield(struct sqlite_load *ld, bool idle, char **cause);
+int load_save_counts(struct sqlite_load *ld, char **cause);
 int load_flush_deferred(struct sqlite_load *ld, char **cause);
 
 /* load_batch.c: the parser's side */
@@ -201,5 +213,8 @@ void load_batch_free(struct batch *b);
 struct sv load_stash(struct batch *b, struct sv s);
 void load_batch_seal(struct batch *b);
 int load_drain(struct sqlite_load *ld, char **cause);
+/* The caller is done with the connection until its next drain: the
+ * writer may commit an idle transaction again. */
+void load_release(struct sqlite_load *ld);
 
 #endif

@@ -4,15 +4,25 @@
  * blocks), each reject into a row of rejects, and commits every few
  * tens of thousands of events together with the source's counters.
  */
-#define _GNU_SOURCE /* pthread_setname_np, memmem */
+#define _GNU_SOURCE /* pthread_setname_np, memmem, F_OFD_GETLK */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 #include "xalloc.h"
 #include "load_impl.h"
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 int load_txn_begin(struct sqlite_load *ld, char **cause)
 {
@@ -21,9 +31,43 @@ int load_txn_begin(struct sqlite_load *ld, char **cause)
 	if (sqlite_exec(ld->base.st, "BEGIN IMMEDIATE", cause) < 0)
 		return -1;
 	ld->txn = true;
+	ld->txn_ms = now_ms();
 	return 0;
 }
+
+/* Has a writer outside the load announced itself (STORE_WANT_BYTE)? */
+static bool writer_waiting(struct sqlite_load *ld)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = STORE_WANT_BYTE,
+			    .l_len = 1 };
+	return ld->lockfd >= 0 && fcntl(ld->lockfd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
+
+int load_yield(struct sqlite_load *ld, bool idle, char **cause)
+{
+	if (!ld->txn)
+		return 0;
+	bool waiting = writer_waiting(ld);
+	if (!waiting && !idle && now_ms() - ld->txn_ms < LOAD_TXN_MS)
+		return 0;
+	if (load_commit(ld, cause) < 0)
+		return -1;
+	/* the waiting writer holds the byte until its own commit: the next
+	 * BEGIN IMMEDIATE here would otherwise take the lock back before
+	 * its busy handler tried again (bounded: a writer that died lost
+	 * its lock with its descriptor) */
+	for (int i = 0; waiting && i < 30000 && writer_waiting(ld); i++)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	return 0;
+}
+
+int load_save_counts(struct sqlite_load *ld, char **cause);
 static int save_counts(struct sqlite_load *ld, char **cause)
+{
+	return load_save_counts(ld, cause);
+}
+
+int load_save_counts(struct sqlite_load *ld, char **cause)
 {
 	if (!ld->source)
 		return 0;
@@ -261,6 +305,11 @@ static int write_batch(struct sqlite_load *ld, struct batch *b, char **cause)
 			r = write_reject(ld, it->line, b->buf + it->why, b->buf + it->raw, it->rawlen, cause);
 		if (r < 0)
 			return -1;
+		if (++ld->since_look >= 64) {
+			ld->since_look = 0;
+			if (load_yield(ld, false, cause) < 0)
+				return -1;
+		}
 	}
 	/* publish the counts for the progress line, once a batch */
 	pthread_mutex_lock(&ld->mu);
@@ -276,8 +325,38 @@ void *load_write_main(void *arg)
 	pthread_setname_np(pthread_self(), "as-writer");
 	pthread_mutex_lock(&ld->mu);
 	for (;;) {
-		while (!ld->qhead && !ld->quit)
-			pthread_cond_wait(&ld->cv_work, &ld->mu);
+		while (!ld->qhead && !ld->quit) {
+			if (!ld->txn || ld->held || ld->error) {
+				pthread_cond_wait(&ld->cv_work, &ld->mu);
+				continue;
+			}
+			/* a transaction open and nothing to write (a slow
+			 * stdin, a slow disk): committed after LOAD_IDLE_MS, so
+			 * that nobody waits behind an idle load */
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += LOAD_IDLE_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			if (pthread_cond_timedwait(&ld->cv_work, &ld->mu, &until) != ETIMEDOUT || ld->qhead ||
+			    ld->quit || ld->held || !ld->txn)
+				continue;
+			ld->busy = true;
+			pthread_mutex_unlock(&ld->mu);
+			char *cause = NULL;
+			int yr = load_yield(ld, true, &cause);
+			pthread_mutex_lock(&ld->mu);
+			if (yr < 0 && !ld->error) {
+				ld->error = cause ? cause : xstrdup("commit failed");
+				atomic_store(&ld->has_error, true);
+			} else {
+				free(cause);
+			}
+			ld->busy = false;
+			pthread_cond_broadcast(&ld->cv_idle);
+		}
 		if (!ld->qhead)
 			break;
 		struct batch *b = ld->qhead;

@@ -326,6 +326,8 @@ int sqlite_notes_import(struct store *st, FILE *in, const char *name, struct not
 	/* inside a caller's transaction, a savepoint: nothing of theirs is
 	 * committed or rolled back by us */
 	nested = !sqlite3_get_autocommit(store_db(st));
+	if (!nested)
+		sqlite_store_want_write(st, true); /* a running load lets it through */
 	if (exec(st, nested ? "SAVEPOINT notes_import" : "BEGIN IMMEDIATE", cause) < 0)
 		goto out;
 	in_tx = true;
@@ -376,6 +378,8 @@ out:
 	if (in_tx)
 		sqlite3_exec(store_db(st), nested ? "ROLLBACK TO notes_import; RELEASE notes_import" : "ROLLBACK",
 			     NULL, NULL, NULL);
+	if (!nested)
+		sqlite_store_want_write(st, false);
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
 		sqlite3_finalize(*stmts[i]);
 	free(buf);

@@ -27,6 +27,25 @@
 sqlite3 *store_db(struct store *st);
 bool sqlite_store_readonly(struct store *st);
 
+/*
+ * Writes beside a running load (issue 10, finding 15). A load keeps its
+ * write transaction open for many events; an analyst's mark, note or the
+ * interface's saved state must not wait behind it for long. A writer
+ * outside the load announces itself with an open-file-description lock
+ * (F_OFD_SETLK, shared) on one byte of the case file far past SQLite's
+ * own lock bytes; the load's writer looks at that byte every few dozen
+ * events, commits when it is taken and waits until it is free again
+ * (load_write.c). sqlite_store_want_write(st, true) before BEGIN
+ * IMMEDIATE, (st, false) after COMMIT or ROLLBACK. Every connection's
+ * busy handler retries every 2 ms (SQLite's own backs off to 100 ms), so
+ * the announced writer gets the lock as soon as the load commits.
+ */
+#define STORE_WANT_BYTE ((off_t)0x40000000 + 0x10000)
+void sqlite_store_want_write(struct store *st, bool on);
+/* How long a statement waits for a lock another connection holds
+ * (5,000 ms when opened); the previous value. */
+int sqlite_store_busy_ms(struct store *st, int ms);
+
 /* ------------------------------------------------------------------ */
 /* The one prepare/exec/error helper: every error of the SQLite store
  * names the case file ("case.db: no such table: x"). */

@@ -149,6 +149,9 @@ struct sqlite_store {
 	sqlite3_stmt *sel_seen; /* store_event_seen, asked once an exported row */
 	sqlite3_stmt *sel_text[2]; /* value_texts: vals, sources */
 	sqlite3_stmt *sel_msgs;    /* event_messages */
+	int wantfd;                /* the case file, for STORE_WANT_BYTE; -1 */
+	int busy_ms;
+	struct timespec busy_since;
 };
 
 #define SQ(st) ((struct sqlite_store *)(st))
@@ -389,6 +392,41 @@ static bool has_wal(const char *path)
 
 static void sqlite_close(struct store *st);
 
+/* Retry a busy lock every 2 ms until busy_ms have passed since the first
+ * try (sqlite_store.h). */
+static int busy_poll(void *ctx, int n)
+{
+	struct sqlite_store *s = ctx;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (n == 0)
+		s->busy_since = now;
+	int64_t ms = (int64_t)(now.tv_sec - s->busy_since.tv_sec) * 1000 +
+		     (now.tv_nsec - s->busy_since.tv_nsec) / 1000000;
+	if (ms >= s->busy_ms)
+		return 0;
+	nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
+	return 1;
+}
+
+int sqlite_store_busy_ms(struct store *st, int ms)
+{
+	int old = SQ(st)->busy_ms;
+	SQ(st)->busy_ms = ms;
+	return old;
+}
+
+void sqlite_store_want_write(struct store *st, bool on)
+{
+	if (SQ(st)->wantfd < 0)
+		return;
+	struct flock fl = { .l_type = on ? F_RDLCK : F_UNLCK, .l_whence = SEEK_SET,
+			    .l_start = STORE_WANT_BYTE, .l_len = 1 };
+	/* a failure only means the write waits for the load's next commit
+	 * by count or time instead */
+	fcntl(SQ(st)->wantfd, F_OFD_SETLK, &fl);
+}
+
 int sqlite_store_open(const char *path, int flags, struct store **out, char **cause)
 {
 	pthread_once(&sqlite_once, sqlite_setup);
@@ -430,7 +468,10 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 		sqlite3_close(db);
 		return -1;
 	}
-	sqlite3_busy_timeout(db, 5000);
+	struct sqlite_store *sst = xcalloc(1, sizeof *sst);
+	sst->busy_ms = 5000;
+	sst->wantfd = -1;
+	sqlite3_busy_handler(db, busy_poll, sst);
 	sqlite3_stmt *q;
 	int appid = 0, ver = 0, ntables = 0;
 	/* Reading the schema is the first thing that fails on a file that
@@ -449,6 +490,7 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 			set_cause(cause, "%s: not an auditscope case file (%s)", path, sqlite3_errmsg(db));
 		sqlite3_finalize(q);
 		sqlite3_close(db);
+		free(sst);
 		return -1;
 	}
 	ntables = sqlite3_column_int(q, 0);
@@ -458,14 +500,19 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	if (ntables > 0 && appid != APP_ID) {
 		set_cause(cause, "%s: not an auditscope case file", path);
 		sqlite3_close(db);
+		free(sst);
 		return -1;
 	}
 	if (ver > SCHEMA_VERSION) {
 		set_cause(cause, "%s: case file is from a newer auditscope (schema %d)", path, ver);
 		sqlite3_close(db);
+		free(sst);
 		return -1;
 	}
-	struct sqlite_store *sst = xcalloc(1, sizeof *sst);
+	/* kept open until the connection is closed: closing another
+	 * descriptor of the case file would drop SQLite's POSIX locks */
+	if (!(flags & STORE_READONLY))
+		sst->wantfd = open(path, O_RDONLY | O_CLOEXEC);
 	sst->base.ops = &sqlite_store_ops;
 	struct store *st = &sst->base;
 	SQ(st)->db = db;
@@ -510,6 +557,8 @@ static void sqlite_close(struct store *st)
 	sqlite3_finalize(SQ(st)->sel_text[1]);
 	sqlite3_finalize(SQ(st)->sel_msgs);
 	sqlite3_close(SQ(st)->db);
+	if (SQ(st)->wantfd >= 0)
+		close(SQ(st)->wantfd);
 	ZSTD_freeDCtx(SQ(st)->dctx);
 	free(SQ(st)->blk);
 	free(SQ(st)->path);
@@ -725,7 +774,13 @@ static int sqlite_state_set(struct store *st, const char *key, const char *value
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	if (value)
 		sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+	/* the interface's own bookkeeping (position, filters) waits for a
+	 * running load at most 200 ms: it is written again when it fails */
+	sqlite_store_want_write(st, true);
+	int old = sqlite_store_busy_ms(st, 200);
 	int rc = sqlite3_step(q);
+	sqlite_store_busy_ms(st, old);
+	sqlite_store_want_write(st, false);
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
