@@ -80,7 +80,7 @@ static void load(struct store *st, int n, bool reverse, const char *srcname)
 		ev.line = (uint64_t)i + 2;
 		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
 	}
-	assert_int_equal(store_load_source_end(ld, "5eed5eed", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_source_end(ld, "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed", "test", "utf-8", "complete", NULL, &cause), 0);
 	assert_int_equal(store_load_end(ld, &cause), 0);
 }
 
@@ -346,7 +346,7 @@ static void csv_round_trip(void **state)
 		assert_string_equal(unneutral(r.f[c_notes]), notes);
 		free(notes);
 		assert_string_equal(r.f[c_src], "big.json");
-		assert_string_equal(r.f[c_sha], "5eed5eed");
+		assert_string_equal(r.f[c_sha], "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed");
 		/* no cell a spreadsheet would run */
 		for (size_t i = 0; i < r.n; i++) {
 			assert_true(r.f[i][0] == '\0' || strchr("=+-@\t\r", r.f[i][0]) == NULL);
@@ -432,7 +432,7 @@ static void jsonl_round_trip(void **state)
 		assert_int_equal(ts, sqlite3_column_int64(q, 2));
 		assert_string_equal(json_string_value(json_object_get(o, "kind")), "ual");
 		assert_string_equal(json_string_value(json_object_get(o, "source")), "big.json");
-		assert_string_equal(json_string_value(json_object_get(o, "source_sha256")), "5eed5eed");
+		assert_string_equal(json_string_value(json_object_get(o, "source_sha256")), "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed");
 		assert_true(json_is_integer(json_object_get(o, "line")));
 		/* the raw record, as the case holds it */
 		size_t rawlen;
@@ -643,9 +643,9 @@ static void test_markdown_escapes(void **state)
 	assert_non_null(strstr(md, "by \\=cmd\\|' /c calc'!a0@contoso.com\n"));
 	assert_non_null(strstr(md, "user `=cmd|' /c calc'!a0@contoso.com`"));
 	/* every bookmarked event carries its provenance */
-	assert_non_null(strstr(md, "- record: `r-00000` (ual) from `big.json` line 2, SHA-256 `5eed5eed`\n"));
+	assert_non_null(strstr(md, "- record: `r-00000` (ual) from `big.json` line 2, SHA-256 `5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed`\n"));
 	assert_non_null(strstr(md, "## How to reproduce"));
-	assert_non_null(strstr(md, "5eed5eed  big.json\n"));
+	assert_non_null(strstr(md, "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed  big.json\n"));
 	free(md);
 }
 

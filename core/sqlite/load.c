@@ -328,7 +328,10 @@ int sqlite_load_source_end(struct store_load *base, const char *sha256, const ch
 			  const char *encoding, const char *status, const char *warning, char **cause)
 {
 	struct sqlite_load *ld = (struct sqlite_load *)base;
-	if (load_drain(ld, cause) < 0 || load_txn_begin(ld, cause) < 0 || load_save_counts(ld, cause) < 0)
+	/* the administrative records held back are this source's: written
+	 * now, while it is the current one, and counted */
+	if (load_drain(ld, cause) < 0 || load_txn_begin(ld, cause) < 0 || load_flush_deferred(ld, cause) < 0 ||
+	    load_save_counts(ld, cause) < 0)
 		return -1;
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(store_db(ld->base.st),
