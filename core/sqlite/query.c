@@ -82,7 +82,11 @@ static void watch(struct sqlite_query *q, int64_t budget_ms)
 	q->deadline = budget_ms >= 0 ? now_ms() + budget_ms : 0;
 	q->last_call = now_ms();
 	if (q->base.pr.fn || q->deadline)
-		sqlite3_progress_handler(q->db, 2000, on_progress, q);
+		/* every 100 VM steps, a few rows of a raw-record scan: with a
+		 * costly pattern (a millisecond or two a record) 2,000 steps were
+		 * 200 ms between looks at the keyboard; the check is a clock
+		 * read (bench_cancel) */
+		sqlite3_progress_handler(q->db, 100, on_progress, q);
 }
 
 static void unwatch(struct sqlite_query *q)
