@@ -4,7 +4,9 @@
  * of IPv4 and IPv6, public and private, drawn from a fixed seed), CPU
  * time and best-of-3 wall per address; then, on CASE (the benchmark's
  * million-event case), the enrichment of every distinct address from
- * scratch, best of 3. The databases are the installed ones (geoip/, or
+ * scratch, best of 3, and (when tests/bench.sh passes the same run's load
+ * of that case as BENCH_LOAD_WALL / BENCH_LOAD_CPU, seconds) its share
+ * of the load. The databases are the installed ones (geoip/, or
  * AUDITSCOPE_GEOIP).
  */
 #include <stdint.h>
@@ -133,7 +135,11 @@ int main(int argc, char **argv)
 		}
 		char label[80];
 		snprintf(label, sizeof label, "enrich %lld events (%lld addresses)", nev, (long long)s.looked_up);
-		printf("  %-44s %8.3f s  %6.3f s\n", label, best, best_cpu);
+		printf("  %-44s %8.2f ms %6.2f ms\n", label, best * 1e3, best_cpu * 1e3);
+		const char *lw = getenv("BENCH_LOAD_WALL"), *lc = getenv("BENCH_LOAD_CPU");
+		if (lw && lc && atof(lw) > 0 && atof(lc) > 0)
+			printf("  %-44s %8.5f    %6.5f     (load of the case in this run: %s s wall, %s s CPU)\n",
+			       "enrichment / load (wall, CPU)", best / atof(lw), best_cpu / atof(lc), lw, lc);
 		store_close(st);
 	}
 	struct stat sb;

@@ -225,6 +225,66 @@ static void test_detail_and_session_view(void **state)
 	fclose(in);
 }
 
+/* An app id that neither Microsoft's table nor the tenant's list names:
+ * its sign-in says what it calls itself, and the interface shows that
+ * name beside the id on the mail read (issue 12: names from evidence). */
+static void test_app_name_from_evidence(void **state)
+{
+	(void)state;
+	static const char si[] =
+		"{\"id\":\"s-qrv\",\"createdDateTime\":\"2024-03-02T07:00:00Z\",\"userPrincipalName\":\"ines@fabrikam.example\","
+		"\"appId\":\"7c3e2f4a-1b2c-4d5e-8f90-0a1b2c3d4e5f\",\"appDisplayName\":\"Quarterly Report Viewer\","
+		"\"ipAddress\":\"198.51.100.40\",\"status\":{\"errorCode\":0}}\n";
+	static const char mr[] =
+		"{\"CreationTime\":\"2024-03-02T07:03:00\",\"Id\":\"m-qrv\",\"Operation\":\"MailItemsAccessed\","
+		"\"RecordType\":50,\"Workload\":\"Exchange\",\"UserId\":\"ines@fabrikam.example\","
+		"\"MailboxOwnerUPN\":\"ines@fabrikam.example\",\"ClientIPAddress\":\"198.51.100.40\","
+		"\"AppId\":\"7c3e2f4a-1b2c-4d5e-8f90-0a1b2c3d4e5f\","
+		"\"OperationProperties\":[{\"Name\":\"MailAccessType\",\"Value\":\"Bind\"}]}\n";
+	char *dir = tmpdir_new();
+	assert_non_null(dir);
+	char *p1 = write_file(dir, "si.jsonl", si, sizeof si - 1), *p2 = write_file(dir, "mr.jsonl", mr, sizeof mr - 1);
+	char *cp = xasprintf("%s/n.case", dir);
+	struct store *st = NULL;
+	char *cause = NULL;
+	assert_int_equal(store_open(cp, STORE_CREATE, &st, &cause), 0);
+	const char *paths[] = { p1, p2 };
+	struct ingest_opts o = { 0 };
+	struct ingest_totals t = { 0 };
+	assert_int_equal(ingest_paths(st, paths, 2, &o, &t, &cause), 0);
+	assert_int_equal(t.events, 2);
+	setenv("LINES", "40", 1);
+	setenv("COLUMNS", "150", 1);
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	SCREEN *scr = newterm("xterm-256color", out, in);
+	assert_non_null(scr);
+	struct app *a = app_new(st);
+	assert_int_equal(app_start(a, &cause), 0);
+	assert_string_equal(app_app_name(a, "7c3e2f4a-1b2c-4d5e-8f90-0a1b2c3d4e5f"), "Quarterly Report Viewer");
+	app_filter_push(a, "record_id=m-qrv", NULL);
+	app_key(a, 'g');
+	app_draw(a);
+	app_key(a, '\r');
+	app_draw(a);
+	char *text = draw_dump(curscr);
+	if (getenv("SHOW"))
+		fprintf(stderr, "%s\n", text);
+	assert_non_null(strstr(text, "7c3e2f4a-1b2c-4d5e-8f90-0a1b2c3d4e5f"));
+	assert_non_null(strstr(text, "Quarterly Report Viewer"));
+	free(text);
+	app_free(a);
+	endwin();
+	delscreen(scr);
+	fclose(out);
+	fclose(in);
+	store_close(st);
+	tmpdir_remove(dir);
+	free(dir);
+	free(cp);
+	free(p1);
+	free(p2);
+}
+
 /* token-replay names the countries and networks of the token's IPs,
  * from the places the load stored (set here as enrichment would). */
 static void test_token_replay_places(void **state)
@@ -264,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_signin_behind),
 		cmocka_unit_test(test_detail_and_session_view),
 		cmocka_unit_test(test_token_replay_places),
+		cmocka_unit_test(test_app_name_from_evidence),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

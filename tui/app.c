@@ -94,9 +94,15 @@ unsigned app_flags(struct app *a, int64_t event)
 	return a->flags ? hunt_flags_get(a->flags, event) : 0;
 }
 
+/* Names from evidence first (the tenant's list, the case's sign-ins and
+ * directory records, then Microsoft's), as hunts, apps and export give
+ * them; the built-in and tenant table alone if the case could not say. */
 const char *app_app_name(struct app *a, const char *app_id)
 {
-	return a->ka && app_id ? knownapps_lookup(a->ka, app_id, NULL) : NULL;
+	if (!app_id)
+		return NULL;
+	const char *n = a->names ? appnames_lookup(a->names, app_id, NULL) : NULL;
+	return n ? n : a->ka ? knownapps_lookup(a->ka, app_id, NULL) : NULL;
 }
 
 struct view *app_timeline(struct app *a)
@@ -479,6 +485,9 @@ struct app *app_new(struct store *st)
 	struct app *a = xcalloc(1, sizeof *a);
 	a->st = st;
 	a->ka = knownapps_new(st, NULL);
+	char *cause = NULL;
+	a->names = appnames_new(st, &cause);
+	free(cause); /* without them, the built-in and tenant names */
 	for (int h = 0; h < APP_HIST_COUNT; h++)
 		a->hist[h] = prompt_history_new(HISTORY_MAX);
 	return a;
@@ -620,6 +629,7 @@ void app_free(struct app *a)
 	for (size_t i = 0; i < sizeof a->saved / sizeof a->saved[0]; i++)
 		free(a->saved[i]);
 	knownapps_free(a->ka);
+	appnames_free(a->names);
 	hunt_flags_free(a->flags);
 	sigma_run_free(a->sigma_run);
 	sigma_set_free(a->sigma);

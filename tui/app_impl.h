@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "app.h"
+#include "appnames.h"
 #include "prompt.h"
 #include "query.h"
 
@@ -41,6 +42,7 @@ struct step {
 struct app {
 	struct store *st;
 	struct knownapps *ka;
+	struct appnames *names; /* names from evidence (appnames.h), NULL on an error of the case */
 	WINDOW *wtitle, *wbody, *wstatus, *wmsg;
 	int rows, cols;
 	bool started, too_small, quit;
