@@ -30,7 +30,7 @@ enum col {
 	C_USERID, C_USERIDS, C_IDENTITY, C_RESULTINDEX, C_RESULTCOUNT,
 	/* Entra sign-in downloads */
 	C_S_DATE, C_S_DATE2, C_S_REQUESTID, C_S_USERNAME, C_S_SPNAME, C_S_APPID, C_S_IP,
-	C_S_STATUS, C_S_ERRCODE, C_S_SESSION, C_S_TOKEN, C_S_UA, C_S_CLIENTAPP,
+	C_S_STATUS, C_S_ERRCODE, C_S_FAILREASON, C_S_SESSION, C_S_TOKEN, C_S_UA, C_S_CLIENTAPP,
 	C_COUNT
 };
 
@@ -43,7 +43,7 @@ static const char *const col_names[C_COUNT] = {
 	[C_S_DATE] = "date (utc)", [C_S_DATE2] = "date", [C_S_REQUESTID] = "request id",
 	[C_S_USERNAME] = "username", [C_S_SPNAME] = "service principal name",
 	[C_S_APPID] = "application id", [C_S_IP] = "ip address", [C_S_STATUS] = "status",
-	[C_S_ERRCODE] = "sign-in error code", [C_S_SESSION] = "session id",
+	[C_S_ERRCODE] = "sign-in error code", [C_S_FAILREASON] = "failure reason", [C_S_SESSION] = "session id",
 	[C_S_TOKEN] = "unique token identifier", [C_S_UA] = "user agent",
 	[C_S_CLIENTAPP] = "client app",
 };
@@ -326,17 +326,21 @@ static int signin_row(struct creader *r, char **cause)
 	ev.client_info = cell(r, C_S_UA);
 	if (!ev.client_info.p)
 		ev.client_info = cell(r, C_S_CLIENTAPP);
-	struct sv status = cell(r, C_S_STATUS), code = cell(r, C_S_ERRCODE);
+	struct sv status = cell(r, C_S_STATUS), code = cell(r, C_S_ERRCODE), why = cell(r, C_S_FAILREASON);
 	if (status.p) {
-		char buf[96];
+		char buf[256];
 		int k;
 		if ((status.n == 7 && strncasecmp(status.p, "success", 7) == 0) || !code.p ||
 		    (code.n == 1 && code.p[0] == '0'))
 			k = snprintf(buf, sizeof buf, "%.*s", (int)(status.n > 40 ? 40 : status.n), status.p);
+		else if (why.p && why.n) /* the reason beside the code, as for Graph sign-ins */
+			k = snprintf(buf, sizeof buf, "%.*s (%.*s: %.*s)", (int)(status.n > 40 ? 40 : status.n),
+				     status.p, (int)(code.n > 40 ? 40 : code.n), code.p, (int)(why.n > 160 ? 160 : why.n),
+				     why.p);
 		else
 			k = snprintf(buf, sizeof buf, "%.*s (%.*s)", (int)(status.n > 40 ? 40 : status.n),
 				     status.p, (int)(code.n > 40 ? 40 : code.n), code.p);
-		ev.result = norm_copy(&r->nm, buf, (size_t)k);
+		ev.result = norm_copy(&r->nm, buf, (size_t)k < sizeof buf ? (size_t)k : sizeof buf - 1);
 	}
 	normalize_synth_id(&r->nm, &ev);
 	ev.line = r->c.rec_line;

@@ -711,11 +711,15 @@ static void ual_fields(struct norm *nm, const struct members *m, struct event *e
 		/* ResultStatus says "Success" (the record was written);
 		 * ErrorNumber and LogonError say the logon failed */
 		struct sv num = text_of(nm, &m->v[K_ErrorNumber]), err = text_of(nm, &m->v[K_LogonError]);
-		/* as Entra's copy of the same logon says it: Failure (50126) */
+		/* as Entra's copy of the same logon says it, the code and then
+		 * the reason: Failure (50126: InvalidUserNameOrPassword) */
 		struct sv why = num.p ? num : err;
-		char buf[128];
-		int k = why.p ? snprintf(buf, sizeof buf, "Failure (%.*s)", (int)(why.n < 100 ? why.n : 100), why.p)
-			      : snprintf(buf, sizeof buf, "Failure");
+		char buf[256];
+		int k = num.p && err.p
+				? snprintf(buf, sizeof buf, "Failure (%.*s: %.*s)", (int)(num.n < 40 ? num.n : 40), num.p,
+					   (int)(err.n < 160 ? err.n : 160), err.p)
+			: why.p ? snprintf(buf, sizeof buf, "Failure (%.*s)", (int)(why.n < 100 ? why.n : 100), why.p)
+				: snprintf(buf, sizeof buf, "Failure");
 		ev->result = norm_copy(nm, buf, (size_t)k < sizeof buf ? (size_t)k : sizeof buf - 1);
 	}
 	set_if_empty(&ev->result, text_of(nm, &m->v[K_ResultStatus]));

@@ -275,21 +275,33 @@ static int xtime(struct norm *nm, const struct xm *m, struct event *ev, const ch
 	xtime(nm, m, ev, why, (const enum xkey[]){ __VA_ARGS__ },                                 \
 	      sizeof((const enum xkey[]){ __VA_ARGS__ }) / sizeof(enum xkey))
 
-/* An Entra result: errorCode / ResultType 0 is success. */
+/* An Entra result: errorCode / ResultType 0 is success; a failure
+ * carries its reason beside the code, "Failure (50126: Invalid username
+ * or password ...)", from status.failureReason (Graph) or
+ * ResultDescription (diagnostic records, Sentinel rows). */
 static struct sv signin_result(struct norm *nm, const struct xm *m)
 {
 	struct jval st;
 	long long code;
 	struct jval v;
 	bool have = false;
+	struct sv why = { NULL, 0 };
 	if (xhas(m, XK_status) && norm_container(nm, &m->v[XK_status], JT_OBJ, &st) &&
-	    cget(&st, "errorCode", &v) && json_get_int(&v, &code))
+	    cget(&st, "errorCode", &v) && json_get_int(&v, &code)) {
 		have = true;
-	else if (xhas(m, XK_resulttype) && json_get_int(&m->v[XK_resulttype], &code))
+		why = cpath(nm, &m->v[XK_status], "failureReason", NULL);
+	} else if (xhas(m, XK_resulttype) && json_get_int(&m->v[XK_resulttype], &code)) {
 		have = true;
+	}
 	if (!have)
 		return (struct sv){ NULL, 0 };
-	return code == 0 ? lit("Success") : fmt(nm, "Failure (%lld)", code);
+	if (code == 0)
+		return lit("Success");
+	if (!why.p)
+		why = xs(nm, m, XK_resultdescription);
+	if (why.p && why.n)
+		return fmt(nm, "Failure (%lld: %.*s)", code, (int)(why.n < 160 ? why.n : 160), why.p);
+	return fmt(nm, "Failure (%lld)", code);
 }
 
 /* What a sign-in category or table says about the sign-in. */

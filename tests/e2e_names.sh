@@ -33,11 +33,11 @@ want = {}
 for row in csv.DictReader(open(sys.argv[2], encoding="utf-8-sig")):
     ad = json.loads(row["AuditData"])
     if ad.get("Operation") == "UserLoginFailed":
-        want[ad["Id"]] = "Failure (%s)" % ad["ErrorNumber"]
+        want[ad["Id"]] = "Failure (%s: %s)" % (ad["ErrorNumber"], ad["LogonError"])
 print(len(want), sum(1 for k in want if got.get(k) == want[k]), sorted(set(got.values())))
 PY
 read -r n same vals < "$t/failed.txt"
-[ "$n" -gt 0 ] && is "UserLoginFailed: every one a failure with its error number ($vals)" "$same" "$n" ||
+[ "$n" -gt 0 ] && is "UserLoginFailed: every one a failure with its error number and LogonError ($vals)" "$same" "$n" ||
 	nok "UserLoginFailed: the export has some"
 
 "$bin" query "$t/p.case" op=UserLoggedIn --format jsonl > "$t/in.jsonl"

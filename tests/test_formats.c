@@ -715,7 +715,8 @@ static void test_realdata_fields(void **state)
 	eq(r.user, "test@elastic.co");
 	eq(r.app, "8a4de8b5-095c-47d0-a96f-a75130c61d53");
 	eq(r.ip, "81.2.69.144");
-	eq(r.result, "Failure (50140)");
+	eq(r.result, "Failure (50140: This error occurred due to 'Keep me signed in' interrupt when the user was "
+		     "signing-in.)");
 	assert_int_equal(r.kind, KIND_SIGNIN);
 	query_row_clear(&r);
 	assert_int_equal(count(c->st, "op=\"Managed identity sign-in\""), 1);

@@ -158,7 +158,7 @@ static void test_csv_entra_signin(void **state)
 	expect_field(&g, 0, F_USER, "it@ithero.work.gd");
 	expect_field(&g, 0, F_APP, "c44b4083-3bb0-49c1-b47d-974e53cbdf3c"); /* "Application ID " */
 	expect_field(&g, 0, F_IP, "2603:10b6::1");
-	expect_field(&g, 0, F_RESULT, "Failure (50126)");
+	expect_field(&g, 0, F_RESULT, "Failure (50126: Invalid username or password.)"); /* Failure reason */
 	expect_field(&g, 0, F_SESSION, "sess-77");
 	expect_field(&g, 0, F_TOKEN, "lTPM-tok");
 	expect_field(&g, 0, F_CLIENT_INFO, "Mozilla/5.0 (Windows NT 10.0)");

@@ -174,7 +174,7 @@ static void test_json_pretty_array(void **state)
 	expect_field(&g, 0, F_RECORD_ID, "sp-1");
 	expect_field(&g, 0, F_USER, "petra forwarder");
 	expect_field(&g, 0, F_OP, "Service principal sign-in");
-	expect_field(&g, 0, F_RESULT, "Failure (7000215)");
+	expect_field(&g, 0, F_RESULT, "Failure (7000215: Invalid client secret is provided.)");
 	assert_int_equal(g.ev[0].line, 2);
 	assert_int_equal(g.ev[1].line, 17);
 	expect_field(&g, 1, F_RESULT, "Success");

@@ -705,6 +705,11 @@ static void test_signin(void **state)
 	assert_sv(ev.result, "Failure (50126)");
 	norm_ok(&nm, j("{'createdDateTime':'2025-05-02T00:32:36Z','status':{'errorCode':'53003'}}"), NULL, &ev);
 	assert_sv(ev.result, "Failure (53003)");
+	/* and their reason beside it */
+	norm_ok(&nm, j("{'createdDateTime':'2025-05-02T00:32:36Z','status':{'errorCode':50053,"
+		       "'failureReason':'Account is locked because the user tried to sign in too many times.'}}"),
+		NULL, &ev);
+	assert_sv(ev.result, "Failure (50053: Account is locked because the user tried to sign in too many times.)");
 	norm_ok(&nm, j("{'createdDateTime':'2025-05-02T00:32:36Z','status':{}}"), NULL, &ev);
 	assert_sv(ev.result, NULL);
 
