@@ -12,6 +12,10 @@
 #   make bench      load benchmark: 1M events, both shapes, CSV and JSON Lines, vs sqlite3;
 #                   a 10,000-member zip, appending, then queries, hunts, interface
 #   make bench-big  loads of 1M, 5M and 10M events: growth of time and memory
+#   make bench-clickhouse  the same generated events into SQLite and ClickHouse,
+#                   side by side (N=1000000 by default: make bench-clickhouse N=10M)
+#   make clickhouse start a ClickHouse server on loopback (data in build/clickhouse;
+#                   clickhouse/server.sh), make clickhouse-stop stops it
 #   make demo       build the sample case and open it
 #   make deps       install missing Debian packages (root or sudo) and the IP
 #                   databases (npm registry) into geoip/
@@ -30,14 +34,15 @@ SAN     ?=
 SCAN_BUILD   ?= scan-build-14
 CLANG_FORMAT ?= clang-format-14
 
-CORE_PKGS = sqlite3 jansson libpcre2-8 libarchive libzstd libcrypto yaml-0.1 libmaxminddb
+CORE_PKGS = sqlite3 jansson libpcre2-8 libarchive libzstd libcrypto yaml-0.1 libmaxminddb libcurl
 TUI_PKGS  = ncursesw
 TEST_PKGS = cmocka
 
 DEB_PKGS = build-essential pkg-config libsqlite3-dev sqlite3 libjansson-dev \
            libpcre2-dev libarchive-dev libzstd-dev libssl-dev libncurses-dev \
            libcmocka-dev tmux clang libclang-rt-14-dev python3 jq \
-           clang-tools-14 clang-format-14 libyaml-dev libmaxminddb-dev
+           clang-tools-14 clang-format-14 libyaml-dev libmaxminddb-dev \
+           libcurl4-openssl-dev clickhouse-server clickhouse-client
 
 WARN = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wwrite-strings -Wundef $(WERROR)
@@ -51,7 +56,7 @@ ALL_CFLAGS = $(WARN) $(OPT) $(SAN) -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
              -Icore $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
-CORE_SRC = $(wildcard core/*.c core/sqlite/*.c)
+CORE_SRC = $(wildcard core/*.c core/sqlite/*.c core/clickhouse/*.c)
 TUI_SRC  = $(wildcard tui/*.c)
 CLI_SRC  = $(wildcard tui/cli/*.c)
 TEST_SRC = $(wildcard tests/test_*.c)
@@ -73,7 +78,7 @@ CLI_LIB  = $(BUILD)/libauditcli.a
 BIN      = $(BUILD)/auditscope
 GEN      = $(BUILD)/auditgen
 
-.PHONY: seam all test check asan test-clang scan format format-check bench bench-big demo deps geoip install clean fuzz unit e2e ci
+.PHONY: clickhouse clickhouse-stop bench-clickhouse seam all test check asan test-clang scan format format-check bench bench-big demo deps geoip install clean fuzz unit e2e ci
 
 # The offline IP databases (core/geoip.c), from the npm registry, pinned:
 # country (CC0) and autonomous systems (CC-BY-4.0: RouteViews, DB-IP, NRO).
@@ -138,7 +143,7 @@ test check: seam $(BIN) $(GEN) $(TEST_BIN)
 # whose sqlite3.h stops the build. SEAM_PENDING: files that still hold SQL
 # until they read through the interface; the list only shrinks.
 SEAM_PENDING =
-SEAM_SRC = $(filter-out core/sqlite/% $(SEAM_PENDING),$(CORE_SRC) $(TUI_SRC) $(CLI_SRC))
+SEAM_SRC = $(filter-out core/sqlite/% core/clickhouse/side.c $(SEAM_PENDING),$(CORE_SRC) $(TUI_SRC) $(CLI_SRC))
 SEAM_OK  = $(SEAM_SRC:%.c=$(BUILD)/seam/%.ok)
 
 $(BUILD)/seam/%.ok: %.c
@@ -184,6 +189,19 @@ bench: $(BIN) $(GEN) $(BENCH_BIN)
 # about 30 GB of input generated and removed, minutes of loading).
 bench-big: $(BIN) $(GEN) $(BUILD)/bench_load
 	BUILD=$(BUILD) tests/bench_big.sh
+
+# A ClickHouse server for the ClickHouse store (README: "The ClickHouse
+# store"): Debian's clickhouse-server on 127.0.0.1/::1 only, its data
+# under the build tree; tests/e2e_clickhouse.sh starts it the same way.
+clickhouse:
+	CH_DIR=$(BUILD)/clickhouse clickhouse/server.sh start
+
+clickhouse-stop:
+	CH_DIR=$(BUILD)/clickhouse clickhouse/server.sh stop
+
+N ?= 1000000
+bench-clickhouse: $(BIN) $(GEN)
+	BUILD=$(BUILD) N=$(N) tests/bench_clickhouse.sh
 
 demo: $(BIN) $(GEN)
 	BUILD=$(BUILD) samples/make-demo.sh

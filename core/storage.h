@@ -240,4 +240,11 @@ struct store_ops {
 extern const struct store_ops sqlite_store_ops;
 int sqlite_store_open(const char *path, int flags, struct store **out, char **cause);
 
+/* The ClickHouse store (core/clickhouse/): a database on a ClickHouse
+ * server, named by a URL clickhouse://HOST:PORT/DB?case=FILE (or
+ * clickhouses:// for https), with the analyst's annotations in the SQLite
+ * case file FILE beside it. */
+extern const struct store_ops ch_store_ops;
+int ch_store_open(const char *url, int flags, struct store **out, char **cause);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * store.c: store.h's functions, each handed to the case's store
- * (storage.h). store_open picks the store; today every path is a SQLite
- * case file (core/sqlite/).
+ * (storage.h). store_open picks the store: a clickhouse:// or
+ * clickhouses:// URL is a ClickHouse database (core/clickhouse/), any
+ * other path a SQLite case file (core/sqlite/).
  */
 #include "store.h"
 
@@ -12,6 +13,8 @@
 
 int store_open(const char *path, int flags, struct store **out, char **cause)
 {
+	if (!strncmp(path, "clickhouse://", 13) || !strncmp(path, "clickhouses://", 14))
+		return ch_store_open(path, flags, out, cause);
 	return sqlite_store_open(path, flags, out, cause);
 }
 

@@ -35,6 +35,8 @@ static int exec(sqlite3 *db, const char *sql, char **cause)
 char *ipgeo_databases(struct store *st)
 {
 	sqlite3 *db = store_db(st);
+	if (!db)
+		return NULL; /* another store keeps no places */
 	sqlite3_stmt *s;
 	char *out = NULL;
 	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'geoip'", -1, &s, NULL) !=
@@ -53,6 +55,8 @@ int ipgeo_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *stats, c
 	if (!stats)
 		stats = &z;
 	memset(stats, 0, sizeof *stats);
+	if (!db)
+		return 0; /* another store keeps no places */
 	if (exec(db, "BEGIN IMMEDIATE", cause) < 0)
 		return -1;
 	char *had = ipgeo_databases(st);
@@ -145,9 +149,9 @@ static char *col(sqlite3_stmt *s, int i)
 int ipgeo_get(struct store *st, const char *ip, struct ipgeo_row *out, char **cause)
 {
 	memset(out, 0, sizeof *out);
-	if (!ip || !*ip)
-		return 0;
 	sqlite3 *db = store_db(st);
+	if (!ip || !*ip || !db)
+		return 0;
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(db,
 			       "SELECT g.country, g.asn, g.as_org, g.label FROM vals v JOIN ipgeo g"

@@ -156,9 +156,11 @@ struct sqlite_store {
 
 #define SQ(st) ((struct sqlite_store *)(st))
 
+/* NULL for a case of another store: SQLite then fails the statement
+ * (SQLITE_MISUSE) rather than read another store's memory. */
 sqlite3 *store_db(struct store *st)
 {
-	return SQ(st)->db;
+	return st->ops == &sqlite_store_ops ? SQ(st)->db : NULL;
 }
 
 bool sqlite_store_readonly(struct store *st)

@@ -1,0 +1,246 @@
+/*
+ * ch.h: the ClickHouse store's own header (core/clickhouse/).
+ *
+ * The store speaks ClickHouse's HTTP interface through libcurl: one
+ * statement per request over one keep-alive connection, results and
+ * inserts in RowBinary (length-prefixed bytes: nothing to unescape),
+ * reads with readonly=1, each request under a query id of our own so
+ * that a cancel can KILL QUERY it (closing the connection does not stop a
+ * query on the server). ClickHouse 18.16 has no bound parameters: every
+ * value in a statement goes through ch_quote(), the one escaping
+ * function (the injection boundary).
+ *
+ * Layout of a database (DB of the URL):
+ *   events   one row per unique (record id, kind): the normalized fields
+ *            as strings ('' absent), ts, flags, op_count, source, line, and
+ *            the message list ("[[folder, msgid, size], ...]", '' none);
+ *            ReplacingMergeTree ordered by (ts, id): the dedup backstop.
+ *   raw      (id, raw) the records as loaded, ordered by id, compressed
+ *   vals     (h, v) every text value once, h = its value id (cityHash64
+ *            as Int64), filled by a materialized view from events
+ *   ev_user, ev_app, ev_ip, ev_op, ev_session  pivot copies of events
+ *            ordered by (field, ts, id), filled by materialized views, so
+ *            that a narrowed timeline page reads only its field's range
+ * The event id is a hash of (kind, record id) (63 bits): the same record
+ * gets the same id in every load, so a re-run load finds what a killed
+ * one committed, and two analysts' annotation files agree.
+ *
+ * Beside the database, a SQLite case file (the "case" of the URL) keeps
+ * what must be transactional or is per analyst: sources, rejects,
+ * provenance, saved state, annotations and views (side.c).
+ */
+#ifndef AUDITSCOPE_CH_H
+#define AUDITSCOPE_CH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "progress.h"
+#include "storage.h"
+#include "util.h"
+
+/* ---- URLs ---- */
+
+struct ch_url {
+	bool https;
+	char *host; /* without brackets */
+	int port;
+	char *db;
+	char *casefile; /* the side SQLite file */
+	char *user, *password; /* from the environment or the config file */
+};
+
+/* Parse clickhouse://HOST[:PORT]/DB[?case=PATH] (clickhouses:// for
+ * https). Credentials: AUDITSCOPE_CH_USER / AUDITSCOPE_CH_PASSWORD, else
+ * the file AUDITSCOPE_CH_CONFIG or ~/.config/auditscope/clickhouse (lines
+ * "user=NAME", "password=SECRET"); never the URL. 0 or -1. */
+int ch_url_parse(const char *text, struct ch_url *u, char **cause);
+void ch_url_clear(struct ch_url *u);
+/* Is text a ClickHouse URL (by its scheme)? */
+bool ch_url_is(const char *text);
+
+/* ---- escaping: the injection boundary ---- */
+
+/* Append s (n bytes, any bytes: NUL, quotes, invalid UTF-8) to b as a
+ * ClickHouse string literal '...': backslash escapes for \ and ', and
+ * \xHH for every byte outside printable ASCII. */
+void ch_quote(struct util_buf *b, const char *s, size_t n);
+/* An identifier made only of [A-Za-z0-9_] (database names): 1 if ok. */
+bool ch_ident_ok(const char *s);
+
+/* ---- the connection ---- */
+
+struct ch_conn;
+
+/* An external table sent with a request (ClickHouse's "external data"):
+ * name, structure ("id Int64"), rows in TabSeparated. */
+struct ch_ext {
+	const char *name, *structure;
+	const char *data;
+	size_t len;
+};
+
+struct ch_req {
+	const char *sql;
+	bool write;        /* false: readonly=1 */
+	const char *body;  /* data after an INSERT ... FORMAT (NULL: none) */
+	size_t body_len;
+	const struct ch_ext *ext; /* external tables, or NULL */
+	size_t next;
+	const struct progress *pr; /* called while waiting; cancel -> KILL QUERY */
+	/* the answer streamed: fn(ctx, bytes, n) returns 0, or -1 to stop
+	 * with an error it set in *cause of ch_run. NULL: into out. */
+	int (*fn)(void *ctx, const char *p, size_t n);
+	void *ctx;
+	struct util_buf *out;
+	bool cancelled; /* set when pr asked to stop */
+};
+
+struct ch_conn *ch_conn_new(const struct ch_url *u);
+void ch_conn_free(struct ch_conn *c);
+/* "clickhouse://host:port/db", for messages. */
+const char *ch_conn_name(const struct ch_conn *c);
+/* Run one statement. 0, or -1 with *cause one line naming the server and
+ * carrying ClickHouse's "Code: N" where it gave one. */
+int ch_run(struct ch_conn *c, struct ch_req *r, char **cause);
+/* The same for a statement without parameters into out (may be NULL). */
+int ch_exec(struct ch_conn *c, const char *sql, bool write, struct util_buf *out, char **cause);
+
+/* ---- RowBinary ---- */
+
+struct ch_rd {
+	const char *p, *end;
+	bool bad;
+};
+int64_t ch_rd_i64(struct ch_rd *r);
+uint64_t ch_rd_u64(struct ch_rd *r);
+uint32_t ch_rd_u32(struct ch_rd *r);
+uint8_t ch_rd_u8(struct ch_rd *r);
+/* A String: borrowed bytes. */
+const char *ch_rd_str(struct ch_rd *r, size_t *n);
+
+void ch_put_i64(struct util_buf *b, int64_t v);
+void ch_put_u32(struct util_buf *b, uint32_t v);
+void ch_put_u8(struct util_buf *b, uint8_t v);
+void ch_put_str(struct util_buf *b, const char *s, size_t n);
+
+/* ---- the store ---- */
+
+struct ch_store {
+	struct store base; /* first: the interface's head (storage.h) */
+	struct ch_url url;
+	struct ch_conn *conn;
+	struct store *side; /* the SQLite case file beside the database */
+	bool readonly;
+	int major;          /* the server's version(): 18, 19, ... 26 */
+	/* value texts already asked for: value id -> index + 1 into names */
+	struct util_imap texts;
+	struct util_svec names;
+	/* source ids -> paths (from the side file), filled on demand */
+	struct util_imap srcs;
+	struct util_svec srcpaths;
+};
+
+#define CH(st) ((struct ch_store *)(st))
+
+/* The columns a page row is read from, in query_row order (rd_row). */
+#define CH_ROW_COLS                                                                             \
+	"id, ts, line, op_count, kind, flags, record_id, op, rtype, workload, user, app, client_app," \
+	" ip, result, session, token, mailbox, access, client_info, source, detail"
+/* Read one row of CH_ROW_COLS into r (cleared first); false when the
+ * data ends short. */
+bool ch_rd_row(struct ch_store *s, struct ch_rd *rd, struct query_row *r);
+/* The path of a source id, borrowed (NULL when unknown). */
+const char *ch_source_path(struct ch_store *s, int64_t id);
+
+/* The SQL of a text field's value id over column col. Caller frees. */
+char *ch_value_id_sql(const char *col);
+
+/* The tables that hold a row per event (events, raw, the pivot copies'
+ * inner tables), NULL-terminated. */
+extern const char *const ch_table_names[];
+
+/* The event id of (kind, record id): 63 bits, never 0. */
+int64_t ch_event_id(int kind, const char *rid, size_t n);
+
+/* Make sure the side file knows the keys (id, ts, record id, kind) of
+ * these events, so that its annotations join to them. 0 or -1. */
+int ch_side_cache(struct ch_store *s, const int64_t *ids, size_t n, char **cause);
+
+/* compile.c: a filter as a condition over one table */
+#define CH_MAX_EXT 8
+struct ch_compiled {
+	char *where;     /* the condition; "1" for the empty filter */
+	char table[32];  /* "events", or the pivot copy "ev_user" ... */
+	bool raw;        /* reads raw records (a subquery over raw) */
+	bool empty;
+	/* annotation keys sent as external tables (marked, tag=) */
+	size_t next;
+	char extname[CH_MAX_EXT][16];
+	struct util_buf extdata[CH_MAX_EXT];
+};
+int ch_compile(struct ch_store *s, const struct filter *f, struct ch_compiled *out, char **cause);
+void ch_compiled_clear(struct ch_compiled *o);
+/* Fill ext (CH_MAX_EXT entries) with o's external tables; how many. */
+size_t ch_compiled_ext(const struct ch_compiled *o, struct ch_ext *ext);
+/* PCRE-only syntax in pat: -1 with a filter error naming field. */
+int ch_regex_check(const char *pat, const char *field, char **cause);
+/* The sort key of a pivot field's copy ("lower(op)"), or NULL. */
+const char *ch_pivot_key(const char *field);
+
+/* The parts of the store's table in other files */
+int ch_query_new(struct store *st, const struct filter *f, struct query **out, char **cause);
+void ch_query_free(struct query *q);
+bool ch_query_needs_scan(const struct query *q);
+int ch_query_prepare(struct query *q, char **cause);
+int ch_query_page(struct query *q, enum query_from from, const struct query_pos *pos, size_t n,
+		  struct query_page *out, char **cause);
+int ch_query_goto_time(struct query *q, int64_t ms, struct query_pos *pos, char **cause);
+int ch_query_count(struct query *q, int64_t budget_ms, struct query_count *out, char **cause);
+int ch_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx, char **cause);
+int ch_group(struct query *q, const char *field, const char *distinct, struct stack *out, char **cause);
+int ch_buckets(struct query *q, int64_t start, int64_t width, size_t n, int64_t *counts, char **cause);
+
+struct store_load *ch_load_begin(struct store *st, char **cause);
+int ch_load_source(struct store_load *ld, const char *path, int64_t bytes, char **cause);
+void ch_load_sink(struct store_load *ld, struct sink *out);
+int ch_load_sync(struct store_load *ld, char **cause);
+void ch_load_counts(struct store_load *ld, struct store_counts *out);
+int ch_load_source_end(struct store_load *ld, const char *sha256, const char *format, const char *encoding,
+		       const char *status, const char *warning, char **cause);
+int ch_load_end(struct store_load *ld, char **cause);
+void ch_load_abort(struct store_load *ld);
+void ch_load_set_batch(struct store_load *ld, unsigned n);
+void ch_load_set_ridmap_max(struct store_load *ld, size_t n);
+
+/* side.c: the side SQLite file's own tables (sources, rejects, seen,
+ * the cache of annotated events' keys) */
+int ch_side_source_new(struct store *side, const char *path, int64_t bytes, int64_t *id, char **cause);
+int ch_side_source_counts(struct store *side, int64_t id, const struct store_counts *c, char **cause);
+int ch_side_source_end(struct store *side, int64_t id, const char *sha256, const char *format,
+		       const char *encoding, const char *status, const char *warning, char **cause);
+int ch_side_reject(struct store *side, int64_t source, int64_t line, const char *why, const char *raw,
+		   size_t n, char **cause);
+int ch_side_seen(struct store *side, int64_t event, int64_t source, int64_t line, char **cause);
+int ch_side_begin(struct store *side, char **cause);
+int ch_side_commit(struct store *side, char **cause);
+void ch_side_rollback(struct store *side);
+/* Which of ids the side file lacks (into missing). */
+int ch_side_missing(struct store *side, const int64_t *ids, size_t n, struct util_ivec *missing, char **cause);
+int ch_side_put_event(struct store *side, int64_t id, int64_t ts, const char *rid, size_t n, int kind,
+		      char **cause);
+/* Annotation keys (record id, kind) no cached event joins, as
+ * "rid\tkind\n" TabSeparated lines (rid escaped) in out. */
+int ch_side_orphan_keys(struct store *side, struct util_buf *out, size_t *count, char **cause);
+int ch_side_sources(struct store *side, struct util_imap *ids, struct util_svec *paths, char **cause);
+int ch_side_totals(struct store *side, struct store_summary *sum, char **cause);
+/* Mark sources still "loading" (a killed load) as "interrupted". */
+void ch_side_interrupted(struct store *side);
+/* the marks (or tag) keys as TabSeparated "rid\tkind" lines */
+int ch_side_annot_keys(struct store *side, const char *tag, struct util_buf *out, char **cause);
+
+/* TabSeparated escaping of a value for external data. */
+void ch_tsv(struct util_buf *b, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,550 @@
+/*
+ * http.c: ClickHouse's HTTP interface over libcurl (ch.h): the
+ * connection, the one escaping function, RowBinary, URLs.
+ */
+#include <ctype.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ch.h"
+#include "xalloc.h"
+
+/* ------------------------------------------------------------------ */
+/* Escaping */
+
+void ch_quote(struct util_buf *b, const char *s, size_t n)
+{
+	util_buf_putc(b, '\'');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\\' || c == '\'') {
+			util_buf_putc(b, '\\');
+			util_buf_putc(b, (char)c);
+		} else if (c < 0x20 || c >= 0x7F) {
+			/* control bytes, NUL, and every byte of UTF-8 (valid
+			 * or not) as \xHH: the literal is plain ASCII, and
+			 * ClickHouse turns each back into its byte */
+			util_buf_printf(b, "\\x%02X", c);
+		} else {
+			util_buf_putc(b, (char)c);
+		}
+	}
+	util_buf_putc(b, '\'');
+}
+
+bool ch_ident_ok(const char *s)
+{
+	if (!s || !*s || strlen(s) > 64)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return false;
+	return !isdigit((unsigned char)*s);
+}
+
+/* ------------------------------------------------------------------ */
+/* URLs and credentials */
+
+bool ch_url_is(const char *text)
+{
+	return text && (!strncmp(text, "clickhouse://", 13) || !strncmp(text, "clickhouses://", 14));
+}
+
+static char *pct_decode(const char *s, size_t n)
+{
+	char *o = xmalloc(n + 1), *w = o;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			char hx[3] = { s[i + 1], s[i + 2], 0 };
+			*w++ = (char)strtol(hx, NULL, 16);
+			i += 2;
+		} else {
+			*w++ = s[i];
+		}
+	}
+	*w = '\0';
+	return o;
+}
+
+/* user= and password= lines of a config file (missing file: nothing). */
+static void read_config(const char *path, struct ch_url *u)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	char line[1024];
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!strncmp(line, "user=", 5) && !u->user)
+			u->user = xstrdup(line + 5);
+		else if (!strncmp(line, "password=", 9) && !u->password)
+			u->password = xstrdup(line + 9);
+	}
+	fclose(f);
+}
+
+int ch_url_parse(const char *text, struct ch_url *u, char **cause)
+{
+	memset(u, 0, sizeof *u);
+	const char *p;
+	if (!strncmp(text, "clickhouse://", 13)) {
+		p = text + 13;
+	} else if (!strncmp(text, "clickhouses://", 14)) {
+		p = text + 14;
+		u->https = true;
+	} else {
+		return set_cause(cause, "%s: not a clickhouse:// URL", text);
+	}
+	if (strchr(p, '@'))
+		return set_cause(cause, "%s: credentials do not go in the URL: set AUDITSCOPE_CH_USER and "
+					"AUDITSCOPE_CH_PASSWORD, or a config file (AUDITSCOPE_CH_CONFIG)",
+				 "clickhouse URL");
+	const char *hend;
+	if (*p == '[') {
+		hend = strchr(p, ']');
+		if (!hend)
+			return set_cause(cause, "%s: unclosed '[' in the host", text);
+		u->host = xstrndup(p + 1, (size_t)(hend - p - 1));
+		hend++;
+	} else {
+		hend = p + strcspn(p, ":/?");
+		u->host = xstrndup(p, (size_t)(hend - p));
+	}
+	if (!*u->host) {
+		ch_url_clear(u);
+		return set_cause(cause, "%s: no host", text);
+	}
+	u->port = u->https ? 8443 : 8123;
+	p = hend;
+	if (*p == ':') {
+		char *end;
+		long v = strtol(p + 1, &end, 10);
+		if (end == p + 1 || v <= 0 || v > 65535) {
+			ch_url_clear(u);
+			return set_cause(cause, "%s: bad port", text);
+		}
+		u->port = (int)v;
+		p = end;
+	}
+	if (*p == '/')
+		p++;
+	size_t dn = strcspn(p, "?");
+	u->db = dn ? pct_decode(p, dn) : xstrdup("auditscope");
+	if (!ch_ident_ok(u->db)) {
+		set_cause(cause, "%s: database name must be letters, digits and _", text);
+		ch_url_clear(u);
+		return -1;
+	}
+	p += dn;
+	if (*p == '?') {
+		p++;
+		while (*p) {
+			size_t n = strcspn(p, "&");
+			if (n > 5 && !strncmp(p, "case=", 5)) {
+				free(u->casefile);
+				u->casefile = pct_decode(p + 5, n - 5);
+			} else if (n) {
+				char *k = xstrndup(p, n);
+				set_cause(cause, "%s: unknown URL parameter '%s' (only case=)", "clickhouse URL", k);
+				free(k);
+				ch_url_clear(u);
+				return -1;
+			}
+			p += n;
+			if (*p == '&')
+				p++;
+		}
+	}
+	if (!u->casefile)
+		u->casefile = xasprintf("%s.case", u->db);
+	const char *e = getenv("AUDITSCOPE_CH_USER");
+	if (e && *e)
+		u->user = xstrdup(e);
+	e = getenv("AUDITSCOPE_CH_PASSWORD");
+	if (e)
+		u->password = xstrdup(e);
+	e = getenv("AUDITSCOPE_CH_CONFIG");
+	if (e && *e) {
+		read_config(e, u);
+	} else if ((e = getenv("HOME")) && *e) {
+		char *cf = xasprintf("%s/.config/auditscope/clickhouse", e);
+		read_config(cf, u);
+		free(cf);
+	}
+	return 0;
+}
+
+void ch_url_clear(struct ch_url *u)
+{
+	free(u->host);
+	free(u->db);
+	free(u->casefile);
+	free(u->user);
+	if (u->password)
+		memset(u->password, 0, strlen(u->password));
+	free(u->password);
+	memset(u, 0, sizeof *u);
+}
+
+/* ------------------------------------------------------------------ */
+/* The connection */
+
+struct ch_conn {
+	CURL *h;
+	char *base; /* http://host:port/? (parameters follow, each ending in &) */
+	char *name; /* clickhouse://host:port/db */
+	char *user, *password;
+	bool https;
+	unsigned long seq;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_setup(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct ch_conn *ch_conn_new(const struct ch_url *u)
+{
+	pthread_once(&curl_once, curl_setup);
+	struct ch_conn *c = xcalloc(1, sizeof *c);
+	bool v6 = strchr(u->host, ':') != NULL;
+	/* every statement names its tables with the database: none here,
+	 * so that CREATE DATABASE can run before it exists */
+	c->base = xasprintf("%s://%s%s%s:%d/?", u->https ? "https" : "http", v6 ? "[" : "", u->host,
+			    v6 ? "]" : "", u->port);
+	c->name = xasprintf("%s://%s%s%s:%d/%s", u->https ? "clickhouses" : "clickhouse", v6 ? "[" : "", u->host,
+			    v6 ? "]" : "", u->port, u->db);
+	c->user = u->user ? xstrdup(u->user) : NULL;
+	c->password = u->password ? xstrdup(u->password) : NULL;
+	c->https = u->https;
+	c->h = curl_easy_init();
+	return c;
+}
+
+void ch_conn_free(struct ch_conn *c)
+{
+	if (!c)
+		return;
+	curl_easy_cleanup(c->h);
+	free(c->base);
+	free(c->name);
+	free(c->user);
+	if (c->password)
+		memset(c->password, 0, strlen(c->password));
+	free(c->password);
+	free(c);
+}
+
+const char *ch_conn_name(const struct ch_conn *c)
+{
+	return c->name;
+}
+
+struct xfer {
+	struct ch_req *r;
+	struct ch_conn *c;
+	long status;
+	struct util_buf err; /* the body of an error answer */
+	char *fn_cause;
+	bool fn_failed;
+	struct timespec last;
+};
+
+static size_t on_data(char *p, size_t sz, size_t nm, void *ctx)
+{
+	struct xfer *x = ctx;
+	size_t n = sz * nm;
+	if (!x->status)
+		curl_easy_getinfo(x->c->h, CURLINFO_RESPONSE_CODE, &x->status);
+	if (x->status != 200) {
+		if (x->err.n < 65536)
+			util_buf_add(&x->err, p, n);
+		return n;
+	}
+	if (x->r->fn) {
+		if (x->r->fn(x->r->ctx, p, n) < 0) {
+			x->fn_failed = true;
+			return 0;
+		}
+	} else if (x->r->out) {
+		util_buf_add(x->r->out, p, n);
+	}
+	return n;
+}
+
+static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	struct xfer *x = ctx;
+	if (!x->r->pr)
+		return 0;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double ms = (double)(now.tv_sec - x->last.tv_sec) * 1e3 + (double)(now.tv_nsec - x->last.tv_nsec) / 1e6;
+	if (ms < 50)
+		return 0;
+	x->last = now;
+	if (progress_report(x->r->pr, -1) != 0) {
+		x->r->cancelled = true;
+		return 1;
+	}
+	return 0;
+}
+
+static void url_add(struct util_buf *u, CURL *h, const char *key, const char *val)
+{
+	char *e = curl_easy_escape(h, val, 0);
+	util_buf_printf(u, "%s=%s&", key, e ? e : "");
+	curl_free(e);
+}
+
+/* One line from ClickHouse's error text: "Code: 60: Table x doesn't
+ * exist." (18.16 says "Code: 60, e.displayText() = DB::Exception: ...,
+ * e.what() = DB::Exception"; newer ones "Code: 60. DB::Exception: ..."). */
+static char *error_line(const char *body)
+{
+	struct util_buf b = { 0 };
+	const char *code = strstr(body, "Code: ");
+	if (code) {
+		util_buf_add(&b, code, 6 + strspn(code + 6, "0123456789"));
+		util_buf_puts(&b, ": ");
+	}
+	const char *m = strstr(body, "DB::Exception: ");
+	m = m ? m + 15 : code ? code + 6 + strspn(code + 6, "0123456789") : body;
+	while (*m == ',' || *m == '.' || *m == ' ')
+		m++;
+	size_t n = strcspn(m, "\r\n");
+	const char *what = strstr(m, ", e.what()");
+	if (what && (size_t)(what - m) < n)
+		n = (size_t)(what - m);
+	for (size_t i = 0; i < n && i < 400; i++) {
+		unsigned char ch = (unsigned char)m[i];
+		util_buf_putc(&b, ch < 0x20 || ch == 0x7F ? ' ' : (char)ch);
+	}
+	return util_buf_take(&b);
+}
+
+static void kill_query(struct ch_conn *c, const char *qid)
+{
+	CURL *h = curl_easy_init();
+	if (!h)
+		return;
+	struct util_buf sql = { 0 };
+	util_buf_puts(&sql, "KILL QUERY WHERE query_id = ");
+	ch_quote(&sql, qid, strlen(qid));
+	util_buf_puts(&sql, " ASYNC");
+	curl_easy_setopt(h, CURLOPT_URL, c->base);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, util_buf_str(&sql));
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (c->user) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
+	}
+	FILE *null = fopen("/dev/null", "w");
+	if (null)
+		curl_easy_setopt(h, CURLOPT_WRITEDATA, null);
+	curl_easy_perform(h);
+	if (null)
+		fclose(null);
+	curl_easy_cleanup(h);
+	util_buf_free(&sql);
+}
+
+int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
+{
+	CURL *h = c->h;
+	curl_easy_reset(h);
+	r->cancelled = false;
+	char qid[64];
+	snprintf(qid, sizeof qid, "auditscope-%ld-%lu-%lx", (long)getpid(), ++c->seq, (unsigned long)random());
+	struct util_buf url = { 0 };
+	util_buf_puts(&url, c->base);
+	url_add(&url, h, "query_id", qid);
+	if (!r->write)
+		util_buf_puts(&url, "readonly=1&");
+	bool sql_in_url = r->body || r->next;
+	if (sql_in_url)
+		url_add(&url, h, "query", r->sql);
+	for (size_t i = 0; i < r->next; i++) {
+		char k[96];
+		snprintf(k, sizeof k, "%s_structure", r->ext[i].name);
+		url_add(&url, h, k, r->ext[i].structure);
+		snprintf(k, sizeof k, "%s_format", r->ext[i].name);
+		url_add(&url, h, k, "TabSeparated");
+	}
+	curl_mime *mime = NULL;
+	curl_easy_setopt(h, CURLOPT_URL, util_buf_str(&url));
+	if (r->next) {
+		mime = curl_mime_init(h);
+		for (size_t i = 0; i < r->next; i++) {
+			curl_mimepart *part = curl_mime_addpart(mime);
+			curl_mime_name(part, r->ext[i].name);
+			curl_mime_filename(part, r->ext[i].name);
+			curl_mime_data(part, r->ext[i].data ? r->ext[i].data : "", r->ext[i].len);
+		}
+		curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
+	} else if (r->body) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+	} else {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->sql);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->sql));
+	}
+	struct curl_slist *hdr = curl_slist_append(NULL, "Expect:");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	if (c->user) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
+	}
+	struct xfer x = { .r = r, .c = c };
+	clock_gettime(CLOCK_MONOTONIC, &x.last);
+	c->errbuf[0] = '\0';
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	CURLcode rc = curl_easy_perform(h);
+	if (!x.status)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x.status);
+	curl_slist_free_all(hdr);
+	curl_mime_free(mime);
+	util_buf_free(&url);
+	int ret = 0;
+	if (rc == CURLE_ABORTED_BY_CALLBACK && r->cancelled) {
+		kill_query(c, qid);
+		ret = set_cause(cause, PROGRESS_CANCELLED);
+	} else if (x.fn_failed) {
+		kill_query(c, qid);
+		ret = -1; /* the callback set its own cause */
+	} else if (rc != CURLE_OK) {
+		ret = set_cause(cause, "%s: cannot reach the server (%s)", c->name,
+				c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+	} else if (x.status != 200) {
+		char *line = error_line(util_buf_str(&x.err));
+		ret = set_cause(cause, "%s: %s%s", c->name, *line ? line : "HTTP error ",
+				*line ? "" : "(no text)");
+		free(line);
+	}
+	util_buf_free(&x.err);
+	return ret;
+}
+
+int ch_exec(struct ch_conn *c, const char *sql, bool write, struct util_buf *out, char **cause)
+{
+	struct ch_req r = { .sql = sql, .write = write, .out = out };
+	return ch_run(c, &r, cause);
+}
+
+/* ------------------------------------------------------------------ */
+/* RowBinary */
+
+static const char *need(struct ch_rd *r, size_t n)
+{
+	if (r->bad || (size_t)(r->end - r->p) < n) {
+		r->bad = true;
+		return NULL;
+	}
+	const char *p = r->p;
+	r->p += n;
+	return p;
+}
+
+uint64_t ch_rd_u64(struct ch_rd *r)
+{
+	const unsigned char *p = (const unsigned char *)need(r, 8);
+	if (!p)
+		return 0;
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+int64_t ch_rd_i64(struct ch_rd *r)
+{
+	return (int64_t)ch_rd_u64(r);
+}
+
+uint32_t ch_rd_u32(struct ch_rd *r)
+{
+	const unsigned char *p = (const unsigned char *)need(r, 4);
+	return p ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24 : 0;
+}
+
+uint8_t ch_rd_u8(struct ch_rd *r)
+{
+	const unsigned char *p = (const unsigned char *)need(r, 1);
+	return p ? p[0] : 0;
+}
+
+const char *ch_rd_str(struct ch_rd *r, size_t *n)
+{
+	uint64_t len = 0;
+	for (int shift = 0;; shift += 7) {
+		const unsigned char *p = (const unsigned char *)need(r, 1);
+		if (!p || shift > 63) {
+			r->bad = true;
+			*n = 0;
+			return "";
+		}
+		len |= (uint64_t)(*p & 0x7F) << shift;
+		if (!(*p & 0x80))
+			break;
+	}
+	const char *s = need(r, (size_t)len);
+	*n = s ? (size_t)len : 0;
+	return s ? s : "";
+}
+
+void ch_put_i64(struct util_buf *b, int64_t v)
+{
+	char t[8];
+	uint64_t u = (uint64_t)v;
+	for (int i = 0; i < 8; i++)
+		t[i] = (char)(u >> (8 * i));
+	util_buf_add(b, t, 8);
+}
+
+void ch_put_u32(struct util_buf *b, uint32_t v)
+{
+	char t[4] = { (char)v, (char)(v >> 8), (char)(v >> 16), (char)(v >> 24) };
+	util_buf_add(b, t, 4);
+}
+
+void ch_put_u8(struct util_buf *b, uint8_t v)
+{
+	char t = (char)v;
+	util_buf_add(b, &t, 1);
+}
+
+void ch_put_str(struct util_buf *b, const char *s, size_t n)
+{
+	uint64_t len = n;
+	char t[10];
+	size_t k = 0;
+	do {
+		unsigned char byte = len & 0x7F;
+		len >>= 7;
+		t[k++] = (char)(len ? byte | 0x80 : byte);
+	} while (len);
+	util_buf_add(b, t, k);
+	if (n)
+		util_buf_add(b, s, n);
+}

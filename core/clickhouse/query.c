@@ -1,0 +1,466 @@
+/*
+ * query.c: pages, counts, scans and pushed-down aggregates of the
+ * ClickHouse store (query.h, storage.h).
+ *
+ * Pages: ClickHouse 18.16 reads a whole table for ORDER BY ts LIMIT n
+ * (no read-in-order), and a keyset (ts, id) > (x, y) does not use the
+ * primary key, while ts >= x AND (ts > x OR id > y) does. So a page is
+ * read through time windows: the first from the position, of the width
+ * that last filled a page, each next one four times wider, until the page
+ * is full or the case's end is passed (the last window is open). Each
+ * window reads only the parts of the table its time range covers; a
+ * filter with a pivot term (user=, app=, ip=, op=, session=) reads its
+ * pivot copy, ordered by (field, ts, id), so only that value's range.
+ *
+ * Counts are exact (ClickHouse counts a filter over millions of rows in
+ * well under the interface's budget); stacks and histograms are one
+ * GROUP BY on the server.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ch.h"
+#include "xalloc.h"
+
+struct ch_query {
+	struct query base; /* first: the interface's head (storage.h) */
+	struct ch_compiled c;
+	bool have_range;
+	int64_t first, last; /* the case's time range; first > last: empty */
+	int64_t width;       /* the window that filled the last page */
+	int64_t count;       /* -1 until counted */
+};
+
+#define QY(q) ((struct ch_query *)(q))
+
+int ch_query_new(struct store *st, const struct filter *f, struct query **out, char **cause)
+{
+	struct ch_query *q = xcalloc(1, sizeof *q);
+	q->base.st = st;
+	q->base.f = filter_copy(f);
+	q->base.text = filter_canonical(q->base.f);
+	q->count = -1;
+	if (ch_compile(CH(st), q->base.f, &q->c, cause) < 0) {
+		ch_query_free(&q->base);
+		return -1;
+	}
+	*out = &q->base;
+	return 0;
+}
+
+void ch_query_free(struct query *q0)
+{
+	if (!q0)
+		return;
+	struct ch_query *q = QY(q0);
+	ch_compiled_clear(&q->c);
+	filter_free(q->base.f);
+	free(q->base.text);
+	free(q);
+}
+
+bool ch_query_needs_scan(const struct query *q)
+{
+	(void)q;
+	return false; /* every page is a query on the server */
+}
+
+int ch_query_prepare(struct query *q, char **cause)
+{
+	(void)q;
+	(void)cause;
+	return 0;
+}
+
+/* Run sql under q's filter tables and progress, into out. */
+static int run(struct ch_query *q, const char *sql, struct util_buf *out, int (*fn)(void *, const char *, size_t),
+	       void *ctx, char **cause)
+{
+	struct ch_ext ext[CH_MAX_EXT];
+	size_t next = ch_compiled_ext(&q->c, ext);
+	struct ch_req req = { .sql = sql, .ext = next ? ext : NULL, .next = next, .pr = &q->base.pr,
+			      .out = out, .fn = fn, .ctx = ctx };
+	q->base.cancelled = false;
+	int r = ch_run(CH(q->base.st)->conn, &req, cause);
+	if (req.cancelled)
+		q->base.cancelled = true;
+	return r;
+}
+
+static int range(struct ch_query *q, char **cause)
+{
+	if (q->have_range)
+		return 0;
+	int r = q->base.st->ops->time_range(q->base.st, &q->first, &q->last, cause);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		q->first = 1;
+		q->last = 0;
+	}
+	q->have_range = true;
+	int64_t span = q->last - q->first;
+	q->width = span / 256 > 1000 ? span / 256 : 1000;
+	return 0;
+}
+
+enum cmp { C_NONE, C_GT, C_GE, C_LT, C_LE };
+
+/* Up to n rows from pos in one direction (back: newest first), appended
+ * to out. */
+static int fetch(struct ch_query *q, bool back, enum cmp c, const struct query_pos *pos, size_t n,
+		 struct query_page *out, char **cause)
+{
+	struct ch_store *s = CH(q->base.st);
+	if (range(q, cause) < 0)
+		return -1;
+	if (q->first > q->last || n == 0)
+		return 0;
+	int64_t edge = pos ? pos->ts : back ? q->last : q->first;
+	int64_t w = q->width;
+	bool first = true;
+	for (;;) {
+		struct util_buf sql = { 0 };
+		util_buf_printf(&sql, "SELECT " CH_ROW_COLS " FROM %s.%s WHERE (%s)", s->url.db, q->c.table,
+				q->c.where);
+		bool open;
+		if (!back) {
+			int64_t hi = edge > INT64_MAX - w ? INT64_MAX : edge + w;
+			open = hi > q->last;
+			util_buf_printf(&sql, " AND ts >= %lld", (long long)edge);
+			if (!open)
+				util_buf_printf(&sql, " AND ts < %lld", (long long)hi);
+			if (first && pos && c != C_NONE)
+				util_buf_printf(&sql, " AND (ts > %lld OR id %s %lld)", (long long)pos->ts,
+						c == C_GE ? ">=" : ">", (long long)pos->id);
+			util_buf_printf(&sql, " ORDER BY ts, id LIMIT %zu FORMAT RowBinary", n - out->n);
+			edge = hi;
+		} else {
+			int64_t lo = edge < INT64_MIN + w ? INT64_MIN : edge - w;
+			open = lo < q->first;
+			util_buf_printf(&sql, " AND ts <= %lld", (long long)edge);
+			if (!open)
+				util_buf_printf(&sql, " AND ts > %lld", (long long)lo);
+			if (first && pos && c != C_NONE)
+				util_buf_printf(&sql, " AND (ts < %lld OR id %s %lld)", (long long)pos->ts,
+						c == C_LE ? "<=" : "<", (long long)pos->id);
+			util_buf_printf(&sql, " ORDER BY ts DESC, id DESC LIMIT %zu FORMAT RowBinary", n - out->n);
+			edge = lo;
+		}
+		struct util_buf res = { 0 };
+		int r = run(q, util_buf_str(&sql), &res, NULL, NULL, cause);
+		util_buf_free(&sql);
+		if (r < 0) {
+			util_buf_free(&res);
+			return -1;
+		}
+		struct ch_rd rd = { res.p, res.p + res.n, false };
+		while (rd.p < rd.end) {
+			out->rows = xgrow(out->rows, &out->cap, out->n + 1, sizeof *out->rows);
+			if (!ch_rd_row(s, &rd, &out->rows[out->n]))
+				break;
+			out->n++;
+		}
+		util_buf_free(&res);
+		if (rd.bad)
+			return set_cause(cause, "%s: short answer to a page", ch_conn_name(s->conn));
+		if (out->n >= n || open) {
+			if (first && out->n >= n && w > 1000)
+				q->width = w; /* a page fitted: keep the width */
+			return 0;
+		}
+		first = false;
+		w = w > INT64_MAX / 4 ? INT64_MAX : w * 4;
+	}
+}
+
+static void reverse(struct query_page *p)
+{
+	for (size_t i = 0, j = p->n ? p->n - 1 : 0; i < j; i++, j--) {
+		struct query_row t = p->rows[i];
+		p->rows[i] = p->rows[j];
+		p->rows[j] = t;
+	}
+}
+
+int ch_query_page(struct query *q0, enum query_from from, const struct query_pos *pos, size_t n,
+		  struct query_page *out, char **cause)
+{
+	struct ch_query *q = QY(q0);
+	query_page_clear(out);
+	static const struct query_pos zero;
+	if (!pos)
+		pos = &zero;
+	bool back = from == QUERY_LAST || from == QUERY_BEFORE;
+	enum cmp c = from == QUERY_AFTER ? C_GT : from == QUERY_AT ? C_GE : from == QUERY_BEFORE ? C_LT : C_NONE;
+	if (fetch(q, back, c, c == C_NONE ? NULL : pos, n + 1, out, cause) < 0) {
+		query_page_clear(out);
+		return -1;
+	}
+	bool more = out->n > n;
+	if (more)
+		query_row_clear(&out->rows[--out->n]);
+	if (back)
+		reverse(out);
+	bool *near = back ? &out->at_start : &out->at_end;
+	bool *far = back ? &out->at_end : &out->at_start;
+	*near = !more;
+	if (from == QUERY_FIRST || from == QUERY_LAST) {
+		*far = true;
+	} else {
+		/* anything on the other side of the page (or of pos)? */
+		struct query_pos e = *pos;
+		enum cmp oc = back ? C_GE : C_LT;
+		if (out->n) {
+			const struct query_row *r = back ? &out->rows[out->n - 1] : &out->rows[0];
+			e = (struct query_pos){ r->ts, r->id };
+			oc = back ? C_GT : C_LT;
+		}
+		struct query_page p = { 0 };
+		if (fetch(q, !back, oc, &e, 1, &p, cause) < 0) {
+			query_page_free(&p);
+			query_page_clear(out);
+			return -1;
+		}
+		*far = p.n == 0;
+		query_page_free(&p);
+	}
+	if (n == 0)
+		out->at_start = out->at_end = false;
+	return 0;
+}
+
+int ch_query_goto_time(struct query *q0, int64_t ms, struct query_pos *pos, char **cause)
+{
+	struct query_page p = { 0 };
+	struct query_pos at = { ms, INT64_MIN };
+	if (ch_query_page(q0, QUERY_AT, &at, 1, &p, cause) < 0)
+		return -1;
+	int found = p.n > 0;
+	if (!found && ch_query_page(q0, QUERY_LAST, NULL, 1, &p, cause) < 0) {
+		query_page_free(&p);
+		return -1;
+	}
+	if (p.n)
+		*pos = (struct query_pos){ p.rows[0].ts, p.rows[0].id };
+	query_page_free(&p);
+	return found;
+}
+
+int ch_query_count(struct query *q0, int64_t budget_ms, struct query_count *out, char **cause)
+{
+	(void)budget_ms;
+	struct ch_query *q = QY(q0);
+	if (q->count < 0) {
+		char *sql = xasprintf("SELECT count() FROM %s.%s WHERE (%s) FORMAT RowBinary", CH(q0->st)->url.db,
+				      q->c.table, q->c.where);
+		struct util_buf res = { 0 };
+		int r = run(q, sql, &res, NULL, NULL, cause);
+		free(sql);
+		struct ch_rd rd = { res.p, res.p + res.n, false };
+		int64_t n = ch_rd_i64(&rd);
+		util_buf_free(&res);
+		if (r < 0)
+			return -1;
+		if (rd.bad)
+			return set_cause(cause, "%s: short answer to a count", ch_conn_name(CH(q0->st)->conn));
+		q->count = n;
+	}
+	*out = (struct query_count){ q->count, true };
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Scans: RowBinary streamed to the callback, rows cut at any boundary */
+
+#define MAX_COLS 16
+
+struct scan_ctx {
+	size_t n;
+	bool text[MAX_COLS];
+	struct store_cell cells[MAX_COLS];
+	store_row_fn fn;
+	void *ctx;
+	struct util_buf pend; /* the part of a row not yet complete */
+	bool stopped;
+};
+
+static size_t scan_rows(struct scan_ctx *c, const char *p, size_t n)
+{
+	struct ch_rd rd = { p, p + n, false };
+	const char *row = p;
+	while (rd.p < rd.end) {
+		row = rd.p;
+		for (size_t i = 0; i < c->n; i++) {
+			if (c->text[i])
+				c->cells[i].s = ch_rd_str(&rd, &c->cells[i].n);
+			else
+				c->cells[i].i = ch_rd_i64(&rd);
+		}
+		if (rd.bad)
+			return (size_t)(row - p);
+		if (c->fn(c->ctx, c->cells) != 0) {
+			c->stopped = true;
+			return n;
+		}
+	}
+	return n;
+}
+
+static int scan_data(void *ctx, const char *p, size_t n)
+{
+	struct scan_ctx *c = ctx;
+	if (c->stopped)
+		return -1;
+	if (c->pend.n) {
+		util_buf_add(&c->pend, p, n);
+		size_t used = scan_rows(c, c->pend.p, c->pend.n);
+		memmove(c->pend.p, c->pend.p + used, c->pend.n - used);
+		c->pend.n -= used;
+	} else {
+		size_t used = scan_rows(c, p, n);
+		if (used < n)
+			util_buf_add(&c->pend, p + used, n - used);
+	}
+	return c->stopped ? -1 : 0;
+}
+
+int ch_scan(struct query *q0, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx, char **cause)
+{
+	struct ch_query *q = QY(q0);
+	struct ch_store *s = CH(q0->st);
+	if (ncols == 0 || ncols > MAX_COLS)
+		return set_cause(cause, "scan: %zu columns", ncols);
+	struct scan_ctx c = { .n = ncols, .fn = fn, .ctx = ctx };
+	struct util_buf list = { 0 };
+	bool msgs = false;
+	for (size_t i = 0; i < ncols; i++) {
+		const char *name = cols[i];
+		util_buf_puts(&list, i ? ", " : "");
+		const struct filter_field *f = filter_field_find(name);
+		if (!strcmp(name, "id") || !strcmp(name, "ts") || !strcmp(name, "op_count")) {
+			util_buf_puts(&list, name);
+		} else if (!strcmp(name, "kind")) {
+			util_buf_puts(&list, "toInt64(kind)");
+		} else if (!strcmp(name, "msglist")) {
+			util_buf_puts(&list, "msgs");
+			c.text[i] = msgs = true;
+		} else if (f && (f->flags & FIELD_SOURCE)) {
+			util_buf_puts(&list, "source");
+		} else if (f && (f->flags & FIELD_TEXT)) {
+			char *e = ch_value_id_sql(f->column);
+			util_buf_puts(&list, e);
+			free(e);
+		} else {
+			util_buf_free(&list);
+			return set_cause(cause, "scan: no column '%s'", name);
+		}
+	}
+	char *sql = xasprintf("SELECT %s FROM %s.%s WHERE (%s)%s FORMAT RowBinary", util_buf_str(&list), s->url.db,
+			      msgs ? "events" : q->c.table, q->c.where, msgs ? " AND nmsgs > 0" : "");
+	util_buf_free(&list);
+	int r = run(q, sql, NULL, scan_data, &c, cause);
+	free(sql);
+	if (r < 0 && c.stopped)
+		r = 0; /* the callback asked to stop: not an error */
+	else if (r == 0 && c.pend.n)
+		r = set_cause(cause, "%s: a scan's answer ends inside a row", ch_conn_name(s->conn));
+	util_buf_free(&c.pend);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pushed down: stacks and histograms */
+
+int ch_group(struct query *q0, const char *field, const char *distinct, struct stack *out, char **cause)
+{
+	struct ch_query *q = QY(q0);
+	struct ch_store *s = CH(q0->st);
+	const struct filter_field *f = filter_field_find(field);
+	const struct filter_field *d = distinct ? filter_field_find(distinct) : NULL;
+	if (!f || !(f->flags & (FIELD_TEXT | FIELD_SOURCE)) || (distinct && (!d || !(d->flags & FIELD_TEXT))))
+		return 0;
+	bool src = (f->flags & FIELD_SOURCE) != 0;
+	char *key = src ? xstrdup("toString(source)") : xstrdup(f->column);
+	char *sql;
+	if (d)
+		sql = xasprintf("SELECT %s AS k, count(), uniqExactIf(%s, %s != ''), min(ts), max(ts) FROM %s.%s"
+				" WHERE (%s) GROUP BY k FORMAT RowBinary",
+				key, d->column, d->column, s->url.db, q->c.table, q->c.where);
+	else
+		sql = xasprintf("SELECT %s AS k, count(), toUInt64(0), toInt64(0), toInt64(0) FROM %s.%s"
+				" WHERE (%s) AND %s != %s GROUP BY k FORMAT RowBinary",
+				key, s->url.db, q->c.table, q->c.where, src ? "source" : f->column, src ? "0" : "''");
+	free(key);
+	struct util_buf res = { 0 };
+	int r = run(q, sql, &res, NULL, NULL, cause);
+	free(sql);
+	if (r < 0) {
+		util_buf_free(&res);
+		return -1;
+	}
+	size_t cap = 0;
+	struct ch_rd rd = { res.p, res.p + res.n, false };
+	while (rd.p < rd.end) {
+		size_t kn;
+		const char *k = ch_rd_str(&rd, &kn);
+		uint64_t ev = ch_rd_u64(&rd), dn = ch_rd_u64(&rd);
+		int64_t lo = ch_rd_i64(&rd), hi = ch_rd_i64(&rd);
+		if (rd.bad)
+			break;
+		out->rows = xgrow(out->rows, &cap, out->n + 1, sizeof *out->rows);
+		struct stack_row *row = &out->rows[out->n++];
+		char *v = NULL;
+		if (src) {
+			char *num = xstrndup(k, kn);
+			const char *p = ch_source_path(s, atoll(num));
+			free(num);
+			v = p ? xstrdup(p) : NULL;
+		} else if (kn) {
+			v = xstrndup(k, kn);
+		}
+		*row = (struct stack_row){ .value = v, .events = (int64_t)ev, .distinct = (int64_t)dn,
+					   .first = lo, .last = hi };
+		out->events += row->events;
+	}
+	util_buf_free(&res);
+	if (rd.bad) {
+		stack_clear(out);
+		return set_cause(cause, "%s: short answer to a stack", ch_conn_name(s->conn));
+	}
+	return 1;
+}
+
+int ch_buckets(struct query *q0, int64_t start, int64_t width, size_t n, int64_t *counts, char **cause)
+{
+	struct ch_query *q = QY(q0);
+	struct ch_store *s = CH(q0->st);
+	if (width <= 0 || !n)
+		return 0;
+	int64_t end = (int64_t)n > (INT64_MAX - start) / width ? INT64_MAX : start + (int64_t)n * width;
+	/* Int64 arithmetic: 18.16 has no toStartOfInterval over milliseconds */
+	char *sql = xasprintf("SELECT intDiv(ts - %lld, %lld) AS b, count() FROM %s.%s WHERE (%s) AND ts >= %lld"
+			      " AND ts < %lld GROUP BY b FORMAT RowBinary",
+			      (long long)start, (long long)width, s->url.db, q->c.table, q->c.where, (long long)start,
+			      (long long)end);
+	struct util_buf res = { 0 };
+	int r = run(q, sql, &res, NULL, NULL, cause);
+	free(sql);
+	if (r < 0) {
+		util_buf_free(&res);
+		return -1;
+	}
+	struct ch_rd rd = { res.p, res.p + res.n, false };
+	while (rd.p < rd.end) {
+		int64_t b = ch_rd_i64(&rd);
+		uint64_t c = ch_rd_u64(&rd);
+		if (rd.bad)
+			break;
+		if (b >= 0 && (uint64_t)b < n)
+			counts[b] += (int64_t)c;
+	}
+	util_buf_free(&res);
+	if (rd.bad)
+		return set_cause(cause, "%s: short answer to a histogram", ch_conn_name(s->conn));
+	return 1;
+}

@@ -1,0 +1,796 @@
+/*
+ * store.c: the ClickHouse store (ch.h): opening a database, its schema,
+ * reading events back, and the annotations, which the SQLite file beside
+ * it answers.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ch.h"
+#include "xalloc.h"
+
+/* The pivots: fields a responder narrows on first. Each has a copy of
+ * events ordered by (field, ts, id), so that a page of one user's
+ * events reads that user's range only. Case-insensitive fields are
+ * ordered by their lower-case form (ASCII, as SQLite's NOCASE). */
+static const struct {
+	const char *field, *key;
+} pivots[] = {
+	{ "user", "user" },	  { "app", "app" },	    { "ip", "ip" },
+	{ "op", "lower(op)" }, { "session", "session" },
+};
+#define NPIVOTS (sizeof pivots / sizeof pivots[0])
+
+static const char ev_cols[] =
+	"id Int64, ts Int64, kind UInt8, record_id String, op String, rtype String, workload String,"
+	" user String, app String, client_app String, ip String, result String, session String,"
+	" token String, mailbox String, access String, client_info String, detail String,"
+	" op_count Int64, flags UInt32, source Int64, line Int64";
+
+const char *const ch_table_names[] = {
+	"events", "raw", ".inner.ev_user", ".inner.ev_app", ".inner.ev_ip", ".inner.ev_op", ".inner.ev_session", NULL,
+};
+
+const char *ch_pivot_key(const char *field)
+{
+	for (size_t i = 0; i < NPIVOTS; i++)
+		if (!strcmp(pivots[i].field, field))
+			return pivots[i].key;
+	return NULL;
+}
+
+int64_t ch_event_id(int kind, const char *rid, size_t n)
+{
+	uint64_t h = util_hash_bytes(rid, n, 0x617564697473636fULL ^ (uint64_t)(unsigned)kind);
+	h &= 0x7FFFFFFFFFFFFFFFULL;
+	return h ? (int64_t)h : 1;
+}
+
+char *ch_value_id_sql(const char *col)
+{
+	/* positive: callers keep -1 and 0 for "none" */
+	return xasprintf("if(%s = '', toInt64(0), toInt64(bitAnd(cityHash64(%s), 9223372036854775807)))", col, col);
+}
+
+static int create_schema(struct ch_store *s, char **cause)
+{
+	const char *db = s->url.db;
+	struct ch_conn *c = s->conn;
+	char *sql = xasprintf("CREATE DATABASE IF NOT EXISTS %s", db);
+	int r = ch_exec(c, sql, true, NULL, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	/* the dedup backstop: rows of the same (ts, id) collapse on merges */
+	sql = xasprintf("CREATE TABLE IF NOT EXISTS %s.events (%s, nmsgs UInt32, msgs String)"
+			" ENGINE = ReplacingMergeTree ORDER BY (ts, id)",
+			db, ev_cols);
+	r = ch_exec(c, sql, true, NULL, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	sql = xasprintf("CREATE TABLE IF NOT EXISTS %s.raw (id Int64, raw String%s)"
+			" ENGINE = ReplacingMergeTree ORDER BY id",
+			db, s->major >= 20 ? " CODEC(ZSTD(3))" : "");
+	r = ch_exec(c, sql, true, NULL, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	sql = xasprintf("CREATE TABLE IF NOT EXISTS %s.vals (h Int64, v String) ENGINE = ReplacingMergeTree ORDER BY h", db);
+	r = ch_exec(c, sql, true, NULL, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	char *hv = ch_value_id_sql("v");
+	sql = xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.vals_mv TO %s.vals AS SELECT DISTINCT"
+			" %s AS h, v FROM %s.events ARRAY JOIN [op, rtype, workload, user, app, client_app, ip,"
+			" result, session, token, mailbox, access, client_info, detail] AS v WHERE v != ''",
+			db, db, hv, db);
+	free(hv);
+	r = ch_exec(c, sql, true, NULL, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	for (size_t i = 0; i < NPIVOTS; i++) {
+		sql = xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.ev_%s ENGINE = MergeTree ORDER BY (%s, ts, id)"
+				" AS SELECT id, ts, kind, record_id, op, rtype, workload, user, app, client_app, ip,"
+				" result, session, token, mailbox, access, client_info, detail, op_count, flags,"
+				" source, line FROM %s.events",
+				db, pivots[i].field, pivots[i].key, db);
+		r = ch_exec(c, sql, true, NULL, cause);
+		free(sql);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void ch_close(struct store *st);
+
+/* Does the database hold our tables? */
+static int has_events(struct ch_store *s, char **cause)
+{
+	struct util_buf out = { 0 };
+	struct util_buf sql = { 0 };
+	util_buf_puts(&sql, "SELECT count() FROM system.tables WHERE database = ");
+	ch_quote(&sql, s->url.db, strlen(s->url.db));
+	util_buf_puts(&sql, " AND name = 'events' FORMAT TabSeparated");
+	int r = ch_exec(s->conn, util_buf_str(&sql), false, &out, cause);
+	util_buf_free(&sql);
+	int found = r < 0 ? -1 : atoi(util_buf_str(&out)) > 0;
+	util_buf_free(&out);
+	return found;
+}
+
+static int ch_open(const char *path, int flags, struct store **out, char **cause)
+{
+	struct ch_store *s = xcalloc(1, sizeof *s);
+	s->base.ops = &ch_store_ops;
+	if (ch_url_parse(path, &s->url, cause) < 0) {
+		free(s);
+		return -1;
+	}
+	s->readonly = (flags & STORE_READONLY) != 0;
+	s->conn = ch_conn_new(&s->url);
+	struct util_buf v = { 0 };
+	if (ch_exec(s->conn, "SELECT version() FORMAT TabSeparated", false, &v, cause) < 0) {
+		util_buf_free(&v);
+		ch_close(&s->base);
+		return -1;
+	}
+	s->major = atoi(util_buf_str(&v));
+	util_buf_free(&v);
+	int have = has_events(s, cause);
+	if (have < 0) {
+		ch_close(&s->base);
+		return -1;
+	}
+	if (!have && !(flags & STORE_CREATE)) {
+		set_cause(cause, "%s: no auditscope events in this database (load into it first)", ch_conn_name(s->conn));
+		ch_close(&s->base);
+		return -1;
+	}
+	if (!have && create_schema(s, cause) < 0) {
+		ch_close(&s->base);
+		return -1;
+	}
+	/* the side file: created with the database, else it must exist
+	 * unless the analyst starts annotating (a new analyst's own file) */
+	if (sqlite_store_open(s->url.casefile, s->readonly ? STORE_READONLY : STORE_CREATE, &s->side, cause) < 0) {
+		ch_close(&s->base);
+		return -1;
+	}
+	if (!s->readonly && s->side->ops->ensure_indexes(s->side, cause) < 0) {
+		ch_close(&s->base);
+		return -1;
+	}
+	*out = &s->base;
+	return 0;
+}
+
+int ch_store_open(const char *path, int flags, struct store **out, char **cause)
+{
+	return ch_open(path, flags, out, cause);
+}
+
+static void ch_close(struct store *st)
+{
+	if (!st)
+		return;
+	struct ch_store *s = CH(st);
+	ch_conn_free(s->conn);
+	if (s->side)
+		s->side->ops->close(s->side);
+	ch_url_clear(&s->url);
+	util_imap_free(&s->texts);
+	util_svec_free(&s->names);
+	util_imap_free(&s->srcs);
+	util_svec_free(&s->srcpaths);
+	free(s);
+}
+
+static const char *ch_path(const struct store *st)
+{
+	return ch_conn_name(((const struct ch_store *)st)->conn);
+}
+
+static int ch_ensure_indexes(struct store *st, char **cause)
+{
+	(void)st;
+	(void)cause;
+	return 0; /* the pivot copies are filled as events are inserted */
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading */
+
+const char *ch_source_path(struct ch_store *s, int64_t id)
+{
+	if (id <= 0)
+		return NULL;
+	const int64_t *k = util_imap_get(&s->srcs, (uint64_t)id);
+	if (!k) {
+		ch_side_sources(s->side, &s->srcs, &s->srcpaths, NULL);
+		k = util_imap_get(&s->srcs, (uint64_t)id);
+	}
+	return k ? s->srcpaths.v[*k - 1] : NULL;
+}
+
+static char *dup_or_null(const char *p, size_t n)
+{
+	return n ? xstrndup(p, n) : NULL;
+}
+
+bool ch_rd_row(struct ch_store *s, struct ch_rd *rd, struct query_row *r)
+{
+	memset(r, 0, sizeof *r);
+	size_t n;
+	const char *p;
+	r->id = ch_rd_i64(rd);
+	r->ts = ch_rd_i64(rd);
+	r->line = ch_rd_i64(rd);
+	r->op_count = ch_rd_i64(rd);
+	r->kind = ch_rd_u8(rd);
+	r->flags = ch_rd_u32(rd);
+#define STR(f)                              \
+	p = ch_rd_str(rd, &n);              \
+	r->f = dup_or_null(p, n);
+	STR(record_id)
+	STR(op)
+	STR(rtype)
+	STR(workload)
+	STR(user)
+	STR(app)
+	STR(client_app)
+	STR(ip)
+	STR(result)
+	STR(session)
+	STR(token)
+	STR(mailbox)
+	STR(access)
+	STR(client_info)
+	int64_t src = ch_rd_i64(rd);
+	STR(detail)
+#undef STR
+	if (rd->bad) {
+		query_row_clear(r);
+		return false;
+	}
+	const char *path = ch_source_path(s, src);
+	r->source = path ? xstrdup(path) : NULL;
+	return true;
+}
+
+/* Run sql (FORMAT RowBinary) into out. */
+static int read_all(struct ch_store *s, const char *sql, struct util_buf *out, char **cause)
+{
+	return ch_exec(s->conn, sql, false, out, cause);
+}
+
+static int ch_time_range(struct store *st, int64_t *first, int64_t *last, char **cause)
+{
+	struct ch_store *s = CH(st);
+	*first = *last = 0;
+	char *sql = xasprintf("SELECT count(), min(ts), max(ts) FROM %s.events FORMAT RowBinary", s->url.db);
+	struct util_buf out = { 0 };
+	int r = read_all(s, sql, &out, cause);
+	free(sql);
+	if (r < 0) {
+		util_buf_free(&out);
+		return -1;
+	}
+	struct ch_rd rd = { out.p, out.p + out.n, false };
+	uint64_t n = ch_rd_u64(&rd);
+	int64_t a = ch_rd_i64(&rd), b = ch_rd_i64(&rd);
+	util_buf_free(&out);
+	if (rd.bad)
+		return set_cause(cause, "%s: short answer to a time range", ch_path(st));
+	if (!n)
+		return 0;
+	*first = a;
+	*last = b;
+	return 1;
+}
+
+static int ch_summary(struct store *st, struct store_summary *sum, char **cause)
+{
+	struct ch_store *s = CH(st);
+	memset(sum, 0, sizeof *sum);
+	sum->first_ts = INT64_MAX;
+	sum->last_ts = INT64_MIN;
+	struct util_buf sql = { 0 }, out = { 0 };
+	util_buf_printf(&sql,
+			"SELECT count(), sum(nmsgs), min(ts), max(ts), (SELECT sum(bytes) FROM system.parts"
+			" WHERE active AND database = ");
+	ch_quote(&sql, s->url.db, strlen(s->url.db));
+	util_buf_printf(&sql, ") FROM %s.events FORMAT RowBinary", s->url.db);
+	int r = read_all(s, util_buf_str(&sql), &out, cause);
+	util_buf_free(&sql);
+	if (r < 0) {
+		util_buf_free(&out);
+		return -1;
+	}
+	struct ch_rd rd = { out.p, out.p + out.n, false };
+	sum->events = ch_rd_i64(&rd);
+	sum->messages = (int64_t)ch_rd_u64(&rd);
+	int64_t a = ch_rd_i64(&rd), b = ch_rd_i64(&rd);
+	sum->file_bytes = (int64_t)ch_rd_u64(&rd);
+	util_buf_free(&out);
+	if (rd.bad)
+		return set_cause(cause, "%s: short answer to a summary", ch_path(st));
+	if (sum->events) {
+		sum->first_ts = a;
+		sum->last_ts = b;
+	}
+	if (ch_side_totals(s->side, sum, cause) < 0)
+		return -1;
+	struct stat sb;
+	if (stat(s->url.casefile, &sb) == 0)
+		sum->file_bytes += sb.st_size;
+	return 0;
+}
+
+static int ch_each_source(struct store *st, int (*fn)(const struct store_source_row *r, void *ctx), void *ctx,
+			  char **cause)
+{
+	struct store *side = CH(st)->side;
+	return side->ops->each_source(side, fn, ctx, cause);
+}
+
+static int ch_each_reject(struct store *st, int64_t limit, int (*fn)(const struct store_reject_row *r, void *ctx),
+			  void *ctx, char **cause)
+{
+	struct store *side = CH(st)->side;
+	return side->ops->each_reject(side, limit, fn, ctx, cause);
+}
+
+static char *ch_raw(struct store *st, int64_t id, size_t *len)
+{
+	struct ch_store *s = CH(st);
+	char *sql = xasprintf("SELECT raw FROM %s.raw WHERE id = %lld LIMIT 1 FORMAT RowBinary", s->url.db,
+			      (long long)id);
+	struct util_buf out = { 0 };
+	int r = read_all(s, sql, &out, NULL);
+	free(sql);
+	char *res = NULL;
+	if (r == 0 && out.n) {
+		struct ch_rd rd = { out.p, out.p + out.n, false };
+		size_t n;
+		const char *p = ch_rd_str(&rd, &n);
+		if (!rd.bad) {
+			res = xstrndup(p, n);
+			if (len)
+				*len = n;
+		}
+	}
+	util_buf_free(&out);
+	return res;
+}
+
+static int ch_event_messages(struct store *st, int64_t event, int (*fn)(const struct store_message *m, void *ctx),
+			     void *ctx, char **cause)
+{
+	struct ch_store *s = CH(st);
+	char *sql = xasprintf("SELECT msgs FROM %s.events WHERE id = %lld LIMIT 1 FORMAT RowBinary", s->url.db,
+			      (long long)event);
+	struct util_buf out = { 0 };
+	int r = read_all(s, sql, &out, cause);
+	free(sql);
+	if (r < 0 || !out.n) {
+		util_buf_free(&out);
+		return r;
+	}
+	struct ch_rd rd = { out.p, out.p + out.n, false };
+	size_t n;
+	const char *p = ch_rd_str(&rd, &n);
+	json_t *j = n ? json_loadb(p, n, 0, NULL) : NULL;
+	util_buf_free(&out);
+	int rc = 0;
+	size_t i;
+	json_t *item;
+	json_array_foreach(j, i, item) {
+		json_t *sz = json_array_get(item, 2);
+		struct store_message m = {
+			.folder = json_string_value(json_array_get(item, 0)),
+			.msgid = json_string_value(json_array_get(item, 1)),
+			.size = json_is_integer(sz) ? (int64_t)json_integer_value(sz) : -1,
+		};
+		if ((rc = fn(&m, ctx)) != 0)
+			break;
+	}
+	json_decref(j);
+	return rc;
+}
+
+static int ch_event_seen(struct store *st, int64_t event, int (*fn)(const char *path, int64_t line, void *ctx),
+			 void *ctx, char **cause)
+{
+	struct store *side = CH(st)->side;
+	return side->ops->event_seen(side, event, fn, ctx, cause);
+}
+
+/* Rows of the given ids, in the order given. */
+static int ch_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx, char **cause)
+{
+	struct ch_store *s = CH(st);
+	if (!n)
+		return 0;
+	struct util_buf data = { 0 }, out = { 0 };
+	for (size_t i = 0; i < n; i++)
+		util_buf_printf(&data, "%lld\n", (long long)ids[i]);
+	char *sql = xasprintf("SELECT " CH_ROW_COLS " FROM %s.events WHERE id IN ids FORMAT RowBinary", s->url.db);
+	struct ch_ext ext = { "ids", "id Int64", data.p, data.n };
+	struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &out };
+	int r = ch_run(s->conn, &req, cause);
+	free(sql);
+	util_buf_free(&data);
+	if (r < 0) {
+		util_buf_free(&out);
+		return -1;
+	}
+	struct query_row *rows = NULL;
+	size_t nrows = 0, cap = 0;
+	struct ch_rd rd = { out.p, out.p + out.n, false };
+	while (rd.p < rd.end) {
+		rows = xgrow(rows, &cap, nrows + 1, sizeof *rows);
+		if (!ch_rd_row(s, &rd, &rows[nrows]))
+			break;
+		nrows++;
+	}
+	util_buf_free(&out);
+	int rc = rd.bad ? set_cause(cause, "%s: short answer to a read of events", ch_path(st)) : 0;
+	for (size_t i = 0; !rc && i < n; i++)
+		for (size_t k = 0; k < nrows; k++)
+			if (rows[k].id == ids[i]) {
+				if (fn(&rows[k], ctx) != 0)
+					i = n;
+				break;
+			}
+	for (size_t k = 0; k < nrows; k++)
+		query_row_clear(&rows[k]);
+	free(rows);
+	return rc;
+}
+
+static int ch_value_texts(struct store *st, const char *field, const int64_t *ids, size_t n, char **out,
+			  char **cause)
+{
+	struct ch_store *s = CH(st);
+	const struct filter_field *f = filter_field_find(field);
+	for (size_t i = 0; i < n; i++)
+		out[i] = NULL;
+	if (f && (f->flags & FIELD_SOURCE)) {
+		for (size_t i = 0; i < n; i++) {
+			const char *p = ch_source_path(s, ids[i]);
+			out[i] = p ? xstrdup(p) : NULL;
+		}
+		return 0;
+	}
+	/* the ids not asked for before, in one request */
+	struct util_buf data = { 0 };
+	size_t ask = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] && !util_imap_get(&s->texts, (uint64_t)ids[i])) {
+			util_buf_printf(&data, "%lld\n", (long long)ids[i]);
+			ask++;
+		}
+	if (ask) {
+		char *sql = xasprintf("SELECT h, any(v) FROM %s.vals WHERE h IN ids GROUP BY h FORMAT RowBinary",
+				      s->url.db);
+		struct ch_ext ext = { "ids", "h Int64", data.p, data.n };
+		struct util_buf res = { 0 };
+		struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &res };
+		int r = ch_run(s->conn, &req, cause);
+		free(sql);
+		util_buf_free(&data);
+		if (r < 0) {
+			util_buf_free(&res);
+			return -1;
+		}
+		struct ch_rd rd = { res.p, res.p + res.n, false };
+		while (rd.p < rd.end && !rd.bad) {
+			int64_t h = ch_rd_i64(&rd);
+			size_t vn;
+			const char *v = ch_rd_str(&rd, &vn);
+			if (rd.bad || !h)
+				break;
+			bool isnew;
+			int64_t *slot = util_imap_slot(&s->texts, (uint64_t)h, 0, &isnew);
+			if (isnew) {
+				*slot = (int64_t)s->names.n + 1;
+				util_svec_take(&s->names, xstrndup(v, vn));
+			}
+		}
+		util_buf_free(&res);
+	}
+	util_buf_free(&data);
+	for (size_t i = 0; i < n; i++) {
+		const int64_t *k = ids[i] ? util_imap_get(&s->texts, (uint64_t)ids[i]) : NULL;
+		out[i] = k ? xstrdup(s->names.v[*k - 1]) : NULL;
+	}
+	return 0;
+}
+
+static char *ch_state_get(struct store *st, const char *key)
+{
+	struct store *side = CH(st)->side;
+	return side->ops->state_get(side, key);
+}
+
+static int ch_state_set(struct store *st, const char *key, const char *value, char **cause)
+{
+	struct store *side = CH(st)->side;
+	return side->ops->state_set(side, key, value, cause);
+}
+
+/* ------------------------------------------------------------------ */
+/* Annotations: the side file, once it knows the events' keys */
+
+int ch_side_cache(struct ch_store *s, const int64_t *ids, size_t n, char **cause)
+{
+	struct util_ivec miss = { 0 };
+	if (ch_side_missing(s->side, ids, n, &miss, cause) < 0)
+		return -1;
+	if (!miss.n) {
+		util_ivec_free(&miss);
+		return 0;
+	}
+	struct util_buf data = { 0 }, out = { 0 };
+	for (size_t i = 0; i < miss.n; i++)
+		util_buf_printf(&data, "%lld\n", (long long)miss.v[i]);
+	util_ivec_free(&miss);
+	char *sql = xasprintf("SELECT id, ts, record_id, kind FROM %s.events WHERE id IN ids FORMAT RowBinary",
+			      s->url.db);
+	struct ch_ext ext = { "ids", "id Int64", data.p, data.n };
+	struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &out };
+	int r = ch_run(s->conn, &req, cause);
+	free(sql);
+	util_buf_free(&data);
+	if (r == 0 && ch_side_begin(s->side, cause) == 0) {
+		struct ch_rd rd = { out.p, out.p + out.n, false };
+		while (r == 0 && rd.p < rd.end) {
+			int64_t id = ch_rd_i64(&rd), ts = ch_rd_i64(&rd);
+			size_t rn;
+			const char *rid = ch_rd_str(&rd, &rn);
+			int kind = ch_rd_u8(&rd);
+			if (rd.bad)
+				break;
+			r = ch_side_put_event(s->side, id, ts, rid, rn, kind, cause);
+		}
+		if (r == 0)
+			r = ch_side_commit(s->side, cause);
+		else
+			ch_side_rollback(s->side);
+	} else {
+		r = -1;
+	}
+	util_buf_free(&out);
+	return r;
+}
+
+/* After notes from another analyst: the events their keys name. */
+static int cache_orphans(struct ch_store *s, char **cause)
+{
+	struct util_buf keys = { 0 }, out = { 0 };
+	size_t n = 0;
+	if (ch_side_orphan_keys(s->side, &keys, &n, cause) < 0) {
+		util_buf_free(&keys);
+		return -1;
+	}
+	int r = 0;
+	if (n) {
+		char *sql = xasprintf("SELECT id FROM %s.events WHERE (record_id, kind) IN keys FORMAT RowBinary",
+				      s->url.db);
+		struct ch_ext ext = { "keys", "record_id String, kind UInt8", keys.p, keys.n };
+		struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &out };
+		r = ch_run(s->conn, &req, cause);
+		free(sql);
+		struct util_ivec ids = { 0 };
+		struct ch_rd rd = { out.p, out.p + out.n, false };
+		while (r == 0 && rd.p < rd.end) {
+			int64_t id = ch_rd_i64(&rd);
+			if (!rd.bad)
+				util_ivec_push(&ids, id);
+		}
+		if (r == 0 && ids.n)
+			r = ch_side_cache(s, ids.v, ids.n, cause);
+		util_ivec_free(&ids);
+	}
+	util_buf_free(&keys);
+	util_buf_free(&out);
+	return r;
+}
+
+#define SIDE(st) (CH(st)->side)
+#define ONE(st, ev, cause) (ch_side_cache(CH(st), &(ev), 1, (cause)) < 0 ? -1 : 0)
+
+static int a_mark(struct store *st, int64_t event, bool on, char **cause)
+{
+	if (ONE(st, event, cause) < 0)
+		return -1;
+	return SIDE(st)->ops->annot_mark(SIDE(st), event, on, cause);
+}
+
+static int a_is_marked(struct store *st, int64_t event, char **cause)
+{
+	return SIDE(st)->ops->annot_is_marked(SIDE(st), event, cause);
+}
+
+static int a_markers(struct store *st, const int64_t *events, size_t n, unsigned char *out, char **cause)
+{
+	return SIDE(st)->ops->annot_markers(SIDE(st), events, n, out, cause);
+}
+
+static int a_mark_next(struct store *st, int64_t ts, int64_t id, bool backward, int64_t *out_event,
+		       int64_t *out_ts, char **cause)
+{
+	return SIDE(st)->ops->annot_mark_next(SIDE(st), ts, id, backward, out_event, out_ts, cause);
+}
+
+static int a_tag_add(struct store *st, int64_t event, const char *tag, char **cause)
+{
+	if (ONE(st, event, cause) < 0)
+		return -1;
+	return SIDE(st)->ops->annot_tag_add(SIDE(st), event, tag, cause);
+}
+
+static int a_tag_remove(struct store *st, int64_t event, const char *tag, char **cause)
+{
+	return SIDE(st)->ops->annot_tag_remove(SIDE(st), event, tag, cause);
+}
+
+static int a_note_set(struct store *st, int64_t event, const char *text, char **cause)
+{
+	if (ONE(st, event, cause) < 0)
+		return -1;
+	return SIDE(st)->ops->annot_note_set(SIDE(st), event, text, cause);
+}
+
+static int a_note_delete(struct store *st, int64_t note_id, char **cause)
+{
+	return SIDE(st)->ops->annot_note_delete(SIDE(st), note_id, cause);
+}
+
+static int a_get(struct store *st, int64_t event, struct annot_info **out, char **cause)
+{
+	if (ONE(st, event, cause) < 0)
+		return -1;
+	return SIDE(st)->ops->annot_get(SIDE(st), event, out, cause);
+}
+
+static int a_get_key(struct store *st, const char *record_id, int kind, struct annot_info **out, char **cause)
+{
+	return SIDE(st)->ops->annot_get_key(SIDE(st), record_id, kind, out, cause);
+}
+
+static int a_apply_events(struct store *st, const int64_t *events, size_t n, const struct annot_action *a,
+			  struct annot_result *res, char **cause)
+{
+	if (ch_side_cache(CH(st), events, n, cause) < 0)
+		return -1;
+	return SIDE(st)->ops->annot_apply_events(SIDE(st), events, n, a, res, cause);
+}
+
+static int collect_id(const struct query_row *r, void *ctx)
+{
+	util_ivec_push(ctx, r->id);
+	return 0;
+}
+
+static int a_apply(struct store *st, const char *filter, const struct annot_action *a, struct annot_result *res,
+		   char **cause)
+{
+	struct query *q;
+	if (query_new(st, filter, &q, cause) < 0)
+		return -1;
+	struct util_ivec ids = { 0 };
+	int r = query_each(q, false, -1, collect_id, &ids, cause);
+	query_free(q);
+	if (r == 0)
+		r = a_apply_events(st, ids.v, ids.n, a, res, cause);
+	util_ivec_free(&ids);
+	return r;
+}
+
+static int a_counts(struct store *st, struct annot_counts *c, char **cause)
+{
+	return SIDE(st)->ops->annot_counts(SIDE(st), c, cause);
+}
+
+static int a_view_save(struct store *st, const char *name, const char *filter, const char *sort,
+		       const char *columns, char **cause)
+{
+	return SIDE(st)->ops->annot_view_save(SIDE(st), name, filter, sort, columns, cause);
+}
+
+static int a_view_get(struct store *st, const char *name, struct annot_view **out, char **cause)
+{
+	return SIDE(st)->ops->annot_view_get(SIDE(st), name, out, cause);
+}
+
+static int a_view_delete(struct store *st, const char *name, char **cause)
+{
+	return SIDE(st)->ops->annot_view_delete(SIDE(st), name, cause);
+}
+
+static int a_view_each(struct store *st, int (*fn)(const struct annot_view *v, void *ctx), void *ctx, char **cause)
+{
+	return SIDE(st)->ops->annot_view_each(SIDE(st), fn, ctx, cause);
+}
+
+static int a_notes_export(struct store *st, FILE *out, const char *case_label, struct notes_stats *stats,
+			  char **cause)
+{
+	return SIDE(st)->ops->notes_export(SIDE(st), out, case_label, stats, cause);
+}
+
+static int a_notes_import(struct store *st, FILE *in, const char *name, struct notes_stats *stats, char **cause)
+{
+	/* the keys first, so that the import can tell which events it names */
+	if (cache_orphans(CH(st), cause) < 0)
+		return -1;
+	int r = SIDE(st)->ops->notes_import(SIDE(st), in, name, stats, cause);
+	if (r == 0 && cache_orphans(CH(st), cause) < 0)
+		return -1;
+	return r;
+}
+
+const struct store_ops ch_store_ops = {
+	.name = "clickhouse",
+	.close = ch_close,
+	.path = ch_path,
+	.ensure_indexes = ch_ensure_indexes,
+	.summary = ch_summary,
+	.each_source = ch_each_source,
+	.each_reject = ch_each_reject,
+	.time_range = ch_time_range,
+	.raw = ch_raw,
+	.event_messages = ch_event_messages,
+	.event_seen = ch_event_seen,
+	.each_id = ch_each_id,
+	.value_texts = ch_value_texts,
+	.state_get = ch_state_get,
+	.state_set = ch_state_set,
+	.load_begin = ch_load_begin,
+	.load_source = ch_load_source,
+	.load_sink = ch_load_sink,
+	.load_sync = ch_load_sync,
+	.load_counts = ch_load_counts,
+	.load_source_end = ch_load_source_end,
+	.load_end = ch_load_end,
+	.load_abort = ch_load_abort,
+	.load_set_batch = ch_load_set_batch,
+	.load_set_ridmap_max = ch_load_set_ridmap_max,
+	.query_new = ch_query_new,
+	.query_free = ch_query_free,
+	.query_needs_scan = ch_query_needs_scan,
+	.query_prepare = ch_query_prepare,
+	.query_page = ch_query_page,
+	.query_goto_time = ch_query_goto_time,
+	.query_count = ch_query_count,
+	.scan = ch_scan,
+	.group = ch_group,
+	.buckets = ch_buckets,
+	.annot_mark = a_mark,
+	.annot_is_marked = a_is_marked,
+	.annot_markers = a_markers,
+	.annot_mark_next = a_mark_next,
+	.annot_tag_add = a_tag_add,
+	.annot_tag_remove = a_tag_remove,
+	.annot_note_set = a_note_set,
+	.annot_note_delete = a_note_delete,
+	.annot_get = a_get,
+	.annot_get_key = a_get_key,
+	.annot_apply = a_apply,
+	.annot_apply_events = a_apply_events,
+	.annot_counts = a_counts,
+	.annot_view_save = a_view_save,
+	.annot_view_get = a_view_get,
+	.annot_view_delete = a_view_delete,
+	.annot_view_each = a_view_each,
+	.notes_export = a_notes_export,
+	.notes_import = a_notes_import,
+};

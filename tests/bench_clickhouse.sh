@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The SQLite store and the ClickHouse store side by side on the same N
+# generated events (N=1000000 by default; make bench-clickhouse N=10M):
+# load time, storage size, the first page of user=, app= and ip= filters
+# and the page after it, a stack of app, the histogram, all hunts, and a
+# regex over the raw records. Each query is the command line's own run
+# (process start included), best of 3 wall-clock milliseconds; the
+# ClickHouse server is the one clickhouse/server.sh starts on loopback.
+set -eu
+BUILD=${BUILD:-build}
+cd "$(dirname "$0")/.."
+B=$(cd "$BUILD" && pwd)
+bin=$B/auditscope
+N=${N:-1000000}
+case "$N" in *M) N=$((${N%M} * 1000000)) ;; *k) N=$((${N%k} * 1000)) ;; esac
+export CH_DIR=${CH_DIR:-$B/clickhouse}
+port=${CH_HTTP_PORT:-18123}
+started=0
+if ! clickhouse/server.sh status; then
+	clickhouse/server.sh start >/dev/null || { echo "bench-clickhouse: no ClickHouse server (make deps installs it)"; exit 1; }
+	started=1
+fi
+t=$(mktemp -d "${TMPDIR:-/tmp}/bench-ch.XXXXXX")
+db=bench$$
+cleanup() {
+	curl -s "http://127.0.0.1:$port/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null
+	[ "$started" = 1 ] && clickhouse/server.sh stop >/dev/null
+	rm -rf "$t"
+}
+trap cleanup EXIT
+echo "generating $N events (jsonl, high cardinality)..."
+"$B/auditgen" --format jsonl --events "$N" --cardinality high -o "$t/ev.jsonl" 2>/dev/null ||
+	"$B/auditgen" --format jsonl --events "$N" -o "$t/ev.jsonl"
+S=$t/s.case
+U="clickhouse://127.0.0.1:$port/$db?case=$t/ch.case"
+ms() { echo $(($(date +%s%N) / 1000000)); }
+best() { # best of 3 wall ms of a command
+	local b=999999999 a z
+	for _ in 1 2 3; do
+		a=$(ms)
+		"$@" >/dev/null 2>&1
+		z=$(ms)
+		[ $((z - a)) -lt "$b" ] && b=$((z - a))
+	done
+	echo "$b"
+}
+a=$(ms); "$bin" load -q "$S" "$t/ev.jsonl" >/dev/null 2>&1; ls_=$(($(ms) - a))
+a=$(ms); "$bin" load -q "$U" "$t/ev.jsonl" >/dev/null 2>&1; lc=$(($(ms) - a))
+ss=$(du -sm "$S" | cut -f1)
+cs=$(($(curl -s "http://127.0.0.1:$port/" --data-binary "SELECT sum(bytes) FROM system.parts WHERE active AND database = '$db'") / 1048576))
+user=$("$bin" stack "$S" user --format csv | sed -n 2p | cut -d, -f1)
+app=$("$bin" stack "$S" app --format csv | sed -n 2p | cut -d, -f1)
+ip=$("$bin" stack "$S" ip --format csv | sed -n 2p | cut -d, -f1)
+row() { printf '%-34s %12s %12s\n' "$1" "$2" "$3"; }
+echo
+row "$N events" sqlite clickhouse
+row "load (s)" "$((ls_ / 1000)).$((ls_ % 1000 / 100))" "$((lc / 1000)).$((lc % 1000 / 100))"
+row "size (MB)" "$ss" "$cs"
+for f in "user=$user" "app=$app" "ip=$ip"; do
+	row "first page ${f%%=*}= (ms)" "$(best "$bin" query "$S" "$f" --limit 50)" "$(best "$bin" query "$U" "$f" --limit 50)"
+done
+row "stack app (ms)" "$(best "$bin" stack "$S" app)" "$(best "$bin" stack "$U" app)"
+row "histogram (ms)" "$(best "$bin" histogram "$S")" "$(best "$bin" histogram "$U")"
+row "all hunts (ms)" "$(best "$bin" hunt "$S")" "$(best "$bin" hunt "$U")"
+row "regex over raw (ms)" "$(best "$bin" query "$S" 'raw~"ForwardTo.*@"' --limit 50)" \
+	"$(best "$bin" query "$U" 'raw~"ForwardTo.*@"' --limit 50)"
+row "(an empty run, ms)" "$(best "$bin" fields)" "$(best "$bin" fields)"

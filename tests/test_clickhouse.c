@@ -1,0 +1,215 @@
+/*
+ * test_clickhouse.c: the ClickHouse store's parts that need no server:
+ * the escaping function (the injection boundary of a server without bound
+ * parameters), the regex check, URLs and credentials, RowBinary. The
+ * store against a real server is tests/e2e_clickhouse.sh.
+ */
+#include "testutil.h"
+
+#include "clickhouse/ch.h"
+#include "xalloc.h"
+
+static char *quoted(const char *s, size_t n)
+{
+	struct util_buf b = { 0 };
+	ch_quote(&b, s, n);
+	return util_buf_take(&b);
+}
+
+static void test_quote(void **state)
+{
+	(void)state;
+	char *q = quoted("plain", 5);
+	assert_string_equal(q, "'plain'");
+	free(q);
+	q = quoted("o'brien", 7);
+	assert_string_equal(q, "'o\\'brien'");
+	free(q);
+	q = quoted("a\\b", 3);
+	assert_string_equal(q, "'a\\\\b'");
+	free(q);
+	/* the classic: the quote is escaped, so the rest stays inside */
+	q = quoted("'; DROP TABLE events; --", 24);
+	assert_string_equal(q, "'\\'; DROP TABLE events; --'");
+	free(q);
+	/* a backslash before the quote cannot eat the escape */
+	q = quoted("\\'", 2);
+	assert_string_equal(q, "'\\\\\\''");
+	free(q);
+	/* NUL, control bytes, UTF-8 and invalid UTF-8 as \xHH */
+	q = quoted("a\0b\n\x7f", 5);
+	assert_string_equal(q, "'a\\x00b\\x0A\\x7F'");
+	free(q);
+	q = quoted("\xc3\xa9\xff", 3);
+	assert_string_equal(q, "'\\xC3\\xA9\\xFF'");
+	free(q);
+	q = quoted("", 0);
+	assert_string_equal(q, "''");
+	free(q);
+	/* whatever the input, the literal has exactly two unescaped quotes
+	 * and no byte outside printable ASCII */
+	unsigned char all[256];
+	for (int i = 0; i < 256; i++)
+		all[i] = (unsigned char)i;
+	q = quoted((const char *)all, sizeof all);
+	int unescaped = 0;
+	for (size_t i = 0; q[i]; i++) {
+		assert_true((unsigned char)q[i] >= 0x20 && (unsigned char)q[i] < 0x7F);
+		if (q[i] == '\\')
+			i++;
+		else if (q[i] == '\'')
+			unescaped++;
+	}
+	assert_int_equal(unescaped, 2);
+	free(q);
+}
+
+static void test_ident(void **state)
+{
+	(void)state;
+	assert_true(ch_ident_ok("auditscope"));
+	assert_true(ch_ident_ok("case_2023"));
+	assert_false(ch_ident_ok("a;DROP"));
+	assert_false(ch_ident_ok("a b"));
+	assert_false(ch_ident_ok("9lives"));
+	assert_false(ch_ident_ok(""));
+	assert_false(ch_ident_ok("t`x"));
+}
+
+static void test_regex_check(void **state)
+{
+	(void)state;
+	char *cause = NULL;
+	assert_int_equal(ch_regex_check("^(New|Set)-InboxRule$", "op", &cause), 0);
+	assert_int_equal(ch_regex_check("a\\.b\\d+", "op", &cause), 0);
+	assert_int_equal(ch_regex_check("foo(?=bar)", "user", &cause), -1);
+	assert_non_null(strstr(cause, "filter: user~"));
+	assert_non_null(strstr(cause, "look-ahead"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(ch_regex_check("(a)\\1", "raw", &cause), -1);
+	assert_non_null(strstr(cause, "filter: raw~"));
+	assert_non_null(strstr(cause, "back-reference"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(ch_regex_check("a++", "app", &cause), -1);
+	assert_non_null(strstr(cause, "possessive"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(ch_regex_check("(?<!x)y", "ip", &cause), -1);
+	free(cause);
+	cause = NULL;
+	/* an escaped plus after a quantifier is not possessive */
+	assert_int_equal(ch_regex_check("a*\\+", "op", &cause), 0);
+}
+
+static void test_url(void **state)
+{
+	(void)state;
+	struct ch_url u;
+	char *cause = NULL;
+	unsetenv("AUDITSCOPE_CH_USER");
+	unsetenv("AUDITSCOPE_CH_PASSWORD");
+	setenv("AUDITSCOPE_CH_CONFIG", "/nonexistent/clickhouse.conf", 1);
+	assert_int_equal(ch_url_parse("clickhouse://db1.example:9123/tenant_a?case=/tmp/a.case", &u, &cause), 0);
+	assert_false(u.https);
+	assert_string_equal(u.host, "db1.example");
+	assert_int_equal(u.port, 9123);
+	assert_string_equal(u.db, "tenant_a");
+	assert_string_equal(u.casefile, "/tmp/a.case");
+	assert_null(u.user);
+	ch_url_clear(&u);
+	assert_int_equal(ch_url_parse("clickhouses://[::1]/x", &u, &cause), 0);
+	assert_true(u.https);
+	assert_string_equal(u.host, "::1");
+	assert_int_equal(u.port, 8443);
+	assert_string_equal(u.casefile, "x.case");
+	ch_url_clear(&u);
+	/* credentials never in the URL */
+	assert_int_equal(ch_url_parse("clickhouse://bob:secret@h/x", &u, &cause), -1);
+	assert_non_null(strstr(cause, "AUDITSCOPE_CH_USER"));
+	assert_null(strstr(cause, "secret"));
+	free(cause);
+	cause = NULL;
+	/* a database name is an identifier: nothing to inject */
+	assert_int_equal(ch_url_parse("clickhouse://h/x;DROP", &u, &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(ch_url_parse("clickhouse://h/x?user=bob", &u, &cause), -1);
+	free(cause);
+	cause = NULL;
+	/* from the environment, then a config file */
+	setenv("AUDITSCOPE_CH_USER", "analyst", 1);
+	setenv("AUDITSCOPE_CH_PASSWORD", "pw", 1);
+	assert_int_equal(ch_url_parse("clickhouse://h/x", &u, &cause), 0);
+	assert_string_equal(u.user, "analyst");
+	assert_string_equal(u.password, "pw");
+	ch_url_clear(&u);
+	unsetenv("AUDITSCOPE_CH_USER");
+	unsetenv("AUDITSCOPE_CH_PASSWORD");
+	char path[] = "/tmp/ch_conf_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char conf[] = "user=reader\npassword=from file\n";
+	assert_int_equal(write(fd, conf, sizeof conf - 1), (ssize_t)(sizeof conf - 1));
+	close(fd);
+	setenv("AUDITSCOPE_CH_CONFIG", path, 1);
+	assert_int_equal(ch_url_parse("clickhouse://h/x", &u, &cause), 0);
+	assert_string_equal(u.user, "reader");
+	assert_string_equal(u.password, "from file");
+	ch_url_clear(&u);
+	unlink(path);
+	unsetenv("AUDITSCOPE_CH_CONFIG");
+}
+
+static void test_rowbinary(void **state)
+{
+	(void)state;
+	struct util_buf b = { 0 };
+	ch_put_i64(&b, -5);
+	ch_put_u32(&b, 70000);
+	ch_put_u8(&b, 7);
+	char big[300];
+	memset(big, 'x', sizeof big);
+	big[3] = '\0';
+	ch_put_str(&b, big, sizeof big); /* a two-byte length */
+	ch_put_str(&b, "", 0);
+	struct ch_rd rd = { b.p, b.p + b.n, false };
+	assert_int_equal(ch_rd_i64(&rd), -5);
+	assert_int_equal(ch_rd_u32(&rd), 70000);
+	assert_int_equal(ch_rd_u8(&rd), 7);
+	size_t n;
+	const char *s = ch_rd_str(&rd, &n);
+	assert_int_equal(n, sizeof big);
+	assert_memory_equal(s, big, sizeof big);
+	s = ch_rd_str(&rd, &n);
+	assert_int_equal(n, 0);
+	assert_false(rd.bad);
+	/* reading past the end is flagged, not a crash */
+	ch_rd_i64(&rd);
+	assert_true(rd.bad);
+	/* a length past the data */
+	struct ch_rd cut = { b.p + 13, b.p + 20, false };
+	ch_rd_str(&cut, &n);
+	assert_true(cut.bad);
+	util_buf_free(&b);
+}
+
+static void test_event_id(void **state)
+{
+	(void)state;
+	int64_t a = ch_event_id(0, "abc", 3), b = ch_event_id(1, "abc", 3), c = ch_event_id(0, "abd", 3);
+	assert_true(a > 0 && b > 0 && c > 0);
+	assert_true(a != b && a != c);
+	assert_int_equal(a, ch_event_id(0, "abc", 3));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quote),	     cmocka_unit_test(test_ident), cmocka_unit_test(test_regex_check),
+		cmocka_unit_test(test_url),	     cmocka_unit_test(test_rowbinary),
+		cmocka_unit_test(test_event_id),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
