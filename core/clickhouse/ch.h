@@ -200,6 +200,11 @@ int ch_query_goto_time(struct query *q, int64_t ms, struct query_pos *pos, char 
 int ch_query_count(struct query *q, int64_t budget_ms, struct query_count *out, char **cause);
 int ch_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx, char **cause);
 int ch_group(struct query *q, const char *field, const char *distinct, struct stack *out, char **cause);
+int ch_value_find(struct store *st, const char *field, const char *text, enum store_match how, int64_t **ids,
+		  size_t *n, char **cause);
+int ch_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols, store_row_fn fn,
+	    void *ctx, char **cause);
+int ch_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn, void *ctx, char **cause);
 int ch_buckets(struct query *q, int64_t start, int64_t width, size_t n, int64_t *counts, char **cause);
 
 struct store_load *ch_load_begin(struct store *st, char **cause);

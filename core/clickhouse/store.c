@@ -738,6 +738,22 @@ static int a_notes_import(struct store *st, FILE *in, const char *name, struct n
 	return r;
 }
 
+/* The tenant's app names: per analyst, in the side file */
+static int a_apps_get(struct store *st, const char *app_id, char **name, char **cause)
+{
+	return SIDE(st)->ops->apps_get(SIDE(st), app_id, name, cause);
+}
+
+static int a_apps_each(struct store *st, bool by_name, store_app_fn fn, void *ctx, char **cause)
+{
+	return SIDE(st)->ops->apps_each(SIDE(st), by_name, fn, ctx, cause);
+}
+
+static int a_apps_put(struct store *st, const struct store_app *apps, size_t n, char **cause)
+{
+	return SIDE(st)->ops->apps_put(SIDE(st), apps, n, cause);
+}
+
 const struct store_ops ch_store_ops = {
 	.name = "clickhouse",
 	.close = ch_close,
@@ -793,4 +809,10 @@ const struct store_ops ch_store_ops = {
 	.annot_view_each = a_view_each,
 	.notes_export = a_notes_export,
 	.notes_import = a_notes_import,
+	.value_find = ch_value_find,
+	.pick = ch_pick,
+	.raw_each = ch_raw_each,
+	.apps_get = a_apps_get,
+	.apps_each = a_apps_each,
+	.apps_put = a_apps_put,
 };
