@@ -27,7 +27,7 @@
  *
  * Beside the database, a SQLite case file (the "case" of the URL) keeps
  * what must be transactional or is per analyst: sources, rejects,
- * provenance, saved state, annotations and views (side.c).
+ * provenance, saved state, annotations and views (core/sqlite/side.c).
  */
 #ifndef AUDITSCOPE_CH_H
 #define AUDITSCOPE_CH_H
@@ -134,7 +134,12 @@ struct ch_store {
 	struct store *side; /* the SQLite case file beside the database */
 	bool readonly;
 	int major;          /* the server's version(): 18, 19, ... 26 */
-	/* value texts already asked for: value id -> index + 1 into names */
+	/* Value ids: the server hashes a text (63 bits); the interface's ids
+	 * are small (callers pack two in 64 bits), so each hash seen gets
+	 * the next dense id, for the life of the store. */
+	struct util_imap h2d; /* hash -> dense id */
+	struct util_ivec d2h; /* dense id - 1 -> hash */
+	/* value texts already asked for: hash -> index + 1 into names */
 	struct util_imap texts;
 	struct util_svec names;
 	/* source ids -> paths (from the side file), filled on demand */
@@ -153,6 +158,10 @@ struct ch_store {
 bool ch_rd_row(struct ch_store *s, struct ch_rd *rd, struct query_row *r);
 /* The path of a source id, borrowed (NULL when unknown). */
 const char *ch_source_path(struct ch_store *s, int64_t id);
+
+/* A hash's dense id (0 stays 0), and back (-1 for an id never handed out). */
+int64_t ch_dense(struct ch_store *s, int64_t h);
+int64_t ch_hash(const struct ch_store *s, int64_t d);
 
 /* The SQL of a text field's value id over column col. Caller frees. */
 char *ch_value_id_sql(const char *col);
@@ -219,12 +228,13 @@ void ch_load_abort(struct store_load *ld);
 void ch_load_set_batch(struct store_load *ld, unsigned n);
 void ch_load_set_ridmap_max(struct store_load *ld, size_t n);
 
-/* side.c: the side SQLite file's own tables (sources, rejects, seen,
+/* sqlite/side.c: the side SQLite file's own tables (sources, rejects, seen,
  * the cache of annotated events' keys) */
 int ch_side_source_new(struct store *side, const char *path, int64_t bytes, int64_t *id, char **cause);
 int ch_side_source_counts(struct store *side, int64_t id, const struct store_counts *c, char **cause);
 int ch_side_source_end(struct store *side, int64_t id, const char *sha256, const char *format,
 		       const char *encoding, const char *status, const char *warning, char **cause);
+/* 1 when kept, 0 when the same row was kept already, -1 */
 int ch_side_reject(struct store *side, int64_t source, int64_t line, const char *why, const char *raw,
 		   size_t n, char **cause);
 int ch_side_seen(struct store *side, int64_t event, int64_t source, int64_t line, char **cause);
@@ -244,6 +254,26 @@ int ch_side_totals(struct store *side, struct store_summary *sum, char **cause);
 void ch_side_interrupted(struct store *side);
 /* the marks (or tag) keys as TabSeparated "rid\tkind" lines */
 int ch_side_annot_keys(struct store *side, const char *tag, struct util_buf *out, char **cause);
+
+int ch_side_note_keys(struct store *side, struct util_buf *out, char **cause);
+
+/* export.c: the export's reads */
+int ch_scan_timeline(struct query *q, const char *const *cols, size_t ncols, unsigned flags, store_row_fn fn,
+		     void *ctx, char **cause);
+int ch_value_places(struct store *st, const int64_t *ids, size_t n, struct store_place *out, char **cause);
+int ch_marked_mailboxes(struct query *q, int (*fn)(const struct store_msg_mailbox *m, void *ctx), void *ctx,
+			char **cause);
+int ch_marked_messages(struct query *q, int (*fn)(const struct store_msg_item *m, void *ctx), void *ctx,
+		       char **cause);
+/* query.c's pieces export.c shares */
+const struct ch_compiled *ch_query_compiled(const struct query *q);
+char *ch_col_sql(const char *name, bool *is_text);
+/* A scan's rows streamed to fn (RowBinary, cols as ch_col_sql gave). */
+int ch_stream(struct ch_store *s, const char *sql, const struct ch_ext *ext, size_t next, const struct progress *pr,
+	      const char *const *cols, const bool *text, size_t ncols, store_row_fn fn, void *ctx, bool *cancelled,
+	      char **cause);
+/* Is scan column name a value id (a text field's)? */
+bool ch_col_is_vid(const char *name);
 
 /* TabSeparated escaping of a value for external data. */
 void ch_tsv(struct util_buf *b, const char *s, size_t n);

@@ -201,6 +201,8 @@ struct ch_conn {
 	char *name; /* clickhouse://host:port/db */
 	char *user, *password;
 	bool https;
+	bool busy;              /* a transfer is running (a scan's callback may ask more) */
+	struct ch_conn *spare;  /* the connection such nested requests use */
 	unsigned long seq;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -233,6 +235,7 @@ void ch_conn_free(struct ch_conn *c)
 {
 	if (!c)
 		return;
+	ch_conn_free(c->spare);
 	curl_easy_cleanup(c->h);
 	free(c->base);
 	free(c->name);
@@ -364,6 +367,20 @@ static void kill_query(struct ch_conn *c, const char *qid)
 
 int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
 {
+	if (c->busy) {
+		/* asked from inside a streamed answer's callback: another
+		 * connection (one level deeper each time it nests) */
+		if (!c->spare) {
+			c->spare = xcalloc(1, sizeof *c->spare);
+			c->spare->base = xstrdup(c->base);
+			c->spare->name = xstrdup(c->name);
+			c->spare->user = c->user ? xstrdup(c->user) : NULL;
+			c->spare->password = c->password ? xstrdup(c->password) : NULL;
+			c->spare->https = c->https;
+			c->spare->h = curl_easy_init();
+		}
+		return ch_run(c->spare, r, cause);
+	}
 	CURL *h = c->h;
 	curl_easy_reset(h);
 	r->cancelled = false;
@@ -420,7 +437,9 @@ int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	c->busy = true;
 	CURLcode rc = curl_easy_perform(h);
+	c->busy = false;
 	if (!x.status)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x.status);
 	curl_slist_free_all(hdr);

@@ -41,6 +41,8 @@ struct pend {
 	size_t ev, raw;     /* row offsets into evbuf and rawbuf */
 	bool dup;           /* not to be sent */
 	bool checked;       /* looked up on the server already */
+	bool isnew;         /* counted as a new event */
+	bool dupcounted;    /* counted as a duplicate after a lookup (once, retries or not) */
 };
 
 struct ch_load {
@@ -55,6 +57,10 @@ struct ch_load {
 	size_t n, cap;
 	struct util_imap inbatch; /* id -> index + 1 */
 	struct util_ivec repl;    /* stored events a richer copy replaces */
+	/* lines of the same source repeating a pending event (pairs: the
+	 * pending event's index, the line): seen in that source too when
+	 * the stored copy turns out to come from another one */
+	struct util_ivec again;
 	bool side_txn;
 	bool mutated; /* replaced copies were deleted: wait for it at the end */
 	char *error; /* sticky */
@@ -155,8 +161,13 @@ static int dedup_server(struct ch_load *ld, char **cause)
 			continue;
 		if (pe->kind == kind && pe->rid_n == rn && !memcmp(ld->ridbuf.p + pe->rid, rid, rn)) {
 			pe->checked = true;
-			ld->c.events--;
-			ld->c.duplicates++;
+			pe->isnew = false;
+			bool first = !pe->dupcounted;
+			if (first) {
+				pe->dupcounted = true;
+				ld->c.events--;
+				ld->c.duplicates++;
+			}
 			if (old_source == pe->source) {
 				pe->dup = true; /* the same export repeating itself */
 				continue;
@@ -170,8 +181,12 @@ static int dedup_server(struct ch_load *ld, char **cause)
 			} else {
 				pe->dup = true;
 			}
-			if (side_begin(ld, cause) < 0 || ch_side_seen(ld->s->side, id, seen_source, seen_line, cause) < 0)
+			if (first && (side_begin(ld, cause) < 0 ||
+				      ch_side_seen(ld->s->side, id, seen_source, seen_line, cause) < 0))
 				r = -1;
+			for (size_t a = 0; first && pe->dup && r == 0 && a + 1 < ld->again.n; a += 2)
+				if (ld->again.v[a] == (int64_t)(pe - ld->p))
+					r = ch_side_seen(ld->s->side, id, pe->source, ld->again.v[a + 1], cause);
 		} else {
 			/* another record with the same id: the next one */
 			int64_t nid = (id + 1) & INT64_MAX;
@@ -283,6 +298,16 @@ static int flush(struct ch_load *ld, char **cause)
 			return fail(ld, cause);
 		}
 		ld->check_server = true;
+		for (size_t i = 0; i < ld->n; i++) {
+			/* the times of what was inserted (new or a richer copy),
+			 * as the SQLite store counts them */
+			if (ld->p[i].dup && !ld->p[i].isnew)
+				continue;
+			if (ld->p[i].ts < ld->c.first_ts)
+				ld->c.first_ts = ld->p[i].ts;
+			if (ld->p[i].ts > ld->c.last_ts)
+				ld->c.last_ts = ld->p[i].ts;
+		}
 	}
 	if (ld->source) {
 		if (side_begin(ld, cause) < 0 || ch_side_source_counts(ld->s->side, ld->source, &ld->c, cause) < 0)
@@ -297,6 +322,7 @@ static int flush(struct ch_load *ld, char **cause)
 	}
 	ld->n = 0;
 	ld->repl.n = 0;
+	ld->again.n = 0;
 	ld->evbuf.n = ld->rawbuf.n = ld->ridbuf.n = 0;
 	util_imap_free(&ld->inbatch);
 	if (r < 0 && !ld->error && cause && *cause)
@@ -310,6 +336,7 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 	if (ld->error)
 		return fail(ld, cause);
 	ld->c.records++;
+	bool replacing = false;
 	const char *rid = ev->record_id.p ? ev->record_id.p : "";
 	size_t rn = ev->record_id.p ? ev->record_id.n : 0;
 	int64_t id = ch_event_id(ev->kind, rid, rn);
@@ -321,14 +348,20 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 		struct pend *pe = &ld->p[*k - 1];
 		if (pe->kind == ev->kind && pe->rid_n == rn && !memcmp(ld->ridbuf.p + pe->rid, rid, rn)) {
 			ld->c.duplicates++;
-			if (pe->source == ld->source)
-				return 0; /* the same export repeating itself */
+			if (pe->source == ld->source) {
+				/* the same export repeating itself */
+				util_ivec_push(&ld->again, (int64_t)(pe - ld->p));
+				util_ivec_push(&ld->again, (int64_t)ev->line);
+				return 0;
+			}
 			int rich = richness(ev);
 			if (rich <= pe->rich)
 				return side_begin(ld, cause) < 0 ||
 					       ch_side_seen(ld->s->side, pe->id, ld->source, (int64_t)ev->line, cause) < 0
 					       ? -1 : 0;
-			/* a richer copy: the pending one gives way */
+			/* a richer copy: the pending one gives way (it stays the
+			 * new event that was counted; this one is a duplicate) */
+			replacing = true;
 			if (side_begin(ld, cause) < 0 ||
 			    ch_side_seen(ld->s->side, pe->id, pe->source, pe->line, cause) < 0)
 				return -1;
@@ -343,7 +376,7 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 	ld->p = xgrow(ld->p, &ld->cap, ld->n + 1, sizeof *ld->p);
 	struct pend *pe = &ld->p[ld->n];
 	*pe = (struct pend){ .id = id, .ts = ev->ts, .line = (int64_t)ev->line, .source = ld->source,
-			     .kind = ev->kind, .rich = richness(ev),
+			     .kind = ev->kind, .rich = richness(ev), .isnew = !replacing,
 			     .rid = ld->ridbuf.n, .rid_n = rn, .ev = ld->evbuf.n, .raw = ld->rawbuf.n };
 	util_buf_add(&ld->ridbuf, rid, rn);
 	*util_imap_slot(&ld->inbatch, (uint64_t)id, 0, NULL) = (int64_t)ld->n + 1;
@@ -384,10 +417,6 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 	ch_put_i64(&ld->rawbuf, id);
 	ch_put_str(&ld->rawbuf, ev->raw.p ? ev->raw.p : "", ev->raw.p ? ev->raw.n : 0);
 	ld->c.events++;
-	if (ev->ts < ld->c.first_ts)
-		ld->c.first_ts = ev->ts;
-	if (ev->ts > ld->c.last_ts)
-		ld->c.last_ts = ev->ts;
 	if (ld->n >= ld->batch || ld->rawbuf.n >= RAW_MAX)
 		return flush(ld, cause);
 	return 0;
@@ -399,9 +428,15 @@ static int sink_reject(void *ctx, uint64_t line, const char *why, const char *ra
 	if (ld->error)
 		return fail(ld, cause);
 	ld->c.records++;
-	ld->c.rejects++;
-	if (side_begin(ld, cause) < 0 || ch_side_reject(ld->s->side, ld->source, (int64_t)line, why, raw, n, cause) < 0)
+	int kept;
+	if (side_begin(ld, cause) < 0 ||
+	    (kept = ch_side_reject(ld->s->side, ld->source, (int64_t)line, why, raw, n, cause)) < 0)
 		return -1;
+	/* a row already kept (the same file again) is a duplicate */
+	if (kept)
+		ld->c.rejects++;
+	else
+		ld->c.duplicates++;
 	return 0;
 }
 
@@ -503,6 +538,7 @@ static void load_free(struct ch_load *ld)
 	util_buf_free(&ld->ridbuf);
 	util_imap_free(&ld->inbatch);
 	util_ivec_free(&ld->repl);
+	util_ivec_free(&ld->again);
 	free(ld->p);
 	free(ld->error);
 	free(ld);

@@ -274,13 +274,19 @@ int ch_query_count(struct query *q0, int64_t budget_ms, struct query_count *out,
 /* ------------------------------------------------------------------ */
 /* Scans: RowBinary streamed to the callback, rows cut at any boundary */
 
-#define MAX_COLS 16
+#define MAX_COLS 32
 
-static char *col_sql(const char *name, bool *is_text);
+const struct ch_compiled *ch_query_compiled(const struct query *q)
+{
+	return &((const struct ch_query *)q)->c;
+}
+
 
 struct scan_ctx {
 	size_t n;
+	struct ch_store *s;
 	bool text[MAX_COLS];
+	bool vid[MAX_COLS]; /* a value id: the server's hash, made dense here */
 	struct store_cell cells[MAX_COLS];
 	store_row_fn fn;
 	void *ctx;
@@ -302,6 +308,9 @@ static size_t scan_rows(struct scan_ctx *c, const char *p, size_t n)
 		}
 		if (rd.bad)
 			return (size_t)(row - p);
+		for (size_t i = 0; i < c->n; i++)
+			if (c->vid[i])
+				c->cells[i].i = ch_dense(c->s, c->cells[i].i);
 		if (c->fn(c->ctx, c->cells) != 0) {
 			c->stopped = true;
 			return n;
@@ -334,16 +343,18 @@ int ch_scan(struct query *q0, const char *const *cols, size_t ncols, store_row_f
 	struct ch_store *s = CH(q0->st);
 	if (ncols == 0 || ncols > MAX_COLS)
 		return set_cause(cause, "scan: %zu columns", ncols);
-	struct scan_ctx c = { .n = ncols, .fn = fn, .ctx = ctx };
+	struct scan_ctx c = { .n = ncols, .s = s, .fn = fn, .ctx = ctx };
+	for (size_t i = 0; i < ncols; i++)
+		c.vid[i] = ch_col_is_vid(cols[i]);
 	struct util_buf list = { 0 };
 	bool msgs = false;
 	for (size_t i = 0; i < ncols; i++) {
-		char *e = col_sql(cols[i], &c.text[i]);
+		char *e = ch_col_sql(cols[i], &c.text[i]);
 		if (!e) {
 			util_buf_free(&list);
 			return set_cause(cause, "scan: no column '%s'", cols[i]);
 		}
-		msgs |= c.text[i];
+		msgs |= !strcmp(cols[i], "msglist");
 		util_buf_printf(&list, "%s%s", i ? ", " : "", e);
 		free(e);
 	}
@@ -460,12 +471,22 @@ int ch_buckets(struct query *q0, int64_t start, int64_t width, size_t n, int64_t
 /* Reads for the hunts, Sigma rules and app names (storage.h) */
 
 /* The SQL of one scan column (caller frees); NULL when unknown. */
-static char *col_sql(const char *name, bool *is_text)
+bool ch_col_is_vid(const char *name)
+{
+	const struct filter_field *f = filter_field_find(name);
+	return f && (f->flags & FIELD_TEXT) && !(f->flags & FIELD_SOURCE);
+}
+
+char *ch_col_sql(const char *name, bool *is_text)
 {
 	*is_text = false;
 	const struct filter_field *f = filter_field_find(name);
-	if (!strcmp(name, "id") || !strcmp(name, "ts") || !strcmp(name, "op_count"))
+	if (!strcmp(name, "id") || !strcmp(name, "ts") || !strcmp(name, "op_count") || !strcmp(name, "line"))
 		return xstrdup(name);
+	if (!strcmp(name, "record_id")) {
+		*is_text = true;
+		return xstrdup("record_id");
+	}
 	if (!strcmp(name, "kind") || !strcmp(name, "flags"))
 		return xasprintf("toInt64(%s)", name);
 	if (!strcmp(name, "msglist")) {
@@ -523,7 +544,7 @@ int ch_value_find(struct store *st, const char *field, const char *text, enum st
 			int64_t h = ch_rd_i64(&rd);
 			if (rd.bad)
 				break;
-			util_ivec_push(&found, h);
+			util_ivec_push(&found, ch_dense(s, h));
 		}
 		util_buf_free(&out);
 	}
@@ -542,16 +563,18 @@ int ch_value_find(struct store *st, const char *field, const char *text, enum st
 }
 
 /* "EXPR IN (ids)" of a text field's value ids (0: absent). */
-static int ids_cond(struct util_buf *sql, const char *field, const int64_t *ids, size_t n, char **cause)
+static int ids_cond(struct ch_store *s, struct util_buf *sql, const char *field, const int64_t *ids, size_t n,
+		    char **cause)
 {
 	const struct filter_field *f = filter_field_find(field);
 	if (!f || !(f->flags & (FIELD_TEXT | FIELD_SOURCE)))
 		return set_cause(cause, "pick: no text field '%s'", field);
-	char *e = (f->flags & FIELD_SOURCE) ? xstrdup("source") : ch_value_id_sql(f->column);
+	bool src = (f->flags & FIELD_SOURCE) != 0;
+	char *e = src ? xstrdup("source") : ch_value_id_sql(f->column);
 	util_buf_printf(sql, "%s IN (", e);
 	free(e);
 	for (size_t i = 0; i < n; i++)
-		util_buf_printf(sql, "%s%lld", i ? ", " : "", (long long)ids[i]);
+		util_buf_printf(sql, "%s%lld", i ? ", " : "", (long long)(src ? ids[i] : ch_hash(s, ids[i])));
 	util_buf_puts(sql, n ? ")" : "-1)");
 	return 0;
 }
@@ -564,17 +587,17 @@ int ch_pick(struct store *st, const struct store_pick *p, const char *const *col
 		return set_cause(cause, "pick: %zu columns", ncols);
 	if (p->field && !p->n)
 		return 0; /* no value asked for: no event */
-	struct scan_ctx c = { .n = ncols, .fn = fn, .ctx = ctx };
+	struct scan_ctx c = { .n = ncols, .s = s, .fn = fn, .ctx = ctx };
+	for (size_t i = 0; i < ncols; i++)
+		c.vid[i] = ch_col_is_vid(cols[i]);
 	struct util_buf sql = { 0 };
 	util_buf_puts(&sql, "SELECT ");
-	bool msgs = false;
 	for (size_t i = 0; i < ncols; i++) {
-		char *e = col_sql(cols[i], &c.text[i]);
+		char *e = ch_col_sql(cols[i], &c.text[i]);
 		if (!e) {
 			util_buf_free(&sql);
 			return set_cause(cause, "pick: no column '%s'", cols[i]);
 		}
-		msgs |= c.text[i];
 		util_buf_printf(&sql, "%s%s", i ? ", " : "", e);
 		free(e);
 	}
@@ -582,7 +605,7 @@ int ch_pick(struct store *st, const struct store_pick *p, const char *const *col
 	int r = 0;
 	if (p->field) {
 		util_buf_puts(&sql, " AND ");
-		r = ids_cond(&sql, p->field, p->ids, p->n, cause);
+		r = ids_cond(s, &sql, p->field, p->ids, p->n, cause);
 	}
 	if (p->ts_from != INT64_MIN || p->ts_to != INT64_MAX)
 		util_buf_printf(&sql, " AND ts >= %lld AND ts <= %lld", (long long)p->ts_from, (long long)p->ts_to);
@@ -594,7 +617,7 @@ int ch_pick(struct store *st, const struct store_pick *p, const char *const *col
 		util_buf_puts(&sql, " AND (");
 		for (int k = 0; r == 0 && k < 2 && p->also.fields[k]; k++) {
 			util_buf_puts(&sql, k ? " OR " : "");
-			r = ids_cond(&sql, p->also.fields[k], p->also.ids, p->also.n, cause);
+			r = ids_cond(s, &sql, p->also.fields[k], p->also.ids, p->also.n, cause);
 		}
 		util_buf_puts(&sql, ")");
 	}
@@ -671,4 +694,26 @@ int ch_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn,
 		from += k;
 	}
 	return 0;
+}
+
+int ch_stream(struct ch_store *s, const char *sql, const struct ch_ext *ext, size_t next, const struct progress *pr,
+	      const char *const *cols, const bool *text, size_t ncols, store_row_fn fn, void *ctx, bool *cancelled,
+	      char **cause)
+{
+	if (ncols == 0 || ncols > MAX_COLS)
+		return set_cause(cause, "scan: %zu columns", ncols);
+	struct scan_ctx c = { .n = ncols, .s = s, .fn = fn, .ctx = ctx };
+	for (size_t i = 0; i < ncols; i++)
+		c.vid[i] = ch_col_is_vid(cols[i]);
+	memcpy(c.text, text, ncols * sizeof *text);
+	struct ch_req req = { .sql = sql, .ext = next ? ext : NULL, .next = next, .pr = pr, .fn = scan_data, .ctx = &c };
+	int r = ch_run(s->conn, &req, cause);
+	if (cancelled)
+		*cancelled = req.cancelled;
+	if (r < 0 && c.stopped)
+		r = 0;
+	else if (r == 0 && c.pend.n)
+		r = set_cause(cause, "%s: a scan's answer ends inside a row", ch_conn_name(s->conn));
+	util_buf_free(&c.pend);
+	return r;
 }

@@ -49,6 +49,26 @@ int64_t ch_event_id(int kind, const char *rid, size_t n)
 	return h ? (int64_t)h : 1;
 }
 
+int64_t ch_dense(struct ch_store *s, int64_t h)
+{
+	if (h <= 0)
+		return h;
+	bool isnew;
+	int64_t *d = util_imap_slot(&s->h2d, (uint64_t)h, 0, &isnew);
+	if (isnew) {
+		util_ivec_push(&s->d2h, h);
+		*d = (int64_t)s->d2h.n;
+	}
+	return *d;
+}
+
+int64_t ch_hash(const struct ch_store *s, int64_t d)
+{
+	if (d <= 0)
+		return d;
+	return (size_t)d <= s->d2h.n ? s->d2h.v[d - 1] : -1;
+}
+
 char *ch_value_id_sql(const char *col)
 {
 	/* positive: callers keep -1 and 0 for "none" */
@@ -186,6 +206,8 @@ static void ch_close(struct store *st)
 		s->side->ops->close(s->side);
 	ch_url_clear(&s->url);
 	util_imap_free(&s->texts);
+	util_imap_free(&s->h2d);
+	util_ivec_free(&s->d2h);
 	util_svec_free(&s->names);
 	util_imap_free(&s->srcs);
 	util_svec_free(&s->srcpaths);
@@ -469,12 +491,16 @@ static int ch_value_texts(struct store *st, const char *field, const int64_t *id
 		}
 		return 0;
 	}
-	/* the ids not asked for before, in one request */
+	/* the ids not asked for before, in one request (as the server's
+	 * hashes) */
+	int64_t *hs = xcalloc(n ? n : 1, sizeof *hs);
+	for (size_t i = 0; i < n; i++)
+		hs[i] = ch_hash(s, ids[i]);
 	struct util_buf data = { 0 };
 	size_t ask = 0;
 	for (size_t i = 0; i < n; i++)
-		if (ids[i] && !util_imap_get(&s->texts, (uint64_t)ids[i])) {
-			util_buf_printf(&data, "%lld\n", (long long)ids[i]);
+		if (hs[i] > 0 && !util_imap_get(&s->texts, (uint64_t)hs[i])) {
+			util_buf_printf(&data, "%lld\n", (long long)hs[i]);
 			ask++;
 		}
 	if (ask) {
@@ -488,6 +514,7 @@ static int ch_value_texts(struct store *st, const char *field, const int64_t *id
 		util_buf_free(&data);
 		if (r < 0) {
 			util_buf_free(&res);
+			free(hs);
 			return -1;
 		}
 		struct ch_rd rd = { res.p, res.p + res.n, false };
@@ -508,9 +535,10 @@ static int ch_value_texts(struct store *st, const char *field, const int64_t *id
 	}
 	util_buf_free(&data);
 	for (size_t i = 0; i < n; i++) {
-		const int64_t *k = ids[i] ? util_imap_get(&s->texts, (uint64_t)ids[i]) : NULL;
+		const int64_t *k = hs[i] > 0 ? util_imap_get(&s->texts, (uint64_t)hs[i]) : NULL;
 		out[i] = k ? xstrdup(s->names.v[*k - 1]) : NULL;
 	}
+	free(hs);
 	return 0;
 }
 
@@ -738,6 +766,11 @@ static int a_notes_import(struct store *st, FILE *in, const char *name, struct n
 	return r;
 }
 
+static int a_each_key(struct store *st, int (*fn)(const struct annot_key *k, void *ctx), void *ctx, char **cause)
+{
+	return SIDE(st)->ops->annot_each_key(SIDE(st), fn, ctx, cause);
+}
+
 /* The tenant's app names: per analyst, in the side file */
 static int a_apps_get(struct store *st, const char *app_id, char **name, char **cause)
 {
@@ -815,4 +848,9 @@ const struct store_ops ch_store_ops = {
 	.apps_get = a_apps_get,
 	.apps_each = a_apps_each,
 	.apps_put = a_apps_put,
+	.scan_timeline = ch_scan_timeline,
+	.annot_each_key = a_each_key,
+	.value_places = ch_value_places,
+	.marked_mailboxes = ch_marked_mailboxes,
+	.marked_messages = ch_marked_messages,
 };

@@ -175,9 +175,9 @@ int ipgeo_get(struct store *st, const char *ip, struct ipgeo_row *out, char **ca
 int ipgeo_of_ids(struct store *st, const int64_t *ids, size_t n, struct ipgeo_row *out, char **cause)
 {
 	memset(out, 0, n * sizeof *out);
-	if (!n)
-		return 0;
 	sqlite3 *db = store_db(st);
+	if (!n || !db)
+		return 0; /* (another store keeps no places: all unknown) */
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(db, "SELECT country, asn, as_org, label FROM ipgeo WHERE val = ?", -1, &s, NULL) !=
 	    SQLITE_OK)

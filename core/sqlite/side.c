@@ -1,5 +1,6 @@
 /*
- * side.c: the SQLite case file beside a ClickHouse database (ch.h).
+ * side.c: the SQLite case file beside a ClickHouse database
+ * (clickhouse/ch.h).
  *
  * It is an ordinary auditscope case file: the SQLite store opens it and
  * answers annotations, saved views and state from it, as for any case.
@@ -10,14 +11,15 @@
  * transactions and no DELETE worth the name: what must be exact and
  * per analyst stays here.
  *
- * This is the one file of core/clickhouse/ that speaks SQLite.
+ * It lives in core/sqlite/ because it speaks SQLite; the ClickHouse store
+ * (core/clickhouse/) calls it through ch.h.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "ch.h"
-#include "sqlite/sqlite_store.h"
+#include "clickhouse/ch.h"
+#include "sqlite_store.h"
 #include "xalloc.h"
 
 static int run1(struct store *side, sqlite3_stmt *q, char **cause)
@@ -113,7 +115,9 @@ int ch_side_reject(struct store *side, int64_t source, int64_t line, const char 
 	sqlite3_bind_int64(q, 2, line);
 	sqlite3_bind_text(q, 3, why, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_blob(q, 4, raw ? raw : "", (int)n, SQLITE_TRANSIENT);
-	return run1(side, q, cause);
+	if (run1(side, q, cause) < 0)
+		return -1;
+	return sqlite3_changes(store_db(side)) > 0;
 }
 
 int ch_side_seen(struct store *side, int64_t event, int64_t source, int64_t line, char **cause)
@@ -255,4 +259,9 @@ int ch_side_totals(struct store *side, struct store_summary *sum, char **cause)
 void ch_side_interrupted(struct store *side)
 {
 	sqlite_exec(side, "UPDATE sources SET status='interrupted' WHERE status='loading'", NULL);
+}
+
+int ch_side_note_keys(struct store *side, struct util_buf *out, char **cause)
+{
+	return keys_of(side, "SELECT DISTINCT record_id, kind FROM notes", NULL, out, NULL, cause);
 }
