@@ -11,6 +11,8 @@
 #include <dirent.h>
 #include <locale.h>
 
+#include "clip.h"
+#include "columns.h"
 #include "draw.h"
 #include "keys.h"
 #include "list.h"
@@ -505,6 +507,71 @@ static void test_theme_no_colour_terminal(void **state)
 	theme_clear(&t);
 }
 
+/* Column sets: each kind's set as it comes, the analyst's changes saved
+ * and read back, and a saved text that no longer fits left aside. */
+static void test_columns_sets(void **state)
+{
+	(void)state;
+	struct columns c, back;
+	columns_init(&c);
+	const struct col_layout *si = &c.set[CSET_SIGNIN];
+	const char *want[] = { "time", "user", "app", "resource", "ip", "country", "result", "failure", "ca", "mfa", "agent" };
+	assert_int_equal(si->n, 11);
+	for (int i = 0; i < si->n; i++)
+		assert_string_equal(columns_def(si->e[i].def)->field, want[i]);
+	assert_string_equal(columns_title(CSET_DIRAUDIT, columns_find("user")), "initiated by");
+	assert_string_equal(columns_title(CSET_EXOADMIN, columns_find("target")), "object");
+	assert_string_equal(columns_title(CSET_SIGNIN, columns_find("user")), "user");
+	/* nothing changed: nothing to save */
+	assert_null(columns_save(&c));
+	/* hide user, move ip first, fix a width */
+	struct col_layout *l = &c.set[CSET_SIGNIN];
+	assert_true(columns_toggle(l, columns_find("user")));
+	assert_true(columns_move(l, columns_index(l, columns_find("ip")), -3));
+	l->e[0].width = 30;
+	c.custom[CSET_SIGNIN] = true;
+	char *s = columns_save(&c);
+	assert_non_null(s);
+	columns_init(&back);
+	columns_load(&back, s);
+	free(s);
+	assert_true(back.custom[CSET_SIGNIN]);
+	assert_int_equal(back.set[CSET_SIGNIN].n, 10);
+	assert_int_equal(columns_index(&back.set[CSET_SIGNIN], columns_find("user")), -1);
+	assert_int_equal(back.set[CSET_SIGNIN].e[0].width, 30);
+	assert_int_equal(back.set[CSET_EVENTS].n, c.set[CSET_EVENTS].n);
+	assert_memory_equal(back.set[CSET_EVENTS].e, c.set[CSET_EVENTS].e, (size_t)c.set[CSET_EVENTS].n * sizeof c.set[0].e[0]);
+	/* unknown column, duplicate, bad JSON: the set stays as it comes */
+	columns_init(&back);
+	columns_load(&back, "{\"signin\":[[\"nosuch\",0]],\"directory\":[[\"user\",0],[\"user\",0]]}");
+	columns_load(&back, "{not json");
+	assert_false(back.custom[CSET_SIGNIN]);
+	assert_false(back.custom[CSET_DIRAUDIT]);
+	assert_int_equal(back.set[CSET_SIGNIN].n, 11);
+	/* the last column is never hidden */
+	struct col_layout one = { .e = { { 0, 0 } }, .n = 1 };
+	assert_false(columns_toggle(&one, 0));
+}
+
+/* OSC 52: ESC ] 52 ; c ; base64 BEL, padding included; an empty value
+ * is not copied. */
+static void test_clip(void **state)
+{
+	(void)state;
+	char *seq = clip_osc52("203.0.113.81", 12);
+	assert_string_equal(seq, "\033]52;c;MjAzLjAuMTEzLjgx\a");
+	free(seq);
+	seq = clip_osc52("ab", 2);
+	assert_string_equal(seq, "\033]52;c;YWI=\a");
+	free(seq);
+	char *cause = NULL;
+	assert_int_equal(clip_copy("", &cause), -1);
+	assert_non_null(strstr(cause, "empty"));
+	free(cause);
+	assert_int_equal(clip_copy("x\x1b]0;t\a", NULL), 0);
+	assert_string_equal(clip_last(), "x\x1b]0;t\a");
+}
+
 int main(void)
 {
 	setlocale(LC_ALL, "C.UTF-8");
@@ -514,6 +581,8 @@ int main(void)
 		cmocka_unit_test(test_theme_parse),
 		cmocka_unit_test(test_theme_list),
 		cmocka_unit_test(test_keys_tables),
+		cmocka_unit_test(test_columns_sets),
+		cmocka_unit_test(test_clip),
 		cmocka_unit_test(test_keys_moves),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_keys_help),
