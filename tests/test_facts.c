@@ -89,6 +89,8 @@ static void test_exchange_admin(void **state)
 static void test_not_json(void **state)
 {
 	(void)state;
+	for (int i = 0; i < FACT_COUNT; i++)
+		free(f[i]);
 	const char *s = "Date,User\n";
 	assert_int_equal(facts_read(s, strlen(s), f), 0);
 	for (int i = 0; i < FACT_COUNT; i++)
