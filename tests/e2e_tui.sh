@@ -177,6 +177,32 @@ else
 	notok "q leaves the interface" "$t/screen"
 fi
 
+# --- :export, Esc while it runs: the previous export stays whole -------
+# (issue 10, finding 11: it used to write in place and leave a truncated
+# file; now a temporary file beside it is removed)
+"$gen" --format jsonl --events 20000 -o big.jsonl > /dev/null 2>&1
+"$bin" load -q big.case big.jsonl > /dev/null 2>&1
+printf 'the previous export\n' > prev.jsonl
+start big.case
+wait_for "timeline  1 of 20,000 " || true
+# Esc is read by the export's progress callback, right after it starts
+keys ":export jsonl $t/prev.jsonl" Enter Escape
+if wait_for 'export: cancelled|exported 20,000'; then
+	if grep -q 'export: cancelled' "$t/screen"; then
+		if [ "$(cat prev.jsonl)" = "the previous export" ] && ! ls prev.jsonl.partial-* > /dev/null 2>&1; then
+			ok ":export stopped by Esc leaves the previous export whole and no temporary file"
+		else
+			notok ":export stopped by Esc leaves the previous export whole and no temporary file" "$t/screen"
+		fi
+	else
+		echo "skip - :export finished before Esc was read"
+	fi
+else
+	notok ":export answers (cancelled or done)" "$t/screen"
+fi
+keys q
+sleep 0.3
+
 # --- escape sequences in a record are shown as text ---------------------
 printf '%s\n' '{"CreationTime":"2023-06-18T03:00:00","Id":"20000000-0000-0000-0000-000000000001","Operation":"New-InboxRule","RecordType":1,"Workload":"Exchange","UserId":"evil\u001b[31mRED\u001b[0m\u001b]0;pwned\u0007@contoso.com","ClientIP":"203.0.113.61","ResultStatus":"True","ClientInfoString":"\u202eexe.txt"}' > hostile.jsonl
 "$bin" load -q hostile.case hostile.jsonl > /dev/null 2>&1
