@@ -316,6 +316,17 @@ static int member(struct input *in, void *ctx)
 			warning = xstrdup(w);
 		}
 	}
+	if (!r->interrupted && input_changed(in)) {
+		const char *w = "the file changed while it was being read (it grew, shrank or was written "
+				"to): load it again once it is complete";
+		if (warning) {
+			char *both = xasprintf("%s; %s", warning, w);
+			free(warning);
+			warning = both;
+		} else {
+			warning = xstrdup(w);
+		}
+	}
 	note_pages(r, &st, input_name(in));
 	const char *fmt = st.format ? st.format : "unknown";
 	if (store_load_source_end(r->ld, sha[0] ? sha : NULL, fmt, input_encoding(in), status, warning,

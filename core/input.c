@@ -182,14 +182,31 @@ static int input_walk_fd(struct input_walker *w, const char *name, int fd,
 {
 	struct input *in = input_new(w, xstrdup(name));
 	in->fd = fd;
+	w->watch_fd = -1;
 	if (S_ISREG(st->st_mode)) {
 		in->size = st->st_size;
 		in->seekable = lseek(fd, 0, SEEK_CUR) == 0;
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		w->watch_fd = fd;
+		w->watch_size = st->st_size;
+		w->watch_mtime = st->st_mtim;
+		w->watch_ctime = st->st_ctim;
 	}
 	int rc = input_begin(w, in, 0, top);
+	w->watch_fd = -1;
 	input_free(in);
 	return rc;
+}
+
+int input_changed(const struct input *in)
+{
+	const struct input_walker *w = in->w;
+	struct stat st;
+	if (w->watch_fd < 0 || fstat(w->watch_fd, &st) < 0)
+		return 0;
+	return st.st_size != w->watch_size || st.st_mtim.tv_sec != w->watch_mtime.tv_sec ||
+	       st.st_mtim.tv_nsec != w->watch_mtime.tv_nsec || st.st_ctim.tv_sec != w->watch_ctime.tv_sec ||
+	       st.st_ctim.tv_nsec != w->watch_ctime.tv_nsec;
 }
 
 static int input_walk_path(struct input_walker *w, const char *path, int top);
@@ -319,6 +336,7 @@ int input_walk_skips(const char *path, const struct input_limits *lim, input_mem
 	w.fn = fn;
 	w.warn = warn;
 	w.skip = skip;
+	w.watch_fd = -1;
 	w.ctx = ctx;
 	w.md = EVP_MD_fetch(NULL, "SHA256", NULL);
 	w.mdctx = EVP_MD_CTX_new();

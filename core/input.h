@@ -81,6 +81,12 @@ int64_t input_size(const struct input *in);
 /* Decompressed, pre-transcoding bytes of the member read so far. */
 uint64_t input_bytes_raw(const struct input *in);
 
+/* Did the file holding this member (the file itself, or the archive it
+ * is in) change since it was opened: grew, shrank or was written to
+ * while it was being read? A copy still being written, a log still
+ * appended to: what was read is not what the file now holds. */
+int input_changed(const struct input *in);
+
 /* Reads and discards whatever the caller left unread, then writes the
  * lower-case hex SHA-256 of the member's content (see above) into out. Returns
  * 0, or -1 if the rest could not be read (hash of what was read is still

@@ -40,6 +40,12 @@ struct input_walker {
 	EVP_MD *md;
 	EVP_MD_CTX *mdctx; /* one leaf member is hashed at a time */
 	uint64_t tree_out; /* bytes of every member of the outermost archive */
+	/* the regular file being walked (members of an archive in it too):
+	 * its size and change time when it was opened, to tell a file that
+	 * changed while it was read */
+	int watch_fd;
+	off_t watch_size;
+	struct timespec watch_mtime, watch_ctime;
 	char *cause;
 };
 
