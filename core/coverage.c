@@ -18,6 +18,7 @@
 #include "coverage.h"
 #include "event.h"
 #include "query.h"
+#include "timeparse.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -120,6 +121,8 @@ static int scan_row(void *ctx, const struct store_cell *cols)
 	struct acc *a = ctx;
 	int64_t ts = cols[0].i, kind = cols[1].i, source = cols[2].i, op = cols[3].i, mailbox = cols[4].i,
 		flags = cols[5].i, id = cols[6].i;
+	/* a time from an untrusted case: within what a date can be */
+	ts = ts < TIME_MIN_MS ? TIME_MIN_MS : ts > TIME_MAX_MS ? TIME_MAX_MS : ts;
 	if (kind < 0 || kind >= NKINDS)
 		kind = KIND_GENERIC;
 	size_t day = day_of(a, ts);
@@ -444,6 +447,10 @@ int coverage_build(struct store *st, const struct progress *p, struct coverage *
 		*out = c;
 		return 0;
 	}
+	/* times from an untrusted case (issue 10, finding 14): clamped as
+	 * time_format clamps, so that whole days cannot overflow */
+	first = first < TIME_MIN_MS ? TIME_MIN_MS : first > TIME_MAX_MS ? TIME_MAX_MS : first;
+	last = last < TIME_MIN_MS ? TIME_MIN_MS : last > TIME_MAX_MS ? TIME_MAX_MS : last;
 	c->first = first;
 	c->last = last;
 	struct acc a = { .c = c, .p = p };
