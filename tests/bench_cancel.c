@@ -76,6 +76,9 @@ int main(int argc, char **argv)
 		struct query *q;
 		if (query_new(st, argv[2], &q, &cause) < 0) {
 			fprintf(stderr, "bench_cancel: %s\n", cause);
+			free(cause);
+			free(lat);
+			store_close(st);
 			return 1;
 		}
 		/* Esc between 150 and 600 ms into the scan */
