@@ -170,18 +170,23 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 			load_db_fail(ld, cause);
 			goto fail;
 		}
-		while (sqlite3_step(q) == SQLITE_ROW)
-			load_ridmap_put(&ld->rids,
-				   load_rid_fp(sqlite3_column_int(q, 1), sqlite3_column_blob(q, 2),
-					  (size_t)sqlite3_column_bytes(q, 2)),
-				   sqlite3_column_int64(q, 0));
+		bool fits = true;
+		while (fits && sqlite3_step(q) == SQLITE_ROW)
+			fits = load_ridmap_put(&ld->rids,
+					       load_rid_fp(sqlite3_column_int(q, 1), sqlite3_column_blob(q, 2),
+							   (size_t)sqlite3_column_bytes(q, 2)),
+					       sqlite3_column_int64(q, 0));
 		sqlite3_finalize(q);
-		if (ld->rids.count != (size_t)nevents) {
+		if (!fits) {
+			load_ridmap_free(&ld->rids);
+			memset(&ld->rids, 0, sizeof ld->rids);
+			ld->by_index = true;
+		} else if (ld->rids.count != (size_t)nevents) {
 			set_cause(cause, "%s: could not read the record ids in the case", store_path(st));
 			goto fail;
-		}
-		if (sqlite_exec(st, "DROP INDEX IF EXISTS ev_rid", cause) < 0)
+		} else if (sqlite_exec(st, "DROP INDEX IF EXISTS ev_rid", cause) < 0) {
 			goto fail;
+		}
 	}
 	/* The case-blind index of the values takes every new value at a
 	 * random place (a fresh token, a session), like the table's own

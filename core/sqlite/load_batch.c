@@ -169,8 +169,13 @@ void load_release(struct sqlite_load *ld)
 
 static struct item *new_item(struct sqlite_load *ld)
 {
-	if (!ld->cur)
+	if (!ld->cur) {
 		ld->cur = xcalloc(1, sizeof *ld->cur);
+		ld->cur->cap = BATCH_BYTES + (BATCH_BYTES >> 3); /* the record that crosses it */
+		ld->cur->buf = xmalloc(ld->cur->cap);
+		ld->cur->icap = BATCH_ITEMS;
+		ld->cur->items = xmalloc(BATCH_ITEMS * sizeof *ld->cur->items);
+	}
 	struct batch *b = ld->cur;
 	b->items = xgrow(b->items, &b->icap, b->n + 1, sizeof *b->items);
 	struct item *it = &b->items[b->n++];

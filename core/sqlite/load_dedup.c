@@ -24,17 +24,19 @@ int load_is_dup(struct sqlite_load *ld, int kind, uint64_t fp, struct sv rid, bo
 	struct ridmap *m = &ld->rids;
 	if (!m->cap)
 		return 0;
-	for (size_t i = fp & (m->cap - 1); m->fp[i]; i = (i + 1) & (m->cap - 1)) {
-		if (m->fp[i] != fp)
+	uint32_t f = load_ridmap_fp32(fp);
+	for (size_t i = f & (m->cap - 1); m->slot[i]; i = (i + 1) & (m->cap - 1)) {
+		if ((uint32_t)(m->slot[i] >> 32) != f)
 			continue;
+		int64_t id = (int64_t)(m->slot[i] & UINT32_MAX);
 		sqlite3_stmt *q = ld->sel_rid;
-		sqlite3_bind_int64(q, 1, m->id[i]);
+		sqlite3_bind_int64(q, 1, id);
 		int r = sqlite3_step(q);
 		if (r == SQLITE_ROW && sqlite3_column_int(q, 1) == kind &&
 		    (size_t)sqlite3_column_bytes(q, 0) == rid.n &&
 		    memcmp(sqlite3_column_blob(q, 0), rid.p, rid.n) == 0) {
 			*dup = true;
-			*dup_id = m->id[i];
+			*dup_id = id;
 		}
 		sqlite3_reset(q);
 		if (r != SQLITE_ROW && r != SQLITE_DONE)

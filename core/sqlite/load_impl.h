@@ -77,9 +77,14 @@ struct batch {
 	struct batch *next;
 };
 
-#define BATCH_ITEMS 4096
-#define BATCH_BYTES ((size_t)8 << 20)
-#define QUEUE_MAX 3
+/* A batch is sent at BATCH_ITEMS items or BATCH_BYTES of text; its
+ * buffers are allocated at those sizes once, so that they do not double
+ * past them. Up to QUEUE_MAX + 2 batches exist (queued, being filled,
+ * being written): measured, 8 MB batches and a queue of 3 were most of
+ * a load's peak memory, and smaller ones cost no time. */
+#define BATCH_ITEMS 1024
+#define BATCH_BYTES ((size_t)2 << 20)
+#define QUEUE_MAX 2
 
 /* A raw block on its way through the compressor. */
 struct block {
@@ -94,15 +99,15 @@ struct block {
  * Deduplication during a load. A unique index on record ids takes random
  * inserts into a B-tree as large as the case: measured, it doubled the
  * time of a million-event load (31.9 s against 16.6 s without it). So a
- * load keeps a table of 64-bit fingerprints of (kind, record id) with the
- * event id that holds each, seeded from the case when the load starts;
- * a fingerprint hit is checked against the stored record id, so a
- * collision never drops a record. The unique index is built once at the
- * end. Cost: 16 bytes an event at half load, 32 MB for a million.
+ * load keeps a table of 32-bit fingerprints of (kind, record id) with the
+ * event id that holds each (a slot is fingerprint << 32 | id, 0 empty),
+ * seeded from the case when the load starts; a fingerprint hit is
+ * checked against the stored record id, so a collision never drops a
+ * record, it costs a look-up. The unique index is built once at the
+ * end. Cost: 8 bytes a slot, at most half full: 16 MB for a million.
  */
 struct ridmap {
-	uint64_t *fp;
-	int64_t *id;
+	uint64_t *slot;
 	size_t cap, count;
 };
 struct sqlite_load {
@@ -171,7 +176,11 @@ int load_db_fail(struct sqlite_load *ld, char **cause);
 
 /* load_values.c: the value table and the fingerprint table */
 uint64_t load_rid_fp(int kind, const char *p, size_t n);
-void load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id);
+bool load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id);
+static inline uint32_t load_ridmap_fp32(uint64_t fp)
+{
+	return (uint32_t)(fp >> 32);
+}
 void load_ridmap_free(struct ridmap *m);
 void load_intern_clear(struct intern *in);
 void load_intern_free(struct intern *in);

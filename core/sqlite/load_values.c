@@ -20,34 +20,39 @@ uint64_t load_rid_fp(int kind, const char *p, size_t n)
 	return util_hash_bytes(p, n, 0x13198a2e03707344ULL + (uint64_t)kind);
 }
 
-void load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id)
+static void ridmap_place(struct ridmap *m, uint64_t slot)
 {
+	size_t i = (slot >> 32) & (m->cap - 1);
+	while (m->slot[i])
+		i = (i + 1) & (m->cap - 1);
+	m->slot[i] = slot;
+	m->count++;
+}
+
+/* false when the id does not fit a slot (past 2^32 events): the caller
+ * then deduplicates through the unique index instead. */
+bool load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id)
+{
+	if (id <= 0 || id > (int64_t)UINT32_MAX)
+		return false;
 	if ((m->count + 1) * 2 > m->cap) {
 		size_t ocap = m->cap;
-		uint64_t *ofp = m->fp;
-		int64_t *oid = m->id;
+		uint64_t *old = m->slot;
 		m->cap = ocap ? ocap * 2 : 1 << 16;
-		m->fp = xcalloc(m->cap, sizeof *m->fp);
-		m->id = xmalloc(m->cap * sizeof *m->id);
+		m->slot = xcalloc(m->cap, sizeof *m->slot);
 		m->count = 0;
 		for (size_t i = 0; i < ocap; i++)
-			if (ofp[i])
-				load_ridmap_put(m, ofp[i], oid[i]);
-		free(ofp);
-		free(oid);
+			if (old[i])
+				ridmap_place(m, old[i]);
+		free(old);
 	}
-	size_t i = fp & (m->cap - 1);
-	while (m->fp[i])
-		i = (i + 1) & (m->cap - 1);
-	m->fp[i] = fp;
-	m->id[i] = id;
-	m->count++;
+	ridmap_place(m, (uint64_t)load_ridmap_fp32(fp) << 32 | (uint64_t)id);
+	return true;
 }
 
 void load_ridmap_free(struct ridmap *m)
 {
-	free(m->fp);
-	free(m->id);
+	free(m->slot);
 }
 void load_intern_clear(struct intern *in)
 {

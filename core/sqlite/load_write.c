@@ -181,8 +181,8 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 		return load_db_fail(ld, cause);
 	{
 		int64_t id = sqlite3_last_insert_rowid(store_db(ld->base.st));
-		if (!ld->by_index)
-			load_ridmap_put(&ld->rids, fp, id);
+		if (!ld->by_index && !load_ridmap_put(&ld->rids, fp, id) && load_ridmap_retire(ld, cause) < 0)
+			return -1;
 		if (replace && load_moved(ld, dup_id, id, old_source, old_line, cause) < 0)
 			return -1;
 		if (load_blocks_append(ld, id, ev->raw, cause) < 0)
@@ -247,7 +247,7 @@ static int write_reject(struct sqlite_load *ld, uint64_t line, const char *why, 
  */
 /* (which they are: load_batch.c, on the parser's thread) */
 
-#define DEFER_BYTES ((size_t)32 << 20)
+#define DEFER_BYTES ((size_t)8 << 20)
 
 /* Copy an administrative event out of its batch, to be written at the
  * commit (batches are freed as soon as they are written). */
