@@ -48,6 +48,14 @@ int query_count(struct query *q, int64_t budget_ms, struct query_count *out, cha
 	return q->st->ops->query_count(q, budget_ms, out, cause);
 }
 
+int query_rank(struct query *q, const struct query_pos *pos, int64_t budget_ms, int64_t *before,
+	       char **cause)
+{
+	if (!q->st->ops->query_rank)
+		return 0;
+	return q->st->ops->query_rank(q, pos, budget_ms, before, cause);
+}
+
 int query_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx,
 	       char **cause)
 {

@@ -271,6 +271,15 @@ struct query_count {
  */
 int query_count(struct query *q, int64_t budget_ms, struct query_count *out, char **cause);
 
+/*
+ * The place of pos among the matching events: how many come before it
+ * (the timeline's "1,204 of 4,612"). Within budget_ms (< 0: whatever it
+ * takes, with progress and cancellation). 1 with *before, 0 when it
+ * would take longer (or the store cannot say), -1 with *cause.
+ */
+int query_rank(struct query *q, const struct query_pos *pos, int64_t budget_ms, int64_t *before,
+	       char **cause);
+
 /* Exact count of events matching filter text (-1 with *cause on error):
  * a shorthand for tests and the CLI. */
 int64_t query_count_text(struct store *st, const char *filter, char **cause);

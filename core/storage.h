@@ -142,6 +142,11 @@ struct store_ops {
 			  struct query_page *out, char **cause);
 	int (*query_goto_time)(struct query *q, int64_t ms, struct query_pos *pos, char **cause);
 	int (*query_count)(struct query *q, int64_t budget_ms, struct query_count *out, char **cause);
+	/* [tui-nav] Optional: how many matching events come before pos (the
+	 * timeline's exact place), within budget_ms as query_count; 1 done,
+	 * 0 over budget or declined (NULL: declined), -1 error. */
+	int (*query_rank)(struct query *q, const struct query_pos *pos, int64_t budget_ms, int64_t *out,
+			  char **cause);
 	/* Feed cols (struct store_cell) of every event q matches to fn, in
 	 * no particular order, under q's progress. 0 or -1. */
 	int (*scan)(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx,

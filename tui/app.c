@@ -46,6 +46,7 @@
 #include "view_help.h"
 #include "view_histogram.h"
 #include "view_hunt.h"
+#include "view_messages.h"
 #include "view_timeline.h"
 #include "xalloc.h"
 
@@ -92,6 +93,12 @@ bool app_done(struct app *a)
 unsigned app_flags(struct app *a, int64_t event)
 {
 	return a->flags ? hunt_flags_get(a->flags, event) : 0;
+}
+
+bool app_flags_current(struct app *a)
+{
+	const struct query_row *r = a->nviews ? view_timeline_current(a->views[0]) : NULL;
+	return r && app_flags(a, r->id) != 0;
 }
 
 /* Names from evidence first (the tenant's list, the case's sign-ins and
@@ -328,18 +335,105 @@ static int on_filter(struct app *a, void *ctx, const char *text, int *column)
 	return app_step_push(a, text, NULL, column) < 0 ? -1 : REACT_ALL;
 }
 
+static int do_quit(struct app *a, void *ctx)
+{
+	(void)ctx;
+	a->quit = true;
+	return REACT_QUIT;
+}
+
+/* Leave, asking first when a load is writing to the case (it goes on
+ * without us, but the user may not know that). */
+static int quit(struct app *a)
+{
+	if (a->loading) {
+		app_confirm(a, "A load is still writing to this case (it goes on without the interface). Quit? (y/n)",
+			    do_quit, NULL);
+		return REACT_CHROME;
+	}
+	return do_quit(a, NULL);
+}
+
+/*
+ * Put the views above the timeline aside (a drill-in): q on the timeline
+ * brings them back with the filter they were looking at. The oldest
+ * frame is closed when there are too many.
+ */
+static void frame_push(struct app *a, size_t nsteps, uint64_t serial)
+{
+	if (a->nframes == MAX_FRAMES) {
+		struct frame *f = &a->frames[0];
+		for (int i = 0; i < f->nviews; i++)
+			f->views[i]->ops->free(f->views[i]);
+		memmove(&a->frames[0], &a->frames[1], (MAX_FRAMES - 1) * sizeof a->frames[0]);
+		a->nframes--;
+	}
+	struct frame *f = &a->frames[a->nframes++];
+	f->nviews = 0;
+	for (int i = 1; i < a->nviews; i++)
+		f->views[f->nviews++] = a->views[i];
+	a->nviews = 1;
+	f->nsteps = nsteps;
+	f->serial = serial;
+	a->dirty = DIRTY_ALL;
+}
+
+bool app_frame_restore(struct app *a)
+{
+	if (!a->nframes)
+		return false;
+	struct frame *f = &a->frames[--a->nframes];
+	/* the filter the views were looking at, unless the user undid
+	 * steps below it meanwhile */
+	while (a->nsteps > f->nsteps && a->nsteps > 1)
+		app_step_clear(&a->steps[--a->nsteps]);
+	bool same = a->nsteps == f->nsteps && app_top_step(a)->serial == f->serial;
+	app_save_filters(a);
+	struct view *tl = app_timeline(a);
+	if (tl->ops->reload)
+		tl->ops->reload(tl);
+	for (int i = 0; i < f->nviews && a->nviews < MAX_VIEWS; i++) {
+		struct view *v = f->views[i];
+		a->views[a->nviews++] = v;
+		app_size_view(a, v);
+		if (v->ops->resize && !a->too_small)
+			v->ops->resize(v);
+		if (!same && v->ops->reload)
+			v->ops->reload(v);
+		else if (v->ops->annotated)
+			v->ops->annotated(v);
+	}
+	a->reload_pending = false;
+	a->dirty = DIRTY_ALL;
+	return true;
+}
+
+/* What q (or Esc) on the timeline says it will do. */
+const char *app_back_hint(struct app *a)
+{
+	if (!a->nframes)
+		return "quit";
+	struct frame *f = &a->frames[a->nframes - 1];
+	return f->nviews ? f->views[f->nviews - 1]->ops->name : "back";
+}
+
 static int global_action(struct app *a, enum keys_action act)
 {
 	struct view *v = app_top_view(a);
 	switch (act) {
 	case ACT_QUIT:
-		a->quit = true;
-		return REACT_QUIT;
+		return quit(a);
 	case ACT_BACK:
 		if (a->nviews > 1)
 			return REACT_POP;
-		a->quit = true;
-		return REACT_QUIT;
+		if (app_frame_restore(a))
+			return REACT_ALL;
+		if (a->key == KEYS_ESC && !a->loading) {
+			/* Esc is pressed by habit: quitting on it asks first */
+			app_confirm(a, "Quit auditscope? (y/n)", do_quit, NULL);
+			return REACT_CHROME;
+		}
+		return quit(a);
 	case ACT_HELP:
 		app_push_view(a, view_help_new(a, v ? v->ops->keymap : KEYMAP_TIMELINE));
 		return REACT_ALL;
@@ -361,6 +455,12 @@ static int global_action(struct app *a, enum keys_action act)
 		if (v && v->ops->keymap == KEYMAP_HUNTS)
 			return REACT_POP;
 		app_push_view(a, view_hunt_menu_new(a));
+		return REACT_ALL;
+	case ACT_MESSAGES:
+		/* E again closes the list */
+		if (v && v->ops->keymap == KEYMAP_MESSAGES)
+			return REACT_POP;
+		app_push_view(a, view_messages_new(a));
 		return REACT_ALL;
 	case ACT_REDRAW:
 		clearok(curscr, TRUE);
@@ -385,11 +485,18 @@ static int react(struct app *a, int r)
 {
 	if (r < 0)
 		r = REACT_CHROME;
-	if (r & REACT_POP)
-		app_pop_view(a);
-	if (r & REACT_HOME)
-		while (a->nviews > 1)
+	/* a view that leaves for the timeline after changing the filter is
+	 * a drill-in: it and those under it wait for q */
+	bool drilled = a->nsteps != a->key_nsteps || (a->nsteps && app_top_step(a)->serial != a->key_serial);
+	if ((r & (REACT_POP | REACT_HOME)) && drilled && a->nviews > 1) {
+		frame_push(a, a->key_nsteps, a->key_serial);
+	} else {
+		if (r & REACT_POP)
 			app_pop_view(a);
+		if (r & REACT_HOME)
+			while (a->nviews > 1)
+				app_pop_view(a);
+	}
 	if (a->reload_pending)
 		app_reload_views(a);
 	if (r & REACT_VIEW)
@@ -417,6 +524,9 @@ int app_key(struct app *a, int key)
 		a->message = NULL;
 		a->dirty |= DIRTY_MSG | DIRTY_STATUS;
 	}
+	a->key = key;
+	a->key_nsteps = a->nsteps;
+	a->key_serial = a->nsteps ? app_top_step(a)->serial : 0;
 	if (a->question) {
 		app_confirm_fn fn = a->cfn;
 		void *ctx = a->cctx;
@@ -533,12 +643,67 @@ static int idle_cancel(void *ctx, double done)
 	return app_progress(ctx, -1);
 }
 
+int app_rank(struct app *a, const struct query_pos *pos, int64_t *before)
+{
+	struct step *s = app_top_step(a);
+	struct rank *k = &a->rank;
+	if (k->serial != s->serial || k->pos.ts != pos->ts || k->pos.id != pos->id) {
+		*k = (struct rank){ .serial = s->serial, .pos = *pos };
+		char *cause = NULL;
+		int r = query_rank(s->q, pos, RANK_BUDGET_MS, &k->before, &cause);
+		free(cause);
+		if (r < 0)
+			k->failed = true;
+		k->exact = r > 0;
+	}
+	if (k->exact) {
+		*before = k->before;
+		return 1;
+	}
+	if (k->failed)
+		return -1;
+	/* until the idle count: where pos's time falls in the case's span */
+	int64_t first = 0, last = 0;
+	if (store_time_range(a->st, &first, &last, NULL) < 0 || last <= first)
+		return -1;
+	double f = (double)(pos->ts - first) / (double)(last - first);
+	if (f < 0)
+		f = 0;
+	if (f > 1)
+		f = 1;
+	*before = (int64_t)(f * (double)s->count.n);
+	return 0;
+}
+
+/* The exact place the status line estimated, given up at the first key. */
+static bool idle_rank(struct app *a)
+{
+	struct step *s = app_top_step(a);
+	struct rank *k = &a->rank;
+	if (k->serial != s->serial || k->exact || k->failed)
+		return false;
+	a->idle_work = true;
+	int64_t before;
+	int r = query_rank(s->q, &k->pos, -1, &before, NULL);
+	a->idle_work = false;
+	if (r < 0 && !query_cancelled(s->q))
+		k->failed = true;
+	if (r <= 0)
+		return false;
+	k->before = before;
+	k->exact = true;
+	a->dirty |= DIRTY_STATUS;
+	return true;
+}
+
 bool app_idle(struct app *a)
 {
 	if (!a->started)
 		return false;
 	app_save_state(a);
 	struct step *s = app_top_step(a);
+	if (!a->too_small && idle_rank(a))
+		return true;
 	if (!s->count.exact && !s->count_failed && !a->too_small) {
 		/* the exact count, given up at the first key */
 		struct query_count c;
@@ -617,6 +782,13 @@ void app_free(struct app *a)
 	while (a->nviews > 0) {
 		struct view *v = a->views[--a->nviews];
 		v->ops->free(v);
+	}
+	while (a->nframes > 0) {
+		struct frame *f = &a->frames[--a->nframes];
+		while (f->nviews > 0) {
+			struct view *v = f->views[--f->nviews];
+			v->ops->free(v);
+		}
 	}
 	while (a->nsteps > 0)
 		app_step_clear(&a->steps[--a->nsteps]);

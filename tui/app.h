@@ -72,9 +72,23 @@ const char *app_filter(struct app *a);
 /* The count of the current filter (estimated until known). */
 struct query_count app_count(struct app *a);
 
+/*
+ * The place of pos under the current filter: how many matching events
+ * come before it. 1 exact; 0 an estimate (counted exactly while the
+ * user is idle: ask again after the next redraw); -1 unknown.
+ */
+int app_rank(struct app *a, const struct query_pos *pos, int64_t *before);
+
 /* Push a new filter (full text) with a breadcrumb label; 0, or -1 after
  * showing the error. The views reload. */
 int app_filter_push(struct app *a, const char *text, const char *label);
+/* Push text, a narrowing of the current filter by what (a label such as
+ * "app=Outlook" or "2023-06-16 10:00 +1h"): the breadcrumb shows the
+ * current step's label followed by what, so that each step reads as the
+ * whole filter it is. */
+int app_filter_narrow(struct app *a, const char *text, const char *what);
+/* The current step's breadcrumb label (borrowed). */
+const char *app_filter_label(struct app *a);
 /* Pivot from the current filter: keep (or exclude) field=value. */
 int app_pivot(struct app *a, const char *field, const char *value, bool exclude);
 /* Pop the last step; false when only the base remains. */

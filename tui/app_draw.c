@@ -12,7 +12,9 @@
 #include "draw.h"
 #include "keys.h"
 #include "theme.h"
+#include "annot.h"
 #include "view.h"
+#include "view_timeline.h"
 #include "xalloc.h"
 
 void app_layout(struct app *a)
@@ -91,11 +93,35 @@ static void draw_status(struct app *a)
 	char pos[256] = "";
 	if (v && v->ops->status)
 		v->ops->status(v, pos, sizeof pos);
-	char *line = xasprintf(" %s  %s", v ? v->ops->name : "", pos);
+	char legend[160] = "";
+	if (v && v->ops->keymap == KEYMAP_TIMELINE)
+		app_marks_legend(view_timeline_marks(v), v ? app_flags_current(a) : false, legend, sizeof legend);
+	char *line = xasprintf(" %s  %s%s%s%s", v ? v->ops->name : "", pos, *legend ? "   " : "", legend,
+			       a->loading ? "   [a load is running: new events appear as it commits]" : "");
 	draw_text(w, 0, 0, line, a->cols - 9, base);
 	free(line);
 	draw_text(w, 0, a->cols - 8, "? help", 8, base);
 	wnoutrefresh(w);
+}
+
+void app_marks_legend(unsigned marks, bool flagged, char *buf, size_t n)
+{
+	static const struct {
+		unsigned bit;
+		const char *text;
+	} legend[] = {
+		{ ANNOT_HAS_MARK, "* bookmarked" },
+		{ ANNOT_HAS_TAG, "# tagged" },
+		{ ANNOT_HAS_NOTE, "+ note" },
+		{ VIEW_TIMELINE_HIT, "> search match" },
+	};
+	size_t k = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++)
+		if (marks & legend[i].bit)
+			k += (size_t)snprintf(buf + k, k < n ? n - k : 0, "%s%s", k ? ", " : "", legend[i].text);
+	if (flagged && k < n)
+		snprintf(buf + k, n - k, "%s! flagged by a hunt", k ? ", " : "");
 }
 
 static void draw_msg(struct app *a)
@@ -110,10 +136,15 @@ static void draw_msg(struct app *a)
 		draw_text(w, 0, 0, a->message, a->cols, theme_attr(a->msg_error ? THEME_ERROR : THEME_MESSAGE));
 	} else {
 		struct view *v = app_top_view(a);
-		const char *hint = v && v->ops->keymap == KEYMAP_TIMELINE
-					   ? "Enter detail  = keep  - exclude  F stack  f filter  / search  m mark  i histogram  ? help  q quit"
-					   : "q back  ? help";
+		char *hint;
+		if (v && v->ops->keymap == KEYMAP_TIMELINE && a->nviews == 1)
+			hint = xasprintf("Enter detail  = keep  - exclude  F stack  f filter  / search  m mark  i histogram  E messages"
+					 "  ? help  %s%s",
+					 a->nframes ? "q back to " : "q ", app_back_hint(a));
+		else
+			hint = xstrdup("q back  ? help");
 		draw_text(w, 0, 0, hint, a->cols, theme_attr(THEME_DIM));
+		free(hint);
 	}
 	wnoutrefresh(w);
 }

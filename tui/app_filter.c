@@ -99,6 +99,7 @@ int app_step_push(struct app *a, const char *text, const char *label, int *colum
 	s->filter = canon;
 	s->label = xstrdup(label && *label ? label : *canon ? canon : "all events");
 	s->q = q;
+	s->serial = ++a->serials;
 	step_count(a, s);
 	a->reload_pending = true;
 	a->dirty = DIRTY_ALL;
@@ -110,6 +111,20 @@ int app_step_push(struct app *a, const char *text, const char *label, int *colum
 int app_filter_push(struct app *a, const char *text, const char *label)
 {
 	return app_step_push(a, text, label, NULL);
+}
+
+const char *app_filter_label(struct app *a)
+{
+	return a->nsteps ? app_top_step(a)->label : "";
+}
+
+int app_filter_narrow(struct app *a, const char *text, const char *what)
+{
+	/* the base step's label ("all events") is no part of a filter */
+	char *label = a->nsteps > 1 && *app_filter(a) ? xasprintf("%s %s", app_filter_label(a), what) : xstrdup(what);
+	int rc = app_step_push(a, text, label, NULL);
+	free(label);
+	return rc;
 }
 
 int app_pivot(struct app *a, const char *field, const char *value, bool exclude)
@@ -125,7 +140,7 @@ int app_pivot(struct app *a, const char *field, const char *value, bool exclude)
 	const char *shown = value && (!strcmp(field, "app") || !strcmp(field, "client_app")) ? app_app_name(a, value) : NULL;
 	char *q = shown ? filter_quote(shown) : value ? filter_quote(value) : xstrdup("\"\"");
 	char *label = xasprintf("%s%s%s", field, exclude ? "!=" : "=", q);
-	int rc = app_step_push(a, text, label, NULL);
+	int rc = app_filter_narrow(a, text, label);
 	free(label);
 	free(q);
 	free(text);

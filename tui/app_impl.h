@@ -20,7 +20,9 @@
 #define MAX_VIEWS 16
 #define MAX_STEPS 64
 #define COUNT_BUDGET_MS 5
+#define RANK_BUDGET_MS 8
 #define HISTORY_MAX 100
+#define MAX_FRAMES 8
 
 enum {
 	DIRTY_TITLE = 1,
@@ -37,6 +39,29 @@ struct step {
 	struct query *q;
 	struct query_count count;
 	bool count_failed; /* the exact count failed: do not retry it */
+	uint64_t serial;   /* which push made it: unique in the session */
+};
+
+/* Views put aside by a drill-in (Enter on a hunt's row, a stack's value,
+ * a histogram's bucket, S in the detail): the timeline shows the new
+ * filter, and q (or Esc) on it brings back these views and the filter
+ * steps they were looking at. */
+struct frame {
+	struct view *views[MAX_VIEWS];
+	int nviews;
+	size_t nsteps;   /* the filter stack's depth before the drill-in */
+	uint64_t serial; /* and its top step */
+};
+
+/* The timeline's place (how many matches come before a position),
+ * counted within a small budget or, when that is not enough, while
+ * the user is idle. */
+struct rank {
+	uint64_t serial; /* the step it was counted under; 0 none */
+	struct query_pos pos;
+	int64_t before;
+	bool exact;  /* before is known */
+	bool failed; /* the count failed: no retry for this position */
 };
 
 struct app {
@@ -50,6 +75,15 @@ struct app {
 	int nviews;
 	struct step steps[MAX_STEPS];
 	size_t nsteps;
+	uint64_t serials; /* the last step serial handed out */
+	struct frame frames[MAX_FRAMES];
+	int nframes;
+	struct rank rank;
+	/* the filter stack as the current key found it */
+	int key;
+	size_t key_nsteps;
+	uint64_t key_serial;
+	bool loading; /* a load is writing to the case */
 	bool reload_pending;
 	int dirty;
 	char *message;
@@ -90,6 +124,11 @@ void app_size_view(struct app *a, struct view *v);
 void app_pop_view(struct app *a);
 void app_reload_views(struct app *a);
 void app_close_prompt(struct app *a);
+/* The views a drill-in put aside, if any, are back on screen. */
+bool app_frame_restore(struct app *a);
+/* What q on the timeline does: "quit", or the name of the view it
+ * returns to. */
+const char *app_back_hint(struct app *a);
 
 /* app_filter.c: push a compiled step; on failure (a scan stopped with
  * Esc, an error) the stack is left as it was and -1 returned; *column
@@ -99,6 +138,11 @@ void app_step_clear(struct step *s);
 
 /* app_draw.c: lay the windows out for the screen's size. */
 void app_layout(struct app *a);
+/* The gutter marks' words ("* bookmarked, ! flagged by a hunt") for
+ * marks (view_timeline_marks) into buf; "" when none. */
+void app_marks_legend(unsigned marks, bool flagged, char *buf, size_t n);
+/* Do the hunts flag the timeline's current event? */
+bool app_flags_current(struct app *a);
 
 /* app_state.c */
 void app_save_filters(struct app *a);

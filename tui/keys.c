@@ -58,6 +58,10 @@ static const struct keys_moves hunts_moves = { "next row", "previous row", "colu
 static const struct keys_moves columns_moves = { "next column", "previous column", NULL, NULL, "first column",
 						 "last column" };
 static const struct keys_moves sigma_moves = { "next rule", "previous rule", NULL, NULL, "first rule", "last rule" };
+static const struct keys_moves messages_moves = { "next message", "previous message", "column cursor left",
+						  "column cursor right", "first message", "last message" };
+static const struct keys_moves views_moves = { "next saved view", "previous saved view", NULL, NULL, "first",
+					       "last" };
 
 /* The help of a movement in a map; NULL when the map does not bind it. */
 static const char *move_help(const struct keys_moves *m, enum keys_action a)
@@ -80,7 +84,8 @@ static const char *move_help(const struct keys_moves *m, enum keys_action a)
 static const struct keys_binding global_keys[] = {
 	{ '?', ACT_HELP, "help: this screen" },
 	{ F(KEY_F(1)), ACT_HELP, NULL },
-	{ 'q', ACT_BACK, "back to the previous view; quit from the timeline" },
+	{ 'q', ACT_BACK, "back to the previous view (after a drill-in: to the view it came from); quit from the timeline" },
+	{ KEYS_ESC, ACT_BACK, NULL },
 	{ 'Q', ACT_QUIT, "quit at once" },
 	{ 'f', ACT_FILTER, "filter prompt (up/down: history)" },
 	{ F(KEY_BACKSPACE), ACT_UNDO, "undo the last filter step" },
@@ -89,6 +94,7 @@ static const struct keys_binding global_keys[] = {
 	{ ':', ACT_COMMAND, "command line: :goto TIME, :filter F, :export ..., :theme NAME, :hunt NAME" },
 	{ 'i', ACT_HISTOGRAM, "histogram of the current filter over time" },
 	{ 'H', ACT_HUNTS, "hunts: the questions asked first, with their hits" },
+	{ 'E', ACT_MESSAGES, "messages exposed by the filter's events: folder, access, app, IP, first and last" },
 	{ CTRL('L'), ACT_REDRAW, "redraw the screen" },
 	{ CTRL('Y'), ACT_COPY_FILTER, "copy the current filter to the clipboard (OSC 52)" },
 };
@@ -137,7 +143,9 @@ static const struct keys_binding stack_keys[] = {
 	{ F(KEY_ENTER), ACT_ENTER, NULL },
 	{ '=', ACT_KEEP, "filter to the value" },
 	{ '-', ACT_EXCLUDE, "exclude the value" },
-	{ 's', ACT_SORT, "sort: rare first / common first" },
+	{ 's', ACT_SORT, "sort direction: rare first / common first (ascending / descending)" },
+	{ 'o', ACT_SORT_COLUMN, "sort column: events, distinct, first seen, last seen, value" },
+	{ '+', ACT_ADD_FIELD, "stack on one more field (app x mailbox, user x ip) or json.PATH" },
 };
 
 static const struct keys_binding histogram_keys[] = {
@@ -145,6 +153,8 @@ static const struct keys_binding histogram_keys[] = {
 	{ '\r', ACT_ENTER, NULL },
 	{ F(KEY_ENTER), ACT_ENTER, NULL },
 	{ 'i', ACT_BACK, "back" },
+	{ '+', ACT_ZOOM_IN, "zoom in: the cursor's bucket in finer buckets" },
+	{ '-', ACT_ZOOM_OUT, "zoom out: coarser buckets around the cursor" },
 };
 
 static const struct keys_binding help_keys[] = {
@@ -190,6 +200,22 @@ static const struct keys_binding sigma_keys[] = {
 	{ 'm', ACT_BOOKMARK, "bookmark the rule's hits, tagged with its id" },
 };
 
+static const struct keys_binding messages_keys[] = {
+	{ '\n', ACT_ENTER, "the events that exposed the message, in the timeline (q comes back)" },
+	{ '\r', ACT_ENTER, NULL },
+	{ F(KEY_ENTER), ACT_ENTER, NULL },
+	{ '=', ACT_KEEP, "keep only events with the value under the cursor" },
+	{ '-', ACT_EXCLUDE, "exclude events with the value under the cursor" },
+	{ 'F', ACT_STACK, "stack: frequency table of the column under the cursor" },
+};
+
+static const struct keys_binding views_keys[] = {
+	{ '\n', ACT_ENTER, "open the saved view: its filter, columns and sort" },
+	{ '\r', ACT_ENTER, NULL },
+	{ F(KEY_ENTER), ACT_ENTER, NULL },
+	{ 'd', ACT_EXCLUDE, "delete the saved view (asks first)" },
+};
+
 #define MAP(title, t, m) { title, t, sizeof t / sizeof t[0], m }
 static const struct keys_map maps[KEYMAP_COUNT] = {
 	[KEYMAP_GLOBAL] = MAP("Everywhere", global_keys, NULL),
@@ -202,6 +228,8 @@ static const struct keys_map maps[KEYMAP_COUNT] = {
 	[KEYMAP_VALUE] = MAP("A cell's value (v)", value_keys, &pager_moves),
 	[KEYMAP_COLUMNS] = MAP("Columns (C)", columns_keys, &columns_moves),
 	[KEYMAP_SIGMA] = MAP("Sigma rules (H, then the Sigma group)", sigma_keys, &sigma_moves),
+	[KEYMAP_MESSAGES] = MAP("Messages exposed", messages_keys, &messages_moves),
+	[KEYMAP_VIEWS] = MAP("Saved views", views_keys, &views_moves),
 };
 
 static const char *const action_names[ACT_COUNT] = {

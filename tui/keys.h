@@ -70,7 +70,12 @@
 	X(WIDER)                                                                \
 	X(NARROWER)                                                             \
 	X(AUTO_WIDTH)                                                           \
-	X(RESET)
+	X(RESET)                                                                \
+	X(MESSAGES)                                                             \
+	X(ADD_FIELD)                                                            \
+	X(SORT_COLUMN)                                                          \
+	X(ZOOM_IN)                                                              \
+	X(ZOOM_OUT)
 
 enum keys_action {
 #define X(a) ACT_##a,
@@ -102,6 +107,8 @@ enum keys_map_id {
 	KEYMAP_VALUE,
 	KEYMAP_COLUMNS,
 	KEYMAP_SIGMA,
+	KEYMAP_MESSAGES,
+	KEYMAP_VIEWS,
 	KEYMAP_COUNT
 };
 

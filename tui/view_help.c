@@ -143,6 +143,17 @@ struct view *view_help_new(struct app *a, enum keys_map_id first)
 	if (first != KEYMAP_GLOBAL && first != KEYMAP_HELP)
 		add_map(h, first);
 	add_map(h, KEYMAP_GLOBAL);
+	/* [tui-nav] what the screen around the views says */
+	add(h, xstrdup("Marks in the timeline's first two columns (the status line names those of the cursor's row)"),
+	    true);
+	add(h, xstrdup("  *  bookmarked (m)          #  tagged (t)          +  has a note (c)"), false);
+	add(h, xstrdup("  >  matches the search (/)  !  flagged by a hunt (H lists them)"), false);
+	add(h, xstrdup("  The title shows the filter stack, oldest step first: each step is the whole filter"),
+	    false);
+	add(h, xstrdup("  (a step replaces the one before it); Backspace goes back one step."), false);
+	add(h, xstrdup("  The status line's place is exact; ~ marks an estimate, made exact within moments."),
+	    false);
+	add(h, xstrdup(""), false);
 	for (int id = 0; id < KEYMAP_COUNT; id++)
 		if (id != (int)first && id != KEYMAP_GLOBAL && id != KEYMAP_HELP)
 			add_map(h, (enum keys_map_id)id);

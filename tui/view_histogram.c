@@ -160,7 +160,7 @@ static int narrow(struct histv *hv)
 	if (hv->h.bucket % 60000 == 0)
 		t[16] = '\0';
 	snprintf(lab, sizeof lab, "%s +%s", t, bk);
-	int rc = app_filter_push(hv->v.app, text, lab);
+	int rc = app_filter_narrow(hv->v.app, text, lab);
 	free(text);
 	free(qa);
 	free(qb);

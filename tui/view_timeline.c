@@ -346,14 +346,33 @@ static void status(struct view *v, char *buf, size_t n)
 	/* at the end with an exact count, the place is known after all */
 	if (t->top_index < 0 && t->at_end && c.exact)
 		t->top_index = c.n - (int64_t)t->n;
+	/* after a jump the place is counted ([tui-nav]: app_rank), or
+	 * estimated with a ~ until the count made while idle */
+	int64_t before = 0;
+	int rk = 1;
+	if (t->top_index < 0) {
+		struct query_pos p = { t->rows[0].ts, t->rows[0].id };
+		rk = app_rank(v->app, &p, &before);
+		if (rk > 0)
+			t->top_index = before;
+	}
 	if (t->top_index >= 0)
 		draw_count(t->top_index + (int64_t)t->cur + 1, at, sizeof at);
+	else if (rk == 0)
+		snprintf(at, sizeof at, "~%s", draw_count(before + (int64_t)t->cur + 1, total, sizeof total));
 	else
 		snprintf(at, sizeof at, "?");
+	draw_count(c.n, total, sizeof total);
 	const struct col_layout *l = tl_layout(t);
 	snprintf(buf, n, "%s of %s%s  col %s%s  %d/%d %s", at, c.exact ? "" : "~", total,
 		 columns_title(t->set, l->e[t->col].def), tl_cell_cut(t) ? " (cut: v)" : "", t->col + 1, l->n,
 		 columns_set_name(t->set));
+}
+
+unsigned view_timeline_marks(struct view *v)
+{
+	struct tl *t = TL(v);
+	return t->n && t->cur < t->n ? t->ann[t->cur] : 0;
 }
 
 static void tl_free(struct view *v)

@@ -38,4 +38,10 @@ const char *view_timeline_set(struct view *v);
  * changed one). */
 void view_timeline_refresh_marks(struct view *v);
 
+/* The cursor row's gutter marks, for their legend on the status line:
+ * ANNOT_HAS_MARK, _TAG, _NOTE (annot.h) and VIEW_TIMELINE_HIT (it
+ * matches the search); 0 without rows. */
+#define VIEW_TIMELINE_HIT 8
+unsigned view_timeline_marks(struct view *v);
+
 #endif

@@ -731,6 +731,48 @@ int sqlite_query_count(struct query *q0, int64_t budget_ms, struct query_count *
 	return 0;
 }
 
+/* Matching events before pos: a count over the (ts, id) range, which
+ * the ts index (or the scanned matches) bounds. */
+int sqlite_query_rank(struct query *q0, const struct query_pos *pos, int64_t budget_ms, int64_t *out,
+		      char **cause)
+{
+	struct sqlite_query *q = (struct sqlite_query *)q0;
+	q->base.cancelled = false;
+	if (q->sql.raw && !q->mat && budget_ms >= 0)
+		return 0; /* a scan first: not within a budget */
+	if (sqlite_query_prepare(&q->base, cause) < 0)
+		return -1;
+	char *sql;
+	if (q->mat)
+		sql = xasprintf("SELECT count(*) FROM temp.%s m WHERE m.ts <= ?1 AND (m.ts < ?1 OR m.id < ?2)", q->mat);
+	else
+		sql = xasprintf("SELECT count(*) FROM events e WHERE (%s) AND e.ts <= ?1 AND (e.ts < ?1 OR e.id < ?2)",
+				q->sql.where);
+	sqlite3_stmt *s;
+	int r = prepare(q, sql, &s, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	if (!q->mat)
+		filter_sql_bind(&q->sql, s);
+	sqlite3_bind_int64(s, 1, pos->ts);
+	sqlite3_bind_int64(s, 2, pos->id);
+	q->done = -1;
+	watch(q, budget_ms);
+	r = sqlite3_step(s);
+	unwatch(q);
+	if (r != SQLITE_ROW) {
+		bool over = q->hit_deadline;
+		if (!over)
+			sql_fail(q, cause);
+		sqlite3_finalize(s);
+		return over ? 0 : -1;
+	}
+	*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return 1;
+}
+
 /* ------------------------------------------------------------------ */
 /* For other core modules */
 

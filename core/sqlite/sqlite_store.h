@@ -104,6 +104,8 @@ int sqlite_query_page(struct query *q, enum query_from from, const struct query_
 		      struct query_page *out, char **cause);
 int sqlite_query_goto_time(struct query *q, int64_t ms, struct query_pos *pos, char **cause);
 int sqlite_query_count(struct query *q, int64_t budget_ms, struct query_count *out, char **cause);
+int sqlite_query_rank(struct query *q, const struct query_pos *pos, int64_t budget_ms, int64_t *out,
+		      char **cause);
 int sqlite_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx, char **cause);
 
 int sqlite_annot_mark(struct store *st, int64_t event, bool on, char **cause);

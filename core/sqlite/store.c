@@ -918,6 +918,7 @@ const struct store_ops sqlite_store_ops = {
 	.query_page = sqlite_query_page,
 	.query_goto_time = sqlite_query_goto_time,
 	.query_count = sqlite_query_count,
+	.query_rank = sqlite_query_rank,
 	.scan = sqlite_scan,
 	.group = sqlite_group,
 	.annot_mark = sqlite_annot_mark,
