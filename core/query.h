@@ -156,6 +156,8 @@ int query_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn f
  *                                     JSON [[folder, msgid, size], ...] in s
  *                                     (n bytes); asking for it scans only
  *                                     events that name messages
+ *   "raw"                             the raw record's JSON text in s (n
+ *                                     bytes); events come in id order
  */
 struct store_cell {
 	int64_t i;

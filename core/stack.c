@@ -7,12 +7,16 @@
  * million rows first, and count(DISTINCT) per group builds a b-tree per
  * group: measured several times slower than this pass.
  */
+#define _GNU_SOURCE /* qsort_r */
 #include "stack.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "json_scan.h"
 
 #include "ipgeo.h"
 #include "util.h"
@@ -21,21 +25,43 @@
 
 #define NONE INT64_MIN /* the key of events where the field is absent */
 
+/* A group: the value ids of its fields (0 absent; a json.PATH's value
+ * is an id in the stack's own table of texts). */
 struct group {
-	int64_t key, events, distinct, first, last;
+	int64_t key[STACK_MAX_FIELDS];
+	int64_t events, distinct, first, last;
 	bool used;
 };
 
 struct agg {
+	size_t nkeys;
 	struct group *g;
 	size_t cap, n;
-	/* (key, distinct value) pairs seen */
+	/* (group, distinct value) pairs seen */
 	int64_t (*pair)[2];
 	bool *pair_used;
 	size_t pcap, pn;
+	/* json.PATH fields: where the raw record is among the scan's
+	 * columns, their paths, and the texts their values got ids in */
+	size_t raw_col;
+	const char *path[STACK_MAX_FIELDS]; /* NULL: a column field */
+	struct util_smap texts;
+	/* the scan's column of each field; distinct and ts follow them */
+	size_t col[STACK_MAX_FIELDS], dcol, tcol;
+	/* a place of the IP (country, asn, as_org) is not a column of the
+	 * events but of their IP: the ip's value id maps to a place key
+	 * (+1) in geo_texts, read once from the case's places */
+	const char *geo[STACK_MAX_FIELDS]; /* NULL: not a place field */
+	struct util_imap geo_ip[STACK_MAX_FIELDS];
+	struct util_smap geo_texts[STACK_MAX_FIELDS];
 };
 
-static struct group *group_at(struct agg *a, int64_t key);
+static uint64_t key_hash(const struct agg *a, const int64_t *key)
+{
+	return a->nkeys == 1 ? util_mix64((uint64_t)key[0]) : util_hash_bytes(key, a->nkeys * sizeof *key, 0x5eed);
+}
+
+static size_t group_slot(struct agg *a, const int64_t *key);
 
 static void groups_grow(struct agg *a)
 {
@@ -47,24 +73,25 @@ static void groups_grow(struct agg *a)
 	for (size_t i = 0; i < oc; i++) {
 		if (!old[i].used)
 			continue;
-		struct group *g = group_at(a, old[i].key);
-		*g = old[i];
+		a->g[group_slot(a, old[i].key)] = old[i];
 	}
 	free(old);
 }
 
-static struct group *group_at(struct agg *a, int64_t key)
+/* The slot of key's group, made when new. */
+static size_t group_slot(struct agg *a, const int64_t *key)
 {
 	if ((a->n + 1) * 2 > a->cap)
 		groups_grow(a);
-	size_t m = a->cap - 1, i = util_mix64((uint64_t)key) & m;
-	while (a->g[i].used && a->g[i].key != key)
+	size_t m = a->cap - 1, i = key_hash(a, key) & m;
+	while (a->g[i].used && memcmp(a->g[i].key, key, a->nkeys * sizeof *key))
 		i = (i + 1) & m;
 	if (!a->g[i].used) {
-		a->g[i] = (struct group){ .key = key, .used = true, .first = INT64_MAX, .last = INT64_MIN };
+		a->g[i] = (struct group){ .used = true, .first = INT64_MAX, .last = INT64_MIN };
+		memcpy(a->g[i].key, key, a->nkeys * sizeof *key);
 		a->n++;
 	}
-	return &a->g[i];
+	return i;
 }
 
 static bool pair_add(struct agg *a, int64_t k, int64_t d);
@@ -103,22 +130,146 @@ static bool pair_add(struct agg *a, int64_t k, int64_t d)
 	return true;
 }
 
-/* A scan's row: the field's value id (0: absent), the distinct field's,
- * the time. */
+/* ------------------------------------------------------------------ */
+/* json.PATH values */
+
+static bool seg_eq(const struct jval *k, const char *seg, size_t n)
+{
+	if (!k->esc)
+		return json_str_len(k) == n && strncasecmp(json_str_ptr(k), seg, n) == 0;
+	char *t = xmalloc(json_str_len(k) + 1);
+	size_t m = json_unescape(k, t);
+	bool r = m == n && strncasecmp(t, seg, n) == 0;
+	free(t);
+	return r;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return n > 0;
+}
+
+/* The first value at path[...] under v, as the filter's json.PATH walks. */
+static bool walk(const struct jval *v, const char *path, struct jval *out, int depth)
+{
+	if (!*path) {
+		*out = *v;
+		return v->t != JT_NULL;
+	}
+	if (depth > 64)
+		return false;
+	size_t n = strcspn(path, ".");
+	const char *next = path[n] ? path + n + 1 : path + n;
+	struct jiter it;
+	struct jval k, m;
+	if (v->t == JT_OBJ) {
+		json_iter_init(&it, v);
+		while (json_iter_next(&it, &k, &m))
+			if (seg_eq(&k, path, n) && walk(&m, next, out, depth + 1))
+				return true;
+		return false;
+	}
+	if (v->t != JT_ARR)
+		return false;
+	if (all_digits(path, n)) {
+		long idx = atol(path), j = 0;
+		json_iter_init(&it, v);
+		while (json_iter_next(&it, &k, &m))
+			if (j++ == idx)
+				return walk(&m, next, out, depth + 1);
+		return false;
+	}
+	/* [{Name, Value}] pairs by Name; else on inside every element */
+	json_iter_init(&it, v);
+	while (json_iter_next(&it, &k, &m)) {
+		if (m.t != JT_OBJ)
+			continue;
+		struct jval name, val;
+		if ((json_get(&m, "Name", &name) || json_get(&m, "name", &name)) && name.t == JT_STR &&
+		    seg_eq(&name, path, n)) {
+			if ((json_get(&m, "Value", &val) || json_get(&m, "NewValue", &val) ||
+			     json_get(&m, "value", &val)) &&
+			    walk(&val, next, out, depth + 1))
+				return true;
+			continue;
+		}
+		if (walk(&m, path, out, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+char *stack_json_value(const char *raw, size_t n, const char *path)
+{
+	struct jval root, v;
+	const char *err, *errat;
+	if (!raw || !json_scan_value(raw, raw + n, &root, &err, &errat) || !walk(&root, path, &v, 0))
+		return NULL;
+	if (v.t != JT_STR)
+		return xstrndup(v.p, v.n);
+	char *t = xmalloc(json_str_len(&v) + 1);
+	t[json_unescape(&v, t)] = '\0';
+	return t;
+}
+
+/* ------------------------------------------------------------------ */
+/* The pass */
+
+/* A scan's row: the fields' value ids (0: absent), the distinct field's,
+ * the time, and the raw record when a json.PATH is stacked. */
 static int agg_row(void *ctx, const struct store_cell *c)
 {
 	struct agg *a = ctx;
-	int64_t key = c[0].i;
-	int64_t d = c[1].i;
-	int64_t ts = c[2].i;
-	struct group *g = group_at(a, key ? key : NONE);
+	int64_t key[STACK_MAX_FIELDS] = { 0 };
+	for (size_t k = 0; k < a->nkeys; k++) {
+		if (a->geo[k]) {
+			const int64_t *g = c[a->col[k]].i ? util_imap_get(&a->geo_ip[k], (uint64_t)c[a->col[k]].i) : NULL;
+			key[k] = g ? *g : NONE;
+			continue;
+		}
+		if (!a->path[k]) {
+			key[k] = c[a->col[k]].i ? c[a->col[k]].i : NONE;
+			continue;
+		}
+		char *v = stack_json_value(c[a->raw_col].s, c[a->raw_col].n, a->path[k]);
+		key[k] = v ? *util_smap_slot(&a->texts, v, (int64_t)a->texts.n + 1, NULL) : NONE;
+		free(v);
+	}
+	int64_t d = c[a->dcol].i;
+	int64_t ts = c[a->tcol].i;
+	size_t i = group_slot(a, key);
+	struct group *g = &a->g[i];
 	g->events++;
 	if (ts < g->first)
 		g->first = ts;
 	if (ts > g->last)
 		g->last = ts;
-	if (d && pair_add(a, key, d))
+	if (d && pair_add(a, (int64_t)i, d))
 		g->distinct++;
+	return 0;
+}
+
+const char *stack_value(const struct stack_row *r, size_t k)
+{
+	return k == 0 ? r->value : k < STACK_MAX_FIELDS ? r->more[k - 1] : NULL;
+}
+
+static int cmp_values(const struct stack_row *a, const struct stack_row *b)
+{
+	for (size_t k = 0; k < STACK_MAX_FIELDS; k++) {
+		const char *x = stack_value(a, k), *y = stack_value(b, k);
+		if (!x || !y) {
+			if (x != y)
+				return x ? -1 : 1;
+			continue;
+		}
+		int c = strcmp(x, y);
+		if (c)
+			return c;
+	}
 	return 0;
 }
 
@@ -128,169 +279,234 @@ static int tie(const struct stack_row *a, const struct stack_row *b, bool rare)
 {
 	if (a->first != b->first)
 		return (a->first > b->first) == rare ? -1 : 1;
-	if (!a->value || !b->value)
-		return a->value ? -1 : b->value ? 1 : 0;
-	return strcmp(a->value, b->value);
+	return cmp_values(a, b);
 }
 
-static int cmp_rare(const void *pa, const void *pb)
+struct sort_by {
+	enum stack_sort by;
+	bool desc;
+};
+
+static int64_t sort_key(const struct stack_row *r, enum stack_sort by)
 {
-	const struct stack_row *a = pa, *b = pb;
-	if (a->events != b->events)
-		return a->events < b->events ? -1 : 1;
-	return tie(a, b, true);
+	switch (by) {
+	case STACK_BY_DISTINCT: return r->distinct;
+	case STACK_BY_FIRST: return r->first;
+	case STACK_BY_LAST: return r->last;
+	default: return r->events;
+	}
 }
 
-static int cmp_common(const void *pa, const void *pb)
+static int cmp_rows(const void *pa, const void *pb, void *ctx)
 {
 	const struct stack_row *a = pa, *b = pb;
-	if (a->events != b->events)
-		return a->events > b->events ? -1 : 1;
-	return tie(a, b, false);
+	const struct sort_by *s = ctx;
+	if (s->by == STACK_BY_VALUE) {
+		int c = cmp_values(a, b);
+		return s->desc ? -c : c;
+	}
+	int64_t x = sort_key(a, s->by), y = sort_key(b, s->by);
+	if (x != y)
+		return (x < y) != s->desc ? -1 : 1;
+	return tie(a, b, !s->desc);
+}
+
+void stack_sort(struct stack *s, enum stack_sort by, bool desc)
+{
+	struct sort_by sb = { by, desc };
+	if (s->n)
+		qsort_r(s->rows, s->n, sizeof *s->rows, cmp_rows, &sb);
+}
+
+static const char *const sort_names[STACK_BY_COUNT] = { "events", "distinct", "first", "last", "value" };
+
+const char *stack_sort_name(enum stack_sort by)
+{
+	return by < STACK_BY_COUNT ? sort_names[by] : "events";
+}
+
+int stack_sort_parse(const char *name, enum stack_sort *out)
+{
+	for (int i = 0; i < STACK_BY_COUNT; i++)
+		if (name && !strcasecmp(name, sort_names[i])) {
+			*out = (enum stack_sort)i;
+			return 0;
+		}
+	if (name && (!strcasecmp(name, "mailboxes") || !strcasecmp(name, "users") || !strcasecmp(name, "count"))) {
+		*out = !strcasecmp(name, "count") ? STACK_BY_EVENTS : STACK_BY_DISTINCT;
+		return 0;
+	}
+	if (name && (!strcasecmp(name, "first_seen") || !strcasecmp(name, "last_seen"))) {
+		*out = name[0] == 'f' || name[0] == 'F' ? STACK_BY_FIRST : STACK_BY_LAST;
+		return 0;
+	}
+	return -1;
 }
 
 void stack_clear(struct stack *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		free(s->rows[i].value);
+		for (size_t k = 0; k + 1 < STACK_MAX_FIELDS; k++)
+			free(s->rows[i].more[k]);
+	}
 	free(s->rows);
+	for (size_t k = 0; k < STACK_MAX_FIELDS; k++)
+		free(s->names[k]);
 	memset(s, 0, sizeof *s);
 }
 
 /* Order, then cut to limit. */
-static void finish(struct stack *out, enum stack_order order, int64_t limit)
+static void finish(struct stack *out, enum stack_sort by, bool desc, int64_t limit)
 {
 	out->values = (int64_t)out->n;
-	if (out->n)
-		qsort(out->rows, out->n, sizeof *out->rows, order == STACK_RARE ? cmp_rare : cmp_common);
+	stack_sort(out, by, desc);
 	if (limit >= 0 && (size_t)limit < out->n) {
-		for (size_t i = (size_t)limit; i < out->n; i++)
+		for (size_t i = (size_t)limit; i < out->n; i++) {
 			free(out->rows[i].value);
+			for (size_t k = 0; k + 1 < STACK_MAX_FIELDS; k++)
+				free(out->rows[i].more[k]);
+		}
 		out->n = (size_t)limit;
 	}
 }
 
-/*
- * A place field (country, asn, as_org) is not a column of the events but
- * of their IP: the scan reads the ip, whose value id maps to a place key
- * (an index into the place texts), read once from the case's places.
- */
-struct geo_keys {
-	const char *field;
-	struct util_imap ip;    /* ip value id -> place key + 1 */
-	struct util_smap texts; /* place text -> its key */
+struct geo_fill {
 	struct agg *a;
+	size_t k;
 };
 
 static int geo_place(int64_t val, const struct ipgeo_row *g, void *ctx)
 {
-	struct geo_keys *k = ctx;
+	struct geo_fill *f = ctx;
+	const char *field = f->a->geo[f->k];
 	char asn[24];
 	const char *t = NULL;
-	if (!strcmp(k->field, "country")) {
+	if (!strcmp(field, "country")) {
 		t = g->country;
-	} else if (!strcmp(k->field, "asn") && g->asn) {
+	} else if (!strcmp(field, "asn") && g->asn) {
 		snprintf(asn, sizeof asn, "AS%" PRId64, g->asn);
 		t = asn;
-	} else if (!strcmp(k->field, "as_org")) {
+	} else if (!strcmp(field, "as_org")) {
 		t = g->as_org;
 	}
 	if (!t || !*t)
 		return 0;
-	bool isnew;
-	int64_t *id = util_smap_slot(&k->texts, t, (int64_t)k->texts.n, &isnew);
-	*util_imap_slot(&k->ip, (uint64_t)val, 0, NULL) = *id + 1;
+	struct util_smap *m = &f->a->geo_texts[f->k];
+	int64_t id = *util_smap_slot(m, t, (int64_t)m->n + 1, NULL);
+	*util_imap_slot(&f->a->geo_ip[f->k], (uint64_t)val, 0, NULL) = id;
 	return 0;
 }
 
-static int geo_row(void *ctx, const struct store_cell *c)
+static void agg_free_geo(struct agg *a)
 {
-	struct geo_keys *k = ctx;
-	const int64_t *key = c[0].i ? util_imap_get(&k->ip, (uint64_t)c[0].i) : NULL;
-	struct store_cell cells[3] = { { .i = key ? *key : 0 }, c[1], c[2] };
-	return agg_row(k->a, cells);
+	for (size_t k = 0; k < STACK_MAX_FIELDS; k++) {
+		util_imap_free(&a->geo_ip[k]);
+		util_smap_free(&a->geo_texts[k]);
+	}
 }
 
-static int stack_geo(struct query *q, const struct filter_field *f, const struct filter_field *d,
-		     enum stack_order order, int64_t limit, struct stack *out, char **cause)
+static char **row_slot(struct stack_row *r, size_t k)
 {
-	struct store *st = query_store(q);
-	struct agg a = { 0 };
-	struct geo_keys k = { .field = f->name, .a = &a };
-	int r = ipgeo_each(st, geo_place, &k, cause);
-	const char *cols[] = { "ip", d->name, "ts" };
-	if (r == 0)
-		r = query_scan(q, cols, 3, geo_row, &k, cause);
-	free(a.pair);
-	free(a.pair_used);
-	util_imap_free(&k.ip);
-	if (r < 0) {
-		free(a.g);
-		util_smap_free(&k.texts);
-		memset(out, 0, sizeof *out);
-		return -1;
-	}
-	out->field = f->name;
-	out->distinct = d->name;
-	out->rows = xcalloc(a.n ? a.n : 1, sizeof *out->rows);
-	for (size_t i = 0; i < a.cap; i++) {
-		if (!a.g[i].used)
-			continue;
-		struct stack_row *row = &out->rows[out->n++];
-		int64_t key = a.g[i].key == NONE ? 0 : a.g[i].key;
-		row->value = key ? xstrdup(k.texts.keys[key - 1]) : NULL;
-		row->events = a.g[i].events;
-		row->distinct = a.g[i].distinct;
-		row->first = a.g[i].first;
-		row->last = a.g[i].last;
-		out->events += row->events;
-	}
-	free(a.g);
-	util_smap_free(&k.texts);
-	finish(out, order, limit);
-	return 0;
+	return k == 0 ? &r->value : &r->more[k - 1];
 }
 
-int stack_run(struct query *q, const char *field, enum stack_order order, int64_t limit, struct stack *out,
-	      char **cause)
+/* The distinct field: mailbox, else user, else ip, whichever is not
+ * stacked on. */
+static const struct filter_field *distinct_field(const char *const *fields, size_t n)
+{
+	static const char *const pref[] = { "mailbox", "user", "ip" };
+	for (size_t p = 0; p < 3; p++) {
+		bool used = false;
+		for (size_t k = 0; k < n; k++)
+			used |= !strcasecmp(fields[k], pref[p]);
+		if (!used)
+			return filter_field_find(pref[p]);
+	}
+	return filter_field_find("record_id");
+}
+
+int stack_fields(struct query *q, const char *const *fields, size_t nfields, enum stack_sort by, bool desc,
+		 int64_t limit, struct stack *out, char **cause)
 {
 	memset(out, 0, sizeof *out);
-	const struct filter_field *f = filter_field_find(field);
-	if (f && (f->flags & FIELD_GEO)) {
-		if (query_prepare(q, cause) < 0)
-			return -1;
-		return stack_geo(q, f, filter_field_find("mailbox"), order, limit, out, cause);
+	if (nfields == 0 || nfields > STACK_MAX_FIELDS)
+		return set_cause(cause, "stack: %zu fields (1 to %d)", nfields, STACK_MAX_FIELDS);
+	struct agg a = { .nkeys = nfields };
+	const char *cols[STACK_MAX_FIELDS + 3];
+	size_t ncols = 0;
+	bool raw = false;
+	for (size_t k = 0; k < nfields; k++) {
+		const char *name = fields[k];
+		if (name && !strncasecmp(name, "json.", 5) && name[5]) {
+			a.path[k] = name + 5;
+			out->names[k] = xstrdup(name);
+			raw = true;
+			continue;
+		}
+		const struct filter_field *f = filter_field_find(name);
+		if (!f || !(f->flags & (FIELD_TEXT | FIELD_SOURCE | FIELD_GEO))) {
+			stack_clear(out);
+			return set_cause(cause, "stack: '%s' is not a field that can be stacked (a text field, a place or json.PATH)",
+					 name ? name : "");
+		}
+		out->names[k] = xstrdup(f->name);
+		a.col[k] = ncols;
+		if (f->flags & FIELD_GEO) {
+			a.geo[k] = f->name;
+			cols[ncols++] = "ip";
+			continue;
+		}
+		cols[ncols++] = f->name;
 	}
-	if (!f || !(f->flags & (FIELD_TEXT | FIELD_SOURCE)))
-		return set_cause(cause, "stack: '%s' is not a field that can be stacked", field ? field : "");
-	const struct filter_field *d = filter_field_find(strcmp(f->name, "mailbox") ? "mailbox" : "user");
+	for (size_t k = 0; k < nfields; k++)
+		out->fields[k] = out->names[k];
+	out->nfields = nfields;
+	out->field = out->fields[0];
+	const struct filter_field *d = distinct_field(out->fields, nfields);
+	out->distinct = d->name;
+	a.dcol = ncols;
+	cols[ncols++] = d->name;
+	a.tcol = ncols;
+	cols[ncols++] = "ts";
+	if (raw) {
+		a.raw_col = ncols;
+		cols[ncols++] = "raw";
+	}
 	struct store *st = query_store(q);
 	/* a raw-record filter is evaluated once, in id order */
-	if (query_prepare(q, cause) < 0)
-		return -1;
-	out->field = f->name;
-	out->distinct = d->name;
-	int r = st->ops->group ? st->ops->group(q, f->name, d->name, out, cause) : 0;
-	if (r < 0) {
+	if (query_prepare(q, cause) < 0) {
 		stack_clear(out);
 		return -1;
 	}
-	if (r > 0) {
-		out->field = f->name;
-		out->distinct = d->name;
-		finish(out, order, limit);
+	int r = 0;
+	for (size_t k = 0; k < nfields && r == 0; k++)
+		if (a.geo[k])
+			r = ipgeo_each(st, geo_place, &(struct geo_fill){ &a, k }, cause);
+	if (r < 0) {
+		agg_free_geo(&a);
+		stack_clear(out);
+		return -1;
+	}
+	r = nfields == 1 && !raw && !a.geo[0] && st->ops->group ? st->ops->group(q, out->field, d->name, out, cause) : 0;
+	if (r != 0) {
+		if (r < 0) {
+			stack_clear(out);
+			return -1;
+		}
+		finish(out, by, desc, limit);
 		return 0;
 	}
-	const char *cols[] = { f->name, d->name, "ts" };
-	struct agg a = { 0 };
-	r = query_scan(q, cols, 3, agg_row, &a, cause);
+	r = query_scan(q, cols, ncols, agg_row, &a, cause);
 	free(a.pair);
 	free(a.pair_used);
 	if (r < 0) {
 		free(a.g);
-		memset(out, 0, sizeof *out);
+		agg_free_geo(&a);
+		util_smap_free(&a.texts);
+		stack_clear(out);
 		return -1;
 	}
 	out->rows = xcalloc(a.n ? a.n : 1, sizeof *out->rows);
@@ -298,29 +514,52 @@ int stack_run(struct query *q, const char *field, enum stack_order order, int64_
 	for (size_t i = 0; i < a.cap; i++) {
 		if (!a.g[i].used)
 			continue;
-		keys[out->n] = a.g[i].key == NONE ? 0 : a.g[i].key;
 		struct stack_row *row = &out->rows[out->n++];
-		row->value = NULL;
 		row->events = a.g[i].events;
 		row->distinct = a.g[i].distinct;
 		row->first = a.g[i].first;
 		row->last = a.g[i].last;
 		out->events += row->events;
 	}
-	free(a.g);
-	/* names: one lookup per distinct value */
-	char **names = xcalloc(out->n ? out->n : 1, sizeof *names);
-	r = store_value_texts(st, f->name, keys, out->n, names, cause);
-	for (size_t i = 0; i < out->n; i++)
-		out->rows[i].value = names[i];
+	/* names: one lookup per distinct value of each field */
+	char **names = xcalloc(a.n ? a.n : 1, sizeof *names);
+	for (size_t k = 0; k < nfields && r == 0; k++) {
+		size_t j = 0;
+		for (size_t i = 0; i < a.cap; i++)
+			if (a.g[i].used) {
+				int64_t v = a.g[i].key[k];
+				keys[j++] = v == NONE ? 0 : v;
+			}
+		if (a.path[k] || a.geo[k]) {
+			const struct util_smap *m = a.path[k] ? &a.texts : &a.geo_texts[k];
+			for (size_t i = 0; i < out->n; i++)
+				names[i] = keys[i] ? xstrdup(m->keys[keys[i] - 1]) : NULL;
+		} else {
+			r = store_value_texts(st, out->fields[k], keys, out->n, names, cause);
+		}
+		for (size_t i = 0; i < out->n; i++) {
+			*row_slot(&out->rows[i], k) = names[i];
+			names[i] = NULL;
+		}
+	}
 	free(names);
 	free(keys);
+	free(a.g);
+	agg_free_geo(&a);
+	util_smap_free(&a.texts);
 	if (r < 0) {
 		stack_clear(out);
 		return -1;
 	}
-	finish(out, order, limit);
+	finish(out, by, desc, limit);
 	return 0;
+}
+
+int stack_run(struct query *q, const char *field, enum stack_order order, int64_t limit, struct stack *out,
+	      char **cause)
+{
+	const char *f[] = { field };
+	return stack_fields(q, f, 1, STACK_BY_EVENTS, order == STACK_COMMON, limit, out, cause);
 }
 
 static int cmp_counts(const void *pa, const void *pb)

@@ -1,22 +1,29 @@
 /*
  * view_stack.c: the frequency table (view_stack.h).
  *
- * The table is computed by stack_run (core/stack.h) under the app's
+ * The table is computed by stack_fields (core/stack.h) under the app's
  * progress callback, so a big stack shows progress and Esc stops it.
  * Rare-first is the default: stacking is how the rare app id is found.
- * Enter (or =) drills in: the filter narrows to the value and the
- * timeline shows its events; - excludes the value and the table is
- * computed again, so noise can be peeled off one value at a time.
+ * + adds a field (app x mailbox, user x ip, any json.PATH): one row per
+ * combination. o picks the sort column (events, the distinct count,
+ * first seen, last seen, the values) and s flips its direction; a table
+ * that holds every value is sorted again in place, a cut one is
+ * computed again. Enter (or =) drills in: the filter narrows to the
+ * row's values and the timeline shows their events (q comes back here);
+ * - excludes them and the table is computed again, so noise can be
+ * peeled off one row at a time.
  */
 #include "view_stack.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
-#include "list.h"
 #include "draw.h"
+#include "filter.h"
+#include "list.h"
 #include "stack.h"
 #include "theme.h"
 #include "xalloc.h"
@@ -25,26 +32,39 @@
 
 struct stackv {
 	struct view v;
-	char *field;
-	enum stack_order order;
+	char *fields[STACK_MAX_FIELDS];
+	size_t nfields;
+	enum stack_sort by;
+	bool desc;
 	struct stack s;
-	bool ok;     /* s holds a result */
-	bool names;  /* the field holds app ids: show their names */
+	bool ok;                       /* s holds a result */
+	bool names[STACK_MAX_FIELDS];  /* the field holds app ids: show their names */
 	size_t cur, top;
 };
 
 #define SV(v) ((struct stackv *)(v))
 
+/* "app x mailbox" into buf. */
+static const char *fields_text(const struct stackv *sv, const char *sep, char *buf, size_t n)
+{
+	size_t k = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sv->nfields && k < n; i++)
+		k += (size_t)snprintf(buf + k, n - k, "%s%s", i ? sep : "", sv->fields[i]);
+	return buf;
+}
+
 static void run(struct stackv *sv)
 {
 	struct app *a = sv->v.app;
-	char *cause = NULL, what[64];
+	char *cause = NULL, what[160], f[128];
 	if (sv->ok)
 		stack_clear(&sv->s);
 	sv->ok = false;
-	snprintf(what, sizeof what, "stacking %s", sv->field);
+	snprintf(what, sizeof what, "stacking %s", fields_text(sv, " x ", f, sizeof f));
 	app_busy_begin(a, what);
-	int rc = stack_run(app_query(a), sv->field, sv->order, STACK_LIMIT, &sv->s, &cause);
+	int rc = stack_fields(app_query(a), (const char *const *)sv->fields, sv->nfields, sv->by, sv->desc,
+			      STACK_LIMIT, &sv->s, &cause);
 	app_busy_end(a);
 	if (rc < 0) {
 		if (query_cancelled(app_query(a)))
@@ -65,9 +85,24 @@ static size_t page_rows(const struct stackv *sv)
 	return sv->v.rows > 1 ? (size_t)(sv->v.rows - 1) : 1;
 }
 
-static void keep_visible(struct stackv *sv)
+static const char *distinct_title(const struct stackv *sv)
 {
-	list_show(sv->cur, &sv->top, page_rows(sv));
+	if (!sv->ok || !sv->s.distinct)
+		return "distinct";
+	return !strcmp(sv->s.distinct, "mailbox") ? "mailboxes" : !strcmp(sv->s.distinct, "user") ? "users"
+											 : sv->s.distinct;
+}
+
+/* A header cell, with ^ or v after the sort column's title. */
+static void head_cell(struct stackv *sv, WINDOW *w, int x, const char *title, int width, enum stack_sort col,
+		      bool right)
+{
+	char t[64];
+	if (sv->by == col)
+		snprintf(t, sizeof t, "%s %s", title, sv->desc ? "v" : "^");
+	else
+		snprintf(t, sizeof t, "%s", title);
+	draw_cell(w, 0, x, t, width, theme_attr(THEME_HEADER), right);
 }
 
 static void draw(struct view *v, WINDOW *w)
@@ -76,47 +111,58 @@ static void draw(struct view *v, WINDOW *w)
 	werase(w);
 	attr_t head = theme_attr(THEME_HEADER);
 	int cols = v->cols;
-	/* value | events | distinct | first | last | bar */
-	int wn = 9, wd = 9, wt = 19;
-	bool times = cols >= 2 + 24 + 2 * (wn + 1) + 2 * (wt + 1) + 8;
-	int fixed = 2 * (wn + 1) + (times ? 2 * (wt + 1) : 0);
-	int rest = cols - 2 - fixed;
-	int wv = rest * 2 / 3, wb = rest - wv - 1;
-	if (wb < 4) {
-		wv = rest;
-		wb = 0;
+	/* values | events | distinct | first | last | bar */
+	int wn = 9, wd = 11, wt = 19;
+	bool times = cols >= 2 + 24 * (int)sv->nfields + 2 * (wn + 1) + 2 * (wt + 1) + 8;
+	int fixed = wn + 1 + wd + 1 + (times ? 2 * (wt + 1) : 0);
+	int rest = cols - 2 - fixed - (int)sv->nfields;
+	/* the values first; the bar gets what is left, at least 10 */
+	int wv = rest > 30 ? rest - 10 : rest, wb = rest - wv;
+	/* each value column as wide as its values, within its share */
+	int want[STACK_MAX_FIELDS], total = 0;
+	for (size_t k = 0; k < sv->nfields; k++) {
+		want[k] = 12;
+		for (size_t i = 0; sv->ok && i < sv->s.n && i < 2000; i++) {
+			const char *val = stack_value(&sv->s.rows[i], k);
+			int n = draw_width(val ? val : "(none)");
+			const char *nm = sv->names[k] && val ? app_app_name(v->app, val) : NULL;
+			if (nm)
+				n += 2 + draw_width(nm);
+			if (n > want[k])
+				want[k] = n;
+		}
+		total += want[k];
 	}
-	int maxv = 0;
-	for (size_t i = 0; sv->ok && i < sv->s.n; i++) {
-		const char *val = sv->s.rows[i].value;
-		int k = draw_width(val ? val : "(none)");
-		const char *nm = sv->names && val ? app_app_name(v->app, val) : NULL;
-		if (nm)
-			k += 3 + draw_width(nm);
-		if (k > maxv)
-			maxv = k;
-	}
-	if (maxv < 12)
-		maxv = 12;
-	if (wb && maxv < wv) {
-		wb += wv - maxv;
-		wv = maxv;
+	int wvals[STACK_MAX_FIELDS];
+	if (total <= wv) {
+		for (size_t k = 0; k < sv->nfields; k++)
+			wvals[k] = want[k];
+		if (wb)
+			wb += wv - total;
+		wv = total;
+	} else {
+		int left = wv;
+		for (size_t k = 0; k < sv->nfields; k++) {
+			wvals[k] = k + 1 == sv->nfields ? left : (int)((long)wv * want[k] / total);
+			if (wvals[k] < 4)
+				wvals[k] = 4;
+			left -= wvals[k];
+		}
 	}
 	draw_fill(w, 0, 0, cols, head);
 	int x = 2;
-	draw_cell(w, 0, x, sv->field, wv, head, false);
-	x += wv + 1;
-	draw_cell(w, 0, x, "events", wn, head, true);
+	for (size_t k = 0; k < sv->nfields; k++) {
+		head_cell(sv, w, x, sv->fields[k], wvals[k], k == 0 ? STACK_BY_VALUE : STACK_BY_COUNT, false);
+		x += wvals[k] + 1;
+	}
+	head_cell(sv, w, x, "events", wn, STACK_BY_EVENTS, true);
 	x += wn + 1;
-	const char *dist = !sv->ok ? "distinct" : !strcmp(sv->s.distinct, "mailbox") ? "mailboxes"
-					 : !strcmp(sv->s.distinct, "user")	     ? "users"
-										     : sv->s.distinct;
-	draw_cell(w, 0, x, dist, wd, head, true);
+	head_cell(sv, w, x, distinct_title(sv), wd, STACK_BY_DISTINCT, true);
 	x += wd + 1;
 	if (times) {
-		draw_cell(w, 0, x, "first (UTC)", wt, head, false);
+		head_cell(sv, w, x, "first (UTC)", wt, STACK_BY_FIRST, false);
 		x += wt + 1;
-		draw_cell(w, 0, x, "last (UTC)", wt, head, false);
+		head_cell(sv, w, x, "last (UTC)", wt, STACK_BY_LAST, false);
 	}
 	if (!sv->ok) {
 		draw_text(w, 2, 2, "No stack: it was stopped or failed. s runs it again, q goes back.", cols - 2,
@@ -131,7 +177,7 @@ static void draw(struct view *v, WINDOW *w)
 	for (size_t i = 0; i < sv->s.n; i++)
 		if (sv->s.rows[i].events > max)
 			max = sv->s.rows[i].events;
-	keep_visible(sv);
+	list_show(sv->cur, &sv->top, page_rows(sv));
 	for (size_t i = sv->top; i < sv->s.n && (int)(i - sv->top) + 1 < v->rows; i++) {
 		const struct stack_row *r = &sv->s.rows[i];
 		int y = (int)(i - sv->top) + 1;
@@ -139,14 +185,17 @@ static void draw(struct view *v, WINDOW *w)
 		attr_t base = theme_attr(sel ? THEME_SELECTED : THEME_NORMAL);
 		draw_fill(w, y, 0, cols, base);
 		x = 2;
-		const char *nm = sv->names && r->value ? app_app_name(v->app, r->value) : NULL;
-		int used = draw_text(w, y, x, r->value ? r->value : "(none)", wv,
-				     r->value ? base : (base | theme_attr(THEME_DIM)));
-		if (nm && used + 3 < wv) {
-			used += draw_text(w, y, x + used, "  ", wv - used, base);
-			draw_text(w, y, x + used, nm, wv - used, sel ? base : theme_attr(THEME_DIM));
+		for (size_t k = 0; k < sv->nfields; k++) {
+			const char *val = stack_value(r, k);
+			const char *nm = sv->names[k] && val ? app_app_name(v->app, val) : NULL;
+			int used = draw_text(w, y, x, val ? val : "(none)", wvals[k],
+					     val ? base : (base | theme_attr(THEME_DIM)));
+			if (nm && used + 3 < wvals[k]) {
+				used += draw_text(w, y, x + used, "  ", wvals[k] - used, base);
+				draw_text(w, y, x + used, nm, wvals[k] - used, sel ? base : theme_attr(THEME_DIM));
+			}
+			x += wvals[k] + 1;
 		}
-		x += wv + 1;
 		char num[32];
 		draw_cell(w, y, x, draw_count(r->events, num, sizeof num), wn, base, true);
 		x += wn + 1;
@@ -158,24 +207,88 @@ static void draw(struct view *v, WINDOW *w)
 			draw_cell(w, y, x, draw_time(r->last, num, sizeof num), wt, base, false);
 			x += wt + 1;
 		}
-		if (wb > 0) {
-			int len = (int)((double)r->events / (double)max * wb + 0.5);
-			if (len < 1)
-				len = 1;
-			draw_bar(w, y, x, len, theme_attr(THEME_BAR));
+		if (wb > 1) {
+			int len = (int)((double)r->events / (double)max * (wb - 1) + 0.5);
+			draw_bar(w, y, x, len < 1 ? 1 : len, theme_attr(THEME_BAR));
 		}
 	}
 }
 
+/* "field=value" of the row's field k, as the filter reads it (caller
+ * frees). */
+static char *term(const struct stackv *sv, const struct stack_row *r, size_t k)
+{
+	const char *val = stack_value(r, k);
+	char *q = filter_quote(val ? val : "");
+	char *t = xasprintf("%s=%s", sv->fields[k], q);
+	free(q);
+	return t;
+}
+
 static int drill(struct stackv *sv, bool exclude)
 {
+	struct app *a = sv->v.app;
 	if (!sv->ok || sv->cur >= sv->s.n)
 		return REACT_NONE;
-	const char *value = sv->s.rows[sv->cur].value;
-	if (app_pivot(sv->v.app, sv->field, value, exclude) < 0)
-		return REACT_CHROME;
+	const struct stack_row *r = &sv->s.rows[sv->cur];
+	if (sv->nfields == 1) {
+		if (app_pivot(a, sv->fields[0], r->value, exclude) < 0)
+			return REACT_CHROME;
+	} else {
+		/* the combination: all of its values, or not all of them */
+		char *terms = xstrdup("");
+		for (size_t k = 0; k < sv->nfields; k++) {
+			char *t = term(sv, r, k);
+			char *j = xasprintf("%s%s%s", terms, k ? " " : "", t);
+			free(t);
+			free(terms);
+			terms = j;
+		}
+		const char *f = app_filter(a);
+		char *what = exclude ? xasprintf("not (%s)", terms) : xstrdup(terms);
+		char *text = *f ? xasprintf("(%s) %s", f, what) : xstrdup(what);
+		int rc = app_filter_narrow(a, text, what);
+		free(text);
+		free(what);
+		free(terms);
+		if (rc < 0)
+			return REACT_CHROME;
+	}
 	/* keep: go and read the events; exclude: stay and peel the next */
 	return exclude ? REACT_ALL : REACT_POP | REACT_ALL;
+}
+
+/* A new sort: in place when the table holds every value. */
+static void resort(struct stackv *sv)
+{
+	if (sv->ok && (int64_t)sv->s.n == sv->s.values)
+		stack_sort(&sv->s, sv->by, sv->desc);
+	else
+		run(sv);
+	sv->cur = sv->top = 0;
+}
+
+static int on_add_field(struct app *a, void *ctx, const char *text, int *column)
+{
+	(void)column;
+	struct stackv *sv = ctx;
+	while (*text == ' ')
+		text++;
+	bool json = !strncasecmp(text, "json.", 5) && text[5];
+	const struct filter_field *ff = json ? NULL : filter_field_find(text);
+	if (!json && (!ff || !(ff->flags & (FIELD_TEXT | FIELD_SOURCE)))) {
+		app_error(a, "stack: '%s' is not a field that can be stacked (user, app, ip, ..., json.PATH)", text);
+		return -1;
+	}
+	if (sv->nfields == STACK_MAX_FIELDS) {
+		app_error(a, "stack: at most %d fields", STACK_MAX_FIELDS);
+		return -1;
+	}
+	sv->names[sv->nfields] = ff && (!strcmp(ff->name, "app") || !strcmp(ff->name, "client_app"));
+	sv->fields[sv->nfields++] = xstrdup(json ? text : ff->name);
+	sv->cur = sv->top = 0;
+	run(sv);
+	return REACT_ALL;
 }
 
 static int action(struct view *v, enum keys_action act)
@@ -191,10 +304,24 @@ static int action(struct view *v, enum keys_action act)
 	case ACT_SORT:
 		/* after a stop, s runs the same stack again */
 		if (sv->ok)
-			sv->order = sv->order == STACK_RARE ? STACK_COMMON : STACK_RARE;
-		sv->cur = sv->top = 0;
-		run(sv);
+			sv->desc = !sv->desc;
+		resort(sv);
 		return REACT_VIEW | REACT_CHROME;
+	case ACT_SORT_COLUMN:
+		sv->by = (enum stack_sort)((sv->by + 1) % STACK_BY_COUNT);
+		/* the natural direction of each: counts and last seen from the
+		 * largest, first seen and values from the start */
+		if (sv->by != STACK_BY_EVENTS)
+			sv->desc = sv->by == STACK_BY_DISTINCT || sv->by == STACK_BY_LAST;
+		resort(sv);
+		return REACT_VIEW | REACT_CHROME;
+	case ACT_ADD_FIELD:
+		if (sv->nfields == STACK_MAX_FIELDS) {
+			app_message(v->app, "at most %d fields in a stack", STACK_MAX_FIELDS);
+			return REACT_CHROME;
+		}
+		app_prompt(v->app, "stack also on (field or json.PATH): ", NULL, APP_HIST_NONE, on_add_field, sv, NULL);
+		return REACT_CHROME;
 	default:
 		return list_move(&sv->cur, act, n, h) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
 	}
@@ -207,19 +334,30 @@ static void reload(struct view *v)
 	run(sv);
 }
 
+static const char *order_text(const struct stackv *sv, char *buf, size_t n)
+{
+	if (sv->by == STACK_BY_EVENTS)
+		snprintf(buf, n, "%s", sv->desc ? "common first" : "rare first");
+	else
+		snprintf(buf, n, "by %s, %s", sv->by == STACK_BY_DISTINCT ? distinct_title(sv) : stack_sort_name(sv->by),
+			 sv->desc ? "descending" : "ascending");
+	return buf;
+}
+
 static void status(struct view *v, char *buf, size_t n)
 {
 	struct stackv *sv = SV(v);
-	const char *order = sv->order == STACK_RARE ? "rare first" : "common first";
+	char order[64], f[128];
+	order_text(sv, order, sizeof order);
 	if (!sv->ok) {
-		snprintf(buf, n, "stack of %s, %s", sv->field, order);
+		snprintf(buf, n, "stack of %s, %s", fields_text(sv, " x ", f, sizeof f), order);
 		return;
 	}
 	char vals[32], evs[32];
 	draw_count(sv->s.values, vals, sizeof vals);
 	draw_count(sv->s.events, evs, sizeof evs);
-	snprintf(buf, n, "value %zu of %s%s  %s  (%s events)", sv->s.n ? sv->cur + 1 : 0, vals,
-		 (int64_t)sv->s.n < sv->s.values ? " (first 10,000)" : "", order, evs);
+	snprintf(buf, n, "%s %zu of %s%s  %s  (%s events)", sv->nfields > 1 ? "row" : "value", sv->s.n ? sv->cur + 1 : 0,
+		 vals, (int64_t)sv->s.n < sv->s.values ? " (first 10,000)" : "", order, evs);
 }
 
 static void stack_free(struct view *v)
@@ -227,7 +365,8 @@ static void stack_free(struct view *v)
 	struct stackv *sv = SV(v);
 	if (sv->ok)
 		stack_clear(&sv->s);
-	free(sv->field);
+	for (size_t k = 0; k < sv->nfields; k++)
+		free(sv->fields[k]);
 	free(sv);
 }
 
@@ -241,14 +380,36 @@ static const struct view_ops stack_ops = {
 	.free = stack_free,
 };
 
-struct view *view_stack_new(struct app *a, const char *field)
+struct view *view_stack_new_fields(struct app *a, const char *const *fields, size_t n, enum stack_sort by, bool desc)
 {
 	struct stackv *sv = xcalloc(1, sizeof *sv);
 	sv->v.ops = &stack_ops;
 	sv->v.app = a;
-	sv->field = xstrdup(field);
-	sv->order = STACK_RARE;
-	sv->names = !strcmp(field, "app") || !strcmp(field, "client_app");
+	for (size_t k = 0; k < n && k < STACK_MAX_FIELDS; k++) {
+		sv->fields[sv->nfields] = xstrdup(fields[k]);
+		sv->names[sv->nfields++] = !strcmp(fields[k], "app") || !strcmp(fields[k], "client_app");
+	}
+	sv->by = by;
+	sv->desc = desc;
 	run(sv);
 	return &sv->v;
+}
+
+struct view *view_stack_new(struct app *a, const char *field)
+{
+	const char *f[] = { field };
+	return view_stack_new_fields(a, f, 1, STACK_BY_EVENTS, false);
+}
+
+bool view_stack_is(const struct view *v)
+{
+	return v && v->ops == &stack_ops;
+}
+
+char *view_stack_describe(const struct view *v)
+{
+	const struct stackv *sv = SV(v);
+	char f[256];
+	return xasprintf("stack %s by %s %s", fields_text(sv, ",", f, sizeof f), stack_sort_name(sv->by),
+			 sv->desc ? "desc" : "asc");
 }

@@ -29,6 +29,11 @@ static char *col_sql(const char *name, bool *is_text)
 		return xstrdup("e.flags");
 	if (!strcmp(name, "op_count"))
 		return xstrdup("coalesce(e.op_count, -1)");
+	if (!strcmp(name, "raw")) {
+		/* [tui-nav] the record's JSON text (stacks on json.PATH) */
+		*is_text = true;
+		return xstrdup("raw_json(e.id)");
+	}
 	if (!strcmp(name, "msglist")) {
 		*is_text = true;
 		return xstrdup("l.items");
@@ -106,12 +111,16 @@ int sqlite_scan(struct query *q, const char *const *cols, size_t ncols, store_ro
 {
 	struct store *st = query_store(q);
 	struct scan_ctx c = { .n = ncols, .fn = fn, .ctx = ctx };
-	bool msgs;
+	bool msgs, raw = false;
 	char *list;
 	if (col_list(cols, ncols, &c, &msgs, &list, cause) < 0)
 		return -1;
-	char *sql = xasprintf("SELECT %s FROM events e%s WHERE %s", list,
-			      msgs ? " JOIN msglists l ON l.event = e.id" : "", query_sql_where(q));
+	for (size_t i = 0; i < ncols; i++)
+		raw |= !strcmp(cols[i], "raw");
+	/* raw records in id order: each compressed block is read once */
+	char *sql = xasprintf("SELECT %s FROM events e%s WHERE %s%s", list,
+			      msgs ? " JOIN msglists l ON l.event = e.id" : "", query_sql_where(q),
+			      raw ? " ORDER BY e.id" : "");
 	free(list);
 	sqlite3_stmt *s = sqlite_prep(st, sql, cause);
 	free(sql);
