@@ -20,6 +20,13 @@ static const int64_t nice[] = {
 	86400000, 7 * 86400000LL, 30 * 86400000LL,
 };
 
+/* What zooming walks through: the sizes above, and seconds below them. */
+static const int64_t zoom_sizes[] = {
+	1000, 5000, 15000, 30000, 60000, 5 * 60000, 15 * 60000, 30 * 60000, 3600000, 3 * 3600000, 6 * 3600000,
+	12 * 3600000, 86400000, 7 * 86400000LL, 30 * 86400000LL,
+};
+#define NZOOM (sizeof zoom_sizes / sizeof zoom_sizes[0])
+
 void histogram_clear(struct histogram *h)
 {
 	if (!h)
@@ -52,11 +59,53 @@ static int count_row(void *ctx, const struct store_cell *c)
 	return 0;
 }
 
+static int64_t buckets_over(int64_t lo, int64_t hi, int64_t b)
+{
+	return floor_div(hi, b) - floor_div(lo, b) + 1;
+}
+
+int64_t histogram_auto_bucket(int64_t lo, int64_t hi, size_t min_bars)
+{
+	/* the largest size that still gives min_bars; the smallest when
+	 * the span is too short for that many */
+	for (size_t i = NZOOM; i-- > 0;)
+		if ((uint64_t)buckets_over(lo, hi, zoom_sizes[i]) >= min_bars)
+			return zoom_sizes[i];
+	return zoom_sizes[0];
+}
+
+int64_t histogram_zoom_size(int64_t bucket_ms, int dir)
+{
+	if (dir < 0) {
+		for (size_t i = NZOOM; i-- > 0;)
+			if (zoom_sizes[i] < bucket_ms)
+				return zoom_sizes[i];
+		return 0;
+	}
+	for (size_t i = 0; i < NZOOM; i++)
+		if (zoom_sizes[i] > bucket_ms)
+			return zoom_sizes[i];
+	return 0;
+}
+
+static int run_span(struct query *q, int64_t bucket_ms, size_t max_buckets, size_t min_bars, int64_t from,
+		    int64_t to, struct histogram *out, char **cause);
+
 int histogram_run(struct query *q, int64_t bucket_ms, size_t max_buckets, struct histogram *out, char **cause)
 {
+	return run_span(q, bucket_ms, max_buckets ? max_buckets : 60, 0, INT64_MIN, INT64_MAX, out, cause);
+}
+
+int histogram_run_span(struct query *q, int64_t bucket_ms, size_t min_bars, int64_t from, int64_t to,
+		       struct histogram *out, char **cause)
+{
+	return run_span(q, bucket_ms, 0, min_bars ? min_bars : 20, from, to, out, cause);
+}
+
+static int run_span(struct query *q, int64_t bucket_ms, size_t max_buckets, size_t min_bars, int64_t from,
+		    int64_t to, struct histogram *out, char **cause)
+{
 	memset(out, 0, sizeof *out);
-	if (!max_buckets)
-		max_buckets = 60;
 	struct query_page p = { 0 };
 	if (query_page(q, QUERY_FIRST, NULL, 1, &p, cause) < 0) {
 		query_page_free(&p); /* rows read before a damaged page */
@@ -83,8 +132,20 @@ int histogram_run(struct query *q, int64_t bucket_ms, size_t max_buckets, struct
 		lo = hi;
 		hi = t;
 	}
+	/* a span given: its own bounds, where it has events */
+	const int64_t lim2 = (int64_t)1 << 52;
+	if (from != INT64_MIN || to != INT64_MAX) {
+		int64_t f = from < -lim2 ? -lim2 : from > lim2 ? lim2 : from;
+		int64_t t = to < -lim2 ? -lim2 : to > lim2 ? lim2 : to;
+		if (t <= f || hi < f || lo >= t)
+			return 0;
+		lo = f;
+		hi = t - 1;
+	}
 	int64_t b = bucket_ms;
-	if (b <= 0) {
+	if (b <= 0 && min_bars) {
+		b = histogram_auto_bucket(lo, hi, min_bars);
+	} else if (b <= 0) {
 		b = nice[sizeof nice / sizeof nice[0] - 1];
 		for (size_t i = 0; i < sizeof nice / sizeof nice[0]; i++) {
 			if ((uint64_t)(floor_div(hi, nice[i]) - floor_div(lo, nice[i]) + 1) <= max_buckets) {
@@ -94,7 +155,7 @@ int histogram_run(struct query *q, int64_t bucket_ms, size_t max_buckets, struct
 		}
 	}
 	int64_t start = floor_div(lo, b) * b;
-	int64_t n = floor_div(hi, b) - floor_div(lo, b) + 1;
+	int64_t n = buckets_over(lo, hi, b);
 	if (n > 10000000)
 		return set_cause(cause, "histogram: %lld buckets are too many; give a larger bucket", (long long)n);
 	out->start = start;

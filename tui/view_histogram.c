@@ -1,8 +1,10 @@
 /*
  * view_histogram.c: events over time (view_histogram.h).
  *
- * The bucket size is chosen by histogram_run so that the buckets fit the
- * window's height; bookmarks are counted with the same buckets through
+ * The bucket size is chosen by histogram_run_span so that there are at
+ * least about 20 bars where the time range allows (the list scrolls);
+ * + zooms into the cursor's bucket in finer buckets, - back out (or to
+ * coarser buckets); bookmarks are counted with the same buckets through
  * the filter "(current) marked", and the bucket holding the timeline's
  * cursor is pointed at, so the analyst sees where they are.
  */
@@ -22,13 +24,26 @@
 #include "view_timeline.h"
 #include "xalloc.h"
 
+#define MAX_ZOOM 16
+
+/* What is shown: a span of time (INT64_MIN, INT64_MAX: all the
+ * filter's events) in buckets of a size (0: automatic, at least 20
+ * bars where the span allows). */
+struct span {
+	int64_t from, to, bucket;
+	size_t cur;
+};
+
 struct histv {
 	struct view v;
 	struct histogram h;
 	int64_t *marks; /* bookmarked events per bucket */
 	bool ok;
 	size_t cur, top;
-	int ran_rows; /* the height the buckets were chosen for */
+	bool ran;
+	struct span span;
+	struct span zoom[MAX_ZOOM]; /* the spans zoomed in from */
+	size_t nzoom;
 };
 
 #define HV(v) ((struct histv *)(v))
@@ -49,7 +64,8 @@ static void count_marks(struct histv *hv)
 	struct histogram mh = { 0 };
 	if (query_new(app_store(a), text, &q, NULL) == 0) {
 		query_set_progress(q, &(struct progress){ app_progress, a });
-		if (histogram_run(q, hv->h.bucket, 0, &mh, NULL) == 0) {
+		if (histogram_run_span(q, hv->h.bucket, 0, hv->h.start, hv->h.start + (int64_t)hv->h.n * hv->h.bucket,
+				       &mh, NULL) == 0) {
 			for (size_t i = 0; i < mh.n; i++) {
 				int64_t at = (mh.start - hv->h.start) / hv->h.bucket + (int64_t)i;
 				if (at >= 0 && (size_t)at < hv->h.n)
@@ -69,15 +85,34 @@ static void run(struct histv *hv)
 		histogram_clear(&hv->h);
 	hv->ok = false;
 	char *cause = NULL;
-	size_t want = page_rows(hv);
+	/* a zoomed span reads only its own stretch, through the time index */
+	struct query *q = app_query(a), *zq = NULL;
+	bool all = hv->span.from == INT64_MIN && hv->span.to == INT64_MAX;
+	if (!all) {
+		char fa[40], fb[40];
+		time_format(hv->span.from, fa, sizeof fa);
+		time_format(hv->span.to, fb, sizeof fb);
+		char *qa = filter_quote(fa), *qb = filter_quote(fb);
+		const char *f = app_filter(a);
+		char *text = *f ? xasprintf("(%s) time>=%s time<%s", f, qa, qb) : xasprintf("time>=%s time<%s", qa, qb);
+		if (query_new(app_store(a), text, &zq, &cause) == 0) {
+			query_set_progress(zq, &(struct progress){ app_progress, a });
+			q = zq;
+		}
+		free(text);
+		free(qa);
+		free(qb);
+	}
 	app_busy_begin(a, "counting over time");
-	int rc = histogram_run(app_query(a), 0, want < 4 ? 4 : want, &hv->h, &cause);
+	int rc = cause ? -1 : histogram_run_span(q, hv->span.bucket, 20, hv->span.from, hv->span.to, &hv->h, &cause);
 	if (rc == 0)
 		count_marks(hv);
 	app_busy_end(a);
-	hv->ran_rows = hv->v.rows;
+	bool cancelled = query_cancelled(q);
+	query_free(zq);
+	hv->ran = true;
 	if (rc < 0) {
-		if (query_cancelled(app_query(a)))
+		if (cancelled)
 			app_message(a, "histogram stopped (Esc)");
 		else
 			app_error(a, "histogram: %s", cause ? cause : "failed");
@@ -108,6 +143,14 @@ static void draw(struct view *v, WINDOW *w)
 	int wt = 26, wn = 9;
 	draw_cell(w, 0, 2, title, wt, head, false);
 	draw_cell(w, 0, 2 + wt + 1, "events", wn, head, true);
+	char zoom[128], za[32], zb[32];
+	if (hv->nzoom)
+		snprintf(zoom, sizeof zoom, "zoomed on %s to %s: - zooms out, + in", draw_time(hv->span.from, za, sizeof za),
+			 draw_time(hv->span.to, zb, sizeof zb));
+	else
+		snprintf(zoom, sizeof zoom, "+ zooms in on the cursor's bucket, - out");
+	if (v->cols > 2 + wt + 1 + wn + 4)
+		draw_text(w, 0, 2 + wt + 1 + wn + 3, zoom, v->cols - (2 + wt + 1 + wn + 3), head);
 	if (!hv->ok) {
 		draw_text(w, 2, 2, "No histogram: it was stopped or failed. q goes back.", v->cols - 2,
 			  theme_attr(THEME_MESSAGE));
@@ -175,6 +218,66 @@ static int narrow(struct histv *hv)
 	return REACT_POP | REACT_ALL;
 }
 
+/* Put the cursor on the bucket holding ts. */
+static void cursor_at(struct histv *hv, int64_t ts)
+{
+	hv->cur = 0;
+	if (hv->ok && hv->h.n && hv->h.bucket > 0 && ts >= hv->h.start) {
+		int64_t at = (ts - hv->h.start) / hv->h.bucket;
+		hv->cur = (size_t)at < hv->h.n ? (size_t)at : hv->h.n - 1;
+	}
+}
+
+/* +: the cursor's bucket, in finer buckets (at least 20 where it can). */
+static int zoom_in(struct histv *hv)
+{
+	struct app *a = hv->v.app;
+	if (!hv->ok || hv->cur >= hv->h.n)
+		return REACT_NONE;
+	int64_t b = hv->h.bucket;
+	if (!histogram_zoom_size(b, -1)) {
+		app_message(a, "these are the finest buckets");
+		return REACT_CHROME;
+	}
+	if (hv->nzoom == MAX_ZOOM)
+		memmove(&hv->zoom[0], &hv->zoom[1], --hv->nzoom * sizeof hv->zoom[0]);
+	hv->span.cur = hv->cur;
+	hv->zoom[hv->nzoom++] = hv->span;
+	int64_t from = hv->h.start + (int64_t)hv->cur * b;
+	hv->span = (struct span){ from, from + b, 0, 0 };
+	run(hv);
+	hv->cur = hv->top = 0;
+	/* the first bucket with events: where the bar was */
+	for (size_t i = 0; hv->ok && i < hv->h.n; i++)
+		if (hv->h.counts[i]) {
+			hv->cur = i;
+			break;
+		}
+	return REACT_VIEW | REACT_CHROME;
+}
+
+/* -: back out of the last zoom, or coarser buckets over everything. */
+static int zoom_out(struct histv *hv)
+{
+	struct app *a = hv->v.app;
+	if (hv->nzoom) {
+		hv->span = hv->zoom[--hv->nzoom];
+		run(hv);
+		hv->cur = hv->span.cur < hv->h.n ? hv->span.cur : 0;
+		return REACT_VIEW | REACT_CHROME;
+	}
+	int64_t b = hv->ok ? histogram_zoom_size(hv->h.bucket, +1) : 0;
+	if (!b || !hv->ok || hv->h.n <= 1) {
+		app_message(a, "this is the whole filter in one view");
+		return REACT_CHROME;
+	}
+	int64_t at = hv->h.start + (int64_t)hv->cur * hv->h.bucket;
+	hv->span.bucket = b;
+	run(hv);
+	cursor_at(hv, at);
+	return REACT_VIEW | REACT_CHROME;
+}
+
 static int action(struct view *v, enum keys_action act)
 {
 	struct histv *hv = HV(v);
@@ -182,6 +285,10 @@ static int action(struct view *v, enum keys_action act)
 	switch (act) {
 	case ACT_ENTER:
 		return narrow(hv);
+	case ACT_ZOOM_IN:
+		return zoom_in(hv);
+	case ACT_ZOOM_OUT:
+		return zoom_out(hv);
 	case ACT_BACK:
 	case ACT_HISTOGRAM:
 		return REACT_POP;
@@ -195,10 +302,11 @@ static void reload(struct view *v)
 	run(HV(v));
 }
 
-/* The buckets fit the height: a new height, new buckets. */
+/* The first run waits for the view's size (the cursor's bucket is put
+ * on screen); the buckets themselves do not depend on it. */
 static void resize(struct view *v)
 {
-	if (HV(v)->ran_rows != v->rows)
+	if (!HV(v)->ran)
 		run(HV(v));
 }
 
@@ -247,7 +355,6 @@ struct view *view_histogram_new(struct app *a)
 	struct histv *hv = xcalloc(1, sizeof *hv);
 	hv->v.ops = &histogram_ops;
 	hv->v.app = a;
-	/* the buckets are chosen when the view first knows its height */
-	hv->ran_rows = -1;
+	hv->span = (struct span){ INT64_MIN, INT64_MAX, 0, 0 };
 	return &hv->v;
 }
