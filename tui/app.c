@@ -263,6 +263,18 @@ void app_push_view(struct app *a, struct view *v)
 	a->dirty = DIRTY_ALL;
 }
 
+void app_push_after(struct app *a, struct view *v)
+{
+	if (a->after)
+		a->after->ops->free(a->after);
+	a->after = v;
+}
+
+struct view *app_current_view(struct app *a)
+{
+	return app_top_view(a);
+}
+
 void app_pop_view(struct app *a)
 {
 	if (a->nviews <= 1)
@@ -317,13 +329,21 @@ void app_prompt(struct app *a, const char *label, const char *text, int history,
 	a->dirty |= DIRTY_MSG | DIRTY_STATUS;
 }
 
-void app_confirm(struct app *a, const char *question, app_confirm_fn fn, void *ctx)
+void app_confirm_cancel(struct app *a, const char *question, app_confirm_fn fn, app_confirm_fn no_fn, void *ctx)
 {
+	if (a->question && a->cno)
+		a->cno(a, a->cctx);
 	free(a->question);
 	a->question = xstrdup(question);
 	a->cfn = fn;
+	a->cno = no_fn;
 	a->cctx = ctx;
 	a->dirty |= DIRTY_MSG;
+}
+
+void app_confirm(struct app *a, const char *question, app_confirm_fn fn, void *ctx)
+{
+	app_confirm_cancel(a, question, fn, NULL, ctx);
 }
 
 /* ------------------------------------------------------------------ */
@@ -499,6 +519,11 @@ static int react(struct app *a, int r)
 	}
 	if (a->reload_pending)
 		app_reload_views(a);
+	if (a->after) {
+		struct view *v = a->after;
+		a->after = NULL;
+		app_push_view(a, v);
+	}
 	if (r & REACT_VIEW)
 		a->dirty |= DIRTY_BODY | DIRTY_STATUS;
 	if (r & REACT_CHROME)
@@ -528,13 +553,16 @@ int app_key(struct app *a, int key)
 	a->key_nsteps = a->nsteps;
 	a->key_serial = a->nsteps ? app_top_step(a)->serial : 0;
 	if (a->question) {
-		app_confirm_fn fn = a->cfn;
+		app_confirm_fn fn = a->cfn, no = a->cno;
 		void *ctx = a->cctx;
 		free(a->question);
 		a->question = NULL;
+		a->cno = NULL;
 		a->dirty |= DIRTY_MSG;
 		if (key == 'y' || key == 'Y')
 			return react(a, fn(a, ctx));
+		if (no)
+			no(a, ctx);
 		app_message(a, "cancelled");
 		return REACT_CHROME;
 	}
@@ -806,6 +834,10 @@ void app_free(struct app *a)
 	sigma_run_free(a->sigma_run);
 	sigma_set_free(a->sigma);
 	free(a->sigma_filter);
+	if (a->question && a->cno)
+		a->cno(a, a->cctx);
+	if (a->after)
+		a->after->ops->free(a->after);
 	free(a->message);
 	free(a->question);
 	free(a);

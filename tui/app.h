@@ -105,6 +105,11 @@ void app_annotated(struct app *a);
 
 /* Push a view on top (the app owns it from then on). */
 void app_push_view(struct app *a, struct view *v);
+/* Push v once the current key's reaction is done (after REACT_HOME has
+ * put the other views aside). */
+void app_push_after(struct app *a, struct view *v);
+/* The view on screen. */
+struct view *app_current_view(struct app *a);
 /* The timeline at the bottom of the stack. */
 struct view *app_timeline(struct app *a);
 
@@ -123,6 +128,9 @@ void app_prompt(struct app *a, const char *label, const char *text, int history,
 /* Ask a yes/no question; fn runs on 'y' (reaction bits). */
 typedef int (*app_confirm_fn)(struct app *a, void *ctx);
 void app_confirm(struct app *a, const char *question, app_confirm_fn fn, void *ctx);
+/* The same, calling no_fn (may be NULL) on any other answer: where ctx
+ * must be freed either way. */
+void app_confirm_cancel(struct app *a, const char *question, app_confirm_fn fn, app_confirm_fn no_fn, void *ctx);
 
 /*
  * Long work: between app_busy_begin and app_busy_end, the query's

@@ -8,8 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "draw.h"
+#include "annot.h"
 #include "export.h"
 #include "filter.h"
 #include "hunt.h"
@@ -21,8 +26,11 @@
 #include "view.h"
 #include "view_help.h"
 #include "view_hunt.h"
+#include "view_saved.h"
 #include "view_sigma.h"
+#include "view_stack.h"
 #include "view_timeline.h"
+#include "util.h"
 #include "xalloc.h"
 
 static int64_t case_last_ts(struct app *a)
@@ -97,31 +105,120 @@ static int colon_theme(struct app *a, const char *arg)
 	return REACT_ALL;
 }
 
-/* :export FORMAT FILE [--marked] */
-static int colon_export(struct app *a, const char *arg)
+/*
+ * Split a command's arguments as a shell splits words: blanks separate
+ * them, '...' keeps everything, "..." keeps all but \" \\ \$ \` (the
+ * backslash goes), a backslash outside quotes keeps the next character,
+ * and an unquoted ~ or ~user at the start of a word is that home folder.
+ * 0 with *words (caller frees each and the array), or -1 with *cause.
+ */
+int app_split_words(const char *s, char ***words, size_t *n, char **cause)
 {
-	char fmt[32] = "", path[1024] = "";
-	bool marked = strstr(arg, "--marked") != NULL;
-	if (sscanf(arg, "%31s %1023s", fmt, path) < 2 || !strcmp(path, "--marked")) {
-		app_error(a, "export: expected :export csv|jsonl|timesketch|markdown FILE [--marked]");
-		return -1;
+	*words = NULL;
+	*n = 0;
+	size_t cap = 0;
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			return 0;
+		struct util_buf b = { 0 };
+		/* ~ and ~user, unquoted, at the start of the word */
+		if (*s == '~') {
+			size_t k = strcspn(s + 1, "/ \t'\"\\");
+			const char *home = NULL;
+			if (k == 0) {
+				home = getenv("HOME");
+				if (!home || !*home) {
+					struct passwd *pw = getpwuid(getuid());
+					home = pw ? pw->pw_dir : NULL;
+				}
+			} else {
+				char *user = xstrndup(s + 1, k);
+				struct passwd *pw = getpwnam(user);
+				free(user);
+				home = pw ? pw->pw_dir : NULL;
+			}
+			if (home) {
+				util_buf_puts(&b, home);
+				s += 1 + k;
+			}
+		}
+		while (*s && *s != ' ' && *s != '\t') {
+			if (*s == '\'') {
+				const char *e = strchr(s + 1, '\'');
+				if (!e)
+					goto unterminated;
+				util_buf_add(&b, s + 1, (size_t)(e - s - 1));
+				s = e + 1;
+			} else if (*s == '"') {
+				s++;
+				while (*s && *s != '"') {
+					if (*s == '\\' && s[1] && strchr("\"\\$`", s[1]))
+						s++;
+					util_buf_putc(&b, *s++);
+				}
+				if (!*s)
+					goto unterminated;
+				s++;
+			} else if (*s == '\\' && s[1]) {
+				util_buf_putc(&b, s[1]);
+				s += 2;
+			} else {
+				util_buf_putc(&b, *s++);
+			}
+		}
+		*words = xgrow(*words, &cap, *n + 1, sizeof **words);
+		(*words)[(*n)++] = util_buf_take(&b);
+		continue;
+unterminated:
+		util_buf_free(&b);
+		for (size_t i = 0; i < *n; i++)
+			free((*words)[i]);
+		free(*words);
+		*words = NULL;
+		*n = 0;
+		return set_cause(cause, "a quote is not closed");
 	}
-	int f = export_format_parse(fmt);
-	if (f < 0) {
-		app_error(a, "export: unknown format '%s' (csv, jsonl, timesketch, markdown)", fmt);
-		return -1;
+}
+
+static void free_words(char **w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(w[i]);
+	free(w);
+}
+
+struct export_job {
+	enum export_format format;
+	char *path;
+	bool marked;
+};
+
+static void export_job_free(struct export_job *j)
+{
+	if (j) {
+		free(j->path);
+		free(j);
 	}
-	/* complete or not there (outfile.h): Esc or a failure leaves the
-	 * previous export as it was */
+}
+
+/* Write the export (complete or not there: outfile.h, the CLI's way, so
+ * the file gets the same mode: an existing file's, else the umask's). */
+static int export_now(struct app *a, void *ctx)
+{
+	struct export_job *j = ctx;
 	FILE *out;
 	struct outfile *of;
 	char *cause = NULL;
-	if (outfile_open(path, &of, &out, &cause) < 0) {
+	int r = REACT_CHROME;
+	if (outfile_open(j->path, &of, &out, &cause) < 0) {
 		app_error(a, "export: %s", cause);
 		free(cause);
-		return -1;
+		export_job_free(j);
+		return r;
 	}
-	struct export_opts o = { .format = (enum export_format)f, .filter = app_filter(a), .marked = marked,
+	struct export_opts o = { .format = j->format, .filter = app_filter(a), .marked = j->marked,
 				 .progress = { app_progress, a } };
 	struct export_stats stats = { 0 };
 	app_busy_begin(a, "exporting");
@@ -134,11 +231,162 @@ static int colon_export(struct app *a, const char *arg)
 	if (rc < 0) {
 		app_error(a, "export: %s", cause ? cause : "failed");
 		free(cause);
+	} else {
+		char n[32];
+		char *shown = sanitize(j->path, strlen(j->path));
+		app_message(a, "exported %s events to %s", draw_count(stats.events, n, sizeof n), shown);
+		free(shown);
+	}
+	export_job_free(j);
+	return r;
+}
+
+static int export_cancel(struct app *a, void *ctx)
+{
+	(void)a;
+	export_job_free(ctx);
+	return REACT_CHROME;
+}
+
+/* :export FORMAT FILE [--marked]: FILE is one word as the shell reads
+ * it (quotes, ~); an existing file is replaced only when the user says
+ * so. */
+static int colon_export(struct app *a, const char *arg)
+{
+	static const char usage[] = "export: expected :export csv|jsonl|timesketch|markdown FILE [--marked]"
+				    " (quote a name with blanks)";
+	char **w;
+	size_t n;
+	char *cause = NULL;
+	if (app_split_words(arg, &w, &n, &cause) < 0) {
+		app_error(a, "export: %s", cause);
+		free(cause);
+		return -1;
+	}
+	bool marked = false;
+	const char *fmt = NULL, *path = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(w[i], "--marked")) {
+			marked = true;
+		} else if (!fmt) {
+			fmt = w[i];
+		} else if (!path) {
+			path = w[i];
+		} else {
+			char *s = sanitize(w[i], strlen(w[i]));
+			app_error(a, "export: unexpected '%s' after the file name (quote a name with blanks)", s);
+			free(s);
+			free_words(w, n);
+			return -1;
+		}
+	}
+	if (!fmt || !path || !*path) {
+		app_error(a, "%s", usage);
+		free_words(w, n);
+		return -1;
+	}
+	int f = export_format_parse(fmt);
+	if (f < 0) {
+		char *s = sanitize(fmt, strlen(fmt));
+		app_error(a, "export: unknown format '%s' (csv, jsonl, timesketch, markdown)", s);
+		free(s);
+		free_words(w, n);
+		return -1;
+	}
+	struct export_job *j = xcalloc(1, sizeof *j);
+	j->format = (enum export_format)f;
+	j->path = xstrdup(path);
+	j->marked = marked;
+	free_words(w, n);
+	struct stat sb;
+	if (stat(j->path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		char *s = sanitize(j->path, strlen(j->path));
+		char *q = xasprintf("%s exists: replace it? (y/n)", s);
+		app_confirm_cancel(a, q, export_now, export_cancel, j);
+		free(q);
+		free(s);
 		return REACT_CHROME;
 	}
-	char n[32];
-	app_message(a, "exported %s events to %s", draw_count(stats.events, n, sizeof n), path);
-	return REACT_CHROME;
+	return export_now(a, j);
+}
+
+/* :view save NAME, :view delete NAME, :view NAME, :view (the menu) */
+static int colon_view(struct app *a, const char *arg)
+{
+	char **w;
+	size_t n;
+	char *cause = NULL;
+	if (app_split_words(arg, &w, &n, &cause) < 0) {
+		app_error(a, "view: %s", cause);
+		free(cause);
+		return -1;
+	}
+	int r;
+	if (n == 0) {
+		app_push_view(a, view_saved_new(a));
+		r = REACT_ALL;
+	} else if (!strcmp(w[0], "save") && n == 2) {
+		r = view_saved_save(a, w[1]) < 0 ? -1 : REACT_CHROME;
+	} else if (!strcmp(w[0], "delete") && n == 2) {
+		r = annot_view_delete(app_store(a), w[1], &cause) < 0 ? -1 : REACT_CHROME;
+		if (r < 0)
+			app_error(a, "view delete: %s", cause ? cause : "failed");
+		else
+			app_message(a, "deleted");
+		free(cause);
+	} else if (n == 1 && strcmp(w[0], "save") && strcmp(w[0], "delete")) {
+		r = view_saved_open(a, w[0]);
+	} else {
+		app_error(a, "view: expected :view, :view NAME, :view save NAME or :view delete NAME");
+		r = -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(w[i]);
+	free(w);
+	return r;
+}
+
+/* :stack FIELD[,FIELD...] [SORT [asc|desc]]: a stack of several fields */
+static int colon_stack(struct app *a, const char *arg)
+{
+	char **w;
+	size_t n;
+	char *cause = NULL;
+	if (app_split_words(arg, &w, &n, &cause) < 0 || n < 1 || n > 3) {
+		app_error(a, "stack: %s", cause ? cause : "expected :stack FIELD[,FIELD...] [events|mailboxes|first|last|value [asc|desc]]");
+		free(cause);
+		for (size_t i = 0; i < n; i++)
+			free(w[i]);
+		free(w);
+		return -1;
+	}
+	const char *f[STACK_MAX_FIELDS];
+	size_t nf = 0;
+	int r = REACT_ALL;
+	for (char *p = strtok(w[0], ","); p && r > 0; p = strtok(NULL, ",")) {
+		const struct filter_field *ff = strncasecmp(p, "json.", 5) ? filter_field_find(p) : NULL;
+		if (nf == STACK_MAX_FIELDS || (strncasecmp(p, "json.", 5) && (!ff || !(ff->flags & (FIELD_TEXT | FIELD_SOURCE))))) {
+			char *s = sanitize(p, strlen(p));
+			app_error(a, "stack: '%s' is not a field that can be stacked (at most %d; user, app, ..., json.PATH)", s,
+				  STACK_MAX_FIELDS);
+			free(s);
+			r = -1;
+			break;
+		}
+		f[nf++] = ff ? ff->name : p;
+	}
+	enum stack_sort by = STACK_BY_EVENTS;
+	if (r > 0 && n > 1 && stack_sort_parse(w[1], &by) < 0) {
+		app_error(a, "stack: sort by events, mailboxes, first, last or value");
+		r = -1;
+	}
+	bool desc = n > 2 ? !strcmp(w[2], "desc") : by == STACK_BY_DISTINCT || by == STACK_BY_LAST;
+	if (r > 0 && nf)
+		app_push_view(a, view_stack_new_fields(a, f, nf, by, desc));
+	for (size_t i = 0; i < n; i++)
+		free(w[i]);
+	free(w);
+	return r;
 }
 
 static int colon_filter(struct app *a, const char *arg)
@@ -218,8 +466,12 @@ struct colon_cmd {
 static const struct colon_cmd commands[] = {
 	{ "goto", "g", "TIME", "jump to the first event at or after TIME (2023-06-16T10:00, -2h)", colon_goto },
 	{ "filter", "f", "FILTER", "replace the filter (empty: every event)", colon_filter },
-	{ "export", NULL, "FORMAT FILE [--marked]", "csv, jsonl, timesketch or markdown of the filter", colon_export },
+	{ "export", NULL, "FORMAT FILE [--marked]", "csv, jsonl, timesketch or markdown of the filter (FILE as a shell word: quotes, ~)", colon_export },
 	{ "theme", NULL, "[NAME]", "switch theme (no NAME: list them)", colon_theme },
+	{ "view", "views", "[save|delete] [NAME]", "saved views: open NAME, save what is on screen, or the menu",
+	  colon_view },
+	{ "stack", NULL, "FIELD[,FIELD] [SORT [asc|desc]]", "stack several fields or json.PATH (sort: events, mailboxes, first, last, value)",
+	  colon_stack },
 	{ "hunt", "hunts", "[NAME]", "the hunts, or one of them", colon_hunt },
 	{ "sigma", NULL, "[PATH...]", "Sigma rules (files, folders) run as hunts", colon_sigma },
 	{ "help", NULL, "", "this help", colon_help },

@@ -84,6 +84,7 @@ struct app {
 	size_t key_nsteps;
 	uint64_t key_serial;
 	bool loading; /* a load is writing to the case */
+	struct view *after; /* app_push_after */
 	bool reload_pending;
 	int dirty;
 	char *message;
@@ -94,7 +95,7 @@ struct app {
 	void *pctx;
 	void (*pctx_free)(void *);
 	char *question;
-	app_confirm_fn cfn;
+	app_confirm_fn cfn, cno;
 	void *cctx;
 	struct prompt_history *hist[APP_HIST_COUNT];
 	/* long work */
@@ -152,6 +153,9 @@ void app_apply_theme(struct app *a);
 
 /* app_colon.c: the `:` prompt's callback (app_prompt_fn). */
 int app_command(struct app *a, void *ctx, const char *text, int *column);
+/* Split words as a shell does (quotes, backslashes, ~): 0 with *words
+ * (caller frees each and the array), or -1 with *cause. */
+int app_split_words(const char *s, char ***words, size_t *n, char **cause);
 
 /* app_mouse.c: turn the mouse on unless AUDITSCOPE_MOUSE=off (true if
  * on); a KEY_MOUSE event to the current view (reaction bits). */
