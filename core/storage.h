@@ -116,6 +116,13 @@ struct store_ops {
 	int (*value_texts)(struct store *st, const char *field, const int64_t *ids, size_t n, char **out,
 			   char **cause);
 
+	/* [tui-nav] For an interface open while a load writes (optional,
+	 * NULL: never loading, never changed): is a load into this case
+	 * running now; a number that changes whenever another connection
+	 * commits (new events to show). */
+	bool (*load_running)(struct store *st);
+	int64_t (*data_version)(struct store *st);
+
 	/* Saved state */
 	char *(*state_get)(struct store *st, const char *key);
 	int (*state_set)(struct store *st, const char *key, const char *value, char **cause);

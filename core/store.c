@@ -56,6 +56,16 @@ int store_event_seen(struct store *st, int64_t event,
 	return st->ops->event_seen(st, event, fn, ctx, cause);
 }
 
+bool store_load_running(struct store *st)
+{
+	return st->ops->load_running ? st->ops->load_running(st) : false;
+}
+
+int64_t store_data_version(struct store *st)
+{
+	return st->ops->data_version ? st->ops->data_version(st) : 0;
+}
+
 char *store_state_get(struct store *st, const char *key)
 {
 	return st->ops->state_get(st, key);

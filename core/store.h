@@ -112,6 +112,13 @@ void store_place_clear(struct store_place *p);
  * stack, position, theme, histories), committed at once. get: the value
  * (caller frees) or NULL when unset; set: value NULL removes the key. */
 char *store_state_get(struct store *st, const char *key);
+
+/* Is a load into this case running now (in this or another process)?
+ * What the interface says while it shows what is committed so far. */
+bool store_load_running(struct store *st);
+/* A number that changes when another connection commits to the case:
+ * the interface polls it while a load runs. */
+int64_t store_data_version(struct store *st);
 int store_state_set(struct store *st, const char *key, const char *value, char **cause);
 
 struct store_counts {

@@ -634,6 +634,9 @@ struct app *app_new(struct store *st)
 int app_start(struct app *a, char **cause)
 {
 	(void)cause;
+	/* a case being loaded opens at once, on what is committed */
+	a->loading = store_load_running(a->st);
+	a->data_version = store_data_version(a->st);
 	if (app_step_push(a, "", "all events", NULL) < 0)
 		return set_cause(cause, "%s", a->message ? a->message : "cannot read the case");
 	app_apply_theme(a);
@@ -724,10 +727,41 @@ static bool idle_rank(struct app *a)
 	return true;
 }
 
+/* While a load runs: every half second, what it has committed since is
+ * shown (the steps counted again, the timeline read again), and its end
+ * is said. */
+static bool idle_load(struct app *a)
+{
+	int64_t now = now_ms();
+	if (now - a->load_polled < 500)
+		return false;
+	a->load_polled = now;
+	bool running = store_load_running(a->st);
+	int64_t v = store_data_version(a->st);
+	if (v == a->data_version && running)
+		return false;
+	a->data_version = v;
+	for (size_t i = 0; i < a->nsteps; i++)
+		app_step_refresh(a, &a->steps[i]);
+	a->rank = (struct rank){ 0 };
+	struct view *tl = app_timeline(a);
+	if (tl && tl->ops->reload && !a->too_small)
+		tl->ops->reload(tl);
+	if (!running) {
+		a->loading = false;
+		char n[32];
+		app_message(a, "the load is done: %s events in this filter", draw_count(app_count(a).n, n, sizeof n));
+	}
+	a->dirty = DIRTY_ALL;
+	return true;
+}
+
 bool app_idle(struct app *a)
 {
 	if (!a->started)
 		return false;
+	if (a->loading && idle_load(a))
+		return true;
 	app_save_state(a);
 	struct step *s = app_top_step(a);
 	if (!a->too_small && idle_rank(a))
@@ -937,6 +971,8 @@ int tui_run(struct store *st, const char *case_path)
 		app_key(a, key);
 		app_draw(a);
 	}
+	/* the state waited for the load; now it waits for nothing */
+	a->loading = false;
 	app_save_state(a);
 	clip_set_output(NULL);
 	endwin();

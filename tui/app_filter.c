@@ -27,6 +27,23 @@ static void step_count(struct app *a, struct step *s)
 	}
 }
 
+void app_step_refresh(struct app *a, struct step *s)
+{
+	struct query *q = NULL;
+	if (query_new(a->st, s->filter, &q, NULL) < 0)
+		return;
+	/* a filter that scans the raw records keeps what it found */
+	if (query_needs_scan(q)) {
+		query_free(q);
+		return;
+	}
+	query_set_progress(q, &(struct progress){ app_progress, a });
+	query_free(s->q);
+	s->q = q;
+	s->count_failed = false;
+	step_count(a, s);
+}
+
 void app_step_clear(struct step *s)
 {
 	free(s->filter);

@@ -85,6 +85,7 @@ struct app {
 	uint64_t key_serial;
 	bool loading; /* a load is writing to the case */
 	struct view *after; /* app_push_after */
+	int64_t data_version, load_polled;
 	bool reload_pending;
 	int dirty;
 	char *message;
@@ -136,6 +137,9 @@ const char *app_back_hint(struct app *a);
  * (may be NULL) gets the column of a syntax error. */
 int app_step_push(struct app *a, const char *text, const char *label, int *column);
 void app_step_clear(struct step *s);
+/* Compile the step's filter again (new events committed meanwhile) and
+ * count it; a filter that scans raw records is left as it was. */
+void app_step_refresh(struct app *a, struct step *s);
 
 /* app_draw.c: lay the windows out for the screen's size. */
 void app_layout(struct app *a);

@@ -35,6 +35,10 @@ static void save_one(struct app *a, int slot, const char *key, const char *value
 
 void app_save_filters(struct app *a)
 {
+	/* while a load holds the write lock, a write would wait for it:
+	 * the state is written when the load is done, or at quit */
+	if (a->loading)
+		return;
 	json_t *arr = json_array();
 	for (size_t i = 1; i < a->nsteps; i++)
 		json_array_append_new(arr, json_pack("{s:s, s:s}", "filter", a->steps[i].filter, "label",
@@ -47,7 +51,7 @@ void app_save_filters(struct app *a)
 
 void app_save_state(struct app *a)
 {
-	if (!a->started)
+	if (!a->started || a->loading)
 		return;
 	app_save_filters(a);
 	struct view *tl = app_timeline(a);

@@ -5,6 +5,7 @@
  */
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,9 +21,17 @@ static int open_interface(const char *path)
 		cli_error("%s: the interface needs a terminal (auditscope query prints events)", path);
 		return 1;
 	}
-	struct store *st = cli_open_case(path);
-	if (!st)
+	/* while a load writes the case, its indexes are being rebuilt by
+	 * the load itself: open on what is committed, without waiting */
+	struct store *st = NULL;
+	char *cause = NULL;
+	if (store_open(path, 0, &st, &cause) < 0 ||
+	    (!store_load_running(st) && store_ensure_indexes(st, &cause) < 0)) {
+		cli_error("%s", cause ? cause : path);
+		free(cause);
+		store_close(st);
 		return 1;
+	}
 	int rc = tui_run(st, path);
 	store_close(st);
 	return rc;

@@ -286,6 +286,30 @@ static char *sqlite_raw(struct store *st, int64_t id, size_t *len)
 	return xstrndup(t, n);
 }
 
+/* A load holds an exclusive flock on the case file (load.c): a shared
+ * one that cannot be had means it is running. */
+static bool sqlite_load_running(struct store *st)
+{
+	int fd = open(SQ(st)->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool busy = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd); /* releases the lock if it was had */
+	return busy;
+}
+
+static int64_t sqlite_data_version(struct store *st)
+{
+	sqlite3_stmt *q;
+	int64_t v = 0;
+	if (sqlite3_prepare_v2(SQ(st)->db, "PRAGMA data_version", -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
 static int sqlite_ensure_indexes(struct store *st, char **cause)
 {
 	if (SQ(st)->readonly)
@@ -919,6 +943,8 @@ const struct store_ops sqlite_store_ops = {
 	.query_goto_time = sqlite_query_goto_time,
 	.query_count = sqlite_query_count,
 	.query_rank = sqlite_query_rank,
+	.load_running = sqlite_load_running,
+	.data_version = sqlite_data_version,
 	.scan = sqlite_scan,
 	.group = sqlite_group,
 	.annot_mark = sqlite_annot_mark,
