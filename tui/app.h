@@ -167,6 +167,11 @@ const struct sigma_rule *app_sigma_rule(struct app *a);
  * (borrowed). */
 const char *app_app_name(struct app *a, const char *app_id);
 
+/* Split a command's words as a shell does (quotes, backslashes, ~ and
+ * ~user): 0 with *words (caller frees each and the array), or -1 with
+ * *cause. */
+int app_split_words(const char *s, char ***words, size_t *n, char **cause);
+
 /* The help screen's lines for the `:` commands (caller frees each line
  * and the array); *n set to the count. */
 char **app_command_help_lines(size_t *n);

@@ -157,9 +157,7 @@ void app_apply_theme(struct app *a);
 
 /* app_colon.c: the `:` prompt's callback (app_prompt_fn). */
 int app_command(struct app *a, void *ctx, const char *text, int *column);
-/* Split words as a shell does (quotes, backslashes, ~): 0 with *words
- * (caller frees each and the array), or -1 with *cause. */
-int app_split_words(const char *s, char ***words, size_t *n, char **cause);
+
 
 /* app_mouse.c: turn the mouse on unless AUDITSCOPE_MOUSE=off (true if
  * on); a KEY_MOUSE event to the current view (reaction bits). */

@@ -126,14 +126,12 @@ static void widths(const struct msgv *mv, int *w)
 			flex++;
 	}
 	int rest = mv->v.cols - 2 - fixed - flex;
-	if (rest < flex * 12) {
-		/* narrow: drop first, folder, ip... from the right */
-		for (int c = MC_EVENTS; c >= 0 && rest < flex * 12; c--) {
-			if (!w[c] || c == MC_ACCESS)
-				continue;
-			rest += w[c] + 1;
-			w[c] = -1;
-		}
+	/* narrow: the columns a message is known by keep 24 columns each,
+	 * others give way in this order */
+	static const enum mcol drop[] = { MC_LAST, MC_EVENTS, MC_FIRST, MC_FOLDER, MC_IP };
+	for (size_t i = 0; i < sizeof drop / sizeof drop[0] && rest < flex * 24; i++) {
+		rest += w[drop[i]] + 1;
+		w[drop[i]] = -1;
 	}
 	int share = rest > flex ? rest / flex : 1;
 	for (int c = 0; c < MC_COUNT; c++)

@@ -170,7 +170,7 @@ static void draw(struct view *v, WINDOW *w)
 	struct savedv *s = SAV(v);
 	werase(w);
 	attr_t head = theme_attr(THEME_HEADER);
-	int wn = 20, ws = 30, wa = 12, wc = 20;
+	int wn = 20, ws = 40, wa = 12, wc = 20;
 	int wf = v->cols - 2 - wn - ws - wa - wc - 4;
 	if (wf < 20) {
 		wc = wa = 0;
