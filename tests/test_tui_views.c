@@ -541,7 +541,7 @@ static void test_commands(void **state)
 	keys(f, ":nonsense\r");
 	assert_non_null(strstr(app_message_text(f->a), "unknown command 'nonsense'"));
 	/* the others are named from the table */
-	assert_non_null(strstr(app_message_text(f->a), "(goto, filter, export, theme, hunt, sigma, quit)"));
+	assert_non_null(strstr(app_message_text(f->a), "(goto, filter, export, theme, view, stack, hunt, sigma, quit)"));
 	key(f, KEYS_ESC);
 	/* a short form from the table: :g is :goto */
 	keys(f, ":g 2023-06-19\r");
