@@ -79,7 +79,7 @@ is "an extra argument: exit 2, named" "$rc,$(head -1 "$t/e")" "2,auditscope: inf
 is "--limit=N works like --limit N" "$("$bin" query "$c" --limit=1 --format csv | wc -l)" 2
 is "a filter term starting with - is not an option" "$("$bin" query "$c" -op=MailItemsAccessed --format csv | wc -l)" 4
 is "after -- every word is an argument" "$("$bin" query "$c" --format csv -- op=MailItemsAccessed | wc -l)" 2
-is "help COMMAND is COMMAND --help" "$("$bin" help stack | head -1)" "usage: auditscope stack CASE FIELD [FILTER]"
+is "help COMMAND is COMMAND --help" "$("$bin" help stack | head -1)" "usage: auditscope stack CASE FIELD[,FIELD...] [FILTER]"
 
 is "fields: one row per filter field and json.PATH" \
 	"$(( $("$bin" fields --format csv | wc -l) - 1 ))" "$("$bin" __complete fields | wc -l)"

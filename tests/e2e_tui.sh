@@ -109,7 +109,7 @@ fi
 
 # --- a bookmark survives kill -9 and a reopen ----------------------------
 keys Enter
-wait_for "> app=" || true
+wait_for " app=[0-9a-f]" || true
 keys m
 if wait_for 'bookmarked' && grep -qE '^\*.20[0-9][0-9]-' "$t/screen"; then
 	ok "m bookmarks the event under the cursor"

@@ -69,7 +69,7 @@ wait_for '^ hunts ' 300 || true
 keys Enter
 if wait_for '^ hunt  row 1 of' 100; then
 	keys Enter
-	if wait_for "q back to hunt" && wait_for "${app_id:0:20}"; then
+	if wait_for "q back to hunt" && wait_for "${app_id:0:18}"; then
 		keys q
 		if wait_for '^ hunt  row 1 of' && tm has-session -t 0 2> /dev/null; then
 			ok "q after Enter on a hunt's row returns to the hunt's rows"

@@ -549,10 +549,10 @@ static void test_commands(void **state)
 	/* the help screen lists every command of the table */
 	size_t nc;
 	char **cl = app_command_help_lines(&nc);
-	assert_int_equal(nc, 8);
+	assert_int_equal(nc, 10);
 	assert_non_null(strstr(cl[0], ":goto TIME"));
-	assert_non_null(strstr(cl[7], ":quit"));
-	assert_non_null(strstr(cl[7], "(also :q wq x)"));
+	assert_non_null(strstr(cl[9], ":quit"));
+	assert_non_null(strstr(cl[9], "(also :q wq x)"));
 	for (size_t i = 0; i < nc; i++)
 		free(cl[i]);
 	free(cl);
