@@ -152,6 +152,11 @@ struct sqlite_store {
 	int wantfd;                /* the case file, for STORE_WANT_BYTE; -1 */
 	int busy_ms;
 	struct timespec busy_since;
+	/* a descriptor of the case file for sqlite_load_running's flock,
+	 * open until the connection is closed: closing any descriptor of
+	 * the file would drop SQLite's own POSIX locks on it (a reader's
+	 * WAL could then be checkpointed and removed under it) */
+	int probe_fd;
 };
 
 #define SQ(st) ((struct sqlite_store *)(st))
@@ -290,12 +295,15 @@ static char *sqlite_raw(struct store *st, int64_t id, size_t *len)
  * one that cannot be had means it is running. */
 static bool sqlite_load_running(struct store *st)
 {
-	int fd = open(SQ(st)->path, O_RDONLY | O_CLOEXEC);
+	if (SQ(st)->probe_fd < 0)
+		SQ(st)->probe_fd = open(SQ(st)->path, O_RDONLY | O_CLOEXEC);
+	int fd = SQ(st)->probe_fd;
 	if (fd < 0)
 		return false;
-	bool busy = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-	close(fd); /* releases the lock if it was had */
-	return busy;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK;
+	flock(fd, LOCK_UN); /* flock's own: SQLite's fcntl locks stay */
+	return false;
 }
 
 static int64_t sqlite_data_version(struct store *st)
@@ -542,6 +550,7 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	sst->base.ops = &sqlite_store_ops;
 	struct store *st = &sst->base;
 	SQ(st)->db = db;
+	SQ(st)->probe_fd = -1;
 	SQ(st)->path = xstrdup(path);
 	SQ(st)->readonly = (flags & STORE_READONLY) != 0;
 	if (!SQ(st)->readonly) {
@@ -585,6 +594,8 @@ static void sqlite_close(struct store *st)
 	sqlite3_close(SQ(st)->db);
 	if (SQ(st)->wantfd >= 0)
 		close(SQ(st)->wantfd);
+	if (SQ(st)->probe_fd >= 0)
+		close(SQ(st)->probe_fd);
 	ZSTD_freeDCtx(SQ(st)->dctx);
 	free(SQ(st)->blk);
 	free(SQ(st)->path);
