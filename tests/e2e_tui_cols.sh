@@ -135,7 +135,7 @@ for c in $cases; do
 			[ -f "$vals.none" ] && continue
 			filter "$f"
 			what="$c at $size, $f"
-			if ! wait_for " $set *\? help *\$"; then
+			if ! wait_for " $set(   [*#+>!] [^?]*)? *\? help *\$"; then
 				notok "$what: the $set column set" "$t/screen"
 				continue
 			fi
