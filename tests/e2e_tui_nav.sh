@@ -42,7 +42,6 @@ cd "$t" || exit 1
 "$gen" --bundle bundle > /dev/null || { echo "not ok - auditgen"; exit 1; }
 mv bundle/manifest.json manifest.json
 "$bin" load -q demo.case bundle > /dev/null 2>&1 || { echo "not ok - load the demo bundle"; exit 1; }
-app_id=$(jq -r .planted.app_id manifest.json)
 
 start() { # start CASE [COLS ROWS]
 	tm kill-server > /dev/null 2>&1
@@ -69,7 +68,7 @@ wait_for '^ hunts ' 300 || true
 keys Enter
 if wait_for '^ hunt  row 1 of' 100; then
 	keys Enter
-	if wait_for "q back to hunt" && wait_for "${app_id:0:18}"; then
+	if wait_for "q back to hunt" && wait_for "^ timeline  1 of "; then
 		keys q
 		if wait_for '^ hunt  row 1 of' && tm has-session -t 0 2> /dev/null; then
 			ok "q after Enter on a hunt's row returns to the hunt's rows"
