@@ -29,6 +29,7 @@
  * is an id in the stack's own table of texts). */
 struct group {
 	int64_t key[STACK_MAX_FIELDS];
+	int64_t gid; /* its number, in order of creation: slots move when the table grows */
 	int64_t events, distinct, first, last;
 	bool used;
 };
@@ -36,7 +37,7 @@ struct group {
 struct agg {
 	size_t nkeys;
 	struct group *g;
-	size_t cap, n;
+	size_t cap, n, ngid;
 	/* (group, distinct value) pairs seen */
 	int64_t (*pair)[2];
 	bool *pair_used;
@@ -87,7 +88,7 @@ static size_t group_slot(struct agg *a, const int64_t *key)
 	while (a->g[i].used && memcmp(a->g[i].key, key, a->nkeys * sizeof *key))
 		i = (i + 1) & m;
 	if (!a->g[i].used) {
-		a->g[i] = (struct group){ .used = true, .first = INT64_MAX, .last = INT64_MIN };
+		a->g[i] = (struct group){ .used = true, .gid = (int64_t)a->ngid++, .first = INT64_MAX, .last = INT64_MIN };
 		memcpy(a->g[i].key, key, a->nkeys * sizeof *key);
 		a->n++;
 	}
@@ -247,7 +248,7 @@ static int agg_row(void *ctx, const struct store_cell *c)
 		g->first = ts;
 	if (ts > g->last)
 		g->last = ts;
-	if (d && pair_add(a, (int64_t)i, d))
+	if (d && pair_add(a, g->gid, d))
 		g->distinct++;
 	return 0;
 }

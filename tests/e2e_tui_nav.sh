@@ -60,6 +60,20 @@ keys() { tm send-keys -t 0 "$@"; }
 # the count on the status line ("timeline  1 of 50,000"), digits only
 count() { grep -E '^ timeline ' "$t/screen" | grep -oE ' of [0-9,]+' | head -1 | tr -dc 0-9; }
 
+# --- a stack's distinct counts hold past its tables' growth -------------
+# (thousands of sessions: the group table grows several times; each
+# count is checked against the events themselves)
+bad=0
+while IFS=, read -r sess ev mb _; do
+	want=$("$bin" query demo.case "session=$sess" --format jsonl | jq -r '.mailbox // empty' | sort -u | wc -l)
+	[ "$mb" = "$want" ] || { bad=1; echo "# session $sess: $mb mailboxes, want $want"; }
+done < <("$bin" stack demo.case session --format csv | tail -n +2 | grep -v '^,' | awk -F, '$3 > 1 || NR % 97 == 1')
+if [ "$bad" = 0 ]; then
+	ok "stack session: each row's mailboxes are its events' own"
+else
+	notok "stack session: each row's mailboxes are its events' own"
+fi
+
 # --- q from a hunt's drill-in returns to the hunt list -------------------
 start demo.case
 wait_for '^ timeline ' || true
