@@ -186,7 +186,7 @@ printf 'the previous export\n' > prev.jsonl
 start big.case
 wait_for "timeline  1 of 20,000 " || true
 # Esc is read by the export's progress callback, right after it starts
-keys ":export jsonl $t/prev.jsonl" Enter Escape
+keys ":export jsonl $t/prev.jsonl" Enter y Escape
 if wait_for 'export: cancelled|exported 20,000'; then
 	if grep -q 'export: cancelled' "$t/screen"; then
 		if [ "$(cat prev.jsonl)" = "the previous export" ] && ! ls prev.jsonl.partial-* > /dev/null 2>&1; then

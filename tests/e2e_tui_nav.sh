@@ -58,7 +58,7 @@ wait_for() { # wait_for REGEX [TENTHS]: until the screen shows it
 }
 keys() { tm send-keys -t 0 "$@"; }
 # the count on the status line ("timeline  1 of 50,000"), digits only
-count() { grep -E '^ timeline ' "$t/screen" | grep -oE ' of [0-9,]+' | head -1 | tr -dc 0-9; }
+count() { grep -E '^ timeline ' "$t/screen" | grep -oE ' of ~?[0-9,]+' | head -1 | tr -dc 0-9; }
 
 # --- a stack's distinct counts hold past its tables' growth -------------
 # (thousands of sessions: the group table grows several times; each
