@@ -429,8 +429,10 @@ static int read_places(struct exporter *x)
 			ids[n++] = p->ip;
 		}
 	}
-	struct store_place *got = n ? xcalloc(n, sizeof *got) : NULL;
-	if (n && store_value_places(x->st, ids, n, got, x->cause) < 0) {
+	if (!n || !ids)
+		return 0;
+	struct store_place *got = xcalloc(n, sizeof *got);
+	if (store_value_places(x->st, ids, n, got, x->cause) < 0) {
 		free(ids);
 		free(got);
 		return -1;

@@ -86,16 +86,19 @@ static int scan_row(void *ctx, sqlite3_stmt *s)
 static int col_list(const char *const *cols, size_t ncols, struct scan_ctx *c, bool *msgs, char **list,
 		    char **cause)
 {
-	if (ncols == 0 || ncols > MAX_COLS)
-		return set_cause(cause, "scan: %zu columns", ncols);
 	*msgs = false;
 	*list = NULL;
+	if (ncols == 0 || ncols > MAX_COLS) {
+		set_cause(cause, "scan: %zu columns", ncols);
+		return -1;
+	}
 	for (size_t i = 0; i < ncols; i++) {
 		char *e = col_sql(cols[i], &c->text[i]);
 		if (!e) {
 			free(*list);
 			*list = NULL;
-			return set_cause(cause, "scan: no column '%s'", cols[i]);
+			set_cause(cause, "scan: no column '%s'", cols[i]);
+			return -1;
 		}
 		*msgs |= !strcmp(cols[i], "msglist");
 		char *l = *list ? xasprintf("%s, %s", *list, e) : xstrdup(e);
