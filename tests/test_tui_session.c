@@ -225,6 +225,45 @@ static void test_detail_and_session_view(void **state)
 	fclose(in);
 }
 
+/* :coverage shows what the case covers: the three kinds of the fixture,
+ * its sources, and that none of its mailboxes is unread. */
+static void test_coverage_view(void **state)
+{
+	struct fx *f = *state;
+	setenv("LINES", "40", 1);
+	setenv("COLUMNS", "150", 1);
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	SCREEN *scr = newterm("xterm-256color", out, in);
+	assert_non_null(scr);
+	struct app *a = app_new(f->st);
+	char *cause = NULL;
+	assert_int_equal(app_start(a, &cause), 0);
+	for (const char *k = ":coverage\r"; *k; k++)
+		app_key(a, (unsigned char)*k);
+	app_draw(a);
+	char *text = draw_dump(curscr);
+	if (getenv("SHOW"))
+		fprintf(stderr, "%s\n", text);
+	assert_non_null(strstr(text, "The case covers 2023-06-18 01:00 to 2023-06-18 02:06 UTC, 1 days"));
+	assert_non_null(strstr(text, "ual              2023-06-18 01:10 2023-06-18 02:06         2"));
+	assert_non_null(strstr(text, "signin "));
+	assert_non_null(strstr(text, "graph_activity "));
+	assert_non_null(strstr(text, "signins.json"));
+	assert_non_null(strstr(text, "entra-signin-json"));
+	assert_null(strstr(text, "no Microsoft Graph activity log"));
+	free(text);
+	app_key(a, 'q');
+	app_draw(a);
+	text = draw_dump(curscr);
+	assert_null(strstr(text, "The case covers"));
+	free(text);
+	app_free(a);
+	endwin();
+	delscreen(scr);
+	fclose(out);
+	fclose(in);
+}
+
 /* An app id that neither Microsoft's table nor the tenant's list names:
  * its sign-in says what it calls itself, and the interface shows that
  * name beside the id on the mail read (issue 12: names from evidence). */
@@ -325,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_detail_and_session_view),
 		cmocka_unit_test(test_token_replay_places),
 		cmocka_unit_test(test_app_name_from_evidence),
+		cmocka_unit_test(test_coverage_view),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

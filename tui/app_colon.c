@@ -24,6 +24,7 @@
 #include "state.h"
 #include "theme.h"
 #include "view.h"
+#include "view_coverage.h"
 #include "view_help.h"
 #include "view_hunt.h"
 #include "view_saved.h"
@@ -411,6 +412,16 @@ static int colon_help(struct app *a, const char *arg)
 	return REACT_ALL;
 }
 
+static int colon_coverage(struct app *a, const char *arg)
+{
+	(void)arg;
+	struct view *v = view_coverage_new(a);
+	if (!v)
+		return REACT_CHROME;
+	app_push_view(a, v);
+	return REACT_ALL;
+}
+
 static int colon_hunt(struct app *a, const char *arg)
 {
 	if (!*arg) {
@@ -474,6 +485,8 @@ static const struct colon_cmd commands[] = {
 	  colon_stack },
 	{ "hunt", "hunts", "[NAME]", "the hunts, or one of them", colon_hunt },
 	{ "sigma", NULL, "[PATH...]", "Sigma rules (files, folders) run as hunts", colon_sigma },
+	{ "coverage", "cov", "", "what the evidence covers: days per kind of log and source, gaps, cut exports",
+	  colon_coverage },
 	{ "help", NULL, "", "this help", colon_help },
 	{ "quit", "q wq x", "", "quit", colon_quit },
 };
