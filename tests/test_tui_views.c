@@ -541,7 +541,7 @@ static void test_commands(void **state)
 	keys(f, ":nonsense\r");
 	assert_non_null(strstr(app_message_text(f->a), "unknown command 'nonsense'"));
 	/* the others are named from the table */
-	assert_non_null(strstr(app_message_text(f->a), "(goto, filter, export, theme, view, stack, hunt, sigma, quit)"));
+	assert_non_null(strstr(app_message_text(f->a), "(goto, filter, export, theme, view, stack, hunt, sigma, coverage, quit)"));
 	key(f, KEYS_ESC);
 	/* a short form from the table: :g is :goto */
 	keys(f, ":g 2023-06-19\r");
@@ -549,10 +549,10 @@ static void test_commands(void **state)
 	/* the help screen lists every command of the table */
 	size_t nc;
 	char **cl = app_command_help_lines(&nc);
-	assert_int_equal(nc, 10);
+	assert_int_equal(nc, 11);
 	assert_non_null(strstr(cl[0], ":goto TIME"));
-	assert_non_null(strstr(cl[9], ":quit"));
-	assert_non_null(strstr(cl[9], "(also :q wq x)"));
+	assert_non_null(strstr(cl[10], ":quit"));
+	assert_non_null(strstr(cl[10], "(also :q wq x)"));
 	for (size_t i = 0; i < nc; i++)
 		free(cl[i]);
 	free(cl);
