@@ -67,6 +67,10 @@ tot() { grep '^loaded' "$1" | sed 's/ in [0-9.]* s, [0-9]* records\/s//'; }
 is "load: the same events, duplicates and rejects as SQLite" "$(tot "$t/lc")" "$(tot "$t/ls")"
 "$bin" load -q "$U" "$t/b" > "$t/lc2" 2>&1
 "$bin" load -q "$S" "$t/b" >/dev/null 2>&1 # (both stores list the second load's sources)
+# the ClickHouse store does not place IPs yet (core/sqlite/ipgeo.c is the
+# SQLite store's); where geoip/ is installed (make deps, CI) the SQLite case
+# has places: compare the stores without them
+sqlite3 "$S" "DELETE FROM ipgeo; DELETE FROM meta WHERE key = 'geoip'"
 is "load again: everything a duplicate, nothing new" \
 	"$(grep -o 'loaded [0-9]* new events' "$t/lc2")" "loaded 0 new events"
 
