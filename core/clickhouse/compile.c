@@ -346,6 +346,7 @@ static int term_text(struct cc *c, const struct filter_node *n, struct util_buf 
 static int ext_keys(struct cc *c, const char *tag, const char **name, char **cause)
 {
 	struct ch_compiled *o = c->out;
+	*name = "";
 	if (o->next >= CH_MAX_EXT)
 		return set_cause(cause, "filter: more than %d tag terms", CH_MAX_EXT - 1);
 	struct util_buf *d = &o->extdata[o->next];

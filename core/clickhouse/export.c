@@ -225,7 +225,8 @@ int ch_marked_mailboxes(struct query *q, int (*fn)(const struct store_msg_mailbo
 		mrows_free(&m);
 		return -1;
 	}
-	qsort(m.v, m.n, sizeof *m.v, by_mbx);
+	if (m.n)
+		qsort(m.v, m.n, sizeof *m.v, by_mbx);
 	char **strs = xcalloc(m.n ? m.n : 1, sizeof *strs);
 	int64_t *ids = xcalloc(m.n ? m.n : 1, sizeof *ids);
 	for (size_t a = 0, b; a < m.n; a = b) {
@@ -298,7 +299,8 @@ int ch_marked_messages(struct query *q, int (*fn)(const struct store_msg_item *m
 		mrows_free(&m);
 		return -1;
 	}
-	qsort(m.v, m.n, sizeof *m.v, by_group);
+	if (m.n)
+		qsort(m.v, m.n, sizeof *m.v, by_group);
 	struct item *items = xcalloc(m.n ? m.n : 1, sizeof *items);
 	size_t ni = 0;
 	char **strs = xcalloc(m.n ? m.n : 1, sizeof *strs);
@@ -339,7 +341,8 @@ int ch_marked_messages(struct query *q, int (*fn)(const struct store_msg_item *m
 			strs[k++] = m.v[i].ip;
 		o->ips = distinct_str(strs, k);
 	}
-	qsort(items, ni, sizeof *items, by_item);
+	if (ni)
+		qsort(items, ni, sizeof *items, by_item);
 	for (size_t i = 0; i < ni; i++)
 		if (fn(&items[i].o, ctx))
 			break;
