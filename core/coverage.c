@@ -565,7 +565,7 @@ char *coverage_bars(const struct coverage *c, const struct coverage_series *s, s
 	struct util_buf b = { 0 };
 	util_buf_puts(&b, "");
 	for (size_t i = 0; i < ncol; i++) {
-		if (!sum[i]) {
+		if (!sum[i] || max <= 0) {
 			util_buf_puts(&b, " ");
 			continue;
 		}

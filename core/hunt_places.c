@@ -498,7 +498,7 @@ static int hosting_end(struct hctx *h)
 		pacc_drop(h);
 		return rc;
 	}
-	struct util_imap gi = { 0 }; /* (user, asn) -> index + 1 */
+	struct util_imap gi = { 0 }; /* (user, asn) -> index in v */
 	struct hostgrp *v = NULL;
 	size_t n = 0, cap = 0;
 	for (size_t i = 0; i < a->n; i++) {
@@ -518,6 +518,8 @@ static int hosting_end(struct hctx *h)
 			v[n].last = INT64_MIN;
 			*ix = (int64_t)n++;
 		}
+		if (!v) /* never: a key seen before has its slot in v */
+			continue;
 		struct hostgrp *q = &v[*ix];
 		q->signins += p->signins;
 		q->ok += p->ok;
