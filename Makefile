@@ -154,10 +154,12 @@ seam: $(SEAM_OK)
 	@if grep -rl sqlite3 tui/; then echo "seam: the files above, in tui/, name sqlite3"; exit 1; fi
 	@echo "seam: $(words $(SEAM_OK)) files of core/ and tui/ compile without sqlite3.h ($(words $(SEAM_PENDING)) pending); no file of tui/ names sqlite3"
 
-# What CI runs (.ci/run) and the README's second command: the suite built
+# What CI runs (.ci/run) and the README's second command: the format
+# check (a file clang-format-14 would change fails it), the suite built
 # with gcc, the same suite built with clang, clang's static analyzer, then
 # the suite under AddressSanitizer + UBSan, one after the other.
 ci:
+	$(MAKE) --no-print-directory format-check
 	$(MAKE) --no-print-directory test
 	$(MAKE) --no-print-directory test-clang
 	$(MAKE) --no-print-directory scan

@@ -128,8 +128,8 @@ int annot_markers(struct store *st, const int64_t *events, size_t n, unsigned ch
 	return st->ops->annot_markers(st, events, n, out, cause);
 }
 
-int annot_mark_next(struct store *st, int64_t ts, int64_t id, bool backward,
-		    int64_t *out_event, int64_t *out_ts, char **cause)
+int annot_mark_next(struct store *st, int64_t ts, int64_t id, bool backward, int64_t *out_event,
+		    int64_t *out_ts, char **cause)
 {
 	return st->ops->annot_mark_next(st, ts, id, backward, out_event, out_ts, cause);
 }
@@ -159,14 +159,13 @@ int annot_get(struct store *st, int64_t event, struct annot_info **out, char **c
 	return st->ops->annot_get(st, event, out, cause);
 }
 
-int annot_get_key(struct store *st, const char *record_id, int kind, struct annot_info **out,
-		  char **cause)
+int annot_get_key(struct store *st, const char *record_id, int kind, struct annot_info **out, char **cause)
 {
 	return st->ops->annot_get_key(st, record_id, kind, out, cause);
 }
 
-int annot_apply(struct store *st, const char *filter, const struct annot_action *a,
-		struct annot_result *res, char **cause)
+int annot_apply(struct store *st, const char *filter, const struct annot_action *a, struct annot_result *res,
+		char **cause)
 {
 	return st->ops->annot_apply(st, filter, a, res, cause);
 }
@@ -182,8 +181,7 @@ int annot_counts(struct store *st, struct annot_counts *c, char **cause)
 	return st->ops->annot_counts(st, c, cause);
 }
 
-int annot_each_key(struct store *st, int (*fn)(const struct annot_key *k, void *ctx), void *ctx,
-		   char **cause)
+int annot_each_key(struct store *st, int (*fn)(const struct annot_key *k, void *ctx), void *ctx, char **cause)
 {
 	return st->ops->annot_each_key(st, fn, ctx, cause);
 }
@@ -204,14 +202,12 @@ int annot_view_delete(struct store *st, const char *name, char **cause)
 	return st->ops->annot_view_delete(st, name, cause);
 }
 
-int annot_view_each(struct store *st, int (*fn)(const struct annot_view *v, void *ctx), void *ctx,
-		    char **cause)
+int annot_view_each(struct store *st, int (*fn)(const struct annot_view *v, void *ctx), void *ctx, char **cause)
 {
 	return st->ops->annot_view_each(st, fn, ctx, cause);
 }
 
-int notes_export(struct store *st, FILE *out, const char *case_label, struct notes_stats *stats,
-		 char **cause)
+int notes_export(struct store *st, FILE *out, const char *case_label, struct notes_stats *stats, char **cause)
 {
 	return st->ops->notes_export(st, out, case_label, stats, cause);
 }

@@ -55,8 +55,8 @@ int annot_markers(struct store *st, const int64_t *events, size_t n, unsigned ch
  * one before it when backward; *out_event / *out_ts get it. Returns 1
  * found, 0 none, -1 error. Pass ts = INT64_MIN (forward) or INT64_MAX
  * (backward) to get the first / last. */
-int annot_mark_next(struct store *st, int64_t ts, int64_t id, bool backward,
-		    int64_t *out_event, int64_t *out_ts, char **cause);
+int annot_mark_next(struct store *st, int64_t ts, int64_t id, bool backward, int64_t *out_event,
+		    int64_t *out_ts, char **cause);
 
 /* Tags: text of at most 200 bytes, leading/trailing white space trimmed;
  * an empty tag is an error. */
@@ -83,7 +83,7 @@ struct annot_info {
 	char *mark_author, *mark_created; /* NULL when not marked */
 	char **tags;                      /* sorted */
 	size_t ntags;
-	struct annot_note *notes;         /* oldest first */
+	struct annot_note *notes; /* oldest first */
 	size_t nnotes;
 };
 /* *out is the caller's (annot_info_free); an event with nothing yields an
@@ -92,8 +92,7 @@ int annot_get(struct store *st, int64_t event, struct annot_info **out, char **c
 void annot_info_free(struct annot_info *ai);
 
 /* The same by key, for events not (yet) in the case, and for exporters. */
-int annot_get_key(struct store *st, const char *record_id, int kind, struct annot_info **out,
-		  char **cause);
+int annot_get_key(struct store *st, const char *record_id, int kind, struct annot_info **out, char **cause);
 
 /*
  * Apply one action to every event a filter matches (NULL or "": all), in
@@ -110,8 +109,8 @@ struct annot_result {
 	int64_t matched; /* events the filter matched */
 	int64_t changed; /* of those, events whose annotations changed */
 };
-int annot_apply(struct store *st, const char *filter, const struct annot_action *a,
-		struct annot_result *res, char **cause);
+int annot_apply(struct store *st, const char *filter, const struct annot_action *a, struct annot_result *res,
+		char **cause);
 /* The same for events by row id (a hunt's findings, a selection), in one
  * transaction; an id given twice counts once, an unknown id not at all.
  * Far cheaper than a call per event for more than a few. */
@@ -141,8 +140,7 @@ struct annot_key {
 	const char *tag;
 	const struct annot_note *note; /* its id is 0 */
 };
-int annot_each_key(struct store *st, int (*fn)(const struct annot_key *k, void *ctx), void *ctx,
-		   char **cause);
+int annot_each_key(struct store *st, int (*fn)(const struct annot_key *k, void *ctx), void *ctx, char **cause);
 
 /* Saved views: a named filter with its sort and columns (free text the
  * interface defines; NULL allowed). Saving an existing name replaces it. */

@@ -22,8 +22,8 @@
 #include "xalloc.h"
 
 struct appnames {
-	struct knownapps *ka;  /* the tenant's list and the built-in table */
-	struct util_smap idx;  /* app id -> index into names/origins */
+	struct knownapps *ka; /* the tenant's list and the built-in table */
+	struct util_smap idx; /* app id -> index into names/origins */
 	struct util_svec names;
 	const char **origins;
 	size_t ocap;
@@ -182,13 +182,16 @@ static void from_directory_record(struct appnames *an, json_t *rec)
 	size_t i;
 	json_t *el;
 	/* UAL: ModifiedProperties AppPrincipalId / DisplayName / TargetId.ServicePrincipalNames */
-	json_array_foreach(json_object_get(rec, "ModifiedProperties"), i, el) {
+	json_array_foreach(json_object_get(rec, "ModifiedProperties"), i, el)
+	{
 		json_t *n = json_object_get(el, "Name"), *v = json_object_get(el, "NewValue");
 		if (!json_is_string(n) || !json_is_string(v))
 			continue;
 		char *u = unwrap(json_string_value(v));
 		const char *nm = json_string_value(n);
-		if (!id && (strcasecmp(nm, "AppPrincipalId") == 0 || strcasecmp(nm, "TargetId.ServicePrincipalNames") == 0) &&
+		if (!id &&
+		    (strcasecmp(nm, "AppPrincipalId") == 0 ||
+		     strcasecmp(nm, "TargetId.ServicePrincipalNames") == 0) &&
 		    strlen(u) >= 36 && is_guid(u)) {
 			u[36] = '\0';
 			id = u;
@@ -200,20 +203,23 @@ static void from_directory_record(struct appnames *an, json_t *rec)
 		free(u);
 	}
 	/* UAL: Target[] of Type 1 names the service principal */
-	json_array_foreach(json_object_get(rec, "Target"), i, el) {
+	json_array_foreach(json_object_get(rec, "Target"), i, el)
+	{
 		json_t *ty = json_object_get(el, "Type"), *v = json_object_get(el, "ID");
 		if (!name && json_integer_value(ty) == 1 && json_is_string(v) &&
 		    strcmp(json_string_value(v), "ServicePrincipal") != 0)
 			name = xstrdup(json_string_value(v));
 	}
 	/* Entra: targetResources[] of type ServicePrincipal, with modifiedProperties AppId */
-	json_array_foreach(json_object_get(rec, "targetResources"), i, el) {
+	json_array_foreach(json_object_get(rec, "targetResources"), i, el)
+	{
 		json_t *d = json_object_get(el, "displayName");
 		if (!name && json_is_string(d) && *json_string_value(d))
 			name = xstrdup(json_string_value(d));
 		size_t j;
 		json_t *mp;
-		json_array_foreach(json_object_get(el, "modifiedProperties"), j, mp) {
+		json_array_foreach(json_object_get(el, "modifiedProperties"), j, mp)
+		{
 			json_t *n = json_object_get(mp, "displayName"), *v = json_object_get(mp, "newValue");
 			if (id || !json_is_string(n) || !json_is_string(v))
 				continue;
@@ -270,8 +276,8 @@ static int cmp_direv(const void *a, const void *b)
 
 static int from_directory(struct appnames *an, struct store *st, char **cause)
 {
-	static const char *const ops[] = { "Add service principal", "Add service principal.", "Consent to application",
-					   "Consent to application.", NULL };
+	static const char *const ops[] = { "Add service principal", "Add service principal.",
+					   "Consent to application", "Consent to application.", NULL };
 	static const char *const cols[] = { "op", "ts", "id" };
 	struct util_ivec opv = { 0 };
 	struct direvs d = { 0 };

@@ -54,13 +54,15 @@ int coverage_retention_days(int kind, const char **why)
 		int kind, days;
 		const char *why;
 	} t[] = {
-		{ KIND_UAL, 180, "the Unified Audit Log keeps 180 days (Audit Standard; 1 year with Audit Premium)" },
+		{ KIND_UAL, 180,
+		  "the Unified Audit Log keeps 180 days (Audit Standard; 1 year with Audit Premium)" },
 		{ KIND_SIGNIN, 30, "Entra keeps sign-ins 30 days (P1/P2; 7 days on the free tier)" },
 		{ KIND_DIRAUDIT, 30, "Entra keeps directory audits 30 days (P1/P2; 7 days on the free tier)" },
 		{ KIND_MSGTRACE, 10, "message trace answers 10 days online (90 by a historical search)" },
 		{ KIND_AZURE, 90, "the Azure activity log keeps 90 days" },
 		{ KIND_RISK, 90, "Identity Protection keeps risk detections 90 days" },
-		{ KIND_GRAPH, 0, "Graph activity logs exist only where diagnostic settings sent them somewhere" },
+		{ KIND_GRAPH, 0,
+		  "Graph activity logs exist only where diagnostic settings sent them somewhere" },
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (t[i].kind == kind) {
@@ -85,10 +87,10 @@ struct acc {
 	int64_t day0;
 	size_t ndays, nhours;
 	int32_t *hours[NKINDS];
-	struct util_imap src;   /* source id -> index into c->sources */
+	struct util_imap src; /* source id -> index into c->sources */
 	int64_t (*srckinds)[NKINDS];
-	struct util_imap mbop;  /* (mailbox, op) -> events */
-	struct util_imap ops;   /* op -> events (to find the MailItemsAccessed ids) */
+	struct util_imap mbop; /* (mailbox, op) -> events */
+	struct util_imap ops;  /* op -> events (to find the MailItemsAccessed ids) */
 	struct throttle_ev *thr;
 	size_t nthr, capthr;
 	int64_t rows;
@@ -241,7 +243,8 @@ static void find_gaps(struct acc *a, struct coverage_series *s, const int32_t *h
 		while (e + 1 < d1 && !s->days[e + 1])
 			e++;
 		all = xgrow(all, &cap, n + 1, sizeof *all);
-		all[n++] = (struct coverage_gap){ a->day0 + (int64_t)d * DAY, a->day0 + (int64_t)(e + 1) * DAY, GAP_DAYS };
+		all[n++] = (struct coverage_gap){ a->day0 + (int64_t)d * DAY,
+						  a->day0 + (int64_t)(e + 1) * DAY, GAP_DAYS };
 		d = e;
 	}
 	for (size_t h = 3; hours && h + 3 < a->nhours; h++) {
@@ -256,8 +259,8 @@ static void find_gaps(struct acc *a, struct coverage_series *s, const int32_t *h
 		int64_t after = (int64_t)hours[e + 1] + hours[e + 2] + hours[e + 3];
 		if (before >= 3 * COVERAGE_BUSY_HOUR && after >= 3 * COVERAGE_BUSY_HOUR) {
 			all = xgrow(all, &cap, n + 1, sizeof *all);
-			all[n++] = (struct coverage_gap){ a->day0 + (int64_t)h * HOUR, a->day0 + (int64_t)(e + 1) * HOUR,
-							  GAP_HOURS };
+			all[n++] = (struct coverage_gap){ a->day0 + (int64_t)h * HOUR,
+							  a->day0 + (int64_t)(e + 1) * HOUR, GAP_HOURS };
 		}
 		h = e;
 	}
@@ -374,17 +377,20 @@ static int mailbox_notes(struct store *st, struct acc *a, char **cause)
 				     *gr = &c->kinds[KIND_GRAPH];
 	char f[32], l[32], sf[32], sl[32];
 	if (ual->events && !c->mail_reads)
-		note(c, xasprintf("no MailItemsAccessed record in %" PRId64 " UAL events: mail reads were not audited "
+		note(c, xasprintf("no MailItemsAccessed record in %" PRId64
+				  " UAL events: mail reads were not audited "
 				  "(mailbox auditing of MailItemsAccessed off, or a licence without it) or the "
 				  "export left them out; no record of a read is not evidence of no read",
 				  ual->events));
 	else if (c->nunread)
-		note(c, xasprintf("%zu of %zu mailboxes with activity in the UAL have no MailItemsAccessed record: "
-				  "their reads may not be audited (check their AuditOwner and AuditDelegate settings)",
-				  c->nunread, nmb));
+		note(c,
+		     xasprintf("%zu of %zu mailboxes with activity in the UAL have no MailItemsAccessed record: "
+			       "their reads may not be audited (check their AuditOwner and AuditDelegate settings)",
+			       c->nunread, nmb));
 	if (ual->events && !si->events) {
-		note(c, xstrdup("no Entra sign-in log: the sign-in behind a mail read, its place and device cannot be "
-				"shown; export the sign-ins (interactive and non-interactive) for the same window"));
+		note(c,
+		     xstrdup("no Entra sign-in log: the sign-in behind a mail read, its place and device cannot be "
+			     "shown; export the sign-ins (interactive and non-interactive) for the same window"));
 	} else if (ual->events && si->events && (si->first > ual->first + DAY || si->last < ual->last - DAY)) {
 		day_text(ual->first, f, sizeof f);
 		day_text(ual->last, l, sizeof l);
@@ -407,7 +413,8 @@ static int mailbox_notes(struct store *st, struct acc *a, char **cause)
 		 * came before had expired (a longer span is several exports) */
 		int64_t span = s->last - s->first;
 		if (span >= (int64_t)(days - 1) * DAY && span <= (int64_t)(days + 1) * DAY)
-			note(c, xasprintf("%s spans %" PRId64 " days, the service's whole retention (%s): older records "
+			note(c, xasprintf("%s spans %" PRId64
+					  " days, the service's whole retention (%s): older records "
 					  "had expired when it was exported",
 					  event_kind_name(k), (s->last - s->first) / DAY + 1, why));
 	}
@@ -586,8 +593,8 @@ char *coverage_gap_text(const struct coverage_gap *g)
 	day_text(g->to, t, sizeof t);
 	int64_t len = g->to - g->from;
 	if (g->why == GAP_DAYS)
-		return xasprintf("%s to %s (%" PRId64 " day%s): no record between days with records", f, t, len / DAY,
-				 len / DAY == 1 ? "" : "s");
-	return xasprintf("%s to %s (%" PRId64 " h): silent hours between busy hours (%d+ events an hour)", f, t,
-			 len / HOUR, COVERAGE_BUSY_HOUR);
+		return xasprintf("%s to %s (%" PRId64 " day%s): no record between days with records", f, t,
+				 len / DAY, len / DAY == 1 ? "" : "s");
+	return xasprintf("%s to %s (%" PRId64 " h): silent hours between busy hours (%d+ events an hour)", f,
+			 t, len / HOUR, COVERAGE_BUSY_HOUR);
 }

@@ -46,10 +46,10 @@ struct coverage_gap {
 
 /* One kind of log, or one source. */
 struct coverage_series {
-	int kind;           /* enum event_kind; a source: the kind most of its events are */
-	int64_t events;     /* events kept (a source: those whose kept copy is its) */
+	int kind;            /* enum event_kind; a source: the kind most of its events are */
+	int64_t events;      /* events kept (a source: those whose kept copy is its) */
 	int64_t first, last; /* UTC ms; 0 when no event */
-	int64_t *days;      /* events per day, coverage.ndays of them from day0 */
+	int64_t *days;       /* events per day, coverage.ndays of them from day0 */
 	int64_t active_days;
 	struct coverage_gap *gaps;
 	size_t ngaps;

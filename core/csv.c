@@ -54,8 +54,8 @@ bool csv_skip_line(struct csv *c)
 	size_t off = 0;
 	for (;;) {
 		const char *p = stream_ptr(c->s);
-		const char *nl = stream_avail(c->s) > off ? memchr(p + off, '\n', stream_avail(c->s) - off)
-							  : NULL;
+		const char *nl =
+			stream_avail(c->s) > off ? memchr(p + off, '\n', stream_avail(c->s) - off) : NULL;
 		if (nl) {
 			stream_consume(c->s, (size_t)(nl - p) + 1);
 			c->line++;
@@ -277,7 +277,7 @@ int csv_next(struct csv *c)
 		c->raw = p;
 		c->rawlen = keep;
 		c->why = first_nl != (size_t)-1 ? "quoted field does not end before the record size limit"
-						  : "line longer than the record size limit";
+						: "line longer than the record size limit";
 		if (first_nl != (size_t)-1) {
 			stream_consume(s, first_nl + 1);
 			c->line++;

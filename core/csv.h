@@ -27,14 +27,14 @@ struct csv_field {
 struct csv {
 	struct stream *s;
 	char delim;
-	uint64_t line;      /* physical line where the next record starts */
+	uint64_t line; /* physical line where the next record starts */
 	/* the last record */
 	struct csv_field *f;
 	size_t nf, fcap;
-	const char *raw;    /* verbatim text (a bad record: its first line) */
+	const char *raw; /* verbatim text (a bad record: its first line) */
 	size_t rawlen;
-	uint64_t rec_line;  /* its first physical line */
-	const char *why;    /* reason, for CSV_BAD */
+	uint64_t rec_line; /* its first physical line */
+	const char *why;   /* reason, for CSV_BAD */
 	char *scratch;
 	size_t scap;
 };

@@ -34,10 +34,12 @@ int event_kind_parse(const char *s)
 		const char *alias;
 		int kind;
 	} aliases[] = {
-		{ "diraudit", KIND_DIRAUDIT }, { "audit", KIND_DIRAUDIT },     { "directory", KIND_DIRAUDIT },
-		{ "graph", KIND_GRAPH },       { "msgtrace", KIND_MSGTRACE },  { "messagetrace", KIND_MSGTRACE },
-		{ "azure", KIND_AZURE },       { "activity", KIND_AZURE },     { "sign-in", KIND_SIGNIN },
-		{ "alerts", KIND_ALERT },      { "defender", KIND_XDR },
+		{ "diraudit", KIND_DIRAUDIT },  { "audit", KIND_DIRAUDIT },
+		{ "directory", KIND_DIRAUDIT }, { "graph", KIND_GRAPH },
+		{ "msgtrace", KIND_MSGTRACE },  { "messagetrace", KIND_MSGTRACE },
+		{ "azure", KIND_AZURE },        { "activity", KIND_AZURE },
+		{ "sign-in", KIND_SIGNIN },     { "alerts", KIND_ALERT },
+		{ "defender", KIND_XDR },
 	};
 	if (!s)
 		return -1;

@@ -29,8 +29,8 @@ struct event_msg {
 };
 
 enum {
-	EVF_THROTTLED = 1 << 0, /* OperationProperties IsThrottled=True */
-	EVF_NO_TIME = 1 << 1,   /* time came from the wrapper, not the record */
+	EVF_THROTTLED = 1 << 0,    /* OperationProperties IsThrottled=True */
+	EVF_NO_TIME = 1 << 1,      /* time came from the wrapper, not the record */
 	EVF_PS_TRUNCATED = 1 << 2, /* PowerShell cut nested values ("@{...}", System.Object[]) */
 };
 
@@ -40,23 +40,23 @@ enum {
  * annotations are keyed by (record id, kind), and `kind=signin` filters on
  * it. The numbers are stored in case files: only ever append.
  */
-#define EVENT_KINDS(X)                                                         \
-	X(KIND_UAL, "ual", "Unified Audit Log")                                \
-	X(KIND_SIGNIN, "signin", "Entra sign-in")                              \
-	X(KIND_DIRAUDIT, "directory_audit", "Entra directory audit")           \
-	X(KIND_GRAPH, "graph_activity", "Microsoft Graph activity")            \
-	X(KIND_MSGTRACE, "message_trace", "Exchange message trace")            \
-	X(KIND_AZURE, "azure_activity", "Azure activity log")                  \
-	X(KIND_RISK, "risk", "Entra ID Protection risk")                       \
-	X(KIND_ALERT, "alert", "security alert")                               \
-	X(KIND_XDR, "xdr", "Defender XDR advanced hunting")                    \
+#define EVENT_KINDS(X)                                               \
+	X(KIND_UAL, "ual", "Unified Audit Log")                      \
+	X(KIND_SIGNIN, "signin", "Entra sign-in")                    \
+	X(KIND_DIRAUDIT, "directory_audit", "Entra directory audit") \
+	X(KIND_GRAPH, "graph_activity", "Microsoft Graph activity")  \
+	X(KIND_MSGTRACE, "message_trace", "Exchange message trace")  \
+	X(KIND_AZURE, "azure_activity", "Azure activity log")        \
+	X(KIND_RISK, "risk", "Entra ID Protection risk")             \
+	X(KIND_ALERT, "alert", "security alert")                     \
+	X(KIND_XDR, "xdr", "Defender XDR advanced hunting")          \
 	X(KIND_GENERIC, "generic", "other log")
 
 enum event_kind {
 #define X(id, name, title) id,
 	EVENT_KINDS(X)
 #undef X
-	KIND_COUNT
+		KIND_COUNT
 };
 
 /* "signin"; "unknown" out of range. Static. */
@@ -68,21 +68,21 @@ const char *event_kind_title(int kind);
 int event_kind_parse(const char *s);
 
 /* The normalized fields, in the order README.md lists them ("Formats supported"). */
-#define EVENT_TEXT_FIELDS(X)                                                   \
-	X(record_id)                                                           \
-	X(op)                                                                  \
-	X(rtype)                                                               \
-	X(workload)                                                            \
-	X(user)                                                                \
-	X(app)                                                                 \
-	X(client_app)                                                          \
-	X(ip)                                                                  \
-	X(result)                                                              \
-	X(session)                                                             \
-	X(token)                                                               \
-	X(mailbox)                                                             \
-	X(access)                                                              \
-	X(client_info)                                                         \
+#define EVENT_TEXT_FIELDS(X) \
+	X(record_id)         \
+	X(op)                \
+	X(rtype)             \
+	X(workload)          \
+	X(user)              \
+	X(app)               \
+	X(client_app)        \
+	X(ip)                \
+	X(result)            \
+	X(session)           \
+	X(token)             \
+	X(mailbox)           \
+	X(access)            \
+	X(client_info)       \
 	X(detail)
 
 struct event {
@@ -93,8 +93,8 @@ struct event {
 #undef X
 	int64_t op_count; /* -1 when absent */
 	unsigned flags;
-	struct sv raw;    /* the record's JSON exactly as it was */
-	uint64_t line;    /* line (CSV, JSON Lines) or record index */
+	struct sv raw; /* the record's JSON exactly as it was */
+	uint64_t line; /* line (CSV, JSON Lines) or record index */
 	struct event_msg *msgs;
 	size_t nmsgs;
 };
@@ -102,8 +102,7 @@ struct event {
 struct sink {
 	/* Return 0 to go on, -1 to stop the load (cause set). */
 	int (*event)(void *ctx, const struct event *ev, char **cause);
-	int (*reject)(void *ctx, uint64_t line, const char *why, const char *raw, size_t n,
-		      char **cause);
+	int (*reject)(void *ctx, uint64_t line, const char *why, const char *raw, size_t n, char **cause);
 	void *ctx;
 };
 

@@ -70,11 +70,19 @@ const char *const export_field_names[NFIELDS] = {
 enum { C_ID, C_TS, C_LINE, C_OP_COUNT, C_KIND, C_FLAGS, C_SOURCE, C_FIELDS };
 #define C_PROBE (C_FIELDS + NFIELDS) /* marked, tagged, noted: when probing */
 static const char *const scan_cols[C_PROBE + 3] = {
-	"id", "ts", "line", "op_count", "kind", "flags", "source",
+	"id",
+	"ts",
+	"line",
+	"op_count",
+	"kind",
+	"flags",
+	"source",
 #define X(f, name) name,
 	EXPORT_ROW_FIELDS(X)
 #undef X
-	"marked", "tagged", "noted",
+		"marked",
+	"tagged",
+	"noted",
 };
 
 /* What the reader keeps beside a row of the window until it is written:
@@ -138,7 +146,8 @@ struct vcache {
 static int vcache_get(struct exporter *x, int i, int64_t id, const char **out)
 {
 	struct vcache *c = x->vc;
-	size_t slot = (size_t)(((uint64_t)id ^ (uint64_t)i << 56) * 0x9e3779b97f4a7c15ULL >> 48) & (VCACHE_SLOTS - 1);
+	size_t slot = (size_t)(((uint64_t)id ^ (uint64_t)i << 56) * 0x9e3779b97f4a7c15ULL >> 48) &
+		      (VCACHE_SLOTS - 1);
 	if (c->id[slot] == id && c->field[slot] == i && c->text[slot]) {
 		*out = c->text[slot];
 		return 0;
@@ -223,7 +232,7 @@ struct annent {
 	int kind;
 	bool marked;
 	uint32_t ntags, nnotes;
-	const char **tags; /* interned */
+	const char **tags;     /* interned */
 	struct annnote *notes; /* oldest first */
 };
 
@@ -232,7 +241,7 @@ struct annset {
 	size_t n, cap;
 	uint32_t *slot; /* index + 1 into ent, 0 empty */
 	size_t mask;
-	char **chunks;   /* the arena */
+	char **chunks; /* the arena */
 	size_t nchunks, used, chunk_cap;
 };
 
@@ -341,8 +350,7 @@ static int annset_add(const struct annot_key *k, void *ctx)
 
 /* Every annotation key; NULL (with *cause unset) when they are too many
  * to hold, NULL with *cause on an error. */
-static struct annset *annset_load(struct store *st, const struct annot_counts *ac, int64_t max,
-				  char **cause)
+static struct annset *annset_load(struct store *st, const struct annot_counts *ac, int64_t max, char **cause)
 {
 	if (ac->marks + ac->tags + ac->notes > max)
 		return NULL;
@@ -635,7 +643,9 @@ int export_run(struct store *st, FILE *out, const struct export_opts *o, struct 
 	 * the others (told by the keys in memory, or by the store) keeps
 	 * memory flat. */
 	bool few_marks = marked && ac.marks <= lim->marks_sorted;
-	unsigned flags = few_marks ? STORE_SCAN_MARKED | STORE_SCAN_FEW_MARKS : marked && rd.probe ? STORE_SCAN_MARKED : 0;
+	unsigned flags = few_marks            ? STORE_SCAN_MARKED | STORE_SCAN_FEW_MARKS
+			 : marked && rd.probe ? STORE_SCAN_MARKED
+					      : 0;
 	rd.marked_in_c = marked && !few_marks && !rd.probe;
 	x.label = o->case_label ? o->case_label : store_path(st);
 	if (x.w->begin && x.w->begin(&x) < 0)

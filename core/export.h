@@ -33,7 +33,7 @@ enum export_format {
 #define X(e, name) EXPORT_##e,
 	EXPORT_WRITERS(X)
 #undef X
-	EXPORT_COUNT
+		EXPORT_COUNT
 };
 
 /* "csv", "jsonl" (also "json"), "timesketch", "markdown" (also "md");

@@ -13,10 +13,11 @@
 #include "xalloc.h"
 
 static const char *const csv_cols[] = {
-	"ts", "record_id", "kind", "op", "user", "app", "app_name", "client_app", "client_app_name", "ip",
-	"country", "asn", "as_org", "workload", "record_type",
-	"result", "session", "token", "mailbox", "access", "op_count", "client_info", "throttled",
-	"marked", "tags", "notes", "source", "source_sha256", "line",
+	"ts",          "record_id",       "kind",    "op",      "user",    "app",    "app_name",
+	"client_app",  "client_app_name", "ip",      "country", "asn",     "as_org", "workload",
+	"record_type", "result",          "session", "token",   "mailbox", "access", "op_count",
+	"client_info", "throttled",       "marked",  "tags",    "notes",   "source", "source_sha256",
+	"line",
 };
 
 static int csv_begin(struct exporter *x)
@@ -63,12 +64,35 @@ static void csv_row(struct exporter *x, const struct export_row *r)
 	char *notes = notes_cell(r);
 	const struct export_source *s = export_source_of(x, r->source);
 	const char *v[] = {
-		ts, r->f[F_record_id], event_kind_name(r->kind), r->f[F_op], r->f[F_user], r->f[F_app],
-		export_app_name(x, r->f[F_app]), r->f[F_client_app], export_app_name(x, r->f[F_client_app]), r->f[F_ip], r->country, r->asn, r->as_org, r->f[F_workload], r->f[F_rtype], r->f[F_result],
-		r->f[F_session], r->f[F_token], r->f[F_mailbox], r->f[F_access],
-		r->op_count >= 0 ? opc : NULL, r->f[F_client_info],
-		(r->flags & EVF_THROTTLED) ? "true" : "false", r->marked ? "true" : "false", tags, notes,
-		s ? s->path : NULL, s ? s->sha256 : NULL, line,
+		ts,
+		r->f[F_record_id],
+		event_kind_name(r->kind),
+		r->f[F_op],
+		r->f[F_user],
+		r->f[F_app],
+		export_app_name(x, r->f[F_app]),
+		r->f[F_client_app],
+		export_app_name(x, r->f[F_client_app]),
+		r->f[F_ip],
+		r->country,
+		r->asn,
+		r->as_org,
+		r->f[F_workload],
+		r->f[F_rtype],
+		r->f[F_result],
+		r->f[F_session],
+		r->f[F_token],
+		r->f[F_mailbox],
+		r->f[F_access],
+		r->op_count >= 0 ? opc : NULL,
+		r->f[F_client_info],
+		(r->flags & EVF_THROTTLED) ? "true" : "false",
+		r->marked ? "true" : "false",
+		tags,
+		notes,
+		s ? s->path : NULL,
+		s ? s->sha256 : NULL,
+		line,
 	};
 	/* an empty value and NULL both leave the cell empty */
 	csvout_row(x->out, v, sizeof v / sizeof v[0], x->o->terminal);

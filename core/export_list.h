@@ -7,10 +7,10 @@
 #ifndef AUDITSCOPE_EXPORT_LIST_H
 #define AUDITSCOPE_EXPORT_LIST_H
 
-#define EXPORT_WRITERS(X)             \
-	X(CSV, csv)                   \
-	X(JSONL, jsonl)               \
-	X(TIMESKETCH, timesketch)     \
+#define EXPORT_WRITERS(X)         \
+	X(CSV, csv)               \
+	X(JSONL, jsonl)           \
+	X(TIMESKETCH, timesketch) \
 	X(MARKDOWN, markdown)
 
 #endif

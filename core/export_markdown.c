@@ -157,9 +157,10 @@ static int md_head(struct exporter *x)
 		fputs(".\n\n", f);
 	}
 	fputs("## Case summary\n\n| | |\n|---|---|\n", f);
-	fprintf(f, "| events | %" PRId64 " |\n| records read | %" PRId64 " |\n"
-		   "| duplicate records | %" PRId64 " |\n| rejected rows | %" PRId64 " |\n"
-		   "| messages named by MailItemsAccessed | %" PRId64 " |\n",
+	fprintf(f,
+		"| events | %" PRId64 " |\n| records read | %" PRId64 " |\n"
+		"| duplicate records | %" PRId64 " |\n| rejected rows | %" PRId64 " |\n"
+		"| messages named by MailItemsAccessed | %" PRId64 " |\n",
 		sum.events, sum.records, sum.duplicates, sum.rejects, sum.messages);
 	if (sum.events > 0) {
 		fputs("| first event | ", f);
@@ -253,16 +254,18 @@ static void ind_raw(struct exporter *x, struct indicators *in, const struct expo
 	json_t *rec = json_is_string(in_ad) ? json_loads(json_string_value(in_ad), 0, NULL) : json_incref(j);
 	size_t i;
 	json_t *el;
-	json_array_foreach(json_object_get(rec, "Parameters"), i, el) {
+	json_array_foreach(json_object_get(rec, "Parameters"), i, el)
+	{
 		json_t *n = json_object_get(el, "Name"), *v = json_object_get(el, "Value");
 		if (!json_is_string(n) || !json_is_string(v) || !*json_string_value(v))
 			continue;
 		const char *nm = json_string_value(n);
 		if (rule && strcasecmp(nm, "Name") == 0)
 			ind_add(in, IND_RULE, json_string_value(v));
-		static const char *const fwd[] = { "ForwardTo", "ForwardAsAttachmentTo", "RedirectTo",
-						   "ForwardingSmtpAddress", "ForwardingAddress", "RedirectMessageTo",
-						   "BlindCopyTo", NULL };
+		static const char *const fwd[] = { "ForwardTo",         "ForwardAsAttachmentTo",
+						   "RedirectTo",        "ForwardingSmtpAddress",
+						   "ForwardingAddress", "RedirectMessageTo",
+						   "BlindCopyTo",       NULL };
 		for (int k = 0; fwd[k]; k++)
 			if (strcasecmp(nm, fwd[k]) == 0)
 				ind_add(in, IND_FWD, json_string_value(v));
@@ -300,8 +303,8 @@ static int md_indicators(struct exporter *x)
 	char *cause = NULL;
 	struct appnames *an = appnames_new(x->st, &cause);
 	free(cause); /* without names, the ids alone */
-	static const char *const label[IND_N] = { "App ids", "IP addresses", "Users", "Mailboxes",
-						  "Inbox rule names", "Forwarding addresses" };
+	static const char *const label[IND_N] = { "App ids",   "IP addresses",     "Users",
+						  "Mailboxes", "Inbox rule names", "Forwarding addresses" };
 	fputs("## Indicators\n\nFrom the bookmarked events, each once", f);
 	char *dbs = ipgeo_databases(x->st);
 	if (dbs) {
@@ -330,7 +333,8 @@ static int md_indicators(struct exporter *x)
 				char *gc = NULL;
 				if (ipgeo_get(x->st, m->keys[i], &g, &gc) == 0) {
 					char *asn = g.asn ? xasprintf("%" PRId64, g.asn) : NULL;
-					char *place = ipgeo_row_text(m->keys[i], g.country, asn, g.as_org, g.label);
+					char *place =
+						ipgeo_row_text(m->keys[i], g.country, asn, g.as_org, g.label);
 					fputs(" ", f);
 					md_text(f, place ? place : "unknown");
 					free(place);
@@ -545,8 +549,9 @@ static int md_messages(struct exporter *x, int64_t *count)
 	      f);
 	if (query_marked_messages(x->q, md_message, &c, x->cause) < 0)
 		return -1;
-	fprintf(f, "\n%" PRId64 " messages read individually (Bind), %" PRId64
-		   " folders synchronised (Sync: every item in them counts as exposed).\n\n",
+	fprintf(f,
+		"\n%" PRId64 " messages read individually (Bind), %" PRId64
+		" folders synchronised (Sync: every item in them counts as exposed).\n\n",
 		c.n, c.sync);
 	*count = c.n;
 	return 0;
@@ -703,7 +708,7 @@ static void sha256sum_shell(struct util_buf *b, const char *hash, const char *na
 }
 
 struct repro {
-	FILE *f;           /* the sha256sum -c lines */
+	FILE *f;            /* the sha256sum -c lines */
 	struct util_buf sh; /* the names only a shell command can check */
 };
 
@@ -824,8 +829,8 @@ static int md_coverage(struct exporter *x)
 		if (days)
 			snprintf(ret, sizeof ret, "%d days", days);
 		char *bars = coverage_bars(c, s, 60, NULL);
-		fprintf(f, " | %" PRId64 " | %" PRId64 " | %zu | %s | `%s` |\n", s->events, s->active_days, s->ngaps, ret,
-			bars);
+		fprintf(f, " | %" PRId64 " | %" PRId64 " | %zu | %s | `%s` |\n", s->events, s->active_days,
+			s->ngaps, ret, bars);
 		free(bars);
 	}
 	if (per > 1)

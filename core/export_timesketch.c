@@ -22,7 +22,9 @@ static char *ts_message(const struct exporter *x, const struct export_row *r)
 	} parts[] = {
 		{ "", r->f[F_op] ? r->f[F_op] : "(no operation)" },
 		{ " by ", r->f[F_user] },
-		{ " mailbox ", r->f[F_mailbox] && (!r->f[F_user] || strcmp(r->f[F_mailbox], r->f[F_user])) ? r->f[F_mailbox] : NULL },
+		{ " mailbox ", r->f[F_mailbox] && (!r->f[F_user] || strcmp(r->f[F_mailbox], r->f[F_user]))
+				       ? r->f[F_mailbox]
+				       : NULL },
 		{ " access ", r->f[F_access] },
 		{ " app ", an ? an : r->f[F_app] },
 		{ " client app ", cn ? cn : r->f[F_client_app] },
@@ -62,8 +64,9 @@ static void timesketch_row(struct exporter *x, const struct export_row *r)
 	fputs("{\"message\":", f);
 	export_json_str(f, msg);
 	free(msg);
-	fprintf(f, ",\"datetime\":\"%s\",\"timestamp\":%" PRId64 ",\"timestamp_desc\":\"Event Recorded\""
-		   ",\"data_type\":\"auditscope:%s\"",
+	fprintf(f,
+		",\"datetime\":\"%s\",\"timestamp\":%" PRId64 ",\"timestamp_desc\":\"Event Recorded\""
+		",\"data_type\":\"auditscope:%s\"",
 		dt, ms * 1000, event_kind_name(r->kind));
 	export_json_kv(f, "ts", ts);
 	export_json_fields(x, r, "tag");

@@ -22,27 +22,27 @@
 
 /* The text fields, in output order, with the names exports use (also
  * the names a scan knows them by: filter.h's fields, and record_id). */
-#define EXPORT_ROW_FIELDS(X)       \
-	X(record_id, "record_id")  \
-	X(op, "op")                \
-	X(user, "user")            \
-	X(app, "app")              \
+#define EXPORT_ROW_FIELDS(X)        \
+	X(record_id, "record_id")   \
+	X(op, "op")                 \
+	X(user, "user")             \
+	X(app, "app")               \
 	X(client_app, "client_app") \
-	X(ip, "ip")                \
-	X(workload, "workload")    \
-	X(rtype, "record_type")    \
-	X(result, "result")        \
-	X(session, "session")      \
-	X(token, "token")          \
-	X(mailbox, "mailbox")      \
-	X(access, "access")        \
+	X(ip, "ip")                 \
+	X(workload, "workload")     \
+	X(rtype, "record_type")     \
+	X(result, "result")         \
+	X(session, "session")       \
+	X(token, "token")           \
+	X(mailbox, "mailbox")       \
+	X(access, "access")         \
 	X(client_info, "client_info")
 
 enum {
 #define X(f, name) F_##f,
 	EXPORT_ROW_FIELDS(X)
 #undef X
-	NFIELDS
+		NFIELDS
 };
 
 /* The names of the fields, in field order. */
@@ -90,8 +90,8 @@ struct exporter {
 	struct export_row *win;
 	struct export_pend *pend; /* the reader's own, beside each row of win */
 	size_t nwin;
-	int64_t done;     /* events written */
-	int64_t messages; /* the report: messages listed */
+	int64_t done;        /* events written */
+	int64_t messages;    /* the report: messages listed */
 	struct appnames *ka; /* app names: the tenant's, the case's evidence, then Microsoft's */
 	struct vcache *vc;
 	struct gcache *gc;  /* the places of IP value ids */
@@ -104,8 +104,8 @@ struct exporter {
 
 struct export_writer {
 	const char *name, *alias; /* for --format; alias may be NULL */
-	bool raw;    /* rows carry their raw record */
-	bool marked; /* bookmarked events only, always */
+	bool raw;                 /* rows carry their raw record */
+	bool marked;              /* bookmarked events only, always */
 	/* Before the first row / after the last; 0, or -1 with *x->cause.
 	 * Either may be NULL. */
 	int (*begin)(struct exporter *x);

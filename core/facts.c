@@ -21,7 +21,7 @@
 
 static const char *const names[FACT_COUNT] = {
 	[FACT_RESOURCE] = "resource", [FACT_FAILURE] = "failure", [FACT_CA] = "ca",
-	[FACT_MFA] = "mfa",	      [FACT_AGENT] = "agent",	  [FACT_TARGET] = "target",
+	[FACT_MFA] = "mfa",           [FACT_AGENT] = "agent",     [FACT_TARGET] = "target",
 	[FACT_CHANGES] = "changes",   [FACT_PARAMS] = "params",
 };
 
@@ -45,9 +45,7 @@ static json_t *member(json_t *obj, const char *key, size_t klen)
 	json_t *v;
 	if (!json_is_object(obj))
 		return NULL;
-	json_object_foreach(obj, k, v)
-		if (strlen(k) == klen && !strncasecmp(k, key, klen))
-			return v;
+	json_object_foreach(obj, k, v) if (strlen(k) == klen && !strncasecmp(k, key, klen)) return v;
 	return NULL;
 }
 
@@ -196,8 +194,7 @@ static char *changes(json_t *root)
 		targets = member(props, "targetResources", 15);
 	size_t i;
 	json_t *t;
-	json_array_foreach(targets, i, t)
-		changes_of(member(t, "modifiedProperties", 18), &b);
+	json_array_foreach(targets, i, t) changes_of(member(t, "modifiedProperties", 18), &b);
 	return util_buf_take(&b);
 }
 
@@ -220,9 +217,8 @@ static char *target(json_t *root)
 	}
 	size_t i;
 	json_t *e;
-	json_array_foreach(member(root, "Target", 6), i, e)
-		if (json_integer_value(member(e, "Type", 4)) == 5)
-			return text(member(e, "ID", 2));
+	json_array_foreach(member(root, "Target", 6), i, e) if (json_integer_value(member(e, "Type", 4)) ==
+								5) return text(member(e, "ID", 2));
 	return first(root, (const char *const[]){ "ObjectId", "Identity", NULL });
 }
 
@@ -254,12 +250,13 @@ int facts_read(const char *raw, size_t n, char **out)
 	}
 	json_t *ext = member(root, "ExtendedProperties", 18);
 	out[FACT_RESOURCE] = first(root, (const char *const[]){ "resourceDisplayName", "Resource", NULL });
-	out[FACT_FAILURE] =
-		first(root, (const char *const[]){ "status.failureReason", "Failure reason", "LogonError", NULL });
-	out[FACT_CA] = first(root, (const char *const[]){ "conditionalAccessStatus", "Conditional Access", NULL });
-	out[FACT_MFA] = first(root, (const char *const[]){ "authenticationRequirement", "Authentication requirement",
-							   "mfaDetail.authMethod", "Multifactor authentication result",
-							   NULL });
+	out[FACT_FAILURE] = first(root, (const char *const[]){ "status.failureReason", "Failure reason",
+							       "LogonError", NULL });
+	out[FACT_CA] =
+		first(root, (const char *const[]){ "conditionalAccessStatus", "Conditional Access", NULL });
+	out[FACT_MFA] = first(root, (const char *const[]){ "authenticationRequirement",
+							   "Authentication requirement", "mfaDetail.authMethod",
+							   "Multifactor authentication result", NULL });
 	out[FACT_AGENT] = first(root, (const char *const[]){ "userAgent", "User agent", NULL });
 	if (!out[FACT_AGENT] && json_is_array(ext))
 		out[FACT_AGENT] = named(ext, "UserAgent");

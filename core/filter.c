@@ -28,8 +28,10 @@ static const struct filter_field fields[] = {
 	{ "time", "ts", FIELD_TIME | FIELD_INDEXED, "event time (UTC): 2023-06-16, 2023-06-16T10:00, -7d" },
 	{ "user", "user", TXT | FIELD_INDEXED | FIELD_NOCASE | FIELD_LOWER, "user (UPN), any case" },
 	{ "app", "app", TXT | FIELD_INDEXED | FIELD_NOCASE | FIELD_LOWER, "app id, or an app's name" },
-	{ "client_app", "client_app", TXT | FIELD_NOCASE | FIELD_LOWER, "client app id (ClientAppId), or a name" },
-	{ "ip", "ip", TXT | FIELD_INDEXED | FIELD_NOCASE | FIELD_LOWER, "client IP, or a CIDR block 203.0.113.0/24" },
+	{ "client_app", "client_app", TXT | FIELD_NOCASE | FIELD_LOWER,
+	  "client app id (ClientAppId), or a name" },
+	{ "ip", "ip", TXT | FIELD_INDEXED | FIELD_NOCASE | FIELD_LOWER,
+	  "client IP, or a CIDR block 203.0.113.0/24" },
 	{ "op", "op", TXT | FIELD_INDEXED | FIELD_NOCASE, "operation, any case" },
 	{ "workload", "workload", TXT | FIELD_NOCASE, "Exchange, AzureActiveDirectory, SharePoint ..." },
 	{ "record_type", "rtype", TXT | FIELD_NOCASE, "record type name, or its number (50)" },
@@ -39,12 +41,15 @@ static const struct filter_field fields[] = {
 	{ "mailbox", "mailbox", TXT | FIELD_NOCASE | FIELD_LOWER, "mailbox owner, any case" },
 	{ "access", "access", TXT | FIELD_NOCASE, "mail access type: Bind or Sync" },
 	{ "client_info", "client_info", TXT, "client info string / user agent (exact)" },
-	{ "detail", "detail", TXT | FIELD_NOCASE, "the kind's key detail: Graph method and URI, message, resource, risk" },
-	{ "country", "country", FIELD_GEO | FIELD_NOCASE, "the IP's country (ISO code: DE, US), from offline databases" },
+	{ "detail", "detail", TXT | FIELD_NOCASE,
+	  "the kind's key detail: Graph method and URI, message, resource, risk" },
+	{ "country", "country", FIELD_GEO | FIELD_NOCASE,
+	  "the IP's country (ISO code: DE, US), from offline databases" },
 	{ "asn", "asn", FIELD_GEO, "the IP's autonomous system number: 8075 or AS8075" },
 	{ "as_org", "as_org", FIELD_GEO | FIELD_NOCASE, "the IP's network owner, any case" },
-	{ "kind", "kind", FIELD_KIND, "kind of log: ual signin directory_audit graph_activity message_trace "
-				      "azure_activity risk alert xdr generic" },
+	{ "kind", "kind", FIELD_KIND,
+	  "kind of log: ual signin directory_audit graph_activity message_trace "
+	  "azure_activity risk alert xdr generic" },
 	{ "record_id", "record_id", FIELD_PLAIN, "the record's id (exact)" },
 	{ "source", "source", FIELD_SOURCE, "source file: its path or file name" },
 	{ "op_count", "op_count", FIELD_NUMBER, "OperationCount of the record" },
@@ -56,12 +61,24 @@ static const struct filter_field fields[] = {
 static const struct {
 	const char *alias, *name;
 } aliases[] = {
-	{ "operation", "op" },	       { "rtype", "record_type" },	{ "recordtype", "record_type" },
-	{ "userid", "user" },	       { "appid", "app" },		{ "clientappid", "client_app" },
-	{ "client_ip", "ip" },	       { "clientip", "ip" },		{ "session_id", "session" },
-	{ "sessionid", "session" },    { "token_id", "token" },		{ "mail_access", "access" },
-	{ "ts", "time" },	       { "date", "time" },		{ "useragent", "client_info" },
-	{ "user_agent", "client_info" }, { "id", "record_id" },		{ "operationcount", "op_count" },
+	{ "operation", "op" },
+	{ "rtype", "record_type" },
+	{ "recordtype", "record_type" },
+	{ "userid", "user" },
+	{ "appid", "app" },
+	{ "clientappid", "client_app" },
+	{ "client_ip", "ip" },
+	{ "clientip", "ip" },
+	{ "session_id", "session" },
+	{ "sessionid", "session" },
+	{ "token_id", "token" },
+	{ "mail_access", "access" },
+	{ "ts", "time" },
+	{ "date", "time" },
+	{ "useragent", "client_info" },
+	{ "user_agent", "client_info" },
+	{ "id", "record_id" },
+	{ "operationcount", "op_count" },
 };
 
 const struct filter_field *filter_fields(size_t *n)
@@ -459,9 +476,7 @@ void filter_node_print(struct util_buf *b, const struct filter_node *n, enum fil
 		util_buf_puts(b, "not ");
 		filter_node_print(b, n->kids[0], FILTER_NOT);
 		break;
-	case FILTER_MARKED:
-		util_buf_puts(b, "marked");
-		break;
+	case FILTER_MARKED: util_buf_puts(b, "marked"); break;
 	case FILTER_TEXT:
 		if (text_bare_ok(n->vals[0]))
 			util_buf_puts(b, n->vals[0]);
@@ -512,8 +527,7 @@ char *filter_canonical(const struct filter *f)
 	return util_buf_take(&b);
 }
 
-char *filter_pivot(const char *text, const char *field, const char *value, enum filter_pivot how,
-		   char **cause)
+char *filter_pivot(const char *text, const char *field, const char *value, enum filter_pivot how, char **cause)
 {
 	struct filter *f = filter_parse(text, cause);
 	if (!f)
@@ -559,4 +573,3 @@ char *filter_pivot(const char *text, const char *field, const char *value, enum 
 	filter_free(f);
 	return s;
 }
-

@@ -113,8 +113,7 @@ enum filter_pivot {
  * NULL means the field is absent (field=""). NULL with *cause when text
  * does not parse or field is unknown.
  */
-char *filter_pivot(const char *text, const char *field, const char *value, enum filter_pivot how,
-		   char **cause);
+char *filter_pivot(const char *text, const char *field, const char *value, enum filter_pivot how, char **cause);
 
 /*
  * A time value of the language: 2023-06-16, 2023-06-16T10:00,
@@ -199,9 +198,9 @@ struct filter_node {
 	/* FILTER_TERM */
 	enum filter_term term;
 	const struct filter_field *field; /* FILTER_FIELD */
-	char *path;                       /* FILTER_JSON: the path after "json."; FILTER_SIGMA: the field (NULL: keywords) */
-	unsigned smods;                   /* FILTER_SIGMA: its modifiers (sigma_field.h) */
-	struct sigma_field *sf;           /* FILTER_SIGMA: the condition, built when parsed */
+	char *path;     /* FILTER_JSON: the path after "json."; FILTER_SIGMA: the field (NULL: keywords) */
+	unsigned smods; /* FILTER_SIGMA: its modifiers (sigma_field.h) */
+	struct sigma_field *sf; /* FILTER_SIGMA: the condition, built when parsed */
 	enum filter_op op;
 	char **vals; /* FILTER_TERM: one or more (a list for = and !=); FILTER_TEXT: one */
 	size_t nvals;

@@ -40,8 +40,7 @@ static int match_node(const struct filter_node *n, const struct jval *rec, char 
 			return r < 0 ? -1 : n->op == FILTER_NE ? !r : r;
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return set_cause(cause, "filter: only sigma terms can be tested on a record alone");
 }
@@ -114,8 +113,7 @@ static struct litset node_lits(const struct filter_node *n)
 			free(k.v);
 		}
 		return out;
-	default:
-		return out;
+	default: return out;
 	}
 }
 

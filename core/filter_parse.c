@@ -45,7 +45,7 @@ static size_t col_of(const struct parser *ps, const char *at)
 }
 
 __attribute__((format(printf, 3, 4))) static struct filter_node *perr(struct parser *ps, const char *at,
-							      const char *fmt, ...)
+								      const char *fmt, ...)
 {
 	if (ps->failed)
 		return NULL;
@@ -162,8 +162,8 @@ static bool check_regex(struct parser *ps, const char *at, const char *re)
 {
 	int err;
 	PCRE2_SIZE off;
-	pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
-				      &err, &off, NULL);
+	pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+				      PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
 	if (c) {
 		pcre2_code_free(c);
 		return true;
@@ -191,8 +191,9 @@ static bool check_value(struct parser *ps, const struct filter_node *n, const ch
 	if (n->field->flags & FIELD_KIND) {
 		if (event_kind_parse(v) >= 0)
 			return true;
-		perr(ps, at, "expected a kind of log after '%s%s', got '%s' (ual, signin, directory_audit, "
-			     "graph_activity, message_trace, azure_activity, risk, alert, xdr, generic)",
+		perr(ps, at,
+		     "expected a kind of log after '%s%s', got '%s' (ual, signin, directory_audit, "
+		     "graph_activity, message_trace, azure_activity, risk, alert, xdr, generic)",
 		     n->field->name, filter_op_text(n->op), v);
 		return false;
 	}
@@ -200,14 +201,16 @@ static bool check_value(struct parser *ps, const struct filter_node *n, const ch
 		int64_t x;
 		if (filter_parse_int(v + (strncasecmp(v, "as", 2) == 0 ? 2 : 0), &x))
 			return true;
-		perr(ps, at, "expected an AS number after 'asn%s', got '%s' (8075 or AS8075)", filter_op_text(n->op), v);
+		perr(ps, at, "expected an AS number after 'asn%s', got '%s' (8075 or AS8075)",
+		     filter_op_text(n->op), v);
 		return false;
 	}
 	if (n->field->flags & FIELD_NUMBER) {
 		int64_t x;
 		if (filter_parse_int(v, &x))
 			return true;
-		perr(ps, at, "expected a number after '%s%s', got '%s'", n->field->name, filter_op_text(n->op), v);
+		perr(ps, at, "expected a number after '%s%s', got '%s'", n->field->name,
+		     filter_op_text(n->op), v);
 		return false;
 	}
 	if (!strcmp(n->field->name, "ip") && strchr(v, '/')) {
@@ -222,7 +225,7 @@ static bool check_value(struct parser *ps, const struct filter_node *n, const ch
 
 /* field OP value[,value...] with the name already read (name .. name_end). */
 static struct filter_node *parse_term(struct parser *ps, const char *name, const char *name_end, int op,
-			       size_t oplen)
+				      size_t oplen)
 {
 	char *nm = xstrndup(name, (size_t)(name_end - name));
 	struct filter_node *n = filter_node_new(FILTER_TERM);
@@ -256,7 +259,8 @@ static struct filter_node *parse_term(struct parser *ps, const char *name, const
 		if (!nm[5] || nm[strlen(nm) - 1] == '.' || strstr(nm, "..")) {
 			free(nm);
 			filter_node_free(n);
-			return perr(ps, name, "expected a path after 'json.' such as json.Parameters.ForwardTo");
+			return perr(ps, name,
+				    "expected a path after 'json.' such as json.Parameters.ForwardTo");
 		}
 		n->path = xstrdup(nm + 5);
 	} else if (strcasecmp(nm, "tag") == 0) {
@@ -313,7 +317,8 @@ static struct filter_node *parse_term(struct parser *ps, const char *name, const
 		} else {
 			v = word_end(*ps->p) && *ps->p != '(' ? xstrdup("") : parse_bare(ps, list);
 			if (!*v) {
-				char *shown = at == after ? xstrndup(name, (size_t)(after - name)) : xstrdup(",");
+				char *shown =
+					at == after ? xstrndup(name, (size_t)(after - name)) : xstrdup(",");
 				perr(ps, at, "expected a value after '%s'", shown);
 				free(shown);
 				free(v);
@@ -400,7 +405,8 @@ static struct filter_node *parse_primary(struct parser *ps, int depth)
 	if (op >= 0)
 		return parse_term(ps, at, p, op, oplen);
 	/* "user = x": say what is wrong rather than search for "user" */
-	if (p > at && word_end(*p) && (filter_field_find_n(at, (size_t)(p - at)) || strncasecmp(at, "json.", 5) == 0)) {
+	if (p > at && word_end(*p) &&
+	    (filter_field_find_n(at, (size_t)(p - at)) || strncasecmp(at, "json.", 5) == 0)) {
 		const char *q = p;
 		while (*q && isspace((unsigned char)*q))
 			q++;
@@ -431,7 +437,8 @@ static struct filter_node *parse_unary(struct parser *ps, int depth)
 	if (keyword_at(at, "not")) {
 		ps->p += 3;
 		neg = true;
-	} else if (*at == '-' && (isalpha((unsigned char)at[1]) || at[1] == '(' || at[1] == '"' || at[1] == '_')) {
+	} else if (*at == '-' &&
+		   (isalpha((unsigned char)at[1]) || at[1] == '(' || at[1] == '"' || at[1] == '_')) {
 		ps->p++;
 		neg = true;
 	}
@@ -529,4 +536,3 @@ struct filter *filter_parse(const char *text, char **cause)
 	f->root = root;
 	return f;
 }
-

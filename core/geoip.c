@@ -98,8 +98,8 @@ static const struct special specials[] = {
  * 23468 (Xbox Live). Azure's customers' machines sit in AS8075 too: the
  * label says whose network it is, not who typed.
  */
-static const uint32_t microsoft_asns[] = { 3598, 6584, 8068, 8069, 8070, 8071, 8072,
-					   8073, 8074, 8075, 12076, 23468 };
+static const uint32_t microsoft_asns[] = { 3598, 6584, 8068, 8069, 8070,  8071,
+					   8072, 8073, 8074, 8075, 12076, 23468 };
 
 bool geoip_asn_is_microsoft(uint32_t asn)
 {
@@ -112,13 +112,13 @@ bool geoip_asn_is_microsoft(uint32_t asn)
 /* Exchange Online's published ranges (Microsoft 365 URLs and IP address
  * ranges, Exchange Online), labelled even without an ASN database. */
 static const struct special microsoft_prefixes[] = {
-	{ "40.92.0.0", 15, "microsoft" },  { "40.96.0.0", 13, "microsoft" },
-	{ "40.104.0.0", 15, "microsoft" }, { "40.107.0.0", 16, "microsoft" },
-	{ "52.96.0.0", 14, "microsoft" },  { "52.100.0.0", 14, "microsoft" },
-	{ "104.47.0.0", 17, "microsoft" }, { "132.245.0.0", 16, "microsoft" },
-	{ "2603:1006::", 40, "microsoft" }, { "2603:1016::", 36, "microsoft" },
-	{ "2603:1026::", 36, "microsoft" }, { "2603:1036::", 36, "microsoft" },
-	{ "2603:1046::", 36, "microsoft" }, { "2603:1056::", 36, "microsoft" },
+	{ "40.92.0.0", 15, "microsoft" },       { "40.96.0.0", 13, "microsoft" },
+	{ "40.104.0.0", 15, "microsoft" },      { "40.107.0.0", 16, "microsoft" },
+	{ "52.96.0.0", 14, "microsoft" },       { "52.100.0.0", 14, "microsoft" },
+	{ "104.47.0.0", 17, "microsoft" },      { "132.245.0.0", 16, "microsoft" },
+	{ "2603:1006::", 40, "microsoft" },     { "2603:1016::", 36, "microsoft" },
+	{ "2603:1026::", 36, "microsoft" },     { "2603:1036::", 36, "microsoft" },
+	{ "2603:1046::", 36, "microsoft" },     { "2603:1056::", 36, "microsoft" },
 	{ "2a01:111:f400::", 48, "microsoft" },
 };
 
@@ -277,8 +277,8 @@ static void load_csv4(struct geoip *g, const char *path)
 		int n = csv_fields(p, end, f, &next);
 		p = next;
 		struct range4 r;
-		if (n < 3 || !parse_u32(f[0], &r.lo) || !parse_u32(f[1], &r.hi) ||
-		    !parse_u32(f[2], &r.asn) || r.hi < r.lo)
+		if (n < 3 || !parse_u32(f[0], &r.lo) || !parse_u32(f[1], &r.hi) || !parse_u32(f[2], &r.asn) ||
+		    r.hi < r.lo)
 			continue;
 		r.org = n == 4 ? f[3] : "";
 		g->r4 = xgrow(g->r4, &cap, g->n4 + 1, sizeof *g->r4);
@@ -300,9 +300,8 @@ static void load_csv6(struct geoip *g, const char *path)
 		int n = csv_fields(p, end, f, &next);
 		p = next;
 		struct range6 r;
-		if (n < 3 || inet_pton(AF_INET6, f[0], r.lo) != 1 ||
-		    inet_pton(AF_INET6, f[1], r.hi) != 1 || !parse_u32(f[2], &r.asn) ||
-		    memcmp(r.hi, r.lo, 16) < 0)
+		if (n < 3 || inet_pton(AF_INET6, f[0], r.lo) != 1 || inet_pton(AF_INET6, f[1], r.hi) != 1 ||
+		    !parse_u32(f[2], &r.asn) || memcmp(r.hi, r.lo, 16) < 0)
 			continue;
 		r.org = n == 4 ? f[3] : "";
 		g->r6 = xgrow(g->r6, &cap, g->n6 + 1, sizeof *g->r6);
@@ -402,9 +401,8 @@ static void date_of_package(const char *dir, const char *name, char out[11])
 	free(buf);
 }
 
-static const char *const country_files[] = { "GeoIP2-Country.mmdb", "GeoLite2-Country.mmdb",
-					     "GeoIP2-City.mmdb", "GeoLite2-City.mmdb",
-					     "geo-whois-asn-country.mmdb" };
+static const char *const country_files[] = { "GeoIP2-Country.mmdb", "GeoLite2-Country.mmdb", "GeoIP2-City.mmdb",
+					     "GeoLite2-City.mmdb", "geo-whois-asn-country.mmdb" };
 static const char *const asn_files[] = { "GeoIP2-ASN.mmdb", "GeoLite2-ASN.mmdb" };
 
 struct geoip *geoip_open(const char *const *dirs)
@@ -414,8 +412,7 @@ struct geoip *geoip_open(const char *const *dirs)
 	for (size_t d = 0; dirs && dirs[d]; d++) {
 		const char *dir = dirs[d];
 		char *path;
-		for (size_t i = 0; !g->has_country_db && i < sizeof country_files / sizeof *country_files;
-		     i++) {
+		for (size_t i = 0; !g->has_country_db && i < sizeof country_files / sizeof *country_files; i++) {
 			if (!exists(dir, country_files[i], &path))
 				continue;
 			if (MMDB_open(path, MMDB_MODE_MMAP, &g->country_db) == MMDB_SUCCESS) {
@@ -426,8 +423,7 @@ struct geoip *geoip_open(const char *const *dirs)
 			}
 			free(path);
 		}
-		for (size_t i = 0; !g->has_asn_db && !g->r4 && i < sizeof asn_files / sizeof *asn_files;
-		     i++) {
+		for (size_t i = 0; !g->has_asn_db && !g->r4 && i < sizeof asn_files / sizeof *asn_files; i++) {
 			if (!exists(dir, asn_files[i], &path))
 				continue;
 			if (MMDB_open(path, MMDB_MODE_MMAP, &g->asn_db) == MMDB_SUCCESS) {
@@ -459,15 +455,16 @@ struct geoip *geoip_open(const char *const *dirs)
 		qsort(g->r4, g->n4, sizeof *g->r4, cmp4);
 	if (g->r6)
 		qsort(g->r6, g->n6, sizeof *g->r6, cmp6);
-	g->describe = xasprintf("%s; %s", cdesc ? cdesc : "country: none",
-				adesc ? adesc : "network: none");
+	g->describe = xasprintf("%s; %s", cdesc ? cdesc : "country: none", adesc ? adesc : "network: none");
 	if (!cdesc || !adesc)
 		g->warning = xasprintf("no IP %s database found (make deps installs them; --geoip DIR "
 				       "or AUDITSCOPE_GEOIP for your own): %s unknown",
-				       !cdesc && !adesc ? "location or network" : !cdesc ? "location" : "network",
-				       !cdesc && !adesc ? "countries and networks are" :
-				       !cdesc		? "countries are" :
-							  "networks are");
+				       !cdesc && !adesc ? "location or network"
+				       : !cdesc         ? "location"
+							: "network",
+				       !cdesc && !adesc ? "countries and networks are"
+				       : !cdesc         ? "countries are"
+							: "networks are");
 	free(cdesc);
 	free(adesc);
 	return g;
@@ -576,11 +573,9 @@ static void mmdb_country(MMDB_s *db, const unsigned char a[16], char out[3])
 	if (!res.found_entry)
 		return;
 	MMDB_entry_data_s d;
-	if ((MMDB_get_value(&res.entry, &d, "country", "iso_code", NULL) == MMDB_SUCCESS &&
-	     d.has_data) ||
+	if ((MMDB_get_value(&res.entry, &d, "country", "iso_code", NULL) == MMDB_SUCCESS && d.has_data) ||
 	    (MMDB_get_value(&res.entry, &d, "country_code", NULL) == MMDB_SUCCESS && d.has_data) ||
-	    (MMDB_get_value(&res.entry, &d, "registered_country", "iso_code", NULL) ==
-		     MMDB_SUCCESS &&
+	    (MMDB_get_value(&res.entry, &d, "registered_country", "iso_code", NULL) == MMDB_SUCCESS &&
 	     d.has_data)) {
 		if (d.type == MMDB_DATA_TYPE_UTF8_STRING && d.data_size == 2) {
 			out[0] = d.utf8_string[0];
@@ -597,11 +592,10 @@ static void mmdb_asn(struct geoip *g, const unsigned char a[16], struct geoip_pl
 	if (!res.found_entry)
 		return;
 	MMDB_entry_data_s d;
-	if (MMDB_get_value(&res.entry, &d, "autonomous_system_number", NULL) == MMDB_SUCCESS &&
-	    d.has_data && d.type == MMDB_DATA_TYPE_UINT32)
+	if (MMDB_get_value(&res.entry, &d, "autonomous_system_number", NULL) == MMDB_SUCCESS && d.has_data &&
+	    d.type == MMDB_DATA_TYPE_UINT32)
 		out->asn = d.uint32;
-	if (MMDB_get_value(&res.entry, &d, "autonomous_system_organization", NULL) ==
-		    MMDB_SUCCESS &&
+	if (MMDB_get_value(&res.entry, &d, "autonomous_system_organization", NULL) == MMDB_SUCCESS &&
 	    d.has_data && d.type == MMDB_DATA_TYPE_UTF8_STRING) {
 		/* MMDB strings are not NUL-terminated: they point into the
 		 * mapped file. Owners are short; keep the last one here. */
@@ -641,8 +635,7 @@ void geoip_lookup_bin(struct geoip *g, const unsigned char a[16], struct geoip_p
 		}
 	}
 microsoft:
-	if ((out->asn && geoip_asn_is_microsoft(out->asn)) ||
-	    special_label(a, msprefixes_bin, NMSPREFIXES))
+	if ((out->asn && geoip_asn_is_microsoft(out->asn)) || special_label(a, msprefixes_bin, NMSPREFIXES))
 		out->label = "microsoft";
 }
 

@@ -108,8 +108,8 @@ const struct geoplaces_hosting_entry *geoplaces_hosting_list(size_t *n)
  * Wireless", "Telefonica Moviles", "Vodafone ... Mobile", "LTE"). */
 bool geoplaces_is_mobile(const char *as_org)
 {
-	static const char *const words[] = { "mobile", "wireless", "cellular", "cellco", "moviles", "movil",
-					     "mobil", " lte", "gsm", NULL };
+	static const char *const words[] = { "mobile", "wireless", "cellular", "cellco", "moviles",
+					     "movil",  "mobil",    " lte",     "gsm",    NULL };
 	if (!as_org)
 		return false;
 	for (const char *s = as_org; *s; s++)
@@ -136,7 +136,8 @@ double geoplaces_km(double lat1, double lon1, double lat2, double lon2)
 {
 	const double r = 6371.0, rad = M_PI / 180.0;
 	double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
-	double a = sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+	double a = sin(dlat / 2) * sin(dlat / 2) +
+		   cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
 	if (a > 1)
 		a = 1;
 	return 2 * r * asin(sqrt(a));
@@ -161,7 +162,8 @@ struct geoplaces *geoplaces_open(const char *const *dirs)
 		p->c = xcalloc(json_array_size(j) + 1, sizeof *p->c);
 		size_t i;
 		json_t *e;
-		json_array_foreach(j, i, e) {
+		json_array_foreach(j, i, e)
+		{
 			const char *cc = json_string_value(json_object_get(e, "cca2"));
 			json_t *ll = json_object_get(e, "latlng");
 			double area = json_number_value(json_object_get(e, "area"));
@@ -205,7 +207,9 @@ static const struct country *find(const struct geoplaces *p, const char *cc)
 {
 	if (!p || !cc || strlen(cc) != 2)
 		return NULL;
-	struct country key = { { (char)toupper((unsigned char)cc[0]), (char)toupper((unsigned char)cc[1]), 0 }, 0, 0, 0 };
+	struct country key = {
+		{ (char)toupper((unsigned char)cc[0]), (char)toupper((unsigned char)cc[1]), 0 }, 0, 0, 0
+	};
 	return bsearch(&key, p->c, p->n, sizeof *p->c, cmp_cc);
 }
 

@@ -16,14 +16,15 @@
 #include "storage.h"
 
 static const int64_t nice[] = {
-	60000, 5 * 60000, 15 * 60000, 30 * 60000, 3600000, 3 * 3600000, 6 * 3600000, 12 * 3600000,
-	86400000, 7 * 86400000LL, 30 * 86400000LL,
+	60000,       5 * 60000,    15 * 60000, 30 * 60000,     3600000,         3 * 3600000,
+	6 * 3600000, 12 * 3600000, 86400000,   7 * 86400000LL, 30 * 86400000LL,
 };
 
 /* What zooming walks through: the sizes above, and seconds below them. */
 static const int64_t zoom_sizes[] = {
-	1000, 5000, 15000, 30000, 60000, 5 * 60000, 15 * 60000, 30 * 60000, 3600000, 3 * 3600000, 6 * 3600000,
-	12 * 3600000, 86400000, 7 * 86400000LL, 30 * 86400000LL,
+	1000,        5000,         15000,      30000,          60000,
+	5 * 60000,   15 * 60000,   30 * 60000, 3600000,        3 * 3600000,
+	6 * 3600000, 12 * 3600000, 86400000,   7 * 86400000LL, 30 * 86400000LL,
 };
 #define NZOOM (sizeof zoom_sizes / sizeof zoom_sizes[0])
 
@@ -157,7 +158,8 @@ static int run_span(struct query *q, int64_t bucket_ms, size_t max_buckets, size
 	int64_t start = floor_div(lo, b) * b;
 	int64_t n = buckets_over(lo, hi, b);
 	if (n > 10000000)
-		return set_cause(cause, "histogram: %lld buckets are too many; give a larger bucket", (long long)n);
+		return set_cause(cause, "histogram: %lld buckets are too many; give a larger bucket",
+				 (long long)n);
 	out->start = start;
 	out->bucket = b;
 	out->n = (size_t)n;

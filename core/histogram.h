@@ -14,12 +14,12 @@
 #include "query.h"
 
 struct histogram {
-	int64_t start;     /* ts of bucket 0 (aligned to bucket) */
-	int64_t bucket;    /* bucket size in ms */
-	int64_t *counts;   /* n buckets; empty buckets are 0 */
+	int64_t start;   /* ts of bucket 0 (aligned to bucket) */
+	int64_t bucket;  /* bucket size in ms */
+	int64_t *counts; /* n buckets; empty buckets are 0 */
 	size_t n;
-	int64_t total;     /* matching events */
-	int64_t max;       /* the largest bucket */
+	int64_t total; /* matching events */
+	int64_t max;   /* the largest bucket */
 };
 
 /*
@@ -28,8 +28,7 @@ struct histogram {
  * (histogram_clear it afterwards); no events: n == 0. 0, or -1 with
  * *cause (cancelled: query_cancelled(q)).
  */
-int histogram_run(struct query *q, int64_t bucket_ms, size_t max_buckets, struct histogram *out,
-		  char **cause);
+int histogram_run(struct query *q, int64_t bucket_ms, size_t max_buckets, struct histogram *out, char **cause);
 void histogram_clear(struct histogram *h);
 
 /*

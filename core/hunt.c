@@ -163,9 +163,9 @@ const char *hunt_app_name(struct hctx *h, const char *id)
 
 /* The columns of struct hunt_ev, in order (HUNT_EV_*), as the store
  * names them. */
-static const char *const ev_cols[HUNT_EV_NCOLS] = { "id",      "ts",     "kind",    "op",    "user",
-						    "app",     "client_app", "ip",  "mailbox", "access",
-						    "session", "token",  "result",  "flags" };
+static const char *const ev_cols[HUNT_EV_NCOLS] = { "id",      "ts",         "kind",   "op",      "user",
+						    "app",     "client_app", "ip",     "mailbox", "access",
+						    "session", "token",      "result", "flags" };
 
 struct scan_feed {
 	struct hctx **hs;
@@ -197,9 +197,9 @@ static int scan_events(struct hctx **hs, size_t n, struct store_pick *p)
 		cols |= entries[hs[i]->r->def->id]->scan.cols;
 	struct scan_feed f = { .hs = hs, .n = n };
 	struct hunt_ev *e = &f.e;
-	int64_t *m[HUNT_EV_NCOLS] = { &e->id,	   &e->ts,	&e->kind,   &e->op,	 &e->user,
-				      &e->app,	   &e->capp,	&e->ip,	    &e->mailbox, &e->access,
-				      &e->session, &e->token,	&e->result, &e->flags };
+	int64_t *m[HUNT_EV_NCOLS] = { &e->id,      &e->ts,    &e->kind,   &e->op,      &e->user,
+				      &e->app,     &e->capp,  &e->ip,     &e->mailbox, &e->access,
+				      &e->session, &e->token, &e->result, &e->flags };
 	const char *names[HUNT_EV_NCOLS];
 	for (size_t c = 0; c < HUNT_EV_NCOLS; c++) {
 		if (cols & (1u << c)) {
@@ -251,7 +251,8 @@ static int cmp_row_time(const void *a, const void *b)
 	const struct hunt_row *x = a, *y = b;
 	if (x->first_ts != y->first_ts)
 		return x->first_ts < y->first_ts ? -1 : 1;
-	int64_t ex = x->nevents && x->events ? x->events[0] : 0, ey = y->nevents && y->events ? y->events[0] : 0;
+	int64_t ex = x->nevents && x->events ? x->events[0] : 0,
+		ey = y->nevents && y->events ? y->events[0] : 0;
 	if (ex != ey)
 		return ex < ey ? -1 : 1;
 	return strcmp(x->filter, y->filter);
@@ -611,4 +612,3 @@ size_t hunt_flags_hits(const struct hunt_flags *f, enum hunt_id id)
 {
 	return f && (unsigned)id < HUNT_COUNT ? f->hits[id] : 0;
 }
-

@@ -64,8 +64,8 @@ struct hunt_col {
 
 struct hunt_def {
 	enum hunt_id id;
-	const char *name;  /* command-line name, part of the contract: "rare-apps" */
-	const char *title; /* one line: what it finds */
+	const char *name;        /* command-line name, part of the contract: "rare-apps" */
+	const char *title;       /* one line: what it finds */
 	const char *description; /* a paragraph: how it decides, for help texts */
 	const struct hunt_col *cols;
 	size_t ncols;
@@ -92,11 +92,11 @@ struct hunt_opts {
 void hunt_opts_init(struct hunt_opts *o);
 
 struct hunt_row {
-	char **vals;      /* def->ncols values, each NULL (empty) or a string */
+	char **vals; /* def->ncols values, each NULL (empty) or a string */
 	bool hit;
-	char *filter;     /* filter text selecting the row's events */
-	int64_t *events;  /* ascending events.id; NULL for a row that is not a hit */
-	size_t nevents;   /* events behind the row (hit or not) */
+	char *filter;    /* filter text selecting the row's events */
+	int64_t *events; /* ascending events.id; NULL for a row that is not a hit */
+	size_t nevents;  /* events behind the row (hit or not) */
 	int64_t first_ts, last_ts;
 	/* why the row is listed ("app first seen 12 days into the case; not
 	 * a Microsoft app"), and how much it deserves a look: 0-100 by the

@@ -14,13 +14,16 @@
 #include "xalloc.h"
 
 static const struct hunt_col cols_rare_apps[] = {
-	{ "app", HUNT_TEXT }, { "app_name", HUNT_TEXT }, { "client_app", HUNT_TEXT },
-	{ "client_app_name", HUNT_TEXT }, { "mailboxes", HUNT_NUMBER }, { "events", HUNT_NUMBER },
-	{ "ips", HUNT_NUMBER }, { "first", HUNT_TIME }, { "last", HUNT_TIME }, { "why", HUNT_TEXT },
+	{ "app", HUNT_TEXT },         { "app_name", HUNT_TEXT },
+	{ "client_app", HUNT_TEXT },  { "client_app_name", HUNT_TEXT },
+	{ "mailboxes", HUNT_NUMBER }, { "events", HUNT_NUMBER },
+	{ "ips", HUNT_NUMBER },       { "first", HUNT_TIME },
+	{ "last", HUNT_TIME },        { "why", HUNT_TEXT },
 };
 static const struct hunt_col cols_new_app[] = {
-	{ "mailbox", HUNT_TEXT }, { "app", HUNT_TEXT }, { "app_name", HUNT_TEXT }, { "first", HUNT_TIME },
-	{ "last", HUNT_TIME }, { "events", HUNT_NUMBER }, { "ips", HUNT_NUMBER }, { "ip_list", HUNT_TEXT },
+	{ "mailbox", HUNT_TEXT }, { "app", HUNT_TEXT },     { "app_name", HUNT_TEXT },
+	{ "first", HUNT_TIME },   { "last", HUNT_TIME },    { "events", HUNT_NUMBER },
+	{ "ips", HUNT_NUMBER },   { "ip_list", HUNT_TEXT },
 };
 
 /* ------------------------------------------------------------------ */
@@ -60,7 +63,8 @@ static void rare_row(struct hctx *h, const struct hunt_ev *e)
 		return;
 	bool isnew;
 	/* key 0 is the empty slot: keep (app, client app) = (0, 0) apart */
-	int64_t *gi = util_imap_slot(&a->groups, util_pair_key(e->app, e->capp) ^ 0x8000000000000000ULL, 0, &isnew);
+	int64_t *gi =
+		util_imap_slot(&a->groups, util_pair_key(e->app, e->capp) ^ 0x8000000000000000ULL, 0, &isnew);
 	if (isnew) {
 		a->g = xgrow(a->g, &a->cap, a->ng + 1, sizeof *a->g);
 		a->g[a->ng] = (struct appgroup){ e->app, e->capp, 0, 0, 0, e->ts, e->ts };
@@ -97,8 +101,8 @@ static void rare_drop(struct hctx *h)
 struct rare_hits {
 	struct hctx *h;
 	const struct util_ivec *mia;
-	struct util_imap rows;  /* (app, client app) -> row index + 1 */
-	struct util_ivec apps;  /* their apps (0: none) */
+	struct util_imap rows; /* (app, client app) -> row index + 1 */
+	struct util_ivec apps; /* their apps (0: none) */
 };
 
 /* An event of a hit's app: the hit's when it is a mail read by its
@@ -141,7 +145,8 @@ static int rare_end(struct hctx *h)
 			util_buf_item(&why, "; ", "app is not a known Microsoft app");
 		if (!capp_ms)
 			util_buf_item(&why, "; ", "client app is not a known Microsoft app");
-		int score = (!app_ms ? 50 : 0) + (!capp_ms ? 30 : 0) + (g[i].mailboxes < 20 ? 20 - (int)g[i].mailboxes : 0);
+		int score = (!app_ms ? 50 : 0) + (!capp_ms ? 30 : 0) +
+			    (g[i].mailboxes < 20 ? 20 - (int)g[i].mailboxes : 0);
 		hunt_row_reason(row, row->hit ? score : 0,
 				row->hit ? util_buf_str(&why) : "context: Microsoft first-party apps");
 		hunt_row_take(row, 9, why.n ? util_buf_take(&why) : NULL);
@@ -151,8 +156,8 @@ static int rare_end(struct hctx *h)
 		hunt_filter_term(&f, "client_app", c);
 		hunt_row_filter(row, &f);
 		if (row->hit) {
-			*util_imap_slot(&hits.rows, util_pair_key(g[i].app, g[i].capp) ^ 0x8000000000000000ULL, 0, NULL) =
-				(int64_t)h->r->nrows;
+			*util_imap_slot(&hits.rows, util_pair_key(g[i].app, g[i].capp) ^ 0x8000000000000000ULL,
+					0, NULL) = (int64_t)h->r->nrows;
 			util_ivec_add(&hits.apps, g[i].app);
 		} else {
 			row->nevents = (size_t)g[i].events;
@@ -186,7 +191,8 @@ static const struct util_ivec *mia_ids(struct hctx *h)
 }
 
 const struct hunt_entry hunt_rare_apps = {
-	.def = { HUNT_RARE_APPS, "rare-apps", "apps that read mail, fewest mailboxes first; hits: not a known Microsoft app",
+	.def = { HUNT_RARE_APPS, "rare-apps",
+		 "apps that read mail, fewest mailboxes first; hits: not a known Microsoft app",
 		 "Every (app, client app) pair that read mail (MailItemsAccessed), with how many mailboxes, events "
 		 "and IPs, fewest mailboxes first: an app a tenant uses reads many mailboxes, an intruder's app a few. "
 		 "A row is a hit when the app or the client app is not a known Microsoft first-party app; the "
@@ -215,18 +221,18 @@ const struct hunt_entry hunt_rare_apps = {
 
 struct pair {
 	int64_t mailbox, app, first, last;
-	bool foreign;          /* a read by someone other than the mailbox's user */
-	bool old;              /* read during an explicit baseline: not new */
-	struct util_ivec ids;  /* its events */
+	bool foreign;         /* a read by someone other than the mailbox's user */
+	bool old;             /* read during an explicit baseline: not new */
+	struct util_ivec ids; /* its events */
 	struct util_ivec ips;
 };
 
 struct newapp_acc {
-	struct util_imap idx;   /* (mailbox, app) -> index into p */
-	struct util_imap mbx;   /* mailbox -> its first read */
+	struct util_imap idx; /* (mailbox, app) -> index into p */
+	struct util_imap mbx; /* mailbox -> its first read */
 	struct pair *p;
 	size_t np, cap;
-	int64_t cov0;           /* the first mail read of the case */
+	int64_t cov0; /* the first mail read of the case */
 };
 
 static int cmp_pair(const void *a, const void *b)
@@ -387,7 +393,8 @@ static int newapp_end(struct hctx *h)
 			score += 20;
 		}
 		if (!hit)
-			util_buf_item(&why, "; ", "context: a Microsoft app%s", e->foreign ? "" : " reading its own user's mailbox");
+			util_buf_item(&why, "; ", "context: a Microsoft app%s",
+				      e->foreign ? "" : " reading its own user's mailbox");
 		score += e->ips.n < 10 ? (int)e->ips.n : 10;
 		hunt_row_reason(row, hit ? score : 0, util_buf_str(&why));
 		util_buf_free(&why);
@@ -405,7 +412,8 @@ static int newapp_end(struct hctx *h)
 }
 
 const struct hunt_entry hunt_new_app_for_mailbox = {
-	.def = { HUNT_NEW_APP_FOR_MAILBOX, "new-app-for-mailbox", "a mailbox read by an app it had not used before",
+	.def = { HUNT_NEW_APP_FOR_MAILBOX, "new-app-for-mailbox",
+		 "a mailbox read by an app it had not used before",
 		 "Each (mailbox, app) pair of mail reads (MailItemsAccessed) that is new. Without --baseline-until "
 		 "no date is assumed: a pair is new when its first read comes more than a day after the mailbox's own "
 		 "first read, or when the app first appears in the case more than a day after the case's first mail "
@@ -417,8 +425,7 @@ const struct hunt_entry hunt_new_app_for_mailbox = {
 		 HUNT_COLS(cols_new_app) },
 	.needs = HUNT_NEEDS_BASELINE | HUNT_NEEDS_APPS,
 	.order = HUNT_ORDER_OWN,
-	.scan = { newapp_begin, newapp_row, newapp_end, newapp_drop,
-		  "op", mia_ids, 0,
+	.scan = { newapp_begin, newapp_row, newapp_end, newapp_drop, "op", mia_ids, 0,
 		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(app) | HUNT_EV(mailbox) |
 			  HUNT_EV(ip) },
 };

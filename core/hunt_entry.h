@@ -61,12 +61,12 @@ struct hctx {
 	bool names_lent;        /* names belong to hunt_run_all */
 	char *err;
 	bool cancelled;
-	struct util_ivec mia;          /* value ids of MailItemsAccessed (any case) */
-	struct hunt_rawshare *share;   /* hunt_run_all: one raw pass for all */
-	void *acc;                     /* a scan hunt's accumulator */
-	bool idle;                     /* nothing to do (no baseline in an empty case) */
-	bool shared;                   /* run by hunt_run_all */
-	double t0, spent;              /* its clock; time of its own parts when shared */
+	struct util_ivec mia;        /* value ids of MailItemsAccessed (any case) */
+	struct hunt_rawshare *share; /* hunt_run_all: one raw pass for all */
+	void *acc;                   /* a scan hunt's accumulator */
+	bool idle;                   /* nothing to do (no baseline in an empty case) */
+	bool shared;                 /* run by hunt_run_all */
+	double t0, spent;            /* its clock; time of its own parts when shared */
 };
 
 /* One event of the scan (value ids; 0 when absent, or not read). */
@@ -77,9 +77,23 @@ struct hunt_ev {
 
 /* The columns of hunt_ev, in order (HUNT_EV(name) bits): a scan reads
  * only those its hunts use, each costing every row of a million. */
-enum { HUNT_EV_id, HUNT_EV_ts, HUNT_EV_kind, HUNT_EV_op, HUNT_EV_user, HUNT_EV_app, HUNT_EV_capp, HUNT_EV_ip,
-       HUNT_EV_mailbox, HUNT_EV_access, HUNT_EV_session, HUNT_EV_token, HUNT_EV_result, HUNT_EV_flags,
-       HUNT_EV_NCOLS };
+enum {
+	HUNT_EV_id,
+	HUNT_EV_ts,
+	HUNT_EV_kind,
+	HUNT_EV_op,
+	HUNT_EV_user,
+	HUNT_EV_app,
+	HUNT_EV_capp,
+	HUNT_EV_ip,
+	HUNT_EV_mailbox,
+	HUNT_EV_access,
+	HUNT_EV_session,
+	HUNT_EV_token,
+	HUNT_EV_result,
+	HUNT_EV_flags,
+	HUNT_EV_NCOLS
+};
 #define HUNT_EV(name) (1u << HUNT_EV_##name)
 
 /* An event chosen by operation, with its normalized fields. */
@@ -148,8 +162,8 @@ struct hunt_entry {
 	struct hunt_def def; /* first: hunt_def() hands out &entry->def */
 	unsigned needs;      /* HUNT_NEEDS_* */
 	enum hunt_order order;
-	struct hunt_scan scan; /* scan hunts: scan.begin set */
-	struct hunt_raw raw;   /* raw hunts: raw.ops set */
+	struct hunt_scan scan;      /* scan hunts: scan.begin set */
+	struct hunt_raw raw;        /* raw hunts: raw.ops set */
 	int (*run)(struct hctx *h); /* every hunt that is not a scan */
 };
 

@@ -17,20 +17,22 @@
 #include "xalloc.h"
 
 static const struct hunt_col cols_consent[] = {
-	{ "time", HUNT_TIME },	     { "op", HUNT_TEXT },	 { "user", HUNT_TEXT },
-	{ "app", HUNT_TEXT },	     { "app_name", HUNT_TEXT },	 { "why", HUNT_TEXT },
-	{ "ip", HUNT_TEXT },	     { "mail_reads", HUNT_NUMBER }, { "mailboxes", HUNT_TEXT },
-	{ "first_read", HUNT_TIME }, { "last_read", HUNT_TIME }, { "read_ips", HUNT_TEXT },
+	{ "time", HUNT_TIME },       { "op", HUNT_TEXT },           { "user", HUNT_TEXT },
+	{ "app", HUNT_TEXT },        { "app_name", HUNT_TEXT },     { "why", HUNT_TEXT },
+	{ "ip", HUNT_TEXT },         { "mail_reads", HUNT_NUMBER }, { "mailboxes", HUNT_TEXT },
+	{ "first_read", HUNT_TIME }, { "last_read", HUNT_TIME },    { "read_ips", HUNT_TEXT },
 };
 enum { CC_TIME, CC_OP, CC_USER, CC_APP, CC_NAME, CC_WHY, CC_IP, CC_READS, CC_MBX, CC_FIRST, CC_LAST, CC_IPS };
 static const struct hunt_col cols_replay[] = {
-	{ "kind", HUNT_TEXT }, { "id", HUNT_TEXT }, { "ips", HUNT_NUMBER }, { "ip_list", HUNT_TEXT },
-	{ "users", HUNT_TEXT }, { "events", HUNT_NUMBER }, { "first", HUNT_TIME }, { "last", HUNT_TIME },
-	{ "countries", HUNT_TEXT }, { "networks", HUNT_TEXT },
+	{ "kind", HUNT_TEXT },     { "id", HUNT_TEXT },    { "ips", HUNT_NUMBER },
+	{ "ip_list", HUNT_TEXT },  { "users", HUNT_TEXT }, { "events", HUNT_NUMBER },
+	{ "first", HUNT_TIME },    { "last", HUNT_TIME },  { "countries", HUNT_TEXT },
+	{ "networks", HUNT_TEXT },
 };
 static const struct hunt_col cols_signin[] = {
-	{ "user", HUNT_TEXT }, { "ip", HUNT_TEXT }, { "signin", HUNT_TIME }, { "mail", HUNT_TIME },
-	{ "minutes", HUNT_NUMBER }, { "mail_events", HUNT_NUMBER }, { "mailboxes", HUNT_TEXT },
+	{ "user", HUNT_TEXT },      { "ip", HUNT_TEXT },        { "signin", HUNT_TIME },
+	{ "mail", HUNT_TIME },      { "minutes", HUNT_NUMBER }, { "mail_events", HUNT_NUMBER },
+	{ "mailboxes", HUNT_TEXT },
 };
 
 /* ------------------------------------------------------------------ */
@@ -102,14 +104,16 @@ static char *consent_object(json_t *rec, const char *raw)
 	size_t i;
 	json_t *el;
 	json_t *tr = json_object_get(rec, "targetResources");
-	json_array_foreach(tr, i, el) {
+	json_array_foreach(tr, i, el)
+	{
 		json_t *ty = json_object_get(el, "type"), *id = json_object_get(el, "id");
 		if (json_is_string(ty) && strcasecmp(json_string_value(ty), "ServicePrincipal") == 0 &&
 		    json_is_string(id) && strlen(json_string_value(id)) == 36 && guid_at(json_string_value(id)))
 			return guid_dup(json_string_value(id));
 	}
 	json_t *t = json_object_get(rec, "Target");
-	json_array_foreach(t, i, el) {
+	json_array_foreach(t, i, el)
+	{
 		json_t *id = json_object_get(el, "ID");
 		const char *v = json_is_string(id) ? json_string_value(id) : NULL;
 		if (v && strncasecmp(v, "ServicePrincipal_", 17) == 0 && strlen(v) == 17 + 36 && guid_at(v + 17))
@@ -125,15 +129,18 @@ static char *consent_target(json_t *rec)
 	size_t i;
 	json_t *el;
 	json_t *tr = json_object_get(rec, "targetResources");
-	json_array_foreach(tr, i, el) {
+	json_array_foreach(tr, i, el)
+	{
 		json_t *d = json_object_get(el, "displayName");
 		if (json_is_string(d) && *json_string_value(d))
 			return xstrdup(json_string_value(d));
 	}
 	json_t *t = json_object_get(rec, "Target");
-	json_array_foreach(t, i, el) {
+	json_array_foreach(t, i, el)
+	{
 		json_t *ty = json_object_get(el, "Type"), *id = json_object_get(el, "ID");
-		if (json_integer_value(ty) == 1 && json_is_string(id) && strcmp(json_string_value(id), "ServicePrincipal"))
+		if (json_integer_value(ty) == 1 && json_is_string(id) &&
+		    strcmp(json_string_value(id), "ServicePrincipal"))
 			return xstrdup(json_string_value(id));
 	}
 	return NULL;
@@ -162,9 +169,9 @@ static const char *const consent_ops[] = {
 
 /* What a consented app did afterwards: its mail reads. */
 struct consented {
-	char *app;          /* app id */
-	const char *name;   /* borrowed from a record's facts or the names */
-	int64_t since;      /* its earliest consent-like record */
+	char *app;        /* app id */
+	const char *name; /* borrowed from a record's facts or the names */
+	int64_t since;    /* its earliest consent-like record */
 	int64_t reads, first, last;
 	struct util_ivec mbs, ips, ids, ts;
 };
@@ -345,12 +352,14 @@ static int consent_run(struct hctx *h)
 		int score = 0;
 		if (l && l->reads) {
 			consent_read_cols(h, row, l);
-			util_buf_item(&reason, "; ", "%s; the app then read %" PRId64 " mail item%s of %zu mailbox%s",
-				      consent ? "consent" : "app registration change", l->reads, l->reads == 1 ? "" : "s",
-				      l->mbs.n, l->mbs.n == 1 ? "" : "es");
+			util_buf_item(&reason, "; ",
+				      "%s; the app then read %" PRId64 " mail item%s of %zu mailbox%s",
+				      consent ? "consent" : "app registration change", l->reads,
+				      l->reads == 1 ? "" : "s", l->mbs.n, l->mbs.n == 1 ? "" : "es");
 			score = consent ? 100 : 80;
 		} else if (!ms) {
-			util_buf_item(&reason, "; ", "%s to an app that is not a Microsoft first-party app; no mail read by it",
+			util_buf_item(&reason, "; ",
+				      "%s to an app that is not a Microsoft first-party app; no mail read by it",
 				      consent ? "consent" : "app registration change");
 			score = consent ? 60 : 50;
 		} else {
@@ -372,8 +381,9 @@ static int consent_run(struct hctx *h)
 		hunt_row_set(row, CC_APP, l->app);
 		hunt_row_set(row, CC_NAME, l->name);
 		char *mbl = hunt_id_list(h, "mailbox", &l->mbs);
-		hunt_row_take(row, CC_WHY, xasprintf("%zu mail reads of %zu mailbox%s after consent: %s", row->nevents,
-						     l->mbs.n, l->mbs.n == 1 ? "" : "es", mbl));
+		hunt_row_take(row, CC_WHY,
+			      xasprintf("%zu mail reads of %zu mailbox%s after consent: %s", row->nevents,
+					l->mbs.n, l->mbs.n == 1 ? "" : "es", mbl));
 		free(mbl);
 		hunt_row_take(row, CC_IP, hunt_id_list(h, "ip", &l->ips));
 		consent_read_cols(h, row, l);
@@ -404,7 +414,8 @@ static int consent_run(struct hctx *h)
 }
 
 const struct hunt_entry hunt_oauth_consent = {
-	.def = { HUNT_OAUTH_CONSENT, "oauth-consent", "consents, permission grants, app credentials, then mail read by that app",
+	.def = { HUNT_OAUTH_CONSENT, "oauth-consent",
+		 "consents, permission grants, app credentials, then mail read by that app",
 		 "Consents to applications, delegated and app-role permission grants, new service principals and "
 		 "their credentials (from the UAL or Entra's audit log), each with the app id it names: from the "
 		 "record, else through the service principal's object id or display name another record of the case "
@@ -423,8 +434,8 @@ const struct hunt_entry hunt_oauth_consent = {
 /* token-replay */
 
 struct idseen {
-	int64_t ip;      /* the first IP, or -1 once a second one is seen */
-	int64_t lo, hi;  /* first and last event id carrying the value */
+	int64_t ip;     /* the first IP, or -1 once a second one is seen */
+	int64_t lo, hi; /* first and last event id carrying the value */
 };
 
 struct replay_acc {
@@ -609,8 +620,9 @@ static int replay_end(struct hctx *h)
 				hunt_row_take(row, 9, networks);
 			struct util_buf f = { 0 };
 			hunt_filter_term(&f, r->kind ? "token" : "session", v);
-			char *why = xasprintf("one %s used from %zu IPs%s%s%s by %zu user%s", r->kind ? "token" : "session",
-					      r->ips.n, row->vals[8] ? " (" : "", row->vals[8] ? row->vals[8] : "",
+			char *why = xasprintf("one %s used from %zu IPs%s%s%s by %zu user%s",
+					      r->kind ? "token" : "session", r->ips.n,
+					      row->vals[8] ? " (" : "", row->vals[8] ? row->vals[8] : "",
 					      row->vals[8] ? ")" : "", r->users.n, r->users.n == 1 ? "" : "s");
 			int score = 40 + 20 * (int)(r->ips.n - 1);
 			hunt_row_reason(row, score, why);
@@ -636,8 +648,7 @@ const struct hunt_entry hunt_token_replay = {
 		 "the first.",
 		 HUNT_COLS(cols_replay) },
 	.order = HUNT_ORDER_TIME,
-	.scan = { replay_begin, replay_row, replay_end, replay_drop,
-		  NULL, NULL, 0,
+	.scan = { replay_begin, replay_row, replay_end, replay_drop, NULL, NULL, 0,
 		  HUNT_EV(id) | HUNT_EV(ip) | HUNT_EV(session) | HUNT_EV(token) },
 };
 
@@ -834,12 +845,15 @@ static int signin_end(struct hctx *h)
 		/* an address the tenant already used (an office, a shared NAT)
 		 * whose mail reads are other users' own is context */
 		row->hit = tenant_new || own > 0;
-		char *why = xasprintf("sign-in from an IP new for the user%s, then %" PRId64 " mail read%s from it %" PRId64
-				      " min later%s",
-				      tenant_new ? " and for the tenant" : "", nmail, nmail == 1 ? "" : "s",
-				      (first_mail - ts) / 60000,
-				      row->hit ? "" : "; context: the tenant used the IP before, the reads are other users'");
-		hunt_row_reason(row, row->hit ? 50 + (tenant_new ? 30 : 0) + (nmail < 20 ? (int)nmail : 20) : 0, why);
+		char *why =
+			xasprintf("sign-in from an IP new for the user%s, then %" PRId64
+				  " mail read%s from it %" PRId64 " min later%s",
+				  tenant_new ? " and for the tenant" : "", nmail, nmail == 1 ? "" : "s",
+				  (first_mail - ts) / 60000,
+				  row->hit ? ""
+					   : "; context: the tenant used the IP before, the reads are other users'");
+		hunt_row_reason(row, row->hit ? 50 + (tenant_new ? 30 : 0) + (nmail < 20 ? (int)nmail : 20) : 0,
+				why);
 		if (!row->hit) {
 			/* a row that is not a hit keeps no event ids */
 			free(row->events);

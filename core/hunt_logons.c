@@ -18,7 +18,7 @@
 #define MIN_FAILURES 2
 
 static const struct hunt_col cols_logons[] = {
-	{ "user", HUNT_TEXT },	      { "ip", HUNT_TEXT },	  { "failures", HUNT_NUMBER },
+	{ "user", HUNT_TEXT },          { "ip", HUNT_TEXT },      { "failures", HUNT_NUMBER },
 	{ "first_failure", HUNT_TIME }, { "success", HUNT_TIME }, { "minutes", HUNT_NUMBER },
 };
 
@@ -40,7 +40,8 @@ static int logons_begin(struct hctx *h)
 	static const char *const ok_ops[] = { "UserLoggedIn", NULL };
 	static const char *const fail_ops[] = { "UserLoginFailed", NULL };
 	struct logons_acc *a = h->acc = xcalloc(1, sizeof *a);
-	if (hunt_val_ids(h, "result", ok_names, false, &a->ok) < 0 || hunt_val_ids(h, "op", ok_ops, false, &a->ok_op) < 0 ||
+	if (hunt_val_ids(h, "result", ok_names, false, &a->ok) < 0 ||
+	    hunt_val_ids(h, "op", ok_ops, false, &a->ok_op) < 0 ||
 	    hunt_val_ids(h, "op", fail_ops, false, &a->fail_op) < 0)
 		return -1;
 	/* "Failure (50126)", "Failure (50053)", ...: every failed result */
@@ -126,9 +127,10 @@ static int logons_end(struct hctx *h)
 			hunt_row_time(row, 3, a->l[first].ts);
 			hunt_row_time(row, 4, a->l[k].ts);
 			hunt_row_num(row, 5, min);
-			char *why = xasprintf("%zu failed logons from an IP new to the tenant, then a success %" PRId64
-					      " min after the first",
-					      nfail, min);
+			char *why =
+				xasprintf("%zu failed logons from an IP new to the tenant, then a success %" PRId64
+					  " min after the first",
+					  nfail, min);
 			hunt_row_reason(row, 60 + 10 * (int)(nfail < 4 ? nfail : 4), why);
 			free(why);
 			struct util_buf f = { 0 };

@@ -14,13 +14,14 @@
 #include "xalloc.h"
 
 static const struct hunt_col cols_sync[] = {
-	{ "mailbox", HUNT_TEXT }, { "app", HUNT_TEXT }, { "app_name", HUNT_TEXT }, { "client_app", HUNT_TEXT },
-	{ "ip", HUNT_TEXT }, { "folder", HUNT_TEXT }, { "events", HUNT_NUMBER }, { "first", HUNT_TIME },
-	{ "last", HUNT_TIME }, { "why", HUNT_TEXT },
+	{ "mailbox", HUNT_TEXT },    { "app", HUNT_TEXT },   { "app_name", HUNT_TEXT },
+	{ "client_app", HUNT_TEXT }, { "ip", HUNT_TEXT },    { "folder", HUNT_TEXT },
+	{ "events", HUNT_NUMBER },   { "first", HUNT_TIME }, { "last", HUNT_TIME },
+	{ "why", HUNT_TEXT },
 };
 static const struct hunt_col cols_throttled[] = {
-	{ "mailbox", HUNT_TEXT }, { "throttled", HUNT_TIME }, { "unaudited_until", HUNT_TIME },
-	{ "records", HUNT_NUMBER }, { "app", HUNT_TEXT }, { "ip", HUNT_TEXT },
+	{ "mailbox", HUNT_TEXT },   { "throttled", HUNT_TIME }, { "unaudited_until", HUNT_TIME },
+	{ "records", HUNT_NUMBER }, { "app", HUNT_TEXT },       { "ip", HUNT_TEXT },
 };
 
 /* ------------------------------------------------------------------ */
@@ -74,7 +75,8 @@ static int strcmp_null(const char *a, const char *b)
 static int cmp_syncev(const void *a, const void *b)
 {
 	const struct syncev *x = a, *y = b;
-	const int64_t kx[] = { x->mailbox, x->app, x->capp, x->ip }, ky[] = { y->mailbox, y->app, y->capp, y->ip };
+	const int64_t kx[] = { x->mailbox, x->app, x->capp, x->ip },
+		      ky[] = { y->mailbox, y->app, y->capp, y->ip };
 	for (int i = 0; i < 4; i++)
 		if (kx[i] != ky[i])
 			return kx[i] < ky[i] ? -1 : 1;
@@ -162,7 +164,8 @@ static int sync_end(struct hctx *h)
 		if (!capp_ms)
 			util_buf_item(&why, "; ", "client app is not a known Microsoft app");
 		util_buf_item(&why, "; ", "every item of %s is exposed", e->folder ? e->folder : "the folder");
-		int score = (!app_ms ? 50 : 0) + (!capp_ms ? 30 : 0) + (row->nevents < 20 ? (int)row->nevents : 20);
+		int score = (!app_ms ? 50 : 0) + (!capp_ms ? 30 : 0) +
+			    (row->nevents < 20 ? (int)row->nevents : 20);
 		hunt_row_reason(row, row->hit ? score : 0, util_buf_str(&why));
 		hunt_row_take(row, 9, util_buf_take(&why));
 		struct util_buf f = { 0 };
@@ -187,7 +190,8 @@ static const struct util_ivec *sync_ids(struct hctx *h)
 }
 
 const struct hunt_entry hunt_sync_access = {
-	.def = { HUNT_SYNC_ACCESS, "sync-access", "folders synchronised in bulk (Sync); hits: not a known Microsoft app",
+	.def = { HUNT_SYNC_ACCESS, "sync-access",
+		 "folders synchronised in bulk (Sync); hits: not a known Microsoft app",
 		 "Every folder synchronised in bulk (MailItemsAccessed with MailAccessType Sync: every item of "
 		 "the folder is exposed), grouped by mailbox, app, client app, IP and folder. A row is a hit when "
 		 "the app or the client app is not a known Microsoft first-party app; the others are context. "
@@ -197,8 +201,8 @@ const struct hunt_entry hunt_sync_access = {
 	.needs = HUNT_NEEDS_APPS,
 	.order = HUNT_ORDER_OWN,
 	.scan = { sync_begin, sync_row, sync_end, sync_drop, "access", sync_ids, 0,
-		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(access) | HUNT_EV(mailbox) | HUNT_EV(app) | HUNT_EV(capp) |
-			  HUNT_EV(ip) },
+		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(access) | HUNT_EV(mailbox) | HUNT_EV(app) |
+			  HUNT_EV(capp) | HUNT_EV(ip) },
 };
 
 /* ------------------------------------------------------------------ */
@@ -274,8 +278,9 @@ static int throttled_end(struct hctx *h)
 		hunt_row_take(row, 5, hunt_id_list(h, "ip", &ips));
 		struct util_buf f = { 0 };
 		hunt_filter_term(&f, "mailbox", mbt);
-		char *why = xasprintf("%zu record%s throttled: reads of the mailbox went unaudited for 24 hours", row->nevents,
-				      row->nevents == 1 ? "" : "s");
+		char *why =
+			xasprintf("%zu record%s throttled: reads of the mailbox went unaudited for 24 hours",
+				  row->nevents, row->nevents == 1 ? "" : "s");
 		hunt_row_reason(row, 60 + (row->nevents < 40 ? (int)row->nevents : 40), why);
 		free(why);
 		hunt_filter_time(&f, a->ev[i].ts, until - 1);
@@ -291,13 +296,14 @@ static int throttled_end(struct hctx *h)
 
 
 const struct hunt_entry hunt_throttled = {
-	.def = { HUNT_THROTTLED, "throttled", "mailboxes throttled (IsThrottled): 24 hours of reads went unaudited",
+	.def = { HUNT_THROTTLED, "throttled",
+		 "mailboxes throttled (IsThrottled): 24 hours of reads went unaudited",
 		 "Mailboxes whose MailItemsAccessed auditing was throttled (IsThrottled): for 24 hours after such "
 		 "a record, reads of the mailbox are not audited one by one. One row per mailbox and window. "
 		 "Score: 60, plus 1 per throttled record (up to 40).",
 		 HUNT_COLS(cols_throttled) },
 	.order = HUNT_ORDER_OWN,
 	.scan = { throttled_begin, throttled_row, throttled_end, throttled_drop, NULL, NULL, EVF_THROTTLED,
-		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(flags) | HUNT_EV(mailbox) | HUNT_EV(user) | HUNT_EV(app) |
-			  HUNT_EV(ip) },
+		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(flags) | HUNT_EV(mailbox) | HUNT_EV(user) |
+			  HUNT_EV(app) | HUNT_EV(ip) },
 };

@@ -28,19 +28,21 @@
 #include "xalloc.h"
 
 static const struct hunt_col cols_newplace[] = {
-	{ "user", HUNT_TEXT },	 { "new", HUNT_TEXT },	    { "place", HUNT_TEXT },    { "first", HUNT_TIME },
-	{ "sign_ins", HUNT_NUMBER }, { "mail_reads", HUNT_NUMBER }, { "ips", HUNT_TEXT }, { "known_before", HUNT_TEXT },
+	{ "user", HUNT_TEXT },  { "new", HUNT_TEXT },          { "place", HUNT_TEXT },
+	{ "first", HUNT_TIME }, { "sign_ins", HUNT_NUMBER },   { "mail_reads", HUNT_NUMBER },
+	{ "ips", HUNT_TEXT },   { "known_before", HUNT_TEXT },
 };
 static const struct hunt_col cols_hosting[] = {
-	{ "user", HUNT_TEXT },	       { "provider", HUNT_TEXT },   { "network", HUNT_TEXT },
-	{ "countries", HUNT_TEXT },    { "ips", HUNT_TEXT },	    { "sign_ins", HUNT_NUMBER },
+	{ "user", HUNT_TEXT },        { "provider", HUNT_TEXT },     { "network", HUNT_TEXT },
+	{ "countries", HUNT_TEXT },   { "ips", HUNT_TEXT },          { "sign_ins", HUNT_NUMBER },
 	{ "succeeded", HUNT_NUMBER }, { "mail_reads", HUNT_NUMBER }, { "first", HUNT_TIME },
 	{ "last", HUNT_TIME },
 };
 static const struct hunt_col cols_travel[] = {
-	{ "user", HUNT_TEXT },	  { "from_time", HUNT_TIME }, { "from_ip", HUNT_TEXT },	 { "from_place", HUNT_TEXT },
-	{ "to_time", HUNT_TIME }, { "to_ip", HUNT_TEXT },     { "to_place", HUNT_TEXT },	 { "min_km", HUNT_NUMBER },
-	{ "minutes", HUNT_NUMBER }, { "km_per_h", HUNT_NUMBER },
+	{ "user", HUNT_TEXT },       { "from_time", HUNT_TIME }, { "from_ip", HUNT_TEXT },
+	{ "from_place", HUNT_TEXT }, { "to_time", HUNT_TIME },   { "to_ip", HUNT_TEXT },
+	{ "to_place", HUNT_TEXT },   { "min_km", HUNT_NUMBER },  { "minutes", HUNT_NUMBER },
+	{ "km_per_h", HUNT_NUMBER },
 };
 
 /* Faster than an airliner over the least distance between the two
@@ -65,7 +67,7 @@ struct signin {
 
 struct pacc {
 	struct util_ivec ok, logon, failed;
-	struct util_imap idx;   /* (user, ip) -> index into p */
+	struct util_imap idx;    /* (user, ip) -> index into p */
 	struct util_imap ufirst; /* user -> first event of any kind with an IP */
 	struct pair *p;
 	size_t n, cap;
@@ -88,7 +90,8 @@ static int pacc_begin(struct hctx *h, bool want_signins)
 	a->want_signins = want_signins;
 	for (int k = 0; k < KIND_COUNT; k++)
 		a->kind_first[k] = INT64_MAX;
-	if (hunt_val_ids(h, "result", ok_names, false, &a->ok) < 0 || hunt_val_ids(h, "op", logon, false, &a->logon) < 0 ||
+	if (hunt_val_ids(h, "result", ok_names, false, &a->ok) < 0 ||
+	    hunt_val_ids(h, "op", logon, false, &a->logon) < 0 ||
 	    hunt_val_ids(h, "op", failed, false, &a->failed) < 0)
 		return -1;
 	return 0;
@@ -114,7 +117,8 @@ static void pacc_row(struct hctx *h, const struct hunt_ev *e)
 	int64_t *ix = util_imap_slot(&a->idx, util_pair_key(e->user, e->ip), 0, &isnew);
 	if (isnew) {
 		a->p = xgrow(a->p, &a->cap, a->n + 1, sizeof *a->p);
-		a->p[a->n] = (struct pair){ e->user, e->ip, INT64_MAX, INT64_MAX, e->ts, e->ts, 0, 0, 0, 0, 0, 0 };
+		a->p[a->n] =
+			(struct pair){ e->user, e->ip, INT64_MAX, INT64_MAX, e->ts, e->ts, 0, 0, 0, 0, 0, 0 };
 		*ix = (int64_t)a->n++;
 	}
 	struct pair *p = &a->p[*ix];
@@ -246,8 +250,8 @@ static void row_events(struct hunt_row *row, const struct util_ivec *ids, const 
 
 /* One place (a country or a network) of one user. */
 struct uplace {
-	char *key;   /* "DE" or "3320" */
-	int64_t first; /* first sign-in or mail read from it */
+	char *key;          /* "DE" or "3320" */
+	int64_t first;      /* first sign-in or mail read from it */
 	int64_t first_kind; /* its kind of log */
 	int64_t signins, mail;
 	struct util_ivec ips;
@@ -317,7 +321,8 @@ static bool is_new(const struct pacc *a, int64_t B, int64_t ufirst, const struct
 		return false;
 	if (B != INT64_MIN)
 		return u->first >= B && known_before;
-	int64_t kf = u->first_kind >= 0 && u->first_kind < KIND_COUNT ? a->kind_first[u->first_kind] : INT64_MIN;
+	int64_t kf =
+		u->first_kind >= 0 && u->first_kind < KIND_COUNT ? a->kind_first[u->first_kind] : INT64_MIN;
 	return known_before && u->first > hunt_add(ufirst, DAY_MS) && u->first > hunt_add(kf, DAY_MS);
 }
 
@@ -358,8 +363,9 @@ static void newplace_row(struct hctx *h, int64_t user, const struct uplace *u, b
 	char *ut = hunt_vtext(h, "user", user);
 	hunt_row_set(row, 0, ut);
 	hunt_row_set(row, 1, network ? "network" : "country");
-	char *place = network ? network_text(g) : xasprintf("%s (AS%" PRId64 "%s%s)", u->key, g->asn, g->as_org ? " " : "",
-							       g->as_org ? g->as_org : "");
+	char *place = network ? network_text(g)
+			      : xasprintf("%s (AS%" PRId64 "%s%s)", u->key, g->asn, g->as_org ? " " : "",
+					  g->as_org ? g->as_org : "");
 	hunt_row_take(row, 2, place);
 	hunt_row_time(row, 3, u->first);
 	hunt_row_num(row, 4, u->signins);
@@ -379,10 +385,11 @@ static void newplace_row(struct hctx *h, int64_t user, const struct uplace *u, b
 	}
 	hunt_row_filter(row, &f);
 	int score = hit ? (network ? 40 : 60) + (u->mail ? 20 : 0) + (host ? 10 : 0) : 0;
-	char *why = xasprintf("%s %s new for the user (seen before: %s)%s%s%s%s", network ? "network" : "country",
-			      network ? row->vals[2] : u->key, known ? known : "elsewhere",
-			      u->mail ? ", and mail was read from it" : "", host ? "; a hosting provider: " : "",
-			      host ? host : "", mobile ? "; context: a mobile carrier's network" : "");
+	char *why =
+		xasprintf("%s %s new for the user (seen before: %s)%s%s%s%s", network ? "network" : "country",
+			  network ? row->vals[2] : u->key, known ? known : "elsewhere",
+			  u->mail ? ", and mail was read from it" : "", host ? "; a hosting provider: " : "",
+			  host ? host : "", mobile ? "; context: a mobile carrier's network" : "");
 	hunt_row_reason(row, score, why);
 	if (!hit) {
 		free(row->events);
@@ -468,9 +475,12 @@ const struct hunt_entry hunt_new_place = {
 		 HUNT_COLS(cols_newplace) },
 	.needs = HUNT_NEEDS_BASELINE,
 	.order = HUNT_ORDER_TIME,
-	.scan = { .begin = newplace_begin, .row = pacc_row, .end = newplace_end, .drop = pacc_drop,
-		  .cols = HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(ip) |
-			  HUNT_EV(result) },
+	.scan = { .begin = newplace_begin,
+		  .row = pacc_row,
+		  .end = newplace_end,
+		  .drop = pacc_drop,
+		  .cols = HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) |
+			  HUNT_EV(ip) | HUNT_EV(result) },
 };
 
 /* ------------------------------------------------------------------ */
@@ -570,8 +580,8 @@ static int hosting_end(struct hctx *h)
 		hunt_row_filter(row, &f);
 		char *why = xasprintf("%" PRId64 " sign-in%s (%" PRId64 " succeeded) and %" PRId64
 				      " mail read%s from %s, a hosting provider (AS%" PRId64 ")",
-				      q->signins, q->signins == 1 ? "" : "s", q->ok, q->mail, q->mail == 1 ? "" : "s", prov,
-				      q->asn);
+				      q->signins, q->signins == 1 ? "" : "s", q->ok, q->mail,
+				      q->mail == 1 ? "" : "s", prov, q->asn);
 		hunt_row_reason(row, 50 + (q->ok ? 25 : 0) + (q->mail ? 20 : 0), why);
 		free(why);
 		free(ut);
@@ -587,7 +597,8 @@ static int hosting_end(struct hctx *h)
 }
 
 const struct hunt_entry hunt_hosting_signin = {
-	.def = { HUNT_HOSTING_SIGNIN, "hosting-signin", "sign-ins and mail reads from hosting and cloud providers",
+	.def = { HUNT_HOSTING_SIGNIN, "hosting-signin",
+		 "sign-ins and mail reads from hosting and cloud providers",
 		 "Sign-ins (Entra, UAL UserLoggedIn and UserLoginFailed) and mail reads (MailItemsAccessed) from an "
 		 "autonomous system of a hosting, cloud or VPN-exit provider: a curated list of 52 networks (AWS, "
 		 "Google Cloud, Azure excepted, DigitalOcean, OVH, Hetzner, Linode, Vultr, M247, Datacamp, ...; "
@@ -596,9 +607,12 @@ const struct hunt_entry hunt_hosting_signin = {
 		 "20 when mail was read from it.",
 		 HUNT_COLS(cols_hosting) },
 	.order = HUNT_ORDER_TIME,
-	.scan = { .begin = hosting_begin, .row = pacc_row, .end = hosting_end, .drop = pacc_drop,
-		  .cols = HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(ip) |
-			  HUNT_EV(result) },
+	.scan = { .begin = hosting_begin,
+		  .row = pacc_row,
+		  .end = hosting_end,
+		  .drop = pacc_drop,
+		  .cols = HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) |
+			  HUNT_EV(ip) | HUNT_EV(result) },
 };
 
 /* ------------------------------------------------------------------ */
@@ -657,7 +671,8 @@ static int travel_end(struct hctx *h)
 			double kmh = hours > 0 ? km / hours : (km > 0 ? INFINITY : 0);
 			if (km > 0 && kmh > TRAVEL_KMH) {
 				struct hunt_row *row = hunt_row_new(h, true);
-				char *ut = hunt_vtext(h, "user", s->user), *ip1 = hunt_vtext(h, "ip", prev->ip), *ip2 = hunt_vtext(h, "ip", s->ip);
+				char *ut = hunt_vtext(h, "user", s->user),
+				     *ip1 = hunt_vtext(h, "ip", prev->ip), *ip2 = hunt_vtext(h, "ip", s->ip);
 				char *p1 = ipgeo_text(pg->country, pg->asn, pg->as_org, NULL);
 				char *p2 = ipgeo_text(g->country, g->asn, g->as_org, NULL);
 				hunt_row_set(row, 0, ut);
@@ -682,16 +697,18 @@ static int travel_end(struct hctx *h)
 				util_buf_puts(&f, ")");
 				hunt_filter_time(&f, prev->ts, s->ts);
 				hunt_row_filter(row, &f);
-				char *why = xasprintf("signed in from %s then from %s %" PRId64 " min later: at least %" PRId64
+				char *why = xasprintf("signed in from %s then from %s %" PRId64
+						      " min later: at least %" PRId64
 						      " km apart, %s km/h (over %.0f)",
-						      pg->country, g->country, (s->ts - prev->ts) / 60000, (int64_t)km,
-						      isfinite(kmh) ? "" : "infinite", TRAVEL_KMH);
+						      pg->country, g->country, (s->ts - prev->ts) / 60000,
+						      (int64_t)km, isfinite(kmh) ? "" : "infinite", TRAVEL_KMH);
 				if (isfinite(kmh)) {
 					free(why);
-					why = xasprintf("signed in from %s then from %s %" PRId64 " min later: at least %" PRId64
-							" km apart, %" PRId64 " km/h (over %.0f)",
-							pg->country, g->country, (s->ts - prev->ts) / 60000, (int64_t)km,
-							(int64_t)kmh, TRAVEL_KMH);
+					why = xasprintf("signed in from %s then from %s %" PRId64
+							" min later: at least %" PRId64 " km apart, %" PRId64
+							" km/h (over %.0f)",
+							pg->country, g->country, (s->ts - prev->ts) / 60000,
+							(int64_t)km, (int64_t)kmh, TRAVEL_KMH);
 				}
 				int extra = isfinite(kmh) ? (int)(kmh / TRAVEL_KMH) * 5 : 35;
 				hunt_row_reason(row, 60 + (extra > 35 ? 35 : extra), why);
@@ -722,7 +739,10 @@ const struct hunt_entry hunt_impossible_travel = {
 		 "labelled ranges are ignored. Every row is a hit. Score: 60, plus 5 per 1000 km/h (up to 35).",
 		 HUNT_COLS(cols_travel) },
 	.order = HUNT_ORDER_TIME,
-	.scan = { .begin = travel_begin, .row = pacc_row, .end = travel_end, .drop = pacc_drop,
-		  .cols = HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(ip) |
-			  HUNT_EV(result) },
+	.scan = { .begin = travel_begin,
+		  .row = pacc_row,
+		  .end = travel_end,
+		  .drop = pacc_drop,
+		  .cols = HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) |
+			  HUNT_EV(ip) | HUNT_EV(result) },
 };

@@ -126,8 +126,8 @@ json_t *hunt_raw_jarray(json_t *o, const char *key, json_t **owned)
 	*owned = NULL;
 	json_t *a = json_object_get(o, key);
 	if (json_is_string(a)) {
-		*owned = json_loadb(json_string_value(a), json_string_length(a), JSON_DECODE_ANY | JSON_ALLOW_NUL,
-				    NULL);
+		*owned = json_loadb(json_string_value(a), json_string_length(a),
+				    JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 		a = *owned;
 	}
 	return json_is_array(a) ? a : NULL;
@@ -142,7 +142,8 @@ char *hunt_raw_nv(json_t *o, const char *key, const char *name)
 	char *out = NULL;
 	size_t i;
 	json_t *el;
-	json_array_foreach(a, i, el) {
+	json_array_foreach(a, i, el)
+	{
 		json_t *n = json_object_get(el, "Name");
 		if (!json_is_string(n) || strcasecmp(json_string_value(n), name) != 0)
 			continue;
@@ -214,8 +215,14 @@ static int cand_row(void *ctx, const struct store_cell *col)
 {
 	struct cand_fill *f = ctx;
 	f->c = xgrow(f->c, &f->cap, f->n + 1, sizeof *f->c);
-	f->c[f->n++] = (struct hunt_cand){ .id = col[0].i,   .ts = col[1].i,  .kind = col[2].i, .op = col[3].i,
-					   .user = col[4].i, .ip = col[5].i,  .app = col[6].i,  .mailbox = col[7].i };
+	f->c[f->n++] = (struct hunt_cand){ .id = col[0].i,
+					   .ts = col[1].i,
+					   .kind = col[2].i,
+					   .op = col[3].i,
+					   .user = col[4].i,
+					   .ip = col[5].i,
+					   .app = col[6].i,
+					   .mailbox = col[7].i };
 	return 0;
 }
 
@@ -309,9 +316,9 @@ struct hunt_rawshare {
 };
 
 struct rawjob {
-	struct store *st;    /* the worker's own connection (or the caller's) */
+	struct store *st; /* the worker's own connection (or the caller's) */
 	const struct hunt_cand *c;
-	struct hunt_facts *out;   /* HUNT_COUNT slots per candidate */
+	struct hunt_facts *out; /* HUNT_COUNT slots per candidate */
 	size_t n;
 	atomic_bool *stop;
 };
@@ -389,7 +396,9 @@ static int raw_pass(struct hctx *h, const struct hunt_cand *c, size_t n, struct 
 	atomic_bool stop;
 	atomic_init(&stop, false);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nt = n < RAW_THREADS_MIN || cpus < 2 ? 1 : (size_t)(cpus < RAW_THREADS_MAX ? cpus : RAW_THREADS_MAX);
+	size_t nt = n < RAW_THREADS_MIN || cpus < 2
+			    ? 1
+			    : (size_t)(cpus < RAW_THREADS_MAX ? cpus : RAW_THREADS_MAX);
 	/* tests and benchmarks choose (1: the calling thread only) */
 	const char *force = getenv("AUDITSCOPE_HUNT_THREADS");
 	if (force && atoi(force) >= 1)
@@ -453,9 +462,8 @@ static int raw_select(struct hctx *h, unsigned mask, struct hunt_cand **c, size_
 {
 	struct util_ivec ops = { 0 };
 	for (int k = 0; k < HUNT_COUNT; k++)
-		if (mask & (1u << k) &&
-		    hunt_val_ids(h, "op", hunt_entry_of((enum hunt_id)k)->raw.ops, hunt_entry_of((enum hunt_id)k)->raw.dot,
-				 &ops) < 0) {
+		if (mask & (1u << k) && hunt_val_ids(h, "op", hunt_entry_of((enum hunt_id)k)->raw.ops,
+						     hunt_entry_of((enum hunt_id)k)->raw.dot, &ops) < 0) {
 			util_ivec_free(&ops);
 			return -1;
 		}
@@ -529,7 +537,8 @@ void hunt_raw_finding(struct hctx *h, const struct hunt_cand *c, const struct hu
 		if (f->owner || !k->owner_from_event)
 			hunt_row_set(row, k->owner, f->owner);
 		else
-			hunt_row_take(row, k->owner, hunt_vtext(h, "mailbox", c->mailbox ? c->mailbox : c->user));
+			hunt_row_take(row, k->owner,
+				      hunt_vtext(h, "mailbox", c->mailbox ? c->mailbox : c->user));
 	}
 	if (k->name)
 		hunt_row_set(row, k->name, f->name);
@@ -591,4 +600,3 @@ int hunt_raw_candidates(struct hctx *h, struct hunt_cand **c, size_t *n, struct 
 	rawshare_clear(&own);
 	return 0;
 }
-

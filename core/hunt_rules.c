@@ -30,12 +30,12 @@ static int why_score(const char *why)
 #define RULE_REMOVED_WITHIN (7 * DAY_MS)
 
 static const struct hunt_col cols_rules[] = {
-	{ "time", HUNT_TIME }, { "op", HUNT_TEXT }, { "user", HUNT_TEXT }, { "mailbox", HUNT_TEXT },
+	{ "time", HUNT_TIME }, { "op", HUNT_TEXT },  { "user", HUNT_TEXT }, { "mailbox", HUNT_TEXT },
 	{ "rule", HUNT_TEXT }, { "why", HUNT_TEXT }, { "ip", HUNT_TEXT },
 };
 static const struct hunt_col cols_admin[] = {
-	{ "time", HUNT_TIME }, { "op", HUNT_TEXT }, { "user", HUNT_TEXT }, { "target", HUNT_TEXT },
-	{ "why", HUNT_TEXT }, { "ip", HUNT_TEXT },
+	{ "time", HUNT_TIME },   { "op", HUNT_TEXT },  { "user", HUNT_TEXT },
+	{ "target", HUNT_TEXT }, { "why", HUNT_TEXT }, { "ip", HUNT_TEXT },
 };
 
 /* Characters (not bytes) of UTF-8 text. */
@@ -100,7 +100,7 @@ static const char *const rule_ops[] = { "New-InboxRule", "Set-InboxRule", "Enabl
 static const char *hiding_folder(const char *f)
 {
 	static const char *const hide[] = { "RSS Feeds", "RSS Subscriptions", "Conversation History",
-					    "Archive", "Deleted Items", NULL };
+					    "Archive",   "Deleted Items",     NULL };
 	if (!f)
 		return NULL;
 	/* "mailbox:\RSS Feeds", ":\Conversation History", "RSS Feeds" */
@@ -123,7 +123,8 @@ static void name_reasons(struct util_buf *why, const char *name)
 	size_t n = utf8_chars(name);
 	bool punct = only_punct(name);
 	if (n >= 1 && n <= 3)
-		util_buf_item(why, "; ", "name of %zu character%s%s", n, n == 1 ? "" : "s", punct ? ", punctuation only" : "");
+		util_buf_item(why, "; ", "name of %zu character%s%s", n, n == 1 ? "" : "s",
+			      punct ? ", punctuation only" : "");
 	else if (punct)
 		util_buf_item(why, "; ", "name of punctuation only");
 }
@@ -218,7 +219,7 @@ static char *rule_reasons_update(json_t *rec, char **name)
 			if (hunt_raw_find(act, acts[i].word))
 				util_buf_item(&why, "; ", "%s", acts[i].text);
 		static const char *const hide[] = { "RSS Feeds", "RSS Subscriptions", "Conversation History",
-						    "Archive", "Deleted Items", NULL };
+						    "Archive",   "Deleted Items",     NULL };
 		for (int i = 0; hide[i]; i++)
 			if (hunt_raw_find(act, hide[i]))
 				util_buf_item(&why, "; ", "moves to %s", hide[i]);
@@ -240,7 +241,9 @@ static void eval_rule(const struct hunt_cand *c, json_t *rec, const char *text, 
 
 static int rules_run(struct hctx *h)
 {
-	static const struct hunt_raw_cols k = { .owner = 3, .name = 4, .why = 5, .ip = 6, .owner_from_event = true };
+	static const struct hunt_raw_cols k = {
+		.owner = 3, .name = 4, .why = 5, .ip = 6, .owner_from_event = true
+	};
 	return hunt_raw_findings(h, &k, why_score);
 }
 
@@ -298,8 +301,9 @@ static void eval_forwarding(const struct hunt_cand *c, json_t *rec, const char *
 		free(r);
 		free(u);
 	} else if (hunt_raw_find(op, "TransportRule")) {
-		static const char *const tp[] = { "RedirectMessageTo", "BlindCopyTo", "AddToRecipients",
-						  "CopyTo", "AddManagerAsRecipientType", NULL };
+		static const char *const tp[] = { "RedirectMessageTo",         "BlindCopyTo",
+						  "AddToRecipients",           "CopyTo",
+						  "AddManagerAsRecipientType", NULL };
 		for (int j = 0; tp[j]; j++) {
 			char *v = hunt_raw_param(rec, tp[j]);
 			if (!hunt_raw_blank(v))
@@ -339,10 +343,18 @@ static void eval_forwarding(const struct hunt_cand *c, json_t *rec, const char *
 }
 
 static const char *const forwarding_ops[] = {
-	"Set-Mailbox", "Add-MailboxPermission", "Add-RecipientPermission",
-	"Add-MailboxFolderPermission", "Set-MailboxFolderPermission", "AddFolderPermissions",
-	"ModifyFolderPermissions", "UpdateFolderPermissions", "New-TransportRule",
-	"Set-TransportRule", "Enable-TransportRule", NULL,
+	"Set-Mailbox",
+	"Add-MailboxPermission",
+	"Add-RecipientPermission",
+	"Add-MailboxFolderPermission",
+	"Set-MailboxFolderPermission",
+	"AddFolderPermissions",
+	"ModifyFolderPermissions",
+	"UpdateFolderPermissions",
+	"New-TransportRule",
+	"Set-TransportRule",
+	"Enable-TransportRule",
+	NULL,
 };
 
 static int forwarding_run(struct hctx *h)
@@ -385,8 +397,9 @@ static void eval_anti(const struct hunt_cand *c, json_t *rec, const char *text, 
 			name = t ? xstrdup(t) : NULL;
 		}
 		out->name = name;
-		out->owner = hunt_raw_identity_owner(objid && strchr(objid, '\\') ? objid
-					    : ident && strchr(ident, '\\') ? ident : NULL);
+		out->owner = hunt_raw_identity_owner(objid && strchr(objid, '\\')   ? objid
+						     : ident && strchr(ident, '\\') ? ident
+										    : NULL);
 	} else if (strcasecmp(op, "Set-Mailbox") == 0) {
 		char *v = hunt_raw_param(rec, "AuditEnabled");
 		if (hunt_raw_falsy(v))
@@ -413,7 +426,8 @@ static void eval_anti(const struct hunt_cand *c, json_t *rec, const char *text, 
 		json_t *a = hunt_raw_jarray(rec, "Parameters", &owned);
 		size_t j;
 		json_t *el;
-		json_array_foreach(a, j, el) {
+		json_array_foreach(a, j, el)
+		{
 			json_t *nm = json_object_get(el, "Name");
 			if (!json_is_string(nm) || strcasecmp(json_string_value(nm), "Identity") == 0)
 				continue;
@@ -426,7 +440,8 @@ static void eval_anti(const struct hunt_cand *c, json_t *rec, const char *text, 
 			    ((strcasecmp(pn, "AdminAuditLogExcludedCmdlets") == 0 ||
 			      strcasecmp(pn, "AdminAuditLogCmdlets") == 0 ||
 			      strcasecmp(pn, "AdminAuditLogParameters") == 0 ||
-			      strcasecmp(pn, "AdminAuditLogAgeLimit") == 0) && !hunt_raw_blank(v)))
+			      strcasecmp(pn, "AdminAuditLogAgeLimit") == 0) &&
+			     !hunt_raw_blank(v)))
 				off = true;
 			free(v);
 		}
@@ -452,8 +467,13 @@ static int cmp_timed(const void *a, const void *b)
 }
 
 static const char *const anti_ops[] = {
-	"Set-AdminAuditLogConfig", "Set-MailboxAuditBypassAssociation", "Set-Mailbox",
-	"Set-OrganizationConfig", "New-InboxRule", "Remove-InboxRule", NULL,
+	"Set-AdminAuditLogConfig",
+	"Set-MailboxAuditBypassAssociation",
+	"Set-Mailbox",
+	"Set-OrganizationConfig",
+	"New-InboxRule",
+	"Remove-InboxRule",
+	NULL,
 };
 
 static int anti_run(struct hctx *h)
@@ -489,7 +509,8 @@ static int anti_run(struct hctx *h)
 		}
 		if (is_remove && fi->name && fi->owner) {
 			for (size_t j = nmade; j-- > 0;) {
-				if (strcasecmp(made[j].owner, fi->owner) != 0 || strcmp(made[j].name, fi->name) != 0)
+				if (strcasecmp(made[j].owner, fi->owner) != 0 ||
+				    strcmp(made[j].name, fi->name) != 0)
 					continue;
 				int64_t gap = ci->ts - made[j].ts;
 				if (gap >= 0 && gap <= RULE_REMOVED_WITHIN) {
@@ -498,8 +519,8 @@ static int anti_run(struct hctx *h)
 					tm[10] = ' ';
 					tm[16] = '\0';
 					free(fi->why);
-					fi->why = xasprintf("removes rule '%s' made %s (%.1f days before)", fi->name, tm,
-							    (double)gap / (double)DAY_MS);
+					fi->why = xasprintf("removes rule '%s' made %s (%.1f days before)",
+							    fi->name, tm, (double)gap / (double)DAY_MS);
 				}
 				break;
 			}

@@ -40,18 +40,19 @@ static void truncation_warning(struct ingest_stats *st)
 {
 	if (!st->truncated)
 		return;
-	char *w = st->lost_msgids
-			  ? xasprintf("%llu records were cut by PowerShell's ConvertTo-Json depth limit "
-				      "(nested values written as \"@{...}\" text and System.Object[]); their "
-				      "scalar values were recovered, but %llu MailItemsAccessed records lost the "
-				      "internet message ids of the messages they exposed: export again with a "
-				      "larger -Depth",
-				      (unsigned long long)st->truncated, (unsigned long long)st->lost_msgids)
-			  : xasprintf("%llu records were cut by PowerShell's ConvertTo-Json depth limit "
-				      "(nested values written as \"@{...}\" text and System.Object[]); their "
-				      "scalar values were recovered, nested lists were lost: export again with a "
-				      "larger -Depth",
-				      (unsigned long long)st->truncated);
+	char *w =
+		st->lost_msgids
+			? xasprintf("%llu records were cut by PowerShell's ConvertTo-Json depth limit "
+				    "(nested values written as \"@{...}\" text and System.Object[]); their "
+				    "scalar values were recovered, but %llu MailItemsAccessed records lost the "
+				    "internet message ids of the messages they exposed: export again with a "
+				    "larger -Depth",
+				    (unsigned long long)st->truncated, (unsigned long long)st->lost_msgids)
+			: xasprintf("%llu records were cut by PowerShell's ConvertTo-Json depth limit "
+				    "(nested values written as \"@{...}\" text and System.Object[]); their "
+				    "scalar values were recovered, nested lists were lost: export again with a "
+				    "larger -Depth",
+				    (unsigned long long)st->truncated);
 	ingest_add_warning(st, w);
 	free(w);
 }
@@ -106,8 +107,8 @@ struct run {
 	double start, last;
 	uint64_t since_check;
 	bool interrupted;
-	bool cancelled;              /* by the struct progress */
-	volatile sig_atomic_t stop;  /* what the readers poll: a signal or a cancel */
+	bool cancelled;             /* by the struct progress */
+	volatile sig_atomic_t stop; /* what the readers poll: a signal or a cancel */
 	char *fatal;
 	/* per format of Graph page: does the last page loaded say more
 	 * follow (@odata.nextLink), and which source it was */
@@ -291,8 +292,8 @@ static int member(struct input *in, void *ctx)
 	store_load_counts(r->ld, &counts);
 	const struct store_counts *c = &counts;
 	char *warning = st.warning ? xstrdup(st.warning) : NULL;
-	if (!r->interrupted && (c->records == 50000 || (c->records == 5000 && st.format &&
-							  strcmp(st.format, "psh-csv") == 0))) {
+	if (!r->interrupted &&
+	    (c->records == 50000 || (c->records == 5000 && st.format && strcmp(st.format, "psh-csv") == 0))) {
 		char *w = xasprintf("exactly %llu records: the export was probably cut at the %s limit; "
 				    "export the time range in smaller windows",
 				    (unsigned long long)c->records,
@@ -307,7 +308,8 @@ static int member(struct input *in, void *ctx)
 		}
 	}
 	if (st.next_links) {
-		const char *w = "a Graph page with an @odata.nextLink: its results go on in the page that names";
+		const char *w =
+			"a Graph page with an @odata.nextLink: its results go on in the page that names";
 		if (warning) {
 			char *both = xasprintf("%s; %s", warning, w);
 			free(warning);
@@ -371,8 +373,8 @@ static int member(struct input *in, void *ctx)
 	return r->interrupted ? -1 : 0;
 }
 
-int ingest_paths(struct store *st, const char *const *paths, size_t npaths,
-		 const struct ingest_opts *o, struct ingest_totals *tot, char **cause)
+int ingest_paths(struct store *st, const char *const *paths, size_t npaths, const struct ingest_opts *o,
+		 struct ingest_totals *tot, char **cause)
 {
 	memset(tot, 0, sizeof *tot);
 	tot->first_ts = INT64_MAX;
@@ -409,8 +411,9 @@ int ingest_paths(struct store *st, const char *const *paths, size_t npaths,
 	tot->seconds = now_sec() - r.start;
 	for (size_t i = 0; i < r.nopen; i++) {
 		if (r.open_pages[i].source && !r.fatal && !r.interrupted) {
-			warn(&r, "%s: the last %s page loaded has an @odata.nextLink: the results were cut "
-				 "(the page it names was not loaded)",
+			warn(&r,
+			     "%s: the last %s page loaded has an @odata.nextLink: the results were cut "
+			     "(the page it names was not loaded)",
 			     r.open_pages[i].source, r.open_pages[i].format);
 			tot->cut_pages++;
 		}

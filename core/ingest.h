@@ -19,12 +19,12 @@
 #include "stream.h"
 
 struct ingest_progress {
-	const char *member;     /* the member being read */
-	uint64_t bytes_in;      /* on-disk bytes of that member consumed */
-	int64_t size;           /* its size, -1 if unknown */
-	uint64_t events;        /* events stored so far in this run */
-	uint64_t records;       /* records read so far in this run */
-	double elapsed;         /* seconds since the run started */
+	const char *member; /* the member being read */
+	uint64_t bytes_in;  /* on-disk bytes of that member consumed */
+	int64_t size;       /* its size, -1 if unknown */
+	uint64_t events;    /* events stored so far in this run */
+	uint64_t records;   /* records read so far in this run */
+	double elapsed;     /* seconds since the run started */
 };
 
 struct ingest_source {
@@ -32,8 +32,8 @@ struct ingest_source {
 	const char *format;
 	const char *encoding;
 	const char *sha256;
-	const char *status;     /* "complete", "interrupted", "error: ..." */
-	const char *warning;    /* NULL or one line */
+	const char *status;  /* "complete", "interrupted", "error: ..." */
+	const char *warning; /* NULL or one line */
 	struct store_counts counts;
 };
 
@@ -50,9 +50,9 @@ struct ingest_totals {
 
 struct ingest_opts {
 	struct input_limits limits;
-	size_t max_record;        /* largest record; 0: 256 MiB */
-	unsigned batch;           /* commit every n events; 0: default */
-	volatile sig_atomic_t *stop;  /* set asynchronously to interrupt */
+	size_t max_record;           /* largest record; 0: 256 MiB */
+	unsigned batch;              /* commit every n events; 0: default */
+	volatile sig_atomic_t *stop; /* set asynchronously to interrupt */
 	/* the share of each member read; non-zero cancels: what was
 	 * committed stays, ingest_paths fails with PROGRESS_CANCELLED */
 	const struct progress *prog;
@@ -69,8 +69,8 @@ struct ingest_opts {
  * on an error that stopped the run (a path that cannot be opened stops
  * nothing: it is reported through warn and counted in failed_sources).
  */
-int ingest_paths(struct store *st, const char *const *paths, size_t npaths,
-		 const struct ingest_opts *o, struct ingest_totals *tot, char **cause);
+int ingest_paths(struct store *st, const char *const *paths, size_t npaths, const struct ingest_opts *o,
+		 struct ingest_totals *tot, char **cause);
 
 /*
  * Read one stream (any supported format) into a sink: the reader without

@@ -26,25 +26,60 @@
 #include "xalloc.h"
 
 enum col {
-	C_AUDITDATA, C_RECORDID, C_CREATIONDATE, C_RECORDTYPE, C_OPERATION, C_OPERATIONS,
-	C_USERID, C_USERIDS, C_IDENTITY, C_RESULTINDEX, C_RESULTCOUNT,
+	C_AUDITDATA,
+	C_RECORDID,
+	C_CREATIONDATE,
+	C_RECORDTYPE,
+	C_OPERATION,
+	C_OPERATIONS,
+	C_USERID,
+	C_USERIDS,
+	C_IDENTITY,
+	C_RESULTINDEX,
+	C_RESULTCOUNT,
 	/* Entra sign-in downloads */
-	C_S_DATE, C_S_DATE2, C_S_REQUESTID, C_S_USERNAME, C_S_SPNAME, C_S_APPID, C_S_IP,
-	C_S_STATUS, C_S_ERRCODE, C_S_FAILREASON, C_S_SESSION, C_S_TOKEN, C_S_UA, C_S_CLIENTAPP,
+	C_S_DATE,
+	C_S_DATE2,
+	C_S_REQUESTID,
+	C_S_USERNAME,
+	C_S_SPNAME,
+	C_S_APPID,
+	C_S_IP,
+	C_S_STATUS,
+	C_S_ERRCODE,
+	C_S_FAILREASON,
+	C_S_SESSION,
+	C_S_TOKEN,
+	C_S_UA,
+	C_S_CLIENTAPP,
 	C_COUNT
 };
 
 static const char *const col_names[C_COUNT] = {
-	[C_AUDITDATA] = "auditdata", [C_RECORDID] = "recordid",
-	[C_CREATIONDATE] = "creationdate", [C_RECORDTYPE] = "recordtype",
-	[C_OPERATION] = "operation", [C_OPERATIONS] = "operations", [C_USERID] = "userid",
-	[C_USERIDS] = "userids", [C_IDENTITY] = "identity", [C_RESULTINDEX] = "resultindex",
+	[C_AUDITDATA] = "auditdata",
+	[C_RECORDID] = "recordid",
+	[C_CREATIONDATE] = "creationdate",
+	[C_RECORDTYPE] = "recordtype",
+	[C_OPERATION] = "operation",
+	[C_OPERATIONS] = "operations",
+	[C_USERID] = "userid",
+	[C_USERIDS] = "userids",
+	[C_IDENTITY] = "identity",
+	[C_RESULTINDEX] = "resultindex",
 	[C_RESULTCOUNT] = "resultcount",
-	[C_S_DATE] = "date (utc)", [C_S_DATE2] = "date", [C_S_REQUESTID] = "request id",
-	[C_S_USERNAME] = "username", [C_S_SPNAME] = "service principal name",
-	[C_S_APPID] = "application id", [C_S_IP] = "ip address", [C_S_STATUS] = "status",
-	[C_S_ERRCODE] = "sign-in error code", [C_S_FAILREASON] = "failure reason", [C_S_SESSION] = "session id",
-	[C_S_TOKEN] = "unique token identifier", [C_S_UA] = "user agent",
+	[C_S_DATE] = "date (utc)",
+	[C_S_DATE2] = "date",
+	[C_S_REQUESTID] = "request id",
+	[C_S_USERNAME] = "username",
+	[C_S_SPNAME] = "service principal name",
+	[C_S_APPID] = "application id",
+	[C_S_IP] = "ip address",
+	[C_S_STATUS] = "status",
+	[C_S_ERRCODE] = "sign-in error code",
+	[C_S_FAILREASON] = "failure reason",
+	[C_S_SESSION] = "session id",
+	[C_S_TOKEN] = "unique token identifier",
+	[C_S_UA] = "user agent",
 	[C_S_CLIENTAPP] = "client app",
 };
 
@@ -60,11 +95,11 @@ enum family { F_UNKNOWN, F_PURVIEW, F_PURVIEW_CLASSIC, F_PSH, F_SIGNIN, F_ROWS }
  * from the header.
  */
 struct node {
-	char *name;       /* member name (NULL for an array element) */
-	int col;          /* the column of a leaf, -1 for a container */
-	bool array;       /* children are elements [0], [1], ... */
-	long index;       /* this node's index in its parent array */
-	int first, next;  /* first child, next sibling (-1: none) */
+	char *name;      /* member name (NULL for an array element) */
+	int col;         /* the column of a leaf, -1 for a container */
+	bool array;      /* children are elements [0], [1], ... */
+	long index;      /* this node's index in its parent array */
+	int first, next; /* first child, next sibling (-1: none) */
 };
 
 struct creader {
@@ -74,15 +109,15 @@ struct creader {
 	struct norm nm;
 	int col[C_COUNT];
 	enum family fam;
-	char **hdr;      /* header names for sign-in raw records, made unique */
+	char **hdr; /* header names for sign-in raw records, made unique */
 	size_t nhdr;
 	struct jmember mem[NORMALIZE_MAX_MEMBERS]; /* AuditData's top-level members */
-	char *jbuf;      /* the JSON built for a sign-in row */
+	char *jbuf;                                /* the JSON built for a sign-in row */
 	size_t jlen, jcap;
 	struct node *nodes; /* F_ROWS: the shape of a row (nodes[0] the root) */
 	size_t nnodes, ncap;
-	bool *skipcol;   /* F_ROWS: wrapper columns left out of the record */
-	bool sentinel;   /* a header had Sentinel's " [UTC]" */
+	bool *skipcol; /* F_ROWS: wrapper columns left out of the record */
+	bool sentinel; /* a header had Sentinel's " [UTC]" */
 	/* F_PSH: ResultIndex values seen, against the largest ResultCount */
 	unsigned char *seen;
 	long long result_count, result_rows;
@@ -205,13 +240,18 @@ static int ual_row(struct creader *r, char **cause)
 	struct jval v;
 	const char *err = NULL, *at = NULL;
 	size_t nmem = 0;
-	const char *e = json_scan_object(ad.p, ad.p + ad.n, &v, r->mem, NORMALIZE_MAX_MEMBERS, &nmem,
-					 &err, &at);
+	const char *e =
+		json_scan_object(ad.p, ad.p + ad.n, &v, r->mem, NORMALIZE_MAX_MEMBERS, &nmem, &err, &at);
 	if (!e || json_skip_ws(e, ad.p + ad.n) != ad.p + ad.n || v.t != JT_OBJ) {
 		char why[128];
 		snprintf(why, sizeof why, "AuditData is not valid JSON: %s at offset %zu",
-			 !e ? err : v.t != JT_OBJ ? "not an object" : "trailing data",
-			 (size_t)((at && !e ? at : e ? e : ad.p) - ad.p));
+			 !e              ? err
+			 : v.t != JT_OBJ ? "not an object"
+					 : "trailing data",
+			 (size_t)((at && !e ? at
+				   : e      ? e
+					    : ad.p) -
+				  ad.p));
 		return reject_row(r, why, cause);
 	}
 	norm_reset(&r->nm, ad.n + r->c.rawlen);
@@ -335,8 +375,8 @@ static int signin_row(struct creader *r, char **cause)
 			k = snprintf(buf, sizeof buf, "%.*s", (int)(status.n > 40 ? 40 : status.n), status.p);
 		else if (why.p && why.n) /* the reason beside the code, as for Graph sign-ins */
 			k = snprintf(buf, sizeof buf, "%.*s (%.*s: %.*s)", (int)(status.n > 40 ? 40 : status.n),
-				     status.p, (int)(code.n > 40 ? 40 : code.n), code.p, (int)(why.n > 160 ? 160 : why.n),
-				     why.p);
+				     status.p, (int)(code.n > 40 ? 40 : code.n), code.p,
+				     (int)(why.n > 160 ? 160 : why.n), why.p);
 		else
 			k = snprintf(buf, sizeof buf, "%.*s (%.*s)", (int)(status.n > 40 ? 40 : status.n),
 				     status.p, (int)(code.n > 40 ? 40 : code.n), code.p);
@@ -461,9 +501,10 @@ static bool node_emit(struct creader *r, int id, bool sample)
  * the record. */
 static bool wrapper_column(const char *name)
 {
-	static const char *const w[] = { "CreationDate", "UserIds", "Operations", "ResultIndex",
-					 "ResultCount", "IsValid", "ObjectState", "RunspaceId",
-					 "PSComputerName", "PSShowComputerName", "AuditData" };
+	static const char *const w[] = { "CreationDate",       "UserIds",     "Operations",
+					 "ResultIndex",        "ResultCount", "IsValid",
+					 "ObjectState",        "RunspaceId",  "PSComputerName",
+					 "PSShowComputerName", "AuditData" };
 	for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
 		if (strcasecmp(name, w[i]) == 0)
 			return true;
@@ -527,8 +568,8 @@ static int rows_row(struct creader *r, char **cause)
 	struct jval v;
 	size_t nmem = 0;
 	const char *err = NULL, *at = NULL;
-	const char *e = json_scan_object(r->jbuf, r->jbuf + r->jlen, &v, r->mem, NORMALIZE_MAX_MEMBERS,
-					 &nmem, &err, &at);
+	const char *e = json_scan_object(r->jbuf, r->jbuf + r->jlen, &v, r->mem, NORMALIZE_MAX_MEMBERS, &nmem,
+					 &err, &at);
 	if (!e || v.t != JT_OBJ)
 		return reject_row(r, "row cannot be rebuilt as a record", cause);
 	struct wrapper_hints h = { 0 };
@@ -680,7 +721,8 @@ int ingest_csv(struct stream *s, const struct sink *sink, volatile sig_atomic_t 
 			st->rejects++;
 			/* a header alone: the reason stands for the file (the
 			 * header's text is in the source's error line) */
-			rc = sink->reject(sink->ctx, hline, "not a recognised audit export header", "", 0, cause);
+			rc = sink->reject(sink->ctx, hline, "not a recognised audit export header", "", 0,
+					  cause);
 		}
 		st->error = rows ? xasprintf("line %llu: not a recognised audit export header: %s "
 					     "(the file's %llu rows were refused)",

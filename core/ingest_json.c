@@ -30,10 +30,10 @@ struct jreader {
 	struct jmember mem[NORMALIZE_MAX_MEMBERS];
 	struct jval *cols; /* a query API table's column names */
 	size_t ccap;
-	char *row;         /* one of its rows as an object */
+	char *row; /* one of its rows as an object */
 	size_t rlen, rcap;
-	bool known;        /* some record was of a known kind */
-	int page_depth;    /* > 0: inside a page's array entered from its prefix */
+	bool known;                          /* some record was of a known kind */
+	int page_depth;                      /* > 0: inside a page's array entered from its prefix */
 	uint64_t page_records, page_rejects; /* counts when it was entered */
 };
 
@@ -191,7 +191,8 @@ static int tables(struct jreader *r, const struct jval *arr, const char *base, u
 			}
 			if (i != ncol) {
 				char why[96];
-				snprintf(why, sizeof why, "a table row with %zu values for %zu columns", i, ncol);
+				snprintf(why, sizeof why, "a table row with %zu values for %zu columns", i,
+					 ncol);
 				if (reject(r, line, why, row.p, row.n, cause) < 0)
 					return -1;
 				continue;
@@ -203,7 +204,8 @@ static int tables(struct jreader *r, const struct jval *arr, const char *base, u
 			const char *e = json_scan_object(r->row, r->row + r->rlen, &obj, r->mem,
 							 NORMALIZE_MAX_MEMBERS, &nmem, NULL, NULL);
 			if (!e || obj.t != JT_OBJ) {
-				if (reject(r, line, "a table row that is not valid JSON", row.p, row.n, cause) < 0)
+				if (reject(r, line, "a table row that is not valid JSON", row.p, row.n,
+					   cause) < 0)
 					return -1;
 				continue;
 			}
@@ -475,8 +477,9 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 				const char *nl = memchr(p, '\n', avail);
 				if (nl && nl + 1 < p + avail && nl[1] == '{') {
 					size_t k = (size_t)(nl - p);
-					if (reject(&r, r.line, "truncated JSON (the line ends inside this record)",
-						   p, k && p[k - 1] == '\r' ? k - 1 : k, cause) < 0) {
+					if (reject(&r, r.line,
+						   "truncated JSON (the line ends inside this record)", p,
+						   k && p[k - 1] == '\r' ? k - 1 : k, cause) < 0) {
 						rc = -1;
 						break;
 					}
@@ -551,8 +554,7 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 			st->pages++;
 			page_links(st, r.mem, nmem);
 			rc = page(&r, &arr, p, r.line, cause);
-		}
-		else
+		} else
 			rc = record_members(&r, &v, r.mem, nmem, r.line, cause);
 		if (rc < 0)
 			break;
@@ -566,15 +568,16 @@ out:
 	 * came after the cut is not in it (every complete record before it
 	 * was read) */
 	if (rc == 0 && depth > 0 && !st->error && !(stop && *stop))
-		st->error = r.page_depth
-				    ? xasprintf("cut short: the input ends inside the page's \"value\" array "
-						"(line %llu); the %llu complete records before the cut were read",
-						(unsigned long long)r.line,
-						(unsigned long long)((st->records - r.page_records) -
-								     (st->rejects - r.page_rejects)))
-				    : xasprintf("cut short: the input ends inside a JSON array (no closing ']', "
-						"line %llu); every complete record before the cut was read",
-						(unsigned long long)r.line);
+		st->error =
+			r.page_depth
+				? xasprintf("cut short: the input ends inside the page's \"value\" array "
+					    "(line %llu); the %llu complete records before the cut were read",
+					    (unsigned long long)r.line,
+					    (unsigned long long)((st->records - r.page_records) -
+								 (st->rejects - r.page_rejects)))
+				: xasprintf("cut short: the input ends inside a JSON array (no closing ']', "
+					    "line %llu); every complete record before the cut was read",
+					    (unsigned long long)r.line);
 	/* Nothing in it was a log: refused as a whole, in one line (every
 	 * record was rejected and counted already). */
 	if (rc == 0 && st->records && !st->known && !st->error && !(stop && *stop))

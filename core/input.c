@@ -160,7 +160,8 @@ int input_begin(struct input_walker *w, struct input *in, int depth, int top)
 		if (top)
 			return input_stop(w, "%s", in->err);
 		size_t k = strlen(in->name);
-		const char *why = strncmp(in->err, in->name, k) == 0 && in->err[k] == ':' ? in->err + k + 1 : in->err;
+		const char *why =
+			strncmp(in->err, in->name, k) == 0 && in->err[k] == ':' ? in->err + k + 1 : in->err;
 		input_skipf(w, in->name, "%s", why + strspn(why, " "));
 		return 0;
 	}
@@ -177,8 +178,7 @@ int input_begin(struct input_walker *w, struct input *in, int depth, int top)
 	return 0;
 }
 
-static int input_walk_fd(struct input_walker *w, const char *name, int fd,
-			 const struct stat *st, int top)
+static int input_walk_fd(struct input_walker *w, const char *name, int fd, const struct stat *st, int top)
 {
 	struct input *in = input_new(w, xstrdup(name));
 	in->fd = fd;
@@ -258,8 +258,8 @@ static int input_walk_dir(struct input_walker *w, const char *path, int top)
 		} else if (S_ISLNK(st.st_mode)) {
 			struct stat t;
 			if (stat(child, &t) < 0)
-				input_warnf(w, "%s: symbolic link to nothing (%s); skipped",
-					    child, strerror(errno));
+				input_warnf(w, "%s: symbolic link to nothing (%s); skipped", child,
+					    strerror(errno));
 			else if (S_ISDIR(t.st_mode))
 				input_warnf(w, "%s: symbolic link to a folder; not followed", child);
 			else if (S_ISREG(t.st_mode))
@@ -272,9 +272,10 @@ static int input_walk_dir(struct input_walker *w, const char *path, int top)
 			rc = input_walk_path(w, child, 0);
 		} else {
 			/* opening a FIFO in a folder would wait for a writer */
-			input_warnf(w, "%s: %s in a folder; skipped (give it as PATH to read it)",
-				    child, S_ISFIFO(st.st_mode) ? "a named pipe" :
-				    S_ISSOCK(st.st_mode) ? "a socket" : "a device");
+			input_warnf(w, "%s: %s in a folder; skipped (give it as PATH to read it)", child,
+				    S_ISFIFO(st.st_mode)   ? "a named pipe"
+				    : S_ISSOCK(st.st_mode) ? "a socket"
+							   : "a device");
 		}
 		free(child);
 	}
@@ -319,19 +320,18 @@ static int input_walk_path(struct input_walker *w, const char *path, int top)
 	return rc;
 }
 
-int input_walk(const char *path, const struct input_limits *lim,
-	       input_member_fn fn, input_warn_fn warn, void *ctx, char **cause)
+int input_walk(const char *path, const struct input_limits *lim, input_member_fn fn, input_warn_fn warn,
+	       void *ctx, char **cause)
 {
 	return input_walk_skips(path, lim, fn, warn, NULL, ctx, cause);
 }
 
-int input_walk_skips(const char *path, const struct input_limits *lim, input_member_fn fn,
-		     input_warn_fn warn, input_skip_fn skip, void *ctx, char **cause)
+int input_walk_skips(const char *path, const struct input_limits *lim, input_member_fn fn, input_warn_fn warn,
+		     input_skip_fn skip, void *ctx, char **cause)
 {
 	struct input_walker w;
 	memset(&w, 0, sizeof w);
-	w.lim.max_member_bytes = lim && lim->max_member_bytes ? lim->max_member_bytes
-							      : (uint64_t)64 << 30;
+	w.lim.max_member_bytes = lim && lim->max_member_bytes ? lim->max_member_bytes : (uint64_t)64 << 30;
 	w.lim.max_ratio = lim && lim->max_ratio > 0 ? lim->max_ratio : 1000;
 	w.fn = fn;
 	w.warn = warn;

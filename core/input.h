@@ -53,11 +53,11 @@ typedef void (*input_skip_fn)(const char *name, const char *why, void *ctx);
  * -1 with *cause (caller frees) when PATH itself cannot be opened or read,
  * or fn returned -1.
  */
-int input_walk(const char *path, const struct input_limits *lim,
-	       input_member_fn fn, input_warn_fn warn, void *ctx, char **cause);
+int input_walk(const char *path, const struct input_limits *lim, input_member_fn fn, input_warn_fn warn,
+	       void *ctx, char **cause);
 /* The same, with skip (may be NULL) told of what could not be read. */
-int input_walk_skips(const char *path, const struct input_limits *lim, input_member_fn fn,
-		     input_warn_fn warn, input_skip_fn skip, void *ctx, char **cause);
+int input_walk_skips(const char *path, const struct input_limits *lim, input_member_fn fn, input_warn_fn warn,
+		     input_skip_fn skip, void *ctx, char **cause);
 
 /* Display name: "dir/a.csv", "bundle.zip!logs/a.csv", "-" for stdin.
  * Borrowed. Control characters in names are kept as they are: callers

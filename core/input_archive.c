@@ -65,8 +65,7 @@ static const char *input_name_risk(const char *p)
 	for (const unsigned char *q = (const unsigned char *)p; *q; q++)
 		if (*q < 0x20 || *q == 0x7f)
 			return "holds control characters";
-	if (p[0] == '/' || p[0] == '\\' ||
-	    (((p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z') && p[1] == ':'))
+	if (p[0] == '/' || p[0] == '\\' || (((p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z') && p[1] == ':'))
 		return "is an absolute path";
 	for (const char *c = p; *c;) {
 		size_t k = strcspn(c, "/\\");
@@ -107,22 +106,18 @@ static struct archive *input_archive_new(void)
 static const char *input_type_name(mode_t t)
 {
 	switch (t) {
-	case AE_IFLNK:
-		return "a symbolic link";
+	case AE_IFLNK: return "a symbolic link";
 	case AE_IFCHR:
-	case AE_IFBLK:
-		return "a device";
-	case AE_IFIFO:
-		return "a named pipe";
-	case AE_IFSOCK:
-		return "a socket";
+	case AE_IFBLK: return "a device";
+	case AE_IFIFO: return "a named pipe";
+	case AE_IFSOCK: return "a socket";
 	}
 	return "not a regular file";
 }
 
 /* One entry of an open archive: a leaf member, or an archive to open. */
-static int input_entry(struct input_walker *w, struct archive *a, struct archive_entry *e,
-		       struct input *src, struct archive *root_ar, int depth)
+static int input_entry(struct input_walker *w, struct archive *a, struct archive_entry *e, struct input *src,
+		       struct archive *root_ar, int depth)
 {
 	const char *p = archive_entry_pathname_utf8(e);
 	if (!p)
@@ -154,8 +149,8 @@ static int input_entry(struct input_walker *w, struct archive *a, struct archive
 	if (archive_format(a) != ARCHIVE_FORMAT_RAW) {
 		const char *risk = input_name_risk(p);
 		if (risk)
-			input_warnf(w, "%s: member name '%s' %s; read in place, nothing extracted",
-				    src->name, p, risk);
+			input_warnf(w, "%s: member name '%s' %s; read in place, nothing extracted", src->name,
+				    p, risk);
 	}
 	if (archive_entry_is_data_encrypted(e)) {
 		input_skipf(w, name, "encrypted; skipped (no password is tried)");

@@ -57,19 +57,21 @@ int input_is_container(const unsigned char *p, size_t n)
 		const char *magic;
 		size_t len;
 	} m[] = {
-		{ "\x1f\x8b", 2 },                     /* gzip */
-		{ "\x1f\x9d", 2 },                     /* compress */
-		{ "\xfd" "7zXZ\0", 6 },                /* xz */
-		{ "LZIP", 4 },                         /* lzip */
-		{ "\x28\xb5\x2f\xfd", 4 },             /* zstd */
-		{ "\x04\x22\x4d\x18", 4 },             /* lz4 */
-		{ "\x02\x21\x4c\x18", 4 },             /* lz4 legacy */
-		{ "PK\x03\x04", 4 },                   /* zip */
-		{ "PK\x05\x06", 4 },                   /* empty zip */
-		{ "PK\x07\x08", 4 },                   /* spanned zip */
+		{ "\x1f\x8b", 2 }, /* gzip */
+		{ "\x1f\x9d", 2 }, /* compress */
+		{ "\xfd"
+		  "7zXZ\0",
+		  6 },                     /* xz */
+		{ "LZIP", 4 },             /* lzip */
+		{ "\x28\xb5\x2f\xfd", 4 }, /* zstd */
+		{ "\x04\x22\x4d\x18", 4 }, /* lz4 */
+		{ "\x02\x21\x4c\x18", 4 }, /* lz4 legacy */
+		{ "PK\x03\x04", 4 },       /* zip */
+		{ "PK\x05\x06", 4 },       /* empty zip */
+		{ "PK\x07\x08", 4 },       /* spanned zip */
 		{ "PK00PK\x03\x04", 8 },
-		{ "7z\xbc\xaf\x27\x1c", 6 },           /* 7-Zip */
-		{ "Rar!\x1a\x07", 6 },                 /* rar 4 and 5 */
+		{ "7z\xbc\xaf\x27\x1c", 6 }, /* 7-Zip */
+		{ "Rar!\x1a\x07", 6 },       /* rar 4 and 5 */
 	};
 	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
 		if (n >= m[i].len && memcmp(p, m[i].magic, m[i].len) == 0)

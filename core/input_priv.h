@@ -63,15 +63,15 @@ struct input {
 	int container;           /* read as an archive: no hash, no limits */
 	int leaf;                /* never to be opened as an archive */
 
-	unsigned char *buf;      /* sniffed prefix, then UTF-16 work buffer */
+	unsigned char *buf; /* sniffed prefix, then UTF-16 work buffer */
 	size_t cap, pos, len;
-	int eof;                 /* source exhausted */
+	int eof; /* source exhausted */
 
 	enum input_enc enc;
-	unsigned char pend[4];   /* UTF-8 of a code point not yet handed out */
+	unsigned char pend[4]; /* UTF-8 of a code point not yet handed out */
 	size_t pend_pos, pend_len;
 
-	uint64_t raw;            /* decompressed bytes pulled from the source */
+	uint64_t raw; /* decompressed bytes pulled from the source */
 	char *err;
 	int finished;
 	char hex[65];

@@ -85,8 +85,7 @@ ssize_t input_pull(struct input *in, unsigned char *dst, size_t n)
 	char h[32];
 	if (in->raw > w->lim.max_member_bytes) {
 		input_human(h, sizeof h, w->lim.max_member_bytes);
-		return input_fail(in, "%s: decompressed size exceeds the limit of %s; stopped",
-				  in->name, h);
+		return input_fail(in, "%s: decompressed size exceeds the limit of %s; stopped", in->name, h);
 	}
 	/*
 	 * Two ratios. The member against the bytes its own archive consumed
@@ -111,8 +110,10 @@ ssize_t input_pull(struct input *in, unsigned char *dst, size_t n)
 		}
 		if (bomb) {
 			input_human(h, sizeof h, in->raw);
-			return input_fail(in, "%s: decompressed size exceeds %gx the compressed size "
-					  "(zip bomb?); stopped after %s", in->name, w->lim.max_ratio, h);
+			return input_fail(in,
+					  "%s: decompressed size exceeds %gx the compressed size "
+					  "(zip bomb?); stopped after %s",
+					  in->name, w->lim.max_ratio, h);
 		}
 	}
 	return r;
@@ -143,14 +144,10 @@ const char *input_error(const struct input *in)
 const char *input_encoding(const struct input *in)
 {
 	switch (in->enc) {
-	case INPUT_UTF8_BOM:
-		return "utf-8-bom";
-	case INPUT_UTF16LE:
-		return "utf-16le";
-	case INPUT_UTF16BE:
-		return "utf-16be";
-	case INPUT_UTF8:
-		break;
+	case INPUT_UTF8_BOM: return "utf-8-bom";
+	case INPUT_UTF16LE: return "utf-16le";
+	case INPUT_UTF16BE: return "utf-16be";
+	case INPUT_UTF8: break;
 	}
 	return "utf-8";
 }

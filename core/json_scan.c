@@ -11,11 +11,10 @@
 
 /* Bytes that end the fast run inside a string: '"', '\\' and controls. */
 static const unsigned char str_stop[256] = {
-	[0] = 1, [1] = 1, [2] = 1, [3] = 1, [4] = 1, [5] = 1, [6] = 1, [7] = 1,
-	[8] = 1, [9] = 1, [10] = 1, [11] = 1, [12] = 1, [13] = 1, [14] = 1, [15] = 1,
-	[16] = 1, [17] = 1, [18] = 1, [19] = 1, [20] = 1, [21] = 1, [22] = 1, [23] = 1,
-	[24] = 1, [25] = 1, [26] = 1, [27] = 1, [28] = 1, [29] = 1, [30] = 1, [31] = 1,
-	['"'] = 1, ['\\'] = 1,
+	[0] = 1,  [1] = 1,  [2] = 1,  [3] = 1,  [4] = 1,  [5] = 1,   [6] = 1,    [7] = 1,  [8] = 1,
+	[9] = 1,  [10] = 1, [11] = 1, [12] = 1, [13] = 1, [14] = 1,  [15] = 1,   [16] = 1, [17] = 1,
+	[18] = 1, [19] = 1, [20] = 1, [21] = 1, [22] = 1, [23] = 1,  [24] = 1,   [25] = 1, [26] = 1,
+	[27] = 1, [28] = 1, [29] = 1, [30] = 1, [31] = 1, ['"'] = 1, ['\\'] = 1,
 };
 
 static inline int is_ws(unsigned char c)
@@ -73,9 +72,10 @@ static inline const char *find_struct(const char *p, const char *end)
 		      os = _mm_set1_epi8('['), cs = _mm_set1_epi8(']');
 	while (end - p >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, ob)),
-					 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cb), _mm_cmpeq_epi8(v, os)),
-						      _mm_cmpeq_epi8(v, cs)));
+		__m128i m =
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, ob)),
+				     _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cb), _mm_cmpeq_epi8(v, os)),
+						  _mm_cmpeq_epi8(v, cs)));
 		int mask = _mm_movemask_epi8(m);
 		if (mask)
 			return p + __builtin_ctz((unsigned)mask);
@@ -160,10 +160,14 @@ static const char *scan_string(struct scan *s, const char *p, bool *esc)
 		if (p + 1 >= end)
 			return fail(s, p, "unterminated string");
 		switch (p[1]) {
-		case '"': case '\\': case '/': case 'b': case 'f':
-		case 'n': case 'r': case 't':
-			p += 2;
-			break;
+		case '"':
+		case '\\':
+		case '/':
+		case 'b':
+		case 'f':
+		case 'n':
+		case 'r':
+		case 't': p += 2; break;
 		case 'u':
 			if (end - p < 6)
 				return fail(s, p, "unterminated string");
@@ -172,8 +176,7 @@ static const char *scan_string(struct scan *s, const char *p, bool *esc)
 					return fail(s, p, "bad \\u escape");
 			p += 6;
 			break;
-		default:
-			return fail(s, p, "bad escape in string");
+		default: return fail(s, p, "bad escape in string");
 		}
 	}
 }
@@ -323,8 +326,8 @@ static const char *scan_any(struct scan *s, const char *p, struct jval *v, int d
 	return p;
 }
 
-const char *json_scan_object(const char *p, const char *end, struct jval *v, struct jmember *mem,
-			     size_t max, size_t *n, const char **err, const char **errat)
+const char *json_scan_object(const char *p, const char *end, struct jval *v, struct jmember *mem, size_t max,
+			     size_t *n, const char **err, const char **errat)
 {
 	struct scan s = { end, NULL, NULL, mem, max, 0 };
 	const char *r = scan_any(&s, p, v, 0);
@@ -338,8 +341,7 @@ const char *json_scan_object(const char *p, const char *end, struct jval *v, str
 	return r;
 }
 
-const char *json_scan_value(const char *p, const char *end, struct jval *v,
-			    const char **err, const char **errat)
+const char *json_scan_value(const char *p, const char *end, struct jval *v, const char **err, const char **errat)
 {
 	struct scan s = { end, NULL, NULL, NULL, 0, 0 };
 	const char *r = scan_any(&s, p, v, 0);
@@ -378,8 +380,7 @@ const char *json_skip_value(const char *p, const char *end)
 		return skip_string(p, end);
 	if (c != '{' && c != '[') {
 		/* scalar: runs to a delimiter */
-		while (p < end && !is_ws((unsigned char)*p) && *p != ',' && *p != '}' &&
-		       *p != ']' && *p != ':')
+		while (p < end && !is_ws((unsigned char)*p) && *p != ',' && *p != '}' && *p != ']' && *p != ':')
 			p++;
 		return p < end ? p : NULL;
 	}
@@ -560,8 +561,7 @@ size_t json_unescape(const struct jval *s, char *out)
 			o += put_utf8(o, cp);
 			break;
 		}
-		default:
-			*o++ = c;
+		default: *o++ = c;
 		}
 	}
 	return (size_t)(o - out);

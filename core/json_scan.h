@@ -33,8 +33,8 @@ struct jval {
  * Returns a pointer just past the value and fills v, or NULL with *err set
  * to a static reason and *errat to where the problem is.
  */
-const char *json_scan_value(const char *p, const char *end, struct jval *v,
-			    const char **err, const char **errat);
+const char *json_scan_value(const char *p, const char *end, struct jval *v, const char **err,
+			    const char **errat);
 
 /* A member of an object: its key (a string value) and its value. */
 struct jmember {
@@ -46,8 +46,8 @@ struct jmember {
  * members when it is an object (the first max of them; *n says how many):
  * one pass both validates a record and finds its fields.
  */
-const char *json_scan_object(const char *p, const char *end, struct jval *v, struct jmember *mem,
-			     size_t max, size_t *n, const char **err, const char **errat);
+const char *json_scan_object(const char *p, const char *end, struct jval *v, struct jmember *mem, size_t max,
+			     size_t *n, const char **err, const char **errat);
 
 /*
  * Find the end of the value that starts at p without validating it: the
@@ -70,8 +70,14 @@ void json_iter_init(struct jiter *it, const struct jval *container);
 bool json_iter_next(struct jiter *it, struct jval *key, struct jval *val);
 
 /* The content of a string value without its quotes. */
-static inline const char *json_str_ptr(const struct jval *s) { return s->p + 1; }
-static inline size_t json_str_len(const struct jval *s) { return s->n - 2; }
+static inline const char *json_str_ptr(const struct jval *s)
+{
+	return s->p + 1;
+}
+static inline size_t json_str_len(const struct jval *s)
+{
+	return s->n - 2;
+}
 
 /*
  * Unescape the string value s into out, which must hold json_str_len(s)

@@ -93,7 +93,8 @@ static const struct knownapp table[] = {
 	{ "27922004-5251-4030-b22d-91ecd9a37ea4", "Outlook Mobile", SRC_LEARN },
 	{ "28b567f6-162c-4f54-99a0-6887f387bbcc", "Microsoft Storefronts", SRC_LEARN },
 	{ "29d9ed98-a469-4536-ade2-f981bc1d605e", "Microsoft Authentication Broker", SRC_LEARN },
-	{ "2abdc806-e091-4495-9b10-b04d93c3f040", "Office Online Client Microsoft Entra ID- Augmentation Loop", SRC_LEARN },
+	{ "2abdc806-e091-4495-9b10-b04d93c3f040",
+	  "Office Online Client Microsoft Entra ID- Augmentation Loop", SRC_LEARN },
 	{ "2d4d3d8e-2be3-4bef-9f87-7875a61c29de", "OneNote", SRC_LEARN },
 	{ "2d7f3606-b07d-41d1-b9d2-0d0c9296a6e8", "Microsoft Bing Search for Microsoft Edge", SRC_LEARN },
 	{ "3090ab82-f1c1-4cdf-af2c-5d7a6f3e2cc7", "Microsoft Defender for Cloud Apps", SRC_LEARN },
@@ -156,7 +157,8 @@ static const struct knownapp table[] = {
 	{ "9bc3ab49-b65d-410a-85ad-de819febfddc", "Microsoft SharePoint Online Management Shell", SRC_GRAPH },
 	{ "9ea1ad79-fdb6-4f9a-8bc3-2b70f96e34c7", "Bing", SRC_LEARN },
 	{ "a0c73c16-a7e3-4564-9a95-2bdf47383716", "Microsoft Exchange Online Remote PowerShell", SRC_GRAPH },
-	{ "a3475900-ccec-4a69-98f5-a65cd5dc5306", "Partner Customer Delegated Admin Offline Processor", SRC_LEARN },
+	{ "a3475900-ccec-4a69-98f5-a65cd5dc5306", "Partner Customer Delegated Admin Offline Processor",
+	  SRC_LEARN },
 	{ "a3b79187-70b2-4139-83f9-6016c58cd27b", "WindowsDefenderATP Portal", SRC_LEARN },
 	{ "a40d7d7d-59aa-447e-a655-679a4107e548", "Accounts Control UI", SRC_FOCI },
 	{ "a569458c-7f2b-45cb-bab9-b7dee514d112", "Yammer iPhone", SRC_FOCI },
@@ -462,8 +464,7 @@ static bool is_guid(const char *s, size_t n)
 	return true;
 }
 
-int knownapps_add(struct store *st, const char *app_id, const char *name, const char *origin,
-		  char **cause)
+int knownapps_add(struct store *st, const char *app_id, const char *name, const char *origin, char **cause)
 {
 	if (!app_id || !is_guid(app_id, strlen(app_id)))
 		return set_cause(cause, "apps: '%s' is not an app id (a GUID)", app_id ? app_id : "");
@@ -488,8 +489,8 @@ static int each_one(const struct store_app *a, void *ctx)
 }
 
 int knownapps_each(struct store *st,
-		   int (*fn)(const char *app_id, const char *name, const char *origin, void *ctx),
-		   void *ctx, char **cause)
+		   int (*fn)(const char *app_id, const char *name, const char *origin, void *ctx), void *ctx,
+		   char **cause)
 {
 	struct each_ctx c = { fn, ctx };
 	return st->ops->apps_each(st, true, each_one, &c, cause);
@@ -586,7 +587,8 @@ static int load_member(struct input *in, void *ctx)
 		if (k == CSV_IOERR)
 			L->err = xasprintf("%s: %s", name, input_error(in));
 		else
-			L->err = xasprintf("%s: empty file: expected a CSV header with appId and displayName", name);
+			L->err = xasprintf("%s: empty file: expected a CSV header with appId and displayName",
+					   name);
 		rc = -1;
 		goto out;
 	}
@@ -660,8 +662,7 @@ static void walk_warn(const char *msg, void *ctx)
 		L->err = xstrdup(msg);
 }
 
-int knownapps_load_csv(struct store *st, const char *path, struct knownapps_load_result *res,
-		       char **cause)
+int knownapps_load_csv(struct store *st, const char *path, struct knownapps_load_result *res, char **cause)
 {
 	memset(res, 0, sizeof *res);
 	struct csvload L = { .st = st, .res = res };

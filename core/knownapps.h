@@ -76,13 +76,12 @@ const char *knownapps_lookup(const struct knownapps *ka, const char *app_id, con
 /* --- The tenant's apps table --- */
 
 /* Add or replace one app (app_id is stored lower-case). Returns 0 or -1. */
-int knownapps_add(struct store *st, const char *app_id, const char *name, const char *origin,
-		  char **cause);
+int knownapps_add(struct store *st, const char *app_id, const char *name, const char *origin, char **cause);
 
 struct knownapps_load_result {
-	int64_t rows;    /* data rows read */
-	int64_t added;   /* apps stored (new or renamed) */
-	int64_t skipped; /* rows without a GUID app id or a name */
+	int64_t rows;     /* data rows read */
+	int64_t added;    /* apps stored (new or renamed) */
+	int64_t skipped;  /* rows without a GUID app id or a name */
 	char *first_skip; /* "line N: why" of the first skipped row, or NULL (caller frees) */
 };
 
@@ -96,12 +95,11 @@ struct knownapps_load_result {
  * with or without BOM, UTF-16, `,` or `;`. One transaction: all or
  * nothing. Returns 0, or -1 with *cause naming the file (and line).
  */
-int knownapps_load_csv(struct store *st, const char *path, struct knownapps_load_result *res,
-		       char **cause);
+int knownapps_load_csv(struct store *st, const char *path, struct knownapps_load_result *res, char **cause);
 
 /* Each app of the tenant's table, by name; fn returns 0 to go on. */
 int knownapps_each(struct store *st,
-		   int (*fn)(const char *app_id, const char *name, const char *origin, void *ctx),
-		   void *ctx, char **cause);
+		   int (*fn)(const char *app_id, const char *name, const char *origin, void *ctx), void *ctx,
+		   char **cause);
 
 #endif

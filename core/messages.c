@@ -104,8 +104,8 @@ static bool pair_add(struct agg *a, uint64_t h)
 	return true;
 }
 
-static void add(struct agg *a, struct messages *m, const int64_t col[5], int64_t ev, int64_t ts, const char *folder,
-		size_t flen, const char *msgid, size_t mlen, int64_t size)
+static void add(struct agg *a, struct messages *m, const int64_t col[5], int64_t ev, int64_t ts,
+		const char *folder, size_t flen, const char *msgid, size_t mlen, int64_t size)
 {
 	/* util_hash_bytes is never 0, the empty slot's mark */
 	uint64_t h = util_hash_bytes(col, 5 * sizeof *col, 1469598103934665603ULL);
@@ -118,8 +118,9 @@ static void add(struct agg *a, struct messages *m, const int64_t col[5], int64_t
 	struct group *g = NULL;
 	for (; a->slot[j]; j = (j + 1) & (a->scap - 1)) {
 		struct group *x = &a->g[a->slot[j] - 1];
-		if (x->hash == h && !memcmp(x->col, col, sizeof x->col) && x->flen == flen && x->mlen == mlen &&
-		    !memcmp(a->arena + x->str, folder, flen) && !memcmp(a->arena + x->str + flen + 1, msgid, mlen)) {
+		if (x->hash == h && !memcmp(x->col, col, sizeof x->col) && x->flen == flen &&
+		    x->mlen == mlen && !memcmp(a->arena + x->str, folder, flen) &&
+		    !memcmp(a->arena + x->str + flen + 1, msgid, mlen)) {
 			g = x;
 			break;
 		}
@@ -128,8 +129,13 @@ static void add(struct agg *a, struct messages *m, const int64_t col[5], int64_t
 		a->g = xgrow(a->g, &a->gcap, a->n + 1, sizeof *a->g);
 		g = &a->g[a->n];
 		a->slot[j] = (uint32_t)(++a->n);
-		*g = (struct group){ .hash = h, .flen = (uint32_t)flen, .mlen = (uint32_t)mlen, .first = ts,
-				     .last = ts, .last_event = -1, .size = -1 };
+		*g = (struct group){ .hash = h,
+				     .flen = (uint32_t)flen,
+				     .mlen = (uint32_t)mlen,
+				     .first = ts,
+				     .last = ts,
+				     .last_event = -1,
+				     .size = -1 };
 		memcpy(g->col, col, sizeof g->col);
 		a->arena = xgrow(a->arena, &a->acap, a->alen + flen + mlen + 2, 1);
 		g->str = a->alen;

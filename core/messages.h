@@ -18,9 +18,9 @@
 
 struct messages_row {
 	char *mailbox, *msgid, *folder, *access, *app, *client_app, *ip; /* owned, may be NULL */
-	bool sync;      /* a folder synchronised: all its items exposed */
+	bool sync; /* a folder synchronised: all its items exposed */
 	int64_t first, last, events;
-	int64_t size;   /* bytes, -1 when unknown */
+	int64_t size; /* bytes, -1 when unknown */
 };
 
 struct messages {

@@ -44,25 +44,52 @@ static const struct {
 	int n;
 	const char *name;
 } rtypes[] = {
-	{ 1, "ExchangeAdmin" }, { 2, "ExchangeItem" }, { 3, "ExchangeItemGroup" },
-	{ 4, "SharePoint" }, { 6, "SharePointFileOperation" }, { 7, "OneDrive" },
-	{ 8, "AzureActiveDirectory" }, { 9, "AzureActiveDirectoryAccountLogon" },
-	{ 10, "DataCenterSecurityCmdlet" }, { 11, "ComplianceDLPSharePoint" },
-	{ 13, "ComplianceDLPExchange" }, { 14, "SharePointSharingOperation" },
-	{ 15, "AzureActiveDirectoryStsLogon" }, { 18, "SecurityComplianceCenterEOPCmdlet" },
-	{ 19, "ExchangeAggregatedOperation" }, { 20, "PowerBIAudit" }, { 21, "CRM" },
-	{ 22, "Yammer" }, { 23, "SkypeForBusinessCmdlets" }, { 24, "Discovery" },
-	{ 25, "MicrosoftTeams" }, { 28, "ThreatIntelligence" }, { 29, "MailSubmission" },
-	{ 30, "MicrosoftFlow" }, { 32, "MicrosoftStream" }, { 35, "Project" },
-	{ 36, "SharePointListOperation" }, { 40, "SecurityComplianceAlerts" },
-	{ 41, "ThreatIntelligenceUrl" }, { 43, "MIPLabel" }, { 45, "PowerAppsApp" },
-	{ 47, "ThreatIntelligenceAtpContent" }, { 50, "ExchangeItemAggregated" },
-	{ 51, "HygieneEvent" }, { 52, "DataInsightsRestApiAudit" },
-	{ 54, "SharePointListItemOperation" }, { 57, "MicrosoftTeamsAdmin" },
-	{ 64, "AirInvestigation" }, { 65, "Quarantine" }, { 66, "MicrosoftForms" },
-	{ 78, "WDATPAlerts" }, { 82, "SensitivityLabelPolicyMatch" },
-	{ 83, "SensitivityLabelAction" }, { 84, "SensitivityLabeledFileAction" },
-	{ 101, "ExchangeSearch" }, { 102, "SharePointSearch" },
+	{ 1, "ExchangeAdmin" },
+	{ 2, "ExchangeItem" },
+	{ 3, "ExchangeItemGroup" },
+	{ 4, "SharePoint" },
+	{ 6, "SharePointFileOperation" },
+	{ 7, "OneDrive" },
+	{ 8, "AzureActiveDirectory" },
+	{ 9, "AzureActiveDirectoryAccountLogon" },
+	{ 10, "DataCenterSecurityCmdlet" },
+	{ 11, "ComplianceDLPSharePoint" },
+	{ 13, "ComplianceDLPExchange" },
+	{ 14, "SharePointSharingOperation" },
+	{ 15, "AzureActiveDirectoryStsLogon" },
+	{ 18, "SecurityComplianceCenterEOPCmdlet" },
+	{ 19, "ExchangeAggregatedOperation" },
+	{ 20, "PowerBIAudit" },
+	{ 21, "CRM" },
+	{ 22, "Yammer" },
+	{ 23, "SkypeForBusinessCmdlets" },
+	{ 24, "Discovery" },
+	{ 25, "MicrosoftTeams" },
+	{ 28, "ThreatIntelligence" },
+	{ 29, "MailSubmission" },
+	{ 30, "MicrosoftFlow" },
+	{ 32, "MicrosoftStream" },
+	{ 35, "Project" },
+	{ 36, "SharePointListOperation" },
+	{ 40, "SecurityComplianceAlerts" },
+	{ 41, "ThreatIntelligenceUrl" },
+	{ 43, "MIPLabel" },
+	{ 45, "PowerAppsApp" },
+	{ 47, "ThreatIntelligenceAtpContent" },
+	{ 50, "ExchangeItemAggregated" },
+	{ 51, "HygieneEvent" },
+	{ 52, "DataInsightsRestApiAudit" },
+	{ 54, "SharePointListItemOperation" },
+	{ 57, "MicrosoftTeamsAdmin" },
+	{ 64, "AirInvestigation" },
+	{ 65, "Quarantine" },
+	{ 66, "MicrosoftForms" },
+	{ 78, "WDATPAlerts" },
+	{ 82, "SensitivityLabelPolicyMatch" },
+	{ 83, "SensitivityLabelAction" },
+	{ 84, "SensitivityLabeledFileAction" },
+	{ 101, "ExchangeSearch" },
+	{ 102, "SharePointSearch" },
 };
 
 const char *normalize_rtype_name(long long n)
@@ -209,61 +236,158 @@ struct sv normalize_ip(struct norm *nm, struct sv ip)
 
 enum key {
 	K_NONE = 0,
-	K_CreationTime, K_Id, K_Operation, K_RecordType, K_Workload, K_UserId, K_AppId,
-	K_ApplicationId, K_ClientAppId, K_ClientIP, K_ClientIPAddress, K_ActorIpAddress,
-	K_ResultStatus, K_SessionId, K_AppAccessContext, K_MailboxOwnerUPN,
-	K_OperationProperties, K_OperationCount, K_Folders, K_ClientInfoString,
-	K_ExtendedProperties, K_AADSessionId, K_UniqueTokenId,
-	K_ErrorNumber, K_LogonError, K_DeviceProperties,
+	K_CreationTime,
+	K_Id,
+	K_Operation,
+	K_RecordType,
+	K_Workload,
+	K_UserId,
+	K_AppId,
+	K_ApplicationId,
+	K_ClientAppId,
+	K_ClientIP,
+	K_ClientIPAddress,
+	K_ActorIpAddress,
+	K_ResultStatus,
+	K_SessionId,
+	K_AppAccessContext,
+	K_MailboxOwnerUPN,
+	K_OperationProperties,
+	K_OperationCount,
+	K_Folders,
+	K_ClientInfoString,
+	K_ExtendedProperties,
+	K_AADSessionId,
+	K_UniqueTokenId,
+	K_ErrorNumber,
+	K_LogonError,
+	K_DeviceProperties,
 	/* Sentinel */
-	K_TimeGenerated, K_OfficeId, K_OfficeWorkload, K_Client_IPAddress, K_SourceRecordId,
+	K_TimeGenerated,
+	K_OfficeId,
+	K_OfficeWorkload,
+	K_Client_IPAddress,
+	K_SourceRecordId,
 	/* wrappers */
-	K_AuditData, K_CreationDate, K_RecordId, K_Operations, K_UserIds, K_Identity,
+	K_AuditData,
+	K_CreationDate,
+	K_RecordId,
+	K_Operations,
+	K_UserIds,
+	K_Identity,
 	/* Graph audit */
-	K_auditData, K_id, K_createdDateTime, K_operation, K_userPrincipalName, K_clientIp,
-	K_service, K_auditLogRecordType,
+	K_auditData,
+	K_id,
+	K_createdDateTime,
+	K_operation,
+	K_userPrincipalName,
+	K_clientIp,
+	K_service,
+	K_auditLogRecordType,
 	/* Entra */
-	K_appId, K_ipAddress, K_status, K_sessionId, K_uniqueTokenIdentifier, K_userAgent,
-	K_servicePrincipalName, K_isInteractive, K_signInEventTypes, K_clientAppUsed,
-	K_activityDateTime, K_activityDisplayName, K_initiatedBy, K_result, K_errorCode,
-	K_user, K_app, K_displayName, K_correlationId, K_category, K_loggedByService,
-	K_Name, K_Value, K_Path, K_FolderItems, K_InternetMessageId, K_SizeInBytes,
+	K_appId,
+	K_ipAddress,
+	K_status,
+	K_sessionId,
+	K_uniqueTokenIdentifier,
+	K_userAgent,
+	K_servicePrincipalName,
+	K_isInteractive,
+	K_signInEventTypes,
+	K_clientAppUsed,
+	K_activityDateTime,
+	K_activityDisplayName,
+	K_initiatedBy,
+	K_result,
+	K_errorCode,
+	K_user,
+	K_app,
+	K_displayName,
+	K_correlationId,
+	K_category,
+	K_loggedByService,
+	K_Name,
+	K_Value,
+	K_Path,
+	K_FolderItems,
+	K_InternetMessageId,
+	K_SizeInBytes,
 	K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
-	[K_CreationTime] = "CreationTime", [K_Id] = "Id", [K_Operation] = "Operation",
-	[K_RecordType] = "RecordType", [K_Workload] = "Workload", [K_UserId] = "UserId",
-	[K_AppId] = "AppId", [K_ApplicationId] = "ApplicationId", [K_ClientAppId] = "ClientAppId",
-	[K_ClientIP] = "ClientIP", [K_ClientIPAddress] = "ClientIPAddress",
-	[K_ActorIpAddress] = "ActorIpAddress", [K_ResultStatus] = "ResultStatus",
-	[K_SessionId] = "SessionId", [K_AppAccessContext] = "AppAccessContext",
-	[K_MailboxOwnerUPN] = "MailboxOwnerUPN", [K_OperationProperties] = "OperationProperties",
-	[K_OperationCount] = "OperationCount", [K_Folders] = "Folders",
-	[K_ClientInfoString] = "ClientInfoString", [K_ExtendedProperties] = "ExtendedProperties",
-	[K_AADSessionId] = "AADSessionId", [K_UniqueTokenId] = "UniqueTokenId",
-	[K_ErrorNumber] = "ErrorNumber", [K_LogonError] = "LogonError",
+	[K_CreationTime] = "CreationTime",
+	[K_Id] = "Id",
+	[K_Operation] = "Operation",
+	[K_RecordType] = "RecordType",
+	[K_Workload] = "Workload",
+	[K_UserId] = "UserId",
+	[K_AppId] = "AppId",
+	[K_ApplicationId] = "ApplicationId",
+	[K_ClientAppId] = "ClientAppId",
+	[K_ClientIP] = "ClientIP",
+	[K_ClientIPAddress] = "ClientIPAddress",
+	[K_ActorIpAddress] = "ActorIpAddress",
+	[K_ResultStatus] = "ResultStatus",
+	[K_SessionId] = "SessionId",
+	[K_AppAccessContext] = "AppAccessContext",
+	[K_MailboxOwnerUPN] = "MailboxOwnerUPN",
+	[K_OperationProperties] = "OperationProperties",
+	[K_OperationCount] = "OperationCount",
+	[K_Folders] = "Folders",
+	[K_ClientInfoString] = "ClientInfoString",
+	[K_ExtendedProperties] = "ExtendedProperties",
+	[K_AADSessionId] = "AADSessionId",
+	[K_UniqueTokenId] = "UniqueTokenId",
+	[K_ErrorNumber] = "ErrorNumber",
+	[K_LogonError] = "LogonError",
 	[K_DeviceProperties] = "DeviceProperties",
-	[K_TimeGenerated] = "TimeGenerated", [K_OfficeId] = "OfficeId",
-	[K_OfficeWorkload] = "OfficeWorkload", [K_Client_IPAddress] = "Client_IPAddress",
+	[K_TimeGenerated] = "TimeGenerated",
+	[K_OfficeId] = "OfficeId",
+	[K_OfficeWorkload] = "OfficeWorkload",
+	[K_Client_IPAddress] = "Client_IPAddress",
 	[K_SourceRecordId] = "SourceRecordId",
-	[K_AuditData] = "AuditData", [K_CreationDate] = "CreationDate", [K_RecordId] = "RecordId",
-	[K_Operations] = "Operations", [K_UserIds] = "UserIds", [K_Identity] = "Identity",
-	[K_auditData] = "auditData", [K_id] = "id", [K_createdDateTime] = "createdDateTime",
-	[K_operation] = "operation", [K_userPrincipalName] = "userPrincipalName",
-	[K_clientIp] = "clientIp", [K_service] = "service",
-	[K_auditLogRecordType] = "auditLogRecordType", [K_appId] = "appId",
-	[K_ipAddress] = "ipAddress", [K_status] = "status", [K_sessionId] = "sessionId",
-	[K_uniqueTokenIdentifier] = "uniqueTokenIdentifier", [K_userAgent] = "userAgent",
-	[K_servicePrincipalName] = "servicePrincipalName", [K_isInteractive] = "isInteractive",
-	[K_signInEventTypes] = "signInEventTypes", [K_clientAppUsed] = "clientAppUsed",
-	[K_activityDateTime] = "activityDateTime", [K_activityDisplayName] = "activityDisplayName",
-	[K_initiatedBy] = "initiatedBy", [K_result] = "result", [K_errorCode] = "errorCode",
-	[K_user] = "user", [K_app] = "app", [K_displayName] = "displayName",
-	[K_correlationId] = "correlationId", [K_category] = "category",
-	[K_loggedByService] = "loggedByService", [K_Name] = "Name", [K_Value] = "Value",
-	[K_Path] = "Path", [K_FolderItems] = "FolderItems",
-	[K_InternetMessageId] = "InternetMessageId", [K_SizeInBytes] = "SizeInBytes",
+	[K_AuditData] = "AuditData",
+	[K_CreationDate] = "CreationDate",
+	[K_RecordId] = "RecordId",
+	[K_Operations] = "Operations",
+	[K_UserIds] = "UserIds",
+	[K_Identity] = "Identity",
+	[K_auditData] = "auditData",
+	[K_id] = "id",
+	[K_createdDateTime] = "createdDateTime",
+	[K_operation] = "operation",
+	[K_userPrincipalName] = "userPrincipalName",
+	[K_clientIp] = "clientIp",
+	[K_service] = "service",
+	[K_auditLogRecordType] = "auditLogRecordType",
+	[K_appId] = "appId",
+	[K_ipAddress] = "ipAddress",
+	[K_status] = "status",
+	[K_sessionId] = "sessionId",
+	[K_uniqueTokenIdentifier] = "uniqueTokenIdentifier",
+	[K_userAgent] = "userAgent",
+	[K_servicePrincipalName] = "servicePrincipalName",
+	[K_isInteractive] = "isInteractive",
+	[K_signInEventTypes] = "signInEventTypes",
+	[K_clientAppUsed] = "clientAppUsed",
+	[K_activityDateTime] = "activityDateTime",
+	[K_activityDisplayName] = "activityDisplayName",
+	[K_initiatedBy] = "initiatedBy",
+	[K_result] = "result",
+	[K_errorCode] = "errorCode",
+	[K_user] = "user",
+	[K_app] = "app",
+	[K_displayName] = "displayName",
+	[K_correlationId] = "correlationId",
+	[K_category] = "category",
+	[K_loggedByService] = "loggedByService",
+	[K_Name] = "Name",
+	[K_Value] = "Value",
+	[K_Path] = "Path",
+	[K_FolderItems] = "FolderItems",
+	[K_InternetMessageId] = "InternetMessageId",
+	[K_SizeInBytes] = "SizeInBytes",
 };
 
 #define KEY_SLOTS 512
@@ -351,16 +475,14 @@ static enum rec_kind classify(const struct members *m)
 		return REC_GRAPH_AUDIT;
 	if (has(m, K_AuditData))
 		return REC_WRAPPED;
-	if (has(m, K_OfficeId) || has(m, K_OfficeWorkload) ||
-	    (has(m, K_TimeGenerated) && has(m, K_Operation)))
+	if (has(m, K_OfficeId) || has(m, K_OfficeWorkload) || (has(m, K_TimeGenerated) && has(m, K_Operation)))
 		return REC_SENTINEL;
 	if (has(m, K_CreationTime) && (has(m, K_Operation) || has(m, K_Id)))
 		return REC_UAL;
 	if (has(m, K_activityDateTime) && (has(m, K_activityDisplayName) || has(m, K_initiatedBy)))
 		return REC_DIRAUDIT;
 	if (has(m, K_createdDateTime) &&
-	    (has(m, K_ipAddress) || has(m, K_appId) || has(m, K_uniqueTokenIdentifier) ||
-	     has(m, K_status)))
+	    (has(m, K_ipAddress) || has(m, K_appId) || has(m, K_uniqueTokenIdentifier) || has(m, K_status)))
 		return REC_SIGNIN;
 	return REC_UNKNOWN;
 }
@@ -552,8 +674,9 @@ static void name_values(struct norm *nm, const struct jval *arr, const char *con
 				continue;
 			nm->ps_seen++;
 			for (size_t i = 0; i < n; i++)
-				if (!found[i] && pn.p && pn.n == strlen(names[i]) && memcmp(pn.p, names[i], pn.n) == 0 &&
-				    ps_field(t, "Value", &pv) && sv_as_jstr(nm, pv, &out[i])) {
+				if (!found[i] && pn.p && pn.n == strlen(names[i]) &&
+				    memcmp(pn.p, names[i], pn.n) == 0 && ps_field(t, "Value", &pv) &&
+				    sv_as_jstr(nm, pv, &out[i])) {
 					found[i] = true;
 					left--;
 				}
@@ -715,11 +838,12 @@ static void ual_fields(struct norm *nm, const struct members *m, struct event *e
 		 * the reason: Failure (50126: InvalidUserNameOrPassword) */
 		struct sv why = num.p ? num : err;
 		char buf[256];
-		int k = num.p && err.p
-				? snprintf(buf, sizeof buf, "Failure (%.*s: %.*s)", (int)(num.n < 40 ? num.n : 40), num.p,
-					   (int)(err.n < 160 ? err.n : 160), err.p)
-			: why.p ? snprintf(buf, sizeof buf, "Failure (%.*s)", (int)(why.n < 100 ? why.n : 100), why.p)
-				: snprintf(buf, sizeof buf, "Failure");
+		int k = num.p && err.p ? snprintf(buf, sizeof buf, "Failure (%.*s: %.*s)",
+						  (int)(num.n < 40 ? num.n : 40), num.p,
+						  (int)(err.n < 160 ? err.n : 160), err.p)
+			: why.p        ? snprintf(buf, sizeof buf, "Failure (%.*s)",
+						  (int)(why.n < 100 ? why.n : 100), why.p)
+				       : snprintf(buf, sizeof buf, "Failure");
 		ev->result = norm_copy(nm, buf, (size_t)k < sizeof buf ? (size_t)k : sizeof buf - 1);
 	}
 	set_if_empty(&ev->result, text_of(nm, &m->v[K_ResultStatus]));
@@ -818,8 +942,8 @@ static int finish(struct event *ev, const struct wrapper_hints *h, const char **
 	return 0;
 }
 
-static int norm_ual(struct norm *nm, const struct members *m, const struct wrapper_hints *h,
-		    struct event *ev, const char **why)
+static int norm_ual(struct norm *nm, const struct members *m, const struct wrapper_hints *h, struct event *ev,
+		    const char **why)
 {
 	if (has(m, K_CreationTime) && !set_time(nm, &m->v[K_CreationTime], ev)) {
 		*why = "unreadable CreationTime";
@@ -887,9 +1011,8 @@ static int norm_graph_audit(struct norm *nm, const struct members *m, struct eve
 	return 0;
 }
 
-static int dispatch(struct norm *nm, enum rec_kind kind, const struct jval *obj,
-		    const struct members *m, const struct wrapper_hints *hints, struct event *ev,
-		    const char **why)
+static int dispatch(struct norm *nm, enum rec_kind kind, const struct jval *obj, const struct members *m,
+		    const struct wrapper_hints *hints, struct event *ev, const char **why)
 {
 	clear_event(ev);
 	ev->raw.p = obj->p;
@@ -903,16 +1026,11 @@ static int dispatch(struct norm *nm, enum rec_kind kind, const struct jval *obj,
 			ev->flags |= EVF_PS_TRUNCATED;
 		return rc;
 	}
-	case REC_WRAPPED:
-		return norm_wrapped(nm, m, hints, ev, why);
-	case REC_GRAPH_AUDIT:
-		return norm_graph_audit(nm, m, ev, why);
+	case REC_WRAPPED: return norm_wrapped(nm, m, hints, ev, why);
+	case REC_GRAPH_AUDIT: return norm_graph_audit(nm, m, ev, why);
 	case REC_UNKNOWN:
-	case REC_COUNT:
-		*why = "not an audit record (no recognised time and operation fields)";
-		return -1;
-	default:
-		return logs_normalize(nm, kind, obj, ev, why, 0);
+	case REC_COUNT: *why = "not an audit record (no recognised time and operation fields)"; return -1;
+	default: return logs_normalize(nm, kind, obj, ev, why, 0);
 	}
 }
 

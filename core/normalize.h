@@ -19,23 +19,23 @@
 /* What kind of record a JSON object is; also names the format. */
 enum rec_kind {
 	REC_UNKNOWN = 0,
-	REC_UAL,          /* an AuditData object */
-	REC_WRAPPED,      /* {CreationDate, RecordId, ..., AuditData: {..} | "..."} */
-	REC_SENTINEL,     /* Sentinel OfficeActivity row */
-	REC_GRAPH_AUDIT,  /* Graph audit query record {id, ..., auditData} */
-	REC_SIGNIN,       /* Entra sign-in (Graph signIns, Sentinel SigninLogs) */
-	REC_DIRAUDIT,     /* Entra directory audit (Graph directoryAudits, Sentinel AuditLogs) */
+	REC_UAL,         /* an AuditData object */
+	REC_WRAPPED,     /* {CreationDate, RecordId, ..., AuditData: {..} | "..."} */
+	REC_SENTINEL,    /* Sentinel OfficeActivity row */
+	REC_GRAPH_AUDIT, /* Graph audit query record {id, ..., auditData} */
+	REC_SIGNIN,      /* Entra sign-in (Graph signIns, Sentinel SigninLogs) */
+	REC_DIRAUDIT,    /* Entra directory audit (Graph directoryAudits, Sentinel AuditLogs) */
 	/* the logs around the UAL (normalize_logs.c), by content */
-	REC_AZDIAG,       /* Azure Monitor diagnostic record {time, category, properties{..}} */
-	REC_PIPELINE,     /* a pipeline capture {"_raw": "<record as text>", ...} */
-	REC_GRAPHACT,     /* MicrosoftGraphActivityLogs: one Graph API call */
-	REC_MSGTRACE,     /* Exchange Online message trace row */
-	REC_AZACTIVITY,   /* Azure Activity log (REST, Get-AzLog, AzureActivity rows) */
-	REC_RISK,         /* Identity Protection riskDetection */
-	REC_RISKYUSER,    /* Identity Protection riskyUser */
-	REC_ALERT,        /* Graph security alert (alerts_v2, legacy alerts), SecurityAlert */
-	REC_XDR,          /* Defender XDR advanced hunting row */
-	REC_GENERIC,      /* some other log with a time and an operation */
+	REC_AZDIAG,     /* Azure Monitor diagnostic record {time, category, properties{..}} */
+	REC_PIPELINE,   /* a pipeline capture {"_raw": "<record as text>", ...} */
+	REC_GRAPHACT,   /* MicrosoftGraphActivityLogs: one Graph API call */
+	REC_MSGTRACE,   /* Exchange Online message trace row */
+	REC_AZACTIVITY, /* Azure Activity log (REST, Get-AzLog, AzureActivity rows) */
+	REC_RISK,       /* Identity Protection riskDetection */
+	REC_RISKYUSER,  /* Identity Protection riskyUser */
+	REC_ALERT,      /* Graph security alert (alerts_v2, legacy alerts), SecurityAlert */
+	REC_XDR,        /* Defender XDR advanced hunting row */
+	REC_GENERIC,    /* some other log with a time and an operation */
 	REC_COUNT
 };
 
@@ -91,7 +91,6 @@ struct sv normalize_ip(struct norm *nm, struct sv ip);
 
 /* RecordType number to name (50 -> ExchangeItemAggregated), or NULL. */
 const char *normalize_rtype_name(long long n);
-
 
 
 /* Is id no id at all: empty, the all-zero GUID of anonymised exports,

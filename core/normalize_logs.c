@@ -22,35 +22,117 @@
 #include "normalize_priv.h"
 #include "timeparse.h"
 
-#define XKEYS(X)                                                                                   \
-	X(time) X(timegenerated) X(timestamp) X(createddatetime) X(activitydatetime)               \
-	X(detecteddatetime) X(eventtimestamp) X(received) X(risklastupdateddatetime)               \
-	X(eventdatetime) X(firstactivitydatetime) X(_time)                                         \
-	X(category) X(properties) X(operationname) X(operationnamevalue) X(resourceid)            \
-	X(_resourceid) X(calleripaddress) X(identity) X(caller) X(resulttype) X(resultsignature)   \
-	X(resultdescription) X(correlationid) X(type) X(_raw) X(id) X(requestid) X(level)          \
-	X(userprincipalname) X(userid) X(accountupn) X(initiatingprocessaccountupn)                \
-	X(accountname) X(accountdisplayname) X(userdisplayname) X(appid) X(applicationid)          \
-	X(appdisplayname) X(resourcedisplayname) X(oauthappid) X(serviceprincipalid)               \
-	X(serviceprincipalname) X(ipaddress) X(httprequest) X(claims) X(fromip) X(remoteip)        \
-	X(status) X(sessionid) X(uniquetokenidentifier) X(signinactivityid) X(useragent)           \
-	X(clientappused) X(isinteractive) X(signineventtypes) X(activitydisplayname)               \
-	X(initiatedby) X(result) X(targetresources) X(requestmethod) X(requesturi)                 \
-	X(responsestatuscode) X(senderaddress) X(recipientaddress) X(subject) X(messageid)         \
-	X(messagetraceid) X(riskeventtype) X(risklevel) X(riskstate) X(riskdetail) X(title)        \
-	X(severity) X(alertname) X(alertseverity) X(systemalertid) X(compromisedentity)            \
-	X(servicesource) X(evidence) X(userstates) X(actiontype) X(raweventdata) X(reportid)       \
-	X(devicename) X(deviceid) X(application) X(activitystatusvalue) X(activitystatus)          \
-	X(eventdataid) X(provisioningaction) X(provisioningstatusinfo) X(sourceidentity)           \
-	X(targetidentity) X(location) X(locationdetails) X(tokenissuertype) X(alertdisplayname)    \
-	X(description) X(objectname) X(filename) X(ipaddr)
+#define XKEYS(X)                       \
+	X(time)                        \
+	X(timegenerated)               \
+	X(timestamp)                   \
+	X(createddatetime)             \
+	X(activitydatetime)            \
+	X(detecteddatetime)            \
+	X(eventtimestamp)              \
+	X(received)                    \
+	X(risklastupdateddatetime)     \
+	X(eventdatetime)               \
+	X(firstactivitydatetime)       \
+	X(_time)                       \
+	X(category)                    \
+	X(properties)                  \
+	X(operationname)               \
+	X(operationnamevalue)          \
+	X(resourceid)                  \
+	X(_resourceid)                 \
+	X(calleripaddress)             \
+	X(identity)                    \
+	X(caller)                      \
+	X(resulttype)                  \
+	X(resultsignature)             \
+	X(resultdescription)           \
+	X(correlationid)               \
+	X(type)                        \
+	X(_raw)                        \
+	X(id)                          \
+	X(requestid)                   \
+	X(level)                       \
+	X(userprincipalname)           \
+	X(userid)                      \
+	X(accountupn)                  \
+	X(initiatingprocessaccountupn) \
+	X(accountname)                 \
+	X(accountdisplayname)          \
+	X(userdisplayname)             \
+	X(appid)                       \
+	X(applicationid)               \
+	X(appdisplayname)              \
+	X(resourcedisplayname)         \
+	X(oauthappid)                  \
+	X(serviceprincipalid)          \
+	X(serviceprincipalname)        \
+	X(ipaddress)                   \
+	X(httprequest)                 \
+	X(claims)                      \
+	X(fromip)                      \
+	X(remoteip)                    \
+	X(status)                      \
+	X(sessionid)                   \
+	X(uniquetokenidentifier)       \
+	X(signinactivityid)            \
+	X(useragent)                   \
+	X(clientappused)               \
+	X(isinteractive)               \
+	X(signineventtypes)            \
+	X(activitydisplayname)         \
+	X(initiatedby)                 \
+	X(result)                      \
+	X(targetresources)             \
+	X(requestmethod)               \
+	X(requesturi)                  \
+	X(responsestatuscode)          \
+	X(senderaddress)               \
+	X(recipientaddress)            \
+	X(subject)                     \
+	X(messageid)                   \
+	X(messagetraceid)              \
+	X(riskeventtype)               \
+	X(risklevel)                   \
+	X(riskstate)                   \
+	X(riskdetail)                  \
+	X(title)                       \
+	X(severity)                    \
+	X(alertname)                   \
+	X(alertseverity)               \
+	X(systemalertid)               \
+	X(compromisedentity)           \
+	X(servicesource)               \
+	X(evidence)                    \
+	X(userstates)                  \
+	X(actiontype)                  \
+	X(raweventdata)                \
+	X(reportid)                    \
+	X(devicename)                  \
+	X(deviceid)                    \
+	X(application)                 \
+	X(activitystatusvalue)         \
+	X(activitystatus)              \
+	X(eventdataid)                 \
+	X(provisioningaction)          \
+	X(provisioningstatusinfo)      \
+	X(sourceidentity)              \
+	X(targetidentity)              \
+	X(location)                    \
+	X(locationdetails)             \
+	X(tokenissuertype)             \
+	X(alertdisplayname)            \
+	X(description)                 \
+	X(objectname)                  \
+	X(filename)                    \
+	X(ipaddr)
 
 enum xkey {
 	XK_NONE = 0,
 #define X(n) XK_##n,
 	XKEYS(X)
 #undef X
-	XK_COUNT
+		XK_COUNT
 };
 
 static const char *const xnames[XK_COUNT] = {
@@ -271,8 +353,8 @@ static int xtime(struct norm *nm, const struct xm *m, struct event *ev, const ch
 		return unreadable(&m->empty_time, why);
 	return 0;
 }
-#define XTIME(nm, m, ev, why, ...)                                                                \
-	xtime(nm, m, ev, why, (const enum xkey[]){ __VA_ARGS__ },                                 \
+#define XTIME(nm, m, ev, why, ...)                                \
+	xtime(nm, m, ev, why, (const enum xkey[]){ __VA_ARGS__ }, \
 	      sizeof((const enum xkey[]){ __VA_ARGS__ }) / sizeof(enum xkey))
 
 /* An Entra result: errorCode / ResultType 0 is success; a failure
@@ -329,8 +411,7 @@ static const char *signin_op_of(struct sv cat)
 	return NULL;
 }
 
-static int norm_signin_x(struct norm *nm, const struct xm *m, struct sv cat, struct event *ev,
-			 const char **why)
+static int norm_signin_x(struct norm *nm, const struct xm *m, struct sv cat, struct event *ev, const char **why)
 {
 	if (XTIME(nm, m, ev, why, XK_createddatetime, XK_timegenerated, XK_time) < 0)
 		return -1;
@@ -395,9 +476,9 @@ static int norm_signin_x(struct norm *nm, const struct xm *m, struct sv cat, str
 		ctry = cpath(nm, &m->v[XK_locationdetails], "countryOrRegion", NULL);
 	}
 	if (app.p || res.p || ctry.p)
-		fill(&ev->detail, fmt(nm, "%.*s%s%.*s%s%.*s%s%.*s", SV(app), res.p ? " -> " : "", SV(res),
-				      ctry.p || city.p ? " from " : "", SV(city), city.p && ctry.p ? ", " : "",
-				      SV(ctry)));
+		fill(&ev->detail,
+		     fmt(nm, "%.*s%s%.*s%s%.*s%s%.*s", SV(app), res.p ? " -> " : "", SV(res),
+			 ctry.p || city.p ? " from " : "", SV(city), city.p && ctry.p ? ", " : "", SV(ctry)));
 	return 0;
 }
 
@@ -460,7 +541,8 @@ static int norm_graphact(struct norm *nm, const struct xm *m, struct event *ev, 
 	struct sv method = xs(nm, m, XK_requestmethod), uri = xs(nm, m, XK_requesturi);
 	fill(&ev->record_id, xs(nm, m, XK_requestid));
 	fill(&ev->op, fmt(nm, "Graph %.*s", SV(method)));
-	fill(&ev->detail, fmt(nm, "%.*s %.*s", SV(method), (int)(uri.n > 900 ? 900 : uri.n), uri.p ? uri.p : ""));
+	fill(&ev->detail,
+	     fmt(nm, "%.*s %.*s", SV(method), (int)(uri.n > 900 ? 900 : uri.n), uri.p ? uri.p : ""));
 	fill(&ev->rtype, lit("GraphActivity"));
 	fill(&ev->workload, lit("MicrosoftGraph"));
 	fill(&ev->result, xs(nm, m, XK_responsestatuscode));
@@ -723,7 +805,7 @@ static bool cat_prefix(struct sv c, const char *s)
 static bool activity_category(struct sv c)
 {
 	static const char *const cats[] = { "Administrative", "Security", "ServiceHealth", "Alert",
-					    "Recommendation", "Policy", "Autoscale", "ResourceHealth" };
+					    "Recommendation", "Policy",   "Autoscale",     "ResourceHealth" };
 	for (size_t i = 0; i < sizeof cats / sizeof cats[0]; i++)
 		if (is_cat(c, cats[i]))
 			return true;
@@ -763,7 +845,8 @@ static enum rec_kind classify_x(const struct xm *m, const struct jval *obj)
 		return REC_RISK;
 	if (xhas(m, XK_risklastupdateddatetime) && xhas(m, XK_risklevel))
 		return REC_RISKYUSER;
-	if (((xhas(m, XK_severity) && xhas(m, XK_title)) || (xhas(m, XK_alertname) && xhas(m, XK_alertseverity))) &&
+	if (((xhas(m, XK_severity) && xhas(m, XK_title)) ||
+	     (xhas(m, XK_alertname) && xhas(m, XK_alertseverity))) &&
 	    (t_any || xhas(m, XK_eventdatetime) || xhas(m, XK_firstactivitydatetime)))
 		return REC_ALERT;
 	if (xhas(m, XK_timestamp) && xhas(m, XK_actiontype))
@@ -771,15 +854,15 @@ static enum rec_kind classify_x(const struct xm *m, const struct jval *obj)
 	if ((xhas(m, XK_operationnamevalue) || xhas(m, XK_eventdataid)) && (t_any || xhas(m, XK_eventtimestamp)))
 		return REC_AZACTIVITY;
 	if ((xhas(m, XK_createddatetime) || xhas(m, XK_timegenerated)) &&
-	    (xhas(m, XK_uniquetokenidentifier) || signin_op_of(plain(&m->v[XK_type])) || signin_op_of(plain(&m->v[XK_category])) ||
+	    (xhas(m, XK_uniquetokenidentifier) || signin_op_of(plain(&m->v[XK_type])) ||
+	     signin_op_of(plain(&m->v[XK_category])) ||
 	     (xhas(m, XK_createddatetime) && (xhas(m, XK_ipaddress) || xhas(m, XK_appid) || xhas(m, XK_status)))))
 		return REC_SIGNIN;
 	if ((xhas(m, XK_activitydatetime) || xhas(m, XK_timegenerated)) &&
 	    (xhas(m, XK_initiatedby) || xhas(m, XK_activitydisplayname) || xhas(m, XK_provisioningaction)))
 		return REC_DIRAUDIT;
-	if ((t_any || xhas(m, XK_eventtimestamp)) &&
-	    (xhas(m, XK_operationname) || xhas(m, XK_actiontype) || xhas(m, XK_category) ||
-	     xhas(m, XK_activitydisplayname)))
+	if ((t_any || xhas(m, XK_eventtimestamp)) && (xhas(m, XK_operationname) || xhas(m, XK_actiontype) ||
+						      xhas(m, XK_category) || xhas(m, XK_activitydisplayname)))
 		return REC_GENERIC;
 	return REC_UNKNOWN;
 }
@@ -812,8 +895,8 @@ static int dispatch_x(struct norm *nm, enum rec_kind kind, const struct jval *ob
 		      struct sv cat, struct event *ev, const char **why, int depth);
 
 /* A record inside a record (properties, _raw): classified on its own. */
-static int inner(struct norm *nm, const struct jval *obj, enum rec_kind want, struct sv cat,
-		 struct event *ev, const char **why, int depth)
+static int inner(struct norm *nm, const struct jval *obj, enum rec_kind want, struct sv cat, struct event *ev,
+		 const char **why, int depth)
 {
 	if (depth > 3) {
 		*why = "records nested too deep";
@@ -919,9 +1002,7 @@ static int dispatch_x(struct norm *nm, enum rec_kind kind, const struct jval *ob
 	case REC_GENERIC: return norm_generic(nm, m, ev, why);
 	case REC_AZDIAG: return norm_azdiag(nm, m, ev, why, depth);
 	case REC_PIPELINE: return norm_pipeline(nm, m, ev, why, depth);
-	default:
-		*why = "not an audit record (no recognised time and operation fields)";
-		return -1;
+	default: *why = "not an audit record (no recognised time and operation fields)"; return -1;
 	}
 }
 

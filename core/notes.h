@@ -37,8 +37,7 @@ struct notes_stats {
 
 /* Write every annotation of st to out. case_label names the case in the
  * header (NULL: its path). 0, or -1 with *cause. */
-int notes_export(struct store *st, FILE *out, const char *case_label, struct notes_stats *stats,
-		 char **cause);
+int notes_export(struct store *st, FILE *out, const char *case_label, struct notes_stats *stats, char **cause);
 
 /*
  * Merge a notes file into st, in one transaction: all of it or, on the

@@ -20,7 +20,7 @@ struct outfile {
 	FILE *fp;
 	char *target; /* what the temporary file becomes; NULL: written through */
 	char *tmp;
-	char *shown;  /* the name the caller gave, for messages */
+	char *shown; /* the name the caller gave, for messages */
 };
 
 /* The temporary file being written, for a signal handler: one at a time

@@ -48,16 +48,14 @@ int query_count(struct query *q, int64_t budget_ms, struct query_count *out, cha
 	return q->st->ops->query_count(q, budget_ms, out, cause);
 }
 
-int query_rank(struct query *q, const struct query_pos *pos, int64_t budget_ms, int64_t *before,
-	       char **cause)
+int query_rank(struct query *q, const struct query_pos *pos, int64_t budget_ms, int64_t *before, char **cause)
 {
 	if (!q->st->ops->query_rank)
 		return 0;
 	return q->st->ops->query_rank(q, pos, budget_ms, before, cause);
 }
 
-int query_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx,
-	       char **cause)
+int query_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx, char **cause)
 {
 	return q->st->ops->scan(q, cols, ncols, fn, ctx, cause);
 }
@@ -121,9 +119,10 @@ void query_row_clear(struct query_row *r)
 {
 	if (!r)
 		return;
-	char **s[] = { &r->record_id, &r->op, &r->rtype, &r->workload, &r->user, &r->app, &r->client_app,
-		       &r->ip, &r->result, &r->session, &r->token, &r->mailbox, &r->access, &r->client_info,
-		       &r->source, &r->detail, &r->country, &r->asn, &r->as_org, &r->ip_label };
+	char **s[] = { &r->record_id, &r->op,         &r->rtype,  &r->workload,    &r->user,
+		       &r->app,       &r->client_app, &r->ip,     &r->result,      &r->session,
+		       &r->token,     &r->mailbox,    &r->access, &r->client_info, &r->source,
+		       &r->detail,    &r->country,    &r->asn,    &r->as_org,      &r->ip_label };
 	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
 		free(*s[i]);
 	memset(r, 0, sizeof *r);
@@ -135,10 +134,26 @@ const char *query_row_get(const struct query_row *r, const char *field)
 	if (!f)
 		return NULL;
 	const char *c = f->column;
-#define F(col) if (!strcmp(c, #col)) return r->col
-	F(record_id); F(op); F(workload); F(user); F(app); F(client_app); F(ip); F(result);
-	F(session); F(token); F(mailbox); F(access); F(client_info); F(detail);
-	F(country); F(asn); F(as_org);
+#define F(col)                \
+	if (!strcmp(c, #col)) \
+	return r->col
+	F(record_id);
+	F(op);
+	F(workload);
+	F(user);
+	F(app);
+	F(client_app);
+	F(ip);
+	F(result);
+	F(session);
+	F(token);
+	F(mailbox);
+	F(access);
+	F(client_info);
+	F(detail);
+	F(country);
+	F(asn);
+	F(as_org);
 #undef F
 	if (!strcmp(c, "rtype"))
 		return r->rtype;
@@ -214,4 +229,3 @@ int64_t query_count_text(struct store *st, const char *filter, char **cause)
 	query_free(q);
 	return r < 0 ? -1 : c.n;
 }
-

@@ -80,8 +80,8 @@ struct query_row {
 	int64_t op_count; /* -1 when absent */
 	int kind;         /* enum event_kind of event.h */
 	unsigned flags;   /* EVF_* of event.h */
-	char *record_id, *op, *rtype, *workload, *user, *app, *client_app, *ip, *result,
-		*session, *token, *mailbox, *access, *client_info;
+	char *record_id, *op, *rtype, *workload, *user, *app, *client_app, *ip, *result, *session, *token,
+		*mailbox, *access, *client_info;
 	char *source; /* the source file's path */
 	char *detail; /* the kind's key detail: a Graph call's method and URI, ... */
 	/* the IP's place (core/ipgeo.h), NULL when unknown; asn as digits */
@@ -192,10 +192,10 @@ struct store_pick {
 	size_t n;
 	int64_t ts_from, ts_to, id_from, id_to;
 	unsigned flags;
-	bool by_ts;     /* order by (ts, id); else by id */
-	bool wide;      /* most events may match: read the events in storage
+	bool by_ts;                /* order by (ts, id); else by id */
+	bool wide;                 /* most events may match: read the events in storage
 			 * order rather than through an index of field */
-	int64_t limit;  /* at most this many events (< 0: all) */
+	int64_t limit;             /* at most this many events (< 0: all) */
 	const struct progress *pr; /* NULL: none; a cancel fails with PROGRESS_CANCELLED */
 	/* and, when also.n, also.fields[0] or (when not NULL) also.fields[1]
 	 * has one of the value ids also.ids[0..n): a condition on the events
@@ -279,8 +279,7 @@ int query_count(struct query *q, int64_t budget_ms, struct query_count *out, cha
  * takes, with progress and cancellation). 1 with *before, 0 when it
  * would take longer (or the store cannot say), -1 with *cause.
  */
-int query_rank(struct query *q, const struct query_pos *pos, int64_t budget_ms, int64_t *before,
-	       char **cause);
+int query_rank(struct query *q, const struct query_pos *pos, int64_t budget_ms, int64_t *before, char **cause);
 
 /* Exact count of events matching filter text (-1 with *cause on error):
  * a shorthand for tests and the CLI. */

@@ -58,21 +58,20 @@ static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
  * line and paragraph separators. "ad\u200bmin" must not pass for "admin". */
 static bool invisible(uint32_t c)
 {
-	return c == 0x00AD || c == 0x034F || c == 0x115F || c == 0x1160 ||
-	       c == 0x17B4 || c == 0x17B5 || (c >= 0x180B && c <= 0x180F) ||
-	       (c >= 0x200B && c <= 0x200D) || c == 0x2028 || c == 0x2029 ||
-	       (c >= 0x2060 && c <= 0x2065) || (c >= 0x206A && c <= 0x206F) ||
-	       c == 0x3164 || (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFFA0 ||
-	       (c >= 0xFFF0 && c <= 0xFFF8) || (c >= 0x1BCA0 && c <= 0x1BCA3) ||
-	       (c >= 0x1D173 && c <= 0x1D17A) || (c >= 0xE0000 && c <= 0xE0FFF);
+	return c == 0x00AD || c == 0x034F || c == 0x115F || c == 0x1160 || c == 0x17B4 || c == 0x17B5 ||
+	       (c >= 0x180B && c <= 0x180F) || (c >= 0x200B && c <= 0x200D) || c == 0x2028 || c == 0x2029 ||
+	       (c >= 0x2060 && c <= 0x2065) || (c >= 0x206A && c <= 0x206F) || c == 0x3164 ||
+	       (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFFA0 || (c >= 0xFFF0 && c <= 0xFFF8) ||
+	       (c >= 0x1BCA0 && c <= 0x1BCA3) || (c >= 0x1D173 && c <= 0x1D17A) ||
+	       (c >= 0xE0000 && c <= 0xE0FFF);
 }
 
 /* Characters that must not reach a terminal as they are. */
 static bool dangerous(uint32_t c)
 {
-	return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) ||
-	       (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
-	       c == 0x200E || c == 0x200F || c == 0x061C || c == 0xFEFF || invisible(c);
+	return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || (c >= 0x202A && c <= 0x202E) ||
+	       (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C || c == 0xFEFF ||
+	       invisible(c);
 }
 
 /* A JSON \u escape of c: a surrogate pair above U+FFFF. */

@@ -48,10 +48,9 @@ void session_signin_facts(const char *raw, size_t len, struct signin_facts *out)
 		size_t applied = 0;
 		json_t *pol = json_object_get(r, "appliedConditionalAccessPolicies"), *p;
 		size_t i;
-		json_array_foreach(pol, i, p)
-			if (str(p, "result") && strcmp(str(p, "result"), "notApplied") != 0 &&
-			    strcmp(str(p, "result"), "notEnabled") != 0)
-				applied++;
+		json_array_foreach(pol, i, p) if (str(p, "result") &&
+						  strcmp(str(p, "result"), "notApplied") != 0 &&
+						  strcmp(str(p, "result"), "notEnabled") != 0) applied++;
 		out->ca = xasprintf("%s (%zu polic%s applied)", str(r, "conditionalAccessStatus"), applied,
 				    applied == 1 ? "y" : "ies");
 	}
@@ -59,12 +58,10 @@ void session_signin_facts(const char *raw, size_t len, struct signin_facts *out)
 	const char *req = str(r, "authenticationRequirement");
 	const char *method = json_is_object(mfa) ? str(mfa, "authMethod") : NULL;
 	if (req || method)
-		out->mfa = xasprintf("%s%s%s", req ? req : "", req && method ? ", " : "",
-				     method ? method : "");
+		out->mfa = xasprintf("%s%s%s", req ? req : "", req && method ? ", " : "", method ? method : "");
 	const char *lvl = str(r, "riskLevelDuringSignIn"), *state = str(r, "riskState");
 	if (lvl || state)
-		out->risk = xasprintf("%s%s%s", lvl ? lvl : "", lvl && state ? ", " : "",
-				      state ? state : "");
+		out->risk = xasprintf("%s%s%s", lvl ? lvl : "", lvl && state ? ", " : "", state ? state : "");
 	json_decref(root);
 }
 

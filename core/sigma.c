@@ -108,7 +108,8 @@ static const struct sigma_logsource logsources[] = {
 	{ "m365", "exchange", "unified audit log Exchange records", "kind=ual workload=Exchange" },
 	{ "m365", "threat_management", "security alerts", "kind=alert" },
 	{ "m365", "threat_detection", "security alerts", "kind=alert" },
-	{ "azure", "auditlogs", "Entra directory audits", "kind=directory_audit or (kind=ual record_type=AzureActiveDirectory)" },
+	{ "azure", "auditlogs", "Entra directory audits",
+	  "kind=directory_audit or (kind=ual record_type=AzureActiveDirectory)" },
 	{ "azure", "signinlogs", "Entra sign-ins", "kind=signin" },
 	{ "azure", "riskdetection", "Entra ID Protection risk detections", "kind=risk" },
 	{ "azure", "pim", "Entra ID Protection and PIM alerts", "kind=risk,alert" },
@@ -159,12 +160,13 @@ static void compile_rule(struct rc *c, yaml_node_t *root)
 	r->category = map_str(d, ls, "category");
 	if (map_get(d, root, "correlation")) {
 		sigma_unsupported(c, map_get(d, root, "correlation"),
-			    "correlation rule (event_count, value_count, temporal): not supported yet");
+				  "correlation rule (event_count, value_count, temporal): not supported yet");
 		return;
 	}
 	if (map_get(d, root, "action")) {
 		sigma_unsupported(c, map_get(d, root, "action"), "rule collection action '%s'",
-			    scalar(map_get(d, root, "action")) ? scalar(map_get(d, root, "action")) : "?");
+				  scalar(map_get(d, root, "action")) ? scalar(map_get(d, root, "action"))
+								     : "?");
 		return;
 	}
 	if (!r->title) {
@@ -192,7 +194,8 @@ static void compile_rule(struct rc *c, yaml_node_t *root)
 		if (!strcmp(k, "timeframe"))
 			continue; /* only meaningful with an aggregation, refused below */
 		if (r->nsels >= SIGMA_MAX_SELECTIONS) {
-			sigma_unsupported(c, det, "more than %d selections (%zu)", SIGMA_MAX_SELECTIONS, npairs - 1);
+			sigma_unsupported(c, det, "more than %d selections (%zu)", SIGMA_MAX_SELECTIONS,
+					  npairs - 1);
 			return;
 		}
 		struct sbuf b = { 0 };
@@ -261,9 +264,10 @@ static void compile_rule(struct rc *c, yaml_node_t *root)
 	}
 	r->ls = logsource_find(r->product, r->service);
 	if (!r->ls) {
-		sigma_unsupported(c, ls ? ls : root, "logsource product '%s' service '%s' (category '%s') is not mapped",
-			    r->product ? r->product : "", r->service ? r->service : "",
-			    r->category ? r->category : "");
+		sigma_unsupported(c, ls ? ls : root,
+				  "logsource product '%s' service '%s' (category '%s') is not mapped",
+				  r->product ? r->product : "", r->service ? r->service : "",
+				  r->category ? r->category : "");
 		return;
 	}
 	if (r->ls->filter)
@@ -417,7 +421,8 @@ int sigma_vars_load(struct sigma_vars *v, const char *path, char **cause)
 		if (!root || root->type != YAML_MAPPING_NODE) {
 			rc = set_cause(cause, "%s: expected a map of placeholder names to values", path);
 		} else {
-			for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+			for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+			     p < root->data.mapping.pairs.top; p++) {
 				const char *k = scalar(node(&d, p->key));
 				yaml_node_t *val = node(&d, p->value);
 				if (!k || !val)

@@ -59,22 +59,22 @@ enum sigma_status {
 
 struct sigma_sel {
 	char *name;
-	char *text;        /* its filter text */
+	char *text; /* its filter text */
 	struct filter *f;
 };
 
 struct sigma_rule {
 	char *file;
-	int line;         /* of the rule's first key */
+	int line; /* of the rule's first key */
 	char *id, *title, *level, *status;
 	char *product, *service, *category;
 	enum sigma_status st;
-	char *why;        /* SIGMA_UNSUPPORTED: "construct: reason" */
-	int why_line;     /* where the construct is (file line) */
+	char *why;                        /* SIGMA_UNSUPPORTED: "construct: reason" */
+	int why_line;                     /* where the construct is (file line) */
 	const struct sigma_logsource *ls; /* NULL: the logsource is unknown */
-	char *detection;  /* filter text of the detection */
-	struct filter *f; /* parsed detection */
-	char *filter;     /* the whole filter: logsource and detection */
+	char *detection;                  /* filter text of the detection */
+	struct filter *f;                 /* parsed detection */
+	char *filter;                     /* the whole filter: logsource and detection */
 	struct sigma_sel *sels;
 	size_t nsels;
 };

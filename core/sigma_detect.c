@@ -106,7 +106,8 @@ static int expand(struct rc *c, const yaml_node_t *at, const char *v, struct vli
 		}
 	}
 	if (!any) {
-		sigma_unsupported(c, at, "placeholder %%%s%% has no value (give it with --var %s=VALUE)", name, name);
+		sigma_unsupported(c, at, "placeholder %%%s%% has no value (give it with --var %s=VALUE)",
+				  name, name);
 		free(name);
 		return -1;
 	}
@@ -196,7 +197,7 @@ static int compile_pair(struct rc *c, const yaml_node_t *key, yaml_node_t *val, 
 		}
 		if (it->type != YAML_SCALAR_NODE) {
 			rc = sigma_unsupported(c, it, "'%s' has a value that is a %s, not text", k,
-					 it->type == YAML_MAPPING_NODE ? "map" : "list");
+					       it->type == YAML_MAPPING_NODE ? "map" : "list");
 			break;
 		}
 		if (do_expand)
@@ -296,7 +297,8 @@ int sigma_compile_selection(struct rc *c, const char *name, yaml_node_t *sel, st
 			plain = true;
 		else
 			return sigma_unsupported(c, it, "selection '%s' holds a %s", name,
-					   it && it->type == YAML_SEQUENCE_NODE ? "nested list" : "null keyword");
+						 it && it->type == YAML_SEQUENCE_NODE ? "nested list"
+										      : "null keyword");
 	}
 	if (maps && plain)
 		return sigma_unsupported(c, sel, "selection '%s' mixes maps and plain values", name);
@@ -350,7 +352,9 @@ int sigma_compile_condition(struct rc *c, const yaml_node_t *at, const char *con
 			continue;
 		}
 		if (*p == '|')
-			return sigma_unsupported(c, at, "aggregation in the condition ('%s'): use a correlation rule", cond);
+			return sigma_unsupported(c, at,
+						 "aggregation in the condition ('%s'): use a correlation rule",
+						 cond);
 		if (*p == '(' || *p == ')') {
 			sigma_sb_add(b, p, 1);
 			sigma_sb_puts(b, " ");
@@ -378,7 +382,8 @@ int sigma_compile_condition(struct rc *c, const yaml_node_t *at, const char *con
 			while (isspace((unsigned char)*q))
 				q++;
 			if (strncasecmp(q, "of", 2) != 0 || !isspace((unsigned char)q[2])) {
-				sigma_unsupported(c, at, "'%s' not followed by 'of' in the condition '%s'", w, cond);
+				sigma_unsupported(c, at, "'%s' not followed by 'of' in the condition '%s'", w,
+						  cond);
 				free(w);
 				return -1;
 			}

@@ -23,12 +23,23 @@
 /* Modifiers */
 
 static const struct sigma_mod mods_table[] = {
-	{ "contains", SM_CONTAINS }, { "startswith", SM_STARTSWITH }, { "endswith", SM_ENDSWITH },
-	{ "base64offset", SM_BASE64OFFSET }, { "base64", SM_BASE64 }, { "re", SM_RE },
-	{ "i", SM_RE_I }, { "m", SM_RE_M }, { "s", SM_RE_S },
-	{ "cidr", SM_CIDR }, { "exists", SM_EXISTS }, { "lt", SM_LT },
-	{ "lte", SM_LTE }, { "gt", SM_GT }, { "gte", SM_GTE },
-	{ "cased", SM_CASED }, { "all", SM_ALL },
+	{ "contains", SM_CONTAINS },
+	{ "startswith", SM_STARTSWITH },
+	{ "endswith", SM_ENDSWITH },
+	{ "base64offset", SM_BASE64OFFSET },
+	{ "base64", SM_BASE64 },
+	{ "re", SM_RE },
+	{ "i", SM_RE_I },
+	{ "m", SM_RE_M },
+	{ "s", SM_RE_S },
+	{ "cidr", SM_CIDR },
+	{ "exists", SM_EXISTS },
+	{ "lt", SM_LT },
+	{ "lte", SM_LTE },
+	{ "gt", SM_GT },
+	{ "gte", SM_GTE },
+	{ "cased", SM_CASED },
+	{ "all", SM_ALL },
 };
 #define NMODS (sizeof mods_table / sizeof mods_table[0])
 
@@ -59,12 +70,13 @@ int sigma_mods_parse(const char *s, size_t n, unsigned *mods, char **cause)
 			p++;
 	}
 	unsigned m = *mods;
-	int kinds = !!(m & SM_RE) + !!(m & SM_CIDR) + !!(m & SM_EXISTS) + !!(m & (SM_LT | SM_LTE | SM_GT | SM_GTE)) +
-		    !!(m & (SM_CONTAINS | SM_STARTSWITH | SM_ENDSWITH | SM_BASE64 | SM_BASE64OFFSET | SM_CASED));
+	int kinds =
+		!!(m & SM_RE) + !!(m & SM_CIDR) + !!(m & SM_EXISTS) +
+		!!(m & (SM_LT | SM_LTE | SM_GT | SM_GTE)) +
+		!!(m & (SM_CONTAINS | SM_STARTSWITH | SM_ENDSWITH | SM_BASE64 | SM_BASE64OFFSET | SM_CASED));
 	int cmps = !!(m & SM_LT) + !!(m & SM_LTE) + !!(m & SM_GT) + !!(m & SM_GTE);
 	int where = !!(m & SM_CONTAINS) + !!(m & SM_STARTSWITH) + !!(m & SM_ENDSWITH);
-	if (kinds > 1 || cmps > 1 || where > 1 || ((m & SM_BASE64) && (m & SM_BASE64OFFSET)))
-	{
+	if (kinds > 1 || cmps > 1 || where > 1 || ((m & SM_BASE64) && (m & SM_BASE64OFFSET))) {
 		char *t = sigma_mods_text(m);
 		set_cause(cause, "modifiers '%s' do not combine", t);
 		free(t);
@@ -95,17 +107,19 @@ char *sigma_mods_text(unsigned mods)
 /* ------------------------------------------------------------------ */
 /* The mapping table: names that differ between shapes of the same log */
 
-static const char *const al_message[] = { "activityDisplayName", "operationName", "OperationName",
-					   "properties.activityDisplayName", "Operation", NULL };
+static const char *const al_message[] = { "activityDisplayName", "operationName",
+					  "OperationName",       "properties.activityDisplayName",
+					  "Operation",           NULL };
 static const char *const al_opname[] = { "activityDisplayName", "properties.activityDisplayName",
-					  "OperationName", "Operation", NULL };
+					 "OperationName", "Operation", NULL };
 static const char *const al_resulttype[] = { "status.errorCode", "properties.status.errorCode",
-					      "Sign-in error code", NULL };
+					     "Sign-in error code", NULL };
 static const char *const al_resultdesc[] = { "status.failureReason", "properties.status.failureReason",
-					      "resultReason", "properties.resultReason", "Failure reason", NULL };
+					     "resultReason",         "properties.resultReason",
+					     "Failure reason",       NULL };
 static const char *const al_status[] = { "status.errorCode", "result", "resultReason", "ResultStatus", NULL };
 static const char *const al_useragent[] = { "User agent", "UserAgent", "ClientInfoString",
-					     "additionalDetails.User-Agent", NULL };
+					    "additionalDetails.User-Agent", NULL };
 static const char *const al_location[] = { "location.countryOrRegion", "Location", NULL };
 static const char *const al_authreq[] = { "Authentication requirement", NULL };
 static const char *const al_clientapp[] = { "clientAppUsed", "Client app", NULL };
@@ -293,8 +307,8 @@ static int add_value(struct sigma_field *sf, size_t *cap, const char *v, char **
 		if (!re) {
 			PCRE2_UCHAR msg[160];
 			pcre2_get_error_message(err, msg, sizeof msg);
-			return set_cause(cause, "bad regular expression '%s' (%s at offset %zu)", v, (char *)msg,
-					 (size_t)off);
+			return set_cause(cause, "bad regular expression '%s' (%s at offset %zu)", v,
+					 (char *)msg, (size_t)off);
 		}
 		pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 		struct pat *p = pat_new(sf, cap, v);
@@ -469,7 +483,8 @@ int sigma_field_new(const char *field, unsigned mods, char *const *vals, size_t 
 			if (strcasecmp(aliases[i].name, sf->field) != 0)
 				continue;
 			for (const char *const *a = aliases[i].also; *a; a++)
-				fpath_add(sf, &cap, *a, aliases[i].trailing_dot && strcmp(*a, "Operation") == 0);
+				fpath_add(sf, &cap, *a,
+					  aliases[i].trailing_dot && strcmp(*a, "Operation") == 0);
 		}
 	}
 	sf->mctx = pcre2_match_context_create(NULL);
@@ -522,4 +537,3 @@ bool sigma_field_may_match(const struct sigma_field *sf, const char *raw, size_t
 			return true;
 	return false;
 }
-

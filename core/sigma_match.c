@@ -104,9 +104,9 @@ static bool cidr_contains(const struct cidr *c, const char *ip, size_t n)
 struct walk {
 	const struct sigma_field *sf;
 	const struct fpath *fp;
-	bool found;    /* the name reached a value (not null) */
-	int result;    /* 1 matched, -1 error */
-	bool *done;    /* all: patterns already met */
+	bool found; /* the name reached a value (not null) */
+	int result; /* 1 matched, -1 error */
+	bool *done; /* all: patterns already met */
 	size_t ndone;
 	char *err;
 	/* explanation */
@@ -118,16 +118,17 @@ struct walk {
 static int pat_test(struct walk *w, struct pat *p, const char *s, size_t n)
 {
 	switch (p->k) {
-	case P_GLOB:
-		return glob_match(p, s, n);
-	case P_CIDR:
-		return cidr_contains(&p->net, s, n);
+	case P_GLOB: return glob_match(p, s, n);
+	case P_CIDR: return cidr_contains(&p->net, s, n);
 	case P_NUM: {
 		double d;
 		if (!sigma_parse_number(s, n, &d))
 			return 0;
 		unsigned m = w->sf->mods;
-		return (m & SM_LT) ? d < p->num : (m & SM_LTE) ? d <= p->num : (m & SM_GT) ? d > p->num : d >= p->num;
+		return (m & SM_LT)    ? d < p->num
+		       : (m & SM_LTE) ? d <= p->num
+		       : (m & SM_GT)  ? d > p->num
+				      : d >= p->num;
 	}
 	case P_RE: {
 		/* match data of its own: a condition may be tested by several
@@ -244,8 +245,7 @@ static bool leaf(struct walk *w, const struct jval *v, int depth)
 {
 	switch (v->t) {
 	case JT_NULL:
-	case JT_NONE:
-		return false;
+	case JT_NONE: return false;
 	case JT_ARR: {
 		w->found = true;
 		struct jiter it;
@@ -257,8 +257,7 @@ static bool leaf(struct walk *w, const struct jval *v, int depth)
 		/* and the list as its text: '[]' is how rules name an empty one */
 		return offer(w, v->p, v->n);
 	}
-	case JT_OBJ:
-		return offer(w, v->p, v->n);
+	case JT_OBJ: return offer(w, v->p, v->n);
 	case JT_STR: {
 		const char *s = json_str_ptr(v);
 		size_t n = json_str_len(v);
@@ -278,8 +277,7 @@ static bool leaf(struct walk *w, const struct jval *v, int depth)
 		free(t);
 		return stop;
 	}
-	default:
-		return offer(w, v->p, v->n);
+	default: return offer(w, v->p, v->n);
 	}
 }
 
@@ -369,10 +367,8 @@ static bool reach(struct walk *w, const struct jval *v, size_t i, int depth)
 		}
 		return false;
 	}
-	case JT_STR:
-		return reach_str(w, v, i, depth);
-	default:
-		return false;
+	case JT_STR: return reach_str(w, v, i, depth);
+	default: return false;
 	}
 }
 

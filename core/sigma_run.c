@@ -102,10 +102,10 @@ struct worker {
 	struct store *st; /* its own read-only connection, or the caller's */
 	bool own;
 	int64_t lo, hi;
-	size_t *at;       /* per group: the next id of its list */
+	size_t *at; /* per group: the next id of its list */
 	struct seen seen;
 	struct sigma_hit_list *hits; /* per rule */
-	bool *stopped;    /* a rule failed in this thread */
+	bool *stopped;               /* a rule failed in this thread */
 	uint64_t scanned, evaluated, rows;
 	sigma_progress_fn progress; /* the calling thread's only */
 	void *ctx;
@@ -267,7 +267,8 @@ static int on_record(void *ctx, int64_t id, const char *text, size_t n)
 	if ((++w->rows & 4095) == 1) {
 		if (atomic_load(&p->cancel))
 			return 1;
-		if (w->progress && w->progress(w->ctx, w->hi > w->lo ? (double)(id - w->lo) / (double)(w->hi - w->lo) : -1.0)) {
+		if (w->progress &&
+		    w->progress(w->ctx, w->hi > w->lo ? (double)(id - w->lo) / (double)(w->hi - w->lo) : -1.0)) {
 			atomic_store(&p->cancel, 1);
 			return 1;
 		}
@@ -295,7 +296,8 @@ static int on_record(void *ctx, int64_t id, const char *text, size_t n)
 			if (m < 0) {
 				struct sigma_hit_list *h = &w->hits[r];
 				h->outcome = SIGMA_FAILED;
-				h->why = xasprintf("stopped at event %lld: %s", (long long)id, why ? why : "error");
+				h->why = xasprintf("stopped at event %lld: %s", (long long)id,
+						   why ? why : "error");
 				free(why);
 				w->stopped[r] = true;
 				continue;

@@ -20,16 +20,16 @@
 struct store;
 
 enum sigma_outcome {
-	SIGMA_RUN,       /* ran: events holds its hits */
-	SIGMA_SKIPPED,   /* the case has none of the rule's logs */
-	SIGMA_NOT_RUN,   /* unsupported (see the rule) */
-	SIGMA_FAILED,    /* stopped by an error while running (why) */
+	SIGMA_RUN,     /* ran: events holds its hits */
+	SIGMA_SKIPPED, /* the case has none of the rule's logs */
+	SIGMA_NOT_RUN, /* unsupported (see the rule) */
+	SIGMA_FAILED,  /* stopped by an error while running (why) */
 };
 
 struct sigma_hit_list {
 	enum sigma_outcome outcome;
-	char *why;        /* SIGMA_SKIPPED / SIGMA_FAILED */
-	int64_t *events;  /* ascending events.id */
+	char *why;       /* SIGMA_SKIPPED / SIGMA_FAILED */
+	int64_t *events; /* ascending events.id */
 	size_t nevents;
 	size_t cap;
 };
@@ -38,8 +38,8 @@ struct sigma_run {
 	const struct sigma_set *set;
 	struct sigma_hit_list *hits; /* one per rule */
 	size_t ran, matched, skipped, unsupported, failed;
-	uint64_t scanned;            /* raw records read */
-	uint64_t evaluated;          /* (record, rule) pairs parsed and tested */
+	uint64_t scanned;   /* raw records read */
+	uint64_t evaluated; /* (record, rule) pairs parsed and tested */
 	double seconds;
 };
 
@@ -53,7 +53,7 @@ typedef int (*sigma_progress_fn)(void *ctx, double done);
  * or -1 with *cause ("interrupted" when cancelled).
  */
 int sigma_run_case(struct store *st, const struct sigma_set *set, sigma_progress_fn progress, void *ctx,
-	      struct sigma_run **out, char **cause);
+		   struct sigma_run **out, char **cause);
 void sigma_run_free(struct sigma_run *r);
 
 #endif

@@ -59,7 +59,8 @@ struct agg {
 
 static uint64_t key_hash(const struct agg *a, const int64_t *key)
 {
-	return a->nkeys == 1 ? util_mix64((uint64_t)key[0]) : util_hash_bytes(key, a->nkeys * sizeof *key, 0x5eed);
+	return a->nkeys == 1 ? util_mix64((uint64_t)key[0])
+			     : util_hash_bytes(key, a->nkeys * sizeof *key, 0x5eed);
 }
 
 static size_t group_slot(struct agg *a, const int64_t *key);
@@ -88,7 +89,9 @@ static size_t group_slot(struct agg *a, const int64_t *key)
 	while (a->g[i].used && memcmp(a->g[i].key, key, a->nkeys * sizeof *key))
 		i = (i + 1) & m;
 	if (!a->g[i].used) {
-		a->g[i] = (struct group){ .used = true, .gid = (int64_t)a->ngid++, .first = INT64_MAX, .last = INT64_MIN };
+		a->g[i] = (struct group){
+			.used = true, .gid = (int64_t)a->ngid++, .first = INT64_MAX, .last = INT64_MIN
+		};
 		memcpy(a->g[i].key, key, a->nkeys * sizeof *key);
 		a->n++;
 	}
@@ -227,7 +230,8 @@ static int agg_row(void *ctx, const struct store_cell *c)
 	int64_t key[STACK_MAX_FIELDS] = { 0 };
 	for (size_t k = 0; k < a->nkeys; k++) {
 		if (a->geo[k]) {
-			const int64_t *g = c[a->col[k]].i ? util_imap_get(&a->geo_ip[k], (uint64_t)c[a->col[k]].i) : NULL;
+			const int64_t *g =
+				c[a->col[k]].i ? util_imap_get(&a->geo_ip[k], (uint64_t)c[a->col[k]].i) : NULL;
 			key[k] = g ? *g : NONE;
 			continue;
 		}
@@ -333,7 +337,8 @@ int stack_sort_parse(const char *name, enum stack_sort *out)
 			*out = (enum stack_sort)i;
 			return 0;
 		}
-	if (name && (!strcasecmp(name, "mailboxes") || !strcasecmp(name, "users") || !strcasecmp(name, "count"))) {
+	if (name &&
+	    (!strcasecmp(name, "mailboxes") || !strcasecmp(name, "users") || !strcasecmp(name, "count"))) {
 		*out = !strcasecmp(name, "count") ? STACK_BY_EVENTS : STACK_BY_DISTINCT;
 		return 0;
 	}
@@ -450,7 +455,8 @@ int stack_fields(struct query *q, const char *const *fields, size_t nfields, enu
 		const struct filter_field *f = filter_field_find(name);
 		if (!f || !(f->flags & (FIELD_TEXT | FIELD_SOURCE | FIELD_GEO))) {
 			stack_clear(out);
-			return set_cause(cause, "stack: '%s' is not a field that can be stacked (a text field, a place or json.PATH)",
+			return set_cause(cause,
+					 "stack: '%s' is not a field that can be stacked (a text field, a place or json.PATH)",
 					 name ? name : "");
 		}
 		out->names[k] = xstrdup(f->name);
@@ -491,7 +497,9 @@ int stack_fields(struct query *q, const char *const *fields, size_t nfields, enu
 		stack_clear(out);
 		return -1;
 	}
-	r = nfields == 1 && !raw && !a.geo[0] && st->ops->group ? st->ops->group(q, out->field, d->name, out, cause) : 0;
+	r = nfields == 1 && !raw && !a.geo[0] && st->ops->group
+		    ? st->ops->group(q, out->field, d->name, out, cause)
+		    : 0;
 	if (r != 0) {
 		if (r < 0) {
 			stack_clear(out);

@@ -18,9 +18,9 @@
 #define STACK_MAX_FIELDS 4
 
 struct stack_row {
-	char *value;     /* owned; NULL: events where the field is absent */
-	int64_t events;  /* matching events with this value */
-	int64_t distinct; /* distinct values of the stack's distinct field */
+	char *value;         /* owned; NULL: events where the field is absent */
+	int64_t events;      /* matching events with this value */
+	int64_t distinct;    /* distinct values of the stack's distinct field */
 	int64_t first, last; /* ts of the first and last such event */
 	/* the values of the second and later fields (owned, NULL absent);
 	 * stack_value() reads any of them */
@@ -32,8 +32,8 @@ struct stack {
 	const char *distinct; /* the field counted distinct: "mailbox", or "user" when stacking mailbox */
 	struct stack_row *rows;
 	size_t n;
-	int64_t values;       /* distinct values in all (rows may be limited) */
-	int64_t events;       /* matching events in all */
+	int64_t values; /* distinct values in all (rows may be limited) */
+	int64_t events; /* matching events in all */
 	/* the fields stacked on, in order (json.PATH as given; borrowed
 	 * from the stack itself) */
 	const char *fields[STACK_MAX_FIELDS];
@@ -63,8 +63,8 @@ enum stack_sort {
  * overwritten (stack_clear it afterwards). 0, or -1 with *cause
  * (cancelled through q's progress callback: query_cancelled(q)).
  */
-int stack_run(struct query *q, const char *field, enum stack_order order, int64_t limit,
-	      struct stack *out, char **cause);
+int stack_run(struct query *q, const char *field, enum stack_order order, int64_t limit, struct stack *out,
+	      char **cause);
 
 /*
  * Stack several fields at once (1 to STACK_MAX_FIELDS: text fields of

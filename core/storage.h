@@ -78,10 +78,10 @@ struct store {
  * query_new, read by query.c. */
 struct query {
 	struct store *st;
-	struct filter *f;  /* owned: the parsed filter */
-	char *text;        /* owned: its canonical text */
+	struct filter *f;   /* owned: the parsed filter */
+	char *text;         /* owned: its canonical text */
 	struct progress pr; /* query_set_progress */
-	bool cancelled;    /* the last failed call was cancelled */
+	bool cancelled;     /* the last failed call was cancelled */
 };
 
 /* The head of every store's bulk load. */
@@ -165,10 +165,8 @@ struct store_ops {
 	 * only (first, last, distinct 0, absent values left out, rows in no
 	 * order). buckets: counts[i] = events of q with start + i * width <=
 	 * ts < start + (i + 1) * width, for i < n. */
-	int (*group)(struct query *q, const char *field, const char *distinct, struct stack *out,
-		     char **cause);
-	int (*buckets)(struct query *q, int64_t start, int64_t width, size_t n, int64_t *counts,
-		       char **cause);
+	int (*group)(struct query *q, const char *field, const char *distinct, struct stack *out, char **cause);
+	int (*buckets)(struct query *q, int64_t start, int64_t width, size_t n, int64_t *counts, char **cause);
 
 	/* Annotations, keyed by (record id, kind) */
 	int (*annot_mark)(struct store *st, int64_t event, bool on, char **cause);

@@ -44,14 +44,14 @@ int store_time_range(struct store *st, int64_t *first, int64_t *last, char **cau
 	return st->ops->time_range(st, first, last, cause);
 }
 
-int store_event_messages(struct store *st, int64_t event,
-			 int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause)
+int store_event_messages(struct store *st, int64_t event, int (*fn)(const struct store_message *m, void *ctx),
+			 void *ctx, char **cause)
 {
 	return st->ops->event_messages(st, event, fn, ctx, cause);
 }
 
-int store_event_seen(struct store *st, int64_t event,
-		     int (*fn)(const char *path, int64_t line, void *ctx), void *ctx, char **cause)
+int store_event_seen(struct store *st, int64_t event, int (*fn)(const char *path, int64_t line, void *ctx),
+		     void *ctx, char **cause)
 {
 	return st->ops->event_seen(st, event, fn, ctx, cause);
 }
@@ -81,14 +81,14 @@ int store_summary(struct store *st, struct store_summary *sum, char **cause)
 	return st->ops->summary(st, sum, cause);
 }
 
-int store_each_source(struct store *st, int (*fn)(const struct store_source_row *r, void *ctx),
-		      void *ctx, char **cause)
+int store_each_source(struct store *st, int (*fn)(const struct store_source_row *r, void *ctx), void *ctx,
+		      char **cause)
 {
 	return st->ops->each_source(st, fn, ctx, cause);
 }
 
-int store_each_reject(struct store *st, int64_t limit,
-		      int (*fn)(const struct store_reject_row *r, void *ctx), void *ctx, char **cause)
+int store_each_reject(struct store *st, int64_t limit, int (*fn)(const struct store_reject_row *r, void *ctx),
+		      void *ctx, char **cause)
 {
 	return st->ops->each_reject(st, limit, fn, ctx, cause);
 }
@@ -99,8 +99,7 @@ int store_value_texts(struct store *st, const char *field, const int64_t *ids, s
 	return st->ops->value_texts(st, field, ids, n, out, cause);
 }
 
-int store_value_places(struct store *st, const int64_t *ids, size_t n, struct store_place *out,
-		       char **cause)
+int store_value_places(struct store *st, const int64_t *ids, size_t n, struct store_place *out, char **cause)
 {
 	return st->ops->value_places(st, ids, n, out, cause);
 }
@@ -143,8 +142,8 @@ void store_load_counts(struct store_load *ld, struct store_counts *out)
 	ld->st->ops->load_counts(ld, out);
 }
 
-int store_load_source_end(struct store_load *ld, const char *sha256, const char *format,
-			  const char *encoding, const char *status, const char *warning, char **cause)
+int store_load_source_end(struct store_load *ld, const char *sha256, const char *format, const char *encoding,
+			  const char *status, const char *warning, char **cause)
 {
 	return ld->st->ops->load_source_end(ld, sha256, format, encoding, status, warning, cause);
 }
@@ -181,8 +180,9 @@ int store_value_find(struct store *st, const char *field, const char *text, enum
 
 void store_pick_init(struct store_pick *p)
 {
-	*p = (struct store_pick){ .ts_from = INT64_MIN, .ts_to = INT64_MAX, .id_from = INT64_MIN,
-				  .id_to = INT64_MAX, .limit = -1 };
+	*p = (struct store_pick){
+		.ts_from = INT64_MIN, .ts_to = INT64_MAX, .id_from = INT64_MIN, .id_to = INT64_MAX, .limit = -1
+	};
 }
 
 int store_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,

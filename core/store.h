@@ -31,7 +31,7 @@ struct store;
 struct store_load;
 
 enum {
-	STORE_CREATE = 1 << 0,   /* create the file if it does not exist */
+	STORE_CREATE = 1 << 0, /* create the file if it does not exist */
 	STORE_READONLY = 1 << 1,
 };
 
@@ -60,8 +60,8 @@ struct store_message {
 	const char *folder, *msgid;
 	int64_t size;
 };
-int store_event_messages(struct store *st, int64_t event,
-			 int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause);
+int store_event_messages(struct store *st, int64_t event, int (*fn)(const struct store_message *m, void *ctx),
+			 void *ctx, char **cause);
 
 /* The texts of n value ids of a text field, as a scan (storage.h) hands
  * them over: out[i] a new string (caller frees), or NULL for 0 or an
@@ -91,7 +91,7 @@ int store_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn 
 
 /* One app of the tenant's apps table (knownapps.h reads and fills it). */
 struct store_app {
-	const char *id;     /* lower-case GUID */
+	const char *id; /* lower-case GUID */
 	const char *name;
 	const char *origin; /* the file it came from, or "" */
 };
@@ -104,8 +104,7 @@ typedef int (*store_app_fn)(const struct store_app *a, void *ctx);
 struct store_place {
 	char *country, *asn, *as_org;
 };
-int store_value_places(struct store *st, const int64_t *ids, size_t n, struct store_place *out,
-		       char **cause);
+int store_value_places(struct store *st, const int64_t *ids, size_t n, struct store_place *out, char **cause);
 void store_place_clear(struct store_place *p);
 
 /* Saved state: a key/value memory in the case (the interface's filter
@@ -143,9 +142,8 @@ void store_load_counts(struct store_load *ld, struct store_counts *out);
 
 /* Close the current source: its hash, detected format and encoding, and a
  * status ("complete", "error: ..."), and an optional warning. */
-int store_load_source_end(struct store_load *ld, const char *sha256, const char *format,
-			  const char *encoding, const char *status, const char *warning,
-			  char **cause);
+int store_load_source_end(struct store_load *ld, const char *sha256, const char *format, const char *encoding,
+			  const char *status, const char *warning, char **cause);
 
 /* Commit the rest, build the indexes, free ld. Returns 0 or -1. */
 int store_load_end(struct store_load *ld, char **cause);
@@ -165,8 +163,8 @@ int store_summary(struct store *st, struct store_summary *sum, char **cause);
 /* The other sources event id was also read from (another export's copy
  * of it), in load order: fn(path, line, ctx) returns 0 to go on. The
  * event's own source is the one whose copy it keeps (the richest). */
-int store_event_seen(struct store *st, int64_t event,
-		     int (*fn)(const char *path, int64_t line, void *ctx), void *ctx, char **cause);
+int store_event_seen(struct store *st, int64_t event, int (*fn)(const char *path, int64_t line, void *ctx),
+		     void *ctx, char **cause);
 
 struct store_source_row {
 	int64_t id, bytes;
@@ -174,8 +172,8 @@ struct store_source_row {
 	struct store_counts c;
 };
 /* Call fn for each source in load order; fn returns 0 to go on. */
-int store_each_source(struct store *st, int (*fn)(const struct store_source_row *r, void *ctx),
-		      void *ctx, char **cause);
+int store_each_source(struct store *st, int (*fn)(const struct store_source_row *r, void *ctx), void *ctx,
+		      char **cause);
 
 struct store_reject_row {
 	int64_t id, line;
@@ -184,8 +182,8 @@ struct store_reject_row {
 	size_t rawlen;
 };
 /* The first limit rejected rows (limit < 0: all), by source and line. */
-int store_each_reject(struct store *st, int64_t limit,
-		      int (*fn)(const struct store_reject_row *r, void *ctx), void *ctx, char **cause);
+int store_each_reject(struct store *st, int64_t limit, int (*fn)(const struct store_reject_row *r, void *ctx),
+		      void *ctx, char **cause);
 
 /* Tuning knobs for tests: commit every n events; switch from the
  * in-memory record-id table to the unique index past n events. */

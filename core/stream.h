@@ -22,12 +22,12 @@ struct stream {
 	void *ctx;
 	char *buf;
 	size_t cap;
-	size_t pos;       /* first unconsumed byte */
-	size_t len;       /* bytes held */
-	size_t max;       /* largest window allowed */
+	size_t pos; /* first unconsumed byte */
+	size_t len; /* bytes held */
+	size_t max; /* largest window allowed */
 	bool eof;
 	bool ioerr;
-	uint64_t base;    /* stream offset of buf[0] */
+	uint64_t base; /* stream offset of buf[0] */
 };
 
 /* A stream over a read function; max is the largest record it will hold. */
@@ -46,8 +46,17 @@ int stream_need(struct stream *s, size_t want);
 /* Has the window reached its limit with the record still incomplete? */
 bool stream_full(const struct stream *s);
 
-static inline const char *stream_ptr(const struct stream *s) { return s->buf + s->pos; }
-static inline size_t stream_avail(const struct stream *s) { return s->len - s->pos; }
-static inline void stream_consume(struct stream *s, size_t n) { s->pos += n; }
+static inline const char *stream_ptr(const struct stream *s)
+{
+	return s->buf + s->pos;
+}
+static inline size_t stream_avail(const struct stream *s)
+{
+	return s->len - s->pos;
+}
+static inline void stream_consume(struct stream *s, size_t n)
+{
+	s->pos += n;
+}
 
 #endif

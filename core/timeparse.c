@@ -47,8 +47,8 @@ void time_format(int64_t ms, char *out, size_t outsz)
 	unsigned m, d;
 	civil_from_days(days, &y, &m, &d);
 	snprintf(out, outsz, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", (long long)y, m, d,
-		 (unsigned)(rem / 3600000), (unsigned)(rem / 60000 % 60),
-		 (unsigned)(rem / 1000 % 60), (unsigned)(rem % 1000));
+		 (unsigned)(rem / 3600000), (unsigned)(rem / 60000 % 60), (unsigned)(rem / 1000 % 60),
+		 (unsigned)(rem % 1000));
 }
 
 struct cur {
@@ -95,7 +95,8 @@ static bool valid(int y, int mo, int d, int h, int mi, int s)
 
 static int64_t compose(int y, int mo, int d, int h, int mi, int s, int msec)
 {
-	return (time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s) * 1000 + msec;
+	return (time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s) * 1000 +
+	       msec;
 }
 
 /* ":ss", ".fraction" after hh:mm; fraction digits beyond ms are dropped. */

@@ -118,7 +118,7 @@ struct util_smap {
 	uint32_t *slot; /* index + 1 into keys; 0 empty */
 	uint64_t *hash; /* of keys[i] */
 	size_t cap;
-	bool nocase;    /* set before the first insertion: ASCII case folded */
+	bool nocase; /* set before the first insertion: ASCII case folded */
 };
 
 int64_t *util_smap_slot(struct util_smap *m, const char *key, int64_t init, bool *isnew);

@@ -49,8 +49,7 @@
 
 static const char *progname = "auditgen";
 
-static void die(int code, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 2, 3)));
+static void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 
 /* Exit 1 for run-time failures, 2 for usage errors (as auditscope does). */
 static void die(int code, const char *fmt, ...)
@@ -238,10 +237,8 @@ static inline int rng_chance(struct rng *r, double p)
 
 static const char HEXL[] = "0123456789abcdef";
 static const char HEXU[] = "0123456789ABCDEF";
-static const char B64[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char B64URL[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char B64URL[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* A lower-case version-4 GUID from 128 bits. out holds 37 bytes. */
 static void guid_fmt(char *out, uint64_t hi, uint64_t lo)
@@ -299,9 +296,12 @@ static void token_id_fmt(char *out, uint64_t h)
 	for (int i = 0; i < 18 && o < 22; i += 3) {
 		uint32_t v = ((uint32_t)b[i] << 16) | ((uint32_t)b[i + 1] << 8) | b[i + 2];
 		out[o++] = B64URL[(v >> 18) & 63];
-		if (o < 22) out[o++] = B64URL[(v >> 12) & 63];
-		if (o < 22) out[o++] = B64URL[(v >> 6) & 63];
-		if (o < 22) out[o++] = B64URL[v & 63];
+		if (o < 22)
+			out[o++] = B64URL[(v >> 12) & 63];
+		if (o < 22)
+			out[o++] = B64URL[(v >> 6) & 63];
+		if (o < 22)
+			out[o++] = B64URL[v & 63];
 	}
 	out[22] = 0;
 }
@@ -688,8 +688,8 @@ static void put_spaces(struct buf *o, size_t n)
  * col0 is the column where the first character lands (records nested in a
  * top-level array start at 4).
  */
-static void json_reindent(struct buf *o, const char *s, size_t n, int style,
-			  int unit, size_t col0, const char *eol)
+static void json_reindent(struct buf *o, const char *s, size_t n, int style, int unit, size_t col0,
+			  const char *eol)
 {
 	size_t stack[64] = {0}; /* the column each open container began at */
 	int depth = 0;
@@ -711,7 +711,8 @@ static void json_reindent(struct buf *o, const char *s, size_t n, int style,
 				}
 				unsigned char uc = (unsigned char)s[j];
 				if (style == JS_PS && (uc == '<' || uc == '>' || uc == '\'' || uc == '&')) {
-					char u[7] = {'\\', 'u', '0', '0', HEXL[uc >> 4], HEXL[uc & 15], 0};
+					char u[7] = {'\\',          'u',           '0', '0',
+						     HEXL[uc >> 4], HEXL[uc & 15], 0};
 					buf_put(o, u, 6);
 					col += 6;
 				} else {
@@ -951,26 +952,28 @@ struct name {
 /* Display names carry accents and an apostrophe on purpose: encodings,
  * UTF-16 transcoding and quoting must survive them. */
 static const struct name FIRST[] = {
-	{"Adele", "adele"}, {"Alex", "alex"}, {"Amara", "amara"}, {"Ben", "ben"},
-	{"Chloé", "chloe"}, {"Daniel", "daniel"}, {"Diego", "diego"}, {"Émile", "emile"},
-	{"Fatima", "fatima"}, {"Grace", "grace"}, {"Hannah", "hannah"}, {"Ingrid", "ingrid"},
-	{"Isaiah", "isaiah"}, {"Jonas", "jonas"}, {"Joni", "joni"}, {"Kenji", "kenji"},
-	{"Lena", "lena"}, {"Lidia", "lidia"}, {"Marta", "marta"}, {"Megan", "megan"},
-	{"Nikolai", "nikolai"}, {"Nestor", "nestor"}, {"Olivia", "olivia"}, {"Priya", "priya"},
-	{"Quentin", "quentin"}, {"Rosa", "rosa"}, {"Samir", "samir"}, {"Søren", "soren"},
-	{"Tomás", "tomas"}, {"Uma", "uma"}, {"Victor", "victor"}, {"Wei", "wei"},
-	{"Yusuf", "yusuf"}, {"Zoë", "zoe"}, {"Patti", "patti"}, {"Lynne", "lynne"},
-	{"Miriam", "miriam"}, {"Pradeep", "pradeep"}, {"Henrietta", "henrietta"}, {"Diego", "diego"},
+	{"Adele", "adele"},     {"Alex", "alex"},       {"Amara", "amara"},         {"Ben", "ben"},
+	{"Chloé", "chloe"},     {"Daniel", "daniel"},   {"Diego", "diego"},         {"Émile", "emile"},
+	{"Fatima", "fatima"},   {"Grace", "grace"},     {"Hannah", "hannah"},       {"Ingrid", "ingrid"},
+	{"Isaiah", "isaiah"},   {"Jonas", "jonas"},     {"Joni", "joni"},           {"Kenji", "kenji"},
+	{"Lena", "lena"},       {"Lidia", "lidia"},     {"Marta", "marta"},         {"Megan", "megan"},
+	{"Nikolai", "nikolai"}, {"Nestor", "nestor"},   {"Olivia", "olivia"},       {"Priya", "priya"},
+	{"Quentin", "quentin"}, {"Rosa", "rosa"},       {"Samir", "samir"},         {"Søren", "soren"},
+	{"Tomás", "tomas"},     {"Uma", "uma"},         {"Victor", "victor"},       {"Wei", "wei"},
+	{"Yusuf", "yusuf"},     {"Zoë", "zoe"},         {"Patti", "patti"},         {"Lynne", "lynne"},
+	{"Miriam", "miriam"},   {"Pradeep", "pradeep"}, {"Henrietta", "henrietta"}, {"Diego", "diego"},
 };
 static const struct name LAST[] = {
-	{"Anders", "anders"}, {"Bowen", "bowen"}, {"Castillo", "castillo"}, {"Dubois", "dubois"},
-	{"Eriksen", "eriksen"}, {"Fischer", "fischer"}, {"García", "garcia"}, {"Hoffmann", "hoffmann"},
-	{"Ivanova", "ivanova"}, {"Jensen", "jensen"}, {"Kowalski", "kowalski"}, {"Lindqvist", "lindqvist"},
-	{"Müller", "muller"}, {"Nakamura", "nakamura"}, {"O'Brien", "obrien"}, {"Patel", "patel"},
-	{"Quinn", "quinn"}, {"Rossi", "rossi"}, {"Schmidt", "schmidt"}, {"Tanaka", "tanaka"},
-	{"Umarov", "umarov"}, {"Varga", "varga"}, {"Walsh", "walsh"}, {"Xu", "xu"},
-	{"Yilmaz", "yilmaz"}, {"Zimmermann", "zimmermann"}, {"Langer", "langer"}, {"Sherman", "sherman"},
-	{"Fernandes", "fernandes"}, {"Gupta", "gupta"},
+	{"Anders", "anders"},   {"Bowen", "bowen"},           {"Castillo", "castillo"},
+	{"Dubois", "dubois"},   {"Eriksen", "eriksen"},       {"Fischer", "fischer"},
+	{"García", "garcia"},   {"Hoffmann", "hoffmann"},     {"Ivanova", "ivanova"},
+	{"Jensen", "jensen"},   {"Kowalski", "kowalski"},     {"Lindqvist", "lindqvist"},
+	{"Müller", "muller"},   {"Nakamura", "nakamura"},     {"O'Brien", "obrien"},
+	{"Patel", "patel"},     {"Quinn", "quinn"},           {"Rossi", "rossi"},
+	{"Schmidt", "schmidt"}, {"Tanaka", "tanaka"},         {"Umarov", "umarov"},
+	{"Varga", "varga"},     {"Walsh", "walsh"},           {"Xu", "xu"},
+	{"Yilmaz", "yilmaz"},   {"Zimmermann", "zimmermann"}, {"Langer", "langer"},
+	{"Sherman", "sherman"}, {"Fernandes", "fernandes"},   {"Gupta", "gupta"},
 };
 
 /* Home networks. Addresses are synthetic inside real-looking ISP prefixes;
@@ -1002,8 +1005,8 @@ static const struct uagent UAS[] = {
 	 "Windows", "Windows10", "Edge", "Edge 114.0.1823"},
 	{"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/114.0.0.0 Safari/537.36",
 	 "Windows", "Windows10", "Chrome", "Chrome 114.0.0"},
-	{"Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:109.0) Gecko/20100101 Firefox/114.0",
-	 "MacOs", "MacOs", "Firefox", "Firefox 114.0"},
+	{"Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:109.0) Gecko/20100101 Firefox/114.0", "MacOs",
+	 "MacOs", "Firefox", "Firefox 114.0"},
 	{"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.5 Safari/605.1.15",
 	 "MacOs", "MacOs", "Safari", "Safari 16.5"},
 	{"Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 10.0; WOW64; Trident/7.0; .NET4.0C; .NET4.0E; Microsoft Outlook 16.0.16529; ms-office; MSOffice 16)",
@@ -1011,8 +1014,7 @@ static const struct uagent UAS[] = {
 };
 #define NUAS ((int)(sizeof UAS / sizeof UAS[0]))
 /* Outlook Mobile is not a browser: it lives apart from the pool above */
-static const struct uagent UA_MOBILE = {
-	"Outlook-iOS/2.0", "Ios", "Ios", "Mobile Safari", "Mobile Safari"};
+static const struct uagent UA_MOBILE = {"Outlook-iOS/2.0", "Ios", "Ios", "Mobile Safari", "Mobile Safari"};
 
 /* First-party apps that read mail normally (core/README.md, "Hunts"), and how
  * their MailItemsAccessed records look. */
@@ -1062,7 +1064,7 @@ static const struct signapp SAPPS[] = {
 enum { SA_OFFICEHOME, SA_OWA, SA_OFFICE, SA_TEAMS, SA_OUTLOOK, SA_MOBILE, SA_SPO, SA_PLANTED = 100 };
 
 static const char *const FOLDERS[] = {
-	"\\Inbox", "\\Sent Items", "\\Drafts", "\\Archive", "\\Inbox\\Projects",
+	"\\Inbox",           "\\Sent Items",    "\\Drafts",      "\\Archive",     "\\Inbox\\Projects",
 	"\\Inbox\\Invoices", "\\Deleted Items", "\\Newsletters", "\\Inbox\\Team",
 };
 #define NFOLDERS ((int)(sizeof FOLDERS / sizeof FOLDERS[0]))
@@ -1070,19 +1072,36 @@ static const char *const FOLDERS[] = {
 /* Subjects of sent mail: quotes, commas, non-Latin scripts and an
  * astral-plane emoji exercise every quoting and transcoding path. */
 static const char *const SUBJECTS[] = {
-	"Q3 forecast, final \"v2\"", "Re: budget review", "Lunch on Thursday?",
-	"Réunion budget – ordre du jour", "FW: Contract redline (signed)",
-	"Invoice #4471 / PO 88-1290", "日本出張の件", "Status: migration 50% done",
-	"🚀 Launch plan", "Re: Re: access request", "Angebot für Müller GmbH",
-	"Notes from today's call", "Travel: SEA -> FRA", "Payroll changes; effective 1st",
-	"Team offsite agenda", "Client escalation \\ urgent",
+	"Q3 forecast, final \"v2\"",
+	"Re: budget review",
+	"Lunch on Thursday?",
+	"Réunion budget – ordre du jour",
+	"FW: Contract redline (signed)",
+	"Invoice #4471 / PO 88-1290",
+	"日本出張の件",
+	"Status: migration 50% done",
+	"🚀 Launch plan",
+	"Re: Re: access request",
+	"Angebot für Müller GmbH",
+	"Notes from today's call",
+	"Travel: SEA -> FRA",
+	"Payroll changes; effective 1st",
+	"Team offsite agenda",
+	"Client escalation \\ urgent",
 };
 #define NSUBJECTS ((int)(sizeof SUBJECTS / sizeof SUBJECTS[0]))
 
 static const char *const FILES[] = {
-	"XT1000 Project Progress Report.pptx", "Budget FY24.xlsx", "Onboarding checklist.docx",
-	"Architecture overview.vsdx", "Q2 board deck.pptx", "Vendor contracts.pdf",
-	"Meeting notes 2023-06.docx", "Roadmap.xlsx", "Résumé template.docx", "Team photo.png",
+	"XT1000 Project Progress Report.pptx",
+	"Budget FY24.xlsx",
+	"Onboarding checklist.docx",
+	"Architecture overview.vsdx",
+	"Q2 board deck.pptx",
+	"Vendor contracts.pdf",
+	"Meeting notes 2023-06.docx",
+	"Roadmap.xlsx",
+	"Résumé template.docx",
+	"Team photo.png",
 };
 #define NFILES ((int)(sizeof FILES / sizeof FILES[0]))
 
@@ -1090,19 +1109,26 @@ static const char *const FILES[] = {
  * the same name. Never forward, delete, mark-as-read or hide in RSS Feeds,
  * Conversation History or Archive: the planted rule must stand out. */
 static const char *const RULES[] = {
-	"Newsletters", "Receipts", "Project Falcon", "Team Updates", "Vendor Invoices",
-	"Jira Notifications", "Conference", "Recruiting",
+	"Newsletters",     "Receipts",           "Project Falcon", "Team Updates",
+	"Vendor Invoices", "Jira Notifications", "Conference",     "Recruiting",
 };
 #define NRULES ((int)(sizeof RULES / sizeof RULES[0]))
 static const char *const RULE_FROM[] = {
-	"news@industry-digest.example", "receipts@travel-booking.example",
-	"falcon-pm@contoso-partner.example", "team@contoso-partner.example",
-	"billing@supplier.example", "jira@tracker.example", "events@summit.example",
+	"news@industry-digest.example",
+	"receipts@travel-booking.example",
+	"falcon-pm@contoso-partner.example",
+	"team@contoso-partner.example",
+	"billing@supplier.example",
+	"jira@tracker.example",
+	"events@summit.example",
 	"jobs@recruit.example",
 };
 
 static const char *const PLANTED_APP_NAMES[] = {
-	"MailSync Connector", "Outlook Backup Service", "Secure Mail Archiver", "DocuShare Helper",
+	"MailSync Connector",
+	"Outlook Backup Service",
+	"Secure Mail Archiver",
+	"DocuShare Helper",
 };
 
 /* ------------------------------------------------------------------ */
@@ -1115,18 +1141,18 @@ struct user {
 	char upn[80];       /* canonical, lower-case */
 	char upn_typed[80]; /* as typed at sign-in: capitalised, like real UserIds */
 	char display[80];
-	char oid[37];       /* Entra object id (UAL UserKey of logons) */
-	char puid[17];      /* Exchange UserKey: 16 upper-case hex */
+	char oid[37];  /* Entra object id (UAL UserKey of logons) */
+	char puid[17]; /* Exchange UserKey: 16 upper-case hex */
 	char sid[64];
 	char mbx_guid[37];
-	char server[16];    /* mailbox server, e.g. DM6PR11MB4556 */
-	char region[24];    /* namprd11 */
+	char server[16]; /* mailbox server, e.g. DM6PR11MB4556 */
+	char region[24]; /* namprd11 */
 	char ip[NSLOTS][48];
 	int ip6[NSLOTS];
 	int isp;
 	int ua;
 	int admin;
-	int planted_role;   /* 0 none, 1 foothold, 2 other victim */
+	int planted_role; /* 0 none, 1 foothold, 2 other victim */
 };
 
 struct tenant {
@@ -1139,7 +1165,7 @@ struct tenant {
 	char org_upper[80]; /* CONTOSO.ONMICROSOFT.COM, as Exchange object ids print it */
 	int nusers;
 	struct user *u;
-	double *cum;        /* activity weights, cumulative: a few heavy users */
+	double *cum; /* activity weights, cumulative: a few heavy users */
 	char office_ip[48];
 	int office_isp;
 	char sys_server[16];
@@ -1195,7 +1221,8 @@ static void tenant_init(struct tenant *T, uint64_t seed, int nusers, const char 
 	snprintf(T->org, sizeof T->org, "%s.onmicrosoft.com", T->label);
 	snprintf(T->site, sizeof T->site, "%s.sharepoint.com", T->label);
 	for (size_t i = 0; T->org[i]; i++)
-		T->org_upper[i] = (char)(T->org[i] >= 'a' && T->org[i] <= 'z' ? T->org[i] - 32 : T->org[i]);
+		T->org_upper[i] =
+			(char)(T->org[i] >= 'a' && T->org[i] <= 'z' ? T->org[i] - 32 : T->org[i]);
 	T->nusers = nusers;
 	T->u = xcalloc((size_t)nusers, sizeof *T->u);
 	T->cum = xcalloc((size_t)nusers, sizeof *T->cum);
@@ -1305,8 +1332,7 @@ static void user_session(const struct tenant *T, char *out, int user, int slot, 
 	session_id_fmt(out, hash4(T->seed, 0x5e55, (uint64_t)user * 8 + (uint64_t)slot, (uint64_t)day));
 }
 
-static void user_token(const struct tenant *T, char *out, int user, int slot, int64_t hour,
-		       int app)
+static void user_token(const struct tenant *T, char *out, int user, int slot, int64_t hour, int app)
 {
 	token_id_fmt(out, hash4(T->seed, 0x70c3, (uint64_t)user * 8 + (uint64_t)slot,
 				(uint64_t)hour * 64 + (uint64_t)app));
@@ -1327,12 +1353,12 @@ static void folder_id(const struct tenant *T, char *out, int user, int folder)
 /* ------------------------------------------------------------------ */
 
 enum kind {
-	K_MIA,        /* MailItemsAccessed (Bind or Sync) */
-	K_LOGIN,      /* UserLoggedIn / UserLoginFailed */
-	K_FILE,       /* SharePoint / OneDrive FileAccessed, FileModified */
-	K_SEND,       /* Exchange Send */
-	K_EXO_ADMIN,  /* Exchange cmdlets: rules, mailbox settings, system */
-	K_AAD,        /* Entra directory operations in the UAL */
+	K_MIA,       /* MailItemsAccessed (Bind or Sync) */
+	K_LOGIN,     /* UserLoggedIn / UserLoginFailed */
+	K_FILE,      /* SharePoint / OneDrive FileAccessed, FileModified */
+	K_SEND,      /* Exchange Send */
+	K_EXO_ADMIN, /* Exchange cmdlets: rules, mailbox settings, system */
+	K_AAD,       /* Entra directory operations in the UAL */
 	NKINDS
 };
 
@@ -1361,58 +1387,71 @@ struct fold {
 
 /* Exchange admin and Entra directory operations we emit. */
 enum op {
-	OP_NEW_INBOXRULE, OP_SET_INBOXRULE, OP_REMOVE_INBOXRULE, OP_SET_MAILBOX_FWD,
-	OP_SET_MAILBOX_QUOTA, OP_ADD_MBX_PERM, OP_SET_ADMINAUDIT, OP_SYS_SET_MAILBOX,
-	OP_SYS_SET_CAP, OP_SYS_MAILBOXPLAN,
+	OP_NEW_INBOXRULE,
+	OP_SET_INBOXRULE,
+	OP_REMOVE_INBOXRULE,
+	OP_SET_MAILBOX_FWD,
+	OP_SET_MAILBOX_QUOTA,
+	OP_ADD_MBX_PERM,
+	OP_SET_ADMINAUDIT,
+	OP_SYS_SET_MAILBOX,
+	OP_SYS_SET_CAP,
+	OP_SYS_MAILBOXPLAN,
 	/* Entra */
-	OP_CONSENT, OP_ADD_SP, OP_ADD_GRANT, OP_ADD_SP_CRED, OP_UPDATE_USER, OP_ADD_MEMBER,
-	OP_STS_REFRESH, OP_CHANGE_LICENSE,
+	OP_CONSENT,
+	OP_ADD_SP,
+	OP_ADD_GRANT,
+	OP_ADD_SP_CRED,
+	OP_UPDATE_USER,
+	OP_ADD_MEMBER,
+	OP_STS_REFRESH,
+	OP_CHANGE_LICENSE,
 };
 
 struct ev {
 	int kind;
 	int planted;
 	int64_t t;
-	uint64_t key;        /* seeds every random detail of this event */
-	char id[40];         /* UAL Id / sign-in id */
-	char corr[40];       /* InterSystemsId = Entra correlationId */
-	int user;            /* actor index, -1 for a system account */
-	int mbx;             /* mailbox owner (mail kinds) */
-	int slot;            /* which of the user's networks, -1: explicit ip */
-	char ip[48];         /* bare address */
-	char ip_rec[64];     /* as ClientIP writes it: port, brackets, ::ffff: */
+	uint64_t key;    /* seeds every random detail of this event */
+	char id[40];     /* UAL Id / sign-in id */
+	char corr[40];   /* InterSystemsId = Entra correlationId */
+	int user;        /* actor index, -1 for a system account */
+	int mbx;         /* mailbox owner (mail kinds) */
+	int slot;        /* which of the user's networks, -1: explicit ip */
+	char ip[48];     /* bare address */
+	char ip_rec[64]; /* as ClientIP writes it: port, brackets, ::ffff: */
 	const char *city, *state, *cc;
 	double lat, lon;
 	int asn;
 	/* mail */
 	const char *app_id, *client_app_id, *client_info;
-	char ci[160];        /* client_info when it is made per event (--cardinality high) */
+	char ci[160]; /* client_info when it is made per event (--cardinality high) */
 	char session[40], token[24];
 	int64_t iat;
-	int logon_type;      /* 0 owner, 1 admin, 2 delegate */
+	int logon_type; /* 0 owner, 1 admin, 2 delegate */
 	int sync;
 	int throttled;
 	int nf;
 	struct fold f[MAX_FOLD];
 	int subject;
 	/* logon */
-	int sapp;            /* SAPPS index or SA_PLANTED */
-	int err;             /* 0 success, else AADSTS code */
+	int sapp; /* SAPPS index or SA_PLANTED */
+	int err;  /* 0 success, else AADSTS code */
 	const struct uagent *ua;
 	int interactive;
 	/* admin / directory */
 	enum op op;
-	int target;          /* user index an operation is about, -1 none */
+	int target; /* user index an operation is about, -1 none */
 	char rule[64];
 	char fwd[96];
 	int file;
 	int file_modified;
 	/* rendered */
-	struct buf ad;       /* AuditData, compact */
-	struct buf folders;  /* Folders array (MIA) */
-	struct buf opprops;  /* OperationProperties array (MIA) */
-	struct buf params;   /* Parameters array (Exchange admin) */
-	struct buf item;     /* Item object (Send) */
+	struct buf ad;      /* AuditData, compact */
+	struct buf folders; /* Folders array (MIA) */
+	struct buf opprops; /* OperationProperties array (MIA) */
+	struct buf params;  /* Parameters array (Exchange admin) */
+	struct buf item;    /* Item object (Send) */
 };
 
 static const char *const OP_NAMES[] = {
@@ -1545,13 +1584,13 @@ struct plant {
 	int foothold;
 	int nvict;
 	int vict[MAX_VICT];
-	char s1[40], t1[24];      /* the replayed session and token */
+	char s1[40], t1[24]; /* the replayed session and token */
 	char consent_corr[40];
 	char rule[8];
 	char fwd_rule[96], fwd_smtp[96];
 	int fwd_mbx, perm_mbx, throttled_mbx;
 	int nev;
-	struct ev *ev;            /* sorted by time */
+	struct ev *ev; /* sorted by time */
 };
 
 static const struct plant *PLANT; /* renderers need the planted app's name */
@@ -1598,8 +1637,8 @@ static void put_origserver(struct jw *w, const char *server, int crlf)
 }
 
 /* The Exchange common head: AppAccessContext first, as real records have. */
-static void exo_head(const struct tenant *T, struct jw *w, const struct ev *e, const char *op,
-		     int rt, const char *result, const char *userkey, int usertype)
+static void exo_head(const struct tenant *T, struct jw *w, const struct ev *e, const char *op, int rt,
+		     const char *result, const char *userkey, int usertype)
 {
 	char ts[32];
 	jw_open(w, NULL, '{');
@@ -1805,8 +1844,9 @@ static void render_login(const struct tenant *T, struct ev *e)
 	snprintf(num, sizeof num, "%d", e->err);
 	jw_str(&w, "ErrorNumber", num);
 	if (e->err)
-		jw_str(&w, "LogonError", e->err == 50126 ? "InvalidUserNameOrPassword"
-							 : "UserStrongAuthClientAuthNRequiredInterrupt");
+		jw_str(&w, "LogonError",
+		       e->err == 50126 ? "InvalidUserNameOrPassword"
+				       : "UserStrongAuthClientAuthNRequiredInterrupt");
 	jw_close(&w, '}');
 }
 
@@ -1885,8 +1925,9 @@ static void exo_params(const struct tenant *T, struct ev *e, struct jw *w, char 
 {
 	const char *tupn = e->target >= 0 ? T->u[e->target].upn : ""; /* the mailbox acted on */
 	char ident[256];
-	snprintf(ident, sizeof ident, "NAMPR11A004.PROD.OUTLOOK.COM/Microsoft Exchange Hosted Organizations/%s/%s",
-		 T->org, tupn);
+	snprintf(ident, sizeof ident,
+		 "NAMPR11A004.PROD.OUTLOOK.COM/Microsoft Exchange Hosted Organizations/%s/%s", T->org,
+		 tupn);
 	jw_open(w, NULL, '[');
 	switch (e->op) {
 	case OP_NEW_INBOXRULE:
@@ -2096,7 +2137,9 @@ static void aad_mods(const struct tenant *T, const struct ev *e, struct mods *m)
 		mod_add(m, "Included Updated Properties", "StsRefreshTokensValidFrom", "");
 		break;
 	default: /* OP_CHANGE_LICENSE */
-		mod_add(m, "AssignedLicense", "[\r\n  \"[SkuName=ENTERPRISEPACK, AccountId=contoso, SkuId=6fd2c87f, DisabledPlans=[]]\"\r\n]", "[]");
+		mod_add(m, "AssignedLicense",
+			"[\r\n  \"[SkuName=ENTERPRISEPACK, AccountId=contoso, SkuId=6fd2c87f, DisabledPlans=[]]\"\r\n]",
+			"[]");
 		mod_add(m, "Included Updated Properties", "AssignedLicense", "");
 		break;
 	}
@@ -2185,19 +2228,52 @@ static void render_aad(const struct tenant *T, struct ev *e)
 	jw_open(&w, "Target", '[');
 	if (aad_is_app_target(e->op)) {
 		snprintf(tmp, sizeof tmp, "ServicePrincipal_%s", PLANT->sp_obj);
-		jw_open(&w, NULL, '{'); jw_str(&w, "ID", tmp); jw_int(&w, "Type", 2); jw_close(&w, '}');
-		jw_open(&w, NULL, '{'); jw_str(&w, "ID", PLANT->sp_obj); jw_int(&w, "Type", 2); jw_close(&w, '}');
-		jw_open(&w, NULL, '{'); jw_str(&w, "ID", "ServicePrincipal"); jw_int(&w, "Type", 2); jw_close(&w, '}');
-		jw_open(&w, NULL, '{'); jw_str(&w, "ID", PLANT->app_name); jw_int(&w, "Type", 1); jw_close(&w, '}');
-		jw_open(&w, NULL, '{'); jw_str(&w, "ID", PLANT->app); jw_int(&w, "Type", 2); jw_close(&w, '}');
-		jw_open(&w, NULL, '{'); jw_str(&w, "ID", PLANT->app); jw_int(&w, "Type", 4); jw_close(&w, '}');
+		jw_open(&w, NULL, '{');
+		jw_str(&w, "ID", tmp);
+		jw_int(&w, "Type", 2);
+		jw_close(&w, '}');
+		jw_open(&w, NULL, '{');
+		jw_str(&w, "ID", PLANT->sp_obj);
+		jw_int(&w, "Type", 2);
+		jw_close(&w, '}');
+		jw_open(&w, NULL, '{');
+		jw_str(&w, "ID", "ServicePrincipal");
+		jw_int(&w, "Type", 2);
+		jw_close(&w, '}');
+		jw_open(&w, NULL, '{');
+		jw_str(&w, "ID", PLANT->app_name);
+		jw_int(&w, "Type", 1);
+		jw_close(&w, '}');
+		jw_open(&w, NULL, '{');
+		jw_str(&w, "ID", PLANT->app);
+		jw_int(&w, "Type", 2);
+		jw_close(&w, '}');
+		jw_open(&w, NULL, '{');
+		jw_str(&w, "ID", PLANT->app);
+		jw_int(&w, "Type", 4);
+		jw_close(&w, '}');
 	} else if (t) {
 		snprintf(tmp, sizeof tmp, "User_%s", t->oid);
-		jw_open(&w, NULL, '{'); jw_str(&w, "ID", tmp); jw_int(&w, "Type", 2); jw_close(&w, '}');
-		jw_open(&w, NULL, '{'); jw_str(&w, "ID", t->oid); jw_int(&w, "Type", 2); jw_close(&w, '}');
-		jw_open(&w, NULL, '{'); jw_str(&w, "ID", "User"); jw_int(&w, "Type", 2); jw_close(&w, '}');
-		jw_open(&w, NULL, '{'); jw_str(&w, "ID", t->upn); jw_int(&w, "Type", 5); jw_close(&w, '}');
-		jw_open(&w, NULL, '{'); jw_str(&w, "ID", t->puid); jw_int(&w, "Type", 3); jw_close(&w, '}');
+		jw_open(&w, NULL, '{');
+		jw_str(&w, "ID", tmp);
+		jw_int(&w, "Type", 2);
+		jw_close(&w, '}');
+		jw_open(&w, NULL, '{');
+		jw_str(&w, "ID", t->oid);
+		jw_int(&w, "Type", 2);
+		jw_close(&w, '}');
+		jw_open(&w, NULL, '{');
+		jw_str(&w, "ID", "User");
+		jw_int(&w, "Type", 2);
+		jw_close(&w, '}');
+		jw_open(&w, NULL, '{');
+		jw_str(&w, "ID", t->upn);
+		jw_int(&w, "Type", 5);
+		jw_close(&w, '}');
+		jw_open(&w, NULL, '{');
+		jw_str(&w, "ID", t->puid);
+		jw_int(&w, "Type", 3);
+		jw_close(&w, '}');
 	}
 	jw_close(&w, ']');
 	jw_str(&w, "TargetContextId", T->id);
@@ -2285,8 +2361,8 @@ static void make_msgid(const struct tenant *T, struct rng *r, struct msg *m)
 		const struct user *s = &T->u[rng_below(r, (uint32_t)T->nusers)];
 		char hx[40];
 		hex_fmt(hx, rng_u64(r), 32, 1);
-		snprintf(m->id, sizeof m->id, "<%.15s%.32s@%.15s.%.12s.prod.outlook.com>", s->server, hx, s->server,
-			 s->region);
+		snprintf(m->id, sizeof m->id, "<%.15s%.32s@%.15s.%.12s.prod.outlook.com>", s->server, hx,
+			 s->server, s->region);
 	} else if (style < 8) {
 		char b[48];
 		b64_fmt(b, rng_u64(r), 42, B64URL);
@@ -2375,9 +2451,9 @@ static void fill_login(const struct tenant *T, struct ev *e, struct rng *r)
 	if (slot == SLOT_MOBILE) {
 		e->sapp = SA_MOBILE;
 	} else {
-		static const int pool[] = {SA_OFFICEHOME, SA_OFFICEHOME, SA_OWA, SA_OWA, SA_OWA,
-					   SA_OFFICE, SA_OFFICE, SA_TEAMS, SA_TEAMS, SA_OUTLOOK,
-					   SA_OUTLOOK, SA_SPO};
+		static const int pool[] = {SA_OFFICEHOME, SA_OFFICEHOME, SA_OWA,     SA_OWA,
+					   SA_OWA,        SA_OFFICE,     SA_OFFICE,  SA_TEAMS,
+					   SA_TEAMS,      SA_OUTLOOK,    SA_OUTLOOK, SA_SPO};
 		e->sapp = pool[rng_below(r, 12)];
 	}
 	if (rng_chance(r, 0.06))
@@ -2475,8 +2551,8 @@ static void fill_exo_admin(const struct tenant *T, struct ev *e, struct rng *r)
 static void fill_aad(const struct tenant *T, struct ev *e, struct rng *r)
 {
 	e->kind = K_AAD;
-	static const enum op ops[] = {OP_UPDATE_USER, OP_UPDATE_USER, OP_ADD_MEMBER, OP_ADD_MEMBER,
-				      OP_STS_REFRESH, OP_CHANGE_LICENSE};
+	static const enum op ops[] = {OP_UPDATE_USER, OP_UPDATE_USER, OP_ADD_MEMBER,
+				      OP_ADD_MEMBER,  OP_STS_REFRESH, OP_CHANGE_LICENSE};
 	e->op = ops[rng_below(r, 6)];
 	e->user = (int)rng_below(r, 2);
 	e->target = 2 + (int)rng_below(r, (uint32_t)(T->nusers - 2));
@@ -2490,7 +2566,7 @@ static void fill_aad(const struct tenant *T, struct ev *e, struct rng *r)
 /* Relative frequency of each kind in the background: MailItemsAccessed
  * dominates, as in any tenant with mailbox auditing on. */
 static const double KIND_W[NKINDS] = {
-	[K_MIA] = 0.640, [K_LOGIN] = 0.140, [K_FILE] = 0.120,
+	[K_MIA] = 0.640,  [K_LOGIN] = 0.140,     [K_FILE] = 0.120,
 	[K_SEND] = 0.075, [K_EXO_ADMIN] = 0.013, [K_AAD] = 0.012,
 };
 
@@ -2671,8 +2747,7 @@ static struct ev *pl_mia(struct pbuild *b, int64_t off, int mbx, int ipi, int sy
 	return e;
 }
 
-static struct ev *pl_admin(struct pbuild *b, int64_t off, enum op op, int target, int ipi,
-			   const char *app)
+static struct ev *pl_admin(struct pbuild *b, int64_t off, enum op op, int target, int ipi, const char *app)
 {
 	const struct plant *P = b->P;
 	struct ev *e = pl_new(b, K_EXO_ADMIN, off);
@@ -2826,8 +2901,8 @@ static void plant_build(struct plant *P, const struct tenant *T, int64_t start, 
 	b.scale = avail < span ? (double)avail / (double)span : 1.0;
 
 	int F = P->foothold, V1 = P->vict[1], V2 = P->vict[2];
-	int C = P->nips >= 3 ? 2 : 1;   /* day-two network */
-	int D = P->nips >= 4 ? 3 : 0;   /* clean-up network */
+	int C = P->nips >= 3 ? 2 : 1; /* day-two network */
+	int D = P->nips >= 4 ? 3 : 0; /* clean-up network */
 
 	/* 1. password spray hits, then a sign-in from a new foreign IP (A) */
 	pl_login(&b, 0, 0, 50126, SA_OFFICEHOME, "");
@@ -2844,7 +2919,8 @@ static void plant_build(struct plant *P, const struct tenant *T, int64_t start, 
 	}
 	/* 3. the new app reads the foothold's and a second mailbox from A */
 	for (int i = 0; i < 4; i++)
-		pl_mia(&b, 1200 + i * 170, F, 0, 0, i == 2 ? 5 : 0, 2 + (int)rng_below(r, 5), P->s1, P->t1);
+		pl_mia(&b, 1200 + i * 170, F, 0, 0, i == 2 ? 5 : 0, 2 + (int)rng_below(r, 5), P->s1,
+		       P->t1);
 	for (int i = 0; i < 3; i++)
 		pl_mia(&b, 1290 + i * 260, V1, 0, 0, 0, 2 + (int)rng_below(r, 4), NULL, NULL);
 	/* 4. hide and forward */
@@ -2862,10 +2938,10 @@ static void plant_build(struct plant *P, const struct tenant *T, int64_t start, 
 	/* ... and the same token reads mail from B, less than an hour later */
 	pl_mia(&b, 4500, F, 1, 0, 0, 3 + (int)rng_below(r, 4), P->s1, P->t1);
 	pl_mia(&b, 4620, F, 1, 0, 1, 2 + (int)rng_below(r, 3), P->s1, P->t1);
-	pl_mia(&b, 4700, F, 1, 1, 0, 0, P->s1, P->t1);            /* Sync of Inbox */
+	pl_mia(&b, 4700, F, 1, 1, 0, 0, P->s1, P->t1); /* Sync of Inbox */
 	for (int i = 0; i < 4; i++)
 		pl_mia(&b, 5200 + i * 400, V2, 1, 0, i == 3 ? 5 : 0, 2 + (int)rng_below(r, 5), NULL, NULL);
-	pl_mia(&b, 7300, V1, 1, 1, 0, 0, NULL, NULL);             /* Sync of Inbox */
+	pl_mia(&b, 7300, V1, 1, 1, 0, 0, NULL, NULL); /* Sync of Inbox */
 	/* 6. day two: the rest of the mailboxes, from C (IPv6 when present) */
 	int64_t d2 = 86400 + 3600;
 	for (int v = 3; v < P->nvict; v++)
@@ -3079,15 +3155,63 @@ static void signin_csv_row(const struct tenant *T, const struct ev *e, struct bu
 	if (e->err)
 		snprintf(err, sizeof err, "%d", e->err);
 	const char *cells[] = {
-		ts, e->id, e->ua->ua, e->corr, u->oid, u->display, u->upn, "member", "none", "none",
-		"none", e->token, "none", "none", "unbound", "1002", signin_app_name(e),
-		signin_app_id(e), owner, res->name, res->id, T->id, MS_TENANT, T->id, "", e->ip, loc,
-		e->err ? "Failure" : "Success", err, signin_failure(e->err),
-		signin_desktop(e) ? "Mobile Apps and Desktop clients" : "Browser", "",
-		e->ua->browser_csv, e->ua->os_csv, "false", "false", "", "", "", "",
-		"Single-factor authentication", e->interactive ? u->upn : "", e->session, "", "false",
-		"", num, "false", "Microsoft Entra ID", "None", "", lat,
-		e->err ? "Not Applied" : "Success", "None", "", "", "",
+		ts,
+		e->id,
+		e->ua->ua,
+		e->corr,
+		u->oid,
+		u->display,
+		u->upn,
+		"member",
+		"none",
+		"none",
+		"none",
+		e->token,
+		"none",
+		"none",
+		"unbound",
+		"1002",
+		signin_app_name(e),
+		signin_app_id(e),
+		owner,
+		res->name,
+		res->id,
+		T->id,
+		MS_TENANT,
+		T->id,
+		"",
+		e->ip,
+		loc,
+		e->err ? "Failure" : "Success",
+		err,
+		signin_failure(e->err),
+		signin_desktop(e) ? "Mobile Apps and Desktop clients" : "Browser",
+		"",
+		e->ua->browser_csv,
+		e->ua->os_csv,
+		"false",
+		"false",
+		"",
+		"",
+		"",
+		"",
+		"Single-factor authentication",
+		e->interactive ? u->upn : "",
+		e->session,
+		"",
+		"false",
+		"",
+		num,
+		"false",
+		"Microsoft Entra ID",
+		"None",
+		"",
+		lat,
+		e->err ? "Not Applied" : "Success",
+		"None",
+		"",
+		"",
+		"",
 	};
 	const size_t n = sizeof cells / sizeof cells[0];
 	for (size_t i = 0; i < n; i++) {
@@ -3262,7 +3386,10 @@ static void sentinel_json(const struct tenant *T, const struct ev *e, struct buf
 		jw_str(&w, "ExternalAccess", "False");
 		jw_str(&w, "OriginatingServer", srv);
 		jw_str(&w, "OrganizationName", T->org);
-		jw_str(&w, "Logon_Type", e->logon_type == 1 ? "Admin" : e->logon_type == 2 ? "Delegate" : "Owner");
+		jw_str(&w, "Logon_Type",
+		       e->logon_type == 1   ? "Admin"
+		       : e->logon_type == 2 ? "Delegate"
+					    : "Owner");
 		jw_str(&w, "MailboxGuid", o->mbx_guid);
 		jw_str(&w, "MailboxOwnerUPN", o->upn);
 		jw_str(&w, "MailboxOwnerSid", o->sid);
@@ -3332,8 +3459,17 @@ static void graph_json(const struct tenant *T, const struct ev *e, struct buf *b
 /* ------------------------------------------------------------------ */
 
 enum fmt {
-	F_PURVIEW, F_CLASSIC, F_PSH, F_JSONARR, F_JSONL, F_SENTINEL, F_GRAPH,
-	F_SIGNIN_JSON, F_SIGNIN_CSV, F_DIRAUDIT, NFMTS
+	F_PURVIEW,
+	F_CLASSIC,
+	F_PSH,
+	F_JSONARR,
+	F_JSONL,
+	F_SENTINEL,
+	F_GRAPH,
+	F_SIGNIN_JSON,
+	F_SIGNIN_CSV,
+	F_DIRAUDIT,
+	NFMTS
 };
 
 struct fmtinfo {
@@ -3344,7 +3480,8 @@ struct fmtinfo {
 
 static const struct fmtinfo FMTS[NFMTS] = {
 	[F_PURVIEW] = {"purview-csv", KM_ALL, "Purview portal Audit export, new column set"},
-	[F_CLASSIC] = {"purview-csv-classic", KM_ALL, "older portal export: CreationDate,UserIds,Operations,AuditData"},
+	[F_CLASSIC] = {"purview-csv-classic", KM_ALL,
+		       "older portal export: CreationDate,UserIds,Operations,AuditData"},
 	[F_PSH] = {"psh-csv", KM_ALL, "Search-UnifiedAuditLog | Export-Csv"},
 	[F_JSONARR] = {"json-array", KM_ALL, "Management Activity API arrays of AuditData"},
 	[F_JSONL] = {"jsonl", KM_ALL, "one AuditData object a line"},
@@ -3375,22 +3512,22 @@ struct writer {
 	struct wopts o;
 	const char *path;
 	struct sink s;
-	int64_t lo, hi;              /* time window [lo, hi) */
+	int64_t lo, hi; /* time window [lo, hi) */
 	unsigned kinds;
-	const unsigned char *umask;  /* only events touching these users */
+	const unsigned char *umask; /* only events touching these users */
 	int interactive_only;
 	const char *eol;
 	char delim;
 	struct buf row, tmp;
 	uint64_t nrec, ndup, nplanted, nuniq;
 	int64_t first, last;
-	uint64_t in_array;           /* records in the open array */
-	int arr;                     /* index of the open array (--concat) */
+	uint64_t in_array; /* records in the open array */
+	int arr;           /* index of the open array (--concat) */
 	struct rng r;
 	/* psh-csv: one page (a Search-UnifiedAuditLog call) is buffered
 	 * so ResultCount is known before its rows are written */
 	struct buf page;
-	size_t *off;                 /* per row: prefix start, suffix start */
+	size_t *off; /* per row: prefix start, suffix start */
 	size_t noff, capoff;
 	uint64_t page_target;
 	char runspace[40];
@@ -3459,12 +3596,13 @@ static void json_array_item(struct writer *w, const char *j, size_t n)
 
 static void psh_header(struct writer *w)
 {
-	static const char *const cols[] = {"RecordType", "CreationDate", "UserIds", "Operations",
-					   "AuditData", "ResultIndex", "ResultCount", "Identity",
-					   "IsValid", "ObjectState"};
+	static const char *const cols[] = {"RecordType", "CreationDate", "UserIds",     "Operations",
+					   "AuditData",  "ResultIndex",  "ResultCount", "Identity",
+					   "IsValid",    "ObjectState"};
 	w->row.len = 0;
 	if (w->o.type_line) {
-		buf_puts(&w->row, "#TYPE Deserialized.Microsoft.Exchange.Data.ApplicationLogic.UnifiedAuditLogEvent");
+		buf_puts(&w->row,
+			 "#TYPE Deserialized.Microsoft.Exchange.Data.ApplicationLogic.UnifiedAuditLogEvent");
 		buf_puts(&w->row, w->eol);
 	}
 	if (w->o.runspace) {
@@ -3579,9 +3717,11 @@ static void writer_begin(struct writer *w)
 	sink_open(&w->s, w->path, o->utf16, o->utf8_bom || w->fmt == F_SIGNIN_CSV);
 	switch (w->fmt) {
 	case F_PURVIEW:
-		sink_puts(&w->s, o->variant_header
-			  ? "RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,AssociatedAdminUnitNames"
-			  : "RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,AssociatedAdminUnitsNames");
+		sink_puts(
+			&w->s,
+			o->variant_header
+				? "RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,AssociatedAdminUnitNames"
+				: "RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,AssociatedAdminUnitsNames");
 		sink_puts(&w->s, w->eol);
 		break;
 	case F_CLASSIC:
@@ -3603,8 +3743,7 @@ static void writer_begin(struct writer *w)
 		w->arr = 0;
 		json_array_open(w);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -3721,8 +3860,7 @@ static int writer_write(struct writer *w, const struct tenant *T, const struct e
 		diraudit_json(T, e, b);
 		json_array_item(w, b->p, b->len);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	w->nrec += (uint64_t)copies;
 	w->ndup += (uint64_t)(copies - 1);
@@ -3735,9 +3873,7 @@ static int writer_write(struct writer *w, const struct tenant *T, const struct e
 static void writer_end(struct writer *w)
 {
 	switch (w->fmt) {
-	case F_PSH:
-		psh_flush(w);
-		break;
+	case F_PSH: psh_flush(w); break;
 	case F_JSONARR:
 		json_array_close(w);
 		while (w->o.concat > 1 && ++w->arr < w->o.concat) {
@@ -3747,11 +3883,8 @@ static void writer_end(struct writer *w)
 		break;
 	case F_GRAPH:
 	case F_SIGNIN_JSON:
-	case F_DIRAUDIT:
-		json_array_close(w);
-		break;
-	default:
-		break;
+	case F_DIRAUDIT: json_array_close(w); break;
+	default: break;
 	}
 	sink_close(&w->s);
 	buf_free(&w->row);
@@ -4123,27 +4256,43 @@ static void writer_options_json(struct jw *j, const struct writer *w)
 {
 	const struct wopts *o = &w->o;
 	jw_open(j, "options", '[');
-	if (o->date_style == DS_US) jw_str(j, NULL, "--date-style us");
-	if (o->date_style == DS_ISO) jw_str(j, NULL, "--date-style iso");
-	if (o->date_style == DS_DE) jw_str(j, NULL, "--culture de");
-	if (o->date_style == DS_MSDATE) jw_str(j, NULL, "--date-style msdate");
-	if (o->variant_header) jw_str(j, NULL, "--variant-header");
-	if (o->type_line) jw_str(j, NULL, "--type-line");
-	if (o->semicolon) jw_str(j, NULL, "--semicolon");
-	if (o->utf16) jw_str(j, NULL, "--utf16le");
-	if (o->formatted) jw_str(j, NULL, "--formatted");
-	if (o->runspace) jw_str(j, NULL, "--runspace");
+	if (o->date_style == DS_US)
+		jw_str(j, NULL, "--date-style us");
+	if (o->date_style == DS_ISO)
+		jw_str(j, NULL, "--date-style iso");
+	if (o->date_style == DS_DE)
+		jw_str(j, NULL, "--culture de");
+	if (o->date_style == DS_MSDATE)
+		jw_str(j, NULL, "--date-style msdate");
+	if (o->variant_header)
+		jw_str(j, NULL, "--variant-header");
+	if (o->type_line)
+		jw_str(j, NULL, "--type-line");
+	if (o->semicolon)
+		jw_str(j, NULL, "--semicolon");
+	if (o->utf16)
+		jw_str(j, NULL, "--utf16le");
+	if (o->formatted)
+		jw_str(j, NULL, "--formatted");
+	if (o->runspace)
+		jw_str(j, NULL, "--runspace");
 	if (o->concat > 1) {
 		char tmp[32];
 		snprintf(tmp, sizeof tmp, "--concat %d", o->concat);
 		jw_str(j, NULL, tmp);
 	}
-	if (o->pretty) jw_str(j, NULL, "--pretty");
-	if (o->psjson) jw_str(j, NULL, "--ps-json");
-	if (o->wrapped) jw_str(j, NULL, "--wrapped");
-	if (o->utf8_bom) jw_str(j, NULL, "--utf8-bom");
-	if (o->eol == EOL_CRLF) jw_str(j, NULL, "--crlf");
-	if (o->eol == EOL_LF) jw_str(j, NULL, "--lf");
+	if (o->pretty)
+		jw_str(j, NULL, "--pretty");
+	if (o->psjson)
+		jw_str(j, NULL, "--ps-json");
+	if (o->wrapped)
+		jw_str(j, NULL, "--wrapped");
+	if (o->utf8_bom)
+		jw_str(j, NULL, "--utf8-bom");
+	if (o->eol == EOL_CRLF)
+		jw_str(j, NULL, "--crlf");
+	if (o->eol == EOL_LF)
+		jw_str(j, NULL, "--lf");
 	if (o->dup_rate > 0) {
 		char tmp[32];
 		snprintf(tmp, sizeof tmp, "--dup-rate %g", o->dup_rate * 100);
@@ -4315,8 +4464,9 @@ static void run_single(const struct cli *c)
 	unsigned kinds = FMTS[c->fmt].kinds;
 	uint64_t np = count_planted(c->no_attack ? NULL : &P, kinds);
 	if (c->events < np + 1)
-		die(2, "--events %" PRIu64 " is too small: the planted intrusion alone is %" PRIu64
-		       " %s records (use more events or --no-attack)",
+		die(2,
+		    "--events %" PRIu64 " is too small: the planted intrusion alone is %" PRIu64
+		    " %s records (use more events or --no-attack)",
 		    c->events, np, FMTS[c->fmt].name);
 
 	struct gen g;
@@ -4389,11 +4539,20 @@ static void run_bundle(const struct cli *c)
 	 * mailboxes over the whole range (heavy overlap with everything). */
 	static const struct bspec spec[] = {
 		{"purview-portal.csv", F_PURVIEW, 0.00, 0.40, 0, 0, {.date_style = DS_US}},
-		{"purview-portal-iso.csv", F_PURVIEW, 0.35, 0.60, 0, 0,
+		{"purview-portal-iso.csv",
+		 F_PURVIEW,
+		 0.35,
+		 0.60,
+		 0,
+		 0,
 		 {.date_style = DS_ISO, .variant_header = 1}},
-		{"psh-export.csv", F_PSH, 0.55, 0.75, 0, 0,
-		 {.type_line = 1, .utf16 = 1, .dup_rate = 0.02}},
-		{"psh-export-formatted.csv", F_PSH, 0.75, 0.80, 0, 0,
+		{"psh-export.csv", F_PSH, 0.55, 0.75, 0, 0, {.type_line = 1, .utf16 = 1, .dup_rate = 0.02}},
+		{"psh-export-formatted.csv",
+		 F_PSH,
+		 0.75,
+		 0.80,
+		 0,
+		 0,
 		 {.formatted = 1, .date_style = DS_DE, .semicolon = 1, .runspace = 1, .utf8_bom = 1}},
 		{"mgmt-api.json", F_JSONARR, 0.80, 1.00, 0, 0, {.concat = 3}},
 		{"extractor.jsonl", F_JSONL, 0.00, 0.75, 1, 0, {0}},
@@ -4465,60 +4624,59 @@ static void run_bundle(const struct cli *c)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-"usage: auditgen --format FMT --events N [options] [-o FILE] [--manifest FILE]\n"
-"       auditgen --bundle DIR [--seed S] [--events N] [common options]\n"
-"       auditgen --list-formats | --help | --version\n"
-"\n"
-"Writes synthetic Microsoft 365 / Entra ID audit exports with a planted\n"
-"Storm-0558-style intrusion. Same arguments, same bytes.\n"
-"\n"
-"Common options:\n"
-"  --format FMT        output format (see --list-formats)\n"
-"  --events N          records to write (UAL formats: every record; Entra\n"
-"                      formats: sign-ins / directory audits); default 10000,\n"
-"                      4000 for --bundle. Suffixes k and M: 1M = 1000000\n"
-"  --seed S            PRNG seed (default 1)\n"
-"  --start YYYY-MM-DD  first day, UTC (default 2023-06-01)\n"
-"  --days D            length of the range in days (default 30)\n"
-"  --users U           mailboxes in the tenant (default 50, at least 8)\n"
-"  --domain D          tenant mail domain (default contoso.com)\n"
-"  --cardinality low|high\n"
-"                      high: a fresh UniqueTokenId on most records, fresh\n"
-"                      sessions and client builds (as real UAL has; about\n"
-"                      2.5x the distinct values); default low\n"
-"  --no-attack         background only, nothing planted\n"
-"  --intrusion-at F    start the intrusion at fraction F of the range (0 to\n"
-"                      0.99, e.g. 0.43); default: 0.56-0.60, by the seed\n"
-"  -o, --output FILE   output file (default: standard output)\n"
-"  --manifest FILE     write the planted facts and counts as JSON\n"
-"  --bundle DIR        write the demo case: several formats, overlapping\n"
-"                      windows, duplicates, and DIR/manifest.json\n"
-"  --crlf | --lf       line ends (default LF; CRLF for psh-csv, sentinel)\n"
-"  --utf8-bom          start the file with EF BB BF\n"
-"  --utf16le           write UTF-16LE with an FF FE BOM (any format)\n"
-"\n"
-"Format options:\n"
-"  --date-style us|iso|de|msdate\n"
-"                      CSV CreationDate: us '9/26/2023 1:56:15 AM' (default for\n"
-"                      purview-csv, psh-csv), iso '2023-09-26T01:56:15.0000000Z '\n"
-"                      (with the trailing space; default for purview-csv-classic),\n"
-"                      de '26.09.2023 01:56:15'; jsonl --wrapped: iso (default)\n"
-"                      or msdate '\\/Date(1695693375000)\\/'\n"
-"  --variant-header    purview-csv: spell AssociatedAdminUnitNames\n"
-"  --type-line         psh-csv: '#TYPE Deserialized...' first line\n"
-"  --semicolon         psh-csv: ';' delimiter (Export-Csv -UseCulture)\n"
-"  --formatted         psh-csv: AuditData as indented JSON, CRLF inside the cell\n"
-"  --culture de        psh-csv: same as --date-style de\n"
-"  --runspace          psh-csv: RunspaceId first and PSComputerName last column\n"
-"  --dup-rate PCT      psh-csv: repeat PCT%% of rows later in the page with\n"
-"                      another ResultIndex (paging artefact)\n"
-"  --concat K          json-array: K concatenated top-level arrays\n"
-"  --pretty            JSON arrays: indented two spaces a level\n"
-"  --ps-json           JSON arrays: Windows PowerShell ConvertTo-Json layout\n"
-"  --wrapped           jsonl: {\"CreationDate\",\"RecordId\",\"AuditData\":\"<string>\"}\n"
-"\n"
-"Exit status: 0 success, 1 run-time error, 2 usage error.\n");
+	fprintf(f, "usage: auditgen --format FMT --events N [options] [-o FILE] [--manifest FILE]\n"
+		   "       auditgen --bundle DIR [--seed S] [--events N] [common options]\n"
+		   "       auditgen --list-formats | --help | --version\n"
+		   "\n"
+		   "Writes synthetic Microsoft 365 / Entra ID audit exports with a planted\n"
+		   "Storm-0558-style intrusion. Same arguments, same bytes.\n"
+		   "\n"
+		   "Common options:\n"
+		   "  --format FMT        output format (see --list-formats)\n"
+		   "  --events N          records to write (UAL formats: every record; Entra\n"
+		   "                      formats: sign-ins / directory audits); default 10000,\n"
+		   "                      4000 for --bundle. Suffixes k and M: 1M = 1000000\n"
+		   "  --seed S            PRNG seed (default 1)\n"
+		   "  --start YYYY-MM-DD  first day, UTC (default 2023-06-01)\n"
+		   "  --days D            length of the range in days (default 30)\n"
+		   "  --users U           mailboxes in the tenant (default 50, at least 8)\n"
+		   "  --domain D          tenant mail domain (default contoso.com)\n"
+		   "  --cardinality low|high\n"
+		   "                      high: a fresh UniqueTokenId on most records, fresh\n"
+		   "                      sessions and client builds (as real UAL has; about\n"
+		   "                      2.5x the distinct values); default low\n"
+		   "  --no-attack         background only, nothing planted\n"
+		   "  --intrusion-at F    start the intrusion at fraction F of the range (0 to\n"
+		   "                      0.99, e.g. 0.43); default: 0.56-0.60, by the seed\n"
+		   "  -o, --output FILE   output file (default: standard output)\n"
+		   "  --manifest FILE     write the planted facts and counts as JSON\n"
+		   "  --bundle DIR        write the demo case: several formats, overlapping\n"
+		   "                      windows, duplicates, and DIR/manifest.json\n"
+		   "  --crlf | --lf       line ends (default LF; CRLF for psh-csv, sentinel)\n"
+		   "  --utf8-bom          start the file with EF BB BF\n"
+		   "  --utf16le           write UTF-16LE with an FF FE BOM (any format)\n"
+		   "\n"
+		   "Format options:\n"
+		   "  --date-style us|iso|de|msdate\n"
+		   "                      CSV CreationDate: us '9/26/2023 1:56:15 AM' (default for\n"
+		   "                      purview-csv, psh-csv), iso '2023-09-26T01:56:15.0000000Z '\n"
+		   "                      (with the trailing space; default for purview-csv-classic),\n"
+		   "                      de '26.09.2023 01:56:15'; jsonl --wrapped: iso (default)\n"
+		   "                      or msdate '\\/Date(1695693375000)\\/'\n"
+		   "  --variant-header    purview-csv: spell AssociatedAdminUnitNames\n"
+		   "  --type-line         psh-csv: '#TYPE Deserialized...' first line\n"
+		   "  --semicolon         psh-csv: ';' delimiter (Export-Csv -UseCulture)\n"
+		   "  --formatted         psh-csv: AuditData as indented JSON, CRLF inside the cell\n"
+		   "  --culture de        psh-csv: same as --date-style de\n"
+		   "  --runspace          psh-csv: RunspaceId first and PSComputerName last column\n"
+		   "  --dup-rate PCT      psh-csv: repeat PCT%% of rows later in the page with\n"
+		   "                      another ResultIndex (paging artefact)\n"
+		   "  --concat K          json-array: K concatenated top-level arrays\n"
+		   "  --pretty            JSON arrays: indented two spaces a level\n"
+		   "  --ps-json           JSON arrays: Windows PowerShell ConvertTo-Json layout\n"
+		   "  --wrapped           jsonl: {\"CreationDate\",\"RecordId\",\"AuditData\":\"<string>\"}\n"
+		   "\n"
+		   "Exit status: 0 success, 1 run-time error, 2 usage error.\n");
 }
 
 static void list_formats(void)
@@ -4593,7 +4751,11 @@ int main(int argc, char **argv)
 			val = a + (eq - opt) + 1;
 		}
 #define ARG() (val ? val : (i + 1 < argc ? argv[++i] : (die(2, "%s needs a value", opt), (char *)NULL)))
-#define APPLIES(m) do { applied[napplied] = argv[i]; applies_to[napplied++] = (m); } while (0)
+#define APPLIES(m)                            \
+	do {                                  \
+		applied[napplied] = argv[i];  \
+		applies_to[napplied++] = (m); \
+	} while (0)
 		if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
 			usage(stdout);
 			return 0;
@@ -4713,7 +4875,8 @@ int main(int argc, char **argv)
 
 	if (c.bundle) {
 		if (c.have_fmt || c.out || c.manifest || napplied)
-			die(2, "--bundle chooses formats and file names itself; drop --format/-o/--manifest and format options");
+			die(2,
+			    "--bundle chooses formats and file names itself; drop --format/-o/--manifest and format options");
 		if (!c.have_events)
 			c.events = 4000;
 		run_bundle(&c);
@@ -4741,7 +4904,8 @@ int main(int argc, char **argv)
 		int ok = jsonl ? (c.o.date_style == DS_ISO || c.o.date_style == DS_MSDATE)
 			       : c.o.date_style != DS_MSDATE;
 		if (!ok)
-			die(2, "--date-style %s does not apply to --format %s", date_style, FMTS[c.fmt].name);
+			die(2, "--date-style %s does not apply to --format %s", date_style,
+			    FMTS[c.fmt].name);
 		if (jsonl && !c.o.wrapped)
 			die(2, "--date-style applies to jsonl only with --wrapped");
 	}

@@ -29,8 +29,8 @@ static double now_ms(void)
 }
 
 struct esc {
-	double at;      /* when the key is pressed */
-	double seen;    /* when the callback first ran after it */
+	double at;   /* when the key is pressed */
+	double seen; /* when the callback first ran after it */
 	long calls;
 };
 

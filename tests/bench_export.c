@@ -84,7 +84,8 @@ static void export_one(struct store *st, const char *label, enum export_format f
 		die(label, cause);
 	fclose(f);
 	double dt = now() - t0, dc = cpu() - c0;
-	printf("  %-32s %8" PRId64 " events %6.2f s wall %6.2f s cpu %8.0f events/cpu-s %6.1f MB/cpu-s  peak RSS %.0f MB\n",
+	printf("  %-32s %8" PRId64
+	       " events %6.2f s wall %6.2f s cpu %8.0f events/cpu-s %6.1f MB/cpu-s  peak RSS %.0f MB\n",
 	       label, s.events, dt, dc, (double)s.events / dc, (double)bytes / 1e6 / dc, rss_mb());
 }
 
@@ -203,7 +204,8 @@ int main(int argc, char **argv)
 	if (annot_apply(st, "op=MailItemsAccessed", &a, &r, &cause) < 0)
 		die("annot_apply", cause);
 	double dt = now() - t0b, dc = cpu() - c0;
-	printf("  mark and tag op=MailItemsAccessed %8" PRId64 " events %6.2f s wall %6.2f s cpu %8.0f events/cpu-s\n",
+	printf("  mark and tag op=MailItemsAccessed %8" PRId64
+	       " events %6.2f s wall %6.2f s cpu %8.0f events/cpu-s\n",
 	       r.matched, dt, dc, (double)r.matched / dc);
 
 	export_one(st, "csv, every event", EXPORT_CSV, NULL, false);
@@ -222,7 +224,8 @@ int main(int argc, char **argv)
 	fclose(f);
 	dt = now() - t0;
 	dc = cpu() - c0;
-	printf("  notes export: %" PRId64 " marks, %" PRId64 " tags, %" PRId64 " notes, %.1f MB  %6.2f s wall %6.2f s cpu\n",
+	printf("  notes export: %" PRId64 " marks, %" PRId64 " tags, %" PRId64
+	       " notes, %.1f MB  %6.2f s wall %6.2f s cpu\n",
 	       ns.marks, ns.tags, ns.notes, (double)len / 1e6, dt, dc);
 	/* back to no annotations, then import them all, then again */
 	if (sqlite3_exec(store_db(st), "ROLLBACK TO base", NULL, NULL, NULL) != SQLITE_OK)
@@ -237,7 +240,8 @@ int main(int argc, char **argv)
 		dc = cpu() - c0;
 		fclose(f);
 		printf("  notes import, %s: %" PRId64 " added, %" PRId64 " present  %6.2f s wall %6.2f s cpu\n",
-		       pass ? "again (nothing new)" : "into a bare case", ns.marks + ns.tags + ns.notes, ns.present, dt, dc);
+		       pass ? "again (nothing new)" : "into a bare case", ns.marks + ns.tags + ns.notes,
+		       ns.present, dt, dc);
 	}
 	free(buf);
 	sqlite3_exec(store_db(st), "ROLLBACK", NULL, NULL, NULL);

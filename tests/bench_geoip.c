@@ -134,7 +134,8 @@ int main(int argc, char **argv)
 			}
 		}
 		char label[80];
-		snprintf(label, sizeof label, "enrich %lld events (%lld addresses)", nev, (long long)s.looked_up);
+		snprintf(label, sizeof label, "enrich %lld events (%lld addresses)", nev,
+			 (long long)s.looked_up);
 		printf("  %-44s %8.2f ms %6.2f ms\n", label, best * 1e3, best_cpu * 1e3);
 		const char *lw = getenv("BENCH_LOAD_WALL"), *lc = getenv("BENCH_LOAD_CPU");
 		if (lw && lc && atof(lw) > 0 && atof(lc) > 0)
@@ -144,7 +145,8 @@ int main(int argc, char **argv)
 	}
 	struct stat sb;
 	long long bytes = 0;
-	const char *files[] = { "geoip/geo-whois-asn-country.mmdb", "geoip/asn-ipv4-num.csv", "geoip/asn-ipv6.csv" };
+	const char *files[] = { "geoip/geo-whois-asn-country.mmdb", "geoip/asn-ipv4-num.csv",
+				"geoip/asn-ipv6.csv" };
 	for (size_t i = 0; i < 3; i++)
 		if (stat(files[i], &sb) == 0)
 			bytes += sb.st_size;

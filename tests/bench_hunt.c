@@ -83,7 +83,8 @@ int main(int argc, char **argv)
 		       r->nhits, scan > 0 ? s / scan : 0);
 		hunt_result_free(r);
 	}
-	printf("  %-34s %7.3f %7.3f  (each hunt alone; target < 1 s each)\n", "sum of the hunts", total, total_cpu);
+	printf("  %-34s %7.3f %7.3f  (each hunt alone; target < 1 s each)\n", "sum of the hunts", total,
+	       total_cpu);
 	struct hunt_result *all[HUNT_COUNT];
 	t0 = now();
 	c0 = cpu();
@@ -95,8 +96,8 @@ int main(int argc, char **argv)
 	} else {
 		for (int i = 0; i < HUNT_COUNT; i++)
 			hunt_result_free(all[i]);
-		printf("  %-34s %7.3f %7.3f  (target < 2 s)\n", "auditscope hunt CASE (all at once)", now() - t0,
-		       cpu() - c0);
+		printf("  %-34s %7.3f %7.3f  (target < 2 s)\n", "auditscope hunt CASE (all at once)",
+		       now() - t0, cpu() - c0);
 	}
 	struct hunt_flags *f;
 	t0 = now();
@@ -114,8 +115,8 @@ int main(int argc, char **argv)
 			any += hunt_flags_get(f, id) != 0;
 		double l = now() - t0;
 		printf("  %-34s %7.3f %7.3f  %zu events; lookup %.0f ns each (%llu flagged)\n",
-		       "flagged events for the timeline", s, sc, hunt_flags_count(f), nev ? l / (double)nev * 1e9 : 0,
-		       any);
+		       "flagged events for the timeline", s, sc, hunt_flags_count(f),
+		       nev ? l / (double)nev * 1e9 : 0, any);
 		hunt_flags_free(f);
 	}
 	store_close(st);

@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 			status = runs[k].status;
 	}
 	qsort(runs, (size_t)n, sizeof runs[0], by_wall);
-	printf("%s runs=%d wall_s=%.3f wall_med_s=%.3f cpu_s=%.3f cpu_min_s=%.3f maxrss_mb=%.1f status=%d\n", label, n,
-	       runs[0].wall, runs[n / 2].wall, runs[0].cpu, cpu_min, rss, status);
+	printf("%s runs=%d wall_s=%.3f wall_med_s=%.3f cpu_s=%.3f cpu_min_s=%.3f maxrss_mb=%.1f status=%d\n",
+	       label, n, runs[0].wall, runs[n / 2].wall, runs[0].cpu, cpu_min, rss, status);
 	return 0;
 }

@@ -96,7 +96,9 @@ int main(int argc, char **argv)
 			close(pfd[0]);
 			close(pfd[1]);
 		}
-		char *av[] = { (char *)bin, w_load, w_q, (char *)case_path, slow_stdin ? w_dash : (char *)file, NULL };
+		char *av[] = {
+			(char *)bin, w_load, w_q, (char *)case_path, slow_stdin ? w_dash : (char *)file, NULL
+		};
 		execv(bin, av);
 		_exit(127);
 	}
@@ -132,8 +134,8 @@ int main(int argc, char **argv)
 			fclose(out);
 		waitpid(pid, NULL, 0);
 		qsort(w, nw, sizeof *w, cmp_double);
-		printf("lockwait slow-stdin writes=%zu worst_ms=%.1f p99_ms=%.1f median_ms=%.1f failed=%d\n", nw,
-		       nw ? w[nw - 1] : 0, nw ? w[nw * 99 / 100] : 0, nw ? w[nw / 2] : 0, failed);
+		printf("lockwait slow-stdin writes=%zu worst_ms=%.1f p99_ms=%.1f median_ms=%.1f failed=%d\n",
+		       nw, nw ? w[nw - 1] : 0, nw ? w[nw * 99 / 100] : 0, nw ? w[nw / 2] : 0, failed);
 		free(w);
 		store_close(st);
 		return 0;
@@ -146,7 +148,8 @@ int main(int argc, char **argv)
 	double start = now_ms(), worst = 0, worst_at = 0;
 	while (waitpid(pid, &status, WNOHANG) == 0) {
 		double t0 = now_ms();
-		int r = (nw % 2) ? annot_mark(st, 1, on = !on, &cause) : store_state_set(st, "bench", "x", &cause);
+		int r = (nw % 2) ? annot_mark(st, 1, on = !on, &cause)
+				 : store_state_set(st, "bench", "x", &cause);
 		if (r < 0) {
 			failed++;
 			fprintf(stderr, "bench_lockwait: %s after %.0f ms: %s\n", (nw % 2) ? "mark" : "state",

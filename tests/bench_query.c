@@ -154,15 +154,15 @@ static void offset_baseline(void)
 	int64_t total = count_of("");
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(store_db(st),
-			       "SELECT id, ts, record_id FROM events ORDER BY ts, id LIMIT 50 OFFSET ?1", -1, &s,
-			       NULL) != SQLITE_OK)
+			       "SELECT id, ts, record_id FROM events ORDER BY ts, id LIMIT 50 OFFSET ?1", -1,
+			       &s, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_int64(s, 1, total - PAGE);
 	double t0 = now();
 	while (sqlite3_step(s) == SQLITE_ROW)
 		;
-	printf("  %-34s %8.1f ms  (baseline: the last page by OFFSET %" PRId64 ")\n", "unfiltered, OFFSET", (now() - t0) * 1e3,
-	       total - PAGE);
+	printf("  %-34s %8.1f ms  (baseline: the last page by OFFSET %" PRId64 ")\n", "unfiltered, OFFSET",
+	       (now() - t0) * 1e3, total - PAGE);
 	sqlite3_finalize(s);
 }
 
@@ -177,8 +177,8 @@ static void stack(const char *field)
 	if (stack_run(q, field, STACK_RARE, 20, &sk, &cause) < 0)
 		die(field, cause);
 	double t = now() - t0, c = cpu() - c0;
-	printf("  stack %-28s %8.1f ms [cpu %.1f ms]  (%" PRId64 " values over %" PRId64 " events)\n", field, t * 1e3,
-	       c * 1e3, sk.values, sk.events);
+	printf("  stack %-28s %8.1f ms [cpu %.1f ms]  (%" PRId64 " values over %" PRId64 " events)\n", field,
+	       t * 1e3, c * 1e3, sk.values, sk.events);
 	stack_clear(&sk);
 	query_free(q);
 }
@@ -186,8 +186,9 @@ static void stack(const char *field)
 /* SQLite's GROUP BY doing the same stack: the baseline. */
 static void stack_sql(const char *col)
 {
-	char *sql = xasprintf("SELECT %s, count(*), count(DISTINCT mailbox), min(ts), max(ts) FROM events GROUP BY %s",
-			      col, col);
+	char *sql =
+		xasprintf("SELECT %s, count(*), count(DISTINCT mailbox), min(ts), max(ts) FROM events GROUP BY %s",
+			  col, col);
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) != SQLITE_OK) {
 		free(sql);
@@ -235,7 +236,8 @@ static void scan(const char *label, const char *filter)
 	struct query_page p2 = { 0 };
 	query_page(q, QUERY_LAST, NULL, PAGE, &p2, &cause);
 	double t2 = now() - t1;
-	printf("  %-34s %8.1f ms [cpu %.1f ms]  (%" PRId64 " matches; %d progress reports, last %.2f; then a page %.1f ms)\n",
+	printf("  %-34s %8.1f ms [cpu %.1f ms]  (%" PRId64
+	       " matches; %d progress reports, last %.2f; then a page %.1f ms)\n",
 	       label, t * 1e3, tc * 1e3, c.n, pr.calls, pr.last, t2 * 1e3);
 	query_page_free(&p);
 	query_page_free(&p2);
@@ -259,8 +261,8 @@ static void cancel(const char *filter)
 	query_set_progress(q, &(struct progress){ cancel_soon, &calls });
 	double t0 = now();
 	int r = query_page(q, QUERY_FIRST, NULL, PAGE, &p, &cause);
-	printf("  %-34s %8.1f ms  (cancelled at the 3rd progress report: %s)\n", "cancel a raw scan", (now() - t0) * 1e3,
-	       r < 0 && query_cancelled(q) ? "yes" : "NO");
+	printf("  %-34s %8.1f ms  (cancelled at the 3rd progress report: %s)\n", "cancel a raw scan",
+	       (now() - t0) * 1e3, r < 0 && query_cancelled(q) ? "yes" : "NO");
 	free(cause);
 	query_page_free(&p);
 	query_free(q);
@@ -271,12 +273,14 @@ static void cancel(const char *filter)
 static void raw_baseline(void)
 {
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM events WHERE instr(raw_json(id), 'ForwardTo') > 0", -1,
+	if (sqlite3_prepare_v2(store_db(st),
+			       "SELECT count(*) FROM events WHERE instr(raw_json(id), 'ForwardTo') > 0", -1,
 			       &s, NULL) != SQLITE_OK)
 		return;
 	double t0 = now(), c0 = cpu();
 	int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-	printf("  %-34s %8.1f ms [cpu %.1f ms]  (baseline: instr() over raw_json in id order, %" PRId64 " matches)\n",
+	printf("  %-34s %8.1f ms [cpu %.1f ms]  (baseline: instr() over raw_json in id order, %" PRId64
+	       " matches)\n",
 	       "raw scan, SQLite instr", (now() - t0) * 1e3, (cpu() - c0) * 1e3, n);
 	sqlite3_finalize(s);
 }
@@ -297,8 +301,8 @@ int main(int argc, char **argv)
 			load[0] = -1;
 		fclose(la);
 	}
-	printf("query engine on %s (%" PRId64 " events; pages of %d; load average %.1f)\n", argv[1], count_of(""), PAGE,
-	       load[0]);
+	printf("query engine on %s (%" PRId64 " events; pages of %d; load average %.1f)\n", argv[1],
+	       count_of(""), PAGE, load[0]);
 
 	printf("first page (target < 20 ms):\n");
 	first_page("unfiltered timeline", "");
@@ -328,9 +332,10 @@ int main(int argc, char **argv)
 	/* three pivots at once must cost what the narrowest one costs */
 	char *u3 = pick("user", false);
 	if (u3) {
-		char *sql = xasprintf("SELECT (SELECT v FROM vals WHERE id = e.app), (SELECT v FROM vals WHERE id = e.ip)"
-				      " FROM events e WHERE e.user = (SELECT id FROM vals WHERE v = ?1)"
-				      " AND e.app IS NOT NULL AND e.ip IS NOT NULL LIMIT 1");
+		char *sql = xasprintf(
+			"SELECT (SELECT v FROM vals WHERE id = e.app), (SELECT v FROM vals WHERE id = e.ip)"
+			" FROM events e WHERE e.user = (SELECT id FROM vals WHERE v = ?1)"
+			" AND e.app IS NOT NULL AND e.ip IS NOT NULL LIMIT 1");
 		sqlite3_stmt *s;
 		if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) == SQLITE_OK) {
 			sqlite3_bind_text(s, 1, u3, -1, SQLITE_STATIC);
@@ -393,7 +398,8 @@ int main(int argc, char **argv)
 	double c0 = cpu();
 	if (messages_run(q, 100, &m, &cause) == 0)
 		printf("  %-34s %8.1f ms [cpu %.1f ms]  (%" PRId64 " messages, %" PRId64 " folders)\n",
-		       "messages op=MailItemsAccessed", (now() - t0) * 1e3, (cpu() - c0) * 1e3, m.messages, m.folders);
+		       "messages op=MailItemsAccessed", (now() - t0) * 1e3, (cpu() - c0) * 1e3, m.messages,
+		       m.folders);
 	messages_clear(&m);
 	query_free(q);
 	store_close(st);

@@ -101,8 +101,8 @@ int main(int argc, char **argv)
 			free(cause);
 			break;
 		}
-		printf("  one rule alone, SQL filter %7.2f s wall  %7.2f s CPU  (%s: %lld hits, the pass found %zu)\n", w1,
-		       c1, set->rules[i].title, (long long)n, run->hits[i].nevents);
+		printf("  one rule alone, SQL filter %7.2f s wall  %7.2f s CPU  (%s: %lld hits, the pass found %zu)\n",
+		       w1, c1, set->rules[i].title, (long long)n, run->hits[i].nevents);
 		break;
 	}
 	sigma_run_free(run);

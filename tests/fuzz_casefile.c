@@ -31,13 +31,13 @@
 #include "store.h"
 
 #ifndef FUZZ_CHECK
-#define FUZZ_CHECK(cond, ...)                                                 \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "fuzz check failed: " __VA_ARGS__);  \
-			fputc('\n', stderr);                                  \
-			abort();                                              \
-		}                                                             \
+#define FUZZ_CHECK(cond, ...)                                               \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			fprintf(stderr, "fuzz check failed: " __VA_ARGS__); \
+			fputc('\n', stderr);                                \
+			abort();                                            \
+		}                                                           \
 	} while (0)
 #endif
 #ifndef FUZZ_ENTRY
@@ -55,8 +55,8 @@ static int fuzz_casefile_source(const struct store_source_row *r, void *ctx)
 {
 	size_t *n = ctx;
 	*n += fuzz_casefile_len(r->path) + fuzz_casefile_len(r->sha256) + fuzz_casefile_len(r->format) +
-	      fuzz_casefile_len(r->encoding) + fuzz_casefile_len(r->status) +
-	      fuzz_casefile_len(r->warning) + fuzz_casefile_len(r->loaded_at);
+	      fuzz_casefile_len(r->encoding) + fuzz_casefile_len(r->status) + fuzz_casefile_len(r->warning) +
+	      fuzz_casefile_len(r->loaded_at);
 	return 0;
 }
 
@@ -72,9 +72,9 @@ static int fuzz_casefile_reject(const struct store_reject_row *r, void *ctx)
 static int fuzz_casefile_row(const struct query_row *r, void *ctx)
 {
 	size_t *n = ctx;
-	static const char *const fields[] = { "record_id", "op", "user", "app", "client_app", "ip",
-					      "workload", "result", "session", "token", "mailbox",
-					      "access", "client_info", "source", "record_type" };
+	static const char *const fields[] = { "record_id", "op",       "user",        "app",     "client_app",
+					      "ip",        "workload", "result",      "session", "token",
+					      "mailbox",   "access",   "client_info", "source",  "record_type" };
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		*n += fuzz_casefile_len(query_row_get(r, fields[i]));
 	*n += fuzz_casefile_len(r->detail) + (size_t)(r->ts & 1);
@@ -83,8 +83,9 @@ static int fuzz_casefile_row(const struct query_row *r, void *ctx)
 
 static void fuzz_casefile_queries(struct store *st)
 {
-	static const char *const filters[] = { "", "marked", "tag=x", "user~a", "raw~Id", "time>=-7d",
-					       "op=MailItemsAccessed" };
+	static const char *const filters[] = {
+		"", "marked", "tag=x", "user~a", "raw~Id", "time>=-7d", "op=MailItemsAccessed"
+	};
 	size_t sink = 0;
 	for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
 		struct query *q = NULL;

@@ -26,13 +26,13 @@
 #include "stream.h"
 
 #ifndef FUZZ_CHECK
-#define FUZZ_CHECK(cond, ...)                                                 \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "fuzz check failed: " __VA_ARGS__);  \
-			fputc('\n', stderr);                                  \
-			abort();                                              \
-		}                                                             \
+#define FUZZ_CHECK(cond, ...)                                               \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			fprintf(stderr, "fuzz check failed: " __VA_ARGS__); \
+			fputc('\n', stderr);                                \
+			abort();                                            \
+		}                                                           \
 	} while (0)
 #endif
 #ifndef FUZZ_ENTRY
@@ -129,7 +129,7 @@ static struct stream *fuzz_csv_stream(stream_read_fn fn, void *ctx)
  * the text does not split.
  */
 FUZZ_CSV_UNTRACED static bool fuzz_csv_ref_split(const char *p, size_t n, char d, struct fuzz_csv_buf *out,
-			       size_t *nf)
+						 size_t *nf)
 {
 	size_t i = 0;
 	*nf = 0;
@@ -193,7 +193,7 @@ FUZZ_CSV_UNTRACED static void fuzz_csv_fields(const struct csv *c, struct fuzz_c
  * fields appended to want. Read back all at once at the end (one stream,
  * not one per row: a stream's first window is megabytes). */
 FUZZ_CSV_UNTRACED static void fuzz_csv_write_row(const struct csv *c, struct fuzz_csv_buf *text,
-			       struct fuzz_csv_buf *want)
+						 struct fuzz_csv_buf *want)
 {
 	for (size_t i = 0; i < c->nf; i++) {
 		if (i)
@@ -211,8 +211,7 @@ FUZZ_CSV_UNTRACED static void fuzz_csv_write_row(const struct csv *c, struct fuz
 	fuzz_csv_fields(c, want);
 }
 
-static void fuzz_csv_read_back(const struct fuzz_csv_buf *text, const struct fuzz_csv_buf *want,
-			       char delim)
+static void fuzz_csv_read_back(const struct fuzz_csv_buf *text, const struct fuzz_csv_buf *want, char delim)
 {
 	struct fuzz_csv_buf got = { 0 };
 	struct fuzz_csv_chunks src = { text->p, text->n, 0, (size_t)-1 };
@@ -255,8 +254,8 @@ FUZZ_CSV_UNTRACED static bool fuzz_csv_ends_right(const char *p, size_t n)
 
 /* Read the whole stream, checking each record; the records flattened into
  * out for comparing readings. */
-static void fuzz_csv_read(struct stream *s, const char *in, size_t n, char delim, bool skip,
-			  bool deep, struct fuzz_csv_buf *out)
+static void fuzz_csv_read(struct stream *s, const char *in, size_t n, char delim, bool skip, bool deep,
+			  struct fuzz_csv_buf *out)
 {
 	struct fuzz_csv_buf text = { 0 }, want = { 0 };
 	struct csv c;
@@ -311,8 +310,7 @@ static void fuzz_csv_read(struct stream *s, const char *in, size_t n, char delim
 		FUZZ_CHECK(ok, "the reference splitter refuses a row the reader accepted");
 		fuzz_csv_fields(&c, &got);
 		FUZZ_CHECK(rnf == c.nf && ref.n == got.n && memcmp(ref.p, got.p, ref.n) == 0,
-			   "the reader's fields differ from the reference splitter's (%zu vs %zu)", c.nf,
-			   rnf);
+			   "the reader's fields differ from the reference splitter's (%zu vs %zu)", c.nf, rnf);
 		free(ref.p);
 		free(got.p);
 		fuzz_csv_write_row(&c, &text, &want);
@@ -349,8 +347,7 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
 		fuzz_csv_read(&s, in, n, delim, skip, true, &whole);
 		stream_free(&s);
 	} else {
-		fuzz_csv_read(fuzz_csv_stream(fuzz_csv_chunk_read, &all), in, n, delim, skip, true,
-			      &whole);
+		fuzz_csv_read(fuzz_csv_stream(fuzz_csv_chunk_read, &all), in, n, delim, skip, true, &whole);
 	}
 
 	/* small reads, at most about 64 a record so that a long record does

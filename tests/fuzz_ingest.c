@@ -34,13 +34,13 @@
 #include "stream.h"
 
 #ifndef FUZZ_CHECK
-#define FUZZ_CHECK(cond, ...)                                                 \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "fuzz check failed: " __VA_ARGS__);  \
-			fputc('\n', stderr);                                  \
-			abort();                                              \
-		}                                                             \
+#define FUZZ_CHECK(cond, ...)                                               \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			fprintf(stderr, "fuzz check failed: " __VA_ARGS__); \
+			fputc('\n', stderr);                                \
+			abort();                                            \
+		}                                                           \
 	} while (0)
 #endif
 #ifndef FUZZ_ENTRY
@@ -89,20 +89,21 @@ static void fuzz_ingest_put_str(struct fuzz_ingest_buf *b, const char *s)
 
 /* The collecting sink. */
 struct fuzz_ingest_got {
-	const char *in;           /* the input */
+	const char *in; /* the input */
 	size_t n, lines;
-	const size_t *nl;         /* offsets of its newlines (lines - 1 of them) */
-	struct stream *s;         /* to place a reject's text in the input */
+	const size_t *nl;           /* offsets of its newlines (lines - 1 of them) */
+	struct stream *s;           /* to place a reject's text in the input */
 	struct fuzz_ingest_buf out; /* events and rejects, flattened */
-	size_t *ends;             /* out.n after each call */
+	size_t *ends;               /* out.n after each call */
 	size_t calls, nev, nrej, ecap;
-	size_t fail_at;           /* fail at this call (1-based), 0: never */
-	size_t stop_at;           /* set *stop at this call, 0: never */
+	size_t fail_at; /* fail at this call (1-based), 0: never */
+	size_t stop_at; /* set *stop at this call, 0: never */
 	volatile sig_atomic_t *stop;
 };
 
 FUZZ_INGEST_UNTRACED /* The line of input offset off: one more than the newlines before it. */
-static uint64_t fuzz_ingest_line_of(const struct fuzz_ingest_got *g, uint64_t off)
+	static uint64_t
+	fuzz_ingest_line_of(const struct fuzz_ingest_got *g, uint64_t off)
 {
 	size_t lo = 0, hi = g->lines - 1; /* newlines before off: first nl[i] >= off */
 	while (lo < hi) {
@@ -168,10 +169,9 @@ static int fuzz_ingest_event(void *ctx, const struct event *ev, char **cause)
 	FUZZ_CHECK(ev->raw.p && ev->raw.n > 0, "an event without its raw record");
 	struct jval v;
 	const char *e = json_scan_value(ev->raw.p, ev->raw.p + ev->raw.n, &v, NULL, NULL);
-	FUZZ_CHECK(e && json_skip_ws(e, ev->raw.p + ev->raw.n) == ev->raw.p + ev->raw.n &&
-			   v.t == JT_OBJ,
-		   "an event's raw record is not a JSON object: %.*s", (int)(ev->raw.n > 200 ? 200 : ev->raw.n),
-		   ev->raw.p);
+	FUZZ_CHECK(e && json_skip_ws(e, ev->raw.p + ev->raw.n) == ev->raw.p + ev->raw.n && v.t == JT_OBJ,
+		   "an event's raw record is not a JSON object: %.*s",
+		   (int)(ev->raw.n > 200 ? 200 : ev->raw.n), ev->raw.p);
 	FUZZ_CHECK(!fuzz_ingest_has_upper(ev->user), "user is not lower case: %.*s", (int)ev->user.n,
 		   ev->user.p);
 	FUZZ_CHECK(!fuzz_ingest_has_upper(ev->app), "app is not lower case");
@@ -213,8 +213,7 @@ static int fuzz_ingest_event(void *ctx, const struct event *ev, char **cause)
 	return 0;
 }
 
-static int fuzz_ingest_reject(void *ctx, uint64_t line, const char *why, const char *raw, size_t n,
-			      char **cause)
+static int fuzz_ingest_reject(void *ctx, uint64_t line, const char *why, const char *raw, size_t n, char **cause)
 {
 	struct fuzz_ingest_got *g = ctx;
 	if (fuzz_ingest_call(g, cause) < 0)
@@ -307,8 +306,14 @@ static void fuzz_ingest_go(struct fuzz_ingest_run *r, const char *in, size_t n, 
 		s = fuzz_ingest_stream(&src);
 	}
 	stop = 0;
-	r->g = (struct fuzz_ingest_got){ .in = in, .n = n, .lines = lines, .nl = nl, .s = s,
-					 .fail_at = fail_at, .stop_at = stop_at, .stop = &stop };
+	r->g = (struct fuzz_ingest_got){ .in = in,
+					 .n = n,
+					 .lines = lines,
+					 .nl = nl,
+					 .s = s,
+					 .fail_at = fail_at,
+					 .stop_at = stop_at,
+					 .stop = &stop };
 	struct sink sink = { fuzz_ingest_event, fuzz_ingest_reject, &r->g };
 	r->rc = ingest_stream(s, &sink, &stop, &r->st, &r->cause);
 	if (mem)

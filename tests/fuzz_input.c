@@ -32,13 +32,13 @@
 #include "input.h"
 
 #ifndef FUZZ_CHECK
-#define FUZZ_CHECK(cond, ...)                                                 \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "fuzz check failed: " __VA_ARGS__);  \
-			fputc('\n', stderr);                                  \
-			abort();                                              \
-		}                                                             \
+#define FUZZ_CHECK(cond, ...)                                               \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			fprintf(stderr, "fuzz check failed: " __VA_ARGS__); \
+			fputc('\n', stderr);                                \
+			abort();                                            \
+		}                                                           \
 	} while (0)
 #endif
 #ifndef FUZZ_ENTRY
@@ -132,7 +132,8 @@ FUZZ_INPUT_UNTRACED static size_t fuzz_input_cp(unsigned char *o, uint32_t cp)
 
 /* The reference: UTF-16 one unit at a time. A unit gives at most three
  * bytes of UTF-8 and a pair four, so out needs 3 * n / 2 + 3 bytes. */
-FUZZ_INPUT_UNTRACED static void fuzz_input_ref16(const unsigned char *p, size_t n, bool be, struct fuzz_input_buf *out)
+FUZZ_INPUT_UNTRACED static void fuzz_input_ref16(const unsigned char *p, size_t n, bool be,
+						 struct fuzz_input_buf *out)
 {
 	size_t i = 0;
 	out->cap = 3 * n / 2 + 3;
@@ -197,7 +198,10 @@ static bool fuzz_input_maybe_archive(const unsigned char *p, size_t n)
 {
 	if (n == 0)
 		return false;
-	return n >= 512 || strchr("\x1f\xfd" "L(\x04\x02" "P7RB]0", p[0]) != NULL;
+	return n >= 512 || strchr("\x1f\xfd"
+				  "L(\x04\x02"
+				  "P7RB]0",
+				  p[0]) != NULL;
 }
 
 /* n bytes of 'A' in the encoding of mode (0 LE, 1 BE, 2 UTF-8, 3 LE). */
@@ -216,8 +220,8 @@ FUZZ_INPUT_UNTRACED static unsigned char *fuzz_input_padding(size_t n, unsigned 
 }
 
 /* Where a and b first differ (for the message). */
-FUZZ_INPUT_UNTRACED static size_t fuzz_input_diff(const unsigned char *a, size_t an,
-						  const unsigned char *b, size_t bn)
+FUZZ_INPUT_UNTRACED static size_t fuzz_input_diff(const unsigned char *a, size_t an, const unsigned char *b,
+						  size_t bn)
 {
 	size_t i = 0;
 	while (i < an && i < bn && a[i] == b[i])
@@ -328,7 +332,10 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
 			snprintf(hex + 2 * i, 3, "%02x", md[i]);
 		FUZZ_CHECK(strcmp(hex, c.hex) == 0, "the SHA-256 is not the file's");
 
-		const char *want_enc = mode == 0 ? "utf-16le" : mode == 1 ? "utf-16be" : mode == 2 ? "utf-8-bom" : NULL;
+		const char *want_enc = mode == 0   ? "utf-16le"
+				       : mode == 1 ? "utf-16be"
+				       : mode == 2 ? "utf-8-bom"
+						   : NULL;
 		if (mode == 3 && file.n >= 3 && memcmp(file.p, "\xef\xbb\xbf", 3) == 0)
 			want_enc = "utf-8-bom";
 		else if (mode == 3 && file.n >= 2 && memcmp(file.p, "\xff\xfe", 2) == 0)

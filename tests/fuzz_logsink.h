@@ -26,13 +26,13 @@
 #include "stream.h"
 
 #ifndef FUZZ_CHECK
-#define FUZZ_CHECK(cond, ...)                                                 \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "fuzz check failed: " __VA_ARGS__);  \
-			fputc('\n', stderr);                                  \
-			abort();                                              \
-		}                                                             \
+#define FUZZ_CHECK(cond, ...)                                               \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			fprintf(stderr, "fuzz check failed: " __VA_ARGS__); \
+			fputc('\n', stderr);                                \
+			abort();                                            \
+		}                                                           \
 	} while (0)
 #endif
 
@@ -117,8 +117,7 @@ static ssize_t fz_read(void *ctx, char *buf, size_t n)
 }
 
 /* Read data through ingest_stream in pieces of chunk bytes. */
-static void fz_ingest(const uint8_t *data, size_t size, size_t chunk, struct fz_got *g,
-		      struct ingest_stats *st)
+static void fz_ingest(const uint8_t *data, size_t size, size_t chunk, struct fz_got *g, struct ingest_stats *st)
 {
 	struct fz_src src = { (const char *)data, size, 0, chunk };
 	struct stream s;

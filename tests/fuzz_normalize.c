@@ -24,13 +24,13 @@
 #include "normalize.h"
 
 #ifndef FUZZ_CHECK
-#define FUZZ_CHECK(cond, ...)                                                 \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "fuzz check failed: " __VA_ARGS__);  \
-			fputc('\n', stderr);                                  \
-			abort();                                              \
-		}                                                             \
+#define FUZZ_CHECK(cond, ...)                                               \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			fprintf(stderr, "fuzz check failed: " __VA_ARGS__); \
+			fputc('\n', stderr);                                \
+			abort();                                            \
+		}                                                           \
 	} while (0)
 #endif
 #ifndef FUZZ_ENTRY
@@ -87,8 +87,7 @@ static void fuzz_normalize_event(const struct event *ev, struct fuzz_normalize_b
 	FUZZ_CHECK(ev->raw.p && ev->raw.n > 0, "an event without its raw record");
 	struct jval v;
 	const char *e = json_scan_value(ev->raw.p, ev->raw.p + ev->raw.n, &v, NULL, NULL);
-	FUZZ_CHECK(e && json_skip_ws(e, ev->raw.p + ev->raw.n) == ev->raw.p + ev->raw.n &&
-			   v.t == JT_OBJ,
+	FUZZ_CHECK(e && json_skip_ws(e, ev->raw.p + ev->raw.n) == ev->raw.p + ev->raw.n && v.t == JT_OBJ,
 		   "an event's raw record is not a JSON object");
 #define X(name) FUZZ_CHECK(!ev->name.p || ev->name.n < ((size_t)1 << 40), #name " has a wild length");
 	EVENT_TEXT_FIELDS(X)
@@ -142,8 +141,8 @@ static void fuzz_normalize_ip(const char *p, size_t n)
 		bool found = false;
 		for (size_t i = 0; !found && i + ip.n <= n; i++) {
 			size_t j = 0;
-			while (j < ip.n && (p[i + j] >= 'A' && p[i + j] <= 'Z' ? p[i + j] + 32 : p[i + j]) ==
-						   ip.p[j])
+			while (j < ip.n &&
+			       (p[i + j] >= 'A' && p[i + j] <= 'Z' ? p[i + j] + 32 : p[i + j]) == ip.p[j])
 				j++;
 			found = j == ip.n;
 		}

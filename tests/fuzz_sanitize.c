@@ -30,13 +30,13 @@
 #include "sanitize.h"
 
 #ifndef FUZZ_CHECK
-#define FUZZ_CHECK(cond, ...)                                                 \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "fuzz check failed: " __VA_ARGS__);  \
-			fputc('\n', stderr);                                  \
-			abort();                                              \
-		}                                                             \
+#define FUZZ_CHECK(cond, ...)                                               \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			fprintf(stderr, "fuzz check failed: " __VA_ARGS__); \
+			fputc('\n', stderr);                                \
+			abort();                                            \
+		}                                                           \
 	} while (0)
 #endif
 #ifndef FUZZ_ENTRY
@@ -102,19 +102,19 @@ FUZZ_SANITIZE_UNTRACED static bool fuzz_sanitize_valid(const char *s, size_t n)
 static bool fuzz_sanitize_invisible(uint32_t c)
 {
 	return c == 0xAD || c == 0x34F || c == 0x115F || c == 0x1160 || c == 0x17B4 || c == 0x17B5 ||
-	       (c >= 0x180B && c <= 0x180F) || (c >= 0x200B && c <= 0x200D) || c == 0x2028 ||
-	       c == 0x2029 || (c >= 0x2060 && c <= 0x2065) || (c >= 0x206A && c <= 0x206F) ||
-	       c == 0x3164 || (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFFA0 ||
-	       (c >= 0xFFF0 && c <= 0xFFF8) || (c >= 0x1BCA0 && c <= 0x1BCA3) ||
-	       (c >= 0x1D173 && c <= 0x1D17A) || (c >= 0xE0000 && c <= 0xE0FFF);
+	       (c >= 0x180B && c <= 0x180F) || (c >= 0x200B && c <= 0x200D) || c == 0x2028 || c == 0x2029 ||
+	       (c >= 0x2060 && c <= 0x2065) || (c >= 0x206A && c <= 0x206F) || c == 0x3164 ||
+	       (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFFA0 || (c >= 0xFFF0 && c <= 0xFFF8) ||
+	       (c >= 0x1BCA0 && c <= 0x1BCA3) || (c >= 0x1D173 && c <= 0x1D17A) ||
+	       (c >= 0xE0000 && c <= 0xE0FFF);
 }
 
 /* What must never reach a terminal raw (sanitize.h). */
 static bool fuzz_sanitize_bad_char(uint32_t c, bool c0)
 {
-	return (c0 && (c < 0x20 || c == 0x7F)) || (c >= 0x80 && c <= 0x9F) ||
-	       (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E ||
-	       c == 0x200F || c == 0x061C || c == 0xFEFF || fuzz_sanitize_invisible(c);
+	return (c0 && (c < 0x20 || c == 0x7F)) || (c >= 0x80 && c <= 0x9F) || (c >= 0x202A && c <= 0x202E) ||
+	       (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C || c == 0xFEFF ||
+	       fuzz_sanitize_invisible(c);
 }
 
 /* Valid UTF-8 without the characters above; c0: C0 controls and DEL too. */

@@ -20,13 +20,13 @@
 #include "timeparse.h"
 
 #ifndef FUZZ_CHECK
-#define FUZZ_CHECK(cond, ...)                                                 \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "fuzz check failed: " __VA_ARGS__);  \
-			fputc('\n', stderr);                                  \
-			abort();                                              \
-		}                                                             \
+#define FUZZ_CHECK(cond, ...)                                               \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			fprintf(stderr, "fuzz check failed: " __VA_ARGS__); \
+			fputc('\n', stderr);                                \
+			abort();                                            \
+		}                                                           \
 	} while (0)
 #endif
 #ifndef FUZZ_ENTRY

@@ -49,8 +49,23 @@ struct got {
 	int rc;
 };
 
-enum { F_RECORD_ID, F_OP, F_RTYPE, F_WORKLOAD, F_USER, F_APP, F_CLIENT_APP, F_IP, F_RESULT,
-       F_SESSION, F_TOKEN, F_MAILBOX, F_ACCESS, F_CLIENT_INFO, F_DETAIL };
+enum {
+	F_RECORD_ID,
+	F_OP,
+	F_RTYPE,
+	F_WORKLOAD,
+	F_USER,
+	F_APP,
+	F_CLIENT_APP,
+	F_IP,
+	F_RESULT,
+	F_SESSION,
+	F_TOKEN,
+	F_MAILBOX,
+	F_ACCESS,
+	F_CLIENT_INFO,
+	F_DETAIL
+};
 
 static inline char *dup_sv(struct sv s)
 {
@@ -227,6 +242,7 @@ static inline int64_t ts(const char *iso)
 }
 
 /* The header of Purview's CSV export. */
-#define PURVIEW_HDR "RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,AssociatedAdminUnitsNames\n"
+#define PURVIEW_HDR \
+	"RecordId,CreationDate,RecordType,Operation,UserId,AuditData,AssociatedAdminUnits,AssociatedAdminUnitsNames\n"
 
 #endif

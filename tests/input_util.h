@@ -37,9 +37,9 @@ struct got {
 };
 
 struct collect {
-	size_t chunk;  /* bytes asked of each input_read(); 0: 64 KiB */
-	int no_read;   /* go straight to input_finish() */
-	int stop_at;   /* return -1 from the callback at this member (1-based) */
+	size_t chunk; /* bytes asked of each input_read(); 0: 64 KiB */
+	int no_read;  /* go straight to input_finish() */
+	int stop_at;  /* return -1 from the callback at this member (1-based) */
 	struct got m[MAXGOT];
 	size_t n;
 	char *warn[MAXGOT];
@@ -184,9 +184,8 @@ struct entry {
 
 /* Write an archive with libarchive: format "zip", "ustar", "raw"; filter
  * NULL or "gzip"; options as archive_write_set_options takes them. */
-static inline char *make_archive(const char *dir, const char *file, const char *format,
-			  const char *filter, const char *options, const char *pass,
-			  const struct entry *e, size_t n)
+static inline char *make_archive(const char *dir, const char *file, const char *format, const char *filter,
+				 const char *options, const char *pass, const struct entry *e, size_t n)
 {
 	char *path = join(dir, file);
 	struct archive *a = archive_write_new();
@@ -228,7 +227,8 @@ static inline int64_t file_size(const char *path)
 	return st.st_size;
 }
 
-__attribute__((unused)) static const char CSV[] = "RecordId,CreationDate,Operation\n1,2024-01-01T00:00:00,New-InboxRule\n";
+__attribute__((unused)) static const char CSV[] =
+	"RecordId,CreationDate,Operation\n1,2024-01-01T00:00:00,New-InboxRule\n";
 __attribute__((unused)) static const char JSON[] = "[{\"Id\":\"1\",\"Operation\":\"MailItemsAccessed\"}]\n";
 
 #endif

@@ -92,8 +92,10 @@ static int64_t ev_id(struct store *st, const char *rid, int kind)
 {
 	sqlite3_stmt *q;
 	int64_t id = -1;
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id FROM events WHERE record_id = ? AND kind = ?",
-					    -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(store_db(st),
+					    "SELECT id FROM events WHERE record_id = ? AND kind = ?", -1, &q,
+					    NULL),
+			 SQLITE_OK);
 	sqlite3_bind_text(q, 1, rid, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, kind);
 	if (sqlite3_step(q) == SQLITE_ROW)
@@ -220,7 +222,8 @@ static void test_notes_per_author(void **state)
 	struct fixture *f = *state;
 	char *cause = NULL;
 	int64_t e = ev_id(f->st, "rid-007", KIND_UAL);
-	const char *text = "first line, \"quoted\"\nsecond line =HYPERLINK(\"x\") \xe2\x80\xae \xf0\x9f\x94\x91";
+	const char *text =
+		"first line, \"quoted\"\nsecond line =HYPERLINK(\"x\") \xe2\x80\xae \xf0\x9f\x94\x91";
 	assert_int_equal(annot_note_set(f->st, e, text, &cause), 1);
 	assert_int_equal(annot_note_set(f->st, e, text, &cause), 0); /* same text: nothing */
 	setenv("AUDITSCOPE_AUTHOR", "bob", 1);
@@ -268,8 +271,9 @@ static void test_mark_next(void **state)
 	/* backward from the end, and from the middle */
 	assert_int_equal(annot_mark_next(f->st, INT64_MAX, 0, true, &id, &ts, &cause), 1);
 	assert_int_equal(id, ev_id(f->st, "rid-030", KIND_UAL));
-	assert_int_equal(annot_mark_next(f->st, 1686909600000LL + 17 * 60000, ev_id(f->st, "rid-017", KIND_UAL),
-					 true, &id, &ts, &cause), 1);
+	assert_int_equal(annot_mark_next(f->st, 1686909600000LL + 17 * 60000,
+					 ev_id(f->st, "rid-017", KIND_UAL), true, &id, &ts, &cause),
+			 1);
 	assert_int_equal(id, ev_id(f->st, "rid-003", KIND_UAL));
 	assert_int_equal(annot_mark_next(f->st, ts, id, true, &id, &ts, &cause), 0);
 }
@@ -376,9 +380,12 @@ static void test_views(void **state)
 {
 	struct fixture *f = *state;
 	char *cause = NULL;
-	assert_int_equal(annot_view_save(f->st, "rare apps", "op=MailItemsAccessed", "ts", "time,user,app", &cause), 1);
+	assert_int_equal(annot_view_save(f->st, "rare apps", "op=MailItemsAccessed", "ts", "time,user,app",
+					 &cause),
+			 1);
 	assert_int_equal(annot_view_save(f->st, "bob", "user=bob@contoso.com", NULL, NULL, &cause), 1);
-	assert_int_equal(annot_view_save(f->st, "rare apps", "op=MailItemsAccessed app=x", "-ts", NULL, &cause), 1);
+	assert_int_equal(annot_view_save(f->st, "rare apps", "op=MailItemsAccessed app=x", "-ts", NULL, &cause),
+			 1);
 	struct annot_view *v = NULL;
 	assert_int_equal(annot_view_get(f->st, "rare apps", &v, &cause), 1);
 	assert_string_equal(v->filter, "op=MailItemsAccessed app=x");
@@ -469,7 +476,8 @@ static void test_survives_kill9(void **state)
 	}
 	assert_true(scalar(f->st, "SELECT count(*) FROM marks") >= last + 1);
 	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->st), "PRAGMA integrity_check", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->st), "PRAGMA integrity_check", -1, &q, NULL),
+			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(q, 0), "ok");
 	sqlite3_finalize(q);

@@ -111,7 +111,8 @@ static void test_url(void **state)
 	unsetenv("AUDITSCOPE_CH_USER");
 	unsetenv("AUDITSCOPE_CH_PASSWORD");
 	setenv("AUDITSCOPE_CH_CONFIG", "/nonexistent/clickhouse.conf", 1);
-	assert_int_equal(ch_url_parse("clickhouse://db1.example:9123/tenant_a?case=/tmp/a.case", &u, &cause), 0);
+	assert_int_equal(ch_url_parse("clickhouse://db1.example:9123/tenant_a?case=/tmp/a.case", &u, &cause),
+			 0);
 	assert_false(u.https);
 	assert_string_equal(u.host, "db1.example");
 	assert_int_equal(u.port, 9123);
@@ -207,9 +208,9 @@ static void test_event_id(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_quote),	     cmocka_unit_test(test_ident), cmocka_unit_test(test_regex_check),
-		cmocka_unit_test(test_url),	     cmocka_unit_test(test_rowbinary),
-		cmocka_unit_test(test_event_id),
+		cmocka_unit_test(test_quote),       cmocka_unit_test(test_ident),
+		cmocka_unit_test(test_regex_check), cmocka_unit_test(test_url),
+		cmocka_unit_test(test_rowbinary),   cmocka_unit_test(test_event_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -180,9 +180,10 @@ static void test_missing_logs(void **state)
 	(void)state;
 	char *dir = tmpdir_new();
 	assert_non_null(dir);
-	const char *rec = "{\"CreationTime\":\"2024-02-27T08:00:00\",\"Id\":\"c0ffee00-0000-4000-8000-000000000009\","
-			  "\"Operation\":\"Send\",\"RecordType\":2,\"Workload\":\"Exchange\",\"UserId\":\"b@fabrikam.example\","
-			  "\"MailboxOwnerUPN\":\"b@fabrikam.example\"}\n";
+	const char *rec =
+		"{\"CreationTime\":\"2024-02-27T08:00:00\",\"Id\":\"c0ffee00-0000-4000-8000-000000000009\","
+		"\"Operation\":\"Send\",\"RecordType\":2,\"Workload\":\"Exchange\",\"UserId\":\"b@fabrikam.example\","
+		"\"MailboxOwnerUPN\":\"b@fabrikam.example\"}\n";
 	char *in = indir(dir);
 	assert_non_null(in);
 	free(write_file(in, "ual.jsonl", rec, strlen(rec)));
@@ -221,7 +222,8 @@ static void test_row_limit(void **state)
 				"\"{\"\"CreationTime\"\":\"\"2024-02-27T%02d:%02d:%02d\"\",\"\"Id\"\":\"\"d00d%04d-0000-4000-8000-"
 				"000000000000\"\",\"\"Operation\"\":\"\"Send\"\",\"\"UserId\"\":\"\"a@fabrikam.example\"\"}\","
 				"\"%d\",\"5000\",\"d00d%04d-0000-4000-8000-000000000000\"\n",
-				(i / 3600) % 12 + 1, i / 60 % 60, i % 60, (i / 3600) % 12 + 1, i / 60 % 60, i % 60, i, i, i);
+				(i / 3600) % 12 + 1, i / 60 % 60, i % 60, (i / 3600) % 12 + 1, i / 60 % 60,
+				i % 60, i, i, i);
 	char *in = indir(dir);
 	assert_non_null(in);
 	free(write_file(in, "page.csv", b.p, b.n));

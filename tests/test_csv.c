@@ -15,8 +15,8 @@
 /* A record as the reader returned it, copied out. */
 
 struct rec {
-	int kind;          /* CSV_ROW or CSV_BAD */
-	uint64_t line;     /* rec_line */
+	int kind;      /* CSV_ROW or CSV_BAD */
+	uint64_t line; /* rec_line */
 	size_t nf;
 	char **f;
 	size_t *fl;
@@ -28,7 +28,7 @@ struct rec {
 struct recs {
 	struct rec *r;
 	size_t n, cap;
-	int last;          /* what ended the reading: CSV_EOF or CSV_IOERR */
+	int last; /* what ended the reading: CSV_EOF or CSV_IOERR */
 };
 
 static void recs_free(struct recs *rs)
@@ -143,7 +143,8 @@ static void expect_bad(const struct recs *rs, size_t i, uint64_t line, const cha
 		fail_msg("record %zu missing (%zu read)", i, rs->n);
 	const struct rec *r = &rs->r[i];
 	if (r->kind != CSV_BAD)
-		fail_msg("record %zu (line %llu, %zu fields) is not bad", i, (unsigned long long)r->line, r->nf);
+		fail_msg("record %zu (line %llu, %zu fields) is not bad", i, (unsigned long long)r->line,
+			 r->nf);
 	assert_int_equal(r->line, line);
 	assert_string_equal(r->raw, raw);
 	assert_int_equal(r->rawlen, strlen(raw));
@@ -309,9 +310,9 @@ static void test_crlf(void **state)
 	expect_row(&rs, 0, 1, "a", "b", NULL);
 	expect_row(&rs, 1, 2, "1", "x\r\ny", NULL); /* the cell keeps its own CR LF */
 	expect_row(&rs, 2, 4, "2", "", NULL);
-	expect_row(&rs, 3, 5, "", NULL);            /* a blank line: one empty field */
+	expect_row(&rs, 3, 5, "", NULL); /* a blank line: one empty field */
 	expect_row(&rs, 4, 6, "3", "z", NULL);
-	assert_string_equal(rs.r[0].raw, "a,b");   /* without the CR */
+	assert_string_equal(rs.r[0].raw, "a,b"); /* without the CR */
 	assert_string_equal(rs.r[4].raw, "3,z");
 	recs_free(&rs);
 
@@ -352,11 +353,11 @@ static void test_sniff_delim(void **state)
 		{ "RecordId,CreationDate,RecordType,Operation,UserId,AuditData", ',' },
 		{ "\"RecordType\";\"CreationDate\";\"UserIds\";\"Operations\";\"AuditData\"", ';' },
 		{ "a\tb\tc", '\t' },
-		{ "a,b;c", ',' },            /* a tie goes to the comma */
+		{ "a,b;c", ',' }, /* a tie goes to the comma */
 		{ "a;b;c,d", ';' },
-		{ "\"x;y;z\",a", ',' },      /* quoted delimiters do not count */
+		{ "\"x;y;z\",a", ',' }, /* quoted delimiters do not count */
 		{ "\"x,y,z\";a", ';' },
-		{ "a,b\nc;d;e;f;g", ',' },   /* only the first line */
+		{ "a,b\nc;d;e;f;g", ',' }, /* only the first line */
 		{ "single", ',' },
 		{ "", ',' },
 		{ "a;b\tc\td", '\t' },

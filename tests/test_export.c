@@ -29,9 +29,19 @@ enum { NBIG = 5000 };
 
 /* Values an attacker controls, each aimed at one reader. */
 static const char *const hostile_users[] = {
-	"=cmd|' /c calc'!a0@contoso.com", "+sum(1+1)*cmd@x.com", "-2+3@x.com", "@sum(1)@x.com",
-	"\tab@x.com", "\rcr@x.com", "plain@contoso.com", "quote\"comma,@x.com",
-	"new\nline@x.com", "'apos@x.com", ("\xc3\xa9l\xc3\xa8ve@\xc3\xa9" "cole.fr"), "esc\x1b[31m@x.com",
+	"=cmd|' /c calc'!a0@contoso.com",
+	"+sum(1+1)*cmd@x.com",
+	"-2+3@x.com",
+	"@sum(1)@x.com",
+	"\tab@x.com",
+	"\rcr@x.com",
+	"plain@contoso.com",
+	"quote\"comma,@x.com",
+	"new\nline@x.com",
+	"'apos@x.com",
+	("\xc3\xa9l\xc3\xa8ve@\xc3\xa9"
+	 "cole.fr"),
+	"esc\x1b[31m@x.com",
 };
 #define NHOSTILE (sizeof hostile_users / sizeof hostile_users[0])
 
@@ -64,12 +74,14 @@ static void load(struct store *st, int n, bool reverse, const char *srcname)
 		/* every 5th record indented over lines, as PowerShell's
 		 * -Formatted writes them */
 		snprintf(raw, sizeof raw,
-			 i % 5 == 4 ? "{\r\n  \"Id\": \"%s\",\r\n  \"Operation\": \"%s\",\n  \"i\": %d,\n  \"s\": \"caf\\u00e9 \\u0007 \\\"q\\\"\"\n}"
-				    : "{\"Id\":\"%s\",\"Operation\":\"%s\",\"i\":%d,\"s\":\"caf\\u00e9 \\u0007 \\\"q\\\"\"}",
+			 i % 5 == 4
+				 ? "{\r\n  \"Id\": \"%s\",\r\n  \"Operation\": \"%s\",\n  \"i\": %d,\n  \"s\": \"caf\\u00e9 \\u0007 \\\"q\\\"\"\n}"
+				 : "{\"Id\":\"%s\",\"Operation\":\"%s\",\"i\":%d,\"s\":\"caf\\u00e9 \\u0007 \\\"q\\\"\"}",
 			 rid, ops[i % 3], i);
 		struct event ev;
 		memset(&ev, 0, sizeof ev);
-		ev.ts = 1686909600000LL + (int64_t)(i % 3) * 1000 + (int64_t)(i / 3) * 3000 + (i % 3 == 2 ? 1500 : 0);
+		ev.ts = 1686909600000LL + (int64_t)(i % 3) * 1000 + (int64_t)(i / 3) * 3000 +
+			(i % 3 == 2 ? 1500 : 0);
 		ev.record_id = (struct sv){ rid, strlen(rid) };
 		ev.op = (struct sv){ ops[i % 3], strlen(ops[i % 3]) };
 		ev.user = (struct sv){ u, strlen(u) };
@@ -80,7 +92,10 @@ static void load(struct store *st, int n, bool reverse, const char *srcname)
 		ev.line = (uint64_t)i + 2;
 		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
 	}
-	assert_int_equal(store_load_source_end(ld, "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_source_end(ld,
+					       "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed",
+					       "test", "utf-8", "complete", NULL, &cause),
+			 0);
 	assert_int_equal(store_load_end(ld, &cause), 0);
 }
 
@@ -115,7 +130,8 @@ static int64_t ev_id(struct store *st, const char *rid)
 {
 	sqlite3_stmt *q;
 	int64_t id = -1;
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id FROM events WHERE record_id = ?", -1, &q, NULL),
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id FROM events WHERE record_id = ?", -1, &q,
+					    NULL),
 			 SQLITE_OK);
 	sqlite3_bind_text(q, 1, rid, -1, SQLITE_STATIC);
 	if (sqlite3_step(q) == SQLITE_ROW)
@@ -284,8 +300,8 @@ static char *expected_notes(struct store *st, const char *rid)
 	char *s = strdup("");
 	for (size_t i = 0; i < ai->nnotes; i++) {
 		char *n;
-		assert_true(asprintf(&n, "%s%s[%s %s] %s", s, i ? "\n" : "", ai->notes[i].author, ai->notes[i].created,
-				     ai->notes[i].text) > 0);
+		assert_true(asprintf(&n, "%s%s[%s %s] %s", s, i ? "\n" : "", ai->notes[i].author,
+				     ai->notes[i].created, ai->notes[i].text) > 0);
 		free(s);
 		s = n;
 	}
@@ -304,20 +320,23 @@ static void csv_round_trip(void **state)
 	struct csv_rec hdr, r;
 	assert_true(csv_read(&p, &hdr));
 	assert_int_equal(hdr.n, 29); /* with country, asn, as_org */
-	int c_ts = col_index(&hdr, "ts"), c_rid = col_index(&hdr, "record_id"), c_user = col_index(&hdr, "user"),
-	    c_op = col_index(&hdr, "op"), c_tags = col_index(&hdr, "tags"), c_notes = col_index(&hdr, "notes"),
-	    c_marked = col_index(&hdr, "marked"), c_src = col_index(&hdr, "source"),
-	    c_sha = col_index(&hdr, "source_sha256"), c_line = col_index(&hdr, "line"),
-	    c_thr = col_index(&hdr, "throttled"), c_opc = col_index(&hdr, "op_count");
+	int c_ts = col_index(&hdr, "ts"), c_rid = col_index(&hdr, "record_id"),
+	    c_user = col_index(&hdr, "user"), c_op = col_index(&hdr, "op"), c_tags = col_index(&hdr, "tags"),
+	    c_notes = col_index(&hdr, "notes"), c_marked = col_index(&hdr, "marked"),
+	    c_src = col_index(&hdr, "source"), c_sha = col_index(&hdr, "source_sha256"),
+	    c_line = col_index(&hdr, "line"), c_thr = col_index(&hdr, "throttled"),
+	    c_opc = col_index(&hdr, "op_count");
 
 	/* the case's view of every event, in time order */
 	sqlite3_stmt *q;
 	assert_int_equal(sqlite3_prepare_v2(store_db(f->st),
-		"SELECT e.record_id, e.ts, (SELECT v FROM vals WHERE id = e.user), (SELECT v FROM vals WHERE id = e.op),"
-		" e.line, e.op_count, e.flags,"
-		" EXISTS(SELECT 1 FROM marks m WHERE m.record_id = e.record_id),"
-		" (SELECT group_concat(tag, ',') FROM (SELECT tag FROM tags t WHERE t.record_id = e.record_id ORDER BY tag))"
-		" FROM events e ORDER BY e.ts, e.id", -1, &q, NULL), SQLITE_OK);
+					    "SELECT e.record_id, e.ts, (SELECT v FROM vals WHERE id = e.user), (SELECT v FROM vals WHERE id = e.op),"
+					    " e.line, e.op_count, e.flags,"
+					    " EXISTS(SELECT 1 FROM marks m WHERE m.record_id = e.record_id),"
+					    " (SELECT group_concat(tag, ',') FROM (SELECT tag FROM tags t WHERE t.record_id = e.record_id ORDER BY tag))"
+					    " FROM events e ORDER BY e.ts, e.id",
+					    -1, &q, NULL),
+			 SQLITE_OK);
 	int64_t rows = 0, prev_ts = INT64_MIN, formulas = 0;
 	while (csv_read(&p, &r)) {
 		assert_int_equal(r.n, 29);
@@ -346,7 +365,8 @@ static void csv_round_trip(void **state)
 		assert_string_equal(unneutral(r.f[c_notes]), notes);
 		free(notes);
 		assert_string_equal(r.f[c_src], "big.json");
-		assert_string_equal(r.f[c_sha], "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed");
+		assert_string_equal(r.f[c_sha],
+				    "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed");
 		/* no cell a spreadsheet would run */
 		for (size_t i = 0; i < r.n; i++) {
 			assert_true(r.f[i][0] == '\0' || strchr("=+-@\t\r", r.f[i][0]) == NULL);
@@ -383,16 +403,53 @@ static void test_neutralise(void **state)
 	struct {
 		const char *in, *out;
 	} cases[] = {
-		{ "=1+1", "'=1+1" }, { "+1", "'+1" }, { "-1", "'-1" }, { "@SUM(A1)", "'@SUM(A1)" },
-		{ "\tx", "'\tx" }, { "\rx", "'\rx" }, { "'quoted", "''quoted" }, { "a=1", "a=1" },
-		{ "", "" }, { "\xc3\xa9=", "\xc3\xa9=" }, { "a -1", "a -1" }, { " x", " x" },
+		{ "=1+1", "'=1+1" },
+		{ "+1", "'+1" },
+		{ "-1", "'-1" },
+		{ "@SUM(A1)", "'@SUM(A1)" },
+		{ "\tx", "'\tx" },
+		{ "\rx", "'\rx" },
+		{ "'quoted", "''quoted" },
+		{ "a=1", "a=1" },
+		{ "", "" },
+		{ "\xc3\xa9=", "\xc3\xa9=" },
+		{ "a -1", "a -1" },
+		{ " x", " x" },
 		/* blanks before a sign, and the full-width signs (csvout.h) */
-		{ " =1", "' =1" }, { "  +1", "'  +1" }, { "\n-1", "'\n-1" }, { " \t@x", "' \t@x" },
-		{ "\xe3\x80\x80" "=1", "'\xe3\x80\x80" "=1" },
-		{ "\xef\xbc\x9d" "1+1", "'\xef\xbc\x9d" "1+1" }, { "\xef\xbc\x8b" "1", "'\xef\xbc\x8b" "1" },
-		{ "\xef\xbc\x8d" "1", "'\xef\xbc\x8d" "1" }, { "\xef\xbc\xa0" "x", "'\xef\xbc\xa0" "x" },
-		{ " \xef\xbc\x9d" "1", "' \xef\xbc\x9d" "1" }, { "\xef\xbc\x9e" "1", "\xef\xbc\x9e" "1" },
-		{ "\xef\xbc", "\xef\xbc" }, { "\xe3\x80", "\xe3\x80" },
+		{ " =1", "' =1" },
+		{ "  +1", "'  +1" },
+		{ "\n-1", "'\n-1" },
+		{ " \t@x", "' \t@x" },
+		{ "\xe3\x80\x80"
+		  "=1",
+		  "'\xe3\x80\x80"
+		  "=1" },
+		{ "\xef\xbc\x9d"
+		  "1+1",
+		  "'\xef\xbc\x9d"
+		  "1+1" },
+		{ "\xef\xbc\x8b"
+		  "1",
+		  "'\xef\xbc\x8b"
+		  "1" },
+		{ "\xef\xbc\x8d"
+		  "1",
+		  "'\xef\xbc\x8d"
+		  "1" },
+		{ "\xef\xbc\xa0"
+		  "x",
+		  "'\xef\xbc\xa0"
+		  "x" },
+		{ " \xef\xbc\x9d"
+		  "1",
+		  "' \xef\xbc\x9d"
+		  "1" },
+		{ "\xef\xbc\x9e"
+		  "1",
+		  "\xef\xbc\x9e"
+		  "1" },
+		{ "\xef\xbc", "\xef\xbc" },
+		{ "\xe3\x80", "\xe3\x80" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *s = csvout_neutralise(cases[i].in);
@@ -411,8 +468,11 @@ static void jsonl_round_trip(void **state)
 	char *text = run_export(f->st, EXPORT_JSONL, NULL, false, &n);
 	assert_int_equal(n, NBIG);
 	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->st), "SELECT id, record_id, ts, (SELECT v FROM vals WHERE id = e.user)"
-					    " FROM events e ORDER BY ts, id", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->st),
+					    "SELECT id, record_id, ts, (SELECT v FROM vals WHERE id = e.user)"
+					    " FROM events e ORDER BY ts, id",
+					    -1, &q, NULL),
+			 SQLITE_OK);
 	char *save, *line = strtok_r(text, "\n", &save);
 	int64_t rows = 0;
 	for (; line; line = strtok_r(NULL, "\n", &save), rows++) {
@@ -424,7 +484,8 @@ static void jsonl_round_trip(void **state)
 		int64_t id = sqlite3_column_int64(q, 0);
 		const char *rid = (const char *)sqlite3_column_text(q, 1);
 		assert_string_equal(json_string_value(json_object_get(o, "record_id")), rid);
-		assert_string_equal(json_string_value(json_object_get(o, "user")), (const char *)sqlite3_column_text(q, 3));
+		assert_string_equal(json_string_value(json_object_get(o, "user")),
+				    (const char *)sqlite3_column_text(q, 3));
 		const char *tss = json_string_value(json_object_get(o, "ts"));
 		int64_t ts;
 		assert_non_null(tss);
@@ -432,7 +493,8 @@ static void jsonl_round_trip(void **state)
 		assert_int_equal(ts, sqlite3_column_int64(q, 2));
 		assert_string_equal(json_string_value(json_object_get(o, "kind")), "ual");
 		assert_string_equal(json_string_value(json_object_get(o, "source")), "big.json");
-		assert_string_equal(json_string_value(json_object_get(o, "source_sha256")), "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed");
+		assert_string_equal(json_string_value(json_object_get(o, "source_sha256")),
+				    "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed");
 		assert_true(json_is_integer(json_object_get(o, "line")));
 		/* the raw record, as the case holds it */
 		size_t rawlen;
@@ -455,8 +517,10 @@ static void jsonl_round_trip(void **state)
 		assert_int_equal(json_array_size(notes), ai->nnotes);
 		for (size_t i = 0; i < ai->nnotes; i++) {
 			json_t *nt = json_array_get(notes, i);
-			assert_string_equal(json_string_value(json_object_get(nt, "author")), ai->notes[i].author);
-			assert_string_equal(json_string_value(json_object_get(nt, "created")), ai->notes[i].created);
+			assert_string_equal(json_string_value(json_object_get(nt, "author")),
+					    ai->notes[i].author);
+			assert_string_equal(json_string_value(json_object_get(nt, "created")),
+					    ai->notes[i].created);
 			assert_string_equal(json_string_value(json_object_get(nt, "text")), ai->notes[i].text);
 		}
 		annot_info_free(ai);
@@ -647,9 +711,12 @@ static void test_markdown_escapes(void **state)
 	assert_non_null(strstr(md, "by \\=cmd\\|' /c calc'!a0@contoso.com\n"));
 	assert_non_null(strstr(md, "user `=cmd|' /c calc'!a0@contoso.com`"));
 	/* every bookmarked event carries its provenance */
-	assert_non_null(strstr(md, "- record: `r-00000` (ual) from `big.json` line 2, SHA-256 `5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed`\n"));
+	assert_non_null(
+		strstr(md,
+		       "- record: `r-00000` (ual) from `big.json` line 2, SHA-256 `5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed`\n"));
 	assert_non_null(strstr(md, "## How to reproduce"));
-	assert_non_null(strstr(md, "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed  big.json\n"));
+	assert_non_null(
+		strstr(md, "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed  big.json\n"));
 	free(md);
 }
 
@@ -698,7 +765,9 @@ static void test_notes_round_trip(void **state)
 	assert_int_equal(s.marks, NHOSTILE + 4);
 	assert_int_equal(s.notes, NNOTES + 1);
 	assert_int_equal(s.views, 1);
-	assert_int_equal(strncmp(a, "{\"auditscope_notes\":1,\"exported\":\"2024-03-01T10:00:00.000Z\",\"by\":\"alice\"", 70), 0);
+	assert_int_equal(strncmp(a, "{\"auditscope_notes\":1,\"exported\":\"2024-03-01T10:00:00.000Z\",\"by\":\"alice\"",
+				 70),
+			 0);
 
 	/* a second analyst's case: the same records loaded in the other
 	 * order, so every row id differs; bob has his own note on r-00002 */
@@ -752,13 +821,14 @@ static void test_notes_round_trip(void **state)
 	assert_int_equal(na, nb);
 
 	/* importing again changes nothing */
-	int64_t before = scalar(b, "SELECT count(*) FROM notes") * 1000000 + scalar(b, "SELECT count(*) FROM tags") * 1000 +
+	int64_t before = scalar(b, "SELECT count(*) FROM notes") * 1000000 +
+			 scalar(b, "SELECT count(*) FROM tags") * 1000 +
 			 scalar(b, "SELECT count(*) FROM marks");
 	assert_int_equal(import_text(b, a, &s, &cause), 0);
 	assert_int_equal(s.marks + s.tags + s.notes + s.views, 0);
 	assert_true(s.present > 0);
-	int64_t after = scalar(b, "SELECT count(*) FROM notes") * 1000000 + scalar(b, "SELECT count(*) FROM tags") * 1000 +
-			scalar(b, "SELECT count(*) FROM marks");
+	int64_t after = scalar(b, "SELECT count(*) FROM notes") * 1000000 +
+			scalar(b, "SELECT count(*) FROM tags") * 1000 + scalar(b, "SELECT count(*) FROM marks");
 	assert_int_equal(before, after);
 
 	/* and back: alice gets bob's note, and her own come back as present */
@@ -784,11 +854,16 @@ static void test_notes_import_errors(void **state)
 	} cases[] = {
 		{ "not json\n", "notes.jsonl:3: not JSON" },
 		{ "[1]\n", "notes.jsonl:3: expected a JSON object" },
-		{ "{\"type\":\"mark\",\"record_id\":\"r\",\"kind\":\"ual\",\"author\":\"z\"}\n", "notes.jsonl:3: expected a non-empty string for created" },
-		{ "{\"type\":\"mark\",\"record_id\":\"r\",\"kind\":\"evtx\",\"author\":\"z\",\"created\":\"t\"}\n", "notes.jsonl:3: kind must be" },
-		{ "{\"type\":\"tag\",\"record_id\":\"r\",\"kind\":\"ual\",\"author\":\"z\",\"created\":\"t\",\"tag\":\"a,b\"}\n", "notes.jsonl:3: tag:" },
-		{ "{\"type\":\"note\",\"record_id\":\"r\",\"kind\":0,\"author\":\"z\",\"created\":\"t\",\"text\":\"a\\u0000b\"}\n", "notes.jsonl:3: not JSON" },
-		{ "{\"type\":\"bogus\",\"record_id\":\"r\",\"kind\":0,\"author\":\"z\",\"created\":\"t\"}\n", "notes.jsonl:3: unknown type bogus" },
+		{ "{\"type\":\"mark\",\"record_id\":\"r\",\"kind\":\"ual\",\"author\":\"z\"}\n",
+		  "notes.jsonl:3: expected a non-empty string for created" },
+		{ "{\"type\":\"mark\",\"record_id\":\"r\",\"kind\":\"evtx\",\"author\":\"z\",\"created\":\"t\"}\n",
+		  "notes.jsonl:3: kind must be" },
+		{ "{\"type\":\"tag\",\"record_id\":\"r\",\"kind\":\"ual\",\"author\":\"z\",\"created\":\"t\",\"tag\":\"a,b\"}\n",
+		  "notes.jsonl:3: tag:" },
+		{ "{\"type\":\"note\",\"record_id\":\"r\",\"kind\":0,\"author\":\"z\",\"created\":\"t\",\"text\":\"a\\u0000b\"}\n",
+		  "notes.jsonl:3: not JSON" },
+		{ "{\"type\":\"bogus\",\"record_id\":\"r\",\"kind\":0,\"author\":\"z\",\"created\":\"t\"}\n",
+		  "notes.jsonl:3: unknown type bogus" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char text[1024];
@@ -818,7 +893,8 @@ static void test_notes_import_errors(void **state)
 	assert_int_equal(s.marks, 1);
 	assert_int_equal(s.notes, 1);
 	assert_int_equal(s.absent, 1);
-	assert_int_equal(scalar(f->st, "SELECT count(*) FROM notes WHERE record_id = 'nowhere' AND kind = 1"), 1);
+	assert_int_equal(scalar(f->st, "SELECT count(*) FROM notes WHERE record_id = 'nowhere' AND kind = 1"),
+			 1);
 	/* inside a caller's transaction the import is a savepoint: it goes
 	 * with the caller's rollback */
 	snprintf(text, sizeof text, "%s%s", hdr,

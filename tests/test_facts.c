@@ -20,9 +20,10 @@ static void read_json(const char *json)
 static void test_signin_graph(void **state)
 {
 	(void)state;
-	read_json("{\"resourceDisplayName\":\"Microsoft Graph\",\"status\":{\"errorCode\":50126,"
-		  "\"failureReason\":\"Invalid username or password.\"},\"conditionalAccessStatus\":\"failure\","
-		  "\"authenticationRequirement\":\"multiFactorAuthentication\",\"userAgent\":\"python-requests/2.31\"}");
+	read_json(
+		"{\"resourceDisplayName\":\"Microsoft Graph\",\"status\":{\"errorCode\":50126,"
+		"\"failureReason\":\"Invalid username or password.\"},\"conditionalAccessStatus\":\"failure\","
+		"\"authenticationRequirement\":\"multiFactorAuthentication\",\"userAgent\":\"python-requests/2.31\"}");
 	assert_string_equal(f[FACT_RESOURCE], "Microsoft Graph");
 	assert_string_equal(f[FACT_FAILURE], "Invalid username or password.");
 	assert_string_equal(f[FACT_CA], "failure");
@@ -50,8 +51,9 @@ static void test_signin_envelope_and_csv(void **state)
 	assert_string_equal(f[FACT_AGENT], "Mozilla/5.0");
 	/* the unified audit log's sign-in: agent in ExtendedProperties, the
 	 * resource as ObjectId */
-	read_json("{\"RecordType\":15,\"ObjectId\":\"00000003-0000-0000-c000-000000000000\",\"LogonError\":"
-		  "\"InvalidUserNameOrPassword\",\"ExtendedProperties\":[{\"Name\":\"UserAgent\",\"Value\":\"Firefox/114\"}]}");
+	read_json(
+		"{\"RecordType\":15,\"ObjectId\":\"00000003-0000-0000-c000-000000000000\",\"LogonError\":"
+		"\"InvalidUserNameOrPassword\",\"ExtendedProperties\":[{\"Name\":\"UserAgent\",\"Value\":\"Firefox/114\"}]}");
 	assert_string_equal(f[FACT_RESOURCE], "00000003-0000-0000-c000-000000000000");
 	assert_string_equal(f[FACT_FAILURE], "InvalidUserNameOrPassword");
 	assert_string_equal(f[FACT_AGENT], "Firefox/114");
@@ -78,9 +80,10 @@ static void test_directory(void **state)
 static void test_exchange_admin(void **state)
 {
 	(void)state;
-	read_json("{\"RecordType\":1,\"Operation\":\"New-InboxRule\",\"ObjectId\":\"alice\\\\.\",\"Parameters\":["
-		  "{\"Name\":\"Name\",\"Value\":\".\"},{\"Name\":\"DomainController\",\"Value\":\"\"},"
-		  "{\"Name\":\"ForwardTo\",\"Value\":\"x@evil.example\"},{\"Name\":\"StopProcessingRules\",\"Value\":\"True\"}]}");
+	read_json(
+		"{\"RecordType\":1,\"Operation\":\"New-InboxRule\",\"ObjectId\":\"alice\\\\.\",\"Parameters\":["
+		"{\"Name\":\"Name\",\"Value\":\".\"},{\"Name\":\"DomainController\",\"Value\":\"\"},"
+		"{\"Name\":\"ForwardTo\",\"Value\":\"x@evil.example\"},{\"Name\":\"StopProcessingRules\",\"Value\":\"True\"}]}");
 	assert_string_equal(f[FACT_TARGET], "alice\\.");
 	/* empty parameters are left out */
 	assert_string_equal(f[FACT_PARAMS], "Name=. ForwardTo=x@evil.example StopProcessingRules=True");
@@ -103,8 +106,8 @@ static void test_not_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_signin_graph),	cmocka_unit_test(test_signin_envelope_and_csv),
-		cmocka_unit_test(test_directory),	cmocka_unit_test(test_exchange_admin),
+		cmocka_unit_test(test_signin_graph), cmocka_unit_test(test_signin_envelope_and_csv),
+		cmocka_unit_test(test_directory),    cmocka_unit_test(test_exchange_admin),
 		cmocka_unit_test(test_not_json),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

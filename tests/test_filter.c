@@ -40,7 +40,8 @@ static void test_constructs(void **state)
 	canon("   ", "");
 	canon("user=alice@contoso.com", "user=alice@contoso.com");
 	canon("user!=alice", "user!=alice");
-	canon("op=New-InboxRule,Set-InboxRule,UpdateInboxRules", "op=New-InboxRule,Set-InboxRule,UpdateInboxRules");
+	canon("op=New-InboxRule,Set-InboxRule,UpdateInboxRules",
+	      "op=New-InboxRule,Set-InboxRule,UpdateInboxRules");
 	canon("op~^(New|Set)-InboxRule", "op~^(New|Set)-InboxRule");
 	canon("op!~Inbox", "op!~Inbox");
 	canon("time>2023-06-16", "time>2023-06-16");
@@ -82,7 +83,7 @@ static void test_constructs(void **state)
 	canon("user=\"x\\\"y\"", "user=x\"y"); /* a quote inside a bare value is a character */
 	canon("user=\"x\\\"y z\"", "user=\"x\\\"y z\"");
 	canon("json.a~\"a\\\\d+\"", "json.a~a\\d+"); /* \\ in quotes is one backslash */
-	canon("json.a~\"a\\d+\"", "json.a~a\\d+");     /* any other backslash stays */
+	canon("json.a~\"a\\d+\"", "json.a~a\\d+");   /* any other backslash stays */
 	canon("json.a~a\\d+", "json.a~a\\d+");
 	canon("\"or\"", "\"or\"");
 	canon("\"-7d\"", "\"-7d\"");
@@ -105,9 +106,11 @@ static void test_round_trip_random(void **state)
 {
 	(void)state;
 	static const char *const piece[] = {
-		"user", "op", "ip", "app", "time", "json.a.b", "tag", "raw", "op_count", "=", "!=", "~", "!~", ">",
-		"<=", ",", "\"", "\\", "(", ")", " ", " ", " ", "or", "and", "not", "-", "marked", "a", "B c",
-		"2023-06-16", "-7d", "1.2.3.0/24", "^(x|y)", "'", ";", "é", "\t", "5",
+		"user",       "op",     "ip", "app",    "time", "json.a.b", "tag",        "raw",
+		"op_count",   "=",      "!=", "~",      "!~",   ">",        "<=",         ",",
+		"\"",         "\\",     "(",  ")",      " ",    " ",        " ",          "or",
+		"and",        "not",    "-",  "marked", "a",    "B c",      "2023-06-16", "-7d",
+		"1.2.3.0/24", "^(x|y)", "'",  ";",      "é",    "\t",       "5",
 	};
 	unsigned seed = 12345;
 	char text[256];
@@ -117,7 +120,8 @@ static void test_round_trip_random(void **state)
 		int k = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 8;
 		text[0] = '\0';
 		for (int i = 0; i < k; i++) {
-			const char *p = piece[((seed = seed * 1103515245 + 12345) >> 16) % (sizeof piece / sizeof piece[0])];
+			const char *p = piece[((seed = seed * 1103515245 + 12345) >> 16) %
+					      (sizeof piece / sizeof piece[0])];
 			size_t n = strlen(p);
 			if (len + n >= sizeof text)
 				break;
@@ -177,12 +181,14 @@ static void test_errors(void **state)
 	error_is("\"abc", "filter: unterminated quote at column 1");
 	error_is("user=\"abc", "filter: unterminated quote at column 6");
 	error_is("user>x", "filter: 'user' takes =, !=, ~ or !~, not '>' at column 5");
-	error_is("raw=x", "filter: 'raw' takes ~ or !~ (a regular expression over the whole record), not '=' at column 4");
+	error_is("raw=x",
+		 "filter: 'raw' takes ~ or !~ (a regular expression over the whole record), not '=' at column 4");
 	error_is("time~x", "filter: 'time' takes =, !=, <, <=, > or >=, not '~' at column 5");
 	error_is("time>=yesterday",
 		 "filter: expected a time after 'time>=', got 'yesterday' (2023-06-16, 2023-06-16T10:00, -7d) at column 7");
 	error_is("op_count>x", "filter: expected a number after 'op_count>', got 'x' at column 10");
-	error_is("ip=1.2.3.4/99", "filter: expected an address block such as 203.0.113.0/24, got '1.2.3.4/99' at column 4");
+	error_is("ip=1.2.3.4/99",
+		 "filter: expected an address block such as 203.0.113.0/24, got '1.2.3.4/99' at column 4");
 	error_is("a or", "filter: expected a term after 'or' at column 5");
 	error_is("or a", "filter: expected a term before 'or' at column 1");
 	error_is("and a", "filter: expected a term before 'and' at column 1");
@@ -194,7 +200,8 @@ static void test_errors(void **state)
 	error_is("(user=a", "filter: expected ')' to close the '(' of column 1 at column 8");
 	error_is("()", "filter: expected a term after '(' at column 2");
 	error_is("user = x", "filter: no space is allowed before '=' at column 5");
-	error_is("json.=x", "filter: expected a path after 'json.' such as json.Parameters.ForwardTo at column 1");
+	error_is("json.=x",
+		 "filter: expected a path after 'json.' such as json.Parameters.ForwardTo at column 1");
 	error_is("user=\"a\"b", "filter: expected a space after the closing quote at column 9");
 	error_is("\"\"", "filter: expected text between the quotes at column 1");
 	char *cause = NULL;
@@ -411,8 +418,10 @@ static void test_compile(void **state)
 	assert_int_equal(count_where(f->st, "not (op=MailItemsAccessed or ip=198.51.100.1)"), 0);
 	assert_int_equal(count_where(f->st, "-op=MailItemsAccessed"), 1);
 	assert_int_equal(count_where(f->st, "marked"), 0);
-	sqlite3_exec(store_db(f->st), "INSERT INTO marks VALUES ('r2', 0, 'me', 'now');"
-				      "INSERT INTO tags VALUES ('r1', 0, 'Exfil', 'me', 'now')", NULL, NULL, NULL);
+	sqlite3_exec(store_db(f->st),
+		     "INSERT INTO marks VALUES ('r2', 0, 'me', 'now');"
+		     "INSERT INTO tags VALUES ('r1', 0, 'Exfil', 'me', 'now')",
+		     NULL, NULL, NULL);
 	assert_int_equal(count_where(f->st, "marked"), 1);
 	assert_int_equal(count_where(f->st, "not marked"), 1);
 	assert_int_equal(count_where(f->st, "tag=exfil"), 1);
@@ -479,13 +488,17 @@ static void test_compile_flags(void **state)
 	/* without the raw terms: a condition every match meets, however
 	 * deep under "not" the raw terms sit */
 	static const char *const relaxed[] = {
-		"user=alice@contoso.com forward", "user=alice@contoso.com -forward",
-		"not (op=x or not \"a b\")", "json.a!=1 raw~x", "not (json.a=1 (forward or ip=1.2.3.4))",
+		"user=alice@contoso.com forward",
+		"user=alice@contoso.com -forward",
+		"not (op=x or not \"a b\")",
+		"json.a!=1 raw~x",
+		"not (json.a=1 (forward or ip=1.2.3.4))",
 	};
 	for (size_t i = 0; i < sizeof relaxed / sizeof relaxed[0]; i++) {
 		fl = filter_parse(relaxed[i], &cause);
 		assert_non_null(fl);
-		assert_int_equal(filter_compile(fl, f->st, FILTER_SQL_NORAW | FILTER_SQL_NOINDEX, &s, &cause), 0);
+		assert_int_equal(filter_compile(fl, f->st, FILTER_SQL_NORAW | FILTER_SQL_NOINDEX, &s, &cause),
+				 0);
 		assert_true(s.raw);
 		assert_null(strstr(s.where, "raw_json"));
 		filter_sql_clear(&s);

@@ -122,10 +122,12 @@ static void test_kinds_and_filter(void **state)
 	(void)state;
 	struct fcase c;
 	const char *files[] = {
-		"ual.jsonl", "{'Id':'same-1','CreationTime':'2024-05-01T10:00:00','Operation':'UserLoggedIn',"
-			     "'UserId':'A@x.com','ClientIP':'<null>'}\n",
-		"si.json", "[{'createdDateTime':'2024-05-01T10:00:01.5+02:00','id':'same-1','appId':'AB',"
-			   "'ipAddress':'Unknown','userPrincipalName':'b@x.com'}]",
+		"ual.jsonl",
+		"{'Id':'same-1','CreationTime':'2024-05-01T10:00:00','Operation':'UserLoggedIn',"
+		"'UserId':'A@x.com','ClientIP':'<null>'}\n",
+		"si.json",
+		"[{'createdDateTime':'2024-05-01T10:00:01.5+02:00','id':'same-1','appId':'AB',"
+		"'ipAddress':'Unknown','userPrincipalName':'b@x.com'}]",
 		NULL,
 	};
 	load_files(&c, files);
@@ -532,7 +534,7 @@ static void test_unknown_files(void **state)
 	assert_int_equal(c.t.events, 0);
 	assert_int_equal(c.t.rejects, 3);
 	assert_non_null(strstr(c.status, "not a recognised audit export header: host,owner (the file's 3 rows "
-					  "were refused)"));
+					 "were refused)"));
 	unload(&c);
 	load1(&c, "things.jsonl", "{'a':1}\n{'b':2}\n");
 	assert_int_equal(c.t.rejects, 2);
@@ -690,10 +692,10 @@ static void test_realdata_counts(void **state)
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		struct fcase *c = load_real(files[i].file);
 		if (c->t.records != files[i].records || c->t.events != files[i].events || c->t.rejects != 0)
-			fail_msg("%s: %llu records, %llu events, %llu rejects; expected %llu, %llu, 0", files[i].file,
-				 (unsigned long long)c->t.records, (unsigned long long)c->t.events,
-				 (unsigned long long)c->t.rejects, (unsigned long long)files[i].records,
-				 (unsigned long long)files[i].events);
+			fail_msg("%s: %llu records, %llu events, %llu rejects; expected %llu, %llu, 0",
+				 files[i].file, (unsigned long long)c->t.records,
+				 (unsigned long long)c->t.events, (unsigned long long)c->t.rejects,
+				 (unsigned long long)files[i].records, (unsigned long long)files[i].events);
 		if (strcmp(c->format, files[i].format) != 0)
 			fail_msg("%s: format %s, expected %s", files[i].file, c->format, files[i].format);
 		char f[64];
@@ -793,20 +795,13 @@ static void test_realdata_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kinds_and_filter),
-		cmocka_unit_test(test_placeholder_ids),
-		cmocka_unit_test(test_azure_diagnostic_lines),
-		cmocka_unit_test(test_records_and_tables),
-		cmocka_unit_test(test_pipeline_capture),
-		cmocka_unit_test(test_xdr_rows),
-		cmocka_unit_test(test_risk_alert_activity),
-		cmocka_unit_test(test_csv_logs),
-		cmocka_unit_test(test_csv_expanded_auditdata),
-		cmocka_unit_test(test_unknown_files),
-		cmocka_unit_test(test_export_warnings),
-		cmocka_unit_test(test_trace_joins_messages),
-		cmocka_unit_test(test_progress_cancels),
-		cmocka_unit_test(test_realdata_counts),
+		cmocka_unit_test(test_kinds_and_filter),       cmocka_unit_test(test_placeholder_ids),
+		cmocka_unit_test(test_azure_diagnostic_lines), cmocka_unit_test(test_records_and_tables),
+		cmocka_unit_test(test_pipeline_capture),       cmocka_unit_test(test_xdr_rows),
+		cmocka_unit_test(test_risk_alert_activity),    cmocka_unit_test(test_csv_logs),
+		cmocka_unit_test(test_csv_expanded_auditdata), cmocka_unit_test(test_unknown_files),
+		cmocka_unit_test(test_export_warnings),        cmocka_unit_test(test_trace_joins_messages),
+		cmocka_unit_test(test_progress_cancels),       cmocka_unit_test(test_realdata_counts),
 		cmocka_unit_test(test_realdata_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,14 +18,14 @@
 /* The corpus file being replayed, for failure messages. */
 static const char *regress_file = "";
 
-#define FUZZ_CHECK(cond, ...)                                                 \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			print_error("%s: ", regress_file);                    \
-			print_error(__VA_ARGS__);                             \
-			print_error("\n");                                    \
-			fail();                                               \
-		}                                                             \
+#define FUZZ_CHECK(cond, ...)                              \
+	do {                                               \
+		if (!(cond)) {                             \
+			print_error("%s: ", regress_file); \
+			print_error(__VA_ARGS__);          \
+			print_error("\n");                 \
+			fail();                            \
+		}                                          \
 	} while (0)
 
 #define FUZZ_ENTRY regress_json_scan
@@ -215,8 +215,8 @@ static void test_rows(void **state)
 static void test_every_folder_has_a_target(void **state)
 {
 	(void)state;
-	static const char *const known[] = { "json_scan", "csv", "timeparse", "normalize",
-					     "ingest", "sanitize", "input", "casefile", "logs", "rows" };
+	static const char *const known[] = { "json_scan", "csv",   "timeparse", "normalize", "ingest",
+					     "sanitize",  "input", "casefile",  "logs",      "rows" };
 	size_t n;
 	char **names = regress_list(REGRESS_DIR, &n);
 	for (size_t i = 0; i < n; i++) {
@@ -247,7 +247,8 @@ static void test_every_target_has_a_folder(void **state)
 			struct stat st;
 			snprintf(dir, sizeof dir, "%s/%.*s", REGRESS_DIR, (int)(len - 7), names[i] + 5);
 			if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-				fail_msg("tests/%s: no corpus folder %s, so make test never replays it", names[i], dir);
+				fail_msg("tests/%s: no corpus folder %s, so make test never replays it",
+					 names[i], dir);
 			targets++;
 		}
 		free(names[i]);

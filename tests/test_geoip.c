@@ -23,13 +23,13 @@ static const char *installed_dir(void)
 	return access(p, R_OK) == 0 ? d : NULL;
 }
 
-#define NEED_INSTALLED(d)                                                      \
-	do {                                                                   \
-		(d) = installed_dir();                                         \
-		if (!(d)) {                                                    \
+#define NEED_INSTALLED(d)                                                                     \
+	do {                                                                                  \
+		(d) = installed_dir();                                                        \
+		if (!(d)) {                                                                   \
 			print_message("skipped: geoip/ is absent (make deps installs it)\n"); \
-			skip();                                                \
-		}                                                              \
+			skip();                                                               \
+		}                                                                             \
 	} while (0)
 
 static void test_labels_without_databases(void **state)
@@ -45,14 +45,14 @@ static void test_labels_without_databases(void **state)
 	static const struct {
 		const char *ip, *label;
 	} cases[] = {
-		{ "10.20.30.40", "private" },	   { "192.168.1.1", "private" },
-		{ "172.31.255.255", "private" },   { "172.32.0.1", NULL },
-		{ "127.0.0.1", "loopback" },	   { "::1", "loopback" },
-		{ "169.254.1.1", "link-local" },   { "fe80::1", "link-local" },
-		{ "192.0.2.55", "documentation" }, { "198.51.100.1", "documentation" },
-		{ "203.0.113.9", "documentation" }, { "2001:db8::42", "documentation" },
-		{ "100.64.0.1", "shared" },	   { "fd12:3456::1", "private" },
-		{ "40.107.22.1", "microsoft" },	   { "52.97.1.2", "microsoft" },
+		{ "10.20.30.40", "private" },        { "192.168.1.1", "private" },
+		{ "172.31.255.255", "private" },     { "172.32.0.1", NULL },
+		{ "127.0.0.1", "loopback" },         { "::1", "loopback" },
+		{ "169.254.1.1", "link-local" },     { "fe80::1", "link-local" },
+		{ "192.0.2.55", "documentation" },   { "198.51.100.1", "documentation" },
+		{ "203.0.113.9", "documentation" },  { "2001:db8::42", "documentation" },
+		{ "100.64.0.1", "shared" },          { "fd12:3456::1", "private" },
+		{ "40.107.22.1", "microsoft" },      { "52.97.1.2", "microsoft" },
 		{ "2603:1026:100::5", "microsoft" }, { "8.8.8.8", NULL },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -92,8 +92,7 @@ static void test_asn_csv(void **state)
 	struct geoip *g = geoip_open(dirs);
 	assert_true(geoip_has_asn(g));
 	assert_false(geoip_has_country(g));
-	assert_string_equal(geoip_describe(g),
-			    "country: none; network: asn-ipv4-num.csv 2026-06-17");
+	assert_string_equal(geoip_describe(g), "country: none; network: asn-ipv4-num.csv 2026-06-17");
 	assert_non_null(strstr(geoip_warning(g), "countries are unknown"));
 	struct geoip_place p;
 	assert_int_equal(geoip_lookup(g, "8.8.8.8", &p), 0); /* 134744072 */
@@ -108,7 +107,7 @@ static void test_asn_csv(void **state)
 	assert_int_equal(p.asn, 64500);
 	assert_string_equal(p.as_org, "Example, \"Net\" Ltd");
 	assert_int_equal(geoip_lookup(g, "0.255.255.255", &p), 0); /* before the first range */
-	assert_string_equal(p.label, "reserved");		    /* 0/8 */
+	assert_string_equal(p.label, "reserved");                  /* 0/8 */
 	assert_int_equal(p.asn, 0);
 	assert_int_equal(geoip_lookup(g, "1.2.2.255", &p), 0);
 	assert_int_equal(p.asn, 0);

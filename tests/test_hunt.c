@@ -17,9 +17,10 @@ static void test_defs(void **state)
 {
 	(void)state;
 	static const char *const names[HUNT_COUNT] = {
-		"rare-apps", "new-app-for-mailbox", "sync-access", "throttled", "inbox-rules",
-		"forwarding", "oauth-consent", "token-replay", "signin-then-mail", "failed-then-success",
-		"new-place", "hosting-signin", "impossible-travel", "anti-forensics",
+		"rare-apps",         "new-app-for-mailbox", "sync-access",   "throttled",
+		"inbox-rules",       "forwarding",          "oauth-consent", "token-replay",
+		"signin-then-mail",  "failed-then-success", "new-place",     "hosting-signin",
+		"impossible-travel", "anti-forensics",
 	};
 	for (int i = 0; i < HUNT_COUNT; i++) {
 		const struct hunt_def *d = hunt_def((enum hunt_id)i);
@@ -156,15 +157,16 @@ static void test_sync_access(void **state)
 		assert_int_equal(row->nevents, 1);
 		struct strset rid = { 0 };
 		row_rids(d->st, row, &rid);
-		char *key = xasprintf("%s|%s|%s|%s", cell(r, i, "mailbox"), cell(r, i, "folder"), cell(r, i, "ip"),
-				      rid.v[0]);
+		char *key = xasprintf("%s|%s|%s|%s", cell(r, i, "mailbox"), cell(r, i, "folder"),
+				      cell(r, i, "ip"), rid.v[0]);
 		set_add(&got, key);
 		free(key);
 		set_free(&rid);
 	}
 	size_t j;
 	json_t *s;
-	json_array_foreach(synced, j, s) {
+	json_array_foreach(synced, j, s)
+	{
 		char *key = xasprintf("%s|%s|%s|%s", json_string_value(json_object_get(s, "mailbox")),
 				      json_string_value(json_object_get(s, "folder")),
 				      json_string_value(json_object_get(s, "ip")),
@@ -292,7 +294,8 @@ static void test_token_replay(void **state)
 	for (size_t i = 0; i < r->nrows; i++) {
 		bool is_s = strcmp(cell(r, i, "kind"), "session") == 0;
 		json_t *exp = is_s ? sess : tok;
-		assert_string_equal(cell(r, i, "id"), json_string_value(json_object_get(exp, is_s ? "session_id" : "token_id")));
+		assert_string_equal(cell(r, i, "id"),
+				    json_string_value(json_object_get(exp, is_s ? "session_id" : "token_id")));
 		struct strset got = { 0 }, want = { 0 };
 		set_from_list(&got, cell(r, i, "ip_list"));
 		set_from_json(&want, json_object_get(exp, "ips"));
@@ -317,7 +320,8 @@ static void test_signin_then_mail(void **state)
 	struct hunt_result *r = run(d->st, HUNT_SIGNIN_THEN_MAIL);
 	size_t j;
 	json_t *e;
-	json_array_foreach(json_object_get(d->planted, "signin_then_mail"), j, e) {
+	json_array_foreach(json_object_get(d->planted, "signin_then_mail"), j, e)
+	{
 		const char *ip = json_string_value(json_object_get(e, "ip"));
 		const char *user = json_string_value(json_object_get(e, "user"));
 		bool found = false;

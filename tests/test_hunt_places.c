@@ -305,13 +305,14 @@ static void test_hosting_list(void **state)
 	fclose(f);
 	for (size_t i = 0; i < n; i++) {
 		if (!found[i])
-			fail_msg("AS%u (%s): no range owned by '%s' in the ASN table", h[i].asn, h[i].provider, h[i].owner);
+			fail_msg("AS%u (%s): no range owned by '%s' in the ASN table", h[i].asn,
+				 h[i].provider, h[i].owner);
 		if (i)
 			assert_true(h[i - 1].asn < h[i].asn); /* sorted, for the bisection */
 		assert_string_equal(geoplaces_hosting(h[i].asn), h[i].provider);
 	}
 	free(found);
-	assert_null(geoplaces_hosting(8075));  /* Microsoft: labelled, not hosting */
+	assert_null(geoplaces_hosting(8075)); /* Microsoft: labelled, not hosting */
 	assert_null(geoplaces_hosting(3320));
 	assert_true(geoplaces_is_mobile("T-Mobile USA, Inc."));
 	assert_true(geoplaces_is_mobile("Cellco Partnership DBA Verizon Wireless"));
@@ -344,10 +345,8 @@ static void test_distances(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_intrusion),
-		cmocka_unit_test(test_no_intrusion),
-		cmocka_unit_test(test_stack_places),
-		cmocka_unit_test(test_hosting_list),
+		cmocka_unit_test(test_intrusion),    cmocka_unit_test(test_no_intrusion),
+		cmocka_unit_test(test_stack_places), cmocka_unit_test(test_hosting_list),
 		cmocka_unit_test(test_distances),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,7 +47,8 @@ static void test_row_filters(void **state)
 			row_rids(d->st, row, &mine);
 			for (size_t k = 0; k < mine.n; k++)
 				if (!set_has(&x.rids, mine.v[k]))
-					fail_msg("%s: filter '%s' misses %s", r->def->name, row->filter, mine.v[k]);
+					fail_msg("%s: filter '%s' misses %s", r->def->name, row->filter,
+						 mine.v[k]);
 			/* and a filter is narrow: at most a day of the case */
 			assert_true(x.rids.n < 200);
 			set_free(&mine);
@@ -127,7 +128,8 @@ static void test_flagged(void **state)
 	/* the planted rule is flagged by inbox-rules (and nothing else needs
 	 * to), a background event by nothing */
 	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(store_db(d->st), "SELECT id FROM events WHERE record_id = ?", -1, &q, NULL),
+	assert_int_equal(sqlite3_prepare_v2(store_db(d->st), "SELECT id FROM events WHERE record_id = ?", -1,
+					    &q, NULL),
 			 SQLITE_OK);
 	sqlite3_bind_text(q, 1, pstr2(d, "inbox_rule", "record_id"), -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -209,10 +211,8 @@ static void test_baseline_option(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_row_filters),
-		cmocka_unit_test(test_run_all_same),
-		cmocka_unit_test(test_flagged),
-		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_row_filters),     cmocka_unit_test(test_run_all_same),
+		cmocka_unit_test(test_flagged),         cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_baseline_option),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

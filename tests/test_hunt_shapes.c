@@ -70,24 +70,26 @@ static void test_synthetic_shapes(void **state)
 	path = xasprintf("%s/sentinel.jsonl", in);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fprintf(f, "{\"TenantId\":\"t\",\"SourceSystem\":\"OfficeActivityManager\",\"RecordType\":\"1\","
-		   "\"TimeGenerated\":\"2023-06-16T10:01:00Z\",\"Operation\":\"New-InboxRule\",\"UserType\":\"Regular\","
-		   "\"OfficeWorkload\":\"Exchange\",\"ResultStatus\":\"True\",\"OfficeId\":\"00000000-0000-0000-0000-000000000020\","
-		   "\"SourceRecordId\":\"00000000-0000-0000-0000-000000000020\",\"UserId\":\"fay@contoso.com\","
-		   "\"ClientIP\":\"203.0.113.8\",\"Parameters\":\"[{\\\"Name\\\":\\\"Name\\\",\\\"Value\\\":\\\"Invoices\\\"},"
-		   "{\\\"Name\\\":\\\"ForwardAsAttachmentTo\\\",\\\"Value\\\":\\\"ap@evil.example\\\"}]\",\"Type\":\"OfficeActivity\"}\n");
+	fprintf(f,
+		"{\"TenantId\":\"t\",\"SourceSystem\":\"OfficeActivityManager\",\"RecordType\":\"1\","
+		"\"TimeGenerated\":\"2023-06-16T10:01:00Z\",\"Operation\":\"New-InboxRule\",\"UserType\":\"Regular\","
+		"\"OfficeWorkload\":\"Exchange\",\"ResultStatus\":\"True\",\"OfficeId\":\"00000000-0000-0000-0000-000000000020\","
+		"\"SourceRecordId\":\"00000000-0000-0000-0000-000000000020\",\"UserId\":\"fay@contoso.com\","
+		"\"ClientIP\":\"203.0.113.8\",\"Parameters\":\"[{\\\"Name\\\":\\\"Name\\\",\\\"Value\\\":\\\"Invoices\\\"},"
+		"{\\\"Name\\\":\\\"ForwardAsAttachmentTo\\\",\\\"Value\\\":\\\"ap@evil.example\\\"}]\",\"Type\":\"OfficeActivity\"}\n");
 	fclose(f);
 	free(path);
 	/* the Graph audit query: the record inside auditData */
 	path = xasprintf("%s/graph.json", in);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fprintf(f, "[{\"id\":\"00000000-0000-0000-0000-000000000030\",\"createdDateTime\":\"2023-06-16T10:02:00Z\","
-		   "\"auditLogRecordType\":\"exchangeAdmin\",\"operation\":\"New-InboxRule\",\"userPrincipalName\":\"gus@contoso.com\","
-		   "\"clientIp\":\"203.0.113.9\",\"service\":\"Exchange\",\"auditData\":{\"CreationTime\":\"2023-06-16T10:02:00\","
-		   "\"Id\":\"00000000-0000-0000-0000-000000000030\",\"Operation\":\"New-InboxRule\",\"RecordType\":1,"
-		   "\"UserId\":\"gus@contoso.com\",\"ClientIP\":\"203.0.113.9\",\"Workload\":\"Exchange\",\"Parameters\":["
-		   "{\"Name\":\"Name\",\"Value\":\"Sync\"},{\"Name\":\"MoveToFolder\",\"Value\":\"gus@contoso.com:\\\\RSS Subscriptions\"}]}}]\n");
+	fprintf(f,
+		"[{\"id\":\"00000000-0000-0000-0000-000000000030\",\"createdDateTime\":\"2023-06-16T10:02:00Z\","
+		"\"auditLogRecordType\":\"exchangeAdmin\",\"operation\":\"New-InboxRule\",\"userPrincipalName\":\"gus@contoso.com\","
+		"\"clientIp\":\"203.0.113.9\",\"service\":\"Exchange\",\"auditData\":{\"CreationTime\":\"2023-06-16T10:02:00\","
+		"\"Id\":\"00000000-0000-0000-0000-000000000030\",\"Operation\":\"New-InboxRule\",\"RecordType\":1,"
+		"\"UserId\":\"gus@contoso.com\",\"ClientIP\":\"203.0.113.9\",\"Workload\":\"Exchange\",\"Parameters\":["
+		"{\"Name\":\"Name\",\"Value\":\"Sync\"},{\"Name\":\"MoveToFolder\",\"Value\":\"gus@contoso.com:\\\\RSS Subscriptions\"}]}}]\n");
 	fclose(f);
 	free(path);
 
@@ -111,7 +113,8 @@ static void test_synthetic_shapes(void **state)
 		assert_string_equal(cell(r, i, "mailbox"), want[i].mailbox);
 		for (int k = 0; k < 3 && want[i].why[k]; k++)
 			if (!strstr(cell(r, i, "why"), want[i].why[k]))
-				fail_msg("rule %s: '%s' lacks '%s'", want[i].rule, cell(r, i, "why"), want[i].why[k]);
+				fail_msg("rule %s: '%s' lacks '%s'", want[i].rule, cell(r, i, "why"),
+					 want[i].why[k]);
 	}
 	/* a folder named Deleted Items is not a delete action */
 	assert_null(strstr(cell(r, 0, "why"), "deletes"));

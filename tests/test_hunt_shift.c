@@ -33,11 +33,13 @@ static struct shift *make_case(const char *at)
 	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
 	char cmd[8192], path[4096], moved[4096];
 	if (at)
-		snprintf(cmd, sizeof cmd, "'%s/auditgen' --bundle '%s/bundle' --seed " SEED " --intrusion-at %s >/dev/null",
+		snprintf(cmd, sizeof cmd,
+			 "'%s/auditgen' --bundle '%s/bundle' --seed " SEED " --intrusion-at %s >/dev/null",
 			 build, c->dir, at);
 	else
-		snprintf(cmd, sizeof cmd, "'%s/auditgen' --bundle '%s/bundle' --seed " SEED " --no-attack >/dev/null",
-			 build, c->dir);
+		snprintf(cmd, sizeof cmd,
+			 "'%s/auditgen' --bundle '%s/bundle' --seed " SEED " --no-attack >/dev/null", build,
+			 c->dir);
 	if (system(cmd) != 0) {
 		fprintf(stderr, "cannot run %s/auditgen (make it first)\n", build);
 		return NULL;
@@ -99,7 +101,8 @@ static bool in_array(json_t *a, const char *v)
 {
 	size_t i;
 	json_t *el;
-	json_array_foreach(a, i, el) if (v && json_is_string(el) && strcmp(json_string_value(el), v) == 0) return true;
+	json_array_foreach(a, i, el) if (v && json_is_string(el) &&
+					 strcmp(json_string_value(el), v) == 0) return true;
 	return false;
 }
 
@@ -120,7 +123,8 @@ static void no_first_party_hit(const struct hunt_result *r, const char *col)
 			continue;
 		const char *app = cell(r, i, col);
 		if (app && knownapps_first_party(app))
-			fail_msg("%s: hit %zu is the Microsoft app %s (%s)", r->def->name, i, app, r->rows[i].reason);
+			fail_msg("%s: hit %zu is the Microsoft app %s (%s)", r->def->name, i, app,
+				 r->rows[i].reason);
 	}
 }
 
@@ -200,15 +204,15 @@ static void check_intrusion(const struct shift *c)
 	hunt_result_free(r);
 }
 
-#define AT(name, frac)                                   \
-	static void name(void **state)                   \
-	{                                                \
-		(void)state;                             \
-		struct shift *c = make_case(frac);       \
-		assert_non_null(c);                      \
-		assert_non_null(c->planted);             \
-		check_intrusion(c);                      \
-		case_free(c);                            \
+#define AT(name, frac)                             \
+	static void name(void **state)             \
+	{                                          \
+		(void)state;                       \
+		struct shift *c = make_case(frac); \
+		assert_non_null(c);                \
+		assert_non_null(c->planted);       \
+		check_intrusion(c);                \
+		case_free(c);                      \
 	}
 AT(test_at_10, "0.10")
 AT(test_at_43, "0.43")
@@ -236,8 +240,9 @@ static void test_no_intrusion(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_at_10), cmocka_unit_test(test_at_43),	 cmocka_unit_test(test_at_70),
-		cmocka_unit_test(test_at_95), cmocka_unit_test(test_no_intrusion),
+		cmocka_unit_test(test_at_10),        cmocka_unit_test(test_at_43),
+		cmocka_unit_test(test_at_70),        cmocka_unit_test(test_at_95),
+		cmocka_unit_test(test_no_intrusion),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

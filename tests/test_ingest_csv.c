@@ -12,8 +12,7 @@ static void test_csv_purview(void **state)
 {
 	(void)state;
 	struct got g = { 0 };
-	const char *d =
-		PURVIEW_HDR
+	const char *d = PURVIEW_HDR
 		"538815b7,9/20/2023 4:05:03 AM,8,Add service principal.,Certificate,\"{\"\"CreationTime\"\":"
 		"\"\"2023-09-20T04:05:03\"\",\"\"Id\"\":\"\"538815b7\"\",\"\"Operation\"\":\"\"Add service principal.\"\","
 		"\"\"RecordType\"\":8,\"\"ResultStatus\"\":\"\"Success\"\",\"\"UserId\"\":\"\"Certificate\"\","
@@ -130,10 +129,10 @@ static void test_csv_powershell(void **state)
 	got_free(&g);
 }
 
-#define SIGNIN_HDR                                                                                      \
-	"\"Date (UTC)\",\"Request ID\",\"User agent\",\"Correlation ID\",\"User ID\",\"User\",\"Username\","  \
+#define SIGNIN_HDR                                                                                               \
+	"\"Date (UTC)\",\"Request ID\",\"User agent\",\"Correlation ID\",\"User ID\",\"User\",\"Username\","     \
 	"\"User type\",\"Incoming token type\",\"Unique token identifier\",\"Application\",\"Application ID \"," \
-	"\"Resource\",\"Resource ID \",\"IP address\",\"Location\",\"Status\",\"Sign-in error code\","         \
+	"\"Resource\",\"Resource ID \",\"IP address\",\"Location\",\"Status\",\"Sign-in error code\","           \
 	"\"Failure reason\",\"Client app\",\"Session ID\",\"Autonomous system  number\",\"Incoming token type\"\n"
 
 static void test_csv_entra_signin(void **state)
@@ -254,17 +253,19 @@ static void test_csv_bad_auditdata(void **state)
 {
 	(void)state;
 	struct got g = { 0 };
-	const char *row2 = "r2,9/26/2023 1:56:15 AM,2,Send,a@x.com,\"{\"\"CreationTime\"\":\"\"2023-09-26T01:56:15\"\",\"\"Id\"\":\"\"r\",,";
+	const char *row2 =
+		"r2,9/26/2023 1:56:15 AM,2,Send,a@x.com,\"{\"\"CreationTime\"\":\"\"2023-09-26T01:56:15\"\",\"\"Id\"\":\"\"r\",,";
 	char d[2048];
 	snprintf(d, sizeof d,
-		 PURVIEW_HDR "r1,9/26/2023 1:56:15 AM,2,Send,a@x.com,\"{\"\"CreationTime\"\":\"\"2023-09-26T01:56:15\"\"}\",,\n"
-			     "%s\n"
-			     "r3,9/26/2023 1:56:15 AM,2,Send,a@x.com,\"[1,2]\",,\n"
-			     "r4,9/26/2023 1:56:15 AM,2,Send,a@x.com,,,\n"
-			     "r5,9/26/2023 1:56:15 AM,2,Send\n"
-			     "r6,9/26/2023 1:56:15 AM,2,Send,a@x.com,\"{} {}\",,\n"
-			     "r7,9/26/2023 1:56:15 AM,2,Send,a@x.com,\"{\"\"CreationTime\"\":\"\"2023-02-30T00:00:00\"\"}\",,\n"
-			     "r8,9/26/2023 1:56:15 AM,2,Send,a@x.com,\"{\"\"CreationTime\"\":\"\"2023-09-26T01:56:15\"\"}\",,\n",
+		 PURVIEW_HDR
+		 "r1,9/26/2023 1:56:15 AM,2,Send,a@x.com,\"{\"\"CreationTime\"\":\"\"2023-09-26T01:56:15\"\"}\",,\n"
+		 "%s\n"
+		 "r3,9/26/2023 1:56:15 AM,2,Send,a@x.com,\"[1,2]\",,\n"
+		 "r4,9/26/2023 1:56:15 AM,2,Send,a@x.com,,,\n"
+		 "r5,9/26/2023 1:56:15 AM,2,Send\n"
+		 "r6,9/26/2023 1:56:15 AM,2,Send,a@x.com,\"{} {}\",,\n"
+		 "r7,9/26/2023 1:56:15 AM,2,Send,a@x.com,\"{\"\"CreationTime\"\":\"\"2023-02-30T00:00:00\"\"}\",,\n"
+		 "r8,9/26/2023 1:56:15 AM,2,Send,a@x.com,\"{\"\"CreationTime\"\":\"\"2023-09-26T01:56:15\"\"}\",,\n",
 		 row2);
 	run_str(d, &g);
 	expect_ok(&g, 2, 6);
@@ -337,8 +338,8 @@ static void test_csv_unknown_header(void **state)
 	strcpy(hdr + 300, "\nx\n");
 	run_str(hdr, &g);
 	assert_non_null(g.st.error);
-	assert_int_equal(strlen(g.st.error), strlen("line 1: not a recognised audit export header: ") + 120 + 3 +
-						     strlen(" (the file's 1 rows were refused)"));
+	assert_int_equal(strlen(g.st.error), strlen("line 1: not a recognised audit export header: ") + 120 +
+						     3 + strlen(" (the file's 1 rows were refused)"));
 	assert_non_null(strstr(g.st.error, "hhh... (the file's 1 rows were refused)"));
 	got_free(&g);
 
@@ -346,7 +347,8 @@ static void test_csv_unknown_header(void **state)
 	run_str("\"unterminated,header\n", &g);
 	assert_int_equal(g.rc, 0);
 	assert_non_null(g.st.error);
-	assert_string_equal(g.st.error, "line 1: unreadable CSV header (quoted field does not end (truncated file?))");
+	assert_string_equal(g.st.error,
+			    "line 1: unreadable CSV header (quoted field does not end (truncated file?))");
 	got_free(&g);
 }
 

@@ -6,9 +6,11 @@
  */
 #include "ingest_util.h"
 
-#define R1 "{'CreationTime':'2024-01-01T00:00:01','Id':'id-1','Operation':'New-InboxRule','UserId':'A@X.com','RecordType':1}"
+#define R1 \
+	"{'CreationTime':'2024-01-01T00:00:01','Id':'id-1','Operation':'New-InboxRule','UserId':'A@X.com','RecordType':1}"
 #define R2 "{'CreationTime':'2024-01-01T00:00:02','Id':'id-2','Operation':'Set-Mailbox','UserId':'b@x.com'}"
-#define R3 "{'CreationTime':'2024-01-01T00:00:03','Id':'id-3','Operation':'MailItemsAccessed','RecordType':50}"
+#define R3 \
+	"{'CreationTime':'2024-01-01T00:00:03','Id':'id-3','Operation':'MailItemsAccessed','RecordType':50}"
 
 /* ------------------------------------------------------------------ */
 /* JSON shapes */
@@ -188,8 +190,8 @@ static void test_json_truncated_line_in_middle(void **state)
 	struct got g = { 0 };
 	/* line 2 is cut with an odd number of quotes, line 4 with an even one */
 	char *d = q(R1 "\n"
-		    "{'CreationTime':'2024-01-01T00:00:02','Id':'id-2','Oper\n" R2 "\n"
-		    "{'CreationTime':'2024-01-01T00:00:02','Id':'id-x'\n" R3 "\n");
+		       "{'CreationTime':'2024-01-01T00:00:02','Id':'id-2','Oper\n" R2 "\n"
+		       "{'CreationTime':'2024-01-01T00:00:02','Id':'id-x'\n" R3 "\n");
 	run_str(d, &g);
 	expect_ok(&g, 3, 2);
 	expect_field(&g, 0, F_RECORD_ID, "id-1");

@@ -43,8 +43,7 @@ static void test_empty_file(void **state)
 	walk_ok(p, NULL, &c);
 	assert_int_equal(c.n, 1);
 	assert_member(&c.m[0], p, "", 0);
-	assert_string_equal(c.m[0].hex,
-			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_string_equal(c.m[0].hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	assert_int_equal(c.m[0].size, 0);
 	collect_free(&c);
 
@@ -127,7 +126,7 @@ static void test_dir_walk(void **state)
 	char *dangling = join(root, "dangling");
 	assert_int_equal(symlink("nowhere", dangling), 0);
 
-	static const char *order[] = { ".hidden", "A.csv", "a.csv", "b.csv", "sub/c.csv",
+	static const char *order[] = { ".hidden",          "A.csv",    "a.csv", "b.csv", "sub/c.csv",
 				       "sub/deeper/d.csv", "zlink.csv" };
 	static const char *body[] = { "h\n", "A\n", "a\n", "b\n", "c\n", "d\n", "a\n" };
 	for (int slash = 0; slash < 2; slash++) {

@@ -129,10 +129,8 @@ static void test_nested(void **state)
 	size_t ilen, tlen, glen;
 	char *ib = slurp(inner, &ilen), *tb = slurp(tgz, &tlen), *gb = slurp(gz, &glen);
 	struct entry oe[] = {
-		{ "first.csv", CSV, strlen(CSV) },
-		{ "deep/inner.zip", ib, ilen },
-		{ "inner.tar.gz", tb, tlen },
-		{ "c.json.gz", gb, glen },
+		{ "first.csv", CSV, strlen(CSV) },   { "deep/inner.zip", ib, ilen },
+		{ "inner.tar.gz", tb, tlen },        { "c.json.gz", gb, glen },
 		{ "last.json", JSON, strlen(JSON) },
 	};
 	char *outer = make_archive(d, "outer.zip", "zip", NULL, NULL, NULL, oe, 5);
@@ -194,7 +192,8 @@ static void test_nested_no_false_bomb(void **state)
 		x ^= x << 17;
 		n += (size_t)snprintf(text + n, cap - n,
 				      "RecordId,CreationDate,Operation,1,2024-01-01T00:00:00,"
-				      "New-InboxRule,%016llx\n", x);
+				      "New-InboxRule,%016llx\n",
+				      x);
 	}
 	char *g = make_gz(d, "big.csv.gz", text, n);
 	size_t glen;
@@ -253,8 +252,8 @@ static void test_nested_depth(void **state)
 
 	walk_ok(paths[5], NULL, &c);
 	assert_int_equal(c.n, 0);
-	snprintf(want, sizeof want, "%s!l4.zip!l3.zip!l2.zip!l1.zip: archive nested more than 4 deep; skipped",
-		 paths[5]);
+	snprintf(want, sizeof want,
+		 "%s!l4.zip!l3.zip!l2.zip!l1.zip: archive nested more than 4 deep; skipped", paths[5]);
 	assert_int_equal(c.nwarn, 1);
 	assert_string_equal(c.warn[0], want);
 	collect_free(&c);
@@ -300,7 +299,8 @@ static void test_bomb(void **state)
 	walk_ok(z, &lim, &c);
 	assert_int_equal(c.n, 3);
 	snprintf(want, sizeof want,
-		 "%s!big.csv: decompressed size exceeds 100x the compressed size (zip bomb?); stopped after ", z);
+		 "%s!big.csv: decompressed size exceeds 100x the compressed size (zip bomb?); stopped after ",
+		 z);
 	assert_non_null(c.m[1].err);
 	assert_int_equal(strncmp(c.m[1].err, want, strlen(want)), 0);
 	snprintf(want, sizeof want, "%s!small.csv", z);
@@ -401,10 +401,8 @@ static void test_member_names(void **state)
 	(void)state;
 	char *d = tmpdir_new();
 	struct entry e[] = {
-		{ "../../etc/x", CSV, strlen(CSV) },
-		{ "/abs/y.csv", CSV, strlen(CSV) },
-		{ "ctl\x1b[31m.csv", CSV, strlen(CSV) },
-		{ "..\\win\\z.csv", CSV, strlen(CSV) },
+		{ "../../etc/x", CSV, strlen(CSV) },     { "/abs/y.csv", CSV, strlen(CSV) },
+		{ "ctl\x1b[31m.csv", CSV, strlen(CSV) }, { "..\\win\\z.csv", CSV, strlen(CSV) },
 		{ "ok..name.csv", CSV, strlen(CSV) },
 	};
 	char *z = make_archive(d, "bundle.zip", "zip", NULL, NULL, NULL, e, 5);
@@ -418,13 +416,15 @@ static void test_member_names(void **state)
 	assert_string_equal(c.m[2].name, want);
 	assert_int_equal(c.nwarn, 4);
 	snprintf(want, sizeof want,
-		 "%s: member name '../../etc/x' points outside the archive; read in place, nothing extracted", z);
+		 "%s: member name '../../etc/x' points outside the archive; read in place, nothing extracted",
+		 z);
 	assert_string_equal(c.warn[0], want);
 	snprintf(want, sizeof want,
 		 "%s: member name '/abs/y.csv' is an absolute path; read in place, nothing extracted", z);
 	assert_string_equal(c.warn[1], want);
 	snprintf(want, sizeof want,
-		 "%s: member name 'ctl\\x1b[31m.csv' holds control characters; read in place, nothing extracted", z);
+		 "%s: member name 'ctl\\x1b[31m.csv' holds control characters; read in place, nothing extracted",
+		 z);
 	assert_string_equal(c.warn[2], want);
 	assert_non_null(strstr(c.warn[3], "points outside the archive"));
 	collect_free(&c);

@@ -80,8 +80,9 @@ static unsigned char *to_utf16(const char *s, int be, int bom, size_t *outlen)
 	return o;
 }
 
-static const char U16TEXT[] = "RecordType,UserIds,Operations,AuditData\r\n"
-			      "ExchangeItem,zoë@contoso.com,Send,\"{\"\"Subject\"\":\"\"Grüße 😀 日本 𝄞\"\"}\"\r\n";
+static const char U16TEXT[] =
+	"RecordType,UserIds,Operations,AuditData\r\n"
+	"ExchangeItem,zoë@contoso.com,Send,\"{\"\"Subject\"\":\"\"Grüße 😀 日本 𝄞\"\"}\"\r\n";
 
 static void check_utf16(const char *dir, const char *file, int be, int bom, const char *enc)
 {
@@ -180,19 +181,35 @@ static void test_utf16_invalid(void **state)
 		const char *want;
 	} cases[] = {
 		/* unpaired high surrogate, then 'A' */
-		{ "\xff\xfe\x00\xd8" "A\x00", 6, "\xef\xbf\xbd" "A" },
+		{ "\xff\xfe\x00\xd8"
+		  "A\x00",
+		  6,
+		  "\xef\xbf\xbd"
+		  "A" },
 		/* lone low surrogate */
-		{ "\xff\xfe" "B\x00\x00\xdc" "C\x00", 8, "B\xef\xbf\xbd" "C" },
+		{ "\xff\xfe"
+		  "B\x00\x00\xdc"
+		  "C\x00",
+		  8,
+		  "B\xef\xbf\xbd"
+		  "C" },
 		/* high surrogate at the very end */
-		{ "\xff\xfe" "D\x00\x3d\xd8", 6, "D\xef\xbf\xbd" },
+		{ "\xff\xfe"
+		  "D\x00\x3d\xd8",
+		  6, "D\xef\xbf\xbd" },
 		/* odd byte count */
-		{ "\xff\xfe" "E\x00" "F", 5, "E\xef\xbf\xbd" },
+		{ "\xff\xfe"
+		  "E\x00"
+		  "F",
+		  5, "E\xef\xbf\xbd" },
 		/* big-endian, two highs in a row then a good pair */
 		{ "\xfe\xff\xd8\x3d\xd8\x3d\xde\x00", 8, "\xef\xbf\xbd\xf0\x9f\x98\x80" },
 		/* BOM only */
 		{ "\xff\xfe", 2, "" },
 		/* U+0000 passes as a byte */
-		{ "\xff\xfe\x00\x00" "G\x00", 6, "\x00G" },
+		{ "\xff\xfe\x00\x00"
+		  "G\x00",
+		  6, "\x00G" },
 	};
 	static const size_t wantlen[] = { 4, 5, 4, 4, 7, 0, 2 };
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

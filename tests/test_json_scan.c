@@ -217,8 +217,9 @@ static void test_numbers(void **state)
 {
 	(void)state;
 	static const char *const good[] = {
-		"0", "-0", "7", "-7", "10", "123456789012345678901234567890", "0.5", "-0.5",
-		"1.25e3", "1.25E-3", "1e+0", "0e0", "-0.0e-0",
+		"0",       "-0",   "7",      "-7",      "10",   "123456789012345678901234567890",
+		"0.5",     "-0.5", "1.25e3", "1.25E-3", "1e+0", "0e0",
+		"-0.0e-0",
 	};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
 		struct jval v;
@@ -228,7 +229,8 @@ static void test_numbers(void **state)
 		assert_int_equal(v.t, JT_NUM);
 		assert_int_equal(v.n, strlen(good[i]));
 	}
-	static const char *const bad[] = { "-", "--1", "1.", ".1", "1e", "1e-", "0x10", "1.2.3", "- 1", "Infinity" };
+	static const char *const bad[] = { "-",   "--1",  "1.",    ".1",  "1e",
+					   "1e-", "0x10", "1.2.3", "- 1", "Infinity" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		if (!scan_doc(bad[i], NULL, NULL))
 			fail_msg("accepted %s", bad[i]);
@@ -355,14 +357,10 @@ static void test_iterate_object(void **state)
 		const char *key, *val;
 		enum jtype t;
 	} want[] = {
-		{ "\"a\"", "1", JT_NUM },
-		{ "\"b\"", "\"two\"", JT_STR },
-		{ "\"c\"", "[1,[2,3]]", JT_ARR },
-		{ "\"d\"", "{\"e\":{\"f\":null}}", JT_OBJ },
-		{ "\"g\"", "true", JT_TRUE },
-		{ "\"h\"", "false", JT_FALSE },
-		{ "\"i\"", "-2.5e3", JT_NUM },
-		{ "\"j\\\"k\"", "\"x\\\\\"", JT_STR },
+		{ "\"a\"", "1", JT_NUM },         { "\"b\"", "\"two\"", JT_STR },
+		{ "\"c\"", "[1,[2,3]]", JT_ARR }, { "\"d\"", "{\"e\":{\"f\":null}}", JT_OBJ },
+		{ "\"g\"", "true", JT_TRUE },     { "\"h\"", "false", JT_FALSE },
+		{ "\"i\"", "-2.5e3", JT_NUM },    { "\"j\\\"k\"", "\"x\\\\\"", JT_STR },
 	};
 	json_iter_init(&it, &obj);
 	size_t i = 0;
@@ -522,11 +520,17 @@ static void test_unescape(void **state)
 	/* high then plain text */
 	n = unescape_str("\"\\ud83dab\"", out, sizeof out);
 	assert_int_equal(n, 5);
-	assert_memory_equal(out, "\xef\xbf\xbd" "ab", 5);
+	assert_memory_equal(out,
+			    "\xef\xbf\xbd"
+			    "ab",
+			    5);
 	/* high then a non-surrogate escape: that escape survives */
 	n = unescape_str("\"\\ud83d\\u0041\"", out, sizeof out);
 	assert_int_equal(n, 4);
-	assert_memory_equal(out, "\xef\xbf\xbd" "A", 4);
+	assert_memory_equal(out,
+			    "\xef\xbf\xbd"
+			    "A",
+			    4);
 	/* two highs, then a low: FFFD and a pair */
 	n = unescape_str("\"\\ud83d\\ud83d\\ude00\"", out, sizeof out);
 	assert_int_equal(n, 7);
@@ -593,7 +597,7 @@ static void test_get(void **state)
 	assert_true(json_get(&obj, "Operation", &v));   /* escaped key */
 	assert_memory_equal(json_str_ptr(&v), "MailItemsAccessed", 17);
 	assert_false(json_get(&obj, "inner", &v));
-	assert_false(json_get(&obj, "id", &v));         /* case matters */
+	assert_false(json_get(&obj, "id", &v)); /* case matters */
 	assert_false(json_get(&obj, "", &v));
 	assert_true(json_get(&obj, "Nested", &v));
 	assert_int_equal(v.t, JT_OBJ);
@@ -649,7 +653,7 @@ static void test_get_int(void **state)
 	assert_false(get_int("[5]", &n));
 	assert_false(get_int("{\"a\":5}", &n));
 	assert_false(get_int("99999999999999999999", &n)); /* overflow */
-	assert_int_equal(n, 42);                         /* untouched on failure */
+	assert_int_equal(n, 42);                           /* untouched on failure */
 }
 
 /* An exponent scales the number: 1e3 is a thousand, not one. */

@@ -48,7 +48,8 @@ static void test_builtin_lookup(void **state)
 {
 	(void)state;
 	/* the six apps core/README.md ("Hunts") names as reading mail normally, and Graph */
-	assert_string_equal(knownapps_name("00000002-0000-0ff1-ce00-000000000000"), "Office 365 Exchange Online");
+	assert_string_equal(knownapps_name("00000002-0000-0ff1-ce00-000000000000"),
+			    "Office 365 Exchange Online");
 	assert_string_equal(knownapps_name("9199bf20-a13f-4107-85dc-02114787ef48"), "One Outlook Web");
 	assert_string_equal(knownapps_name("27922004-5251-4030-b22d-91ecd9a37ea4"), "Outlook Mobile");
 	assert_string_equal(knownapps_name("5d661950-3475-41cd-a2c3-d671a3162bc1"), "Microsoft Outlook");
@@ -139,8 +140,12 @@ static void test_case_precedence(void **state)
 	assert_null(knownapps_case_name(f->st, "666e1623-aa17-4008-a809-89807f229bdb", &origin));
 	assert_null(origin);
 
-	assert_int_equal(knownapps_add(f->st, "666E1623-AA17-4008-A809-89807F229BDB", "MailSync Connector", "test", &cause), 0);
-	assert_int_equal(knownapps_add(f->st, "00000003-0000-0000-c000-000000000000", "Graph (tenant)", "test", &cause), 0);
+	assert_int_equal(knownapps_add(f->st, "666E1623-AA17-4008-A809-89807F229BDB", "MailSync Connector",
+				       "test", &cause),
+			 0);
+	assert_int_equal(knownapps_add(f->st, "00000003-0000-0000-c000-000000000000", "Graph (tenant)",
+				       "test", &cause),
+			 0);
 	assert_int_equal(knownapps_add(f->st, "not-a-guid", "x", "test", &cause), -1);
 	assert_non_null(strstr(cause, "not-a-guid"));
 	free(cause);
@@ -173,16 +178,20 @@ static void test_case_precedence(void **state)
 	/* the snapshot agrees */
 	struct knownapps *ka = knownapps_new(f->st, &cause);
 	assert_non_null(ka);
-	assert_string_equal(knownapps_lookup(ka, "666E1623-aa17-4008-a809-89807f229bdb", &origin), "MailSync Connector");
+	assert_string_equal(knownapps_lookup(ka, "666E1623-aa17-4008-a809-89807f229bdb", &origin),
+			    "MailSync Connector");
 	assert_string_equal(origin, "tenant");
-	assert_string_equal(knownapps_lookup(ka, "00000003-0000-0000-c000-000000000000", &origin), "Graph (tenant)");
-	assert_string_equal(knownapps_lookup(ka, "27922004-5251-4030-b22d-91ecd9a37ea4", &origin), "Outlook Mobile");
+	assert_string_equal(knownapps_lookup(ka, "00000003-0000-0000-c000-000000000000", &origin),
+			    "Graph (tenant)");
+	assert_string_equal(knownapps_lookup(ka, "27922004-5251-4030-b22d-91ecd9a37ea4", &origin),
+			    "Outlook Mobile");
 	assert_string_equal(origin, "microsoft");
 	assert_null(knownapps_lookup(ka, "9823956a-6ca7-4347-9c24-458b1eab907b", &origin));
 	assert_null(origin);
 	knownapps_free(ka);
 	/* without a case, the built-in table only */
-	assert_string_equal(knownapps_lookup(NULL, "27922004-5251-4030-b22d-91ecd9a37ea4", NULL), "Outlook Mobile");
+	assert_string_equal(knownapps_lookup(NULL, "27922004-5251-4030-b22d-91ecd9a37ea4", NULL),
+			    "Outlook Mobile");
 	knownapps_free(NULL);
 }
 

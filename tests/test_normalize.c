@@ -270,8 +270,14 @@ static void test_operation_properties(void **state)
 		const char *value;
 		unsigned flags;
 	} thr[] = {
-		{ "'True'", EVF_THROTTLED }, { "'true'", EVF_THROTTLED }, { "true", EVF_THROTTLED },
-		{ "'False'", 0 }, { "false", 0 }, { "'1'", 0 }, { "null", 0 }, { "'Truest'", 0 },
+		{ "'True'", EVF_THROTTLED },
+		{ "'true'", EVF_THROTTLED },
+		{ "true", EVF_THROTTLED },
+		{ "'False'", 0 },
+		{ "false", 0 },
+		{ "'1'", 0 },
+		{ "null", 0 },
+		{ "'Truest'", 0 },
 	};
 	for (size_t i = 0; i < sizeof thr / sizeof thr[0]; i++) {
 		char buf[512];
@@ -361,12 +367,14 @@ static void test_client_ip_forms(void **state)
 
 	/* through records: each field name, first present wins */
 	struct event ev;
-	norm_ok(&nm, j("{'CreationTime':'2024-03-01T10:00:00','Id':'i','ClientIP':'1.2.3.4:19823',"
-		       "'ClientIPAddress':'9.9.9.9'}"),
+	norm_ok(&nm,
+		j("{'CreationTime':'2024-03-01T10:00:00','Id':'i','ClientIP':'1.2.3.4:19823',"
+		  "'ClientIPAddress':'9.9.9.9'}"),
 		NULL, &ev);
 	assert_sv(ev.ip, "1.2.3.4");
-	norm_ok(&nm, j("{'CreationTime':'2024-03-01T10:00:00','Id':'i','ClientIP':'',"
-		       "'ClientIPAddress':'::ffff:5.6.7.8'}"),
+	norm_ok(&nm,
+		j("{'CreationTime':'2024-03-01T10:00:00','Id':'i','ClientIP':'',"
+		  "'ClientIPAddress':'::ffff:5.6.7.8'}"),
 		NULL, &ev);
 	assert_sv(ev.ip, "5.6.7.8");
 	norm_ok(&nm, j("{'CreationTime':'2024-03-01T10:00:00','Id':'i','ActorIpAddress':'[2603:10B6::1]:5'}"),
@@ -384,14 +392,20 @@ static void test_user_and_record_type(void **state)
 	static const struct {
 		const char *rt, *name;
 	} rts[] = {
-		{ "1", "ExchangeAdmin" }, { "2", "ExchangeItem" }, { "8", "AzureActiveDirectory" },
-		{ "15", "AzureActiveDirectoryStsLogon" }, { "50", "ExchangeItemAggregated" },
-		{ "'50'", "ExchangeItemAggregated" }, { "'ExchangeAdmin'", "ExchangeAdmin" },
-		{ "9999", "9999" }, { "'Custom'", "Custom" },
+		{ "1", "ExchangeAdmin" },
+		{ "2", "ExchangeItem" },
+		{ "8", "AzureActiveDirectory" },
+		{ "15", "AzureActiveDirectoryStsLogon" },
+		{ "50", "ExchangeItemAggregated" },
+		{ "'50'", "ExchangeItemAggregated" },
+		{ "'ExchangeAdmin'", "ExchangeAdmin" },
+		{ "9999", "9999" },
+		{ "'Custom'", "Custom" },
 	};
 	for (size_t i = 0; i < sizeof rts / sizeof rts[0]; i++) {
 		char buf[256];
-		snprintf(buf, sizeof buf, "{'CreationTime':'2024-03-01T10:00:00','Id':'r','RecordType':%s}", rts[i].rt);
+		snprintf(buf, sizeof buf, "{'CreationTime':'2024-03-01T10:00:00','Id':'r','RecordType':%s}",
+			 rts[i].rt);
 		norm_ok(&nm, j(buf), NULL, &ev);
 		assert_sv(ev.rtype, rts[i].name);
 	}
@@ -402,23 +416,26 @@ static void test_user_and_record_type(void **state)
 	assert_null(normalize_rtype_name(5));
 
 	/* user lower-cased, escapes undone; the operation keeps its case */
-	norm_ok(&nm, j("{'CreationTime':'2024-03-01T10:00:00','Id':'u','UserId':'Bob\\u0040CONTOSO.com',"
-		       "'Operation':'set-InboxRule','ResultStatus':'True'}"),
+	norm_ok(&nm,
+		j("{'CreationTime':'2024-03-01T10:00:00','Id':'u','UserId':'Bob\\u0040CONTOSO.com',"
+		  "'Operation':'set-InboxRule','ResultStatus':'True'}"),
 		NULL, &ev);
 	assert_sv(ev.user, "bob@contoso.com");
 	assert_sv(ev.op, "set-InboxRule");
 	assert_sv(ev.result, "True");
 	/* the first of duplicated members wins; empty strings are absent */
-	norm_ok(&nm, j("{'CreationTime':'2024-03-01T10:00:00','Id':'first','Id':'second','UserId':'',"
-		       "'AppId':'','ApplicationId':'APP2'}"),
+	norm_ok(&nm,
+		j("{'CreationTime':'2024-03-01T10:00:00','Id':'first','Id':'second','UserId':'',"
+		  "'AppId':'','ApplicationId':'APP2'}"),
 		NULL, &ev);
 	assert_sv(ev.record_id, "first");
 	assert_sv(ev.user, NULL);
 	assert_sv(ev.app, "app2");
 	/* a user agent from ExtendedProperties when there is no ClientInfoString */
-	norm_ok(&nm, j("{'CreationTime':'2024-03-01T10:00:00','Id':'l','Operation':'UserLoggedIn','RecordType':15,"
-		       "'ExtendedProperties':[{'Name':'ResultStatusDetail','Value':'Success'},"
-		       "{'Name':'UserAgent','Value':'Mozilla/5.0 (X11)'}]}"),
+	norm_ok(&nm,
+		j("{'CreationTime':'2024-03-01T10:00:00','Id':'l','Operation':'UserLoggedIn','RecordType':15,"
+		  "'ExtendedProperties':[{'Name':'ResultStatusDetail','Value':'Success'},"
+		  "{'Name':'UserAgent','Value':'Mozilla/5.0 (X11)'}]}"),
 		NULL, &ev);
 	assert_sv(ev.client_info, "Mozilla/5.0 (X11)");
 	assert_sv(ev.rtype, "AzureActiveDirectoryStsLogon");
@@ -482,12 +499,9 @@ static void test_wrapped(void **state)
 	/* AuditData that is not an object */
 	const char *why;
 	static const char *const bad[] = {
-		"{'RecordId':'w','AuditData':'not json'}",
-		"{'RecordId':'w','AuditData':'{\\'a\\':'}",
-		"{'RecordId':'w','AuditData':'[1,2]'}",
-		"{'RecordId':'w','AuditData':[1]}",
-		"{'RecordId':'w','AuditData':''}",
-		"{'RecordId':'w','AuditData':null}",
+		"{'RecordId':'w','AuditData':'not json'}", "{'RecordId':'w','AuditData':'{\\'a\\':'}",
+		"{'RecordId':'w','AuditData':'[1,2]'}",    "{'RecordId':'w','AuditData':[1]}",
+		"{'RecordId':'w','AuditData':''}",         "{'RecordId':'w','AuditData':null}",
 		"{'RecordId':'w','AuditData':'{} x'}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -496,7 +510,8 @@ static void test_wrapped(void **state)
 		assert_string_equal(why, "AuditData is not a JSON object");
 	}
 	/* a wrapper date that cannot be read, when AuditData has no time */
-	assert_int_equal(norm(&nm, j("{'CreationDate':'yesterday','AuditData':{'Id':'x'}}"), NULL, &ev, &why), -1);
+	assert_int_equal(norm(&nm, j("{'CreationDate':'yesterday','AuditData':{'Id':'x'}}"), NULL, &ev, &why),
+			 -1);
 	assert_string_equal(why, "unreadable date");
 	/* no time anywhere */
 	assert_int_equal(norm(&nm, j("{'RecordId':'w','AuditData':{'Id':'x'}}"), NULL, &ev, &why), -1);
@@ -581,11 +596,13 @@ static void test_no_time_rejected(void **state)
 	expect_reject(j("{'CreationTime':'soon','Id':'x','Operation':'Send'}"), "unreadable CreationTime");
 	expect_reject(j("{'CreationTime':'2023-02-30T00:00:00','Id':'x'}"), "unreadable CreationTime");
 	expect_reject(j("{'CreationTime':12,'Id':'x'}"), "unreadable CreationTime");
-	expect_reject(j("{'TimeGenerated':'later','OfficeId':'o','Operation':'x'}"), "unreadable TimeGenerated");
+	expect_reject(j("{'TimeGenerated':'later','OfficeId':'o','Operation':'x'}"),
+		      "unreadable TimeGenerated");
 	expect_reject(j("{'OfficeId':'o','Operation':'x'}"), "no event time in the record");
 	expect_reject(j("{'createdDateTime':'not a date','appId':'a'}"), "unreadable createdDateTime");
 	expect_reject(j("{'createdDateTime':'','status':{}}"), "unreadable createdDateTime");
-	expect_reject(j("{'activityDateTime':'x','activityDisplayName':'Add user'}"), "unreadable activityDateTime");
+	expect_reject(j("{'activityDateTime':'x','activityDisplayName':'Add user'}"),
+		      "unreadable activityDateTime");
 	expect_reject(j("{'id':'g','operation':'x','auditData':{}}"), "no event time in the record");
 	expect_reject(j("{'foo':'bar'}"), "not an audit record (no recognised time and operation fields)");
 }
@@ -642,10 +659,11 @@ static void test_graph_audit(void **state)
 	struct norm nm;
 	norm_init(&nm);
 	struct event ev;
-	const char *t = j("{'id':'g-1','createdDateTime':'2024-05-01T10:00:00Z','auditLogRecordType':'ExchangeItem',"
-			  "'operation':'MailItemsAccessed','service':'Exchange','userPrincipalName':'Carol@X.com',"
-			  "'clientIp':'10.0.0.9','auditData':{'CreationTime':'2024-05-01T09:59:59','Id':'inner',"
-			  "'Operation':'MailItemsAccessed','ClientIPAddress':'10.0.0.1:443'}}");
+	const char *t =
+		j("{'id':'g-1','createdDateTime':'2024-05-01T10:00:00Z','auditLogRecordType':'ExchangeItem',"
+		  "'operation':'MailItemsAccessed','service':'Exchange','userPrincipalName':'Carol@X.com',"
+		  "'clientIp':'10.0.0.9','auditData':{'CreationTime':'2024-05-01T09:59:59','Id':'inner',"
+		  "'Operation':'MailItemsAccessed','ClientIPAddress':'10.0.0.1:443'}}");
 	assert_int_equal(classify(t), REC_GRAPH_AUDIT);
 	norm_ok(&nm, t, NULL, &ev);
 	assert_int_equal(ev.ts, ts("2024-05-01T09:59:59Z"));
@@ -678,10 +696,11 @@ static void test_signin(void **state)
 	struct norm nm;
 	norm_init(&nm);
 	struct event ev;
-	const char *t = j("{'id':'s1','createdDateTime':'2025-05-02T00:32:36Z','userPrincipalName':'Alice@X.com',"
-			  "'appId':'ABC-APP','ipAddress':'3.140.144.215','status':{'errorCode':0,'failureReason':'Other.'},"
-			  "'sessionId':'sess-9','uniqueTokenIdentifier':'tokId_9','userAgent':'Mozilla/5.0',"
-			  "'clientAppUsed':'Browser','isInteractive':true,'location':{'city':'X'}}");
+	const char *t =
+		j("{'id':'s1','createdDateTime':'2025-05-02T00:32:36Z','userPrincipalName':'Alice@X.com',"
+		  "'appId':'ABC-APP','ipAddress':'3.140.144.215','status':{'errorCode':0,'failureReason':'Other.'},"
+		  "'sessionId':'sess-9','uniqueTokenIdentifier':'tokId_9','userAgent':'Mozilla/5.0',"
+		  "'clientAppUsed':'Browser','isInteractive':true,'location':{'city':'X'}}");
 	assert_int_equal(classify(t), REC_SIGNIN);
 	norm_ok(&nm, t, NULL, &ev);
 	assert_int_equal(ev.ts, ts("2025-05-02T00:32:36Z"));
@@ -699,17 +718,20 @@ static void test_signin(void **state)
 	assert_int_equal(ev.flags, 0);
 
 	/* failures carry their code */
-	norm_ok(&nm, j("{'createdDateTime':'2025-05-02T00:32:36Z','userPrincipalName':'a@x.com',"
-		       "'status':{'errorCode':50126}}"),
+	norm_ok(&nm,
+		j("{'createdDateTime':'2025-05-02T00:32:36Z','userPrincipalName':'a@x.com',"
+		  "'status':{'errorCode':50126}}"),
 		NULL, &ev);
 	assert_sv(ev.result, "Failure (50126)");
 	norm_ok(&nm, j("{'createdDateTime':'2025-05-02T00:32:36Z','status':{'errorCode':'53003'}}"), NULL, &ev);
 	assert_sv(ev.result, "Failure (53003)");
 	/* and their reason beside it */
-	norm_ok(&nm, j("{'createdDateTime':'2025-05-02T00:32:36Z','status':{'errorCode':50053,"
-		       "'failureReason':'Account is locked because the user tried to sign in too many times.'}}"),
+	norm_ok(&nm,
+		j("{'createdDateTime':'2025-05-02T00:32:36Z','status':{'errorCode':50053,"
+		  "'failureReason':'Account is locked because the user tried to sign in too many times.'}}"),
 		NULL, &ev);
-	assert_sv(ev.result, "Failure (50053: Account is locked because the user tried to sign in too many times.)");
+	assert_sv(ev.result,
+		  "Failure (50053: Account is locked because the user tried to sign in too many times.)");
 	norm_ok(&nm, j("{'createdDateTime':'2025-05-02T00:32:36Z','status':{}}"), NULL, &ev);
 	assert_sv(ev.result, NULL);
 

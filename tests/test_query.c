@@ -207,7 +207,8 @@ static void test_paging(void **state)
 	free(ids);
 	/* an indexed pivot and a raw-record term: the index finds the
 	 * candidates, their records are read in id order, once */
-	ids = truth(d, "e.user = (SELECT id FROM vals WHERE v = ?1) AND instr(lower(raw_json(e.id)), 'forward') > 0",
+	ids = truth(d,
+		    "e.user = (SELECT id FROM vals WHERE v = ?1) AND instr(lower(raw_json(e.id)), 'forward') > 0",
 		    planted(d, "compromised_user"), &n);
 	assert_true(n > 0);
 	f = xasprintf("user=%s forward", planted(d, "compromised_user"));
@@ -217,7 +218,8 @@ static void test_paging(void **state)
 	walk(d, f, ids, n, 1);
 	free(f);
 	free(ids);
-	ids = truth(d, "e.user = (SELECT id FROM vals WHERE v = ?1) AND instr(lower(raw_json(e.id)), 'forward') = 0",
+	ids = truth(d,
+		    "e.user = (SELECT id FROM vals WHERE v = ?1) AND instr(lower(raw_json(e.id)), 'forward') = 0",
 		    planted(d, "compromised_user"), &n);
 	f = xasprintf("user=%s not forward", planted(d, "compromised_user"));
 	walk(d, f, ids, n, 5);
@@ -226,7 +228,8 @@ static void test_paging(void **state)
 	/* two rare values of an indexed field: the index finds them, not
 	 * in time order; the matches are gathered once, then paged */
 	json_t *ips = json_object_get(d->planted, "ips");
-	const char *ip1 = json_string_value(json_array_get(ips, 1)), *ip2 = json_string_value(json_array_get(ips, 2));
+	const char *ip1 = json_string_value(json_array_get(ips, 1)),
+		   *ip2 = json_string_value(json_array_get(ips, 2));
 	ids = truth2(d, "e.ip IN (SELECT id FROM vals WHERE v = ?1 OR v = ?2)", ip1, ip2, &n);
 	assert_true(n > 0);
 	f = xasprintf("ip=%s,%s", ip1, ip2);
@@ -262,7 +265,8 @@ static void test_goto(void **state)
 	assert_true(pos.ts >= at);
 	/* nothing matching lies between at and pos */
 	size_t n;
-	char *cond = xasprintf("e.op = (SELECT id FROM vals WHERE v = 'MailItemsAccessed') AND e.ts >= %lld", (long long)at);
+	char *cond = xasprintf("e.op = (SELECT id FROM vals WHERE v = 'MailItemsAccessed') AND e.ts >= %lld",
+			       (long long)at);
 	int64_t *ids = truth(d, cond, NULL, &n);
 	free(cond);
 	assert_true(n > 0);
@@ -306,7 +310,8 @@ static void test_planted_filters(void **state)
 	for (size_t i = 0; i < json_array_size(reused); i++) {
 		bool found = false;
 		for (size_t j = 0; j < sk.n; j++)
-			found |= sk.rows[j].value && !strcmp(sk.rows[j].value, json_string_value(json_array_get(reused, i)));
+			found |= sk.rows[j].value &&
+				 !strcmp(sk.rows[j].value, json_string_value(json_array_get(reused, i)));
 		assert_true(found);
 	}
 	stack_clear(&sk);
@@ -350,8 +355,10 @@ static void test_planted_filters(void **state)
 	free(f);
 	/* the consent chain, with and without the UAL's trailing period */
 	json_t *consent = json_object_get(pl, "consent");
-	int64_t chain = query_count_text(
-		d->st, "op=\"Consent to application\",\"Add service principal\",\"Add delegated permission grant\"", NULL);
+	int64_t chain =
+		query_count_text(d->st,
+				 "op=\"Consent to application\",\"Add service principal\",\"Add delegated permission grant\"",
+				 NULL);
 	assert_true(chain >= 3);
 	(void)consent;
 	/* app by name: the built-in table names Teams */
@@ -383,7 +390,8 @@ static void test_planted_filters(void **state)
 	assert_int_equal(query_count_text(d->st, "ForwardTo", NULL), (int64_t)n);
 	assert_int_equal(query_count_text(d->st, "raw~forwardto", NULL), (int64_t)n);
 	assert_int_equal(query_count_text(d->st, "raw~\"f.rwar(dt)o\\b\"", NULL), (int64_t)n);
-	assert_int_equal(query_count_text(d->st, "raw!~forwardto", NULL), query_count_text(d->st, "", NULL) - (int64_t)n);
+	assert_int_equal(query_count_text(d->st, "raw!~forwardto", NULL),
+			 query_count_text(d->st, "", NULL) - (int64_t)n);
 	free(ids);
 	/* time ranges: the planted window */
 	f = xasprintf("time>=%s time<=%s user=%s", planted(d, "first_event"), planted(d, "last_event"),
@@ -408,7 +416,8 @@ static void test_planted_filters(void **state)
 	assert_int_equal(query_count_text(d->st, "not token~.", NULL), all - (int64_t)n);
 	free(ids);
 	sqlite3_stmt *tm;
-	assert_int_equal(sqlite3_prepare_v2(store_db(d->st), "SELECT count(*) FROM sqlite_temp_master", -1, &tm, NULL),
+	assert_int_equal(sqlite3_prepare_v2(store_db(d->st), "SELECT count(*) FROM sqlite_temp_master", -1,
+					    &tm, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(tm), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(tm, 0), 0);
@@ -431,7 +440,8 @@ static void test_stack_rare_app(void **state)
 	assert_string_equal(sk.distinct, "mailbox");
 	assert_int_equal(sk.n, 3);
 	assert_string_equal(sk.rows[0].value, planted(d, "app_id"));
-	assert_int_equal(sk.rows[0].distinct, (int64_t)json_array_size(json_object_get(d->planted, "mailboxes")));
+	assert_int_equal(sk.rows[0].distinct,
+			 (int64_t)json_array_size(json_object_get(d->planted, "mailboxes")));
 	int64_t t0;
 	assert_true(time_parse(planted(d, "first_event"), strlen(planted(d, "first_event")), &t0));
 	assert_true(sk.rows[0].first >= t0);
@@ -720,14 +730,10 @@ static void test_each(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_paging),
-		cmocka_unit_test(test_goto),
-		cmocka_unit_test(test_planted_filters),
-		cmocka_unit_test(test_stack_rare_app),
-		cmocka_unit_test(test_messages),
-		cmocka_unit_test(test_histogram),
-		cmocka_unit_test(test_cancel_and_count),
-		cmocka_unit_test(test_each),
+		cmocka_unit_test(test_paging),           cmocka_unit_test(test_goto),
+		cmocka_unit_test(test_planted_filters),  cmocka_unit_test(test_stack_rare_app),
+		cmocka_unit_test(test_messages),         cmocka_unit_test(test_histogram),
+		cmocka_unit_test(test_cancel_and_count), cmocka_unit_test(test_each),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -55,12 +55,12 @@ static void unload(struct loaded *l)
 	free(l->case_path);
 }
 
-#define NEED_REALDATA()                                                        \
-	do {                                                                   \
-		if (!realdata_dir()) {                                         \
+#define NEED_REALDATA()                                                           \
+	do {                                                                      \
+		if (!realdata_dir()) {                                            \
 			print_message("skipped: ../shared/realdata is absent\n"); \
-			skip();                                                \
-		}                                                              \
+			skip();                                                   \
+		}                                                                 \
 	} while (0)
 
 /* The first event (oldest, or newest if desc) matching filter, owned by
@@ -99,7 +99,7 @@ static void test_purview_portal(void **state)
 	first(l.st, "op=New-InboxRule", &r, &q);
 	assert_string_equal(r.user, "debrab@m365b132131.onmicrosoft.com");
 	assert_string_equal(r.ip, "185.73.124.135"); /* the export says 185.73.124.135:port */
-	assert_int_equal(r.ts, 1695693375000LL);      /* 2023-09-26T01:56:15Z */
+	assert_int_equal(r.ts, 1695693375000LL);     /* 2023-09-26T01:56:15Z */
 	assert_string_equal(r.rtype, "ExchangeAdmin");
 	query_row_clear(&r);
 	query_free(q);
@@ -224,7 +224,9 @@ static void test_sentinel(void **state)
 	query_free(q);
 	sqlite3_stmt *s;
 	assert_int_equal(sqlite3_prepare_v2(store_db(l.st),
-					    "SELECT count(*), min(msgid), min(folder) FROM messages", -1, &s, NULL), SQLITE_OK);
+					    "SELECT count(*), min(msgid), min(folder) FROM messages", -1, &s,
+					    NULL),
+			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(s, 0), 7);
 	assert_string_equal((const char *)sqlite3_column_text(s, 1),
@@ -237,10 +239,8 @@ static void test_sentinel(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_purview_portal),
-		cmocka_unit_test(test_psh_export),
-		cmocka_unit_test(test_entra_signin_csv),
-		cmocka_unit_test(test_graph_signins),
+		cmocka_unit_test(test_purview_portal),   cmocka_unit_test(test_psh_export),
+		cmocka_unit_test(test_entra_signin_csv), cmocka_unit_test(test_graph_signins),
 		cmocka_unit_test(test_sentinel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,12 +59,19 @@ static void test_c1(void **state)
 	(void)state;
 	/* U+0085 NEL and U+009B CSI, as UTF-8 */
 	CLEAN("next\xc2\x85line", "next\\u0085line");
-	CLEAN("\xc2\x9b" "31m", "\\u009b31m");
+	CLEAN("\xc2\x9b"
+	      "31m",
+	      "\\u009b31m");
 	CLEAN("\xc2\x80\xc2\x9f", "\\u0080\\u009f");
 	/* U+00A0 is printable */
-	CLEAN("a\xc2\xa0" "b", "a\xc2\xa0" "b");
+	CLEAN("a\xc2\xa0"
+	      "b",
+	      "a\xc2\xa0"
+	      "b");
 	/* raw C1 bytes are invalid UTF-8 */
-	CLEAN("\x9b" "31m", "\\x9b31m");
+	CLEAN("\x9b"
+	      "31m",
+	      "\\x9b31m");
 }
 
 static void test_bidi(void **state)
@@ -72,25 +79,32 @@ static void test_bidi(void **state)
 	(void)state;
 	/* RLO: "evil\u202Etxt.exe" */
 	CLEAN("evil\xe2\x80\xaetxt.exe", "evil\\u202etxt.exe");
-	CLEAN("\xe2\x81\xa6" "x" "\xe2\x81\xa9", "\\u2066x\\u2069");
+	CLEAN("\xe2\x81\xa6"
+	      "x"
+	      "\xe2\x81\xa9",
+	      "\\u2066x\\u2069");
 	CLEAN("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad", "\\u202a\\u202b\\u202c\\u202d");
 	CLEAN("\xe2\x80\x8e\xe2\x80\x8f", "\\u200e\\u200f");
 	CLEAN("\xd8\x9c", "\\u061c");
-	CLEAN("\xef\xbb\xbf" "bom", "\\ufeffbom");
+	CLEAN("\xef\xbb\xbf"
+	      "bom",
+	      "\\ufeffbom");
 }
 
 static void test_invalid_utf8(void **state)
 {
 	(void)state;
 	CLEAN("\xff", "\\xff");
-	CLEAN("a\xfe" "b", "a\\xfeb");
-	CLEAN("\xc0\xaf", "\\xc0\\xaf");                 /* overlong '/' */
-	CLEAN("\xe0\x80\xaf", "\\xe0\\x80\\xaf");        /* overlong, 3 bytes */
-	CLEAN("\xed\xa0\x80", "\\xed\\xa0\\x80");        /* a surrogate */
+	CLEAN("a\xfe"
+	      "b",
+	      "a\\xfeb");
+	CLEAN("\xc0\xaf", "\\xc0\\xaf");                   /* overlong '/' */
+	CLEAN("\xe0\x80\xaf", "\\xe0\\x80\\xaf");          /* overlong, 3 bytes */
+	CLEAN("\xed\xa0\x80", "\\xed\\xa0\\x80");          /* a surrogate */
 	CLEAN("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"); /* above U+10FFFF */
-	CLEAN("ok\xe2\x82", "ok\\xe2\\x82");             /* cut at the end */
-	CLEAN("\xe2\x82x", "\\xe2\\x82x");               /* cut in the middle */
-	CLEAN("\x80", "\\x80");                          /* a lone continuation */
+	CLEAN("ok\xe2\x82", "ok\\xe2\\x82");               /* cut at the end */
+	CLEAN("\xe2\x82x", "\\xe2\\x82x");                 /* cut in the middle */
+	CLEAN("\x80", "\\x80");                            /* a lone continuation */
 	/* a valid character right after an invalid byte survives */
 	CLEAN("\xff\xe2\x82\xac", "\\xff\xe2\x82\xac");
 }
@@ -138,7 +152,8 @@ static void expect_json(const char *in, size_t n, const char *want, size_t wantl
 		fail_msg("json_escape gave invalid JSON %s: %s", doc, jerr.text);
 	assert_true(json_is_string(v));
 	if (json_string_length(v) != wantlen || memcmp(json_string_value(v), want, wantlen) != 0)
-		fail_msg("%s decodes to \"%s\", expected \"%.*s\"", doc, json_string_value(v), (int)wantlen, want);
+		fail_msg("%s decodes to \"%s\", expected \"%.*s\"", doc, json_string_value(v), (int)wantlen,
+			 want);
 	/* no raw control byte in the output, ever */
 	for (size_t i = 0; i < en; i++)
 		assert_true((unsigned char)esc[i] >= 0x20 && esc[i] != 0x7f);
@@ -168,7 +183,12 @@ static void test_json_escape(void **state)
 	free(e);
 
 	/* invalid UTF-8 becomes U+FFFD, one per bad byte */
-	expect_json("a\xff" "b", 3, "a\xef\xbf\xbd" "b", 5);
+	expect_json("a\xff"
+		    "b",
+		    3,
+		    "a\xef\xbf\xbd"
+		    "b",
+		    5);
 	expect_json("\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd", 6);
 	expect_json("\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 9);
 	expect_json("x\xe2\x82", 3, "x\xef\xbf\xbd\xef\xbf\xbd", 7);
@@ -187,7 +207,7 @@ static void test_json_escape_random(void **state)
 			unsigned r = (seed >> 16) & 0xff;
 			/* bias towards the interesting bytes */
 			static const unsigned char pick[] = { 0x00, 0x1b, 0x22, 0x5c, 0x7f, 0x80, 0xbf, 0xc2,
-							      0xe2, 0xed, 0xf0, 0xf4, 0xff, 'a', '\n' };
+							      0xe2, 0xed, 0xf0, 0xf4, 0xff, 'a',  '\n' };
 			buf[i] = (r & 1) ? pick[(r >> 1) % sizeof pick] : (unsigned char)r;
 		}
 		char *esc = json_escape((const char *)buf, n);
@@ -221,12 +241,18 @@ static void test_width(void **state)
 	assert_int_equal(text_width("abc", 3), 3);
 	/* CJK: two columns each */
 	assert_int_equal(text_width("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 9), 6);
-	assert_int_equal(text_width("a\xe6\x97\xa5" "b", 5), 4);
+	assert_int_equal(text_width("a\xe6\x97\xa5"
+				    "b",
+				    5),
+			 4);
 	/* a combining acute takes no column */
 	assert_int_equal(text_width("e\xcc\x81", 3), 1);
 	assert_int_equal(text_width("caf\xc3\xa9", 5), 4);
 	/* an invalid byte counts as one column */
-	assert_int_equal(text_width("a\xff" "b", 3), 3);
+	assert_int_equal(text_width("a\xff"
+				    "b",
+				    3),
+			 3);
 	assert_int_equal(text_width("\xe6\x97", 2), 2);
 	/* controls count one (wcwidth does not know them) */
 	assert_int_equal(text_width("\x1b", 1), 1);
@@ -251,7 +277,10 @@ static void test_fit(void **state)
 	assert_int_equal(text_fit("ab\xe6\x97\xa5", 5, 3, &cols), 2);
 	assert_int_equal(cols, 2);
 	/* a combining mark stays with its base */
-	assert_int_equal(text_fit("abe\xcc\x81" "d", 6, 3, &cols), 5);
+	assert_int_equal(text_fit("abe\xcc\x81"
+				  "d",
+				  6, 3, &cols),
+			 5);
 	assert_int_equal(cols, 3);
 	/* multi-byte characters of width one are never cut */
 	assert_int_equal(text_fit("\xc3\xa9\xc3\xa9\xc3\xa9", 6, 2, &cols), 4);
@@ -259,7 +288,8 @@ static void test_fit(void **state)
 	assert_int_equal(text_fit("\xf0\x9f\x98\x80x", 5, 1, &cols), 0);
 
 	/* wherever it stops, it stops at a character boundary */
-	const char *mixed = "a\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80" "e\xcc\x81\xe2\x82\xac z";
+	const char *mixed = "a\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80"
+			    "e\xcc\x81\xe2\x82\xac z";
 	size_t n = strlen(mixed);
 	size_t total = text_width(mixed, n);
 	size_t prev = 0;
@@ -300,12 +330,16 @@ static void test_invisible(void **state)
 {
 	(void)state;
 	CLEAN("ad\xe2\x80\x8bmin@contoso.com", "ad\\u200bmin@contoso.com");
-	CLEAN("\xe2\x80\x8c\xe2\x80\x8d", "\\u200c\\u200d");          /* ZWNJ, ZWJ */
-	CLEAN("\xe2\x81\xa0\xe2\x81\xa2", "\\u2060\\u2062");          /* word joiner, invisible times */
-	CLEAN("soft\xc2\xad" "hyphen", "soft\\u00adhyphen");
+	CLEAN("\xe2\x80\x8c\xe2\x80\x8d", "\\u200c\\u200d"); /* ZWNJ, ZWJ */
+	CLEAN("\xe2\x81\xa0\xe2\x81\xa2", "\\u2060\\u2062"); /* word joiner, invisible times */
+	CLEAN("soft\xc2\xad"
+	      "hyphen",
+	      "soft\\u00adhyphen");
 	CLEAN("cgj\xcd\x8f", "cgj\\u034f");
-	CLEAN("hangul\xe3\x85\xa4" "filler", "hangul\\u3164filler");
-	CLEAN("\xef\xbe\xa0", "\\uffa0");                            /* halfwidth hangul filler */
+	CLEAN("hangul\xe3\x85\xa4"
+	      "filler",
+	      "hangul\\u3164filler");
+	CLEAN("\xef\xbe\xa0", "\\uffa0"); /* halfwidth hangul filler */
 	CLEAN("vs\xef\xb8\x8f", "vs\\ufe0f");
 	CLEAN("mongolian\xe1\xa0\x8e", "mongolian\\u180e");
 	CLEAN("line\xe2\x80\xa8sep\xe2\x80\xa9", "line\\u2028sep\\u2029");

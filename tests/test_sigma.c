@@ -35,13 +35,13 @@ static const char *sigma_dir(void)
 	return stat(d, &sb) == 0 && S_ISDIR(sb.st_mode) ? d : NULL;
 }
 
-#define SIGMADIR(d)                                                           \
-	do {                                                                  \
-		(d) = sigma_dir();                                            \
-		if (!(d)) {                                                   \
+#define SIGMADIR(d)                                                            \
+	do {                                                                   \
+		(d) = sigma_dir();                                             \
+		if (!(d)) {                                                    \
 			print_message("skipped: ../shared/sigma is absent\n"); \
-			skip();                                               \
-		}                                                             \
+			skip();                                                \
+		}                                                              \
 	} while (0)
 
 /* The one rule of YAML text (compiled or not). */
@@ -98,7 +98,8 @@ static const struct real_case real[] = {
 	  "{\"Operation\":\"Set-Mailbox\",\"Parameters\":[{\"Name\":\"ForwardingSmtpAddress\",\"Value\":\"smtp:x@y.example\"}]}",
 	  "{\"Operation\":\"New-InboxRule\",\"Parameters\":[{\"Name\":\"MoveToFolder\",\"Value\":\"Recruiting\"}]}" },
 	{ "rules-threat-hunting/cloud/m365/audit/microsoft365_susp_inbox_rule_creation_or_update_activity.yml",
-	  "{\"Operation\":\"Set-InboxRule\",\"Parameters\":[{\"Name\":\"MarkAsRead\",\"Value\":\"True\"}]}", NULL,
+	  "{\"Operation\":\"Set-InboxRule\",\"Parameters\":[{\"Name\":\"MarkAsRead\",\"Value\":\"True\"}]}",
+	  NULL,
 	  "{\"Operation\":\"Remove-InboxRule\",\"Parameters\":[{\"Name\":\"MarkAsRead\",\"Value\":\"True\"}]}" },
 	{ "rules/cloud/m365/audit/microsoft365_disabling_mfa.yml",
 	  "{\"Operation\":\"Disable Strong Authentication.\",\"Workload\":\"AzureActiveDirectory\"}", NULL,
@@ -244,7 +245,8 @@ static void test_real_rules(void **state)
 		if (real[i].hit2 && matches(r, real[i].hit2) != 1)
 			fail_msg("%s should match %s\nfilter: %s", real[i].file, real[i].hit2, r->detection);
 		if (matches(r, real[i].miss) != 0)
-			fail_msg("%s should not match %s\nfilter: %s", real[i].file, real[i].miss, r->detection);
+			fail_msg("%s should not match %s\nfilter: %s", real[i].file, real[i].miss,
+				 r->detection);
 		sigma_set_free(s);
 		n++;
 	}
@@ -275,15 +277,16 @@ static void test_whole_ruleset(void **state)
 		assert_non_null(r->why);
 		assert_true(r->why_line > 0);
 	}
-	print_message("sigma: %zu rules, %zu unsupported (%.1f%%)\n", s->n, bad, 100.0 * (double)bad / (double)s->n);
+	print_message("sigma: %zu rules, %zu unsupported (%.1f%%)\n", s->n, bad,
+		      100.0 * (double)bad / (double)s->n);
 	assert_true(bad * 10 < s->n);
 	sigma_set_free(s);
 
 	/* with the placeholders given, every rule compiles */
 	struct sigma_vars v = { 0 };
-	const char *names[] = { "ApprovedUserUpn",  "Approved_Inviters", "Important_AppIds", "Known_Location",
-				"KNOWN_LOCATION",   "UnLegitCountries",  "UnApprovedIp",	     "UnApprovedDevice",
-				"HomeTenantID" };
+	const char *names[] = { "ApprovedUserUpn", "Approved_Inviters", "Important_AppIds",
+				"Known_Location",  "KNOWN_LOCATION",    "UnLegitCountries",
+				"UnApprovedIp",    "UnApprovedDevice",  "HomeTenantID" };
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		sigma_vars_add(&v, names[i], "x");
 	assert_int_equal(sigma_load(paths, 1, &v, &s, &cause), 0);
@@ -297,7 +300,8 @@ static void test_whole_ruleset(void **state)
 /* ------------------------------------------------------------------ */
 /* Modifiers and conditions */
 
-#define RULE(det) "title: t\nid: 11111111-2222-3333-4444-555555555555\nlevel: high\nlogsource:\n  product: m365\n  service: audit\ndetection:\n" det
+#define RULE(det) \
+	"title: t\nid: 11111111-2222-3333-4444-555555555555\nlevel: high\nlogsource:\n  product: m365\n  service: audit\ndetection:\n" det
 
 static void test_modifiers(void **state)
 {
@@ -305,20 +309,22 @@ static void test_modifiers(void **state)
 	/* plain value: equality, any case; a list is "any of" */
 	check(RULE("  sel:\n    Operation:\n      - New-InboxRule\n      - Set-InboxRule\n  condition: sel\n"),
 	      "{\"Operation\":\"new-inboxrule\"}", "{\"Operation\":\"New-InboxRules\"}");
-	check(RULE("  sel:\n    Operation|contains: InboxRule\n  condition: sel\n"), "{\"Operation\":\"Set-INBOXRULE\"}",
-	      "{\"Operation\":\"Set-Mailbox\"}");
-	check(RULE("  sel:\n    Operation|startswith: New-\n  condition: sel\n"), "{\"Operation\":\"New-InboxRule\"}",
-	      "{\"Operation\":\"Set-New-InboxRule\"}");
-	check(RULE("  sel:\n    Operation|endswith: Rule\n  condition: sel\n"), "{\"Operation\":\"New-InboxRule\"}",
-	      "{\"Operation\":\"New-InboxRules\"}");
+	check(RULE("  sel:\n    Operation|contains: InboxRule\n  condition: sel\n"),
+	      "{\"Operation\":\"Set-INBOXRULE\"}", "{\"Operation\":\"Set-Mailbox\"}");
+	check(RULE("  sel:\n    Operation|startswith: New-\n  condition: sel\n"),
+	      "{\"Operation\":\"New-InboxRule\"}", "{\"Operation\":\"Set-New-InboxRule\"}");
+	check(RULE("  sel:\n    Operation|endswith: Rule\n  condition: sel\n"),
+	      "{\"Operation\":\"New-InboxRule\"}", "{\"Operation\":\"New-InboxRules\"}");
 	/* all: every value */
 	check(RULE("  sel:\n    UserAgent|contains|all:\n      - python\n      - requests\n  condition: sel\n"),
 	      "{\"UserAgent\":\"python-requests/2.31\"}", "{\"UserAgent\":\"python-urllib/3.11\"}");
 	/* wildcards: * any run, ? one character, \\* a star */
 	check(RULE("  sel:\n    ObjectId: 'a*c?e'\n  condition: sel\n"), "{\"ObjectId\":\"aXYZcde\"}",
 	      "{\"ObjectId\":\"aXYZce\"}");
-	check(RULE("  sel:\n    ObjectId: 'a\\*b'\n  condition: sel\n"), "{\"ObjectId\":\"a*b\"}", "{\"ObjectId\":\"axb\"}");
-	check(RULE("  sel:\n    ObjectId: 'a\\?b'\n  condition: sel\n"), "{\"ObjectId\":\"a?b\"}", "{\"ObjectId\":\"axb\"}");
+	check(RULE("  sel:\n    ObjectId: 'a\\*b'\n  condition: sel\n"), "{\"ObjectId\":\"a*b\"}",
+	      "{\"ObjectId\":\"axb\"}");
+	check(RULE("  sel:\n    ObjectId: 'a\\?b'\n  condition: sel\n"), "{\"ObjectId\":\"a?b\"}",
+	      "{\"ObjectId\":\"axb\"}");
 	check(RULE("  sel:\n    ObjectId: 'C:\\\\x'\n  condition: sel\n"), "{\"ObjectId\":\"C:\\\\x\"}",
 	      "{\"ObjectId\":\"C:x\"}");
 	/* re: case-sensitive unless re|i */
@@ -337,27 +343,34 @@ static void test_modifiers(void **state)
 	check(RULE("  sel:\n    Payload|base64offset|contains: 'http://'\n  condition: sel\n"),
 	      "{\"Payload\":\"ZXZhbCBodHRwOi8vZXZpbA==\"}", "{\"Payload\":\"ZXZhbCBodHRwczovL2V2aWw=\"}");
 	/* numbers match numbers and their text; null is an absent field */
-	check(RULE("  sel:\n    ResultType: 0\n  condition: sel\n"), "{\"ResultType\":0}", "{\"ResultType\":50126}");
+	check(RULE("  sel:\n    ResultType: 0\n  condition: sel\n"), "{\"ResultType\":0}",
+	      "{\"ResultType\":50126}");
 	check(RULE("  sel:\n    ResultType: 0\n  condition: sel\n"), "{\"ResultType\":\"0\"}", "{\"Other\":0}");
-	check(RULE("  sel:\n    Operation: x\n    ClientIP: null\n  condition: sel\n"), "{\"Operation\":\"x\"}",
-	      "{\"Operation\":\"x\",\"ClientIP\":\"1.2.3.4\"}");
+	check(RULE("  sel:\n    Operation: x\n    ClientIP: null\n  condition: sel\n"),
+	      "{\"Operation\":\"x\"}", "{\"Operation\":\"x\",\"ClientIP\":\"1.2.3.4\"}");
 	check(RULE("  sel:\n    Operation: x\n    ClientIP: null\n  condition: sel\n"),
 	      "{\"Operation\":\"x\",\"ClientIP\":null}", NULL);
-	check(RULE("  sel:\n    ClientIP: ''\n  condition: sel\n"), "{\"ClientIP\":\"\"}", "{\"ClientIP\":\"1.2.3.4\"}");
-	check(RULE("  sel:\n    riskScore|gt: 50\n  condition: sel\n"), "{\"riskScore\":75}", "{\"riskScore\":50}");
-	check(RULE("  sel:\n    riskScore|lte: 50\n  condition: sel\n"), "{\"riskScore\":\"50\"}", "{\"riskScore\":51}");
-	check(RULE("  sel:\n    ClientIP|exists: true\n  condition: sel\n"), "{\"ClientIP\":\"1.2.3.4\"}", "{\"x\":1}");
-	check(RULE("  sel:\n    Operation|cased: New-InboxRule\n  condition: sel\n"), "{\"Operation\":\"New-InboxRule\"}",
-	      "{\"Operation\":\"new-inboxrule\"}");
+	check(RULE("  sel:\n    ClientIP: ''\n  condition: sel\n"), "{\"ClientIP\":\"\"}",
+	      "{\"ClientIP\":\"1.2.3.4\"}");
+	check(RULE("  sel:\n    riskScore|gt: 50\n  condition: sel\n"), "{\"riskScore\":75}",
+	      "{\"riskScore\":50}");
+	check(RULE("  sel:\n    riskScore|lte: 50\n  condition: sel\n"), "{\"riskScore\":\"50\"}",
+	      "{\"riskScore\":51}");
+	check(RULE("  sel:\n    ClientIP|exists: true\n  condition: sel\n"), "{\"ClientIP\":\"1.2.3.4\"}",
+	      "{\"x\":1}");
+	check(RULE("  sel:\n    Operation|cased: New-InboxRule\n  condition: sel\n"),
+	      "{\"Operation\":\"New-InboxRule\"}", "{\"Operation\":\"new-inboxrule\"}");
 	/* keywords: any value anywhere, contains */
 	check(RULE("  keywords:\n    - 'listKeys/action'\n    - snapshots/write\n  condition: keywords\n"),
 	      "{\"operationName\":{\"value\":\"Microsoft.Storage/storageAccounts/listKeys/action\"}}",
 	      "{\"operationName\":{\"value\":\"Microsoft.Storage/storageAccounts/read\"}}");
 	/* nested fields, keys holding dots, JSON inside strings, Name/Value */
 	check(RULE("  sel:\n    DeviceDetail.trusttype: 'Azure AD joined'\n  condition: sel\n"),
-	      "{\"DeviceDetail\":{\"trustType\":\"Azure AD joined\"}}", "{\"DeviceDetail\":{\"trustType\":\"\"}}");
+	      "{\"DeviceDetail\":{\"trustType\":\"Azure AD joined\"}}",
+	      "{\"DeviceDetail\":{\"trustType\":\"\"}}");
 	check(RULE("  sel:\n    Folders.Path|contains: Inbox\n  condition: sel\n"),
-	      "{\"Folders\":\"[{\\\"Path\\\":\\\"\\\\\\\\Inbox\\\"}]\"}", "{\"Folders\":\"[{\\\"Path\\\":\\\"\\\\\\\\Sent\\\"}]\"}");
+	      "{\"Folders\":\"[{\\\"Path\\\":\\\"\\\\\\\\Inbox\\\"}]\"}",
+	      "{\"Folders\":\"[{\\\"Path\\\":\\\"\\\\\\\\Sent\\\"}]\"}");
 	check(RULE("  sel:\n    Parameters.ForwardTo|endswith: '@proton.me'\n  condition: sel\n"),
 	      "{\"Parameters\":[{\"Name\":\"ForwardTo\",\"Value\":\"x@proton.me\"}]}",
 	      "{\"Parameters\":[{\"Name\":\"RedirectTo\",\"Value\":\"x@proton.me\"}]}");
@@ -368,7 +381,8 @@ static void test_conditions(void **state)
 	(void)state;
 	const char *a = "{\"Operation\":\"A\"}", *ab = "{\"Operation\":\"A\",\"Workload\":\"B\"}",
 		   *b = "{\"Workload\":\"B\"}", *none = "{\"x\":1}";
-	const char *sels = "  sel_a:\n    Operation: A\n  sel_b:\n    Workload: B\n  filter:\n    Workload: B\n";
+	const char *sels =
+		"  sel_a:\n    Operation: A\n  sel_b:\n    Workload: B\n  filter:\n    Workload: B\n";
 	char y[1024];
 	snprintf(y, sizeof y, RULE("%s  condition: sel_a and sel_b\n"), sels);
 	check(y, ab, a);
@@ -399,13 +413,15 @@ static void test_conditions(void **state)
 	check(RULE("  sel:\n    - Operation: A\n      Workload: B\n    - Operation: C\n  condition: sel\n"),
 	      "{\"Operation\":\"C\"}", a);
 	/* underscore selections are left out of "them" */
-	check(RULE("  sel:\n    Operation: A\n  _helper:\n    Workload: Z\n  condition: all of them\n"), a, none);
+	check(RULE("  sel:\n    Operation: A\n  _helper:\n    Workload: Z\n  condition: all of them\n"), a,
+	      none);
 }
 
 static void test_expand(void **state)
 {
 	(void)state;
-	const char *y = RULE("  filter:\n    resultType: 0\n    location|contains|expand: '%KNOWN_LOCATION%'\n  condition: not filter\n");
+	const char *y = RULE(
+		"  filter:\n    resultType: 0\n    location|contains|expand: '%KNOWN_LOCATION%'\n  condition: not filter\n");
 	/* unset: unsupported, never broader */
 	struct sigma_set *s = rule_text(y, NULL);
 	assert_int_equal(s->rules[0].st, SIGMA_UNSUPPORTED);
@@ -458,11 +474,13 @@ static void test_errors(void **state)
 {
 	(void)state;
 	expect_unsupported("title: t\ndetection:\n  sel:\n    a: [b\n  condition: sel\n", "malformed YAML", 0);
-	expect_unsupported(RULE("  sel:\n    CommandLine|windash: x\n  condition: sel\n"), "unknown modifier 'windash'", 9);
+	expect_unsupported(RULE("  sel:\n    CommandLine|windash: x\n  condition: sel\n"),
+			   "unknown modifier 'windash'", 9);
 	expect_unsupported(RULE("  sel:\n    a: b\n  condition: sel | count() > 5\n"), "aggregation", 0);
 	expect_unsupported(RULE("  sel:\n    a: b\n  condition: sel and other\n"), "'other'", 0);
 	expect_unsupported(RULE("  sel:\n    a: b\n  condition: 1 of filter_*\n"), "names no selection", 0);
-	expect_unsupported(RULE("  sel:\n    a|re: '(unclosed'\n  condition: sel\n"), "bad regular expression", 9);
+	expect_unsupported(RULE("  sel:\n    a|re: '(unclosed'\n  condition: sel\n"),
+			   "bad regular expression", 9);
 	expect_unsupported(RULE("  sel:\n    a|cidr: 300.1.1.1/8\n  condition: sel\n"), "address block", 9);
 	expect_unsupported("title: c\ncorrelation:\n  type: event_count\n  rules: [x]\n", "correlation", 3);
 	expect_unsupported("title: t\nlogsource:\n  product: windows\n  service: security\ndetection:\n  sel:\n    a: b\n"
@@ -698,10 +716,13 @@ static void test_demo(void **state)
 	struct sigma_run *run = NULL;
 	if (sigma_run_case(st, set, NULL, NULL, &run, &cause) < 0)
 		fail_msg("%s", cause);
-	const char *rule_rid = json_string_value(json_object_get(json_object_get(planted, "inbox_rule"), "record_id"));
+	const char *rule_rid =
+		json_string_value(json_object_get(json_object_get(planted, "inbox_rule"), "record_id"));
 	assert_non_null(rule_rid);
-	assert_true(has_event(&run->hits[rule_index(set, "Mail Forwarding/Redirecting Activity In O365")], st, rule_rid));
-	assert_true(has_event(&run->hits[rule_index(set, "Inbox Rules Creation Or Update Activity in O365")], st, rule_rid));
+	assert_true(has_event(&run->hits[rule_index(set, "Mail Forwarding/Redirecting Activity In O365")], st,
+			      rule_rid));
+	assert_true(has_event(&run->hits[rule_index(set, "Inbox Rules Creation Or Update Activity in O365")],
+			      st, rule_rid));
 	json_t *consent = json_object_get(planted, "consent");
 	json_t *ops = json_object_get(consent, "operations"), *ids = json_object_get(consent, "record_ids");
 	bool grant = false, sp = false;
@@ -710,12 +731,16 @@ static void test_demo(void **state)
 		const char *rid = json_string_value(json_array_get(ids, i));
 		if (!strcmp(op, "Add delegated permission grant.")) {
 			grant = true;
-			assert_true(has_event(&run->hits[rule_index(set, "Delegated Permissions Granted For All Users")], st, rid));
-			assert_true(has_event(&run->hits[rule_index(set, "App Granted Microsoft Permissions")], st, rid));
+			assert_true(
+				has_event(&run->hits[rule_index(set, "Delegated Permissions Granted For All Users")],
+					  st, rid));
+			assert_true(has_event(&run->hits[rule_index(set, "App Granted Microsoft Permissions")],
+					      st, rid));
 		}
 		if (!strcmp(op, "Add service principal.")) {
 			sp = true;
-			assert_true(has_event(&run->hits[rule_index(set, "Azure Service Principal Created")], st, rid));
+			assert_true(has_event(&run->hits[rule_index(set, "Azure Service Principal Created")],
+					      st, rid));
 		}
 	}
 	assert_true(grant && sp);
@@ -769,7 +794,7 @@ static void test_realdata(void **state)
 		const char *title;
 		size_t hits;
 	} want[] = {
-		{ "Atypical Travel", 15 },	/* unlikelyTravel rows of extractor-riskydetections.csv */
+		{ "Atypical Travel", 15 },      /* unlikelyTravel rows of extractor-riskydetections.csv */
 		{ "Anonymous IP Address", 19 }, /* anonymizedIPAddress rows */
 		{ "Inbox Rules Creation Or Update Activity in O365", 38 }, /* purview-portal-export.csv */
 		{ "Granting Of Permissions To An Account", 2 }, /* loganalytics-api-response.json */
@@ -777,7 +802,8 @@ static void test_realdata(void **state)
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		size_t r = rule_index(set, want[i].title);
 		if (run->hits[r].nevents != want[i].hits)
-			fail_msg("%s: %zu hits, expected %zu", want[i].title, run->hits[r].nevents, want[i].hits);
+			fail_msg("%s: %zu hits, expected %zu", want[i].title, run->hits[r].nevents,
+				 want[i].hits);
 		/* and the filter engine's SQL agrees */
 		assert_int_equal(query_count_text(st, set->rules[r].filter, NULL), (int64_t)want[i].hits);
 	}
@@ -792,10 +818,10 @@ static void test_realdata(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_real_rules),   cmocka_unit_test(test_whole_ruleset),
-		cmocka_unit_test(test_modifiers),    cmocka_unit_test(test_conditions),
-		cmocka_unit_test(test_expand),	     cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_run_case),     cmocka_unit_test(test_demo),
+		cmocka_unit_test(test_real_rules), cmocka_unit_test(test_whole_ruleset),
+		cmocka_unit_test(test_modifiers),  cmocka_unit_test(test_conditions),
+		cmocka_unit_test(test_expand),     cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_run_case),   cmocka_unit_test(test_demo),
 		cmocka_unit_test(test_realdata),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

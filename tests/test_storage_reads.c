@@ -28,7 +28,8 @@ static const char *op_of(int i)
 
 static const char *result_of(int i)
 {
-	static const char *const r[] = { "Failure (50126)", "Failure (50053)", "Fail%ure", "Succeeded", "failure_x" };
+	static const char *const r[] = { "Failure (50126)", "Failure (50053)", "Fail%ure", "Succeeded",
+					 "failure_x" };
 	return r[i % 5];
 }
 
@@ -139,7 +140,9 @@ static void test_value_find(void **state)
 	/* asked again onto the same array: no repeats */
 	size_t cap = n;
 	char *cause = NULL;
-	assert_int_equal(store_value_find(f->st, "op", "mailitemsaccessed", STORE_MATCH_NOCASE, &ids, &cap, &cause), 0);
+	assert_int_equal(store_value_find(f->st, "op", "mailitemsaccessed", STORE_MATCH_NOCASE, &ids, &cap,
+					  &cause),
+			 0);
 	assert_int_equal(cap, 2);
 	free(ids);
 	assert_int_equal(find(f->st, "op", "mailitemsaccessed", STORE_MATCH_EXACT, &ids), 1);
@@ -343,10 +346,13 @@ static void test_apps(void **state)
 {
 	struct fixture *f = *state;
 	char *cause = NULL;
-	assert_int_equal(knownapps_add(f->st, "BBBBBBBB-0000-0000-0000-000000000000", "alpha", "t.csv", &cause), 0);
-	assert_int_equal(knownapps_add(f->st, "aaaaaaaa-0000-0000-0000-000000000000", "Beta", "t.csv", &cause), 0);
+	assert_int_equal(knownapps_add(f->st, "BBBBBBBB-0000-0000-0000-000000000000", "alpha", "t.csv", &cause),
+			 0);
+	assert_int_equal(knownapps_add(f->st, "aaaaaaaa-0000-0000-0000-000000000000", "Beta", "t.csv", &cause),
+			 0);
 	/* renamed: the id is stored in lower case and found in any case */
-	assert_int_equal(knownapps_add(f->st, "bbbbbbbb-0000-0000-0000-000000000000", "Alpha2", "t.csv", &cause), 0);
+	assert_int_equal(knownapps_add(f->st, "bbbbbbbb-0000-0000-0000-000000000000", "Alpha2", "t.csv", &cause),
+			 0);
 	const char *origin;
 	char *name = knownapps_case_name(f->st, "BBBBBBBB-0000-0000-0000-000000000000", &origin);
 	assert_string_equal(name, "Alpha2");
@@ -354,7 +360,8 @@ static void test_apps(void **state)
 	free(name);
 	char s[256] = "";
 	assert_int_equal(knownapps_each(f->st, count_app, s, &cause), 0);
-	assert_string_equal(s, "bbbbbbbb-0000-0000-0000-000000000000=Alpha2;aaaaaaaa-0000-0000-0000-000000000000=Beta;");
+	assert_string_equal(s,
+			    "bbbbbbbb-0000-0000-0000-000000000000=Alpha2;aaaaaaaa-0000-0000-0000-000000000000=Beta;");
 	char **ids;
 	size_t n;
 	assert_int_equal(knownapps_case_ids(f->st, "BETA", &ids, &n, &cause), 0);

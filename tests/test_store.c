@@ -164,7 +164,9 @@ static void test_dedup_raw_blocks(void **state)
 	assert_int_equal(scalar(st, "SELECT duplicates FROM sources WHERE path = 'b.json'"), N / 2);
 	assert_int_equal(scalar(st, "SELECT events FROM sources WHERE path = 'b.json'"), 0);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), N);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'ev_%'"), 7);
+	assert_int_equal(scalar(st,
+				"SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'ev_%'"),
+			 7);
 	store_close(st);
 	raws_free(raws, N);
 }
@@ -232,7 +234,8 @@ static void test_admin_blocks(void **state)
 	assert_int_equal(scalar(st, sql), 1);
 	/* every record still reads back, and keeps its own line */
 	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id, line FROM events", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id, line FROM events", -1, &q, NULL),
+			 SQLITE_OK);
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		int i = (int)sqlite3_column_int64(q, 1) - 2;
 		size_t len;
@@ -299,7 +302,8 @@ static void test_rejects_verbatim(void **state)
 	assert_int_equal(store_load_source_end(ld, "cd", "purview-csv", "utf-8", "complete", NULL, &cause), 0);
 	assert_int_equal(store_load_end(ld, &cause), 0);
 	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT line, reason, raw FROM rejects", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT line, reason, raw FROM rejects", -1, &q, NULL),
+			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(q, 0), 7);
 	assert_string_equal((const char *)sqlite3_column_text(q, 1), "broken quoting");

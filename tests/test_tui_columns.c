@@ -118,11 +118,13 @@ static int setup(void **state)
 	char cwd[4096];
 	struct ingest_opts o = { 0 };
 	struct ingest_totals t;
-	if (store_open(f->case_path, STORE_CREATE, &st, &cause) < 0 || !getcwd(cwd, sizeof cwd) || chdir(f->dir) < 0)
+	if (store_open(f->case_path, STORE_CREATE, &st, &cause) < 0 || !getcwd(cwd, sizeof cwd) ||
+	    chdir(f->dir) < 0)
 		goto fail;
 	int rc = ingest_paths(st, names, 4, &o, &t, &cause);
 	if (chdir(cwd) < 0 || rc < 0 || store_ensure_indexes(st, &cause) < 0 || t.events != 9) {
-		fprintf(stderr, "fixture: %s (%llu events)\n", cause ? cause : "", (unsigned long long)t.events);
+		fprintf(stderr, "fixture: %s (%llu events)\n", cause ? cause : "",
+			(unsigned long long)t.events);
 		goto fail;
 	}
 	store_close(st);
@@ -249,7 +251,8 @@ static int check_marks(const char *text)
 			if (p[k] != ' ' && p[k] != '\n' && p[k] != '\0')
 				continue;
 			const char *eol = strchr(p, '\n');
-			fail_msg("'%s' is shown cut without the mark: '%.*s'", ind, (int)(eol ? eol - p : 40), p);
+			fail_msg("'%s' is shown cut without the mark: '%.*s'", ind, (int)(eol ? eol - p : 40),
+				 p);
 		}
 	}
 	return seen;
@@ -283,8 +286,8 @@ static void test_sets_at_three_sizes(void **state)
 			golden(name);
 			char *text = screen();
 			if (!strstr(text, kinds[k].heading))
-				fail_msg("%s at %sx%s: no '%s' heading", kinds[k].name, sizes[s][1], sizes[s][0],
-					 kinds[k].heading);
+				fail_msg("%s at %sx%s: no '%s' heading", kinds[k].name, sizes[s][1],
+					 sizes[s][0], kinds[k].heading);
 			check_marks(text);
 			/* nothing past the edge: no line wider than the screen */
 			int w = 0;
@@ -360,11 +363,13 @@ static void test_value_and_copy(void **state)
 	keys(f, "v");
 	golden("value_80x24");
 	text = screen();
-	assert_non_null(strstr(text, "StrongAuthenticationPhoneAppDetail: (none) -> Authenticator Lite; Included"));
+	assert_non_null(
+		strstr(text, "StrongAuthenticationPhoneAppDetail: (none) -> Authenticator Lite; Included"));
 	free(text);
 	keys(f, "y");
-	assert_string_equal(clip_last(), "StrongAuthenticationPhoneAppDetail: (none) -> Authenticator Lite; Included "
-					 "Updated Properties: (none) -> StrongAuthenticationPhoneAppDetail");
+	assert_string_equal(clip_last(),
+			    "StrongAuthenticationPhoneAppDetail: (none) -> Authenticator Lite; Included "
+			    "Updated Properties: (none) -> StrongAuthenticationPhoneAppDetail");
 	keys(f, "q");
 	/* the IP, whole, from the ip column */
 	set_filter(f, "kind=signin");

@@ -105,8 +105,9 @@ static int setup(void **state)
 	const char *paths[] = { json };
 	struct ingest_opts o = { 0 };
 	struct ingest_totals t;
-	if (store_open(f->case_path, STORE_CREATE, &st, &cause) < 0 || ingest_paths(st, paths, 1, &o, &t, &cause) < 0 ||
-	    store_ensure_indexes(st, &cause) < 0 || t.events != NEVENTS) {
+	if (store_open(f->case_path, STORE_CREATE, &st, &cause) < 0 ||
+	    ingest_paths(st, paths, 1, &o, &t, &cause) < 0 || store_ensure_indexes(st, &cause) < 0 ||
+	    t.events != NEVENTS) {
 		fprintf(stderr, "fixture: %s\n", cause ? cause : "wrong count");
 		store_close(st);
 		free(json);

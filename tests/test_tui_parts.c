@@ -57,7 +57,9 @@ static void test_theme_parse(void **state)
 	(void)state;
 	struct theme t;
 	char *cause = NULL;
-	assert_int_equal(theme_parse("# comment\nselected  black cyan bold\nbar 33 bright-red\n", "t", &t, &cause), 0);
+	assert_int_equal(theme_parse("# comment\nselected  black cyan bold\nbar 33 bright-red\n", "t", &t,
+				     &cause),
+			 0);
 	assert_int_equal(t.role[THEME_SELECTED].fg, COLOR_BLACK);
 	assert_int_equal(t.role[THEME_SELECTED].bg, COLOR_CYAN);
 	assert_true(t.role[THEME_SELECTED].attrs & A_BOLD);
@@ -515,7 +517,8 @@ static void test_columns_sets(void **state)
 	struct columns c, back;
 	columns_init(&c);
 	const struct col_layout *si = &c.set[CSET_SIGNIN];
-	const char *want[] = { "time", "user", "app", "resource", "ip", "country", "result", "failure", "ca", "mfa", "agent" };
+	const char *want[] = { "time",   "user",    "app", "resource", "ip",   "country",
+			       "result", "failure", "ca",  "mfa",      "agent" };
 	assert_int_equal(si->n, 11);
 	for (int i = 0; i < si->n; i++)
 		assert_string_equal(columns_def(si->e[i].def)->field, want[i]);
@@ -540,7 +543,8 @@ static void test_columns_sets(void **state)
 	assert_int_equal(columns_index(&back.set[CSET_SIGNIN], columns_find("user")), -1);
 	assert_int_equal(back.set[CSET_SIGNIN].e[0].width, 30);
 	assert_int_equal(back.set[CSET_EVENTS].n, c.set[CSET_EVENTS].n);
-	assert_memory_equal(back.set[CSET_EVENTS].e, c.set[CSET_EVENTS].e, (size_t)c.set[CSET_EVENTS].n * sizeof c.set[0].e[0]);
+	assert_memory_equal(back.set[CSET_EVENTS].e, c.set[CSET_EVENTS].e,
+			    (size_t)c.set[CSET_EVENTS].n * sizeof c.set[0].e[0]);
 	/* unknown column, duplicate, bad JSON: the set stays as it comes */
 	columns_init(&back);
 	columns_load(&back, "{\"signin\":[[\"nosuch\",0]],\"directory\":[[\"user\",0],[\"user\",0]]}");

@@ -282,7 +282,8 @@ static void test_app_name_from_evidence(void **state)
 		"\"OperationProperties\":[{\"Name\":\"MailAccessType\",\"Value\":\"Bind\"}]}\n";
 	char *dir = tmpdir_new();
 	assert_non_null(dir);
-	char *p1 = write_file(dir, "si.jsonl", si, sizeof si - 1), *p2 = write_file(dir, "mr.jsonl", mr, sizeof mr - 1);
+	char *p1 = write_file(dir, "si.jsonl", si, sizeof si - 1),
+	     *p2 = write_file(dir, "mr.jsonl", mr, sizeof mr - 1);
 	char *cp = xasprintf("%s/n.case", dir);
 	struct store *st = NULL;
 	char *cause = NULL;
@@ -331,11 +332,12 @@ static void test_token_replay_places(void **state)
 	struct fx *f = *state;
 	sqlite3 *db = store_db(f->st);
 	assert_int_equal(sqlite3_exec(db,
-		"DELETE FROM ipgeo;"
-		"INSERT INTO ipgeo SELECT id, 'NL', 64496, 'Example Hosting B.V.', NULL FROM vals WHERE v = '203.0.113.66';"
-		"INSERT INTO ipgeo SELECT id, 'RU', 64497, 'Example Telecom', NULL FROM vals WHERE v = '192.0.2.99';"
-		"INSERT INTO ipgeo SELECT id, 'GB', 64498, 'Example ISP', NULL FROM vals WHERE v = '198.51.100.7';",
-		NULL, NULL, NULL), SQLITE_OK);
+				      "DELETE FROM ipgeo;"
+				      "INSERT INTO ipgeo SELECT id, 'NL', 64496, 'Example Hosting B.V.', NULL FROM vals WHERE v = '203.0.113.66';"
+				      "INSERT INTO ipgeo SELECT id, 'RU', 64497, 'Example Telecom', NULL FROM vals WHERE v = '192.0.2.99';"
+				      "INSERT INTO ipgeo SELECT id, 'GB', 64498, 'Example ISP', NULL FROM vals WHERE v = '198.51.100.7';",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
 	struct hunt_opts o;
 	hunt_opts_init(&o);
 	struct hunt_result *r;

@@ -182,8 +182,8 @@ static int fresh(void **state)
 	char *cause = NULL;
 	if (store_open(f->case_path, 0, &st, &cause) < 0)
 		return -1;
-	sqlite3_exec(store_db(st), "DELETE FROM state; DELETE FROM marks; DELETE FROM tags; DELETE FROM notes;", NULL,
-		     NULL, NULL);
+	sqlite3_exec(store_db(st), "DELETE FROM state; DELETE FROM marks; DELETE FROM tags; DELETE FROM notes;",
+		     NULL, NULL, NULL);
 	store_close(st);
 	open_app(f);
 	return 0;
@@ -541,7 +541,8 @@ static void test_commands(void **state)
 	keys(f, ":nonsense\r");
 	assert_non_null(strstr(app_message_text(f->a), "unknown command 'nonsense'"));
 	/* the others are named from the table */
-	assert_non_null(strstr(app_message_text(f->a), "(goto, filter, export, theme, view, stack, hunt, sigma, coverage, quit)"));
+	assert_non_null(strstr(app_message_text(f->a),
+			       "(goto, filter, export, theme, view, stack, hunt, sigma, coverage, quit)"));
 	key(f, KEYS_ESC);
 	/* a short form from the table: :g is :goto */
 	keys(f, ":g 2023-06-19\r");

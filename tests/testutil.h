@@ -55,14 +55,14 @@ static inline const char *realdata_dir(void)
 }
 
 /* Path of a real export, or skip the test (with a message) when absent. */
-#define REALDATA(name, buf)                                                   \
-	do {                                                                  \
-		const char *rd_ = realdata_dir();                             \
-		if (!rd_) {                                                   \
+#define REALDATA(name, buf)                                                       \
+	do {                                                                      \
+		const char *rd_ = realdata_dir();                                 \
+		if (!rd_) {                                                       \
 			print_message("skipped: ../shared/realdata is absent\n"); \
-			skip();                                               \
-		}                                                             \
-		snprintf((buf), sizeof(buf), "%s/%s", rd_, (name));           \
+			skip();                                                   \
+		}                                                                 \
+		snprintf((buf), sizeof(buf), "%s/%s", rd_, (name));               \
 	} while (0)
 
 /* A fresh temporary directory for one test; caller frees the string. */

@@ -122,7 +122,8 @@ struct view *app_top_view(struct app *a)
 	return a->nviews ? a->views[a->nviews - 1] : NULL;
 }
 
-__attribute__((format(printf, 3, 0))) static void set_message(struct app *a, bool error, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void set_message(struct app *a, bool error, const char *fmt,
+							      va_list ap)
 {
 	free(a->message);
 	a->message = xvasprintf(fmt, ap);
@@ -226,7 +227,8 @@ int app_progress(void *ctx, double done)
 		char line[160];
 		double secs = (double)(now - a->busy_start) / 1000.0;
 		if (done >= 0 && done <= 1)
-			snprintf(line, sizeof line, "%s... %2.0f%%  %.1f s  (Esc stops)", a->busy_what, done * 100, secs);
+			snprintf(line, sizeof line, "%s... %2.0f%%  %.1f s  (Esc stops)", a->busy_what,
+				 done * 100, secs);
 		else
 			snprintf(line, sizeof line, "%s...  %.1f s  (Esc stops)", a->busy_what, secs);
 		werase(a->wmsg);
@@ -316,8 +318,8 @@ void app_close_prompt(struct app *a)
 	a->dirty |= DIRTY_MSG | DIRTY_STATUS;
 }
 
-void app_prompt(struct app *a, const char *label, const char *text, int history, app_prompt_fn fn,
-		void *ctx, void (*ctx_free)(void *))
+void app_prompt(struct app *a, const char *label, const char *text, int history, app_prompt_fn fn, void *ctx,
+		void (*ctx_free)(void *))
 {
 	if (a->prompt)
 		app_close_prompt(a);
@@ -367,7 +369,8 @@ static int do_quit(struct app *a, void *ctx)
 static int quit(struct app *a)
 {
 	if (a->loading) {
-		app_confirm(a, "A load is still writing to this case (it goes on without the interface). Quit? (y/n)",
+		app_confirm(a,
+			    "A load is still writing to this case (it goes on without the interface). Quit? (y/n)",
 			    do_quit, NULL);
 		return REACT_CHROME;
 	}
@@ -441,8 +444,7 @@ static int global_action(struct app *a, enum keys_action act)
 {
 	struct view *v = app_top_view(a);
 	switch (act) {
-	case ACT_QUIT:
-		return quit(a);
+	case ACT_QUIT: return quit(a);
 	case ACT_BACK:
 		if (a->nviews > 1)
 			return REACT_POP;
@@ -467,9 +469,7 @@ static int global_action(struct app *a, enum keys_action act)
 	case ACT_COMMAND:
 		app_prompt(a, ":", NULL, APP_HIST_COMMAND, app_command, NULL, NULL);
 		return REACT_CHROME;
-	case ACT_HISTOGRAM:
-		app_push_view(a, view_histogram_new(a));
-		return REACT_ALL;
+	case ACT_HISTOGRAM: app_push_view(a, view_histogram_new(a)); return REACT_ALL;
 	case ACT_HUNTS:
 		/* H again closes the menu */
 		if (v && v->ops->keymap == KEYMAP_HUNTS)
@@ -482,9 +482,7 @@ static int global_action(struct app *a, enum keys_action act)
 			return REACT_POP;
 		app_push_view(a, view_messages_new(a));
 		return REACT_ALL;
-	case ACT_REDRAW:
-		clearok(curscr, TRUE);
-		return REACT_ALL;
+	case ACT_REDRAW: clearok(curscr, TRUE); return REACT_ALL;
 	case ACT_COPY_FILTER: {
 		char *cause = NULL;
 		if (!*app_filter(a))
@@ -496,8 +494,7 @@ static int global_action(struct app *a, enum keys_action act)
 		free(cause);
 		return REACT_CHROME;
 	}
-	default:
-		return REACT_NONE;
+	default: return REACT_NONE;
 	}
 }
 
@@ -750,7 +747,8 @@ static bool idle_load(struct app *a)
 	if (!running) {
 		a->loading = false;
 		char n[32];
-		app_message(a, "the load is done: %s events in this filter", draw_count(app_count(a).n, n, sizeof n));
+		app_message(a, "the load is done: %s events in this filter",
+			    draw_count(app_count(a).n, n, sizeof n));
 	}
 	a->dirty = DIRTY_ALL;
 	return true;

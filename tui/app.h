@@ -122,15 +122,16 @@ struct view *app_timeline(struct app *a);
  */
 typedef int (*app_prompt_fn)(struct app *a, void *ctx, const char *text, int *column);
 enum { APP_HIST_NONE, APP_HIST_FILTER, APP_HIST_SEARCH, APP_HIST_COMMAND, APP_HIST_TAG, APP_HIST_COUNT };
-void app_prompt(struct app *a, const char *label, const char *text, int history, app_prompt_fn fn,
-		void *ctx, void (*ctx_free)(void *));
+void app_prompt(struct app *a, const char *label, const char *text, int history, app_prompt_fn fn, void *ctx,
+		void (*ctx_free)(void *));
 
 /* Ask a yes/no question; fn runs on 'y' (reaction bits). */
 typedef int (*app_confirm_fn)(struct app *a, void *ctx);
 void app_confirm(struct app *a, const char *question, app_confirm_fn fn, void *ctx);
 /* The same, calling no_fn (may be NULL) on any other answer: where ctx
  * must be freed either way. */
-void app_confirm_cancel(struct app *a, const char *question, app_confirm_fn fn, app_confirm_fn no_fn, void *ctx);
+void app_confirm_cancel(struct app *a, const char *question, app_confirm_fn fn, app_confirm_fn no_fn,
+			void *ctx);
 
 /*
  * Long work: between app_busy_begin and app_busy_end, the query's

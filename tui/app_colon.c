@@ -172,7 +172,7 @@ int app_split_words(const char *s, char ***words, size_t *n, char **cause)
 		*words = xgrow(*words, &cap, *n + 1, sizeof **words);
 		(*words)[(*n)++] = util_buf_take(&b);
 		continue;
-unterminated:
+	unterminated:
 		util_buf_free(&b);
 		for (size_t i = 0; i < *n; i++)
 			free((*words)[i]);
@@ -219,7 +219,9 @@ static int export_now(struct app *a, void *ctx)
 		export_job_free(j);
 		return r;
 	}
-	struct export_opts o = { .format = j->format, .filter = app_filter(a), .marked = j->marked,
+	struct export_opts o = { .format = j->format,
+				 .filter = app_filter(a),
+				 .marked = j->marked,
 				 .progress = { app_progress, a } };
 	struct export_stats stats = { 0 };
 	app_busy_begin(a, "exporting");
@@ -275,7 +277,8 @@ static int colon_export(struct app *a, const char *arg)
 			path = w[i];
 		} else {
 			char *s = sanitize(w[i], strlen(w[i]));
-			app_error(a, "export: unexpected '%s' after the file name (quote a name with blanks)", s);
+			app_error(a, "export: unexpected '%s' after the file name (quote a name with blanks)",
+				  s);
 			free(s);
 			free_words(w, n);
 			return -1;
@@ -354,7 +357,9 @@ static int colon_stack(struct app *a, const char *arg)
 	size_t n;
 	char *cause = NULL;
 	if (app_split_words(arg, &w, &n, &cause) < 0 || n < 1 || n > 3) {
-		app_error(a, "stack: %s", cause ? cause : "expected :stack FIELD[,FIELD...] [events|mailboxes|first|last|value [asc|desc]]");
+		app_error(a, "stack: %s",
+			  cause ? cause
+				: "expected :stack FIELD[,FIELD...] [events|mailboxes|first|last|value [asc|desc]]");
 		free(cause);
 		for (size_t i = 0; i < n; i++)
 			free(w[i]);
@@ -366,10 +371,12 @@ static int colon_stack(struct app *a, const char *arg)
 	int r = REACT_ALL;
 	for (char *p = strtok(w[0], ","); p && r > 0; p = strtok(NULL, ",")) {
 		const struct filter_field *ff = strncasecmp(p, "json.", 5) ? filter_field_find(p) : NULL;
-		if (nf == STACK_MAX_FIELDS || (strncasecmp(p, "json.", 5) && (!ff || !(ff->flags & (FIELD_TEXT | FIELD_SOURCE))))) {
+		if (nf == STACK_MAX_FIELDS ||
+		    (strncasecmp(p, "json.", 5) && (!ff || !(ff->flags & (FIELD_TEXT | FIELD_SOURCE))))) {
 			char *s = sanitize(p, strlen(p));
-			app_error(a, "stack: '%s' is not a field that can be stacked (at most %d; user, app, ..., json.PATH)", s,
-				  STACK_MAX_FIELDS);
+			app_error(a,
+				  "stack: '%s' is not a field that can be stacked (at most %d; user, app, ..., json.PATH)",
+				  s, STACK_MAX_FIELDS);
 			free(s);
 			r = -1;
 			break;
@@ -477,16 +484,17 @@ struct colon_cmd {
 static const struct colon_cmd commands[] = {
 	{ "goto", "g", "TIME", "jump to the first event at or after TIME (2023-06-16T10:00, -2h)", colon_goto },
 	{ "filter", "f", "FILTER", "replace the filter (empty: every event)", colon_filter },
-	{ "export", NULL, "FORMAT FILE [--marked]", "csv, jsonl, timesketch or markdown of the filter (FILE as a shell word: quotes, ~)", colon_export },
+	{ "export", NULL, "FORMAT FILE [--marked]",
+	  "csv, jsonl, timesketch or markdown of the filter (FILE as a shell word: quotes, ~)", colon_export },
 	{ "theme", NULL, "[NAME]", "switch theme (no NAME: list them)", colon_theme },
-	{ "view", "views", "[save|delete] [NAME]", "saved views: open NAME, save what is on screen, or the menu",
-	  colon_view },
-	{ "stack", NULL, "FIELD[,FIELD] [SORT [asc|desc]]", "stack several fields or json.PATH (sort: events, mailboxes, first, last, value)",
-	  colon_stack },
+	{ "view", "views", "[save|delete] [NAME]",
+	  "saved views: open NAME, save what is on screen, or the menu", colon_view },
+	{ "stack", NULL, "FIELD[,FIELD] [SORT [asc|desc]]",
+	  "stack several fields or json.PATH (sort: events, mailboxes, first, last, value)", colon_stack },
 	{ "hunt", "hunts", "[NAME]", "the hunts, or one of them", colon_hunt },
 	{ "sigma", NULL, "[PATH...]", "Sigma rules (files, folders) run as hunts", colon_sigma },
-	{ "coverage", "cov", "", "what the evidence covers: days per kind of log and source, gaps, cut exports",
-	  colon_coverage },
+	{ "coverage", "cov", "",
+	  "what the evidence covers: days per kind of log and source, gaps, cut exports", colon_coverage },
 	{ "help", NULL, "", "this help", colon_help },
 	{ "quit", "q wq x", "", "quit", colon_quit },
 };
@@ -528,8 +536,8 @@ int app_command(struct app *a, void *ctx, const char *text, int *column)
 	char names[256] = "";
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(commands[i].name, "help"))
-			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", *names ? ", " : "",
-				 commands[i].name);
+			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+				 *names ? ", " : "", commands[i].name);
 	char *s = sanitize(cmd, strlen(cmd));
 	app_error(a, "unknown command '%s' (%s)", s, names);
 	free(s);
@@ -540,9 +548,12 @@ char **app_command_help_lines(size_t *n)
 {
 	char **lines = xcalloc(NCOMMANDS + 1, sizeof *lines);
 	for (size_t i = 0; i < NCOMMANDS; i++) {
-		char *what = xasprintf(":%s%s%s", commands[i].name, *commands[i].args ? " " : "", commands[i].args);
-		lines[i] = xasprintf("  %-28s %s%s%s%s", what, commands[i].help, commands[i].aliases ? " (also :" : "",
-				     commands[i].aliases ? commands[i].aliases : "", commands[i].aliases ? ")" : "");
+		char *what =
+			xasprintf(":%s%s%s", commands[i].name, *commands[i].args ? " " : "", commands[i].args);
+		lines[i] = xasprintf("  %-28s %s%s%s%s", what, commands[i].help,
+				     commands[i].aliases ? " (also :" : "",
+				     commands[i].aliases ? commands[i].aliases : "",
+				     commands[i].aliases ? ")" : "");
 		free(what);
 	}
 	*n = NCOMMANDS;

@@ -85,7 +85,8 @@ static void draw_status(struct app *a)
 	draw_fill(w, 0, 0, a->cols, base);
 	if (a->message && (a->prompt || a->question)) {
 		/* while a prompt has the last line, its error shows here */
-		draw_text(w, 0, 1, a->message, a->cols - 1, theme_attr(a->msg_error ? THEME_ERROR : THEME_MESSAGE));
+		draw_text(w, 0, 1, a->message, a->cols - 1,
+			  theme_attr(a->msg_error ? THEME_ERROR : THEME_MESSAGE));
 		wnoutrefresh(w);
 		return;
 	}
@@ -95,7 +96,8 @@ static void draw_status(struct app *a)
 		v->ops->status(v, pos, sizeof pos);
 	char legend[160] = "";
 	if (v && v->ops->keymap == KEYMAP_TIMELINE)
-		app_marks_legend(view_timeline_marks(v), v ? app_flags_current(a) : false, legend, sizeof legend);
+		app_marks_legend(view_timeline_marks(v), v ? app_flags_current(a) : false, legend,
+				 sizeof legend);
 	char *line = xasprintf(" %s  %s%s%s%s", v ? v->ops->name : "", pos, *legend ? "   " : "", legend,
 			       a->loading ? "   [a load is running: new events appear as it commits]" : "");
 	draw_text(w, 0, 0, line, a->cols - 9, base);
@@ -119,7 +121,8 @@ void app_marks_legend(unsigned marks, bool flagged, char *buf, size_t n)
 	buf[0] = '\0';
 	for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++)
 		if (marks & legend[i].bit)
-			k += (size_t)snprintf(buf + k, k < n ? n - k : 0, "%s%s", k ? ", " : "", legend[i].text);
+			k += (size_t)snprintf(buf + k, k < n ? n - k : 0, "%s%s", k ? ", " : "",
+					      legend[i].text);
 	if (flagged && k < n)
 		snprintf(buf + k, n - k, "%s! flagged by a hunt", k ? ", " : "");
 }
@@ -153,8 +156,8 @@ static void draw_too_small(struct app *a)
 {
 	werase(stdscr);
 	char line[128];
-	snprintf(line, sizeof line, "Terminal too small: %dx%d; auditscope needs at least %dx%d.", a->cols, a->rows,
-		 MIN_COLS, MIN_ROWS);
+	snprintf(line, sizeof line, "Terminal too small: %dx%d; auditscope needs at least %dx%d.", a->cols,
+		 a->rows, MIN_COLS, MIN_ROWS);
 	/* wrap by hand: the screen may be narrower than the sentence */
 	int y = 0, x = 0;
 	for (const char *p = line; *p && y < a->rows; p++) {
@@ -196,4 +199,3 @@ void app_draw(struct app *a)
 	doupdate();
 	a->dirty = 0;
 }
-

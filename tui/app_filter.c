@@ -138,7 +138,8 @@ const char *app_filter_label(struct app *a)
 int app_filter_narrow(struct app *a, const char *text, const char *what)
 {
 	/* the base step's label ("all events") is no part of a filter */
-	char *label = a->nsteps > 1 && *app_filter(a) ? xasprintf("%s %s", app_filter_label(a), what) : xstrdup(what);
+	char *label = a->nsteps > 1 && *app_filter(a) ? xasprintf("%s %s", app_filter_label(a), what)
+						      : xstrdup(what);
 	int rc = app_step_push(a, text, label, NULL);
 	free(label);
 	return rc;
@@ -154,7 +155,9 @@ int app_pivot(struct app *a, const char *field, const char *value, bool exclude)
 		return -1;
 	}
 	/* the breadcrumb names an app id by its name when it has one */
-	const char *shown = value && (!strcmp(field, "app") || !strcmp(field, "client_app")) ? app_app_name(a, value) : NULL;
+	const char *shown = value && (!strcmp(field, "app") || !strcmp(field, "client_app"))
+				    ? app_app_name(a, value)
+				    : NULL;
 	char *q = shown ? filter_quote(shown) : value ? filter_quote(value) : xstrdup("\"\"");
 	char *label = xasprintf("%s%s%s", field, exclude ? "!=" : "=", q);
 	int rc = app_filter_narrow(a, text, label);
@@ -174,4 +177,3 @@ bool app_filter_pop(struct app *a)
 	app_save_filters(a);
 	return true;
 }
-

@@ -83,7 +83,7 @@ struct app {
 	int key;
 	size_t key_nsteps;
 	uint64_t key_serial;
-	bool loading; /* a load is writing to the case */
+	bool loading;       /* a load is writing to the case */
 	struct view *after; /* app_push_after */
 	int64_t data_version, load_polled;
 	bool reload_pending;

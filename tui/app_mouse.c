@@ -19,7 +19,8 @@ bool app_mouse_setup(void)
 	if (env && (!strcasecmp(env, "off") || !strcmp(env, "0") || !strcasecmp(env, "no")))
 		return false;
 	mouseinterval(250);
-	return mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL) != 0;
+	return mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL) !=
+	       0;
 }
 
 /* Lines the wheel moves a notch. */

@@ -81,9 +81,8 @@ void app_restore_histories(struct app *a)
 		json_t *arr = s ? json_loads(s, 0, NULL) : NULL;
 		size_t i;
 		json_t *v;
-		json_array_foreach(arr, i, v)
-			if (json_is_string(v))
-				prompt_history_add(a->hist[h], json_string_value(v));
+		json_array_foreach(arr, i, v) if (json_is_string(v))
+			prompt_history_add(a->hist[h], json_string_value(v));
 		json_decref(arr);
 		free(s);
 	}
@@ -126,4 +125,3 @@ void app_apply_theme(struct app *a)
 	theme_clear(&t);
 	free(name);
 }
-

@@ -53,7 +53,8 @@ int clip_copy(const char *s, char **cause)
 		return set_cause(cause, "nothing to copy: the value is empty");
 	size_t n = strlen(s);
 	if (n > CLIP_MAX)
-		return set_cause(cause, "too long to copy (%zu bytes; a terminal takes %d at most)", n, CLIP_MAX);
+		return set_cause(cause, "too long to copy (%zu bytes; a terminal takes %d at most)", n,
+				 CLIP_MAX);
 	if (out) {
 		char *seq = clip_osc52(s, n);
 		int bad = fputs(seq, out) < 0 || fflush(out) != 0;

@@ -11,8 +11,14 @@
 #include "event.h"
 #include "facts.h"
 
-#define F(field, title, min, comfy, max) { field, title, COL_SRC_FIELD, -1, min, comfy, max }
-#define FACT(f, title, min, comfy, max) { NULL, title, COL_SRC_FACT, f, min, comfy, max }
+#define F(field, title, min, comfy, max)                         \
+	{                                                        \
+		field, title, COL_SRC_FIELD, -1, min, comfy, max \
+	}
+#define FACT(f, title, min, comfy, max)                       \
+	{                                                     \
+		NULL, title, COL_SRC_FACT, f, min, comfy, max \
+	}
 
 /* field is filled in for facts from facts.h's names (columns_def). */
 static struct col_def defs[] = {

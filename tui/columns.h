@@ -31,7 +31,7 @@ struct col_def {
 	const char *field; /* filter field, or the fact's name */
 	const char *title;
 	enum col_src src;
-	int fact; /* enum fact when src is COL_SRC_FACT */
+	int fact;  /* enum fact when src is COL_SRC_FACT */
 	int min;   /* never narrower (unless the screen is) */
 	int comfy; /* shrunk to this before scrolling */
 	int max;   /* never wider unless the analyst says so */
@@ -43,23 +43,23 @@ const struct col_def *columns_def(int i);
 /* The column showing field, or -1. */
 int columns_find(const char *field);
 
-#define COLUMNS_SETS(X)                                                           \
-	X(EVENTS, "events", "mail access and mixed events")                       \
-	X(SIGNIN, "signin", "sign-ins")                                           \
-	X(DIRAUDIT, "directory", "directory audits")                              \
-	X(EXOADMIN, "exchange-admin", "Exchange admin cmdlets")                   \
-	X(GRAPH, "graph", "Graph activity")                                       \
-	X(MSGTRACE, "message-trace", "message trace")                             \
-	X(AZURE, "azure", "Azure activity")                                       \
-	X(RISK, "risk", "risk detections")                                        \
-	X(ALERT, "alert", "security alerts")                                      \
+#define COLUMNS_SETS(X)                                         \
+	X(EVENTS, "events", "mail access and mixed events")     \
+	X(SIGNIN, "signin", "sign-ins")                         \
+	X(DIRAUDIT, "directory", "directory audits")            \
+	X(EXOADMIN, "exchange-admin", "Exchange admin cmdlets") \
+	X(GRAPH, "graph", "Graph activity")                     \
+	X(MSGTRACE, "message-trace", "message trace")           \
+	X(AZURE, "azure", "Azure activity")                     \
+	X(RISK, "risk", "risk detections")                      \
+	X(ALERT, "alert", "security alerts")                    \
 	X(XDR, "xdr", "Defender XDR rows")
 
 enum col_set {
 #define X(id, name, what) CSET_##id,
 	COLUMNS_SETS(X)
 #undef X
-	CSET_COUNT
+		CSET_COUNT
 };
 
 const char *columns_set_name(enum col_set s); /* "signin" */

@@ -166,8 +166,7 @@ const char *draw_find(const char *s, size_t n, const char *needle)
 	return NULL;
 }
 
-void draw_cell_match(WINDOW *w, int y, int x, const char *s, int cols, attr_t a, const char *needle,
-		     attr_t hl)
+void draw_cell_match(WINDOW *w, int y, int x, const char *s, int cols, attr_t a, const char *needle, attr_t hl)
 {
 	if (cols <= 0)
 		return;

@@ -41,8 +41,7 @@ void draw_cell(WINDOW *w, int y, int x, const char *s, int cols, attr_t a, bool 
 
 /* Like draw_cell (left-aligned), drawing the first occurrence of needle
  * (ASCII case ignored) with attributes hl; needle NULL or "": plain. */
-void draw_cell_match(WINDOW *w, int y, int x, const char *s, int cols, attr_t a, const char *needle,
-		     attr_t hl);
+void draw_cell_match(WINDOW *w, int y, int x, const char *s, int cols, attr_t a, const char *needle, attr_t hl);
 
 /* Where needle first occurs in s[0..n), ignoring ASCII case, or NULL. */
 const char *draw_find(const char *s, size_t n, const char *needle);

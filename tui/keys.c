@@ -46,22 +46,30 @@ static const struct keys_binding move_keys[] = {
 
 #define NMOVES (sizeof move_keys / sizeof move_keys[0])
 
-static const struct keys_moves timeline_moves = { "next event", "previous event", "column cursor left",
-						  "column cursor right", "first event", "last event" };
+static const struct keys_moves timeline_moves = { "next event",         "previous event",
+						  "column cursor left", "column cursor right",
+						  "first event",        "last event" };
 static const struct keys_moves pager_moves = { "scroll down", "scroll up", NULL, NULL, "top", "bottom" };
-static const struct keys_moves stack_moves = { "next value", "previous value", NULL, NULL, "first value",
-					       "last value" };
-static const struct keys_moves histogram_moves = { "next bucket", "previous bucket", NULL, NULL, "first bucket",
-						   "last bucket" };
-static const struct keys_moves hunts_moves = { "next row", "previous row", "column cursor left (a hunt's rows)",
-					       "column cursor right (a hunt's rows)", "first row", "last row" };
-static const struct keys_moves columns_moves = { "next column", "previous column", NULL, NULL, "first column",
-						 "last column" };
-static const struct keys_moves sigma_moves = { "next rule", "previous rule", NULL, NULL, "first rule", "last rule" };
-static const struct keys_moves messages_moves = { "next message", "previous message", "column cursor left",
-						  "column cursor right", "first message", "last message" };
-static const struct keys_moves views_moves = { "next saved view", "previous saved view", NULL, NULL, "first",
-					       "last" };
+static const struct keys_moves stack_moves = { "next value", "previous value", NULL,
+					       NULL,         "first value",    "last value" };
+static const struct keys_moves histogram_moves = { "next bucket", "previous bucket", NULL,
+						   NULL,          "first bucket",    "last bucket" };
+static const struct keys_moves hunts_moves = { "next row",
+					       "previous row",
+					       "column cursor left (a hunt's rows)",
+					       "column cursor right (a hunt's rows)",
+					       "first row",
+					       "last row" };
+static const struct keys_moves columns_moves = { "next column", "previous column", NULL,
+						 NULL,          "first column",    "last column" };
+static const struct keys_moves sigma_moves = { "next rule", "previous rule", NULL,
+					       NULL,        "first rule",    "last rule" };
+static const struct keys_moves messages_moves = { "next message",       "previous message",
+						  "column cursor left", "column cursor right",
+						  "first message",      "last message" };
+static const struct keys_moves views_moves = {
+	"next saved view", "previous saved view", NULL, NULL, "first", "last"
+};
 
 /* The help of a movement in a map; NULL when the map does not bind it. */
 static const char *move_help(const struct keys_moves *m, enum keys_action a)
@@ -84,7 +92,8 @@ static const char *move_help(const struct keys_moves *m, enum keys_action a)
 static const struct keys_binding global_keys[] = {
 	{ '?', ACT_HELP, "help: this screen" },
 	{ F(KEY_F(1)), ACT_HELP, NULL },
-	{ 'q', ACT_BACK, "back to the previous view (after a drill-in: to the view it came from); quit from the timeline" },
+	{ 'q', ACT_BACK,
+	  "back to the previous view (after a drill-in: to the view it came from); quit from the timeline" },
 	{ KEYS_ESC, ACT_BACK, NULL },
 	{ 'Q', ACT_QUIT, "quit at once" },
 	{ 'f', ACT_FILTER, "filter prompt (up/down: history)" },
@@ -94,7 +103,8 @@ static const struct keys_binding global_keys[] = {
 	{ ':', ACT_COMMAND, "command line: :goto TIME, :filter F, :export ..., :theme NAME, :hunt NAME" },
 	{ 'i', ACT_HISTOGRAM, "histogram of the current filter over time" },
 	{ 'H', ACT_HUNTS, "hunts: the questions asked first, with their hits" },
-	{ 'E', ACT_MESSAGES, "messages exposed by the filter's events: folder, access, app, IP, first and last" },
+	{ 'E', ACT_MESSAGES,
+	  "messages exposed by the filter's events: folder, access, app, IP, first and last" },
 	{ CTRL('L'), ACT_REDRAW, "redraw the screen" },
 	{ CTRL('Y'), ACT_COPY_FILTER, "copy the current filter to the clipboard (OSC 52)" },
 };
@@ -216,7 +226,10 @@ static const struct keys_binding views_keys[] = {
 	{ 'd', ACT_EXCLUDE, "delete the saved view (asks first)" },
 };
 
-#define MAP(title, t, m) { title, t, sizeof t / sizeof t[0], m }
+#define MAP(title, t, m)                            \
+	{                                           \
+		title, t, sizeof t / sizeof t[0], m \
+	}
 static const struct keys_map maps[KEYMAP_COUNT] = {
 	[KEYMAP_GLOBAL] = MAP("Everywhere", global_keys, NULL),
 	[KEYMAP_TIMELINE] = MAP("Timeline", timeline_keys, &timeline_moves),
@@ -280,7 +293,8 @@ size_t keys_bindings(enum keys_map_id id, struct keys_binding *out, size_t max)
 		for (size_t j = 0; j < i; j++)
 			first = first && move_keys[j].action != move_keys[i].action;
 		if (n < max)
-			out[n] = (struct keys_binding){ move_keys[i].key, move_keys[i].action, first ? help : NULL };
+			out[n] = (struct keys_binding){ move_keys[i].key, move_keys[i].action,
+							first ? help : NULL };
 		n++;
 	}
 	for (size_t i = 0; m && i < m->n; i++) {
@@ -300,12 +314,15 @@ static const struct {
 	int key;
 	const char *name;
 } named[] = {
-	{ F(KEY_DOWN), "Down" },     { F(KEY_UP), "Up" },	     { F(KEY_LEFT), "Left" },
-	{ F(KEY_RIGHT), "Right" },   { F(KEY_NPAGE), "PgDn" },   { F(KEY_PPAGE), "PgUp" },
-	{ F(KEY_HOME), "Home" },     { F(KEY_END), "End" },	     { F(KEY_ENTER), "Enter" },
-	{ F(KEY_BACKSPACE), "Backspace" }, { F(KEY_F(1)), "F1" },    { F(KEY_DC), "Delete" },
-	{ '\n', "Enter" },	     { '\r', "Return" },	     { ' ', "Space" },
-	{ 127, "Backspace" },	     { KEYS_ESC, "Esc" },	     { '\t', "Tab" },
+	{ F(KEY_DOWN), "Down" },   { F(KEY_UP), "Up" },
+	{ F(KEY_LEFT), "Left" },   { F(KEY_RIGHT), "Right" },
+	{ F(KEY_NPAGE), "PgDn" },  { F(KEY_PPAGE), "PgUp" },
+	{ F(KEY_HOME), "Home" },   { F(KEY_END), "End" },
+	{ F(KEY_ENTER), "Enter" }, { F(KEY_BACKSPACE), "Backspace" },
+	{ F(KEY_F(1)), "F1" },     { F(KEY_DC), "Delete" },
+	{ '\n', "Enter" },         { '\r', "Return" },
+	{ ' ', "Space" },          { 127, "Backspace" },
+	{ KEYS_ESC, "Esc" },       { '\t', "Tab" },
 };
 
 const char *keys_name(int key, char *buf, size_t n)

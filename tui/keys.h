@@ -18,70 +18,70 @@
  * so that no character collides with them. */
 #define KEYS_FN 0x200000
 #define KEYS_F(k) (KEYS_FN + (k))
-#define KEYS_CTRL(c) ((c) & 0x1f)
+#define KEYS_CTRL(c) ((c)&0x1f)
 #define KEYS_ESC 27
 
-#define KEYS_ACTIONS(X)                                                         \
-	X(NONE)                                                                 \
-	X(QUIT)                                                                 \
-	X(BACK)                                                                 \
-	X(UP)                                                                   \
-	X(DOWN)                                                                 \
-	X(LEFT)                                                                 \
-	X(RIGHT)                                                                \
-	X(PAGE_UP)                                                              \
-	X(PAGE_DOWN)                                                            \
-	X(HALF_UP)                                                              \
-	X(HALF_DOWN)                                                            \
-	X(TOP)                                                                  \
-	X(BOTTOM)                                                               \
-	X(ENTER)                                                                \
-	X(SEARCH)                                                               \
-	X(SEARCH_NEXT)                                                          \
-	X(SEARCH_PREV)                                                          \
-	X(FILTER)                                                               \
-	X(KEEP)                                                                 \
-	X(EXCLUDE)                                                              \
-	X(UNDO)                                                                 \
-	X(STACK)                                                                \
-	X(BOOKMARK)                                                             \
-	X(NEXT_MARK)                                                            \
-	X(PREV_MARK)                                                            \
-	X(TAG)                                                                  \
-	X(NOTE)                                                                 \
-	X(MARK_ALL)                                                             \
-	X(HISTOGRAM)                                                            \
-	X(HELP)                                                                 \
-	X(COMMAND)                                                              \
-	X(SORT)                                                                 \
-	X(REDRAW)                                                               \
-	X(NEXT_EVENT)                                                           \
-	X(PREV_EVENT)                                                           \
-	X(SESSION)                                                              \
-	X(HUNTS)                                                                \
-	X(VALUE)                                                                \
-	X(COPY)                                                                 \
-	X(COPY_ROW)                                                             \
-	X(COPY_FILTER)                                                          \
-	X(COLUMNS)                                                              \
-	X(TOGGLE)                                                               \
-	X(MOVE_UP)                                                              \
-	X(MOVE_DOWN)                                                            \
-	X(WIDER)                                                                \
-	X(NARROWER)                                                             \
-	X(AUTO_WIDTH)                                                           \
-	X(RESET)                                                                \
-	X(MESSAGES)                                                             \
-	X(ADD_FIELD)                                                            \
-	X(SORT_COLUMN)                                                          \
-	X(ZOOM_IN)                                                              \
+#define KEYS_ACTIONS(X) \
+	X(NONE)         \
+	X(QUIT)         \
+	X(BACK)         \
+	X(UP)           \
+	X(DOWN)         \
+	X(LEFT)         \
+	X(RIGHT)        \
+	X(PAGE_UP)      \
+	X(PAGE_DOWN)    \
+	X(HALF_UP)      \
+	X(HALF_DOWN)    \
+	X(TOP)          \
+	X(BOTTOM)       \
+	X(ENTER)        \
+	X(SEARCH)       \
+	X(SEARCH_NEXT)  \
+	X(SEARCH_PREV)  \
+	X(FILTER)       \
+	X(KEEP)         \
+	X(EXCLUDE)      \
+	X(UNDO)         \
+	X(STACK)        \
+	X(BOOKMARK)     \
+	X(NEXT_MARK)    \
+	X(PREV_MARK)    \
+	X(TAG)          \
+	X(NOTE)         \
+	X(MARK_ALL)     \
+	X(HISTOGRAM)    \
+	X(HELP)         \
+	X(COMMAND)      \
+	X(SORT)         \
+	X(REDRAW)       \
+	X(NEXT_EVENT)   \
+	X(PREV_EVENT)   \
+	X(SESSION)      \
+	X(HUNTS)        \
+	X(VALUE)        \
+	X(COPY)         \
+	X(COPY_ROW)     \
+	X(COPY_FILTER)  \
+	X(COLUMNS)      \
+	X(TOGGLE)       \
+	X(MOVE_UP)      \
+	X(MOVE_DOWN)    \
+	X(WIDER)        \
+	X(NARROWER)     \
+	X(AUTO_WIDTH)   \
+	X(RESET)        \
+	X(MESSAGES)     \
+	X(ADD_FIELD)    \
+	X(SORT_COLUMN)  \
+	X(ZOOM_IN)      \
 	X(ZOOM_OUT)
 
 enum keys_action {
 #define X(a) ACT_##a,
 	KEYS_ACTIONS(X)
 #undef X
-	ACT_COUNT
+		ACT_COUNT
 };
 
 /* Reaction bits an action returns (htop's HTOP_REFRESH and kin). */

@@ -74,9 +74,9 @@ struct prompt {
 	char *buf;
 	size_t len, cap, cur;
 	struct prompt_history *h;
-	size_t hpos;  /* == h->n: editing the draft, not a history entry */
-	char *draft;  /* what was typed before walking the history */
-	int scroll;   /* first text column shown */
+	size_t hpos; /* == h->n: editing the draft, not a history entry */
+	char *draft; /* what was typed before walking the history */
+	int scroll;  /* first text column shown */
 	int cursor_x;
 };
 
@@ -217,13 +217,10 @@ int prompt_key(struct prompt *p, int key)
 	switch (key) {
 	case '\n':
 	case '\r':
-	case KEYS_F(KEY_ENTER):
-		prompt_history_add(p->h, p->buf);
-		return PROMPT_ACCEPT;
+	case KEYS_F(KEY_ENTER): prompt_history_add(p->h, p->buf); return PROMPT_ACCEPT;
 	case KEYS_ESC:
 	case KEYS_CTRL('G'):
-	case KEYS_CTRL('C'):
-		return PROMPT_CANCEL;
+	case KEYS_CTRL('C'): return PROMPT_CANCEL;
 	case KEYS_F(KEY_BACKSPACE):
 	case 127:
 	case KEYS_CTRL('H'):
@@ -239,24 +236,14 @@ int prompt_key(struct prompt *p, int key)
 			delete_range(p, p->cur, next_char(p, p->cur));
 		break;
 	case KEYS_F(KEY_LEFT):
-	case KEYS_CTRL('B'):
-		p->cur = prev_char(p, p->cur);
-		break;
+	case KEYS_CTRL('B'): p->cur = prev_char(p, p->cur); break;
 	case KEYS_F(KEY_RIGHT):
-	case KEYS_CTRL('F'):
-		p->cur = next_char(p, p->cur);
-		break;
+	case KEYS_CTRL('F'): p->cur = next_char(p, p->cur); break;
 	case KEYS_F(KEY_HOME):
-	case KEYS_CTRL('A'):
-		p->cur = 0;
-		break;
+	case KEYS_CTRL('A'): p->cur = 0; break;
 	case KEYS_F(KEY_END):
-	case KEYS_CTRL('E'):
-		p->cur = p->len;
-		break;
-	case KEYS_CTRL('U'):
-		delete_range(p, 0, p->cur);
-		break;
+	case KEYS_CTRL('E'): p->cur = p->len; break;
+	case KEYS_CTRL('U'): delete_range(p, 0, p->cur); break;
 	case KEYS_CTRL('K'):
 		p->buf[p->cur] = '\0';
 		p->len = p->cur;
@@ -271,13 +258,9 @@ int prompt_key(struct prompt *p, int key)
 		break;
 	}
 	case KEYS_F(KEY_UP):
-	case KEYS_CTRL('P'):
-		history_move(p, -1);
-		break;
+	case KEYS_CTRL('P'): history_move(p, -1); break;
 	case KEYS_F(KEY_DOWN):
-	case KEYS_CTRL('N'):
-		history_move(p, 1);
-		break;
+	case KEYS_CTRL('N'): history_move(p, 1); break;
 	default:
 		if (typeable(key))
 			insert_char(p, key);

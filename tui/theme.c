@@ -93,9 +93,9 @@ static const struct {
 	const char *name;
 	attr_t a;
 } attr_names[] = {
-	{ "bold", A_BOLD },	  { "dim", A_DIM },	      { "underline", A_UNDERLINE },
+	{ "bold", A_BOLD },       { "dim", A_DIM },           { "underline", A_UNDERLINE },
 	{ "reverse", A_REVERSE }, { "standout", A_STANDOUT }, { "italic", A_ITALIC },
-	{ "blink", A_BLINK },	  { "normal", A_NORMAL },     { "none", A_NORMAL },
+	{ "blink", A_BLINK },     { "normal", A_NORMAL },     { "none", A_NORMAL },
 };
 
 static int find_role(const char *w)

@@ -17,41 +17,41 @@
 #include <stddef.h>
 
 /* role, its name in theme files, what it is for */
-#define THEME_ROLES(X)                                                         \
-	X(NORMAL, "normal", "ordinary text")                                   \
-	X(TITLE, "title", "the top line: case and filter breadcrumb")          \
-	X(CRUMB, "breadcrumb", "one step of the filter stack")                 \
-	X(STATUS, "status", "the status line")                                 \
-	X(HEADER, "header", "column headings")                                 \
-	X(SELECTED, "selected", "the row under the cursor")                    \
-	X(CELL, "cell", "the cell under the column cursor")                    \
-	X(BOOKMARK, "bookmark", "a bookmarked event's marker")                 \
-	X(SUSPICIOUS, "suspicious", "an event a hunt flags")                   \
-	X(MATCH, "match", "a search match")                                    \
-	X(MESSAGE, "message", "a message on the last line")                    \
-	X(ERROR, "error", "an error message")                                  \
-	X(PROMPT, "prompt", "the prompt label")                                \
-	X(LABEL, "label", "a field name in the detail view")                   \
-	X(KEY, "json-key", "a JSON object key")                                \
-	X(STRING, "json-string", "a JSON string")                              \
-	X(NUMBER, "json-number", "a JSON number")                              \
-	X(LITERAL, "json-literal", "true, false, null")                        \
-	X(BAR, "bar", "histogram and stack bars")                              \
-	X(DIM, "dim", "secondary text")                                        \
-	X(TAG, "tag", "a tag")                                                 \
-	X(NOTE, "note", "a note")                                              \
+#define THEME_ROLES(X)                                                \
+	X(NORMAL, "normal", "ordinary text")                          \
+	X(TITLE, "title", "the top line: case and filter breadcrumb") \
+	X(CRUMB, "breadcrumb", "one step of the filter stack")        \
+	X(STATUS, "status", "the status line")                        \
+	X(HEADER, "header", "column headings")                        \
+	X(SELECTED, "selected", "the row under the cursor")           \
+	X(CELL, "cell", "the cell under the column cursor")           \
+	X(BOOKMARK, "bookmark", "a bookmarked event's marker")        \
+	X(SUSPICIOUS, "suspicious", "an event a hunt flags")          \
+	X(MATCH, "match", "a search match")                           \
+	X(MESSAGE, "message", "a message on the last line")           \
+	X(ERROR, "error", "an error message")                         \
+	X(PROMPT, "prompt", "the prompt label")                       \
+	X(LABEL, "label", "a field name in the detail view")          \
+	X(KEY, "json-key", "a JSON object key")                       \
+	X(STRING, "json-string", "a JSON string")                     \
+	X(NUMBER, "json-number", "a JSON number")                     \
+	X(LITERAL, "json-literal", "true, false, null")               \
+	X(BAR, "bar", "histogram and stack bars")                     \
+	X(DIM, "dim", "secondary text")                               \
+	X(TAG, "tag", "a tag")                                        \
+	X(NOTE, "note", "a note")                                     \
 	X(CUT, "cut", "the mark ending a value cut to fit its column")
 
 enum theme_role {
 #define X(id, name, what) THEME_##id,
 	THEME_ROLES(X)
 #undef X
-	THEME_NROLES
+		THEME_NROLES
 };
 
 struct theme_style {
-	short fg, bg;  /* -1: the terminal's default; 0-255 otherwise */
-	attr_t attrs;  /* A_BOLD, A_REVERSE, ... */
+	short fg, bg; /* -1: the terminal's default; 0-255 otherwise */
+	attr_t attrs; /* A_BOLD, A_REVERSE, ... */
 };
 
 struct theme {

@@ -312,11 +312,11 @@ void tl_draw(struct view *v, WINDOW *w)
 				  c == t->col ? theme_attr(THEME_CELL) : head, false);
 	if (!t->n) {
 		const char *f = app_filter(v->app);
-		draw_text(w, 2, 2, *f ? "No event matches this filter." : "This case holds no events.", v->cols - 2,
-			  theme_attr(THEME_MESSAGE));
+		draw_text(w, 2, 2, *f ? "No event matches this filter." : "This case holds no events.",
+			  v->cols - 2, theme_attr(THEME_MESSAGE));
 		if (*f)
-			draw_text(w, 3, 2, "Backspace undoes the last filter step; f edits the filter.", v->cols - 2,
-				  theme_attr(THEME_DIM));
+			draw_text(w, 3, 2, "Backspace undoes the last filter step; f edits the filter.",
+				  v->cols - 2, theme_attr(THEME_DIM));
 		return;
 	}
 	char buf[64];
@@ -341,7 +341,8 @@ void tl_draw(struct view *v, WINDOW *w)
 			const char *s = tl_cell(t, &t->rows[i], c, buf, sizeof buf);
 			attr_t a = sel && c == t->col ? theme_attr(THEME_CELL) : base;
 			if (an & ANN_HIT)
-				draw_cell_match(w, y, t->x[c], s, t->w[c], a, t->needle, theme_attr(THEME_MATCH));
+				draw_cell_match(w, y, t->x[c], s, t->w[c], a, t->needle,
+						theme_attr(THEME_MATCH));
 			else
 				draw_cell(w, y, t->x[c], s, t->w[c], a, false);
 		}

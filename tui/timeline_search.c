@@ -147,7 +147,7 @@ int tl_search_go(struct tl *t, int dir)
 		app_message(t->v.app, "only match: %s", t->search);
 	} else if (wrapped) {
 		app_message(t->v.app, dir > 0 ? "search hit the end, continued from the start"
-					       : "search hit the start, continued from the end");
+					      : "search hit the start, continued from the end");
 	}
 	view_timeline_goto(&t->v, &hit);
 	tl_read_marks(t, 0, t->n);
@@ -225,7 +225,8 @@ int tl_goto_mark(struct tl *t, bool backward)
 			return REACT_CHROME;
 		}
 		if (k == 0) {
-			app_message(a, backward ? "no bookmark before this event" : "no bookmark after this event");
+			app_message(a, backward ? "no bookmark before this event"
+						: "no bookmark after this event");
 			return REACT_CHROME;
 		}
 		pos.ts = ts;

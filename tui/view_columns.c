@@ -79,7 +79,8 @@ static void draw(struct view *v, WINDOW *w)
 			snprintf(num, sizeof num, "%s", at >= 0 ? "auto" : "");
 		draw_cell(w, y, 32, num, 6, base, true);
 		const struct col_def *def = columns_def(d);
-		char *what = xasprintf("%s%s", def->field, def->src == COL_SRC_FACT ? " (from the raw record)" : "");
+		char *what = xasprintf("%s%s", def->field,
+				       def->src == COL_SRC_FACT ? " (from the raw record)" : "");
 		draw_text(w, y, 40, what, v->cols - 40, base);
 		free(what);
 	}

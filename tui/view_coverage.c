@@ -60,11 +60,13 @@ static void build(struct cov *c, const struct coverage *cv)
 		}
 	when(cv->first, f, sizeof f);
 	when(cv->last, l, sizeof l);
-	add(c, xasprintf("The case covers %s to %s UTC, %zu days%s", f, l, cv->ndays,
-			 per > 1 ? " (a bar is several days)" : " (a bar a day)"),
+	add(c,
+	    xasprintf("The case covers %s to %s UTC, %zu days%s", f, l, cv->ndays,
+		      per > 1 ? " (a bar is several days)" : " (a bar a day)"),
 	    true);
-	add(c, xasprintf("  %-16s %-16s %-16s %9s %5s %4s  %s", "kind", "first", "last", "events", "days", "gaps",
-			 "events per day"),
+	add(c,
+	    xasprintf("  %-16s %-16s %-16s %9s %5s %4s  %s", "kind", "first", "last", "events", "days",
+		      "gaps", "events per day"),
 	    false);
 	for (int k = 0; k < KIND_COUNT; k++) {
 		const struct coverage_series *s = &cv->kinds[k];
@@ -73,8 +75,9 @@ static void build(struct cov *c, const struct coverage *cv)
 		char *bars = coverage_bars(cv, s, BAR_COLS, NULL);
 		when(s->first, f, sizeof f);
 		when(s->last, l, sizeof l);
-		add(c, xasprintf("  %-16s %-16s %-16s %9" PRId64 " %5" PRId64 " %4zu  %s", event_kind_name(k), f, l,
-				 s->events, s->active_days, s->ngaps, bars),
+		add(c,
+		    xasprintf("  %-16s %-16s %-16s %9" PRId64 " %5" PRId64 " %4zu  %s", event_kind_name(k), f,
+			      l, s->events, s->active_days, s->ngaps, bars),
 		    false);
 		free(bars);
 	}
@@ -91,8 +94,9 @@ static void build(struct cov *c, const struct coverage *cv)
 			snprintf(l, sizeof l, "-");
 		}
 		add(c, xasprintf("  %s", s->path), false);
-		add(c, xasprintf("      %s, %s to %s, %" PRId64 " records, %" PRId64 " kept%s%s", s->format, f, l, s->records,
-				 s->s.events, *cut ? "; " : "", cut),
+		add(c,
+		    xasprintf("      %s, %s to %s, %" PRId64 " records, %" PRId64 " kept%s%s", s->format, f,
+			      l, s->records, s->s.events, *cut ? "; " : "", cut),
 		    false);
 		if (s->warning)
 			add(c, xasprintf("      %s", s->warning), false);
@@ -112,7 +116,8 @@ static void build(struct cov *c, const struct coverage *cv)
 		}
 	if (cv->nthrottled) {
 		add(c, xstrdup(""), false);
-		add(c, xstrdup("Throttled mailboxes (IsThrottled: 24 hours of reads unaudited after each)"), true);
+		add(c, xstrdup("Throttled mailboxes (IsThrottled: 24 hours of reads unaudited after each)"),
+		    true);
 		for (size_t i = 0; i < cv->nthrottled; i++) {
 			when(cv->throttled[i].ts, f, sizeof f);
 			when(cv->throttled[i].ts + DAY_MS, l, sizeof l);

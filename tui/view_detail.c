@@ -180,7 +180,8 @@ static int add_message(const struct store_message *msg, void *ctx)
 	if (msg->size >= 0)
 		snprintf(size, sizeof size, "  %lld bytes", (long long)msg->size);
 	char *f = sanitize(folder ? folder : "", folder ? strlen(folder) : 0);
-	char *m = msgid ? sanitize(msgid, strlen(msgid)) : xstrdup("(whole folder synchronised: every item exposed)");
+	char *m = msgid ? sanitize(msgid, strlen(msgid))
+			: xstrdup("(whole folder synchronised: every item exposed)");
 	char *lead = xasprintf("  %s  ", f);
 	const char *parts[] = { lead, m, size };
 	enum theme_role roles[] = { THEME_LABEL, THEME_NORMAL, THEME_DIM };
@@ -257,9 +258,10 @@ static void add_signin(struct detail *d, const struct query_row *r)
 	if (session_signin(st, r->id, &g, NULL) != 0)
 		return;
 	add_plain(d, THEME_NORMAL, "");
-	add_plain(d, THEME_HEADER, r->token && g.token && !strcmp(r->token, g.token)
-					   ? "The sign-in behind it (same token; S: the whole session)"
-					   : "The sign-in behind it (same session; S: the whole session)");
+	add_plain(d, THEME_HEADER,
+		  r->token && g.token && !strcmp(r->token, g.token)
+			  ? "The sign-in behind it (same token; S: the whole session)"
+			  : "The sign-in behind it (same session; S: the whole session)");
 	char iso[40];
 	time_format(g.ts, iso, sizeof iso);
 	add_field(d, "time", iso, g.record_id);
@@ -326,7 +328,8 @@ static void add_sigma(struct detail *d, const char *raw, size_t len)
 	if (!rule || !raw)
 		return;
 	add_plain(d, THEME_NORMAL, "");
-	char *head = xasprintf("Sigma rule: %s [%s]", rule->title ? rule->title : "", rule->level ? rule->level : "-");
+	char *head = xasprintf("Sigma rule: %s [%s]", rule->title ? rule->title : "",
+			       rule->level ? rule->level : "-");
 	char *sh = sanitize(head, strlen(head));
 	add_plain(d, THEME_HEADER, sh);
 	free(sh);
@@ -406,7 +409,8 @@ static void build(struct detail *d, const struct query_row *r)
 		for (int h = 0; h < HUNT_COUNT; h++)
 			if (hf & (1u << h)) {
 				size_t k = strlen(names);
-				snprintf(names + k, sizeof names - k, "%s%s", k ? ", " : "", hunt_def((enum hunt_id)h)->name);
+				snprintf(names + k, sizeof names - k, "%s%s", k ? ", " : "",
+					 hunt_def((enum hunt_id)h)->name);
 			}
 		const char *parts[] = { "  flagged by    ", names };
 		enum theme_role roles[] = { THEME_LABEL, THEME_SUSPICIOUS };
@@ -465,8 +469,8 @@ static void draw(struct view *v, WINDOW *w)
 		memcpy(roles, l->roles + r->off, r->len);
 		if (d->needle) {
 			size_t k = strlen(d->needle);
-			for (const char *m = l->text; (m = draw_find(m, l->len - (size_t)(m - l->text), d->needle));
-			     m += k) {
+			for (const char *m = l->text;
+			     (m = draw_find(m, l->len - (size_t)(m - l->text), d->needle)); m += k) {
 				size_t at = (size_t)(m - l->text);
 				for (size_t b = at; b < at + k; b++)
 					if (b >= r->off && b < r->off + r->len)
@@ -555,29 +559,19 @@ static int action(struct view *v, enum keys_action act)
 	struct detail *d = DETAIL(v);
 	size_t page = page_rows(d), last = last_top(d);
 	switch (act) {
-	case ACT_NEXT_EVENT:
-		return other_event(d, 1);
-	case ACT_PREV_EVENT:
-		return other_event(d, -1);
+	case ACT_NEXT_EVENT: return other_event(d, 1);
+	case ACT_PREV_EVENT: return other_event(d, -1);
 	case ACT_SEARCH:
 		app_prompt(v->app, "/", NULL, APP_HIST_SEARCH, on_search, d, NULL);
 		return REACT_CHROME;
-	case ACT_SEARCH_NEXT:
-		return find(d, 1);
-	case ACT_SEARCH_PREV:
-		return find(d, -1);
-	case ACT_BOOKMARK:
-		return annotate_bookmark(v->app, d->id, d->marked);
-	case ACT_TAG:
-		return annotate_tag(v->app, d->id);
-	case ACT_NOTE:
-		return annotate_note(v->app, d->id);
-	case ACT_SESSION:
-		return open_session(d);
-	case ACT_BACK:
-		return REACT_POP;
-	default:
-		return list_scroll(&d->top, act, last, page) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
+	case ACT_SEARCH_NEXT: return find(d, 1);
+	case ACT_SEARCH_PREV: return find(d, -1);
+	case ACT_BOOKMARK: return annotate_bookmark(v->app, d->id, d->marked);
+	case ACT_TAG: return annotate_tag(v->app, d->id);
+	case ACT_NOTE: return annotate_note(v->app, d->id);
+	case ACT_SESSION: return open_session(d);
+	case ACT_BACK: return REACT_POP;
+	default: return list_scroll(&d->top, act, last, page) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
 	}
 }
 

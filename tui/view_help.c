@@ -71,7 +71,8 @@ static void add_wrapped(struct help *h, const char *text, size_t width)
 static void add_hunts(struct help *h)
 {
 	add(h, xstrdup(""), false);
-	add(h, xstrdup("Hunts (H): how each decides; hits first, by score; context rows are not counted"), true);
+	add(h, xstrdup("Hunts (H): how each decides; hits first, by score; context rows are not counted"),
+	    true);
 	for (int i = 0; i < HUNT_COUNT; i++) {
 		const struct hunt_def *d = hunt_def((enum hunt_id)i);
 		add(h, xasprintf("  %s", d->name), false);
@@ -100,10 +101,8 @@ static int action(struct view *v, enum keys_action a)
 	size_t page = body_rows(h), last = h->n > page ? h->n - page : 0;
 	switch (a) {
 	case ACT_BACK:
-	case ACT_HELP:
-		return REACT_POP;
-	default:
-		return list_scroll(&h->top, a, last, page) ? REACT_VIEW : REACT_PASS;
+	case ACT_HELP: return REACT_POP;
+	default: return list_scroll(&h->top, a, last, page) ? REACT_VIEW : REACT_PASS;
 	}
 }
 
@@ -144,7 +143,8 @@ struct view *view_help_new(struct app *a, enum keys_map_id first)
 		add_map(h, first);
 	add_map(h, KEYMAP_GLOBAL);
 	/* [tui-nav] what the screen around the views says */
-	add(h, xstrdup("Marks in the timeline's first two columns (the status line names those of the cursor's row)"),
+	add(h,
+	    xstrdup("Marks in the timeline's first two columns (the status line names those of the cursor's row)"),
 	    true);
 	add(h, xstrdup("  *  bookmarked (m)          #  tagged (t)          +  has a note (c)"), false);
 	add(h, xstrdup("  >  matches the search (/)  !  flagged by a hunt (H lists them)"), false);

@@ -64,8 +64,8 @@ static void count_marks(struct histv *hv)
 	struct histogram mh = { 0 };
 	if (query_new(app_store(a), text, &q, NULL) == 0) {
 		query_set_progress(q, &(struct progress){ app_progress, a });
-		if (histogram_run_span(q, hv->h.bucket, 0, hv->h.start, hv->h.start + (int64_t)hv->h.n * hv->h.bucket,
-				       &mh, NULL) == 0) {
+		if (histogram_run_span(q, hv->h.bucket, 0, hv->h.start,
+				       hv->h.start + (int64_t)hv->h.n * hv->h.bucket, &mh, NULL) == 0) {
 			for (size_t i = 0; i < mh.n; i++) {
 				int64_t at = (mh.start - hv->h.start) / hv->h.bucket + (int64_t)i;
 				if (at >= 0 && (size_t)at < hv->h.n)
@@ -94,7 +94,8 @@ static void run(struct histv *hv)
 		time_format(hv->span.to, fb, sizeof fb);
 		char *qa = filter_quote(fa), *qb = filter_quote(fb);
 		const char *f = app_filter(a);
-		char *text = *f ? xasprintf("(%s) time>=%s time<%s", f, qa, qb) : xasprintf("time>=%s time<%s", qa, qb);
+		char *text = *f ? xasprintf("(%s) time>=%s time<%s", f, qa, qb)
+				: xasprintf("time>=%s time<%s", qa, qb);
 		if (query_new(app_store(a), text, &zq, &cause) == 0) {
 			query_set_progress(zq, &(struct progress){ app_progress, a });
 			q = zq;
@@ -104,7 +105,8 @@ static void run(struct histv *hv)
 		free(qb);
 	}
 	app_busy_begin(a, "counting over time");
-	int rc = cause ? -1 : histogram_run_span(q, hv->span.bucket, 20, hv->span.from, hv->span.to, &hv->h, &cause);
+	int rc = cause ? -1
+		       : histogram_run_span(q, hv->span.bucket, 20, hv->span.from, hv->span.to, &hv->h, &cause);
 	if (rc == 0)
 		count_marks(hv);
 	app_busy_end(a);
@@ -145,8 +147,8 @@ static void draw(struct view *v, WINDOW *w)
 	draw_cell(w, 0, 2 + wt + 1, "events", wn, head, true);
 	char zoom[128], za[32], zb[32];
 	if (hv->nzoom)
-		snprintf(zoom, sizeof zoom, "zoomed on %s to %s: - zooms out, + in", draw_time(hv->span.from, za, sizeof za),
-			 draw_time(hv->span.to, zb, sizeof zb));
+		snprintf(zoom, sizeof zoom, "zoomed on %s to %s: - zooms out, + in",
+			 draw_time(hv->span.from, za, sizeof za), draw_time(hv->span.to, zb, sizeof zb));
 	else
 		snprintf(zoom, sizeof zoom, "+ zooms in on the cursor's bucket, - out");
 	if (v->cols > 2 + wt + 1 + wn + 4)
@@ -283,17 +285,12 @@ static int action(struct view *v, enum keys_action act)
 	struct histv *hv = HV(v);
 	size_t n = hv->ok ? hv->h.n : 0, h = page_rows(hv);
 	switch (act) {
-	case ACT_ENTER:
-		return narrow(hv);
-	case ACT_ZOOM_IN:
-		return zoom_in(hv);
-	case ACT_ZOOM_OUT:
-		return zoom_out(hv);
+	case ACT_ENTER: return narrow(hv);
+	case ACT_ZOOM_IN: return zoom_in(hv);
+	case ACT_ZOOM_OUT: return zoom_out(hv);
 	case ACT_BACK:
-	case ACT_HISTOGRAM:
-		return REACT_POP;
-	default:
-		return list_move(&hv->cur, act, n, h) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
+	case ACT_HISTOGRAM: return REACT_POP;
+	default: return list_move(&hv->cur, act, n, h) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
 	}
 }
 

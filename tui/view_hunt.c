@@ -35,8 +35,8 @@ struct huntv {
 	bool owned;                          /* r is ours to free */
 	bool ok;
 	size_t cur, top;
-	size_t col, left;  /* a hunt's rows: column cursor, first column shown */
-	int *x, *w;        /* where each column is drawn, its width (0: off screen) */
+	size_t col, left; /* a hunt's rows: column cursor, first column shown */
+	int *x, *w;       /* where each column is drawn, its width (0: off screen) */
 };
 
 #define HV(v) ((struct huntv *)(v))
@@ -74,7 +74,8 @@ static void draw_menu(struct huntv *h, WINDOW *w)
 	struct view *v = &h->v;
 	attr_t head = theme_attr(THEME_HEADER);
 	draw_fill(w, 0, 0, v->cols, head);
-	draw_text(w, 0, 2, "Hunts: Enter opens one; its hits are what a responder looks at first", v->cols - 2, head);
+	draw_text(w, 0, 2, "Hunts: Enter opens one; its hits are what a responder looks at first",
+		  v->cols - 2, head);
 	draw_fill(w, 1, 0, v->cols, head);
 	draw_cell(w, 1, 2, "hunt", 20, head, false);
 	draw_cell(w, 1, 23, "hits", 6, head, true);
@@ -91,7 +92,8 @@ static void draw_menu(struct huntv *h, WINDOW *w)
 			draw_text(w, y, 0, "!", 1, hit);
 		char num[32];
 		draw_cell(w, y, 2, r->def->name, 20, base, false);
-		draw_cell(w, y, 23, draw_count((int64_t)r->nhits, num, sizeof num), 6, r->nhits ? hit : base, true);
+		draw_cell(w, y, 23, draw_count((int64_t)r->nhits, num, sizeof num), 6, r->nhits ? hit : base,
+			  true);
 		draw_cell(w, y, 30, draw_count((int64_t)r->nrows, num, sizeof num), 6, base, true);
 		draw_text(w, y, 37, r->def->title, v->cols - 37, base);
 	}
@@ -113,10 +115,11 @@ static void draw_menu(struct huntv *h, WINDOW *w)
 		char num[32], *title;
 		draw_cell(w, y, 2, "sigma", 20, base, false);
 		if (have) {
-			draw_cell(w, y, 23, draw_count((int64_t)hits, num, sizeof num), 6, hits ? hit : base, true);
+			draw_cell(w, y, 23, draw_count((int64_t)hits, num, sizeof num), 6, hits ? hit : base,
+				  true);
 			draw_cell(w, y, 30, draw_count((int64_t)set->n, num, sizeof num), 6, base, true);
-			title = xasprintf("Sigma rules: %zu matched, %zu ran, %zu skipped, %zu unsupported", run->matched,
-					  run->ran, run->skipped, run->unsupported);
+			title = xasprintf("Sigma rules: %zu matched, %zu ran, %zu skipped, %zu unsupported",
+					  run->matched, run->ran, run->skipped, run->unsupported);
 		} else {
 			const char *env = getenv("AUDITSCOPE_SIGMA");
 			title = env && *env ? xstrdup("Sigma rules of AUDITSCOPE_SIGMA: Enter runs them")
@@ -176,7 +179,8 @@ static void layout_rows(struct huntv *h)
 	while (total > avail) {
 		size_t widest = nc;
 		for (size_t c = 0; c <= keep && c < d->ncols; c++)
-			if (d->cols[c].type == HUNT_TEXT && want[c] > 8 && (widest == nc || want[c] > want[widest]))
+			if (d->cols[c].type == HUNT_TEXT && want[c] > 8 &&
+			    (widest == nc || want[c] > want[widest]))
 				widest = c;
 		if (widest == nc)
 			break;
@@ -235,8 +239,8 @@ static void draw_rows(struct huntv *h, WINDOW *w)
 		draw_text(w, 1, 1, ">", 1, head);
 	for (size_t c = 0; c < d->ncols; c++)
 		if (h->w[c])
-			draw_cell(w, 1, h->x[c], d->cols[c].name, h->w[c], c == h->col ? theme_attr(THEME_CELL) : head,
-				  d->cols[c].type == HUNT_NUMBER);
+			draw_cell(w, 1, h->x[c], d->cols[c].name, h->w[c],
+				  c == h->col ? theme_attr(THEME_CELL) : head, d->cols[c].type == HUNT_NUMBER);
 	if (!r->nrows)
 		draw_text(w, 3, 2, "Nothing found.", v->cols - 2, theme_attr(THEME_MESSAGE));
 	for (size_t i = h->top; i < r->nrows && i - h->top < page_rows(h); i++) {
@@ -295,8 +299,8 @@ static int cell_action(struct huntv *h, enum keys_action act)
 	char *cause = NULL, *s = NULL;
 	switch (act) {
 	case ACT_VALUE: {
-		char *title = xasprintf("%s of row %zu of %s (v or q closes, y copies)", d->cols[h->col].name, h->cur + 1,
-					d->name);
+		char *title = xasprintf("%s of row %zu of %s (v or q closes, y copies)", d->cols[h->col].name,
+					h->cur + 1, d->name);
 		app_push_view(a, view_value_new(a, title, val));
 		free(title);
 		return REACT_ALL;
@@ -428,14 +432,11 @@ static int action(struct view *v, enum keys_action act)
 			return REACT_ALL;
 		}
 		return open_row(h);
-	case ACT_BOOKMARK:
-		return bookmark_row(h);
-	case ACT_HUNTS:
-		return REACT_POP;
+	case ACT_BOOKMARK: return bookmark_row(h);
+	case ACT_HUNTS: return REACT_POP;
 	case ACT_VALUE:
 	case ACT_COPY:
-	case ACT_COPY_ROW:
-		return cell_action(h, act);
+	case ACT_COPY_ROW: return cell_action(h, act);
 	case ACT_LEFT:
 	case ACT_RIGHT:
 		if (h->menu || !h->ok)
@@ -445,8 +446,7 @@ static int action(struct view *v, enum keys_action act)
 		else if (act == ACT_RIGHT && h->col + 1 < h->r->def->ncols)
 			h->col++;
 		return REACT_VIEW | REACT_CHROME;
-	default:
-		return list_move(&h->cur, act, n, ph) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
+	default: return list_move(&h->cur, act, n, ph) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
 	}
 }
 
@@ -467,13 +467,14 @@ static void status(struct view *v, char *buf, size_t n)
 	char base[40] = "";
 	if (h->r->baseline_until != INT64_MIN) {
 		char t[32];
-		snprintf(base, sizeof base, "  baseline until %s", draw_time(h->r->baseline_until, t, sizeof t));
+		snprintf(base, sizeof base, "  baseline until %s",
+			 draw_time(h->r->baseline_until, t, sizeof t));
 	}
 	const char *col = h->r->def->ncols ? h->r->def->cols[h->col < h->r->def->ncols ? h->col : 0].name : "";
 	bool cut = h->w && h->r->nrows && h->col < h->r->def->ncols && h->w[h->col] &&
 		   !draw_fits(h->r->rows[h->cur].vals[h->col], h->w[h->col]);
-	snprintf(buf, n, "row %zu of %zu, %zu hits  col %s%s  %.2f s%s", h->r->nrows ? h->cur + 1 : 0, h->r->nrows,
-		 h->r->nhits, col, cut ? " (cut: v)" : "", h->r->seconds, base);
+	snprintf(buf, n, "row %zu of %zu, %zu hits  col %s%s  %.2f s%s", h->r->nrows ? h->cur + 1 : 0,
+		 h->r->nrows, h->r->nhits, col, cut ? " (cut: v)" : "", h->r->seconds, base);
 }
 
 static void hunt_free(struct view *v)

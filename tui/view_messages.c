@@ -31,7 +31,18 @@
 #define PATH_FOLDER "json.Folders.Path"
 #define PATH_MSGID "json.Folders.FolderItems.InternetMessageId"
 
-enum mcol { MC_MAILBOX, MC_MSGID, MC_FOLDER, MC_ACCESS, MC_APP, MC_IP, MC_FIRST, MC_LAST, MC_EVENTS, MC_COUNT };
+enum mcol {
+	MC_MAILBOX,
+	MC_MSGID,
+	MC_FOLDER,
+	MC_ACCESS,
+	MC_APP,
+	MC_IP,
+	MC_FIRST,
+	MC_LAST,
+	MC_EVENTS,
+	MC_COUNT
+};
 
 static const struct {
 	const char *title;
@@ -159,12 +170,13 @@ static void draw(struct view *v, WINDOW *w)
 		x += wd[c] + 1;
 	}
 	if (!mv->ok) {
-		draw_text(w, 2, 2, "No list: it was stopped or failed. Ctrl-L lists again, q goes back.", v->cols - 2,
-			  theme_attr(THEME_MESSAGE));
+		draw_text(w, 2, 2, "No list: it was stopped or failed. Ctrl-L lists again, q goes back.",
+			  v->cols - 2, theme_attr(THEME_MESSAGE));
 		return;
 	}
 	if (!mv->m.n) {
-		draw_text(w, 2, 2, "The events of this filter expose no message (MailItemsAccessed names them).",
+		draw_text(w, 2, 2,
+			  "The events of this filter expose no message (MailItemsAccessed names them).",
 			  v->cols - 2, theme_attr(THEME_MESSAGE));
 		return;
 	}
@@ -234,7 +246,10 @@ static int open_row(struct msgv *mv)
 	char *which = r->msgid ? filter_quote(r->msgid) : filter_quote(r->folder ? r->folder : "");
 	char *text = xasprintf("%s%s%smailbox=%s %s=%s", *f ? "(" : "", f, *f ? ") " : "", mb,
 			       r->msgid ? PATH_MSGID : PATH_FOLDER, which);
-	char *what = xasprintf("%s %s", r->msgid ? "message" : "folder", r->msgid ? r->msgid : r->folder ? r->folder : "");
+	char *what = xasprintf("%s %s", r->msgid ? "message" : "folder",
+			       r->msgid    ? r->msgid
+			       : r->folder ? r->folder
+					   : "");
 	int rc = app_filter_narrow(a, text, what);
 	free(what);
 	free(text);
@@ -248,12 +263,9 @@ static int action(struct view *v, enum keys_action act)
 	struct msgv *mv = MV(v);
 	size_t n = mv->ok ? mv->m.n : 0;
 	switch (act) {
-	case ACT_ENTER:
-		return open_row(mv);
-	case ACT_KEEP:
-		return pivot(mv, false);
-	case ACT_EXCLUDE:
-		return pivot(mv, true);
+	case ACT_ENTER: return open_row(mv);
+	case ACT_KEEP: return pivot(mv, false);
+	case ACT_EXCLUDE: return pivot(mv, true);
 	case ACT_STACK: {
 		const char *field = mcols[mv->col].field;
 		if (!field) {
@@ -278,8 +290,7 @@ static int action(struct view *v, enum keys_action act)
 		if (!mv->ok)
 			run(mv);
 		return REACT_PASS;
-	default:
-		return list_move(&mv->cur, act, n, page_rows(mv)) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
+	default: return list_move(&mv->cur, act, n, page_rows(mv)) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
 	}
 }
 

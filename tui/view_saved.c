@@ -93,7 +93,8 @@ int view_saved_open(struct app *a, const char *name)
 	char *label = xasprintf("view %s", shown);
 	free(shown);
 	/* the same filter already: only the columns and the sort change */
-	int rc = strcmp(sv->filter ? sv->filter : "", app_filter(a)) ? app_filter_push(a, sv->filter, label) : 0;
+	int rc = strcmp(sv->filter ? sv->filter : "", app_filter(a)) ? app_filter_push(a, sv->filter, label)
+								     : 0;
 	free(label);
 	if (rc < 0) {
 		annot_view_free(sv);
@@ -189,7 +190,8 @@ static void draw(struct view *v, WINDOW *w)
 		draw_cell(w, 0, x + wa + 1, "saved (UTC)", wc, head, false);
 	}
 	if (!s->n) {
-		draw_text(w, 2, 2, "No saved view yet: :view save NAME keeps the filter, columns and sort on screen.",
+		draw_text(w, 2, 2,
+			  "No saved view yet: :view save NAME keeps the filter, columns and sort on screen.",
 			  v->cols - 2, theme_attr(THEME_MESSAGE));
 		return;
 	}
@@ -251,8 +253,7 @@ static int action(struct view *v, enum keys_action act)
 		free(shown);
 		return REACT_CHROME;
 	}
-	default:
-		return list_move(&s->cur, act, s->n, page_rows(s)) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
+	default: return list_move(&s->cur, act, s->n, page_rows(s)) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
 	}
 }
 

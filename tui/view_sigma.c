@@ -92,8 +92,8 @@ static void draw(struct view *v, WINDOW *w)
 	struct sigmav *s = SV(v);
 	werase(w);
 	if (!s->set) {
-		draw_text(w, 1, 2, "No Sigma rules: set AUDITSCOPE_SIGMA or type :sigma PATH. q goes back.", v->cols - 2,
-			  theme_attr(THEME_MESSAGE));
+		draw_text(w, 1, 2, "No Sigma rules: set AUDITSCOPE_SIGMA or type :sigma PATH. q goes back.",
+			  v->cols - 2, theme_attr(THEME_MESSAGE));
 		return;
 	}
 	size_t ph = page_rows(s);
@@ -116,17 +116,19 @@ static void draw(struct view *v, WINDOW *w)
 		const struct sigma_hit_list *h = &s->run->hits[r];
 		int y = (int)(i - s->top) + 2;
 		bool sel = i == s->cur;
-		attr_t base = theme_attr(sel ? THEME_SELECTED : h->nevents ? THEME_SUSPICIOUS
-							   : h->outcome == SIGMA_RUN ? THEME_NORMAL
-										     : THEME_DIM);
+		attr_t base = theme_attr(sel                       ? THEME_SELECTED
+					 : h->nevents              ? THEME_SUSPICIOUS
+					 : h->outcome == SIGMA_RUN ? THEME_NORMAL
+								   : THEME_DIM);
 		draw_fill(w, y, 0, v->cols, base);
 		if (h->nevents)
 			draw_text(w, y, 0, "!", 1, base);
 		char num[32];
 		draw_cell(w, y, 2, rule->title ? rule->title : rule->file, tw, base, false);
 		draw_cell(w, y, 3 + tw, rule->level ? rule->level : "", 9, base, false);
-		draw_cell(w, y, 13 + tw, h->outcome == SIGMA_RUN ? draw_count((int64_t)h->nevents, num, sizeof num) : "",
-			  7, base, true);
+		draw_cell(w, y, 13 + tw,
+			  h->outcome == SIGMA_RUN ? draw_count((int64_t)h->nevents, num, sizeof num) : "", 7,
+			  base, true);
 		draw_cell(w, y, 21 + tw, outcome_word(h->outcome), 11, base, false);
 	}
 }
@@ -139,7 +141,8 @@ static int open_rule(struct sigmav *s)
 	const struct sigma_rule *rule = &s->set->rules[r];
 	const struct sigma_hit_list *h = &s->run->hits[r];
 	if (h->outcome == SIGMA_NOT_RUN) {
-		app_message(a, "unsupported: %s:%d: %s", rule->file, rule->why_line, rule->why ? rule->why : "");
+		app_message(a, "unsupported: %s:%d: %s", rule->file, rule->why_line,
+			    rule->why ? rule->why : "");
 		return REACT_CHROME;
 	}
 	if (h->outcome != SIGMA_RUN) {
@@ -194,14 +197,10 @@ static int action(struct view *v, enum keys_action act)
 	if (list_move(&s->cur, act, n, page_rows(s)))
 		return REACT_VIEW | REACT_CHROME;
 	switch (act) {
-	case ACT_ENTER:
-		return n ? open_rule(s) : REACT_NONE;
-	case ACT_BOOKMARK:
-		return n ? bookmark(s) : REACT_NONE;
-	case ACT_HUNTS:
-		return REACT_POP;
-	default:
-		return REACT_PASS;
+	case ACT_ENTER: return n ? open_rule(s) : REACT_NONE;
+	case ACT_BOOKMARK: return n ? bookmark(s) : REACT_NONE;
+	case ACT_HUNTS: return REACT_POP;
+	default: return REACT_PASS;
 	}
 }
 
@@ -213,7 +212,8 @@ static void status(struct view *v, char *buf, size_t n)
 		return;
 	}
 	const struct sigma_run *r = s->run;
-	snprintf(buf, n, "rule %zu of %zu: %zu ran, %zu matched, %zu skipped, %zu unsupported (%.1f%%), %zu failed  %.2f s",
+	snprintf(buf, n,
+		 "rule %zu of %zu: %zu ran, %zu matched, %zu skipped, %zu unsupported (%.1f%%), %zu failed  %.2f s",
 		 s->n ? s->cur + 1 : 0, s->n, r->ran, r->matched, r->skipped, r->unsupported,
 		 s->n ? 100.0 * (double)r->unsupported / (double)s->n : 0.0, r->failed, r->seconds);
 }

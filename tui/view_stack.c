@@ -37,8 +37,8 @@ struct stackv {
 	enum stack_sort by;
 	bool desc;
 	struct stack s;
-	bool ok;                       /* s holds a result */
-	bool names[STACK_MAX_FIELDS];  /* the field holds app ids: show their names */
+	bool ok;                      /* s holds a result */
+	bool names[STACK_MAX_FIELDS]; /* the field holds app ids: show their names */
 	size_t cur, top;
 };
 
@@ -89,8 +89,9 @@ static const char *distinct_title(const struct stackv *sv)
 {
 	if (!sv->ok || !sv->s.distinct)
 		return "distinct";
-	return !strcmp(sv->s.distinct, "mailbox") ? "mailboxes" : !strcmp(sv->s.distinct, "user") ? "users"
-											 : sv->s.distinct;
+	return !strcmp(sv->s.distinct, "mailbox") ? "mailboxes"
+	       : !strcmp(sv->s.distinct, "user")  ? "users"
+						  : sv->s.distinct;
 }
 
 /* A header cell, with ^ or v after the sort column's title. */
@@ -165,8 +166,8 @@ static void draw(struct view *v, WINDOW *w)
 		head_cell(sv, w, x, "last (UTC)", wt, STACK_BY_LAST, false);
 	}
 	if (!sv->ok) {
-		draw_text(w, 2, 2, "No stack: it was stopped or failed. s runs it again, q goes back.", cols - 2,
-			  theme_attr(THEME_MESSAGE));
+		draw_text(w, 2, 2, "No stack: it was stopped or failed. s runs it again, q goes back.",
+			  cols - 2, theme_attr(THEME_MESSAGE));
 		return;
 	}
 	if (sv->s.n == 0) {
@@ -192,7 +193,8 @@ static void draw(struct view *v, WINDOW *w)
 					     val ? base : (base | theme_attr(THEME_DIM)));
 			if (nm && used + 3 < wvals[k]) {
 				used += draw_text(w, y, x + used, "  ", wvals[k] - used, base);
-				draw_text(w, y, x + used, nm, wvals[k] - used, sel ? base : theme_attr(THEME_DIM));
+				draw_text(w, y, x + used, nm, wvals[k] - used,
+					  sel ? base : theme_attr(THEME_DIM));
 			}
 			x += wvals[k] + 1;
 		}
@@ -277,7 +279,8 @@ static int on_add_field(struct app *a, void *ctx, const char *text, int *column)
 	bool json = !strncasecmp(text, "json.", 5) && text[5];
 	const struct filter_field *ff = json ? NULL : filter_field_find(text);
 	if (!json && (!ff || !(ff->flags & (FIELD_TEXT | FIELD_SOURCE)))) {
-		app_error(a, "stack: '%s' is not a field that can be stacked (user, app, ip, ..., json.PATH)", text);
+		app_error(a, "stack: '%s' is not a field that can be stacked (user, app, ip, ..., json.PATH)",
+			  text);
 		return -1;
 	}
 	if (sv->nfields == STACK_MAX_FIELDS) {
@@ -297,10 +300,8 @@ static int action(struct view *v, enum keys_action act)
 	size_t n = sv->ok ? sv->s.n : 0, h = page_rows(sv);
 	switch (act) {
 	case ACT_ENTER:
-	case ACT_KEEP:
-		return drill(sv, false);
-	case ACT_EXCLUDE:
-		return drill(sv, true);
+	case ACT_KEEP: return drill(sv, false);
+	case ACT_EXCLUDE: return drill(sv, true);
 	case ACT_SORT:
 		/* after a stop, s runs the same stack again */
 		if (sv->ok)
@@ -320,10 +321,10 @@ static int action(struct view *v, enum keys_action act)
 			app_message(v->app, "at most %d fields in a stack", STACK_MAX_FIELDS);
 			return REACT_CHROME;
 		}
-		app_prompt(v->app, "stack also on (field or json.PATH): ", NULL, APP_HIST_NONE, on_add_field, sv, NULL);
+		app_prompt(v->app, "stack also on (field or json.PATH): ", NULL, APP_HIST_NONE, on_add_field,
+			   sv, NULL);
 		return REACT_CHROME;
-	default:
-		return list_move(&sv->cur, act, n, h) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
+	default: return list_move(&sv->cur, act, n, h) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
 	}
 }
 
@@ -339,7 +340,8 @@ static const char *order_text(const struct stackv *sv, char *buf, size_t n)
 	if (sv->by == STACK_BY_EVENTS)
 		snprintf(buf, n, "%s", sv->desc ? "common first" : "rare first");
 	else
-		snprintf(buf, n, "by %s, %s", sv->by == STACK_BY_DISTINCT ? distinct_title(sv) : stack_sort_name(sv->by),
+		snprintf(buf, n, "by %s, %s",
+			 sv->by == STACK_BY_DISTINCT ? distinct_title(sv) : stack_sort_name(sv->by),
 			 sv->desc ? "descending" : "ascending");
 	return buf;
 }
@@ -356,8 +358,9 @@ static void status(struct view *v, char *buf, size_t n)
 	char vals[32], evs[32];
 	draw_count(sv->s.values, vals, sizeof vals);
 	draw_count(sv->s.events, evs, sizeof evs);
-	snprintf(buf, n, "%s %zu of %s%s  %s  (%s events)", sv->nfields > 1 ? "row" : "value", sv->s.n ? sv->cur + 1 : 0,
-		 vals, (int64_t)sv->s.n < sv->s.values ? " (first 10,000)" : "", order, evs);
+	snprintf(buf, n, "%s %zu of %s%s  %s  (%s events)", sv->nfields > 1 ? "row" : "value",
+		 sv->s.n ? sv->cur + 1 : 0, vals, (int64_t)sv->s.n < sv->s.values ? " (first 10,000)" : "",
+		 order, evs);
 }
 
 static void stack_free(struct view *v)
@@ -380,7 +383,8 @@ static const struct view_ops stack_ops = {
 	.free = stack_free,
 };
 
-struct view *view_stack_new_fields(struct app *a, const char *const *fields, size_t n, enum stack_sort by, bool desc)
+struct view *view_stack_new_fields(struct app *a, const char *const *fields, size_t n, enum stack_sort by,
+				   bool desc)
 {
 	struct stackv *sv = xcalloc(1, sizeof *sv);
 	sv->v.ops = &stack_ops;

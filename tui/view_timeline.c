@@ -132,7 +132,8 @@ static int pivot_fact(struct app *a, const char *value, bool exclude)
 {
 	char *q = filter_quote(value);
 	const char *f = app_filter(a);
-	char *text = *f ? xasprintf("(%s) %s%s", f, exclude ? "not " : "", q) : xasprintf("%s%s", exclude ? "not " : "", q);
+	char *text = *f ? xasprintf("(%s) %s%s", f, exclude ? "not " : "", q)
+			: xasprintf("%s%s", exclude ? "not " : "", q);
 	char *label = xasprintf("%s%s", exclude ? "not " : "", q);
 	app_filter_push(a, text, label);
 	free(text);
@@ -170,30 +171,14 @@ static int action(struct view *v, enum keys_action act)
 	size_t h = tl_page_rows(t);
 	char buf[64];
 	switch (act) {
-	case ACT_DOWN:
-		tl_step(t, 1);
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_UP:
-		tl_step(t, -1);
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_PAGE_DOWN:
-		tl_move_cursor(t, 1, h);
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_PAGE_UP:
-		tl_move_cursor(t, -1, h);
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_HALF_DOWN:
-		tl_move_cursor(t, 1, h / 2 ? h / 2 : 1);
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_HALF_UP:
-		tl_move_cursor(t, -1, h / 2 ? h / 2 : 1);
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_TOP:
-		tl_load_first(t);
-		return REACT_VIEW | REACT_CHROME;
-	case ACT_BOTTOM:
-		tl_load_last(t);
-		return REACT_VIEW | REACT_CHROME;
+	case ACT_DOWN: tl_step(t, 1); return REACT_VIEW | REACT_CHROME;
+	case ACT_UP: tl_step(t, -1); return REACT_VIEW | REACT_CHROME;
+	case ACT_PAGE_DOWN: tl_move_cursor(t, 1, h); return REACT_VIEW | REACT_CHROME;
+	case ACT_PAGE_UP: tl_move_cursor(t, -1, h); return REACT_VIEW | REACT_CHROME;
+	case ACT_HALF_DOWN: tl_move_cursor(t, 1, h / 2 ? h / 2 : 1); return REACT_VIEW | REACT_CHROME;
+	case ACT_HALF_UP: tl_move_cursor(t, -1, h / 2 ? h / 2 : 1); return REACT_VIEW | REACT_CHROME;
+	case ACT_TOP: tl_load_first(t); return REACT_VIEW | REACT_CHROME;
+	case ACT_BOTTOM: tl_load_last(t); return REACT_VIEW | REACT_CHROME;
 	case ACT_LEFT:
 		if (t->col > 0)
 			t->col--;
@@ -212,7 +197,8 @@ static int action(struct view *v, enum keys_action act)
 	case ACT_VALUE: {
 		if (!r)
 			return REACT_NONE;
-		char *title = xasprintf("%s of the event at %s (v or q closes, y copies)", columns_title(t->set, tl_layout(t)->e[t->col].def),
+		char *title = xasprintf("%s of the event at %s (v or q closes, y copies)",
+					columns_title(t->set, tl_layout(t)->e[t->col].def),
 					draw_time(r->ts, buf, sizeof buf));
 		app_push_view(a, view_value_new(a, title, tl_cell_value(t, r, t->col, buf, sizeof buf)));
 		free(title);
@@ -230,9 +216,7 @@ static int action(struct view *v, enum keys_action act)
 		free(s);
 		return rc;
 	}
-	case ACT_COLUMNS:
-		app_push_view(a, view_columns_new(a, v));
-		return REACT_ALL;
+	case ACT_COLUMNS: app_push_view(a, view_columns_new(a, v)); return REACT_ALL;
 	case ACT_KEEP:
 	case ACT_EXCLUDE: {
 		if (!r)
@@ -269,25 +253,17 @@ static int action(struct view *v, enum keys_action act)
 		}
 		app_push_view(a, view_stack_new(a, d->field));
 		return REACT_ALL;
-	case ACT_SEARCH:
-		return tl_search_prompt(t);
-	case ACT_SEARCH_NEXT:
-		return tl_search_go(t, 1);
-	case ACT_SEARCH_PREV:
-		return tl_search_go(t, -1);
+	case ACT_SEARCH: return tl_search_prompt(t);
+	case ACT_SEARCH_NEXT: return tl_search_go(t, 1);
+	case ACT_SEARCH_PREV: return tl_search_go(t, -1);
 	case ACT_BOOKMARK:
 		return r ? annotate_bookmark(a, r->id, (t->ann[t->cur] & ANN_MARK) != 0) : REACT_NONE;
 	case ACT_NEXT_MARK:
-	case ACT_PREV_MARK:
-		return tl_goto_mark(t, act == ACT_PREV_MARK);
-	case ACT_TAG:
-		return r ? annotate_tag(a, r->id) : REACT_NONE;
-	case ACT_NOTE:
-		return r ? annotate_note(a, r->id) : REACT_NONE;
-	case ACT_MARK_ALL:
-		return tl_mark_all(t);
-	default:
-		return REACT_PASS;
+	case ACT_PREV_MARK: return tl_goto_mark(t, act == ACT_PREV_MARK);
+	case ACT_TAG: return r ? annotate_tag(a, r->id) : REACT_NONE;
+	case ACT_NOTE: return r ? annotate_note(a, r->id) : REACT_NONE;
+	case ACT_MARK_ALL: return tl_mark_all(t);
+	default: return REACT_PASS;
 	}
 }
 

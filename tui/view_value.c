@@ -69,8 +69,8 @@ static void draw(struct view *v, WINDOW *w)
 	size_t len = strlen(h->shown);
 	for (size_t i = h->top; i < h->n && i - h->top < body(h); i++) {
 		size_t end = i + 1 < h->n ? h->starts[i + 1] : len;
-		draw_textn(w, (int)(i - h->top) + 1, 1, h->shown + h->starts[i], end - h->starts[i], v->cols - 1,
-			   theme_attr(h->value ? THEME_NORMAL : THEME_DIM));
+		draw_textn(w, (int)(i - h->top) + 1, 1, h->shown + h->starts[i], end - h->starts[i],
+			   v->cols - 1, theme_attr(h->value ? THEME_NORMAL : THEME_DIM));
 	}
 }
 

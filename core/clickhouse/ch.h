@@ -47,7 +47,7 @@ struct ch_url {
 	char *host; /* without brackets */
 	int port;
 	char *db;
-	char *casefile; /* the side SQLite file */
+	char *casefile;        /* the side SQLite file */
 	char *user, *password; /* from the environment or the config file */
 };
 
@@ -83,8 +83,8 @@ struct ch_ext {
 
 struct ch_req {
 	const char *sql;
-	bool write;        /* false: readonly=1 */
-	const char *body;  /* data after an INSERT ... FORMAT (NULL: none) */
+	bool write;       /* false: readonly=1 */
+	const char *body; /* data after an INSERT ... FORMAT (NULL: none) */
 	size_t body_len;
 	const struct ch_ext *ext; /* external tables, or NULL */
 	size_t next;
@@ -133,7 +133,7 @@ struct ch_store {
 	struct ch_conn *conn;
 	struct store *side; /* the SQLite case file beside the database */
 	bool readonly;
-	int major;          /* the server's version(): 18, 19, ... 26 */
+	int major; /* the server's version(): 18, 19, ... 26 */
 	/* Value ids: the server hashes a text (63 bits); the interface's ids
 	 * are small (callers pack two in 64 bits), so each hash seen gets
 	 * the next dense id, for the life of the store. */
@@ -150,7 +150,7 @@ struct ch_store {
 #define CH(st) ((struct ch_store *)(st))
 
 /* The columns a page row is read from, in query_row order (rd_row). */
-#define CH_ROW_COLS                                                                             \
+#define CH_ROW_COLS                                                                                   \
 	"id, ts, line, op_count, kind, flags, record_id, op, rtype, workload, user, app, client_app," \
 	" ip, result, session, token, mailbox, access, client_info, source, detail"
 /* Read one row of CH_ROW_COLS into r (cleared first); false when the
@@ -180,9 +180,9 @@ int ch_side_cache(struct ch_store *s, const int64_t *ids, size_t n, char **cause
 /* compile.c: a filter as a condition over one table */
 #define CH_MAX_EXT 8
 struct ch_compiled {
-	char *where;     /* the condition; "1" for the empty filter */
-	char table[32];  /* "events", or the pivot copy "ev_user" ... */
-	bool raw;        /* reads raw records (a subquery over raw) */
+	char *where;    /* the condition; "1" for the empty filter */
+	char table[32]; /* "events", or the pivot copy "ev_user" ... */
+	bool raw;       /* reads raw records (a subquery over raw) */
 	bool empty;
 	/* annotation keys sent as external tables (marked, tag=) */
 	size_t next;
@@ -211,8 +211,8 @@ int ch_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn
 int ch_group(struct query *q, const char *field, const char *distinct, struct stack *out, char **cause);
 int ch_value_find(struct store *st, const char *field, const char *text, enum store_match how, int64_t **ids,
 		  size_t *n, char **cause);
-int ch_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols, store_row_fn fn,
-	    void *ctx, char **cause);
+int ch_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,
+	    store_row_fn fn, void *ctx, char **cause);
 int ch_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn, void *ctx, char **cause);
 int ch_buckets(struct query *q, int64_t start, int64_t width, size_t n, int64_t *counts, char **cause);
 
@@ -269,9 +269,9 @@ int ch_marked_messages(struct query *q, int (*fn)(const struct store_msg_item *m
 const struct ch_compiled *ch_query_compiled(const struct query *q);
 char *ch_col_sql(const char *name, bool *is_text);
 /* A scan's rows streamed to fn (RowBinary, cols as ch_col_sql gave). */
-int ch_stream(struct ch_store *s, const char *sql, const struct ch_ext *ext, size_t next, const struct progress *pr,
-	      const char *const *cols, const bool *text, size_t ncols, store_row_fn fn, void *ctx, bool *cancelled,
-	      char **cause);
+int ch_stream(struct ch_store *s, const char *sql, const struct ch_ext *ext, size_t next,
+	      const struct progress *pr, const char *const *cols, const bool *text, size_t ncols,
+	      store_row_fn fn, void *ctx, bool *cancelled, char **cause);
 /* Is scan column name a value id (a text field's)? */
 bool ch_col_is_vid(const char *name);
 

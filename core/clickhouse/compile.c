@@ -46,29 +46,37 @@ int ch_regex_check(const char *pat, const char *field, char **cause)
 	static const struct {
 		const char *seq, *what;
 	} pcre_only[] = {
-		{ "(?=", "look-ahead (?=...)" },  { "(?!", "negative look-ahead (?!...)" },
-		{ "(?<=", "look-behind (?<=...)" }, { "(?<!", "negative look-behind (?<!...)" },
-		{ "(?>", "atomic group (?>...)" }, { "(?R", "recursion (?R)" },
-		{ "(?(", "conditional (?(...)...)" }, { "(?|", "branch reset (?|...)" },
+		{ "(?=", "look-ahead (?=...)" },
+		{ "(?!", "negative look-ahead (?!...)" },
+		{ "(?<=", "look-behind (?<=...)" },
+		{ "(?<!", "negative look-behind (?<!...)" },
+		{ "(?>", "atomic group (?>...)" },
+		{ "(?R", "recursion (?R)" },
+		{ "(?(", "conditional (?(...)...)" },
+		{ "(?|", "branch reset (?|...)" },
 		{ "(*", "verb (*...)" },
 	};
 	for (size_t i = 0; i < sizeof pcre_only / sizeof pcre_only[0]; i++)
 		if (strstr(pat, pcre_only[i].seq))
-			return set_cause(cause, "filter: %s~: %s is PCRE-only syntax, which the ClickHouse store's regex engine (RE2) does not have",
+			return set_cause(cause,
+					 "filter: %s~: %s is PCRE-only syntax, which the ClickHouse store's regex engine (RE2) does not have",
 					 field, pcre_only[i].what);
 	for (const char *p = pat; *p; p++) {
 		if (*p == '\\' && p[1]) {
 			p++;
 			if (*p >= '1' && *p <= '9')
-				return set_cause(cause, "filter: %s~: back-reference \\%c is PCRE-only syntax, which the ClickHouse store's regex engine (RE2) does not have",
+				return set_cause(cause,
+						 "filter: %s~: back-reference \\%c is PCRE-only syntax, which the ClickHouse store's regex engine (RE2) does not have",
 						 field, *p);
 			if (*p == 'K' || *p == 'g' || *p == 'k')
-				return set_cause(cause, "filter: %s~: \\%c is PCRE-only syntax, which the ClickHouse store's regex engine (RE2) does not have",
+				return set_cause(cause,
+						 "filter: %s~: \\%c is PCRE-only syntax, which the ClickHouse store's regex engine (RE2) does not have",
 						 field, *p);
 			continue;
 		}
 		if ((*p == '*' || *p == '+' || *p == '?' || *p == '}') && p[1] == '+')
-			return set_cause(cause, "filter: %s~: a possessive quantifier (%c+) is PCRE-only syntax, which the ClickHouse store's regex engine (RE2) does not have",
+			return set_cause(cause,
+					 "filter: %s~: a possessive quantifier (%c+) is PCRE-only syntax, which the ClickHouse store's regex engine (RE2) does not have",
 					 field, *p);
 	}
 	return 0;
@@ -140,7 +148,8 @@ static int term_number(const struct filter_node *n, struct util_buf *b, char **c
 	const char *col = n->field->column;
 	bool opc = !strcmp(col, "op_count");
 	if (n->op == FILTER_RE || n->op == FILTER_NRE)
-		return set_cause(cause, "filter: %s: a number takes =, <, <=, >, >=, not a regex", n->field->name);
+		return set_cause(cause, "filter: %s: a number takes =, <, <=, >, >=, not a regex",
+				 n->field->name);
 	util_buf_putc(b, '(');
 	for (size_t i = 0; i < n->nvals; i++) {
 		if (i)
@@ -151,9 +160,11 @@ static int term_number(const struct filter_node *n, struct util_buf *b, char **c
 		}
 		int64_t v;
 		if (!filter_value_int(n->field, n->vals[i], &v))
-			return set_cause(cause, "filter: %s: expected a number, got '%s'", n->field->name, n->vals[i]);
+			return set_cause(cause, "filter: %s: expected a number, got '%s'", n->field->name,
+					 n->vals[i]);
 		enum filter_op op = n->op == FILTER_NE ? FILTER_EQ : n->op;
-		util_buf_printf(b, "(%s%s %s %lld)", opc ? "op_count >= 0 AND " : "", col, cmp_sql[op], (long long)v);
+		util_buf_printf(b, "(%s%s %s %lld)", opc ? "op_count >= 0 AND " : "", col, cmp_sql[op],
+				(long long)v);
 	}
 	util_buf_putc(b, ')');
 	return 0;
@@ -227,7 +238,8 @@ static int term_source(struct cc *c, const struct filter_node *n, struct util_bu
 		for (size_t v = 0; v < n->nvals; v++) {
 			const char *want = n->vals[v];
 			size_t pl = strlen(p), wl = strlen(want);
-			if (!strcmp(p, want) || (wl && pl > wl && !strcmp(p + pl - wl, want) && p[pl - wl - 1] == '/')) {
+			if (!strcmp(p, want) ||
+			    (wl && pl > wl && !strcmp(p + pl - wl, want) && p[pl - wl - 1] == '/')) {
 				util_buf_printf(b, ", %lld", (long long)s->srcs.keys[i]);
 				break;
 			}
@@ -245,14 +257,17 @@ static int cidr_cond(struct cc *c, const char *v, struct util_buf *b, char **cau
 	if (!filter_cidr_parse(v, &cd))
 		return set_cause(cause, "filter: ip: '%s' is not an address block", v);
 	if (cd.family == AF_INET) {
-		uint32_t a = (uint32_t)cd.addr[0] << 24 | (uint32_t)cd.addr[1] << 16 | (uint32_t)cd.addr[2] << 8 | cd.addr[3];
+		uint32_t a = (uint32_t)cd.addr[0] << 24 | (uint32_t)cd.addr[1] << 16 |
+			     (uint32_t)cd.addr[2] << 8 | cd.addr[3];
 		uint32_t mask = cd.bits ? 0xFFFFFFFFu << (32 - cd.bits) : 0;
 		uint32_t lo = a & mask, hi = lo | ~mask;
-		util_buf_printf(b, "(IPv4NumToString(IPv4StringToNum(ip)) = ip AND IPv4StringToNum(ip) BETWEEN %u AND %u)",
+		util_buf_printf(b,
+				"(IPv4NumToString(IPv4StringToNum(ip)) = ip AND IPv4StringToNum(ip) BETWEEN %u AND %u)",
 				lo, hi);
 		return 0;
 	}
-	char *sql = xasprintf("SELECT DISTINCT ip FROM %s.ev_ip WHERE position(ip, ':') > 0 FORMAT RowBinary", c->s->url.db);
+	char *sql = xasprintf("SELECT DISTINCT ip FROM %s.ev_ip WHERE position(ip, ':') > 0 FORMAT RowBinary",
+			      c->s->url.db);
 	struct util_buf out = { 0 };
 	int r = ch_exec(c->s->conn, sql, false, &out, cause);
 	free(sql);
@@ -377,13 +392,9 @@ static int node(struct cc *c, const struct filter_node *n, struct util_buf *b, c
 {
 	const char *db = c->s->url.db;
 	switch (n->type) {
-	case FILTER_AND:
-		return kids(c, n, " AND ", b, cause);
-	case FILTER_OR:
-		return kids(c, n, " OR ", b, cause);
-	case FILTER_NOT:
-		util_buf_puts(b, "NOT ");
-		return kids(c, n, "", b, cause);
+	case FILTER_AND: return kids(c, n, " AND ", b, cause);
+	case FILTER_OR: return kids(c, n, " OR ", b, cause);
+	case FILTER_NOT: util_buf_puts(b, "NOT "); return kids(c, n, "", b, cause);
 	case FILTER_MARKED: {
 		const char *name;
 		if (ext_keys(c, NULL, &name, cause) < 0)
@@ -397,8 +408,7 @@ static int node(struct cc *c, const struct filter_node *n, struct util_buf *b, c
 		q_lit(b, n->vals[0]);
 		util_buf_puts(b, ") > 0))");
 		return 0;
-	case FILTER_TERM:
-		break;
+	case FILTER_TERM: break;
 	}
 	bool neg = n->op == FILTER_NE || n->op == FILTER_NRE;
 	if (neg)
@@ -415,7 +425,8 @@ static int node(struct cc *c, const struct filter_node *n, struct util_buf *b, c
 		const char *name;
 		bool none = n->op != FILTER_RE && n->op != FILTER_NRE && n->nvals == 1 && !n->vals[0][0];
 		if (n->op == FILTER_RE || n->op == FILTER_NRE)
-			return set_cause(cause, "filter: tag~: a regex over tags is not available on the ClickHouse store; name the tag");
+			return set_cause(cause,
+					 "filter: tag~: a regex over tags is not available on the ClickHouse store; name the tag");
 		if (none) {
 			/* tag="": no tag at all */
 			if (ext_keys(c, "", &name, cause) < 0)
@@ -434,7 +445,9 @@ static int node(struct cc *c, const struct filter_node *n, struct util_buf *b, c
 		break;
 	}
 	case FILTER_JSON:
-		return set_cause(cause, "filter: json.%s: json.PATH terms are not available on the ClickHouse store", n->path);
+		return set_cause(cause,
+				 "filter: json.%s: json.PATH terms are not available on the ClickHouse store",
+				 n->path);
 	case FILTER_SIGMA:
 		return set_cause(cause, "filter: sigma terms are not available on the ClickHouse store");
 	case FILTER_FIELD: {
@@ -448,7 +461,9 @@ static int node(struct cc *c, const struct filter_node *n, struct util_buf *b, c
 		else if (fl & FIELD_SOURCE)
 			r = term_source(c, n, b, cause);
 		else if (fl & FIELD_GEO)
-			r = set_cause(cause, "filter: %s: the IP's place is not available on the ClickHouse store", n->field->name);
+			r = set_cause(cause,
+				      "filter: %s: the IP's place is not available on the ClickHouse store",
+				      n->field->name);
 		else
 			r = term_text(c, n, b, cause);
 		break;

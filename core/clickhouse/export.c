@@ -45,8 +45,12 @@ int ch_scan_timeline(struct query *q, const char *const *cols, size_t ncols, uns
 	struct util_buf sql = { 0 };
 	util_buf_puts(&sql, "SELECT ");
 	for (size_t i = 0; r == 0 && i < ncols; i++) {
-		int k = !strcmp(cols[i], "marked") ? 0 : !strcmp(cols[i], "tagged") ? 1 : !strcmp(cols[i], "noted") ? 2 : -1;
-		char *e = k >= 0 ? xasprintf("toInt64((record_id, kind) IN %s)", names[k]) : ch_col_sql(cols[i], &text[i]);
+		int k = !strcmp(cols[i], "marked")   ? 0
+			: !strcmp(cols[i], "tagged") ? 1
+			: !strcmp(cols[i], "noted")  ? 2
+						     : -1;
+		char *e = k >= 0 ? xasprintf("toInt64((record_id, kind) IN %s)", names[k])
+				 : ch_col_sql(cols[i], &text[i]);
 		if (!e) {
 			r = set_cause(cause, "scan: no column '%s'", cols[i]);
 			break;
@@ -58,12 +62,13 @@ int ch_scan_timeline(struct query *q, const char *const *cols, size_t ncols, uns
 		bool msgs = false;
 		for (size_t i = 0; i < ncols; i++)
 			msgs |= !strcmp(cols[i], "msglist");
-		util_buf_printf(&sql, " FROM %s.%s WHERE (%s)%s%s ORDER BY ts, id FORMAT RowBinary", s->url.db,
-				msgs ? "events" : c->table, c->where,
+		util_buf_printf(&sql, " FROM %s.%s WHERE (%s)%s%s ORDER BY ts, id FORMAT RowBinary",
+				s->url.db, msgs ? "events" : c->table, c->where,
 				(flags & STORE_SCAN_MARKED) ? " AND (record_id, kind) IN x_marks" : "",
 				msgs ? " AND nmsgs > 0" : "");
 		bool cancelled = false;
-		r = ch_stream(s, util_buf_str(&sql), ext, next, &q->pr, cols, text, ncols, fn, ctx, &cancelled, cause);
+		r = ch_stream(s, util_buf_str(&sql), ext, next, &q->pr, cols, text, ncols, fn, ctx,
+			      &cancelled, cause);
 		if (cancelled)
 			q->cancelled = true;
 	}
@@ -113,9 +118,10 @@ static int collect(struct query *q, struct mrows *out, char **cause)
 		return -1;
 	}
 	ext[next++] = (struct ch_ext){ "x_marks", "record_id String, kind UInt8", marks.p, marks.n };
-	char *sql = xasprintf("SELECT if(mailbox != '', mailbox, user), access, app, ip, ts, id, msgs FROM %s.events"
-			      " WHERE (%s) AND nmsgs > 0 AND (record_id, kind) IN x_marks FORMAT RowBinary",
-			      s->url.db, c->where);
+	char *sql =
+		xasprintf("SELECT if(mailbox != '', mailbox, user), access, app, ip, ts, id, msgs FROM %s.events"
+			  " WHERE (%s) AND nmsgs > 0 AND (record_id, kind) IN x_marks FORMAT RowBinary",
+			  s->url.db, c->where);
 	struct ch_req req = { .sql = sql, .ext = ext, .next = next, .pr = &q->pr, .out = &res };
 	int r = ch_run(s->conn, &req, cause);
 	free(sql);
@@ -135,8 +141,10 @@ static int collect(struct query *q, struct mrows *out, char **cause)
 		json_t *j = json_loadb(p[4], n[4], 0, NULL);
 		size_t i;
 		json_t *it;
-		json_array_foreach(j, i, it) {
-			json_t *f = json_array_get(it, 0), *m = json_array_get(it, 1), *z = json_array_get(it, 2);
+		json_array_foreach(j, i, it)
+		{
+			json_t *f = json_array_get(it, 0), *m = json_array_get(it, 1),
+			       *z = json_array_get(it, 2);
 			out->v = xgrow(out->v, &out->cap, out->n + 1, sizeof *out->v);
 			out->v[out->n++] = (struct mrow){
 				.mbx = opt(p[0], n[0]),
@@ -309,8 +317,9 @@ int ch_marked_messages(struct query *q, int (*fn)(const struct store_msg_item *m
 		for (b = a; b < m.n && !by_group(&m.v[b], &m.v[a]); b++)
 			;
 		struct store_msg_item *o = &items[ni++].o;
-		*o = (struct store_msg_item){ .mailbox = m.v[a].mbx, .msgid = m.v[a].msgid, .first = INT64_MAX,
-					      .last = INT64_MIN };
+		*o = (struct store_msg_item){
+			.mailbox = m.v[a].mbx, .msgid = m.v[a].msgid, .first = INT64_MAX, .last = INT64_MIN
+		};
 		int64_t size = INT64_MIN;
 		for (size_t i = a; i < b; i++) {
 			const struct mrow *r = &m.v[i];

@@ -102,8 +102,9 @@ int ch_url_parse(const char *text, struct ch_url *u, char **cause)
 		return set_cause(cause, "%s: not a clickhouse:// URL", text);
 	}
 	if (strchr(p, '@'))
-		return set_cause(cause, "%s: credentials do not go in the URL: set AUDITSCOPE_CH_USER and "
-					"AUDITSCOPE_CH_PASSWORD, or a config file (AUDITSCOPE_CH_CONFIG)",
+		return set_cause(cause,
+				 "%s: credentials do not go in the URL: set AUDITSCOPE_CH_USER and "
+				 "AUDITSCOPE_CH_PASSWORD, or a config file (AUDITSCOPE_CH_CONFIG)",
 				 "clickhouse URL");
 	const char *hend;
 	if (*p == '[') {
@@ -151,7 +152,8 @@ int ch_url_parse(const char *text, struct ch_url *u, char **cause)
 				u->casefile = pct_decode(p + 5, n - 5);
 			} else if (n) {
 				char *k = xstrndup(p, n);
-				set_cause(cause, "%s: unknown URL parameter '%s' (only case=)", "clickhouse URL", k);
+				set_cause(cause, "%s: unknown URL parameter '%s' (only case=)",
+					  "clickhouse URL", k);
 				free(k);
 				ch_url_clear(u);
 				return -1;
@@ -201,8 +203,8 @@ struct ch_conn {
 	char *name; /* clickhouse://host:port/db */
 	char *user, *password;
 	bool https;
-	bool busy;              /* a transfer is running (a scan's callback may ask more) */
-	struct ch_conn *spare;  /* the connection such nested requests use */
+	bool busy;             /* a transfer is running (a scan's callback may ask more) */
+	struct ch_conn *spare; /* the connection such nested requests use */
 	unsigned long seq;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -222,8 +224,8 @@ struct ch_conn *ch_conn_new(const struct ch_url *u)
 	 * so that CREATE DATABASE can run before it exists */
 	c->base = xasprintf("%s://%s%s%s:%d/?", u->https ? "https" : "http", v6 ? "[" : "", u->host,
 			    v6 ? "]" : "", u->port);
-	c->name = xasprintf("%s://%s%s%s:%d/%s", u->https ? "clickhouses" : "clickhouse", v6 ? "[" : "", u->host,
-			    v6 ? "]" : "", u->port, u->db);
+	c->name = xasprintf("%s://%s%s%s:%d/%s", u->https ? "clickhouses" : "clickhouse", v6 ? "[" : "",
+			    u->host, v6 ? "]" : "", u->port, u->db);
 	c->user = u->user ? xstrdup(u->user) : NULL;
 	c->password = u->password ? xstrdup(u->password) : NULL;
 	c->https = u->https;

@@ -37,12 +37,12 @@
 struct pend {
 	int64_t id, ts, line, source;
 	int kind, rich;
-	size_t rid, rid_n;  /* into ridbuf */
-	size_t ev, raw;     /* row offsets into evbuf and rawbuf */
-	bool dup;           /* not to be sent */
-	bool checked;       /* looked up on the server already */
-	bool isnew;         /* counted as a new event */
-	bool dupcounted;    /* counted as a duplicate after a lookup (once, retries or not) */
+	size_t rid, rid_n; /* into ridbuf */
+	size_t ev, raw;    /* row offsets into evbuf and rawbuf */
+	bool dup;          /* not to be sent */
+	bool checked;      /* looked up on the server already */
+	bool isnew;        /* counted as a new event */
+	bool dupcounted;   /* counted as a duplicate after a lookup (once, retries or not) */
 };
 
 struct ch_load {
@@ -63,7 +63,7 @@ struct ch_load {
 	struct util_ivec again;
 	bool side_txn;
 	bool mutated; /* replaced copies were deleted: wait for it at the end */
-	char *error; /* sticky */
+	char *error;  /* sticky */
 };
 
 #define LD(x) ((struct ch_load *)(x))
@@ -136,9 +136,10 @@ static int dedup_server(struct ch_load *ld, char **cause)
 			util_buf_printf(&data, "%lld\n", (long long)ld->p[i].id);
 	if (!data.n)
 		return 0;
-	char *sql = xasprintf("SELECT id, record_id, kind, toInt64(%s), source, line FROM %s.events WHERE id IN ids"
-			      " FORMAT RowBinary",
-			      rich_sql, ld->s->url.db);
+	char *sql =
+		xasprintf("SELECT id, record_id, kind, toInt64(%s), source, line FROM %s.events WHERE id IN ids"
+			  " FORMAT RowBinary",
+			  rich_sql, ld->s->url.db);
 	struct ch_ext ext = { "ids", "id Int64", data.p, data.n };
 	struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &out };
 	int r = ch_run(ld->s->conn, &req, cause);
@@ -186,7 +187,8 @@ static int dedup_server(struct ch_load *ld, char **cause)
 				r = -1;
 			for (size_t a = 0; first && pe->dup && r == 0 && a + 1 < ld->again.n; a += 2)
 				if (ld->again.v[a] == (int64_t)(pe - ld->p))
-					r = ch_side_seen(ld->s->side, id, pe->source, ld->again.v[a + 1], cause);
+					r = ch_side_seen(ld->s->side, id, pe->source, ld->again.v[a + 1],
+							 cause);
 		} else {
 			/* another record with the same id: the next one */
 			int64_t nid = (id + 1) & INT64_MAX;
@@ -217,8 +219,8 @@ static int delete_replaced(struct ch_load *ld, char **cause)
 		util_buf_printf(&ids, "%s%lld", i ? ", " : "", (long long)ld->repl.v[i]);
 	int r = 0;
 	for (size_t t = 0; r == 0 && ch_table_names[t]; t++) {
-		char *sql = xasprintf("ALTER TABLE %s.`%s` DELETE WHERE id IN (%s)", ld->s->url.db, ch_table_names[t],
-				      util_buf_str(&ids));
+		char *sql = xasprintf("ALTER TABLE %s.`%s` DELETE WHERE id IN (%s)", ld->s->url.db,
+				      ch_table_names[t], util_buf_str(&ids));
 		r = ch_exec(ld->s->conn, sql, true, NULL, cause);
 		free(sql);
 	}
@@ -310,7 +312,8 @@ static int flush(struct ch_load *ld, char **cause)
 		}
 	}
 	if (ld->source) {
-		if (side_begin(ld, cause) < 0 || ch_side_source_counts(ld->s->side, ld->source, &ld->c, cause) < 0)
+		if (side_begin(ld, cause) < 0 ||
+		    ch_side_source_counts(ld->s->side, ld->source, &ld->c, cause) < 0)
 			r = -1;
 	}
 	if (ld->side_txn) {
@@ -357,8 +360,10 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 			int rich = richness(ev);
 			if (rich <= pe->rich)
 				return side_begin(ld, cause) < 0 ||
-					       ch_side_seen(ld->s->side, pe->id, ld->source, (int64_t)ev->line, cause) < 0
-					       ? -1 : 0;
+						       ch_side_seen(ld->s->side, pe->id, ld->source,
+								    (int64_t)ev->line, cause) < 0
+					       ? -1
+					       : 0;
 			/* a richer copy: the pending one gives way (it stays the
 			 * new event that was counted; this one is a duplicate) */
 			replacing = true;
@@ -375,9 +380,17 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 	}
 	ld->p = xgrow(ld->p, &ld->cap, ld->n + 1, sizeof *ld->p);
 	struct pend *pe = &ld->p[ld->n];
-	*pe = (struct pend){ .id = id, .ts = ev->ts, .line = (int64_t)ev->line, .source = ld->source,
-			     .kind = ev->kind, .rich = richness(ev), .isnew = !replacing,
-			     .rid = ld->ridbuf.n, .rid_n = rn, .ev = ld->evbuf.n, .raw = ld->rawbuf.n };
+	*pe = (struct pend){ .id = id,
+			     .ts = ev->ts,
+			     .line = (int64_t)ev->line,
+			     .source = ld->source,
+			     .kind = ev->kind,
+			     .rich = richness(ev),
+			     .isnew = !replacing,
+			     .rid = ld->ridbuf.n,
+			     .rid_n = rn,
+			     .ev = ld->evbuf.n,
+			     .raw = ld->rawbuf.n };
 	util_buf_add(&ld->ridbuf, rid, rn);
 	*util_imap_slot(&ld->inbatch, (uint64_t)id, 0, NULL) = (int64_t)ld->n + 1;
 	ld->n++;
@@ -522,7 +535,8 @@ int ch_load_source_end(struct store_load *base, const char *sha256, const char *
 	char *c2 = NULL;
 	if (ch_side_source_end(ld->s->side, ld->source, sha256, format, encoding,
 			       r < 0 && !strncmp(status, "complete", 8) ? "interrupted" : status, warning,
-			       r < 0 ? &c2 : cause) < 0 && r == 0)
+			       r < 0 ? &c2 : cause) < 0 &&
+	    r == 0)
 		r = -1;
 	free(c2);
 	ld->source = 0;

@@ -74,13 +74,18 @@ int ch_query_prepare(struct query *q, char **cause)
 }
 
 /* Run sql under q's filter tables and progress, into out. */
-static int run(struct ch_query *q, const char *sql, struct util_buf *out, int (*fn)(void *, const char *, size_t),
-	       void *ctx, char **cause)
+static int run(struct ch_query *q, const char *sql, struct util_buf *out,
+	       int (*fn)(void *, const char *, size_t), void *ctx, char **cause)
 {
 	struct ch_ext ext[CH_MAX_EXT];
 	size_t next = ch_compiled_ext(&q->c, ext);
-	struct ch_req req = { .sql = sql, .ext = next ? ext : NULL, .next = next, .pr = &q->base.pr,
-			      .out = out, .fn = fn, .ctx = ctx };
+	struct ch_req req = { .sql = sql,
+			      .ext = next ? ext : NULL,
+			      .next = next,
+			      .pr = &q->base.pr,
+			      .out = out,
+			      .fn = fn,
+			      .ctx = ctx };
 	q->base.cancelled = false;
 	int r = ch_run(CH(q->base.st)->conn, &req, cause);
 	if (req.cancelled)
@@ -145,7 +150,8 @@ static int fetch(struct ch_query *q, bool back, enum cmp c, const struct query_p
 			if (first && pos && c != C_NONE)
 				util_buf_printf(&sql, " AND (ts < %lld OR id %s %lld)", (long long)pos->ts,
 						c == C_LE ? "<=" : "<", (long long)pos->id);
-			util_buf_printf(&sql, " ORDER BY ts DESC, id DESC LIMIT %zu FORMAT RowBinary", n - out->n);
+			util_buf_printf(&sql, " ORDER BY ts DESC, id DESC LIMIT %zu FORMAT RowBinary",
+					n - out->n);
 			edge = lo;
 		}
 		struct util_buf res = { 0 };
@@ -193,7 +199,10 @@ int ch_query_page(struct query *q0, enum query_from from, const struct query_pos
 	if (!pos)
 		pos = &zero;
 	bool back = from == QUERY_LAST || from == QUERY_BEFORE;
-	enum cmp c = from == QUERY_AFTER ? C_GT : from == QUERY_AT ? C_GE : from == QUERY_BEFORE ? C_LT : C_NONE;
+	enum cmp c = from == QUERY_AFTER    ? C_GT
+		     : from == QUERY_AT     ? C_GE
+		     : from == QUERY_BEFORE ? C_LT
+					    : C_NONE;
 	if (fetch(q, back, c, c == C_NONE ? NULL : pos, n + 1, out, cause) < 0) {
 		query_page_clear(out);
 		return -1;
@@ -253,8 +262,8 @@ int ch_query_count(struct query *q0, int64_t budget_ms, struct query_count *out,
 	(void)budget_ms;
 	struct ch_query *q = QY(q0);
 	if (q->count < 0) {
-		char *sql = xasprintf("SELECT count() FROM %s.%s WHERE (%s) FORMAT RowBinary", CH(q0->st)->url.db,
-				      q->c.table, q->c.where);
+		char *sql = xasprintf("SELECT count() FROM %s.%s WHERE (%s) FORMAT RowBinary",
+				      CH(q0->st)->url.db, q->c.table, q->c.where);
 		struct util_buf res = { 0 };
 		int r = run(q, sql, &res, NULL, NULL, cause);
 		free(sql);
@@ -358,8 +367,9 @@ int ch_scan(struct query *q0, const char *const *cols, size_t ncols, store_row_f
 		util_buf_printf(&list, "%s%s", i ? ", " : "", e);
 		free(e);
 	}
-	char *sql = xasprintf("SELECT %s FROM %s.%s WHERE (%s)%s FORMAT RowBinary", util_buf_str(&list), s->url.db,
-			      msgs ? "events" : q->c.table, q->c.where, msgs ? " AND nmsgs > 0" : "");
+	char *sql =
+		xasprintf("SELECT %s FROM %s.%s WHERE (%s)%s FORMAT RowBinary", util_buf_str(&list),
+			  s->url.db, msgs ? "events" : q->c.table, q->c.where, msgs ? " AND nmsgs > 0" : "");
 	util_buf_free(&list);
 	int r = run(q, sql, NULL, scan_data, &c, cause);
 	free(sql);
@@ -392,7 +402,8 @@ int ch_group(struct query *q0, const char *field, const char *distinct, struct s
 	else
 		sql = xasprintf("SELECT %s AS k, count(), toUInt64(0), toInt64(0), toInt64(0) FROM %s.%s"
 				" WHERE (%s) AND %s != %s GROUP BY k FORMAT RowBinary",
-				key, s->url.db, q->c.table, q->c.where, src ? "source" : f->column, src ? "0" : "''");
+				key, s->url.db, q->c.table, q->c.where, src ? "source" : f->column,
+				src ? "0" : "''");
 	free(key);
 	struct util_buf res = { 0 };
 	int r = run(q, sql, &res, NULL, NULL, cause);
@@ -421,8 +432,9 @@ int ch_group(struct query *q0, const char *field, const char *distinct, struct s
 		} else if (kn) {
 			v = xstrndup(k, kn);
 		}
-		*row = (struct stack_row){ .value = v, .events = (int64_t)ev, .distinct = (int64_t)dn,
-					   .first = lo, .last = hi };
+		*row = (struct stack_row){
+			.value = v, .events = (int64_t)ev, .distinct = (int64_t)dn, .first = lo, .last = hi
+		};
 		out->events += row->events;
 	}
 	util_buf_free(&res);
@@ -443,8 +455,8 @@ int ch_buckets(struct query *q0, int64_t start, int64_t width, size_t n, int64_t
 	/* Int64 arithmetic: 18.16 has no toStartOfInterval over milliseconds */
 	char *sql = xasprintf("SELECT intDiv(ts - %lld, %lld) AS b, count() FROM %s.%s WHERE (%s) AND ts >= %lld"
 			      " AND ts < %lld GROUP BY b FORMAT RowBinary",
-			      (long long)start, (long long)width, s->url.db, q->c.table, q->c.where, (long long)start,
-			      (long long)end);
+			      (long long)start, (long long)width, s->url.db, q->c.table, q->c.where,
+			      (long long)start, (long long)end);
 	struct util_buf res = { 0 };
 	int r = run(q, sql, &res, NULL, NULL, cause);
 	free(sql);
@@ -527,7 +539,8 @@ int ch_value_find(struct store *st, const char *field, const char *text, enum st
 		if (how == STORE_MATCH_EXACT)
 			util_buf_printf(&sql, "v = %s", util_buf_str(&lit));
 		else if (how == STORE_MATCH_PREFIX)
-			util_buf_printf(&sql, "lower(substring(v, 1, %zu)) = lower(%s)", strlen(text), util_buf_str(&lit));
+			util_buf_printf(&sql, "lower(substring(v, 1, %zu)) = lower(%s)", strlen(text),
+					util_buf_str(&lit));
 		else
 			util_buf_printf(&sql, "lower(v) = lower(%s)", util_buf_str(&lit));
 		util_buf_puts(&sql, " FORMAT RowBinary");
@@ -579,8 +592,8 @@ static int ids_cond(struct ch_store *s, struct util_buf *sql, const char *field,
 	return 0;
 }
 
-int ch_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols, store_row_fn fn,
-	    void *ctx, char **cause)
+int ch_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,
+	    store_row_fn fn, void *ctx, char **cause)
 {
 	struct ch_store *s = CH(st);
 	if (ncols == 0 || ncols > MAX_COLS)
@@ -608,9 +621,11 @@ int ch_pick(struct store *st, const struct store_pick *p, const char *const *col
 		r = ids_cond(s, &sql, p->field, p->ids, p->n, cause);
 	}
 	if (p->ts_from != INT64_MIN || p->ts_to != INT64_MAX)
-		util_buf_printf(&sql, " AND ts >= %lld AND ts <= %lld", (long long)p->ts_from, (long long)p->ts_to);
+		util_buf_printf(&sql, " AND ts >= %lld AND ts <= %lld", (long long)p->ts_from,
+				(long long)p->ts_to);
 	if (p->id_from != INT64_MIN || p->id_to != INT64_MAX)
-		util_buf_printf(&sql, " AND id >= %lld AND id <= %lld", (long long)p->id_from, (long long)p->id_to);
+		util_buf_printf(&sql, " AND id >= %lld AND id <= %lld", (long long)p->id_from,
+				(long long)p->id_to);
 	if (p->flags)
 		util_buf_printf(&sql, " AND bitAnd(flags, %u) != 0", p->flags);
 	if (r == 0 && p->also.n) {
@@ -654,8 +669,9 @@ int ch_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn,
 		struct util_buf data = { 0 }, out = { 0 };
 		for (size_t i = 0; i < k; i++)
 			util_buf_printf(&data, "%lld\n", (long long)ids[from + i]);
-		char *sql = xasprintf("SELECT id, any(raw) FROM %s.raw WHERE id IN ids GROUP BY id FORMAT RowBinary",
-				      s->url.db);
+		char *sql =
+			xasprintf("SELECT id, any(raw) FROM %s.raw WHERE id IN ids GROUP BY id FORMAT RowBinary",
+				  s->url.db);
 		struct ch_ext ext = { "ids", "id Int64", data.p, data.n };
 		struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &out };
 		int r = ch_run(s->conn, &req, cause);
@@ -696,9 +712,9 @@ int ch_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn,
 	return 0;
 }
 
-int ch_stream(struct ch_store *s, const char *sql, const struct ch_ext *ext, size_t next, const struct progress *pr,
-	      const char *const *cols, const bool *text, size_t ncols, store_row_fn fn, void *ctx, bool *cancelled,
-	      char **cause)
+int ch_stream(struct ch_store *s, const char *sql, const struct ch_ext *ext, size_t next,
+	      const struct progress *pr, const char *const *cols, const bool *text, size_t ncols,
+	      store_row_fn fn, void *ctx, bool *cancelled, char **cause)
 {
 	if (ncols == 0 || ncols > MAX_COLS)
 		return set_cause(cause, "scan: %zu columns", ncols);
@@ -706,7 +722,9 @@ int ch_stream(struct ch_store *s, const char *sql, const struct ch_ext *ext, siz
 	for (size_t i = 0; i < ncols; i++)
 		c.vid[i] = ch_col_is_vid(cols[i]);
 	memcpy(c.text, text, ncols * sizeof *text);
-	struct ch_req req = { .sql = sql, .ext = next ? ext : NULL, .next = next, .pr = pr, .fn = scan_data, .ctx = &c };
+	struct ch_req req = {
+		.sql = sql, .ext = next ? ext : NULL, .next = next, .pr = pr, .fn = scan_data, .ctx = &c
+	};
 	int r = ch_run(s->conn, &req, cause);
 	if (cancelled)
 		*cancelled = req.cancelled;

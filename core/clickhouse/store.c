@@ -19,8 +19,7 @@
 static const struct {
 	const char *field, *key;
 } pivots[] = {
-	{ "user", "user" },	  { "app", "app" },	    { "ip", "ip" },
-	{ "op", "lower(op)" }, { "session", "session" },
+	{ "user", "user" }, { "app", "app" }, { "ip", "ip" }, { "op", "lower(op)" }, { "session", "session" },
 };
 #define NPIVOTS (sizeof pivots / sizeof pivots[0])
 
@@ -31,7 +30,8 @@ static const char ev_cols[] =
 	" op_count Int64, flags UInt32, source Int64, line Int64";
 
 const char *const ch_table_names[] = {
-	"events", "raw", ".inner.ev_user", ".inner.ev_app", ".inner.ev_ip", ".inner.ev_op", ".inner.ev_session", NULL,
+	"events",       "raw",          ".inner.ev_user",    ".inner.ev_app",
+	".inner.ev_ip", ".inner.ev_op", ".inner.ev_session", NULL,
 };
 
 const char *ch_pivot_key(const char *field)
@@ -72,7 +72,8 @@ int64_t ch_hash(const struct ch_store *s, int64_t d)
 char *ch_value_id_sql(const char *col)
 {
 	/* positive: callers keep -1 and 0 for "none" */
-	return xasprintf("if(%s = '', toInt64(0), toInt64(bitAnd(cityHash64(%s), 9223372036854775807)))", col, col);
+	return xasprintf("if(%s = '', toInt64(0), toInt64(bitAnd(cityHash64(%s), 9223372036854775807)))", col,
+			 col);
 }
 
 static int create_schema(struct ch_store *s, char **cause)
@@ -99,7 +100,8 @@ static int create_schema(struct ch_store *s, char **cause)
 	free(sql);
 	if (r < 0)
 		return -1;
-	sql = xasprintf("CREATE TABLE IF NOT EXISTS %s.vals (h Int64, v String) ENGINE = ReplacingMergeTree ORDER BY h", db);
+	sql = xasprintf("CREATE TABLE IF NOT EXISTS %s.vals (h Int64, v String) ENGINE = ReplacingMergeTree ORDER BY h",
+			db);
 	r = ch_exec(c, sql, true, NULL, cause);
 	free(sql);
 	if (r < 0)
@@ -169,7 +171,8 @@ static int ch_open(const char *path, int flags, struct store **out, char **cause
 		return -1;
 	}
 	if (!have && !(flags & STORE_CREATE)) {
-		set_cause(cause, "%s: no auditscope events in this database (load into it first)", ch_conn_name(s->conn));
+		set_cause(cause, "%s: no auditscope events in this database (load into it first)",
+			  ch_conn_name(s->conn));
 		ch_close(&s->base);
 		return -1;
 	}
@@ -179,7 +182,8 @@ static int ch_open(const char *path, int flags, struct store **out, char **cause
 	}
 	/* the side file: created with the database, else it must exist
 	 * unless the analyst starts annotating (a new analyst's own file) */
-	if (sqlite_store_open(s->url.casefile, s->readonly ? STORE_READONLY : STORE_CREATE, &s->side, cause) < 0) {
+	if (sqlite_store_open(s->url.casefile, s->readonly ? STORE_READONLY : STORE_CREATE, &s->side, cause) <
+	    0) {
 		ch_close(&s->base);
 		return -1;
 	}
@@ -257,8 +261,8 @@ bool ch_rd_row(struct ch_store *s, struct ch_rd *rd, struct query_row *r)
 	r->op_count = ch_rd_i64(rd);
 	r->kind = ch_rd_u8(rd);
 	r->flags = ch_rd_u32(rd);
-#define STR(f)                              \
-	p = ch_rd_str(rd, &n);              \
+#define STR(f)                 \
+	p = ch_rd_str(rd, &n); \
 	r->f = dup_or_null(p, n);
 	STR(record_id)
 	STR(op)
@@ -324,9 +328,8 @@ static int ch_summary(struct store *st, struct store_summary *sum, char **cause)
 	sum->first_ts = INT64_MAX;
 	sum->last_ts = INT64_MIN;
 	struct util_buf sql = { 0 }, out = { 0 };
-	util_buf_printf(&sql,
-			"SELECT count(), sum(nmsgs), min(ts), max(ts), (SELECT sum(bytes) FROM system.parts"
-			" WHERE active AND database = ");
+	util_buf_printf(&sql, "SELECT count(), sum(nmsgs), min(ts), max(ts), (SELECT sum(bytes) FROM system.parts"
+			      " WHERE active AND database = ");
 	ch_quote(&sql, s->url.db, strlen(s->url.db));
 	util_buf_printf(&sql, ") FROM %s.events FORMAT RowBinary", s->url.db);
 	int r = read_all(s, util_buf_str(&sql), &out, cause);
@@ -362,8 +365,8 @@ static int ch_each_source(struct store *st, int (*fn)(const struct store_source_
 	return side->ops->each_source(side, fn, ctx, cause);
 }
 
-static int ch_each_reject(struct store *st, int64_t limit, int (*fn)(const struct store_reject_row *r, void *ctx),
-			  void *ctx, char **cause)
+static int ch_each_reject(struct store *st, int64_t limit,
+			  int (*fn)(const struct store_reject_row *r, void *ctx), void *ctx, char **cause)
 {
 	struct store *side = CH(st)->side;
 	return side->ops->each_reject(side, limit, fn, ctx, cause);
@@ -392,12 +395,12 @@ static char *ch_raw(struct store *st, int64_t id, size_t *len)
 	return res;
 }
 
-static int ch_event_messages(struct store *st, int64_t event, int (*fn)(const struct store_message *m, void *ctx),
-			     void *ctx, char **cause)
+static int ch_event_messages(struct store *st, int64_t event,
+			     int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause)
 {
 	struct ch_store *s = CH(st);
-	char *sql = xasprintf("SELECT msgs FROM %s.events WHERE id = %lld LIMIT 1 FORMAT RowBinary", s->url.db,
-			      (long long)event);
+	char *sql = xasprintf("SELECT msgs FROM %s.events WHERE id = %lld LIMIT 1 FORMAT RowBinary",
+			      s->url.db, (long long)event);
 	struct util_buf out = { 0 };
 	int r = read_all(s, sql, &out, cause);
 	free(sql);
@@ -413,7 +416,8 @@ static int ch_event_messages(struct store *st, int64_t event, int (*fn)(const st
 	int rc = 0;
 	size_t i;
 	json_t *item;
-	json_array_foreach(j, i, item) {
+	json_array_foreach(j, i, item)
+	{
 		json_t *sz = json_array_get(item, 2);
 		struct store_message m = {
 			.folder = json_string_value(json_array_get(item, 0)),
@@ -427,8 +431,8 @@ static int ch_event_messages(struct store *st, int64_t event, int (*fn)(const st
 	return rc;
 }
 
-static int ch_event_seen(struct store *st, int64_t event, int (*fn)(const char *path, int64_t line, void *ctx),
-			 void *ctx, char **cause)
+static int ch_event_seen(struct store *st, int64_t event,
+			 int (*fn)(const char *path, int64_t line, void *ctx), void *ctx, char **cause)
 {
 	struct store *side = CH(st)->side;
 	return side->ops->event_seen(side, event, fn, ctx, cause);
@@ -443,7 +447,8 @@ static int ch_each_id(struct store *st, const int64_t *ids, size_t n, query_row_
 	struct util_buf data = { 0 }, out = { 0 };
 	for (size_t i = 0; i < n; i++)
 		util_buf_printf(&data, "%lld\n", (long long)ids[i]);
-	char *sql = xasprintf("SELECT " CH_ROW_COLS " FROM %s.events WHERE id IN ids FORMAT RowBinary", s->url.db);
+	char *sql =
+		xasprintf("SELECT " CH_ROW_COLS " FROM %s.events WHERE id IN ids FORMAT RowBinary", s->url.db);
 	struct ch_ext ext = { "ids", "id Int64", data.p, data.n };
 	struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &out };
 	int r = ch_run(s->conn, &req, cause);
@@ -504,8 +509,9 @@ static int ch_value_texts(struct store *st, const char *field, const int64_t *id
 			ask++;
 		}
 	if (ask) {
-		char *sql = xasprintf("SELECT h, any(v) FROM %s.vals WHERE h IN ids GROUP BY h FORMAT RowBinary",
-				      s->url.db);
+		char *sql =
+			xasprintf("SELECT h, any(v) FROM %s.vals WHERE h IN ids GROUP BY h FORMAT RowBinary",
+				  s->url.db);
 		struct ch_ext ext = { "ids", "h Int64", data.p, data.n };
 		struct util_buf res = { 0 };
 		struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &res };
@@ -610,8 +616,9 @@ static int cache_orphans(struct ch_store *s, char **cause)
 	}
 	int r = 0;
 	if (n) {
-		char *sql = xasprintf("SELECT id FROM %s.events WHERE (record_id, kind) IN keys FORMAT RowBinary",
-				      s->url.db);
+		char *sql =
+			xasprintf("SELECT id FROM %s.events WHERE (record_id, kind) IN keys FORMAT RowBinary",
+				  s->url.db);
 		struct ch_ext ext = { "keys", "record_id String, kind UInt8", keys.p, keys.n };
 		struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &out };
 		r = ch_run(s->conn, &req, cause);
@@ -708,8 +715,8 @@ static int collect_id(const struct query_row *r, void *ctx)
 	return 0;
 }
 
-static int a_apply(struct store *st, const char *filter, const struct annot_action *a, struct annot_result *res,
-		   char **cause)
+static int a_apply(struct store *st, const char *filter, const struct annot_action *a,
+		   struct annot_result *res, char **cause)
 {
 	struct query *q;
 	if (query_new(st, filter, &q, cause) < 0)
@@ -744,7 +751,8 @@ static int a_view_delete(struct store *st, const char *name, char **cause)
 	return SIDE(st)->ops->annot_view_delete(SIDE(st), name, cause);
 }
 
-static int a_view_each(struct store *st, int (*fn)(const struct annot_view *v, void *ctx), void *ctx, char **cause)
+static int a_view_each(struct store *st, int (*fn)(const struct annot_view *v, void *ctx), void *ctx,
+		       char **cause)
 {
 	return SIDE(st)->ops->annot_view_each(SIDE(st), fn, ctx, cause);
 }

@@ -26,7 +26,6 @@
 #define TAG_MAX 200
 
 
-
 static int db_fail(struct store *st, char **cause)
 {
 	return set_cause(cause, "%s: %s", store_path(st), sqlite3_errmsg(store_db(st)));
@@ -252,8 +251,10 @@ int sqlite_annot_mark(struct store *st, int64_t event, bool on, char **cause)
 
 int sqlite_annot_is_marked(struct store *st, int64_t event, char **cause)
 {
-	sqlite3_stmt *q = prep(st, "SELECT EXISTS(SELECT 1 FROM events e JOIN marks m "
-				   "ON m.record_id = e.record_id AND m.kind = e.kind WHERE e.id = ?)", cause);
+	sqlite3_stmt *q = prep(st,
+			       "SELECT EXISTS(SELECT 1 FROM events e JOIN marks m "
+			       "ON m.record_id = e.record_id AND m.kind = e.kind WHERE e.id = ?)",
+			       cause);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, event);
@@ -266,12 +267,13 @@ int sqlite_annot_markers(struct store *st, const int64_t *events, size_t n, unsi
 {
 	if (!n)
 		return 0;
-	sqlite3_stmt *q = prep(st,
-			       "SELECT EXISTS(SELECT 1 FROM marks m WHERE m.record_id = e.record_id AND m.kind = e.kind),"
-			       " EXISTS(SELECT 1 FROM tags g WHERE g.record_id = e.record_id AND g.kind = e.kind),"
-			       " EXISTS(SELECT 1 FROM notes n WHERE n.record_id = e.record_id AND n.kind = e.kind)"
-			       " FROM events e WHERE e.id = ?1",
-			       cause);
+	sqlite3_stmt *q =
+		prep(st,
+		     "SELECT EXISTS(SELECT 1 FROM marks m WHERE m.record_id = e.record_id AND m.kind = e.kind),"
+		     " EXISTS(SELECT 1 FROM tags g WHERE g.record_id = e.record_id AND g.kind = e.kind),"
+		     " EXISTS(SELECT 1 FROM notes n WHERE n.record_id = e.record_id AND n.kind = e.kind)"
+		     " FROM events e WHERE e.id = ?1",
+		     cause);
 	if (!q)
 		return -1;
 	int rc = 0;
@@ -294,16 +296,18 @@ int sqlite_annot_markers(struct store *st, const int64_t *events, size_t n, unsi
 }
 
 
-int sqlite_annot_mark_next(struct store *st, int64_t ts, int64_t id, bool backward,
-		    int64_t *out_event, int64_t *out_ts, char **cause)
+int sqlite_annot_mark_next(struct store *st, int64_t ts, int64_t id, bool backward, int64_t *out_event,
+			   int64_t *out_ts, char **cause)
 {
 	/* Marks are few; walking them joined to their events by the record
 	 * id index beats any scan of the events. */
-	sqlite3_stmt *q = prep(st, backward
-		? "SELECT e.id, e.ts FROM marks m JOIN events e ON e.record_id = m.record_id AND e.kind = m.kind"
-		  " WHERE (e.ts, e.id) < (?1, ?2) ORDER BY e.ts DESC, e.id DESC LIMIT 1"
-		: "SELECT e.id, e.ts FROM marks m JOIN events e ON e.record_id = m.record_id AND e.kind = m.kind"
-		  " WHERE (e.ts, e.id) > (?1, ?2) ORDER BY e.ts, e.id LIMIT 1", cause);
+	sqlite3_stmt *q =
+		prep(st,
+		     backward ? "SELECT e.id, e.ts FROM marks m JOIN events e ON e.record_id = m.record_id AND e.kind = m.kind"
+				" WHERE (e.ts, e.id) < (?1, ?2) ORDER BY e.ts DESC, e.id DESC LIMIT 1"
+			      : "SELECT e.id, e.ts FROM marks m JOIN events e ON e.record_id = m.record_id AND e.kind = m.kind"
+				" WHERE (e.ts, e.id) > (?1, ?2) ORDER BY e.ts, e.id LIMIT 1",
+		     cause);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, ts);
@@ -365,10 +369,11 @@ static char *dup_col(sqlite3_stmt *q, int i)
 }
 
 int sqlite_annot_get_key(struct store *st, const char *record_id, int kind, struct annot_info **out,
-		  char **cause)
+			 char **cause)
 {
 	struct annot_info *ai = xcalloc(1, sizeof *ai);
-	sqlite3_stmt *q = prep(st, "SELECT author, created FROM marks WHERE record_id = ?1 AND kind = ?2", cause);
+	sqlite3_stmt *q =
+		prep(st, "SELECT author, created FROM marks WHERE record_id = ?1 AND kind = ?2", cause);
 	if (!q)
 		goto fail;
 	sqlite3_bind_text(q, 1, record_id, -1, SQLITE_STATIC);
@@ -397,8 +402,10 @@ int sqlite_annot_get_key(struct store *st, const char *record_id, int kind, stru
 	if (r != SQLITE_DONE)
 		goto dbfail;
 
-	q = prep(st, "SELECT id, author, created, text FROM notes WHERE record_id = ?1 AND kind = ?2"
-		     " ORDER BY created, id", cause);
+	q = prep(st,
+		 "SELECT id, author, created, text FROM notes WHERE record_id = ?1 AND kind = ?2"
+		 " ORDER BY created, id",
+		 cause);
 	if (!q)
 		goto fail;
 	sqlite3_bind_text(q, 1, record_id, -1, SQLITE_STATIC);
@@ -469,10 +476,10 @@ static int no_rows(void *ctx, sqlite3_stmt *s)
 	return 0;
 }
 
-#define SEL_HAS(tbl, extra)                                                    \
+#define SEL_HAS(tbl, extra) \
 	"EXISTS(SELECT 1 FROM " tbl " x WHERE x.record_id = s.record_id AND x.kind = s.kind" extra ")"
-#define OWN_NOTE_IS_TEXT                                                       \
-	"(SELECT count(*) = 1 AND sum(text = ?4) = 1 FROM notes x WHERE x.record_id = s.record_id"  \
+#define OWN_NOTE_IS_TEXT                                                                           \
+	"(SELECT count(*) = 1 AND sum(text = ?4) = 1 FROM notes x WHERE x.record_id = s.record_id" \
 	" AND x.kind = s.kind AND x.author = ?1)"
 
 static int cmp_i64(const void *a, const void *b)
@@ -484,7 +491,8 @@ static int cmp_i64(const void *a, const void *b)
 /* Fill annot_sel with the keys of the given row ids, each once. */
 static int select_ids(struct store *st, const int64_t *events, size_t n, char **cause)
 {
-	sqlite3_stmt *q = prep(st, "INSERT INTO annot_sel SELECT record_id, kind FROM events WHERE id = ?", cause);
+	sqlite3_stmt *q =
+		prep(st, "INSERT INTO annot_sel SELECT record_id, kind FROM events WHERE id = ?", cause);
 	if (!q)
 		return -1;
 	int64_t *ids = xmalloc((n ? n : 1) * sizeof *ids);
@@ -510,7 +518,9 @@ static int select_filter(struct store *st, struct query *qy, char **cause)
 			      query_sql_where(qy));
 	sqlite3_stmt *sel = prep(st, sql, cause);
 	free(sql);
-	int rc = sel && query_sql_bind(qy, sel) == SQLITE_OK && query_sql_run(qy, sel, no_rows, NULL, cause) == 0 ? 0 : -1;
+	int rc = sel && query_sql_bind(qy, sel) == SQLITE_OK && query_sql_run(qy, sel, no_rows, NULL, cause) == 0
+			 ? 0
+			 : -1;
 	sqlite3_finalize(sel);
 	return rc;
 }
@@ -521,7 +531,8 @@ static int apply(struct store *st, struct query *qy, const int64_t *events, size
 {
 	res->matched = res->changed = 0;
 	if (a->unmark && a->note)
-		return set_cause(cause, "mark: a note cannot be removed with --unmark; set an empty note instead");
+		return set_cause(cause,
+				 "mark: a note cannot be removed with --unmark; set an empty note instead");
 	char *tag = NULL;
 	if (a->tag && !(tag = annot_tag_clean(a->tag, cause)))
 		return -1;
@@ -534,8 +545,10 @@ static int apply(struct store *st, struct query *qy, const int64_t *events, size
 	if (tx_begin(st, &nested, cause) < 0)
 		goto out;
 	in_tx = true;
-	if (exec(st, "CREATE TEMP TABLE IF NOT EXISTS annot_sel(record_id TEXT NOT NULL, kind INTEGER NOT NULL);"
-		     "DELETE FROM annot_sel", cause) < 0)
+	if (exec(st,
+		 "CREATE TEMP TABLE IF NOT EXISTS annot_sel(record_id TEXT NOT NULL, kind INTEGER NOT NULL);"
+		 "DELETE FROM annot_sel",
+		 cause) < 0)
 		goto out;
 	if ((qy ? select_filter(st, qy, cause) : select_ids(st, events, nevents, cause)) < 0)
 		goto out;
@@ -550,8 +563,9 @@ static int apply(struct store *st, struct query *qy, const int64_t *events, size
 	else
 		cond = xasprintf("NOT " SEL_HAS("marks", "") "%s%s",
 				 tag ? " OR NOT " SEL_HAS("tags", " AND x.tag = ?3") : "",
-				 note ? " OR NOT " OWN_NOTE_IS_TEXT
-				      : clear_note ? " OR " SEL_HAS("notes", " AND x.author = ?1") : "");
+				 note         ? " OR NOT " OWN_NOTE_IS_TEXT
+				 : clear_note ? " OR " SEL_HAS("notes", " AND x.author = ?1")
+					      : "");
 	sql = xasprintf("SELECT count(*) FROM annot_sel s WHERE %s", cond);
 	free(cond);
 	int r = apply_sql(st, sql, author, created, tag, note, &res->changed, cause);
@@ -563,12 +577,10 @@ static int apply(struct store *st, struct query *qy, const int64_t *events, size
 		"DELETE FROM marks WHERE (record_id, kind) IN (SELECT record_id, kind FROM annot_sel)";
 	static const char *const del_tag =
 		"DELETE FROM tags WHERE tag = ?3 AND (record_id, kind) IN (SELECT record_id, kind FROM annot_sel)";
-	static const char *const ins_mark =
-		"INSERT OR IGNORE INTO marks(record_id, kind, author, created)"
-		" SELECT record_id, kind, ?1, ?2 FROM annot_sel";
-	static const char *const ins_tag =
-		"INSERT OR IGNORE INTO tags(record_id, kind, tag, author, created)"
-		" SELECT record_id, kind, ?3, ?1, ?2 FROM annot_sel";
+	static const char *const ins_mark = "INSERT OR IGNORE INTO marks(record_id, kind, author, created)"
+					    " SELECT record_id, kind, ?1, ?2 FROM annot_sel";
+	static const char *const ins_tag = "INSERT OR IGNORE INTO tags(record_id, kind, tag, author, created)"
+					   " SELECT record_id, kind, ?3, ?1, ?2 FROM annot_sel";
 	/* the author's own notes that are not already exactly this text */
 	static const char *const del_note =
 		"DELETE FROM notes WHERE author = ?1 AND (record_id, kind) IN"
@@ -577,7 +589,8 @@ static int apply(struct store *st, struct query *qy, const int64_t *events, size
 		"DELETE FROM notes WHERE author = ?1 AND (record_id, kind) IN (SELECT record_id, kind FROM annot_sel)";
 	static const char *const ins_note =
 		"INSERT INTO notes(record_id, kind, author, created, text)"
-		" SELECT record_id, kind, ?1, ?2, ?4 FROM annot_sel s WHERE NOT " SEL_HAS("notes", " AND x.author = ?1");
+		" SELECT record_id, kind, ?1, ?2, ?4 FROM annot_sel s WHERE NOT " SEL_HAS("notes",
+											  " AND x.author = ?1");
 	const char *steps[4];
 	size_t n = 0;
 	if (a->unmark) {
@@ -611,7 +624,7 @@ out:
 }
 
 int sqlite_annot_apply(struct store *st, const char *filter, const struct annot_action *a,
-		struct annot_result *res, char **cause)
+		       struct annot_result *res, char **cause)
 {
 	struct query *qy = NULL;
 	res->matched = res->changed = 0;
@@ -625,15 +638,17 @@ int sqlite_annot_apply(struct store *st, const char *filter, const struct annot_
 }
 
 int sqlite_annot_apply_events(struct store *st, const int64_t *events, size_t n, const struct annot_action *a,
-		       struct annot_result *res, char **cause)
+			      struct annot_result *res, char **cause)
 {
 	return apply(st, NULL, events, n, a, res, cause);
 }
 
 int sqlite_annot_counts(struct store *st, struct annot_counts *c, char **cause)
 {
-	sqlite3_stmt *q = prep(st, "SELECT (SELECT count(*) FROM marks), (SELECT count(*) FROM tags),"
-				   " (SELECT count(*) FROM notes), (SELECT count(*) FROM views)", cause);
+	sqlite3_stmt *q = prep(st,
+			       "SELECT (SELECT count(*) FROM marks), (SELECT count(*) FROM tags),"
+			       " (SELECT count(*) FROM notes), (SELECT count(*) FROM views)",
+			       cause);
 	if (!q)
 		return -1;
 	int rc = 0;
@@ -650,12 +665,14 @@ int sqlite_annot_counts(struct store *st, struct annot_counts *c, char **cause)
 }
 
 int sqlite_annot_view_save(struct store *st, const char *name, const char *filter, const char *sort,
-		    const char *columns, char **cause)
+			   const char *columns, char **cause)
 {
 	if (!name || !*name)
 		return set_cause(cause, "view: a view needs a name");
-	sqlite3_stmt *q = prep(st, "INSERT OR REPLACE INTO views(name, filter, sort, columns, author, created)"
-				   " VALUES (?, ?, ?, ?, ?, ?)", cause);
+	sqlite3_stmt *q = prep(st,
+			       "INSERT OR REPLACE INTO views(name, filter, sort, columns, author, created)"
+			       " VALUES (?, ?, ?, ?, ?, ?)",
+			       cause);
 	if (!q)
 		return -1;
 	char *author = annot_author();
@@ -687,7 +704,9 @@ static struct annot_view *view_from(sqlite3_stmt *q)
 
 int sqlite_annot_view_get(struct store *st, const char *name, struct annot_view **out, char **cause)
 {
-	sqlite3_stmt *q = prep(st, "SELECT name, filter, sort, columns, author, created FROM views WHERE name = ?", cause);
+	sqlite3_stmt *q =
+		prep(st, "SELECT name, filter, sort, columns, author, created FROM views WHERE name = ?",
+		     cause);
 	if (!q)
 		return -1;
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
@@ -714,9 +733,10 @@ int sqlite_annot_view_delete(struct store *st, const char *name, char **cause)
 }
 
 int sqlite_annot_view_each(struct store *st, int (*fn)(const struct annot_view *v, void *ctx), void *ctx,
-		    char **cause)
+			   char **cause)
 {
-	sqlite3_stmt *q = prep(st, "SELECT name, filter, sort, columns, author, created FROM views ORDER BY name", cause);
+	sqlite3_stmt *q =
+		prep(st, "SELECT name, filter, sort, columns, author, created FROM views ORDER BY name", cause);
 	if (!q)
 		return -1;
 	int r;
@@ -731,4 +751,3 @@ int sqlite_annot_view_each(struct store *st, int (*fn)(const struct annot_view *
 	sqlite3_finalize(q);
 	return rc;
 }
-

@@ -25,10 +25,11 @@ int sqlite_apps_get(struct store *st, const char *app_id, char **name, char **ca
 
 int sqlite_apps_each(struct store *st, bool by_name, store_app_fn fn, void *ctx, char **cause)
 {
-	sqlite3_stmt *q = sqlite_prep(st,
-				      by_name ? "SELECT app_id, name, origin FROM apps ORDER BY name COLLATE NOCASE, app_id"
-					      : "SELECT app_id, name, origin FROM apps ORDER BY app_id",
-				      cause);
+	sqlite3_stmt *q =
+		sqlite_prep(st,
+			    by_name ? "SELECT app_id, name, origin FROM apps ORDER BY name COLLATE NOCASE, app_id"
+				    : "SELECT app_id, name, origin FROM apps ORDER BY app_id",
+			    cause);
 	if (!q)
 		return -1;
 	int k;
@@ -52,10 +53,11 @@ int sqlite_apps_put(struct store *st, const struct store_app *apps, size_t n, ch
 		return 0;
 	if (sqlite_exec(st, "BEGIN IMMEDIATE", cause) < 0)
 		return -1;
-	sqlite3_stmt *q = sqlite_prep(st,
-				      "INSERT INTO apps(app_id, name, origin) VALUES(?1, ?2, ?3)"
-				      " ON CONFLICT(app_id) DO UPDATE SET name = excluded.name, origin = excluded.origin",
-				      cause);
+	sqlite3_stmt *q =
+		sqlite_prep(st,
+			    "INSERT INTO apps(app_id, name, origin) VALUES(?1, ?2, ?3)"
+			    " ON CONFLICT(app_id) DO UPDATE SET name = excluded.name, origin = excluded.origin",
+			    cause);
 	int rc = q ? 0 : -1;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		sqlite3_bind_text(q, 1, apps[i].id, -1, SQLITE_TRANSIENT);

@@ -66,8 +66,8 @@ int sqlite_value_places(struct store *st, const int64_t *ids, size_t n, struct s
 		return 0;
 	sqlite3_stmt *q = NULL;
 	/* a case from before places has no ipgeo table: places unknown */
-	if (sqlite3_prepare_v2(store_db(st), "SELECT country, asn, as_org FROM ipgeo WHERE val = ?", -1, &q, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_prepare_v2(store_db(st), "SELECT country, asn, as_org FROM ipgeo WHERE val = ?", -1, &q,
+			       NULL) != SQLITE_OK) {
 		sqlite3_finalize(q);
 		return 0;
 	}
@@ -101,7 +101,7 @@ int sqlite_value_places(struct store *st, const int64_t *ids, size_t n, struct s
  * 6 ms on a million events with a thousand bookmarks).
  */
 #define VAL(col) "(SELECT v FROM vals WHERE id = e." col ")"
-#define MSG_FROM                                                                              \
+#define MSG_FROM                                                                             \
 	" FROM marks k CROSS JOIN events e ON e.record_id = k.record_id AND e.kind = k.kind" \
 	" JOIN messages m ON m.event = e.id WHERE ("
 #define MSG_MAILBOX "coalesce(" VAL("mailbox") ", " VAL("user") ")"
@@ -120,14 +120,15 @@ static sqlite3_stmt *msg_stmt(struct query *q, const char *head, const char *tai
 	return s;
 }
 
-int sqlite_marked_mailboxes(struct query *q, int (*fn)(const struct store_msg_mailbox *m, void *ctx), void *ctx,
-			    char **cause)
+int sqlite_marked_mailboxes(struct query *q, int (*fn)(const struct store_msg_mailbox *m, void *ctx),
+			    void *ctx, char **cause)
 {
-	sqlite3_stmt *s = msg_stmt(q,
-				   "SELECT " MSG_MAILBOX " AS mbx, count(DISTINCT m.msgid),"
-				   " count(DISTINCT CASE WHEN m.msgid IS NULL THEN m.folder END), min(e.ts), max(e.ts),"
-				   " count(DISTINCT e.id)" MSG_FROM,
-				   " GROUP BY mbx ORDER BY mbx", cause);
+	sqlite3_stmt *s =
+		msg_stmt(q,
+			 "SELECT " MSG_MAILBOX " AS mbx, count(DISTINCT m.msgid),"
+			 " count(DISTINCT CASE WHEN m.msgid IS NULL THEN m.folder END), min(e.ts), max(e.ts),"
+			 " count(DISTINCT e.id)" MSG_FROM,
+			 " GROUP BY mbx ORDER BY mbx", cause);
 	if (!s)
 		return -1;
 	int r;
@@ -152,13 +153,15 @@ int sqlite_marked_mailboxes(struct query *q, int (*fn)(const struct store_msg_ma
 int sqlite_marked_messages(struct query *q, int (*fn)(const struct store_msg_item *m, void *ctx), void *ctx,
 			   char **cause)
 {
-	sqlite3_stmt *s = msg_stmt(q,
-				   "SELECT " MSG_MAILBOX " AS mbx, m.msgid, min(m.folder),"
-				   " max(" VAL("access") "), min(e.ts), max(e.ts), count(DISTINCT e.id), max(m.size),"
-				   " count(DISTINCT e.app), min(" VAL("app") "), count(DISTINCT e.ip), min(" VAL("ip") ")" MSG_FROM,
-				   " GROUP BY mbx, m.msgid, CASE WHEN m.msgid IS NULL THEN m.folder END"
-				   " ORDER BY mbx, m.msgid IS NOT NULL, min(e.ts), m.msgid, min(m.folder)",
-				   cause);
+	sqlite3_stmt *s =
+		msg_stmt(q,
+			 "SELECT " MSG_MAILBOX " AS mbx, m.msgid, min(m.folder),"
+			 " max(" VAL("access") "), min(e.ts), max(e.ts), count(DISTINCT e.id), max(m.size),"
+					       " count(DISTINCT e.app), min(" VAL(
+						       "app") "), count(DISTINCT e.ip), min(" VAL("ip") ")" MSG_FROM,
+			 " GROUP BY mbx, m.msgid, CASE WHEN m.msgid IS NULL THEN m.folder END"
+			 " ORDER BY mbx, m.msgid IS NOT NULL, min(e.ts), m.msgid, min(m.folder)",
+			 cause);
 	if (!s)
 		return -1;
 	int r;

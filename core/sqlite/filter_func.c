@@ -54,7 +54,8 @@ static struct re_cache *re_cache_new(const char *pattern, size_t n, char **why)
 {
 	int err;
 	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, n, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
+	pcre2_code *re =
+		pcre2_compile((PCRE2_SPTR)pattern, n, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
 	if (!re) {
 		PCRE2_UCHAR msg[160];
 		pcre2_get_error_message(err, msg, sizeof msg);
@@ -255,10 +256,8 @@ static bool jstr_eq_ci(const struct jval *k, const char *lit)
 static bool jtest_text(const struct jtest *t, const char *s, size_t n)
 {
 	switch (t->op) {
-	case '?':
-		return n > 0;
-	case '~':
-		return re_match(t->re, s, n);
+	case '?': return n > 0;
+	case '~': return re_match(t->re, s, n);
 	default:
 		for (int i = 0; i < t->nvals; i++) {
 			const char *v = (const char *)sqlite3_value_text(t->vals[i]);
@@ -510,4 +509,3 @@ int filter_register_functions(sqlite3 *db)
 		return -1;
 	return 0;
 }
-

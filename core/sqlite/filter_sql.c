@@ -32,7 +32,7 @@ struct cc {
 	bool have_last;
 	int64_t last_ts;
 	bool failed;
-	int negs; /* NOTs around the node being compiled (FILTER_SQL_NORAW) */
+	int negs;    /* NOTs around the node being compiled (FILTER_SQL_NORAW) */
 	bool narrow; /* the term just compiled can be answered through an index */
 };
 
@@ -275,10 +275,12 @@ static int compile_text_term(struct cc *c, const struct filter_node *n, bool *se
 	util_buf_puts(&c->w, ")");
 	/* one value id on an indexed column: its (column, ts) index gives
 	 * the rows in timeline order */
-	*served = (f->flags & FIELD_INDEXED) && parts == 1 && s.n == 1 && (n->op == FILTER_EQ || n->op == FILTER_RE);
+	*served = (f->flags & FIELD_INDEXED) && parts == 1 && s.n == 1 &&
+		  (n->op == FILTER_EQ || n->op == FILTER_RE);
 	/* several ids, or a table of them: an index still finds the rows,
 	 * though not in time order */
-	c->narrow = (f->flags & FIELD_INDEXED) && !null && parts >= 1 && (n->op == FILTER_EQ || n->op == FILTER_RE);
+	c->narrow = (f->flags & FIELD_INDEXED) && !null && parts >= 1 &&
+		    (n->op == FILTER_EQ || n->op == FILTER_RE);
 	free(s.v);
 	return 0;
 }
@@ -317,18 +319,10 @@ static int compile_time_term(struct cc *c, const struct filter_node *n, bool *se
 		if (i)
 			util_buf_puts(&c->w, " OR ");
 		switch (n->op) {
-		case FILTER_GT:
-			colref(c, "ts"), util_buf_puts(&c->w, " >= "), bind_int(c, to);
-			break;
-		case FILTER_GE:
-			colref(c, "ts"), util_buf_puts(&c->w, " >= "), bind_int(c, from);
-			break;
-		case FILTER_LT:
-			colref(c, "ts"), util_buf_puts(&c->w, " < "), bind_int(c, from);
-			break;
-		case FILTER_LE:
-			colref(c, "ts"), util_buf_puts(&c->w, " < "), bind_int(c, to);
-			break;
+		case FILTER_GT: colref(c, "ts"), util_buf_puts(&c->w, " >= "), bind_int(c, to); break;
+		case FILTER_GE: colref(c, "ts"), util_buf_puts(&c->w, " >= "), bind_int(c, from); break;
+		case FILTER_LT: colref(c, "ts"), util_buf_puts(&c->w, " < "), bind_int(c, from); break;
+		case FILTER_LE: colref(c, "ts"), util_buf_puts(&c->w, " < "), bind_int(c, to); break;
 		default:
 			util_buf_puts(&c->w, "(");
 			colref(c, "ts"), util_buf_puts(&c->w, " >= "), bind_int(c, from);
@@ -438,7 +432,8 @@ static int compile_term(struct cc *c, const struct filter_node *n, bool *served)
 			util_buf_puts(&c->w, ")");
 			/* tag="" is "has no tag" */
 			if (any)
-				util_buf_puts(&c->w, " OR (e.record_id, e.kind) NOT IN (SELECT record_id, kind FROM tags)");
+				util_buf_puts(&c->w,
+					      " OR (e.record_id, e.kind) NOT IN (SELECT record_id, kind FROM tags)");
 			util_buf_puts(&c->w, ")");
 		}
 	} else if (n->field->flags & FIELD_TEXT) {
@@ -497,7 +492,9 @@ static int compile_term(struct cc *c, const struct filter_node *n, bool *served)
 			char *p = xasprintf("(?i)%s", n->vals[0]);
 			bind_text(c, p);
 			free(p);
-			util_buf_puts(&c->w, asn ? ", 'AS' || asn)" : n->field->column[0] == 'c' ? ", country)" : ", as_org)");
+			util_buf_puts(&c->w, asn                          ? ", 'AS' || asn)"
+					     : n->field->column[0] == 'c' ? ", country)"
+									  : ", as_org)");
 		} else {
 			util_buf_puts(&c->w, "0");
 			for (size_t i = 0; i < n->nvals; i++) {
@@ -576,7 +573,10 @@ static int node_cost(const struct filter_node *n)
 	switch (n->type) {
 	case FILTER_TEXT: return 3;
 	case FILTER_MARKED: return 1;
-	case FILTER_TERM: return n->term == FILTER_JSON || n->term == FILTER_RAW || n->term == FILTER_SIGMA ? 3 : n->term == FILTER_TAG ? 1 : 0;
+	case FILTER_TERM:
+		return n->term == FILTER_JSON || n->term == FILTER_RAW || n->term == FILTER_SIGMA ? 3
+		       : n->term == FILTER_TAG                                                    ? 1
+												  : 0;
 	default: {
 		int m = 0;
 		for (size_t i = 0; i < n->nkids; i++) {
@@ -654,8 +654,7 @@ static int compile_node(struct cc *c, const struct filter_node *n, bool top, boo
 		free(p);
 		return 0;
 	}
-	case FILTER_TERM:
-		return compile_term(c, n, served);
+	case FILTER_TERM: return compile_term(c, n, served);
 	}
 	return 0;
 }
@@ -710,8 +709,9 @@ int filter_sql_bind(const struct filter_sql *s, sqlite3_stmt *stmt)
 {
 	for (size_t i = 0; i < s->nbinds; i++) {
 		int idx = (int)(FILTER_PARAM_BASE + i);
-		int r = s->binds[i].type == FB_TEXT ? sqlite3_bind_text(stmt, idx, s->binds[i].text, -1, SQLITE_STATIC)
-						    : sqlite3_bind_int64(stmt, idx, s->binds[i].i);
+		int r = s->binds[i].type == FB_TEXT
+				? sqlite3_bind_text(stmt, idx, s->binds[i].text, -1, SQLITE_STATIC)
+				: sqlite3_bind_int64(stmt, idx, s->binds[i].i);
 		if (r != SQLITE_OK)
 			return r;
 	}

@@ -39,8 +39,7 @@ char *ipgeo_databases(struct store *st)
 		return NULL; /* another store keeps no places */
 	sqlite3_stmt *s;
 	char *out = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'geoip'", -1, &s, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'geoip'", -1, &s, NULL) != SQLITE_OK)
 		return NULL;
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
 		out = xstrdup((const char *)sqlite3_column_text(s, 0));
@@ -74,8 +73,8 @@ int ipgeo_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *stats, c
 			       -1, &sel, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "INSERT INTO ipgeo(val, country, asn, as_org, label) VALUES (?,?,?,?,?)",
 			       -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('geoip', ?)", -1,
-			       &meta, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('geoip', ?)", -1, &meta,
+			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT count(*) FROM ipgeo", -1, &cnt, NULL) != SQLITE_OK) {
 		fail(db, cause);
 		goto finalize;
@@ -179,8 +178,8 @@ int ipgeo_of_ids(struct store *st, const int64_t *ids, size_t n, struct ipgeo_ro
 	if (!n || !db)
 		return 0; /* (another store keeps no places: all unknown) */
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(db, "SELECT country, asn, as_org, label FROM ipgeo WHERE val = ?", -1, &s, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT country, asn, as_org, label FROM ipgeo WHERE val = ?", -1, &s,
+			       NULL) != SQLITE_OK)
 		return fail(db, cause);
 	int rc = SQLITE_DONE;
 	for (size_t i = 0; i < n; i++) {
@@ -213,7 +212,8 @@ int ipgeo_each(struct store *st, int (*fn)(int64_t val, const struct ipgeo_row *
 {
 	sqlite3 *db = store_db(st);
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(db, "SELECT val, country, asn, as_org, label FROM ipgeo", -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT val, country, asn, as_org, label FROM ipgeo", -1, &s, NULL) !=
+	    SQLITE_OK)
 		return fail(db, cause);
 	int rc, stop = 0;
 	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -249,8 +249,7 @@ char *ipgeo_text(const char *country, int64_t asn, const char *as_org, const cha
 			 c && asn ? " " : "", asbuf, asn && o ? " " : "", asn && o ? as_org : "");
 }
 
-char *ipgeo_row_text(const char *ip, const char *country, const char *asn, const char *as_org,
-		     const char *label)
+char *ipgeo_row_text(const char *ip, const char *country, const char *asn, const char *as_org, const char *label)
 {
 	if (!ip)
 		return NULL;

@@ -166,7 +166,8 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	if ((size_t)nevents >= RIDMAP_MAX) {
 		ld->by_index = true;
 	} else {
-		if (sqlite3_prepare_v2(store_db(st), "SELECT id, kind, record_id FROM events", -1, &q, NULL) != SQLITE_OK) {
+		if (sqlite3_prepare_v2(store_db(st), "SELECT id, kind, record_id FROM events", -1, &q, NULL) !=
+		    SQLITE_OK) {
 			load_db_fail(ld, cause);
 			goto fail;
 		}
@@ -227,9 +228,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 		    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		    cause) < 0 ||
 	    prepare(ld, &ld->ins_blk, "INSERT INTO rawblocks(id, n, data) VALUES(?,?,?)", cause) < 0 ||
-	    prepare(ld, &ld->ins_msg,
-		    "INSERT INTO msglists(event, n, items) VALUES(?,?,?)",
-		    cause) < 0 ||
+	    prepare(ld, &ld->ins_msg, "INSERT INTO msglists(event, n, items) VALUES(?,?,?)", cause) < 0 ||
 	    prepare(ld, &ld->ins_val, "INSERT INTO vals(v) VALUES(?) ON CONFLICT(v) DO NOTHING", cause) < 0 ||
 	    prepare(ld, &ld->sel_val, "SELECT id FROM vals WHERE v=?", cause) < 0 ||
 	    prepare(ld, &ld->ins_rej, /* a row already kept (the same file loaded again, a
@@ -330,13 +329,13 @@ int sqlite_load_source(struct store_load *base, const char *path, int64_t bytes,
 }
 
 int sqlite_load_source_end(struct store_load *base, const char *sha256, const char *format,
-			  const char *encoding, const char *status, const char *warning, char **cause)
+			   const char *encoding, const char *status, const char *warning, char **cause)
 {
 	struct sqlite_load *ld = (struct sqlite_load *)base;
 	/* the administrative records held back are this source's: written
 	 * now, while it is the current one, and counted */
-	if (load_drain(ld, cause) < 0 || load_txn_begin(ld, cause) < 0 || load_flush_deferred(ld, cause) < 0 ||
-	    load_save_counts(ld, cause) < 0)
+	if (load_drain(ld, cause) < 0 || load_txn_begin(ld, cause) < 0 ||
+	    load_flush_deferred(ld, cause) < 0 || load_save_counts(ld, cause) < 0)
 		return -1;
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(store_db(ld->base.st),
@@ -375,15 +374,17 @@ static void mark_failed(struct sqlite_load *ld, const char *status)
 {
 	sqlite3 *db = store_db(ld->base.st);
 	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db, "UPDATE sources SET status=?1 WHERE status='loading'", -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "UPDATE sources SET status=?1 WHERE status='loading'", -1, &q, NULL) !=
+	    SQLITE_OK)
 		return;
 	sqlite3_bind_text(q, 1, status, -1, SQLITE_TRANSIENT);
 	int r = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (r != SQLITE_DONE || sqlite3_changes(db) > 0 || !ld->source_path)
 		return;
-	if (sqlite3_prepare_v2(db, "INSERT INTO sources(path, loaded_at, status)"
-				   " VALUES(?1, strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?2)",
+	if (sqlite3_prepare_v2(db,
+			       "INSERT INTO sources(path, loaded_at, status)"
+			       " VALUES(?1, strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?2)",
 			       -1, &q, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_text(q, 1, ld->source_path, -1, SQLITE_TRANSIENT);

@@ -194,11 +194,14 @@ static void maybe_send(struct sqlite_load *ld)
 static bool is_admin(const struct event *ev)
 {
 	static const char *const rtypes[] = {
-		"ExchangeAdmin", "AzureActiveDirectory", "EntraDirectoryAudit",
+		"ExchangeAdmin",
+		"AzureActiveDirectory",
+		"EntraDirectoryAudit",
 		"SecurityComplianceCenterEOPCmdlet",
 	};
 	for (size_t i = 0; i < sizeof rtypes / sizeof rtypes[0]; i++)
-		if (ev->rtype.p && ev->rtype.n == strlen(rtypes[i]) && memcmp(ev->rtype.p, rtypes[i], ev->rtype.n) == 0)
+		if (ev->rtype.p && ev->rtype.n == strlen(rtypes[i]) &&
+		    memcmp(ev->rtype.p, rtypes[i], ev->rtype.n) == 0)
 			return true;
 	/* mailbox-item operations that change rules and permissions */
 	static const char *const ops[] = { "InboxRule", "FolderPermission", "TransportRule" };

@@ -104,7 +104,8 @@ int load_blocks_collect(struct sqlite_load *ld, bool wait, char **cause)
 		pthread_mutex_unlock(&ld->zmu);
 		if (rc == 0) {
 			if (!b->data) {
-				rc = set_cause(cause, "%s: raw block compression failed", store_path(ld->base.st));
+				rc = set_cause(cause, "%s: raw block compression failed",
+					       store_path(ld->base.st));
 			} else {
 				sqlite3_stmt *q = ld->ins_blk;
 				sqlite3_bind_int64(q, 1, b->first);

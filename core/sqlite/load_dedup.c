@@ -18,7 +18,7 @@
 /* Is (kind, record id) in the case already? Fingerprint first, then the
  * stored id for each fingerprint that matches. */
 int load_is_dup(struct sqlite_load *ld, int kind, uint64_t fp, struct sv rid, bool *dup, int64_t *dup_id,
-		  char **cause)
+		char **cause)
 {
 	*dup = false;
 	struct ridmap *m = &ld->rids;
@@ -54,7 +54,8 @@ int load_is_dup(struct sqlite_load *ld, int kind, uint64_t fp, struct sv rid, bo
  */
 int load_ridmap_retire(struct sqlite_load *ld, char **cause)
 {
-	if (sqlite_exec(ld->base.st, "CREATE UNIQUE INDEX IF NOT EXISTS ev_rid ON events(record_id, kind)", cause) < 0)
+	if (sqlite_exec(ld->base.st, "CREATE UNIQUE INDEX IF NOT EXISTS ev_rid ON events(record_id, kind)",
+			cause) < 0)
 		return -1;
 	load_ridmap_free(&ld->rids);
 	memset(&ld->rids, 0, sizeof ld->rids);
@@ -83,7 +84,7 @@ static int richness(const struct event *ev)
  * *replace is set and the caller inserts it, then moves the list.
  */
 int load_merge_dup(struct sqlite_load *ld, int64_t old, const struct event *ev, struct sv msgjson,
-		     bool *replace, int64_t *old_source, int64_t *old_line, char **cause)
+		   bool *replace, int64_t *old_source, int64_t *old_line, char **cause)
 {
 	*replace = false;
 	sqlite3_stmt *q = ld->sel_rich;
@@ -131,7 +132,7 @@ int load_failed_merge(struct sqlite_load *ld, char **cause)
 
 /* After a richer copy replaced event old by new: old's list moves. */
 int load_moved(struct sqlite_load *ld, int64_t old, int64_t new, int64_t old_source, int64_t old_line,
-		 char **cause)
+	       char **cause)
 {
 	sqlite3_bind_int64(ld->upd_seen, 1, new);
 	sqlite3_bind_int64(ld->upd_seen, 2, old);

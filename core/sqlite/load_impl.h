@@ -47,9 +47,8 @@ enum { ITEM_EVENT, ITEM_REJECT };
 static inline void load_event_values(const struct event *ev, struct sv out[LOAD_NVALS])
 {
 	const struct sv f[LOAD_NVALS] = {
-		ev->op, ev->rtype, ev->workload, ev->user, ev->app, ev->client_app, ev->ip,
-		ev->result, ev->session, ev->token, ev->mailbox, ev->access, ev->client_info,
-		ev->detail,
+		ev->op,     ev->rtype,   ev->workload, ev->user,    ev->app,    ev->client_app,  ev->ip,
+		ev->result, ev->session, ev->token,    ev->mailbox, ev->access, ev->client_info, ev->detail,
 	};
 	for (int i = 0; i < LOAD_NVALS; i++)
 		out[i] = f[i];
@@ -60,12 +59,12 @@ static inline void load_event_values(const struct event *ev, struct sv out[LOAD_
  * the writer is the load's critical path, the parser's thread has time. */
 struct item {
 	int type;
-	struct event ev;     /* strings point into the batch's arena */
-	uint64_t line;       /* rejects */
+	struct event ev; /* strings point into the batch's arena */
+	uint64_t line;   /* rejects */
 	size_t why, raw, rawlen;
-	struct sv msgjson;   /* ev.msgs packed as a JSON array */
-	bool admin;          /* held back to the commit (load_write.c) */
-	uint64_t fp;         /* load_rid_fp of (kind, record id) */
+	struct sv msgjson;       /* ev.msgs packed as a JSON array */
+	bool admin;              /* held back to the commit (load_write.c) */
+	uint64_t fp;             /* load_rid_fp of (kind, record id) */
 	uint64_t vh[LOAD_NVALS]; /* load_value_hash of each value */
 };
 
@@ -89,7 +88,7 @@ struct batch {
 /* A raw block on its way through the compressor. */
 struct block {
 	int64_t first, n;
-	char *data;     /* uncompressed, then compressed */
+	char *data; /* uncompressed, then compressed */
 	size_t len;
 	bool done;
 	struct block *next;

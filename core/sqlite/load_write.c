@@ -38,8 +38,7 @@ int load_txn_begin(struct sqlite_load *ld, char **cause)
 /* Has a writer outside the load announced itself (STORE_WANT_BYTE)? */
 static bool writer_waiting(struct sqlite_load *ld)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = STORE_WANT_BYTE,
-			    .l_len = 1 };
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = STORE_WANT_BYTE, .l_len = 1 };
 	return ld->lockfd >= 0 && fcntl(ld->lockfd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
 }
 
@@ -172,7 +171,8 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 		ld->wc.records++;
 		ld->wc.duplicates++;
 		if (!dup_id ||
-		    load_merge_dup(ld, dup_id, ev, msgjson, &replace, &old_source, &old_line, cause) < 0 || !replace)
+		    load_merge_dup(ld, dup_id, ev, msgjson, &replace, &old_source, &old_line, cause) < 0 ||
+		    !replace)
 			return load_failed_merge(ld, cause);
 		r = sqlite3_step(q); /* the bindings hold: insert the richer copy */
 		sqlite3_reset(q);

@@ -49,19 +49,19 @@ static const char *col(sqlite3_stmt *q, int i)
 /* Export */
 
 int sqlite_notes_export(struct store *st, FILE *out, const char *case_label, struct notes_stats *stats,
-		 char **cause)
+			char **cause)
 {
 	struct notes_stats s = { 0 };
 	/* one ordered walk over the three tables: by record, then mark, tags,
 	 * notes, so that two exports of the same work are the same file */
-	static const char sql[] =
-		"SELECT 0 AS t, record_id, kind, author, created, NULL, NULL FROM marks"
-		" UNION ALL SELECT 1, record_id, kind, author, created, tag, NULL FROM tags"
-		" UNION ALL SELECT 2, record_id, kind, author, created, text, id FROM notes"
-		" ORDER BY 2, 3, 1, 6, 5, 7";
+	static const char sql[] = "SELECT 0 AS t, record_id, kind, author, created, NULL, NULL FROM marks"
+				  " UNION ALL SELECT 1, record_id, kind, author, created, tag, NULL FROM tags"
+				  " UNION ALL SELECT 2, record_id, kind, author, created, text, id FROM notes"
+				  " ORDER BY 2, 3, 1, 6, 5, 7";
 	sqlite3_stmt *q = NULL, *v = NULL;
 	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(store_db(st), "SELECT name, filter, sort, columns, author, created FROM views ORDER BY name",
+	    sqlite3_prepare_v2(store_db(st),
+			       "SELECT name, filter, sort, columns, author, created FROM views ORDER BY name",
 			       -1, &v, NULL) != SQLITE_OK) {
 		db_fail(st, cause);
 		sqlite3_finalize(q);
@@ -313,7 +313,8 @@ int sqlite_notes_import(struct store *st, FILE *in, const char *name, struct not
 		"INSERT OR IGNORE INTO views(name, filter, sort, columns, author, created) VALUES (?, ?, ?, ?, ?, ?)",
 		"SELECT 1 FROM events WHERE record_id = ?1 AND kind = ?2",
 	};
-	sqlite3_stmt **stmts[] = { &im.ins_mark, &im.ins_tag, &im.has_note, &im.ins_note, &im.ins_view, &im.has_event };
+	sqlite3_stmt **stmts[] = { &im.ins_mark, &im.ins_tag,  &im.has_note,
+				   &im.ins_note, &im.ins_view, &im.has_event };
 	int rc = -1;
 	bool in_tx = false, nested = false;
 	char *buf = NULL;
@@ -351,7 +352,8 @@ int sqlite_notes_import(struct store *st, FILE *in, const char *name, struct not
 		json_t *ver = json_object_get(o, "auditscope_notes");
 		if (ver) {
 			if (header || !json_is_integer(ver) || json_integer_value(ver) != NOTES_VERSION)
-				r = bad(&im, header ? "a second header" : "a notes file of another version", NULL);
+				r = bad(&im, header ? "a second header" : "a notes file of another version",
+					NULL);
 			header = true;
 		} else if (!header) {
 			r = bad(&im, "not an auditscope notes file (no header line)", NULL);
@@ -376,8 +378,9 @@ int sqlite_notes_import(struct store *st, FILE *in, const char *name, struct not
 	rc = 0;
 out:
 	if (in_tx)
-		sqlite3_exec(store_db(st), nested ? "ROLLBACK TO notes_import; RELEASE notes_import" : "ROLLBACK",
-			     NULL, NULL, NULL);
+		sqlite3_exec(store_db(st),
+			     nested ? "ROLLBACK TO notes_import; RELEASE notes_import" : "ROLLBACK", NULL,
+			     NULL, NULL);
 	if (!nested)
 		sqlite_store_want_write(st, false);
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)

@@ -313,7 +313,8 @@ static int scan(struct sqlite_query *q, char **cause)
 			      name);
 	char *err = NULL;
 	if (sqlite3_exec(q->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		set_cause(cause, "%s: %s", store_path(q->base.st), err ? err : "cannot create a temporary table");
+		set_cause(cause, "%s: %s", store_path(q->base.st),
+			  err ? err : "cannot create a temporary table");
 		sqlite3_free(err);
 		free(sql);
 		free(name);
@@ -334,8 +335,8 @@ static int scan(struct sqlite_query *q, char **cause)
 	 * one statement, finds the few matches. */
 	bool direct = !q->sql.raw && q->sql.narrowed;
 	if (direct)
-		sql = xasprintf("INSERT INTO temp.%s SELECT e.ts, e.id FROM events e WHERE ?1 <= ?2 AND (%s)", name,
-				q->sql.where);
+		sql = xasprintf("INSERT INTO temp.%s SELECT e.ts, e.id FROM events e WHERE ?1 <= ?2 AND (%s)",
+				name, q->sql.where);
 	else if (q->cmat)
 		sql = xasprintf("INSERT INTO temp.%s SELECT e.ts, e.id FROM temp.%s c CROSS JOIN events e ON e.id = c.id"
 				" WHERE c.id >= ?1 AND c.id < ?2 AND (%s)",
@@ -412,11 +413,10 @@ int sqlite_query_prepare(struct query *q0, char **cause)
 #define V(c) "(SELECT v FROM vals WHERE id = e." c ")"
 #define G(c) "(SELECT " c " FROM ipgeo WHERE val = e.ip)"
 static const char row_cols[] =
-	"e.id, e.ts, e.line, e.op_count, e.flags, e.kind, e.record_id, " V("op") ", " V("rtype") ", "
-	V("workload") ", " V("user") ", " V("app") ", " V("client_app") ", " V("ip") ", " V("result") ", "
-	V("session") ", " V("token") ", " V("mailbox") ", " V("access") ", " V("client_info") ", "
-	"(SELECT path FROM sources WHERE id = e.source), " V("detail") ", "
-	G("country") ", " G("asn") ", " G("as_org") ", " G("label");
+	"e.id, e.ts, e.line, e.op_count, e.flags, e.kind, e.record_id, " V("op") ", " V("rtype") ", " V("workload") ", " V("user") ", " V("app") ", " V("client_app") ", " V("ip") ", " V("result") ", " V(
+		"session") ", " V("token") ", " V("mailbox") ", " V("access") ", " V("client_info") ", "
+												    "(SELECT path FROM sources WHERE id = e.source), " V("detail") ", " G(
+													    "country") ", " G("asn") ", " G("as_org") ", " G("label");
 #undef V
 #undef G
 
@@ -516,8 +516,8 @@ static char *page_sql(struct sqlite_query *q, enum dir d, enum cmp c, bool ids_o
 				 " ORDER BY m.ts %s, m.id %s LIMIT ?3",
 				 cols, q->mat, pos, ord, ord);
 	const char *w = q->strat == S_TS ? q->sql_ni.where : q->sql.where;
-	return xasprintf("SELECT %s FROM events e WHERE (%s) AND %s ORDER BY e.ts %s, e.id %s LIMIT ?3", cols, w, pos,
-			 ord, ord);
+	return xasprintf("SELECT %s FROM events e WHERE (%s) AND %s ORDER BY e.ts %s, e.id %s LIMIT ?3", cols,
+			 w, pos, ord, ord);
 }
 
 static void bind_filter(struct sqlite_query *q, sqlite3_stmt *s)
@@ -560,7 +560,8 @@ static int fetch(struct sqlite_query *q, enum dir d, enum cmp c, const struct qu
 }
 
 /* Is there a matching event past pos in direction d? */
-static int probe(struct sqlite_query *q, enum dir d, enum cmp c, const struct query_pos *pos, bool *any, char **cause)
+static int probe(struct sqlite_query *q, enum dir d, enum cmp c, const struct query_pos *pos, bool *any,
+		 char **cause)
 {
 	char *sql = page_sql(q, d, c, true);
 	sqlite3_stmt *s;
@@ -595,7 +596,7 @@ static void reverse(struct query_page *p)
 }
 
 int sqlite_query_page(struct query *q0, enum query_from from, const struct query_pos *pos, size_t n,
-	       struct query_page *out, char **cause)
+		      struct query_page *out, char **cause)
 {
 	struct sqlite_query *q = (struct sqlite_query *)q0;
 	query_page_clear(out);
@@ -605,7 +606,10 @@ int sqlite_query_page(struct query *q0, enum query_from from, const struct query
 	if (!pos)
 		pos = &zero;
 	bool back = from == QUERY_LAST || from == QUERY_BEFORE;
-	enum cmp c = from == QUERY_AFTER ? C_GT : from == QUERY_AT ? C_GE : from == QUERY_BEFORE ? C_LT : C_NONE;
+	enum cmp c = from == QUERY_AFTER    ? C_GT
+		     : from == QUERY_AT     ? C_GE
+		     : from == QUERY_BEFORE ? C_LT
+					    : C_NONE;
 	/* one row more than asked says whether the page reached the end */
 	if (fetch(q, back ? D_BACK : D_FWD, c, c == C_NONE ? NULL : pos, n + 1, out, cause) < 0)
 		return -1;
@@ -744,7 +748,8 @@ int sqlite_query_rank(struct query *q0, const struct query_pos *pos, int64_t bud
 		return -1;
 	char *sql;
 	if (q->mat)
-		sql = xasprintf("SELECT count(*) FROM temp.%s m WHERE m.ts <= ?1 AND (m.ts < ?1 OR m.id < ?2)", q->mat);
+		sql = xasprintf("SELECT count(*) FROM temp.%s m WHERE m.ts <= ?1 AND (m.ts < ?1 OR m.id < ?2)",
+				q->mat);
 	else
 		sql = xasprintf("SELECT count(*) FROM events e WHERE (%s) AND e.ts <= ?1 AND (e.ts < ?1 OR e.id < ?2)",
 				q->sql.where);

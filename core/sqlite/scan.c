@@ -45,7 +45,9 @@ static char *col_sql(const char *name, bool *is_text)
 		*is_text = true;
 		return xstrdup("e.record_id");
 	}
-	static const char *const annot[][2] = { { "marked", "marks" }, { "tagged", "tags" }, { "noted", "notes" } };
+	static const char *const annot[][2] = { { "marked", "marks" },
+						{ "tagged", "tags" },
+						{ "noted", "notes" } };
 	for (size_t i = 0; i < 3; i++)
 		if (!strcmp(name, annot[i][0]))
 			return xasprintf("EXISTS(SELECT 1 FROM %s a WHERE a.record_id = e.record_id AND a.kind = e.kind)",
@@ -109,8 +111,7 @@ static int col_list(const char *const *cols, size_t ncols, struct scan_ctx *c, b
 	return 0;
 }
 
-int sqlite_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx,
-		char **cause)
+int sqlite_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx, char **cause)
 {
 	struct store *st = query_store(q);
 	struct scan_ctx c = { .n = ncols, .fn = fn, .ctx = ctx };
@@ -155,12 +156,14 @@ int sqlite_scan_timeline(struct query *q, const char *const *cols, size_t ncols,
 		return set_cause(cause, "scan: no message lists in time order");
 	}
 	bool marked = flags & STORE_SCAN_MARKED, from_marks = marked && (flags & STORE_SCAN_FEW_MARKS);
-	char *sql = xasprintf(
-		"SELECT %s FROM %s WHERE (%s)%s ORDER BY e.ts, e.id", list,
-		from_marks ? "marks k CROSS JOIN events e ON e.record_id = k.record_id AND e.kind = k.kind" : "events e",
-		query_sql_where(q),
-		marked && !from_marks ? " AND EXISTS(SELECT 1 FROM marks a WHERE a.record_id = e.record_id AND a.kind = e.kind)"
-				      : "");
+	char *sql =
+		xasprintf("SELECT %s FROM %s WHERE (%s)%s ORDER BY e.ts, e.id", list,
+			  from_marks ? "marks k CROSS JOIN events e ON e.record_id = k.record_id AND e.kind = k.kind"
+				     : "events e",
+			  query_sql_where(q),
+			  marked && !from_marks
+				  ? " AND EXISTS(SELECT 1 FROM marks a WHERE a.record_id = e.record_id AND a.kind = e.kind)"
+				  : "");
 	free(list);
 	sqlite3_stmt *s = sqlite_prep(st, sql, cause);
 	free(sql);

@@ -51,8 +51,9 @@ int ch_side_source_new(struct store *side, const char *path, int64_t bytes, int6
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	sqlite3_stmt *q = sqlite_prep(side, "INSERT INTO sources(path, bytes, loaded_at, status) VALUES(?,?,?,'loading')",
-				      cause);
+	sqlite3_stmt *q =
+		sqlite_prep(side, "INSERT INTO sources(path, bytes, loaded_at, status) VALUES(?,?,?,'loading')",
+			    cause);
 	if (!q)
 		return -1;
 	sqlite3_bind_text(q, 1, path, -1, SQLITE_TRANSIENT);
@@ -67,10 +68,11 @@ int ch_side_source_new(struct store *side, const char *path, int64_t bytes, int6
 
 int ch_side_source_counts(struct store *side, int64_t id, const struct store_counts *c, char **cause)
 {
-	sqlite3_stmt *q = sqlite_prep(side,
-				      "UPDATE sources SET records=?, events=?, duplicates=?, rejects=?, first_ts=?,"
-				      " last_ts=? WHERE id=?",
-				      cause);
+	sqlite3_stmt *q =
+		sqlite_prep(side,
+			    "UPDATE sources SET records=?, events=?, duplicates=?, rejects=?, first_ts=?,"
+			    " last_ts=? WHERE id=?",
+			    cause);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, (int64_t)c->records);
@@ -88,8 +90,10 @@ int ch_side_source_counts(struct store *side, int64_t id, const struct store_cou
 int ch_side_source_end(struct store *side, int64_t id, const char *sha256, const char *format,
 		       const char *encoding, const char *status, const char *warning, char **cause)
 {
-	sqlite3_stmt *q = sqlite_prep(side, "UPDATE sources SET sha256=?, format=?, encoding=?, status=?, warning=? WHERE id=?",
-				      cause);
+	sqlite3_stmt *q =
+		sqlite_prep(side,
+			    "UPDATE sources SET sha256=?, format=?, encoding=?, status=?, warning=? WHERE id=?",
+			    cause);
 	if (!q)
 		return -1;
 	sqlite3_bind_text(q, 1, sha256, -1, SQLITE_TRANSIENT);
@@ -101,8 +105,8 @@ int ch_side_source_end(struct store *side, int64_t id, const char *sha256, const
 	return run1(side, q, cause);
 }
 
-int ch_side_reject(struct store *side, int64_t source, int64_t line, const char *why, const char *raw, size_t n,
-		   char **cause)
+int ch_side_reject(struct store *side, int64_t source, int64_t line, const char *why, const char *raw,
+		   size_t n, char **cause)
 {
 	/* a row already kept (the same file loaded again) is a duplicate */
 	sqlite3_stmt *q = sqlite_prep(side,
@@ -149,10 +153,11 @@ int ch_side_missing(struct store *side, const int64_t *ids, size_t n, struct uti
 int ch_side_put_event(struct store *side, int64_t id, int64_t ts, const char *rid, size_t n, int kind,
 		      char **cause)
 {
-	sqlite3_stmt *q = sqlite_prep(side,
-				      "INSERT OR REPLACE INTO events(id, ts, record_id, kind, flags, source, line)"
-				      " VALUES(?,?,?,?,0,0,0)",
-				      cause);
+	sqlite3_stmt *q =
+		sqlite_prep(side,
+			    "INSERT OR REPLACE INTO events(id, ts, record_id, kind, flags, source, line)"
+			    " VALUES(?,?,?,?,0,0,0)",
+			    cause);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, id);
@@ -209,7 +214,7 @@ int ch_side_orphan_keys(struct store *side, struct util_buf *out, size_t *count,
 int ch_side_annot_keys(struct store *side, const char *tag, struct util_buf *out, char **cause)
 {
 	return keys_of(side,
-		       !tag ? "SELECT record_id, kind FROM marks"
+		       !tag   ? "SELECT record_id, kind FROM marks"
 		       : *tag ? "SELECT record_id, kind FROM tags WHERE tag = ?1 COLLATE NOCASE"
 			      : "SELECT DISTINCT record_id, kind FROM tags",
 		       tag && *tag ? tag : NULL, out, NULL, cause);
@@ -238,11 +243,12 @@ int ch_side_sources(struct store *side, struct util_imap *ids, struct util_svec 
 
 int ch_side_totals(struct store *side, struct store_summary *sum, char **cause)
 {
-	sqlite3_stmt *q = sqlite_prep(side,
-				      "SELECT (SELECT count(*) FROM sources), (SELECT total(records) FROM sources),"
-				      " (SELECT total(duplicates) FROM sources), (SELECT count(*) FROM rejects),"
-				      " (SELECT count(DISTINCT event) FROM seen)",
-				      cause);
+	sqlite3_stmt *q =
+		sqlite_prep(side,
+			    "SELECT (SELECT count(*) FROM sources), (SELECT total(records) FROM sources),"
+			    " (SELECT total(duplicates) FROM sources), (SELECT count(*) FROM rejects),"
+			    " (SELECT count(DISTINCT event) FROM seen)",
+			    cause);
 	if (!q)
 		return -1;
 	if (sqlite3_step(q) == SQLITE_ROW) {

@@ -111,21 +111,28 @@ int sqlite_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn 
 int sqlite_annot_mark(struct store *st, int64_t event, bool on, char **cause);
 int sqlite_annot_is_marked(struct store *st, int64_t event, char **cause);
 int sqlite_annot_markers(struct store *st, const int64_t *events, size_t n, unsigned char *out, char **cause);
-int sqlite_annot_mark_next(struct store *st, int64_t ts, int64_t id, bool backward, int64_t *out_event, int64_t *out_ts, char **cause);
+int sqlite_annot_mark_next(struct store *st, int64_t ts, int64_t id, bool backward, int64_t *out_event,
+			   int64_t *out_ts, char **cause);
 int sqlite_annot_tag_add(struct store *st, int64_t event, const char *tag, char **cause);
 int sqlite_annot_tag_remove(struct store *st, int64_t event, const char *tag, char **cause);
 int sqlite_annot_note_set(struct store *st, int64_t event, const char *text, char **cause);
 int sqlite_annot_note_delete(struct store *st, int64_t note_id, char **cause);
 int sqlite_annot_get(struct store *st, int64_t event, struct annot_info **out, char **cause);
-int sqlite_annot_get_key(struct store *st, const char *record_id, int kind, struct annot_info **out, char **cause);
-int sqlite_annot_apply(struct store *st, const char *filter, const struct annot_action *a, struct annot_result *res, char **cause);
-int sqlite_annot_apply_events(struct store *st, const int64_t *events, size_t n, const struct annot_action *a, struct annot_result *res, char **cause);
+int sqlite_annot_get_key(struct store *st, const char *record_id, int kind, struct annot_info **out,
+			 char **cause);
+int sqlite_annot_apply(struct store *st, const char *filter, const struct annot_action *a,
+		       struct annot_result *res, char **cause);
+int sqlite_annot_apply_events(struct store *st, const int64_t *events, size_t n, const struct annot_action *a,
+			      struct annot_result *res, char **cause);
 int sqlite_annot_counts(struct store *st, struct annot_counts *c, char **cause);
-int sqlite_annot_view_save(struct store *st, const char *name, const char *filter, const char *sort, const char *columns, char **cause);
+int sqlite_annot_view_save(struct store *st, const char *name, const char *filter, const char *sort,
+			   const char *columns, char **cause);
 int sqlite_annot_view_get(struct store *st, const char *name, struct annot_view **out, char **cause);
 int sqlite_annot_view_delete(struct store *st, const char *name, char **cause);
-int sqlite_annot_view_each(struct store *st, int (*fn)(const struct annot_view *v, void *ctx), void *ctx, char **cause);
-int sqlite_notes_export(struct store *st, FILE *out, const char *case_label, struct notes_stats *stats, char **cause);
+int sqlite_annot_view_each(struct store *st, int (*fn)(const struct annot_view *v, void *ctx), void *ctx,
+			   char **cause);
+int sqlite_notes_export(struct store *st, FILE *out, const char *case_label, struct notes_stats *stats,
+			char **cause);
 int sqlite_notes_import(struct store *st, FILE *in, const char *name, struct notes_stats *stats, char **cause);
 
 int sqlite_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx,
@@ -144,8 +151,8 @@ int sqlite_scan_timeline(struct query *q, const char *const *cols, size_t ncols,
 int sqlite_annot_each_key(struct store *st, int (*fn)(const struct annot_key *k, void *ctx), void *ctx,
 			  char **cause);
 int sqlite_value_places(struct store *st, const int64_t *ids, size_t n, struct store_place *out, char **cause);
-int sqlite_marked_mailboxes(struct query *q, int (*fn)(const struct store_msg_mailbox *m, void *ctx), void *ctx,
-			    char **cause);
+int sqlite_marked_mailboxes(struct query *q, int (*fn)(const struct store_msg_mailbox *m, void *ctx),
+			    void *ctx, char **cause);
 int sqlite_marked_messages(struct query *q, int (*fn)(const struct store_msg_item *m, void *ctx), void *ctx,
 			   char **cause);
 
@@ -167,11 +174,11 @@ struct filter_sql {
 	char *where;               /* condition over "events e"; "1" when empty */
 	struct filter_bind *binds; /* the values of ?100, ?101, ... in order */
 	size_t nbinds;
-	bool raw;     /* reads raw records (free text, json.PATH): scan in id order only */
-	bool indexed; /* a top-level "and" term selects through an (field, ts) index */
+	bool raw;      /* reads raw records (free text, json.PATH): scan in id order only */
+	bool indexed;  /* a top-level "and" term selects through an (field, ts) index */
 	bool narrowed; /* a top-level "and" term narrows through an index (in
 			* time order or not: user=a,b, ip=CIDR, user~regex) */
-	bool empty;   /* matches everything */
+	bool empty;    /* matches everything */
 	/* temporary tables of value ids the condition reads (a regex or an
 	 * address block that matches many values), dropped by
 	 * filter_sql_clear on db */
@@ -218,7 +225,7 @@ int query_sql_bind(struct query *q, sqlite3_stmt *stmt);
 /* Run stmt to completion under q's progress handler: calls row(ctx,
  * stmt) for each row; 0, or -1 with *cause (cancelled: query_cancelled()
  * is true). */
-int query_sql_run(struct query *q, sqlite3_stmt *stmt, int (*row)(void *ctx, sqlite3_stmt *s),
-		  void *ctx, char **cause);
+int query_sql_run(struct query *q, sqlite3_stmt *stmt, int (*row)(void *ctx, sqlite3_stmt *s), void *ctx,
+		  char **cause);
 
 #endif

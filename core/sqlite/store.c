@@ -146,7 +146,7 @@ struct sqlite_store {
 	char *blk;
 	size_t blk_len, blk_cap;
 	sqlite3_stmt *sel_block;
-	sqlite3_stmt *sel_seen; /* store_event_seen, asked once an exported row */
+	sqlite3_stmt *sel_seen;    /* store_event_seen, asked once an exported row */
 	sqlite3_stmt *sel_text[2]; /* value_texts: vals, sources */
 	sqlite3_stmt *sel_msgs;    /* event_messages */
 	int wantfd;                /* the case file, for STORE_WANT_BYTE; -1 */
@@ -227,7 +227,8 @@ static const char *raw_lookup(struct store *st, int64_t id, size_t *len)
 {
 	if (!(SQ(st)->blk && id >= SQ(st)->blk_first && id < SQ(st)->blk_first + SQ(st)->blk_n)) {
 		if (!SQ(st)->sel_block &&
-		    sqlite3_prepare_v3(SQ(st)->db, "SELECT id, n, data FROM rawblocks WHERE id <= ? ORDER BY id DESC LIMIT 1",
+		    sqlite3_prepare_v3(SQ(st)->db,
+				       "SELECT id, n, data FROM rawblocks WHERE id <= ? ORDER BY id DESC LIMIT 1",
 				       -1, SQLITE_PREPARE_PERSISTENT, &SQ(st)->sel_block, NULL) != SQLITE_OK)
 			return NULL;
 		sqlite3_stmt *q = SQ(st)->sel_block;
@@ -244,7 +245,8 @@ static const char *raw_lookup(struct store *st, int64_t id, size_t *len)
 				SQ(st)->blk = xgrow(SQ(st)->blk, &SQ(st)->blk_cap, (size_t)sz + 1, 1);
 				if (!SQ(st)->dctx)
 					SQ(st)->dctx = ZSTD_createDCtx();
-				size_t r = ZSTD_decompressDCtx(SQ(st)->dctx, SQ(st)->blk, SQ(st)->blk_cap, data, dn);
+				size_t r = ZSTD_decompressDCtx(SQ(st)->dctx, SQ(st)->blk, SQ(st)->blk_cap,
+							       data, dn);
 				size_t tr = 4 * ((size_t)n + 2);
 				if (!ZSTD_isError(r) && r >= tr && get_u32(SQ(st)->blk + r - 4) == (uint64_t)n) {
 					SQ(st)->blk_first = first;
@@ -325,8 +327,8 @@ static int sqlite_ensure_indexes(struct store *st, char **cause)
 	/* skip the work (and the write lock) when every index is there */
 	sqlite3_stmt *q;
 	bool all = true;
-	if (sqlite3_prepare_v2(SQ(st)->db, "SELECT 1 FROM sqlite_master WHERE type='index' AND name=?", -1, &q,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(st)->db, "SELECT 1 FROM sqlite_master WHERE type='index' AND name=?", -1,
+			       &q, NULL) != SQLITE_OK)
 		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
 	for (size_t i = 0; i < NINDEX && all; i++) {
 		/* "CREATE [UNIQUE] INDEX IF NOT EXISTS name ON ..." */
@@ -454,8 +456,9 @@ void sqlite_store_want_write(struct store *st, bool on)
 {
 	if (SQ(st)->wantfd < 0)
 		return;
-	struct flock fl = { .l_type = on ? F_RDLCK : F_UNLCK, .l_whence = SEEK_SET,
-			    .l_start = STORE_WANT_BYTE, .l_len = 1 };
+	struct flock fl = {
+		.l_type = on ? F_RDLCK : F_UNLCK, .l_whence = SEEK_SET, .l_start = STORE_WANT_BYTE, .l_len = 1
+	};
 	/* a failure only means the write waits for the load's next commit
 	 * by count or time instead */
 	fcntl(SQ(st)->wantfd, F_OFD_SETLK, &fl);
@@ -510,10 +513,12 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	int appid = 0, ver = 0, ntables = 0;
 	/* Reading the schema is the first thing that fails on a file that
 	 * is not SQLite at all. */
-	if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM sqlite_master),"
-				   " (SELECT application_id FROM pragma_application_id),"
-				   " (SELECT user_version FROM pragma_user_version)",
-			       -1, &q, NULL) != SQLITE_OK || sqlite3_step(q) != SQLITE_ROW) {
+	if (sqlite3_prepare_v2(db,
+			       "SELECT (SELECT count(*) FROM sqlite_master),"
+			       " (SELECT application_id FROM pragma_application_id),"
+			       " (SELECT user_version FROM pragma_user_version)",
+			       -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_step(q) != SQLITE_ROW) {
 		int ec = sqlite3_errcode(db);
 		if (hk == HDR_CASE || (hk == HDR_SQLITE && (ec == SQLITE_CORRUPT || ec == SQLITE_NOTADB)))
 			set_cause(cause, "%s: damaged case file (%s)", path, sqlite3_errmsg(db));
@@ -556,11 +561,13 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	if (!SQ(st)->readonly) {
 		/* A new case gets its schema; an existing one is only read
 		 * here, so that opening never waits for a running load. */
-		char *sql = ntables == 0 ? xasprintf("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-						     "PRAGMA application_id=%d; PRAGMA user_version=%d;"
-						     "BEGIN; %s COMMIT;",
-						     APP_ID, SCHEMA_VERSION, schema_sql)
-			    : ver < SCHEMA_VERSION
+		char *sql =
+			ntables == 0
+				? xasprintf("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+					    "PRAGMA application_id=%d; PRAGMA user_version=%d;"
+					    "BEGIN; %s COMMIT;",
+					    APP_ID, SCHEMA_VERSION, schema_sql)
+			: ver < SCHEMA_VERSION
 				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s %s PRAGMA user_version=%d; COMMIT;",
 					    ver < 3 ? "ALTER TABLE events ADD COLUMN detail INTEGER;" : "",
 					    schema_sql, SCHEMA_VERSION) /* tables and columns added since */
@@ -576,8 +583,8 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 		}
 	}
 	exec(db, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;", NULL);
-	sqlite3_create_function(db, "raw_json", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, st,
-				sql_raw_json, NULL, NULL);
+	sqlite3_create_function(db, "raw_json", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, st, sql_raw_json, NULL,
+				NULL);
 	*out = st;
 	return 0;
 }
@@ -632,7 +639,8 @@ static int sqlite_summary(struct store *st, struct store_summary *sum, char **ca
 	}
 	sqlite3_finalize(q);
 	/* (a case from before schema 4 has no seen table: none then) */
-	if (sqlite3_prepare_v2(SQ(st)->db, "SELECT count(DISTINCT event) FROM seen", -1, &q, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(SQ(st)->db, "SELECT count(DISTINCT event) FROM seen", -1, &q, NULL) ==
+	    SQLITE_OK) {
 		if (sqlite3_step(q) == SQLITE_ROW)
 			sum->multi_source = sqlite3_column_int64(q, 0);
 		sqlite3_finalize(q);
@@ -671,7 +679,7 @@ static int sqlite_event_seen(struct store *st, int64_t event,
 }
 
 static int sqlite_each_source(struct store *st, int (*fn)(const struct store_source_row *r, void *ctx),
-		      void *ctx, char **cause)
+			      void *ctx, char **cause)
 {
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(SQ(st)->db,
@@ -699,8 +707,10 @@ static int sqlite_each_source(struct store *st, int (*fn)(const struct store_sou
 		r.c.events = (uint64_t)sqlite3_column_int64(q, 10);
 		r.c.duplicates = (uint64_t)sqlite3_column_int64(q, 11);
 		r.c.rejects = (uint64_t)sqlite3_column_int64(q, 12);
-		r.c.first_ts = sqlite3_column_type(q, 13) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(q, 13);
-		r.c.last_ts = sqlite3_column_type(q, 14) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(q, 14);
+		r.c.first_ts =
+			sqlite3_column_type(q, 13) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(q, 13);
+		r.c.last_ts =
+			sqlite3_column_type(q, 14) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(q, 14);
 		if ((rc = fn(&r, ctx)) != 0)
 			break;
 	}
@@ -709,7 +719,7 @@ static int sqlite_each_source(struct store *st, int (*fn)(const struct store_sou
 }
 
 static int sqlite_each_reject(struct store *st, int64_t limit,
-		      int (*fn)(const struct store_reject_row *r, void *ctx), void *ctx, char **cause)
+			      int (*fn)(const struct store_reject_row *r, void *ctx), void *ctx, char **cause)
 {
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(SQ(st)->db,
@@ -754,7 +764,7 @@ static int sqlite_time_range(struct store *st, int64_t *first, int64_t *last, ch
 }
 
 static int sqlite_event_messages(struct store *st, int64_t event,
-			 int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause)
+				 int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause)
 {
 	/* kept prepared for the case's life: the sync-access hunt asks for
 	 * thousands of events one at a time (a fresh statement if a caller's
@@ -762,7 +772,8 @@ static int sqlite_event_messages(struct store *st, int64_t event,
 	static const char sql[] = "SELECT folder, msgid, size FROM messages WHERE event = ?1 ORDER BY seq";
 	sqlite3_stmt *q = SQ(st)->sel_msgs;
 	bool kept = q && !sqlite3_stmt_busy(q);
-	if (!q && sqlite3_prepare_v3(SQ(st)->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &SQ(st)->sel_msgs, NULL) == SQLITE_OK) {
+	if (!q && sqlite3_prepare_v3(SQ(st)->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &SQ(st)->sel_msgs,
+				     NULL) == SQLITE_OK) {
 		q = SQ(st)->sel_msgs;
 		kept = true;
 	}
@@ -836,7 +847,9 @@ static int sqlite_value_texts(struct store *st, const char *field, const int64_t
 	if (!n)
 		return 0;
 	sqlite3_stmt **s = &SQ(st)->sel_text[w];
-	if (!*s && sqlite3_prepare_v3(SQ(st)->db, w ? "SELECT path FROM sources WHERE id = ?1" : "SELECT v FROM vals WHERE id = ?1",
+	if (!*s && sqlite3_prepare_v3(SQ(st)->db,
+				      w ? "SELECT path FROM sources WHERE id = ?1"
+					: "SELECT v FROM vals WHERE id = ?1",
 				      -1, SQLITE_PREPARE_PERSISTENT, s, NULL) != SQLITE_OK)
 		return sqlite_fail(st, cause);
 	for (size_t i = 0; i < n; i++) {

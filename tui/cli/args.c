@@ -73,8 +73,8 @@ static int parse(const struct cli_cmd *c, int argc, char **argv, struct cli_args
 		bool is_long = !only_args && w[0] == '-' && w[1] == '-' && w[2];
 		const char *eq = is_long ? strchr(w, '=') : NULL;
 		int k = is_long ? find_opt(c, w, eq ? (size_t)(eq - w) : strlen(w))
-		      : !only_args && w[0] == '-' && w[1] ? find_opt(c, w, strlen(w))
-							   : -1;
+			: !only_args && w[0] == '-' && w[1] ? find_opt(c, w, strlen(w))
+							    : -1;
 		if (is_long && k < 0)
 			return cli_usage("%s: unknown option '%s'", c->name, w);
 		if (k < 0) {

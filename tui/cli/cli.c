@@ -137,8 +137,7 @@ static int show_progress(void *ctx, double done)
 	return 0;
 }
 
-int cli_open_query(const char *case_path, char **terms, int nterms, struct store **st,
-		   struct query **q)
+int cli_open_query(const char *case_path, char **terms, int nterms, struct store **st, struct query **q)
 {
 	char *filter = cli_join(terms, 0, nterms);
 	*st = cli_open_case(case_path);

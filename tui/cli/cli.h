@@ -26,10 +26,10 @@
  * with a single "-" is one only when it is some option's short alias
  * (so that "-app=Outlook" stays a filter term). "--" ends the options. */
 struct cli_opt {
-	const char *name;  /* "--format" */
-	const char *alias; /* "-o", or NULL */
-	const char *arg;   /* what the value is ("F", "N", "FILE"); NULL: a flag */
-	const char *help;  /* one line */
+	const char *name;    /* "--format" */
+	const char *alias;   /* "-o", or NULL */
+	const char *arg;     /* what the value is ("F", "N", "FILE"); NULL: a flag */
+	const char *help;    /* one line */
 	const char *choices; /* the values it takes, space-separated, or NULL
 			      * (shell completion offers them) */
 };
@@ -38,9 +38,9 @@ struct cli_args;
 
 struct cli_cmd {
 	const char *name;
-	const char *usage;   /* what follows the name: "CASE [FILTER]" */
-	const char *summary; /* one line: what it does */
-	const char *details; /* more lines for COMMAND --help, or NULL */
+	const char *usage;          /* what follows the name: "CASE [FILTER]" */
+	const char *summary;        /* one line: what it does */
+	const char *details;        /* more lines for COMMAND --help, or NULL */
 	const struct cli_opt *opts; /* ended by an entry with a NULL name */
 	int min_args, max_args;     /* positional words; max -1: any */
 	int (*run)(const struct cli_args *a);
@@ -113,8 +113,7 @@ struct store *cli_open_case(const char *path);
  * with both set, or the exit status after printing the error: 2 for a
  * filter error, 1 otherwise. */
 struct query;
-int cli_open_query(const char *case_path, char **terms, int nterms, struct store **st,
-		   struct query **q);
+int cli_open_query(const char *case_path, char **terms, int nterms, struct store **st, struct query **q);
 /* Close what cli_open_query opened. */
 void cli_close_query(struct store *st, struct query *q);
 /* The work on it failed: print cause (and free it), close both; 1, the

@@ -91,8 +91,11 @@ static int list_apps(struct store *st, enum out_format fmt)
 		if (n) /* u is NULL when no app is in use */
 			qsort(u, n, sizeof *u, cmp_used);
 		static const struct out_col cols[] = {
-			{ .name = "app_id" }, { .name = "name" }, { .name = "origin" },
-			{ .name = "events", .number = true }, { .name = "as_client_app", .number = true },
+			{ .name = "app_id" },
+			{ .name = "name" },
+			{ .name = "origin" },
+			{ .name = "events", .number = true },
+			{ .name = "as_client_app", .number = true },
 		};
 		struct out *o = out_new(stdout, fmt, cols, sizeof cols / sizeof cols[0]);
 		size_t named = 0;
@@ -128,8 +131,8 @@ static int load_apps(struct store *st, const char *file)
 		free(cause);
 		return 1;
 	}
-	printf("%" PRId64 " app%s named from %" PRId64 " row%s of %s", r.added, r.added == 1 ? "" : "s", r.rows,
-	       r.rows == 1 ? "" : "s", file);
+	printf("%" PRId64 " app%s named from %" PRId64 " row%s of %s", r.added, r.added == 1 ? "" : "s",
+	       r.rows, r.rows == 1 ? "" : "s", file);
 	if (r.skipped)
 		printf("; %" PRId64 " skipped (first: %s)", r.skipped, r.first_skip);
 	printf("\n");

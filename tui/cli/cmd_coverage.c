@@ -47,8 +47,9 @@ static const char *num(char *b, size_t n, int64_t v)
 static int print_data(const struct coverage *c, enum out_format fmt)
 {
 	static const struct out_col cols[] = {
-		{ .name = "section" }, { .name = "kind" },		  { .name = "source" }, { .name = "from" },
-		{ .name = "to" },      { .name = "events", .number = true }, { .name = "detail" },
+		{ .name = "section" }, { .name = "kind" }, { .name = "source" },
+		{ .name = "from" },    { .name = "to" },   { .name = "events", .number = true },
+		{ .name = "detail" },
 	};
 	struct out *o = out_new(stdout, fmt, cols, sizeof cols / sizeof cols[0]);
 	struct pr p = { .table = false };
@@ -58,20 +59,34 @@ static int print_data(const struct coverage *c, enum out_format fmt)
 		if (!s->events)
 			continue;
 		char *d = xasprintf("%" PRId64 " days with records, %zu gaps", s->active_days, s->ngaps);
-		const char *v[] = { "kind", event_kind_name(k), NULL, when(&p, 0, s->first), when(&p, 1, s->last),
-				    num(n, sizeof n, s->events), d };
+		const char *v[] = { "kind",
+				    event_kind_name(k),
+				    NULL,
+				    when(&p, 0, s->first),
+				    when(&p, 1, s->last),
+				    num(n, sizeof n, s->events),
+				    d };
 		out_row(o, v);
 		free(d);
 		for (size_t i = 0; i < c->ndays; i++) {
-			const char *w[] = { "day", event_kind_name(k), NULL, when(&p, 0, c->day0 + (int64_t)i * DAY_MS),
-					    when(&p, 1, c->day0 + (int64_t)(i + 1) * DAY_MS), num(n, sizeof n, s->days[i]),
+			const char *w[] = { "day",
+					    event_kind_name(k),
+					    NULL,
+					    when(&p, 0, c->day0 + (int64_t)i * DAY_MS),
+					    when(&p, 1, c->day0 + (int64_t)(i + 1) * DAY_MS),
+					    num(n, sizeof n, s->days[i]),
 					    NULL };
 			out_row(o, w);
 		}
 		for (size_t i = 0; i < s->ngaps; i++) {
 			char *t = coverage_gap_text(&s->gaps[i]);
-			const char *w[] = { "gap", event_kind_name(k), NULL, when(&p, 0, s->gaps[i].from),
-					    when(&p, 1, s->gaps[i].to), NULL, t };
+			const char *w[] = { "gap",
+					    event_kind_name(k),
+					    NULL,
+					    when(&p, 0, s->gaps[i].from),
+					    when(&p, 1, s->gaps[i].to),
+					    NULL,
+					    t };
 			out_row(o, w);
 			free(t);
 		}
@@ -79,25 +94,40 @@ static int print_data(const struct coverage *c, enum out_format fmt)
 	for (size_t i = 0; i < c->nsources; i++) {
 		const struct coverage_source *s = &c->sources[i];
 		char *cut = coverage_cut_text(s->cuts);
-		char *d = xasprintf("%s; %" PRId64 " records, %" PRId64 " kept, %" PRId64 " duplicates, %" PRId64
-				    " rejected%s%s%s%s",
-				    s->format, s->records, s->s.events, s->duplicates, s->rejects, *cut ? "; " : "", cut,
-				    s->warning ? "; " : "", s->warning ? s->warning : "");
-		const char *v[] = { "source", event_kind_name(s->s.kind), s->path,
-				    s->timed ? when(&p, 0, s->first) : NULL, s->timed ? when(&p, 1, s->last) : NULL,
-				    num(n, sizeof n, s->records), d };
+		char *d = xasprintf("%s; %" PRId64 " records, %" PRId64 " kept, %" PRId64
+				    " duplicates, %" PRId64 " rejected%s%s%s%s",
+				    s->format, s->records, s->s.events, s->duplicates, s->rejects,
+				    *cut ? "; " : "", cut, s->warning ? "; " : "",
+				    s->warning ? s->warning : "");
+		const char *v[] = { "source",
+				    event_kind_name(s->s.kind),
+				    s->path,
+				    s->timed ? when(&p, 0, s->first) : NULL,
+				    s->timed ? when(&p, 1, s->last) : NULL,
+				    num(n, sizeof n, s->records),
+				    d };
 		out_row(o, v);
 		free(d);
 		free(cut);
 	}
 	for (size_t i = 0; i < c->nthrottled; i++) {
 		const struct coverage_throttle *t = &c->throttled[i];
-		const char *v[] = { "throttled", "ual", t->mailbox, when(&p, 0, t->ts), when(&p, 1, t->ts + DAY_MS), NULL,
+		const char *v[] = { "throttled",
+				    "ual",
+				    t->mailbox,
+				    when(&p, 0, t->ts),
+				    when(&p, 1, t->ts + DAY_MS),
+				    NULL,
 				    "IsThrottled: reads of this mailbox went unaudited for 24 hours" };
 		out_row(o, v);
 	}
 	for (size_t i = 0; i < c->nunread; i++) {
-		const char *v[] = { "unaudited", "ual", c->unread_mailboxes[i], NULL, NULL, NULL,
+		const char *v[] = { "unaudited",
+				    "ual",
+				    c->unread_mailboxes[i],
+				    NULL,
+				    NULL,
+				    NULL,
 				    "activity in the UAL but no MailItemsAccessed record" };
 		out_row(o, v);
 	}
@@ -120,15 +150,16 @@ static void print_table(const struct coverage *c)
 			free(coverage_bars(c, &c->kinds[k], BAR_COLS, &per));
 			break;
 		}
-	printf("The case covers %s to %s UTC: %zu day%s", when(&p, 0, c->first), when(&p, 1, c->last), c->ndays,
-	       c->ndays == 1 ? "" : "s");
+	printf("The case covers %s to %s UTC: %zu day%s", when(&p, 0, c->first), when(&p, 1, c->last),
+	       c->ndays, c->ndays == 1 ? "" : "s");
 	if (per > 1)
 		printf(" (a bar is %zu days)", per);
 	printf("\n\n");
 
 	static const struct out_col kc[] = {
-		{ .name = "kind" },   { .name = "first (UTC)" }, { .name = "last (UTC)" }, { .name = "events" },
-		{ .name = "days" },   { .name = "gaps" },	 { .name = "retention" }, { .name = "events per day" },
+		{ .name = "kind" },      { .name = "first (UTC)" },    { .name = "last (UTC)" },
+		{ .name = "events" },    { .name = "days" },           { .name = "gaps" },
+		{ .name = "retention" }, { .name = "events per day" },
 	};
 	struct out *o = out_new(stdout, OUT_TABLE, kc, sizeof kc / sizeof kc[0]);
 	for (int k = 0; k < KIND_COUNT; k++) {
@@ -140,9 +171,14 @@ static void print_table(const struct coverage *c)
 		int days = coverage_retention_days(k, NULL);
 		if (days)
 			snprintf(ret, sizeof ret, "%d days", days);
-		const char *v[] = { event_kind_name(k), when(&p, 0, s->first), when(&p, 1, s->last),
-				    num(n, sizeof n, s->events), num(ad, sizeof ad, s->active_days),
-				    num(ng, sizeof ng, (int64_t)s->ngaps), ret, bars };
+		const char *v[] = { event_kind_name(k),
+				    when(&p, 0, s->first),
+				    when(&p, 1, s->last),
+				    num(n, sizeof n, s->events),
+				    num(ad, sizeof ad, s->active_days),
+				    num(ng, sizeof ng, (int64_t)s->ngaps),
+				    ret,
+				    bars };
 		out_row(o, v);
 		free(bars);
 	}
@@ -151,16 +187,22 @@ static void print_table(const struct coverage *c)
 
 	printf("\nSources\n");
 	static const struct out_col sc[] = {
-		{ .name = "source" },  { .name = "kind" },	 { .name = "format" }, { .name = "first (UTC)" },
-		{ .name = "last (UTC)" }, { .name = "records" }, { .name = "kept" },	{ .name = "cut short" },
+		{ .name = "source" },      { .name = "kind" },       { .name = "format" },
+		{ .name = "first (UTC)" }, { .name = "last (UTC)" }, { .name = "records" },
+		{ .name = "kept" },        { .name = "cut short" },
 	};
 	o = out_new(stdout, OUT_TABLE, sc, sizeof sc / sizeof sc[0]);
 	for (size_t i = 0; i < c->nsources; i++) {
 		const struct coverage_source *s = &c->sources[i];
 		char *cut = coverage_cut_text(s->cuts);
-		const char *v[] = { s->path, s->s.events ? event_kind_name(s->s.kind) : "-", s->format,
-				    s->timed ? when(&p, 0, s->first) : "-", s->timed ? when(&p, 1, s->last) : "-",
-				    num(n, sizeof n, s->records), num(ad, sizeof ad, s->s.events), *cut ? cut : "-" };
+		const char *v[] = { s->path,
+				    s->s.events ? event_kind_name(s->s.kind) : "-",
+				    s->format,
+				    s->timed ? when(&p, 0, s->first) : "-",
+				    s->timed ? when(&p, 1, s->last) : "-",
+				    num(n, sizeof n, s->records),
+				    num(ad, sizeof ad, s->s.events),
+				    *cut ? cut : "-" };
 		out_row(o, v);
 		free(cut);
 	}
@@ -203,7 +245,8 @@ static void print_table(const struct coverage *c)
 	}
 	if (c->nthrottled) {
 		printf("\nThrottled mailboxes (IsThrottled: 24 hours of reads unaudited after each)\n");
-		static const struct out_col tc[] = { { .name = "mailbox" }, { .name = "throttled (UTC)" },
+		static const struct out_col tc[] = { { .name = "mailbox" },
+						     { .name = "throttled (UTC)" },
 						     { .name = "unaudited until" } };
 		o = out_new(stdout, OUT_TABLE, tc, 3);
 		for (size_t i = 0; i < c->nthrottled; i++) {

@@ -90,7 +90,8 @@ static int run(const struct cli_args *a)
 		if (p.shown)
 			fputc('\n', stderr);
 		rc = cause && !strncmp(cause, "filter:", 7) ? 2 : 1;
-		cli_error("%s%s%s", rc == 1 && out_path ? out_path : "", rc == 1 && out_path ? ": " : "", cause);
+		cli_error("%s%s%s", rc == 1 && out_path ? out_path : "", rc == 1 && out_path ? ": " : "",
+			  cause);
 		free(cause);
 	}
 	if (of && rc == 0) {
@@ -114,8 +115,7 @@ static int run(const struct cli_args *a)
 }
 
 static const struct cli_opt opts[] = {
-	{ "--format", NULL, "F", "required: what to write",
-	  "csv jsonl timesketch markdown" },
+	{ "--format", NULL, "F", "required: what to write", "csv jsonl timesketch markdown" },
 	{ "--output", "-o", "FILE", "write FILE, complete or not at all (default: stdout)", NULL },
 	{ "--marked", NULL, NULL, "only bookmarked events (markdown: always)", NULL },
 	{ 0 },

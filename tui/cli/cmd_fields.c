@@ -16,14 +16,17 @@ static int run(const struct cli_args *a)
 	if (!cli_opt_format(a, &fmt))
 		return 2;
 	static const struct out_col cols[] = {
-		{ .name = "field" }, { .name = "stack", .raw = true }, { .name = "indexed", .raw = true },
+		{ .name = "field" },
+		{ .name = "stack", .raw = true },
+		{ .name = "indexed", .raw = true },
 		{ .name = "holds" },
 	};
 	struct out *o = out_new(stdout, (enum out_format)fmt, cols, sizeof cols / sizeof cols[0]);
 	size_t n;
 	const struct filter_field *ff = filter_fields(&n);
 	for (size_t i = 0; i < n; i++) {
-		const char *v[] = { ff[i].name, ff[i].flags & (FIELD_TEXT | FIELD_SOURCE | FIELD_GEO) ? "true" : "false",
+		const char *v[] = { ff[i].name,
+				    ff[i].flags & (FIELD_TEXT | FIELD_SOURCE | FIELD_GEO) ? "true" : "false",
 				    ff[i].flags & FIELD_INDEXED ? "true" : "false", ff[i].help };
 		out_row(o, v);
 	}

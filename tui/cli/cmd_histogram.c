@@ -59,7 +59,9 @@ static int run(const struct cli_args *a)
 		return cli_query_failed(st, q, cause);
 	bool table = fmt == OUT_TABLE;
 	static const struct out_col cols[] = {
-		{ .name = "start" }, { .name = "events", .number = true }, { .name = "" },
+		{ .name = "start" },
+		{ .name = "events", .number = true },
+		{ .name = "" },
 	};
 	struct rows p = { .h = &h, .fmt = (enum out_format)fmt };
 	out_rows(stdout, p.fmt, cols, table ? 3 : 2, h.n, fill, &p);

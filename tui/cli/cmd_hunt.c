@@ -35,13 +35,18 @@ static void table_time(const char *iso, char *out, size_t n)
 static int list_hunts(struct store *st, const struct hunt_opts *o, enum out_format fmt)
 {
 	static const struct out_col cols[] = {
-		{ .name = "hunt" }, { .name = "hits", .number = true }, { .name = "rows", .number = true },
-		{ .name = "seconds", .number = true }, { .name = "finds" },
+		{ .name = "hunt" },
+		{ .name = "hits", .number = true },
+		{ .name = "rows", .number = true },
+		{ .name = "seconds", .number = true },
+		{ .name = "finds" },
 	};
 	/* the table is for reading: leave the timing to csv and jsonl */
 	size_t ncols = sizeof cols / sizeof cols[0];
 	static const struct out_col tcols[] = {
-		{ .name = "hunt" }, { .name = "hits", .number = true }, { .name = "rows", .number = true },
+		{ .name = "hunt" },
+		{ .name = "hits", .number = true },
+		{ .name = "rows", .number = true },
 		{ .name = "finds" },
 	};
 	bool table = fmt == OUT_TABLE;
@@ -239,8 +244,8 @@ static int mark_findings(struct store *st, const struct hunt_def *d, const struc
 	}
 	free(ids);
 	if (!rc)
-		printf("%s: %zu finding%s, %zu event%s bookmarked and tagged '%s' (%zu changed)\n", d->name, r->nhits,
-		       r->nhits == 1 ? "" : "s", events, events == 1 ? "" : "s", tag, changed);
+		printf("%s: %zu finding%s, %zu event%s bookmarked and tagged '%s' (%zu changed)\n", d->name,
+		       r->nhits, r->nhits == 1 ? "" : "s", events, events == 1 ? "" : "s", tag, changed);
 	hunt_result_free(r);
 	return rc;
 }
@@ -269,7 +274,8 @@ static int run(const struct cli_args *a)
 	hunt_opts_init(&o);
 	const char *t = cli_opt(a, "--baseline-until");
 	if (t && !time_parse(t, strlen(t), &o.baseline_until))
-		return cli_usage("hunt: --baseline-until: expected a time such as 2023-06-16T00:00, got '%s'", t);
+		return cli_usage("hunt: --baseline-until: expected a time such as 2023-06-16T00:00, got '%s'",
+				 t);
 	if (tag && !*tag)
 		return cli_usage("hunt: --tag takes a tag");
 	mark = mark || tag;

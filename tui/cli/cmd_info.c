@@ -88,7 +88,8 @@ static int run(const struct cli_args *a)
 	       s.events, s.records, s.sources, s.duplicates, s.rejects, s.messages);
 	if (s.multi_source)
 		printf("%" PRId64 " events were read from more than one source (each keeps its richest copy;"
-		       " the detail view and 'export --format jsonl' list the others in seen_in)\n", s.multi_source);
+		       " the detail view and 'export --format jsonl' list the others in seen_in)\n",
+		       s.multi_source);
 	printf("time range %s .. %s UTC\n", first, last);
 	char *geo = ipgeo_databases(st);
 	put_safe("ip places ", geo ? geo : "not looked up (load the case again)");

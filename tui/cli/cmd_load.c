@@ -85,11 +85,10 @@ static void on_source(const struct ingest_source *s, void *ctx)
 		cli_time(s->counts.first_ts, first, sizeof first);
 		cli_time(s->counts.last_ts, last, sizeof last);
 	}
-	printf("%s: %s, %s, %llu records: %llu new events, %llu duplicates, %llu rejected; %s .. %s",
-	       name, s->format, s->encoding ? s->encoding : "-",
-	       (unsigned long long)s->counts.records, (unsigned long long)s->counts.events,
-	       (unsigned long long)s->counts.duplicates, (unsigned long long)s->counts.rejects, first,
-	       last);
+	printf("%s: %s, %s, %llu records: %llu new events, %llu duplicates, %llu rejected; %s .. %s", name,
+	       s->format, s->encoding ? s->encoding : "-", (unsigned long long)s->counts.records,
+	       (unsigned long long)s->counts.events, (unsigned long long)s->counts.duplicates,
+	       (unsigned long long)s->counts.rejects, first, last);
 	if (strcmp(s->status, "complete") != 0) {
 		char *st = sanitize(s->status, strlen(s->status));
 		printf(" [%s]", st);
@@ -179,8 +178,8 @@ static int run(const struct cli_args *a)
 		printf("%s %llu new events from %llu sources (%s) in %.1f s, %.0f records/s; "
 		       "%llu duplicates; %llu rejected rows\n",
 		       r == 1 ? "interrupted after" : "loaded", (unsigned long long)t.events,
-		       (unsigned long long)t.sources, mb, t.seconds, rate,
-		       (unsigned long long)t.duplicates, (unsigned long long)t.rejects);
+		       (unsigned long long)t.sources, mb, t.seconds, rate, (unsigned long long)t.duplicates,
+		       (unsigned long long)t.rejects);
 		if (t.rejects) {
 			char *cp = sanitize(case_path, strlen(case_path));
 			printf("rejected rows are kept verbatim: see 'auditscope info %s --rejects 100'\n", cp);

@@ -44,12 +44,14 @@ static int run(const struct cli_args *args)
 		cli_error("%s", cause);
 		free(cause);
 	} else {
-		const char *what = a.unmark ? (a.tag ? "tag removed" : "bookmark removed")
-				   : a.tag && a.note ? "bookmarked, tagged and noted"
-				   : a.tag ? "bookmarked and tagged"
-				   : a.note ? (*a.note ? "bookmarked and noted" : "bookmarked, your note removed")
-				   : "bookmarked";
-		printf("%" PRId64 " events matched; %" PRId64 " changed (%s)\n", res.matched, res.changed, what);
+		const char *what =
+			a.unmark          ? (a.tag ? "tag removed" : "bookmark removed")
+			: a.tag && a.note ? "bookmarked, tagged and noted"
+			: a.tag           ? "bookmarked and tagged"
+			: a.note ? (*a.note ? "bookmarked and noted" : "bookmarked, your note removed")
+				 : "bookmarked";
+		printf("%" PRId64 " events matched; %" PRId64 " changed (%s)\n", res.matched, res.changed,
+		       what);
 	}
 	free(filter);
 	store_close(st);

@@ -63,9 +63,17 @@ static int run(const struct cli_args *a)
 		return cli_query_failed(st, q, cause);
 	bool table = fmt == OUT_TABLE;
 	static const struct out_col cols[] = {
-		{ .name = "mailbox" }, { .name = "message_id" }, { .name = "folder" }, { .name = "access" },
-		{ .name = "app" }, { .name = "client_app" }, { .name = "ip" }, { .name = "first" }, { .name = "last" },
-		{ .name = "events", .number = true }, { .name = "size", .number = true },
+		{ .name = "mailbox" },
+		{ .name = "message_id" },
+		{ .name = "folder" },
+		{ .name = "access" },
+		{ .name = "app" },
+		{ .name = "client_app" },
+		{ .name = "ip" },
+		{ .name = "first" },
+		{ .name = "last" },
+		{ .name = "events", .number = true },
+		{ .name = "size", .number = true },
 		{ .name = "whole_folder", .raw = true },
 	};
 	struct rows p = { .m = &m, .fmt = (enum out_format)fmt };

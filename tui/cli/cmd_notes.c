@@ -52,8 +52,9 @@ static int notes_export_cmd(const struct cli_args *a)
 		outfile_abort(of);
 	}
 	if (rc == 0)
-		fprintf(stderr, "exported %" PRId64 " bookmarks, %" PRId64 " tags, %" PRId64 " notes, %" PRId64
-				" views%s%s\n",
+		fprintf(stderr,
+			"exported %" PRId64 " bookmarks, %" PRId64 " tags, %" PRId64 " notes, %" PRId64
+			" views%s%s\n",
 			s.marks, s.tags, s.notes, s.views, out_path ? " to " : "", out_path ? out_path : "");
 	store_close(st);
 	return rc;
@@ -87,7 +88,8 @@ static int notes_import_cmd(const struct cli_args *a)
 		       " views; %" PRId64 " already here",
 		       s.marks, s.tags, s.notes, s.views, s.present);
 		if (s.absent)
-			printf("; %" PRId64 " for records this case does not hold (kept for when they are loaded)",
+			printf("; %" PRId64
+			       " for records this case does not hold (kept for when they are loaded)",
 			       s.absent);
 		putchar('\n');
 	}

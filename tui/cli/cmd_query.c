@@ -29,7 +29,8 @@ static int emit_row(const struct query_row *r, void *ctx)
 	char ts[40], opc[24], line[24];
 	if (e->table) {
 		cli_time(r->ts, ts, sizeof ts);
-		const char *v[] = { ts, r->op, r->user, r->app, r->client_app, r->ip, r->access, r->mailbox, r->result };
+		const char *v[] = { ts,    r->op,     r->user,    r->app,   r->client_app,
+				    r->ip, r->access, r->mailbox, r->result };
 		return out_row(e->o, v) < 0; /* stop on a failed write */
 	}
 	time_format(r->ts, ts, sizeof ts);
@@ -40,13 +41,36 @@ static int emit_row(const struct query_row *r, void *ctx)
 		size_t len;
 		char *t = store_raw(e->st, r->id, &len);
 		/* one line a record in JSON Lines, whatever the export's layout */
-		rawtext = t ? json_one_line(json_text_safe(t, len)) : e->fmt == OUT_JSONL ? xstrdup("null") : NULL;
+		rawtext = t                     ? json_one_line(json_text_safe(t, len))
+			  : e->fmt == OUT_JSONL ? xstrdup("null")
+						: NULL;
 		free(t);
 	}
 	const char *v[] = {
-		ts, r->record_id, event_kind_name(r->kind), r->op, r->user, r->app, r->client_app, r->ip,
-		r->country, r->asn, r->as_org, r->workload, r->rtype, r->result, r->session, r->token, r->mailbox, r->access,
-		r->op_count >= 0 ? opc : NULL, r->client_info, r->detail, r->source, line, rawtext,
+		ts,
+		r->record_id,
+		event_kind_name(r->kind),
+		r->op,
+		r->user,
+		r->app,
+		r->client_app,
+		r->ip,
+		r->country,
+		r->asn,
+		r->as_org,
+		r->workload,
+		r->rtype,
+		r->result,
+		r->session,
+		r->token,
+		r->mailbox,
+		r->access,
+		r->op_count >= 0 ? opc : NULL,
+		r->client_info,
+		r->detail,
+		r->source,
+		line,
+		rawtext,
 	};
 	int failed = out_row(e->o, v) < 0;
 	free(rawtext);
@@ -68,14 +92,35 @@ static int run(const struct cli_args *a)
 		return orc;
 	char *cause = NULL;
 	static const struct out_col table_cols[] = {
-		{ .name = "time (UTC)" }, { .name = "op" }, { .name = "user" }, { .name = "app" }, { .name = "client_app" }, { .name = "ip" },
-		{ .name = "access" }, { .name = "mailbox" }, { .name = "result" },
+		{ .name = "time (UTC)" }, { .name = "op" },         { .name = "user" },
+		{ .name = "app" },        { .name = "client_app" }, { .name = "ip" },
+		{ .name = "access" },     { .name = "mailbox" },    { .name = "result" },
 	};
 	static const struct out_col data_cols[] = {
-		{ .name = "ts" }, { .name = "record_id" }, { .name = "kind" }, { .name = "op" }, { .name = "user" }, { .name = "app" }, { .name = "client_app" },
-		{ .name = "ip" }, { .name = "country" }, { .name = "asn" }, { .name = "as_org" }, { .name = "workload" }, { .name = "record_type" }, { .name = "result" }, { .name = "session" },
-		{ .name = "token" }, { .name = "mailbox" }, { .name = "access" }, { .name = "op_count", .number = true }, { .name = "client_info" },
-		{ .name = "detail" }, { .name = "source" }, { .name = "line", .number = true }, { .name = "raw", .raw = true },
+		{ .name = "ts" },
+		{ .name = "record_id" },
+		{ .name = "kind" },
+		{ .name = "op" },
+		{ .name = "user" },
+		{ .name = "app" },
+		{ .name = "client_app" },
+		{ .name = "ip" },
+		{ .name = "country" },
+		{ .name = "asn" },
+		{ .name = "as_org" },
+		{ .name = "workload" },
+		{ .name = "record_type" },
+		{ .name = "result" },
+		{ .name = "session" },
+		{ .name = "token" },
+		{ .name = "mailbox" },
+		{ .name = "access" },
+		{ .name = "op_count", .number = true },
+		{ .name = "client_info" },
+		{ .name = "detail" },
+		{ .name = "source" },
+		{ .name = "line", .number = true },
+		{ .name = "raw", .raw = true },
 	};
 	bool table = fmt == OUT_TABLE;
 	size_t ncols = table ? sizeof table_cols / sizeof table_cols[0]

@@ -31,8 +31,11 @@ static int emit_row(const struct query_row *r, void *ctx)
 	else
 		time_format(r->ts, ts, sizeof ts);
 	char *place = ipgeo_row_text(r->ip, r->country, r->asn, r->as_org, r->ip_label);
-	const char *v[] = { ts,	      event_kind_name(r->kind), r->op,	  r->user,    r->app, r->ip,
-			    place,    r->session,		r->token, r->record_id };
+	const char *v[] = { ts,       event_kind_name(r->kind),
+			    r->op,    r->user,
+			    r->app,   r->ip,
+			    place,    r->session,
+			    r->token, r->record_id };
 	out_row(e->o, v);
 	free(place);
 	return 0;
@@ -61,13 +64,13 @@ static int run(const struct cli_args *a)
 		return 1;
 	}
 	static const struct out_col cols[] = {
-		{ .name = "time (UTC)" }, { .name = "kind" },	 { .name = "op" },    { .name = "user" },
-		{ .name = "app" },	  { .name = "ip" },	 { .name = "place" }, { .name = "session" },
-		{ .name = "token" },	  { .name = "record_id" },
+		{ .name = "time (UTC)" }, { .name = "kind" },      { .name = "op" },    { .name = "user" },
+		{ .name = "app" },        { .name = "ip" },        { .name = "place" }, { .name = "session" },
+		{ .name = "token" },      { .name = "record_id" },
 	};
 	static const struct out_col data_cols[] = {
-		{ .name = "ts" },  { .name = "kind" },	  { .name = "op" },    { .name = "user" },
-		{ .name = "app" }, { .name = "ip" },	  { .name = "place" }, { .name = "session" },
+		{ .name = "ts" },    { .name = "kind" },      { .name = "op" },    { .name = "user" },
+		{ .name = "app" },   { .name = "ip" },        { .name = "place" }, { .name = "session" },
 		{ .name = "token" }, { .name = "record_id" },
 	};
 	struct emit e = { .table = fmt == OUT_TABLE };

@@ -50,8 +50,9 @@ static int emit_row(const struct query_row *r, void *ctx)
 	free(raw);
 	char line[24];
 	snprintf(line, sizeof line, "%lld", (long long)r->line);
-	const char *v[] = { e->rule->id, e->rule->title, e->rule->level, ts, r->record_id, r->op, r->user,
-			    r->app, r->ip, r->workload, r->rtype, r->source, line, why };
+	const char *v[] = { e->rule->id, e->rule->title, e->rule->level, ts,    r->record_id,
+			    r->op,       r->user,        r->app,         r->ip, r->workload,
+			    r->rtype,    r->source,      line,           why };
 	out_row(e->o, v);
 	free(why);
 	return 0;
@@ -72,8 +73,9 @@ static void print_summary(FILE *f, const struct sigma_set *set, const struct sig
 {
 	size_t compiled = set->n - run->unsupported;
 	double share = set->n ? 100.0 * (double)run->unsupported / (double)set->n : 0;
-	fprintf(f, "%zu rules: %zu compiled, %zu unsupported (%.1f%%); %zu ran, %zu matched, %zu skipped, %zu failed;"
-		   " %llu records read, %llu tested, in %.2f s\n",
+	fprintf(f,
+		"%zu rules: %zu compiled, %zu unsupported (%.1f%%); %zu ran, %zu matched, %zu skipped, %zu failed;"
+		" %llu records read, %llu tested, in %.2f s\n",
 		set->n, compiled, run->unsupported, share, run->ran, run->matched, run->skipped, run->failed,
 		(unsigned long long)run->scanned, (unsigned long long)run->evaluated, run->seconds);
 	/* skipped: one line per reason */
@@ -96,9 +98,9 @@ static void print_summary(FILE *f, const struct sigma_set *set, const struct sig
 		const struct sigma_hit_list *h = &run->hits[i];
 		if (h->outcome != SIGMA_NOT_RUN && h->outcome != SIGMA_FAILED)
 			continue;
-		char *m = xasprintf("%s %s:%d: %s%s%s", status_word(h->outcome), r->file, r->why_line ? r->why_line : r->line,
-				    r->title ? r->title : "", r->title ? ": " : "",
-				    h->outcome == SIGMA_FAILED ? h->why : r->why);
+		char *m = xasprintf("%s %s:%d: %s%s%s", status_word(h->outcome), r->file,
+				    r->why_line ? r->why_line : r->line, r->title ? r->title : "",
+				    r->title ? ": " : "", h->outcome == SIGMA_FAILED ? h->why : r->why);
 		char *s = sanitize(m, strlen(m));
 		fprintf(f, "%s\n", s);
 		free(s);
@@ -125,7 +127,8 @@ static int mark_hits(struct store *st, const struct sigma_set *set, const struct
 			changed += a > 0 || b > 0;
 		}
 	}
-	fprintf(stderr, "%zu event%s bookmarked and tagged (%zu changed)\n", events, events == 1 ? "" : "s", changed);
+	fprintf(stderr, "%zu event%s bookmarked and tagged (%zu changed)\n", events, events == 1 ? "" : "s",
+		changed);
 	return 0;
 }
 
@@ -194,35 +197,41 @@ static int run(const struct cli_args *a)
 		fputs("\r\033[K", stderr);
 	bool table = fmt == OUT_TABLE;
 	if (list) {
-		static const struct out_col cols[] = { { "rule", false, false }, { "level", false, false },
+		static const struct out_col cols[] = { { "rule", false, false },   { "level", false, false },
 						       { "status", false, false }, { "hits", true, false },
-						       { "id", false, false }, { "file", false, false } };
+						       { "id", false, false },     { "file", false, false } };
 		struct out *o = out_new(stdout, (enum out_format)fmt, cols, 6);
 		for (size_t i = 0; i < set->n; i++) {
 			const struct sigma_rule *r = &set->rules[i];
 			char n[24];
 			snprintf(n, sizeof n, "%zu", run->hits[i].nevents);
-			const char *v[] = { r->title, r->level, status_word(run->hits[i].outcome), n, r->id, r->file };
+			const char *v[] = { r->title, r->level, status_word(run->hits[i].outcome),
+					    n,        r->id,    r->file };
 			out_row(o, v);
 		}
 		out_end(o);
 		out_free(o);
 	} else if (table) {
-		static const struct out_col cols[] = { { "time (UTC)", false, false }, { "operation", false, false },
-						       { "user", false, false }, { "ip", false, false },
+		static const struct out_col cols[] = { { "time (UTC)", false, false },
+						       { "operation", false, false },
+						       { "user", false, false },
+						       { "ip", false, false },
 						       { "record id", false, false } };
 		for (size_t i = 0; i < set->n; i++) {
 			const struct sigma_hit_list *h = &run->hits[i];
 			if (!h->nevents)
 				continue;
 			const struct sigma_rule *r = &set->rules[i];
-			char *head = xasprintf("== %s [%s] %s: %zu event%s", r->title, r->level ? r->level : "-",
-					       r->id ? r->id : "", h->nevents, h->nevents == 1 ? "" : "s");
+			char *head =
+				xasprintf("== %s [%s] %s: %zu event%s", r->title, r->level ? r->level : "-",
+					  r->id ? r->id : "", h->nevents, h->nevents == 1 ? "" : "s");
 			char *s = sanitize(head, strlen(head));
 			printf("%s\n", s);
 			free(s);
 			free(head);
-			struct emit e = { .o = out_new(stdout, OUT_TABLE, cols, 5), .st = st, .rule = r, .table = true };
+			struct emit e = {
+				.o = out_new(stdout, OUT_TABLE, cols, 5), .st = st, .rule = r, .table = true
+			};
 			if (query_each_id(st, h->events, h->nevents, emit_row, &e, &cause) < 0) {
 				cli_error("sigma: %s", cause);
 				rc = 1;
@@ -234,11 +243,13 @@ static int run(const struct cli_args *a)
 		}
 	} else {
 		static const struct out_col cols[] = {
-			{ "rule_id", false, false }, { "rule", false, false },	{ "level", false, false },
-			{ "ts", false, false },	     { "record_id", false, false }, { "op", false, false },
-			{ "user", false, false },    { "app", false, false },	{ "ip", false, false },
-			{ "workload", false, false }, { "record_type", false, false }, { "source", false, false },
-			{ "line", true, false },     { "matched", false, false },
+			{ "rule_id", false, false },     { "rule", false, false },
+			{ "level", false, false },       { "ts", false, false },
+			{ "record_id", false, false },   { "op", false, false },
+			{ "user", false, false },        { "app", false, false },
+			{ "ip", false, false },          { "workload", false, false },
+			{ "record_type", false, false }, { "source", false, false },
+			{ "line", true, false },         { "matched", false, false },
 		};
 		struct out *o = out_new(stdout, (enum out_format)fmt, cols, sizeof cols / sizeof cols[0]);
 		for (size_t i = 0; i < set->n && !rc; i++) {

@@ -39,7 +39,8 @@ static size_t parse_fields(const char *arg, char *buf, size_t bufn, const char *
 		bool json = !strncasecmp(p, "json.", 5) && p[5];
 		const struct filter_field *ff = json ? NULL : filter_field_find(p);
 		if (!json && (!ff || !(ff->flags & (FIELD_TEXT | FIELD_SOURCE | FIELD_GEO)))) {
-			cli_usage("stack: '%s' is not a field that can be stacked (user, app, ip, op, ..., json.PATH)", p);
+			cli_usage("stack: '%s' is not a field that can be stacked (user, app, ip, op, ..., json.PATH)",
+				  p);
 			return 0;
 		}
 		fields[n++] = json ? p : ff->name;
@@ -121,8 +122,9 @@ static int run(const struct cli_args *a)
 	}
 	p.ka = any_named ? knownapps_new(st, NULL) : NULL;
 	bool table = fmt == OUT_TABLE;
-	const char *dname = !strcmp(sk.distinct, "mailbox") ? "mailboxes" : !strcmp(sk.distinct, "user") ? "users"
-											  : sk.distinct;
+	const char *dname = !strcmp(sk.distinct, "mailbox") ? "mailboxes"
+			    : !strcmp(sk.distinct, "user")  ? "users"
+							    : sk.distinct;
 	/* the fields, then the counts, then the names of app ids */
 	struct out_col cols[2 * STACK_MAX_FIELDS + 4];
 	char colname[STACK_MAX_FIELDS][80];
@@ -145,7 +147,8 @@ static int run(const struct cli_args *a)
 	out_rows(stdout, p.fmt, cols, nc, sk.n, fill, &p);
 	if (table) {
 		if ((int64_t)sk.n < sk.values)
-			printf("%zu of %" PRId64 " values shown (--limit), %" PRId64 " events\n", sk.n, sk.values, sk.events);
+			printf("%zu of %" PRId64 " values shown (--limit), %" PRId64 " events\n", sk.n,
+			       sk.values, sk.events);
 		else
 			printf("%" PRId64 " values, %" PRId64 " events\n", sk.values, sk.events);
 	}
@@ -160,7 +163,8 @@ static const struct cli_opt opts[] = {
 	{ "--limit", NULL, "N", "at most N values", NULL },
 	{ "--rare", NULL, NULL, "rarest first", NULL },
 	{ "--common", NULL, NULL, "commonest first (the default)", NULL },
-	{ "--sort", NULL, "COL", "sort by events (default), mailboxes, first, last or value", "events mailboxes first last value" },
+	{ "--sort", NULL, "COL", "sort by events (default), mailboxes, first, last or value",
+	  "events mailboxes first last value" },
 	{ "--asc", NULL, NULL, "smallest (earliest) first", NULL },
 	{ "--desc", NULL, NULL, "largest (latest) first", NULL },
 	{ 0 },

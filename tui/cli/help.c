@@ -64,7 +64,8 @@ void cli_help(FILE *f)
 	entry(f, CMD_COL, "usage: ", "auditscope CASE", "open the terminal interface on CASE");
 	for (size_t i = 0; i < n; i++) {
 		char what[160];
-		snprintf(what, sizeof what, "auditscope %s%s%s", t[i]->name, *t[i]->usage ? " " : "", t[i]->usage);
+		snprintf(what, sizeof what, "auditscope %s%s%s", t[i]->name, *t[i]->usage ? " " : "",
+			 t[i]->usage);
 		entry(f, CMD_COL, "       ", what, t[i]->summary);
 	}
 	entry(f, CMD_COL, "       ", "auditscope COMMAND --help", "a command's options");
@@ -88,8 +89,8 @@ void cli_cmd_help(const struct cli_cmd *c, FILE *f)
 			if (*p == ' ')
 				*p = '|';
 		char what[160];
-		snprintf(what, sizeof what, "%s%s%s%s%s", o->alias ? o->alias : "", o->alias ? ", " : "", o->name,
-			 o->arg ? " " : "", arg);
+		snprintf(what, sizeof what, "%s%s%s%s%s", o->alias ? o->alias : "", o->alias ? ", " : "",
+			 o->name, o->arg ? " " : "", arg);
 		entry(f, OPT_COL, "  ", what, o->help);
 	}
 	entry(f, OPT_COL, "  ", "--help", "this help");

@@ -179,12 +179,8 @@ static void put_row(struct out *o, const char *const *vals)
 {
 	o->rows++;
 	switch (o->fmt) {
-	case OUT_CSV:
-		csvout_row(o->f, vals, o->ncols, o->tty);
-		return;
-	case OUT_JSONL:
-		jsonl_row(o, vals);
-		return;
+	case OUT_CSV: csvout_row(o->f, vals, o->ncols, o->tty); return;
+	case OUT_JSONL: jsonl_row(o, vals); return;
 	case OUT_TABLE:
 		if (o->fixed) {
 			table_row(o, vals);
