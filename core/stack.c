@@ -63,19 +63,22 @@ static uint64_t key_hash(const struct agg *a, const int64_t *key)
 			     : util_hash_bytes(key, a->nkeys * sizeof *key, 0x5eed);
 }
 
-static size_t group_slot(struct agg *a, const int64_t *key);
-
 static void groups_grow(struct agg *a)
 {
 	struct group *old = a->g;
 	size_t oc = a->cap;
 	a->cap = oc ? oc * 2 : 1024;
 	a->g = xcalloc(a->cap, sizeof *a->g);
-	a->n = 0;
+	/* every old key is distinct: each takes the first free slot of its
+	 * probe sequence, keeping its group number */
+	size_t m = a->cap - 1;
 	for (size_t i = 0; i < oc; i++) {
 		if (!old[i].used)
 			continue;
-		a->g[group_slot(a, old[i].key)] = old[i];
+		size_t j = key_hash(a, old[i].key) & m;
+		while (a->g[j].used)
+			j = (j + 1) & m;
+		a->g[j] = old[i];
 	}
 	free(old);
 }

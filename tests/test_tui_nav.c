@@ -94,6 +94,8 @@ static void open_app(struct fx *f)
 	app_draw(f->a);
 }
 
+static int teardown(void **state);
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
@@ -111,6 +113,9 @@ static int setup(void **state)
 		fprintf(stderr, "fixture: %s\n", cause ? cause : "wrong count");
 		store_close(st);
 		free(json);
+		free(cause);
+		*state = f;
+		teardown(state);
 		return -1;
 	}
 	store_close(st);

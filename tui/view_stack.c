@@ -134,13 +134,12 @@ static void draw(struct view *v, WINDOW *w)
 		}
 		total += want[k];
 	}
-	int wvals[STACK_MAX_FIELDS];
+	int wvals[STACK_MAX_FIELDS] = { 0 };
 	if (total <= wv) {
 		for (size_t k = 0; k < sv->nfields; k++)
 			wvals[k] = want[k];
 		if (wb)
 			wb += wv - total;
-		wv = total;
 	} else {
 		int left = wv;
 		for (size_t k = 0; k < sv->nfields; k++) {
