@@ -14,6 +14,7 @@
  * (Exchange admin cmdlets and mail access).
  */
 #include "testutil.h"
+#include "tui_util.h"
 
 #include <jansson.h>
 #include <locale.h>
@@ -164,41 +165,22 @@ static int fresh(void **state)
 	return 0;
 }
 
-static void keys(struct fx *f, const char *s)
-{
-	for (const char *p = s; *p; p++) {
-		app_key(f->a, (unsigned char)*p);
-		app_draw(f->a);
-	}
-}
-
-static void key(struct fx *f, int k)
-{
-	app_key(f->a, k);
-	app_draw(f->a);
-}
-
 static void set_filter(struct fx *f, const char *text)
 {
 	/* one step at a time, so that the breadcrumb stays short */
 	while (*app_filter(f->a))
-		key(f, KEYS_F(KEY_BACKSPACE));
+		tui_key(f->a, KEYS_F(KEY_BACKSPACE));
 	if (!*text)
 		return;
-	keys(f, "f");
-	key(f, KEYS_CTRL('U'));
-	keys(f, text);
-	keys(f, "\r");
-}
-
-static char *screen(void)
-{
-	return draw_dump(curscr);
+	tui_keys(f->a, "f");
+	tui_key(f->a, KEYS_CTRL('U'));
+	tui_keys(f->a, text);
+	tui_keys(f->a, "\r");
 }
 
 static void golden(const char *name)
 {
-	char *got = screen();
+	char *got = tui_screen();
 	char path[256];
 	snprintf(path, sizeof path, "tests/golden/tui_cols_%s.txt", name);
 	const char *up = getenv("UPDATE");
@@ -284,7 +266,7 @@ static void test_sets_at_three_sizes(void **state)
 			char name[64];
 			snprintf(name, sizeof name, "%s_%sx%s", kinds[k].name, sizes[s][1], sizes[s][0]);
 			golden(name);
-			char *text = screen();
+			char *text = tui_screen();
 			if (!strstr(text, kinds[k].heading))
 				fail_msg("%s at %sx%s: no '%s' heading", kinds[k].name, sizes[s][1],
 					 sizes[s][0], kinds[k].heading);
@@ -314,11 +296,11 @@ static void test_scroll(void **state)
 	open_app(f, 24, 80);
 	set_filter(f, "kind=signin");
 	int n = 0;
-	char *first = screen();
+	char *first = tui_screen();
 	assert_null(strstr(first, "user agent"));
 	for (int i = 0; i < 20; i++) {
-		keys(f, "l");
-		char *text = screen();
+		tui_keys(f->a, "l");
+		char *text = tui_screen();
 		n += check_marks(text);
 		if (strstr(text, "user agent") && strstr(text, "time (UTC)")) {
 			free(text);
@@ -326,7 +308,7 @@ static void test_scroll(void **state)
 		}
 		free(text);
 	}
-	char *text = screen();
+	char *text = tui_screen();
 	assert_non_null(strstr(text, "user agent"));
 	assert_non_null(strstr(text, "python-requests/2.31.0"));
 	/* the header's gutter says columns are off to the left */
@@ -337,8 +319,8 @@ static void test_scroll(void **state)
 	assert_true(n > 0);
 	/* h walks back and the first columns return */
 	for (int i = 0; i < 20; i++)
-		keys(f, "h");
-	text = screen();
+		tui_keys(f->a, "h");
+	text = tui_screen();
 	assert_non_null(strstr(text, "adm.fatima"));
 	assert_int_equal(check_marks(text) > 0, 1);
 	assert_string_equal(view_timeline_column(app_timeline(f->a)), "time");
@@ -355,35 +337,35 @@ static void test_value_and_copy(void **state)
 	set_filter(f, "kind=directory_audit");
 	/* the changed properties of "Update user": cut at 80 columns */
 	while (strcmp(view_timeline_column(app_timeline(f->a)), "changes"))
-		keys(f, "l");
-	char *text = screen();
+		tui_keys(f->a, "l");
+	char *text = tui_screen();
 	assert_non_null(strstr(text, "StrongAuthenti"));
 	assert_non_null(strstr(text, "(cut: v)"));
 	free(text);
-	keys(f, "v");
+	tui_keys(f->a, "v");
 	golden("value_80x24");
-	text = screen();
+	text = tui_screen();
 	assert_non_null(
 		strstr(text, "StrongAuthenticationPhoneAppDetail: (none) -> Authenticator Lite; Included"));
 	free(text);
-	keys(f, "y");
+	tui_keys(f->a, "y");
 	assert_string_equal(clip_last(),
 			    "StrongAuthenticationPhoneAppDetail: (none) -> Authenticator Lite; Included "
 			    "Updated Properties: (none) -> StrongAuthenticationPhoneAppDetail");
-	keys(f, "q");
+	tui_keys(f->a, "q");
 	/* the IP, whole, from the ip column */
 	set_filter(f, "kind=signin");
-	keys(f, "g");
+	tui_keys(f->a, "g");
 	while (strcmp(view_timeline_column(app_timeline(f->a)), "ip"))
-		keys(f, "l");
-	keys(f, "y");
+		tui_keys(f->a, "l");
+	tui_keys(f->a, "y");
 	assert_string_equal(clip_last(), "2001:db8:3cb:f8::5d6");
 	assert_non_null(strstr(app_message_text(f->a), "copied ip: 2001:db8:3cb:f8::5d6"));
 	/* the sequence a terminal receives */
 	char *seq = clip_osc52(clip_last(), strlen(clip_last()));
 	assert_string_equal(seq, "\033]52;c;MjAwMTpkYjg6M2NiOmY4Ojo1ZDY=\a");
 	free(seq);
-	keys(f, "Y");
+	tui_keys(f->a, "Y");
 	json_t *o = json_loads(clip_last(), 0, NULL);
 	assert_non_null(o);
 	assert_string_equal(json_string_value(json_object_get(o, "ip")), "2001:db8:3cb:f8::5d6");
@@ -391,7 +373,7 @@ static void test_value_and_copy(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "resource")), "Microsoft Graph");
 	assert_string_equal(json_string_value(json_object_get(o, "ts")), "2023-06-18T01:00:00.000Z");
 	json_decref(o);
-	key(f, KEYS_CTRL('Y'));
+	tui_key(f->a, KEYS_CTRL('Y'));
 	assert_string_equal(clip_last(), "kind=signin");
 	close_app(f);
 }
@@ -402,18 +384,18 @@ static void test_chooser(void **state)
 	struct fx *f = *state;
 	open_app(f, 24, 120);
 	set_filter(f, "kind=signin");
-	keys(f, "C");
+	tui_keys(f->a, "C");
 	golden("chooser_120x24");
 	/* on "time": down to "user", hide it; "app" moves up first */
-	keys(f, "j\r");
-	char *text = screen();
+	tui_keys(f->a, "j\r");
+	char *text = tui_screen();
 	assert_non_null(strstr(text, "[ ]    user"));
 	free(text);
-	keys(f, "K"); /* the cursor is on "app" now, at the top after time */
-	keys(f, "K");
-	keys(f, "++++");
-	keys(f, "q");
-	text = screen();
+	tui_keys(f->a, "K"); /* the cursor is on "app" now, at the top after time */
+	tui_keys(f->a, "K");
+	tui_keys(f->a, "++++");
+	tui_keys(f->a, "q");
+	text = tui_screen();
 	char *head = strchr(text, '\n') + 1;
 	/* app first, wider; user gone */
 	assert_true(!strncmp(head, " >app", 5) || !strncmp(head, "  app", 5));
@@ -422,14 +404,14 @@ static void test_chooser(void **state)
 	close_app(f);
 	/* reopened: the same columns */
 	open_app(f, 24, 120);
-	text = screen();
+	text = tui_screen();
 	head = strchr(text, '\n') + 1;
 	assert_true(strstr(head, "app") < strstr(head, "resource"));
 	assert_null(strstr(head, " user "));
 	free(text);
-	keys(f, "Cr");
-	keys(f, "q");
-	text = screen();
+	tui_keys(f->a, "Cr");
+	tui_keys(f->a, "q");
+	text = tui_screen();
 	assert_non_null(strstr(text, "time (UTC)          user"));
 	free(text);
 	close_app(f);
@@ -445,7 +427,7 @@ static void test_mouse(void **state)
 	/* the third event's row: screen line 4 (title, header, two rows) */
 	MEVENT ev = { .id = 0, .x = 30, .y = 4, .bstate = BUTTON1_CLICKED };
 	assert_int_equal(ungetmouse(&ev), OK);
-	key(f, KEYS_F(KEY_MOUSE));
+	tui_key(f->a, KEYS_F(KEY_MOUSE));
 	const struct query_row *r = view_timeline_current(app_timeline(f->a));
 	assert_non_null(r);
 	assert_string_equal(r->op, "Update user");
@@ -453,13 +435,13 @@ static void test_mouse(void **state)
 	/* the wheel scrolls */
 	ev.bstate = BUTTON5_PRESSED;
 	assert_int_equal(ungetmouse(&ev), OK);
-	key(f, KEYS_F(KEY_MOUSE));
+	tui_key(f->a, KEYS_F(KEY_MOUSE));
 	assert_string_equal(view_timeline_current(app_timeline(f->a))->op, "Set-Mailbox");
 	ev.bstate = BUTTON1_DOUBLE_CLICKED;
 	ev.y = 2;
 	assert_int_equal(ungetmouse(&ev), OK);
-	key(f, KEYS_F(KEY_MOUSE));
-	char *text = screen();
+	tui_key(f->a, KEYS_F(KEY_MOUSE));
+	char *text = tui_screen();
 	assert_non_null(strstr(text, " detail "));
 	free(text);
 	close_app(f);
@@ -471,13 +453,13 @@ static void test_hunt_counts_at_80(void **state)
 {
 	struct fx *f = *state;
 	open_app(f, 24, 80);
-	keys(f, "H\r");
+	tui_keys(f->a, "H\r");
 	golden("hunt_rare_apps_80x24");
-	char *text = screen();
+	char *text = tui_screen();
 	assert_non_null(strstr(text, "mailboxes events"));
 	check_marks(text);
 	free(text);
-	keys(f, "y");
+	tui_keys(f->a, "y");
 	assert_string_equal(clip_last(), "666e1623-aa17-4008-a809-89807f229bdb");
 	close_app(f);
 }

@@ -11,6 +11,7 @@
  * (tui_nav_*.txt; UPDATE=1 rewrites them).
  */
 #include "testutil.h"
+#include "tui_util.h"
 
 #include <locale.h>
 #include <sys/stat.h>
@@ -178,28 +179,9 @@ static int done(void **state)
 	return 0;
 }
 
-static void keys(struct fx *f, const char *s)
-{
-	for (const char *p = s; *p; p++) {
-		app_key(f->a, (unsigned char)*p);
-		app_draw(f->a);
-	}
-}
-
-static void key(struct fx *f, int k)
-{
-	app_key(f->a, k);
-	app_draw(f->a);
-}
-
-static char *screen(void)
-{
-	return draw_dump(curscr);
-}
-
 static bool on_screen(const char *s)
 {
-	char *t = screen();
+	char *t = tui_screen();
 	bool r = strstr(t, s) != NULL;
 	free(t);
 	return r;
@@ -208,7 +190,7 @@ static bool on_screen(const char *s)
 /* Line y of the screen (caller frees). */
 static char *line(int y)
 {
-	char *t = screen(), *p = t;
+	char *t = tui_screen(), *p = t;
 	for (int i = 0; i < y && p; i++) {
 		p = strchr(p, '\n');
 		if (p)
@@ -221,7 +203,7 @@ static char *line(int y)
 
 static void golden(const char *name)
 {
-	char *got = screen();
+	char *got = tui_screen();
 	char path[256];
 	snprintf(path, sizeof path, "tests/golden/tui_nav_%s.txt", name);
 	const char *up = getenv("UPDATE");
@@ -265,30 +247,30 @@ static const char *top_view(struct fx *f)
 static void test_back_from_hunt(void **state)
 {
 	struct fx *f = *state;
-	keys(f, "H");
+	tui_keys(f->a, "H");
 	assert_string_equal(top_view(f), "hunts");
-	keys(f, "\r"); /* rare-apps */
+	tui_keys(f->a, "\r"); /* rare-apps */
 	assert_string_equal(top_view(f), "hunt");
-	keys(f, "\r"); /* its first row: the timeline, narrowed */
+	tui_keys(f->a, "\r"); /* its first row: the timeline, narrowed */
 	assert_string_equal(top_view(f), "timeline");
 	assert_non_null(strstr(app_filter(f->a), "666e1623"));
 	assert_true(on_screen("q back to hunt"));
-	keys(f, "q");
+	tui_keys(f->a, "q");
 	assert_false(app_done(f->a));
 	assert_string_equal(top_view(f), "hunt");
 	/* the filter the hunt was opened under is back */
 	assert_string_equal(app_filter(f->a), "");
-	keys(f, "q");
+	tui_keys(f->a, "q");
 	assert_string_equal(top_view(f), "hunts");
-	key(f, KEYS_ESC);
+	tui_key(f->a, KEYS_ESC);
 	assert_string_equal(top_view(f), "timeline");
 	assert_true(on_screen("q quit"));
 	/* Esc on the timeline asks; n keeps the interface open */
-	key(f, KEYS_ESC);
+	tui_key(f->a, KEYS_ESC);
 	assert_true(on_screen("Quit auditscope? (y/n)"));
-	keys(f, "n");
+	tui_keys(f->a, "n");
 	assert_false(app_done(f->a));
-	keys(f, "q");
+	tui_keys(f->a, "q");
 	assert_true(app_done(f->a));
 }
 
@@ -296,11 +278,11 @@ static void test_back_from_hunt(void **state)
 static void test_breadcrumb(void **state)
 {
 	struct fx *f = *state;
-	keys(f, "f");
-	keys(f, "user=alice@contoso.com\r");
-	keys(f, "f");
-	key(f, KEYS_CTRL('U'));
-	keys(f, "op=MailItemsAccessed\r");
+	tui_keys(f->a, "f");
+	tui_keys(f->a, "user=alice@contoso.com\r");
+	tui_keys(f->a, "f");
+	tui_key(f->a, KEYS_CTRL('U'));
+	tui_keys(f->a, "op=MailItemsAccessed\r");
 	char *title = line(0);
 	/* the second filter replaced the first: no "user=... > op=..." chain
 	 * that reads as both */
@@ -323,15 +305,15 @@ static void test_gutter_legend(void **state)
 	char *st = line(ROWS - 2);
 	assert_null(strstr(st, "bookmarked"));
 	free(st);
-	keys(f, "m");
-	key(f, 'x'); /* any key clears the message */
+	tui_keys(f->a, "m");
+	tui_key(f->a, 'x'); /* any key clears the message */
 	st = line(ROWS - 2);
 	assert_non_null(strstr(st, "* bookmarked"));
 	free(st);
 	/* and the help explains every mark (a page or two down) */
-	keys(f, "?");
+	tui_keys(f->a, "?");
 	for (int i = 0; i < 6 && !on_screen("*  bookmarked (m)"); i++)
-		keys(f, " ");
+		tui_keys(f->a, " ");
 	assert_true(on_screen("*  bookmarked (m)"));
 	assert_true(on_screen("!  flagged by a hunt"));
 }
@@ -340,11 +322,11 @@ static void test_gutter_legend(void **state)
 static void test_position_after_goto(void **state)
 {
 	struct fx *f = *state;
-	keys(f, ":goto 2023-06-19T06:00\r");
+	tui_keys(f->a, ":goto 2023-06-19T06:00\r");
 	char *st = line(ROWS - 2);
 	assert_non_null(strstr(st, "timeline  6 of 7"));
 	free(st);
-	keys(f, "k");
+	tui_keys(f->a, "k");
 	st = line(ROWS - 2);
 	assert_non_null(strstr(st, "timeline  5 of 7"));
 	free(st);
@@ -359,7 +341,7 @@ static void test_position_after_goto(void **state)
 static void test_messages_view(void **state)
 {
 	struct fx *f = *state;
-	keys(f, "E");
+	tui_keys(f->a, "E");
 	golden("messages");
 	assert_string_equal(top_view(f), "messages");
 	/* m1, m2 (one read), the Sync of bob's Inbox, m3, m4, m5 */
@@ -367,46 +349,46 @@ static void test_messages_view(void **state)
 	assert_true(on_screen("5 messages exposed, 1 folders synchronised"));
 	assert_true(on_screen("(every item: Sync)"));
 	/* Enter on m1: the event that read it; q comes back */
-	keys(f, "\r");
+	tui_keys(f->a, "\r");
 	assert_string_equal(top_view(f), "timeline");
 	assert_true(on_screen("timeline  1 of 1"));
 	assert_true(on_screen("2023-06-18 02:33:46"));
-	keys(f, "q");
+	tui_keys(f->a, "q");
 	assert_string_equal(top_view(f), "messages");
 	/* = on the app column keeps the messages that app read */
-	keys(f, "llll=");
+	tui_keys(f->a, "llll=");
 	assert_non_null(strstr(app_filter(f->a), "app=666e1623-aa17-4008-a809-89807f229bdb"));
 	assert_true(on_screen("row 1 of 2"));
 	/* F stacks the column under the cursor */
-	key(f, KEYS_F(KEY_BACKSPACE));
-	keys(f, "F");
+	tui_key(f->a, KEYS_F(KEY_BACKSPACE));
+	tui_keys(f->a, "F");
 	assert_string_equal(top_view(f), "stack");
 }
 
 static void test_stack_two_fields(void **state)
 {
 	struct fx *f = *state;
-	keys(f, ":stack app,mailbox\r");
+	tui_keys(f->a, ":stack app,mailbox\r");
 	golden("stack_two");
 	assert_string_equal(top_view(f), "stack");
 	/* events with no app (the sign-in... ) and the five reads: rows
 	 * for each combination, rare first */
 	assert_true(on_screen("9199bf20-a13f-4107-85dc-02114787ef48"));
 	/* o: sort by the distinct count, then the others */
-	keys(f, "o");
+	tui_keys(f->a, "o");
 	assert_true(on_screen("by users, descending"));
-	keys(f, "ooo");
+	tui_keys(f->a, "ooo");
 	assert_true(on_screen("by value, ascending"));
 	/* + adds a field: a json.PATH */
-	keys(f, "+");
-	keys(f, "json.ClientInfoString\r");
+	tui_keys(f->a, "+");
+	tui_keys(f->a, "json.ClientInfoString\r");
 	assert_true(on_screen("json.ClientInf"));
 	assert_true(on_screen("Client=MSExchangeRPC"));
 	/* Enter keeps the row's combination, and q comes back here */
-	keys(f, "g\r");
+	tui_keys(f->a, "g\r");
 	assert_string_equal(top_view(f), "timeline");
 	assert_non_null(strstr(app_filter(f->a), "json.ClientInfoString="));
-	keys(f, "q");
+	tui_keys(f->a, "q");
 	assert_string_equal(top_view(f), "stack");
 	assert_string_equal(app_filter(f->a), "");
 }
@@ -479,48 +461,48 @@ static void test_histogram_zoom(void **state)
 	histogram_clear(&h);
 	query_free(q);
 	assert_int_equal(histogram_auto_bucket(0, 30 * 86400000LL, 20), 86400000);
-	keys(f, "i");
+	tui_keys(f->a, "i");
 	golden("histogram");
 	assert_true(on_screen("1h buckets"));
 	/* the first bucket, 02:00: three events; + opens it */
-	keys(f, "g+");
+	tui_keys(f->a, "g+");
 	assert_true(on_screen("zoomed on 2023-06-18 02:00:00"));
 	assert_true(on_screen("1m buckets"));
 	char *st = line(ROWS - 2);
 	assert_non_null(strstr(st, "of 3 events"));
 	free(st);
-	keys(f, "-");
+	tui_keys(f->a, "-");
 	assert_true(on_screen("1h buckets"));
-	keys(f, "-");
+	tui_keys(f->a, "-");
 	assert_true(on_screen("3h buckets"));
 	/* Enter narrows to the bucket; q comes back to the histogram */
-	keys(f, "g\r");
+	tui_keys(f->a, "g\r");
 	assert_string_equal(top_view(f), "timeline");
-	keys(f, "q");
+	tui_keys(f->a, "q");
 	assert_string_equal(top_view(f), "histogram");
 }
 
 static void test_saved_views(void **state)
 {
 	struct fx *f = *state;
-	keys(f, "f");
-	keys(f, "op=MailItemsAccessed\r");
-	keys(f, ":stack app,mailbox mailboxes\r");
-	keys(f, ":view save appmbx\r");
+	tui_keys(f->a, "f");
+	tui_keys(f->a, "op=MailItemsAccessed\r");
+	tui_keys(f->a, ":stack app,mailbox mailboxes\r");
+	tui_keys(f->a, ":view save appmbx\r");
 	assert_non_null(strstr(app_message_text(f->a), "saved view 'appmbx'"));
-	keys(f, "q");
-	key(f, KEYS_F(KEY_BACKSPACE));
+	tui_keys(f->a, "q");
+	tui_key(f->a, KEYS_F(KEY_BACKSPACE));
 	assert_string_equal(app_filter(f->a), "");
-	keys(f, ":view\r");
+	tui_keys(f->a, ":view\r");
 	golden("views");
 	assert_true(on_screen("stack app,mailbox by distinct desc"));
-	keys(f, "\r");
+	tui_keys(f->a, "\r");
 	assert_string_equal(app_filter(f->a), "op=MailItemsAccessed");
 	assert_string_equal(top_view(f), "stack");
 	assert_true(on_screen("by users, descending"));
-	keys(f, ":view nosuch\r");
+	tui_keys(f->a, ":view nosuch\r");
 	assert_non_null(strstr(app_message_text(f->a), "no saved view named 'nosuch'"));
-	key(f, KEYS_ESC);
+	tui_key(f->a, KEYS_ESC);
 }
 
 static void test_export_words(void **state)
@@ -551,10 +533,10 @@ static void test_export_words(void **state)
 	free(cause);
 	/* through the prompt: extra words are an error, ~ is home, the
 	 * mode is the CLI's, an existing file is replaced only on y */
-	keys(f, ":export csv ~/r.csv extra\r");
+	tui_keys(f->a, ":export csv ~/r.csv extra\r");
 	assert_non_null(strstr(app_message_text(f->a), "unexpected 'extra'"));
-	key(f, KEYS_ESC);
-	keys(f, ":export csv ~/r.csv\r");
+	tui_key(f->a, KEYS_ESC);
+	tui_keys(f->a, ":export csv ~/r.csv\r");
 	assert_non_null(strstr(app_message_text(f->a), "exported 7 events to"));
 	struct stat sb;
 	assert_int_equal(stat(want, &sb), 0);
@@ -562,12 +544,12 @@ static void test_export_words(void **state)
 	umask(um);
 	assert_int_equal(sb.st_mode & 0777, 0666 & ~um);
 	truncate(want, 0);
-	keys(f, ":export csv ~/r.csv\r");
+	tui_keys(f->a, ":export csv ~/r.csv\r");
 	assert_true(on_screen("r.csv exists: replace it? (y/n)"));
-	keys(f, "n");
+	tui_keys(f->a, "n");
 	assert_int_equal(stat(want, &sb), 0);
 	assert_int_equal(sb.st_size, 0);
-	keys(f, ":export csv ~/r.csv\ry");
+	tui_keys(f->a, ":export csv ~/r.csv\ry");
 	assert_int_equal(stat(want, &sb), 0);
 	assert_true(sb.st_size > 0);
 	unlink(want);

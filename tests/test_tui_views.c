@@ -12,6 +12,7 @@
  * golden screens change only when the interface does.
  */
 #include "testutil.h"
+#include "tui_util.h"
 
 #include <locale.h>
 
@@ -195,25 +196,6 @@ static int done(void **state)
 	return 0;
 }
 
-static void keys(struct fx *f, const char *s)
-{
-	for (const char *p = s; *p; p++) {
-		app_key(f->a, (unsigned char)*p);
-		app_draw(f->a);
-	}
-}
-
-static void key(struct fx *f, int k)
-{
-	app_key(f->a, k);
-	app_draw(f->a);
-}
-
-static char *screen(void)
-{
-	return draw_dump(curscr);
-}
-
 /* Elapsed times on the status line ("0.01 s") depend on the machine's
  * load, not on the interface: mask their digits before comparing. */
 static void mask_seconds(char *s)
@@ -235,7 +217,7 @@ static void mask_seconds(char *s)
 /* Compare the screen with tests/golden/NAME.txt (UPDATE=1: write it). */
 static void golden(const char *name)
 {
-	char *got = screen();
+	char *got = tui_screen();
 	char path[256];
 	snprintf(path, sizeof path, "tests/golden/tui_%s.txt", name);
 	const char *up = getenv("UPDATE");
@@ -269,7 +251,7 @@ static void golden(const char *name)
 /* Lines 2.. of the screen (the table rows) that contain s. */
 static int rows_with(const char *s)
 {
-	char *text = screen();
+	char *text = tui_screen();
 	int n = 0, line = 0;
 	for (char *p = text; *p; line++) {
 		char *eol = strchr(p, '\n');
@@ -293,7 +275,7 @@ static void test_first_screen(void **state)
 	golden("timeline");
 	assert_int_equal(table_rows(), 9);
 	/* the hostile user name is on screen as text, not as an escape */
-	char *text = screen();
+	char *text = tui_screen();
 	assert_non_null(strstr(text, "mallory\\e[31m@evil\\e[0m"));
 	assert_null(strchr(text, 0x1b));
 	free(text);
@@ -304,21 +286,21 @@ static void test_pivot(void **state)
 {
 	struct fx *f = *state;
 	/* the third row, the user column: bob */
-	keys(f, "jjl");
+	tui_keys(f->a, "jjl");
 	const struct query_row *r = view_timeline_current(app_timeline(f->a));
 	assert_string_equal(r->user, "bob@contoso.com");
-	keys(f, "=");
+	tui_keys(f->a, "=");
 	golden("pivot");
 	assert_string_equal(app_filter(f->a), "user=bob@contoso.com");
 	assert_int_equal(table_rows(), 2);
 	assert_int_equal(rows_with("bob@contoso.com"), 2);
 	/* exclude the access type of the row under the cursor (Sync), then
 	 * undo both */
-	keys(f, "lllll-");
+	tui_keys(f->a, "lllll-");
 	assert_int_equal(table_rows(), 1);
-	key(f, KEYS_F(KEY_BACKSPACE));
+	tui_key(f->a, KEYS_F(KEY_BACKSPACE));
 	assert_int_equal(table_rows(), 2);
-	key(f, 127);
+	tui_key(f->a, 127);
 	assert_int_equal(table_rows(), 9);
 	assert_string_equal(app_filter(f->a), "");
 }
@@ -327,19 +309,19 @@ static void test_stack_rare_first(void **state)
 {
 	struct fx *f = *state;
 	/* op=MailItemsAccessed, then stack the app column */
-	keys(f, "j");
-	keys(f, "fop=MailItemsAccessed\r");
+	tui_keys(f->a, "j");
+	tui_keys(f->a, "fop=MailItemsAccessed\r");
 	assert_int_equal(table_rows(), 5);
-	keys(f, "lllF");
+	tui_keys(f->a, "lllF");
 	golden("stack");
-	char *text = screen();
+	char *text = tui_screen();
 	/* the first value row is the app that read mail once */
 	char *first = strstr(text, "\n  ");
 	first = strchr(first + 1, '\n') + 1;
 	assert_true(strncmp(first, "  666e1623-aa17-4008-a809-89807f229bdb", 38) == 0);
 	free(text);
 	/* Enter drills in: back on the timeline with the app's events */
-	keys(f, "\r");
+	tui_keys(f->a, "\r");
 	assert_int_equal(table_rows(), 1);
 	assert_string_equal(app_filter(f->a), "op=MailItemsAccessed app=666e1623-aa17-4008-a809-89807f229bdb");
 }
@@ -347,28 +329,28 @@ static void test_stack_rare_first(void **state)
 static void test_detail_hostile(void **state)
 {
 	struct fx *f = *state;
-	keys(f, "jjj");
+	tui_keys(f->a, "jjj");
 	const struct query_row *r = view_timeline_current(app_timeline(f->a));
 	assert_string_equal(r->op, "New-InboxRule");
-	keys(f, "\r");
+	tui_keys(f->a, "\r");
 	golden("detail_hostile");
-	char *text = screen();
+	char *text = tui_screen();
 	assert_null(strchr(text, 0x1b));
 	assert_non_null(strstr(text, "mallory\\e[31m@evil\\e[0m\\u202e"));
 	free(text);
-	keys(f, "q");
+	tui_keys(f->a, "q");
 	assert_int_equal(table_rows(), 9);
 }
 
 static void test_detail_messages(void **state)
 {
 	struct fx *f = *state;
-	keys(f, "j\r");
+	tui_keys(f->a, "j\r");
 	golden("detail_mail");
 	assert_int_equal(rows_with("<m1@mail.example>"), 1);
 	/* ] follows the timeline to the next event */
-	keys(f, "]");
-	char *text = screen();
+	tui_keys(f->a, "]");
+	char *text = tui_screen();
 	assert_non_null(strstr(text, "bob@contoso.com"));
 	assert_non_null(strstr(text, "whole folder synchronised"));
 	free(text);
@@ -377,7 +359,7 @@ static void test_detail_messages(void **state)
 static void test_bookmark(void **state)
 {
 	struct fx *f = *state;
-	keys(f, "jm");
+	tui_keys(f->a, "jm");
 	const struct query_row *r = view_timeline_current(app_timeline(f->a));
 	int64_t id = r->id;
 	/* on disk at once, through another connection */
@@ -388,24 +370,24 @@ static void test_bookmark(void **state)
 	store_close(other);
 	assert_int_equal(rows_with("* 2023-06-18 02:33:46"), 1);
 	/* u / U walk the bookmarks */
-	keys(f, "jjjjjm");
-	keys(f, "g");
-	keys(f, "u");
+	tui_keys(f->a, "jjjjjm");
+	tui_keys(f->a, "g");
+	tui_keys(f->a, "u");
 	assert_int_equal(view_timeline_current(app_timeline(f->a))->id, id);
-	keys(f, "u");
+	tui_keys(f->a, "u");
 	assert_string_equal(view_timeline_current(app_timeline(f->a))->op, "Send");
-	keys(f, "U");
+	tui_keys(f->a, "U");
 	assert_int_equal(view_timeline_current(app_timeline(f->a))->id, id);
 	/* a tag and a note, shown in the detail */
-	keys(f, "texfil\r");
-	keys(f, "cread the CEO's mail\r");
-	keys(f, "\r");
+	tui_keys(f->a, "texfil\r");
+	tui_keys(f->a, "cread the CEO's mail\r");
+	tui_keys(f->a, "\r");
 	golden("detail_annotated");
-	keys(f, "q");
+	tui_keys(f->a, "q");
 	/* M asks first, then bookmarks the filter's events */
-	keys(f, "M");
+	tui_keys(f->a, "M");
 	assert_non_null(strstr(app_message_text(f->a), ""));
-	keys(f, "y");
+	tui_keys(f->a, "y");
 	assert_non_null(strstr(app_message_text(f->a), "bookmarked 9 events (7 new)"));
 }
 
@@ -416,18 +398,18 @@ static void test_bookmark(void **state)
 static void test_bookmark_two_analysts(void **state)
 {
 	struct fx *f = *state;
-	keys(f, "j");
+	tui_keys(f->a, "j");
 	int64_t id = view_timeline_current(app_timeline(f->a))->id;
 	struct store *other;
 	char *cause = NULL;
 	assert_int_equal(store_open(f->case_path, 0, &other, &cause), 0);
 	assert_int_equal(annot_mark(other, id, true, &cause), 1);
-	keys(f, "m"); /* seen unmarked: bookmark */
+	tui_keys(f->a, "m"); /* seen unmarked: bookmark */
 	assert_int_equal(annot_is_marked(other, id, NULL), 1);
 	assert_non_null(strstr(app_message_text(f->a), "bookmarked"));
 	/* now shown bookmarked; the other analyst removes it meanwhile */
 	assert_int_equal(annot_mark(other, id, false, &cause), 1);
-	keys(f, "m"); /* seen marked: remove, which it already is */
+	tui_keys(f->a, "m"); /* seen marked: remove, which it already is */
 	assert_int_equal(annot_is_marked(other, id, NULL), 0);
 	assert_non_null(strstr(app_message_text(f->a), "bookmark removed"));
 	store_close(other);
@@ -436,75 +418,75 @@ static void test_bookmark_two_analysts(void **state)
 static void test_filter_error(void **state)
 {
 	struct fx *f = *state;
-	keys(f, "fuser=");
-	keys(f, "\r");
+	tui_keys(f->a, "fuser=");
+	tui_keys(f->a, "\r");
 	/* the prompt stays open and the error names the column */
 	golden("filter_error");
 	assert_non_null(strstr(app_message_text(f->a), "column"));
-	keys(f, "bob@contoso.com\r");
+	tui_keys(f->a, "bob@contoso.com\r");
 	assert_int_equal(table_rows(), 2);
 }
 
 static void test_search(void **state)
 {
 	struct fx *f = *state;
-	keys(f, "/198.51.100\r");
+	tui_keys(f->a, "/198.51.100\r");
 	assert_string_equal(view_timeline_current(app_timeline(f->a))->ip, "198.51.100.83");
-	keys(f, "n");
+	tui_keys(f->a, "n");
 	/* wrapped to the first match */
 	assert_string_equal(view_timeline_current(app_timeline(f->a))->ip, "198.51.100.7");
 	assert_non_null(strstr(app_message_text(f->a), "continued from the start"));
-	keys(f, "N");
+	tui_keys(f->a, "N");
 	assert_string_equal(view_timeline_current(app_timeline(f->a))->ip, "198.51.100.83");
 	/* /regex/ over the raw record: only one record says Client=REST */
-	keys(f, "g//Client=RE[S]T/\r");
+	tui_keys(f->a, "g//Client=RE[S]T/\r");
 	assert_string_equal(view_timeline_current(app_timeline(f->a))->ip, "203.0.113.61");
 	assert_string_equal(view_timeline_current(app_timeline(f->a))->op, "MailItemsAccessed");
-	keys(f, "n");
+	tui_keys(f->a, "n");
 	assert_non_null(strstr(app_message_text(f->a), "only match"));
 }
 
 static void test_resize(void **state)
 {
 	struct fx *f = *state;
-	keys(f, "jjjj");
+	tui_keys(f->a, "jjjj");
 	resizeterm(10, 60);
-	key(f, KEYS_F(KEY_RESIZE));
+	tui_key(f->a, KEYS_F(KEY_RESIZE));
 	golden("resized");
 	/* the cursor's event is still the one under the cursor */
 	assert_string_equal(view_timeline_current(app_timeline(f->a))->op, "FileAccessed");
 	resizeterm(5, 30);
-	key(f, KEYS_F(KEY_RESIZE));
-	char *text = screen();
+	tui_key(f->a, KEYS_F(KEY_RESIZE));
+	char *text = tui_screen();
 	assert_non_null(strstr(text, "Terminal too small: 30x5"));
 	free(text);
 	resizeterm(ROWS, COLS);
-	key(f, KEYS_F(KEY_RESIZE));
+	tui_key(f->a, KEYS_F(KEY_RESIZE));
 	assert_int_equal(table_rows(), 9);
 }
 
 static void test_help(void **state)
 {
 	struct fx *f = *state;
-	keys(f, "?");
+	tui_keys(f->a, "?");
 	golden("help");
 	/* at its end, how each hunt decides, from the hunts' own descriptions */
-	keys(f, "G");
-	char *text = screen();
+	tui_keys(f->a, "G");
+	char *text = tui_screen();
 	assert_non_null(strstr(text, "anti-forensics"));
 	assert_non_null(strstr(text, "reason; context rows 0."));
 	free(text);
-	keys(f, "q");
+	tui_keys(f->a, "q");
 	assert_int_equal(table_rows(), 9);
 }
 
 static void test_histogram(void **state)
 {
 	struct fx *f = *state;
-	keys(f, "i");
+	tui_keys(f->a, "i");
 	golden("histogram");
 	/* narrow to the second day's bucket: Enter on it */
-	keys(f, "G\r");
+	tui_keys(f->a, "G\r");
 	int n = table_rows();
 	assert_true(n > 0 && n < 9);
 	assert_int_equal(rows_with("2023-06-19"), n);
@@ -514,8 +496,8 @@ static void test_histogram(void **state)
 static void test_state_restored(void **state)
 {
 	struct fx *f = *state;
-	keys(f, "fworkload=Exchange\r");
-	keys(f, "jjlll");
+	tui_keys(f->a, "fworkload=Exchange\r");
+	tui_keys(f->a, "jjlll");
 	int64_t id = view_timeline_current(app_timeline(f->a))->id;
 	close_app(f);
 	open_app(f);
@@ -527,25 +509,25 @@ static void test_state_restored(void **state)
 static void test_commands(void **state)
 {
 	struct fx *f = *state;
-	keys(f, ":goto 2023-06-19\r");
+	tui_keys(f->a, ":goto 2023-06-19\r");
 	assert_string_equal(view_timeline_current(app_timeline(f->a))->op, "MailItemsAccessed");
 	assert_int_equal(view_timeline_current(app_timeline(f->a))->ts, 1687150800000);
-	keys(f, ":theme\r");
+	tui_keys(f->a, ":theme\r");
 	assert_non_null(strstr(app_message_text(f->a), "high-contrast"));
 	/* NO_COLOR is set: the theme loads, colours stay off */
-	keys(f, ":theme light\r");
+	tui_keys(f->a, ":theme light\r");
 	assert_non_null(strstr(app_message_text(f->a), "colours are off"));
-	keys(f, ":theme nosuch\r");
+	tui_keys(f->a, ":theme nosuch\r");
 	assert_non_null(strstr(app_message_text(f->a), "no theme named 'nosuch'"));
-	key(f, KEYS_ESC);
-	keys(f, ":nonsense\r");
+	tui_key(f->a, KEYS_ESC);
+	tui_keys(f->a, ":nonsense\r");
 	assert_non_null(strstr(app_message_text(f->a), "unknown command 'nonsense'"));
 	/* the others are named from the table */
 	assert_non_null(strstr(app_message_text(f->a),
 			       "(goto, filter, export, theme, view, stack, hunt, sigma, coverage, quit)"));
-	key(f, KEYS_ESC);
+	tui_key(f->a, KEYS_ESC);
 	/* a short form from the table: :g is :goto */
-	keys(f, ":g 2023-06-19\r");
+	tui_keys(f->a, ":g 2023-06-19\r");
 	assert_int_equal(view_timeline_current(app_timeline(f->a))->ts, 1687150800000);
 	/* the help screen lists every command of the table */
 	size_t nc;
@@ -559,8 +541,8 @@ static void test_commands(void **state)
 	free(cl);
 	char *out = xasprintf("%s/x.jsonl", f->dir);
 	char *cmd = xasprintf(":export jsonl %s\r", out);
-	keys(f, "fuser=alice@contoso.com\r");
-	keys(f, cmd);
+	tui_keys(f->a, "fuser=alice@contoso.com\r");
+	tui_keys(f->a, cmd);
 	assert_non_null(strstr(app_message_text(f->a), "exported 3 events"));
 	FILE *g = fopen(out, "r");
 	assert_non_null(g);
@@ -576,37 +558,37 @@ static void test_commands(void **state)
 static void test_hunts(void **state)
 {
 	struct fx *f = *state;
-	keys(f, "H");
+	tui_keys(f->a, "H");
 	golden("hunts");
 	/* rare-apps is first, with the unknown app as its hit */
 	assert_int_equal(rows_with("rare-apps"), 1);
-	keys(f, "\r");
+	tui_keys(f->a, "\r");
 	golden("hunt_rare_apps");
-	char *text = screen();
+	char *text = tui_screen();
 	char *row = strstr(text, "\n! ");
 	assert_non_null(row);
 	assert_non_null(strstr(row, "666e1623-aa17-4008-a809-89807f229bdb"));
 	free(text);
 	/* m bookmarks the hit's events, tagged with the hunt's name */
-	keys(f, "m");
+	tui_keys(f->a, "m");
 	assert_non_null(strstr(app_message_text(f->a), "bookmarked and tagged rare-apps: 1 events"));
 	/* Enter: the timeline, narrowed to the hit's events */
-	keys(f, "\r");
+	tui_keys(f->a, "\r");
 	assert_int_equal(table_rows(), 1);
 	assert_non_null(strstr(app_filter(f->a), "666e1623-aa17-4008-a809-89807f229bdb"));
 	/* bookmarked (*), tagged, and noted (+) with the hunt's reason */
 	assert_int_equal(rows_with("*+2023-06-18 02:33:46"), 1);
-	text = screen();
+	text = tui_screen();
 	assert_non_null(strstr(text, "> hunt rare-apps"));
 	free(text);
 	/* :hunt NAME opens one hunt; an unknown name is an error */
-	keys(f, ":hunt token-replay\r");
-	text = screen();
+	tui_keys(f->a, ":hunt token-replay\r");
+	text = tui_screen();
 	assert_non_null(strstr(text, "token-replay: "));
 	free(text);
-	keys(f, "q:hunt nosuch\r");
+	tui_keys(f->a, "q:hunt nosuch\r");
 	assert_non_null(strstr(app_message_text(f->a), "no hunt named 'nosuch'"));
-	key(f, KEYS_ESC);
+	tui_key(f->a, KEYS_ESC);
 }
 
 /* The Sigma rules view moves like every list view (list.h, its own key
@@ -628,30 +610,30 @@ static void test_sigma_moves(void **state)
 		free(write_file(rules, name, body, strlen(body)));
 	}
 	char *cmd = xasprintf(":sigma %s\r", rules);
-	keys(f, cmd);
+	tui_keys(f->a, cmd);
 	free(cmd);
-	char *text = screen();
+	char *text = tui_screen();
 	assert_non_null(strstr(text, "rule 1 of 30:"));
 	free(text);
-	key(f, 'D' & 0x1f); /* ^D: half a page down */
-	text = screen();
+	tui_key(f->a, 'D' & 0x1f); /* ^D: half a page down */
+	text = tui_screen();
 	/* 19 rows on screen: the cursor goes down 9 */
 	assert_non_null(strstr(text, "rule 10 of 30:"));
 	free(text);
-	key(f, KEYS_F(KEY_END));
-	text = screen();
+	tui_key(f->a, KEYS_F(KEY_END));
+	text = tui_screen();
 	assert_non_null(strstr(text, "rule 30 of 30:"));
 	free(text);
-	key(f, 'U' & 0x1f); /* ^U: half a page up */
-	text = screen();
+	tui_key(f->a, 'U' & 0x1f); /* ^U: half a page up */
+	text = tui_screen();
 	assert_non_null(strstr(text, "rule 21 of 30:"));
 	free(text);
-	key(f, KEYS_F(KEY_HOME));
-	text = screen();
+	tui_key(f->a, KEYS_F(KEY_HOME));
+	text = tui_screen();
 	assert_non_null(strstr(text, "rule 1 of 30:"));
 	free(text);
 	/* the first row is the rule with a hit: Enter shows its event */
-	keys(f, "\r");
+	tui_keys(f->a, "\r");
 	assert_int_equal(table_rows(), 1);
 	assert_non_null(strstr(app_filter(f->a), "sigma"));
 	free(rules);
@@ -665,8 +647,8 @@ static void test_flags(void **state)
 	assert_true(app_idle(f->a));
 	app_draw(f->a);
 	assert_int_equal(rows_with(" !2023-06-18 02:33:46"), 1);
-	keys(f, "j\r");
-	char *text = screen();
+	tui_keys(f->a, "j\r");
+	char *text = tui_screen();
 	assert_non_null(strstr(text, "flagged by    rare-apps"));
 	free(text);
 }
