@@ -60,7 +60,7 @@ sqlite3_stmt *sqlite_prep(struct store *st, const char *sql, char **cause);
 int sqlite_exec(struct store *st, const char *sql, char **cause);
 
 /* ------------------------------------------------------------------ */
-/* Raw blocks (store.c reads them, load_blocks.c writes them): the records of
+/* Raw blocks (record.c reads them, load_blocks.c writes them): the records of
  * events id .. id+n-1 back to back, then n+1 u32 offsets (the last is the
  * end of the records), then u32 n; one zstd frame of about BLOCK_BYTES. */
 #define BLOCK_BYTES ((size_t)512 << 10)

@@ -1,7 +1,7 @@
 /*
  * store.c: the SQLite case file of store.h.
  *
- * Layout (schema version 1):
+ * Layout (schema version 4):
  *   vals(id, v)             every normalized string once; events refer to ids
  *   events(...)             one row per unique record id; small integer columns
  *   rawblocks(id, n, data)  the raw records of events id .. id+n-1, one zstd
@@ -9,34 +9,26 @@
  *   msglists(event, n, items)   what a MailItemsAccessed record names, as a
  *                           JSON array of [folder, internet message id, size]
  *   messages                a view: one row per (event, folder, message id)
+ *   seen(event, source, line)   the other sources an event was also read from
  *   sources(...)            provenance and counts per file or archive member
  *   rejects(...)            rows that could not be parsed, verbatim
  *   marks, tags, notes      annotations, keyed by (record_id, kind)
  *   views                   saved filters
  *   apps                    the tenant's own app names
+ *   ipgeo                   where each distinct IP value is (ipgeo.c)
  *   state                   what the interface restores on reopening
  *   meta(key, value)
  *
- * Raw records live apart from events so that scans of events (stacks,
- * filters) never page through them, and in blocks because a block of
- * similar JSON compresses about 8x at 500 MB/s where one record compresses
- * 5x at a third of the speed. Reading one record costs decompressing its
- * block (well under a millisecond); the last block read is kept, so that
- * reading in id order decompresses each block once.
- *
- * A load runs on three threads: the caller's (reading and parsing, which
- * feeds the sink), a writer that owns the SQLite work, and a compressor
- * for the raw blocks. The sink copies each event into a batch; full
- * batches go to the writer through a short queue, so memory stays bounded
- * whatever the size of the input.
+ * One event's raw record and messages are read in record.c, the case's
+ * bookkeeping (summary, sources, rejects, state) in bookkeeping.c, its
+ * value tables in values.c; the bulk load is load.c and its files.
  */
-#define _GNU_SOURCE /* pthread_setname_np */
+#define _GNU_SOURCE /* F_OFD_SETLK */
 #include "store.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +41,7 @@
 
 #include "util.h"
 #include "xalloc.h"
-#include "sqlite_store.h"
-#include "storage.h"
+#include "store_impl.h"
 
 #define SCHEMA_VERSION 4
 #define APP_ID 0x41554454 /* "AUDT" */
@@ -134,33 +125,6 @@ static const char *const index_sql[] = {
 };
 #define NINDEX (sizeof index_sql / sizeof index_sql[0])
 
-
-struct sqlite_store {
-	struct store base; /* first: the interface's head (storage.h) */
-	sqlite3 *db;
-	char *path;
-	bool readonly;
-	ZSTD_DCtx *dctx;
-	/* the last raw block read */
-	int64_t blk_first, blk_n;
-	char *blk;
-	size_t blk_len, blk_cap;
-	sqlite3_stmt *sel_block;
-	sqlite3_stmt *sel_seen;    /* store_event_seen, asked once an exported row */
-	sqlite3_stmt *sel_text[2]; /* value_texts: vals, sources */
-	sqlite3_stmt *sel_msgs;    /* event_messages */
-	int wantfd;                /* the case file, for STORE_WANT_BYTE; -1 */
-	int busy_ms;
-	struct timespec busy_since;
-	/* a descriptor of the case file for sqlite_load_running's flock,
-	 * open until the connection is closed: closing any descriptor of
-	 * the file would drop SQLite's own POSIX locks on it (a reader's
-	 * WAL could then be checkpointed and removed under it) */
-	int probe_fd;
-};
-
-#define SQ(st) ((struct sqlite_store *)(st))
-
 /* NULL for a case of another store: SQLite then fails the statement
  * (SQLITE_MISUSE) rather than read another store's memory. */
 sqlite3 *store_db(struct store *st)
@@ -215,82 +179,6 @@ static int exec(sqlite3 *db, const char *sql, char **cause)
 		return -1;
 	}
 	return 0;
-}
-
-/*
- * The raw record of event id, borrowed from the block cache (valid until
- * the next call), or NULL. A block, uncompressed, is the records back to
- * back, then n+1 u32 offsets (the last is the end of the records), then
- * u32 n.
- */
-static const char *raw_lookup(struct store *st, int64_t id, size_t *len)
-{
-	if (!(SQ(st)->blk && id >= SQ(st)->blk_first && id < SQ(st)->blk_first + SQ(st)->blk_n)) {
-		if (!SQ(st)->sel_block &&
-		    sqlite3_prepare_v3(SQ(st)->db,
-				       "SELECT id, n, data FROM rawblocks WHERE id <= ? ORDER BY id DESC LIMIT 1",
-				       -1, SQLITE_PREPARE_PERSISTENT, &SQ(st)->sel_block, NULL) != SQLITE_OK)
-			return NULL;
-		sqlite3_stmt *q = SQ(st)->sel_block;
-		sqlite3_bind_int64(q, 1, id);
-		const char *ok = NULL;
-		SQ(st)->blk_n = 0;
-		if (sqlite3_step(q) == SQLITE_ROW) {
-			int64_t first = sqlite3_column_int64(q, 0), n = sqlite3_column_int64(q, 1);
-			const void *data = sqlite3_column_blob(q, 2);
-			size_t dn = (size_t)sqlite3_column_bytes(q, 2);
-			unsigned long long sz = ZSTD_getFrameContentSize(data, dn);
-			if (id < first + n && n > 0 && sz != ZSTD_CONTENTSIZE_ERROR &&
-			    sz != ZSTD_CONTENTSIZE_UNKNOWN && sz < ((size_t)1 << 31)) {
-				SQ(st)->blk = xgrow(SQ(st)->blk, &SQ(st)->blk_cap, (size_t)sz + 1, 1);
-				if (!SQ(st)->dctx)
-					SQ(st)->dctx = ZSTD_createDCtx();
-				size_t r = ZSTD_decompressDCtx(SQ(st)->dctx, SQ(st)->blk, SQ(st)->blk_cap,
-							       data, dn);
-				size_t tr = 4 * ((size_t)n + 2);
-				if (!ZSTD_isError(r) && r >= tr && get_u32(SQ(st)->blk + r - 4) == (uint64_t)n) {
-					SQ(st)->blk_first = first;
-					SQ(st)->blk_n = n;
-					SQ(st)->blk_len = r - tr; /* the records; the trailer follows */
-					ok = SQ(st)->blk;
-				}
-			}
-		}
-		sqlite3_reset(q);
-		if (!ok)
-			return NULL;
-	}
-	size_t k = (size_t)(id - SQ(st)->blk_first);
-	const char *offs = SQ(st)->blk + SQ(st)->blk_len;
-	uint32_t a = get_u32(offs + 4 * k), b = get_u32(offs + 4 * (k + 1));
-	if (a > b || b > SQ(st)->blk_len)
-		return NULL;
-	*len = b - a;
-	return SQ(st)->blk + a;
-}
-
-/* SQL: raw_json(event_id) -> the record's JSON text. */
-static void sql_raw_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	struct store *st = sqlite3_user_data(ctx);
-	size_t len;
-	const char *t = raw_lookup(st, sqlite3_value_int64(argv[0]), &len);
-	if (!t)
-		sqlite3_result_null(ctx);
-	else
-		sqlite3_result_text(ctx, t, (int)len, SQLITE_TRANSIENT);
-}
-
-static char *sqlite_raw(struct store *st, int64_t id, size_t *len)
-{
-	size_t n;
-	const char *t = raw_lookup(st, id, &n);
-	if (!t)
-		return NULL;
-	if (len)
-		*len = n;
-	return xstrndup(t, n);
 }
 
 /* A load holds an exclusive flock on the case file (load.c): a shared
@@ -583,8 +471,8 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 		}
 	}
 	exec(db, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;", NULL);
-	sqlite3_create_function(db, "raw_json", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, st, sql_raw_json, NULL,
-				NULL);
+	sqlite3_create_function(db, "raw_json", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, st,
+				sqlite_sql_raw_json, NULL, NULL);
 	*out = st;
 	return 0;
 }
@@ -607,322 +495,6 @@ static void sqlite_close(struct store *st)
 	free(SQ(st)->blk);
 	free(SQ(st)->path);
 	free(st);
-}
-
-/* ------------------------------------------------------------------ */
-/* Reading the case's bookkeeping */
-
-static int sqlite_summary(struct store *st, struct store_summary *sum, char **cause)
-{
-	sqlite3_stmt *q;
-	memset(sum, 0, sizeof *sum);
-	sum->first_ts = INT64_MAX;
-	sum->last_ts = INT64_MIN;
-	if (sqlite3_prepare_v2(SQ(st)->db,
-			       "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sources),"
-			       " (SELECT total(records) FROM sources), (SELECT total(duplicates) FROM sources),"
-			       " (SELECT count(*) FROM rejects), (SELECT total(n) FROM msglists),"
-			       " (SELECT min(ts) FROM events), (SELECT max(ts) FROM events)",
-			       -1, &q, NULL) != SQLITE_OK)
-		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		sum->events = sqlite3_column_int64(q, 0);
-		sum->sources = sqlite3_column_int64(q, 1);
-		sum->records = sqlite3_column_int64(q, 2);
-		sum->duplicates = sqlite3_column_int64(q, 3);
-		sum->rejects = sqlite3_column_int64(q, 4);
-		sum->messages = sqlite3_column_int64(q, 5);
-		if (sqlite3_column_type(q, 6) != SQLITE_NULL) {
-			sum->first_ts = sqlite3_column_int64(q, 6);
-			sum->last_ts = sqlite3_column_int64(q, 7);
-		}
-	}
-	sqlite3_finalize(q);
-	/* (a case from before schema 4 has no seen table: none then) */
-	if (sqlite3_prepare_v2(SQ(st)->db, "SELECT count(DISTINCT event) FROM seen", -1, &q, NULL) ==
-	    SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			sum->multi_source = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
-	}
-	struct stat sb;
-	if (stat(SQ(st)->path, &sb) == 0)
-		sum->file_bytes = sb.st_size;
-	char *wal = xasprintf("%s-wal", SQ(st)->path);
-	if (stat(wal, &sb) == 0)
-		sum->file_bytes += sb.st_size;
-	free(wal);
-	return 0;
-}
-
-static int sqlite_event_seen(struct store *st, int64_t event,
-			     int (*fn)(const char *path, int64_t line, void *ctx), void *ctx, char **cause)
-{
-	if (!SQ(st)->sel_seen &&
-	    sqlite3_prepare_v2(SQ(st)->db,
-			       "SELECT s.path, w.line FROM seen w JOIN sources s ON s.id = w.source"
-			       " WHERE w.event = ? ORDER BY w.source, w.line",
-			       -1, &SQ(st)->sel_seen, NULL) != SQLITE_OK)
-		return 0; /* a case from before schema 4 */
-	sqlite3_stmt *q = SQ(st)->sel_seen;
-	sqlite3_bind_int64(q, 1, event);
-	int r, rc = 0;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		const unsigned char *p = sqlite3_column_text(q, 0);
-		if (fn(p ? (const char *)p : "", sqlite3_column_int64(q, 1), ctx) != 0)
-			break;
-	}
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		rc = set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
-	sqlite3_reset(q);
-	return rc;
-}
-
-static int sqlite_each_source(struct store *st, int (*fn)(const struct store_source_row *r, void *ctx),
-			      void *ctx, char **cause)
-{
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(SQ(st)->db,
-			       /* a case file is untrusted: what the schema says is
-				* never NULL is made so here, not assumed */
-			       "SELECT id, bytes, coalesce(path, ''), sha256, format, encoding,"
-			       " coalesce(status, ''), warning, coalesce(loaded_at, ''), records, events,"
-			       " duplicates, rejects, first_ts, last_ts FROM sources ORDER BY id",
-			       -1, &q, NULL) != SQLITE_OK)
-		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
-	int rc = 0;
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		struct store_source_row r = {
-			.id = sqlite3_column_int64(q, 0),
-			.bytes = sqlite3_column_type(q, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 1),
-			.path = (const char *)sqlite3_column_text(q, 2),
-			.sha256 = (const char *)sqlite3_column_text(q, 3),
-			.format = (const char *)sqlite3_column_text(q, 4),
-			.encoding = (const char *)sqlite3_column_text(q, 5),
-			.status = (const char *)sqlite3_column_text(q, 6),
-			.warning = (const char *)sqlite3_column_text(q, 7),
-			.loaded_at = (const char *)sqlite3_column_text(q, 8),
-		};
-		r.c.records = (uint64_t)sqlite3_column_int64(q, 9);
-		r.c.events = (uint64_t)sqlite3_column_int64(q, 10);
-		r.c.duplicates = (uint64_t)sqlite3_column_int64(q, 11);
-		r.c.rejects = (uint64_t)sqlite3_column_int64(q, 12);
-		r.c.first_ts =
-			sqlite3_column_type(q, 13) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(q, 13);
-		r.c.last_ts =
-			sqlite3_column_type(q, 14) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(q, 14);
-		if ((rc = fn(&r, ctx)) != 0)
-			break;
-	}
-	sqlite3_finalize(q);
-	return rc;
-}
-
-static int sqlite_each_reject(struct store *st, int64_t limit,
-			      int (*fn)(const struct store_reject_row *r, void *ctx), void *ctx, char **cause)
-{
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(SQ(st)->db,
-			       "SELECT r.id, r.line, coalesce(s.path, ''), coalesce(r.reason, ''), r.raw FROM rejects r"
-			       " JOIN sources s ON s.id = r.source ORDER BY r.source, r.line, r.id LIMIT ?",
-			       -1, &q, NULL) != SQLITE_OK)
-		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
-	sqlite3_bind_int64(q, 1, limit);
-	int rc = 0;
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		struct store_reject_row r = {
-			.id = sqlite3_column_int64(q, 0),
-			.line = sqlite3_column_int64(q, 1),
-			.path = (const char *)sqlite3_column_text(q, 2),
-			.reason = (const char *)sqlite3_column_text(q, 3),
-			.raw = sqlite3_column_blob(q, 4),
-			.rawlen = (size_t)sqlite3_column_bytes(q, 4),
-		};
-		if ((rc = fn(&r, ctx)) != 0)
-			break;
-	}
-	sqlite3_finalize(q);
-	return rc;
-}
-
-static int sqlite_time_range(struct store *st, int64_t *first, int64_t *last, char **cause)
-{
-	sqlite3_stmt *q;
-	*first = *last = 0;
-	if (sqlite3_prepare_v2(SQ(st)->db, "SELECT min(ts), max(ts) FROM events", -1, &q, NULL) != SQLITE_OK)
-		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
-	int rc = sqlite3_step(q);
-	int found = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL;
-	if (found) {
-		*first = sqlite3_column_int64(q, 0);
-		*last = sqlite3_column_int64(q, 1);
-	}
-	sqlite3_finalize(q);
-	if (rc != SQLITE_ROW)
-		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
-	return found;
-}
-
-static int sqlite_event_messages(struct store *st, int64_t event,
-				 int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause)
-{
-	/* kept prepared for the case's life: the sync-access hunt asks for
-	 * thousands of events one at a time (a fresh statement if a caller's
-	 * fn asks again while the kept one runs) */
-	static const char sql[] = "SELECT folder, msgid, size FROM messages WHERE event = ?1 ORDER BY seq";
-	sqlite3_stmt *q = SQ(st)->sel_msgs;
-	bool kept = q && !sqlite3_stmt_busy(q);
-	if (!q && sqlite3_prepare_v3(SQ(st)->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &SQ(st)->sel_msgs,
-				     NULL) == SQLITE_OK) {
-		q = SQ(st)->sel_msgs;
-		kept = true;
-	}
-	if (!kept && sqlite3_prepare_v2(SQ(st)->db, sql, -1, &q, NULL) != SQLITE_OK)
-		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
-	sqlite3_bind_int64(q, 1, event);
-	int rc = 0, step;
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		struct store_message m = {
-			.folder = (const char *)sqlite3_column_text(q, 0),
-			.msgid = (const char *)sqlite3_column_text(q, 1),
-			.size = sqlite3_column_type(q, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 2),
-		};
-		if ((rc = fn(&m, ctx)) != 0)
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
-	if (kept)
-		sqlite3_reset(q);
-	else
-		sqlite3_finalize(q);
-	return rc;
-}
-
-static char *sqlite_state_get(struct store *st, const char *key)
-{
-	sqlite3_stmt *q;
-	char *v = NULL;
-	if (sqlite3_prepare_v2(SQ(st)->db, "SELECT value FROM state WHERE key = ?1", -1, &q, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
-		v = xstrdup((const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
-	return v;
-}
-
-static int sqlite_state_set(struct store *st, const char *key, const char *value, char **cause)
-{
-	sqlite3_stmt *q;
-	const char *sql = value ? "INSERT OR REPLACE INTO state(key, value) VALUES (?1, ?2)"
-				: "DELETE FROM state WHERE key = ?1";
-	if (sqlite3_prepare_v2(SQ(st)->db, sql, -1, &q, NULL) != SQLITE_OK)
-		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	if (value)
-		sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
-	/* the interface's own bookkeeping (position, filters) waits for a
-	 * running load at most 200 ms: it is written again when it fails */
-	sqlite_store_want_write(st, true);
-	int old = sqlite_store_busy_ms(st, 200);
-	int rc = sqlite3_step(q);
-	sqlite_store_busy_ms(st, old);
-	sqlite_store_want_write(st, false);
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE)
-		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
-	return 0;
-}
-
-/* The statements stay prepared for the case's life: the messages list
- * asks for names one at a time. */
-static int sqlite_value_texts(struct store *st, const char *field, const int64_t *ids, size_t n, char **out,
-			      char **cause)
-{
-	const struct filter_field *f = filter_field_find(field);
-	int w = f && (f->flags & FIELD_SOURCE);
-	for (size_t i = 0; i < n; i++)
-		out[i] = NULL;
-	if (!n)
-		return 0;
-	sqlite3_stmt **s = &SQ(st)->sel_text[w];
-	if (!*s && sqlite3_prepare_v3(SQ(st)->db,
-				      w ? "SELECT path FROM sources WHERE id = ?1"
-					: "SELECT v FROM vals WHERE id = ?1",
-				      -1, SQLITE_PREPARE_PERSISTENT, s, NULL) != SQLITE_OK)
-		return sqlite_fail(st, cause);
-	for (size_t i = 0; i < n; i++) {
-		if (!ids[i])
-			continue;
-		sqlite3_bind_int64(*s, 1, ids[i]);
-		if (sqlite3_step(*s) == SQLITE_ROW) {
-			const unsigned char *t = sqlite3_column_text(*s, 0);
-			out[i] = t ? xstrdup((const char *)t) : NULL;
-		}
-		sqlite3_reset(*s);
-	}
-	return 0;
-}
-
-/* Every text field shares the one value table (sources have their own):
- * the field only picks between them. */
-static int sqlite_value_find(struct store *st, const char *field, const char *text, enum store_match how,
-			     int64_t **ids, size_t *n, char **cause)
-{
-	const struct filter_field *f = filter_field_find(field);
-	bool src = f && (f->flags & FIELD_SOURCE);
-	const char *tab = src ? "SELECT id FROM sources WHERE path" : "SELECT id FROM vals WHERE v";
-	char *sql = xasprintf("%s %s", tab,
-			      how == STORE_MATCH_EXACT    ? "= ?1"
-			      : how == STORE_MATCH_PREFIX ? "LIKE ?1 ESCAPE '\\'"
-							  : "= ?1 COLLATE NOCASE");
-	sqlite3_stmt *q = sqlite_prep(st, sql, cause);
-	free(sql);
-	if (!q)
-		return -1;
-	if (how == STORE_MATCH_PREFIX) {
-		/* LIKE compares ASCII letters in any case; its own marks escaped */
-		struct util_buf b = { 0 };
-		for (const char *p = text; *p; p++) {
-			if (*p == '%' || *p == '_' || *p == '\\')
-				util_buf_add(&b, "\\", 1);
-			util_buf_add(&b, p, 1);
-		}
-		util_buf_add(&b, "%", 1);
-		sqlite3_bind_text(q, 1, util_buf_str(&b), -1, SQLITE_TRANSIENT);
-		util_buf_free(&b);
-	} else {
-		sqlite3_bind_text(q, 1, text, -1, SQLITE_TRANSIENT);
-	}
-	int k;
-	size_t cap = *n;
-	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q, 0);
-		bool dup = false;
-		for (size_t i = 0; i < *n && !dup; i++)
-			dup = (*ids)[i] == id;
-		if (dup)
-			continue;
-		*ids = xgrow(*ids, &cap, *n + 1, sizeof **ids);
-		(*ids)[(*n)++] = id;
-	}
-	int rc = k == SQLITE_DONE ? 0 : sqlite_fail(st, cause);
-	sqlite3_finalize(q);
-	return rc;
-}
-
-static int sqlite_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn, void *ctx,
-			   char **cause)
-{
-	(void)cause;
-	for (size_t i = 0; i < n; i++) {
-		size_t len;
-		const char *t = raw_lookup(st, ids[i], &len);
-		if (t && fn(ctx, ids[i], t, len))
-			break;
-	}
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,0 +1,71 @@
+/*
+ * store_impl.h: what the files of the SQLite store's case share (store.c
+ * opens and closes it, record.c reads one event's other parts,
+ * bookkeeping.c what the case knows about itself, values.c the value
+ * tables). Nothing outside core/sqlite/ includes it.
+ */
+#ifndef AUDITSCOPE_SQLITE_STORE_IMPL_H
+#define AUDITSCOPE_SQLITE_STORE_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <zstd.h>
+
+#include "sqlite_store.h"
+#include "storage.h"
+
+struct sqlite_store {
+	struct store base; /* first: the interface's head (storage.h) */
+	sqlite3 *db;
+	char *path;
+	bool readonly;
+	ZSTD_DCtx *dctx;
+	/* the last raw block read */
+	int64_t blk_first, blk_n;
+	char *blk;
+	size_t blk_len, blk_cap;
+	sqlite3_stmt *sel_block;
+	sqlite3_stmt *sel_seen;    /* store_event_seen, asked once an exported row */
+	sqlite3_stmt *sel_text[2]; /* value_texts: vals, sources */
+	sqlite3_stmt *sel_msgs;    /* event_messages */
+	int wantfd;                /* the case file, for STORE_WANT_BYTE; -1 */
+	int busy_ms;
+	struct timespec busy_since;
+	/* a descriptor of the case file for sqlite_load_running's flock,
+	 * open until the connection is closed: closing any descriptor of
+	 * the file would drop SQLite's own POSIX locks on it (a reader's
+	 * WAL could then be checkpointed and removed under it) */
+	int probe_fd;
+};
+
+#define SQ(st) ((struct sqlite_store *)(st))
+
+/* record.c */
+/* SQL: raw_json(event_id) -> the record's JSON text (registered by
+ * sqlite_store_open on each connection). */
+void sqlite_sql_raw_json(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+char *sqlite_raw(struct store *st, int64_t id, size_t *len);
+int sqlite_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn, void *ctx, char **cause);
+int sqlite_event_seen(struct store *st, int64_t event, int (*fn)(const char *path, int64_t line, void *ctx),
+		      void *ctx, char **cause);
+int sqlite_event_messages(struct store *st, int64_t event,
+			  int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause);
+
+/* bookkeeping.c */
+int sqlite_summary(struct store *st, struct store_summary *sum, char **cause);
+int sqlite_each_source(struct store *st, int (*fn)(const struct store_source_row *r, void *ctx), void *ctx,
+		       char **cause);
+int sqlite_each_reject(struct store *st, int64_t limit,
+		       int (*fn)(const struct store_reject_row *r, void *ctx), void *ctx, char **cause);
+int sqlite_time_range(struct store *st, int64_t *first, int64_t *last, char **cause);
+char *sqlite_state_get(struct store *st, const char *key);
+int sqlite_state_set(struct store *st, const char *key, const char *value, char **cause);
+
+/* values.c */
+int sqlite_value_texts(struct store *st, const char *field, const int64_t *ids, size_t n, char **out,
+		       char **cause);
+int sqlite_value_find(struct store *st, const char *field, const char *text, enum store_match how,
+		      int64_t **ids, size_t *n, char **cause);
+
+#endif
