@@ -193,296 +193,22 @@ static struct sv lower(struct norm *nm, struct sv s)
 	return r;
 }
 
-struct sv normalize_ip(struct norm *nm, struct sv ip)
-{
-	if (!ip.p)
-		return ip;
-	const char *p = ip.p, *e = ip.p + ip.n;
-	while (p < e && isspace((unsigned char)*p))
-		p++;
-	while (e > p && isspace((unsigned char)e[-1]))
-		e--;
-	if (p < e && *p == '[') {
-		const char *rb = memchr(p, ']', (size_t)(e - p));
-		if (rb) {
-			e = rb;
-			p++;
-		}
-	}
-	if (e - p > 7 && strncasecmp(p, "::ffff:", 7) == 0 && memchr(p + 7, '.', (size_t)(e - p - 7)))
-		p += 7;
-	/* a.b.c.d:port, also what is left of ::ffff:a.b.c.d:port */
-	const char *c1 = p < e ? memchr(p, ':', (size_t)(e - p)) : NULL;
-	if (c1 && !memchr(c1 + 1, ':', (size_t)(e - c1 - 1)) && memchr(p, '.', (size_t)(c1 - p)))
-		e = c1;
-	if (p >= e)
-		return (struct sv){ NULL, 0 };
-	/* what exports write for "no address" is not an address */
-	static const char *const none[] = { "<null>", "-", "unknown", "null", "n/a", "none" };
-	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
-		if ((size_t)(e - p) == strlen(none[i]) && strncasecmp(p, none[i], strlen(none[i])) == 0)
-			return (struct sv){ NULL, 0 };
-	/* nor is an anonymised one ("XX.XX.XX.XX"): addresses are hex
-	 * digits, dots and colons (and an IPv6 zone after '%') */
-	for (const char *q = p; q < e && *q != '%'; q++)
-		if (!isxdigit((unsigned char)*q) && *q != '.' && *q != ':')
-			return (struct sv){ NULL, 0 };
-	struct sv r = { p, (size_t)(e - p) };
-	return lower(nm, r);
-}
-
-/* ------------------------------------------------------------------ */
-/* Member names the walkers look for, by a tiny hash table. */
-
-enum key {
-	K_NONE = 0,
-	K_CreationTime,
-	K_Id,
-	K_Operation,
-	K_RecordType,
-	K_Workload,
-	K_UserId,
-	K_AppId,
-	K_ApplicationId,
-	K_ClientAppId,
-	K_ClientIP,
-	K_ClientIPAddress,
-	K_ActorIpAddress,
-	K_ResultStatus,
-	K_SessionId,
-	K_AppAccessContext,
-	K_MailboxOwnerUPN,
-	K_OperationProperties,
-	K_OperationCount,
-	K_Folders,
-	K_ClientInfoString,
-	K_ExtendedProperties,
-	K_AADSessionId,
-	K_UniqueTokenId,
-	K_ErrorNumber,
-	K_LogonError,
-	K_DeviceProperties,
-	/* Sentinel */
-	K_TimeGenerated,
-	K_OfficeId,
-	K_OfficeWorkload,
-	K_Client_IPAddress,
-	K_SourceRecordId,
-	/* wrappers */
-	K_AuditData,
-	K_CreationDate,
-	K_RecordId,
-	K_Operations,
-	K_UserIds,
-	K_Identity,
-	/* Graph audit */
-	K_auditData,
-	K_id,
-	K_createdDateTime,
-	K_operation,
-	K_userPrincipalName,
-	K_clientIp,
-	K_service,
-	K_auditLogRecordType,
-	/* Entra */
-	K_appId,
-	K_ipAddress,
-	K_status,
-	K_sessionId,
-	K_uniqueTokenIdentifier,
-	K_userAgent,
-	K_servicePrincipalName,
-	K_isInteractive,
-	K_signInEventTypes,
-	K_clientAppUsed,
-	K_activityDateTime,
-	K_activityDisplayName,
-	K_initiatedBy,
-	K_result,
-	K_errorCode,
-	K_user,
-	K_app,
-	K_displayName,
-	K_correlationId,
-	K_category,
-	K_loggedByService,
-	K_Name,
-	K_Value,
-	K_Path,
-	K_FolderItems,
-	K_InternetMessageId,
-	K_SizeInBytes,
-	K_COUNT
-};
-
-static const char *const key_names[K_COUNT] = {
-	[K_CreationTime] = "CreationTime",
-	[K_Id] = "Id",
-	[K_Operation] = "Operation",
-	[K_RecordType] = "RecordType",
-	[K_Workload] = "Workload",
-	[K_UserId] = "UserId",
-	[K_AppId] = "AppId",
-	[K_ApplicationId] = "ApplicationId",
-	[K_ClientAppId] = "ClientAppId",
-	[K_ClientIP] = "ClientIP",
-	[K_ClientIPAddress] = "ClientIPAddress",
-	[K_ActorIpAddress] = "ActorIpAddress",
-	[K_ResultStatus] = "ResultStatus",
-	[K_SessionId] = "SessionId",
-	[K_AppAccessContext] = "AppAccessContext",
-	[K_MailboxOwnerUPN] = "MailboxOwnerUPN",
-	[K_OperationProperties] = "OperationProperties",
-	[K_OperationCount] = "OperationCount",
-	[K_Folders] = "Folders",
-	[K_ClientInfoString] = "ClientInfoString",
-	[K_ExtendedProperties] = "ExtendedProperties",
-	[K_AADSessionId] = "AADSessionId",
-	[K_UniqueTokenId] = "UniqueTokenId",
-	[K_ErrorNumber] = "ErrorNumber",
-	[K_LogonError] = "LogonError",
-	[K_DeviceProperties] = "DeviceProperties",
-	[K_TimeGenerated] = "TimeGenerated",
-	[K_OfficeId] = "OfficeId",
-	[K_OfficeWorkload] = "OfficeWorkload",
-	[K_Client_IPAddress] = "Client_IPAddress",
-	[K_SourceRecordId] = "SourceRecordId",
-	[K_AuditData] = "AuditData",
-	[K_CreationDate] = "CreationDate",
-	[K_RecordId] = "RecordId",
-	[K_Operations] = "Operations",
-	[K_UserIds] = "UserIds",
-	[K_Identity] = "Identity",
-	[K_auditData] = "auditData",
-	[K_id] = "id",
-	[K_createdDateTime] = "createdDateTime",
-	[K_operation] = "operation",
-	[K_userPrincipalName] = "userPrincipalName",
-	[K_clientIp] = "clientIp",
-	[K_service] = "service",
-	[K_auditLogRecordType] = "auditLogRecordType",
-	[K_appId] = "appId",
-	[K_ipAddress] = "ipAddress",
-	[K_status] = "status",
-	[K_sessionId] = "sessionId",
-	[K_uniqueTokenIdentifier] = "uniqueTokenIdentifier",
-	[K_userAgent] = "userAgent",
-	[K_servicePrincipalName] = "servicePrincipalName",
-	[K_isInteractive] = "isInteractive",
-	[K_signInEventTypes] = "signInEventTypes",
-	[K_clientAppUsed] = "clientAppUsed",
-	[K_activityDateTime] = "activityDateTime",
-	[K_activityDisplayName] = "activityDisplayName",
-	[K_initiatedBy] = "initiatedBy",
-	[K_result] = "result",
-	[K_errorCode] = "errorCode",
-	[K_user] = "user",
-	[K_app] = "app",
-	[K_displayName] = "displayName",
-	[K_correlationId] = "correlationId",
-	[K_category] = "category",
-	[K_loggedByService] = "loggedByService",
-	[K_Name] = "Name",
-	[K_Value] = "Value",
-	[K_Path] = "Path",
-	[K_FolderItems] = "FolderItems",
-	[K_InternetMessageId] = "InternetMessageId",
-	[K_SizeInBytes] = "SizeInBytes",
-};
-
-#define KEY_SLOTS 512
-static unsigned char key_table[KEY_SLOTS];
-static int key_table_ready;
-
-static unsigned key_hash(const char *p, size_t n)
-{
-	unsigned h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 16777619u;
-	return h;
-}
-
-static void key_table_init(void)
-{
-	for (int k = 1; k < K_COUNT; k++) {
-		const char *s = key_names[k];
-		unsigned h = key_hash(s, strlen(s)) & (KEY_SLOTS - 1);
-		while (key_table[h])
-			h = (h + 1) & (KEY_SLOTS - 1);
-		key_table[h] = (unsigned char)k;
-	}
-	key_table_ready = 1;
-}
-
-static enum key key_of(const struct jval *k)
-{
-	if (k->t != JT_STR || k->esc)
-		return K_NONE;
-	const char *p = json_str_ptr(k);
-	size_t n = json_str_len(k);
-	unsigned h = key_hash(p, n) & (KEY_SLOTS - 1);
-	while (key_table[h]) {
-		const char *s = key_names[key_table[h]];
-		if (strncmp(s, p, n) == 0 && s[n] == '\0')
-			return (enum key)key_table[h];
-		h = (h + 1) & (KEY_SLOTS - 1);
-	}
-	return K_NONE;
-}
-
-/* The members of one object, by key. */
-struct members {
-	struct jval v[K_COUNT];
-};
-
-static void collect(const struct jval *obj, struct members *m)
-{
-	struct jiter it;
-	struct jval k, v;
-	memset(m, 0, sizeof *m);
-	if (!key_table_ready)
-		key_table_init();
-	if (obj->t != JT_OBJ)
-		return;
-	json_iter_init(&it, obj);
-	while (json_iter_next(&it, &k, &v)) {
-		enum key id = key_of(&k);
-		if (id != K_NONE && !m->v[id].p)
-			m->v[id] = v;
-	}
-}
-
-static bool has(const struct members *m, enum key k)
-{
-	return m->v[k].p != NULL;
-}
-
-static void collect_from(const struct jmember *mem, size_t n, struct members *m)
-{
-	memset(m, 0, sizeof *m);
-	if (!key_table_ready)
-		key_table_init();
-	for (size_t i = 0; i < n; i++) {
-		enum key id = key_of(&mem[i].key);
-		if (id != K_NONE && !m->v[id].p)
-			m->v[id] = mem[i].val;
-	}
-}
-
 static enum rec_kind classify(const struct members *m)
 {
-	if (has(m, K_auditData) && (has(m, K_createdDateTime) || has(m, K_operation)))
+	if (norm_has(m, K_auditData) && (norm_has(m, K_createdDateTime) || norm_has(m, K_operation)))
 		return REC_GRAPH_AUDIT;
-	if (has(m, K_AuditData))
+	if (norm_has(m, K_AuditData))
 		return REC_WRAPPED;
-	if (has(m, K_OfficeId) || has(m, K_OfficeWorkload) || (has(m, K_TimeGenerated) && has(m, K_Operation)))
+	if (norm_has(m, K_OfficeId) || norm_has(m, K_OfficeWorkload) ||
+	    (norm_has(m, K_TimeGenerated) && norm_has(m, K_Operation)))
 		return REC_SENTINEL;
-	if (has(m, K_CreationTime) && (has(m, K_Operation) || has(m, K_Id)))
+	if (norm_has(m, K_CreationTime) && (norm_has(m, K_Operation) || norm_has(m, K_Id)))
 		return REC_UAL;
-	if (has(m, K_activityDateTime) && (has(m, K_activityDisplayName) || has(m, K_initiatedBy)))
+	if (norm_has(m, K_activityDateTime) &&
+	    (norm_has(m, K_activityDisplayName) || norm_has(m, K_initiatedBy)))
 		return REC_DIRAUDIT;
-	if (has(m, K_createdDateTime) &&
-	    (has(m, K_ipAddress) || has(m, K_appId) || has(m, K_uniqueTokenIdentifier) || has(m, K_status)))
+	if (norm_has(m, K_createdDateTime) && (norm_has(m, K_ipAddress) || norm_has(m, K_appId) ||
+					       norm_has(m, K_uniqueTokenIdentifier) || norm_has(m, K_status)))
 		return REC_SIGNIN;
 	return REC_UNKNOWN;
 }
@@ -504,282 +230,8 @@ static enum rec_kind classify_all(const struct members *m, const struct jval *ob
 enum rec_kind normalize_classify(const struct jval *obj)
 {
 	struct members m;
-	collect(obj, &m);
+	norm_collect(obj, &m);
 	return classify_all(&m, obj);
-}
-
-/* Validate JSON held in a string value (Sentinel, AuditData as text):
- * unescaped into the arena, then scanned. */
-static bool nested_json(struct norm *nm, const struct jval *s, struct jval *out)
-{
-	struct sv t = text_of(nm, s);
-	if (!t.p)
-		return false;
-	const char *err, *at;
-	const char *e = json_scan_value(t.p, t.p + t.n, out, &err, &at);
-	return e && json_skip_ws(e, t.p + t.n) == t.p + t.n;
-}
-
-/* An object, or a string holding one: the value to walk. */
-static bool as_container(struct norm *nm, const struct jval *v, enum jtype want, struct jval *out)
-{
-	if (v->t == want) {
-		*out = *v;
-		return true;
-	}
-	if (v->t == JT_STR && nested_json(nm, v, out) && out->t == want)
-		return true;
-	return false;
-}
-
-/*
- * PowerShell's ConvertTo-Json stops at a depth (2 by default) and writes
- * what lies deeper as the object's text: "@{Value=Bind; Name=MailAccessType}"
- * for an object, "System.Object[]" for an array. An object's text still
- * holds its scalar members, read here; an array's is lost.
- */
-static bool ps_field(struct sv s, const char *key, struct sv *out)
-{
-	if (!s.p || s.n < 3 || s.p[0] != '@' || s.p[1] != '{')
-		return false;
-	size_t kn = strlen(key);
-	const char *p = s.p + 2, *e = s.p + s.n;
-	if (e > p && e[-1] == '}')
-		e--;
-	while (p < e) {
-		/* a member starts here: "Key=" */
-		const char *eq = memchr(p, '=', (size_t)(e - p));
-		if (!eq)
-			return false;
-		const char *v = eq + 1, *ve = v;
-		/* the value runs to the next "; Key=" */
-		for (;;) {
-			const char *sc = memchr(ve, ';', (size_t)(e - ve));
-			if (!sc) {
-				ve = e;
-				break;
-			}
-			const char *k = sc + 1;
-			while (k < e && *k == ' ')
-				k++;
-			const char *k2 = k;
-			while (k2 < e && (isalnum((unsigned char)*k2) || *k2 == '_'))
-				k2++;
-			if (k2 > k && k2 < e && *k2 == '=') {
-				ve = sc;
-				break;
-			}
-			ve = sc + 1;
-		}
-		if ((size_t)(eq - p) == kn && memcmp(p, key, kn) == 0) {
-			out->p = v;
-			out->n = (size_t)(ve - v);
-			if (out->n == 0)
-				out->p = NULL;
-			return true;
-		}
-		p = ve < e ? ve + 1 : e;
-		while (p < e && *p == ' ')
-			p++;
-	}
-	return false;
-}
-
-/* A span as a JSON string value in the arena, so that it can stand where
- * a parsed value is expected. */
-static bool sv_as_jstr(struct norm *nm, struct sv s, struct jval *out)
-{
-	if (!s.p || nm->alen + 2 * s.n + 3 > nm->acap)
-		return false;
-	char *w = nm->arena + nm->alen, *start = w;
-	bool esc = false;
-	*w++ = '"';
-	for (size_t i = 0; i < s.n; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		if (c == '"' || c == '\\') {
-			*w++ = '\\';
-			esc = true;
-		} else if (c < 0x20) {
-			c = ' ';
-		}
-		*w++ = (char)c;
-	}
-	*w++ = '"';
-	out->p = start;
-	out->n = (size_t)(w - start);
-	out->t = JT_STR;
-	out->esc = esc;
-	*w++ = '\0';
-	nm->alen += out->n + 1;
-	return true;
-}
-
-/* {Name, Value} arrays: the Value of the first element named name. */
-static bool name_value(struct norm *nm, const struct jval *arr, const char *name, struct jval *out)
-{
-	struct jval a, el, k, v;
-	if (!as_container(nm, arr, JT_ARR, &a))
-		return false;
-	struct jiter it;
-	json_iter_init(&it, &a);
-	while (json_iter_next(&it, NULL, &el)) {
-		if (el.t == JT_STR) {
-			/* "@{Value=Bind; Name=MailAccessType}" */
-			struct sv t = text_of(nm, &el), pn, pv;
-			if (ps_field(t, "Name", &pn)) {
-				nm->ps_seen++;
-				if (pn.p && pn.n == strlen(name) && memcmp(pn.p, name, pn.n) == 0 &&
-				    ps_field(t, "Value", &pv) && sv_as_jstr(nm, pv, out))
-					return true;
-			}
-			continue;
-		}
-		if (el.t != JT_OBJ)
-			continue;
-		struct jiter it2;
-		struct jval nv = { 0 }, vv = { 0 };
-		json_iter_init(&it2, &el);
-		while (json_iter_next(&it2, &k, &v)) {
-			if (json_str_eq(&k, "Name"))
-				nv = v;
-			else if (json_str_eq(&k, "Value"))
-				vv = v;
-		}
-		if (nv.p && json_str_eq(&nv, name) && vv.p) {
-			*out = vv;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* name_value for several names in one walk over the array: found[i] and
- * out[i] for names[i], the first element that names it. */
-static void name_values(struct norm *nm, const struct jval *arr, const char *const *names, size_t n,
-			struct jval *out, bool *found)
-{
-	struct jval a, el, k, v;
-	size_t left = n;
-	for (size_t i = 0; i < n; i++)
-		found[i] = false;
-	if (!as_container(nm, arr, JT_ARR, &a))
-		return;
-	struct jiter it;
-	json_iter_init(&it, &a);
-	while (left && json_iter_next(&it, NULL, &el)) {
-		if (el.t == JT_STR) {
-			/* "@{Value=Bind; Name=MailAccessType}" */
-			struct sv t = text_of(nm, &el), pn, pv;
-			if (!ps_field(t, "Name", &pn))
-				continue;
-			nm->ps_seen++;
-			for (size_t i = 0; i < n; i++)
-				if (!found[i] && pn.p && pn.n == strlen(names[i]) &&
-				    memcmp(pn.p, names[i], pn.n) == 0 && ps_field(t, "Value", &pv) &&
-				    sv_as_jstr(nm, pv, &out[i])) {
-					found[i] = true;
-					left--;
-				}
-			continue;
-		}
-		if (el.t != JT_OBJ)
-			continue;
-		struct jiter it2;
-		struct jval nv = { 0 }, vv = { 0 };
-		json_iter_init(&it2, &el);
-		while (json_iter_next(&it2, &k, &v)) {
-			if (json_str_eq(&k, "Name"))
-				nv = v;
-			else if (json_str_eq(&k, "Value"))
-				vv = v;
-		}
-		if (!nv.p || !vv.p)
-			continue;
-		for (size_t i = 0; i < n; i++)
-			if (!found[i] && json_str_eq(&nv, names[i])) {
-				out[i] = vv;
-				found[i] = true;
-				left--;
-				break;
-			}
-	}
-}
-
-static void add_msg(struct norm *nm, struct event *ev, struct sv folder, struct sv msgid, int64_t size)
-{
-	nm->msgs = xgrow(nm->msgs, &nm->mcap, ev->nmsgs + 1, sizeof *nm->msgs);
-	ev->msgs = nm->msgs;
-	nm->msgs[ev->nmsgs].folder = folder;
-	nm->msgs[ev->nmsgs].msgid = msgid;
-	nm->msgs[ev->nmsgs].size = size;
-	ev->nmsgs++;
-}
-
-/* Folders[].Path and Folders[].FolderItems[].InternetMessageId: one row
- * per message; a folder without items (Sync) is one row for the folder. */
-static void folders(struct norm *nm, const struct jval *fv, struct event *ev)
-{
-	struct jval arr, f, k, v;
-	if (!as_container(nm, fv, JT_ARR, &arr))
-		return;
-	struct jiter it;
-	json_iter_init(&it, &arr);
-	while (json_iter_next(&it, NULL, &f)) {
-		if (f.t == JT_STR) {
-			/* "@{Id=...; Path=\\Inbox; FolderItems=System.Object[]}": the
-			 * folder survives, its messages do not */
-			struct sv t = text_of(nm, &f), path, items;
-			if (ps_field(t, "Path", &path)) {
-				nm->ps_seen++;
-				/* a folder row without ids means "every item"
-				 * (Sync): say it only when no items were cut */
-				if (ps_field(t, "FolderItems", &items) && items.p)
-					nm->ps_lost_msgs++;
-				else
-					add_msg(nm, ev, path, (struct sv){ NULL, 0 }, -1);
-			}
-			continue;
-		}
-		if (f.t != JT_OBJ)
-			continue;
-		struct jval path = { 0 }, items = { 0 };
-		struct jiter it2;
-		json_iter_init(&it2, &f);
-		while (json_iter_next(&it2, &k, &v)) {
-			if (json_str_eq(&k, "Path"))
-				path = v;
-			else if (json_str_eq(&k, "FolderItems"))
-				items = v;
-		}
-		struct sv folder = text_of(nm, &path);
-		size_t before = ev->nmsgs;
-		if (items.p && items.t == JT_ARR) {
-			struct jiter it3;
-			struct jval item;
-			json_iter_init(&it3, &items);
-			while (json_iter_next(&it3, NULL, &item)) {
-				struct jval mid = { 0 }, size = { 0 };
-				struct jiter it4;
-				if (item.t != JT_OBJ)
-					continue;
-				json_iter_init(&it4, &item);
-				while (json_iter_next(&it4, &k, &v)) {
-					if (json_str_eq(&k, "InternetMessageId"))
-						mid = v;
-					else if (json_str_eq(&k, "SizeInBytes"))
-						size = v;
-				}
-				long long sz = -1;
-				if (size.p)
-					json_get_int(&size, &sz);
-				struct sv m = text_of(nm, &mid);
-				if (m.p || sz >= 0)
-					add_msg(nm, ev, folder, m, sz);
-			}
-		}
-		if (ev->nmsgs == before && folder.p)
-			add_msg(nm, ev, folder, (struct sv){ NULL, 0 }, -1);
-	}
 }
 
 static void set_if_empty(struct sv *dst, struct sv v)
@@ -824,7 +276,7 @@ static void ual_fields(struct norm *nm, const struct members *m, struct event *e
 	/* Exchange mailbox records carrying both: ClientIPAddress is the
 	 * client, ClientIP often a Microsoft front end (2603:10b6:...); the
 	 * other stays in the raw record */
-	if (has(m, K_MailboxOwnerUPN))
+	if (norm_has(m, K_MailboxOwnerUPN))
 		set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_ClientIPAddress])));
 	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_ClientIP])));
 	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_ClientIPAddress])));
@@ -849,16 +301,16 @@ static void ual_fields(struct norm *nm, const struct members *m, struct event *e
 	set_if_empty(&ev->result, text_of(nm, &m->v[K_ResultStatus]));
 	set_if_empty(&ev->session, text_of(nm, &m->v[K_SessionId]));
 	/* UserLoggedIn names its session in DeviceProperties */
-	if (!ev->session.p && has(m, K_DeviceProperties) &&
-	    name_value(nm, &m->v[K_DeviceProperties], "SessionId", &v))
+	if (!ev->session.p && norm_has(m, K_DeviceProperties) &&
+	    norm_name_value(nm, &m->v[K_DeviceProperties], "SessionId", &v))
 		ev->session = text_of(nm, &v);
 	set_if_empty(&ev->mailbox, lower(nm, text_of(nm, &m->v[K_MailboxOwnerUPN])));
 	set_if_empty(&ev->client_info, text_of(nm, &m->v[K_ClientInfoString]));
-	if (has(m, K_AppAccessContext)) {
+	if (norm_has(m, K_AppAccessContext)) {
 		/* one walk over the object for its three members (the first
 		 * of each, as json_get finds it) */
 		struct jval ctx, k, sid = { 0 }, tok = { 0 }, capp = { 0 };
-		if (as_container(nm, &m->v[K_AppAccessContext], JT_OBJ, &ctx)) {
+		if (norm_container(nm, &m->v[K_AppAccessContext], JT_OBJ, &ctx)) {
 			struct jiter it;
 			json_iter_init(&it, &ctx);
 			while (json_iter_next(&it, &k, &v)) {
@@ -877,26 +329,26 @@ static void ual_fields(struct norm *nm, const struct members *m, struct event *e
 				set_if_empty(&ev->client_app, lower(nm, text_of(nm, &capp)));
 		}
 	}
-	if (has(m, K_OperationProperties)) {
+	if (norm_has(m, K_OperationProperties)) {
 		static const char *const names[] = { "MailAccessType", "IsThrottled" };
 		struct jval vals[2];
 		bool found[2];
-		name_values(nm, &m->v[K_OperationProperties], names, 2, vals, found);
+		norm_name_values(nm, &m->v[K_OperationProperties], names, 2, vals, found);
 		if (found[0])
 			set_if_empty(&ev->access, text_of(nm, &vals[0]));
 		if (found[1] && is_true(nm, &vals[1]))
 			ev->flags |= EVF_THROTTLED;
 	}
-	if (has(m, K_ExtendedProperties) && !ev->client_info.p &&
-	    name_value(nm, &m->v[K_ExtendedProperties], "UserAgent", &v))
+	if (norm_has(m, K_ExtendedProperties) && !ev->client_info.p &&
+	    norm_name_value(nm, &m->v[K_ExtendedProperties], "UserAgent", &v))
 		ev->client_info = text_of(nm, &v);
-	if (has(m, K_OperationCount)) {
+	if (norm_has(m, K_OperationCount)) {
 		long long n;
 		if (json_get_int(&m->v[K_OperationCount], &n))
 			ev->op_count = n;
 	}
-	if (has(m, K_Folders))
-		folders(nm, &m->v[K_Folders], ev);
+	if (norm_has(m, K_Folders))
+		norm_folders(nm, &m->v[K_Folders], ev);
 }
 
 static bool set_time(struct norm *nm, const struct jval *v, struct event *ev)
@@ -945,11 +397,11 @@ static int finish(struct event *ev, const struct wrapper_hints *h, const char **
 static int norm_ual(struct norm *nm, const struct members *m, const struct wrapper_hints *h, struct event *ev,
 		    const char **why)
 {
-	if (has(m, K_CreationTime) && !set_time(nm, &m->v[K_CreationTime], ev)) {
+	if (norm_has(m, K_CreationTime) && !set_time(nm, &m->v[K_CreationTime], ev)) {
 		*why = "unreadable CreationTime";
 		return -1;
 	}
-	if (ev->ts == INT64_MIN && has(m, K_TimeGenerated) && !set_time(nm, &m->v[K_TimeGenerated], ev)) {
+	if (ev->ts == INT64_MIN && norm_has(m, K_TimeGenerated) && !set_time(nm, &m->v[K_TimeGenerated], ev)) {
 		*why = "unreadable TimeGenerated";
 		return -1;
 	}
@@ -977,7 +429,7 @@ static int norm_wrapped(struct norm *nm, const struct members *m, const struct w
 		set_if_empty(&h.user, h0->user);
 		set_if_empty(&h.rtype, h0->rtype);
 	}
-	if (!as_container(nm, &m->v[K_AuditData], JT_OBJ, &ad)) {
+	if (!norm_container(nm, &m->v[K_AuditData], JT_OBJ, &ad)) {
 		*why = "AuditData is not a JSON object";
 		return -1;
 	}
@@ -985,7 +437,7 @@ static int norm_wrapped(struct norm *nm, const struct members *m, const struct w
 	ev->raw.p = ad.p;
 	ev->raw.n = ad.n;
 	struct members inner;
-	collect(&ad, &inner);
+	norm_collect(&ad, &inner);
 	return norm_ual(nm, &inner, &h, ev, why);
 }
 
@@ -998,9 +450,9 @@ static int norm_graph_audit(struct norm *nm, const struct members *m, struct eve
 	h.op = text_of(nm, &m->v[K_operation]);
 	h.user = lower(nm, text_of(nm, &m->v[K_userPrincipalName]));
 	h.rtype = text_of(nm, &m->v[K_auditLogRecordType]);
-	if (as_container(nm, &m->v[K_auditData], JT_OBJ, &ad)) {
+	if (norm_container(nm, &m->v[K_auditData], JT_OBJ, &ad)) {
 		struct members inner;
-		collect(&ad, &inner);
+		norm_collect(&ad, &inner);
 		if (norm_ual(nm, &inner, &h, ev, why) < 0)
 			return -1;
 	} else if (finish(ev, &h, why) < 0) {
@@ -1038,7 +490,7 @@ int normalize_json(struct norm *nm, enum rec_kind kind, const struct jval *obj,
 		   const struct wrapper_hints *hints, struct event *ev, const char **why)
 {
 	struct members m;
-	collect(obj, &m);
+	norm_collect(obj, &m);
 	return dispatch(nm, kind, obj, &m, hints, ev, why);
 }
 
@@ -1047,7 +499,7 @@ int normalize_record(struct norm *nm, const struct jval *obj, const struct jmemb
 		     struct event *ev, const char **why)
 {
 	struct members m;
-	collect_from(mem, n, &m);
+	norm_collect_from(mem, n, &m);
 	enum rec_kind k = classify_all(&m, obj);
 	if (k == REC_UNKNOWN)
 		k = fallback;
@@ -1102,8 +554,8 @@ size_t count_newlines(const char *p, size_t n)
 }
 
 /* ------------------------------------------------------------------ */
-/* For normalize_logs.c (normalize_priv.h): the helpers above, exported
- * without renaming the UAL code that uses them. */
+/* For the other normalize*.c files (normalize_priv.h): the helpers above,
+ * exported without renaming the UAL code that uses them. */
 
 struct sv norm_text(struct norm *nm, const struct jval *v)
 {
@@ -1113,11 +565,6 @@ struct sv norm_text(struct norm *nm, const struct jval *v)
 struct sv norm_lower(struct norm *nm, struct sv s)
 {
 	return lower(nm, s);
-}
-
-bool norm_container(struct norm *nm, const struct jval *v, enum jtype want, struct jval *out)
-{
-	return as_container(nm, v, want, out);
 }
 
 void norm_clear(struct event *ev)
@@ -1130,7 +577,7 @@ void norm_clear(struct event *ev)
 int norm_ual_object(struct norm *nm, const struct jval *obj, struct event *ev, const char **why)
 {
 	struct members m;
-	collect(obj, &m);
+	norm_collect(obj, &m);
 	enum rec_kind k = classify(&m);
 	if (k != REC_UAL && k != REC_SENTINEL) {
 		*why = "not a UAL record";
@@ -1142,7 +589,7 @@ int norm_ual_object(struct norm *nm, const struct jval *obj, struct event *ev, c
 bool norm_is_ual_object(const struct jval *obj)
 {
 	struct members m;
-	collect(obj, &m);
+	norm_collect(obj, &m);
 	enum rec_kind k = classify(&m);
 	return k == REC_UAL || k == REC_SENTINEL;
 }
