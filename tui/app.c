@@ -1,8 +1,9 @@
 /*
- * app.c: the interface's main loop, its views and prompts, and what the
- * views share (app.h). The filter stack, drawing, saved state and the
- * `:` commands are in app_filter.c, app_draw.c, app_state.c and
- * app_colon.c (app_impl.h).
+ * app.c: what the views share (app.h): the view stack, prompts and
+ * questions, keys, and the interface's life cycle. The main loop and the
+ * terminal are in app_loop.c, long and idle work in app_work.c, the
+ * filter stack, drawing, saved state and the `:` commands in
+ * app_filter.c, app_draw.c, app_state.c and app_colon.c (app_impl.h).
  *
  * One key goes through three layers: a modal question or prompt if one
  * is open; else the top view's key map and action; else the global
@@ -12,36 +13,24 @@
  * doupdate.
  *
  * The filter stack keeps one compiled query per step, so Backspace is
- * instant even after a filter that had to scan the raw records. Counts
- * are estimated when exact would take long and made exact while the
- * user is idle, in work that stops the moment a key arrives. Long work
- * the user asked for (a scan, a stack, a histogram) runs under the
- * progress callback, which draws progress and stops on Esc; keys typed
- * meanwhile are queued, not lost.
+ * instant even after a filter that had to scan the raw records.
  */
 #include "app_impl.h"
 
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <term.h>
-#include <unistd.h>
 
 #include "clip.h"
-#include "draw.h"
 #include "filter.h"
 #include "hunt.h"
 #include "keys.h"
 #include "knownapps.h"
 #include "prompt.h"
-#include "sanitize.h"
 #include "sigma.h"
 #include "sigma_run.h"
 #include "state.h"
-#include "theme.h"
 #include "view.h"
 #include "view_help.h"
 #include "view_histogram.h"
@@ -49,13 +38,6 @@
 #include "view_messages.h"
 #include "view_timeline.h"
 #include "xalloc.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ------------------------------------------------------------------ */
 /* Small accessors */
@@ -150,94 +132,6 @@ void app_error(struct app *a, const char *fmt, ...)
 const char *app_message_text(struct app *a)
 {
 	return a->message ? a->message : "";
-}
-
-/* ------------------------------------------------------------------ */
-/* Progress and cancellation */
-
-/* A key if one is waiting, without blocking; ERR otherwise. */
-static int poll_key(void)
-{
-	if (!stdscr)
-		return ERR;
-	wint_t wc;
-	nodelay(stdscr, TRUE);
-	int kind = wget_wch(stdscr, &wc);
-	nodelay(stdscr, FALSE);
-	return kind == ERR ? ERR : keys_code(kind, wc);
-}
-
-static void queue_key(struct app *a, int key)
-{
-	if (a->nahead < sizeof a->ahead / sizeof a->ahead[0])
-		a->ahead[a->nahead++] = key;
-}
-
-bool app_next_key(struct app *a, int *key)
-{
-	if (!a->nahead)
-		return false;
-	*key = a->ahead[0];
-	memmove(a->ahead, a->ahead + 1, --a->nahead * sizeof *a->ahead);
-	return true;
-}
-
-void app_busy_begin(struct app *a, const char *what)
-{
-	if (a->busy++ == 0) {
-		snprintf(a->busy_what, sizeof a->busy_what, "%s", what);
-		a->busy_start = now_ms();
-		a->busy_drawn = 0;
-	}
-}
-
-void app_busy_end(struct app *a)
-{
-	if (a->busy > 0 && --a->busy == 0)
-		a->dirty |= DIRTY_MSG;
-}
-
-int app_progress(void *ctx, double done)
-{
-	struct app *a = ctx;
-	int64_t now = now_ms();
-	/* a read() per call would cost more than the work between calls */
-	if (now - a->last_poll < 20)
-		return 0;
-	a->last_poll = now;
-	if (a->idle_work) {
-		/* idle work gives way to the first key */
-		int k = poll_key();
-		if (k == ERR)
-			return 0;
-		queue_key(a, k);
-		return 1;
-	}
-	if (!a->busy)
-		return 0;
-	int k;
-	while ((k = poll_key()) != ERR) {
-		if (k == KEYS_ESC || k == KEYS_CTRL('C') || k == KEYS_CTRL('G')) {
-			a->nahead = 0; /* what was typed ahead was meant for the work just stopped */
-			return 1;
-		}
-		queue_key(a, k);
-	}
-	if (a->wmsg && now - a->busy_start > 150 && now - a->busy_drawn > 100) {
-		char line[160];
-		double secs = (double)(now - a->busy_start) / 1000.0;
-		if (done >= 0 && done <= 1)
-			snprintf(line, sizeof line, "%s... %2.0f%%  %.1f s  (Esc stops)", a->busy_what,
-				 done * 100, secs);
-		else
-			snprintf(line, sizeof line, "%s...  %.1f s  (Esc stops)", a->busy_what, secs);
-		werase(a->wmsg);
-		draw_text(a->wmsg, 0, 0, line, a->cols, theme_attr(THEME_MESSAGE));
-		wnoutrefresh(a->wmsg);
-		doupdate();
-		a->busy_drawn = now;
-	}
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -665,142 +559,6 @@ int app_start(struct app *a, char **cause)
 	return 0;
 }
 
-static int idle_cancel(void *ctx, double done)
-{
-	(void)done;
-	return app_progress(ctx, -1);
-}
-
-int app_rank(struct app *a, const struct query_pos *pos, int64_t *before)
-{
-	struct step *s = app_top_step(a);
-	struct rank *k = &a->rank;
-	if (k->serial != s->serial || k->pos.ts != pos->ts || k->pos.id != pos->id) {
-		*k = (struct rank){ .serial = s->serial, .pos = *pos };
-		char *cause = NULL;
-		int r = query_rank(s->q, pos, RANK_BUDGET_MS, &k->before, &cause);
-		free(cause);
-		if (r < 0)
-			k->failed = true;
-		k->exact = r > 0;
-	}
-	if (k->exact) {
-		*before = k->before;
-		return 1;
-	}
-	if (k->failed)
-		return -1;
-	/* until the idle count: where pos's time falls in the case's span */
-	int64_t first = 0, last = 0;
-	if (store_time_range(a->st, &first, &last, NULL) < 0 || last <= first)
-		return -1;
-	double f = (double)(pos->ts - first) / (double)(last - first);
-	if (f < 0)
-		f = 0;
-	if (f > 1)
-		f = 1;
-	*before = (int64_t)(f * (double)s->count.n);
-	return 0;
-}
-
-/* The exact place the status line estimated, given up at the first key. */
-static bool idle_rank(struct app *a)
-{
-	struct step *s = app_top_step(a);
-	struct rank *k = &a->rank;
-	if (k->serial != s->serial || k->exact || k->failed)
-		return false;
-	a->idle_work = true;
-	int64_t before;
-	int r = query_rank(s->q, &k->pos, -1, &before, NULL);
-	a->idle_work = false;
-	if (r < 0 && !query_cancelled(s->q))
-		k->failed = true;
-	if (r <= 0)
-		return false;
-	k->before = before;
-	k->exact = true;
-	a->dirty |= DIRTY_STATUS;
-	return true;
-}
-
-/* While a load runs: every half second, what it has committed since is
- * shown (the steps counted again, the timeline read again), and its end
- * is said. */
-static bool idle_load(struct app *a)
-{
-	int64_t now = now_ms();
-	if (now - a->load_polled < 500)
-		return false;
-	a->load_polled = now;
-	bool running = store_load_running(a->st);
-	int64_t v = store_data_version(a->st);
-	if (v == a->data_version && running)
-		return false;
-	a->data_version = v;
-	for (size_t i = 0; i < a->nsteps; i++)
-		app_step_refresh(a, &a->steps[i]);
-	a->rank = (struct rank){ 0 };
-	struct view *tl = app_timeline(a);
-	if (tl && tl->ops->reload && !a->too_small)
-		tl->ops->reload(tl);
-	if (!running) {
-		a->loading = false;
-		char n[32];
-		app_message(a, "the load is done: %s events in this filter",
-			    draw_count(app_count(a).n, n, sizeof n));
-	}
-	a->dirty = DIRTY_ALL;
-	return true;
-}
-
-bool app_idle(struct app *a)
-{
-	if (!a->started)
-		return false;
-	if (a->loading && idle_load(a))
-		return true;
-	app_save_state(a);
-	struct step *s = app_top_step(a);
-	if (!a->too_small && idle_rank(a))
-		return true;
-	if (!s->count.exact && !s->count_failed && !a->too_small) {
-		/* the exact count, given up at the first key */
-		struct query_count c;
-		a->idle_work = true;
-		int rc = query_count(s->q, -1, &c, NULL);
-		a->idle_work = false;
-		if (rc < 0 && !query_cancelled(s->q))
-			s->count_failed = true;
-		if (rc == 0) {
-			s->count = c;
-			a->dirty |= DIRTY_STATUS;
-			return true;
-		}
-		return false;
-	}
-	if (!a->flags_done && !a->too_small) {
-		/* what the hunts flag, for the timeline's colours: seconds on a
-		 * big case, so only while idle, given up at the first key and
-		 * taken up again at the next pause */
-		struct hunt_opts o;
-		hunt_opts_init(&o);
-		o.progress = (struct progress){ idle_cancel, a };
-		char *cause = NULL;
-		a->idle_work = true;
-		int rc = hunt_flagged(a->st, &o, &a->flags, &cause);
-		a->idle_work = false;
-		if (rc == 0 || !cause || strcmp(cause, PROGRESS_CANCELLED))
-			a->flags_done = true; /* found, or failed for good */
-		free(cause);
-		if (rc == 0) {
-			app_annotated(a);
-			return true;
-		}
-	}
-	return false;
-}
-
 void app_sigma_keep(struct app *a, struct sigma_set *set, struct sigma_run *run)
 {
 	sigma_run_free(a->sigma_run);
@@ -873,110 +631,4 @@ void app_free(struct app *a)
 	free(a->message);
 	free(a->question);
 	free(a);
-}
-
-/* ------------------------------------------------------------------ */
-/* The terminal */
-
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-	got_signal = sig;
-}
-
-/* Out of memory: give the terminal back before saying so. */
-static void fatal(const char *msg)
-{
-	endwin();
-	fprintf(stderr, "auditscope: %s\n", msg);
-	exit(1);
-}
-
-/* An error on stderr, sanitised (the case path may hold anything). */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *m = xvasprintf(fmt, ap);
-	va_end(ap);
-	char *s = sanitize(m, strlen(m));
-	fprintf(stderr, "auditscope: %s\n", s);
-	free(s);
-	free(m);
-}
-
-int tui_run(struct store *st, const char *case_path)
-{
-	SCREEN *scr = newterm(NULL, stdout, stdin);
-	if (!scr) {
-		const char *term = getenv("TERM");
-		say("cannot use the terminal '%s'", term ? term : "(TERM not set)");
-		return 1;
-	}
-	/* a terminal that cannot move the cursor (TERM=dumb, an emacs
-	 * shell buffer) would show only the last line: say so instead */
-	const char *cup = tigetstr("cup");
-	if (!cup || cup == (char *)-1) {
-		endwin();
-		delscreen(scr);
-		const char *term = getenv("TERM");
-		say("the terminal '%s' cannot move the cursor, which the interface needs; run it in a "
-		    "terminal such as xterm or tmux (TERM=xterm-256color), or use the command line: "
-		    "auditscope query CASE [FILTER] (auditscope --help lists the commands)",
-		    term ? term : "(TERM not set)");
-		return 1;
-	}
-	xalloc_set_fatal(fatal);
-	set_escdelay(25);
-	raw();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	curs_set(0);
-	app_mouse_setup();
-	clip_set_output(stdout);
-	wnoutrefresh(stdscr);
-	struct sigaction sa = { 0 };
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	struct app *a = app_new(st);
-	char *cause = NULL;
-	int rc = 0;
-	if (app_start(a, &cause) < 0) {
-		endwin();
-		say("%s: %s", case_path, cause ? cause : "cannot open the interface");
-		free(cause);
-		rc = 1;
-		goto out;
-	}
-	app_draw(a);
-	while (!app_done(a) && !got_signal) {
-		int key;
-		if (!app_next_key(a, &key)) {
-			wint_t wc;
-			wtimeout(stdscr, 250);
-			int kind = wget_wch(stdscr, &wc);
-			if (kind == ERR) {
-				if (app_idle(a))
-					app_draw(a);
-				continue;
-			}
-			key = keys_code(kind, wc);
-		}
-		app_key(a, key);
-		app_draw(a);
-	}
-	/* the state waited for the load; now it waits for nothing */
-	a->loading = false;
-	app_save_state(a);
-	clip_set_output(NULL);
-	endwin();
-out:
-	app_free(a);
-	delscreen(scr);
-	xalloc_set_fatal(NULL);
-	return rc;
 }

@@ -2,7 +2,7 @@
  * app_filter.c: the filter stack every view follows (app.h): one
  * compiled query per step, so that Backspace is instant even after a
  * filter that had to scan the raw records; counts estimated when exact
- * would take long (made exact while idle, in app.c).
+ * would take long (made exact while idle, in app_work.c).
  */
 #include "app_impl.h"
 

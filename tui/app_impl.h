@@ -1,8 +1,10 @@
 /*
- * app_impl.h: what the interface's own files share (app.c the loop, keys,
- * views and life cycle; app_filter.c the filter stack; app_draw.c the
- * title, status and message lines; app_state.c what is kept in the case;
- * app_colon.c the `:` commands). Views use app.h only.
+ * app_impl.h: what the interface's own files share (app.c the keys,
+ * views, prompts and life cycle; app_loop.c the terminal and the main
+ * loop; app_work.c progress, cancel and idle work; app_filter.c the
+ * filter stack; app_draw.c the title, status and message lines;
+ * app_state.c what is kept in the case; app_colon.c the `:` commands).
+ * Views use app.h only.
  */
 #ifndef AUDITSCOPE_APP_IMPL_H
 #define AUDITSCOPE_APP_IMPL_H

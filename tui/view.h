@@ -5,9 +5,9 @@
  * browse_draw/browse_key: draw into a given window, handle an action
  * (already looked up in the view's key map, keys.h), follow a resize or a
  * change of filter, say where it is for the status line, free itself.
- * The main loop (app.c) knows nothing of what a view shows; views stack
- * (timeline at the bottom, detail or stack or help above it) and all of
- * them follow the one filter stack the app keeps.
+ * The main loop (app_loop.c, app.c) knows nothing of what a view shows;
+ * views stack (timeline at the bottom, detail or stack or help above it)
+ * and all of them follow the one filter stack the app keeps.
  */
 #ifndef AUDITSCOPE_VIEW_H
 #define AUDITSCOPE_VIEW_H
