@@ -127,4 +127,8 @@ void export_json_kv(FILE *f, const char *key, const char *s);
  * the tags array (named tags_key). */
 void export_json_fields(struct exporter *x, const struct export_row *r, const char *tags_key);
 
+/* The markdown report's "How to reproduce" section, written last
+ * (export_markdown_repro.c). 0, or -1 with *x->cause. */
+int export_markdown_reproduce(struct exporter *x);
+
 #endif
