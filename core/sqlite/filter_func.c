@@ -3,7 +3,8 @@
  * call (filter_sql.c), registered on the case's connection:
  * filter_regexp(pattern, text) (PCRE2, bounded), filter_cidr(block, ip),
  * filter_json(raw, path, op, value...) (json.PATH terms) and
- * filter_sigma(raw, term) (sigma terms, evaluated by sigma_field.c).
+ * filter_sigma(raw, term) (sigma terms: compiled by sigma_field.c,
+ * matched by sigma_match.c).
  * Each keeps what it compiles (a pattern, a path, a term) in SQLite's
  * auxiliary data, so a statement compiles it once per run.
  */

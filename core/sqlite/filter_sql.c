@@ -363,7 +363,8 @@ static int compile_term(struct cc *c, const struct filter_node *n, bool *served)
 		c->out->raw = true;
 	} else if (n->term == FILTER_SIGMA) {
 		/* the term's own text, parsed again (once per statement) by
-		 * filter_sigma: the evaluation lives in sigma_field.c */
+		 * filter_sigma (filter_func.c): the condition is compiled by
+		 * sigma_field.c and matched by sigma_match.c */
 		c->out->raw = true;
 		const struct filter_node *pos = n;
 		struct filter_node tmp;

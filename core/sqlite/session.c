@@ -18,7 +18,7 @@
  *    sign-ins of one user: renewals, other apps), 56 UAL records 2.
  *  - Across kinds nothing matches in the real samples: every file comes
  *    from a different tenant (or was anonymised), so the cross-kind joins
- *    are tested on generated data (tests/test_session.c) where the
+ *    are tested on generated data (tests/test_tui_session.c) where the
  *    identifiers are shared as the documentation says.
  *  - Exchange's own SessionId of OWA records is a different identifier
  *    that never matches a sign-in: it only joins UAL records to each
