@@ -137,6 +137,24 @@ static inline const char *cell(const struct hunt_result *r, size_t row, const ch
 	return r->rows[row].vals[col(r, name)];
 }
 
+/* One expected cell of a hunt's table: row, column, text. */
+struct cell_want {
+	size_t row;
+	const char *col, *text;
+};
+
+static inline void assert_cells(const struct hunt_result *r, const struct cell_want *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (w[i].row >= r->nrows)
+			fail_msg("hunt %s: no row %zu (%zu rows)", r->def->name, w[i].row, r->nrows);
+		const char *v = cell(r, w[i].row, w[i].col);
+		if (!v || strcmp(v, w[i].text) != 0)
+			fail_msg("hunt %s row %zu %s: '%s', expected '%s'", r->def->name, w[i].row, w[i].col,
+				 v ? v : "(null)", w[i].text);
+	}
+}
+
 /* A set of strings, kept sorted. */
 struct strset {
 	char **v;

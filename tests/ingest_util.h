@@ -215,6 +215,20 @@ static inline void expect_field(const struct got *g, size_t i, int f, const char
 		fail_msg("event %zu field %d: \"%s\", expected \"%s\"", i, f, v, want);
 }
 
+/* One expected field of one event (want NULL: absent), for tables of
+ * them checked by expect_fields. */
+struct field_want {
+	size_t ev;
+	int f;
+	const char *want;
+};
+
+static inline void expect_fields(const struct got *g, const struct field_want *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		expect_field(g, w[i].ev, w[i].f, w[i].want);
+}
+
 static inline void expect_format(const struct got *g, const char *want)
 {
 	if (!g->st.format)

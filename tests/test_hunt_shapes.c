@@ -27,43 +27,51 @@ static void test_synthetic_shapes(void **state)
 	char *path = xasprintf("%s/ual.jsonl", in);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
-	/* inbox rules: Outlook's own edit, a lower-case cmdlet, punctuation, a
-	 * benign rule, a soft delete, a removal by Outlook */
-	ual(f, 1, 1, "UpdateInboxRules", "amy@contoso.com",
-	    "\"MailboxOwnerUPN\":\"amy@contoso.com\",\"OperationProperties\":["
-	    "{\"Name\":\"RuleActions\",\"Value\":\"[{\\\"ActionType\\\":\\\"Forward\\\",\\\"Recipients\\\":[\\\"a@evil.example\\\"]},"
-	    "{\\\"ActionType\\\":\\\"MoveToFolder\\\",\\\"Folder\\\":\\\"Deleted Items\\\"}]\"},"
-	    "{\"Name\":\"RuleName\",\"Value\":\"x\"},{\"Name\":\"RuleOperation\",\"Value\":\"AddMailboxRule\"}]");
-	ual(f, 2, 2, "UpdateInboxRules", "amy@contoso.com",
-	    "\"OperationProperties\":[{\"Name\":\"RuleActions\",\"Value\":\"[{\\\"ActionType\\\":\\\"Delete\\\"}]\"},"
-	    "{\"Name\":\"RuleName\",\"Value\":\"y\"},{\"Name\":\"RuleOperation\",\"Value\":\"RemoveMailboxRule\"}]");
-	ual(f, 3, 3, "set-InboxRule", "bob@contoso.com",
-	    "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"bob@contoso.com\\\\Weekly\"},"
-	    "{\"Name\":\"RedirectTo\",\"Value\":\"x@evil.example\"}]");
-	ual(f, 4, 4, "Enable-InboxRule", "carol@contoso.com",
-	    "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"carol@contoso.com\\\\..\"}]");
-	ual(f, 5, 5, "New-InboxRule", "dave@contoso.com",
-	    "\"Parameters\":[{\"Name\":\"Name\",\"Value\":\"Newsletters\"},{\"Name\":\"MoveToFolder\",\"Value\":\"Newsletters\"}]");
-	ual(f, 6, 6, "New-InboxRule", "dave@contoso.com",
-	    "\"Parameters\":[{\"Name\":\"Name\",\"Value\":\"Cleanup\"},{\"Name\":\"SoftDeleteMessage\",\"Value\":\"True\"}]");
-	/* forwarding and delegation */
-	ual(f, 7, 7, "Add-RecipientPermission", "admin@contoso.com",
-	    "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"ceo@contoso.com\"},{\"Name\":\"Trustee\",\"Value\":\"eve@contoso.com\"},"
-	    "{\"Name\":\"AccessRights\",\"Value\":\"SendAs\"}]");
-	ual(f, 8, 8, "New-TransportRule", "admin@contoso.com",
-	    "\"Parameters\":[{\"Name\":\"Name\",\"Value\":\"Journal\"},{\"Name\":\"BlindCopyTo\",\"Value\":\"drop@evil.example\"}]");
-	ual(f, 9, 9, "Set-Mailbox", "admin@contoso.com",
-	    "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"ceo@contoso.com\"},{\"Name\":\"ForwardingSmtpAddress\",\"Value\":\"\"}]");
-	ual(f, 10, 10, "Add-MailboxPermission", "admin@contoso.com",
-	    "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"ceo@contoso.com\"},{\"Name\":\"User\",\"Value\":\"eve@contoso.com\"},"
-	    "{\"Name\":\"AccessRights\",\"Value\":\"ReadPermission\"}]");
-	/* audit settings */
-	ual(f, 11, 11, "Set-Mailbox", "admin@contoso.com",
-	    "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"ceo@contoso.com\"},{\"Name\":\"AuditEnabled\",\"Value\":\"False\"}]");
-	ual(f, 12, 12, "Set-MailboxAuditBypassAssociation", "admin@contoso.com",
-	    "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"svc@contoso.com\"},{\"Name\":\"AuditBypassEnabled\",\"Value\":\"True\"}]");
-	ual(f, 13, 13, "Set-AdminAuditLogConfig", "admin@contoso.com",
-	    "\"Parameters\":[{\"Name\":\"AdminAuditLogEnabled\",\"Value\":\"True\"}]");
+	/* UAL records: operation, user, the rest of the members; record i
+	 * (from 1) has id i and second i of the day */
+	static const struct {
+		const char *op, *user, *rest;
+	} recs[] = {
+		/* inbox rules: Outlook's own edit, a lower-case cmdlet, punctuation, a
+		 * benign rule, a soft delete, a removal by Outlook */
+		{ "UpdateInboxRules", "amy@contoso.com",
+		  "\"MailboxOwnerUPN\":\"amy@contoso.com\",\"OperationProperties\":["
+		  "{\"Name\":\"RuleActions\",\"Value\":\"[{\\\"ActionType\\\":\\\"Forward\\\",\\\"Recipients\\\":[\\\"a@evil.example\\\"]},"
+		  "{\\\"ActionType\\\":\\\"MoveToFolder\\\",\\\"Folder\\\":\\\"Deleted Items\\\"}]\"},"
+		  "{\"Name\":\"RuleName\",\"Value\":\"x\"},{\"Name\":\"RuleOperation\",\"Value\":\"AddMailboxRule\"}]" },
+		{ "UpdateInboxRules", "amy@contoso.com",
+		  "\"OperationProperties\":[{\"Name\":\"RuleActions\",\"Value\":\"[{\\\"ActionType\\\":\\\"Delete\\\"}]\"},"
+		  "{\"Name\":\"RuleName\",\"Value\":\"y\"},{\"Name\":\"RuleOperation\",\"Value\":\"RemoveMailboxRule\"}]" },
+		{ "set-InboxRule", "bob@contoso.com",
+		  "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"bob@contoso.com\\\\Weekly\"},"
+		  "{\"Name\":\"RedirectTo\",\"Value\":\"x@evil.example\"}]" },
+		{ "Enable-InboxRule", "carol@contoso.com",
+		  "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"carol@contoso.com\\\\..\"}]" },
+		{ "New-InboxRule", "dave@contoso.com",
+		  "\"Parameters\":[{\"Name\":\"Name\",\"Value\":\"Newsletters\"},{\"Name\":\"MoveToFolder\",\"Value\":\"Newsletters\"}]" },
+		{ "New-InboxRule", "dave@contoso.com",
+		  "\"Parameters\":[{\"Name\":\"Name\",\"Value\":\"Cleanup\"},{\"Name\":\"SoftDeleteMessage\",\"Value\":\"True\"}]" },
+		/* forwarding and delegation */
+		{ "Add-RecipientPermission", "admin@contoso.com",
+		  "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"ceo@contoso.com\"},{\"Name\":\"Trustee\",\"Value\":\"eve@contoso.com\"},"
+		  "{\"Name\":\"AccessRights\",\"Value\":\"SendAs\"}]" },
+		{ "New-TransportRule", "admin@contoso.com",
+		  "\"Parameters\":[{\"Name\":\"Name\",\"Value\":\"Journal\"},{\"Name\":\"BlindCopyTo\",\"Value\":\"drop@evil.example\"}]" },
+		{ "Set-Mailbox", "admin@contoso.com",
+		  "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"ceo@contoso.com\"},{\"Name\":\"ForwardingSmtpAddress\",\"Value\":\"\"}]" },
+		{ "Add-MailboxPermission", "admin@contoso.com",
+		  "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"ceo@contoso.com\"},{\"Name\":\"User\",\"Value\":\"eve@contoso.com\"},"
+		  "{\"Name\":\"AccessRights\",\"Value\":\"ReadPermission\"}]" },
+		/* audit settings */
+		{ "Set-Mailbox", "admin@contoso.com",
+		  "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"ceo@contoso.com\"},{\"Name\":\"AuditEnabled\",\"Value\":\"False\"}]" },
+		{ "Set-MailboxAuditBypassAssociation", "admin@contoso.com",
+		  "\"Parameters\":[{\"Name\":\"Identity\",\"Value\":\"svc@contoso.com\"},{\"Name\":\"AuditBypassEnabled\",\"Value\":\"True\"}]" },
+		{ "Set-AdminAuditLogConfig", "admin@contoso.com",
+		  "\"Parameters\":[{\"Name\":\"AdminAuditLogEnabled\",\"Value\":\"True\"}]" },
+	};
+	for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++)
+		ual(f, (int)i + 1, (int)i + 1, recs[i].op, recs[i].user, recs[i].rest);
 	fclose(f);
 	free(path);
 	/* a Sentinel row: Parameters as JSON text */
@@ -121,24 +129,30 @@ static void test_synthetic_shapes(void **state)
 	hunt_result_free(r);
 
 	r = run(st, HUNT_FORWARDING);
+	static const struct cell_want fwd[] = {
+		{ 0, "op", "Add-RecipientPermission" },
+		{ 0, "target", "ceo@contoso.com" },
+		{ 0, "why", "SendAs for eve@contoso.com" },
+		{ 1, "op", "New-TransportRule" },
+		{ 1, "target", "Journal" },
+		{ 1, "why", "BlindCopyTo drop@evil.example" },
+	};
 	assert_int_equal(r->nrows, 2);
-	assert_string_equal(cell(r, 0, "op"), "Add-RecipientPermission");
-	assert_string_equal(cell(r, 0, "target"), "ceo@contoso.com");
-	assert_string_equal(cell(r, 0, "why"), "SendAs for eve@contoso.com");
-	assert_string_equal(cell(r, 1, "op"), "New-TransportRule");
-	assert_string_equal(cell(r, 1, "target"), "Journal");
-	assert_string_equal(cell(r, 1, "why"), "BlindCopyTo drop@evil.example");
+	assert_cells(r, fwd, sizeof fwd / sizeof fwd[0]);
 	hunt_result_free(r);
 
 	r = run(st, HUNT_ANTI_FORENSICS);
 	assert_int_equal(r->nrows, 3);
 	assert_int_equal(r->nhits, 2);
-	assert_string_equal(cell(r, 0, "why"), "mailbox auditing turned off");
-	assert_string_equal(cell(r, 0, "target"), "ceo@contoso.com");
+	static const struct cell_want anti[] = {
+		{ 0, "why", "mailbox auditing turned off" },
+		{ 0, "target", "ceo@contoso.com" },
+		{ 1, "why", "AuditBypassEnabled=True" },
+		{ 2, "op", "Set-AdminAuditLogConfig" },
+	};
+	assert_cells(r, anti, sizeof anti / sizeof anti[0]);
 	assert_true(r->rows[0].hit);
-	assert_string_equal(cell(r, 1, "why"), "AuditBypassEnabled=True");
 	assert_true(r->rows[1].hit);
-	assert_string_equal(cell(r, 2, "op"), "Set-AdminAuditLogConfig");
 	assert_false(r->rows[2].hit);
 	assert_null(r->rows[2].events);
 	hunt_result_free(r);

@@ -6,6 +6,36 @@
  */
 #include "input_util.h"
 
+/* Member i of an archive's walk: its path inside the archive (NULL: not
+ * checked here) and its text. */
+struct want_member {
+	const char *path, *text;
+};
+
+/* The walk of archive gave exactly n members, each archive!path holding
+ * its text, read whole with no error. */
+static void assert_members(const struct collect *c, const char *archive, const struct want_member *w, size_t n)
+{
+	assert_int_equal(c->n, n);
+	for (size_t i = 0; i < n; i++) {
+		if (!w[i].path)
+			continue;
+		char want[4200];
+		snprintf(want, sizeof want, "%s!%s", archive, w[i].path);
+		assert_member(&c->m[i], want, w[i].text, strlen(w[i].text));
+	}
+}
+
+/* Member i failed with an error that starts with where, then what. */
+static void assert_member_err(const struct collect *c, size_t i, const char *where, const char *what)
+{
+	char want[4200];
+	snprintf(want, sizeof want, "%s%s", where, what);
+	assert_non_null(c->m[i].err);
+	if (strncmp(c->m[i].err, want, strlen(want)) != 0)
+		fail_msg("member %zu: '%s' does not start with '%s'", i, c->m[i].err, want);
+}
+
 static void test_zip(void **state)
 {
 	(void)state;
@@ -17,12 +47,8 @@ static void test_zip(void **state)
 	char *z = make_archive(d, "bundle.zip", "zip", NULL, NULL, NULL, e, 2);
 	struct collect c = { 0 };
 	walk_ok(z, NULL, &c);
-	assert_int_equal(c.n, 2);
-	char want[4200];
-	snprintf(want, sizeof want, "%s!a.csv", z);
-	assert_member(&c.m[0], want, CSV, strlen(CSV));
-	snprintf(want, sizeof want, "%s!logs/2024/b.json", z);
-	assert_member(&c.m[1], want, JSON, strlen(JSON));
+	const struct want_member both[] = { { "a.csv", CSV }, { "logs/2024/b.json", JSON } };
+	assert_members(&c, z, both, 2);
 	for (size_t i = 0; i < 2; i++) {
 		assert_int_equal(c.m[i].size, file_size(z));
 		assert_true(c.m[i].bytes_in > 0);
@@ -35,9 +61,7 @@ static void test_zip(void **state)
 	char *z2 = make_archive(d, "stored.zip", "zip", NULL, "zip:compression=store", NULL, e, 2);
 	c.chunk = 1;
 	walk_ok(z2, NULL, &c);
-	assert_int_equal(c.n, 2);
-	snprintf(want, sizeof want, "%s!logs/2024/b.json", z2);
-	assert_member(&c.m[1], want, JSON, strlen(JSON));
+	assert_members(&c, z2, (const struct want_member[]){ { NULL, NULL }, { "logs/2024/b.json", JSON } }, 2);
 	collect_free(&c);
 
 	/* input_finish() alone drains and hashes */
@@ -71,12 +95,8 @@ static void test_tar_gz(void **state)
 	for (size_t k = 0; k < 3; k++) {
 		struct collect c = { 0 };
 		walk_ok(paths[k], NULL, &c);
-		assert_int_equal(c.n, 2);
-		char want[4200];
-		snprintf(want, sizeof want, "%s!one.csv", paths[k]);
-		assert_member(&c.m[0], want, CSV, strlen(CSV));
-		snprintf(want, sizeof want, "%s!dir/two.json", paths[k]);
-		assert_member(&c.m[1], want, JSON, strlen(JSON));
+		assert_members(&c, paths[k],
+			       (const struct want_member[]){ { "one.csv", CSV }, { "dir/two.json", JSON } }, 2);
 		assert_int_equal(c.m[1].size, file_size(paths[k]));
 		assert_int_equal(c.nwarn, 0);
 		collect_free(&c);
@@ -137,20 +157,15 @@ static void test_nested(void **state)
 
 	struct collect c = { 0 };
 	walk_ok(outer, NULL, &c);
-	assert_int_equal(c.n, 6);
-	char want[4200];
-	snprintf(want, sizeof want, "%s!first.csv", outer);
-	assert_member(&c.m[0], want, CSV, strlen(CSV));
-	snprintf(want, sizeof want, "%s!deep/inner.zip!x.csv", outer);
-	assert_member(&c.m[1], want, CSV, strlen(CSV));
-	snprintf(want, sizeof want, "%s!deep/inner.zip!y/z.json", outer);
-	assert_member(&c.m[2], want, JSON, strlen(JSON));
-	snprintf(want, sizeof want, "%s!inner.tar.gz!x.csv", outer);
-	assert_member(&c.m[3], want, CSV, strlen(CSV));
-	snprintf(want, sizeof want, "%s!c.json.gz", outer);
-	assert_member(&c.m[4], want, JSON, strlen(JSON));
-	snprintf(want, sizeof want, "%s!last.json", outer);
-	assert_member(&c.m[5], want, JSON, strlen(JSON));
+	const struct want_member all[] = {
+		{ "first.csv", CSV },
+		{ "deep/inner.zip!x.csv", CSV },
+		{ "deep/inner.zip!y/z.json", JSON },
+		{ "inner.tar.gz!x.csv", CSV },
+		{ "c.json.gz", JSON },
+		{ "last.json", JSON },
+	};
+	assert_members(&c, outer, all, 6);
 	for (size_t i = 0; i < c.n; i++)
 		assert_int_equal(c.m[i].size, file_size(outer));
 	assert_int_equal(c.nwarn, 0);
@@ -159,9 +174,8 @@ static void test_nested(void **state)
 	/* read one byte at a time through two archives */
 	c.chunk = 1;
 	walk_ok(outer, NULL, &c);
-	assert_int_equal(c.n, 6);
-	snprintf(want, sizeof want, "%s!deep/inner.zip!y/z.json", outer);
-	assert_member(&c.m[2], want, JSON, strlen(JSON));
+	const struct want_member third[6] = { [2] = { "deep/inner.zip!y/z.json", JSON } };
+	assert_members(&c, outer, third, 6);
 	collect_free(&c);
 
 	free(ib);
@@ -243,15 +257,13 @@ static void test_nested_depth(void **state)
 
 	struct collect c = { 0 };
 	walk_ok(paths[4], NULL, &c);
-	assert_int_equal(c.n, 1);
-	char want[4200];
-	snprintf(want, sizeof want, "%s!l3.zip!l2.zip!l1.zip!x.csv", paths[4]);
-	assert_member(&c.m[0], want, CSV, strlen(CSV));
+	assert_members(&c, paths[4], (const struct want_member[]){ { "l3.zip!l2.zip!l1.zip!x.csv", CSV } }, 1);
 	assert_int_equal(c.nwarn, 0);
 	collect_free(&c);
 
 	walk_ok(paths[5], NULL, &c);
 	assert_int_equal(c.n, 0);
+	char want[4200];
 	snprintf(want, sizeof want,
 		 "%s!l4.zip!l3.zip!l2.zip!l1.zip: archive nested more than 4 deep; skipped", paths[5]);
 	assert_int_equal(c.nwarn, 1);
@@ -285,11 +297,8 @@ static void test_bomb(void **state)
 	struct collect c = { 0 };
 	walk_ok(g, &lim, &c);
 	assert_int_equal(c.n, 1);
-	char want[4200];
-	snprintf(want, sizeof want,
-		 "%s: decompressed size exceeds 100x the compressed size (zip bomb?); stopped after ", g);
-	assert_non_null(c.m[0].err);
-	assert_int_equal(strncmp(c.m[0].err, want, strlen(want)), 0);
+	assert_member_err(&c, 0, g,
+			  ": decompressed size exceeds 100x the compressed size (zip bomb?); stopped after ");
 	assert_non_null(strstr(c.m[0].err, " MiB"));
 	assert_int_equal(c.m[0].finish_rc, -1);
 	assert_true(c.m[0].len < 8u << 20);
@@ -297,16 +306,11 @@ static void test_bomb(void **state)
 
 	/* inside a zip: the other members are still read */
 	walk_ok(z, &lim, &c);
-	assert_int_equal(c.n, 3);
-	snprintf(want, sizeof want,
-		 "%s!big.csv: decompressed size exceeds 100x the compressed size (zip bomb?); stopped after ",
-		 z);
-	assert_non_null(c.m[1].err);
-	assert_int_equal(strncmp(c.m[1].err, want, strlen(want)), 0);
-	snprintf(want, sizeof want, "%s!small.csv", z);
-	assert_member(&c.m[0], want, CSV, strlen(CSV));
-	snprintf(want, sizeof want, "%s!after.csv", z);
-	assert_member(&c.m[2], want, CSV, strlen(CSV));
+	assert_members(&c, z,
+		       (const struct want_member[]){ { "small.csv", CSV }, { NULL, NULL }, { "after.csv", CSV } },
+		       3);
+	assert_member_err(&c, 1, z,
+			  "!big.csv: decompressed size exceeds 100x the compressed size (zip bomb?); stopped after ");
 	collect_free(&c);
 
 	/* input_finish() without reading stops at the limit as well */
@@ -321,10 +325,8 @@ static void test_bomb(void **state)
 	char *bz = make_archive(d, "bomb.bz2", "raw", "bzip2", NULL, NULL, &be, 1);
 	walk_ok(bz, NULL, &c);
 	assert_int_equal(c.n, 1);
-	snprintf(want, sizeof want,
-		 "%s: decompressed size exceeds 1000x the compressed size (zip bomb?); stopped after ", bz);
-	assert_non_null(c.m[0].err);
-	assert_int_equal(strncmp(c.m[0].err, want, strlen(want)), 0);
+	assert_member_err(&c, 0, bz,
+			  ": decompressed size exceeds 1000x the compressed size (zip bomb?); stopped after ");
 	collect_free(&c);
 	free(bz);
 
@@ -349,15 +351,11 @@ static void test_bomb(void **state)
 	char *nz = make_archive(d, "nested.zip", "zip", NULL, "zip:compression=store", NULL, ne, 2);
 	walk_ok(nz, NULL, &c);
 	assert_int_equal(c.n, 2);
-	snprintf(want, sizeof want, "%s!bomb.bz2: decompressed size exceeds 1000x", nz);
-	assert_non_null(c.m[1].err);
-	assert_int_equal(strncmp(c.m[1].err, want, strlen(want)), 0);
+	assert_member_err(&c, 1, nz, "!bomb.bz2: decompressed size exceeds 1000x");
 	collect_free(&c);
 	walk_ok(nz, &lim, &c);
 	assert_int_equal(c.n, 2);
-	snprintf(want, sizeof want, "%s!bomb.gz: decompressed size exceeds 100x", nz);
-	assert_non_null(c.m[0].err);
-	assert_int_equal(strncmp(c.m[0].err, want, strlen(want)), 0);
+	assert_member_err(&c, 0, nz, "!bomb.gz: decompressed size exceeds 100x");
 	collect_free(&c);
 	free(nz);
 	free(bz2);
