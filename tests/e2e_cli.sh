@@ -41,6 +41,16 @@ is "export csv: the same cells as query" \
 	"$("$bin" export "$c" record_id=a2 --format csv | cell op),$("$bin" export "$c" record_id=a2 --format csv | cell app)" \
 	"'＝HYPERLINK(1),'　=2"
 
+# sources: one row per file, the hash in CSV and JSON Lines, not in the table
+is "sources csv: the file's SHA-256" "$("$bin" sources "$c" --format csv | cell sha256)" "$(sha256sum "$t/h.json" | cut -d' ' -f1)"
+is "sources csv: records, events, rejects, status" "$(for k in records events rejects status; do
+	"$bin" sources "$c" --format csv | cell $k; done | paste -sd,)" "4,4,0,complete"
+is "sources csv: the first and last time" "$("$bin" sources "$c" --format csv | cell first) $("$bin" sources "$c" --format csv | cell last)" \
+	"2023-06-16T10:00:00.000Z 2023-06-16T13:00:00.000Z"
+is "sources jsonl: one object, counts as numbers" \
+	"$("$bin" sources "$c" --format jsonl | jq -c '[.path == "'"$t/h.json"'", .events, .duplicates, .bytes > 0]')" '[true,4,0,true]'
+is "sources table: no sha256 column" "$("$bin" sources "$c" | head -1 | grep -c sha256)" "0"
+
 # The command table: help, the man page and completion all follow it.
 man=tui/cli/auditscope.1
 cmds=$("$bin" __complete commands)

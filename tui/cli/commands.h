@@ -10,6 +10,7 @@
 #define CLI_COMMANDS(X) \
 	X(load)         \
 	X(info)         \
+	X(sources)      \
 	X(query)        \
 	X(stack)        \
 	X(messages)     \
