@@ -13,7 +13,11 @@
  *     scrolls), the sign-ins' first screen and pages (their set reads
  *     facts from each row's raw record), copying a cell (y), the whole
  *     value (v);
- *   - a stack of the app column over every event, and the histogram.
+ *   - over every event: a stack of the app column (F), the histogram
+ *     (i), the messages view's first page (E) and its pages, the first
+ *     screen of two-field stacks (:stack app,mailbox and user,ip), each
+ *     several times; and each of F, i, E with Esc already typed, how
+ *     soon the work stops.
  * Beside them, in the same run, what the query engine alone takes for
  * the same page (query_page), so the interface's own share is visible.
  * Targets (README.md, "Performance"): first screen under 300 ms, key to redraw under 50 ms.
@@ -36,6 +40,7 @@
 
 #define ROWS 50
 #define COLS 200
+#define RUNS 5 /* of each costly key: median and max */
 
 static double now(void)
 {
@@ -131,6 +136,27 @@ static double press(struct app *a, int key)
 	return now() - t0;
 }
 
+/* Type ":NAME ARG" and time the Enter that runs it, to its drawn screen. */
+static double colon(struct app *a, const char *name, const char *arg)
+{
+	char line[128];
+	snprintf(line, sizeof line, ":%s %s", name, arg);
+	for (const char *p = line; *p; p++)
+		press(a, (unsigned char)*p);
+	return press(a, '\n');
+}
+
+/* key with Esc already waiting: how soon long work sees it and stops. */
+static void escaped(struct app *a, int key, const char *what, struct stats *s)
+{
+	for (int i = 0; i < RUNS; i++) {
+		ungetch(KEYS_ESC);
+		add(s, press(a, key));
+		press(a, 'q');
+	}
+	report(what, s);
+}
+
 static void clear_state(const char *path)
 {
 	struct store *st;
@@ -182,7 +208,7 @@ int main(int argc, char **argv)
 	setenv("AUDITSCOPE_THEMES", "themes", 0);
 	struct store *st;
 	struct app *a;
-	struct stats s = { 0 };
+	struct stats s = { 0 }, more = { 0 };
 
 	printf("interface (tests/bench_tui.c) on %s, a %dx%d screen\n", path, COLS, ROWS);
 	clear_state(path);
@@ -294,14 +320,46 @@ int main(int argc, char **argv)
 	resizeterm(ROWS, COLS);
 	press(a, KEYS_F(KEY_RESIZE));
 
-	/* a stack and a histogram over every event */
+	/* stacks, the histogram and the messages view over every event:
+	 * each opened RUNS times (median and max), and once with Esc
+	 * already typed (how soon the work stops) */
 	view_timeline_set_column(app_timeline(a), "app");
-	add(&s, press(a, 'F'));
+	for (int i = 0; i < RUNS; i++) {
+		add(&s, press(a, 'F'));
+		press(a, 'q');
+	}
 	report("F (stack of app over every event)", &s);
-	press(a, 'q');
-	add(&s, press(a, 'i'));
+	escaped(a, 'F', "F, Esc already typed (stops)", &s);
+	for (int i = 0; i < RUNS; i++) {
+		add(&s, press(a, 'i'));
+		press(a, 'q');
+	}
 	report("i (histogram of every event)", &s);
-	press(a, 'q');
+	escaped(a, 'i', "i, Esc already typed (stops)", &s);
+	for (int i = 0; i < RUNS; i++) {
+		add(&s, press(a, 'E'));
+		press(a, 'q');
+	}
+	report("E (messages view, first page)", &s);
+	escaped(a, 'E', "E, Esc already typed (stops)", &s);
+	for (int i = 0; i < RUNS; i++) {
+		add(&s, press(a, 'E'));
+		for (int k = 0; k < 20; k++)
+			add(&more, press(a, KEYS_F(KEY_NPAGE)));
+		press(a, 'q');
+	}
+	report("PgDn in the messages view", &more);
+	s.n = 0;
+	const char *two[] = { "app,mailbox", "user,ip" };
+	for (size_t f = 0; f < 2; f++) {
+		for (int i = 0; i < RUNS; i++) {
+			add(&s, colon(a, "stack", two[f]));
+			press(a, 'q');
+		}
+		char what[64];
+		snprintf(what, sizeof what, ":stack %s (first screen)", two[f]);
+		report(what, &s);
+	}
 	close_app(st, a);
 
 	/* the engine alone, same page size, same run */

@@ -393,6 +393,42 @@ static void test_stack_two_fields(void **state)
 	assert_string_equal(app_filter(f->a), "");
 }
 
+/* v in the stack and messages views: the cursor's cell in full (h, l
+ * choose the field in a stack of several), q comes back. */
+static void test_value_popups(void **state)
+{
+	struct fx *f = *state;
+	tui_keys(f->a, ":stack app,mailbox\r");
+	assert_true(on_screen("col app"));
+	/* row 1: Microsoft Outlook's id and bob's mailbox, both cut */
+	assert_true(on_screen("bob@contoso.c\xe2\x80\xa6"));
+	tui_keys(f->a, "v");
+	assert_string_equal(top_view(f), "value");
+	assert_true(on_screen("app (Microsoft Outlook) of row 1 of the stack (v or q closes, y copies)"));
+	assert_true(on_screen(" 5d661950-3475-41cd-a2c3-d671a3162bc1"));
+	tui_keys(f->a, "q");
+	assert_string_equal(top_view(f), "stack");
+	tui_keys(f->a, "l");
+	assert_true(on_screen("col mailbox"));
+	tui_keys(f->a, "v");
+	assert_true(on_screen("mailbox of row 1 of the stack"));
+	assert_true(on_screen(" bob@contoso.com"));
+	tui_keys(f->a, "ql"); /* the cursor stops at the last field */
+	assert_true(on_screen("col mailbox"));
+	tui_keys(f->a, "hh");
+	assert_true(on_screen("col app"));
+	tui_keys(f->a, "q");
+	assert_string_equal(top_view(f), "timeline");
+	/* the messages view: the message id of the first row, whole */
+	tui_keys(f->a, "El");
+	tui_keys(f->a, "v");
+	assert_string_equal(top_view(f), "value");
+	assert_true(on_screen("message id of row 1 of the messages"));
+	assert_true(on_screen(" <m1@mail.example>"));
+	tui_keys(f->a, "q");
+	assert_string_equal(top_view(f), "messages");
+}
+
 /* core: several fields, json.PATH, every sort */
 static void test_stack_core(void **state)
 {
@@ -571,6 +607,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_position_after_goto, fresh, done),
 		cmocka_unit_test_setup_teardown(test_messages_view, fresh, done),
 		cmocka_unit_test_setup_teardown(test_stack_two_fields, fresh, done),
+		cmocka_unit_test_setup_teardown(test_value_popups, fresh, done),
 		cmocka_unit_test_setup_teardown(test_stack_core, fresh, done),
 		cmocka_unit_test_setup_teardown(test_histogram_zoom, fresh, done),
 		cmocka_unit_test_setup_teardown(test_saved_views, fresh, done),

@@ -639,6 +639,42 @@ static void test_sigma_moves(void **state)
 	free(rules);
 }
 
+/* v in the Sigma view: the rule's whole title, which the table cuts, in
+ * the value view (y copies it there); q comes back to the rules. */
+static void test_sigma_value(void **state)
+{
+	struct fx *f = *state;
+	char *rules = xasprintf("%s/longrules", f->dir);
+	mkdir(rules, 0700);
+	char body[1024], title[400];
+	snprintf(title, sizeof title, "%s", "A rule whose title is far longer than the table has room for");
+	for (int i = 0; i < 4; i++)
+		strcat(title, ", and longer still");
+	strcat(title, " END-OF-TITLE");
+	snprintf(body, sizeof body,
+		 "title: %s\nid: 11111111-2222-3333-4444-555555555599\nlevel: informational\nlogsource:\n"
+		 "  product: m365\n  service: audit\ndetection:\n  sel:\n    Operation: Send\n  condition: sel\n",
+		 title);
+	free(write_file(rules, "long.yml", body, strlen(body)));
+	char *cmd = xasprintf(":sigma %s\r", rules);
+	tui_keys(f->a, cmd);
+	free(cmd);
+	char *text = tui_screen();
+	assert_non_null(strstr(text, "A rule whose title"));
+	assert_null(strstr(text, "END-OF-TITLE"));
+	free(text);
+	tui_keys(f->a, "v");
+	text = tui_screen();
+	assert_non_null(strstr(text, "END-OF-TITLE"));
+	assert_non_null(strstr(text, "rule 1: informational, ran, "));
+	free(text);
+	tui_keys(f->a, "q");
+	text = tui_screen();
+	assert_non_null(strstr(text, "rule 1 of 1:"));
+	free(text);
+	free(rules);
+}
+
 /* While idle, the hunts run and their hits are flagged in the timeline. */
 static void test_flags(void **state)
 {
@@ -678,6 +714,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commands, fresh, done),
 		cmocka_unit_test_setup_teardown(test_hunts, fresh, done),
 		cmocka_unit_test_setup_teardown(test_sigma_moves, fresh, done),
+		cmocka_unit_test_setup_teardown(test_sigma_value, fresh, done),
 		cmocka_unit_test_setup_teardown(test_flags, fresh, done),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -50,8 +50,12 @@ static const struct keys_moves timeline_moves = { "next event",         "previou
 						  "column cursor left", "column cursor right",
 						  "first event",        "last event" };
 static const struct keys_moves pager_moves = { "scroll down", "scroll up", NULL, NULL, "top", "bottom" };
-static const struct keys_moves stack_moves = { "next value", "previous value", NULL,
-					       NULL,         "first value",    "last value" };
+static const struct keys_moves stack_moves = { "next value",
+					       "previous value",
+					       "column cursor left (a stack of several fields)",
+					       "column cursor right (a stack of several fields)",
+					       "first value",
+					       "last value" };
 static const struct keys_moves histogram_moves = { "next bucket", "previous bucket", NULL,
 						   NULL,          "first bucket",    "last bucket" };
 static const struct keys_moves hunts_moves = { "next row",
@@ -156,6 +160,7 @@ static const struct keys_binding stack_keys[] = {
 	{ 's', ACT_SORT, "sort direction: rare first / common first (ascending / descending)" },
 	{ 'o', ACT_SORT_COLUMN, "sort column: events, distinct, first seen, last seen, value" },
 	{ '+', ACT_ADD_FIELD, "stack on one more field (app x mailbox, user x ip) or json.PATH" },
+	{ 'v', ACT_VALUE, "the cell's whole value (h, l: which field's)" },
 };
 
 static const struct keys_binding histogram_keys[] = {
@@ -208,6 +213,7 @@ static const struct keys_binding sigma_keys[] = {
 	{ '\r', ACT_ENTER, NULL },
 	{ F(KEY_ENTER), ACT_ENTER, NULL },
 	{ 'm', ACT_BOOKMARK, "bookmark the rule's hits, tagged with its id" },
+	{ 'v', ACT_VALUE, "the rule's whole title, with its level, status and file" },
 };
 
 static const struct keys_binding messages_keys[] = {
@@ -217,6 +223,7 @@ static const struct keys_binding messages_keys[] = {
 	{ '=', ACT_KEEP, "keep only events with the value under the cursor" },
 	{ '-', ACT_EXCLUDE, "exclude events with the value under the cursor" },
 	{ 'F', ACT_STACK, "stack: frequency table of the column under the cursor" },
+	{ 'v', ACT_VALUE, "the cell's whole value" },
 };
 
 static const struct keys_binding views_keys[] = {

@@ -22,6 +22,7 @@
 #include "messages.h"
 #include "theme.h"
 #include "view_stack.h"
+#include "view_value.h"
 #include "xalloc.h"
 
 #define MESSAGES_LIMIT 100000
@@ -264,6 +265,17 @@ static int action(struct view *v, enum keys_action act)
 	size_t n = mv->ok ? mv->m.n : 0;
 	switch (act) {
 	case ACT_ENTER: return open_row(mv);
+	case ACT_VALUE: {
+		if (!mv->ok || mv->cur >= mv->m.n)
+			return REACT_NONE;
+		char buf[320];
+		char *title = xasprintf("%s of row %zu of the messages (v or q closes, y copies)",
+					mcols[mv->col].title, mv->cur + 1);
+		app_push_view(v->app, view_value_new(v->app, title, cell(mv, &mv->m.rows[mv->cur], mv->col, buf,
+									 sizeof buf)));
+		free(title);
+		return REACT_ALL;
+	}
 	case ACT_KEEP: return pivot(mv, false);
 	case ACT_EXCLUDE: return pivot(mv, true);
 	case ACT_STACK: {

@@ -21,6 +21,7 @@
 #include "sigma.h"
 #include "sigma_run.h"
 #include "theme.h"
+#include "view_value.h"
 #include "xalloc.h"
 
 struct sigmav {
@@ -190,6 +191,20 @@ static int bookmark(struct sigmav *s)
 	return REACT_VIEW | REACT_CHROME;
 }
 
+/* v: the rule's whole title (the cell the table cuts), its level,
+ * status and file in the heading. */
+static int whole_value(struct sigmav *s)
+{
+	size_t r = s->order[s->cur];
+	const struct sigma_rule *rule = &s->set->rules[r];
+	char *title = xasprintf("rule %zu: %s, %s, %s:%d (v or q closes, y copies)", s->cur + 1,
+				rule->level ? rule->level : "no level", outcome_word(s->run->hits[r].outcome),
+				rule->file, rule->line);
+	app_push_view(s->v.app, view_value_new(s->v.app, title, rule->title ? rule->title : rule->file));
+	free(title);
+	return REACT_ALL;
+}
+
 static int action(struct view *v, enum keys_action act)
 {
 	struct sigmav *s = SV(v);
@@ -199,6 +214,7 @@ static int action(struct view *v, enum keys_action act)
 	switch (act) {
 	case ACT_ENTER: return n ? open_rule(s) : REACT_NONE;
 	case ACT_BOOKMARK: return n ? bookmark(s) : REACT_NONE;
+	case ACT_VALUE: return n ? whole_value(s) : REACT_NONE;
 	case ACT_HUNTS: return REACT_POP;
 	default: return REACT_PASS;
 	}

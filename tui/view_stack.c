@@ -26,6 +26,7 @@
 #include "list.h"
 #include "stack.h"
 #include "theme.h"
+#include "view_value.h"
 #include "xalloc.h"
 
 #define STACK_LIMIT 10000
@@ -40,6 +41,7 @@ struct stackv {
 	bool ok;                      /* s holds a result */
 	bool names[STACK_MAX_FIELDS]; /* the field holds app ids: show their names */
 	size_t cur, top;
+	size_t col; /* the column cursor: which field v shows */
 };
 
 #define SV(v) ((struct stackv *)(v))
@@ -96,14 +98,15 @@ static const char *distinct_title(const struct stackv *sv)
 
 /* A header cell, with ^ or v after the sort column's title. */
 static void head_cell(struct stackv *sv, WINDOW *w, int x, const char *title, int width, enum stack_sort col,
-		      bool right)
+		      bool right, bool cursor)
 {
 	char t[64];
 	if (sv->by == col)
 		snprintf(t, sizeof t, "%s %s", title, sv->desc ? "v" : "^");
 	else
 		snprintf(t, sizeof t, "%s", title);
-	draw_cell(w, 0, x, t, width, theme_attr(THEME_HEADER), right);
+	attr_t a = theme_attr(THEME_HEADER);
+	draw_cell(w, 0, x, t, width, cursor ? (a | A_UNDERLINE) : a, right);
 }
 
 static void draw(struct view *v, WINDOW *w)
@@ -152,17 +155,18 @@ static void draw(struct view *v, WINDOW *w)
 	draw_fill(w, 0, 0, cols, head);
 	int x = 2;
 	for (size_t k = 0; k < sv->nfields; k++) {
-		head_cell(sv, w, x, sv->fields[k], wvals[k], k == 0 ? STACK_BY_VALUE : STACK_BY_COUNT, false);
+		head_cell(sv, w, x, sv->fields[k], wvals[k], k == 0 ? STACK_BY_VALUE : STACK_BY_COUNT, false,
+			  sv->nfields > 1 && k == sv->col);
 		x += wvals[k] + 1;
 	}
-	head_cell(sv, w, x, "events", wn, STACK_BY_EVENTS, true);
+	head_cell(sv, w, x, "events", wn, STACK_BY_EVENTS, true, false);
 	x += wn + 1;
-	head_cell(sv, w, x, distinct_title(sv), wd, STACK_BY_DISTINCT, true);
+	head_cell(sv, w, x, distinct_title(sv), wd, STACK_BY_DISTINCT, true, false);
 	x += wd + 1;
 	if (times) {
-		head_cell(sv, w, x, "first (UTC)", wt, STACK_BY_FIRST, false);
+		head_cell(sv, w, x, "first (UTC)", wt, STACK_BY_FIRST, false, false);
 		x += wt + 1;
-		head_cell(sv, w, x, "last (UTC)", wt, STACK_BY_LAST, false);
+		head_cell(sv, w, x, "last (UTC)", wt, STACK_BY_LAST, false, false);
 	}
 	if (!sv->ok) {
 		draw_text(w, 2, 2, "No stack: it was stopped or failed. s runs it again, q goes back.",
@@ -188,8 +192,9 @@ static void draw(struct view *v, WINDOW *w)
 		for (size_t k = 0; k < sv->nfields; k++) {
 			const char *val = stack_value(r, k);
 			const char *nm = sv->names[k] && val ? app_app_name(v->app, val) : NULL;
+			attr_t a = sel && sv->nfields > 1 && k == sv->col ? theme_attr(THEME_CELL) : base;
 			int used = draw_text(w, y, x, val ? val : "(none)", wvals[k],
-					     val ? base : (base | theme_attr(THEME_DIM)));
+					     val ? a : (a | theme_attr(THEME_DIM)));
 			if (nm && used + 3 < wvals[k]) {
 				used += draw_text(w, y, x + used, "  ", wvals[k] - used, base);
 				draw_text(w, y, x + used, nm, wvals[k] - used,
@@ -293,11 +298,39 @@ static int on_add_field(struct app *a, void *ctx, const char *text, int *column)
 	return REACT_ALL;
 }
 
+/* v: the whole value of the cursor's field in the cursor's row, with
+ * the app's name in the heading when the field holds app ids. */
+static int whole_value(struct stackv *sv)
+{
+	struct app *a = sv->v.app;
+	if (!sv->ok || sv->cur >= sv->s.n)
+		return REACT_NONE;
+	const struct stack_row *r = &sv->s.rows[sv->cur];
+	const char *val = stack_value(r, sv->col);
+	const char *nm = sv->names[sv->col] && val ? app_app_name(a, val) : NULL;
+	char *title = xasprintf("%s%s%s%s of row %zu of the stack (v or q closes, y copies)", sv->fields[sv->col],
+				nm ? " (" : "", nm ? nm : "", nm ? ")" : "", sv->cur + 1);
+	app_push_view(a, view_value_new(a, title, val));
+	free(title);
+	return REACT_ALL;
+}
+
 static int action(struct view *v, enum keys_action act)
 {
 	struct stackv *sv = SV(v);
 	size_t n = sv->ok ? sv->s.n : 0, h = page_rows(sv);
 	switch (act) {
+	case ACT_VALUE: return whole_value(sv);
+	case ACT_LEFT:
+		if (sv->col == 0)
+			return REACT_NONE;
+		sv->col--;
+		return REACT_VIEW | REACT_CHROME;
+	case ACT_RIGHT:
+		if (sv->col + 1 >= sv->nfields)
+			return REACT_NONE;
+		sv->col++;
+		return REACT_VIEW | REACT_CHROME;
 	case ACT_ENTER:
 	case ACT_KEEP: return drill(sv, false);
 	case ACT_EXCLUDE: return drill(sv, true);
@@ -357,9 +390,9 @@ static void status(struct view *v, char *buf, size_t n)
 	char vals[32], evs[32];
 	draw_count(sv->s.values, vals, sizeof vals);
 	draw_count(sv->s.events, evs, sizeof evs);
-	snprintf(buf, n, "%s %zu of %s%s  %s  (%s events)", sv->nfields > 1 ? "row" : "value",
+	snprintf(buf, n, "%s %zu of %s%s  %s  (%s events)%s%s", sv->nfields > 1 ? "row" : "value",
 		 sv->s.n ? sv->cur + 1 : 0, vals, (int64_t)sv->s.n < sv->s.values ? " (first 10,000)" : "",
-		 order, evs);
+		 order, evs, sv->nfields > 1 ? "  col " : "", sv->nfields > 1 ? sv->fields[sv->col] : "");
 }
 
 static void stack_free(struct view *v)
