@@ -541,6 +541,48 @@ static void test_saved_views(void **state)
 	tui_key(f->a, KEYS_ESC);
 }
 
+/* A saved view keeps the columns as the chooser (C) left them: opening
+ * it puts them back after they were changed, and a view saved with the
+ * columns as they come puts those back too. */
+static void test_saved_view_columns(void **state)
+{
+	struct fx *f = *state;
+	char *head = line(1);
+	assert_non_null(strstr(head, "user"));
+	free(head);
+	/* hide the second column (user), then save */
+	tui_keys(f->a, "Cj\rC");
+	head = line(1);
+	assert_null(strstr(head, " user "));
+	free(head);
+	tui_keys(f->a, ":view save nouser\r");
+	assert_non_null(strstr(app_message_text(f->a), "saved view 'nouser'"));
+	struct annot_view *sv = NULL;
+	assert_int_equal(annot_view_get(f->st, "nouser", &sv, NULL), 1);
+	assert_non_null(sv->columns);
+	assert_non_null(strstr(sv->columns, "\"events\""));
+	assert_null(strstr(sv->columns, "\"user\""));
+	annot_view_free(sv);
+	/* the columns as they come again: user is back */
+	tui_keys(f->a, "Cr");
+	tui_key(f->a, KEYS_ESC);
+	head = line(1);
+	assert_non_null(strstr(head, " user "));
+	free(head);
+	tui_keys(f->a, ":view save plain\r");
+	/* the view hides user again; the plain one shows it */
+	tui_keys(f->a, ":view nouser\r");
+	head = line(1);
+	assert_null(strstr(head, " user "));
+	free(head);
+	tui_keys(f->a, ":view plain\r");
+	head = line(1);
+	assert_non_null(strstr(head, " user "));
+	free(head);
+	annot_view_delete(f->st, "nouser", NULL);
+	annot_view_delete(f->st, "plain", NULL);
+}
+
 static void test_export_words(void **state)
 {
 	struct fx *f = *state;
@@ -611,6 +653,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stack_core, fresh, done),
 		cmocka_unit_test_setup_teardown(test_histogram_zoom, fresh, done),
 		cmocka_unit_test_setup_teardown(test_saved_views, fresh, done),
+		cmocka_unit_test_setup_teardown(test_saved_view_columns, fresh, done),
 		cmocka_unit_test_setup_teardown(test_export_words, fresh, done),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -7,7 +7,9 @@
  *   filter   the filter's canonical text
  *   sort     "timeline col=FIELD" (the column the cursor is on), or
  *            "stack F1,F2 by SORT asc|desc" when a stack was on screen
- *   columns  the timeline's columns (NULL: as they are)
+ *   columns  the timeline's columns, every kind's set as the chooser (C)
+ *            left it (columns.h's JSON; "{}": all as they come; NULL,
+ *            from before columns were kept: as they are)
  * Opening a view pushes its filter as one step (Backspace undoes it),
  * puts the columns and cursor column back, and opens its stack again.
  */
@@ -41,9 +43,8 @@ int view_saved_save(struct app *a, const char *name)
 		sort = view_stack_describe(top);
 	else
 		sort = xasprintf("timeline col=%s", tl ? view_timeline_column(tl) : "time");
-	/* the timeline's own columns: [tui-cols]' chooser keeps them in the
-	 * case already; a view names them when that lands (NEWS.md) */
-	char *columns = NULL;
+	/* the timeline's columns, every set's, as the chooser (C) left them */
+	char *columns = tl ? view_timeline_columns_get(tl) : NULL;
 	char *cause = NULL;
 	int rc = annot_view_save(app_store(a), name, app_filter(a), sort, columns, &cause);
 	char *shown = sanitize(name, strlen(name));
@@ -102,6 +103,10 @@ int view_saved_open(struct app *a, const char *name)
 	}
 	struct view *tl = app_timeline(a);
 	char col[128];
+	/* the columns first, then the cursor's column among them; a view
+	 * saved without columns leaves them as they are */
+	if (tl && sv->columns)
+		view_timeline_columns_set(tl, sv->columns);
 	if (tl && sv->sort && sscanf(sv->sort, "timeline col=%127s", col) == 1)
 		view_timeline_set_column(tl, col);
 	/* the stack goes on top once the views above the timeline are

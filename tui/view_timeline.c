@@ -71,6 +71,20 @@ const char *view_timeline_set(struct view *v)
 	return columns_set_name(TL(v)->set);
 }
 
+char *view_timeline_columns_get(struct view *v)
+{
+	char *s = columns_save(&TL(v)->cols);
+	return s ? s : xstrdup("{}");
+}
+
+void view_timeline_columns_set(struct view *v, const char *json)
+{
+	struct tl *t = TL(v);
+	columns_init(&t->cols);
+	columns_load(&t->cols, json);
+	tl_columns_changed(t);
+}
+
 void view_timeline_refresh_marks(struct view *v)
 {
 	struct tl *t = TL(v);

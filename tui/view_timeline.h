@@ -34,6 +34,12 @@ bool view_timeline_set_column(struct view *v, const char *field);
 /* The name of the column set shown ("signin", columns.h). */
 const char *view_timeline_set(struct view *v);
 
+/* The columns of every set as the analyst left them (columns.h's JSON
+ * text, "{}" when every set is as it comes; caller frees), for a saved
+ * view; and putting them back (kept in the case as the chooser's are). */
+char *view_timeline_columns_get(struct view *v);
+void view_timeline_columns_set(struct view *v, const char *json);
+
 /* Read the annotations of the rows on screen again (after a view above
  * changed one). */
 void view_timeline_refresh_marks(struct view *v);
