@@ -335,6 +335,7 @@ int messages_run(struct query *q, int64_t limit, struct messages *out, char **ca
 	struct order o = { &a, mb };
 	qsort_r(idx, a.n, sizeof *idx, cmp_groups, &o);
 	size_t keep = limit >= 0 && (size_t)limit < a.n ? (size_t)limit : a.n;
+	out->total = a.n;
 	out->rows = xcalloc(keep ? keep : 1, sizeof *out->rows);
 	for (size_t k = 0; k < keep; k++) {
 		const struct group *g = &a.g[idx[k]];

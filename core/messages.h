@@ -26,6 +26,7 @@ struct messages_row {
 struct messages {
 	struct messages_row *rows;
 	size_t n;
+	size_t total;     /* rows there are: n < total when cut at the limit */
 	int64_t messages; /* distinct (mailbox, message id) pairs */
 	int64_t folders;  /* distinct (mailbox, folder) synchronised */
 };

@@ -551,6 +551,7 @@ static void test_messages(void **state)
 	assert_int_equal(messages_run(q, 3, &m, &cause), 0);
 	assert_int_equal(m.n, 3);
 	assert_int_equal(m.messages, (int64_t)nw);
+	assert_int_equal(m.total, nw + nsync);
 	messages_clear(&m);
 	query_free(q);
 	/* nothing read: nothing exposed */

@@ -25,6 +25,7 @@
 #include "query.h"
 #include "stack.h"
 #include "store.h"
+#include "view_messages.h"
 #include "view_timeline.h"
 #include "xalloc.h"
 
@@ -363,6 +364,15 @@ static void test_messages_view(void **state)
 	tui_key(f->a, KEYS_F(KEY_BACKSPACE));
 	tui_keys(f->a, "F");
 	assert_string_equal(top_view(f), "stack");
+	/* a list cut at its limit says so, with the true total */
+	tui_keys(f->a, "qq");
+	view_messages_set_limit(4);
+	tui_keys(f->a, "E");
+	view_messages_set_limit(100000);
+	assert_true(on_screen("row 1 of the first 4 of 6 (auditscope messages lists all)"));
+	assert_true(on_screen("5 messages exposed"));
+	tui_keys(f->a, "G");
+	assert_true(on_screen("row 4 of the first 4 of 6"));
 }
 
 static void test_stack_two_fields(void **state)

@@ -25,7 +25,14 @@
 #include "view_value.h"
 #include "xalloc.h"
 
-#define MESSAGES_LIMIT 100000
+/* Rows kept in memory: the grouping is made once over every event and
+ * its rows copied out up to here (the CLI's `messages` lists them all). */
+static int64_t messages_limit = 100000;
+
+void view_messages_set_limit(int64_t limit)
+{
+	messages_limit = limit;
+}
 
 /* Where a message's folder and id sit in a MailItemsAccessed record:
  * json paths pass through the Folders array to every element. */
@@ -80,7 +87,7 @@ static void run(struct msgv *mv)
 		messages_clear(&mv->m);
 	mv->ok = false;
 	app_busy_begin(a, "listing messages");
-	int rc = messages_run(app_query(a), MESSAGES_LIMIT, &mv->m, &cause);
+	int rc = messages_run(app_query(a), messages_limit, &mv->m, &cause);
 	app_busy_end(a);
 	if (rc < 0) {
 		if (query_cancelled(app_query(a)))
@@ -320,14 +327,22 @@ static void status(struct view *v, char *buf, size_t n)
 		snprintf(buf, n, "messages exposed  col %s", mcols[mv->col].title);
 		return;
 	}
-	char msgs[32], rows[32];
+	char msgs[32], rows[96], total[32];
 	draw_count(mv->m.messages, msgs, sizeof msgs);
-	draw_count((int64_t)mv->m.n, rows, sizeof rows);
+	draw_count((int64_t)mv->m.n, total, sizeof total);
+	if (mv->m.n < mv->m.total) {
+		/* cut: the true total, and where the rest are */
+		char all[32];
+		snprintf(rows, sizeof rows, "the first %s of %s (auditscope messages lists all)", total,
+			 draw_count((int64_t)mv->m.total, all, sizeof all));
+	} else {
+		snprintf(rows, sizeof rows, "%s", total);
+	}
 	char folders[48] = "";
 	if (mv->m.folders)
 		snprintf(folders, sizeof folders, ", %lld folders synchronised", (long long)mv->m.folders);
-	snprintf(buf, n, "row %zu of %s%s  %s messages exposed%s  col %s", mv->m.n ? mv->cur + 1 : 0, rows,
-		 mv->m.n == MESSAGES_LIMIT ? " (first 100,000)" : "", msgs, folders, mcols[mv->col].title);
+	snprintf(buf, n, "row %zu of %s  %s messages exposed%s  col %s", mv->m.n ? mv->cur + 1 : 0, rows, msgs,
+		 folders, mcols[mv->col].title);
 }
 
 static void msg_free(struct view *v)
