@@ -196,24 +196,6 @@ static int done(void **state)
 	return 0;
 }
 
-/* Elapsed times on the status line ("0.01 s") depend on the machine's
- * load, not on the interface: mask their digits before comparing. */
-static void mask_seconds(char *s)
-{
-	for (char *p = s; *p; p++) {
-		char *q = p;
-		while (*q >= '0' && *q <= '9')
-			q++;
-		if (q == p || *q != '.' || q[1] < '0' || q[1] > '9' || q[2] < '0' || q[2] > '9' ||
-		    strncmp(q + 3, " s", 2))
-			continue;
-		for (char *r = p; r < q + 3; r++)
-			if (*r != '.')
-				*r = '#';
-		p = q + 2;
-	}
-}
-
 /* Compare the screen with tests/golden/NAME.txt (UPDATE=1: write it). */
 static void golden(const char *name)
 {
@@ -236,8 +218,8 @@ static void golden(const char *name)
 	size_t n = fread(want, 1, (1 << 16) - 1, g);
 	want[n] = '\0';
 	fclose(g);
-	mask_seconds(got);
-	mask_seconds(want);
+	tui_mask_seconds(got);
+	tui_mask_seconds(want);
 	if (strcmp(got, want)) {
 		print_error("screen differs from %s:\n--- got\n%s--- want\n%s", path, got, want);
 		free(got);

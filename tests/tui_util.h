@@ -7,6 +7,8 @@
 #ifndef AUDITSCOPE_TEST_TUI_UTIL_H
 #define AUDITSCOPE_TEST_TUI_UTIL_H
 
+#include <string.h>
+
 #include "app.h"
 #include "draw.h"
 
@@ -24,6 +26,24 @@ static inline void tui_key(struct app *a, int k)
 {
 	app_key(a, k);
 	app_draw(a);
+}
+
+/* Elapsed times on the status line ("0.01 s") depend on the machine's
+ * load, not on the interface: mask their digits before comparing. */
+static inline void tui_mask_seconds(char *s)
+{
+	for (char *p = s; *p; p++) {
+		char *q = p;
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (q == p || *q != '.' || q[1] < '0' || q[1] > '9' || q[2] < '0' || q[2] > '9' ||
+		    strncmp(q + 3, " s", 2))
+			continue;
+		for (char *r = p; r < q + 3; r++)
+			if (*r != '.')
+				*r = '#';
+		p = q + 2;
+	}
 }
 
 /* What the terminal shows now, a line per row (caller frees). */
