@@ -219,6 +219,72 @@ int sqlite_group(struct query *q, const char *field, const char *distinct, struc
 }
 
 /* ------------------------------------------------------------------ */
+/* buckets: events per time bucket, counted inside SQLite */
+
+/* Does every step of sql's plan seek (SEARCH), none read a whole table
+ * or index (SCAN)? */
+static bool plan_seeks(struct store *st, const char *sql)
+{
+	char *e = xasprintf("EXPLAIN QUERY PLAN %s", sql);
+	sqlite3_stmt *s = sqlite_prep(st, e, NULL);
+	free(e);
+	if (!s)
+		return false;
+	bool seeks = true;
+	while (seeks && sqlite3_step(s) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(s, 3);
+		seeks = d && strncmp(d, "SCAN", 4) != 0;
+	}
+	sqlite3_finalize(s);
+	return seeks;
+}
+
+static int count_of(void *ctx, sqlite3_stmt *s)
+{
+	*(int64_t *)ctx = sqlite3_column_int64(s, 0);
+	return 0;
+}
+
+/*
+ * One count(*) a bucket over its ts range, which an index ending in ts
+ * answers by seeking (ev_ts; a field's (field, ts)): SQLite counts the
+ * index entries itself instead of handing each event's time to C, about
+ * three times less work than the scan on 1M events (bench_tui: i).
+ * Declined when the plan reads a whole table (a filter no index serves,
+ * or one evaluated into a temporary table: one pass a bucket) and for
+ * more buckets than a statement each is worth; histogram.c then counts
+ * a scan.
+ */
+int sqlite_buckets(struct query *q, int64_t start, int64_t width, size_t n, int64_t *counts, char **cause)
+{
+	if (n == 0 || n > 2048 || width <= 0)
+		return 0;
+	struct store *st = query_store(q);
+	char *sql = xasprintf("SELECT count(*) FROM events e WHERE (%s) AND e.ts >= ?1 AND e.ts < ?2",
+			      query_sql_where(q));
+	if (!plan_seeks(st, sql)) {
+		free(sql);
+		return 0;
+	}
+	sqlite3_stmt *s = sqlite_prep(st, sql, cause);
+	free(sql);
+	if (!s)
+		return -1;
+	query_sql_bind(q, s);
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		int64_t lo = start + (int64_t)i * width;
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, lo);
+		sqlite3_bind_int64(s, 2, lo + width);
+		counts[i] = 0;
+		r = query_sql_run(q, s, count_of, &counts[i], cause);
+	}
+	sqlite3_finalize(s);
+	return r < 0 ? -1 : 1;
+}
+
+/* ------------------------------------------------------------------ */
 /* pick: a selection by value ids, ranges and flags, in a set order */
 
 struct pick_watch {

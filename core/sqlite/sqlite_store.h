@@ -138,6 +138,7 @@ int sqlite_notes_import(struct store *st, FILE *in, const char *name, struct not
 int sqlite_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx,
 		char **cause);
 int sqlite_group(struct query *q, const char *field, const char *distinct, struct stack *out, char **cause);
+int sqlite_buckets(struct query *q, int64_t start, int64_t width, size_t n, int64_t *counts, char **cause);
 int sqlite_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,
 		store_row_fn fn, void *ctx, char **cause);
 

@@ -562,7 +562,7 @@ const struct store_ops sqlite_store_ops = {
 	.annot_view_each = sqlite_annot_view_each,
 	.notes_export = sqlite_notes_export,
 	.notes_import = sqlite_notes_import,
-	.buckets = NULL, /* histogram.c's pass over a scan of ts is as fast */
+	.buckets = sqlite_buckets,
 	/* export */
 	.scan_timeline = sqlite_scan_timeline,
 	.annot_each_key = sqlite_annot_each_key,
