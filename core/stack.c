@@ -38,9 +38,8 @@ struct agg {
 	size_t nkeys;
 	struct group *g;
 	size_t cap, n, ngid;
-	/* (group, distinct value) pairs seen */
+	/* (group number + 1, distinct value) pairs seen; 0: an empty slot */
 	int64_t (*pair)[2];
-	bool *pair_used;
 	size_t pcap, pn;
 	/* json.PATH fields: where the raw record is among the scan's
 	 * columns, their paths, and the texts their values got ids in */
@@ -57,10 +56,25 @@ struct agg {
 	struct util_smap geo_texts[STACK_MAX_FIELDS];
 };
 
+/* util_mix64's finaliser, inlined: it runs twice an event */
+static inline uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
 static uint64_t key_hash(const struct agg *a, const int64_t *key)
 {
-	return a->nkeys == 1 ? util_mix64((uint64_t)key[0])
-			     : util_hash_bytes(key, a->nkeys * sizeof *key, 0x5eed);
+	return a->nkeys == 1 ? mix((uint64_t)key[0]) : util_hash_bytes(key, a->nkeys * sizeof *key, 0x5eed);
+}
+
+static inline bool key_differs(const struct agg *a, const int64_t *x, const int64_t *y)
+{
+	return a->nkeys == 1 ? x[0] != y[0] : memcmp(x, y, a->nkeys * sizeof *x) != 0;
 }
 
 static void groups_grow(struct agg *a)
@@ -89,7 +103,7 @@ static size_t group_slot(struct agg *a, const int64_t *key)
 	if ((a->n + 1) * 2 > a->cap)
 		groups_grow(a);
 	size_t m = a->cap - 1, i = key_hash(a, key) & m;
-	while (a->g[i].used && memcmp(a->g[i].key, key, a->nkeys * sizeof *key))
+	while (a->g[i].used && key_differs(a, a->g[i].key, key))
 		i = (i + 1) & m;
 	if (!a->g[i].used) {
 		a->g[i] = (struct group){
@@ -106,32 +120,29 @@ static bool pair_add(struct agg *a, int64_t k, int64_t d);
 static void pairs_grow(struct agg *a)
 {
 	int64_t(*old)[2] = a->pair;
-	bool *oldu = a->pair_used;
 	size_t oc = a->pcap;
 	a->pcap = oc ? oc * 2 : 4096;
 	a->pair = xcalloc(a->pcap, sizeof *a->pair);
-	a->pair_used = xcalloc(a->pcap, 1);
 	a->pn = 0;
 	for (size_t i = 0; i < oc; i++)
-		if (oldu[i])
-			pair_add(a, old[i][0], old[i][1]);
+		if (old[i][0])
+			pair_add(a, old[i][0] - 1, old[i][1]);
 	free(old);
-	free(oldu);
 }
 
-/* true when the pair is new */
+/* true when the pair (group number k, distinct value d) is new */
 static bool pair_add(struct agg *a, int64_t k, int64_t d)
 {
 	if ((a->pn + 1) * 2 > a->pcap)
 		pairs_grow(a);
-	size_t m = a->pcap - 1, i = util_mix64((uint64_t)k * 0x9e3779b97f4a7c15ULL ^ (uint64_t)d) & m;
-	while (a->pair_used[i]) {
-		if (a->pair[i][0] == k && a->pair[i][1] == d)
+	int64_t k1 = k + 1;
+	size_t m = a->pcap - 1, i = mix((uint64_t)k1 * 0x9e3779b97f4a7c15ULL ^ (uint64_t)d) & m;
+	while (a->pair[i][0]) {
+		if (a->pair[i][0] == k1 && a->pair[i][1] == d)
 			return false;
 		i = (i + 1) & m;
 	}
-	a->pair_used[i] = true;
-	a->pair[i][0] = k;
+	a->pair[i][0] = k1;
 	a->pair[i][1] = d;
 	a->pn++;
 	return true;
@@ -513,7 +524,6 @@ int stack_fields(struct query *q, const char *const *fields, size_t nfields, enu
 	}
 	r = query_scan(q, cols, ncols, agg_row, &a, cause);
 	free(a.pair);
-	free(a.pair_used);
 	if (r < 0) {
 		free(a.g);
 		agg_free_geo(&a);
