@@ -276,9 +276,43 @@ static const char *name_of(struct names *nm, int64_t id)
 	return v;
 }
 
+/* The map's slot of id (which name_of has read). */
+static size_t slot_of(const struct names *nm, int64_t id)
+{
+	size_t j = util_mix64((uint64_t)id) & (nm->cap - 1);
+	while (nm->id[j] != id)
+		j = (j + 1) & (nm->cap - 1);
+	return j;
+}
+
+static int cmp_names(const void *pa, const void *pb, void *ctx)
+{
+	const struct names *nm = ctx;
+	const char *x = nm->v[*(const size_t *)pa], *y = nm->v[*(const size_t *)pb];
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+/* Each name's place in name order, by the map's slot (equal names, the
+ * same place; caller frees): the sort of a million groups then compares
+ * numbers, not the mailboxes' names. */
+static int64_t *name_ranks(const struct names *nm)
+{
+	int64_t *rank = xcalloc(nm->cap ? nm->cap : 1, sizeof *rank);
+	size_t *slots = xmalloc((nm->n ? nm->n : 1) * sizeof *slots), k = 0;
+	for (size_t j = 0; j < nm->cap; j++)
+		if (nm->id[j] >= 0)
+			slots[k++] = j;
+	qsort_r(slots, k, sizeof *slots, cmp_names, (void *)nm);
+	for (size_t i = 0; i < k; i++)
+		rank[slots[i]] = i && !cmp_names(&slots[i - 1], &slots[i], (void *)nm) ? rank[slots[i - 1]]
+										  : (int64_t)i + 1;
+	free(slots);
+	return rank;
+}
+
 struct order {
 	const struct agg *a;
-	const char *const *mb; /* mailbox name per group */
+	const int64_t *mb; /* the mailbox's place in name order, per group (0: none) */
 };
 
 static int cmp_groups(const void *pa, const void *pb, void *ctx)
@@ -286,10 +320,9 @@ static int cmp_groups(const void *pa, const void *pb, void *ctx)
 	const struct order *o = ctx;
 	size_t i = *(const size_t *)pa, j = *(const size_t *)pb;
 	const struct group *x = &o->a->g[i], *y = &o->a->g[j];
-	const char *mx = o->mb[i] ? o->mb[i] : "", *my = o->mb[j] ? o->mb[j] : "";
-	int c = strcmp(mx, my);
-	if (c)
-		return c;
+	if (o->mb[i] != o->mb[j])
+		return o->mb[i] < o->mb[j] ? -1 : 1;
+	int c;
 	if (x->first != y->first)
 		return x->first < y->first ? -1 : 1;
 	c = strcmp(o->a->arena + x->str + x->flen + 1, o->a->arena + y->str + y->flen + 1);
@@ -332,8 +365,13 @@ int messages_run(struct query *q, int64_t limit, struct messages *out, char **ca
 		idx[i] = i;
 		mb[i] = name_of(&nm[0], a.g[i].col[0]);
 	}
-	struct order o = { &a, mb };
+	int64_t *rank = name_ranks(&nm[0]), *mbrank = xmalloc((a.n ? a.n : 1) * sizeof *mbrank);
+	for (size_t i = 0; i < a.n; i++) /* no mailbox: as an empty name, first */
+		mbrank[i] = a.g[i].col[0] < 0 ? 0 : rank[slot_of(&nm[0], a.g[i].col[0])];
+	free(rank);
+	struct order o = { &a, mbrank };
 	qsort_r(idx, a.n, sizeof *idx, cmp_groups, &o);
+	free(mbrank);
 	size_t keep = limit >= 0 && (size_t)limit < a.n ? (size_t)limit : a.n;
 	out->total = a.n;
 	out->rows = xcalloc(keep ? keep : 1, sizeof *out->rows);
