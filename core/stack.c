@@ -69,7 +69,10 @@ static inline uint64_t mix(uint64_t x)
 
 static uint64_t key_hash(const struct agg *a, const int64_t *key)
 {
-	return a->nkeys == 1 ? mix((uint64_t)key[0]) : util_hash_bytes(key, a->nkeys * sizeof *key, 0x5eed);
+	uint64_t h = mix((uint64_t)key[0]);
+	for (size_t k = 1; k < a->nkeys; k++)
+		h = mix(h ^ ((uint64_t)key[k] * 0x9e3779b97f4a7c15ULL));
+	return h;
 }
 
 static inline bool key_differs(const struct agg *a, const int64_t *x, const int64_t *y)
