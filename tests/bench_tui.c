@@ -359,6 +359,13 @@ int main(int argc, char **argv)
 		char what[64];
 		snprintf(what, sizeof what, ":stack %s (first screen)", two[f]);
 		report(what, &s);
+		for (int i = 0; i < RUNS; i++) {
+			ungetch(KEYS_ESC);
+			add(&s, colon(a, "stack", two[f]));
+			press(a, 'q');
+		}
+		snprintf(what, sizeof what, ":stack %s, Esc already typed", two[f]);
+		report(what, &s);
 	}
 	close_app(st, a);
 

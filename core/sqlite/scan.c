@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sqlite_store.h"
 #include "storage.h"
@@ -239,6 +240,13 @@ static bool plan_seeks(struct store *st, const char *sql)
 	return seeks;
 }
 
+static int64_t clock_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int count_of(void *ctx, sqlite3_stmt *s)
 {
 	*(int64_t *)ctx = sqlite3_column_int64(s, 0);
@@ -272,7 +280,19 @@ int sqlite_buckets(struct query *q, int64_t start, int64_t width, size_t n, int6
 		return -1;
 	query_sql_bind(q, s);
 	int r = 0;
+	int64_t last = clock_ms();
 	for (size_t i = 0; i < n && r == 0; i++) {
+		/* each count is too short for the statement's own progress
+		 * calls (every 20 ms of one statement): between counts, the
+		 * caller hears how far it is and may stop it */
+		if (q->pr.fn && clock_ms() - last >= 20) {
+			last = clock_ms();
+			if (progress_report(&q->pr, (double)i / (double)n)) {
+				q->cancelled = true;
+				r = set_cause(cause, PROGRESS_CANCELLED);
+				break;
+			}
+		}
 		int64_t lo = start + (int64_t)i * width;
 		sqlite3_reset(s);
 		sqlite3_bind_int64(s, 1, lo);
