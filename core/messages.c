@@ -305,7 +305,7 @@ static int64_t *name_ranks(const struct names *nm)
 	qsort_r(slots, k, sizeof *slots, cmp_names, (void *)nm);
 	for (size_t i = 0; i < k; i++)
 		rank[slots[i]] = i && !cmp_names(&slots[i - 1], &slots[i], (void *)nm) ? rank[slots[i - 1]]
-										  : (int64_t)i + 1;
+										       : (int64_t)i + 1;
 	free(slots);
 	return rank;
 }

@@ -598,8 +598,10 @@ static void test_histogram(void **state)
 	/* the store's counts (count(*) a bucket where an index seeks) and
 	 * the scan's (raw-record and unindexed filters) agree with each
 	 * event's time put in its bucket here */
-	static const char *const filters[] = { "", "op=MailItemsAccessed", "user=alice@contoso.com", "kind=signin",
-					       "raw~Inbox", "not op=MailItemsAccessed" };
+	static const char *const filters[] = {
+		"",          "op=MailItemsAccessed",    "user=alice@contoso.com", "kind=signin",
+		"raw~Inbox", "not op=MailItemsAccessed"
+	};
 	for (size_t f = 0; f < sizeof filters / sizeof filters[0]; f++) {
 		assert_int_equal(query_new(d->st, filters[f], &q, &cause), 0);
 		assert_int_equal(histogram_run(q, 3600000, 0, &h, &cause), 0);

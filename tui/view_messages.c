@@ -278,8 +278,8 @@ static int action(struct view *v, enum keys_action act)
 		char buf[320];
 		char *title = xasprintf("%s of row %zu of the messages (v or q closes, y copies)",
 					mcols[mv->col].title, mv->cur + 1);
-		app_push_view(v->app, view_value_new(v->app, title, cell(mv, &mv->m.rows[mv->cur], mv->col, buf,
-									 sizeof buf)));
+		app_push_view(v->app, view_value_new(v->app, title,
+						     cell(mv, &mv->m.rows[mv->cur], mv->col, buf, sizeof buf)));
 		free(title);
 		return REACT_ALL;
 	}
@@ -341,8 +341,8 @@ static void status(struct view *v, char *buf, size_t n)
 	char folders[48] = "";
 	if (mv->m.folders)
 		snprintf(folders, sizeof folders, ", %lld folders synchronised", (long long)mv->m.folders);
-	snprintf(buf, n, "row %zu of %s  %s messages exposed%s  col %s", mv->m.n ? mv->cur + 1 : 0, rows, msgs,
-		 folders, mcols[mv->col].title);
+	snprintf(buf, n, "row %zu of %s  %s messages exposed%s  col %s", mv->m.n ? mv->cur + 1 : 0, rows,
+		 msgs, folders, mcols[mv->col].title);
 }
 
 static void msg_free(struct view *v)

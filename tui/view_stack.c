@@ -308,8 +308,8 @@ static int whole_value(struct stackv *sv)
 	const struct stack_row *r = &sv->s.rows[sv->cur];
 	const char *val = stack_value(r, sv->col);
 	const char *nm = sv->names[sv->col] && val ? app_app_name(a, val) : NULL;
-	char *title = xasprintf("%s%s%s%s of row %zu of the stack (v or q closes, y copies)", sv->fields[sv->col],
-				nm ? " (" : "", nm ? nm : "", nm ? ")" : "", sv->cur + 1);
+	char *title = xasprintf("%s%s%s%s of row %zu of the stack (v or q closes, y copies)",
+				sv->fields[sv->col], nm ? " (" : "", nm ? nm : "", nm ? ")" : "", sv->cur + 1);
 	app_push_view(a, view_value_new(a, title, val));
 	free(title);
 	return REACT_ALL;

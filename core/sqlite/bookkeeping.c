@@ -129,8 +129,8 @@ int sqlite_time_range(struct store *st, int64_t *first, int64_t *last, char **ca
 	 * max(), but "min(ts), max(ts)" together reads the whole index (on
 	 * 1M events 100+ ms, and the interface asks on every key whose
 	 * position is an estimate) */
-	if (sqlite3_prepare_v2(SQ(st)->db, "SELECT (SELECT min(ts) FROM events), (SELECT max(ts) FROM events)", -1,
-			       &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(SQ(st)->db, "SELECT (SELECT min(ts) FROM events), (SELECT max(ts) FROM events)",
+			       -1, &q, NULL) != SQLITE_OK)
 		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
 	int rc = sqlite3_step(q);
 	int found = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL;
