@@ -20,6 +20,7 @@ HUNT(OAUTH_CONSENT, hunt_oauth_consent)
 HUNT(TOKEN_REPLAY, hunt_token_replay)
 HUNT(SIGNIN_THEN_MAIL, hunt_signin_then_mail)
 HUNT(FAILED_THEN_SUCCESS, hunt_failed_then_success) /* hunt_logons.c */
+HUNT(PASSWORD_SPRAY, hunt_password_spray)           /* hunt_logons.c */
 /* where sign-ins and mail reads come from (hunt_places.c) */
 HUNT(NEW_PLACE, hunt_new_place)
 HUNT(HOSTING_SIGNIN, hunt_hosting_signin)

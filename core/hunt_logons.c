@@ -1,9 +1,12 @@
 /*
- * hunt_logons.c: failed-then-success, a password guessed: failed logons of
- * a user from an IP the tenant had not seen, then a successful one from
- * the same IP within the hour. A scan (hunt_entry.h) over the events with
- * a user and an IP: UAL UserLoginFailed / UserLoggedIn and Entra sign-ins
- * (whose results normalization gives as "Success" / "Failure (50126)").
+ * hunt_logons.c: failed logons. failed-then-success, a password guessed:
+ * failed logons of a user from an IP the tenant had not seen, then a
+ * successful one from the same IP within the hour. password-spray: one
+ * IP failing for many accounts within a day, and which of them it then
+ * got into. Both are scans (hunt_entry.h) over the events with a user and
+ * an IP, sharing one accumulator: UAL UserLoginFailed / UserLoggedIn and
+ * Entra sign-ins (whose results normalization gives as "Success" /
+ * "Failure (50126: ...)").
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -16,6 +19,8 @@
 
 /* Failures this many or more before the success make a row. */
 #define MIN_FAILURES 2
+/* Accounts failing from one IP within a day that make a spray. */
+#define SPRAY_ACCOUNTS 5
 
 static const struct hunt_col cols_logons[] = {
 	{ "user", HUNT_TEXT },          { "ip", HUNT_TEXT },      { "failures", HUNT_NUMBER },
@@ -81,6 +86,15 @@ static void logons_drop(struct hctx *h)
 	free(a);
 	h->acc = NULL;
 }
+
+/* The scan both hunts of this file run: the same accumulator, each its
+ * own end. */
+#define LOGONS_SCAN(end)                                                                          \
+	{                                                                                         \
+		logons_begin, logons_row, end, logons_drop, NULL, NULL, 0,                        \
+			HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | \
+				HUNT_EV(ip) | HUNT_EV(result)                                     \
+	}
 
 static int cmp_logon(const void *a, const void *b)
 {
@@ -157,7 +171,145 @@ const struct hunt_entry hunt_failed_then_success = {
 		 "Every row is a hit. Score: 60, plus 10 per failure (up to 4).",
 		 HUNT_COLS(cols_logons) },
 	.order = HUNT_ORDER_TIME,
-	.scan = { logons_begin, logons_row, logons_end, logons_drop, NULL, NULL, 0,
-		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(ip) |
-			  HUNT_EV(result) },
+	.scan = LOGONS_SCAN(logons_end),
+};
+
+/* ------------------------------------------------------------------ */
+/* password-spray */
+
+static const struct hunt_col cols_spray[] = {
+	{ "ip", HUNT_TEXT },    { "accounts", HUNT_NUMBER }, { "failures", HUNT_NUMBER },
+	{ "first", HUNT_TIME }, { "last", HUNT_TIME },       { "signed_in", HUNT_NUMBER },
+	{ "users", HUNT_TEXT },
+};
+
+static int cmp_by_ip(const void *a, const void *b)
+{
+	const struct logon *x = a, *y = b;
+	const int64_t kx[] = { x->ip, x->ts, x->id }, ky[] = { y->ip, y->ts, y->id };
+	for (int i = 0; i < 3; i++)
+		if (kx[i] != ky[i])
+			return kx[i] < ky[i] ? -1 : 1;
+	return 0;
+}
+
+/* Count u in (or out of) a window of failures: *distinct follows how
+ * many accounts have at least one. */
+static void window_count(struct util_imap *m, int64_t u, int d, size_t *distinct)
+{
+	int64_t *c = util_imap_slot(m, (uint64_t)u, 0, NULL);
+	if (d > 0 && (*c)++ == 0)
+		(*distinct)++;
+	else if (d < 0 && --(*c) == 0)
+		(*distinct)--;
+}
+
+/* One IP's logons l[0..n) in time order: a row when, within a day, more
+ * accounts than SPRAY_ACCOUNTS - 1 failed from it and it failed more
+ * often than it succeeded (an address many people share fails now and
+ * then, for different accounts, among many more successes). */
+static void spray_ip(struct hctx *h, const struct logon *l, size_t n, size_t *fail)
+{
+	size_t nf = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!l[i].ok)
+			fail[nf++] = i;
+	if (nf < SPRAY_ACCOUNTS)
+		return;
+	/* the day-long window of failures with the most accounts */
+	struct util_imap m = { 0 };
+	size_t distinct = 0, best = 0, blo = 0, bhi = 0;
+	for (size_t hi = 0, lo = 0; hi < nf; hi++) {
+		window_count(&m, l[fail[hi]].user, 1, &distinct);
+		while (l[fail[lo]].ts < hunt_add(l[fail[hi]].ts, -DAY_MS))
+			window_count(&m, l[fail[lo++]].user, -1, &distinct);
+		if (distinct > best) {
+			best = distinct;
+			blo = lo;
+			bhi = hi;
+		}
+	}
+	util_imap_free(&m);
+	if (best < SPRAY_ACCOUNTS)
+		return;
+	int64_t first = l[fail[blo]].ts, last = l[fail[bhi]].ts, until = hunt_add(last, DAY_MS);
+	size_t nfail = bhi - blo + 1, nok = 0;
+	struct util_ivec users = { 0 }, in = { 0 };
+	for (size_t k = blo; k <= bhi; k++)
+		util_ivec_add(&users, l[fail[k]].user);
+	for (size_t i = 0; i < n; i++)
+		if (l[i].ok && l[i].ts >= first && l[i].ts <= last)
+			nok++;
+	if (nok >= nfail) {
+		util_ivec_free(&users);
+		return;
+	}
+	/* which of the accounts then signed in from it, within a day */
+	int64_t end = last;
+	for (size_t i = 0; i < n; i++)
+		if (l[i].ok && l[i].ts > first && l[i].ts <= until && util_ivec_has(&users, l[i].user)) {
+			util_ivec_add(&in, l[i].user);
+			if (l[i].ts > end)
+				end = l[i].ts;
+		}
+	struct hunt_row *row = hunt_row_new(h, true);
+	for (size_t k = blo; k <= bhi; k++)
+		hunt_row_event(row, l[fail[k]].id, l[fail[k]].ts);
+	for (size_t i = 0; i < n; i++)
+		if (l[i].ok && l[i].ts > first && l[i].ts <= end && util_ivec_has(&in, l[i].user))
+			hunt_row_event(row, l[i].id, l[i].ts);
+	char *ip = hunt_vtext(h, "ip", l[0].ip);
+	hunt_row_set(row, 0, ip);
+	hunt_row_num(row, 1, (int64_t)best);
+	hunt_row_num(row, 2, (int64_t)nfail);
+	hunt_row_time(row, 3, first);
+	hunt_row_time(row, 4, last);
+	hunt_row_num(row, 5, (int64_t)in.n);
+	hunt_row_take(row, 6, hunt_id_list(h, "user", in.n ? &in : &users));
+	size_t extra = best - SPRAY_ACCOUNTS;
+	char *why =
+		in.n ? xasprintf("%zu accounts failed from one IP within a day (%zu failures), then %zu of "
+				 "them signed in from it",
+				 best, nfail, in.n)
+		     : xasprintf("%zu accounts failed from one IP within a day (%zu failures)", best, nfail);
+	hunt_row_reason(row, 50 + (int)(extra > 10 ? 30 : 3 * extra) + (in.n ? 20 : 0), why);
+	free(why);
+	struct util_buf f = { 0 };
+	hunt_filter_term(&f, "ip", ip);
+	hunt_filter_time(&f, first, end);
+	hunt_row_filter(row, &f);
+	free(ip);
+	util_ivec_free(&users);
+	util_ivec_free(&in);
+}
+
+static int spray_end(struct hctx *h)
+{
+	struct logons_acc *a = h->acc;
+	if (a->n)
+		qsort(a->l, a->n, sizeof *a->l, cmp_by_ip);
+	size_t *fail = a->n ? xmalloc(a->n * sizeof *fail) : NULL;
+	for (size_t i = 0; i < a->n;) {
+		size_t j = i;
+		while (j < a->n && a->l[j].ip == a->l[i].ip)
+			j++;
+		spray_ip(h, a->l + i, j - i, fail);
+		i = j;
+	}
+	free(fail);
+	logons_drop(h);
+	return 0;
+}
+
+const struct hunt_entry hunt_password_spray = {
+	.def = { HUNT_PASSWORD_SPRAY, "password-spray", "one IP failing logons for many accounts within a day",
+		 "A password tried across the tenant: failed logons (UAL UserLoginFailed, Entra sign-ins with a "
+		 "Failure result) of five or more accounts from one IP within 24 hours, where that IP failed "
+		 "more often than it succeeded in those hours (an office address fails now and then among many "
+		 "successes). The row names the accounts that then signed in from the IP within a day, or the "
+		 "ones it tried. Every row is a hit. Score: 50, plus 3 per account past five (up to 30), plus 20 "
+		 "when an account then signed in.",
+		 HUNT_COLS(cols_spray) },
+	.order = HUNT_ORDER_TIME,
+	.scan = LOGONS_SCAN(spray_end),
 };

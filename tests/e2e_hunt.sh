@@ -48,7 +48,10 @@ done
 is "hunt CASE: inbox-rules has 1 hit" "$(awk '$1 == "inbox-rules" { print $2 }' "$t/list")" 1
 is "hunt CASE: token-replay has 2 hits" "$(awk '$1 == "token-replay" { print $2 }' "$t/list")" 2
 "$bin" hunt "$c" --format jsonl > "$t/list.jsonl"
-is "hunt CASE --format jsonl: one object per hunt" "$(jl "$t/list.jsonl" hunt | wc -l)" 14
+is "hunt CASE --format jsonl: one object per hunt" "$(jl "$t/list.jsonl" hunt | paste -sd' ')" \
+	"$("$bin" __complete hunts | paste -sd' ')"
+is "hunt CASE: the demo's scattered failed logons are no password spray" \
+	"$(awk '$1 == "password-spray" { print $2 }' "$t/list")" 0
 
 # 2. a hunt's rows, and the filter that opens its events
 "$bin" hunt "$c" rare-apps --format jsonl > "$t/rare.jsonl"

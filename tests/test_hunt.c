@@ -17,10 +17,10 @@ static void test_defs(void **state)
 {
 	(void)state;
 	static const char *const names[HUNT_COUNT] = {
-		"rare-apps",         "new-app-for-mailbox", "sync-access",   "throttled",
-		"inbox-rules",       "forwarding",          "oauth-consent", "token-replay",
-		"signin-then-mail",  "failed-then-success", "new-place",     "hosting-signin",
-		"impossible-travel", "anti-forensics",
+		"rare-apps",        "new-app-for-mailbox", "sync-access",    "throttled",
+		"inbox-rules",      "forwarding",          "oauth-consent",  "token-replay",
+		"signin-then-mail", "failed-then-success", "password-spray", "new-place",
+		"hosting-signin",   "impossible-travel",   "anti-forensics",
 	};
 	for (int i = 0; i < HUNT_COUNT; i++) {
 		const struct hunt_def *d = hunt_def((enum hunt_id)i);

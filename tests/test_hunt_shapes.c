@@ -72,6 +72,43 @@ static void test_synthetic_shapes(void **state)
 	};
 	for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++)
 		ual(f, (int)i + 1, (int)i + 1, recs[i].op, recs[i].user, recs[i].rest);
+	/* logons: a spray (six accounts fail from one IP, one of them then
+	 * gets in), an office address (five accounts fail, and as many
+	 * succeed meanwhile) and four accounts failing (too few) */
+	static const struct {
+		int minute;
+		const char *op, *user, *ip;
+	} logons[] = {
+		{ 1, "UserLoginFailed", "s1@contoso.com", "198.51.100.9" },
+		{ 2, "UserLoginFailed", "s2@contoso.com", "198.51.100.9" },
+		{ 3, "UserLoginFailed", "s3@contoso.com", "198.51.100.9" },
+		{ 4, "UserLoginFailed", "s4@contoso.com", "198.51.100.9" },
+		{ 5, "UserLoginFailed", "s5@contoso.com", "198.51.100.9" },
+		{ 6, "UserLoginFailed", "s6@contoso.com", "198.51.100.9" },
+		{ 30, "UserLoggedIn", "s3@contoso.com", "198.51.100.9" },
+		{ 10, "UserLoginFailed", "o1@contoso.com", "192.0.2.10" },
+		{ 11, "UserLoginFailed", "o2@contoso.com", "192.0.2.10" },
+		{ 12, "UserLoggedIn", "p1@contoso.com", "192.0.2.10" },
+		{ 12, "UserLoggedIn", "p2@contoso.com", "192.0.2.10" },
+		{ 12, "UserLoggedIn", "p3@contoso.com", "192.0.2.10" },
+		{ 12, "UserLoggedIn", "p4@contoso.com", "192.0.2.10" },
+		{ 12, "UserLoggedIn", "p5@contoso.com", "192.0.2.10" },
+		{ 12, "UserLoginFailed", "o3@contoso.com", "192.0.2.10" },
+		{ 13, "UserLoginFailed", "o4@contoso.com", "192.0.2.10" },
+		{ 14, "UserLoginFailed", "o5@contoso.com", "192.0.2.10" },
+		{ 20, "UserLoginFailed", "t1@contoso.com", "198.51.100.20" },
+		{ 21, "UserLoginFailed", "t2@contoso.com", "198.51.100.20" },
+		{ 22, "UserLoginFailed", "t3@contoso.com", "198.51.100.20" },
+		{ 23, "UserLoginFailed", "t4@contoso.com", "198.51.100.20" },
+	};
+	for (size_t i = 0; i < sizeof logons / sizeof logons[0]; i++)
+		fprintf(f,
+			"{\"CreationTime\":\"2023-06-16T11:%02d:%02zu\",\"Id\":\"00000000-0000-0000-0000-%012zu\","
+			"\"Operation\":\"%s\",\"RecordType\":15,\"ResultStatus\":\"%s\",\"Workload\":\"AzureActiveDirectory\","
+			"\"UserId\":\"%s\",\"ClientIP\":\"%s\"}\n",
+			logons[i].minute, i, 100 + i, logons[i].op,
+			strcmp(logons[i].op, "UserLoggedIn") ? "Failed" : "Succeeded", logons[i].user,
+			logons[i].ip);
 	fclose(f);
 	free(path);
 	/* a Sentinel row: Parameters as JSON text */
@@ -139,6 +176,22 @@ static void test_synthetic_shapes(void **state)
 	};
 	assert_int_equal(r->nrows, 2);
 	assert_cells(r, fwd, sizeof fwd / sizeof fwd[0]);
+	hunt_result_free(r);
+
+	r = run(st, HUNT_PASSWORD_SPRAY);
+	static const struct cell_want spray[] = {
+		{ 0, "ip", "198.51.100.9" }, { 0, "accounts", "6" },           { 0, "failures", "6" },
+		{ 0, "signed_in", "1" },     { 0, "users", "s3@contoso.com" },
+	};
+	assert_int_equal(r->nrows, 1);
+	assert_cells(r, spray, sizeof spray / sizeof spray[0]);
+	assert_true(r->rows[0].hit);
+	assert_int_equal(r->rows[0].nevents, 7);
+	assert_string_equal(r->rows[0].reason,
+			    "6 accounts failed from one IP within a day (6 failures), then 1 of them signed in from it");
+	assert_int_equal(r->rows[0].score, 50 + 3 + 20);
+	assert_string_equal(r->rows[0].filter,
+			    "ip=198.51.100.9 time>=2023-06-16T11:01:00Z time<2023-06-16T11:30:07Z");
 	hunt_result_free(r);
 
 	r = run(st, HUNT_ANTI_FORENSICS);
