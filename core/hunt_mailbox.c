@@ -123,18 +123,33 @@ static int sync_folder(const struct store_message *m, void *ctx)
 	return 0;
 }
 
+/* A message of event i of a batch: a new event starts its own copies. */
+static int sync_folder_at(size_t i, const struct store_message *m, void *ctx)
+{
+	struct sync_folders *c = ctx;
+	if (c->i != i) {
+		c->i = i;
+		c->from = c->a->n;
+	}
+	return sync_folder(m, c);
+}
+
 static int sync_end(struct hctx *h)
 {
 	struct sync_acc *a = h->acc;
-	/* the folder from the event's own message list */
+	/* the folder from the event's own message list, every event's in
+	 * one call (one request on a server store) */
 	size_t n0 = a->n;
-	for (size_t i = 0; i < n0; i++) {
-		struct sync_folders c = { a, i, a->n };
-		char *why = NULL;
-		if (store_event_messages(h->st, a->ev[i].id, sync_folder, &c, &why) < 0) {
-			sync_drop(h);
-			return hunt_fail(h, why);
-		}
+	int64_t *ids = xcalloc(n0 ? n0 : 1, sizeof *ids);
+	for (size_t i = 0; i < n0; i++)
+		ids[i] = a->ev[i].id;
+	struct sync_folders fc = { a, 0, a->n };
+	char *err = NULL;
+	int r = store_events_messages(h->st, ids, n0, sync_folder_at, &fc, &err);
+	free(ids);
+	if (r < 0) {
+		sync_drop(h);
+		return hunt_fail(h, err);
 	}
 	if (a->n)
 		qsort(a->ev, a->n, sizeof *a->ev, cmp_syncev);

@@ -107,6 +107,12 @@ struct store_ops {
 	char *(*raw)(struct store *st, int64_t id, size_t *len);
 	int (*event_messages)(struct store *st, int64_t event,
 			      int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause);
+	/* [clickhouse] Optional (NULL: event_messages once per event):
+	 * the message lists of n events in one pass, as
+	 * store_events_messages. */
+	int (*events_messages)(struct store *st, const int64_t *events, size_t n,
+			       int (*fn)(size_t i, const struct store_message *m, void *ctx), void *ctx,
+			       char **cause);
 	int (*event_seen)(struct store *st, int64_t event,
 			  int (*fn)(const char *path, int64_t line, void *ctx), void *ctx, char **cause);
 	int (*each_id)(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx,

@@ -50,6 +50,32 @@ int store_event_messages(struct store *st, int64_t event, int (*fn)(const struct
 	return st->ops->event_messages(st, event, fn, ctx, cause);
 }
 
+struct each_msg {
+	size_t i;
+	int (*fn)(size_t i, const struct store_message *m, void *ctx);
+	void *ctx;
+};
+
+static int each_msg(const struct store_message *m, void *ctx)
+{
+	struct each_msg *e = ctx;
+	return e->fn(e->i, m, e->ctx);
+}
+
+int store_events_messages(struct store *st, const int64_t *events, size_t n,
+			  int (*fn)(size_t i, const struct store_message *m, void *ctx), void *ctx, char **cause)
+{
+	if (st->ops->events_messages)
+		return st->ops->events_messages(st, events, n, fn, ctx, cause);
+	struct each_msg e = { 0, fn, ctx };
+	for (e.i = 0; e.i < n; e.i++) {
+		int r = st->ops->event_messages(st, events[e.i], each_msg, &e, cause);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 int store_event_seen(struct store *st, int64_t event, int (*fn)(const char *path, int64_t line, void *ctx),
 		     void *ctx, char **cause)
 {
