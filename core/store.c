@@ -63,7 +63,8 @@ static int each_msg(const struct store_message *m, void *ctx)
 }
 
 int store_events_messages(struct store *st, const int64_t *events, size_t n,
-			  int (*fn)(size_t i, const struct store_message *m, void *ctx), void *ctx, char **cause)
+			  int (*fn)(size_t i, const struct store_message *m, void *ctx), void *ctx,
+			  char **cause)
 {
 	if (st->ops->events_messages)
 		return st->ops->events_messages(st, events, n, fn, ctx, cause);

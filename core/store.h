@@ -67,7 +67,8 @@ int store_event_messages(struct store *st, int64_t event, int (*fn)(const struct
  * One request on a server store where store_event_messages would make n.
  * fn returns non-zero to stop (returned as is). 0 or -1. */
 int store_events_messages(struct store *st, const int64_t *events, size_t n,
-			  int (*fn)(size_t i, const struct store_message *m, void *ctx), void *ctx, char **cause);
+			  int (*fn)(size_t i, const struct store_message *m, void *ctx), void *ctx,
+			  char **cause);
 
 /* The texts of n value ids of a text field, as a scan (storage.h) hands
  * them over: out[i] a new string (caller frees), or NULL for 0 or an

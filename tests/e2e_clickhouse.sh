@@ -73,6 +73,19 @@ is "load: the same events, duplicates and rejects as SQLite" "$(tot "$t/lc")" "$
 sqlite3 "$S" "DELETE FROM ipgeo; DELETE FROM meta WHERE key = 'geoip'"
 is "load again: everything a duplicate, nothing new" \
 	"$(grep -o 'loaded [0-9]* new events' "$t/lc2")" "loaded 0 new events"
+# the store's own tests that need a server (test_clickhouse.c: the time
+# range from the spans table, a count's estimate over its budget, many
+# events' messages in one request)
+if [ -x "$B/tests/test_clickhouse" ]; then
+	if AUDITSCOPE_CH_TEST_URL="$U" "$B/tests/test_clickhouse" > "$t/unit" 2>&1 &&
+		grep -q 'PASSED.*9 test' "$t/unit"; then
+		ok "test_clickhouse against the server (9 tests)"
+	else
+		nok "test_clickhouse against the server" "$(grep -m3 -E 'FAIL|ERROR|SKIP' "$t/unit" | tr '\n' ' ')"
+	fi
+else
+	nok "test_clickhouse against the server" "build/tests/test_clickhouse not built"
+fi
 
 same() { # same NAME COMMAND ARGS...: sorted output and status equal on both stores
 	local name=$1 cmd=$2

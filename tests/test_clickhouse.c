@@ -2,11 +2,18 @@
  * test_clickhouse.c: the ClickHouse store's parts that need no server:
  * the escaping function (the injection boundary of a server without bound
  * parameters), the regex check, URLs and credentials, RowBinary. The
- * store against a real server is tests/e2e_clickhouse.sh.
+ * store against a real server is tests/e2e_clickhouse.sh, which also runs
+ * this program with AUDITSCOPE_CH_TEST_URL naming a loaded database: then
+ * the tests below that need one run too (skipped without it).
  */
 #include "testutil.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "clickhouse/ch.h"
+#include "query.h"
+#include "store.h"
 #include "xalloc.h"
 
 static char *quoted(const char *s, size_t n)
@@ -205,12 +212,127 @@ static void test_event_id(void **state)
 	assert_int_equal(a, ch_event_id(0, "abc", 3));
 }
 
+/* ---- against a server (AUDITSCOPE_CH_TEST_URL) ---- */
+
+static struct store *server_store(void)
+{
+	const char *url = getenv("AUDITSCOPE_CH_TEST_URL");
+	if (!url || !*url)
+		return NULL;
+	struct store *st = NULL;
+	char *why = NULL;
+	if (store_open(url, STORE_READONLY, &st, &why) < 0)
+		fail_msg("%s", why);
+	return st;
+}
+
+/* The time range read from the spans table is the events' own. */
+static void test_server_time_range(void **state)
+{
+	(void)state;
+	struct store *st = server_store();
+	if (!st)
+		skip();
+	int64_t a, b;
+	char *why = NULL;
+	assert_int_equal(store_time_range(st, &a, &b, &why), 1);
+	struct util_buf out = { 0 };
+	char *sql = xasprintf("SELECT min(ts), max(ts) FROM %s.events FORMAT TabSeparated", CH(st)->url.db);
+	assert_int_equal(ch_exec(CH(st)->conn, sql, false, &out, &why), 0);
+	char *want = xasprintf("%lld\t%lld\n", (long long)a, (long long)b);
+	assert_string_equal(util_buf_str(&out), want);
+	free(want);
+	free(sql);
+	util_buf_free(&out);
+	store_close(st);
+}
+
+/* Over its budget a count is an estimate, flagged, and near the truth
+ * on the generated bundle (spread over its weeks). */
+static void test_server_estimate(void **state)
+{
+	(void)state;
+	struct store *st = server_store();
+	if (!st)
+		skip();
+	struct query *q = NULL;
+	char *why = NULL;
+	assert_int_equal(query_new(st, "", &q, &why), 0);
+	struct query_count exact, est;
+	assert_int_equal(query_count(q, -1, &exact, &why), 0);
+	assert_true(exact.exact);
+	assert_true(exact.n > 1000);
+	assert_int_equal(ch_query_estimate(q, &est, &why), 0);
+	assert_false(est.exact);
+	assert_true(est.n > exact.n / 2 && est.n < exact.n * 2);
+	query_free(q);
+	store_close(st);
+}
+
+struct msgs {
+	struct util_buf b;
+	size_t i;
+};
+
+static int one_msg(const struct store_message *m, void *ctx)
+{
+	struct msgs *c = ctx;
+	util_buf_printf(&c->b, "%zu %s %s %lld\n", c->i, m->folder ? m->folder : "-",
+			m->msgid ? m->msgid : "-", (long long)m->size);
+	return 0;
+}
+
+static int at_msg(size_t i, const struct store_message *m, void *ctx)
+{
+	((struct msgs *)ctx)->i = i;
+	return one_msg(m, ctx);
+}
+
+/* The message lists of many events in one request are those of each
+ * event asked alone, in the caller's order. */
+static void test_server_events_messages(void **state)
+{
+	(void)state;
+	struct store *st = server_store();
+	if (!st)
+		skip();
+	struct query *q = NULL;
+	char *why = NULL;
+	assert_int_equal(query_new(st, "op=MailItemsAccessed", &q, &why), 0);
+	struct query_page p = { 0 };
+	assert_int_equal(query_page(q, QUERY_FIRST, NULL, 300, &p, &why), 0);
+	assert_true(p.n > 10);
+	int64_t *ids = xcalloc(p.n, sizeof *ids);
+	for (size_t i = 0; i < p.n; i++)
+		ids[p.n - 1 - i] = p.rows[i].id; /* not in the table's order */
+	struct msgs one = { 0 }, all = { 0 };
+	for (size_t i = 0; i < p.n; i++) {
+		one.i = i;
+		assert_int_equal(store_event_messages(st, ids[i], one_msg, &one, &why), 0);
+	}
+	assert_int_equal(store_events_messages(st, ids, p.n, at_msg, &all, &why), 0);
+	assert_true(one.b.n > 0);
+	assert_string_equal(util_buf_str(&all.b), util_buf_str(&one.b));
+	util_buf_free(&one.b);
+	util_buf_free(&all.b);
+	free(ids);
+	query_page_free(&p);
+	query_free(q);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_quote),       cmocka_unit_test(test_ident),
-		cmocka_unit_test(test_regex_check), cmocka_unit_test(test_url),
-		cmocka_unit_test(test_rowbinary),   cmocka_unit_test(test_event_id),
+		cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_ident),
+		cmocka_unit_test(test_regex_check),
+		cmocka_unit_test(test_url),
+		cmocka_unit_test(test_rowbinary),
+		cmocka_unit_test(test_event_id),
+		cmocka_unit_test(test_server_time_range),
+		cmocka_unit_test(test_server_estimate),
+		cmocka_unit_test(test_server_events_messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

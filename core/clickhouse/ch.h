@@ -95,6 +95,10 @@ struct ch_req {
 	void *ctx;
 	struct util_buf *out;
 	bool cancelled; /* set when pr asked to stop */
+	/* > 0: give up after this many milliseconds (the query is killed);
+	 * timed_out is then set and ch_run fails */
+	long timeout_ms;
+	bool timed_out;
 };
 
 struct ch_conn *ch_conn_new(const struct ch_url *u);
@@ -133,7 +137,8 @@ struct ch_store {
 	struct ch_conn *conn;
 	struct store *side; /* the SQLite case file beside the database */
 	bool readonly;
-	int major; /* the server's version(): 18, 19, ... 26 */
+	bool spans; /* the database has the spans table (store.c) */
+	int major;  /* the server's version(): 18, 19, ... 26 */
 	/* Value ids: the server hashes a text (63 bits); the interface's ids
 	 * are small (callers pack two in 64 bits), so each hash seen gets
 	 * the next dense id, for the life of the store. */
@@ -207,6 +212,9 @@ int ch_query_page(struct query *q, enum query_from from, const struct query_pos 
 		  struct query_page *out, char **cause);
 int ch_query_goto_time(struct query *q, int64_t ms, struct query_pos *pos, char **cause);
 int ch_query_count(struct query *q, int64_t budget_ms, struct query_count *out, char **cause);
+/* What ch_query_count answers over its budget: an estimate (exact false)
+ * from a sample of time windows spread over the case. */
+int ch_query_estimate(struct query *q, struct query_count *out, char **cause);
 int ch_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx, char **cause);
 int ch_group(struct query *q, const char *field, const char *distinct, struct stack *out, char **cause);
 int ch_value_find(struct store *st, const char *field, const char *text, enum store_match how, int64_t **ids,

@@ -439,6 +439,9 @@ int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (r->timeout_ms > 0)
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, r->timeout_ms);
+	r->timed_out = false;
 	c->busy = true;
 	CURLcode rc = curl_easy_perform(h);
 	c->busy = false;
@@ -451,6 +454,10 @@ int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
 	if (rc == CURLE_ABORTED_BY_CALLBACK && r->cancelled) {
 		kill_query(c, qid);
 		ret = set_cause(cause, PROGRESS_CANCELLED);
+	} else if (rc == CURLE_OPERATION_TIMEDOUT && r->timeout_ms > 0) {
+		kill_query(c, qid);
+		r->timed_out = true;
+		ret = set_cause(cause, "%s: no answer within %ld ms", c->name, r->timeout_ms);
 	} else if (x.fn_failed) {
 		kill_query(c, qid);
 		ret = -1; /* the callback set its own cause */

@@ -253,6 +253,31 @@ static int insert(struct ch_load *ld, const char *table, const char *cols, const
 	return r;
 }
 
+/* The batch's time span, before its events (store.c: create_spans). */
+static int insert_span(struct ch_load *ld, char **cause)
+{
+	int64_t lo = INT64_MAX, hi = INT64_MIN, n = 0;
+	for (size_t i = 0; i < ld->n; i++) {
+		if (ld->p[i].dup)
+			continue;
+		lo = ld->p[i].ts < lo ? ld->p[i].ts : lo;
+		hi = ld->p[i].ts > hi ? ld->p[i].ts : hi;
+		n++;
+	}
+	if (!n || !ld->s->spans)
+		return 0;
+	struct util_buf body = { 0 };
+	ch_put_i64(&body, lo);
+	ch_put_i64(&body, hi);
+	ch_put_i64(&body, n);
+	char *sql = xasprintf("INSERT INTO %s.spans (lo, hi, n) FORMAT RowBinary", ld->s->url.db);
+	struct ch_req req = { .sql = sql, .write = true, .body = body.p, .body_len = body.n };
+	int r = ch_run(ld->s->conn, &req, cause);
+	free(sql);
+	util_buf_free(&body);
+	return r;
+}
+
 static int retry_seconds(void)
 {
 	const char *e = getenv("AUDITSCOPE_CH_RETRY");
@@ -274,6 +299,8 @@ static int flush(struct ch_load *ld, char **cause)
 			r = ld->check_server ? dedup_server(ld, &err) : 0;
 			if (r == 0)
 				r = delete_replaced(ld, &err);
+			if (r == 0)
+				r = insert_span(ld, &err);
 			if (r == 0)
 				r = insert(ld, "raw", "id, raw", &ld->rawbuf, 1, &err);
 			if (r == 0)

@@ -112,8 +112,77 @@ static int range(struct ch_query *q, char **cause)
 
 enum cmp { C_NONE, C_GT, C_GE, C_LT, C_LE };
 
+struct key {
+	int64_t ts, id;
+};
+
+/* The rows of keys k[0..n) (found by a page's narrow read), read from the
+ * events table by their time range and ids, appended to out in k's
+ * order. */
+static int fetch_rows(struct ch_query *q, const struct key *k, size_t n, struct query_page *out, char **cause)
+{
+	struct ch_store *s = CH(q->base.st);
+	if (!n)
+		return 0;
+	int64_t lo = k[0].ts, hi = k[0].ts;
+	for (size_t i = 1; i < n; i++) {
+		lo = k[i].ts < lo ? k[i].ts : lo;
+		hi = k[i].ts > hi ? k[i].ts : hi;
+	}
+	struct util_buf sql = { 0 };
+	util_buf_printf(&sql,
+			"SELECT " CH_ROW_COLS " FROM %s.events WHERE ts >= %lld AND ts <= %lld AND id IN (",
+			s->url.db, (long long)lo, (long long)hi);
+	for (size_t i = 0; i < n; i++)
+		util_buf_printf(&sql, "%s%lld", i ? ", " : "", (long long)k[i].id);
+	util_buf_puts(&sql, ") FORMAT RowBinary");
+	struct util_buf res = { 0 };
+	struct ch_req req = { .sql = util_buf_str(&sql), .pr = &q->base.pr, .out = &res };
+	int r = ch_run(s->conn, &req, cause);
+	util_buf_free(&sql);
+	if (req.cancelled)
+		q->base.cancelled = true;
+	if (r < 0) {
+		util_buf_free(&res);
+		return -1;
+	}
+	struct query_row *got = xcalloc(n, sizeof *got);
+	struct util_imap at = { 0 }; /* id -> index + 1 in k */
+	for (size_t i = 0; i < n; i++) {
+		bool isnew;
+		*util_imap_slot(&at, (uint64_t)k[i].id, 0, &isnew) = (int64_t)i + 1;
+	}
+	struct ch_rd rd = { res.p, res.p + res.n, false };
+	struct query_row row;
+	while (rd.p < rd.end) {
+		if (!ch_rd_row(s, &rd, &row)) {
+			query_row_clear(&row);
+			break;
+		}
+		const int64_t *i = row.id ? util_imap_get(&at, (uint64_t)row.id) : NULL;
+		if (i && !got[*i - 1].id)
+			got[*i - 1] = row;
+		else
+			query_row_clear(&row);
+	}
+	util_imap_free(&at);
+	util_buf_free(&res);
+	for (size_t i = 0; i < n; i++) {
+		if (!got[i].id)
+			continue; /* gone between the two reads (a merge): left out */
+		out->rows = xgrow(out->rows, &out->cap, out->n + 1, sizeof *out->rows);
+		out->rows[out->n++] = got[i];
+	}
+	free(got);
+	if (rd.bad)
+		return set_cause(cause, "%s: short answer to a page", ch_conn_name(s->conn));
+	return 0;
+}
+
 /* Up to n rows from pos in one direction (back: newest first), appended
- * to out. */
+ * to out. Two reads: the keys (ts, id) of the page through time windows
+ * of the filter's table, reading only the filter's columns; then the
+ * rows of those keys alone. */
 static int fetch(struct ch_query *q, bool back, enum cmp c, const struct query_pos *pos, size_t n,
 		 struct query_page *out, char **cause)
 {
@@ -125,10 +194,12 @@ static int fetch(struct ch_query *q, bool back, enum cmp c, const struct query_p
 	int64_t edge = pos ? pos->ts : back ? q->last : q->first;
 	int64_t w = q->width;
 	bool first = true;
+	struct key *keys = NULL;
+	size_t nk = 0, kcap = 0;
+	int rc = 0;
 	for (;;) {
 		struct util_buf sql = { 0 };
-		util_buf_printf(&sql, "SELECT " CH_ROW_COLS " FROM %s.%s WHERE (%s)", s->url.db, q->c.table,
-				q->c.where);
+		util_buf_printf(&sql, "SELECT ts, id FROM %s.%s WHERE (%s)", s->url.db, q->c.table, q->c.where);
 		bool open;
 		if (!back) {
 			int64_t hi = edge > INT64_MAX - w ? INT64_MAX : edge + w;
@@ -139,7 +210,7 @@ static int fetch(struct ch_query *q, bool back, enum cmp c, const struct query_p
 			if (first && pos && c != C_NONE)
 				util_buf_printf(&sql, " AND (ts > %lld OR id %s %lld)", (long long)pos->ts,
 						c == C_GE ? ">=" : ">", (long long)pos->id);
-			util_buf_printf(&sql, " ORDER BY ts, id LIMIT %zu FORMAT RowBinary", n - out->n);
+			util_buf_printf(&sql, " ORDER BY ts, id LIMIT %zu FORMAT RowBinary", n - nk);
 			edge = hi;
 		} else {
 			int64_t lo = edge < INT64_MIN + w ? INT64_MIN : edge - w;
@@ -150,8 +221,7 @@ static int fetch(struct ch_query *q, bool back, enum cmp c, const struct query_p
 			if (first && pos && c != C_NONE)
 				util_buf_printf(&sql, " AND (ts < %lld OR id %s %lld)", (long long)pos->ts,
 						c == C_LE ? "<=" : "<", (long long)pos->id);
-			util_buf_printf(&sql, " ORDER BY ts DESC, id DESC LIMIT %zu FORMAT RowBinary",
-					n - out->n);
+			util_buf_printf(&sql, " ORDER BY ts DESC, id DESC LIMIT %zu FORMAT RowBinary", n - nk);
 			edge = lo;
 		}
 		struct util_buf res = { 0 };
@@ -159,26 +229,36 @@ static int fetch(struct ch_query *q, bool back, enum cmp c, const struct query_p
 		util_buf_free(&sql);
 		if (r < 0) {
 			util_buf_free(&res);
-			return -1;
+			rc = -1;
+			break;
 		}
 		struct ch_rd rd = { res.p, res.p + res.n, false };
 		while (rd.p < rd.end) {
-			out->rows = xgrow(out->rows, &out->cap, out->n + 1, sizeof *out->rows);
-			if (!ch_rd_row(s, &rd, &out->rows[out->n]))
+			struct key k;
+			k.ts = ch_rd_i64(&rd);
+			k.id = ch_rd_i64(&rd);
+			if (rd.bad)
 				break;
-			out->n++;
+			keys = xgrow(keys, &kcap, nk + 1, sizeof *keys);
+			keys[nk++] = k;
 		}
 		util_buf_free(&res);
-		if (rd.bad)
-			return set_cause(cause, "%s: short answer to a page", ch_conn_name(s->conn));
-		if (out->n >= n || open) {
-			if (first && out->n >= n && w > 1000)
+		if (rd.bad) {
+			rc = set_cause(cause, "%s: short answer to a page", ch_conn_name(s->conn));
+			break;
+		}
+		if (nk >= n || open) {
+			if (first && nk >= n && w > 1000)
 				q->width = w; /* a page fitted: keep the width */
-			return 0;
+			break;
 		}
 		first = false;
 		w = w > INT64_MAX / 4 ? INT64_MAX : w * 4;
 	}
+	if (rc == 0)
+		rc = fetch_rows(q, keys, nk, out, cause);
+	free(keys);
+	return rc;
 }
 
 static void reverse(struct query_page *p)
@@ -257,26 +337,97 @@ int ch_query_goto_time(struct query *q0, int64_t ms, struct query_pos *pos, char
 	return found;
 }
 
+/* One count() of q's table under q's filter and extra (a condition or
+ * ""), within timeout_ms (0: none): 1 counted, 0 timed out, -1. */
+static int count_sql(struct ch_query *q, const char *extra, long timeout_ms, int64_t *n, char **cause)
+{
+	struct ch_store *s = CH(q->base.st);
+	char *sql = xasprintf("SELECT count() FROM %s.%s WHERE (%s)%s FORMAT RowBinary", s->url.db,
+			      q->c.table, q->c.where, extra);
+	struct ch_ext ext[CH_MAX_EXT];
+	size_t next = ch_compiled_ext(&q->c, ext);
+	struct util_buf res = { 0 };
+	struct ch_req req = { .sql = sql,
+			      .ext = next ? ext : NULL,
+			      .next = next,
+			      .pr = &q->base.pr,
+			      .out = &res,
+			      .timeout_ms = timeout_ms };
+	q->base.cancelled = false;
+	char *why = NULL;
+	int r = ch_run(s->conn, &req, &why);
+	free(sql);
+	q->base.cancelled = req.cancelled;
+	struct ch_rd rd = { res.p, res.p + res.n, false };
+	*n = ch_rd_i64(&rd);
+	util_buf_free(&res);
+	if (r < 0 && req.timed_out) {
+		free(why);
+		return 0;
+	}
+	if (r < 0) {
+		if (cause)
+			*cause = why;
+		else
+			free(why);
+		return -1;
+	}
+	if (rd.bad)
+		return set_cause(cause, "%s: short answer to a count", ch_conn_name(s->conn));
+	return 1;
+}
+
+/* The sample of an estimate: SAMPLE_WINDOWS time windows spread evenly
+ * over the case, each 1/SAMPLE_SHARE of its span; the primary key (ts
+ * first, or the pivot field then ts) lets the server read only them. */
+#define SAMPLE_WINDOWS 16
+#define SAMPLE_SHARE 1024
+
 int ch_query_count(struct query *q0, int64_t budget_ms, struct query_count *out, char **cause)
 {
-	(void)budget_ms;
 	struct ch_query *q = QY(q0);
-	if (q->count < 0) {
-		char *sql = xasprintf("SELECT count() FROM %s.%s WHERE (%s) FORMAT RowBinary",
-				      CH(q0->st)->url.db, q->c.table, q->c.where);
-		struct util_buf res = { 0 };
-		int r = run(q, sql, &res, NULL, NULL, cause);
-		free(sql);
-		struct ch_rd rd = { res.p, res.p + res.n, false };
-		int64_t n = ch_rd_i64(&rd);
-		util_buf_free(&res);
-		if (r < 0)
-			return -1;
-		if (rd.bad)
-			return set_cause(cause, "%s: short answer to a count", ch_conn_name(CH(q0->st)->conn));
-		q->count = n;
+	if (q->count >= 0) {
+		*out = (struct query_count){ q->count, true };
+		return 0;
 	}
-	*out = (struct query_count){ q->count, true };
+	int64_t n;
+	int r = count_sql(q, "", budget_ms < 0 ? 0 : budget_ms > 0 ? (long)budget_ms : 1L, &n, cause);
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		q->count = n;
+		*out = (struct query_count){ n, true };
+		return 0;
+	}
+	return ch_query_estimate(q0, out, cause);
+}
+
+int ch_query_estimate(struct query *q0, struct query_count *out, char **cause)
+{
+	struct ch_query *q = QY(q0);
+	int64_t n;
+	if (range(q, cause) < 0)
+		return -1;
+	int64_t span = q->last - q->first + 1, w = span / SAMPLE_SHARE;
+	if (w < 1 || q->first > q->last) {
+		*out = (struct query_count){ 0, false };
+		return 0;
+	}
+	struct util_buf cond = { 0 };
+	util_buf_puts(&cond, " AND (");
+	int64_t step = span / SAMPLE_WINDOWS;
+	for (int i = 0; i < SAMPLE_WINDOWS; i++) {
+		int64_t a = q->first + step * i + (step - w) / 2;
+		util_buf_printf(&cond, "%s(ts >= %lld AND ts < %lld)", i ? " OR " : "", (long long)a,
+				(long long)(a + w));
+	}
+	util_buf_puts(&cond, ")");
+	int r = count_sql(q, util_buf_str(&cond), 0, &n, cause);
+	util_buf_free(&cond);
+	if (r < 0)
+		return -1;
+	double scale = (double)span / ((double)w * SAMPLE_WINDOWS);
+	*out = (struct query_count){ (int64_t)((double)n * scale + 0.5), false };
 	return 0;
 }
 
@@ -640,7 +791,8 @@ int ch_pick(struct store *st, const struct store_pick *p, const char *const *col
 		util_buf_free(&sql);
 		return -1;
 	}
-	util_buf_puts(&sql, p->by_ts ? " ORDER BY ts, id" : " ORDER BY id");
+	if (p->by_ts || p->limit >= 0)
+		util_buf_puts(&sql, p->by_ts ? " ORDER BY ts, id" : " ORDER BY id");
 	if (p->limit >= 0)
 		util_buf_printf(&sql, " LIMIT %lld", (long long)p->limit);
 	util_buf_puts(&sql, " FORMAT RowBinary");
