@@ -255,6 +255,7 @@ struct store_ops {
 /* The SQLite store (core/sqlite/store.c). */
 extern const struct store_ops sqlite_store_ops;
 int sqlite_store_open(const char *path, int flags, struct store **out, char **cause);
+bool sqlite_path_load_running(const char *path);
 
 /* The ClickHouse store (core/clickhouse/): a database on a ClickHouse
  * server, named by a URL clickhouse://HOST:PORT/DB?case=FILE (or

@@ -18,6 +18,13 @@ int store_open(const char *path, int flags, struct store **out, char **cause)
 	return sqlite_store_open(path, flags, out, cause);
 }
 
+bool store_path_load_running(const char *path)
+{
+	if (!strncmp(path, "clickhouse://", 13) || !strncmp(path, "clickhouses://", 14))
+		return false;
+	return sqlite_path_load_running(path);
+}
+
 void store_close(struct store *st)
 {
 	if (st)

@@ -36,6 +36,11 @@ enum {
 };
 
 int store_open(const char *path, int flags, struct store **out, char **cause);
+/* Is a load writing the case at path, asked before it is open (a case
+ * that cannot be opened yet because a load holds it)? Only while this
+ * process has no connection to that case: the probe's descriptor is
+ * closed again, which would drop SQLite's locks of such a connection. */
+bool store_path_load_running(const char *path);
 void store_close(struct store *st);
 const char *store_path(const struct store *st);
 

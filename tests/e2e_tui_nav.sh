@@ -18,7 +18,8 @@ if ! command -v tmux > /dev/null; then
 fi
 t=$(mktemp -d)
 sock="auditscope-nav-$$"
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
+# (fd 3 is the live load's FIFO below: the tmux server must not keep it open)
+tm() { tmux -L "$sock" -f /dev/null "$@" 3>&-; }
 cleanup() {
 	tm kill-server > /dev/null 2>&1
 	[ -n "${loader:-}" ] && kill "$loader" 2> /dev/null
@@ -46,9 +47,11 @@ mv bundle/manifest.json manifest.json
 start() { # start CASE [COLS ROWS]
 	tm kill-server > /dev/null 2>&1
 	tm new-session -d -x "${2:-150}" -y "${3:-40}" \
-		"exec env TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME='$HOME' '$bin' '$1'"
+		"exec env TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME='$HOME' '$bin' '$1' 2>> '$t/tui.err'"
 }
-screen() { tm capture-pane -p -t 0 > "$t/screen"; cat "$t/screen"; }
+# (a session that is gone leaves the screen empty; the interface's
+# stderr is in $t/tui.err)
+screen() { tm capture-pane -p -t 0:0 > "$t/screen" 2> /dev/null; cat "$t/screen"; }
 wait_for() { # wait_for REGEX [TENTHS]: until the screen shows it
 	for _ in $(seq "${2:-100}"); do
 		screen | grep -qE -- "$1" && return 0
@@ -148,19 +151,55 @@ keys n q
 sleep 0.3
 
 # --- a case being loaded opens at once and shows rows as they commit ----
+# The load reads a FIFO this script holds open (fd 3): it is provably
+# still running when the interface opens, however fast or slow the
+# machine, and it ends only when the script closes the FIFO. (It used to
+# race a load of a file, opening once the case passed 8 MB: on CI the
+# interface met the load mid-commit and exited.)
 "$gen" --format jsonl --events 120k -o big.jsonl 2> /dev/null
-"$bin" load -q live.case big.jsonl > /dev/null 2>&1 &
+head -n 60000 big.jsonl > first.jsonl
+tail -n +60001 big.jsonl > rest.jsonl
+rm -f feed && mkfifo feed
+"$bin" load -q live.case - < feed > "$t/load.out" 2> "$t/load.err" &
 loader=$!
-# until the first commit is in (a query would wait for the load's lock:
-# the case file's size says it)
-for _ in $(seq 200); do
-	[ "$(stat -c %s live.case 2> /dev/null || echo 0)" -gt 8000000 ] && break
-	sleep 0.05
+exec 3> feed
+cat first.jsonl >&3
+# until the first half is committed but for the parser's last, unfilled
+# batch (2 MB, under 1,500 of these events): the writer commits what it
+# holds once its input is idle
+for _ in $(seq 300); do
+	[ "$("$bin" info live.case 2> /dev/null | awk '$1 == "events" { print $2 }')" -ge 58000 ] && break
+	sleep 0.1
 done
+liveerr() { # what the interface and the load said, for a failure
+	for f in "$t/tui.err" "$t/load.err"; do
+		[ -s "$f" ] && sed "s|^|#   ${f##*/}: |" "$f"
+	done
+	return 0
+}
 start live.case
 if wait_for 'a load is running' 50; then
 	first=$(count)
-	ok "a case being loaded opens at once and says a load is running ($first events so far)"
+	if [ -n "$first" ] && [ "$first" -ge 58000 ] && [ "$first" -le 60000 ]; then
+		ok "a case being loaded opens at once and says a load is running ($first events so far)"
+	else
+		notok "a case being loaded opens at once and says a load is running (about 60,000 events so far, saw $first)" "$t/screen"
+	fi
+	# the second half goes in while the case is opened again and again
+	# (info): each open meets the load at some point of a commit
+	cat rest.jsonl >&3 &
+	feeder=$!
+	opens=0 failed=0
+	while kill -0 "$feeder" 2> /dev/null; do
+		opens=$((opens + 1))
+		"$bin" info live.case > /dev/null 2>> "$t/info.err" || failed=$((failed + 1))
+	done
+	wait "$feeder"
+	if [ "$failed" = 0 ] && [ "$opens" -gt 0 ]; then
+		ok "the case opens at every point of a running load ($opens opens)"
+	else
+		notok "the case opens at every point of a running load ($failed of $opens failed)" "$t/info.err"
+	fi
 	grown=""
 	for _ in $(seq 300); do
 		screen > /dev/null
@@ -175,17 +214,39 @@ if wait_for 'a load is running' 50; then
 		ok "rows appear while the interface is open ($first, then $grown)"
 	else
 		notok "rows appear while the interface is open (stayed at $first)" "$t/screen"
+		liveerr
 	fi
+	# the end of the input: the load commits, builds its indexes and
+	# ends; a second interface opened at that moment meets the load in
+	# its last steps (or just after) and must open too
+	exec 3>&-
+	tm new-window -d -t 0:1 "exec env TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME='$HOME' '$bin' live.case 2>> '$t/tui2.err'"
 	wait "$loader"
+	lrc=$?
 	loader=
-	if wait_for 'the load is done: 120,000 events' 100 && ! grep -q 'a load is running' "$t/screen"; then
+	if [ "$lrc" = 0 ] && wait_for 'the load is done: 120,000 events' 100 && ! grep -q 'a load is running' "$t/screen"; then
 		ok "the end of the load is said, with every event counted"
 	else
-		notok "the end of the load is said, with every event counted" "$t/screen"
+		notok "the end of the load is said, with every event counted (load exit $lrc)" "$t/screen"
+		liveerr
+	fi
+	second=""
+	for _ in $(seq 100); do
+		tm capture-pane -p -t 0:1 > "$t/screen2" 2> /dev/null || break
+		grep -qE '^ timeline .* of 120,000' "$t/screen2" && second=1 && break
+		sleep 0.1
+	done
+	if [ -n "$second" ]; then
+		ok "an interface opened as the load ends opens and sees every event"
+	else
+		notok "an interface opened as the load ends opens and sees every event" "$t/screen2"
+		sed 's|^|#   tui2.err: |' "$t/tui2.err" 2> /dev/null
 	fi
 else
 	notok "a case being loaded opens at once and says a load is running" "$t/screen"
+	liveerr
 fi
+exec 3>&-
 keys q
 sleep 0.5
 

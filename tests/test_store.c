@@ -6,8 +6,10 @@
  */
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "ingest.h"
 #include "query.h"
@@ -405,6 +407,68 @@ static void test_killed_load(void **state)
 	raws_free(raws, N);
 }
 
+/* A case opened while another process commits to it (a load, issue 10):
+ * in rollback mode a commit writes page 1, which carries the new page
+ * count, before the pages past the file's old end. The child holds the
+ * exclusive lock with page 1 in that state for 300 ms; the open must wait
+ * for the lock and read the committed case, not call it truncated
+ * (before: "damaged case file: truncated", and the interface, opened on a
+ * case being loaded, exited). */
+static void test_open_mid_commit(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 300 };
+	char **raws = raws_new(N);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	load_n(st, "a.json", 0, N, raws);
+	store_close(st);
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sqlite3 *db;
+		unsigned char h[100], m[100];
+		int fd = open(f->path, O_RDWR); /* open until the end: its close
+						 * would drop the lock */
+		if (fd < 0 || sqlite3_open(f->path, &db) != SQLITE_OK ||
+		    sqlite3_exec(db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL) != SQLITE_OK ||
+		    pread(fd, h, 100, 0) != 100)
+			_exit(3);
+		memcpy(m, h, sizeof m);
+		uint32_t pages = (uint32_t)h[28] << 24 | (uint32_t)h[29] << 16 | (uint32_t)h[30] << 8 | h[31];
+		pages += 40;
+		for (int i = 0; i < 4; i++)
+			m[28 + i] = (unsigned char)(pages >> (24 - 8 * i));
+		memcpy(m + 92, m + 24, 4); /* the in-header size is valid */
+		if (pwrite(fd, m, 100, 0) != 100 || write(ready[1], "x", 1) != 1)
+			_exit(4);
+		nanosleep(&(struct timespec){ 0, 300000000 }, NULL);
+		if (pwrite(fd, h, 100, 0) != 100)
+			_exit(5);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(db);
+		_exit(0);
+	}
+	char c;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	int rc = store_open(f->path, 0, &st, &cause);
+	if (rc < 0)
+		fprintf(stderr, "# %s\n", cause);
+	assert_int_equal(rc, 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	store_close(st);
+	int status;
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(ready[0]);
+	close(ready[1]);
+	raws_free(raws, N);
+}
+
 static void test_query_terms(void **state)
 {
 	struct fixture *f = *state;
@@ -454,6 +518,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rejects_verbatim, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_mid_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_terms, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -25,8 +26,25 @@ static int open_interface(const char *path)
 	 * the load itself: open on what is committed, without waiting */
 	struct store *st = NULL;
 	char *cause = NULL;
-	if (store_open(path, 0, &st, &cause) < 0 ||
-	    (!store_load_running(st) && store_ensure_indexes(st, &cause) < 0)) {
+	bool told = false;
+	while (store_open(path, 0, &st, &cause) < 0) {
+		/* a load can hold the case longer than the open waits (its
+		 * last index builds on a big case): wait for it, saying so,
+		 * rather than give up on a case that is only busy */
+		if (!store_path_load_running(path)) {
+			cli_error("%s", cause ? cause : path);
+			free(cause);
+			return 1;
+		}
+		if (!told)
+			cli_error("%s: a load is writing this case; waiting for it (%s; Ctrl-C stops)", path,
+				  cause ? cause : "busy");
+		told = true;
+		free(cause);
+		cause = NULL;
+		nanosleep(&(struct timespec){ 0, 200000000 }, NULL);
+	}
+	if (!store_load_running(st) && store_ensure_indexes(st, &cause) < 0) {
 		cli_error("%s", cause ? cause : path);
 		free(cause);
 		store_close(st);

@@ -196,6 +196,16 @@ static bool sqlite_load_running(struct store *st)
 	return false;
 }
 
+bool sqlite_path_load_running(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd); /* and the shared flock with it */
+	return held;
+}
+
 static int64_t sqlite_data_version(struct store *st)
 {
 	sqlite3_stmt *q;
@@ -385,14 +395,6 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 		sqlite3_close(db);
 		return -1;
 	}
-	/* A file that says it is a case but is shorter than its header
-	 * says has lost its end: damaged, not foreign. */
-	if (hk == HDR_CASE && hpages > 0 && fbytes < hpages * hpsize) {
-		set_cause(cause, "%s: damaged case file: truncated (%lld of %lld bytes)", path,
-			  (long long)fbytes, (long long)(hpages * hpsize));
-		sqlite3_close(db);
-		return -1;
-	}
 	struct sqlite_store *sst = xcalloc(1, sizeof *sst);
 	sst->busy_ms = 5000;
 	sst->wantfd = -1;
@@ -408,7 +410,16 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 			       -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_step(q) != SQLITE_ROW) {
 		int ec = sqlite3_errcode(db);
-		if (hk == HDR_CASE || (hk == HDR_SQLITE && (ec == SQLITE_CORRUPT || ec == SQLITE_NOTADB)))
+		/* A file that says it is a case but is shorter than its header
+		 * says has lost its end: damaged, not foreign. Only asked once
+		 * SQLite has refused it: a load's commit or checkpoint writes
+		 * page 1 (the new size) before the pages past the old end, so a
+		 * header read without SQLite's lock can see a live case as cut
+		 * short (the interface, opened during a load, then exited). */
+		if (hk == HDR_CASE && hpages > 0 && fbytes < hpages * hpsize && ec == SQLITE_CORRUPT)
+			set_cause(cause, "%s: damaged case file: truncated (%lld of %lld bytes)", path,
+				  (long long)fbytes, (long long)(hpages * hpsize));
+		else if (hk == HDR_CASE || (hk == HDR_SQLITE && (ec == SQLITE_CORRUPT || ec == SQLITE_NOTADB)))
 			set_cause(cause, "%s: damaged case file (%s)", path, sqlite3_errmsg(db));
 		else if (ec == SQLITE_BUSY || ec == SQLITE_LOCKED || ec == SQLITE_CANTOPEN ||
 			 ec == SQLITE_READONLY || ec == SQLITE_IOERR || ec == SQLITE_PERM)
