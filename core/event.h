@@ -77,6 +77,7 @@ int event_kind_parse(const char *s);
 	X(app)               \
 	X(client_app)        \
 	X(ip)                \
+	X(host)              \
 	X(result)            \
 	X(session)           \
 	X(token)             \

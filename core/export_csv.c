@@ -13,11 +13,10 @@
 #include "xalloc.h"
 
 static const char *const csv_cols[] = {
-	"ts",          "record_id",       "kind",    "op",      "user",    "app",    "app_name",
-	"client_app",  "client_app_name", "ip",      "country", "asn",     "as_org", "workload",
-	"record_type", "result",          "session", "token",   "mailbox", "access", "op_count",
-	"client_info", "throttled",       "marked",  "tags",    "notes",   "source", "source_sha256",
-	"line",
+	"ts",       "record_id",   "kind",      "op",     "user",    "app",    "app_name",      "client_app",
+	"client_app_name", "ip",   "country",   "asn",    "as_org",  "host",   "workload",      "record_type",
+	"result",   "session",     "token",     "mailbox", "access", "op_count", "client_info", "throttled",
+	"marked",   "tags",        "notes",     "source", "source_sha256", "line",
 };
 
 static int csv_begin(struct exporter *x)
@@ -77,6 +76,7 @@ static void csv_row(struct exporter *x, const struct export_row *r)
 		r->country,
 		r->asn,
 		r->as_org,
+		r->f[F_host],
 		r->f[F_workload],
 		r->f[F_rtype],
 		r->f[F_result],

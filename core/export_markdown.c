@@ -209,7 +209,7 @@ static void md_item(FILE *f, bool *first, const char *label, const char *v, cons
  * tags; and each note, quoted, with its author and time.
  */
 /* The indicators of the bookmarked events, in order of appearance. */
-enum { IND_APP, IND_IP, IND_USER, IND_MAILBOX, IND_RULE, IND_FWD, IND_N };
+enum { IND_APP, IND_IP, IND_HOST, IND_USER, IND_MAILBOX, IND_RULE, IND_FWD, IND_N };
 
 struct indicators {
 	struct util_smap set[IND_N];
@@ -288,6 +288,7 @@ static void ind_row(struct exporter *x, const struct export_row *r)
 	ind_add(in, IND_APP, r->f[F_app]);
 	ind_add(in, IND_APP, r->f[F_client_app]);
 	ind_add(in, IND_IP, r->f[F_ip]);
+	ind_add(in, IND_HOST, r->f[F_host]);
 	ind_add(in, IND_USER, r->f[F_user]);
 	ind_add(in, IND_MAILBOX, r->f[F_mailbox]);
 	ind_raw(x, in, r);
@@ -304,7 +305,7 @@ static int md_indicators(struct exporter *x)
 	char *cause = NULL;
 	struct appnames *an = appnames_new(x->st, &cause);
 	free(cause); /* without names, the ids alone */
-	static const char *const label[IND_N] = { "App ids",   "IP addresses",     "Users",
+	static const char *const label[IND_N] = { "App ids",   "IP addresses",     "Client host names", "Users",
 						  "Mailboxes", "Inbox rule names", "Forwarding addresses" };
 	fputs("## Indicators\n\nFrom the bookmarked events, each once", f);
 	char *dbs = ipgeo_databases(x->st);
@@ -377,7 +378,7 @@ static void md_row(struct exporter *x, const struct export_row *r)
 	md_item(f, &first, "result", r->f[F_result], NULL);
 	fputc('\n', f);
 	first = true;
-	if (r->f[F_user] || r->f[F_app] || r->f[F_client_app] || r->f[F_ip] || r->f[F_session] ||
+	if (r->f[F_user] || r->f[F_app] || r->f[F_client_app] || r->f[F_ip] || r->f[F_host] || r->f[F_session] ||
 	    r->f[F_token] || r->f[F_client_info]) {
 		fputs("- who: ", f);
 		md_item(f, &first, "user", r->f[F_user], NULL);
@@ -390,6 +391,7 @@ static void md_row(struct exporter *x, const struct export_row *r)
 				      : NULL;
 		char *place_org = place && r->as_org ? xasprintf("%s%s", place, r->as_org) : place;
 		md_item(f, &first, "ip", r->f[F_ip], place_org);
+		md_item(f, &first, "host", r->f[F_host], NULL);
 		if (place_org != place)
 			free(place_org);
 		free(place);

@@ -28,7 +28,7 @@ static char *ts_message(const struct exporter *x, const struct export_row *r)
 		{ " access ", r->f[F_access] },
 		{ " app ", an ? an : r->f[F_app] },
 		{ " client app ", cn ? cn : r->f[F_client_app] },
-		{ " from ", r->f[F_ip] },
+		{ " from ", r->f[F_ip] ? r->f[F_ip] : r->f[F_host] },
 		{ " result ", r->f[F_result] },
 	};
 	size_t n = 1;

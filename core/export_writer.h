@@ -29,6 +29,7 @@
 	X(app, "app")               \
 	X(client_app, "client_app") \
 	X(ip, "ip")                 \
+	X(host, "host")             \
 	X(workload, "workload")     \
 	X(rtype, "record_type")     \
 	X(result, "result")         \

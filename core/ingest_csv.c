@@ -360,7 +360,7 @@ static int signin_row(struct creader *r, char **cause)
 	ev.rtype = (struct sv){ "EntraSignIn", 11 };
 	ev.workload = (struct sv){ "AzureActiveDirectory", 20 };
 	ev.app = lower_copy(&r->nm, cell(r, C_S_APPID));
-	ev.ip = normalize_ip(&r->nm, cell(r, C_S_IP));
+	normalize_addr(&r->nm, cell(r, C_S_IP), &ev.ip, &ev.host);
 	ev.session = cell(r, C_S_SESSION);
 	ev.token = cell(r, C_S_TOKEN);
 	ev.client_info = cell(r, C_S_UA);

@@ -277,11 +277,11 @@ static void ual_fields(struct norm *nm, const struct members *m, struct event *e
 	 * client, ClientIP often a Microsoft front end (2603:10b6:...); the
 	 * other stays in the raw record */
 	if (norm_has(m, K_MailboxOwnerUPN))
-		set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_ClientIPAddress])));
-	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_ClientIP])));
-	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_ClientIPAddress])));
-	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_Client_IPAddress])));
-	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_ActorIpAddress])));
+		normalize_addr(nm, text_of(nm, &m->v[K_ClientIPAddress]), &ev->ip, &ev->host);
+	normalize_addr(nm, text_of(nm, &m->v[K_ClientIP]), &ev->ip, &ev->host);
+	normalize_addr(nm, text_of(nm, &m->v[K_ClientIPAddress]), &ev->ip, &ev->host);
+	normalize_addr(nm, text_of(nm, &m->v[K_Client_IPAddress]), &ev->ip, &ev->host);
+	normalize_addr(nm, text_of(nm, &m->v[K_ActorIpAddress]), &ev->ip, &ev->host);
 	if (ev->op.p && ev->op.n == 15 && memcmp(ev->op.p, "UserLoginFailed", 15) == 0) {
 		/* ResultStatus says "Success" (the record was written);
 		 * ErrorNumber and LogonError say the logon failed */
@@ -458,7 +458,7 @@ static int norm_graph_audit(struct norm *nm, const struct members *m, struct eve
 	} else if (finish(ev, &h, why) < 0) {
 		return -1;
 	}
-	set_if_empty(&ev->ip, normalize_ip(nm, text_of(nm, &m->v[K_clientIp])));
+	normalize_addr(nm, text_of(nm, &m->v[K_clientIp]), &ev->ip, &ev->host);
 	set_if_empty(&ev->workload, text_of(nm, &m->v[K_service]));
 	return 0;
 }

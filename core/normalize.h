@@ -86,8 +86,13 @@ void norm_reset(struct norm *nm, size_t n);
 struct sv norm_copy(struct norm *nm, const char *p, size_t n);
 
 /* The IP without port, brackets or ::ffff: prefix, written into the
- * arena; lower-case hex. */
+ * arena; lower-case hex. Absent when the text is not an IP (addr.h). */
 struct sv normalize_ip(struct norm *nm, struct sv ip);
+/* A client address field's text: an IP fills *ip, a host name *host
+ * (lower case, port and final dot removed), each only while still
+ * empty, so that the first field that has one wins; anything else
+ * (<null>, XX.XX.XX.XX, garbage) stays only in the raw record. */
+void normalize_addr(struct norm *nm, struct sv text, struct sv *ip, struct sv *host);
 
 /* RecordType number to name (50 -> ExchangeItemAggregated), or NULL. */
 const char *normalize_rtype_name(long long n);

@@ -26,8 +26,8 @@ int norm_graphact(struct norm *nm, const struct xm *m, struct event *ev, const c
 	fill(&ev->user, xl(nm, m, XK_userprincipalname));
 	fill(&ev->user, xl(nm, m, XK_userid));
 	fill(&ev->user, xl(nm, m, XK_serviceprincipalid));
-	fill(&ev->ip, normalize_ip(nm, xs(nm, m, XK_ipaddress)));
-	fill(&ev->ip, normalize_ip(nm, xs(nm, m, XK_calleripaddress)));
+	normalize_addr(nm, xs(nm, m, XK_ipaddress), &ev->ip, &ev->host);
+	normalize_addr(nm, xs(nm, m, XK_calleripaddress), &ev->ip, &ev->host);
 	fill(&ev->client_info, xs(nm, m, XK_useragent));
 	/* signInActivityId is the sign-in's uniqueTokenIdentifier */
 	fill(&ev->token, xs(nm, m, XK_signinactivityid));
@@ -51,7 +51,7 @@ int norm_msgtrace(struct norm *nm, const struct xm *m, struct event *ev, const c
 	fill(&ev->result, xs(nm, m, XK_status));
 	fill(&ev->user, from);
 	fill(&ev->mailbox, to);
-	fill(&ev->ip, normalize_ip(nm, xs(nm, m, XK_fromip)));
+	normalize_addr(nm, xs(nm, m, XK_fromip), &ev->ip, &ev->host);
 	fill(&ev->detail, xfmt(nm, "%.*s -> %.*s: %.*s", SV(from), SV(to), SV(subj)));
 	return 0;
 }
@@ -83,8 +83,8 @@ int norm_azactivity(struct norm *nm, const struct xm *m, struct event *ev, const
 		fill(&ev->user, norm_lower(nm, cpath(nm, &claims, upn, NULL)));
 		fill(&ev->app, norm_lower(nm, cpath(nm, &claims, "appid", NULL)));
 	}
-	fill(&ev->ip, normalize_ip(nm, cpath(nm, &m->v[XK_httprequest], "clientIpAddress", NULL)));
-	fill(&ev->ip, normalize_ip(nm, xs(nm, m, XK_calleripaddress)));
+	normalize_addr(nm, cpath(nm, &m->v[XK_httprequest], "clientIpAddress", NULL), &ev->ip, &ev->host);
+	normalize_addr(nm, xs(nm, m, XK_calleripaddress), &ev->ip, &ev->host);
 	if (xhas(m, XK_status) && m->v[XK_status].t == JT_OBJ)
 		fill(&ev->result, cpath(nm, &m->v[XK_status], "value", NULL));
 	fill(&ev->result, xs(nm, m, XK_activitystatusvalue));
@@ -124,7 +124,7 @@ int norm_alert(struct norm *nm, const struct xm *m, struct event *ev, const char
 		json_iter_init(&it, &arr);
 		if (json_iter_next(&it, NULL, &el)) {
 			fill(&ev->user, norm_lower(nm, cpath(nm, &el, "userPrincipalName", NULL)));
-			fill(&ev->ip, normalize_ip(nm, cpath(nm, &el, "logonIp", NULL)));
+			normalize_addr(nm, cpath(nm, &el, "logonIp", NULL), &ev->ip, &ev->host);
 		}
 	}
 	if (xhas(m, XK_evidence) && norm_container(nm, &m->v[XK_evidence], JT_ARR, &arr)) {
@@ -132,7 +132,7 @@ int norm_alert(struct norm *nm, const struct xm *m, struct event *ev, const char
 		json_iter_init(&it, &arr);
 		while (json_iter_next(&it, NULL, &el)) {
 			fill(&ev->user, norm_lower(nm, cpath(nm, &el, "userAccount", "userPrincipalName")));
-			fill(&ev->ip, normalize_ip(nm, cpath(nm, &el, "ipAddress", NULL)));
+			normalize_addr(nm, cpath(nm, &el, "ipAddress", NULL), &ev->ip, &ev->host);
 		}
 	}
 	fill(&ev->user, xl(nm, m, XK_compromisedentity));
@@ -165,8 +165,8 @@ int norm_xdr(struct norm *nm, const struct jval *obj, const struct xm *m, struct
 	fill(&ev->user, xl(nm, m, XK_userid));
 	fill(&ev->user, xl(nm, m, XK_initiatingprocessaccountupn));
 	fill(&ev->user, xl(nm, m, XK_accountname));
-	fill(&ev->ip, normalize_ip(nm, xs(nm, m, XK_ipaddress)));
-	fill(&ev->ip, normalize_ip(nm, xs(nm, m, XK_remoteip)));
+	normalize_addr(nm, xs(nm, m, XK_ipaddress), &ev->ip, &ev->host);
+	normalize_addr(nm, xs(nm, m, XK_remoteip), &ev->ip, &ev->host);
 	fill(&ev->app, xl(nm, m, XK_appid));
 	fill(&ev->client_app, xl(nm, m, XK_oauthappid));
 	fill(&ev->workload, xs(nm, m, XK_application));
@@ -204,8 +204,8 @@ int norm_generic(struct norm *nm, const struct xm *m, struct event *ev, const ch
 	fill(&ev->user, xl(nm, m, XK_caller));
 	fill(&ev->user, xl(nm, m, XK_userprincipalname));
 	fill(&ev->user, xl(nm, m, XK_accountupn));
-	fill(&ev->ip, normalize_ip(nm, xs(nm, m, XK_calleripaddress)));
-	fill(&ev->ip, normalize_ip(nm, xs(nm, m, XK_ipaddress)));
+	normalize_addr(nm, xs(nm, m, XK_calleripaddress), &ev->ip, &ev->host);
+	normalize_addr(nm, xs(nm, m, XK_ipaddress), &ev->ip, &ev->host);
 	fill(&ev->result, xs(nm, m, XK_resulttype));
 	fill(&ev->result, xs(nm, m, XK_resultsignature));
 	fill(&ev->app, xl(nm, m, XK_appid));

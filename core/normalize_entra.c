@@ -114,7 +114,7 @@ int norm_signin_x(struct norm *nm, const struct xm *m, struct sv cat, struct eve
 	fill(&ev->rtype, lit("EntraSignIn"));
 	fill(&ev->workload, lit("AzureActiveDirectory"));
 	fill(&ev->app, xl(nm, m, XK_appid));
-	fill(&ev->ip, normalize_ip(nm, xs(nm, m, XK_ipaddress)));
+	normalize_addr(nm, xs(nm, m, XK_ipaddress), &ev->ip, &ev->host);
 	fill(&ev->session, xs(nm, m, XK_sessionid));
 	fill(&ev->token, xs(nm, m, XK_uniquetokenidentifier));
 	fill(&ev->client_info, xs(nm, m, XK_useragent));
@@ -157,7 +157,7 @@ int norm_diraudit_x(struct norm *nm, const struct xm *m, struct event *ev, const
 	const struct jval *by = &m->v[XK_initiatedby];
 	if (by->p) {
 		fill(&ev->user, norm_lower(nm, cpath(nm, by, "user", "userPrincipalName")));
-		fill(&ev->ip, normalize_ip(nm, cpath(nm, by, "user", "ipAddress")));
+		normalize_addr(nm, cpath(nm, by, "user", "ipAddress"), &ev->ip, &ev->host);
 		fill(&ev->app, norm_lower(nm, cpath(nm, by, "app", "appId")));
 		fill(&ev->user, norm_lower(nm, cpath(nm, by, "app", "servicePrincipalName")));
 		fill(&ev->user, norm_lower(nm, cpath(nm, by, "app", "displayName")));
@@ -201,7 +201,7 @@ int norm_risk(struct norm *nm, const struct xm *m, bool user_risk, struct event 
 	fill(&ev->rtype, lit(user_risk ? "RiskyUser" : "RiskDetection"));
 	fill(&ev->workload, lit("AzureActiveDirectory"));
 	fill(&ev->user, xl(nm, m, XK_userprincipalname));
-	fill(&ev->ip, normalize_ip(nm, xs(nm, m, XK_ipaddress)));
+	normalize_addr(nm, xs(nm, m, XK_ipaddress), &ev->ip, &ev->host);
 	fill(&ev->result, state);
 	fill(&ev->token, xs(nm, m, XK_requestid));
 	if (user_risk)

@@ -189,7 +189,7 @@ static int norm_azdiag(struct norm *nm, const struct xm *m, struct event *ev, co
 	/* the envelope fills what the record left empty */
 	if (ev->ts == INT64_MIN && XTIME(nm, m, ev, why, XK_time) < 0)
 		return -1;
-	fill(&ev->ip, normalize_ip(nm, xs(nm, m, XK_calleripaddress)));
+	normalize_addr(nm, xs(nm, m, XK_calleripaddress), &ev->ip, &ev->host);
 	if (ev->kind != KIND_UAL) {
 		if (xhas(m, XK_operationname) && m->v[XK_operationname].t == JT_STR)
 			fill(&ev->op, xs(nm, m, XK_operationname));

@@ -84,6 +84,7 @@ struct query_row {
 		*mailbox, *access, *client_info;
 	char *source; /* the source file's path */
 	char *detail; /* the kind's key detail: a Graph call's method and URI, ... */
+	char *host;   /* a host name where the log's client address field held one (addr.h) */
 	/* the IP's place (core/ipgeo.h), NULL when unknown; asn as digits */
 	char *country, *asn, *as_org, *ip_label;
 };

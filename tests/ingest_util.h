@@ -16,7 +16,7 @@
 /* ------------------------------------------------------------------ */
 /* The collecting sink. */
 
-#define NFIELDS 15
+#define NFIELDS 16
 
 struct cev {
 	int64_t ts;
@@ -58,6 +58,7 @@ enum {
 	F_APP,
 	F_CLIENT_APP,
 	F_IP,
+	F_HOST,
 	F_RESULT,
 	F_SESSION,
 	F_TOKEN,

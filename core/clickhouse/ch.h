@@ -157,7 +157,7 @@ struct ch_store {
 /* The columns a page row is read from, in query_row order (rd_row). */
 #define CH_ROW_COLS                                                                                   \
 	"id, ts, line, op_count, kind, flags, record_id, op, rtype, workload, user, app, client_app," \
-	" ip, result, session, token, mailbox, access, client_info, source, detail"
+	" ip, result, session, token, mailbox, access, client_info, source, detail, host"
 /* Read one row of CH_ROW_COLS into r (cleared first); false when the
  * data ends short. */
 bool ch_rd_row(struct ch_store *s, struct ch_rd *rd, struct query_row *r);

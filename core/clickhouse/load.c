@@ -105,7 +105,7 @@ static int richness(const struct event *ev)
 /* The same over a stored row. */
 static const char rich_sql[] =
 	"(record_id != '') + (op != '') + (rtype != '') + (workload != '') + (user != '') + (app != '')"
-	" + (client_app != '') + (ip != '') + (result != '') + (session != '') + (token != '')"
+	" + (client_app != '') + (ip != '') + (host != '') + (result != '') + (session != '') + (token != '')"
 	" + (mailbox != '') + (access != '') + (client_info != '') + (detail != '') + 2 * (nmsgs > 0)"
 	" - 100 * (bitAnd(flags, 4) != 0)";
 
@@ -306,7 +306,7 @@ static int flush(struct ch_load *ld, char **cause)
 			if (r == 0)
 				r = insert(ld, "events",
 					   "id, ts, kind, record_id, op, rtype, workload, user, app, client_app, ip,"
-					   " result, session, token, mailbox, access, client_info, detail, op_count,"
+					   " host, result, session, token, mailbox, access, client_info, detail, op_count,"
 					   " flags, source, line, nmsgs, msgs",
 					   &ld->evbuf, 0, &err);
 			if (r == 0 || time(NULL) >= until || !strstr(err, "cannot reach"))

@@ -25,7 +25,7 @@ static const struct {
 
 static const char ev_cols[] =
 	"id Int64, ts Int64, kind UInt8, record_id String, op String, rtype String, workload String,"
-	" user String, app String, client_app String, ip String, result String, session String,"
+	" user String, app String, client_app String, ip String, host String, result String, session String,"
 	" token String, mailbox String, access String, client_info String, detail String,"
 	" op_count Int64, flags UInt32, source Int64, line Int64";
 
@@ -112,7 +112,7 @@ static int create_schema(struct ch_store *s, char **cause)
 	char *hv = ch_value_id_sql("v");
 	sql = xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.vals_mv TO %s.vals AS SELECT DISTINCT"
 			" %s AS h, v FROM %s.events ARRAY JOIN [op, rtype, workload, user, app, client_app, ip,"
-			" result, session, token, mailbox, access, client_info, detail] AS v WHERE v != ''",
+			" host, result, session, token, mailbox, access, client_info, detail] AS v WHERE v != ''",
 			db, db, hv, db);
 	free(hv);
 	r = ch_exec(c, sql, true, NULL, cause);
@@ -122,7 +122,7 @@ static int create_schema(struct ch_store *s, char **cause)
 	for (size_t i = 0; i < NPIVOTS; i++) {
 		sql = xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.ev_%s ENGINE = MergeTree ORDER BY (%s, ts, id)"
 				" AS SELECT id, ts, kind, record_id, op, rtype, workload, user, app, client_app, ip,"
-				" result, session, token, mailbox, access, client_info, detail, op_count, flags,"
+				" host, result, session, token, mailbox, access, client_info, detail, op_count, flags,"
 				" source, line FROM %s.events",
 				db, pivots[i].field, pivots[i].key, db);
 		r = ch_exec(c, sql, true, NULL, cause);
@@ -310,6 +310,7 @@ bool ch_rd_row(struct ch_store *s, struct ch_rd *rd, struct query_row *r)
 	STR(client_info)
 	int64_t src = ch_rd_i64(rd);
 	STR(detail)
+	STR(host)
 #undef STR
 	if (rd->bad) {
 		query_row_clear(r);

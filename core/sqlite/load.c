@@ -233,7 +233,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 		    "SELECT (op IS NOT NULL) + (rtype IS NOT NULL) + (workload IS NOT NULL) + (user IS NOT NULL)"
 		    " + (app IS NOT NULL) + (client_app IS NOT NULL) + (ip IS NOT NULL) + (result IS NOT NULL)"
 		    " + (session IS NOT NULL) + (token IS NOT NULL) + (mailbox IS NOT NULL) + (access IS NOT NULL)"
-		    " + (client_info IS NOT NULL) + (detail IS NOT NULL) + 1"
+		    " + (client_info IS NOT NULL) + (detail IS NOT NULL) + (host IS NOT NULL) + 1"
 		    " + 2 * EXISTS(SELECT 1 FROM msglists WHERE event = e.id), flags, source, line"
 		    " FROM events e WHERE id = ?",
 		    cause) < 0 ||
@@ -244,8 +244,8 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	    prepare(ld, &ld->ins_ev,
 		    "INSERT INTO events(ts, record_id, op, rtype, workload, user, app,"
 		    " client_app, ip, result, session, token, mailbox, access, client_info,"
-		    " op_count, flags, source, line, kind, detail)"
-		    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		    " op_count, flags, source, line, kind, detail, host)"
+		    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		    cause) < 0 ||
 	    prepare(ld, &ld->ins_blk, "INSERT INTO rawblocks(id, n, data) VALUES(?,?,?)", cause) < 0 ||
 	    prepare(ld, &ld->ins_msg, "INSERT INTO msglists(event, n, items) VALUES(?,?,?)", cause) < 0 ||

@@ -43,12 +43,13 @@ struct intern {
 enum { ITEM_EVENT, ITEM_REJECT };
 /* The interned fields of an event, in the order of their columns in
  * the events insert (load_write.c). */
-#define LOAD_NVALS 14
+#define LOAD_NVALS 15
 static inline void load_event_values(const struct event *ev, struct sv out[LOAD_NVALS])
 {
 	const struct sv f[LOAD_NVALS] = {
 		ev->op,     ev->rtype,   ev->workload, ev->user,    ev->app,    ev->client_app,  ev->ip,
 		ev->result, ev->session, ev->token,    ev->mailbox, ev->access, ev->client_info, ev->detail,
+		ev->host,
 	};
 	for (int i = 0; i < LOAD_NVALS; i++)
 		out[i] = f[i];

@@ -144,10 +144,12 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 		else
 			sqlite3_bind_null(q, (int)i + 3);
 	}
-	if (ids[13])
-		sqlite3_bind_int64(q, 21, ids[13]);
-	else
-		sqlite3_bind_null(q, 21);
+	for (size_t i = 13; i < LOAD_NVALS; i++) { /* detail, host */
+		if (ids[i])
+			sqlite3_bind_int64(q, (int)i + 8, ids[i]);
+		else
+			sqlite3_bind_null(q, (int)i + 8);
+	}
 	if (ev->op_count >= 0)
 		sqlite3_bind_int64(q, 16, ev->op_count);
 	else

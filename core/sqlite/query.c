@@ -416,7 +416,7 @@ static const char row_cols[] =
 	"e.id, e.ts, e.line, e.op_count, e.flags, e.kind, e.record_id, " V("op") ", " V("rtype") ", " V("workload") ", " V("user") ", " V("app") ", " V("client_app") ", " V("ip") ", " V("result") ", " V(
 		"session") ", " V("token") ", " V("mailbox") ", " V("access") ", " V("client_info") ", "
 												    "(SELECT path FROM sources WHERE id = e.source), " V("detail") ", " G(
-													    "country") ", " G("asn") ", " G("as_org") ", " G("label");
+													    "country") ", " G("asn") ", " G("as_org") ", " G("label") ", " V("host");
 #undef V
 #undef G
 
@@ -460,6 +460,7 @@ static void read_row(sqlite3_stmt *s, struct query_row *r)
 	r->asn = coldup(s, 23);
 	r->as_org = coldup(s, 24);
 	r->ip_label = coldup(s, 25);
+	r->host = coldup(s, 26);
 }
 
 int sqlite_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx, char **cause)

@@ -43,7 +43,7 @@
 #include "xalloc.h"
 #include "store_impl.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
@@ -61,7 +61,7 @@ static const char schema_sql[] =
 	"  client_app INTEGER, ip INTEGER, result INTEGER, session INTEGER, token INTEGER,"
 	"  mailbox INTEGER, access INTEGER, client_info INTEGER, op_count INTEGER,"
 	"  flags INTEGER NOT NULL DEFAULT 0, source INTEGER NOT NULL, line INTEGER NOT NULL,"
-	"  detail INTEGER);"
+	"  detail INTEGER, host INTEGER);"
 	/* the other sources an event was also read from (events.source is
 	 * the first, or the one whose copy was the richest) */
 	"CREATE TABLE IF NOT EXISTS seen(event INTEGER NOT NULL, source INTEGER NOT NULL,"
@@ -467,8 +467,9 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 					    "BEGIN; %s COMMIT;",
 					    APP_ID, SCHEMA_VERSION, schema_sql)
 			: ver < SCHEMA_VERSION
-				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s %s PRAGMA user_version=%d; COMMIT;",
+				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s %s PRAGMA user_version=%d; COMMIT;",
 					    ver < 3 ? "ALTER TABLE events ADD COLUMN detail INTEGER;" : "",
+					    ver < 5 ? "ALTER TABLE events ADD COLUMN host INTEGER;" : "",
 					    schema_sql, SCHEMA_VERSION) /* tables and columns added since */
 				: xstrdup("PRAGMA synchronous=NORMAL;");
 		char *err = NULL;
@@ -482,6 +483,23 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 		}
 	}
 	exec(db, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;", NULL);
+	if (SQ(st)->readonly && ntables > 0 && ver < SCHEMA_VERSION) {
+		/* An older case that cannot be written (read-only media) lacks
+		 * the columns added since: a temporary view of the same name,
+		 * which SQLite finds before the file's table, gives them as
+		 * NULL, and the file's indexes still serve it. */
+		char *view = xasprintf("CREATE TEMP VIEW events AS SELECT *%s%s FROM main.events;",
+				       ver < 3 ? ", NULL AS detail" : "", ver < 5 ? ", NULL AS host" : "");
+		char *err = NULL;
+		int r = exec(db, view, &err);
+		free(view);
+		if (r < 0) {
+			set_cause(cause, "%s: %s", path, err);
+			free(err);
+			sqlite_close(st);
+			return -1;
+		}
+	}
 	sqlite3_create_function(db, "raw_json", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, st,
 				sqlite_sql_raw_json, NULL, NULL);
 	*out = st;

@@ -29,8 +29,8 @@ static int emit_row(const struct query_row *r, void *ctx)
 	char ts[40], opc[24], line[24];
 	if (e->table) {
 		cli_time(r->ts, ts, sizeof ts);
-		const char *v[] = { ts,    r->op,     r->user,    r->app,   r->client_app,
-				    r->ip, r->access, r->mailbox, r->result };
+		const char *v[] = { ts,      r->op,     r->user,    r->app,   r->client_app,
+				    r->ip,   r->host,   r->access,  r->mailbox, r->result };
 		return out_row(e->o, v) < 0; /* stop on a failed write */
 	}
 	time_format(r->ts, ts, sizeof ts);
@@ -58,6 +58,7 @@ static int emit_row(const struct query_row *r, void *ctx)
 		r->country,
 		r->asn,
 		r->as_org,
+		r->host,
 		r->workload,
 		r->rtype,
 		r->result,
@@ -94,7 +95,8 @@ static int run(const struct cli_args *a)
 	static const struct out_col table_cols[] = {
 		{ .name = "time (UTC)" }, { .name = "op" },         { .name = "user" },
 		{ .name = "app" },        { .name = "client_app" }, { .name = "ip" },
-		{ .name = "access" },     { .name = "mailbox" },    { .name = "result" },
+		{ .name = "host" },       { .name = "access" },     { .name = "mailbox" },
+		{ .name = "result" },
 	};
 	static const struct out_col data_cols[] = {
 		{ .name = "ts" },
@@ -108,6 +110,7 @@ static int run(const struct cli_args *a)
 		{ .name = "country" },
 		{ .name = "asn" },
 		{ .name = "as_org" },
+		{ .name = "host" },
 		{ .name = "workload" },
 		{ .name = "record_type" },
 		{ .name = "result" },
