@@ -518,9 +518,9 @@ static void test_columns_sets(void **state)
 	struct columns c, back;
 	columns_init(&c);
 	const struct col_layout *si = &c.set[CSET_SIGNIN];
-	const char *want[] = { "time",   "user",    "app", "resource", "ip",   "country",
-			       "result", "failure", "ca",  "mfa",      "agent" };
-	assert_int_equal(si->n, 11);
+	const char *want[] = { "time", "user",   "app",     "resource", "ip",  "country",
+			       "host", "result", "failure", "ca",       "mfa", "agent" };
+	assert_int_equal(si->n, 12);
 	for (int i = 0; i < si->n; i++)
 		assert_string_equal(columns_def(si->e[i].def)->field, want[i]);
 	assert_string_equal(columns_title(CSET_DIRAUDIT, columns_find("user")), "initiated by");
@@ -540,7 +540,7 @@ static void test_columns_sets(void **state)
 	columns_load(&back, s);
 	free(s);
 	assert_true(back.custom[CSET_SIGNIN]);
-	assert_int_equal(back.set[CSET_SIGNIN].n, 10);
+	assert_int_equal(back.set[CSET_SIGNIN].n, 11);
 	assert_int_equal(columns_index(&back.set[CSET_SIGNIN], columns_find("user")), -1);
 	assert_int_equal(back.set[CSET_SIGNIN].e[0].width, 30);
 	assert_int_equal(back.set[CSET_EVENTS].n, c.set[CSET_EVENTS].n);
@@ -552,7 +552,7 @@ static void test_columns_sets(void **state)
 	columns_load(&back, "{not json");
 	assert_false(back.custom[CSET_SIGNIN]);
 	assert_false(back.custom[CSET_DIRAUDIT]);
-	assert_int_equal(back.set[CSET_SIGNIN].n, 11);
+	assert_int_equal(back.set[CSET_SIGNIN].n, 12);
 	/* the last column is never hidden */
 	struct col_layout one = { .e = { { 0, 0 } }, .n = 1 };
 	assert_false(columns_toggle(&one, 0));

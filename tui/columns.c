@@ -31,6 +31,7 @@ static struct col_def defs[] = {
 	F("country", "country", 7, 7, 7),
 	F("asn", "asn", 5, 7, 10),
 	F("as_org", "network", 7, 16, 30),
+	F("host", "host", 4, 20, 60),
 	F("access", "access", 6, 6, 6),
 	F("mailbox", "mailbox", 8, 20, 34),
 	F("result", "result", 6, 9, 20),
@@ -102,17 +103,17 @@ static const struct {
 	const char *fields;
 	const char *titles; /* "field=title;..." */
 } sets[CSET_COUNT] = {
-	[CSET_EVENTS] = { "time user op app client_app ip access mailbox result detail", "" },
-	[CSET_SIGNIN] = { "time user app resource ip country result failure ca mfa agent", "" },
-	[CSET_DIRAUDIT] = { "time user op target changes result ip", "user=initiated by;op=activity" },
-	[CSET_EXOADMIN] = { "time user op target params result ip", "op=cmdlet;target=object" },
-	[CSET_GRAPH] = { "time user app ip country result detail", "detail=request" },
-	[CSET_MSGTRACE] = { "time user mailbox ip result detail",
+	[CSET_EVENTS] = { "time user op app client_app ip host access mailbox result detail", "" },
+	[CSET_SIGNIN] = { "time user app resource ip country host result failure ca mfa agent", "" },
+	[CSET_DIRAUDIT] = { "time user op target changes result ip host", "user=initiated by;op=activity" },
+	[CSET_EXOADMIN] = { "time user op target params result ip host", "op=cmdlet;target=object" },
+	[CSET_GRAPH] = { "time user app ip country host result detail", "detail=request" },
+	[CSET_MSGTRACE] = { "time user mailbox ip host result detail",
 			    "user=sender;mailbox=recipient;detail=message" },
-	[CSET_AZURE] = { "time user op result ip detail", "detail=resource" },
-	[CSET_RISK] = { "time user op ip country result detail", "op=risk;detail=risk detail" },
+	[CSET_AZURE] = { "time user op result ip host detail", "detail=resource" },
+	[CSET_RISK] = { "time user op ip country host result detail", "op=risk;detail=risk detail" },
 	[CSET_ALERT] = { "time user op result detail", "op=alert;detail=severity: title" },
-	[CSET_XDR] = { "time user op ip app detail", "op=action" },
+	[CSET_XDR] = { "time user op ip host app detail", "op=action" },
 };
 
 const char *columns_title(enum col_set s, int def)

@@ -270,6 +270,7 @@ static void add_signin(struct detail *d, const struct query_row *r)
 	char *place = ipgeo_row_text(g.ip, g.country, g.asn, g.as_org, g.ip_label);
 	add_field(d, "ip", g.ip, place);
 	free(place);
+	add_field(d, "host", g.host, NULL);
 	add_field(d, "user agent", g.client_info, NULL);
 	add_field(d, "result", g.result, NULL);
 	size_t len = 0;
@@ -382,6 +383,7 @@ static void build(struct detail *d, const struct query_row *r)
 	char *place = ipgeo_row_text(r->ip, r->country, r->asn, r->as_org, r->ip_label);
 	add_field(d, "ip", r->ip, place);
 	free(place);
+	add_field(d, "host", r->host, NULL);
 	add_field(d, "workload", r->workload, NULL);
 	add_field(d, "record type", r->rtype, NULL);
 	add_field(d, "result", r->result, NULL);

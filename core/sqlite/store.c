@@ -1,7 +1,7 @@
 /*
  * store.c: the SQLite case file of store.h.
  *
- * Layout (schema version 4):
+ * Layout (schema version 5; 5 added events.host, 3 events.detail):
  *   vals(id, v)             every normalized string once; events refer to ids
  *   events(...)             one row per unique record id; small integer columns
  *   rawblocks(id, n, data)  the raw records of events id .. id+n-1, one zstd
