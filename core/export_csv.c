@@ -13,10 +13,16 @@
 #include "xalloc.h"
 
 static const char *const csv_cols[] = {
-	"ts",       "record_id",   "kind",      "op",     "user",    "app",    "app_name",      "client_app",
-	"client_app_name", "ip",   "country",   "asn",    "as_org",  "host",   "workload",      "record_type",
-	"result",   "session",     "token",     "mailbox", "access", "op_count", "client_info", "throttled",
-	"marked",   "tags",        "notes",     "source", "source_sha256", "line",
+	"ts",          "record_id",     "kind",
+	"op",          "user",          "app",
+	"app_name",    "client_app",    "client_app_name",
+	"ip",          "country",       "asn",
+	"as_org",      "host",          "workload",
+	"record_type", "result",        "session",
+	"token",       "mailbox",       "access",
+	"op_count",    "client_info",   "throttled",
+	"marked",      "tags",          "notes",
+	"source",      "source_sha256", "line",
 };
 
 static int csv_begin(struct exporter *x)

@@ -305,8 +305,10 @@ static int md_indicators(struct exporter *x)
 	char *cause = NULL;
 	struct appnames *an = appnames_new(x->st, &cause);
 	free(cause); /* without names, the ids alone */
-	static const char *const label[IND_N] = { "App ids",   "IP addresses",     "Client host names", "Users",
-						  "Mailboxes", "Inbox rule names", "Forwarding addresses" };
+	static const char *const label[IND_N] = {
+		"App ids",   "IP addresses",     "Client host names",   "Users",
+		"Mailboxes", "Inbox rule names", "Forwarding addresses"
+	};
 	fputs("## Indicators\n\nFrom the bookmarked events, each once", f);
 	char *dbs = ipgeo_databases(x->st);
 	if (dbs) {
@@ -378,8 +380,8 @@ static void md_row(struct exporter *x, const struct export_row *r)
 	md_item(f, &first, "result", r->f[F_result], NULL);
 	fputc('\n', f);
 	first = true;
-	if (r->f[F_user] || r->f[F_app] || r->f[F_client_app] || r->f[F_ip] || r->f[F_host] || r->f[F_session] ||
-	    r->f[F_token] || r->f[F_client_info]) {
+	if (r->f[F_user] || r->f[F_app] || r->f[F_client_app] || r->f[F_ip] || r->f[F_host] ||
+	    r->f[F_session] || r->f[F_token] || r->f[F_client_info]) {
 		fputs("- who: ", f);
 		md_item(f, &first, "user", r->f[F_user], NULL);
 		md_item(f, &first, "app", r->f[F_app], export_app_name(x, r->f[F_app]));

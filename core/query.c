@@ -119,10 +119,10 @@ void query_row_clear(struct query_row *r)
 {
 	if (!r)
 		return;
-	char **s[] = { &r->record_id, &r->op,         &r->rtype,  &r->workload,    &r->user,
-		       &r->app,       &r->client_app, &r->ip,     &r->result,      &r->session,
-		       &r->token,     &r->mailbox,    &r->access, &r->client_info, &r->source,
-		       &r->detail,    &r->country,    &r->asn,    &r->as_org,      &r->ip_label, &r->host };
+	char **s[] = { &r->record_id,  &r->op,          &r->rtype,  &r->workload, &r->user,    &r->app,
+		       &r->client_app, &r->ip,          &r->result, &r->session,  &r->token,   &r->mailbox,
+		       &r->access,     &r->client_info, &r->source, &r->detail,   &r->country, &r->asn,
+		       &r->as_org,     &r->ip_label,    &r->host };
 	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
 		free(*s[i]);
 	memset(r, 0, sizeof *r);

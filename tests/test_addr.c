@@ -95,7 +95,9 @@ static const struct {
 	{ "\x1b[31mevil.example\x1b[0m", ADDR_NONE, NULL },
 	{ "evil.example\x1b]0;pwned\x07", ADDR_NONE, NULL },
 	{ "evil.example\r\n1.2.3.4", ADDR_NONE, NULL },
-	{ "\xe2\x80\xae" "elpmaxe.live", ADDR_NONE, NULL },
+	{ "\xe2\x80\xae"
+	  "elpmaxe.live",
+	  ADDR_NONE, NULL },
 	{ "http://evil.example/", ADDR_NONE, NULL },
 	{ "user@evil.example", ADDR_NONE, NULL },
 	{ "a.b.c.d.e.f.g.h:1:2", ADDR_NONE, NULL },
@@ -112,7 +114,8 @@ static void test_shapes(void **state)
 			fail_msg("\"%s\": %s, expected %s", in, kind_name(k), kind_name(shapes[i].kind));
 		if (k == ADDR_NONE)
 			continue;
-		if (off + len > strlen(in) || len != strlen(shapes[i].out) || memcmp(in + off, shapes[i].out, len) != 0)
+		if (off + len > strlen(in) || len != strlen(shapes[i].out) ||
+		    memcmp(in + off, shapes[i].out, len) != 0)
 			fail_msg("\"%s\" -> \"%.*s\", expected \"%s\"", in, (int)len, in + off, shapes[i].out);
 	}
 }

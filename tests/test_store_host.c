@@ -162,8 +162,9 @@ static void test_load_query_stack(void **state)
 	/* free text finds a host name too (the raw record holds it) */
 	assert_int_equal(count(c.st, "\"cool.client.local:12345\""), 1);
 	static const char *const rows[][2] = {
-		{ NULL, "cool.client.local" }, { NULL, "localhost" }, { "127.0.0.1", NULL },
-		{ NULL, NULL },                { NULL, "cool.client.local" }, { "203.0.113.9", "relay.corp.example" },
+		{ NULL, "cool.client.local" }, { NULL, "localhost" },
+		{ "127.0.0.1", NULL },         { NULL, NULL },
+		{ NULL, "cool.client.local" }, { "203.0.113.9", "relay.corp.example" },
 	};
 	expect_rows(c.st, "", 6, rows);
 	expect_stack(c.st, "", "cool.client.local:2 localhost:1 relay.corp.example:1 (none):2");
@@ -219,7 +220,8 @@ static void test_old_case(void **state)
 	store_close(c.st);
 	c.st = NULL;
 	sql(c.path, "ALTER TABLE events DROP COLUMN host; PRAGMA user_version=4;");
-	assert_int_equal(sql_int(c.path, "SELECT count(*) FROM pragma_table_info('events') WHERE name = 'host'"), 0);
+	assert_int_equal(sql_int(c.path, "SELECT count(*) FROM pragma_table_info('events') WHERE name = 'host'"),
+			 0);
 
 	open_case(&c, STORE_READONLY);
 	assert_int_equal(count(c.st, ""), 6);
@@ -228,7 +230,8 @@ static void test_old_case(void **state)
 	assert_int_equal(count(c.st, "ip=127.0.0.1"), 1);
 	assert_int_equal(count(c.st, "user=\"\" and time>=2024-03-01T10:02"), 4);
 	static const char *const none[][2] = {
-		{ NULL, NULL }, { NULL, NULL }, { "127.0.0.1", NULL }, { NULL, NULL }, { NULL, NULL }, { "203.0.113.9", NULL },
+		{ NULL, NULL }, { NULL, NULL }, { "127.0.0.1", NULL },
+		{ NULL, NULL }, { NULL, NULL }, { "203.0.113.9", NULL },
 	};
 	expect_rows(c.st, "", 6, none);
 	expect_stack(c.st, "", "(none):6");
@@ -239,9 +242,11 @@ static void test_old_case(void **state)
 
 	open_case(&c, 0);
 	assert_int_equal(sql_int(c.path, "PRAGMA user_version"), 5);
-	assert_int_equal(sql_int(c.path, "SELECT count(*) FROM pragma_table_info('events') WHERE name = 'host'"), 1);
+	assert_int_equal(sql_int(c.path, "SELECT count(*) FROM pragma_table_info('events') WHERE name = 'host'"),
+			 1);
 	assert_int_equal(count(c.st, "host=\"\""), 6);
-	load(&c, "{'CreationTime':'2024-03-02T10:00:00','Id':'n1','Operation':'Send','ClientIP':'new.client.local:1'}\n");
+	load(&c,
+	     "{'CreationTime':'2024-03-02T10:00:00','Id':'n1','Operation':'Send','ClientIP':'new.client.local:1'}\n");
 	assert_int_equal(count(c.st, "host=new.client.local"), 1);
 	assert_int_equal(count(c.st, ""), 7);
 	drop_case(&c);

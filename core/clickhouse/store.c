@@ -76,6 +76,38 @@ char *ch_value_id_sql(const char *col)
 			 col);
 }
 
+/* Every value of an event once in vals, by its hash. */
+static int create_vals_mv(struct ch_store *s, char **cause)
+{
+	const char *db = s->url.db;
+	char *hv = ch_value_id_sql("v");
+	char *sql =
+		xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.vals_mv TO %s.vals AS SELECT DISTINCT"
+			  " %s AS h, v FROM %s.events ARRAY JOIN [op, rtype, workload, user, app, client_app, ip,"
+			  " host, result, session, token, mailbox, access, client_info, detail] AS v WHERE v != ''",
+			  db, db, hv, db);
+	free(hv);
+	int r = ch_exec(s->conn, sql, true, NULL, cause);
+	free(sql);
+	return r;
+}
+
+/* The copy of events ordered by pivot i; populate: filled from the
+ * events already there. */
+static int create_pivot(struct ch_store *s, size_t i, bool populate, char **cause)
+{
+	const char *db = s->url.db;
+	char *sql =
+		xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.ev_%s ENGINE = MergeTree ORDER BY (%s, ts, id)"
+			  "%s AS SELECT id, ts, kind, record_id, op, rtype, workload, user, app, client_app, ip,"
+			  " host, result, session, token, mailbox, access, client_info, detail, op_count, flags,"
+			  " source, line FROM %s.events",
+			  db, pivots[i].field, pivots[i].key, populate ? " POPULATE" : "", db);
+	int r = ch_exec(s->conn, sql, true, NULL, cause);
+	free(sql);
+	return r;
+}
+
 static int create_schema(struct ch_store *s, char **cause)
 {
 	const char *db = s->url.db;
@@ -109,27 +141,11 @@ static int create_schema(struct ch_store *s, char **cause)
 	free(sql);
 	if (r < 0)
 		return -1;
-	char *hv = ch_value_id_sql("v");
-	sql = xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.vals_mv TO %s.vals AS SELECT DISTINCT"
-			" %s AS h, v FROM %s.events ARRAY JOIN [op, rtype, workload, user, app, client_app, ip,"
-			" host, result, session, token, mailbox, access, client_info, detail] AS v WHERE v != ''",
-			db, db, hv, db);
-	free(hv);
-	r = ch_exec(c, sql, true, NULL, cause);
-	free(sql);
-	if (r < 0)
+	if (create_vals_mv(s, cause) < 0)
 		return -1;
-	for (size_t i = 0; i < NPIVOTS; i++) {
-		sql = xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.ev_%s ENGINE = MergeTree ORDER BY (%s, ts, id)"
-				" AS SELECT id, ts, kind, record_id, op, rtype, workload, user, app, client_app, ip,"
-				" host, result, session, token, mailbox, access, client_info, detail, op_count, flags,"
-				" source, line FROM %s.events",
-				db, pivots[i].field, pivots[i].key, db);
-		r = ch_exec(c, sql, true, NULL, cause);
-		free(sql);
-		if (r < 0)
+	for (size_t i = 0; i < NPIVOTS; i++)
+		if (create_pivot(s, i, false, cause) < 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -154,6 +170,46 @@ static int create_spans(struct ch_store *s, bool seed, char **cause)
 	}
 	if (r == 0)
 		s->spans = true;
+	return r;
+}
+
+/* A database from before the host column (issue 12): events gets it
+ * (empty in the rows already there), and the views that copy events are
+ * made again with it, the pivot copies filled again from events. */
+static int add_host(struct ch_store *s, char **cause)
+{
+	const char *db = s->url.db;
+	struct util_buf out = { 0 }, sql = { 0 };
+	util_buf_puts(&sql, "SELECT count() FROM system.columns WHERE database = ");
+	ch_quote(&sql, db, strlen(db));
+	util_buf_puts(&sql, " AND table = 'events' AND name = 'host' FORMAT TabSeparated");
+	int r = ch_exec(s->conn, util_buf_str(&sql), false, &out, cause);
+	bool has = r == 0 && atoi(util_buf_str(&out)) > 0;
+	util_buf_free(&sql);
+	util_buf_free(&out);
+	if (r < 0 || has)
+		return r;
+	if (s->readonly)
+		return set_cause(cause,
+				 "%s: database from an older auditscope (no host column): open it once"
+				 " without read-only to add it",
+				 ch_conn_name(s->conn));
+	char *q = xasprintf("ALTER TABLE %s.events ADD COLUMN host String", db);
+	r = ch_exec(s->conn, q, true, NULL, cause);
+	free(q);
+	q = xasprintf("DROP TABLE IF EXISTS %s.vals_mv", db);
+	if (r == 0)
+		r = ch_exec(s->conn, q, true, NULL, cause);
+	free(q);
+	if (r == 0)
+		r = create_vals_mv(s, cause);
+	for (size_t i = 0; i < NPIVOTS && r == 0; i++) {
+		q = xasprintf("DROP TABLE IF EXISTS %s.ev_%s", db, pivots[i].field);
+		r = ch_exec(s->conn, q, true, NULL, cause);
+		free(q);
+		if (r == 0)
+			r = create_pivot(s, i, true, cause);
+	}
 	return r;
 }
 
@@ -205,7 +261,7 @@ static int ch_open(const char *path, int flags, struct store **out, char **cause
 		ch_close(&s->base);
 		return -1;
 	}
-	if ((!have && create_schema(s, cause) < 0) ||
+	if ((!have && create_schema(s, cause) < 0) || (have && add_host(s, cause) < 0) ||
 	    (!s->spans && !s->readonly && create_spans(s, have, cause) < 0)) {
 		ch_close(&s->base);
 		return -1;

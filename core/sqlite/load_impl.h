@@ -47,9 +47,9 @@ enum { ITEM_EVENT, ITEM_REJECT };
 static inline void load_event_values(const struct event *ev, struct sv out[LOAD_NVALS])
 {
 	const struct sv f[LOAD_NVALS] = {
-		ev->op,     ev->rtype,   ev->workload, ev->user,    ev->app,    ev->client_app,  ev->ip,
-		ev->result, ev->session, ev->token,    ev->mailbox, ev->access, ev->client_info, ev->detail,
-		ev->host,
+		ev->op,         ev->rtype,  ev->workload,    ev->user,    ev->app,
+		ev->client_app, ev->ip,     ev->result,      ev->session, ev->token,
+		ev->mailbox,    ev->access, ev->client_info, ev->detail,  ev->host,
 	};
 	for (int i = 0; i < LOAD_NVALS; i++)
 		out[i] = f[i];

@@ -415,8 +415,8 @@ int sqlite_query_prepare(struct query *q0, char **cause)
 static const char row_cols[] =
 	"e.id, e.ts, e.line, e.op_count, e.flags, e.kind, e.record_id, " V("op") ", " V("rtype") ", " V("workload") ", " V("user") ", " V("app") ", " V("client_app") ", " V("ip") ", " V("result") ", " V(
 		"session") ", " V("token") ", " V("mailbox") ", " V("access") ", " V("client_info") ", "
-												    "(SELECT path FROM sources WHERE id = e.source), " V("detail") ", " G(
-													    "country") ", " G("asn") ", " G("as_org") ", " G("label") ", " V("host");
+												    "(SELECT path FROM sources WHERE id = e.source), " V("detail") ", " G("country") ", " G(
+													    "asn") ", " G("as_org") ", " G("label") ", " V("host");
 #undef V
 #undef G
 

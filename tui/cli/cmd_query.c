@@ -29,8 +29,8 @@ static int emit_row(const struct query_row *r, void *ctx)
 	char ts[40], opc[24], line[24];
 	if (e->table) {
 		cli_time(r->ts, ts, sizeof ts);
-		const char *v[] = { ts,      r->op,     r->user,    r->app,   r->client_app,
-				    r->ip,   r->host,   r->access,  r->mailbox, r->result };
+		const char *v[] = { ts,    r->op,   r->user,   r->app,     r->client_app,
+				    r->ip, r->host, r->access, r->mailbox, r->result };
 		return out_row(e->o, v) < 0; /* stop on a failed write */
 	}
 	time_format(r->ts, ts, sizeof ts);
@@ -93,10 +93,9 @@ static int run(const struct cli_args *a)
 		return orc;
 	char *cause = NULL;
 	static const struct out_col table_cols[] = {
-		{ .name = "time (UTC)" }, { .name = "op" },         { .name = "user" },
-		{ .name = "app" },        { .name = "client_app" }, { .name = "ip" },
-		{ .name = "host" },       { .name = "access" },     { .name = "mailbox" },
-		{ .name = "result" },
+		{ .name = "time (UTC)" }, { .name = "op" },     { .name = "user" }, { .name = "app" },
+		{ .name = "client_app" }, { .name = "ip" },     { .name = "host" }, { .name = "access" },
+		{ .name = "mailbox" },    { .name = "result" },
 	};
 	static const struct out_col data_cols[] = {
 		{ .name = "ts" },
