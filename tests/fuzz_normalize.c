@@ -10,7 +10,8 @@
  *    gives) make the same event, and a reused arena the same as a new one;
  *  - an event has a time; user, app, client app, mailbox and IP are lower
  *    case (the arena running out would leave them as they were: that is
- *    the failure this catches); the raw record is a JSON object;
+ *    the failure this catches); a host name holds only the characters
+ *    of one (no escapes); the raw record is a JSON object;
  *  - a failure says why;
  *  - normalize_ip gives a lower-case piece of its input.
  */
@@ -98,6 +99,13 @@ static void fuzz_normalize_event(const struct event *ev, struct fuzz_normalize_b
 	FUZZ_CHECK(!fuzz_normalize_has_upper(ev->client_app), "client_app is not lower case");
 	FUZZ_CHECK(!fuzz_normalize_has_upper(ev->mailbox), "mailbox is not lower case");
 	FUZZ_CHECK(!fuzz_normalize_has_upper(ev->ip), "ip is not lower case");
+	/* a host name is letters, digits, '-', '_' and dots, never text a
+	 * terminal could act on (core/addr.c) */
+	for (size_t i = 0; ev->host.p && i < ev->host.n; i++) {
+		char c = ev->host.p[i];
+		FUZZ_CHECK((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.',
+			   "host holds 0x%02x", (unsigned char)c);
+	}
 	FUZZ_CHECK(ev->nmsgs == 0 || ev->msgs, "messages counted but not there");
 
 	fuzz_normalize_put(out, &ev->ts, sizeof ev->ts);
