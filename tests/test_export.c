@@ -123,7 +123,7 @@ static void csv_round_trip(void **state)
 	const char *p = text;
 	struct csv_rec hdr, r;
 	assert_true(csv_read(&p, &hdr));
-	assert_int_equal(hdr.n, 29); /* with country, asn, as_org */
+	assert_int_equal(hdr.n, 30); /* with country, asn, as_org, host */
 	int c_ts = col_index(&hdr, "ts"), c_rid = col_index(&hdr, "record_id"),
 	    c_user = col_index(&hdr, "user"), c_op = col_index(&hdr, "op"), c_tags = col_index(&hdr, "tags"),
 	    c_notes = col_index(&hdr, "notes"), c_marked = col_index(&hdr, "marked"),
@@ -143,7 +143,7 @@ static void csv_round_trip(void **state)
 			 SQLITE_OK);
 	int64_t rows = 0, prev_ts = INT64_MIN, formulas = 0;
 	while (csv_read(&p, &r)) {
-		assert_int_equal(r.n, 29);
+		assert_int_equal(r.n, 30);
 		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 		const char *rid = (const char *)sqlite3_column_text(q, 0);
 		assert_string_equal(unneutral(r.f[c_rid]), rid);
