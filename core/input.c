@@ -142,6 +142,7 @@ void input_free(struct input *in)
 {
 	if (!in)
 		return;
+	input_ahead_stop(in);
 	free(in->name);
 	free(in->buf);
 	free(in->err);

@@ -6,6 +6,7 @@
  *                    new member looked at (input_begin) and handed out
  *   input_read.c     reading a member: bytes counted, hashed and held
  *                    against the limits (input_pull), UTF-16 to UTF-8
+ *   input_ahead.c    a plain file read and hashed ahead on a thread
  *   input_archive.c  archives and compressed streams through libarchive
  *   input_detect.c   what the first bytes say: an archive? which text
  *                    encoding?
@@ -13,6 +14,7 @@
 #ifndef AUDITSCOPE_INPUT_PRIV_H
 #define AUDITSCOPE_INPUT_PRIV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -71,7 +73,8 @@ struct input {
 	unsigned char pend[4]; /* UTF-8 of a code point not yet handed out */
 	size_t pend_pos, pend_len;
 
-	uint64_t raw; /* decompressed bytes pulled from the source */
+	uint64_t raw;              /* decompressed bytes pulled from the source */
+	struct input_ahead *ahead; /* reading and hashing ahead on a thread, or NULL */
 	char *err;
 	int finished;
 	char hex[65];
@@ -104,6 +107,16 @@ int input_begin(struct input_walker *w, struct input *in, int depth, int top);
 ssize_t input_pull(struct input *in, unsigned char *dst, size_t n);
 /* Fill the buffer up to INPUT_SNIFF bytes (or the end) to look at them. */
 int input_sniff_fill(struct input *in);
+
+/* input_ahead.c: a leaf member from a descriptor read and hashed ahead
+ * on a thread. wanted: worth it for this member now (after its sniff);
+ * start: -1 when no thread could be made (read directly then); take: up
+ * to n bytes, 0 at the end, -1 with *err the read's errno; stop: join
+ * the thread (input_finish before the digest, input_free). */
+bool input_ahead_wanted(const struct input *in);
+int input_ahead_start(struct input *in);
+ssize_t input_ahead_take(struct input *in, unsigned char *dst, size_t n, int *err);
+void input_ahead_stop(struct input *in);
 
 /* input_archive.c */
 /* Bytes an archive's decoder has consumed of its source. */

@@ -3,8 +3,9 @@
  * input_pull, which counts it, feeds the SHA-256 and holds the member
  * against the limits (the zip-bomb guard: see input.c's top comment);
  * UTF-16 is transcoded to UTF-8 as it streams, and a UTF-8 BOM dropped.
- * Plain files are read with read(2) straight into the caller's buffer:
- * the hot path for multi-gigabyte exports.
+ * Plain files are read with read(2) straight into the caller's buffer,
+ * or, when large, read and hashed ahead on a thread (input_ahead.c): the
+ * hot path for multi-gigabyte exports.
  */
 #include "input.h"
 
@@ -64,6 +65,12 @@ ssize_t input_pull(struct input *in, unsigned char *dst, size_t n)
 			const char *e = archive_error_string(in->ar);
 			return input_fail(in, "%s: %s", in->name, e ? e : "read error");
 		}
+	} else if (in->ahead) {
+		int e;
+		r = input_ahead_take(in, dst, n, &e);
+		if (r < 0)
+			return input_fail(in, "%s: %s", in->name, strerror(e));
+		in->fd_in += (uint64_t)r;
 	} else {
 		do
 			r = read(in->fd, dst, n);
@@ -80,7 +87,8 @@ ssize_t input_pull(struct input *in, unsigned char *dst, size_t n)
 		return r;
 
 	in->raw += (uint64_t)r;
-	EVP_DigestUpdate(w->mdctx, dst, (size_t)r);
+	if (!in->ahead) /* else hashed as it was read */
+		EVP_DigestUpdate(w->mdctx, dst, (size_t)r);
 
 	char h[32];
 	if (in->raw > w->lim.max_member_bytes) {
@@ -300,6 +308,8 @@ ssize_t input_read(struct input *in, char *buf, size_t n)
 		return 0;
 	if (n > INPUT_MAX_CHUNK)
 		n = INPUT_MAX_CHUNK;
+	if (input_ahead_wanted(in))
+		input_ahead_start(in);
 	if (in->enc == INPUT_UTF16LE || in->enc == INPUT_UTF16BE)
 		return input_read16(in, out, n);
 	if (in->pos < in->len) { /* the sniffed prefix first */
@@ -331,6 +341,7 @@ int input_finish(struct input *in, char out[65])
 			if (r < 0)
 				rc = -1;
 		}
+		input_ahead_stop(in); /* its thread's hashing is done */
 		unsigned char md[EVP_MAX_MD_SIZE];
 		unsigned int mdlen = 0;
 		EVP_DigestFinal_ex(in->w->mdctx, md, &mdlen);
