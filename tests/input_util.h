@@ -40,6 +40,7 @@ struct collect {
 	size_t chunk; /* bytes asked of each input_read(); 0: 64 KiB */
 	int no_read;  /* go straight to input_finish() */
 	int stop_at;  /* return -1 from the callback at this member (1-based) */
+	size_t cut;   /* stop reading after this many bytes, no input_finish() (an interrupted load) */
 	struct got m[MAXGOT];
 	size_t n;
 	char *warn[MAXGOT];
@@ -71,6 +72,8 @@ static inline int collect_fn(struct input *in, void *ctx)
 			break;
 		assert_true((size_t)r <= chunk);
 		g->len += (size_t)r;
+		if (c->cut && g->len >= c->cut)
+			return c->stop_at && (int)c->n == c->stop_at ? -1 : 0;
 	}
 	snprintf(g->enc, sizeof g->enc, "%s", input_encoding(in));
 	g->finish_rc = input_finish(in, g->hex);

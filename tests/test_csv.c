@@ -277,6 +277,46 @@ static void test_quoted_fields(void **state)
 	recs_free(&rs);
 }
 
+/* Pass 1 counts quotes sixteen bytes at a time over long runs: a cell of
+ * thousands of doubled quotes, across a line break, at each alignment,
+ * is one field and the next record follows it. */
+static void test_quote_runs(void **state)
+{
+	(void)state;
+	size_t pairs = 5000;
+	char *doc = malloc(2 * 2 * pairs + 64);
+	char *want = malloc(2 * pairs + 2);
+	for (size_t shift = 0; shift < 16; shift++) {
+		size_t o = 0, w = 0;
+		for (size_t i = 0; i < shift; i++)
+			doc[o++] = 'a';
+		doc[o++] = ',';
+		doc[o++] = '"';
+		for (size_t i = 0; i < 2 * pairs; i++) {
+			if (i == pairs) {
+				doc[o++] = '\n';
+				want[w++] = '\n';
+			}
+			doc[o++] = '"';
+			doc[o++] = '"';
+			want[w++] = '"';
+		}
+		memcpy(doc + o, "\"\nb,c\n", 6);
+		o += 6;
+		struct recs rs;
+		read_all(doc, o, ',', &rs);
+		assert_int_equal(rs.n, 2);
+		assert_int_equal(rs.r[0].kind, CSV_ROW);
+		assert_int_equal(rs.r[0].nf, 2);
+		assert_int_equal(rs.r[0].fl[1], w);
+		assert_memory_equal(rs.r[0].f[1], want, w);
+		expect_row(&rs, 1, 3, "b", "c", NULL);
+		recs_free(&rs);
+	}
+	free(doc);
+	free(want);
+}
+
 static void test_multiline_cells(void **state)
 {
 	(void)state;
@@ -769,6 +809,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_simple_rows),
 		cmocka_unit_test(test_quoted_fields),
+		cmocka_unit_test(test_quote_runs),
 		cmocka_unit_test(test_multiline_cells),
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_semicolon),

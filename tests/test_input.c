@@ -348,6 +348,57 @@ static void test_big_line(void **state)
 	free(d);
 }
 
+/* A large file is read and hashed ahead on a thread: the same bytes and
+ * hash (test_big_line), the member's limit at the same place, and a
+ * member left half read (an interrupted load) ends its thread. */
+static void test_read_ahead(void **state)
+{
+	(void)state;
+	char *d = tmpdir_new();
+	size_t n = 20u << 20;
+	char *text = malloc(n);
+	for (size_t i = 0; i < n; i++)
+		text[i] = (char)('a' + i % 21);
+	char *p = write_file(d, "big.csv", text, n);
+
+	struct input_limits lim = { 10u << 20, 0 };
+	struct collect c = { 0 };
+	walk_ok(p, &lim, &c);
+	assert_int_equal(c.n, 1);
+	char want[4200];
+	snprintf(want, sizeof want, "%s: decompressed size exceeds the limit of 10.0 MiB; stopped", p);
+	assert_non_null(c.m[0].err);
+	assert_string_equal(c.m[0].err, want);
+	assert_true(c.m[0].len <= 10u << 20);
+	assert_memory_equal(c.m[0].data, text, c.m[0].len);
+	assert_int_equal(c.m[0].finish_rc, -1);
+	collect_free(&c);
+
+	/* read 1 MiB of it, then the walk is stopped */
+	c.cut = 1u << 20;
+	c.stop_at = 1;
+	char *cause = NULL;
+	assert_int_equal(walk(p, NULL, &c, &cause), -1);
+	assert_int_equal(c.n, 1);
+	assert_memory_equal(c.m[0].data, text, c.m[0].len);
+	free(cause);
+	collect_free(&c);
+
+	/* read whole in small pieces, twice in a row: each member its own hash */
+	for (int k = 0; k < 2; k++) {
+		c.chunk = 1000;
+		walk_ok(p, NULL, &c);
+		assert_int_equal(c.n, 1);
+		assert_member(&c.m[0], p, text, n);
+		assert_int_equal(c.m[0].bytes_in, n);
+		collect_free(&c);
+	}
+	free(p);
+	free(text);
+	tmpdir_remove(d);
+	free(d);
+}
+
 static void test_stop(void **state)
 {
 	(void)state;
@@ -380,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_fifo_path),
 		cmocka_unit_test(test_big_line),
+		cmocka_unit_test(test_read_ahead),
 		cmocka_unit_test(test_stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
