@@ -630,6 +630,26 @@ static void jw_int(struct jw *w, const char *k, int64_t v)
 	buf_i64(w->b, v);
 }
 
+/* One {"ID": id, "Type": type} element of an Entra audit record's Actor
+ * or Target array. */
+static void jw_id_type(struct jw *w, const char *id, int type)
+{
+	jw_open(w, NULL, '{');
+	jw_str(w, "ID", id);
+	jw_int(w, "Type", type);
+	jw_close(w, '}');
+}
+
+/* The three ids that name a user object in those arrays. */
+static void jw_user_object_ids(struct jw *w, const char *oid)
+{
+	char tmp[80];
+	snprintf(tmp, sizeof tmp, "User_%s", oid);
+	jw_id_type(w, tmp, 2);
+	jw_id_type(w, oid, 2);
+	jw_id_type(w, "User", 2);
+}
+
 static void jw_bool(struct jw *w, const char *k, int v)
 {
 	jw_key(w, k);
@@ -1812,14 +1832,8 @@ static void render_login(const struct tenant *T, struct ev *e)
 	jw_open(&w, "ModifiedProperties", '[');
 	jw_close(&w, ']');
 	jw_open(&w, "Actor", '[');
-	jw_open(&w, NULL, '{');
-	jw_str(&w, "ID", u->oid);
-	jw_int(&w, "Type", 0);
-	jw_close(&w, '}');
-	jw_open(&w, NULL, '{');
-	jw_str(&w, "ID", u->upn_typed);
-	jw_int(&w, "Type", 5);
-	jw_close(&w, '}');
+	jw_id_type(&w, u->oid, 0);
+	jw_id_type(&w, u->upn_typed, 5);
 	jw_close(&w, ']');
 	jw_str(&w, "ActorContextId", T->id);
 	jw_str(&w, "ActorIpAddress", e->ip);
@@ -1827,10 +1841,7 @@ static void render_login(const struct tenant *T, struct ev *e)
 	jw_str(&w, "IntraSystemId", e->id);
 	jw_str(&w, "SupportTicketId", "");
 	jw_open(&w, "Target", '[');
-	jw_open(&w, NULL, '{');
-	jw_str(&w, "ID", res);
-	jw_int(&w, "Type", 0);
-	jw_close(&w, '}');
+	jw_id_type(&w, res, 0);
 	jw_close(&w, ']');
 	jw_str(&w, "TargetContextId", T->id);
 	jw_str(&w, "ApplicationId", app);
@@ -2196,27 +2207,9 @@ static void render_aad(const struct tenant *T, struct ev *e)
 	}
 	jw_close(&w, ']');
 	jw_open(&w, "Actor", '[');
-	jw_open(&w, NULL, '{');
-	jw_str(&w, "ID", a->upn);
-	jw_int(&w, "Type", 5);
-	jw_close(&w, '}');
-	jw_open(&w, NULL, '{');
-	jw_str(&w, "ID", a->puid);
-	jw_int(&w, "Type", 3);
-	jw_close(&w, '}');
-	jw_open(&w, NULL, '{');
-	snprintf(tmp, sizeof tmp, "User_%s", a->oid);
-	jw_str(&w, "ID", tmp);
-	jw_int(&w, "Type", 2);
-	jw_close(&w, '}');
-	jw_open(&w, NULL, '{');
-	jw_str(&w, "ID", a->oid);
-	jw_int(&w, "Type", 2);
-	jw_close(&w, '}');
-	jw_open(&w, NULL, '{');
-	jw_str(&w, "ID", "User");
-	jw_int(&w, "Type", 2);
-	jw_close(&w, '}');
+	jw_id_type(&w, a->upn, 5);
+	jw_id_type(&w, a->puid, 3);
+	jw_user_object_ids(&w, a->oid);
 	jw_close(&w, ']');
 	jw_str(&w, "ActorContextId", T->id);
 	if (e->ip[0])
@@ -2228,52 +2221,16 @@ static void render_aad(const struct tenant *T, struct ev *e)
 	jw_open(&w, "Target", '[');
 	if (aad_is_app_target(e->op)) {
 		snprintf(tmp, sizeof tmp, "ServicePrincipal_%s", PLANT->sp_obj);
-		jw_open(&w, NULL, '{');
-		jw_str(&w, "ID", tmp);
-		jw_int(&w, "Type", 2);
-		jw_close(&w, '}');
-		jw_open(&w, NULL, '{');
-		jw_str(&w, "ID", PLANT->sp_obj);
-		jw_int(&w, "Type", 2);
-		jw_close(&w, '}');
-		jw_open(&w, NULL, '{');
-		jw_str(&w, "ID", "ServicePrincipal");
-		jw_int(&w, "Type", 2);
-		jw_close(&w, '}');
-		jw_open(&w, NULL, '{');
-		jw_str(&w, "ID", PLANT->app_name);
-		jw_int(&w, "Type", 1);
-		jw_close(&w, '}');
-		jw_open(&w, NULL, '{');
-		jw_str(&w, "ID", PLANT->app);
-		jw_int(&w, "Type", 2);
-		jw_close(&w, '}');
-		jw_open(&w, NULL, '{');
-		jw_str(&w, "ID", PLANT->app);
-		jw_int(&w, "Type", 4);
-		jw_close(&w, '}');
+		jw_id_type(&w, tmp, 2);
+		jw_id_type(&w, PLANT->sp_obj, 2);
+		jw_id_type(&w, "ServicePrincipal", 2);
+		jw_id_type(&w, PLANT->app_name, 1);
+		jw_id_type(&w, PLANT->app, 2);
+		jw_id_type(&w, PLANT->app, 4);
 	} else if (t) {
-		snprintf(tmp, sizeof tmp, "User_%s", t->oid);
-		jw_open(&w, NULL, '{');
-		jw_str(&w, "ID", tmp);
-		jw_int(&w, "Type", 2);
-		jw_close(&w, '}');
-		jw_open(&w, NULL, '{');
-		jw_str(&w, "ID", t->oid);
-		jw_int(&w, "Type", 2);
-		jw_close(&w, '}');
-		jw_open(&w, NULL, '{');
-		jw_str(&w, "ID", "User");
-		jw_int(&w, "Type", 2);
-		jw_close(&w, '}');
-		jw_open(&w, NULL, '{');
-		jw_str(&w, "ID", t->upn);
-		jw_int(&w, "Type", 5);
-		jw_close(&w, '}');
-		jw_open(&w, NULL, '{');
-		jw_str(&w, "ID", t->puid);
-		jw_int(&w, "Type", 3);
-		jw_close(&w, '}');
+		jw_user_object_ids(&w, t->oid);
+		jw_id_type(&w, t->upn, 5);
+		jw_id_type(&w, t->puid, 3);
 	}
 	jw_close(&w, ']');
 	jw_str(&w, "TargetContextId", T->id);
