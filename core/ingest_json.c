@@ -317,6 +317,46 @@ static size_t page_suffix(struct ingest_stats *st, const char *p, const char *en
 	}
 }
 
+/* Where the object at p must end at the latest: JSON Lines (depth 0)
+ * when the next line starts a record (a '{' in its first column, which a
+ * pretty-printer never writes inside a value), the record must end on its
+ * own line, or it was cut short; searching on to the end of the file
+ * instead made a file of cut lines quadratic (found by fuzzing). */
+static const char *record_limit(const char *p, size_t avail, int depth)
+{
+	const char *lim = p + avail;
+	if (depth == 0) {
+		const char *nl = memchr(p, '\n', avail);
+		if (nl && nl + 1 < lim && nl[1] == '{')
+			lim = nl;
+	}
+	return lim;
+}
+
+/* A valid object of n bytes at p, members scanned: a Log Analytics
+ * answer, a page of records, or one record; then past it. */
+static int take_object(struct jreader *r, struct ingest_stats *st, const struct jval *v, size_t nmem,
+		       const char *p, size_t n, char **cause)
+{
+	struct jval arr;
+	int rc;
+	if (is_tables(r->mem, nmem, &arr)) {
+		if (!st->format)
+			st->format = "loganalytics-api";
+		rc = tables(r, &arr, p, r->line, cause);
+	} else if (is_page(v, r->mem, nmem, &arr)) {
+		st->pages++;
+		page_links(st, r->mem, nmem);
+		rc = page(r, &arr, p, r->line, cause);
+	} else
+		rc = record_members(r, v, r->mem, nmem, r->line, cause);
+	if (rc < 0)
+		return -1;
+	r->line += count_newlines(p, n);
+	stream_consume(r->s, n);
+	return 0;
+}
+
 int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t *stop,
 		struct ingest_stats *st, char **cause)
 {
@@ -422,23 +462,26 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 			r.line++;
 			continue;
 		}
+		/* An object whole in the window (nearly every record) is
+		 * validated, its members taken and its end found in one scan.
+		 * Anything else (cut short, invalid, past the window, a page
+		 * larger than it) fails that scan and is cut out below. */
+		struct jval v;
+		size_t nmem = 0;
+		const char *e = json_scan_object(p, record_limit(p, stream_avail(s), depth), &v, r.mem,
+						 NORMALIZE_MAX_MEMBERS, &nmem, NULL, NULL);
+		if (e && v.t == JT_OBJ) {
+			if (take_object(&r, st, &v, nmem, p, (size_t)(e - p), cause) < 0) {
+				rc = -1;
+				break;
+			}
+			continue;
+		}
 		/* An object: cut it out, growing the window as needed. */
-		const char *e;
 		bool cut = false;
 		for (;;) {
 			p = stream_ptr(s);
-			/* JSON Lines: when the next line starts a record (a
-			 * '{' in its first column, which a pretty-printer
-			 * never writes inside a value), this record must end
-			 * on its own line; if it does not, it was cut short.
-			 * Searching on to the end of the file instead made a
-			 * file of cut lines quadratic (found by fuzzing). */
-			const char *lim = p + stream_avail(s);
-			if (depth == 0) {
-				const char *nl = memchr(p, '\n', stream_avail(s));
-				if (nl && nl + 1 < lim && nl[1] == '{')
-					lim = nl;
-			}
+			const char *lim = record_limit(p, stream_avail(s), depth);
 			e = json_skip_value(p, lim);
 			if (e)
 				break;
@@ -517,10 +560,8 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 			stream_consume(s, avail);
 			break;
 		}
-		struct jval v;
 		const char *err = NULL, *at = NULL;
 		size_t n = (size_t)(e - p);
-		size_t nmem = 0;
 		const char *ok = json_scan_object(p, e, &v, r.mem, NORMALIZE_MAX_MEMBERS, &nmem, &err, &at);
 		if (!ok || ok != e) {
 			const char *nl = memchr(p, '\n', n);
@@ -545,21 +586,10 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 			stream_consume(s, n);
 			continue;
 		}
-		struct jval arr;
-		if (is_tables(r.mem, nmem, &arr)) {
-			if (!st->format)
-				st->format = "loganalytics-api";
-			rc = tables(&r, &arr, p, r.line, cause);
-		} else if (is_page(&v, r.mem, nmem, &arr)) {
-			st->pages++;
-			page_links(st, r.mem, nmem);
-			rc = page(&r, &arr, p, r.line, cause);
-		} else
-			rc = record_members(&r, &v, r.mem, nmem, r.line, cause);
-		if (rc < 0)
+		if (take_object(&r, st, &v, nmem, p, n, cause) < 0) {
+			rc = -1;
 			break;
-		r.line += count_newlines(p, n);
-		stream_consume(s, n);
+		}
 	}
 out:
 	if (s->ioerr && rc == 0)
