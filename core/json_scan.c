@@ -354,8 +354,9 @@ const char *json_scan_value(const char *p, const char *end, struct jval *v, cons
 	return r;
 }
 
-/* Past the closing quote of the string whose opening quote is at p. */
-static const char *skip_string(const char *p, const char *end)
+/* Past the closing quote of the string whose opening quote is at p;
+ * *esc set when it holds a backslash. */
+static const char *skip_string_esc(const char *p, const char *end, bool *esc)
 {
 	p++;
 	for (;;) {
@@ -364,10 +365,17 @@ static const char *skip_string(const char *p, const char *end)
 			return NULL;
 		if (*p == '"')
 			return p + 1;
+		*esc = true;
 		p += 2; /* a backslash escapes the next byte */
 		if (p > end)
 			return NULL;
 	}
+}
+
+static const char *skip_string(const char *p, const char *end)
+{
+	bool esc;
+	return skip_string_esc(p, end, &esc);
 }
 
 const char *json_skip_value(const char *p, const char *end)
@@ -426,9 +434,10 @@ static const char *cut_value(const char *p, const char *end, struct jval *v)
 	default: v->t = JT_NUM; break;
 	}
 	if (v->t == JT_STR) {
-		q = skip_string(p, end);
-		if (q && memchr(p + 1, '\\', (size_t)(q - p - 2)))
-			v->esc = true;
+		/* one pass finds its end and whether it has escapes */
+		bool esc = false;
+		q = skip_string_esc(p, end, &esc);
+		v->esc = q && esc;
 	} else if (v->t == JT_NUM || v->t >= JT_TRUE) {
 		q = p;
 		while (q < end && !is_ws((unsigned char)*q) && *q != ',' && *q != '}' && *q != ']')
