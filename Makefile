@@ -12,6 +12,7 @@
 #   make bench      load benchmark: 1M events, both shapes, CSV and JSON Lines, vs sqlite3;
 #                   a 10,000-member zip, appending, then queries, hunts, interface
 #   make bench-big  loads of 1M, 5M and 10M events: growth of time and memory
+#                   (BENCH_BIG=1 make bench: both in one run)
 #   make bench-clickhouse  the same generated events into SQLite and ClickHouse,
 #                   side by side (N=1000000 by default: make bench-clickhouse N=10M)
 #   make clickhouse start a ClickHouse server on loopback (data in build/clickhouse;

@@ -19,6 +19,10 @@
 #   BENCH_ZIP_RUNS (1)      runs of the 10,000-member zip load
 #   BENCH_ONLY              'load' stops after the load table
 #   BENCH_VS=path/to/auditscope   the same 200k load against another build
+#   BENCH_PROGS (all)       which of the other benchmarks to run, by name
+#                           ("query hunt": bench_query and bench_hunt)
+#   BENCH_BIG=1             then tests/bench_big.sh (1M, 5M, 10M: how time and
+#                           memory grow) in the same run
 set -eu
 BUILD=${BUILD:-build}
 EVENTS=${BENCH_EVENTS:-1000000}
@@ -195,6 +199,9 @@ cp "$base" "$dir/bench.case"
 for b in "$BUILD"/bench_*; do
 	[ -x "$b" ] || continue
 	[ "$(basename "$b")" = bench_load ] && continue
+	if [ -n "${BENCH_PROGS:-}" ] && ! grep -qw "${b##*/bench_}" <<<"$BENCH_PROGS"; then
+		continue
+	fi
 	echo
 	if [ -f "$dir/load-base.txt" ]; then
 		read -r BENCH_LOAD_WALL BENCH_LOAD_CPU < "$dir/load-base.txt"
@@ -221,4 +228,10 @@ if [ -n "${BENCH_VS:-}" ]; then
 	awk -v aw="$(best "$ra" wall_s)" -v bw="$(best "$rb" wall_s)" -v ac="$(best "$ra" cpu_s)" -v bc="$(best "$rb" cpu_s)" 'BEGIN {
 		printf "  A %.2f s wall %.2f s cpu; B %.2f s wall %.2f s cpu; A/B wall %.2f cpu %.2f\n", aw, ac, bw, bc, aw / bw, ac / bc }'
 	rm -f "$va" "$vb"
+fi
+
+# BENCH_BIG=1: the growth figures (1M, 5M, 10M events) in the same run.
+if [ -n "${BENCH_BIG:-}" ]; then
+	echo
+	BUILD=$BUILD tests/bench_big.sh
 fi
