@@ -167,8 +167,37 @@ void load_release(struct sqlite_load *ld)
 	pthread_mutex_unlock(&ld->mu);
 }
 
+/* The writer hands written batches back (load_write.c): their buffers
+ * are used again rather than freed, so that the parser does not fault
+ * in and clear 2 MB of fresh pages a batch, and freed batches do not
+ * scatter the heap. Batches whose buffers grew for a large record are
+ * freed. */
+void load_batch_recycle(struct sqlite_load *ld, struct batch *b)
+{
+	if (!b)
+		return;
+	if (b->cap != BATCH_BYTES + (BATCH_BYTES >> 3) || b->icap != BATCH_ITEMS || ld->nspare >= SPARE_MAX) {
+		load_batch_free(b);
+		return;
+	}
+	b->n = b->len = 0;
+	b->next = ld->spare;
+	ld->spare = b;
+	ld->nspare++;
+}
+
 static struct item *new_item(struct sqlite_load *ld)
 {
+	if (!ld->cur) {
+		pthread_mutex_lock(&ld->mu);
+		ld->cur = ld->spare;
+		if (ld->cur) {
+			ld->spare = ld->cur->next;
+			ld->nspare--;
+			ld->cur->next = NULL;
+		}
+		pthread_mutex_unlock(&ld->mu);
+	}
 	if (!ld->cur) {
 		ld->cur = xcalloc(1, sizeof *ld->cur);
 		ld->cur->cap = BATCH_BYTES + (BATCH_BYTES >> 3); /* the record that crosses it */

@@ -377,8 +377,8 @@ void *load_write_main(void *arg)
 			atomic_store(&ld->has_error, true);
 			pthread_mutex_unlock(&ld->mu);
 		}
-		load_batch_free(b);
 		pthread_mutex_lock(&ld->mu);
+		load_batch_recycle(ld, b);
 		ld->busy = false;
 		pthread_cond_broadcast(&ld->cv_idle);
 	}
