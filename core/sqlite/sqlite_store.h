@@ -6,8 +6,8 @@
  * of tui/ speak to storage through store.h, query.h, stack.h,
  * histogram.h, messages.h, annot.h and knownapps.h, which carry no
  * SQLite type (the Makefile's seam check compiles them without
- * sqlite3.h). Until hunts and export read through the interface too,
- * they include this header as well.
+ * sqlite3.h); only tests that look at the case file's tables include
+ * it besides.
  */
 #ifndef AUDITSCOPE_SQLITE_STORE_H
 #define AUDITSCOPE_SQLITE_STORE_H
