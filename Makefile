@@ -203,7 +203,7 @@ clickhouse-stop:
 	CH_DIR=$(BUILD)/clickhouse clickhouse/server.sh stop
 
 N ?= 1000000
-bench-clickhouse: $(BIN) $(GEN)
+bench-clickhouse: $(BIN) $(GEN) $(BUILD)/bench_pages
 	BUILD=$(BUILD) N=$(N) tests/bench_clickhouse.sh
 
 demo: $(BIN) $(GEN)

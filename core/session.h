@@ -58,6 +58,13 @@ char *session_filter(const struct session *s);
  */
 int session_signin(struct store *st, int64_t event_id, struct query_row *out, char **cause);
 
+/* The same two over filters alone (session=, token=, record_id=,
+ * kind=signin): what a store without its own joins answers with
+ * (core/session_any.c; core/sqlite/session.c hands a non-SQLite store
+ * over to them). */
+int session_find_any(struct store *st, const char *key, struct session **out, char **cause);
+int session_signin_any(struct store *st, int64_t event_id, struct query_row *out, char **cause);
+
 /* What a sign-in record says beyond the normalized fields, as short
  * lines for the detail view (each NULL when the record does not say):
  * device (deviceDetail), conditional access (conditionalAccessStatus),

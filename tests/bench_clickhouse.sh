@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The SQLite store and the ClickHouse store side by side on the same N
 # generated events (N=1000000 by default; make bench-clickhouse N=10M):
-# load time, storage size, the first page of user=, app= and ip= filters
-# and the page after it, a stack of app, the histogram, all hunts, and a
-# regex over the raw records. Each query is the command line's own run
-# (process start included), best of 3 wall-clock milliseconds; the
+# load time, storage size, the first page of user=, app= and ip= filters,
+# the page after it and the exact count (in process, tests/bench_pages.c),
+# a stack of app, the histogram, all hunts, and a regex over the raw
+# records. Other queries are the command line's own run (process start
+# included); every figure is the best of 3 wall-clock milliseconds; the
 # ClickHouse server is the one clickhouse/server.sh starts on loopback.
 set -eu
 BUILD=${BUILD:-build}
@@ -56,8 +57,22 @@ echo
 row "$N events" sqlite clickhouse
 row "load (s)" "$((ls_ / 1000)).$((ls_ % 1000 / 100))" "$((lc / 1000)).$((lc % 1000 / 100))"
 row "size (MB)" "$ss" "$cs"
+# the pages in process (bench_pages: best of 3, no process start), then
+# the command line's own run (process start and the exact count included)
+pages() { "$B/bench_pages" "$1" "user=$user" "app=$app" "ip=$ip"; }
+pages "$S" > "$t/ps"
+pages "$U" > "$t/pc"
+i=0
 for f in "user=$user" "app=$app" "ip=$ip"; do
-	row "first page ${f%%=*}= (ms)" "$(best "$bin" query "$S" "$f" --limit 50)" "$(best "$bin" query "$U" "$f" --limit 50)"
+	i=$((i + 1))
+	a=$(sed -n "${i}p" "$t/ps")
+	c=$(sed -n "${i}p" "$t/pc")
+	k=${f%%=*}
+	row "first page $k= (ms)" "$(echo "$a" | cut -d' ' -f2)" "$(echo "$c" | cut -d' ' -f2)"
+	row "next page $k= (ms)" "$(echo "$a" | cut -d' ' -f4)" "$(echo "$c" | cut -d' ' -f4)"
+	row "exact count $k= (ms)" "$(echo "$a" | cut -d' ' -f6)" "$(echo "$c" | cut -d' ' -f6)"
+	row "query $k= --limit 50, command (ms)" "$(best "$bin" query "$S" "$f" --limit 50)" \
+		"$(best "$bin" query "$U" "$f" --limit 50)"
 done
 row "stack app (ms)" "$(best "$bin" stack "$S" app)" "$(best "$bin" stack "$U" app)"
 row "histogram (ms)" "$(best "$bin" histogram "$S")" "$(best "$bin" histogram "$U")"

@@ -12,7 +12,10 @@
 #include <string.h>
 
 #include "clickhouse/ch.h"
+#include "event.h"
+#include "filter.h"
 #include "query.h"
+#include "session.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -321,6 +324,90 @@ static void test_server_events_messages(void **state)
 	store_close(st);
 }
 
+struct rows {
+	char **rid;
+	size_t n, cap;
+};
+
+static int keep_rid(const struct query_row *r, void *ctx)
+{
+	struct rows *k = ctx;
+	k->rid = xgrow(k->rid, &k->cap, k->n + 1, sizeof *k->rid);
+	k->rid[k->n++] = xstrdup(r->record_id);
+	return 0;
+}
+
+static int first_id(const struct query_row *r, void *ctx)
+{
+	*(int64_t *)ctx = r->id;
+	return 1;
+}
+
+/* The record id of the sign-in behind the event of record id rid in st
+ * (NULL when none). */
+static char *signin_of(struct store *st, const char *rid)
+{
+	char *why = NULL, *qt = filter_quote(rid);
+	char *f = xasprintf("kind=ual record_id=%s", qt);
+	struct query *q = NULL;
+	int64_t id = 0;
+	assert_int_equal(query_new(st, f, &q, &why), 0);
+	assert_int_equal(query_each(q, false, 1, first_id, &id, &why), 0);
+	query_free(q);
+	free(f);
+	free(qt);
+	assert_true(id != 0);
+	struct query_row got;
+	int r = session_signin(st, id, &got, &why);
+	assert_true(r == 0 || r == 1);
+	char *out = r == 0 ? xstrdup(got.record_id) : NULL;
+	if (r == 0) {
+		assert_int_equal(got.kind, KIND_SIGNIN);
+		query_row_clear(&got);
+	}
+	return out;
+}
+
+/* The sign-in behind an event (session_signin through session_any.c on
+ * this store) is the SQLite store's, for UAL events with a session: the
+ * same case file loaded from the same files is AUDITSCOPE_CH_TEST_CASE. */
+static void test_server_signin(void **state)
+{
+	(void)state;
+	struct store *st = server_store();
+	const char *path = getenv("AUDITSCOPE_CH_TEST_CASE");
+	if (!st || !path || !*path) {
+		store_close(st);
+		skip();
+	}
+	struct store *sq = NULL;
+	char *why = NULL;
+	assert_int_equal(store_open(path, STORE_READONLY, &sq, &why), 0);
+	struct rows ual = { 0 };
+	struct query *q = NULL;
+	assert_int_equal(query_new(sq, "kind=ual session!=\"\"", &q, &why), 0);
+	assert_int_equal(query_each(q, false, 40, keep_rid, &ual, &why), 0);
+	query_free(q);
+	assert_true(ual.n > 10);
+	size_t found = 0;
+	for (size_t i = 0; i < ual.n; i++) {
+		char *a = signin_of(sq, ual.rid[i]), *b = signin_of(st, ual.rid[i]);
+		if (a || b) {
+			assert_non_null(a);
+			assert_non_null(b);
+			assert_string_equal(a, b);
+			found++;
+		}
+		free(a);
+		free(b);
+		free(ual.rid[i]);
+	}
+	free(ual.rid);
+	assert_true(found > 0);
+	store_close(sq);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_server_time_range),
 		cmocka_unit_test(test_server_estimate),
 		cmocka_unit_test(test_server_events_messages),
+		cmocka_unit_test(test_server_signin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

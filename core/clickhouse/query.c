@@ -743,6 +743,61 @@ static int ids_cond(struct ch_store *s, struct util_buf *sql, const char *field,
 	return 0;
 }
 
+/*
+ * A pick narrowed by a pivot field (user, app, ip, op, session) reads
+ * that field's copy (ev_FIELD, ordered by the field then ts): the
+ * condition on the values' texts, which the copy's key answers, in
+ * *out; NULL when the pick must read events (another field, too many
+ * values, a column the copies lack). 0 or -1.
+ */
+#define PIVOT_MAX_VALUES 256
+static int pivot_cond(struct ch_store *s, const struct store_pick *p, const char *const *cols, size_t ncols,
+		      char **out, char **cause)
+{
+	*out = NULL;
+	const char *key = ch_pivot_key(p->field);
+	if (!key || !p->n || p->n > PIVOT_MAX_VALUES)
+		return 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->ids[i] <= 0)
+			return 0; /* "absent": the events table's own test */
+	for (size_t i = 0; i < ncols; i++)
+		if (!strcmp(cols[i], "msglist"))
+			return 0;
+	char **texts = xcalloc(p->n, sizeof *texts);
+	if (s->base.ops->value_texts(&s->base, p->field, p->ids, p->n, texts, cause) < 0) {
+		free(texts);
+		return -1;
+	}
+	struct util_buf b = { 0 };
+	bool lower = strncmp(key, "lower(", 6) == 0;
+	util_buf_printf(&b, "%s IN (", key);
+	size_t k = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		if (!texts[i])
+			continue; /* an id no event carries */
+		util_buf_puts(&b, k++ ? ", " : "");
+		if (lower)
+			util_buf_puts(&b, "lower(");
+		ch_quote(&b, texts[i], strlen(texts[i]));
+		if (lower)
+			util_buf_puts(&b, ")");
+	}
+	util_buf_printf(&b, "%s) AND %s IN (", k ? "" : "''", p->field);
+	k = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		if (!texts[i])
+			continue;
+		util_buf_puts(&b, k++ ? ", " : "");
+		ch_quote(&b, texts[i], strlen(texts[i]));
+		free(texts[i]);
+	}
+	util_buf_puts(&b, k ? ")" : "'')");
+	free(texts);
+	*out = util_buf_take(&b);
+	return 0;
+}
+
 int ch_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,
 	    store_row_fn fn, void *ctx, char **cause)
 {
@@ -765,11 +820,22 @@ int ch_pick(struct store *st, const struct store_pick *p, const char *const *col
 		util_buf_printf(&sql, "%s%s", i ? ", " : "", e);
 		free(e);
 	}
-	util_buf_printf(&sql, " FROM %s.events WHERE 1", s->url.db);
 	int r = 0;
-	if (p->field) {
-		util_buf_puts(&sql, " AND ");
-		r = ids_cond(s, &sql, p->field, p->ids, p->n, cause);
+	char *pivot = NULL;
+	if (p->field && !p->wide && (r = pivot_cond(s, p, cols, ncols, &pivot, cause)) < 0) {
+		util_buf_free(&sql);
+		return -1;
+	}
+	if (pivot) {
+		/* the field's own copy, ordered by it: only its values' range */
+		util_buf_printf(&sql, " FROM %s.ev_%s WHERE %s", s->url.db, p->field, pivot);
+		free(pivot);
+	} else {
+		util_buf_printf(&sql, " FROM %s.events WHERE 1", s->url.db);
+		if (p->field) {
+			util_buf_puts(&sql, " AND ");
+			r = ids_cond(s, &sql, p->field, p->ids, p->n, cause);
+		}
 	}
 	if (p->ts_from != INT64_MIN || p->ts_to != INT64_MAX)
 		util_buf_printf(&sql, " AND ts >= %lld AND ts <= %lld", (long long)p->ts_from,

@@ -127,9 +127,10 @@ static int create_schema(struct ch_store *s, char **cause)
 		return -1;
 	/* small granules: the hunts and the detail view read records by id
 	 * here and there, and a default granule of 8192 records is megabytes
-	 * of raw text read for each (10x slower at 300 ids) */
+	 * of raw text read for each (10x slower at 300 ids; 32 against 256:
+	 * 3x faster again for the raw hunts' batches of 64 ids) */
 	sql = xasprintf("CREATE TABLE IF NOT EXISTS %s.raw (id Int64, raw String%s)"
-			" ENGINE = ReplacingMergeTree ORDER BY id SETTINGS index_granularity = 256",
+			" ENGINE = ReplacingMergeTree ORDER BY id SETTINGS index_granularity = 32",
 			db, s->major >= 20 ? " CODEC(ZSTD(3))" : "");
 	r = ch_exec(c, sql, true, NULL, cause);
 	free(sql);

@@ -75,7 +75,7 @@ int session_find(struct store *st, const char *key, struct session **out, char *
 	*out = NULL;
 	sqlite3 *db = store_db(st);
 	if (!db)
-		return set_cause(cause, "%s: sessions are not available on this store", store_path(st));
+		return session_find_any(st, key, out, cause);
 	struct util_ivec sess = { 0 }, toks = { 0 };
 	sqlite3_stmt *s = NULL;
 	int rc = -1;
@@ -258,7 +258,7 @@ int session_signin(struct store *st, int64_t event_id, struct query_row *out, ch
 	memset(out, 0, sizeof *out);
 	sqlite3 *db = store_db(st);
 	if (!db)
-		return 0; /* another store: no sign-in found */
+		return session_signin_any(st, event_id, out, cause);
 	sqlite3_stmt *s;
 	/* the same token first; else the same session, the latest sign-in
 	 * before the event, else the first after it */
