@@ -192,7 +192,9 @@ static int fetch(struct ch_query *q, bool back, enum cmp c, const struct query_p
 	if (q->first > q->last || n == 0)
 		return 0;
 	int64_t edge = pos ? pos->ts : back ? q->last : q->first;
-	int64_t w = q->width;
+	/* a filter over raw records reads them all for each window (the
+	 * server does not narrow the subquery by time): one window then */
+	int64_t w = q->c.raw ? INT64_MAX : q->width;
 	bool first = true;
 	struct key *keys = NULL;
 	size_t nk = 0, kcap = 0;
@@ -248,7 +250,7 @@ static int fetch(struct ch_query *q, bool back, enum cmp c, const struct query_p
 			break;
 		}
 		if (nk >= n || open) {
-			if (first && nk >= n && w > 1000)
+			if (first && nk >= n && w > 1000 && !q->c.raw)
 				q->width = w; /* a page fitted: keep the width */
 			break;
 		}
