@@ -163,6 +163,11 @@ static int md_head(struct exporter *x)
 		"| duplicate records | %" PRId64 " |\n| rejected rows | %" PRId64 " |\n"
 		"| messages named by MailItemsAccessed | %" PRId64 " |\n",
 		sum.events, sum.records, sum.duplicates, sum.rejects, sum.messages);
+	if (sum.conflicts)
+		fprintf(f,
+			"| conflicting records (a record id seen before with another time or value, kept"
+			" verbatim) | %" PRId64 " |\n",
+			sum.conflicts);
 	if (sum.events > 0) {
 		fputs("| first event | ", f);
 		md_time(f, sum.first_ts);

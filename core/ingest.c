@@ -307,6 +307,19 @@ static int member(struct input *in, void *ctx)
 			warning = w;
 		}
 	}
+	if (c->conflicts) {
+		char *w = xasprintf("%llu records repeat a record id already loaded, with another time or "
+				    "value: kept apart as conflicts (info --rejects lists them), not merged",
+				    (unsigned long long)c->conflicts);
+		if (warning) {
+			char *both = xasprintf("%s; %s", warning, w);
+			free(warning);
+			free(w);
+			warning = both;
+		} else {
+			warning = w;
+		}
+	}
 	if (st.next_links) {
 		const char *w =
 			"a Graph page with an @odata.nextLink: its results go on in the page that names";
@@ -354,6 +367,7 @@ static int member(struct input *in, void *ctx)
 	r->tot->events += c->events;
 	r->tot->duplicates += c->duplicates;
 	r->tot->rejects += c->rejects;
+	r->tot->conflicts += c->conflicts;
 	r->tot->bytes += input_bytes_raw(in);
 	if (c->events) {
 		if (c->first_ts < r->tot->first_ts)

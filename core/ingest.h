@@ -39,6 +39,7 @@ struct ingest_source {
 
 struct ingest_totals {
 	uint64_t sources, records, events, duplicates, rejects;
+	uint64_t conflicts; /* store_counts.conflicts, summed */
 	uint64_t bytes;
 	int64_t first_ts, last_ts;
 	double seconds;

@@ -137,6 +137,9 @@ struct store_counts {
 	uint64_t events;     /* new events stored */
 	uint64_t duplicates; /* records whose record id the case already had */
 	uint64_t rejects;    /* rows kept verbatim because they could not be parsed */
+	/* records whose record id the case had with another time or field
+	 * value: kept verbatim among the rejects, reason "conflict: ..." */
+	uint64_t conflicts;
 	int64_t first_ts, last_ts;
 };
 
@@ -166,6 +169,7 @@ void store_load_abort(struct store_load *ld);
 /* What `auditscope info` shows. */
 struct store_summary {
 	int64_t events, sources, records, duplicates, rejects, messages;
+	int64_t conflicts;         /* records kept as conflicts (store_counts) */
 	int64_t multi_source;      /* events read from more than one source */
 	int64_t first_ts, last_ts; /* INT64_MIN/MAX when the case is empty */
 	int64_t file_bytes;        /* case file plus its WAL */

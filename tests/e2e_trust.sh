@@ -218,6 +218,30 @@ wait $lpid
 check "12: the load's end builds the index again" \
 	test "$(count "$t/c11.case" "select count(*) from sqlite_master where name='ev_rid'")" = 1
 
+# Smaller: a record id seen again with other content is a conflict, kept
+# and counted, not merged away as a duplicate; the same record again (the
+# same text, or another export's text of it) stays a duplicate
+rec rc-1 MailItemsAccessed '' > "$t/rc1.json"
+rec rc-2 MailItemsAccessed '' >> "$t/rc1.json"
+# rc-1 again with another user; rc-2 again as other text of the same record
+rec rc-1 MailItemsAccessed '' | sed 's/alice@/mallory@/' > "$t/rc2.json"
+rec rc-2 MailItemsAccessed '' | sed 's/,"Operation"/, "Operation"/' >> "$t/rc2.json"
+"$bin" load "$t/crc.case" "$t/rc1.json" > /dev/null 2>&1
+"$bin" load "$t/crc.case" "$t/rc2.json" > "$t/rc.out" 2> "$t/rc.err"
+check "smaller: a record id with other content warns, naming the file" grep -q "rc2.json: 1 records repeat a record id already loaded" "$t/rc.err"
+check "smaller: and is kept verbatim as a conflict naming the field" \
+	test "$(count "$t/crc.case" "select count(*) from rejects where reason glob 'conflict: record id rc-1 was loaded before (event 1) with another user' and cast(raw as text) like '%mallory@%'")" = 1
+check "smaller: the stored event keeps its first content" test "$(count "$t/crc.case" "select v from events e join vals on vals.id = e.user where record_id = 'rc-1'")" = alice@contoso.com
+check "smaller: other text of the same record stays a duplicate" grep -q "rc2.json: .* 2 records: 0 new events, 1 duplicates, 0 rejected.* (1 conflicting)" "$t/rc.out"
+"$bin" info "$t/crc.case" > "$t/rc.info" 2>&1
+check "smaller: info counts the conflict apart from rejects" \
+	bash -c "grep -q '0 rejected rows' '$t/rc.info' && grep -q '^1 records repeat a record id' '$t/rc.info' && grep -q 'conflict: record id rc-1' '$t/rc.info'"
+"$bin" export "$t/crc.case" --format markdown -o "$t/rc.md" > /dev/null 2>&1
+check "smaller: the report counts it" grep -q "| conflicting records .* | 1 |" "$t/rc.md"
+"$bin" load "$t/crc.case" "$t/rc2.json" > "$t/rc.out2" 2>&1
+check "smaller: the same file again adds no second conflict" \
+	test "$(count "$t/crc.case" "select count(*) from rejects")" = 1
+
 # Smaller: a path that is not there creates no case and loads nothing
 "$bin" load "$t/s1.case" "$t/r10.json" "$t/missing.json" > /dev/null 2> "$t/s1.err"; rc=$?
 check "smaller: load NEW.case /missing exits 1 naming the path" bash -c "test $rc = 1 && grep -q 'missing.json: No such file or directory' '$t/s1.err'"

@@ -469,6 +469,56 @@ static void test_open_mid_commit(void **state)
 	raws_free(raws, N);
 }
 
+/* A record id seen twice in one load (issue 10): with another user, the
+ * second copy is a conflict kept among the rejects, the stored event
+ * unchanged; with the same raw record, it is a duplicate. The first
+ * copies are still in the block the load assembles when the second
+ * ones come. */
+static void test_conflict_in_one_load(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 50 };
+	char **raws = raws_new(N + 1);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	feed(&sk, raws, 0, N, 0);
+	struct event ev;
+	struct event_msg m;
+	char id[32];
+	make_event(&ev, &m, raws[N], 5, id); /* id-000005, other text */
+	ev.user = (struct sv){ "mallory@contoso.com", 19 };
+	assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	make_event(&ev, &m, raws[7], 7, id); /* id-000007 again, the same */
+	assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	assert_int_equal(store_load_sync(ld, &cause), 0);
+	struct store_counts c;
+	store_load_counts(ld, &c);
+	assert_int_equal(c.records, N + 2);
+	assert_int_equal(c.events, N);
+	assert_int_equal(c.duplicates, 1);
+	assert_int_equal(c.conflicts, 1);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM rejects WHERE reason = 'conflict: record id id-000005"
+				    " was loaded before (event 6) with another user'"),
+			 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events e JOIN vals v ON v.id = e.user"
+				    " WHERE e.record_id = 'id-000005' AND v.v = 'alice@contoso.com'"),
+			 1);
+	struct store_summary sum;
+	assert_int_equal(store_summary(st, &sum, &cause), 0);
+	assert_int_equal(sum.conflicts, 1);
+	assert_int_equal(sum.rejects, 0);
+	store_close(st);
+	raws_free(raws, N + 1);
+}
+
 static void test_query_terms(void **state)
 {
 	struct fixture *f = *state;
@@ -519,6 +569,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_mid_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conflict_in_one_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_terms, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

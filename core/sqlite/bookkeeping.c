@@ -21,7 +21,8 @@ int sqlite_summary(struct store *st, struct store_summary *sum, char **cause)
 			       "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sources),"
 			       " (SELECT total(records) FROM sources), (SELECT total(duplicates) FROM sources),"
 			       " (SELECT count(*) FROM rejects), (SELECT total(n) FROM msglists),"
-			       " (SELECT min(ts) FROM events), (SELECT max(ts) FROM events)",
+			       " (SELECT min(ts) FROM events), (SELECT max(ts) FROM events),"
+			       " (SELECT count(*) FROM rejects WHERE reason GLOB 'conflict:*')",
 			       -1, &q, NULL) != SQLITE_OK)
 		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
 	if (sqlite3_step(q) == SQLITE_ROW) {
@@ -31,6 +32,9 @@ int sqlite_summary(struct store *st, struct store_summary *sum, char **cause)
 		sum->duplicates = sqlite3_column_int64(q, 3);
 		sum->rejects = sqlite3_column_int64(q, 4);
 		sum->messages = sqlite3_column_int64(q, 5);
+		/* a conflict is kept among the rejects (load_conflict.c) */
+		sum->conflicts = sqlite3_column_int64(q, 8);
+		sum->rejects -= sum->conflicts;
 		if (sqlite3_column_type(q, 6) != SQLITE_NULL) {
 			sum->first_ts = sqlite3_column_int64(q, 6);
 			sum->last_ts = sqlite3_column_int64(q, 7);
@@ -63,7 +67,9 @@ int sqlite_each_source(struct store *st, int (*fn)(const struct store_source_row
 				* never NULL is made so here, not assumed */
 			       "SELECT id, bytes, coalesce(path, ''), sha256, format, encoding,"
 			       " coalesce(status, ''), warning, coalesce(loaded_at, ''), records, events,"
-			       " duplicates, rejects, first_ts, last_ts FROM sources ORDER BY id",
+			       " duplicates, rejects, first_ts, last_ts,"
+			       " (SELECT count(*) FROM rejects j WHERE j.source = s.id AND j.reason GLOB 'conflict:*')"
+			       " FROM sources s ORDER BY id",
 			       -1, &q, NULL) != SQLITE_OK)
 		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
 	int rc = 0;
@@ -83,6 +89,7 @@ int sqlite_each_source(struct store *st, int (*fn)(const struct store_source_row
 		r.c.events = (uint64_t)sqlite3_column_int64(q, 10);
 		r.c.duplicates = (uint64_t)sqlite3_column_int64(q, 11);
 		r.c.rejects = (uint64_t)sqlite3_column_int64(q, 12);
+		r.c.conflicts = (uint64_t)sqlite3_column_int64(q, 15);
 		r.c.first_ts =
 			sqlite3_column_type(q, 13) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(q, 13);
 		r.c.last_ts =

@@ -96,6 +96,7 @@ static void load_free(struct sqlite_load *ld)
 	sqlite3_finalize(ld->sel_rid);
 	sqlite3_finalize(ld->sel_dup);
 	sqlite3_finalize(ld->sel_rich);
+	sqlite3_finalize(ld->sel_conf);
 	sqlite3_finalize(ld->del_ev);
 	sqlite3_finalize(ld->del_msg);
 	sqlite3_finalize(ld->ins_seen);

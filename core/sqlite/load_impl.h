@@ -122,6 +122,7 @@ struct sqlite_load {
 	sqlite3_stmt *sel_rid;
 	/* a duplicate: which event, how rich, replaced or only seen */
 	sqlite3_stmt *sel_dup, *sel_rich, *del_ev, *del_msg, *ins_seen, *upd_seen;
+	sqlite3_stmt *sel_conf; /* a duplicate's fields (load_conflict.c), prepared at need */
 	bool journal_switched;
 	bool by_index; /* dedup through ev_rid instead of the table: a large case */
 	/* administrative records held back until the commit (is_admin),
@@ -203,6 +204,11 @@ int load_blocks_append(struct sqlite_load *ld, int64_t id, struct sv raw, char *
 int load_is_dup(struct sqlite_load *ld, int kind, uint64_t fp, struct sv rid, bool *dup, int64_t *dup_id,
 		char **cause);
 int load_ridmap_retire(struct sqlite_load *ld, char **cause);
+
+/* load_conflict.c: a duplicate whose time or a field both copies have
+ * differs from the stored event is kept in rejects as a conflict and
+ * counted (*conflict set) instead of being merged as a duplicate */
+int load_conflict(struct sqlite_load *ld, int64_t old, const struct event *ev, bool *conflict, char **cause);
 int load_merge_dup(struct sqlite_load *ld, int64_t old, const struct event *ev, struct sv msgjson,
 		   bool *replace, int64_t *old_source, int64_t *old_line, char **cause);
 int load_failed_merge(struct sqlite_load *ld, char **cause);

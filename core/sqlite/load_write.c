@@ -122,6 +122,11 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 	if (!ld->by_index && load_is_dup(ld, kind, fp, ev->record_id, &dup, &dup_id, cause) < 0)
 		return -1;
 	if (dup) {
+		bool conflict = false;
+		if (load_conflict(ld, dup_id, ev, &conflict, cause) < 0)
+			return -1;
+		if (conflict)
+			return 0;
 		if (load_merge_dup(ld, dup_id, ev, msgjson, &replace, &old_source, &old_line, cause) < 0)
 			return -1;
 		ld->wc.records++;
@@ -170,6 +175,11 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 		sqlite3_reset(d);
 		if (r != SQLITE_ROW && r != SQLITE_DONE)
 			return load_db_fail(ld, cause);
+		bool conflict = false;
+		if (dup_id && load_conflict(ld, dup_id, ev, &conflict, cause) < 0)
+			return -1;
+		if (conflict)
+			return 0;
 		ld->wc.records++;
 		ld->wc.duplicates++;
 		if (!dup_id ||

@@ -35,9 +35,12 @@ static int show_source(const struct store_source_row *r, void *ctx)
 	printf(", %" PRId64 " bytes, loaded %s\n", r->bytes, r->loaded_at ? r->loaded_at : "-");
 	put_safe("    sha256 ", r->sha256);
 	putchar('\n');
-	printf("    %llu records: %llu new events, %llu duplicates, %llu rejected; %s .. %s UTC\n",
+	printf("    %llu records: %llu new events, %llu duplicates, %llu rejected",
 	       (unsigned long long)r->c.records, (unsigned long long)r->c.events,
-	       (unsigned long long)r->c.duplicates, (unsigned long long)r->c.rejects, first, last);
+	       (unsigned long long)r->c.duplicates, (unsigned long long)r->c.rejects);
+	if (r->c.conflicts)
+		printf(", %llu conflicting", (unsigned long long)r->c.conflicts);
+	printf("; %s .. %s UTC\n", first, last);
 	put_safe("    status ", r->status);
 	putchar('\n');
 	if (r->warning)
@@ -86,6 +89,10 @@ static int run(const struct cli_args *a)
 	printf("events %" PRId64 " from %" PRId64 " records in %" PRId64 " sources; %" PRId64
 	       " duplicates; %" PRId64 " rejected rows; %" PRId64 " message rows\n",
 	       s.events, s.records, s.sources, s.duplicates, s.rejects, s.messages);
+	if (s.conflicts)
+		printf("%" PRId64 " records repeat a record id of the case with another time or value: kept as"
+		       " conflicts among the rejected rows (--rejects N lists them)\n",
+		       s.conflicts);
 	if (s.multi_source)
 		printf("%" PRId64 " events were read from more than one source (each keeps its richest copy;"
 		       " the detail view and 'export --format jsonl' list the others in seen_in)\n",
@@ -97,9 +104,10 @@ static int run(const struct cli_args *a)
 	free(geo);
 	printf("\nsources:");
 	store_each_source(st, show_source, NULL, NULL);
-	if (s.rejects) {
-		printf("\nrejected rows (%" PRId64 "; kept verbatim in the case%s):\n", s.rejects,
-		       s.rejects > nrej ? ", first shown; --rejects N for more" : "");
+	int64_t kept = s.rejects + s.conflicts; /* conflicts are listed with them */
+	if (kept) {
+		printf("\nrejected rows (%" PRId64 "; kept verbatim in the case%s):\n", kept,
+		       kept > nrej ? ", first shown; --rejects N for more" : "");
 		store_each_reject(st, nrej, show_reject, NULL, NULL);
 	}
 	store_close(st);

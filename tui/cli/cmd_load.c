@@ -89,6 +89,8 @@ static void on_source(const struct ingest_source *s, void *ctx)
 	       s->format, s->encoding ? s->encoding : "-", (unsigned long long)s->counts.records,
 	       (unsigned long long)s->counts.events, (unsigned long long)s->counts.duplicates,
 	       (unsigned long long)s->counts.rejects, first, last);
+	if (s->counts.conflicts)
+		printf(" (%llu conflicting)", (unsigned long long)s->counts.conflicts);
 	if (strcmp(s->status, "complete") != 0) {
 		char *st = sanitize(s->status, strlen(s->status));
 		printf(" [%s]", st);
@@ -180,7 +182,10 @@ static int run(const struct cli_args *a)
 		       r == 1 ? "interrupted after" : "loaded", (unsigned long long)t.events,
 		       (unsigned long long)t.sources, mb, t.seconds, rate, (unsigned long long)t.duplicates,
 		       (unsigned long long)t.rejects);
-		if (t.rejects) {
+		if (t.conflicts)
+			printf("%llu records repeat a record id with another time or value: kept as conflicts\n",
+			       (unsigned long long)t.conflicts);
+		if (t.rejects || t.conflicts) {
 			char *cp = sanitize(case_path, strlen(case_path));
 			printf("rejected rows are kept verbatim: see 'auditscope info %s --rejects 100'\n", cp);
 			free(cp);
@@ -196,7 +201,7 @@ static int run(const struct cli_args *a)
 			cli_error("Graph results cut short: a page's @odata.nextLink names a page not loaded "
 				  "(see above)");
 			rc = 1;
-		} else if (t.records && !t.events && !t.duplicates) {
+		} else if (t.records && !t.events && !t.duplicates && !t.conflicts) {
 			cli_error("nothing could be loaded from these paths: every record was rejected");
 			rc = 1;
 		}
