@@ -19,8 +19,8 @@
 
 /* The events columns of load_event_values' fields, in its order. */
 static const char *const conflict_cols[] = {
-	"op",     "rtype",   "workload", "user",    "app",    "client_app",  "ip",
-	"result", "session", "token",    "mailbox", "access", "client_info", "detail",
+	"op",      "rtype", "workload", "user",   "app",         "client_app", "ip",   "result",
+	"session", "token", "mailbox",  "access", "client_info", "detail",     "host",
 };
 _Static_assert(sizeof conflict_cols / sizeof *conflict_cols == LOAD_NVALS,
 	       "conflict_cols follows load_event_values");
