@@ -117,7 +117,60 @@ struct run {
 		char *source;
 	} open_pages[16];
 	size_t nopen;
+	/* closed sources whose summary waits for the commit that holds
+	 * them (say_committed): "N new events" is said of what is in the
+	 * case, not of what a failure could still take back */
+	struct pending_source {
+		struct ingest_source s; /* its strings owned */
+		uint64_t mark;          /* store_load_mark */
+	} * pend;
+	size_t npend, cpend;
 };
+
+static void defer_source(struct run *r, const struct ingest_source *s)
+{
+	if (!r->o->source_done)
+		return;
+	r->pend = xgrow(r->pend, &r->cpend, r->npend + 1, sizeof *r->pend);
+	struct pending_source *p = &r->pend[r->npend++];
+	p->s = *s;
+	p->s.path = xstrdup(s->path);
+	p->s.format = xstrdup(s->format);
+	p->s.encoding = s->encoding ? xstrdup(s->encoding) : NULL;
+	p->s.sha256 = s->sha256 ? xstrdup(s->sha256) : NULL;
+	p->s.status = xstrdup(s->status);
+	p->s.warning = s->warning ? xstrdup(s->warning) : NULL;
+	p->mark = store_load_mark(r->ld);
+}
+
+/* Hand the summaries of the sources committed so far to source_done, in
+ * order; all of them with all set (the load's end committed them), then
+ * with status, when not NULL, in place of theirs (the load failed). */
+static void say_committed(struct run *r, bool all, const char *status)
+{
+	uint64_t done = all ? UINT64_MAX : store_load_committed(r->ld);
+	size_t i = 0;
+	for (; i < r->npend && r->pend[i].mark <= done; i++) {
+		struct ingest_source *s = &r->pend[i].s;
+		const char *own = s->status;
+		if (status)
+			s->status = status;
+		r->o->source_done(s, r->o->ctx);
+		free((char *)s->path);
+		free((char *)s->format);
+		free((char *)s->encoding);
+		free((char *)s->sha256);
+		free((char *)own);
+		free((char *)s->warning);
+	}
+	memmove(r->pend, r->pend + i, (r->npend - i) * sizeof *r->pend);
+	r->npend -= i;
+	if (!r->npend) {
+		free(r->pend);
+		r->pend = NULL;
+		r->cpend = 0;
+	}
+}
 
 /* The last page of each kind of Graph results read so far: a page with
  * an @odata.nextLink leaves its results open until a page without one. */
@@ -139,6 +192,8 @@ static void note_pages(struct run *r, const struct ingest_stats *st, const char 
 
 static void report(struct run *r, bool force)
 {
+	if (r->npend)
+		say_committed(r, false, NULL);
 	if (r->o->stop && *r->o->stop)
 		r->stop = 1;
 	if (!r->o->progress && !r->o->prog)
@@ -377,8 +432,8 @@ static int member(struct input *in, void *ctx)
 	}
 	if (strncmp(status, "error", 5) == 0)
 		r->tot->failed_sources++;
-	if (o->source_done)
-		o->source_done(&src, o->ctx);
+	defer_source(r, &src);
+	say_committed(r, false, NULL);
 	free(status);
 	free(warning);
 	free(st.warning);
@@ -435,18 +490,24 @@ int ingest_paths(struct store *st, const char *const *paths, size_t npaths, cons
 	}
 	if (r.fatal) {
 		store_load_abort(r.ld);
+		say_committed(&r, true, "error: not committed (the load failed)");
 		set_cause(cause, "%s", r.fatal);
 		free(r.fatal);
 		return -1;
 	}
 	if (r.interrupted) {
+		/* the abort commits what was written, the closed sources too */
 		store_load_abort(r.ld);
+		say_committed(&r, true, NULL);
 		if (r.cancelled)
 			return set_cause(cause, PROGRESS_CANCELLED);
 		return 1;
 	}
-	if (store_load_end(r.ld, cause) < 0)
+	if (store_load_end(r.ld, cause) < 0) {
+		say_committed(&r, true, "error: not committed (the load failed)");
 		return -1;
+	}
+	say_committed(&r, true, NULL);
 	tot->seconds = now_sec() - r.start;
 	return 0;
 }

@@ -145,6 +145,12 @@ struct store_ops {
 	void (*load_abort)(struct store_load *ld);
 	void (*load_set_batch)(struct store_load *ld, unsigned n);
 	void (*load_set_ridmap_max)(struct store_load *ld, size_t n);
+	/* [trust] Is a closed source committed yet (optional, NULL: at once)?
+	 * load_mark, right after load_source_end: the number of the
+	 * transaction holding it; load_committed: the number of the last
+	 * transaction committed (from any thread). */
+	uint64_t (*load_mark)(struct store_load *ld);
+	uint64_t (*load_committed)(struct store_load *ld);
 
 	/* Queries: a filter compiled by the store */
 	int (*query_new)(struct store *st, const struct filter *f, struct query **out, char **cause);

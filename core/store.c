@@ -198,6 +198,16 @@ void store_load_set_batch(struct store_load *ld, unsigned n)
 	ld->st->ops->load_set_batch(ld, n);
 }
 
+uint64_t store_load_mark(struct store_load *ld)
+{
+	return ld->st->ops->load_mark ? ld->st->ops->load_mark(ld) : 0;
+}
+
+uint64_t store_load_committed(struct store_load *ld)
+{
+	return ld->st->ops->load_committed ? ld->st->ops->load_committed(ld) : UINT64_MAX;
+}
+
 void store_load_set_ridmap_max(struct store_load *ld, size_t n)
 {
 	ld->st->ops->load_set_ridmap_max(ld, n);

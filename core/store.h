@@ -160,6 +160,13 @@ void store_load_counts(struct store_load *ld, struct store_counts *out);
 int store_load_source_end(struct store_load *ld, const char *sha256, const char *format, const char *encoding,
 			  const char *status, const char *warning, char **cause);
 
+/* Is the source closed last committed? m = store_load_mark(ld) right
+ * after store_load_source_end; it is in the case once
+ * store_load_committed(ld) >= m (a commit by count or time, or the end;
+ * the load that closes a source does not commit it at once). */
+uint64_t store_load_mark(struct store_load *ld);
+uint64_t store_load_committed(struct store_load *ld);
+
 /* Commit the rest, build the indexes, free ld. Returns 0 or -1. */
 int store_load_end(struct store_load *ld, char **cause);
 

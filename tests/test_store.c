@@ -519,6 +519,69 @@ static void test_conflict_in_one_load(void **state)
 	raws_free(raws, N + 1);
 }
 
+/* Each source's summary is handed over only once it is committed (issue
+ * 10): when source_done says "N new events", another connection to the
+ * case sees the source complete with them. Three small files in one load
+ * (the load does not commit at each source's end). */
+struct seen_ctx {
+	const char *path;
+	int calls, committed;
+};
+
+static void on_source_done(const struct ingest_source *s, void *ctx)
+{
+	struct seen_ctx *c = ctx;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	c->calls++;
+	if (sqlite3_open_v2(c->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return;
+	sqlite3_busy_timeout(db, 2000);
+	if (sqlite3_prepare_v2(db, "SELECT events FROM sources WHERE path = ? AND status = 'complete'", -1,
+			       &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, s->path, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW &&
+		    (uint64_t)sqlite3_column_int64(q, 0) == s->counts.events && s->counts.events > 0)
+			c->committed++;
+		sqlite3_finalize(q);
+	}
+	sqlite3_close(db);
+}
+
+static void test_summary_after_commit(void **state)
+{
+	struct fixture *f = *state;
+	char *files[3];
+	for (int k = 0; k < 3; k++) {
+		size_t n = strlen(f->dir) + 16;
+		files[k] = malloc(n);
+		assert_non_null(files[k]);
+		snprintf(files[k], n, "%s/s%d.json", f->dir, k);
+		FILE *fp = fopen(files[k], "w");
+		assert_non_null(fp);
+		for (int i = 0; i < 20; i++) {
+			char *r = raw_for(k * 100 + i);
+			fprintf(fp, "%s\n", r);
+			free(r);
+		}
+		fclose(fp);
+	}
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct seen_ctx c = { .path = f->path };
+	struct ingest_opts o = { .source_done = on_source_done, .ctx = &c };
+	struct ingest_totals t;
+	const char *const paths[] = { files[0], files[1], files[2] };
+	assert_int_equal(ingest_paths(st, paths, 3, &o, &t, &cause), 0);
+	assert_int_equal(t.events, 60);
+	assert_int_equal(c.calls, 3);
+	assert_int_equal(c.committed, 3); /* before: 0, each said before its commit */
+	store_close(st);
+	for (int k = 0; k < 3; k++)
+		free(files[k]);
+}
+
 static void test_query_terms(void **state)
 {
 	struct fixture *f = *state;
@@ -570,6 +633,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_killed_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_mid_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conflict_in_one_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_summary_after_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_terms, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -392,8 +392,19 @@ int sqlite_load_source_end(struct store_load *base, const char *sha256, const ch
 		return -1;
 	}
 	ld->source = 0;
+	ld->source_mark = ld->txn_serial; /* the transaction its end went into */
 	load_release(ld);
 	return 0;
+}
+
+uint64_t sqlite_load_mark(struct store_load *base)
+{
+	return ((struct sqlite_load *)base)->source_mark;
+}
+
+uint64_t sqlite_load_committed(struct store_load *base)
+{
+	return atomic_load(&((struct sqlite_load *)base)->committed);
 }
 
 /* After a failure: every source of this load still "loading" (its end

@@ -134,7 +134,11 @@ struct sqlite_load {
 	char *source_path; /* the current source's, for the abort */
 	unsigned batch_events, pending;
 	bool txn;
-	int64_t txn_ms;      /* when the open transaction began (monotonic) */
+	int64_t txn_ms; /* when the open transaction began (monotonic) */
+	/* transactions are numbered from 1 as they begin: the one that
+	 * holds the last source closed, the last one committed */
+	uint64_t txn_serial, source_mark;
+	_Atomic uint64_t committed;
 	unsigned since_look; /* events since the writer last looked for waiters */
 	bool held;           /* the caller uses the connection (drained) */
 

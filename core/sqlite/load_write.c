@@ -32,6 +32,7 @@ int load_txn_begin(struct sqlite_load *ld, char **cause)
 		return -1;
 	ld->txn = true;
 	ld->txn_ms = now_ms();
+	ld->txn_serial++;
 	return 0;
 }
 
@@ -102,6 +103,7 @@ int load_commit(struct sqlite_load *ld, char **cause)
 		return -1;
 	if (sqlite_exec(ld->base.st, "COMMIT", cause) < 0)
 		return -1;
+	atomic_store(&ld->committed, ld->txn_serial);
 	ld->txn = false;
 	ld->pending = 0;
 	return 0;
