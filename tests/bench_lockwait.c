@@ -158,6 +158,9 @@ int main(int argc, char **argv)
 			cause = NULL;
 		}
 		double d = now_ms() - t0;
+		if (d > 100) /* when, to tell the load's phases apart */
+			fprintf(stderr, "bench_lockwait: %s waited %.0f ms at %.2f s\n",
+				(nw % 2) ? "mark" : "state", d, (t0 - start) / 1e3);
 		if (d > worst) {
 			worst = d;
 			worst_at = (t0 - start) / 1e3;

@@ -217,6 +217,23 @@ check "12: a query while a load runs answers (no 'database is locked')" bash -c 
 wait $lpid
 check "12: the load's end builds the index again" \
 	test "$(count "$t/c11.case" "select count(*) from sqlite_master where name='ev_rid'")" = 1
+# a case with annotations keeps the index while a load runs: its marks
+# are found through it (before, 'query marked' scanned every event)
+"$bin" mark "$t/c11.case" 'record_id=r12-1' > /dev/null 2>&1
+# (enough input for the reader to tell its format, then a pause)
+for i in $(seq 2 3000); do rec "r12-$i" A ''; done > "$t/r12b.json"
+(cat "$t/r12b.json"; sleep 4) | "$bin" load "$t/c11.case" - > /dev/null 2>&1 & lpid=$!
+for _ in $(seq 1 60); do
+	[ "$(count "$t/c11.case" "select count(*) from sources where status = 'loading'" 2>/dev/null)" = 1 ] && break
+	sleep 0.05
+done
+check "12: a load into an annotated case keeps the record-id index while it runs" \
+	test "$(count "$t/c11.case" "select count(*) from sqlite_master where name='ev_rid'")" = 1
+"$bin" query "$t/c11.case" marked --format csv > "$t/r12m.out" 2>&1
+check "12: and query marked answers during it" \
+	bash -c "grep -q r12-1 '$t/r12m.out' && test \$(wc -l < '$t/r12m.out') = 2"
+check "12: the load was running then" test "$(count "$t/c11.case" "select count(*) from sources where status = 'loading'")" = 1
+wait $lpid
 
 # Smaller: a record id seen again with other content is a conflict, kept
 # and counted, not merged away as a duplicate; the same record again (the

@@ -218,6 +218,23 @@ static int64_t sqlite_data_version(struct store *st)
 	return v;
 }
 
+/* Has a writer outside this connection announced itself on
+ * STORE_WANT_BYTE (sqlite_store_want_write: an analyst's mark or note
+ * beside a load)? It holds the byte until its commit: wait for that, up
+ * to 30 s (a writer that died lost its lock with its descriptor). */
+static void let_writers_through(struct store *st)
+{
+	int fd = SQ(st)->wantfd;
+	for (int i = 0; fd >= 0 && i < 30000; i++) {
+		struct flock fl = {
+			.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = STORE_WANT_BYTE, .l_len = 1
+		};
+		if (fcntl(fd, F_OFD_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
+			return;
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
+}
+
 static int sqlite_ensure_indexes(struct store *st, char **cause)
 {
 	if (SQ(st)->readonly)
@@ -239,9 +256,14 @@ static int sqlite_ensure_indexes(struct store *st, char **cause)
 	if (all)
 		return 0;
 	sqlite_exec(st, "PRAGMA threads=2", NULL);
-	for (size_t i = 0; i < NINDEX; i++)
+	/* each index is a transaction of its own (at a load's end, seven
+	 * of them one after another): an analyst's write waiting for the
+	 * case goes in between, and waits for one build, not all of them */
+	for (size_t i = 0; i < NINDEX; i++) {
+		let_writers_through(st);
 		if (sqlite_exec(st, index_sql[i], cause) < 0)
 			return -1;
+	}
 	return 0;
 }
 
