@@ -44,13 +44,17 @@ static void load(struct hcase *c, const char *body)
 	char *cause = NULL;
 	if (ingest_paths(c->st, paths, 1, &o, &t, &cause) != 0)
 		fail_msg("load: %s", cause);
+	free(cause);
 }
 
 static void open_case(struct hcase *c, int flags)
 {
 	char *cause = NULL;
-	if (store_open(c->path, flags, &c->st, &cause) != 0)
+	struct store *st = NULL; /* not &c->st: the analyzer would forget c's other fields */
+	if (store_open(c->path, flags, &st, &cause) != 0)
 		fail_msg("open %s: %s", c->path, cause);
+	free(cause);
+	c->st = st;
 }
 
 static void make_case(struct hcase *c)
