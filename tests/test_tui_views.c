@@ -278,7 +278,7 @@ static void test_pivot(void **state)
 	assert_int_equal(rows_with("bob@contoso.com"), 2);
 	/* exclude the access type of the row under the cursor (Sync), then
 	 * undo both */
-	tui_keys(f->a, "llllll-"); /* op app client_app ip host access */
+	tui_keys(f->a, "lllll-"); /* op app client_app ip access */
 	assert_int_equal(table_rows(), 1);
 	tui_key(f->a, KEYS_F(KEY_BACKSPACE));
 	assert_int_equal(table_rows(), 2);

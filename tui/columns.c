@@ -103,17 +103,17 @@ static const struct {
 	const char *fields;
 	const char *titles; /* "field=title;..." */
 } sets[CSET_COUNT] = {
-	[CSET_EVENTS] = { "time user op app client_app ip host access mailbox result detail", "" },
-	[CSET_SIGNIN] = { "time user app resource ip country host result failure ca mfa agent", "" },
+	[CSET_EVENTS] = { "time user op app client_app ip access mailbox result detail host", "" },
+	[CSET_SIGNIN] = { "time user app resource ip country result failure ca mfa agent host", "" },
 	[CSET_DIRAUDIT] = { "time user op target changes result ip host", "user=initiated by;op=activity" },
 	[CSET_EXOADMIN] = { "time user op target params result ip host", "op=cmdlet;target=object" },
-	[CSET_GRAPH] = { "time user app ip country host result detail", "detail=request" },
-	[CSET_MSGTRACE] = { "time user mailbox ip host result detail",
+	[CSET_GRAPH] = { "time user app ip country result detail host", "detail=request" },
+	[CSET_MSGTRACE] = { "time user mailbox ip result detail host",
 			    "user=sender;mailbox=recipient;detail=message" },
-	[CSET_AZURE] = { "time user op result ip host detail", "detail=resource" },
-	[CSET_RISK] = { "time user op ip country host result detail", "op=risk;detail=risk detail" },
+	[CSET_AZURE] = { "time user op result ip detail host", "detail=resource" },
+	[CSET_RISK] = { "time user op ip country result detail host", "op=risk;detail=risk detail" },
 	[CSET_ALERT] = { "time user op result detail", "op=alert;detail=severity: title" },
-	[CSET_XDR] = { "time user op ip host app detail", "op=action" },
+	[CSET_XDR] = { "time user op ip app detail host", "op=action" },
 };
 
 const char *columns_title(enum col_set s, int def)
