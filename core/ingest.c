@@ -163,6 +163,8 @@ static void say_committed(struct run *r, bool all, const char *status)
 		free((char *)own);
 		free((char *)s->warning);
 	}
+	if (i == 0)
+		return; /* (also when nothing is held: pend is NULL then) */
 	memmove(r->pend, r->pend + i, (r->npend - i) * sizeof *r->pend);
 	r->npend -= i;
 	if (!r->npend) {
