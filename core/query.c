@@ -115,17 +115,40 @@ bool query_cancelled(const struct query *q)
 }
 
 
+/* Every string a row owns, once: clear and copy walk this list. */
+#define ROW_NTEXTS 21
+/* a field added to struct query_row must be added here too */
+_Static_assert(sizeof(struct query_row) == 4 * sizeof(int64_t) + 2 * sizeof(int) + ROW_NTEXTS * sizeof(char *),
+	       "struct query_row changed: update row_texts()");
+static void row_texts(struct query_row *r, char **s[ROW_NTEXTS])
+{
+	char **all[ROW_NTEXTS] = { &r->record_id, &r->op,         &r->rtype,  &r->workload,    &r->user,
+				   &r->app,       &r->client_app, &r->ip,     &r->result,      &r->session,
+				   &r->token,     &r->mailbox,    &r->access, &r->client_info, &r->source,
+				   &r->detail,    &r->country,    &r->asn,    &r->as_org,      &r->ip_label,
+				   &r->host };
+	memcpy(s, all, sizeof all);
+}
+
 void query_row_clear(struct query_row *r)
 {
 	if (!r)
 		return;
-	char **s[] = { &r->record_id,  &r->op,          &r->rtype,  &r->workload, &r->user,    &r->app,
-		       &r->client_app, &r->ip,          &r->result, &r->session,  &r->token,   &r->mailbox,
-		       &r->access,     &r->client_info, &r->source, &r->detail,   &r->country, &r->asn,
-		       &r->as_org,     &r->ip_label,    &r->host };
-	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+	char **s[ROW_NTEXTS];
+	row_texts(r, s);
+	for (size_t i = 0; i < ROW_NTEXTS; i++)
 		free(*s[i]);
 	memset(r, 0, sizeof *r);
+}
+
+void query_row_copy(struct query_row *dst, const struct query_row *src)
+{
+	*dst = *src;
+	char **s[ROW_NTEXTS];
+	row_texts(dst, s);
+	for (size_t i = 0; i < ROW_NTEXTS; i++)
+		if (*s[i])
+			*s[i] = xstrdup(*s[i]);
 }
 
 const char *query_row_get(const struct query_row *r, const char *field)

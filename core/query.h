@@ -87,6 +87,8 @@ struct query_row {
 	char *host;   /* a host name where the log's client address field held one (addr.h) */
 	/* the IP's place (core/ipgeo.h), NULL when unknown; asn as digits */
 	char *country, *asn, *as_org, *ip_label;
+	/* a new text field goes into row_texts() in core/query.c too: copy
+	 * and clear walk that one list */
 };
 
 /* The value of a field (by canonical name, as filter_fields() lists them)
@@ -94,6 +96,8 @@ struct query_row {
 const char *query_row_get(const struct query_row *r, const char *field);
 /* Free r's strings and zero it. */
 void query_row_clear(struct query_row *r);
+/* dst = a deep copy of src (dst's old strings are not freed). */
+void query_row_copy(struct query_row *dst, const struct query_row *src);
 
 /* A page of rows, always in timeline order (oldest first). */
 struct query_page {

@@ -220,21 +220,9 @@ out:
 /* A deep copy of r into o (the row handed to a callback is the
  * reader's). Every text field of struct query_row is here: a new one
  * must be added too. */
-static void row_copy(struct query_row *o, const struct query_row *r)
-{
-	*o = *r;
-	char **f[] = { &o->record_id, &o->op,         &o->rtype,  &o->workload,    &o->user,
-		       &o->app,       &o->client_app, &o->ip,     &o->result,      &o->session,
-		       &o->token,     &o->mailbox,    &o->access, &o->client_info, &o->source,
-		       &o->detail,    &o->country,    &o->asn,    &o->as_org,      &o->ip_label };
-	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-		if (*f[i])
-			*f[i] = xstrdup(*f[i]);
-}
-
 static int copy_row(const struct query_row *r, void *ctx)
 {
-	row_copy(ctx, r);
+	query_row_copy(ctx, r);
 	return 1;
 }
 
@@ -277,7 +265,7 @@ static int best_row(const struct query_row *g, void *ctx)
 		}
 		query_row_clear(b->out);
 	}
-	row_copy(b->out, g);
+	query_row_copy(b->out, g);
 	b->got = true;
 	b->tok = tok;
 	b->after = after;

@@ -240,15 +240,7 @@ static int grab_row(const struct query_row *r, void *ctx)
 {
 	struct grab *g = ctx;
 	struct query_row *o = g->out;
-	/* a deep copy: the row passed is the reader's */
-	*o = *r;
-	char **f[] = { &o->record_id,  &o->op,          &o->rtype,  &o->workload, &o->user,    &o->app,
-		       &o->client_app, &o->ip,          &o->result, &o->session,  &o->token,   &o->mailbox,
-		       &o->access,     &o->client_info, &o->source, &o->detail,   &o->country, &o->asn,
-		       &o->as_org,     &o->ip_label,    &o->host };
-	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-		if (*f[i])
-			*f[i] = xstrdup(*f[i]);
+	query_row_copy(o, r); /* the row passed is the reader's */
 	g->got = true;
 	return 1;
 }
