@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end: the ClickHouse store against a real clickhouse-server on
-# loopback (clickhouse/server.sh starts one under the build tree; skipped
+# loopback (its own, on free ports: tests/ch_port.sh; skipped
 # with a message where the binary is absent). The same exports go into a
 # SQLite case and a ClickHouse database, and the store-independent
 # commands must answer the same: query, stack, histogram, messages,
@@ -25,6 +25,8 @@ is() { # is NAME GOT WANT (an empty WANT is a broken test, not a pass)
 	if [ -n "$3" ] && [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi
 }
 
+. tests/ch_port.sh
+ch_private_ports "$t"
 export CH_DIR=${CH_DIR:-$B/clickhouse}
 export CH_HTTP_PORT=${CH_HTTP_PORT:-18123}
 started=0

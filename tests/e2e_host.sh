@@ -95,6 +95,8 @@ is "old case: loading again fills nothing twice" "$("$bin" query "$old" --format
 
 # ---- ClickHouse ----
 # a server of its own by default: another suite's may stop under it
+. tests/ch_port.sh
+ch_private_ports "$t"
 export CH_DIR=${CH_DIR:-$B/clickhouse-host}
 export CH_HTTP_PORT=${CH_HTTP_PORT:-18133}
 export CH_TCP_PORT=${CH_TCP_PORT:-18134}
