@@ -164,6 +164,29 @@ bool ch_rd_row(struct ch_store *s, struct ch_rd *rd, struct query_row *r);
 /* The path of a source id, borrowed (NULL when unknown). */
 const char *ch_source_path(struct ch_store *s, int64_t id);
 
+/* The database's URL as the case's path (store.c), for messages. */
+const char *ch_path(const struct store *st);
+
+/* read.c: the store_ops that read what a load wrote (storage.h says
+ * what each does). */
+int ch_time_range(struct store *st, int64_t *first, int64_t *last, char **cause);
+int ch_summary(struct store *st, struct store_summary *sum, char **cause);
+int ch_each_source(struct store *st, int (*fn)(const struct store_source_row *r, void *ctx), void *ctx,
+		   char **cause);
+int ch_each_reject(struct store *st, int64_t limit, int (*fn)(const struct store_reject_row *r, void *ctx),
+		   void *ctx, char **cause);
+char *ch_raw(struct store *st, int64_t id, size_t *len);
+int ch_event_messages(struct store *st, int64_t event, int (*fn)(const struct store_message *m, void *ctx),
+		      void *ctx, char **cause);
+int ch_events_messages(struct store *st, const int64_t *events, size_t n,
+		       int (*fn)(size_t i, const struct store_message *m, void *ctx), void *ctx, char **cause);
+int ch_event_seen(struct store *st, int64_t event, int (*fn)(const char *path, int64_t line, void *ctx),
+		  void *ctx, char **cause);
+int ch_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx, char **cause);
+int ch_value_texts(struct store *st, const char *field, const int64_t *ids, size_t n, char **out, char **cause);
+char *ch_state_get(struct store *st, const char *key);
+int ch_state_set(struct store *st, const char *key, const char *value, char **cause);
+
 /* A hash's dense id (0 stays 0), and back (-1 for an id never handed out). */
 int64_t ch_dense(struct ch_store *s, int64_t h);
 int64_t ch_hash(const struct ch_store *s, int64_t d);
