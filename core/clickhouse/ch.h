@@ -164,6 +164,23 @@ bool ch_rd_row(struct ch_store *s, struct ch_rd *rd, struct query_row *r);
 /* The path of a source id, borrowed (NULL when unknown). */
 const char *ch_source_path(struct ch_store *s, int64_t id);
 
+/* A RowBinary scan streamed to a store_row_fn (query.c): rows are cut at
+ * any boundary of the HTTP body, the part of a row not yet complete waits
+ * in pend (the caller frees it). ch_scan_data is the ch_req callback. */
+#define CH_MAX_COLS 32
+struct ch_scan_ctx {
+	size_t n;
+	struct ch_store *s;
+	bool text[CH_MAX_COLS];
+	bool vid[CH_MAX_COLS]; /* a value id: the server's hash, made dense here */
+	struct store_cell cells[CH_MAX_COLS];
+	store_row_fn fn;
+	void *ctx;
+	struct util_buf pend; /* the part of a row not yet complete */
+	bool stopped;
+};
+int ch_scan_data(void *ctx, const char *p, size_t n);
+
 /* The database's URL as the case's path (store.c), for messages. */
 const char *ch_path(const struct store *st);
 

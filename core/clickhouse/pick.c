@@ -1,0 +1,333 @@
+/*
+ * pick.c: the ClickHouse store's reads for the hunts, Sigma rules and
+ * app names (storage.h): value lookups, picks of events by field values
+ * or ids (through a pivot copy where one field narrows them), raw records
+ * by id, and the streamed scan they share with query.c (ch_scan_data).
+ */
+#include <stdlib.h>
+#include <strings.h>
+#include <string.h>
+
+#include "ch.h"
+#include "xalloc.h"
+
+/* The SQL of one scan column (caller frees); NULL when unknown. */
+bool ch_col_is_vid(const char *name)
+{
+	const struct filter_field *f = filter_field_find(name);
+	return f && (f->flags & FIELD_TEXT) && !(f->flags & FIELD_SOURCE);
+}
+
+char *ch_col_sql(const char *name, bool *is_text)
+{
+	*is_text = false;
+	const struct filter_field *f = filter_field_find(name);
+	if (!strcmp(name, "id") || !strcmp(name, "ts") || !strcmp(name, "op_count") || !strcmp(name, "line"))
+		return xstrdup(name);
+	if (!strcmp(name, "record_id")) {
+		*is_text = true;
+		return xstrdup("record_id");
+	}
+	if (!strcmp(name, "kind") || !strcmp(name, "flags"))
+		return xasprintf("toInt64(%s)", name);
+	if (!strcmp(name, "msglist")) {
+		*is_text = true;
+		return xstrdup("msgs");
+	}
+	if (f && (f->flags & FIELD_SOURCE))
+		return xstrdup("source");
+	if (f && (f->flags & FIELD_TEXT))
+		return ch_value_id_sql(f->column);
+	return NULL;
+}
+
+int ch_value_find(struct store *st, const char *field, const char *text, enum store_match how, int64_t **ids,
+		  size_t *n, char **cause)
+{
+	struct ch_store *s = CH(st);
+	const struct filter_field *f = filter_field_find(field);
+	struct util_ivec found = { 0 };
+	if (f && (f->flags & FIELD_SOURCE)) {
+		if (ch_side_sources(s->side, &s->srcs, &s->srcpaths, cause) < 0)
+			return -1;
+		size_t tl = strlen(text);
+		for (size_t i = 0; i < s->srcs.cap; i++) {
+			if (!s->srcs.keys[i])
+				continue;
+			const char *p = s->srcpaths.v[s->srcs.vals[i] - 1];
+			bool m = how == STORE_MATCH_EXACT    ? !strcmp(p, text)
+				 : how == STORE_MATCH_PREFIX ? !strncasecmp(p, text, tl)
+							     : !strcasecmp(p, text);
+			if (m)
+				util_ivec_push(&found, (int64_t)s->srcs.keys[i]);
+		}
+	} else {
+		struct util_buf sql = { 0 }, lit = { 0 };
+		ch_quote(&lit, text, strlen(text));
+		util_buf_printf(&sql, "SELECT DISTINCT h FROM %s.vals WHERE ", s->url.db);
+		if (how == STORE_MATCH_EXACT)
+			util_buf_printf(&sql, "v = %s", util_buf_str(&lit));
+		else if (how == STORE_MATCH_PREFIX)
+			util_buf_printf(&sql, "lower(substring(v, 1, %zu)) = lower(%s)", strlen(text),
+					util_buf_str(&lit));
+		else
+			util_buf_printf(&sql, "lower(v) = lower(%s)", util_buf_str(&lit));
+		util_buf_puts(&sql, " FORMAT RowBinary");
+		struct util_buf out = { 0 };
+		int r = ch_exec(s->conn, util_buf_str(&sql), false, &out, cause);
+		util_buf_free(&sql);
+		util_buf_free(&lit);
+		if (r < 0) {
+			util_buf_free(&out);
+			return -1;
+		}
+		struct ch_rd rd = { out.p, out.p + out.n, false };
+		while (rd.p < rd.end) {
+			int64_t h = ch_rd_i64(&rd);
+			if (rd.bad)
+				break;
+			util_ivec_push(&found, ch_dense(s, h));
+		}
+		util_buf_free(&out);
+	}
+	size_t cap = *n;
+	for (size_t k = 0; k < found.n; k++) {
+		bool dup = false;
+		for (size_t i = 0; i < *n && !dup; i++)
+			dup = (*ids)[i] == found.v[k];
+		if (dup)
+			continue;
+		*ids = xgrow(*ids, &cap, *n + 1, sizeof **ids);
+		(*ids)[(*n)++] = found.v[k];
+	}
+	util_ivec_free(&found);
+	return 0;
+}
+
+/* "EXPR IN (ids)" of a text field's value ids (0: absent). */
+static int ids_cond(struct ch_store *s, struct util_buf *sql, const char *field, const int64_t *ids, size_t n,
+		    char **cause)
+{
+	const struct filter_field *f = filter_field_find(field);
+	if (!f || !(f->flags & (FIELD_TEXT | FIELD_SOURCE)))
+		return set_cause(cause, "pick: no text field '%s'", field);
+	bool src = (f->flags & FIELD_SOURCE) != 0;
+	char *e = src ? xstrdup("source") : ch_value_id_sql(f->column);
+	util_buf_printf(sql, "%s IN (", e);
+	free(e);
+	for (size_t i = 0; i < n; i++)
+		util_buf_printf(sql, "%s%lld", i ? ", " : "", (long long)(src ? ids[i] : ch_hash(s, ids[i])));
+	util_buf_puts(sql, n ? ")" : "-1)");
+	return 0;
+}
+
+/*
+ * A pick narrowed by a pivot field (user, app, ip, op, session) reads
+ * that field's copy (ev_FIELD, ordered by the field then ts): the
+ * condition on the values' texts, which the copy's key answers, in
+ * *out; NULL when the pick must read events (another field, too many
+ * values, a column the copies lack). 0 or -1.
+ */
+#define PIVOT_MAX_VALUES 256
+static int pivot_cond(struct ch_store *s, const struct store_pick *p, const char *const *cols, size_t ncols,
+		      char **out, char **cause)
+{
+	*out = NULL;
+	const char *key = ch_pivot_key(p->field);
+	if (!key || !p->n || p->n > PIVOT_MAX_VALUES)
+		return 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->ids[i] <= 0)
+			return 0; /* "absent": the events table's own test */
+	for (size_t i = 0; i < ncols; i++)
+		if (!strcmp(cols[i], "msglist"))
+			return 0;
+	char **texts = xcalloc(p->n, sizeof *texts);
+	if (s->base.ops->value_texts(&s->base, p->field, p->ids, p->n, texts, cause) < 0) {
+		free(texts);
+		return -1;
+	}
+	struct util_buf b = { 0 };
+	bool lower = strncmp(key, "lower(", 6) == 0;
+	util_buf_printf(&b, "%s IN (", key);
+	size_t k = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		if (!texts[i])
+			continue; /* an id no event carries */
+		util_buf_puts(&b, k++ ? ", " : "");
+		if (lower)
+			util_buf_puts(&b, "lower(");
+		ch_quote(&b, texts[i], strlen(texts[i]));
+		if (lower)
+			util_buf_puts(&b, ")");
+	}
+	util_buf_printf(&b, "%s) AND %s IN (", k ? "" : "''", p->field);
+	k = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		if (!texts[i])
+			continue;
+		util_buf_puts(&b, k++ ? ", " : "");
+		ch_quote(&b, texts[i], strlen(texts[i]));
+		free(texts[i]);
+	}
+	util_buf_puts(&b, k ? ")" : "'')");
+	free(texts);
+	*out = util_buf_take(&b);
+	return 0;
+}
+
+int ch_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,
+	    store_row_fn fn, void *ctx, char **cause)
+{
+	struct ch_store *s = CH(st);
+	if (ncols == 0 || ncols > CH_MAX_COLS)
+		return set_cause(cause, "pick: %zu columns", ncols);
+	if (p->field && !p->n)
+		return 0; /* no value asked for: no event */
+	struct ch_scan_ctx c = { .n = ncols, .s = s, .fn = fn, .ctx = ctx };
+	for (size_t i = 0; i < ncols; i++)
+		c.vid[i] = ch_col_is_vid(cols[i]);
+	struct util_buf sql = { 0 };
+	util_buf_puts(&sql, "SELECT ");
+	for (size_t i = 0; i < ncols; i++) {
+		char *e = ch_col_sql(cols[i], &c.text[i]);
+		if (!e) {
+			util_buf_free(&sql);
+			return set_cause(cause, "pick: no column '%s'", cols[i]);
+		}
+		util_buf_printf(&sql, "%s%s", i ? ", " : "", e);
+		free(e);
+	}
+	int r = 0;
+	char *pivot = NULL;
+	if (p->field && !p->wide && (r = pivot_cond(s, p, cols, ncols, &pivot, cause)) < 0) {
+		util_buf_free(&sql);
+		return -1;
+	}
+	if (pivot) {
+		/* the field's own copy, ordered by it: only its values' range */
+		util_buf_printf(&sql, " FROM %s.ev_%s WHERE %s", s->url.db, p->field, pivot);
+		free(pivot);
+	} else {
+		util_buf_printf(&sql, " FROM %s.events WHERE 1", s->url.db);
+		if (p->field) {
+			util_buf_puts(&sql, " AND ");
+			r = ids_cond(s, &sql, p->field, p->ids, p->n, cause);
+		}
+	}
+	if (p->ts_from != INT64_MIN || p->ts_to != INT64_MAX)
+		util_buf_printf(&sql, " AND ts >= %lld AND ts <= %lld", (long long)p->ts_from,
+				(long long)p->ts_to);
+	if (p->id_from != INT64_MIN || p->id_to != INT64_MAX)
+		util_buf_printf(&sql, " AND id >= %lld AND id <= %lld", (long long)p->id_from,
+				(long long)p->id_to);
+	if (p->flags)
+		util_buf_printf(&sql, " AND bitAnd(flags, %u) != 0", p->flags);
+	if (r == 0 && p->also.n) {
+		util_buf_puts(&sql, " AND (");
+		for (int k = 0; r == 0 && k < 2 && p->also.fields[k]; k++) {
+			util_buf_puts(&sql, k ? " OR " : "");
+			r = ids_cond(s, &sql, p->also.fields[k], p->also.ids, p->also.n, cause);
+		}
+		util_buf_puts(&sql, ")");
+	}
+	if (r < 0) {
+		util_buf_free(&sql);
+		return -1;
+	}
+	if (p->by_ts || p->limit >= 0)
+		util_buf_puts(&sql, p->by_ts ? " ORDER BY ts, id" : " ORDER BY id");
+	if (p->limit >= 0)
+		util_buf_printf(&sql, " LIMIT %lld", (long long)p->limit);
+	util_buf_puts(&sql, " FORMAT RowBinary");
+	struct ch_req req = { .sql = util_buf_str(&sql), .pr = p->pr, .fn = ch_scan_data, .ctx = &c };
+	r = ch_run(s->conn, &req, cause);
+	util_buf_free(&sql);
+	if (r < 0 && c.stopped)
+		r = 0;
+	else if (r == 0 && c.pend.n)
+		r = set_cause(cause, "%s: a pick's answer ends inside a row", ch_conn_name(s->conn));
+	util_buf_free(&c.pend);
+	return r;
+}
+
+struct raw_ctx {
+	struct util_imap at; /* id -> offset + 1 into buf of (len, bytes) */
+	struct util_buf buf;
+};
+
+int ch_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn, void *ctx, char **cause)
+{
+	struct ch_store *s = CH(st);
+	/* in chunks, each one request; handed over in the order asked */
+	for (size_t from = 0; from < n;) {
+		size_t k = n - from < 5000 ? n - from : 5000;
+		struct util_buf data = { 0 }, out = { 0 };
+		for (size_t i = 0; i < k; i++)
+			util_buf_printf(&data, "%lld\n", (long long)ids[from + i]);
+		char *sql =
+			xasprintf("SELECT id, any(raw) FROM %s.raw WHERE id IN ids GROUP BY id FORMAT RowBinary",
+				  s->url.db);
+		struct ch_ext ext = { "ids", "id Int64", data.p, data.n };
+		struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &out };
+		int r = ch_run(s->conn, &req, cause);
+		free(sql);
+		util_buf_free(&data);
+		if (r < 0) {
+			util_buf_free(&out);
+			return -1;
+		}
+		struct util_imap at = { 0 };
+		struct ch_rd rd = { out.p, out.p + out.n, false };
+		while (rd.p < rd.end) {
+			const char *row = rd.p;
+			int64_t id = ch_rd_i64(&rd);
+			size_t len;
+			ch_rd_str(&rd, &len);
+			if (rd.bad)
+				break;
+			if (id)
+				*util_imap_slot(&at, (uint64_t)id, 0, NULL) = (int64_t)(row - out.p) + 1;
+		}
+		int stop = 0;
+		for (size_t i = 0; i < k && !stop; i++) {
+			const int64_t *o = ids[from + i] ? util_imap_get(&at, (uint64_t)ids[from + i]) : NULL;
+			if (!o)
+				continue;
+			struct ch_rd one = { out.p + *o - 1 + 8, out.p + out.n, false };
+			size_t len;
+			const char *t = ch_rd_str(&one, &len);
+			stop = fn(ctx, ids[from + i], t, len);
+		}
+		util_imap_free(&at);
+		util_buf_free(&out);
+		if (stop)
+			break;
+		from += k;
+	}
+	return 0;
+}
+
+int ch_stream(struct ch_store *s, const char *sql, const struct ch_ext *ext, size_t next,
+	      const struct progress *pr, const char *const *cols, const bool *text, size_t ncols,
+	      store_row_fn fn, void *ctx, bool *cancelled, char **cause)
+{
+	if (ncols == 0 || ncols > CH_MAX_COLS)
+		return set_cause(cause, "scan: %zu columns", ncols);
+	struct ch_scan_ctx c = { .n = ncols, .s = s, .fn = fn, .ctx = ctx };
+	for (size_t i = 0; i < ncols; i++)
+		c.vid[i] = ch_col_is_vid(cols[i]);
+	memcpy(c.text, text, ncols * sizeof *text);
+	struct ch_req req = {
+		.sql = sql, .ext = next ? ext : NULL, .next = next, .pr = pr, .fn = ch_scan_data, .ctx = &c
+	};
+	int r = ch_run(s->conn, &req, cause);
+	if (cancelled)
+		*cancelled = req.cancelled;
+	if (r < 0 && c.stopped)
+		r = 0;
+	else if (r == 0 && c.pend.n)
+		r = set_cause(cause, "%s: a scan's answer ends inside a row", ch_conn_name(s->conn));
+	util_buf_free(&c.pend);
+	return r;
+}
