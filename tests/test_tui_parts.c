@@ -518,8 +518,8 @@ static void test_columns_sets(void **state)
 	struct columns c, back;
 	columns_init(&c);
 	const struct col_layout *si = &c.set[CSET_SIGNIN];
-	const char *want[] = { "time", "user",   "app",     "resource", "ip",  "country",
-			       "host", "result", "failure", "ca",       "mfa", "agent" };
+	const char *want[] = { "time",   "user",    "app", "resource", "ip",    "country",
+			       "result", "failure", "ca",  "mfa",      "agent", "host" };
 	assert_int_equal(si->n, 12);
 	for (int i = 0; i < si->n; i++)
 		assert_string_equal(columns_def(si->e[i].def)->field, want[i]);
