@@ -36,5 +36,10 @@ for n in ${BENCH_BIG_SIZES:-1000000 5000000 10000000}; do
 		printf "  %9d events %6.1f GB  %8.2f s wall (%5.2fx the %d) %8.2f s cpu (%5.2fx)  %8.0f ev/s  RSS %5.0f MB  case %4.1f%%\n",
 			n, b / 1e9, w, w / w1, n1, c, c / c1, n / w, r, 100 * cb / b }'
 	rm -f "$c" "$c-wal" "$c-shm"
-	[ -n "$made" ] && [ -z "${BENCH_KEEP:-}" ] && [ "$n" != 1000000 ] && rm -f "$f"
+	# an if, not an && chain: as the loop's last command a false test
+	# would be the script's exit status (make bench then failed after
+	# printing every figure)
+	if [ -n "$made" ] && [ -z "${BENCH_KEEP:-}" ] && [ "$n" != 1000000 ]; then
+		rm -f "$f"
+	fi
 done
