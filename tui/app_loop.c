@@ -1,9 +1,10 @@
 /*
  * app_loop.c: the terminal set up for the interface, the main loop, and
- * the terminal given back (on quit, an error, SIGTERM or SIGHUP).
+ * the terminal given back (on quit, an error, SIGTERM, SIGHUP or a terminal that is gone).
  */
 #include "app_impl.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,15 @@
 #include "xalloc.h"
 
 static volatile sig_atomic_t got_signal;
+
+/* The terminal went away without a SIGHUP (its pty closed while it was
+ * not our controlling terminal, or the signal was lost): wget_wch then
+ * returns ERR at once, for ever, and the loop would spin on a core. */
+static bool terminal_gone(void)
+{
+	struct pollfd p = { .fd = fileno(stdin), .events = POLLIN };
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
 
 static void on_signal(int sig)
 {
@@ -98,6 +108,8 @@ int tui_run(struct store *st, const char *case_path)
 			wtimeout(stdscr, 250);
 			int kind = wget_wch(stdscr, &wc);
 			if (kind == ERR) {
+				if (terminal_gone())
+					break;
 				if (app_idle(a))
 					app_draw(a);
 				continue;
