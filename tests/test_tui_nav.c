@@ -204,33 +204,7 @@ static char *line(int y)
 
 static void golden(const char *name)
 {
-	char *got = tui_screen();
-	char path[256];
-	snprintf(path, sizeof path, "tests/golden/tui_nav_%s.txt", name);
-	const char *up = getenv("UPDATE");
-	if (up && *up && strcmp(up, "0")) {
-		FILE *g = fopen(path, "w");
-		assert_non_null(g);
-		fputs(got, g);
-		fclose(g);
-		free(got);
-		return;
-	}
-	FILE *g = fopen(path, "r");
-	if (!g)
-		fail_msg("%s is missing: run with UPDATE=1 to create it", path);
-	char *want = xcalloc(1, 1 << 16);
-	size_t n = fread(want, 1, (1 << 16) - 1, g);
-	want[n] = '\0';
-	fclose(g);
-	if (strcmp(got, want)) {
-		print_error("screen differs from %s:\n--- got\n%s--- want\n%s", path, got, want);
-		free(got);
-		free(want);
-		fail();
-	}
-	free(got);
-	free(want);
+	tui_golden("tui_nav_", name, false);
 }
 
 static const char *top_view(struct fx *f)

@@ -196,38 +196,11 @@ static int done(void **state)
 	return 0;
 }
 
-/* Compare the screen with tests/golden/NAME.txt (UPDATE=1: write it). */
+/* Compare the screen with tests/golden/tui_NAME.txt (UPDATE=1: write it);
+ * the hunts' elapsed seconds are masked. */
 static void golden(const char *name)
 {
-	char *got = tui_screen();
-	char path[256];
-	snprintf(path, sizeof path, "tests/golden/tui_%s.txt", name);
-	const char *up = getenv("UPDATE");
-	if (up && *up && strcmp(up, "0")) {
-		FILE *g = fopen(path, "w");
-		assert_non_null(g);
-		fputs(got, g);
-		fclose(g);
-		free(got);
-		return;
-	}
-	FILE *g = fopen(path, "r");
-	if (!g)
-		fail_msg("%s is missing: run with UPDATE=1 to create it", path);
-	char *want = xmalloc(1 << 16);
-	size_t n = fread(want, 1, (1 << 16) - 1, g);
-	want[n] = '\0';
-	fclose(g);
-	tui_mask_seconds(got);
-	tui_mask_seconds(want);
-	if (strcmp(got, want)) {
-		print_error("screen differs from %s:\n--- got\n%s--- want\n%s", path, got, want);
-		free(got);
-		free(want);
-		fail();
-	}
-	free(got);
-	free(want);
+	tui_golden("tui_", name, true);
 }
 
 /* Lines 2.. of the screen (the table rows) that contain s. */

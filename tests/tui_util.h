@@ -1,16 +1,21 @@
 /*
  * tui_util.h: driving the interface in-process, shared by the tests that
- * draw screens (test_tui_views.c, test_tui_nav.c, test_tui_columns.c):
- * keys go to app_key() one at a time with a redraw after each, as the
- * terminal would send them, and the screen is read back as text.
+ * draw screens (test_tui_views.c, test_tui_nav.c, test_tui_columns.c,
+ * test_tui_host.c): keys go to app_key() one at a time with a redraw after
+ * each, as the terminal would send them, the screen is read back as text
+ * and compared with a golden file.
  */
 #ifndef AUDITSCOPE_TEST_TUI_UTIL_H
 #define AUDITSCOPE_TEST_TUI_UTIL_H
 
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
 #include "draw.h"
+#include "xalloc.h"
 
 /* Each byte of s as a key press, redrawing after each. */
 static inline void tui_keys(struct app *a, const char *s)
@@ -50,6 +55,44 @@ static inline void tui_mask_seconds(char *s)
 static inline char *tui_screen(void)
 {
 	return draw_dump(curscr);
+}
+
+/* Compare the screen with tests/golden/PREFIXNAME.txt (UPDATE=1: write
+ * it instead). mask_seconds: elapsed times are masked on both sides
+ * first (a status line that shows how long a hunt took). */
+static inline void tui_golden(const char *prefix, const char *name, bool mask_seconds)
+{
+	char *got = tui_screen();
+	char path[256];
+	snprintf(path, sizeof path, "tests/golden/%s%s.txt", prefix, name);
+	const char *up = getenv("UPDATE");
+	if (up && *up && strcmp(up, "0")) {
+		FILE *g = fopen(path, "w");
+		assert_non_null(g);
+		fputs(got, g);
+		fclose(g);
+		free(got);
+		return;
+	}
+	FILE *g = fopen(path, "r");
+	if (!g)
+		fail_msg("%s is missing: run with UPDATE=1 to create it", path);
+	char *want = xmalloc(1 << 18);
+	size_t n = fread(want, 1, (1 << 18) - 1, g);
+	want[n] = '\0';
+	fclose(g);
+	if (mask_seconds) {
+		tui_mask_seconds(got);
+		tui_mask_seconds(want);
+	}
+	if (strcmp(got, want)) {
+		print_error("screen differs from %s:\n--- got\n%s--- want\n%s", path, got, want);
+		free(got);
+		free(want);
+		fail();
+	}
+	free(got);
+	free(want);
 }
 
 #endif
