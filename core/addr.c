@@ -2,8 +2,10 @@
  * addr.c: telling an IP from a host name in a client address field
  * (addr.h). The forms are strict on purpose: what is neither a valid
  * address nor a well-formed host name (an anonymised XX.XX.XX.XX, a
- * list, text with escapes in it) is no value at all here, and stays
- * visible in the raw record, rather than being shown as a client.
+ * list with a name in it, text with escapes in it) is no value at all
+ * here, and stays visible in the raw record, rather than being shown as
+ * a client. A list of addresses only (a proxy's X-Forwarded-For) gives
+ * its first, the client's.
  */
 #include "addr.h"
 
@@ -182,6 +184,26 @@ enum addr_kind addr_classify(const char *s, size_t n, size_t *off, size_t *len)
 		e--;
 	if (p >= e)
 		return ADDR_NONE;
+	const char *comma = memchr(p, ',', (size_t)(e - p));
+	if (comma) {
+		/* a proxy's list (X-Forwarded-For: "client, proxy1, proxy2"):
+		 * the first address is the client's, when every item of the
+		 * list is an address; anything else in it and it is nothing */
+		size_t o, l;
+		for (const char *q = p; q < e;) {
+			const char *c = memchr(q, ',', (size_t)(e - q));
+			const char *ie = c ? c : e;
+			if (addr_classify(q, (size_t)(ie - q), &o, &l) != ADDR_IP)
+				return ADDR_NONE;
+			q = c ? c + 1 : e;
+			if (c && q == e)
+				return ADDR_NONE; /* a trailing comma */
+		}
+		enum addr_kind k = addr_classify(p, (size_t)(comma - p), &o, &l);
+		*off = (size_t)(p - s) + o;
+		*len = l;
+		return k;
+	}
 	if (*p == '[') {
 		/* [v6]:port, [v6], [::ffff:a.b.c.d]:port; never a host name */
 		const char *rb = memchr(p, ']', (size_t)(e - p));

@@ -3,7 +3,8 @@
  *
  * ClientIP, ClientIPAddress, ipAddress, CallerIpAddress and their kin
  * arrive as an IP (1.2.3.4, 2603:10b6::12), an IP with a port
- * (1.2.3.4:19823, [2603:10b6::12]:18835, ::ffff:1.2.3.4:80), a host name
+ * (1.2.3.4:19823, [2603:10b6::12]:18835, ::ffff:1.2.3.4:80), a proxy's
+ * list of addresses ("1.2.3.4, 10.0.0.2": the first is kept), a host name
  * with or without a port (cool.client.local:12345, localhost), a word for
  * "none" (<null>, -, unknown), an anonymised address (XX.XX.XX.XX), or
  * anything at all. The normalizer keeps an IP in the event's ip field and

@@ -109,17 +109,22 @@ bool geoip_asn_is_microsoft(uint32_t asn)
 	return false;
 }
 
-/* Exchange Online's published ranges (Microsoft 365 URLs and IP address
- * ranges, Exchange Online), labelled even without an ASN database. */
+/* Exchange Online's published IPv4 ranges (Microsoft 365 URLs and IP
+ * address ranges, Exchange Online) and Microsoft's IPv6 allocations,
+ * labelled even without an ASN database. */
 static const struct special microsoft_prefixes[] = {
-	{ "40.92.0.0", 15, "microsoft" },       { "40.96.0.0", 13, "microsoft" },
-	{ "40.104.0.0", 15, "microsoft" },      { "40.107.0.0", 16, "microsoft" },
-	{ "52.96.0.0", 14, "microsoft" },       { "52.100.0.0", 14, "microsoft" },
-	{ "104.47.0.0", 17, "microsoft" },      { "132.245.0.0", 16, "microsoft" },
-	{ "2603:1006::", 40, "microsoft" },     { "2603:1016::", 36, "microsoft" },
-	{ "2603:1026::", 36, "microsoft" },     { "2603:1036::", 36, "microsoft" },
-	{ "2603:1046::", 36, "microsoft" },     { "2603:1056::", 36, "microsoft" },
-	{ "2a01:111:f400::", 48, "microsoft" },
+	{ "40.92.0.0", 15, "microsoft" },
+	{ "40.96.0.0", 13, "microsoft" },
+	{ "40.104.0.0", 15, "microsoft" },
+	{ "40.107.0.0", 16, "microsoft" },
+	{ "52.96.0.0", 14, "microsoft" },
+	{ "52.100.0.0", 14, "microsoft" },
+	{ "104.47.0.0", 17, "microsoft" },
+	{ "132.245.0.0", 16, "microsoft" },
+	/* IPv6: Microsoft's whole allocations (ARIN 2603:1000::/24, where
+	 * Exchange Online's front ends 2603:10b6:... sit; RIPE 2a01:111::/32) */
+	{ "2603:1000::", 24, "microsoft" },
+	{ "2a01:111::", 32, "microsoft" },
 };
 
 static bool to_bin(const char *ip, unsigned char a[16])
@@ -131,6 +136,17 @@ static bool to_bin(const char *ip, unsigned char a[16])
 		memcpy(a + 12, v4, 4);
 		return true;
 	}
+	/* an IPv6 zone (fe80::1%eth0) names the interface, not the place */
+	const char *pct = strchr(ip, '%');
+	if (pct) {
+		char b[INET6_ADDRSTRLEN];
+		size_t n = (size_t)(pct - ip);
+		if (n >= sizeof b)
+			return false;
+		memcpy(b, ip, n);
+		b[n] = '\0';
+		return inet_pton(AF_INET6, b, a) == 1;
+	}
 	return inet_pton(AF_INET6, ip, a) == 1;
 }
 
@@ -140,11 +156,15 @@ static bool is_v4(const unsigned char a[16])
 	return memcmp(a, pfx, 12) == 0;
 }
 
-/* A special range in binary, bits counted over all 16 bytes. */
+/* A special range in binary, bits counted over all 16 bytes; an IPv4
+ * range also as a network and mask, so that an IPv4 address (most of a
+ * log's) is tested with one AND a range. */
 struct special_bin {
 	unsigned char p[16];
 	int bits;
 	const char *label;
+	bool v4;
+	uint32_t net, mask;
 };
 
 #define NSPECIALS (sizeof specials / sizeof specials[0])
@@ -156,8 +176,12 @@ static void special_compile(const struct special *s, struct special_bin *b)
 {
 	if (!to_bin(s->prefix, b->p))
 		abort(); /* the tables above are constants */
-	b->bits = s->bits + (strchr(s->prefix, '.') ? 96 : 0);
+	b->v4 = strchr(s->prefix, '.') != NULL;
+	b->bits = s->bits + (b->v4 ? 96 : 0);
 	b->label = s->label;
+	b->mask = b->v4 && s->bits ? 0xffffffffu << (32 - s->bits) : 0;
+	b->net = ((uint32_t)b->p[12] << 24 | (uint32_t)b->p[13] << 16 | (uint32_t)b->p[14] << 8 | b->p[15]) &
+		 b->mask;
 }
 
 static void specials_init(void)
@@ -185,8 +209,15 @@ static bool prefix_match(const unsigned char a[16], const struct special_bin *s)
 
 static const char *special_label(const unsigned char a[16], const struct special_bin *tab, size_t n)
 {
+	if (is_v4(a)) {
+		uint32_t v = (uint32_t)a[12] << 24 | (uint32_t)a[13] << 16 | (uint32_t)a[14] << 8 | a[15];
+		for (size_t i = 0; i < n; i++)
+			if (tab[i].v4 && (v & tab[i].mask) == tab[i].net)
+				return tab[i].label;
+		return NULL;
+	}
 	for (size_t i = 0; i < n; i++)
-		if (prefix_match(a, &tab[i]))
+		if (!tab[i].v4 && prefix_match(a, &tab[i]))
 			return tab[i].label;
 	return NULL;
 }

@@ -321,8 +321,11 @@ static void ual_fields(struct norm *nm, const struct members *m, struct event *e
 				else if (!capp.p && json_str_eq(&k, "ClientAppId"))
 					capp = v;
 			}
-			if (sid.p)
-				set_if_empty(&ev->session, text_of(nm, &sid));
+			/* the Entra session, named as such: it wins over the
+			 * record's own SessionId (core/sqlite/session.c's rule) */
+			struct sv t = sid.p ? text_of(nm, &sid) : (struct sv){ NULL, 0 };
+			if (t.p && t.n)
+				ev->session = t;
 			if (tok.p)
 				set_if_empty(&ev->token, text_of(nm, &tok));
 			if (capp.p)

@@ -90,7 +90,14 @@ static const struct {
 	{ "10.0.x.x", ADDR_NONE, NULL },
 	{ "x", ADDR_NONE, NULL },
 	/* garbage and hostile text */
-	{ "1.2.3.4, 5.6.7.8", ADDR_NONE, NULL },
+	/* a proxy's list: the client is the first address */
+	{ "1.2.3.4, 5.6.7.8", ADDR_IP, "1.2.3.4" },
+	{ " 203.0.113.9:4431,10.1.2.3 ", ADDR_IP, "203.0.113.9" },
+	{ "[2603:10b6::12]:443, 1.2.3.4", ADDR_IP, "2603:10b6::12" },
+	{ "1.2.3.4, cool.client.local", ADDR_NONE, NULL },
+	{ "1.2.3.4,", ADDR_NONE, NULL },
+	{ ",1.2.3.4", ADDR_NONE, NULL },
+	{ "1.2.3.4,,5.6.7.8", ADDR_NONE, NULL },
 	{ "cool client", ADDR_NONE, NULL },
 	{ "\x1b[31mevil.example\x1b[0m", ADDR_NONE, NULL },
 	{ "evil.example\x1b]0;pwned\x07", ADDR_NONE, NULL },

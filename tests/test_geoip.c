@@ -45,15 +45,32 @@ static void test_labels_without_databases(void **state)
 	static const struct {
 		const char *ip, *label;
 	} cases[] = {
-		{ "10.20.30.40", "private" },        { "192.168.1.1", "private" },
-		{ "172.31.255.255", "private" },     { "172.32.0.1", NULL },
-		{ "127.0.0.1", "loopback" },         { "::1", "loopback" },
-		{ "169.254.1.1", "link-local" },     { "fe80::1", "link-local" },
-		{ "192.0.2.55", "documentation" },   { "198.51.100.1", "documentation" },
-		{ "203.0.113.9", "documentation" },  { "2001:db8::42", "documentation" },
-		{ "100.64.0.1", "shared" },          { "fd12:3456::1", "private" },
-		{ "40.107.22.1", "microsoft" },      { "52.97.1.2", "microsoft" },
-		{ "2603:1026:100::5", "microsoft" }, { "8.8.8.8", NULL },
+		{ "10.20.30.40", "private" },
+		{ "192.168.1.1", "private" },
+		{ "172.31.255.255", "private" },
+		{ "172.32.0.1", NULL },
+		{ "127.0.0.1", "loopback" },
+		{ "::1", "loopback" },
+		{ "169.254.1.1", "link-local" },
+		{ "fe80::1", "link-local" },
+		{ "192.0.2.55", "documentation" },
+		{ "198.51.100.1", "documentation" },
+		{ "203.0.113.9", "documentation" },
+		{ "2001:db8::42", "documentation" },
+		{ "100.64.0.1", "shared" },
+		{ "fd12:3456::1", "private" },
+		{ "40.107.22.1", "microsoft" },
+		{ "52.97.1.2", "microsoft" },
+		{ "2603:1026:100::5", "microsoft" },
+		{ "8.8.8.8", NULL },
+		/* the forms addresses keep after a load (core/addr.c) */
+		{ "fe80::1%eth0", "link-local" },
+		{ "fe80::a:b%15", "link-local" },
+		{ "::ffff:10.1.2.3", "private" },
+		{ "::ffff:127.0.0.1", "loopback" },
+		{ "2603:10b6:a03:1::12", "microsoft" },
+		{ "2a01:111:f402::1", "microsoft" },
+		{ "2a01:112::1", NULL },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct geoip_place p;

@@ -94,7 +94,7 @@ static void test_ual_mailitemsaccessed(void **state)
 	assert_sv(ev.client_app, "5a95e683-08ad-424e-a441-1d1aec52c02c");
 	assert_sv(ev.ip, "2603:10b6:a03::12");
 	assert_sv(ev.result, "Succeeded");
-	assert_sv(ev.session, "sess-1"); /* SessionId first; AADSessionId only fills a gap */
+	assert_sv(ev.session, "aad-sess"); /* AADSessionId (Entra's session) over SessionId */
 	assert_sv(ev.token, "tok-1");
 	assert_sv(ev.mailbox, "bob@contoso.com");
 	assert_sv(ev.access, "Bind");

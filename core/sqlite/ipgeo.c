@@ -89,7 +89,7 @@ int ipgeo_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *stats, c
 		sqlite3_bind_int64(ins, 1, sqlite3_column_int64(sel, 0));
 		if (p.country[0]) {
 			stats->located++;
-			sqlite3_bind_text(ins, 2, p.country, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(ins, 2, p.country, 2, SQLITE_STATIC);
 		} else {
 			sqlite3_bind_null(ins, 2);
 		}
@@ -100,7 +100,7 @@ int ipgeo_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *stats, c
 			sqlite3_bind_null(ins, 3);
 		}
 		if (p.as_org && *p.as_org)
-			sqlite3_bind_text(ins, 4, p.as_org, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(ins, 4, p.as_org, -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(ins, 4);
 		if (p.label)
