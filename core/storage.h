@@ -67,6 +67,9 @@
 #include "stack.h"
 #include "store.h"
 
+struct geoip;
+struct ipgeo_stats;
+struct ipgeo_row;
 struct store_ops;
 
 /* The head of every store's case struct. */
@@ -256,6 +259,19 @@ struct store_ops {
 				void *ctx, char **cause);
 	int (*marked_messages)(struct query *q, int (*fn)(const struct store_msg_item *m, void *ctx),
 			       void *ctx, char **cause);
+
+	/* ---------------------------------------------------------------
+	 * [places] IP places (ipgeo.h: a case's addresses looked up once in
+	 * the offline databases, stored beside its events). Optional: NULL
+	 * keeps no places (every address "unknown"). Public: ipgeo_enrich,
+	 * ipgeo_databases, ipgeo_get, ipgeo_each, ipgeo_of_ids. */
+	int (*places_enrich)(struct store *st, struct geoip *g, struct ipgeo_stats *stats, char **cause);
+	char *(*places_databases)(struct store *st);
+	int (*place_get)(struct store *st, const char *ip, struct ipgeo_row *out, char **cause);
+	int (*places_each)(struct store *st, int (*fn)(int64_t val, const struct ipgeo_row *g, void *ctx),
+			   void *ctx, char **cause);
+	int (*places_of_ids)(struct store *st, const int64_t *ids, size_t n, struct ipgeo_row *out,
+			     char **cause);
 };
 
 /* The SQLite store (core/sqlite/store.c). */

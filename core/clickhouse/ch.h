@@ -150,6 +150,8 @@ struct ch_store {
 	/* source ids -> paths (from the side file), filled on demand */
 	struct util_imap srcs;
 	struct util_svec srcpaths;
+	/* [places] the ipgeo table (places.c): 0 not asked yet, 1 there, -1 not */
+	int places;
 };
 
 #define CH(st) ((struct ch_store *)(st))
@@ -309,6 +311,20 @@ int ch_side_note_keys(struct store *side, struct util_buf *out, char **cause);
 int ch_scan_timeline(struct query *q, const char *const *cols, size_t ncols, unsigned flags, store_row_fn fn,
 		     void *ctx, char **cause);
 int ch_value_places(struct store *st, const int64_t *ids, size_t n, struct store_place *out, char **cause);
+
+/* [places] places.c: IP places (storage.h's place ops), the ipgeo table's
+ * presence (1, 0, -1 error), and the places of page rows (one request). */
+struct geoip;
+struct ipgeo_stats;
+struct ipgeo_row;
+int ch_places_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *stats, char **cause);
+char *ch_places_databases(struct store *st);
+int ch_place_get(struct store *st, const char *ip, struct ipgeo_row *out, char **cause);
+int ch_places_each(struct store *st, int (*fn)(int64_t val, const struct ipgeo_row *g, void *ctx), void *ctx,
+		   char **cause);
+int ch_places_of_ids(struct store *st, const int64_t *ids, size_t n, struct ipgeo_row *out, char **cause);
+int ch_places_ready(struct ch_store *s, char **cause);
+int ch_rows_places(struct ch_store *s, struct query_row *rows, size_t n, char **cause);
 int ch_marked_mailboxes(struct query *q, int (*fn)(const struct store_msg_mailbox *m, void *ctx), void *ctx,
 			char **cause);
 int ch_marked_messages(struct query *q, int (*fn)(const struct store_msg_item *m, void *ctx), void *ctx,

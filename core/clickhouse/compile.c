@@ -357,6 +357,65 @@ static int term_text(struct cc *c, const struct filter_node *n, struct util_buf 
 	return 0;
 }
 
+/* country=, asn=, as_org=: the place of ip, looked up once per address
+ * after the load (places.c): the addresses whose place matches; "" is no
+ * address, or one without that part of a place. */
+static int term_geo(struct cc *c, const struct filter_node *n, struct util_buf *b, char **cause)
+{
+	const char *col = n->field->column;
+	bool asn = !strcmp(col, "asn");
+	int ready = ch_places_ready(c->s, cause);
+	if (ready < 0)
+		return -1;
+	const char *db = c->s->url.db;
+	const char *known = asn ? "asn != 0" : !strcmp(col, "country") ? "country != ''" : "as_org != ''";
+	if (n->op == FILTER_RE || n->op == FILTER_NRE) {
+		if (!ready) /* nothing placed: nothing matches */
+			return ch_regex_check(n->vals[0], n->field->name, cause) < 0 ? -1 : (util_buf_puts(b, "0"), 0);
+		util_buf_printf(b, "(ip IN (SELECT ip FROM %s.ipgeo WHERE %s AND ", db, known);
+		if (put_match(b, asn ? "concat('AS', toString(asn))" : col, n->vals[0], true, n->field->name,
+			      cause) < 0)
+			return -1;
+		util_buf_puts(b, "))");
+		return 0;
+	}
+	if (n->op != FILTER_EQ && n->op != FILTER_NE)
+		return set_cause(cause, "filter: %s: a place takes =, != or ~", n->field->name);
+	bool absent = false;
+	struct util_buf in = { 0 };
+	for (size_t i = 0; i < n->nvals; i++) {
+		const char *v = n->vals[i];
+		if (!*v) {
+			absent = true;
+			continue;
+		}
+		util_buf_puts(&in, in.n ? ", " : "");
+		if (asn) {
+			int64_t x = 0;
+			filter_value_int(n->field, v, &x);
+			util_buf_printf(&in, "%lld", (long long)x);
+		} else {
+			char *l = xstrdup(v);
+			lower_ascii(l);
+			q_lit(&in, l);
+			free(l);
+		}
+	}
+	util_buf_puts(b, "(0");
+	if (in.n && ready)
+		util_buf_printf(b, " OR ip IN (SELECT ip FROM %s.ipgeo WHERE %s%s%s IN (%s))", db,
+				asn ? "" : "lower(", col, asn ? "" : ")", util_buf_str(&in));
+	if (absent) {
+		if (ready)
+			util_buf_printf(b, " OR ip = '' OR ip NOT IN (SELECT ip FROM %s.ipgeo WHERE %s)", db, known);
+		else
+			util_buf_puts(b, " OR 1");
+	}
+	util_buf_putc(b, ')');
+	util_buf_free(&in);
+	return 0;
+}
+
 /* An external table of annotation keys (marks, or one tag's); its name. */
 static int ext_keys(struct cc *c, const char *tag, const char **name, char **cause)
 {
@@ -461,9 +520,7 @@ static int node(struct cc *c, const struct filter_node *n, struct util_buf *b, c
 		else if (fl & FIELD_SOURCE)
 			r = term_source(c, n, b, cause);
 		else if (fl & FIELD_GEO)
-			r = set_cause(cause,
-				      "filter: %s: the IP's place is not available on the ClickHouse store",
-				      n->field->name);
+			r = term_geo(c, n, b, cause);
 		else
 			r = term_text(c, n, b, cause);
 		break;

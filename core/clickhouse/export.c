@@ -1,7 +1,7 @@
 /*
  * export.c: what an export reads from the ClickHouse store (storage.h's
  * Export block): the timeline in time order with annotation flags, every
- * annotation key, IP places (none here), and the report's messages
+ * annotation key, IP places (places.c), and the report's messages
  * section, grouped here from the bookmarked events' message lists.
  */
 #include <jansson.h>
@@ -76,16 +76,6 @@ int ch_scan_timeline(struct query *q, const char *const *cols, size_t ncols, uns
 	for (int k = 0; k < 3; k++)
 		util_buf_free(&keys[k]);
 	return r;
-}
-
-int ch_value_places(struct store *st, const int64_t *ids, size_t n, struct store_place *out, char **cause)
-{
-	(void)st;
-	(void)ids;
-	(void)cause;
-	/* no IP places are kept on the ClickHouse store: all unknown */
-	memset(out, 0, n * sizeof *out);
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -167,6 +167,7 @@ static int fetch_rows(struct ch_query *q, const struct key *k, size_t n, struct 
 	}
 	util_imap_free(&at);
 	util_buf_free(&res);
+	size_t from = out->n;
 	for (size_t i = 0; i < n; i++) {
 		if (!got[i].id)
 			continue; /* gone between the two reads (a merge): left out */
@@ -176,7 +177,7 @@ static int fetch_rows(struct ch_query *q, const struct key *k, size_t n, struct 
 	free(got);
 	if (rd.bad)
 		return set_cause(cause, "%s: short answer to a page", ch_conn_name(s->conn));
-	return 0;
+	return ch_rows_places(s, out->rows + from, out->n - from, cause);
 }
 
 /* Up to n rows from pos in one direction (back: newest first), appended

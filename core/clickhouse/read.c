@@ -325,7 +325,8 @@ int ch_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, 
 		nrows++;
 	}
 	util_buf_free(&out);
-	int rc = rd.bad ? set_cause(cause, "%s: short answer to a read of events", ch_path(st)) : 0;
+	int rc = rd.bad ? set_cause(cause, "%s: short answer to a read of events", ch_path(st))
+			: ch_rows_places(s, rows, nrows, cause);
 	for (size_t i = 0; !rc && i < n; i++)
 		for (size_t k = 0; k < nrows; k++)
 			if (rows[k].id == ids[i]) {

@@ -619,4 +619,9 @@ const struct store_ops ch_store_ops = {
 	.value_places = ch_value_places,
 	.marked_mailboxes = ch_marked_mailboxes,
 	.marked_messages = ch_marked_messages,
+	.places_enrich = ch_places_enrich,
+	.places_databases = ch_places_databases,
+	.place_get = ch_place_get,
+	.places_each = ch_places_each,
+	.places_of_ids = ch_places_of_ids,
 };

@@ -1,5 +1,6 @@
 /*
- * ipgeo.c: fill and read the ipgeo table of ipgeo.h.
+ * ipgeo.c: fill and read the ipgeo table of ipgeo.h: the SQLite store's
+ * place ops (storage.h); core/ipgeo.c dispatches to them.
  *
  * The distinct IP values come from the (ip, ts) index, so finding them
  * reads the index once, not the events; each is looked up (geoip.c) and
@@ -32,7 +33,7 @@ static int exec(sqlite3 *db, const char *sql, char **cause)
 	return 0;
 }
 
-char *ipgeo_databases(struct store *st)
+char *sqlite_ipgeo_databases(struct store *st)
 {
 	sqlite3 *db = store_db(st);
 	if (!db)
@@ -47,7 +48,7 @@ char *ipgeo_databases(struct store *st)
 	return out;
 }
 
-int ipgeo_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *stats, char **cause)
+int sqlite_ipgeo_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *stats, char **cause)
 {
 	sqlite3 *db = store_db(st);
 	struct ipgeo_stats z = { 0 };
@@ -58,7 +59,7 @@ int ipgeo_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *stats, c
 		return 0; /* another store keeps no places */
 	if (exec(db, "BEGIN IMMEDIATE", cause) < 0)
 		return -1;
-	char *had = ipgeo_databases(st);
+	char *had = sqlite_ipgeo_databases(st);
 	const char *now = geoip_describe(g);
 	if (!had || strcmp(had, now) != 0) {
 		if (exec(db, "DELETE FROM ipgeo", cause) < 0)
@@ -145,7 +146,7 @@ static char *col(sqlite3_stmt *s, int i)
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
-int ipgeo_get(struct store *st, const char *ip, struct ipgeo_row *out, char **cause)
+int sqlite_ipgeo_get(struct store *st, const char *ip, struct ipgeo_row *out, char **cause)
 {
 	memset(out, 0, sizeof *out);
 	sqlite3 *db = store_db(st);
@@ -171,7 +172,7 @@ int ipgeo_get(struct store *st, const char *ip, struct ipgeo_row *out, char **ca
 	return 0;
 }
 
-int ipgeo_of_ids(struct store *st, const int64_t *ids, size_t n, struct ipgeo_row *out, char **cause)
+int sqlite_ipgeo_of_ids(struct store *st, const int64_t *ids, size_t n, struct ipgeo_row *out, char **cause)
 {
 	memset(out, 0, n * sizeof *out);
 	sqlite3 *db = store_db(st);
@@ -207,7 +208,7 @@ int ipgeo_of_ids(struct store *st, const int64_t *ids, size_t n, struct ipgeo_ro
 	return 0;
 }
 
-int ipgeo_each(struct store *st, int (*fn)(int64_t val, const struct ipgeo_row *g, void *ctx), void *ctx,
+int sqlite_ipgeo_each(struct store *st, int (*fn)(int64_t val, const struct ipgeo_row *g, void *ctx), void *ctx,
 	       char **cause)
 {
 	sqlite3 *db = store_db(st);
@@ -225,38 +226,4 @@ int ipgeo_each(struct store *st, int (*fn)(int64_t val, const struct ipgeo_row *
 		rc = SQLITE_DONE;
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : fail(db, cause);
-}
-
-void ipgeo_row_clear(struct ipgeo_row *r)
-{
-	if (!r)
-		return;
-	free(r->country);
-	free(r->as_org);
-	free(r->label);
-	memset(r, 0, sizeof *r);
-}
-
-char *ipgeo_text(const char *country, int64_t asn, const char *as_org, const char *label)
-{
-	bool c = country && *country, l = label && *label, o = as_org && *as_org;
-	if (!c && !asn && !l)
-		return xstrdup("unknown");
-	char asbuf[32] = "";
-	if (asn)
-		snprintf(asbuf, sizeof asbuf, "AS%lld", (long long)asn);
-	return xasprintf("%s%s%s%s%s%s%s", l ? label : "", l && (c || asn) ? " " : "", c ? country : "",
-			 c && asn ? " " : "", asbuf, asn && o ? " " : "", asn && o ? as_org : "");
-}
-
-char *ipgeo_row_text(const char *ip, const char *country, const char *asn, const char *as_org, const char *label)
-{
-	if (!ip)
-		return NULL;
-	if (!country && !asn && !label) {
-		struct geoip_place p;
-		if (geoip_lookup(NULL, ip, &p) == 0)
-			label = p.label;
-	}
-	return ipgeo_text(country, asn ? strtoll(asn, NULL, 10) : 0, as_org, label);
 }

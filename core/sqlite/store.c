@@ -622,4 +622,9 @@ const struct store_ops sqlite_store_ops = {
 	.value_places = sqlite_value_places,
 	.marked_mailboxes = sqlite_marked_mailboxes,
 	.marked_messages = sqlite_marked_messages,
+	.places_enrich = sqlite_ipgeo_enrich,
+	.places_databases = sqlite_ipgeo_databases,
+	.place_get = sqlite_ipgeo_get,
+	.places_each = sqlite_ipgeo_each,
+	.places_of_ids = sqlite_ipgeo_of_ids,
 };
