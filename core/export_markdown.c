@@ -177,6 +177,12 @@ static int md_head(struct exporter *x)
 	}
 	fprintf(f, "| bookmarks, tags, notes | %" PRId64 ", %" PRId64 ", %" PRId64 " |\n", ac.marks, ac.tags,
 		ac.notes);
+	/* which IP databases (and of what date) placed the addresses */
+	char *dbs = ipgeo_databases(x->st);
+	fputs("| IP places from | ", f);
+	md_text(f, dbs ? dbs : "no lookup yet: every address unknown");
+	fputs(" |\n", f);
+	free(dbs);
 	fprintf(f, "\n### Sources (%" PRId64 ")\n\n", sum.sources);
 	fputs("Every file loaded, with the SHA-256 of its bytes as loaded: hash the evidence you hold "
 	      "and compare.\n\n",

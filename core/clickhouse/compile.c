@@ -371,7 +371,9 @@ static int term_geo(struct cc *c, const struct filter_node *n, struct util_buf *
 	const char *known = asn ? "asn != 0" : !strcmp(col, "country") ? "country != ''" : "as_org != ''";
 	if (n->op == FILTER_RE || n->op == FILTER_NRE) {
 		if (!ready) /* nothing placed: nothing matches */
-			return ch_regex_check(n->vals[0], n->field->name, cause) < 0 ? -1 : (util_buf_puts(b, "0"), 0);
+			return ch_regex_check(n->vals[0], n->field->name, cause) < 0
+				       ? -1
+				       : (util_buf_puts(b, "0"), 0);
 		util_buf_printf(b, "(ip IN (SELECT ip FROM %s.ipgeo WHERE %s AND ", db, known);
 		if (put_match(b, asn ? "concat('AS', toString(asn))" : col, n->vals[0], true, n->field->name,
 			      cause) < 0)
@@ -407,7 +409,8 @@ static int term_geo(struct cc *c, const struct filter_node *n, struct util_buf *
 				asn ? "" : "lower(", col, asn ? "" : ")", util_buf_str(&in));
 	if (absent) {
 		if (ready)
-			util_buf_printf(b, " OR ip = '' OR ip NOT IN (SELECT ip FROM %s.ipgeo WHERE %s)", db, known);
+			util_buf_printf(b, " OR ip = '' OR ip NOT IN (SELECT ip FROM %s.ipgeo WHERE %s)", db,
+					known);
 		else
 			util_buf_puts(b, " OR 1");
 	}

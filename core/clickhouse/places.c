@@ -43,9 +43,10 @@ int ch_places_ready(struct ch_store *s, char **cause)
 
 static int ensure(struct ch_store *s, char **cause)
 {
-	char *sql = xasprintf("CREATE TABLE IF NOT EXISTS %s.ipgeo (h Int64, ip String, country String,"
-			      " asn UInt32, as_org String, label String) ENGINE = ReplacingMergeTree ORDER BY h",
-			      s->url.db);
+	char *sql =
+		xasprintf("CREATE TABLE IF NOT EXISTS %s.ipgeo (h Int64, ip String, country String,"
+			  " asn UInt32, as_org String, label String) ENGINE = ReplacingMergeTree ORDER BY h",
+			  s->url.db);
 	int r = ch_exec(s->conn, sql, true, NULL, cause);
 	free(sql);
 	if (r == 0) {
@@ -68,7 +69,8 @@ char *ch_places_databases(struct store *st)
 		free(err);
 		return NULL;
 	}
-	char *sql = xasprintf("SELECT v FROM %s.ipgeo_meta WHERE k = 'geoip' LIMIT 1 FORMAT RowBinary", s->url.db);
+	char *sql =
+		xasprintf("SELECT v FROM %s.ipgeo_meta WHERE k = 'geoip' LIMIT 1 FORMAT RowBinary", s->url.db);
 	struct util_buf out = { 0 };
 	int r = ch_exec(s->conn, sql, false, &out, &err);
 	free(sql);
@@ -152,7 +154,8 @@ int ch_places_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *stat
 		return set_cause(cause, "%s: short answer to a read of addresses", ch_path(st));
 	}
 	if (body.n) {
-		sql = xasprintf("INSERT INTO %s.ipgeo (h, ip, country, asn, as_org, label) FORMAT RowBinary", db);
+		sql = xasprintf("INSERT INTO %s.ipgeo (h, ip, country, asn, as_org, label) FORMAT RowBinary",
+				db);
 		struct ch_req req = { .sql = sql, .write = true, .body = body.p, .body_len = body.n };
 		r = ch_run(s->conn, &req, cause);
 		free(sql);
@@ -234,8 +237,7 @@ int ch_places_each(struct store *st, int (*fn)(int64_t val, const struct ipgeo_r
 }
 
 /* The places of n server hashes (0: none): out[i] for hs[i]. */
-static int places_of_hashes(struct ch_store *s, const int64_t *hs, size_t n, struct ipgeo_row *out,
-			    char **cause)
+static int places_of_hashes(struct ch_store *s, const int64_t *hs, size_t n, struct ipgeo_row *out, char **cause)
 {
 	memset(out, 0, n * sizeof *out);
 	int ok = ch_places_ready(s, cause);

@@ -208,8 +208,8 @@ int sqlite_ipgeo_of_ids(struct store *st, const int64_t *ids, size_t n, struct i
 	return 0;
 }
 
-int sqlite_ipgeo_each(struct store *st, int (*fn)(int64_t val, const struct ipgeo_row *g, void *ctx), void *ctx,
-	       char **cause)
+int sqlite_ipgeo_each(struct store *st, int (*fn)(int64_t val, const struct ipgeo_row *g, void *ctx),
+		      void *ctx, char **cause)
 {
 	sqlite3 *db = store_db(st);
 	sqlite3_stmt *s;

@@ -235,8 +235,8 @@ int query_sql_run(struct query *q, sqlite3_stmt *stmt, int (*row)(void *ctx, sql
 int sqlite_ipgeo_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *stats, char **cause);
 char *sqlite_ipgeo_databases(struct store *st);
 int sqlite_ipgeo_get(struct store *st, const char *ip, struct ipgeo_row *out, char **cause);
-int sqlite_ipgeo_each(struct store *st, int (*fn)(int64_t val, const struct ipgeo_row *g, void *ctx), void *ctx,
-		      char **cause);
+int sqlite_ipgeo_each(struct store *st, int (*fn)(int64_t val, const struct ipgeo_row *g, void *ctx),
+		      void *ctx, char **cause);
 int sqlite_ipgeo_of_ids(struct store *st, const int64_t *ids, size_t n, struct ipgeo_row *out, char **cause);
 
 #endif
