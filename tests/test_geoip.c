@@ -98,7 +98,8 @@ static void test_asn_csv(void **state)
 			  "3232235520,3232301055,64501,Private Owner\n"
 			  "134744064,134744319,15169,Google LLC\n"
 			  "bad,line\n"
-			  "134743040,134744063,64502,Before Google\n";
+			  "134743040,134744063,64502,Before Google\n"
+			  "50331648,67108863,64503,Wide Net\n";
 	const char v6[] = "2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,15169,Google LLC\n"
 			  "2a00:1450::,2a00:1450:ffff:ffff:ffff:ffff:ffff:ffff,15169,Google LLC\n";
 	const char pkg[] = "{\n  \"name\": \"@ip-location-db/asn\",\n  \"version\": \"2.3.2026061719\"\n}\n";
@@ -120,6 +121,11 @@ static void test_asn_csv(void **state)
 	assert_int_equal(geoip_lookup(g, "8.8.9.0", &p), 0); /* past every range: a gap */
 	assert_int_equal(p.asn, 0);
 	assert_null(p.as_org);
+	/* a range over many /16s, found from a /16 it does not start in */
+	assert_int_equal(geoip_lookup(g, "3.200.1.1", &p), 0);
+	assert_int_equal(p.asn, 64503);
+	assert_int_equal(geoip_lookup(g, "4.0.0.0", &p), 0);
+	assert_int_equal(p.asn, 0);
 	assert_int_equal(geoip_lookup(g, "1.2.3.4", &p), 0);
 	assert_int_equal(p.asn, 64500);
 	assert_string_equal(p.as_org, "Example, \"Net\" Ltd");

@@ -63,7 +63,7 @@ static void test_ual_fields(void **state)
 		{ NULL, NULL },
 		{ NULL, NULL },
 		{ NULL, NULL },
-		{ NULL, NULL },
+		{ "1.2.3.4", NULL }, /* a proxy's list: the client (first) address */
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		expect_field(&g, i, F_IP, want[i].ip);
