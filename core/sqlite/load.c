@@ -108,6 +108,8 @@ static void load_free(struct sqlite_load *ld)
 	sqlite3_finalize(ld->sel_val);
 	sqlite3_finalize(ld->ins_rej);
 	sqlite3_finalize(ld->upd_src);
+	sqlite3_finalize(ld->ins_src);
+	sqlite3_finalize(ld->end_src);
 	load_intern_free(&ld->in[0]);
 	load_intern_free(&ld->in[1]);
 	ZSTD_freeCCtx(ld->cctx);
@@ -283,7 +285,11 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	    prepare(ld, &ld->upd_src,
 		    "UPDATE sources SET records=?, events=?, duplicates=?, rejects=?, first_ts=?,"
 		    " last_ts=? WHERE id=?",
-		    cause) < 0)
+		    cause) < 0 ||
+	    prepare(ld, &ld->ins_src, "INSERT INTO sources(path, bytes, loaded_at, status) VALUES(?,?,?,'loading')",
+		    cause) < 0 ||
+	    prepare(ld, &ld->end_src,
+		    "UPDATE sources SET sha256=?, format=?, encoding=?, status=?, warning=? WHERE id=?", cause) < 0)
 		goto fail;
 	if (pthread_create(&ld->zthread, NULL, load_blocks_main, ld) != 0) {
 		set_cause(cause, "cannot start a thread");
@@ -347,22 +353,20 @@ int sqlite_load_source(struct store_load *base, const char *path, int64_t bytes,
 	pthread_mutex_lock(&ld->mu);
 	ld->c = ld->wc;
 	pthread_mutex_unlock(&ld->mu);
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = ld->ins_src;
 	char now[32];
 	time_t t = time(NULL);
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (sqlite3_prepare_v2(store_db(ld->base.st),
-			       "INSERT INTO sources(path, bytes, loaded_at, status) VALUES(?,?,?,'loading')",
-			       -1, &q, NULL) != SQLITE_OK)
-		return load_db_fail(ld, cause);
 	sqlite3_bind_text(q, 1, path, -1, SQLITE_TRANSIENT);
 	if (bytes >= 0)
 		sqlite3_bind_int64(q, 2, bytes);
+	else
+		sqlite3_bind_null(q, 2);
 	sqlite3_bind_text(q, 3, now, -1, SQLITE_TRANSIENT);
 	int r = sqlite3_step(q);
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	if (r != SQLITE_DONE)
 		return load_db_fail(ld, cause);
 	ld->source = sqlite3_last_insert_rowid(store_db(ld->base.st));
@@ -381,11 +385,7 @@ int sqlite_load_source_end(struct store_load *base, const char *sha256, const ch
 	if (load_drain(ld, cause) < 0 || load_txn_begin(ld, cause) < 0 ||
 	    load_flush_deferred(ld, cause) < 0 || load_save_counts(ld, cause) < 0)
 		return -1;
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(store_db(ld->base.st),
-			       "UPDATE sources SET sha256=?, format=?, encoding=?, status=?, warning=? WHERE id=?",
-			       -1, &q, NULL) != SQLITE_OK)
-		return load_db_fail(ld, cause);
+	sqlite3_stmt *q = ld->end_src;
 	sqlite3_bind_text(q, 1, sha256, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 2, format, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 3, encoding, -1, SQLITE_TRANSIENT);
@@ -393,7 +393,7 @@ int sqlite_load_source_end(struct store_load *base, const char *sha256, const ch
 	sqlite3_bind_text(q, 5, warning, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(q, 6, ld->source);
 	int r = sqlite3_step(q);
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	if (r != SQLITE_DONE)
 		return load_db_fail(ld, cause);
 	/* its counters are written: the next commit takes it along */

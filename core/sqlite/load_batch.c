@@ -147,23 +147,51 @@ static void send(struct sqlite_load *ld)
 }
 
 /* Wait until the writer has done everything sent: after this the caller
- * may use the connection itself. */
+ * may use the connection itself. The batch still being filled is not
+ * sent: it is written here, on the caller's thread, once the writer is
+ * idle. A source's end drains, so a bundle of one-record members paid a
+ * hand-off to the writer and back per member (a zip of 10,000 such
+ * members: 1.8-2.2 s wall for 0.9 s of CPU on a busy machine). */
 int load_drain(struct sqlite_load *ld, char **cause)
 {
-	send(ld);
 	pthread_mutex_lock(&ld->mu);
 	while (ld->qhead || ld->busy)
 		pthread_cond_wait(&ld->cv_idle, &ld->mu);
 	ld->held = true;
 	pthread_mutex_unlock(&ld->mu);
+	if (failed(ld, cause) < 0)
+		return -1;
+	struct batch *b = ld->cur;
+	if (!b || b->n == 0)
+		return 0;
+	ld->cur = NULL;
+	load_batch_seal(b);
+	char *why = NULL;
+	int rc = load_write_batch(ld, b, &why);
+	pthread_mutex_lock(&ld->mu);
+	if (rc < 0 && !ld->error) {
+		/* as the writer does: every later call fails with it */
+		ld->error = xstrdup(why ? why : "write failed");
+		atomic_store(&ld->has_error, true);
+	}
+	load_batch_recycle(ld, b);
+	pthread_mutex_unlock(&ld->mu);
+	free(why);
 	return failed(ld, cause);
 }
 
+/* The writer is woken only when it waits with no timer: one already
+ * counting down to an idle commit counts from this release instead
+ * (load_write_main), so that a run of small sources does not wake it
+ * three times a source. */
 void load_release(struct sqlite_load *ld)
 {
+	int64_t t = load_now_ms();
 	pthread_mutex_lock(&ld->mu);
 	ld->held = false;
-	pthread_cond_signal(&ld->cv_work);
+	ld->released_ms = t;
+	if (ld->parked)
+		pthread_cond_signal(&ld->cv_work);
 	pthread_mutex_unlock(&ld->mu);
 }
 

@@ -117,6 +117,7 @@ struct sqlite_load {
 	struct store_load base; /* first: the interface's head (storage.h) */
 	int lockfd;
 	sqlite3_stmt *ins_ev, *ins_blk, *ins_msg, *ins_val, *sel_val, *ins_rej, *upd_src;
+	sqlite3_stmt *ins_src, *end_src; /* a source's row and its end (load.c), prepared once */
 	struct intern in[2]; /* current, previous generation */
 	struct ridmap rids;
 	sqlite3_stmt *sel_rid;
@@ -141,6 +142,11 @@ struct sqlite_load {
 	_Atomic uint64_t committed;
 	unsigned since_look; /* events since the writer last looked for waiters */
 	bool held;           /* the caller uses the connection (drained) */
+	/* the writer waits for work with no timer (nothing to commit, or
+	 * held): load_release wakes it only then; released_ms is when the
+	 * caller last gave the connection back (load_now_ms) */
+	bool parked;
+	int64_t released_ms;
 
 	/* the batch being filled by the parser thread */
 	struct batch *cur;
@@ -221,6 +227,11 @@ int load_moved(struct sqlite_load *ld, int64_t old, int64_t new, int64_t old_sou
 
 /* load_write.c: the writer thread */
 void *load_write_main(void *arg);
+/* Write one sealed batch: on the writer's thread, or on the caller's
+ * while it holds the connection (load_drain). */
+int load_write_batch(struct sqlite_load *ld, struct batch *b, char **cause);
+/* CLOCK_MONOTONIC in milliseconds */
+int64_t load_now_ms(void);
 int load_txn_begin(struct sqlite_load *ld, char **cause);
 int load_commit(struct sqlite_load *ld, char **cause);
 /* The commit cadence beside the count (sqlite_store.h, "Writes beside a

@@ -17,7 +17,7 @@
 #include "xalloc.h"
 #include "load_impl.h"
 
-static int64_t now_ms(void)
+int64_t load_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -31,7 +31,7 @@ int load_txn_begin(struct sqlite_load *ld, char **cause)
 	if (sqlite_exec(ld->base.st, "BEGIN IMMEDIATE", cause) < 0)
 		return -1;
 	ld->txn = true;
-	ld->txn_ms = now_ms();
+	ld->txn_ms = load_now_ms();
 	ld->txn_serial++;
 	return 0;
 }
@@ -48,7 +48,7 @@ int load_yield(struct sqlite_load *ld, bool idle, char **cause)
 	if (!ld->txn)
 		return 0;
 	bool waiting = writer_waiting(ld);
-	if (!waiting && !idle && now_ms() - ld->txn_ms < LOAD_TXN_MS)
+	if (!waiting && !idle && load_now_ms() - ld->txn_ms < LOAD_TXN_MS)
 		return 0;
 	if (load_commit(ld, cause) < 0)
 		return -1;
@@ -297,7 +297,7 @@ int load_flush_deferred(struct sqlite_load *ld, char **cause)
 	return rc;
 }
 
-static int write_batch(struct sqlite_load *ld, struct batch *b, char **cause)
+int load_write_batch(struct sqlite_load *ld, struct batch *b, char **cause)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		struct item *it = &b->items[i];
@@ -341,21 +341,29 @@ void *load_write_main(void *arg)
 	for (;;) {
 		while (!ld->qhead && !ld->quit) {
 			if (!ld->txn || ld->held || ld->error) {
+				ld->parked = true;
 				pthread_cond_wait(&ld->cv_work, &ld->mu);
+				ld->parked = false;
 				continue;
 			}
 			/* a transaction open and nothing to write (a slow
 			 * stdin, a slow disk): committed after LOAD_IDLE_MS, so
-			 * that nobody waits behind an idle load */
+			 * that nobody waits behind an idle load. The caller
+			 * that released the connection less than that ago
+			 * (load_release, say between two small sources) is not
+			 * idle: the wait runs to LOAD_IDLE_MS after it. */
+			int64_t wait_ms = LOAD_IDLE_MS, since = load_now_ms() - ld->released_ms;
+			if (since >= 0 && since < LOAD_IDLE_MS)
+				wait_ms = LOAD_IDLE_MS - since;
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += LOAD_IDLE_MS * 1000000L;
+			until.tv_nsec += wait_ms * 1000000L;
 			if (until.tv_nsec >= 1000000000L) {
 				until.tv_sec++;
 				until.tv_nsec -= 1000000000L;
 			}
 			if (pthread_cond_timedwait(&ld->cv_work, &ld->mu, &until) != ETIMEDOUT || ld->qhead ||
-			    ld->quit || ld->held || !ld->txn)
+			    ld->quit || ld->held || !ld->txn || load_now_ms() - ld->released_ms < LOAD_IDLE_MS)
 				continue;
 			ld->busy = true;
 			pthread_mutex_unlock(&ld->mu);
@@ -383,7 +391,7 @@ void *load_write_main(void *arg)
 		bool failed = ld->error != NULL;
 		pthread_mutex_unlock(&ld->mu);
 		char *cause = NULL;
-		if (!failed && write_batch(ld, b, &cause) < 0) {
+		if (!failed && load_write_batch(ld, b, &cause) < 0) {
 			pthread_mutex_lock(&ld->mu);
 			ld->error = cause ? cause : xstrdup("write failed");
 			atomic_store(&ld->has_error, true);
