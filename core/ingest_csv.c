@@ -112,6 +112,7 @@ struct creader {
 	char **hdr; /* header names for sign-in raw records, made unique */
 	size_t nhdr;
 	struct jmember mem[NORMALIZE_MAX_MEMBERS]; /* AuditData's top-level members */
+	struct json_ends ends;                     /* and its containers */
 	char *jbuf;                                /* the JSON built for a sign-in row */
 	size_t jlen, jcap;
 	struct node *nodes; /* F_ROWS: the shape of a row (nodes[0] the root) */
@@ -240,8 +241,8 @@ static int ual_row(struct creader *r, char **cause)
 	struct jval v;
 	const char *err = NULL, *at = NULL;
 	size_t nmem = 0;
-	const char *e =
-		json_scan_object(ad.p, ad.p + ad.n, &v, r->mem, NORMALIZE_MAX_MEMBERS, &nmem, &err, &at);
+	const char *e = json_scan_record(ad.p, ad.p + ad.n, &v, r->mem, NORMALIZE_MAX_MEMBERS, &nmem,
+					 &r->ends, &err, &at);
 	if (!e || json_skip_ws(e, ad.p + ad.n) != ad.p + ad.n || v.t != JT_OBJ) {
 		char why[128];
 		snprintf(why, sizeof why, "AuditData is not valid JSON: %s at offset %zu",
@@ -269,7 +270,7 @@ static int ual_row(struct creader *r, char **cause)
 	h.rtype = cell(r, C_RECORDTYPE);
 	long long n;
 	if (h.rtype.p) {
-		struct jval num = { h.rtype.p, h.rtype.n, JT_NUM, false };
+		struct jval num = { h.rtype.p, h.rtype.n, JT_NUM, false, NULL };
 		const char *name;
 		if (json_get_int(&num, &n) && (name = normalize_rtype_name(n)) != NULL)
 			h.rtype = (struct sv){ name, strlen(name) };
@@ -594,7 +595,7 @@ static void psh_paging(struct creader *r)
 {
 	struct sv ix = cell(r, C_RESULTINDEX), cnt = cell(r, C_RESULTCOUNT);
 	long long i, n;
-	struct jval a = { ix.p, ix.n, JT_NUM, false }, b = { cnt.p, cnt.n, JT_NUM, false };
+	struct jval a = { ix.p, ix.n, JT_NUM, false, NULL }, b = { cnt.p, cnt.n, JT_NUM, false, NULL };
 	if (!ix.p || !cnt.p || !json_get_int(&a, &i) || !json_get_int(&b, &n))
 		return;
 	if (n <= 0 || n > 50000000 || i < 1 || i > n)

@@ -132,6 +132,7 @@ struct scan {
 	/* json_scan_object: where the top-level members go */
 	struct jmember *mem;
 	size_t max, n;
+	struct json_ends *ends; /* json_scan_record */
 };
 
 static const char *fail(struct scan *s, const char *at, const char *why)
@@ -235,9 +236,18 @@ static const char *scan_container(struct scan *s, const char *p, int depth, bool
 	char close = obj ? '}' : ']';
 	if (depth >= JSON_MAX_DEPTH)
 		return fail(s, p, "nested too deeply");
+	size_t slot = SIZE_MAX;
+	if (s->ends && s->ends->n < JSON_ENDS_MAX) {
+		slot = s->ends->n++;
+		s->ends->start[slot] = p;
+		s->ends->stop[slot] = NULL;
+	}
 	p = json_skip_ws(p + 1, end);
-	if (p < end && *p == close)
+	if (p < end && *p == close) {
+		if (slot != SIZE_MAX)
+			s->ends->stop[slot] = p + 1;
 		return p + 1;
+	}
 	bool keep = obj && depth == 0 && s->mem;
 	for (;;) {
 		struct jval v;
@@ -264,14 +274,17 @@ static const char *scan_container(struct scan *s, const char *p, int depth, bool
 			return NULL;
 		if (keep && s->n < s->max) {
 			struct jmember *m = &s->mem[s->n++];
-			m->key = (struct jval){ kp, (size_t)(kend - kp), JT_STR, kesc };
+			m->key = (struct jval){ kp, (size_t)(kend - kp), JT_STR, kesc, NULL };
 			m->val = v;
 		}
 		p = json_skip_ws(p, end);
 		if (p >= end)
 			return fail(s, p, "unexpected end of input");
-		if (*p == close)
+		if (*p == close) {
+			if (slot != SIZE_MAX)
+				s->ends->stop[slot] = p + 1;
 			return p + 1;
+		}
 		if (*p != ',')
 			return fail(s, p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
 		p = json_skip_ws(p + 1, end);
@@ -286,6 +299,7 @@ static const char *scan_any(struct scan *s, const char *p, struct jval *v, int d
 		return fail(s, p, "unexpected end of input");
 	const char *start = p;
 	v->esc = false;
+	v->ends = NULL;
 	switch (*p) {
 	case '{':
 		v->t = JT_OBJ;
@@ -326,25 +340,62 @@ static const char *scan_any(struct scan *s, const char *p, struct jval *v, int d
 	return p;
 }
 
-const char *json_scan_object(const char *p, const char *end, struct jval *v, struct jmember *mem, size_t max,
-			     size_t *n, const char **err, const char **errat)
+const char *json_scan_record(const char *p, const char *end, struct jval *v, struct jmember *mem, size_t max,
+			     size_t *n, struct json_ends *ends, const char **err, const char **errat)
 {
-	struct scan s = { end, NULL, NULL, mem, max, 0 };
+	struct scan s = { end, NULL, NULL, mem, max, 0, ends };
+	if (ends)
+		ends->n = 0;
 	const char *r = scan_any(&s, p, v, 0);
 	*n = s.n;
+	v->ends = NULL;
 	if (!r) {
+		if (ends)
+			ends->n = 0;
 		if (err)
 			*err = s.err;
 		if (errat)
 			*errat = s.errat;
+		return r;
+	}
+	if (ends) {
+		ends->lo = v->p;
+		ends->hi = r;
+		v->ends = ends;
+		for (size_t i = 0; i < s.n; i++)
+			mem[i].key.ends = mem[i].val.ends = ends;
 	}
 	return r;
 }
 
+const char *json_scan_object(const char *p, const char *end, struct jval *v, struct jmember *mem, size_t max,
+			     size_t *n, const char **err, const char **errat)
+{
+	return json_scan_record(p, end, v, mem, max, n, NULL, err, errat);
+}
+
+/* Past the container of a validated record that starts at p, from its
+ * table; NULL if the table does not have it. */
+static const char *ends_find(const struct json_ends *e, const char *p)
+{
+	if (!e || p < e->lo || p >= e->hi)
+		return NULL;
+	size_t lo = 0, hi = e->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (e->start[mid] < p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < e->n && e->start[lo] == p ? e->stop[lo] : NULL;
+}
+
 const char *json_scan_value(const char *p, const char *end, struct jval *v, const char **err, const char **errat)
 {
-	struct scan s = { end, NULL, NULL, NULL, 0, 0 };
+	struct scan s = { end, NULL, NULL, NULL, 0, 0, NULL };
 	const char *r = scan_any(&s, p, v, 0);
+	v->ends = NULL;
 	if (!r) {
 		if (err)
 			*err = s.err;
@@ -417,13 +468,15 @@ void json_iter_init(struct jiter *it, const struct jval *c)
 	it->obj = c->t == JT_OBJ;
 	it->p = c->p + 1;
 	it->end = c->p + c->n - 1;
+	it->ends = c->ends;
 }
 
 /* Cut one value out of validated text: its type from its first byte. */
-static const char *cut_value(const char *p, const char *end, struct jval *v)
+static const char *cut_value(const char *p, const char *end, const struct json_ends *ends, struct jval *v)
 {
 	const char *q;
 	v->esc = false;
+	v->ends = ends;
 	switch (*p) {
 	case '{': v->t = JT_OBJ; break;
 	case '[': v->t = JT_ARR; break;
@@ -443,7 +496,9 @@ static const char *cut_value(const char *p, const char *end, struct jval *v)
 		while (q < end && !is_ws((unsigned char)*q) && *q != ',' && *q != '}' && *q != ']')
 			q++;
 	} else {
-		q = json_skip_value(p, end + 1);
+		q = ends_find(ends, p);
+		if (!q || q > end + 1)
+			q = json_skip_value(p, end + 1);
 	}
 	if (!q)
 		q = end;
@@ -461,7 +516,7 @@ bool json_iter_next(struct jiter *it, struct jval *key, struct jval *val)
 	if (p >= it->end)
 		return false;
 	if (it->obj) {
-		p = cut_value(p, it->end, key ? key : &unwanted);
+		p = cut_value(p, it->end, it->ends, key ? key : &unwanted);
 		p = json_skip_ws(p, it->end);
 		if (p < it->end && *p == ':')
 			p++;
@@ -471,10 +526,11 @@ bool json_iter_next(struct jiter *it, struct jval *key, struct jval *val)
 		key->p = p;
 		key->n = 0;
 		key->esc = false;
+		key->ends = NULL;
 	}
 	if (p >= it->end)
 		return false;
-	it->p = cut_value(p, it->end, val);
+	it->p = cut_value(p, it->end, it->ends, val);
 	return true;
 }
 
@@ -576,11 +632,10 @@ size_t json_unescape(const struct jval *s, char *out)
 	return (size_t)(o - out);
 }
 
-bool json_str_eq(const struct jval *s, const char *lit)
+bool json_str_eqn(const struct jval *s, const char *lit, size_t n)
 {
 	if (s->t != JT_STR)
 		return false;
-	size_t n = strlen(lit);
 	if (!s->esc)
 		return json_str_len(s) == n && memcmp(json_str_ptr(s), lit, n) == 0;
 	if (json_str_len(s) > 4096)

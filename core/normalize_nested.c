@@ -111,6 +111,7 @@ static bool sv_as_jstr(struct norm *nm, struct sv s, struct jval *out)
 	out->n = (size_t)(w - start);
 	out->t = JT_STR;
 	out->esc = esc;
+	out->ends = NULL;
 	*w++ = '\0';
 	nm->alen += out->n + 1;
 	return true;

@@ -730,6 +730,115 @@ static void test_exact_buffers(void **state)
 	}
 }
 
+/* Every value under v, walked with iterators, as "type:span" lines. */
+static void walk(const struct jval *v, char *out, size_t cap, size_t *len)
+{
+	int k = snprintf(out + *len, cap - *len, "%d:%.*s\n", (int)v->t, (int)v->n, v->p);
+	assert_true(k > 0 && (size_t)k < cap - *len);
+	*len += (size_t)k;
+	if (v->t != JT_OBJ && v->t != JT_ARR)
+		return;
+	struct jiter it;
+	struct jval key, val;
+	json_iter_init(&it, v);
+	while (json_iter_next(&it, &key, &val))
+		walk(&val, out, cap, len);
+}
+
+/* json_scan_record keeps where each container ends; iterating with the
+ * table finds the same values as without it, and takes the ends from it. */
+static void test_record_ends(void **state)
+{
+	(void)state;
+	static struct json_ends ends;
+	const char *doc = "{\"a\":[1,{\"b\":[]},\"x]\"],\"c\":{\"d\":{\"e\":[[],[{}]]}},\"f\":\"}\",\"g\":{}}";
+	const char *end = doc + strlen(doc);
+	struct jval v, plain;
+	struct jmember mem[8];
+	size_t n = 0;
+	assert_ptr_equal(json_scan_record(doc, end, &v, mem, 8, &n, &ends, NULL, NULL), end);
+	assert_int_equal(n, 4);
+	assert_ptr_equal(v.ends, &ends);
+	assert_ptr_equal(mem[1].val.ends, &ends);
+	/* the record, a, a[1], b, c, d, e, e[0], e[1], e[1][0], g: in the order they start */
+	assert_int_equal(ends.n, 11);
+	assert_ptr_equal(ends.start[0], doc);
+	assert_ptr_equal(ends.stop[0], end);
+	for (size_t i = 1; i < ends.n; i++) {
+		assert_true(ends.start[i] > ends.start[i - 1]);
+		assert_ptr_equal(ends.stop[i], json_skip_value(ends.start[i], end));
+	}
+	static char a[4096], b[4096];
+	size_t la = 0, lb = 0;
+	walk(&v, a, sizeof a, &la);
+	assert_ptr_equal(json_scan_value(doc, end, &plain, NULL, NULL), end);
+	assert_null(plain.ends);
+	walk(&plain, b, sizeof b, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	/* the iterator takes a container's end from the table (here made
+	 * to say that "c" ends one byte early: its span says so too) */
+	size_t ci = 0;
+	while (ci < ends.n && ends.start[ci] != mem[1].val.p)
+		ci++;
+	assert_true(ci < ends.n);
+	ends.stop[ci]--;
+	struct jiter it;
+	struct jval key, val;
+	json_iter_init(&it, &v);
+	assert_true(json_iter_next(&it, &key, &val));
+	assert_true(json_iter_next(&it, &key, &val));
+	assert_true(json_str_eq(&key, "c"));
+	assert_int_equal(val.n, mem[1].val.n - 1);
+	/* a value outside the record is never looked up */
+	ends.lo = ends.hi = NULL;
+	json_iter_init(&it, &v);
+	assert_true(json_iter_next(&it, &key, &val));
+	assert_true(json_iter_next(&it, &key, &val));
+	assert_int_equal(val.n, mem[1].val.n);
+	/* an invalid record leaves no table */
+	const char *bad = "{\"a\":[1,{\"b\":[]}";
+	assert_null(json_scan_record(bad, bad + strlen(bad), &v, mem, 8, &n, &ends, NULL, NULL));
+	assert_int_equal(ends.n, 0);
+}
+
+/* More containers than the table holds: the first JSON_ENDS_MAX are kept,
+ * the others are skipped over as without a table. */
+static void test_record_ends_full(void **state)
+{
+	(void)state;
+	static struct json_ends ends;
+	size_t count = JSON_ENDS_MAX + 100;
+	char *doc = malloc(count * 3 + 16);
+	assert_non_null(doc);
+	size_t len = 0;
+	doc[len++] = '[';
+	for (size_t i = 0; i < count; i++) {
+		if (i)
+			doc[len++] = ',';
+		doc[len++] = '[';
+		doc[len++] = ']';
+	}
+	doc[len++] = ']';
+	struct jval v;
+	struct jmember mem[1];
+	size_t n = 0;
+	assert_ptr_equal(json_scan_record(doc, doc + len, &v, mem, 1, &n, &ends, NULL, NULL), doc + len);
+	assert_int_equal(ends.n, JSON_ENDS_MAX);
+	struct jiter it;
+	struct jval key, val;
+	json_iter_init(&it, &v);
+	size_t seen = 0;
+	while (json_iter_next(&it, &key, &val)) {
+		assert_int_equal(val.t, JT_ARR);
+		assert_int_equal(val.n, 2);
+		assert_ptr_equal(val.p, doc + 1 + 3 * seen);
+		seen++;
+	}
+	assert_int_equal(seen, count);
+	free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -749,6 +858,8 @@ int main(void)
 		cmocka_unit_test(test_get_int),
 		cmocka_unit_test(test_get_int_exponent),
 		cmocka_unit_test(test_exact_buffers),
+		cmocka_unit_test(test_record_ends),
+		cmocka_unit_test(test_record_ends_full),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

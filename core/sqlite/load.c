@@ -286,10 +286,11 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 		    "UPDATE sources SET records=?, events=?, duplicates=?, rejects=?, first_ts=?,"
 		    " last_ts=? WHERE id=?",
 		    cause) < 0 ||
-	    prepare(ld, &ld->ins_src, "INSERT INTO sources(path, bytes, loaded_at, status) VALUES(?,?,?,'loading')",
-		    cause) < 0 ||
+	    prepare(ld, &ld->ins_src,
+		    "INSERT INTO sources(path, bytes, loaded_at, status) VALUES(?,?,?,'loading')", cause) < 0 ||
 	    prepare(ld, &ld->end_src,
-		    "UPDATE sources SET sha256=?, format=?, encoding=?, status=?, warning=? WHERE id=?", cause) < 0)
+		    "UPDATE sources SET sha256=?, format=?, encoding=?, status=?, warning=? WHERE id=?",
+		    cause) < 0)
 		goto fail;
 	if (pthread_create(&ld->zthread, NULL, load_blocks_main, ld) != 0) {
 		set_cause(cause, "cannot start a thread");

@@ -118,7 +118,7 @@ struct sqlite_load {
 	int lockfd;
 	sqlite3_stmt *ins_ev, *ins_blk, *ins_msg, *ins_val, *sel_val, *ins_rej, *upd_src;
 	sqlite3_stmt *ins_src, *end_src; /* a source's row and its end (load.c), prepared once */
-	struct intern in[2]; /* current, previous generation */
+	struct intern in[2];             /* current, previous generation */
 	struct ridmap rids;
 	sqlite3_stmt *sel_rid;
 	/* a duplicate: which event, how rich, replaced or only seen */
