@@ -18,6 +18,7 @@
  *   raw      (id, raw) the records as loaded, ordered by id, compressed
  *   vals     (h, v) every text value once, h = its value id (cityHash64
  *            as Int64), filled by a materialized view from events
+ *   vals_lc  (lv, h) the same by lower(v), ordered by it: lookups by text
  *   ev_user, ev_app, ev_ip, ev_op, ev_session  pivot copies of events
  *            ordered by (field, ts, id), filled by materialized views, so
  *            that a narrowed timeline page reads only its field's range
@@ -138,6 +139,7 @@ struct ch_store {
 	struct store *side; /* the SQLite case file beside the database */
 	bool readonly;
 	bool spans; /* the database has the spans table (store.c) */
+	bool lc;    /* ... and vals_lc, the values by lower case */
 	int major;  /* the server's version(): 18, 19, ... 26 */
 	/* Value ids: the server hashes a text (63 bits); the interface's ids
 	 * are small (callers pack two in 64 bits), so each hash seen gets

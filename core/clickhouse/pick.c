@@ -41,6 +41,52 @@ char *ch_col_sql(const char *name, bool *is_text)
 	return NULL;
 }
 
+/*
+ * The lookup of text through vals_lc (its key is the lower case): the
+ * lower case equal (NOCASE), that and the text itself (EXACT: vals by the
+ * hashes found), or a range of the key (PREFIX: from the prefix to the
+ * first text past every one it starts). ClickHouse's lower() changes
+ * ASCII letters only, as this one does.
+ */
+static void lc_lookup(struct ch_store *s, const char *text, enum store_match how, struct util_buf *sql)
+{
+	size_t n = strlen(text);
+	char *low = xstrdup(text);
+	for (size_t i = 0; i < n; i++)
+		if (low[i] >= 'A' && low[i] <= 'Z')
+			low[i] = (char)(low[i] - 'A' + 'a');
+	struct util_buf lit = { 0 };
+	ch_quote(&lit, low, n);
+	const char *db = s->url.db;
+	if (how == STORE_MATCH_NOCASE) {
+		util_buf_printf(sql, "SELECT DISTINCT h FROM %s.vals_lc WHERE lv = %s", db, util_buf_str(&lit));
+	} else if (how == STORE_MATCH_EXACT) {
+		struct util_buf v = { 0 };
+		ch_quote(&v, text, n);
+		util_buf_printf(sql,
+				"SELECT DISTINCT h FROM %s.vals WHERE h IN (SELECT h FROM %s.vals_lc WHERE lv = %s)"
+				" AND v = %s",
+				db, db, util_buf_str(&lit), util_buf_str(&v));
+		util_buf_free(&v);
+	} else {
+		util_buf_printf(sql, "SELECT DISTINCT h FROM %s.vals_lc WHERE lv >= %s AND substring(lv, 1, %zu) = %s",
+				db, util_buf_str(&lit), n, util_buf_str(&lit));
+		/* the least text greater than all that start with low */
+		size_t k = n;
+		while (k && (unsigned char)low[k - 1] == 0xff)
+			k--;
+		if (k) {
+			low[k - 1] = (char)((unsigned char)low[k - 1] + 1);
+			struct util_buf hi = { 0 };
+			ch_quote(&hi, low, k);
+			util_buf_printf(sql, " AND lv < %s", util_buf_str(&hi));
+			util_buf_free(&hi);
+		}
+	}
+	util_buf_free(&lit);
+	free(low);
+}
+
 int ch_value_find(struct store *st, const char *field, const char *text, enum store_match how, int64_t **ids,
 		  size_t *n, char **cause)
 {
@@ -64,14 +110,19 @@ int ch_value_find(struct store *st, const char *field, const char *text, enum st
 	} else {
 		struct util_buf sql = { 0 }, lit = { 0 };
 		ch_quote(&lit, text, strlen(text));
-		util_buf_printf(&sql, "SELECT DISTINCT h FROM %s.vals WHERE ", s->url.db);
-		if (how == STORE_MATCH_EXACT)
-			util_buf_printf(&sql, "v = %s", util_buf_str(&lit));
-		else if (how == STORE_MATCH_PREFIX)
-			util_buf_printf(&sql, "lower(substring(v, 1, %zu)) = lower(%s)", strlen(text),
-					util_buf_str(&lit));
-		else
-			util_buf_printf(&sql, "lower(v) = lower(%s)", util_buf_str(&lit));
+		if (s->lc) {
+			lc_lookup(s, text, how, &sql);
+		} else {
+			/* a read-only database from before vals_lc: every value */
+			util_buf_printf(&sql, "SELECT DISTINCT h FROM %s.vals WHERE ", s->url.db);
+			if (how == STORE_MATCH_EXACT)
+				util_buf_printf(&sql, "v = %s", util_buf_str(&lit));
+			else if (how == STORE_MATCH_PREFIX)
+				util_buf_printf(&sql, "lower(substring(v, 1, %zu)) = lower(%s)", strlen(text),
+						util_buf_str(&lit));
+			else
+				util_buf_printf(&sql, "lower(v) = lower(%s)", util_buf_str(&lit));
+		}
 		util_buf_puts(&sql, " FORMAT RowBinary");
 		struct util_buf out = { 0 };
 		int r = ch_exec(s->conn, util_buf_str(&sql), false, &out, cause);

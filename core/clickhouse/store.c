@@ -92,6 +92,44 @@ static int create_vals_mv(struct ch_store *s, char **cause)
 	return r;
 }
 
+/* Every value once more by its lower case (vals_lc, ordered by it), for
+ * the lookups of a value by its text (store_value_find: the hunts ask for
+ * a few operations by name, the interface completes): vals is ordered by
+ * hash, so that these were a read of every value (80 of them in a run of
+ * all hunts: 14 ms each at 1M events, 10x that at 10M). 18.16 does not
+ * fill a view from another view's inserts, so this one reads events too.
+ * fill: from vals, for a database loaded before the table existed. */
+static int create_vals_lc(struct ch_store *s, bool fill, char **cause)
+{
+	const char *db = s->url.db;
+	char *sql = xasprintf("CREATE TABLE IF NOT EXISTS %s.vals_lc (lv String, h Int64)"
+			      " ENGINE = ReplacingMergeTree ORDER BY (lv, h)",
+			      db);
+	int r = ch_exec(s->conn, sql, true, NULL, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	char *hv = ch_value_id_sql("v");
+	sql = xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.vals_lc_mv TO %s.vals_lc AS SELECT DISTINCT"
+			" lower(v) AS lv, %s AS h FROM %s.events ARRAY JOIN [op, rtype, workload, user, app,"
+			" client_app, ip, host, result, session, token, mailbox, access, client_info, detail] AS v"
+			" WHERE v != ''",
+			db, db, hv, db);
+	free(hv);
+	r = ch_exec(s->conn, sql, true, NULL, cause);
+	free(sql);
+	if (r == 0 && fill) {
+		/* after the view: a load meanwhile is in one or both (the
+		 * lookups read DISTINCT) */
+		sql = xasprintf("INSERT INTO %s.vals_lc SELECT DISTINCT lower(v), h FROM %s.vals", db, db);
+		r = ch_exec(s->conn, sql, true, NULL, cause);
+		free(sql);
+	}
+	if (r == 0)
+		s->lc = true;
+	return r;
+}
+
 /* The copy of events ordered by pivot i; populate: filled from the
  * events already there. */
 static int create_pivot(struct ch_store *s, size_t i, bool populate, char **cause)
@@ -216,19 +254,21 @@ static int add_host(struct ch_store *s, char **cause)
 
 static void ch_close(struct store *st);
 
-/* Does the database hold our tables? (and the spans table: s->spans) */
+/* Does the database hold our tables? (and the spans table: s->spans;
+ * vals_lc: s->lc) */
 static int has_events(struct ch_store *s, char **cause)
 {
 	struct util_buf out = { 0 };
 	struct util_buf sql = { 0 };
 	util_buf_puts(&sql, "SELECT name FROM system.tables WHERE database = ");
 	ch_quote(&sql, s->url.db, strlen(s->url.db));
-	util_buf_puts(&sql, " AND name IN ('events', 'spans') FORMAT TabSeparated");
+	util_buf_puts(&sql, " AND name IN ('events', 'spans', 'vals_lc') FORMAT TabSeparated");
 	int r = ch_exec(s->conn, util_buf_str(&sql), false, &out, cause);
 	util_buf_free(&sql);
 	const char *t = util_buf_str(&out);
 	int found = r < 0 ? -1 : strstr(t, "events\n") != NULL;
 	s->spans = r == 0 && strstr(t, "spans\n") != NULL;
+	s->lc = r == 0 && strstr(t, "vals_lc\n") != NULL;
 	util_buf_free(&out);
 	return found;
 }
@@ -263,7 +303,8 @@ static int ch_open(const char *path, int flags, struct store **out, char **cause
 		return -1;
 	}
 	if ((!have && create_schema(s, cause) < 0) || (have && add_host(s, cause) < 0) ||
-	    (!s->spans && !s->readonly && create_spans(s, have, cause) < 0)) {
+	    (!s->spans && !s->readonly && create_spans(s, have, cause) < 0) ||
+	    (!s->lc && !s->readonly && create_vals_lc(s, have, cause) < 0)) {
 		ch_close(&s->base);
 		return -1;
 	}
