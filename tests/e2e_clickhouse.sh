@@ -75,11 +75,12 @@ is "load again: everything a duplicate, nothing new" \
 	"$(grep -o 'loaded [0-9]* new events' "$t/lc2")" "loaded 0 new events"
 # the store's own tests that need a server (test_clickhouse.c: the time
 # range from the spans table, a count's estimate over its budget, many
-# events' messages in one request, the sign-in behind an event)
+# events' messages in one request, the sign-in behind an event, the
+# server's progress of a query and its cancel)
 if [ -x "$B/tests/test_clickhouse" ]; then
 	if AUDITSCOPE_CH_TEST_URL="$U" AUDITSCOPE_CH_TEST_CASE="$S" "$B/tests/test_clickhouse" > "$t/unit" 2>&1 &&
-		grep -q 'PASSED.*10 test' "$t/unit"; then
-		ok "test_clickhouse against the server (10 tests)"
+		grep -q 'PASSED.*11 test' "$t/unit"; then
+		ok "test_clickhouse against the server (11 tests)"
 	else
 		nok "test_clickhouse against the server" "$(grep -m3 -E 'FAIL|ERROR|SKIP' "$t/unit" | tr '\n' ' ')"
 	fi

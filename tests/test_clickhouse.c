@@ -272,6 +272,59 @@ static void test_server_estimate(void **state)
 	store_close(st);
 }
 
+struct seen_progress {
+	int calls;
+	double max; /* the largest share reported (-1: none) */
+	bool cancel_on_share;
+};
+
+static int on_share(void *ctx, double done)
+{
+	struct seen_progress *p = ctx;
+	p->calls++;
+	if (done > p->max)
+		p->max = done;
+	return p->cancel_on_share && done >= 0;
+}
+
+/* A query that runs for a while reports how far it is from the server's
+ * list of running queries (a share in (0, 1], not only "busy"), and a
+ * cancel then stops it with the one message of progress.h. */
+static void test_server_progress(void **state)
+{
+	(void)state;
+	struct store *st = server_store();
+	if (!st)
+		skip();
+	/* 0.2 ms a row: about a second over the bundle (the server refuses
+	 * more than 3 s for one block of 8192 rows) */
+	char *sql = xasprintf("SELECT count() FROM %s.events WHERE NOT ignore(sleepEachRow(0.0002))"
+			      " FORMAT TabSeparated",
+			      CH(st)->url.db);
+	for (int cancel = 0; cancel < 2; cancel++) {
+		struct seen_progress seen = { .max = -1, .cancel_on_share = cancel };
+		struct progress pr = { on_share, &seen };
+		struct util_buf out = { 0 };
+		struct ch_req r = { .sql = sql, .pr = &pr, .out = &out };
+		char *why = NULL;
+		int rc = ch_run(CH(st)->conn, &r, &why);
+		assert_true(seen.calls > 2);
+		assert_true(seen.max > 0 && seen.max <= 1);
+		if (cancel) {
+			assert_int_equal(rc, -1);
+			assert_true(r.cancelled);
+			assert_string_equal(why, PROGRESS_CANCELLED);
+			free(why);
+		} else {
+			assert_int_equal(rc, 0);
+			assert_true(atoll(util_buf_str(&out)) > 1000);
+		}
+		util_buf_free(&out);
+	}
+	free(sql);
+	store_close(st);
+}
+
 struct msgs {
 	struct util_buf b;
 	size_t i;
@@ -421,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_server_estimate),
 		cmocka_unit_test(test_server_events_messages),
 		cmocka_unit_test(test_server_signin),
+		cmocka_unit_test(test_server_progress),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

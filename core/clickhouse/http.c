@@ -199,6 +199,7 @@ void ch_url_clear(struct ch_url *u)
 
 struct ch_conn {
 	CURL *h;
+	CURLM *m; /* h runs in it: the wait for an answer is ours (run_transfer) */
 	char *base; /* http://host:port/? (parameters follow, each ending in &) */
 	char *name; /* clickhouse://host:port/db */
 	char *user, *password;
@@ -230,6 +231,7 @@ struct ch_conn *ch_conn_new(const struct ch_url *u)
 	c->password = u->password ? xstrdup(u->password) : NULL;
 	c->https = u->https;
 	c->h = curl_easy_init();
+	c->m = curl_multi_init();
 	return c;
 }
 
@@ -238,6 +240,7 @@ void ch_conn_free(struct ch_conn *c)
 	if (!c)
 		return;
 	ch_conn_free(c->spare);
+	curl_multi_cleanup(c->m);
 	curl_easy_cleanup(c->h);
 	free(c->base);
 	free(c->name);
@@ -261,6 +264,11 @@ struct xfer {
 	char *fn_cause;
 	bool fn_failed;
 	struct timespec last;
+	/* the server's progress (poll_progress) */
+	const char *qid;
+	struct timespec polled;
+	int npolls;
+	double done; /* < 0: not known */
 };
 
 static size_t on_data(char *p, size_t sz, size_t nm, void *ctx)
@@ -285,24 +293,60 @@ static size_t on_data(char *p, size_t sz, size_t nm, void *ctx)
 	return n;
 }
 
-static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+static double ms_since(const struct timespec *t, const struct timespec *now)
 {
-	(void)dt;
-	(void)dn;
-	(void)ut;
-	(void)un;
-	struct xfer *x = ctx;
+	return (double)(now->tv_sec - t->tv_sec) * 1e3 + (double)(now->tv_nsec - t->tv_nsec) / 1e6;
+}
+
+/* One short statement beside the connection's transfer (its own handle:
+ * the connection's is busy), its answer into out (may be NULL), waiting
+ * at most timeout_ms. */
+static void side_request(struct ch_conn *c, const char *sql, bool write, long timeout_ms, struct util_buf *out);
+
+/* The rows the query has read of the rows it will read, from the
+ * server's list of running queries (18.16 sends no progress headers;
+ * this works on every version): the share, or -1 when it says nothing
+ * yet. 50 ms at most, so that a cancel is still answered at once. */
+static double poll_progress(struct xfer *x)
+{
+	struct util_buf sql = { 0 }, out = { 0 };
+	util_buf_puts(&sql, "SELECT read_rows, total_rows_approx FROM system.processes WHERE query_id = ");
+	ch_quote(&sql, x->qid, strlen(x->qid));
+	util_buf_puts(&sql, " FORMAT TabSeparated");
+	side_request(x->c, util_buf_str(&sql), false, 50, &out);
+	double done = -1;
+	unsigned long long rd = 0, total = 0;
+	if (out.n && sscanf(util_buf_str(&out), "%llu\t%llu", &rd, &total) == 2 && total > 0)
+		done = rd >= total ? 1.0 : (double)rd / (double)total;
+	util_buf_free(&sql);
+	util_buf_free(&out);
+	return done;
+}
+
+/* Every 50 ms of a transfer: the caller's progress (non-zero: it asks
+ * to stop). */
+static int tick(struct xfer *x)
+{
 	if (!x->r->pr)
 		return 0;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	double ms = (double)(now.tv_sec - x->last.tv_sec) * 1e3 + (double)(now.tv_nsec - x->last.tv_nsec) / 1e6;
-	if (ms < 50)
+	if (ms_since(&x->last, &now) < 50)
 		return 0;
 	x->last = now;
-	if (progress_report(x->r->pr, -1) != 0) {
+	if (progress_report(x->r->pr, x->done) != 0) {
 		x->r->cancelled = true;
 		return 1;
+	}
+	/* a query that is still running after a moment: how far it is, every
+	 * quarter of a second (the first ask waits 300 ms, so that the many
+	 * short requests never ask), reported next time */
+	if (ms_since(&x->polled, &now) >= (x->npolls ? 250 : 300)) {
+		x->npolls++;
+		double d = poll_progress(x);
+		if (d >= 0)
+			x->done = d;
+		clock_gettime(CLOCK_MONOTONIC, &x->polled);
 	}
 	return 0;
 }
@@ -340,31 +384,82 @@ static char *error_line(const char *body)
 	return util_buf_take(&b);
 }
 
-static void kill_query(struct ch_conn *c, const char *qid)
+static size_t side_data(char *p, size_t sz, size_t nm, void *ctx)
+{
+	struct util_buf *out = ctx;
+	if (out && out->n < 4096)
+		util_buf_add(out, p, sz * nm);
+	return sz * nm;
+}
+
+static void side_request(struct ch_conn *c, const char *sql, bool write, long timeout_ms, struct util_buf *out)
 {
 	CURL *h = curl_easy_init();
 	if (!h)
 		return;
-	struct util_buf sql = { 0 };
-	util_buf_puts(&sql, "KILL QUERY WHERE query_id = ");
-	ch_quote(&sql, qid, strlen(qid));
-	util_buf_puts(&sql, " ASYNC");
-	curl_easy_setopt(h, CURLOPT_URL, c->base);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, util_buf_str(&sql));
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
+	char *url = xasprintf("%s%s", c->base, write ? "" : "readonly=1&");
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, sql);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	if (c->user) {
 		curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
 	}
-	FILE *null = fopen("/dev/null", "w");
-	if (null)
-		curl_easy_setopt(h, CURLOPT_WRITEDATA, null);
-	curl_easy_perform(h);
-	if (null)
-		fclose(null);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, side_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+	long status = 0;
+	if (curl_easy_perform(h) == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (out && status != 200)
+		out->n = 0; /* an error's text is no answer */
 	curl_easy_cleanup(h);
+	free(url);
+}
+
+static void kill_query(struct ch_conn *c, const char *qid)
+{
+	struct util_buf sql = { 0 };
+	util_buf_puts(&sql, "KILL QUERY WHERE query_id = ");
+	ch_quote(&sql, qid, strlen(qid));
+	util_buf_puts(&sql, " ASYNC");
+	side_request(c, util_buf_str(&sql), true, 5000, NULL);
 	util_buf_free(&sql);
+}
+
+/*
+ * The transfer of c->h, waiting in steps of at most 50 ms: libcurl's own
+ * progress callback comes about once a second while the server computes
+ * and sends nothing, too seldom for Esc to stop a long query at once.
+ * The connection stays in c->m's cache for the next request.
+ */
+static CURLcode run_transfer(struct ch_conn *c, struct xfer *x)
+{
+	if (curl_multi_add_handle(c->m, c->h) != CURLM_OK)
+		return CURLE_FAILED_INIT;
+	CURLcode rc = CURLE_OK;
+	int running = 1;
+	for (;;) {
+		if (curl_multi_perform(c->m, &running) != CURLM_OK) {
+			rc = CURLE_FAILED_INIT;
+			break;
+		}
+		if (!running)
+			break;
+		if (tick(x) != 0) {
+			x->r->cancelled = true;
+			rc = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
+		curl_multi_wait(c->m, NULL, 0, 50, NULL);
+	}
+	int left;
+	CURLMsg *msg;
+	while ((msg = curl_multi_info_read(c->m, &left)))
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == c->h && !x->r->cancelled)
+			rc = msg->data.result;
+	curl_multi_remove_handle(c->m, c->h);
+	return rc;
 }
 
 int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
@@ -380,6 +475,7 @@ int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
 			c->spare->password = c->password ? xstrdup(c->password) : NULL;
 			c->spare->https = c->https;
 			c->spare->h = curl_easy_init();
+			c->spare->m = curl_multi_init();
 		}
 		return ch_run(c->spare, r, cause);
 	}
@@ -427,15 +523,13 @@ int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
 		curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
 	}
-	struct xfer x = { .r = r, .c = c };
+	struct xfer x = { .r = r, .c = c, .qid = qid, .done = -1 };
 	clock_gettime(CLOCK_MONOTONIC, &x.last);
+	x.polled = x.last;
 	c->errbuf[0] = '\0';
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -443,7 +537,7 @@ int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, r->timeout_ms);
 	r->timed_out = false;
 	c->busy = true;
-	CURLcode rc = curl_easy_perform(h);
+	CURLcode rc = run_transfer(c, &x);
 	c->busy = false;
 	if (!x.status)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x.status);
