@@ -5,8 +5,13 @@
 # the page after it and the exact count (in process, tests/bench_pages.c),
 # a stack of app, the histogram, all hunts, and a regex over the raw
 # records. Other queries are the command line's own run (process start
-# included); every figure is the best of 3 wall-clock milliseconds; the
-# ClickHouse server is the one clickhouse/server.sh starts on loopback.
+# included); every figure is the best of BENCH_RUNS (3) wall-clock
+# milliseconds, all hunts and the regex the best of BENCH_LONG_RUNS (as
+# many; 1 makes a 10M run shorter by minutes); the ClickHouse server is
+# the one clickhouse/server.sh starts on loopback. The loads also print
+# their CPU seconds (the ClickHouse side: the client's and the server's,
+# when the server is one of clickhouse/server.sh's), since on a shared
+# machine wall time is mostly the others' load.
 set -eu
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.."
@@ -35,9 +40,11 @@ echo "generating $N events (jsonl, high cardinality)..."
 S=$t/s.case
 U="clickhouse://127.0.0.1:$port/$db?case=$t/ch.case"
 ms() { echo $(($(date +%s%N) / 1000000)); }
-best() { # best of 3 wall ms of a command
+runs=${BENCH_RUNS:-3}
+long=${BENCH_LONG_RUNS:-$runs}
+best() { # best of $runs wall ms of a command
 	local b=999999999 a z
-	for _ in 1 2 3; do
+	for _ in $(seq "$runs"); do
 		a=$(ms)
 		"$@" >/dev/null 2>&1
 		z=$(ms)
@@ -45,8 +52,24 @@ best() { # best of 3 wall ms of a command
 	done
 	echo "$b"
 }
+# CPU (user + system, 1/100 s) of the children so far (times in this
+# shell, not in a $(...) one, whose counts start at 0), of the server
+kids() {
+	times > "$t/times"
+	K=$(tail -1 "$t/times" | tr 'ms' '  ' | awk '{print int(($1 * 60 + $2 + $3 * 60 + $4) * 100)}')
+}
+server() {
+	local p
+	p=$(cat "$CH_DIR/server.pid" 2>/dev/null) && [ -r "/proc/$p/stat" ] &&
+		awk '{print $14 + $15}' "/proc/$p/stat" || echo 0
+}
+kids; k0=$K
 a=$(ms); "$bin" load -q "$S" "$t/ev.jsonl" >/dev/null 2>&1; ls_=$(($(ms) - a))
+kids; k1=$K
+s0=$(server)
 a=$(ms); "$bin" load -q "$U" "$t/ev.jsonl" >/dev/null 2>&1; lc=$(($(ms) - a))
+kids; k2=$K
+s1=$(server)
 ss=$(du -sm "$S" | cut -f1)
 cs=$(($(curl -s "http://127.0.0.1:$port/" --data-binary "SELECT sum(bytes) FROM system.parts WHERE active AND database = '$db'") / 1048576))
 user=$("$bin" stack "$S" user --format csv | sed -n 2p | cut -d, -f1)
@@ -56,6 +79,11 @@ row() { printf '%-34s %12s %12s\n' "$1" "$2" "$3"; }
 echo
 row "$N events" sqlite clickhouse
 row "load (s)" "$((ls_ / 1000)).$((ls_ % 1000 / 100))" "$((lc / 1000)).$((lc % 1000 / 100))"
+cs_=$((k1 - k0))
+cc_=$((k2 - k1))
+sc_=$((s1 - s0))
+row "load CPU: client (s)" "$((cs_ / 100)).$((cs_ % 100 / 10))" "$((cc_ / 100)).$((cc_ % 100 / 10))"
+row "load CPU: server (s)" "" "$((sc_ / 100)).$((sc_ % 100 / 10))"
 row "size (MB)" "$ss" "$cs"
 # the pages in process (bench_pages: best of 3, no process start), then
 # the command line's own run (process start and the exact count included)
@@ -76,7 +104,9 @@ for f in "user=$user" "app=$app" "ip=$ip"; do
 done
 row "stack app (ms)" "$(best "$bin" stack "$S" app)" "$(best "$bin" stack "$U" app)"
 row "histogram (ms)" "$(best "$bin" histogram "$S")" "$(best "$bin" histogram "$U")"
+runs=$long
 row "all hunts (ms)" "$(best "$bin" hunt "$S")" "$(best "$bin" hunt "$U")"
 row "regex over raw (ms)" "$(best "$bin" query "$S" 'raw~"ForwardTo.*@"' --limit 50)" \
 	"$(best "$bin" query "$U" 'raw~"ForwardTo.*@"' --limit 50)"
+runs=${BENCH_RUNS:-3}
 row "(an empty run, ms)" "$(best "$bin" fields)" "$(best "$bin" fields)"
