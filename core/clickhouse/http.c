@@ -199,7 +199,7 @@ void ch_url_clear(struct ch_url *u)
 
 struct ch_conn {
 	CURL *h;
-	CURLM *m; /* h runs in it: the wait for an answer is ours (run_transfer) */
+	CURLM *m;   /* h runs in it: the wait for an answer is ours (run_transfer) */
 	char *base; /* http://host:port/? (parameters follow, each ending in &) */
 	char *name; /* clickhouse://host:port/db */
 	char *user, *password;

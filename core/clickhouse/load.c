@@ -145,7 +145,8 @@ static int dedup_server(struct ch_load *ld, char **cause)
 		return 0;
 	/* which of them the server has (raw's key is the id: a read of the
 	 * granules that may hold them, where events would be read whole) */
-	char *sql = xasprintf("SELECT DISTINCT id FROM %s.raw WHERE id IN ids FORMAT TabSeparated", ld->s->url.db);
+	char *sql =
+		xasprintf("SELECT DISTINCT id FROM %s.raw WHERE id IN ids FORMAT TabSeparated", ld->s->url.db);
 	struct ch_ext ext = { "ids", "id Int64", data.p, data.n };
 	struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &out };
 	int r = ch_run(ld->s->conn, &req, cause);

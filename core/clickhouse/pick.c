@@ -69,7 +69,8 @@ static void lc_lookup(struct ch_store *s, const char *text, enum store_match how
 				db, db, util_buf_str(&lit), util_buf_str(&v));
 		util_buf_free(&v);
 	} else {
-		util_buf_printf(sql, "SELECT DISTINCT h FROM %s.vals_lc WHERE lv >= %s AND substring(lv, 1, %zu) = %s",
+		util_buf_printf(sql,
+				"SELECT DISTINCT h FROM %s.vals_lc WHERE lv >= %s AND substring(lv, 1, %zu) = %s",
 				db, util_buf_str(&lit), n, util_buf_str(&lit));
 		/* the least text greater than all that start with low */
 		size_t k = n;
