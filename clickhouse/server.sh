@@ -41,14 +41,18 @@ start)
 	cp "$here/users.xml" "$dir/etc/users.xml"
 	"$bin" --config-file="$dir/etc/config.xml" --pid-file="$pidfile" --daemon \
 		> "$dir/log/stdout.log" 2>&1 || true
-	for _ in $(seq 1 120); do
+	for _ in $(seq 1 240); do
 		if ping_ok; then
 			echo "clickhouse: started on 127.0.0.1:$http (data in $dir/data)"
 			exit 0
 		fi
 		sleep 0.5
 	done
-	echo "clickhouse: the server did not answer on 127.0.0.1:$http within 60 s (see $dir/log/)" >&2
+	# not left running behind a caller that gives up (a test then removes
+	# its folder: the server would run on without its files)
+	[ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+	rm -f "$pidfile"
+	echo "clickhouse: the server did not answer on 127.0.0.1:$http within 120 s (see $dir/log/)" >&2
 	exit 1
 	;;
 stop)
