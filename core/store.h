@@ -208,8 +208,9 @@ struct store_reject_row {
 int store_each_reject(struct store *st, int64_t limit, int (*fn)(const struct store_reject_row *r, void *ctx),
 		      void *ctx, char **cause);
 
-/* Tuning knobs for tests: commit every n events; switch from the
- * in-memory record-id table to the unique index past n events. */
+/* Tuning knobs for tests: commit every n events; keep at most n entries
+ * of the record-id table in memory (past them it spills to sorted runs
+ * on disk). */
 void store_load_set_batch(struct store_load *ld, unsigned n);
 void store_load_set_ridmap_max(struct store_load *ld, size_t n);
 

@@ -173,8 +173,8 @@ static void test_dedup_raw_blocks(void **state)
 	raws_free(raws, N);
 }
 
-/* Past the fingerprint table's limit a load dedups through the unique
- * index: same answers, memory bounded. */
+/* Past the fingerprint table's memory a load dedups through the runs it
+ * spilled to disk: same answers, memory bounded. */
 static void test_dedup_past_table_limit(void **state)
 {
 	struct fixture *f = *state;

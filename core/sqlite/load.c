@@ -138,7 +138,6 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	struct sqlite_load *ld = xcalloc(1, sizeof *ld);
 	ld->base.st = st;
 	ld->batch_events = 50000;
-	ld->ridmap_max = RIDMAP_MAX;
 	ld->c.first_ts = ld->wc.first_ts = INT64_MAX;
 	ld->c.last_ts = ld->wc.last_ts = INT64_MIN;
 	pthread_mutex_init(&ld->mu, NULL);
@@ -317,7 +316,7 @@ void sqlite_load_set_batch(struct store_load *base, unsigned n)
 void sqlite_load_set_ridmap_max(struct store_load *base, size_t n)
 {
 	struct sqlite_load *ld = (struct sqlite_load *)base;
-	ld->ridmap_max = n;
+	ld->rids.max = n;
 }
 
 int sqlite_load_sync(struct store_load *base, char **cause)

@@ -3,10 +3,12 @@
  * same kind and record id) is a duplicate: the event lists the new
  * source too (table seen), and a richer copy replaces the stored one.
  */
+#include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
 
 #include "util.h"
+#include "xalloc.h"
 #include "load_impl.h"
 
 /*
@@ -22,13 +24,11 @@ int load_is_dup(struct sqlite_load *ld, int kind, uint64_t fp, struct sv rid, bo
 {
 	*dup = false;
 	struct ridmap *m = &ld->rids;
-	if (!m->cap)
-		return 0;
-	uint32_t f = load_ridmap_fp32(fp);
-	for (size_t i = f & (m->cap - 1); m->slot[i]; i = (i + 1) & (m->cap - 1)) {
-		if ((uint32_t)(m->slot[i] >> 32) != f)
-			continue;
-		int64_t id = (int64_t)(m->slot[i] & UINT32_MAX);
+	if (!load_ridmap_find(m, load_ridmap_fp32(fp)))
+		return set_cause(cause, "%s: cannot read the record-id table in the temporary directory: %s",
+				 store_path(ld->base.st), strerror(errno));
+	for (size_t i = 0; i < m->ncand; i++) {
+		int64_t id = m->cand[i];
 		sqlite3_stmt *q = ld->sel_rid;
 		sqlite3_bind_int64(q, 1, id);
 		int r = sqlite3_step(q);
@@ -47,10 +47,10 @@ int load_is_dup(struct sqlite_load *ld, int kind, uint64_t fp, struct sv rid, bo
 	return 0;
 }
 /*
- * The fingerprint table costs 32 bytes an event at most; past RIDMAP_MAX
- * events in the case (128 MB of it) memory would follow the case, so the
- * load builds the unique index instead and lets SQLite refuse duplicates
- * (slower: random inserts into a large B-tree, but bounded).
+ * When the fingerprint table cannot go on (an event id past 2^32, a
+ * temporary directory that refuses the runs), the load builds the unique
+ * index instead and lets SQLite refuse duplicates (slower: random inserts
+ * into a large B-tree, but bounded).
  */
 int load_ridmap_retire(struct sqlite_load *ld, char **cause)
 {

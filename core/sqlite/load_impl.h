@@ -107,12 +107,32 @@ struct block {
  * seeded from the case when the load starts; a fingerprint hit is
  * checked against the stored record id, so a collision never drops a
  * record, it costs a look-up. The unique index is built once at the
- * end. Cost: 8 bytes a slot, at most half full: 16 MB for a million.
+ * end. The table in memory holds up to RIDMAP_MEM entries (8 bytes a
+ * slot, at most half full: 4 MB); past that it goes to sorted runs in
+ * temporary files behind a Bloom filter (load_ridmap.c), so that memory
+ * stays bounded whatever the size of the load.
  */
+struct ridrun {
+	int fd; /* a temporary file of n sorted slots */
+	size_t n;
+	uint64_t *first; /* the first slot of each RIDMAP_PAGE */
+	size_t npages, pagecap;
+};
+#define RIDMAP_PAGE 4096
 struct ridmap {
 	uint64_t *slot;
 	size_t cap, count;
+	size_t max; /* entries in memory before a spill (0: RIDMAP_MEM) */
+	struct ridrun *run;
+	size_t nrun, runcap;
+	size_t spilled;  /* entries in the runs */
+	uint64_t *bloom; /* over the runs' fingerprints */
+	size_t bloom_words;
+	int64_t *cand; /* load_ridmap_find's answer */
+	size_t ncand, candcap;
+	uint64_t page[RIDMAP_PAGE / 8];
 };
+#define RIDMAP_MEM ((size_t)1 << 18)
 struct sqlite_load {
 	struct store_load base; /* first: the interface's head (storage.h) */
 	int lockfd;
@@ -130,7 +150,6 @@ struct sqlite_load {
 	 * copied out of their batches into one of their own */
 	struct batch *deferred;
 	bool flushing;
-	size_t ridmap_max;
 	int64_t source;
 	char *source_path; /* the current source's, for the abort */
 	unsigned batch_events, pending;
@@ -186,19 +205,25 @@ struct sqlite_load {
 	ZSTD_CCtx *cctx;
 };
 
+/* A case this large when a load starts dedups through its unique index
+ * (kept through the load) rather than reading all its record ids. */
 #define RIDMAP_MAX ((size_t)4 << 20)
 
 /* load.c */
 int load_db_fail(struct sqlite_load *ld, char **cause);
 
-/* load_values.c: the value table and the fingerprint table */
-uint64_t load_rid_fp(int kind, const char *p, size_t n);
+/* load_ridmap.c: the fingerprint table */
 bool load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id);
+bool load_ridmap_spill(struct ridmap *m);
+bool load_ridmap_find(struct ridmap *m, uint32_t f);
 static inline uint32_t load_ridmap_fp32(uint64_t fp)
 {
 	return (uint32_t)(fp >> 32);
 }
 void load_ridmap_free(struct ridmap *m);
+
+/* load_values.c: the value table */
+uint64_t load_rid_fp(int kind, const char *p, size_t n);
 void load_intern_clear(struct intern *in);
 void load_intern_free(struct intern *in);
 uint64_t load_value_hash(struct sv s);

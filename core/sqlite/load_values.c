@@ -1,7 +1,7 @@
 /*
  * load_values.c: the value table during a load (each distinct string costs one lookup
- * in the intern map, one row in vals) and the fingerprint table that
- * deduplicates record ids (load_dedup.c reads it).
+ * in the intern map, one row in vals) and the hashes of values and record
+ * ids.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,40 +20,6 @@ uint64_t load_rid_fp(int kind, const char *p, size_t n)
 	return util_hash_bytes(p, n, 0x13198a2e03707344ULL + (uint64_t)kind);
 }
 
-static void ridmap_place(struct ridmap *m, uint64_t slot)
-{
-	size_t i = (slot >> 32) & (m->cap - 1);
-	while (m->slot[i])
-		i = (i + 1) & (m->cap - 1);
-	m->slot[i] = slot;
-	m->count++;
-}
-
-/* false when the id does not fit a slot (past 2^32 events): the caller
- * then deduplicates through the unique index instead. */
-bool load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id)
-{
-	if (id <= 0 || id > (int64_t)UINT32_MAX)
-		return false;
-	if ((m->count + 1) * 2 > m->cap) {
-		size_t ocap = m->cap;
-		uint64_t *old = m->slot;
-		m->cap = ocap ? ocap * 2 : 1 << 16;
-		m->slot = xcalloc(m->cap, sizeof *m->slot);
-		m->count = 0;
-		for (size_t i = 0; i < ocap; i++)
-			if (old[i])
-				ridmap_place(m, old[i]);
-		free(old);
-	}
-	ridmap_place(m, (uint64_t)load_ridmap_fp32(fp) << 32 | (uint64_t)id);
-	return true;
-}
-
-void load_ridmap_free(struct ridmap *m)
-{
-	free(m->slot);
-}
 void load_intern_clear(struct intern *in)
 {
 	if (!in->cap) {

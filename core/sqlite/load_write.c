@@ -119,8 +119,6 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 	uint64_t fp = it->fp;
 	bool dup = false, replace = false;
 	int64_t dup_id = 0, old_source = 0, old_line = 0;
-	if (!ld->by_index && ld->rids.count >= ld->ridmap_max && load_ridmap_retire(ld, cause) < 0)
-		return -1;
 	if (!ld->by_index && load_is_dup(ld, kind, fp, ev->record_id, &dup, &dup_id, cause) < 0)
 		return -1;
 	if (dup) {

@@ -1,0 +1,400 @@
+/*
+ * load_ridmap.c: the fingerprint table of record ids that deduplicates a
+ * load (load_dedup.c reads it), in bounded memory whatever the size of
+ * the case.
+ *
+ * The table in memory holds up to max entries (fingerprint << 32 | event
+ * id). When it is full it is sorted and written to a temporary file as a
+ * run, and a Bloom filter over every entry written so far says which
+ * look-ups need to read the runs: a record id seen for the first time (a
+ * load's usual case) costs the table and the filter, nothing on disk.
+ * Runs of similar size are merged, so there are few of them (a binary
+ * counter: at most log2 of the case over max). Before, a full table
+ * switched the load to SQLite's unique index mid-load: random inserts
+ * into a B-tree as large as the case, which made 10M events cost 24
+ * times 1M.
+ */
+#define _GNU_SOURCE /* O_TMPFILE */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "xalloc.h"
+#include "load_impl.h"
+
+/* entries in a run's page: a page is read for a look-up */
+#define PAGE_SLOTS (RIDMAP_PAGE / sizeof(uint64_t))
+
+static void ridmap_place(struct ridmap *m, uint64_t slot)
+{
+	size_t i = (slot >> 32) & (m->cap - 1);
+	while (m->slot[i])
+		i = (i + 1) & (m->cap - 1);
+	m->slot[i] = slot;
+	m->count++;
+}
+
+/* The filter: blocks of 512 bits, 6 bits set in one block per entry
+ * (one cache line a look-up). */
+static uint64_t bloom_hash(uint32_t f)
+{
+	return util_mix64((uint64_t)f * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL);
+}
+
+static void bloom_add(struct ridmap *m, uint32_t f)
+{
+	uint64_t h = bloom_hash(f);
+	uint64_t *b = m->bloom + ((util_mix64(h) & (m->bloom_words / 8 - 1)) * 8);
+	for (int k = 0; k < 6; k++, h >>= 9)
+		b[(h >> 6) & 7] |= (uint64_t)1 << (h & 63);
+}
+
+static bool bloom_has(const struct ridmap *m, uint32_t f)
+{
+	if (!m->bloom)
+		return false;
+	uint64_t h = bloom_hash(f);
+	const uint64_t *b = m->bloom + ((util_mix64(h) & (m->bloom_words / 8 - 1)) * 8);
+	for (int k = 0; k < 6; k++, h >>= 9)
+		if (!(b[(h >> 6) & 7] & (uint64_t)1 << (h & 63)))
+			return false;
+	return true;
+}
+
+static int tmp_fd(void)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != ENOENT))
+		return fd;
+	char *path = xasprintf("%s/auditscope-rids-XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	free(path);
+	return fd;
+}
+
+static bool write_all(int fd, const void *p, size_t n, off_t at)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = pwrite(fd, c, n, at);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		c += w;
+		n -= (size_t)w;
+		at += w;
+	}
+	return true;
+}
+
+static bool read_all(int fd, void *p, size_t n, off_t at)
+{
+	char *c = p;
+	while (n) {
+		ssize_t r = pread(fd, c, n, at);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			errno = EIO; /* the run is shorter than written */
+		if (r <= 0)
+			return false;
+		c += r;
+		n -= (size_t)r;
+		at += r;
+	}
+	return true;
+}
+
+/* Writes a sorted run out in chunks, noting each page's first entry. */
+struct run_writer {
+	struct ridrun r;
+	uint64_t buf[4096];
+	size_t nbuf;
+	bool ok;
+};
+
+static void rw_start(struct run_writer *w)
+{
+	memset(&w->r, 0, sizeof w->r);
+	w->nbuf = 0;
+	w->r.fd = tmp_fd();
+	w->ok = w->r.fd >= 0;
+}
+
+static void rw_put(struct run_writer *w, uint64_t s)
+{
+	if (w->r.n % PAGE_SLOTS == 0) {
+		w->r.first = xgrow(w->r.first, &w->r.pagecap, w->r.npages + 1, sizeof *w->r.first);
+		w->r.first[w->r.npages++] = s;
+	}
+	w->buf[w->nbuf++] = s;
+	w->r.n++;
+	if (w->nbuf == sizeof w->buf / sizeof *w->buf) {
+		w->ok = w->ok && write_all(w->r.fd, w->buf, sizeof w->buf, (off_t)((w->r.n - w->nbuf) * 8));
+		w->nbuf = 0;
+	}
+}
+
+static bool rw_end(struct run_writer *w)
+{
+	if (w->nbuf)
+		w->ok = w->ok && write_all(w->r.fd, w->buf, w->nbuf * 8, (off_t)((w->r.n - w->nbuf) * 8));
+	w->nbuf = 0;
+	return w->ok;
+}
+
+static void run_free(struct ridrun *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->first);
+}
+
+/* Reads a run from the start in chunks. */
+struct run_reader {
+	const struct ridrun *r;
+	uint64_t buf[4096];
+	size_t at, len, pos; /* entries: read so far, in buf, next in buf */
+};
+
+static bool rr_next(struct run_reader *rd, uint64_t *s, bool *ok)
+{
+	if (rd->pos == rd->len) {
+		if (rd->at == rd->r->n)
+			return false;
+		size_t k = rd->r->n - rd->at;
+		if (k > sizeof rd->buf / sizeof *rd->buf)
+			k = sizeof rd->buf / sizeof *rd->buf;
+		if (!read_all(rd->r->fd, rd->buf, k * 8, (off_t)(rd->at * 8))) {
+			*ok = false;
+			return false;
+		}
+		rd->at += k;
+		rd->len = k;
+		rd->pos = 0;
+	}
+	*s = rd->buf[rd->pos++];
+	return true;
+}
+
+/* The filter sized for the entries in the runs (12 to 24 bits each):
+ * rebuilt from the runs when it has grown past that. */
+static bool bloom_fit(struct ridmap *m)
+{
+	size_t words = m->bloom_words ? m->bloom_words : 1024;
+	while (words * 64 < m->spilled * 12)
+		words *= 2;
+	if (words == m->bloom_words)
+		return true;
+	free(m->bloom);
+	m->bloom = xcalloc(words, sizeof *m->bloom);
+	m->bloom_words = words;
+	bool ok = true;
+	for (size_t i = 0; i < m->nrun && ok; i++) {
+		struct run_reader *rd = xcalloc(1, sizeof *rd);
+		rd->r = &m->run[i];
+		uint64_t s;
+		while (rr_next(rd, &s, &ok))
+			bloom_add(m, (uint32_t)(s >> 32));
+		free(rd);
+	}
+	return ok;
+}
+
+/* The last two runs into one, while the older is at most twice the
+ * newer. */
+static bool merge_runs(struct ridmap *m)
+{
+	while (m->nrun >= 2 && m->run[m->nrun - 2].n <= 2 * m->run[m->nrun - 1].n) {
+		struct ridrun *a = &m->run[m->nrun - 2], *b = &m->run[m->nrun - 1];
+		struct run_reader *ra = xcalloc(1, sizeof *ra), *rb = xcalloc(1, sizeof *rb);
+		struct run_writer *w = xmalloc(sizeof *w);
+		ra->r = a;
+		rb->r = b;
+		rw_start(w);
+		bool ok = w->ok, ha, hb;
+		uint64_t x = 0, y = 0;
+		ha = rr_next(ra, &x, &ok);
+		hb = rr_next(rb, &y, &ok);
+		while (ok && (ha || hb)) {
+			if (ha && (!hb || x <= y)) {
+				rw_put(w, x);
+				ha = rr_next(ra, &x, &ok);
+			} else {
+				rw_put(w, y);
+				hb = rr_next(rb, &y, &ok);
+			}
+		}
+		ok = rw_end(w) && ok;
+		free(ra);
+		free(rb);
+		if (!ok) {
+			run_free(&w->r);
+			free(w);
+			return false;
+		}
+		run_free(a);
+		run_free(b);
+		*a = w->r;
+		m->nrun--;
+		free(w);
+	}
+	return true;
+}
+
+/* LSD radix sort of n slots, 16 bits a pass (tmp holds n). */
+static void sort_slots(uint64_t *a, uint64_t *tmp, size_t n)
+{
+	size_t *count = xmalloc(65536 * sizeof *count);
+	for (int shift = 0; shift < 64; shift += 16) {
+		memset(count, 0, 65536 * sizeof *count);
+		for (size_t i = 0; i < n; i++)
+			count[(a[i] >> shift) & 0xffff]++;
+		size_t sum = 0;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(a[i] >> shift) & 0xffff]++] = a[i];
+		uint64_t *t = a;
+		a = tmp;
+		tmp = t;
+	}
+	free(count); /* four passes: the sorted slots are back in a */
+}
+
+/* The table in memory into a run on disk; false when the disk refused
+ * (the caller then deduplicates through the unique index). */
+bool load_ridmap_spill(struct ridmap *m)
+{
+	if (!m->count)
+		return true;
+	uint64_t *a = xmalloc(m->count * sizeof *a), *tmp = xmalloc(m->count * sizeof *tmp);
+	size_t n = 0;
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slot[i])
+			a[n++] = m->slot[i];
+	sort_slots(a, tmp, n);
+	free(tmp);
+	struct run_writer *w = xmalloc(sizeof *w);
+	rw_start(w);
+	for (size_t i = 0; i < n; i++)
+		rw_put(w, a[i]);
+	bool ok = rw_end(w);
+	if (ok) {
+		m->run = xgrow(m->run, &m->runcap, m->nrun + 1, sizeof *m->run);
+		m->run[m->nrun++] = w->r;
+		m->spilled += n;
+		size_t words = m->bloom_words;
+		ok = bloom_fit(m); /* a rebuilt filter has read the new run */
+		if (ok && words == m->bloom_words)
+			for (size_t i = 0; i < n; i++)
+				bloom_add(m, (uint32_t)(a[i] >> 32));
+	} else {
+		run_free(&w->r);
+	}
+	free(w);
+	free(a);
+	if (!ok)
+		return false;
+	memset(m->slot, 0, m->cap * sizeof *m->slot);
+	m->count = 0;
+	return merge_runs(m);
+}
+
+/* false when the id does not fit a slot (past 2^32 events) or a spill
+ * failed: the caller then deduplicates through the unique index. */
+bool load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id)
+{
+	if (id <= 0 || id > (int64_t)UINT32_MAX)
+		return false;
+	size_t max = m->max ? m->max : RIDMAP_MEM;
+	if (m->count >= max && !load_ridmap_spill(m))
+		return false;
+	if ((m->count + 1) * 2 > m->cap) {
+		size_t ocap = m->cap;
+		uint64_t *old = m->slot;
+		m->cap = ocap ? ocap * 2 : 1 << 16;
+		m->slot = xcalloc(m->cap, sizeof *m->slot);
+		m->count = 0;
+		for (size_t i = 0; i < ocap; i++)
+			if (old[i])
+				ridmap_place(m, old[i]);
+		free(old);
+	}
+	ridmap_place(m, (uint64_t)load_ridmap_fp32(fp) << 32 | (uint64_t)id);
+	return true;
+}
+
+static void add_cand(struct ridmap *m, uint64_t slot)
+{
+	m->cand = xgrow(m->cand, &m->candcap, m->ncand + 1, sizeof *m->cand);
+	m->cand[m->ncand++] = (int64_t)(slot & UINT32_MAX);
+}
+
+/* The entries of fingerprint f in run r: the pages whose range can hold
+ * it (one, unless f's entries cross a page's end). */
+static bool run_find(struct ridmap *m, const struct ridrun *r, uint32_t f)
+{
+	uint64_t lo = (uint64_t)f << 32, hi = lo | UINT32_MAX;
+	if (!r->npages || r->first[0] > hi)
+		return true;
+	size_t a = 0, b = r->npages; /* the last page whose first entry <= lo */
+	while (b - a > 1) {
+		size_t mid = a + (b - a) / 2;
+		if (r->first[mid] <= lo)
+			a = mid;
+		else
+			b = mid;
+	}
+	for (size_t p = a; p < r->npages && (p == a || r->first[p] <= hi); p++) {
+		size_t k = r->n - p * PAGE_SLOTS;
+		if (k > PAGE_SLOTS)
+			k = PAGE_SLOTS;
+		if (!read_all(r->fd, m->page, k * 8, (off_t)(p * RIDMAP_PAGE)))
+			return false;
+		for (size_t i = 0; i < k; i++)
+			if (m->page[i] >> 32 == f)
+				add_cand(m, m->page[i]);
+	}
+	return true;
+}
+
+/* The event ids whose fingerprint is f into m->cand (m->ncand of them):
+ * each is the record id's event or a collision the caller checks. false
+ * when a run could not be read. */
+bool load_ridmap_find(struct ridmap *m, uint32_t f)
+{
+	m->ncand = 0;
+	if (m->cap)
+		for (size_t i = f & (m->cap - 1); m->slot[i]; i = (i + 1) & (m->cap - 1))
+			if ((uint32_t)(m->slot[i] >> 32) == f)
+				add_cand(m, m->slot[i]);
+	if (!bloom_has(m, f))
+		return true;
+	for (size_t i = m->nrun; i-- > 0;)
+		if (!run_find(m, &m->run[i], f))
+			return false;
+	return true;
+}
+
+void load_ridmap_free(struct ridmap *m)
+{
+	free(m->slot);
+	for (size_t i = 0; i < m->nrun; i++)
+		run_free(&m->run[i]);
+	free(m->run);
+	free(m->bloom);
+	free(m->cand);
+}

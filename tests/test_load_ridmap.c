@@ -1,0 +1,88 @@
+/*
+ * test_load_ridmap.c: the record-id fingerprint table of a load
+ * (core/sqlite/load_ridmap.c) past its memory: every id put is found
+ * again after spills to runs, merges and regrown filters, fingerprints
+ * shared by several ids give all of them, and fingerprints never put
+ * mostly cost nothing.
+ */
+#include "testutil.h"
+
+#include "util.h"
+#include "sqlite/load_impl.h"
+
+static bool has(const struct ridmap *m, int64_t id)
+{
+	for (size_t i = 0; i < m->ncand; i++)
+		if (m->cand[i] == id)
+			return true;
+	return false;
+}
+
+/* fingerprint of the i-th id: spread, with every 7th sharing its
+ * fingerprint with the one before it (a collision to tell apart) */
+static uint64_t fp_of(size_t i)
+{
+	if (i % 7 == 0 && i)
+		i--;
+	return util_mix64(i * 2 + 1) | 1;
+}
+
+static void test_spilled_ids_found(void **state)
+{
+	(void)state;
+	enum { N = 100000 };
+	struct ridmap m;
+	memset(&m, 0, sizeof m);
+	m.max = 1000; /* 100 spills, merged as they come */
+	for (size_t i = 0; i < N; i++)
+		assert_true(load_ridmap_put(&m, fp_of(i), (int64_t)i + 1));
+	assert_true(m.nrun > 0);
+	assert_true(m.nrun <= 12); /* a binary counter of runs, not 100 */
+	assert_int_equal(m.spilled + m.count, N);
+	for (size_t i = 0; i < N; i++) {
+		assert_true(load_ridmap_find(&m, load_ridmap_fp32(fp_of(i))));
+		assert_true(has(&m, (int64_t)i + 1));
+		if (i % 7 == 0 && i) /* and the one it collides with */
+			assert_true(has(&m, (int64_t)i));
+	}
+	/* fingerprints never put: the filter keeps most away from the runs,
+	 * and an answer, if any, is only ever a candidate to check */
+	size_t answered = 0;
+	for (size_t i = 0; i < N; i++) {
+		assert_true(load_ridmap_find(&m, load_ridmap_fp32(util_mix64(i * 2 + 2))));
+		answered += m.ncand > 0;
+	}
+	assert_true(answered < N / 100);
+	load_ridmap_free(&m);
+}
+
+/* A spill with nothing in memory, a find on an empty table. */
+static void test_empty(void **state)
+{
+	(void)state;
+	struct ridmap m;
+	memset(&m, 0, sizeof m);
+	assert_true(load_ridmap_find(&m, 42));
+	assert_int_equal(m.ncand, 0);
+	assert_true(load_ridmap_spill(&m));
+	assert_int_equal(m.nrun, 0);
+	assert_true(load_ridmap_put(&m, (uint64_t)42 << 32, 5));
+	assert_true(load_ridmap_spill(&m));
+	assert_int_equal(m.nrun, 1);
+	assert_int_equal(m.count, 0);
+	assert_true(load_ridmap_find(&m, 42));
+	assert_int_equal(m.ncand, 1);
+	assert_int_equal(m.cand[0], 5);
+	/* ids past 32 bits are refused: the load then uses the index */
+	assert_false(load_ridmap_put(&m, 7, (int64_t)UINT32_MAX + 1));
+	load_ridmap_free(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spilled_ids_found),
+		cmocka_unit_test(test_empty),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
