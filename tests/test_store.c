@@ -621,6 +621,77 @@ static void test_query_terms(void **state)
 	raws_free(raws, N);
 }
 
+struct msgs_seen {
+	char folder[8][128], msgid[8][128];
+	bool has_msgid[8];
+	int64_t size[8];
+	int n;
+};
+
+static int collect_msg(const struct store_message *m, void *ctx)
+{
+	struct msgs_seen *s = ctx;
+	assert_true(s->n < 8);
+	snprintf(s->folder[s->n], sizeof s->folder[0], "%s", m->folder ? m->folder : "(null)");
+	s->has_msgid[s->n] = m->msgid != NULL;
+	snprintf(s->msgid[s->n], sizeof s->msgid[0], "%s", m->msgid ? m->msgid : "");
+	s->size[s->n] = m->size;
+	s->n++;
+	return 0;
+}
+
+/* An event's message list keeps its folders and message ids byte for
+ * byte, whatever needs escaping in them and wherever it sits (the plain
+ * run before the first escape is found sixteen bytes at a time), and its
+ * sizes, unknown ones included. */
+static void test_message_list_text(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+	struct store *st = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, "msgs.json", 10, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	static const char *const folders[] = {
+		"\\Inbox",
+		"Folder with \"quotes\" and \\\\ backslashes past sixteen bytes",
+		"\x01\x1f tab\there",
+		"caf\xc3\xa9 \xe2\x80\xae bidi 0123456789abcdef\"",
+		"0123456789abcdef0123456789abcdef",
+	};
+	static const char *const ids[] = { "<a@x>", NULL, "<0123456789abcdef\\>", "\"", "" };
+	static const int64_t sizes[] = { 0, -1, 1234567890123LL, 9, 42 };
+	struct event_msg m[5];
+	for (int i = 0; i < 5; i++) {
+		m[i].folder = (struct sv){ folders[i], strlen(folders[i]) };
+		m[i].msgid = ids[i] ? (struct sv){ ids[i], strlen(ids[i]) } : (struct sv){ NULL, 0 };
+		m[i].size = sizes[i];
+	}
+	struct event ev;
+	struct event_msg one;
+	char id[32];
+	make_event(&ev, &one, "{\"Operation\":\"MailItemsAccessed\"}", 1, id);
+	ev.msgs = m;
+	ev.nmsgs = 5;
+	assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	struct msgs_seen seen = { 0 };
+	assert_int_equal(store_event_messages(st, 1, collect_msg, &seen, &cause), 0);
+	assert_int_equal(seen.n, 5);
+	for (int i = 0; i < 5; i++) {
+		assert_string_equal(seen.folder[i], folders[i]);
+		assert_int_equal(seen.has_msgid[i], ids[i] != NULL);
+		if (ids[i])
+			assert_string_equal(seen.msgid[i], ids[i]);
+		assert_int_equal(seen.size[i], sizes[i]);
+	}
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -635,6 +706,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_conflict_in_one_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_summary_after_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_terms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_message_list_text, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
