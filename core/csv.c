@@ -140,24 +140,35 @@ static const char *unquote(const char *p, const char *end, char **wp)
 #ifdef __SSE2__
 	const __m128i qq = _mm_set1_epi8('"');
 	for (;;) {
+		/* sixteen bytes stored as they are; the first quote among them
+		 * decides: a doubled one keeps itself and drops its twin (the
+		 * mask says whether the next byte is one), a single one ends
+		 * the field */
 		while (end - p >= 16) {
 			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
 			_mm_storeu_si128((__m128i *)(void *)w, v);
-			int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(v, qq));
+			unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, qq));
 			if (!mask) {
 				p += 16;
 				w += 16;
 				continue;
 			}
-			int k = __builtin_ctz((unsigned)mask);
-			p += k;
-			w += k;
-			break;
+			unsigned k = (unsigned)__builtin_ctz(mask);
+			if (k == 15) {
+				p += 15; /* its twin, if any, is past these sixteen */
+				w += 15;
+				break;
+			}
+			w += k + 1;
+			if (mask & (2u << k)) {
+				p += k + 2;
+				continue;
+			}
+			*wp = w - 1;
+			return p + k + 1;
 		}
-		if (end - p < 16) {
-			while (p < end && *p != '"')
-				*w++ = *p++;
-		}
+		while (p < end && *p != '"')
+			*w++ = *p++;
 		if (p >= end) {
 			*wp = w;
 			return NULL;

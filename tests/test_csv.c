@@ -317,6 +317,54 @@ static void test_quote_runs(void **state)
 	free(want);
 }
 
+/* A doubled quote, and the closing quote, at every place relative to the
+ * sixteen bytes the unquoting reads at a time (a quote last of them, its
+ * twin first of the next, the field ending there), after a prefix of each
+ * length. */
+static void test_quote_places(void **state)
+{
+	(void)state;
+	char doc[256], want[128];
+	for (size_t pre = 0; pre < 18; pre++) {
+		for (size_t at = 0; at <= 40; at++) {
+			for (int doubled = 0; doubled < 2; doubled++) {
+				size_t o = 0, w = 0;
+				for (size_t i = 0; i < pre; i++)
+					doc[o++] = 'p';
+				doc[o++] = ',';
+				doc[o++] = '"';
+				for (size_t i = 0; i < at; i++) {
+					doc[o++] = (char)('a' + i % 26);
+					want[w++] = (char)('a' + i % 26);
+				}
+				if (doubled) {
+					doc[o++] = '"';
+					doc[o++] = '"';
+					want[w++] = '"';
+					for (size_t i = 0; i < 3; i++) {
+						doc[o++] = 'z';
+						want[w++] = 'z';
+					}
+				}
+				memcpy(doc + o, "\",last\nb,c\n", 11);
+				o += 11;
+				struct recs rs;
+				read_all(doc, o, ',', &rs);
+				assert_int_equal(rs.n, 2);
+				assert_int_equal(rs.r[0].kind, CSV_ROW);
+				assert_int_equal(rs.r[0].nf, 3);
+				if (rs.r[0].fl[1] != w || memcmp(rs.r[0].f[1], want, w) != 0)
+					fail_msg("prefix %zu, quote at %zu, doubled %d: \"%.*s\"", pre, at,
+						 doubled, (int)rs.r[0].fl[1], rs.r[0].f[1]);
+				assert_int_equal(rs.r[0].fl[2], 4);
+				assert_memory_equal(rs.r[0].f[2], "last", 4);
+				expect_row(&rs, 1, 2, "b", "c", NULL);
+				recs_free(&rs);
+			}
+		}
+	}
+}
+
 static void test_multiline_cells(void **state)
 {
 	(void)state;
@@ -810,6 +858,7 @@ int main(void)
 		cmocka_unit_test(test_simple_rows),
 		cmocka_unit_test(test_quoted_fields),
 		cmocka_unit_test(test_quote_runs),
+		cmocka_unit_test(test_quote_places),
 		cmocka_unit_test(test_multiline_cells),
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_semicolon),
