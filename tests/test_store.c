@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "annot.h"
 #include "ingest.h"
 #include "query.h"
 #include "store.h"
@@ -469,6 +470,71 @@ static void test_open_mid_commit(void **state)
 	raws_free(raws, N);
 }
 
+/* A second connection to the case in the same process (the hunts' and
+ * Sigma's worker threads open the case again) must not take away the
+ * first one's locks: closing any descriptor of a file drops every POSIX
+ * lock the process holds on it, SQLite's included. Without them a load
+ * in another process saw nobody on the case, left WAL mode (deleting the
+ * log the interface was reading) and the interface's next write and
+ * close cut the case down to its own stale size (found with
+ * bench_lockwait's reader thread: 143 MB -> 480 KB, "damaged: truncated"). */
+static void test_second_open_keeps_locks(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 2000 };
+	char **raws = raws_new(N);
+	struct store *st, *st2;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	load_n(st, "a.json", 0, 1, raws);
+	store_close(st);
+	/* the interface has the case open */
+	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), 1);
+	int go[2];
+	assert_int_equal(pipe(go), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* a load in another process (a new image: SQLite's state
+		 * copied by fork would know this process's locks), once the
+		 * worker is there */
+		char c;
+		if (read(go[0], &c, 1) != 1)
+			_exit(3);
+		execl("/proc/self/exe", "test_store", "--load-child", f->path, (char *)NULL);
+		_exit(127);
+	}
+	/* a worker's connection opens and reads while the load runs, and the
+	 * interface asks whether a load runs */
+	assert_int_equal(store_open(f->path, STORE_READONLY, &st2, &cause), 0);
+	assert_int_equal(scalar(st2, "SELECT count(*) FROM events"), 1);
+	assert_false(store_path_load_running(f->path));
+	assert_int_equal(write(go[1], "x", 1), 1);
+	int status;
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* both see the load; the interface writes (a mark) and closes */
+	assert_int_equal(scalar(st2, "SELECT count(*) FROM events"), N);
+	store_close(st2);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	assert_true(annot_mark(st, 1, true, &cause) >= 0);
+	store_close(st);
+	int rc = store_open(f->path, 0, &st, &cause);
+	if (rc < 0)
+		fprintf(stderr, "# %s\n", cause);
+	assert_int_equal(rc, 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM marks"), 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"),
+			 0);
+	store_close(st);
+	close(go[0]);
+	close(go[1]);
+	raws_free(raws, N);
+}
+
 /* A record id seen twice in one load (issue 10): with another user, the
  * second copy is a conflict kept among the rejects, the stored event
  * unchanged; with the same raw record, it is a duplicate. The first
@@ -692,8 +758,41 @@ static void test_message_list_text(void **state)
 	store_close(st);
 }
 
-int main(void)
+/* test_store --load-child CASE: load events 1..1999 into CASE (the other
+ * process of test_second_open_keeps_locks); exit status 0 when done. */
+static int load_child(const char *path)
 {
+	enum { N = 2000 };
+	char **raws = raws_new(N);
+	struct store *st;
+	char *cause = NULL;
+	if (store_open(path, 0, &st, &cause) < 0)
+		return 3;
+	struct store_load *ld = store_load_begin(st, &cause);
+	if (!ld || store_load_source(ld, "b.json", 100, &cause) < 0)
+		return 4;
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	for (int i = 1; i < N; i++) {
+		struct event ev;
+		struct event_msg m;
+		char id[32];
+		make_event(&ev, &m, raws[i], i, id);
+		if (sk.event(sk.ctx, &ev, &cause) < 0)
+			return 5;
+	}
+	if (store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause) < 0 ||
+	    store_load_end(ld, &cause) < 0)
+		return 6;
+	store_close(st);
+	raws_free(raws, N);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--load-child") == 0)
+		return load_child(argv[2]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dedup_raw_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_past_table_limit, setup, teardown),
@@ -703,6 +802,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_mid_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_open_keeps_locks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conflict_in_one_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_summary_after_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_terms, setup, teardown),

@@ -124,8 +124,7 @@ static void load_free(struct sqlite_load *ld)
 	pthread_mutex_destroy(&ld->zmu);
 	pthread_cond_destroy(&ld->zcv);
 	pthread_cond_destroy(&ld->zdone);
-	if (ld->lockfd >= 0)
-		close(ld->lockfd); /* releases the flock */
+	sqlite_case_fd_close(ld->lockfd); /* releases the flock */
 	free(ld);
 }
 
@@ -153,7 +152,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 
 	/* One load at a time: raw blocks rely on the ids a load is given
 	 * being consecutive. flock is separate from SQLite's own locks. */
-	ld->lockfd = open(store_path(st), O_RDONLY | O_CLOEXEC);
+	ld->lockfd = sqlite_case_fd_open(store_path(st));
 	if (ld->lockfd < 0 || flock(ld->lockfd, LOCK_EX | LOCK_NB) < 0) {
 		set_cause(cause, "%s: %s", store_path(st),
 			  errno == EWOULDBLOCK ? "another load into this case is running" : strerror(errno));

@@ -40,6 +40,13 @@ bool sqlite_store_readonly(struct store *st);
  * busy handler retries every 2 ms (SQLite's own backs off to 100 ms), so
  * the announced writer gets the lock as soon as the load commits.
  */
+/* A descriptor of the case file at path, opened beside SQLite (O_RDONLY)
+ * or -1; give it back with sqlite_case_fd_close, never close(): closing
+ * any descriptor of the file would drop SQLite's own POSIX locks in this
+ * process (store.c says why that loses data). Its flock and its OFD byte
+ * locks are released when it is given back. */
+int sqlite_case_fd_open(const char *path);
+void sqlite_case_fd_close(int fd);
 #define STORE_WANT_BYTE ((off_t)0x40000000 + 0x10000)
 void sqlite_store_want_write(struct store *st, bool on);
 /* How long a statement waits for a lock another connection holds

@@ -181,12 +181,102 @@ static int exec(sqlite3 *db, const char *sql, char **cause)
 	return 0;
 }
 
+/*
+ * Descriptors of case files that this process opens beside SQLite (the
+ * header read, the writers' byte, a load's flock, the probe for a
+ * running load). Closing any descriptor of a file drops every POSIX lock
+ * the process holds on it, SQLite's included: a second connection in the
+ * same process (the hunts' and Sigma's workers open the case again) took
+ * the interface's shared lock away, a load in another process then saw
+ * nobody on the case, left WAL mode and removed the log the interface
+ * still used, and the interface's next write and close cut the case down
+ * to its own stale size. So a descriptor given back is kept open, its
+ * flock and byte locks released, until no descriptor of the same file is
+ * in use in the process; the next open of that file takes it again.
+ */
+struct case_fd {
+	dev_t dev;
+	ino_t ino;
+	int fd;
+	bool used;
+};
+static pthread_mutex_t case_fds_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct case_fd *case_fds;
+static size_t ncase_fds, case_fds_cap;
+
+int sqlite_case_fd_open(const char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb) < 0)
+		return -1;
+	int fd = -1;
+	pthread_mutex_lock(&case_fds_mu);
+	for (size_t i = 0; i < ncase_fds && fd < 0; i++)
+		if (!case_fds[i].used && case_fds[i].dev == sb.st_dev && case_fds[i].ino == sb.st_ino) {
+			case_fds[i].used = true;
+			fd = case_fds[i].fd;
+		}
+	if (fd < 0) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		struct stat fsb;
+		if (fd >= 0 && fstat(fd, &fsb) == 0) {
+			if (ncase_fds == case_fds_cap) {
+				case_fds_cap = case_fds_cap ? 2 * case_fds_cap : 16;
+				case_fds = xrealloc(case_fds, case_fds_cap * sizeof *case_fds);
+			}
+			case_fds[ncase_fds++] = (struct case_fd){ fsb.st_dev, fsb.st_ino, fd, true };
+		} else if (fd >= 0) {
+			close(fd); /* cannot happen on an open descriptor */
+			fd = -1;
+		}
+	}
+	pthread_mutex_unlock(&case_fds_mu);
+	return fd;
+}
+
+void sqlite_case_fd_close(int fd)
+{
+	if (fd < 0)
+		return;
+	flock(fd, LOCK_UN);
+	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET }; /* the whole file */
+	fcntl(fd, F_OFD_SETLK, &fl);
+	pthread_mutex_lock(&case_fds_mu);
+	size_t i = 0;
+	while (i < ncase_fds && case_fds[i].fd != fd)
+		i++;
+	if (i == ncase_fds) {
+		pthread_mutex_unlock(&case_fds_mu);
+		return;
+	}
+	case_fds[i].used = false;
+	dev_t dev = case_fds[i].dev;
+	ino_t ino = case_fds[i].ino;
+	bool in_use = false;
+	for (size_t j = 0; j < ncase_fds; j++)
+		in_use |= case_fds[j].used && case_fds[j].dev == dev && case_fds[j].ino == ino;
+	for (size_t j = 0; !in_use && j < ncase_fds;) { /* nothing here holds the file any more */
+		if (case_fds[j].dev == dev && case_fds[j].ino == ino) {
+			close(case_fds[j].fd);
+			case_fds[j] = case_fds[--ncase_fds];
+		} else {
+			j++;
+		}
+	}
+	if (!ncase_fds) {
+		free(case_fds);
+		case_fds = NULL;
+		case_fds_cap = 0;
+	}
+	pthread_mutex_unlock(&case_fds_mu);
+}
+
 /* A load holds an exclusive flock on the case file (load.c): a shared
  * one that cannot be had means it is running. */
 static bool sqlite_load_running(struct store *st)
 {
 	if (SQ(st)->probe_fd < 0)
-		SQ(st)->probe_fd = open(SQ(st)->path, O_RDONLY | O_CLOEXEC);
+		SQ(st)->probe_fd = sqlite_case_fd_open(SQ(st)->path);
 	int fd = SQ(st)->probe_fd;
 	if (fd < 0)
 		return false;
@@ -198,11 +288,11 @@ static bool sqlite_load_running(struct store *st)
 
 bool sqlite_path_load_running(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = sqlite_case_fd_open(path);
 	if (fd < 0)
 		return false;
 	bool held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-	close(fd); /* and the shared flock with it */
+	sqlite_case_fd_close(fd); /* and the shared flock with it */
 	return held;
 }
 
@@ -281,16 +371,16 @@ static void sqlite_setup(void)
 /* What the first 100 bytes of a file say it is. */
 enum header_kind { HDR_NONE, HDR_SQLITE, HDR_CASE };
 
-static enum header_kind read_header(const char *path, int64_t *pages, int64_t *page_size, int64_t *bytes)
+static enum header_kind read_header(int fd, int64_t *pages, int64_t *page_size, int64_t *bytes)
 {
 	unsigned char h[100];
 	*pages = *page_size = *bytes = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return HDR_NONE;
 	struct stat sb;
-	ssize_t n = fstat(fd, &sb) == 0 ? read(fd, h, sizeof h) : -1;
-	close(fd);
+	ssize_t n = fstat(fd, &sb) == 0 ? pread(fd, h, sizeof h, 0) : -1;
+	if (n < 0)
+		return HDR_NONE;
 	*bytes = sb.st_size;
 	if (n < 16 || memcmp(h, "SQLite format 3", 16) != 0)
 		return HDR_NONE;
@@ -390,8 +480,11 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	sqlite3 *db = NULL;
 	if (!(flags & STORE_CREATE) && access(path, F_OK) != 0)
 		return set_cause(cause, "%s: no such case file", path);
+	/* this store's own descriptor of the file (sqlite_case_fd_open),
+	 * held until it is closed */
+	int myfd = sqlite_case_fd_open(path);
 	int64_t hpages, hpsize, fbytes;
-	enum header_kind hk = read_header(path, &hpages, &hpsize, &fbytes);
+	enum header_kind hk = read_header(myfd, &hpages, &hpsize, &fbytes);
 	/* A case on read-only media (or in a folder this user cannot write)
 	 * is opened read-only; without a WAL to replay it is opened
 	 * immutable, since SQLite cannot create the -shm a WAL reader needs. */
@@ -415,11 +508,14 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	if (orc != SQLITE_OK) {
 		set_cause(cause, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
 		sqlite3_close(db);
+		sqlite_case_fd_close(myfd);
 		return -1;
 	}
+	if (myfd < 0) /* created just now */
+		myfd = sqlite_case_fd_open(path);
 	struct sqlite_store *sst = xcalloc(1, sizeof *sst);
 	sst->busy_ms = 5000;
-	sst->wantfd = -1;
+	sst->wantfd = myfd;
 	sqlite3_busy_handler(db, busy_poll, sst);
 	sqlite3_stmt *q;
 	int appid = 0, ver = 0, ntables = 0;
@@ -450,6 +546,7 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 			set_cause(cause, "%s: not an auditscope case file (%s)", path, sqlite3_errmsg(db));
 		sqlite3_finalize(q);
 		sqlite3_close(db);
+		sqlite_case_fd_close(myfd);
 		free(sst);
 		return -1;
 	}
@@ -460,19 +557,17 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	if (ntables > 0 && appid != APP_ID) {
 		set_cause(cause, "%s: not an auditscope case file", path);
 		sqlite3_close(db);
+		sqlite_case_fd_close(myfd);
 		free(sst);
 		return -1;
 	}
 	if (ver > SCHEMA_VERSION) {
 		set_cause(cause, "%s: case file is from a newer auditscope (schema %d)", path, ver);
 		sqlite3_close(db);
+		sqlite_case_fd_close(myfd);
 		free(sst);
 		return -1;
 	}
-	/* kept open until the connection is closed: closing another
-	 * descriptor of the case file would drop SQLite's POSIX locks */
-	if (!(flags & STORE_READONLY))
-		sst->wantfd = open(path, O_RDONLY | O_CLOEXEC);
 	sst->base.ops = &sqlite_store_ops;
 	struct store *st = &sst->base;
 	SQ(st)->db = db;
@@ -538,10 +633,9 @@ static void sqlite_close(struct store *st)
 	sqlite3_finalize(SQ(st)->sel_text[1]);
 	sqlite3_finalize(SQ(st)->sel_msgs);
 	sqlite3_close(SQ(st)->db);
-	if (SQ(st)->wantfd >= 0)
-		close(SQ(st)->wantfd);
-	if (SQ(st)->probe_fd >= 0)
-		close(SQ(st)->probe_fd);
+	/* after the connection: its locks no longer matter */
+	sqlite_case_fd_close(SQ(st)->wantfd);
+	sqlite_case_fd_close(SQ(st)->probe_fd);
 	ZSTD_freeDCtx(SQ(st)->dctx);
 	free(SQ(st)->blk);
 	free(SQ(st)->path);

@@ -29,13 +29,11 @@ struct sqlite_store {
 	sqlite3_stmt *sel_seen;    /* store_event_seen, asked once an exported row */
 	sqlite3_stmt *sel_text[2]; /* value_texts: vals, sources */
 	sqlite3_stmt *sel_msgs;    /* event_messages */
-	int wantfd;                /* the case file, for STORE_WANT_BYTE; -1 */
+	int wantfd;                /* the case file (sqlite_case_fd_open), for STORE_WANT_BYTE; -1 */
 	int busy_ms;
 	struct timespec busy_since;
-	/* a descriptor of the case file for sqlite_load_running's flock,
-	 * open until the connection is closed: closing any descriptor of
-	 * the file would drop SQLite's own POSIX locks on it (a reader's
-	 * WAL could then be checkpointed and removed under it) */
+	/* a descriptor of the case file for sqlite_load_running's flock
+	 * (sqlite_case_fd_open) */
 	int probe_fd;
 };
 
