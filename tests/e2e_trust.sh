@@ -253,6 +253,9 @@ check "smaller: other text of the same record stays a duplicate" grep -q "rc2.js
 "$bin" info "$t/crc.case" > "$t/rc.info" 2>&1
 check "smaller: info counts the conflict apart from rejects" \
 	bash -c "grep -q '0 rejected rows' '$t/rc.info' && grep -q '^1 records repeat a record id' '$t/rc.info' && grep -q 'conflict: record id rc-1' '$t/rc.info'"
+check "smaller: sources has a conflicts column beside rejects" \
+	test "$("$bin" sources "$t/crc.case" --format csv | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } { printf "%s/%s ", $c["rejects"], $c["conflicts"] }')" = "0/0 0/1 "
+check "smaller: and in the table" bash -c "'$bin' sources '$t/crc.case' | head -1 | grep -q 'rejects *conflicts'"
 "$bin" export "$t/crc.case" --format markdown -o "$t/rc.md" > /dev/null 2>&1
 check "smaller: the report counts it" grep -q "| conflicting records .* | 1 |" "$t/rc.md"
 "$bin" load "$t/crc.case" "$t/rc2.json" > "$t/rc.out2" 2>&1

@@ -2,7 +2,9 @@
  * cmd_sources.c: `auditscope sources CASE`: the files and archive members
  * a case was loaded from, one row each, as a table, CSV or JSON Lines:
  * for a chain-of-custody sheet or a script that checks what `info` tells
- * a person (hashes, counts, time range, status, warning).
+ * a person (hashes, counts, time range, status, warning). conflicts are
+ * the records that repeated a record id already loaded with another time
+ * or value (kept in the rejected rows, counted apart from them).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@ static const struct out_col cols[] = {
 	{ .name = "events", .number = true },
 	{ .name = "duplicates", .number = true },
 	{ .name = "rejects", .number = true },
+	{ .name = "conflicts", .number = true },
 	{ .name = "first" },
 	{ .name = "last" },
 	{ .name = "status" },
@@ -28,7 +31,7 @@ static const struct out_col cols[] = {
 	{ .name = "loaded_at" },
 	{ .name = "warning" },
 };
-#define NTABLE 9
+#define NTABLE 10
 
 struct listing {
 	struct out *o;
@@ -38,7 +41,7 @@ struct listing {
 static int one(const struct store_source_row *r, void *ctx)
 {
 	struct listing *l = ctx;
-	char n[4][24], first[40] = "", last[40] = "", bytes[24];
+	char n[5][24], first[40] = "", last[40] = "", bytes[24];
 	bool times = r->c.first_ts != INT64_MAX;
 	const char *v[] = {
 		r->path,
@@ -47,6 +50,7 @@ static int one(const struct store_source_row *r, void *ctx)
 		out_int((int64_t)r->c.events, n[1], sizeof n[1]),
 		out_int((int64_t)r->c.duplicates, n[2], sizeof n[2]),
 		out_int((int64_t)r->c.rejects, n[3], sizeof n[3]),
+		out_int((int64_t)r->c.conflicts, n[4], sizeof n[4]),
 		times ? out_time(l->fmt, r->c.first_ts, first, sizeof first) : NULL,
 		times ? out_time(l->fmt, r->c.last_ts, last, sizeof last) : NULL,
 		r->status,
