@@ -144,8 +144,8 @@ struct sqlite_load {
 	/* a duplicate: which event, how rich, replaced or only seen */
 	sqlite3_stmt *sel_dup, *sel_rich, *del_ev, *del_msg, *ins_seen, *upd_seen;
 	sqlite3_stmt *sel_conf; /* a duplicate's fields (load_conflict.c), prepared at need */
-	bool journal_switched;
-	bool by_index; /* dedup through ev_rid instead of the table: a large case */
+	bool by_index;          /* dedup through ev_rid instead of the table: a large case */
+	bool rid_dropped;       /* ev_rid dropped for the load (load_rid_index) */
 	/* administrative records held back until the commit (is_admin),
 	 * copied out of their batches into one of their own */
 	struct batch *deferred;
@@ -211,6 +211,11 @@ struct sqlite_load {
 
 /* load.c */
 int load_db_fail(struct sqlite_load *ld, char **cause);
+/* After a commit: once the case has a mark, a tag or a note (an analyst
+ * annotating while the load runs), the record-id index it dropped is
+ * built again, so that marked lookups do not go through every event
+ * until the load ends (issue 10, finding 12). */
+int load_rid_index(struct sqlite_load *ld, char **cause);
 
 /* load_ridmap.c: the fingerprint table */
 bool load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id);
