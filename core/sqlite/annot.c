@@ -21,6 +21,7 @@
 #include "query.h"
 #include "timeparse.h"
 #include "xalloc.h"
+#include "pending.h"
 #include "sqlite_store.h"
 
 #define TAG_MAX 200
@@ -64,33 +65,62 @@ static int exec(struct store *st, const char *sql, char **cause)
 	return 0;
 }
 
+/* How long an annotation waits for a case a load holds before it goes to
+ * the pending file (pending.c): the load lets a waiting writer in within
+ * milliseconds while it streams, but not during an index build. */
+#define ANNOT_LOAD_WAIT_MS 50
+
 /*
  * A write transaction. Outside any transaction it is BEGIN IMMEDIATE (the
- * write lock up front, so the busy timeout applies); inside a caller's own
- * transaction a savepoint, so that an annotation never commits someone
- * else's half-done work.
+ * write lock up front, so the busy timeout applies), and the changes left
+ * pending while a load held the case are applied first (pending.c);
+ * inside a caller's own transaction a savepoint, so that an annotation
+ * never commits someone else's half-done work. 1: a load holds the case
+ * (pending_ok): the caller writes to the pending file instead.
  */
-static int tx_begin(struct store *st, bool *nested, char **cause)
+static int tx_begin(struct store *st, bool *nested, struct pend_hold **hold, bool pending_ok, char **cause)
 {
+	*hold = NULL;
 	*nested = !sqlite3_get_autocommit(store_db(st));
 	if (*nested)
 		return exec(st, "SAVEPOINT annot", cause);
 	/* a running load commits and lets this through (sqlite_store.h) */
 	sqlite_store_want_write(st, true);
-	if (exec(st, "BEGIN IMMEDIATE", cause) < 0) {
+	bool load = pending_ok && store_load_running(st);
+	int old = load ? sqlite_store_busy_ms(st, ANNOT_LOAD_WAIT_MS) : 0;
+	char *why = NULL;
+	int r = exec(st, "BEGIN IMMEDIATE", &why);
+	if (load)
+		sqlite_store_busy_ms(st, old);
+	if (r < 0) {
+		sqlite_store_want_write(st, false);
+		if (load && sqlite3_errcode(store_db(st)) == SQLITE_BUSY) {
+			free(why);
+			return 1;
+		}
+		if (cause)
+			*cause = why;
+		else
+			free(why);
+		return -1;
+	}
+	free(why);
+	if (pend_apply(st, hold, cause) < 0) {
+		exec(st, "ROLLBACK", NULL);
 		sqlite_store_want_write(st, false);
 		return -1;
 	}
 	return 0;
 }
 
-static int tx_end(struct store *st, bool nested, bool ok, char **cause)
+static int tx_end(struct store *st, bool nested, struct pend_hold *hold, bool ok, char **cause)
 {
 	int rc = -1;
 	if (ok)
 		rc = exec(st, nested ? "RELEASE annot" : "COMMIT", cause);
-	else
+	if (rc < 0)
 		exec(st, nested ? "ROLLBACK TO annot; RELEASE annot" : "ROLLBACK", NULL);
+	pend_done(hold, rc == 0);
 	if (!nested)
 		sqlite_store_want_write(st, false);
 	return rc;
@@ -116,6 +146,23 @@ static int event_key(struct store *st, int64_t event, char **rid, int *kind, cha
 		db_fail(st, cause);
 	sqlite3_finalize(q);
 	return -1;
+}
+
+/* The key of event row id, if there is such an event (caller frees). */
+static bool event_key_quiet(struct store *st, int64_t event, char **rid, int *kind)
+{
+	sqlite3_stmt *q = prep(st, "SELECT record_id, kind FROM events WHERE id = ?", NULL);
+	bool found = false;
+	if (!q)
+		return false;
+	sqlite3_bind_int64(q, 1, event);
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0)) {
+		*rid = xstrdup((const char *)sqlite3_column_text(q, 0));
+		*kind = sqlite3_column_int(q, 1);
+		found = true;
+	}
+	sqlite3_finalize(q);
+	return found;
 }
 
 /* What one event's change needs: who, when, and the statements, each
@@ -215,6 +262,25 @@ static int w_note(struct writer *w, const char *rid, int kind, const char *text,
 /* One single-event change: resolve, open the transaction, run fn. */
 enum op { OP_MARK, OP_UNMARK, OP_TAG, OP_UNTAG, OP_NOTE };
 
+static int is_marked_key(struct store *st, const char *rid, int kind, char **cause);
+
+/* A change to one key while a load holds the case: into the pending
+ * file. 1 changed, 0 already so (a bookmark), -1. */
+static int single_pending(struct writer *w, const char *rid, int kind, enum op op, const char *arg, char **cause)
+{
+	static const int pop[] = {
+		[OP_MARK] = PEND_MARK, [OP_UNMARK] = PEND_UNMARK, [OP_TAG] = PEND_TAG, [OP_UNTAG] = PEND_UNTAG, [OP_NOTE] = PEND_NOTE
+	};
+	int was = -1;
+	if ((op == OP_MARK || op == OP_UNMARK) && (was = is_marked_key(w->st, rid, kind, cause)) < 0)
+		return -1;
+	if (was >= 0 && was == (op == OP_MARK))
+		return 0;
+	struct pend_key key = { rid, kind };
+	struct pend_change ch = { pop[op], op == OP_NOTE && !arg ? "" : arg };
+	return pend_add(w->st, &key, 1, &ch, 1, w->author, w->created, cause) < 0 ? -1 : 1;
+}
+
 static int single(struct store *st, int64_t event, enum op op, const char *arg, char **cause)
 {
 	char *rid = NULL;
@@ -223,10 +289,16 @@ static int single(struct store *st, int64_t event, enum op op, const char *arg, 
 		return -1;
 	struct writer w;
 	bool nested;
+	struct pend_hold *hold;
 	int rc = -1;
 	writer_init(&w, st);
-	if (tx_begin(st, &nested, cause) < 0)
+	int tx = tx_begin(st, &nested, &hold, true, cause);
+	if (tx < 0)
 		goto out;
+	if (tx > 0) {
+		rc = single_pending(&w, rid, kind, op, arg, cause);
+		goto out;
+	}
 	switch (op) {
 	case OP_MARK: rc = w_run(&w, W_MARK_INS, rid, kind, NULL, cause); break;
 	case OP_UNMARK: rc = w_run(&w, W_MARK_DEL, rid, kind, NULL, cause); break;
@@ -234,7 +306,7 @@ static int single(struct store *st, int64_t event, enum op op, const char *arg, 
 	case OP_UNTAG: rc = w_run(&w, W_TAG_DEL, rid, kind, arg, cause); break;
 	case OP_NOTE: rc = w_note(&w, rid, kind, arg, cause); break;
 	}
-	if (tx_end(st, nested, rc >= 0, cause) < 0)
+	if (tx_end(st, nested, hold, rc >= 0, cause) < 0)
 		rc = -1;
 	else
 		rc = rc > 0;
@@ -249,8 +321,34 @@ int sqlite_annot_mark(struct store *st, int64_t event, bool on, char **cause)
 	return single(st, event, on ? OP_MARK : OP_UNMARK, NULL, cause);
 }
 
+/* Marked, as the case and the pending changes say: 1, 0, -1 error. */
+static int is_marked_key(struct store *st, const char *rid, int kind, char **cause)
+{
+	int mark;
+	bool tag, note;
+	pend_state(st, rid, kind, &mark, &tag, &note);
+	if (mark >= 0)
+		return mark;
+	sqlite3_stmt *q =
+		prep(st, "SELECT EXISTS(SELECT 1 FROM marks WHERE record_id = ?1 AND kind = ?2)", cause);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, rid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, kind);
+	int rc = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : db_fail(st, cause);
+	sqlite3_finalize(q);
+	return rc;
+}
+
 int sqlite_annot_is_marked(struct store *st, int64_t event, char **cause)
 {
+	char *rid;
+	int kind;
+	if (event_key_quiet(st, event, &rid, &kind)) {
+		int rc = is_marked_key(st, rid, kind, cause);
+		free(rid);
+		return rc;
+	}
 	sqlite3_stmt *q = prep(st,
 			       "SELECT EXISTS(SELECT 1 FROM events e JOIN marks m "
 			       "ON m.record_id = e.record_id AND m.kind = e.kind WHERE e.id = ?)",
@@ -271,8 +369,8 @@ int sqlite_annot_markers(struct store *st, const int64_t *events, size_t n, unsi
 		prep(st,
 		     "SELECT EXISTS(SELECT 1 FROM marks m WHERE m.record_id = e.record_id AND m.kind = e.kind),"
 		     " EXISTS(SELECT 1 FROM tags g WHERE g.record_id = e.record_id AND g.kind = e.kind),"
-		     " EXISTS(SELECT 1 FROM notes n WHERE n.record_id = e.record_id AND n.kind = e.kind)"
-		     " FROM events e WHERE e.id = ?1",
+		     " EXISTS(SELECT 1 FROM notes n WHERE n.record_id = e.record_id AND n.kind = e.kind),"
+		     " e.record_id, e.kind FROM events e WHERE e.id = ?1",
 		     cause);
 	if (!q)
 		return -1;
@@ -285,6 +383,17 @@ int sqlite_annot_markers(struct store *st, const int64_t *events, size_t n, unsi
 			out[i] |= sqlite3_column_int(q, 0) ? ANNOT_HAS_MARK : 0;
 			out[i] |= sqlite3_column_int(q, 1) ? ANNOT_HAS_TAG : 0;
 			out[i] |= sqlite3_column_int(q, 2) ? ANNOT_HAS_NOTE : 0;
+			/* what a load's index build has kept pending */
+			int mark;
+			bool tag, note;
+			const char *rid = (const char *)sqlite3_column_text(q, 3);
+			if (rid) {
+				pend_state(st, rid, sqlite3_column_int(q, 4), &mark, &tag, &note);
+				if (mark >= 0)
+					out[i] = (unsigned char)((out[i] & ~ANNOT_HAS_MARK) |
+								 (mark ? ANNOT_HAS_MARK : 0));
+				out[i] |= (tag ? ANNOT_HAS_TAG : 0) | (note ? ANNOT_HAS_NOTE : 0);
+			}
 		} else if (step != SQLITE_DONE) {
 			rc = db_fail(st, cause);
 			break;
@@ -525,6 +634,41 @@ static int select_filter(struct store *st, struct query *qy, char **cause)
 	return rc;
 }
 
+/* The changes of annot_apply to the keys in annot_sel, into the pending
+ * file (a load holds the case). */
+static int apply_pending(struct store *st, bool unmark, const char *tag, const char *note, bool clear_note,
+			 const char *author, const char *created, char **cause)
+{
+	struct pend_change ch[3];
+	size_t nch = 0;
+	if (unmark) {
+		ch[nch++] = (struct pend_change){ tag ? PEND_UNTAG : PEND_UNMARK, tag };
+	} else {
+		ch[nch++] = (struct pend_change){ PEND_MARK, NULL };
+		if (tag)
+			ch[nch++] = (struct pend_change){ PEND_TAG, tag };
+		if (note || clear_note)
+			ch[nch++] = (struct pend_change){ PEND_NOTE, note ? note : "" };
+	}
+	sqlite3_stmt *q = prep(st, "SELECT record_id, kind FROM annot_sel", cause);
+	if (!q)
+		return -1;
+	struct pend_key *keys = NULL;
+	size_t n = 0, cap = 0;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		keys = xgrow(keys, &cap, n + 1, sizeof *keys);
+		const char *rid = (const char *)sqlite3_column_text(q, 0);
+		keys[n++] = (struct pend_key){ xstrdup(rid ? rid : ""), sqlite3_column_int(q, 1) };
+	}
+	int rc = r == SQLITE_DONE ? pend_add(st, keys, n, ch, nch, author, created, cause) : db_fail(st, cause);
+	sqlite3_finalize(q);
+	for (size_t i = 0; i < n; i++)
+		free((char *)keys[i].rid);
+	free(keys);
+	return rc < 0 ? -1 : 0;
+}
+
 /* annot_apply and annot_apply_events: the events of qy, or of ids. */
 static int apply(struct store *st, struct query *qy, const int64_t *events, size_t nevents,
 		 const struct annot_action *a, struct annot_result *res, char **cause)
@@ -540,11 +684,16 @@ static int apply(struct store *st, struct query *qy, const int64_t *events, size
 	bool clear_note = a->note && !*a->note;
 	char *author = annot_author(), created[40];
 	annot_now(created, sizeof created);
-	bool nested = false, in_tx = false;
+	bool nested = false, in_tx = false, pending = false;
+	struct pend_hold *hold = NULL;
 	int rc = -1;
-	if (tx_begin(st, &nested, cause) < 0)
+	int tx = tx_begin(st, &nested, &hold, true, cause);
+	if (tx < 0)
 		goto out;
-	in_tx = true;
+	/* a load holds the case: the keys are chosen as ever (reading needs
+	 * no lock), the changes go to the pending file */
+	pending = tx > 0;
+	in_tx = !pending;
 	if (exec(st,
 		 "CREATE TEMP TABLE IF NOT EXISTS annot_sel(record_id TEXT NOT NULL, kind INTEGER NOT NULL);"
 		 "DELETE FROM annot_sel",
@@ -591,6 +740,10 @@ static int apply(struct store *st, struct query *qy, const int64_t *events, size
 		"INSERT INTO notes(record_id, kind, author, created, text)"
 		" SELECT record_id, kind, ?1, ?2, ?4 FROM annot_sel s WHERE NOT " SEL_HAS("notes",
 											  " AND x.author = ?1");
+	if (pending) {
+		rc = apply_pending(st, a->unmark, tag, note, clear_note, author, created, cause);
+		goto out;
+	}
 	const char *steps[4];
 	size_t n = 0;
 	if (a->unmark) {
@@ -611,11 +764,10 @@ static int apply(struct store *st, struct query *qy, const int64_t *events, size
 			goto out;
 	rc = 0;
 out:
-	if (in_tx) {
+	if (in_tx || pending)
 		exec(st, "DROP TABLE IF EXISTS temp.annot_sel", NULL);
-		if (tx_end(st, nested, rc == 0, cause) < 0)
-			rc = -1;
-	}
+	if (in_tx && tx_end(st, nested, hold, rc == 0, cause) < 0)
+		rc = -1;
 	free(author);
 	free(tag);
 	if (rc < 0)

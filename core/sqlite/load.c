@@ -30,6 +30,7 @@
 #include "util.h"
 #include "xalloc.h"
 #include "load_impl.h"
+#include "pending.h"
 
 
 int load_db_fail(struct sqlite_load *ld, char **cause)
@@ -64,8 +65,11 @@ static bool annotated(struct store *st)
 	return r;
 }
 
-int load_rid_index(struct sqlite_load *ld, char **cause)
+int load_after_commit(struct sqlite_load *ld, char **cause)
 {
+	/* annotations an analyst could not wait for (pending.c) */
+	if (pend_merge(ld->base.st, cause) < 0)
+		return -1;
 	if (!ld->rid_dropped || !annotated(ld->base.st))
 		return 0;
 	/* one transaction of its own, between two of the load's: the
@@ -209,7 +213,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	 * (issue 10, finding 12: 6.4 s instead of 12 ms without it). The
 	 * load then pays random inserts into it; a case nobody annotated
 	 * yet drops it and builds it sorted at the end, or at the first
-	 * commit after an analyst annotates something (load_rid_index). */
+	 * commit after an analyst annotates something (load_after_commit). */
 	bool annotated_case = annotated(st);
 	/* The record ids already in the case, into the fingerprint table;
 	 * the unique index comes back at the end of the load. A case too
@@ -237,7 +241,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 			set_cause(cause, "%s: could not read the record ids in the case", store_path(st));
 			goto fail;
 		} else if (!annotated_case) {
-			/* until an annotation comes (load_rid_index) */
+			/* until an annotation comes (load_after_commit) */
 			if (sqlite_exec(st, "DROP INDEX IF EXISTS ev_rid", cause) < 0)
 				goto fail;
 			ld->rid_dropped = true;

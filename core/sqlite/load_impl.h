@@ -211,11 +211,12 @@ struct sqlite_load {
 
 /* load.c */
 int load_db_fail(struct sqlite_load *ld, char **cause);
-/* After a commit: once the case has a mark, a tag or a note (an analyst
- * annotating while the load runs), the record-id index it dropped is
- * built again, so that marked lookups do not go through every event
- * until the load ends (issue 10, finding 12). */
-int load_rid_index(struct sqlite_load *ld, char **cause);
+/* After a commit: the annotations left pending while the load held the
+ * case are applied (pending.c); once the case has a mark, a tag or a
+ * note (an analyst annotating while the load runs), the record-id index
+ * it dropped is built again, so that marked lookups do not go through
+ * every event until the load ends (issue 10, finding 12). */
+int load_after_commit(struct sqlite_load *ld, char **cause);
 
 /* load_ridmap.c: the fingerprint table */
 bool load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id);

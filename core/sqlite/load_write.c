@@ -106,7 +106,7 @@ int load_commit(struct sqlite_load *ld, char **cause)
 	atomic_store(&ld->committed, ld->txn_serial);
 	ld->txn = false;
 	ld->pending = 0;
-	return load_rid_index(ld, cause);
+	return load_after_commit(ld, cause);
 }
 
 static int write_event(struct sqlite_load *ld, const struct item *it, char **cause)

@@ -41,6 +41,7 @@
 
 #include "util.h"
 #include "xalloc.h"
+#include "pending.h"
 #include "store_impl.h"
 
 #define SCHEMA_VERSION 5
@@ -351,10 +352,12 @@ static int sqlite_ensure_indexes(struct store *st, char **cause)
 	 * case goes in between, and waits for one build, not all of them */
 	for (size_t i = 0; i < NINDEX; i++) {
 		let_writers_through(st);
-		if (sqlite_exec(st, index_sql[i], cause) < 0)
+		/* and the annotations that could not wait for the last build
+		 * (pending.c) */
+		if (pend_merge(st, cause) < 0 || sqlite_exec(st, index_sql[i], cause) < 0)
 			return -1;
 	}
-	return 0;
+	return pend_merge(st, cause);
 }
 
 /* Before SQLite is first used: every connection is used by one thread
@@ -619,6 +622,10 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	}
 	sqlite3_create_function(db, "raw_json", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, st,
 				sqlite_sql_raw_json, NULL, NULL);
+	/* annotations left pending by a load that ended or was killed
+	 * (pending.c); a running one applies them itself */
+	if (!SQ(st)->readonly && !sqlite_load_running(st))
+		pend_merge(st, NULL);
 	*out = st;
 	return 0;
 }

@@ -1,0 +1,360 @@
+/*
+ * pending.c: annotations made while a load holds the case (issue 10,
+ * finding 15).
+ *
+ * A load's last steps build its indexes again, each one statement that
+ * holds the case's write lock for up to a second at a million events; a
+ * mark, tag or note made then would wait for it. Instead, an annotation
+ * that cannot have the case within ANNOT_LOAD_WAIT_MS while a load runs
+ * (annot.c) goes to a small SQLite file beside the case, "CASE-pending",
+ * committed at once: kill -9 at any moment keeps it. Whoever next holds
+ * the case's write lock applies the pending changes first, in their
+ * order, in its own transaction: the load between two index builds and
+ * at its end, an analyst's next write, an open. A change is removed from
+ * the pending file only after the case's commit; a crash in between
+ * applies it again, which changes nothing (every change states its end:
+ * marked, unmarked, this note), and nothing can come between since every
+ * writer applies the pending ones first.
+ *
+ * Readers that show one event's state (the interface's markers, a
+ * bookmark's toggle) look at the pending changes too (pend_state); the
+ * listings (query marked, exports) see them once applied, at the latest
+ * when the index build under way ends.
+ */
+#include "pending.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "xalloc.h"
+
+static char *pend_path(struct store *st)
+{
+	return xasprintf("%s-pending", store_path(st));
+}
+
+static int pfail(sqlite3 *db, const char *path, char **cause)
+{
+	return set_cause(cause, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+}
+
+static sqlite3 *pend_open(const char *path, bool create, char **cause)
+{
+	sqlite3 *db = NULL;
+	int flags = (create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE) |
+		    SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		pfail(db, path, cause);
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (create &&
+	    sqlite3_exec(db,
+			 "CREATE TABLE IF NOT EXISTS ops(seq INTEGER PRIMARY KEY, op INTEGER NOT NULL,"
+			 " record_id TEXT NOT NULL, kind INTEGER NOT NULL, arg TEXT, author TEXT NOT NULL,"
+			 " created TEXT NOT NULL)",
+			 NULL, NULL, NULL) != SQLITE_OK) {
+		pfail(db, path, cause);
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+int pend_add(struct store *st, const struct pend_key *keys, size_t nkeys, const struct pend_change *ch,
+	     size_t nch, const char *author, const char *created, char **cause)
+{
+	char *path = pend_path(st);
+	sqlite3 *db = pend_open(path, true, cause);
+	sqlite3_stmt *q = NULL;
+	int rc = -1;
+	if (!db)
+		goto out;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "INSERT INTO ops(op, record_id, kind, arg, author, created) VALUES(?,?,?,?,?,?)",
+			       -1, &q, NULL) != SQLITE_OK) {
+		pfail(db, path, cause);
+		goto out;
+	}
+	for (size_t k = 0; k < nkeys; k++)
+		for (size_t i = 0; i < nch; i++) {
+			sqlite3_bind_int(q, 1, ch[i].op);
+			sqlite3_bind_text(q, 2, keys[k].rid, -1, SQLITE_STATIC);
+			sqlite3_bind_int(q, 3, keys[k].kind);
+			sqlite3_bind_text(q, 4, ch[i].arg, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 5, author, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 6, created, -1, SQLITE_STATIC);
+			int r = sqlite3_step(q);
+			sqlite3_reset(q);
+			if (r != SQLITE_DONE) {
+				pfail(db, path, cause);
+				goto out;
+			}
+		}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		pfail(db, path, cause);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	if (db && !sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	free(path);
+	return rc;
+}
+
+struct pend_hold {
+	sqlite3 *db;
+	int64_t top;
+};
+
+/* The statements a change runs on the case, with ?1 record id, ?2 kind,
+ * ?3 author, ?4 time, ?5 argument (annot.c's own, as one change). */
+static const char *const apply_sql[][2] = {
+	[PEND_MARK] = { "INSERT OR IGNORE INTO marks(record_id, kind, author, created) VALUES(?1, ?2, ?3, ?4)",
+			NULL },
+	[PEND_UNMARK] = { "DELETE FROM marks WHERE record_id = ?1 AND kind = ?2", NULL },
+	[PEND_TAG] = { "INSERT OR IGNORE INTO tags(record_id, kind, tag, author, created)"
+		       " VALUES(?1, ?2, ?5, ?3, ?4)",
+		       NULL },
+	[PEND_UNTAG] = { "DELETE FROM tags WHERE record_id = ?1 AND kind = ?2 AND tag = ?5", NULL },
+	[PEND_NOTE] = { "DELETE FROM notes WHERE record_id = ?1 AND kind = ?2 AND author = ?3",
+			"INSERT INTO notes(record_id, kind, author, created, text)"
+			" SELECT ?1, ?2, ?3, ?4, ?5 WHERE ?5 <> ''" },
+};
+#define NOPS (sizeof apply_sql / sizeof apply_sql[0])
+
+static int apply_one(struct store *st, sqlite3_stmt *src, sqlite3_stmt *(*stmts)[2], char **cause)
+{
+	int op = sqlite3_column_int(src, 1);
+	if (op <= 0 || (size_t)op >= NOPS || !apply_sql[op][0])
+		return 0; /* not this version's: left alone */
+	for (int i = 0; i < 2 && apply_sql[op][i]; i++) {
+		sqlite3_stmt **q = &stmts[op][i];
+		if (!*q && sqlite3_prepare_v2(store_db(st), apply_sql[op][i], -1, q, NULL) != SQLITE_OK)
+			return sqlite_fail(st, cause);
+		int np = sqlite3_bind_parameter_count(*q);
+		for (int p = 1; p <= np; p++) {
+			/* src columns: seq, op, record_id, kind, arg, author, created */
+			static const int col[] = { 0, 2, 3, 5, 6, 4 };
+			if (p == 2)
+				sqlite3_bind_int(*q, p, sqlite3_column_int(src, col[p]));
+			else
+				sqlite3_bind_text(*q, p, (const char *)sqlite3_column_text(src, col[p]), -1,
+						  SQLITE_TRANSIENT);
+		}
+		int r = sqlite3_step(*q);
+		sqlite3_reset(*q);
+		if (r != SQLITE_DONE)
+			return sqlite_fail(st, cause);
+	}
+	return 0;
+}
+
+int pend_apply(struct store *st, struct pend_hold **hold, char **cause)
+{
+	*hold = NULL;
+	char *path = pend_path(st);
+	if (access(path, F_OK) != 0) {
+		free(path);
+		return 0;
+	}
+	sqlite3 *db = pend_open(path, false, cause);
+	if (!db) {
+		free(path);
+		return -1;
+	}
+	sqlite3_stmt *src = NULL, *stmts[NOPS][2];
+	memset(stmts, 0, sizeof stmts);
+	int rc = -1;
+	int64_t top = 0;
+	/* the pending file stays locked until the case's commit: no change
+	 * can be added, and so none lost, in between */
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT seq, op, record_id, kind, arg, author, created FROM ops ORDER BY seq",
+			       -1, &src, NULL) != SQLITE_OK) {
+		pfail(db, path, cause);
+		goto out;
+	}
+	int r;
+	while ((r = sqlite3_step(src)) == SQLITE_ROW) {
+		if (apply_one(st, src, stmts, cause) < 0)
+			goto out;
+		top = sqlite3_column_int64(src, 0);
+	}
+	if (r != SQLITE_DONE) {
+		pfail(db, path, cause);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(src);
+	for (size_t i = 0; i < NOPS; i++) {
+		sqlite3_finalize(stmts[i][0]);
+		sqlite3_finalize(stmts[i][1]);
+	}
+	free(path);
+	if (rc == 0 && top > 0) {
+		*hold = xcalloc(1, sizeof **hold);
+		(*hold)->db = db;
+		(*hold)->top = top;
+		return 0;
+	}
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+void pend_done(struct pend_hold *hold, bool committed)
+{
+	if (!hold)
+		return;
+	sqlite3_stmt *q;
+	if (committed &&
+	    sqlite3_prepare_v2(hold->db, "DELETE FROM ops WHERE seq <= ?", -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, hold->top);
+		sqlite3_step(q);
+		sqlite3_finalize(q);
+		/* a failed commit here leaves them to be applied again: no harm */
+		sqlite3_exec(hold->db, "COMMIT", NULL, NULL, NULL);
+	}
+	if (!sqlite3_get_autocommit(hold->db))
+		sqlite3_exec(hold->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(hold->db);
+	free(hold);
+}
+
+int pend_merge(struct store *st, char **cause)
+{
+	char *path = pend_path(st);
+	bool there = access(path, F_OK) == 0;
+	free(path);
+	if (!there || !sqlite3_get_autocommit(store_db(st)))
+		return 0;
+	if (sqlite_exec(st, "BEGIN IMMEDIATE", cause) < 0)
+		return -1;
+	struct pend_hold *hold;
+	if (pend_apply(st, &hold, cause) < 0) {
+		sqlite_exec(st, "ROLLBACK", NULL);
+		return -1;
+	}
+	bool ok = sqlite_exec(st, "COMMIT", cause) == 0;
+	if (!ok)
+		sqlite_exec(st, "ROLLBACK", NULL);
+	pend_done(hold, ok);
+	return ok ? 0 : -1;
+}
+
+/* ---- readers ---- */
+
+/* The pending changes as last read, per pending file: read again when the
+ * file changes (its size or time), so that a screen of markers costs a
+ * stat when nothing is pending. */
+struct pend_cache {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	struct pend_item {
+		int op;
+		char *rid;
+		int kind;
+		char *arg;
+	} * items;
+	size_t n;
+	struct pend_cache *next;
+};
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct pend_cache *caches;
+
+static void cache_clear(struct pend_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->items[i].rid);
+		free(c->items[i].arg);
+	}
+	free(c->items);
+	c->items = NULL;
+	c->n = 0;
+}
+
+static void cache_load(struct pend_cache *c)
+{
+	cache_clear(c);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_open_v2(c->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_busy_timeout(db, 1000);
+	if (sqlite3_prepare_v2(db, "SELECT op, record_id, kind, arg FROM ops ORDER BY seq", -1, &q, NULL) !=
+	    SQLITE_OK)
+		goto out;
+	size_t cap = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *rid = (const char *)sqlite3_column_text(q, 1);
+		const char *arg = (const char *)sqlite3_column_text(q, 3);
+		if (!rid)
+			continue;
+		c->items = xgrow(c->items, &cap, c->n + 1, sizeof *c->items);
+		c->items[c->n++] = (struct pend_item){ sqlite3_column_int(q, 0), xstrdup(rid),
+						       sqlite3_column_int(q, 2), arg ? xstrdup(arg) : NULL };
+	}
+out:
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+void pend_state(struct store *st, const char *rid, int kind, int *mark, bool *tag, bool *note)
+{
+	*mark = -1;
+	*tag = *note = false;
+	char *path = pend_path(st);
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		free(path);
+		return;
+	}
+	pthread_mutex_lock(&cache_mu);
+	struct pend_cache *c = caches;
+	while (c && strcmp(c->path, path) != 0)
+		c = c->next;
+	if (!c) {
+		c = xcalloc(1, sizeof *c);
+		c->path = path;
+		path = NULL;
+		c->next = caches;
+		caches = c;
+		c->size = -1;
+	}
+	if (c->dev != sb.st_dev || c->ino != sb.st_ino || c->size != sb.st_size ||
+	    c->mtime.tv_sec != sb.st_mtim.tv_sec || c->mtime.tv_nsec != sb.st_mtim.tv_nsec) {
+		cache_load(c);
+		c->dev = sb.st_dev;
+		c->ino = sb.st_ino;
+		c->size = sb.st_size;
+		c->mtime = sb.st_mtim;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		const struct pend_item *it = &c->items[i];
+		if (it->kind != kind || strcmp(it->rid, rid) != 0)
+			continue;
+		if (it->op == PEND_MARK || it->op == PEND_UNMARK)
+			*mark = it->op == PEND_MARK;
+		else if (it->op == PEND_TAG)
+			*tag = true;
+		else if (it->op == PEND_NOTE && it->arg && *it->arg)
+			*note = true;
+	}
+	pthread_mutex_unlock(&cache_mu);
+	free(path);
+}
