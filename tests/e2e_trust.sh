@@ -235,6 +235,19 @@ check "12: and query marked answers during it" \
 check "12: the load was running then" test "$(count "$t/c11.case" "select count(*) from sources where status = 'loading'")" = 1
 wait $lpid
 
+# Smaller: a slow stdin load is no source before its first bytes tell its
+# format; info says that a load runs meanwhile (before: "0 sources" and
+# nothing else)
+(sleep 3; rec sl-1 A '') | "$bin" load "$t/csl.case" - > /dev/null 2>&1 & lpid=$!
+for _ in $(seq 1 40); do
+	"$bin" info "$t/csl.case" > "$t/sl.info" 2>&1 && grep -q "load into this case is running" "$t/sl.info" && break
+	sleep 0.05
+done
+check "smaller: info during a slow stdin load says a load runs" grep -q "^a load into this case is running" "$t/sl.info"
+wait $lpid
+"$bin" info "$t/csl.case" > "$t/sl.info2" 2>&1
+check "smaller: and not once it has ended" bash -c "grep -q '^events 1 ' '$t/sl.info2' && ! grep -q 'is running' '$t/sl.info2'"
+
 # Smaller: a record id seen again with other content is a conflict, kept
 # and counted, not merged away as a duplicate; the same record again (the
 # same text, or another export's text of it) stays a duplicate

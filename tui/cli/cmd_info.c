@@ -89,6 +89,10 @@ static int run(const struct cli_args *a)
 	printf("events %" PRId64 " from %" PRId64 " records in %" PRId64 " sources; %" PRId64
 	       " duplicates; %" PRId64 " rejected rows; %" PRId64 " message rows\n",
 	       s.events, s.records, s.sources, s.duplicates, s.rejects, s.messages);
+	/* a load's sources and events appear as it commits; a slow stdin
+	 * is not a source before its first bytes tell its format */
+	if (store_load_running(st))
+		printf("a load into this case is running: its sources and events appear as it commits\n");
 	if (s.conflicts)
 		printf("%" PRId64 " records repeat a record id of the case with another time or value: kept as"
 		       " conflicts among the rejected rows (--rejects N lists them)\n",
