@@ -167,7 +167,9 @@ int pend_apply(struct store *st, struct pend_hold **hold, char **cause)
 		free(path);
 		return 0;
 	}
-	sqlite3 *db = pend_open(path, false, cause);
+	/* (its table made sure of: a process killed while it created the
+	 * file leaves it empty) */
+	sqlite3 *db = pend_open(path, true, cause);
 	if (!db) {
 		free(path);
 		return -1;
