@@ -53,8 +53,12 @@ static sqlite3 *pend_open(const char *path, bool create, char **cause)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, 5000);
+	/* as the case: WAL, no sync at commit (a killed process loses no
+	 * commit; only a power loss can take the last ones back), which a
+	 * busy disk would otherwise make the analyst wait for */
 	if (create &&
 	    sqlite3_exec(db,
+			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 			 "CREATE TABLE IF NOT EXISTS ops(seq INTEGER PRIMARY KEY, op INTEGER NOT NULL,"
 			 " record_id TEXT NOT NULL, kind INTEGER NOT NULL, arg TEXT, author TEXT NOT NULL,"
 			 " created TEXT NOT NULL)",
@@ -259,14 +263,14 @@ int pend_merge(struct store *st, char **cause)
 /* ---- readers ---- */
 
 /* The pending changes as last read, per pending file: read again when the
- * file changes (its size or time), so that a screen of markers costs a
- * stat when nothing is pending. */
+ * file or its log change (their size or time), so that a screen of
+ * markers costs two stats when nothing is pending. */
 struct pend_cache {
 	char *path;
 	dev_t dev;
 	ino_t ino;
-	off_t size;
-	struct timespec mtime;
+	off_t size, wal_size; /* the file's and its log's (WAL) */
+	struct timespec mtime, wal_mtime;
 	struct pend_item {
 		int op;
 		char *rid;
@@ -326,6 +330,12 @@ void pend_state(struct store *st, const char *rid, int kind, int *mark, bool *ta
 		free(path);
 		return;
 	}
+	/* a change may sit in the log until a checkpoint */
+	char *wal = xasprintf("%s-wal", path);
+	struct stat wb;
+	if (stat(wal, &wb) != 0)
+		memset(&wb, 0, sizeof wb);
+	free(wal);
 	pthread_mutex_lock(&cache_mu);
 	struct pend_cache *c = caches;
 	while (c && strcmp(c->path, path) != 0)
@@ -339,12 +349,16 @@ void pend_state(struct store *st, const char *rid, int kind, int *mark, bool *ta
 		c->size = -1;
 	}
 	if (c->dev != sb.st_dev || c->ino != sb.st_ino || c->size != sb.st_size ||
-	    c->mtime.tv_sec != sb.st_mtim.tv_sec || c->mtime.tv_nsec != sb.st_mtim.tv_nsec) {
+	    c->mtime.tv_sec != sb.st_mtim.tv_sec || c->mtime.tv_nsec != sb.st_mtim.tv_nsec ||
+	    c->wal_size != wb.st_size || c->wal_mtime.tv_sec != wb.st_mtim.tv_sec ||
+	    c->wal_mtime.tv_nsec != wb.st_mtim.tv_nsec) {
 		cache_load(c);
 		c->dev = sb.st_dev;
 		c->ino = sb.st_ino;
 		c->size = sb.st_size;
 		c->mtime = sb.st_mtim;
+		c->wal_size = wb.st_size;
+		c->wal_mtime = wb.st_mtim;
 	}
 	for (size_t i = 0; i < c->n; i++) {
 		const struct pend_item *it = &c->items[i];
