@@ -75,10 +75,10 @@ static int exec(struct store *st, const char *sql, char **cause)
  * write lock up front, so the busy timeout applies), and the changes left
  * pending while a load held the case are applied first (pending.c);
  * inside a caller's own transaction a savepoint, so that an annotation
- * never commits someone else's half-done work. 1: a load holds the case
- * (pending_ok): the caller writes to the pending file instead.
+ * never commits someone else's half-done work. 1: a load holds the case:
+ * the caller writes to the pending file instead.
  */
-static int tx_begin(struct store *st, bool *nested, struct pend_hold **hold, bool pending_ok, char **cause)
+static int tx_begin(struct store *st, bool *nested, struct pend_hold **hold, char **cause)
 {
 	*hold = NULL;
 	*nested = !sqlite3_get_autocommit(store_db(st));
@@ -86,7 +86,7 @@ static int tx_begin(struct store *st, bool *nested, struct pend_hold **hold, boo
 		return exec(st, "SAVEPOINT annot", cause);
 	/* a running load commits and lets this through (sqlite_store.h) */
 	sqlite_store_want_write(st, true);
-	bool load = pending_ok && store_load_running(st);
+	bool load = store_load_running(st);
 	int old = load ? sqlite_store_busy_ms(st, ANNOT_LOAD_WAIT_MS) : 0;
 	char *why = NULL;
 	int r = exec(st, "BEGIN IMMEDIATE", &why);
@@ -292,7 +292,7 @@ static int single(struct store *st, int64_t event, enum op op, const char *arg, 
 	struct pend_hold *hold;
 	int rc = -1;
 	writer_init(&w, st);
-	int tx = tx_begin(st, &nested, &hold, true, cause);
+	int tx = tx_begin(st, &nested, &hold, cause);
 	if (tx < 0)
 		goto out;
 	if (tx > 0) {
@@ -634,41 +634,6 @@ static int select_filter(struct store *st, struct query *qy, char **cause)
 	return rc;
 }
 
-/* The changes of annot_apply to the keys in annot_sel, into the pending
- * file (a load holds the case). */
-static int apply_pending(struct store *st, bool unmark, const char *tag, const char *note, bool clear_note,
-			 const char *author, const char *created, char **cause)
-{
-	struct pend_change ch[3];
-	size_t nch = 0;
-	if (unmark) {
-		ch[nch++] = (struct pend_change){ tag ? PEND_UNTAG : PEND_UNMARK, tag };
-	} else {
-		ch[nch++] = (struct pend_change){ PEND_MARK, NULL };
-		if (tag)
-			ch[nch++] = (struct pend_change){ PEND_TAG, tag };
-		if (note || clear_note)
-			ch[nch++] = (struct pend_change){ PEND_NOTE, note ? note : "" };
-	}
-	sqlite3_stmt *q = prep(st, "SELECT record_id, kind FROM annot_sel", cause);
-	if (!q)
-		return -1;
-	struct pend_key *keys = NULL;
-	size_t n = 0, cap = 0;
-	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		keys = xgrow(keys, &cap, n + 1, sizeof *keys);
-		const char *rid = (const char *)sqlite3_column_text(q, 0);
-		keys[n++] = (struct pend_key){ xstrdup(rid ? rid : ""), sqlite3_column_int(q, 1) };
-	}
-	int rc = r == SQLITE_DONE ? pend_add(st, keys, n, ch, nch, author, created, cause) : db_fail(st, cause);
-	sqlite3_finalize(q);
-	for (size_t i = 0; i < n; i++)
-		free((char *)keys[i].rid);
-	free(keys);
-	return rc < 0 ? -1 : 0;
-}
-
 /* annot_apply and annot_apply_events: the events of qy, or of ids. */
 static int apply(struct store *st, struct query *qy, const int64_t *events, size_t nevents,
 		 const struct annot_action *a, struct annot_result *res, char **cause)
@@ -687,7 +652,7 @@ static int apply(struct store *st, struct query *qy, const int64_t *events, size
 	bool nested = false, in_tx = false, pending = false;
 	struct pend_hold *hold = NULL;
 	int rc = -1;
-	int tx = tx_begin(st, &nested, &hold, true, cause);
+	int tx = tx_begin(st, &nested, &hold, cause);
 	if (tx < 0)
 		goto out;
 	/* a load holds the case: the keys are chosen as ever (reading needs
@@ -741,7 +706,7 @@ static int apply(struct store *st, struct query *qy, const int64_t *events, size
 		" SELECT record_id, kind, ?1, ?2, ?4 FROM annot_sel s WHERE NOT " SEL_HAS("notes",
 											  " AND x.author = ?1");
 	if (pending) {
-		rc = apply_pending(st, a->unmark, tag, note, clear_note, author, created, cause);
+		rc = pend_add_selected(st, a->unmark, tag, note, clear_note, author, created, cause);
 		goto out;
 	}
 	const char *steps[4];

@@ -115,6 +115,41 @@ out:
 	return rc;
 }
 
+/* annot_apply's changes to the keys in temp.annot_sel (annot.c). */
+int pend_add_selected(struct store *st, bool unmark, const char *tag, const char *note, bool clear_note,
+		      const char *author, const char *created, char **cause)
+{
+	struct pend_change ch[3];
+	size_t nch = 0;
+	if (unmark) {
+		ch[nch++] = (struct pend_change){ tag ? PEND_UNTAG : PEND_UNMARK, tag };
+	} else {
+		ch[nch++] = (struct pend_change){ PEND_MARK, NULL };
+		if (tag)
+			ch[nch++] = (struct pend_change){ PEND_TAG, tag };
+		if (note || clear_note)
+			ch[nch++] = (struct pend_change){ PEND_NOTE, note ? note : "" };
+	}
+	sqlite3_stmt *q = sqlite_prep(st, "SELECT record_id, kind FROM annot_sel", cause);
+	if (!q)
+		return -1;
+	struct pend_key *keys = NULL;
+	size_t n = 0, cap = 0;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		keys = xgrow(keys, &cap, n + 1, sizeof *keys);
+		const char *rid = (const char *)sqlite3_column_text(q, 0);
+		keys[n++] = (struct pend_key){ xstrdup(rid ? rid : ""), sqlite3_column_int(q, 1) };
+	}
+	int rc = r == SQLITE_DONE ? pend_add(st, keys, n, ch, nch, author, created, cause)
+				  : sqlite_fail(st, cause);
+	sqlite3_finalize(q);
+	for (size_t i = 0; i < n; i++)
+		free((char *)keys[i].rid);
+	free(keys);
+	return rc < 0 ? -1 : 0;
+}
+
 struct pend_hold {
 	sqlite3 *db;
 	int64_t top;

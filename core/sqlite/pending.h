@@ -31,6 +31,11 @@ struct pend_change {
 int pend_add(struct store *st, const struct pend_key *keys, size_t nkeys, const struct pend_change *ch,
 	     size_t nch, const char *author, const char *created, char **cause);
 
+/* The same for annot_apply: its changes (unmark, or a mark with the tag
+ * and the note or its removal) to every key in temp.annot_sel. */
+int pend_add_selected(struct store *st, bool unmark, const char *tag, const char *note, bool clear_note,
+		      const char *author, const char *created, char **cause);
+
 /* Inside the caller's write transaction on the case: apply every pending
  * change, in order. *hold keeps the pending file locked until pend_done
  * (NULL when there was nothing). 0, or -1 with *cause. */
