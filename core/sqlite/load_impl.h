@@ -145,7 +145,7 @@ struct sqlite_load {
 	sqlite3_stmt *sel_dup, *sel_rich, *del_ev, *del_msg, *ins_seen, *upd_seen;
 	sqlite3_stmt *sel_conf; /* a duplicate's fields (load_conflict.c), prepared at need */
 	bool by_index;          /* dedup through ev_rid instead of the table: a large case */
-	bool rid_dropped;       /* ev_rid dropped for the load (load_rid_index) */
+	bool rid_dropped;       /* ev_rid dropped for the load (load_after_commit) */
 	/* administrative records held back until the commit (is_admin),
 	 * copied out of their batches into one of their own */
 	struct batch *deferred;
