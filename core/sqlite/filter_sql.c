@@ -32,8 +32,9 @@ struct cc {
 	bool have_last;
 	int64_t last_ts;
 	bool failed;
-	int negs;    /* NOTs around the node being compiled (FILTER_SQL_NORAW) */
-	bool narrow; /* the term just compiled can be answered through an index */
+	int negs;     /* NOTs around the node being compiled (FILTER_SQL_NORAW) */
+	bool narrow;  /* the term just compiled can be answered through an index */
+	bool noindex; /* this term's column is written +e.col (another term's index was chosen) */
 };
 
 /* Under FILTER_SQL_NORAW a term that reads the raw record becomes what
@@ -67,7 +68,7 @@ static void bind_int(struct cc *c, int64_t v)
 
 static void colref(struct cc *c, const char *col)
 {
-	util_buf_printf(&c->w, "%se.%s", (c->flags & FILTER_SQL_NOINDEX) ? "+" : "", col);
+	util_buf_printf(&c->w, "%se.%s", (c->flags & FILTER_SQL_NOINDEX) || c->noindex ? "+" : "", col);
 }
 
 static int cc_error(struct cc *c, const char *what)
@@ -590,6 +591,169 @@ static int node_cost(const struct filter_node *n)
 	}
 }
 
+/*
+ * The index of an "and" of pivot terms (user=X app=Y ip=Z). Values are
+ * bound parameters, so SQLite's planner sees equally good (field, ts)
+ * indexes and takes the last: on 1M events user=X app=Y ip=Z walked the
+ * IP's index (half the case) where user=X alone reads a few rows. A page
+ * through an index reads its entries until enough match, so the term
+ * with the fewest events is the one to walk, whatever the data's shape.
+ * Each term is counted through its index up to PIVOT_EXACT (about 0.1
+ * ms each); when every term has more, one pass over a sample of the
+ * case (SAMPLE_* windows of ids, about half a millisecond) estimates
+ * their shares. The other terms' columns are then written +e.col, which
+ * leaves SQLite the chosen index alone.
+ */
+#define PIVOT_EXACT 2048
+#define PIVOT_WINDOWS 32
+#define PIVOT_WINDOW_IDS 64
+#define PIVOT_STR_(x) #x
+#define PIVOT_STR(x) PIVOT_STR_(x)
+
+/* A term an index of its field answers: field=value (in time order), or
+ * field=a,b (several runs of the index, sorted). */
+static bool pivot_term(const struct filter_node *n)
+{
+	if (n->type != FILTER_TERM || n->term != FILTER_FIELD || n->op != FILTER_EQ || !n->nvals ||
+	    !(n->field->flags & FIELD_INDEXED) || !(n->field->flags & FIELD_TEXT))
+		return false;
+	for (size_t i = 0; i < n->nvals; i++)
+		if (!*n->vals[i] || (!strcmp(n->field->name, "ip") && strchr(n->vals[i], '/')))
+			return false;
+	return true;
+}
+
+/* Bind every value of s that stmt has a place for. */
+static void bind_all(const struct filter_sql *s, sqlite3_stmt *stmt)
+{
+	int max = sqlite3_bind_parameter_count(stmt);
+	for (size_t i = 0; i < s->nbinds && (int)(FILTER_PARAM_BASE + i) <= max; i++) {
+		int idx = (int)(FILTER_PARAM_BASE + i);
+		if (s->binds[i].type == FB_TEXT)
+			sqlite3_bind_text(stmt, idx, s->binds[i].text, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(stmt, idx, s->binds[i].i);
+	}
+}
+
+/* One integer a statement over part's values yields; -1 on error. */
+static int64_t probe_int(struct cc *c, const struct filter_sql *part, const char *sql, int64_t arg)
+{
+	sqlite3_stmt *q;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) == SQLITE_OK) {
+		bind_all(part, q);
+		sqlite3_bind_int64(q, 1, arg);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			v = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_finalize(q);
+	if (v < 0)
+		cc_error(c, "counting a pivot");
+	return v;
+}
+
+/* Estimated events of each of the n conditions (over part's values) from
+ * a sample of the case, into est[]. */
+static int pivot_sample(struct cc *c, const struct filter_sql *part, char **where, size_t n, double *est)
+{
+	int64_t lo = probe_int(c, part, "SELECT coalesce((SELECT min(id) FROM events), ?1)", 0);
+	int64_t hi = probe_int(c, part, "SELECT coalesce((SELECT max(id) FROM events), ?1)", 0);
+	if (lo < 0 || hi < 0)
+		return -1;
+	struct util_buf b = { 0 };
+	util_buf_puts(&b, "SELECT count(*)");
+	for (size_t i = 0; i < n; i++)
+		util_buf_printf(&b, ", total(coalesce((%s), 0) <> 0)", where[i]);
+	util_buf_puts(&b, " FROM events e WHERE e.id >= ?1 AND e.id < ?1 + " PIVOT_STR(PIVOT_WINDOW_IDS));
+	char *sql = util_buf_take(&b);
+	sqlite3_stmt *q;
+	int r = sqlite3_prepare_v2(c->db, sql, -1, &q, NULL);
+	free(sql);
+	if (r != SQLITE_OK)
+		return cc_error(c, "sampling pivots");
+	bind_all(part, q);
+	double rows = 0, *hits = xcalloc(n, sizeof *hits);
+	int64_t span = (hi - lo + 1) / PIVOT_WINDOWS;
+	if (span < PIVOT_WINDOW_IDS)
+		span = PIVOT_WINDOW_IDS;
+	for (int64_t a = lo; a <= hi && r == SQLITE_OK; a += span) {
+		sqlite3_bind_int64(q, 1, a);
+		if (sqlite3_step(q) != SQLITE_ROW) {
+			r = SQLITE_ERROR;
+			break;
+		}
+		rows += (double)sqlite3_column_int64(q, 0);
+		for (size_t i = 0; i < n; i++)
+			hits[i] += sqlite3_column_double(q, (int)i + 1);
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(q);
+	for (size_t i = 0; i < n; i++)
+		est[i] = rows > 0 ? hits[i] / rows * (double)(hi - lo + 1) : 0;
+	free(hits);
+	return r == SQLITE_OK ? 0 : cc_error(c, "sampling pivots");
+}
+
+/* Which kid of the "and" n keeps its index (the one matching the fewest
+ * events); n->nkids when SQLite may choose (fewer than two pivots, or
+ * the caller switches every index off). */
+static int pivot_choice(struct cc *c, const struct filter_node *n, size_t *chosen)
+{
+	*chosen = n->nkids;
+	if (c->flags & FILTER_SQL_NOINDEX)
+		return 0;
+	size_t npiv = 0;
+	for (size_t i = 0; i < n->nkids; i++)
+		npiv += pivot_term(n->kids[i]);
+	if (npiv < 2)
+		return 0;
+	/* every term's condition, with its values numbered in one list */
+	struct filter_sql part = { 0 };
+	struct cc sub = { .st = c->st, .db = c->db, .out = &part, .cause = c->cause };
+	char **where = xcalloc(npiv, sizeof *where);
+	size_t *kid = xcalloc(npiv, sizeof *kid);
+	double *est = xcalloc(npiv, sizeof *est);
+	size_t k = 0;
+	int rc = 0;
+	for (size_t i = 0; i < n->nkids && rc == 0; i++) {
+		if (!pivot_term(n->kids[i]))
+			continue;
+		bool served;
+		rc = compile_term(&sub, n->kids[i], &served);
+		where[k] = util_buf_take(&sub.w);
+		kid[k++] = i;
+	}
+	int64_t best = PIVOT_EXACT;
+	for (size_t i = 0; i < k && rc == 0; i++) {
+		char *sql =
+			xasprintf("SELECT count(*) FROM (SELECT 1 FROM events e WHERE %s LIMIT ?1)", where[i]);
+		int64_t m = probe_int(&sub, &part, sql, best);
+		free(sql);
+		if (m < 0)
+			rc = -1;
+		else if (m < best)
+			best = m, *chosen = kid[i];
+	}
+	if (rc == 0 && *chosen == n->nkids) {
+		rc = pivot_sample(&sub, &part, where, k, est);
+		double lowest = 0;
+		for (size_t i = 0; i < k && rc == 0; i++)
+			if (i == 0 || est[i] < lowest)
+				lowest = est[i], *chosen = kid[i];
+	}
+	if (sub.failed)
+		c->failed = true;
+	for (size_t i = 0; i < npiv; i++)
+		free(where[i]);
+	free(where);
+	free(kid);
+	free(est);
+	free(sub.w.p);
+	filter_sql_clear(&part);
+	return rc < 0 ? -1 : 0;
+}
+
 static int compile_node(struct cc *c, const struct filter_node *n, bool top, bool *served)
 {
 	bool dummy;
@@ -598,6 +762,9 @@ static int compile_node(struct cc *c, const struct filter_node *n, bool top, boo
 	*served = false;
 	switch (n->type) {
 	case FILTER_AND: {
+		size_t chosen = n->nkids;
+		if (top && pivot_choice(c, n, &chosen) < 0)
+			return -1;
 		util_buf_puts(&c->w, "(");
 		bool first = true;
 		for (int cost = 0; cost <= 3; cost++) {
@@ -609,7 +776,10 @@ static int compile_node(struct cc *c, const struct filter_node *n, bool top, boo
 				first = false;
 				bool s = false;
 				c->narrow = false;
-				if (compile_node(c, n->kids[i], false, &s) < 0)
+				c->noindex = chosen < n->nkids && i != chosen && pivot_term(n->kids[i]);
+				int r = compile_node(c, n->kids[i], false, &s);
+				c->noindex = false;
+				if (r < 0)
 					return -1;
 				if (top && s)
 					*served = true;
