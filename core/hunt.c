@@ -94,14 +94,106 @@ int hunt_pick(struct hctx *h, struct store_pick *p, const char *const *cols, siz
 	return 0;
 }
 
+/*
+ * The texts of value ids a hunt has asked for, per field: its rows name
+ * the same addresses and users again and again (token-replay on a case
+ * whose sessions move between 50,000 addresses asked the store for a
+ * text some 10^5 times, each a statement of its own).
+ */
+#define VCACHE_FIELDS 8
+
+struct hunt_vcache {
+	const char *field[VCACHE_FIELDS];
+	struct util_imap map[VCACHE_FIELDS]; /* id -> index into texts */
+	char **texts;                        /* NULL where the id has none */
+	size_t n, cap;
+};
+
+static struct util_imap *vcache_map(struct hctx *h, const char *field)
+{
+	if (!h->vc)
+		h->vc = xcalloc(1, sizeof *h->vc);
+	for (int i = 0; i < VCACHE_FIELDS; i++) {
+		if (!h->vc->field[i])
+			h->vc->field[i] = field;
+		if (h->vc->field[i] == field || !strcmp(h->vc->field[i], field))
+			return &h->vc->map[i];
+	}
+	return NULL; /* more fields than places: not cached */
+}
+
+static void vcache_put(struct hctx *h, struct util_imap *m, int64_t id, const char *s)
+{
+	struct hunt_vcache *c = h->vc;
+	c->texts = xgrow(c->texts, &c->cap, c->n + 1, sizeof *c->texts);
+	c->texts[c->n] = s ? xstrdup(s) : NULL;
+	*util_imap_slot(m, (uint64_t)id, 0, NULL) = (int64_t)c->n++;
+}
+
+static void vcache_free(struct hunt_vcache *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < VCACHE_FIELDS; i++)
+		util_imap_free(&c->map[i]);
+	for (size_t i = 0; i < c->n; i++)
+		free(c->texts[i]);
+	free(c->texts);
+	free(c);
+}
+
+/* The texts of n value ids of field (each NULL or the caller's), asking
+ * the store once for those not asked for before. */
+static void vtexts(struct hctx *h, const char *field, const int64_t *ids, size_t n, char **out)
+{
+	struct util_imap *m = vcache_map(h, field);
+	int64_t *miss = xcalloc(n ? n : 1, sizeof *miss);
+	size_t *pos = xcalloc(n ? n : 1, sizeof *pos);
+	size_t nmiss = 0;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = NULL;
+		if (ids[i] <= 0)
+			continue;
+		const int64_t *k = m ? util_imap_get(m, (uint64_t)ids[i]) : NULL;
+		if (k) {
+			out[i] = h->vc->texts[*k] ? xstrdup(h->vc->texts[*k]) : NULL;
+			continue;
+		}
+		pos[nmiss] = i;
+		miss[nmiss++] = ids[i];
+	}
+	if (nmiss) {
+		char *why = NULL;
+		char **got = xcalloc(nmiss, sizeof *got);
+		if (store_value_texts(h->st, field, miss, nmiss, got, &why) < 0) {
+			hunt_fail(h, why);
+		} else {
+			for (size_t j = 0; j < nmiss; j++) {
+				out[pos[j]] = got[j];
+				if (m && !util_imap_get(m, (uint64_t)miss[j]))
+					vcache_put(h, m, miss[j], got[j]);
+			}
+		}
+		free(got);
+	}
+	free(pos);
+	free(miss);
+}
+
+void hunt_vtexts_warm(struct hctx *h, const char *field, const int64_t *ids, size_t n)
+{
+	char **t = xcalloc(n ? n : 1, sizeof *t);
+	vtexts(h, field, ids, n, t);
+	for (size_t i = 0; i < n; i++)
+		free(t[i]);
+	free(t);
+}
+
 /* The text of value id (caller frees), or NULL. */
 char *hunt_vtext(struct hctx *h, const char *field, int64_t id)
 {
-	if (id <= 0)
-		return NULL;
-	char *s = NULL, *why = NULL;
-	if (store_value_texts(h->st, field, &id, 1, &s, &why) < 0)
-		hunt_fail(h, why);
+	char *s = NULL;
+	vtexts(h, field, &id, 1, &s);
 	return s;
 }
 
@@ -140,12 +232,14 @@ bool hunt_in_ids(const struct util_ivec *v, int64_t x)
 char *hunt_id_list(struct hctx *h, const char *field, const struct util_ivec *ids)
 {
 	struct util_buf b = { 0 };
-	for (size_t i = 0; i < ids->n && i < HUNT_LIST_MAX; i++) {
-		char *s = hunt_vtext(h, field, ids->v[i]);
+	size_t n = ids->n < HUNT_LIST_MAX ? ids->n : HUNT_LIST_MAX;
+	char *texts[HUNT_LIST_MAX];
+	vtexts(h, field, ids->v, n, texts);
+	for (size_t i = 0; i < n; i++) {
 		if (b.n)
 			util_buf_puts(&b, ", ");
-		util_buf_puts(&b, s ? s : "");
-		free(s);
+		util_buf_puts(&b, texts[i] ? texts[i] : "");
+		free(texts[i]);
 	}
 	if (ids->n > HUNT_LIST_MAX)
 		util_buf_printf(&b, ", +%zu", ids->n - HUNT_LIST_MAX);
@@ -333,6 +427,8 @@ static int hunt_finish(struct hctx *h, int rc, struct hunt_result **out, char **
 	if (!h->names_lent)
 		appnames_free(h->names);
 	util_ivec_free(&h->mia);
+	vcache_free(h->vc);
+	h->vc = NULL;
 	if (rc < 0 || h->err) {
 		/* a cancel is the one message of progress.h, whatever the hunt */
 		if (h->cancelled || (h->err && strcmp(h->err, PROGRESS_CANCELLED) == 0))

@@ -67,6 +67,7 @@ struct hctx {
 	bool idle;                   /* nothing to do (no baseline in an empty case) */
 	bool shared;                 /* run by hunt_run_all */
 	double t0, spent;            /* its clock; time of its own parts when shared */
+	struct hunt_vcache *vc;      /* texts of value ids asked for (hunt_vtext) */
 };
 
 /* One event of the scan (value ids; 0 when absent, or not read). */
@@ -189,6 +190,9 @@ int hunt_pick(struct hctx *h, struct store_pick *p, const char *const *cols, siz
 	      void *ctx);
 /* The text of value id of field (caller frees), or NULL. */
 char *hunt_vtext(struct hctx *h, const char *field, int64_t id);
+/* Ask the store at once for the texts of n value ids of field that the
+ * hunt will name (hunt_vtext, hunt_id_list then find them at hand). */
+void hunt_vtexts_warm(struct hctx *h, const char *field, const int64_t *ids, size_t n);
 /* Value ids of field for each name (any case); with dot, also of the
  * name with a period after it: the UAL writes Entra operations as
  * "Consent to application." where Entra's own log writes "Consent to

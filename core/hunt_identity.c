@@ -496,36 +496,83 @@ static void replay_drop(struct hctx *h)
 	h->acc = NULL;
 }
 
+/* The places of the IP value ids of every row, looked up once each
+ * (core/ipgeo.h): a case whose sessions move between thousands of
+ * addresses names each in many rows. */
+struct replay_geo {
+	struct util_imap at; /* ip value id -> index into g */
+	struct ipgeo_row *g;
+	size_t n;
+};
+
+static void replay_geo_load(struct hctx *h, const struct reused *re, size_t nre, struct replay_geo *geo)
+{
+	struct util_ivec ips = { 0 };
+	for (size_t i = 0; i < nre; i++) {
+		if (!re[i].row)
+			continue;
+		for (size_t k = 0; k < re[i].ips.n; k++) {
+			bool isnew;
+			util_imap_slot(&geo->at, (uint64_t)re[i].ips.v[k], (int64_t)ips.n, &isnew);
+			if (isnew)
+				util_ivec_push(&ips, re[i].ips.v[k]);
+		}
+	}
+	geo->n = ips.n;
+	geo->g = xcalloc(ips.n ? ips.n : 1, sizeof *geo->g);
+	char *why = NULL;
+	/* a case that cannot say leaves the columns empty, as before a lookup */
+	if (ipgeo_of_ids(h->st, ips.v, ips.n, geo->g, &why) < 0)
+		memset(geo->g, 0, (ips.n ? ips.n : 1) * sizeof *geo->g);
+	free(why);
+	/* the rows name them too, and their sessions and tokens */
+	hunt_vtexts_warm(h, "ip", ips.v, ips.n);
+	ips.n = 0;
+	for (int w = 0; w < 2; w++) {
+		for (size_t i = 0; i < nre; i++)
+			if (re[i].row && re[i].kind == w)
+				util_ivec_push(&ips, re[i].val);
+		hunt_vtexts_warm(h, w ? "token" : "session", ips.v, ips.n);
+		ips.n = 0;
+	}
+	util_ivec_free(&ips);
+}
+
+static void replay_geo_free(struct replay_geo *geo)
+{
+	for (size_t i = 0; i < geo->n; i++)
+		ipgeo_row_clear(&geo->g[i]);
+	free(geo->g);
+	util_imap_free(&geo->at);
+}
+
 /* The distinct countries and networks (AS number and owner) of the IP
- * value ids, from the places the load looked up (core/ipgeo.h): "CN, DE"
- * and "AS24400 China Mobile, AS137409 GSL Networks". */
-static void replay_places(struct hctx *h, const struct util_ivec *ips, char **countries, char **networks)
+ * value ids: "CN, DE" and "AS24400 China Mobile, AS137409 GSL Networks". */
+static void replay_places(const struct replay_geo *geo, const struct util_ivec *ips, char **countries,
+			  char **networks)
 {
 	struct util_buf c = { 0 }, n = { 0 };
 	struct util_smap seen = { 0 };
-	struct ipgeo_row *g = xcalloc(ips->n ? ips->n : 1, sizeof *g);
-	char *why = NULL;
-	/* a case that cannot say leaves the columns empty, as before a lookup */
-	if (ipgeo_of_ids(h->st, ips->v, ips->n, g, &why) < 0)
-		memset(g, 0, (ips->n ? ips->n : 1) * sizeof *g);
-	free(why);
+	struct util_imap seen_as = { 0 };
 	for (size_t i = 0; i < ips->n; i++) {
-		const char *cc = g[i].country;
-		const char *org = g[i].as_org;
-		const char *label = g[i].label;
-		int64_t asn = g[i].asn;
-		char *ck = xasprintf("c:%s", cc ? cc : label ? label : "");
-		if ((cc || label) && util_sset_add(&seen, ck))
+		const int64_t *at = util_imap_get(&geo->at, (uint64_t)ips->v[i]);
+		if (!at)
+			continue;
+		const struct ipgeo_row *g = &geo->g[*at];
+		const char *cc = g->country;
+		const char *org = g->as_org;
+		const char *label = g->label;
+		int64_t asn = g->asn;
+		if ((cc || label) && util_sset_add(&seen, cc ? cc : label))
 			util_buf_item(&c, ", ", "%s", cc ? cc : label);
-		free(ck);
-		char *nk = xasprintf("n:%lld", (long long)asn);
-		if (asn && util_sset_add(&seen, nk))
+		bool isnew = false;
+		if (asn)
+			util_imap_slot(&seen_as, (uint64_t)asn, 0, &isnew);
+		if (isnew)
 			util_buf_item(&n, ", ", "AS%lld%s%s", (long long)asn, org ? " " : "", org ? org : "");
-		free(nk);
-		ipgeo_row_clear(&g[i]);
 	}
-	free(g);
 	util_smap_free(&seen);
+	util_imap_free(&seen_as);
 	*countries = c.n ? util_buf_take(&c) : (util_buf_free(&c), NULL);
 	*networks = n.n ? util_buf_take(&n) : (util_buf_free(&n), NULL);
 }
@@ -599,6 +646,8 @@ static int replay_end(struct hctx *h)
 		struct replay_look x = { h, re, { &idx[0], &idx[1] } };
 		rc = hunt_pick(h, &p, cols, 6, replay_event, &x);
 	}
+	struct replay_geo geo = { 0 };
+	replay_geo_load(h, re, n, &geo);
 	for (size_t i = 0; i < n; i++) {
 		struct reused *r = &re[i];
 		if (r->row) {
@@ -613,7 +662,7 @@ static int replay_end(struct hctx *h)
 			hunt_row_time(row, 6, row->first_ts);
 			hunt_row_time(row, 7, row->last_ts);
 			char *countries, *networks;
-			replay_places(h, &r->ips, &countries, &networks);
+			replay_places(&geo, &r->ips, &countries, &networks);
 			if (countries)
 				hunt_row_take(row, 8, countries);
 			if (networks)
@@ -633,6 +682,7 @@ static int replay_end(struct hctx *h)
 		util_ivec_free(&r->ips);
 		util_ivec_free(&r->users);
 	}
+	replay_geo_free(&geo);
 	util_imap_free(&idx[0]);
 	util_imap_free(&idx[1]);
 	free(re);

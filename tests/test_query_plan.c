@@ -7,11 +7,14 @@
  * and the IP address of others, in both orders of the terms, with terms
  * under the exact count's cap (100 events) and over it (a sample
  * decides: 2,858 against 17,000): each filter must walk the rare term's
- * index and still find exactly its events.
+ * index and still find exactly its events. Then the texts and places
+ * of many value ids read in one statement (as hunts ask for them) against
+ * the same ids read one at a time.
  */
 #include "testutil.h"
 
 #include "ingest.h"
+#include "ipgeo.h"
 #include "query.h"
 #include "store.h"
 #include "util.h"
@@ -181,12 +184,66 @@ static void test_single_pivot(void **state)
 	free(got);
 }
 
+/* Names and places of many ids at once (one statement over all of them,
+ * as hunts ask) are those of the ids asked one at a time, in order, with
+ * 0, unknown and repeated ids. */
+static void test_many_ids(void **state)
+{
+	struct pcase *p = *state;
+	sqlite3 *db = store_db(p->st);
+	assert_int_equal(sqlite3_exec(db,
+				      "INSERT OR REPLACE INTO ipgeo(val, country, asn, as_org, label)"
+				      " SELECT id, 'C' || id, id * 10, 'Org ' || id, NULL FROM vals",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	int64_t ids[24];
+	size_t n = 0;
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT id FROM vals ORDER BY id DESC LIMIT 10", -1, &s, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	assert_true(n >= 5);
+	ids[n++] = 0;
+	ids[n++] = 1 << 30; /* no such value */
+	ids[n++] = ids[0];
+	ids[n++] = ids[2];
+	char *many[24], *one[24];
+	char *cause = NULL;
+	assert_int_equal(store_value_texts(p->st, "user", ids, n, many, &cause), 0);
+	struct ipgeo_row gm[24], go[24];
+	assert_int_equal(ipgeo_of_ids(p->st, ids, n, gm, &cause), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(store_value_texts(p->st, "user", &ids[i], 1, &one[i], &cause), 0);
+		assert_int_equal(ipgeo_of_ids(p->st, &ids[i], 1, &go[i], &cause), 0);
+		if (!one[i]) {
+			assert_null(many[i]);
+		} else {
+			assert_non_null(many[i]);
+			assert_string_equal(many[i], one[i]);
+		}
+		assert_true((gm[i].country == NULL) == (go[i].country == NULL));
+		if (go[i].country) {
+			assert_string_equal(gm[i].country, go[i].country);
+			assert_string_equal(gm[i].as_org, go[i].as_org);
+		}
+		assert_int_equal(gm[i].asn, go[i].asn);
+		free(many[i]);
+		free(one[i]);
+		ipgeo_row_clear(&gm[i]);
+		ipgeo_row_clear(&go[i]);
+	}
+	assert_true(n >= 8); /* the many path */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rare_term_counted),
 		cmocka_unit_test(test_dense_terms_sampled),
 		cmocka_unit_test(test_single_pivot),
+		cmocka_unit_test(test_many_ids),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

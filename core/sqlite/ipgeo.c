@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sqlite/sqlite_store.h"
+#include "util.h"
 #include "xalloc.h"
 
 static int fail(sqlite3 *db, char **cause)
@@ -172,12 +173,52 @@ int sqlite_ipgeo_get(struct store *st, const char *ip, struct ipgeo_row *out, ch
 	return 0;
 }
 
+/* Many addresses in one statement over a JSON array of their ids: one
+ * read of the case rather than a statement (and its lock) each. */
+static int many_of_ids(sqlite3 *db, const int64_t *ids, size_t n, struct ipgeo_row *out, char **cause)
+{
+	struct util_buf b = { 0 };
+	util_buf_puts(&b, "[");
+	for (size_t i = 0; i < n; i++)
+		util_buf_printf(&b, "%s%lld", i ? "," : "", (long long)(ids[i] > 0 ? ids[i] : 0));
+	util_buf_puts(&b, "]");
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT j.key, g.country, g.asn, g.as_org, g.label FROM json_each(?1) j"
+			       " JOIN ipgeo g ON g.val = j.value",
+			       -1, &s, NULL) != SQLITE_OK) {
+		util_buf_free(&b);
+		return fail(db, cause);
+	}
+	sqlite3_bind_text(s, 1, b.p, (int)b.n, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t k = sqlite3_column_int64(s, 0);
+		if (k < 0 || (size_t)k >= n || ids[k] <= 0)
+			continue;
+		out[k].country = col(s, 1);
+		out[k].asn = sqlite3_column_int64(s, 2);
+		out[k].as_org = col(s, 3);
+		out[k].label = col(s, 4);
+	}
+	sqlite3_finalize(s);
+	util_buf_free(&b);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < n; i++)
+			ipgeo_row_clear(&out[i]);
+		return fail(db, cause);
+	}
+	return 0;
+}
+
 int sqlite_ipgeo_of_ids(struct store *st, const int64_t *ids, size_t n, struct ipgeo_row *out, char **cause)
 {
 	memset(out, 0, n * sizeof *out);
 	sqlite3 *db = store_db(st);
 	if (!n || !db)
 		return 0; /* (another store keeps no places: all unknown) */
+	if (n >= 8)
+		return many_of_ids(db, ids, n, out, cause);
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(db, "SELECT country, asn, as_org, label FROM ipgeo WHERE val = ?", -1, &s,
 			       NULL) != SQLITE_OK)

@@ -8,6 +8,47 @@
 #include "xalloc.h"
 #include "store_impl.h"
 
+/* Many ids at once: one statement over a JSON array of them, so that the
+ * case is read in one transaction (each statement of its own takes and
+ * drops the case's read lock: 10^5 names cost seconds that way). */
+#define MANY_TEXTS 8
+
+static int many_texts(struct store *st, bool sources, const int64_t *ids, size_t n, char **out, char **cause)
+{
+	struct util_buf b = { 0 };
+	util_buf_puts(&b, "[");
+	for (size_t i = 0; i < n; i++)
+		util_buf_printf(&b, "%s%lld", i ? "," : "", (long long)ids[i]);
+	util_buf_puts(&b, "]");
+	sqlite3_stmt *q =
+		sqlite_prep(st,
+			    sources ? "SELECT j.key, s.path FROM json_each(?1) j JOIN sources s ON s.id = j.value"
+				    : "SELECT j.key, v.v FROM json_each(?1) j JOIN vals v ON v.id = j.value",
+			    cause);
+	if (!q) {
+		util_buf_free(&b);
+		return -1;
+	}
+	sqlite3_bind_text(q, 1, b.p, (int)b.n, SQLITE_STATIC);
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t k = sqlite3_column_int64(q, 0);
+		const unsigned char *t = sqlite3_column_text(q, 1);
+		if (k >= 0 && (size_t)k < n && t && !out[k])
+			out[k] = xstrdup((const char *)t);
+	}
+	sqlite3_finalize(q);
+	util_buf_free(&b);
+	if (r != SQLITE_DONE) {
+		for (size_t i = 0; i < n; i++) {
+			free(out[i]);
+			out[i] = NULL;
+		}
+		return sqlite_fail(st, cause);
+	}
+	return 0;
+}
+
 /* The statements stay prepared for the case's life: the messages list
  * asks for names one at a time. */
 int sqlite_value_texts(struct store *st, const char *field, const int64_t *ids, size_t n, char **out,
@@ -19,6 +60,8 @@ int sqlite_value_texts(struct store *st, const char *field, const int64_t *ids, 
 		out[i] = NULL;
 	if (!n)
 		return 0;
+	if (n >= MANY_TEXTS)
+		return many_texts(st, w, ids, n, out, cause);
 	sqlite3_stmt **s = &SQ(st)->sel_text[w];
 	if (!*s && sqlite3_prepare_v3(SQ(st)->db,
 				      w ? "SELECT path FROM sources WHERE id = ?1"
