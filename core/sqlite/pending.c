@@ -5,8 +5,8 @@
  * A load's last steps build its indexes again, each one statement that
  * holds the case's write lock for up to a second at a million events; a
  * mark, tag or note made then would wait for it. Instead, an annotation
- * that cannot have the case within ANNOT_LOAD_WAIT_MS while a load runs
- * (annot.c) goes to a small SQLite file beside the case, "CASE-pending",
+ * that finds the case taken while a load runs (annot.c: tx_begin) goes to
+ * a small SQLite file beside the case, "CASE-pending",
  * committed at once: kill -9 at any moment keeps it. Whoever next holds
  * the case's write lock applies the pending changes first, in their
  * order, in its own transaction: the load between two index builds and
@@ -55,7 +55,9 @@ static sqlite3 *pend_open(const char *path, bool create, char **cause)
 	sqlite3_busy_timeout(db, 5000);
 	/* as the case: WAL, no sync at commit (a killed process loses no
 	 * commit; only a power loss can take the last ones back), which a
-	 * busy disk would otherwise make the analyst wait for */
+	 * busy disk would otherwise make the analyst wait for; nor at close,
+	 * whose checkpoint would sync (the log stays beside the file) */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	if (create &&
 	    sqlite3_exec(db,
 			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
