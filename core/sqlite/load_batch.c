@@ -250,7 +250,7 @@ void load_release(struct sqlite_load *ld)
 
 /* The writer hands written batches back (load_write.c): their buffers
  * are used again rather than freed, so that the parser does not fault
- * in and clear 2 MB of fresh pages a batch, and freed batches do not
+ * in and clear a fresh buffer a batch, and freed batches do not
  * scatter the heap. Batches whose buffers grew for a large record are
  * freed. */
 void load_batch_recycle(struct sqlite_load *ld, struct batch *b)
