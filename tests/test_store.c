@@ -16,6 +16,7 @@
 #include "query.h"
 #include "store.h"
 #include "sqlite/sqlite_store.h"
+#include "sqlite/load_impl.h"
 
 struct fixture {
 	char *dir;
@@ -197,6 +198,26 @@ static void test_dedup_past_table_limit(void **state)
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
 	assert_int_equal(scalar(st, "SELECT duplicates FROM sources"), N);
 	assert_int_equal(scalar(st, "SELECT sum(n) FROM rawblocks"), N);
+	store_close(st);
+	raws_free(raws, N);
+}
+
+/* A load into a case larger than the record-id table's memory: the
+ * table is seeded from the case through its runs on disk, and the
+ * records loaded again are all duplicates. */
+static void test_append_past_table_memory(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = (int)RIDMAP_MEM + 500 };
+	char **raws = raws_new(N);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	load_n(st, "a.json", 0, N - 100, raws);
+	load_n(st, "b.json", N - 1000, N, raws); /* 900 again, 100 new */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	assert_int_equal(scalar(st, "SELECT duplicates FROM sources WHERE path = 'b.json'"), 900);
+	assert_int_equal(scalar(st, "SELECT events FROM sources WHERE path = 'b.json'"), 100);
 	store_close(st);
 	raws_free(raws, N);
 }
@@ -850,6 +871,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dedup_raw_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_past_table_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_past_table_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_only_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_verbatim, setup, teardown),

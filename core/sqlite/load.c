@@ -237,7 +237,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 			load_ridmap_free(&ld->rids);
 			memset(&ld->rids, 0, sizeof ld->rids);
 			ld->by_index = true;
-		} else if (ld->rids.count != (size_t)nevents) {
+		} else if (ld->rids.count + ld->rids.spilled != (size_t)nevents) { /* memory and runs */
 			set_cause(cause, "%s: could not read the record ids in the case", store_path(st));
 			goto fail;
 		} else if (!annotated_case) {
