@@ -3,16 +3,18 @@
  *
  * Each hunt is an entry (hunt_entry.h) in a family file: hunt_apps.c
  * (mail read by apps), hunt_mailbox.c (sync, throttling), hunt_rules.c
- * (inbox rules, forwarding, covering tracks), hunt_identity.c (consents,
- * sessions, sign-ins); hunt_list.h lists them. Here: setting a hunt up
- * (its result, the baseline, the app names), the one sequential scan of
- * the narrow events table that feeds the scanning hunts (grouping in C
- * hash tables costs less than letting SQLite sort a million rows;
- * hunt_run_all feeds all of them from one scan), ordering the rows, and
- * the flagged-event set of the timeline. hunt_raw.c reads raw records
- * for the hunts that need fields the store does not normalize; hunt_row.c
- * makes rows and their filters. Building the rows (value texts, names,
- * filters) happens on the calling thread at the end.
+ * (inbox rules, forwarding, covering tracks), hunt_consent.c (apps given
+ * access), hunt_identity.c (sessions, sign-ins), hunt_logons.c (failed
+ * logons, spray), hunt_places.c (where sign-ins come from); hunt_list.h
+ * lists them. Here: setting a hunt up (its result, the baseline, the
+ * app names), the one sequential scan of the narrow events table that
+ * feeds the scanning hunts (grouping in C hash tables costs less than
+ * letting SQLite sort a million rows; hunt_run_all feeds all of them
+ * from one scan), ordering the rows, and the flagged-event set of the
+ * timeline. hunt_raw.c reads raw records for the hunts that need fields
+ * the store does not normalize; hunt_row.c makes rows and their filters.
+ * Building the rows (value texts, names, filters) happens on the calling
+ * thread at the end.
  */
 #include "hunt.h"
 

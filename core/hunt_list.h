@@ -15,7 +15,7 @@ HUNT(THROTTLED, hunt_throttled)
 /* Exchange rules and settings (hunt_rules.c) */
 HUNT(INBOX_RULES, hunt_inbox_rules)
 HUNT(FORWARDING, hunt_forwarding)
-/* identity: consents, sessions, sign-ins (hunt_identity.c) */
+/* identity: consents (hunt_consent.c), sessions and sign-ins (hunt_identity.c) */
 HUNT(OAUTH_CONSENT, hunt_oauth_consent)
 HUNT(TOKEN_REPLAY, hunt_token_replay)
 HUNT(SIGNIN_THEN_MAIL, hunt_signin_then_mail)
