@@ -206,6 +206,21 @@ static void test_rowbinary(void **state)
 	util_buf_free(&b);
 }
 
+/* An external table's id rows: every int64, as printf would write it. */
+static void test_tsv_i64(void **state)
+{
+	(void)state;
+	const int64_t v[] = { 0, 7, -1, 1234567890123, INT64_MAX, INT64_MIN };
+	struct util_buf got = { 0 }, want = { 0 };
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+		ch_tsv_i64(&got, v[i]);
+		util_buf_printf(&want, "%lld\n", (long long)v[i]);
+	}
+	assert_string_equal(util_buf_str(&got), util_buf_str(&want));
+	util_buf_free(&got);
+	util_buf_free(&want);
+}
+
 static void test_event_id(void **state)
 {
 	(void)state;
@@ -377,6 +392,37 @@ static void test_server_events_messages(void **state)
 	store_close(st);
 }
 
+/* ch_read_ext: the external table reaches the server whole (negative
+ * ids, the extremes), and an error frees the answer, the statement and
+ * the data (ASan checks the frees) and says why. */
+static void test_server_read_ext(void **state)
+{
+	(void)state;
+	struct store *st = server_store();
+	if (!st)
+		skip();
+	struct util_buf data = { 0 }, out = { 0 };
+	const int64_t v[] = { INT64_MIN, -3, 0, 42, INT64_MAX };
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+		ch_tsv_i64(&data, v[i]);
+	char *why = NULL;
+	assert_int_equal(ch_read_ext(CH(st)->conn, xstrdup("SELECT id FROM ids ORDER BY id FORMAT TabSeparated"),
+				     "ids", "id Int64", &data, &out, &why),
+			 0);
+	assert_null(data.p);
+	assert_string_equal(util_buf_str(&out), "-9223372036854775808\n-3\n0\n42\n9223372036854775807\n");
+	util_buf_free(&out);
+	ch_tsv_i64(&data, 1);
+	assert_int_equal(ch_read_ext(CH(st)->conn, xstrdup("SELECT nope FROM ids FORMAT TabSeparated"), "ids",
+				     "id Int64", &data, &out, &why),
+			 -1);
+	assert_null(data.p);
+	assert_null(out.p);
+	assert_non_null(strstr(why, "Code: "));
+	free(why);
+	store_close(st);
+}
+
 struct rows {
 	char **rid;
 	size_t n, cap;
@@ -464,16 +510,12 @@ static void test_server_signin(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_quote),
-		cmocka_unit_test(test_ident),
-		cmocka_unit_test(test_regex_check),
-		cmocka_unit_test(test_url),
-		cmocka_unit_test(test_rowbinary),
-		cmocka_unit_test(test_event_id),
-		cmocka_unit_test(test_server_time_range),
-		cmocka_unit_test(test_server_estimate),
-		cmocka_unit_test(test_server_events_messages),
-		cmocka_unit_test(test_server_signin),
+		cmocka_unit_test(test_quote),           cmocka_unit_test(test_ident),
+		cmocka_unit_test(test_regex_check),     cmocka_unit_test(test_url),
+		cmocka_unit_test(test_rowbinary),       cmocka_unit_test(test_tsv_i64),
+		cmocka_unit_test(test_event_id),        cmocka_unit_test(test_server_time_range),
+		cmocka_unit_test(test_server_estimate), cmocka_unit_test(test_server_events_messages),
+		cmocka_unit_test(test_server_read_ext), cmocka_unit_test(test_server_signin),
 		cmocka_unit_test(test_server_progress),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -111,6 +111,14 @@ const char *ch_conn_name(const struct ch_conn *c);
 int ch_run(struct ch_conn *c, struct ch_req *r, char **cause);
 /* The same for a statement without parameters into out (may be NULL). */
 int ch_exec(struct ch_conn *c, const char *sql, bool write, struct util_buf *out, char **cause);
+/* A read with one external table, the shape of every "these ids ->
+ * their rows" request: runs sql with the table name(structure) made of
+ * data's TabSeparated rows into out. sql (from malloc) and data are freed
+ * here in every case; on error out is freed too. 0 or -1. */
+int ch_read_ext(struct ch_conn *c, char *sql, const char *name, const char *structure, struct util_buf *data,
+		struct util_buf *out, char **cause);
+/* Append v and a newline: one row of an external table of ids. */
+void ch_tsv_i64(struct util_buf *b, int64_t v);
 
 /* ---- RowBinary ---- */
 

@@ -574,6 +574,33 @@ int ch_exec(struct ch_conn *c, const char *sql, bool write, struct util_buf *out
 	return ch_run(c, &r, cause);
 }
 
+int ch_read_ext(struct ch_conn *c, char *sql, const char *name, const char *structure, struct util_buf *data,
+		struct util_buf *out, char **cause)
+{
+	struct ch_ext ext = { name, structure, data->p, data->n };
+	struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = out };
+	int r = ch_run(c, &req, cause);
+	free(sql);
+	util_buf_free(data);
+	if (r < 0)
+		util_buf_free(out);
+	return r;
+}
+
+void ch_tsv_i64(struct util_buf *b, int64_t v)
+{
+	char t[24];
+	char *e = t + sizeof t, *p = e;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	*--p = '\n';
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	util_buf_add(b, p, (size_t)(e - p));
+}
+
 /* ------------------------------------------------------------------ */
 /* RowBinary */
 

@@ -140,21 +140,18 @@ static int dedup_server(struct ch_load *ld, char **cause)
 	struct util_buf data = { 0 }, out = { 0 };
 	for (size_t i = 0; i < ld->n; i++)
 		if (!ld->p[i].dup && !ld->p[i].checked)
-			util_buf_printf(&data, "%lld\n", (long long)ld->p[i].id);
+			ch_tsv_i64(&data, ld->p[i].id);
 	if (!data.n)
 		return 0;
 	/* which of them the server has (raw's key is the id: a read of the
 	 * granules that may hold them, where events would be read whole) */
 	char *sql =
 		xasprintf("SELECT DISTINCT id FROM %s.raw WHERE id IN ids FORMAT TabSeparated", ld->s->url.db);
-	struct ch_ext ext = { "ids", "id Int64", data.p, data.n };
-	struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &out };
-	int r = ch_run(ld->s->conn, &req, cause);
-	free(sql);
-	util_buf_free(&data);
-	if (r < 0 || !out.n) {
+	if (ch_read_ext(ld->s->conn, sql, "ids", "id Int64", &data, &out, cause) < 0)
+		return -1;
+	if (!out.n) {
 		util_buf_free(&out);
-		return r;
+		return 0;
 	}
 	/* the stored events of those: their keys, richness and source */
 	data = out;
@@ -162,11 +159,7 @@ static int dedup_server(struct ch_load *ld, char **cause)
 	sql = xasprintf("SELECT id, record_id, kind, toInt64(%s), source, line FROM %s.events WHERE id IN ids"
 			" FORMAT RowBinary",
 			rich_sql, ld->s->url.db);
-	ext = (struct ch_ext){ "ids", "id Int64", data.p, data.n };
-	req = (struct ch_req){ .sql = sql, .ext = &ext, .next = 1, .out = &out };
-	r = ch_run(ld->s->conn, &req, cause);
-	free(sql);
-	util_buf_free(&data);
+	int r = ch_read_ext(ld->s->conn, sql, "ids", "id Int64", &data, &out, cause);
 	struct ch_rd rd = { out.p, out.p + out.n, false };
 	while (r == 0 && rd.p < rd.end) {
 		int64_t id = ch_rd_i64(&rd);

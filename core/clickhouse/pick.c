@@ -316,19 +316,12 @@ int ch_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn,
 		size_t k = n - from < 5000 ? n - from : 5000;
 		struct util_buf data = { 0 }, out = { 0 };
 		for (size_t i = 0; i < k; i++)
-			util_buf_printf(&data, "%lld\n", (long long)ids[from + i]);
+			ch_tsv_i64(&data, ids[from + i]);
 		char *sql =
 			xasprintf("SELECT id, any(raw) FROM %s.raw WHERE id IN ids GROUP BY id FORMAT RowBinary",
 				  s->url.db);
-		struct ch_ext ext = { "ids", "id Int64", data.p, data.n };
-		struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &out };
-		int r = ch_run(s->conn, &req, cause);
-		free(sql);
-		util_buf_free(&data);
-		if (r < 0) {
-			util_buf_free(&out);
+		if (ch_read_ext(s->conn, sql, "ids", "id Int64", &data, &out, cause) < 0)
 			return -1;
-		}
 		struct util_imap at = { 0 };
 		struct ch_rd rd = { out.p, out.p + out.n, false };
 		while (rd.p < rd.end) {

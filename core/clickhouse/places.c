@@ -246,20 +246,13 @@ static int places_of_hashes(struct ch_store *s, const int64_t *hs, size_t n, str
 	struct util_buf data = { 0 };
 	for (size_t i = 0; i < n; i++)
 		if (hs[i] > 0)
-			util_buf_printf(&data, "%lld\n", (long long)hs[i]);
+			ch_tsv_i64(&data, hs[i]);
 	if (!data.n)
 		return 0;
 	char *sql = xasprintf(PLACE_SELECT " WHERE h IN ids GROUP BY h FORMAT RowBinary", s->url.db);
-	struct ch_ext ext = { "ids", "h Int64", data.p, data.n };
 	struct util_buf res = { 0 };
-	struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &res };
-	int r = ch_run(s->conn, &req, cause);
-	free(sql);
-	util_buf_free(&data);
-	if (r < 0) {
-		util_buf_free(&res);
+	if (ch_read_ext(s->conn, sql, "ids", "h Int64", &data, &res, cause) < 0)
 		return -1;
-	}
 	/* hash -> the indexes asking for it (a value may be asked twice) */
 	struct util_imap at = { 0 };
 	for (size_t i = 0; i < n; i++)
@@ -372,12 +365,8 @@ int ch_rows_places(struct ch_store *s, struct query_row *rows, size_t n, char **
 	char *sql = xasprintf("SELECT ip, any(country), any(asn), any(as_org), any(label) FROM %s.ipgeo"
 			      " WHERE ip IN ips GROUP BY ip FORMAT RowBinary",
 			      s->url.db);
-	struct ch_ext ext = { "ips", "ip String", data.p, data.n };
 	struct util_buf res = { 0 };
-	struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &res };
-	int r = ch_run(s->conn, &req, cause);
-	free(sql);
-	util_buf_free(&data);
+	int r = ch_read_ext(s->conn, sql, "ips", "ip String", &data, &res, cause);
 	struct ch_rd rd = { res.p, res.p + res.n, false };
 	while (r == 0 && rd.p < rd.end) {
 		size_t ipn, n3[3];

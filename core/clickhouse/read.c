@@ -245,20 +245,13 @@ int ch_events_messages(struct store *st, const int64_t *events, size_t n,
 		return 0;
 	struct util_buf data = { 0 };
 	for (size_t i = 0; i < n; i++)
-		util_buf_printf(&data, "%lld\n", (long long)events[i]);
+		ch_tsv_i64(&data, events[i]);
 	char *sql = xasprintf("SELECT id, any(msgs) FROM %s.events WHERE id IN ids AND msgs != ''"
 			      " GROUP BY id FORMAT RowBinary",
 			      s->url.db);
-	struct ch_ext ext = { "ids", "id Int64", data.p, data.n };
 	struct util_buf res = { 0 };
-	struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &res };
-	int r = ch_run(s->conn, &req, cause);
-	free(sql);
-	util_buf_free(&data);
-	if (r < 0) {
-		util_buf_free(&res);
+	if (ch_read_ext(s->conn, sql, "ids", "id Int64", &data, &res, cause) < 0)
 		return -1;
-	}
 	/* event id -> offset + 1 of its list in res */
 	struct util_imap at = { 0 };
 	struct ch_rd rd = { res.p, res.p + res.n, false };
@@ -303,18 +296,11 @@ int ch_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, 
 		return 0;
 	struct util_buf data = { 0 }, out = { 0 };
 	for (size_t i = 0; i < n; i++)
-		util_buf_printf(&data, "%lld\n", (long long)ids[i]);
+		ch_tsv_i64(&data, ids[i]);
 	char *sql =
 		xasprintf("SELECT " CH_ROW_COLS " FROM %s.events WHERE id IN ids FORMAT RowBinary", s->url.db);
-	struct ch_ext ext = { "ids", "id Int64", data.p, data.n };
-	struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &out };
-	int r = ch_run(s->conn, &req, cause);
-	free(sql);
-	util_buf_free(&data);
-	if (r < 0) {
-		util_buf_free(&out);
+	if (ch_read_ext(s->conn, sql, "ids", "id Int64", &data, &out, cause) < 0)
 		return -1;
-	}
 	struct query_row *rows = NULL;
 	size_t nrows = 0, cap = 0;
 	struct ch_rd rd = { out.p, out.p + out.n, false };
@@ -362,21 +348,15 @@ int ch_value_texts(struct store *st, const char *field, const int64_t *ids, size
 	size_t ask = 0;
 	for (size_t i = 0; i < n; i++)
 		if (hs[i] > 0 && !util_imap_get(&s->texts, (uint64_t)hs[i])) {
-			util_buf_printf(&data, "%lld\n", (long long)hs[i]);
+			ch_tsv_i64(&data, hs[i]);
 			ask++;
 		}
 	if (ask) {
 		char *sql =
 			xasprintf("SELECT h, any(v) FROM %s.vals WHERE h IN ids GROUP BY h FORMAT RowBinary",
 				  s->url.db);
-		struct ch_ext ext = { "ids", "h Int64", data.p, data.n };
 		struct util_buf res = { 0 };
-		struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &res };
-		int r = ch_run(s->conn, &req, cause);
-		free(sql);
-		util_buf_free(&data);
-		if (r < 0) {
-			util_buf_free(&res);
+		if (ch_read_ext(s->conn, sql, "ids", "h Int64", &data, &res, cause) < 0) {
 			free(hs);
 			return -1;
 		}

@@ -372,15 +372,11 @@ int ch_side_cache(struct ch_store *s, const int64_t *ids, size_t n, char **cause
 	}
 	struct util_buf data = { 0 }, out = { 0 };
 	for (size_t i = 0; i < miss.n; i++)
-		util_buf_printf(&data, "%lld\n", (long long)miss.v[i]);
+		ch_tsv_i64(&data, miss.v[i]);
 	util_ivec_free(&miss);
 	char *sql = xasprintf("SELECT id, ts, record_id, kind FROM %s.events WHERE id IN ids FORMAT RowBinary",
 			      s->url.db);
-	struct ch_ext ext = { "ids", "id Int64", data.p, data.n };
-	struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &out };
-	int r = ch_run(s->conn, &req, cause);
-	free(sql);
-	util_buf_free(&data);
+	int r = ch_read_ext(s->conn, sql, "ids", "id Int64", &data, &out, cause);
 	if (r == 0 && ch_side_begin(s->side, cause) == 0) {
 		struct ch_rd rd = { out.p, out.p + out.n, false };
 		while (r == 0 && rd.p < rd.end) {
@@ -417,10 +413,7 @@ static int cache_orphans(struct ch_store *s, char **cause)
 		char *sql =
 			xasprintf("SELECT id FROM %s.events WHERE (record_id, kind) IN keys FORMAT RowBinary",
 				  s->url.db);
-		struct ch_ext ext = { "keys", "record_id String, kind UInt8", keys.p, keys.n };
-		struct ch_req req = { .sql = sql, .ext = &ext, .next = 1, .out = &out };
-		r = ch_run(s->conn, &req, cause);
-		free(sql);
+		r = ch_read_ext(s->conn, sql, "keys", "record_id String, kind UInt8", &keys, &out, cause);
 		struct util_ivec ids = { 0 };
 		struct ch_rd rd = { out.p, out.p + out.n, false };
 		while (r == 0 && rd.p < rd.end) {
