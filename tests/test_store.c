@@ -833,6 +833,177 @@ static void test_message_list_text(void **state)
 	store_close(st);
 }
 
+/* Events from..to-1 of source srcname, event i with its own message
+ * <m{i}@x> unless i is in [gap_from, gap_to) or i % 3 == 0; with rich,
+ * a client app besides (a richer copy of the same record). */
+static void feed_msgs(struct sink *sk, char **raws, int from, int to, int gap_from, int gap_to, bool rich)
+{
+	char *cause = NULL;
+	for (int i = from; i < to; i++) {
+		struct event ev;
+		struct event_msg m;
+		char id[32], mid[32];
+		make_event(&ev, &m, raws[i], i, id);
+		snprintf(mid, sizeof mid, "<m%d@x>", i);
+		m.msgid = (struct sv){ mid, strlen(mid) };
+		if (i % 3 == 0 || (i >= gap_from && i < gap_to))
+			ev.nmsgs = 0;
+		if (rich)
+			ev.client_app = (struct sv){ "Outlook", 7 };
+		assert_int_equal(sk->event(sk->ctx, &ev, &cause), 0);
+	}
+}
+
+static int64_t summary_messages(struct store *st)
+{
+	struct store_summary sum;
+	char *cause = NULL;
+	assert_int_equal(store_summary(st, &sum, &cause), 0);
+	return sum.messages;
+}
+
+/* Event id's messages: their count, and the message id of the first. */
+static int event_msgs(struct store *st, int64_t id, char *first, size_t cap)
+{
+	struct msgs_seen seen = { 0 };
+	char *cause = NULL;
+	assert_int_equal(store_event_messages(st, id, collect_msg, &seen, &cause), 0);
+	snprintf(first, cap, "%s", seen.n ? seen.msgid[0] : "");
+	return seen.n;
+}
+
+/*
+ * Message lists are kept in compressed blocks (msgblocks, schema 6): each
+ * event's list reads back through store_event_messages, the messages
+ * view and the summary, across a long run of events without messages. A
+ * case of schema 5 (msglists, one row an event) reads the same read-only,
+ * is migrated on its first writable open, and a load into it adds blocks
+ * beside its rows: both read.
+ */
+static void test_message_blocks(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 7000, GAP_FROM = 1000, GAP_TO = 6000 };
+	char **raws = raws_new(N + 1000);
+	struct store *st;
+	char *cause = NULL;
+	char mid[128];
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	char *c = NULL;
+	struct store_load *ld = store_load_begin(st, &c);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, "a.json", 100, &c), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	feed_msgs(&sk, raws, 0, N, GAP_FROM, GAP_TO, false);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &c), 0);
+	assert_int_equal(store_load_end(ld, &c), 0);
+	int64_t want = 0;
+	for (int i = 0; i < N; i++)
+		want += i % 3 != 0 && !(i >= GAP_FROM && i < GAP_TO);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM msglists"), 0);
+	assert_int_equal(scalar(st, "SELECT sum(msgs) FROM msgblocks"), want);
+	/* the run without messages ends a block: none spans it */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM msgblocks WHERE id <= 1500 AND id + n > 1500"), 0);
+	assert_int_equal(summary_messages(st), want);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), want);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM messages WHERE msgid = '<m6500@x>' AND event = 6501"),
+			 1);
+	/* event id i + 1 is record i */
+	assert_int_equal(event_msgs(st, 2, mid, sizeof mid), 1);
+	assert_string_equal(mid, "<m1@x>");
+	assert_int_equal(event_msgs(st, 4, mid, sizeof mid), 0);
+	assert_int_equal(event_msgs(st, 3001, mid, sizeof mid), 0);
+	assert_int_equal(event_msgs(st, 6999, mid, sizeof mid), 1);
+	assert_string_equal(mid, "<m6998@x>");
+	assert_int_equal(event_msgs(st, 3, mid, sizeof mid), 1);
+	assert_string_equal(mid, "<m2@x>");
+
+	/* the same case as schema 5 kept it */
+	assert_int_equal(sqlite3_exec(store_db(st),
+				      "BEGIN;"
+				      "INSERT INTO msglists SELECT id, json_array_length(msg_items(id)), msg_items(id)"
+				      "  FROM events WHERE msg_items(id) IS NOT NULL;"
+				      "DROP TABLE msgblocks; DROP VIEW messages;"
+				      "CREATE VIEW messages(event, seq, folder, msgid, size) AS"
+				      "  SELECT l.event, CAST(j.key AS INTEGER), j.value->>0, j.value->>1, j.value->>2"
+				      "  FROM msglists l, json_each(l.items) j;"
+				      "PRAGMA user_version=5; COMMIT;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM msglists"), want);
+	store_close(st);
+	assert_int_equal(store_open(f->path, STORE_READONLY, &st, &cause), 0);
+	assert_int_equal(summary_messages(st), want);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), want);
+	assert_int_equal(event_msgs(st, 6999, mid, sizeof mid), 1);
+	assert_string_equal(mid, "<m6998@x>");
+	store_close(st);
+	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 6);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), want);
+	load_n(st, "b.json", N, N + 1000, raws); /* 1000 new events, each with a message */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N + 1000);
+	assert_int_equal(scalar(st, "SELECT sum(msgs) FROM msgblocks"), 1000);
+	assert_int_equal(summary_messages(st), want + 1000);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), want + 1000);
+	assert_int_equal(event_msgs(st, 2, mid, sizeof mid), 1);
+	assert_string_equal(mid, "<m1@x>");
+	assert_int_equal(event_msgs(st, N + 1000, mid, sizeof mid), 1);
+	assert_string_equal(mid, "<m@x>"); /* load_n's make_event */
+	store_close(st);
+	raws_free(raws, N + 1000);
+}
+
+/* A richer copy from another source replaces the stored event, in the
+ * same load (the stored list still in the block being gathered) or a
+ * later one: the messages are counted once. */
+static void test_message_blocks_replaced(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 300 };
+	char **raws = raws_new(N);
+	struct store *st;
+	char *cause = NULL;
+	char mid[128];
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	struct sink sk;
+	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
+	store_load_sink(ld, &sk);
+	feed_msgs(&sk, raws, 0, N, N, N, false);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_source(ld, "b.json", 100, &cause), 0);
+	store_load_sink(ld, &sk);
+	feed_msgs(&sk, raws, 0, N / 2, N, N, true);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	int64_t want = 0;
+	for (int i = 0; i < N; i++)
+		want += i % 3 != 0;
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE client_app IS NOT NULL"), N / 2);
+	assert_int_equal(summary_messages(st), want);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), want);
+	load_n(st, "c.json", 0, 0, raws);
+	ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, "d.json", 100, &cause), 0);
+	store_load_sink(ld, &sk);
+	feed_msgs(&sk, raws, N / 2, N, N, N, true);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE client_app IS NOT NULL"), N);
+	assert_int_equal(summary_messages(st), want);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), want);
+	int64_t id = scalar(st, "SELECT id FROM events WHERE record_id = 'id-000299'");
+	assert_int_equal(event_msgs(st, id, mid, sizeof mid), 1);
+	assert_string_equal(mid, "<m299@x>");
+	store_close(st);
+	raws_free(raws, N);
+}
+
 /* test_store --load-child CASE: load events 1..1999 into CASE (the other
  * process of test_second_open_keeps_locks); exit status 0 when done. */
 static int load_child(const char *path)
@@ -884,6 +1055,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_summary_after_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_terms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_list_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_message_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_message_blocks_replaced, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

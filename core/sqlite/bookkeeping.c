@@ -17,13 +17,16 @@ int sqlite_summary(struct store *st, struct store_summary *sum, char **cause)
 	memset(sum, 0, sizeof *sum);
 	sum->first_ts = INT64_MAX;
 	sum->last_ts = INT64_MIN;
-	if (sqlite3_prepare_v2(SQ(st)->db,
-			       "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sources),"
-			       " (SELECT total(records) FROM sources), (SELECT total(duplicates) FROM sources),"
-			       " (SELECT count(*) FROM rejects), (SELECT total(n) FROM msglists),"
-			       " (SELECT min(ts) FROM events), (SELECT max(ts) FROM events),"
-			       " (SELECT count(*) FROM rejects WHERE reason GLOB 'conflict:*')",
-			       -1, &q, NULL) != SQLITE_OK)
+	/* messages: in msgblocks from schema 6, in msglists before */
+	char *sql = xasprintf("SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sources),"
+			      " (SELECT total(records) FROM sources), (SELECT total(duplicates) FROM sources),"
+			      " (SELECT count(*) FROM rejects), (SELECT total(n) FROM msglists)%s,"
+			      " (SELECT min(ts) FROM events), (SELECT max(ts) FROM events),"
+			      " (SELECT count(*) FROM rejects WHERE reason GLOB 'conflict:*')",
+			      SQ(st)->msg_blocks ? " + (SELECT total(msgs) FROM msgblocks)" : "");
+	int pr = sqlite3_prepare_v2(SQ(st)->db, sql, -1, &q, NULL);
+	free(sql);
+	if (pr != SQLITE_OK)
 		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
 	if (sqlite3_step(q) == SQLITE_ROW) {
 		sum->events = sqlite3_column_int64(q, 0);

@@ -136,7 +136,7 @@ static void load_free(struct sqlite_load *ld)
 	sqlite3_finalize(ld->upd_seen);
 	load_ridmap_free(&ld->rids);
 	sqlite3_finalize(ld->ins_blk);
-	sqlite3_finalize(ld->ins_msg);
+	sqlite3_finalize(ld->ins_mblk);
 	sqlite3_finalize(ld->ins_val);
 	sqlite3_finalize(ld->sel_val);
 	sqlite3_finalize(ld->ins_rej);
@@ -146,8 +146,8 @@ static void load_free(struct sqlite_load *ld)
 	load_intern_free(&ld->in[0]);
 	load_intern_free(&ld->in[1]);
 	ZSTD_freeCCtx(ld->cctx);
-	free(ld->raw);
-	free(ld->offs);
+	load_blkbuf_free(&ld->rawb);
+	load_blkbuf_free(&ld->msgb);
 	free(ld->error);
 	free(ld->source_path);
 	pthread_mutex_destroy(&ld->mu);
@@ -293,7 +293,8 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 		    " + (app IS NOT NULL) + (client_app IS NOT NULL) + (ip IS NOT NULL) + (result IS NOT NULL)"
 		    " + (session IS NOT NULL) + (token IS NOT NULL) + (mailbox IS NOT NULL) + (access IS NOT NULL)"
 		    " + (client_info IS NOT NULL) + (detail IS NOT NULL) + (host IS NOT NULL) + 1"
-		    " + 2 * EXISTS(SELECT 1 FROM msglists WHERE event = e.id), flags, source, line"
+		    " + 2 * (msg_items(e.id) IS NOT NULL), flags, source, line,"
+		    " coalesce(json_array_length(msg_items(e.id)), 0)"
 		    " FROM events e WHERE id = ?",
 		    cause) < 0 ||
 	    prepare(ld, &ld->del_ev, "DELETE FROM events WHERE id = ?", cause) < 0 ||
@@ -307,7 +308,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 		    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		    cause) < 0 ||
 	    prepare(ld, &ld->ins_blk, "INSERT INTO rawblocks(id, n, data) VALUES(?,?,?)", cause) < 0 ||
-	    prepare(ld, &ld->ins_msg, "INSERT INTO msglists(event, n, items) VALUES(?,?,?)", cause) < 0 ||
+	    prepare(ld, &ld->ins_mblk, "INSERT INTO msgblocks(id, n, msgs, data) VALUES(?,?,?,?)", cause) < 0 ||
 	    prepare(ld, &ld->ins_val, "INSERT INTO vals(v) VALUES(?) ON CONFLICT(v) DO NOTHING", cause) < 0 ||
 	    prepare(ld, &ld->sel_val, "SELECT id FROM vals WHERE v=?", cause) < 0 ||
 	    prepare(ld, &ld->ins_rej, /* a row already kept (the same file loaded again, a

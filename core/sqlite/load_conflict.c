@@ -30,11 +30,12 @@ _Static_assert(sizeof conflict_cols / sizeof *conflict_cols == LOAD_NVALS,
  * the compressor (the fields decide then). Caller frees. */
 static char *old_raw(struct sqlite_load *ld, int64_t id, size_t *len)
 {
-	if (ld->noffs && id >= ld->blk_first && id < ld->blk_next) {
-		size_t k = (size_t)(id - ld->blk_first);
-		size_t a = ld->offs[k], b = k + 1 < ld->noffs ? ld->offs[k + 1] : ld->rawlen;
+	const struct blkbuf *bb = &ld->rawb;
+	if (bb->noffs && id >= bb->first && id < bb->next) {
+		size_t k = (size_t)(id - bb->first);
+		size_t a = bb->offs[k], b = k + 1 < bb->noffs ? bb->offs[k + 1] : bb->len;
 		*len = b - a;
-		return xstrndup(ld->raw + a, b - a);
+		return xstrndup(bb->data + a, b - a);
 	}
 	return sqlite_raw(ld->base.st, id, len);
 }

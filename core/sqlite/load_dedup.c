@@ -63,6 +63,21 @@ int load_ridmap_retire(struct sqlite_load *ld, char **cause)
 	return 0;
 }
 
+static int uncount_msgs(struct sqlite_load *ld, int64_t event, int64_t n, char **cause)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(store_db(ld->base.st),
+			       "UPDATE msgblocks SET msgs = msgs - ?1"
+			       " WHERE id = (SELECT max(id) FROM msgblocks WHERE id <= ?2)",
+			       -1, &q, NULL) != SQLITE_OK)
+		return load_db_fail(ld, cause);
+	sqlite3_bind_int64(q, 1, n);
+	sqlite3_bind_int64(q, 2, event);
+	int r = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return r == SQLITE_DONE ? 0 : load_db_fail(ld, cause);
+}
+
 /* How much a copy of an event tells: its fields, its messages, less
  * than anything when PowerShell cut it. */
 static int richness(const struct event *ev)
@@ -87,11 +102,16 @@ int load_merge_dup(struct sqlite_load *ld, int64_t old, const struct event *ev, 
 		   bool *replace, int64_t *old_source, int64_t *old_line, char **cause)
 {
 	*replace = false;
+	/* its message list decides too: where the query finds it */
+	if (load_blocks_settle(ld, old, cause) < 0)
+		return -1;
 	sqlite3_stmt *q = ld->sel_rich;
 	sqlite3_bind_int64(q, 1, old);
 	int r = sqlite3_step(q);
 	int old_rich = 0;
+	int64_t old_msgs = 0;
 	if (r == SQLITE_ROW) {
+		old_msgs = sqlite3_column_int64(q, 4);
 		old_rich = sqlite3_column_int(q, 0);
 		if (sqlite3_column_int64(q, 1) & EVF_PS_TRUNCATED)
 			old_rich -= 100;
@@ -106,10 +126,15 @@ int load_merge_dup(struct sqlite_load *ld, int64_t old, const struct event *ev, 
 		sqlite3_bind_int64(ld->del_ev, 1, old);
 		sqlite3_bind_int64(ld->del_msg, 1, old);
 		int a = sqlite3_step(ld->del_ev), b = sqlite3_step(ld->del_msg);
+		bool in_table = sqlite3_changes(store_db(ld->base.st)) > 0; /* an older case's msglists */
 		sqlite3_reset(ld->del_ev);
 		sqlite3_reset(ld->del_msg);
 		if (a != SQLITE_DONE || b != SQLITE_DONE)
 			return load_db_fail(ld, cause);
+		/* a list in a block stays there, unreachable without its
+		 * event: the block's count of messages no longer has it */
+		if (old_msgs > 0 && !in_table && uncount_msgs(ld, old, old_msgs, cause) < 0)
+			return -1;
 		*replace = true;
 		return 0;
 	}

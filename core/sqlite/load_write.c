@@ -1,6 +1,6 @@
 /*
  * load_write.c: the writer thread of a load: it takes the parser's batches off
- * the queue and turns each event into rows (events, vals, msglists, raw
+ * the queue and turns each event into rows (events, vals, message and raw
  * blocks), each reject into a row of rejects, and commits every few
  * tens of thousands of events together with the source's counters.
  */
@@ -199,16 +199,9 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 			return -1;
 		if (load_blocks_append(ld, id, ev->raw, cause) < 0)
 			return -1;
-		if (ev->nmsgs) {
-			sqlite3_stmt *mq = ld->ins_msg;
-			sqlite3_bind_int64(mq, 1, id);
-			sqlite3_bind_int64(mq, 2, (int64_t)ev->nmsgs);
-			sqlite3_bind_text(mq, 3, msgjson.p, (int)msgjson.n, SQLITE_STATIC);
-			r = sqlite3_step(mq);
-			sqlite3_reset(mq);
-			if (r != SQLITE_DONE)
-				return load_db_fail(ld, cause);
-		}
+		struct sv list = ev->nmsgs ? msgjson : (struct sv){ 0 };
+		if (load_blocks_msgs(ld, id, list, ev->nmsgs, cause) < 0)
+			return -1;
 	}
 	if (!replace) {
 		ld->wc.records++;

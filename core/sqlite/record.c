@@ -8,7 +8,8 @@
  * similar JSON compresses about 8x at 500 MB/s where one record compresses
  * 5x at a third of the speed. Reading one record costs decompressing its
  * block (well under a millisecond); the last block read is kept, so that
- * reading in id order decompresses each block once.
+ * reading in id order decompresses each block once. Message lists are
+ * kept the same way in blocks of their own (msgblocks, load_blocks.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,23 +20,22 @@
 #include "store_impl.h"
 
 /*
- * The raw record of event id, borrowed from the block cache (valid until
- * the next call), or NULL. A block, uncompressed, is the records back to
- * back, then n+1 u32 offsets (the last is the end of the records), then
+ * Entry id of a block table (rawblocks: every event's raw record;
+ * msgblocks: message lists), borrowed from the block cache (valid until
+ * the next call), or NULL. A block, uncompressed, is the entries back to
+ * back, then n+1 u32 offsets (the last is the end of the entries), then
  * u32 n.
  */
-static const char *raw_lookup(struct store *st, int64_t id, size_t *len)
+static const char *block_lookup(struct store *st, struct sq_block *c, const char *sql, int64_t id, size_t *len)
 {
-	if (!(SQ(st)->blk && id >= SQ(st)->blk_first && id < SQ(st)->blk_first + SQ(st)->blk_n)) {
-		if (!SQ(st)->sel_block &&
-		    sqlite3_prepare_v3(SQ(st)->db,
-				       "SELECT id, n, data FROM rawblocks WHERE id <= ? ORDER BY id DESC LIMIT 1",
-				       -1, SQLITE_PREPARE_PERSISTENT, &SQ(st)->sel_block, NULL) != SQLITE_OK)
+	if (!(c->data && id >= c->first && id < c->first + c->n)) {
+		if (!c->sel && sqlite3_prepare_v3(SQ(st)->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->sel,
+						  NULL) != SQLITE_OK)
 			return NULL;
-		sqlite3_stmt *q = SQ(st)->sel_block;
+		sqlite3_stmt *q = c->sel;
 		sqlite3_bind_int64(q, 1, id);
 		const char *ok = NULL;
-		SQ(st)->blk_n = 0;
+		c->n = 0;
 		if (sqlite3_step(q) == SQLITE_ROW) {
 			int64_t first = sqlite3_column_int64(q, 0), n = sqlite3_column_int64(q, 1);
 			const void *data = sqlite3_column_blob(q, 2);
@@ -43,17 +43,16 @@ static const char *raw_lookup(struct store *st, int64_t id, size_t *len)
 			unsigned long long sz = ZSTD_getFrameContentSize(data, dn);
 			if (id < first + n && n > 0 && sz != ZSTD_CONTENTSIZE_ERROR &&
 			    sz != ZSTD_CONTENTSIZE_UNKNOWN && sz < ((size_t)1 << 31)) {
-				SQ(st)->blk = xgrow(SQ(st)->blk, &SQ(st)->blk_cap, (size_t)sz + 1, 1);
+				c->data = xgrow(c->data, &c->cap, (size_t)sz + 1, 1);
 				if (!SQ(st)->dctx)
 					SQ(st)->dctx = ZSTD_createDCtx();
-				size_t r = ZSTD_decompressDCtx(SQ(st)->dctx, SQ(st)->blk, SQ(st)->blk_cap,
-							       data, dn);
+				size_t r = ZSTD_decompressDCtx(SQ(st)->dctx, c->data, c->cap, data, dn);
 				size_t tr = 4 * ((size_t)n + 2);
-				if (!ZSTD_isError(r) && r >= tr && get_u32(SQ(st)->blk + r - 4) == (uint64_t)n) {
-					SQ(st)->blk_first = first;
-					SQ(st)->blk_n = n;
-					SQ(st)->blk_len = r - tr; /* the records; the trailer follows */
-					ok = SQ(st)->blk;
+				if (!ZSTD_isError(r) && r >= tr && get_u32(c->data + r - 4) == (uint64_t)n) {
+					c->first = first;
+					c->n = n;
+					c->len = r - tr; /* the entries; the trailer follows */
+					ok = c->data;
 				}
 			}
 		}
@@ -61,13 +60,54 @@ static const char *raw_lookup(struct store *st, int64_t id, size_t *len)
 		if (!ok)
 			return NULL;
 	}
-	size_t k = (size_t)(id - SQ(st)->blk_first);
-	const char *offs = SQ(st)->blk + SQ(st)->blk_len;
+	size_t k = (size_t)(id - c->first);
+	const char *offs = c->data + c->len;
 	uint32_t a = get_u32(offs + 4 * k), b = get_u32(offs + 4 * (k + 1));
-	if (a > b || b > SQ(st)->blk_len)
+	if (a > b || b > c->len)
 		return NULL;
 	*len = b - a;
-	return SQ(st)->blk + a;
+	return c->data + a;
+}
+
+static const char *raw_lookup(struct store *st, int64_t id, size_t *len)
+{
+	return block_lookup(st, &SQ(st)->raw,
+			    "SELECT id, n, data FROM rawblocks WHERE id <= ? ORDER BY id DESC LIMIT 1", id,
+			    len);
+}
+
+/* (store_impl.h) */
+void sqlite_sql_msg_items(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	struct store *st = sqlite3_user_data(ctx);
+	int64_t id = sqlite3_value_int64(argv[0]);
+	if (SQ(st)->msg_rows) {
+		sqlite3_stmt *q = SQ(st)->sel_msglist;
+		if (!q && sqlite3_prepare_v3(SQ(st)->db, "SELECT items FROM msglists WHERE event = ?", -1,
+					     SQLITE_PREPARE_PERSISTENT, &SQ(st)->sel_msglist, NULL) == SQLITE_OK)
+			q = SQ(st)->sel_msglist;
+		if (q) {
+			sqlite3_bind_int64(q, 1, id);
+			bool found = sqlite3_step(q) == SQLITE_ROW;
+			if (found)
+				sqlite3_result_value(ctx, sqlite3_column_value(q, 0));
+			sqlite3_reset(q);
+			if (found)
+				return;
+		}
+	}
+	size_t len = 0;
+	const char *t =
+		!SQ(st)->msg_blocks
+			? NULL
+			: block_lookup(st, &SQ(st)->msg,
+				       "SELECT id, n, data FROM msgblocks WHERE id <= ? ORDER BY id DESC LIMIT 1",
+				       id, &len);
+	if (!t || !len)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_text(ctx, t, (int)len, SQLITE_TRANSIENT);
 }
 
 /* (store_impl.h) */

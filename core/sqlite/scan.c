@@ -37,7 +37,7 @@ static char *col_sql(const char *name, bool *is_text)
 	}
 	if (!strcmp(name, "msglist")) {
 		*is_text = true;
-		return xstrdup("l.items");
+		return xstrdup("msg_items(e.id)");
 	}
 	/* for exports (query_scan_timeline) */
 	if (!strcmp(name, "line") || !strcmp(name, "flags"))
@@ -122,10 +122,11 @@ int sqlite_scan(struct query *q, const char *const *cols, size_t ncols, store_ro
 		return -1;
 	for (size_t i = 0; i < ncols; i++)
 		raw |= !strcmp(cols[i], "raw");
-	/* raw records in id order: each compressed block is read once */
-	char *sql = xasprintf("SELECT %s FROM events e%s WHERE %s%s", list,
-			      msgs ? " JOIN msglists l ON l.event = e.id" : "", query_sql_where(q),
-			      raw ? " ORDER BY e.id" : "");
+	/* raw records and message lists in id order: each compressed block
+	 * is read once */
+	char *sql = xasprintf("SELECT %s FROM events e WHERE (%s)%s%s", list, query_sql_where(q),
+			      msgs ? " AND msg_items(e.id) IS NOT NULL" : "",
+			      raw || msgs ? " ORDER BY e.id" : "");
 	free(list);
 	sqlite3_stmt *s = sqlite_prep(st, sql, cause);
 	free(sql);

@@ -1,14 +1,19 @@
 /*
  * store.c: the SQLite case file of store.h.
  *
- * Layout (schema version 5; 5 added events.host, 3 events.detail):
+ * Layout (schema version 6; 6 added msgblocks, 5 events.host, 3 events.detail):
  *   vals(id, v)             every normalized string once; events refer to ids
  *   events(...)             one row per unique record id; small integer columns
  *   rawblocks(id, n, data)  the raw records of events id .. id+n-1, one zstd
  *                           frame per block of about 512 KB
- *   msglists(event, n, items)   what a MailItemsAccessed record names, as a
- *                           JSON array of [folder, internet message id, size]
- *   messages                a view: one row per (event, folder, message id)
+ *   msgblocks(id, n, msgs, data)  what the MailItemsAccessed records of
+ *                           events id .. id+n-1 name, each a JSON array of
+ *                           [folder, internet message id, size], one zstd
+ *                           frame per block of about 256 KB (msgs: how many)
+ *   msglists(event, n, items)   the same lists one row an event, as cases
+ *                           before schema 6 kept them (read, no longer written)
+ *   messages                a view: one row per (event, folder, message id),
+ *                           through msg_items(event) (record.c)
  *   seen(event, source, line)   the other sources an event was also read from
  *   sources(...)            provenance and counts per file or archive member
  *   rejects(...)            rows that could not be parsed, verbatim
@@ -44,7 +49,7 @@
 #include "pending.h"
 #include "store_impl.h"
 
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
@@ -70,13 +75,17 @@ static const char schema_sql[] =
 	"CREATE INDEX IF NOT EXISTS seen_event ON seen(event);"
 	"CREATE TABLE IF NOT EXISTS rawblocks(id INTEGER PRIMARY KEY, n INTEGER NOT NULL, data BLOB NOT NULL);"
 	/* One SQLite row per message cost a million-event load 2.5 of its 18
-	 * seconds; one row per event with its list, and a view that expands
-	 * it, give the same rows for the price of one insert an event. */
+	 * seconds; one row per event with its list (msglists, up to schema
+	 * 5) was a quarter of the case (148 MB of 610 on a million events);
+	 * the lists compressed in blocks of consecutive events take a third
+	 * of that. The view expands them through msg_items(event). */
 	"CREATE TABLE IF NOT EXISTS msglists(event INTEGER PRIMARY KEY, n INTEGER NOT NULL,"
 	"  items TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS msgblocks(id INTEGER PRIMARY KEY, n INTEGER NOT NULL,"
+	"  msgs INTEGER NOT NULL, data BLOB NOT NULL);"
 	"CREATE VIEW IF NOT EXISTS messages(event, seq, folder, msgid, size) AS"
-	"  SELECT l.event, CAST(j.key AS INTEGER), j.value->>0, j.value->>1, j.value->>2"
-	"  FROM msglists l, json_each(l.items) j;"
+	"  SELECT e.id, CAST(j.key AS INTEGER), j.value->>0, j.value->>1, j.value->>2"
+	"  FROM events e, json_each(msg_items(e.id)) j;"
 	"CREATE TABLE IF NOT EXISTS rejects("
 	"  id INTEGER PRIMARY KEY, source INTEGER NOT NULL, line INTEGER,"
 	"  reason TEXT NOT NULL, raw BLOB);"
@@ -477,6 +486,26 @@ void sqlite_store_want_write(struct store *st, bool on)
 	fcntl(SQ(st)->wantfd, F_OFD_SETLK, &fl);
 }
 
+/* Where message lists are (msg_items): msglists rows (a case from before
+ * schema 6, kept as they are), msgblocks (schema 6 on), or both (an older
+ * case loaded into since). Loads write blocks only, so what is found now
+ * holds for the connection's life. */
+static void msg_layout(struct store *st)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(SQ(st)->db,
+			       "SELECT EXISTS(SELECT 1 FROM msglists),"
+			       " EXISTS(SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'msgblocks')",
+			       -1, &q, NULL) != SQLITE_OK) {
+		return; /* no msglists: a read-only case older than message lists */
+	}
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		SQ(st)->msg_rows = sqlite3_column_int(q, 0) != 0;
+		SQ(st)->msg_blocks = sqlite3_column_int(q, 1) != 0;
+	}
+	sqlite3_finalize(q);
+}
+
 int sqlite_store_open(const char *path, int flags, struct store **out, char **cause)
 {
 	pthread_once(&sqlite_once, sqlite_setup);
@@ -587,10 +616,12 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 					    "BEGIN; %s COMMIT;",
 					    APP_ID, SCHEMA_VERSION, schema_sql)
 			: ver < SCHEMA_VERSION
-				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s %s PRAGMA user_version=%d; COMMIT;",
+				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s %s PRAGMA user_version=%d; COMMIT;",
 					    ver < 3 ? "ALTER TABLE events ADD COLUMN detail INTEGER;" : "",
 					    ver < 5 ? "ALTER TABLE events ADD COLUMN host INTEGER;" : "",
-					    schema_sql, SCHEMA_VERSION) /* tables and columns added since */
+					    /* the view over msglists alone */
+					    ver < 6 ? "DROP VIEW IF EXISTS messages;" : "", schema_sql,
+					    SCHEMA_VERSION) /* tables and columns added since */
 				: xstrdup("PRAGMA synchronous=NORMAL;");
 		char *err = NULL;
 		int r = exec(db, sql, &err);
@@ -622,6 +653,9 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	}
 	sqlite3_create_function(db, "raw_json", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, st,
 				sqlite_sql_raw_json, NULL, NULL);
+	sqlite3_create_function(db, "msg_items", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, st,
+				sqlite_sql_msg_items, NULL, NULL);
+	msg_layout(st);
 	/* annotations left pending by a load that ended or was killed
 	 * (pending.c); a running one applies them itself */
 	if (!SQ(st)->readonly && !sqlite_load_running(st))
@@ -634,7 +668,9 @@ static void sqlite_close(struct store *st)
 {
 	if (!st)
 		return;
-	sqlite3_finalize(SQ(st)->sel_block);
+	sqlite3_finalize(SQ(st)->raw.sel);
+	sqlite3_finalize(SQ(st)->msg.sel);
+	sqlite3_finalize(SQ(st)->sel_msglist);
 	sqlite3_finalize(SQ(st)->sel_seen);
 	sqlite3_finalize(SQ(st)->sel_text[0]);
 	sqlite3_finalize(SQ(st)->sel_text[1]);
@@ -644,7 +680,8 @@ static void sqlite_close(struct store *st)
 	sqlite_case_fd_close(SQ(st)->wantfd);
 	sqlite_case_fd_close(SQ(st)->probe_fd);
 	ZSTD_freeDCtx(SQ(st)->dctx);
-	free(SQ(st)->blk);
+	free(SQ(st)->raw.data);
+	free(SQ(st)->msg.data);
 	free(SQ(st)->path);
 	free(st);
 }

@@ -21,11 +21,17 @@ struct sqlite_store {
 	char *path;
 	bool readonly;
 	ZSTD_DCtx *dctx;
-	/* the last raw block read */
-	int64_t blk_first, blk_n;
-	char *blk;
-	size_t blk_len, blk_cap;
-	sqlite3_stmt *sel_block;
+	/* the last raw block and the last message block read (record.c) */
+	struct sq_block {
+		int64_t first, n;
+		char *data;
+		size_t len, cap;
+		sqlite3_stmt *sel;
+	} raw, msg;
+	/* message lists: rows of msglists (a case of schema 5 or older) are
+	 * looked up first; msgblocks exists from schema 6 (store open) */
+	bool msg_rows, msg_blocks;
+	sqlite3_stmt *sel_msglist;
 	sqlite3_stmt *sel_seen;    /* store_event_seen, asked once an exported row */
 	sqlite3_stmt *sel_text[2]; /* value_texts: vals, sources */
 	sqlite3_stmt *sel_msgs;    /* event_messages */
@@ -43,6 +49,10 @@ struct sqlite_store {
 /* SQL: raw_json(event_id) -> the record's JSON text (registered by
  * sqlite_store_open on each connection). */
 void sqlite_sql_raw_json(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/* SQL: msg_items(event_id) -> its messages as the JSON text
+ * [[folder, internet message id, size], ...], NULL when it has none
+ * (from msgblocks, or an older case's msglists; registered likewise). */
+void sqlite_sql_msg_items(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 char *sqlite_raw(struct store *st, int64_t id, size_t *len);
 int sqlite_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn, void *ctx, char **cause);
 int sqlite_event_seen(struct store *st, int64_t event, int (*fn)(const char *path, int64_t line, void *ctx),
