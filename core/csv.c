@@ -11,6 +11,17 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CSV_WIDE 1
+#include <immintrin.h>
+#endif
+
+static bool wide_allowed = true;
+
+void csv_set_wide(bool on)
+{
+	wide_allowed = on;
+}
 
 void csv_init(struct csv *c, struct stream *s, char delim)
 {
@@ -126,16 +137,97 @@ static void add_field(struct csv *c, size_t off, size_t n)
 	c->nf++;
 }
 
+#ifdef CSV_WIDE
+/*
+ * unquote's first part on a CPU with AVX-512 VBMI2: 64 bytes at a time,
+ * all the quotes among them at once. In a run of quotes inside a quoted
+ * field, each pair is one quote; a run of odd length ends the field with
+ * its last quote. The quotes at odd offsets in their runs (the twins) are
+ * dropped by one compress. Which runs start at an odd offset, and which
+ * are of odd length, come from adding each run's start bit to the quote
+ * mask: the carry runs through the run and stops just after it. A run
+ * reaching the last byte may go on in the next bytes: the block stops at
+ * its start. Returns where it stopped; *closed says whether that is just
+ * past the closing quote, else the caller goes on from there (fewer than
+ * 64 bytes left, or a run of 64 quotes).
+ */
+__attribute__((target("avx512f,avx512bw,avx512vbmi2,bmi,popcnt"))) static const char *
+unquote_wide(const char *p, const char *end, char **wp, bool *closed)
+{
+	const uint64_t even = 0x5555555555555555ULL;
+	const __m512i qq = _mm512_set1_epi8('"');
+	char *w = *wp;
+	*closed = false;
+	while (end - p >= 64) {
+		__m512i v = _mm512_loadu_si512((const void *)p);
+		uint64_t m = _mm512_cmpeq_epi8_mask(v, qq);
+		if (!m) {
+			_mm512_storeu_si512((void *)w, v);
+			p += 64;
+			w += 64;
+			continue;
+		}
+		uint64_t starts = m & ~(m << 1);
+		uint64_t lim = ~0ULL; /* the bytes this block may take */
+		unsigned nlim = 64;
+		if (m >> 63) {
+			nlim = 63u - (unsigned)__builtin_clzll(starts);
+			if (nlim == 0)
+				break;
+			lim = (1ULL << nlim) - 1;
+			m &= lim;
+			starts &= lim;
+		}
+		uint64_t even_carries = m + (starts & even);
+		uint64_t odd_carries = m + (starts & ~even);
+		uint64_t even_runs = m & ~even_carries; /* quotes of runs starting at an even offset */
+		uint64_t odd_runs = m & ~even_runs;
+		uint64_t twins = (even_runs & ~even) | (odd_runs & even);
+		/* the byte after each run of odd length */
+		uint64_t after_odd = (even_carries & ~m & ~even) | (odd_carries & ~m & even);
+		if (after_odd) {
+			unsigned c = (unsigned)__builtin_ctzll(after_odd) - 1; /* the closing quote */
+			uint64_t keep = ((1ULL << c) - 1) & ~twins;
+			_mm512_storeu_si512((void *)w, _mm512_maskz_compress_epi8(keep, v));
+			*wp = w + __builtin_popcountll(keep);
+			*closed = true;
+			return p + c + 1;
+		}
+		uint64_t keep = lim & ~twins;
+		_mm512_storeu_si512((void *)w, _mm512_maskz_compress_epi8(keep, v));
+		w += __builtin_popcountll(keep);
+		p += nlim;
+	}
+	*wp = w;
+	return p;
+}
+
+static bool wide_ok(void)
+{
+	return wide_allowed && __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("avx512bw");
+}
+#endif
+
 /*
  * Copy a quoted field's body from p (just after its opening quote) to *w,
  * turning "" into ", up to the closing quote. Returns the byte after the
  * closing quote, or NULL if there is none before end. An AuditData cell
  * has a doubled quote every few bytes, so a memchr per quote costs more
  * than it finds: this copies sixteen bytes at a time and only stops at
- * quotes. The scratch has 16 bytes of slack for the wide stores.
+ * quotes (after unquote_wide, where the CPU has it). The scratch has 64
+ * bytes of slack for the wide stores: the text written never runs ahead
+ * of the text read.
  */
 static const char *unquote(const char *p, const char *end, char **wp)
 {
+#ifdef CSV_WIDE
+	if (end - p >= 64 && wide_ok()) {
+		bool closed;
+		p = unquote_wide(p, end, wp, &closed);
+		if (closed)
+			return p;
+	}
+#endif
 	char *w = *wp;
 #ifdef __SSE2__
 	const __m128i qq = _mm_set1_epi8('"');
@@ -203,8 +295,12 @@ static const char *unquote(const char *p, const char *end, char **wp)
 #endif
 }
 
-/* Split [p, end) into fields in the scratch. NULL on success, else why. */
-static const char *split(struct csv *c, const char *p, const char *end)
+/* Split [p, end) into fields in the scratch. NULL on success, else why.
+ * one_line: [p, end) is only the first line of what may be a longer
+ * record; a quote outside a quoted field (which could pair with one on
+ * a later line) then fails the split, as an unclosed quoted field does,
+ * and the caller counts quotes over the lines instead. */
+static const char *split(struct csv *c, const char *p, const char *end, bool one_line)
 {
 	size_t need = (size_t)(end - p) + 64;
 	if (c->scap < need) {
@@ -231,6 +327,8 @@ static const char *split(struct csv *c, const char *p, const char *end)
 			 * was joined across lines by stray quotes that paired up. */
 			if (memchr(p, '\n', (size_t)(q - p)))
 				return "line break outside quotes (a stray quote?)";
+			if (one_line && memchr(p, '"', (size_t)(q - p)))
+				return "quote outside quotes";
 			memcpy(w, p, (size_t)(q - p));
 			w += q - p;
 			p = q;
@@ -254,6 +352,29 @@ static const char *split(struct csv *c, const char *p, const char *end)
 int csv_next(struct csv *c)
 {
 	struct stream *s = c->s;
+	/* Most records are one line whose quotes pair up: split that line
+	 * at once (one pass over its bytes). Its quoted fields then each
+	 * hold an even number of quotes and the others none, so the quotes
+	 * pair up at its newline, where pass 1 below would end the record
+	 * too. Anything else (a quoted field going on past the newline, a
+	 * stray quote, a line not yet in the window) takes the two passes. */
+	if (stream_avail(s) > 0) {
+		const char *p = stream_ptr(s);
+		const char *nl = memchr(p, '\n', stream_avail(s));
+		if (nl) {
+			size_t body = (size_t)(nl - p);
+			if (body > 0 && p[body - 1] == '\r')
+				body--;
+			if (!split(c, p, p + body, true)) {
+				c->rec_line = c->line;
+				c->raw = p;
+				c->rawlen = body;
+				stream_consume(s, (size_t)(nl - p) + 1);
+				c->line++;
+				return CSV_ROW;
+			}
+		}
+	}
 	size_t off = 0, quotes = 0, lines = 0;
 	size_t scanned = 0; /* bytes already searched for a newline */
 	size_t first_nl = (size_t)-1;
@@ -335,7 +456,7 @@ int csv_next(struct csv *c)
 		body--;
 	c->raw = p;
 	c->rawlen = body;
-	const char *why = split(c, p, p + body);
+	const char *why = split(c, p, p + body, false);
 	if (why) {
 		if (lines > 1 && first_nl != (size_t)-1) {
 			size_t k = first_nl;

@@ -365,6 +365,90 @@ static void test_quote_places(void **state)
 	}
 }
 
+/* Quoted fields with runs of quotes of every length at every offset,
+ * some longer than 64 bytes, some a whole 64-byte block of quotes: each
+ * field read back is the text written, by the 64-byte path (where the
+ * CPU has it) and by the portable one, and a quote left alone after a
+ * closing one still fails the record both ways. */
+static void test_quote_runs_wide_and_narrow(void **state)
+{
+	(void)state;
+	enum { NREC = 400, NF = 3 };
+	char **want = calloc(NREC * NF, sizeof *want);
+	size_t cap = 1 << 20, n = 0;
+	char *csv = malloc(cap);
+	assert_non_null(want);
+	assert_non_null(csv);
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	for (int r = 0; r < NREC; r++) {
+		for (int f = 0; f < NF; f++) {
+			size_t len = (size_t)(r * 7 + f * 13) % 300;
+			char *t = malloc(len + 1);
+			assert_non_null(t);
+			for (size_t i = 0; i < len;) {
+				seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+				unsigned x = (unsigned)(seed >> 33);
+				/* a run of quotes (up to 70 long) or of plain bytes */
+				size_t run = x % 4 == 0 ? (x >> 8) % 71 : (x >> 8) % 9 + 1;
+				if (r % 50 == 7)
+					run = 64; /* a block of nothing but quotes */
+				char ch = x % 4 == 0 || r % 50 == 7 ? '"' : (char)("ab,\n{}:x"[(x >> 4) % 8]);
+				for (size_t k = 0; k < run && i < len; k++)
+					t[i++] = ch;
+			}
+			t[len] = '\0';
+			want[r * NF + f] = t;
+			assert_true(n + 2 * len + 4 < cap);
+			csv[n++] = '"';
+			for (size_t i = 0; i < len; i++) {
+				if (t[i] == '"')
+					csv[n++] = '"';
+				csv[n++] = t[i];
+			}
+			csv[n++] = '"';
+			csv[n++] = f + 1 < NF ? ',' : '\n';
+		}
+	}
+	for (int wide = 0; wide <= 1; wide++) {
+		csv_set_wide(wide != 0);
+		struct recs rs;
+		read_all(csv, n, ',', &rs);
+		assert_int_equal(rs.last, CSV_EOF);
+		assert_int_equal(rs.n, NREC);
+		for (size_t i = 0; i < rs.n; i++) {
+			const struct rec *rec = &rs.r[i];
+			if (rec->kind != CSV_ROW)
+				fail_msg("wide=%d record %zu is bad: %s", wide, i, rec->why);
+			assert_int_equal(rec->nf, NF);
+			for (size_t f = 0; f < NF; f++) {
+				const char *t = want[i * NF + f];
+				if (rec->fl[f] != strlen(t) || memcmp(rec->f[f], t, rec->fl[f]) != 0)
+					fail_msg("wide=%d record %zu field %zu differs: got %zu [%s] want %zu [%s]",
+						 wide, i, f, rec->fl[f], rec->f[f], strlen(t), t);
+			}
+		}
+		recs_free(&rs);
+		/* a lone quote after 100 bytes of a quoted field ends it, and
+		 * the byte after it is not a delimiter */
+		char bad[300];
+		memset(bad, 'x', sizeof bad);
+		bad[0] = '"';
+		bad[101] = '"';
+		bad[102] = 'y';
+		bad[299] = '\n';
+		read_all(bad, sizeof bad, ',', &rs);
+		assert_int_equal(rs.n, 1);
+		assert_int_equal(rs.r[0].kind, CSV_BAD);
+		assert_string_equal(rs.r[0].why, "unexpected character after a closing quote");
+		recs_free(&rs);
+	}
+	csv_set_wide(true);
+	for (size_t i = 0; i < NREC * NF; i++)
+		free(want[i]);
+	free(want);
+	free(csv);
+}
+
 static void test_multiline_cells(void **state)
 {
 	(void)state;
@@ -859,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_quoted_fields),
 		cmocka_unit_test(test_quote_runs),
 		cmocka_unit_test(test_quote_places),
+		cmocka_unit_test(test_quote_runs_wide_and_narrow),
 		cmocka_unit_test(test_multiline_cells),
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_semicolon),
