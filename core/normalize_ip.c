@@ -7,6 +7,8 @@
  * goes to the event's host field and never to its IP (core/addr.c tells
  * them apart).
  */
+#include <string.h>
+
 #include "addr.h"
 #include "normalize_priv.h"
 
@@ -20,6 +22,12 @@ struct sv normalize_ip(struct norm *nm, struct sv ip)
 
 void normalize_addr(struct norm *nm, struct sv text, struct sv *ip, struct sv *host)
 {
+	/* A record names its address in several fields, mostly the same
+	 * text (and the Purview CSV has it in a column too): nothing more to
+	 * learn from a text that is the address already kept, which an
+	 * address literal is once cleaned, or once both are kept. */
+	if (!text.n || (ip->p && host->p) || (ip->p && ip->n == text.n && memcmp(ip->p, text.p, text.n) == 0))
+		return;
 	size_t off, len;
 	enum addr_kind k = addr_classify(text.p, text.n, &off, &len);
 	struct sv *dst = k == ADDR_IP ? ip : k == ADDR_HOST ? host : NULL;
