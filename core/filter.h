@@ -250,13 +250,17 @@ char *filter_regex_literal(const char *s, bool caseless);
  * record without a case: */
 
 /* Does the raw record (JSON text) meet f? 1 or 0; -1 with *cause when f
- * holds terms other than sigma ones (they need the case) or a regular
- * expression ran past its match limit. */
+ * holds terms other than sigma and json.PATH ones (they need the case) or
+ * a regular expression ran past its match limit. json.PATH terms are
+ * matched by filter_json.c, as every store matches them. */
 int filter_match_record(const struct filter *f, const char *raw, size_t n, char **cause);
 
 /* Literals (borrowed; free the array only) at least one of which the
  * text of any record f matches holds, without regard to case: a cheap
- * scan before the record is parsed. 0: no such set. */
+ * scan before the record is parsed (the sigma runner), or a narrowing on
+ * a store's server (ClickHouse). From sigma terms and json.PATH terms
+ * (the path's last name or the = values, as written in JSON text), under
+ * "and"/"or". 0: no such set. */
 size_t filter_sigma_literals(const struct filter *f, const char ***lits);
 
 /* For each sigma term the record meets (outside "not"): the term, the

@@ -1,14 +1,17 @@
 /*
  * filter_match.c: a filter against one raw record alone, without a case
  * (filter.h, "Sigma terms"): the sigma rule runner tests records with
- * it, takes a cheap literal prefilter from it, and explains a match.
- * Only sigma terms can be tested so: the others need the case's columns.
+ * it, takes a cheap literal prefilter from it, and explains a match; a
+ * store that narrows on its server takes the same literals.
+ * Only sigma and json.PATH terms can be tested so: the others need the
+ * case's columns.
  */
 #include "filter.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "filter_json.h"
 #include "filter_tree.h"
 #include "json_scan.h"
 #include "sigma_field.h"
@@ -39,10 +42,18 @@ static int match_node(const struct filter_node *n, const struct jval *rec, char 
 			int r = sigma_field_match(n->sf, rec, cause);
 			return r < 0 ? -1 : n->op == FILTER_NE ? !r : r;
 		}
+		if (n->term == FILTER_JSON) {
+			struct filter_json *j = filter_json_of_node(n, cause);
+			if (!j)
+				return -1;
+			int r = filter_json_term_value(j, rec, cause);
+			filter_json_free(j);
+			return r;
+		}
 		break;
 	default: break;
 	}
-	return set_cause(cause, "filter: only sigma terms can be tested on a record alone");
+	return set_cause(cause, "filter: only sigma and json.PATH terms can be tested on a record alone");
 }
 
 int filter_match_record(const struct filter *f, const char *raw, size_t n, char **cause)
@@ -73,6 +84,58 @@ static size_t litset_min(const struct litset *s)
 	return m;
 }
 
+/* Could s appear in a record's JSON text as written (nothing JSON would
+ * escape, ASCII so that any case is ASCII's)? */
+static bool plain_literal(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x80 || c < 0x20 || c == '\\' || c == '"' || c == '/')
+			return false;
+	}
+	return true;
+}
+
+/* A json.PATH term in its positive, present form holds the path's last
+ * name (when that is a name, not an index) and, for =, one of its values:
+ * the longer of the two sets. */
+static struct litset json_lits(const struct filter_node *n)
+{
+	struct litset out = { 0 };
+	bool absent = n->nvals == 1 && !*n->vals[0];
+	if (absent || (n->op != FILTER_EQ && n->op != FILTER_RE))
+		return out;
+	const char *dot = strrchr(n->path, '.');
+	const char *last = dot ? dot + 1 : n->path;
+	bool isidx = *last != '\0';
+	for (const char *p = last; *p && isidx; p++)
+		isidx = *p >= '0' && *p <= '9';
+	if (!isidx && plain_literal(last)) {
+		out.v = xmalloc(sizeof *out.v);
+		out.v[0] = last;
+		out.n = 1;
+		out.ok = true;
+	}
+	if (n->op != FILTER_EQ)
+		return out;
+	bool plain = true;
+	for (size_t i = 0; i < n->nvals && plain; i++)
+		plain = plain_literal(n->vals[i]);
+	if (!plain)
+		return out;
+	struct litset v = { xcalloc(n->nvals, sizeof *v.v), n->nvals, true };
+	for (size_t i = 0; i < n->nvals; i++)
+		v.v[i] = n->vals[i];
+	if (out.ok && litset_min(&out) >= litset_min(&v)) {
+		free(v.v);
+		return out;
+	}
+	free(out.v);
+	return v;
+}
+
 static struct litset node_lits(const struct filter_node *n)
 {
 	struct litset out = { 0 };
@@ -81,6 +144,8 @@ static struct litset node_lits(const struct filter_node *n)
 		if (n->term == FILTER_SIGMA && n->op == FILTER_EQ) {
 			out.n = sigma_field_literals(n->sf, &out.v);
 			out.ok = out.n > 0;
+		} else if (n->term == FILTER_JSON) {
+			out = json_lits(n);
 		}
 		return out;
 	case FILTER_AND:

@@ -113,6 +113,29 @@ for f in "" "user=isaiah.tanaka@contoso.com" "op=MailItemsAccessed" "op=mailitem
 	"kind~^sign" "line<3"; do
 	same "query '$f'" query $f
 done
+# json.PATH and sigma. terms: matched on the client over the candidates
+# the SQL narrows (compile.c, query.c), alone, beside SQL terms in the
+# top-level "and", mixed under "or"/"not" (the SQL parts read as
+# columns), absent, negated, Name/Value arrays, keywords
+for f in "json.ResultStatus=Succeeded" "json.ClientInfoString~REST" "json.Parameters.ForwardTo~@" \
+	"json.Parameters.ForwardTo=\"\"" "json.ResultStatus!=Succeeded" "json.ClientInfoString!~REST" \
+	"sigma.Operation|contains=New-InboxRule,Set-InboxRule" "sigma.ResultType!=0" "sigma|contains=listKeys" \
+	"json.ResultStatus=Succeeded user~^adm" "op=MailItemsAccessed json.ClientInfoString~Outlook" \
+	"user~^adm or json.ClientInfoString~REST" "not (json.ResultStatus=Succeeded or op=MailItemsAccessed)" \
+	"kind=signin sigma.ResultType!=0" "(sigma.ResultType!=0 or app~^0) -json.ClientInfoString~REST" \
+	"json.ResultStatus=nothing-has-this"; do
+	same "query '$f'" query $f
+done
+same "query --desc --limit 7 (pages back over client matches)" query --desc --limit 7 "json.ClientInfoString~REST"
+same "query --limit 7 (pages over client matches)" query --limit 7 "sigma.ResultType!=0"
+same "stack user json.=" stack user "json.ResultStatus=Succeeded"
+same "stack op under sigma. or json." stack op "sigma.ResultType!=0 or json.ClientInfoString~REST"
+same "histogram json.~" histogram "json.ClientInfoString~REST"
+same "messages json.=" messages "json.ResultStatus=Succeeded"
+same "export --format csv json.=" export --format csv "json.ResultStatus=Succeeded"
+a=$("$bin" query "$S" 'json.X~(.*a){25}' 2>&1 >/dev/null | sed "s|$S|CASE|")
+b=$("$bin" query "$U" 'json.X~(.*a){25}' 2>&1 >/dev/null | sed "s|${U%%\?*}|CASE|")
+is "json.~ past its match limit: the same error" "$b" "$a"
 for fl in user op ip mailbox workload client_info session source; do
 	same "stack $fl" stack "$fl"
 done
@@ -206,6 +229,34 @@ same "injection: '; DROP" query "user=\"'; DROP TABLE events; --\""
 same "injection: ~ with quotes and backslashes" query "user~\\\\'"
 same "injection: invalid UTF-8 in a filter" query "user=$(printf 'bad\xff\xfeutf8@x.com')"
 same "injection: stack user" stack user
+# the same values through json./sigma. terms (matched on the client; the
+# literals that narrow on the server go through ch_quote): each must
+# find its hostile row, on both stores alike
+hit() { # hit NAME FILTER: the same rows on both stores, at least one
+	local a b
+	a=$("$bin" query "$S" "$2" --format csv 2>&1; echo "status $?")
+	b=$("$bin" query "$U" "$2" --format csv 2>&1; echo "status $?")
+	if [ "$(grep -c '^2023-' <<<"$a")" -lt 1 ]; then
+		nok "$1" "no row on SQLite: $(tail -2 <<<"$a" | tr '\n' ' ')"
+	elif [ "$(sort <<<"$a")" = "$(sort <<<"$b")" ]; then
+		ok "$1 ($(grep -c '^2023-' <<<"$a") rows)"
+	else
+		nok "$1" "$(diff <(sort <<<"$a") <(sort <<<"$b") | head -4 | tr '\n' ' ')"
+	fi
+}
+hit "injection: a backslash (rows)" 'user="back\\\\slash@x.com"'
+hit "injection: json. with a quote" "json.UserId=\"o'brien@x.com\""
+hit "injection: json. with backslashes" 'json.UserId="back\\\\slash@x.com"'
+hit "injection: json. '; DROP" "json.UserId=\"'; DROP TABLE events; --\""
+hit "injection: json.~ with quotes and backslashes" "json.UserId~\\\\'"
+hit "injection: json. invalid UTF-8" "json.UserId=$(printf 'bad\xff\xfeutf8@x.com')"
+hit "injection: json.~ over a NUL" 'json.UserId~^nul.byte'
+hit "injection: json. '; DROP in the path and the value" \
+	"json.UserId=\"'; DROP TABLE events; --\" or json.User'Id=\"'; DROP TABLE events; --\""
+hit "injection: sigma. '; DROP" "sigma.UserId|contains=\"'; DROP TABLE\""
+hit "injection: sigma. backslashes" 'sigma.UserId="back\\\\\\\\slash@x.com"'
+hit "injection: sigma keywords with a quote" "sigma|contains=\"o'brien\""
+hit "injection: sigma. invalid UTF-8" "sigma.UserId|startswith=$(printf 'bad\xff')"
 is "injection: the events table is still there" "$(chq "SELECT count() FROM ${db}_inj.events")" "6"
 S=$S_save U=$U_save
 

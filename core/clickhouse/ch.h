@@ -234,8 +234,18 @@ int64_t ch_event_id(int kind, const char *rid, size_t n);
  * these events, so that its annotations join to them. 0 or -1. */
 int ch_side_cache(struct ch_store *s, const int64_t *ids, size_t n, char **cause);
 
-/* compile.c: a filter as a condition over one table */
+/* compile.c: a filter as a condition over one table.
+ *
+ * json.PATH and sigma. terms cannot be matched in 18.16's SQL (no JSON
+ * walk by Name/Value): they are matched on the client (query.c) by the
+ * store-independent matchers (filter_json.c, sigma_field.c). The where
+ * of such a filter is then a superset: each of those terms is 1 (0 under
+ * an odd number of "not"), and query.c narrows it to the ids whose raw
+ * records match, evaluating the tree with the terms on the client and
+ * the SQL parts ("leaves") it mixes with read as columns. */
 #define CH_MAX_EXT 8
+#define CH_MAX_CLIENT 32
+struct filter_json;
 struct ch_compiled {
 	char *where;    /* the condition; "1" for the empty filter */
 	char table[32]; /* "events", or the pivot copy "ev_user" ... */
@@ -244,10 +254,29 @@ struct ch_compiled {
 	/* annotation keys sent as external tables (marked, tag=) */
 	size_t next;
 	char extname[CH_MAX_EXT][16];
+	bool extids[CH_MAX_EXT]; /* "id Int64" (not annotation keys) */
 	struct util_buf extdata[CH_MAX_EXT];
+	/* the terms matched on the client: nclient 0 for a filter without */
+	size_t nclient;
+	const struct filter_node *cnode[CH_MAX_CLIENT];
+	struct filter_json *cjson[CH_MAX_CLIENT]; /* FILTER_JSON's matcher */
+	/* SQL subtrees a client term mixes with: lsql[i] a condition read as
+	 * column i, or NULL when every candidate meets it (a kid of the
+	 * top-level AND chain, which the where holds already) */
+	size_t nleaf, ncols;
+	const struct filter_node *lnode[CH_MAX_CLIENT];
+	char *lsql[CH_MAX_CLIENT];
+	int lcol[CH_MAX_CLIENT];
+	/* a condition on raw every matching record meets, or NULL */
+	char *prefilter;
 };
 int ch_compile(struct ch_store *s, const struct filter *f, struct ch_compiled *out, char **cause);
 void ch_compiled_clear(struct ch_compiled *o);
+/* The value of the client-matched filter on one candidate: its raw
+ * record and its leaf columns (cols[i] for lcol i). 1, 0, or -1 with
+ * *cause (a regex past its match limit). */
+int ch_client_match(const struct ch_compiled *o, const struct filter_node *root, const char *raw, size_t n,
+		    const int64_t *cols, char **cause);
 /* Fill ext (CH_MAX_EXT entries) with o's external tables; how many. */
 size_t ch_compiled_ext(const struct ch_compiled *o, struct ch_ext *ext);
 /* PCRE-only syntax in pat: -1 with a filter error naming field. */
@@ -340,7 +369,9 @@ int ch_marked_mailboxes(struct query *q, int (*fn)(const struct store_msg_mailbo
 int ch_marked_messages(struct query *q, int (*fn)(const struct store_msg_item *m, void *ctx), void *ctx,
 		       char **cause);
 /* query.c's pieces export.c shares */
-const struct ch_compiled *ch_query_compiled(const struct query *q);
+/* q's compiled filter, its client-matched terms resolved first (NULL
+ * with *cause when that fails). */
+const struct ch_compiled *ch_query_compiled(struct query *q, char **cause);
 char *ch_col_sql(const char *name, bool *is_text);
 /* A scan's rows streamed to fn (RowBinary, cols as ch_col_sql gave). */
 int ch_stream(struct ch_store *s, const char *sql, const struct ch_ext *ext, size_t next,

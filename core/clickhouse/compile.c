@@ -19,6 +19,8 @@
 
 #include "ch.h"
 #include "event.h"
+#include "filter_json.h"
+#include "sigma_field.h"
 #include "xalloc.h"
 
 struct cc {
@@ -26,7 +28,20 @@ struct cc {
 	struct ch_compiled *out;
 	int64_t last_ts;
 	bool have_last;
+	int nots;  /* "not"s around the node being compiled */
+	bool conj; /* the node is the root or in the root's AND chain */
 };
+
+/* Does n hold a term matched on the client (json.PATH, sigma.)? */
+static bool has_client(const struct filter_node *n)
+{
+	if (n->type == FILTER_TERM)
+		return n->term == FILTER_JSON || n->term == FILTER_SIGMA;
+	for (size_t i = 0; i < n->nkids; i++)
+		if (has_client(n->kids[i]))
+			return true;
+	return false;
+}
 
 static void lower_ascii(char *p)
 {
@@ -437,17 +452,88 @@ static int ext_keys(struct cc *c, const char *tag, const char **name, char **cau
 
 static int node(struct cc *c, const struct filter_node *n, struct util_buf *b, char **cause);
 
+/* A kid without client terms of a node with some: a leaf of the client's
+ * evaluation, its SQL the text just compiled (b from at). */
+static int add_leaf(struct cc *c, const struct filter_node *k, const struct util_buf *b, size_t at, char **cause)
+{
+	struct ch_compiled *o = c->out;
+	if (o->nleaf >= CH_MAX_CLIENT)
+		return set_cause(cause, "filter: more than %d terms beside json./sigma. terms", CH_MAX_CLIENT);
+	o->lnode[o->nleaf] = k;
+	o->lsql[o->nleaf] = c->conj ? NULL : xstrndup(b->p + at, b->n - at);
+	o->lcol[o->nleaf] = c->conj ? -1 : (int)o->ncols++;
+	o->nleaf++;
+	return 0;
+}
+
 static int kids(struct cc *c, const struct filter_node *n, const char *sep, struct util_buf *b, char **cause)
 {
+	bool mixed = has_client(n), conj = c->conj;
+	c->conj = conj && n->type == FILTER_AND;
+	if (n->type == FILTER_NOT)
+		c->nots++;
 	util_buf_putc(b, '(');
-	for (size_t i = 0; i < n->nkids; i++) {
+	int r = 0;
+	for (size_t i = 0; i < n->nkids && r == 0; i++) {
 		if (i)
 			util_buf_puts(b, sep);
-		if (node(c, n->kids[i], b, cause) < 0)
-			return -1;
+		size_t at = b->n;
+		r = node(c, n->kids[i], b, cause);
+		if (r == 0 && mixed && !has_client(n->kids[i]))
+			r = add_leaf(c, n->kids[i], b, at, cause);
 	}
 	util_buf_putc(b, ')');
+	if (n->type == FILTER_NOT)
+		c->nots--;
+	c->conj = conj;
+	return r;
+}
+
+/* A json.PATH or sigma. term: matched on the client; in the SQL the
+ * value that keeps every record it may match (1, or 0 under an odd
+ * number of "not"s). */
+static int term_client(struct cc *c, const struct filter_node *n, struct util_buf *b, char **cause)
+{
+	struct ch_compiled *o = c->out;
+	if (o->nclient >= CH_MAX_CLIENT)
+		return set_cause(cause, "filter: more than %d json./sigma. terms", CH_MAX_CLIENT);
+	if (n->term == FILTER_JSON && !(o->cjson[o->nclient] = filter_json_of_node(n, cause))) {
+		char *why = cause ? *cause : NULL;
+		if (cause)
+			*cause = xasprintf("filter: json.%s: %s", n->path, why ? why : "bad term");
+		free(why);
+		return -1;
+	}
+	o->cnode[o->nclient++] = n;
+	util_buf_puts(b, c->nots % 2 ? "0" : "1");
 	return 0;
+}
+
+/* The literals one of which every record the filter matches holds (any
+ * case), as a condition on raw: positionCaseInsensitive is ASCII's case,
+ * and the literals are ASCII (filter_sigma_literals: plain JSON text). */
+static char *client_prefilter(const struct filter *f)
+{
+	const char **lits;
+	size_t n = filter_sigma_literals(f, &lits);
+	struct util_buf b = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		for (const char *p = lits[i]; *p; p++)
+			if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20 || strchr("\\\"/", *p)) {
+				free(lits);
+				util_buf_free(&b);
+				return NULL;
+			}
+		util_buf_puts(&b, i ? " OR " : "(");
+		util_buf_puts(&b, "positionCaseInsensitive(raw, ");
+		q_lit(&b, lits[i]);
+		util_buf_puts(&b, ") > 0");
+	}
+	free(lits);
+	if (!b.n)
+		return NULL;
+	util_buf_putc(&b, ')');
+	return util_buf_take(&b);
 }
 
 static int node(struct cc *c, const struct filter_node *n, struct util_buf *b, char **cause)
@@ -472,6 +558,8 @@ static int node(struct cc *c, const struct filter_node *n, struct util_buf *b, c
 		return 0;
 	case FILTER_TERM: break;
 	}
+	if (n->term == FILTER_JSON || n->term == FILTER_SIGMA)
+		return term_client(c, n, b, cause);
 	bool neg = n->op == FILTER_NE || n->op == FILTER_NRE;
 	if (neg)
 		util_buf_puts(b, "NOT ");
@@ -507,11 +595,7 @@ static int node(struct cc *c, const struct filter_node *n, struct util_buf *b, c
 		break;
 	}
 	case FILTER_JSON:
-		return set_cause(cause,
-				 "filter: json.%s: json.PATH terms are not available on the ClickHouse store",
-				 n->path);
-	case FILTER_SIGMA:
-		return set_cause(cause, "filter: sigma terms are not available on the ClickHouse store");
+	case FILTER_SIGMA: break; /* term_client */
 	case FILTER_FIELD: {
 		unsigned fl = n->field->flags;
 		if (fl & FIELD_TIME)
@@ -569,7 +653,7 @@ int ch_compile(struct ch_store *s, const struct filter *f, struct ch_compiled *o
 		snprintf(out->table, sizeof out->table, "events");
 		return 0;
 	}
-	struct cc c = { .s = s, .out = out };
+	struct cc c = { .s = s, .out = out, .conj = true };
 	struct util_buf b = { 0 };
 	if (node(&c, root, &b, cause) < 0) {
 		util_buf_free(&b);
@@ -577,6 +661,8 @@ int ch_compile(struct ch_store *s, const struct filter *f, struct ch_compiled *o
 		return -1;
 	}
 	out->where = util_buf_take(&b);
+	if (out->nclient)
+		out->prefilter = client_prefilter(f);
 	const char *pv = pick_pivot(root);
 	snprintf(out->table, sizeof out->table, pv ? "ev_%s" : "events", pv);
 	return 0;
@@ -587,13 +673,56 @@ void ch_compiled_clear(struct ch_compiled *o)
 	free(o->where);
 	for (size_t i = 0; i < o->next; i++)
 		util_buf_free(&o->extdata[i]);
+	for (size_t i = 0; i < o->nclient; i++)
+		filter_json_free(o->cjson[i]);
+	for (size_t i = 0; i < o->nleaf; i++)
+		free(o->lsql[i]);
+	free(o->prefilter);
 	memset(o, 0, sizeof *o);
 }
 
 size_t ch_compiled_ext(const struct ch_compiled *o, struct ch_ext *ext)
 {
 	for (size_t i = 0; i < o->next; i++)
-		ext[i] = (struct ch_ext){ o->extname[i], "record_id String, kind UInt8", o->extdata[i].p,
-					  o->extdata[i].n };
+		ext[i] = (struct ch_ext){ o->extname[i],
+					  o->extids[i] ? "id Int64" : "record_id String, kind UInt8",
+					  o->extdata[i].p, o->extdata[i].n };
 	return o->next;
+}
+
+int ch_client_match(const struct ch_compiled *o, const struct filter_node *n, const char *raw, size_t rn,
+		    const int64_t *cols, char **cause)
+{
+	for (size_t i = 0; i < o->nleaf; i++)
+		if (o->lnode[i] == n)
+			return o->lcol[i] < 0 ? 1 : cols[o->lcol[i]] != 0;
+	for (size_t i = 0; i < o->nclient; i++) {
+		if (o->cnode[i] != n)
+			continue;
+		if (n->term == FILTER_JSON)
+			return filter_json_term(o->cjson[i], raw, rn, cause);
+		int r = raw && sigma_field_may_match(n->sf, raw, rn)
+				? sigma_field_match_text(n->sf, raw, rn, cause)
+				: 0;
+		return r < 0 ? -1 : n->op == FILTER_NE ? !r : r;
+	}
+	switch (n->type) {
+	case FILTER_AND:
+	case FILTER_OR: {
+		bool want = n->type == FILTER_OR;
+		for (size_t i = 0; i < n->nkids; i++) {
+			int r = ch_client_match(o, n->kids[i], raw, rn, cols, cause);
+			if (r < 0)
+				return -1;
+			if ((r == 1) == want)
+				return want;
+		}
+		return !want;
+	}
+	case FILTER_NOT: {
+		int r = ch_client_match(o, n->kids[0], raw, rn, cols, cause);
+		return r < 0 ? -1 : !r;
+	}
+	default: return set_cause(cause, "filter: a term neither SQL nor client-matched (internal)");
+	}
 }

@@ -17,9 +17,11 @@ int ch_scan_timeline(struct query *q, const char *const *cols, size_t ncols, uns
 		     void *ctx, char **cause)
 {
 	struct ch_store *s = CH(q->st);
-	const struct ch_compiled *c = ch_query_compiled(q);
 	if (ncols == 0 || ncols > MAX_COLS)
 		return set_cause(cause, "scan: %zu columns", ncols);
+	const struct ch_compiled *c = ch_query_compiled(q, cause);
+	if (!c)
+		return -1;
 	struct ch_ext ext[CH_MAX_EXT + 3];
 	size_t next = ch_compiled_ext(c, ext);
 	/* the annotation keys a column or the MARKED flag asks for, as
@@ -99,7 +101,9 @@ static char *opt(const char *p, size_t n)
 static int collect(struct query *q, struct mrows *out, char **cause)
 {
 	struct ch_store *s = CH(q->st);
-	const struct ch_compiled *c = ch_query_compiled(q);
+	const struct ch_compiled *c = ch_query_compiled(q, cause);
+	if (!c)
+		return -1;
 	struct ch_ext ext[CH_MAX_EXT + 1];
 	size_t next = ch_compiled_ext(c, ext);
 	struct util_buf marks = { 0 }, res = { 0 };

@@ -15,6 +15,13 @@
  * Counts are exact (ClickHouse counts a filter over millions of rows in
  * well under the interface's budget); stacks and histograms are one
  * GROUP BY on the server.
+ *
+ * A filter with json.PATH or sigma. terms (matched on the client,
+ * compile.c) is resolved once, at its first read: the candidates its SQL
+ * keeps (narrowed on the server by the literals every match holds) are
+ * matched here on their raw records; pages then walk the matching keys
+ * in (ts, id) order (exact: a page holds the next n matches), the count
+ * is theirs, and the other reads send their ids as an external table.
  */
 #include <stdlib.h>
 #include <strings.h>
@@ -23,6 +30,12 @@
 #include "ch.h"
 #include "xalloc.h"
 
+struct key {
+	int64_t ts, id;
+};
+
+enum cmp { C_NONE, C_GT, C_GE, C_LT, C_LE };
+
 struct ch_query {
 	struct query base; /* first: the interface's head (storage.h) */
 	struct ch_compiled c;
@@ -30,6 +43,11 @@ struct ch_query {
 	int64_t first, last; /* the case's time range; first > last: empty */
 	int64_t width;       /* the window that filled the last page */
 	int64_t count;       /* -1 until counted */
+	/* a filter with client-matched terms (compile.c), once resolved:
+	 * the matching events' keys in (ts, id) order */
+	bool resolved;
+	struct key *mk;
+	size_t nmk;
 };
 
 #define QY(q) ((struct ch_query *)(q))
@@ -55,6 +73,7 @@ void ch_query_free(struct query *q0)
 		return;
 	struct ch_query *q = QY(q0);
 	ch_compiled_clear(&q->c);
+	free(q->mk);
 	filter_free(q->base.f);
 	free(q->base.text);
 	free(q);
@@ -93,6 +112,225 @@ static int run(struct ch_query *q, const char *sql, struct util_buf *out,
 	return r;
 }
 
+/* ------------------------------------------------------------------ */
+/* Client-matched terms (json.PATH, sigma.): the candidates the SQL keeps
+ * are matched here, once per query; then pages walk the matching keys,
+ * and the other reads narrow the SQL to their ids (an external table). */
+
+struct cand {
+	struct ch_query *q;
+	struct util_imap leaf; /* id -> index + 1 into cols (rows of ncols) */
+	struct util_ivec cols;
+	struct util_imap hit; /* the matching ids */
+	struct util_ivec ids;
+	char *why;
+};
+
+static int cand_leaf(void *ctx, const struct store_cell *c)
+{
+	struct cand *k = ctx;
+	size_t nc = k->q->c.ncols;
+	bool isnew;
+	int64_t *slot = util_imap_slot(&k->leaf, (uint64_t)c[0].i, 0, &isnew);
+	if (!isnew)
+		return 0;
+	*slot = (int64_t)k->cols.n / (int64_t)nc + 1;
+	for (size_t i = 0; i < nc; i++)
+		util_ivec_push(&k->cols, c[1 + i].i);
+	return 0;
+}
+
+static int cand_raw(void *ctx, const struct store_cell *c)
+{
+	struct cand *k = ctx;
+	int64_t id = c[0].i;
+	if (!id || util_imap_get(&k->hit, (uint64_t)id))
+		return 0;
+	const int64_t *cols = NULL;
+	if (k->q->c.ncols) {
+		const int64_t *at = util_imap_get(&k->leaf, (uint64_t)id);
+		if (!at)
+			return 0; /* not a candidate when the leaves were read */
+		cols = k->cols.v + (size_t)(*at - 1) * k->q->c.ncols;
+	}
+	int r = ch_client_match(&k->q->c, filter_root(k->q->base.f), c[1].s, c[1].n, cols, &k->why);
+	if (r < 0)
+		return -1;
+	if (r) {
+		bool isnew;
+		util_imap_slot(&k->hit, (uint64_t)id, 1, &isnew);
+		util_ivec_push(&k->ids, id);
+	}
+	return 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct key *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Stream sql's rows (ncols columns, text[i] for strings) to fn under q's
+ * progress; the callback's own error comes back in *why. */
+static int cand_stream(struct ch_query *q, const char *sql, size_t ncols, const bool *text, store_row_fn fn,
+		       struct cand *k, char **cause)
+{
+	struct ch_scan_ctx c = { .n = ncols, .s = CH(q->base.st), .fn = fn, .ctx = k };
+	memcpy(c.text, text, ncols * sizeof *text);
+	int r = run(q, sql, NULL, ch_scan_data, &c, cause);
+	if (r < 0 && k->why) {
+		/* a match's own error, as the SQLite store words it */
+		if (cause) {
+			free(*cause);
+			*cause = xasprintf("%s: filter %s: %s", ch_path(q->base.st), q->base.text, k->why);
+		}
+		free(k->why);
+		k->why = NULL;
+	} else if (r == 0 && c.pend.n) {
+		r = set_cause(cause, "%s: an answer ends inside a row", ch_conn_name(CH(q->base.st)->conn));
+	}
+	util_buf_free(&c.pend);
+	return r;
+}
+
+static int resolve(struct ch_query *q, char **cause)
+{
+	if (!q->c.nclient || q->resolved)
+		return 0;
+	struct ch_store *s = CH(q->base.st);
+	const char *db = s->url.db;
+	struct cand k = { .q = q };
+	bool text[CH_MAX_COLS] = { false };
+	int r = 0;
+	if (q->c.ncols) {
+		/* the SQL parts the client terms mix with, per candidate */
+		struct util_buf sql = { 0 };
+		util_buf_puts(&sql, "SELECT id");
+		for (size_t i = 0; i < q->c.nleaf; i++)
+			if (q->c.lcol[i] >= 0)
+				util_buf_printf(&sql, ", toInt64(%s)", q->c.lsql[i]);
+		util_buf_printf(&sql, " FROM %s.%s WHERE (%s) FORMAT RowBinary", db, q->c.table, q->c.where);
+		if (q->c.ncols + 1 > CH_MAX_COLS)
+			r = set_cause(cause, "filter: too many terms beside json./sigma. terms");
+		else
+			r = cand_stream(q, util_buf_str(&sql), q->c.ncols + 1, text, cand_leaf, &k, cause);
+		util_buf_free(&sql);
+	}
+	if (r == 0) {
+		/* the candidates' raw records, narrowed by the literals every
+		 * match holds, matched here */
+		char *sql =
+			xasprintf("SELECT id, raw FROM %s.raw WHERE id IN (SELECT id FROM %s.%s WHERE (%s))%s%s"
+				  " FORMAT RowBinary",
+				  db, db, q->c.table, q->c.where, q->c.prefilter ? " AND " : "",
+				  q->c.prefilter ? q->c.prefilter : "");
+		text[1] = true;
+		r = cand_stream(q, sql, 2, text, cand_raw, &k, cause);
+		free(sql);
+	}
+	util_imap_free(&k.leaf);
+	util_ivec_free(&k.cols);
+	util_imap_free(&k.hit);
+	if (r == 0 && k.ids.n) {
+		/* their times, for pages in (ts, id) order */
+		struct util_buf data = { 0 }, out = { 0 };
+		for (size_t i = 0; i < k.ids.n; i++)
+			ch_tsv_i64(&data, k.ids.v[i]);
+		char *sql = xasprintf("SELECT id, ts FROM %s.events WHERE id IN ids FORMAT RowBinary", db);
+		r = ch_read_ext(s->conn, sql, "ids", "id Int64", &data, &out, cause);
+		struct util_imap seen = { 0 };
+		size_t cap = 0;
+		struct ch_rd rd = { out.p, out.p + out.n, false };
+		while (r == 0 && rd.p < rd.end) {
+			struct key e;
+			e.id = ch_rd_i64(&rd);
+			e.ts = ch_rd_i64(&rd);
+			if (rd.bad || !e.id)
+				break;
+			bool isnew;
+			util_imap_slot(&seen, (uint64_t)e.id, 1, &isnew);
+			if (!isnew)
+				continue;
+			q->mk = xgrow(q->mk, &cap, q->nmk + 1, sizeof *q->mk);
+			q->mk[q->nmk++] = e;
+		}
+		if (r == 0 && rd.bad)
+			r = set_cause(cause, "%s: short answer to a read of times", ch_conn_name(s->conn));
+		util_imap_free(&seen);
+		util_buf_free(&out);
+	}
+	util_ivec_free(&k.ids);
+	if (r < 0) {
+		free(q->mk);
+		q->mk = NULL;
+		q->nmk = 0;
+		return -1;
+	}
+	qsort(q->mk, q->nmk, sizeof *q->mk, key_cmp);
+	/* the other reads: the SQL narrowed to the matching ids */
+	char *w;
+	if (!q->nmk) {
+		w = xstrdup("0");
+	} else {
+		if (q->c.next >= CH_MAX_EXT) {
+			free(q->mk);
+			q->mk = NULL;
+			q->nmk = 0;
+			return set_cause(cause, "filter: more than %d tag terms", CH_MAX_EXT - 2);
+		}
+		size_t e = q->c.next++;
+		snprintf(q->c.extname[e], sizeof q->c.extname[0], "cmatch");
+		q->c.extids[e] = true;
+		for (size_t i = 0; i < q->nmk; i++)
+			ch_tsv_i64(&q->c.extdata[e], q->mk[i].id);
+		w = xasprintf("(%s) AND ts >= %lld AND ts <= %lld AND id IN cmatch", q->c.where,
+			      (long long)q->mk[0].ts, (long long)q->mk[q->nmk - 1].ts);
+	}
+	free(q->c.where);
+	q->c.where = w;
+	q->resolved = true;
+	return 0;
+}
+
+/* A page of a resolved client-matched filter: from its keys. */
+static int fetch_rows(struct ch_query *q, const struct key *k, size_t n, struct query_page *out, char **cause);
+
+static int client_fetch(struct ch_query *q, bool back, enum cmp c, const struct query_pos *pos, size_t n,
+			struct query_page *out, char **cause)
+{
+	/* the first key past pos in the direction of the page */
+	size_t lo = 0, hi = q->nmk;
+	if (pos && c != C_NONE) {
+		struct key p = { pos->ts, pos->id };
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int d = key_cmp(&q->mk[mid], &p);
+			/* lo: the first key > p (C_GT, C_LE) or >= p (C_GE, C_LT) */
+			bool before = (c == C_GT || c == C_LE) ? d <= 0 : d < 0;
+			if (before)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	} else {
+		lo = back ? q->nmk : 0;
+	}
+	struct key *k = xcalloc(n ? n : 1, sizeof *k);
+	size_t nk = 0;
+	if (!back) {
+		for (size_t i = lo; i < q->nmk && nk < n; i++)
+			k[nk++] = q->mk[i];
+	} else {
+		for (size_t i = lo; i > 0 && nk < n; i--)
+			k[nk++] = q->mk[i - 1];
+	}
+	int r = fetch_rows(q, k, nk, out, cause);
+	free(k);
+	return r;
+}
+
 static int range(struct ch_query *q, char **cause)
 {
 	if (q->have_range)
@@ -110,11 +348,6 @@ static int range(struct ch_query *q, char **cause)
 	return 0;
 }
 
-enum cmp { C_NONE, C_GT, C_GE, C_LT, C_LE };
-
-struct key {
-	int64_t ts, id;
-};
 
 /* The rows of keys k[0..n) (found by a page's narrow read), read from the
  * events table by their time range and ids, appended to out in k's
@@ -188,6 +421,10 @@ static int fetch(struct ch_query *q, bool back, enum cmp c, const struct query_p
 		 struct query_page *out, char **cause)
 {
 	struct ch_store *s = CH(q->base.st);
+	if (resolve(q, cause) < 0)
+		return -1;
+	if (q->c.nclient)
+		return client_fetch(q, back, c, pos, n, out, cause);
 	if (range(q, cause) < 0)
 		return -1;
 	if (q->first > q->last || n == 0)
@@ -393,6 +630,14 @@ int ch_query_count(struct query *q0, int64_t budget_ms, struct query_count *out,
 		*out = (struct query_count){ q->count, true };
 		return 0;
 	}
+	if (q->c.nclient) {
+		/* matched on the client: the count is the matches' */
+		if (resolve(q, cause) < 0)
+			return -1;
+		q->count = (int64_t)q->nmk;
+		*out = (struct query_count){ q->count, true };
+		return 0;
+	}
 	int64_t n;
 	int r = count_sql(q, "", budget_ms < 0 ? 0 : budget_ms > 0 ? (long)budget_ms : 1L, &n, cause);
 	if (r < 0)
@@ -408,6 +653,8 @@ int ch_query_count(struct query *q0, int64_t budget_ms, struct query_count *out,
 int ch_query_estimate(struct query *q0, struct query_count *out, char **cause)
 {
 	struct ch_query *q = QY(q0);
+	if (q->c.nclient)
+		return ch_query_count(q0, 0, out, cause);
 	int64_t n;
 	if (range(q, cause) < 0)
 		return -1;
@@ -437,9 +684,9 @@ int ch_query_estimate(struct query *q0, struct query_count *out, char **cause)
 /* ------------------------------------------------------------------ */
 /* Scans: RowBinary streamed to the callback, rows cut at any boundary */
 
-const struct ch_compiled *ch_query_compiled(const struct query *q)
+const struct ch_compiled *ch_query_compiled(struct query *q, char **cause)
 {
-	return &((const struct ch_query *)q)->c;
+	return resolve(QY(q), cause) < 0 ? NULL : &QY(q)->c;
 }
 
 static size_t scan_rows(struct ch_scan_ctx *c, const char *p, size_t n)
@@ -491,6 +738,8 @@ int ch_scan(struct query *q0, const char *const *cols, size_t ncols, store_row_f
 	struct ch_store *s = CH(q0->st);
 	if (ncols == 0 || ncols > CH_MAX_COLS)
 		return set_cause(cause, "scan: %zu columns", ncols);
+	if (resolve(q, cause) < 0)
+		return -1;
 	struct ch_scan_ctx c = { .n = ncols, .s = s, .fn = fn, .ctx = ctx };
 	for (size_t i = 0; i < ncols; i++)
 		c.vid[i] = ch_col_is_vid(cols[i]);
@@ -531,6 +780,8 @@ int ch_group(struct query *q0, const char *field, const char *distinct, struct s
 	const struct filter_field *d = distinct ? filter_field_find(distinct) : NULL;
 	if (!f || !(f->flags & (FIELD_TEXT | FIELD_SOURCE)) || (distinct && (!d || !(d->flags & FIELD_TEXT))))
 		return 0;
+	if (resolve(q, cause) < 0)
+		return -1;
 	bool src = (f->flags & FIELD_SOURCE) != 0;
 	char *key = src ? xstrdup("toString(source)") : xstrdup(f->column);
 	char *sql;
@@ -590,6 +841,8 @@ int ch_buckets(struct query *q0, int64_t start, int64_t width, size_t n, int64_t
 	struct ch_store *s = CH(q0->st);
 	if (width <= 0 || !n)
 		return 0;
+	if (resolve(q, cause) < 0)
+		return -1;
 	int64_t end = (int64_t)n > (INT64_MAX - start) / width ? INT64_MAX : start + (int64_t)n * width;
 	/* Int64 arithmetic: 18.16 has no toStartOfInterval over milliseconds */
 	char *sql = xasprintf("SELECT intDiv(ts - %lld, %lld) AS b, count() FROM %s.%s WHERE (%s) AND ts >= %lld"

@@ -1,0 +1,340 @@
+/*
+ * filter_json.c: the json.PATH matcher every store runs (filter_json.h).
+ * Moved out of the SQLite store's SQL functions so that a store which
+ * cannot walk JSON in its own SQL (ClickHouse 18.16) tests the same
+ * records the same way on the client.
+ */
+#include "filter_json.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "filter_regex.h"
+#include "json_scan.h"
+#include "util.h"
+#include "xalloc.h"
+
+struct filter_json {
+	char **seg; /* the path's segments */
+	size_t n;
+	struct filter_regex *key; /* a caseless search for its last name */
+	char op;                  /* '=', '~' or '?' */
+	char **vals;              /* '=': the values */
+	size_t nvals;
+	char *pattern;            /* '~': as given, for messages */
+	struct filter_regex *re;  /* '~' */
+	struct filter_regex *pre; /* a search of the record's text first, or NULL */
+	bool pre_is_re;           /* pre is re (not freed twice) */
+	bool absent, neg;         /* the node's form (filter_json_of_node) */
+};
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+void filter_json_free(struct filter_json *j)
+{
+	if (!j)
+		return;
+	for (size_t i = 0; i < j->n; i++)
+		free(j->seg[i]);
+	free(j->seg);
+	for (size_t i = 0; i < j->nvals; i++)
+		free(j->vals[i]);
+	free(j->vals);
+	free(j->pattern);
+	filter_regex_free(j->key);
+	if (!j->pre_is_re)
+		filter_regex_free(j->pre);
+	filter_regex_free(j->re);
+	free(j);
+}
+
+/*
+ * Can a regex on a value be tried on the record's whole JSON text first?
+ * Only where JSON's escaping cannot hide a match and the record's text
+ * cannot fail a match the value passes: ASCII, no anchors or assertions,
+ * no backslash, quote or slash.
+ */
+static bool text_prefilter_ok(const char *p)
+{
+	if (!strncmp(p, "(?i)", 4))
+		p += 4;
+	for (; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c >= 0x80 || c < 0x20 || strchr("^$\\\"/", c) || (c == '(' && p[1] == '?'))
+			return false;
+	}
+	return true;
+}
+
+/* For '=': a caseless search for any of the values in the record's text,
+ * when every value is plain enough to appear there as written. */
+static struct filter_regex *values_prefilter(char *const *v, size_t n)
+{
+	struct util_buf b = { 0 };
+	util_buf_puts(&b, "(?i)(?:");
+	for (size_t i = 0; i < n; i++) {
+		const char *s = v[i];
+		if (!*s) {
+			free(b.p);
+			return NULL;
+		}
+		for (const char *p = s; *p; p++) {
+			unsigned char c = (unsigned char)*p;
+			if (c >= 0x80 || c < 0x20 || c == '\\' || c == '"' || c == '/') {
+				free(b.p);
+				return NULL;
+			}
+		}
+		char *lit = filter_regex_literal(s, false);
+		if (i)
+			util_buf_puts(&b, "|");
+		util_buf_puts(&b, lit);
+		free(lit);
+	}
+	util_buf_puts(&b, ")");
+	struct filter_regex *rc = filter_regex_new(b.p, b.n, NULL);
+	free(b.p);
+	return rc;
+}
+
+struct filter_json *filter_json_new(const char *path, char op, const char *const *vals, size_t nvals, char **why)
+{
+	if (!op || !strchr("=~?", op) || (op != '?' && nvals == 0)) {
+		if (why)
+			*why = xstrdup("filter_json: bad operator");
+		return NULL;
+	}
+	struct filter_json *j = xcalloc(1, sizeof *j);
+	j->op = op;
+	const char *p = path ? path : "";
+	while (*p) {
+		const char *e = strchr(p, '.');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		j->seg = xrealloc(j->seg, (j->n + 1) * sizeof *j->seg);
+		j->seg[j->n++] = xstrndup(p, n);
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	for (size_t i = j->n; i-- > 0;) {
+		if (!all_digits(j->seg[i])) {
+			char *lit = filter_regex_literal(j->seg[i], true);
+			j->key = filter_regex_new(lit, strlen(lit), NULL);
+			free(lit);
+			break;
+		}
+	}
+	if (op == '~') {
+		j->pattern = xstrdup(vals[0]);
+		if (!(j->re = filter_regex_new(vals[0], strlen(vals[0]), why))) {
+			filter_json_free(j);
+			return NULL;
+		}
+		if (text_prefilter_ok(vals[0])) {
+			j->pre = j->re;
+			j->pre_is_re = true;
+		}
+	} else if (op == '=') {
+		j->vals = xcalloc(nvals, sizeof *j->vals);
+		for (size_t i = 0; i < nvals; i++)
+			j->vals[i] = xstrdup(vals[i]);
+		j->nvals = nvals;
+		j->pre = values_prefilter(j->vals, nvals);
+	}
+	return j;
+}
+
+struct filter_json *filter_json_of_node(const struct filter_node *n, char **why)
+{
+	if (n->type != FILTER_TERM || n->term != FILTER_JSON) {
+		if (why)
+			*why = xstrdup("filter_json: not a json.PATH term");
+		return NULL;
+	}
+	bool absent = n->nvals == 1 && !*n->vals[0] && (n->op == FILTER_EQ || n->op == FILTER_NE);
+	struct filter_json *j;
+	if (absent) {
+		j = filter_json_new(n->path, '?', NULL, 0, why);
+	} else if (n->op == FILTER_RE || n->op == FILTER_NRE) {
+		char *p = xasprintf("(?i)%s", n->vals[0]);
+		const char *v = p;
+		j = filter_json_new(n->path, '~', &v, 1, why);
+		free(p);
+	} else {
+		j = filter_json_new(n->path, '=', (const char *const *)n->vals, n->nvals, why);
+	}
+	if (j) {
+		j->absent = absent;
+		j->neg = n->op == FILTER_NE || n->op == FILTER_NRE;
+	}
+	return j;
+}
+
+static bool jstr_eq_ci(const struct jval *k, const char *lit)
+{
+	size_t n = strlen(lit);
+	if (!k->esc)
+		return json_str_len(k) == n && strncasecmp(json_str_ptr(k), lit, n) == 0;
+	char *t = xmalloc(json_str_len(k) + 1);
+	size_t m = json_unescape(k, t);
+	bool r = m == n && strncasecmp(t, lit, n) == 0;
+	free(t);
+	return r;
+}
+
+static bool test_text(struct filter_json *j, const char *s, size_t n)
+{
+	switch (j->op) {
+	case '?': return n > 0;
+	case '~': return filter_regex_match(j->re, s, n);
+	default:
+		for (size_t i = 0; i < j->nvals; i++)
+			if (strlen(j->vals[i]) == n && strncasecmp(j->vals[i], s, n) == 0)
+				return true;
+		return false;
+	}
+}
+
+static bool walk(struct filter_json *j, size_t i, const struct jval *v, int depth);
+
+/* Test the value a path reached: strings by their text, numbers and
+ * booleans by their literal, containers by their JSON text. A string that
+ * holds JSON (Exchange writes some Values so) is walked into when the
+ * path goes on. */
+static bool leaf(struct filter_json *j, size_t i, const struct jval *v, int depth)
+{
+	if (i < j->n) {
+		if (v->t != JT_STR)
+			return walk(j, i, v, depth);
+		char *s = xmalloc(json_str_len(v) + 1);
+		size_t n = json_unescape(v, s);
+		const char *err, *errat;
+		struct jval inner;
+		bool r = false;
+		if (depth < 8 && json_scan_value(s, s + n, &inner, &err, &errat) &&
+		    (inner.t == JT_OBJ || inner.t == JT_ARR))
+			r = walk(j, i, &inner, depth + 1);
+		free(s);
+		return r;
+	}
+	if (v->t == JT_NULL)
+		return false;
+	if (v->t != JT_STR)
+		return test_text(j, v->p, v->n);
+	if (!v->esc)
+		return test_text(j, json_str_ptr(v), json_str_len(v));
+	char *s = xmalloc(json_str_len(v) + 1);
+	size_t n = json_unescape(v, s);
+	bool r = test_text(j, s, n);
+	free(s);
+	return r;
+}
+
+static bool walk(struct filter_json *j, size_t i, const struct jval *v, int depth)
+{
+	if (i >= j->n)
+		return leaf(j, i, v, depth);
+	const char *seg = j->seg[i];
+	struct jiter it;
+	struct jval k, m;
+	if (v->t == JT_OBJ) {
+		json_iter_init(&it, v);
+		while (json_iter_next(&it, &k, &m))
+			if (jstr_eq_ci(&k, seg) && leaf(j, i + 1, &m, depth))
+				return true;
+		return false;
+	}
+	if (v->t != JT_ARR)
+		return false;
+	if (all_digits(seg)) {
+		long idx = atol(seg), at = 0;
+		json_iter_init(&it, v);
+		while (json_iter_next(&it, &k, &m))
+			if (at++ == idx)
+				return leaf(j, i + 1, &m, depth);
+		return false;
+	}
+	/* an array of {Name, Value} (or NewValue) pairs: the element whose
+	 * Name is the segment; any other element: the path goes on inside
+	 * it (Folders.Path reaches every folder's path) */
+	json_iter_init(&it, v);
+	while (json_iter_next(&it, &k, &m)) {
+		if (m.t != JT_OBJ)
+			continue;
+		struct jval name, val;
+		if ((json_get(&m, "Name", &name) || json_get(&m, "name", &name)) && name.t == JT_STR &&
+		    jstr_eq_ci(&name, seg)) {
+			if ((json_get(&m, "Value", &val) || json_get(&m, "NewValue", &val) ||
+			     json_get(&m, "value", &val)) &&
+			    leaf(j, i + 1, &val, depth))
+				return true;
+			continue;
+		}
+		if (walk(j, i, &m, depth))
+			return true;
+	}
+	return false;
+}
+
+/* -1 with *cause when a match of j's regexes hit its bound */
+static int failed(struct filter_json *j, char **cause)
+{
+	char *why = filter_regex_failure(j->re, j->pattern);
+	if (!why)
+		why = filter_regex_failure(j->key, NULL);
+	if (!why)
+		return 0;
+	if (cause)
+		*cause = why;
+	else
+		free(why);
+	return -1;
+}
+
+int filter_json_match_value(struct filter_json *j, const struct jval *rec, char **cause)
+{
+	bool r = walk(j, 0, rec, 0);
+	return failed(j, cause) < 0 ? -1 : r;
+}
+
+int filter_json_match(struct filter_json *j, const char *raw, size_t n, char **cause)
+{
+	bool r = false;
+	if (raw && (!j->key || filter_regex_match(j->key, raw, n)) &&
+	    (!j->pre || filter_regex_match(j->pre, raw, n))) {
+		struct jval v;
+		const char *err, *errat;
+		if (json_scan_value(raw, raw + n, &v, &err, &errat))
+			r = walk(j, 0, &v, 0);
+	}
+	return failed(j, cause) < 0 ? -1 : r;
+}
+
+static int term_of(const struct filter_json *j, int r)
+{
+	if (r < 0)
+		return -1;
+	if (j->absent)
+		r = !r;
+	return j->neg ? !r : r;
+}
+
+int filter_json_term(struct filter_json *j, const char *raw, size_t n, char **cause)
+{
+	return term_of(j, filter_json_match(j, raw, n, cause));
+}
+
+int filter_json_term_value(struct filter_json *j, const struct jval *rec, char **cause)
+{
+	return term_of(j, filter_json_match_value(j, rec, cause));
+}
