@@ -34,6 +34,8 @@
  */
 static void md_text(FILE *f, const char *s)
 {
+	if (!s) /* from a case file: never trusted to hold text */
+		s = "";
 	char *safe = sanitize(s, strlen(s));
 	/* "12. text" or "3) text" at the start would be a numbered list */
 	const char *list_dot = NULL, *d = safe;

@@ -146,6 +146,30 @@ check "3: sha256sum -c checks a name with quotes and a newline" grep -qF "it's a
 for _ in 1 2 3; do "$bin" load "$t/c10.case" "$t/r10.json" > /dev/null 2>&1; done
 check "10: the same file three times keeps its 2 rejected rows once" test "$(count "$t/c10.case" 'select count(*) from rejects')" = 2
 check "10: the second and third loads count them as duplicates" test "$(count "$t/c10.case" 'select group_concat(rejects || "/" || duplicates) from sources')" = "2/0,0/4,0/4"
+# the same for a Purview CSV, three times, and after a load of it killed
+# with SIGKILL once some of its rejected rows were committed: 10,000 rows,
+# every thousandth not JSON (10 rejects); the load reads the first 8,000
+# rows from a FIFO of the file's name and waits, is killed, the file loaded
+awk 'BEGIN { printf "CreationDate,UserIds,Operations,AuditData\r\n";
+	for (i = 0; i < 10000; i++)
+		if (i % 1000 == 7) printf "2023-06-16T10:00:05.0000000Z,a@x.com,X,\"not json %d\"\r\n", i;
+		else printf "2023-06-16T10:00:01.0000000Z,a@x.com,MailItemsAccessed,\"{\"\"CreationTime\"\":\"\"2023-06-16T10:%02d:%02d\"\",\"\"Id\"\":\"\"k10-%d\"\",\"\"Operation\"\":\"\"MailItemsAccessed\"\",\"\"UserId\"\":\"\"a@x.com\"\"}\"\r\n", int(i / 60) % 60, i % 60, i }' > "$t/k10.full"
+mkdir -p "$t/k10" && cp "$t/k10.full" "$t/k10/r10.csv"
+for _ in 1 2 3; do "$bin" load "$t/c10c.case" "$t/k10/r10.csv" > /dev/null 2>&1; done
+check "10: a CSV three times keeps its 10 rejected rows once" test "$(count "$t/c10c.case" 'select count(*) from rejects')" = 10
+rm "$t/k10/r10.csv" && mkfifo "$t/k10/r10.csv"
+(head -8001 "$t/k10.full"; sleep 30) > "$t/k10/r10.csv" & feeder=$!
+"$bin" load "$t/c10k.case" "$t/k10/r10.csv" > /dev/null 2>&1 & lpid=$!
+for _ in $(seq 1 200); do
+	[ "$(count "$t/c10k.case" 'select count(*) from rejects' 2>/dev/null)" = 8 ] 2>/dev/null && break
+	sleep 0.05
+done
+kill -9 $lpid; kill $feeder; wait $lpid $feeder 2>/dev/null
+rm "$t/k10/r10.csv" && cp "$t/k10.full" "$t/k10/r10.csv"
+check "10: the killed load had committed 8 rejected rows" test "$(count "$t/c10k.case" 'select count(*) from rejects')" = 8
+"$bin" load "$t/c10k.case" "$t/k10/r10.csv" > /dev/null 2>&1
+check "10: loading the file after the kill keeps 10 rejected rows, not 18" test "$(count "$t/c10k.case" 'select count(*) from rejects')" = 10
+check "10: and every event once" test "$(count "$t/c10k.case" 'select count(*) from events')" = 9990
 
 # 2. hunts see every record the timeline shows: a \u0000 in a string and
 # invalid UTF-8 (a cp1252 rule name) do not hide a forwarding rule
@@ -156,6 +180,49 @@ check "2: the timeline shows the three rules" test "$("$bin" query "$t/c2.case" 
 "$bin" hunt "$t/c2.case" inbox-rules --format csv > "$t/r2.out" 2>&1
 check "2: inbox-rules finds the rule with a \\u0000 comment" grep -q 'forwards to x1@evil.com' "$t/r2.out"
 check "2: inbox-rules finds the rule with a cp1252 name" grep -q 'forwards to x2@evil.com' "$t/r2.out"
+# anti-forensics: a rule removed soon after it was made, its removal
+# carrying a \u0000 comment or its name in cp1252; Set-Mailbox turning
+# auditing off with such an identity
+anti() { printf '{"CreationTime":"2023-06-16T11:0%s:00","Id":"r2a-%s","Operation":"%s","RecordType":1,"UserId":"alice@contoso.com","ClientIP":"203.0.113.9","Parameters":[%s]}\n' "$1" "$1" "$2" "$3"; }
+{
+	anti 1 New-InboxRule '{"Name":"Name","Value":"gone1"},{"Name":"Comment","Value":"\u0000"}'
+	anti 2 Remove-InboxRule '{"Name":"Identity","Value":"alice\\gone1"},{"Name":"Comment","Value":"\u0000"}'
+	anti 3 New-InboxRule "$(printf '{"Name":"Name","Value":"R\xe8gle2"}')"
+	anti 4 Remove-InboxRule "$(printf '{"Name":"Identity","Value":"alice\\\\R\xe8gle2"}')"
+	anti 5 Set-Mailbox "$(printf '{"Name":"Identity","Value":"b\xf6b"},{"Name":"AuditEnabled","Value":"False"},{"Name":"Comment","Value":"\\u0000"}')"
+} > "$t/r2a.json"
+"$bin" load "$t/c2a.case" "$t/r2a.json" > /dev/null 2>&1
+check "2: the timeline shows the five anti-forensics records" test "$("$bin" query "$t/c2a.case" --format csv | tail -n +2 | wc -l)" = 5
+"$bin" hunt "$t/c2a.case" anti-forensics --format csv > "$t/r2a.out" 2>&1
+check "2: anti-forensics finds the removal with a \\u0000 comment" grep -q "removes rule 'gone1'" "$t/r2a.out"
+check "2: anti-forensics finds the removal of a cp1252-named rule" grep -q "removes rule 'R.*gle2'" "$t/r2a.out"
+check "2: anti-forensics finds auditing turned off with a cp1252 identity and a \\u0000" grep -q "mailbox auditing turned off" "$t/r2a.out"
+
+# 14. a crafted case: NULL where the schema says NOT NULL (a bookmarked
+# event's note without author, time or text: SIGSEGV in the Markdown
+# report), a time kept as a blob or text (query paged round it for ever)
+craft() { # craft CASE SQL: the schema's NOT NULL dropped, then SQL run
+	sqlite3 "$1" "PRAGMA journal_mode=DELETE; PRAGMA writable_schema=ON;
+		UPDATE sqlite_master SET sql = replace(sql, 'NOT NULL', '') WHERE type = 'table';" > /dev/null &&
+		sqlite3 "$1" "$2"
+}
+for i in $(seq 1 2500); do rec "r14-$i" MailItemsAccessed ''; done > "$t/r14.json"
+"$bin" load "$t/c14.case" "$t/r14.json" > /dev/null 2>&1
+"$bin" mark "$t/c14.case" 'record_id=r14-7' --note 'a note' --tag t > /dev/null 2>&1
+cp "$t/c14.case" "$t/c14n.case"
+craft "$t/c14n.case" "UPDATE notes SET author = NULL, created = NULL, text = NULL;
+	INSERT INTO notes(record_id, kind, author, created, text) VALUES (NULL, 0, NULL, NULL, NULL)"
+"$bin" export "$t/c14n.case" --format markdown -o "$t/r14.md" > /dev/null 2>&1; rc=$?
+check "14: a note without author, time or text: the report is written (no crash)" bash -c "test $rc = 0 && grep -q '^Note by  ()' '$t/r14.md'"
+"$bin" notes export "$t/c14n.case" -o "$t/r14.notes" > /dev/null 2>&1; rc=$?
+check "14: and notes export answers (no crash)" test $rc -le 1
+cp "$t/c14.case" "$t/c14b.case"
+craft "$t/c14b.case" "UPDATE events SET ts = x'0102' WHERE id = 3; UPDATE events SET ts = 'abc' WHERE id = 2000"
+timeout 30 "$bin" query "$t/c14b.case" > "$t/r14.out" 2> "$t/r14.err"; rc=$?
+check "14: a time kept as a blob: query stops (exit 1), not paging for ever" test $rc = 1
+check "14: naming the case as damaged and the event" grep -q 'c14b.case: damaged case file: event [0-9]* has a time that is no number' "$t/r14.err"
+timeout 30 "$bin" query "$t/c14b.case" 'user=alice@contoso.com' --format csv > /dev/null 2>&1; rc=$?
+check "14: the same through the user index (exit 1, not for ever)" test $rc = 1
 
 # 7. listing commands check their writes: a full disk, a closed stdout,
 # a pipe whose reader left (SIGPIPE ignored) are errors, not exit 0

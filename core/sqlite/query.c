@@ -546,6 +546,18 @@ static int fetch(struct sqlite_query *q, enum dir d, enum cmp c, const struct qu
 	sqlite3_bind_int64(s, 3, (int64_t)n);
 	watch(q, -1);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		/* from a case file, untrusted: a time SQLite keeps as text or a
+		 * blob sorts after every number, so a page past it would start
+		 * over at it without end (the command line's query ran on for
+		 * ever): the case is damaged, said once, naming the event */
+		int tt = sqlite3_column_type(s, 1);
+		if (tt == SQLITE_TEXT || tt == SQLITE_BLOB) {
+			set_cause(cause, "%s: damaged case file: event %lld has a time that is no number",
+				  store_path(q->base.st), (long long)sqlite3_column_int64(s, 0));
+			unwatch(q);
+			sqlite3_finalize(s);
+			return -1;
+		}
 		p->rows = xgrow(p->rows, &p->cap, p->n + 1, sizeof *p->rows);
 		memset(&p->rows[p->n], 0, sizeof p->rows[p->n]);
 		read_row(s, &p->rows[p->n++]);
