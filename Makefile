@@ -43,7 +43,8 @@ DEB_PKGS = build-essential pkg-config libsqlite3-dev sqlite3 libjansson-dev \
            libpcre2-dev libarchive-dev libzstd-dev libssl-dev libncurses-dev \
            libcmocka-dev tmux clang libclang-rt-14-dev python3 jq \
            clang-tools-14 clang-format-14 libyaml-dev libmaxminddb-dev \
-           libcurl4-openssl-dev clickhouse-server clickhouse-client
+           libcurl4-openssl-dev clickhouse-server clickhouse-client \
+           libarchive-tools
 
 WARN = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wwrite-strings -Wundef $(WERROR)

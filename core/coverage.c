@@ -368,7 +368,9 @@ static int mailbox_notes(struct store *st, struct acc *a, char **cause)
 		}
 		c->throttled = xcalloc(a->nthr, sizeof *c->throttled);
 		for (size_t i = 0; i < a->nthr; i++)
-			c->throttled[i] = (struct coverage_throttle){ names[i], a->thr[i].ts, a->thr[i].id };
+			/* a value id a crafted case does not hold names nothing */
+			c->throttled[i] = (struct coverage_throttle){ names[i] ? names[i] : xstrdup(""),
+								      a->thr[i].ts, a->thr[i].id };
 		c->nthrottled = a->nthr;
 		free(names);
 	}

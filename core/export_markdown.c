@@ -56,6 +56,8 @@ static void md_text(FILE *f, const char *s)
  * it; in a table, pipes escaped (GFM splits cells on them even there). */
 static void md_code(FILE *f, const char *s, bool table)
 {
+	if (!s) /* from a case file: never trusted to hold text */
+		s = "";
 	char *safe = sanitize(s, strlen(s));
 	size_t run = 0, longest = 0;
 	for (const char *p = safe; *p; p++) {
@@ -653,7 +655,9 @@ static int md_coverage(struct exporter *x)
 			fputs(" from ", f);
 			md_time(f, c->throttled[i].ts);
 			fputs(" to ", f);
-			md_time(f, c->throttled[i].ts + 86400000);
+			/* a crafted case's time may sit at INT64_MAX */
+			md_time(f, c->throttled[i].ts > INT64_MAX - 86400000 ? INT64_MAX
+									     : c->throttled[i].ts + 86400000);
 			fputs("\n", f);
 		}
 	}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "export_writer.h"
 #include "sanitize.h"
@@ -165,9 +166,89 @@ static void sha256sum_shell(struct util_buf *b, const char *hash, const char *na
 	free(l);
 }
 
+/* A shell word for bash: plain or in '' as sh_word, and a word holding
+ * a control character in bash's $'...' with every control and non-ASCII
+ * byte as \xHH, so that it names the file exactly and the report stays
+ * plain text. */
+static char *bash_word(const char *s)
+{
+	if (!sanitize_needed(s, strlen(s)))
+		return sh_word(s);
+	struct util_buf b = { 0 };
+	util_buf_puts(&b, "$'");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		char hex[8];
+		if (*p < 0x20 || *p >= 0x7f) {
+			snprintf(hex, sizeof hex, "\\x%02x", *p);
+			util_buf_puts(&b, hex);
+		} else {
+			if (*p == '\'' || *p == '\\')
+				util_buf_add(&b, "\\", 1);
+			util_buf_add(&b, (const char *)p, 1);
+		}
+	}
+	util_buf_puts(&b, "'");
+	return util_buf_take(&b);
+}
+
+/* Does a name end as a compressed file does? The loader hashes what it
+ * read: the content once decompressed. */
+static bool compressed_name(const char *s)
+{
+	static const char *const ext[] = { ".gz", ".bz2", ".xz", ".zst", ".lz4", ".lzma", ".z", NULL };
+	size_t n = strlen(s);
+	for (int i = 0; ext[i]; i++) {
+		size_t e = strlen(ext[i]);
+		if (n > e && strcasecmp(s + n - e, ext[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A source whose hash sha256sum cannot check on a file of its name: an
+ * archive's member ("ARCHIVE!MEMBER", nested "A!B!C") or a file read
+ * decompressed ("x.json.gz": its hash is of the JSON). Its check reads the
+ * content out again, bsdtar taking each member out of the one before and
+ * bsdcat decompressing, into the block's check function.
+ */
+static bool read_out(const char *path)
+{
+	return strchr(path, '!') != NULL || compressed_name(path);
+}
+
+static void read_out_line(struct util_buf *b, const char *hash, const char *path)
+{
+	char *parts = xstrdup(path), *save = NULL, *last = NULL;
+	int n = 0;
+	for (char *part = strtok_r(parts, "!", &save); part; part = strtok_r(NULL, "!", &save), n++) {
+		char *w = bash_word(part);
+		if (n == 0)
+			util_buf_puts(b, compressed_name(part) && !strchr(path, '!') ? "bsdcat "
+										     : "bsdtar -xOf ");
+		else
+			util_buf_puts(b, n == 1 ? " " : " | bsdtar -xOf - ");
+		util_buf_puts(b, w);
+		free(w);
+		last = part;
+	}
+	if (n > 1 && last && compressed_name(last))
+		util_buf_puts(b, " | bsdcat");
+	char *w = bash_word(path);
+	util_buf_puts(b, " | check ");
+	util_buf_puts(b, hash);
+	util_buf_puts(b, " ");
+	util_buf_puts(b, w);
+	util_buf_puts(b, "\n");
+	free(w);
+	free(parts);
+}
+
 struct repro {
-	FILE *f;            /* the sha256sum -c lines */
-	struct util_buf sh; /* the names only a shell command can check */
+	FILE *f;                /* the sha256sum -c lines */
+	struct util_buf sh;     /* the names only a shell command can check */
+	struct util_buf out;    /* the sources read out of an archive or decompressed */
+	struct util_buf unread; /* the sources never read, so never hashed */
 };
 
 static int md_repro_source(const struct store_source_row *r, void *ctx)
@@ -176,8 +257,17 @@ static int md_repro_source(const struct store_source_row *r, void *ctx)
 	/* from a case file, untrusted like the rest: a hash or nothing */
 	const char *hash = r->sha256 && strlen(r->sha256) == 64 && strspn(r->sha256, "0123456789abcdef") == 64
 				   ? r->sha256
-				   : "-";
-	if (name_needs_shell(r->path))
+				   : NULL;
+	if (!r->path)
+		return 0;
+	if (!hash) { /* an archive that could not be opened, a member skipped */
+		char *w = bash_word(r->path);
+		util_buf_puts(&rp->unread, w);
+		util_buf_putc(&rp->unread, '\n');
+		free(w);
+	} else if (read_out(r->path))
+		read_out_line(&rp->out, hash, r->path);
+	else if (name_needs_shell(r->path))
 		sha256sum_shell(&rp->sh, hash, r->path);
 	else
 		sha256sum_line(rp->f, hash, r->path);
@@ -217,6 +307,26 @@ int export_markdown_reproduce(struct exporter *x)
 	}
 	free(sh);
 	free(sums);
+	char *out = util_buf_take(&rp.out);
+	if (out && *out) {
+		fputs("\nRead out of an archive (`ARCHIVE!MEMBER`) or decompressed: the hash is of the "
+		      "content read, so bash reads it out again, in the same folder (`bsdtar` and `bsdcat` "
+		      "come with libarchive-tools):\n\n",
+		      f);
+		char *blk =
+			xasprintf("check() { if [ \"$(sha256sum | cut -c1-64)\" = \"$1\" ]; then echo \"$2: OK\"; "
+				  "else echo \"$2: FAILED\"; fi; }\n%s",
+				  out);
+		md_block(f, blk);
+		free(blk);
+	}
+	free(out);
+	char *unread = util_buf_take(&rp.unread);
+	if (unread && *unread) {
+		fputs("\nNever read, so not hashed (their status in the sources above says why):\n\n", f);
+		md_block(f, unread);
+	}
+	free(unread);
 	fputs("\nLoad the same files into a new case (records repeated across overlapping exports "
 	      "are dropped by record id, so the events are the same), bring the annotations over, and "
 	      "make this report again:\n\n",

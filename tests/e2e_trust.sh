@@ -470,6 +470,31 @@ check "9: an archive nested too deep is a source with its reason, exit 1" \
 	bash -c "test $rc = 1 && sqlite3 '$t/z9d.case' 'select status from sources' | grep -q 'nested more than 4 deep'"
 check "9: each with one warning line naming the member" grep -q 'level0.zip: archive nested more than 4 deep; skipped' "$t/z9.err"
 
+# 3. sources read out of an archive or decompressed: their hash is of
+# the content, so sha256sum -c on the name cannot check them (a .gz said
+# FAILED, a member "no such file"); the report's bash block reads each out
+# again (bsdtar, bsdcat), names with spaces, quotes, newlines and escapes
+# included, and nothing in it is a raw control character
+if command -v bsdtar > /dev/null && command -v bsdcat > /dev/null; then
+	mkdir -p "$t/ev3z/in"
+	(cd "$t/ev3z/in" && rec r3z-1 New-InboxRule '' > "$osc" && rec r3z-2 New-InboxRule '' > "$nl" &&
+		rec r3z-3 New-InboxRule '' > "sp ace.json" && rec r3z-4 New-InboxRule '' > "g.json" && gzip g.json &&
+		bsdtar -cf inner.tar "sp ace.json" && rm "sp ace.json" && rec r3z-5 New-InboxRule '' > g2.json &&
+		gzip g2.json && bsdtar --format zip -cf ../m.zip -- *)
+	(cd "$t/ev3z" && rec r3z-6 New-InboxRule '' > top.json && gzip top.json &&
+		"$bin" load "$t/c3z.case" m.zip top.json.gz > /dev/null 2>&1)
+	"$bin" export "$t/c3z.case" --format markdown -o "$t/r3z.md" > /dev/null 2>&1
+	awk '/^Read out of an archive/ { on = 1; next } on && /^```+$/ { if (started) exit; started = 1; next } on && started' "$t/r3z.md" > "$t/r3z.sh"
+	(cd "$t/ev3z" && bash "$t/r3z.sh" > "$t/r3z.check" 2>&1)
+	check "3: every source read out of an archive or decompressed checks OK (6)" \
+		bash -c "test \$(grep -c ': OK\$' '$t/r3z.check') = 6 && ! grep -q FAILED '$t/r3z.check'"
+	check "3: a .gz on its own is checked through bsdcat" grep -q '^top.json.gz: OK$' "$t/r3z.check"
+	check "3: a member of a tar inside the zip, with a space" grep -qF 'm.zip!inner.tar!sp ace.json: OK' "$t/r3z.check"
+	check "3: the read-out block holds no raw control character" bash -c "! grep -q $'[\x01-\x08\x0b-\x1f\x7f]' '$t/r3z.sh'"
+else
+	echo "skip - 3: bsdtar/bsdcat not installed (libarchive-tools)"
+fi
+
 # 3 (leftovers). the report's code blocks cannot be closed early by what
 # a crafted case holds (a "hash" of backticks); a name with other control
 # characters is checked by a bash command with $'...' quoting
@@ -490,7 +515,7 @@ for l in lines[i + 1:]:
         fence = re.match(r"^(`{3,})", l).group(1)
     elif fence is not None and m and len(m.group(1)) >= len(fence):
         fence = None
-    elif fence is None and l and not l.startswith(("Check", "Load", "The ", "Names")):
+    elif fence is None and l and not l.startswith(("Check", "Load", "The ", "Names", "Read out", "Never read")):
         outside.append(l)
 sys.exit(1 if outside or fence is not None else 0)
 PY

@@ -24,7 +24,9 @@ cd "$(dirname "$0")/.." || exit 2
 SECS=${FUZZ_SECONDS:-20}
 CC=${FUZZ_CC:-clang}
 OUT=${FUZZ_OUT:-build-fuzz}
-PKGS="sqlite3 jansson libpcre2-8 libarchive libzstd libcrypto"
+# the core's packages, as the Makefile's CORE_PKGS (the case-file target
+# reaches the stores, Sigma's YAML, the IP databases and ClickHouse's HTTP)
+PKGS="sqlite3 jansson libpcre2-8 libarchive libzstd libcrypto yaml-0.1 libmaxminddb libcurl"
 
 if ! command -v "$CC" >/dev/null 2>&1; then
 	echo "fuzz: $CC not found (the Makefile's deps target installs clang)" >&2
@@ -61,7 +63,11 @@ declare -A in_lib=()
 build_core() {
 	local src obj name
 	for src in "$@"; do
-		name=$(basename "${src%.c}")
+		# core/store.c, core/sqlite/store.c and core/clickhouse/store.c
+		# are three objects: the path names each
+		name=${src#core/}
+		name=${name%.c}
+		name=${name//\//_}
 		obj=$OUT/core/$name.o
 		if stale "$obj" && ! $CC $BASE $WARN $SAN -fsanitize=fuzzer-no-link -MMD -MP -c \
 			-o "$obj" "$src" 2> "$OUT/logs/build-$name.log"; then
@@ -256,7 +262,7 @@ for t in "${targets[@]}"; do
 		linked=1
 	elif [ $all_core = 0 ] && grep -q 'undefined reference' "$OUT/logs/build-fuzz_$t.log"; then
 		all_core=1
-		build_core core/*.c && link "$t" && linked=1
+		build_core core/*.c core/sqlite/*.c core/clickhouse/*.c && link "$t" && linked=1
 	fi
 	if [ $linked = 0 ]; then
 		echo "fuzz_$t: BUILD FAILED (see $OUT/logs/build-fuzz_$t.log)"
