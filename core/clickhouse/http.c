@@ -205,6 +205,7 @@ struct ch_conn {
 	char *user, *password;
 	bool https;
 	bool busy;             /* a transfer is running (a scan's callback may ask more) */
+	bool fresh;            /* the next transfer on a new connection (ch_run's retry) */
 	struct ch_conn *spare; /* the connection such nested requests use */
 	unsigned long seq;
 	char errbuf[CURL_ERROR_SIZE];
@@ -533,6 +534,8 @@ int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (c->fresh)
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	if (r->timeout_ms > 0)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, r->timeout_ms);
 	r->timed_out = false;
@@ -560,6 +563,18 @@ int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
 				c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
 	} else if (x.status != 200) {
 		char *line = error_line(util_buf_str(&x.err));
+		if (x.status == 400 && !*line && !c->fresh) {
+			/* a bare 400 is the server's HTTP layer refusing what it
+			 * read before any query ran (on a kept-alive connection,
+			 * now and then, after a request with external data): the
+			 * same request once more on a new connection */
+			free(line);
+			util_buf_free(&x.err);
+			c->fresh = true;
+			ret = ch_run(c, r, cause);
+			c->fresh = false;
+			return ret;
+		}
 		ret = set_cause(cause, "%s: %s%s", c->name, *line ? line : "HTTP error ",
 				*line ? "" : "(no text)");
 		free(line);
