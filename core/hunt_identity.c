@@ -204,6 +204,9 @@ static int replay_event(void *ctx, const struct store_cell *c)
 	return 0;
 }
 
+/* Reused sessions and tokens up to this many narrow their second look */
+#define REPLAY_ALSO_MAX 2000
+
 static int replay_end(struct hctx *h)
 {
 	struct replay_acc *a = h->acc;
@@ -239,8 +242,22 @@ static int replay_end(struct hctx *h)
 		store_pick_init(&p);
 		p.id_from = lo;
 		p.id_to = hi;
+		/* and only the events with one of them: where ids are not in
+		 * load order (ClickHouse's are hashes) the span is every event,
+		 * and the store then sends only these (a few bound values) */
+		int64_t *vals = NULL;
+		if (n <= REPLAY_ALSO_MAX) {
+			vals = xmalloc(n * sizeof *vals);
+			for (size_t i = 0; i < n; i++)
+				vals[i] = re[i].val;
+			p.also.fields[0] = "session";
+			p.also.fields[1] = "token";
+			p.also.ids = vals;
+			p.also.n = n;
+		}
 		struct replay_look x = { h, re, { &idx[0], &idx[1] } };
 		rc = hunt_pick(h, &p, cols, 6, replay_event, &x);
+		free(vals);
 	}
 	struct replay_geo geo = { 0 };
 	replay_geo_load(h, re, n, &geo);

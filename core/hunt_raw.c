@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hunt_entry.h"
@@ -374,6 +375,17 @@ static void *rawjob_thread(void *arg)
 	return NULL;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The calling thread's slices of candidates (raw_pass) */
+#define RAW_SLICE_MS 100
+#define RAW_SLICE_MAX 65536
+
 /* Candidates below this many are read on the calling thread alone. */
 #define RAW_THREADS_MIN 256
 #define RAW_THREADS_MAX 4
@@ -427,14 +439,23 @@ static int raw_pass(struct hctx *h, const struct hunt_cand *c, size_t n, struct 
 			jobs[t].st = NULL;
 		}
 	}
-	/* the first range here, in slices, looking at cancel in between */
+	/* the first range here, in slices, looking at cancel in between: a
+	 * slice doubles while one takes under RAW_SLICE_MS, so that cancel
+	 * stays prompt and a store whose every read has a fixed cost (a
+	 * server: ClickHouse reads a granule of each part for every id
+	 * range) is asked few times */
 	struct rawjob mine = jobs[0];
-	for (size_t i = 0; i < mine.n && !atomic_load(&stop); i += 64) {
+	size_t step = 64;
+	for (size_t i = 0; i < mine.n && !atomic_load(&stop);) {
 		struct rawjob slice = mine;
 		slice.c += i;
 		slice.out += i * HUNT_COUNT;
-		slice.n = mine.n - i < 64 ? mine.n - i : 64;
+		slice.n = mine.n - i < step ? mine.n - i : step;
+		int64_t t0 = mono_ms();
 		rawjob_run(&slice);
+		i += slice.n;
+		if (mono_ms() - t0 < RAW_SLICE_MS && step < RAW_SLICE_MAX)
+			step *= 2;
 		if (hunt_cancelled(h))
 			atomic_store(&stop, true);
 	}

@@ -143,6 +143,15 @@ same "stack op under a filter" stack op "user~^(adm|isaiah)"
 same "stack app (with the apps' names)" stack app
 same "coverage" coverage
 same "stack client_app" stack client_app
+# the whole case's stacks of a few fields are kept as aggregate states
+# (store.c: stacks); the stacks above came from there
+is "stacks: the kept stack of app counts every event" \
+	"$(chq "SELECT countMerge(n) FROM $db.stacks WHERE f = 1")" "$(chq "SELECT count() FROM $db.events")"
+# event ids lead with a hash of their operation (store.c: ch_event_id), so
+# that raw, ordered by id, keeps each operation's records together
+is "event ids: one leading part per operation" \
+	"$(chq "SELECT count() FROM (SELECT lower(op) AS o, uniqExact(bitShiftRight(id, 47)) AS k FROM $db.events
+		GROUP BY o) WHERE k != 1")" "0"
 # hunts, through the storage interface's reads (value_find, pick, raw_each)
 same "hunt (every hunt and its hits)" hunt
 for h in rare-apps sync-access throttled inbox-rules forwarding oauth-consent signin-then-mail \
@@ -155,6 +164,12 @@ done
 a=$("$bin" hunt "$S" new-app-for-mailbox --format csv 2>&1 | cut -d, -f1-7 | sort)
 b=$("$bin" hunt "$U" new-app-for-mailbox --format csv 2>&1 | cut -d, -f1-7 | sort)
 is "hunt new-app-for-mailbox (rows without their IP lists)" "$b" "$a"
+# a database without the kept stacks (from before them, or a load replaced
+# events: load.c drops them): stacks from the events, as before
+chq "DROP TABLE $db.stacks_mv" >/dev/null
+chq "DROP TABLE $db.stacks" >/dev/null
+same "stack app without the kept stacks" stack app
+same "stack op without the kept stacks" stack op
 # a database from before vals_lc (the values by their lower case, which
 # the hunts' lookups of operations by name read): the first open makes it
 # and fills it from vals; the hunts answer as before

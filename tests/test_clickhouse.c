@@ -224,10 +224,22 @@ static void test_tsv_i64(void **state)
 static void test_event_id(void **state)
 {
 	(void)state;
-	int64_t a = ch_event_id(0, "abc", 3), b = ch_event_id(1, "abc", 3), c = ch_event_id(0, "abd", 3);
+	int64_t a = ch_event_id(0, "abc", 3, NULL), b = ch_event_id(1, "abc", 3, NULL),
+		c = ch_event_id(0, "abd", 3, NULL);
 	assert_true(a > 0 && b > 0 && c > 0);
 	assert_true(a != b && a != c);
-	assert_int_equal(a, ch_event_id(0, "abc", 3));
+	assert_int_equal(a, ch_event_id(0, "abc", 3, NULL));
+	/* with the operation: its top 16 bits (of 63) are the operation's,
+	 * in any ASCII case, the rest the record's */
+	struct sv x = { "New-InboxRule", 13 }, y = { "new-inboxrule", 13 }, z = { "Set-Mailbox", 11 },
+		  e = { NULL, 0 };
+	int64_t ax = ch_event_id(0, "abc", 3, &x), cx = ch_event_id(0, "abd", 3, &x);
+	assert_true(ax > 0 && cx > 0 && ax != cx);
+	assert_int_equal(ax >> 47, cx >> 47);
+	assert_int_equal(ax, ch_event_id(0, "abc", 3, &y));
+	assert_true(ch_event_id(0, "abc", 3, &z) >> 47 != ax >> 47);
+	assert_int_equal(ax & ((INT64_C(1) << 47) - 1), a & ((INT64_C(1) << 47) - 1));
+	assert_true(ch_event_id(0, "abc", 3, &e) > 0);
 }
 
 /* ---- against a server (AUDITSCOPE_CH_TEST_URL) ---- */

@@ -22,9 +22,15 @@
  *   ev_user, ev_app, ev_ip, ev_op, ev_session  pivot copies of events
  *            ordered by (field, ts, id), filled by materialized views, so
  *            that a narrowed timeline page reads only its field's range
+ *   stacks   (f, v) aggregate states of the whole case's stacks of a few
+ *            fields (app, op, ...), filled by a materialized view
+ *   idform   (empty) marks a database whose event ids lead with their
+ *            operation (below)
  * The event id is a hash of (kind, record id) (63 bits): the same record
  * gets the same id in every load, so a re-run load finds what a killed
- * one committed, and two analysts' annotation files agree.
+ * one committed, and two analysts' annotation files agree. Where idform
+ * exists its top 16 bits are a hash of the operation, so that raw keeps
+ * each operation's records together (the hunts read those of a few).
  *
  * Beside the database, a SQLite case file (the "case" of the URL) keeps
  * what must be transactional or is per analyst: sources, rejects,
@@ -146,9 +152,11 @@ struct ch_store {
 	struct ch_conn *conn;
 	struct store *side; /* the SQLite case file beside the database */
 	bool readonly;
-	bool spans; /* the database has the spans table (store.c) */
-	bool lc;    /* ... and vals_lc, the values by lower case */
-	int major;  /* the server's version(): 18, 19, ... 26 */
+	bool spans;  /* the database has the spans table (store.c) */
+	bool lc;     /* ... and vals_lc, the values by lower case */
+	bool opids;  /* ... and idform: event ids lead with their operation */
+	bool stacks; /* ... and stacks, whole-case stacks of a few fields */
+	int major;   /* the server's version(): 18, 19, ... 26 */
 	/* Value ids: the server hashes a text (63 bits); the interface's ids
 	 * are small (callers pack two in 64 bits), so each hash seen gets
 	 * the next dense id, for the life of the store. */
@@ -227,8 +235,26 @@ char *ch_value_id_sql(const char *col);
  * inner tables), NULL-terminated. */
 extern const char *const ch_table_names[];
 
-/* The event id of (kind, record id): 63 bits, never 0. */
-int64_t ch_event_id(int kind, const char *rid, size_t n);
+/* The event id of (kind, record id): 63 bits, never 0. With op (the
+ * databases that have the idform table: s->opids), its top 16 bits are a
+ * hash of the operation's lower case and the other 47 the record's, so
+ * that raw, ordered by id, keeps each operation's records together: the
+ * hunts read the records of a few operations by id. */
+int64_t ch_event_id(int kind, const char *rid, size_t n, const struct sv *op);
+
+/* Whole-case stacks (store.c): the stacks table's number of field (0:
+ * not kept there); making the table (fill: from the events there) and
+ * dropping it (a load replaces events). */
+int ch_stack_field(const char *field);
+int ch_make_stacks(struct ch_store *s, bool fill, char **cause);
+int ch_delete_stacks(struct ch_store *s, char **cause);
+/* read.c: the query of a stack of field (distinct: its distinct field or
+ * NULL) from the stacks table, with ch_group's columns (key, events,
+ * distinct, first, last), when c is the empty filter and the table keeps
+ * that stack; else NULL. */
+struct ch_compiled;
+char *ch_stacks_sql(const struct ch_store *s, const struct ch_compiled *c, const char *field,
+		    const char *distinct);
 
 /* Make sure the side file knows the keys (id, ts, record id, kind) of
  * these events, so that its annotations join to them. 0 or -1. */

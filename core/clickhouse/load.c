@@ -17,7 +17,8 @@
  * are there at all, and only those are read from events, whose order is
  * by time). The duplicate counts are therefore exact; the
  * events table's ReplacingMergeTree is only a backstop. Ids of two
- * different records that collide (2^-63 a pair) are told apart by their
+ * different records that collide (2^-63 a pair; 2^-47 within one operation,
+ * ch_event_id) are told apart by their
  * keys, and the newcomer probes the next id.
  *
  * A batch whose INSERT fails (the server restarted, a network error) is
@@ -232,7 +233,8 @@ static int delete_replaced(struct ch_load *ld, char **cause)
 	struct util_buf ids = { 0 };
 	for (size_t i = 0; i < ld->repl.n; i++)
 		util_buf_printf(&ids, "%s%lld", i ? ", " : "", (long long)ld->repl.v[i]);
-	int r = 0;
+	/* the kept stacks cannot take the old copies out */
+	int r = ld->s->stacks ? ch_delete_stacks(ld->s, cause) : 0;
 	for (size_t t = 0; r == 0 && ch_table_names[t]; t++) {
 		char *sql = xasprintf("ALTER TABLE %s.`%s` DELETE WHERE id IN (%s)", ld->s->url.db,
 				      ch_table_names[t], util_buf_str(&ids));
@@ -390,7 +392,7 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 	bool replacing = false;
 	const char *rid = ev->record_id.p ? ev->record_id.p : "";
 	size_t rn = ev->record_id.p ? ev->record_id.n : 0;
-	int64_t id = ch_event_id(ev->kind, rid, rn);
+	int64_t id = ch_event_id(ev->kind, rid, rn, ld->s->opids ? &ev->op : NULL);
 	/* within the batch */
 	for (;;) {
 		const int64_t *k = util_imap_get(&ld->inbatch, (uint64_t)id);
@@ -632,6 +634,11 @@ int ch_load_end(struct store_load *base, char **cause)
 	int r = flush(ld, cause);
 	if (ld->mutated)
 		wait_mutations(ld);
+	/* the kept stacks, dropped when copies were replaced (this load or
+	 * one that stopped), made again from the events now there; only in
+	 * a database that had them (store.c: those with idform) */
+	if (r == 0 && ld->s->opids && !ld->s->stacks)
+		r = ch_make_stacks(ld->s, true, cause);
 	load_free(ld);
 	return r;
 }

@@ -784,8 +784,11 @@ int ch_group(struct query *q0, const char *field, const char *distinct, struct s
 		return -1;
 	bool src = (f->flags & FIELD_SOURCE) != 0;
 	char *key = src ? xstrdup("toString(source)") : xstrdup(f->column);
-	char *sql;
-	if (d)
+	/* the whole case's stack of a few fields is kept (store.c) */
+	char *sql = ch_stacks_sql(s, &q->c, field, d ? d->name : NULL);
+	if (sql)
+		;
+	else if (d)
 		sql = xasprintf("SELECT %s AS k, count(), uniqExactIf(%s, %s != ''), min(ts), max(ts) FROM %s.%s"
 				" WHERE (%s) GROUP BY k FORMAT RowBinary",
 				key, d->column, d->column, s->url.db, q->c.table, q->c.where);

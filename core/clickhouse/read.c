@@ -157,6 +157,22 @@ int ch_each_reject(struct store *st, int64_t limit, int (*fn)(const struct store
 	return side->ops->each_reject(side, limit, fn, ctx, cause);
 }
 
+char *ch_stacks_sql(const struct ch_store *s, const struct ch_compiled *c, const char *field,
+		    const char *distinct)
+{
+	int f = ch_stack_field(field);
+	if (!s->stacks || !f || strcmp(c->where, "1") != 0 || c->raw || c->next ||
+	    strcmp(c->table, "events") != 0 || (distinct && strcmp(distinct, "mailbox") != 0))
+		return NULL;
+	if (distinct)
+		return xasprintf("SELECT v AS k, countMerge(n), uniqExactIfMerge(d), minMerge(lo), maxMerge(hi)"
+				 " FROM %s.stacks WHERE f = %d GROUP BY k FORMAT RowBinary",
+				 s->url.db, f);
+	return xasprintf("SELECT v AS k, countMerge(n), toUInt64(0), toInt64(0), toInt64(0) FROM %s.stacks"
+			 " WHERE f = %d AND v != '' GROUP BY k FORMAT RowBinary",
+			 s->url.db, f);
+}
+
 char *ch_raw(struct store *st, int64_t id, size_t *len)
 {
 	struct ch_store *s = CH(st);

@@ -42,10 +42,20 @@ const char *ch_pivot_key(const char *field)
 	return NULL;
 }
 
-int64_t ch_event_id(int kind, const char *rid, size_t n)
+int64_t ch_event_id(int kind, const char *rid, size_t n, const struct sv *op)
 {
 	uint64_t h = util_hash_bytes(rid, n, 0x617564697473636fULL ^ (uint64_t)(unsigned)kind);
 	h &= 0x7FFFFFFFFFFFFFFFULL;
+	if (op) {
+		/* ASCII lower case, as the hunts look operations up */
+		char low[256];
+		size_t k = op->n < sizeof low ? op->n : sizeof low;
+		for (size_t i = 0; i < k; i++)
+			low[i] = (char)((unsigned)((unsigned char)op->p[i] - 'A') < 26u ? op->p[i] | 0x20
+											: op->p[i]);
+		uint64_t o = k ? util_hash_bytes(low, k, 0x6f70) : 0;
+		h = ((o & 0xFFFF) << 47) | (h & ((1ULL << 47) - 1));
+	}
 	return h ? (int64_t)h : 1;
 }
 
@@ -130,6 +140,81 @@ static int create_vals_lc(struct ch_store *s, bool fill, char **cause)
 	return r;
 }
 
+/* The fields whose stacks over the whole case the stacks table keeps
+ * (few values each), in its f column's order (1, 2, ...); their distinct
+ * field is mailbox (stack.c: mailbox unless the field is it). */
+static const char *const kept_stacks[] = { "app", "op", "workload", "rtype", "result", "client_app" };
+#define NKEPT_STACKS (sizeof kept_stacks / sizeof kept_stacks[0])
+
+int ch_stack_field(const char *field)
+{
+	for (size_t i = 0; i < NKEPT_STACKS; i++)
+		if (!strcmp(kept_stacks[i], field))
+			return (int)i + 1;
+	return 0;
+}
+
+/* Stacks kept as events come: per (field, value), the events, the
+ * distinct mailboxes and the time span, as aggregate states that merge
+ * (a stack of app over 10M events reads a few hundred rows, not every
+ * event's app and mailbox). States cannot take an event back out: a
+ * load that replaces stored copies with richer ones drops the table
+ * (ch_delete_stacks) and makes it again from events at its end, once
+ * the deletes are done (fill). */
+int ch_make_stacks(struct ch_store *s, bool fill, char **cause)
+{
+	const char *db = s->url.db;
+	char *sql =
+		xasprintf("CREATE TABLE IF NOT EXISTS %s.stacks (f UInt8, v String, n AggregateFunction(count),"
+			  " d AggregateFunction(uniqExactIf, String, UInt8), lo AggregateFunction(min, Int64),"
+			  " hi AggregateFunction(max, Int64)) ENGINE = AggregatingMergeTree ORDER BY (f, v)",
+			  db);
+	int r = ch_exec(s->conn, sql, true, NULL, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	struct util_buf f = { 0 }, v = { 0 };
+	for (size_t i = 0; i < NKEPT_STACKS; i++) {
+		util_buf_printf(&f, "%s%zu", i ? ", " : "", i + 1);
+		util_buf_printf(&v, "%s%s", i ? ", " : "", kept_stacks[i]);
+	}
+	char *sel =
+		xasprintf("SELECT f, v, countState() AS n, uniqExactIfState(mailbox, mailbox != '') AS d,"
+			  " minState(ts) AS lo, maxState(ts) AS hi FROM %s.events ARRAY JOIN [%s] AS f, [%s] AS v"
+			  " GROUP BY f, v",
+			  db, util_buf_str(&f), util_buf_str(&v));
+	util_buf_free(&f);
+	util_buf_free(&v);
+	sql = xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.stacks_mv TO %s.stacks AS %s", db, db, sel);
+	r = ch_exec(s->conn, sql, true, NULL, cause);
+	free(sql);
+	if (r == 0 && fill) {
+		/* after the view: a load meanwhile (another process) would be
+		 * counted twice, as with vals_lc; loads run one at a time */
+		sql = xasprintf("INSERT INTO %s.stacks %s", db, sel);
+		r = ch_exec(s->conn, sql, true, NULL, cause);
+		free(sql);
+	}
+	free(sel);
+	if (r == 0)
+		s->stacks = true;
+	return r;
+}
+
+int ch_delete_stacks(struct ch_store *s, char **cause)
+{
+	const char *names[] = { "stacks_mv", "stacks" };
+	for (size_t i = 0; i < 2; i++) {
+		char *sql = xasprintf("DROP TABLE IF EXISTS %s.%s", s->url.db, names[i]);
+		int r = ch_exec(s->conn, sql, true, NULL, cause);
+		free(sql);
+		if (r < 0)
+			return -1;
+	}
+	s->stacks = false;
+	return 0;
+}
+
 /* The copy of events ordered by pivot i; populate: filled from the
  * events already there. */
 static int create_pivot(struct ch_store *s, size_t i, bool populate, char **cause)
@@ -181,6 +266,17 @@ static int create_schema(struct ch_store *s, char **cause)
 	if (r < 0)
 		return -1;
 	if (create_vals_mv(s, cause) < 0)
+		return -1;
+	/* a new database's event ids lead with their operation (ch_event_id);
+	 * one loaded before keeps its ids, or its duplicates would not be
+	 * found again */
+	sql = xasprintf("CREATE TABLE IF NOT EXISTS %s.idform (form UInt8) ENGINE = TinyLog", db);
+	r = ch_exec(c, sql, true, NULL, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	s->opids = true;
+	if (ch_make_stacks(s, false, cause) < 0)
 		return -1;
 	for (size_t i = 0; i < NPIVOTS; i++)
 		if (create_pivot(s, i, false, cause) < 0)
@@ -255,20 +351,23 @@ static int add_host(struct ch_store *s, char **cause)
 static void ch_close(struct store *st);
 
 /* Does the database hold our tables? (and the spans table: s->spans;
- * vals_lc: s->lc) */
+ * vals_lc: s->lc; idform: s->opids; stacks: s->stacks) */
 static int has_events(struct ch_store *s, char **cause)
 {
 	struct util_buf out = { 0 };
 	struct util_buf sql = { 0 };
 	util_buf_puts(&sql, "SELECT name FROM system.tables WHERE database = ");
 	ch_quote(&sql, s->url.db, strlen(s->url.db));
-	util_buf_puts(&sql, " AND name IN ('events', 'spans', 'vals_lc') FORMAT TabSeparated");
+	util_buf_puts(&sql, " AND name IN ('events', 'spans', 'vals_lc', 'idform', 'stacks')"
+			    " FORMAT TabSeparated");
 	int r = ch_exec(s->conn, util_buf_str(&sql), false, &out, cause);
 	util_buf_free(&sql);
 	const char *t = util_buf_str(&out);
 	int found = r < 0 ? -1 : strstr(t, "events\n") != NULL;
 	s->spans = r == 0 && strstr(t, "spans\n") != NULL;
 	s->lc = r == 0 && strstr(t, "vals_lc\n") != NULL;
+	s->opids = r == 0 && strstr(t, "idform\n") != NULL;
+	s->stacks = r == 0 && strstr(t, "stacks\n") != NULL;
 	util_buf_free(&out);
 	return found;
 }
