@@ -12,6 +12,13 @@
 # their CPU seconds (the ClickHouse side: the client's and the server's,
 # when the server is one of clickhouse/server.sh's), since on a shared
 # machine wall time is mostly the others' load.
+#
+# BENCH_DIR=DIR keeps the input, both stores and the load figures in DIR
+# (the ClickHouse database named in DIR/db) instead of a temporary folder
+# removed at the end; run again with the same DIR, it loads nothing and
+# measures the queries again on the stores loaded there (a new binary's
+# queries on the same data). BENCH_DROP=1 with it removes DIR and the
+# database after the run.
 set -eu
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.."
@@ -26,17 +33,30 @@ if ! clickhouse/server.sh status; then
 	clickhouse/server.sh start >/dev/null || { echo "bench-clickhouse: no ClickHouse server (make deps installs it)"; exit 1; }
 	started=1
 fi
-t=$(mktemp -d "${TMPDIR:-/tmp}/bench-ch.XXXXXX")
-db=bench$$
+keep=0
+if [ -n "${BENCH_DIR:-}" ]; then
+	mkdir -p "$BENCH_DIR"
+	t=$(cd "$BENCH_DIR" && pwd)
+	[ -s "$t/db" ] || echo "bench$$" > "$t/db"
+	db=$(cat "$t/db")
+	[ "${BENCH_DROP:-0}" = 1 ] || keep=1
+else
+	t=$(mktemp -d "${TMPDIR:-/tmp}/bench-ch.XXXXXX")
+	db=bench$$
+fi
 cleanup() {
-	curl -s "http://127.0.0.1:$port/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null
+	if [ "$keep" = 0 ]; then
+		curl -s "http://127.0.0.1:$port/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null
+		rm -rf "$t"
+	fi
 	[ "$started" = 1 ] && clickhouse/server.sh stop >/dev/null
-	rm -rf "$t"
 }
 trap cleanup EXIT
-echo "generating $N events (jsonl, high cardinality)..."
-"$B/auditgen" --format jsonl --events "$N" --cardinality high -o "$t/ev.jsonl" 2>/dev/null ||
-	"$B/auditgen" --format jsonl --events "$N" -o "$t/ev.jsonl"
+if [ ! -s "$t/loads" ]; then
+	echo "generating $N events (jsonl, high cardinality)..."
+	"$B/auditgen" --format jsonl --events "$N" --cardinality high -o "$t/ev.jsonl" 2>/dev/null ||
+		"$B/auditgen" --format jsonl --events "$N" -o "$t/ev.jsonl"
+fi
 S=$t/s.case
 U="clickhouse://127.0.0.1:$port/$db?case=$t/ch.case"
 ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -63,13 +83,22 @@ server() {
 	p=$(cat "$CH_DIR/server.pid" 2>/dev/null) && [ -r "/proc/$p/stat" ] &&
 		awk '{print $14 + $15}' "/proc/$p/stat" || echo 0
 }
-kids; k0=$K
-a=$(ms); "$bin" load -q "$S" "$t/ev.jsonl" >/dev/null 2>&1; ls_=$(($(ms) - a))
-kids; k1=$K
-s0=$(server)
-a=$(ms); "$bin" load -q "$U" "$t/ev.jsonl" >/dev/null 2>&1; lc=$(($(ms) - a))
-kids; k2=$K
-s1=$(server)
+if [ -s "$t/loads" ]; then
+	. "$t/loads" # the loads of an earlier run on this BENCH_DIR
+	echo "(loads from the earlier run in $t; queries measured now with $bin)"
+else
+	kids; k0=$K
+	a=$(ms); "$bin" load -q "$S" "$t/ev.jsonl" >/dev/null 2>&1; ls_=$(($(ms) - a))
+	kids; k1=$K
+	s0=$(server)
+	a=$(ms); "$bin" load -q "$U" "$t/ev.jsonl" >/dev/null 2>&1; lc=$(($(ms) - a))
+	kids; k2=$K
+	s1=$(server)
+	if [ "$keep" = 1 ]; then
+		echo "ls_=$ls_ lc=$lc k0=$k0 k1=$k1 k2=$k2 s0=$s0 s1=$s1" > "$t/loads"
+		rm -f "$t/ev.jsonl" # (the queries do not read it)
+	fi
+fi
 ss=$(du -sm "$S" | cut -f1)
 cs=$(($(curl -s "http://127.0.0.1:$port/" --data-binary "SELECT sum(bytes) FROM system.parts WHERE active AND database = '$db'") / 1048576))
 user=$("$bin" stack "$S" user --format csv | sed -n 2p | cut -d, -f1)
