@@ -17,6 +17,9 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "normalize_priv.h"
 #include "timeparse.h"
@@ -177,8 +180,21 @@ static struct sv lower(struct norm *nm, struct sv s)
 {
 	if (!s.p)
 		return s;
-	size_t i;
-	for (i = 0; i < s.n; i++)
+	size_t i = 0;
+#ifdef __SSE2__
+	/* most texts have no capital: find the first one 16 bytes at a time
+	 * ('A'..'Z' moved to the bottom of the signed range, one compare) */
+	const __m128i shift = _mm_set1_epi8((char)(0x80 - 'A')), top = _mm_set1_epi8((char)(0x80 + 26));
+	for (; i + 16 <= s.n; i += 16) {
+		__m128i v = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s.p + i)), shift);
+		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, top));
+		if (mask) {
+			i += (size_t)__builtin_ctz(mask);
+			break;
+		}
+	}
+#endif
+	for (; i < s.n; i++)
 		if (s.p[i] >= 'A' && s.p[i] <= 'Z')
 			break;
 	if (i == s.n)
