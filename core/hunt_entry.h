@@ -46,6 +46,16 @@ static inline int64_t hunt_add(int64_t a, int64_t b)
 	return a + b;
 }
 
+/* later - earlier, held at INT64_MIN/INT64_MAX the same way */
+static inline int64_t hunt_gap(int64_t later, int64_t earlier)
+{
+	if (earlier < 0 && later > INT64_MAX + earlier)
+		return INT64_MAX;
+	if (earlier > 0 && later < INT64_MIN + earlier)
+		return INT64_MIN;
+	return later - earlier;
+}
+
 /* At most this many values are listed in one cell ("a, b, c, +4"). */
 #define HUNT_LIST_MAX 4
 

@@ -134,7 +134,7 @@ static int logons_end(struct hctx *h)
 			for (size_t m = first; m <= k; m++)
 				hunt_row_event(row, a->l[m].id, a->l[m].ts);
 			char *u = hunt_vtext(h, "user", a->l[k].user), *ip = hunt_vtext(h, "ip", a->l[k].ip);
-			int64_t min = (a->l[k].ts - a->l[first].ts) / 60000;
+			int64_t min = hunt_gap(a->l[k].ts, a->l[first].ts) / 60000;
 			hunt_row_set(row, 0, u);
 			hunt_row_set(row, 1, ip);
 			hunt_row_num(row, 2, (int64_t)nfail);

@@ -667,7 +667,7 @@ static int travel_end(struct hctx *h)
 			continue;
 		if (prev && strcasecmp(pg->country, g->country) != 0) {
 			double km = geoplaces_min_km(gp, pg->country, g->country);
-			double hours = (double)(s->ts - prev->ts) / 3600000.0;
+			double hours = (double)hunt_gap(s->ts, prev->ts) / 3600000.0;
 			double kmh = hours > 0 ? km / hours : (km > 0 ? INFINITY : 0);
 			if (km > 0 && kmh > TRAVEL_KMH) {
 				struct hunt_row *row = hunt_row_new(h, true);
@@ -683,7 +683,7 @@ static int travel_end(struct hctx *h)
 				hunt_row_set(row, 5, ip2);
 				hunt_row_set(row, 6, p2);
 				hunt_row_num(row, 7, (int64_t)km);
-				hunt_row_num(row, 8, (s->ts - prev->ts) / 60000);
+				hunt_row_num(row, 8, hunt_gap(s->ts, prev->ts) / 60000);
 				if (isfinite(kmh))
 					hunt_row_num(row, 9, (int64_t)kmh);
 				hunt_row_event(row, prev->id, prev->ts);
@@ -697,18 +697,20 @@ static int travel_end(struct hctx *h)
 				util_buf_puts(&f, ")");
 				hunt_filter_time(&f, prev->ts, s->ts);
 				hunt_row_filter(row, &f);
-				char *why = xasprintf("signed in from %s then from %s %" PRId64
-						      " min later: at least %" PRId64
-						      " km apart, %s km/h (over %.0f)",
-						      pg->country, g->country, (s->ts - prev->ts) / 60000,
-						      (int64_t)km, isfinite(kmh) ? "" : "infinite", TRAVEL_KMH);
+				char *why =
+					xasprintf("signed in from %s then from %s %" PRId64
+						  " min later: at least %" PRId64
+						  " km apart, %s km/h (over %.0f)",
+						  pg->country, g->country, hunt_gap(s->ts, prev->ts) / 60000,
+						  (int64_t)km, isfinite(kmh) ? "" : "infinite", TRAVEL_KMH);
 				if (isfinite(kmh)) {
 					free(why);
 					why = xasprintf("signed in from %s then from %s %" PRId64
 							" min later: at least %" PRId64 " km apart, %" PRId64
 							" km/h (over %.0f)",
-							pg->country, g->country, (s->ts - prev->ts) / 60000,
-							(int64_t)km, (int64_t)kmh, TRAVEL_KMH);
+							pg->country, g->country,
+							hunt_gap(s->ts, prev->ts) / 60000, (int64_t)km,
+							(int64_t)kmh, TRAVEL_KMH);
 				}
 				int extra = isfinite(kmh) ? (int)(kmh / TRAVEL_KMH) * 5 : 35;
 				hunt_row_reason(row, 60 + (extra > 35 ? 35 : extra), why);

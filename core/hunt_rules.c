@@ -80,7 +80,8 @@ static void prune_rule_makers(struct hunt_cand *c, size_t *n)
 	for (size_t i = 0; i < *n; i++) {
 		bool keep = !is_op(&c[i], "New-InboxRule");
 		for (size_t j = 0; !keep && j < removed.n; j++)
-			keep = c[i].ts <= removed.v[j] && removed.v[j] - c[i].ts <= RULE_REMOVED_WITHIN;
+			keep = c[i].ts <= removed.v[j] &&
+			       hunt_gap(removed.v[j], c[i].ts) <= RULE_REMOVED_WITHIN;
 		if (keep)
 			c[w++] = c[i];
 		else
@@ -512,7 +513,7 @@ static int anti_run(struct hctx *h)
 				if (strcasecmp(made[j].owner, fi->owner) != 0 ||
 				    strcmp(made[j].name, fi->name) != 0)
 					continue;
-				int64_t gap = ci->ts - made[j].ts;
+				int64_t gap = hunt_gap(ci->ts, made[j].ts);
 				if (gap >= 0 && gap <= RULE_REMOVED_WITHIN) {
 					char tm[40];
 					time_format(made[j].ts, tm, sizeof tm);

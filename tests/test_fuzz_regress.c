@@ -194,7 +194,7 @@ static void test_input(void **state)
 static void test_casefile(void **state)
 {
 	(void)state;
-	regress_replay("casefile", regress_casefile, 10);
+	regress_replay("casefile", regress_casefile, 11);
 }
 
 /* The logs around the UAL (issue 11): JSON shapes and CSV rows. */
