@@ -191,6 +191,11 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 			  errno == EWOULDBLOCK ? "another load into this case is running" : strerror(errno));
 		goto fail;
 	}
+	/* the load's small page cache (why: at the prepares below) from
+	 * here on: the counts and the record ids read next filled the
+	 * store's 64 MB first (200k events appended to a 1M-event case:
+	 * peak RSS 96 MB, 53-66 MB now, 51 for the same events alone) */
+	sqlite_exec(st, "PRAGMA cache_size=-8192", NULL);
 	sqlite3_stmt *q;
 	int64_t nevents = 0, nvals = 0;
 	if (sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM vals", -1, &q, NULL) == SQLITE_OK) {
@@ -285,7 +290,6 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	 * costs no measurable time and keeps the peak memory down, here and
 	 * in the sorts at the end (each sorter thread holds up to a cache's
 	 * worth before it spills to a file). */
-	sqlite_exec(st, "PRAGMA cache_size=-8192", NULL);
 	if (prepare(ld, &ld->sel_rid, "SELECT record_id, kind FROM events WHERE id = ?", cause) < 0 ||
 	    prepare(ld, &ld->sel_dup, "SELECT id FROM events WHERE record_id = ? AND kind = ?", cause) < 0 ||
 	    prepare(ld, &ld->sel_rich,
