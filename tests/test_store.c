@@ -1004,6 +1004,61 @@ static void test_message_blocks_replaced(void **state)
 	raws_free(raws, N);
 }
 
+/* A richer copy replacing the last event of the case, first of its raw
+ * block: the copy gets a new id (SQLite's own gave it the old one's, and
+ * its blocks collided with the old ones: the load failed). */
+static void test_replace_last_event(void **state)
+{
+	struct fixture *f = *state;
+	char **raws = raws_new(3);
+	struct store *st;
+	char *cause = NULL;
+	char mid[128];
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	struct sink sk;
+	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
+	store_load_sink(ld, &sk);
+	feed_msgs(&sk, raws, 1, 2, 0, 0, false);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_source(ld, "b.json", 100, &cause), 0);
+	store_load_sink(ld, &sk);
+	feed_msgs(&sk, raws, 1, 2, 0, 0, true);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_null(cause);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE client_app IS NOT NULL"), 1);
+	assert_int_equal(scalar(st, "SELECT id FROM events"), 2);
+	assert_int_equal(event_msgs(st, 2, mid, sizeof mid), 1);
+	assert_string_equal(mid, "<m1@x>");
+	assert_int_equal(summary_messages(st), 1);
+	size_t len = 0;
+	char *r = store_raw(st, 2, &len);
+	assert_non_null(r);
+	assert_memory_equal(r, raws[1], len);
+	free(r);
+	/* and in a later load, with the old event's block in the case */
+	load_n(st, "c.json", 2, 3, raws);
+	ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, "d.json", 100, &cause), 0);
+	store_load_sink(ld, &sk);
+	feed_msgs(&sk, raws, 2, 3, 0, 0, true);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_null(cause);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), 2);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE client_app IS NOT NULL"), 2);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE json_valid(raw_json(id))"), 2);
+	assert_int_equal(scalar(st, "SELECT id FROM events WHERE record_id = 'id-000002'"), 4);
+	assert_int_equal(event_msgs(st, 4, mid, sizeof mid), 1);
+	assert_string_equal(mid, "<m2@x>");
+	assert_int_equal(summary_messages(st), 2);
+	store_close(st);
+	raws_free(raws, 3);
+}
+
 /* test_store --load-child CASE: load events 1..1999 into CASE (the other
  * process of test_second_open_keeps_locks); exit status 0 when done. */
 static int load_child(const char *path)
@@ -1057,6 +1112,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_message_list_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_blocks_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace_last_event, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -308,8 +308,8 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	    prepare(ld, &ld->ins_ev,
 		    "INSERT INTO events(ts, record_id, op, rtype, workload, user, app,"
 		    " client_app, ip, result, session, token, mailbox, access, client_info,"
-		    " op_count, flags, source, line, kind, detail, host)"
-		    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		    " op_count, flags, source, line, kind, detail, host, id)"
+		    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		    cause) < 0 ||
 	    prepare(ld, &ld->ins_blk, "INSERT INTO rawblocks(id, n, data) VALUES(?,?,?)", cause) < 0 ||
 	    prepare(ld, &ld->ins_mblk, "INSERT INTO msgblocks(id, n, msgs, data) VALUES(?,?,?,?)", cause) < 0 ||

@@ -167,6 +167,13 @@ struct sqlite_load {
 	sqlite3_stmt *sel_conf; /* a duplicate's fields (load_conflict.c), prepared at need */
 	bool by_index;          /* dedup through ev_rid instead of the table: a large case */
 	bool rid_dropped;       /* ev_rid dropped for the load (load_after_commit) */
+	/* The last event id given (0: not read yet). Ids are given by the
+	 * load, never again: a block's id is its first event's, and SQLite's
+	 * own (the highest row's + 1) gave a richer copy the id of the
+	 * event it replaced when that was the last row, whose block then
+	 * collided with the old one's (UNIQUE constraint failed:
+	 * rawblocks.id, the load lost). */
+	int64_t last_id;
 	/* administrative records held back until the commit (is_admin),
 	 * copied out of their batches into one of their own */
 	struct batch *deferred;

@@ -109,6 +109,24 @@ int load_commit(struct sqlite_load *ld, char **cause)
 	return load_after_commit(ld, cause);
 }
 
+/* The highest event id the case has used: its rows', and its blocks'
+ * (those of deleted events too). */
+static int read_last_id(struct sqlite_load *ld, char **cause)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(store_db(ld->base.st),
+			       "SELECT max(coalesce((SELECT max(id) FROM events), 0),"
+			       " coalesce((SELECT id + n - 1 FROM rawblocks ORDER BY id DESC LIMIT 1), 0),"
+			       " coalesce((SELECT id + n - 1 FROM msgblocks ORDER BY id DESC LIMIT 1), 0))",
+			       -1, &q, NULL) != SQLITE_OK)
+		return load_db_fail(ld, cause);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW)
+		ld->last_id = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return r == SQLITE_ROW ? 0 : load_db_fail(ld, cause);
+}
+
 static int write_event(struct sqlite_load *ld, const struct item *it, char **cause)
 {
 	if (load_txn_begin(ld, cause) < 0)
@@ -163,6 +181,9 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 	sqlite3_bind_int64(q, 18, ld->source);
 	sqlite3_bind_int64(q, 19, (int64_t)ev->line);
 	sqlite3_bind_int(q, 20, kind);
+	if (!ld->last_id && read_last_id(ld, cause) < 0)
+		return -1;
+	sqlite3_bind_int64(q, 23, ld->last_id + 1);
 	int r = sqlite3_step(q);
 	sqlite3_reset(q);
 	if (ld->by_index && r == SQLITE_CONSTRAINT) {
@@ -192,7 +213,7 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 	if (r != SQLITE_DONE)
 		return load_db_fail(ld, cause);
 	{
-		int64_t id = sqlite3_last_insert_rowid(store_db(ld->base.st));
+		int64_t id = ++ld->last_id;
 		if (!ld->by_index && !load_ridmap_put(&ld->rids, fp, id) && load_ridmap_retire(ld, cause) < 0)
 			return -1;
 		if (replace && load_moved(ld, dup_id, id, old_source, old_line, cause) < 0)
