@@ -481,6 +481,90 @@ static void test_stack_rare_app(void **state)
 	query_free(q);
 }
 
+/* A stack cut to a limit is the first rows of the whole stack, in every
+ * order, ties at the cut included (stack.c names only the rows it can
+ * keep, so the cut is made before the values are read). */
+static void test_stack_limits(void **state)
+{
+	struct demo *d = *state;
+	struct query *q;
+	char *cause = NULL;
+	assert_int_equal(query_new(d->st, "", &q, &cause), 0);
+	static const char *const fields[] = { "user", "ip", "op", "workload", "result" };
+	for (size_t f = 0; f < sizeof fields / sizeof *fields; f++) {
+		for (int by = 0; by < STACK_BY_COUNT; by++) {
+			for (int desc = 0; desc < 2; desc++) {
+				const char *fl[] = { fields[f] };
+				struct stack all;
+				assert_int_equal(stack_fields(q, fl, 1, (enum stack_sort)by, desc, -1, &all,
+							      &cause),
+						 0);
+				const int64_t limits[] = {
+					0, 1, 2, 3, 7, (int64_t)all.n - 1, (int64_t)all.n + 5
+				};
+				for (size_t l = 0; l < sizeof limits / sizeof *limits; l++) {
+					if (limits[l] < 0)
+						continue;
+					struct stack cut;
+					assert_int_equal(stack_fields(q, fl, 1, (enum stack_sort)by, desc,
+								      limits[l], &cut, &cause),
+							 0);
+					size_t want = (size_t)limits[l] < all.n ? (size_t)limits[l] : all.n;
+					assert_int_equal(cut.n, want);
+					assert_int_equal(cut.values, all.values);
+					assert_int_equal(cut.events, all.events);
+					for (size_t i = 0; i < cut.n; i++) {
+						const char *a = all.rows[i].value, *b = cut.rows[i].value;
+						if ((a == NULL) != (b == NULL) || (a && strcmp(a, b)))
+							fail_msg("%s by %d desc %d limit %lld: row %zu is '%s', want '%s'",
+								 fields[f], by, desc, (long long)limits[l], i,
+								 b ? b : "(none)", a ? a : "(none)");
+						assert_int_equal(cut.rows[i].events, all.rows[i].events);
+						assert_int_equal(cut.rows[i].first, all.rows[i].first);
+					}
+					stack_clear(&cut);
+				}
+				stack_clear(&all);
+			}
+		}
+	}
+	query_free(q);
+	/* ties at the cut: five users once each at the same millisecond,
+	 * loaded in no order; the first two by value win the tie */
+	char path[4096];
+	snprintf(path, sizeof path, "%s/ties.jsonl", d->dir);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	static const char *const users[] = { "dave", "bob", "erin", "carol", "alice" };
+	for (int i = 0; i < 5; i++)
+		fprintf(fp,
+			"{\"Id\":\"tie-%d\",\"CreationTime\":\"2023-06-01T10:00:00\",\"Operation\":\"Send\","
+			"\"UserId\":\"%s@x.com\",\"Workload\":\"Exchange\"}\n",
+			i, users[i]);
+	fclose(fp);
+	struct store *st;
+	char cpath[4096];
+	snprintf(cpath, sizeof cpath, "%s/ties.case", d->dir);
+	assert_int_equal(store_open(cpath, STORE_CREATE, &st, &cause), 0);
+	const char *paths[] = { path };
+	struct ingest_opts o = { 0 };
+	struct ingest_totals t;
+	assert_int_equal(ingest_paths(st, paths, 1, &o, &t, &cause), 0);
+	assert_int_equal(query_new(st, "", &q, &cause), 0);
+	for (int desc = 0; desc < 2; desc++) {
+		struct stack sk;
+		const char *fl[] = { "user" };
+		assert_int_equal(stack_fields(q, fl, 1, STACK_BY_EVENTS, desc, 2, &sk, &cause), 0);
+		assert_int_equal(sk.n, 2);
+		assert_int_equal(sk.values, 5);
+		assert_string_equal(sk.rows[0].value, "alice@x.com");
+		assert_string_equal(sk.rows[1].value, "bob@x.com");
+		stack_clear(&sk);
+	}
+	query_free(q);
+	store_close(st);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -787,10 +871,15 @@ static void test_row_copy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_paging),           cmocka_unit_test(test_goto),
-		cmocka_unit_test(test_planted_filters),  cmocka_unit_test(test_stack_rare_app),
-		cmocka_unit_test(test_messages),         cmocka_unit_test(test_histogram),
-		cmocka_unit_test(test_cancel_and_count), cmocka_unit_test(test_each),
+		cmocka_unit_test(test_paging),
+		cmocka_unit_test(test_goto),
+		cmocka_unit_test(test_planted_filters),
+		cmocka_unit_test(test_stack_rare_app),
+		cmocka_unit_test(test_stack_limits),
+		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_histogram),
+		cmocka_unit_test(test_cancel_and_count),
+		cmocka_unit_test(test_each),
 		cmocka_unit_test(test_row_copy),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
