@@ -12,6 +12,7 @@
 #include "annot.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,14 +118,26 @@ static int tx_begin(struct store *st, bool *nested, struct pend_hold **hold, cha
 static int tx_end(struct store *st, bool nested, struct pend_hold *hold, bool ok, char **cause)
 {
 	int rc = -1;
+	/* no checkpoint in an analyst's commit while a load runs (the load's
+	 * pages: measured 65 ms of syncs) or while the pending file is held */
 	if (ok)
-		rc = exec(st, nested ? "RELEASE annot" : "COMMIT", cause);
+		rc = nested                           ? exec(st, "RELEASE annot", cause)
+		     : hold || store_load_running(st) ? pend_commit_quiet(st, cause)
+						      : exec(st, "COMMIT", cause);
 	if (rc < 0)
 		exec(st, nested ? "ROLLBACK TO annot; RELEASE annot" : "ROLLBACK", NULL);
 	pend_done(hold, rc == 0);
 	if (!nested)
 		sqlite_store_want_write(st, false);
+	if (hold && rc == 0 && !store_load_running(st))
+		pend_tidy(st); /* applied, and no load to add more */
 	return rc;
+}
+
+static char *dup_col(sqlite3_stmt *q, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(q, i);
+	return s ? xstrdup(s) : NULL;
 }
 
 /* The key of event row id: record id (caller frees) and kind. */
@@ -461,22 +474,56 @@ int sqlite_annot_note_set(struct store *st, int64_t event, const char *text, cha
 	return single(st, event, OP_NOTE, text, cause);
 }
 
-int sqlite_annot_note_delete(struct store *st, int64_t note_id, char **cause)
+/* A note removed by its id while a load holds the case: into the
+ * pending file. 1, 0 no such note, -1. */
+static int note_delete_pending(struct store *st, int64_t note_id, char **cause)
 {
-	sqlite3_stmt *q = prep(st, "DELETE FROM notes WHERE id = ?", cause);
+	sqlite3_stmt *q = prep(st, "SELECT record_id, kind FROM notes WHERE id = ?", cause);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, note_id);
-	int rc = run(st, q, cause);
+	int r = sqlite3_step(q), rc = 0;
+	if (r == SQLITE_ROW && sqlite3_column_text(q, 0)) {
+		char id[24], created[40];
+		snprintf(id, sizeof id, "%lld", (long long)note_id);
+		annot_now(created, sizeof created);
+		char *author = annot_author();
+		struct pend_row row = { PEND_NOTE_DEL,
+					(const char *)sqlite3_column_text(q, 0),
+					sqlite3_column_int(q, 1),
+					id,
+					author,
+					created };
+		rc = pend_add_rows(st, &row, 1, cause) < 0 ? -1 : 1;
+		free(author);
+	} else if (r != SQLITE_DONE && r != SQLITE_ROW) {
+		rc = db_fail(st, cause);
+	}
 	sqlite3_finalize(q);
-	return rc < 0 ? -1 : rc > 0;
+	return rc;
 }
 
-static char *dup_col(sqlite3_stmt *q, int i)
+int sqlite_annot_note_delete(struct store *st, int64_t note_id, char **cause)
 {
-	const char *s = (const char *)sqlite3_column_text(q, i);
-	return s ? xstrdup(s) : NULL;
+	bool nested;
+	struct pend_hold *hold;
+	int tx = tx_begin(st, &nested, &hold, cause);
+	if (tx < 0)
+		return -1;
+	if (tx > 0)
+		return note_delete_pending(st, note_id, cause);
+	sqlite3_stmt *q = prep(st, "DELETE FROM notes WHERE id = ?", cause);
+	int rc = -1;
+	if (q) {
+		sqlite3_bind_int64(q, 1, note_id);
+		rc = run(st, q, cause);
+		sqlite3_finalize(q);
+	}
+	if (tx_end(st, nested, hold, rc >= 0, cause) < 0)
+		return -1;
+	return rc > 0;
 }
+
 
 int sqlite_annot_get_key(struct store *st, const char *record_id, int kind, struct annot_info **out,
 			 char **cause)
@@ -782,30 +829,61 @@ int sqlite_annot_counts(struct store *st, struct annot_counts *c, char **cause)
 	return rc;
 }
 
+/* A view's fields as the pending file keeps them: JSON {f, s, c}
+ * (caller frees). Asks SQLite, which needs no lock for it. */
+static char *view_json(struct store *st, const char *filter, const char *sort, const char *columns, char **cause)
+{
+	sqlite3_stmt *q = prep(st, "SELECT json_object('f', ?1, 's', ?2, 'c', ?3)", cause);
+	if (!q)
+		return NULL;
+	sqlite3_bind_text(q, 1, filter ? filter : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, sort, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, columns, -1, SQLITE_STATIC);
+	char *j = sqlite3_step(q) == SQLITE_ROW ? dup_col(q, 0) : NULL;
+	if (!j)
+		db_fail(st, cause);
+	sqlite3_finalize(q);
+	return j;
+}
+
 int sqlite_annot_view_save(struct store *st, const char *name, const char *filter, const char *sort,
 			   const char *columns, char **cause)
 {
 	if (!name || !*name)
 		return set_cause(cause, "view: a view needs a name");
-	sqlite3_stmt *q = prep(st,
-			       "INSERT OR REPLACE INTO views(name, filter, sort, columns, author, created)"
-			       " VALUES (?, ?, ?, ?, ?, ?)",
-			       cause);
-	if (!q)
-		return -1;
 	char *author = annot_author();
 	char now[40];
 	annot_now(now, sizeof now);
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, filter ? filter : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, sort, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, columns, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, author, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 6, now, -1, SQLITE_STATIC);
-	int rc = run(st, q, cause);
-	sqlite3_finalize(q);
+	bool nested;
+	struct pend_hold *hold;
+	int rc = -1;
+	int tx = tx_begin(st, &nested, &hold, cause);
+	if (tx > 0) { /* a load holds the case */
+		char *j = view_json(st, filter, sort, columns, cause);
+		struct pend_row row = { PEND_VIEW, name, 0, j, author, now };
+		rc = j && pend_add_rows(st, &row, 1, cause) == 0 ? 1 : -1;
+		free(j);
+	} else if (tx == 0) {
+		sqlite3_stmt *q =
+			prep(st,
+			     "INSERT OR REPLACE INTO views(name, filter, sort, columns, author, created)"
+			     " VALUES (?, ?, ?, ?, ?, ?)",
+			     cause);
+		if (q) {
+			sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 2, filter ? filter : "", -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 3, sort, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 4, columns, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 5, author, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 6, now, -1, SQLITE_STATIC);
+			rc = run(st, q, cause) < 0 ? -1 : 1;
+			sqlite3_finalize(q);
+		}
+		if (tx_end(st, nested, hold, rc > 0, cause) < 0)
+			rc = -1;
+	}
 	free(author);
-	return rc < 0 ? -1 : 1;
+	return rc;
 }
 
 static struct annot_view *view_from(sqlite3_stmt *q)
@@ -841,13 +919,34 @@ int sqlite_annot_view_get(struct store *st, const char *name, struct annot_view 
 
 int sqlite_annot_view_delete(struct store *st, const char *name, char **cause)
 {
-	sqlite3_stmt *q = prep(st, "DELETE FROM views WHERE name = ?", cause);
-	if (!q)
+	bool nested;
+	struct pend_hold *hold;
+	int tx = tx_begin(st, &nested, &hold, cause);
+	if (tx < 0)
 		return -1;
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	int rc = run(st, q, cause);
-	sqlite3_finalize(q);
-	return rc < 0 ? -1 : rc > 0;
+	if (tx > 0) { /* a load holds the case: there, removed once applied */
+		struct annot_view *v = NULL;
+		int there = sqlite_annot_view_get(st, name, &v, cause);
+		annot_view_free(v);
+		if (there <= 0)
+			return there;
+		char *author = annot_author(), now[40];
+		annot_now(now, sizeof now);
+		struct pend_row row = { PEND_VIEW_DEL, name, 0, NULL, author, now };
+		int rc = pend_add_rows(st, &row, 1, cause) < 0 ? -1 : 1;
+		free(author);
+		return rc;
+	}
+	sqlite3_stmt *q = prep(st, "DELETE FROM views WHERE name = ?", cause);
+	int rc = -1;
+	if (q) {
+		sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+		rc = run(st, q, cause);
+		sqlite3_finalize(q);
+	}
+	if (tx_end(st, nested, hold, rc >= 0, cause) < 0)
+		return -1;
+	return rc > 0;
 }
 
 int sqlite_annot_view_each(struct store *st, int (*fn)(const struct annot_view *v, void *ctx), void *ctx,

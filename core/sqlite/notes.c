@@ -17,6 +17,7 @@
 #include "annot.h"
 #include "sanitize.h"
 #include "xalloc.h"
+#include "pending.h"
 #include "sqlite_store.h"
 
 #define NOTES_VERSION 1
@@ -129,8 +130,47 @@ struct importer {
 	unsigned long line;
 	char **cause;
 	sqlite3_stmt *ins_mark, *ins_tag, *has_note, *ins_note, *ins_view, *has_event;
+	/* while a load holds the case: what is there already, and the
+	 * changes for the pending file (pending.c) */
+	bool pending;
+	sqlite3_stmt *has_mark, *has_tag, *has_view, *view_json;
+	struct pend_row *rows;
+	size_t nrows, rcap;
 	struct notes_stats s;
 };
+
+/* Into the pending file later: 1 (to be added), 0 already in the case,
+ * -1. has is bound as q would be. */
+static int add_pending(struct importer *im, sqlite3_stmt *has, int op, const char *rid, int kind,
+		       const char *arg, const char *author, const char *created)
+{
+	int r = SQLITE_DONE;
+	if (has) {
+		r = sqlite3_step(has);
+		sqlite3_reset(has);
+		sqlite3_clear_bindings(has);
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return db_fail(im->st, im->cause);
+	}
+	if (r == SQLITE_ROW)
+		return 0;
+	im->rows = xgrow(im->rows, &im->rcap, im->nrows + 1, sizeof *im->rows);
+	im->rows[im->nrows++] = (struct pend_row){
+		op, xstrdup(rid), kind, arg ? xstrdup(arg) : NULL, xstrdup(author), xstrdup(created)
+	};
+	return 1;
+}
+
+static void rows_free(struct importer *im)
+{
+	for (size_t i = 0; i < im->nrows; i++) {
+		free((char *)im->rows[i].rid);
+		free((char *)im->rows[i].arg);
+		free((char *)im->rows[i].author);
+		free((char *)im->rows[i].created);
+	}
+	free(im->rows);
+}
 
 static int bad(struct importer *im, const char *fmt, const char *what)
 {
@@ -209,14 +249,28 @@ static int one(struct importer *im, json_t *o)
 			   *columns = maybe(im, o, "columns", &ok);
 		if (!ok)
 			return -1;
-		sqlite3_stmt *q = im->ins_view;
-		sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, filter ? filter : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, sort, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 4, columns, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 5, author, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 6, created, -1, SQLITE_STATIC);
-		int r = insert(im, q);
+		int r;
+		if (im->pending) {
+			sqlite3_stmt *j = im->view_json;
+			sqlite3_bind_text(j, 1, filter ? filter : "", -1, SQLITE_STATIC);
+			sqlite3_bind_text(j, 2, sort, -1, SQLITE_STATIC);
+			sqlite3_bind_text(j, 3, columns, -1, SQLITE_STATIC);
+			char *js = sqlite3_step(j) == SQLITE_ROW ? xstrdup(col(j, 0)) : NULL;
+			sqlite3_reset(j);
+			sqlite3_bind_text(im->has_view, 1, name, -1, SQLITE_STATIC);
+			r = js ? add_pending(im, im->has_view, PEND_VIEW_ADD, name, 0, js, author, created)
+			       : db_fail(im->st, im->cause);
+			free(js);
+		} else {
+			sqlite3_stmt *q = im->ins_view;
+			sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 2, filter ? filter : "", -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 3, sort, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 4, columns, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 5, author, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 6, created, -1, SQLITE_STATIC);
+			r = insert(im, q);
+		}
 		if (r > 0)
 			im->s.views++;
 		else if (r == 0)
@@ -270,13 +324,26 @@ static int one(struct importer *im, json_t *o)
 	} else {
 		return bad(im, "unknown type ", type);
 	}
-	sqlite3_bind_text(q, 1, rid, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 2, kind);
-	sqlite3_bind_text(q, 3, author, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, created, -1, SQLITE_STATIC);
-	if (tag || text)
-		sqlite3_bind_text(q, 5, tag ? tag : text, -1, SQLITE_STATIC);
-	int r = insert(im, q);
+	int r;
+	if (im->pending) {
+		sqlite3_stmt *has = q == im->ins_mark ? im->has_mark : q == im->ins_tag ? im->has_tag : NULL;
+		int op = q == im->ins_mark ? PEND_MARK : q == im->ins_tag ? PEND_TAG : PEND_NOTE_ADD;
+		if (has) {
+			sqlite3_bind_text(has, 1, rid, -1, SQLITE_STATIC);
+			sqlite3_bind_int(has, 2, kind);
+			if (tag)
+				sqlite3_bind_text(has, 3, tag, -1, SQLITE_STATIC);
+		}
+		r = add_pending(im, has, op, rid, kind, tag ? tag : text, author, created);
+	} else {
+		sqlite3_bind_text(q, 1, rid, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 2, kind);
+		sqlite3_bind_text(q, 3, author, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, created, -1, SQLITE_STATIC);
+		if (tag || text)
+			sqlite3_bind_text(q, 5, tag ? tag : text, -1, SQLITE_STATIC);
+		r = insert(im, q);
+	}
 	free(tag);
 	if (r < 0)
 		return -1;
@@ -312,11 +379,16 @@ int sqlite_notes_import(struct store *st, FILE *in, const char *name, struct not
 		"INSERT INTO notes(record_id, kind, author, created, text) VALUES (?1, ?2, ?3, ?4, ?5)",
 		"INSERT OR IGNORE INTO views(name, filter, sort, columns, author, created) VALUES (?, ?, ?, ?, ?, ?)",
 		"SELECT 1 FROM events WHERE record_id = ?1 AND kind = ?2",
+		"SELECT 1 FROM marks WHERE record_id = ?1 AND kind = ?2",
+		"SELECT 1 FROM tags WHERE record_id = ?1 AND kind = ?2 AND tag = ?3",
+		"SELECT 1 FROM views WHERE name = ?1",
+		"SELECT json_object('f', ?1, 's', ?2, 'c', ?3)",
 	};
-	sqlite3_stmt **stmts[] = { &im.ins_mark, &im.ins_tag,  &im.has_note,
-				   &im.ins_note, &im.ins_view, &im.has_event };
+	sqlite3_stmt **stmts[] = { &im.ins_mark,  &im.ins_tag,  &im.has_note, &im.ins_note, &im.ins_view,
+				   &im.has_event, &im.has_mark, &im.has_tag,  &im.has_view, &im.view_json };
 	int rc = -1;
 	bool in_tx = false, nested = false;
+	struct pend_hold *hold = NULL;
 	char *buf = NULL;
 	size_t cap = 0;
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
@@ -327,11 +399,34 @@ int sqlite_notes_import(struct store *st, FILE *in, const char *name, struct not
 	/* inside a caller's transaction, a savepoint: nothing of theirs is
 	 * committed or rolled back by us */
 	nested = !sqlite3_get_autocommit(store_db(st));
-	if (!nested)
-		sqlite_store_want_write(st, true); /* a running load lets it through */
-	if (exec(st, nested ? "SAVEPOINT notes_import" : "BEGIN IMMEDIATE", cause) < 0)
-		goto out;
-	in_tx = true;
+	bool load = !nested && store_load_running(st);
+	if (nested) {
+		if (exec(st, "SAVEPOINT notes_import", cause) < 0)
+			goto out;
+		in_tx = true;
+	} else {
+		/* While a load runs the case is taken if it is free this
+		 * instant, else the whole import goes to the pending file in
+		 * one transaction (pending.c), like a mark; otherwise a writer
+		 * is waited for as ever. */
+		if (!load)
+			sqlite_store_want_write(st, true);
+		int old = load ? sqlite_store_busy_ms(st, 0) : 0;
+		int r = sqlite3_exec(store_db(st), "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (load)
+			sqlite_store_busy_ms(st, old);
+		if (r != SQLITE_OK && load && sqlite3_errcode(store_db(st)) == SQLITE_BUSY) {
+			im.pending = true;
+		} else if (r != SQLITE_OK) {
+			db_fail(st, cause);
+			goto out;
+		} else {
+			in_tx = true;
+			/* what was left pending goes first */
+			if (pend_apply(st, &hold, cause) < 0)
+				goto out;
+		}
+	}
 	ssize_t n;
 	bool header = false;
 	errno = 0;
@@ -372,8 +467,14 @@ int sqlite_notes_import(struct store *st, FILE *in, const char *name, struct not
 		set_cause(cause, "%s: empty: not an auditscope notes file", name);
 		goto out;
 	}
-	if (exec(st, nested ? "RELEASE notes_import" : "COMMIT", cause) < 0)
+	if (im.pending) {
+		if (pend_add_rows(st, im.rows, im.nrows, cause) < 0)
+			goto out;
+	} else if ((nested         ? exec(st, "RELEASE notes_import", cause)
+		    : hold || load ? pend_commit_quiet(st, cause)
+				   : exec(st, "COMMIT", cause)) < 0) {
 		goto out;
+	}
 	in_tx = false;
 	rc = 0;
 out:
@@ -381,6 +482,8 @@ out:
 		sqlite3_exec(store_db(st),
 			     nested ? "ROLLBACK TO notes_import; RELEASE notes_import" : "ROLLBACK", NULL,
 			     NULL, NULL);
+	pend_done(hold, rc == 0);
+	rows_free(&im);
 	if (!nested)
 		sqlite_store_want_write(st, false);
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)

@@ -27,19 +27,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
 #include "xalloc.h"
 
-static char *pend_path(struct store *st)
+char *pend_path(struct store *st)
 {
 	return xasprintf("%s-pending", store_path(st));
 }
 
 static int pfail(sqlite3 *db, const char *path, char **cause)
 {
-	return set_cause(cause, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+	if (!db)
+		return set_cause(cause, "%s: cannot open", path);
+	return set_cause(cause, "%s: %s (%d)", path, sqlite3_errmsg(db), sqlite3_extended_errcode(db));
 }
 
 static sqlite3 *pend_open(const char *path, bool create, char **cause)
@@ -52,7 +55,9 @@ static sqlite3 *pend_open(const char *path, bool create, char **cause)
 		sqlite3_close(db);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, 5000);
+	/* SQLite's own handler sleeps up to 100 ms at a time */
+	static const int wait_ms = 5000;
+	sqlite3_busy_handler(db, sqlite_busy_poll_ms, (void *)&wait_ms);
 	/* as the case: WAL, no sync at commit (a killed process loses no
 	 * commit; only a power loss can take the last ones back), which a
 	 * busy disk would otherwise make the analyst wait for; nor at close,
@@ -72,37 +77,174 @@ static sqlite3 *pend_open(const char *path, bool create, char **cause)
 	return db;
 }
 
-int pend_add(struct store *st, const struct pend_key *keys, size_t nkeys, const struct pend_change *ch,
-	     size_t nch, const char *author, const char *created, char **cause)
+/*
+ * The pending file goes once it is applied and empty (pend_tidy), so
+ * that a case keeps no file beside it for a load long done. Another
+ * process may have opened it just before, to add a change: so the file
+ * is first marked dead (user_version 1) under its write lock, and that
+ * mark checkpointed into the file itself, before it is removed, and
+ * whoever takes its write lock looks at the mark first (pend_begin): a
+ * dead file is left for a fresh one, never written.
+ */
+static int pend_dead(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	int dead = -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			dead = sqlite3_column_int(q, 0) == 1;
+		sqlite3_finalize(q);
+	}
+	return dead;
+}
+
+/* Remove a dead pending file: its mark into the file itself and its
+ * log emptied first, so that whoever opens it from here on, with or
+ * without its log, sees it dead. false: a reader in the way (it stays
+ * dead; the next to find it tries again). */
+static bool pend_remove_dead(sqlite3 *db, const char *path)
+{
+	int logged = -1, moved = -1;
+	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &logged, &moved) != SQLITE_OK ||
+	    logged != 0)
+		return false;
+	static const char *const ext[] = { "-wal", "-shm", "-journal" };
+	for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+		char *p = xasprintf("%s%s", path, ext[i]);
+		unlink(p);
+		free(p);
+	}
+	unlink(path);
+	return true;
+}
+
+/* Open the pending file (create: at need) and take its write lock on a
+ * live file. NULL with *cause. */
+static sqlite3 *pend_begin(const char *path, bool create, char **cause)
+{
+	for (int tries = 0; tries < 2000; tries++) {
+		sqlite3 *db = pend_open(path, create, cause);
+		if (!db)
+			return NULL;
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+			pfail(db, path, cause);
+			sqlite3_close(db);
+			return NULL;
+		}
+		int dead = pend_dead(db);
+		if (dead == 0)
+			return db;
+		if (dead < 0) {
+			pfail(db, path, cause);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			sqlite3_close(db);
+			return NULL;
+		}
+		/* being removed (or its remover died): finish that, then a
+		 * fresh file */
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		bool gone = pend_remove_dead(db, path);
+		sqlite3_close(db);
+		if (!gone)
+			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
+	set_cause(cause, "%s: marked as removed and still there", path);
+	return NULL;
+}
+
+void pend_tidy(struct store *st)
 {
 	char *path = pend_path(st);
-	sqlite3 *db = pend_open(path, true, cause);
+	sqlite3 *db = NULL;
 	sqlite3_stmt *q = NULL;
+	if (access(path, F_OK) != 0 ||
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto out;
+	static const int wait_ms = 100;
+	sqlite3_busy_handler(db, sqlite_busy_poll_ms, (void *)&wait_ms);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		goto out; /* in use: another time */
+	int dead = pend_dead(db);
+	if (dead == 0) {
+		bool empty = false;
+		if (sqlite3_prepare_v2(db, "SELECT EXISTS(SELECT 1 FROM ops)", -1, &q, NULL) == SQLITE_OK)
+			empty = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 0;
+		else /* no table: its creator was killed before it made it */
+			empty = strstr(sqlite3_errmsg(db), "no such table") != NULL;
+		sqlite3_finalize(q);
+		/* never alive again once marked: whoever finds it dead may
+		 * remove it */
+		if (!empty || sqlite3_exec(db, "PRAGMA user_version=1; COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			goto out;
+		dead = 1;
+	} else if (dead > 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	if (dead > 0)
+		pend_remove_dead(db, path);
+out:
+	if (db && !sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	free(path);
+}
+
+static int add_rows(struct store *st, const struct pend_row *rows, size_t n, char **cause);
+
+int pend_add_rows(struct store *st, const struct pend_row *rows, size_t n, char **cause)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = add_rows(st, rows, n, cause);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	struct sqlite_waits *w = sqlite_waits_mine();
+	w->pend_adds++;
+	w->pend_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec));
+	return rc;
+}
+
+static int add_rows(struct store *st, const struct pend_row *rows, size_t n, char **cause)
+{
+	char *path = pend_path(st);
+	sqlite3 *db = pend_begin(path, true, cause);
+	sqlite3_stmt *q = NULL, *drop = NULL;
 	int rc = -1;
 	if (!db)
 		goto out;
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
+	if (sqlite3_prepare_v2(db,
 			       "INSERT INTO ops(op, record_id, kind, arg, author, created) VALUES(?,?,?,?,?,?)",
-			       -1, &q, NULL) != SQLITE_OK) {
+			       -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "DELETE FROM ops WHERE op = ?1 AND record_id = ?2", -1, &drop, NULL) !=
+		    SQLITE_OK) {
 		pfail(db, path, cause);
 		goto out;
 	}
-	for (size_t k = 0; k < nkeys; k++)
-		for (size_t i = 0; i < nch; i++) {
-			sqlite3_bind_int(q, 1, ch[i].op);
-			sqlite3_bind_text(q, 2, keys[k].rid, -1, SQLITE_STATIC);
-			sqlite3_bind_int(q, 3, keys[k].kind);
-			sqlite3_bind_text(q, 4, ch[i].arg, -1, SQLITE_STATIC);
-			sqlite3_bind_text(q, 5, author, -1, SQLITE_STATIC);
-			sqlite3_bind_text(q, 6, created, -1, SQLITE_STATIC);
-			int r = sqlite3_step(q);
-			sqlite3_reset(q);
-			if (r != SQLITE_DONE) {
+	for (size_t i = 0; i < n; i++) {
+		const struct pend_row *r = &rows[i];
+		if (r->op == PEND_STATE) { /* only the last value of a key matters */
+			sqlite3_bind_int(drop, 1, r->op);
+			sqlite3_bind_text(drop, 2, r->rid, -1, SQLITE_STATIC);
+			int d = sqlite3_step(drop);
+			sqlite3_reset(drop);
+			if (d != SQLITE_DONE) {
 				pfail(db, path, cause);
 				goto out;
 			}
 		}
+		sqlite3_bind_int(q, 1, r->op);
+		sqlite3_bind_text(q, 2, r->rid, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 3, r->kind);
+		sqlite3_bind_text(q, 4, r->arg, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 5, r->author ? r->author : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 6, r->created ? r->created : "", -1, SQLITE_STATIC);
+		int step = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (step != SQLITE_DONE) {
+			pfail(db, path, cause);
+			goto out;
+		}
+	}
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		pfail(db, path, cause);
 		goto out;
@@ -110,11 +252,32 @@ int pend_add(struct store *st, const struct pend_key *keys, size_t nkeys, const 
 	rc = 0;
 out:
 	sqlite3_finalize(q);
+	sqlite3_finalize(drop);
 	if (db && !sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db);
 	free(path);
 	return rc;
+}
+
+int pend_add(struct store *st, const struct pend_key *keys, size_t nkeys, const struct pend_change *ch,
+	     size_t nch, const char *author, const char *created, char **cause)
+{
+	struct pend_row *rows = xmalloc((nkeys && nch ? nkeys * nch : 1) * sizeof *rows);
+	size_t n = 0;
+	for (size_t k = 0; k < nkeys; k++)
+		for (size_t i = 0; i < nch; i++)
+			rows[n++] = (struct pend_row){ ch[i].op,  keys[k].rid, keys[k].kind,
+						       ch[i].arg, author,      created };
+	int rc = pend_add_rows(st, rows, n, cause);
+	free(rows);
+	return rc;
+}
+
+int pend_add_state(struct store *st, const char *key, const char *value, char **cause)
+{
+	struct pend_row r = { PEND_STATE, key, -1, value, "", "" };
+	return pend_add_rows(st, &r, 1, cause);
 }
 
 /* annot_apply's changes to the keys in temp.annot_sel (annot.c). */
@@ -170,6 +333,23 @@ static const char *const apply_sql[][2] = {
 	[PEND_NOTE] = { "DELETE FROM notes WHERE record_id = ?1 AND kind = ?2 AND author = ?3",
 			"INSERT INTO notes(record_id, kind, author, created, text)"
 			" SELECT ?1, ?2, ?3, ?4, ?5 WHERE ?5 <> ''" },
+	[PEND_STATE] = { "DELETE FROM state WHERE key = ?1 AND ?5 IS NULL",
+			 "INSERT OR REPLACE INTO state(key, value) SELECT ?1, ?5 WHERE ?5 IS NOT NULL" },
+	[PEND_NOTE_DEL] = { "DELETE FROM notes WHERE id = CAST(?5 AS INTEGER) AND record_id = ?1 AND kind = ?2",
+			    NULL },
+	[PEND_NOTE_ADD] = { "INSERT INTO notes(record_id, kind, author, created, text) SELECT ?1, ?2, ?3, ?4, ?5"
+			    " WHERE NOT EXISTS(SELECT 1 FROM notes WHERE record_id = ?1 AND kind = ?2"
+			    " AND author = ?3 AND created = ?4 AND text = ?5)",
+			    NULL },
+	[PEND_VIEW] = { "INSERT OR REPLACE INTO views(name, filter, sort, columns, author, created)"
+			" VALUES(?1, json_extract(?5, '$.f'), json_extract(?5, '$.s'), json_extract(?5, '$.c'),"
+			" ?3, ?4)",
+			NULL },
+	[PEND_VIEW_ADD] = { "INSERT OR IGNORE INTO views(name, filter, sort, columns, author, created)"
+			    " VALUES(?1, json_extract(?5, '$.f'), json_extract(?5, '$.s'), json_extract(?5, '$.c'),"
+			    " ?3, ?4)",
+			    NULL },
+	[PEND_VIEW_DEL] = { "DELETE FROM views WHERE name = ?1", NULL },
 };
 #define NOPS (sizeof apply_sql / sizeof apply_sql[0])
 
@@ -208,6 +388,10 @@ int pend_apply(struct store *st, struct pend_hold **hold, char **cause)
 		free(path);
 		return 0;
 	}
+	if (access(path, F_OK) != 0) { /* removed meanwhile: nothing pending */
+		free(path);
+		return 0;
+	}
 	/* (its table made sure of: a process killed while it created the
 	 * file leaves it empty) */
 	sqlite3 *db = pend_open(path, true, cause);
@@ -221,8 +405,7 @@ int pend_apply(struct store *st, struct pend_hold **hold, char **cause)
 	int64_t top = 0;
 	/* the pending file stays locked until the case's commit: no change
 	 * can be added, and so none lost, in between */
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT seq, op, record_id, kind, arg, author, created FROM ops ORDER BY seq",
+	if (sqlite3_prepare_v2(db, "SELECT seq, op, record_id, kind, arg, author, created FROM ops ORDER BY seq",
 			       -1, &src, NULL) != SQLITE_OK) {
 		pfail(db, path, cause);
 		goto out;
@@ -276,6 +459,19 @@ void pend_done(struct pend_hold *hold, bool committed)
 	free(hold);
 }
 
+/* SQLite's default */
+#define PEND_CKPT_PAGES 1000
+
+int pend_commit_quiet(struct store *st, char **cause)
+{
+	sqlite3 *db = store_db(st);
+	int was = sqlite3_wal_autocheckpoint(db, 0) == SQLITE_OK;
+	int rc = sqlite_exec(st, "COMMIT", cause);
+	if (was)
+		sqlite3_wal_autocheckpoint(db, PEND_CKPT_PAGES);
+	return rc;
+}
+
 int pend_merge(struct store *st, char **cause)
 {
 	char *path = pend_path(st);
@@ -290,7 +486,9 @@ int pend_merge(struct store *st, char **cause)
 		sqlite_exec(st, "ROLLBACK", NULL);
 		return -1;
 	}
-	bool ok = sqlite_exec(st, "COMMIT", cause) == 0;
+	/* the pending file is locked until pend_done: an analyst's change
+	 * must not wait for a checkpoint of the load's pages meanwhile */
+	bool ok = (hold ? pend_commit_quiet(st, cause) : sqlite_exec(st, "COMMIT", cause)) == 0;
 	if (!ok)
 		sqlite_exec(st, "ROLLBACK", NULL);
 	pend_done(hold, ok);
@@ -338,7 +536,8 @@ static void cache_load(struct pend_cache *c)
 	sqlite3_stmt *q = NULL;
 	if (sqlite3_open_v2(c->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		goto out;
-	sqlite3_busy_timeout(db, 1000);
+	static const int wait_ms = 1000;
+	sqlite3_busy_handler(db, sqlite_busy_poll_ms, (void *)&wait_ms);
 	if (sqlite3_prepare_v2(db, "SELECT op, record_id, kind, arg FROM ops ORDER BY seq", -1, &q, NULL) !=
 	    SQLITE_OK)
 		goto out;
@@ -357,15 +556,15 @@ out:
 	sqlite3_close(db);
 }
 
-void pend_state(struct store *st, const char *rid, int kind, int *mark, bool *tag, bool *note)
+/* The pending changes, read again if they changed; NULL when there is
+ * no pending file. Returns with cache_mu held when not NULL. */
+static struct pend_cache *cache_get(struct store *st)
 {
-	*mark = -1;
-	*tag = *note = false;
 	char *path = pend_path(st);
 	struct stat sb;
 	if (stat(path, &sb) != 0) {
 		free(path);
-		return;
+		return NULL;
 	}
 	/* a change may sit in the log until a checkpoint */
 	char *wal = xasprintf("%s-wal", path);
@@ -397,6 +596,17 @@ void pend_state(struct store *st, const char *rid, int kind, int *mark, bool *ta
 		c->wal_size = wb.st_size;
 		c->wal_mtime = wb.st_mtim;
 	}
+	free(path);
+	return c;
+}
+
+void pend_state(struct store *st, const char *rid, int kind, int *mark, bool *tag, bool *note)
+{
+	*mark = -1;
+	*tag = *note = false;
+	struct pend_cache *c = cache_get(st);
+	if (!c)
+		return;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct pend_item *it = &c->items[i];
 		if (it->kind != kind || strcmp(it->rid, rid) != 0)
@@ -409,5 +619,20 @@ void pend_state(struct store *st, const char *rid, int kind, int *mark, bool *ta
 			*note = true;
 	}
 	pthread_mutex_unlock(&cache_mu);
-	free(path);
+}
+
+int pend_state_value(struct store *st, const char *key, char **value)
+{
+	*value = NULL;
+	struct pend_cache *c = cache_get(st);
+	if (!c)
+		return 0;
+	int found = 0;
+	for (size_t i = c->n; i-- > 0 && !found;)
+		if (c->items[i].op == PEND_STATE && strcmp(c->items[i].rid, key) == 0) {
+			*value = c->items[i].arg ? xstrdup(c->items[i].arg) : NULL;
+			found = 1;
+		}
+	pthread_mutex_unlock(&cache_mu);
+	return found;
 }

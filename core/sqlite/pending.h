@@ -12,7 +12,32 @@
 #include "sqlite_store.h"
 
 /* What an annotation does to one event's key (record id, kind). */
-enum pend_op { PEND_MARK = 1, PEND_UNMARK, PEND_TAG, PEND_UNTAG, PEND_NOTE };
+enum pend_op {
+	PEND_MARK = 1,
+	PEND_UNMARK,
+	PEND_TAG,
+	PEND_UNTAG,
+	PEND_NOTE,     /* the author's note set to the argument ("": removed) */
+	PEND_STATE,    /* saved state: record id the key, the argument its value (NULL: removed) */
+	PEND_NOTE_DEL, /* the note of this key whose id in the case is the argument */
+	PEND_NOTE_ADD, /* a note added unless the very same (author, time, text) is there */
+	PEND_VIEW,     /* a saved view (record id: its name; argument: JSON {f, s, c}) */
+	PEND_VIEW_ADD, /* the same, unless one of that name is there */
+	PEND_VIEW_DEL, /* the view of that name removed */
+};
+
+/* One change as the pending file keeps it. */
+struct pend_row {
+	int op;
+	const char *rid;
+	int kind;
+	const char *arg;
+	const char *author, *created;
+};
+
+/* Append rows to the pending file in one transaction: all or none. 0,
+ * or -1 with *cause. */
+int pend_add_rows(struct store *st, const struct pend_row *rows, size_t n, char **cause);
 
 struct pend_key {
 	const char *rid;
@@ -31,6 +56,16 @@ struct pend_change {
 int pend_add(struct store *st, const struct pend_key *keys, size_t nkeys, const struct pend_change *ch,
 	     size_t nch, const char *author, const char *created, char **cause);
 
+/* Where the changes go: CASE-pending (caller frees). */
+char *pend_path(struct store *st);
+
+/* The interface's saved state (key = value; NULL removes it), replacing
+ * what is pending for the key. 0, or -1 with *cause. */
+int pend_add_state(struct store *st, const char *key, const char *value, char **cause);
+/* The value pending for a state key: 1 with *value (caller frees; NULL
+ * when removed), 0 when nothing is pending for it. */
+int pend_state_value(struct store *st, const char *key, char **value);
+
 /* The same for annot_apply: its changes (unmark, or a mark with the tag
  * and the note or its removal) to every key in temp.annot_sel. */
 int pend_add_selected(struct store *st, bool unmark, const char *tag, const char *note, bool clear_note,
@@ -44,9 +79,18 @@ int pend_apply(struct store *st, struct pend_hold **hold, char **cause);
 /* After the case's transaction: committed, the applied changes leave the
  * pending file; rolled back, they stay. Takes NULL. */
 void pend_done(struct pend_hold *hold, bool committed);
+/* COMMIT the case's transaction without a checkpoint (the log is left
+ * to the next commit or to the load): a checkpoint writes and syncs the
+ * case while the pending file may still be locked. 0, or -1 with *cause. */
+int pend_commit_quiet(struct store *st, char **cause);
 /* A transaction of its own that applies them (a load between its index
  * builds and at its end; an open). 0 nothing or done, -1 with *cause. */
 int pend_merge(struct store *st, char **cause);
+
+/* Remove the pending file if it is empty and nobody is writing to it
+ * (not while a load runs: it applies the file after each commit; at its
+ * end, an open, an analyst's write with no load). */
+void pend_tidy(struct store *st);
 
 /* What the pending changes say about a key, for readers (the interface's
  * markers, a bookmark's toggle): *mark 1 marked, 0 unmarked, -1 no

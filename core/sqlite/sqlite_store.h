@@ -53,6 +53,22 @@ void sqlite_store_want_write(struct store *st, bool on);
  * (5,000 ms when opened); the previous value. */
 int sqlite_store_busy_ms(struct store *st, int ms);
 
+/* What the calling thread has waited for so far, for bench_lockwait's
+ * attribution of a slow annotation or read: calls of the busy handlers
+ * (the case's and the pending file's) and the time they slept, and the
+ * annotations written to the pending file and the time that took
+ * (open, insert, commit). Counted per thread, never reset. */
+struct sqlite_waits {
+	uint64_t busy_calls, busy_ns;
+	uint64_t pend_adds, pend_ns;
+};
+void sqlite_waits_get(struct sqlite_waits *out);
+/* (store.c, pending.c) this thread's counters */
+struct sqlite_waits *sqlite_waits_mine(void);
+/* A busy handler that retries every 2 ms for up to *(int *)ctx ms and
+ * counts its sleeps in this thread's sqlite_waits. */
+int sqlite_busy_poll_ms(void *ctx, int n);
+
 /* ------------------------------------------------------------------ */
 /* The one prepare/exec/error helper: every error of the SQLite store
  * names the case file ("case.db: no such table: x"). */

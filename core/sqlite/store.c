@@ -366,7 +366,10 @@ static int sqlite_ensure_indexes(struct store *st, char **cause)
 		if (pend_merge(st, cause) < 0 || sqlite_exec(st, index_sql[i], cause) < 0)
 			return -1;
 	}
-	return pend_merge(st, cause);
+	if (pend_merge(st, cause) < 0)
+		return -1;
+	pend_tidy(st);
+	return 0;
 }
 
 /* Before SQLite is first used: every connection is used by one thread
@@ -450,20 +453,57 @@ static bool has_wal(const char *path)
 
 static void sqlite_close(struct store *st);
 
+static _Thread_local struct sqlite_waits waits;
+
+struct sqlite_waits *sqlite_waits_mine(void)
+{
+	return &waits;
+}
+
+void sqlite_waits_get(struct sqlite_waits *out)
+{
+	*out = waits;
+}
+
+static int64_t ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* One 2 ms sleep of a busy handler, counted. */
+static void busy_sleep(void)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	waits.busy_calls++;
+	waits.busy_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec));
+}
+
 /* Retry a busy lock every 2 ms until busy_ms have passed since the first
  * try (sqlite_store.h). */
 static int busy_poll(void *ctx, int n)
 {
 	struct sqlite_store *s = ctx;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (n == 0)
-		s->busy_since = now;
-	int64_t ms = (int64_t)(now.tv_sec - s->busy_since.tv_sec) * 1000 +
-		     (now.tv_nsec - s->busy_since.tv_nsec) / 1000000;
-	if (ms >= s->busy_ms)
+		clock_gettime(CLOCK_MONOTONIC, &s->busy_since);
+	if (ms_since(&s->busy_since) >= s->busy_ms)
 		return 0;
-	nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
+	busy_sleep();
+	return 1;
+}
+
+int sqlite_busy_poll_ms(void *ctx, int n)
+{
+	static _Thread_local struct timespec since;
+	if (n == 0)
+		clock_gettime(CLOCK_MONOTONIC, &since);
+	if (ms_since(&since) >= *(const int *)ctx)
+		return 0;
+	busy_sleep();
 	return 1;
 }
 
@@ -658,8 +698,8 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	msg_layout(st);
 	/* annotations left pending by a load that ended or was killed
 	 * (pending.c); a running one applies them itself */
-	if (!SQ(st)->readonly && !sqlite_load_running(st))
-		pend_merge(st, NULL);
+	if (!SQ(st)->readonly && !sqlite_load_running(st) && pend_merge(st, NULL) == 0)
+		pend_tidy(st);
 	*out = st;
 	return 0;
 }

@@ -76,7 +76,10 @@ struct store *cli_open_case(const char *path)
 {
 	struct store *st = NULL;
 	char *cause = NULL;
-	if (store_open(path, 0, &st, &cause) < 0 || store_ensure_indexes(st, &cause) < 0) {
+	/* a load running into the case builds its indexes itself at its end:
+	 * building them here would wait for it (issue 10, finding 15) */
+	if (store_open(path, 0, &st, &cause) < 0 ||
+	    (!store_load_running(st) && store_ensure_indexes(st, &cause) < 0)) {
 		cli_error("%s", cause);
 		free(cause);
 		store_close(st);
