@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "xalloc.h"
 
@@ -125,7 +127,44 @@ struct run {
 		uint64_t mark;          /* store_load_mark */
 	} * pend;
 	size_t npend, cpend;
+	/* a pipe on stdin is a source from the load's start (early_stdin) */
+	bool early;
 };
+
+/*
+ * A pipe on stdin may bring its first bytes long after the load starts
+ * (a slow export, a tail): it is a source at once, "loading", so that
+ * info and the interface show it while nothing has come yet (issue 10,
+ * finding 15). Its first member takes that row over; a member of
+ * another name (stdin was an archive) ends it first.
+ */
+static void early_stdin(struct run *r, const char *path)
+{
+	struct stat sb;
+	if (strcmp(path, "-") != 0 || fstat(STDIN_FILENO, &sb) != 0 || S_ISREG(sb.st_mode))
+		return;
+	char *cause = NULL;
+	if (store_load_source(r->ld, "-", -1, &cause) < 0) {
+		r->fatal = cause;
+		return;
+	}
+	r->early = true;
+}
+
+/* Does the source for name exist already (early_stdin)? Ends the early
+ * row when name is another one. */
+static bool early_taken(struct run *r, const char *name)
+{
+	if (!r->early)
+		return false;
+	r->early = false;
+	if (strcmp(name, "-") == 0)
+		return true;
+	char *cause = NULL;
+	if (store_load_source_end(r->ld, NULL, "archive", NULL, "complete", NULL, &cause) < 0)
+		r->fatal = cause;
+	return false;
+}
 
 static void defer_source(struct run *r, const struct ingest_source *s)
 {
@@ -285,7 +324,12 @@ static void walk_skip(const char *name, const char *why, void *ctx)
 		return;
 	char *cause = NULL;
 	char *status = xasprintf("error: %s", why);
-	if (store_load_source(r->ld, name, -1, &cause) < 0 ||
+	bool taken = early_taken(r, name);
+	if (r->fatal) {
+		free(status);
+		return;
+	}
+	if ((!taken && store_load_source(r->ld, name, -1, &cause) < 0) ||
 	    store_load_source_end(r->ld, NULL, "unread", NULL, status, NULL, &cause) < 0)
 		r->fatal = cause ? cause : xstrdup("cannot record a source");
 	free(status);
@@ -301,7 +345,10 @@ static int member(struct input *in, void *ctx)
 	if (r->fatal)
 		return -1;
 	r->in = in;
-	if (store_load_source(r->ld, input_name(in), input_size(in), &cause) < 0) {
+	bool taken = early_taken(r, input_name(in));
+	if (r->fatal)
+		return -1;
+	if (!taken && store_load_source(r->ld, input_name(in), input_size(in), &cause) < 0) {
 		r->fatal = cause;
 		return -1;
 	}
@@ -460,6 +507,9 @@ int ingest_paths(struct store *st, const char *const *paths, size_t npaths, cons
 	store_load_sink(r.ld, &r.inner);
 	for (size_t i = 0; i < npaths; i++) {
 		char *c = NULL;
+		early_stdin(&r, paths[i]);
+		if (r.fatal)
+			break;
 		if (input_walk_skips(paths[i], &o->limits, member, walk_warn, walk_skip, &r, &c) < 0) {
 			if (r.fatal || r.interrupted) {
 				free(c);
@@ -474,6 +524,8 @@ int ingest_paths(struct store *st, const char *const *paths, size_t npaths, cons
 			walk_skip(paths[i], why, &r);
 			free(c);
 		}
+		if (r.early) /* no member at all: its row ends as it is */
+			early_taken(&r, "");
 		if ((o->stop && *o->stop) || r.cancelled) {
 			r.interrupted = true;
 			break;
