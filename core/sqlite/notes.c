@@ -468,7 +468,7 @@ int sqlite_notes_import(struct store *st, FILE *in, const char *name, struct not
 		goto out;
 	}
 	if (im.pending) {
-		if (pend_add_rows(st, im.rows, im.nrows, cause) < 0)
+		if (im.nrows && pend_add_rows(st, im.rows, im.nrows, cause) < 0)
 			goto out;
 	} else if ((nested         ? exec(st, "RELEASE notes_import", cause)
 		    : hold || load ? pend_commit_quiet(st, cause)
