@@ -129,8 +129,6 @@ static int tx_end(struct store *st, bool nested, struct pend_hold *hold, bool ok
 	pend_done(hold, rc == 0);
 	if (!nested)
 		sqlite_store_want_write(st, false);
-	if (hold && rc == 0 && !store_load_running(st))
-		pend_tidy(st); /* applied, and no load to add more */
 	return rc;
 }
 

@@ -45,6 +45,11 @@ static int pfail(sqlite3 *db, const char *path, char **cause)
 	return set_cause(cause, "%s: %s (%d)", path, sqlite3_errmsg(db), sqlite3_extended_errcode(db));
 }
 
+#define OPS_TABLE                                                                          \
+	"CREATE TABLE IF NOT EXISTS ops(seq INTEGER PRIMARY KEY, op INTEGER NOT NULL,"     \
+	" record_id TEXT NOT NULL, kind INTEGER NOT NULL, arg TEXT, author TEXT NOT NULL," \
+	" created TEXT NOT NULL)"
+
 static sqlite3 *pend_open(const char *path, bool create, char **cause)
 {
 	sqlite3 *db = NULL;
@@ -61,15 +66,12 @@ static sqlite3 *pend_open(const char *path, bool create, char **cause)
 	/* as the case: WAL, no sync at commit (a killed process loses no
 	 * commit; only a power loss can take the last ones back), which a
 	 * busy disk would otherwise make the analyst wait for; nor at close,
-	 * whose checkpoint would sync (the log stays beside the file) */
+	 * whose checkpoint would sync (the log stays beside the file). The
+	 * table is made sure of: a process killed while it created the file
+	 * leaves it empty. */
 	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	if (create &&
-	    sqlite3_exec(db,
-			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			 "CREATE TABLE IF NOT EXISTS ops(seq INTEGER PRIMARY KEY, op INTEGER NOT NULL,"
-			 " record_id TEXT NOT NULL, kind INTEGER NOT NULL, arg TEXT, author TEXT NOT NULL,"
-			 " created TEXT NOT NULL)",
-			 NULL, NULL, NULL) != SQLITE_OK) {
+	if (create && sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; " OPS_TABLE, NULL,
+				   NULL, NULL) != SQLITE_OK) {
 		pfail(db, path, cause);
 		sqlite3_close(db);
 		return NULL;
@@ -77,117 +79,30 @@ static sqlite3 *pend_open(const char *path, bool create, char **cause)
 	return db;
 }
 
-/*
- * The pending file goes once it is applied and empty (pend_tidy), so
- * that a case keeps no file beside it for a load long done. Another
- * process may have opened it just before, to add a change: so the file
- * is first marked dead (user_version 1) under its write lock, and that
- * mark checkpointed into the file itself, before it is removed, and
- * whoever takes its write lock looks at the mark first (pend_begin): a
- * dead file is left for a fresh one, never written.
- */
-static int pend_dead(sqlite3 *db)
-{
-	sqlite3_stmt *q;
-	int dead = -1;
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			dead = sqlite3_column_int(q, 0) == 1;
-		sqlite3_finalize(q);
-	}
-	return dead;
-}
-
-/* Remove a dead pending file: its mark into the file itself and its
- * log emptied first, so that whoever opens it from here on, with or
- * without its log, sees it dead. false: a reader in the way (it stays
- * dead; the next to find it tries again). */
-static bool pend_remove_dead(sqlite3 *db, const char *path)
-{
-	int logged = -1, moved = -1;
-	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &logged, &moved) != SQLITE_OK ||
-	    logged != 0)
-		return false;
-	static const char *const ext[] = { "-wal", "-shm", "-journal" };
-	for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
-		char *p = xasprintf("%s%s", path, ext[i]);
-		unlink(p);
-		free(p);
-	}
-	unlink(path);
-	return true;
-}
-
-/* Open the pending file (create: at need) and take its write lock on a
- * live file. NULL with *cause. */
+/* Open the pending file (create: at need) and take its write lock. A
+ * file another process is creating just then can fail an open once (a
+ * schema that changed under it): nothing is written yet, so try again,
+ * a few times. NULL with *cause. */
 static sqlite3 *pend_begin(const char *path, bool create, char **cause)
 {
-	for (int tries = 0; tries < 2000; tries++) {
+	for (int tries = 0;; tries++) {
 		sqlite3 *db = pend_open(path, create, cause);
-		if (!db)
-			return NULL;
-		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-			pfail(db, path, cause);
-			sqlite3_close(db);
-			return NULL;
-		}
-		int dead = pend_dead(db);
-		if (dead == 0)
+		int code = SQLITE_OK;
+		if (db && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
 			return db;
-		if (dead < 0) {
+		if (db) {
+			code = sqlite3_errcode(db);
 			pfail(db, path, cause);
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			sqlite3_close(db);
-			return NULL;
 		}
-		/* being removed (or its remover died): finish that, then a
-		 * fresh file */
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		bool gone = pend_remove_dead(db, path);
-		sqlite3_close(db);
-		if (!gone)
-			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		if (code == SQLITE_BUSY || tries >= 20) /* busy: waited 5 s already */
+			return NULL;
+		if (cause) {
+			free(*cause);
+			*cause = NULL;
+		}
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	}
-	set_cause(cause, "%s: marked as removed and still there", path);
-	return NULL;
-}
-
-void pend_tidy(struct store *st)
-{
-	char *path = pend_path(st);
-	sqlite3 *db = NULL;
-	sqlite3_stmt *q = NULL;
-	if (access(path, F_OK) != 0 ||
-	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-		goto out;
-	static const int wait_ms = 100;
-	sqlite3_busy_handler(db, sqlite_busy_poll_ms, (void *)&wait_ms);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		goto out; /* in use: another time */
-	int dead = pend_dead(db);
-	if (dead == 0) {
-		bool empty = false;
-		if (sqlite3_prepare_v2(db, "SELECT EXISTS(SELECT 1 FROM ops)", -1, &q, NULL) == SQLITE_OK)
-			empty = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 0;
-		else /* no table: its creator was killed before it made it */
-			empty = strstr(sqlite3_errmsg(db), "no such table") != NULL;
-		sqlite3_finalize(q);
-		/* never alive again once marked: whoever finds it dead may
-		 * remove it */
-		if (!empty || sqlite3_exec(db, "PRAGMA user_version=1; COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-			goto out;
-		dead = 1;
-	} else if (dead > 0) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	}
-	if (dead > 0)
-		pend_remove_dead(db, path);
-out:
-	if (db && !sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_close(db);
-	free(path);
 }
 
 static int add_rows(struct store *st, const struct pend_row *rows, size_t n, char **cause);
@@ -538,6 +453,7 @@ static void cache_load(struct pend_cache *c)
 		goto out;
 	static const int wait_ms = 1000;
 	sqlite3_busy_handler(db, sqlite_busy_poll_ms, (void *)&wait_ms);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	if (sqlite3_prepare_v2(db, "SELECT op, record_id, kind, arg FROM ops ORDER BY seq", -1, &q, NULL) !=
 	    SQLITE_OK)
 		goto out;

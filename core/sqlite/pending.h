@@ -87,11 +87,6 @@ int pend_commit_quiet(struct store *st, char **cause);
  * builds and at its end; an open). 0 nothing or done, -1 with *cause. */
 int pend_merge(struct store *st, char **cause);
 
-/* Remove the pending file if it is empty and nobody is writing to it
- * (not while a load runs: it applies the file after each commit; at its
- * end, an open, an analyst's write with no load). */
-void pend_tidy(struct store *st);
-
 /* What the pending changes say about a key, for readers (the interface's
  * markers, a bookmark's toggle): *mark 1 marked, 0 unmarked, -1 no
  * change pending; *tag / *note set when one is added. */

@@ -366,10 +366,7 @@ static int sqlite_ensure_indexes(struct store *st, char **cause)
 		if (pend_merge(st, cause) < 0 || sqlite_exec(st, index_sql[i], cause) < 0)
 			return -1;
 	}
-	if (pend_merge(st, cause) < 0)
-		return -1;
-	pend_tidy(st);
-	return 0;
+	return pend_merge(st, cause);
 }
 
 /* Before SQLite is first used: every connection is used by one thread
@@ -698,8 +695,8 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	msg_layout(st);
 	/* annotations left pending by a load that ended or was killed
 	 * (pending.c); a running one applies them itself */
-	if (!SQ(st)->readonly && !sqlite_load_running(st) && pend_merge(st, NULL) == 0)
-		pend_tidy(st);
+	if (!SQ(st)->readonly && !sqlite_load_running(st))
+		pend_merge(st, NULL);
 	*out = st;
 	return 0;
 }
