@@ -268,7 +268,8 @@ static int resolve(struct ch_query *q, char **cause)
 		q->nmk = 0;
 		return -1;
 	}
-	qsort(q->mk, q->nmk, sizeof *q->mk, key_cmp);
+	if (q->nmk > 1) /* qsort of a NULL array is undefined, even of 0 rows */
+		qsort(q->mk, q->nmk, sizeof *q->mk, key_cmp);
 	/* the other reads: the SQL narrowed to the matching ids */
 	char *w;
 	if (!q->nmk) {
