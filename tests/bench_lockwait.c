@@ -193,7 +193,7 @@ static void sample_one(struct watched *w)
 		fclose(f);
 	}
 	char name[48];
-	snprintf(name, sizeof name, "%c %s", state, wchan[0] && strcmp(wchan, "0") ? wchan : "?");
+	snprintf(name, sizeof name, "%c %.40s", state, wchan[0] && strcmp(wchan, "0") ? wchan : "?");
 	where_add(op, name);
 }
 
