@@ -235,7 +235,8 @@ check "14: anti-forensics over a rule made at INT64_MIN answers (exit 0)" bash -
 # a pipe whose reader left (SIGPIPE ignored) are errors, not exit 0
 for cmd in "query $t/c8.case" "query $t/c8.case --raw --format jsonl" "stack $t/c8.case user" \
 	"messages $t/c8.case" "histogram $t/c8.case" "hunt $t/c8.case" "info $t/c8.case" \
-	"export $t/c8.case --format csv" "notes export $t/c8.case"; do
+	"export $t/c8.case --format csv" "notes export $t/c8.case" "sources $t/c8.case" "fields" \
+	"coverage $t/c8.case" "apps $t/c8.case" "hunt $t/c8.case inbox-rules"; do
 	$bin $cmd > /dev/full 2> "$t/r7.err"; rc=$?
 	check "7: $(echo "$cmd" | sed "s|$t/||") > /dev/full exits 1 naming the error" \
 		bash -c "test $rc = 1 && grep -q 'No space left on device' '$t/r7.err'"

@@ -221,9 +221,13 @@ int out_row(struct out *o, const char *const *vals)
 
 unsigned long long out_end(struct out *o)
 {
+	/* a table writes its rows here: a failed write's errno is kept, or
+	 * the error said at exit is a bare "Input/output error" */
+	errno = 0;
 	if (o->fmt == OUT_TABLE && !o->fixed)
 		flush_held(o);
-	fflush(o->f);
+	if ((fflush(o->f) != 0 || ferror(o->f)) && !first_errno)
+		first_errno = errno;
 	return o->rows;
 }
 
