@@ -31,6 +31,7 @@
 struct group {
 	int64_t key[STACK_MAX_FIELDS];
 	int64_t events, distinct, first, last;
+	int64_t lastd; /* the distinct value of its last row: a repeat needs no lookup */
 };
 
 struct agg {
@@ -311,8 +312,11 @@ static int agg_row(void *ctx, const struct store_cell *c)
 		g->first = ts;
 	if (ts > g->last)
 		g->last = ts;
-	if (d && pair_add(a, (int64_t)i, d))
-		g->distinct++;
+	if (d && d != g->lastd) {
+		g->lastd = d;
+		if (pair_add(a, (int64_t)i, d))
+			g->distinct++;
+	}
 	return 0;
 }
 
