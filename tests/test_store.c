@@ -833,12 +833,16 @@ static void test_message_list_text(void **state)
 	store_close(st);
 }
 
-/* Events from..to-1 of source srcname, event i with its own message
- * <m{i}@x> unless i is in [gap_from, gap_to) or i % 3 == 0; with rich,
- * a client app besides (a richer copy of the same record). */
-static void feed_msgs(struct sink *sk, char **raws, int from, int to, int gap_from, int gap_to, bool rich)
+/* Events from..to-1 as one source named path, event i with its own
+ * message <m{i}@x> unless i is in [gap_from, gap_to) or i % 3 == 0; with
+ * rich, a client app besides (a richer copy of the same record). */
+static void source_msgs(struct store_load *ld, const char *path, char **raws, int from, int to, int gap_from,
+			int gap_to, bool rich)
 {
 	char *cause = NULL;
+	struct sink sk;
+	assert_int_equal(store_load_source(ld, path, 100, &cause), 0);
+	store_load_sink(ld, &sk);
 	for (int i = from; i < to; i++) {
 		struct event ev;
 		struct event_msg m;
@@ -850,8 +854,9 @@ static void feed_msgs(struct sink *sk, char **raws, int from, int to, int gap_fr
 			ev.nmsgs = 0;
 		if (rich)
 			ev.client_app = (struct sv){ "Outlook", 7 };
-		assert_int_equal(sk->event(sk->ctx, &ev, &cause), 0);
+		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
 	}
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
 }
 
 static int64_t summary_messages(struct store *st)
@@ -892,11 +897,7 @@ static void test_message_blocks(void **state)
 	char *c = NULL;
 	struct store_load *ld = store_load_begin(st, &c);
 	assert_non_null(ld);
-	assert_int_equal(store_load_source(ld, "a.json", 100, &c), 0);
-	struct sink sk;
-	store_load_sink(ld, &sk);
-	feed_msgs(&sk, raws, 0, N, GAP_FROM, GAP_TO, false);
-	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &c), 0);
+	source_msgs(ld, "a.json", raws, 0, N, GAP_FROM, GAP_TO, false);
 	assert_int_equal(store_load_end(ld, &c), 0);
 	int64_t want = 0;
 	for (int i = 0; i < N; i++)
@@ -969,15 +970,8 @@ static void test_message_blocks_replaced(void **state)
 	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
 	struct store_load *ld = store_load_begin(st, &cause);
 	assert_non_null(ld);
-	struct sink sk;
-	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
-	store_load_sink(ld, &sk);
-	feed_msgs(&sk, raws, 0, N, N, N, false);
-	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
-	assert_int_equal(store_load_source(ld, "b.json", 100, &cause), 0);
-	store_load_sink(ld, &sk);
-	feed_msgs(&sk, raws, 0, N / 2, N, N, true);
-	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	source_msgs(ld, "a.json", raws, 0, N, N, N, false);
+	source_msgs(ld, "b.json", raws, 0, N / 2, N, N, true);
 	assert_int_equal(store_load_end(ld, &cause), 0);
 	int64_t want = 0;
 	for (int i = 0; i < N; i++)
@@ -988,10 +982,7 @@ static void test_message_blocks_replaced(void **state)
 	load_n(st, "c.json", 0, 0, raws);
 	ld = store_load_begin(st, &cause);
 	assert_non_null(ld);
-	assert_int_equal(store_load_source(ld, "d.json", 100, &cause), 0);
-	store_load_sink(ld, &sk);
-	feed_msgs(&sk, raws, N / 2, N, N, N, true);
-	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	source_msgs(ld, "d.json", raws, N / 2, N, N, N, true);
 	assert_int_equal(store_load_end(ld, &cause), 0);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE client_app IS NOT NULL"), N);
@@ -1017,15 +1008,8 @@ static void test_replace_last_event(void **state)
 	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
 	struct store_load *ld = store_load_begin(st, &cause);
 	assert_non_null(ld);
-	struct sink sk;
-	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
-	store_load_sink(ld, &sk);
-	feed_msgs(&sk, raws, 1, 2, 0, 0, false);
-	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
-	assert_int_equal(store_load_source(ld, "b.json", 100, &cause), 0);
-	store_load_sink(ld, &sk);
-	feed_msgs(&sk, raws, 1, 2, 0, 0, true);
-	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	source_msgs(ld, "a.json", raws, 1, 2, 0, 0, false);
+	source_msgs(ld, "b.json", raws, 1, 2, 0, 0, true);
 	assert_int_equal(store_load_end(ld, &cause), 0);
 	assert_null(cause);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE client_app IS NOT NULL"), 1);
@@ -1042,10 +1026,7 @@ static void test_replace_last_event(void **state)
 	load_n(st, "c.json", 2, 3, raws);
 	ld = store_load_begin(st, &cause);
 	assert_non_null(ld);
-	assert_int_equal(store_load_source(ld, "d.json", 100, &cause), 0);
-	store_load_sink(ld, &sk);
-	feed_msgs(&sk, raws, 2, 3, 0, 0, true);
-	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	source_msgs(ld, "d.json", raws, 2, 3, 0, 0, true);
 	assert_int_equal(store_load_end(ld, &cause), 0);
 	assert_null(cause);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), 2);
