@@ -70,8 +70,12 @@ static sqlite3 *pend_open(const char *path, bool create, char **cause)
 	 * table is made sure of: a process killed while it created the file
 	 * leaves it empty. */
 	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	if (create && sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; " OPS_TABLE, NULL,
-				   NULL, NULL) != SQLITE_OK) {
+	/* synchronous belongs to the connection, not the file: every opening
+	 * sets it, and first (the file's creation commits too) */
+	if (sqlite3_exec(db,
+			 create ? "PRAGMA synchronous=NORMAL; PRAGMA journal_mode=WAL; " OPS_TABLE
+				: "PRAGMA synchronous=NORMAL",
+			 NULL, NULL, NULL) != SQLITE_OK) {
 		pfail(db, path, cause);
 		sqlite3_close(db);
 		return NULL;
