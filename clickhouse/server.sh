@@ -20,6 +20,17 @@ http=${CH_HTTP_PORT:-18123}
 tcp=${CH_TCP_PORT:-18124}
 pidfile=$dir/server.pid
 
+# stop_wait PID: TERM, up to 30 s for it to go (it removes its pid file as
+# it exits: a new server started before then would lose its own), then KILL
+stop_wait() {
+	kill "$1" 2>/dev/null || return 1
+	for _ in $(seq 1 60); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.5
+	done
+	kill -9 "$1" 2>/dev/null || true
+}
+
 ping_ok() {
 	[ "$(curl -s -m 2 "http://127.0.0.1:$http/ping" 2>/dev/null)" = "Ok." ]
 }
@@ -41,29 +52,40 @@ start)
 	cp "$here/users.xml" "$dir/etc/users.xml"
 	"$bin" --config-file="$dir/etc/config.xml" --pid-file="$pidfile" --daemon \
 		> "$dir/log/stdout.log" 2>&1 || true
-	for _ in $(seq 1 240); do
+	for i in $(seq 1 240); do
 		if ping_ok; then
 			echo "clickhouse: started on 127.0.0.1:$http (data in $dir/data)"
 			exit 0
+		fi
+		# a server that died (a bad folder) or could not take its port (it
+		# then listens on ::1 alone and never answers here) is not waited for
+		why=
+		if grep -qs 'Address already in use' "$dir/log/server.err.log"; then
+			why="could not listen (a port is taken)"
+		elif [ "$i" -ge 10 ] && ! pgrep -f -- "--config-file=$dir/etc/config.xml" >/dev/null; then
+			why="exited before it answered"
+		fi
+		if [ -n "$why" ]; then
+			[ -s "$pidfile" ] && stop_wait "$(cat "$pidfile")"
+			rm -f "$pidfile"
+			echo "clickhouse: the server on 127.0.0.1:$http $why; its log says:" >&2
+			tail -n 3 "$dir/log/server.err.log" "$dir/log/stdout.log" 2>/dev/null | cut -c1-300 | sed 's/[[:cntrl:]]/?/g' >&2 || true
+			exit 1
 		fi
 		sleep 0.5
 	done
 	# not left running behind a caller that gives up (a test then removes
 	# its folder: the server would run on without its files)
-	[ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+	[ -s "$pidfile" ] && stop_wait "$(cat "$pidfile")"
 	rm -f "$pidfile"
-	echo "clickhouse: the server did not answer on 127.0.0.1:$http within 120 s (see $dir/log/)" >&2
+	echo "clickhouse: the server did not answer on 127.0.0.1:$http within 120 s; its log says:" >&2
+	tail -n 3 "$dir/log/server.err.log" "$dir/log/stdout.log" 2>/dev/null | cut -c1-300 | sed 's/[[:cntrl:]]/?/g' >&2 || true
 	exit 1
 	;;
 stop)
 	if [ -s "$pidfile" ]; then
 		pid=$(cat "$pidfile")
-		if kill "$pid" 2>/dev/null; then
-			for _ in $(seq 1 60); do
-				kill -0 "$pid" 2>/dev/null || break
-				sleep 0.5
-			done
-			kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+		if stop_wait "$pid"; then
 			echo "clickhouse: stopped (pid $pid)"
 		fi
 		rm -f "$pidfile"

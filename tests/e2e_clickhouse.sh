@@ -36,7 +36,7 @@ if ! clickhouse/server.sh status; then
 		rm -rf "$t"
 		exit 0
 	fi
-	if ! clickhouse/server.sh start >/dev/null; then
+	if ! ch_start >/dev/null; then
 		nok "clickhouse: the server starts on loopback" "see $CH_DIR/log"
 		rm -rf "$t"
 		exit 1

@@ -105,7 +105,7 @@ if ! clickhouse/server.sh status; then
 		echo "skip - host: clickhouse (no clickhouse-server binary here)"
 		exit 0
 	fi
-	if ! clickhouse/server.sh start >/dev/null; then
+	if ! ch_start >/dev/null; then
 		nok "host: the ClickHouse server starts on loopback" "see $CH_DIR/log"
 		exit 1
 	fi

@@ -159,7 +159,7 @@ export CH_DIR=${CH_DIR:-$t/clickhouse}
 export CH_HTTP_PORT=${CH_HTTP_PORT:-18123}
 started=0
 if ! clickhouse/server.sh status > /dev/null 2>&1; then
-	clickhouse/server.sh start > /dev/null || {
+	ch_start > /dev/null || {
 		nok "places on clickhouse: the server starts" "see $CH_DIR/log"
 		rm -rf "$t"
 		exit 1
