@@ -348,7 +348,8 @@ static int member(struct input *in, void *ctx)
 	bool taken = early_taken(r, input_name(in));
 	if (r->fatal)
 		return -1;
-	if (!taken && store_load_source(r->ld, input_name(in), input_size(in), &cause) < 0) {
+	/* the member's own size (input_size is the outermost file's) */
+	if (!taken && store_load_source(r->ld, input_name(in), input_member_size(in), &cause) < 0) {
 		r->fatal = cause;
 		return -1;
 	}
@@ -382,8 +383,16 @@ static int member(struct input *in, void *ctx)
 	} else {
 		status = xstrdup("complete");
 	}
-	if (!r->interrupted)
-		input_finish(in, sha);
+	/* read whole: its own bytes are known now (an archive member or a
+	 * .gz stream may not have said them), those the hash is of */
+	if (!r->interrupted && input_finish(in, sha) == 0 && !read_failed &&
+	    store_load_source_bytes(r->ld, (int64_t)input_bytes_raw(in), &cause) < 0) {
+		r->fatal = cause;
+		free(status);
+		free(st.warning);
+		free(st.error);
+		return -1;
+	}
 
 	struct store_counts counts;
 	if (store_load_sync(r->ld, &cause) < 0) {

@@ -132,6 +132,7 @@ struct input *input_new(struct input_walker *w, char *name)
 	in->name = name;
 	in->fd = -1;
 	in->size = -1;
+	in->own_size = -1;
 	in->cap = INPUT_WORKBUF;
 	in->buf = xmalloc(in->cap);
 	EVP_DigestInit_ex(w->mdctx, w->md, NULL);
@@ -185,7 +186,7 @@ static int input_walk_fd(struct input_walker *w, const char *name, int fd, const
 	in->fd = fd;
 	w->watch_fd = -1;
 	if (S_ISREG(st->st_mode)) {
-		in->size = st->st_size;
+		in->size = in->own_size = st->st_size;
 		in->seekable = lseek(fd, 0, SEEK_CUR) == 0;
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		w->watch_fd = fd;

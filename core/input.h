@@ -81,6 +81,12 @@ int64_t input_size(const struct input *in);
 /* Decompressed, pre-transcoding bytes of the member read so far. */
 uint64_t input_bytes_raw(const struct input *in);
 
+/* The member's own (decompressed) size before it is read, where that is
+ * known: a plain file's size, an archive entry's size from its header;
+ * -1 otherwise (a .gz stream, an entry whose header leaves it out). Not
+ * the outermost file's size, which input_size() gives for progress. */
+int64_t input_member_size(const struct input *in);
+
 /* Did the file holding this member (the file itself, or the archive it
  * is in) change since it was opened: grew, shrank or was written to
  * while it was being read? A copy still being written, a log still

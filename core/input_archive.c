@@ -162,6 +162,9 @@ static int input_entry(struct input_walker *w, struct archive *a, struct archive
 	in->ar = a;
 	in->root_ar = root_ar;
 	in->size = src->size;
+	/* a raw stream's (a .gz) "entry" has no size of its own */
+	if (archive_format(a) != ARCHIVE_FORMAT_RAW && archive_entry_size_is_set(e))
+		in->own_size = archive_entry_size(e);
 	in->in_start = input_ar_bytes(a);
 	/* a magic number that no filter or format took: the bytes as they
 	 * are, which must not be looked at again */
@@ -245,6 +248,7 @@ int input_container(struct input_walker *w, struct input *src, int depth, int to
 		struct input *in = input_new(w, xstrdup(src->name));
 		in->root_ar = root_ar;
 		in->size = src->size;
+		in->own_size = 0;
 		in->eof = 1;
 		rc = input_begin(w, in, depth, 0);
 		input_free(in);

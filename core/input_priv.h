@@ -60,6 +60,7 @@ struct input {
 	struct archive *ar;      /* archive positioned on this entry, or NULL */
 	struct archive *root_ar; /* outermost archive (progress, ratio), or NULL */
 	int64_t size;            /* on-disk size of the outermost file, or -1 */
+	int64_t own_size;        /* the member's own bytes as its header or the file says, or -1 */
 	uint64_t fd_in;          /* bytes read from fd */
 	uint64_t in_start;       /* bytes its archive had consumed when it began */
 	int container;           /* read as an archive: no hash, no limits */

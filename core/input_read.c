@@ -175,6 +175,11 @@ uint64_t input_bytes_raw(const struct input *in)
 	return in->raw;
 }
 
+int64_t input_member_size(const struct input *in)
+{
+	return in->own_size;
+}
+
 /* Keep the unread tail (under 4 bytes) and read more behind it. */
 static int input_fill(struct input *in)
 {

@@ -142,6 +142,10 @@ struct store_ops {
 	void (*load_sink)(struct store_load *ld, struct sink *out);
 	int (*load_sync)(struct store_load *ld, char **cause);
 	void (*load_counts)(struct store_load *ld, struct store_counts *out);
+	/* The current source's own bytes, once it is read whole (before
+	 * load_source_end): an archive member or a .gz stream may not say
+	 * them when it begins. */
+	int (*load_source_bytes)(struct store_load *ld, int64_t bytes, char **cause);
 	int (*load_source_end)(struct store_load *ld, const char *sha256, const char *format,
 			       const char *encoding, const char *status, const char *warning, char **cause);
 	int (*load_end)(struct store_load *ld, char **cause);

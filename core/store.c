@@ -176,6 +176,11 @@ void store_load_counts(struct store_load *ld, struct store_counts *out)
 	ld->st->ops->load_counts(ld, out);
 }
 
+int store_load_source_bytes(struct store_load *ld, int64_t bytes, char **cause)
+{
+	return ld->st->ops->load_source_bytes(ld, bytes, cause);
+}
+
 int store_load_source_end(struct store_load *ld, const char *sha256, const char *format, const char *encoding,
 			  const char *status, const char *warning, char **cause)
 {

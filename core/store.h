@@ -155,6 +155,11 @@ int store_load_sync(struct store_load *ld, char **cause);
 /* The current source's counts so far (safe while the writer runs). */
 void store_load_counts(struct store_load *ld, struct store_counts *out);
 
+/* The current source's own (decompressed) bytes, once it has been read
+ * whole: they replace the bytes given to store_load_source (-1 there
+ * when the member did not say them). */
+int store_load_source_bytes(struct store_load *ld, int64_t bytes, char **cause);
+
 /* Close the current source: its hash, detected format and encoding, and a
  * status ("complete", "error: ..."), and an optional warning. */
 int store_load_source_end(struct store_load *ld, const char *sha256, const char *format, const char *encoding,

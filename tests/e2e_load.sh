@@ -114,6 +114,11 @@ check "stdin loads" test "$(count "$t/c12.case" 'select count(*) from events')" 
 "$bin" load "$t/c12.case" "$t/plain.csv.gz" "$t/dir" "$t/bundle.tgz" > "$t/out12" 2>&1
 check "gz, folder and tar.gz of the same rows add nothing" test "$(count "$t/c12.case" 'select count(*) from events')" = 2
 check "and count them as duplicates" test "$(count "$t/c12.case" 'select sum(duplicates) from sources')" = 6
+# a member's source row holds its own bytes, not its archive's
+sz=$(stat -c %s "$t/plain.csv")
+check "a .gz stream's source has its own bytes" test "$(count "$t/c12.case" "select bytes from sources where path like '%plain.csv.gz'")" = "$sz"
+check "a tar.gz member's source has its own bytes" test "$(count "$t/c12.case" "select bytes from sources where path like '%bundle.tgz!a/one.csv'")" = "$sz"
+check "info shows a member's own bytes" grep -q ", $sz bytes" <("$bin" info "$t/c12.case" | grep -A2 'bundle.tgz!a/one.csv')
 
 # 10. exactly 50,000 records: a truncation warning
 python3 - "$t/fifty.jsonl" <<'PY'

@@ -336,6 +336,7 @@ int ch_load_source(struct store_load *ld, const char *path, int64_t bytes, char 
 void ch_load_sink(struct store_load *ld, struct sink *out);
 int ch_load_sync(struct store_load *ld, char **cause);
 void ch_load_counts(struct store_load *ld, struct store_counts *out);
+int ch_load_source_bytes(struct store_load *ld, int64_t bytes, char **cause);
 int ch_load_source_end(struct store_load *ld, const char *sha256, const char *format, const char *encoding,
 		       const char *status, const char *warning, char **cause);
 int ch_load_end(struct store_load *ld, char **cause);
@@ -347,6 +348,7 @@ void ch_load_set_ridmap_max(struct store_load *ld, size_t n);
  * the cache of annotated events' keys) */
 int ch_side_source_new(struct store *side, const char *path, int64_t bytes, int64_t *id, char **cause);
 int ch_side_source_counts(struct store *side, int64_t id, const struct store_counts *c, char **cause);
+int ch_side_source_bytes(struct store *side, int64_t id, int64_t bytes, char **cause);
 int ch_side_source_end(struct store *side, int64_t id, const char *sha256, const char *format,
 		       const char *encoding, const char *status, const char *warning, char **cause);
 /* 1 when kept, 0 when the same row was kept already, -1 */

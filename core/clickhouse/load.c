@@ -576,6 +576,11 @@ int ch_load_source(struct store_load *base, const char *path, int64_t bytes, cha
 	return ch_side_source_new(ld->s->side, path, bytes, &ld->source, cause);
 }
 
+int ch_load_source_bytes(struct store_load *base, int64_t bytes, char **cause)
+{
+	return ch_side_source_bytes(LD(base)->s->side, LD(base)->source, bytes, cause);
+}
+
 int ch_load_source_end(struct store_load *base, const char *sha256, const char *format, const char *encoding,
 		       const char *status, const char *warning, char **cause)
 {

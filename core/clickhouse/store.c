@@ -707,6 +707,7 @@ const struct store_ops ch_store_ops = {
 	.load_sink = ch_load_sink,
 	.load_sync = ch_load_sync,
 	.load_counts = ch_load_counts,
+	.load_source_bytes = ch_load_source_bytes,
 	.load_source_end = ch_load_source_end,
 	.load_end = ch_load_end,
 	.load_abort = ch_load_abort,

@@ -170,6 +170,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	struct sqlite_load *ld = xcalloc(1, sizeof *ld);
 	ld->base.st = st;
 	ld->batch_events = 50000;
+	ld->source_bytes = -1;
 	ld->c.first_ts = ld->wc.first_ts = INT64_MAX;
 	ld->c.last_ts = ld->wc.last_ts = INT64_MIN;
 	pthread_mutex_init(&ld->mu, NULL);
@@ -327,7 +328,8 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	    prepare(ld, &ld->ins_src,
 		    "INSERT INTO sources(path, bytes, loaded_at, status) VALUES(?,?,?,'loading')", cause) < 0 ||
 	    prepare(ld, &ld->end_src,
-		    "UPDATE sources SET sha256=?, format=?, encoding=?, status=?, warning=? WHERE id=?",
+		    "UPDATE sources SET sha256=?, format=?, encoding=?, status=?, warning=?,"
+		    " bytes=coalesce(?7, bytes) WHERE id=?6",
 		    cause) < 0)
 		goto fail;
 	if (pthread_create(&ld->zthread, NULL, load_blocks_main, ld) != 0) {
@@ -409,9 +411,17 @@ int sqlite_load_source(struct store_load *base, const char *path, int64_t bytes,
 	if (r != SQLITE_DONE)
 		return load_db_fail(ld, cause);
 	ld->source = sqlite3_last_insert_rowid(store_db(ld->base.st));
+	ld->source_bytes = -1;
 	free(ld->source_path);
 	ld->source_path = xstrdup(path);
 	load_release(ld);
+	return 0;
+}
+
+int sqlite_load_source_bytes(struct store_load *base, int64_t bytes, char **cause)
+{
+	(void)cause; /* written with the source's end */
+	((struct sqlite_load *)base)->source_bytes = bytes;
 	return 0;
 }
 
@@ -431,6 +441,10 @@ int sqlite_load_source_end(struct store_load *base, const char *sha256, const ch
 	sqlite3_bind_text(q, 4, status, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 5, warning, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(q, 6, ld->source);
+	if (ld->source_bytes >= 0)
+		sqlite3_bind_int64(q, 7, ld->source_bytes);
+	else
+		sqlite3_bind_null(q, 7);
 	int r = sqlite3_step(q);
 	sqlite3_reset(q);
 	if (r != SQLITE_DONE)

@@ -179,7 +179,8 @@ struct sqlite_load {
 	struct batch *deferred;
 	bool flushing;
 	int64_t source;
-	char *source_path; /* the current source's, for the abort */
+	int64_t source_bytes; /* its own bytes once read whole (-1: as it began) */
+	char *source_path;    /* the current source's, for the abort */
 	unsigned batch_events, pending;
 	bool txn;
 	int64_t txn_ms; /* when the open transaction began (monotonic) */

@@ -87,6 +87,16 @@ int ch_side_source_counts(struct store *side, int64_t id, const struct store_cou
 	return run1(side, q, cause);
 }
 
+int ch_side_source_bytes(struct store *side, int64_t id, int64_t bytes, char **cause)
+{
+	sqlite3_stmt *q = sqlite_prep(side, "UPDATE sources SET bytes=? WHERE id=?", cause);
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, bytes);
+	sqlite3_bind_int64(q, 2, id);
+	return run1(side, q, cause);
+}
+
 int ch_side_source_end(struct store *side, int64_t id, const char *sha256, const char *format,
 		       const char *encoding, const char *status, const char *warning, char **cause)
 {

@@ -114,6 +114,7 @@ int sqlite_load_sync(struct store_load *ld, char **cause);
 void sqlite_load_counts(struct store_load *ld, struct store_counts *out);
 uint64_t sqlite_load_mark(struct store_load *ld);
 uint64_t sqlite_load_committed(struct store_load *ld);
+int sqlite_load_source_bytes(struct store_load *ld, int64_t bytes, char **cause);
 int sqlite_load_source_end(struct store_load *ld, const char *sha256, const char *format,
 			   const char *encoding, const char *status, const char *warning, char **cause);
 int sqlite_load_end(struct store_load *ld, char **cause);

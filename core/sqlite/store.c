@@ -746,6 +746,7 @@ const struct store_ops sqlite_store_ops = {
 	.load_counts = sqlite_load_counts,
 	.load_mark = sqlite_load_mark,
 	.load_committed = sqlite_load_committed,
+	.load_source_bytes = sqlite_load_source_bytes,
 	.load_source_end = sqlite_load_source_end,
 	.load_end = sqlite_load_end,
 	.load_abort = sqlite_load_abort,
