@@ -360,11 +360,22 @@ void sqlite_load_set_ridmap_max(struct store_load *base, size_t n)
 	ld->rids.max = n;
 }
 
+/* A failure kept for the abort, which records it as the source's status
+ * (not "interrupted"). -1. */
+static int keep_error(struct sqlite_load *ld, char **cause)
+{
+	pthread_mutex_lock(&ld->mu);
+	if (!ld->error)
+		ld->error = xstrdup(cause && *cause ? *cause : "the commit failed");
+	pthread_mutex_unlock(&ld->mu);
+	return -1;
+}
+
 int sqlite_load_sync(struct store_load *base, char **cause)
 {
 	struct sqlite_load *ld = (struct sqlite_load *)base;
 	if (load_drain(ld, cause) < 0 || load_flush_deferred(ld, cause) < 0)
-		return -1;
+		return keep_error(ld, cause);
 	pthread_mutex_lock(&ld->mu);
 	ld->c = ld->wc;
 	pthread_mutex_unlock(&ld->mu);
@@ -430,10 +441,12 @@ int sqlite_load_source_end(struct store_load *base, const char *sha256, const ch
 {
 	struct sqlite_load *ld = (struct sqlite_load *)base;
 	/* the administrative records held back are this source's: written
-	 * now, while it is the current one, and counted */
+	 * now, while it is the current one, and counted (a failure, say a
+	 * full disk, is kept for the abort, which records it as the status,
+	 * as below) */
 	if (load_drain(ld, cause) < 0 || load_txn_begin(ld, cause) < 0 ||
 	    load_flush_deferred(ld, cause) < 0 || load_save_counts(ld, cause) < 0)
-		return -1;
+		return keep_error(ld, cause);
 	sqlite3_stmt *q = ld->end_src;
 	sqlite3_bind_text(q, 1, sha256, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 2, format, -1, SQLITE_TRANSIENT);
@@ -447,17 +460,13 @@ int sqlite_load_source_end(struct store_load *base, const char *sha256, const ch
 		sqlite3_bind_null(q, 7);
 	int r = sqlite3_step(q);
 	sqlite3_reset(q);
-	if (r != SQLITE_DONE)
-		return load_db_fail(ld, cause);
-	/* its counters are written: the next commit takes it along */
-	if (load_yield(ld, ld->pending >= ld->batch_events, cause) < 0) {
-		/* kept for the abort, which records it as the status */
-		pthread_mutex_lock(&ld->mu);
-		if (!ld->error)
-			ld->error = xstrdup(cause && *cause ? *cause : "the commit failed");
-		pthread_mutex_unlock(&ld->mu);
-		return -1;
+	if (r != SQLITE_DONE) {
+		load_db_fail(ld, cause);
+		return keep_error(ld, cause);
 	}
+	/* its counters are written: the next commit takes it along */
+	if (load_yield(ld, ld->pending >= ld->batch_events, cause) < 0)
+		return keep_error(ld, cause);
 	ld->source = 0;
 	ld->source_mark = ld->txn_serial; /* the transaction its end went into */
 	load_release(ld);
