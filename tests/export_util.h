@@ -124,8 +124,8 @@ static inline int64_t ev_id(struct store *st, const char *rid)
 {
 	sqlite3_stmt *q;
 	int64_t id = -1;
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id FROM events WHERE record_id = ?", -1, &q,
-					    NULL),
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id FROM events WHERE record_id = rid_key(?)",
+					    -1, &q, NULL),
 			 SQLITE_OK);
 	sqlite3_bind_text(q, 1, rid, -1, SQLITE_STATIC);
 	if (sqlite3_step(q) == SQLITE_ROW)

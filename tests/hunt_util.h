@@ -218,8 +218,8 @@ static inline void assert_sets_equal(const struct strset *a, const struct strset
 static inline void row_rids(struct store *st, const struct hunt_row *row, struct strset *out)
 {
 	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT record_id FROM events WHERE id = ?", -1, &q,
-					    NULL),
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT rid_text(record_id) FROM events WHERE id = ?",
+					    -1, &q, NULL),
 			 SQLITE_OK);
 	for (size_t i = 0; i < row->nevents; i++) {
 		sqlite3_bind_int64(q, 1, row->events[i]);

@@ -98,8 +98,8 @@ static int64_t ev_id(struct store *st, const char *rid, int kind)
 	sqlite3_stmt *q;
 	int64_t id = -1;
 	assert_int_equal(sqlite3_prepare_v2(store_db(st),
-					    "SELECT id FROM events WHERE record_id = ? AND kind = ?", -1, &q,
-					    NULL),
+					    "SELECT id FROM events WHERE record_id = rid_key(?) AND kind = ?",
+					    -1, &q, NULL),
 			 SQLITE_OK);
 	sqlite3_bind_text(q, 1, rid, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, kind);

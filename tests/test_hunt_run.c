@@ -128,8 +128,8 @@ static void test_flagged(void **state)
 	/* the planted rule is flagged by inbox-rules (and nothing else needs
 	 * to), a background event by nothing */
 	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(store_db(d->st), "SELECT id FROM events WHERE record_id = ?", -1,
-					    &q, NULL),
+	assert_int_equal(sqlite3_prepare_v2(store_db(d->st),
+					    "SELECT id FROM events WHERE record_id = rid_key(?)", -1, &q, NULL),
 			 SQLITE_OK);
 	sqlite3_bind_text(q, 1, pstr2(d, "inbox_rule", "record_id"), -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);

@@ -141,7 +141,7 @@ static char *dup_col(sqlite3_stmt *q, int i)
 /* The key of event row id: record id (caller frees) and kind. */
 static int event_key(struct store *st, int64_t event, char **rid, int *kind, char **cause)
 {
-	sqlite3_stmt *q = prep(st, "SELECT record_id, kind FROM events WHERE id = ?", cause);
+	sqlite3_stmt *q = prep(st, "SELECT rid_text(record_id), kind FROM events WHERE id = ?", cause);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, event);
@@ -163,7 +163,7 @@ static int event_key(struct store *st, int64_t event, char **rid, int *kind, cha
 /* The key of event row id, if there is such an event (caller frees). */
 static bool event_key_quiet(struct store *st, int64_t event, char **rid, int *kind)
 {
-	sqlite3_stmt *q = prep(st, "SELECT record_id, kind FROM events WHERE id = ?", NULL);
+	sqlite3_stmt *q = prep(st, "SELECT rid_text(record_id), kind FROM events WHERE id = ?", NULL);
 	bool found = false;
 	if (!q)
 		return false;
@@ -189,13 +189,13 @@ struct writer {
 };
 
 static const char *const writer_sql[W_N] = {
-	"INSERT OR IGNORE INTO marks(record_id, kind, author, created) VALUES (?1, ?2, ?3, ?4)",
-	"DELETE FROM marks WHERE record_id = ?1 AND kind = ?2",
-	"INSERT OR IGNORE INTO tags(record_id, kind, tag, author, created) VALUES (?1, ?2, ?5, ?3, ?4)",
-	"DELETE FROM tags WHERE record_id = ?1 AND kind = ?2 AND tag = ?5",
-	"SELECT count(*), sum(text = ?5) FROM notes WHERE record_id = ?1 AND kind = ?2 AND author = ?3",
-	"DELETE FROM notes WHERE record_id = ?1 AND kind = ?2 AND author = ?3",
-	"INSERT INTO notes(record_id, kind, author, created, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+	"INSERT OR IGNORE INTO marks(record_id, kind, author, created) VALUES (rid_key(?1), ?2, ?3, ?4)",
+	"DELETE FROM marks WHERE record_id = rid_key(?1) AND kind = ?2",
+	"INSERT OR IGNORE INTO tags(record_id, kind, tag, author, created) VALUES (rid_key(?1), ?2, ?5, ?3, ?4)",
+	"DELETE FROM tags WHERE record_id = rid_key(?1) AND kind = ?2 AND tag = ?5",
+	"SELECT count(*), sum(text = ?5) FROM notes WHERE record_id = rid_key(?1) AND kind = ?2 AND author = ?3",
+	"DELETE FROM notes WHERE record_id = rid_key(?1) AND kind = ?2 AND author = ?3",
+	"INSERT INTO notes(record_id, kind, author, created, text) VALUES (rid_key(?1), ?2, ?3, ?4, ?5)",
 };
 
 static void writer_init(struct writer *w, struct store *st)
@@ -342,7 +342,8 @@ static int is_marked_key(struct store *st, const char *rid, int kind, char **cau
 	if (mark >= 0)
 		return mark;
 	sqlite3_stmt *q =
-		prep(st, "SELECT EXISTS(SELECT 1 FROM marks WHERE record_id = ?1 AND kind = ?2)", cause);
+		prep(st, "SELECT EXISTS(SELECT 1 FROM marks WHERE record_id = rid_key(?1) AND kind = ?2)",
+		     cause);
 	if (!q)
 		return -1;
 	sqlite3_bind_text(q, 1, rid, -1, SQLITE_STATIC);
@@ -382,7 +383,7 @@ int sqlite_annot_markers(struct store *st, const int64_t *events, size_t n, unsi
 		     "SELECT EXISTS(SELECT 1 FROM marks m WHERE m.record_id = e.record_id AND m.kind = e.kind),"
 		     " EXISTS(SELECT 1 FROM tags g WHERE g.record_id = e.record_id AND g.kind = e.kind),"
 		     " EXISTS(SELECT 1 FROM notes n WHERE n.record_id = e.record_id AND n.kind = e.kind),"
-		     " e.record_id, e.kind FROM events e WHERE e.id = ?1",
+		     " rid_text(e.record_id), e.kind FROM events e WHERE e.id = ?1",
 		     cause);
 	if (!q)
 		return -1;
@@ -446,7 +447,7 @@ int sqlite_annot_note_set(struct store *st, int64_t event, const char *text, cha
  * pending file. 1, 0 no such note, -1. */
 static int note_delete_pending(struct store *st, int64_t note_id, char **cause)
 {
-	sqlite3_stmt *q = prep(st, "SELECT record_id, kind FROM notes WHERE id = ?", cause);
+	sqlite3_stmt *q = prep(st, "SELECT rid_text(record_id), kind FROM notes WHERE id = ?", cause);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, note_id);

@@ -50,7 +50,8 @@ int sqlite_annot_get_key(struct store *st, const char *record_id, int kind, stru
 {
 	struct annot_info *ai = xcalloc(1, sizeof *ai);
 	sqlite3_stmt *q =
-		sqlite_prep(st, "SELECT author, created FROM marks WHERE record_id = ?1 AND kind = ?2", cause);
+		sqlite_prep(st, "SELECT author, created FROM marks WHERE record_id = rid_key(?1) AND kind = ?2",
+			    cause);
 	if (!q)
 		goto fail;
 	sqlite3_bind_text(q, 1, record_id, -1, SQLITE_STATIC);
@@ -65,7 +66,8 @@ int sqlite_annot_get_key(struct store *st, const char *record_id, int kind, stru
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		goto dbfail;
 
-	q = sqlite_prep(st, "SELECT tag FROM tags WHERE record_id = ?1 AND kind = ?2 ORDER BY tag", cause);
+	q = sqlite_prep(st, "SELECT tag FROM tags WHERE record_id = rid_key(?1) AND kind = ?2 ORDER BY tag",
+			cause);
 	if (!q)
 		goto fail;
 	sqlite3_bind_text(q, 1, record_id, -1, SQLITE_STATIC);
@@ -80,7 +82,7 @@ int sqlite_annot_get_key(struct store *st, const char *record_id, int kind, stru
 		goto dbfail;
 
 	q = sqlite_prep(st,
-			"SELECT id, author, created, text FROM notes WHERE record_id = ?1 AND kind = ?2"
+			"SELECT id, author, created, text FROM notes WHERE record_id = rid_key(?1) AND kind = ?2"
 			" ORDER BY created, id",
 			cause);
 	if (!q)

@@ -24,11 +24,11 @@ int sqlite_annot_each_key(struct store *st, int (*fn)(const struct annot_key *k,
 		/* from a case file, untrusted: a key without a record id names
 		 * no event, and a note's NULL author, time or text (the schema
 		 * forbids them, a crafted case has them) reads as empty text */
-		"SELECT record_id, kind, NULL FROM marks WHERE record_id IS NOT NULL",
-		"SELECT record_id, kind, coalesce(tag, '') FROM tags WHERE record_id IS NOT NULL"
-		" ORDER BY record_id, kind, tag",
-		"SELECT record_id, kind, NULL, coalesce(author, ''), coalesce(created, ''), coalesce(text, '')"
-		" FROM notes WHERE record_id IS NOT NULL ORDER BY record_id, kind, created, id",
+		"SELECT rid_text(record_id), kind, NULL FROM marks WHERE record_id IS NOT NULL",
+		"SELECT rid_text(record_id), kind, coalesce(tag, '') FROM tags WHERE record_id IS NOT NULL"
+		" ORDER BY 1, kind, tag",
+		"SELECT rid_text(record_id), kind, NULL, coalesce(author, ''), coalesce(created, ''),"
+		" coalesce(text, '') FROM notes WHERE record_id IS NOT NULL ORDER BY 1, kind, created, id",
 	};
 	static const enum annot_key_what what[] = { ANNOT_KEY_MARK, ANNOT_KEY_TAG, ANNOT_KEY_NOTE };
 	for (int t = 0; t < 3; t++) {

@@ -547,14 +547,15 @@ static int compile_term(struct cc *c, const struct filter_node *n, bool *served)
 		if (n->op == FILTER_RE || n->op == FILTER_NRE) {
 			util_buf_puts(&c->w, "filter_regexp(");
 			bind_text(c, n->vals[0]);
-			util_buf_puts(&c->w, ", e.record_id)");
+			util_buf_puts(&c->w, ", rid_text(e.record_id))");
 		} else {
 			util_buf_puts(&c->w, "(0");
 			for (size_t i = 0; i < n->nvals; i++) {
 				util_buf_puts(&c->w, " OR ");
 				colref(c, "record_id");
-				util_buf_puts(&c->w, " = ");
+				util_buf_puts(&c->w, " = rid_key(");
 				bind_text(c, n->vals[i]);
+				util_buf_puts(&c->w, ")");
 			}
 			util_buf_puts(&c->w, ")");
 		}

@@ -19,12 +19,14 @@
  */
 /* Is (kind, record id) in the case already? Fingerprint first, then the
  * stored id for each fingerprint that matches. */
-int load_is_dup(struct sqlite_load *ld, int kind, uint64_t fp, struct sv rid, bool *dup, int64_t *dup_id,
-		char **cause)
+int load_is_dup(struct sqlite_load *ld, const struct item *it, bool *dup, int64_t *dup_id, char **cause)
 {
 	*dup = false;
 	struct ridmap *m = &ld->rids;
-	if (!load_ridmap_find(m, load_ridmap_fp32(fp)))
+	int kind = it->ev.kind;
+	struct sv rid = load_item_rid(it);
+	int type = it->rid_key ? SQLITE_BLOB : SQLITE_TEXT;
+	if (!load_ridmap_find(m, load_ridmap_fp32(it->fp)))
 		return set_cause(cause, "%s: cannot read the record-id table in the temporary directory: %s",
 				 store_path(ld->base.st), strerror(errno));
 	for (size_t i = 0; i < m->ncand; i++) {
@@ -33,7 +35,7 @@ int load_is_dup(struct sqlite_load *ld, int kind, uint64_t fp, struct sv rid, bo
 		sqlite3_bind_int64(q, 1, id);
 		int r = sqlite3_step(q);
 		if (r == SQLITE_ROW && sqlite3_column_int(q, 1) == kind &&
-		    (size_t)sqlite3_column_bytes(q, 0) == rid.n &&
+		    sqlite3_column_type(q, 0) == type && (size_t)sqlite3_column_bytes(q, 0) == rid.n &&
 		    memcmp(sqlite3_column_blob(q, 0), rid.p, rid.n) == 0) {
 			*dup = true;
 			*dup_id = id;

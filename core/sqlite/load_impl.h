@@ -65,9 +65,11 @@ struct item {
 	struct event ev; /* strings point into the batch's arena */
 	uint64_t line;   /* rejects */
 	size_t why, raw, rawlen;
-	struct sv msgjson;       /* ev.msgs packed as a JSON array */
-	bool admin;              /* held back to the commit (load_write.c) */
-	uint64_t fp;             /* load_rid_fp of (kind, record id) */
+	struct sv msgjson; /* ev.msgs packed as a JSON array */
+	bool admin;        /* held back to the commit (load_write.c) */
+	bool rid_key;      /* the record id is a GUID kept as key (rid.c) */
+	unsigned char key[SQLITE_RID_KEY];
+	uint64_t fp;             /* load_rid_fp of (kind, stored record id) */
 	uint64_t vh[LOAD_NVALS]; /* load_value_hash of each value */
 };
 
@@ -254,7 +256,21 @@ static inline uint32_t load_ridmap_fp32(uint64_t fp)
 void load_ridmap_free(struct ridmap *m);
 
 /* load_values.c: the value table */
-uint64_t load_rid_fp(int kind, const char *p, size_t n);
+/* over the record id as stored (rid.c: a GUID's key, other text) */
+uint64_t load_rid_fp(int kind, const void *p, size_t n);
+/* The record id of an item as stored: its key, or its text. */
+static inline struct sv load_item_rid(const struct item *it)
+{
+	return it->rid_key ? (struct sv){ (const char *)it->key, SQLITE_RID_KEY } : it->ev.record_id;
+}
+/* Bind it as stored: a key is a blob. */
+static inline void load_bind_rid(sqlite3_stmt *q, int i, const struct item *it)
+{
+	if (it->rid_key)
+		sqlite3_bind_blob(q, i, it->key, SQLITE_RID_KEY, SQLITE_STATIC);
+	else
+		sqlite3_bind_text(q, i, it->ev.record_id.p, (int)it->ev.record_id.n, SQLITE_STATIC);
+}
 void load_intern_clear(struct intern *in);
 void load_intern_free(struct intern *in);
 uint64_t load_value_hash(struct sv s);
@@ -274,8 +290,7 @@ int load_blocks_settle(struct sqlite_load *ld, int64_t id, char **cause);
 void load_blkbuf_free(struct blkbuf *b);
 
 /* load_dedup.c: duplicates by (kind, record id) */
-int load_is_dup(struct sqlite_load *ld, int kind, uint64_t fp, struct sv rid, bool *dup, int64_t *dup_id,
-		char **cause);
+int load_is_dup(struct sqlite_load *ld, const struct item *it, bool *dup, int64_t *dup_id, char **cause);
 int load_ridmap_retire(struct sqlite_load *ld, char **cause);
 
 /* load_conflict.c: a duplicate whose time or a field both copies have

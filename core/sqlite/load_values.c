@@ -15,7 +15,7 @@ uint64_t load_value_hash(struct sv s)
 	return util_hash_bytes(s.p, s.n, 0x243f6a8885a308d3ULL);
 }
 
-uint64_t load_rid_fp(int kind, const char *p, size_t n)
+uint64_t load_rid_fp(int kind, const void *p, size_t n)
 {
 	return util_hash_bytes(p, n, 0x13198a2e03707344ULL + (uint64_t)kind);
 }

@@ -137,7 +137,7 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 	uint64_t fp = it->fp;
 	bool dup = false, replace = false;
 	int64_t dup_id = 0, old_source = 0, old_line = 0;
-	if (!ld->by_index && load_is_dup(ld, kind, fp, ev->record_id, &dup, &dup_id, cause) < 0)
+	if (!ld->by_index && load_is_dup(ld, it, &dup, &dup_id, cause) < 0)
 		return -1;
 	if (dup) {
 		bool conflict = false;
@@ -160,7 +160,7 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 		if (load_value_id(ld, f[i], it->vh[i], &ids[i], cause) < 0)
 			return -1;
 	sqlite3_bind_int64(q, 1, ev->ts);
-	sqlite3_bind_text(q, 2, ev->record_id.p, (int)ev->record_id.n, SQLITE_STATIC);
+	load_bind_rid(q, 2, it);
 	for (size_t i = 0; i < 13; i++) {
 		if (ids[i])
 			sqlite3_bind_int64(q, (int)i + 3, ids[i]);
@@ -189,7 +189,7 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 	if (ld->by_index && r == SQLITE_CONSTRAINT) {
 		/* the unique index found the duplicate: which event it is */
 		sqlite3_stmt *d = ld->sel_dup;
-		sqlite3_bind_text(d, 1, ev->record_id.p, (int)ev->record_id.n, SQLITE_STATIC);
+		load_bind_rid(d, 1, it);
 		sqlite3_bind_int(d, 2, kind);
 		r = sqlite3_step(d);
 		dup_id = r == SQLITE_ROW ? sqlite3_column_int64(d, 0) : 0;

@@ -55,10 +55,11 @@ int sqlite_notes_export(struct store *st, FILE *out, const char *case_label, str
 	struct notes_stats s = { 0 };
 	/* one ordered walk over the three tables: by record, then mark, tags,
 	 * notes, so that two exports of the same work are the same file */
-	static const char sql[] = "SELECT 0 AS t, record_id, kind, author, created, NULL, NULL FROM marks"
-				  " UNION ALL SELECT 1, record_id, kind, author, created, tag, NULL FROM tags"
-				  " UNION ALL SELECT 2, record_id, kind, author, created, text, id FROM notes"
-				  " ORDER BY 2, 3, 1, 6, 5, 7";
+	static const char sql[] =
+		"SELECT 0 AS t, rid_text(record_id), kind, author, created, NULL, NULL FROM marks"
+		" UNION ALL SELECT 1, rid_text(record_id), kind, author, created, tag, NULL FROM tags"
+		" UNION ALL SELECT 2, rid_text(record_id), kind, author, created, text, id FROM notes"
+		" ORDER BY 2, 3, 1, 6, 5, 7";
 	sqlite3_stmt *q = NULL, *v = NULL;
 	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(store_db(st),
@@ -372,15 +373,15 @@ int sqlite_notes_import(struct store *st, FILE *in, const char *name, struct not
 {
 	struct importer im = { .st = st, .name = name, .cause = cause };
 	static const char *const sql[] = {
-		"INSERT OR IGNORE INTO marks(record_id, kind, author, created) VALUES (?1, ?2, ?3, ?4)",
-		"INSERT OR IGNORE INTO tags(record_id, kind, author, created, tag) VALUES (?1, ?2, ?3, ?4, ?5)",
-		("SELECT 1 FROM notes WHERE record_id = ?1 AND kind = ?2 AND author = ?3 AND created = ?4"
+		"INSERT OR IGNORE INTO marks(record_id, kind, author, created) VALUES (rid_key(?1), ?2, ?3, ?4)",
+		"INSERT OR IGNORE INTO tags(record_id, kind, author, created, tag) VALUES (rid_key(?1), ?2, ?3, ?4, ?5)",
+		("SELECT 1 FROM notes WHERE record_id = rid_key(?1) AND kind = ?2 AND author = ?3 AND created = ?4"
 		 " AND text = ?5"),
-		"INSERT INTO notes(record_id, kind, author, created, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+		"INSERT INTO notes(record_id, kind, author, created, text) VALUES (rid_key(?1), ?2, ?3, ?4, ?5)",
 		"INSERT OR IGNORE INTO views(name, filter, sort, columns, author, created) VALUES (?, ?, ?, ?, ?, ?)",
-		"SELECT 1 FROM events WHERE record_id = ?1 AND kind = ?2",
-		"SELECT 1 FROM marks WHERE record_id = ?1 AND kind = ?2",
-		"SELECT 1 FROM tags WHERE record_id = ?1 AND kind = ?2 AND tag = ?3",
+		"SELECT 1 FROM events WHERE record_id = rid_key(?1) AND kind = ?2",
+		"SELECT 1 FROM marks WHERE record_id = rid_key(?1) AND kind = ?2",
+		"SELECT 1 FROM tags WHERE record_id = rid_key(?1) AND kind = ?2 AND tag = ?3",
 		"SELECT 1 FROM views WHERE name = ?1",
 		"SELECT json_object('f', ?1, 's', ?2, 'c', ?3)",
 	};

@@ -214,7 +214,7 @@ int pend_add_selected(struct store *st, bool unmark, const char *tag, const char
 		if (note || clear_note)
 			ch[nch++] = (struct pend_change){ PEND_NOTE, note ? note : "" };
 	}
-	sqlite3_stmt *q = sqlite_prep(st, "SELECT record_id, kind FROM annot_sel", cause);
+	sqlite3_stmt *q = sqlite_prep(st, "SELECT rid_text(record_id), kind FROM annot_sel", cause);
 	if (!q)
 		return -1;
 	struct pend_key *keys = NULL;
@@ -242,22 +242,22 @@ struct pend_hold {
 /* The statements a change runs on the case, with ?1 record id, ?2 kind,
  * ?3 author, ?4 time, ?5 argument (annot.c's own, as one change). */
 static const char *const apply_sql[][2] = {
-	[PEND_MARK] = { "INSERT OR IGNORE INTO marks(record_id, kind, author, created) VALUES(?1, ?2, ?3, ?4)",
+	[PEND_MARK] = { "INSERT OR IGNORE INTO marks(record_id, kind, author, created) VALUES(rid_key(?1), ?2, ?3, ?4)",
 			NULL },
-	[PEND_UNMARK] = { "DELETE FROM marks WHERE record_id = ?1 AND kind = ?2", NULL },
+	[PEND_UNMARK] = { "DELETE FROM marks WHERE record_id = rid_key(?1) AND kind = ?2", NULL },
 	[PEND_TAG] = { "INSERT OR IGNORE INTO tags(record_id, kind, tag, author, created)"
-		       " VALUES(?1, ?2, ?5, ?3, ?4)",
+		       " VALUES(rid_key(?1), ?2, ?5, ?3, ?4)",
 		       NULL },
-	[PEND_UNTAG] = { "DELETE FROM tags WHERE record_id = ?1 AND kind = ?2 AND tag = ?5", NULL },
-	[PEND_NOTE] = { "DELETE FROM notes WHERE record_id = ?1 AND kind = ?2 AND author = ?3",
+	[PEND_UNTAG] = { "DELETE FROM tags WHERE record_id = rid_key(?1) AND kind = ?2 AND tag = ?5", NULL },
+	[PEND_NOTE] = { "DELETE FROM notes WHERE record_id = rid_key(?1) AND kind = ?2 AND author = ?3",
 			"INSERT INTO notes(record_id, kind, author, created, text)"
-			" SELECT ?1, ?2, ?3, ?4, ?5 WHERE ?5 <> ''" },
+			" SELECT rid_key(?1), ?2, ?3, ?4, ?5 WHERE ?5 <> ''" },
 	[PEND_STATE] = { "DELETE FROM state WHERE key = ?1 AND ?5 IS NULL",
 			 "INSERT OR REPLACE INTO state(key, value) SELECT ?1, ?5 WHERE ?5 IS NOT NULL" },
-	[PEND_NOTE_DEL] = { "DELETE FROM notes WHERE id = CAST(?5 AS INTEGER) AND record_id = ?1 AND kind = ?2",
+	[PEND_NOTE_DEL] = { "DELETE FROM notes WHERE id = CAST(?5 AS INTEGER) AND record_id = rid_key(?1) AND kind = ?2",
 			    NULL },
-	[PEND_NOTE_ADD] = { "INSERT INTO notes(record_id, kind, author, created, text) SELECT ?1, ?2, ?3, ?4, ?5"
-			    " WHERE NOT EXISTS(SELECT 1 FROM notes WHERE record_id = ?1 AND kind = ?2"
+	[PEND_NOTE_ADD] = { "INSERT INTO notes(record_id, kind, author, created, text) SELECT rid_key(?1), ?2, ?3, ?4, ?5"
+			    " WHERE NOT EXISTS(SELECT 1 FROM notes WHERE record_id = rid_key(?1) AND kind = ?2"
 			    " AND author = ?3 AND created = ?4 AND text = ?5)",
 			    NULL },
 	[PEND_VIEW] = { "INSERT OR REPLACE INTO views(name, filter, sort, columns, author, created)"

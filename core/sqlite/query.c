@@ -413,7 +413,7 @@ int sqlite_query_prepare(struct query *q0, char **cause)
 #define V(c) "(SELECT v FROM vals WHERE id = e." c ")"
 #define G(c) "(SELECT " c " FROM ipgeo WHERE val = e.ip)"
 static const char row_cols[] =
-	"e.id, e.ts, e.line, e.op_count, e.flags, e.kind, e.record_id, " V("op") ", " V("rtype") ", " V("workload") ", " V("user") ", " V("app") ", " V("client_app") ", " V("ip") ", " V("result") ", " V(
+	"e.id, e.ts, e.line, e.op_count, e.flags, e.kind, rid_text(e.record_id), " V("op") ", " V("rtype") ", " V("workload") ", " V("user") ", " V("app") ", " V("client_app") ", " V("ip") ", " V("result") ", " V(
 		"session") ", " V("token") ", " V("mailbox") ", " V("access") ", " V("client_info") ", "
 												    "(SELECT path FROM sources WHERE id = e.source), " V("detail") ", " G("country") ", " G(
 													    "asn") ", " G("as_org") ", " G("label") ", " V("host");

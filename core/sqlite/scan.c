@@ -44,7 +44,7 @@ static char *col_sql(const char *name, bool *is_text)
 		return xasprintf("e.%s", name);
 	if (!strcmp(name, "record_id")) {
 		*is_text = true;
-		return xstrdup("e.record_id");
+		return xstrdup("rid_text(e.record_id)");
 	}
 	static const char *const annot[][2] = { { "marked", "marks" },
 						{ "tagged", "tags" },

@@ -81,7 +81,7 @@ int session_find(struct store *st, const char *key, struct session **out, char *
 	int rc = -1;
 	/* the key: a record id (its session and token), or an identifier */
 	if (sqlite3_prepare_v2(db,
-			       "SELECT session, token FROM events WHERE record_id = ?1"
+			       "SELECT session, token FROM events WHERE record_id = rid_key(?1)"
 			       " UNION ALL SELECT id, id FROM vals WHERE v = ?1",
 			       -1, &s, NULL) != SQLITE_OK) {
 		fail(db, cause);

@@ -166,7 +166,7 @@ int ch_side_put_event(struct store *side, int64_t id, int64_t ts, const char *ri
 	sqlite3_stmt *q =
 		sqlite_prep(side,
 			    "INSERT OR REPLACE INTO events(id, ts, record_id, kind, flags, source, line)"
-			    " VALUES(?,?,?,?,0,0,0)",
+			    " VALUES(?1, ?2, rid_key(?3), ?4, 0, 0, 0)",
 			    cause);
 	if (!q)
 		return -1;
@@ -215,7 +215,8 @@ int ch_side_orphan_keys(struct store *side, struct util_buf *out, size_t *count,
 {
 	*count = 0;
 	return keys_of(side,
-		       "SELECT record_id, kind FROM (SELECT record_id, kind FROM marks UNION SELECT record_id, kind FROM tags"
+		       "SELECT rid_text(record_id), kind FROM (SELECT record_id, kind FROM marks"
+		       " UNION SELECT record_id, kind FROM tags"
 		       " UNION SELECT record_id, kind FROM notes) k"
 		       " WHERE NOT EXISTS(SELECT 1 FROM events e WHERE e.record_id = k.record_id AND e.kind = k.kind)",
 		       NULL, out, count, cause);
@@ -224,9 +225,9 @@ int ch_side_orphan_keys(struct store *side, struct util_buf *out, size_t *count,
 int ch_side_annot_keys(struct store *side, const char *tag, struct util_buf *out, char **cause)
 {
 	return keys_of(side,
-		       !tag   ? "SELECT record_id, kind FROM marks"
-		       : *tag ? "SELECT record_id, kind FROM tags WHERE tag = ?1 COLLATE NOCASE"
-			      : "SELECT DISTINCT record_id, kind FROM tags",
+		       !tag   ? "SELECT rid_text(record_id), kind FROM marks"
+		       : *tag ? "SELECT rid_text(record_id), kind FROM tags WHERE tag = ?1 COLLATE NOCASE"
+			      : "SELECT DISTINCT rid_text(record_id), kind FROM tags",
 		       tag && *tag ? tag : NULL, out, NULL, cause);
 }
 
@@ -279,5 +280,5 @@ void ch_side_interrupted(struct store *side)
 
 int ch_side_note_keys(struct store *side, struct util_buf *out, char **cause)
 {
-	return keys_of(side, "SELECT DISTINCT record_id, kind FROM notes", NULL, out, NULL, cause);
+	return keys_of(side, "SELECT DISTINCT rid_text(record_id), kind FROM notes", NULL, out, NULL, cause);
 }

@@ -83,6 +83,19 @@ sqlite3_stmt *sqlite_prep(struct store *st, const char *sql, char **cause);
 int sqlite_exec(struct store *st, const char *sql, char **cause);
 
 /* ------------------------------------------------------------------ */
+/* Record ids as a case keeps them (rid.c): a GUID in canonical form as
+ * its 16 bytes, any other id as text. */
+#define SQLITE_RID_KEY 16
+/* Is p[0..n) a canonical GUID? Then key holds its bytes. */
+bool sqlite_rid_key(const char *p, size_t n, unsigned char key[SQLITE_RID_KEY]);
+/* The canonical text of a key (36 characters, no terminator). */
+void sqlite_rid_text(const unsigned char key[SQLITE_RID_KEY], char out[36]);
+/* rid_key(text) and rid_text(key) on db; keys false: a case that keeps
+ * its ids as text (older than schema 7, read-only), both give their
+ * argument back. */
+void sqlite_rid_register(sqlite3 *db, bool keys);
+
+/* ------------------------------------------------------------------ */
 /* Raw blocks (record.c reads them, load_blocks.c writes them): the records of
  * events id .. id+n-1 back to back, then n+1 u32 offsets (the last is the
  * end of the records), then u32 n; one zstd frame of about BLOCK_BYTES. */

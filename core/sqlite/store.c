@@ -1,9 +1,11 @@
 /*
  * store.c: the SQLite case file of store.h.
  *
- * Layout (schema version 6; 6 added msgblocks, 5 events.host, 3 events.detail):
+ * Layout (schema version 7; 7 record ids as keys, 6 added msgblocks, 5 events.host,
+ * 3 events.detail):
  *   vals(id, v)             every normalized string once; events refer to ids
- *   events(...)             one row per unique record id; small integer columns
+ *   events(...)             one row per unique record id; small integer columns;
+ *                           record_id a GUID's 16 bytes or other text (rid.c)
  *   rawblocks(id, n, data)  the raw records of events id .. id+n-1, one zstd
  *                           frame per block of about 512 KB
  *   msgblocks(id, n, msgs, data)  what the MailItemsAccessed records of
@@ -17,7 +19,8 @@
  *   seen(event, source, line)   the other sources an event was also read from
  *   sources(...)            provenance and counts per file or archive member
  *   rejects(...)            rows that could not be parsed, verbatim
- *   marks, tags, notes      annotations, keyed by (record_id, kind)
+ *   marks, tags, notes      annotations, keyed by (record_id, kind), the record
+ *                           id in the same form as in events
  *   views                   saved filters
  *   apps                    the tenant's own app names
  *   ipgeo                   where each distinct IP value is (ipgeo.c)
@@ -49,7 +52,7 @@
 #include "pending.h"
 #include "store_impl.h"
 
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
@@ -90,7 +93,9 @@ static const char schema_sql[] =
 	"  id INTEGER PRIMARY KEY, source INTEGER NOT NULL, line INTEGER,"
 	"  reason TEXT NOT NULL, raw BLOB);"
 	/* Annotations are keyed by (record id, kind), not by row number, so
-	 * that they survive a reload and can move between analysts' cases. */
+	 * that they survive a reload and can move between analysts' cases;
+	 * the record id is kept as in events (rid.c), so that joins compare
+	 * the stored keys. */
 	"CREATE TABLE IF NOT EXISTS marks(record_id TEXT NOT NULL, kind INTEGER NOT NULL,"
 	"  author TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY(record_id, kind)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS tags(record_id TEXT NOT NULL, kind INTEGER NOT NULL,"
@@ -111,6 +116,18 @@ static const char schema_sql[] =
 	"  as_org TEXT, label TEXT);"
 	/* what the interface restores on reopening: filter, position, column */
 	"CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;";
+
+/* Schema 7: record ids that are GUIDs become their 16 bytes (rid.c), in
+ * events and in the annotations, so that an older case's marks still
+ * find their events. The unique index is built again once, sorted,
+ * rather than kept through a million updates. */
+static const char rid_to_keys[] =
+	"DROP INDEX IF EXISTS ev_rid;"
+	"UPDATE events SET record_id = rid_key(record_id) WHERE length(record_id) = 36;"
+	"UPDATE marks SET record_id = rid_key(record_id) WHERE length(record_id) = 36;"
+	"UPDATE tags SET record_id = rid_key(record_id) WHERE length(record_id) = 36;"
+	"UPDATE notes SET record_id = rid_key(record_id) WHERE length(record_id) = 36;"
+	"CREATE UNIQUE INDEX ev_rid ON events(record_id, kind);";
 
 /*
  * The pivots: the fields a responder narrows on first, each with time so
@@ -643,6 +660,9 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	SQ(st)->probe_fd = -1;
 	SQ(st)->path = xstrdup(path);
 	SQ(st)->readonly = (flags & STORE_READONLY) != 0;
+	/* record ids as keys (rid.c), but for an older case read as it is
+	 * (the conversion below needs the functions first) */
+	sqlite_rid_register(db, !SQ(st)->readonly || ntables == 0 || ver >= 7);
 	if (!SQ(st)->readonly) {
 		/* A new case gets its schema; an existing one is only read
 		 * here, so that opening never waits for a running load. */
@@ -653,11 +673,12 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 					    "BEGIN; %s COMMIT;",
 					    APP_ID, SCHEMA_VERSION, schema_sql)
 			: ver < SCHEMA_VERSION
-				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s %s PRAGMA user_version=%d; COMMIT;",
+				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s%s %s PRAGMA user_version=%d; COMMIT;",
 					    ver < 3 ? "ALTER TABLE events ADD COLUMN detail INTEGER;" : "",
 					    ver < 5 ? "ALTER TABLE events ADD COLUMN host INTEGER;" : "",
 					    /* the view over msglists alone */
 					    ver < 6 ? "DROP VIEW IF EXISTS messages;" : "", schema_sql,
+					    ver < 7 ? rid_to_keys : "",
 					    SCHEMA_VERSION) /* tables and columns added since */
 				: xstrdup("PRAGMA synchronous=NORMAL;");
 		char *err = NULL;

@@ -1,0 +1,245 @@
+/*
+ * test_rid.c: record ids as the case keeps them (core/sqlite/rid.c,
+ * schema 7): a canonical GUID as its 16 bytes, any other id as text;
+ * deduplication exactly as on the text (capitals and braces are other
+ * ids, as before); every reader gives the text back; an older case's ids
+ * and annotations are converted on its first writable open, and its
+ * bookmarks still find their events.
+ */
+#include "testutil.h"
+
+#include "annot.h"
+#include "query.h"
+#include "store.h"
+#include "sqlite/sqlite_store.h"
+
+static const char *const ids[] = {
+	"0a1b2c3d-4e5f-6789-abcd-ef0123456789",   /* canonical: a key */
+	"0A1B2C3D-4E5F-6789-ABCD-EF0123456789",   /* capitals: text, another id */
+	"{0a1b2c3d-4e5f-6789-abcd-ef0123456789}", /* braces: text, another id */
+	"0a1b2c3d4e5f6789abcdef0123456789",       /* no dashes: text */
+	"0a1b2c3d-4e5f-6789-abcd-ef012345678g",   /* not hex: text */
+	"Directory_18fb9e12-7cbc-453a-b759-21c82fbbfea4_8VZCX_963421808",
+	"ffffffff-0000-1111-2222-333333333333",
+};
+#define NIDS (sizeof ids / sizeof ids[0])
+
+static int64_t scalar(struct store *st, const char *sql)
+{
+	sqlite3_stmt *q;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
+		return -2;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+/* Load the ids (each twice in the same source) as source name; its
+ * counts into *c. */
+static void load_ids(struct store *st, const char *name, struct store_counts *c)
+{
+	char *cause = NULL;
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, name, 10, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	for (size_t r = 0; r < 2; r++)
+		for (size_t i = 0; i < NIDS; i++) {
+			struct event ev;
+			memset(&ev, 0, sizeof ev);
+			char raw[160];
+			snprintf(raw, sizeof raw, "{\"Id\":\"%s\",\"Operation\":\"UserLoggedIn\"}", ids[i]);
+			ev.ts = 1686909600000LL + (int64_t)i * 1000;
+			ev.record_id = (struct sv){ ids[i], strlen(ids[i]) };
+			ev.op = (struct sv){ "UserLoggedIn", 12 };
+			ev.user = (struct sv){ "alice@contoso.com", 17 };
+			ev.raw = (struct sv){ raw, strlen(raw) };
+			ev.line = r * NIDS + i + 2;
+			assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+		}
+	assert_int_equal(store_load_sync(ld, &cause), 0);
+	store_load_counts(ld, c);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_null(cause);
+}
+
+struct rids {
+	char *v[16];
+	size_t n;
+};
+
+static int collect(const struct query_row *r, void *ctx)
+{
+	struct rids *x = ctx;
+	if (x->n < 16)
+		x->v[x->n++] = strdup(r->record_id);
+	return 0;
+}
+
+/* The record ids filter matches, in time order, as text. */
+static size_t query_rids(struct store *st, const char *filter, struct rids *out)
+{
+	struct query *q;
+	char *cause = NULL;
+	memset(out, 0, sizeof *out);
+	assert_int_equal(query_new(st, filter, &q, &cause), 0);
+	assert_int_equal(query_each(q, false, -1, collect, out, &cause), 0);
+	query_free(q);
+	return out->n;
+}
+
+static void rids_free(struct rids *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		free(x->v[i]);
+}
+
+static void test_key_form(void **state)
+{
+	(void)state;
+	unsigned char k[SQLITE_RID_KEY];
+	char t[36];
+	assert_true(sqlite_rid_key(ids[0], strlen(ids[0]), k));
+	assert_int_equal(k[0], 0x0a);
+	assert_int_equal(k[15], 0x89);
+	sqlite_rid_text(k, t);
+	assert_memory_equal(t, ids[0], 36);
+	for (size_t i = 1; i < 6; i++)
+		assert_false(sqlite_rid_key(ids[i], strlen(ids[i]), k));
+	assert_false(sqlite_rid_key("", 0, k));
+}
+
+static void test_keys_dedup_and_read_back(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new(), path[512], *cause = NULL;
+	snprintf(path, sizeof path, "%s/r.case", dir);
+	struct store *st;
+	assert_int_equal(store_open(path, STORE_CREATE, &st, &cause), 0);
+	struct store_counts c;
+	load_ids(st, "a.json", &c);
+	/* each id once, the repeats in the same source duplicates */
+	assert_int_equal(c.events, NIDS);
+	assert_int_equal(c.duplicates, NIDS);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) = 'blob'"), 2);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE length(record_id) = 16"), 2);
+	/* another source: every record a duplicate (through the seeded table) */
+	load_ids(st, "b.json", &c);
+	assert_int_equal(c.events, 0);
+	assert_int_equal(c.duplicates, 2 * NIDS);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), NIDS);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM seen"), 2 * NIDS); /* each copy read again */
+	/* read back as text, each as it was read */
+	struct rids r;
+	assert_int_equal(query_rids(st, "", &r), NIDS);
+	for (size_t i = 0; i < NIDS; i++)
+		assert_string_equal(r.v[i], ids[i]);
+	rids_free(&r);
+	/* found by its text */
+	char filter[128];
+	for (size_t i = 0; i < NIDS; i++) {
+		snprintf(filter, sizeof filter, "record_id=\"%s\"", ids[i]);
+		assert_int_equal(query_rids(st, filter, &r), 1);
+		assert_string_equal(r.v[0], ids[i]);
+		rids_free(&r);
+	}
+	/* bookmarks and tags by event, found by key and as text */
+	int64_t guid_ev =
+		scalar(st,
+		       "SELECT id FROM events WHERE record_id = rid_key('0a1b2c3d-4e5f-6789-abcd-ef0123456789')");
+	int64_t caps_ev =
+		scalar(st, "SELECT id FROM events WHERE record_id = '0A1B2C3D-4E5F-6789-ABCD-EF0123456789'");
+	assert_true(guid_ev > 0 && caps_ev > 0 && guid_ev != caps_ev);
+	assert_true(annot_mark(st, guid_ev, true, &cause) >= 0);
+	assert_true(annot_tag_add(st, caps_ev, "x", &cause) >= 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM marks WHERE typeof(record_id) = 'blob'"), 1);
+	assert_int_equal(query_rids(st, "marked", &r), 1);
+	assert_string_equal(r.v[0], ids[0]);
+	rids_free(&r);
+	assert_int_equal(query_rids(st, "tag=x", &r), 1);
+	assert_string_equal(r.v[0], ids[1]);
+	rids_free(&r);
+	struct annot_info *ai = NULL;
+	assert_int_equal(annot_get_key(st, ids[0], 0, &ai, &cause), 0);
+	assert_true(ai->marked);
+	annot_info_free(ai);
+	assert_int_equal(annot_is_marked(st, guid_ev, &cause), 1);
+	assert_int_equal(annot_is_marked(st, caps_ev, &cause), 0);
+	store_close(st);
+	tmpdir_remove(dir);
+	free(dir);
+}
+
+/* A case of schema 6 (ids and annotations as text) opened by this
+ * version: converted, its bookmark still on its event, a second load of
+ * the same records all duplicates. */
+static void test_old_case_converted(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new(), path[512], *cause = NULL;
+	snprintf(path, sizeof path, "%s/o.case", dir);
+	struct store *st;
+	assert_int_equal(store_open(path, STORE_CREATE, &st, &cause), 0);
+	struct store_counts c;
+	load_ids(st, "a.json", &c);
+	int64_t guid_ev =
+		scalar(st,
+		       "SELECT id FROM events WHERE record_id = rid_key('0a1b2c3d-4e5f-6789-abcd-ef0123456789')");
+	assert_true(annot_mark(st, guid_ev, true, &cause) >= 0);
+	assert_true(annot_note_set(st, guid_ev, "seen it", &cause) >= 0);
+	/* back to what schema 6 wrote */
+	assert_int_equal(sqlite3_exec(store_db(st),
+				      "DROP INDEX ev_rid;"
+				      "UPDATE events SET record_id = rid_text(record_id);"
+				      "UPDATE marks SET record_id = rid_text(record_id);"
+				      "UPDATE notes SET record_id = rid_text(record_id);"
+				      "CREATE UNIQUE INDEX ev_rid ON events(record_id, kind);"
+				      "PRAGMA user_version = 6;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) = 'blob'"), 0);
+	store_close(st);
+	/* read-only: read as it is, ids as text */
+	assert_int_equal(store_open(path, STORE_READONLY, &st, &cause), 0);
+	struct rids r;
+	assert_int_equal(query_rids(st, "marked", &r), 1);
+	assert_string_equal(r.v[0], ids[0]);
+	rids_free(&r);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 6);
+	store_close(st);
+	/* writable: converted */
+	assert_int_equal(store_open(path, 0, &st, &cause), 0);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 7);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) = 'blob'"), 2);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM marks WHERE typeof(record_id) = 'blob'"), 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM notes WHERE typeof(record_id) = 'blob'"), 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'ev_rid'"), 1);
+	assert_int_equal(query_rids(st, "marked", &r), 1);
+	assert_string_equal(r.v[0], ids[0]);
+	rids_free(&r);
+	struct annot_info *ai = NULL;
+	assert_int_equal(annot_get_key(st, ids[0], 0, &ai, &cause), 0);
+	assert_true(ai->marked);
+	assert_int_equal(ai->nnotes, 1);
+	annot_info_free(ai);
+	load_ids(st, "b.json", &c);
+	assert_int_equal(c.events, 0);
+	assert_int_equal(c.duplicates, 2 * NIDS);
+	store_close(st);
+	tmpdir_remove(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_form),
+		cmocka_unit_test(test_keys_dedup_and_read_back),
+		cmocka_unit_test(test_old_case_converted),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
