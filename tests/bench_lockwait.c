@@ -144,9 +144,20 @@ struct where {
 	char name[48];
 	unsigned long n;
 };
+/* A slow operation's blocked samples, told apart by the system call (and
+ * the file it works on) and the kernel stack (/proc/self/task/TID/stack,
+ * root only; the wait channel alone otherwise): printed after it. */
+enum { NTRACE = 12 };
+struct trace {
+	char text[400];
+	unsigned n;
+};
 struct watched {
 	pid_t tid;
 	atomic_int op; /* -1 none, else MARK, STATE, READ */
+	pthread_mutex_t mu;
+	struct trace tr[NTRACE];
+	unsigned ntr, nblocked;
 };
 static struct watched watch[2];
 static struct where wheres[3][NWHERE];
@@ -164,6 +175,128 @@ static void where_add(int op, const char *name)
 			return;
 		}
 	}
+}
+
+/* Every blocked sample during the load, per operation, by the same
+ * text: printed at the end (the most frequent first). */
+enum { NTOTAL = 64 };
+static struct trace totals[3][NTOTAL];
+static unsigned ntotals[3];
+static pthread_mutex_t totals_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void trace_total(int op, const char *text)
+{
+	if (op < 0 || op > 2)
+		return;
+	pthread_mutex_lock(&totals_mu);
+	unsigned i = 0;
+	while (i < ntotals[op] && strcmp(totals[op][i].text, text) != 0)
+		i++;
+	if (i == ntotals[op] && ntotals[op] < NTOTAL) {
+		snprintf(totals[op][i].text, sizeof totals[op][i].text, "%s", text);
+		totals[op][ntotals[op]++].n = 0;
+	}
+	if (i < ntotals[op])
+		totals[op][i].n++;
+	pthread_mutex_unlock(&totals_mu);
+}
+
+static int cmp_trace(const void *a, const void *b)
+{
+	const struct trace *x = a, *y = b;
+	return x->n < y->n ? 1 : x->n > y->n ? -1 : 0;
+}
+
+static void report_traces(void)
+{
+	static const char *const names[] = { "mark", "state", "read" };
+	for (int op = 0; op < 3; op++) {
+		qsort(totals[op], ntotals[op], sizeof totals[op][0], cmp_trace);
+		for (unsigned i = 0; i < ntotals[op] && i < 8; i++)
+			printf("lockwait blocked %s %u x %s\n", names[op], totals[op][i].n, totals[op][i].text);
+	}
+}
+
+/* "nr N FILE" of the system call the thread is blocked in: its first
+ * argument taken as a descriptor, named by /proc/self/fd. */
+static void syscall_of(pid_t tid, char *out, size_t size)
+{
+	char path[64], buf[256];
+	snprintf(out, size, "?");
+	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	long nr = -1;
+	unsigned long long a0 = 0;
+	if (sscanf(buf, "%ld %llx", &nr, &a0) < 1) {
+		snprintf(out, size, "%.20s", buf);
+		return;
+	}
+	char fd_path[64], target[256] = "";
+	snprintf(fd_path, sizeof fd_path, "/proc/self/fd/%llu", a0);
+	ssize_t t = a0 < 65536 ? readlink(fd_path, target, sizeof target - 1) : -1;
+	target[t > 0 ? t : 0] = '\0';
+	const char *base = strrchr(target, '/');
+	snprintf(out, size, "nr %ld %s", nr, base ? base + 1 : "-");
+}
+
+static void trace_add(struct watched *w, char state, const char *wchan)
+{
+	char sc[96], stack[320] = "", path[64], line[160];
+	syscall_of(w->tid, sc, sizeof sc);
+	snprintf(path, sizeof path, "/proc/self/task/%d/stack", (int)w->tid);
+	FILE *f = fopen(path, "r");
+	size_t used = 0;
+	for (int depth = 0; f && depth < 9 && fgets(line, sizeof line, f); depth++) {
+		/* "[<0>] folio_wait_bit_common+0x13c/0x350" -> the name */
+		char *fn = strchr(line, ']');
+		fn = fn ? fn + 2 : line;
+		fn[strcspn(fn, "+\n")] = '\0';
+		int k = snprintf(stack + used, sizeof stack - used, "%s%s", depth ? "<" : "", fn);
+		if (k < 0 || (size_t)k >= sizeof stack - used)
+			break;
+		used += (size_t)k;
+	}
+	if (f)
+		fclose(f);
+	char text[400];
+	snprintf(text, sizeof text, "%c %s: %s", state, sc, stack[0] ? stack : wchan);
+	pthread_mutex_lock(&w->mu);
+	trace_total(atomic_load(&w->op), text);
+	w->nblocked++;
+	unsigned i = 0;
+	while (i < w->ntr && strcmp(w->tr[i].text, text) != 0)
+		i++;
+	if (i == w->ntr && w->ntr < NTRACE) {
+		snprintf(w->tr[w->ntr].text, sizeof w->tr[0].text, "%s", text);
+		w->tr[w->ntr++].n = 0;
+	}
+	if (i < w->ntr)
+		w->tr[i].n++;
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void trace_reset(struct watched *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->ntr = w->nblocked = 0;
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* The blocked samples of the operation that just ended, if it was slow. */
+static void trace_say(struct watched *w, double wall)
+{
+	if (wall <= 100)
+		return;
+	pthread_mutex_lock(&w->mu);
+	fprintf(stderr, "bench_lockwait:   %u blocked samples of 2 ms\n", w->nblocked);
+	for (unsigned i = 0; i < w->ntr; i++)
+		fprintf(stderr, "bench_lockwait:   %3u x %s\n", w->tr[i].n, w->tr[i].text);
+	pthread_mutex_unlock(&w->mu);
 }
 
 static void sample_one(struct watched *w)
@@ -195,6 +328,7 @@ static void sample_one(struct watched *w)
 	char name[48];
 	snprintf(name, sizeof name, "%c %.40s", state, wchan[0] && strcmp(wchan, "0") ? wchan : "?");
 	where_add(op, name);
+	trace_add(w, state, wchan);
 }
 
 static void *sampler_main(void *arg)
@@ -404,8 +538,10 @@ static void *reader_main(void *arg)
 		probe(&p0);
 		/* the newest page of the timeline, then the marked events */
 		const char *what = i % 2 ? "marked" : "";
-		if (phase == LOAD)
+		if (phase == LOAD) {
+			trace_reset(&watch[1]);
 			atomic_store(&watch[1].op, READ);
+		}
 		int rc = read_page(st, what, i % 2 ? QUERY_FIRST : QUERY_LAST, &cause);
 		atomic_store(&watch[1].op, -1);
 		struct sample s = measured(&p0, r->start);
@@ -415,8 +551,10 @@ static void *reader_main(void *arg)
 			free(cause);
 			cause = NULL;
 		}
-		if (phase == LOAD)
+		if (phase == LOAD) {
 			say_slow(i % 2 ? "read marked" : "read newest", &s);
+			trace_say(&watch[1], s.wall);
+		}
 		add(&r->s[phase], s);
 		usleep(10000);
 	}
@@ -433,8 +571,10 @@ static void annotate(struct store *st, unsigned i, bool *on, struct series ser[N
 	bool mark = i % 2;
 	struct probe p0;
 	probe(&p0);
-	if (say)
+	if (say) {
+		trace_reset(&watch[0]);
 		atomic_store(&watch[0].op, mark ? MARK : STATE);
+	}
 	int r = mark ? annot_mark(st, 1, *on = !*on, &cause) : store_state_set(st, "bench", "x", &cause);
 	atomic_store(&watch[0].op, -1);
 	struct sample s = measured(&p0, start);
@@ -444,8 +584,10 @@ static void annotate(struct store *st, unsigned i, bool *on, struct series ser[N
 			cause);
 		free(cause);
 	}
-	if (say)
+	if (say) {
 		say_slow(mark ? "mark" : "state", &s);
+		trace_say(&watch[0], s.wall);
+	}
 	add(&ser[mark ? MARK : STATE], s);
 }
 
@@ -512,6 +654,8 @@ int main(int argc, char **argv)
 	watch[0].tid = (pid_t)syscall(SYS_gettid);
 	atomic_init(&watch[0].op, -1);
 	atomic_init(&watch[1].op, -1);
+	pthread_mutex_init(&watch[0].mu, NULL);
+	pthread_mutex_init(&watch[1].mu, NULL);
 	atomic_init(&sampling, true);
 	pthread_t samp;
 	bool sampler = pthread_create(&samp, NULL, sampler_main, NULL) == 0;
@@ -611,6 +755,7 @@ int main(int argc, char **argv)
 	       WIFEXITED(status) ? WEXITSTATUS(status) : 128);
 	report(ser);
 	report_where();
+	report_traces();
 	for (int p = 0; p < NPHASE; p++)
 		for (int o = 0; o < NOP; o++)
 			free(ser[p][o].s);
