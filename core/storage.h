@@ -97,6 +97,8 @@ struct store_ops {
 
 	/* The case */
 	void (*close)(struct store *st);
+	/* store_close_failed_new (NULL: close alone) */
+	void (*close_failed_new)(struct store *st);
 	const char *(*path)(const struct store *st);
 	int (*ensure_indexes)(struct store *st, char **cause);
 	int (*summary)(struct store *st, struct store_summary *sum, char **cause);

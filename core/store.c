@@ -31,6 +31,14 @@ void store_close(struct store *st)
 		st->ops->close(st);
 }
 
+void store_close_failed_new(struct store *st)
+{
+	if (st && st->ops->close_failed_new)
+		st->ops->close_failed_new(st);
+	else
+		store_close(st);
+}
+
 const char *store_path(const struct store *st)
 {
 	return st->ops->path(st);

@@ -42,6 +42,12 @@ int store_open(const char *path, int flags, struct store **out, char **cause);
  * closed again, which would drop SQLite's locks of such a connection. */
 bool store_path_load_running(const char *path);
 void store_close(struct store *st);
+/* Close a case after its first load failed: a case file that this open
+ * created and that holds no source yet (a full disk stopped the load
+ * before it kept anything) is removed with the files beside it, so that
+ * a failed creation leaves nothing; any other case is only closed.
+ * Takes NULL. */
+void store_close_failed_new(struct store *st);
 const char *store_path(const struct store *st);
 
 /* Ensure the pivot indexes exist (after an interrupted first load). */

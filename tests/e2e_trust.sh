@@ -367,6 +367,51 @@ else
 	echo "skip - smaller: a full disk (no user namespaces to mount a small tmpfs)"
 fi
 
+# Leftovers: read-only commands never write to a file that is not
+# already a case (info on a 0-byte file wrote a schema into it, which then
+# read as an empty case); each says so in one line naming the file
+: > "$t/zero.case"
+printf 'hello, not a case\n' > "$t/text.case"
+sqlite3 "$t/notables.case" 'create table x(a); drop table x;'
+for f in zero text trunc notables; do
+	before=$(stat -c '%s %Y.%y' "$t/$f.case"; sha256sum < "$t/$f.case")
+	for cmd in info query 'stack app' hunt 'export --format csv'; do
+		set -- $cmd
+		"$bin" "$1" "$t/$f.case" "${@:2}" > "$t/ro-$f.out" 2> "$t/ro-$f.err"; rc=$?
+		check "leftovers: $cmd on $f.case fails with one line naming the file" \
+			bash -c "test $rc = 1 && test \$(wc -l < '$t/ro-$f.err') = 1 && grep -q '$f.case: \(not an auditscope case file\|damaged case file\)' '$t/ro-$f.err'"
+	done
+	check "leftovers: $f.case is unchanged (bytes, size, time)" \
+		test "$(stat -c '%s %Y.%y' "$t/$f.case"; sha256sum < "$t/$f.case")" = "$before"
+	check "leftovers: nothing left beside $f.case" bash -c "! ls '$t/$f.case'-* 2>/dev/null | grep -q ."
+done
+grep -q 'zero.case: not an auditscope case file (empty file)' "$t/ro-zero.err"
+check "leftovers: an empty file is 'not an auditscope case file (empty file)'" test $? = 0
+
+# Leftovers: a new case whose creation a full disk stops leaves nothing
+# (a 16 KB file and its log before), at each size of disk from the schema
+# to the load's first commit; a case that was there stays
+if unshare -rm true 2>/dev/null; then
+	rec rfull-1 A '' > "$t/rfull.json"
+	unshare -rm sh -c 'for kb in 20 100 300 500 600 700; do
+		mkdir -p "$1/$kb" && mount -t tmpfs -o size=${kb}k tmpfs "$1/$kb" &&
+		"$2" load "$1/$kb/c.case" "$3" > /dev/null 2>&1; echo "$kb $? $(ls "$1/$kb" | tr "\n" " ")"
+	done' sh "$t/fullc" "$bin" "$t/rfull.json" > "$t/fullc.out" 2>&1
+	check "leftovers: a failed creation on a full disk exits 1 and leaves no file (6 sizes)" \
+		bash -c "test \$(grep -c '^[0-9]* 1 \$' '$t/fullc.out') = 6"
+	# an existing (empty-sourced) case on a full disk is not removed
+	unshare -rm sh -c 'mkdir -p "$1" && mount -t tmpfs -o size=2m tmpfs "$1" &&
+		"$2" load "$1/c.case" "$3" > /dev/null 2>&1 && head -c 4000000 /dev/zero > "$1/fill" 2>/dev/null;
+		"$2" load "$1/c.case" "$4" > /dev/null 2> "$1.err"; rc=$?; rm -f "$1/fill"
+		echo "$rc $(sqlite3 "$1/c.case" "select count(*) from events")"' \
+		sh "$t/fulle" "$bin" "$t/rfull.json" "$t/big.jsonl" > "$t/fulle.out" 2>&1
+	check "leftovers: a load into an existing case on a full disk keeps the case" grep -q '^1 1$' "$t/fulle.out"
+	check "leftovers: and says the disk is full (not 'damaged case file')" \
+		bash -c "grep -q 'c.case: .*No space left on device' '$t/fulle.err' && ! grep -q damaged '$t/fulle.err'"
+else
+	echo "skip - leftovers: a full disk (no user namespaces to mount a small tmpfs)"
+fi
+
 # Smaller: a piped table pads no line to the longest value (stack of 75
 # users, one of them 100,000 characters long: 7.4 MB before), and keeps
 # every value whole

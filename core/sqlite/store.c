@@ -425,6 +425,18 @@ static enum header_kind read_header(int fd, int64_t *pages, int64_t *page_size, 
 	return appid == APP_ID ? HDR_CASE : HDR_SQLITE;
 }
 
+/* A case file and SQLite's files beside it (write-ahead log, its index,
+ * a rollback journal). */
+static void remove_case_files(const char *path)
+{
+	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
+	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+		char *p = xasprintf("%s%s", path, ext[i]);
+		unlink(p);
+		free(p);
+	}
+}
+
 /* Can this process create files next to path (SQLite's -wal and -shm)? */
 static bool dir_writable(const char *path)
 {
@@ -569,6 +581,8 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	/* this store's own descriptor of the file (sqlite_case_fd_open),
 	 * held until it is closed */
 	int myfd = sqlite_case_fd_open(path);
+	/* (no descriptor: the file is not there, and this open makes it) */
+	bool created = myfd < 0 && (flags & STORE_CREATE) && access(path, F_OK) != 0;
 	int64_t hpages, hpsize, fbytes;
 	enum header_kind hk = read_header(myfd, &hpages, &hpsize, &fbytes);
 	/* A case on read-only media (or in a folder this user cannot write)
@@ -620,13 +634,19 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 		 * page 1 (the new size) before the pages past the old end, so a
 		 * header read without SQLite's lock can see a live case as cut
 		 * short (the interface, opened during a load, then exited). */
+		/* A failing disk or a full one (the -shm a WAL reader needs
+		 * cannot be made) says so, with the system's reason: the case
+		 * itself may be whole. */
+		int sys = sqlite3_system_errno(db);
 		if (hk == HDR_CASE && hpages > 0 && fbytes < hpages * hpsize && ec == SQLITE_CORRUPT)
 			set_cause(cause, "%s: damaged case file: truncated (%lld of %lld bytes)", path,
 				  (long long)fbytes, (long long)(hpages * hpsize));
+		else if (ec == SQLITE_IOERR || ec == SQLITE_FULL || ec == SQLITE_CANTOPEN)
+			set_cause(cause, "%s: %s%s%s%s", path, sqlite3_errmsg(db), sys ? " (" : "",
+				  sys ? strerror(sys) : "", sys ? ")" : "");
 		else if (hk == HDR_CASE || (hk == HDR_SQLITE && (ec == SQLITE_CORRUPT || ec == SQLITE_NOTADB)))
 			set_cause(cause, "%s: damaged case file (%s)", path, sqlite3_errmsg(db));
-		else if (ec == SQLITE_BUSY || ec == SQLITE_LOCKED || ec == SQLITE_CANTOPEN ||
-			 ec == SQLITE_READONLY || ec == SQLITE_IOERR || ec == SQLITE_PERM)
+		else if (ec == SQLITE_BUSY || ec == SQLITE_LOCKED || ec == SQLITE_READONLY || ec == SQLITE_PERM)
 			set_cause(cause, "%s: %s", path, sqlite3_errmsg(db));
 		else
 			set_cause(cause, "%s: not an auditscope case file (%s)", path, sqlite3_errmsg(db));
@@ -640,6 +660,20 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	appid = sqlite3_column_int(q, 1);
 	ver = sqlite3_column_int(q, 2);
 	sqlite3_finalize(q);
+	/* Only a load makes a case: every other command opening a file
+	 * without tables (empty, or another program's empty database) would
+	 * otherwise write a schema into it and read it as an empty case. */
+	if (ntables == 0 && !(flags & STORE_CREATE)) {
+		if (appid == APP_ID)
+			set_cause(cause, "%s: damaged case file: no tables (its creation was cut short)", path);
+		else
+			set_cause(cause, "%s: not an auditscope case file (%s)", path,
+				  fbytes == 0 && hk == HDR_NONE ? "empty file" : "no tables");
+		sqlite3_close(db);
+		sqlite_case_fd_close(myfd);
+		free(sst);
+		return -1;
+	}
 	if (ntables > 0 && appid != APP_ID) {
 		set_cause(cause, "%s: not an auditscope case file", path);
 		sqlite3_close(db);
@@ -660,6 +694,7 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	SQ(st)->probe_fd = -1;
 	SQ(st)->path = xstrdup(path);
 	SQ(st)->readonly = (flags & STORE_READONLY) != 0;
+	SQ(st)->created = created;
 	/* record ids as keys (rid.c), but for an older case read as it is
 	 * (the conversion below needs the functions first) */
 	sqlite_rid_register(db, !SQ(st)->readonly || ntables == 0 || ver >= 7);
@@ -688,6 +723,10 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 			set_cause(cause, "%s: %s", path, err);
 			free(err);
 			sqlite_close(st);
+			/* a case this open created and could not finish (a full
+			 * disk) is no case: leave nothing behind */
+			if (created)
+				remove_case_files(path);
 			return -1;
 		}
 	}
@@ -744,11 +783,26 @@ static void sqlite_close(struct store *st)
 	free(st);
 }
 
+static void sqlite_close_failed_new(struct store *st)
+{
+	if (!st)
+		return;
+	struct store_summary sum;
+	bool gone = SQ(st)->created && !SQ(st)->readonly && sqlite_summary(st, &sum, NULL) == 0 &&
+		    sum.sources == 0 && sum.events == 0;
+	char *path = gone ? xstrdup(SQ(st)->path) : NULL;
+	sqlite_close(st);
+	if (path)
+		remove_case_files(path);
+	free(path);
+}
+
 /* ------------------------------------------------------------------ */
 
 const struct store_ops sqlite_store_ops = {
 	.name = "sqlite",
 	.close = sqlite_close,
+	.close_failed_new = sqlite_close_failed_new,
 	.path = sqlite_path,
 	.ensure_indexes = sqlite_ensure_indexes,
 	.summary = sqlite_summary,

@@ -20,6 +20,7 @@ struct sqlite_store {
 	sqlite3 *db;
 	char *path;
 	bool readonly;
+	bool created; /* this open made the file (store_close_failed_new) */
 	ZSTD_DCtx *dctx;
 	/* the last raw block and the last message block read (record.c) */
 	struct sq_block {

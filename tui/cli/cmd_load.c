@@ -172,7 +172,10 @@ static int run(const struct cli_args *a)
 	if (r < 0) {
 		cli_error("%s", cause);
 		free(cause);
-		rc = 1;
+		/* a new case that kept nothing goes: a failed creation leaves
+		 * no file behind */
+		store_close_failed_new(st);
+		return 1;
 	} else {
 		double rate = t.seconds > 0 ? (double)t.records / t.seconds : 0;
 		char mb[32];
