@@ -121,8 +121,8 @@ static char *consent_target(json_t *rec)
 	json_array_foreach(tr, i, el)
 	{
 		json_t *d = json_object_get(el, "displayName");
-		if (json_is_string(d) && *json_string_value(d))
-			return xstrdup(json_string_value(d));
+		if (json_is_string(d) && json_string_length(d))
+			return hunt_raw_jtext(d);
 	}
 	json_t *t = json_object_get(rec, "Target");
 	json_array_foreach(t, i, el)
@@ -130,7 +130,7 @@ static char *consent_target(json_t *rec)
 		json_t *ty = json_object_get(el, "Type"), *id = json_object_get(el, "ID");
 		if (json_integer_value(ty) == 1 && json_is_string(id) &&
 		    strcmp(json_string_value(id), "ServicePrincipal"))
-			return xstrdup(json_string_value(id));
+			return hunt_raw_jtext(id);
 	}
 	return NULL;
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "hunt_entry.h"
+#include "sanitize.h"
 #include "store.h"
 #include "sanitize.h"
 #include "xalloc.h"
@@ -102,14 +103,15 @@ static json_t *raw_parse(const char *t, size_t len)
 	return j;
 }
 
-/* A JSON value as text (caller frees): strings as they are, true/false
- * as PowerShell prints them, the rest compact JSON; NULL for null. */
+/* A JSON value as text (caller frees): strings whole (a \u0000 as the
+ * visible \x00, not the end of the text), true/false as PowerShell
+ * prints them, the rest compact JSON; NULL for null. */
 char *hunt_raw_jtext(json_t *v)
 {
 	if (!v || json_is_null(v))
 		return NULL;
 	if (json_is_string(v))
-		return xstrdup(json_string_value(v));
+		return sanitize_nul(json_string_value(v), json_string_length(v));
 	if (json_is_true(v))
 		return xstrdup("True");
 	if (json_is_false(v))

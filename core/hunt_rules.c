@@ -174,7 +174,7 @@ static char *rule_reasons_cmdlet(json_t *rec, char **name, char **owner)
 	char *nm = hunt_raw_param(rec, "Name");
 	char *ident = hunt_raw_param(rec, "Identity");
 	json_t *oid = json_object_get(rec, "ObjectId");
-	const char *objid = json_is_string(oid) ? json_string_value(oid) : NULL;
+	char *objid = json_is_string(oid) ? hunt_raw_jtext(oid) : NULL;
 	if (!nm) {
 		const char *t = hunt_raw_after_backslash(ident);
 		if (!t)
@@ -186,6 +186,7 @@ static char *rule_reasons_cmdlet(json_t *rec, char **name, char **owner)
 	name_reasons(&why, nm);
 	*name = nm;
 	free(ident);
+	free(objid);
 	return util_buf_take(&why);
 }
 
@@ -337,7 +338,9 @@ static void eval_forwarding(const struct hunt_cand *c, json_t *rec, const char *
 	}
 	if (!target) {
 		json_t *oid = json_object_get(rec, "ObjectId");
-		target = hunt_raw_identity_owner(json_is_string(oid) ? json_string_value(oid) : NULL);
+		char *objid = json_is_string(oid) ? hunt_raw_jtext(oid) : NULL;
+		target = hunt_raw_identity_owner(objid);
+		free(objid);
 	}
 	out->why = util_buf_take(&why);
 	out->owner = target;
@@ -387,7 +390,7 @@ static void eval_anti(const struct hunt_cand *c, json_t *rec, const char *text, 
 	struct util_buf why = { 0 };
 	char *ident = hunt_raw_param(rec, "Identity");
 	json_t *oid = json_object_get(rec, "ObjectId");
-	const char *objid = json_is_string(oid) ? json_string_value(oid) : NULL;
+	char *objid = json_is_string(oid) ? hunt_raw_jtext(oid) : NULL;
 	if (strcasecmp(op, "New-InboxRule") == 0 || strcasecmp(op, "Remove-InboxRule") == 0) {
 		/* matched with each other afterwards, in time order */
 		char *name = hunt_raw_param(rec, "Name");
@@ -432,7 +435,7 @@ static void eval_anti(const struct hunt_cand *c, json_t *rec, const char *text, 
 			json_t *nm = json_object_get(el, "Name");
 			if (!json_is_string(nm) || strcasecmp(json_string_value(nm), "Identity") == 0)
 				continue;
-			const char *pn = json_string_value(nm);
+			char *pn = hunt_raw_jtext(nm);
 			char *v = hunt_raw_jtext(json_object_get(el, "Value"));
 			util_buf_item(&why, "; ", "%s=%s", pn, v ? v : "");
 			size_t pl = strlen(pn);
@@ -445,6 +448,7 @@ static void eval_anti(const struct hunt_cand *c, json_t *rec, const char *text, 
 			     !hunt_raw_blank(v)))
 				off = true;
 			free(v);
+			free(pn);
 		}
 		json_decref(owned);
 		if (!why.n)
@@ -455,6 +459,7 @@ static void eval_anti(const struct hunt_cand *c, json_t *rec, const char *text, 
 		out->owner = ident ? hunt_raw_short_id(ident) : hunt_raw_short_id(objid);
 	out->why = util_buf_take(&why);
 	free(ident);
+	free(objid);
 }
 
 struct timed {

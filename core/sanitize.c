@@ -83,6 +83,28 @@ static int json_u_escape(char *o, uint32_t c)
 	return sprintf(o, "\\u%04x\\u%04x", (unsigned)(0xD800 + (c >> 10)), (unsigned)(0xDC00 + (c & 0x3FF)));
 }
 
+char *sanitize_nul(const char *s, size_t n)
+{
+	if (!s)
+		return NULL;
+	size_t nul = 0;
+	for (const char *p = s; (p = memchr(p, '\0', n - (size_t)(p - s))) != NULL; p++)
+		nul++;
+	if (!nul)
+		return xstrndup(s, n);
+	char *out = xmalloc(n + 3 * nul + 1), *o = out;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i]) {
+			*o++ = s[i];
+		} else {
+			memcpy(o, "\\x00", 4);
+			o += 4;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 bool sanitize_needed(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *e = p + n;

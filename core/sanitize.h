@@ -15,6 +15,14 @@
 /* A new, safe copy of s[0..n) (caller frees). */
 char *sanitize(const char *s, size_t n);
 
+/* s[0..n) as a C string that keeps what follows a NUL: each NUL byte
+ * becomes the four characters \x00, as sanitize() shows it, every other
+ * byte stays (whoever shows it sanitises it). For text kept with its
+ * length (a JSON string's \u0000, a case's value) that a reader turns
+ * into a C string, which would end at the first NUL and hide the rest.
+ * Caller frees. */
+char *sanitize_nul(const char *s, size_t n);
+
 /* Does s[0..n) need sanitize() at all? (fast path for clean text) */
 bool sanitize_needed(const char *s, size_t n);
 

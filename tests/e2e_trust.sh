@@ -388,6 +388,22 @@ done
 grep -q 'zero.case: not an auditscope case file (empty file)' "$t/ro-zero.err"
 check "leftovers: an empty file is 'not an auditscope case file (empty file)'" test $? = 0
 
+# Leftovers: a hunt's cells keep what follows a \u0000 ("fwd\u0000hidden
+# part" was the rule "fwd", "name of 3 characters"; its user "ad"): the
+# NUL shows as \x00 as the sanitiser shows it, in the hunt, the timeline
+# and a stack
+rec rnul-1 New-InboxRule ',"Parameters":[{"Name":"Name","Value":"fwd\u0000hidden part"},{"Name":"ForwardTo","Value":"evil@example.com"}]' |
+	sed 's/"UserId":"alice@contoso.com"/"UserId":"ad\\u0000min@contoso.com"/' > "$t/rnul.json"
+"$bin" load "$t/cnul.case" "$t/rnul.json" > /dev/null 2>&1
+"$bin" hunt "$t/cnul.case" inbox-rules > "$t/rnul.hunt" 2>&1
+check "leftovers: a hunt shows a rule name whole past its \\u0000" grep -qF 'fwd\x00hidden part' "$t/rnul.hunt"
+check "leftovers: and its user whole" grep -qF 'ad\x00min@contoso.com' "$t/rnul.hunt"
+check "leftovers: and does not call it a 3-character name" bash -c "! grep -q 'name of 3 characters' '$t/rnul.hunt'"
+"$bin" hunt "$t/cnul.case" inbox-rules --format jsonl > "$t/rnul.jsonl" 2>&1
+check "leftovers: the hunt's JSON lines too" grep -qF 'fwd\\x00hidden part' "$t/rnul.jsonl"
+check "leftovers: the timeline shows the user whole" bash -c "'$bin' query '$t/cnul.case' | grep -qF 'ad\\x00min@contoso.com'"
+check "leftovers: a stack shows the user whole" bash -c "'$bin' stack '$t/cnul.case' user | grep -qF 'ad\\x00min@contoso.com'"
+
 # Leftovers: a new case whose creation a full disk stops leaves nothing
 # (a 16 KB file and its log before), at each size of disk from the schema
 # to the load's first commit; a case that was there stays

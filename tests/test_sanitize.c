@@ -365,6 +365,29 @@ static void test_invisible(void **state)
 	free(t);
 }
 
+/* sanitize_nul keeps what follows a NUL, which shows as sanitize shows
+ * it; every other byte is left for the display to sanitise. */
+static void test_nul(void **state)
+{
+	(void)state;
+	char *s = sanitize_nul("fwd\0hidden\0", 11);
+	assert_string_equal(s, "fwd\\x00hidden\\x00");
+	char *shown = sanitize("fwd\0hidden\0", 11);
+	assert_string_equal(s, shown); /* as the sanitiser shows it */
+	free(shown);
+	free(s);
+	s = sanitize_nul("\0\x1b[31m", 6);
+	assert_string_equal(s, "\\x00\x1b[31m");
+	free(s);
+	s = sanitize_nul("plain", 5);
+	assert_string_equal(s, "plain");
+	free(s);
+	s = sanitize_nul("", 0);
+	assert_string_equal(s, "");
+	free(s);
+	assert_null(sanitize_nul(NULL, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_json_escape_random),
 		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_fit),
+		cmocka_unit_test(test_nul),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -546,6 +546,43 @@ static void test_hunts(void **state)
 	tui_key(f->a, KEYS_ESC);
 }
 
+/* A hunt's cells keep what follows a \u0000 (issue 10): an inbox rule
+ * named "fwd\u0000hidden part" by "ad\u0000min@contoso.com" showed as
+ * rule "fwd" ("name of 3 characters") by user "ad". Its own case. */
+static const char nul_fixture[] =
+	"{\"CreationTime\":\"2023-06-16T10:00:00\",\"Id\":\"n1\",\"Operation\":\"New-InboxRule\","
+	"\"UserId\":\"ad\\u0000min@contoso.com\",\"ClientIP\":\"198.51.100.9\",\"Parameters\":["
+	"{\"Name\":\"Name\",\"Value\":\"fwd\\u0000hidden part\"},"
+	"{\"Name\":\"ForwardTo\",\"Value\":\"evil@example.com\"}]}\n";
+
+static void test_hunt_nul(void **state)
+{
+	struct fx *f = *state;
+	char *json = write_file(f->dir, "nul.jsonl", nul_fixture, sizeof nul_fixture - 1);
+	char *path = xasprintf("%s/nul.case", f->dir), *cause = NULL;
+	struct store *st = NULL;
+	const char *paths[] = { json };
+	struct ingest_opts o = { 0 };
+	struct ingest_totals t;
+	if (store_open(path, STORE_CREATE, &st, &cause) < 0 || ingest_paths(st, paths, 1, &o, &t, &cause) < 0 ||
+	    store_ensure_indexes(st, &cause) < 0)
+		fail_msg("%s", cause);
+	store_close(st);
+	char *fixture_case = f->case_path;
+	f->case_path = path;
+	open_app(f);
+	tui_keys(f->a, ":hunt inbox-rules\r");
+	char *text = tui_screen();
+	assert_non_null(strstr(text, "fwd\\x00hidden part"));
+	assert_non_null(strstr(text, "ad\\x00min@contoso.com"));
+	assert_null(strstr(text, "name of 3 characters"));
+	free(text);
+	close_app(f);
+	f->case_path = fixture_case;
+	free(path);
+	free(json);
+}
+
 /* The Sigma rules view moves like every list view (list.h, its own key
  * map): half pages, first and last, and Enter opens the rule under the
  * cursor. */
@@ -671,6 +708,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sigma_moves, fresh, done),
 		cmocka_unit_test_setup_teardown(test_sigma_value, fresh, done),
 		cmocka_unit_test_setup_teardown(test_flags, fresh, done),
+		cmocka_unit_test(test_hunt_nul),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sanitize.h"
 #include "xalloc.h"
 #include "sqlite_store.h"
 
@@ -423,7 +424,8 @@ static const char row_cols[] =
 static char *coldup(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
-	return t ? xstrndup((const char *)t, (size_t)sqlite3_column_bytes(s, i)) : NULL;
+	/* a value may hold a NUL (a JSON \u0000): kept visible, not the end */
+	return t ? sanitize_nul((const char *)t, (size_t)sqlite3_column_bytes(s, i)) : NULL;
 }
 
 static void read_row(sqlite3_stmt *s, struct query_row *r)

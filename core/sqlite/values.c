@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 
+#include "sanitize.h"
 #include "util.h"
 #include "xalloc.h"
 #include "store_impl.h"
@@ -35,7 +36,7 @@ static int many_texts(struct store *st, bool sources, const int64_t *ids, size_t
 		int64_t k = sqlite3_column_int64(q, 0);
 		const unsigned char *t = sqlite3_column_text(q, 1);
 		if (k >= 0 && (size_t)k < n && t && !out[k])
-			out[k] = xstrdup((const char *)t);
+			out[k] = sanitize_nul((const char *)t, (size_t)sqlite3_column_bytes(q, 1));
 	}
 	sqlite3_finalize(q);
 	util_buf_free(&b);
@@ -74,7 +75,7 @@ int sqlite_value_texts(struct store *st, const char *field, const int64_t *ids, 
 		sqlite3_bind_int64(*s, 1, ids[i]);
 		if (sqlite3_step(*s) == SQLITE_ROW) {
 			const unsigned char *t = sqlite3_column_text(*s, 0);
-			out[i] = t ? xstrdup((const char *)t) : NULL;
+			out[i] = t ? sanitize_nul((const char *)t, (size_t)sqlite3_column_bytes(*s, 0)) : NULL;
 		}
 		sqlite3_reset(*s);
 	}
