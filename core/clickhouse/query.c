@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "ch.h"
+#include "sanitize.h"
 #include "xalloc.h"
 
 struct key {
@@ -824,7 +825,7 @@ int ch_group(struct query *q0, const char *field, const char *distinct, struct s
 			free(num);
 			v = p ? xstrdup(p) : NULL;
 		} else if (kn) {
-			v = xstrndup(k, kn);
+			v = sanitize_nul(k, kn); /* a NUL shown, not the end */
 		}
 		*row = (struct stack_row){
 			.value = v, .events = (int64_t)ev, .distinct = (int64_t)dn, .first = lo, .last = hi

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "ch.h"
+#include "sanitize.h"
 #include "xalloc.h"
 
 const char *ch_source_path(struct ch_store *s, int64_t id)
@@ -25,9 +26,11 @@ const char *ch_source_path(struct ch_store *s, int64_t id)
 	return k ? s->srcpaths.v[*k - 1] : NULL;
 }
 
+/* (a value may hold a NUL, a JSON \u0000: shown as \x00, not its end,
+ * as the SQLite store reads it) */
 static char *dup_or_null(const char *p, size_t n)
 {
-	return n ? xstrndup(p, n) : NULL;
+	return n ? sanitize_nul(p, n) : NULL;
 }
 
 bool ch_rd_row(struct ch_store *s, struct ch_rd *rd, struct query_row *r)
@@ -387,7 +390,7 @@ int ch_value_texts(struct store *st, const char *field, const int64_t *ids, size
 			int64_t *slot = util_imap_slot(&s->texts, (uint64_t)h, 0, &isnew);
 			if (isnew) {
 				*slot = (int64_t)s->names.n + 1;
-				util_svec_take(&s->names, xstrndup(v, vn));
+				util_svec_take(&s->names, sanitize_nul(v, vn));
 			}
 		}
 		util_buf_free(&res);
