@@ -564,8 +564,8 @@ static void test_hunt_nul(void **state)
 	const char *paths[] = { json };
 	struct ingest_opts o = { 0 };
 	struct ingest_totals t;
-	if (store_open(path, STORE_CREATE, &st, &cause) < 0 || ingest_paths(st, paths, 1, &o, &t, &cause) < 0 ||
-	    store_ensure_indexes(st, &cause) < 0)
+	if (store_open(path, STORE_CREATE, &st, &cause) < 0 ||
+	    ingest_paths(st, paths, 1, &o, &t, &cause) < 0 || store_ensure_indexes(st, &cause) < 0)
 		fail_msg("%s", cause);
 	store_close(st);
 	char *fixture_case = f->case_path;
