@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "annot.h"
+#include "event.h"
 #include "hunt_entry.h"
 #include "knownapps.h"
 #include "xalloc.h"
@@ -267,7 +268,8 @@ struct scan_feed {
 	struct hctx **hs;
 	size_t n;
 	size_t nc;
-	int64_t *to[HUNT_EV_NCOLS]; /* where each cell goes in e */
+	int64_t *to[HUNT_EV_NCOLS + 2]; /* where each cell goes in e */
+	bool gathered;                  /* n and ts_last come as cells */
 	struct hunt_ev e;
 };
 
@@ -276,9 +278,33 @@ static int scan_row(void *ctx, const struct store_cell *c)
 	struct scan_feed *f = ctx;
 	for (size_t k = 0; k < f->nc; k++)
 		*f->to[k] = c[k].i;
+	if (!f->gathered) {
+		f->e.n = 1;
+		f->e.ts_last = f->e.ts;
+	}
 	for (size_t i = 0; i < f->n; i++)
 		entries[f->hs[i]->r->def->id]->scan.row(f->hs[i], &f->e);
 	return 0;
+}
+
+/* The columns hs[0..n) read, into f (and names). */
+static void scan_cols(struct scan_feed *f, struct hctx **hs, size_t n, const char **names, unsigned more)
+{
+	unsigned cols = more;
+	for (size_t i = 0; i < n; i++)
+		cols |= entries[hs[i]->r->def->id]->scan.cols;
+	struct hunt_ev *e = &f->e;
+	int64_t *m[HUNT_EV_NCOLS] = { &e->id,      &e->ts,    &e->kind,   &e->op,      &e->user,
+				      &e->app,     &e->capp,  &e->ip,     &e->mailbox, &e->access,
+				      &e->session, &e->token, &e->result, &e->flags };
+	f->hs = hs;
+	f->n = n;
+	for (size_t c = 0; c < HUNT_EV_NCOLS; c++) {
+		if (cols & (1u << c)) {
+			f->to[f->nc] = m[c];
+			names[f->nc++] = ev_cols[c];
+		}
+	}
 }
 
 /*
@@ -288,27 +314,70 @@ static int scan_row(void *ctx, const struct store_cell *c)
  */
 static int scan_events(struct hctx **hs, size_t n, struct store_pick *p)
 {
-	unsigned cols = 0;
-	for (size_t i = 0; i < n; i++)
-		cols |= entries[hs[i]->r->def->id]->scan.cols;
-	struct scan_feed f = { .hs = hs, .n = n };
-	struct hunt_ev *e = &f.e;
-	int64_t *m[HUNT_EV_NCOLS] = { &e->id,      &e->ts,    &e->kind,   &e->op,      &e->user,
-				      &e->app,     &e->capp,  &e->ip,     &e->mailbox, &e->access,
-				      &e->session, &e->token, &e->result, &e->flags };
-	const char *names[HUNT_EV_NCOLS];
-	for (size_t c = 0; c < HUNT_EV_NCOLS; c++) {
-		if (cols & (1u << c)) {
-			f.to[f.nc] = m[c];
-			names[f.nc++] = ev_cols[c];
-		}
-	}
+	struct scan_feed f = { 0 };
+	const char *names[HUNT_EV_NCOLS + 2];
+	scan_cols(&f, hs, n, names, 0);
 	struct store_pick all;
 	if (!p) {
 		store_pick_init(&all);
 		p = &all;
 	}
 	return hunt_pick(hs[0], p, names, f.nc, scan_row, &f);
+}
+
+/*
+ * The same pass with alike events gathered by the store (hunt_entry.h,
+ * struct hunt_scan's gathered), when every one of hs[0..n) takes it:
+ * a server sends a few thousand groups and the sign-ins rather than
+ * every event. 1 done, 0 declined (scan), -1 with hs[0]->err.
+ */
+static int gather_events(struct hctx **hs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!entries[hs[i]->r->def->id]->scan.gathered)
+			return 0;
+	struct hctx *h = hs[0];
+	static const char *const logons[] = { "UserLoggedIn", "UserLoginFailed", NULL };
+	static const char *const sync[] = { "Sync", NULL };
+	struct util_ivec ops = { 0 }, access = { 0 };
+	if (hunt_val_ids(h, "op", logons, false, &ops) < 0 ||
+	    hunt_val_ids(h, "access", sync, false, &access) < 0) {
+		util_ivec_free(&ops);
+		util_ivec_free(&access);
+		return -1;
+	}
+	struct store_gather g = {
+		.ops = ops.v,
+		.nops = ops.n,
+		.access = access.v,
+		.naccess = access.n,
+		.kinds = 1u << KIND_SIGNIN,
+		.flags = EVF_THROTTLED,
+		/* each hunt of the pass was set up with the same options */
+		.split = h->o.baseline_until,
+		.pr = h->o.progress.fn ? &h->o.progress : NULL,
+	};
+	struct scan_feed f = { .gathered = true };
+	const char *names[HUNT_EV_NCOLS + 2];
+	scan_cols(&f, hs, n, names, HUNT_EV(id) | HUNT_EV(ts));
+	f.to[f.nc] = &f.e.n;
+	names[f.nc++] = "n";
+	f.to[f.nc] = &f.e.ts_last;
+	names[f.nc++] = "ts_last";
+	char *why = NULL;
+	int rc = store_gather(h->st, &g, names, f.nc, scan_row, &f, &why);
+	util_ivec_free(&ops);
+	util_ivec_free(&access);
+	if (rc < 0)
+		return hunt_fail(h, why);
+	return rc;
+}
+
+/* The pass of hs[0..n): gathered where the store can, else a scan. */
+static int feed_events(struct hctx **hs, size_t n)
+{
+	int rc = gather_events(hs, n);
+	return rc != 0 ? (rc < 0 ? -1 : 0) : scan_events(hs, n, NULL);
 }
 
 /* A scan hunt alone: begin, its own scan, end. */
@@ -327,7 +396,11 @@ static int scan_alone(struct hctx *h)
 		p.ids = ids->v;
 		p.n = ids->n;
 	}
-	if (rc < 0 || scan_events(&h, 1, &p) < 0) {
+	if (rc == 0 && !h->fed && (rc = gather_events(&h, 1)) == 0)
+		rc = scan_events(&h, 1, &p);
+	else if (rc > 0)
+		rc = 0;
+	if (rc < 0) {
 		if (h->acc)
 			s->drop(h);
 		return -1;
@@ -530,11 +603,17 @@ int hunt_run_all(struct store *st, const struct hunt_opts *o, struct hunt_result
 			failed = i;
 		hs[i].spent += now_s() - t0;
 	}
-	if (failed < 0 && nscan) {
+	/* those whose begin read all they need are not fed */
+	struct hctx *feed[HUNT_COUNT];
+	size_t nfeed = 0;
+	for (size_t i = 0; i < nscan; i++)
+		if (!scan[i]->fed)
+			feed[nfeed++] = scan[i];
+	if (failed < 0 && nfeed) {
 		double t0 = now_s();
-		if (scan_events(scan, nscan, NULL) < 0)
-			failed = (int)scan[0]->r->def->id;
-		scan[0]->spent += now_s() - t0;
+		if (feed_events(feed, nfeed) < 0)
+			failed = (int)feed[0]->r->def->id;
+		feed[0]->spent += now_s() - t0;
 	}
 	for (size_t i = 0; i < nscan && failed < 0; i++) {
 		double t0 = now_s();

@@ -67,15 +67,15 @@ static void rare_row(struct hctx *h, const struct hunt_ev *e)
 		util_imap_slot(&a->groups, util_pair_key(e->app, e->capp) ^ 0x8000000000000000ULL, 0, &isnew);
 	if (isnew) {
 		a->g = xgrow(a->g, &a->cap, a->ng + 1, sizeof *a->g);
-		a->g[a->ng] = (struct appgroup){ e->app, e->capp, 0, 0, 0, e->ts, e->ts };
+		a->g[a->ng] = (struct appgroup){ e->app, e->capp, 0, 0, 0, e->ts, e->ts_last };
 		*gi = (int64_t)a->ng++;
 	}
 	struct appgroup *g = &a->g[*gi];
-	g->events++;
+	g->events += e->n;
 	if (e->ts < g->first)
 		g->first = e->ts;
-	if (e->ts > g->last)
-		g->last = e->ts;
+	if (e->ts_last > g->last)
+		g->last = e->ts_last;
 	uint64_t gk = (uint64_t)(*gi + 1) << 32;
 	if (e->mailbox) {
 		util_imap_slot(&a->mbs, gk ^ (uint64_t)(uint32_t)e->mailbox, 0, &isnew);
@@ -202,7 +202,8 @@ const struct hunt_entry hunt_rare_apps = {
 	.needs = HUNT_NEEDS_APPS,
 	.order = HUNT_ORDER_OWN,
 	.scan = { rare_begin, rare_row, rare_end, rare_drop, "op", mia_ids, 0,
-		  HUNT_EV(ts) | HUNT_EV(op) | HUNT_EV(app) | HUNT_EV(capp) | HUNT_EV(mailbox) | HUNT_EV(ip) },
+		  HUNT_EV(ts) | HUNT_EV(op) | HUNT_EV(app) | HUNT_EV(capp) | HUNT_EV(mailbox) | HUNT_EV(ip),
+		  true },
 };
 
 /* ------------------------------------------------------------------ */
@@ -221,8 +222,10 @@ const struct hunt_entry hunt_rare_apps = {
 
 struct pair {
 	int64_t mailbox, app, first, last;
-	bool foreign;         /* a read by someone other than the mailbox's user */
-	bool old;             /* read during an explicit baseline: not new */
+	bool foreign; /* a read by someone other than the mailbox's user */
+	bool old;     /* read during an explicit baseline: not new */
+	bool partial; /* ids lacks the events of gathered rows */
+	int64_t events;
 	struct util_ivec ids; /* its events */
 	struct util_ivec ips;
 };
@@ -266,7 +269,8 @@ static void newapp_row(struct hctx *h, const struct hunt_ev *e)
 		memset(&a->p[a->np], 0, sizeof a->p[a->np]);
 		a->p[a->np].mailbox = e->mailbox;
 		a->p[a->np].app = e->app;
-		a->p[a->np].first = a->p[a->np].last = e->ts;
+		a->p[a->np].first = e->ts;
+		a->p[a->np].last = e->ts_last;
 		*pi = (int64_t)a->np++;
 	}
 	struct pair *p = &a->p[*pi];
@@ -280,11 +284,15 @@ static void newapp_row(struct hctx *h, const struct hunt_ev *e)
 	}
 	if (e->ts < p->first)
 		p->first = e->ts;
-	if (e->ts > p->last)
-		p->last = e->ts;
+	if (e->ts_last > p->last)
+		p->last = e->ts_last;
 	if (e->user != e->mailbox)
 		p->foreign = true;
-	util_ivec_push(&p->ids, e->id);
+	p->events += e->n;
+	if (e->n == 1)
+		util_ivec_push(&p->ids, e->id);
+	else
+		p->partial = true;
 	if (e->ip)
 		util_ivec_add(&p->ips, e->ip);
 }
@@ -326,6 +334,39 @@ static int64_t app_first_seen(struct hctx *h, int64_t app)
 	return t;
 }
 
+struct pair_events {
+	const struct util_ivec *mia;
+	int64_t mailbox;
+	struct hunt_row *row;
+};
+
+static int pair_event(void *ctx, const struct store_cell *c)
+{
+	struct pair_events *x = ctx;
+	if (c[3].i == x->mailbox && hunt_in_ids(x->mia, c[2].i))
+		hunt_row_event(x->row, c[0].i, c[1].i);
+	return 0;
+}
+
+/* The events of a hit pair some of whose reads came gathered (ids
+ * lacks them): the app's mail reads of the mailbox, through the app's
+ * index. (A pair with a baseline has no read before it, or it would
+ * not be listed.) */
+static void pair_events(struct hctx *h, const struct pair *e, struct hunt_row *row)
+{
+	static const char *const cols[] = { "id", "ts", "op", "mailbox" };
+	struct pair_events x = { &h->mia, e->mailbox, row };
+	struct store_pick p;
+	store_pick_init(&p);
+	p.field = "app";
+	p.ids = &e->app;
+	p.n = 1;
+	p.also.fields[0] = "mailbox";
+	p.also.ids = &e->mailbox;
+	p.also.n = 1;
+	hunt_pick(h, &p, cols, 4, pair_event, &x);
+}
+
 static void day_text(int64_t ms, char *out, size_t n)
 {
 	char t[40];
@@ -363,11 +404,16 @@ static int newapp_end(struct hctx *h)
 		hunt_row_set(row, 2, hunt_app_name(h, app));
 		hunt_row_time(row, 3, e->first);
 		hunt_row_time(row, 4, e->last);
-		hunt_row_num(row, 5, (int64_t)e->ids.n);
+		hunt_row_num(row, 5, e->events);
 		hunt_row_num(row, 6, (int64_t)e->ips.n);
 		hunt_row_take(row, 7, hunt_id_list(h, "ip", &e->ips));
-		for (size_t k = 0; k < e->ids.n; k++)
-			hunt_row_event(row, e->ids.v[k], k == 0 ? e->first : e->last);
+		if (!e->partial)
+			for (size_t k = 0; k < e->ids.n; k++)
+				hunt_row_event(row, e->ids.v[k], k == 0 ? e->first : e->last);
+		else if (hit)
+			pair_events(h, e, row);
+		else
+			row->nevents = (size_t)e->events;
 		row->first_ts = e->first;
 		row->last_ts = e->last;
 		struct util_buf why = { 0 };
@@ -427,5 +473,6 @@ const struct hunt_entry hunt_new_app_for_mailbox = {
 	.order = HUNT_ORDER_OWN,
 	.scan = { newapp_begin, newapp_row, newapp_end, newapp_drop, "op", mia_ids, 0,
 		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(app) | HUNT_EV(mailbox) |
-			  HUNT_EV(ip) },
+			  HUNT_EV(ip),
+		  true },
 };

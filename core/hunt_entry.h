@@ -78,12 +78,17 @@ struct hctx {
 	bool shared;                 /* run by hunt_run_all */
 	double t0, spent;            /* its clock; time of its own parts when shared */
 	struct hunt_vcache *vc;      /* texts of value ids asked for (hunt_vtext) */
+	bool fed;                    /* a scan hunt whose begin read all it needs: no pass */
 };
 
-/* One event of the scan (value ids; 0 when absent, or not read). */
+/* One event of the scan (value ids; 0 when absent, or not read). In a
+ * gathered pass (struct hunt_scan's gathered) a row may stand for n
+ * events alike in every column but id and ts: id and ts are then its
+ * first event's, ts_last its last time. Else n is 1 and ts_last ts. */
 struct hunt_ev {
 	int64_t id, ts, kind, op, user, app, capp, ip, mailbox, access, session, token, result;
 	int64_t flags;
+	int64_t n, ts_last;
 };
 
 /* The columns of hunt_ev, in order (HUNT_EV(name) bits): a scan reads
@@ -145,6 +150,14 @@ struct hunt_scan {
 	const struct util_ivec *(*ids)(struct hctx *h);
 	unsigned flags;
 	unsigned cols; /* HUNT_EV(...) of the columns row() reads */
+	/* row() takes gathered rows (hunt_ev's n, ts_last) where the store
+	 * can group alike events itself (store_gather): every event of a
+	 * sign-in (kind signin, UserLoggedIn, UserLoginFailed), of a Sync
+	 * access or throttled comes alone, the others in groups alike in
+	 * every column read but id and ts (and on one side of the
+	 * baseline); the rows come in (ts, id) order. A hunt that needs
+	 * each event of the others must say false. */
+	bool gathered;
 };
 
 struct hunt_raw {

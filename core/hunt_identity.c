@@ -47,9 +47,42 @@ struct reused {
 	struct util_ivec ips, users;
 };
 
+/*
+ * A store that can tell which sessions and tokens came from two or more
+ * IPs (store_reused: a server groups them) fills the accumulator at
+ * once, and the hunt needs no pass: each such value as replay_row would
+ * leave it, its span of ids unknown (the whole case).
+ */
 static int replay_begin(struct hctx *h)
 {
-	h->acc = xcalloc(1, sizeof(struct replay_acc));
+	struct replay_acc *a = h->acc = xcalloc(1, sizeof(struct replay_acc));
+	static const char *const fields[2] = { "session", "token" };
+	struct util_ivec got[2] = { { 0 }, { 0 } };
+	int rc = 1;
+	for (int w = 0; w < 2 && rc == 1; w++) {
+		char *why = NULL;
+		rc = store_reused(h->st, fields[w], "ip", h->o.progress.fn ? &h->o.progress : NULL, &got[w].v,
+				  &got[w].n, &why);
+		if (rc < 0) {
+			util_ivec_free(&got[0]);
+			util_ivec_free(&got[1]);
+			return hunt_fail(h, why);
+		}
+	}
+	for (int w = 0; w < 2 && rc == 1; w++) {
+		for (size_t i = 0; i < got[w].n; i++) {
+			bool isnew;
+			int64_t *si = util_imap_slot(&a->seen[w], (uint64_t)got[w].v[i], 0, &isnew);
+			if (!isnew)
+				continue;
+			a->sv = xgrow(a->sv, &a->cap, a->nsv + 1, sizeof *a->sv);
+			a->sv[a->nsv] = (struct idseen){ -1, INT64_MIN, INT64_MAX };
+			*si = (int64_t)a->nsv++;
+		}
+	}
+	h->fed = rc == 1;
+	util_ivec_free(&got[0]);
+	util_ivec_free(&got[1]);
 	return 0;
 }
 
@@ -548,5 +581,6 @@ const struct hunt_entry hunt_signin_then_mail = {
 	.order = HUNT_ORDER_TIME,
 	.scan = { signin_begin, signin_row, signin_end, signin_drop, NULL, NULL, 0,
 		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(ip) |
-			  HUNT_EV(result) },
+			  HUNT_EV(result),
+		  true },
 };

@@ -93,7 +93,8 @@ static void logons_drop(struct hctx *h)
 	{                                                                                         \
 		logons_begin, logons_row, end, logons_drop, NULL, NULL, 0,                        \
 			HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | \
-				HUNT_EV(ip) | HUNT_EV(result)                                     \
+				HUNT_EV(ip) | HUNT_EV(result),                                    \
+			true                                                                      \
 	}
 
 static int cmp_logon(const void *a, const void *b)

@@ -217,7 +217,8 @@ const struct hunt_entry hunt_sync_access = {
 	.order = HUNT_ORDER_OWN,
 	.scan = { sync_begin, sync_row, sync_end, sync_drop, "access", sync_ids, 0,
 		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(access) | HUNT_EV(mailbox) | HUNT_EV(app) |
-			  HUNT_EV(capp) | HUNT_EV(ip) },
+			  HUNT_EV(capp) | HUNT_EV(ip),
+		  true },
 };
 
 /* ------------------------------------------------------------------ */
@@ -320,5 +321,6 @@ const struct hunt_entry hunt_throttled = {
 	.order = HUNT_ORDER_OWN,
 	.scan = { throttled_begin, throttled_row, throttled_end, throttled_drop, NULL, NULL, EVF_THROTTLED,
 		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(flags) | HUNT_EV(mailbox) | HUNT_EV(user) |
-			  HUNT_EV(app) | HUNT_EV(ip) },
+			  HUNT_EV(app) | HUNT_EV(ip),
+		  true },
 };

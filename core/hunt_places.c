@@ -117,15 +117,15 @@ static void pacc_row(struct hctx *h, const struct hunt_ev *e)
 	int64_t *ix = util_imap_slot(&a->idx, util_pair_key(e->user, e->ip), 0, &isnew);
 	if (isnew) {
 		a->p = xgrow(a->p, &a->cap, a->n + 1, sizeof *a->p);
-		a->p[a->n] =
-			(struct pair){ e->user, e->ip, INT64_MAX, INT64_MAX, e->ts, e->ts, 0, 0, 0, 0, 0, 0 };
+		a->p[a->n] = (struct pair){ e->user, e->ip, INT64_MAX, INT64_MAX, e->ts, e->ts_last,
+					    0,       0,     0,         0,         0,     0 };
 		*ix = (int64_t)a->n++;
 	}
 	struct pair *p = &a->p[*ix];
 	if (e->ts < p->first)
 		p->first = e->ts;
-	if (e->ts > p->last)
-		p->last = e->ts;
+	if (e->ts_last > p->last)
+		p->last = e->ts_last;
 	if (signin) {
 		p->signins++;
 		if (ok) {
@@ -139,7 +139,7 @@ static void pacc_row(struct hctx *h, const struct hunt_ev *e)
 		}
 	}
 	if (mail) {
-		p->mail++;
+		p->mail += e->n;
 		if (e->ts < p->first_m) {
 			p->first_m = e->ts;
 			p->id_m = e->id;
@@ -480,7 +480,8 @@ const struct hunt_entry hunt_new_place = {
 		  .end = newplace_end,
 		  .drop = pacc_drop,
 		  .cols = HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) |
-			  HUNT_EV(ip) | HUNT_EV(result) },
+			  HUNT_EV(ip) | HUNT_EV(result),
+		  .gathered = true },
 };
 
 /* ------------------------------------------------------------------ */
@@ -612,7 +613,8 @@ const struct hunt_entry hunt_hosting_signin = {
 		  .end = hosting_end,
 		  .drop = pacc_drop,
 		  .cols = HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) |
-			  HUNT_EV(ip) | HUNT_EV(result) },
+			  HUNT_EV(ip) | HUNT_EV(result),
+		  .gathered = true },
 };
 
 /* ------------------------------------------------------------------ */
@@ -746,5 +748,6 @@ const struct hunt_entry hunt_impossible_travel = {
 		  .end = travel_end,
 		  .drop = pacc_drop,
 		  .cols = HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) |
-			  HUNT_EV(ip) | HUNT_EV(result) },
+			  HUNT_EV(ip) | HUNT_EV(result),
+		  .gathered = true },
 };

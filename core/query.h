@@ -219,6 +219,37 @@ int store_pick(struct store *st, const struct store_pick *p, const char *const *
 	       store_row_fn fn, void *ctx, char **cause);
 
 /*
+ * The hunts' pass with alike events gathered (hunt.c), for a store that
+ * can group on its side (a server): one row per event that matches
+ * alone, as store_pick gives it (n 1, ts_last its ts): an event of one
+ * of the operations ops (value ids of op), of one of the access values
+ * access, of a kind in kinds (bit 1 << enum event_kind), or with one of
+ * flags (EVF_*). Every other event is in one row per group of events
+ * alike in every column asked but id and ts, and on the same side of
+ * split (INT64_MIN: none): its id and ts are its first event's (least
+ * ts, then least id), "n" its number of events, "ts_last" its last
+ * time. Rows in (ts, id) order. Columns as store_pick's (but session
+ * and token) and "n", "ts_last".
+ */
+struct store_gather {
+	const int64_t *ops, *access;
+	size_t nops, naccess;
+	unsigned kinds, flags;
+	int64_t split;
+	const struct progress *pr;
+};
+/* 1 done, 0 declined (the store has no such pass: scan instead), or -1
+ * with *cause. */
+int store_gather(struct store *st, const struct store_gather *g, const char *const *cols, size_t ncols,
+		 store_row_fn fn, void *ctx, char **cause);
+/* The value ids of text field whose events carry two or more distinct
+ * values of text field by (an event where either is empty does not
+ * count), appended to *ids (*n entries, grown with xrealloc). 1 done, 0
+ * declined (ask a scan), or -1 with *cause. */
+int store_reused(struct store *st, const char *field, const char *by, const struct progress *pr,
+		 int64_t **ids, size_t *n, char **cause);
+
+/*
  * query_scan in time order (ts, then id), for exports. Besides the columns
  * of query_scan: "line" (its line in the source), "flags" (EV_* of event.h),
  * "record_id" (text in s/n; NULL when absent), and "marked", "tagged",

@@ -233,6 +233,13 @@ struct store_ops {
 	 * field, time and id ranges and flags: what an index answers. */
 	int (*pick)(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,
 		    store_row_fn fn, void *ctx, char **cause);
+	/* [ch2] Optional (NULL or 0: declined, the hunts scan): the hunts'
+	 * pass with alike events gathered, and the values used with two or
+	 * more values of another field, as store_gather and store_reused. */
+	int (*gather)(struct store *st, const struct store_gather *g, const char *const *cols, size_t ncols,
+		      store_row_fn fn, void *ctx, char **cause);
+	int (*reused)(struct store *st, const char *field, const char *by, const struct progress *pr,
+		      int64_t **ids, size_t *n, char **cause);
 	/* The raw records of ids[0..n) (ascending for speed), each handed to
 	 * fn borrowed for the call; ids the case lacks are left out. fn
 	 * returns non-zero to stop (not an error). 0 or -1. */

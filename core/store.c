@@ -248,6 +248,18 @@ int store_pick(struct store *st, const struct store_pick *p, const char *const *
 	return st->ops->pick(st, p, cols, ncols, fn, ctx, cause);
 }
 
+int store_gather(struct store *st, const struct store_gather *g, const char *const *cols, size_t ncols,
+		 store_row_fn fn, void *ctx, char **cause)
+{
+	return st->ops->gather ? st->ops->gather(st, g, cols, ncols, fn, ctx, cause) : 0;
+}
+
+int store_reused(struct store *st, const char *field, const char *by, const struct progress *pr,
+		 int64_t **ids, size_t *n, char **cause)
+{
+	return st->ops->reused ? st->ops->reused(st, field, by, pr, ids, n, cause) : 0;
+}
+
 int store_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn, void *ctx, char **cause)
 {
 	return st->ops->raw_each(st, ids, n, fn, ctx, cause);

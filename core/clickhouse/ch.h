@@ -156,6 +156,7 @@ struct ch_store {
 	bool lc;     /* ... and vals_lc, the values by lower case */
 	bool opids;  /* ... and idform: event ids lead with their operation */
 	bool stacks; /* ... and stacks, whole-case stacks of a few fields */
+	bool hev;    /* ... and hev and evmsg, the hunts' tables */
 	int major;   /* the server's version(): 18, 19, ... 26 */
 	/* Value ids: the server hashes a text (63 bits); the interface's ids
 	 * are small (callers pack two in 64 bits), so each hash seen gets
@@ -234,6 +235,8 @@ char *ch_value_id_sql(const char *col);
 /* The tables that hold a row per event (events, raw, the pivot copies'
  * inner tables), NULL-terminated. */
 extern const char *const ch_table_names[];
+/* ... and those of the hunts' tables (when s->hev) */
+extern const char *const ch_hunt_table_names[];
 
 /* The event id of (kind, record id): 63 bits, never 0. With op (the
  * databases that have the idform table: s->opids), its top 16 bits are a
@@ -329,6 +332,13 @@ int ch_value_find(struct store *st, const char *field, const char *text, enum st
 int ch_pick(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,
 	    store_row_fn fn, void *ctx, char **cause);
 int ch_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn, void *ctx, char **cause);
+/* The hunts' pass grouped on the server, and the values used with two
+ * or more of another field (query.h store_gather, store_reused), from
+ * the hev table; 0 (declined) for a database without it. */
+int ch_gather(struct store *st, const struct store_gather *g, const char *const *cols, size_t ncols,
+	      store_row_fn fn, void *ctx, char **cause);
+int ch_reused(struct store *st, const char *field, const char *by, const struct progress *pr, int64_t **ids,
+	      size_t *n, char **cause);
 int ch_buckets(struct query *q, int64_t start, int64_t width, size_t n, int64_t *counts, char **cause);
 
 struct store_load *ch_load_begin(struct store *st, char **cause);

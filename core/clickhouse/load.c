@@ -241,6 +241,12 @@ static int delete_replaced(struct ch_load *ld, char **cause)
 		r = ch_exec(ld->s->conn, sql, true, NULL, cause);
 		free(sql);
 	}
+	for (size_t t = 0; r == 0 && ld->s->hev && ch_hunt_table_names[t]; t++) {
+		char *sql = xasprintf("ALTER TABLE %s.`%s` DELETE WHERE id IN (%s)", ld->s->url.db,
+				      ch_hunt_table_names[t], util_buf_str(&ids));
+		r = ch_exec(ld->s->conn, sql, true, NULL, cause);
+		free(sql);
+	}
 	util_buf_free(&ids);
 	if (r == 0)
 		ld->mutated = true;

@@ -376,3 +376,216 @@ int ch_stream(struct ch_store *s, const char *sql, const struct ch_ext *ext, siz
 	util_buf_free(&c.pend);
 	return r;
 }
+
+/* ------------------------------------------------------------------ */
+/* The hunts' pass, grouped on the server (the hev table, store.c) */
+
+/* hev's column of a text field the hunts group by, or NULL. */
+static const char *hev_col(const char *name)
+{
+	static const char *const cols[][2] = {
+		{ "op", "h_op" },           { "user", "h_user" },
+		{ "app", "h_app" },         { "client_app", "h_client_app" },
+		{ "ip", "h_ip" },           { "mailbox", "h_mailbox" },
+		{ "access", "h_access" },   { "result", "h_result" },
+		{ "session", "h_session" }, { "token", "h_token" },
+	};
+	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+		if (!strcmp(cols[i][0], name))
+			return cols[i][1];
+	return NULL;
+}
+
+/* " OR COL IN (hashes)" of value ids (the dense ids scans handed out);
+ * nothing when none is known. */
+static void hev_in(struct ch_store *s, struct util_buf *b, const char *col, const int64_t *ids, size_t n)
+{
+	struct util_buf in = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		int64_t h = ids[i] > 0 ? ch_hash(s, ids[i]) : -1;
+		if (h > 0)
+			util_buf_printf(&in, "%s%lld", in.n ? ", " : "", (long long)h);
+	}
+	if (in.n)
+		util_buf_printf(b, " OR %s IN (%s)", col, util_buf_str(&in));
+	util_buf_free(&in);
+}
+
+/* The groups of a gathered pass, held to be merged into the stream of
+ * the events that come alone, in (ts, id) order. */
+struct gather_merge {
+	size_t ncols, at_id, at_ts;
+	int64_t *g; /* ngroups rows of ncols cells */
+	size_t ng, cap, next;
+	store_row_fn fn;
+	void *ctx;
+	struct store_cell cells[CH_MAX_COLS];
+};
+
+/* the places of id and ts in a held row, for qsort (no context) */
+static _Thread_local size_t gather_cmp_id, gather_cmp_ts;
+
+static int gather_cmp(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+	size_t t = gather_cmp_ts, i = gather_cmp_id;
+	if (x[t] != y[t])
+		return x[t] < y[t] ? -1 : 1;
+	return x[i] < y[i] ? -1 : x[i] > y[i];
+}
+
+static int gather_keep(void *ctx, const struct store_cell *c)
+{
+	struct gather_merge *m = ctx;
+	m->g = xgrow(m->g, &m->cap, (m->ng + 1) * m->ncols, sizeof *m->g);
+	for (size_t i = 0; i < m->ncols; i++)
+		m->g[m->ng * m->ncols + i] = c[i].i;
+	m->ng++;
+	return 0;
+}
+
+/* Hand out the held groups before (ts, id); all of them with last. */
+static int gather_flush(struct gather_merge *m, int64_t ts, int64_t id, bool last)
+{
+	while (m->next < m->ng) {
+		const int64_t *g = &m->g[m->next * m->ncols];
+		if (!last && (g[m->at_ts] > ts || (g[m->at_ts] == ts && g[m->at_id] > id)))
+			break;
+		for (size_t i = 0; i < m->ncols; i++)
+			m->cells[i].i = g[i];
+		m->next++;
+		int r = m->fn(m->ctx, m->cells);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int gather_alone(void *ctx, const struct store_cell *c)
+{
+	struct gather_merge *m = ctx;
+	int r = gather_flush(m, c[m->at_ts].i, c[m->at_id].i, false);
+	return r ? r : m->fn(m->ctx, c);
+}
+
+int ch_gather(struct store *st, const struct store_gather *g, const char *const *cols, size_t ncols,
+	      store_row_fn fn, void *ctx, char **cause)
+{
+	struct ch_store *s = CH(st);
+	if (!s->hev || ncols == 0 || ncols > CH_MAX_COLS)
+		return 0;
+	struct gather_merge m = { .ncols = ncols, .at_id = ncols, .at_ts = ncols, .fn = fn, .ctx = ctx };
+	/* per column: its SQL alone and in a group; the group's key */
+	struct util_buf one = { 0 }, grp = { 0 }, key = { 0 };
+	int r = 0;
+	for (size_t i = 0; i < ncols && r == 0; i++) {
+		const char *c = cols[i], *h = hev_col(c);
+		const char *sep = i ? ", " : "";
+		if (!strcmp(c, "id")) {
+			m.at_id = i;
+			util_buf_printf(&one, "%sid", sep);
+			/* the group's first event: least ts, then least id */
+			util_buf_printf(&grp, "%sargMin(id, (ts, id))", sep);
+		} else if (!strcmp(c, "ts")) {
+			m.at_ts = i;
+			util_buf_printf(&one, "%sts", sep);
+			util_buf_printf(&grp, "%smin(ts)", sep);
+		} else if (!strcmp(c, "n")) {
+			util_buf_printf(&one, "%stoInt64(1)", sep);
+			util_buf_printf(&grp, "%stoInt64(count())", sep);
+		} else if (!strcmp(c, "ts_last")) {
+			util_buf_printf(&one, "%sts", sep);
+			util_buf_printf(&grp, "%smax(ts)", sep);
+		} else if (!strcmp(c, "kind") || !strcmp(c, "flags")) {
+			util_buf_printf(&one, "%stoInt64(%s)", sep, c);
+			util_buf_printf(&grp, "%stoInt64(%s)", sep, c);
+			util_buf_printf(&key, "%s%s", key.n ? ", " : "", c);
+		} else if (h && strcmp(c, "session") && strcmp(c, "token")) {
+			util_buf_printf(&one, "%s%s", sep, h);
+			util_buf_printf(&grp, "%s%s", sep, h);
+			util_buf_printf(&key, "%s%s", key.n ? ", " : "", h);
+		} else {
+			r = 1; /* not a column alike events share: the caller scans */
+		}
+	}
+	if (r == 0 && (m.at_id == ncols || m.at_ts == ncols))
+		r = 1; /* the order needs both */
+	if (r) {
+		util_buf_free(&one);
+		util_buf_free(&grp);
+		util_buf_free(&key);
+		return 0;
+	}
+	if (g->split != INT64_MIN)
+		util_buf_printf(&key, "%sts < %lld", key.n ? ", " : "", (long long)g->split);
+	if (!key.n)
+		util_buf_puts(&key, "kind");
+	/* the events that come alone */
+	struct util_buf alone = { 0 };
+	util_buf_puts(&alone, "0");
+	for (int k = 0; k < 32; k++)
+		if (g->kinds & (1u << k))
+			util_buf_printf(&alone, " OR kind = %d", k);
+	if (g->flags)
+		util_buf_printf(&alone, " OR bitAnd(flags, %u) != 0", g->flags);
+	hev_in(s, &alone, "h_op", g->ops, g->nops);
+	hev_in(s, &alone, "h_access", g->access, g->naccess);
+	const char *db = s->url.db, *w = util_buf_str(&alone);
+	/* the groups first (a few thousand, held and sorted here), then the
+	 * events alone in (ts, id) order with the groups merged in: one
+	 * statement with UNION ALL and ORDER BY took twice as long */
+	char *sql = xasprintf("SELECT %s FROM %s.hev WHERE NOT (%s) GROUP BY %s FORMAT RowBinary",
+			      util_buf_str(&grp), db, w, util_buf_str(&key));
+	bool text[CH_MAX_COLS] = { false };
+	r = ch_stream(s, sql, NULL, 0, g->pr, cols, text, ncols, gather_keep, &m, NULL, cause);
+	free(sql);
+	if (r == 0) {
+		gather_cmp_id = m.at_id;
+		gather_cmp_ts = m.at_ts;
+		if (m.ng > 1)
+			qsort(m.g, m.ng, ncols * sizeof *m.g, gather_cmp);
+		sql = xasprintf("SELECT %s FROM %s.hev WHERE %s ORDER BY ts, id FORMAT RowBinary",
+				util_buf_str(&one), db, w);
+		r = ch_stream(s, sql, NULL, 0, g->pr, cols, text, ncols, gather_alone, &m, NULL, cause);
+		free(sql);
+		if (r == 0)
+			gather_flush(&m, 0, 0, true);
+	}
+	util_buf_free(&one);
+	util_buf_free(&grp);
+	util_buf_free(&key);
+	util_buf_free(&alone);
+	free(m.g);
+	return r < 0 ? -1 : 1;
+}
+
+int ch_reused(struct store *st, const char *field, const char *by, const struct progress *pr, int64_t **ids,
+	      size_t *n, char **cause)
+{
+	struct ch_store *s = CH(st);
+	const char *f = hev_col(field), *b = hev_col(by);
+	if (!s->hev || !f || !b)
+		return 0;
+	char *sql = xasprintf("SELECT %s FROM %s.hev WHERE %s != 0 AND %s != 0 GROUP BY %s"
+			      " HAVING min(%s) != max(%s) FORMAT RowBinary",
+			      f, s->url.db, f, b, f, b, b);
+	struct util_buf out = { 0 };
+	struct ch_req req = { .sql = sql, .pr = pr, .out = &out };
+	int r = ch_run(s->conn, &req, cause);
+	free(sql);
+	if (r < 0) {
+		util_buf_free(&out);
+		return -1;
+	}
+	size_t cap = *n;
+	struct ch_rd rd = { out.p, out.p + out.n, false };
+	while (rd.p < rd.end) {
+		int64_t h = ch_rd_i64(&rd);
+		if (rd.bad)
+			break;
+		*ids = xgrow(*ids, &cap, *n + 1, sizeof **ids);
+		(*ids)[(*n)++] = ch_dense(s, h);
+	}
+	util_buf_free(&out);
+	return 1;
+}

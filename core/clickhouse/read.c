@@ -225,8 +225,8 @@ int ch_event_messages(struct store *st, int64_t event, int (*fn)(const struct st
 		      void *ctx, char **cause)
 {
 	struct ch_store *s = CH(st);
-	char *sql = xasprintf("SELECT msgs FROM %s.events WHERE id = %lld LIMIT 1 FORMAT RowBinary",
-			      s->url.db, (long long)event);
+	char *sql = xasprintf("SELECT msgs FROM %s.%s WHERE id = %lld LIMIT 1 FORMAT RowBinary", s->url.db,
+			      s->hev ? "evmsg" : "events", (long long)event);
 	struct util_buf out = { 0 };
 	int r = read_all(s, sql, &out, cause);
 	free(sql);
@@ -265,9 +265,10 @@ int ch_events_messages(struct store *st, const int64_t *events, size_t n,
 	struct util_buf data = { 0 };
 	for (size_t i = 0; i < n; i++)
 		ch_tsv_i64(&data, events[i]);
-	char *sql = xasprintf("SELECT id, any(msgs) FROM %s.events WHERE id IN ids AND msgs != ''"
+	/* evmsg is ordered by id: the ids' granules only */
+	char *sql = xasprintf("SELECT id, any(msgs) FROM %s.%s WHERE id IN ids AND msgs != ''"
 			      " GROUP BY id FORMAT RowBinary",
-			      s->url.db);
+			      s->url.db, s->hev ? "evmsg" : "events");
 	struct util_buf res = { 0 };
 	if (ch_read_ext(s->conn, sql, "ids", "id Int64", &data, &res, cause) < 0)
 		return -1;

@@ -33,6 +33,7 @@ const char *const ch_table_names[] = {
 	"events",       "raw",          ".inner.ev_user",    ".inner.ev_app",
 	".inner.ev_ip", ".inner.ev_op", ".inner.ev_session", NULL,
 };
+const char *const ch_hunt_table_names[] = { ".inner.hev", ".inner.evmsg", NULL };
 
 const char *ch_pivot_key(const char *field)
 {
@@ -231,6 +232,50 @@ static int create_pivot(struct ch_store *s, size_t i, bool populate, char **caus
 	return r;
 }
 
+/*
+ * The hunts' tables, filled from events as it is inserted (populate:
+ * from the events there now, for a database loaded before them):
+ *  - hev: each event's id, time, kind, flags and the value ids (hashes)
+ *    of the fields the hunts group by. The hunts' pass groups alike
+ *    events on the server (ch_gather) and asks which sessions and tokens
+ *    moved between IPs (ch_reused); over events that meant reading and
+ *    hashing a dozen text columns of every event (37.6 of 52.8 s of all
+ *    hunts at 10M); here they are integers, about a fifth of the bytes.
+ *  - evmsg: the message lists by event id (events is ordered by time, so
+ *    that a read of a few hundred events' lists by id read every event's
+ *    id: 5.2 s at 10M).
+ */
+static int create_hunt_tables(struct ch_store *s, bool populate, char **cause)
+{
+	const char *db = s->url.db;
+	static const char *const hcols[] = { "op",      "user",   "app",     "client_app", "ip",
+					     "mailbox", "access", "session", "token",      "result" };
+	struct util_buf sel = { 0 };
+	util_buf_puts(&sel, "id, ts, kind, flags");
+	for (size_t i = 0; i < sizeof hcols / sizeof hcols[0]; i++) {
+		char *e = ch_value_id_sql(hcols[i]);
+		util_buf_printf(&sel, ", %s AS h_%s", e, hcols[i]);
+		free(e);
+	}
+	char *sql =
+		xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.hev ENGINE = MergeTree ORDER BY (ts, id)"
+			  "%s AS SELECT %s FROM %s.events",
+			  db, populate ? " POPULATE" : "", util_buf_str(&sel), db);
+	util_buf_free(&sel);
+	int r = ch_exec(s->conn, sql, true, NULL, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	sql = xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.evmsg ENGINE = MergeTree ORDER BY id"
+			" SETTINGS index_granularity = 256%s AS SELECT id, msgs FROM %s.events WHERE nmsgs > 0",
+			db, populate ? " POPULATE" : "", db);
+	r = ch_exec(s->conn, sql, true, NULL, cause);
+	free(sql);
+	if (r == 0)
+		s->hev = true;
+	return r;
+}
+
 static int create_schema(struct ch_store *s, char **cause)
 {
 	const char *db = s->url.db;
@@ -281,7 +326,7 @@ static int create_schema(struct ch_store *s, char **cause)
 	for (size_t i = 0; i < NPIVOTS; i++)
 		if (create_pivot(s, i, false, cause) < 0)
 			return -1;
-	return 0;
+	return create_hunt_tables(s, false, cause);
 }
 
 /* The spans table: one row (lo, hi, n) per batch a load sends, written
@@ -348,6 +393,35 @@ static int add_host(struct ch_store *s, char **cause)
 	return r;
 }
 
+/* A database from before the hunts' tables gets them, filled from its
+ * events (once: about a second per million events), unless a load is
+ * writing into it now (the rows it inserts meanwhile would be missed):
+ * then the hunts read events, as before, until an open after it. */
+static int upgrade_hunt_tables(struct ch_store *s, char **cause)
+{
+	struct util_buf sql = { 0 }, out = { 0 };
+	util_buf_puts(&sql, "SELECT count() FROM system.processes WHERE query LIKE 'INSERT INTO %'"
+			    " AND position(query, ");
+	char *ev = xasprintf("%s.events", s->url.db);
+	ch_quote(&sql, ev, strlen(ev));
+	free(ev);
+	util_buf_puts(&sql, ") > 0 FORMAT TabSeparated");
+	int r = ch_exec(s->conn, util_buf_str(&sql), false, &out, cause);
+	bool loading = r == 0 && atoi(util_buf_str(&out)) > 0;
+	util_buf_free(&sql);
+	util_buf_free(&out);
+	if (r < 0 || loading)
+		return r;
+	/* both or neither: a view left from a failed try is made again */
+	const char *names[] = { "hev", "evmsg" };
+	for (size_t i = 0; i < 2 && r == 0; i++) {
+		char *q = xasprintf("DROP TABLE IF EXISTS %s.%s", s->url.db, names[i]);
+		r = ch_exec(s->conn, q, true, NULL, cause);
+		free(q);
+	}
+	return r < 0 ? -1 : create_hunt_tables(s, true, cause);
+}
+
 static void ch_close(struct store *st);
 
 /* Does the database hold our tables? (and the spans table: s->spans;
@@ -358,7 +432,7 @@ static int has_events(struct ch_store *s, char **cause)
 	struct util_buf sql = { 0 };
 	util_buf_puts(&sql, "SELECT name FROM system.tables WHERE database = ");
 	ch_quote(&sql, s->url.db, strlen(s->url.db));
-	util_buf_puts(&sql, " AND name IN ('events', 'spans', 'vals_lc', 'idform', 'stacks')"
+	util_buf_puts(&sql, " AND name IN ('events', 'spans', 'vals_lc', 'idform', 'stacks', 'hev', 'evmsg')"
 			    " FORMAT TabSeparated");
 	int r = ch_exec(s->conn, util_buf_str(&sql), false, &out, cause);
 	util_buf_free(&sql);
@@ -368,6 +442,7 @@ static int has_events(struct ch_store *s, char **cause)
 	s->lc = r == 0 && strstr(t, "vals_lc\n") != NULL;
 	s->opids = r == 0 && strstr(t, "idform\n") != NULL;
 	s->stacks = r == 0 && strstr(t, "stacks\n") != NULL;
+	s->hev = r == 0 && strstr(t, "hev\n") != NULL && strstr(t, "evmsg\n") != NULL;
 	util_buf_free(&out);
 	return found;
 }
@@ -403,7 +478,8 @@ static int ch_open(const char *path, int flags, struct store **out, char **cause
 	}
 	if ((!have && create_schema(s, cause) < 0) || (have && add_host(s, cause) < 0) ||
 	    (!s->spans && !s->readonly && create_spans(s, have, cause) < 0) ||
-	    (!s->lc && !s->readonly && create_vals_lc(s, have, cause) < 0)) {
+	    (!s->lc && !s->readonly && create_vals_lc(s, have, cause) < 0) ||
+	    (!s->hev && have && !s->readonly && upgrade_hunt_tables(s, cause) < 0)) {
 		ch_close(&s->base);
 		return -1;
 	}
@@ -745,6 +821,8 @@ const struct store_ops ch_store_ops = {
 	.value_find = ch_value_find,
 	.pick = ch_pick,
 	.raw_each = ch_raw_each,
+	.gather = ch_gather,
+	.reused = ch_reused,
 	.apps_get = a_apps_get,
 	.apps_each = a_apps_each,
 	.apps_put = a_apps_put,
