@@ -18,7 +18,10 @@
 # removed at the end; run again with the same DIR, it loads nothing and
 # measures the queries again on the stores loaded there (a new binary's
 # queries on the same data). BENCH_DROP=1 with it removes DIR and the
-# database after the run.
+# database after the run. BENCH_SQLITE=0 leaves the SQLite side out (no
+# load, "-" in its column: a 10M ClickHouse run whose SQLite figures an
+# earlier run gave); CH_DB=NAME measures that database as it is (no
+# input, no load).
 set -eu
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.."
@@ -37,22 +40,25 @@ keep=0
 if [ -n "${BENCH_DIR:-}" ]; then
 	mkdir -p "$BENCH_DIR"
 	t=$(cd "$BENCH_DIR" && pwd)
-	[ -s "$t/db" ] || echo "bench$$" > "$t/db"
+	[ -s "$t/db" ] || echo "${CH_DB:-bench$$}" > "$t/db"
 	db=$(cat "$t/db")
 	[ "${BENCH_DROP:-0}" = 1 ] || keep=1
 else
 	t=$(mktemp -d "${TMPDIR:-/tmp}/bench-ch.XXXXXX")
-	db=bench$$
+	db=${CH_DB:-bench$$}
 fi
+# a database the caller named is never dropped
+keepdb=$keep
+[ -z "${CH_DB:-}" ] || keepdb=1
 cleanup() {
-	if [ "$keep" = 0 ]; then
-		curl -s "http://127.0.0.1:$port/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null
-		rm -rf "$t"
-	fi
+	[ "$keepdb" = 1 ] || curl -s "http://127.0.0.1:$port/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null
+	[ "$keep" = 1 ] || rm -rf "$t"
 	[ "$started" = 1 ] && clickhouse/server.sh stop >/dev/null
 }
 trap cleanup EXIT
-if [ ! -s "$t/loads" ]; then
+sq=${BENCH_SQLITE:-1}
+# (an input already in BENCH_DIR is used as it is)
+if [ ! -s "$t/loads" ] && [ -z "${CH_DB:-}" ] && [ ! -s "$t/ev.jsonl" ]; then
 	echo "generating $N events (jsonl, high cardinality)..."
 	"$B/auditgen" --format jsonl --events "$N" --cardinality high -o "$t/ev.jsonl" 2>/dev/null ||
 		"$B/auditgen" --format jsonl --events "$N" -o "$t/ev.jsonl"
@@ -62,7 +68,11 @@ U="clickhouse://127.0.0.1:$port/$db?case=$t/ch.case"
 ms() { echo $(($(date +%s%N) / 1000000)); }
 runs=${BENCH_RUNS:-3}
 long=${BENCH_LONG_RUNS:-$runs}
-best() { # best of $runs wall ms of a command
+best() { # best of $runs wall ms of a command ("-" for the SQLite side left out)
+	if [ "$sq" != 1 ] && [ "$2" = "$S" ]; then
+		echo -
+		return
+	fi
 	local b=999999999 a z
 	for _ in $(seq "$runs"); do
 		a=$(ms)
@@ -86,9 +96,15 @@ server() {
 if [ -s "$t/loads" ]; then
 	. "$t/loads" # the loads of an earlier run on this BENCH_DIR
 	echo "(loads from the earlier run in $t; queries measured now with $bin)"
+elif [ -n "${CH_DB:-}" ]; then
+	ls_=0 lc=0 k0=0 k1=0 k2=0 s0=0 s1=0
+	echo "(database $CH_DB as it is: no load)"
 else
 	kids; k0=$K
-	a=$(ms); "$bin" load -q "$S" "$t/ev.jsonl" >/dev/null 2>&1; ls_=$(($(ms) - a))
+	ls_=0
+	if [ "$sq" = 1 ]; then
+		a=$(ms); "$bin" load -q "$S" "$t/ev.jsonl" >/dev/null 2>&1; ls_=$(($(ms) - a))
+	fi
 	kids; k1=$K
 	s0=$(server)
 	a=$(ms); "$bin" load -q "$U" "$t/ev.jsonl" >/dev/null 2>&1; lc=$(($(ms) - a))
@@ -99,11 +115,14 @@ else
 		rm -f "$t/ev.jsonl" # (the queries do not read it)
 	fi
 fi
-ss=$(du -sm "$S" | cut -f1)
+ss=-
+[ "$sq" = 1 ] && ss=$(du -sm "$S" | cut -f1)
 cs=$(($(curl -s "http://127.0.0.1:$port/" --data-binary "SELECT sum(bytes) FROM system.parts WHERE active AND database = '$db'") / 1048576))
-user=$("$bin" stack "$S" user --format csv | sed -n 2p | cut -d, -f1)
-app=$("$bin" stack "$S" app --format csv | sed -n 2p | cut -d, -f1)
-ip=$("$bin" stack "$S" ip --format csv | sed -n 2p | cut -d, -f1)
+V=$S
+[ "$sq" = 1 ] || V=$U
+user=$("$bin" stack "$V" user --format csv | sed -n 2p | cut -d, -f1)
+app=$("$bin" stack "$V" app --format csv | sed -n 2p | cut -d, -f1)
+ip=$("$bin" stack "$V" ip --format csv | sed -n 2p | cut -d, -f1)
 row() { printf '%-34s %12s %12s\n' "$1" "$2" "$3"; }
 echo
 row "$N events" sqlite clickhouse
@@ -117,7 +136,7 @@ row "size (MB)" "$ss" "$cs"
 # the pages in process (bench_pages: best of 3, no process start), then
 # the command line's own run (process start and the exact count included)
 pages() { "$B/bench_pages" "$1" "user=$user" "app=$app" "ip=$ip"; }
-pages "$S" > "$t/ps"
+if [ "$sq" = 1 ]; then pages "$S" > "$t/ps"; else printf -- '- - - - - -\n%.0s' 1 2 3 > "$t/ps"; fi
 pages "$U" > "$t/pc"
 i=0
 for f in "user=$user" "app=$app" "ip=$ip"; do

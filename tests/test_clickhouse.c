@@ -566,9 +566,23 @@ static char **hunt_texts(struct store *st, const struct hunt_opts *o, size_t *n)
 	return t;
 }
 
+/* The store's own pick, and the same in (ts, id) order: a pass without
+ * an order comes in the order of the server's parts, and the lists in a
+ * row's cells (a pair's IPs) are in the order their events came. */
+static const struct store_ops *pick_ops;
+
+static int pick_by_ts(struct store *st, const struct store_pick *p, const char *const *cols, size_t ncols,
+		      store_row_fn fn, void *ctx, char **cause)
+{
+	struct store_pick q = *p;
+	q.by_ts = true;
+	return pick_ops->pick(st, &q, cols, ncols, fn, ctx, cause);
+}
+
 /* The hunts with the server's grouping (store_gather, store_reused) and
  * with the pass every event goes through on the client (the store's ops
- * without them): the same rows, the same events behind each. */
+ * without them, its picks in the gathered pass's order): the same rows,
+ * the same events behind each. */
 static void hunts_both_ways(struct store *st, const struct hunt_opts *o)
 {
 	size_t na, nb;
@@ -577,6 +591,8 @@ static void hunts_both_ways(struct store *st, const struct hunt_opts *o)
 	struct store_ops scan = *ops;
 	scan.gather = NULL;
 	scan.reused = NULL;
+	scan.pick = pick_by_ts;
+	pick_ops = ops;
 	st->ops = &scan;
 	char **b = hunt_texts(st, o, &nb);
 	st->ops = ops;

@@ -156,15 +156,51 @@ int ch_value_find(struct store *st, const char *field, const char *text, enum st
 	return 0;
 }
 
-/* "EXPR IN (ids)" of a text field's value ids (0: absent). */
+/* hev's column of a text field the hunts group by, or NULL. */
+static const char *hev_col(const char *name)
+{
+	static const char *const cols[][2] = {
+		{ "op", "h_op" },           { "user", "h_user" },
+		{ "app", "h_app" },         { "client_app", "h_client_app" },
+		{ "ip", "h_ip" },           { "mailbox", "h_mailbox" },
+		{ "access", "h_access" },   { "result", "h_result" },
+		{ "session", "h_session" }, { "token", "h_token" },
+	};
+	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+		if (!strcmp(cols[i][0], name))
+			return cols[i][1];
+	return NULL;
+}
+
+/* Can a pick read hev (store.c: the hunts' narrow table) rather than
+ * events: every column and every field it tests is there. */
+static bool pick_on_hev(const struct ch_store *s, const struct store_pick *p, const char *const *cols,
+			size_t ncols)
+{
+	if (!s->hev)
+		return false;
+	for (size_t i = 0; i < ncols; i++)
+		if (strcmp(cols[i], "id") && strcmp(cols[i], "ts") && strcmp(cols[i], "kind") &&
+		    strcmp(cols[i], "flags") && !hev_col(cols[i]))
+			return false;
+	if (p->field && !hev_col(p->field))
+		return false;
+	for (int k = 0; k < 2; k++)
+		if (p->also.n && p->also.fields[k] && !hev_col(p->also.fields[k]))
+			return false;
+	return true;
+}
+
+/* "EXPR IN (ids)" of a text field's value ids (0: absent); on hev, its
+ * column of hashes. */
 static int ids_cond(struct ch_store *s, struct util_buf *sql, const char *field, const int64_t *ids, size_t n,
-		    char **cause)
+		    bool hev, char **cause)
 {
 	const struct filter_field *f = filter_field_find(field);
 	if (!f || !(f->flags & (FIELD_TEXT | FIELD_SOURCE)))
 		return set_cause(cause, "pick: no text field '%s'", field);
 	bool src = (f->flags & FIELD_SOURCE) != 0;
-	char *e = src ? xstrdup("source") : ch_value_id_sql(f->column);
+	char *e = src ? xstrdup("source") : hev ? xstrdup(hev_col(field)) : ch_value_id_sql(f->column);
 	util_buf_printf(sql, "%s IN (", e);
 	free(e);
 	for (size_t i = 0; i < n; i++)
@@ -239,32 +275,35 @@ int ch_pick(struct store *st, const struct store_pick *p, const char *const *col
 	struct ch_scan_ctx c = { .n = ncols, .s = s, .fn = fn, .ctx = ctx };
 	for (size_t i = 0; i < ncols; i++)
 		c.vid[i] = ch_col_is_vid(cols[i]);
+	int r = 0;
+	char *pivot = NULL;
+	if (p->field && !p->wide && (r = pivot_cond(s, p, cols, ncols, &pivot, cause)) < 0)
+		return -1;
+	/* not through a pivot: hev's integers where it has every column
+	 * (the hashes there, not computed from every event's text) */
+	bool hev = !pivot && pick_on_hev(s, p, cols, ncols);
 	struct util_buf sql = { 0 };
 	util_buf_puts(&sql, "SELECT ");
 	for (size_t i = 0; i < ncols; i++) {
-		char *e = ch_col_sql(cols[i], &c.text[i]);
+		const char *h = hev ? hev_col(cols[i]) : NULL;
+		char *e = h ? xstrdup(h) : ch_col_sql(cols[i], &c.text[i]);
 		if (!e) {
 			util_buf_free(&sql);
+			free(pivot);
 			return set_cause(cause, "pick: no column '%s'", cols[i]);
 		}
 		util_buf_printf(&sql, "%s%s", i ? ", " : "", e);
 		free(e);
-	}
-	int r = 0;
-	char *pivot = NULL;
-	if (p->field && !p->wide && (r = pivot_cond(s, p, cols, ncols, &pivot, cause)) < 0) {
-		util_buf_free(&sql);
-		return -1;
 	}
 	if (pivot) {
 		/* the field's own copy, ordered by it: only its values' range */
 		util_buf_printf(&sql, " FROM %s.ev_%s WHERE %s", s->url.db, p->field, pivot);
 		free(pivot);
 	} else {
-		util_buf_printf(&sql, " FROM %s.events WHERE 1", s->url.db);
+		util_buf_printf(&sql, " FROM %s.%s WHERE 1", s->url.db, hev ? "hev" : "events");
 		if (p->field) {
 			util_buf_puts(&sql, " AND ");
-			r = ids_cond(s, &sql, p->field, p->ids, p->n, cause);
+			r = ids_cond(s, &sql, p->field, p->ids, p->n, hev, cause);
 		}
 	}
 	if (p->ts_from != INT64_MIN || p->ts_to != INT64_MAX)
@@ -279,7 +318,7 @@ int ch_pick(struct store *st, const struct store_pick *p, const char *const *col
 		util_buf_puts(&sql, " AND (");
 		for (int k = 0; r == 0 && k < 2 && p->also.fields[k]; k++) {
 			util_buf_puts(&sql, k ? " OR " : "");
-			r = ids_cond(s, &sql, p->also.fields[k], p->also.ids, p->also.n, cause);
+			r = ids_cond(s, &sql, p->also.fields[k], p->also.ids, p->also.n, hev, cause);
 		}
 		util_buf_puts(&sql, ")");
 	}
@@ -379,22 +418,6 @@ int ch_stream(struct ch_store *s, const char *sql, const struct ch_ext *ext, siz
 
 /* ------------------------------------------------------------------ */
 /* The hunts' pass, grouped on the server (the hev table, store.c) */
-
-/* hev's column of a text field the hunts group by, or NULL. */
-static const char *hev_col(const char *name)
-{
-	static const char *const cols[][2] = {
-		{ "op", "h_op" },           { "user", "h_user" },
-		{ "app", "h_app" },         { "client_app", "h_client_app" },
-		{ "ip", "h_ip" },           { "mailbox", "h_mailbox" },
-		{ "access", "h_access" },   { "result", "h_result" },
-		{ "session", "h_session" }, { "token", "h_token" },
-	};
-	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
-		if (!strcmp(cols[i][0], name))
-			return cols[i][1];
-	return NULL;
-}
 
 /* " OR COL IN (hashes)" of value ids (the dense ids scans handed out);
  * nothing when none is known. */
