@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 enum jtype { JT_NONE = 0, JT_OBJ, JT_ARR, JT_STR, JT_NUM, JT_TRUE, JT_FALSE, JT_NULL };
@@ -63,10 +64,35 @@ const char *json_scan_object(const char *p, const char *end, struct jval *v, str
  * three times after its validation, 7% of a load's parsing thread.
  */
 #define JSON_ENDS_MAX 512
+/*
+ * And the members of those containers as the validation found them (the
+ * tape): iterating a container on it reads its members' spans instead of
+ * cutting them out of the text again, key by key and value by value
+ * (AppAccessContext, OperationProperties, Folders[] and their items were
+ * walked that way after the validation had already walked them). One
+ * entry per member or element, chained container by container; a
+ * container whose members do not all fit (JSON_TAPE_MAX in all) is not
+ * on it and is iterated from the text as before.
+ */
+#define JSON_TAPE_MAX 2048
+struct json_tape {
+	uint32_t key, klen; /* offsets from the record's base (an element: 0, 0) */
+	uint32_t val, vlen;
+	uint32_t next; /* the container's next member: its index + 1, or 0 */
+	uint8_t t;     /* enum jtype of the value */
+	uint8_t esc;   /* 1: the key has escapes, 2: the value */
+};
 struct json_ends {
 	const char *lo, *hi; /* the record: only values inside it are looked up */
 	size_t n;
 	const char *start[JSON_ENDS_MAX], *stop[JSON_ENDS_MAX];
+	/* the tape: first[i] is container i's first member (index + 1, 0
+	 * for none), taped[i] whether all its members are there */
+	const char *base;
+	size_t ntape;
+	uint32_t first[JSON_ENDS_MAX];
+	bool taped[JSON_ENDS_MAX];
+	struct json_tape tape[JSON_TAPE_MAX];
 };
 /*
  * json_scan_object that also fills ends (which may be NULL), and marks v
@@ -93,6 +119,8 @@ struct jiter {
 	const char *p, *end;
 	bool obj;
 	const struct json_ends *ends; /* the container's (struct jval) */
+	bool tape;                    /* on ends' tape, from member ti (index + 1; 0: done) */
+	uint32_t ti;
 };
 void json_iter_init(struct jiter *it, const struct jval *container);
 bool json_iter_next(struct jiter *it, struct jval *key, struct jval *val);

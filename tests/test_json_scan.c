@@ -776,16 +776,37 @@ static void test_record_ends(void **state)
 	walk(&plain, b, sizeof b, &lb);
 	assert_int_equal(la, lb);
 	assert_memory_equal(a, b, la);
-	/* the iterator takes a container's end from the table (here made
-	 * to say that "c" ends one byte early: its span says so too) */
+	/* every container but the record (whose members are in mem) is on
+	 * the tape: "c"'s member "d" is its first entry (here made to say
+	 * that "d" is one byte shorter: the iterator's span says so too) */
+	assert_false(ends.taped[0]);
+	for (size_t i = 1; i < ends.n; i++)
+		assert_true(ends.taped[i]);
+	assert_int_equal(ends.first[ends.n - 1], 0); /* g: {} */
 	size_t ci = 0;
 	while (ci < ends.n && ends.start[ci] != mem[1].val.p)
 		ci++;
 	assert_true(ci < ends.n);
-	ends.stop[ci]--;
+	struct json_tape *td = &ends.tape[ends.first[ci] - 1];
+	assert_int_equal(td->next, 0);
+	assert_memory_equal(ends.base + td->key, "\"d\"", 3);
+	td->vlen--;
 	struct jiter it;
 	struct jval key, val;
+	json_iter_init(&it, &mem[1].val);
+	assert_true(it.tape);
+	assert_true(json_iter_next(&it, &key, &val));
+	assert_true(json_str_eq(&key, "d"));
+	assert_ptr_equal(val.ends, &ends);
+	assert_int_equal(val.t, JT_OBJ);
+	assert_int_equal(val.n, strlen("{\"e\":[[],[{}]]}") - 1);
+	assert_false(json_iter_next(&it, &key, &val));
+	td->vlen++;
+	/* off the tape (the record), the iterator takes a container's end
+	 * from the table (made to say that "c" ends one byte early) */
+	ends.stop[ci]--;
 	json_iter_init(&it, &v);
+	assert_false(it.tape);
 	assert_true(json_iter_next(&it, &key, &val));
 	assert_true(json_iter_next(&it, &key, &val));
 	assert_true(json_str_eq(&key, "c"));
@@ -800,6 +821,64 @@ static void test_record_ends(void **state)
 	const char *bad = "{\"a\":[1,{\"b\":[]}";
 	assert_null(json_scan_record(bad, bad + strlen(bad), &v, mem, 8, &n, &ends, NULL, NULL));
 	assert_int_equal(ends.n, 0);
+}
+
+/* More members than the tape holds: the containers whose members all fit
+ * are iterated from it, the others from the text, with the same values;
+ * escapes and keys come back as the validation saw them. */
+static void test_record_tape_full(void **state)
+{
+	(void)state;
+	static struct json_ends ends;
+	size_t count = JSON_TAPE_MAX + 10;
+	char *doc = malloc(count * 8 + 64);
+	assert_non_null(doc);
+	size_t len = (size_t)sprintf(doc, "{\"k\\u0041\":{\"x\":\"a\\\"b\",\"y\":[1,2]},\"big\":[");
+	for (size_t i = 0; i < count; i++)
+		len += (size_t)sprintf(doc + len, "%s%zu", i ? "," : "", i % 10);
+	len += (size_t)sprintf(doc + len, "]}");
+	struct jval v, key, val, x;
+	struct jmember mem[4];
+	size_t n = 0;
+	assert_ptr_equal(json_scan_record(doc, doc + len, &v, mem, 4, &n, &ends, NULL, NULL), doc + len);
+	assert_int_equal(ends.ntape, JSON_TAPE_MAX);
+	/* the record (never: its members are in mem), kA, y, big: kA and y
+	 * fit, big's members do not */
+	assert_int_equal(ends.n, 4);
+	assert_true(ends.taped[1] && ends.taped[2]);
+	assert_false(ends.taped[0]);
+	assert_false(ends.taped[3]);
+	struct jiter it;
+	json_iter_init(&it, &mem[0].val);
+	assert_true(it.tape);
+	assert_true(json_iter_next(&it, &key, &x));
+	assert_true(json_str_eq(&key, "x"));
+	assert_true(x.esc);
+	char buf[8];
+	assert_int_equal(json_unescape(&x, buf), 3);
+	assert_memory_equal(buf, "a\"b", 3);
+	assert_true(json_iter_next(&it, &key, &val));
+	assert_int_equal(val.t, JT_ARR);
+	assert_int_equal(val.n, 5);
+	assert_false(json_iter_next(&it, &key, &val));
+	json_iter_init(&it, &v);
+	assert_false(it.tape);
+	assert_true(json_iter_next(&it, &key, &val));
+	assert_true(key.esc);
+	assert_true(json_str_eq(&key, "kA"));
+	assert_true(json_iter_next(&it, &key, &val));
+	assert_true(json_str_eq(&key, "big"));
+	size_t seen = 0;
+	json_iter_init(&it, &val);
+	assert_false(it.tape);
+	while (json_iter_next(&it, &key, &x)) {
+		assert_int_equal(x.t, JT_NUM);
+		assert_int_equal(x.n, 1);
+		assert_int_equal(x.p[0], '0' + (int)(seen % 10));
+		seen++;
+	}
+	assert_int_equal(seen, count);
+	free(doc);
 }
 
 /* More containers than the table holds: the first JSON_ENDS_MAX are kept,
@@ -860,6 +939,7 @@ int main(void)
 		cmocka_unit_test(test_exact_buffers),
 		cmocka_unit_test(test_record_ends),
 		cmocka_unit_test(test_record_ends_full),
+		cmocka_unit_test(test_record_tape_full),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
