@@ -264,7 +264,7 @@ static void trace_add(struct watched *w, char state, const char *wchan)
 	if (f)
 		fclose(f);
 	char text[400];
-	snprintf(text, sizeof text, "%c %s: %s", state, sc, stack[0] ? stack : wchan);
+	snprintf(text, sizeof text, "%c %.80s: %.300s", state, sc, stack[0] ? stack : wchan);
 	pthread_mutex_lock(&w->mu);
 	trace_total(atomic_load(&w->op), text);
 	w->nblocked++;
