@@ -2,7 +2,9 @@
  * filter_json.c: the json.PATH matcher every store runs (filter_json.h).
  * Moved out of the SQLite store's SQL functions so that a store which
  * cannot walk JSON in its own SQL (ClickHouse 18.16) tests the same
- * records the same way on the client.
+ * records the same way on the client. Where a path leads is json_path.c's
+ * (the stacks of json.PATH walk with it too); this file tests the values
+ * reached.
  */
 #include "filter_json.h"
 
@@ -12,13 +14,13 @@
 #include <strings.h>
 
 #include "filter_regex.h"
+#include "json_path.h"
 #include "json_scan.h"
 #include "util.h"
 #include "xalloc.h"
 
 struct filter_json {
-	char **seg; /* the path's segments */
-	size_t n;
+	struct json_path *path;
 	struct filter_regex *key; /* a caseless search for its last name */
 	char op;                  /* '=', '~' or '?' */
 	char **vals;              /* '=': the values */
@@ -44,9 +46,7 @@ void filter_json_free(struct filter_json *j)
 {
 	if (!j)
 		return;
-	for (size_t i = 0; i < j->n; i++)
-		free(j->seg[i]);
-	free(j->seg);
+	json_path_free(j->path);
 	for (size_t i = 0; i < j->nvals; i++)
 		free(j->vals[i]);
 	free(j->vals);
@@ -68,6 +68,9 @@ static bool text_prefilter_ok(const char *p)
 {
 	if (!strncmp(p, "(?i)", 4))
 		p += 4;
+	/* a NUL's shown form (\x00, json_path.h) is not in the text */
+	if (strstr(p, "x00") || strstr(p, "X00"))
+		return false;
 	for (; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c >= 0x80 || c < 0x20 || strchr("^$\\\"/", c) || (c == '(' && p[1] == '?'))
@@ -116,19 +119,10 @@ struct filter_json *filter_json_new(const char *path, char op, const char *const
 	}
 	struct filter_json *j = xcalloc(1, sizeof *j);
 	j->op = op;
-	const char *p = path ? path : "";
-	while (*p) {
-		const char *e = strchr(p, '.');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		j->seg = xrealloc(j->seg, (j->n + 1) * sizeof *j->seg);
-		j->seg[j->n++] = xstrndup(p, n);
-		p += n;
-		if (*p == '.')
-			p++;
-	}
-	for (size_t i = j->n; i-- > 0;) {
-		if (!all_digits(j->seg[i])) {
-			char *lit = filter_regex_literal(j->seg[i], true);
+	j->path = json_path_new(path);
+	for (size_t i = j->path->n; i-- > 0;) {
+		if (!all_digits(j->path->seg[i])) {
+			char *lit = filter_regex_literal(j->path->seg[i], true);
 			j->key = filter_regex_new(lit, strlen(lit), NULL);
 			free(lit);
 			break;
@@ -180,20 +174,10 @@ struct filter_json *filter_json_of_node(const struct filter_node *n, char **why)
 	return j;
 }
 
-static bool jstr_eq_ci(const struct jval *k, const char *lit)
+/* A value the path reached (json_path_each): does it pass? Then stop. */
+static bool test_text(const char *s, size_t n, void *ctx)
 {
-	size_t n = strlen(lit);
-	if (!k->esc)
-		return json_str_len(k) == n && strncasecmp(json_str_ptr(k), lit, n) == 0;
-	char *t = xmalloc(json_str_len(k) + 1);
-	size_t m = json_unescape(k, t);
-	bool r = m == n && strncasecmp(t, lit, n) == 0;
-	free(t);
-	return r;
-}
-
-static bool test_text(struct filter_json *j, const char *s, size_t n)
-{
+	struct filter_json *j = ctx;
 	switch (j->op) {
 	case '?': return n > 0;
 	case '~': return filter_regex_match(j->re, s, n);
@@ -203,87 +187,6 @@ static bool test_text(struct filter_json *j, const char *s, size_t n)
 				return true;
 		return false;
 	}
-}
-
-static bool walk(struct filter_json *j, size_t i, const struct jval *v, int depth);
-
-/* Test the value a path reached: strings by their text, numbers and
- * booleans by their literal, containers by their JSON text. A string that
- * holds JSON (Exchange writes some Values so) is walked into when the
- * path goes on. */
-static bool leaf(struct filter_json *j, size_t i, const struct jval *v, int depth)
-{
-	if (i < j->n) {
-		if (v->t != JT_STR)
-			return walk(j, i, v, depth);
-		char *s = xmalloc(json_str_len(v) + 1);
-		size_t n = json_unescape(v, s);
-		const char *err, *errat;
-		struct jval inner;
-		bool r = false;
-		if (depth < 8 && json_scan_value(s, s + n, &inner, &err, &errat) &&
-		    (inner.t == JT_OBJ || inner.t == JT_ARR))
-			r = walk(j, i, &inner, depth + 1);
-		free(s);
-		return r;
-	}
-	if (v->t == JT_NULL)
-		return false;
-	if (v->t != JT_STR)
-		return test_text(j, v->p, v->n);
-	if (!v->esc)
-		return test_text(j, json_str_ptr(v), json_str_len(v));
-	char *s = xmalloc(json_str_len(v) + 1);
-	size_t n = json_unescape(v, s);
-	bool r = test_text(j, s, n);
-	free(s);
-	return r;
-}
-
-static bool walk(struct filter_json *j, size_t i, const struct jval *v, int depth)
-{
-	if (i >= j->n)
-		return leaf(j, i, v, depth);
-	const char *seg = j->seg[i];
-	struct jiter it;
-	struct jval k, m;
-	if (v->t == JT_OBJ) {
-		json_iter_init(&it, v);
-		while (json_iter_next(&it, &k, &m))
-			if (jstr_eq_ci(&k, seg) && leaf(j, i + 1, &m, depth))
-				return true;
-		return false;
-	}
-	if (v->t != JT_ARR)
-		return false;
-	if (all_digits(seg)) {
-		long idx = atol(seg), at = 0;
-		json_iter_init(&it, v);
-		while (json_iter_next(&it, &k, &m))
-			if (at++ == idx)
-				return leaf(j, i + 1, &m, depth);
-		return false;
-	}
-	/* an array of {Name, Value} (or NewValue) pairs: the element whose
-	 * Name is the segment; any other element: the path goes on inside
-	 * it (Folders.Path reaches every folder's path) */
-	json_iter_init(&it, v);
-	while (json_iter_next(&it, &k, &m)) {
-		if (m.t != JT_OBJ)
-			continue;
-		struct jval name, val;
-		if ((json_get(&m, "Name", &name) || json_get(&m, "name", &name)) && name.t == JT_STR &&
-		    jstr_eq_ci(&name, seg)) {
-			if ((json_get(&m, "Value", &val) || json_get(&m, "NewValue", &val) ||
-			     json_get(&m, "value", &val)) &&
-			    leaf(j, i + 1, &val, depth))
-				return true;
-			continue;
-		}
-		if (walk(j, i, &m, depth))
-			return true;
-	}
-	return false;
 }
 
 /* -1 with *cause when a match of j's regexes hit its bound */
@@ -303,7 +206,7 @@ static int failed(struct filter_json *j, char **cause)
 
 int filter_json_match_value(struct filter_json *j, const struct jval *rec, char **cause)
 {
-	bool r = walk(j, 0, rec, 0);
+	bool r = json_path_each(j->path, rec, test_text, j);
 	return failed(j, cause) < 0 ? -1 : r;
 }
 
@@ -311,12 +214,8 @@ int filter_json_match(struct filter_json *j, const char *raw, size_t n, char **c
 {
 	bool r = false;
 	if (raw && (!j->key || filter_regex_match(j->key, raw, n)) &&
-	    (!j->pre || filter_regex_match(j->pre, raw, n))) {
-		struct jval v;
-		const char *err, *errat;
-		if (json_scan_value(raw, raw + n, &v, &err, &errat))
-			r = walk(j, 0, &v, 0);
-	}
+	    (!j->pre || filter_regex_match(j->pre, raw, n)))
+		r = json_path_each_text(j->path, raw, n, test_text, j);
 	return failed(j, cause) < 0 ? -1 : r;
 }
 

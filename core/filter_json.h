@@ -5,13 +5,12 @@
  * over the candidate rows its SQL narrowed (clickhouse/query.c), and
  * filter_match_record on a record alone.
  *
- * The path is split at '.'; each segment enters an object by member name
- * (any case), an array by index (digits), or an array of {Name, Value}
- * (or NewValue) pairs by Name; any other array element: the path goes on
- * inside it (Folders.Path reaches every folder's path). A string that
- * holds JSON is walked into when the path goes on. The value reached is
- * tested as text: strings unescaped, numbers and booleans by their
- * literal, containers by their JSON text; null never passes.
+ * Where a path leads is json_path.h's (the one walker, which the stacks
+ * of json.PATH use too): by member name in any case, by index, by a
+ * {Name, Value} element's Name, through every other element, into JSON
+ * held in strings. Each value reached is tested as text: strings
+ * unescaped (a NUL as \x00), numbers and booleans by their literal,
+ * containers by their JSON text; null never passes.
  */
 #ifndef AUDITSCOPE_FILTER_JSON_H
 #define AUDITSCOPE_FILTER_JSON_H

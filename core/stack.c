@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "json_scan.h"
+#include "json_path.h"
 
 #include "ipgeo.h"
 #include "util.h"
@@ -57,8 +57,10 @@ struct agg {
 	/* json.PATH fields: where the raw record is among the scan's
 	 * columns, their paths, and the texts their values got ids in */
 	size_t raw_col;
-	const char *path[STACK_MAX_FIELDS]; /* NULL: a column field */
+	struct json_path *path[STACK_MAX_FIELDS];   /* NULL: a column field */
+	struct util_ivec reached[STACK_MAX_FIELDS]; /* a record's values (ids) */
 	struct util_smap texts;
+	int64_t rows; /* the events scanned */
 	/* the scan's column of each field; distinct and ts follow them */
 	size_t col[STACK_MAX_FIELDS], dcol, tcol;
 	/* a place of the IP (country, asn, as_org) is not a column of the
@@ -195,88 +197,27 @@ static bool pair_add(struct agg *a, int64_t k, int64_t d)
 }
 
 /* ------------------------------------------------------------------ */
-/* json.PATH values */
+/* json.PATH values: json_path.c walks, as the filter's json.PATH does */
 
-static bool seg_eq(const struct jval *k, const char *seg, size_t n)
+/* Every value a record's path reaches, each once, as ids of the stack's
+ * texts: the record counts under each (json.X=V selects it for each V).
+ * An empty text is no value, as the filter's json.X="" says. */
+struct reached {
+	struct agg *a;
+	struct util_ivec *ids;
+};
+
+static bool add_reached(const char *text, size_t n, void *ctx)
 {
-	if (!k->esc)
-		return json_str_len(k) == n && strncasecmp(json_str_ptr(k), seg, n) == 0;
-	char *t = xmalloc(json_str_len(k) + 1);
-	size_t m = json_unescape(k, t);
-	bool r = m == n && strncasecmp(t, seg, n) == 0;
+	struct reached *r = ctx;
+	if (!n)
+		return false;
+	char *t = xstrndup(text, n);
+	int64_t id = *util_smap_slot(&r->a->texts, t, (int64_t)r->a->texts.n + 1, NULL);
 	free(t);
-	return r;
-}
-
-static bool all_digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return n > 0;
-}
-
-/* The first value at path[...] under v, as the filter's json.PATH walks. */
-static bool walk(const struct jval *v, const char *path, struct jval *out, int depth)
-{
-	if (!*path) {
-		*out = *v;
-		return v->t != JT_NULL;
-	}
-	if (depth > 64)
-		return false;
-	size_t n = strcspn(path, ".");
-	const char *next = path[n] ? path + n + 1 : path + n;
-	struct jiter it;
-	struct jval k, m;
-	if (v->t == JT_OBJ) {
-		json_iter_init(&it, v);
-		while (json_iter_next(&it, &k, &m))
-			if (seg_eq(&k, path, n) && walk(&m, next, out, depth + 1))
-				return true;
-		return false;
-	}
-	if (v->t != JT_ARR)
-		return false;
-	if (all_digits(path, n)) {
-		long idx = atol(path), j = 0;
-		json_iter_init(&it, v);
-		while (json_iter_next(&it, &k, &m))
-			if (j++ == idx)
-				return walk(&m, next, out, depth + 1);
-		return false;
-	}
-	/* [{Name, Value}] pairs by Name; else on inside every element */
-	json_iter_init(&it, v);
-	while (json_iter_next(&it, &k, &m)) {
-		if (m.t != JT_OBJ)
-			continue;
-		struct jval name, val;
-		if ((json_get(&m, "Name", &name) || json_get(&m, "name", &name)) && name.t == JT_STR &&
-		    seg_eq(&name, path, n)) {
-			if ((json_get(&m, "Value", &val) || json_get(&m, "NewValue", &val) ||
-			     json_get(&m, "value", &val)) &&
-			    walk(&val, next, out, depth + 1))
-				return true;
-			continue;
-		}
-		if (walk(&m, path, out, depth + 1))
-			return true;
-	}
+	if (!util_ivec_has(r->ids, id))
+		util_ivec_push(r->ids, id);
 	return false;
-}
-
-char *stack_json_value(const char *raw, size_t n, const char *path)
-{
-	struct jval root, v;
-	const char *err, *errat;
-	if (!raw || !json_scan_value(raw, raw + n, &root, &err, &errat) || !walk(&root, path, &v, 0))
-		return NULL;
-	if (v.t != JT_STR)
-		return xstrndup(v.p, v.n);
-	char *t = xmalloc(json_str_len(&v) + 1);
-	t[json_unescape(&v, t)] = '\0';
-	return t;
 }
 
 /* ------------------------------------------------------------------ */
@@ -284,27 +225,9 @@ char *stack_json_value(const char *raw, size_t n, const char *path)
 
 /* A scan's row: the fields' value ids (0: absent), the distinct field's,
  * the time, and the raw record when a json.PATH is stacked. */
-static int agg_row(void *ctx, const struct store_cell *c)
+/* One event in the group of key. */
+static void agg_add(struct agg *a, const int64_t *key, int64_t d, int64_t ts)
 {
-	struct agg *a = ctx;
-	int64_t key[STACK_MAX_FIELDS] = { 0 };
-	for (size_t k = 0; k < a->nkeys; k++) {
-		if (a->geo[k]) {
-			const int64_t *g =
-				c[a->col[k]].i ? util_imap_get(&a->geo_ip[k], (uint64_t)c[a->col[k]].i) : NULL;
-			key[k] = g ? *g : NONE;
-			continue;
-		}
-		if (!a->path[k]) {
-			key[k] = c[a->col[k]].i ? c[a->col[k]].i : NONE;
-			continue;
-		}
-		char *v = stack_json_value(c[a->raw_col].s, c[a->raw_col].n, a->path[k]);
-		key[k] = v ? *util_smap_slot(&a->texts, v, (int64_t)a->texts.n + 1, NULL) : NONE;
-		free(v);
-	}
-	int64_t d = c[a->dcol].i;
-	int64_t ts = c[a->tcol].i;
 	size_t i = group_slot(a, key);
 	struct group *g = &a->g[i];
 	g->events++;
@@ -317,7 +240,65 @@ static int agg_row(void *ctx, const struct store_cell *c)
 		if (pair_add(a, (int64_t)i, d))
 			g->distinct++;
 	}
-	return 0;
+}
+
+static int agg_row(void *ctx, const struct store_cell *c)
+{
+	struct agg *a = ctx;
+	int64_t key[STACK_MAX_FIELDS] = { 0 };
+	bool many = false; /* a json.PATH reached more than one value */
+	a->rows++;
+	for (size_t k = 0; k < a->nkeys; k++) {
+		if (a->geo[k]) {
+			const int64_t *g =
+				c[a->col[k]].i ? util_imap_get(&a->geo_ip[k], (uint64_t)c[a->col[k]].i) : NULL;
+			key[k] = g ? *g : NONE;
+			continue;
+		}
+		if (!a->path[k]) {
+			key[k] = c[a->col[k]].i ? c[a->col[k]].i : NONE;
+			continue;
+		}
+		struct util_ivec *ids = &a->reached[k];
+		ids->n = 0;
+		json_path_each_text(a->path[k], c[a->raw_col].s, c[a->raw_col].n, add_reached,
+				    &(struct reached){ a, ids });
+		key[k] = ids->n ? ids->v[0] : NONE;
+		many |= ids->n > 1;
+	}
+	int64_t d = c[a->dcol].i;
+	int64_t ts = c[a->tcol].i;
+	if (!many) {
+		agg_add(a, key, d, ts);
+		return 0;
+	}
+	/* every combination of the values reached */
+	size_t at[STACK_MAX_FIELDS] = { 0 };
+	for (;;) {
+		agg_add(a, key, d, ts);
+		size_t k = 0;
+		for (; k < a->nkeys; k++) {
+			if (!a->path[k] || a->reached[k].n <= 1)
+				continue;
+			if (++at[k] < a->reached[k].n) {
+				key[k] = a->reached[k].v[at[k]];
+				break;
+			}
+			at[k] = 0;
+			key[k] = a->reached[k].v[0];
+		}
+		if (k == a->nkeys)
+			return 0;
+	}
+}
+
+static void agg_free_paths(struct agg *a)
+{
+	for (size_t k = 0; k < STACK_MAX_FIELDS; k++) {
+		json_path_free(a->path[k]);
+		a->path[k] = NULL;
+		util_ivec_free(&a->reached[k]);
+	}
 }
 
 const char *stack_value(const struct stack_row *r, size_t k)
@@ -522,8 +503,10 @@ static int name_groups(struct agg *a, struct store *st, struct stack *out, enum 
 			.events = g->events, .distinct = g->distinct, .first = g->first, .last = g->last
 		};
 		memcpy(kr[i].key, g->key, sizeof g->key);
-		out->events += g->events;
 	}
+	/* (not the rows' sum: an event whose json.PATH reached several
+	 * values is in a row for each) */
+	out->events = a->rows;
 	size_t keep = n;
 	if (by != STACK_BY_VALUE && limit >= 0 && (size_t)limit < n) {
 		struct sort_by sb = { by, desc };
@@ -592,13 +575,14 @@ int stack_fields(struct query *q, const char *const *fields, size_t nfields, enu
 	for (size_t k = 0; k < nfields; k++) {
 		const char *name = fields[k];
 		if (name && !strncasecmp(name, "json.", 5) && name[5]) {
-			a.path[k] = name + 5;
+			a.path[k] = json_path_new(name + 5);
 			out->names[k] = xstrdup(name);
 			raw = true;
 			continue;
 		}
 		const struct filter_field *f = filter_field_find(name);
 		if (!f || !(f->flags & (FIELD_TEXT | FIELD_SOURCE | FIELD_GEO))) {
+			agg_free_paths(&a);
 			stack_clear(out);
 			return set_cause(cause,
 					 "stack: '%s' is not a field that can be stacked (a text field, a place or json.PATH)",
@@ -630,6 +614,7 @@ int stack_fields(struct query *q, const char *const *fields, size_t nfields, enu
 	struct store *st = query_store(q);
 	/* a raw-record filter is evaluated once, in id order */
 	if (query_prepare(q, cause) < 0) {
+		agg_free_paths(&a);
 		stack_clear(out);
 		return -1;
 	}
@@ -639,6 +624,7 @@ int stack_fields(struct query *q, const char *const *fields, size_t nfields, enu
 			r = ipgeo_each(st, geo_place, &(struct geo_fill){ &a, k }, cause);
 	if (r < 0) {
 		agg_free_geo(&a);
+		agg_free_paths(&a);
 		stack_clear(out);
 		return -1;
 	}
@@ -663,6 +649,7 @@ int stack_fields(struct query *q, const char *const *fields, size_t nfields, enu
 		r = name_groups(&a, st, out, by, desc, limit, cause);
 	free(a.g);
 	agg_free_geo(&a);
+	agg_free_paths(&a);
 	util_smap_free(&a.texts);
 	if (r < 0) {
 		stack_clear(out);

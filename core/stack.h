@@ -68,12 +68,13 @@ int stack_run(struct query *q, const char *field, enum stack_order order, int64_
 
 /*
  * Stack several fields at once (1 to STACK_MAX_FIELDS: text fields of
- * filter.h, or json.PATH for any path in the raw record, as the filter
- * reads it: keys without regard to case, arrays by index, by a {Name,
- * Value} element's Name, or through every element): one row per
- * combination of values, sorted by `by` (desc: largest first), at most
- * limit rows (< 0: all). One pass over the matching events (query_scan);
- * a json.PATH reads the raw records. 0, or -1 with *cause.
+ * filter.h, or json.PATH for any path in the raw record, walked as the
+ * filter walks it: json_path.h): one row per combination of values,
+ * sorted by `by` (desc: largest first), at most limit rows (< 0: all).
+ * An event whose json.PATH reaches several values counts in the row of
+ * each, as json.PATH=VALUE finds it for each (out->events still counts
+ * it once); null and "" are absent. One pass over the matching events
+ * (query_scan); a json.PATH reads the raw records. 0, or -1 with *cause.
  */
 int stack_fields(struct query *q, const char *const *fields, size_t nfields, enum stack_sort by, bool desc,
 		 int64_t limit, struct stack *out, char **cause);
@@ -88,12 +89,6 @@ const char *stack_value(const struct stack_row *r, size_t k);
  * "value": 0 with *out, or -1. */
 int stack_sort_parse(const char *name, enum stack_sort *out);
 const char *stack_sort_name(enum stack_sort by);
-
-/* The value at json path (dot-separated, as the filter's json.PATH) in
- * the JSON text raw[0..n): a string's text, a number's or literal's
- * digits, an object's or array's JSON; NULL when absent or null (caller
- * frees). */
-char *stack_json_value(const char *raw, size_t n, const char *path);
 
 /*
  * Counts only: how many events q matches carry each value of field, most

@@ -21,7 +21,8 @@ static const char *const rec =
 	"\"ModifiedProperties\":[{\"Name\":\"Role\",\"NewValue\":\"Admin\",\"OldValue\":\"User\"}],"
 	"\"Folders\":[{\"Path\":\"\\\\Inbox\"},{\"Path\":\"\\\\Sent Items\"}],"
 	"\"Nested\":\"{\\\"Inner\\\":{\\\"Key\\\":\\\"deep\\\"}}\","
-	"\"Esc\":\"a\\/b \\u00e9\\\"q\",\"Empty\":\"\",\"List\":[\"x\",\"y\",\"z\"]}";
+	"\"Esc\":\"a\\/b \\u00e9\\\"q\",\"Empty\":\"\",\"List\":[\"x\",\"y\",\"z\"],"
+	"\"Nul\":\"fwd\\u0000hidden part\"}";
 
 /* The test of (path, op, vals) on rec. */
 static int jm(const char *path, char op, const char *v0, const char *v1)
@@ -63,6 +64,12 @@ static void test_paths(void **state)
 	assert_int_equal(jm("Esc", '=', "a/b \xc3\xa9\"q", NULL), 1);
 	assert_int_equal(jm("Esc", '~', "(?i)^A/B", NULL), 1);
 	assert_int_equal(jm("Esc", '~', "^a/b$", NULL), 0);
+	/* a NUL is no end of the value: it is \x00, as shown (json_path.h);
+	 * the text search cannot see that form, so it never rules out */
+	assert_int_equal(jm("Nul", '=', "fwd\\x00hidden part", NULL), 1);
+	assert_int_equal(jm("Nul", '=', "fwd", NULL), 0);
+	assert_int_equal(jm("Nul", '~', "x00hidden", NULL), 1);
+	assert_int_equal(jm("Nul", '~', "part$", NULL), 1);
 }
 
 static void test_errors(void **state)
