@@ -618,3 +618,13 @@ done
 check "15: and the mark is in the case" test "$(count "$t/c15.case" 'select count(*) from notes')" = 1
 wait $lpid
 check "15: the load then completes (5,001 events)" test "$(count "$t/c15.case" 'select count(*) from events')" = 5001
+# (leftovers: once the load and every analyst closed, no pending file
+# stays beside the case; it stayed for ever before)
+check "15: and no CASE-pending (nor its -wal, -shm) is left beside the case" \
+	bash -c "! ls '$t/c15.case-pending'* 2>/dev/null | grep -q ."
+# a pending file left beside the case (its load killed) is applied by the
+# next command and then removed
+sqlite3 "$t/c15.case-pending" "PRAGMA journal_mode=WAL; CREATE TABLE ops(seq INTEGER PRIMARY KEY, op INTEGER NOT NULL, record_id TEXT NOT NULL, kind INTEGER NOT NULL, arg TEXT, author TEXT NOT NULL, created TEXT NOT NULL); INSERT INTO ops(op, record_id, kind, arg, author, created) VALUES(3, 'r15-seed', 0, 'left-pending', 'bob', '2024-01-02T03:04:05Z');" > /dev/null
+"$bin" query "$t/c15.case" 'tag=left-pending' > "$t/r15.q" 2>&1
+check "15: a pending file left behind is applied by the next command" grep -q "1 events" "$t/r15.q"
+check "15: and removed after it" bash -c "! ls '$t/c15.case-pending'* 2>/dev/null | grep -q ."

@@ -51,9 +51,10 @@ static int pfail(sqlite3 *db, const char *path, char **cause)
 	" record_id TEXT NOT NULL, kind INTEGER NOT NULL, arg TEXT, author TEXT NOT NULL," \
 	" created TEXT NOT NULL)"
 
-static sqlite3 *pend_open(const char *path, bool create, char **cause)
+static sqlite3 *pend_open_once(const char *path, bool create, int *code, char **cause)
 {
 	sqlite3 *db = NULL;
+	*code = SQLITE_OK;
 	int flags = (create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE) |
 		    SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
@@ -88,11 +89,32 @@ static sqlite3 *pend_open(const char *path, bool create, char **cause)
 				  "; PRAGMA synchronous=NORMAL"
 				: "PRAGMA synchronous=NORMAL",
 			 NULL, NULL, NULL) != SQLITE_OK) {
+		*code = sqlite3_errcode(db);
 		pfail(db, path, cause);
 		sqlite3_close(db);
 		return NULL;
 	}
 	return db;
+}
+
+/* A file another process is making just then (it is new: no pending
+ * file, or one removed once empty, pend_tidy) is busy without a wait
+ * while it turns to WAL, which the busy handler cannot wait for (this
+ * connection holds a read lock it would need to give up): open it
+ * again, a few times. NULL with *cause. */
+static sqlite3 *pend_open(const char *path, bool create, char **cause)
+{
+	for (int tries = 0;; tries++) {
+		int code;
+		sqlite3 *db = pend_open_once(path, create, &code, cause);
+		if (db || (code != SQLITE_BUSY && code != SQLITE_LOCKED) || tries >= 50)
+			return db;
+		if (cause) {
+			free(*cause);
+			*cause = NULL;
+		}
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
 }
 
 /* Open the pending file (create: at need) and take its write lock. A
@@ -139,6 +161,8 @@ int pend_add_rows(struct store *st, const struct pend_row *rows, size_t n, char 
 static int add_rows(struct store *st, const struct pend_row *rows, size_t n, char **cause)
 {
 	char *path = pend_path(st);
+	/* (a file removed meanwhile is made again: the change is kept) */
+	int share = sqlite_pend_share(store_path(st));
 	sqlite3 *db = pend_begin(path, true, cause);
 	sqlite3_stmt *q = NULL, *drop = NULL;
 	int rc = -1;
@@ -189,6 +213,7 @@ out:
 	if (db && !sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db);
+	sqlite_pend_unshare(share);
 	free(path);
 	return rc;
 }
@@ -251,6 +276,7 @@ int pend_add_selected(struct store *st, bool unmark, const char *tag, const char
 struct pend_hold {
 	sqlite3 *db;
 	int64_t top;
+	int share; /* sqlite_pend_share's, until pend_done */
 };
 
 /* The statements a change runs on the case, with ?1 record id, ?2 kind,
@@ -321,7 +347,9 @@ int pend_apply(struct store *st, struct pend_hold **hold, char **cause)
 		free(path);
 		return 0;
 	}
+	int share = sqlite_pend_share(store_path(st));
 	if (access(path, F_OK) != 0) { /* removed meanwhile: nothing pending */
+		sqlite_pend_unshare(share);
 		free(path);
 		return 0;
 	}
@@ -329,6 +357,7 @@ int pend_apply(struct store *st, struct pend_hold **hold, char **cause)
 	 * file leaves it empty) */
 	sqlite3 *db = pend_open(path, true, cause);
 	if (!db) {
+		sqlite_pend_unshare(share);
 		free(path);
 		return -1;
 	}
@@ -365,11 +394,13 @@ out:
 		*hold = xcalloc(1, sizeof **hold);
 		(*hold)->db = db;
 		(*hold)->top = top;
+		(*hold)->share = share;
 		return 0;
 	}
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db);
+	sqlite_pend_unshare(share);
 	return rc;
 }
 
@@ -389,6 +420,7 @@ void pend_done(struct pend_hold *hold, bool committed)
 	if (!sqlite3_get_autocommit(hold->db))
 		sqlite3_exec(hold->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(hold->db);
+	sqlite_pend_unshare(hold->share);
 	free(hold);
 }
 
@@ -431,12 +463,12 @@ int pend_checkpoint(struct store *st)
 		free(path);
 		return 0;
 	}
+	int share = sqlite_pend_share(store_path(st));
 	sqlite3 *db = pend_open(path, false, NULL);
 	free(path);
-	if (!db)
-		return -1;
-	int rc = pend_log_restart(db);
+	int rc = db ? pend_log_restart(db) : -1;
 	sqlite3_close(db);
+	sqlite_pend_unshare(share);
 	return rc;
 }
 
@@ -484,6 +516,7 @@ struct pend_cache {
 	sqlite3 *keep; /* pend_keep's connection, and its file's identity */
 	dev_t keep_dev;
 	ino_t keep_ino;
+	int keep_share; /* its share of STORE_PEND_BYTE (sqlite_pend_share) */
 	struct pend_cache *next;
 };
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -500,11 +533,21 @@ static void cache_clear(struct pend_cache *c)
 	c->n = 0;
 }
 
+/* The case file of the pending file at path (caller frees). */
+static char *case_of(const char *path)
+{
+	size_t n = strlen(path), k = strlen("-pending");
+	return xstrndup(path, n > k ? n - k : n);
+}
+
 static void cache_load(struct pend_cache *c)
 {
 	cache_clear(c);
 	sqlite3 *db = NULL;
 	sqlite3_stmt *q = NULL;
+	char *cp = case_of(c->path);
+	int share = sqlite_pend_share(cp);
+	free(cp);
 	if (sqlite3_open_v2(c->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		goto out;
 	static const int wait_ms = 1000;
@@ -526,6 +569,7 @@ static void cache_load(struct pend_cache *c)
 out:
 	sqlite3_finalize(q);
 	sqlite3_close(db);
+	sqlite_pend_unshare(share);
 }
 
 /* The entry of *path, made at need (taking *path, then NULL). Under
@@ -548,8 +592,11 @@ static struct pend_cache *cache_entry(char **path)
 
 static void keep_close(struct pend_cache *c)
 {
+	if (!c->keep)
+		return;
 	sqlite3_close(c->keep);
 	c->keep = NULL;
+	sqlite_pend_unshare(c->keep_share);
 }
 
 /*
@@ -577,6 +624,7 @@ static void pend_keep(struct store *st)
 	if (!c->keep) {
 		sqlite3 *db = NULL;
 		sqlite3_stmt *q = NULL;
+		int share = sqlite_pend_share(store_path(st));
 		if (sqlite3_open_v2(c->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) ==
 		    SQLITE_OK) {
 			sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
@@ -586,13 +634,63 @@ static void pend_keep(struct store *st)
 				c->keep = db;
 				c->keep_dev = sb.st_dev;
 				c->keep_ino = sb.st_ino;
+				c->keep_share = share;
+				share = -1;
 				db = NULL;
 			}
 			sqlite3_finalize(q);
 		}
 		sqlite3_close(db);
+		sqlite_pend_unshare(share);
 	}
 	pthread_mutex_unlock(&cache_mu);
+	free(path);
+}
+
+/*
+ * Remove the pending file once it is empty and nobody has it open
+ * (sqlite_store.h, STORE_PEND_BYTE): this process's kept connection is
+ * closed first; then the byte is taken alone, not waiting (someone has
+ * the file open: it stays, and whoever closes last removes it), the file
+ * read (a change in it or in its log: it stays, for the next merge), and
+ * it and its log and index removed while nobody can open them. An opener
+ * that waited meanwhile makes a new file: no change is lost.
+ */
+void pend_tidy(struct store *st)
+{
+	char *path = pend_path(st);
+	if (access(path, F_OK) != 0) {
+		free(path);
+		return;
+	}
+	pthread_mutex_lock(&cache_mu);
+	struct pend_cache *c = caches;
+	while (c && strcmp(c->path, path) != 0)
+		c = c->next;
+	if (c)
+		keep_close(c);
+	pthread_mutex_unlock(&cache_mu);
+	int fd = sqlite_pend_take(store_path(st));
+	if (fd < 0) {
+		free(path);
+		return;
+	}
+	sqlite3 *db = access(path, F_OK) == 0 ? pend_open(path, false, NULL) : NULL;
+	sqlite3_stmt *q = NULL;
+	bool empty = db &&
+		     sqlite3_prepare_v2(db, "SELECT NOT EXISTS(SELECT 1 FROM ops)", -1, &q, NULL) == SQLITE_OK &&
+		     sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 1;
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	if (empty) {
+		static const char *const ext[] = { "-wal", "-shm", "-journal", "" };
+		for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+			char *p = xasprintf("%s%s", path, ext[i]);
+			unlink(p);
+			free(p);
+		}
+	}
+	sqlite_pend_unshare(fd); /* (the same call gives the byte back) */
 	free(path);
 }
 

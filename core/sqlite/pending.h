@@ -102,6 +102,11 @@ int pend_log_restart(sqlite3 *db);
 /* That, on the case's pending file (when there is one). */
 int pend_checkpoint(struct store *st);
 
+/* Remove the pending file when it is empty and nobody has it open (at a
+ * writable case's close, once its changes are merged; sqlite_store.h
+ * says how openers and a removal keep clear of each other). */
+void pend_tidy(struct store *st);
+
 /* What the pending changes say about a key, for readers (the interface's
  * markers, a bookmark's toggle): *mark 1 marked, 0 unmarked, -1 no
  * change pending; *tag / *note set when one is added. */

@@ -48,6 +48,25 @@ bool sqlite_store_readonly(struct store *st);
 int sqlite_case_fd_open(const char *path);
 void sqlite_case_fd_close(int fd);
 #define STORE_WANT_BYTE ((off_t)0x40000000 + 0x10000)
+
+/*
+ * The case's pending file (CASE-pending, pending.c) is removed once it is
+ * empty and nobody uses it (pend_tidy). SQLite has no safe way to remove a
+ * database another connection may be opening: one that opened it before
+ * the removal writes into a file nobody reads any more, and its log and
+ * index by name into the next file's. So whoever opens the pending file
+ * holds a share of STORE_PEND_BYTE of the case file (an OFD read lock of
+ * a descriptor of its own) from before the opening to after the closing,
+ * waiting while a removal holds the byte; a removal takes it alone, not
+ * waiting, or leaves the file. sqlite_pend_share returns the descriptor
+ * holding the share (-1 when the case cannot be opened: then no removal
+ * can take the byte either); sqlite_pend_unshare takes -1.
+ */
+#define STORE_PEND_BYTE (STORE_WANT_BYTE + 1)
+int sqlite_pend_share(const char *case_path);
+void sqlite_pend_unshare(int fd);
+/* The byte alone, now: its descriptor, or -1 (someone holds a share). */
+int sqlite_pend_take(const char *case_path);
 void sqlite_store_want_write(struct store *st, bool on);
 /* How long a statement waits for a lock another connection holds
  * (5,000 ms when opened); the previous value. */

@@ -226,12 +226,13 @@ struct case_fd {
 	ino_t ino;
 	int fd;
 	bool used;
+	bool rw; /* opened for writing (sqlite_pend_take's write lock) */
 };
 static pthread_mutex_t case_fds_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct case_fd *case_fds;
 static size_t ncase_fds, case_fds_cap;
 
-int sqlite_case_fd_open(const char *path)
+static int case_fd_open(const char *path, bool rw)
 {
 	struct stat sb;
 	if (stat(path, &sb) < 0)
@@ -239,25 +240,66 @@ int sqlite_case_fd_open(const char *path)
 	int fd = -1;
 	pthread_mutex_lock(&case_fds_mu);
 	for (size_t i = 0; i < ncase_fds && fd < 0; i++)
-		if (!case_fds[i].used && case_fds[i].dev == sb.st_dev && case_fds[i].ino == sb.st_ino) {
+		if (!case_fds[i].used && case_fds[i].dev == sb.st_dev && case_fds[i].ino == sb.st_ino &&
+		    case_fds[i].rw == rw) {
 			case_fds[i].used = true;
 			fd = case_fds[i].fd;
 		}
 	if (fd < 0) {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open(path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 		struct stat fsb;
 		if (fd >= 0 && fstat(fd, &fsb) == 0) {
 			if (ncase_fds == case_fds_cap) {
 				case_fds_cap = case_fds_cap ? 2 * case_fds_cap : 16;
 				case_fds = xrealloc(case_fds, case_fds_cap * sizeof *case_fds);
 			}
-			case_fds[ncase_fds++] = (struct case_fd){ fsb.st_dev, fsb.st_ino, fd, true };
+			case_fds[ncase_fds++] = (struct case_fd){ fsb.st_dev, fsb.st_ino, fd, true, rw };
 		} else if (fd >= 0) {
 			close(fd); /* cannot happen on an open descriptor */
 			fd = -1;
 		}
 	}
 	pthread_mutex_unlock(&case_fds_mu);
+	return fd;
+}
+
+int sqlite_case_fd_open(const char *path)
+{
+	return case_fd_open(path, false);
+}
+
+/* STORE_PEND_BYTE of fd: a share (F_RDLCK) or alone (F_WRLCK). */
+static int pend_byte(int fd, short type, int cmd)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = STORE_PEND_BYTE, .l_len = 1 };
+	int r;
+	while ((r = fcntl(fd, cmd, &fl)) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
+int sqlite_pend_share(const char *case_path)
+{
+	int fd = case_fd_open(case_path, false);
+	if (fd >= 0 && pend_byte(fd, F_RDLCK, F_OFD_SETLKW) < 0) {
+		sqlite_case_fd_close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+void sqlite_pend_unshare(int fd)
+{
+	sqlite_case_fd_close(fd); /* releases the share */
+}
+
+int sqlite_pend_take(const char *case_path)
+{
+	int fd = case_fd_open(case_path, true);
+	if (fd >= 0 && pend_byte(fd, F_WRLCK, F_OFD_SETLK) < 0) {
+		sqlite_case_fd_close(fd);
+		fd = -1;
+	}
 	return fd;
 }
 
@@ -765,6 +807,21 @@ static void sqlite_close(struct store *st)
 {
 	if (!st)
 		return;
+	/* The case's pending file goes once its changes are in the case and
+	 * nobody uses it (pend_tidy): the last analyst to close, or the load
+	 * at its end, leaves none behind. While a load runs it stays (the
+	 * load applies it). Another writer holding the case: its commit
+	 * applies them, and its close removes the file. */
+	if (!SQ(st)->readonly && SQ(st)->path && !sqlite_load_running(st)) {
+		char *pend = pend_path(st);
+		if (access(pend, F_OK) == 0) {
+			int was = sqlite_store_busy_ms(st, 200);
+			if (pend_merge(st, NULL) == 0)
+				pend_tidy(st);
+			sqlite_store_busy_ms(st, was);
+		}
+		free(pend);
+	}
 	sqlite3_finalize(SQ(st)->raw.sel);
 	sqlite3_finalize(SQ(st)->msg.sel);
 	sqlite3_finalize(SQ(st)->sel_msglist);
