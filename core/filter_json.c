@@ -15,6 +15,7 @@
 
 #include "filter_regex.h"
 #include "json_path.h"
+#include "sanitize.h"
 #include "json_scan.h"
 #include "util.h"
 #include "xalloc.h"
@@ -174,10 +175,8 @@ struct filter_json *filter_json_of_node(const struct filter_node *n, char **why)
 	return j;
 }
 
-/* A value the path reached (json_path_each): does it pass? Then stop. */
-static bool test_text(const char *s, size_t n, void *ctx)
+static bool test_one(struct filter_json *j, const char *s, size_t n)
 {
-	struct filter_json *j = ctx;
 	switch (j->op) {
 	case '?': return n > 0;
 	case '~': return filter_regex_match(j->re, s, n);
@@ -187,6 +186,22 @@ static bool test_text(const char *s, size_t n, void *ctx)
 				return true;
 		return false;
 	}
+}
+
+/* A value the path reached (json_path_each): does it pass? Then stop.
+ * One holding a NUL is tested as it is and as it is shown (\x00,
+ * sanitize_nul): a stack's row, or a hunt's cell, typed back matches. */
+static bool test_text(const char *s, size_t n, void *ctx)
+{
+	struct filter_json *j = ctx;
+	if (test_one(j, s, n))
+		return true;
+	if (!memchr(s, '\0', n))
+		return false;
+	char *shown = sanitize_nul(s, n);
+	bool r = test_one(j, shown, strlen(shown));
+	free(shown);
+	return r;
 }
 
 /* -1 with *cause when a match of j's regexes hit its bound */

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sanitize.h"
 #include "xalloc.h"
 
 /* Containers entered in all, strings walked into included: the scanner
@@ -88,9 +87,7 @@ static bool reach(struct walk *w, const struct jval *v)
 		n = json_unescape(v, buf);
 		s = buf;
 	}
-	char *shown = memchr(s, '\0', n) ? sanitize_nul(s, n) : NULL;
-	bool r = shown ? w->fn(shown, strlen(shown), w->ctx) : w->fn(s, n, w->ctx);
-	free(shown);
+	bool r = w->fn(s, n, w->ctx);
 	free(buf);
 	return r;
 }

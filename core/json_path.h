@@ -16,10 +16,11 @@
  * carry JSON so), up to JSON_PATH_STRINGS strings deep. null is never
  * reached.
  *
- * A value reached is handed over as text: a string unescaped, a number or
- * boolean by its literal, a container by its JSON text. A NUL in a string
- * (\u0000) shows as \x00 (sanitize_nul), as the analyst sees it, so that
- * a value shown can be typed back into a filter.
+ * A value reached is handed over as text: a string unescaped (a \u0000
+ * as a NUL byte: the length counts), a number or boolean by its literal,
+ * a container by its JSON text. Whoever shows one shows a NUL as \x00
+ * (sanitize_nul); the filter's = takes that form too, so that a value
+ * shown can be typed back into a filter.
  */
 #ifndef AUDITSCOPE_JSON_PATH_H
 #define AUDITSCOPE_JSON_PATH_H

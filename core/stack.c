@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "json_path.h"
+#include "sanitize.h"
 
 #include "ipgeo.h"
 #include "util.h"
@@ -212,7 +213,7 @@ static bool add_reached(const char *text, size_t n, void *ctx)
 	struct reached *r = ctx;
 	if (!n)
 		return false;
-	char *t = xstrndup(text, n);
+	char *t = sanitize_nul(text, n); /* a NUL shown, not the end */
 	int64_t id = *util_smap_slot(&r->a->texts, t, (int64_t)r->a->texts.n + 1, NULL);
 	free(t);
 	if (!util_ivec_has(r->ids, id))

@@ -129,9 +129,6 @@ done
 same "query --desc --limit 7 (pages back over client matches)" query --desc --limit 7 "json.ClientInfoString~REST"
 same "query --limit 7 (pages over client matches)" query --limit 7 "sigma.ResultType!=0"
 same "stack user json.=" stack user "json.ResultStatus=Succeeded"
-# stacks of json.PATH walk records as the filter does (core/json_path.c)
-same "stack json.Parameters.ForwardTo" stack json.Parameters.ForwardTo
-same "stack json.ClientInfoString under json.~" stack json.ClientInfoString "json.ClientInfoString~REST"
 same "stack op under sigma. or json." stack op "sigma.ResultType!=0 or json.ClientInfoString~REST"
 same "histogram json.~" histogram "json.ClientInfoString~REST"
 same "messages json.=" messages "json.ResultStatus=Succeeded"

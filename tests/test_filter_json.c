@@ -64,12 +64,14 @@ static void test_paths(void **state)
 	assert_int_equal(jm("Esc", '=', "a/b \xc3\xa9\"q", NULL), 1);
 	assert_int_equal(jm("Esc", '~', "(?i)^A/B", NULL), 1);
 	assert_int_equal(jm("Esc", '~', "^a/b$", NULL), 0);
-	/* a NUL is no end of the value: it is \x00, as shown (json_path.h);
-	 * the text search cannot see that form, so it never rules out */
+	/* a NUL is no end of the value, which matches as it is and as shown
+	 * (\x00, json_path.h); the text search cannot see the shown form, so
+	 * it never rules the record out */
 	assert_int_equal(jm("Nul", '=', "fwd\\x00hidden part", NULL), 1);
 	assert_int_equal(jm("Nul", '=', "fwd", NULL), 0);
 	assert_int_equal(jm("Nul", '~', "x00hidden", NULL), 1);
 	assert_int_equal(jm("Nul", '~', "part$", NULL), 1);
+	assert_int_equal(jm("Nul", '~', "^fwd.hidden", NULL), 1); /* the NUL itself */
 }
 
 static void test_errors(void **state)

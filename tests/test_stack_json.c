@@ -200,7 +200,9 @@ static void test_values(void **state)
 static bool collect(const char *text, size_t n, void *ctx)
 {
 	struct util_buf *b = ctx;
-	util_buf_printf(b, "%s[%.*s]", b->n ? "," : "", (int)n, text);
+	char *shown = sanitize_nul(text, n);
+	util_buf_printf(b, "%s[%s]", b->n ? "," : "", shown);
+	free(shown);
 	return false;
 }
 
