@@ -44,9 +44,11 @@ if [ -d "$rd" ]; then
 	is "query --format csv: header and 38 records" "$(sqlite3 :memory: ".import --csv $t/r.csv x" "SELECT count(*) FROM x")" 38
 	is "query csv: lines end in CRLF" "$(head -1 "$t/r.csv" | tail -c 2 | od -c | grep -c '\\r  \\n')" 1
 	# the first and the newest event agree with the case
-	# (a GUID record id is kept as its 16 bytes: written out as text here)
-	want=$(sql "$c" "SELECT CASE typeof(r) WHEN 'blob' THEN lower(substr(hex(r), 1, 8) || '-' || substr(hex(r), 9, 4)
-		|| '-' || substr(hex(r), 13, 4) || '-' || substr(hex(r), 17, 4) || '-' || substr(hex(r), 21)) ELSE r END
+	# (a GUID record id is kept as a byte 1 and its 16 bytes: written out
+	# as text here)
+	want=$(sql "$c" "SELECT CASE WHEN substr(r, 1, 1) = char(1) AND length(CAST(r AS BLOB)) = 17
+		THEN lower(substr(hex(r), 3, 8) || '-' || substr(hex(r), 11, 4) || '-' || substr(hex(r), 15, 4)
+		|| '-' || substr(hex(r), 19, 4) || '-' || substr(hex(r), 23)) ELSE r END
 		FROM (SELECT record_id AS r FROM events ORDER BY ts DESC, id DESC LIMIT 1)")
 	is "query --desc --limit 1 is the newest event" \
 		"$("$bin" query "$c" --desc --limit 1 --format jsonl | sed 's/.*"record_id":"\([^"]*\)".*/\1/')" "$want"

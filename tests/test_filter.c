@@ -338,8 +338,9 @@ static int setup(void **state)
 		return -1;
 	sqlite3 *db = store_db(f->st);
 	if (sqlite3_exec(db,
-			 "INSERT INTO vals(id, v) VALUES (1, 'alice@contoso.com'), (2, 'MailItemsAccessed'),"
-			 " (3, 'Consent to application.'), (4, '203.0.113.7'), (5, '198.51.100.1');"
+			 "INSERT INTO vals(id, v, h) SELECT column1, column2, val_hash(column2) FROM (VALUES"
+			 " (1, 'alice@contoso.com'), (2, 'MailItemsAccessed'),"
+			 " (3, 'Consent to application.'), (4, '203.0.113.7'), (5, '198.51.100.1'));"
 			 "INSERT INTO sources(id, path, loaded_at, status) VALUES (1, '/x/a.csv', 'now', 'complete');"
 			 "INSERT INTO events(id, ts, record_id, kind, op, user, ip, source, line) VALUES"
 			 " (1, 1000, 'r1', 0, 2, 1, 4, 1, 1), (2, 2000, 'r2', 0, 3, 1, 5, 1, 2);",

@@ -1,10 +1,12 @@
 /*
  * test_rid.c: record ids as the case keeps them (core/sqlite/rid.c,
- * schema 7): a canonical GUID as its 16 bytes, any other id as text;
- * deduplication exactly as on the text (capitals and braces are other
- * ids, as before); every reader gives the text back; an older case's ids
- * and annotations are converted on its first writable open, and its
- * bookmarks still find their events.
+ * schema 8): a canonical GUID as a byte 1 and its 16 bytes, any other id
+ * as text (escaped when it begins with byte 1 or 2, as hostile input
+ * can); deduplication exactly as on the text (capitals and braces are
+ * other ids, as before, and no text id takes a GUID's stored form);
+ * every reader gives the text back; an older case's ids and annotations
+ * (schema 6: text; 7: GUIDs as blobs) are converted on its first
+ * writable open, and its bookmarks still find their events.
  */
 #include "testutil.h"
 
@@ -21,7 +23,12 @@ static const char *const ids[] = {
 	"0a1b2c3d-4e5f-6789-abcd-ef012345678g",   /* not hex: text */
 	"Directory_18fb9e12-7cbc-453a-b759-21c82fbbfea4_8VZCX_963421808",
 	"ffffffff-0000-1111-2222-333333333333",
+	/* the stored form of ids[0], as a text id read from a log */
+	"\x01\x0a\x1b\x2c\x3d\x4e\x5f\x67\x89\xab\xcd\xef\x01\x23\x45\x67\x89",
+	"\x02"
+	"escaped",
 };
+#define NPLAIN 7 /* the ids a filter can name in quotes */
 #define NIDS (sizeof ids / sizeof ids[0])
 
 static int64_t scalar(struct store *st, const char *sql)
@@ -103,14 +110,18 @@ static void test_key_form(void **state)
 	(void)state;
 	unsigned char k[SQLITE_RID_KEY];
 	char t[36];
-	assert_true(sqlite_rid_key(ids[0], strlen(ids[0]), k));
+	char stored[SQLITE_RID_STORED];
+	assert_true(sqlite_rid_guid(ids[0], strlen(ids[0]), k));
 	assert_int_equal(k[0], 0x0a);
 	assert_int_equal(k[15], 0x89);
 	sqlite_rid_text(k, t);
 	assert_memory_equal(t, ids[0], 36);
-	for (size_t i = 1; i < 6; i++)
-		assert_false(sqlite_rid_key(ids[i], strlen(ids[i]), k));
-	assert_false(sqlite_rid_key("", 0, k));
+	assert_int_equal(sqlite_rid_store(ids[0], strlen(ids[0]), stored), SQLITE_RID_STORED);
+	assert_memory_equal(stored, ids[7], SQLITE_RID_STORED);
+	for (size_t i = 1; i < NIDS; i++)
+		if (i != 6)
+			assert_false(sqlite_rid_guid(ids[i], strlen(ids[i]), k));
+	assert_false(sqlite_rid_guid("", 0, k));
 }
 
 static void test_keys_dedup_and_read_back(void **state)
@@ -125,14 +136,29 @@ static void test_keys_dedup_and_read_back(void **state)
 	/* each id once, the repeats in the same source duplicates */
 	assert_int_equal(c.events, NIDS);
 	assert_int_equal(c.duplicates, NIDS);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) = 'blob'"), 2);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE length(record_id) = 16"), 2);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE substr(record_id, 1, 1) = char(1)"), 2);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE length(CAST(record_id AS BLOB)) = 17"),
+			 2);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE substr(record_id, 1, 1) = char(2)"), 2);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE record_id <> rid_text(record_id)"), 4);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) <> 'text'"), 0);
 	/* another source: every record a duplicate (through the seeded table) */
 	load_ids(st, "b.json", &c);
 	assert_int_equal(c.events, 0);
 	assert_int_equal(c.duplicates, 2 * NIDS);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), NIDS);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM seen"), 2 * NIDS); /* each copy read again */
+	/* each value once, its text in the table alone (one index, of the
+	 * hash), found in any case */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), 2);
+	assert_int_equal(scalar(st,
+				"SELECT count(*) FROM sqlite_master WHERE tbl_name = 'vals' AND type = 'index'"),
+			 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals WHERE h <> val_hash(upper(v))"), 0);
+	struct rids v;
+	assert_int_equal(query_rids(st, "user=ALICE@CONTOSO.COM op=userloggedin", &v), NIDS);
+	rids_free(&v);
+	assert_int_equal(query_rids(st, "op=UserLoggedInX", &v), 0);
 	/* read back as text, each as it was read */
 	struct rids r;
 	assert_int_equal(query_rids(st, "", &r), NIDS);
@@ -141,7 +167,7 @@ static void test_keys_dedup_and_read_back(void **state)
 	rids_free(&r);
 	/* found by its text */
 	char filter[128];
-	for (size_t i = 0; i < NIDS; i++) {
+	for (size_t i = 0; i < NPLAIN; i++) {
 		snprintf(filter, sizeof filter, "record_id=\"%s\"", ids[i]);
 		assert_int_equal(query_rids(st, filter, &r), 1);
 		assert_string_equal(r.v[0], ids[i]);
@@ -156,7 +182,7 @@ static void test_keys_dedup_and_read_back(void **state)
 	assert_true(guid_ev > 0 && caps_ev > 0 && guid_ev != caps_ev);
 	assert_true(annot_mark(st, guid_ev, true, &cause) >= 0);
 	assert_true(annot_tag_add(st, caps_ev, "x", &cause) >= 0);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM marks WHERE typeof(record_id) = 'blob'"), 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM marks WHERE substr(record_id, 1, 1) = char(1)"), 1);
 	assert_int_equal(query_rids(st, "marked", &r), 1);
 	assert_string_equal(r.v[0], ids[0]);
 	rids_free(&r);
@@ -174,12 +200,34 @@ static void test_keys_dedup_and_read_back(void **state)
 	free(dir);
 }
 
-/* A case of schema 6 (ids and annotations as text) opened by this
- * version: converted, its bookmark still on its event, a second load of
- * the same records all duplicates. */
-static void test_old_case_converted(void **state)
+/* What schemas 6 and 7 wrote, from this version's case: record ids as
+ * text (7: GUIDs as blobs), the values' text unique and indexed without
+ * regard to case. */
+#define OLD_VALS                                                              \
+	"CREATE TABLE vals7(id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE);" \
+	"INSERT INTO vals7 SELECT id, v FROM vals; DROP TABLE vals;"          \
+	"ALTER TABLE vals7 RENAME TO vals;"                                   \
+	"CREATE INDEX vals_nocase ON vals(v COLLATE NOCASE);"
+static const char *const back_to[] = {
+	[6] = "DROP INDEX ev_rid;"
+	      "UPDATE events SET record_id = rid_text(record_id);"
+	      "UPDATE marks SET record_id = rid_text(record_id);"
+	      "UPDATE notes SET record_id = rid_text(record_id);"
+	      "CREATE UNIQUE INDEX ev_rid ON events(record_id, kind);" OLD_VALS "PRAGMA user_version = 6;",
+	/* 7: a GUID as its 16 bytes, a blob; no escapes */
+	[7] = "DROP INDEX ev_rid;"
+	      "UPDATE events SET record_id = CASE substr(record_id, 1, 1) WHEN char(1)"
+	      " THEN substr(CAST(record_id AS BLOB), 2) ELSE rid_text(record_id) END;"
+	      "UPDATE marks SET record_id = substr(CAST(record_id AS BLOB), 2);"
+	      "UPDATE notes SET record_id = substr(CAST(record_id AS BLOB), 2);"
+	      "CREATE UNIQUE INDEX ev_rid ON events(record_id, kind);" OLD_VALS "PRAGMA user_version = 7;",
+};
+
+/* A case of an older schema opened by this version: read as it is when
+ * read-only; converted when writable, its bookmark and note still on
+ * their event, a second load of the same records all duplicates. */
+static void old_case(int schema)
 {
-	(void)state;
 	char *dir = tmpdir_new(), path[512], *cause = NULL;
 	snprintf(path, sizeof path, "%s/o.case", dir);
 	struct store *st;
@@ -191,47 +239,70 @@ static void test_old_case_converted(void **state)
 		       "SELECT id FROM events WHERE record_id = rid_key('0a1b2c3d-4e5f-6789-abcd-ef0123456789')");
 	assert_true(annot_mark(st, guid_ev, true, &cause) >= 0);
 	assert_true(annot_note_set(st, guid_ev, "seen it", &cause) >= 0);
-	/* back to what schema 6 wrote */
-	assert_int_equal(sqlite3_exec(store_db(st),
-				      "DROP INDEX ev_rid;"
-				      "UPDATE events SET record_id = rid_text(record_id);"
-				      "UPDATE marks SET record_id = rid_text(record_id);"
-				      "UPDATE notes SET record_id = rid_text(record_id);"
-				      "CREATE UNIQUE INDEX ev_rid ON events(record_id, kind);"
-				      "PRAGMA user_version = 6;",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) = 'blob'"), 0);
+	assert_int_equal(sqlite3_exec(store_db(st), back_to[schema], NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) = 'blob'"),
+			 schema == 7 ? 2 : 0);
 	store_close(st);
-	/* read-only: read as it is, ids as text */
+	/* read-only: read as it is */
 	assert_int_equal(store_open(path, STORE_READONLY, &st, &cause), 0);
 	struct rids r;
 	assert_int_equal(query_rids(st, "marked", &r), 1);
 	assert_string_equal(r.v[0], ids[0]);
 	rids_free(&r);
-	assert_int_equal(scalar(st, "PRAGMA user_version"), 6);
+	assert_int_equal(query_rids(st, "", &r), NIDS);
+	for (size_t i = 0; i < NIDS; i++)
+		assert_string_equal(r.v[i], ids[i]);
+	rids_free(&r);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), schema);
+	assert_int_equal(query_rids(st, "user=ALICE@contoso.com op=userloggedin", &r), NIDS);
+	rids_free(&r);
 	store_close(st);
 	/* writable: converted */
 	assert_int_equal(store_open(path, 0, &st, &cause), 0);
-	assert_int_equal(scalar(st, "PRAGMA user_version"), 7);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) = 'blob'"), 2);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM marks WHERE typeof(record_id) = 'blob'"), 1);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM notes WHERE typeof(record_id) = 'blob'"), 1);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 8);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE substr(record_id, 1, 1) = char(1)"), 2);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) <> 'text'"), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM marks WHERE substr(record_id, 1, 1) = char(1)"), 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM notes WHERE substr(record_id, 1, 1) = char(1)"), 1);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'ev_rid'"), 1);
+	assert_int_equal(scalar(st,
+				"SELECT count(*) FROM sqlite_master WHERE name IN ('vals_h', 'vals_nocase')"),
+			 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals WHERE h <> val_hash(v)"), 0);
+	assert_int_equal(query_rids(st, "user=ALICE@contoso.com op=userloggedin", &r), NIDS);
+	rids_free(&r);
 	assert_int_equal(query_rids(st, "marked", &r), 1);
 	assert_string_equal(r.v[0], ids[0]);
+	rids_free(&r);
+	assert_int_equal(query_rids(st, "", &r), NIDS);
+	for (size_t i = 0; i < NIDS; i++)
+		assert_string_equal(r.v[i], ids[i]);
 	rids_free(&r);
 	struct annot_info *ai = NULL;
 	assert_int_equal(annot_get_key(st, ids[0], 0, &ai, &cause), 0);
 	assert_true(ai->marked);
 	assert_int_equal(ai->nnotes, 1);
 	annot_info_free(ai);
+	int64_t nvals = scalar(st, "SELECT count(*) FROM vals");
 	load_ids(st, "b.json", &c);
 	assert_int_equal(c.events, 0);
 	assert_int_equal(c.duplicates, 2 * NIDS);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), nvals);
 	store_close(st);
 	tmpdir_remove(dir);
 	free(dir);
+}
+
+static void test_schema6_case_converted(void **state)
+{
+	(void)state;
+	old_case(6);
+}
+
+static void test_schema7_case_converted(void **state)
+{
+	(void)state;
+	old_case(7);
 }
 
 int main(void)
@@ -239,7 +310,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_form),
 		cmocka_unit_test(test_keys_dedup_and_read_back),
-		cmocka_unit_test(test_old_case_converted),
+		cmocka_unit_test(test_schema6_case_converted),
+		cmocka_unit_test(test_schema7_case_converted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

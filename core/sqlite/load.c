@@ -38,10 +38,6 @@ int load_db_fail(struct sqlite_load *ld, char **cause)
 	return set_cause(cause, "%s: %s", store_path(ld->base.st), sqlite3_errmsg(store_db(ld->base.st)));
 }
 
-/* Up to this many values in the case at the start of a load, vals_nocase
- * is dropped and built again at the end (sqlite_load_begin). */
-#define VALS_REINDEX_MAX 262144
-
 /* Up to this many events in the case at the start of a load, these
  * indexes are dropped and built again at the end (sqlite_load_begin). */
 #define PIVOT_REINDEX_MAX 262144
@@ -203,12 +199,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	 * peak RSS 96 MB, 53-66 MB now, 51 for the same events alone) */
 	sqlite_exec(st, "PRAGMA cache_size=-8192", NULL);
 	sqlite3_stmt *q;
-	int64_t nevents = 0, nvals = 0;
-	if (sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM vals", -1, &q, NULL) == SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			nvals = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
-	}
+	int64_t nevents = 0;
 	if (sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM events", -1, &q, NULL) == SQLITE_OK) {
 		if (sqlite3_step(q) == SQLITE_ROW)
 			nevents = sqlite3_column_int64(q, 0);
@@ -258,14 +249,11 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 			ld->rid_dropped = true;
 		}
 	}
-	/* The case-blind index of the values takes every new value at a
-	 * random place (a fresh token, a session), like the table's own
-	 * unique index, and the load never reads it: it is built again at
-	 * the end, sorted, unless the case already holds many values.
-	 * Measured on 1M events: 30.2 s of CPU against 22.3 for the high-
-	 * cardinality shape, 19.4 against 18.3 for the default one. */
-	if (nvals < VALS_REINDEX_MAX && sqlite_exec(st, "DROP INDEX IF EXISTS vals_nocase", cause) < 0)
-		goto fail;
+	/* The values' one index (vals_h, a 31-bit hash: values.c) is the
+	 * load's own look-up and stays. It replaced the unique index of the
+	 * text and a case-blind one, which was dropped here and built again
+	 * at the end (kept through the load it had cost 30.2 s of CPU
+	 * against 22.3 on 1M high-cardinality events). */
 	/* The pivots other than time, likewise, into a small case: each
 	 * takes its entries in the middle of its B-tree (one run per value),
 	 * which cost the writer, the load's critical path, about 40% of its
@@ -319,8 +307,8 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 		    cause) < 0 ||
 	    prepare(ld, &ld->ins_blk, "INSERT INTO rawblocks(id, n, data) VALUES(?,?,?)", cause) < 0 ||
 	    prepare(ld, &ld->ins_mblk, "INSERT INTO msgblocks(id, n, msgs, data) VALUES(?,?,?,?)", cause) < 0 ||
-	    prepare(ld, &ld->ins_val, "INSERT INTO vals(v) VALUES(?) ON CONFLICT(v) DO NOTHING", cause) < 0 ||
-	    prepare(ld, &ld->sel_val, "SELECT id FROM vals WHERE v=?", cause) < 0 ||
+	    prepare(ld, &ld->ins_val, "INSERT INTO vals(v, h) VALUES(?1, ?2)", cause) < 0 ||
+	    prepare(ld, &ld->sel_val, "SELECT id FROM vals WHERE h = ?2 AND v = ?1", cause) < 0 ||
 	    prepare(ld, &ld->ins_rej, /* a row already kept (the same file loaded again, a
 		     * killed load run again) is a duplicate, as events are */
 		    "INSERT INTO rejects(source, line, reason, raw) SELECT ?1, ?2, ?3, ?4"
@@ -549,7 +537,8 @@ int sqlite_load_end(struct store_load *base, char **cause)
 	}
 	/* The indexes built at the end sort in temporary files rather than
 	 * in memory (the store's default): measured on 1M events, ev_rid
-	 * and vals_nocase in 0.82 s of CPU and 70 MB against 1.18 s and
+	 * and the values' case-blind index (since replaced by vals_h) in
+	 * 0.82 s of CPU and 70 MB against 1.18 s and
 	 * 99 MB. A load's connection holds no temporary tables, which the
 	 * switch would drop. */
 	if (rc == 0) {

@@ -340,9 +340,7 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 	it->admin = is_admin(ev);
 	/* the record id as the case keeps it (rid.c); it->ev's texts are
 	 * offsets into the batch until it is sealed */
-	it->rid_key = sqlite_rid_key(ev->record_id.p, ev->record_id.n, it->key);
-	it->fp = it->rid_key ? load_rid_fp(ev->kind, it->key, SQLITE_RID_KEY)
-			     : load_rid_fp(ev->kind, ev->record_id.p, ev->record_id.n);
+	load_item_set_rid(it, ev->record_id);
 	struct sv f[LOAD_NVALS];
 	load_event_values(ev, f);
 	for (size_t i = 0; i < LOAD_NVALS; i++)

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -24,29 +25,29 @@ int load_is_dup(struct sqlite_load *ld, const struct item *it, bool *dup, int64_
 	*dup = false;
 	struct ridmap *m = &ld->rids;
 	int kind = it->ev.kind;
-	struct sv rid = load_item_rid(it);
-	int type = it->rid_key ? SQLITE_BLOB : SQLITE_TEXT;
 	if (!load_ridmap_find(m, load_ridmap_fp32(it->fp)))
 		return set_cause(cause, "%s: cannot read the record-id table in the temporary directory: %s",
 				 store_path(ld->base.st), strerror(errno));
-	for (size_t i = 0; i < m->ncand; i++) {
+	char *tmp;
+	struct sv rid = load_item_rid(it, &tmp);
+	int rc = 0;
+	for (size_t i = 0; i < m->ncand && !*dup && rc == 0; i++) {
 		int64_t id = m->cand[i];
 		sqlite3_stmt *q = ld->sel_rid;
 		sqlite3_bind_int64(q, 1, id);
 		int r = sqlite3_step(q);
 		if (r == SQLITE_ROW && sqlite3_column_int(q, 1) == kind &&
-		    sqlite3_column_type(q, 0) == type && (size_t)sqlite3_column_bytes(q, 0) == rid.n &&
+		    sqlite3_column_type(q, 0) == SQLITE_TEXT && (size_t)sqlite3_column_bytes(q, 0) == rid.n &&
 		    memcmp(sqlite3_column_blob(q, 0), rid.p, rid.n) == 0) {
 			*dup = true;
 			*dup_id = id;
 		}
 		sqlite3_reset(q);
 		if (r != SQLITE_ROW && r != SQLITE_DONE)
-			return load_db_fail(ld, cause);
-		if (*dup)
-			return 0;
+			rc = load_db_fail(ld, cause);
 	}
-	return 0;
+	free(tmp);
+	return rc;
 }
 /*
  * When the fingerprint table cannot go on (an event id past 2^32, a

@@ -67,8 +67,11 @@ struct item {
 	size_t why, raw, rawlen;
 	struct sv msgjson; /* ev.msgs packed as a JSON array */
 	bool admin;        /* held back to the commit (load_write.c) */
-	bool rid_key;      /* the record id is a GUID kept as key (rid.c) */
-	unsigned char key[SQLITE_RID_KEY];
+	/* the record id as stored (rid.c): a GUID's SQLITE_RID_STORED bytes
+	 * here (ridlen), or its text, RID_ESC in front when rid_esc */
+	unsigned char ridlen;
+	bool rid_esc;
+	char rid[SQLITE_RID_STORED];
 	uint64_t fp;             /* load_rid_fp of (kind, stored record id) */
 	uint64_t vh[LOAD_NVALS]; /* load_value_hash of each value */
 };
@@ -258,19 +261,13 @@ void load_ridmap_free(struct ridmap *m);
 /* load_values.c: the value table */
 /* over the record id as stored (rid.c: a GUID's key, other text) */
 uint64_t load_rid_fp(int kind, const void *p, size_t n);
-/* The record id of an item as stored: its key, or its text. */
-static inline struct sv load_item_rid(const struct item *it)
-{
-	return it->rid_key ? (struct sv){ (const char *)it->key, SQLITE_RID_KEY } : it->ev.record_id;
-}
-/* Bind it as stored: a key is a blob. */
-static inline void load_bind_rid(sqlite3_stmt *q, int i, const struct item *it)
-{
-	if (it->rid_key)
-		sqlite3_bind_blob(q, i, it->key, SQLITE_RID_KEY, SQLITE_STATIC);
-	else
-		sqlite3_bind_text(q, i, it->ev.record_id.p, (int)it->ev.record_id.n, SQLITE_STATIC);
-}
+/* Set an item's stored record id from the event's (the parser's thread). */
+void load_item_set_rid(struct item *it, struct sv rid);
+/* The record id of an item as stored (an escaped one in *tmp, which the
+ * caller frees: rare, only an id that begins with RID_GUID or RID_ESC). */
+struct sv load_item_rid(const struct item *it, char **tmp);
+/* Bind it as stored (text; SQLITE_TRANSIENT). */
+void load_bind_rid(sqlite3_stmt *q, int i, const struct item *it);
 void load_intern_clear(struct intern *in);
 void load_intern_free(struct intern *in);
 uint64_t load_value_hash(struct sv s);

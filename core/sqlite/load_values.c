@@ -20,6 +20,45 @@ uint64_t load_rid_fp(int kind, const void *p, size_t n)
 	return util_hash_bytes(p, n, 0x13198a2e03707344ULL + (uint64_t)kind);
 }
 
+void load_item_set_rid(struct item *it, struct sv rid)
+{
+	it->ridlen = (unsigned char)sqlite_rid_store(rid.p, rid.n, it->rid);
+	it->rid_esc = !it->ridlen && rid.n && (rid.p[0] == RID_GUID || rid.p[0] == RID_ESC);
+	char *tmp = NULL;
+	struct sv s = it->ridlen ? (struct sv){ it->rid, it->ridlen } : rid;
+	if (it->rid_esc) {
+		tmp = xmalloc(rid.n + 1);
+		tmp[0] = RID_ESC;
+		memcpy(tmp + 1, rid.p, rid.n);
+		s = (struct sv){ tmp, rid.n + 1 };
+	}
+	it->fp = load_rid_fp(it->ev.kind, s.p, s.n);
+	free(tmp);
+}
+
+struct sv load_item_rid(const struct item *it, char **tmp)
+{
+	*tmp = NULL;
+	if (it->ridlen)
+		return (struct sv){ it->rid, it->ridlen };
+	struct sv t = it->ev.record_id;
+	if (!it->rid_esc)
+		return t;
+	*tmp = xmalloc(t.n + 1);
+	(*tmp)[0] = RID_ESC;
+	memcpy(*tmp + 1, t.p, t.n);
+	return (struct sv){ *tmp, t.n + 1 };
+}
+
+void load_bind_rid(sqlite3_stmt *q, int i, const struct item *it)
+{
+	char *tmp;
+	struct sv s = load_item_rid(it, &tmp);
+	/* the item outlives the statement's step; an escaped copy does not */
+	sqlite3_bind_text(q, i, s.p ? s.p : "", (int)s.n, tmp ? SQLITE_TRANSIENT : SQLITE_STATIC);
+	free(tmp);
+}
+
 void load_intern_clear(struct intern *in)
 {
 	if (!in->cap) {
@@ -114,29 +153,27 @@ int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, 
 		return 0;
 	bool found = intern_get(&ld->in[1], h, s.p, s.n, id);
 	if (!found) {
-		/* Insert first: a value the map does not hold is most often
-		 * new (a fresh token or session), and the insert's own
-		 * uniqueness check finds the old ones; only those cost a
-		 * second look-up. */
-		sqlite3 *db = store_db(ld->base.st);
-		sqlite3_bind_text(ld->ins_val, 1, s.p, (int)s.n, SQLITE_STATIC);
-		int r = sqlite3_step(ld->ins_val);
-		sqlite3_reset(ld->ins_val);
-		if (r != SQLITE_DONE)
-			return load_db_fail(ld, cause);
-		if (sqlite3_changes(db) == 1) {
-			*id = sqlite3_last_insert_rowid(db);
-		} else {
-			sqlite3_bind_text(ld->sel_val, 1, s.p, (int)s.n, SQLITE_STATIC);
-			r = sqlite3_step(ld->sel_val);
-			if (r == SQLITE_ROW)
-				*id = sqlite3_column_int64(ld->sel_val, 0);
-			sqlite3_reset(ld->sel_val);
-			if (r != SQLITE_ROW)
-				return r == SQLITE_DONE ? set_cause(cause, "%s: a value is missing from vals",
-								    store_path(ld->base.st))
-							: load_db_fail(ld, cause);
+		/* the case, by the value's hash (values.c: the table has no
+		 * unique index of the text any more, the load keeps each
+		 * value once itself), then a new row */
+		int64_t vh = sqlite_val_hash(s.p, s.n);
+		sqlite3_stmt *q = ld->sel_val;
+		sqlite3_bind_text(q, 1, s.p, (int)s.n, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, vh);
+		int r = sqlite3_step(q);
+		if (r == SQLITE_ROW)
+			*id = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+		if (r == SQLITE_DONE) {
+			q = ld->ins_val;
+			sqlite3_bind_text(q, 1, s.p, (int)s.n, SQLITE_STATIC);
+			sqlite3_bind_int64(q, 2, vh);
+			r = sqlite3_step(q);
+			sqlite3_reset(q);
+			*id = sqlite3_last_insert_rowid(store_db(ld->base.st));
 		}
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return load_db_fail(ld, cause);
 	}
 	if (ld->in[0].count >= INTERN_GEN) {
 		struct intern t = ld->in[1];

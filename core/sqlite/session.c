@@ -82,7 +82,7 @@ int session_find(struct store *st, const char *key, struct session **out, char *
 	/* the key: a record id (its session and token), or an identifier */
 	if (sqlite3_prepare_v2(db,
 			       "SELECT session, token FROM events WHERE record_id = rid_key(?1)"
-			       " UNION ALL SELECT id, id FROM vals WHERE v = ?1",
+			       " UNION ALL SELECT id, id FROM vals WHERE h = val_hash(?1) AND v = ?1",
 			       -1, &s, NULL) != SQLITE_OK) {
 		fail(db, cause);
 		goto out;

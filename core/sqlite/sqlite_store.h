@@ -103,16 +103,31 @@ int sqlite_exec(struct store *st, const char *sql, char **cause);
 
 /* ------------------------------------------------------------------ */
 /* Record ids as a case keeps them (rid.c): a GUID in canonical form as
- * its 16 bytes, any other id as text. */
+ * RID_GUID and its 16 bytes (text), any other id as text (RID_ESC in
+ * front of one that begins with either byte). */
 #define SQLITE_RID_KEY 16
+#define SQLITE_RID_STORED 17
+#define RID_GUID '\x01'
+#define RID_ESC '\x02'
 /* Is p[0..n) a canonical GUID? Then key holds its bytes. */
-bool sqlite_rid_key(const char *p, size_t n, unsigned char key[SQLITE_RID_KEY]);
+bool sqlite_rid_guid(const char *p, size_t n, unsigned char key[SQLITE_RID_KEY]);
+/* The stored form of a canonical GUID into out: SQLITE_RID_STORED, or 0
+ * for any other id (stored as its text, escaped by rid_key when it
+ * begins with RID_GUID or RID_ESC). */
+size_t sqlite_rid_store(const char *p, size_t n, char out[SQLITE_RID_STORED]);
 /* The canonical text of a key (36 characters, no terminator). */
 void sqlite_rid_text(const unsigned char key[SQLITE_RID_KEY], char out[36]);
-/* rid_key(text) and rid_text(key) on db; keys false: a case that keeps
- * its ids as text (older than schema 7, read-only), both give their
- * argument back. */
-void sqlite_rid_register(sqlite3 *db, bool keys);
+/* rid_key(text) and rid_text(stored) on db, for a case of this schema
+ * version (older ones are read as they are: before 7, ids are text; 7
+ * kept a GUID as a 16-byte blob). */
+void sqlite_rid_register(sqlite3 *db, int schema);
+
+/* The hash of a value that vals keeps beside it (values.c): over its
+ * text with ASCII letters folded to lower case (as COLLATE NOCASE and
+ * lower() fold), 31 bits, so that one small integer index serves both
+ * the exact and the case-blind look-ups. Also SQL val_hash(text). */
+int64_t sqlite_val_hash(const char *p, size_t n);
+void sqlite_val_hash_register(sqlite3 *db);
 
 /* ------------------------------------------------------------------ */
 /* Raw blocks (record.c reads them, load_blocks.c writes them): the records of

@@ -1,7 +1,8 @@
 /*
  * store.c: the SQLite case file of store.h.
  *
- * Layout (schema version 7; 7 record ids as keys, 6 added msgblocks, 5 events.host,
+ * Layout (schema version 8; 8 GUID record ids in 17 bytes (7: as blobs), 6 added
+ * msgblocks, 5 events.host,
  * 3 events.detail):
  *   vals(id, v)             every normalized string once; events refer to ids
  *   events(...)             one row per unique record id; small integer columns;
@@ -52,12 +53,14 @@
 #include "pending.h"
 #include "store_impl.h"
 
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS vals(id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE);"
+	/* each value once, with a case-blind hash that its one index holds
+	 * (values.c; before schema 8: v UNIQUE and a NOCASE index) */
+	"CREATE TABLE IF NOT EXISTS vals(id INTEGER PRIMARY KEY, v TEXT NOT NULL, h INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS sources("
 	"  id INTEGER PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT, format TEXT,"
 	"  encoding TEXT, bytes INTEGER, records INTEGER NOT NULL DEFAULT 0,"
@@ -117,17 +120,39 @@ static const char schema_sql[] =
 	/* what the interface restores on reopening: filter, position, column */
 	"CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;";
 
-/* Schema 7: record ids that are GUIDs become their 16 bytes (rid.c), in
- * events and in the annotations, so that an older case's marks still
- * find their events. The unique index is built again once, sorted,
- * rather than kept through a million updates. */
+/* Schema 8: record ids in their stored form (rid.c), in events and in
+ * the annotations, so that an older case's marks still find their
+ * events: a GUID's text (schema 6 and before) or 16-byte blob (schema 7)
+ * becomes its 17 bytes, and a text id that begins with the marker bytes
+ * is escaped. The unique index is built again once, sorted, rather than
+ * kept through a million updates. */
+#define RID_OLD(col)                                                                                 \
+	" SET " col " = rid_key(CASE WHEN typeof(" col ") = 'blob' THEN rid_text(" col ") ELSE " col \
+	" END) WHERE typeof(" col ") = 'blob' OR length(" col ") = 36"                               \
+	" OR substr(" col ", 1, 1) IN (char(1), char(2));"
 static const char rid_to_keys[] =
 	"DROP INDEX IF EXISTS ev_rid;"
-	"UPDATE events SET record_id = rid_key(record_id) WHERE length(record_id) = 36;"
-	"UPDATE marks SET record_id = rid_key(record_id) WHERE length(record_id) = 36;"
-	"UPDATE tags SET record_id = rid_key(record_id) WHERE length(record_id) = 36;"
-	"UPDATE notes SET record_id = rid_key(record_id) WHERE length(record_id) = 36;"
-	"CREATE UNIQUE INDEX ev_rid ON events(record_id, kind);";
+	"UPDATE events" RID_OLD("record_id") "UPDATE marks" RID_OLD("record_id") "UPDATE tags" RID_OLD(
+		"record_id") "UPDATE notes" RID_OLD("record_id") "CREATE UNIQUE INDEX ev_rid ON events(record_id, kind);";
+/* and the values' hash (values.c; the unique index of an older vals
+ * stays: SQLite drops it only with the table) */
+static const char vals_hash[] = "ALTER TABLE vals ADD COLUMN h INTEGER NOT NULL DEFAULT 0;"
+				"UPDATE vals SET h = val_hash(v);"
+				"DROP INDEX IF EXISTS vals_nocase;"
+				"CREATE INDEX vals_h ON vals(h);";
+
+/* Has the case's vals the hash column (schema 8)? */
+static bool vals_hashed(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	bool r = false;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('vals') WHERE name = 'h'", -1, &q, NULL) ==
+	    SQLITE_OK) {
+		r = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_finalize(q);
+	}
+	return r;
+}
 
 /*
  * The pivots: the fields a responder narrows on first, each with time so
@@ -146,7 +171,7 @@ static const char *const index_sql[] = {
 	"CREATE INDEX IF NOT EXISTS ev_ip ON events(ip, ts) WHERE ip IS NOT NULL",
 	"CREATE INDEX IF NOT EXISTS ev_op ON events(op, ts)",
 	"CREATE INDEX IF NOT EXISTS ev_session ON events(session, ts) WHERE session IS NOT NULL",
-	"CREATE INDEX IF NOT EXISTS vals_nocase ON vals(v COLLATE NOCASE)",
+	"CREATE INDEX IF NOT EXISTS vals_h ON vals(h)",
 	"CREATE INDEX IF NOT EXISTS rej_source ON rejects(source)",
 	"CREATE INDEX IF NOT EXISTS rej_line ON rejects(line)",
 };
@@ -737,9 +762,10 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 	SQ(st)->path = xstrdup(path);
 	SQ(st)->readonly = (flags & STORE_READONLY) != 0;
 	SQ(st)->created = created;
-	/* record ids as keys (rid.c), but for an older case read as it is
-	 * (the conversion below needs the functions first) */
-	sqlite_rid_register(db, !SQ(st)->readonly || ntables == 0 || ver >= 7);
+	/* record ids in their stored form (rid.c), but for an older case
+	 * read as it is (the conversion below needs the functions first) */
+	sqlite_rid_register(db, SQ(st)->readonly && ntables > 0 ? ver : SCHEMA_VERSION);
+	sqlite_val_hash_register(db);
 	if (!SQ(st)->readonly) {
 		/* A new case gets its schema; an existing one is only read
 		 * here, so that opening never waits for a running load. */
@@ -750,12 +776,12 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 					    "BEGIN; %s COMMIT;",
 					    APP_ID, SCHEMA_VERSION, schema_sql)
 			: ver < SCHEMA_VERSION
-				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s%s %s PRAGMA user_version=%d; COMMIT;",
+				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s%s %s%s PRAGMA user_version=%d; COMMIT;",
 					    ver < 3 ? "ALTER TABLE events ADD COLUMN detail INTEGER;" : "",
 					    ver < 5 ? "ALTER TABLE events ADD COLUMN host INTEGER;" : "",
 					    /* the view over msglists alone */
 					    ver < 6 ? "DROP VIEW IF EXISTS messages;" : "", schema_sql,
-					    ver < 7 ? rid_to_keys : "",
+					    ver < 8 ? rid_to_keys : "", vals_hashed(db) ? "" : vals_hash,
 					    SCHEMA_VERSION) /* tables and columns added since */
 				: xstrdup("PRAGMA synchronous=NORMAL;");
 		char *err = NULL;
@@ -778,8 +804,13 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 		 * the columns added since: a temporary view of the same name,
 		 * which SQLite finds before the file's table, gives them as
 		 * NULL, and the file's indexes still serve it. */
-		char *view = xasprintf("CREATE TEMP VIEW events AS SELECT *%s%s FROM main.events;",
-				       ver < 3 ? ", NULL AS detail" : "", ver < 5 ? ", NULL AS host" : "");
+		char *view =
+			xasprintf("CREATE TEMP VIEW events AS SELECT *%s%s FROM main.events;%s",
+				  ver < 3 ? ", NULL AS detail" : "", ver < 5 ? ", NULL AS host" : "",
+				  /* the values' hash, worked out (look-ups read
+					* the whole table, as they can) */
+				  ver < 8 ? "CREATE TEMP VIEW vals AS SELECT id, v, val_hash(v) AS h FROM main.vals;"
+					  : "");
 		char *err = NULL;
 		int r = exec(db, view, &err);
 		free(view);

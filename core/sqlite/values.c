@@ -1,6 +1,14 @@
 /*
  * values.c: the case's value tables (vals, and sources for the source
  * field): names of value ids, and the ids of a text.
+ *
+ * vals keeps each value once, with a hash of it (h) and one index on
+ * that hash (schema 8). It had the text three times: the table, its
+ * unique index and a case-blind index; on a million events of the
+ * high-cardinality shape (590,000 values: tokens, sessions, user agents)
+ * that was 97 MB, a sixth of the case. A look-up by text asks the hash
+ * and compares the text: h = val_hash(?1) AND v = ?1 (COLLATE NOCASE for
+ * a case-blind one: the hash folds ASCII letters as NOCASE does).
  */
 #include <stdlib.h>
 
@@ -8,6 +16,35 @@
 #include "util.h"
 #include "xalloc.h"
 #include "store_impl.h"
+
+int64_t sqlite_val_hash(const char *p, size_t n)
+{
+	/* FNV-1a over the bytes, ASCII capitals as lower case, folded to 31
+	 * bits (a 4-byte integer in a record) */
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + ('a' - 'A'));
+		h = (h ^ c) * 0x100000001b3ULL;
+	}
+	return (int64_t)((h ^ (h >> 31) ^ (h >> 62)) & 0x7fffffff);
+}
+
+static void sql_val_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	/* (a crafted case's NULL value hashes as the empty text) */
+	const char *t = (const char *)sqlite3_value_text(argv[0]);
+	sqlite3_result_int64(ctx, t ? sqlite_val_hash(t, (size_t)sqlite3_value_bytes(argv[0]))
+				    : sqlite_val_hash("", 0));
+}
+
+void sqlite_val_hash_register(sqlite3 *db)
+{
+	sqlite3_create_function(db, "val_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+				NULL, sql_val_hash, NULL, NULL);
+}
 
 /* Many ids at once: one statement over a JSON array of them, so that the
  * case is read in one transaction (each statement of its own takes and
@@ -89,7 +126,9 @@ int sqlite_value_find(struct store *st, const char *field, const char *text, enu
 {
 	const struct filter_field *f = filter_field_find(field);
 	bool src = f && (f->flags & FIELD_SOURCE);
-	const char *tab = src ? "SELECT id FROM sources WHERE path" : "SELECT id FROM vals WHERE v";
+	const char *tab = src                         ? "SELECT id FROM sources WHERE path"
+			  : how == STORE_MATCH_PREFIX ? "SELECT id FROM vals WHERE v"
+						      : "SELECT id FROM vals WHERE h = val_hash(?1) AND v";
 	char *sql = xasprintf("%s %s", tab,
 			      how == STORE_MATCH_EXACT    ? "= ?1"
 			      : how == STORE_MATCH_PREFIX ? "LIKE ?1 ESCAPE '\\'"
