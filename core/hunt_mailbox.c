@@ -153,6 +153,21 @@ static int sync_end(struct hctx *h)
 	}
 	if (a->n)
 		qsort(a->ev, a->n, sizeof *a->ev, cmp_syncev);
+	/* the texts the rows name, asked for at once per field (one request
+	 * each on a server store, not one per new value) */
+	static const char *const fields[] = { "mailbox", "app", "client_app", "ip" };
+	struct util_ivec ids4 = { 0 };
+	for (int f = 0; f < 4; f++) {
+		ids4.n = 0;
+		for (size_t i = 0; i < a->n; i++) {
+			const int64_t v[] = { a->ev[i].mailbox, a->ev[i].app, a->ev[i].capp, a->ev[i].ip };
+			if (v[f])
+				util_ivec_push(&ids4, v[f]);
+		}
+		util_i64_sort_unique(ids4.v, &ids4.n);
+		hunt_vtexts_warm(h, fields[f], ids4.v, ids4.n);
+	}
+	util_ivec_free(&ids4);
 	for (size_t i = 0; i < a->n;) {
 		size_t j = i;
 		while (j < a->n && same_group(&a->ev[i], &a->ev[j]))

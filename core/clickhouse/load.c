@@ -247,6 +247,12 @@ static int delete_replaced(struct ch_load *ld, char **cause)
 		r = ch_exec(ld->s->conn, sql, true, NULL, cause);
 		free(sql);
 	}
+	if (r == 0 && ld->s->evsync) {
+		char *sql = xasprintf("ALTER TABLE %s.`.inner.evsync` DELETE WHERE id IN (%s)", ld->s->url.db,
+				      util_buf_str(&ids));
+		r = ch_exec(ld->s->conn, sql, true, NULL, cause);
+		free(sql);
+	}
 	util_buf_free(&ids);
 	if (r == 0)
 		ld->mutated = true;

@@ -277,11 +277,17 @@ int ch_pick(struct store *st, const struct store_pick *p, const char *const *col
 		c.vid[i] = ch_col_is_vid(cols[i]);
 	int r = 0;
 	char *pivot = NULL;
-	if (p->field && !p->wide && (r = pivot_cond(s, p, cols, ncols, &pivot, cause)) < 0)
+	/* hev's integers where it has every column (the hashes there, not
+	 * computed from every event's text), unless a pivot copy narrows the
+	 * pick to its values' range: a user's, an app's. An operation's range
+	 * is often most of the case (mail reads), and an also condition on
+	 * it (oauth-consent: the reads of a few apps after a time) then
+	 * hashed the app of every mail read */
+	bool hev = pick_on_hev(s, p, cols, ncols);
+	bool wide = p->wide || (hev && p->also.n && p->field && !strcmp(p->field, "op"));
+	if (p->field && !wide && (r = pivot_cond(s, p, cols, ncols, &pivot, cause)) < 0)
 		return -1;
-	/* not through a pivot: hev's integers where it has every column
-	 * (the hashes there, not computed from every event's text) */
-	bool hev = !pivot && pick_on_hev(s, p, cols, ncols);
+	hev = hev && !pivot;
 	struct util_buf sql = { 0 };
 	util_buf_puts(&sql, "SELECT ");
 	for (size_t i = 0; i < ncols; i++) {

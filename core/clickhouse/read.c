@@ -254,27 +254,23 @@ static int at_msg(const struct store_message *m, void *ctx)
 	return a->fn(a->i, m, a->ctx);
 }
 
-/* Every event's list in one request (the ids as external data), then
- * handed out in the caller's order. */
-int ch_events_messages(struct store *st, const int64_t *events, size_t n,
-		       int (*fn)(size_t i, const struct store_message *m, void *ctx), void *ctx, char **cause)
+/* The lists of ids[0..n) in table (one request, the ids as external
+ * data) into res[k], and at: event id -> offset + 1 of its list there,
+ * k in the top bits. */
+#define AT_SHIFT 56
+static int msgs_read(struct ch_store *s, const char *table, const int64_t *ids, size_t n,
+		     struct util_buf *res, int k, struct util_imap *at, char **cause)
 {
-	struct ch_store *s = CH(st);
-	if (!n)
-		return 0;
 	struct util_buf data = { 0 };
 	for (size_t i = 0; i < n; i++)
-		ch_tsv_i64(&data, events[i]);
-	/* evmsg is ordered by id: the ids' granules only */
+		ch_tsv_i64(&data, ids[i]);
+	/* evmsg and evsync are ordered by id: the ids' granules only */
 	char *sql = xasprintf("SELECT id, any(msgs) FROM %s.%s WHERE id IN ids AND msgs != ''"
 			      " GROUP BY id FORMAT RowBinary",
-			      s->url.db, s->hev ? "evmsg" : "events");
-	struct util_buf res = { 0 };
-	if (ch_read_ext(s->conn, sql, "ids", "id Int64", &data, &res, cause) < 0)
+			      s->url.db, table);
+	if (ch_read_ext(s->conn, sql, "ids", "id Int64", &data, res, cause) < 0)
 		return -1;
-	/* event id -> offset + 1 of its list in res */
-	struct util_imap at = { 0 };
-	struct ch_rd rd = { res.p, res.p + res.n, false };
+	struct ch_rd rd = { res->p, res->p + res->n, false };
 	while (rd.p < rd.end) {
 		int64_t id = ch_rd_i64(&rd);
 		const char *start = rd.p;
@@ -282,22 +278,50 @@ int ch_events_messages(struct store *st, const int64_t *events, size_t n,
 		ch_rd_str(&rd, &ln);
 		if (rd.bad || !id)
 			break;
-		bool isnew;
-		*util_imap_slot(&at, (uint64_t)id, 0, &isnew) = (int64_t)(start - res.p) + 1;
+		*util_imap_slot(at, (uint64_t)id, 0, NULL) = ((int64_t)k << AT_SHIFT) | ((start - res->p) + 1);
 	}
+	return 0;
+}
+
+/* Every event's list in one request (two with evsync: the Sync reads'
+ * first, then evmsg for the ids not found there, when any), handed out
+ * in the caller's order. */
+int ch_events_messages(struct store *st, const int64_t *events, size_t n,
+		       int (*fn)(size_t i, const struct store_message *m, void *ctx), void *ctx, char **cause)
+{
+	struct ch_store *s = CH(st);
+	if (!n)
+		return 0;
+	struct util_buf res[2] = { { 0 }, { 0 } };
+	struct util_imap at = { 0 };
 	int rc = 0;
+	if (!s->hev) {
+		rc = msgs_read(s, "events", events, n, &res[0], 0, &at, cause);
+	} else if (!s->evsync) {
+		rc = msgs_read(s, "evmsg", events, n, &res[0], 0, &at, cause);
+	} else if ((rc = msgs_read(s, "evsync", events, n, &res[0], 0, &at, cause)) == 0) {
+		struct util_ivec rest = { 0 };
+		for (size_t i = 0; i < n; i++)
+			if (events[i] && !util_imap_get(&at, (uint64_t)events[i]))
+				util_ivec_push(&rest, events[i]);
+		if (rest.n)
+			rc = msgs_read(s, "evmsg", rest.v, rest.n, &res[1], 1, &at, cause);
+		util_ivec_free(&rest);
+	}
 	for (size_t i = 0; i < n && !rc; i++) {
 		const int64_t *off = events[i] ? util_imap_get(&at, (uint64_t)events[i]) : NULL;
 		if (!off)
 			continue;
-		struct ch_rd one = { res.p + *off - 1, res.p + res.n, false };
+		const struct util_buf *r = &res[*off >> AT_SHIFT];
+		struct ch_rd one = { r->p + (*off & ((1LL << AT_SHIFT) - 1)) - 1, r->p + r->n, false };
 		size_t ln;
 		const char *p = ch_rd_str(&one, &ln);
 		struct at_msg a = { i, fn, ctx };
 		rc = each_message(p, ln, at_msg, &a);
 	}
 	util_imap_free(&at);
-	util_buf_free(&res);
+	util_buf_free(&res[0]);
+	util_buf_free(&res[1]);
 	return rc;
 }
 
