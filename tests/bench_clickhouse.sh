@@ -69,7 +69,7 @@ ms() { echo $(($(date +%s%N) / 1000000)); }
 runs=${BENCH_RUNS:-3}
 long=${BENCH_LONG_RUNS:-$runs}
 best() { # best of $runs wall ms of a command ("-" for the SQLite side left out)
-	if [ "$sq" != 1 ] && [ "$2" = "$S" ]; then
+	if [ "$sq" != 1 ] && [ "${3:-}" = "$S" ]; then
 		echo -
 		return
 	fi
