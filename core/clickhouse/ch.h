@@ -26,6 +26,12 @@
  *            fields (app, op, ...), filled by a materialized view
  *   idform   (empty) marks a database whose event ids lead with their
  *            operation (below)
+ *   hev      the hunts' narrow copy of events: id, ts, kind, flags and
+ *            the value ids (hashes) of the fields they group by, ordered
+ *            by (ts, id) (pick.c: ch_gather, ch_reused, and picks that
+ *            need nothing else)
+ *   evmsg, evsync  the message lists ordered by id; the Sync reads'
+ *            alone (read first: sync-access asks for all of those)
  * The event id is a hash of (kind, record id) (63 bits): the same record
  * gets the same id in every load, so a re-run load finds what a killed
  * one committed, and two analysts' annotation files agree. Where idform
