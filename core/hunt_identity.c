@@ -345,7 +345,9 @@ const struct hunt_entry hunt_token_replay = {
 		 HUNT_COLS(cols_replay) },
 	.order = HUNT_ORDER_TIME,
 	.scan = { replay_begin, replay_row, replay_end, replay_drop, NULL, NULL, 0,
-		  HUNT_EV(id) | HUNT_EV(ip) | HUNT_EV(session) | HUNT_EV(token) },
+		  HUNT_EV(id) | HUNT_EV(ip) | HUNT_EV(session) | HUNT_EV(token),
+		  /* each event's session and token: no groups */
+		  false },
 };
 
 /* ------------------------------------------------------------------ */
