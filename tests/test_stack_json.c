@@ -72,14 +72,24 @@ static int setup(void **state)
 	const char *p[] = { json };
 	struct ingest_opts o = { 0 };
 	struct ingest_totals t;
-	if (store_open(f->path, STORE_CREATE, &f->st, &cause) < 0 ||
-	    ingest_paths(f->st, p, 1, &o, &t, &cause) < 0 || store_ensure_indexes(f->st, &cause) < 0) {
-		fprintf(stderr, "%s\n", cause);
-		return -1;
-	}
+	int rc = store_open(f->path, STORE_CREATE, &f->st, &cause) < 0 ||
+				 ingest_paths(f->st, p, 1, &o, &t, &cause) < 0 ||
+				 store_ensure_indexes(f->st, &cause) < 0
+			 ? -1
+			 : 0;
 	free(json);
-	if (t.events != 7) {
+	if (rc < 0)
+		fprintf(stderr, "%s\n", cause);
+	else if (t.events != 7)
 		fprintf(stderr, "records: %llu events, expected 7\n", (unsigned long long)t.events);
+	if (rc < 0 || t.events != 7) {
+		/* teardown does not run after a failed setup */
+		free(cause);
+		store_close(f->st);
+		tmpdir_remove(f->dir);
+		free(f->dir);
+		free(f->path);
+		free(f);
 		return -1;
 	}
 	*state = f;
