@@ -25,8 +25,7 @@ static const char *const ids[] = {
 	"ffffffff-0000-1111-2222-333333333333",
 	/* the stored form of ids[0], as a text id read from a log */
 	"\x01\x0a\x1b\x2c\x3d\x4e\x5f\x67\x89\xab\xcd\xef\x01\x23\x45\x67\x89",
-	"\x02"
-	"escaped",
+	"\002escaped", /* octal: "\x02e" would read the e as a hex digit */
 };
 #define NPLAIN 7 /* the ids a filter can name in quotes */
 #define NIDS (sizeof ids / sizeof ids[0])
