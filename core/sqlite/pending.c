@@ -106,8 +106,14 @@ static sqlite3 *pend_open(const char *path, bool create, char **cause)
 {
 	for (int tries = 0;; tries++) {
 		int code;
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		sqlite3 *db = pend_open_once(path, create, &code, cause);
-		if (db || (code != SQLITE_BUSY && code != SQLITE_LOCKED) || tries >= 50)
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		/* busy after the busy handler's wait (it took long): the
+		 * file is held, not being made; do not wait again */
+		bool waited = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 100;
+		if (db || (code != SQLITE_BUSY && code != SQLITE_LOCKED) || waited || tries >= 50)
 			return db;
 		if (cause) {
 			free(*cause);
