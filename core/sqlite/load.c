@@ -308,7 +308,8 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	    prepare(ld, &ld->ins_blk, "INSERT INTO rawblocks(id, n, data) VALUES(?,?,?)", cause) < 0 ||
 	    prepare(ld, &ld->ins_mblk, "INSERT INTO msgblocks(id, n, msgs, data) VALUES(?,?,?,?)", cause) < 0 ||
 	    prepare(ld, &ld->ins_val, "INSERT INTO vals(v, h) VALUES(?1, ?2)", cause) < 0 ||
-	    prepare(ld, &ld->sel_val, "SELECT id FROM vals WHERE h = ?2 AND v = ?1", cause) < 0 ||
+	    prepare(ld, &ld->sel_val, "SELECT id FROM vals INDEXED BY vals_h WHERE h = ?2 AND v = ?1", cause) <
+		    0 ||
 	    prepare(ld, &ld->ins_rej, /* a row already kept (the same file loaded again, a
 		     * killed load run again) is a duplicate, as events are */
 		    "INSERT INTO rejects(source, line, reason, raw) SELECT ?1, ?2, ?3, ?4"
@@ -554,7 +555,13 @@ int sqlite_load_end(struct store_load *base, char **cause)
 		sqlite_exec(st, "PRAGMA temp_store=MEMORY", NULL);
 	}
 	if (rc == 0) {
+		/* Statistics, but none of the values: vals is only ever looked
+		 * up by id or by hash, and a count taken while it was small
+		 * ("2 rows") made SQLite scan it for every look-up once it had
+		 * grown (an append after a small load ran for minutes). Without
+		 * them the planner takes vals_h, as it should at any size. */
 		sqlite_exec(st, "PRAGMA optimize", NULL);
+		sqlite_exec(st, "DELETE FROM sqlite_stat1 WHERE tbl = 'vals'", NULL);
 		load_settle(st);
 	}
 	load_free(ld); /* analysts write to the case again */
