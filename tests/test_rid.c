@@ -14,6 +14,7 @@
 #include "query.h"
 #include "store.h"
 #include "sqlite/sqlite_store.h"
+#include "sqlite/load_impl.h"
 
 static const char *const ids[] = {
 	"0a1b2c3d-4e5f-6789-abcd-ef0123456789",   /* canonical: a key */
@@ -345,6 +346,54 @@ static void test_schema7_case_converted(void **state)
 	old_case(7);
 }
 
+/* Statistics from when the case held two values (PRAGMA optimize at a
+ * small load's end) must not make the load scan vals for each new value
+ * (a load beside an annotator ran for minutes). */
+static void test_values_by_index_with_stale_stats(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new(), path[512], *cause = NULL;
+	snprintf(path, sizeof path, "%s/s.case", dir);
+	struct store *st;
+	assert_int_equal(store_open(path, STORE_CREATE, &st, &cause), 0);
+	struct store_counts c;
+	load_ids(st, "a.json", &c);
+	assert_int_equal(sqlite3_exec(store_db(st),
+				      "ANALYZE vals; DELETE FROM sqlite_stat1;"
+				      "INSERT INTO sqlite_stat1 VALUES('vals', 'vals_h', '2 1'); ANALYZE sqlite_schema;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, "b.json", 10, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	for (int i = 0; i < 200; i++) {
+		struct event ev;
+		memset(&ev, 0, sizeof ev);
+		char rid[32], user[32];
+		snprintf(rid, sizeof rid, "v-%d", i);
+		snprintf(user, sizeof user, "u%d@contoso.com", i);
+		ev.ts = 1686909600000LL + i;
+		ev.record_id = (struct sv){ rid, strlen(rid) };
+		ev.op = (struct sv){ "UserLoggedIn", 12 };
+		ev.user = (struct sv){ user, strlen(user) };
+		ev.raw = (struct sv){ "{}", 2 };
+		ev.line = (uint64_t)i + 2;
+		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	}
+	assert_int_equal(store_load_sync(ld, &cause), 0);
+	assert_int_equal(sqlite3_stmt_status(((struct sqlite_load *)ld)->sel_val,
+					     SQLITE_STMTSTATUS_FULLSCAN_STEP, 0),
+			 0);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), 202);
+	store_close(st);
+	tmpdir_remove(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_small_load_leaves_no_value_statistics),
 		cmocka_unit_test(test_schema6_case_converted),
 		cmocka_unit_test(test_schema7_case_converted),
+		cmocka_unit_test(test_values_by_index_with_stale_stats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
