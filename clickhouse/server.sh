@@ -50,6 +50,8 @@ start)
 	sed -e "s|@DIR@|$dir|g" -e "s|@HTTP@|$http|g" -e "s|@TCP@|$tcp|g" \
 		"$here/server.xml.in" > "$dir/etc/config.xml"
 	cp "$here/users.xml" "$dir/etc/users.xml"
+	# this start's words alone in the error log (the check below reads it)
+	[ -f "$dir/log/server.err.log" ] && mv -f "$dir/log/server.err.log" "$dir/log/server.err.log.before"
 	"$bin" --config-file="$dir/etc/config.xml" --pid-file="$pidfile" --daemon \
 		> "$dir/log/stdout.log" 2>&1 || true
 	for i in $(seq 1 240); do
