@@ -68,7 +68,7 @@ start)
 			why="exited before it answered"
 		fi
 		if [ -n "$why" ]; then
-			[ -s "$pidfile" ] && stop_wait "$(cat "$pidfile")"
+			[ -s "$pidfile" ] && { stop_wait "$(cat "$pidfile")" || true; }
 			rm -f "$pidfile"
 			echo "clickhouse: the server on 127.0.0.1:$http $why; its log says:" >&2
 			tail -n 3 "$dir/log/server.err.log" "$dir/log/stdout.log" 2>/dev/null | cut -c1-300 | sed 's/[[:cntrl:]]/?/g' >&2 || true
@@ -78,7 +78,7 @@ start)
 	done
 	# not left running behind a caller that gives up (a test then removes
 	# its folder: the server would run on without its files)
-	[ -s "$pidfile" ] && stop_wait "$(cat "$pidfile")"
+	[ -s "$pidfile" ] && { stop_wait "$(cat "$pidfile")" || true; }
 	rm -f "$pidfile"
 	echo "clickhouse: the server did not answer on 127.0.0.1:$http within 120 s; its log says:" >&2
 	tail -n 3 "$dir/log/server.err.log" "$dir/log/stdout.log" 2>/dev/null | cut -c1-300 | sed 's/[[:cntrl:]]/?/g' >&2 || true
