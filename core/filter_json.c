@@ -8,7 +8,6 @@
  */
 #include "filter_json.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,16 +31,6 @@ struct filter_json {
 	bool pre_is_re;           /* pre is re (not freed twice) */
 	bool absent, neg;         /* the node's form (filter_json_of_node) */
 };
-
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
-}
 
 void filter_json_free(struct filter_json *j)
 {
@@ -121,13 +110,11 @@ struct filter_json *filter_json_new(const char *path, char op, const char *const
 	struct filter_json *j = xcalloc(1, sizeof *j);
 	j->op = op;
 	j->path = json_path_new(path);
-	for (size_t i = j->path->n; i-- > 0;) {
-		if (!all_digits(j->path->seg[i])) {
-			char *lit = filter_regex_literal(j->path->seg[i], true);
-			j->key = filter_regex_new(lit, strlen(lit), NULL);
-			free(lit);
-			break;
-		}
+	const char *name = json_path_last_name(j->path);
+	if (name) {
+		char *lit = filter_regex_literal(name, true);
+		j->key = filter_regex_new(lit, strlen(lit), NULL);
+		free(lit);
 	}
 	if (op == '~') {
 		j->pattern = xstrdup(vals[0]);

@@ -53,6 +53,14 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+const char *json_path_last_name(const struct json_path *p)
+{
+	for (size_t i = p->n; i-- > 0;)
+		if (!all_digits(p->seg[i]))
+			return p->seg[i];
+	return NULL;
+}
+
 /* A key or a pair's Name equal to the segment, without regard to case. */
 static bool key_is(const struct jval *k, const char *seg)
 {

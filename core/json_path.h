@@ -40,6 +40,9 @@ struct json_path {
 /* path as given after "json." (NULL: the empty path, the record itself). */
 struct json_path *json_path_new(const char *path);
 void json_path_free(struct json_path *p);
+/* The path's last segment that names a member (not an array index), or
+ * NULL when every segment is an index. */
+const char *json_path_last_name(const struct json_path *p);
 
 /* fn(text, n, ctx) for each value the path reaches under v, in document
  * order; text is borrowed for the call. fn returns true to stop, and
