@@ -24,6 +24,7 @@
 #include "notes.h"
 #include "store.h"
 #include "sqlite/sqlite_store.h"
+#include "sql_util.h"
 
 static double now(void)
 {
@@ -95,15 +96,6 @@ static int cmp64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int64_t scalar(struct store *st, const char *sql)
-{
-	sqlite3_stmt *q;
-	int64_t v = -1;
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return v;
-}
 
 /* Read the raw records of ids[0..k) as export would see them in time
  * order: row by row, then in windows sorted by row id. */

@@ -20,6 +20,7 @@
 #include "notes.h"
 #include "sqlite/pending.h"
 #include "sqlite/sqlite_store.h"
+#include "sql_util.h"
 
 struct fixture {
 	char *dir, *path;
@@ -112,17 +113,6 @@ static int64_t ev_id(struct store *st, const char *rid, int kind)
 	return id;
 }
 
-static int64_t scalar(struct store *st, const char *sql)
-{
-	sqlite3_stmt *q;
-	int64_t v = -1;
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
-		return -2;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return v;
-}
 
 static void test_author_and_time(void **state)
 {

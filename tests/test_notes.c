@@ -7,6 +7,7 @@
 #include "export_util.h"
 
 #include "notes.h"
+#include "sql_util.h"
 
 static char *notes_text(struct store *st, struct notes_stats *s)
 {
@@ -27,17 +28,6 @@ static int import_text(struct store *st, const char *text, struct notes_stats *s
 	return rc;
 }
 
-static int64_t scalar(struct store *st, const char *sql)
-{
-	sqlite3_stmt *q;
-	int64_t v = -1;
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
-		return -2;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return v;
-}
 
 static void test_notes_round_trip(void **state)
 {

@@ -14,6 +14,7 @@
 #include "query.h"
 #include "store.h"
 #include "sqlite/sqlite_store.h"
+#include "sql_util.h"
 #include "sqlite/load_impl.h"
 
 static const char *const ids[] = {
@@ -31,17 +32,6 @@ static const char *const ids[] = {
 #define NPLAIN 7 /* the ids a filter can name in quotes */
 #define NIDS (sizeof ids / sizeof ids[0])
 
-static int64_t scalar(struct store *st, const char *sql)
-{
-	sqlite3_stmt *q;
-	int64_t v = -1;
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
-		return -2;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return v;
-}
 
 /* Load the ids (each twice in the same source) as source name; its
  * counts into *c. */

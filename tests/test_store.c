@@ -16,6 +16,7 @@
 #include "query.h"
 #include "store.h"
 #include "sqlite/sqlite_store.h"
+#include "sql_util.h"
 #include "sqlite/load_impl.h"
 
 struct fixture {
@@ -78,17 +79,6 @@ static void make_event(struct event *ev, struct event_msg *msg, const char *raw,
 	ev->nmsgs = 1;
 }
 
-static int64_t scalar(struct store *st, const char *sql)
-{
-	sqlite3_stmt *q;
-	int64_t v = -1;
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
-		return -2;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return v;
-}
 
 static char **raws_new(int n)
 {
