@@ -290,6 +290,8 @@ struct store_ops {
 /* The SQLite store (core/sqlite/store.c). */
 extern const struct store_ops sqlite_store_ops;
 int sqlite_store_open(const char *path, int flags, struct store **out, char **cause);
+int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *ctx, struct store **out,
+			 char **cause);
 bool sqlite_path_load_running(const char *path);
 
 /* The ClickHouse store (core/clickhouse/): a database on a ClickHouse

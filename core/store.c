@@ -13,9 +13,14 @@
 
 int store_open(const char *path, int flags, struct store **out, char **cause)
 {
+	return store_open_cb(path, flags, NULL, NULL, out, cause);
+}
+
+int store_open_cb(const char *path, int flags, store_schema_fn fn, void *ctx, struct store **out, char **cause)
+{
 	if (!strncmp(path, "clickhouse://", 13) || !strncmp(path, "clickhouses://", 14))
 		return ch_store_open(path, flags, out, cause);
-	return sqlite_store_open(path, flags, out, cause);
+	return sqlite_store_open_cb(path, flags, fn, ctx, out, cause);
 }
 
 bool store_path_load_running(const char *path)

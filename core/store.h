@@ -33,9 +33,21 @@ struct store_load;
 enum {
 	STORE_CREATE = 1 << 0, /* create the file if it does not exist */
 	STORE_READONLY = 1 << 1,
+	/* a case of an older schema is opened read-only and read as it is,
+	 * not converted (commands that only read leave the evidence file
+	 * as it was); a current one opens as the other flags say */
+	STORE_KEEP_SCHEMA = 1 << 2,
 };
 
 int store_open(const char *path, int flags, struct store **out, char **cause);
+/* What an open tells its caller about an older case's schema, for the
+ * caller to show (core prints nothing): converting true just before
+ * the open converts the case from schema from to schema to (the file is
+ * rewritten, a few seconds a million events); false when
+ * STORE_KEEP_SCHEMA opened it read-only instead. */
+typedef void (*store_schema_fn)(void *ctx, const char *path, int from, int to, bool converting);
+/* store_open telling fn (may be NULL) what it does with an older case. */
+int store_open_cb(const char *path, int flags, store_schema_fn fn, void *ctx, struct store **out, char **cause);
 /* Is a load writing the case at path, asked before it is open (a case
  * that cannot be opened yet because a load holds it)? Only while this
  * process has no connection to that case: the probe's descriptor is

@@ -213,9 +213,27 @@ static const char *const back_to[] = {
 	      "CREATE UNIQUE INDEX ev_rid ON events(record_id, kind);" OLD_VALS "PRAGMA user_version = 7;",
 };
 
+/* What an open told of the schema (store_schema_fn). */
+struct told {
+	int calls, from, to;
+	bool converting;
+};
+
+static void note_schema(void *ctx, const char *path, int from, int to, bool converting)
+{
+	struct told *t = ctx;
+	assert_non_null(strstr(path, "o.case"));
+	t->calls++;
+	t->from = from;
+	t->to = to;
+	t->converting = converting;
+}
+
 /* A case of an older schema opened by this version: read as it is when
- * read-only; converted when writable, its bookmark and note still on
- * their event, a second load of the same records all duplicates. */
+ * read-only or kept (STORE_KEEP_SCHEMA: read-only, the caller told);
+ * converted when writable, the caller told first, its bookmark and note
+ * still on their event, a second load of the same records all
+ * duplicates. */
 static void old_case(int schema)
 {
 	char *dir = tmpdir_new(), path[512], *cause = NULL;
@@ -247,8 +265,25 @@ static void old_case(int schema)
 	assert_int_equal(query_rids(st, "user=ALICE@contoso.com op=userloggedin", &r), NIDS);
 	rids_free(&r);
 	store_close(st);
-	/* writable: converted */
-	assert_int_equal(store_open(path, 0, &st, &cause), 0);
+	/* kept: read-only, said */
+	struct told t = { 0 };
+	assert_int_equal(store_open_cb(path, STORE_KEEP_SCHEMA, note_schema, &t, &st, &cause), 0);
+	assert_true(sqlite_store_readonly(st));
+	assert_int_equal(query_rids(st, "marked", &r), 1);
+	assert_string_equal(r.v[0], ids[0]);
+	rids_free(&r);
+	store_close(st);
+	assert_int_equal(t.calls, 1);
+	assert_int_equal(t.from, schema);
+	assert_int_equal(t.to, 8);
+	assert_false(t.converting);
+	/* writable: converted, said first */
+	t = (struct told){ 0 };
+	assert_int_equal(store_open_cb(path, 0, note_schema, &t, &st, &cause), 0);
+	assert_int_equal(t.calls, 1);
+	assert_int_equal(t.from, schema);
+	assert_true(t.converting);
+	assert_false(sqlite_store_readonly(st));
 	assert_int_equal(scalar(st, "PRAGMA user_version"), 8);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE substr(record_id, 1, 1) = char(1)"), 2);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) <> 'text'"), 0);
@@ -279,6 +314,14 @@ static void old_case(int schema)
 	assert_int_equal(c.duplicates, 2 * NIDS);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), nvals);
 	store_close(st);
+	/* a current case: nothing to tell, kept or not */
+	t = (struct told){ 0 };
+	assert_int_equal(store_open_cb(path, STORE_KEEP_SCHEMA, note_schema, &t, &st, &cause), 0);
+	assert_false(sqlite_store_readonly(st));
+	store_close(st);
+	assert_int_equal(store_open_cb(path, 0, note_schema, &t, &st, &cause), 0);
+	store_close(st);
+	assert_int_equal(t.calls, 0);
 	tmpdir_remove(dir);
 	free(dir);
 }

@@ -27,7 +27,7 @@ static int open_interface(const char *path)
 	struct store *st = NULL;
 	char *cause = NULL;
 	bool told = false;
-	while (store_open(path, 0, &st, &cause) < 0) {
+	while (store_open_cb(path, 0, cli_schema_news, NULL, &st, &cause) < 0) {
 		/* a load can hold the case longer than the open waits (its
 		 * last index builds on a big case): wait for it, saying so,
 		 * rather than give up on a case that is only busy */

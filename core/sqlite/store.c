@@ -641,6 +641,12 @@ static void msg_layout(struct store *st)
 
 int sqlite_store_open(const char *path, int flags, struct store **out, char **cause)
 {
+	return sqlite_store_open_cb(path, flags, NULL, NULL, out, cause);
+}
+
+int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *ctx, struct store **out,
+			 char **cause)
+{
 	pthread_once(&sqlite_once, sqlite_setup);
 	sqlite3 *db = NULL;
 	if (!(flags & STORE_CREATE) && access(path, F_OK) != 0)
@@ -755,6 +761,21 @@ int sqlite_store_open(const char *path, int flags, struct store **out, char **ca
 		free(sst);
 		return -1;
 	}
+	bool older = ntables > 0 && ver < SCHEMA_VERSION;
+	if (older && (flags & STORE_KEEP_SCHEMA) && !(flags & STORE_READONLY)) {
+		/* a command that only reads: the evidence file stays as it
+		 * was, read as it is through a read-only connection */
+		sqlite3_close(db);
+		sqlite_case_fd_close(myfd);
+		free(sst);
+		if (sqlite_store_open_cb(path, flags | STORE_READONLY, NULL, NULL, out, cause) < 0)
+			return -1;
+		if (fn)
+			fn(ctx, path, ver, SCHEMA_VERSION, false);
+		return 0;
+	}
+	if (older && !(flags & STORE_READONLY) && fn)
+		fn(ctx, path, ver, SCHEMA_VERSION, true);
 	sst->base.ops = &sqlite_store_ops;
 	struct store *st = &sst->base;
 	SQ(st)->db = db;

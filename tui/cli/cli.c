@@ -72,13 +72,26 @@ struct outfile *cli_outfile_open(const char *path, FILE **fp)
 	return o;
 }
 
-struct store *cli_open_case(const char *path)
+void cli_schema_news(void *ctx, const char *path, int from, int to, bool converting)
+{
+	(void)ctx;
+	if (converting)
+		cli_error("%s: converting the case from schema %d to schema %d (once; the file is rewritten and "
+			  "older auditscope versions will not open it)",
+			  path, from, to);
+	else
+		cli_error("%s: a schema %d case, read as it is (not converted); the interface, load, mark or notes "
+			  "import converts it to schema %d",
+			  path, from, to);
+}
+
+struct store *cli_open_case(const char *path, bool writes)
 {
 	struct store *st = NULL;
 	char *cause = NULL;
 	/* a load running into the case builds its indexes itself at its end:
 	 * building them here would wait for it (issue 10, finding 15) */
-	if (store_open(path, 0, &st, &cause) < 0 ||
+	if (store_open_cb(path, writes ? 0 : STORE_KEEP_SCHEMA, cli_schema_news, NULL, &st, &cause) < 0 ||
 	    (!store_load_running(st) && store_ensure_indexes(st, &cause) < 0)) {
 		cli_error("%s", cause);
 		free(cause);
@@ -143,7 +156,7 @@ static int show_progress(void *ctx, double done)
 int cli_open_query(const char *case_path, char **terms, int nterms, struct store **st, struct query **q)
 {
 	char *filter = cli_join(terms, 0, nterms);
-	*st = cli_open_case(case_path);
+	*st = cli_open_case(case_path, false);
 	if (!*st) {
 		free(filter);
 		return 1;

@@ -105,9 +105,15 @@ int cli_geoip_enrich(struct store *st, const char *user_dir, bool quiet);
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Open an existing case for reading (builds missing indexes). NULL after
- * printing the error. */
-struct store *cli_open_case(const char *path);
+/* Open an existing case (builds missing indexes). writes: the command
+ * changes the case (marks, notes, app names), and an older case is
+ * converted to this version's schema, saying so on stderr first;
+ * otherwise an older case is read as it is, read-only, with a line on
+ * stderr saying how to convert it. NULL after printing the error. */
+struct store *cli_open_case(const char *path, bool writes);
+/* store_schema_fn of store_open_cb for the command line and the
+ * interface: one line on stderr (ctx unused). */
+void cli_schema_news(void *ctx, const char *path, int from, int to, bool converting);
 /* Open CASE and the query of the filter made of terms[0..n) (joined
  * with spaces), with progress on stderr when it is a terminal. Returns 0
  * with both set, or the exit status after printing the error: 2 for a

@@ -147,7 +147,7 @@ static int run(const struct cli_args *a)
 	int fmt;
 	if (!cli_opt_format(a, &fmt))
 		return 2;
-	struct store *st = cli_open_case(case_path);
+	struct store *st = cli_open_case(case_path, file != NULL);
 	if (!st)
 		return 1;
 	int rc = file ? load_apps(st, file) : list_apps(st, (enum out_format)fmt);

@@ -67,7 +67,7 @@ static int run(const struct cli_args *a)
 	char *filter = cli_join(a->args, 1, a->nargs);
 	o.filter = filter;
 	o.case_label = case_path;
-	struct store *st = cli_open_case(case_path);
+	struct store *st = cli_open_case(case_path, false);
 	if (!st) {
 		free(filter);
 		return 1;

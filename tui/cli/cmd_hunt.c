@@ -284,7 +284,7 @@ static int run(const struct cli_args *a)
 		return usage_names(name);
 	if (mark && !d)
 		return cli_usage("hunt: --mark needs the NAME of a hunt");
-	struct store *st = cli_open_case(case_path);
+	struct store *st = cli_open_case(case_path, mark);
 	if (!st)
 		return 1;
 	int rc = mark ? mark_findings(st, d, &o, tag ? tag : d->name)

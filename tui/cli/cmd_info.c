@@ -68,7 +68,7 @@ static int run(const struct cli_args *a)
 	int64_t nrej = 10;
 	if (!cli_opt_count(a, "--rejects", &nrej))
 		return 2;
-	struct store *st = cli_open_case(case_path);
+	struct store *st = cli_open_case(case_path, false);
 	if (!st)
 		return 1;
 	struct store_summary s;

@@ -147,7 +147,7 @@ static int run(const struct cli_args *a)
 	}
 	struct store *st = NULL;
 	char *cause = NULL;
-	if (store_open(case_path, STORE_CREATE, &st, &cause) < 0) {
+	if (store_open_cb(case_path, STORE_CREATE, cli_schema_news, NULL, &st, &cause) < 0) {
 		cli_error("%s", cause);
 		free(cause);
 		return 1;

@@ -31,7 +31,7 @@ static int run(const struct cli_args *args)
 		free(filter);
 		return cli_usage("mark: --unmark cannot go with --note (--note '' removes your note)");
 	}
-	struct store *st = cli_open_case(case_path);
+	struct store *st = cli_open_case(case_path, true);
 	if (!st) {
 		free(filter);
 		return 1;

@@ -24,7 +24,7 @@ static int notes_export_cmd(const struct cli_args *a)
 	const char *case_path = a->args[1];
 	if (out_path && !*out_path)
 		return cli_usage("notes export: -o needs a file name");
-	struct store *st = cli_open_case(case_path);
+	struct store *st = cli_open_case(case_path, false);
 	if (!st)
 		return 1;
 	FILE *out = stdout;
@@ -70,7 +70,7 @@ static int notes_import_cmd(const struct cli_args *a)
 		cli_error("%s: %s", in_path, strerror(errno));
 		return 1;
 	}
-	struct store *st = cli_open_case(case_path);
+	struct store *st = cli_open_case(case_path, true);
 	if (!st) {
 		if (in != stdin)
 			fclose(in);

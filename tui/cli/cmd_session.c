@@ -46,7 +46,7 @@ static int run(const struct cli_args *a)
 	int fmt;
 	if (!cli_opt_format(a, &fmt))
 		return 2;
-	struct store *st = cli_open_case(a->args[0]);
+	struct store *st = cli_open_case(a->args[0], false);
 	if (!st)
 		return 1;
 	struct session *s = NULL;

@@ -177,7 +177,7 @@ static int run(const struct cli_args *a)
 		rc = 1;
 		goto done;
 	}
-	struct store *st = cli_open_case(case_path);
+	struct store *st = cli_open_case(case_path, mark);
 	if (!st) {
 		sigma_set_free(set);
 		rc = 1;
