@@ -88,3 +88,23 @@ to7 "$old"
 "$bin" load -q "$old" "$t/ual.json" > /dev/null 2>"$t/err"
 is "schema 7 -> 8: load converts it, saying so" "$(head -1 "$t/err")" \
 	"auditscope: $old: converting the case from schema 7 to schema 8 (once; the file is rewritten and older auditscope versions will not open it)"
+
+# ---- README's sqlite3 queries for record ids, run as written there ----
+# (the plain sqlite3 shell has no rid_text(): the README gives queries
+# that need none; taken from README.md so that they cannot drift)
+sec=$(awk '/^## The case file/{on=1; next} /^## /{on=0} on' README.md)
+ids_sql=$(awk '/^```sql$/{on=1; next} /^```$/{if (on) exit} on' <<<"$sec")
+find_sql=$(tr '\n' ' ' <<<"$sec" | grep -o "SELECT \* FROM events WHERE *record_id = CAST(x'01[0-9a-f]*' AS TEXT);" | head -1)
+has "README: the case-file section holds the ids query" "$ids_sql" "hex(record_id)"
+has "README: and the look-up of a GUID's event" "$find_sql" "CAST(x'01"
+want=$("$bin" query "$c" --format csv 2>/dev/null | tail -n +2 | cut -d, -f2 | sort)
+is "README's ids query in the sqlite3 shell: every record id as auditscope prints it" \
+	"$(sqlite3 "$c" "$ids_sql" | sort)" "$want"
+is "README's ids query reads the 17-byte GUIDs it is for" \
+	"$(sqlite3 "$c" "SELECT count(*) FROM events WHERE substr(record_id, 1, 1) = char(1)")" 2
+is "README's ids query on the marks: the bookmarked event's id" \
+	"$(sqlite3 "$c" "${ids_sql/FROM events;/FROM marks;}")" "$guid"
+guid_in_readme=$(grep -o "x'01[0-9a-f]*'" <<<"$find_sql" | cut -c5-36)
+is "README's look-up names the GUID this test loads" "$guid_in_readme" "${guid//-/}"
+is "README's look-up in the sqlite3 shell finds its event" \
+	"$(sqlite3 "$c" "${find_sql/SELECT \*/SELECT count(*), max(id) = (SELECT id FROM events WHERE ts = (SELECT min(ts) FROM events))}")" "1|1"
