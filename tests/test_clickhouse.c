@@ -17,6 +17,7 @@
 #include "hunt.h"
 #include "query.h"
 #include "session.h"
+#include "stack.h"
 #include "storage.h"
 #include "store.h"
 #include "xalloc.h"
@@ -521,6 +522,82 @@ static void test_server_signin(void **state)
 	store_close(st);
 }
 
+/* A stack of json.PATH reads each event's raw record (ch_scan's scan with
+ * "raw": the other columns first, then the records): the SQLite store's
+ * rows, whole or cut into slices of a few hundred events, alone, beside a
+ * field, under a filter and under a json. filter matched on the client. */
+static char *stack_text(struct store *st, const char *fields, const char *filter)
+{
+	const char *f[STACK_MAX_FIELDS];
+	char *copy = xstrdup(fields), *save = NULL;
+	size_t nf = 0;
+	for (char *p = strtok_r(copy, ",", &save); p && nf < STACK_MAX_FIELDS; p = strtok_r(NULL, ",", &save))
+		f[nf++] = p;
+	struct query *q = NULL;
+	char *why = NULL;
+	if (query_new(st, filter, &q, &why) < 0)
+		fail_msg("%s", why);
+	struct stack s;
+	if (stack_fields(q, f, nf, STACK_BY_EVENTS, true, -1, &s, &why) < 0)
+		fail_msg("stack %s: %s", fields, why);
+	struct util_buf b = { 0 };
+	util_buf_printf(&b, "%zu values, %lld events, distinct %s\n", s.n, (long long)s.events, s.distinct);
+	for (size_t i = 0; i < s.n; i++) {
+		for (size_t k = 0; k < nf; k++) {
+			const char *v = stack_value(&s.rows[i], k);
+			util_buf_printf(&b, "%s|", v ? v : "(none)");
+		}
+		util_buf_printf(&b, "%lld %lld %lld %lld\n", (long long)s.rows[i].events,
+				(long long)s.rows[i].distinct, (long long)s.rows[i].first,
+				(long long)s.rows[i].last);
+	}
+	stack_clear(&s);
+	query_free(q);
+	free(copy);
+	return util_buf_take(&b);
+}
+
+static void test_server_stack_raw(void **state)
+{
+	(void)state;
+	struct store *st = server_store();
+	const char *path = getenv("AUDITSCOPE_CH_TEST_CASE");
+	if (!st || !path || !*path) {
+		store_close(st);
+		skip();
+	}
+	struct store *sq = NULL;
+	char *why = NULL;
+	assert_int_equal(store_open(path, STORE_READONLY, &sq, &why), 0);
+	static const char *const cases[][2] = {
+		{ "json.Operation", "" },
+		{ "json.Parameters.ForwardTo", "" },
+		{ "app,json.ResultStatus", "" },
+		{ "mailbox,json.Operation", "op=MailItemsAccessed" },
+		{ "json.ClientInfoString", "json.ResultStatus=Succeeded user~^adm" },
+		{ "json.Operation", "user=nobody-has-this@example.com" },
+	};
+	size_t keep = ch_raw_slice;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *want = stack_text(sq, cases[i][0], cases[i][1]);
+		assert_non_null(strstr(want, " events"));
+		for (int cut = 0; cut < 2; cut++) {
+			ch_raw_slice = cut ? 300 : keep;
+			ch_raw_slices_read = 0;
+			char *got = stack_text(st, cases[i][0], cases[i][1]);
+			assert_string_equal(got, want);
+			/* the whole bundle: several slices when cut */
+			if (!*cases[i][1])
+				assert_true(cut ? ch_raw_slices_read > 5 : ch_raw_slices_read == 1);
+			free(got);
+		}
+		free(want);
+	}
+	ch_raw_slice = keep;
+	store_close(sq);
+	store_close(st);
+}
+
 /* ---- the hunts' pass grouped on the server (AUDITSCOPE_CH_TEST_HUNTS) ---- */
 
 /* One row of a hunt as text: every column, the finding, the events. */
@@ -647,13 +724,21 @@ static void test_server_hunts_gathered(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_quote),           cmocka_unit_test(test_ident),
-		cmocka_unit_test(test_regex_check),     cmocka_unit_test(test_url),
-		cmocka_unit_test(test_rowbinary),       cmocka_unit_test(test_tsv_i64),
-		cmocka_unit_test(test_event_id),        cmocka_unit_test(test_server_time_range),
-		cmocka_unit_test(test_server_estimate), cmocka_unit_test(test_server_events_messages),
-		cmocka_unit_test(test_server_read_ext), cmocka_unit_test(test_server_signin),
-		cmocka_unit_test(test_server_progress), cmocka_unit_test(test_server_hunts_gathered),
+		cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_ident),
+		cmocka_unit_test(test_regex_check),
+		cmocka_unit_test(test_url),
+		cmocka_unit_test(test_rowbinary),
+		cmocka_unit_test(test_tsv_i64),
+		cmocka_unit_test(test_event_id),
+		cmocka_unit_test(test_server_time_range),
+		cmocka_unit_test(test_server_estimate),
+		cmocka_unit_test(test_server_events_messages),
+		cmocka_unit_test(test_server_read_ext),
+		cmocka_unit_test(test_server_signin),
+		cmocka_unit_test(test_server_progress),
+		cmocka_unit_test(test_server_hunts_gathered),
+		cmocka_unit_test(test_server_stack_raw),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -333,6 +333,12 @@ int ch_query_count(struct query *q, int64_t budget_ms, struct query_count *out, 
  * from a sample of time windows spread over the case. */
 int ch_query_estimate(struct query *q, struct query_count *out, char **cause);
 int ch_scan(struct query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx, char **cause);
+/* A scan with the "raw" column reads the other columns of about this
+ * many events at a time into the client, then their records (query.c);
+ * the tests set it small to cut a case into several slices. */
+extern size_t ch_raw_slice;
+/* ... and counts here the slices its scans read */
+extern size_t ch_raw_slices_read;
 int ch_group(struct query *q, const char *field, const char *distinct, struct stack *out, char **cause);
 int ch_value_find(struct store *st, const char *field, const char *text, enum store_match how, int64_t **ids,
 		  size_t *n, char **cause);

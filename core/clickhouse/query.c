@@ -734,6 +734,217 @@ int ch_scan_data(void *ctx, const char *p, size_t n)
 	return c->stopped ? -1 : 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Scans with the raw record (a stack of json.PATH). The records live in
+ * their own table, ordered by id, and 18.16 joins by holding the right
+ * side in memory (raw would not fit), nor can its SQL walk a json.PATH
+ * (Name/Value arrays, JSON inside strings). So the other columns are read
+ * first, into a map by id, then the same events' records are streamed and
+ * each meets its columns here. A case of many events is read a slice of
+ * ids at a time (cut at quantiles of the ids), so that the client holds
+ * the columns of one slice; a record stored twice (a load killed between
+ * its raw and events inserts) is handed over once. */
+
+size_t ch_raw_slice = 1000000;
+size_t ch_raw_slices_read;
+
+/* quantiles at 1/SLICE_LEVELS steps, from which the slices' bounds are
+ * taken (slices larger than ch_raw_slice past SLICE_LEVELS of them) */
+#define SLICE_LEVELS 256
+
+struct rawscan {
+	size_t ncols, nin; /* the caller's columns; the slots of one kept row */
+	size_t rawcol;
+	bool text[CH_MAX_COLS]; /* the caller's columns */
+	size_t slot[CH_MAX_COLS];
+	struct util_imap at;   /* id -> index + 1 into rows, 0 once handed over */
+	struct util_ivec rows; /* nin slots per row: a number, or a text's
+				* offset into texts and its length */
+	struct util_buf texts;
+	store_row_fn fn;
+	void *ctx;
+	bool stopped;
+};
+
+static int raw_keep(void *ctx, const struct store_cell *c)
+{
+	struct rawscan *k = ctx;
+	bool isnew;
+	int64_t *at = util_imap_slot(&k->at, (uint64_t)c[0].i, 0, &isnew);
+	if (!isnew)
+		return 0;
+	*at = (int64_t)(k->rows.n / k->nin) + 1;
+	util_ivec_push(&k->rows, c[0].i);
+	for (size_t i = 0, in = 1; i < k->ncols; i++) {
+		if (i == k->rawcol)
+			continue;
+		if (k->text[i]) {
+			util_ivec_push(&k->rows, (int64_t)k->texts.n);
+			util_ivec_push(&k->rows, (int64_t)c[in].n);
+			util_buf_add(&k->texts, c[in].s, c[in].n);
+		} else {
+			util_ivec_push(&k->rows, c[in].i);
+		}
+		in++;
+	}
+	return 0;
+}
+
+static int raw_meet(void *ctx, const struct store_cell *c)
+{
+	struct rawscan *k = ctx;
+	bool isnew;
+	int64_t *at = c[0].i ? util_imap_slot(&k->at, (uint64_t)c[0].i, 0, &isnew) : NULL;
+	if (!at || !*at)
+		return 0; /* not asked for, or handed over already */
+	const int64_t *row = k->rows.v + (size_t)(*at - 1) * k->nin;
+	*at = 0;
+	struct store_cell cells[CH_MAX_COLS];
+	for (size_t i = 0; i < k->ncols; i++) {
+		cells[i] = (struct store_cell){ 0 };
+		if (i == k->rawcol) {
+			cells[i].s = c[1].s;
+			cells[i].n = c[1].n;
+		} else if (k->text[i]) {
+			cells[i].s = k->texts.p + row[k->slot[i]];
+			cells[i].n = (size_t)row[k->slot[i] + 1];
+		} else {
+			cells[i].i = row[k->slot[i]];
+		}
+	}
+	if (k->fn(k->ctx, cells) != 0) {
+		k->stopped = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* The bounds that cut the events sel's FROM ... WHERE keeps into slices
+ * of about ch_raw_slice: *nb of them into b (SLICE_LEVELS - 1 at most),
+ * none when one slice holds them all. */
+static int raw_bounds(struct ch_query *q, const char *sel, int64_t *b, size_t *nb, char **cause)
+{
+	struct util_buf sql = { 0 }, out = { 0 };
+	util_buf_puts(&sql, "SELECT count(), arrayStringConcat(arrayMap(x -> toString(toInt64(x)), quantiles(");
+	for (int i = 1; i < SLICE_LEVELS; i++)
+		util_buf_printf(&sql, "%s%.8f", i > 1 ? "," : "", (double)i / SLICE_LEVELS); /* literals */
+	util_buf_printf(&sql, ")(id)), ' ') FROM %s FORMAT TabSeparated", sel);
+	int r = run(q, util_buf_str(&sql), &out, NULL, NULL, cause);
+	util_buf_free(&sql);
+	*nb = 0;
+	if (r == 0) {
+		const char *p = util_buf_str(&out);
+		char *end;
+		long long n = strtoll(p, &end, 10);
+		if (end == p || *end != '\t') {
+			r = set_cause(cause, "%s: a bad answer to a count", ch_conn_name(CH(q->base.st)->conn));
+		} else {
+			int64_t lv[SLICE_LEVELS];
+			size_t nl = 0;
+			for (p = end + 1; nl < SLICE_LEVELS - 1; p = end) {
+				long long v = strtoll(p, &end, 10);
+				if (end == p)
+					break;
+				lv[nl++] = v;
+			}
+			size_t k = ch_raw_slice ? ((size_t)n + ch_raw_slice - 1) / ch_raw_slice : 1;
+			if (k > SLICE_LEVELS)
+				k = SLICE_LEVELS;
+			for (size_t i = 1; nl == SLICE_LEVELS - 1 && i < k; i++) {
+				int64_t v = lv[i * SLICE_LEVELS / k - 1];
+				if (!*nb || v > b[*nb - 1])
+					b[(*nb)++] = v;
+			}
+		}
+	}
+	util_buf_free(&out);
+	return r;
+}
+
+static int scan_raw(struct ch_query *q, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx,
+		    char **cause)
+{
+	struct ch_store *s = CH(q->base.st);
+	/* a kept row's slot 0 is its id (a row for raw alone too) */
+	struct rawscan k = { .ncols = ncols, .nin = 1, .rawcol = ncols, .fn = fn, .ctx = ctx };
+	/* the columns read first: id, then the caller's but raw */
+	const char *in[CH_MAX_COLS + 1] = { "id" };
+	bool intext[CH_MAX_COLS + 1] = { false };
+	size_t nin = 1;
+	struct util_buf list = { 0 };
+	bool msgs = false;
+	util_buf_puts(&list, "id");
+	for (size_t i = 0; i < ncols; i++) {
+		if (!strcmp(cols[i], "raw") && k.rawcol == ncols) {
+			k.rawcol = i;
+			continue;
+		}
+		char *e = ch_col_sql(cols[i], &k.text[i]);
+		if (!e || nin >= CH_MAX_COLS) {
+			free(e);
+			util_buf_free(&list);
+			return set_cause(cause, "scan: no column '%s'", cols[i]);
+		}
+		msgs |= !strcmp(cols[i], "msglist");
+		k.slot[i] = k.nin;
+		k.nin += k.text[i] ? 2 : 1;
+		intext[nin] = k.text[i];
+		in[nin++] = cols[i];
+		util_buf_printf(&list, ", %s", e);
+		free(e);
+	}
+	char *sel = xasprintf("%s.%s WHERE (%s)%s", s->url.db, msgs ? "events" : q->c.table, q->c.where,
+			      msgs ? " AND nmsgs > 0" : "");
+	int64_t b[SLICE_LEVELS];
+	size_t nb = 0;
+	int r = raw_bounds(q, sel, b, &nb, cause);
+	for (size_t i = 0; r == 0 && i <= nb && !k.stopped; i++) {
+		char range[96] = "";
+		if (i > 0 && i < nb)
+			snprintf(range, sizeof range, " AND id >= %lld AND id < %lld", (long long)b[i - 1],
+				 (long long)b[i]);
+		else if (i > 0)
+			snprintf(range, sizeof range, " AND id >= %lld", (long long)b[i - 1]);
+		else if (nb)
+			snprintf(range, sizeof range, " AND id < %lld", (long long)b[0]);
+		ch_raw_slices_read++;
+		struct ch_scan_ctx c = { .n = nin, .s = s, .fn = raw_keep, .ctx = &k };
+		for (size_t j = 0; j < nin; j++) {
+			c.vid[j] = ch_col_is_vid(in[j]);
+			c.text[j] = intext[j];
+		}
+		char *sql = xasprintf("SELECT %s FROM %s%s FORMAT RowBinary", util_buf_str(&list), sel, range);
+		r = run(q, sql, NULL, ch_scan_data, &c, cause);
+		free(sql);
+		if (r == 0 && c.pend.n)
+			r = set_cause(cause, "%s: a scan's answer ends inside a row", ch_conn_name(s->conn));
+		util_buf_free(&c.pend);
+		if (r == 0 && k.at.n) {
+			/* the slice's records, each meeting its columns */
+			struct ch_scan_ctx m = { .n = 2, .s = s, .fn = raw_meet, .ctx = &k };
+			m.text[1] = true;
+			sql = xasprintf("SELECT id, raw FROM %s.raw WHERE id IN (SELECT id FROM %s%s)%s FORMAT RowBinary",
+					s->url.db, sel, range, range);
+			r = run(q, sql, NULL, ch_scan_data, &m, cause);
+			free(sql);
+			if (r < 0 && m.stopped)
+				r = 0;
+			else if (r == 0 && m.pend.n)
+				r = set_cause(cause, "%s: a scan's answer ends inside a row",
+					      ch_conn_name(s->conn));
+			util_buf_free(&m.pend);
+		}
+		util_imap_free(&k.at);
+		k.rows.n = 0;
+		k.texts.n = 0;
+	}
+	free(sel);
+	util_buf_free(&list);
+	util_ivec_free(&k.rows);
+	util_buf_free(&k.texts);
+	return r;
+}
+
 int ch_scan(struct query *q0, const char *const *cols, size_t ncols, store_row_fn fn, void *ctx, char **cause)
 {
 	struct ch_query *q = QY(q0);
@@ -742,6 +953,9 @@ int ch_scan(struct query *q0, const char *const *cols, size_t ncols, store_row_f
 		return set_cause(cause, "scan: %zu columns", ncols);
 	if (resolve(q, cause) < 0)
 		return -1;
+	for (size_t i = 0; i < ncols; i++)
+		if (!strcmp(cols[i], "raw"))
+			return scan_raw(q, cols, ncols, fn, ctx, cause);
 	struct ch_scan_ctx c = { .n = ncols, .s = s, .fn = fn, .ctx = ctx };
 	for (size_t i = 0; i < ncols; i++)
 		c.vid[i] = ch_col_is_vid(cols[i]);
