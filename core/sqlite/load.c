@@ -41,6 +41,8 @@ int load_db_fail(struct sqlite_load *ld, char **cause)
 /* Up to this many events in the case at the start of a load, these
  * indexes are dropped and built again at the end (sqlite_load_begin). */
 #define PIVOT_REINDEX_MAX 262144
+/* SQLite's default checkpoint size, given back at the load's end */
+#define WAL_CKPT_PAGES 1000
 static const char *const deferred_pivots[] = {
 	"DROP INDEX IF EXISTS ev_user", "DROP INDEX IF EXISTS ev_app",     "DROP INDEX IF EXISTS ev_ip",
 	"DROP INDEX IF EXISTS ev_op",   "DROP INDEX IF EXISTS ev_session",
@@ -66,6 +68,9 @@ int load_after_commit(struct sqlite_load *ld, char **cause)
 	/* annotations an analyst could not wait for (pending.c) */
 	if (pend_merge(ld->base.st, cause) < 0)
 		return -1;
+	/* (whose quiet commit gave the connection its checkpoints back) */
+	if (ld->ckpt)
+		sqlite3_wal_autocheckpoint(store_db(ld->base.st), 0);
 	if (!ld->rid_dropped || !annotated(ld->base.st))
 		return 0;
 	/* one transaction of its own, between two of the load's: the
@@ -86,6 +91,16 @@ static int prepare(struct sqlite_load *ld, sqlite3_stmt **q, const char *sql, ch
 }
 
 /* ---- begin, sources, end ---- */
+
+/* The checkpointer stopped, the connection checkpoints again. */
+static void stop_ckpt(struct sqlite_load *ld)
+{
+	if (!ld->ckpt)
+		return;
+	load_ckpt_stop(ld->ckpt);
+	ld->ckpt = NULL;
+	sqlite3_wal_autocheckpoint(store_db(ld->base.st), WAL_CKPT_PAGES);
+}
 
 static void load_free(struct sqlite_load *ld)
 {
@@ -144,6 +159,7 @@ static void load_free(struct sqlite_load *ld)
 	ZSTD_freeCCtx(ld->cctx);
 	load_blkbuf_free(&ld->rawb);
 	load_blkbuf_free(&ld->msgb);
+	stop_ckpt(ld);
 	free(ld->error);
 	free(ld->source_path);
 	pthread_mutex_destroy(&ld->mu);
@@ -326,6 +342,10 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 		    " bytes=coalesce(?7, bytes) WHERE id=?6",
 		    cause) < 0)
 		goto fail;
+	/* the log's checkpoints on a thread of their own (load_ckpt.c) */
+	ld->ckpt = load_ckpt_start(store_path(st));
+	if (ld->ckpt)
+		sqlite3_wal_autocheckpoint(store_db(st), 0);
 	if (pthread_create(&ld->zthread, NULL, load_blocks_main, ld) != 0) {
 		set_cause(cause, "cannot start a thread");
 		goto fail;
@@ -554,6 +574,8 @@ int sqlite_load_end(struct store_load *base, char **cause)
 		rc = store_ensure_indexes(st, cause);
 		sqlite_exec(st, "PRAGMA temp_store=MEMORY", NULL);
 	}
+	/* before the load's own last checkpoint (load_settle) */
+	stop_ckpt(ld);
 	if (rc == 0) {
 		/* Statistics, but none of the values: vals is only ever looked
 		 * up by id or by hash, and a count taken while it was small

@@ -233,6 +233,10 @@ struct sqlite_load {
 	pthread_t zthread;
 	bool zstarted;
 	ZSTD_CCtx *cctx;
+
+	/* the log's checkpoints, off the writer (load_ckpt.c; NULL: the
+	 * connection's own, as before) */
+	struct load_ckpt *ckpt;
 };
 
 /* A case this large when a load starts dedups through its unique index
@@ -299,6 +303,14 @@ int load_merge_dup(struct sqlite_load *ld, int64_t old, const struct event *ev, 
 int load_failed_merge(struct sqlite_load *ld, char **cause);
 int load_moved(struct sqlite_load *ld, int64_t old, int64_t new, int64_t old_source, int64_t old_line,
 	       char **cause);
+
+/* load_ckpt.c: the checkpointer thread. start: NULL when it cannot
+ * open its connection (the writer then checkpoints, as SQLite does);
+ * kick: after a commit; stop: joins it (NULL does nothing). */
+struct load_ckpt;
+struct load_ckpt *load_ckpt_start(const char *path);
+void load_ckpt_kick(struct load_ckpt *c);
+void load_ckpt_stop(struct load_ckpt *c);
 
 /* load_write.c: the writer thread */
 void *load_write_main(void *arg);
