@@ -105,6 +105,25 @@ char *sanitize_nul(const char *s, size_t n)
 	return out;
 }
 
+char *sanitize_nul_undo(const char *s, size_t *n)
+{
+	if (!s || !strstr(s, "\\x00"))
+		return NULL;
+	size_t len = strlen(s);
+	char *out = xmalloc(len + 1), *o = out;
+	for (size_t i = 0; i < len;) {
+		if (!strncmp(s + i, "\\x00", 4)) {
+			*o++ = '\0';
+			i += 4;
+		} else {
+			*o++ = s[i++];
+		}
+	}
+	*n = (size_t)(o - out);
+	*o = '\0';
+	return out;
+}
+
 bool sanitize_needed(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *e = p + n;

@@ -22,6 +22,11 @@ char *sanitize(const char *s, size_t n);
  * into a C string, which would end at the first NUL and hide the rest.
  * Caller frees. */
 char *sanitize_nul(const char *s, size_t n);
+/* The bytes a value shown by sanitize_nul holds: each \x00 in s a NUL
+ * again, its length in *n. NULL when s holds no \x00 (the value is s
+ * itself). A filter's value typed from a cell is looked up both ways:
+ * as written and so. Caller frees. */
+char *sanitize_nul_undo(const char *s, size_t *n);
 
 /* Does s[0..n) need sanitize() at all? (fast path for clean text) */
 bool sanitize_needed(const char *s, size_t n);

@@ -9,6 +9,7 @@
  * are resolved to value ids while compiling, so that the condition SQLite
  * sees is e.user = ?, which its (user, ts) index answers in time order.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "event.h"
 #include "filter.h"
 #include "knownapps.h"
+#include "sanitize.h"
 #include "sqlite_store.h"
 #include "store.h"
 #include "util.h"
@@ -79,13 +81,14 @@ static int cc_error(struct cc *c, const char *what)
 	return -1;
 }
 
-/* Add the ids of rows sql (one bound text) yields; -1 past max ids. */
-static int ids_query(struct cc *c, struct util_ivec *s, const char *sql, const char *arg, size_t max)
+/* Add the ids of rows sql (one bound text, arg[0..alen), alen -1: up to
+ * its NUL) yields; -1 past max ids. */
+static int ids_query_n(struct cc *c, struct util_ivec *s, const char *sql, const char *arg, int alen, size_t max)
 {
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK)
 		return cc_error(c, "resolving values");
-	sqlite3_bind_text(q, 1, arg, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 1, arg, alen, SQLITE_TRANSIENT);
 	int r;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		if (s->n >= max) {
@@ -98,6 +101,11 @@ static int ids_query(struct cc *c, struct util_ivec *s, const char *sql, const c
 	if (r != SQLITE_DONE)
 		return cc_error(c, "resolving values");
 	return 0;
+}
+
+static int ids_query(struct cc *c, struct util_ivec *s, const char *sql, const char *arg, size_t max)
+{
+	return ids_query_n(c, s, sql, arg, -1, max);
 }
 
 static char *ascii_lower(const char *s)
@@ -123,6 +131,25 @@ static int resolve_value(struct cc *c, const struct filter_field *f, const char 
 			return -1;
 	} else if (ids_query(c, s, (f->flags & FIELD_NOCASE) ? nocase : exact, v, SIZE_MAX) < 0) {
 		return -1;
+	}
+	/* a value with a NUL byte is shown with \x00 there (sanitize_nul):
+	 * typed back, or made by a pivot from a cell, it names that value
+	 * too */
+	size_t bn;
+	char *bytes = sanitize_nul_undo(v, &bn);
+	if (bytes && bn <= INT_MAX) {
+		if (f->flags & FIELD_LOWER)
+			for (size_t i = 0; i < bn; i++)
+				if (bytes[i] >= 'A' && bytes[i] <= 'Z')
+					bytes[i] = (char)(bytes[i] - 'A' + 'a');
+		int r = ids_query_n(c, s,
+				    (f->flags & FIELD_NOCASE) && !(f->flags & FIELD_LOWER) ? nocase : exact,
+				    bytes, (int)bn, SIZE_MAX);
+		free(bytes);
+		if (r < 0)
+			return -1;
+	} else {
+		free(bytes);
 	}
 	/* Entra operations in the UAL end with a period ("Consent to
 	 * application."), the same operations in Entra's own logs do not */
