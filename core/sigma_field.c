@@ -171,8 +171,7 @@ void sigma_field_free(struct sigma_field *sf)
 	free(sf->pats);
 	for (size_t i = 0; i < sf->npaths; i++) {
 		free(sf->paths[i].s);
-		free(sf->paths[i].off);
-		free(sf->paths[i].len);
+		json_path_free(sf->paths[i].jp);
 	}
 	free(sf->paths);
 	for (size_t i = 0; i < sf->nlits; i++)
@@ -384,21 +383,8 @@ static void fpath_add(struct sigma_field *sf, size_t *cap, const char *name, boo
 	struct fpath *fp = &sf->paths[sf->npaths++];
 	memset(fp, 0, sizeof *fp);
 	fp->s = xstrdup(name);
+	fp->jp = json_path_new_flags(name, JSON_PATH_DOTTED | JSON_PATH_LOOSE);
 	fp->dot = dot;
-	size_t segcap = 0, lencap = 0;
-	const char *p = fp->s;
-	for (;;) {
-		const char *e = strchr(p, '.');
-		size_t l = e ? (size_t)(e - p) : strlen(p);
-		fp->off = xgrow(fp->off, &segcap, fp->n + 1, sizeof *fp->off);
-		fp->len = xgrow(fp->len, &lencap, fp->n + 1, sizeof *fp->len);
-		fp->off[fp->n] = (size_t)(p - fp->s);
-		fp->len[fp->n] = l;
-		fp->n++;
-		if (!e)
-			break;
-		p = e + 1;
-	}
 }
 
 /* Is c safe to look for in a record's JSON text as itself? Serialisers

@@ -13,6 +13,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "json_path.h"
 #include "sigma_field.h"
 
 /* A wildcard pattern as units: a byte (compared per the case rule),
@@ -37,11 +38,11 @@ struct pat {
 	char *shown; /* the value as the rule wrote it, for explanations */
 };
 
-/* A name the field is looked for under, split at its dots. */
+/* A name the field is looked for under: a json.PATH read loosely
+ * (json_path.h: dotted names, Sigma's pairs). */
 struct fpath {
 	char *s;
-	size_t *off, *len; /* segment i: s[off[i] .. off[i]+len[i]) */
-	size_t n;
+	struct json_path *jp;
 	bool dot; /* a trailing '.' of a string value is optional */
 };
 

@@ -1,9 +1,11 @@
 /*
  * sigma_match.c: a compiled Sigma field condition (sigma_field_impl.h)
  * against a raw record: wildcard and address-block tests, then the walk.
- * A record is walked once per name the field is looked for under, with
- * json_scan's iterators, and every value the name reaches is offered to
- * the patterns until one matches.
+ * A record is walked once per name the field is looked for under, by
+ * the json.PATH walker (json_path.c, read loosely: dotted names, Sigma's
+ * pairs), and every value the name reaches is offered to the patterns
+ * until one matches; what a value offers (a list's elements, JSON held
+ * in a string) is this file's.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -197,39 +199,6 @@ static bool offer_str(struct walk *w, const char *s, size_t n)
 	return false;
 }
 
-static bool key_eq(const struct jval *k, const char *s, size_t n)
-{
-	if (!k->esc)
-		return json_str_len(k) == n && strncasecmp(json_str_ptr(k), s, n) == 0;
-	char *t = xmalloc(json_str_len(k) + 1);
-	size_t m = json_unescape(k, t);
-	bool r = m == n && strncasecmp(t, s, n) == 0;
-	free(t);
-	return r;
-}
-
-static bool any_key_eq(const struct jval *obj, const char *const *keys, const char *s, size_t n,
-		       struct jval *out)
-{
-	for (const char *const *k = keys; *k; k++)
-		if (json_get(obj, *k, out) && out->t == JT_STR && key_eq(out, s, n))
-			return true;
-	return false;
-}
-
-static const char *const name_keys[] = { "Name", "name", "displayName", "key", "Key", NULL };
-static const char *const value_keys[] = { "Value", "NewValue", "newValue", "value", NULL };
-
-static bool named_value(const struct jval *elem, struct jval *out)
-{
-	for (const char *const *k = value_keys; *k; k++)
-		if (json_get(elem, *k, out))
-			return true;
-	return false;
-}
-
-static bool reach(struct walk *w, const struct jval *v, size_t i, int depth);
-
 /* Does the string look like JSON a serialiser put inside a string? */
 static bool json_inside(const char *s, size_t n)
 {
@@ -281,95 +250,10 @@ static bool leaf(struct walk *w, const struct jval *v, int depth)
 	}
 }
 
-static bool reach_str(struct walk *w, const struct jval *v, size_t i, int depth)
+/* A value a field's name reached (json_path_each_val). */
+static bool reached(const struct jval *v, void *ctx)
 {
-	if (depth >= 6)
-		return false;
-	const char *s = json_str_ptr(v);
-	size_t n = json_str_len(v);
-	char *t = NULL;
-	if (v->esc) {
-		t = xmalloc(n + 1);
-		n = json_unescape(v, t);
-		s = t;
-	}
-	bool stop = false;
-	if (json_inside(s, n)) {
-		struct jval inner;
-		const char *err, *errat;
-		if (json_scan_value(s, s + n, &inner, &err, &errat) && inner.t != JT_STR)
-			stop = reach(w, &inner, i, depth + 1);
-	}
-	free(t);
-	return stop;
-}
-
-static bool all_digits(const char *s, size_t n)
-{
-	if (!n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-/* Walk segments i.. of w->fp from v. Several segments may form one key
- * ("ConsentContext.IsAdminConsent" is one name in the UAL). */
-static bool reach(struct walk *w, const struct jval *v, size_t i, int depth)
-{
-	const struct fpath *fp = w->fp;
-	if (i >= fp->n)
-		return leaf(w, v, depth);
-	if (depth > 32)
-		return false;
-	const char *seg = fp->s + fp->off[i];
-	struct jiter it;
-	struct jval k, m;
-	switch (v->t) {
-	case JT_OBJ:
-		json_iter_init(&it, v);
-		while (json_iter_next(&it, &k, &m)) {
-			for (size_t j = i; j < fp->n; j++) {
-				size_t len = fp->off[j] + fp->len[j] - fp->off[i];
-				if (key_eq(&k, seg, len) && reach(w, &m, j + 1, depth + 1))
-					return true;
-			}
-		}
-		return false;
-	case JT_ARR: {
-		if (all_digits(seg, fp->len[i])) {
-			long idx = atol(seg), at = 0;
-			json_iter_init(&it, v);
-			while (json_iter_next(&it, &k, &m))
-				if (at++ == idx)
-					return reach(w, &m, i + 1, depth + 1);
-			return false;
-		}
-		json_iter_init(&it, v);
-		while (json_iter_next(&it, &k, &m)) {
-			if (m.t == JT_OBJ) {
-				struct jval nm, val;
-				bool named = false;
-				for (size_t j = fp->n; j-- > i;) {
-					size_t len = fp->off[j] + fp->len[j] - fp->off[i];
-					if (any_key_eq(&m, name_keys, seg, len, &nm)) {
-						named = true;
-						if (named_value(&m, &val) && reach(w, &val, j + 1, depth + 1))
-							return true;
-					}
-				}
-				if (named)
-					continue;
-			}
-			if (reach(w, &m, i, depth + 1))
-				return true;
-		}
-		return false;
-	}
-	case JT_STR: return reach_str(w, v, i, depth);
-	default: return false;
-	}
+	return leaf(ctx, v, 0);
 }
 
 /* The last resort: a {Name, Value} element named by the whole field
@@ -394,9 +278,10 @@ static bool named_anywhere(struct walk *w, const struct jval *v, int depth)
 	while (json_iter_next(&it, &k, &m)) {
 		if (m.t != JT_OBJ)
 			continue;
-		struct jval nm, val;
-		if (any_key_eq(&m, name_keys, w->sf->field, fl, &nm)) {
-			if (named_value(&m, &val) && leaf(w, &val, depth + 1))
+		struct jval val;
+		int named = json_path_pair(&m, w->sf->field, fl, JSON_PATH_LOOSE, &val);
+		if (named >= 0) {
+			if (named > 0 && leaf(w, &val, depth + 1))
 				return true;
 			continue;
 		}
@@ -435,7 +320,7 @@ static void walk_run(struct walk *w, const struct jval *rec)
 	} else {
 		for (size_t i = 0; i < sf->npaths && !w->result; i++) {
 			w->fp = &sf->paths[i];
-			if (reach(w, rec, 0, 0))
+			if (json_path_each_val(w->fp->jp, rec, reached, w))
 				break;
 		}
 		if (!w->result && !w->found) {
