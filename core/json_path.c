@@ -2,7 +2,8 @@
  * json_path.c: the json.PATH walker (json_path.h). The filter and the
  * stack each had their own until they disagreed: the filter walked into
  * JSON held in strings and the stack did not, so `stack json.X` and
- * `json.X=...` counted different records.
+ * `json.X=...` counted different records. Sigma's field matcher had a
+ * third, now the same walker read with its flags.
  */
 #include "json_path.h"
 

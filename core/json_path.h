@@ -4,7 +4,8 @@
  * (filter_json.c, on every store: the SQLite store's SQL function and
  * the ClickHouse store's client-side pass) and the stacks of json.PATH
  * (stack.c), so that a stack's row and the filter it drills into count
- * the same records.
+ * the same records; and, read more loosely (JSON_PATH_DOTTED and
+ * JSON_PATH_LOOSE), the field names of Sigma rules (sigma_match.c).
  *
  * The path is split at '.'; each segment enters an object by member name
  * (any case; every member of that name), an array by index (digits), or
