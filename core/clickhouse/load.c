@@ -2,12 +2,20 @@
  * load.c: the ClickHouse store's bulk load (store.h's store_load_*).
  *
  * The sink turns each event into a RowBinary row of events (and one of
- * raw) in memory; every batch (100,000 events, or 32 MB of raw records;
+ * raw) in memory; every batch (100,000 events, or 128 MB of raw records;
  * AUDITSCOPE_CH_BATCH=N for N events, a knob for tests)
- * is sent as two INSERTs over the keep-alive connection: raw first, then
+ * is sent as two INSERTs over a keep-alive connection: raw first, then
  * events, whose INSERT is the batch's commit (one block: ClickHouse
  * writes it as one part or not at all). Then the source's counters and
  * the batch's rejects commit in the side file.
+ *
+ * The two INSERTs run in a thread of their own (with its own connection)
+ * while the sink parses and encodes the next batch: the server's insert
+ * (every view of events) is most of a load's time, and the client's part
+ * then costs no wall time. One batch is in flight at most; anything that
+ * writes the side file (a duplicate within the batch, a reject, the next
+ * batch's lookup, a source's end) waits for it first, so that the side
+ * file commits only what the server has, batch by batch, as before.
  *
  * Dedup: an event's id is a hash of (kind, record id), so a duplicate is
  * an id already seen: within the batch (a map of the batch's ids), or
@@ -27,6 +35,7 @@
  * error. Everything committed before stays; running the same load again
  * completes it, since what it finds again is a duplicate.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -53,6 +62,35 @@ struct pend {
 	bool dupcounted;   /* counted as a duplicate after a lookup (once, retries or not) */
 };
 
+/* One batch: its events' rows (evbuf), raw rows (rawbuf), record ids
+ * (ridbuf), and what its lookups found. */
+struct batch {
+	struct pend *p;
+	size_t n, cap;
+	struct util_buf evbuf, rawbuf, ridbuf;
+	struct util_imap inbatch; /* id -> index + 1 */
+	struct util_ivec repl;    /* stored events a richer copy replaces */
+	/* lines of the same source repeating a pending event (pairs: the
+	 * pending event's index, the line): seen in that source too when
+	 * the stored copy turns out to come from another one */
+	struct util_ivec again;
+	/* while in flight: the bodies sent (copies without the duplicates,
+	 * when there are any), the source's counts once it is in */
+	struct util_buf evbody, rawbody;
+	struct store_counts c;
+};
+
+/* The batch in flight: its INSERTs on the sender thread. */
+struct flight {
+	pthread_t th;
+	struct ch_conn *conn; /* the thread's own connection */
+	const char *db;
+	const char *raw, *ev; /* the bodies */
+	size_t nraw, nev;
+	int r;
+	char *err;
+};
+
 struct ch_load {
 	struct store_load base;
 	struct ch_store *s;
@@ -60,15 +98,10 @@ struct ch_load {
 	bool check_server;
 	int64_t source;
 	struct store_counts c; /* the current source's */
-	struct util_buf evbuf, rawbuf, ridbuf;
-	struct pend *p;
-	size_t n, cap;
-	struct util_imap inbatch; /* id -> index + 1 */
-	struct util_ivec repl;    /* stored events a richer copy replaces */
-	/* lines of the same source repeating a pending event (pairs: the
-	 * pending event's index, the line): seen in that source too when
-	 * the stored copy turns out to come from another one */
-	struct util_ivec again;
+	struct batch b[2];
+	struct batch *cur; /* being filled */
+	struct batch *fly; /* being sent (NULL: none) */
+	struct flight f;
 	bool side_txn;
 	bool mutated; /* replaced copies were deleted: wait for it at the end */
 	char *error;  /* sticky */
@@ -124,8 +157,15 @@ static int fail(struct ch_load *ld, char **cause)
 	return -1;
 }
 
+static int finish(struct ch_load *ld, char **cause);
+
+/* The side file's transaction for what comes now: a batch in flight is
+ * finished first (its own writes commit with it, once the server has
+ * it). */
 static int side_begin(struct ch_load *ld, char **cause)
 {
+	if (ld->fly && finish(ld, cause) < 0)
+		return -1;
 	if (ld->side_txn)
 		return 0;
 	if (ch_side_begin(ld->s->side, cause) < 0)
@@ -134,14 +174,26 @@ static int side_begin(struct ch_load *ld, char **cause)
 	return 0;
 }
 
+/* A duplicate found on the server: counted in the source's counts and,
+ * for a batch in flight, in the counts it commits (also). */
+static void count_dup(struct ch_load *ld, struct store_counts *also)
+{
+	ld->c.events--;
+	ld->c.duplicates++;
+	if (also) {
+		also->events--;
+		also->duplicates++;
+	}
+}
+
 /* Look the batch's ids up on the server: duplicates, richer copies
  * (which replace the stored one), collisions (the next id). */
-static int dedup_server(struct ch_load *ld, char **cause)
+static int dedup_server(struct ch_load *ld, struct batch *bt, struct store_counts *also, char **cause)
 {
 	struct util_buf data = { 0 }, out = { 0 };
-	for (size_t i = 0; i < ld->n; i++)
-		if (!ld->p[i].dup && !ld->p[i].checked)
-			ch_tsv_i64(&data, ld->p[i].id);
+	for (size_t i = 0; i < bt->n; i++)
+		if (!bt->p[i].dup && !bt->p[i].checked)
+			ch_tsv_i64(&data, bt->p[i].id);
 	if (!data.n)
 		return 0;
 	/* which of them the server has (raw's key is the id: a read of the
@@ -170,20 +222,19 @@ static int dedup_server(struct ch_load *ld, char **cause)
 		int64_t old_rich = ch_rd_i64(&rd), old_source = ch_rd_i64(&rd), old_line = ch_rd_i64(&rd);
 		if (rd.bad)
 			break;
-		const int64_t *k = util_imap_get(&ld->inbatch, (uint64_t)id);
+		const int64_t *k = util_imap_get(&bt->inbatch, (uint64_t)id);
 		if (!k)
 			continue;
-		struct pend *pe = &ld->p[*k - 1];
+		struct pend *pe = &bt->p[*k - 1];
 		if (pe->dup || pe->checked)
 			continue;
-		if (pe->kind == kind && pe->rid_n == rn && !memcmp(ld->ridbuf.p + pe->rid, rid, rn)) {
+		if (pe->kind == kind && pe->rid_n == rn && !memcmp(bt->ridbuf.p + pe->rid, rid, rn)) {
 			pe->checked = true;
 			pe->isnew = false;
 			bool first = !pe->dupcounted;
 			if (first) {
 				pe->dupcounted = true;
-				ld->c.events--;
-				ld->c.duplicates++;
+				count_dup(ld, also);
 			}
 			if (old_source == pe->source) {
 				pe->dup = true; /* the same export repeating itself */
@@ -192,7 +243,7 @@ static int dedup_server(struct ch_load *ld, char **cause)
 			int64_t seen_source = pe->source, seen_line = pe->line;
 			if (pe->rich > old_rich) {
 				/* this copy tells more: it replaces the stored one */
-				util_ivec_push(&ld->repl, id);
+				util_ivec_push(&bt->repl, id);
 				seen_source = old_source;
 				seen_line = old_line;
 			} else {
@@ -201,9 +252,9 @@ static int dedup_server(struct ch_load *ld, char **cause)
 			if (first && (side_begin(ld, cause) < 0 ||
 				      ch_side_seen(ld->s->side, id, seen_source, seen_line, cause) < 0))
 				r = -1;
-			for (size_t a = 0; first && pe->dup && r == 0 && a + 1 < ld->again.n; a += 2)
-				if (ld->again.v[a] == (int64_t)(pe - ld->p))
-					r = ch_side_seen(ld->s->side, id, pe->source, ld->again.v[a + 1],
+			for (size_t a = 0; first && pe->dup && r == 0 && a + 1 < bt->again.n; a += 2)
+				if (bt->again.v[a] == (int64_t)(pe - bt->p))
+					r = ch_side_seen(ld->s->side, id, pe->source, bt->again.v[a + 1],
 							 cause);
 		} else {
 			/* another record with the same id: the next one */
@@ -213,8 +264,8 @@ static int dedup_server(struct ch_load *ld, char **cause)
 			uint64_t u = (uint64_t)pe->id;
 			for (int i = 0; i < 8; i++)
 				t[i] = (char)(u >> (8 * i));
-			memcpy(ld->evbuf.p + pe->ev, t, 8);
-			memcpy(ld->rawbuf.p + pe->raw, t, 8);
+			memcpy(bt->evbuf.p + pe->ev, t, 8);
+			memcpy(bt->rawbuf.p + pe->raw, t, 8);
 		}
 	}
 	util_buf_free(&out);
@@ -226,13 +277,13 @@ static int dedup_server(struct ch_load *ld, char **cause)
 /* Delete the stored copies richer ones replace (a mutation of events,
  * raw and each pivot copy; it applies to the rows stored before it, so
  * the new copies inserted next stay). */
-static int delete_replaced(struct ch_load *ld, char **cause)
+static int delete_replaced(struct ch_load *ld, struct batch *bt, char **cause)
 {
-	if (!ld->repl.n)
+	if (!bt->repl.n)
 		return 0;
 	struct util_buf ids = { 0 };
-	for (size_t i = 0; i < ld->repl.n; i++)
-		util_buf_printf(&ids, "%s%lld", i ? ", " : "", (long long)ld->repl.v[i]);
+	for (size_t i = 0; i < bt->repl.n; i++)
+		util_buf_printf(&ids, "%s%lld", i ? ", " : "", (long long)bt->repl.v[i]);
 	/* the kept stacks cannot take the old copies out */
 	int r = ld->s->stacks ? ch_delete_stacks(ld->s, cause) : 0;
 	for (size_t t = 0; r == 0 && ch_table_names[t]; t++) {
@@ -259,44 +310,69 @@ static int delete_replaced(struct ch_load *ld, char **cause)
 	return r;
 }
 
-static int insert(struct ch_load *ld, const char *table, const char *cols, const struct util_buf *all,
-		  size_t field, char **cause)
+/* The rows of all (evbuf: field 0, rawbuf: 1) not marked duplicate, in
+ * order: the batch's buffer as it is when none is (no copy of a hundred
+ * megabytes), else a copy in body. */
+static void body_of(const struct batch *bt, const struct util_buf *all, size_t field, struct util_buf *body,
+		    const char **p, size_t *n)
 {
-	/* the rows not marked duplicate, in order (the batch as it is when
-	 * none is: no copy of a hundred megabytes) */
-	struct util_buf body = { 0 };
 	size_t ndup = 0;
-	for (size_t i = 0; i < ld->n; i++)
-		ndup += ld->p[i].dup;
-	for (size_t i = 0; ndup && i < ld->n; i++) {
-		if (ld->p[i].dup)
+	for (size_t i = 0; i < bt->n; i++)
+		ndup += bt->p[i].dup;
+	body->n = 0;
+	for (size_t i = 0; ndup && i < bt->n; i++) {
+		if (bt->p[i].dup)
 			continue;
-		size_t a = field ? ld->p[i].raw : ld->p[i].ev;
-		size_t b = i + 1 < ld->n ? (field ? ld->p[i + 1].raw : ld->p[i + 1].ev) : all->n;
-		util_buf_add(&body, all->p + a, b - a);
+		size_t a = field ? bt->p[i].raw : bt->p[i].ev;
+		size_t b = i + 1 < bt->n ? (field ? bt->p[i + 1].raw : bt->p[i + 1].ev) : all->n;
+		util_buf_add(body, all->p + a, b - a);
 	}
-	const char *p = ndup ? body.p : all->p;
-	size_t n = ndup ? body.n : all->n;
-	int r = 0;
-	if (n) {
-		char *sql = xasprintf("INSERT INTO %s.%s (%s) FORMAT RowBinary", ld->s->url.db, table, cols);
-		struct ch_req req = { .sql = sql, .write = true, .body = p, .body_len = n };
-		r = ch_run(ld->s->conn, &req, cause);
-		free(sql);
-	}
-	util_buf_free(&body);
+	*p = ndup ? body->p : all->p;
+	*n = ndup ? body->n : all->n;
+}
+
+static const char ev_insert_cols[] =
+	"id, ts, kind, record_id, op, rtype, workload, user, app, client_app, ip,"
+	" host, result, session, token, mailbox, access, client_info, detail, op_count,"
+	" flags, source, line, nmsgs, msgs";
+
+static int insert(struct ch_conn *conn, const char *db, const char *table, const char *cols, const char *p,
+		  size_t n, char **cause)
+{
+	if (!n)
+		return 0;
+	char *sql = xasprintf("INSERT INTO %s.%s (%s) FORMAT RowBinary", db, table, cols);
+	struct ch_req req = { .sql = sql, .write = true, .body = p, .body_len = n };
+	int r = ch_run(conn, &req, cause);
+	free(sql);
 	return r;
 }
 
+/* A batch's two INSERTs: raw first, so that an event in events always
+ * has its raw record (the lookups read raw). */
+static int send_bodies(struct flight *f, char **cause)
+{
+	if (insert(f->conn, f->db, "raw", "id, raw", f->raw, f->nraw, cause) < 0)
+		return -1;
+	return insert(f->conn, f->db, "events", ev_insert_cols, f->ev, f->nev, cause);
+}
+
+static void *sender(void *arg)
+{
+	struct flight *f = arg;
+	f->r = send_bodies(f, &f->err);
+	return NULL;
+}
+
 /* The batch's time span, before its events (store.c: create_spans). */
-static int insert_span(struct ch_load *ld, char **cause)
+static int insert_span(struct ch_load *ld, struct batch *bt, char **cause)
 {
 	int64_t lo = INT64_MAX, hi = INT64_MIN, n = 0;
-	for (size_t i = 0; i < ld->n; i++) {
-		if (ld->p[i].dup)
+	for (size_t i = 0; i < bt->n; i++) {
+		if (bt->p[i].dup)
 			continue;
-		lo = ld->p[i].ts < lo ? ld->p[i].ts : lo;
-		hi = ld->p[i].ts > hi ? ld->p[i].ts : hi;
+		lo = bt->p[i].ts < lo ? bt->p[i].ts : lo;
+		hi = bt->p[i].ts > hi ? bt->p[i].ts : hi;
 		n++;
 	}
 	if (!n || !ld->s->spans)
@@ -319,63 +395,91 @@ static int retry_seconds(void)
 	return e && *e ? atoi(e) : 20;
 }
 
-/* Send the batch; then commit the side file. */
-static int flush(struct ch_load *ld, char **cause)
+/* What comes before a batch's INSERTs: the lookup of its ids, the
+ * deletes of the copies it replaces, its span. */
+static int prepare(struct ch_load *ld, struct batch *bt, struct store_counts *also, char **cause)
 {
-	if (ld->error)
-		return fail(ld, cause);
-	int r = 0;
-	if (ld->n) {
-		char *err = NULL;
-		time_t until = time(NULL) + retry_seconds();
-		for (;;) {
+	if (ld->check_server && dedup_server(ld, bt, also, cause) < 0)
+		return -1;
+	if (delete_replaced(ld, bt, cause) < 0)
+		return -1;
+	return insert_span(ld, bt, cause);
+}
+
+static void flight_bodies(struct ch_load *ld, struct batch *bt)
+{
+	body_of(bt, &bt->rawbuf, 1, &bt->rawbody, &ld->f.raw, &ld->f.nraw);
+	body_of(bt, &bt->evbuf, 0, &bt->evbody, &ld->f.ev, &ld->f.nev);
+}
+
+/* Send bt on the calling thread, as long as the server cannot be reached
+ * and until has not passed (it may be restarting: look again before
+ * resending, the INSERT may have landed). err: the error of a try that
+ * failed already (freed), or NULL to try at once. */
+static int send_now(struct ch_load *ld, struct batch *bt, struct store_counts *also, time_t until, char *err,
+		    char **out)
+{
+	int r = err ? -1 : 0;
+	for (bool tried = err != NULL;; tried = true) {
+		if (tried) {
+			if (time(NULL) >= until || !strstr(err, "cannot reach"))
+				break;
+			ld->check_server = true;
+			for (size_t i = 0; i < bt->n; i++)
+				bt->p[i].checked = false;
+			bt->repl.n = 0;
+			sleep(1);
 			free(err);
 			err = NULL;
-			r = ld->check_server ? dedup_server(ld, &err) : 0;
-			if (r == 0)
-				r = delete_replaced(ld, &err);
-			if (r == 0)
-				r = insert_span(ld, &err);
-			if (r == 0)
-				r = insert(ld, "raw", "id, raw", &ld->rawbuf, 1, &err);
-			if (r == 0)
-				r = insert(ld, "events",
-					   "id, ts, kind, record_id, op, rtype, workload, user, app, client_app, ip,"
-					   " host, result, session, token, mailbox, access, client_info, detail, op_count,"
-					   " flags, source, line, nmsgs, msgs",
-					   &ld->evbuf, 0, &err);
-			if (r == 0 || time(NULL) >= until || !strstr(err, "cannot reach"))
-				break;
-			/* the server may be restarting: look again before
-			 * resending (the INSERT may have landed) */
-			ld->check_server = true;
-			for (size_t i = 0; i < ld->n; i++)
-				ld->p[i].checked = false;
-			ld->repl.n = 0;
-			sleep(1);
 		}
-		if (r < 0) {
-			ld->error = err;
-			if (ld->side_txn)
-				ch_side_rollback(ld->s->side);
-			ld->side_txn = false;
-			return fail(ld, cause);
+		r = prepare(ld, bt, also, &err);
+		if (r == 0) {
+			flight_bodies(ld, bt);
+			r = send_bodies(&ld->f, &err);
 		}
-		ld->check_server = true;
-		for (size_t i = 0; i < ld->n; i++) {
-			/* the times of what was inserted (new or a richer copy),
-			 * as the SQLite store counts them */
-			if (ld->p[i].dup && !ld->p[i].isnew)
-				continue;
-			if (ld->p[i].ts < ld->c.first_ts)
-				ld->c.first_ts = ld->p[i].ts;
-			if (ld->p[i].ts > ld->c.last_ts)
-				ld->c.last_ts = ld->p[i].ts;
-		}
+		if (r == 0)
+			break;
 	}
-	if (ld->source) {
-		if (side_begin(ld, cause) < 0 ||
-		    ch_side_source_counts(ld->s->side, ld->source, &ld->c, cause) < 0)
+	*out = err;
+	return r;
+}
+
+/* The times of what a batch inserts (new or a richer copy), as the
+ * SQLite store counts them. */
+static void count_times(struct ch_load *ld, const struct batch *bt)
+{
+	for (size_t i = 0; i < bt->n; i++) {
+		if (bt->p[i].dup && !bt->p[i].isnew)
+			continue;
+		if (bt->p[i].ts < ld->c.first_ts)
+			ld->c.first_ts = bt->p[i].ts;
+		if (bt->p[i].ts > ld->c.last_ts)
+			ld->c.last_ts = bt->p[i].ts;
+	}
+}
+
+static void batch_clear(struct batch *bt)
+{
+	bt->n = 0;
+	bt->repl.n = 0;
+	bt->again.n = 0;
+	bt->evbuf.n = bt->rawbuf.n = bt->ridbuf.n = 0;
+	bt->evbody.n = bt->rawbody.n = 0;
+	util_imap_free(&bt->inbatch);
+}
+
+/* Commit the side file: the source's counts c and whatever the batch
+ * (or the rejects after it) wrote there. */
+static int commit_side(struct ch_load *ld, const struct store_counts *c, int r, char **cause)
+{
+	if (r == 0 && ld->source) {
+		if (!ld->side_txn) {
+			if (ch_side_begin(ld->s->side, cause) < 0)
+				r = -1;
+			else
+				ld->side_txn = true;
+		}
+		if (r == 0 && ch_side_source_counts(ld->s->side, ld->source, c, cause) < 0)
 			r = -1;
 	}
 	if (ld->side_txn) {
@@ -385,14 +489,117 @@ static int flush(struct ch_load *ld, char **cause)
 			ch_side_rollback(ld->s->side);
 		ld->side_txn = false;
 	}
-	ld->n = 0;
-	ld->repl.n = 0;
-	ld->again.n = 0;
-	ld->evbuf.n = ld->rawbuf.n = ld->ridbuf.n = 0;
-	util_imap_free(&ld->inbatch);
-	if (r < 0 && !ld->error && cause && *cause)
-		ld->error = xstrdup(*cause);
 	return r;
+}
+
+static void stop(struct ch_load *ld, char *err)
+{
+	if (!ld->error)
+		ld->error = err ? err : xstrdup("load stopped");
+	else
+		free(err);
+	if (ld->side_txn)
+		ch_side_rollback(ld->s->side);
+	ld->side_txn = false;
+}
+
+/* Wait for the batch in flight; a server that could not be reached gets
+ * it again (send_now); then its side file's part commits. */
+static int finish(struct ch_load *ld, char **cause)
+{
+	struct batch *bt = ld->fly;
+	if (!bt)
+		return ld->error ? fail(ld, cause) : 0;
+	pthread_join(ld->f.th, NULL);
+	ld->fly = NULL;
+	char *err = ld->f.err;
+	ld->f.err = NULL;
+	int r = ld->f.r;
+	if (r < 0)
+		r = send_now(ld, bt, &bt->c, time(NULL) + retry_seconds(), err, &err);
+	if (r < 0) {
+		stop(ld, err);
+		batch_clear(bt);
+		return fail(ld, cause);
+	}
+	free(err);
+	err = NULL;
+	r = commit_side(ld, &bt->c, 0, &err);
+	batch_clear(bt);
+	if (r < 0) {
+		stop(ld, err);
+		return fail(ld, cause);
+	}
+	return 0;
+}
+
+/* Send the current batch: in flight (wait false: the sink goes on with
+ * the next one), or to the end with the side file committed. */
+static int flush(struct ch_load *ld, bool wait, char **cause)
+{
+	if (ld->error)
+		return fail(ld, cause);
+	struct batch *bt = ld->cur;
+	if (bt->n) {
+		/* the batch before is in first: the lookup must see it */
+		if (finish(ld, cause) < 0)
+			return -1;
+		char *err = NULL;
+		int r = prepare(ld, bt, NULL, &err);
+		bool flying = false;
+		if (r == 0) {
+			count_times(ld, bt);
+			ld->check_server = true;
+			bt->c = ld->c;
+			flight_bodies(ld, bt);
+			ld->f.r = 0;
+			ld->f.err = NULL;
+			flying = pthread_create(&ld->f.th, NULL, sender, &ld->f) == 0;
+			if (flying) {
+				ld->fly = bt;
+				ld->cur = bt == &ld->b[0] ? &ld->b[1] : &ld->b[0];
+			} else {
+				r = send_bodies(&ld->f, &err);
+			}
+		}
+		if (r < 0 && !flying) {
+			/* (times counted again after the retry: the same) */
+			r = send_now(ld, bt, NULL, time(NULL) + retry_seconds(), err, &err);
+			if (r == 0) {
+				count_times(ld, bt);
+				ld->check_server = true;
+			}
+		}
+		if (r < 0) {
+			stop(ld, err);
+			batch_clear(bt);
+			return fail(ld, cause);
+		}
+		free(err);
+		if (!flying) {
+			bt->c = ld->c;
+			ld->fly = NULL;
+			char *e2 = NULL;
+			r = commit_side(ld, &ld->c, 0, &e2);
+			batch_clear(bt);
+			if (r < 0) {
+				stop(ld, e2);
+				return fail(ld, cause);
+			}
+		}
+		if (!wait)
+			return 0;
+	}
+	if (finish(ld, cause) < 0)
+		return -1;
+	/* the counts as they are now (rejects and duplicates after the last
+	 * batch) */
+	char *err = NULL;
+	if (commit_side(ld, &ld->c, 0, &err) < 0) {
+		stop(ld, err);
+		return fail(ld, cause);
+	}
+	return 0;
 }
 
 static int sink_event(void *ctx, const struct event *ev, char **cause)
@@ -405,18 +612,19 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 	const char *rid = ev->record_id.p ? ev->record_id.p : "";
 	size_t rn = ev->record_id.p ? ev->record_id.n : 0;
 	int64_t id = ch_event_id(ev->kind, rid, rn, ld->s->opids ? &ev->op : NULL);
+	struct batch *bt = ld->cur;
 	/* within the batch */
 	for (;;) {
-		const int64_t *k = util_imap_get(&ld->inbatch, (uint64_t)id);
+		const int64_t *k = util_imap_get(&bt->inbatch, (uint64_t)id);
 		if (!k)
 			break;
-		struct pend *pe = &ld->p[*k - 1];
-		if (pe->kind == ev->kind && pe->rid_n == rn && !memcmp(ld->ridbuf.p + pe->rid, rid, rn)) {
+		struct pend *pe = &bt->p[*k - 1];
+		if (pe->kind == ev->kind && pe->rid_n == rn && !memcmp(bt->ridbuf.p + pe->rid, rid, rn)) {
 			ld->c.duplicates++;
 			if (pe->source == ld->source) {
 				/* the same export repeating itself */
-				util_ivec_push(&ld->again, (int64_t)(pe - ld->p));
-				util_ivec_push(&ld->again, (int64_t)ev->line);
+				util_ivec_push(&bt->again, (int64_t)(pe - bt->p));
+				util_ivec_push(&bt->again, (int64_t)ev->line);
 				return 0;
 			}
 			int rich = richness(ev);
@@ -440,8 +648,8 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 		if (!id)
 			id = 1;
 	}
-	ld->p = xgrow(ld->p, &ld->cap, ld->n + 1, sizeof *ld->p);
-	struct pend *pe = &ld->p[ld->n];
+	bt->p = xgrow(bt->p, &bt->cap, bt->n + 1, sizeof *bt->p);
+	struct pend *pe = &bt->p[bt->n];
 	*pe = (struct pend){ .id = id,
 			     .ts = ev->ts,
 			     .line = (int64_t)ev->line,
@@ -449,14 +657,14 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 			     .kind = ev->kind,
 			     .rich = richness(ev),
 			     .isnew = !replacing,
-			     .rid = ld->ridbuf.n,
+			     .rid = bt->ridbuf.n,
 			     .rid_n = rn,
-			     .ev = ld->evbuf.n,
-			     .raw = ld->rawbuf.n };
-	util_buf_add(&ld->ridbuf, rid, rn);
-	*util_imap_slot(&ld->inbatch, (uint64_t)id, 0, NULL) = (int64_t)ld->n + 1;
-	ld->n++;
-	struct util_buf *b = &ld->evbuf;
+			     .ev = bt->evbuf.n,
+			     .raw = bt->rawbuf.n };
+	util_buf_add(&bt->ridbuf, rid, rn);
+	*util_imap_slot(&bt->inbatch, (uint64_t)id, 0, NULL) = (int64_t)bt->n + 1;
+	bt->n++;
+	struct util_buf *b = &bt->evbuf;
 	ch_put_i64(b, id);
 	ch_put_i64(b, ev->ts);
 	ch_put_u8(b, (uint8_t)ev->kind);
@@ -489,11 +697,11 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 	} else {
 		ch_put_str(b, "", 0);
 	}
-	ch_put_i64(&ld->rawbuf, id);
-	ch_put_str(&ld->rawbuf, ev->raw.p ? ev->raw.p : "", ev->raw.p ? ev->raw.n : 0);
+	ch_put_i64(&bt->rawbuf, id);
+	ch_put_str(&bt->rawbuf, ev->raw.p ? ev->raw.p : "", ev->raw.p ? ev->raw.n : 0);
 	ld->c.events++;
-	if (ld->n >= ld->batch || ld->rawbuf.n >= RAW_MAX)
-		return flush(ld, cause);
+	if (bt->n >= ld->batch || bt->rawbuf.n >= RAW_MAX)
+		return flush(ld, false, cause);
 	return 0;
 }
 
@@ -539,6 +747,9 @@ struct store_load *ch_load_begin(struct store *st, char **cause)
 	struct ch_load *ld = xcalloc(1, sizeof *ld);
 	ld->base.st = st;
 	ld->s = s;
+	ld->cur = &ld->b[0];
+	ld->f.conn = ch_conn_new(&s->url);
+	ld->f.db = s->url.db;
 	ld->batch = 100000;
 	const char *e = getenv("AUDITSCOPE_CH_BATCH"); /* a knob for tests */
 	if (e && atoi(e) > 0)
@@ -552,6 +763,7 @@ struct store_load *ch_load_begin(struct store *st, char **cause)
 	ld->check_server = r < 0 || atoll(util_buf_str(&out)) > 0;
 	util_buf_free(&out);
 	if (r < 0) {
+		ch_conn_free(ld->f.conn);
 		free(ld);
 		return NULL;
 	}
@@ -571,7 +783,7 @@ void ch_load_set_ridmap_max(struct store_load *base, size_t n)
 
 int ch_load_sync(struct store_load *base, char **cause)
 {
-	return flush(LD(base), cause);
+	return flush(LD(base), true, cause);
 }
 
 void ch_load_counts(struct store_load *base, struct store_counts *out)
@@ -582,7 +794,7 @@ void ch_load_counts(struct store_load *base, struct store_counts *out)
 int ch_load_source(struct store_load *base, const char *path, int64_t bytes, char **cause)
 {
 	struct ch_load *ld = LD(base);
-	if (flush(ld, cause) < 0)
+	if (flush(ld, true, cause) < 0)
 		return -1;
 	reset_counts(ld);
 	return ch_side_source_new(ld->s->side, path, bytes, &ld->source, cause);
@@ -598,7 +810,7 @@ int ch_load_source_end(struct store_load *base, const char *sha256, const char *
 {
 	struct ch_load *ld = LD(base);
 	/* a source that failed still gets its status, whatever the batch did */
-	int r = flush(ld, cause);
+	int r = flush(ld, true, cause);
 	char *c2 = NULL;
 	if (ch_side_source_end(ld->s->side, ld->source, sha256, format, encoding,
 			       r < 0 && !strncmp(status, "complete", 8) ? "interrupted" : status, warning,
@@ -612,15 +824,25 @@ int ch_load_source_end(struct store_load *base, const char *sha256, const char *
 
 static void load_free(struct ch_load *ld)
 {
+	if (ld->fly) {
+		pthread_join(ld->f.th, NULL);
+		free(ld->f.err);
+	}
 	if (ld->side_txn)
 		ch_side_rollback(ld->s->side);
-	util_buf_free(&ld->evbuf);
-	util_buf_free(&ld->rawbuf);
-	util_buf_free(&ld->ridbuf);
-	util_imap_free(&ld->inbatch);
-	util_ivec_free(&ld->repl);
-	util_ivec_free(&ld->again);
-	free(ld->p);
+	for (size_t i = 0; i < 2; i++) {
+		struct batch *bt = &ld->b[i];
+		util_buf_free(&bt->evbuf);
+		util_buf_free(&bt->rawbuf);
+		util_buf_free(&bt->ridbuf);
+		util_buf_free(&bt->evbody);
+		util_buf_free(&bt->rawbody);
+		util_imap_free(&bt->inbatch);
+		util_ivec_free(&bt->repl);
+		util_ivec_free(&bt->again);
+		free(bt->p);
+	}
+	ch_conn_free(ld->f.conn);
 	free(ld->error);
 	free(ld);
 }
@@ -648,7 +870,7 @@ static void wait_mutations(struct ch_load *ld)
 int ch_load_end(struct store_load *base, char **cause)
 {
 	struct ch_load *ld = LD(base);
-	int r = flush(ld, cause);
+	int r = flush(ld, true, cause);
 	if (ld->mutated)
 		wait_mutations(ld);
 	/* the kept stacks, dropped when copies were replaced (this load or
@@ -667,6 +889,6 @@ void ch_load_abort(struct store_load *base)
 		return;
 	/* keep what was read: one more batch */
 	if (!ld->error)
-		flush(ld, NULL);
+		flush(ld, true, NULL);
 	load_free(ld);
 }
