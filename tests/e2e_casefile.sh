@@ -89,6 +89,36 @@ to7 "$old"
 is "schema 7 -> 8: load converts it, saying so" "$(head -1 "$t/err")" \
 	"auditscope: $old: converting the case from schema 7 to schema 8 (once; the file is rewritten and older auditscope versions will not open it)"
 
+# the interface converts too: the line on its terminal before it starts
+# (kept in the terminal's scrollback), and on its status line
+if command -v tmux > /dev/null; then
+	cp "$c" "$old"
+	to7 "$old"
+	sock="auditscope-casefile-$$"
+	tm() { tmux -L "$sock" -f /dev/null "$@"; }
+	tm new-session -d -x 200 -y 30 \
+		"env TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=1 '$bin' '$old' 2> '$t/tui.err'; echo \$? > '$t/tui.rc'"
+	for _ in $(seq 100); do
+		tm capture-pane -p -t 0 > "$t/screen" 2> /dev/null
+		grep -q "converted from schema 7" "$t/screen" && break
+		sleep 0.1
+	done
+	has "schema 7 -> 8: the interface's status line says it converted the case" "$(cat "$t/screen")" \
+		"$old: converted from schema 7 to schema 8 (the file was rewritten)"
+	tm send-keys -t 0 q
+	for _ in $(seq 100); do
+		[ -s "$t/tui.rc" ] && break
+		sleep 0.1
+	done
+	tm kill-server > /dev/null 2>&1
+	is "schema 7 -> 8: the interface quits with status 0" "$(cat "$t/tui.rc" 2> /dev/null)" 0
+	is "schema 7 -> 8: the interface said so on stderr before it started" "$(head -1 "$t/tui.err")" \
+		"auditscope: $old: converting the case from schema 7 to schema 8 (once; the file is rewritten and older auditscope versions will not open it)"
+	is "schema 7 -> 8: the interface converted it" "$(sqlite3 "$old" "PRAGMA user_version")" 8
+else
+	echo "skip - the interface converting a case: tmux is not installed"
+fi
+
 # ---- README's sqlite3 queries for record ids, run as written there ----
 # (the plain sqlite3 shell has no rid_text(): the README gives queries
 # that need none; taken from README.md so that they cannot drift)

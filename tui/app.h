@@ -27,8 +27,10 @@ struct knownapps;
 
 /* Run the interface on the open case st (case_path names it in errors)
  * until the user quits; returns the exit status (0, or 1 with the error
- * printed on stderr). st stays the caller's. */
-int tui_run(struct store *st, const char *case_path);
+ * printed on stderr). notice (or NULL): what opening the case did that
+ * the responder must know (its conversion to a newer schema), on the
+ * status line at the start. st stays the caller's. */
+int tui_run(struct store *st, const char *case_path, const char *notice);
 
 /* An interface over an open case (st stays the caller's). */
 struct app *app_new(struct store *st);

@@ -55,7 +55,7 @@ static void say(const char *fmt, ...)
 	free(m);
 }
 
-int tui_run(struct store *st, const char *case_path)
+int tui_run(struct store *st, const char *case_path, const char *notice)
 {
 	SCREEN *scr = newterm(NULL, stdout, stdin);
 	if (!scr) {
@@ -100,6 +100,8 @@ int tui_run(struct store *st, const char *case_path)
 		rc = 1;
 		goto out;
 	}
+	if (notice)
+		app_message(a, "%s", notice);
 	app_draw(a);
 	while (!app_done(a) && !got_signal) {
 		int key;

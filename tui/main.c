@@ -13,6 +13,19 @@
 #include "app.h"
 #include "cli/cli.h"
 #include "store.h"
+#include "xalloc.h"
+
+/* An older case converted as the interface opens it: said on stderr
+ * before the conversion (the command line's line), and kept for the
+ * interface's status line (ctx: char **, the caller frees). */
+static void schema_news(void *ctx, const char *path, int from, int to, bool converting)
+{
+	cli_schema_news(NULL, path, from, to, converting);
+	char **notice = ctx;
+	free(*notice);
+	*notice = xasprintf("%s: converted from schema %d to schema %d (the file was rewritten)", path, from,
+			    to);
+}
 
 /* The terminal interface on the case at path: main opens the case, so
  * that the interface needs nothing of the command line. */
@@ -27,13 +40,15 @@ static int open_interface(const char *path)
 	struct store *st = NULL;
 	char *cause = NULL;
 	bool told = false;
-	while (store_open_cb(path, 0, cli_schema_news, NULL, &st, &cause) < 0) {
+	char *notice = NULL;
+	while (store_open_cb(path, 0, schema_news, &notice, &st, &cause) < 0) {
 		/* a load can hold the case longer than the open waits (its
 		 * last index builds on a big case): wait for it, saying so,
 		 * rather than give up on a case that is only busy */
 		if (!store_path_load_running(path)) {
 			cli_error("%s", cause ? cause : path);
 			free(cause);
+			free(notice);
 			return 1;
 		}
 		if (!told)
@@ -47,10 +62,12 @@ static int open_interface(const char *path)
 	if (!store_load_running(st) && store_ensure_indexes(st, &cause) < 0) {
 		cli_error("%s", cause ? cause : path);
 		free(cause);
+		free(notice);
 		store_close(st);
 		return 1;
 	}
-	int rc = tui_run(st, path);
+	int rc = tui_run(st, path, notice);
+	free(notice);
 	store_close(st);
 	return rc;
 }
