@@ -5,16 +5,7 @@
 # only reads, which says how to convert it; the first command that
 # writes converts it and says so in one line on stderr naming the file
 # and both versions. Prints "ok - ..." / "not ok - ..." lines.
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
-bin=$(cd "$BUILD" && pwd)/auditscope
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-ok() { echo "ok - $1"; }
-nok() { echo "not ok - $1${2:+ ($2)}"; }
-is() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi; }
-has() { case "$2" in *"$3"*) ok "$1" ;; *) nok "$1" "'$2' lacks '$3'" ;; esac; }
+. "$(dirname "$0")/e2e_lib.sh"
 command -v sqlite3 > /dev/null || { nok "the sqlite3 shell is needed (sqlite3 in DEB_PKGS)"; exit 1; }
 
 guid=0a1b2c3d-4e5f-6789-abcd-ef0123456789
@@ -78,7 +69,7 @@ is "schema 7 -> 8: the old bookmark and the new ones on their events" \
 	"$("$bin" query "$old" marked --format csv 2>/dev/null | tail -n +2 | cut -d, -f2 | sort | tr '\n' ' ')" \
 	"0a1b2c3d-4e5f-6789-abcd-ef0123456789 11111111-2222-3333-4444-555555555555 ABC-not-a-guid "
 "$bin" info "$old" > /dev/null 2>"$t/err"
-is "schema 8: a reader says nothing more" "$(cat "$t/err")" ""
+empty "schema 8: a reader says nothing more" "$(cat "$t/err")"
 "$bin" mark "$old" "user=bob@contoso.com" > /dev/null 2>"$t/err"
 is "schema 8: a writer says nothing more" "$(grep -c schema "$t/err")" 0
 
@@ -96,6 +87,7 @@ if command -v tmux > /dev/null; then
 	to7 "$old"
 	sock="auditscope-casefile-$$"
 	tm() { tmux -L "$sock" -f /dev/null "$@"; }
+	e2e_cleanup() { tm kill-server > /dev/null 2>&1; }
 	tm new-session -d -x 200 -y 30 \
 		"env TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=1 '$bin' '$old' 2> '$t/tui.err'; echo \$? > '$t/tui.rc'"
 	for _ in $(seq 100); do

@@ -2,18 +2,7 @@
 # End-to-end: the command line as a whole: every listing command's CSV is
 # formula-safe through the one writer export uses (core/csvout.h has the
 # rule). Prints "ok - ..." / "not ok - ..." lines (tests/run.sh counts them).
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
-B=$(cd "$BUILD" && pwd)
-bin=$B/auditscope
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-ok() { echo "ok - $1"; }
-nok() { echo "not ok - $1${2:+ ($2)}"; }
-is() { # is NAME GOT WANT (an empty WANT is a broken test, not a pass)
-	if [ -n "$3" ] && [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi
-}
+. "$(dirname "$0")/e2e_lib.sh"
 # the first row's cell NAME of the CSV on stdin (sqlite3 reads the CSV)
 cell() { cat > "$t/c.csv"; sqlite3 :memory: ".import --csv $t/c.csv x" "SELECT \"$1\" FROM x ${2:-} LIMIT 1"; }
 

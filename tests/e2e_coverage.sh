@@ -2,21 +2,8 @@
 # End-to-end: `auditscope coverage` on the real exports (skipped when
 # ../shared/realdata is absent) and on a generated bundle (the throttled
 # mailbox from its manifest). Prints "ok - ..." / "not ok - ..." lines.
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
-B=$(cd "$BUILD" && pwd)
-bin=$B/auditscope
-gen=$B/auditgen
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-ok() { echo "ok - $1"; }
-nok() { echo "not ok - $1${2:+ ($2)}"; }
-is() { # is NAME GOT WANT (an empty WANT is a broken test, not a pass)
-	if [ -n "$3" ] && [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi
-}
+. "$(dirname "$0")/e2e_lib.sh"
 
-rd=${AUDITSCOPE_REALDATA:-../shared/realdata}
 if [ -d "$rd" ]; then
 	c=$t/real.case
 	"$bin" load -q "$c" "$rd/search-unifiedauditlog-export.csv" "$rd/entra-interactive-signins.csv" >/dev/null 2>&1

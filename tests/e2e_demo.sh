@@ -6,23 +6,14 @@
 # cleanly on q. The demo's files go to a folder of the test's own (the
 # binaries linked there), never over build/demo.case.
 # Prints "ok - ..." / "not ok - ..." / "skip - ..." lines.
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
-B=$(cd "$BUILD" && pwd)
+. "$(dirname "$0")/e2e_lib.sh"
 if ! command -v tmux > /dev/null; then
 	echo "skip - make demo: tmux is not installed"
 	exit 0
 fi
-t=$(mktemp -d)
 sock="auditscope-demo-$$"
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() {
-	tm kill-server > /dev/null 2>&1
-	rm -rf "$t"
-}
-trap cleanup EXIT
-ok() { echo "ok - $1"; }
+e2e_cleanup() { tm kill-server > /dev/null 2>&1; }
 notok() {
 	echo "not ok - $1"
 	[ -n "${2:-}" ] && sed 's/^/#   /' "$2"

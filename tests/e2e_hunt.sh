@@ -4,19 +4,7 @@
 # its manifest), on hostile text, and on the real exports in
 # ../shared/realdata (skipped when absent). Prints "ok - ..." /
 # "not ok - ..." / "skip - ..." lines (tests/run.sh counts them).
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
-B=$(cd "$BUILD" && pwd)
-bin=$B/auditscope
-gen=$B/auditgen
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-ok() { echo "ok - $1"; }
-nok() { echo "not ok - $1${2:+ ($2)}"; }
-is() { # is NAME GOT WANT (an empty WANT is a broken test, not a pass)
-	if [ -n "$3" ] && [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi
-}
+. "$(dirname "$0")/e2e_lib.sh"
 # status NAME WANT COMMAND...: the exit status of COMMAND
 status() {
 	local name=$1 want=$2

@@ -5,16 +5,7 @@
 # session a UserLoggedIn names in DeviceProperties is its session; an app
 # that signs in with a display name is named, and `apps` says from where.
 # Prints "ok - ..." / "not ok - ..." / "skip - ..." lines.
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
-bin=$(cd "$BUILD" && pwd)/auditscope
-rd=${AUDITSCOPE_REALDATA:-../shared/realdata}
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-ok() { echo "ok - $1"; }
-nok() { echo "not ok - $1${2:+ ($2)}"; }
-is() { if [ -n "$3" ] && [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi; }
+. "$(dirname "$0")/e2e_lib.sh"
 if [ ! -d "$rd" ]; then
 	echo "skip - ../shared/realdata is absent"
 	exit 0

@@ -5,19 +5,7 @@
 # manifest). Expected values are computed independently with the sqlite3
 # shell where they are not facts of the files. Prints "ok - ..." /
 # "not ok - ..." / "skip - ..." lines (tests/run.sh counts them).
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
-B=$(cd "$BUILD" && pwd)
-bin=$B/auditscope
-gen=$B/auditgen
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-ok() { echo "ok - $1"; }
-nok() { echo "not ok - $1${2:+ ($2)}"; }
-is() { # is NAME GOT WANT (an empty WANT is a broken test, not a pass)
-	if [ -n "$3" ] && [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi
-}
+. "$(dirname "$0")/e2e_lib.sh"
 sql() { sqlite3 "$1" "$2"; }
 # the number of JSON Lines in file $1 if every line is valid JSON, else "invalid"
 jsonl_count() {
@@ -25,7 +13,6 @@ jsonl_count() {
 	  FROM (SELECT '[' || rtrim(replace(CAST(readfile('$1') AS TEXT), char(10), ','), ',') || ']' AS j)"
 }
 
-rd=${AUDITSCOPE_REALDATA:-../shared/realdata}
 if [ -d "$rd" ]; then
 	c=$t/real.case
 	"$bin" load -q "$c" "$rd/purview-portal-export.csv" >/dev/null 2>&1

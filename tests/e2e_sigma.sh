@@ -5,18 +5,8 @@
 # summary counts and names what is unsupported, --mark tags the hits, and
 # a folder of broken rules fails rule by rule. Prints "ok - ..." /
 # "not ok - ..." / "skip - ..." lines (tests/run.sh counts them).
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
-B=$(cd "$BUILD" && pwd)
-bin=$B/auditscope
-gen=$B/auditgen
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-ok() { echo "ok - $1"; }
-nok() { echo "not ok - $1${2:+ ($2)}"; }
-is() { if [ -n "$3" ] && [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi; }
-has() { if grep -qF -- "$3" "$2"; then ok "$1"; else nok "$1" "'$3' not in $2"; fi; }
+. "$(dirname "$0")/e2e_lib.sh"
+has() { if grep -qF -- "$3" "$2"; then ok "$1"; else nok "$1" "'$3' not in $2"; fi; } # in a file
 m() { python3 -c "import json,sys; d=json.load(open('$t/manifest.json')); print($1)"; }
 
 "$gen" --bundle "$t/bundle" >/dev/null
