@@ -17,6 +17,7 @@ EOF
 c=$t/c.case
 "$bin" load -q "$c" "$t/ual.json" > /dev/null 2>&1 || nok "load"
 "$bin" mark "$c" "user=alice@contoso.com" --note "seen it" > /dev/null 2>&1 || nok "mark"
+cur=$(sqlite3 "$c" "PRAGMA user_version") # this version's schema
 
 # ---- a schema-7 case ----
 # Schema 7 kept a GUID record id as its 16 bytes (a blob, no marker) and
@@ -49,7 +50,7 @@ for r in "${readers[@]}"; do
 	err=$(cat "$t/err")
 	is "schema 7, read-only: '${r%% *}${r#* $old}' succeeds" "$rc" 0
 	is "schema 7, read-only: '${r%% *}${r#* $old}' says once how to convert, naming the file" \
-		"$(grep -c "auditscope: $old: a schema 7 case, read as it is (not converted); the interface, load, mark or notes import converts it to schema 8" <<<"$err")" 1
+		"$(grep -c "auditscope: $old: a schema 7 case, read as it is (not converted); the interface, load, mark or notes import converts it to schema $cur" <<<"$err")" 1
 done
 is "schema 7, read-only: the marked GUID event is read as it is" "$("$bin" query "$old" marked --format csv 2>/dev/null | tail -n +2 | cut -d, -f2)" "$guid"
 is "schema 7, read-only: every record id reads back" \
@@ -61,24 +62,24 @@ is "schema 7, read-only: still schema 7" "$(sqlite3 "$old" "PRAGMA user_version"
 
 # the first command that writes converts it, and says so first
 "$bin" mark "$old" "user=bob@contoso.com" > /dev/null 2>"$t/err"
-is "schema 7 -> 8: mark converts it, saying so in one line naming the file and the versions" "$(cat "$t/err")" \
-	"auditscope: $old: converting the case from schema 7 to schema 8 (once; the file is rewritten and older auditscope versions will not open it)"
-is "schema 7 -> 8: now schema 8, GUIDs in 17 bytes" \
-	"$(sqlite3 "$old" "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM events WHERE length(CAST(record_id AS BLOB)) = 17 AND substr(record_id, 1, 1) = char(1))")" "8|2"
-is "schema 7 -> 8: the old bookmark and the new ones on their events" \
+is "schema 7 -> $cur: mark converts it, saying so in one line naming the file and the versions" "$(cat "$t/err")" \
+	"auditscope: $old: converting the case from schema 7 to schema $cur (once; the file is rewritten and older auditscope versions will not open it)"
+is "schema 7 -> $cur: GUIDs in 17 bytes" \
+	"$(sqlite3 "$old" "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM events WHERE length(CAST(record_id AS BLOB)) = 17 AND substr(record_id, 1, 1) = char(1))")" "$cur|2"
+is "schema 7 -> $cur: the old bookmark and the new ones on their events" \
 	"$("$bin" query "$old" marked --format csv 2>/dev/null | tail -n +2 | cut -d, -f2 | sort | tr '\n' ' ')" \
 	"0a1b2c3d-4e5f-6789-abcd-ef0123456789 11111111-2222-3333-4444-555555555555 ABC-not-a-guid "
 "$bin" info "$old" > /dev/null 2>"$t/err"
-empty "schema 8: a reader says nothing more" "$(cat "$t/err")"
+empty "schema $cur: a reader says nothing more" "$(cat "$t/err")"
 "$bin" mark "$old" "user=bob@contoso.com" > /dev/null 2>"$t/err"
-is "schema 8: a writer says nothing more" "$(grep -c schema "$t/err")" 0
+is "schema $cur: a writer says nothing more" "$(grep -c schema "$t/err")" 0
 
 # a load converts too (its own line, before the load's output)
 cp "$c" "$old"
 to7 "$old"
 "$bin" load -q "$old" "$t/ual.json" > /dev/null 2>"$t/err"
-is "schema 7 -> 8: load converts it, saying so" "$(head -1 "$t/err")" \
-	"auditscope: $old: converting the case from schema 7 to schema 8 (once; the file is rewritten and older auditscope versions will not open it)"
+is "schema 7 -> $cur: load converts it, saying so" "$(head -1 "$t/err")" \
+	"auditscope: $old: converting the case from schema 7 to schema $cur (once; the file is rewritten and older auditscope versions will not open it)"
 
 # the interface converts too: the line on its terminal before it starts
 # (kept in the terminal's scrollback), and on its status line
@@ -95,18 +96,18 @@ if command -v tmux > /dev/null; then
 		grep -q "converted from schema 7" "$t/screen" && break
 		sleep 0.1
 	done
-	has "schema 7 -> 8: the interface's status line says it converted the case" "$(cat "$t/screen")" \
-		"$old: converted from schema 7 to schema 8 (the file was rewritten)"
+	has "schema 7 -> $cur: the interface's status line says it converted the case" "$(cat "$t/screen")" \
+		"$old: converted from schema 7 to schema $cur (the file was rewritten)"
 	tm send-keys -t 0 q
 	for _ in $(seq 100); do
 		[ -s "$t/tui.rc" ] && break
 		sleep 0.1
 	done
 	tm kill-server > /dev/null 2>&1
-	is "schema 7 -> 8: the interface quits with status 0" "$(cat "$t/tui.rc" 2> /dev/null)" 0
-	is "schema 7 -> 8: the interface said so on stderr before it started" "$(head -1 "$t/tui.err")" \
-		"auditscope: $old: converting the case from schema 7 to schema 8 (once; the file is rewritten and older auditscope versions will not open it)"
-	is "schema 7 -> 8: the interface converted it" "$(sqlite3 "$old" "PRAGMA user_version")" 8
+	is "schema 7 -> $cur: the interface quits with status 0" "$(cat "$t/tui.rc" 2> /dev/null)" 0
+	is "schema 7 -> $cur: the interface said so on stderr before it started" "$(head -1 "$t/tui.err")" \
+		"auditscope: $old: converting the case from schema 7 to schema $cur (once; the file is rewritten and older auditscope versions will not open it)"
+	is "schema 7 -> $cur: the interface converted it" "$(sqlite3 "$old" "PRAGMA user_version")" "$cur"
 else
 	echo "skip - the interface converting a case: tmux is not installed"
 fi
