@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <zstd.h>
 
 #include "annot.h"
 #include "ingest.h"
@@ -868,12 +869,13 @@ static int event_msgs(struct store *st, int64_t id, char *first, size_t cap)
 }
 
 /*
- * Message lists are kept in compressed blocks (msgblocks, schema 6): each
- * event's list reads back through store_event_messages, the messages
- * view and the summary, across a long run of events without messages. A
- * case of schema 5 (msglists, one row an event) reads the same read-only,
- * is migrated on its first writable open, and a load into it adds blocks
- * beside its rows: both read.
+ * Message lists are kept in the raw blocks beside their records (schema
+ * 9; msgblocks of their own before): each event's list reads back
+ * through store_event_messages, the messages view and the summary,
+ * across a long run of events without messages. A case of schema 5
+ * (msglists, one row an event) reads the same read-only, is migrated on
+ * its first writable open, and a load into it adds blocks beside its
+ * rows: both read.
  */
 static void test_message_blocks(void **state)
 {
@@ -893,9 +895,8 @@ static void test_message_blocks(void **state)
 	for (int i = 0; i < N; i++)
 		want += i % 3 != 0 && !(i >= GAP_FROM && i < GAP_TO);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM msglists"), 0);
-	assert_int_equal(scalar(st, "SELECT sum(msgs) FROM msgblocks"), want);
-	/* the run without messages ends a block: none spans it */
-	assert_int_equal(scalar(st, "SELECT count(*) FROM msgblocks WHERE id <= 1500 AND id + n > 1500"), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM msgblocks"), 0);
+	assert_int_equal(scalar(st, "SELECT sum(msgs) FROM rawmsgs"), want);
 	assert_int_equal(summary_messages(st), want);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), want);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM messages WHERE msgid = '<m6500@x>' AND event = 6501"),
@@ -915,7 +916,7 @@ static void test_message_blocks(void **state)
 				      "BEGIN;"
 				      "INSERT INTO msglists SELECT id, json_array_length(msg_items(id)), msg_items(id)"
 				      "  FROM events WHERE msg_items(id) IS NOT NULL;"
-				      "DROP TABLE msgblocks; DROP VIEW messages;"
+				      "DROP TABLE msgblocks; DROP TABLE rawmsgs; DROP VIEW messages;"
 				      "CREATE VIEW messages(event, seq, folder, msgid, size) AS"
 				      "  SELECT l.event, CAST(j.key AS INTEGER), j.value->>0, j.value->>1, j.value->>2"
 				      "  FROM msglists l, json_each(l.items) j;"
@@ -931,11 +932,11 @@ static void test_message_blocks(void **state)
 	assert_string_equal(mid, "<m6998@x>");
 	store_close(st);
 	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
-	assert_int_equal(scalar(st, "PRAGMA user_version"), 8);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 9);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), want);
 	load_n(st, "b.json", N, N + 1000, raws); /* 1000 new events, each with a message */
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N + 1000);
-	assert_int_equal(scalar(st, "SELECT sum(msgs) FROM msgblocks"), 1000);
+	assert_int_equal(scalar(st, "SELECT sum(msgs) FROM rawmsgs"), 1000);
 	assert_int_equal(summary_messages(st), want + 1000);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), want + 1000);
 	assert_int_equal(event_msgs(st, 2, mid, sizeof mid), 1);
@@ -983,6 +984,104 @@ static void test_message_blocks_replaced(void **state)
 	assert_string_equal(mid, "<m299@x>");
 	store_close(st);
 	raws_free(raws, N);
+}
+
+/*
+ * A case of schema 6 to 8 kept its lists in message blocks of their own
+ * (msgblocks, made here by hand as those loads did): they read as before,
+ * read-only and once converted to 9, beside the lists a later load puts
+ * in its raw blocks; a richer copy of an old event takes its messages
+ * off the old block's count.
+ */
+static void test_message_blocks_of_schema_8(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 300, NEW = 100, RICH = 30 };
+	char **raws = raws_new(N + NEW);
+	struct store *st;
+	char *cause = NULL;
+	char mid[128];
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	source_msgs(ld, "a.json", raws, 0, N, 0, N, false); /* no lists */
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM rawmsgs"), 0);
+	/* the lists of events 1..N as a schema-8 load wrote them: entries,
+	 * n+1 offsets, n; record i (event i + 1) has "<o%d@x>" when i % 3 */
+	size_t cap = (size_t)N * 64 + 4 * (N + 2), len = 0;
+	char *blk = malloc(cap);
+	assert_non_null(blk);
+	uint32_t offs[N + 1];
+	int64_t want = 0;
+	for (int i = 0; i < N; i++) {
+		offs[i] = (uint32_t)len;
+		if (i % 3) {
+			len += (size_t)snprintf(blk + len, cap - len, "[[\"\\\\Old\",\"<o%d@x>\",10]]", i);
+			want++;
+		}
+	}
+	offs[N] = (uint32_t)len;
+	for (int i = 0; i <= N; i++)
+		put_u32(blk + len + 4 * (size_t)i, offs[i]);
+	put_u32(blk + len + 4 * (N + 1), N);
+	len += 4 * (N + 2);
+	size_t bound = ZSTD_compressBound(len);
+	char *z = malloc(bound);
+	assert_non_null(z);
+	size_t zn = ZSTD_compress(z, bound, blk, len, 1);
+	assert_false(ZSTD_isError(zn));
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "INSERT INTO msgblocks(id, n, msgs, data) VALUES(1, ?, ?, ?)",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int(q, 1, N);
+	sqlite3_bind_int64(q, 2, want);
+	sqlite3_bind_blob(q, 3, z, (int)zn, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+	sqlite3_finalize(q);
+	free(z);
+	free(blk);
+	assert_int_equal(sqlite3_exec(store_db(st), "DROP TABLE rawmsgs; PRAGMA user_version=8;", NULL, NULL, NULL),
+			 SQLITE_OK);
+	store_close(st);
+
+	assert_int_equal(store_open(f->path, STORE_READONLY, &st, &cause), 0);
+	assert_int_equal(summary_messages(st), want);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), want);
+	assert_int_equal(event_msgs(st, 3, mid, sizeof mid), 1);
+	assert_string_equal(mid, "<o2@x>");
+	assert_int_equal(event_msgs(st, 4, mid, sizeof mid), 0);
+	store_close(st);
+
+	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 9);
+	load_n(st, "b.json", N, N + NEW, raws); /* each with one message */
+	assert_int_equal(scalar(st, "SELECT sum(msgs) FROM rawmsgs"), NEW);
+	assert_int_equal(summary_messages(st), want + NEW);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), want + NEW);
+	assert_int_equal(event_msgs(st, 3, mid, sizeof mid), 1);
+	assert_string_equal(mid, "<o2@x>");
+	assert_int_equal(event_msgs(st, N + NEW, mid, sizeof mid), 1);
+	assert_string_equal(mid, "<m@x>");
+	/* richer copies of records 0..RICH-1, each with its own list now */
+	ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	source_msgs(ld, "c.json", raws, 0, RICH, N, N, true);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	int64_t moved = 0; /* old lists gone with their events, as many new */
+	for (int i = 0; i < RICH; i++)
+		moved += i % 3 != 0;
+	assert_int_equal(scalar(st, "SELECT sum(msgs) FROM msgblocks"), want - moved);
+	assert_int_equal(scalar(st, "SELECT sum(msgs) FROM rawmsgs"), NEW + moved);
+	assert_int_equal(summary_messages(st), want + NEW);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), want + NEW);
+	int64_t id = scalar(st, "SELECT id FROM events WHERE record_id = 'id-000002'");
+	assert_true(id > N + NEW);
+	assert_int_equal(event_msgs(st, id, mid, sizeof mid), 1);
+	assert_string_equal(mid, "<m2@x>");
+	store_close(st);
+	raws_free(raws, N + NEW);
 }
 
 /* A richer copy replacing the last event of the case, first of its raw
@@ -1083,6 +1182,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_message_list_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_blocks_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_message_blocks_of_schema_8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_last_event, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

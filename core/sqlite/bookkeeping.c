@@ -18,13 +18,15 @@ int sqlite_summary(struct store *st, struct store_summary *sum, char **cause)
 	memset(sum, 0, sizeof *sum);
 	sum->first_ts = INT64_MAX;
 	sum->last_ts = INT64_MIN;
-	/* messages: in msgblocks from schema 6, in msglists before */
+	/* messages: in the raw blocks from schema 9, msgblocks from 6, in
+	 * msglists before */
 	char *sql = xasprintf("SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sources),"
 			      " (SELECT total(records) FROM sources), (SELECT total(duplicates) FROM sources),"
-			      " (SELECT count(*) FROM rejects), (SELECT total(n) FROM msglists)%s,"
+			      " (SELECT count(*) FROM rejects), (SELECT total(n) FROM msglists)%s%s,"
 			      " (SELECT min(ts) FROM events), (SELECT max(ts) FROM events),"
 			      " (SELECT count(*) FROM rejects WHERE reason GLOB 'conflict:*')",
-			      SQ(st)->msg_blocks ? " + (SELECT total(msgs) FROM msgblocks)" : "");
+			      SQ(st)->msg_blocks ? " + (SELECT total(msgs) FROM msgblocks)" : "",
+			      SQ(st)->raw_lists ? " + (SELECT total(msgs) FROM rawmsgs)" : "");
 	int pr = sqlite3_prepare_v2(SQ(st)->db, sql, -1, &q, NULL);
 	free(sql);
 	if (pr != SQLITE_OK)

@@ -147,7 +147,7 @@ static void load_free(struct sqlite_load *ld)
 	sqlite3_finalize(ld->upd_seen);
 	load_ridmap_free(&ld->rids);
 	sqlite3_finalize(ld->ins_blk);
-	sqlite3_finalize(ld->ins_mblk);
+	sqlite3_finalize(ld->ins_rmsg);
 	sqlite3_finalize(ld->ins_val);
 	sqlite3_finalize(ld->sel_val);
 	sqlite3_finalize(ld->ins_rej);
@@ -158,7 +158,6 @@ static void load_free(struct sqlite_load *ld)
 	load_intern_free(&ld->in[1]);
 	ZSTD_freeCCtx(ld->cctx);
 	load_blkbuf_free(&ld->rawb);
-	load_blkbuf_free(&ld->msgb);
 	stop_ckpt(ld);
 	free(ld->error);
 	free(ld->source_path);
@@ -322,7 +321,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 		    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		    cause) < 0 ||
 	    prepare(ld, &ld->ins_blk, "INSERT INTO rawblocks(id, n, data) VALUES(?,?,?)", cause) < 0 ||
-	    prepare(ld, &ld->ins_mblk, "INSERT INTO msgblocks(id, n, msgs, data) VALUES(?,?,?,?)", cause) < 0 ||
+	    prepare(ld, &ld->ins_rmsg, "INSERT INTO rawmsgs(id, msgs) VALUES(?,?)", cause) < 0 ||
 	    prepare(ld, &ld->ins_val, "INSERT INTO vals(v, h) VALUES(?1, ?2)", cause) < 0 ||
 	    prepare(ld, &ld->sel_val, "SELECT id FROM vals INDEXED BY vals_h WHERE h = ?2 AND v = ?1", cause) <
 		    0 ||

@@ -1,8 +1,15 @@
 /*
- * load_blocks.c: raw blocks and message blocks: the writer gathers the raw
- * records (and the message lists) of consecutive events into a block, a
- * compressor thread compresses it (zstd), and the writer inserts the
- * compressed blocks that are ready.
+ * load_blocks.c: raw blocks: the writer gathers the raw records and the
+ * message lists of consecutive events into a block, a compressor thread
+ * compresses it (zstd), and the writer inserts the compressed blocks that
+ * are ready.
+ *
+ * A MailItemsAccessed record's list goes right after the record itself:
+ * its message ids are the record's, which zstd then finds a few hundred
+ * bytes back. In blocks of their own (msgblocks, schema 6 to 8) the same
+ * lists compressed only about 3x and were a tenth of the case; beside
+ * their records they cost about a third of that (200k high-cardinality
+ * JSON Lines events: rawblocks 41.1 -> 45.0 MB, msgblocks 11.0 -> 0).
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <pthread.h>
@@ -46,36 +53,36 @@ void *load_blocks_main(void *arg)
 	return NULL;
 }
 
-/* Hand a block being assembled to the compressor: the entries, then the
- * trailer (n+1 offsets and n, little-endian u32), in the buffer they were
- * gathered in, so that nothing is copied on the way. A message block
- * ends at its last list (upto). */
-static void flush_buf(struct sqlite_load *ld, struct blkbuf *bb, bool is_msgs)
+/* Hand the block being assembled to the compressor: the entries, then
+ * the trailer (sqlite_store.h: the offsets of the records, or of records
+ * and lists when it has lists, then n; little-endian u32), in the buffer
+ * they were gathered in, so that nothing is copied on the way. */
+static void flush_buf(struct sqlite_load *ld, struct blkbuf *bb)
 {
-	size_t n = is_msgs ? bb->upto : bb->noffs;
+	size_t n = bb->noffs / 2;
 	if (n == 0) {
-		bb->noffs = bb->len = bb->upto = 0;
+		bb->noffs = bb->len = 0;
 		bb->msgs = 0;
 		return;
 	}
-	size_t end = n < bb->noffs ? bb->offs[n] : bb->len;
-	size_t tr = 4 * (n + 2);
-	bb->data = xgrow(bb->data, &bb->cap, end + tr, 1);
-	char *t = bb->data + end;
-	for (size_t i = 0; i < n; i++)
-		put_u32(t + 4 * i, bb->offs[i]);
-	put_u32(t + 4 * n, (uint32_t)end);
-	put_u32(t + 4 * (n + 1), (uint32_t)n);
+	bool lists = bb->msgs > 0;
+	size_t nofs = lists ? 2 * n : n;
+	size_t tr = 4 * (nofs + 2);
+	bb->data = xgrow(bb->data, &bb->cap, bb->len + tr, 1);
+	char *t = bb->data + bb->len;
+	for (size_t i = 0; i < nofs; i++)
+		put_u32(t + 4 * i, bb->offs[lists ? i : 2 * i]);
+	put_u32(t + 4 * nofs, (uint32_t)bb->len);
+	put_u32(t + 4 * (nofs + 1), (uint32_t)n | (lists ? BLOCK_LISTS : 0));
 	struct block *b = xcalloc(1, sizeof *b);
 	b->first = bb->first;
 	b->n = (int64_t)n;
 	b->msgs = bb->msgs;
-	b->is_msgs = is_msgs;
-	b->len = end + tr;
+	b->len = bb->len + tr;
 	b->data = bb->data;
 	bb->data = NULL;
 	bb->cap = 0;
-	bb->noffs = bb->len = bb->upto = 0;
+	bb->noffs = bb->len = 0;
 	bb->msgs = 0;
 	pthread_mutex_lock(&ld->zmu);
 	if (ld->ztail)
@@ -92,8 +99,7 @@ static void flush_buf(struct sqlite_load *ld, struct blkbuf *bb, bool is_msgs)
 
 void load_blocks_flush(struct sqlite_load *ld)
 {
-	flush_buf(ld, &ld->rawb, false);
-	flush_buf(ld, &ld->msgb, true);
+	flush_buf(ld, &ld->rawb);
 }
 
 void load_blkbuf_free(struct blkbuf *b)
@@ -125,15 +131,6 @@ int load_blocks_collect(struct sqlite_load *ld, bool wait, char **cause)
 		if (rc == 0) {
 			if (!b->data) {
 				rc = set_cause(cause, "%s: block compression failed", store_path(ld->base.st));
-			} else if (b->is_msgs) {
-				sqlite3_stmt *q = ld->ins_mblk;
-				sqlite3_bind_int64(q, 1, b->first);
-				sqlite3_bind_int64(q, 2, b->n);
-				sqlite3_bind_int64(q, 3, b->msgs);
-				sqlite3_bind_blob(q, 4, b->data, (int)b->len, SQLITE_STATIC);
-				if (sqlite3_step(q) != SQLITE_DONE)
-					rc = load_db_fail(ld, cause);
-				sqlite3_reset(q);
 			} else {
 				sqlite3_stmt *q = ld->ins_blk;
 				sqlite3_bind_int64(q, 1, b->first);
@@ -142,6 +139,15 @@ int load_blocks_collect(struct sqlite_load *ld, bool wait, char **cause)
 				if (sqlite3_step(q) != SQLITE_DONE)
 					rc = load_db_fail(ld, cause);
 				sqlite3_reset(q);
+				/* the messages of a block with lists (the case's count) */
+				if (rc == 0 && b->msgs > 0) {
+					q = ld->ins_rmsg;
+					sqlite3_bind_int64(q, 1, b->first);
+					sqlite3_bind_int64(q, 2, b->msgs);
+					if (sqlite3_step(q) != SQLITE_DONE)
+						rc = load_db_fail(ld, cause);
+					sqlite3_reset(q);
+				}
 			}
 		}
 		free(b->data);
@@ -152,22 +158,21 @@ int load_blocks_collect(struct sqlite_load *ld, bool wait, char **cause)
 	return rc;
 }
 #define BLOCKS_IN_FLIGHT 8
-/* the trailer's offsets: 4 bytes an entry (a 512 KB block of 100-byte
- * records, 5,000 entries: 20 KB); more grows the buffer once */
-#define BLOCK_TRAILER_ROOM ((size_t)32 << 10)
+/* the trailer's offsets: 4 bytes an entry, two entries an event (a
+ * 512 KB block of 100-byte records, 5,000 events: 40 KB); more grows the
+ * buffer once */
+#define BLOCK_TRAILER_ROOM ((size_t)48 << 10)
 
 /* A block's buffer goes to the compressor with it, so each block starts
- * a new one: taken at the block's full size (want: its limit and room
- * for the trailer) rather than doubled up to it, which copied every
- * block about once more in the writer's thread (realloc, 1.5% of its
- * instructions on a CSV load). */
-static void put_entry(struct blkbuf *bb, int64_t id, struct sv e, size_t want)
+ * a new one: taken at the block's full size (its limit and room for the
+ * trailer) rather than doubled up to it, which copied every block about
+ * once more in the writer's thread (realloc, 1.5% of its instructions
+ * on a CSV load). */
+static void put_entry(struct blkbuf *bb, struct sv e)
 {
-	if (bb->noffs == 0)
-		bb->first = id;
 	if (!bb->data) {
-		bb->data = xmalloc(want);
-		bb->cap = want;
+		bb->cap = BLOCK_BYTES + BLOCK_TRAILER_ROOM;
+		bb->data = xmalloc(bb->cap);
 	}
 	bb->offs = xgrow(bb->offs, &bb->ocap, bb->noffs + 1, sizeof *bb->offs);
 	bb->offs[bb->noffs++] = (uint32_t)bb->len;
@@ -175,55 +180,30 @@ static void put_entry(struct blkbuf *bb, int64_t id, struct sv e, size_t want)
 	if (e.n)
 		memcpy(bb->data + bb->len, e.p, e.n);
 	bb->len += e.n;
-	bb->next = id + 1;
 }
 
-int load_blocks_append(struct sqlite_load *ld, int64_t id, struct sv raw, char **cause)
+int load_blocks_append(struct sqlite_load *ld, int64_t id, struct sv raw, struct sv list, size_t nmsgs,
+		       char **cause)
 {
 	struct blkbuf *bb = &ld->rawb;
-	if (bb->noffs && (id != bb->next || bb->len + raw.n > BLOCK_BYTES)) {
-		flush_buf(ld, bb, false);
+	if (bb->noffs && (id != bb->next || bb->len + raw.n + list.n > BLOCK_BYTES)) {
+		flush_buf(ld, bb);
 		/* the compressor is behind: wait for it, memory stays bounded */
 		if (ld->zcount >= BLOCKS_IN_FLIGHT && load_blocks_collect(ld, true, cause) < 0)
 			return -1;
 	}
-	put_entry(bb, id, raw, BLOCK_BYTES + BLOCK_TRAILER_ROOM);
-	return 0;
-}
-
-/*
- * Message lists go in blocks of their own, beside the raw blocks: read
- * apart from the raw records (a messages listing decompresses 150 MB of
- * lists on a million events, not 1.3 GB of records), compressed like
- * them (about 3x: the lists are mostly message ids). A block starts at
- * an event that has a list; events without one in between are empty
- * entries; a run of MSG_GAP of them ends the block.
- */
-#define MSG_BLOCK_BYTES ((size_t)256 << 10)
-#define MSG_GAP 4096
-
-int load_blocks_msgs(struct sqlite_load *ld, int64_t id, struct sv list, size_t n, char **cause)
-{
-	struct blkbuf *bb = &ld->msgb;
-	if (bb->noffs && (id != bb->next || bb->len + list.n > MSG_BLOCK_BYTES ||
-			  (!list.n && bb->noffs - bb->upto >= MSG_GAP))) {
-		flush_buf(ld, bb, true);
-		if (ld->zcount >= BLOCKS_IN_FLIGHT && load_blocks_collect(ld, true, cause) < 0)
-			return -1;
-	}
-	if (!list.n && bb->noffs == 0)
-		return 0;
-	put_entry(bb, id, list, MSG_BLOCK_BYTES + BLOCK_TRAILER_ROOM);
-	if (list.n) {
-		bb->upto = bb->noffs;
-		bb->msgs += (int64_t)n;
-	}
+	if (bb->noffs == 0)
+		bb->first = id;
+	put_entry(bb, raw);
+	put_entry(bb, list);
+	bb->msgs += list.n ? (int64_t)nmsgs : 0;
+	bb->next = id + 1;
 	return 0;
 }
 
 int load_blocks_settle(struct sqlite_load *ld, int64_t id, char **cause)
 {
-	if (ld->msgb.noffs && id >= ld->msgb.first)
-		flush_buf(ld, &ld->msgb, true);
+	if (ld->rawb.noffs && id >= ld->rawb.first)
+		flush_buf(ld, &ld->rawb);
 	return ld->zcount ? load_blocks_collect(ld, true, cause) : 0;
 }

@@ -66,19 +66,29 @@ int load_ridmap_retire(struct sqlite_load *ld, char **cause)
 	return 0;
 }
 
+/* The list is in the event's raw block when that block has lists (a
+ * row of rawmsgs), else in a message block (a load before schema 9). */
 static int uncount_msgs(struct sqlite_load *ld, int64_t event, int64_t n, char **cause)
 {
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(store_db(ld->base.st),
-			       "UPDATE msgblocks SET msgs = msgs - ?1"
-			       " WHERE id = (SELECT max(id) FROM msgblocks WHERE id <= ?2)",
-			       -1, &q, NULL) != SQLITE_OK)
-		return load_db_fail(ld, cause);
-	sqlite3_bind_int64(q, 1, n);
-	sqlite3_bind_int64(q, 2, event);
-	int r = sqlite3_step(q);
-	sqlite3_finalize(q);
-	return r == SQLITE_DONE ? 0 : load_db_fail(ld, cause);
+	static const char *const sql[] = {
+		"UPDATE rawmsgs SET msgs = msgs - ?1 WHERE id = (SELECT max(id) FROM rawblocks WHERE id <= ?2)",
+		"UPDATE msgblocks SET msgs = msgs - ?1 WHERE id = (SELECT max(id) FROM msgblocks WHERE id <= ?2)",
+	};
+	sqlite3 *db = store_db(ld->base.st);
+	for (size_t i = 0; i < 2; i++) {
+		sqlite3_stmt *q;
+		if (sqlite3_prepare_v2(db, sql[i], -1, &q, NULL) != SQLITE_OK)
+			return load_db_fail(ld, cause);
+		sqlite3_bind_int64(q, 1, n);
+		sqlite3_bind_int64(q, 2, event);
+		int r = sqlite3_step(q);
+		sqlite3_finalize(q);
+		if (r != SQLITE_DONE)
+			return load_db_fail(ld, cause);
+		if (sqlite3_changes(db) > 0)
+			break;
+	}
+	return 0;
 }
 
 /* How much a copy of an event tells: its fields, its messages, less

@@ -100,27 +100,23 @@ struct batch {
 /* A raw block on its way through the compressor. */
 struct block {
 	int64_t first, n;
-	int64_t msgs; /* messages in a message block */
-	bool is_msgs; /* a block of message lists (msgblocks), not raw records */
+	int64_t msgs; /* messages in its lists (0: a block without lists) */
 	char *data;   /* uncompressed, then compressed */
 	size_t len;
 	bool done;
 	struct block *next;
 };
 
-/* A block being assembled by the writer: the entries (raw records, or
- * message lists as JSON text) of consecutive events back to back, and
- * where each starts. */
+/* A raw block being assembled by the writer: for each of consecutive
+ * events its raw record and its message list (JSON text, empty for
+ * none) back to back, and where each of those entries starts (two
+ * offsets an event); the messages in the lists. */
 struct blkbuf {
 	char *data;
 	size_t len, cap;
 	uint32_t *offs;
 	size_t noffs, ocap;
 	int64_t first, next;
-	/* message blocks: entries up to the last list (an event without
-	 * messages is an empty entry; the trailing ones are left out) and
-	 * the messages in them */
-	size_t upto;
 	int64_t msgs;
 };
 
@@ -162,7 +158,7 @@ struct ridmap {
 struct sqlite_load {
 	struct store_load base; /* first: the interface's head (storage.h) */
 	int lockfd;
-	sqlite3_stmt *ins_ev, *ins_blk, *ins_mblk, *ins_val, *sel_val, *ins_rej, *upd_src;
+	sqlite3_stmt *ins_ev, *ins_blk, *ins_rmsg, *ins_val, *sel_val, *ins_rej, *upd_src;
 	sqlite3_stmt *ins_src, *end_src; /* a source's row and its end (load.c), prepared once */
 	struct intern in[2];             /* current, previous generation */
 	struct ridmap rids;
@@ -220,8 +216,8 @@ struct sqlite_load {
 	pthread_t writer;
 	bool writer_started;
 
-	/* the raw block and the message block being assembled by the writer */
-	struct blkbuf rawb, msgb;
+	/* the raw block being assembled by the writer */
+	struct blkbuf rawb;
 
 	/* writer -> compressor -> writer */
 	pthread_mutex_t zmu;
@@ -277,14 +273,15 @@ void load_intern_free(struct intern *in);
 uint64_t load_value_hash(struct sv s);
 int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, char **cause);
 
-/* load_blocks.c: raw blocks, message blocks and the compressor thread */
+/* load_blocks.c: raw blocks and the compressor thread */
 void *load_blocks_main(void *arg);
-/* Hand both blocks being assembled to the compressor. */
+/* Hand the block being assembled to the compressor. */
 void load_blocks_flush(struct sqlite_load *ld);
 int load_blocks_collect(struct sqlite_load *ld, bool wait, char **cause);
-int load_blocks_append(struct sqlite_load *ld, int64_t id, struct sv raw, char **cause);
-/* Event id's message list (JSON text; empty for none) and its count. */
-int load_blocks_msgs(struct sqlite_load *ld, int64_t id, struct sv list, size_t n, char **cause);
+/* Event id's raw record, and its message list (JSON text; empty for
+ * none) of nmsgs messages. */
+int load_blocks_append(struct sqlite_load *ld, int64_t id, struct sv raw, struct sv list, size_t nmsgs,
+		       char **cause);
 /* Make event id's message list readable through the connection (the
  * richness of a duplicate asks msg_items): its block inserted. */
 int load_blocks_settle(struct sqlite_load *ld, int64_t id, char **cause);

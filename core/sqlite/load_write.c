@@ -219,10 +219,8 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 			return -1;
 		if (replace && load_moved(ld, dup_id, id, old_source, old_line, cause) < 0)
 			return -1;
-		if (load_blocks_append(ld, id, ev->raw, cause) < 0)
-			return -1;
 		struct sv list = ev->nmsgs ? msgjson : (struct sv){ 0 };
-		if (load_blocks_msgs(ld, id, list, ev->nmsgs, cause) < 0)
+		if (load_blocks_append(ld, id, ev->raw, list, ev->nmsgs, cause) < 0)
 			return -1;
 	}
 	if (!replace) {

@@ -9,7 +9,8 @@
  * 5x at a third of the speed. Reading one record costs decompressing its
  * block (well under a millisecond); the last block read is kept, so that
  * reading in id order decompresses each block once. Message lists are
- * kept the same way in blocks of their own (msgblocks, load_blocks.c).
+ * in the raw blocks, each after its record (schema 9, load_blocks.c), or
+ * in blocks of their own in a case loaded before (msgblocks).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,12 @@
  * msgblocks: message lists), borrowed from the block cache (valid until
  * the next call), or NULL. A block, uncompressed, is the entries back to
  * back, then n+1 u32 offsets (the last is the end of the entries), then
- * u32 n.
+ * u32 n; a raw block with lists (BLOCK_LISTS in n) has two entries an
+ * event, its record and its list: list asks for the second, and finds
+ * NULL in a block without lists (*none then set).
  */
-static const char *block_lookup(struct store *st, struct sq_block *c, const char *sql, int64_t id, size_t *len)
+static const char *block_lookup(struct store *st, struct sq_block *c, const char *sql, int64_t id, bool list,
+				size_t *len, bool *none)
 {
 	if (!(c->data && id >= c->first && id < c->first + c->n)) {
 		if (!c->sel && sqlite3_prepare_v3(SQ(st)->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->sel,
@@ -41,16 +45,19 @@ static const char *block_lookup(struct store *st, struct sq_block *c, const char
 			const void *data = sqlite3_column_blob(q, 2);
 			size_t dn = (size_t)sqlite3_column_bytes(q, 2);
 			unsigned long long sz = ZSTD_getFrameContentSize(data, dn);
-			if (id < first + n && n > 0 && sz != ZSTD_CONTENTSIZE_ERROR &&
+			if (id < first + n && n > 0 && n < BLOCK_LISTS && sz != ZSTD_CONTENTSIZE_ERROR &&
 			    sz != ZSTD_CONTENTSIZE_UNKNOWN && sz < ((size_t)1 << 31)) {
 				c->data = xgrow(c->data, &c->cap, (size_t)sz + 1, 1);
 				if (!SQ(st)->dctx)
 					SQ(st)->dctx = ZSTD_createDCtx();
 				size_t r = ZSTD_decompressDCtx(SQ(st)->dctx, c->data, c->cap, data, dn);
-				size_t tr = 4 * ((size_t)n + 2);
-				if (!ZSTD_isError(r) && r >= tr && get_u32(c->data + r - 4) == (uint64_t)n) {
+				uint32_t tn = !ZSTD_isError(r) && r >= 4 ? get_u32(c->data + r - 4) : 0;
+				bool lists = (tn & BLOCK_LISTS) != 0;
+				size_t tr = 4 * ((size_t)n * (lists ? 2 : 1) + 2);
+				if (!ZSTD_isError(r) && r >= tr && (tn & ~BLOCK_LISTS) == (uint64_t)n) {
 					c->first = first;
 					c->n = n;
+					c->lists = lists;
 					c->len = r - tr; /* the entries; the trailer follows */
 					ok = c->data;
 				}
@@ -61,6 +68,12 @@ static const char *block_lookup(struct store *st, struct sq_block *c, const char
 			return NULL;
 	}
 	size_t k = (size_t)(id - c->first);
+	if (list && !c->lists) {
+		*none = true;
+		return NULL;
+	}
+	if (c->lists)
+		k = 2 * k + list;
 	const char *offs = c->data + c->len;
 	uint32_t a = get_u32(offs + 4 * k), b = get_u32(offs + 4 * (k + 1));
 	if (a > b || b > c->len)
@@ -69,11 +82,12 @@ static const char *block_lookup(struct store *st, struct sq_block *c, const char
 	return c->data + a;
 }
 
+static const char raw_sql[] = "SELECT id, n, data FROM rawblocks WHERE id <= ? ORDER BY id DESC LIMIT 1";
+
 static const char *raw_lookup(struct store *st, int64_t id, size_t *len)
 {
-	return block_lookup(st, &SQ(st)->raw,
-			    "SELECT id, n, data FROM rawblocks WHERE id <= ? ORDER BY id DESC LIMIT 1", id,
-			    len);
+	bool none = false;
+	return block_lookup(st, &SQ(st)->raw, raw_sql, id, false, len, &none);
 }
 
 /* (store_impl.h) */
@@ -98,12 +112,16 @@ void sqlite_sql_msg_items(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		}
 	}
 	size_t len = 0;
-	const char *t =
-		!SQ(st)->msg_blocks
-			? NULL
-			: block_lookup(st, &SQ(st)->msg,
-				       "SELECT id, n, data FROM msgblocks WHERE id <= ? ORDER BY id DESC LIMIT 1",
-				       id, &len);
+	const char *t = NULL;
+	/* in the event's raw block; in a message block when the raw block
+	 * has no lists (a load before schema 9, or no list in it) */
+	bool none = !SQ(st)->raw_lists;
+	if (!none)
+		t = block_lookup(st, &SQ(st)->raw, raw_sql, id, true, &len, &none);
+	if (none && SQ(st)->msg_blocks)
+		t = block_lookup(st, &SQ(st)->msg,
+				 "SELECT id, n, data FROM msgblocks WHERE id <= ? ORDER BY id DESC LIMIT 1", id, false,
+				 &len, &none);
 	if (!t || !len)
 		sqlite3_result_null(ctx);
 	else

@@ -132,8 +132,12 @@ void sqlite_val_hash_register(sqlite3 *db);
 /* ------------------------------------------------------------------ */
 /* Raw blocks (record.c reads them, load_blocks.c writes them): the records of
  * events id .. id+n-1 back to back, then n+1 u32 offsets (the last is the
- * end of the records), then u32 n; one zstd frame of about BLOCK_BYTES. */
+ * end of the records), then u32 n; one zstd frame of about BLOCK_BYTES.
+ * From schema 9 a block whose events have message lists holds each
+ * event's record then its list (empty for none), 2n+1 offsets, and n with
+ * BLOCK_LISTS set. */
 #define BLOCK_BYTES ((size_t)512 << 10)
+#define BLOCK_LISTS 0x80000000u
 #define ZSTD_LEVEL 1
 
 static inline uint32_t get_u32(const char *p)

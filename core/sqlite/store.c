@@ -1,18 +1,21 @@
 /*
  * store.c: the SQLite case file of store.h.
  *
- * Layout (schema version 8; 8 GUID record ids in 17 bytes (7: as blobs), 6 added
- * msgblocks, 5 events.host,
- * 3 events.detail):
+ * Layout (schema version 9; 9 message lists in the raw blocks (rawmsgs),
+ * 8 GUID record ids in 17 bytes (7: as blobs), 6 added msgblocks,
+ * 5 events.host, 3 events.detail):
  *   vals(id, v)             every normalized string once; events refer to ids
  *   events(...)             one row per unique record id; small integer columns;
  *                           record_id a GUID's 16 bytes or other text (rid.c)
  *   rawblocks(id, n, data)  the raw records of events id .. id+n-1, one zstd
- *                           frame per block of about 512 KB
- *   msgblocks(id, n, msgs, data)  what the MailItemsAccessed records of
- *                           events id .. id+n-1 name, each a JSON array of
- *                           [folder, internet message id, size], one zstd
- *                           frame per block of about 256 KB (msgs: how many)
+ *                           frame per block of about 512 KB; with each
+ *                           record what a MailItemsAccessed record names,
+ *                           a JSON array of [folder, internet message id,
+ *                           size] (sqlite_store.h)
+ *   rawmsgs(id, msgs)       the messages in the lists of raw block id
+ *   msgblocks(id, n, msgs, data)  the same lists in blocks of their own, as
+ *                           schemas 6 to 8 kept them (read, no longer
+ *                           written; msgs: how many)
  *   msglists(event, n, items)   the same lists one row an event, as cases
  *                           before schema 6 kept them (read, no longer written)
  *   messages                a view: one row per (event, folder, message id),
@@ -53,7 +56,7 @@
 #include "pending.h"
 #include "store_impl.h"
 
-#define SCHEMA_VERSION 8
+#define SCHEMA_VERSION 9
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
@@ -89,6 +92,11 @@ static const char schema_sql[] =
 	"  items TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS msgblocks(id INTEGER PRIMARY KEY, n INTEGER NOT NULL,"
 	"  msgs INTEGER NOT NULL, data BLOB NOT NULL);"
+	/* From schema 9 the lists are in the raw blocks, each right after its
+	 * record, whose message ids zstd then finds close by: a third of
+	 * their size in msgblocks. The count of messages per block with
+	 * lists is kept apart, out of the blobs' way. */
+	"CREATE TABLE IF NOT EXISTS rawmsgs(id INTEGER PRIMARY KEY, msgs INTEGER NOT NULL);"
 	"CREATE VIEW IF NOT EXISTS messages(event, seq, folder, msgid, size) AS"
 	"  SELECT e.id, CAST(j.key AS INTEGER), j.value->>0, j.value->>1, j.value->>2"
 	"  FROM events e, json_each(msg_items(e.id)) j;"
@@ -620,21 +628,23 @@ void sqlite_store_want_write(struct store *st, bool on)
 }
 
 /* Where message lists are (msg_items): msglists rows (a case from before
- * schema 6, kept as they are), msgblocks (schema 6 on), or both (an older
- * case loaded into since). Loads write blocks only, so what is found now
+ * schema 6, kept as they are), msgblocks (schema 6 to 8), the raw blocks
+ * (schema 9 on), or several (an older case loaded into since). Loads write blocks only, so what is found now
  * holds for the connection's life. */
 static void msg_layout(struct store *st)
 {
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(SQ(st)->db,
 			       "SELECT EXISTS(SELECT 1 FROM msglists),"
-			       " EXISTS(SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'msgblocks')",
+			       " EXISTS(SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'msgblocks'),"
+			       " EXISTS(SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'rawmsgs')",
 			       -1, &q, NULL) != SQLITE_OK) {
 		return; /* no msglists: a read-only case older than message lists */
 	}
 	if (sqlite3_step(q) == SQLITE_ROW) {
 		SQ(st)->msg_rows = sqlite3_column_int(q, 0) != 0;
 		SQ(st)->msg_blocks = sqlite3_column_int(q, 1) != 0;
+		SQ(st)->raw_lists = sqlite3_column_int(q, 2) != 0;
 	}
 	sqlite3_finalize(q);
 }

@@ -25,13 +25,15 @@ struct sqlite_store {
 	/* the last raw block and the last message block read (record.c) */
 	struct sq_block {
 		int64_t first, n;
+		bool lists; /* a raw block holding message lists (schema 9) */
 		char *data;
 		size_t len, cap;
 		sqlite3_stmt *sel;
 	} raw, msg;
 	/* message lists: rows of msglists (a case of schema 5 or older) are
-	 * looked up first; msgblocks exists from schema 6 (store open) */
-	bool msg_rows, msg_blocks;
+	 * looked up first; msgblocks exists from schema 6, rawmsgs (lists in
+	 * the raw blocks) from 9 (store open) */
+	bool msg_rows, msg_blocks, raw_lists;
 	sqlite3_stmt *sel_msglist;
 	sqlite3_stmt *sel_seen;    /* store_event_seen, asked once an exported row */
 	sqlite3_stmt *sel_text[2]; /* value_texts: vals, sources */
