@@ -564,11 +564,7 @@ int sqlite_load_end(struct store_load *base, char **cause)
 	if (rc == 0) {
 		/* what the writer kept in memory is not needed any more: give
 		 * it back before the sorts take theirs */
-		load_ridmap_free(&ld->rids);
-		memset(&ld->rids, 0, sizeof ld->rids);
-		load_intern_free(&ld->in[0]);
-		load_intern_free(&ld->in[1]);
-		memset(ld->in, 0, sizeof ld->in);
+		load_shed(ld);
 		/* and a 2 MB page cache, which is also how much each of the
 		 * sorter's runs holds before it goes to a file: the six builds
 		 * of a 1M-event case in 18 MB instead of 37 (peak of the whole

@@ -13,6 +13,10 @@
 #include "xalloc.h"
 #include "load_impl.h"
 
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim */
+#endif
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -25,6 +29,51 @@ void load_batch_free(struct batch *b)
 	free(b->items);
 	free(b);
 }
+void load_shed(struct sqlite_load *ld)
+{
+	if (ld->writer_started) {
+		pthread_mutex_lock(&ld->mu);
+		ld->quit = true;
+		pthread_cond_broadcast(&ld->cv_work);
+		pthread_mutex_unlock(&ld->mu);
+		pthread_join(ld->writer, NULL);
+		ld->writer_started = false;
+	}
+	if (ld->zstarted) {
+		pthread_mutex_lock(&ld->zmu);
+		ld->zquit = true;
+		pthread_cond_broadcast(&ld->zcv);
+		pthread_mutex_unlock(&ld->zmu);
+		pthread_join(ld->zthread, NULL);
+		ld->zstarted = false;
+	}
+	struct batch **lists[] = { &ld->qhead, &ld->spare, &ld->cur, &ld->deferred };
+	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++)
+		while (*lists[i]) {
+			struct batch *b = *lists[i];
+			*lists[i] = b->next;
+			load_batch_free(b);
+		}
+	ld->qtail = NULL;
+	ld->qlen = ld->nspare = 0;
+	ZSTD_freeCCtx(ld->cctx);
+	ld->cctx = NULL;
+	load_blkbuf_free(&ld->rawb);
+	memset(&ld->rawb, 0, sizeof ld->rawb);
+	load_ridmap_free(&ld->rids);
+	memset(&ld->rids, 0, sizeof ld->rids);
+	load_intern_free(&ld->in[0]);
+	load_intern_free(&ld->in[1]);
+	memset(ld->in, 0, sizeof ld->in);
+#ifdef __GLIBC__
+	/* freed is not given back: the threads' arenas keep their pages
+	 * for the next malloc, and the sorts after would add theirs on top
+	 * (1M high-cardinality JSON Lines: 64.8 MB peak in the index
+	 * builds, the streaming's 61 MB never returned) */
+	malloc_trim(0);
+#endif
+}
+
 /* Offsets into the arena are stored as pointers until the batch is
  * sealed, because the arena may move while it grows. */
 struct sv load_stash(struct batch *b, struct sv s)

@@ -330,6 +330,11 @@ int load_flush_deferred(struct sqlite_load *ld, char **cause);
 
 /* load_batch.c: the parser's side */
 void load_batch_free(struct batch *b);
+/* After the last commit: the writer and compressor threads stopped, and
+ * everything the streaming held (batches, the compressor, the value map,
+ * the fingerprint table) given back before the end's index builds sort;
+ * load_free then has less to do. */
+void load_shed(struct sqlite_load *ld);
 /* With mu held: keep a written batch for reuse, or free it. */
 void load_batch_recycle(struct sqlite_load *ld, struct batch *b);
 struct sv load_stash(struct batch *b, struct sv s);
