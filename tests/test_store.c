@@ -1084,6 +1084,58 @@ static void test_message_blocks_of_schema_8(void **state)
 	raws_free(raws, N + NEW);
 }
 
+/* Users u<from>..u<to-1>, one new event each, in a load of their own;
+ * the times the load looked a value up in vals (its statement's runs). */
+static int values_load(struct store *st, const char *src, int from, int to)
+{
+	char *cause = NULL;
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, src, 10, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	for (int i = from; i < to; i++) {
+		struct event ev;
+		memset(&ev, 0, sizeof ev);
+		char rid[32], user[32];
+		snprintf(rid, sizeof rid, "%s-%d", src, i);
+		snprintf(user, sizeof user, "u%d@contoso.com", i);
+		ev.ts = 1686909600000LL + i;
+		ev.record_id = (struct sv){ rid, strlen(rid) };
+		ev.op = (struct sv){ "UserLoggedIn", 12 };
+		ev.user = (struct sv){ user, strlen(user) };
+		ev.raw = (struct sv){ "{}", 2 };
+		ev.line = (uint64_t)i + 2;
+		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	}
+	assert_int_equal(store_load_sync(ld, &cause), 0);
+	int runs = sqlite3_stmt_status(((struct sqlite_load *)ld)->sel_val, SQLITE_STMTSTATUS_RUN, 0);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	return runs;
+}
+
+/* A value new to the case goes into vals without a look-up there (the
+ * load's bitmap of the hashes vals holds), one the case has from an
+ * earlier load is still found: every value kept once. */
+static void test_new_values_not_looked_up(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	/* a new case: nothing to look up (a few for false positives) */
+	assert_true(values_load(st, "a.json", 0, 200) < 10);
+	/* u100..u199 and the operation are in the case: looked up, found;
+	 * u200..u499 are new */
+	int runs = values_load(st, "b.json", 100, 500);
+	assert_true(runs >= 101 && runs < 120);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), 501);
+	assert_int_equal(scalar(st, "SELECT count(DISTINCT v) FROM vals"), 501);
+	assert_int_equal(scalar(st, "SELECT count(DISTINCT user) FROM events"), 500);
+	store_close(st);
+}
+
 /* A richer copy replacing the last event of the case, first of its raw
  * block: the copy gets a new id (SQLite's own gave it the old one's, and
  * its blocks collided with the old ones: the load failed). */
@@ -1183,6 +1235,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_message_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_blocks_replaced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_blocks_of_schema_8, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_values_not_looked_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_last_event, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -156,6 +156,7 @@ static void load_free(struct sqlite_load *ld)
 	sqlite3_finalize(ld->end_src);
 	load_intern_free(&ld->in[0]);
 	load_intern_free(&ld->in[1]);
+	load_valbits_free(ld);
 	ZSTD_freeCCtx(ld->cctx);
 	load_blkbuf_free(&ld->rawb);
 	stop_ckpt(ld);

@@ -65,6 +65,7 @@ void load_shed(struct sqlite_load *ld)
 	load_intern_free(&ld->in[0]);
 	load_intern_free(&ld->in[1]);
 	memset(ld->in, 0, sizeof ld->in);
+	load_valbits_free(ld);
 #ifdef __GLIBC__
 	/* freed is not given back: the threads' arenas keep their pages
 	 * for the next malloc, and the sorts after would add theirs on top

@@ -161,6 +161,12 @@ struct sqlite_load {
 	sqlite3_stmt *ins_ev, *ins_blk, *ins_rmsg, *ins_val, *sel_val, *ins_rej, *upd_src;
 	sqlite3_stmt *ins_src, *end_src; /* a source's row and its end (load.c), prepared once */
 	struct intern in[2];             /* current, previous generation */
+	/* a bit for each VALBITS-bit slice of the hash (h) of every value
+	 * in vals (load_values.c): a value whose bit is clear is new
+	 * without asking SQLite. NULL until the writer's first miss reads
+	 * the case's hashes, or when that failed (then every miss asks). */
+	uint64_t *valbits;
+	bool valbits_tried;
 	struct ridmap rids;
 	sqlite3_stmt *sel_rid;
 	/* a duplicate: which event, how rich, replaced or only seen */
@@ -270,6 +276,7 @@ struct sv load_item_rid(const struct item *it, char **tmp);
 void load_bind_rid(sqlite3_stmt *q, int i, const struct item *it);
 void load_intern_clear(struct intern *in);
 void load_intern_free(struct intern *in);
+void load_valbits_free(struct sqlite_load *ld);
 uint64_t load_value_hash(struct sv s);
 int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, char **cause);
 
