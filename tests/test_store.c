@@ -1032,8 +1032,9 @@ static void test_message_blocks_of_schema_8(void **state)
 	size_t zn = ZSTD_compress(z, bound, blk, len, 1);
 	assert_false(ZSTD_isError(zn));
 	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), "INSERT INTO msgblocks(id, n, msgs, data) VALUES(1, ?, ?, ?)",
-					    -1, &q, NULL),
+	assert_int_equal(sqlite3_prepare_v2(store_db(st),
+					    "INSERT INTO msgblocks(id, n, msgs, data) VALUES(1, ?, ?, ?)", -1,
+					    &q, NULL),
 			 SQLITE_OK);
 	sqlite3_bind_int(q, 1, N);
 	sqlite3_bind_int64(q, 2, want);
@@ -1042,7 +1043,8 @@ static void test_message_blocks_of_schema_8(void **state)
 	sqlite3_finalize(q);
 	free(z);
 	free(blk);
-	assert_int_equal(sqlite3_exec(store_db(st), "DROP TABLE rawmsgs; PRAGMA user_version=8;", NULL, NULL, NULL),
+	assert_int_equal(sqlite3_exec(store_db(st), "DROP TABLE rawmsgs; PRAGMA user_version=8;", NULL, NULL,
+				      NULL),
 			 SQLITE_OK);
 	store_close(st);
 

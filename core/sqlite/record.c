@@ -120,8 +120,8 @@ void sqlite_sql_msg_items(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		t = block_lookup(st, &SQ(st)->raw, raw_sql, id, true, &len, &none);
 	if (none && SQ(st)->msg_blocks)
 		t = block_lookup(st, &SQ(st)->msg,
-				 "SELECT id, n, data FROM msgblocks WHERE id <= ? ORDER BY id DESC LIMIT 1", id, false,
-				 &len, &none);
+				 "SELECT id, n, data FROM msgblocks WHERE id <= ? ORDER BY id DESC LIMIT 1",
+				 id, false, &len, &none);
 	if (!t || !len)
 		sqlite3_result_null(ctx);
 	else
