@@ -398,14 +398,18 @@ static void test_killed_load(void **state)
 	char *cause = NULL;
 	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
 	assert_int_equal(store_ensure_indexes(st, &cause), 0);
+	/* six committed batches of 500; on a busy machine the writer's idle
+	 * commit (LOAD_IDLE_MS without a batch, the child descheduled) may
+	 * also have committed part of the seventh: what counts is that the
+	 * events, the source's count and the raw blocks agree */
 	int64_t n = scalar(st, "SELECT count(*) FROM events");
-	assert_int_equal(n, 3000); /* six committed batches of 500 */
-	assert_int_equal(scalar(st, "SELECT events FROM sources"), 3000);
-	assert_int_equal(scalar(st, "SELECT sum(n) FROM rawblocks"), 3000);
+	assert_in_range(n, 3000, KILL_AT);
+	assert_int_equal(scalar(st, "SELECT events FROM sources"), n);
+	assert_int_equal(scalar(st, "SELECT sum(n) FROM rawblocks"), n);
 	/* the second load completes it */
 	load_n(st, "big.json", 0, N, raws);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
-	assert_int_equal(scalar(st, "SELECT duplicates FROM sources WHERE id = 2"), 3000);
+	assert_int_equal(scalar(st, "SELECT duplicates FROM sources WHERE id = 2"), n);
 	/* the killed source is marked as such */
 	assert_int_equal(scalar(st, "SELECT count(*) FROM sources WHERE status = 'interrupted'"), 1);
 	for (int i = 0; i < N; i += 499) {
