@@ -73,6 +73,15 @@ is "load: the same events, duplicates and rejects as SQLite" "$(tot "$t/lc")" "$
 # ClickHouse one of core/clickhouse/places.c) where geoip/ is installed
 is "load again: everything a duplicate, nothing new" \
 	"$(grep -o 'loaded [0-9]* new events' "$t/lc2")" "loaded 0 new events"
+# the values come from the client (load.c: each batch's distinct values
+# into valsin, whose views fill vals and vals_lc): every value of every
+# event is in both, and nothing else
+vsel="SELECT DISTINCT v FROM $db.events ARRAY JOIN [op, rtype, workload, user, app, client_app, ip, host,\
+ result, session, token, mailbox, access, client_info, detail] AS v WHERE v != ''"
+is "values: vals holds every value of the events, and no other" \
+	"$(chq "SELECT count() FROM ($vsel) WHERE v NOT IN (SELECT v FROM $db.vals)"):$(chq "SELECT count() FROM (SELECT DISTINCT v FROM $db.vals) WHERE v NOT IN ($vsel)"):$(chq "SELECT count() FROM $db.vals WHERE h != if(v = '', toInt64(0), toInt64(bitAnd(cityHash64(v), 9223372036854775807)))")" "0:0:0"
+is "values: vals_lc holds each value's lower case with its hash" \
+	"$(chq "SELECT count() FROM (SELECT DISTINCT lower(v) AS lv, h FROM $db.vals) WHERE (lv, h) NOT IN (SELECT lv, h FROM $db.vals_lc)"):$(chq "SELECT count() FROM $db.vals_lc WHERE (lv, h) NOT IN (SELECT lower(v), h FROM $db.vals)")" "0:0"
 # the store's own tests that need a server (test_clickhouse.c: the time
 # range from the spans table, a count's estimate over its budget, many
 # events' messages in one request, the sign-in behind an event, the

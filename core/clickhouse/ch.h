@@ -164,6 +164,7 @@ struct ch_store {
 	bool stacks; /* ... and stacks, whole-case stacks of a few fields */
 	bool hev;    /* ... and hev and evmsg, the hunts' tables */
 	bool evsync; /* ... and evsync, the Sync reads' message lists */
+	bool valsin; /* ... and valsin: the load sends the values (store.c) */
 	int major;   /* the server's version(): 18, 19, ... 26 */
 	/* Value ids: the server hashes a text (63 bits); the interface's ids
 	 * are small (callers pack two in 64 bits), so each hash seen gets

@@ -77,6 +77,7 @@ struct batch {
 	/* while in flight: the bodies sent (copies without the duplicates,
 	 * when there are any), the source's counts once it is in */
 	struct util_buf evbody, rawbody;
+	struct util_buf valbody; /* its distinct values (valsin) */
 	struct store_counts c;
 };
 
@@ -87,6 +88,8 @@ struct flight {
 	const char *db;
 	const char *raw, *ev; /* the bodies */
 	size_t nraw, nev;
+	struct batch *bt; /* its values (valsin), when vals */
+	bool vals;
 	int r;
 	char *err;
 };
@@ -348,12 +351,52 @@ static int insert(struct ch_conn *conn, const char *db, const char *table, const
 	return r;
 }
 
-/* A batch's two INSERTs: raw first, so that an event in events always
- * has its raw record (the lookups read raw). */
+/* The distinct values of the batch's events that are sent (store.c:
+ * valsin), into bt->valbody. Read back from the events' rows: id, ts
+ * and kind, then record_id and the fifteen fields vals keeps. */
+static void batch_values(struct batch *bt)
+{
+	struct util_buf *out = &bt->valbody;
+	struct util_imap seen = { 0 }; /* hash -> offset in out */
+	out->n = 0;
+	for (size_t i = 0; i < bt->n; i++) {
+		if (bt->p[i].dup)
+			continue;
+		struct ch_rd rd = { bt->evbuf.p + bt->p[i].ev + 17, bt->evbuf.p + bt->evbuf.n, false };
+		size_t n;
+		ch_rd_str(&rd, &n); /* record_id */
+		for (int f = 0; f < 15 && !rd.bad; f++) {
+			const char *v = ch_rd_str(&rd, &n);
+			if (rd.bad || !n)
+				continue;
+			bool isnew;
+			int64_t *at = util_imap_slot(&seen, util_hash_bytes(v, n, 0x76616c73) | 1, 0, &isnew);
+			if (!isnew) {
+				struct ch_rd o = { out->p + *at, out->p + out->n, false };
+				size_t on;
+				const char *ov = ch_rd_str(&o, &on);
+				if (on == n && !memcmp(ov, v, n))
+					continue; /* (another value of the same hash is sent too) */
+			} else {
+				*at = (int64_t)out->n;
+			}
+			ch_put_str(out, v, n);
+		}
+	}
+	util_imap_free(&seen);
+}
+
+/* A batch's INSERTs: raw first, so that an event in events always has
+ * its raw record (the lookups read raw), and its values before it. */
 static int send_bodies(struct flight *f, char **cause)
 {
 	if (insert(f->conn, f->db, "raw", "id, raw", f->raw, f->nraw, cause) < 0)
 		return -1;
+	if (f->vals) {
+		batch_values(f->bt);
+		if (insert(f->conn, f->db, "valsin", "v", f->bt->valbody.p, f->bt->valbody.n, cause) < 0)
+			return -1;
+	}
 	return insert(f->conn, f->db, "events", ev_insert_cols, f->ev, f->nev, cause);
 }
 
@@ -410,6 +453,8 @@ static void flight_bodies(struct ch_load *ld, struct batch *bt)
 {
 	body_of(bt, &bt->rawbuf, 1, &bt->rawbody, &ld->f.raw, &ld->f.nraw);
 	body_of(bt, &bt->evbuf, 0, &bt->evbody, &ld->f.ev, &ld->f.nev);
+	ld->f.bt = bt;
+	ld->f.vals = ld->s->valsin;
 }
 
 /* Send bt on the calling thread, as long as the server cannot be reached
@@ -464,7 +509,7 @@ static void batch_clear(struct batch *bt)
 	bt->repl.n = 0;
 	bt->again.n = 0;
 	bt->evbuf.n = bt->rawbuf.n = bt->ridbuf.n = 0;
-	bt->evbody.n = bt->rawbody.n = 0;
+	bt->evbody.n = bt->rawbody.n = bt->valbody.n = 0;
 	util_imap_free(&bt->inbatch);
 }
 
@@ -837,6 +882,7 @@ static void load_free(struct ch_load *ld)
 		util_buf_free(&bt->ridbuf);
 		util_buf_free(&bt->evbody);
 		util_buf_free(&bt->rawbody);
+		util_buf_free(&bt->valbody);
 		util_imap_free(&bt->inbatch);
 		util_ivec_free(&bt->repl);
 		util_ivec_free(&bt->again);
