@@ -11,7 +11,9 @@
 # the one clickhouse/server.sh starts on loopback. The loads also print
 # their CPU seconds (the ClickHouse side: the client's and the server's,
 # when the server is one of clickhouse/server.sh's), since on a shared
-# machine wall time is mostly the others' load.
+# machine wall time is mostly the others' load. The server's merges go on
+# after a load returns: the run waits until the database has none left
+# (up to 10 minutes) and prints that wait and the server's CPU in it.
 #
 # BENCH_DIR=DIR keeps the input, both stores and the load figures in DIR
 # (the ClickHouse database named in DIR/db) instead of a temporary folder
@@ -21,7 +23,10 @@
 # database after the run. BENCH_SQLITE=0 leaves the SQLite side out (no
 # load, "-" in its column: a 10M ClickHouse run whose SQLite figures an
 # earlier run gave); CH_DB=NAME measures that database as it is (no
-# input, no load).
+# input, no load). BENCH_PIPE=1 (with BENCH_SQLITE=0) writes no input
+# file: the generator's output is piped into the ClickHouse load (10M
+# events are 16 GB of JSON Lines); the generator runs once alone first
+# (into /dev/null), and its CPU is taken off the load's client CPU.
 set -eu
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.."
@@ -58,7 +63,10 @@ cleanup() {
 trap cleanup EXIT
 sq=${BENCH_SQLITE:-1}
 # (an input already in BENCH_DIR is used as it is)
-if [ ! -s "$t/loads" ] && [ -z "${CH_DB:-}" ] && [ ! -s "$t/ev.jsonl" ]; then
+pipe=0
+[ "${BENCH_PIPE:-0}" = 1 ] && [ "$sq" != 1 ] && pipe=1
+gen() { "$B/auditgen" --format jsonl --events "$N" --cardinality high -o "$1" 2>/dev/null; }
+if [ "$pipe" = 0 ] && [ ! -s "$t/loads" ] && [ -z "${CH_DB:-}" ] && [ ! -s "$t/ev.jsonl" ]; then
 	echo "generating $N events (jsonl, high cardinality)..."
 	"$B/auditgen" --format jsonl --events "$N" --cardinality high -o "$t/ev.jsonl" 2>/dev/null ||
 		"$B/auditgen" --format jsonl --events "$N" -o "$t/ev.jsonl"
@@ -97,7 +105,7 @@ if [ -s "$t/loads" ]; then
 	. "$t/loads" # the loads of an earlier run on this BENCH_DIR
 	echo "(loads from the earlier run in $t; queries measured now with $bin)"
 elif [ -n "${CH_DB:-}" ]; then
-	ls_=0 lc=0 k0=0 k1=0 k2=0 s0=0 s1=0
+	ls_=0 lc=0 k0=0 k1=0 k2=0 s0=0 s1=0 s2=0 lm=0
 	echo "(database $CH_DB as it is: no load)"
 else
 	kids; k0=$K
@@ -106,12 +114,30 @@ else
 		a=$(ms); "$bin" load -q "$S" "$t/ev.jsonl" >/dev/null 2>&1; ls_=$(($(ms) - a))
 	fi
 	kids; k1=$K
-	s0=$(server)
-	a=$(ms); "$bin" load -q "$U" "$t/ev.jsonl" >/dev/null 2>&1; lc=$(($(ms) - a))
-	kids; k2=$K
+	if [ "$pipe" = 1 ]; then
+		echo "generating $N events (jsonl, high cardinality) into the load..."
+		gen /dev/null
+		kids; kg=$K # (the generator alone: not the load's)
+		s0=$(server)
+		a=$(ms); gen - | "$bin" load -q "$U" - >/dev/null 2>&1; lc=$(($(ms) - a))
+		kids; k2=$((K - 2 * (kg - k1)))
+	else
+		s0=$(server)
+		a=$(ms); "$bin" load -q "$U" "$t/ev.jsonl" >/dev/null 2>&1; lc=$(($(ms) - a))
+		kids; k2=$K
+	fi
 	s1=$(server)
+	# the merges the load left (none in the database any more)
+	a=$(ms)
+	for _ in $(seq 1200); do
+		m=$(curl -s "http://127.0.0.1:$port/" --data-binary "SELECT count() FROM system.merges WHERE database = '$db'")
+		[ "$m" = 0 ] && break
+		sleep 0.5
+	done
+	lm=$(($(ms) - a))
+	s2=$(server)
 	if [ "$keep" = 1 ]; then
-		echo "ls_=$ls_ lc=$lc k0=$k0 k1=$k1 k2=$k2 s0=$s0 s1=$s1" > "$t/loads"
+		echo "ls_=$ls_ lc=$lc k0=$k0 k1=$k1 k2=$k2 s0=$s0 s1=$s1 s2=$s2 lm=$lm" > "$t/loads"
 		rm -f "$t/ev.jsonl" # (the queries do not read it)
 	fi
 fi
@@ -132,6 +158,10 @@ cc_=$((k2 - k1))
 sc_=$((s1 - s0))
 row "load CPU: client (s)" "$((cs_ / 100)).$((cs_ % 100 / 10))" "$((cc_ / 100)).$((cc_ % 100 / 10))"
 row "load CPU: server (s)" "" "$((sc_ / 100)).$((sc_ % 100 / 10))"
+s2=${s2:-$s1} lm=${lm:-0}
+sm_=$((s2 - s1))
+row "merges after the load (s)" "" "$((lm / 1000)).$((lm % 1000 / 100))"
+row "  their server CPU (s)" "" "$((sm_ / 100)).$((sm_ % 100 / 10))"
 row "size (MB)" "$ss" "$cs"
 # the pages in process (bench_pages: best of 3, no process start), then
 # the command line's own run (process start and the exact count included)
