@@ -32,6 +32,8 @@
  *            need nothing else)
  *   evmsg, evsync  the message lists ordered by id; the Sync reads'
  *            alone (read first: sync-access asks for all of those)
+ *   hgrp     aggregate states of hev's events grouped by every column
+ *            the hunts' pass groups alike events by (ch_gather)
  * The event id is a hash of (kind, record id) (63 bits): the same record
  * gets the same id in every load, so a re-run load finds what a killed
  * one committed, and two analysts' annotation files agree. Where idform
@@ -165,6 +167,7 @@ struct ch_store {
 	bool hev;    /* ... and hev and evmsg, the hunts' tables */
 	bool evsync; /* ... and evsync, the Sync reads' message lists */
 	bool valsin; /* ... and valsin: the load sends the values (store.c) */
+	bool hgrp;   /* ... and hgrp, the hunts' groups of alike events */
 	int major;   /* the server's version(): 18, 19, ... 26 */
 	/* Value ids: the server hashes a text (63 bits); the interface's ids
 	 * are small (callers pack two in 64 bits), so each hash seen gets
@@ -258,6 +261,9 @@ int64_t ch_event_id(int kind, const char *rid, size_t n, const struct sv *op);
  * dropping it (a load replaces events). */
 int ch_stack_field(const char *field);
 int ch_make_stacks(struct ch_store *s, bool fill, char **cause);
+/* ... and the hunts' groups (hgrp, from hev), which the stacks' drop
+ * drops too (a load that replaces stored copies makes both again) */
+int ch_make_hgrp(struct ch_store *s, bool fill, char **cause);
 int ch_delete_stacks(struct ch_store *s, char **cause);
 /* read.c: the query of a stack of field (distinct: its distinct field or
  * NULL) from the stacks table, with ch_group's columns (key, events,

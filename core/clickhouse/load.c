@@ -288,7 +288,7 @@ static int delete_replaced(struct ch_load *ld, struct batch *bt, char **cause)
 	for (size_t i = 0; i < bt->repl.n; i++)
 		util_buf_printf(&ids, "%s%lld", i ? ", " : "", (long long)bt->repl.v[i]);
 	/* the kept stacks cannot take the old copies out */
-	int r = ld->s->stacks ? ch_delete_stacks(ld->s, cause) : 0;
+	int r = ld->s->stacks || ld->s->hgrp ? ch_delete_stacks(ld->s, cause) : 0;
 	for (size_t t = 0; r == 0 && ch_table_names[t]; t++) {
 		char *sql = xasprintf("ALTER TABLE %s.`%s` DELETE WHERE id IN (%s)", ld->s->url.db,
 				      ch_table_names[t], util_buf_str(&ids));
@@ -924,6 +924,9 @@ int ch_load_end(struct store_load *base, char **cause)
 	 * a database that had them (store.c: those with idform) */
 	if (r == 0 && ld->s->opids && !ld->s->stacks)
 		r = ch_make_stacks(ld->s, true, cause);
+	/* the hunts' groups likewise (store.c), in a database with hev */
+	if (r == 0 && ld->s->hev && !ld->s->hgrp)
+		r = ch_make_hgrp(ld->s, true, cause);
 	load_free(ld);
 	return r;
 }

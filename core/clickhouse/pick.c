@@ -504,6 +504,9 @@ int ch_gather(struct store *st, const struct store_gather *g, const char *const 
 	if (!s->hev || ncols == 0 || ncols > CH_MAX_COLS)
 		return 0;
 	struct gather_merge m = { .ncols = ncols, .at_id = ncols, .at_ts = ncols, .fn = fn, .ctx = ctx };
+	/* the groups from hgrp's states kept as events came (store.c), but
+	 * for a split at a time they do not know */
+	bool kept = s->hgrp && g->split == INT64_MIN;
 	/* per column: its SQL alone and in a group; the group's key */
 	struct util_buf one = { 0 }, grp = { 0 }, key = { 0 };
 	int r = 0;
@@ -514,17 +517,18 @@ int ch_gather(struct store *st, const struct store_gather *g, const char *const 
 			m.at_id = i;
 			util_buf_printf(&one, "%sid", sep);
 			/* the group's first event: least ts, then least id */
-			util_buf_printf(&grp, "%sargMin(id, (ts, id))", sep);
+			util_buf_printf(&grp, "%s%s", sep,
+					kept ? "argMinMerge(first)" : "argMin(id, (ts, id))");
 		} else if (!strcmp(c, "ts")) {
 			m.at_ts = i;
 			util_buf_printf(&one, "%sts", sep);
-			util_buf_printf(&grp, "%smin(ts)", sep);
+			util_buf_printf(&grp, "%s%s", sep, kept ? "minMerge(lo)" : "min(ts)");
 		} else if (!strcmp(c, "n")) {
 			util_buf_printf(&one, "%stoInt64(1)", sep);
-			util_buf_printf(&grp, "%stoInt64(count())", sep);
+			util_buf_printf(&grp, "%stoInt64(%s)", sep, kept ? "countMerge(n)" : "count()");
 		} else if (!strcmp(c, "ts_last")) {
 			util_buf_printf(&one, "%sts", sep);
-			util_buf_printf(&grp, "%smax(ts)", sep);
+			util_buf_printf(&grp, "%s%s", sep, kept ? "maxMerge(hi)" : "max(ts)");
 		} else if (!strcmp(c, "kind") || !strcmp(c, "flags")) {
 			util_buf_printf(&one, "%stoInt64(%s)", sep, c);
 			util_buf_printf(&grp, "%stoInt64(%s)", sep, c);
@@ -563,8 +567,8 @@ int ch_gather(struct store *st, const struct store_gather *g, const char *const 
 	/* the groups first (a few thousand, held and sorted here), then the
 	 * events alone in (ts, id) order with the groups merged in: one
 	 * statement with UNION ALL and ORDER BY took twice as long */
-	char *sql = xasprintf("SELECT %s FROM %s.hev WHERE NOT (%s) GROUP BY %s FORMAT RowBinary",
-			      util_buf_str(&grp), db, w, util_buf_str(&key));
+	char *sql = xasprintf("SELECT %s FROM %s.%s WHERE NOT (%s) GROUP BY %s FORMAT RowBinary",
+			      util_buf_str(&grp), db, kept ? "hgrp" : "hev", w, util_buf_str(&key));
 	bool text[CH_MAX_COLS] = { false };
 	r = ch_stream(s, sql, NULL, 0, g->pr, cols, text, ncols, gather_keep, &m, NULL, cause);
 	free(sql);

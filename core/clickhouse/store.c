@@ -249,8 +249,8 @@ int ch_make_stacks(struct ch_store *s, bool fill, char **cause)
 
 int ch_delete_stacks(struct ch_store *s, char **cause)
 {
-	const char *names[] = { "stacks_mv", "stacks" };
-	for (size_t i = 0; i < 2; i++) {
+	const char *names[] = { "stacks_mv", "stacks", "hgrp_mv", "hgrp" };
+	for (size_t i = 0; i < 4; i++) {
 		char *sql = xasprintf("DROP TABLE IF EXISTS %s.%s", s->url.db, names[i]);
 		int r = ch_exec(s->conn, sql, true, NULL, cause);
 		free(sql);
@@ -258,7 +258,56 @@ int ch_delete_stacks(struct ch_store *s, char **cause)
 			return -1;
 	}
 	s->stacks = false;
+	s->hgrp = false;
 	return 0;
+}
+
+/* The columns alike events share in the hunts' pass (pick.c: ch_gather
+ * groups by a subset of them): hgrp's key. */
+static const char ch_hgrp_key[] =
+	"kind, flags, h_op, h_user, h_app, h_client_app, h_ip, h_mailbox, h_access, h_result";
+
+/*
+ * The hunts' groups, kept as events come (hgrp, filled from hev): per
+ * combination of hev's columns the pass groups by, the group's first
+ * event (least time, then least id), its last time and its count, as
+ * aggregate states that merge. ch_gather reads these (a few thousand
+ * rows for millions of events) instead of grouping every row of hev
+ * (1.0-1.4 s of 1.3 at 1M on a busy machine, against 0.04-0.1 s).
+ * Like the stacks, states cannot take an event back out: a load that
+ * replaces stored copies drops both (ch_delete_stacks) and makes them
+ * again at its end (fill: from hev).
+ */
+int ch_make_hgrp(struct ch_store *s, bool fill, char **cause)
+{
+	const char *db = s->url.db;
+	char *sql = xasprintf("CREATE TABLE IF NOT EXISTS %s.hgrp (kind UInt8, flags UInt32, h_op Int64,"
+			      " h_user Int64, h_app Int64, h_client_app Int64, h_ip Int64, h_mailbox Int64,"
+			      " h_access Int64, h_result Int64,"
+			      " first AggregateFunction(argMin, Int64, Tuple(Int64, Int64)),"
+			      " lo AggregateFunction(min, Int64), hi AggregateFunction(max, Int64),"
+			      " n AggregateFunction(count)) ENGINE = AggregatingMergeTree ORDER BY (%s)",
+			      db, ch_hgrp_key);
+	int r = ch_exec(s->conn, sql, true, NULL, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	/* from the view hev (a view on its inner table is not fed) */
+	char *sel = xasprintf("SELECT %s, argMinState(id, (ts, id)) AS first, minState(ts) AS lo,"
+			      " maxState(ts) AS hi, countState() AS n FROM %s.hev GROUP BY %s",
+			      ch_hgrp_key, db, ch_hgrp_key);
+	sql = xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.hgrp_mv TO %s.hgrp AS %s", db, db, sel);
+	r = ch_exec(s->conn, sql, true, NULL, cause);
+	free(sql);
+	if (r == 0 && fill) {
+		sql = xasprintf("INSERT INTO %s.hgrp %s", db, sel);
+		r = ch_exec(s->conn, sql, true, NULL, cause);
+		free(sql);
+	}
+	free(sel);
+	if (r == 0)
+		s->hgrp = true;
+	return r;
 }
 
 /* The copy of events ordered by pivot i; populate: filled from the
@@ -336,7 +385,9 @@ static int create_hunt_tables(struct ch_store *s, bool populate, char **cause)
 	if (r < 0)
 		return -1;
 	s->hev = true;
-	return create_evsync(s, populate, cause);
+	if (create_evsync(s, populate, cause) < 0)
+		return -1;
+	return ch_make_hgrp(s, populate, cause);
 }
 
 static int create_schema(struct ch_store *s, char **cause)
@@ -462,7 +513,7 @@ static int add_host(struct ch_store *s, char **cause)
  * events (once: about a second per million events), unless a load is
  * writing into it now (the rows it inserts meanwhile would be missed):
  * then the hunts read events, as before, until an open after it. */
-static int upgrade_hunt_tables(struct ch_store *s, char **cause)
+static int loading_now(struct ch_store *s, bool *loading, char **cause)
 {
 	struct util_buf sql = { 0 }, out = { 0 };
 	util_buf_puts(&sql, "SELECT count() FROM system.processes WHERE query LIKE 'INSERT INTO %'"
@@ -472,16 +523,25 @@ static int upgrade_hunt_tables(struct ch_store *s, char **cause)
 	free(ev);
 	util_buf_puts(&sql, ") > 0 FORMAT TabSeparated");
 	int r = ch_exec(s->conn, util_buf_str(&sql), false, &out, cause);
-	bool loading = r == 0 && atoi(util_buf_str(&out)) > 0;
+	*loading = r == 0 && atoi(util_buf_str(&out)) > 0;
 	util_buf_free(&sql);
 	util_buf_free(&out);
+	return r;
+}
+
+static int upgrade_hunt_tables(struct ch_store *s, char **cause)
+{
+	bool loading;
+	int r = loading_now(s, &loading, cause);
 	if (r < 0 || loading)
 		return r;
-	if (s->hev) /* from before evsync alone */
-		return create_evsync(s, true, cause);
+	if (s->hev && s->evsync) /* from before hgrp alone */
+		return ch_make_hgrp(s, true, cause);
+	if (s->hev) /* from before evsync */
+		return create_evsync(s, true, cause) < 0 ? -1 : ch_make_hgrp(s, true, cause);
 	/* all or none: a view left from a failed try is made again */
-	const char *names[] = { "hev", "evmsg", "evsync" };
-	for (size_t i = 0; i < 3 && r == 0; i++) {
+	const char *names[] = { "hev", "evmsg", "evsync", "hgrp_mv", "hgrp" };
+	for (size_t i = 0; i < 5 && r == 0; i++) {
 		char *q = xasprintf("DROP TABLE IF EXISTS %s.%s", s->url.db, names[i]);
 		r = ch_exec(s->conn, q, true, NULL, cause);
 		free(q);
@@ -501,7 +561,7 @@ static int has_events(struct ch_store *s, char **cause)
 	ch_quote(&sql, s->url.db, strlen(s->url.db));
 	util_buf_puts(&sql,
 		      " AND name IN ('events', 'spans', 'vals_lc', 'idform', 'stacks', 'hev', 'evmsg', 'evsync',"
-		      " 'valsin')"
+		      " 'valsin', 'hgrp')"
 		      " FORMAT TabSeparated");
 	int r = ch_exec(s->conn, util_buf_str(&sql), false, &out, cause);
 	util_buf_free(&sql);
@@ -514,6 +574,7 @@ static int has_events(struct ch_store *s, char **cause)
 	s->hev = r == 0 && strstr(t, "hev\n") != NULL && strstr(t, "evmsg\n") != NULL;
 	s->evsync = s->hev && strstr(t, "evsync\n") != NULL;
 	s->valsin = r == 0 && strstr(t, "valsin\n") != NULL;
+	s->hgrp = s->evsync && strstr(t, "hgrp\n") != NULL;
 	util_buf_free(&out);
 	return found;
 }
@@ -550,7 +611,7 @@ static int ch_open(const char *path, int flags, struct store **out, char **cause
 	if ((!have && create_schema(s, cause) < 0) || (have && add_host(s, cause) < 0) ||
 	    (!s->spans && !s->readonly && create_spans(s, have, cause) < 0) ||
 	    (!s->lc && !s->readonly && create_vals_lc(s, have, cause) < 0) ||
-	    (!s->evsync && have && !s->readonly && upgrade_hunt_tables(s, cause) < 0)) {
+	    (!s->hgrp && have && !s->readonly && upgrade_hunt_tables(s, cause) < 0)) {
 		ch_close(&s->base);
 		return -1;
 	}
