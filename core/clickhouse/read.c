@@ -264,9 +264,10 @@ static int msgs_read(struct ch_store *s, const char *table, const int64_t *ids, 
 	struct util_buf data = { 0 };
 	for (size_t i = 0; i < n; i++)
 		ch_tsv_i64(&data, ids[i]);
-	/* evmsg and evsync are ordered by id: the ids' granules only */
-	char *sql = xasprintf("SELECT id, any(msgs) FROM %s.%s WHERE id IN ids AND msgs != ''"
-			      " GROUP BY id FORMAT RowBinary",
+	/* evmsg and evsync are ordered by id: the ids' granules only; an
+	 * event stored twice comes twice and is kept once in at (a GROUP BY
+	 * with any(msgs) copied every list into the server's hash table) */
+	char *sql = xasprintf("SELECT id, msgs FROM %s.%s WHERE id IN ids AND msgs != '' FORMAT RowBinary",
 			      s->url.db, table);
 	if (ch_read_ext(s->conn, sql, "ids", "id Int64", &data, res, cause) < 0)
 		return -1;
