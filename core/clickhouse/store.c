@@ -387,7 +387,10 @@ static int create_hunt_tables(struct ch_store *s, bool populate, char **cause)
 	s->hev = true;
 	if (create_evsync(s, populate, cause) < 0)
 		return -1;
-	return ch_make_hgrp(s, populate, cause);
+	/* a new database's hunts' groups are made at the end of its first
+	 * load, from hev at once (ch_load_end), as its stacks are; until
+	 * then the pass groups hev */
+	return populate ? ch_make_hgrp(s, true, cause) : 0;
 }
 
 static int create_schema(struct ch_store *s, char **cause)
