@@ -43,6 +43,14 @@ int load_db_fail(struct sqlite_load *ld, char **cause)
 #define PIVOT_REINDEX_MAX 262144
 /* SQLite's default checkpoint size, given back at the load's end */
 #define WAL_CKPT_PAGES 1000
+/* During a load the checkpointer (load_ckpt.c) copies each commit's
+ * pages while the writer goes on, but the log starts again from its
+ * beginning only when the writer begins a transaction with every frame
+ * already copied, and the writer begins its next one right after each
+ * commit: the log grew with the whole load (200k events: 104 MB of log
+ * for a 97 MB case). So once the log holds this many pages (64 MB) the
+ * writer's commit copies the rest itself (wal_committed). */
+#define WAL_LOAD_CKPT_PAGES 4096
 static const char *const deferred_pivots[] = {
 	"DROP INDEX IF EXISTS ev_user", "DROP INDEX IF EXISTS ev_app",     "DROP INDEX IF EXISTS ev_ip",
 	"DROP INDEX IF EXISTS ev_op",   "DROP INDEX IF EXISTS ev_session",
@@ -63,14 +71,29 @@ static bool annotated(struct store *st)
 	return r;
 }
 
+/* After each commit on the load's connection (the writer's, the index
+ * builds', the pending annotations'), in place of SQLite's checkpoint:
+ * the checkpointer copies what was committed, and a long log is copied
+ * up to its end here, so that it starts again. */
+static int wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	(void)name;
+	struct sqlite_load *ld = arg;
+	if (frames >= ld->wal_cap)
+		load_ckpt_restart(ld->ckpt, db);
+	else
+		load_ckpt_kick(ld->ckpt);
+	return SQLITE_OK;
+}
+
 int load_after_commit(struct sqlite_load *ld, char **cause)
 {
 	/* annotations an analyst could not wait for (pending.c) */
 	if (pend_merge(ld->base.st, cause) < 0)
 		return -1;
-	/* (whose quiet commit gave the connection its checkpoints back) */
+	/* (whose quiet commit gave the connection SQLite's default) */
 	if (ld->ckpt)
-		sqlite3_wal_autocheckpoint(store_db(ld->base.st), 0);
+		sqlite3_wal_hook(store_db(ld->base.st), wal_committed, ld);
 	if (!ld->rid_dropped || !annotated(ld->base.st))
 		return 0;
 	/* one transaction of its own, between two of the load's: the
@@ -97,9 +120,10 @@ static void stop_ckpt(struct sqlite_load *ld)
 {
 	if (!ld->ckpt)
 		return;
+	/* (SQLite's own hook back first: wal_committed uses ld->ckpt) */
+	sqlite3_wal_autocheckpoint(store_db(ld->base.st), WAL_CKPT_PAGES);
 	load_ckpt_stop(ld->ckpt);
 	ld->ckpt = NULL;
-	sqlite3_wal_autocheckpoint(store_db(ld->base.st), WAL_CKPT_PAGES);
 }
 
 static void load_free(struct sqlite_load *ld)
@@ -182,6 +206,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	struct sqlite_load *ld = xcalloc(1, sizeof *ld);
 	ld->base.st = st;
 	ld->batch_events = 50000;
+	ld->wal_cap = WAL_LOAD_CKPT_PAGES;
 	ld->source_bytes = -1;
 	ld->c.first_ts = ld->wc.first_ts = INT64_MAX;
 	ld->c.last_ts = ld->wc.last_ts = INT64_MIN;
@@ -345,7 +370,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	/* the log's checkpoints on a thread of their own (load_ckpt.c) */
 	ld->ckpt = load_ckpt_start(store_path(st));
 	if (ld->ckpt)
-		sqlite3_wal_autocheckpoint(store_db(st), 0);
+		sqlite3_wal_hook(store_db(st), wal_committed, ld);
 	if (pthread_create(&ld->zthread, NULL, load_blocks_main, ld) != 0) {
 		set_cause(cause, "cannot start a thread");
 		goto fail;

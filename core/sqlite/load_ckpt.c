@@ -10,9 +10,12 @@
  * own, runs a passive checkpoint after each commit (the writer goes on
  * meanwhile: a checkpoint needs no write lock) and every CKPT_POLL_MS
  * (the index builds at the load's end commit without telling it), so
- * the disk waits overlap the work. The log still starts again from its
- * beginning once a checkpoint has caught up when the writer begins its
- * next transaction, so it stays about two transactions long.
+ * the disk waits overlap the work. The log starts again from its
+ * beginning only when the writer begins a transaction with every frame
+ * copied, which it never does on its own while it streams: so once the
+ * log is long (load.c, WAL_LOAD_CKPT_PAGES) the writer checkpoints
+ * after its commit itself (load_ckpt_restart), after the thread's
+ * checkpoint in progress, and finds nearly everything copied already.
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <pthread.h>
@@ -31,6 +34,10 @@ struct load_ckpt {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool quit, kicked;
+	/* held around each checkpoint, the thread's and the writer's
+	 * (load_ckpt_restart), so that neither finds the other's running
+	 * and gives up (a passive checkpoint does not wait) */
+	pthread_mutex_t run;
 };
 
 static void *ckpt_main(void *arg)
@@ -56,7 +63,9 @@ static void *ckpt_main(void *arg)
 		/* nothing new in the log: no copy and no sync. A failure (a
 		 * reader's snapshot, another checkpoint running) leaves the
 		 * pages to the next one, or to the load's last checkpoint. */
+		pthread_mutex_lock(&c->run);
 		sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_unlock(&c->run);
 		pthread_mutex_lock(&c->mu);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -83,7 +92,9 @@ struct load_ckpt *load_ckpt_start(const char *path)
 	c->db = db;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
+	pthread_mutex_init(&c->run, NULL);
 	if (pthread_create(&c->thread, NULL, ckpt_main, c) != 0) {
+		pthread_mutex_destroy(&c->run);
 		pthread_mutex_destroy(&c->mu);
 		pthread_cond_destroy(&c->cv);
 		sqlite3_close(db);
@@ -103,6 +114,13 @@ void load_ckpt_kick(struct load_ckpt *c)
 	pthread_mutex_unlock(&c->mu);
 }
 
+void load_ckpt_restart(struct load_ckpt *c, sqlite3 *db)
+{
+	pthread_mutex_lock(&c->run);
+	sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	pthread_mutex_unlock(&c->run);
+}
+
 void load_ckpt_stop(struct load_ckpt *c)
 {
 	if (!c)
@@ -112,6 +130,7 @@ void load_ckpt_stop(struct load_ckpt *c)
 	pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 	pthread_join(c->thread, NULL);
+	pthread_mutex_destroy(&c->run);
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->cv);
 	sqlite3_close(c->db);

@@ -239,6 +239,7 @@ struct sqlite_load {
 	/* the log's checkpoints, off the writer (load_ckpt.c; NULL: the
 	 * connection's own, as before) */
 	struct load_ckpt *ckpt;
+	int wal_cap; /* pages of log at which a commit lets it start again (load.c) */
 };
 
 /* A case this large when a load starts dedups through its unique index
@@ -314,6 +315,10 @@ int load_moved(struct sqlite_load *ld, int64_t old, int64_t new, int64_t old_sou
 struct load_ckpt;
 struct load_ckpt *load_ckpt_start(const char *path);
 void load_ckpt_kick(struct load_ckpt *c);
+/* The writer's own checkpoint on its connection db, once the thread's in
+ * progress is done, so that the log can start again at the writer's next
+ * transaction. */
+void load_ckpt_restart(struct load_ckpt *c, sqlite3 *db);
 void load_ckpt_stop(struct load_ckpt *c);
 
 /* load_write.c: the writer thread */

@@ -104,7 +104,6 @@ int load_commit(struct sqlite_load *ld, char **cause)
 	if (sqlite_exec(ld->base.st, "COMMIT", cause) < 0)
 		return -1;
 	atomic_store(&ld->committed, ld->txn_serial);
-	load_ckpt_kick(ld->ckpt);
 	ld->txn = false;
 	ld->pending = 0;
 	return load_after_commit(ld, cause);
