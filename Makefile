@@ -15,6 +15,9 @@
 #                   (BENCH_BIG=1 make bench: both in one run)
 #   make bench-clickhouse  the same generated events into SQLite and ClickHouse,
 #                   side by side (N=1000000 by default: make bench-clickhouse N=10M)
+#   make test-chdb  the ClickHouse store's end-to-end tests on a current ClickHouse
+#                   (chDB 26.x from npm, ~540 MB into build/chdb the first time,
+#                   behind tests/chdb_http.c's HTTP stand-in)
 #   make clickhouse start a ClickHouse server on loopback (data in build/clickhouse;
 #                   clickhouse/server.sh), make clickhouse-stop stops it
 #   make demo       build the sample case and open it
@@ -80,7 +83,7 @@ CLI_LIB  = $(BUILD)/libauditcli.a
 BIN      = $(BUILD)/auditscope
 GEN      = $(BUILD)/auditgen
 
-.PHONY: clickhouse clickhouse-stop bench-clickhouse seam all test check asan test-clang scan format format-check bench bench-big demo deps geoip install clean fuzz unit e2e ci
+.PHONY: clickhouse clickhouse-stop bench-clickhouse test-chdb seam all test check asan test-clang scan format format-check bench bench-big demo deps geoip install clean fuzz unit e2e ci
 
 # The offline IP databases (core/geoip.c), from the npm registry, pinned:
 # country (CC0) and autonomous systems (CC-BY-4.0: RouteViews, DB-IP, NRO).
@@ -135,7 +138,15 @@ $(BUILD)/bench_%: tests/bench_%.c $(TUI_LIB) $(CORE_LIB)
 
 unit: $(TEST_BIN)
 
-test check: seam $(BIN) $(GEN) $(TEST_BIN)
+# The HTTP stand-in that runs ClickHouse's requests in chDB (a current
+# ClickHouse as a library: tests/chdb_http.c). It opens libchdb.so at run
+# time, so it builds (with the suite, so that it keeps building) without.
+CHDB_HTTP = $(BUILD)/chdb_http
+$(CHDB_HTTP): tests/chdb_http.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(OPT) $(SAN) -D_DEFAULT_SOURCE $(CFLAGS) $(ALL_LDFLAGS) -o $@ $< -ldl -lpthread
+
+test check: seam $(BIN) $(GEN) $(TEST_BIN) $(CHDB_HTTP)
 	BUILD=$(BUILD) tests/run.sh
 
 # The storage seam: the storage interface, core/ outside core/sqlite/ and
@@ -178,7 +189,7 @@ test-clang:
 # scan-build runs beside it are quicker. The report stays in build-scan/.
 scan:
 	rm -rf build-scan
-	$(SCAN_BUILD) --status-bugs -o build-scan/report $(MAKE) --no-print-directory BUILD=build-scan OPT="-O0 -g" all unit $(BENCH_BIN:$(BUILD)/%=build-scan/%)
+	$(SCAN_BUILD) --status-bugs -o build-scan/report $(MAKE) --no-print-directory BUILD=build-scan OPT="-O0 -g" all unit build-scan/chdb_http $(BENCH_BIN:$(BUILD)/%=build-scan/%)
 
 format-check:
 	CLANG_FORMAT=$(CLANG_FORMAT) tests/format.sh --check
@@ -204,6 +215,13 @@ clickhouse-stop:
 	CH_DIR=$(BUILD)/clickhouse clickhouse/server.sh stop
 
 N ?= 1000000
+# The same ClickHouse tests on chDB 26.x (tests/chdb_test.sh): npm
+# installs the library into CHDB_DIR once, pinned; no registry: a skip.
+CHDB_VERSION ?= 26.7.3-stable.1
+CHDB_DIR ?= build/chdb
+test-chdb: $(BIN) $(GEN) $(CHDB_HTTP) $(BUILD)/tests/test_clickhouse
+	BUILD=$(BUILD) CHDB_VERSION=$(CHDB_VERSION) CHDB_DIR=$(CHDB_DIR) tests/chdb_test.sh
+
 bench-clickhouse: $(BIN) $(GEN) $(BUILD)/bench_pages
 	BUILD=$(BUILD) N=$(N) tests/bench_clickhouse.sh
 

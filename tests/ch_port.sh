@@ -26,13 +26,14 @@ ch_private_ports() {
 	return 1
 }
 
-# ch_start: clickhouse/server.sh start; a private server that could not
+# ch_start: $CH_SERVER start (clickhouse/server.sh unless the caller
+# names tests/chdb_server.sh); a private server that could not
 # start (its ports taken meanwhile, a slow machine) is tried again on new
 # ports, up to three times. The server's own words are on stderr each time.
 ch_start() {
 	local i
 	for i in 1 2 3; do
-		clickhouse/server.sh start && return 0
+		"${CH_SERVER:-clickhouse/server.sh}" start && return 0
 		[ "$ch_private" = 1 ] || return 1
 		echo "clickhouse: attempt $i failed; trying new ports" >&2
 		# a folder of its own too: the old server is gone, but nothing of

@@ -323,6 +323,12 @@ static int on_share(void *ctx, double done)
 static void test_server_progress(void **state)
 {
 	(void)state;
+	if (getenv("AUDITSCOPE_CH_TEST_CHDB")) {
+		/* chDB runs a query under its own id: the client's query_id
+		 * finds nothing in system.processes, nor does KILL QUERY */
+		print_message("skip: progress and cancel by query_id (not on chDB, tests/chdb_http.c)\n");
+		skip();
+	}
 	struct store *st = server_store();
 	if (!st)
 		skip();
