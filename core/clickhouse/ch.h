@@ -169,6 +169,7 @@ struct ch_store {
 	bool valsin; /* ... and valsin: the load sends the values (store.c) */
 	bool hgrp;   /* ... and hgrp, the hunts' groups of alike events */
 	int major;   /* the server's version(): 18, 19, ... 26 */
+	int minor;   /* ... and its second number (26.7: 7) */
 	/* Value ids: the server hashes a text (63 bits); the interface's ids
 	 * are small (callers pack two in 64 bits), so each hash seen gets
 	 * the next dense id, for the life of the store. */
@@ -243,11 +244,14 @@ int64_t ch_hash(const struct ch_store *s, int64_t d);
 /* The SQL of a text field's value id over column col. Caller frees. */
 char *ch_value_id_sql(const char *col);
 
-/* The tables that hold a row per event (events, raw, the pivot copies'
- * inner tables), NULL-terminated. */
-extern const char *const ch_table_names[];
-/* ... and those of the hunts' tables (when s->hev) */
-extern const char *const ch_hunt_table_names[];
+/* Is the server version major.minor or later? (the SQL differs: 18.16
+ * and 26.x are both tested, tests/chdb_server.sh) */
+bool ch_version_ge(const struct ch_store *s, int major, int minor);
+
+/* The tables that hold a row per event, as an ALTER ... DELETE names
+ * them (db.events, db.raw, each copy of events the database keeps),
+ * NULL-terminated; the caller frees the strings and the array. */
+char **ch_event_tables(const struct ch_store *s);
 
 /* The event id of (kind, record id): 63 bits, never 0. With op (the
  * databases that have the idform table: s->opids), its top 16 bits are a

@@ -276,9 +276,11 @@ static int cidr_cond(struct cc *c, const char *v, struct util_buf *b, char **cau
 			     (uint32_t)cd.addr[2] << 8 | cd.addr[3];
 		uint32_t mask = cd.bits ? 0xFFFFFFFFu << (32 - cd.bits) : 0;
 		uint32_t lo = a & mask, hi = lo | ~mask;
-		util_buf_printf(b,
-				"(IPv4NumToString(IPv4StringToNum(ip)) = ip AND IPv4StringToNum(ip) BETWEEN %u AND %u)",
-				lo, hi);
+		/* an ip that is no IPv4 address in its own spelling is out;
+		 * since 22.3 IPv4StringToNum throws on one (the whole query
+		 * fails), its OrDefault form gives 0 as older servers did */
+		const char *fn = ch_version_ge(c->s, 22, 3) ? "IPv4StringToNumOrDefault" : "IPv4StringToNum";
+		util_buf_printf(b, "(IPv4NumToString(%s(ip)) = ip AND %s(ip) BETWEEN %u AND %u)", fn, fn, lo, hi);
 		return 0;
 	}
 	char *sql = xasprintf("SELECT DISTINCT ip FROM %s.ev_ip WHERE position(ip, ':') > 0 FORMAT RowBinary",

@@ -289,24 +289,17 @@ static int delete_replaced(struct ch_load *ld, struct batch *bt, char **cause)
 		util_buf_printf(&ids, "%s%lld", i ? ", " : "", (long long)bt->repl.v[i]);
 	/* the kept stacks cannot take the old copies out */
 	int r = ld->s->stacks || ld->s->hgrp ? ch_delete_stacks(ld->s, cause) : 0;
-	for (size_t t = 0; r == 0 && ch_table_names[t]; t++) {
-		char *sql = xasprintf("ALTER TABLE %s.`%s` DELETE WHERE id IN (%s)", ld->s->url.db,
-				      ch_table_names[t], util_buf_str(&ids));
-		r = ch_exec(ld->s->conn, sql, true, NULL, cause);
-		free(sql);
+	char **tables = ch_event_tables(ld->s);
+	for (size_t t = 0; tables[t]; t++) {
+		if (r == 0) {
+			char *sql = xasprintf("ALTER TABLE %s DELETE WHERE id IN (%s)", tables[t],
+					      util_buf_str(&ids));
+			r = ch_exec(ld->s->conn, sql, true, NULL, cause);
+			free(sql);
+		}
+		free(tables[t]);
 	}
-	for (size_t t = 0; r == 0 && ld->s->hev && ch_hunt_table_names[t]; t++) {
-		char *sql = xasprintf("ALTER TABLE %s.`%s` DELETE WHERE id IN (%s)", ld->s->url.db,
-				      ch_hunt_table_names[t], util_buf_str(&ids));
-		r = ch_exec(ld->s->conn, sql, true, NULL, cause);
-		free(sql);
-	}
-	if (r == 0 && ld->s->evsync) {
-		char *sql = xasprintf("ALTER TABLE %s.`.inner.evsync` DELETE WHERE id IN (%s)", ld->s->url.db,
-				      util_buf_str(&ids));
-		r = ch_exec(ld->s->conn, sql, true, NULL, cause);
-		free(sql);
-	}
+	free(tables);
 	util_buf_free(&ids);
 	if (r == 0)
 		ld->mutated = true;

@@ -29,11 +29,38 @@ static const char ev_cols[] =
 	" token String, mailbox String, access String, client_info String, detail String,"
 	" op_count Int64, flags UInt32, source Int64, line Int64";
 
-const char *const ch_table_names[] = {
-	"events",       "raw",          ".inner.ev_user",    ".inner.ev_app",
-	".inner.ev_ip", ".inner.ev_op", ".inner.ev_session", NULL,
-};
-const char *const ch_hunt_table_names[] = { ".inner.hev", ".inner.evmsg", NULL };
+bool ch_version_ge(const struct ch_store *s, int major, int minor)
+{
+	return s->major > major || (s->major == major && s->minor >= minor);
+}
+
+char **ch_event_tables(const struct ch_store *s)
+{
+	const char *views[NPIVOTS + 3];
+	size_t nv = 0;
+	for (size_t i = 0; i < NPIVOTS; i++)
+		views[nv++] = pivots[i].field;
+	if (s->hev) {
+		views[nv++] = "hev";
+		views[nv++] = "evmsg";
+	}
+	if (s->evsync)
+		views[nv++] = "evsync";
+	char **t = xcalloc(nv + 3, sizeof *t);
+	size_t n = 0;
+	t[n++] = xasprintf("%s.events", s->url.db);
+	t[n++] = xasprintf("%s.raw", s->url.db);
+	for (size_t i = 0; i < nv; i++) {
+		const char *pre = i < NPIVOTS ? "ev_" : "";
+		/* 18.16 takes no ALTER of a materialized view, only of its
+		 * inner table; newer servers name that one by the view's UUID
+		 * (.inner_id.UUID in an Atomic database) and pass an ALTER of
+		 * the view on to it */
+		t[n++] = s->major >= 20 ? xasprintf("%s.%s%s", s->url.db, pre, views[i])
+					: xasprintf("%s.`.inner.%s%s`", s->url.db, pre, views[i]);
+	}
+	return t;
+}
 
 const char *ch_pivot_key(const char *field)
 {
@@ -598,7 +625,9 @@ static int ch_open(const char *path, int flags, struct store **out, char **cause
 		ch_close(&s->base);
 		return -1;
 	}
-	s->major = atoi(util_buf_str(&v));
+	const char *vt = util_buf_str(&v);
+	s->major = atoi(vt);
+	s->minor = strchr(vt, '.') ? atoi(strchr(vt, '.') + 1) : 0;
 	util_buf_free(&v);
 	int have = has_events(s, cause);
 	if (have < 0) {
