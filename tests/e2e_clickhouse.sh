@@ -97,6 +97,22 @@ is "values: vals holds every value of the events, and no other" \
 	"$(chq "SELECT count() FROM ($vsel) WHERE v NOT IN (SELECT v FROM $db.vals)"):$(chq "SELECT count() FROM (SELECT DISTINCT v FROM $db.vals) WHERE v NOT IN ($vsel)"):$(chq "SELECT count() FROM $db.vals WHERE h != if(v = '', toInt64(0), toInt64(bitAnd(cityHash64(v), 9223372036854775807)))")" "0:0:0"
 is "values: vals_lc holds each value's lower case with its hash" \
 	"$(chq "SELECT count() FROM (SELECT DISTINCT lower(v) AS lv, h FROM $db.vals) WHERE (lv, h) NOT IN (SELECT lv, h FROM $db.vals_lc)"):$(chq "SELECT count() FROM $db.vals_lc WHERE (lv, h) NOT IN (SELECT lower(v), h FROM $db.vals)")" "0:0"
+# the pivot copies (store.c): materialized views ev_FIELD on a server
+# before 24.8 (18.16), projections p_FIELD of events from 24.8 (chDB
+# 26.x), which the server reads for a user= page of events
+ver=$(chq "SELECT version()")
+case "$ver" in
+[0-9].* | 1[0-9].* | 2[0-3].* | 24.[0-7].*)
+	is "pivot copies: materialized views on $ver" \
+		"$(chq "SELECT count() FROM system.tables WHERE database = '$db' AND name LIKE 'ev\\_%' AND engine = 'MaterializedView'")" 5
+	;;
+*)
+	is "pivot copies: projections of events on $ver" \
+		"$(chq "SELECT count() FROM system.projections WHERE database = '$db' AND table = 'events' AND name LIKE 'p\\_%'")" 5
+	is "pivot copies: a user= page of events reads the user projection" \
+		"$(chq "EXPLAIN projections = 1 SELECT ts, id FROM $db.events WHERE user = 'isaiah.tanaka@contoso.com' ORDER BY ts, id LIMIT 50" | grep -c 'ReadFromMergeTree (p_user)')" 1
+	;;
+esac
 # the store's own tests that need a server (test_clickhouse.c: the time
 # range from the spans table, a count's estimate over its budget, many
 # events' messages in one request, the sign-in behind an event, the

@@ -168,6 +168,10 @@ struct ch_store {
 	bool evsync; /* ... and evsync, the Sync reads' message lists */
 	bool valsin; /* ... and valsin: the load sends the values (store.c) */
 	bool hgrp;   /* ... and hgrp, the hunts' groups of alike events */
+	/* the pivot copies are projections of events (servers from 24.8,
+	 * store.c), not the materialized views ev_FIELD: a read narrowed by a
+	 * pivot field reads events, and the server picks the projection */
+	bool proj;
 	int major;   /* the server's version(): 18, 19, ... 26 */
 	int minor;   /* ... and its second number (26.7: 7) */
 	/* Value ids: the server hashes a text (63 bits); the interface's ids
@@ -243,6 +247,10 @@ int64_t ch_hash(const struct ch_store *s, int64_t d);
 
 /* The SQL of a text field's value id over column col. Caller frees. */
 char *ch_value_id_sql(const char *col);
+
+/* The table a read narrowed by pivot field (user, app, ip, op, session)
+ * names: its copy ev_FIELD, or events where projections are the copies. */
+const char *ch_pivot_table(const struct ch_store *s, const char *field, char *buf, size_t cap);
 
 /* Is the server version major.minor or later? (the SQL differs: 18.16
  * and 26.x are both tested, tests/chdb_server.sh) */

@@ -283,8 +283,9 @@ static int cidr_cond(struct cc *c, const char *v, struct util_buf *b, char **cau
 		util_buf_printf(b, "(IPv4NumToString(%s(ip)) = ip AND %s(ip) BETWEEN %u AND %u)", fn, fn, lo, hi);
 		return 0;
 	}
-	char *sql = xasprintf("SELECT DISTINCT ip FROM %s.ev_ip WHERE position(ip, ':') > 0 FORMAT RowBinary",
-			      c->s->url.db);
+	char tb[32];
+	char *sql = xasprintf("SELECT DISTINCT ip FROM %s.%s WHERE position(ip, ':') > 0 FORMAT RowBinary",
+			      c->s->url.db, ch_pivot_table(c->s, "ip", tb, sizeof tb));
 	struct util_buf out = { 0 };
 	int r = ch_exec(c->s->conn, sql, false, &out, cause);
 	free(sql);
@@ -666,7 +667,8 @@ int ch_compile(struct ch_store *s, const struct filter *f, struct ch_compiled *o
 	if (out->nclient)
 		out->prefilter = client_prefilter(f);
 	const char *pv = pick_pivot(root);
-	snprintf(out->table, sizeof out->table, pv ? "ev_%s" : "events", pv);
+	char tb[32];
+	snprintf(out->table, sizeof out->table, "%s", pv ? ch_pivot_table(s, pv, tb, sizeof tb) : "events");
 	return 0;
 }
 
