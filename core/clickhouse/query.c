@@ -825,7 +825,11 @@ static int raw_meet(void *ctx, const struct store_cell *c)
 static int raw_bounds(struct ch_query *q, const char *sel, int64_t *b, size_t *nb, char **cause)
 {
 	struct util_buf sql = { 0 }, out = { 0 };
-	util_buf_puts(&sql, "SELECT count(), arrayStringConcat(arrayMap(x -> toString(toInt64(x)), quantiles(");
+	/* no event: the quantiles are nan, which 26.x's toInt64 refuses
+	 * ("Unexpected inf or nan to integer conversion": the whole stack
+	 * failed); x = x is false for nan alone */
+	util_buf_puts(&sql, "SELECT count(), arrayStringConcat(arrayMap(x -> toString(toInt64(if(x = x, x, 0))),"
+			    " quantiles(");
 	for (int i = 1; i < SLICE_LEVELS; i++)
 		util_buf_printf(&sql, "%s%.8f", i > 1 ? "," : "", (double)i / SLICE_LEVELS); /* literals */
 	util_buf_printf(&sql, ")(id)), ' ') FROM %s FORMAT TabSeparated", sel);
