@@ -223,7 +223,8 @@ static chdb_connection *open_conn(const char *settings, struct buf *err)
 	argv[argc] = NULL;
 	chdb_connection *c = ch.connect(argc, argv);
 	if (!c || !*c)
-		buf_printf(err, "Code: 1001. DB::Exception: chdb_http: chDB refused a connection with settings [%s]",
+		buf_printf(err,
+			   "Code: 1001. DB::Exception: chdb_http: chDB refused a connection with settings [%s]",
 			   settings);
 	free(copy);
 	free(path);
@@ -314,11 +315,12 @@ static int run_sql(chdb_connection *c, const char *sql, size_t n, const char *fo
  * which its client code ends at the first newline byte (RowBinary holds
  * any byte); its insert stream takes them whole.
  */
-static int run_insert(chdb_connection *c, const char *stmt, size_t n, const char *format, const struct buf *rows,
-		      struct buf *err)
+static int run_insert(chdb_connection *c, const char *stmt, size_t n, const char *format,
+		      const struct buf *rows, struct buf *err)
 {
 	chdb_ins in = ch.stream_insert_n(*c, stmt, n, format, strlen(format));
-	const char *e = in ? ch.stream_insert_error(in) : "Code: 1001. DB::Exception: chdb_http: no insert stream";
+	const char *e =
+		in ? ch.stream_insert_error(in) : "Code: 1001. DB::Exception: chdb_http: no insert stream";
 	int rc = 0;
 	if (e && *e) {
 		buf_puts(err, e);
@@ -328,7 +330,9 @@ static int run_insert(chdb_connection *c, const char *stmt, size_t n, const char
 		size_t k = rows->n - at < (1u << 20) ? rows->n - at : (1u << 20);
 		if (ch.stream_append(in, rows->p + at, k) != 0) {
 			e = ch.stream_insert_error(in);
-			buf_puts(err, e && *e ? e : "Code: 1001. DB::Exception: chdb_http: the insert stream failed");
+			buf_puts(err,
+				 e && *e ? e
+					 : "Code: 1001. DB::Exception: chdb_http: the insert stream failed");
 			rc = -1;
 		}
 		at += k;
@@ -338,7 +342,8 @@ static int run_insert(chdb_connection *c, const char *stmt, size_t n, const char
 		e = r ? ch.result_error(r) : NULL;
 		if (!r || (e && *e)) {
 			e = e && *e ? e : ch.stream_insert_error(in);
-			buf_puts(err, e && *e ? e : "Code: 1001. DB::Exception: chdb_http: the insert did not end");
+			buf_puts(err,
+				 e && *e ? e : "Code: 1001. DB::Exception: chdb_http: the insert did not end");
 			rc = -1;
 		}
 		if (r)
@@ -448,7 +453,8 @@ static void parse_params(struct request *r, const char *q)
 				eq = n;
 			r->params = xrealloc_or_die(r->params, (r->nparams + 1) * sizeof *r->params);
 			r->params[r->nparams].k = url_decode(q, eq, NULL);
-			r->params[r->nparams].v = eq < n ? url_decode(q + eq + 1, n - eq - 1, NULL) : dup_n("", 0);
+			r->params[r->nparams].v =
+				eq < n ? url_decode(q + eq + 1, n - eq - 1, NULL) : dup_n("", 0);
 			r->nparams++;
 		}
 		q += n;
@@ -588,7 +594,8 @@ static int respond(int fd, int status, const char *qid, const char *code, const 
 	if (code)
 		buf_printf(&h, "X-ClickHouse-Exception-Code: %s\r\n", code);
 	buf_printf(&h, "Content-Length: %zu\r\n", body ? body->n : 0);
-	buf_puts(&h, close ? "Connection: Close\r\n\r\n" : "Connection: Keep-Alive\r\nKeep-Alive: timeout=10\r\n\r\n");
+	buf_puts(&h, close ? "Connection: Close\r\n\r\n"
+			   : "Connection: Keep-Alive\r\nKeep-Alive: timeout=10\r\n\r\n");
 	/* one send for a small answer: a second small segment would wait
 	 * for the client's delayed ACK (Nagle), 40 ms a request */
 	int r;
@@ -689,8 +696,9 @@ static bool ident_ok(const char *s)
 /* URL parameters the server reads itself; every other one is a setting */
 static bool is_own_param(const struct request *r, const char *k)
 {
-	static const char *const own[] = { "query", "query_id", "database", "default_format", "user",
-					   "password", "session_id", "session_timeout", NULL };
+	static const char *const own[] = { "query", "query_id", "database",   "default_format",
+					   "user",  "password", "session_id", "session_timeout",
+					   NULL };
 	for (size_t i = 0; own[i]; i++)
 		if (!strcmp(k, own[i]))
 			return true;
@@ -740,14 +748,16 @@ static int serve(int fd, struct request *r)
 			continue;
 		if (strchr(r->params[i].v, '\n') || !ident_ok(r->params[i].k)) {
 			free(settings.p);
-			buf_printf(&err, "Code: 115. DB::Exception: chdb_http: bad setting '%s'", r->params[i].k);
+			buf_printf(&err, "Code: 115. DB::Exception: chdb_http: bad setting '%s'",
+				   r->params[i].k);
 			goto fail;
 		}
 		buf_printf(&settings, "%s--%s=%s", settings.n ? "\n" : "", r->params[i].k, r->params[i].v);
 	}
 	if (param(r, "session_id")) {
 		free(settings.p);
-		buf_puts(&err, "Code: 1001. DB::Exception: chdb_http: sessions are not supported by this stand-in");
+		buf_puts(&err,
+			 "Code: 1001. DB::Exception: chdb_http: sessions are not supported by this stand-in");
 		goto fail;
 	}
 	/* the statement: the query parameter, then the body after a newline

@@ -172,8 +172,8 @@ struct ch_store {
 	 * store.c), not the materialized views ev_FIELD: a read narrowed by a
 	 * pivot field reads events, and the server picks the projection */
 	bool proj;
-	int major;   /* the server's version(): 18, 19, ... 26 */
-	int minor;   /* ... and its second number (26.7: 7) */
+	int major; /* the server's version(): 18, 19, ... 26 */
+	int minor; /* ... and its second number (26.7: 7) */
 	/* Value ids: the server hashes a text (63 bits); the interface's ids
 	 * are small (callers pack two in 64 bits), so each hash seen gets
 	 * the next dense id, for the life of the store. */

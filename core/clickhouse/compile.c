@@ -280,7 +280,8 @@ static int cidr_cond(struct cc *c, const char *v, struct util_buf *b, char **cau
 		 * since 22.3 IPv4StringToNum throws on one (the whole query
 		 * fails), its OrDefault form gives 0 as older servers did */
 		const char *fn = ch_version_ge(c->s, 22, 3) ? "IPv4StringToNumOrDefault" : "IPv4StringToNum";
-		util_buf_printf(b, "(IPv4NumToString(%s(ip)) = ip AND %s(ip) BETWEEN %u AND %u)", fn, fn, lo, hi);
+		util_buf_printf(b, "(IPv4NumToString(%s(ip)) = ip AND %s(ip) BETWEEN %u AND %u)", fn, fn, lo,
+				hi);
 		return 0;
 	}
 	char tb[32];

@@ -304,8 +304,8 @@ int ch_pick(struct store *st, const struct store_pick *p, const char *const *col
 	if (pivot) {
 		/* the field's own copy, ordered by it: only its values' range */
 		char tb[32];
-		util_buf_printf(&sql, " FROM %s.%s WHERE %s", s->url.db, ch_pivot_table(s, p->field, tb, sizeof tb),
-				pivot);
+		util_buf_printf(&sql, " FROM %s.%s WHERE %s", s->url.db,
+				ch_pivot_table(s, p->field, tb, sizeof tb), pivot);
 		free(pivot);
 	} else {
 		util_buf_printf(&sql, " FROM %s.%s WHERE 1", s->url.db, hev ? "hev" : "events");
