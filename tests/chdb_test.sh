@@ -38,9 +38,12 @@ if [ ! -f "$CHDB_LIB" ] || [ "$have" != "$version" ]; then
 	fi
 fi
 
-out=$(CH_FLAVOUR=chdb bash tests/e2e_clickhouse.sh 2>&1)
-rc=$?
-printf '%s\n' "$out"
+# (each line as it comes: the run takes minutes)
+log=$(mktemp)
+CH_FLAVOUR=chdb bash tests/e2e_clickhouse.sh 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+out=$(cat "$log")
+rm -f "$log"
 p=$(grep -cE '^ok ' <<<"$out")
 f=$(grep -cE '^not ok ' <<<"$out")
 s=$(grep -cE '^skip ' <<<"$out")
