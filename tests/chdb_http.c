@@ -746,13 +746,16 @@ static int serve(int fd, struct request *r)
 	for (size_t i = 0; i < r->nparams; i++) {
 		if (is_own_param(r, r->params[i].k))
 			continue;
-		if (strchr(r->params[i].v, '\n') || !ident_ok(r->params[i].k)) {
+		/* (a value is never NULL: "" for "k" alone; said for the
+		 * analyzer, which learns from param()'s callers that it may be) */
+		const char *v = r->params[i].v ? r->params[i].v : "";
+		if (strchr(v, '\n') || !ident_ok(r->params[i].k)) {
 			free(settings.p);
 			buf_printf(&err, "Code: 115. DB::Exception: chdb_http: bad setting '%s'",
 				   r->params[i].k);
 			goto fail;
 		}
-		buf_printf(&settings, "%s--%s=%s", settings.n ? "\n" : "", r->params[i].k, r->params[i].v);
+		buf_printf(&settings, "%s--%s=%s", settings.n ? "\n" : "", r->params[i].k, v);
 	}
 	if (param(r, "session_id")) {
 		free(settings.p);
