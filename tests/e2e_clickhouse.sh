@@ -248,7 +248,7 @@ hgrp_is_hev() {
 		FROM $db.hev GROUP BY $hkey)")"
 }
 is "the bundle's load replaced richer copies" "$(chq "SELECT count() > 0 FROM system.mutations
-	WHERE database = '$db' AND command LIKE 'DELETE%'")" 1
+	WHERE database = '$db' AND command LIKE '%DELETE WHERE%'")" 1
 hgrp_is_hev "hgrp after a load that replaced copies: hev's groups"
 # a database from before hgrp: the first open makes it, filled from hev;
 # the hunts answer as before
