@@ -662,8 +662,15 @@ static int travel_end(struct hctx *h)
 	 * per sign-in (the mobile carriers' names are searched for in its
 	 * network's: a tenth of the client's time at 10M) */
 	bool *can = xcalloc(a->nplaces ? a->nplaces : 1, sizeof *can);
-	for (size_t i = 0; i < a->nplaces; i++)
+	char **ptext = xcalloc(a->nplaces ? a->nplaces : 1, sizeof *ptext);
+	for (size_t i = 0; i < a->nplaces; i++) {
 		can[i] = travel_place(&a->places[i]);
+		/* a place's text once, not twice per row (a row per sign-in
+		 * pair can be hundreds of thousands) */
+		if (can[i])
+			ptext[i] =
+				ipgeo_text(a->places[i].country, a->places[i].asn, a->places[i].as_org, NULL);
+	}
 	const struct signin *prev = NULL;
 	const struct ipgeo_row *pg = NULL;
 	for (size_t i = 0; i < a->ns; i++) {
@@ -681,15 +688,10 @@ static int travel_end(struct hctx *h)
 				struct hunt_row *row = hunt_row_new(h, true);
 				char *ut = hunt_vtext(h, "user", s->user),
 				     *ip1 = hunt_vtext(h, "ip", prev->ip), *ip2 = hunt_vtext(h, "ip", s->ip);
-				char *p1 = ipgeo_text(pg->country, pg->asn, pg->as_org, NULL);
-				char *p2 = ipgeo_text(g->country, g->asn, g->as_org, NULL);
-				hunt_row_set(row, 0, ut);
 				hunt_row_time(row, 1, prev->ts);
-				hunt_row_set(row, 2, ip1);
-				hunt_row_set(row, 3, p1);
+				hunt_row_set(row, 3, ptext[pg - a->places]);
 				hunt_row_time(row, 4, s->ts);
-				hunt_row_set(row, 5, ip2);
-				hunt_row_set(row, 6, p2);
+				hunt_row_set(row, 6, ptext[g - a->places]);
 				hunt_row_num(row, 7, (int64_t)km);
 				hunt_row_num(row, 8, hunt_gap(s->ts, prev->ts) / 60000);
 				if (isfinite(kmh))
@@ -705,34 +707,34 @@ static int travel_end(struct hctx *h)
 				util_buf_puts(&f, ")");
 				hunt_filter_time(&f, prev->ts, s->ts);
 				hunt_row_filter(row, &f);
-				char *why =
-					xasprintf("signed in from %s then from %s %" PRId64
-						  " min later: at least %" PRId64
-						  " km apart, %s km/h (over %.0f)",
-						  pg->country, g->country, hunt_gap(s->ts, prev->ts) / 60000,
-						  (int64_t)km, isfinite(kmh) ? "" : "infinite", TRAVEL_KMH);
-				if (isfinite(kmh)) {
-					free(why);
-					why = xasprintf("signed in from %s then from %s %" PRId64
-							" min later: at least %" PRId64 " km apart, %" PRId64
-							" km/h (over %.0f)",
-							pg->country, g->country,
-							hunt_gap(s->ts, prev->ts) / 60000, (int64_t)km,
-							(int64_t)kmh, TRAVEL_KMH);
-				}
+				/* the texts are the row's own now */
+				hunt_row_take(row, 0, ut);
+				hunt_row_take(row, 2, ip1);
+				hunt_row_take(row, 5, ip2);
+				char *why = isfinite(kmh)
+						    ? xasprintf("signed in from %s then from %s %" PRId64
+								" min later: at least %" PRId64
+								" km apart, %" PRId64 " km/h (over %.0f)",
+								pg->country, g->country,
+								hunt_gap(s->ts, prev->ts) / 60000,
+								(int64_t)km, (int64_t)kmh, TRAVEL_KMH)
+						    : xasprintf("signed in from %s then from %s %" PRId64
+								" min later: at least %" PRId64
+								" km apart, infinite km/h (over %.0f)",
+								pg->country, g->country,
+								hunt_gap(s->ts, prev->ts) / 60000,
+								(int64_t)km, TRAVEL_KMH);
 				int extra = isfinite(kmh) ? (int)(kmh / TRAVEL_KMH) * 5 : 35;
 				hunt_row_reason(row, 60 + (extra > 35 ? 35 : extra), why);
 				free(why);
-				free(p1);
-				free(p2);
-				free(ut);
-				free(ip1);
-				free(ip2);
 			}
 		}
 		prev = s;
 		pg = g;
 	}
+	for (size_t i = 0; i < a->nplaces; i++)
+		free(ptext[i]);
+	free(ptext);
 	free(can);
 	geoplaces_free(gp);
 	pacc_drop(h);
