@@ -201,6 +201,63 @@ char *hunt_vtext(struct hctx *h, const char *field, int64_t id)
 }
 
 /*
+ * The answers of hunt_val_ids shared by the hunts of one hunt_run_all:
+ * they ask for the same names again and again (MailItemsAccessed in
+ * every hunt's setup, the logon operations and results in five), each
+ * a statement of its own on a server (92 lookups of 53 names in all).
+ */
+struct hunt_lookups {
+	struct util_smap at; /* "field\x1fname" -> index + 1 into ids */
+	struct util_ivec *ids;
+	size_t n, cap;
+};
+
+static void lookups_free(struct hunt_lookups *lk)
+{
+	if (!lk)
+		return;
+	for (size_t i = 0; i < lk->n; i++)
+		util_ivec_free(&lk->ids[i]);
+	free(lk->ids);
+	util_smap_free(&lk->at);
+	free(lk);
+}
+
+/* The ids of name s in field (any case), from lk when asked before. */
+static int val_find(struct hctx *h, const char *field, const char *s, struct util_ivec *out)
+{
+	char *key = h->lk ? xasprintf("%s\x1f%s", field, s) : NULL;
+	const int64_t *at = key ? util_smap_get(&h->lk->at, key) : NULL;
+	if (at) {
+		const struct util_ivec *v = &h->lk->ids[*at - 1];
+		for (size_t k = 0; k < v->n; k++)
+			if (!util_ivec_has(out, v->v[k]))
+				util_ivec_push(out, v->v[k]);
+		free(key);
+		return 0;
+	}
+	int64_t *ids = NULL;
+	size_t n = 0;
+	char *why = NULL;
+	int rc = store_value_find(h->st, field, s, STORE_MATCH_NOCASE, &ids, &n, &why);
+	if (rc == 0 && key) {
+		struct hunt_lookups *lk = h->lk;
+		lk->ids = xgrow(lk->ids, &lk->cap, lk->n + 1, sizeof *lk->ids);
+		struct util_ivec *v = &lk->ids[lk->n++];
+		*v = (struct util_ivec){ 0 };
+		for (size_t k = 0; k < n; k++)
+			util_ivec_push(v, ids[k]);
+		*util_smap_slot(&lk->at, key, 0, NULL) = (int64_t)lk->n;
+	}
+	free(key);
+	for (size_t k = 0; k < n; k++)
+		if (!util_ivec_has(out, ids[k]))
+			util_ivec_push(out, ids[k]);
+	free(ids);
+	return rc < 0 ? hunt_fail(h, why) : 0;
+}
+
+/*
  * Value ids of each name (any case); with dot, also of the name with a
  * period after it: the UAL writes Entra operations as "Consent to
  * application." where Entra's own log writes "Consent to application".
@@ -210,17 +267,10 @@ int hunt_val_ids(struct hctx *h, const char *field, const char *const *names, bo
 	for (size_t i = 0; names[i]; i++) {
 		for (int v = 0; v < (dot ? 2 : 1); v++) {
 			char *s = v ? xasprintf("%s.", names[i]) : xstrdup(names[i]);
-			int64_t *ids = NULL;
-			size_t n = 0;
-			char *why = NULL;
-			int rc = store_value_find(h->st, field, s, STORE_MATCH_NOCASE, &ids, &n, &why);
+			int rc = val_find(h, field, s, out);
 			free(s);
-			for (size_t k = 0; k < n; k++)
-				if (!util_ivec_has(out, ids[k]))
-					util_ivec_push(out, ids[k]);
-			free(ids);
 			if (rc < 0)
-				return hunt_fail(h, why);
+				return -1;
 		}
 	}
 	return 0;
@@ -455,11 +505,12 @@ static double now_s(void)
  * h->idle is set when there is nothing to do.
  */
 static int hunt_setup(struct hctx *h, struct store *st, enum hunt_id id, const struct hunt_opts *o,
-		      struct hunt_rawshare *share, struct appnames *names)
+		      struct hunt_rawshare *share, struct hunt_lookups *lk, struct appnames *names)
 {
 	memset(h, 0, sizeof *h);
 	h->st = st;
 	h->share = share;
+	h->lk = lk;
 	h->t0 = now_s();
 	if (o)
 		h->o = *o;
@@ -557,7 +608,7 @@ int hunt_run(struct store *st, enum hunt_id id, const struct hunt_opts *o, struc
 	if (!hunt_def(id))
 		return set_cause(cause, "hunt: no hunt %d", (int)id);
 	struct hctx h;
-	int rc = hunt_setup(&h, st, id, o, NULL, NULL);
+	int rc = hunt_setup(&h, st, id, o, NULL, NULL, NULL);
 	if (rc == 0 && !h.idle)
 		rc = run_one(&h);
 	return hunt_finish(&h, rc, out, cause);
@@ -566,6 +617,7 @@ int hunt_run(struct store *st, enum hunt_id id, const struct hunt_opts *o, struc
 int hunt_run_all(struct store *st, const struct hunt_opts *o, struct hunt_result *out[HUNT_COUNT], char **cause)
 {
 	struct hunt_rawshare *share = hunt_rawshare_new();
+	struct hunt_lookups *lk = xcalloc(1, sizeof *lk);
 	struct hctx *hs = xcalloc(HUNT_COUNT, sizeof *hs);
 	struct hctx *scan[HUNT_COUNT];
 	size_t nscan = 0;
@@ -579,12 +631,13 @@ int hunt_run_all(struct store *st, const struct hunt_opts *o, struct hunt_result
 		set_cause(cause, "hunts: %s", nwhy ? nwhy : "app names");
 		free(nwhy);
 		hunt_rawshare_free(share);
+		lookups_free(lk);
 		free(hs);
 		return -1;
 	}
 	for (; nsetup < HUNT_COUNT; nsetup++) {
 		double t0 = now_s();
-		int rc = hunt_setup(&hs[nsetup], st, (enum hunt_id)nsetup, o, share, names);
+		int rc = hunt_setup(&hs[nsetup], st, (enum hunt_id)nsetup, o, share, lk, names);
 		hs[nsetup].spent += now_s() - t0;
 		if (rc < 0) {
 			failed = nsetup++;
@@ -649,6 +702,7 @@ int hunt_run_all(struct store *st, const struct hunt_opts *o, struct hunt_result
 		}
 	}
 	hunt_rawshare_free(share);
+	lookups_free(lk);
 	appnames_free(names);
 	free(hs);
 	if (failed >= 0) {

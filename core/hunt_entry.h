@@ -60,6 +60,7 @@ static inline int64_t hunt_gap(int64_t later, int64_t earlier)
 #define HUNT_LIST_MAX 4
 
 struct hunt_rawshare;
+struct hunt_lookups;
 
 /* One hunt's run: its result, its options, the case. */
 struct hctx {
@@ -79,6 +80,7 @@ struct hctx {
 	double t0, spent;            /* its clock; time of its own parts when shared */
 	struct hunt_vcache *vc;      /* texts of value ids asked for (hunt_vtext) */
 	bool fed;                    /* a scan hunt whose begin read all it needs: no pass */
+	struct hunt_lookups *lk;     /* hunt_run_all: hunt_val_ids' answers for all */
 };
 
 /* One event of the scan (value ids; 0 when absent, or not read). In a
