@@ -441,6 +441,10 @@ hit() { # hit NAME FILTER: the same rows on both stores, at least one
 	fi
 }
 hit "injection: a backslash (rows)" 'user="back\\\\slash@x.com"'
+# a NUL is shown as \x00 (sanitize_nul); that text typed back, or made by
+# a click on the cell, names the value with the NUL on both stores
+hit "injection: user= of a value shown with \\x00 for its NUL" 'user=nul\x00byte@x.com'
+hit "injection: user= of it among others, any case" 'user=NUL\x00BYTE@x.com,nobody@x.com'
 hit "injection: json. with a quote" "json.UserId=\"o'brien@x.com\""
 hit "injection: json. with backslashes" 'json.UserId="back\\\\slash@x.com"'
 hit "injection: json. '; DROP" "json.UserId=\"'; DROP TABLE events; --\""

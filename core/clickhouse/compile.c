@@ -20,6 +20,7 @@
 #include "ch.h"
 #include "event.h"
 #include "filter_json.h"
+#include "sanitize.h"
 #include "sigma_field.h"
 #include "xalloc.h"
 
@@ -348,6 +349,20 @@ static int term_text(struct cc *c, const struct filter_node *n, struct util_buf 
 			lower_ascii(val);
 		util_buf_puts(&in, in.n ? ", " : "");
 		q_lit(&in, val);
+		/* a value with a NUL byte is shown with \x00 (sanitize_nul):
+		 * typed back, or made by a pivot from a cell, it names that
+		 * value too (as filter_sql.c's resolve_value on SQLite) */
+		size_t bn;
+		char *bytes = sanitize_nul_undo(v, &bn);
+		if (bytes) {
+			if (nocase)
+				for (size_t k = 0; k < bn; k++)
+					if (bytes[k] >= 'A' && bytes[k] <= 'Z')
+						bytes[k] = (char)(bytes[k] - 'A' + 'a');
+			util_buf_puts(&in, ", ");
+			ch_quote(&in, bytes, bn);
+			free(bytes);
+		}
 		if (!strcmp(f->name, "op") && *val) {
 			/* Entra operations end with a period in the UAL */
 			char *dot = xasprintf("%s.", val);
