@@ -38,6 +38,7 @@ struct logons_acc {
 	struct logon *l;
 	size_t n, cap;
 	bool unordered; /* l is not in (ts, id) order (the pass's order) */
+	int64_t last_ts, last_id;
 };
 
 static int logons_begin(struct hctx *h)
@@ -71,10 +72,11 @@ static void logons_row(struct hctx *h, const struct hunt_ev *e)
 	bool fail = hunt_in_ids(&a->fail_op, e->op) || (signin && hunt_in_ids(&a->fail, e->result));
 	if (!ok && !fail)
 		return;
-	a->l = xgrow(a->l, &a->cap, a->n + 1, sizeof *a->l);
-	const struct logon *prev = a->n ? &a->l[a->n - 1] : NULL;
-	if (prev && (e->ts < prev->ts || (e->ts == prev->ts && e->id < prev->id)))
+	if (a->n && (e->ts < a->last_ts || (e->ts == a->last_ts && e->id < a->last_id)))
 		a->unordered = true;
+	a->last_ts = e->ts;
+	a->last_id = e->id;
+	a->l = xgrow(a->l, &a->cap, a->n + 1, sizeof *a->l);
 	a->l[a->n++] = (struct logon){ e->id, e->ts, e->user, e->ip, ok };
 }
 
@@ -94,34 +96,35 @@ static void logons_group(struct logons_acc *a, bool by_ip, int (*cmp)(const void
 	size_t n = a->n;
 	bool ok = !a->unordered && n > 1;
 	struct util_imap g = { 0 }; /* key -> group + 1 */
-	struct util_ivec first = { 0 }, count = { 0 };
+	size_t ng = 0;
+	int64_t *count = ok ? xcalloc(n, sizeof *count) : NULL; /* per group */
 	int64_t *gi = ok ? xmalloc(n * sizeof *gi) : NULL;
+	size_t *first = ok ? xmalloc(n * sizeof *first) : NULL; /* a group's first logon */
 	for (size_t i = 0; ok && i < n; i++) {
 		const struct logon *x = &a->l[i];
 		uint64_t key = by_ip ? (uint64_t)x->ip : util_pair_key(x->user, x->ip);
 		bool isnew;
 		int64_t *slot = util_imap_slot(&g, key ? key : 1, 0, &isnew);
 		if (isnew) {
-			*slot = (int64_t)count.n + 1;
-			util_ivec_push(&first, (int64_t)i);
-			util_ivec_push(&count, 0);
+			*slot = (int64_t)ng + 1;
+			first[ng++] = i;
 		}
-		const struct logon *y = &a->l[first.v[*slot - 1]];
+		const struct logon *y = &a->l[first[*slot - 1]];
 		if (y->ip != x->ip || (!by_ip && y->user != x->user))
 			ok = false; /* a packed key two keys share */
 		gi[i] = *slot - 1;
-		count.v[gi[i]]++;
+		count[gi[i]]++;
 	}
 	if (ok) {
 		int64_t at = 0;
-		for (size_t k = 0; k < count.n; k++) {
-			int64_t c = count.v[k];
-			count.v[k] = at;
+		for (size_t k = 0; k < ng; k++) {
+			int64_t c = count[k];
+			count[k] = at;
 			at += c;
 		}
 		struct logon *out = xmalloc(n * sizeof *out);
 		for (size_t i = 0; i < n; i++)
-			out[count.v[gi[i]]++] = a->l[i];
+			out[count[gi[i]]++] = a->l[i];
 		free(a->l);
 		a->l = out;
 		a->cap = n;
@@ -129,9 +132,9 @@ static void logons_group(struct logons_acc *a, bool by_ip, int (*cmp)(const void
 		qsort(a->l, n, sizeof *a->l, cmp);
 	}
 	free(gi);
+	free(first);
+	free(count);
 	util_imap_free(&g);
-	util_ivec_free(&first);
-	util_ivec_free(&count);
 }
 
 static void logons_drop(struct hctx *h)
