@@ -128,32 +128,9 @@ static void stop_ckpt(struct sqlite_load *ld)
 
 static void load_free(struct sqlite_load *ld)
 {
-	if (ld->writer_started) {
-		pthread_mutex_lock(&ld->mu);
-		ld->quit = true;
-		pthread_cond_broadcast(&ld->cv_work);
-		pthread_mutex_unlock(&ld->mu);
-		pthread_join(ld->writer, NULL);
-	}
-	if (ld->zstarted) {
-		pthread_mutex_lock(&ld->zmu);
-		ld->zquit = true;
-		pthread_cond_broadcast(&ld->zcv);
-		pthread_mutex_unlock(&ld->zmu);
-		pthread_join(ld->zthread, NULL);
-	}
-	while (ld->qhead) {
-		struct batch *b = ld->qhead;
-		ld->qhead = b->next;
-		load_batch_free(b);
-	}
-	load_batch_free(ld->cur);
-	while (ld->spare) {
-		struct batch *b = ld->spare;
-		ld->spare = b->next;
-		load_batch_free(b);
-	}
-	load_batch_free(ld->deferred);
+	/* the threads, batches, compressor, maps and buffers, as at a load's
+	 * end before its index builds (a no-op for what load_shed freed) */
+	load_shed(ld);
 	while (ld->zhead) {
 		struct block *b = ld->zhead;
 		ld->zhead = b->next;
@@ -169,7 +146,6 @@ static void load_free(struct sqlite_load *ld)
 	sqlite3_finalize(ld->del_msg);
 	sqlite3_finalize(ld->ins_seen);
 	sqlite3_finalize(ld->upd_seen);
-	load_ridmap_free(&ld->rids);
 	sqlite3_finalize(ld->ins_blk);
 	sqlite3_finalize(ld->ins_rmsg);
 	sqlite3_finalize(ld->ins_val);
@@ -178,11 +154,6 @@ static void load_free(struct sqlite_load *ld)
 	sqlite3_finalize(ld->upd_src);
 	sqlite3_finalize(ld->ins_src);
 	sqlite3_finalize(ld->end_src);
-	load_intern_free(&ld->in[0]);
-	load_intern_free(&ld->in[1]);
-	load_valbits_free(ld);
-	ZSTD_freeCCtx(ld->cctx);
-	load_blkbuf_free(&ld->rawb);
 	stop_ckpt(ld);
 	free(ld->error);
 	free(ld->source_path);
