@@ -253,6 +253,25 @@ int ch_stack_field(const char *field)
 	return 0;
 }
 
+/* The view TABLE_mv that feeds TABLE with sel as events come, and with
+ * fill TABLE filled by sel at once: after the view, so that a load
+ * meanwhile (another process) would be counted twice rather than lost,
+ * as with vals_lc; loads run one at a time. */
+static int view_fill(struct ch_store *s, const char *table, const char *sel, bool fill, char **cause)
+{
+	const char *db = s->url.db;
+	char *sql = xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.%s_mv TO %s.%s AS %s", db, table, db,
+			      table, sel);
+	int r = ch_exec(s->conn, sql, true, NULL, cause);
+	free(sql);
+	if (r == 0 && fill) {
+		sql = xasprintf("INSERT INTO %s.%s %s", db, table, sel);
+		r = ch_exec(s->conn, sql, true, NULL, cause);
+		free(sql);
+	}
+	return r;
+}
+
 /* Stacks kept as events come: per (field, value), the events, the
  * distinct mailboxes and the time span, as aggregate states that merge
  * (a stack of app over 10M events reads a few hundred rows, not every
@@ -284,16 +303,7 @@ int ch_make_stacks(struct ch_store *s, bool fill, char **cause)
 			  db, util_buf_str(&f), util_buf_str(&v));
 	util_buf_free(&f);
 	util_buf_free(&v);
-	sql = xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.stacks_mv TO %s.stacks AS %s", db, db, sel);
-	r = ch_exec(s->conn, sql, true, NULL, cause);
-	free(sql);
-	if (r == 0 && fill) {
-		/* after the view: a load meanwhile (another process) would be
-		 * counted twice, as with vals_lc; loads run one at a time */
-		sql = xasprintf("INSERT INTO %s.stacks %s", db, sel);
-		r = ch_exec(s->conn, sql, true, NULL, cause);
-		free(sql);
-	}
+	r = view_fill(s, "stacks", sel, fill, cause);
 	free(sel);
 	if (r == 0)
 		s->stacks = true;
@@ -349,14 +359,7 @@ int ch_make_hgrp(struct ch_store *s, bool fill, char **cause)
 	char *sel = xasprintf("SELECT %s, argMinState(id, (ts, id)) AS first, minState(ts) AS lo,"
 			      " maxState(ts) AS hi, countState() AS n FROM %s.hev GROUP BY %s",
 			      ch_hgrp_key, db, ch_hgrp_key);
-	sql = xasprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s.hgrp_mv TO %s.hgrp AS %s", db, db, sel);
-	r = ch_exec(s->conn, sql, true, NULL, cause);
-	free(sql);
-	if (r == 0 && fill) {
-		sql = xasprintf("INSERT INTO %s.hgrp %s", db, sel);
-		r = ch_exec(s->conn, sql, true, NULL, cause);
-		free(sql);
-	}
+	r = view_fill(s, "hgrp", sel, fill, cause);
 	free(sel);
 	if (r == 0)
 		s->hgrp = true;
