@@ -18,7 +18,8 @@
 #   BENCH_BASE_RUNS (1)     runs of each sqlite3 pipeline
 #   BENCH_ZIP_RUNS (1)      runs of the 10,000-member zip load
 #   BENCH_ONLY              'load' stops after the load table
-#   BENCH_VS=path/to/auditscope   the same 200k load against another build
+#   BENCH_VS=path/to/auditscope   the same 200k load and 200k append against
+#                           another build
 #   BENCH_PROGS (all)       which of the other benchmarks to run, by name
 #                           ("query hunt": bench_query and bench_hunt)
 #   BENCH_BIG=1             then tests/bench_big.sh (1M, 5M, 10M: how time and
@@ -222,7 +223,8 @@ done
 
 # BENCH_VS=path/to/auditscope: the same load of 200k high-cardinality
 # events, this build and another one (say main before a change) in turn,
-# BENCH_VS_RUNS (5) pairs, so that the ratio holds on a busy machine.
+# BENCH_VS_RUNS (5) pairs, so that the ratio holds on a busy machine;
+# then the append of 200k to the 1M-event case the same way.
 if [ -n "${BENCH_VS:-}" ]; then
 	vcsv=$(input purview-csv high 200000 "$SEED")
 	cat "$vcsv" > /dev/null
@@ -237,7 +239,20 @@ if [ -n "${BENCH_VS:-}" ]; then
 	best() { tr ' ' '\n' <<<"$1" | grep "^$2=" | cut -d= -f2 | sort -g | head -1; }
 	awk -v aw="$(best "$ra" wall_s)" -v bw="$(best "$rb" wall_s)" -v ac="$(best "$ra" cpu_s)" -v bc="$(best "$rb" cpu_s)" 'BEGIN {
 		printf "  A %.2f s wall %.2f s cpu; B %.2f s wall %.2f s cpu; A/B wall %.2f cpu %.2f\n", aw, ac, bw, bc, aw / bw, ac / bc }'
-	rm -f "$va" "$vb"
+	# and the append: the same 200k into each build's own copy of the
+	# 1M-event case (B's made by B, which may not read A's schema)
+	bbase=$dir/vs-base-b.case
+	rm -f "$bbase" "$bbase-wal" "$bbase-shm"
+	"$BENCH_VS" load -q "$bbase" "$(input purview-csv low "$EVENTS" "$SEED")" > /dev/null 2>>"$dir/load.err"
+	ra="" rb=""
+	for _ in $(seq "${BENCH_VS_RUNS:-5}"); do
+		ra="$ra $("$run" -b "rm -f $va-wal $va-shm; cp $base $va" a -- "$bin" load -q "$va" "$a200")"
+		rb="$rb $("$run" -b "rm -f $vb-wal $vb-shm; cp $bbase $vb" b -- "$BENCH_VS" load -q "$vb" "$a200")"
+	done
+	echo "200k events appended to the $EVENTS-event case: this build (A) against $BENCH_VS (B), in turn"
+	awk -v aw="$(best "$ra" wall_s)" -v bw="$(best "$rb" wall_s)" -v ac="$(best "$ra" cpu_s)" -v bc="$(best "$rb" cpu_s)" 'BEGIN {
+		printf "  A %.2f s wall %.2f s cpu; B %.2f s wall %.2f s cpu; A/B wall %.2f cpu %.2f\n", aw, ac, bw, bc, aw / bw, ac / bc }'
+	rm -f "$va" "$vb" "$va-wal" "$vb-wal" "$va-shm" "$vb-shm" "$bbase" "$bbase-wal" "$bbase-shm"
 fi
 
 # BENCH_BIG=1: the growth figures (1M, 5M, 10M events) in the same run.

@@ -605,6 +605,43 @@ static void test_rid_index_after_mark_in_load(void **state)
 	raws_free(raws, N);
 }
 
+/* A load frees whole indexes (those it builds again at its end): it
+ * runs with secure_delete FAST, so that they are not zeroed and written
+ * through the log again, and gives the connection the library's own
+ * setting back for the analysts' deletions. */
+static void test_secure_delete_in_load(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 300 };
+	char **raws = raws_new(N);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	int def = sqlite3_compileoption_used("SECURE_DELETE") ? 1 : 0;
+	assert_int_equal(scalar(st, "PRAGMA secure_delete"), def);
+	load_n(st, "a.json", 0, 100, raws);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_false(has_index(st, "ev_user")); /* dropped, built at the end */
+	assert_int_equal(scalar(st, "PRAGMA secure_delete"), 2);
+	assert_int_equal(store_load_source(ld, "b.json", 100, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	feed(&sk, raws, 100, N, 0);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_int_equal(scalar(st, "PRAGMA secure_delete"), def);
+	assert_true(has_index(st, "ev_user"));
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	/* and after an abort */
+	ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	store_load_abort(ld);
+	assert_int_equal(scalar(st, "PRAGMA secure_delete"), def);
+	store_close(st);
+	raws_free(raws, N);
+}
+
 /* A record id seen twice in one load (issue 10): with another user, the
  * second copy is a conflict kept among the rejects, the stored event
  * unchanged; with the same raw record, it is a duplicate. The first
@@ -1234,6 +1271,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_open_mid_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_open_keeps_locks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rid_index_after_mark_in_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secure_delete_in_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conflict_in_one_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_summary_after_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_terms, setup, teardown),
