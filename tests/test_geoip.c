@@ -225,6 +225,62 @@ static void test_realdata_signins(void **state)
 	free(dir);
 }
 
+/* The addresses to look up are found by seeking from one to the next in
+ * the (ip, ts) index, not by reading all of it: 200,000 events over
+ * three addresses read 8 pages, a pass over the index 127 (at 10M
+ * events the pass filled the whole page cache). */
+static void test_enrich_seeks_addresses(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	char case_path[4200];
+	snprintf(case_path, sizeof case_path, "%s/seek.case", dir);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(case_path, STORE_CREATE, &st, &cause), 0);
+	assert_int_equal(sqlite3_exec(store_db(st),
+				      "BEGIN;"
+				      "INSERT INTO vals(id, v, h) VALUES (1, '8.8.8.8', 1), (2, '10.0.0.1', 2),"
+				      " (3, '2001:db8::1', 3), (4, 'not an address', 4);"
+				      "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 200000)"
+				      " INSERT INTO events(id, ts, record_id, kind, ip, source, line)"
+				      " SELECT i, i, 'r' || i, 0, CASE WHEN i % 4 = 0 THEN NULL ELSE i % 4 END, 1, i"
+				      " FROM c;"
+				      "COMMIT;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(store_ensure_indexes(st, &cause), 0); /* as at a load's end */
+	store_close(st);
+	assert_int_equal(store_open(case_path, 0, &st, &cause), 0);
+	sqlite3 *db = store_db(st);
+	int cur, hi;
+	assert_int_equal(sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 1), SQLITE_OK);
+	const char *none[] = { "/nonexistent-geoip", NULL };
+	struct geoip *g = geoip_open(none);
+	struct ipgeo_stats s;
+	assert_int_equal(ipgeo_enrich(st, g, &s, &cause), 0);
+	assert_int_equal(s.looked_up, 3);
+	assert_int_equal(s.total, 3);
+	assert_int_equal(sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 0), SQLITE_OK);
+	assert_in_range(cur, 1, 40);
+	/* and the index is that large: a pass would read far more */
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM dbstat WHERE name = 'ev_ip'", -1, &q,
+					    NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_true(sqlite3_column_int(q, 0) > 100);
+	sqlite3_finalize(q);
+	/* a case without the index (a load running into it): one pass */
+	assert_int_equal(sqlite3_exec(db, "DROP INDEX ev_ip; DELETE FROM ipgeo", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(ipgeo_enrich(st, g, &s, &cause), 0);
+	assert_int_equal(s.looked_up, 3);
+	geoip_free(g);
+	store_close(st);
+	tmpdir_remove(dir);
+	free(dir);
+}
+
 static void test_text(void **state)
 {
 	(void)state;
@@ -249,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_asn_csv),
 		cmocka_unit_test(test_installed),
 		cmocka_unit_test(test_realdata_signins),
+		cmocka_unit_test(test_enrich_seeks_addresses),
 		cmocka_unit_test(test_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
