@@ -56,6 +56,44 @@ static void test_spilled_ids_found(void **state)
 	load_ridmap_free(&m);
 }
 
+/* The filter's memory is capped (bloom_max): past what the cap holds at
+ * 12 bits an entry it keeps its size and sets fewer bits an entry, more
+ * new ids read the runs, and every id put is still found, with its
+ * collision. Without the cap the filter grew with the ids (16 MB at 10M
+ * events). */
+static void test_filter_memory_capped(void **state)
+{
+	(void)state;
+	enum { N = 100000 };
+	struct ridmap m;
+	memset(&m, 0, sizeof m);
+	m.max = 1000;
+	m.bloom_max = 16384; /* 131,072 bits: 1.3 an entry at the end */
+	size_t most = 0;
+	for (size_t i = 0; i < N; i++) {
+		assert_true(load_ridmap_put(&m, fp_of(i), (int64_t)i + 1));
+		if (m.bloom_words > most)
+			most = m.bloom_words;
+	}
+	assert_int_equal(m.spilled + m.count, N);
+	assert_true(most * sizeof *m.bloom <= m.bloom_max);
+	assert_int_equal(m.bloom_words * sizeof *m.bloom, m.bloom_max);
+	assert_int_equal(m.bloom_k, 2);
+	for (size_t i = 0; i < N; i++) {
+		assert_true(load_ridmap_find(&m, load_ridmap_fp32(fp_of(i))));
+		assert_true(has(&m, (int64_t)i + 1));
+		if (i % 7 == 0 && i)
+			assert_true(has(&m, (int64_t)i));
+	}
+	size_t answered = 0;
+	for (size_t i = 0; i < N; i++) {
+		assert_true(load_ridmap_find(&m, load_ridmap_fp32(util_mix64(i * 2 + 2))));
+		answered += m.ncand > 0;
+	}
+	assert_true(answered < N / 100);
+	load_ridmap_free(&m);
+}
+
 /* A spill with nothing in memory, a find on an empty table. */
 static void test_empty(void **state)
 {
@@ -82,6 +120,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spilled_ids_found),
+		cmocka_unit_test(test_filter_memory_capped),
 		cmocka_unit_test(test_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -193,6 +193,43 @@ static void test_dedup_past_table_limit(void **state)
 	raws_free(raws, N);
 }
 
+/* With the fingerprint filter's memory far below what its ids need (a
+ * cap of 64 bytes: nearly every look-up reads the runs on disk), dedup
+ * stays exact: a record read twice in one file is one event, a record
+ * of another file already in the case a counted duplicate seen there
+ * too. */
+static void test_dedup_past_filter_memory(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 3000 };
+	char **raws = raws_new(N);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	store_load_set_ridmap_max(ld, 300);
+	((struct sqlite_load *)ld)->rids.bloom_max = 64;
+	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	feed(&sk, raws, 0, N, 0);
+	feed(&sk, raws, 0, N, 0);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_source(ld, "b.json", 100, &cause), 0);
+	feed(&sk, raws, N - 1000, N, 0);
+	assert_int_equal(store_load_source_end(ld, "cd", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	assert_int_equal(scalar(st, "SELECT duplicates FROM sources WHERE path = 'a.json'"), N);
+	assert_int_equal(scalar(st, "SELECT events FROM sources WHERE path = 'b.json'"), 0);
+	assert_int_equal(scalar(st, "SELECT duplicates FROM sources WHERE path = 'b.json'"), 1000);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM seen"), 1000);
+	assert_int_equal(scalar(st, "SELECT count(DISTINCT record_id) FROM events"), N);
+	store_close(st);
+	raws_free(raws, N);
+}
+
 /* A load into a case larger than the record-id table's memory: the
  * table is seeded from the case through its runs on disk, and the
  * records loaded again are all duplicates. */
@@ -1262,6 +1299,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dedup_raw_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_past_table_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dedup_past_filter_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_past_table_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_only_commits, setup, teardown),

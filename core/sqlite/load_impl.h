@@ -131,8 +131,9 @@ struct blkbuf {
  * record, it costs a look-up. The unique index is built once at the
  * end. The table in memory holds up to RIDMAP_MEM entries (8 bytes a
  * slot, at most half full: 2 MB); past that it goes to sorted runs in
- * temporary files behind a Bloom filter (load_ridmap.c), so that memory
- * stays bounded whatever the size of the load.
+ * temporary files behind a Bloom filter of at most RIDMAP_BLOOM_MAX
+ * bytes (load_ridmap.c), so that memory stays bounded whatever the size
+ * of the load.
  */
 struct ridrun {
 	int fd; /* a temporary file of n sorted slots */
@@ -150,11 +151,14 @@ struct ridmap {
 	size_t spilled;  /* entries in the runs */
 	uint64_t *bloom; /* over the runs' fingerprints */
 	size_t bloom_words;
-	int64_t *cand; /* load_ridmap_find's answer */
+	size_t bloom_max; /* its bytes at most, 64 or more (0: RIDMAP_BLOOM_MAX) */
+	int bloom_k;      /* bits set an entry */
+	int64_t *cand;    /* load_ridmap_find's answer */
 	size_t ncand, candcap;
 	uint64_t page[RIDMAP_PAGE / 8];
 };
 #define RIDMAP_MEM ((size_t)1 << 17)
+#define RIDMAP_BLOOM_MAX ((size_t)4 << 20)
 struct sqlite_load {
 	struct store_load base; /* first: the interface's head (storage.h) */
 	int lockfd;

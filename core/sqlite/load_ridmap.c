@@ -8,6 +8,9 @@
  * run, and a Bloom filter over every entry written so far says which
  * look-ups need to read the runs: a record id seen for the first time (a
  * load's usual case) costs the table and the filter, nothing on disk.
+ * The filter stops growing at 4 MB (12 bits an entry up to 2.8M ids in
+ * the runs; 3.4 at 10M, where about one new id in five reads a page of
+ * each run): it grew to 16 MB at 10M events, the streaming's peak.
  * Runs of similar size are merged, so there are few of them (a binary
  * counter: at most log2 of the case over max). Before, a full table
  * switched the load to SQLite's unique index mid-load: random inserts
@@ -37,8 +40,8 @@ static void ridmap_place(struct ridmap *m, uint64_t slot)
 	m->count++;
 }
 
-/* The filter: blocks of 512 bits, 6 bits set in one block per entry
- * (one cache line a look-up). */
+/* The filter: blocks of 512 bits, bloom_k bits set in one block per
+ * entry (one cache line a look-up). */
 static uint64_t bloom_hash(uint32_t f)
 {
 	return util_mix64((uint64_t)f * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL);
@@ -48,7 +51,7 @@ static void bloom_add(struct ridmap *m, uint32_t f)
 {
 	uint64_t h = bloom_hash(f);
 	uint64_t *b = m->bloom + ((util_mix64(h) & (m->bloom_words / 8 - 1)) * 8);
-	for (int k = 0; k < 6; k++, h >>= 9)
+	for (int k = 0; k < m->bloom_k; k++, h >>= 9)
 		b[(h >> 6) & 7] |= (uint64_t)1 << (h & 63);
 }
 
@@ -58,7 +61,7 @@ static bool bloom_has(const struct ridmap *m, uint32_t f)
 		return false;
 	uint64_t h = bloom_hash(f);
 	const uint64_t *b = m->bloom + ((util_mix64(h) & (m->bloom_words / 8 - 1)) * 8);
-	for (int k = 0; k < 6; k++, h >>= 9)
+	for (int k = 0; k < m->bloom_k; k++, h >>= 9)
 		if (!(b[(h >> 6) & 7] & (uint64_t)1 << (h & 63)))
 			return false;
 	return true;
@@ -186,18 +189,33 @@ static bool rr_next(struct run_reader *rd, uint64_t *s, bool *ok)
 	return true;
 }
 
-/* The filter sized for the entries in the runs (12 to 24 bits each):
- * rebuilt from the runs when it has grown past that. */
-static bool bloom_fit(struct ridmap *m)
+/*
+ * The filter sized for the entries in the runs, 12 to 24 bits each, up
+ * to its memory (bloom_max, RIDMAP_BLOOM_MAX): past that it keeps its
+ * size and takes fewer bits an entry, so that more look-ups of new ids
+ * read the runs (a false positive costs a page read a run) but memory
+ * stays flat. The bits set an entry follow the bits it has (0.69 times,
+ * the fewest false positives), from 6 down to 2. Rebuilt from the runs
+ * when either changes (at most log2 of the cap's growth, plus 4).
+ */
+static bool bloom_fit(struct ridmap *m, bool *rebuilt)
 {
+	*rebuilt = false;
+	size_t cap = (m->bloom_max ? m->bloom_max : RIDMAP_BLOOM_MAX) / sizeof *m->bloom;
 	size_t words = m->bloom_words ? m->bloom_words : 1024;
-	while (words * 64 < m->spilled * 12)
+	while (words > 8 && words > cap) /* (a test's cap below the start) */
+		words /= 2;
+	while (words * 64 < m->spilled * 12 && words * 2 <= cap)
 		words *= 2;
-	if (words == m->bloom_words)
+	size_t bits = m->spilled ? words * 64 / m->spilled : 64;
+	int k = bits >= 9 ? 6 : bits >= 7 ? 5 : bits >= 6 ? 4 : bits >= 4 ? 3 : 2;
+	if (words == m->bloom_words && k == m->bloom_k)
 		return true;
+	*rebuilt = true;
 	free(m->bloom);
 	m->bloom = xcalloc(words, sizeof *m->bloom);
 	m->bloom_words = words;
+	m->bloom_k = k;
 	bool ok = true;
 	for (size_t i = 0; i < m->nrun && ok; i++) {
 		struct run_reader *rd = xcalloc(1, sizeof *rd);
@@ -296,9 +314,9 @@ bool load_ridmap_spill(struct ridmap *m)
 		m->run = xgrow(m->run, &m->runcap, m->nrun + 1, sizeof *m->run);
 		m->run[m->nrun++] = w->r;
 		m->spilled += n;
-		size_t words = m->bloom_words;
-		ok = bloom_fit(m); /* a rebuilt filter has read the new run */
-		if (ok && words == m->bloom_words)
+		bool rebuilt;
+		ok = bloom_fit(m, &rebuilt); /* a rebuilt filter has read the new run */
+		if (ok && !rebuilt)
 			for (size_t i = 0; i < n; i++)
 				bloom_add(m, (uint32_t)(a[i] >> 32));
 	} else {
