@@ -484,15 +484,25 @@ static int flush(struct exporter *x)
 		for (size_t i = 0; i < x->nwin; i++)
 			by_id[i] = &x->win[i];
 		qsort(by_id, x->nwin, sizeof *by_id, cmp_id);
-		for (size_t i = 0; i < x->nwin; i++) {
+		const char *bad = NULL;
+		for (size_t i = 0; i < x->nwin && !bad; i++) {
 			size_t len;
 			char *t = store_raw(x->st, by_id[i]->id, &len);
 			/* a stored record is the JSON the reader parsed; made
 			 * safe for a terminal, it is still that JSON */
 			by_id[i]->raw = t ? json_one_line(json_text_safe(t, len)) : NULL;
 			free(t);
+			if (!t)
+				bad = store_raw_error(x->st); /* a damaged block: no row */
 		}
 		free(by_id);
+		if (bad) {
+			set_cause(x->cause, "%s", bad);
+			for (size_t i = 0; i < x->nwin; i++)
+				row_clear(&x->win[i]);
+			x->nwin = 0;
+			return -1;
+		}
 	}
 	for (size_t i = 0; i < x->nwin; i++) {
 		struct export_row *r = &x->win[i];

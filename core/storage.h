@@ -110,6 +110,10 @@ struct store_ops {
 
 	/* Events, raw records, value texts */
 	char *(*raw)(struct store *st, int64_t id, size_t *len);
+	/* [zdict] Optional (NULL: never): why the last raw gave NULL when
+	 * the record is there but cannot be read (a damaged block or
+	 * dictionary), borrowed until the next raw; NULL when it is absent */
+	const char *(*raw_error)(struct store *st);
 	int (*event_messages)(struct store *st, int64_t event,
 			      int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause);
 	/* [clickhouse] Optional (NULL: event_messages once per event):

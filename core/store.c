@@ -59,6 +59,11 @@ char *store_raw(struct store *st, int64_t id, size_t *len)
 	return st->ops->raw(st, id, len);
 }
 
+const char *store_raw_error(struct store *st)
+{
+	return st->ops->raw_error ? st->ops->raw_error(st) : NULL;
+}
+
 int store_time_range(struct store *st, int64_t *first, int64_t *last, char **cause)
 {
 	return st->ops->time_range(st, first, last, cause);

@@ -71,6 +71,10 @@ int store_ensure_indexes(struct store *st, char **cause);
 /* The raw record of event id as JSON text (caller frees), or NULL. Read
  * in id order, each compressed block is decompressed once. */
 char *store_raw(struct store *st, int64_t id, size_t *len);
+/* After store_raw gave NULL: one line naming the case and what could not
+ * be read (a damaged block or its dictionary), or NULL when the event
+ * has no raw record. Borrowed until the next store_raw. */
+const char *store_raw_error(struct store *st);
 
 /* The time of the case's first and last event (UTC ms). Returns 1, or 0
  * when the case holds no event (*first, *last then 0), -1 with *cause. */

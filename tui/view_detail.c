@@ -423,13 +423,23 @@ static void build(struct detail *d, const struct query_row *r)
 	add_messages(d);
 	size_t len = 0;
 	char *raw = store_raw(app_store(d->v.app), r->id, &len);
+	/* a damaged block or dictionary: said, with the case's path made
+	 * safe like any text that is not the program's own */
+	const char *bad = raw ? NULL : store_raw_error(app_store(d->v.app));
+	char *why = bad ? sanitize(bad, strlen(bad)) : NULL;
 	add_sigma(d, raw, len);
 	add_plain(d, THEME_NORMAL, "");
 	add_plain(d, THEME_HEADER, "Raw record");
-	if (raw)
+	if (raw) {
 		add_json(d, raw, len);
-	else
+	} else if (why) {
+		const char *parts[] = { "  cannot be read: ", why };
+		enum theme_role roles[] = { THEME_DIM, THEME_SUSPICIOUS };
+		add_span(d, parts, roles, 2);
+	} else {
 		add_plain(d, THEME_DIM, "  (the raw record is not in the case)");
+	}
+	free(why);
 	free(raw);
 }
 

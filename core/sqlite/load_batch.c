@@ -58,6 +58,7 @@ void load_shed(struct sqlite_load *ld)
 	ld->qlen = ld->nspare = 0;
 	ZSTD_freeCCtx(ld->cctx);
 	ld->cctx = NULL;
+	load_blocks_free(ld);
 	load_blkbuf_free(&ld->rawb);
 	memset(&ld->rawb, 0, sizeof ld->rawb);
 	load_ridmap_free(&ld->rids);

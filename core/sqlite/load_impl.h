@@ -100,8 +100,9 @@ struct batch {
 /* A raw block on its way through the compressor. */
 struct block {
 	int64_t first, n;
-	int64_t msgs; /* messages in its lists (0: a block without lists) */
-	char *data;   /* uncompressed, then compressed */
+	int64_t msgs;  /* messages in its lists (0: a block without lists) */
+	uint32_t dict; /* compressed with the load's dictionary (its id), or 0 */
+	char *data;    /* uncompressed, then compressed */
 	size_t len;
 	bool done;
 	struct block *next;
@@ -239,6 +240,7 @@ struct sqlite_load {
 	pthread_t zthread;
 	bool zstarted;
 	ZSTD_CCtx *cctx;
+	struct load_zdict *zd; /* the load's dictionary (load_blocks.c) */
 
 	/* the log's checkpoints, off the writer (load_ckpt.c; NULL: the
 	 * connection's own, as before) */
@@ -298,6 +300,8 @@ int load_blocks_append(struct sqlite_load *ld, int64_t id, struct sv raw, struct
  * richness of a duplicate asks msg_items): its block inserted. */
 int load_blocks_settle(struct sqlite_load *ld, int64_t id, char **cause);
 void load_blkbuf_free(struct blkbuf *b);
+/* the load's dictionary, once the compressor has stopped */
+void load_blocks_free(struct sqlite_load *ld);
 
 /* load_dedup.c: duplicates by (kind, record id) */
 int load_is_dup(struct sqlite_load *ld, const struct item *it, bool *dup, int64_t *dup_id, char **cause);

@@ -136,9 +136,14 @@ void sqlite_val_hash_register(sqlite3 *db);
  * From schema 9 a block whose events have message lists holds each
  * event's record then its list (empty for none), 2n+1 offsets, and n with
  * BLOCK_LISTS set. */
-#define BLOCK_BYTES ((size_t)512 << 10)
+#define BLOCK_BYTES ((size_t)1024 << 10)
 #define BLOCK_LISTS 0x80000000u
 #define ZSTD_LEVEL 1
+/* From schema 10 a block may be compressed with its load's dictionary
+ * (load_blocks.c): its frame's dictID is the dictionary's zdicts.id. A
+ * load that (re)writes dictionary id tells its connection's reader
+ * (record.c), which may hold a decoder of a row rolled back since. */
+void sqlite_zdict_forget(struct store *st, uint32_t id);
 
 static inline uint32_t get_u32(const char *p)
 {

@@ -1,17 +1,20 @@
 /*
  * store.c: the SQLite case file of store.h.
  *
- * Layout (schema version 9; 9 message lists in the raw blocks (rawmsgs),
+ * Layout (schema version 10; 10 raw blocks with a dictionary per load
+ * (zdicts), 9 message lists in the raw blocks (rawmsgs),
  * 8 GUID record ids in 17 bytes (7: as blobs), 6 added msgblocks,
  * 5 events.host, 3 events.detail):
  *   vals(id, v)             every normalized string once; events refer to ids
  *   events(...)             one row per unique record id; small integer columns;
  *                           record_id a GUID's 16 bytes or other text (rid.c)
  *   rawblocks(id, n, data)  the raw records of events id .. id+n-1, one zstd
- *                           frame per block of about 512 KB; with each
+ *                           frame per block of about 1 MB; with each
  *                           record what a MailItemsAccessed record names,
  *                           a JSON array of [folder, internet message id,
- *                           size] (sqlite_store.h)
+ *                           size] (sqlite_store.h); a block's frame
+ *                           may name its load's dictionary (its dictID)
+ *   zdicts(id, data)        those dictionaries, each one zstd frame
  *   rawmsgs(id, msgs)       the messages in the lists of raw block id
  *   msgblocks(id, n, msgs, data)  the same lists in blocks of their own, as
  *                           schemas 6 to 8 kept them (read, no longer
@@ -56,7 +59,7 @@
 #include "pending.h"
 #include "store_impl.h"
 
-#define SCHEMA_VERSION 9
+#define SCHEMA_VERSION 10
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
@@ -83,6 +86,12 @@ static const char schema_sql[] =
 	"  line INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS seen_event ON seen(event);"
 	"CREATE TABLE IF NOT EXISTS rawblocks(id INTEGER PRIMARY KEY, n INTEGER NOT NULL, data BLOB NOT NULL);"
+	/* From schema 10 a load's raw blocks after its first few MB are
+	 * compressed with a dictionary trained on those (load_blocks.c):
+	 * one row a load, the zstd frame of the dictionary, whose id is the
+	 * dictID of the blocks' frames. Adding the table is the conversion
+	 * from 9 (a case of 9 has no frame that needs one). */
+	"CREATE TABLE IF NOT EXISTS zdicts(id INTEGER PRIMARY KEY, data BLOB NOT NULL);"
 	/* One SQLite row per message cost a million-event load 2.5 of its 18
 	 * seconds; one row per event with its list (msglists, up to schema
 	 * 5) was a quarter of the case (148 MB of 610 on a million events);
@@ -884,19 +893,22 @@ static void sqlite_close(struct store *st)
 		}
 		free(pend);
 	}
-	sqlite3_finalize(SQ(st)->raw.sel);
+	sqlite3_finalize(SQ(st)->raw[0].sel);
+	sqlite3_finalize(SQ(st)->raw[1].sel);
 	sqlite3_finalize(SQ(st)->msg.sel);
 	sqlite3_finalize(SQ(st)->sel_msglist);
 	sqlite3_finalize(SQ(st)->sel_seen);
 	sqlite3_finalize(SQ(st)->sel_text[0]);
 	sqlite3_finalize(SQ(st)->sel_text[1]);
 	sqlite3_finalize(SQ(st)->sel_msgs);
+	sqlite_record_free(st);
 	sqlite3_close(SQ(st)->db);
 	/* after the connection: its locks no longer matter */
 	sqlite_case_fd_close(SQ(st)->wantfd);
 	sqlite_case_fd_close(SQ(st)->probe_fd);
 	ZSTD_freeDCtx(SQ(st)->dctx);
-	free(SQ(st)->raw.data);
+	free(SQ(st)->raw[0].data);
+	free(SQ(st)->raw[1].data);
 	free(SQ(st)->msg.data);
 	free(SQ(st)->path);
 	free(st);
@@ -929,6 +941,7 @@ const struct store_ops sqlite_store_ops = {
 	.each_reject = sqlite_each_reject,
 	.time_range = sqlite_time_range,
 	.raw = sqlite_raw,
+	.raw_error = sqlite_raw_error,
 	.event_messages = sqlite_event_messages,
 	.event_seen = sqlite_event_seen,
 	.state_get = sqlite_state_get,

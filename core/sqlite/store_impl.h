@@ -22,18 +22,31 @@ struct sqlite_store {
 	bool readonly;
 	bool created; /* this open made the file (store_close_failed_new) */
 	ZSTD_DCtx *dctx;
-	/* the last raw block and the last message block read (record.c) */
+	/* the last two raw blocks and the last message block read
+	 * (record.c; raw_last: the raw one used last) */
 	struct sq_block {
 		int64_t first, n;
 		bool lists; /* a raw block holding message lists (schema 9) */
 		char *data;
 		size_t len, cap;
 		sqlite3_stmt *sel;
-	} raw, msg;
+	} raw[2], msg;
+	int raw_last;
 	/* message lists: rows of msglists (a case of schema 5 or older) are
 	 * looked up first; msgblocks exists from schema 6, rawmsgs (lists in
 	 * the raw blocks) from 9 (store open) */
 	bool msg_rows, msg_blocks, raw_lists;
+	/* the dictionaries raw blocks were compressed with (schema 10:
+	 * zdicts), as they are read (record.c) */
+	struct sq_dict {
+		uint32_t id;
+		ZSTD_DDict *dd;
+	} * dicts;
+	size_t ndicts, dictcap;
+	sqlite3_stmt *sel_dict;
+	/* why the last raw record or list could not be read (a damaged
+	 * block or dictionary), or NULL (record.c) */
+	char *raw_error;
 	sqlite3_stmt *sel_msglist;
 	sqlite3_stmt *sel_seen;    /* store_event_seen, asked once an exported row */
 	sqlite3_stmt *sel_text[2]; /* value_texts: vals, sources */
@@ -57,6 +70,9 @@ void sqlite_sql_raw_json(sqlite3_context *ctx, int argc, sqlite3_value **argv);
  * (from msgblocks, or an older case's msglists; registered likewise). */
 void sqlite_sql_msg_items(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 char *sqlite_raw(struct store *st, int64_t id, size_t *len);
+const char *sqlite_raw_error(struct store *st);
+/* The decoders and statements record.c keeps (store close). */
+void sqlite_record_free(struct store *st);
 int sqlite_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn, void *ctx, char **cause);
 int sqlite_event_seen(struct store *st, int64_t event, int (*fn)(const char *path, int64_t line, void *ctx),
 		      void *ctx, char **cause);

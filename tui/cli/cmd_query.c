@@ -21,6 +21,7 @@ struct emit {
 	struct out *o;
 	bool table, raw;
 	int fmt;
+	char *error; /* a raw record that could not be read (store_raw_error) */
 };
 
 static int emit_row(const struct query_row *r, void *ctx)
@@ -40,6 +41,10 @@ static int emit_row(const struct query_row *r, void *ctx)
 	if (e->raw) {
 		size_t len;
 		char *t = store_raw(e->st, r->id, &len);
+		if (!t && store_raw_error(e->st)) {
+			e->error = xstrdup(store_raw_error(e->st));
+			return 1;
+		}
 		/* one line a record in JSON Lines, whatever the export's layout */
 		rawtext = t                     ? json_one_line(json_text_safe(t, len))
 			  : e->fmt == OUT_JSONL ? xstrdup("null")
@@ -133,9 +138,10 @@ static int run(const struct cli_args *a)
 	unsigned long long n = out_end(e.o);
 	out_free(e.o);
 	int rc = 0;
-	if (k < 0) {
-		cli_error("%s", cause);
+	if (k < 0 || e.error) {
+		cli_error("%s", e.error ? e.error : cause);
 		free(cause);
+		free(e.error);
 		rc = 1;
 	} else if (table) {
 		struct query_count c = { 0, true };
