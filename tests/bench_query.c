@@ -168,6 +168,24 @@ static char *term(const char *field, const char *v)
 	return t;
 }
 
+/* The rare value rv (freed; NULL: nothing shown) of field rare beside the
+ * busiest value of field busy among its events (written first when
+ * busy_first), against the rare term alone. */
+static void rare_beside(const char *label, const char *rare, char *rv, const char *busy, bool busy_first)
+{
+	char *bv = rv ? companion(busy, rare, rv, true) : NULL;
+	if (bv) {
+		char *tr = term(rare, rv), *tb = term(busy, bv);
+		char *f2 = xasprintf("%s %s", busy_first ? tb : tr, busy_first ? tr : tb);
+		versus(label, f2, tr);
+		free(f2);
+		free(tr);
+		free(tb);
+	}
+	free(bv);
+	free(rv);
+}
+
 /* The last page, then pages back from it, then forward again. */
 static void paging(const char *label, const char *filter)
 {
@@ -409,23 +427,32 @@ int main(int argc, char **argv)
 	char *u3 = pick("user", false);
 	if (u3) {
 		char *sql = xasprintf(
-			"SELECT (SELECT v FROM vals WHERE id = e.app), (SELECT v FROM vals WHERE id = e.ip)"
+			"SELECT (SELECT v FROM vals WHERE id = e.app), (SELECT v FROM vals WHERE id = e.ip),"
+			" (SELECT v FROM vals WHERE id = e.op)"
 			" FROM events e WHERE e.user = (SELECT id FROM vals WHERE v = ?1)"
-			" AND e.app IS NOT NULL AND e.ip IS NOT NULL LIMIT 1");
+			" AND e.app IS NOT NULL AND e.ip IS NOT NULL AND e.op IS NOT NULL LIMIT 1");
 		sqlite3_stmt *s;
 		if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) == SQLITE_OK) {
 			sqlite3_bind_text(s, 1, u3, -1, SQLITE_STATIC);
 			if (sqlite3_step(s) == SQLITE_ROW) {
 				char *a = filter_quote((const char *)sqlite3_column_text(s, 0));
 				char *ip = filter_quote((const char *)sqlite3_column_text(s, 1));
+				char *op = filter_quote((const char *)sqlite3_column_text(s, 2));
 				char *qu = filter_quote(u3);
 				char *f1 = xasprintf("user=%s", qu);
 				char *f3 = xasprintf("user=%s app=%s ip=%s", qu, a, ip);
+				char *f4 = xasprintf("%s op=%s", f3, op);
+				char *f2 = xasprintf("user=%s ip=%s", qu, ip);
 				first_page("user= (typical, again)", f1);
 				first_page("user= app= ip= (of one event)", f3);
 				versus("user= app= ip=, best of 5", f3, f1);
+				versus("user= app= ip= op=", f4, f1);
+				versus("user= ip= (both dense)", f2, f1);
 				free(f1);
+				free(f2);
 				free(f3);
+				free(f4);
+				free(op);
 				free(qu);
 				free(ip);
 				free(a);
@@ -435,31 +462,11 @@ int main(int argc, char **argv)
 		free(sql);
 		free(u3);
 	}
-	/* the data's shape must not matter: the rare term is the user, then
-	 * the address, each beside the busiest value of the other */
-	char *ru = rare_with("user", "ip"), *ri = pick("ip", true);
-	char *bi = ru ? companion("ip", "user", ru, true) : NULL;
-	char *bu = ri ? companion("user", "ip", ri, true) : NULL;
-	if (ru && bi) {
-		char *tu = term("user", ru), *ti = term("ip", bi);
-		char *f2 = xasprintf("%s %s", tu, ti);
-		versus("user=rarest ip=busiest", f2, tu);
-		free(f2);
-		free(tu);
-		free(ti);
-	}
-	if (ri && bu) {
-		char *tu = term("user", bu), *ti = term("ip", ri);
-		char *f2 = xasprintf("%s %s", ti, tu);
-		versus("ip=rarest user=its busiest", f2, ti);
-		free(f2);
-		free(tu);
-		free(ti);
-	}
-	free(ru);
-	free(ri);
-	free(bi);
-	free(bu);
+	/* the data's shape must not matter: the rare term is the user, the
+	 * address, the app, each beside the busiest value of the other */
+	rare_beside("user=rarest ip=busiest", "user", rare_with("user", "ip"), "ip", false);
+	rare_beside("ip=rarest user=its busiest", "ip", pick("ip", true), "user", false);
+	rare_beside("app=rarest user=its busiest", "app", rare_with("app", "user"), "user", true);
 	first_page("workload=Exchange (no index, dense)", "workload=Exchange");
 	first_page("time>=-1d", "time>=-1d");
 

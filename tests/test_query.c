@@ -14,6 +14,7 @@
 #include "ingest.h"
 #include "messages.h"
 #include "query.h"
+#include "query_walk.h"
 #include "stack.h"
 #include "store.h"
 #include "timeparse.h"
@@ -119,67 +120,13 @@ static int64_t *truth2(struct demo *d, const char *cond, const char *arg, const 
 	return ids;
 }
 
-/* Page the whole filter forward and then backward in pages of k, and
- * compare with the truth each way; check the end flags. */
-static void walk(struct demo *d, const char *filter, const int64_t *want, size_t nwant, size_t k)
-{
-	struct query *q;
-	char *cause = NULL;
-	assert_int_equal(query_new(d->st, filter, &q, &cause), 0);
-	struct query_page p = { 0 };
-	size_t got = 0;
-	assert_int_equal(query_page(q, QUERY_FIRST, NULL, k, &p, &cause), 0);
-	assert_true(p.at_start);
-	for (;;) {
-		for (size_t i = 0; i < p.n; i++) {
-			assert_true(got < nwant);
-			if (p.rows[i].id != want[got])
-				fail_msg("%s: forward row %zu is event %lld, expected %lld", filter, got,
-					 (long long)p.rows[i].id, (long long)want[got]);
-			got++;
-		}
-		if (p.at_end)
-			break;
-		assert_int_equal(p.n, k);
-		struct query_pos pos = { p.rows[p.n - 1].ts, p.rows[p.n - 1].id };
-		assert_int_equal(query_page(q, QUERY_AFTER, &pos, k, &p, &cause), 0);
-		assert_false(p.at_start);
-	}
-	assert_int_equal(got, nwant);
-	/* and back from the end */
-	assert_int_equal(query_page(q, QUERY_LAST, NULL, k, &p, &cause), 0);
-	assert_true(p.at_end);
-	size_t left = nwant;
-	for (;;) {
-		for (size_t i = p.n; i-- > 0;) {
-			assert_true(left > 0);
-			left--;
-			if (p.rows[i].id != want[left])
-				fail_msg("%s: backward row %zu is event %lld, expected %lld", filter, left,
-					 (long long)p.rows[i].id, (long long)want[left]);
-		}
-		if (p.at_start)
-			break;
-		struct query_pos pos = { p.rows[0].ts, p.rows[0].id };
-		assert_int_equal(query_page(q, QUERY_BEFORE, &pos, k, &p, &cause), 0);
-		assert_false(p.at_end);
-	}
-	assert_int_equal(left, 0);
-	struct query_count c;
-	assert_int_equal(query_count(q, -1, &c, &cause), 0);
-	assert_true(c.exact);
-	assert_int_equal(c.n, (int64_t)nwant);
-	query_page_free(&p);
-	query_free(q);
-}
-
 static void test_paging(void **state)
 {
 	struct demo *d = *state;
 	size_t n;
 	int64_t *ids = truth(d, "1", NULL, &n);
 	assert_true(n > 4000);
-	walk(d, "", ids, n, 97);
+	query_walk(d->st, "", ids, n, 97);
 	free(ids);
 	/* an indexed pivot, any case */
 	ids = truth(d, "e.user = (SELECT id FROM vals WHERE v = ?1)", planted(d, "compromised_user"), &n);
@@ -188,7 +135,7 @@ static void test_paging(void **state)
 	for (char *p = f; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
 	f[0] = 'u', f[1] = 's', f[2] = 'e', f[3] = 'r';
-	walk(d, f, ids, n, 7);
+	query_walk(d->st, f, ids, n, 7);
 	free(f);
 	free(ids);
 	/* a sparse filter no index answers: scanned once */
@@ -202,7 +149,7 @@ static void test_paging(void **state)
 	assert_int_equal(query_prepare(q, &cause), 0);
 	assert_false(query_needs_scan(q));
 	query_free(q);
-	walk(d, f, ids, n, 2);
+	query_walk(d->st, f, ids, n, 2);
 	free(f);
 	free(ids);
 	/* an indexed pivot and a raw-record term: the index finds the
@@ -215,14 +162,14 @@ static void test_paging(void **state)
 	assert_int_equal(query_new(d->st, f, &q, &cause), 0);
 	assert_true(query_needs_scan(q));
 	query_free(q);
-	walk(d, f, ids, n, 1);
+	query_walk(d->st, f, ids, n, 1);
 	free(f);
 	free(ids);
 	ids = truth(d,
 		    "e.user = (SELECT id FROM vals WHERE v = ?1) AND instr(lower(raw_json(e.id)), 'forward') = 0",
 		    planted(d, "compromised_user"), &n);
 	f = xasprintf("user=%s not forward", planted(d, "compromised_user"));
-	walk(d, f, ids, n, 5);
+	query_walk(d->st, f, ids, n, 5);
 	free(f);
 	free(ids);
 	/* two rare values of an indexed field: the index finds them, not
@@ -236,20 +183,20 @@ static void test_paging(void **state)
 	assert_int_equal(query_new(d->st, f, &q, &cause), 0);
 	assert_true(query_needs_scan(q));
 	query_free(q);
-	walk(d, f, ids, n, 3);
+	query_walk(d->st, f, ids, n, 3);
 	free(f);
 	free(ids);
 	/* a dense filter no index answers: through the ts index */
 	ids = truth(d, "e.workload = (SELECT id FROM vals WHERE v = 'Exchange')", NULL, &n);
 	assert_true(n > 1000);
-	walk(d, "workload=exchange", ids, n, 500);
+	query_walk(d->st, "workload=exchange", ids, n, 500);
 	free(ids);
 	/* events that share a time keep their id order across pages */
 	ids = truth(d, "e.ts IN (SELECT ts FROM events GROUP BY ts HAVING count(*) > 1)", NULL, &n);
 	assert_true(n > 10);
 	free(ids);
 	/* nothing matches */
-	walk(d, "user=nobody@nowhere.example", NULL, 0, 10);
+	query_walk(d->st, "user=nobody@nowhere.example", NULL, 0, 10);
 }
 
 static void test_goto(void **state)

@@ -5,17 +5,27 @@
  * leaves only the rarest one its index (filter_sql.c: pivot_choice). A
  * case of 20,000 events where the user is the rare term of some filters
  * and the IP address of others, in both orders of the terms, with terms
- * under the exact count's cap (100 events) and over it (a sample
- * decides: 2,858 against 17,000): each filter must walk the rare term's
- * index and still find exactly its events. Then the texts and places
- * of many value ids read in one statement (as hunts ask for them) against
- * the same ids read one at a time.
+ * under the exact count's cap (100 events) and over it (estimates from
+ * the ends of the indexes decide: 2,858 against 17,000): each filter
+ * must walk the rare term's index and still find exactly its events.
+ * Then the texts and places of many value ids read in one statement (as
+ * hunts ask for them) against the same ids read one at a time.
+ *
+ * Whatever term the choice picks, the rows must be the filter's: a
+ * second case of 6,000 events whose values have every kind of rarity (a
+ * handful, a few hundred, half the case; spread over the whole time, or
+ * only at its start, its end or its middle; ids out of time order; two
+ * events a second), and every pair and triple of them (and four terms),
+ * with a value the case lacks and a term of two values, paged forward
+ * and back in pages of 37: the same events in the same order as the
+ * generator made to match, and as SQLite finds with every index off.
  */
 #include "testutil.h"
 
 #include "ingest.h"
 #include "ipgeo.h"
 #include "query.h"
+#include "query_walk.h"
 #include "store.h"
 #include "util.h"
 #include "xalloc.h"
@@ -42,21 +52,13 @@ static const char *ip_of(int i)
 	return i % 7 == 0 ? "10.0.0.2" : "10.0.0.1";
 }
 
-static int setup(void **state)
+/* A new case in p->dir holding the JSON Lines in b (freed), indexed;
+ * -1 (said on stderr, p's folder removed) when it cannot be made. */
+static int case_of(struct pcase *p, struct util_buf *b)
 {
-	struct pcase *p = calloc(1, sizeof *p);
 	p->dir = tmpdir_new();
-	struct util_buf b = { 0 };
-	for (int i = 0; i < NEV; i++)
-		util_buf_printf(&b,
-				"{\"CreationTime\":\"2023-06-%02dT%02d:%02d:%02d\",\"Id\":\"00000000-0000-4000-8000-%012d\","
-				"\"Operation\":\"MailItemsAccessed\",\"RecordType\":50,\"ResultStatus\":\"Succeeded\","
-				"\"Workload\":\"Exchange\",\"UserId\":\"%s\",\"AppId\":\"00000002-0000-0ff1-ce00-000000000000\","
-				"\"ClientIP\":\"%s\"}\n",
-				1 + i / 3600 % 28, i / 60 % 60 % 24, i % 60, i * 7 % 60, i, user_of(i),
-				ip_of(i));
-	char *path = write_file(p->dir, "plan.jsonl", b.p, b.n);
-	free(b.p);
+	char *path = write_file(p->dir, "plan.jsonl", b->p, b->n);
+	free(b->p);
 	char casep[4096];
 	snprintf(casep, sizeof casep, "%s/t.case", p->dir);
 	char *cause = NULL;
@@ -71,10 +73,28 @@ static int setup(void **state)
 		store_close(p->st);
 		tmpdir_remove(p->dir);
 		free(p->dir);
-		free(p);
 		return -1;
 	}
 	free(path);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct pcase *p = calloc(1, sizeof *p);
+	struct util_buf b = { 0 };
+	for (int i = 0; i < NEV; i++)
+		util_buf_printf(&b,
+				"{\"CreationTime\":\"2023-06-%02dT%02d:%02d:%02d\",\"Id\":\"00000000-0000-4000-8000-%012d\","
+				"\"Operation\":\"MailItemsAccessed\",\"RecordType\":50,\"ResultStatus\":\"Succeeded\","
+				"\"Workload\":\"Exchange\",\"UserId\":\"%s\",\"AppId\":\"00000002-0000-0ff1-ce00-000000000000\","
+				"\"ClientIP\":\"%s\"}\n",
+				1 + i / 3600 % 28, i / 60 % 60 % 24, i % 60, i * 7 % 60, i, user_of(i),
+				ip_of(i));
+	if (case_of(p, &b) < 0) {
+		free(p);
+		return -1;
+	}
 	*state = p;
 	return 0;
 }
@@ -164,7 +184,7 @@ static void test_rare_term_counted(void **state)
 	check(p->st, "dense@contoso.com", "10.9.9.9", "ev_ip");
 }
 
-/* Every term over the cap: the sample of the case decides. */
+/* Every term over the cap: the estimates decide. */
 static void test_dense_terms_sampled(void **state)
 {
 	struct pcase *p = *state;
@@ -237,6 +257,278 @@ static void test_many_ids(void **state)
 	assert_true(n >= 8); /* the many path */
 }
 
+/* ---- every combination of terms of every rarity ---- */
+
+#define MEV 6000 /* the second case's events */
+
+struct mcase {
+	struct pcase c;
+	int64_t id[MEV]; /* the case's event id of generated event i */
+};
+
+/* Event i's slot in time: a permutation of 0..MEV-1, so that ids are out
+ * of time order; two events share each second. */
+static int slot_of(int i)
+{
+	return (int)((int64_t)i * 37 % MEV);
+}
+
+static const char *m_user(int i)
+{
+	int k = slot_of(i);
+	if (i % 401 == 7)
+		return "rare@contoso.com"; /* 15, spread */
+	if (k < 600 && i % 3 == 0)
+		return "early@contoso.com"; /* at the start only */
+	if (k >= 5400 && i % 3 == 1)
+		return "late@contoso.com"; /* at the end only */
+	return i % 2 ? "odd@contoso.com" : "even@contoso.com";
+}
+
+static const char *m_app(int i)
+{
+	int k = slot_of(i);
+	if (k >= 2800 && k < 3200 && i % 2 == 0)
+		return "44444444-0000-0000-0000-000000000004"; /* the middle only */
+	if (i % 29 == 3)
+		return "11111111-0000-0000-0000-000000000001";
+	if (i % 5 == 2)
+		return "22222222-0000-0000-0000-000000000002";
+	return "33333333-0000-0000-0000-000000000003"; /* most */
+}
+
+static const char *m_ip(int i)
+{
+	int k = slot_of(i);
+	if (i % 13 == 5)
+		return "10.1.1.1";
+	if (k < 1500)
+		return "10.2.2.2";
+	return i % 3 ? "10.3.3.3" : "10.4.4.4";
+}
+
+static const char *m_op(int i)
+{
+	return i % 7 == 0 ? "Send" : i % 257 == 1 ? "New-InboxRule" : "MailItemsAccessed";
+}
+
+static int m_setup(void **state)
+{
+	struct mcase *m = calloc(1, sizeof *m);
+	struct util_buf b = { 0 };
+	for (int i = 0; i < MEV; i++) {
+		int sec = slot_of(i) / 2;
+		util_buf_printf(&b,
+				"{\"CreationTime\":\"2023-06-01T%02d:%02d:%02d\",\"Id\":\"00000000-0000-4000-8000-%012d\","
+				"\"Operation\":\"%s\",\"RecordType\":50,\"ResultStatus\":\"Succeeded\","
+				"\"Workload\":\"Exchange\",\"UserId\":\"%s\",\"AppId\":\"%s\",\"ClientIP\":\"%s\"}\n",
+				sec / 3600, sec / 60 % 60, sec % 60, i, m_op(i), m_user(i), m_app(i), m_ip(i));
+	}
+	if (case_of(&m->c, &b) < 0) {
+		free(m);
+		return -1;
+	}
+	/* which case event each generated one became */
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(store_db(m->c.st), "SELECT id, rid_text(record_id) FROM events",
+					    -1, &s, NULL),
+			 SQLITE_OK);
+	int n = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *rid = (const char *)sqlite3_column_text(s, 1);
+		int i = atoi(rid + strlen(rid) - 12);
+		assert_true(i >= 0 && i < MEV);
+		m->id[i] = sqlite3_column_int64(s, 0);
+		n++;
+	}
+	sqlite3_finalize(s);
+	assert_int_equal(n, MEV);
+	*state = m;
+	return 0;
+}
+
+static int m_teardown(void **state)
+{
+	struct mcase *m = *state;
+	store_close(m->c.st);
+	tmpdir_remove(m->c.dir);
+	free(m->c.dir);
+	free(m);
+	return 0;
+}
+
+/* A term: field, the generator's function for it, and one value or two
+ * separated by a comma. */
+struct term {
+	const char *field;
+	const char *(*of)(int);
+	const char *vals;
+};
+
+static bool term_has(const struct term *t, int i)
+{
+	const char *v = t->of(i);
+	const char *comma = strchr(t->vals, ',');
+	if (!comma)
+		return !strcmp(v, t->vals);
+	size_t len = (size_t)(comma - t->vals);
+	return (strlen(v) == len && !strncmp(v, t->vals, len)) || !strcmp(v, comma + 1);
+}
+
+/* Event i's slot, then its id: the timeline's order (two events a
+ * second, ids out of time order: slot/2 is the second, and within one
+ * second the id decides) */
+static const struct mcase *sorting;
+
+static int by_time(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	int sx = slot_of(x) / 2, sy = slot_of(y) / 2;
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	return sorting->id[x] < sorting->id[y] ? -1 : sorting->id[x] > sorting->id[y];
+}
+
+/* The ids of the generated events every term matches, in timeline
+ * order, into want; their number. */
+static size_t expected(const struct mcase *m, const struct term *const *t, size_t nt, int64_t *want)
+{
+	int *ev = xcalloc(MEV, sizeof *ev);
+	size_t n = 0;
+	for (int i = 0; i < MEV; i++) {
+		bool all = true;
+		for (size_t k = 0; k < nt && all; k++)
+			all = term_has(t[k], i);
+		if (all)
+			ev[n++] = i;
+	}
+	sorting = m;
+	qsort(ev, n, sizeof *ev, by_time);
+	for (size_t i = 0; i < n; i++)
+		want[i] = m->id[ev[i]];
+	free(ev);
+	return n;
+}
+
+/* The ids SQLite finds for filter with every index switched off. */
+static size_t unindexed(struct store *st, const char *filter, int64_t *got)
+{
+	char *cause = NULL;
+	struct filter *f = filter_parse(filter, &cause);
+	assert_non_null(f);
+	struct filter_sql fs;
+	assert_int_equal(filter_compile(f, st, FILTER_SQL_NOINDEX, &fs, &cause), 0);
+	char *sql = xasprintf("SELECT e.id FROM events e WHERE %s ORDER BY e.ts, e.id", fs.where);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(filter_sql_bind(&fs, s), SQLITE_OK);
+	size_t n = 0;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		got[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	free(sql);
+	filter_sql_clear(&fs);
+	filter_free(f);
+	return n;
+}
+
+static const struct term users[] = {
+	{ "user", m_user, "rare@contoso.com" },
+	{ "user", m_user, "early@contoso.com" },
+	{ "user", m_user, "late@contoso.com" },
+	{ "user", m_user, "odd@contoso.com" },
+	{ "user", m_user, "even@contoso.com" },
+	{ "user", m_user, "nobody@contoso.com" },
+	{ "user", m_user, "rare@contoso.com,late@contoso.com" },
+};
+static const struct term apps[] = {
+	{ "app", m_app, "44444444-0000-0000-0000-000000000004" },
+	{ "app", m_app, "11111111-0000-0000-0000-000000000001" },
+	{ "app", m_app, "22222222-0000-0000-0000-000000000002" },
+	{ "app", m_app, "33333333-0000-0000-0000-000000000003" },
+};
+static const struct term ips[] = {
+	{ "ip", m_ip, "10.1.1.1" },
+	{ "ip", m_ip, "10.2.2.2" },
+	{ "ip", m_ip, "10.3.3.3" },
+	{ "ip", m_ip, "10.4.4.4,10.1.1.1" },
+};
+static const struct term ops[] = {
+	{ "op", m_op, "New-InboxRule" },
+	{ "op", m_op, "Send" },
+	{ "op", m_op, "MailItemsAccessed" },
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* One combination: the generator's events, SQLite's without indexes, and
+ * the query's pages forward and back (query_walk: 37 a page) and count
+ * all agree, in both orders of the terms. Its matches; *empty counts the
+ * combinations that have none. */
+static size_t combo(struct mcase *m, const struct term *const *t, size_t nt, size_t *empty)
+{
+	int64_t *want = xcalloc(MEV, sizeof *want), *got = xcalloc(MEV, sizeof *got);
+	size_t n = expected(m, t, nt, want);
+	for (int r = 0; r < 2; r++) {
+		struct util_buf b = { 0 };
+		for (size_t k = 0; k < nt; k++) {
+			const struct term *x = t[r ? nt - 1 - k : k];
+			util_buf_printf(&b, "%s%s=%s", k ? " " : "", x->field, x->vals);
+		}
+		char *f = util_buf_take(&b);
+		assert_int_equal(unindexed(m->c.st, f, got), n);
+		assert_memory_equal(got, want, n * sizeof *want);
+		query_walk(m->c.st, f, want, n, 37);
+		free(f);
+	}
+	free(want);
+	free(got);
+	*empty += n == 0;
+	return n;
+}
+
+/* Every pair of the terms of a and b. */
+static size_t pairs(struct mcase *m, const struct term *a, size_t na, const struct term *b, size_t nb,
+		    size_t *empty)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			total += combo(m, (const struct term *[]){ &a[i], &b[j] }, 2, empty);
+	return total;
+}
+
+static void test_pairs(void **state)
+{
+	struct mcase *m = *state;
+	size_t empty = 0;
+	size_t total = pairs(m, users, N(users), apps, N(apps), &empty) +
+		       pairs(m, users, N(users), ips, N(ips), &empty) +
+		       pairs(m, ops, N(ops), users, N(users), &empty) +
+		       pairs(m, apps, N(apps), ips, N(ips), &empty);
+	size_t combos = N(users) * (N(apps) + N(ips) + N(ops)) + N(apps) * N(ips);
+	/* neither all empty nor all full */
+	assert_true(total > 10000);
+	assert_true(empty >= 8 && empty < combos / 2);
+}
+
+static void test_triples(void **state)
+{
+	struct mcase *m = *state;
+	size_t total = 0, empty = 0;
+	for (size_t a = 0; a < N(users); a++)
+		for (size_t b = 0; b < N(apps); b++)
+			for (size_t c = 0; c < N(ips); c++)
+				total += combo(m, (const struct term *[]){ &users[a], &apps[b], &ips[c] }, 3,
+					       &empty);
+	/* and four pivots at once, with an operation */
+	for (size_t a = 0; a < N(users); a++)
+		for (size_t o = 0; o < N(ops); o++)
+			total += combo(m, (const struct term *[]){ &users[a], &apps[3], &ips[2], &ops[o] }, 4,
+				       &empty);
+	assert_true(total > 5000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,5 +537,10 @@ int main(void)
 		cmocka_unit_test(test_single_pivot),
 		cmocka_unit_test(test_many_ids),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	const struct CMUnitTest many[] = {
+		cmocka_unit_test(test_pairs),
+		cmocka_unit_test(test_triples),
+	};
+	int failed = cmocka_run_group_tests(tests, setup, teardown);
+	return failed + cmocka_run_group_tests(many, m_setup, m_teardown);
 }

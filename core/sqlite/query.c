@@ -35,8 +35,9 @@ struct sqlite_query {
 	struct query base; /* first: the interface's head (storage.h) */
 	sqlite3 *db;
 	struct filter_sql sql;    /* for SQLite to plan freely */
-	struct filter_sql sql_ni; /* with the indexes switched off */
-	struct filter_sql cand;   /* raw terms left out: candidates by index */
+	struct filter_sql sql_ni; /* with the indexes switched off (have_ni) */
+	bool have_ni;
+	struct filter_sql cand; /* raw terms left out: candidates by index */
 	bool have_cand;
 	enum strategy strat;
 	char *mat;     /* temp table of matches (ts, id), once scanned */
@@ -124,8 +125,7 @@ int sqlite_query_new(struct store *st, const struct filter *f, struct query **ou
 	q->base.f = filter_copy(f);
 	q->base.text = filter_canonical(q->base.f);
 	q->count = -1;
-	if (filter_compile(q->base.f, st, 0, &q->sql, cause) < 0 ||
-	    filter_compile(q->base.f, st, FILTER_SQL_NOINDEX, &q->sql_ni, cause) < 0) {
+	if (filter_compile(q->base.f, st, 0, &q->sql, cause) < 0) {
 		sqlite_query_free(&q->base);
 		return -1;
 	}
@@ -169,6 +169,19 @@ void sqlite_query_free(struct query *q0)
 /* ------------------------------------------------------------------ */
 /* Sampling and the choice of strategy */
 
+/* The filter without its indexes, compiled the first time a sample, a
+ * scan or a walk of the ts index needs it: a query an index answers
+ * never does, and compiling resolves every value again. */
+static int need_ni(struct sqlite_query *q, char **cause)
+{
+	if (q->have_ni)
+		return 0;
+	if (filter_compile(q->base.f, q->base.st, FILTER_SQL_NOINDEX, &q->sql_ni, cause) < 0)
+		return -1;
+	q->have_ni = true;
+	return 0;
+}
+
 static int id_range(struct sqlite_query *q, int64_t *lo, int64_t *hi, char **cause)
 {
 	sqlite3_stmt *s;
@@ -198,7 +211,7 @@ static int id_range(struct sqlite_query *q, int64_t *lo, int64_t *hi, char **cau
 static int sample(struct sqlite_query *q, int64_t *rows, int64_t *hits, int64_t *total, char **cause)
 {
 	int64_t lo, hi;
-	if (id_range(q, &lo, &hi, cause) < 0)
+	if (need_ni(q, cause) < 0 || id_range(q, &lo, &hi, cause) < 0)
 		return -1;
 	*rows = *hits = 0;
 	*total = hi >= lo ? hi - lo + 1 : 0;
@@ -324,7 +337,7 @@ static int scan(struct sqlite_query *q, char **cause)
 	free(sql);
 	q->mat = name;
 	int64_t lo, hi;
-	if (id_range(q, &lo, &hi, cause) < 0)
+	if (need_ni(q, cause) < 0 || id_range(q, &lo, &hi, cause) < 0)
 		goto fail;
 	/* With an index to narrow it (user=x "forward"), the candidates are
 	 * found through the index first, then only they are read, in id
