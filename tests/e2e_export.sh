@@ -7,27 +7,20 @@
 # csv module, jq); notes move to a case loaded in another order, and a
 # second import adds nothing. Each check prints "ok - ..." or
 # "not ok - ...".
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/e2e_lib.sh"
 root=$PWD
-B=$(cd "$BUILD" && pwd)
-bin=$B/auditscope
-gen=$B/auditgen
 golden=$root/tests/golden/export_report.md
-t=$(mktemp -d)
-[ -n "${KEEP:-}" ] && echo "# keeping $t" || trap 'rm -rf "$t"' EXIT
 check() { # check NAME COMMAND...: ok when COMMAND succeeds
 	local name=$1
 	shift
-	if "$@" >/dev/null 2>&1; then echo "ok - $name"; else echo "not ok - $name"; fi
+	if "$@" >/dev/null 2>&1; then ok "$name"; else nok "$name"; fi
 }
 status() { # status WANT NAME COMMAND...: ok when COMMAND exits with WANT
 	local want=$1 name=$2
 	shift 2
 	"$@" >/dev/null 2>&1
 	local rc=$?
-	if [ "$rc" -eq "$want" ]; then echo "ok - $name"; else echo "not ok - $name (exit $rc, want $want)"; fi
+	if [ "$rc" -eq "$want" ]; then ok "$name"; else nok "$name" "exit $rc, want $want"; fi
 }
 
 # The report must not depend on who runs it or when.

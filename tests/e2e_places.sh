@@ -12,18 +12,8 @@
 # sign-in did not use), the databases' date in info and the report,
 # --geoip DIR and AUDITSCOPE_GEOIP taking precedence, and a missing
 # database: one warning, no error, places "unknown".
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
-root=$(pwd)
-B=$(cd "$BUILD" && pwd)
-bin=$B/auditscope
-t=$(mktemp -d)
-ok() { echo "ok - $1"; }
-nok() { echo "not ok - $1${2:+ ($2)}"; }
-is() { # is NAME GOT WANT (an empty WANT is a broken test, not a pass)
-	if [ -n "$3" ] && [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi
-}
+. "$(dirname "$0")/e2e_lib.sh"
+root=$PWD
 
 # ---- the data ----
 sg() { # sg N TIME USER IP SESSION TOKEN
@@ -86,7 +76,6 @@ fi
 
 if [ -z "${AUDITSCOPE_GEOIP:-}" ] && [ ! -f "$root/geoip/asn-ipv4-num.csv" ]; then
 	echo "skip - places: geoip/ is absent (make deps installs it)"
-	rm -rf "$t"
 	exit 0
 fi
 
@@ -150,7 +139,6 @@ check_store sqlite "$t/a.case"
 # ---- the same on ClickHouse ----
 if ! command -v clickhouse-server > /dev/null; then
 	echo "skip - places on clickhouse: no clickhouse-server binary here"
-	rm -rf "$t"
 	exit 0
 fi
 . tests/ch_port.sh
@@ -161,18 +149,15 @@ started=0
 if ! clickhouse/server.sh status > /dev/null 2>&1; then
 	ch_start > /dev/null || {
 		nok "places on clickhouse: the server starts" "see $CH_DIR/log"
-		rm -rf "$t"
 		exit 1
 	}
 	started=1
 fi
 db=pl$$_$RANDOM
-cleanup() {
+e2e_cleanup() {
 	curl -s "http://127.0.0.1:$CH_HTTP_PORT/" --data-binary "DROP DATABASE IF EXISTS $db" > /dev/null
 	[ "$started" = 1 ] && clickhouse/server.sh stop > /dev/null
-	rm -rf "$t"
 }
-trap cleanup EXIT
 U="clickhouse://127.0.0.1:$CH_HTTP_PORT/$db?case=$t/ch.case"
 "$bin" load -q "$U" "${files[@]}" > "$t/chload" 2>&1 || nok "clickhouse: load" "$(head -3 "$t/chload")"
 "$bin" load -q "$t/b.case" "${files[@]}" > /dev/null 2>&1

@@ -3,17 +3,13 @@
 # Each numbered section reproduces one finding of the adversarial run and
 # checks that it stays fixed. Prints "ok - ..." / "not ok - ..." lines
 # (tests/run.sh counts them).
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
-B=$(cd "$BUILD" && pwd)
-bin=$B/auditscope
-t=$(mktemp -d)
-trap 'chmod -R u+w "$t" 2>/dev/null; rm -rf "$t"' EXIT
+. "$(dirname "$0")/e2e_lib.sh"
+# the read-only folders some sections make, writable again to be removed
+e2e_cleanup() { chmod -R u+w "$t" 2> /dev/null; }
 check() { # check NAME COMMAND...: ok when COMMAND succeeds
 	local name=$1
 	shift
-	if "$@" >/dev/null 2>&1; then echo "ok - $name"; else echo "not ok - $name"; fi
+	if "$@" >/dev/null 2>&1; then ok "$name"; else nok "$name"; fi
 }
 count() { sqlite3 "$1" "$2"; }
 
@@ -104,7 +100,7 @@ chmod 640 "$t/new.csv"
 check "1: an existing -o file keeps its mode (640)" test "$(stat -c %a "$t/new.csv")" = 640
 
 # 11. an export killed by a signal leaves no *.partial-* behind
-"$B/auditgen" --format jsonl --events 20000 -o "$t/big.jsonl" > /dev/null 2>&1
+"$gen" --format jsonl --events 20000 -o "$t/big.jsonl" > /dev/null 2>&1
 "$bin" load "$t/c11.case" "$t/big.jsonl" > /dev/null 2>&1
 "$bin" export "$t/c11.case" --format jsonl -o "$t/out11.jsonl" > /dev/null 2>&1 & pid=$!
 seen=0

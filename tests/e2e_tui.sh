@@ -8,25 +8,14 @@
 # a bookmark survives kill -9 and a reopen, a resize redraws (and a tiny
 # terminal says so), and a record whose fields hold escape sequences
 # shows them as text. Prints "ok - ..." / "not ok - ..." per check.
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
-B=$(cd "$BUILD" && pwd)
-bin=$B/auditscope
-gen=$B/auditgen
+. "$(dirname "$0")/e2e_lib.sh"
 if ! command -v tmux > /dev/null; then
 	echo "skip - tmux is not installed"
 	exit 0
 fi
-t=$(mktemp -d)
 sock="auditscope-e2e-$$"
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() {
-	tm kill-server > /dev/null 2>&1
-	[ -n "${KEEP:-}" ] && echo "# keeping $t" || rm -rf "$t"
-}
-trap cleanup EXIT
-ok() { echo "ok - $1"; }
+e2e_cleanup() { tm kill-server > /dev/null 2>&1; }
 notok() {
 	echo "not ok - $1"
 	[ -n "${2:-}" ] && sed 's/^/#   /' "$2"

@@ -10,18 +10,12 @@
 # tmux runs with set-clipboard on, so what `y` sends lands in a tmux
 # buffer, read back and compared with the value the command line gives.
 # TERM=dumb gets a message, not a key bar. Prints "ok - ..." / "not ok".
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/e2e_lib.sh"
 root=$PWD
-B=$(cd "$BUILD" && pwd)
-bin=$B/auditscope
-gen=$B/auditgen
 if ! command -v tmux > /dev/null; then
 	echo "skip - tmux is not installed"
 	exit 0
 fi
-t=$(mktemp -d)
 # A server per start: a new session on a server that is still exiting
 # fails ("server exited unexpectedly").
 nserver=0
@@ -33,12 +27,7 @@ new_server() {
 	nserver=$((nserver + 1))
 	sock="auditscope-cols-$$-$nserver"
 }
-cleanup() {
-	tm kill-server > /dev/null 2>&1
-	[ -n "${KEEP:-}" ] && echo "# keeping $t" || rm -rf "$t"
-}
-trap cleanup EXIT
-ok() { echo "ok - $1"; }
+e2e_cleanup() { tm kill-server > /dev/null 2>&1; }
 notok() {
 	echo "not ok - $1"
 	[ -n "${2:-}" ] && sed 's/^/#   /' "$2"

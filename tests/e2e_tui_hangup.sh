@@ -6,14 +6,7 @@
 # did for 25 minutes beside a benchmark). Python's pty module plays the
 # terminal: the interface runs in a new session on the pty's other end,
 # draws, then the pty is closed.
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
-B=$(cd "$BUILD" && pwd)
-bin=$B/auditscope
-gen=$B/auditgen
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
+. "$(dirname "$0")/e2e_lib.sh"
 if ! command -v python3 > /dev/null; then
 	echo "skip - the terminal going away: no python3 here"
 	exit 0

@@ -6,27 +6,18 @@
 # to it shows what is committed at once, says a load is running and sees
 # the rows appear; :export takes ~ and quotes and writes the file with
 # the mode the CLI gives. Prints "ok - ..." / "not ok - ...".
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
-B=$(cd "$BUILD" && pwd)
-bin=$B/auditscope
-gen=$B/auditgen
+. "$(dirname "$0")/e2e_lib.sh"
 if ! command -v tmux > /dev/null; then
 	echo "skip - tmux is not installed"
 	exit 0
 fi
-t=$(mktemp -d)
 sock="auditscope-nav-$$"
 # (fd 3 is the live load's FIFO below: the tmux server must not keep it open)
 tm() { tmux -L "$sock" -f /dev/null "$@" 3>&-; }
-cleanup() {
+e2e_cleanup() {
 	tm kill-server > /dev/null 2>&1
 	[ -n "${loader:-}" ] && kill "$loader" 2> /dev/null
-	[ -n "${KEEP:-}" ] && echo "# keeping $t" || rm -rf "$t"
 }
-trap cleanup EXIT
-ok() { echo "ok - $1"; }
 notok() {
 	echo "not ok - $1"
 	[ -n "${2:-}" ] && sed 's/^/#   /' "$2"

@@ -11,24 +11,15 @@
 #   - the command line's writes (mark, notes import) return at once, and
 #     once the load ends everything is in the case.
 # Prints "ok - ..." / "not ok - ..." per check.
-set -u
-BUILD=${BUILD:-build}
-cd "$(dirname "$0")/.."
-B=$(cd "$BUILD" && pwd)
-bin=$B/auditscope
-gen=$B/auditgen
-t=$(mktemp -d)
+. "$(dirname "$0")/e2e_lib.sh"
 sock="auditscope-wait-$$"
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
 loader=
-cleanup() {
+e2e_cleanup() {
 	exec 3>&- 2> /dev/null
 	[ -n "$loader" ] && kill "$loader" 2> /dev/null
 	tm kill-server > /dev/null 2>&1
-	[ -n "${KEEP:-}" ] && echo "# keeping $t" || rm -rf "$t"
 }
-trap cleanup EXIT
-ok() { echo "ok - $1"; }
 notok() {
 	echo "not ok - $1"
 	[ -n "${2:-}" ] && sed 's/^/#   /' "$2"
