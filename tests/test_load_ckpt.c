@@ -22,72 +22,105 @@ static off_t file_size(const char *path)
 	return stat(path, &sb) == 0 ? sb.st_size : -1;
 }
 
-static void feed(struct sink *sk, int from, int to)
+/* A new case and a load begun into it, committing every batch events,
+ * reading one source: what both tests start from. */
+struct ck {
+	char *dir;
+	char path[4096];
+	struct store *st;
+	off_t created; /* the file's size before the load */
+	struct store_load *ld;
+	struct sink sk;
+};
+
+static void ck_begin(struct ck *c, unsigned batch)
 {
 	char *cause = NULL;
+	c->dir = tmpdir_new();
+	snprintf(c->path, sizeof c->path, "%s/t.case", c->dir);
+	assert_int_equal(store_open(c->path, STORE_CREATE, &c->st, &cause), 0);
+	c->created = file_size(c->path);
+	c->ld = store_load_begin(c->st, &cause);
+	assert_non_null(c->ld);
+	store_load_set_batch(c->ld, batch);
+}
+
+static void ck_source(struct ck *c)
+{
+	char *cause = NULL;
+	assert_int_equal(store_load_source(c->ld, "a.json", 100, &cause), 0);
+	store_load_sink(c->ld, &c->sk);
+}
+
+/* The load ended: the case holds the events fed, and is removed. */
+static void ck_end(struct ck *c, int events)
+{
+	char *cause = NULL;
+	assert_int_equal(store_load_source_end(c->ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(c->ld, &cause), 0);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(c->st), "SELECT count(*) FROM events", -1, &q, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), events);
+	sqlite3_finalize(q);
+	store_close(c->st);
+	tmpdir_remove(c->dir);
+	free(c->dir);
+}
+
+/* Event i, with record id id and raw record raw (n bytes), into the load. */
+static void put(struct sink *sk, int i, const char *id, const char *raw, size_t n)
+{
+	char *cause = NULL;
+	struct event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.ts = 1686909600000LL + i * 1000LL;
+	ev.record_id = (struct sv){ id, strlen(id) };
+	ev.op = (struct sv){ "FileAccessed", 12 };
+	ev.raw = (struct sv){ raw, n };
+	ev.line = (uint64_t)i + 2;
+	assert_int_equal(sk->event(sk->ctx, &ev, &cause), 0);
+}
+
+static void feed(struct sink *sk, int from, int to)
+{
 	for (int i = from; i < to; i++) {
 		char id[32], raw[256];
 		snprintf(id, sizeof id, "ck-%06d", i);
 		snprintf(raw, sizeof raw,
 			 "{\"Id\":\"%s\",\"Operation\":\"FileAccessed\",\"UserId\":\"u%d@contoso.com\"}", id,
 			 i % 13);
-		struct event ev;
-		memset(&ev, 0, sizeof ev);
-		ev.ts = 1686909600000LL + i * 1000LL;
-		ev.record_id = (struct sv){ id, strlen(id) };
-		ev.op = (struct sv){ "FileAccessed", 12 };
-		ev.raw = (struct sv){ raw, strlen(raw) };
-		ev.line = (uint64_t)i + 2;
-		assert_int_equal(sk->event(sk->ctx, &ev, &cause), 0);
+		put(sk, i, id, raw, strlen(raw));
 	}
 }
 
 static void test_pages_reach_the_case_during_the_load(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
-	char path[4096];
-	snprintf(path, sizeof path, "%s/t.case", dir);
-	struct store *st;
+	struct ck c;
+	ck_begin(&c, 100);
+	ck_source(&c);
 	char *cause = NULL;
-	assert_int_equal(store_open(path, STORE_CREATE, &st, &cause), 0);
-	off_t before = file_size(path);
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
-	store_load_set_batch(ld, 100);
-	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
-	struct sink sk;
-	store_load_sink(ld, &sk);
-	feed(&sk, 0, 1000);
-	assert_int_equal(store_load_sync(ld, &cause), 0);
+	feed(&c.sk, 0, 1000);
+	assert_int_equal(store_load_sync(c.ld, &cause), 0);
 	/* committed every 100 events: the checkpointer copies them into
 	 * the case file while the load still holds it (waited for, up to a
 	 * generous bound for a busy machine) */
-	off_t during = file_size(path);
-	for (int i = 0; i < 1000 && during <= before; i++) {
+	off_t during = file_size(c.path);
+	for (int i = 0; i < 1000 && during <= c.created; i++) {
 		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
-		during = file_size(path);
+		during = file_size(c.path);
 	}
-	assert_true(during > before);
-	feed(&sk, 1000, 1500);
-	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
-	assert_int_equal(store_load_end(ld, &cause), 0);
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM events", -1, &q, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(q, 0), 1500);
-	sqlite3_finalize(q);
-	store_close(st);
-	tmpdir_remove(dir);
-	free(dir);
+	assert_true(during > c.created);
+	feed(&c.sk, 1000, 1500);
+	ck_end(&c, 1500);
 }
 
 /* Events whose raw records do not compress (so that the log grows by
  * about their size). */
 static void feed_noise(struct sink *sk, int from, int to)
 {
-	char *cause = NULL;
 	uint64_t x = 0x9e3779b97f4a7c15ULL;
 	for (int i = from; i < to; i++) {
 		char id[32], raw[1100];
@@ -100,52 +133,28 @@ static void feed_noise(struct sink *sk, int from, int to)
 			raw[n++] = "0123456789abcdef"[x & 15];
 		}
 		n += snprintf(raw + n, sizeof raw - (size_t)n, "\"}");
-		struct event ev;
-		memset(&ev, 0, sizeof ev);
-		ev.ts = 1686909600000LL + i * 1000LL;
-		ev.record_id = (struct sv){ id, strlen(id) };
-		ev.op = (struct sv){ "FileAccessed", 12 };
-		ev.raw = (struct sv){ raw, (size_t)n };
-		ev.line = (uint64_t)i + 2;
-		assert_int_equal(sk->event(sk->ctx, &ev, &cause), 0);
+		put(sk, i, id, raw, (size_t)n);
 	}
 }
 
 static void test_log_starts_again(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
-	char path[4096], wal[4200];
-	snprintf(path, sizeof path, "%s/t.case", dir);
-	snprintf(wal, sizeof wal, "%s-wal", path);
-	struct store *st;
-	char *cause = NULL;
-	assert_int_equal(store_open(path, STORE_CREATE, &st, &cause), 0);
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
-	store_load_set_batch(ld, 200);
+	struct ck c;
+	ck_begin(&c, 200);
+	char wal[4200];
+	snprintf(wal, sizeof wal, "%s-wal", c.path);
 	/* a log of 32 pages (512 KB) counts as long here */
-	((struct sqlite_load *)ld)->wal_cap = 32;
-	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
-	struct sink sk;
-	store_load_sink(ld, &sk);
+	((struct sqlite_load *)c.ld)->wal_cap = 32;
+	ck_source(&c);
 	/* about 6 MB of records that do not compress, committed every 200:
 	 * without a start again the log holds them all */
-	feed_noise(&sk, 0, 6000);
-	assert_int_equal(store_load_sync(ld, &cause), 0);
+	char *cause = NULL;
+	feed_noise(&c.sk, 0, 6000);
+	assert_int_equal(store_load_sync(c.ld, &cause), 0);
 	off_t log = file_size(wal);
 	assert_true(log > 0 && log < ((off_t)3 << 20));
-	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
-	assert_int_equal(store_load_end(ld, &cause), 0);
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM events", -1, &q, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(q, 0), 6000);
-	sqlite3_finalize(q);
-	store_close(st);
-	tmpdir_remove(dir);
-	free(dir);
+	ck_end(&c, 6000);
 }
 
 int main(void)
