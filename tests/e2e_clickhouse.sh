@@ -525,10 +525,13 @@ if [ "$started" = 1 ]; then
 		is "server restarted mid-load: the load waits, resends and completes" \
 			"$(chq "SELECT count() FROM ${db}_rs.events")" "$want"
 	else
-		# it gave up: one line, then a re-run completes
+		# it gave up: one error line (warnings, such as no IP database
+		# in a tree without geoip/, are not that line), then a re-run
+		# completes
 		"$bin" load -q "$UR" "$t/big.json" >/dev/null 2>&1
 		is "server restarted mid-load: one line, a re-run completes" \
-			"$(grep -c '^auditscope: ' "$t/lr"):$(chq "SELECT count() FROM ${db}_rs.events")" "1:$want"
+			"$(grep -v '^auditscope: warning: ' "$t/lr" | grep -c '^auditscope: '):$(chq "SELECT count() FROM ${db}_rs.events")" \
+			"1:$want"
 	fi
 	is "server restarted mid-load: no event twice" "$(chq "SELECT count() - uniqExact(id) FROM ${db}_rs.events")" 0
 else
