@@ -36,9 +36,10 @@ struct ck {
 static void ck_begin(struct ck *c, unsigned batch)
 {
 	char *cause = NULL;
-	c->dir = tmpdir_new();
-	snprintf(c->path, sizeof c->path, "%s/t.case", c->dir);
+	char *dir = tmpdir_new();
+	snprintf(c->path, sizeof c->path, "%s/t.case", dir);
 	assert_int_equal(store_open(c->path, STORE_CREATE, &c->st, &cause), 0);
+	c->dir = dir;
 	c->created = file_size(c->path);
 	c->ld = store_load_begin(c->st, &cause);
 	assert_non_null(c->ld);

@@ -754,7 +754,7 @@ static int pivot_count(struct cc *c, const struct filter_node *n, struct pivot_e
 	sqlite3_stmt *first = NULL, *count = NULL;
 	int rc = 0;
 	for (size_t i = 0; i < ids.n && rc == 0; i++) {
-		int64_t ts;
+		int64_t ts = 0;
 		int r = pivot_edge(c, &first, n->field->column, false, ids.v[i], &ts);
 		if (r < 0) {
 			rc = -1;
