@@ -1216,6 +1216,48 @@ static void test_new_values_not_looked_up(void **state)
 	store_close(st);
 }
 
+/* New values wait in a group before their rows go into vals
+ * (load_values.c). A value too long for the intern map (over 4096
+ * bytes) is looked up again at its second event: found in the group
+ * (not yet in the table), it keeps its one row and its id. */
+static void test_long_value_in_group(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 10 };
+	char **raws = raws_new(N);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	char *agent = malloc(6001);
+	assert_non_null(agent);
+	memset(agent, 'A', 6000);
+	agent[6000] = '\0';
+	for (int i = 0; i < N; i++) {
+		struct event ev;
+		struct event_msg m;
+		char id[32];
+		make_event(&ev, &m, raws[i], i, id);
+		ev.client_info = (struct sv){ agent, 6000 };
+		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	}
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals WHERE length(v) = 6000"), 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events e JOIN vals v ON v.id = e.client_info"
+				    " WHERE length(v.v) = 6000"),
+			 N);
+	assert_int_equal(scalar(st, "SELECT count(DISTINCT v) FROM vals"),
+			 scalar(st, "SELECT count(*) FROM vals"));
+	free(agent);
+	store_close(st);
+	raws_free(raws, N);
+}
+
 /* A richer copy replacing the last event of the case, first of its raw
  * block: the copy gets a new id (SQLite's own gave it the old one's, and
  * its blocks collided with the old ones: the load failed). */
@@ -1298,6 +1340,7 @@ int main(int argc, char **argv)
 		return load_child(argv[2]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dedup_raw_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_value_in_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_past_table_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_past_filter_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_past_table_memory, setup, teardown),

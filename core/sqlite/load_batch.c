@@ -3,7 +3,6 @@
  * reject out of the parser's buffers into a batch (strings in one arena)
  * and sends full batches to the writer through a short queue.
  */
-#define _GNU_SOURCE /* memmem */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -67,6 +66,16 @@ void load_shed(struct sqlite_load *ld)
 	load_intern_free(&ld->in[1]);
 	memset(ld->in, 0, sizeof ld->in);
 	load_valbits_free(ld);
+	sqlite3_finalize(ld->ins_evg);
+	sqlite3_finalize(ld->ins_valg);
+	sqlite3_finalize(ld->ins_val1);
+	ld->ins_evg = ld->ins_valg = ld->ins_val1 = NULL;
+	free(ld->valg_text);
+	ld->valg_text = NULL;
+	ld->valg_len = ld->valg_cap = ld->nvalg = 0;
+	free(ld->evg_rid);
+	ld->evg_rid = NULL;
+	ld->evg_ridlen = ld->evg_ridcap = ld->nevg = 0;
 #ifdef __GLIBC__
 	/* freed is not given back: the threads' arenas keep their pages
 	 * for the next malloc, and the sorts after would add theirs on top
@@ -364,11 +373,20 @@ static bool is_admin(const struct event *ev)
 		if (ev->rtype.p && ev->rtype.n == strlen(rtypes[i]) &&
 		    memcmp(ev->rtype.p, rtypes[i], ev->rtype.n) == 0)
 			return true;
-	/* mailbox-item operations that change rules and permissions */
-	static const char *const ops[] = { "InboxRule", "FolderPermission", "TransportRule" };
-	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-		if (ev->op.p && memmem(ev->op.p, ev->op.n, ops[i], strlen(ops[i])))
+	/* mailbox-item operations that change rules and permissions: an
+	 * operation that names one of these. Each starts with a capital
+	 * that is looked for first: three memmem calls on every event's
+	 * operation were 1.2% of the parser's instructions. */
+	static const struct {
+		const char *s;
+		size_t n;
+	} ops[] = { { "InboxRule", 9 }, { "FolderPermission", 16 }, { "TransportRule", 13 } };
+	const char *op = ev->op.p;
+	for (size_t i = 0; op && i < ev->op.n; i++) {
+		int k = op[i] == 'I' ? 0 : op[i] == 'F' ? 1 : op[i] == 'T' ? 2 : -1;
+		if (k >= 0 && ev->op.n - i >= ops[k].n && memcmp(op + i, ops[k].s, ops[k].n) == 0)
 			return true;
+	}
 	return false;
 }
 

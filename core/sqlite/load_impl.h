@@ -160,12 +160,51 @@ struct ridmap {
 };
 #define RIDMAP_MEM ((size_t)1 << 17)
 #define RIDMAP_BLOOM_MAX ((size_t)4 << 20)
+/*
+ * Events rows are inserted EV_GROUP at a time by one statement of that
+ * many VALUES rows (load_write.c): each statement run costs the same
+ * fixed work whatever its rows (cursors opened and closed, the halt, the
+ * reset), which was about a third of a single-row insert. A row waits
+ * in the group with its parameters; the group is inserted when full,
+ * before anything reads the events table (a duplicate's look-up whose
+ * fingerprint is in the group, the commit) and at the end of each batch.
+ */
+#define EV_COLS 23 /* the parameters of an events row (load.c's ins_ev) */
+#define EV_GROUP 64
+struct ev_row {
+	int64_t v[EV_COLS]; /* v[1], the record id, unused: rid/ridlen */
+	uint32_t null;      /* bit i: parameter i + 1 is NULL */
+	uint32_t fp32;      /* load_ridmap_fp32 of the row's fingerprint */
+	size_t rid, ridlen; /* the record id as stored, in evg_rid */
+};
+
+/* A value new to the case waits the same way (load_values.c), with the
+ * id the load gives it (the next after the table's highest, as SQLite
+ * would): its events row names it before the row of vals is in. */
+struct val_row {
+	int64_t id, h; /* h: sqlite_val_hash */
+	size_t off, n; /* its text in valg_text */
+};
+
 struct sqlite_load {
 	struct store_load base; /* first: the interface's head (storage.h) */
 	int lockfd;
 	sqlite3_stmt *ins_ev, *ins_blk, *ins_rmsg, *ins_val, *sel_val, *ins_rej, *upd_src;
 	sqlite3_stmt *ins_src, *end_src; /* a source's row and its end (load.c), prepared once */
-	struct intern in[2];             /* current, previous generation */
+	/* events rows waiting for their group's insert (load_write.c);
+	 * ins_evg prepared at the first full group, finalized by load_shed */
+	sqlite3_stmt *ins_evg;
+	struct ev_row evg[EV_GROUP];
+	size_t nevg;
+	char *evg_rid;
+	size_t evg_ridlen, evg_ridcap;
+	sqlite3_stmt *ins_valg, *ins_val1; /* EV_GROUP values, one value */
+	struct val_row valg[EV_GROUP];
+	size_t nvalg;
+	char *valg_text;
+	size_t valg_len, valg_cap;
+	int64_t last_val;    /* the highest vals id given (0: read it at the next new value) */
+	struct intern in[2]; /* current, previous generation */
 	/* a bit for each VALBITS-bit slice of the hash (h) of every value
 	 * in vals (load_values.c): a value whose bit is clear is new
 	 * without asking SQLite. NULL until the writer's first miss reads
@@ -286,6 +325,8 @@ void load_intern_free(struct intern *in);
 void load_valbits_free(struct sqlite_load *ld);
 uint64_t load_value_hash(struct sv s);
 int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, char **cause);
+/* Insert the values waiting in their group (load_flush_rows does first). */
+int load_flush_vals(struct sqlite_load *ld, char **cause);
 
 /* load_blocks.c: raw blocks and the compressor thread */
 void *load_blocks_main(void *arg);
@@ -347,6 +388,13 @@ int load_commit(struct sqlite_load *ld, char **cause);
 int load_yield(struct sqlite_load *ld, bool idle, char **cause);
 int load_save_counts(struct sqlite_load *ld, char **cause);
 int load_flush_deferred(struct sqlite_load *ld, char **cause);
+/* Prepare head followed by n copies of row, comma-separated (a
+ * statement that inserts n rows). */
+int load_prepare_rows(struct sqlite_load *ld, const char *head, size_t headlen, const char *row, int n,
+		      sqlite3_stmt **q, char **cause);
+/* Insert the values and then the events rows waiting in their groups
+ * (EV_GROUP). */
+int load_flush_rows(struct sqlite_load *ld, char **cause);
 
 /* load_batch.c: the parser's side */
 void load_batch_free(struct batch *b);

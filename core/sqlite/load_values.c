@@ -186,6 +186,77 @@ void load_valbits_free(struct sqlite_load *ld)
 	ld->valbits = NULL;
 }
 
+int load_flush_vals(struct sqlite_load *ld, char **cause)
+{
+	static const char head[] = "INSERT INTO vals(id, v, h) VALUES";
+	size_t n = ld->nvalg;
+	if (!n)
+		return 0;
+	ld->nvalg = 0;
+	if (n == EV_GROUP && !ld->ins_valg &&
+	    load_prepare_rows(ld, head, sizeof head - 1, "(?,?,?)", EV_GROUP, &ld->ins_valg, cause) < 0)
+		return -1;
+	if (n < EV_GROUP && !ld->ins_val1 &&
+	    load_prepare_rows(ld, head, sizeof head - 1, "(?,?,?)", 1, &ld->ins_val1, cause) < 0)
+		return -1;
+	/* a full group in one statement, a partial one row by row */
+	sqlite3_stmt *q = n == EV_GROUP ? ld->ins_valg : ld->ins_val1;
+	for (size_t i = 0; i < n; i++) {
+		const struct val_row *v = &ld->valg[i];
+		int at = q == ld->ins_valg ? (int)i * 3 : 0;
+		sqlite3_bind_int64(q, at + 1, v->id);
+		sqlite3_bind_text(q, at + 2, ld->valg_text + v->off, (int)v->n, SQLITE_STATIC);
+		sqlite3_bind_int64(q, at + 3, v->h);
+		if (q == ld->ins_valg && i + 1 < n)
+			continue;
+		int r = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (r != SQLITE_DONE)
+			return load_db_fail(ld, cause);
+	}
+	return 0;
+}
+
+/* Is the value waiting in the group? Its id in *id. */
+static bool in_valg(const struct sqlite_load *ld, int64_t vh, struct sv s, int64_t *id)
+{
+	for (size_t i = 0; i < ld->nvalg; i++) {
+		const struct val_row *v = &ld->valg[i];
+		if (v->h == vh && v->n == s.n && memcmp(ld->valg_text + v->off, s.p, s.n) == 0) {
+			*id = v->id;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A new value: the next id, its row in the group (inserted when the
+ * group is full or anything reads the table: load_flush_rows). */
+static int add_value(struct sqlite_load *ld, struct sv s, int64_t vh, int64_t *id, char **cause)
+{
+	if (!ld->last_val) {
+		sqlite3_stmt *q;
+		if (sqlite3_prepare_v2(store_db(ld->base.st), "SELECT coalesce(max(id), 0) FROM vals", -1, &q,
+				       NULL) != SQLITE_OK)
+			return load_db_fail(ld, cause);
+		int r = sqlite3_step(q);
+		if (r == SQLITE_ROW)
+			ld->last_val = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+		if (r != SQLITE_ROW)
+			return load_db_fail(ld, cause);
+	}
+	if (!ld->nvalg)
+		ld->valg_len = 0;
+	ld->valg_text = xgrow(ld->valg_text, &ld->valg_cap, ld->valg_len + s.n + 1, 1);
+	memcpy(ld->valg_text + ld->valg_len, s.p, s.n);
+	struct val_row *v = &ld->valg[ld->nvalg++];
+	*v = (struct val_row){ ++ld->last_val, vh, ld->valg_len, s.n };
+	ld->valg_len += s.n;
+	*id = v->id;
+	return ld->nvalg == EV_GROUP ? load_flush_vals(ld, cause) : 0;
+}
+
 /* The vals id of a string (0 for absent), adding it when new. */
 int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, char **cause)
 {
@@ -205,29 +276,31 @@ int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, 
 			valbits_seed(ld);
 		size_t b = valbit(vh);
 		uint64_t bit = (uint64_t)1 << (b & 63);
-		int r = SQLITE_DONE;
-		sqlite3_stmt *q;
 		if (!ld->valbits || (ld->valbits[b >> 6] & bit)) {
-			q = ld->sel_val;
-			sqlite3_bind_text(q, 1, s.p, (int)s.n, SQLITE_STATIC);
-			sqlite3_bind_int64(q, 2, vh);
-			r = sqlite3_step(q);
-			if (r == SQLITE_ROW)
-				*id = sqlite3_column_int64(q, 0);
-			sqlite3_reset(q);
+			/* the group first: the look-up reads the table only
+			 * (a value too long for the intern map comes here) */
+			found = in_valg(ld, vh, s, id);
+			sqlite3_stmt *q = ld->sel_val;
+			int r = SQLITE_DONE;
+			if (!found) {
+				sqlite3_bind_text(q, 1, s.p, (int)s.n, SQLITE_STATIC);
+				sqlite3_bind_int64(q, 2, vh);
+				r = sqlite3_step(q);
+				if (r == SQLITE_ROW) {
+					*id = sqlite3_column_int64(q, 0);
+					found = true;
+				}
+				sqlite3_reset(q);
+			}
+			if (r != SQLITE_ROW && r != SQLITE_DONE)
+				return load_db_fail(ld, cause);
 		}
-		if (r == SQLITE_DONE) {
-			q = ld->ins_val;
-			sqlite3_bind_text(q, 1, s.p, (int)s.n, SQLITE_STATIC);
-			sqlite3_bind_int64(q, 2, vh);
-			r = sqlite3_step(q);
-			sqlite3_reset(q);
-			*id = sqlite3_last_insert_rowid(store_db(ld->base.st));
-			if (r == SQLITE_DONE && ld->valbits)
+		if (!found) {
+			if (add_value(ld, s, vh, id, cause) < 0)
+				return -1;
+			if (ld->valbits)
 				ld->valbits[b >> 6] |= bit;
 		}
-		if (r != SQLITE_ROW && r != SQLITE_DONE)
-			return load_db_fail(ld, cause);
 	}
 	if (ld->in[0].count >= INTERN_GEN) {
 		struct intern t = ld->in[1];

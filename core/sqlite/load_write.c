@@ -31,6 +31,7 @@ int load_txn_begin(struct sqlite_load *ld, char **cause)
 	if (sqlite_exec(ld->base.st, "BEGIN IMMEDIATE", cause) < 0)
 		return -1;
 	ld->txn = true;
+	ld->last_val = 0; /* another writer may have added values between two transactions */
 	ld->txn_ms = load_now_ms();
 	ld->txn_serial++;
 	return 0;
@@ -96,7 +97,7 @@ int load_commit(struct sqlite_load *ld, char **cause)
 {
 	if (!ld->txn)
 		return 0;
-	if (load_flush_deferred(ld, cause) < 0)
+	if (load_flush_deferred(ld, cause) < 0 || load_flush_rows(ld, cause) < 0)
 		return -1;
 	load_blocks_flush(ld);
 	if (load_blocks_collect(ld, true, cause) < 0 || save_counts(ld, cause) < 0)
@@ -127,6 +128,114 @@ static int read_last_id(struct sqlite_load *ld, char **cause)
 	return r == SQLITE_ROW ? 0 : load_db_fail(ld, cause);
 }
 
+/* Bind an events row's parameters to q from parameter at + 1 on. */
+static void bind_row(struct sqlite_load *ld, sqlite3_stmt *q, int at, const struct ev_row *r)
+{
+	for (int i = 0; i < EV_COLS; i++) {
+		if (i == 1)
+			sqlite3_bind_text(q, at + 2, ld->evg_rid + r->rid, (int)r->ridlen, SQLITE_STATIC);
+		else if (r->null & (uint32_t)1 << i)
+			sqlite3_bind_null(q, at + i + 1);
+		else
+			sqlite3_bind_int64(q, at + i + 1, r->v[i]);
+	}
+}
+
+int load_prepare_rows(struct sqlite_load *ld, const char *head, size_t headlen, const char *row, int n,
+		      sqlite3_stmt **q, char **cause)
+{
+	size_t rowlen = strlen(row), len = headlen;
+	char *sql = xmalloc(headlen + (size_t)n * (rowlen + 1) + 1);
+	memcpy(sql, head, headlen);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			sql[len++] = ',';
+		memcpy(sql + len, row, rowlen);
+		len += rowlen;
+	}
+	sql[len] = '\0';
+	int r = sqlite3_prepare_v2(store_db(ld->base.st), sql, (int)len, q, NULL);
+	free(sql);
+	return r == SQLITE_OK ? 0 : load_db_fail(ld, cause);
+}
+
+/* EV_GROUP rows of load.c's ins_ev, whose column list it takes from
+ * that statement. */
+static int prepare_group(struct sqlite_load *ld, char **cause)
+{
+	const char *one = sqlite3_sql(ld->ins_ev);
+	const char *values = one ? strstr(one, " VALUES(") : NULL;
+	if (!values)
+		return set_cause(cause, "%s: the events insert has no VALUES", store_path(ld->base.st));
+	return load_prepare_rows(ld, one, (size_t)(values - one) + 7, values + 7, EV_GROUP, &ld->ins_evg,
+				 cause);
+}
+
+int load_flush_rows(struct sqlite_load *ld, char **cause)
+{
+	if (load_flush_vals(ld, cause) < 0) /* the rows name them */
+		return -1;
+	size_t n = ld->nevg;
+	if (!n)
+		return 0;
+	ld->nevg = 0;
+	if (n == EV_GROUP && !ld->ins_evg && prepare_group(ld, cause) < 0)
+		return -1;
+	/* a full group in one statement; a partial one (the end of a batch,
+	 * a commit) row by row */
+	sqlite3_stmt *q = n == EV_GROUP ? ld->ins_evg : ld->ins_ev;
+	for (size_t i = 0; i < n; i++) {
+		bind_row(ld, q, q == ld->ins_evg ? (int)i * EV_COLS : 0, &ld->evg[i]);
+		if (q == ld->ins_evg && i + 1 < n)
+			continue;
+		int r = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (r != SQLITE_DONE)
+			return load_db_fail(ld, cause);
+	}
+	return 0;
+}
+
+/* The next row of the group, its record id copied in (the item's batch
+ * may be gone before the group is inserted). */
+static struct ev_row *group_row(struct sqlite_load *ld, const struct item *it)
+{
+	if (!ld->nevg)
+		ld->evg_ridlen = 0;
+	struct ev_row *r = &ld->evg[ld->nevg++];
+	char *tmp;
+	struct sv rid = load_item_rid(it, &tmp);
+	ld->evg_rid = xgrow(ld->evg_rid, &ld->evg_ridcap, ld->evg_ridlen + rid.n + 1, 1);
+	if (rid.n)
+		memcpy(ld->evg_rid + ld->evg_ridlen, rid.p, rid.n);
+	r->rid = ld->evg_ridlen;
+	r->ridlen = rid.n;
+	ld->evg_ridlen += rid.n;
+	free(tmp);
+	r->null = 0;
+	r->fp32 = load_ridmap_fp32(it->fp);
+	return r;
+}
+
+/* Is a row with this fingerprint waiting in the group? A duplicate's
+ * candidates are read from the table by id: the group goes in first. */
+static bool in_group(const struct sqlite_load *ld, uint64_t fp)
+{
+	uint32_t f = load_ridmap_fp32(fp);
+	for (size_t i = 0; i < ld->nevg; i++)
+		if (ld->evg[i].fp32 == f)
+			return true;
+	return false;
+}
+
+static void row_set(struct ev_row *r, int param, bool present, int64_t v)
+{
+	if (present)
+		r->v[param - 1] = v;
+	else
+		r->null |= (uint32_t)1 << (param - 1);
+}
+
 static int write_event(struct sqlite_load *ld, const struct item *it, char **cause)
 {
 	if (load_txn_begin(ld, cause) < 0)
@@ -137,6 +246,8 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 	uint64_t fp = it->fp;
 	bool dup = false, replace = false;
 	int64_t dup_id = 0, old_source = 0, old_line = 0;
+	if (!ld->by_index && in_group(ld, fp) && load_flush_rows(ld, cause) < 0)
+		return -1;
 	if (!ld->by_index && load_is_dup(ld, it, &dup, &dup_id, cause) < 0)
 		return -1;
 	if (dup) {
@@ -152,69 +263,76 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 		if (!replace)
 			return 0;
 	}
-	sqlite3_stmt *q = ld->ins_ev;
 	int64_t ids[LOAD_NVALS];
 	struct sv f[LOAD_NVALS];
 	load_event_values(ev, f);
 	for (size_t i = 0; i < LOAD_NVALS; i++)
 		if (load_value_id(ld, f[i], it->vh[i], &ids[i], cause) < 0)
 			return -1;
-	sqlite3_bind_int64(q, 1, ev->ts);
-	load_bind_rid(q, 2, it);
-	for (size_t i = 0; i < 13; i++) {
-		if (ids[i])
-			sqlite3_bind_int64(q, (int)i + 3, ids[i]);
-		else
-			sqlite3_bind_null(q, (int)i + 3);
-	}
-	for (size_t i = 13; i < LOAD_NVALS; i++) { /* detail, host */
-		if (ids[i])
-			sqlite3_bind_int64(q, (int)i + 8, ids[i]);
-		else
-			sqlite3_bind_null(q, (int)i + 8);
-	}
-	if (ev->op_count >= 0)
-		sqlite3_bind_int64(q, 16, ev->op_count);
-	else
-		sqlite3_bind_null(q, 16);
-	sqlite3_bind_int64(q, 17, ev->flags);
-	sqlite3_bind_int64(q, 18, ld->source);
-	sqlite3_bind_int64(q, 19, (int64_t)ev->line);
-	sqlite3_bind_int(q, 20, kind);
 	if (!ld->last_id && read_last_id(ld, cause) < 0)
 		return -1;
-	sqlite3_bind_int64(q, 23, ld->last_id + 1);
-	int r = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (ld->by_index && r == SQLITE_CONSTRAINT) {
-		/* the unique index found the duplicate: which event it is */
-		sqlite3_stmt *d = ld->sel_dup;
-		load_bind_rid(d, 1, it);
-		sqlite3_bind_int(d, 2, kind);
-		r = sqlite3_step(d);
-		dup_id = r == SQLITE_ROW ? sqlite3_column_int64(d, 0) : 0;
-		sqlite3_reset(d);
-		if (r != SQLITE_ROW && r != SQLITE_DONE)
-			return load_db_fail(ld, cause);
-		bool conflict = false;
-		if (dup_id && load_conflict(ld, dup_id, ev, &conflict, cause) < 0)
-			return -1;
-		if (conflict)
-			return 0;
-		ld->wc.records++;
-		ld->wc.duplicates++;
-		if (!dup_id ||
-		    load_merge_dup(ld, dup_id, ev, msgjson, &replace, &old_source, &old_line, cause) < 0 ||
-		    !replace)
-			return load_failed_merge(ld, cause);
-		r = sqlite3_step(q); /* the bindings hold: insert the richer copy */
+	/* the row's parameters, in the order of load.c's ins_ev */
+	struct ev_row *row = group_row(ld, it);
+	row_set(row, 1, true, ev->ts);
+	for (int i = 0; i < 13; i++)
+		row_set(row, i + 3, ids[i] != 0, ids[i]);
+	for (int i = 13; i < LOAD_NVALS; i++) /* detail, host */
+		row_set(row, i + 8, ids[i] != 0, ids[i]);
+	row_set(row, 16, ev->op_count >= 0, ev->op_count);
+	row_set(row, 17, true, ev->flags);
+	row_set(row, 18, true, ld->source);
+	row_set(row, 19, true, (int64_t)ev->line);
+	row_set(row, 20, true, kind);
+	row_set(row, 23, true, ld->last_id + 1);
+	if (ld->by_index) {
+		/* one row at a time: the unique index tells a duplicate by
+		 * refusing the insert */
+		sqlite3_stmt *q = ld->ins_ev;
+		bind_row(ld, q, 0, row);
+		ld->nevg = 0; /* the row is this statement's (its record id
+			       * stays in evg_rid until the next row) */
+		int r = sqlite3_step(q);
 		sqlite3_reset(q);
+		if (r == SQLITE_CONSTRAINT) {
+			/* the stored copy's values are compared with this one's:
+			 * they must be in the table */
+			if (load_flush_vals(ld, cause) < 0)
+				return -1;
+			/* the unique index found the duplicate: which event it is */
+			sqlite3_stmt *d = ld->sel_dup;
+			load_bind_rid(d, 1, it);
+			sqlite3_bind_int(d, 2, kind);
+			r = sqlite3_step(d);
+			dup_id = r == SQLITE_ROW ? sqlite3_column_int64(d, 0) : 0;
+			sqlite3_reset(d);
+			if (r != SQLITE_ROW && r != SQLITE_DONE)
+				return load_db_fail(ld, cause);
+			bool conflict = false;
+			if (dup_id && load_conflict(ld, dup_id, ev, &conflict, cause) < 0)
+				return -1;
+			if (conflict)
+				return 0;
+			ld->wc.records++;
+			ld->wc.duplicates++;
+			if (!dup_id ||
+			    load_merge_dup(ld, dup_id, ev, msgjson, &replace, &old_source, &old_line, cause) <
+				    0 ||
+			    !replace)
+				return load_failed_merge(ld, cause);
+			r = sqlite3_step(q); /* the bindings hold: insert the richer copy */
+			sqlite3_reset(q);
+		}
+		if (r != SQLITE_DONE)
+			return load_db_fail(ld, cause);
+	} else if (ld->nevg == EV_GROUP && load_flush_rows(ld, cause) < 0) {
+		return -1;
 	}
-	if (r != SQLITE_DONE)
-		return load_db_fail(ld, cause);
 	{
 		int64_t id = ++ld->last_id;
-		if (!ld->by_index && !load_ridmap_put(&ld->rids, fp, id) && load_ridmap_retire(ld, cause) < 0)
+		/* the unique index that replaces the fingerprint table is
+		 * built over the rows inserted: the group's too */
+		if (!ld->by_index && !load_ridmap_put(&ld->rids, fp, id) &&
+		    (load_flush_rows(ld, cause) < 0 || load_ridmap_retire(ld, cause) < 0))
 			return -1;
 		if (replace && load_moved(ld, dup_id, id, old_source, old_line, cause) < 0)
 			return -1;
@@ -304,7 +422,7 @@ int load_flush_deferred(struct sqlite_load *ld, char **cause)
 		rc = write_event(ld, &d->items[i], cause);
 	ld->flushing = false;
 	load_batch_free(d);
-	return rc;
+	return rc < 0 ? rc : load_flush_rows(ld, cause);
 }
 
 int load_write_batch(struct sqlite_load *ld, struct batch *b, char **cause)
@@ -335,6 +453,9 @@ int load_write_batch(struct sqlite_load *ld, struct batch *b, char **cause)
 				return -1;
 		}
 	}
+	/* the caller may read the events once its batch is written */
+	if (load_flush_rows(ld, cause) < 0)
+		return -1;
 	/* publish the counts for the progress line, once a batch */
 	pthread_mutex_lock(&ld->mu);
 	ld->c = ld->wc;
