@@ -28,10 +28,16 @@
  * cleared and becomes the current one, so the values seen recently stay
  * and memory stays bounded whatever the input (the database stays the
  * truth: a value no longer in the map is looked up in vals). */
+struct intern_slot {
+	uint64_t hash; /* 0: empty */
+	int64_t id;
+	uint32_t off, len; /* the text in pool */
+};
 struct intern {
-	uint64_t *hash;
-	int64_t *id;
-	uint32_t *off; /* into pool; the length is stored before the bytes */
+	/* one array of slots: a look-up reads one slot, not the same index
+	 * of three arrays (hash, id, offset: three cache misses a value
+	 * where the map is larger than the cache) */
+	struct intern_slot *slot;
 	size_t cap, count;
 	char *pool;
 	size_t plen, pcap;
@@ -325,6 +331,10 @@ void load_intern_free(struct intern *in);
 void load_valbits_free(struct sqlite_load *ld);
 uint64_t load_value_hash(struct sv s);
 int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, char **cause);
+/* Ask the CPU for the intern slots of an item's values ahead of their
+ * look-ups (load_write_batch: a few items ahead): the maps are larger
+ * than the cache, and the writer waited on memory there. */
+void load_values_prefetch(const struct sqlite_load *ld, const struct item *it);
 /* Insert the values waiting in their group (load_flush_rows does first). */
 int load_flush_vals(struct sqlite_load *ld, char **cause);
 
@@ -395,6 +405,8 @@ int load_prepare_rows(struct sqlite_load *ld, const char *head, size_t headlen, 
 /* Insert the values and then the events rows waiting in their groups
  * (EV_GROUP). */
 int load_flush_rows(struct sqlite_load *ld, char **cause);
+/* A group's insert failed: cause set, the transaction rolled back. */
+int load_group_failed(struct sqlite_load *ld, char **cause);
 
 /* load_batch.c: the parser's side */
 void load_batch_free(struct batch *b);

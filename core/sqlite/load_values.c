@@ -63,81 +63,71 @@ void load_intern_clear(struct intern *in)
 {
 	if (!in->cap) {
 		in->cap = 1 << 16;
-		in->hash = xmalloc(in->cap * sizeof *in->hash);
-		in->id = xmalloc(in->cap * sizeof *in->id);
-		in->off = xmalloc(in->cap * sizeof *in->off);
+		in->slot = xmalloc(in->cap * sizeof *in->slot);
 	}
-	memset(in->hash, 0, in->cap * sizeof *in->hash);
+	memset(in->slot, 0, in->cap * sizeof *in->slot);
 	in->count = 0;
 	in->plen = 0;
 }
 
 void load_intern_free(struct intern *in)
 {
-	free(in->hash);
-	free(in->id);
-	free(in->off);
+	free(in->slot);
 	free(in->pool);
 }
 
 static bool intern_get(const struct intern *in, uint64_t h, const char *p, size_t n, int64_t *id)
 {
 	size_t mask = in->cap - 1, i = h & mask;
-	while (in->hash[i]) {
-		if (in->hash[i] == h) {
-			const char *s = in->pool + in->off[i];
-			uint32_t len;
-			memcpy(&len, s, 4);
-			if (len == n && memcmp(s + 4, p, n) == 0) {
-				*id = in->id[i];
-				return true;
-			}
+	for (const struct intern_slot *s; (s = &in->slot[i])->hash; i = (i + 1) & mask) {
+		if (s->hash == h && s->len == n && memcmp(in->pool + s->off, p, n) == 0) {
+			*id = s->id;
+			return true;
 		}
-		i = (i + 1) & mask;
 	}
 	return false;
+}
+
+void load_values_prefetch(const struct sqlite_load *ld, const struct item *it)
+{
+	for (int g = 0; g < 2; g++) {
+		const struct intern *in = &ld->in[g];
+		if (!in->cap)
+			continue;
+		for (int i = 0; i < LOAD_NVALS; i++)
+			if (it->vh[i])
+				__builtin_prefetch(&in->slot[it->vh[i] & (in->cap - 1)]);
+	}
 }
 
 /* Remember p -> id; false when the value is not worth remembering (the
  * map then no longer holds every value of the case). */
 static bool intern_put(struct intern *in, uint64_t h, const char *p, size_t n, int64_t id)
 {
-	if (n > 4096 || in->plen + n + 4 > UINT32_MAX)
+	if (n > 4096 || in->plen + n > UINT32_MAX)
 		return false;
 	if ((in->count + 1) * 2 > in->cap) {
 		size_t ocap = in->cap;
-		uint64_t *oh = in->hash;
-		int64_t *oid = in->id;
-		uint32_t *ooff = in->off;
+		struct intern_slot *old = in->slot;
 		in->cap *= 2;
-		in->hash = xcalloc(in->cap, sizeof *in->hash);
-		in->id = xmalloc(in->cap * sizeof *in->id);
-		in->off = xmalloc(in->cap * sizeof *in->off);
+		in->slot = xcalloc(in->cap, sizeof *in->slot);
 		for (size_t j = 0; j < ocap; j++) {
-			if (!oh[j])
+			if (!old[j].hash)
 				continue;
-			size_t k = oh[j] & (in->cap - 1);
-			while (in->hash[k])
+			size_t k = old[j].hash & (in->cap - 1);
+			while (in->slot[k].hash)
 				k = (k + 1) & (in->cap - 1);
-			in->hash[k] = oh[j];
-			in->id[k] = oid[j];
-			in->off[k] = ooff[j];
+			in->slot[k] = old[j];
 		}
-		free(oh);
-		free(oid);
-		free(ooff);
+		free(old);
 	}
-	in->pool = xgrow(in->pool, &in->pcap, in->plen + n + 4, 1);
-	uint32_t len = (uint32_t)n;
-	memcpy(in->pool + in->plen, &len, 4);
-	memcpy(in->pool + in->plen + 4, p, n);
+	in->pool = xgrow(in->pool, &in->pcap, in->plen + n, 1);
+	memcpy(in->pool + in->plen, p, n);
 	size_t i = h & (in->cap - 1);
-	while (in->hash[i])
+	while (in->slot[i].hash)
 		i = (i + 1) & (in->cap - 1);
-	in->hash[i] = h;
-	in->id[i] = id;
-	in->off[i] = (uint32_t)in->plen;
-	in->plen += n + 4;
+	in->slot[i] = (struct intern_slot){ h, id, (uint32_t)in->plen, (uint32_t)n };
+	in->plen += n;
 	in->count++;
 	return true;
 }
@@ -188,7 +178,7 @@ void load_valbits_free(struct sqlite_load *ld)
 
 int load_flush_vals(struct sqlite_load *ld, char **cause)
 {
-	static const char head[] = "INSERT INTO vals(id, v, h) VALUES";
+	static const char head[] = "INSERT OR FAIL INTO vals(id, v, h) VALUES"; /* load_group_failed */
 	size_t n = ld->nvalg;
 	if (!n)
 		return 0;
@@ -212,7 +202,7 @@ int load_flush_vals(struct sqlite_load *ld, char **cause)
 		int r = sqlite3_step(q);
 		sqlite3_reset(q);
 		if (r != SQLITE_DONE)
-			return load_db_fail(ld, cause);
+			return load_group_failed(ld, cause);
 	}
 	return 0;
 }

@@ -160,15 +160,39 @@ int load_prepare_rows(struct sqlite_load *ld, const char *head, size_t headlen, 
 }
 
 /* EV_GROUP rows of load.c's ins_ev, whose column list it takes from
- * that statement. */
+ * that statement, as INSERT OR FAIL: see load_group_failed. */
 static int prepare_group(struct sqlite_load *ld, char **cause)
 {
 	const char *one = sqlite3_sql(ld->ins_ev);
 	const char *values = one ? strstr(one, " VALUES(") : NULL;
-	if (!values)
-		return set_cause(cause, "%s: the events insert has no VALUES", store_path(ld->base.st));
-	return load_prepare_rows(ld, one, (size_t)(values - one) + 7, values + 7, EV_GROUP, &ld->ins_evg,
-				 cause);
+	if (!values || strncmp(one, "INSERT INTO ", 12) != 0)
+		return set_cause(cause, "%s: the events insert is not INSERT INTO ... VALUES(...)",
+				 store_path(ld->base.st));
+	char *head = xasprintf("INSERT OR FAIL %.*s", (int)(values + 7 - (one + 7)), one + 7);
+	int r = load_prepare_rows(ld, head, strlen(head), values + 7, EV_GROUP, &ld->ins_evg, cause);
+	free(head);
+	return r;
+}
+
+/*
+ * A group's statement inserts many rows: with the default ON CONFLICT
+ * ABORT, SQLite keeps a statement journal for it, so that a failing row
+ * undoes the rows before it, and copies into that journal every page the
+ * statement touches that the transaction already had (a group of new
+ * values touches up to 64 pages of vals_h: past 64 KB the journal went to
+ * a temporary file). The groups insert OR FAIL instead, which keeps the
+ * rows before a failing one; a failure (a full disk, an I/O error: no
+ * constraint can fail here) rolls the whole transaction back, so that a
+ * load that stops keeps only whole transactions (a rerun loads the rest,
+ * as after a kill), never rows counted whose group did not go in.
+ */
+int load_group_failed(struct sqlite_load *ld, char **cause)
+{
+	load_db_fail(ld, cause);
+	sqlite3 *db = store_db(ld->base.st);
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 int load_flush_rows(struct sqlite_load *ld, char **cause)
@@ -191,7 +215,7 @@ int load_flush_rows(struct sqlite_load *ld, char **cause)
 		int r = sqlite3_step(q);
 		sqlite3_reset(q);
 		if (r != SQLITE_DONE)
-			return load_db_fail(ld, cause);
+			return load_group_failed(ld, cause);
 	}
 	return 0;
 }
@@ -425,11 +449,17 @@ int load_flush_deferred(struct sqlite_load *ld, char **cause)
 	return rc < 0 ? rc : load_flush_rows(ld, cause);
 }
 
+/* How many items ahead the writer asks for the intern slots of their
+ * values (load_values_prefetch) */
+#define PREFETCH_AHEAD 4
+
 int load_write_batch(struct sqlite_load *ld, struct batch *b, char **cause)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		struct item *it = &b->items[i];
 		int r;
+		if (i + PREFETCH_AHEAD < b->n && b->items[i + PREFETCH_AHEAD].type == ITEM_EVENT)
+			load_values_prefetch(ld, &b->items[i + PREFETCH_AHEAD]);
 		if (it->type == ITEM_EVENT && it->admin) {
 			if (load_txn_begin(ld, cause) < 0) /* so that a commit comes */
 				return -1;
