@@ -212,9 +212,13 @@ static bool bloom_fit(struct ridmap *m, bool *rebuilt)
 	if (words == m->bloom_words && k == m->bloom_k)
 		return true;
 	*rebuilt = true;
-	free(m->bloom);
-	m->bloom = xcalloc(words, sizeof *m->bloom);
-	m->bloom_words = words;
+	if (words == m->bloom_words) { /* fewer bits at the cap: same memory */
+		memset(m->bloom, 0, words * sizeof *m->bloom);
+	} else {
+		free(m->bloom);
+		m->bloom = xcalloc(words, sizeof *m->bloom);
+		m->bloom_words = words;
+	}
 	m->bloom_k = k;
 	bool ok = true;
 	for (size_t i = 0; i < m->nrun && ok; i++) {
