@@ -17,7 +17,8 @@
 #   BENCH_RUNS (3)          runs of each auditscope load (best wall kept)
 #   BENCH_BASE_RUNS (1)     runs of each sqlite3 pipeline
 #   BENCH_ZIP_RUNS (1)      runs of the 10,000-member zip load
-#   BENCH_ONLY              'load' stops after the load table
+#   BENCH_ONLY              'load' stops after the load table (and the
+#                           BENCH_VS pairs)
 #   BENCH_VS=path/to/auditscope   the same 200k load and 200k append against
 #                           another build
 #   BENCH_PROGS (all)       which of the other benchmarks to run, by name
@@ -126,7 +127,7 @@ load_row() { # FORMAT CARD
 	local fmt=$1 card=$2 f
 	f=$(input "$fmt" "$card" "$EVENTS" "$SEED")
 	local bytes case=$dir/bench-$fmt-$card.case
-	bytes=$(stat -c %s "$f")
+	bytes=$(stat -L -c %s "$f") # (an input may be a link to a shared copy)
 	cat "$f" > /dev/null # warm the page cache: every contender reads from memory
 	local a
 	a=$("$run" -n "$RUNS" -b "rm -f $case $case-wal $case-shm $case-journal" "load" -- \
@@ -163,7 +164,47 @@ awk '{
 }' "$results"
 echo "  (plain: .import, json_extract of 7 fields, 5 indexes; full: 15 fields, 10 indexes; both journal and sync off;"
 echo "   their cpu: $(awk '{ printf "%s%s %s %.1f/%.1f s", (NR > 1 ? ", " : ""), $1, $2, $10, $13 }' "$results"))"
-[ "${BENCH_ONLY:-}" = load ] && exit 0
+# BENCH_VS=path/to/auditscope: the same load of 200k high-cardinality
+# events, this build and another one (say main before a change) in turn,
+# BENCH_VS_RUNS (5) pairs, so that the ratio holds on a busy machine;
+# then the append of 200k to the 1M-event case the same way.
+vs_pairs() {
+	local vcsv va vb bbase ra rb
+	vcsv=$(input purview-csv high 200000 "$SEED")
+	cat "$vcsv" > /dev/null
+	va=$dir/vs-a.case vb=$dir/vs-b.case
+	ra="" rb=""
+	for _ in $(seq "${BENCH_VS_RUNS:-5}"); do
+		ra="$ra $("$run" -b "rm -f $va $va-wal $va-journal" a -- "$bin" load -q "$va" "$vcsv")"
+		rb="$rb $("$run" -b "rm -f $vb $vb-wal $vb-journal" b -- "$BENCH_VS" load -q "$vb" "$vcsv")"
+	done
+	echo
+	echo "200k high-cardinality events: this build (A) against $BENCH_VS (B), ${BENCH_VS_RUNS:-5} runs each in turn"
+	best() { tr ' ' '\n' <<<"$1" | grep "^$2=" | cut -d= -f2 | sort -g | head -1; }
+	awk -v aw="$(best "$ra" wall_s)" -v bw="$(best "$rb" wall_s)" -v ac="$(best "$ra" cpu_s)" -v bc="$(best "$rb" cpu_s)" 'BEGIN {
+		printf "  A %.2f s wall %.2f s cpu; B %.2f s wall %.2f s cpu; A/B wall %.2f cpu %.2f\n", aw, ac, bw, bc, aw / bw, ac / bc }'
+	# and the append: the same 200k into each build's own copy of the
+	# 1M-event case (B's made by B, which may not read A's schema)
+	local a200 base=$dir/bench-purview-csv-low.case
+	a200=$(input purview-csv low 200000 "$((SEED + 1))")
+	bbase=$dir/vs-base-b.case
+	rm -f "$bbase" "$bbase-wal" "$bbase-shm"
+	"$BENCH_VS" load -q "$bbase" "$(input purview-csv low "$EVENTS" "$SEED")" > /dev/null 2>>"$dir/load.err"
+	ra="" rb=""
+	for _ in $(seq "${BENCH_VS_RUNS:-5}"); do
+		ra="$ra $("$run" -b "rm -f $va-wal $va-shm; cp $base $va" a -- "$bin" load -q "$va" "$a200")"
+		rb="$rb $("$run" -b "rm -f $vb-wal $vb-shm; cp $bbase $vb" b -- "$BENCH_VS" load -q "$vb" "$a200")"
+	done
+	echo "200k events appended to the $EVENTS-event case: this build (A) against $BENCH_VS (B), in turn"
+	awk -v aw="$(best "$ra" wall_s)" -v bw="$(best "$rb" wall_s)" -v ac="$(best "$ra" cpu_s)" -v bc="$(best "$rb" cpu_s)" 'BEGIN {
+		printf "  A %.2f s wall %.2f s cpu; B %.2f s wall %.2f s cpu; A/B wall %.2f cpu %.2f\n", aw, ac, bw, bc, aw / bw, ac / bc }'
+	rm -f "$va" "$vb" "$va-wal" "$vb-wal" "$va-shm" "$vb-shm" "$bbase" "$bbase-wal" "$bbase-shm"
+}
+
+if [ "${BENCH_ONLY:-}" = load ]; then
+	[ -n "${BENCH_VS:-}" ] && vs_pairs
+	exit 0
+fi
 
 # A bundle of 10,000 small files: per-source overhead, not parsing.
 zip=$dir/members-10000.zip
@@ -221,38 +262,9 @@ for b in "$BUILD"/bench_*; do
 	esac
 done
 
-# BENCH_VS=path/to/auditscope: the same load of 200k high-cardinality
-# events, this build and another one (say main before a change) in turn,
-# BENCH_VS_RUNS (5) pairs, so that the ratio holds on a busy machine;
-# then the append of 200k to the 1M-event case the same way.
+# the pairs of BENCH_VS (above), after the load table
 if [ -n "${BENCH_VS:-}" ]; then
-	vcsv=$(input purview-csv high 200000 "$SEED")
-	cat "$vcsv" > /dev/null
-	va=$dir/vs-a.case vb=$dir/vs-b.case
-	ra="" rb=""
-	for _ in $(seq "${BENCH_VS_RUNS:-5}"); do
-		ra="$ra $("$run" -b "rm -f $va $va-wal $va-journal" a -- "$bin" load -q "$va" "$vcsv")"
-		rb="$rb $("$run" -b "rm -f $vb $vb-wal $vb-journal" b -- "$BENCH_VS" load -q "$vb" "$vcsv")"
-	done
-	echo
-	echo "200k high-cardinality events: this build (A) against $BENCH_VS (B), ${BENCH_VS_RUNS:-5} runs each in turn"
-	best() { tr ' ' '\n' <<<"$1" | grep "^$2=" | cut -d= -f2 | sort -g | head -1; }
-	awk -v aw="$(best "$ra" wall_s)" -v bw="$(best "$rb" wall_s)" -v ac="$(best "$ra" cpu_s)" -v bc="$(best "$rb" cpu_s)" 'BEGIN {
-		printf "  A %.2f s wall %.2f s cpu; B %.2f s wall %.2f s cpu; A/B wall %.2f cpu %.2f\n", aw, ac, bw, bc, aw / bw, ac / bc }'
-	# and the append: the same 200k into each build's own copy of the
-	# 1M-event case (B's made by B, which may not read A's schema)
-	bbase=$dir/vs-base-b.case
-	rm -f "$bbase" "$bbase-wal" "$bbase-shm"
-	"$BENCH_VS" load -q "$bbase" "$(input purview-csv low "$EVENTS" "$SEED")" > /dev/null 2>>"$dir/load.err"
-	ra="" rb=""
-	for _ in $(seq "${BENCH_VS_RUNS:-5}"); do
-		ra="$ra $("$run" -b "rm -f $va-wal $va-shm; cp $base $va" a -- "$bin" load -q "$va" "$a200")"
-		rb="$rb $("$run" -b "rm -f $vb-wal $vb-shm; cp $bbase $vb" b -- "$BENCH_VS" load -q "$vb" "$a200")"
-	done
-	echo "200k events appended to the $EVENTS-event case: this build (A) against $BENCH_VS (B), in turn"
-	awk -v aw="$(best "$ra" wall_s)" -v bw="$(best "$rb" wall_s)" -v ac="$(best "$ra" cpu_s)" -v bc="$(best "$rb" cpu_s)" 'BEGIN {
-		printf "  A %.2f s wall %.2f s cpu; B %.2f s wall %.2f s cpu; A/B wall %.2f cpu %.2f\n", aw, ac, bw, bc, aw / bw, ac / bc }'
-	rm -f "$va" "$vb" "$va-wal" "$vb-wal" "$va-shm" "$vb-shm" "$bbase" "$bbase-wal" "$bbase-shm"
+	vs_pairs
 fi
 
 # BENCH_BIG=1: the growth figures (1M, 5M, 10M events) in the same run.
