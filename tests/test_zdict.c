@@ -288,9 +288,14 @@ static void test_round_trip_and_append(void **state)
 	assert_int_equal(scalar(st, "SELECT count(*) FROM zdicts WHERE id IN (1, 2)"), 2);
 	assert_true(blocks_with(st, 2) > 0);
 	check_all(st, raws, 2 * N);
-	load_range(st, "c.json", raws, 100, 200, true);
+	/* richer copies of records in blocks without the dictionary and in
+	 * blocks with it (the load compares the stored copy's raw record) */
+	load_range(st, "c.json", raws, 100, 150, true);
+	load_range(st, "d.json", raws, N - 50, N, true);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), 2 * N);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE client_app IS NOT NULL"), 100);
+	assert_int_equal(scalar(st, "SELECT sum(duplicates) FROM sources WHERE path IN ('c.json', 'd.json')"),
+			 100);
 	sqlite3_stmt *q;
 	assert_int_equal(sqlite3_prepare_v2(store_db(st),
 					    "SELECT record_id, raw_json(id) FROM events WHERE client_app IS NOT NULL",
