@@ -192,9 +192,6 @@ void *load_blocks_main(void *arg)
 				   : ZSTD_compressCCtx(ld->cctx, out, bound, b->data, b->len, ZSTD_LEVEL);
 		uint32_t dict = zd->cdict ? zd->id : 0;
 		free(b->data);
-		/* (after the block: the writer may be waiting for it) */
-		if (!zd->done && zd->slen >= TRAIN_BYTES)
-			zdict_train(zd);
 		if (ZSTD_isError(c)) {
 			/* cannot happen with a bound-sized buffer; keep it stored */
 			free(out);
@@ -207,6 +204,13 @@ void *load_blocks_main(void *arg)
 		b->dict = dict;
 		b->done = true;
 		pthread_cond_broadcast(&ld->zdone);
+		/* trained once the block is handed back, which the writer may
+		 * be waiting for; the blocks after it wait in the queue */
+		if (!zd->done && zd->slen >= TRAIN_BYTES) {
+			pthread_mutex_unlock(&ld->zmu);
+			zdict_train(zd);
+			pthread_mutex_lock(&ld->zmu);
+		}
 	}
 	pthread_mutex_unlock(&ld->zmu);
 	return NULL;
