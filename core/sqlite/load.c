@@ -153,7 +153,6 @@ static void load_free(struct sqlite_load *ld)
 	sqlite3_finalize(ld->upd_seen);
 	sqlite3_finalize(ld->ins_blk);
 	sqlite3_finalize(ld->ins_rmsg);
-	sqlite3_finalize(ld->ins_val);
 	sqlite3_finalize(ld->sel_val);
 	sqlite3_finalize(ld->ins_rej);
 	sqlite3_finalize(ld->upd_src);
@@ -337,7 +336,6 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 		    cause) < 0 ||
 	    prepare(ld, &ld->ins_blk, "INSERT INTO rawblocks(id, n, data) VALUES(?,?,?)", cause) < 0 ||
 	    prepare(ld, &ld->ins_rmsg, "INSERT INTO rawmsgs(id, msgs) VALUES(?,?)", cause) < 0 ||
-	    prepare(ld, &ld->ins_val, "INSERT INTO vals(v, h) VALUES(?1, ?2)", cause) < 0 ||
 	    prepare(ld, &ld->sel_val, "SELECT id FROM vals INDEXED BY vals_h WHERE h = ?2 AND v = ?1", cause) <
 		    0 ||
 	    prepare(ld, &ld->ins_rej, /* a row already kept (the same file loaded again, a

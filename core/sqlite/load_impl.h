@@ -196,7 +196,7 @@ struct val_row {
 struct sqlite_load {
 	struct store_load base; /* first: the interface's head (storage.h) */
 	int lockfd;
-	sqlite3_stmt *ins_ev, *ins_blk, *ins_rmsg, *ins_val, *sel_val, *ins_rej, *upd_src;
+	sqlite3_stmt *ins_ev, *ins_blk, *ins_rmsg, *sel_val, *ins_rej, *upd_src;
 	sqlite3_stmt *ins_src, *end_src; /* a source's row and its end (load.c), prepared once */
 	/* events rows waiting for their group's insert (load_write.c);
 	 * ins_evg prepared at the first full group, finalized by load_shed */
