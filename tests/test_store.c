@@ -20,33 +20,6 @@
 #include "sql_util.h"
 #include "sqlite/load_impl.h"
 
-struct fixture {
-	char *dir;
-	char *path;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	f->dir = tmpdir_new();
-	size_t n = strlen(f->dir) + 16;
-	f->path = malloc(n);
-	assert_non_null(f->path);
-	snprintf(f->path, n, "%s/t.case", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	tmpdir_remove(f->dir);
-	free(f->dir);
-	free(f->path);
-	free(f);
-	return 0;
-}
-
 /* A MailItemsAccessed-shaped raw record for event i (varied text, so that
  * the dictionary has something to learn). */
 static char *raw_for(int i)
@@ -131,7 +104,7 @@ static void load_n(struct store *st, const char *srcname, int from, int to, char
 
 static void test_dedup_raw_blocks(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 3000 };
 	char **raws = raws_new(N);
 	struct store *st;
@@ -170,7 +143,7 @@ static void test_dedup_raw_blocks(void **state)
  * spilled to disk: same answers, memory bounded. */
 static void test_dedup_past_table_limit(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 3000 };
 	char **raws = raws_new(N);
 	struct store *st;
@@ -200,7 +173,7 @@ static void test_dedup_past_table_limit(void **state)
  * too. */
 static void test_dedup_past_filter_memory(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 3000 };
 	char **raws = raws_new(N);
 	struct store *st;
@@ -235,7 +208,7 @@ static void test_dedup_past_filter_memory(void **state)
  * records loaded again are all duplicates. */
 static void test_append_past_table_memory(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = (int)RIDMAP_MEM + 500 };
 	char **raws = raws_new(N);
 	struct store *st;
@@ -254,7 +227,7 @@ static void test_append_past_table_memory(void **state)
  * their raw records sit in blocks of their own (the hunts read them). */
 static void test_admin_blocks(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 1000 };
 	char **raws = raws_new(N);
 	struct store *st;
@@ -307,7 +280,7 @@ static void test_admin_blocks(void **state)
  * with commits every 100, and 500 are in the case. */
 static void test_admin_only_commits(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 550 };
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -341,7 +314,7 @@ static void test_admin_only_commits(void **state)
 
 static void test_rejects_verbatim(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	struct store *st;
 	char *cause = NULL;
 	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
@@ -372,7 +345,7 @@ static void test_rejects_verbatim(void **state)
 
 static void test_not_a_case(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	sqlite3_exec(db, "CREATE TABLE x(a)", NULL, NULL, NULL);
@@ -398,7 +371,7 @@ static void test_not_a_case(void **state)
  * load must complete it without duplicating anything. */
 static void test_killed_load(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 5000, KILL_AT = 3210 };
 	char **raws = raws_new(N);
 	pid_t pid = fork();
@@ -470,7 +443,7 @@ static void test_killed_load(void **state)
  * case being loaded, exited). */
 static void test_open_mid_commit(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 300 };
 	char **raws = raws_new(N);
 	struct store *st;
@@ -533,7 +506,7 @@ static void test_open_mid_commit(void **state)
  * bench_lockwait's reader thread: 143 MB -> 480 KB, "damaged: truncated"). */
 static void test_second_open_keeps_locks(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 2000 };
 	char **raws = raws_new(N);
 	struct store *st, *st2;
@@ -609,7 +582,7 @@ static bool has_index(struct store *st, const char *name)
  * next commit once the case has an annotation. */
 static void test_rid_index_after_mark_in_load(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 1200 };
 	char **raws = raws_new(N);
 	struct store *st, *an;
@@ -648,7 +621,7 @@ static void test_rid_index_after_mark_in_load(void **state)
  * setting back for the analysts' deletions. */
 static void test_secure_delete_in_load(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 300 };
 	char **raws = raws_new(N);
 	struct store *st;
@@ -686,7 +659,7 @@ static void test_secure_delete_in_load(void **state)
  * ones come. */
 static void test_conflict_in_one_load(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 50 };
 	char **raws = raws_new(N + 1);
 	struct store *st;
@@ -760,7 +733,7 @@ static void on_source_done(const struct ingest_source *s, void *ctx)
 
 static void test_summary_after_commit(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	char *files[3];
 	for (int k = 0; k < 3; k++) {
 		size_t n = strlen(f->dir) + 16;
@@ -794,7 +767,7 @@ static void test_summary_after_commit(void **state)
 
 static void test_query_terms(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 100 };
 	char **raws = raws_new(N);
 	struct store *st;
@@ -856,7 +829,7 @@ static int collect_msg(const struct store_message *m, void *ctx)
  * sizes, unknown ones included. */
 static void test_message_list_text(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	char *cause = NULL;
 	struct store *st = NULL;
 	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
@@ -957,7 +930,7 @@ static int event_msgs(struct store *st, int64_t id, char *first, size_t cap)
  */
 static void test_message_blocks(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 7000, GAP_FROM = 1000, GAP_TO = 6000 };
 	char **raws = raws_new(N + 1000);
 	struct store *st;
@@ -1030,7 +1003,7 @@ static void test_message_blocks(void **state)
  * later one: the messages are counted once. */
 static void test_message_blocks_replaced(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 300 };
 	char **raws = raws_new(N);
 	struct store *st;
@@ -1073,7 +1046,7 @@ static void test_message_blocks_replaced(void **state)
  */
 static void test_message_blocks_of_schema_8(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 300, NEW = 100, RICH = 30 };
 	char **raws = raws_new(N + NEW);
 	struct store *st;
@@ -1200,7 +1173,7 @@ static int values_load(struct store *st, const char *src, int from, int to)
  * earlier load is still found: every value kept once. */
 static void test_new_values_not_looked_up(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	struct store *st;
 	char *cause = NULL;
 	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
@@ -1222,7 +1195,7 @@ static void test_new_values_not_looked_up(void **state)
  * (not yet in the table), it keeps its one row and its id. */
 static void test_long_value_in_group(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { N = 10 };
 	char **raws = raws_new(N);
 	struct store *st;
@@ -1263,7 +1236,7 @@ static void test_long_value_in_group(void **state)
  * its blocks collided with the old ones: the load failed). */
 static void test_replace_last_event(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	char **raws = raws_new(3);
 	struct store *st;
 	char *cause = NULL;
@@ -1339,29 +1312,34 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--load-child") == 0)
 		return load_child(argv[2]);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_dedup_raw_blocks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_long_value_in_group, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dedup_past_table_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dedup_past_filter_memory, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_append_past_table_memory, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_admin_blocks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_admin_only_commits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rejects_verbatim, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_a_case, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_killed_load, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_mid_commit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_second_open_keeps_locks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rid_index_after_mark_in_load, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_secure_delete_in_load, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conflict_in_one_load, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_summary_after_commit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_query_terms, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_message_list_text, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_message_blocks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_message_blocks_replaced, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_message_blocks_of_schema_8, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_new_values_not_looked_up, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replace_last_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dedup_raw_blocks, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_long_value_in_group, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_dedup_past_table_limit, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_dedup_past_filter_memory, case_dir_setup,
+						case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_append_past_table_memory, case_dir_setup,
+						case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_admin_blocks, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_admin_only_commits, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_verbatim, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_case, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_killed_load, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_open_mid_commit, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_second_open_keeps_locks, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_rid_index_after_mark_in_load, case_dir_setup,
+						case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_secure_delete_in_load, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_conflict_in_one_load, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_summary_after_commit, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_query_terms, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_message_list_text, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_message_blocks, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_message_blocks_replaced, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_message_blocks_of_schema_8, case_dir_setup,
+						case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_new_values_not_looked_up, case_dir_setup,
+						case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_replace_last_event, case_dir_setup, case_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,33 +23,6 @@
  * about 4,000 of raw_for's), and enough after it */
 enum { N = 12000 };
 
-struct fixture {
-	char *dir;
-	char *path;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	f->dir = tmpdir_new();
-	size_t n = strlen(f->dir) + 16;
-	f->path = malloc(n);
-	assert_non_null(f->path);
-	snprintf(f->path, n, "%s/t.case", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	tmpdir_remove(f->dir);
-	free(f->dir);
-	free(f->path);
-	free(f);
-	return 0;
-}
-
 static uint64_t mix(uint64_t x)
 {
 	x ^= x >> 33;
@@ -258,7 +231,7 @@ static void check_all(struct store *st, char **raws, int n)
 
 static void test_round_trip_and_append(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	char **raws = raws_new(2 * N);
 	struct store *st;
 	char *cause = NULL;
@@ -319,7 +292,7 @@ static void test_round_trip_and_append(void **state)
  * then use a dictionary, both loads' records read. */
 static void test_schema_9_case(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	char **raws = raws_new(N);
 	struct store *st;
 	char *cause = NULL;
@@ -350,7 +323,7 @@ static void test_schema_9_case(void **state)
  * dictionary with it; the second load completes the source. */
 static void test_killed_load_resumed(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	enum { KILL_AT = 9500 };
 	char **raws = raws_new(N);
 	pid_t pid = fork();
@@ -425,7 +398,7 @@ static void check_broken(struct store *st, const char *want, int64_t block, int6
 
 static void test_damaged_dictionary(void **state)
 {
-	struct fixture *f = *state;
+	struct case_dir *f = *state;
 	char **raws = raws_new(N);
 	struct store *st;
 	char *cause = NULL;
@@ -466,10 +439,10 @@ static void test_damaged_dictionary(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_round_trip_and_append, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_schema_9_case, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_killed_load_resumed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_damaged_dictionary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip_and_append, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_schema_9_case, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_killed_load_resumed, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_dictionary, case_dir_setup, case_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

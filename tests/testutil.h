@@ -102,4 +102,36 @@ static inline void tmpdir_remove(const char *dir)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* The fixture of a test that needs only a case file's path: a fresh
+ * temporary directory and dir/t.case in it (not created), removed with
+ * the directory after the test. */
+struct case_dir {
+	char *dir;
+	char *path;
+};
+
+static inline int case_dir_setup(void **state)
+{
+	struct case_dir *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	f->dir = tmpdir_new();
+	assert_non_null(f->dir);
+	size_t n = strlen(f->dir) + 16;
+	f->path = malloc(n);
+	assert_non_null(f->path);
+	snprintf(f->path, n, "%s/t.case", f->dir);
+	*state = f;
+	return 0;
+}
+
+static inline int case_dir_teardown(void **state)
+{
+	struct case_dir *f = *state;
+	tmpdir_remove(f->dir);
+	free(f->dir);
+	free(f->path);
+	free(f);
+	return 0;
+}
+
 #endif
