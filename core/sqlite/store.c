@@ -1,7 +1,8 @@
 /*
  * store.c: the SQLite case file of store.h.
  *
- * Layout (schema version 10; 10 raw blocks with a dictionary per load
+ * Layout (schema version 11; 11 posting lists of the pivot fields
+ * (pivots.h), 10 raw blocks with a dictionary per load
  * (zdicts), 9 message lists in the raw blocks (rawmsgs),
  * 8 GUID record ids in 17 bytes (7: as blobs), 6 added msgblocks,
  * 5 events.host, 3 events.detail):
@@ -15,6 +16,10 @@
  *                           size] (sqlite_store.h); a block's frame
  *                           may name its load's dictionary (its dictID)
  *   zdicts(id, data)        those dictionaries, each one zstd frame
+ *   pivots(col, val, seq, n, lo, hi, data), pivot_gone(col, val, n)
+ *                           the events of each user, app, IP, operation
+ *                           and session value, as chunks of (ts, id)
+ *                           entries the load writes (pivots.h)
  *   rawmsgs(id, msgs)       the messages in the lists of raw block id
  *   msgblocks(id, n, msgs, data)  the same lists in blocks of their own, as
  *                           schemas 6 to 8 kept them (read, no longer
@@ -58,8 +63,9 @@
 #include "xalloc.h"
 #include "pending.h"
 #include "store_impl.h"
+#include "pivots.h"
 
-#define SCHEMA_VERSION 10
+#define SCHEMA_VERSION 11
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
@@ -92,6 +98,10 @@ static const char schema_sql[] =
 	 * dictID of the blocks' frames. Adding the table is the conversion
 	 * from 9 (a case of 9 has no frame that needs one). */
 	"CREATE TABLE IF NOT EXISTS zdicts(id INTEGER PRIMARY KEY, data BLOB NOT NULL);"
+	/* From schema 11 the load writes posting lists of the pivot fields
+	 * (pivots.h says why); a case of 10 gets them from its events on
+	 * its first writable open (pivots_build). */
+	PIVOTS_TABLES_SQL("TABLE")
 	/* One SQLite row per message cost a million-event load 2.5 of its 18
 	 * seconds; one row per event with its list (msglists, up to schema
 	 * 5) was a quarter of the case (148 MB of 610 on a million events);
@@ -806,6 +816,7 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 	 * read as it is (the conversion below needs the functions first) */
 	sqlite_rid_register(db, SQ(st)->readonly && ntables > 0 ? ver : SCHEMA_VERSION);
 	sqlite_val_hash_register(db);
+	sqlite_pivots_register(db);
 	if (!SQ(st)->readonly) {
 		/* A new case gets its schema; an existing one is only read
 		 * here, so that opening never waits for a running load. */
@@ -816,17 +827,28 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 					    "BEGIN; %s COMMIT;",
 					    APP_ID, SCHEMA_VERSION, schema_sql)
 			: ver < SCHEMA_VERSION
-				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s%s %s%s PRAGMA user_version=%d; COMMIT;",
+				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s%s %s%s",
 					    ver < 3 ? "ALTER TABLE events ADD COLUMN detail INTEGER;" : "",
 					    ver < 5 ? "ALTER TABLE events ADD COLUMN host INTEGER;" : "",
 					    /* the view over msglists alone */
 					    ver < 6 ? "DROP VIEW IF EXISTS messages;" : "", schema_sql,
-					    ver < 8 ? rid_to_keys : "", vals_hashed(db) ? "" : vals_hash,
-					    SCHEMA_VERSION) /* tables and columns added since */
+					    ver < 8 ? rid_to_keys : "",
+					    vals_hashed(db) ? "" : vals_hash) /* tables and columns added since */
 				: xstrdup("PRAGMA synchronous=NORMAL;");
 		char *err = NULL;
 		int r = exec(db, sql, &err);
 		free(sql);
+		if (r == 0 && ntables > 0 && ver < SCHEMA_VERSION) {
+			/* the posting lists of the events so far, in the same
+			 * transaction as the version that says they are there */
+			char *v = xasprintf("PRAGMA user_version=%d; COMMIT;", SCHEMA_VERSION);
+			r = ver < 11 ? pivots_build(db, &err) : 0;
+			if (r == 0)
+				r = exec(db, v, &err);
+			free(v);
+			if (r < 0 && !sqlite3_get_autocommit(db))
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		}
 		if (r < 0) {
 			set_cause(cause, "%s: %s", path, err);
 			free(err);
@@ -845,8 +867,9 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 		 * which SQLite finds before the file's table, gives them as
 		 * NULL, and the file's indexes still serve it. */
 		char *view =
-			xasprintf("CREATE TEMP VIEW events AS SELECT *%s%s FROM main.events;%s",
+			xasprintf("%s%s%s%s%s", ver < 5 ? "CREATE TEMP VIEW events AS SELECT *" : "",
 				  ver < 3 ? ", NULL AS detail" : "", ver < 5 ? ", NULL AS host" : "",
+				  ver < 5 ? " FROM main.events;" : "",
 				  /* the values' hash, worked out (look-ups read
 					* the whole table, as they can) */
 				  ver < 8 ? "CREATE TEMP VIEW vals AS SELECT id, v, val_hash(v) AS h FROM main.vals;"
@@ -854,6 +877,17 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 		char *err = NULL;
 		int r = exec(db, view, &err);
 		free(view);
+		/* and the posting lists, which the case has not: built from its
+		 * events into temporary tables of the same names */
+		if (r == 0 && ver < 11) {
+			r = exec(db, "BEGIN; " PIVOTS_TABLES_SQL("TEMP TABLE"), &err);
+			if (r == 0)
+				r = pivots_build(db, &err);
+			if (r == 0)
+				r = exec(db, "COMMIT", &err);
+			if (r < 0 && !sqlite3_get_autocommit(db))
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		}
 		if (r < 0) {
 			set_cause(cause, "%s: %s", path, err);
 			free(err);

@@ -1,0 +1,110 @@
+/*
+ * pivots.h: posting lists of the pivot fields (user, app, ip, operation,
+ * session): for each value, the events that have it, as (ts, id) entries
+ * in chunks written by the load's writer (schema 11).
+ *
+ * Why: the five pivot indexes (events(user, ts) ...) cost a 1M-event load
+ * 2.0 s of serial CREATE INDEX at its end (each a full scan of events and
+ * a sort), 97 MB of a 1M high-cardinality case, and a rebuild or random
+ * B-tree inserts on every append. The load's writer knows each event's
+ * values and id as it writes it: it keeps the entries of a window of
+ * events in memory (bounded) and writes one chunk per value of the window
+ * in the load's own transaction, so that a kill -9 never leaves events
+ * without their entries, nor entries of uncommitted events.
+ *
+ *   pivots(col, val, seq, n, lo, hi, data)  one row a chunk: n entries
+ *       of events whose column col has value id val; lo/hi their least
+ *       and greatest ts; seq the least event id of the window that wrote
+ *       it (event ids are never given twice, so it is unique within (col,
+ *       val) and grows in the order chunks are written).
+ *   pivot_gone(col, val, n)  entries that no longer hold: an event deleted
+ *       when a richer copy replaced it (load_dedup.c). Entries are never
+ *       removed from a chunk, so a reader joins events on id and ts and
+ *       keeps the pivot term in its WHERE; counts are sum(n) - gone.
+ *
+ * A chunk's entries are sorted by (ts, id), the order a timeline pages
+ * in (keyset on (ts, id)), so a reader merges a value's chunks by a heap
+ * and stops at its page's end. They are stored as deltas from the
+ * previous entry in varints: the first entry's ts is the row's lo, then
+ * each entry is varint(ts - previous ts) (never negative) and
+ * varint(zigzag(id - previous id)) (ids of one value in time order go up
+ * and down); the first id is a plain varint. Arithmetic is modulo 2^64,
+ * so any int64 ts and id round-trip (negative times, ids far apart).
+ *
+ * Readers (SQL, registered on every connection of a case):
+ *   pivot_rows(col, vals)  eponymous table-valued function, columns ts,
+ *       id; vals one value id (INTEGER) or a BLOB of little-endian int64
+ *       ids (their lists merged). Rows in (ts, id) order, ascending or
+ *       descending as the ORDER BY asks (consumed); constraints on ts (=,
+ *       <, <=, >, >=) skip chunks by lo/hi and bound the merge.
+ *   pivot_count(col, vals)  exact count of live events, sum(n) - gone.
+ */
+#ifndef AUDITSCOPE_SQLITE_PIVOTS_H
+#define AUDITSCOPE_SQLITE_PIVOTS_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The pivot columns and their codes in pivots.col */
+enum pivot_col { PIVOT_USER, PIVOT_APP, PIVOT_IP, PIVOT_OP, PIVOT_SESSION, PIVOT_NCOL };
+
+/* The schema 11 tables (store.c's schema, T "TABLE"; T "TEMP TABLE"
+ * for a read-only case of an older schema). */
+#define PIVOTS_TABLES_SQL(T)                                                                    \
+	"CREATE " T " IF NOT EXISTS pivots(col INTEGER NOT NULL, val INTEGER NOT NULL,"         \
+	"  seq INTEGER NOT NULL, n INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL," \
+	"  data BLOB NOT NULL, PRIMARY KEY(col, val, seq)) WITHOUT ROWID;"                      \
+	"CREATE " T " IF NOT EXISTS pivot_gone(col INTEGER NOT NULL, val INTEGER NOT NULL,"     \
+	"  n INTEGER NOT NULL, PRIMARY KEY(col, val)) WITHOUT ROWID;"
+
+/* ---- the codec ---- */
+struct pivot_entry {
+	int64_t ts, id;
+};
+/* The most bytes one entry takes encoded (two 10-byte varints). */
+#define PIVOT_ENTRY_MAX 20
+/* Encode n entries sorted by (ts, id) into out (n * PIVOT_ENTRY_MAX bytes
+ * at most): its length. The first ts is not written: it is the row's lo. */
+size_t pivot_encode(const struct pivot_entry *e, size_t n, unsigned char *out);
+/* Decode n entries of a chunk whose first ts is lo: 0, or -1 when the
+ * blob is shorter than n entries or longer (damaged). */
+int pivot_decode(const unsigned char *p, size_t len, size_t n, int64_t lo, struct pivot_entry *out);
+
+/* ---- the writer's window ---- */
+/*
+ * The entries of a window of events, grouped by (col, val) as they come
+ * (a hash of the values seen in the window), written as one chunk per
+ * value by pivot_window_flush. Memory is fixed when made: cap entries.
+ */
+struct pivot_window;
+struct pivot_window *pivot_window_new(size_t cap);
+void pivot_window_free(struct pivot_window *w);
+/* Entries held; full when it reaches its cap (flush before the next add
+ * of an event: pivot_window_room). */
+size_t pivot_window_len(const struct pivot_window *w);
+/* Room for another event's entries (PIVOT_NCOL)? */
+int pivot_window_room(const struct pivot_window *w);
+/* One event's entry for column col (val 0: none, ignored). */
+void pivot_window_add(struct pivot_window *w, int col, int64_t val, int64_t ts, int64_t id);
+/* Forget its entries (their transaction was rolled back). */
+void pivot_window_discard(struct pivot_window *w);
+/* Write the window's chunks into db's pivots (the caller's transaction)
+ * and empty it: 0, or -1 with *cause set to SQLite's message. */
+int pivot_window_flush(struct pivot_window *w, sqlite3 *db, char **cause);
+
+/* Build the posting lists of every event in db's events, in place of
+ * any it has (the conversion
+ * of a case of schema 10, or of a read-only one into temp tables of the
+ * same names), in windows of ids: 0 or -1 with *cause. In the caller's
+ * transaction. */
+int pivots_build(sqlite3 *db, char **cause);
+
+/* ---- readers ---- */
+/* pivot_rows and pivot_count on db. */
+int sqlite_pivots_register(sqlite3 *db);
+/* The live events (sum(n) - gone) of column col having any of vals[0..n):
+ * 0 or -1 (SQLite's error on db). */
+int sqlite_pivot_count(sqlite3 *db, int col, const int64_t *vals, size_t n, int64_t *out);
+
+#endif

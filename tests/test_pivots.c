@@ -1,0 +1,610 @@
+/*
+ * test_pivots.c: the posting lists (core/sqlite/pivots.c). The codec
+ * round trip at the extremes (times before 1970 and at the ends of
+ * int64, ids far apart and going down); windows of a few entries, so
+ * that one value has many overlapping chunks, read back through
+ * pivot_rows in both orders, under every kind of ts constraint and for
+ * several values merged, against the same entries sorted here; stale
+ * entries and pivot_gone in the counts; and on a case loaded from JSON
+ * Lines (times out of order, values of every rarity, records without
+ * some fields), each value's list against SQLite's own answer over
+ * events, as built by the conversion of a schema 10 case and as a
+ * read-only one builds it in temp.
+ */
+#include "testutil.h"
+
+#include "ingest.h"
+#include "store.h"
+#include "util.h"
+#include "xalloc.h"
+#include "sqlite/pivots.h"
+#include "sqlite/sqlite_store.h"
+
+static uint64_t rng_state = 88172645463325252ull;
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static int ent_cmp(const void *a, const void *b)
+{
+	const struct pivot_entry *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void round_trip(struct pivot_entry *e, size_t n)
+{
+	qsort(e, n, sizeof *e, ent_cmp);
+	unsigned char *buf = malloc(n * PIVOT_ENTRY_MAX + 1);
+	struct pivot_entry *back = calloc(n + 1, sizeof *back);
+	size_t len = pivot_encode(e, n, buf);
+	assert_true(len <= n * PIVOT_ENTRY_MAX);
+	assert_int_equal(pivot_decode(buf, len, n, e[0].ts, back), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(back[i].ts == e[i].ts);
+		assert_true(back[i].id == e[i].id);
+	}
+	/* cut short, one entry too many asked, a byte too many: damaged */
+	if (len > 0)
+		assert_int_equal(pivot_decode(buf, len - 1, n, e[0].ts, back), -1);
+	assert_int_equal(pivot_decode(buf, len, n + 1, e[0].ts, back), -1);
+	buf[len] = 0;
+	assert_int_equal(pivot_decode(buf, len + 1, n, e[0].ts, back), -1);
+	free(buf);
+	free(back);
+}
+
+static void test_codec_extremes(void **state)
+{
+	(void)state;
+	struct pivot_entry ext[] = {
+		{ INT64_MIN, 1 },
+		{ INT64_MIN, INT64_MAX },
+		{ -1, 5 },
+		{ 0, 3 },
+		{ 0, 4 },
+		{ 1686909600000LL, 1 },
+		{ 1686909600000LL, 1LL << 40 },
+		{ INT64_MAX - 1, 2 },
+		{ INT64_MAX, 1 },
+		{ INT64_MAX, INT64_MAX },
+	};
+	round_trip(ext, sizeof ext / sizeof ext[0]);
+	struct pivot_entry one = { -62135596800000LL, 77 };
+	round_trip(&one, 1);
+	/* one entry encodes as its id alone (the ts is the row's lo) */
+	unsigned char b[PIVOT_ENTRY_MAX];
+	assert_int_equal(pivot_encode(&one, 1, b), 1);
+	/* time-ordered entries of a busy value: a few bytes each */
+	struct pivot_entry *e = malloc(10000 * sizeof *e);
+	for (int i = 0; i < 10000; i++)
+		e[i] = (struct pivot_entry){ 1686909600000LL + i * 13000LL + (int64_t)(rnd() % 1000),
+					     1000000 + i * 51 + (int64_t)(rnd() % 40) };
+	qsort(e, 10000, sizeof *e, ent_cmp);
+	unsigned char *buf = malloc(10000 * PIVOT_ENTRY_MAX);
+	size_t len = pivot_encode(e, 10000, buf);
+	assert_true(len < 10000 * 5);
+	free(buf);
+	round_trip(e, 10000);
+	/* random ones anywhere in int64 */
+	for (int i = 0; i < 10000; i++)
+		e[i] = (struct pivot_entry){ (int64_t)rnd(), (int64_t)rnd() };
+	round_trip(e, 10000);
+	free(e);
+	/* an empty chunk is no bytes; anything else is damage */
+	assert_int_equal(pivot_decode(b, 0, 0, 0, NULL), 0);
+	assert_int_equal(pivot_decode(b, 1, 0, 0, NULL), -1);
+}
+
+/* ---- windows into a database of their own ---- */
+
+#define NVAL 5
+#define NENT 3000
+
+struct mem {
+	sqlite3 *db;
+	struct pivot_entry e[NVAL + 1][NENT]; /* by value (1..NVAL) */
+	size_t n[NVAL + 1];
+};
+
+static sqlite3 *mem_db(void)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, PIVOTS_TABLES_SQL("TABLE"), NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite_pivots_register(db), 0);
+	return db;
+}
+
+/* Entries of values 1..NVAL, few distinct times (many ties), ids
+ * going up as a load gives them, in windows of cap entries. */
+static struct mem *mem_new(size_t cap)
+{
+	struct mem *m = calloc(1, sizeof *m);
+	m->db = mem_db();
+	struct pivot_window *w = pivot_window_new(cap);
+	char *cause = NULL;
+	int64_t id = 100;
+	for (int i = 0; i < NENT; i++) {
+		if (!pivot_window_room(w))
+			assert_int_equal(pivot_window_flush(w, m->db, &cause), 0);
+		id += 1 + (int64_t)(rnd() % 3);
+		int64_t ts = -50000 + (int64_t)(rnd() % 400) * 1000; /* before 1970 too */
+		int v = 1 + (int)(rnd() % (i % 7 ? 2 : NVAL));       /* 1 and 2 busy */
+		pivot_window_add(w, PIVOT_IP, v, ts, id);
+		pivot_window_add(w, PIVOT_USER, 0, ts, id); /* no value: nothing */
+		m->e[v][m->n[v]++] = (struct pivot_entry){ ts, id };
+	}
+	assert_int_equal(pivot_window_flush(w, m->db, &cause), 0);
+	assert_int_equal(pivot_window_len(w), 0);
+	pivot_window_free(w);
+	return m;
+}
+
+static void mem_free(struct mem *m)
+{
+	sqlite3_close(m->db);
+	free(m);
+}
+
+static int64_t one_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	int64_t r = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return r;
+}
+
+/* vals as pivot_rows takes several: int64 little-endian */
+static void vals_blob(const int64_t *v, size_t n, unsigned char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int b = 0; b < 8; b++)
+			out[8 * i + (size_t)b] = (unsigned char)((uint64_t)v[i] >> (8 * b));
+}
+
+/* The rows of sql (ts, id) bound to col, vals and up to two ts values,
+ * against want[0..nwant) (reversed when desc). */
+static void expect_rows(sqlite3 *db, const char *sql, int col, const int64_t *vals, size_t nvals,
+			const int64_t *tsv, int ntsv, const struct pivot_entry *want, size_t nwant, bool desc)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_bind_int(q, 1, col);
+	unsigned char blob[8 * 8];
+	if (nvals == 1) {
+		sqlite3_bind_int64(q, 2, vals[0]);
+	} else {
+		vals_blob(vals, nvals, blob);
+		sqlite3_bind_blob(q, 2, blob, (int)(8 * nvals), SQLITE_STATIC);
+	}
+	for (int i = 0; i < ntsv; i++)
+		sqlite3_bind_int64(q, 3 + i, tsv[i]);
+	size_t k = 0;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		assert_true(k < nwant);
+		const struct pivot_entry *w = &want[desc ? nwant - 1 - k : k];
+		if (sqlite3_column_int64(q, 0) != w->ts || sqlite3_column_int64(q, 1) != w->id)
+			fail_msg("%s: row %zu is (%lld, %lld), want (%lld, %lld)", sql, k,
+				 (long long)sqlite3_column_int64(q, 0), (long long)sqlite3_column_int64(q, 1),
+				 (long long)w->ts, (long long)w->id);
+		k++;
+	}
+	if (r != SQLITE_DONE)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	assert_int_equal(k, nwant);
+	sqlite3_finalize(q);
+}
+
+/* The entries of values vals in [lo, hi], sorted */
+static size_t gather(const struct mem *m, const int64_t *vals, size_t nvals, int64_t lo, int64_t hi,
+		     struct pivot_entry *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nvals; i++)
+		for (size_t j = 0; j < m->n[vals[i]]; j++)
+			if (m->e[vals[i]][j].ts >= lo && m->e[vals[i]][j].ts <= hi)
+				out[n++] = m->e[vals[i]][j];
+	qsort(out, n, sizeof *out, ent_cmp);
+	return n;
+}
+
+static void test_window_chunks(void **state)
+{
+	(void)state;
+	struct mem *m = mem_new(12); /* 12 entries a window: hundreds of chunks */
+	/* every entry once, each chunk's n, lo, hi and seq as its entries */
+	assert_int_equal(one_int(m->db, "SELECT sum(n) FROM pivots"), NENT);
+	assert_int_equal(one_int(m->db, "SELECT count(*) FROM pivots WHERE col != 2"), 0);
+	assert_true(one_int(m->db, "SELECT count(*) FROM pivots WHERE val = 1") > 100);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(m->db, "SELECT val, seq, n, lo, hi, data FROM pivots", -1, &q, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		int64_t n = sqlite3_column_int64(q, 2);
+		struct pivot_entry e[12];
+		assert_true(n >= 1 && n <= 12);
+		assert_int_equal(pivot_decode(sqlite3_column_blob(q, 5), (size_t)sqlite3_column_bytes(q, 5),
+					      (size_t)n, sqlite3_column_int64(q, 3), e),
+				 0);
+		assert_true(e[n - 1].ts == sqlite3_column_int64(q, 4));
+		for (int64_t i = 0; i < n; i++) {
+			assert_true(e[i].id >= sqlite3_column_int64(q, 1)); /* seq: the window's least id */
+			if (i)
+				assert_true(ent_cmp(&e[i - 1], &e[i]) < 0);
+		}
+	}
+	sqlite3_finalize(q);
+	mem_free(m);
+}
+
+static void test_rows_orders_and_bounds(void **state)
+{
+	(void)state;
+	struct mem *m = mem_new(12);
+	struct pivot_entry *want = malloc(NENT * sizeof *want);
+	static const char *const asc = "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts, id";
+	static const char *const desc = "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts DESC, id DESC";
+	for (int64_t v = 1; v <= NVAL; v++) {
+		size_t n = gather(m, &v, 1, INT64_MIN, INT64_MAX, want);
+		assert_true(n > 0);
+		expect_rows(m->db, asc, PIVOT_IP, &v, 1, NULL, 0, want, n, false);
+		expect_rows(m->db, desc, PIVOT_IP, &v, 1, NULL, 0, want, n, true);
+		/* no ORDER BY: still in (ts, id) order, ascending */
+		expect_rows(m->db, "SELECT ts, id FROM pivot_rows(?1, ?2)", PIVOT_IP, &v, 1, NULL, 0, want, n,
+			    false);
+		/* another column, a value nobody has */
+		expect_rows(m->db, asc, PIVOT_USER, &v, 1, NULL, 0, want, 0, false);
+	}
+	int64_t none = 999;
+	expect_rows(m->db, asc, PIVOT_IP, &none, 1, NULL, 0, want, 0, false);
+	/* bounds: a tie-heavy time in the middle, each operator */
+	int64_t t1 = -50000 + 100 * 1000, t2 = -50000 + 250 * 1000;
+	int64_t v1 = 1;
+	struct {
+		const char *where;
+		int64_t lo, hi;
+	} b[] = {
+		{ "ts >= ?3 AND ts < ?4", t1, t2 - 1 },
+		{ "ts > ?3 AND ts <= ?4", t1 + 1, t2 },
+		{ "ts = ?3 AND ?4 IS NOT NULL", t1, t1 },
+		{ "ts < ?3 AND ?4 IS NOT NULL", INT64_MIN, t1 - 1 },
+		{ "ts >= ?4 AND ?3 IS NOT NULL", t2, INT64_MAX },
+		{ "ts > ?4 AND ts < ?3", 1, 0 }, /* empty */
+		{ "ts >= ?3 AND ts >= ?4 AND ts <= ?4", t2, t2 },
+	};
+	int64_t tsv[2] = { t1, t2 };
+	for (size_t i = 0; i < sizeof b / sizeof b[0]; i++) {
+		size_t n = b[i].lo <= b[i].hi ? gather(m, &v1, 1, b[i].lo, b[i].hi, want) : 0;
+		char *s = xasprintf("SELECT ts, id FROM pivot_rows(?1, ?2) WHERE %s ORDER BY ts, id",
+				    b[i].where);
+		expect_rows(m->db, s, PIVOT_IP, &v1, 1, tsv, 2, want, n, false);
+		free(s);
+		s = xasprintf("SELECT ts, id FROM pivot_rows(?1, ?2) WHERE %s ORDER BY ts DESC, id DESC",
+			      b[i].where);
+		expect_rows(m->db, s, PIVOT_IP, &v1, 1, tsv, 2, want, n, true);
+		free(s);
+	}
+	/* a bound given as a real number, or text */
+	size_t n = gather(m, &v1, 1, t1 + 1, INT64_MAX, want);
+	expect_rows(m->db, "SELECT ts, id FROM pivot_rows(?1, ?2) WHERE ts > ?3 + 0.5 ORDER BY ts, id",
+		    PIVOT_IP, &v1, 1, tsv, 1, want, n, false);
+	expect_rows(m->db, "SELECT ts, id FROM pivot_rows(?1, ?2) WHERE ts > 'x' ORDER BY ts, id", PIVOT_IP,
+		    &v1, 1, NULL, 0, want, 0, false);
+	/* several values merged, as a blob, repeats ignored */
+	int64_t several[] = { 5, 1, 3, 1 };
+	int64_t distinct[] = { 1, 3, 5 };
+	n = gather(m, distinct, 3, INT64_MIN, INT64_MAX, want);
+	expect_rows(m->db, asc, PIVOT_IP, several, 4, NULL, 0, want, n, false);
+	expect_rows(m->db, desc, PIVOT_IP, several, 4, NULL, 0, want, n, true);
+	n = gather(m, distinct, 3, t1, t2, want);
+	expect_rows(m->db, "SELECT ts, id FROM pivot_rows(?1, ?2) WHERE ts BETWEEN ?3 AND ?4 ORDER BY ts DESC",
+		    PIVOT_IP, several, 4, tsv, 2, want, n, true);
+	/* the merge stops early: a LIMIT reads the first rows only */
+	n = gather(m, distinct, 3, INT64_MIN, INT64_MAX, want);
+	expect_rows(m->db, "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts, id LIMIT 7", PIVOT_IP, several,
+		    4, NULL, 0, want, 7, false);
+	/* the order is the table's: SQLite sorts nothing */
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(m->db,
+					    "EXPLAIN QUERY PLAN SELECT ts, id FROM pivot_rows(2, 1)"
+					    " ORDER BY ts DESC, id DESC",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		assert_null(strstr((const char *)sqlite3_column_text(q, 3), "TEMP B-TREE"));
+	sqlite3_finalize(q);
+	/* wrong arguments say so */
+	assert_int_not_equal(sqlite3_prepare_v2(m->db, "SELECT * FROM pivot_rows", -1, &q, NULL) == SQLITE_OK &&
+				     sqlite3_step(q) == SQLITE_ROW,
+			     1);
+	sqlite3_finalize(q);
+	assert_int_equal(sqlite3_prepare_v2(m->db, "SELECT * FROM pivot_rows(2, 'x')", -1, &q, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ERROR);
+	sqlite3_finalize(q);
+	free(want);
+	mem_free(m);
+}
+
+static void test_counts_and_gone(void **state)
+{
+	(void)state;
+	struct mem *m = mem_new(40);
+	int64_t c;
+	for (int64_t v = 1; v <= NVAL; v++) {
+		assert_int_equal(sqlite_pivot_count(m->db, PIVOT_IP, &v, 1, &c), 0);
+		assert_int_equal(c, m->n[v]);
+	}
+	assert_int_equal(one_int(m->db, "SELECT pivot_count(2, 3)"), m->n[3]);
+	/* two entries of value 3 no longer hold */
+	assert_int_equal(sqlite3_exec(m->db, "INSERT INTO pivot_gone VALUES(2, 3, 2)", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(one_int(m->db, "SELECT pivot_count(2, 3)"), m->n[3] - 2);
+	int64_t both[] = { 1, 3, 1 };
+	assert_int_equal(sqlite_pivot_count(m->db, PIVOT_IP, both, 2, &c), 0);
+	assert_int_equal(c, m->n[1] + m->n[3] - 2);
+	unsigned char blob[24];
+	vals_blob(both, 3, blob);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(m->db, "SELECT pivot_count(2, ?)", -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_blob(q, 1, blob, 24, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(q, 0), m->n[1] + m->n[3] - 2);
+	sqlite3_finalize(q);
+	assert_int_equal(one_int(m->db, "SELECT pivot_count(2, 77)"), 0);
+	assert_int_equal(one_int(m->db, "SELECT pivot_count(0, 1)"), 0);
+	/* the stale entries are still listed: a reader joins on events */
+	int64_t v3 = 3;
+	struct pivot_entry *want = malloc(NENT * sizeof *want);
+	size_t n = gather(m, &v3, 1, INT64_MIN, INT64_MAX, want);
+	expect_rows(m->db, "SELECT ts, id FROM pivot_rows(?1, ?2)", PIVOT_IP, &v3, 1, NULL, 0, want, n, false);
+	/* a damaged chunk is an error, not a wrong answer */
+	assert_int_equal(sqlite3_exec(m->db, "UPDATE pivots SET data = x'ff' WHERE val = 3 AND n > 1", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(m->db, "SELECT count(*) FROM pivot_rows(2, 3)", -1, &q, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_CORRUPT);
+	sqlite3_finalize(q);
+	free(want);
+	mem_free(m);
+}
+
+/* ---- a loaded case ---- */
+
+struct lcase {
+	char *dir, *path;
+	struct store *st;
+};
+
+#define NREC 4000
+
+/* Values of every rarity; times out of order; some fields absent. */
+static void records(struct util_buf *b, int from, int to)
+{
+	for (int i = from; i < to; i++) {
+		int t = (i * 7919) % NREC; /* out of order */
+		char user[64], ip[32], sess[64];
+		snprintf(user, sizeof user, "%s",
+			 i % 50 == 3 ? "rare@contoso.com"
+			 : i % 3     ? "dense@contoso.com"
+				     : "");
+		if (i % 11 == 0)
+			snprintf(user, sizeof user, "u%d@contoso.com", i % 97);
+		snprintf(ip, sizeof ip, "10.0.%d.%d", i % 4, i % 13 == 0 ? i % 200 : 1);
+		snprintf(sess, sizeof sess, "s-%d", i / 5); /* a handful of events each */
+		util_buf_printf(b,
+				"{\"CreationTime\":\"2023-06-%02dT%02d:%02d:%02d\",\"Id\":\"00000000-0000-4000-8000-%012d\","
+				"\"Operation\":\"%s\",\"RecordType\":50,\"Workload\":\"Exchange\"%s%s%s"
+				",\"AppId\":\"%s\"%s%s%s,\"AppAccessContext\":{\"AADSessionId\":\"%s\"}}\n",
+				1 + t / 200 % 28, t / 10 % 24, t % 60, i % 3 == 0 ? 0 : 30, i,
+				i % 9 ? "MailItemsAccessed" : "Send", *user ? ",\"UserId\":\"" : "", user,
+				*user ? "\"" : "", i % 5 ? "00000002-0000-0ff1-ce00-000000000000" : "app-x",
+				i % 17 ? ",\"ClientIP\":\"" : "", i % 17 ? ip : "", i % 17 ? "\"" : "", sess);
+	}
+}
+
+static void load_file(struct store *st, const char *dir, const char *name, struct util_buf *b)
+{
+	char *path = write_file(dir, name, b->p, b->n);
+	free(b->p);
+	*b = (struct util_buf){ 0 };
+	char *cause = NULL;
+	const char *paths[] = { path };
+	struct ingest_opts o = { 0 };
+	struct ingest_totals t;
+	if (ingest_paths(st, paths, 1, &o, &t, &cause) < 0)
+		fail_msg("%s", cause);
+	free(path);
+}
+
+static int lcase_setup(void **state)
+{
+	struct lcase *c = calloc(1, sizeof *c);
+	c->dir = tmpdir_new();
+	c->path = xasprintf("%s/t.case", c->dir);
+	char *cause = NULL;
+	if (store_open(c->path, STORE_CREATE, &c->st, &cause) < 0) {
+		fprintf(stderr, "%s\n", cause);
+		return -1;
+	}
+	struct util_buf b = { 0 };
+	records(&b, 0, NREC);
+	load_file(c->st, c->dir, "a.jsonl", &b);
+	*state = c;
+	return 0;
+}
+
+static int lcase_teardown(void **state)
+{
+	struct lcase *c = *state;
+	store_close(c->st);
+	tmpdir_remove(c->dir);
+	free(c->dir);
+	free(c->path);
+	free(c);
+	return 0;
+}
+
+static const char *const col_name[PIVOT_NCOL] = { "user", "app", "ip", "op", "session" };
+
+/* SQLite's own answer over events for (col, vals) in [lo, hi] */
+static size_t events_of(sqlite3 *db, int col, const int64_t *vals, size_t nvals, int64_t lo, int64_t hi,
+			struct pivot_entry *out, size_t cap)
+{
+	char *sql =
+		xasprintf("SELECT ts, id FROM events WHERE %s = ?1 AND ts BETWEEN ?2 AND ?3", col_name[col]);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	free(sql);
+	size_t n = 0;
+	for (size_t i = 0; i < nvals; i++) {
+		sqlite3_bind_int64(q, 1, vals[i]);
+		sqlite3_bind_int64(q, 2, lo);
+		sqlite3_bind_int64(q, 3, hi);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			assert_true(n < cap);
+			out[n++] =
+				(struct pivot_entry){ sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1) };
+		}
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(q);
+	qsort(out, n, sizeof *out, ent_cmp);
+	return n;
+}
+
+/* Every value of every column: its list (joined on events, as readers
+ * do), both orders, a time range, its count; and values two at a time;
+ * returns how many values were checked. */
+static int check_case(sqlite3 *db)
+{
+	struct pivot_entry *want = malloc(2 * NREC * sizeof *want);
+	static const char *const join = "SELECT m.ts, m.id FROM pivot_rows(?1, ?2) m CROSS JOIN events e"
+					" ON e.id = m.id AND e.ts = m.ts ORDER BY m.ts, m.id";
+	static const char *const join_desc = "SELECT m.ts, m.id FROM pivot_rows(?1, ?2) m CROSS JOIN events e"
+					     " ON e.id = m.id AND e.ts = m.ts ORDER BY m.ts DESC, m.id DESC";
+	static const char *const range = "SELECT m.ts, m.id FROM pivot_rows(?1, ?2) m CROSS JOIN events e"
+					 " ON e.id = m.id AND e.ts = m.ts WHERE m.ts >= ?3 AND m.ts <= ?4"
+					 " ORDER BY m.ts, m.id";
+	int64_t tmin = one_int(db, "SELECT min(ts) FROM events"),
+		tmax = one_int(db, "SELECT max(ts) FROM events");
+	int64_t tsv[2] = { tmin + (tmax - tmin) / 3, tmin + (tmax - tmin) / 2 };
+	int checked = 0;
+	for (int col = 0; col < PIVOT_NCOL; col++) {
+		/* every event's entry once, the stale ones counted gone:
+		 * nothing missing, nothing of an event never committed */
+		char *tot = xasprintf("SELECT (SELECT coalesce(sum(n), 0) FROM pivots WHERE col = %d)"
+				      " - (SELECT coalesce(sum(n), 0) FROM pivot_gone WHERE col = %d)"
+				      " - (SELECT count(%s) FROM events)",
+				      col, col, col_name[col]);
+		assert_int_equal(one_int(db, tot), 0);
+		free(tot);
+		char *sql = xasprintf("SELECT DISTINCT %s FROM events WHERE %s IS NOT NULL ORDER BY 1",
+				      col_name[col], col_name[col]);
+		sqlite3_stmt *vq;
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &vq, NULL), SQLITE_OK);
+		free(sql);
+		int64_t prev = 0;
+		while (sqlite3_step(vq) == SQLITE_ROW) {
+			int64_t v = sqlite3_column_int64(vq, 0);
+			size_t n = events_of(db, col, &v, 1, INT64_MIN, INT64_MAX, want, 2 * NREC);
+			expect_rows(db, join, col, &v, 1, NULL, 0, want, n, false);
+			expect_rows(db, join_desc, col, &v, 1, NULL, 0, want, n, true);
+			int64_t c;
+			assert_int_equal(sqlite_pivot_count(db, col, &v, 1, &c), 0);
+			assert_int_equal(c, n);
+			n = events_of(db, col, &v, 1, tsv[0], tsv[1], want, 2 * NREC);
+			expect_rows(db, range, col, &v, 1, tsv, 2, want, n, false);
+			if (prev) {
+				int64_t two[2] = { prev, v };
+				n = events_of(db, col, two, 2, INT64_MIN, INT64_MAX, want, 2 * NREC);
+				expect_rows(db, join, col, two, 2, NULL, 0, want, n, false);
+			}
+			prev = v;
+			checked++;
+		}
+		sqlite3_finalize(vq);
+	}
+	free(want);
+	return checked;
+}
+
+/* The chunks built from the events (the conversion's builder) */
+static void test_case_built(void **state)
+{
+	struct lcase *c = *state;
+	sqlite3 *db = store_db(c->st);
+	char *cause = NULL;
+	assert_int_equal(sqlite3_exec(db, "BEGIN; DELETE FROM pivots; DELETE FROM pivot_gone", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(pivots_build(db, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(one_int(db, "SELECT sum(n) FROM pivots"),
+			 one_int(db, "SELECT count(user) + count(app) + count(ip) + count(op) + count(session)"
+				     " FROM events"));
+	assert_true(check_case(db) > 900);
+	/* an event deleted (as a richer copy's replace does) and its values
+	 * gone: its entries are stale, the join and the counts leave it out */
+	assert_int_equal(sqlite3_exec(db,
+				      "BEGIN;"
+				      "INSERT INTO pivot_gone(col, val, n) SELECT c, v, 1 FROM ("
+				      " SELECT 0 c, user v FROM events WHERE id = 10 UNION ALL"
+				      " SELECT 1, app FROM events WHERE id = 10 UNION ALL"
+				      " SELECT 2, ip FROM events WHERE id = 10 UNION ALL"
+				      " SELECT 3, op FROM events WHERE id = 10 UNION ALL"
+				      " SELECT 4, session FROM events WHERE id = 10) WHERE v IS NOT NULL"
+				      " ON CONFLICT(col, val) DO UPDATE SET n = n + 1;"
+				      "DELETE FROM events WHERE id = 10; COMMIT",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_true(check_case(db) > 900);
+}
+
+/* A case of schema 10 gets its lists on its first writable open; opened
+ * read-only it builds them in temp, the file untouched. */
+static void test_case_converted(void **state)
+{
+	struct lcase *c = *state;
+	sqlite3 *db = store_db(c->st);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE pivots; DROP TABLE pivot_gone; PRAGMA user_version = 10",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	store_close(c->st);
+	char *cause = NULL;
+	/* read-only first */
+	assert_int_equal(store_open(c->path, STORE_READONLY, &c->st, &cause), 0);
+	db = store_db(c->st);
+	assert_int_equal(one_int(db, "SELECT user_version FROM pragma_user_version"), 10);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM main.sqlite_schema WHERE name = 'pivots'"), 0);
+	assert_true(check_case(db) > 900);
+	store_close(c->st);
+	assert_int_equal(store_open(c->path, 0, &c->st, &cause), 0);
+	db = store_db(c->st);
+	assert_int_equal(one_int(db, "SELECT user_version FROM pragma_user_version"), 11);
+	assert_true(one_int(db, "SELECT count(*) FROM pivots") > 900);
+	assert_true(check_case(db) > 900);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_codec_extremes),
+		cmocka_unit_test(test_window_chunks),
+		cmocka_unit_test(test_rows_orders_and_bounds),
+		cmocka_unit_test(test_counts_and_gone),
+		cmocka_unit_test_setup_teardown(test_case_built, lcase_setup, lcase_teardown),
+		cmocka_unit_test_setup_teardown(test_case_converted, lcase_setup, lcase_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
