@@ -13,12 +13,16 @@
  */
 #include "testutil.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include "ingest.h"
 #include "store.h"
 #include "util.h"
 #include "xalloc.h"
 #include "sqlite/pivots.h"
 #include "sqlite/sqlite_store.h"
+#include "sqlite/load_impl.h"
 
 static uint64_t rng_state = 88172645463325252ull;
 static uint64_t rnd(void)
@@ -596,6 +600,139 @@ static void test_case_converted(void **state)
 	assert_true(check_case(db) > 900);
 }
 
+/* ---- the load's writer ---- */
+
+/* Event i of the writer's tests: every field from i; rich adds an IP
+ * (the copy that replaces one without). */
+static void writer_event(struct event *ev, int i, bool rich, char *buf)
+{
+	memset(ev, 0, sizeof *ev);
+	char *p = buf;
+#define PUT(field, ...)                                   \
+	do {                                              \
+		int n_ = sprintf(p, __VA_ARGS__);         \
+		ev->field = (struct sv){ p, (size_t)n_ }; \
+		p += n_ + 1;                              \
+	} while (0)
+	PUT(record_id, "rec-%06d", i);
+	/* times in runs going down and up (a newest-first export) */
+	ev->ts = 1686909600000LL + (i / 100 % 2 ? -i : i) * 1000LL;
+	PUT(op, "%s", i % 4 ? "MailItemsAccessed" : "Send");
+	if (i % 10)
+		PUT(user, "user%d@contoso.com", i % 10 == 1 ? i % 3 : 7);
+	PUT(app, "app-%d", i % 3);
+	if (rich || i % 2)
+		PUT(ip, "10.0.0.%d", i % 29);
+	PUT(session, "sess-%d", i / 4);
+	PUT(raw, "{\"Id\":\"rec-%06d\",\"n\":%d}", i, rich);
+#undef PUT
+	ev->op_count = -1;
+	ev->line = (uint64_t)i + 1;
+}
+
+/* Load events from..to-1 as source name (rich: the richer copies), the
+ * window made small so that every value has many chunks. */
+static void writer_load(struct store *st, const char *name, int from, int to, bool rich, size_t window)
+{
+	char *cause = NULL;
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	if (window) {
+		/* (the writer is idle until the first batch) */
+		pivot_window_free(((struct sqlite_load *)ld)->pv);
+		((struct sqlite_load *)ld)->pv = pivot_window_new(window);
+	}
+	store_load_set_batch(ld, 333);
+	assert_int_equal(store_load_source(ld, name, 100, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	char buf[512];
+	for (int i = from; i < to; i++) {
+		struct event ev;
+		writer_event(&ev, i, rich, buf);
+		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	}
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+}
+
+/* The writer's own chunks: every event's values, across commits and
+ * windows, an append, duplicates only seen and richer copies replacing
+ * (their old entries gone). */
+static void test_writer(void **state)
+{
+	struct lcase *c = *state;
+	store_close(c->st);
+	unlink(c->path);
+	char *cause = NULL;
+	assert_int_equal(store_open(c->path, STORE_CREATE, &c->st, &cause), 0);
+	sqlite3 *db = store_db(c->st);
+	writer_load(c->st, "a.json", 0, 3000, false, 64);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM events"), 3000);
+	assert_true(one_int(db, "SELECT count(DISTINCT seq) FROM pivots") > 100);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM pivot_gone"), 0);
+	check_case(db);
+	/* the same records again from the same source's copy: duplicates */
+	writer_load(c->st, "a2.json", 1000, 2000, false, 0);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM pivot_gone"), 0);
+	/* richer copies (an IP where the first had none) replace, and new
+	 * events come after */
+	writer_load(c->st, "b.json", 2500, 4000, true, 100);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM events"), 4000);
+	/* the 250 of 2500..2999 without an IP replaced: their user (but
+	 * for every fifth), app, op and session entries gone */
+	assert_int_equal(one_int(db, "SELECT sum(n) FROM pivot_gone"), 200 * 4 + 50 * 3);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM events WHERE id > 3000"), 1250);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM events WHERE id <= 3000 AND ip IS NULL"), 1250);
+	check_case(db);
+}
+
+/* Killed mid-load: what was committed has its entries, nothing more;
+ * the rerun completes the lists. */
+static void test_writer_killed(void **state)
+{
+	struct lcase *c = *state;
+	store_close(c->st);
+	c->st = NULL;
+	unlink(c->path);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *st;
+		char *cause = NULL;
+		if (store_open(c->path, STORE_CREATE, &st, &cause) < 0)
+			_exit(3);
+		struct store_load *ld = store_load_begin(st, &cause);
+		pivot_window_free(((struct sqlite_load *)ld)->pv);
+		((struct sqlite_load *)ld)->pv = pivot_window_new(50);
+		store_load_set_batch(ld, 100);
+		store_load_source(ld, "a.json", 100, &cause);
+		struct sink sk;
+		store_load_sink(ld, &sk);
+		char buf[512];
+		for (int i = 0; i < 1050; i++) {
+			struct event ev;
+			writer_event(&ev, i, false, buf);
+			sk.event(sk.ctx, &ev, &cause);
+		}
+		/* written, the last 50 in the open transaction (and some of
+		 * their entries in chunks of it) */
+		store_load_sync(ld, &cause);
+		raise(SIGKILL);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	assert_true(WIFSIGNALED(status));
+	char *cause = NULL;
+	assert_int_equal(store_open(c->path, 0, &c->st, &cause), 0);
+	sqlite3 *db = store_db(c->st);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM events"), 1000);
+	check_case(db);
+	writer_load(c->st, "a.json", 0, 1500, true, 0);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM events"), 1500);
+	check_case(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +742,8 @@ int main(void)
 		cmocka_unit_test(test_counts_and_gone),
 		cmocka_unit_test_setup_teardown(test_case_built, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_case_converted, lcase_setup, lcase_teardown),
+		cmocka_unit_test_setup_teardown(test_writer, lcase_setup, lcase_teardown),
+		cmocka_unit_test_setup_teardown(test_writer_killed, lcase_setup, lcase_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

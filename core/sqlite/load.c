@@ -143,6 +143,8 @@ static void load_free(struct sqlite_load *ld)
 		free(b);
 	}
 	sqlite3_finalize(ld->ins_ev);
+	sqlite3_finalize(ld->ins_gone);
+	pivot_window_free(ld->pv);
 	sqlite3_finalize(ld->sel_rid);
 	sqlite3_finalize(ld->sel_dup);
 	sqlite3_finalize(ld->sel_rich);
@@ -199,6 +201,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	load_intern_clear(&ld->in[0]);
 	load_intern_clear(&ld->in[1]);
 	ld->cctx = ZSTD_createCCtx();
+	ld->pv = pivot_window_new(PIVOT_WINDOW);
 
 	/* The pending file's log, from the last load's analysts: emptied
 	 * before this load takes the case, while its analysts still write to
@@ -325,6 +328,15 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 		    " FROM events e WHERE id = ?",
 		    cause) < 0 ||
 	    prepare(ld, &ld->del_ev, "DELETE FROM events WHERE id = ?", cause) < 0 ||
+	    prepare(ld, &ld->ins_gone,
+		    "INSERT INTO pivot_gone(col, val, n) SELECT c, v, 1 FROM ("
+		    " SELECT 0 AS c, user AS v FROM events WHERE id = ?1"
+		    " UNION ALL SELECT 1, app FROM events WHERE id = ?1"
+		    " UNION ALL SELECT 2, ip FROM events WHERE id = ?1"
+		    " UNION ALL SELECT 3, op FROM events WHERE id = ?1"
+		    " UNION ALL SELECT 4, session FROM events WHERE id = ?1)"
+		    " WHERE v IS NOT NULL ON CONFLICT(col, val) DO UPDATE SET n = n + 1",
+		    cause) < 0 ||
 	    prepare(ld, &ld->del_msg, "DELETE FROM msglists WHERE event = ?", cause) < 0 ||
 	    prepare(ld, &ld->ins_seen, "INSERT INTO seen(event, source, line) VALUES(?,?,?)", cause) < 0 ||
 	    prepare(ld, &ld->upd_seen, "UPDATE seen SET event = ? WHERE event = ?", cause) < 0 ||
@@ -578,6 +590,8 @@ int sqlite_load_end(struct store_load *base, char **cause)
 		/* what the writer kept in memory is not needed any more: give
 		 * it back before the sorts take theirs */
 		load_shed(ld);
+		pivot_window_free(ld->pv); /* (empty: committed) */
+		ld->pv = NULL;
 		/* and a 2 MB page cache, which is also how much each of the
 		 * sorter's runs holds before it goes to a file: the six builds
 		 * of a 1M-event case in 18 MB instead of 37 (peak of the whole

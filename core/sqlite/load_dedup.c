@@ -136,6 +136,12 @@ int load_merge_dup(struct sqlite_load *ld, int64_t old, const struct event *ev, 
 		return r == SQLITE_DONE ? 0 : load_db_fail(ld, cause);
 	(void)msgjson;
 	if (richness(ev) > old_rich && *old_source != ld->source) {
+		/* its entries in the posting lists no longer hold */
+		sqlite3_bind_int64(ld->ins_gone, 1, old);
+		r = sqlite3_step(ld->ins_gone);
+		sqlite3_reset(ld->ins_gone);
+		if (r != SQLITE_DONE)
+			return load_db_fail(ld, cause);
 		sqlite3_bind_int64(ld->del_ev, 1, old);
 		sqlite3_bind_int64(ld->del_msg, 1, old);
 		int a = sqlite3_step(ld->del_ev), b = sqlite3_step(ld->del_msg);

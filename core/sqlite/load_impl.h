@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <zstd.h>
 
+#include "pivots.h"
 #include "sqlite_store.h"
 #include "storage.h"
 
@@ -220,6 +221,11 @@ struct sqlite_load {
 	bool valbits_tried;
 	struct ridmap rids;
 	sqlite3_stmt *sel_rid;
+	/* the posting lists' entries of the events written since the last
+	 * chunks (pivots.h): written when full and at each commit, so that
+	 * a commit holds every entry of its events */
+	struct pivot_window *pv;
+	sqlite3_stmt *ins_gone; /* a replaced event's values, into pivot_gone */
 	/* a duplicate: which event, how rich, replaced or only seen */
 	sqlite3_stmt *sel_dup, *sel_rich, *del_ev, *del_msg, *ins_seen, *upd_seen;
 	sqlite3_stmt *sel_conf; /* a duplicate's fields (load_conflict.c), prepared at need */
@@ -389,6 +395,11 @@ int load_write_batch(struct sqlite_load *ld, struct batch *b, char **cause);
 /* CLOCK_MONOTONIC in milliseconds */
 int64_t load_now_ms(void);
 int load_txn_begin(struct sqlite_load *ld, char **cause);
+/* Entries a load's window of posting lists holds (pivots.h): 24 bytes
+ * each, as much again to write them. */
+#define PIVOT_WINDOW 65536
+/* The window's chunks into the transaction. */
+int load_pivots_flush(struct sqlite_load *ld, char **cause);
 int load_commit(struct sqlite_load *ld, char **cause);
 /* The commit cadence beside the count (sqlite_store.h, "Writes beside a
  * running load"): commit when someone outside the load waits to write

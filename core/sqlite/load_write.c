@@ -30,6 +30,10 @@ int load_txn_begin(struct sqlite_load *ld, char **cause)
 		return 0;
 	if (sqlite_exec(ld->base.st, "BEGIN IMMEDIATE", cause) < 0)
 		return -1;
+	/* every commit writes the window: entries left are those of a
+	 * transaction rolled back */
+	if (ld->pv)
+		pivot_window_discard(ld->pv);
 	ld->txn = true;
 	ld->last_val = 0; /* another writer may have added values between two transactions */
 	ld->txn_ms = load_now_ms();
@@ -97,7 +101,8 @@ int load_commit(struct sqlite_load *ld, char **cause)
 {
 	if (!ld->txn)
 		return 0;
-	if (load_flush_deferred(ld, cause) < 0 || load_flush_rows(ld, cause) < 0)
+	if (load_flush_deferred(ld, cause) < 0 || load_flush_rows(ld, cause) < 0 ||
+	    load_pivots_flush(ld, cause) < 0)
 		return -1;
 	load_blocks_flush(ld);
 	if (load_blocks_collect(ld, true, cause) < 0 || save_counts(ld, cause) < 0)
@@ -109,6 +114,17 @@ int load_commit(struct sqlite_load *ld, char **cause)
 	ld->pending = 0;
 	return load_after_commit(ld, cause);
 }
+
+int load_pivots_flush(struct sqlite_load *ld, char **cause)
+{
+	if (!ld->pv || pivot_window_flush(ld->pv, store_db(ld->base.st), NULL) == 0)
+		return 0;
+	return load_db_fail(ld, cause);
+}
+
+/* The values of an event's pivot columns among its LOAD_NVALS, by
+ * enum pivot_col */
+static const int pivot_field[PIVOT_NCOL] = { 3, 4, 6, 0, 8 }; /* user, app, ip, op, session */
 
 /* The highest event id the case has used: its rows', and its blocks'
  * (those of deleted events too). */
@@ -360,6 +376,10 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 			return -1;
 		if (replace && load_moved(ld, dup_id, id, old_source, old_line, cause) < 0)
 			return -1;
+		if (!pivot_window_room(ld->pv) && load_pivots_flush(ld, cause) < 0)
+			return -1;
+		for (int c = 0; c < PIVOT_NCOL; c++)
+			pivot_window_add(ld->pv, c, ids[pivot_field[c]], ev->ts, id);
 		struct sv list = ev->nmsgs ? msgjson : (struct sv){ 0 };
 		if (load_blocks_append(ld, id, ev->raw, list, ev->nmsgs, cause) < 0)
 			return -1;
