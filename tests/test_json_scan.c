@@ -160,6 +160,57 @@ static void test_literal_errors_in_context(void **state)
 	expect_invalid("{\"a\":fals}", "invalid literal", 5);
 }
 
+/* Strings and numbers inside a container are scanned without scan_any
+ * (json_scan.c): the same spans, types, escapes and errors as alone. */
+static void test_scalars_in_containers(void **state)
+{
+	(void)state;
+	const char *doc = "{\"s\":\"v\\\"w\", \"n\" : -12.5e3,\"p\":\"\",\"z\":0,\"a\":[ \"x\",7 ],\"t\":true}";
+	const char *end = doc + strlen(doc);
+	struct jval v;
+	struct jmember mem[8];
+	size_t n = 0;
+	assert_ptr_equal(json_scan_object(doc, end, &v, mem, 8, &n, NULL, NULL), end);
+	assert_int_equal(n, 6);
+	static const struct {
+		const char *key, *val;
+		enum jtype t;
+		bool esc;
+	} want[] = {
+		{ "s", "\"v\\\"w\"", JT_STR, true },   { "n", "-12.5e3", JT_NUM, false },
+		{ "p", "\"\"", JT_STR, false },        { "z", "0", JT_NUM, false },
+		{ "a", "[ \"x\",7 ]", JT_ARR, false }, { "t", "true", JT_TRUE, false },
+	};
+	for (size_t i = 0; i < n; i++) {
+		assert_true(json_str_eq(&mem[i].key, want[i].key));
+		assert_int_equal(mem[i].val.t, want[i].t);
+		assert_int_equal(mem[i].val.n, strlen(want[i].val));
+		assert_memory_equal(mem[i].val.p, want[i].val, mem[i].val.n);
+		assert_int_equal(mem[i].val.esc, want[i].esc);
+		assert_null(mem[i].val.ends);
+	}
+	struct jiter it;
+	struct jval key, val;
+	json_iter_init(&it, &mem[4].val);
+	assert_true(json_iter_next(&it, &key, &val));
+	assert_int_equal(val.t, JT_STR);
+	assert_int_equal(val.n, 3);
+	assert_true(json_iter_next(&it, &key, &val));
+	assert_int_equal(val.t, JT_NUM);
+	assert_memory_equal(val.p, "7", 1);
+	assert_false(json_iter_next(&it, &key, &val));
+
+	expect_invalid("{\"a\": \"b\tc\"}", "control character in string", 8);
+	expect_invalid("{\"a\":\"\\q\"}", "bad escape in string", 6);
+	expect_invalid("[\"x\", \"y]", "unterminated string", 9);
+	expect_invalid("{\"a\":-}", "bad number", 5);
+	expect_invalid("{\"a\":1e}", "bad number", 5);
+	expect_invalid("[0,-x]", "bad number", 3);
+	expect_invalid("{\"a\": 1 2}", "expected ',' or '}'", 8);
+	expect_invalid("{\"a\":", "unexpected end of input", 5);
+	expect_invalid("[1,", "unexpected end of input", 3);
+}
+
 static char *nested(int depth, char open, char close)
 {
 	char *s = malloc((size_t)depth * 2 + 1);
@@ -924,6 +975,7 @@ int main(void)
 		cmocka_unit_test(test_valid_documents),
 		cmocka_unit_test(test_every_error_reason),
 		cmocka_unit_test(test_literal_errors_in_context),
+		cmocka_unit_test(test_scalars_in_containers),
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_escapes_and_controls),
