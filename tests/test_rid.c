@@ -199,13 +199,13 @@ static void test_keys_dedup_and_read_back(void **state)
 	"ALTER TABLE vals7 RENAME TO vals;"                                   \
 	"CREATE INDEX vals_nocase ON vals(v COLLATE NOCASE);"
 static const char *const back_to[] = {
-	[6] = "DROP INDEX ev_rid;"
+	[6] = "DROP TABLE ridx;"
 	      "UPDATE events SET record_id = rid_text(record_id);"
 	      "UPDATE marks SET record_id = rid_text(record_id);"
 	      "UPDATE notes SET record_id = rid_text(record_id);"
 	      "CREATE UNIQUE INDEX ev_rid ON events(record_id, kind);" OLD_VALS "PRAGMA user_version = 6;",
 	/* 7: a GUID as its 16 bytes, a blob; no escapes */
-	[7] = "DROP INDEX ev_rid;"
+	[7] = "DROP TABLE ridx;"
 	      "UPDATE events SET record_id = CASE substr(record_id, 1, 1) WHEN char(1)"
 	      " THEN substr(CAST(record_id AS BLOB), 2) ELSE rid_text(record_id) END;"
 	      "UPDATE marks SET record_id = substr(CAST(record_id AS BLOB), 2);"
@@ -275,7 +275,7 @@ static void old_case(int schema)
 	store_close(st);
 	assert_int_equal(t.calls, 1);
 	assert_int_equal(t.from, schema);
-	assert_int_equal(t.to, 11);
+	assert_int_equal(t.to, 12);
 	assert_false(t.converting);
 	/* writable: converted, said first */
 	t = (struct told){ 0 };
@@ -284,12 +284,17 @@ static void old_case(int schema)
 	assert_int_equal(t.from, schema);
 	assert_true(t.converting);
 	assert_false(sqlite_store_readonly(st));
-	assert_int_equal(scalar(st, "PRAGMA user_version"), 11);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 12);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE substr(record_id, 1, 1) = char(1)"), 2);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) <> 'text'"), 0);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM marks WHERE substr(record_id, 1, 1) = char(1)"), 1);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM notes WHERE substr(record_id, 1, 1) = char(1)"), 1);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'ev_rid'"), 1);
+	/* the record ids' table in place of their index (schema 12) */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'ev_rid'"), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx"), scalar(st, "SELECT count(*) FROM events"));
+	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx JOIN events e ON e.id = (k & 4294967295)"
+				    " WHERE k = rid_k(e.record_id, e.id)"),
+			 scalar(st, "SELECT count(*) FROM events"));
 	assert_int_equal(scalar(st,
 				"SELECT count(*) FROM sqlite_master WHERE name IN ('vals_h', 'vals_nocase')"),
 			 1);

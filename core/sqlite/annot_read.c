@@ -18,14 +18,14 @@ static char *dup_col(sqlite3_stmt *q, int i)
 int sqlite_annot_mark_next(struct store *st, int64_t ts, int64_t id, bool backward, int64_t *out_event,
 			   int64_t *out_ts, char **cause)
 {
-	/* Marks are few; walking them joined to their events by the record
-	 * id index beats any scan of the events. */
+	/* Marks are few; walking them joined to their events through ridx
+	 * beats any scan of the events. */
 	sqlite3_stmt *q =
 		sqlite_prep(st,
-			    backward ? "SELECT e.id, e.ts FROM marks m JOIN events e ON e.record_id = m.record_id AND e.kind = m.kind"
-				       " WHERE (e.ts, e.id) < (?1, ?2) ORDER BY e.ts DESC, e.id DESC LIMIT 1"
-				     : "SELECT e.id, e.ts FROM marks m JOIN events e ON e.record_id = m.record_id AND e.kind = m.kind"
-				       " WHERE (e.ts, e.id) > (?1, ?2) ORDER BY e.ts, e.id LIMIT 1",
+			    backward ? "SELECT e.id, e.ts FROM events e WHERE e.id IN (" MARKED_IDS ")"
+				       " AND (e.ts, e.id) < (?1, ?2) ORDER BY e.ts DESC, e.id DESC LIMIT 1"
+				     : "SELECT e.id, e.ts FROM events e WHERE e.id IN (" MARKED_IDS ")"
+				       " AND (e.ts, e.id) > (?1, ?2) ORDER BY e.ts, e.id LIMIT 1",
 			    cause);
 	if (!q)
 		return -1;

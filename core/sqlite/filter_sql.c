@@ -468,15 +468,16 @@ static int compile_term(struct cc *c, const struct filter_node *n, bool *served)
 		util_buf_puts(&c->w, ", raw_json(e.id))");
 		free(p);
 	} else if (n->term == FILTER_TAG) {
-		/* (record_id, kind) IN (...): SQLite can look the few annotated
-		 * events up through ev_rid rather than test every event */
-		util_buf_puts(&c->w, "((e.record_id, e.kind) IN (SELECT record_id, kind FROM tags t WHERE ");
+		/* the few tagged events looked up through ridx rather than
+		 * every event tested */
+		util_buf_puts(&c->w,
+			      "(e.id IN (" SQLITE_RIDX_IDS_HEAD "SELECT record_id, kind FROM tags t WHERE ");
 		if (n->op == FILTER_RE || n->op == FILTER_NRE) {
 			util_buf_puts(&c->w, "filter_regexp(");
 			char *p = xasprintf("(?i)%s", n->vals[0]);
 			bind_text(c, p);
 			free(p);
-			util_buf_puts(&c->w, ", t.tag)))");
+			util_buf_puts(&c->w, ", t.tag)" SQLITE_RIDX_IDS_TAIL "))");
 		} else {
 			bool any = false;
 			util_buf_puts(&c->w, "0");
@@ -489,7 +490,7 @@ static int compile_term(struct cc *c, const struct filter_node *n, bool *served)
 				bind_text(c, n->vals[i]);
 				util_buf_puts(&c->w, " COLLATE NOCASE");
 			}
-			util_buf_puts(&c->w, ")");
+			util_buf_puts(&c->w, SQLITE_RIDX_IDS_TAIL ")");
 			/* tag="" is "has no tag" */
 			if (any)
 				util_buf_puts(&c->w,
@@ -606,7 +607,7 @@ static int compile_term(struct cc *c, const struct filter_node *n, bool *served)
 			util_buf_puts(&c->w, "filter_regexp(");
 			bind_text(c, n->vals[0]);
 			util_buf_puts(&c->w, ", rid_text(e.record_id))");
-		} else {
+		} else if ((c->flags & FILTER_SQL_NOINDEX) || c->noindex) {
 			util_buf_puts(&c->w, "(0");
 			for (size_t i = 0; i < n->nvals; i++) {
 				util_buf_puts(&c->w, " OR ");
@@ -616,6 +617,16 @@ static int compile_term(struct cc *c, const struct filter_node *n, bool *served)
 				util_buf_puts(&c->w, ")");
 			}
 			util_buf_puts(&c->w, ")");
+		} else if (!n->nvals) {
+			util_buf_puts(&c->w, "0");
+		} else { /* the events of those ids through ridx */
+			util_buf_puts(&c->w, "e.id IN (" SQLITE_RIDX_IDS_HEAD);
+			for (size_t i = 0; i < n->nvals; i++) {
+				util_buf_puts(&c->w, i ? " UNION SELECT rid_key(" : "SELECT rid_key(");
+				bind_text(c, n->vals[i]);
+				util_buf_puts(&c->w, ") AS record_id");
+			}
+			util_buf_puts(&c->w, SQLITE_RIDX_IDS_ANY_TAIL ")");
 		}
 	}
 	if (neg) {
@@ -905,9 +916,7 @@ static int compile_node(struct cc *c, const struct filter_node *n, bool top, boo
 		util_buf_puts(&c->w, ", 0)");
 		c->narrow = false;
 		return 0;
-	case FILTER_MARKED:
-		util_buf_puts(&c->w, "(e.record_id, e.kind) IN (SELECT record_id, kind FROM marks)");
-		return 0;
+	case FILTER_MARKED: util_buf_puts(&c->w, "e.id IN (" MARKED_IDS ")"); return 0;
 	case FILTER_TEXT: {
 		c->out->raw = true;
 		if (relax_raw(c))

@@ -61,21 +61,6 @@ static const char *const deferred_pivots[] = {
 	"DROP INDEX IF EXISTS ev_op",   "DROP INDEX IF EXISTS ev_session",
 };
 
-/* Has the case a mark, a tag or a note? */
-static bool annotated(struct store *st)
-{
-	sqlite3_stmt *q;
-	bool r = false;
-	if (sqlite3_prepare_v2(store_db(st),
-			       "SELECT EXISTS(SELECT 1 FROM marks) OR EXISTS(SELECT 1 FROM tags)"
-			       " OR EXISTS(SELECT 1 FROM notes)",
-			       -1, &q, NULL) == SQLITE_OK) {
-		r = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0);
-		sqlite3_finalize(q);
-	}
-	return r;
-}
-
 /* After each commit on the load's connection (the writer's, the index
  * builds', the pending annotations'), in place of SQLite's checkpoint:
  * the checkpointer copies what was committed, and a long log is copied
@@ -99,16 +84,8 @@ int load_after_commit(struct sqlite_load *ld, char **cause)
 	/* (whose quiet commit gave the connection SQLite's default) */
 	if (ld->ckpt)
 		sqlite3_wal_hook(store_db(ld->base.st), wal_committed, ld);
-	if (!ld->rid_dropped || !annotated(ld->base.st))
-		return 0;
-	/* one transaction of its own, between two of the load's: the
-	 * events so far are sorted into it once, the rest go in row by row
-	 * as in a load into an annotated case */
-	if (sqlite_exec(ld->base.st, "CREATE UNIQUE INDEX IF NOT EXISTS ev_rid ON events(record_id, kind)",
-			cause) < 0)
-		return -1;
-	ld->rid_dropped = false;
-	return 0;
+	/* marks made while the load runs find its events through ridx */
+	return load_ridx_after_commit(ld, cause);
 }
 
 static int prepare(struct sqlite_load *ld, sqlite3_stmt **q, const char *sql, char **cause)
@@ -160,6 +137,7 @@ static void load_free(struct sqlite_load *ld)
 	sqlite3_finalize(ld->upd_src);
 	sqlite3_finalize(ld->ins_src);
 	sqlite3_finalize(ld->end_src);
+	load_ridx_free(ld);
 	stop_ckpt(ld);
 	sqlite_exec(ld->base.st,
 		    sqlite3_compileoption_used("SECURE_DELETE") ? "PRAGMA secure_delete=ON"
@@ -241,46 +219,12 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	sqlite_exec(st, "UPDATE sources SET status='interrupted' WHERE status='loading'", NULL);
 	if (store_ensure_indexes(st, cause) < 0)
 		goto fail;
-	/* A case an analyst has annotated keeps its record-id index through
-	 * the load: marks, tags and notes are found through it (query
-	 * marked, the interface's mark keys), also while the load runs
-	 * (issue 10, finding 12: 6.4 s instead of 12 ms without it). The
-	 * load then pays random inserts into it; a case nobody annotated
-	 * yet drops it and builds it sorted at the end, or at the first
-	 * commit after an analyst annotates something (load_after_commit). */
-	bool annotated_case = annotated(st);
-	/* The record ids already in the case, into the fingerprint table;
-	 * the unique index comes back at the end of the load. A case too
-	 * large for the table keeps the index and dedups through it. */
-	if ((size_t)nevents >= RIDMAP_MAX) {
-		ld->by_index = true;
-	} else {
-		if (sqlite3_prepare_v2(store_db(st), "SELECT id, kind, record_id FROM events", -1, &q, NULL) !=
-		    SQLITE_OK) {
-			load_db_fail(ld, cause);
-			goto fail;
-		}
-		bool fits = true;
-		while (fits && sqlite3_step(q) == SQLITE_ROW)
-			fits = load_ridmap_put(&ld->rids,
-					       load_rid_fp(sqlite3_column_int(q, 1), sqlite3_column_blob(q, 2),
-							   (size_t)sqlite3_column_bytes(q, 2)),
-					       sqlite3_column_int64(q, 0));
-		sqlite3_finalize(q);
-		if (!fits) {
-			load_ridmap_free(&ld->rids);
-			memset(&ld->rids, 0, sizeof ld->rids);
-			ld->by_index = true;
-		} else if (ld->rids.count + ld->rids.spilled != (size_t)nevents) { /* memory and runs */
-			set_cause(cause, "%s: could not read the record ids in the case", store_path(st));
-			goto fail;
-		} else if (!annotated_case) {
-			/* until an annotation comes (load_after_commit) */
-			if (sqlite_exec(st, "DROP INDEX IF EXISTS ev_rid", cause) < 0)
-				goto fail;
-			ld->rid_dropped = true;
-		}
-	}
+	/* The record ids already in the case, from ridx into the fingerprint
+	 * table; the load's own go into ridx at its end (load_dedup.c), and
+	 * until then readers find them in its window. A unique index left
+	 * by a load that could not use the table (load_ridmap_retire) goes. */
+	if (sqlite_exec(st, "DROP INDEX IF EXISTS ev_rid", cause) < 0 || load_ridx_seed(ld, nevents, cause) < 0)
+		goto fail;
 	/* The values' one index (vals_h, a 31-bit hash: values.c) is the
 	 * load's own look-up and stays. It replaced the unique index of the
 	 * text and a case-blind one, which was dropped here and built again
@@ -580,6 +524,10 @@ int sqlite_load_end(struct store_load *base, char **cause)
 		mark_failed(ld, status);
 		free(status);
 	}
+	/* the load's record ids into ridx (load_dedup.c), before the
+	 * fingerprint table that holds them goes */
+	if (rc == 0 && load_ridx_finish(ld, cause) < 0)
+		rc = -1;
 	/* The indexes built at the end sort in temporary files rather than
 	 * in memory (the store's default): measured on 1M events, ev_rid
 	 * and the values' case-blind index (since replaced by vals_h) in
@@ -602,6 +550,9 @@ int sqlite_load_end(struct store_load *base, char **cause)
 		rc = store_ensure_indexes(st, cause);
 		sqlite_exec(st, "PRAGMA temp_store=MEMORY", NULL);
 	}
+	/* the unique index a load without its fingerprint table used */
+	if (rc == 0 && ld->by_index)
+		rc = sqlite_exec(st, "DROP INDEX IF EXISTS ev_rid", cause);
 	/* before the load's own last checkpoint (load_settle) */
 	stop_ckpt(ld);
 	if (rc == 0) {
@@ -631,8 +582,14 @@ void sqlite_load_abort(struct store_load *base)
 	 * counters must not then be written alone, outside it */
 	if (ld->txn && sqlite3_get_autocommit(db))
 		ld->txn = false;
-	if (load_commit(ld, NULL) < 0 && !sqlite3_get_autocommit(db))
-		sqlite_exec(ld->base.st, "ROLLBACK", NULL);
+	if (load_commit(ld, NULL) < 0) {
+		if (!sqlite3_get_autocommit(db))
+			sqlite_exec(ld->base.st, "ROLLBACK", NULL);
+	} else if (!ld->error) {
+		/* its record ids into ridx as at an end (else the next load
+		 * mends it: load_ridx_seed) */
+		load_ridx_finish(ld, NULL);
+	}
 	/* a source that did not reach its end must not stay "loading":
 	 * say why it stopped (the writer's error: a full disk, a damaged
 	 * case), or that it was interrupted */

@@ -136,8 +136,11 @@ struct blkbuf {
  * event id that holds each (a slot is fingerprint << 32 | id, 0 empty),
  * seeded from the case when the load starts; a fingerprint hit is
  * checked against the stored record id, so a collision never drops a
- * record, it costs a look-up. The unique index is built once at the
- * end. The table in memory holds up to RIDMAP_MEM entries (8 bytes a
+ * record, it costs a look-up. The case keeps the same fingerprints with
+ * the event ids in ridx (rid.c), which seeds the table at a load's start
+ * (a read of one integer an event, already sorted: one run) and takes
+ * the load's own at its end, in key order from the table's runs. The
+ * table in memory holds up to RIDMAP_MEM entries (8 bytes a
  * slot, at most half full: 2 MB); past that it goes to sorted runs in
  * temporary files behind a Bloom filter of at most RIDMAP_BLOOM_MAX
  * bytes (load_ridmap.c), so that memory stays bounded whatever the size
@@ -229,8 +232,14 @@ struct sqlite_load {
 	/* a duplicate: which event, how rich, replaced or only seen */
 	sqlite3_stmt *sel_dup, *sel_rich, *del_ev, *del_msg, *ins_seen, *upd_seen;
 	sqlite3_stmt *sel_conf; /* a duplicate's fields (load_conflict.c), prepared at need */
-	bool by_index;          /* dedup through ev_rid instead of the table: a large case */
-	bool rid_dropped;       /* ev_rid dropped for the load (load_after_commit) */
+	bool by_index;          /* dedup through a unique index instead of the table (load_ridmap_retire) */
+	/* ridx (rid.c): the first event id not in it (the case's meta
+	 * ridx_from while the load runs), and the slots of this load's own
+	 * events a richer copy replaced since, which its end leaves out */
+	int64_t ridx_from, ridx_n; /* and the entries it holds */
+	uint64_t *ridx_del;
+	size_t nridx_del, ridx_delcap;
+	sqlite3_stmt *ridx_ins, *ridx_rm;
 	/* The last event id given (0: not read yet). Ids are given by the
 	 * load, never again: a block's id is its first event's, and SQLite's
 	 * own (the highest row's + 1) gave a richer copy the id of the
@@ -300,23 +309,25 @@ struct sqlite_load {
 	int wal_cap; /* pages of log at which a commit lets it start again (load.c) */
 };
 
-/* A case this large when a load starts dedups through its unique index
- * (kept through the load) rather than reading all its record ids. */
-#define RIDMAP_MAX ((size_t)4 << 20)
-
 /* load.c */
 int load_db_fail(struct sqlite_load *ld, char **cause);
 /* After a commit: the annotations left pending while the load held the
- * case are applied (pending.c); once the case has a mark, a tag or a
- * note (an analyst annotating while the load runs), the record-id index
- * it dropped is built again, so that marked lookups do not go through
- * every event until the load ends (issue 10, finding 12). */
+ * case are applied (pending.c). */
 int load_after_commit(struct sqlite_load *ld, char **cause);
 
 /* load_ridmap.c: the fingerprint table */
 bool load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id);
 bool load_ridmap_spill(struct ridmap *m);
 bool load_ridmap_find(struct ridmap *m, uint32_t f);
+/* The case's entries (ridx, in order) as one run: next gives each slot
+ * until it returns false. false when the run could not be written. */
+bool load_ridmap_seed(struct ridmap *m, bool (*next)(void *ctx, uint64_t *slot), void *ctx);
+/* Every entry, memory and runs, in slot order (the table in memory is
+ * spilled first) to fn, until it returns false. false when a run could
+ * not be written or read, or fn returned false. */
+bool load_ridmap_each(struct ridmap *m, bool (*fn)(void *ctx, uint64_t slot), void *ctx);
+/* Sort n slots (tmp: room for n). */
+void load_ridmap_sort(uint64_t *a, uint64_t *tmp, size_t n);
 static inline uint32_t load_ridmap_fp32(uint64_t fp)
 {
 	return (uint32_t)(fp >> 32);
@@ -364,6 +375,19 @@ void load_blocks_free(struct sqlite_load *ld);
 /* load_dedup.c: duplicates by (kind, record id) */
 int load_is_dup(struct sqlite_load *ld, const struct item *it, bool *dup, int64_t *dup_id, char **cause);
 int load_ridmap_retire(struct sqlite_load *ld, char **cause);
+/* The fingerprint table seeded from ridx, mended first (a killed load's
+ * window; a table that does not hold nevents entries); then the window
+ * of this load's events opened (meta ridx_from). */
+int load_ridx_seed(struct sqlite_load *ld, int64_t nevents, char **cause);
+/* Event id, inserted with fingerprint fp, and the event it replaced (0:
+ * none), which leaves ridx. -1 past 2^32 events. */
+int load_ridx_add(struct sqlite_load *ld, uint64_t fp, int64_t id, int64_t replaced, char **cause);
+/* The load's events into ridx in key order and the window closed, in
+ * one transaction (the writer idle, everything committed). */
+int load_ridx_finish(struct sqlite_load *ld, char **cause);
+/* After a commit: the window closed early in a case with annotations. */
+int load_ridx_after_commit(struct sqlite_load *ld, char **cause);
+void load_ridx_free(struct sqlite_load *ld);
 
 /* load_conflict.c: a duplicate whose time or a field both copies have
  * differs from the stored event is kept in rejects as a conflict and

@@ -274,7 +274,7 @@ static bool merge_runs(struct ridmap *m)
 }
 
 /* LSD radix sort of n slots, 16 bits a pass (tmp holds n). */
-static void sort_slots(uint64_t *a, uint64_t *tmp, size_t n)
+void load_ridmap_sort(uint64_t *a, uint64_t *tmp, size_t n)
 {
 	size_t *count = xmalloc(65536 * sizeof *count);
 	for (int shift = 0; shift < 64; shift += 16) {
@@ -307,7 +307,7 @@ bool load_ridmap_spill(struct ridmap *m)
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->slot[i])
 			a[n++] = m->slot[i];
-	sort_slots(a, tmp, n);
+	load_ridmap_sort(a, tmp, n);
 	free(tmp);
 	struct run_writer *w = xmalloc(sizeof *w);
 	rw_start(w);
@@ -333,6 +333,65 @@ bool load_ridmap_spill(struct ridmap *m)
 	memset(m->slot, 0, m->cap * sizeof *m->slot);
 	m->count = 0;
 	return merge_runs(m);
+}
+
+bool load_ridmap_seed(struct ridmap *m, bool (*next)(void *ctx, uint64_t *slot), void *ctx)
+{
+	struct run_writer *w = xmalloc(sizeof *w);
+	rw_start(w);
+	uint64_t s;
+	while (next(ctx, &s))
+		rw_put(w, s);
+	bool ok = rw_end(w);
+	if (ok && w->r.n) {
+		m->run = xgrow(m->run, &m->runcap, m->nrun + 1, sizeof *m->run);
+		m->run[m->nrun++] = w->r;
+		m->spilled += w->r.n;
+		/* the filter made again for it, from the runs */
+		free(m->bloom);
+		m->bloom = NULL;
+		m->bloom_words = 0;
+		m->bloom_k = 0;
+		bool rebuilt;
+		ok = bloom_fit(m, &rebuilt);
+	} else {
+		run_free(&w->r);
+	}
+	free(w);
+	return ok;
+}
+
+bool load_ridmap_each(struct ridmap *m, bool (*fn)(void *ctx, uint64_t slot), void *ctx)
+{
+	if (!load_ridmap_spill(m))
+		return false;
+	size_t k = m->nrun;
+	struct run_reader **rd = xcalloc(k ? k : 1, sizeof *rd);
+	uint64_t *head = xcalloc(k ? k : 1, sizeof *head);
+	bool *has = xcalloc(k ? k : 1, sizeof *has), ok = true, go = true;
+	for (size_t i = 0; i < k; i++) {
+		rd[i] = xcalloc(1, sizeof **rd);
+		rd[i]->r = &m->run[i];
+		has[i] = rr_next(rd[i], &head[i], &ok);
+	}
+	/* the runs are few (similar sizes are merged): the least head of
+	 * each in turn */
+	while (ok && go) {
+		size_t best = k;
+		for (size_t i = 0; i < k; i++)
+			if (has[i] && (best == k || head[i] < head[best]))
+				best = i;
+		if (best == k)
+			break;
+		go = fn(ctx, head[best]);
+		has[best] = rr_next(rd[best], &head[best], &ok);
+	}
+	for (size_t i = 0; i < k; i++)
+		free(rd[i]);
+	free(rd);
+	free(head);
+	free(has);
+	return ok && go;
 }
 
 /* false when the id does not fit a slot (past 2^32 events) or a spill

@@ -44,7 +44,8 @@ uint64_t load_value_hash(struct sv s)
 
 uint64_t load_rid_fp(int kind, const void *p, size_t n)
 {
-	return util_hash_bytes(p, n, 0x13198a2e03707344ULL + (uint64_t)kind);
+	(void)kind; /* ridx's fingerprint (rid.c): a kind is checked, not hashed */
+	return sqlite_rid_fp(p, n);
 }
 
 void load_item_set_rid(struct item *it, struct sv rid)

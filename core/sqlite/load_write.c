@@ -369,6 +369,8 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 	}
 	{
 		int64_t id = ++ld->last_id;
+		if (load_ridx_add(ld, fp, id, replace ? dup_id : 0, cause) < 0)
+			return -1;
 		/* the unique index that replaces the fingerprint table is
 		 * built over the rows inserted: the group's too */
 		if (!ld->by_index && !load_ridmap_put(&ld->rids, fp, id) &&

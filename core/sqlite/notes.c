@@ -379,7 +379,8 @@ int sqlite_notes_import(struct store *st, FILE *in, const char *name, struct not
 		 " AND text = ?5"),
 		"INSERT INTO notes(record_id, kind, author, created, text) VALUES (rid_key(?1), ?2, ?3, ?4, ?5)",
 		"INSERT OR IGNORE INTO views(name, filter, sort, columns, author, created) VALUES (?, ?, ?, ?, ?, ?)",
-		"SELECT 1 FROM events WHERE record_id = rid_key(?1) AND kind = ?2",
+		"SELECT 1 FROM events e WHERE e.id IN (" SQLITE_RIDX_IDS(
+			"SELECT rid_key(?1) AS record_id, ?2 AS kind") ")",
 		"SELECT 1 FROM marks WHERE record_id = rid_key(?1) AND kind = ?2",
 		"SELECT 1 FROM tags WHERE record_id = rid_key(?1) AND kind = ?2 AND tag = ?3",
 		"SELECT 1 FROM views WHERE name = ?1",

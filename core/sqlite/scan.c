@@ -159,13 +159,11 @@ int sqlite_scan_timeline(struct query *q, const char *const *cols, size_t ncols,
 	}
 	bool marked = flags & STORE_SCAN_MARKED, from_marks = marked && (flags & STORE_SCAN_FEW_MARKS);
 	char *sql =
-		xasprintf("SELECT %s FROM %s WHERE (%s)%s ORDER BY e.ts, e.id", list,
-			  from_marks ? "marks k CROSS JOIN events e ON e.record_id = k.record_id AND e.kind = k.kind"
-				     : "events e",
+		xasprintf("SELECT %s FROM %s WHERE (%s)%s ORDER BY e.ts, e.id", list, "events e",
 			  query_sql_where(q),
-			  marked && !from_marks
-				  ? " AND EXISTS(SELECT 1 FROM marks a WHERE a.record_id = e.record_id AND a.kind = e.kind)"
-				  : "");
+			  from_marks ? " AND e.id IN (" MARKED_IDS ")"
+			  : marked ? " AND EXISTS(SELECT 1 FROM marks a WHERE a.record_id = e.record_id AND a.kind = e.kind)"
+				   : "");
 	free(list);
 	sqlite3_stmt *s = sqlite_prep(st, sql, cause);
 	free(sql);

@@ -81,8 +81,9 @@ int session_find(struct store *st, const char *key, struct session **out, char *
 	int rc = -1;
 	/* the key: a record id (its session and token), or an identifier */
 	if (sqlite3_prepare_v2(db,
-			       "SELECT session, token FROM events WHERE record_id = rid_key(?1)"
-			       " UNION ALL SELECT id, id FROM vals WHERE h = val_hash(?1) AND v = ?1",
+			       "SELECT e.session, e.token FROM events e WHERE e.id IN (" SQLITE_RIDX_IDS_ANY(
+				       "SELECT rid_key(?1) AS record_id") ")"
+									  " UNION ALL SELECT id, id FROM vals WHERE h = val_hash(?1) AND v = ?1",
 			       -1, &s, NULL) != SQLITE_OK) {
 		fail(db, cause);
 		goto out;

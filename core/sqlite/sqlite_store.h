@@ -121,6 +121,45 @@ void sqlite_rid_text(const unsigned char key[SQLITE_RID_KEY], char out[36]);
  * version (older ones are read as they are: before 7, ids are text; 7
  * kept a GUID as a 16-byte blob). */
 void sqlite_rid_register(sqlite3 *db, int schema);
+/* The fingerprint of a stored record id (its kind left out, so that an
+ * id alone finds its range; the load's deduplication uses it too). */
+uint64_t sqlite_rid_fp(const void *p, size_t n);
+/* The first ridx key of a fingerprint: a key is that | event id. */
+int64_t sqlite_ridx_lo(uint64_t fp);
+/* ridx made again from the events (store.c: the conversion to schema
+ * 12; load.c: a table that does not match them) */
+extern const char sqlite_ridx_build[];
+/* SQL text for the ridx rows (alias r) of a stored record id (SQL text
+ * rid), and the event id in one: the events found so are candidates,
+ * whose record_id and kind the statement still compares. */
+#define SQLITE_RIDX_MASK "4294967295"
+#define SQLITE_RIDX_RANGE(r, rid) r ".k BETWEEN rid_lo(" rid ") AND rid_lo(" rid ") + " SQLITE_RIDX_MASK
+#define SQLITE_RIDX_ID(r) "(" r ".k & " SQLITE_RIDX_MASK ")"
+/* The first event id ridx may lack (NULL: none): the window of a load
+ * that runs or was killed (load_dedup.c). */
+#define SQLITE_RIDX_FROM "(SELECT value FROM meta WHERE key = 'ridx_from')"
+/*
+ * The ids of the events a set of keys names, for `e.id IN (...)`: HEAD,
+ * a SELECT of record_id and kind (stored forms), TAIL. Each key's events
+ * through ridx, and those of the window by their own columns (a scan of
+ * the window's events, only while it is open). _ANY: keys of record_id
+ * alone, events of any kind.
+ */
+#define SQLITE_RIDX_IDS_HEAD "WITH k_ AS ("
+#define SQLITE_RIDX_IDS_TAIL                                                                                                                          \
+	") SELECT x_.id FROM k_ CROSS JOIN ridx rx_ ON " SQLITE_RIDX_RANGE("rx_", "k_.record_id") " CROSS JOIN events x_ ON x_.id = " SQLITE_RIDX_ID( \
+		"rx_") " AND x_.record_id = k_.record_id"                                                                                             \
+		       " AND x_.kind = k_.kind UNION ALL SELECT x_.id FROM events x_ WHERE x_.id >= " SQLITE_RIDX_FROM                                \
+		       " AND (x_.record_id, x_.kind) IN (SELECT record_id, kind FROM k_)"
+#define SQLITE_RIDX_IDS(keys) SQLITE_RIDX_IDS_HEAD keys SQLITE_RIDX_IDS_TAIL
+#define SQLITE_RIDX_IDS_ANY_TAIL                                                                                                                      \
+	") SELECT x_.id FROM k_ CROSS JOIN ridx rx_ ON " SQLITE_RIDX_RANGE("rx_", "k_.record_id") " CROSS JOIN events x_ ON x_.id = " SQLITE_RIDX_ID( \
+		"rx_") " AND x_.record_id = k_.record_id"                                                                                             \
+		       " UNION ALL SELECT x_.id FROM events x_ WHERE x_.id >= " SQLITE_RIDX_FROM                                                      \
+		       " AND x_.record_id IN (SELECT record_id FROM k_)"
+#define SQLITE_RIDX_IDS_ANY(keys) SQLITE_RIDX_IDS_HEAD keys SQLITE_RIDX_IDS_ANY_TAIL
+/* the marked events' ids */
+#define MARKED_IDS SQLITE_RIDX_IDS("SELECT record_id, kind FROM marks")
 
 /* The hash of a value that vals keeps beside it (values.c): over its
  * text with ASCII letters folded to lower case (as COLLATE NOCASE and

@@ -1,8 +1,9 @@
 /*
  * store.c: the SQLite case file of store.h.
  *
- * Layout (schema version 11; 11 posting lists of the pivot fields
- * (pivots.h), 10 raw blocks with a dictionary per load
+ * Layout (schema version 12; 12 ridx instead of the unique index
+ * ev_rid on events(record_id, kind), 11 posting lists of the pivot
+ * fields (pivots.h), 10 raw blocks with a dictionary per load
  * (zdicts), 9 message lists in the raw blocks (rawmsgs),
  * 8 GUID record ids in 17 bytes (7: as blobs), 6 added msgblocks,
  * 5 events.host, 3 events.detail):
@@ -28,6 +29,9 @@
  *                           before schema 6 kept them (read, no longer written)
  *   messages                a view: one row per (event, folder, message id),
  *                           through msg_items(event) (record.c)
+ *   ridx(k)                 each event's record id: 32 bits of its fingerprint,
+ *                           then the event id (rid.c; what the load's
+ *                           deduplication and every look-up by record id read)
  *   seen(event, source, line)   the other sources an event was also read from
  *   sources(...)            provenance and counts per file or archive member
  *   rejects(...)            rows that could not be parsed, verbatim
@@ -65,7 +69,7 @@
 #include "store_impl.h"
 #include "pivots.h"
 
-#define SCHEMA_VERSION 11
+#define SCHEMA_VERSION 12
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
@@ -91,6 +95,9 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS seen(event INTEGER NOT NULL, source INTEGER NOT NULL,"
 	"  line INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS seen_event ON seen(event);"
+	/* record id -> events (rid.c): filled by the load in the same
+	 * transactions as the events */
+	"CREATE TABLE IF NOT EXISTS ridx(k INTEGER PRIMARY KEY);"
 	"CREATE TABLE IF NOT EXISTS rawblocks(id INTEGER PRIMARY KEY, n INTEGER NOT NULL, data BLOB NOT NULL);"
 	/* From schema 10 a load's raw blocks after its first few MB are
 	 * compressed with a dictionary trained on those (load_blocks.c):
@@ -151,8 +158,8 @@ static const char schema_sql[] =
  * the annotations, so that an older case's marks still find their
  * events: a GUID's text (schema 6 and before) or 16-byte blob (schema 7)
  * becomes its 17 bytes, and a text id that begins with the marker bytes
- * is escaped. The unique index is built again once, sorted, rather than
- * kept through a million updates. */
+ * is escaped. The index on them goes first rather than be kept through a
+ * million updates (ridx is built from them at schema 12). */
 #define RID_OLD(col)                                                                                 \
 	" SET " col " = rid_key(CASE WHEN typeof(" col ") = 'blob' THEN rid_text(" col ") ELSE " col \
 	" END) WHERE typeof(" col ") = 'blob' OR length(" col ") = 36"                               \
@@ -160,7 +167,12 @@ static const char schema_sql[] =
 static const char rid_to_keys[] =
 	"DROP INDEX IF EXISTS ev_rid;"
 	"UPDATE events" RID_OLD("record_id") "UPDATE marks" RID_OLD("record_id") "UPDATE tags" RID_OLD(
-		"record_id") "UPDATE notes" RID_OLD("record_id") "CREATE UNIQUE INDEX ev_rid ON events(record_id, kind);";
+		"record_id") "UPDATE notes" RID_OLD("record_id");
+/* Schema 12: the record ids' table in place of their index, in key
+ * order (one sort; also how a case whose ridx does not match its events
+ * is mended: load.c). */
+const char sqlite_ridx_build[] = "DROP INDEX IF EXISTS ev_rid; DELETE FROM ridx;"
+				 "INSERT INTO ridx SELECT rid_k(record_id, id) FROM events ORDER BY 1;";
 /* and the values' hash (values.c; the unique index of an older vals
  * stays: SQLite drops it only with the table) */
 static const char vals_hash[] = "ALTER TABLE vals ADD COLUMN h INTEGER NOT NULL DEFAULT 0;"
@@ -191,7 +203,6 @@ static bool vals_hashed(sqlite3 *db)
  * rows), and the stacks group over that same scan.
  */
 static const char *const index_sql[] = {
-	"CREATE UNIQUE INDEX IF NOT EXISTS ev_rid ON events(record_id, kind)",
 	"CREATE INDEX IF NOT EXISTS ev_ts ON events(ts)",
 	"CREATE INDEX IF NOT EXISTS ev_user ON events(user, ts) WHERE user IS NOT NULL",
 	"CREATE INDEX IF NOT EXISTS ev_app ON events(app, ts) WHERE app IS NOT NULL",
@@ -827,13 +838,13 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 					    "BEGIN; %s COMMIT;",
 					    APP_ID, SCHEMA_VERSION, schema_sql)
 			: ver < SCHEMA_VERSION
-				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s%s %s%s",
+				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s%s %s%s%s",
 					    ver < 3 ? "ALTER TABLE events ADD COLUMN detail INTEGER;" : "",
 					    ver < 5 ? "ALTER TABLE events ADD COLUMN host INTEGER;" : "",
 					    /* the view over msglists alone */
 					    ver < 6 ? "DROP VIEW IF EXISTS messages;" : "", schema_sql,
-					    ver < 8 ? rid_to_keys : "",
-					    vals_hashed(db) ? "" : vals_hash) /* tables and columns added since */
+					    ver < 8 ? rid_to_keys : "", vals_hashed(db) ? "" : vals_hash,
+					    ver < 12 ? sqlite_ridx_build : "") /* tables and columns added since */
 				: xstrdup("PRAGMA synchronous=NORMAL;");
 		char *err = NULL;
 		int r = exec(db, sql, &err);
@@ -867,13 +878,17 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 		 * which SQLite finds before the file's table, gives them as
 		 * NULL, and the file's indexes still serve it. */
 		char *view =
-			xasprintf("%s%s%s%s%s", ver < 5 ? "CREATE TEMP VIEW events AS SELECT *" : "",
+			xasprintf("%s%s%s%s%s%s", ver < 5 ? "CREATE TEMP VIEW events AS SELECT *" : "",
 				  ver < 3 ? ", NULL AS detail" : "", ver < 5 ? ", NULL AS host" : "",
 				  ver < 5 ? " FROM main.events;" : "",
 				  /* the values' hash, worked out (look-ups read
 					* the whole table, as they can) */
 				  ver < 8 ? "CREATE TEMP VIEW vals AS SELECT id, v, val_hash(v) AS h FROM main.vals;"
-					  : "");
+					  : "",
+				  /* the record ids' table, worked out the same
+				   * way: a look-up by record id reads the events */
+				  ver < 12 ? "CREATE TEMP VIEW ridx AS SELECT rid_k(record_id, id) AS k FROM main.events;"
+					   : "");
 		char *err = NULL;
 		int r = exec(db, view, &err);
 		free(view);
