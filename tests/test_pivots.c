@@ -225,7 +225,7 @@ static size_t gather(const struct mem *m, const int64_t *vals, size_t nvals, int
 static void test_window_chunks(void **state)
 {
 	(void)state;
-	struct mem *m = mem_new(12); /* 12 entries a window: hundreds of chunks */
+	struct mem *m = mem_new(12); /* 12 events (and entries) a window: hundreds of chunks */
 	/* every entry once, each chunk's n, lo, hi and seq as its entries */
 	assert_int_equal(one_int(m->db, "SELECT sum(n) FROM pivots"), NENT);
 	assert_int_equal(one_int(m->db, "SELECT count(*) FROM pivots WHERE col != 2"), 0);
@@ -667,7 +667,7 @@ static void test_writer(void **state)
 	char *cause = NULL;
 	assert_int_equal(store_open(c->path, STORE_CREATE, &c->st, &cause), 0);
 	sqlite3 *db = store_db(c->st);
-	writer_load(c->st, "a.json", 0, 3000, false, 64);
+	writer_load(c->st, "a.json", 0, 3000, false, 16);
 	assert_int_equal(one_int(db, "SELECT count(*) FROM events"), 3000);
 	assert_true(one_int(db, "SELECT count(DISTINCT seq) FROM pivots") > 100);
 	assert_int_equal(one_int(db, "SELECT count(*) FROM pivot_gone"), 0);
@@ -677,7 +677,7 @@ static void test_writer(void **state)
 	assert_int_equal(one_int(db, "SELECT count(*) FROM pivot_gone"), 0);
 	/* richer copies (an IP where the first had none) replace, and new
 	 * events come after */
-	writer_load(c->st, "b.json", 2500, 4000, true, 100);
+	writer_load(c->st, "b.json", 2500, 4000, true, 25);
 	assert_int_equal(one_int(db, "SELECT count(*) FROM events"), 4000);
 	/* the 250 of 2500..2999 without an IP replaced: their user (but
 	 * for every fifth), app, op and session entries gone */
@@ -704,7 +704,7 @@ static void test_writer_killed(void **state)
 			_exit(3);
 		struct store_load *ld = store_load_begin(st, &cause);
 		pivot_window_free(((struct sqlite_load *)ld)->pv);
-		((struct sqlite_load *)ld)->pv = pivot_window_new(50);
+		((struct sqlite_load *)ld)->pv = pivot_window_new(13);
 		store_load_set_batch(ld, 100);
 		store_load_source(ld, "a.json", 100, &cause);
 		struct sink sk;

@@ -75,17 +75,19 @@ int pivot_decode(const unsigned char *p, size_t len, size_t n, int64_t lo, struc
 /*
  * The entries of a window of events, grouped by (col, val) as they come
  * (a hash of the values seen in the window), written as one chunk per
- * value by pivot_window_flush. Memory is fixed when made: cap entries.
+ * value by pivot_window_flush. Memory is fixed when made: cap events (at
+ * most 156 bytes each).
  */
 struct pivot_window;
 struct pivot_window *pivot_window_new(size_t cap);
 void pivot_window_free(struct pivot_window *w);
-/* Entries held; full when it reaches its cap (flush before the next add
- * of an event: pivot_window_room). */
+/* Entries held. */
 size_t pivot_window_len(const struct pivot_window *w);
-/* Room for another event's entries (PIVOT_NCOL)? */
+/* Room for another event's entries (up to PIVOT_NCOL)? Flush when not:
+ * an add past it is lost. */
 int pivot_window_room(const struct pivot_window *w);
-/* One event's entry for column col (val 0: none, ignored). */
+/* One event's entry for column col (val 0: none, ignored); an event's
+ * entries one after the other. */
 void pivot_window_add(struct pivot_window *w, int col, int64_t val, int64_t ts, int64_t id);
 /* Forget its entries (their transaction was rolled back). */
 void pivot_window_discard(struct pivot_window *w);
