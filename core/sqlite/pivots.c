@@ -962,7 +962,8 @@ static int pv_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, i
 	free(vals);
 	if (rc != SQLITE_OK || !any)
 		return rc;
-	qsort(c->ch, c->nch, sizeof *c->ch, c->desc ? chunk_hi_cmp : chunk_lo_cmp);
+	if (c->nch > 1)
+		qsort(c->ch, c->nch, sizeof *c->ch, c->desc ? chunk_hi_cmp : chunk_lo_cmp);
 	return pv_step(c);
 }
 
