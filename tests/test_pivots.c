@@ -314,7 +314,7 @@ static void test_rows_orders_and_bounds(void **state)
 	expect_rows(m->db, "SELECT ts, id FROM pivot_rows(?1, ?2) WHERE ts BETWEEN ?3 AND ?4 ORDER BY ts DESC",
 		    PIVOT_IP, several, 4, tsv, 2, want, n, true);
 	/* the merge stops early: a LIMIT reads the first rows only */
-	n = gather(m, distinct, 3, INT64_MIN, INT64_MAX, want);
+	assert_true(gather(m, distinct, 3, INT64_MIN, INT64_MAX, want) >= 7);
 	expect_rows(m->db, "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts, id LIMIT 7", PIVOT_IP, several,
 		    4, NULL, 0, want, 7, false);
 	/* the order is the table's: SQLite sorts nothing */
