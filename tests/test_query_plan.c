@@ -1,24 +1,30 @@
 /*
- * test_query_plan.c: which index an "and" of pivot terms walks. The
- * values are bound parameters, so SQLite's planner cannot tell a rare
- * user from a busy IP address; the filter compiler counts the terms and
- * leaves only the rarest one its index (filter_sql.c: pivot_choice). A
- * case of 20,000 events where the user is the rare term of some filters
- * and the IP address of others, in both orders of the terms, with terms
- * under the exact count's cap (100 events) and over it (estimates from
- * the ends of the indexes decide: 2,858 against 17,000): each filter
- * must walk the rare term's index and still find exactly its events.
+ * test_query_plan.c: which pivot list drives an "and" of pivot terms.
+ * The timeline of user=, app=, ip=, op= and session= comes from the
+ * posting lists of their values (pivots.c); of several such terms the
+ * filter compiler counts each (pivot_count, exact) and lets the one with
+ * the fewest events drive (filter_sql.c: choose_drive). A case of 20,000
+ * events where the user is the rare term of some filters and the IP
+ * address of others, in both orders of the terms, with rare terms (100
+ * events) and dense ones (2,858 against 17,000): each filter must be
+ * driven by the rare term's list and still find exactly its events.
  * Then the texts and places of many value ids read in one statement (as
  * hunts ask for them) against the same ids read one at a time.
  *
- * Whatever term the choice picks, the rows must be the filter's: a
- * second case of 6,000 events whose values have every kind of rarity (a
- * handful, a few hundred, half the case; spread over the whole time, or
- * only at its start, its end or its middle; ids out of time order; two
- * events a second), and every pair and triple of them (and four terms),
- * with a value the case lacks and a term of two values, paged forward
- * and back in pages of 37: the same events in the same order as the
- * generator made to match, and as SQLite finds with every index off.
+ * Whatever term drives, the rows must be the filter's: a second case of
+ * 6,000 events whose values have every kind of rarity (a handful, a few
+ * hundred, half the case; spread over the whole time, or only at its
+ * start, its end or its middle; ids out of time order; two events a
+ * second), and every pair and triple of them (and four terms), with a
+ * value the case lacks and a term of two values, paged forward and back
+ * in pages of 37: the same events in the same order as the generator
+ * made to match, and as SQLite finds with every index off.
+ *
+ * And a list may hold entries of events that are gone: a third case
+ * whose every third event was replaced by a richer copy from a second
+ * export. Its filters (one value, several, with time bounds, with other
+ * terms) page both ways, count, rank, jump to a time and count by time
+ * bucket exactly as SQLite finds with every index off.
  */
 #include "testutil.h"
 
@@ -109,29 +115,35 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The index SQLite walks for the first page of filter, and the count. */
+/* The field whose pivot lists drive filter's pages ("" none). */
+static char *drive_of(struct store *st, const char *filter)
+{
+	static const char *const cols[] = { "user", "app", "ip", "op", "session" };
+	char *cause = NULL;
+	struct filter *f = filter_parse(filter, &cause);
+	assert_non_null(f);
+	struct filter_sql fs;
+	assert_int_equal(filter_compile(f, st, 0, &fs, &cause), 0);
+	char *out = xstrdup("");
+	if (fs.pivot) {
+		assert_true(fs.pcol >= FILTER_PARAM_BASE && fs.pcol - FILTER_PARAM_BASE < fs.nbinds);
+		int64_t col = fs.binds[fs.pcol - FILTER_PARAM_BASE].i;
+		assert_in_range(col, 0, 4);
+		free(out);
+		out = xstrdup(cols[col]);
+	}
+	filter_sql_clear(&fs);
+	filter_free(f);
+	return out;
+}
+
+/* The field whose lists drive filter's pages, and the count. */
 static char *plan_of(struct store *st, const char *filter, int64_t *count)
 {
 	struct query *q;
 	char *cause = NULL;
 	assert_int_equal(query_new(st, filter, &q, &cause), 0);
-	char *sql =
-		xasprintf("EXPLAIN QUERY PLAN SELECT e.id FROM events e WHERE (%s) ORDER BY e.ts, e.id LIMIT 51",
-			  query_sql_where(q));
-	sqlite3_stmt *s;
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL), SQLITE_OK);
-	free(sql);
-	assert_int_equal(query_sql_bind(q, s), SQLITE_OK);
-	char *index = NULL;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *d = (const char *)sqlite3_column_text(s, 3);
-		const char *u = d ? strstr(d, "USING INDEX ") : NULL;
-		if (u && !index) {
-			u += strlen("USING INDEX ");
-			index = xstrndup(u, strcspn(u, " "));
-		}
-	}
-	sqlite3_finalize(s);
+	char *index = drive_of(st, filter);
 	struct query_count c;
 	assert_int_equal(query_count(q, -1, &c, &cause), 0);
 	assert_true(c.exact);
@@ -150,7 +162,7 @@ static char *plan_of(struct store *st, const char *filter, int64_t *count)
 	assert_int_equal(seen, c.n);
 	query_page_free(&pg);
 	query_free(q);
-	return index ? index : xstrdup("");
+	return index;
 }
 
 static int64_t expect(const char *user, const char *ip)
@@ -176,29 +188,30 @@ static void check(struct store *st, const char *user, const char *ip, const char
 	}
 }
 
-/* One term under the exact count's cap: it is counted, and chosen. */
+/* One term rare: its list drives. */
 static void test_rare_term_counted(void **state)
 {
 	struct pcase *p = *state;
-	check(p->st, "rare@contoso.com", "10.0.0.1", "ev_user");
-	check(p->st, "dense@contoso.com", "10.9.9.9", "ev_ip");
+	check(p->st, "rare@contoso.com", "10.0.0.1", "user");
+	check(p->st, "dense@contoso.com", "10.9.9.9", "ip");
 }
 
-/* Every term over the cap: the estimates decide. */
+/* Both terms dense: the exact counts decide. */
 static void test_dense_terms_sampled(void **state)
 {
 	struct pcase *p = *state;
-	check(p->st, "other@contoso.com", "10.0.0.1", "ev_user");
-	check(p->st, "dense@contoso.com", "10.0.0.2", "ev_ip");
+	check(p->st, "other@contoso.com", "10.0.0.1", "user");
+	check(p->st, "dense@contoso.com", "10.0.0.2", "ip");
 }
 
-/* A single pivot, or a term beside it that is no pivot, is SQLite's. */
+/* A term of two values is a pivot term too (its lists merged); the
+ * rarer one drives. */
 static void test_single_pivot(void **state)
 {
 	struct pcase *p = *state;
 	int64_t n;
 	char *got = plan_of(p->st, "ip=10.0.0.2 op=MailItemsAccessed,Send", &n);
-	assert_string_equal(got, "ev_ip");
+	assert_string_equal(got, "ip");
 	assert_int_equal(n, expect("dense@contoso.com", "10.0.0.2") + expect("other@contoso.com", "10.0.0.2") +
 				    expect("rare@contoso.com", "10.0.0.2"));
 	free(got);
@@ -529,6 +542,163 @@ static void test_triples(void **state)
 	assert_true(total > 5000);
 }
 
+/* ---- lists with entries of replaced events ---- */
+
+#define REV 3000 /* the third case's events */
+
+/* event i of the third case: three users, two operations, and in the
+ * second export (every fourth event, richer) an address and an app */
+static const char *r_user(int i)
+{
+	return i % 3 == 0 ? "x@contoso.com" : i % 3 == 1 ? "y@contoso.com" : "z@contoso.com";
+}
+
+static void r_event(struct util_buf *b, int i, bool rich)
+{
+	int sec = (int)((int64_t)i * 37 % REV) / 2; /* ids out of time order, two events a second */
+	util_buf_printf(b,
+			"{\"CreationTime\":\"2023-06-01T%02d:%02d:%02d\",\"Id\":\"00000000-0000-4000-8000-%012d\","
+			"\"Operation\":\"%s\",\"RecordType\":50,\"Workload\":\"Exchange\",\"UserId\":\"%s\"",
+			sec / 3600, sec / 60 % 60, sec % 60, i, i % 5 == 0 ? "Send" : "MailItemsAccessed",
+			r_user(i));
+	if (rich)
+		util_buf_printf(b,
+				",\"ClientIP\":\"10.0.0.%d\",\"AppId\":\"00000002-0000-0ff1-ce00-000000000000\"",
+				1 + i / 4 % 2);
+	util_buf_puts(b, "}\n");
+}
+
+static int r_setup(void **state)
+{
+	struct pcase *p = calloc(1, sizeof *p);
+	struct util_buf a = { 0 }, b = { 0 };
+	for (int i = 0; i < REV; i++)
+		r_event(&a, i, false);
+	for (int i = 1; i < REV; i += 4)
+		r_event(&b, i, true);
+	if (case_of(p, &a) < 0) {
+		free(b.p);
+		free(p);
+		return -1;
+	}
+	char *path = write_file(p->dir, "richer.jsonl", b.p, b.n);
+	free(b.p);
+	char *cause = NULL;
+	const char *paths[] = { path };
+	struct ingest_opts o = { 0 };
+	struct ingest_totals t;
+	int r = ingest_paths(p->st, paths, 1, &o, &t, &cause);
+	free(path);
+	if (r < 0) {
+		fprintf(stderr, "%s\n", cause ? cause : "?");
+		free(cause);
+		return -1;
+	}
+	*state = p;
+	return 0;
+}
+
+/* The (ts, id) SQLite finds for filter with every index off. */
+static size_t unindexed_ts(struct store *st, const char *filter, int64_t *ids, int64_t *ts)
+{
+	char *cause = NULL;
+	struct filter *f = filter_parse(filter, &cause);
+	assert_non_null(f);
+	struct filter_sql fs;
+	assert_int_equal(filter_compile(f, st, FILTER_SQL_NOINDEX, &fs, &cause), 0);
+	char *sql = xasprintf("SELECT e.id, e.ts FROM events e WHERE %s ORDER BY e.ts, e.id", fs.where);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(filter_sql_bind(&fs, s), SQLITE_OK);
+	size_t n = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		ids[n] = sqlite3_column_int64(s, 0);
+		ts[n++] = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	free(sql);
+	filter_sql_clear(&fs);
+	filter_free(f);
+	return n;
+}
+
+/* One filter of the third case: pages both ways and the count
+ * (query_walk), the rank of every 7th match, a jump to the time of
+ * each 11th, and counts by time bucket, against SQLite's. */
+static void replaced_one(struct pcase *p, const char *filter, const char *drive, size_t at_least)
+{
+	int64_t *want = xcalloc(REV, sizeof *want), *ts = xcalloc(REV, sizeof *ts);
+	size_t n = unindexed_ts(p->st, filter, want, ts);
+	assert_true(n >= at_least);
+	char *d = drive_of(p->st, filter);
+	if (strcmp(d, drive))
+		fail_msg("%s: driven by '%s', want '%s'", filter, d, drive);
+	free(d);
+	query_walk(p->st, filter, want, n, 37);
+	struct query *q;
+	char *cause = NULL;
+	assert_int_equal(query_new(p->st, filter, &q, &cause), 0);
+	for (size_t i = 0; i < n; i += 7) {
+		int64_t before = -1;
+		assert_int_equal(query_rank(q, &(struct query_pos){ ts[i], want[i] }, -1, &before, &cause), 1);
+		assert_int_equal(before, (int64_t)i);
+	}
+	for (size_t i = 0; i < n; i += 11) {
+		struct query_pos pos;
+		assert_int_equal(query_goto_time(q, ts[i], &pos, &cause), 1);
+		size_t k = i;
+		while (k > 0 && ts[k - 1] == ts[i])
+			k--;
+		assert_int_equal(pos.id, want[k]);
+	}
+	/* events by minute over the case's first hour and a half */
+	enum { NB = 90 };
+	int64_t counts[NB], expect_c[NB] = { 0 };
+	int64_t t0 = 1685577600000; /* 2023-06-01T00:00Z */
+	for (size_t i = 0; i < n; i++)
+		if (ts[i] >= t0 && ts[i] < t0 + NB * 60000)
+			expect_c[(ts[i] - t0) / 60000]++;
+	assert_int_equal(query_prepare(q, &cause), 0);
+	int r = sqlite_buckets(q, t0, 60000, NB, counts, &cause);
+	assert_true(r >= 0);
+	if (r > 0)
+		assert_memory_equal(counts, expect_c, sizeof counts);
+	query_free(q);
+	free(want);
+	free(ts);
+}
+
+static void test_replaced(void **state)
+{
+	struct pcase *p = *state;
+	sqlite3 *db = store_db(p->st);
+	replaced_one(p, "user=x@contoso.com", "user", REV / 3);
+	/* the richer copies replaced their events: every fourth event's
+	 * user and operation lists hold an entry of an event gone */
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT (SELECT count(*) FROM events), (SELECT total(n) FROM pivot_gone WHERE col = 0),"
+					    " (SELECT count(*) FROM pivot_rows(0, (SELECT id FROM vals WHERE v = 'x@contoso.com'))),"
+					    " (SELECT count(*) FROM events WHERE user = (SELECT id FROM vals WHERE v = 'x@contoso.com'))",
+					    -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(s, 0), REV);
+	assert_int_equal(sqlite3_column_int64(s, 1), REV / 4);
+	assert_true(sqlite3_column_int64(s, 2) > sqlite3_column_int64(s, 3));
+	sqlite3_finalize(s);
+	replaced_one(p, "user=x@contoso.com,z@contoso.com", "user", REV / 2);
+	replaced_one(p, "user=y@contoso.com time>=2023-06-01T00:05 time<2023-06-01T00:20", "user", 100);
+	replaced_one(p, "time<2023-06-01T00:07 user=x@contoso.com", "user", 50);
+	replaced_one(p, "user=x@contoso.com op=Send", "op", 100);
+	replaced_one(p, "op=Send user=y@contoso.com ip=10.0.0.2", "ip", 10);
+	replaced_one(p, "ip=10.0.0.1", "ip", REV / 8);
+	replaced_one(p, "ip=10.0.0.1 time>=2023-06-01T00:10", "ip", 50);
+	replaced_one(p, "user~^[xy]@ op=MailItemsAccessed", "user", REV / 2);
+	replaced_one(p, "user=nobody@contoso.com", "", 0);
+	replaced_one(p, "user!=x@contoso.com time>=2023-06-01T00:15", "", 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -540,6 +710,7 @@ int main(void)
 		 * the last PASSED line of a binary) */
 		cmocka_unit_test_setup_teardown(test_pairs, m_setup, m_teardown),
 		cmocka_unit_test_setup_teardown(test_triples, m_setup, m_teardown),
+		cmocka_unit_test_setup_teardown(test_replaced, r_setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -577,8 +577,10 @@ static int select_ids(struct store *st, const int64_t *events, size_t n, char **
 /* Fill annot_sel with the keys of the events the filter matches. */
 static int select_filter(struct store *st, struct query *qy, char **cause)
 {
-	char *sql = xasprintf("INSERT INTO annot_sel SELECT e.record_id, e.kind FROM events e WHERE %s",
-			      query_sql_where(qy));
+	struct query_source src;
+	query_sql_source(qy, &src);
+	char *sql = xasprintf("INSERT INTO annot_sel SELECT e.record_id, e.kind FROM %s WHERE %s", src.from,
+			      src.where);
 	sqlite3_stmt *sel = prep(st, sql, cause);
 	free(sql);
 	int rc = sel && query_sql_bind(qy, sel) == SQLITE_OK && query_sql_run(qy, sel, no_rows, NULL, cause) == 0

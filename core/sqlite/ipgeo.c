@@ -73,17 +73,12 @@ int sqlite_ipgeo_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *s
 	free(had);
 	had = NULL;
 	sqlite3_stmt *sel = NULL, *ins = NULL, *meta = NULL, *cnt = NULL;
-	/* (without the index, as while a load runs into a small case, each
-	 * seek would be a pass: then one pass) */
+	/* the case's addresses: the values of the ip pivot lists that still
+	 * have an event (entries less those of replaced events) */
 	if (sqlite3_prepare_v2(db,
-			       "WITH RECURSIVE d(ip) AS (SELECT (SELECT min(ip) FROM events INDEXED BY ev_ip"
-			       " WHERE ip IS NOT NULL) UNION ALL SELECT (SELECT ip FROM events INDEXED BY ev_ip"
-			       " WHERE ip > d.ip ORDER BY ip LIMIT 1) FROM d WHERE d.ip IS NOT NULL)"
-			       " SELECT v.id, v.v FROM d JOIN vals v ON v.id = d.ip WHERE d.ip NOT IN (SELECT val FROM ipgeo)",
-			       -1, &sel, NULL) != SQLITE_OK &&
-	    sqlite3_prepare_v2(db,
-			       "SELECT v.id, v.v FROM (SELECT DISTINCT ip FROM events WHERE ip IS NOT NULL) d"
-			       " JOIN vals v ON v.id = d.ip WHERE d.ip NOT IN (SELECT val FROM ipgeo)",
+			       "SELECT v.id, v.v FROM (SELECT p.val AS ip FROM pivots p WHERE p.col = 2 GROUP BY p.val"
+			       " HAVING sum(p.n) > coalesce((SELECT g.n FROM pivot_gone g WHERE g.col = 2 AND"
+			       " g.val = p.val), 0)) d JOIN vals v ON v.id = d.ip WHERE d.ip NOT IN (SELECT val FROM ipgeo)",
 			       -1, &sel, NULL) != SQLITE_OK) {
 		fail(db, cause);
 		goto finalize;

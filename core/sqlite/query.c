@@ -3,20 +3,24 @@
  *
  * Each query picks one of three ways to read pages, the first time it
  * needs to:
- *   index    a top-level term an index answers in time order (user=x,
- *            time>=...), or no filter at all: pages walk that index
- *   ts       a filter no index answers but that many events match: pages
- *            walk the ts index and test each event (a page of 50 matches
- *            needs a few thousand tests at most); other indexes are
- *            switched off (+e.col) so SQLite cannot pick one that loses
- *            the time order
+ *   index    a top-level term whose rows come in time order: the posting
+ *            lists of user=, app=, ip=, op= or session= (filter_sql.c
+ *            picks the term with the fewest events; pivot_rows gives its
+ *            (ts, id) in timeline order and each is joined to its event),
+ *            time>= ... through the ts index, or no filter at all
+ *   ts       a filter nothing answers in time order but that many events
+ *            match: pages walk the ts index and test each event (a page
+ *            of 50 matches needs a few thousand tests at most); other
+ *            indexes are switched off (+e.col) so SQLite cannot pick one
+ *            that loses the time order
  *   scan     raw-record filters, and filters few events match: the
  *            matching (ts, id) are found once, in id order (chunks of ids,
  *            each raw block decompressed once), into a temporary table
  *            that pages then walk
  * Which of ts and scan is decided by testing the filter on a sample of
  * the case: a sparse filter paged through the ts index would read the
- * whole case for one page.
+ * whole case for one page. Counts of a lone list term are the lists'
+ * own (pivot_count: exact), without reading an event.
  */
 #include "query.h"
 
@@ -44,6 +48,7 @@ struct sqlite_query {
 	char *cmat;    /* temp table of candidate ids during a scan */
 	int64_t count; /* exact count when known, else -1 */
 	char *where;   /* what query_sql_where returned last */
+	char *from;    /* and query_sql_source */
 
 	/* progress handler state */
 	int64_t deadline; /* monotonic ms; 0 none */
@@ -158,6 +163,7 @@ void sqlite_query_free(struct query *q0)
 	}
 	free(q->mat);
 	free(q->where);
+	free(q->from);
 	filter_sql_clear(&q->sql);
 	filter_sql_clear(&q->sql_ni);
 	filter_sql_clear(&q->cand);
@@ -281,7 +287,7 @@ static void drop_cand(struct sqlite_query *q)
 }
 
 /* The ids of events that pass the filter without its raw-record terms,
- * found through an index, into a temporary table kept in id order. */
+ * found through a pivot list, into a temporary table kept in id order. */
 static int candidates(struct sqlite_query *q, char **cause)
 {
 	static unsigned serial;
@@ -294,7 +300,8 @@ static int candidates(struct sqlite_query *q, char **cause)
 		q->cmat = NULL;
 		return set_cause(cause, "%s: %s", store_path(q->base.st), sqlite3_errmsg(q->db));
 	}
-	sql = xasprintf("INSERT INTO temp.%s SELECT e.id FROM events e WHERE %s", q->cmat, q->cand.where);
+	sql = xasprintf("INSERT INTO temp.%s SELECT e.id FROM %s WHERE %s", q->cmat, q->cand.from,
+			q->cand.where);
 	sqlite3_stmt *s;
 	r = prepare(q, sql, &s, cause);
 	free(sql);
@@ -344,13 +351,13 @@ static int scan(struct sqlite_query *q, char **cause)
 	 * order; otherwise every event is tested, in id order. */
 	if (q->have_cand && candidates(q, cause) < 0)
 		goto fail;
-	/* A filter an index narrows (user=a,b) without reading raw records
-	 * needs no chunks in id order: SQLite's plan through the index, in
-	 * one statement, finds the few matches. */
+	/* A filter a pivot list narrows without reading raw records needs
+	 * no chunks in id order: one statement through the list finds the
+	 * matches. */
 	bool direct = !q->sql.raw && q->sql.narrowed;
 	if (direct)
-		sql = xasprintf("INSERT INTO temp.%s SELECT e.ts, e.id FROM events e WHERE ?1 <= ?2 AND (%s)",
-				name, q->sql.where);
+		sql = xasprintf("INSERT INTO temp.%s SELECT e.ts, e.id FROM %s WHERE ?1 <= ?2 AND (%s)", name,
+				q->sql.from, q->sql.where);
 	else if (q->cmat)
 		sql = xasprintf("INSERT INTO temp.%s SELECT e.ts, e.id FROM temp.%s c CROSS JOIN events e ON e.id = c.id"
 				" WHERE c.id >= ?1 AND c.id < ?2 AND (%s)",
@@ -519,7 +526,7 @@ static char *page_sql(struct sqlite_query *q, enum dir d, enum cmp c, bool ids_o
 {
 	const char *cols = ids_only ? "e.ts, e.id" : row_cols;
 	const char *ord = d == D_FWD ? "ASC" : "DESC";
-	const char *t = q->mat ? "m" : "e";
+	const char *t = q->mat ? "m" : q->strat == S_TS ? q->sql_ni.ord : q->sql.ord;
 	char pos[160];
 	switch (c) {
 	case C_GT: snprintf(pos, sizeof pos, "%s.ts >= ?1 AND (%s.ts > ?1 OR %s.id > ?2)", t, t, t); break;
@@ -531,9 +538,9 @@ static char *page_sql(struct sqlite_query *q, enum dir d, enum cmp c, bool ids_o
 		return xasprintf("SELECT %s FROM temp.%s m CROSS JOIN events e ON e.id = m.id WHERE %s"
 				 " ORDER BY m.ts %s, m.id %s LIMIT ?3",
 				 cols, q->mat, pos, ord, ord);
-	const char *w = q->strat == S_TS ? q->sql_ni.where : q->sql.where;
-	return xasprintf("SELECT %s FROM events e WHERE (%s) AND %s ORDER BY e.ts %s, e.id %s LIMIT ?3", cols,
-			 w, pos, ord, ord);
+	const struct filter_sql *f = q->strat == S_TS ? &q->sql_ni : &q->sql;
+	return xasprintf("SELECT %s FROM %s WHERE (%s) AND %s ORDER BY %s.ts %s, %s.id %s LIMIT ?3", cols,
+			 f->from, f->where, pos, t, ord, t, ord);
 }
 
 static void bind_filter(struct sqlite_query *q, sqlite3_stmt *s)
@@ -699,8 +706,12 @@ static int exact_count(struct sqlite_query *q, int64_t budget_ms, int64_t *n, ch
 	char *sql;
 	if (q->mat)
 		sql = xasprintf("SELECT count(*) FROM temp.%s", q->mat);
+	else if (q->sql.whole) /* the lists' own count, exact */
+		sql = xasprintf("SELECT pivot_count(?%zu, ?%zu)", q->sql.pcol, q->sql.pvals);
+	else if (q->sql.pure) /* the lists' entries in the time bounds */
+		sql = xasprintf("SELECT count(*) FROM %s WHERE %s", q->sql.pivot, q->sql.mbounds);
 	else
-		sql = xasprintf("SELECT count(*) FROM events e WHERE %s", q->sql.where);
+		sql = xasprintf("SELECT count(*) FROM %s WHERE %s", q->sql.from, q->sql.where);
 	int r = prepare(q, sql, &s, cause);
 	free(sql);
 	if (r < 0)
@@ -764,7 +775,7 @@ int sqlite_query_count(struct query *q0, int64_t budget_ms, struct query_count *
 }
 
 /* Matching events before pos: a count over the (ts, id) range, which
- * the ts index (or the scanned matches) bounds. */
+ * the ts index, the driving lists or the scanned matches bound. */
 int sqlite_query_rank(struct query *q0, const struct query_pos *pos, int64_t budget_ms, int64_t *out,
 		      char **cause)
 {
@@ -778,9 +789,12 @@ int sqlite_query_rank(struct query *q0, const struct query_pos *pos, int64_t bud
 	if (q->mat)
 		sql = xasprintf("SELECT count(*) FROM temp.%s m WHERE m.ts <= ?1 AND (m.ts < ?1 OR m.id < ?2)",
 				q->mat);
+	else if (q->sql.pure)
+		sql = xasprintf("SELECT count(*) FROM %s WHERE %s AND m.ts <= ?1 AND (m.ts < ?1 OR m.id < ?2)",
+				q->sql.pivot, q->sql.mbounds);
 	else
-		sql = xasprintf("SELECT count(*) FROM events e WHERE (%s) AND e.ts <= ?1 AND (e.ts < ?1 OR e.id < ?2)",
-				q->sql.where);
+		sql = xasprintf("SELECT count(*) FROM %s WHERE (%s) AND %s.ts <= ?1 AND (%s.ts < ?1 OR %s.id < ?2)",
+				q->sql.from, q->sql.where, q->sql.ord, q->sql.ord, q->sql.ord);
 	sqlite3_stmt *s;
 	int r = prepare(q, sql, &s, cause);
 	free(sql);
@@ -818,6 +832,20 @@ const char *query_sql_where(struct query *q0)
 	else
 		q->where = xstrdup(q->sql.where);
 	return q->where;
+}
+
+void query_sql_source(struct query *q0, struct query_source *out)
+{
+	struct sqlite_query *q = (struct sqlite_query *)q0;
+	free(q->from);
+	if (q->mat) {
+		q->from = xasprintf("temp.%s m CROSS JOIN events e ON e.id = m.id", q->mat);
+		*out = (struct query_source){ q->from, "1", "m", NULL, NULL };
+		return;
+	}
+	q->from = xstrdup(q->sql.from);
+	*out = (struct query_source){ q->from, q->sql.where, q->sql.ord, q->sql.pure ? q->sql.pivot : NULL,
+				      q->sql.pure ? q->sql.mbounds : NULL };
 }
 
 int query_sql_bind(struct query *q0, sqlite3_stmt *stmt)

@@ -161,8 +161,7 @@ int session_find(struct store *st, const char *key, struct session **out, char *
 	sqlite3_finalize(s);
 	s = NULL;
 	if (sqlite3_prepare_v2(db,
-			       "SELECT EXISTS(SELECT 1 FROM events WHERE session = ?1),"
-			       " EXISTS(SELECT 1 FROM events WHERE token = ?1)",
+			       "SELECT pivot_count(4, ?1) > 0, EXISTS(SELECT 1 FROM events WHERE token = ?1)",
 			       -1, &s, NULL) != SQLITE_OK) {
 		session_free(res);
 		fail(db, cause);

@@ -283,8 +283,9 @@ int sqlite_marked_messages(struct query *q, int (*fn)(const struct store_msg_ite
 
 /* One bound value of a compiled filter. */
 struct filter_bind {
-	enum { FB_TEXT, FB_INT } type;
-	char *text;
+	enum { FB_TEXT, FB_INT, FB_BLOB } type;
+	char *text; /* FB_TEXT: its text; FB_BLOB: len bytes */
+	size_t len;
 	int64_t i;
 };
 
@@ -292,15 +293,42 @@ struct filter_bind {
  * that a statement can use ?1..?99 for its own values. */
 #define FILTER_PARAM_BASE 100
 
+/*
+ * A compiled filter: the condition, and where its rows come from. When
+ * a top-level term is user=, app=, ip=, op= or session= (the values of
+ * one field, an address block, a regex of a few values), the posting
+ * lists of its values drive (filter_sql.c: the term with the fewest
+ * events): from reads pivot_rows(col, vals), the (ts, id) of their events
+ * in timeline order, and joins each to its event. A statement reads
+ *   SELECT ... FROM <from> WHERE (<where>) [AND <ord>.ts ...]
+ *   ORDER BY <ord>.ts, <ord>.id
+ * and gets the rows in timeline order without a sort; position and time
+ * constraints on <ord>.ts let the lists skip chunks. The condition alone
+ * over "events e" stays right (it keeps the driving term: a list may
+ * hold an entry of an event replaced since), only slower.
+ */
 struct filter_sql {
 	char *where;               /* condition over "events e"; "1" when empty */
 	struct filter_bind *binds; /* the values of ?100, ?101, ... in order */
 	size_t nbinds;
-	bool raw;      /* reads raw records (free text, json.PATH): scan in id order only */
-	bool indexed;  /* a top-level "and" term selects through an (field, ts) index */
-	bool narrowed; /* a top-level "and" term narrows through an index (in
-			* time order or not: user=a,b, ip=CIDR, user~regex) */
-	bool empty;    /* matches everything */
+	char *from;      /* "events e", or the driving lists joined to events e */
+	const char *ord; /* "m" (the lists) or "e": whose ts, id are the timeline order */
+	/* with a driving list (else NULL): "pivot_rows(?a, ?b) m" alone, the
+	 * time bounds every match meets as a condition over m ("1": none),
+	 * the parameters of the list's column and values, and its events
+	 * (exact: pivot_count) when several terms were counted to choose */
+	char *pivot;
+	char *mbounds;
+	size_t pcol, pvals;
+	int64_t drive_n; /* -1: not counted (one pivot term, or none) */
+	bool lone;       /* the filter is the driving term and time bounds only */
+	bool whole;      /* lone without time bounds: drive_n is the count */
+	bool pure;       /* lone, and no list entry is of a replaced event: pivot
+			  * and mbounds alone are the matches (no join needed) */
+	bool raw;        /* reads raw records (free text, json.PATH): scan in id order only */
+	bool indexed;    /* rows in timeline order through a list or the ts index */
+	bool narrowed;   /* a list drives */
+	bool empty;      /* matches everything */
 	/* temporary tables of value ids the condition reads (a regex or an
 	 * address block that matches many values), dropped by
 	 * filter_sql_clear on db */
@@ -328,6 +356,9 @@ enum {
 int filter_compile(const struct filter *f, struct store *st, unsigned flags, struct filter_sql *out,
 		   char **cause);
 void filter_sql_clear(struct filter_sql *s);
+/* The pivot lists' code of an events column (pivots.h: 0 user, 1 app,
+ * 2 ip, 3 op, 4 session), or -1 for a column without lists. */
+int filter_pivot_col(const char *column);
 /* Bind s's values to ?100... of stmt. SQLite result code. */
 int filter_sql_bind(const struct filter_sql *s, sqlite3_stmt *stmt);
 
@@ -343,6 +374,19 @@ int filter_register_functions(sqlite3 *db);
  * Values are parameters ?100... (above): bind them with query_sql_bind. */
 const char *query_sql_where(struct query *q);
 int query_sql_bind(struct query *q, sqlite3_stmt *stmt);
+/* Where q's rows come from, for a statement that reads many of them
+ * (scans, groups, counts by time, exports): "SELECT ... FROM <from>
+ * WHERE (<where>)", in timeline order by <ord>.ts, <ord>.id without a
+ * sort (struct filter_sql says how). When the driving lists alone are
+ * the matches (a lone list term, no entry of a replaced event), pivot
+ * ("pivot_rows(...) m") and mbounds (a condition over m) read them
+ * without the events; else NULL. Valid until the next call on q; bind
+ * with query_sql_bind. */
+struct query_source {
+	const char *from, *where, *ord;
+	const char *pivot, *mbounds;
+};
+void query_sql_source(struct query *q, struct query_source *out);
 
 /* Run stmt to completion under q's progress handler: calls row(ctx,
  * stmt) for each row; 0, or -1 with *cause (cancelled: query_cancelled()
