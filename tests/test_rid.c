@@ -248,6 +248,12 @@ static void old_case(int schema)
 	assert_true(annot_mark(st, guid_ev, true, &cause) >= 0);
 	assert_true(annot_note_set(st, guid_ev, "seen it", &cause) >= 0);
 	assert_int_equal(sqlite3_exec(store_db(st), back_to[schema], NULL, NULL, NULL), SQLITE_OK);
+	/* and the pivot indexes such a case had */
+	assert_int_equal(sqlite3_exec(store_db(st),
+				      "CREATE INDEX ev_user ON events(user, ts) WHERE user IS NOT NULL;"
+				      "CREATE INDEX ev_op ON events(op, ts)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) = 'blob'"),
 			 schema == 7 ? 2 : 0);
 	store_close(st);
@@ -295,6 +301,10 @@ static void old_case(int schema)
 	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx JOIN events e ON e.id = (k & 4294967295)"
 				    " WHERE k = rid_k(e.record_id, e.id)"),
 			 scalar(st, "SELECT count(*) FROM events"));
+	/* the posting lists replace them */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name IN ('ev_user', 'ev_op')"),
+			 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM pivots WHERE col = 0"), 1);
 	assert_int_equal(scalar(st,
 				"SELECT count(*) FROM sqlite_master WHERE name IN ('vals_h', 'vals_nocase')"),
 			 1);

@@ -38,9 +38,6 @@ int load_db_fail(struct sqlite_load *ld, char **cause)
 	return set_cause(cause, "%s: %s", store_path(ld->base.st), sqlite3_errmsg(store_db(ld->base.st)));
 }
 
-/* Up to this many events in the case at the start of a load, these
- * indexes are dropped and built again at the end (sqlite_load_begin). */
-#define PIVOT_REINDEX_MAX 262144
 /* SQLite's default checkpoint size, given back at the load's end */
 #define WAL_CKPT_PAGES 1000
 /* During a load the checkpointer (load_ckpt.c) copies each commit's
@@ -56,10 +53,6 @@ int load_db_fail(struct sqlite_load *ld, char **cause)
  * machine), with 256 MB once for 0.07 s; the log then peaks at 276 MB
  * instead of 73, and the load's end empties it. */
 #define WAL_LOAD_CKPT_PAGES 16384
-static const char *const deferred_pivots[] = {
-	"DROP INDEX IF EXISTS ev_user", "DROP INDEX IF EXISTS ev_app",     "DROP INDEX IF EXISTS ev_ip",
-	"DROP INDEX IF EXISTS ev_op",   "DROP INDEX IF EXISTS ev_session",
-};
 
 /* After each commit on the load's connection (the writer's, the index
  * builds', the pending annotations'), in place of SQLite's checkpoint:
@@ -230,18 +223,6 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	 * text and a case-blind one, which was dropped here and built again
 	 * at the end (kept through the load it had cost 30.2 s of CPU
 	 * against 22.3 on 1M high-cardinality events). */
-	/* The pivots other than time, likewise, into a small case: each
-	 * takes its entries in the middle of its B-tree (one run per value),
-	 * which cost the writer, the load's critical path, about 40% of its
-	 * time; built sorted at the end they cost less in all. ev_ts stays:
-	 * exports come in time order, so its entries are appends, and a
-	 * case opened during the load pages its timeline from it. A large
-	 * case keeps them, so that appending to it does not cost the whole
-	 * case again. */
-	if (nevents < PIVOT_REINDEX_MAX)
-		for (size_t i = 0; i < sizeof deferred_pivots / sizeof *deferred_pivots; i++)
-			if (sqlite_exec(st, deferred_pivots[i], cause) < 0)
-				goto fail;
 	/* The load stays in WAL mode, as the case always is: a reader never
 	 * waits for it (issue 10, finding 15). It switched to a rollback
 	 * journal before, so that appended pages were written once: a commit
@@ -254,9 +235,9 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	 * checkpointed every 1,000 pages as it grows; a commit no longer
 	 * syncs the file). */
 	/* A small page cache loads faster here (measured on 1M events with
-	 * the pivots kept row by row: 64 MB 17.9 s, 32 MB 17.0 s, 16 MB
-	 * 15.8 s, 8 MB 17.2 s). With the pivots built at the end the hot
-	 * pages are the tails of the tables, ev_ts and the value index: 8 MB
+	 * the pivot indexes kept row by row: 64 MB 17.9 s, 32 MB 17.0 s,
+	 * 16 MB 15.8 s, 8 MB 17.2 s). With posting lists instead (pivots.h)
+	 * the hot pages are the tails of the tables, ev_ts and the value index: 8 MB
 	 * costs no measurable time and keeps the peak memory down, here and
 	 * in the sorts at the end (each sorter thread holds up to a cache's
 	 * worth before it spills to a file). */

@@ -194,21 +194,22 @@ static bool vals_hashed(sqlite3 *db)
 }
 
 /*
- * The pivots: the fields a responder narrows on first, each with time so
- * that a narrowed timeline pages by (ts, id) straight from the index.
- * Every index entry costs the load several thousand instructions per
- * event (measured: the events insert is most of the writer's time), so
- * fields pivoted on less often (client app, token, mailbox) are answered
- * by a scan of the narrow events table instead (about 0.15 s a million
- * rows), and the stacks group over that same scan.
+ * The indexes. Time (ev_ts) pages the unfiltered timeline and every time
+ * bound. The pivots (user, app, ip, op, session) are posting lists the
+ * load writes per window of events (pivots.h), not indexes: the five
+ * (field, ts) indexes cost a 1M-event load 1.5-2 s of serial CREATE
+ * INDEX at its end and 97 MB of a high-cardinality case, and a small
+ * append kept them row by row. Fields pivoted on less often (client app,
+ * token, mailbox) are answered by a scan of the narrow events table
+ * (about 0.15 s a million rows), and the stacks group over that same
+ * scan.
  */
+/* and the indexes they replace, in a case of an older schema */
+static const char pivot_indexes_gone[] = "DROP INDEX IF EXISTS ev_user; DROP INDEX IF EXISTS ev_app;"
+					 "DROP INDEX IF EXISTS ev_ip; DROP INDEX IF EXISTS ev_op;"
+					 "DROP INDEX IF EXISTS ev_session;";
 static const char *const index_sql[] = {
 	"CREATE INDEX IF NOT EXISTS ev_ts ON events(ts)",
-	"CREATE INDEX IF NOT EXISTS ev_user ON events(user, ts) WHERE user IS NOT NULL",
-	"CREATE INDEX IF NOT EXISTS ev_app ON events(app, ts) WHERE app IS NOT NULL",
-	"CREATE INDEX IF NOT EXISTS ev_ip ON events(ip, ts) WHERE ip IS NOT NULL",
-	"CREATE INDEX IF NOT EXISTS ev_op ON events(op, ts)",
-	"CREATE INDEX IF NOT EXISTS ev_session ON events(session, ts) WHERE session IS NOT NULL",
 	"CREATE INDEX IF NOT EXISTS vals_h ON vals(h)",
 	"CREATE INDEX IF NOT EXISTS rej_source ON rejects(source)",
 	"CREATE INDEX IF NOT EXISTS rej_line ON rejects(line)",
@@ -838,13 +839,14 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 					    "BEGIN; %s COMMIT;",
 					    APP_ID, SCHEMA_VERSION, schema_sql)
 			: ver < SCHEMA_VERSION
-				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s%s %s%s%s",
+				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s%s %s%s%s%s",
 					    ver < 3 ? "ALTER TABLE events ADD COLUMN detail INTEGER;" : "",
 					    ver < 5 ? "ALTER TABLE events ADD COLUMN host INTEGER;" : "",
 					    /* the view over msglists alone */
 					    ver < 6 ? "DROP VIEW IF EXISTS messages;" : "", schema_sql,
 					    ver < 8 ? rid_to_keys : "", vals_hashed(db) ? "" : vals_hash,
-					    ver < 12 ? sqlite_ridx_build : "") /* tables and columns added since */
+					    ver < 12 ? sqlite_ridx_build : "",
+					    pivot_indexes_gone) /* tables and columns added since */
 				: xstrdup("PRAGMA synchronous=NORMAL;");
 		char *err = NULL;
 		int r = exec(db, sql, &err);
