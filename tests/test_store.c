@@ -1195,7 +1195,13 @@ static int values_load(struct store *st, const char *src, int from, int to)
 		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
 	}
 	assert_int_equal(store_load_sync(ld, &cause), 0);
-	int runs = sqlite3_stmt_status(((struct sqlite_load *)ld)->sel_val, SQLITE_STMTSTATUS_RUN, 0);
+	/* through vals_h, or by id past the value map (load_values.c) */
+	struct sqlite_load *sl = (struct sqlite_load *)ld;
+	int runs = 0;
+	if (sl->sel_val)
+		runs += sqlite3_stmt_status(sl->sel_val, SQLITE_STMTSTATUS_RUN, 0);
+	if (sl->sel_vtext)
+		runs += sqlite3_stmt_status(sl->sel_vtext, SQLITE_STMTSTATUS_RUN, 0);
 	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
 	assert_int_equal(store_load_end(ld, &cause), 0);
 	return runs;
@@ -1219,6 +1225,108 @@ static void test_new_values_not_looked_up(void **state)
 	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), 501);
 	assert_int_equal(scalar(st, "SELECT count(DISTINCT v) FROM vals"), 501);
 	assert_int_equal(scalar(st, "SELECT count(DISTINCT user) FROM events"), 500);
+	store_close(st);
+}
+
+/* Values loaded with a user on each event, users[i] for event i. */
+static void feed_users(struct sink *sk, const char *src, int from, int to, int user_of_i)
+{
+	char *cause = NULL;
+	for (int i = from; i < to; i++) {
+		struct event ev;
+		memset(&ev, 0, sizeof ev);
+		char rid[32], user[32];
+		snprintf(rid, sizeof rid, "%s-%d", src, i);
+		snprintf(user, sizeof user, "u%d@contoso.com", user_of_i < 0 ? i : i % user_of_i);
+		ev.ts = 1686909600000LL + i;
+		ev.record_id = (struct sv){ rid, strlen(rid) };
+		ev.op = (struct sv){ "UserLoggedIn", 12 };
+		ev.user = (struct sv){ user, strlen(user) };
+		ev.raw = (struct sv){ "{}", 2 };
+		ev.line = (uint64_t)i + 2;
+		assert_int_equal(sk->event(sk->ctx, &ev, &cause), 0);
+	}
+}
+
+/* A load into a new case finds its values without vals_h (dropped, built
+ * at the end) through the value map: a value the intern map no longer
+ * holds, with the map's memory spilled to runs on disk and its filter
+ * far below what it needs (nearly every look-up reads the runs), keeps
+ * its one row and its id. */
+static void test_values_past_intern_map(void **state)
+{
+	struct case_dir *f = *state;
+	enum { N = 2 * INTERN_GEN + 3000 };
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	struct sqlite_load *sl = (struct sqlite_load *)ld;
+	assert_true(sl->vals_mapped);
+	store_load_set_ridmap_max(ld, 1000);
+	sl->vmap.bloom_max = 64;
+	assert_int_equal(store_load_source(ld, "a.json", 10, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	feed_users(&sk, "a", 0, N, -1);
+	/* u0..u499 again, long out of the intern map */
+	feed_users(&sk, "b", 0, 2000, 500);
+	assert_int_equal(store_load_sync(ld, &cause), 0);
+	assert_true(sl->vals_mapped);
+	assert_true(sl->vmap.nrun > 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 0);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N + 2000);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), N + 1);
+	assert_int_equal(scalar(st, "SELECT count(DISTINCT v) FROM vals"), N + 1);
+	assert_int_equal(scalar(st, "SELECT count(DISTINCT user) FROM events"), N);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events e JOIN vals v ON v.id = e.user"
+				    " WHERE e.record_id LIKE 'b-%' AND v.v = 'u' || (CAST(substr(e.record_id, 3)"
+				    " AS INTEGER) % 500) || '@contoso.com'"),
+			 2000);
+	/* built at the end, and a value found through it */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals WHERE h = val_hash('u77@contoso.com')"
+				    " AND v = 'u77@contoso.com'"),
+			 1);
+	/* the next load into the case finds them through the map seeded
+	 * from vals: no new row for a value it has */
+	int runs = values_load(st, "c.json", 100, 300);
+	assert_true(runs >= 200);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), N + 1);
+	store_close(st);
+}
+
+/* A load into a case with many values keeps vals_h and finds them
+ * through it, as before the value map: appending to a large case does not
+ * read all its values at the start and sort them again at the end. */
+static void test_values_by_index_in_large_case(void **state)
+{
+	struct case_dir *f = *state;
+	enum { N = VALS_REINDEX_MAX };
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, "a.json", 10, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	feed_users(&sk, "a", 0, N, -1);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_false(((struct sqlite_load *)ld)->vals_mapped);
+	store_load_abort(ld);
+	/* u100..u199 found through the index, u(N)..u(N+99) new */
+	int runs = values_load(st, "b.json", 100, 200);
+	assert_true(runs >= 100);
+	values_load(st, "c.json", N, N + 100);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), N + 101);
+	assert_int_equal(scalar(st, "SELECT count(DISTINCT v) FROM vals"), N + 101);
 	store_close(st);
 }
 
@@ -1347,6 +1455,9 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dedup_raw_blocks, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_long_value_in_group, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_values_past_intern_map, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_values_by_index_in_large_case, case_dir_setup,
+						case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_past_table_limit, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_past_filter_memory, case_dir_setup,
 						case_dir_teardown),

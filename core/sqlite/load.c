@@ -218,11 +218,11 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	 * by a load that could not use the table (load_ridmap_retire) goes. */
 	if (sqlite_exec(st, "DROP INDEX IF EXISTS ev_rid", cause) < 0 || load_ridx_seed(ld, nevents, cause) < 0)
 		goto fail;
-	/* The values' one index (vals_h, a 31-bit hash: values.c) is the
-	 * load's own look-up and stays. It replaced the unique index of the
-	 * text and a case-blind one, which was dropped here and built again
-	 * at the end (kept through the load it had cost 30.2 s of CPU
-	 * against 22.3 on 1M high-cardinality events). */
+	/* The values' index (vals_h) goes too while the case has few
+	 * values: the load finds them through a table of their own
+	 * (load_values.c says why). */
+	if (load_values_begin(ld, cause) < 0)
+		goto fail;
 	/* The load stays in WAL mode, as the case always is: a reader never
 	 * waits for it (issue 10, finding 15). It switched to a rollback
 	 * journal before, so that appended pages were written once: a commit
@@ -273,8 +273,6 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 		    cause) < 0 ||
 	    prepare(ld, &ld->ins_blk, "INSERT INTO rawblocks(id, n, data) VALUES(?,?,?)", cause) < 0 ||
 	    prepare(ld, &ld->ins_rmsg, "INSERT INTO rawmsgs(id, msgs) VALUES(?,?)", cause) < 0 ||
-	    prepare(ld, &ld->sel_val, "SELECT id FROM vals INDEXED BY vals_h WHERE h = ?2 AND v = ?1", cause) <
-		    0 ||
 	    prepare(ld, &ld->ins_rej, /* a row already kept (the same file loaded again, a
 		     * killed load run again) is a duplicate, as events are */
 		    "INSERT INTO rejects(source, line, reason, raw) SELECT ?1, ?2, ?3, ?4"
@@ -321,6 +319,7 @@ void sqlite_load_set_ridmap_max(struct store_load *base, size_t n)
 {
 	struct sqlite_load *ld = (struct sqlite_load *)base;
 	ld->rids.max = n;
+	load_values_set_max(ld, n);
 }
 
 /* A failure kept for the abort, which records it as the source's status

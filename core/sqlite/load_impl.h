@@ -224,6 +224,12 @@ struct sqlite_load {
 	 * the case's hashes, or when that failed (then every miss asks). */
 	uint64_t *valbits;
 	bool valbits_tried;
+	/* A load into a case with few values finds them without vals_h,
+	 * dropped until the end: this table of (value hash, id) instead,
+	 * the candidates read by id (load_values.c) */
+	struct ridmap vmap;
+	bool vals_mapped;
+	sqlite3_stmt *sel_vtext;
 	struct ridmap rids;
 	sqlite3_stmt *sel_rid;
 	/* the posting lists' entries of the events written since the last
@@ -348,7 +354,14 @@ struct sv load_item_rid(const struct item *it, char **tmp);
 void load_bind_rid(sqlite3_stmt *q, int i, const struct item *it);
 void load_intern_clear(struct intern *in);
 void load_intern_free(struct intern *in);
+/* the value map, the valbits and their statement */
 void load_valbits_free(struct sqlite_load *ld);
+/* At a load's beginning: the values found through vmap and vals_h
+ * dropped, when the case has fewer than VALS_REINDEX_MAX (load_values.c). */
+#define VALS_REINDEX_MAX 262144
+int load_values_begin(struct sqlite_load *ld, char **cause);
+/* The value map's entries in memory (0: RIDMAP_MEM): the tests' spills. */
+void load_values_set_max(struct sqlite_load *ld, size_t n);
 uint64_t load_value_hash(struct sv s);
 int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, char **cause);
 /* Ask the CPU for the intern slots of an item's values ahead of their

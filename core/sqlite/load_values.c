@@ -202,6 +202,10 @@ void load_valbits_free(struct sqlite_load *ld)
 {
 	free(ld->valbits);
 	ld->valbits = NULL;
+	load_ridmap_free(&ld->vmap);
+	memset(&ld->vmap, 0, sizeof ld->vmap);
+	sqlite3_finalize(ld->sel_vtext);
+	ld->sel_vtext = NULL;
 }
 
 /*
@@ -289,6 +293,141 @@ static int add_value(struct sqlite_load *ld, struct sv s, int64_t vh, int64_t *i
 	return ld->nvalg == EV_GROUP ? load_flush_vals(ld, cause) : 0;
 }
 
+/*
+ * A load into a case with few values keeps them without vals_h: the
+ * index takes each new value at a random place in its B-tree (a 31-bit
+ * hash), and once it outgrew the load's 8 MB page cache each insert read
+ * a page of it and the commits wrote most of its pages again (5M
+ * high-cardinality events, 2.6M values: vals_h 37 MB, the writer's
+ * index seeks 3.5 s and its reads of the case and the log 1.3 s, 6.4
+ * times the 1M load's writer for 5 times the events). The values are
+ * found instead through a fingerprint table of their hashes
+ * (load_value_hash, the parser's) and ids in bounded memory, the record
+ * ids' own (load_ridmap.c: sorted runs on disk behind a Bloom filter),
+ * and vals_h is built sorted at the end with the other indexes. A value
+ * the intern map no longer holds is new unless the table has its
+ * fingerprint; a candidate is read from vals by id and compared, so that
+ * a collision costs a look-up, never a wrong id.
+ */
+void load_values_set_max(struct sqlite_load *ld, size_t n)
+{
+	ld->vmap.max = n;
+}
+
+int load_values_begin(struct sqlite_load *ld, char **cause)
+{
+	sqlite3 *db = store_db(ld->base.st);
+	sqlite3_stmt *q;
+	int64_t n = 0;
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM vals", -1, &q, NULL) != SQLITE_OK)
+		return load_db_fail(ld, cause);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	/* a large case keeps its index: appending to it must not cost
+	 * all its values again (read here, sorted at the end) */
+	if (n >= VALS_REINDEX_MAX)
+		return 0;
+	if (sqlite3_prepare_v2(db, "SELECT id, v FROM vals", -1, &q, NULL) != SQLITE_OK)
+		return load_db_fail(ld, cause);
+	bool fits = true;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW && fits) {
+		struct sv v = { (const char *)sqlite3_column_text(q, 1), (size_t)sqlite3_column_bytes(q, 1) };
+		fits = load_ridmap_put(&ld->vmap, load_value_hash(v), sqlite3_column_int64(q, 0));
+	}
+	sqlite3_finalize(q);
+	if (!fits || (r != SQLITE_DONE && r != SQLITE_ROW)) {
+		/* (a disk that refused a run: the index, as before) */
+		load_ridmap_free(&ld->vmap);
+		memset(&ld->vmap, 0, sizeof ld->vmap);
+		return 0;
+	}
+	if (sqlite_exec(ld->base.st, "DROP INDEX IF EXISTS vals_h", cause) < 0)
+		return -1;
+	ld->vals_mapped = true;
+	return 0;
+}
+
+/* The table failed (a run could not be written or read): vals_h built
+ * now, in the writer's transaction, and the values looked up through it
+ * from here on. */
+static int vals_unmap(struct sqlite_load *ld, char **cause)
+{
+	load_ridmap_free(&ld->vmap);
+	memset(&ld->vmap, 0, sizeof ld->vmap);
+	ld->vals_mapped = false;
+	if (load_flush_vals(ld, cause) < 0 ||
+	    sqlite_exec(ld->base.st, "CREATE INDEX IF NOT EXISTS vals_h ON vals(h)", cause) < 0)
+		return -1;
+	return 0;
+}
+
+/* Is s among the candidates of its fingerprint? Its id in *id. */
+static int map_find(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t vh, int64_t *id, bool *found,
+		    char **cause)
+{
+	*found = in_valg(ld, vh, s, id);
+	if (*found)
+		return 0;
+	if (!load_ridmap_find(&ld->vmap, load_ridmap_fp32(h)))
+		return 1; /* the caller unmaps */
+	if (!ld->vmap.ncand)
+		return 0;
+	if (!ld->sel_vtext && sqlite3_prepare_v3(store_db(ld->base.st), "SELECT v FROM vals WHERE id = ?", -1,
+						 SQLITE_PREPARE_PERSISTENT, &ld->sel_vtext, NULL) != SQLITE_OK)
+		return load_db_fail(ld, cause);
+	sqlite3_stmt *q = ld->sel_vtext;
+	for (size_t i = 0; i < ld->vmap.ncand && !*found; i++) {
+		sqlite3_bind_int64(q, 1, ld->vmap.cand[i]);
+		int r = sqlite3_step(q);
+		if (r == SQLITE_ROW && (size_t)sqlite3_column_bytes(q, 0) == s.n &&
+		    memcmp(sqlite3_column_blob(q, 0), s.p, s.n) == 0) {
+			*id = ld->vmap.cand[i];
+			*found = true;
+		}
+		sqlite3_reset(q);
+		/* (a candidate in the group is not in vals yet: no row) */
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return load_db_fail(ld, cause);
+	}
+	return 0;
+}
+
+/* The case, by the value's hash (values.c: the table has no unique
+ * index of the text, the load keeps each value once itself), through
+ * vals_h. */
+static int index_find(struct sqlite_load *ld, struct sv s, int64_t vh, int64_t *id, bool *found, char **cause)
+{
+	*found = false;
+	if (!ld->valbits_tried)
+		valbits_seed(ld);
+	size_t b = valbit(vh);
+	if (ld->valbits && !(ld->valbits[b >> 6] & (uint64_t)1 << (b & 63)))
+		return 0;
+	/* the group first: the look-up reads the table only (a value too
+	 * long for the intern map comes here) */
+	*found = in_valg(ld, vh, s, id);
+	if (*found)
+		return 0;
+	if (!ld->sel_val && sqlite3_prepare_v3(store_db(ld->base.st),
+					       "SELECT id FROM vals INDEXED BY vals_h WHERE h = ?2 AND v = ?1",
+					       -1, SQLITE_PREPARE_PERSISTENT, &ld->sel_val, NULL) != SQLITE_OK)
+		return load_db_fail(ld, cause);
+	sqlite3_stmt *q = ld->sel_val;
+	sqlite3_bind_text(q, 1, s.p, (int)s.n, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, vh);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		*id = sqlite3_column_int64(q, 0);
+		*found = true;
+	}
+	sqlite3_reset(q);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return load_db_fail(ld, cause);
+	return 0;
+}
+
 /* The vals id of a string (0 for absent), adding it when new. */
 int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, char **cause)
 {
@@ -300,38 +439,21 @@ int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, 
 		return 0;
 	bool found = intern_get(&ld->in[1], h, s.p, s.n, id);
 	if (!found) {
-		/* the case, by the value's hash (values.c: the table has no
-		 * unique index of the text any more, the load keeps each
-		 * value once itself), then a new row */
 		int64_t vh = sqlite_val_hash(s.p, s.n);
-		if (!ld->valbits_tried)
-			valbits_seed(ld);
-		size_t b = valbit(vh);
-		uint64_t bit = (uint64_t)1 << (b & 63);
-		if (!ld->valbits || (ld->valbits[b >> 6] & bit)) {
-			/* the group first: the look-up reads the table only
-			 * (a value too long for the intern map comes here) */
-			found = in_valg(ld, vh, s, id);
-			sqlite3_stmt *q = ld->sel_val;
-			int r = SQLITE_DONE;
-			if (!found) {
-				sqlite3_bind_text(q, 1, s.p, (int)s.n, SQLITE_STATIC);
-				sqlite3_bind_int64(q, 2, vh);
-				r = sqlite3_step(q);
-				if (r == SQLITE_ROW) {
-					*id = sqlite3_column_int64(q, 0);
-					found = true;
-				}
-				sqlite3_reset(q);
-			}
-			if (r != SQLITE_ROW && r != SQLITE_DONE)
-				return load_db_fail(ld, cause);
-		}
+		int r = 1;
+		if (ld->vals_mapped && (r = map_find(ld, s, h, vh, id, &found, cause)) > 0 &&
+		    vals_unmap(ld, cause) < 0)
+			return -1;
+		if (r < 0 || (r > 0 && index_find(ld, s, vh, id, &found, cause) < 0))
+			return -1;
 		if (!found) {
 			if (add_value(ld, s, vh, id, cause) < 0)
 				return -1;
+			if (ld->vals_mapped && !load_ridmap_put(&ld->vmap, h, *id) && vals_unmap(ld, cause) < 0)
+				return -1;
+			size_t b = valbit(vh);
 			if (ld->valbits)
-				ld->valbits[b >> 6] |= bit;
+				ld->valbits[b >> 6] |= (uint64_t)1 << (b & 63);
 		}
 	}
 	if (ld->in[0].count >= INTERN_GEN) {
