@@ -94,6 +94,10 @@ void load_intern_clear(struct intern *in)
 		in->slot = xmalloc(in->cap * sizeof *in->slot);
 	}
 	memset(in->slot, 0, in->cap * sizeof *in->slot);
+	if (!in->pool) { /* (and the longest value kept, past it) */
+		in->pcap = INTERN_POOL + 4096;
+		in->pool = xmalloc(in->pcap);
+	}
 	in->count = 0;
 	in->plen = 0;
 }
@@ -108,7 +112,7 @@ static bool intern_get(const struct intern *in, uint64_t h, const char *p, size_
 {
 	size_t mask = in->cap - 1, i = h & mask;
 	for (const struct intern_slot *s; (s = &in->slot[i])->hash; i = (i + 1) & mask) {
-		if (s->hash == h && s->len == n && memcmp(in->pool + s->off, p, n) == 0) {
+		if (s->hash == (uint32_t)h && s->len == n && memcmp(in->pool + s->off, p, n) == 0) {
 			*id = s->id;
 			return true;
 		}
@@ -132,7 +136,7 @@ void load_values_prefetch(const struct sqlite_load *ld, const struct item *it)
  * map then no longer holds every value of the case). */
 static bool intern_put(struct intern *in, uint64_t h, const char *p, size_t n, int64_t id)
 {
-	if (n > 4096 || in->plen + n > UINT32_MAX)
+	if (n > 4096 || in->plen + n > UINT32_MAX || id > (int64_t)UINT32_MAX)
 		return false;
 	if ((in->count + 1) * 2 > in->cap) {
 		size_t ocap = in->cap;
@@ -154,7 +158,7 @@ static bool intern_put(struct intern *in, uint64_t h, const char *p, size_t n, i
 	size_t i = h & (in->cap - 1);
 	while (in->slot[i].hash)
 		i = (i + 1) & (in->cap - 1);
-	in->slot[i] = (struct intern_slot){ h, id, (uint32_t)in->plen, (uint32_t)n };
+	in->slot[i] = (struct intern_slot){ (uint32_t)h, (uint32_t)id, (uint32_t)in->plen, (uint32_t)n };
 	in->plen += n;
 	in->count++;
 	return true;
@@ -456,7 +460,7 @@ int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, 
 				ld->valbits[b >> 6] |= (uint64_t)1 << (b & 63);
 		}
 	}
-	if (ld->in[0].count >= INTERN_GEN) {
+	if (ld->in[0].count >= INTERN_GEN || ld->in[0].plen >= INTERN_POOL) {
 		struct intern t = ld->in[1];
 		ld->in[1] = ld->in[0];
 		ld->in[0] = t;
