@@ -5,23 +5,27 @@
 # seconds, each as a multiple of the 1M load's, and peak RSS. The big
 # inputs take 9 and 18 GB in $BUILD/bench and are removed afterwards
 # unless BENCH_KEEP=1. Prints figures; asserts nothing.
-#   BENCH_BIG_SIZES (1000000 5000000 10000000), BENCH_SEED (558)
+#   BENCH_BIG_SIZES (1000000 5000000 10000000), BENCH_SEED (558),
+#   BENCH_BIG_CARD (low; high: the generator's high-cardinality shape, a
+#   fresh token, session or client build on most records, whose values
+#   grow with the input as the default shape's do not)
 set -eu
 BUILD=${BUILD:-build}
 SEED=${BENCH_SEED:-558}
+CARD=${BENCH_BIG_CARD:-low}
 cd "$(dirname "$0")/.."
 dir=$BUILD/bench
 mkdir -p "$dir"
 run=$BUILD/bench_load
 read -r la _ < /proc/loadavg
-echo "auditscope load growth: $(nproc) cores, load average $la at start"
+echo "auditscope load growth ($CARD cardinality): $(nproc) cores, load average $la at start"
 w1="" c1=""
 for n in ${BENCH_BIG_SIZES:-1000000 5000000 10000000}; do
-	f=$dir/purview-csv-low-$n-s$SEED.csv
+	f=$dir/purview-csv-$CARD-$n-s$SEED.csv
 	made=""
 	if [ ! -s "$f" ]; then
 		echo "generating $f" >&2
-		"$BUILD/auditgen" --format purview-csv --events "$n" --seed "$SEED" -o "$f.tmp"
+		"$BUILD/auditgen" --format purview-csv --cardinality "$CARD" --events "$n" --seed "$SEED" -o "$f.tmp"
 		mv "$f.tmp" "$f"
 		made=1
 	fi
