@@ -1275,6 +1275,7 @@ static void test_values_past_intern_map(void **state)
 	assert_int_equal(store_load_sync(ld, &cause), 0);
 	assert_true(sl->vals_mapped);
 	assert_true(sl->vmap.nrun > 0);
+	/* (dropped at VALS_DROP_AT new values) */
 	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 0);
 	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
 	assert_int_equal(store_load_end(ld, &cause), 0);

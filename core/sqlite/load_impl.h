@@ -236,7 +236,8 @@ struct sqlite_load {
 	 * dropped until the end: this table of (value hash, id) instead,
 	 * the candidates read by id (load_values.c) */
 	struct ridmap vmap;
-	bool vals_mapped;
+	bool vals_mapped, vals_drop; /* vals_h still to drop */
+	size_t vals_added;
 	sqlite3_stmt *sel_vtext;
 	struct ridmap rids;
 	sqlite3_stmt *sel_rid;
@@ -367,6 +368,7 @@ void load_valbits_free(struct sqlite_load *ld);
 /* At a load's beginning: the values found through vmap and vals_h
  * dropped, when the case has fewer than VALS_REINDEX_MAX (load_values.c). */
 #define VALS_REINDEX_MAX 262144
+#define VALS_DROP_AT 65536
 int load_values_begin(struct sqlite_load *ld, char **cause);
 /* The value map's entries in memory (0: RIDMAP_MEM): the tests' spills. */
 void load_values_set_max(struct sqlite_load *ld, size_t n);

@@ -347,9 +347,12 @@ int load_values_begin(struct sqlite_load *ld, char **cause)
 		memset(&ld->vmap, 0, sizeof ld->vmap);
 		return 0;
 	}
-	if (sqlite_exec(ld->base.st, "DROP INDEX IF EXISTS vals_h", cause) < 0)
-		return -1;
-	ld->vals_mapped = true;
+	/* dropped in the writer's transaction once the load has added
+	 * VALS_DROP_AT values (the index then outgrows the page cache): a
+	 * small load keeps it and writes no more than before (dropped at
+	 * the start and built at the end, one record loaded into a new case
+	 * on a 2 MB disk filled it with the log) */
+	ld->vals_mapped = ld->vals_drop = true;
 	return 0;
 }
 
@@ -360,7 +363,7 @@ static int vals_unmap(struct sqlite_load *ld, char **cause)
 {
 	load_ridmap_free(&ld->vmap);
 	memset(&ld->vmap, 0, sizeof ld->vmap);
-	ld->vals_mapped = false;
+	ld->vals_mapped = ld->vals_drop = false;
 	if (load_flush_vals(ld, cause) < 0 ||
 	    sqlite_exec(ld->base.st, "CREATE INDEX IF NOT EXISTS vals_h ON vals(h)", cause) < 0)
 		return -1;
@@ -455,6 +458,11 @@ int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, 
 				return -1;
 			if (ld->vals_mapped && !load_ridmap_put(&ld->vmap, h, *id) && vals_unmap(ld, cause) < 0)
 				return -1;
+			if (ld->vals_drop && ++ld->vals_added >= VALS_DROP_AT) {
+				if (sqlite_exec(ld->base.st, "DROP INDEX IF EXISTS vals_h", cause) < 0)
+					return -1;
+				ld->vals_drop = false;
+			}
 			size_t b = valbit(vh);
 			if (ld->valbits)
 				ld->valbits[b >> 6] |= (uint64_t)1 << (b & 63);
