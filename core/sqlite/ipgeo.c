@@ -74,11 +74,19 @@ int sqlite_ipgeo_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *s
 	had = NULL;
 	sqlite3_stmt *sel = NULL, *ins = NULL, *meta = NULL, *cnt = NULL;
 	/* the case's addresses: the values of the ip pivot lists that still
-	 * have an event (entries less those of replaced events) */
+	 * have an event (entries less those of replaced events). They are
+	 * found by seeking from one value to the next, a few pages each:
+	 * grouping the whole list read every chunk of every address through
+	 * the 64 MB page cache, and the peak of a load grew with its case
+	 * (1M 73, 5M 95, 10M 113 MB). A value's chunks are counted only when
+	 * some of its entries went (pivot_gone). */
 	if (sqlite3_prepare_v2(db,
-			       "SELECT v.id, v.v FROM (SELECT p.val AS ip FROM pivots p WHERE p.col = 2 GROUP BY p.val"
-			       " HAVING sum(p.n) > coalesce((SELECT g.n FROM pivot_gone g WHERE g.col = 2 AND"
-			       " g.val = p.val), 0)) d JOIN vals v ON v.id = d.ip WHERE d.ip NOT IN (SELECT val FROM ipgeo)",
+			       "WITH RECURSIVE d(ip) AS (SELECT (SELECT val FROM pivots WHERE col = 2 ORDER BY val"
+			       " LIMIT 1) UNION ALL SELECT (SELECT val FROM pivots WHERE col = 2 AND val > d.ip"
+			       " ORDER BY val LIMIT 1) FROM d WHERE d.ip IS NOT NULL)"
+			       " SELECT v.id, v.v FROM d JOIN vals v ON v.id = d.ip"
+			       " WHERE d.ip NOT IN (SELECT val FROM ipgeo) AND (NOT EXISTS (SELECT 1 FROM pivot_gone g"
+			       " WHERE g.col = 2 AND g.val = d.ip) OR pivot_count(2, d.ip) > 0)",
 			       -1, &sel, NULL) != SQLITE_OK) {
 		fail(db, cause);
 		goto finalize;
