@@ -29,24 +29,30 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
 #include "xalloc.h"
 
 struct range4 {
 	uint32_t lo, hi, asn;
-	const char *org;
+	uint32_t org; /* the AS's name: an offset into geoip.orgs */
 };
 
 struct range6 {
 	unsigned char lo[16], hi[16];
 	uint32_t asn;
-	const char *org;
+	uint32_t org;
 };
 
 struct geoip {
 	MMDB_s country_db, asn_db;
 	bool has_country_db, has_asn_db;
-	/* the CSV ASN tables */
-	char *csv4, *csv6;
+	/* the CSV ASN tables: their ranges, and each AS's name once in orgs
+	 * (the files were kept whole for the names before: 30 MB of a
+	 * load's peak with the ranges and their sort, 72 MB in all on 1M
+	 * events; a name repeats for every range of its AS) */
+	char *orgs;
+	size_t orgs_len, orgs_cap;
+	struct util_imap org_by_asn; /* asn + 1 -> offset, while loading */
 	struct range4 *r4;
 	size_t n4;
 	/* idx4[k]: the first range of r4 starting at or after k << 16, so
@@ -228,6 +234,7 @@ static const char *special_label(const unsigned char a[16], const struct special
 /* ------------------------------------------------------------------ */
 /* The CSV tables of @ip-location-db/asn */
 
+/* A small file whole (a package's package.json). */
 static char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -244,6 +251,38 @@ static char *slurp(const char *path, size_t *len)
 	buf[n] = '\0';
 	*len = n;
 	return buf;
+}
+
+/* An AS's name in orgs, once per AS (a second, different name of the
+ * same AS is kept too). */
+static uint32_t org_of(struct geoip *g, uint32_t asn, const char *org)
+{
+	size_t n = strlen(org) + 1;
+	const int64_t *had = util_imap_get(&g->org_by_asn, (uint64_t)asn + 1);
+	if (had && strcmp(g->orgs + *had, org) == 0)
+		return (uint32_t)*had;
+	if (g->orgs_len + n > UINT32_MAX)
+		return 0; /* (the pool's first byte is an empty name) */
+	g->orgs = xgrow(g->orgs, &g->orgs_cap, g->orgs_len + n, 1);
+	memcpy(g->orgs + g->orgs_len, org, n);
+	uint32_t at = (uint32_t)g->orgs_len;
+	g->orgs_len += n;
+	if (!had)
+		*util_imap_slot(&g->org_by_asn, (uint64_t)asn + 1, 0, NULL) = at;
+	return at;
+}
+
+/* The lines of a CSV file one by one (getline's buffer), so that the file
+ * is never in memory whole. */
+static FILE *open_csv(struct geoip *g, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f && !g->orgs) {
+		g->orgs = xmalloc(1);
+		g->orgs[0] = '\0';
+		g->orgs_len = g->orgs_cap = 1;
+	}
+	return f;
 }
 
 /* Split one CSV line in place into at most 4 fields; the last may be
@@ -300,48 +339,48 @@ static bool parse_u32(const char *s, uint32_t *out)
 
 static void load_csv4(struct geoip *g, const char *path)
 {
-	size_t len;
-	char *buf = slurp(path, &len);
-	if (!buf)
+	FILE *in = open_csv(g, path);
+	if (!in)
 		return;
-	size_t cap = 0;
-	char *p = buf, *end = buf + len;
-	while (p < end) {
+	size_t cap = 0, lcap = 0;
+	char *line = NULL;
+	ssize_t len;
+	while ((len = getline(&line, &lcap, in)) > 0) {
 		char *f[4], *next;
-		int n = csv_fields(p, end, f, &next);
-		p = next;
+		int n = csv_fields(line, line + len, f, &next);
 		struct range4 r;
 		if (n < 3 || !parse_u32(f[0], &r.lo) || !parse_u32(f[1], &r.hi) || !parse_u32(f[2], &r.asn) ||
 		    r.hi < r.lo)
 			continue;
-		r.org = n == 4 ? f[3] : "";
+		r.org = n == 4 ? org_of(g, r.asn, f[3]) : 0;
 		g->r4 = xgrow(g->r4, &cap, g->n4 + 1, sizeof *g->r4);
 		g->r4[g->n4++] = r;
 	}
-	g->csv4 = buf;
+	free(line);
+	fclose(in);
 }
 
 static void load_csv6(struct geoip *g, const char *path)
 {
-	size_t len;
-	char *buf = slurp(path, &len);
-	if (!buf)
+	FILE *in = open_csv(g, path);
+	if (!in)
 		return;
-	size_t cap = 0;
-	char *p = buf, *end = buf + len;
-	while (p < end) {
+	size_t cap = 0, lcap = 0;
+	char *line = NULL;
+	ssize_t len;
+	while ((len = getline(&line, &lcap, in)) > 0) {
 		char *f[4], *next;
-		int n = csv_fields(p, end, f, &next);
-		p = next;
+		int n = csv_fields(line, line + len, f, &next);
 		struct range6 r;
 		if (n < 3 || inet_pton(AF_INET6, f[0], r.lo) != 1 || inet_pton(AF_INET6, f[1], r.hi) != 1 ||
 		    !parse_u32(f[2], &r.asn) || memcmp(r.hi, r.lo, 16) < 0)
 			continue;
-		r.org = n == 4 ? f[3] : "";
+		r.org = n == 4 ? org_of(g, r.asn, f[3]) : 0;
 		g->r6 = xgrow(g->r6, &cap, g->n6 + 1, sizeof *g->r6);
 		g->r6[g->n6++] = r;
 	}
-	g->csv6 = buf;
+	free(line);
+	fclose(in);
 }
 
 static int cmp4(const void *a, const void *b)
@@ -500,12 +539,25 @@ struct geoip *geoip_open(const char *const *dirs)
 	}
 	/* the arrays are NULL when no file gave ranges (asked of the arrays,
 	 * not the counts: scan-build cannot see that xcalloc zeroed g) */
+	/* the files come sorted: a sort then only costs a copy of the
+	 * ranges (glibc's merge sort, 10 MB) */
+	util_imap_free(&g->org_by_asn);
+	memset(&g->org_by_asn, 0, sizeof g->org_by_asn);
 	if (g->r4) {
-		qsort(g->r4, g->n4, sizeof *g->r4, cmp4);
+		size_t i = 1;
+		while (i < g->n4 && cmp4(&g->r4[i - 1], &g->r4[i]) <= 0)
+			i++;
+		if (i < g->n4)
+			qsort(g->r4, g->n4, sizeof *g->r4, cmp4);
 		index4(g);
 	}
-	if (g->r6)
-		qsort(g->r6, g->n6, sizeof *g->r6, cmp6);
+	if (g->r6) {
+		size_t i = 1;
+		while (i < g->n6 && cmp6(&g->r6[i - 1], &g->r6[i]) <= 0)
+			i++;
+		if (i < g->n6)
+			qsort(g->r6, g->n6, sizeof *g->r6, cmp6);
+	}
 	g->describe = xasprintf("%s; %s", cdesc ? cdesc : "country: none", adesc ? adesc : "network: none");
 	if (!cdesc || !adesc)
 		g->warning = xasprintf("no IP %s database found (make deps installs them; --geoip DIR "
@@ -532,8 +584,8 @@ void geoip_free(struct geoip *g)
 	free(g->r4);
 	free(g->idx4);
 	free(g->r6);
-	free(g->csv4);
-	free(g->csv6);
+	free(g->orgs);
+	util_imap_free(&g->org_by_asn);
 	free(g->describe);
 	free(g->warning);
 	free(g);
@@ -677,13 +729,13 @@ void geoip_lookup_bin(struct geoip *g, const unsigned char a[16], struct geoip_p
 		const struct range4 *r = find4(g, v);
 		if (r) {
 			out->asn = r->asn;
-			out->as_org = r->org;
+			out->as_org = g->orgs + r->org;
 		}
 	} else {
 		const struct range6 *r = find6(g, a);
 		if (r) {
 			out->asn = r->asn;
-			out->as_org = r->org;
+			out->as_org = g->orgs + r->org;
 		}
 	}
 microsoft:
