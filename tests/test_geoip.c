@@ -7,12 +7,15 @@
  */
 #include "testutil.h"
 
+#include <arpa/inet.h>
+
 #include "geoip.h"
 #include "ingest.h"
 #include "ipgeo.h"
 #include "sqlite/pivots.h"
 #include "sqlite/sqlite_store.h"
 #include "store.h"
+#include "xalloc.h"
 
 static const char *installed_dir(void)
 {
@@ -146,6 +149,69 @@ static void test_asn_csv(void **state)
 	geoip_free(g);
 	tmpdir_remove(d);
 	free(d);
+}
+
+/* The IPv6 table's addresses in every form a line may hold: what the
+ * reader's own parser accepts must be what inet_pton accepts, at the
+ * same address (each line a one-address range with its own AS). */
+static void test_asn_csv_v6_forms(void **state)
+{
+	(void)state;
+	static const char *const forms[] = {
+		"2a0b:1::1",
+		"2A0B:0002:0000:0000:0000:0000:0000:0001",
+		"2a0b:3::",
+		"2a0b:4::1.2.3.4",
+		"2a0b:5:0:0:0:0:0:1:2",
+		"2a0b:6::1::2",
+		"2a0b:7::1:",
+		"2a0b:8::12345",
+		"2a0b:9:a:b:c:d:e:f",
+		"2a0b:a:b:c:d:e:f::",
+		"2a0b:b:c:d::e:f:1:2",
+		":2a0b::1",
+		"2a0b:d::g",
+		" 2a0b:e::1",
+		"2a0b:f:0::",
+		"2a0b:10:1:2:3:4:5:6:",
+		"2a0b:11",
+		"2a0b::12:0:0:0:0:1",
+		"2a0b:0013::00ff",
+	};
+	size_t n = sizeof forms / sizeof *forms;
+	char *text = xstrdup("");
+	for (size_t i = 0; i < n; i++) {
+		char *t = xasprintf("%s%s,%s,%zu,AS %zu\n", text, forms[i], forms[i], 65000 + i, i);
+		free(text);
+		text = t;
+	}
+	const char v4[] = "16909056,16909311,64500,Some Net\n";
+	char *d = tmpdir_new();
+	free(write_file(d, "asn-ipv4-num.csv", v4, sizeof v4 - 1));
+	free(write_file(d, "asn-ipv6.csv", text, strlen(text)));
+	const char *dirs[] = { d, NULL };
+	struct geoip *g = geoip_open(dirs);
+	size_t valid = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char a[16];
+		if (inet_pton(AF_INET6, forms[i], a) != 1)
+			continue;
+		valid++;
+		char canon[INET6_ADDRSTRLEN];
+		assert_non_null(inet_ntop(AF_INET6, a, canon, sizeof canon));
+		struct geoip_place p;
+		assert_int_equal(geoip_lookup(g, canon, &p), 0);
+		if (p.asn != 65000 + i)
+			fail_msg("%s (as %s): AS %u, want %zu", forms[i], canon, p.asn, 65000 + i);
+		char want[32];
+		snprintf(want, sizeof want, "AS %zu", i);
+		assert_string_equal(p.as_org, want);
+	}
+	assert_true(valid >= 8 && valid < n); /* both kinds were tried */
+	geoip_free(g);
+	tmpdir_remove(d);
+	free(d);
+	free(text);
 }
 
 static void test_installed(void **state)
@@ -315,6 +381,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_labels_without_databases),
 		cmocka_unit_test(test_asn_csv),
+		cmocka_unit_test(test_asn_csv_v6_forms),
 		cmocka_unit_test(test_installed),
 		cmocka_unit_test(test_realdata_signins),
 		cmocka_unit_test(test_enrich_seeks_addresses),
