@@ -54,9 +54,9 @@ int csv_next(struct csv *c);
 bool csv_skip_line(struct csv *c);
 
 /* Quoted fields are undone 64 bytes at a time where the CPU has AVX-512
- * VBMI2 (the default); false keeps to the portable path (the tests read
- * the same text both ways). */
-void csv_set_wide(bool on);
+ * VBMI2 or else AVX2 (the default, widest 2); widest 1 keeps to AVX2, 0
+ * to the portable path (the tests read the same text every way). */
+void csv_set_simd(int widest);
 
 /* Guess the delimiter of a header line: ',', ';' or '\t'. */
 char csv_sniff_delim(const char *line, size_t n);
