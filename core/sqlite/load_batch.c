@@ -107,7 +107,8 @@ struct sv load_stash(struct batch *b, struct sv s)
  * which are then the same bytes of the stashed record and are not copied
  * again. Such a field is not followed by a NUL in the batch: the writer
  * reads every field by its length. */
-static struct sv stash_field(struct batch *b, struct sv f, struct sv src, struct sv raw)
+static inline __attribute__((always_inline)) struct sv stash_field(struct batch *b, struct sv f,
+								   struct sv src, struct sv raw)
 {
 	uintptr_t at = (uintptr_t)f.p, lo = (uintptr_t)src.p;
 	if (f.p && src.p && at >= lo && f.n <= src.n && at - lo <= src.n - f.n)
@@ -165,17 +166,18 @@ static void put_json_str(struct batch *b, struct sv v)
 		return;
 	}
 	b->buf[b->len++] = '"';
-	size_t start = plain_run(v.p, v.n); /* message ids and folders seldom need escapes */
-	memcpy(b->buf + b->len, v.p, start);
-	b->len += start;
-	size_t run = start; /* start of the bytes not yet copied: copied as runs */
-	for (size_t i = start; i < v.n; i++) {
-		unsigned char c = (unsigned char)v.p[i];
-		if (c != '"' && c != '\\' && c >= 0x20)
-			continue;
-		memcpy(b->buf + b->len, v.p + run, i - run);
-		b->len += i - run;
-		run = i + 1;
+	/* runs that need no escape, sixteen bytes at a time, and the byte
+	 * after each: a folder path ("\\Sent Items") has its escape first,
+	 * and a byte at a time after it was 1.6% of the parsing thread's
+	 * instructions on high-cardinality CSV */
+	for (size_t i = 0;;) {
+		size_t k = plain_run(v.p + i, v.n - i);
+		memcpy(b->buf + b->len, v.p + i, k);
+		b->len += k;
+		i += k;
+		if (i >= v.n)
+			break;
+		unsigned char c = (unsigned char)v.p[i++];
 		if (c == '"' || c == '\\') {
 			b->buf[b->len++] = '\\';
 			b->buf[b->len++] = (char)c;
@@ -183,8 +185,6 @@ static void put_json_str(struct batch *b, struct sv v)
 			b->len += (size_t)snprintf(b->buf + b->len, 7, "\\u%04x", c);
 		}
 	}
-	memcpy(b->buf + b->len, v.p + run, v.n - run);
-	b->len += v.n - run;
 	b->buf[b->len++] = '"';
 }
 
@@ -379,15 +379,17 @@ static void maybe_send(struct sqlite_load *ld)
  * back to the commit. */
 static bool is_admin(const struct event *ev)
 {
-	static const char *const rtypes[] = {
-		"ExchangeAdmin",
-		"AzureActiveDirectory",
-		"EntraDirectoryAudit",
-		"SecurityComplianceCenterEOPCmdlet",
+	static const struct {
+		const char *s;
+		size_t n;
+	} rtypes[] = {
+		{ "ExchangeAdmin", 13 },
+		{ "AzureActiveDirectory", 20 },
+		{ "EntraDirectoryAudit", 19 },
+		{ "SecurityComplianceCenterEOPCmdlet", 33 },
 	};
-	for (size_t i = 0; i < sizeof rtypes / sizeof rtypes[0]; i++)
-		if (ev->rtype.p && ev->rtype.n == strlen(rtypes[i]) &&
-		    memcmp(ev->rtype.p, rtypes[i], ev->rtype.n) == 0)
+	for (size_t i = 0; ev->rtype.p && i < sizeof rtypes / sizeof rtypes[0]; i++)
+		if (ev->rtype.n == rtypes[i].n && memcmp(ev->rtype.p, rtypes[i].s, rtypes[i].n) == 0)
 			return true;
 	/* mailbox-item operations that change rules and permissions: an
 	 * operation that names one of these. Each starts with a capital
