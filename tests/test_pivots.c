@@ -630,9 +630,12 @@ static void writer_event(struct event *ev, int i, bool rich, char *buf)
 	ev->line = (uint64_t)i + 1;
 }
 
-/* Load events from..to-1 as source name (rich: the richer copies), the
- * window made small so that every value has many chunks. */
-static void writer_load(struct store *st, const char *name, int from, int to, bool rich, size_t window)
+typedef void event_fn(struct event *ev, int i, bool rich, char *buf);
+
+/* Load events from..to-1 made by make as source name (rich: the richer
+ * copies), the window made small so that every value has many chunks. */
+static void load_events(struct store *st, const char *name, int from, int to, bool rich, size_t window,
+			event_fn *make)
 {
 	char *cause = NULL;
 	struct store_load *ld = store_load_begin(st, &cause);
@@ -649,11 +652,16 @@ static void writer_load(struct store *st, const char *name, int from, int to, bo
 	char buf[512];
 	for (int i = from; i < to; i++) {
 		struct event ev;
-		writer_event(&ev, i, rich, buf);
+		make(&ev, i, rich, buf);
 		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
 	}
 	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
 	assert_int_equal(store_load_end(ld, &cause), 0);
+}
+
+static void writer_load(struct store *st, const char *name, int from, int to, bool rich, size_t window)
+{
+	load_events(st, name, from, to, rich, window, writer_event);
 }
 
 /* The writer's own chunks: every event's values, across commits and
@@ -733,6 +741,361 @@ static void test_writer_killed(void **state)
 	check_case(db);
 }
 
+/* ---- intersections: pivot_and ---- */
+
+/* Event i of the intersection case: times drawn over 3,000 seconds
+ * whatever the load (so that the chunks of different loads interleave,
+ * with ties), values of every rarity in each column; rich adds an IP
+ * where the first copy had none (a richer copy: the first is replaced
+ * and its entries gone). */
+static void and_event(struct event *ev, int i, bool rich, char *buf)
+{
+	memset(ev, 0, sizeof *ev);
+	char *p = buf;
+	uint64_t h = (uint64_t)i * 0x9E3779B97F4A7C15ull;
+#define PUT(field, ...)                                   \
+	do {                                              \
+		int n_ = sprintf(p, __VA_ARGS__);         \
+		ev->field = (struct sv){ p, (size_t)n_ }; \
+		p += n_ + 1;                              \
+	} while (0)
+	PUT(record_id, "and-%06d", i);
+	ev->ts = 1686909600000LL + (int64_t)((h >> 40) % 3000) * 1000LL;
+	PUT(op, "%s", i % 4 ? "MailItemsAccessed" : "Send");
+	if (i % 29 == 0)
+		PUT(user, "rare@contoso.com");
+	else
+		PUT(user, "u%d@contoso.com", (int)(h >> 8 & 0xff) % 3);
+	if ((h >> 16 & 0xff) % 5 == 0)
+		PUT(app, "app-x");
+	else
+		PUT(app, "app-%d", (int)(h >> 20 & 0xff) % 2);
+	if (rich || i % 3)
+		PUT(ip, "10.0.0.%d", (int)(h >> 28 & 0xff) % 5);
+	PUT(session, "sess-%d", i / 40);
+	PUT(raw, "{\"Id\":\"and-%06d\",\"n\":%d}", i, rich);
+#undef PUT
+	ev->op_count = -1;
+	ev->line = (uint64_t)i + 1;
+}
+
+/* A term: a column and its value ids. */
+struct and_term {
+	int col;
+	int64_t v[2];
+	size_t n;
+};
+
+/* terms as pivot_and takes them (the caller frees) */
+static unsigned char *terms_blob(const struct and_term *t, size_t nt, int *len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nt; i++)
+		n += 2 + t[i].n;
+	unsigned char *b = malloc(n * 8);
+	int64_t *w = malloc(n * sizeof *w);
+	size_t k = 0;
+	for (size_t i = 0; i < nt; i++) {
+		w[k++] = t[i].col;
+		w[k++] = (int64_t)t[i].n;
+		for (size_t j = 0; j < t[i].n; j++)
+			w[k++] = t[i].v[j];
+	}
+	vals_blob(w, n, b);
+	free(w);
+	*len = (int)(n * 8);
+	return b;
+}
+
+/* The (ts, id) of sql, bound to the terms' blob (?1) and lo, hi (?2,
+ * ?3), against want (reversed when desc), at most limit (?4; < 0: all);
+ * lead (>= 0) is ?5. */
+static void expect_and(sqlite3 *db, const char *sql, const struct and_term *t, size_t nt, int64_t lo,
+		       int64_t hi, const struct pivot_entry *want, size_t nwant, bool desc, int limit, int lead)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	int len;
+	unsigned char *blob = terms_blob(t, nt, &len);
+	sqlite3_bind_blob(q, 1, blob, len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, lo);
+	sqlite3_bind_int64(q, 3, hi);
+	if (limit >= 0)
+		sqlite3_bind_int(q, 4, limit);
+	if (lead >= 0)
+		sqlite3_bind_int(q, 5, lead);
+	size_t expect = limit >= 0 && (size_t)limit < nwant ? (size_t)limit : nwant;
+	size_t k = 0;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		if (k >= expect)
+			fail_msg("%s: more than %zu rows", sql, expect);
+		const struct pivot_entry *w = &want[desc ? nwant - 1 - k : k];
+		if (sqlite3_column_int64(q, 0) != w->ts || sqlite3_column_int64(q, 1) != w->id)
+			fail_msg("%s: row %zu is (%lld, %lld), want (%lld, %lld)", sql, k,
+				 (long long)sqlite3_column_int64(q, 0), (long long)sqlite3_column_int64(q, 1),
+				 (long long)w->ts, (long long)w->id);
+		k++;
+	}
+	if (r != SQLITE_DONE)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	if (k != expect)
+		fail_msg("%s: %zu rows, want %zu", sql, k, expect);
+	sqlite3_finalize(q);
+	free(blob);
+}
+
+/* Brute force over events: the (ts, id) of the events every term
+ * matches, in [lo, hi], sorted. */
+static size_t and_events(sqlite3 *db, const struct and_term *t, size_t nt, int64_t lo, int64_t hi,
+			 struct pivot_entry *out, size_t cap)
+{
+	struct util_buf b = { 0 };
+	util_buf_puts(&b, "SELECT ts, id FROM events WHERE ts >= ?1 AND ts <= ?2");
+	for (size_t i = 0; i < nt; i++) {
+		util_buf_printf(&b, " AND %s IN (", col_name[t[i].col]);
+		for (size_t j = 0; j < t[i].n; j++)
+			util_buf_printf(&b, "%s%lld", j ? ", " : "", (long long)t[i].v[j]);
+		util_buf_puts(&b, ")");
+	}
+	util_buf_puts(&b, " ORDER BY ts, id");
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, b.p, -1, &q, NULL), SQLITE_OK);
+	free(b.p);
+	sqlite3_bind_int64(q, 1, lo);
+	sqlite3_bind_int64(q, 2, hi);
+	size_t n = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		assert_true(n < cap);
+		out[n++] = (struct pivot_entry){ sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1) };
+	}
+	sqlite3_finalize(q);
+	return n;
+}
+
+/* Brute force over the lists themselves (every chunk decoded here, the
+ * entries of events gone too): the entries every term's list holds, in
+ * [lo, hi], sorted. */
+static size_t and_lists(sqlite3 *db, const struct and_term *t, size_t nt, int64_t lo, int64_t hi,
+			struct pivot_entry *out, size_t cap)
+{
+	struct pivot_entry *acc = NULL, *cur = malloc(cap * sizeof *cur), *e = malloc(cap * sizeof *e);
+	size_t nacc = 0;
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT n, lo, data FROM pivots WHERE col = ?1 AND val = ?2",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	for (size_t i = 0; i < nt; i++) {
+		size_t ncur = 0;
+		for (size_t j = 0; j < t[i].n; j++) {
+			if (j && t[i].v[j] == t[i].v[0])
+				continue;
+			sqlite3_bind_int(q, 1, t[i].col);
+			sqlite3_bind_int64(q, 2, t[i].v[j]);
+			while (sqlite3_step(q) == SQLITE_ROW) {
+				size_t n = (size_t)sqlite3_column_int64(q, 0);
+				assert_true(n <= cap);
+				assert_int_equal(pivot_decode(sqlite3_column_blob(q, 2),
+							      (size_t)sqlite3_column_bytes(q, 2), n,
+							      sqlite3_column_int64(q, 1), e),
+						 0);
+				for (size_t k = 0; k < n; k++)
+					if (e[k].ts >= lo && e[k].ts <= hi) {
+						assert_true(ncur < cap);
+						cur[ncur++] = e[k];
+					}
+			}
+			sqlite3_reset(q);
+		}
+		qsort(cur, ncur, sizeof *cur, ent_cmp);
+		if (i == 0) {
+			acc = malloc((ncur ? ncur : 1) * sizeof *acc);
+			memcpy(acc, cur, ncur * sizeof *cur);
+			nacc = ncur;
+			continue;
+		}
+		size_t m = 0;
+		for (size_t a = 0, b = 0; a < nacc && b < ncur;) {
+			int c = ent_cmp(&acc[a], &cur[b]);
+			if (c == 0)
+				acc[m++] = acc[a++], b++;
+			else if (c < 0)
+				a++;
+			else
+				b++;
+		}
+		nacc = m;
+	}
+	sqlite3_finalize(q);
+	assert_true(nacc <= cap);
+	memcpy(out, acc, nacc * sizeof *acc);
+	free(acc);
+	free(cur);
+	free(e);
+	return nacc;
+}
+
+static int64_t val_id(sqlite3 *db, const char *v)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT id FROM vals WHERE v = ?1", -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_text(q, 1, v, -1, SQLITE_STATIC);
+	int64_t id = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 987654321; /* none: no list */
+	sqlite3_finalize(q);
+	return id;
+}
+
+/* A random term: its column, one value or two (sometimes the same twice,
+ * sometimes one nobody has) */
+static void and_term_random(sqlite3 *db, struct and_term *t)
+{
+	static const char *const users[] = { "rare@contoso.com", "u0@contoso.com", "u1@contoso.com",
+					     "u2@contoso.com" };
+	static const char *const apps[] = { "app-x", "app-0", "app-1" };
+	static const char *const ops[] = { "MailItemsAccessed", "Send" };
+	char buf[64];
+	int cols[] = { PIVOT_USER, PIVOT_USER, PIVOT_APP, PIVOT_APP,
+		       PIVOT_IP,   PIVOT_IP,   PIVOT_OP,  PIVOT_SESSION };
+	t->col = cols[rnd() % 8];
+	t->n = 1 + (rnd() % 4 == 0);
+	for (size_t j = 0; j < t->n; j++) {
+		const char *v = buf;
+		switch (t->col) {
+		case PIVOT_USER: v = users[rnd() % 4]; break;
+		case PIVOT_APP: v = apps[rnd() % 3]; break;
+		case PIVOT_IP:
+			snprintf(buf, sizeof buf, "10.0.0.%d", (int)(rnd() % 6));
+			break; /* .5: nobody */
+		case PIVOT_OP: v = ops[rnd() % 2]; break;
+		default: snprintf(buf, sizeof buf, "sess-%d", (int)(rnd() % 100)); break;
+		}
+		t->v[j] = val_id(db, v);
+	}
+}
+
+/* Random filters of 2 to 4 terms (repeated columns too) with and without
+ * time bounds, each both ways, whole and cut short by a LIMIT: through
+ * pivot_and joined to events against SQLite over events, and pivot_and
+ * alone against the lists decoded and intersected here. Returns the
+ * filters that matched something. */
+static int and_random(sqlite3 *db, int rounds)
+{
+	enum { CAP = 20000 };
+	struct pivot_entry *want = malloc(CAP * sizeof *want), *raw = malloc(CAP * sizeof *raw),
+			   *first = malloc(CAP * sizeof *first), *seq = malloc(2 * CAP * sizeof *seq);
+	static const char *const join[2] = {
+		"SELECT m.ts, m.id FROM pivot_and(?1) m CROSS JOIN events e ON e.id = m.id AND e.ts = m.ts"
+		" WHERE m.ts >= ?2 AND m.ts <= ?3 ORDER BY m.ts, m.id",
+		"SELECT m.ts, m.id FROM pivot_and(?1) m CROSS JOIN events e ON e.id = m.id AND e.ts = m.ts"
+		" WHERE m.ts >= ?2 AND m.ts <= ?3 ORDER BY m.ts DESC, m.id DESC",
+	};
+	static const char *const lim[2] = {
+		"SELECT m.ts, m.id FROM pivot_and(?1) m CROSS JOIN events e ON e.id = m.id AND e.ts = m.ts"
+		" WHERE m.ts >= ?2 AND m.ts <= ?3 ORDER BY m.ts, m.id LIMIT ?4",
+		"SELECT m.ts, m.id FROM pivot_and(?1) m CROSS JOIN events e ON e.id = m.id AND e.ts = m.ts"
+		" WHERE m.ts >= ?2 AND m.ts <= ?3 ORDER BY m.ts DESC, m.id DESC LIMIT ?4",
+	};
+	static const char *const alone[2] = {
+		"SELECT ts, id FROM pivot_and(?1) WHERE ts BETWEEN ?2 AND ?3",
+		"SELECT ts, id FROM pivot_and(?1) WHERE ts BETWEEN ?2 AND ?3 ORDER BY ts DESC, id DESC",
+	};
+	static const char *const led[2] = {
+		"SELECT ts, id FROM pivot_and(?1, ?5) WHERE ts BETWEEN ?2 AND ?3",
+		"SELECT ts, id FROM pivot_and(?1, ?5) WHERE ts BETWEEN ?2 AND ?3 ORDER BY ts DESC, id DESC",
+	};
+	int64_t t0 = 1686909600000LL, span = 3000 * 1000LL;
+	int found = 0;
+	for (int r = 0; r < rounds; r++) {
+		struct and_term t[4];
+		size_t nt = 2 + rnd() % 3;
+		for (size_t i = 0; i < nt; i++)
+			and_term_random(db, &t[i]);
+		int64_t lo = INT64_MIN, hi = INT64_MAX;
+		if (rnd() % 2)
+			lo = t0 + (int64_t)(rnd() % 3000) * 1000;
+		if (rnd() % 2)
+			hi = t0 + (int64_t)(rnd() % 3000) * 1000 + (rnd() % 2 ? 0 : span / 10);
+		size_t n = and_events(db, t, nt, lo, hi, want, CAP);
+		size_t nraw = and_lists(db, t, nt, lo, hi, raw, CAP);
+		assert_true(nraw >= n);
+		found += n > 0;
+		size_t n0 = and_lists(db, t, 1, lo, hi, first, CAP);
+		for (int d = 0; d < 2; d++) {
+			expect_and(db, join[d], t, nt, lo, hi, want, n, d, -1, -1);
+			expect_and(db, lim[d], t, nt, lo, hi, want, n, d, (int)(rnd() % 40), -1);
+			expect_and(db, alone[d], t, nt, lo, hi, raw, nraw, d, -1, -1);
+			/* with a lead: the first list's first entries alone, then
+			 * the intersection past them */
+			size_t lead = rnd() % 40, k = 0;
+			for (; k < lead && k < n0; k++)
+				seq[k] = first[d ? n0 - 1 - k : k];
+			for (size_t i = 0; i < nraw; i++) {
+				const struct pivot_entry *e = &raw[d ? nraw - 1 - i : i];
+				int c = k ? ent_cmp(e, &seq[k - 1]) : d ? -1 : 1;
+				if (d ? c < 0 : c > 0)
+					seq[k++] = *e;
+			}
+			expect_and(db, led[d], t, nt, lo, hi, seq, k, false, -1, (int)lead);
+		}
+	}
+	free(want);
+	free(raw);
+	free(first);
+	free(seq);
+	return found;
+}
+
+/* The intersection on a case of three loads whose chunks interleave in
+ * time (windows of 37, 23 and 17 events), the third of richer copies
+ * that replace a third of the first load's events (their entries gone
+ * from the events, still in the lists). */
+static void test_and(void **state)
+{
+	struct lcase *c = *state;
+	store_close(c->st);
+	unlink(c->path);
+	char *cause = NULL;
+	assert_int_equal(store_open(c->path, STORE_CREATE, &c->st, &cause), 0);
+	sqlite3 *db = store_db(c->st);
+	load_events(c->st, "a.json", 0, 2000, false, 37, and_event);
+	load_events(c->st, "b.json", 2000, 4000, false, 23, and_event);
+	int found = and_random(db, 150);
+	assert_true(found > 40);
+	load_events(c->st, "c.json", 300, 1800, true, 17, and_event);
+	assert_true(one_int(db, "SELECT sum(n) FROM pivot_gone") > 1000);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM events"), 4000);
+	found = and_random(db, 300);
+	assert_true(found > 80);
+	/* one term alone is that list */
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT (SELECT count(*) FROM pivot_and(?1)),"
+					    " (SELECT count(*) FROM pivot_rows(3, ?2))",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	struct and_term op = { PIVOT_OP, { val_id(db, "Send") }, 1 };
+	int len;
+	unsigned char *blob = terms_blob(&op, 1, &len);
+	sqlite3_bind_blob(q, 1, blob, len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, op.v[0]);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_true(sqlite3_column_int64(q, 0) > 1000);
+	assert_int_equal(sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1));
+	sqlite3_finalize(q);
+	free(blob);
+	/* terms that are no such blob say so */
+	static const char *const bad[] = { "SELECT * FROM pivot_and(x'0100')",
+					   "SELECT * FROM pivot_and(x'0300000000000000ff00000000000000')",
+					   "SELECT * FROM pivot_and(x'09000000000000000000000000000000')",
+					   "SELECT * FROM pivot_and(7)" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(sqlite3_prepare_v2(db, bad[i], -1, &q, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ERROR);
+		sqlite3_finalize(q);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,6 +1107,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_case_converted, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_writer, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_killed, lcase_setup, lcase_teardown),
+		cmocka_unit_test_setup_teardown(test_and, lcase_setup, lcase_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,7 +115,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The field whose pivot lists drive filter's pages ("" none). */
+/* The field whose pivot lists drive filter's pages ("" none); when
+ * several lists are intersected (pivot_and), their fields joined by '&',
+ * the driving one first. */
 static char *drive_of(struct store *st, const char *filter)
 {
 	static const char *const cols[] = { "user", "app", "ip", "op", "session" };
@@ -131,6 +133,35 @@ static char *drive_of(struct store *st, const char *filter)
 		assert_in_range(col, 0, 4);
 		free(out);
 		out = xstrdup(cols[col]);
+	}
+	unsigned pt;
+	if (fs.pivot && sscanf(fs.pivot, "pivot_and(?%u)", &pt) == 1) {
+		/* the terms' blob: for each list its column, its number of
+		 * values and the values (int64, little-endian) */
+		assert_true(pt >= FILTER_PARAM_BASE && pt - FILTER_PARAM_BASE < fs.nbinds);
+		const struct filter_bind *b = &fs.binds[pt - FILTER_PARAM_BASE];
+		assert_int_equal(b->type, FB_BLOB);
+		const unsigned char *p = (const unsigned char *)b->text;
+		size_t k = b->len / 8, at = 0, lists = 0;
+		struct util_buf ub = { 0 };
+		while (at + 2 <= k) {
+			int64_t w[2] = { 0, 0 };
+			for (int j = 0; j < 2; j++)
+				for (int y = 7; y >= 0; y--)
+					w[j] = (int64_t)((uint64_t)w[j] << 8 |
+							 p[8 * (at + (size_t)j) + (size_t)y]);
+			assert_in_range(w[0], 0, 4);
+			util_buf_printf(&ub, "%s%s", lists++ ? "&" : "", cols[w[0]]);
+			at += 2 + (size_t)w[1];
+		}
+		assert_int_equal(at, k);
+		assert_int_equal(lists, fs.nlists);
+		assert_true(lists > 1);
+		assert_true(!strncmp(util_buf_str(&ub), out, strlen(out))); /* the driving one first */
+		free(out);
+		out = util_buf_take(&ub);
+	} else if (fs.pivot) {
+		assert_int_equal(fs.nlists, 1);
 	}
 	filter_sql_clear(&fs);
 	filter_free(f);
@@ -192,16 +223,16 @@ static void check(struct store *st, const char *user, const char *ip, const char
 static void test_rare_term_counted(void **state)
 {
 	struct pcase *p = *state;
-	check(p->st, "rare@contoso.com", "10.0.0.1", "user");
-	check(p->st, "dense@contoso.com", "10.9.9.9", "ip");
+	check(p->st, "rare@contoso.com", "10.0.0.1", "user&ip");
+	check(p->st, "dense@contoso.com", "10.9.9.9", "ip&user");
 }
 
 /* Both terms dense: the exact counts decide. */
 static void test_dense_terms_sampled(void **state)
 {
 	struct pcase *p = *state;
-	check(p->st, "other@contoso.com", "10.0.0.1", "user");
-	check(p->st, "dense@contoso.com", "10.0.0.2", "ip");
+	check(p->st, "other@contoso.com", "10.0.0.1", "user&ip");
+	check(p->st, "dense@contoso.com", "10.0.0.2", "ip&user");
 }
 
 /* A term of two values is a pivot term too (its lists merged); the
@@ -211,7 +242,7 @@ static void test_single_pivot(void **state)
 	struct pcase *p = *state;
 	int64_t n;
 	char *got = plan_of(p->st, "ip=10.0.0.2 op=MailItemsAccessed,Send", &n);
-	assert_string_equal(got, "ip");
+	assert_string_equal(got, "ip&op");
 	assert_int_equal(n, expect("dense@contoso.com", "10.0.0.2") + expect("other@contoso.com", "10.0.0.2") +
 				    expect("rare@contoso.com", "10.0.0.2"));
 	free(got);
@@ -690,11 +721,19 @@ static void test_replaced(void **state)
 	replaced_one(p, "user=x@contoso.com,z@contoso.com", "user", REV / 2);
 	replaced_one(p, "user=y@contoso.com time>=2023-06-01T00:05 time<2023-06-01T00:20", "user", 100);
 	replaced_one(p, "time<2023-06-01T00:07 user=x@contoso.com", "user", 50);
-	replaced_one(p, "user=x@contoso.com op=Send", "op", 100);
-	replaced_one(p, "op=Send user=y@contoso.com ip=10.0.0.2", "ip", 10);
+	replaced_one(p, "user=x@contoso.com op=Send", "op&user", 100);
+	replaced_one(p, "op=Send user=y@contoso.com ip=10.0.0.2", "ip&op&user", 10);
+	/* the intersection within time bounds, and beside a term it does
+	 * not serve */
+	replaced_one(p, "op=Send user=y@contoso.com ip=10.0.0.2 time>=2023-06-01T00:04 time<2023-06-01T00:18",
+		     "ip&op&user", 5);
+	replaced_one(p,
+		     "time<2023-06-01T00:16 user=x@contoso.com op=Send app=00000002-0000-0ff1-ce00-000000000000",
+		     "op&app&user", 10);
+	replaced_one(p, "user=x@contoso.com op=Send ip!=10.0.0.1", "op&user", 50);
 	replaced_one(p, "ip=10.0.0.1", "ip", REV / 8);
 	replaced_one(p, "ip=10.0.0.1 time>=2023-06-01T00:10", "ip", 50);
-	replaced_one(p, "user~^[xy]@ op=MailItemsAccessed", "user", REV / 2);
+	replaced_one(p, "user~^[xy]@ op=MailItemsAccessed", "user&op", REV / 2);
 	replaced_one(p, "user=nobody@contoso.com", "", 0);
 	replaced_one(p, "user!=x@contoso.com time>=2023-06-01T00:15", "", 100);
 }

@@ -37,6 +37,17 @@
  *       ids (their lists merged). Rows in (ts, id) order, ascending or
  *       descending as the ORDER BY asks (consumed); constraints on ts (=,
  *       <, <=, >, >=) skip chunks by lo/hi and bound the merge.
+ *   pivot_and(terms[, lead])  eponymous table-valued function, columns
+ *       ts, id: the entries every term's list holds (an intersection), in
+ *       the same order and with the same ts constraints as pivot_rows;
+ *       terms a BLOB of little-endian int64, for each term its column
+ *       code, its number of values and the values (a term's values merged
+ *       as pivot_rows merges them). The first term leads (the sparsest);
+ *       chunks that end before the entry sought are passed unread.
+ *       Entries of events gone are in it as in the lists. With lead, the
+ *       first lead rows are the first term's alone (a superset, for a
+ *       caller that tests the terms on the joined events), the others'
+ *       lists read only past them.
  *   pivot_count(col, vals)  exact count of live events, sum(n) - gone.
  */
 #ifndef AUDITSCOPE_SQLITE_PIVOTS_H

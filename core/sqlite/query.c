@@ -6,7 +6,8 @@
  *   index    a top-level term whose rows come in time order: the posting
  *            lists of user=, app=, ip=, op= or session= (filter_sql.c
  *            picks the term with the fewest events; pivot_rows gives its
- *            (ts, id) in timeline order and each is joined to its event),
+ *            (ts, id) in timeline order, pivot_and those it shares with
+ *            the other terms' lists, and each is joined to its event),
  *            time>= ... through the ts index, or no filter at all
  *   ts       a filter nothing answers in time order but that many events
  *            match: pages walk the ts index and test each event (a page

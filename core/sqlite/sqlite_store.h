@@ -299,7 +299,9 @@ struct filter_bind {
  * one field, an address block, a regex of a few values), the posting
  * lists of its values drive (filter_sql.c: the term with the fewest
  * events): from reads pivot_rows(col, vals), the (ts, id) of their events
- * in timeline order, and joins each to its event. A statement reads
+ * in timeline order, or pivot_and(terms), the entries that list and the
+ * lists of the other pivot terms hold in common, and joins each to its
+ * event. A statement reads
  *   SELECT ... FROM <from> WHERE (<where>) [AND <ord>.ts ...]
  *   ORDER BY <ord>.ts, <ord>.id
  * and gets the rows in timeline order without a sort; position and time
@@ -313,7 +315,8 @@ struct filter_sql {
 	size_t nbinds;
 	char *from;      /* "events e", or the driving lists joined to events e */
 	const char *ord; /* "m" (the lists) or "e": whose ts, id are the timeline order */
-	/* with a driving list (else NULL): "pivot_rows(?a, ?b) m" alone, the
+	/* with a driving list (else NULL): "pivot_rows(?a, ?b) m" (or
+	 * "pivot_and(?t) m", the lists intersected) alone, the
 	 * time bounds every match meets as a condition over m ("1": none),
 	 * the parameters of the list's column and values, and its events
 	 * (exact: pivot_count) when several terms were counted to choose */
@@ -321,6 +324,7 @@ struct filter_sql {
 	char *mbounds;
 	size_t pcol, pvals;
 	int64_t drive_n; /* -1: not counted (one pivot term, or none) */
+	size_t nlists;   /* lists that give the rows: 1, or more intersected (pivot_and) */
 	bool lone;       /* the filter is the driving term and time bounds only */
 	bool whole;      /* lone without time bounds: drive_n is the count */
 	bool pure;       /* lone, and no list entry is of a replaced event: pivot
