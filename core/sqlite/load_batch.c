@@ -71,8 +71,7 @@ void load_shed(struct sqlite_load *ld)
 	load_valbits_free(ld);
 	sqlite3_finalize(ld->ins_evg);
 	sqlite3_finalize(ld->ins_valg);
-	sqlite3_finalize(ld->ins_val1);
-	ld->ins_evg = ld->ins_valg = ld->ins_val1 = NULL;
+	ld->ins_evg = ld->ins_valg = NULL;
 	free(ld->valg_text);
 	ld->valg_text = NULL;
 	ld->valg_len = ld->valg_cap = ld->nvalg = 0;
@@ -291,19 +290,26 @@ int load_drain(struct sqlite_load *ld, char **cause)
 	if (failed(ld, cause) < 0)
 		return -1;
 	struct batch *b = ld->cur;
-	if (!b || b->n == 0)
-		return 0;
-	ld->cur = NULL;
-	load_batch_seal(b);
 	char *why = NULL;
-	int rc = load_write_batch(ld, b, &why);
+	int rc = 0;
+	bool wrote = b && b->n;
+	if (wrote) {
+		ld->cur = NULL;
+		load_batch_seal(b);
+		rc = load_write_batch(ld, b, &why);
+	}
+	/* the caller may read the events: the rows the writer holds in its
+	 * groups go in (load_flush_rows) */
+	if (rc == 0)
+		rc = load_flush_rows(ld, &why);
 	pthread_mutex_lock(&ld->mu);
 	if (rc < 0 && !ld->error) {
 		/* as the writer does: every later call fails with it */
 		ld->error = xstrdup(why ? why : "write failed");
 		atomic_store(&ld->has_error, true);
 	}
-	load_batch_recycle(ld, b);
+	if (wrote)
+		load_batch_recycle(ld, b);
 	pthread_mutex_unlock(&ld->mu);
 	free(why);
 	return failed(ld, cause);

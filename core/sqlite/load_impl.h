@@ -186,9 +186,10 @@ struct ridmap {
  * fixed work whatever its rows (cursors opened and closed, the halt, the
  * reset; callgrind, 200k events: the writer thread outside its commits
  * -7% on CSV, -6% on high-cardinality JSON Lines). A row waits in the
- * group with its parameters; the group is inserted when full, before
+ * group with its parameters; the group is inserted when full and before
  * anything reads the events table (a duplicate's look-up whose
- * fingerprint is in the group, the commit) and at the end of each batch.
+ * fingerprint is in the group, the caller's drain, the commit), not at
+ * the end of each batch (a batch's last rows went in one by one).
  */
 #define EV_COLS 23 /* the parameters of an events row (load.c's ins_ev) */
 #define EV_GROUP 64
@@ -219,7 +220,8 @@ struct sqlite_load {
 	size_t nevg;
 	char *evg_rid;
 	size_t evg_ridlen, evg_ridcap;
-	sqlite3_stmt *ins_valg, *ins_val1; /* EV_GROUP values, one value */
+	sqlite3_stmt *ins_valg; /* the values group's insert */
+	bool rows_module;       /* load_rows registered on the connection */
 	struct val_row valg[EV_GROUP];
 	size_t nvalg;
 	char *valg_text;
@@ -456,15 +458,30 @@ int load_commit(struct sqlite_load *ld, char **cause);
  * running load"): commit when someone outside the load waits to write
  * (and let them through), when the transaction is LOAD_TXN_MS old, or,
  * with idle, now. */
+/* (a profile under valgrind sets both longer: at its pace they committed
+ * every few thousand events, not every batch_events) */
+#ifndef LOAD_TXN_MS
 #define LOAD_TXN_MS 1000
+#endif
+#ifndef LOAD_IDLE_MS
 #define LOAD_IDLE_MS 100
+#endif
 int load_yield(struct sqlite_load *ld, bool idle, char **cause);
 int load_save_counts(struct sqlite_load *ld, char **cause);
 int load_flush_deferred(struct sqlite_load *ld, char **cause);
-/* Prepare head followed by n copies of row, comma-separated (a
- * statement that inserts n rows). */
-int load_prepare_rows(struct sqlite_load *ld, const char *head, size_t headlen, const char *row, int n,
-		      sqlite3_stmt **q, char **cause);
+/* Rows in memory as SQLite reads them in a group's insert (load_rows,
+ * load_write.c): cell gives row's column col to out (nothing: NULL). */
+struct load_rows {
+	size_t n;
+	void *ctx;
+	void (*cell)(void *ctx, size_t row, int col, sqlite3_context *out);
+};
+#define LOAD_ROWS_COLS EV_COLS /* (columns c0 ...) */
+/* Prepare head ("INSERT OR FAIL INTO t(a, b)") SELECT c0, c1 ... of ncol
+ * columns FROM load_rows(?1). */
+int load_prepare_rows(struct sqlite_load *ld, const char *head, int ncol, sqlite3_stmt **q, char **cause);
+/* Run it over rows: 0, or -1 (load_group_failed). */
+int load_insert_rows(struct sqlite_load *ld, sqlite3_stmt *q, const struct load_rows *rows, char **cause);
 /* Insert the values and then the events rows waiting in their groups
  * (EV_GROUP). */
 int load_flush_rows(struct sqlite_load *ld, char **cause);

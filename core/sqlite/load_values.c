@@ -221,38 +221,36 @@ void load_valbits_free(struct sqlite_load *ld)
  * at each statement (the last row's id): a mismatch fails the load
  * rather than leave events naming the wrong values.
  */
+/* A cell of the values group (load_rows): v, h */
+static void val_cell(void *ctx, size_t row, int col, sqlite3_context *out)
+{
+	const struct sqlite_load *ld = ctx;
+	const struct val_row *v = &ld->valg[row];
+	if (col == 0)
+		sqlite3_result_text(out, ld->valg_text + v->off, (int)v->n, SQLITE_STATIC);
+	else
+		sqlite3_result_int64(out, v->h);
+}
+
 int load_flush_vals(struct sqlite_load *ld, char **cause)
 {
-	static const char head[] = "INSERT OR FAIL INTO vals(v, h) VALUES"; /* load_group_failed */
 	size_t n = ld->nvalg;
 	if (!n)
 		return 0;
 	ld->nvalg = 0;
-	if (n == EV_GROUP && !ld->ins_valg &&
-	    load_prepare_rows(ld, head, sizeof head - 1, "(?,?)", EV_GROUP, &ld->ins_valg, cause) < 0)
+	/* (OR FAIL: load_group_failed) */
+	if (!ld->ins_valg &&
+	    load_prepare_rows(ld, "INSERT OR FAIL INTO vals(v, h)", 2, &ld->ins_valg, cause) < 0)
 		return -1;
-	if (n < EV_GROUP && !ld->ins_val1 &&
-	    load_prepare_rows(ld, head, sizeof head - 1, "(?,?)", 1, &ld->ins_val1, cause) < 0)
+	const struct load_rows rows = { n, ld, val_cell };
+	if (load_insert_rows(ld, ld->ins_valg, &rows, cause) < 0)
 		return -1;
-	/* a full group in one statement, a partial one row by row */
-	sqlite3_stmt *q = n == EV_GROUP ? ld->ins_valg : ld->ins_val1;
 	sqlite3 *db = store_db(ld->base.st);
-	for (size_t i = 0; i < n; i++) {
-		const struct val_row *v = &ld->valg[i];
-		int at = q == ld->ins_valg ? (int)i * 2 : 0;
-		sqlite3_bind_text(q, at + 1, ld->valg_text + v->off, (int)v->n, SQLITE_STATIC);
-		sqlite3_bind_int64(q, at + 2, v->h);
-		if (q == ld->ins_valg && i + 1 < n)
-			continue;
-		int r = sqlite3_step(q);
-		sqlite3_reset(q);
-		if (r != SQLITE_DONE)
-			return load_group_failed(ld, cause);
-		if (sqlite3_last_insert_rowid(db) != v->id) {
-			load_group_failed(ld, NULL);
-			return set_cause(cause, "%s: value %lld went in as %lld", store_path(ld->base.st),
-					 (long long)v->id, (long long)sqlite3_last_insert_rowid(db));
-		}
+	const struct val_row *v = &ld->valg[n - 1];
+	if (sqlite3_last_insert_rowid(db) != v->id) {
+		load_group_failed(ld, NULL);
+		return set_cause(cause, "%s: value %lld went in as %lld", store_path(ld->base.st),
+				 (long long)v->id, (long long)sqlite3_last_insert_rowid(db));
 	}
 	return 0;
 }
