@@ -2,7 +2,8 @@
  * test_pivots.c: the posting lists (core/sqlite/pivots.c). The codec
  * round trip at the extremes (times before 1970 and at the ends of
  * int64, ids far apart and going down); windows of a few entries, so
- * that one value has many overlapping chunks, read back through
+ * that one value has many overlapping chunks, and one window whose busy
+ * values take several chunks of PIVOT_CHUNK_BYTES, read back through
  * pivot_rows in both orders, under every kind of ts constraint and for
  * several values merged, against the same entries sorted here; stale
  * entries and pivot_gone in the counts; and on a case loaded from JSON
@@ -248,6 +249,35 @@ static void test_window_chunks(void **state)
 		}
 	}
 	sqlite3_finalize(q);
+	mem_free(m);
+}
+
+/* One window of every entry: the busy values' entries take more than
+ * PIVOT_CHUNK_BYTES, so they go in several chunks of the same window,
+ * each within it, with seqs of their own, and read back whole. */
+static void test_window_pieces(void **state)
+{
+	(void)state;
+	struct mem *m = mem_new(NENT);
+	assert_int_equal(one_int(m->db, "SELECT sum(n) FROM pivots"), NENT);
+	assert_true(one_int(m->db, "SELECT count(*) FROM pivots WHERE val = 1") > 1);
+	char *big = xasprintf("SELECT count(*) FROM pivots WHERE length(data) > %d", PIVOT_CHUNK_BYTES);
+	assert_int_equal(one_int(m->db, big), 0);
+	free(big);
+	/* the first piece has the window's least id, the next ones follow */
+	assert_int_equal(one_int(m->db, "SELECT count(DISTINCT seq) FROM pivots WHERE val = 1"),
+			 one_int(m->db, "SELECT count(*) FROM pivots WHERE val = 1"));
+	assert_int_equal(one_int(m->db, "SELECT min(seq) FROM pivots WHERE val = 1"),
+			 one_int(m->db, "SELECT min(seq) FROM pivots"));
+	struct pivot_entry *want = malloc(NENT * sizeof *want);
+	for (int64_t v = 1; v <= NVAL; v++) {
+		size_t n = gather(m, &v, 1, INT64_MIN, INT64_MAX, want);
+		expect_rows(m->db, "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts, id", PIVOT_IP, &v, 1,
+			    NULL, 0, want, n, false);
+		expect_rows(m->db, "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts DESC, id DESC",
+			    PIVOT_IP, &v, 1, NULL, 0, want, n, true);
+	}
+	free(want);
 	mem_free(m);
 }
 
@@ -1101,6 +1131,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_codec_extremes),
 		cmocka_unit_test(test_window_chunks),
+		cmocka_unit_test(test_window_pieces),
 		cmocka_unit_test(test_rows_orders_and_bounds),
 		cmocka_unit_test(test_counts_and_gone),
 		cmocka_unit_test_setup_teardown(test_case_built, lcase_setup, lcase_teardown),

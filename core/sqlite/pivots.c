@@ -319,18 +319,23 @@ static void sort_idx(const struct pivot_entry *ev, uint32_t *k, size_t n)
 	}
 }
 
-/* pivot_encode of the events k[0..n) of ev */
-static size_t encode_idx(const struct pivot_entry *ev, const uint32_t *k, size_t n, unsigned char *out)
+/* pivot_encode of the events k[0..n) of ev, as many as fit in max bytes
+ * (one at least): their count in *done */
+static size_t encode_idx(const struct pivot_entry *ev, const uint32_t *k, size_t n, unsigned char *out,
+			 size_t max, size_t *done)
 {
 	unsigned char *p = out;
+	*done = 0;
 	if (!n)
 		return 0;
 	p = put_varint(p, (uint64_t)ev[k[0]].id);
-	for (size_t i = 1; i < n; i++) {
+	size_t i = 1;
+	for (; i < n && (size_t)(p - out) + PIVOT_ENTRY_MAX <= max; i++) {
 		const struct pivot_entry *a = &ev[k[i - 1]], *b = &ev[k[i]];
 		p = put_varint(p, (uint64_t)b->ts - (uint64_t)a->ts);
 		p = put_varint(p, zigzag((uint64_t)b->id - (uint64_t)a->id));
 	}
+	*done = i;
 	return (size_t)(p - out);
 }
 
@@ -399,28 +404,31 @@ int pivot_window_flush(struct pivot_window *w, sqlite3 *db, char **cause)
 	for (size_t i = 0; i < w->nev; i++)
 		if (w->ev[i].id < seq)
 			seq = w->ev[i].id;
-	size_t most = 0;
-	for (size_t i = 0; i < w->ngrp; i++)
-		if (w->grp[i].count > most)
-			most = w->grp[i].count;
-	w->buf = xgrow(w->buf, &w->bufcap, most * PIVOT_ENTRY_MAX + 1, 1);
+	w->buf = xgrow(w->buf, &w->bufcap, PIVOT_CHUNK_BYTES + PIVOT_ENTRY_MAX, 1);
 	sqlite3_stmt *q = w->ins;
 	int rc = 0;
 	for (size_t i = 0; i < w->ngrp && rc == 0; i++) {
 		const struct pv_group *gr = &w->grp[w->order[i].g];
 		uint32_t *e = w->out + gr->at;
 		sort_idx(w->ev, e, gr->count);
-		size_t len = encode_idx(w->ev, e, gr->count, w->buf);
-		sqlite3_bind_int(q, 1, (int)(gr->key >> 56));
-		sqlite3_bind_int64(q, 2, (int64_t)(gr->key & (((uint64_t)1 << 56) - 1)));
-		sqlite3_bind_int64(q, 3, seq);
-		sqlite3_bind_int64(q, 4, gr->count);
-		sqlite3_bind_int64(q, 5, w->ev[e[0]].ts);
-		sqlite3_bind_int64(q, 6, w->ev[e[gr->count - 1]].ts);
-		sqlite3_bind_blob(q, 7, w->buf, (int)len, SQLITE_STATIC);
-		if (sqlite3_step(q) != SQLITE_DONE)
-			rc = set_cause(cause, "%s", sqlite3_errmsg(db));
-		sqlite3_reset(q);
+		/* a value's entries in pieces of PIVOT_CHUNK_BYTES at most, the
+		 * first with the window's seq, the next ones with the numbers
+		 * after it (below the next window's least id: a window's
+		 * events outnumber a value's pieces) */
+		for (size_t from = 0, k = 0, n; from < gr->count && rc == 0; from += n, k++) {
+			size_t len =
+				encode_idx(w->ev, e + from, gr->count - from, w->buf, PIVOT_CHUNK_BYTES, &n);
+			sqlite3_bind_int(q, 1, (int)(gr->key >> 56));
+			sqlite3_bind_int64(q, 2, (int64_t)(gr->key & (((uint64_t)1 << 56) - 1)));
+			sqlite3_bind_int64(q, 3, seq + (int64_t)k);
+			sqlite3_bind_int64(q, 4, (int64_t)n);
+			sqlite3_bind_int64(q, 5, w->ev[e[from]].ts);
+			sqlite3_bind_int64(q, 6, w->ev[e[from + n - 1]].ts);
+			sqlite3_bind_blob(q, 7, w->buf, (int)len, SQLITE_STATIC);
+			if (sqlite3_step(q) != SQLITE_DONE)
+				rc = set_cause(cause, "%s", sqlite3_errmsg(db));
+			sqlite3_reset(q);
+		}
 	}
 	sqlite3_clear_bindings(q);
 	window_clear(w);

@@ -16,7 +16,9 @@
  *       of events whose column col has value id val; lo/hi their least
  *       and greatest ts; seq the least event id of the window that wrote
  *       it (event ids are never given twice, so it is unique within (col,
- *       val) and grows in the order chunks are written).
+ *       val) and grows in the order chunks are written), plus k for the
+ *       k-th further chunk of a value whose entries of one window take
+ *       more than PIVOT_CHUNK_BYTES (still below the next window's).
  *   pivot_gone(col, val, n)  entries that no longer hold: an event deleted
  *       when a richer copy replaced it (load_dedup.c). Entries are never
  *       removed from a chunk, so a reader joins events on id and ts and
@@ -75,6 +77,16 @@ struct pivot_entry {
 };
 /* The most bytes one entry takes encoded (two 10-byte varints). */
 #define PIVOT_ENTRY_MAX 20
+/*
+ * The most bytes of a chunk's data: a value's entries of a window past
+ * it go in further chunks. pivots is a WITHOUT ROWID table, whose rows
+ * are their B-tree's keys: a row longer than a page's local payload
+ * (4,086 bytes on the case's 16 KB pages) spills onto overflow pages, and
+ * every insert's seek that compared its key with such a row copied the
+ * whole row out of them first (callgrind, 200k high-cardinality CSV:
+ * 22.6k instructions a chunk, 0.29 G of the writer's memcpy).
+ */
+#define PIVOT_CHUNK_BYTES 4000
 /* Encode n entries sorted by (ts, id) into out (n * PIVOT_ENTRY_MAX bytes
  * at most): its length. The first ts is not written: it is the row's lo. */
 size_t pivot_encode(const struct pivot_entry *e, size_t n, unsigned char *out);
