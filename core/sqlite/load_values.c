@@ -346,10 +346,11 @@ int load_values_begin(struct sqlite_load *ld, char **cause)
 		return 0;
 	}
 	/* dropped in the writer's transaction once the load has added
-	 * VALS_DROP_AT values (the index then outgrows the page cache): a
-	 * small load keeps it and writes no more than before (dropped at
-	 * the start and built at the end, one record loaded into a new case
-	 * on a 2 MB disk filled it with the log) */
+	 * VALS_DROP_AT values (the index costs each new value a random
+	 * insert, and outgrows the page cache): a small load keeps it and
+	 * writes no more than before (dropped at the start and built at the
+	 * end, one record loaded into a new case on a 2 MB disk filled it
+	 * with the log) */
 	ld->vals_mapped = ld->vals_drop = true;
 	return 0;
 }
