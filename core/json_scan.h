@@ -145,9 +145,16 @@ size_t json_unescape(const struct jval *s, char *out);
 /* Does string value s (or key) equal the literal lit exactly? Handles
  * escaped keys. */
 bool json_str_eqn(const struct jval *s, const char *lit, size_t n);
+/* The common case in line: a key without escapes against a literal,
+ * whose length is folded here and whose compare the compiler expands
+ * (the nested walks' key tests were 26 calls and 1.8k instructions a
+ * mail-access record through json_str_eqn and memcmp). */
 static inline bool json_str_eq(const struct jval *s, const char *lit)
 {
-	return json_str_eqn(s, lit, strlen(lit)); /* a literal's length is folded here */
+	size_t n = strlen(lit);
+	if (s->t == JT_STR && !s->esc)
+		return s->n == n + 2 && memcmp(s->p + 1, lit, n) == 0;
+	return json_str_eqn(s, lit, n);
 }
 
 /* Member of a validated object by key, or false. Linear. */

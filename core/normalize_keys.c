@@ -2,6 +2,7 @@
  * normalize_keys.c: the member names the UAL walkers look for (normalize.c),
  * found by a tiny hash table, and the members of one object by name.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "normalize_priv.h"
@@ -82,24 +83,23 @@ static const char *const key_names[K_COUNT] = {
 };
 
 #define KEY_SLOTS 512
+#define KEY_PAD 24 /* the longest name (21) and the tail of an 8-byte load */
 static unsigned char key_table[KEY_SLOTS];
 static unsigned char key_len[K_COUNT];
+static char key_pad[K_COUNT][KEY_PAD]; /* the names, zero-padded */
 static int key_table_ready;
 
 /* Every member name of every record is looked up here (about 30 a
  * record): the hash reads the length and three bytes, not every byte;
  * the names this table holds differ there but for a few, which the
- * probe's compare tells apart. */
-static unsigned key_hash(const char *p, size_t n)
+ * probe's compare tells apart. No mixing step: the sums spread these
+ * names over the table with probes of at most two (key_table_init
+ * would still work with more), and the lookup is about 20 instructions. */
+static inline unsigned key_hash(const char *p, size_t n)
 {
-	if (n == 0)
-		return 0;
-	unsigned h = (unsigned)n * 0x9E3779B1u ^ (unsigned)(unsigned char)p[0] << 8 ^
-		     (unsigned char)p[n - 1] ^ (unsigned)(unsigned char)p[n / 2] << 16;
-	h ^= h >> 15;
-	h *= 0x2c1b3c6du;
-	h ^= h >> 12;
-	return h;
+	return ((unsigned)n * 97u + (unsigned)(unsigned char)p[0] * 31u +
+		(unsigned)(unsigned char)p[n - 1] * 7u + (unsigned char)p[n / 2]) &
+	       (KEY_SLOTS - 1);
 }
 
 static void key_table_init(void)
@@ -107,7 +107,8 @@ static void key_table_init(void)
 	for (int k = 1; k < K_COUNT; k++) {
 		const char *s = key_names[k];
 		key_len[k] = (unsigned char)strlen(s);
-		unsigned h = key_hash(s, key_len[k]) & (KEY_SLOTS - 1);
+		memcpy(key_pad[k], s, key_len[k]);
+		unsigned h = key_hash(s, key_len[k]);
 		while (key_table[h])
 			h = (h + 1) & (KEY_SLOTS - 1);
 		key_table[h] = (unsigned char)k;
@@ -115,16 +116,45 @@ static void key_table_init(void)
 	key_table_ready = 1;
 }
 
-static enum key key_of(const struct jval *k)
+static inline uint64_t load8(const char *p)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+	return x;
+}
+
+static inline uint32_t load4(const char *p)
+{
+	uint32_t x;
+	memcpy(&x, p, 4);
+	return x;
+}
+
+/* n bytes at p (1 <= n <= KEY_PAD, only those read) against a padded
+ * name: two or three overlapping word loads instead of a call to memcmp
+ * (the call was half of key_of's 64 instructions a member name) */
+static inline bool key_eq(const char *p, const char *name, size_t n)
+{
+	if (n >= 8)
+		return load8(p) == load8(name) && load8(p + n - 8) == load8(name + n - 8) &&
+		       (n <= 16 || load8(p + 8) == load8(name + 8));
+	if (n >= 4)
+		return load4(p) == load4(name) && load4(p + n - 4) == load4(name + n - 4);
+	return p[0] == name[0] && p[n - 1] == name[n - 1] && p[n / 2] == name[n / 2];
+}
+
+__attribute__((always_inline)) static inline enum key key_of(const struct jval *k)
 {
 	if (k->t != JT_STR || k->esc)
 		return K_NONE;
 	const char *p = json_str_ptr(k);
 	size_t n = json_str_len(k);
-	unsigned h = key_hash(p, n) & (KEY_SLOTS - 1);
+	if (n == 0 || n > KEY_PAD)
+		return K_NONE;
+	unsigned h = key_hash(p, n);
 	while (key_table[h]) {
 		unsigned char id = key_table[h];
-		if (key_len[id] == n && memcmp(key_names[id], p, n) == 0)
+		if (key_len[id] == n && key_eq(p, key_pad[id], n))
 			return (enum key)id;
 		h = (h + 1) & (KEY_SLOTS - 1);
 	}

@@ -969,6 +969,110 @@ static void test_record_ends_full(void **state)
 	free(doc);
 }
 
+/*
+ * Strings are ended by a window of stop bits over 64 bytes (json_scan.c:
+ * stop_window): a stop byte (an escape, a control character, the closing
+ * quote) at every offset from a window's start, strings that cross one
+ * window or several, and a record whose last window is short (the bytes
+ * after its end, quotes here, must not be read) all give what a byte loop
+ * gives: the same spans, escapes, reasons and places.
+ */
+static void test_string_windows(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *x;   /* put into the string */
+		const char *why; /* NULL: valid */
+		bool esc;
+	} cases[] = {
+		{ "", NULL, false },
+		{ "\\n", NULL, true },
+		{ "\\u00e9", NULL, true },
+		{ "\\ud83d\\ude00", NULL, true },
+		{ "\\\"", NULL, true },
+		{ "\x01", "control character in string", false },
+		{ "\x1f", "control character in string", false },
+		{ "\\q", "bad escape in string", false },
+		{ "\\u00g9", "bad \\u escape", false },
+		{ "\xc3\xa9", NULL, false },
+	};
+	char doc[512];
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		size_t xn = strlen(cases[c].x);
+		for (size_t pre = 0; pre < 140; pre++) {
+			for (size_t post = 0; post < 70; post += (pre < 64 ? 1 : 7)) {
+				/* [1,"<pre a's><x><post b's>"] */
+				size_t n = 0;
+				memcpy(doc, "[1,\"", 4);
+				n = 4;
+				memset(doc + n, 'a', pre);
+				n += pre;
+				memcpy(doc + n, cases[c].x, xn);
+				n += xn;
+				memset(doc + n, 'b', post);
+				n += post;
+				memcpy(doc + n, "\"]", 2);
+				n += 2;
+				/* quotes after the end: a scanner reading past it
+				 * would end the string there */
+				memset(doc + n, '"', 8);
+				for (int rec = 0; rec < 2; rec++) {
+					struct jval v;
+					struct jmember mem[2];
+					struct json_ends ends;
+					size_t nm = 0;
+					const char *err = NULL, *at = NULL;
+					const char *e = rec ? json_scan_record(doc, doc + n, &v, mem, 2, &nm,
+									       &ends, &err, &at)
+							    : json_scan_value(doc, doc + n, &v, &err, &at);
+					if (cases[c].why) {
+						assert_null(e);
+						assert_string_equal(err, cases[c].why);
+						assert_int_equal(at - doc, 4 + pre);
+						continue;
+					}
+					assert_ptr_equal(e, doc + n);
+					struct jiter it;
+					struct jval k, x;
+					json_iter_init(&it, &v);
+					assert_true(json_iter_next(&it, &k, &x));
+					assert_true(json_iter_next(&it, &k, &x));
+					assert_int_equal(x.t, JT_STR);
+					assert_ptr_equal(x.p, doc + 3);
+					assert_int_equal(x.n, pre + xn + post + 2);
+					assert_int_equal(x.esc, cases[c].esc);
+				}
+				/* the same string cut before its closing quote */
+				const char *err = NULL, *at = NULL;
+				struct jval v;
+				assert_null(json_scan_value(doc, doc + n - 2, &v, &err, &at));
+				if (cases[c].why)
+					continue;
+				assert_string_equal(err, "unterminated string");
+				assert_int_equal(at - doc, n - 2);
+			}
+		}
+	}
+	/* many short strings in a row, crossing windows at every phase */
+	size_t n = 0;
+	doc[n++] = '[';
+	for (int i = 0; i < 60; i++) {
+		n += (size_t)snprintf(doc + n, sizeof doc - n, "%s\"%.*s\"", i ? "," : "", i % 9, "xxxxxxxxx");
+	}
+	doc[n++] = ']';
+	struct jval v;
+	const char *err = NULL, *at = NULL;
+	assert_ptr_equal(json_scan_value(doc, doc + n, &v, &err, &at), doc + n);
+	struct jiter it;
+	struct jval k, x;
+	json_iter_init(&it, &v);
+	for (int i = 0; i < 60; i++) {
+		assert_true(json_iter_next(&it, &k, &x));
+		assert_int_equal(x.n, (size_t)(i % 9) + 2);
+	}
+	assert_false(json_iter_next(&it, &k, &x));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -992,6 +1096,7 @@ int main(void)
 		cmocka_unit_test(test_record_ends),
 		cmocka_unit_test(test_record_ends_full),
 		cmocka_unit_test(test_record_tape_full),
+		cmocka_unit_test(test_string_windows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,8 @@
  *
  * Records are written with ' for " to stay readable: j("{'a':'b'}").
  */
+#include <stddef.h>
+
 #include "normalize_util.h"
 
 /* ------------------------------------------------------------------ */
@@ -633,10 +635,66 @@ static void test_big_escaped_record(void **state)
 	free(big);
 }
 
+/*
+ * Member names are matched by length and word compares (normalize_keys.c:
+ * key_eq reads two or three overlapping words): a name that differs from
+ * a known one in any single byte, or by a byte more or less, is not it.
+ */
+static void test_member_names_exact(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		size_t field; /* offset of the event field it fills */
+		const char *val, *want;
+	} names[] = {
+		{ "Id", offsetof(struct event, record_id), "r1", "r1" },
+		{ "AppId", offsetof(struct event, app), "a1", "a1" },
+		{ "UserId", offsetof(struct event, user), "u@x.com", "u@x.com" },
+		{ "ClientIP", offsetof(struct event, ip), "1.2.3.4", "1.2.3.4" },
+		{ "Workload", offsetof(struct event, workload), "Exchange", "Exchange" },
+		{ "ClientAppId", offsetof(struct event, client_app), "c1", "c1" },
+		{ "ResultStatus", offsetof(struct event, result), "Succeeded", "Succeeded" },
+		{ "MailboxOwnerUPN", offsetof(struct event, mailbox), "m@x.com", "m@x.com" },
+		{ "ClientInfoString", offsetof(struct event, client_info), "Client=OWA", "Client=OWA" },
+	};
+	char name[64], rec[256];
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		size_t n = strlen(names[i].name);
+		/* variant -1: the name itself; then each byte changed, then
+		 * one byte more at the end and one less */
+		for (long var = -1; var < (long)n + 2; var++) {
+			memcpy(name, names[i].name, n + 1);
+			if (var >= 0 && var < (long)n)
+				name[var] = name[var] == 'x' ? 'y' : 'x';
+			else if (var == (long)n)
+				memcpy(name + n, "s", 2);
+			else if (var == (long)n + 1)
+				name[n - 1] = '\0';
+			snprintf(rec, sizeof rec,
+				 "{\"CreationTime\":\"2023-06-01T00:00:00\",\"Operation\":\"Op\",\"%s\":\"%s\"}",
+				 name, names[i].val);
+			struct norm nm;
+			norm_init(&nm);
+			struct event ev;
+			const char *why;
+			assert_int_equal(norm(&nm, rec, NULL, &ev, &why), 0);
+			struct sv got = *(const struct sv *)(const void *)((const char *)&ev + names[i].field);
+			if (var < 0) {
+				assert_sv(got, names[i].want);
+			} else if (got.p) {
+				fail_msg("\"%s\" was taken for \"%s\"", name, names[i].name);
+			}
+			norm_free(&nm);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_classify, teardown),
+		cmocka_unit_test_teardown(test_member_names_exact, teardown),
 		cmocka_unit_test_teardown(test_ual_mailitemsaccessed, teardown),
 		cmocka_unit_test_teardown(test_sync_folders, teardown),
 		cmocka_unit_test_teardown(test_operation_properties, teardown),
