@@ -184,6 +184,15 @@ enum addr_kind addr_classify(const char *s, size_t n, size_t *off, size_t *len)
 		e--;
 	if (p >= e)
 		return ADDR_NONE;
+	/* what nearly every record holds, told at once: a plain IPv4, or one
+	 * mapped into IPv6 ("::ffff:" and an IPv4), which the general way
+	 * below takes as the same after three or four searches of the text
+	 * (600 instructions a record's addresses) */
+	if (*p >= '0' && *p <= '9' && is_v4(p, (size_t)(e - p)))
+		return done(s, p, e, ADDR_IP, off, len);
+	if (e - p > 7 && p[0] == ':' && p[1] == ':' && strncasecmp(p + 2, "ffff:", 5) == 0 &&
+	    is_v4(p + 7, (size_t)(e - p - 7)))
+		return done(s, p + 7, e, ADDR_IP, off, len);
 	const char *comma = memchr(p, ',', (size_t)(e - p));
 	if (comma) {
 		/* a proxy's list (X-Forwarded-For: "client, proxy1, proxy2"):

@@ -177,7 +177,7 @@ static inline uint64_t stop16(const char *p)
  * count of trailing zeros instead of a 16-byte loop of its own for
  * each (scan_string was 82 instructions a string, 40% of validation).
  */
-static void stop_window(struct scan *s, const char *p)
+__attribute__((noinline)) static void stop_window_tail(struct scan *s, const char *p)
 {
 	uint64_t b = 0;
 	size_t left = (size_t)(s->end - p);
@@ -185,13 +185,9 @@ static void stop_window(struct scan *s, const char *p)
 	/* the record's last bytes through a copy padded with a byte that
 	 * stops nothing: the input may end where the record does */
 	char tail[64];
-	const char *w = p;
-	if (left < 64) {
-		memset(tail, 'a', sizeof tail);
-		memcpy(tail, p, left);
-		w = tail;
-	}
-	b = stop16(w) | stop16(w + 16) << 16 | stop16(w + 32) << 32 | stop16(w + 48) << 48;
+	memset(tail, 'a', sizeof tail);
+	memcpy(tail, p, left < 64 ? left : 64);
+	b = stop16(tail) | stop16(tail + 16) << 16 | stop16(tail + 32) << 32 | stop16(tail + 48) << 48;
 #else
 	for (size_t i = 0; i < left && i < 64; i++)
 		if (str_stop[(unsigned char)p[i]])
@@ -199,6 +195,18 @@ static void stop_window(struct scan *s, const char *p)
 #endif
 	s->blk = p;
 	s->bits = b;
+}
+
+static inline void stop_window(struct scan *s, const char *p)
+{
+#ifdef __SSE2__
+	if (s->end - p >= 64) {
+		s->blk = p;
+		s->bits = stop16(p) | stop16(p + 16) << 16 | stop16(p + 32) << 32 | stop16(p + 48) << 48;
+		return;
+	}
+#endif
+	stop_window_tail(s, p);
 }
 
 /* scan_string past its first stop byte, or from where an escape ended. */
@@ -261,8 +269,19 @@ __attribute__((always_inline)) static inline const char *scan_string(struct scan
 	p++;
 	*esc = false;
 	size_t off = (size_t)((uintptr_t)p - (uintptr_t)s->blk);
+	if (off >= 64 && p < s->end) {
+		stop_window(s, p);
+		off = 0;
+	}
 	if (off < 64) {
 		uint64_t m = s->bits >> off;
+		if (!m && s->end - s->blk > 64) {
+			/* it goes on past the window: the next one */
+			stop_window(s, s->blk + 64);
+			m = s->bits;
+			off = 0;
+			p = s->blk;
+		}
 		if (m) {
 			const char *q = p + __builtin_ctzll(m);
 			if (*q == '"')
@@ -320,10 +339,19 @@ static const char *scan_lit(struct scan *s, const char *p, const char *lit, size
 
 static const char *scan_any(struct scan *s, const char *p, struct jval *v, int depth);
 
-static const char *scan_container(struct scan *s, const char *p, int depth, bool obj)
+/*
+ * An object or an array (obj), written once and compiled twice
+ * (scan_object, scan_array) so that each loop tests nothing of the
+ * other's. Compact JSON, what exports write, takes the short ways: a
+ * ':' right after a key, a ',' or the close right after a value, a key
+ * right after the ','; white space anywhere still goes the long way,
+ * with the same reasons and places for every error.
+ */
+__attribute__((always_inline)) static inline const char *scan_container(struct scan *s, const char *p,
+									int depth, bool obj)
 {
 	const char *end = s->end;
-	char close = obj ? '}' : ']';
+	const char close = obj ? '}' : ']';
 	if (depth >= JSON_MAX_DEPTH)
 		return fail(s, p, "nested too deeply");
 	size_t slot = SIZE_MAX;
@@ -349,7 +377,7 @@ static const char *scan_container(struct scan *s, const char *p, int depth, bool
 		}
 		return p + 1;
 	}
-	bool keep = obj && depth == 0 && s->mem;
+	const bool keep = obj && depth == 0 && s->mem;
 	for (;;) {
 		struct jval v;
 		const char *kp = p, *kend = p;
@@ -363,12 +391,16 @@ static const char *scan_container(struct scan *s, const char *p, int depth, bool
 			if (!p)
 				return NULL;
 			kend = p;
-			p = ws(p, end);
-			if (p >= end)
-				return fail(s, p, "unexpected end of input");
-			if (*p != ':')
-				return fail(s, p, "expected ':'");
-			p++;
+			if (p < end && *p == ':') {
+				p++;
+			} else {
+				p = ws(p, end);
+				if (p >= end)
+					return fail(s, p, "unexpected end of input");
+				if (*p != ':')
+					return fail(s, p, "expected ':'");
+				p++;
+			}
 		}
 		/* a string or a number, most of a record's values, without
 		 * scan_any's call and dispatch: json_scan_record 213 -> 199M
@@ -391,12 +423,13 @@ static const char *scan_container(struct scan *s, const char *p, int depth, bool
 			if (!p)
 				return NULL;
 		}
-		if (keep && s->n < s->max) {
-			struct jmember *m = &s->mem[s->n++];
-			m->key = (struct jval){ kp, (size_t)(kend - kp), JT_STR, kesc, NULL };
-			m->val = v;
-		}
-		if (link) {
+		if (keep) {
+			if (s->n < s->max) {
+				struct jmember *m = &s->mem[s->n++];
+				m->key = (struct jval){ kp, (size_t)(kend - kp), JT_STR, kesc, NULL };
+				m->val = v;
+			}
+		} else if (link) {
 			if (e->ntape < JSON_TAPE_MAX) {
 				struct json_tape *t = &e->tape[e->ntape++];
 				t->key = (uint32_t)(kp - s->base);
@@ -411,6 +444,13 @@ static const char *scan_container(struct scan *s, const char *p, int depth, bool
 			} else {
 				link = NULL; /* the tape is full: iterated from the text */
 			}
+		}
+		if (p < end && *p == ',') {
+			p++;
+			if (p<end && * p> ' ')
+				continue;
+			p = ws(p, end);
+			continue;
 		}
 		p = ws(p, end);
 		if (p >= end)
@@ -428,6 +468,16 @@ static const char *scan_container(struct scan *s, const char *p, int depth, bool
 	}
 }
 
+static const char *scan_object(struct scan *s, const char *p, int depth)
+{
+	return scan_container(s, p, depth, true);
+}
+
+static const char *scan_array(struct scan *s, const char *p, int depth)
+{
+	return scan_container(s, p, depth, false);
+}
+
 static const char *scan_any(struct scan *s, const char *p, struct jval *v, int depth)
 {
 	const char *end = s->end;
@@ -440,11 +490,11 @@ static const char *scan_any(struct scan *s, const char *p, struct jval *v, int d
 	switch (*p) {
 	case '{':
 		v->t = JT_OBJ;
-		p = scan_container(s, p, depth, true);
+		p = scan_object(s, p, depth);
 		break;
 	case '[':
 		v->t = JT_ARR;
-		p = scan_container(s, p, depth, false);
+		p = scan_array(s, p, depth);
 		break;
 	case '"':
 		v->t = JT_STR;
@@ -489,6 +539,7 @@ const char *json_scan_record(const char *p, const char *end, struct jval *v, str
 		ends->n = 0;
 		ends->ntape = 0;
 		ends->base = p;
+		ends->hint = 0;
 	}
 	const char *r = scan_any(&s, p, v, 0);
 	*n = s.n;
@@ -524,6 +575,14 @@ static size_t ends_slot(const struct json_ends *e, const char *p)
 {
 	if (!e || p < e->lo || p >= e->hi)
 		return SIZE_MAX;
+	/* the normalizers walk containers in their order: the one after the
+	 * last found, most often (Folders[], its items, OperationProperties'
+	 * elements), before a search (7 a record, 55 instructions each) */
+	size_t h = e->hint + 1;
+	if (h < e->n && e->start[h] == p) {
+		((struct json_ends *)(uintptr_t)e)->hint = h;
+		return h;
+	}
 	size_t lo = 0, hi = e->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -532,7 +591,11 @@ static size_t ends_slot(const struct json_ends *e, const char *p)
 		else
 			hi = mid;
 	}
-	return lo < e->n && e->start[lo] == p ? lo : SIZE_MAX;
+	if (lo < e->n && e->start[lo] == p) {
+		((struct json_ends *)(uintptr_t)e)->hint = lo;
+		return lo;
+	}
+	return SIZE_MAX;
 }
 
 /* Past the container that starts at p, from the table; NULL if it does
@@ -632,37 +695,6 @@ void json_iter_init(struct jiter *it, const struct jval *c)
 	}
 }
 
-/* json_iter_next from the tape. */
-static bool tape_next(struct jiter *it, struct jval *key, struct jval *val)
-{
-	if (!it->ti)
-		return false;
-	const struct json_ends *e = it->ends;
-	const struct json_tape *t = &e->tape[it->ti - 1];
-	it->ti = t->next;
-	val->p = e->base + t->val;
-	val->n = t->vlen;
-	val->t = (enum jtype)t->t;
-	val->esc = (t->esc & 2) != 0;
-	val->ends = e;
-	if (!key)
-		return true;
-	if (it->obj) {
-		key->p = e->base + t->key;
-		key->n = t->klen;
-		key->t = JT_STR;
-		key->esc = (t->esc & 1) != 0;
-		key->ends = e;
-	} else {
-		key->t = JT_NONE;
-		key->p = val->p;
-		key->n = 0;
-		key->esc = false;
-		key->ends = NULL;
-	}
-	return true;
-}
-
 /* Cut one value out of validated text: its type from its first byte. */
 static const char *cut_value(const char *p, const char *end, const struct json_ends *ends, struct jval *v)
 {
@@ -699,10 +731,8 @@ static const char *cut_value(const char *p, const char *end, const struct json_e
 	return q;
 }
 
-bool json_iter_next(struct jiter *it, struct jval *key, struct jval *val)
+bool json_iter_next_text(struct jiter *it, struct jval *key, struct jval *val)
 {
-	if (it->tape)
-		return tape_next(it, key, val);
 	struct jval unwanted; /* an object's key when the caller passed NULL */
 	const char *p = ws(it->p, it->end);
 	if (p < it->end && *p == ',')
@@ -871,6 +901,18 @@ bool json_get_int(const struct jval *v, long long *out)
 	}
 	if (p >= end || *p < '0' || *p > '9')
 		return false;
+	/* up to 18 digits and nothing else (sizes, counts, record types):
+	 * no overflow to test for at each digit */
+	if (end - p <= 18) {
+		long long x = 0;
+		const char *q = p;
+		while (q < end && *q >= '0' && *q <= '9')
+			x = x * 10 + (*q++ - '0');
+		if (q == end) {
+			*out = neg ? -x : x;
+			return true;
+		}
+	}
 	long long x = 0;
 	while (p < end && *p >= '0' && *p <= '9') {
 		int d = *p++ - '0';

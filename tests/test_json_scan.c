@@ -692,6 +692,18 @@ static void test_get_int(void **state)
 	assert_int_equal(n, 1720919582928LL);
 	assert_true(get_int("9223372036854775806", &n));
 	assert_int_equal(n, 9223372036854775806LL);
+	/* 18 digits and fewer go the short way (no overflow to test for);
+	 * 19 the long one */
+	assert_true(get_int("999999999999999999", &n));
+	assert_int_equal(n, 999999999999999999LL);
+	assert_true(get_int("-999999999999999999", &n));
+	assert_int_equal(n, -999999999999999999LL);
+	assert_true(get_int("1000000000000000000", &n));
+	assert_int_equal(n, 1000000000000000000LL);
+	assert_true(get_int("\"007\"", &n));
+	assert_int_equal(n, 7);
+	assert_true(get_int("12e2", &n));
+	assert_int_equal(n, 1200);
 
 	n = 42;
 	assert_false(get_int("\"ExchangeItemAggregated\"", &n));
@@ -1073,6 +1085,55 @@ static void test_string_windows(void **state)
 	assert_false(json_iter_next(&it, &k, &x));
 }
 
+/*
+ * json_iter_init finds a container's slot from the one found last (the
+ * next one, most often) before searching: any order of lookups gives
+ * what iterating the text gives.
+ */
+static void test_record_ends_any_order(void **state)
+{
+	(void)state;
+	const char *doc = "{\"a\":{\"x\":[1,{\"y\":2}],\"z\":[]},\"b\":[[3],{\"w\":\"v\"}],\"c\":{}}";
+	const char *end = doc + strlen(doc);
+	struct jval v, plain;
+	struct jmember mem[8];
+	struct json_ends ends;
+	size_t n = 0;
+	assert_ptr_equal(json_scan_record(doc, end, &v, mem, 8, &n, &ends, NULL, NULL), end);
+	assert_non_null(json_scan_value(doc, end, &plain, NULL, NULL));
+	/* every container, by a walk without the table */
+	struct jval cont[16], cont_plain[16];
+	size_t nc = 0;
+	const char *starts[16];
+	for (const char *p = doc; p < end; p++)
+		if ((*p == '{' || *p == '[') && nc < 16)
+			starts[nc++] = p;
+	assert_int_equal(nc, ends.n);
+	for (size_t i = 0; i < nc; i++) {
+		const char *e = json_skip_value(starts[i], end);
+		cont[i] = (struct jval){ starts[i], (size_t)(e - starts[i]),
+					 *starts[i] == '{' ? JT_OBJ : JT_ARR, false, &ends };
+		cont_plain[i] = cont[i];
+		cont_plain[i].ends = NULL;
+	}
+	static const size_t orders[][9] = { { 0, 1, 2, 3, 4, 5, 6, 7, 8 },
+					    { 8, 7, 6, 5, 4, 3, 2, 1, 0 },
+					    { 3, 1, 4, 1, 5, 8, 2, 6, 5 },
+					    { 2, 2, 3, 3, 0, 7, 4, 4, 8 } };
+	assert_int_equal(nc, 9);
+	for (size_t o = 0; o < sizeof orders / sizeof orders[0]; o++) {
+		for (size_t j = 0; j < 9; j++) {
+			size_t i = orders[o][j];
+			char a[512], b[512];
+			size_t la = 0, lb = 0;
+			walk(&cont[i], a, sizeof a, &la);
+			walk(&cont_plain[i], b, sizeof b, &lb);
+			assert_int_equal(la, lb);
+			assert_memory_equal(a, b, la);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1097,6 +1158,7 @@ int main(void)
 		cmocka_unit_test(test_record_ends_full),
 		cmocka_unit_test(test_record_tape_full),
 		cmocka_unit_test(test_string_windows),
+		cmocka_unit_test(test_record_ends_any_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
