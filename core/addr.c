@@ -29,26 +29,30 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-/* Four decimal parts of 1-3 digits, each at most 255. */
+/* Four decimal parts of 1-3 digits, each at most 255. One pass with a
+ * digit count a part (the loop with a bound and a counter a digit was
+ * 230 instructions an address, the most of a record's IP work). */
 static bool is_v4(const char *p, size_t n)
 {
-	size_t i = 0;
-	for (int part = 0; part < 4; part++) {
-		if (part) {
-			if (i >= n || p[i] != '.')
+	if (n < 7 || n > 15)
+		return false;
+	const char *e = p + n;
+	unsigned v = 0, d = 0, dots = 0;
+	for (; p < e; p++) {
+		unsigned c = (unsigned)(unsigned char)*p - '0';
+		if (c <= 9) {
+			v = v * 10 + c;
+			if (++d > 3)
 				return false;
-			i++;
-		}
-		unsigned v = 0, d = 0;
-		while (i < n && is_digit(p[i]) && d < 4) {
-			v = v * 10 + (unsigned)(p[i] - '0');
-			i++;
-			d++;
-		}
-		if (d == 0 || d > 3 || v > 255)
+		} else if (*p == '.') {
+			if (d == 0 || v > 255 || ++dots > 3)
+				return false;
+			v = d = 0;
+		} else {
 			return false;
+		}
 	}
-	return i == n;
+	return dots == 3 && d > 0 && v <= 255;
 }
 
 /* An IPv6 address as inet_pton reads it, optionally with a zone

@@ -340,15 +340,20 @@ static const char *record_limit(const char *p, size_t avail, int depth)
 /* A valid object of n bytes at p, members scanned: a Log Analytics
  * answer, a page of records, or one record; then past it. */
 static int take_object(struct jreader *r, struct ingest_stats *st, const struct jval *v, size_t nmem,
-		       const char *p, size_t n, char **cause)
+		       const char *p, size_t n, bool one_line, char **cause)
 {
 	struct jval arr;
 	int rc;
-	if (is_tables(r->mem, nmem, &arr)) {
+	/* pages and query answers hold an array at their top: most records
+	 * have none, and both tests are skipped */
+	bool arrays = false;
+	for (size_t i = 0; i < nmem && !arrays; i++)
+		arrays = r->mem[i].val.t == JT_ARR;
+	if (arrays && is_tables(r->mem, nmem, &arr)) {
 		if (!st->format)
 			st->format = "loganalytics-api";
 		rc = tables(r, &arr, p, r->line, cause);
-	} else if (is_page(v, r->mem, nmem, &arr)) {
+	} else if (arrays && is_page(v, r->mem, nmem, &arr)) {
 		st->pages++;
 		page_links(st, r->mem, nmem);
 		rc = page(r, &arr, p, r->line, cause);
@@ -356,7 +361,8 @@ static int take_object(struct jreader *r, struct ingest_stats *st, const struct 
 		rc = record_members(r, v, r->mem, nmem, r->line, cause);
 	if (rc < 0)
 		return -1;
-	r->line += count_newlines(p, n);
+	if (!one_line)
+		r->line += count_newlines(p, n);
 	stream_consume(r->s, n);
 	return 0;
 }
@@ -472,10 +478,14 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 		 * larger than it) fails that scan and is cut out below. */
 		struct jval v;
 		size_t nmem = 0;
-		const char *e = json_scan_record(p, record_limit(p, stream_avail(s), depth), &v, r.mem,
-						 NORMALIZE_MAX_MEMBERS, &nmem, &r.ends, NULL, NULL);
+		const char *rlim = record_limit(p, stream_avail(s), depth);
+		const char *e = json_scan_record(p, rlim, &v, r.mem, NORMALIZE_MAX_MEMBERS, &nmem, &r.ends,
+						 NULL, NULL);
 		if (e && v.t == JT_OBJ) {
-			if (take_object(&r, st, &v, nmem, p, (size_t)(e - p), cause) < 0) {
+			/* cut at a line's end (JSON Lines): the first newline
+			 * from p, so there is none in the record to count */
+			bool one_line = rlim < p + stream_avail(s) && *rlim == '\n';
+			if (take_object(&r, st, &v, nmem, p, (size_t)(e - p), one_line, cause) < 0) {
 				rc = -1;
 				break;
 			}
@@ -591,7 +601,7 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 			stream_consume(s, n);
 			continue;
 		}
-		if (take_object(&r, st, &v, nmem, p, n, cause) < 0) {
+		if (take_object(&r, st, &v, nmem, p, n, false, cause) < 0) {
 			rc = -1;
 			break;
 		}

@@ -167,7 +167,50 @@ static inline uint64_t stop16(const char *p)
 				 _mm_cmpeq_epi8(_mm_max_epu8(v, c1f), c1f));
 	return (uint64_t)(unsigned)_mm_movemask_epi8(m);
 }
+
+static inline uint64_t stop64_sse2(const char *p)
+{
+	return stop16(p) | stop16(p + 16) << 16 | stop16(p + 32) << 32 | stop16(p + 48) << 48;
+}
 #endif
+
+/* The same 64 bits in two 32-byte steps where the processor has AVX2
+ * (asked at run time: the build targets any x86-64): half the
+ * instructions of four SSE2 steps, a window in about 20. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define JSON_SCAN_AVX2 1
+__attribute__((target("avx2"))) static uint64_t stop64_avx2(const char *p)
+{
+	const __m256i q = _mm256_set1_epi8('"'), bs = _mm256_set1_epi8('\\'), c1f = _mm256_set1_epi8(0x1F);
+	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+	__m256i ma = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(a, q), _mm256_cmpeq_epi8(a, bs)),
+				     _mm256_cmpeq_epi8(_mm256_max_epu8(a, c1f), c1f));
+	__m256i mb = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(b, q), _mm256_cmpeq_epi8(b, bs)),
+				     _mm256_cmpeq_epi8(_mm256_max_epu8(b, c1f), c1f));
+	return (uint64_t)(uint32_t)_mm256_movemask_epi8(ma) | (uint64_t)(uint32_t)_mm256_movemask_epi8(mb)
+								      << 32;
+}
+#endif
+
+/* The stop bits of the 64 bytes at p (all readable). */
+static inline uint64_t stop64(const char *p)
+{
+#ifdef JSON_SCAN_AVX2
+	if (__builtin_cpu_supports("avx2"))
+		return stop64_avx2(p);
+#endif
+#ifdef __SSE2__
+	return stop64_sse2(p);
+#else
+	uint64_t b = 0;
+	for (size_t i = 0; i < 64; i++)
+		if (str_stop[(unsigned char)p[i]])
+			b |= (uint64_t)1 << i;
+	return b;
+#endif
+}
 
 /*
  * The window of stop bits from p: the 64 bytes from p (fewer at the
@@ -179,33 +222,23 @@ static inline uint64_t stop16(const char *p)
  */
 __attribute__((noinline)) static void stop_window_tail(struct scan *s, const char *p)
 {
-	uint64_t b = 0;
 	size_t left = (size_t)(s->end - p);
-#ifdef __SSE2__
 	/* the record's last bytes through a copy padded with a byte that
 	 * stops nothing: the input may end where the record does */
 	char tail[64];
 	memset(tail, 'a', sizeof tail);
 	memcpy(tail, p, left < 64 ? left : 64);
-	b = stop16(tail) | stop16(tail + 16) << 16 | stop16(tail + 32) << 32 | stop16(tail + 48) << 48;
-#else
-	for (size_t i = 0; i < left && i < 64; i++)
-		if (str_stop[(unsigned char)p[i]])
-			b |= (uint64_t)1 << i;
-#endif
 	s->blk = p;
-	s->bits = b;
+	s->bits = stop64(tail);
 }
 
 static inline void stop_window(struct scan *s, const char *p)
 {
-#ifdef __SSE2__
 	if (s->end - p >= 64) {
 		s->blk = p;
-		s->bits = stop16(p) | stop16(p + 16) << 16 | stop16(p + 32) << 32 | stop16(p + 48) << 48;
+		s->bits = stop64(p);
 		return;
 	}
-#endif
 	stop_window_tail(s, p);
 }
 
@@ -412,7 +445,19 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 			if (!p)
 				return NULL;
 			v = (struct jval){ vp, (size_t)(p - vp), JT_STR, v.esc, NULL };
-		} else if (p < end && ((*p >= '0' && *p <= '9') || *p == '-')) {
+		} else if (p < end && *p >= '1' && *p <= '9') {
+			/* a plain integer (sizes, counts, types, versions) in
+			 * line; a fraction or an exponent the long way */
+			const char *vp = p++;
+			while (p < end && *p >= '0' && *p <= '9')
+				p++;
+			if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) {
+				p = scan_number(s, vp);
+				if (!p)
+					return NULL;
+			}
+			v = (struct jval){ vp, (size_t)(p - vp), JT_NUM, false, NULL };
+		} else if (p < end && (*p == '0' || *p == '-')) {
 			const char *vp = p;
 			p = scan_number(s, p);
 			if (!p)

@@ -146,7 +146,20 @@ struct sv norm_copy(struct norm *nm, const char *p, size_t n)
 
 /* A string value as text in the arena (unescaped when needed); absent for
  * null, empty strings and non-strings other than numbers and booleans. */
-static struct sv text_of(struct norm *nm, const struct jval *v)
+static struct sv text_unescaped(struct norm *nm, const struct jval *v)
+{
+	struct sv r = { NULL, 0 };
+	if (nm->alen + json_str_len(v) + 1 > nm->acap)
+		return r;
+	r.p = nm->arena + nm->alen;
+	r.n = json_unescape(v, nm->arena + nm->alen);
+	nm->alen += r.n;
+	nm->arena[nm->alen++] = '\0';
+	return r;
+}
+
+/* In line: about 25 a record, nearly all plain strings. */
+static inline struct sv text_of(struct norm *nm, const struct jval *v)
 {
 	struct sv r = { NULL, 0 };
 	if (!v->p)
@@ -154,17 +167,10 @@ static struct sv text_of(struct norm *nm, const struct jval *v)
 	if (v->t == JT_STR) {
 		if (json_str_len(v) == 0)
 			return r;
-		if (!v->esc) {
-			r.p = json_str_ptr(v);
-			r.n = json_str_len(v);
-			return r;
-		}
-		if (nm->alen + json_str_len(v) + 1 > nm->acap)
-			return r;
-		r.p = nm->arena + nm->alen;
-		r.n = json_unescape(v, nm->arena + nm->alen);
-		nm->alen += r.n;
-		nm->arena[nm->alen++] = '\0';
+		if (v->esc)
+			return text_unescaped(nm, v);
+		r.p = json_str_ptr(v);
+		r.n = json_str_len(v);
 		return r;
 	}
 	if (v->t == JT_NUM || v->t == JT_TRUE || v->t == JT_FALSE) {

@@ -212,8 +212,27 @@ bool time_parse(const char *s, size_t n, int64_t *ms)
 	return true;
 }
 
+/* Two digits at p, or -1. */
+static inline int dig2(const char *p)
+{
+	unsigned a = (unsigned)(unsigned char)p[0] - '0', b = (unsigned)(unsigned char)p[1] - '0';
+	return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1;
+}
+
 static bool time_parse_any(const char *s, size_t n, int64_t *ms)
 {
+	/* What every UAL record's CreationTime is, "2023-06-01T00:00:57"
+	 * (or with a Z), read by position: the general way below reads it
+	 * the same in about 400 instructions, a part at a time. */
+	if ((n == 19 || (n == 20 && s[19] == 'Z')) && s[4] == '-' && s[7] == '-' && s[10] == 'T' &&
+	    s[13] == ':' && s[16] == ':') {
+		int y1 = dig2(s), y2 = dig2(s + 2), mo = dig2(s + 5), d = dig2(s + 8), h = dig2(s + 11),
+		    mi = dig2(s + 14), sec = dig2(s + 17);
+		if ((y1 | y2 | mo | d | h | mi | sec) >= 0 && valid(y1 * 100 + y2, mo, d, h, mi, sec)) {
+			*ms = compose(y1 * 100 + y2, mo, d, h, mi, sec, 0);
+			return true;
+		}
+	}
 	struct cur c = { s, s + n };
 	int a, b, y, h, mi, sec, msec, off;
 	skip_spaces(&c);

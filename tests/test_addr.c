@@ -29,6 +29,23 @@ static const struct {
 	{ "256.1.1.1", ADDR_NONE, NULL },
 	{ "1.2.3", ADDR_NONE, NULL },
 	{ "1.2.3.4.5", ADDR_NONE, NULL },
+	/* the forms told before the general way (addr_classify's first
+	 * tests, and is_v4's one pass) */
+	{ "255.255.255.255", ADDR_IP, "255.255.255.255" },
+	{ "0.0.0.0", ADDR_IP, "0.0.0.0" },
+	{ "01.02.03.004", ADDR_IP, "01.02.03.004" },
+	{ "1.2.3.0255", ADDR_NONE, NULL },
+	{ "1.2.3.256", ADDR_NONE, NULL },
+	{ "1..2.3", ADDR_NONE, NULL },
+	{ "1.2.3.", ADDR_NONE, NULL },
+	{ "1.2.3.4.", ADDR_NONE, NULL },
+	{ "1.2.3.4a", ADDR_HOST, "1.2.3.4a" },
+	{ "1.2.3.4,5.6.7.8", ADDR_IP, "1.2.3.4" },
+	{ "::ffff:255.1.2.3", ADDR_IP, "255.1.2.3" },
+	{ "::fFfF:1.2.3.4", ADDR_IP, "1.2.3.4" },
+	{ "::ffff:1.2.3.400", ADDR_NONE, NULL },
+	{ "::ffff:1.2.3", ADDR_NONE, NULL },
+	{ ":ffff:1.2.3.4", ADDR_NONE, NULL },
 	/* loopback is an address like any other */
 	{ "127.0.0.1:12345", ADDR_IP, "127.0.0.1" },
 	{ "[::1]:80", ADDR_IP, "::1" },

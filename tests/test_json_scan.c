@@ -206,6 +206,15 @@ static void test_scalars_in_containers(void **state)
 	expect_invalid("{\"a\":-}", "bad number", 5);
 	expect_invalid("{\"a\":1e}", "bad number", 5);
 	expect_invalid("[0,-x]", "bad number", 3);
+	/* integers are read in line, fractions and exponents the long way */
+	expect_invalid("{\"a\":12.}", "bad number", 5);
+	expect_invalid("[7,12.x]", "bad number", 3);
+	expect_invalid("[345e]", "bad number", 1);
+	expect_invalid("[345E+]", "bad number", 1);
+	expect_invalid("[12x]", "expected ',' or ']'", 3);
+	expect_invalid("[0012]", "expected ',' or ']'", 2);
+	expect_invalid("{\"a\":123", "unexpected end of input", 8);
+	assert_null(scan_doc("[1,23,456.5,7e2,89E-1,0,-3,10]", NULL, NULL));
 	expect_invalid("{\"a\": 1 2}", "expected ',' or '}'", 8);
 	expect_invalid("{\"a\":", "unexpected end of input", 5);
 	expect_invalid("[1,", "unexpected end of input", 3);

@@ -337,6 +337,39 @@ static void test_format(void **state)
 	}
 }
 
+/*
+ * "YYYY-MM-DDTHH:MM:SS" (and with a Z) is read by position before the
+ * general parser: every such text, valid or not, reads as the general
+ * parser reads it (the same text with a trailing blank goes that way).
+ */
+static void test_fixed_iso_as_general(void **state)
+{
+	(void)state;
+	static const char *const texts[] = {
+		"2023-06-01T00:00:57", "1900-01-01T00:00:00", "9999-12-31T23:59:59", "2024-02-29T12:30:45",
+		"2023-02-29T12:30:45", "2023-13-01T00:00:00", "2023-00-10T00:00:00", "2023-06-00T00:00:00",
+		"2023-06-31T00:00:00", "2023-06-01T24:00:00", "2023-06-01T23:60:00", "2023-06-01T23:59:60",
+		"2023-06-01T23:59:61", "1899-12-31T23:59:59", "2023-06-0aT00:00:00", "2023-06-01T0:000:00",
+		"2023-06-01t00:00:00", "2023-06-01 00:00:00", "2023/06/01T00:00:00", "+023-06-01T00:00:00",
+		"2100-02-29T00:00:00", "2000-02-29T00:00:00",
+	};
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		for (int z = 0; z < 2; z++) {
+			char a[32], b[32];
+			snprintf(a, sizeof a, "%s%s", texts[i], z ? "Z" : "");
+			snprintf(b, sizeof b, "%s%s ", texts[i], z ? "Z" : "");
+			int64_t ma = -1, mb = -2;
+			bool ra = time_parse(a, strlen(a), &ma), rb = time_parse(b, strlen(b), &mb);
+			if (ra != rb || (ra && ma != mb))
+				fail_msg("\"%s\": %d %lld, the general way %d %lld", a, ra, (long long)ma, rb,
+					 (long long)mb);
+		}
+	}
+	int64_t ms;
+	assert_true(time_parse("2023-06-01T00:00:57", 19, &ms));
+	assert_int_equal(ms, 1685577657000LL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_leap_second),
 		cmocka_unit_test(test_days_from_civil),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_fixed_iso_as_general),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
