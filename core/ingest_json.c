@@ -84,32 +84,25 @@ static int record(struct jreader *r, const struct jval *v, uint64_t line, char *
 	return record_members(r, v, r->mem, n, line, cause);
 }
 
-/* A page of records: a Graph page's "value", an Azure Monitor blob's
- * "records" (diagnostic settings to a storage account or Event Hub). */
-static bool is_page(const struct jval *v, const struct jmember *mem, size_t n, struct jval *arr)
+/*
+ * What an object holds at its top as arrays: "tables" (the Log Analytics
+ * / Sentinel query API's answer), "value" or "records" (a Graph page, an
+ * Azure Monitor blob: diagnostic settings to a storage account or Event
+ * Hub); the first of each. One pass over the members, the type first:
+ * this runs on every record and most members are not arrays (comparing
+ * each key three times was a tenth of a JSON Lines load's parsing thread).
+ */
+static void top_arrays(const struct jmember *mem, size_t n, const struct jval **tables, const struct jval **page)
 {
-	bool found = false;
-	/* the type first: this runs on every record, most members are not
-	 * arrays, and comparing each key three times (here and in
-	 * is_tables) was a tenth of a JSON Lines load's parsing thread */
-	for (size_t i = 0; i < n && !found; i++)
-		if (mem[i].val.t == JT_ARR &&
-		    (json_str_eq(&mem[i].key, "value") || json_str_eq(&mem[i].key, "records"))) {
-			*arr = mem[i].val;
-			found = true;
-		}
-	return found && normalize_classify(v) == REC_UNKNOWN;
-}
-
-/* The Log Analytics / Sentinel query API's answer: {"tables": [...]}. */
-static bool is_tables(const struct jmember *mem, size_t n, struct jval *arr)
-{
-	for (size_t i = 0; i < n; i++)
-		if (mem[i].val.t == JT_ARR && json_str_eq(&mem[i].key, "tables")) {
-			*arr = mem[i].val;
-			return true;
-		}
-	return false;
+	*tables = *page = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (mem[i].val.t != JT_ARR)
+			continue;
+		if (!*tables && json_str_eq(&mem[i].key, "tables"))
+			*tables = &mem[i].val;
+		else if (!*page && (json_str_eq(&mem[i].key, "value") || json_str_eq(&mem[i].key, "records")))
+			*page = &mem[i].val;
+	}
 }
 
 /*
@@ -344,16 +337,15 @@ static int take_object(struct jreader *r, struct ingest_stats *st, const struct 
 {
 	struct jval arr;
 	int rc;
-	/* pages and query answers hold an array at their top: most records
-	 * have none, and both tests are skipped */
-	bool arrays = false;
-	for (size_t i = 0; i < nmem && !arrays; i++)
-		arrays = r->mem[i].val.t == JT_ARR;
-	if (arrays && is_tables(r->mem, nmem, &arr)) {
+	const struct jval *tab, *pg;
+	top_arrays(r->mem, nmem, &tab, &pg);
+	if (tab) {
+		arr = *tab;
 		if (!st->format)
 			st->format = "loganalytics-api";
 		rc = tables(r, &arr, p, r->line, cause);
-	} else if (arrays && is_page(v, r->mem, nmem, &arr)) {
+	} else if (pg && normalize_classify(v) == REC_UNKNOWN) {
+		arr = *pg;
 		st->pages++;
 		page_links(st, r->mem, nmem);
 		rc = page(r, &arr, p, r->line, cause);
