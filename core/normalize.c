@@ -189,13 +189,26 @@ static struct sv lower(struct norm *nm, struct sv s)
 	/* most texts have no capital: find the first one 16 bytes at a time
 	 * ('A'..'Z' moved to the bottom of the signed range, one compare) */
 	const __m128i shift = _mm_set1_epi8((char)(0x80 - 'A')), top = _mm_set1_epi8((char)(0x80 + 26));
+	bool found = false;
 	for (; i + 16 <= s.n; i += 16) {
 		__m128i v = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s.p + i)), shift);
 		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, top));
 		if (mask) {
 			i += (size_t)__builtin_ctz(mask);
+			found = true;
 			break;
 		}
+	}
+	if (!found && i < s.n && s.n >= 16) {
+		/* the tail as the last 16 bytes, overlapping bytes already seen
+		 * to have no capital (a GUID or an address is 16 and a few: the
+		 * byte loop was most of the cost) */
+		size_t t = s.n - 16;
+		__m128i v = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s.p + t)), shift);
+		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, top));
+		if (!mask)
+			return s;
+		i = t + (size_t)__builtin_ctz(mask);
 	}
 #endif
 	for (; i < s.n; i++)

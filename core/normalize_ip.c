@@ -28,6 +28,11 @@ void normalize_addr(struct norm *nm, struct sv text, struct sv *ip, struct sv *h
 	 * address literal is once cleaned, or once both are kept. */
 	if (!text.n || (ip->p && host->p) || (ip->p && ip->n == text.n && memcmp(ip->p, text.p, text.n) == 0))
 		return;
+	/* with the address kept, only a host name could still be learnt, and
+	 * a text opening with ':' or '[' is never one (addr.c): the mailbox
+	 * records' ClientIP "::ffff:a.b.c.d" after their ClientIPAddress */
+	if (ip->p && (text.p[0] == ':' || text.p[0] == '['))
+		return;
 	size_t off, len;
 	enum addr_kind k = addr_classify(text.p, text.n, &off, &len);
 	struct sv *dst = k == ADDR_IP ? ip : k == ADDR_HOST ? host : NULL;

@@ -175,11 +175,41 @@ static void test_limits(void **state)
 	assert_int_equal(addr_classify(NULL, 0, &off, &len), ADDR_NONE);
 }
 
+/*
+ * A text that opens with ':' or '[' is never a host name: with an IP
+ * kept, normalize_addr skips such a field (a mail record's ClientIP
+ * "::ffff:a.b.c.d" after its ClientIPAddress) on the strength of it.
+ */
+static void test_colon_or_bracket_never_host(void **state)
+{
+	(void)state;
+	static const char alphabet[] = "abcfxXZ019.:-_[]%, ";
+	unsigned seed = 12345;
+	char buf[40];
+	for (int i = 0; i < 200000; i++) {
+		size_t n = 1 + (seed >> 16) % 30;
+		buf[0] = (i & 1) ? ':' : '[';
+		for (size_t j = 1; j < n; j++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[j] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+		}
+		seed = seed * 1103515245u + 12345u;
+		size_t off, len;
+		if (addr_classify(buf, n, &off, &len) == ADDR_HOST)
+			fail_msg("\"%.*s\" is a host name", (int)n, buf);
+	}
+	size_t off, len;
+	assert_int_equal(addr_classify("::ffff:cool.host", 16, &off, &len), ADDR_NONE);
+	assert_int_equal(addr_classify("[cool.host]:80", 14, &off, &len), ADDR_NONE);
+	assert_int_equal(addr_classify(":cool.host", 10, &off, &len), ADDR_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_colon_or_bracket_never_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

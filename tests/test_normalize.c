@@ -690,11 +690,48 @@ static void test_member_names_exact(void **state)
 	}
 }
 
+/* Lower-casing looks for the first capital 16 bytes at a time and at the
+ * tail through the last 16: a capital at every place of texts of every
+ * length up to 48 is found, and only capitals change. */
+static void test_lower_every_place(void **state)
+{
+	(void)state;
+	char rec[256], want[64], user[64];
+	for (size_t n = 1; n <= 48; n++) {
+		for (size_t pos = 0; pos <= n; pos++) {
+			/* pos == n: no capital at all */
+			for (size_t i = 0; i < n; i++)
+				user[i] = (char)('a' + i % 26);
+			user[n] = '\0';
+			memcpy(want, user, n + 1);
+			if (pos < n) {
+				user[pos] = 'Q';
+				want[pos] = 'q';
+				if (pos % 2 && pos + 1 < n) {
+					user[n - 1] = 'Z';
+					want[n - 1] = 'z';
+				}
+			}
+			snprintf(rec, sizeof rec,
+				 "{\"CreationTime\":\"2023-06-01T00:00:00\",\"Operation\":\"Op\",\"UserId\":\"%s\"}",
+				 user);
+			struct norm nm;
+			norm_init(&nm);
+			struct event ev;
+			const char *why;
+			assert_int_equal(norm(&nm, rec, NULL, &ev, &why), 0);
+			assert_sv(ev.user, want);
+			norm_free(&nm);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_classify, teardown),
 		cmocka_unit_test_teardown(test_member_names_exact, teardown),
+		cmocka_unit_test_teardown(test_lower_every_place, teardown),
 		cmocka_unit_test_teardown(test_ual_mailitemsaccessed, teardown),
 		cmocka_unit_test_teardown(test_sync_folders, teardown),
 		cmocka_unit_test_teardown(test_operation_properties, teardown),
