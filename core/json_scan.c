@@ -470,9 +470,12 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 		}
 		if (keep) {
 			if (s->n < s->max) {
+				/* marked with the record's table here, not in a
+				 * second pass (a failed scan's members are not used) */
 				struct jmember *m = &s->mem[s->n++];
-				m->key = (struct jval){ kp, (size_t)(kend - kp), JT_STR, kesc, NULL };
+				m->key = (struct jval){ kp, (size_t)(kend - kp), JT_STR, kesc, s->ends };
 				m->val = v;
+				m->val.ends = s->ends;
 			}
 		} else if (link) {
 			if (e->ntape < JSON_TAPE_MAX) {
@@ -602,8 +605,6 @@ const char *json_scan_record(const char *p, const char *end, struct jval *v, str
 		ends->lo = v->p;
 		ends->hi = r;
 		v->ends = ends;
-		for (size_t i = 0; i < s.n; i++)
-			mem[i].key.ends = mem[i].val.ends = ends;
 	}
 	return r;
 }
@@ -616,7 +617,7 @@ const char *json_scan_object(const char *p, const char *end, struct jval *v, str
 
 /* The slot of the container of a validated record that starts at p in
  * its table, or SIZE_MAX if the table does not have it. */
-static size_t ends_slot(const struct json_ends *e, const char *p)
+__attribute__((always_inline)) static inline size_t ends_slot(const struct json_ends *e, const char *p)
 {
 	if (!e || p < e->lo || p >= e->hi)
 		return SIZE_MAX;
