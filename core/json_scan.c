@@ -438,7 +438,8 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 		/* a string or a number, most of a record's values, without
 		 * scan_any's call and dispatch: json_scan_record 213 -> 199M
 		 * instructions on 20k high-cardinality CSV records */
-		p = ws(p, end);
+		if (!(p < end && *p == '"'))
+			p = ws(p, end);
 		if (p < end && *p == '"') {
 			const char *vp = p;
 			p = scan_string(s, p, &v.esc);
