@@ -9,13 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bytes that end the fast run inside a string: '"', '\\' and controls. */
+#ifndef __SSE2__
+/* Bytes that end a string's run: '"', '\\' and controls (the byte loop's
+ * table where there is no SSE2). */
 static const unsigned char str_stop[256] = {
 	[0] = 1,  [1] = 1,  [2] = 1,  [3] = 1,  [4] = 1,  [5] = 1,   [6] = 1,    [7] = 1,  [8] = 1,
 	[9] = 1,  [10] = 1, [11] = 1, [12] = 1, [13] = 1, [14] = 1,  [15] = 1,   [16] = 1, [17] = 1,
 	[18] = 1, [19] = 1, [20] = 1, [21] = 1, [22] = 1, [23] = 1,  [24] = 1,   [25] = 1, [26] = 1,
 	[27] = 1, [28] = 1, [29] = 1, [30] = 1, [31] = 1, ['"'] = 1, ['\\'] = 1,
 };
+#endif
 
 static inline int is_ws(unsigned char c)
 {
@@ -30,24 +33,6 @@ static inline int is_ws(unsigned char c)
  */
 #ifdef __SSE2__
 #include <emmintrin.h>
-
-/* Next '"', '\\' or control character (what ends a fast run in a string). */
-static inline const char *find_str_stop(const char *p, const char *end)
-{
-	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1F);
-	while (end - p >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
-					 _mm_cmpeq_epi8(_mm_max_epu8(v, c1f), c1f));
-		int mask = _mm_movemask_epi8(m);
-		if (mask)
-			return p + __builtin_ctz((unsigned)mask);
-		p += 16;
-	}
-	while (p < end && !str_stop[(unsigned char)*p])
-		p++;
-	return p;
-}
 
 /* Next '"' or '\\' (validated text: no need to look for controls). */
 static inline const char *find_quote_or_bs(const char *p, const char *end)
@@ -86,13 +71,6 @@ static inline const char *find_struct(const char *p, const char *end)
 	return p;
 }
 #else
-static inline const char *find_str_stop(const char *p, const char *end)
-{
-	while (p < end && !str_stop[(unsigned char)*p])
-		p++;
-	return p;
-}
-
 static inline const char *find_quote_or_bs(const char *p, const char *end)
 {
 	while (p < end && *p != '"' && *p != '\\')
@@ -177,7 +155,7 @@ static inline uint64_t stop64_sse2(const char *p)
 /* The same 64 bits in two 32-byte steps where the processor has AVX2
  * (asked at run time: the build targets any x86-64): half the
  * instructions of four SSE2 steps, a window in about 20. */
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(JSON_SCAN_NO_AVX2)
 #include <immintrin.h>
 #define JSON_SCAN_AVX2 1
 __attribute__((target("avx2"))) static uint64_t stop64_avx2(const char *p)
