@@ -96,7 +96,7 @@ static void one(struct run *r, const char *label, const char *path)
 		size_t ln = strlen(line);
 		if (!g || strncmp(g, line, ln) != 0 || (g[ln] != '\n' && g[ln] != '\0')) {
 			const char *tmp = getenv("TMPDIR");
-			char out[4096], flat[256];
+			char out[4096], flat[512];
 			snprintf(flat, sizeof flat, "%s", label);
 			for (char *c = flat; *c; c++)
 				if (*c == '/')
