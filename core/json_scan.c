@@ -220,12 +220,20 @@ static inline void stop_window(struct scan *s, const char *p)
 	stop_window_tail(s, p);
 }
 
+/* The window at a scan's start (the first string is in it), so that
+ * blk always points into the input. */
+static void scan_first_window(struct scan *s, const char *p)
+{
+	if (p < s->end)
+		stop_window(s, p);
+}
+
 /* scan_string past its first stop byte, or from where an escape ended. */
 static const char *scan_string_slow(struct scan *s, const char *p, bool *esc)
 {
 	const char *end = s->end;
 	for (;;) {
-		/* as integers: blk is NULL before the first window */
+		/* as integers: a p before blk (never) is far from it */
 		size_t off = (size_t)((uintptr_t)p - (uintptr_t)s->blk);
 		if (off >= 64) {
 			if (p >= end)
@@ -290,7 +298,6 @@ __attribute__((always_inline)) static inline const char *scan_string(struct scan
 			/* it goes on past the window: the next one */
 			stop_window(s, s->blk + 64);
 			m = s->bits;
-			off = 0;
 			p = s->blk;
 		}
 		if (m) {
@@ -561,7 +568,8 @@ const char *json_scan_record(const char *p, const char *end, struct jval *v, str
 	 * stop at 256 MiB) is not taped */
 	if (ends && end - p > (ptrdiff_t)UINT32_MAX)
 		ends = NULL;
-	struct scan s = { end, NULL, NULL, mem, max, 0, ends, p, NULL, 0 };
+	struct scan s = { end, NULL, NULL, mem, max, 0, ends, p, p, 0 };
+	scan_first_window(&s, p);
 	if (ends) {
 		ends->n = 0;
 		ends->ntape = 0;
@@ -633,7 +641,8 @@ static const char *ends_find(const struct json_ends *e, const char *p)
 
 const char *json_scan_value(const char *p, const char *end, struct jval *v, const char **err, const char **errat)
 {
-	struct scan s = { end, NULL, NULL, NULL, 0, 0, NULL, p, NULL, 0 };
+	struct scan s = { end, NULL, NULL, NULL, 0, 0, NULL, p, p, 0 };
+	scan_first_window(&s, p);
 	const char *r = scan_any(&s, p, v, 0);
 	v->ends = NULL;
 	if (!r) {
