@@ -343,9 +343,9 @@ static int setup(void **state)
 			 " (3, 'Consent to application.'), (4, '203.0.113.7'), (5, '198.51.100.1'));"
 			 "INSERT INTO sources(id, path, loaded_at, status) VALUES (1, '/x/a.csv', 'now', 'complete');"
 			 "INSERT INTO events(id, ts, record_id, kind, op, user, ip, source, line) VALUES"
-			 " (1, 1000, 'r1', 0, 2, 1, 4, 1, 1), (2, 2000, 'r2', 0, 3, 1, 5, 1, 2);"
-			 "INSERT INTO ridx SELECT rid_k(record_id, id) FROM events;",
-			 NULL, NULL, NULL) != SQLITE_OK)
+			 " (1, 1000, 'r1', 0, 2, 1, 4, 1, 1), (2, 2000, 'r2', 0, 3, 1, 5, 1, 2);",
+			 NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite_ridx_from_events(db, 0) != SQLITE_OK) /* what a load's end writes */
 		return -1;
 	*state = f;
 	return 0;

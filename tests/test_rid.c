@@ -211,6 +211,9 @@ static const char *const back_to[] = {
 	      "UPDATE marks SET record_id = substr(CAST(record_id AS BLOB), 2);"
 	      "UPDATE notes SET record_id = substr(CAST(record_id AS BLOB), 2);"
 	      "CREATE UNIQUE INDEX ev_rid ON events(record_id, kind);" OLD_VALS "PRAGMA user_version = 7;",
+	/* 12: ridx a key a row */
+	[12] = "CREATE TABLE ridx12(k INTEGER PRIMARY KEY); INSERT INTO ridx12 SELECT k FROM ridx_ids;"
+	       "DROP TABLE ridx; ALTER TABLE ridx12 RENAME TO ridx; PRAGMA user_version = 12;",
 };
 
 /* What an open told of the schema (store_schema_fn). */
@@ -281,7 +284,7 @@ static void old_case(int schema)
 	store_close(st);
 	assert_int_equal(t.calls, 1);
 	assert_int_equal(t.from, schema);
-	assert_int_equal(t.to, 12);
+	assert_int_equal(t.to, 13);
 	assert_false(t.converting);
 	/* writable: converted, said first */
 	t = (struct told){ 0 };
@@ -290,17 +293,21 @@ static void old_case(int schema)
 	assert_int_equal(t.from, schema);
 	assert_true(t.converting);
 	assert_false(sqlite_store_readonly(st));
-	assert_int_equal(scalar(st, "PRAGMA user_version"), 12);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 13);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE substr(record_id, 1, 1) = char(1)"), 2);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) <> 'text'"), 0);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM marks WHERE substr(record_id, 1, 1) = char(1)"), 1);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM notes WHERE substr(record_id, 1, 1) = char(1)"), 1);
 	/* the record ids' table in place of their index (schema 12) */
 	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'ev_rid'"), 0);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx"), scalar(st, "SELECT count(*) FROM events"));
-	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx JOIN events e ON e.id = (k & 4294967295)"
-				    " WHERE k = rid_k(e.record_id, e.id)"),
+	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx_ids"),
 			 scalar(st, "SELECT count(*) FROM events"));
+	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx_ids r JOIN events e ON e.id = r.id"
+				    " WHERE r.k = rid_k(e.record_id, e.id)"),
+			 scalar(st, "SELECT count(*) FROM events"));
+	/* in blocks (schema 13), the old table gone */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx WHERE typeof(keys) <> 'blob'"), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'ridx12'"), 0);
 	/* the posting lists replace them */
 	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name IN ('ev_user', 'ev_op')"),
 			 0);
@@ -337,6 +344,105 @@ static void old_case(int schema)
 	assert_int_equal(store_open_cb(path, 0, note_schema, &t, &st, &cause), 0);
 	store_close(st);
 	assert_int_equal(t.calls, 0);
+	tmpdir_remove(dir);
+	free(dir);
+}
+
+/* ridx's blocks (ridx.c) against a plain sorted set: keys merged in
+ * rounds (a fresh load's, an append's into the blocks, a few here and
+ * there, the replaced taken out), every block kept within a page and in
+ * order, and a record id's events found across a block's end. */
+static int cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void test_ridx_blocks(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new(), path[512], *cause = NULL;
+	snprintf(path, sizeof path, "%s/b.case", dir);
+	struct store *st;
+	assert_int_equal(store_open(path, STORE_CREATE, &st, &cause), 0);
+	sqlite3 *db = store_db(st);
+	enum { MAXN = 40000 };
+	int64_t *all = calloc(MAXN, sizeof *all), *round = calloc(MAXN, sizeof *round);
+	size_t nall = 0;
+	uint64_t x = 88172645463325252ULL;
+	/* one record id with 3000 events: its keys span blocks */
+	const char *rid = "many";
+	int64_t lo = sqlite_ridx_lo(sqlite_rid_fp(rid, strlen(rid)));
+	static const size_t sizes[] = { 10000, 6000, 3, 1, 12000 };
+	for (size_t r = 0; r < sizeof sizes / sizeof *sizes; r++) {
+		size_t n = 0;
+		for (size_t i = 0; i < sizes[r]; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			round[n++] = (int64_t)x | 1; /* (an event id is not 0) */
+		}
+		if (r == 1)
+			for (int64_t id = 1; id <= 3000; id++)
+				round[n++] = lo | id;
+		qsort(round, n, sizeof *round, cmp64);
+		assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+		struct sqlite_ridx_w *w = sqlite_ridx_w_new(db);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(sqlite_ridx_w_put(w, round[i]), SQLITE_OK);
+		assert_int_equal(sqlite_ridx_w_free(w), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+		memcpy(all + nall, round, n * sizeof *round);
+		nall += n;
+	}
+	qsort(all, nall, sizeof *all, cmp64);
+	/* every other key of the first 5000 out, and one not there */
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	struct sqlite_ridx_w *w = sqlite_ridx_w_new(db);
+	size_t kept = 0;
+	for (size_t i = 0; i < nall; i++) {
+		if (i < 5000 && i % 2 == 0) {
+			assert_int_equal(sqlite_ridx_w_del(w, all[i]), SQLITE_OK);
+			continue;
+		}
+		if (i == 5000)
+			assert_int_equal(sqlite_ridx_w_del(w, all[i] - 1), SQLITE_OK);
+		all[kept++] = all[i];
+	}
+	assert_int_equal(sqlite_ridx_w_free(w), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	nall = kept;
+	/* the same keys, in order */
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT k FROM ridx_ids", -1, &q, NULL), SQLITE_OK);
+	size_t i = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		assert_true(i < nall);
+		assert_true(sqlite3_column_int64(q, 0) == all[i]);
+		i++;
+	}
+	sqlite3_finalize(q);
+	assert_int_equal(i, nall);
+	/* blocks: keyed by their first key, within a page, not overlapping */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx WHERE length(keys) > 16000 OR length(keys) = 0"
+				    " OR length(keys) % 8"),
+			 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx WHERE k <> (SELECT k FROM ridx_ids r"
+				    " WHERE r.k >= ridx.k ORDER BY r.k LIMIT 1)"),
+			 0);
+	assert_true(scalar(st, "SELECT count(*) FROM ridx") >= (int64_t)(nall / 2000));
+	/* the record id's events, across blocks */
+	char sql[200];
+	snprintf(sql, sizeof sql, "SELECT count(*), min(id), max(id) FROM ridx_ids('%s')", rid);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(q, 0), 3000);
+	assert_int_equal(sqlite3_column_int64(q, 1), 1);
+	assert_int_equal(sqlite3_column_int64(q, 2), 3000);
+	sqlite3_finalize(q);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx_ids('none such')"), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx_ids(NULL)"), 0);
+	free(all);
+	free(round);
+	store_close(st);
 	tmpdir_remove(dir);
 	free(dir);
 }
@@ -392,6 +498,15 @@ static void test_schema7_case_converted(void **state)
 {
 	(void)state;
 	old_case(7);
+}
+
+/* Schema 12 kept a key a row in ridx: read as it is, converted to
+ * blocks (schema 13). */
+
+static void test_schema12_case_converted(void **state)
+{
+	(void)state;
+	old_case(12);
 }
 
 /* Statistics from when the case held two values (PRAGMA optimize at a
@@ -453,6 +568,8 @@ int main(void)
 		cmocka_unit_test(test_small_load_leaves_no_value_statistics),
 		cmocka_unit_test(test_schema6_case_converted),
 		cmocka_unit_test(test_schema7_case_converted),
+		cmocka_unit_test(test_schema12_case_converted),
+		cmocka_unit_test(test_ridx_blocks),
 		cmocka_unit_test(test_values_by_index_with_stale_stats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

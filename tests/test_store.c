@@ -139,7 +139,7 @@ static void test_dedup_raw_blocks(void **state)
 				    " ('ev_user', 'ev_app', 'ev_ip', 'ev_op', 'ev_session')"),
 			 0);
 	/* no record-id index: the table, one entry an event */
-	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx"), N);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx_ids"), N);
 	store_close(st);
 	raws_free(raws, N);
 }
@@ -592,7 +592,7 @@ static void test_rid_index_after_mark_in_load(void **state)
 	char **raws = raws_new(N);
 	struct store *st, *an;
 	char *cause = NULL;
-	const char *match = "SELECT count(*) FROM ridx r JOIN events e ON e.id = (r.k & 4294967295)"
+	const char *match = "SELECT count(*) FROM ridx_ids r JOIN events e ON e.id = r.id"
 			    " WHERE r.k = rid_k(e.record_id, e.id)";
 	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
 	load_n(st, "a.json", 0, 200, raws);
@@ -608,7 +608,7 @@ static void test_rid_index_after_mark_in_load(void **state)
 	assert_int_equal(store_load_sync(ld, &cause), 0);
 	/* the analyst, on a connection of their own */
 	assert_int_equal(store_open(f->path, 0, &an, &cause), 0);
-	assert_int_equal(scalar(an, "SELECT count(*) FROM ridx"), 200);
+	assert_int_equal(scalar(an, "SELECT count(*) FROM ridx_ids"), 200);
 	assert_int_equal(scalar(an, "SELECT value FROM meta WHERE key = 'ridx_from'"), 201);
 	assert_true(annot_mark(an, 650, true, &cause) >= 0); /* in the window */
 	assert_true(annot_mark(an, 3, true, &cause) >= 0);   /* in ridx */
@@ -621,7 +621,7 @@ static void test_rid_index_after_mark_in_load(void **state)
 	feed(&sk, raws, 700, N, 0);
 	assert_int_equal(store_load_sync(ld, &cause), 0);
 	assert_true(scalar(an, "SELECT value FROM meta WHERE key = 'ridx_from'") > 700);
-	assert_int_equal(scalar(an, "SELECT count(*) FROM ridx") +
+	assert_int_equal(scalar(an, "SELECT count(*) FROM ridx_ids") +
 				 scalar(an, "SELECT count(*) FROM events WHERE id >= (SELECT value FROM meta"
 					    " WHERE key = 'ridx_from')"),
 			 scalar(an, "SELECT count(*) FROM events"));
@@ -630,7 +630,7 @@ static void test_rid_index_after_mark_in_load(void **state)
 	assert_int_equal(store_load_end(ld, &cause), 0);
 	assert_int_equal(scalar(an, "SELECT count(*) FROM events"), N);
 	assert_int_equal(scalar(an, match), N);
-	assert_int_equal(scalar(an, "SELECT count(*) FROM ridx"), N);
+	assert_int_equal(scalar(an, "SELECT count(*) FROM ridx_ids"), N);
 	assert_false(has_index(an, "ev_rid"));
 	assert_int_equal(scalar(an, "SELECT count(*) FROM meta WHERE key = 'ridx_from'"), 0);
 	assert_int_equal(scalar(an, "SELECT count(*) FROM marks"), 2);
@@ -1010,7 +1010,7 @@ static void test_message_blocks(void **state)
 	assert_string_equal(mid, "<m6998@x>");
 	store_close(st);
 	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
-	assert_int_equal(scalar(st, "PRAGMA user_version"), 12);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 13);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), want);
 	load_n(st, "b.json", N, N + 1000, raws); /* 1000 new events, each with a message */
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N + 1000);
@@ -1062,8 +1062,8 @@ static void test_message_blocks_replaced(void **state)
 	assert_string_equal(mid, "<m299@x>");
 	/* ridx: the richer copies' events in it, the replaced ones gone
 	 * (replaced in the same load as the first copy too) */
-	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx"), N);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx r JOIN events e ON e.id = (r.k & 4294967295)"
+	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx_ids"), N);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx_ids r JOIN events e ON e.id = r.id"
 				    " WHERE r.k = rid_k(e.record_id, e.id)"),
 			 N);
 	store_close(st);
@@ -1141,7 +1141,7 @@ static void test_message_blocks_of_schema_8(void **state)
 	store_close(st);
 
 	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
-	assert_int_equal(scalar(st, "PRAGMA user_version"), 12);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 13);
 	load_n(st, "b.json", N, N + NEW, raws); /* each with one message */
 	assert_int_equal(scalar(st, "SELECT sum(msgs) FROM rawmsgs"), NEW);
 	assert_int_equal(summary_messages(st), want + NEW);

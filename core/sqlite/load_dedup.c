@@ -193,17 +193,18 @@ int load_moved(struct sqlite_load *ld, int64_t old, int64_t new, int64_t old_sou
 	return r == SQLITE_DONE ? 0 : load_db_fail(ld, cause);
 }
 
-/* ---- ridx (rid.c): the case's record ids, kept by the load ---- */
+/* ---- ridx (rid.c, ridx.c): the case's record ids, kept by the load ---- */
 
 /*
  * ridx takes a load's events once, at its end, in key order: one pass
- * over the table's pages. Filled at each commit instead, every commit's
- * 50,000 ids went into every page of a table as large as the case: 1M
- * events 0.66 s of CPU, 5M 10.5 s and 29 s wall (sqlite3, 8 MB cache).
- * Until then the case's meta row ridx_from says from which event id
- * ridx may lack them, and readers look those events up themselves
- * (SQLITE_RIDX_IDS): during the load, and after a load killed before
- * its end, until the next load mends the table.
+ * over the table's blocks (ridx.c). Filled at each commit instead, every
+ * commit's 50,000 ids went into every page of a table as large as the
+ * case: 1M events 0.66 s of CPU, 5M 10.5 s and 29 s wall (sqlite3, 8 MB
+ * cache, schema 12's row a key). Until then the case's meta row
+ * ridx_from says from which event id ridx may lack them, and readers
+ * look those events up themselves (SQLITE_RIDX_IDS): during the load,
+ * and after a load killed before its end, until the next load mends the
+ * table.
  */
 #define RIDX_FROM_KEY "ridx_from"
 /* the least window a commit closes (load_ridx_after_commit) */
@@ -211,10 +212,10 @@ int load_moved(struct sqlite_load *ld, int64_t old, int64_t new, int64_t old_sou
 
 static bool ridx_next(void *ctx, uint64_t *slot)
 {
-	sqlite3_stmt *q = ctx;
-	if (sqlite3_step(q) != SQLITE_ROW)
+	int64_t k;
+	if (!sqlite_ridx_r_next(ctx, &k))
 		return false;
-	*slot = (uint64_t)sqlite3_column_int64(q, 0) ^ ((uint64_t)1 << 63);
+	*slot = (uint64_t)k ^ ((uint64_t)1 << 63);
 	return true;
 }
 
@@ -230,30 +231,32 @@ static int64_t scalar(struct sqlite_load *ld, const char *sql, int64_t none)
 	return v;
 }
 
-/* In one transaction: the events from id from (0: all of them, after
- * emptying it) into ridx, and the window closed. */
-static int ridx_from_events(struct sqlite_load *ld, int64_t from, char **cause)
+/* In one transaction: the events from the window's first id (all: 0,
+ * after emptying ridx) into ridx, and the window closed. */
+static int ridx_from_events(struct sqlite_load *ld, bool all, char **cause)
 {
-	char *sql = xasprintf("BEGIN; %s DELETE FROM meta WHERE key = '" RIDX_FROM_KEY "'; COMMIT;",
-			      from ? "INSERT INTO ridx SELECT rid_k(record_id, id) FROM events"
-				     " WHERE id >= (SELECT value FROM meta WHERE key = '" RIDX_FROM_KEY "')"
-				     " ORDER BY 1;"
-				   : sqlite_ridx_build);
-	int r = sqlite_exec(ld->base.st, sql, cause);
-	free(sql);
+	struct store *st = ld->base.st;
+	if (sqlite_exec(st, "BEGIN", cause) < 0)
+		return -1;
+	int64_t from = all ? 0 : scalar(ld, "SELECT value FROM meta WHERE key = '" RIDX_FROM_KEY "'", 1);
+	if (sqlite_ridx_from_events(store_db(st), from > 0 ? from : all ? 0 : 1) != SQLITE_OK) {
+		load_db_fail(ld, cause);
+		sqlite_exec(st, "ROLLBACK", NULL);
+		return -1;
+	}
+	int r = sqlite_exec(st, "DELETE FROM meta WHERE key = '" RIDX_FROM_KEY "'; COMMIT", cause);
 	if (r < 0)
-		sqlite_exec(ld->base.st, "ROLLBACK", NULL);
+		sqlite_exec(st, "ROLLBACK", NULL);
 	return r;
 }
 
 /*
- * The case's record ids as the table's first run, read from ridx: one
- * integer an event, in the run's order already. Measured, a load of
- * nothing into a case of 1M events (what any append pays first): 0.99 s
- * of CPU and 5.1 s wall (busy machine) when the ids were read from
- * events (each row's id, kind and record id, hashed, sorted and merged
- * in runs: 0.32 s) and ev_rid dropped and built again at the end; 0.08 s
- * and 0.6 s from ridx.
+ * The case's record ids as the table's first run, read from ridx: its
+ * keys in order already. Measured, a load of nothing into a case of 1M
+ * events (what any append pays first): 0.99 s of CPU and 5.1 s wall
+ * (busy machine) when the ids were read from events (each row's id, kind
+ * and record id, hashed, sorted and merged in runs: 0.32 s) and ev_rid
+ * dropped and built again at the end; 0.08 s and 0.6 s from ridx.
  */
 int load_ridx_seed(struct sqlite_load *ld, int64_t nevents, char **cause)
 {
@@ -261,9 +264,10 @@ int load_ridx_seed(struct sqlite_load *ld, int64_t nevents, char **cause)
 	/* a killed load's events; then a table that still does not match
 	 * (a case changed by hand) is made again whole */
 	if (scalar(ld, "SELECT value FROM meta WHERE key = '" RIDX_FROM_KEY "'", 0) > 0 &&
-	    ridx_from_events(ld, 1, cause) < 0)
+	    ridx_from_events(ld, false, cause) < 0)
 		return -1;
-	if (scalar(ld, "SELECT count(*) FROM ridx", -1) != nevents && ridx_from_events(ld, 0, cause) < 0)
+	if (scalar(ld, "SELECT coalesce(sum(length(keys)), 0) / 8 FROM ridx", -1) != nevents &&
+	    ridx_from_events(ld, true, cause) < 0)
 		return -1;
 	/* the window of this load's events: every id it gives is past the
 	 * case's highest */
@@ -277,18 +281,20 @@ int load_ridx_seed(struct sqlite_load *ld, int64_t nevents, char **cause)
 		return -1;
 	if (!nevents)
 		return 0;
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(store_db(st), "SELECT k FROM ridx", -1, &q, NULL) != SQLITE_OK)
-		return load_db_fail(ld, cause);
-	bool ok = load_ridmap_seed(&ld->rids, ridx_next, q);
-	r = sqlite3_errcode(store_db(st));
-	sqlite3_finalize(q);
-	if (r != SQLITE_OK && r != SQLITE_DONE && r != SQLITE_ROW)
+	struct sqlite_ridx_r *rd = sqlite_ridx_r_new(store_db(st));
+	bool ok = load_ridmap_seed(&ld->rids, ridx_next, rd);
+	if (sqlite_ridx_r_free(rd) != SQLITE_OK)
 		return load_db_fail(ld, cause);
 	if (ok && ld->rids.spilled == (size_t)nevents)
 		return 0;
 	/* the runs refused: the unique index */
 	return load_ridmap_retire(ld, cause);
+}
+
+/* The slot of fingerprint fp's event id, as ridx orders it (signed). */
+static int64_t ridx_key(uint64_t slot)
+{
+	return (int64_t)(slot ^ ((uint64_t)1 << 63));
 }
 
 int load_ridx_add(struct sqlite_load *ld, uint64_t fp, int64_t id, int64_t replaced, char **cause)
@@ -305,42 +311,40 @@ int load_ridx_add(struct sqlite_load *ld, uint64_t fp, int64_t id, int64_t repla
 		ld->ridx_del[ld->nridx_del++] = slot;
 		return 0;
 	}
-	/* in ridx: out with its event, in the same transaction */
-	if (!ld->ridx_rm && sqlite3_prepare_v3(store_db(ld->base.st), "DELETE FROM ridx WHERE k = ?", -1,
-					       SQLITE_PREPARE_PERSISTENT, &ld->ridx_rm, NULL) != SQLITE_OK)
-		return load_db_fail(ld, cause);
-	sqlite3_bind_int64(ld->ridx_rm, 1, (int64_t)(slot ^ ((uint64_t)1 << 63)));
-	int r = sqlite3_step(ld->ridx_rm);
-	sqlite3_reset(ld->ridx_rm);
-	return r == SQLITE_DONE ? 0 : load_db_fail(ld, cause);
+	/* in ridx: out with its event, in the same transaction (before its
+	 * commit: load_ridx_commit) */
+	ld->ridx_rm = xgrow(ld->ridx_rm, &ld->ridx_rmcap, ld->nridx_rm + 1, sizeof *ld->ridx_rm);
+	ld->ridx_rm[ld->nridx_rm++] = slot;
+	return 0;
 }
 
-/* Rows an insert statement takes: each statement run opens its cursor
- * and seeks from the root (callgrind, 200k events one row at a time:
- * 5,900 instructions a row, more than ev_rid's whole build). */
-#define RIDX_ROWS 500
+/*
+ * The keys of earlier loads' events that richer copies replaced in this
+ * transaction, out of their blocks before it commits: each block they
+ * fall in rewritten once (one at a time, a block was read and written
+ * for each).
+ */
+int load_ridx_commit(struct sqlite_load *ld, char **cause)
+{
+	if (!ld->nridx_rm)
+		return 0;
+	uint64_t *tmp = xmalloc(ld->nridx_rm * sizeof *tmp);
+	load_ridmap_sort(ld->ridx_rm, tmp, ld->nridx_rm);
+	free(tmp);
+	struct sqlite_ridx_w *w = sqlite_ridx_w_new(store_db(ld->base.st));
+	for (size_t i = 0; i < ld->nridx_rm; i++)
+		if (i == 0 || ld->ridx_rm[i] != ld->ridx_rm[i - 1])
+			sqlite_ridx_w_del(w, ridx_key(ld->ridx_rm[i]));
+	ld->nridx_rm = 0;
+	return sqlite_ridx_w_free(w) == SQLITE_OK ? 0 : load_db_fail(ld, cause);
+}
 
 struct fill {
 	struct sqlite_load *ld;
-	sqlite3_stmt *many; /* RIDX_ROWS rows */
-	int64_t k[RIDX_ROWS];
-	size_t n;
+	struct sqlite_ridx_w *w;
 	size_t del; /* next in ld->ridx_del */
 	size_t added;
-	int rc;
-	char **cause;
 };
-
-static int fill_step(struct fill *f, sqlite3_stmt *q, size_t at, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		sqlite3_bind_int64(q, (int)i + 1, f->k[at + i]);
-	int r = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (r != SQLITE_DONE)
-		f->rc = load_db_fail(f->ld, f->cause);
-	return f->rc;
-}
 
 static bool fill_one(void *ctx, uint64_t slot)
 {
@@ -352,13 +356,8 @@ static bool fill_one(void *ctx, uint64_t slot)
 		f->del++;
 	if (f->del < ld->nridx_del && ld->ridx_del[f->del] == slot)
 		return true; /* replaced by a richer copy */
-	f->k[f->n++] = (int64_t)(slot ^ ((uint64_t)1 << 63));
 	f->added++;
-	if (f->n == RIDX_ROWS) {
-		f->n = 0;
-		return fill_step(f, f->many, 0, RIDX_ROWS) == 0;
-	}
-	return true;
+	return sqlite_ridx_w_put(f->w, ridx_key(slot)) == SQLITE_OK;
 }
 
 /* The window's events into ridx from the fingerprint table, in one
@@ -367,58 +366,42 @@ static bool fill_one(void *ctx, uint64_t slot)
 static int ridx_fill(struct sqlite_load *ld, bool end, char **cause)
 {
 	struct store *st = ld->base.st;
-	struct fill *f = xcalloc(1, sizeof *f);
-	f->ld = ld;
-	f->cause = cause;
-	struct util_buf sql = { 0 };
-	util_buf_puts(&sql, "INSERT INTO ridx(k) VALUES(?)");
-	for (size_t i = 1; i < RIDX_ROWS; i++)
-		util_buf_puts(&sql, ",(?)");
-	int rc = -1;
-	if (sqlite3_prepare_v2(store_db(st), sql.p, -1, &f->many, NULL) != SQLITE_OK ||
-	    (!ld->ridx_ins && sqlite3_prepare_v3(store_db(st), "INSERT INTO ridx(k) VALUES(?)", -1,
-						 SQLITE_PREPARE_PERSISTENT, &ld->ridx_ins, NULL) != SQLITE_OK)) {
-		load_db_fail(ld, cause);
-		goto out;
-	}
 	if (ld->nridx_del) {
 		uint64_t *tmp = xmalloc(ld->nridx_del * sizeof *tmp);
 		load_ridmap_sort(ld->ridx_del, tmp, ld->nridx_del);
 		free(tmp);
 	}
 	if (sqlite_exec(st, "BEGIN", cause) < 0)
-		goto out;
-	bool ok = load_ridmap_each(&ld->rids, fill_one, f);
-	for (size_t i = 0; ok && i < f->n; i++)
-		ok = fill_step(f, ld->ridx_ins, i, 1) == 0;
+		return -1;
+	struct fill f = { .ld = ld, .w = sqlite_ridx_w_new(store_db(st)) };
+	bool ok = load_ridmap_each(&ld->rids, fill_one, &f);
+	bool db_ok = sqlite_ridx_w_free(f.w) == SQLITE_OK;
+	if (!db_ok) {
+		load_db_fail(ld, cause);
+		sqlite_exec(st, "ROLLBACK", NULL);
+		return -1;
+	}
 	char *meta = end ? xstrdup("DELETE FROM meta WHERE key = '" RIDX_FROM_KEY "'; COMMIT")
 			 : xasprintf("UPDATE meta SET value = %lld WHERE key = '" RIDX_FROM_KEY "'; COMMIT",
 				     (long long)ld->last_id + 1);
 	ok = ok && sqlite_exec(st, meta, cause) == 0;
 	free(meta);
 	if (ok) {
-		ld->ridx_n += (int64_t)f->added;
+		ld->ridx_n += (int64_t)f.added;
 		if (!end)
 			ld->ridx_from = ld->last_id + 1;
-		rc = 0;
-		goto out;
+		return 0;
 	}
 	sqlite_exec(st, "ROLLBACK", NULL);
 	/* the runs could not be read: from the events (at the end; before,
 	 * the window stays open) */
-	if (f->rc == 0)
-		rc = end ? ridx_from_events(ld, 1, cause) : 0;
-out:
-	sqlite3_finalize(f->many);
-	util_buf_free(&sql);
-	free(f);
-	return rc;
+	return end ? ridx_from_events(ld, false, cause) : 0;
 }
 
 int load_ridx_finish(struct sqlite_load *ld, char **cause)
 {
 	if (ld->by_index) /* no table to read them from: the events */
-		return ridx_from_events(ld, 1, cause);
+		return ridx_from_events(ld, false, cause);
 	return ridx_fill(ld, true, cause);
 }
 
@@ -458,9 +441,9 @@ int load_ridx_after_commit(struct sqlite_load *ld, char **cause)
 
 void load_ridx_free(struct sqlite_load *ld)
 {
-	sqlite3_finalize(ld->ridx_ins);
-	sqlite3_finalize(ld->ridx_rm);
-	ld->ridx_ins = ld->ridx_rm = NULL;
+	free(ld->ridx_rm);
+	ld->ridx_rm = NULL;
+	ld->nridx_rm = ld->ridx_rmcap = 0;
 	free(ld->ridx_del);
 	ld->ridx_del = NULL;
 	ld->nridx_del = ld->ridx_delcap = 0;

@@ -258,7 +258,8 @@ struct sqlite_load {
 	int64_t ridx_from, ridx_n; /* and the entries it holds */
 	uint64_t *ridx_del;
 	size_t nridx_del, ridx_delcap;
-	sqlite3_stmt *ridx_ins, *ridx_rm;
+	uint64_t *ridx_rm; /* earlier loads' slots replaced in this transaction */
+	size_t nridx_rm, ridx_rmcap;
 	/* The last event id given (0: not read yet). Ids are given by the
 	 * load, never again: a block's id is its first event's, and SQLite's
 	 * own (the highest row's + 1) gave a richer copy the id of the
@@ -416,6 +417,8 @@ int load_ridx_add(struct sqlite_load *ld, uint64_t fp, int64_t id, int64_t repla
 /* The load's events into ridx in key order and the window closed, in
  * one transaction (the writer idle, everything committed). */
 int load_ridx_finish(struct sqlite_load *ld, char **cause);
+/* Before a load's commit: the keys of the events it replaced out of ridx. */
+int load_ridx_commit(struct sqlite_load *ld, char **cause);
 /* After a commit: the window closed early in a case with annotations. */
 int load_ridx_after_commit(struct sqlite_load *ld, char **cause);
 void load_ridx_free(struct sqlite_load *ld);

@@ -106,7 +106,8 @@ int load_commit(struct sqlite_load *ld, char **cause)
 	    load_pivots_flush(ld, cause) < 0)
 		return -1;
 	load_blocks_flush(ld);
-	if (load_blocks_collect(ld, true, cause) < 0 || save_counts(ld, cause) < 0)
+	if (load_blocks_collect(ld, true, cause) < 0 || save_counts(ld, cause) < 0 ||
+	    load_ridx_commit(ld, cause) < 0)
 		return -1;
 	if (sqlite_exec(ld->base.st, "COMMIT", cause) < 0)
 		return -1;

@@ -27,15 +27,16 @@
  * writable open (store.c); one that cannot be written is read as it is.
  *
  * From schema 12 no index on events(record_id, kind): a record id finds
- * its events through ridx, a table of one integer a row (k: 32 bits of
- * the stored id's fingerprint, then the event id), which the load fills
- * in order at each commit from the fingerprints its deduplication works
- * out anyway (load_ridmap.c). An index had to be built again at the end
- * of every load (a full scan of events and a sort of their keys: 0.7 s
- * of CPU after 1M events, 0.8 s to append 200k to them); the table only
- * takes the new rows. rid_lo(stored) is where a record id's rows begin
- * (SQLITE_RIDX_RANGE); each is a candidate whose stored id and kind the
- * reader checks, a fingerprint is not the key.
+ * its events through ridx, a table of keys (32 bits of the stored id's
+ * fingerprint, then the event id), which the load fills in order at its
+ * end from the fingerprints its deduplication works out anyway
+ * (load_ridmap.c). An index had to be built again at the end of every
+ * load (a full scan of events and a sort of their keys: 0.7 s of CPU
+ * after 1M events, 0.8 s to append 200k to them); the table only takes
+ * the new keys. From schema 13 it holds them as blocks (ridx.c).
+ * rid_lo(stored) is where a record id's keys begin; each is a candidate
+ * whose stored id and kind the reader checks, a fingerprint is not the
+ * key.
  */
 #include <stdint.h>
 #include <string.h>
@@ -194,7 +195,7 @@ int64_t sqlite_ridx_lo(uint64_t fp)
 	return (int64_t)(((fp >> 32) << 32) ^ ((uint64_t)1 << 63));
 }
 
-static bool value_fp(sqlite3_value *v, uint64_t *fp)
+bool sqlite_rid_value_fp(sqlite3_value *v, uint64_t *fp)
 {
 	int type = sqlite3_value_type(v);
 	if (type != SQLITE_TEXT && type != SQLITE_BLOB)
@@ -209,7 +210,7 @@ static void sql_rid_lo(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	uint64_t fp;
-	if (value_fp(argv[0], &fp))
+	if (sqlite_rid_value_fp(argv[0], &fp))
 		sqlite3_result_int64(ctx, sqlite_ridx_lo(fp));
 	else
 		sqlite3_result_null(ctx);
@@ -221,7 +222,7 @@ static void sql_rid_k(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	(void)argc;
 	uint64_t fp;
 	int64_t id = sqlite3_value_int64(argv[1]);
-	if (!value_fp(argv[0], &fp) || id <= 0 || id > (int64_t)UINT32_MAX) {
+	if (!sqlite_rid_value_fp(argv[0], &fp) || id <= 0 || id > (int64_t)UINT32_MAX) {
 		sqlite3_result_error(ctx, "a record id or an event id ridx cannot hold", -1);
 		return;
 	}
@@ -243,4 +244,5 @@ void sqlite_rid_register(sqlite3 *db, int schema)
 				NULL, NULL);
 	sqlite3_create_function(db, "rid_lo", 1, fl, NULL, sql_rid_lo, NULL, NULL);
 	sqlite3_create_function(db, "rid_k", 2, fl, NULL, sql_rid_k, NULL, NULL);
+	sqlite_ridx_register(db, schema);
 }

@@ -126,37 +126,56 @@ void sqlite_rid_register(sqlite3 *db, int schema);
 uint64_t sqlite_rid_fp(const void *p, size_t n);
 /* The first ridx key of a fingerprint: a key is that | event id. */
 int64_t sqlite_ridx_lo(uint64_t fp);
-/* ridx made again from the events (store.c: the conversion to schema
- * 12; load.c: a table that does not match them) */
-extern const char sqlite_ridx_build[];
-/* SQL text for the ridx rows (alias r) of a stored record id (SQL text
- * rid), and the event id in one: the events found so are candidates,
- * whose record_id and kind the statement still compares. */
-#define SQLITE_RIDX_MASK "4294967295"
-#define SQLITE_RIDX_RANGE(r, rid) r ".k BETWEEN rid_lo(" rid ") AND rid_lo(" rid ") + " SQLITE_RIDX_MASK
-#define SQLITE_RIDX_ID(r) "(" r ".k & " SQLITE_RIDX_MASK ")"
+/* The fingerprint of a stored record id held by v (false: v holds none). */
+bool sqlite_rid_value_fp(sqlite3_value *v, uint64_t *fp);
+
+/* ridx as blocks of sorted keys (ridx.c, schema 13). The writer merges
+ * keys given in increasing order into the blocks (w_put: in, w_del: out
+ * of them); _free writes what it holds and gives the first SQLite error
+ * met (SQLITE_OK). The caller holds the transaction. */
+struct sqlite_ridx_w;
+struct sqlite_ridx_w *sqlite_ridx_w_new(sqlite3 *db);
+int sqlite_ridx_w_put(struct sqlite_ridx_w *w, int64_t k);
+int sqlite_ridx_w_del(struct sqlite_ridx_w *w, int64_t k);
+int sqlite_ridx_w_free(struct sqlite_ridx_w *w);
+/* The events from id from on into ridx (0: every event, ridx emptied
+ * first): the conversion from an older schema, a killed load's window, a
+ * table that does not match its events (load_dedup.c). */
+int sqlite_ridx_from_events(sqlite3 *db, int64_t from);
+/* A schema-12 table of a key a row (k) into ridx: the conversion. */
+int sqlite_ridx_from_rows(sqlite3 *db, const char *table);
+/* Every key in order (the load's seed); _free: the error met, SQLITE_OK. */
+struct sqlite_ridx_r;
+struct sqlite_ridx_r *sqlite_ridx_r_new(sqlite3 *db);
+bool sqlite_ridx_r_next(struct sqlite_ridx_r *r, int64_t *k);
+int sqlite_ridx_r_free(struct sqlite_ridx_r *r);
+/* ridx_ids(stored record id) on db: the ids of the events that can have
+ * it (columns id and k; without an argument every key in order); a case
+ * of schema < 13 read as it is has a row a key. */
+void sqlite_ridx_register(sqlite3 *db, int schema);
 /* The first event id ridx may lack (NULL: none): the window of a load
  * that runs or was killed (load_dedup.c). */
 #define SQLITE_RIDX_FROM "(SELECT value FROM meta WHERE key = 'ridx_from')"
 /*
  * The ids of the events a set of keys names, for `e.id IN (...)`: HEAD,
  * a SELECT of record_id and kind (stored forms), TAIL. Each key's events
- * through ridx, and those of the window by their own columns (a scan of
- * the window's events, only while it is open). _ANY: keys of record_id
- * alone, events of any kind.
+ * through ridx (candidates whose stored id and kind are compared), and
+ * those of the window by their own columns (a scan of the window's
+ * events, only while it is open). _ANY: keys of record_id alone, events
+ * of any kind.
  */
 #define SQLITE_RIDX_IDS_HEAD "WITH k_ AS ("
-#define SQLITE_RIDX_IDS_TAIL                                                                                                                          \
-	") SELECT x_.id FROM k_ CROSS JOIN ridx rx_ ON " SQLITE_RIDX_RANGE("rx_", "k_.record_id") " CROSS JOIN events x_ ON x_.id = " SQLITE_RIDX_ID( \
-		"rx_") " AND x_.record_id = k_.record_id"                                                                                             \
-		       " AND x_.kind = k_.kind UNION ALL SELECT x_.id FROM events x_ WHERE x_.id >= " SQLITE_RIDX_FROM                                \
-		       " AND (x_.record_id, x_.kind) IN (SELECT record_id, kind FROM k_)"
+#define SQLITE_RIDX_IDS_TAIL                                                                            \
+	") SELECT x_.id FROM k_ CROSS JOIN ridx_ids(k_.record_id) rx_ CROSS JOIN events x_ ON"          \
+	" x_.id = rx_.id AND x_.record_id = k_.record_id"                                               \
+	" AND x_.kind = k_.kind UNION ALL SELECT x_.id FROM events x_ WHERE x_.id >= " SQLITE_RIDX_FROM \
+	" AND (x_.record_id, x_.kind) IN (SELECT record_id, kind FROM k_)"
 #define SQLITE_RIDX_IDS(keys) SQLITE_RIDX_IDS_HEAD keys SQLITE_RIDX_IDS_TAIL
-#define SQLITE_RIDX_IDS_ANY_TAIL                                                                                                                      \
-	") SELECT x_.id FROM k_ CROSS JOIN ridx rx_ ON " SQLITE_RIDX_RANGE("rx_", "k_.record_id") " CROSS JOIN events x_ ON x_.id = " SQLITE_RIDX_ID( \
-		"rx_") " AND x_.record_id = k_.record_id"                                                                                             \
-		       " UNION ALL SELECT x_.id FROM events x_ WHERE x_.id >= " SQLITE_RIDX_FROM                                                      \
-		       " AND x_.record_id IN (SELECT record_id FROM k_)"
+#define SQLITE_RIDX_IDS_ANY_TAIL                                                               \
+	") SELECT x_.id FROM k_ CROSS JOIN ridx_ids(k_.record_id) rx_ CROSS JOIN events x_ ON" \
+	" x_.id = rx_.id AND x_.record_id = k_.record_id"                                      \
+	" UNION ALL SELECT x_.id FROM events x_ WHERE x_.id >= " SQLITE_RIDX_FROM              \
+	" AND x_.record_id IN (SELECT record_id FROM k_)"
 #define SQLITE_RIDX_IDS_ANY(keys) SQLITE_RIDX_IDS_HEAD keys SQLITE_RIDX_IDS_ANY_TAIL
 /* the marked events' ids */
 #define MARKED_IDS SQLITE_RIDX_IDS("SELECT record_id, kind FROM marks")

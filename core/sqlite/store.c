@@ -1,7 +1,7 @@
 /*
  * store.c: the SQLite case file of store.h.
  *
- * Layout (schema version 12; 12 ridx instead of the unique index
+ * Layout (schema version 13; 13 ridx as blocks of keys, 12 ridx instead of the unique index
  * ev_rid on events(record_id, kind), 11 posting lists of the pivot
  * fields (pivots.h), 10 raw blocks with a dictionary per load
  * (zdicts), 9 message lists in the raw blocks (rawmsgs),
@@ -29,8 +29,9 @@
  *                           before schema 6 kept them (read, no longer written)
  *   messages                a view: one row per (event, folder, message id),
  *                           through msg_items(event) (record.c)
- *   ridx(k)                 each event's record id: 32 bits of its fingerprint,
- *                           then the event id (rid.c; what the load's
+ *   ridx(k, keys)           each event's record id: 32 bits of its fingerprint,
+ *                           then the event id, in blocks of sorted keys
+ *                           keyed by their first (ridx.c; what the load's
  *                           deduplication and every look-up by record id read)
  *   seen(event, source, line)   the other sources an event was also read from
  *   sources(...)            provenance and counts per file or archive member
@@ -69,7 +70,7 @@
 #include "store_impl.h"
 #include "pivots.h"
 
-#define SCHEMA_VERSION 12
+#define SCHEMA_VERSION 13
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
@@ -95,9 +96,9 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS seen(event INTEGER NOT NULL, source INTEGER NOT NULL,"
 	"  line INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS seen_event ON seen(event);"
-	/* record id -> events (rid.c): filled by the load in the same
-	 * transactions as the events */
-	"CREATE TABLE IF NOT EXISTS ridx(k INTEGER PRIMARY KEY);"
+	/* record id -> events (rid.c, ridx.c): filled by the load at its end,
+	 * blocks of sorted 8-byte keys, each keyed by its first */
+	"CREATE TABLE IF NOT EXISTS ridx(k INTEGER PRIMARY KEY, keys BLOB NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS rawblocks(id INTEGER PRIMARY KEY, n INTEGER NOT NULL, data BLOB NOT NULL);"
 	/* From schema 10 a load's raw blocks after its first few MB are
 	 * compressed with a dictionary trained on those (load_blocks.c):
@@ -168,11 +169,17 @@ static const char rid_to_keys[] =
 	"DROP INDEX IF EXISTS ev_rid;"
 	"UPDATE events" RID_OLD("record_id") "UPDATE marks" RID_OLD("record_id") "UPDATE tags" RID_OLD(
 		"record_id") "UPDATE notes" RID_OLD("record_id");
-/* Schema 12: the record ids' table in place of their index, in key
- * order (one sort; also how a case whose ridx does not match its events
- * is mended: load.c). */
-const char sqlite_ridx_build[] = "DROP INDEX IF EXISTS ev_rid; DELETE FROM ridx;"
-				 "INSERT INTO ridx SELECT rid_k(record_id, id) FROM events ORDER BY 1;";
+/* Schema 12: the record ids' table in place of their index (built in
+ * the open's transaction, ridx_convert); 13: the same keys in blocks. */
+static int ridx_convert(sqlite3 *db, int ver, char **err)
+{
+	int r = ver == 12 ? sqlite_ridx_from_rows(db, "ridx12") : sqlite_ridx_from_events(db, 0);
+	if (r == SQLITE_OK && ver == 12 && sqlite3_exec(db, "DROP TABLE ridx12", NULL, NULL, NULL) != SQLITE_OK)
+		r = sqlite3_errcode(db);
+	if (r != SQLITE_OK)
+		*err = xasprintf("the record ids' table: %s", sqlite3_errmsg(db));
+	return r == SQLITE_OK ? 0 : -1;
+}
 /* and the values' hash (values.c; the unique index of an older vals
  * stays: SQLite drops it only with the table) */
 static const char vals_hash[] = "ALTER TABLE vals ADD COLUMN h INTEGER NOT NULL DEFAULT 0;"
@@ -839,13 +846,15 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 					    "BEGIN; %s COMMIT;",
 					    APP_ID, SCHEMA_VERSION, schema_sql)
 			: ver < SCHEMA_VERSION
-				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s%s %s%s%s%s",
+				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s%s%s %s%s%s%s",
+					    /* the keys a row (ridx_convert) */
+					    ver == 12 ? "ALTER TABLE ridx RENAME TO ridx12;" : "",
 					    ver < 3 ? "ALTER TABLE events ADD COLUMN detail INTEGER;" : "",
 					    ver < 5 ? "ALTER TABLE events ADD COLUMN host INTEGER;" : "",
 					    /* the view over msglists alone */
 					    ver < 6 ? "DROP VIEW IF EXISTS messages;" : "", schema_sql,
 					    ver < 8 ? rid_to_keys : "", vals_hashed(db) ? "" : vals_hash,
-					    ver < 12 ? sqlite_ridx_build : "",
+					    ver < 12 ? "DROP INDEX IF EXISTS ev_rid;" : "",
 					    pivot_indexes_gone) /* tables and columns added since */
 				: xstrdup("PRAGMA synchronous=NORMAL;");
 		char *err = NULL;
@@ -856,6 +865,8 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 			 * transaction as the version that says they are there */
 			char *v = xasprintf("PRAGMA user_version=%d; COMMIT;", SCHEMA_VERSION);
 			r = ver < 11 ? pivots_build(db, &err) : 0;
+			if (r == 0)
+				r = ridx_convert(db, ver, &err);
 			if (r == 0)
 				r = exec(db, v, &err);
 			free(v);

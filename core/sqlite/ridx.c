@@ -1,0 +1,653 @@
+/*
+ * ridx.c: the table that finds an event by its record id (schema 13 on),
+ * as blocks of sorted keys.
+ *
+ * A key is what rid.c defines: 32 bits of the stored record id's
+ * fingerprint, then the event id (sqlite_ridx_lo). Schema 12 kept one
+ * row a key, ridx(k INTEGER PRIMARY KEY): the load's end inserted every
+ * event's key, on the main thread after the streaming (callgrind, 200k
+ * events: 0.655 G instructions, 3.3k a key: SQLite's row insert), and an
+ * append put its keys between the case's, on every leaf page of a
+ * table as large as the case. From 13 a row holds a block of up to
+ * RIDX_MAX keys, in order, as one blob of 8-byte little-endian integers,
+ * and is keyed by its first: ridx(k INTEGER PRIMARY KEY, keys BLOB).
+ * A fresh load writes a row every RIDX_FILL keys (1/1792 of the rows); an
+ * append rewrites the blocks its keys fall into, each once. A look-up is
+ * one seek (the last block whose first key is at most the record id's
+ * least) and a binary search in the blob; the next blocks too while
+ * their first key is still the same fingerprint's.
+ *
+ * Blocks never overlap, and any cut of the keys into blocks is a valid
+ * table: the writer only keeps a block between RIDX_FILL and RIDX_MAX
+ * keys where it can, so that a block fits a 16 KB page (a case's pages
+ * since schema 1; a block of an older case's smaller pages overflows
+ * and is still read whole).
+ *
+ * Readers go through ridx_ids(stored record id), an eponymous virtual
+ * table of the events' ids (candidates: every reader still compares the
+ * event's stored id and kind, a fingerprint is not the key). A case of
+ * an older schema opened read-only reads its own ridx (12: a row a key;
+ * before: a view over the events, store.c) through the same table.
+ */
+#include <endian.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlite_store.h"
+#include "util.h"
+#include "xalloc.h"
+
+/* Keys a block holds at most: 2000 * 8 bytes and the record's header
+ * fit a 16 KB page's largest local payload (16,349 bytes). */
+#define RIDX_MAX 2000
+/* What a full block is cut to: room for an append's keys before the
+ * block is cut again (1M events: 559 rows). */
+#define RIDX_FILL 1792
+
+/* (little-endian whatever the machine: a case file moves between them;
+ * a load on little-endian ones, a byte loop cost an append of 200k to 1M
+ * events 0.26k instructions a key) */
+static inline int64_t get_key(const unsigned char *p, size_t i)
+{
+	uint64_t v;
+	memcpy(&v, p + i * 8, 8);
+	return (int64_t)le64toh(v);
+}
+
+static inline void put_key(unsigned char *p, int64_t k)
+{
+	uint64_t v = htole64((uint64_t)k);
+	memcpy(p, &v, 8);
+}
+
+/* ---- the writer: sorted keys merged into the blocks ---- */
+
+struct sqlite_ridx_w {
+	sqlite3 *db;
+	sqlite3_stmt *sel, *del, *ins;
+	int64_t *first; /* the blocks' first keys when the writer began */
+	size_t nfirst;
+	size_t g;  /* the group open: blocks first[0 .. g) are at or before its keys */
+	bool open; /* its block (first[g - 1], when g > 0) read and deleted */
+	int64_t *old;
+	size_t nold, oldcap, io;
+	int64_t pend[RIDX_MAX + 1]; /* keys merged, not written yet */
+	size_t np;
+	int64_t last;
+	bool any;
+	unsigned char blob[RIDX_MAX * 8];
+	int rc;
+};
+
+static int w_fail(struct sqlite_ridx_w *w, int rc)
+{
+	if (w->rc == SQLITE_OK)
+		w->rc = rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_ERROR : rc;
+	return w->rc;
+}
+
+static void w_row(struct sqlite_ridx_w *w, const int64_t *k, size_t n)
+{
+	if (w->rc != SQLITE_OK)
+		return;
+	for (size_t i = 0; i < n; i++)
+		put_key(w->blob + i * 8, k[i]);
+	sqlite3_bind_int64(w->ins, 1, k[0]);
+	sqlite3_bind_blob(w->ins, 2, w->blob, (int)(n * 8), SQLITE_STATIC);
+	int r = sqlite3_step(w->ins);
+	sqlite3_reset(w->ins);
+	if (r != SQLITE_DONE)
+		w_fail(w, r);
+}
+
+static void w_emit(struct sqlite_ridx_w *w, int64_t k)
+{
+	w->pend[w->np++] = k;
+	if (w->np == RIDX_MAX + 1) {
+		w_row(w, w->pend, RIDX_FILL);
+		memmove(w->pend, w->pend + RIDX_FILL, (w->np - RIDX_FILL) * sizeof *w->pend);
+		w->np -= RIDX_FILL;
+	}
+}
+
+static void w_close(struct sqlite_ridx_w *w)
+{
+	if (!w->open)
+		return;
+	while (w->io < w->nold)
+		w_emit(w, w->old[w->io++]);
+	if (w->np)
+		w_row(w, w->pend, w->np);
+	w->np = 0;
+	w->nold = w->io = 0;
+	w->open = false;
+}
+
+/* The group of block g - 1 (none: g == 0): its keys read, its row gone. */
+static void w_open(struct sqlite_ridx_w *w)
+{
+	w->open = true;
+	w->nold = w->io = 0;
+	if (w->g == 0 || w->rc != SQLITE_OK)
+		return;
+	int64_t k = w->first[w->g - 1];
+	sqlite3_bind_int64(w->sel, 1, k);
+	int r = sqlite3_step(w->sel);
+	if (r == SQLITE_ROW) {
+		const unsigned char *p = sqlite3_column_blob(w->sel, 0);
+		size_t n = (size_t)sqlite3_column_bytes(w->sel, 0) / 8;
+		w->old = xgrow(w->old, &w->oldcap, n ? n : 1, sizeof *w->old);
+		for (size_t i = 0; i < n; i++)
+			w->old[i] = get_key(p, i);
+		w->nold = n;
+	}
+	sqlite3_reset(w->sel);
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		w_fail(w, r);
+		return;
+	}
+	sqlite3_bind_int64(w->del, 1, k);
+	r = sqlite3_step(w->del);
+	sqlite3_reset(w->del);
+	if (r != SQLITE_DONE)
+		w_fail(w, r);
+}
+
+struct sqlite_ridx_w *sqlite_ridx_w_new(sqlite3 *db)
+{
+	struct sqlite_ridx_w *w = xcalloc(1, sizeof *w);
+	w->db = db;
+	if (sqlite3_prepare_v2(db, "SELECT keys FROM ridx WHERE k = ?", -1, &w->sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "DELETE FROM ridx WHERE k = ?", -1, &w->del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO ridx(k, keys) VALUES(?, ?)", -1, &w->ins, NULL) != SQLITE_OK) {
+		w_fail(w, sqlite3_errcode(db));
+		return w;
+	}
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db, "SELECT k FROM ridx ORDER BY k", -1, &q, NULL) != SQLITE_OK) {
+		w_fail(w, sqlite3_errcode(db));
+		return w;
+	}
+	size_t cap = 0;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		w->first = xgrow(w->first, &cap, w->nfirst + 1, sizeof *w->first);
+		w->first[w->nfirst++] = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_finalize(q);
+	if (r != SQLITE_DONE)
+		w_fail(w, r);
+	return w;
+}
+
+/* Key k into its block; del: out of it instead. Keys come in increasing
+ * order (a key already there is kept once, one not there is not
+ * deleted). */
+static int w_put(struct sqlite_ridx_w *w, int64_t k, bool del)
+{
+	if (w->rc != SQLITE_OK)
+		return w->rc;
+	if (w->any && k <= w->last)
+		return w_fail(w, SQLITE_MISUSE); /* (the callers' order) */
+	w->any = true;
+	w->last = k;
+	if (!w->open || (w->g < w->nfirst && k >= w->first[w->g])) {
+		w_close(w);
+		while (w->g < w->nfirst && w->first[w->g] <= k)
+			w->g++;
+		w_open(w);
+	}
+	while (w->io < w->nold && w->old[w->io] < k)
+		w_emit(w, w->old[w->io++]);
+	if (w->io < w->nold && w->old[w->io] == k)
+		w->io++;
+	if (!del)
+		w_emit(w, k);
+	return w->rc;
+}
+
+int sqlite_ridx_w_put(struct sqlite_ridx_w *w, int64_t k)
+{
+	return w_put(w, k, false);
+}
+
+int sqlite_ridx_w_del(struct sqlite_ridx_w *w, int64_t k)
+{
+	return w_put(w, k, true);
+}
+
+int sqlite_ridx_w_free(struct sqlite_ridx_w *w)
+{
+	if (!w)
+		return SQLITE_OK;
+	w_close(w);
+	int rc = w->rc;
+	sqlite3_finalize(w->sel);
+	sqlite3_finalize(w->del);
+	sqlite3_finalize(w->ins);
+	free(w->first);
+	free(w->old);
+	free(w);
+	return rc;
+}
+
+/* Keys from a statement's first column, in its order, into ridx. */
+static int put_rows(sqlite3 *db, const char *sql, int64_t from)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		return sqlite3_errcode(db);
+	if (from)
+		sqlite3_bind_int64(q, 1, from);
+	struct sqlite_ridx_w *w = sqlite_ridx_w_new(db);
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW &&
+	       sqlite_ridx_w_put(w, sqlite3_column_int64(q, 0)) == SQLITE_OK)
+		;
+	int wr = sqlite_ridx_w_free(w);
+	sqlite3_finalize(q);
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		return r;
+	return wr;
+}
+
+int sqlite_ridx_from_events(sqlite3 *db, int64_t from)
+{
+	if (!from && sqlite3_exec(db, "DELETE FROM ridx", NULL, NULL, NULL) != SQLITE_OK)
+		return sqlite3_errcode(db);
+	/* SQLite's sorter: bounded memory whatever the number of events */
+	return put_rows(db,
+			from ? "SELECT rid_k(record_id, id) FROM events WHERE id >= ?1 ORDER BY 1"
+			     : "SELECT rid_k(record_id, id) FROM events ORDER BY 1",
+			from);
+}
+
+int sqlite_ridx_from_rows(sqlite3 *db, const char *table)
+{
+	char *sql = xasprintf("SELECT k FROM \"%s\" ORDER BY k", table);
+	int r = put_rows(db, sql, 0);
+	free(sql);
+	return r;
+}
+
+/* ---- every key in order (the load's seed) ---- */
+
+struct sqlite_ridx_r {
+	sqlite3_stmt *q;
+	const unsigned char *p; /* the current block's keys (the statement's) */
+	size_t n, i;
+	bool done;
+	int rc;
+};
+
+struct sqlite_ridx_r *sqlite_ridx_r_new(sqlite3 *db)
+{
+	struct sqlite_ridx_r *r = xcalloc(1, sizeof *r);
+	if (sqlite3_prepare_v2(db, "SELECT keys FROM ridx ORDER BY k", -1, &r->q, NULL) != SQLITE_OK)
+		r->rc = sqlite3_errcode(db);
+	return r;
+}
+
+bool sqlite_ridx_r_next(struct sqlite_ridx_r *r, int64_t *k)
+{
+	while (r->i == r->n) {
+		if (r->done || r->rc != SQLITE_OK)
+			return false;
+		int s = sqlite3_step(r->q);
+		if (s != SQLITE_ROW) {
+			r->done = true;
+			if (s != SQLITE_DONE)
+				r->rc = s;
+			return false;
+		}
+		r->p = sqlite3_column_blob(r->q, 0);
+		r->n = (size_t)sqlite3_column_bytes(r->q, 0) / 8;
+		r->i = 0;
+	}
+	*k = get_key(r->p, r->i++);
+	return true;
+}
+
+int sqlite_ridx_r_free(struct sqlite_ridx_r *r)
+{
+	if (!r)
+		return SQLITE_OK;
+	int rc = r->rc;
+	sqlite3_finalize(r->q);
+	free(r);
+	return rc;
+}
+
+/* ---- ridx_ids(stored record id): the reader ---- */
+
+enum { RI_COL_ID, RI_COL_K, RI_COL_RID };
+
+struct ri_vtab {
+	sqlite3_vtab base;
+	sqlite3 *db;
+	bool rows; /* an older case read as it is: a row a key */
+};
+
+/* keys a cursor reads at a time from a block */
+#define RI_CHUNK 64
+
+struct ri_cursor {
+	sqlite3_vtab_cursor base;
+	/* blocks mode: the blocks' first keys, read at the cursor's first
+	 * look-up (the statement's snapshot); rows mode: q over the range */
+	int64_t *first;
+	size_t nfirst, b; /* b: the current block */
+	bool loaded;
+	sqlite3_stmt *q;
+	sqlite3_blob *blob; /* the current block's keys, read in place */
+	int64_t lo, hi;
+	size_t n, i; /* keys in the block, the next to give */
+	unsigned char buf[RI_CHUNK * 8];
+	size_t bufat, nbuf; /* buf holds keys bufat .. bufat + nbuf */
+	int64_t k;
+	bool eof;
+};
+
+static int ri_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out, char **err)
+{
+	(void)argc;
+	(void)argv;
+	(void)err;
+	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(id INTEGER, k INTEGER, rid HIDDEN)");
+	if (rc != SQLITE_OK)
+		return rc;
+	struct ri_vtab *v = sqlite3_malloc(sizeof *v);
+	if (!v)
+		return SQLITE_NOMEM;
+	memset(v, 0, sizeof *v);
+	v->db = db;
+	v->rows = aux != NULL;
+	sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+	*out = &v->base;
+	return SQLITE_OK;
+}
+
+static int ri_disconnect(sqlite3_vtab *v)
+{
+	sqlite3_free(v);
+	return SQLITE_OK;
+}
+
+static int ri_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
+{
+	(void)tab;
+	int rid = -1;
+	for (int i = 0; i < info->nConstraint; i++) {
+		const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+		if (c->iColumn != RI_COL_RID || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
+			continue;
+		if (!c->usable)
+			return SQLITE_CONSTRAINT; /* the argument comes first */
+		rid = i;
+	}
+	if (rid >= 0) {
+		info->aConstraintUsage[rid].argvIndex = 1;
+		info->aConstraintUsage[rid].omit = 1;
+		info->idxNum = 1;
+		info->estimatedRows = 1;
+		info->estimatedCost = 10.0;
+	} else { /* every key, in order */
+		info->idxNum = 0;
+		info->estimatedRows = 1000000;
+		info->estimatedCost = 1e7;
+		if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == RI_COL_K && !info->aOrderBy[0].desc)
+			info->orderByConsumed = 1;
+	}
+	return SQLITE_OK;
+}
+
+static int ri_open(sqlite3_vtab *tab, sqlite3_vtab_cursor **out)
+{
+	struct ri_vtab *v = (struct ri_vtab *)tab;
+	struct ri_cursor *c = sqlite3_malloc(sizeof *c);
+	if (!c)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof *c);
+	if (v->rows && sqlite3_prepare_v3(v->db, "SELECT k FROM ridx WHERE k BETWEEN ?1 AND ?2 ORDER BY k",
+					  -1, SQLITE_PREPARE_PERSISTENT, &c->q, NULL) != SQLITE_OK) {
+		sqlite3_free(tab->zErrMsg);
+		tab->zErrMsg = sqlite3_mprintf("ridx_ids: %s", sqlite3_errmsg(v->db));
+		sqlite3_free(c);
+		return SQLITE_ERROR;
+	}
+	*out = &c->base;
+	return SQLITE_OK;
+}
+
+static int ri_close(sqlite3_vtab_cursor *cur)
+{
+	struct ri_cursor *c = (struct ri_cursor *)cur;
+	sqlite3_finalize(c->q);
+	sqlite3_blob_close(c->blob);
+	free(c->first);
+	sqlite3_free(c);
+	return SQLITE_OK;
+}
+
+static int ri_error(sqlite3_vtab_cursor *cur, int rc, const char *msg)
+{
+	sqlite3_free(cur->pVtab->zErrMsg);
+	cur->pVtab->zErrMsg = sqlite3_mprintf("ridx_ids: %s", msg);
+	return rc;
+}
+
+/* The blocks' first keys (559 for 1M events): a look-up then seeks its
+ * block's blob directly. A statement for the block (the last whose key
+ * is <= lo) cost 5.2k instructions a look-up to run and reset. */
+static int ri_load(struct ri_cursor *c, sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db, "SELECT k FROM ridx ORDER BY k", -1, &q, NULL) != SQLITE_OK)
+		return sqlite3_errcode(db);
+	size_t cap = 0;
+	int r;
+	c->nfirst = 0;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		c->first = xgrow(c->first, &cap, c->nfirst + 1, sizeof *c->first);
+		c->first[c->nfirst++] = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_finalize(q);
+	c->loaded = r == SQLITE_DONE;
+	return r == SQLITE_DONE ? SQLITE_OK : r;
+}
+
+/* Keys i .. i + want (fewer at the block's end) into buf, unless there. */
+static int ri_read(struct ri_cursor *c, size_t i, size_t want)
+{
+	if (i >= c->bufat && i < c->bufat + c->nbuf)
+		return SQLITE_OK;
+	size_t n = c->n - i < want ? c->n - i : want;
+	int r = sqlite3_blob_read(c->blob, c->buf, (int)(n * 8), (int)(i * 8));
+	if (r != SQLITE_OK)
+		return r;
+	c->bufat = i;
+	c->nbuf = n;
+	return SQLITE_OK;
+}
+
+static inline int64_t ri_buf(const struct ri_cursor *c, size_t i)
+{
+	return get_key(c->buf, i - c->bufat);
+}
+
+/*
+ * Block b, from its first key >= lo. Fingerprints are hashes, spread
+ * evenly between a block's first key and the next block's: the key's
+ * place is guessed from them and the RI_CHUNK keys around it read (one
+ * read, mostly); a binary search of single keys where the guess missed.
+ */
+static int ri_block(struct ri_cursor *c, size_t b)
+{
+	sqlite3 *db = ((struct ri_vtab *)c->base.pVtab)->db;
+	int64_t k = c->first[b];
+	int r = c->blob ? sqlite3_blob_reopen(c->blob, k)
+			: sqlite3_blob_open(db, "main", "ridx", "keys", k, 0, &c->blob);
+	if (r != SQLITE_OK)
+		return r;
+	c->b = b;
+	c->n = (size_t)sqlite3_blob_bytes(c->blob) / 8;
+	c->nbuf = 0;
+	c->i = 0;
+	if (c->lo <= k || !c->n)
+		return SQLITE_OK;
+	size_t a = 0, e = c->n; /* the answer is in [a, e] */
+	if (b + 1 < c->nfirst) {
+		double f = ((double)c->lo - (double)k) / ((double)c->first[b + 1] - (double)k);
+		size_t guess = (size_t)(f * (double)c->n), at = guess > RI_CHUNK / 2 ? guess - RI_CHUNK / 2 : 0;
+		if (at >= c->n)
+			at = c->n - 1;
+		if ((r = ri_read(c, at, RI_CHUNK)) != SQLITE_OK)
+			return r;
+		if (ri_buf(c, at) >= c->lo) {
+			e = at;
+		} else {
+			a = at + 1;
+			size_t end = at + c->nbuf;
+			while (a < end && ri_buf(c, a) < c->lo)
+				a++;
+			if (a < end) {
+				c->i = a;
+				return SQLITE_OK;
+			}
+		}
+	}
+	while (a < e) {
+		size_t mid = a + (e - a) / 2;
+		c->nbuf = 0; /* (single keys) */
+		if ((r = ri_read(c, mid, 1)) != SQLITE_OK)
+			return r;
+		if (ri_buf(c, mid) < c->lo)
+			a = mid + 1;
+		else
+			e = mid;
+	}
+	c->i = a;
+	c->nbuf = 0;
+	return SQLITE_OK;
+}
+
+static int ri_next(sqlite3_vtab_cursor *cur)
+{
+	struct ri_cursor *c = (struct ri_cursor *)cur;
+	int r;
+	if (c->q) { /* a row a key */
+		r = sqlite3_step(c->q);
+		c->eof = r != SQLITE_ROW;
+		if (r == SQLITE_ROW)
+			c->k = sqlite3_column_int64(c->q, 0);
+		return r == SQLITE_ROW || r == SQLITE_DONE
+			       ? SQLITE_OK
+			       : ri_error(cur, r, sqlite3_errmsg(sqlite3_db_handle(c->q)));
+	}
+	/* the next block while it begins within the range */
+	while (c->i >= c->n) {
+		if (c->b + 1 >= c->nfirst || c->first[c->b + 1] > c->hi) {
+			c->eof = true;
+			return SQLITE_OK;
+		}
+		if ((r = ri_block(c, c->b + 1)) != SQLITE_OK)
+			goto fail;
+	}
+	if ((r = ri_read(c, c->i, RI_CHUNK)) != SQLITE_OK)
+		goto fail;
+	c->k = ri_buf(c, c->i++);
+	c->eof = c->k > c->hi;
+	return SQLITE_OK;
+fail:
+	c->eof = true;
+	return ri_error(cur, r, sqlite3_errmsg(((struct ri_vtab *)cur->pVtab)->db));
+}
+
+static int ri_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc, sqlite3_value **argv)
+{
+	(void)idxStr;
+	struct ri_cursor *c = (struct ri_cursor *)cur;
+	struct ri_vtab *v = (struct ri_vtab *)cur->pVtab;
+	c->eof = true;
+	c->n = c->i = 0;
+	c->lo = INT64_MIN;
+	c->hi = INT64_MAX;
+	if (idxNum == 1) {
+		uint64_t fp;
+		if (argc < 1 || !sqlite_rid_value_fp(argv[0], &fp))
+			return SQLITE_OK; /* no id: no events */
+		c->lo = sqlite_ridx_lo(fp);
+		c->hi = c->lo + (int64_t)UINT32_MAX;
+	}
+	int r;
+	if (c->q) {
+		sqlite3_reset(c->q);
+		sqlite3_bind_int64(c->q, 1, c->lo);
+		sqlite3_bind_int64(c->q, 2, c->hi);
+		return ri_next(cur);
+	}
+	if (!c->loaded && (r = ri_load(c, v->db)) != SQLITE_OK)
+		return ri_error(cur, r, sqlite3_errmsg(v->db));
+	if (!c->nfirst)
+		return SQLITE_OK;
+	/* the last block that begins at or before lo (the first, if none) */
+	size_t a = 0, e = c->nfirst;
+	while (e - a > 1) {
+		size_t mid = a + (e - a) / 2;
+		if (c->first[mid] <= c->lo)
+			a = mid;
+		else
+			e = mid;
+	}
+	if (c->first[a] > c->hi)
+		return SQLITE_OK;
+	if ((r = ri_block(c, a)) != SQLITE_OK) {
+		c->eof = true;
+		return ri_error(cur, r, sqlite3_errmsg(v->db));
+	}
+	return ri_next(cur);
+}
+
+static int ri_eof(sqlite3_vtab_cursor *cur)
+{
+	return ((struct ri_cursor *)cur)->eof;
+}
+
+static int ri_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
+{
+	struct ri_cursor *c = (struct ri_cursor *)cur;
+	if (i == RI_COL_ID)
+		sqlite3_result_int64(ctx, c->k & (int64_t)UINT32_MAX);
+	else if (i == RI_COL_K)
+		sqlite3_result_int64(ctx, c->k);
+	return SQLITE_OK;
+}
+
+static int ri_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *out)
+{
+	*out = ((struct ri_cursor *)cur)->k;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module ri_module = {
+	.iVersion = 0,
+	.xCreate = NULL, /* eponymous only */
+	.xConnect = ri_connect,
+	.xBestIndex = ri_best_index,
+	.xDisconnect = ri_disconnect,
+	.xDestroy = ri_disconnect,
+	.xOpen = ri_open,
+	.xClose = ri_close,
+	.xFilter = ri_filter,
+	.xNext = ri_next,
+	.xEof = ri_eof,
+	.xColumn = ri_column,
+	.xRowid = ri_rowid,
+};
+
+void sqlite_ridx_register(sqlite3 *db, int schema)
+{
+	static const char rows_mode = 1;
+	sqlite3_create_module(db, "ridx_ids", &ri_module, schema < 13 ? (void *)&rows_mode : NULL);
+}
