@@ -242,9 +242,11 @@ rm -f "$ac" "$ac-wal" "$ac-shm"
 cp "$base" "$dir/bench.case"
 for b in "$BUILD"/bench_*; do
 	[ -x "$b" ] || continue
-	# bench_load is the load table's; bench_lockwait has its own script
-	# (tests/bench_lockwait.sh: its own input and a second process)
-	case ${b##*/} in bench_load | bench_lockwait) continue ;; esac
+	# bench_load is the load table's; bench_lockwait and bench_pages
+	# belong to their own scripts (tests/bench_lockwait.sh: its own input
+	# and a second process; tests/bench_clickhouse.sh: both stores' pages
+	# for the filters it picks; bench_query gives this case's pages)
+	case ${b##*/} in bench_load | bench_lockwait | bench_pages) continue ;; esac
 	if [ -n "${BENCH_PROGS:-}" ] && ! grep -qw "${b##*/bench_}" <<<"$BENCH_PROGS"; then
 		continue
 	fi
