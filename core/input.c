@@ -335,6 +335,7 @@ int input_walk_skips(const char *path, const struct input_limits *lim, input_mem
 	memset(&w, 0, sizeof w);
 	w.lim.max_member_bytes = lim && lim->max_member_bytes ? lim->max_member_bytes : (uint64_t)64 << 30;
 	w.lim.max_ratio = lim && lim->max_ratio > 0 ? lim->max_ratio : 1000;
+	w.lim.drop_cache_bytes = lim ? lim->drop_cache_bytes : 0;
 	w.fn = fn;
 	w.warn = warn;
 	w.skip = skip;

@@ -27,6 +27,9 @@
 struct input_limits {
 	uint64_t max_member_bytes; /* decompressed bytes of one member; 0: 64 GiB */
 	double max_ratio;          /* decompressed / compressed; 0: 1000 */
+	/* a regular file of at least this many bytes leaves the page cache
+	 * behind its read position (input_read.c); 0: a quarter of memory */
+	uint64_t drop_cache_bytes;
 };
 
 struct input; /* one member being read; owned by input_walk() */

@@ -47,6 +47,8 @@ struct input_ahead {
 	pthread_cond_t cv;
 	int fd;
 	EVP_MD_CTX *md;
+	/* a big file's pages dropped from the cache behind the reader */
+	struct input_drop drop;
 	uint64_t left; /* bytes the member may still have (its limit) */
 	unsigned char *slot[AHEAD_SLOTS];
 	size_t len[AHEAD_SLOTS];
@@ -77,6 +79,8 @@ static void *ahead_main(void *arg)
 		int e = r < 0 ? errno : 0;
 		if (r > 0)
 			EVP_DigestUpdate(a->md, a->slot[i], (size_t)r);
+		if (r >= 0)
+			input_drop_read(&a->drop, (size_t)r);
 		/* past the member's limit input_pull fails in this slot: a
 		 * direct read would have stopped here too */
 		int over = r > 0 && (uint64_t)r > a->left;
@@ -110,6 +114,7 @@ int input_ahead_start(struct input *in)
 	a->fd = in->fd;
 	a->md = in->w->mdctx;
 	a->left = in->w->lim.max_member_bytes > in->raw ? in->w->lim.max_member_bytes - in->raw : 0;
+	input_drop_start(&a->drop, in);
 	for (int i = 0; i < AHEAD_SLOTS; i++)
 		a->slot[i] = xmalloc(AHEAD_SLOT);
 	pthread_mutex_init(&a->mu, NULL);

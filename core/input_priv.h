@@ -106,6 +106,17 @@ int input_begin(struct input_walker *w, struct input *in, int depth, int top);
 /* Up to n decompressed bytes from the member's source into dst: the one
  * place where bytes are counted, hashed and held against the limits. */
 ssize_t input_pull(struct input *in, unsigned char *dst, size_t n);
+/* A big regular file's pages dropped from the page cache behind the
+ * position it is read at (input_read.c says why): input_drop_start
+ * decides for the member, input_drop_read is told of each read(2) of n
+ * bytes from fd, n = 0 at its end. */
+struct input_drop {
+	int fd;        /* -1: the file's pages are left to the kernel */
+	uint64_t pos;  /* bytes read from fd */
+	uint64_t done; /* the pages before this offset were dropped */
+};
+void input_drop_start(struct input_drop *d, const struct input *in);
+void input_drop_read(struct input_drop *d, size_t n);
 /* Fill the buffer up to INPUT_SNIFF bytes (or the end) to look at them. */
 int input_sniff_fill(struct input *in);
 

@@ -361,7 +361,7 @@ static void test_read_ahead(void **state)
 		text[i] = (char)('a' + i % 21);
 	char *p = write_file(d, "big.csv", text, n);
 
-	struct input_limits lim = { 10u << 20, 0 };
+	struct input_limits lim = { .max_member_bytes = 10u << 20 };
 	struct collect c = { 0 };
 	walk_ok(p, &lim, &c);
 	assert_int_equal(c.n, 1);

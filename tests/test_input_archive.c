@@ -292,7 +292,7 @@ static void test_bomb(void **state)
 		{ "after.csv", CSV, strlen(CSV) },
 	};
 	char *z = make_archive(d, "bundle.zip", "zip", NULL, NULL, NULL, e, 3);
-	struct input_limits lim = { 0, 100 };
+	struct input_limits lim = { .max_ratio = 100 };
 
 	struct collect c = { 0 };
 	walk_ok(g, &lim, &c);
@@ -378,7 +378,7 @@ static void test_max_member(void **state)
 	char *text = malloc(n);
 	memset(text, 'x', n);
 	char *p = write_file(d, "huge.csv", text, n);
-	struct input_limits lim = { 1u << 20, 0 };
+	struct input_limits lim = { .max_member_bytes = 1u << 20 };
 	struct collect c = { 0 };
 	walk_ok(p, &lim, &c);
 	assert_int_equal(c.n, 1);
