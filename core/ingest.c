@@ -293,6 +293,16 @@ static ssize_t member_read(void *ctx, char *buf, size_t n)
 	return input_read(ctx, buf, n);
 }
 
+static ssize_t member_lend(void *ctx, const char **p, size_t *room)
+{
+	return input_lend(ctx, p, room);
+}
+
+static void member_unlend(void *ctx)
+{
+	input_unlend(ctx);
+}
+
 static void warn(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void warn(struct run *r, const char *fmt, ...)
 {
@@ -355,6 +365,7 @@ static int member(struct input *in, void *ctx)
 	}
 	struct stream s;
 	stream_init(&s, member_read, in, o->max_record ? o->max_record : (size_t)256 << 20);
+	stream_set_lend(&s, member_lend, member_unlend);
 	struct sink sk = { run_event, run_reject, r };
 	struct ingest_stats st = { 0 };
 	report(r, true); /* a cancel before the first record is honoured too */

@@ -70,6 +70,13 @@ const char *input_name(const struct input *in);
 /* Read up to n bytes of UTF-8 text. Returns the count, 0 at the end, -1 on
  * error (input_error() says why, naming the member). */
 ssize_t input_read(struct input *in, char *buf, size_t n);
+/* Bytes of the member in place instead (a stream's lend, stream.h): how
+ * many at *p, *room bytes before them the caller's; 0 when the member is
+ * not read that way now (input_read then), -1 on an error. They are
+ * counted and held against the limits as input_read's are, and given
+ * back, oldest first, by input_unlend before the member ends. */
+ssize_t input_lend(struct input *in, const char **p, size_t *room);
+void input_unlend(struct input *in);
 const char *input_error(const struct input *in);
 
 /* "utf-8", "utf-8-bom", "utf-16le", "utf-16be": known after the first

@@ -8,7 +8,8 @@
  * one that feeds the writer. Here a reader thread reads the file into a
  * ring of slots and hashes each slot before handing it over; the parser's
  * input_pull() takes the bytes out of the slots with a memcpy (0.1 s for
- * 1.8 GB). The bytes handed out, their order, the hash, the counts and
+ * 1.8 GB), or the stream reads them in place (input_lend: each slot has
+ * room before its bytes for the record cut at the previous one's end). The bytes handed out, their order, the hash, the counts and
  * the limits are those of a direct read: input_pull still counts every
  * byte and holds the member against the limits as it hands them out.
  *
@@ -39,6 +40,8 @@
 
 #define AHEAD_SLOTS 4
 #define AHEAD_SLOT ((size_t)256 << 10)
+/* bytes before each slot's for a stream's tail (input_lend) */
+#define AHEAD_ROOM ((size_t)64 << 10)
 #define AHEAD_MIN_SIZE ((int64_t)8 << 20) /* regular files smaller: read directly */
 
 struct input_ahead {
@@ -54,6 +57,7 @@ struct input_ahead {
 	size_t len[AHEAD_SLOTS];
 	uint64_t head, tail; /* slots filled, slots taken (head - tail <= AHEAD_SLOTS) */
 	size_t off;          /* bytes of slot tail already handed out */
+	unsigned lent;       /* slots from tail on lent (input_ahead_lend) */
 	int done;            /* the reader saw the end, or an error */
 	int err;             /* errno of a failed read */
 	int stop;            /* the consumer is gone: stop reading */
@@ -74,11 +78,11 @@ static void *ahead_main(void *arg)
 			return NULL;
 		ssize_t r;
 		do
-			r = read(a->fd, a->slot[i], AHEAD_SLOT);
+			r = read(a->fd, a->slot[i] + AHEAD_ROOM, AHEAD_SLOT);
 		while (r < 0 && errno == EINTR);
 		int e = r < 0 ? errno : 0;
 		if (r > 0)
-			EVP_DigestUpdate(a->md, a->slot[i], (size_t)r);
+			EVP_DigestUpdate(a->md, a->slot[i] + AHEAD_ROOM, (size_t)r);
 		if (r >= 0)
 			input_drop_read(&a->drop, (size_t)r);
 		/* past the member's limit input_pull fails in this slot: a
@@ -116,7 +120,7 @@ int input_ahead_start(struct input *in)
 	a->left = in->w->lim.max_member_bytes > in->raw ? in->w->lim.max_member_bytes - in->raw : 0;
 	input_drop_start(&a->drop, in);
 	for (int i = 0; i < AHEAD_SLOTS; i++)
-		a->slot[i] = xmalloc(AHEAD_SLOT);
+		a->slot[i] = xmalloc(AHEAD_ROOM + AHEAD_SLOT + 1);
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
 	if (pthread_create(&a->th, NULL, ahead_main, a) != 0) {
@@ -150,7 +154,7 @@ ssize_t input_ahead_take(struct input *in, unsigned char *dst, size_t n, int *er
 	size_t k = a->len[i] - a->off;
 	if (k > n)
 		k = n;
-	memcpy(dst, a->slot[i] + a->off, k);
+	memcpy(dst, a->slot[i] + AHEAD_ROOM + a->off, k);
 	a->off += k;
 	if (a->off == a->len[i]) {
 		a->off = 0;
@@ -160,6 +164,42 @@ ssize_t input_ahead_take(struct input *in, unsigned char *dst, size_t n, int *er
 		pthread_mutex_unlock(&a->mu);
 	}
 	return (ssize_t)k;
+}
+
+ssize_t input_ahead_lend(struct input *in, const char **p, size_t *room, int *err)
+{
+	struct input_ahead *a = in->ahead;
+	*err = 0;
+	pthread_mutex_lock(&a->mu);
+	while (a->head - a->tail <= a->lent && !a->done)
+		pthread_cond_wait(&a->cv, &a->mu);
+	if (a->head - a->tail <= a->lent) {
+		*err = a->err;
+		pthread_mutex_unlock(&a->mu);
+		return a->err ? -1 : 0;
+	}
+	uint64_t i = (a->tail + a->lent) % AHEAD_SLOTS;
+	size_t off = a->lent ? 0 : a->off; /* the rest of a slot partly taken */
+	a->lent++;
+	pthread_mutex_unlock(&a->mu);
+	/* the slot is the consumer's until it is given back */
+	unsigned char *b = a->slot[i] + AHEAD_ROOM + off;
+	size_t n = a->len[i] - off;
+	b[n] = '\0';
+	*p = (const char *)b;
+	*room = AHEAD_ROOM + off;
+	return (ssize_t)n;
+}
+
+void input_ahead_unlend(struct input *in)
+{
+	struct input_ahead *a = in->ahead;
+	pthread_mutex_lock(&a->mu);
+	a->lent--;
+	a->tail++;
+	a->off = 0;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
 }
 
 void input_ahead_stop(struct input *in)

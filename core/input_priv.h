@@ -128,6 +128,12 @@ int input_sniff_fill(struct input *in);
 bool input_ahead_wanted(const struct input *in);
 int input_ahead_start(struct input *in);
 ssize_t input_ahead_take(struct input *in, unsigned char *dst, size_t n, int *err);
+/* lend: the next slot's bytes in place (after those already lent; the
+ * rest of the one take is in), with *room bytes before them the caller
+ * may write; 0 at the end, -1 with *err; unlend: the oldest slot lent is
+ * done with. take is not called while a slot is lent. */
+ssize_t input_ahead_lend(struct input *in, const char **p, size_t *room, int *err);
+void input_ahead_unlend(struct input *in);
 void input_ahead_stop(struct input *in);
 
 /* input_archive.c */

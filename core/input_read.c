@@ -379,6 +379,44 @@ ssize_t input_read(struct input *in, char *buf, size_t n)
 	return input_pull(in, out, n);
 }
 
+ssize_t input_lend(struct input *in, const char **p, size_t *room)
+{
+	if (in->err)
+		return -1;
+	if (in->finished || in->eof)
+		return 0;
+	if (input_ahead_wanted(in))
+		input_ahead_start(in);
+	/* only bytes handed out as read: not UTF-16, the sniffed prefix first */
+	if (!in->ahead || in->container || in->root_ar || in->enc == INPUT_UTF16LE ||
+	    in->enc == INPUT_UTF16BE || in->pos < in->len)
+		return 0;
+	int e;
+	ssize_t r = input_ahead_lend(in, p, room, &e);
+	if (r < 0)
+		return input_fail(in, "%s: %s", in->name, strerror(e));
+	if (r == 0) {
+		in->eof = 1;
+		return 0;
+	}
+	in->fd_in += (uint64_t)r;
+	in->raw += (uint64_t)r;
+	if (in->raw > in->w->lim.max_member_bytes) {
+		/* as input_pull: these bytes are not handed out (the slot
+		 * stays lent until the thread stops) */
+		char h[32];
+		input_human(h, sizeof h, in->w->lim.max_member_bytes);
+		return input_fail(in, "%s: decompressed size exceeds the limit of %s; stopped", in->name, h);
+	}
+	return r;
+}
+
+void input_unlend(struct input *in)
+{
+	if (in->ahead)
+		input_ahead_unlend(in);
+}
+
 int input_finish(struct input *in, char out[65])
 {
 	static const char hexd[] = "0123456789abcdef";

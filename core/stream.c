@@ -9,6 +9,9 @@
 #include "xalloc.h"
 
 #define STREAM_CHUNK ((size_t)1 << 20)
+/* the longest tail moved in front of the next lent bytes; input_lend
+ * gives at least 64 KB of room */
+#define LEND_TAIL ((size_t)16 << 10)
 
 struct membuf {
 	char *p;
@@ -49,10 +52,28 @@ void stream_init_mem(struct stream *s, const char *data, size_t n)
 	s->read = mem_read;
 }
 
+void stream_set_lend(struct stream *s, stream_lend_fn lend, stream_unlend_fn unlend)
+{
+	s->lend = lend;
+	s->unlend = unlend;
+}
+
+static void give_back(struct stream *s)
+{
+	while (s->nlent > 0) {
+		s->unlend(s->ctx);
+		s->nlent--;
+	}
+}
+
 void stream_free(struct stream *s)
 {
 	if (!s)
 		return;
+	if (s->nlent) {
+		give_back(s);
+		s->buf = s->own;
+	}
 	if (s->read == mem_read) {
 		struct membuf *m = s->ctx;
 		free(m->p);
@@ -60,6 +81,75 @@ void stream_free(struct stream *s)
 	}
 	free(s->buf);
 	s->buf = NULL;
+	s->own = NULL;
+}
+
+/* Back from lent bytes to the window's own buffer: the window's bytes,
+ * and the n bytes at extra after them, copied there; every lending
+ * given back. */
+static void to_own(struct stream *s, const char *extra, size_t n)
+{
+	size_t avail = s->len - s->pos;
+	size_t cap = s->owncap;
+	char *own = s->own;
+	if (cap < avail + n + STREAM_CHUNK) {
+		size_t ncap = cap ? cap : 4 * STREAM_CHUNK;
+		while (ncap < avail + n + STREAM_CHUNK)
+			ncap *= 2;
+		own = xrealloc(own, ncap + 1);
+		cap = ncap;
+	}
+	memcpy(own, s->buf + s->pos, avail);
+	if (n)
+		memcpy(own + avail, extra, n);
+	give_back(s);
+	s->base += s->pos;
+	s->buf = own;
+	s->cap = cap;
+	s->pos = 0;
+	s->len = avail + n;
+	s->buf[s->len] = '\0';
+	s->own = NULL;
+	s->owncap = 0;
+}
+
+/* The next lent bytes, the window's tail moved in front of them: 1 when
+ * the window is now those, 0 when the source lends none now, -1 on an
+ * error. */
+static int lend_more(struct stream *s)
+{
+	const char *p;
+	size_t room;
+	ssize_t r = s->lend(s->ctx, &p, &room);
+	if (r < 0) {
+		s->ioerr = true;
+		return -1;
+	}
+	if (r == 0)
+		return 0;
+	size_t avail = s->len - s->pos;
+	if (avail > room) { /* (not with input_lend's room) */
+		s->nlent++;
+		to_own(s, p, (size_t)r);
+		return 1;
+	}
+	char *nb = (char *)p - avail; /* the room is the stream's to write */
+	memcpy(nb, s->buf + s->pos, avail);
+	if (s->nlent) {
+		s->unlend(s->ctx);
+		s->nlent--;
+	} else {
+		s->own = s->buf;
+		s->owncap = s->cap;
+	}
+	s->nlent++;
+	s->base += s->pos;
+	s->buf = nb;
+	s->pos = 0;
+	s->len = avail + (size_t)r;
+	s->cap = s->len;
+	s->buf[s->len] = '\0'; /* the lender's byte past its bytes */
+	return 1;
 }
 
 bool stream_full(const struct stream *s)
@@ -74,6 +164,15 @@ int stream_need(struct stream *s, size_t want)
 			return 1;
 		if (s->ioerr)
 			return -1;
+		if (s->lend && s->len - s->pos <= LEND_TAIL) {
+			int r = lend_more(s);
+			if (r < 0)
+				return -1;
+			if (r > 0)
+				continue;
+		}
+		if (s->nlent)
+			to_own(s, NULL, 0);
 		/* Slide the tail to the front, then grow if a read would not fit. */
 		if (s->pos > 0) {
 			memmove(s->buf, s->buf + s->pos, s->len - s->pos);

@@ -16,6 +16,12 @@
 #include <sys/types.h>
 
 typedef ssize_t (*stream_read_fn)(void *ctx, char *buf, size_t n);
+/* Bytes of the source in place (stream_set_lend): how many there are at
+ * *p (0: none now, read them instead; -1: an error), and *room, how many
+ * bytes before *p the stream may write (the window's tail goes there).
+ * They stay the stream's until it gives them back, oldest first. */
+typedef ssize_t (*stream_lend_fn)(void *ctx, const char **p, size_t *room);
+typedef void (*stream_unlend_fn)(void *ctx);
 
 struct stream {
 	stream_read_fn read;
@@ -28,6 +34,13 @@ struct stream {
 	bool eof;
 	bool ioerr;
 	uint64_t base; /* stream offset of buf[0] */
+	/* lent bytes (stream_set_lend): buf is then the source's memory, the
+	 * window's own buffer waits in own */
+	stream_lend_fn lend;
+	stream_unlend_fn unlend;
+	int nlent; /* lendings held, 0 or 1 (2 for a moment) */
+	char *own;
+	size_t owncap;
 };
 
 /* A stream over a read function; max is the largest record it will hold. */
@@ -35,6 +48,15 @@ void stream_init(struct stream *s, stream_read_fn fn, void *ctx, size_t max);
 /* A stream over a memory buffer (copied): for tests and fuzzing. */
 void stream_init_mem(struct stream *s, const char *data, size_t n);
 void stream_free(struct stream *s);
+/*
+ * Read the source's bytes where they are rather than copying them into
+ * the window, while it can lend them (a large file read ahead on a
+ * thread, input_lend): the window is then the lent bytes, and the
+ * record cut at their end (at most LEND_TAIL bytes) is copied in front
+ * of the next lent bytes. A longer tail goes back to the window's own
+ * buffer and to read, as does a source that stops lending.
+ */
+void stream_set_lend(struct stream *s, stream_lend_fn lend, stream_unlend_fn unlend);
 
 /*
  * Make at least want bytes past pos available. Returns 0 when they are,

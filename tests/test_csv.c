@@ -953,6 +953,127 @@ static void test_random_docs_every_path(void **state)
 	free(doc);
 }
 
+/* A source that lends its bytes in place (stream_set_lend), in pieces
+ * of varying sizes with varying room before them, some of it too little
+ * for the window's tail, and now and then none: read then. */
+#define LENDER_GUARD 20000
+struct lender {
+	const char *p;
+	size_t n, off;
+	size_t k;      /* lendings so far */
+	char *held[8]; /* lent buffers, oldest first */
+	size_t nheld, most;
+	size_t reads;
+};
+
+static ssize_t lender_read(void *ctx, char *buf, size_t n)
+{
+	struct lender *l = ctx;
+	l->reads++;
+	size_t k = l->n - l->off;
+	if (k > 777)
+		k = 777;
+	if (k > n)
+		k = n;
+	memcpy(buf, l->p + l->off, k);
+	l->off += k;
+	return (ssize_t)k;
+}
+
+static ssize_t lender_lend(void *ctx, const char **p, size_t *room)
+{
+	static const size_t sizes[] = { 1, 5000, 64, 65, 3, 20000, 100, 4096 };
+	static const size_t rooms[] = { 16384, 10, 70000, 0, 16384, 300, 2, 16384 };
+	struct lender *l = ctx;
+	size_t k = l->k++;
+	if (k % 11 == 5 || l->off == l->n)
+		return 0;
+	size_t n = sizes[k % 8];
+	if (n > l->n - l->off)
+		n = l->n - l->off;
+	size_t r = rooms[(k / 8) % 8];
+	/* a guard before the room: the stream writes nothing there */
+	char *b = malloc(LENDER_GUARD + r + n + 1);
+	assert_non_null(b);
+	memset(b, 'G', LENDER_GUARD);
+	b += LENDER_GUARD;
+	memcpy(b + r, l->p + l->off, n);
+	b[r + n] = 'X'; /* the stream puts its NUL here */
+	l->off += n;
+	assert_true(l->nheld < 8);
+	l->held[l->nheld++] = b;
+	if (l->nheld > l->most)
+		l->most = l->nheld;
+	*p = b + r;
+	*room = r;
+	return (ssize_t)n;
+}
+
+static void lender_unlend(void *ctx)
+{
+	struct lender *l = ctx;
+	assert_true(l->nheld > 0);
+	char *g = l->held[0] - LENDER_GUARD;
+	for (size_t i = 0; i < LENDER_GUARD; i++)
+		assert_int_equal(g[i], 'G');
+	free(g);
+	memmove(l->held, l->held + 1, --l->nheld * sizeof *l->held);
+}
+
+static void test_lent_bytes(void **state)
+{
+	(void)state;
+	/* rows of every length, quoted fields with quotes and line breaks,
+	 * a row longer than LEND_TAIL (16 KB), CRLF, a broken row */
+	size_t cap = 1 << 20, n = 0;
+	char *doc = malloc(cap);
+	assert_non_null(doc);
+	for (int r = 0; r < 600; r++) {
+		size_t len = r == 300 ? 40000 : (size_t)(r * 37) % 900;
+		n += (size_t)snprintf(doc + n, cap - n, "%d,\"", r);
+		for (size_t i = 0; i < len; i++) {
+			char ch = "ab\"\n,x"[(i * 7 + (size_t)r) % 6];
+			if (ch == '"')
+				doc[n++] = '"';
+			doc[n++] = ch;
+		}
+		n += (size_t)snprintf(doc + n, cap - n, "\",%s%s", r % 50 == 9 ? "x\"y" : "end",
+				      r % 3 ? "\r\n" : "\n");
+		assert_true(n + 50000 < cap);
+	}
+	struct recs whole;
+	read_all(doc, n, ',', &whole);
+	/* (a broken row resumes on its next line, inside its quoted field:
+	 * more records than rows) */
+	assert_true(whole.n > 600);
+	assert_int_equal(whole.r[0].kind, CSV_ROW);
+	assert_int_equal(whole.r[9].kind, CSV_BAD);
+	size_t big = 0;
+	for (size_t i = 0; i < whole.n; i++)
+		if (whole.r[i].kind == CSV_ROW && whole.r[i].nf == 3 && whole.r[i].fl[1] == 40000)
+			big++;
+	assert_int_equal(big, 1);
+	for (int path = 0; path <= 2; path += 2) {
+		csv_set_simd(path);
+		struct lender l = { doc, n, 0, 0, { NULL }, 0, 0, 0 };
+		struct stream s;
+		stream_init(&s, lender_read, &l, (size_t)256 << 20);
+		stream_set_lend(&s, lender_lend, lender_unlend);
+		struct recs rs;
+		read_all_stream(&s, ',', &rs);
+		expect_same(&whole, &rs);
+		recs_free(&rs);
+		stream_free(&s);
+		assert_int_equal(l.nheld, 0); /* every lending given back */
+		assert_true(l.most <= 2);
+		assert_true(l.k > 100);   /* it did lend */
+		assert_true(l.reads > 0); /* and read when it did not */
+	}
+	csv_set_simd(2);
+	recs_free(&whole);
+	free(doc);
+}
+
 static void test_fifty_mb_field(void **state)
 {
 	(void)state;
@@ -1069,6 +1190,7 @@ int main(void)
 		cmocka_unit_test(test_record_across_refills),
 		cmocka_unit_test(test_chunk_boundaries_small),
 		cmocka_unit_test(test_random_docs_every_path),
+		cmocka_unit_test(test_lent_bytes),
 		cmocka_unit_test(test_fifty_mb_field),
 		cmocka_unit_test(test_window_limit),
 		cmocka_unit_test(test_read_error),

@@ -399,6 +399,98 @@ static void test_read_ahead(void **state)
 	free(d);
 }
 
+/* A large file's bytes lent in place (input_lend, the stream's way of
+ * reading them) where the member allows it, read otherwise (its sniffed
+ * prefix): the same bytes, counts and hash as read; past the limit the
+ * same error. */
+static int lend_fn(struct input *in, void *ctx)
+{
+	struct collect *c = ctx;
+	struct got *g = &c->m[c->n++];
+	g->name = strdup(input_name(in));
+	size_t cap = 32u << 20;
+	g->data = malloc(cap);
+	assert_non_null(g->data);
+	int held = 0, lent = 0, reads = 0;
+	for (;;) {
+		const char *p;
+		size_t room = 0;
+		ssize_t r = input_lend(in, &p, &room);
+		if (r > 0) {
+			assert_true(room >= 64u << 10);
+			assert_int_equal(p[r], '\0');
+			memset((char *)p - room, 'r', room); /* the room is the caller's */
+			held++;
+			lent++;
+			if (held == 2) { /* the stream holds two for a moment */
+				input_unlend(in);
+				held--;
+			}
+		} else if (r == 0) {
+			r = input_read(in, g->data + g->len, 1000);
+			reads++;
+			if (r == 0)
+				break;
+			if (r < 0) {
+				g->err = strdup(input_error(in));
+				break;
+			}
+			assert_int_equal(held, 0);
+			g->len += (size_t)r;
+			continue;
+		} else {
+			g->err = strdup(input_error(in));
+			break;
+		}
+		assert_true(g->len + (size_t)r <= cap);
+		memcpy(g->data + g->len, p, (size_t)r);
+		g->len += (size_t)r;
+	}
+	while (held-- > 0)
+		input_unlend(in);
+	assert_true(lent > 10);
+	assert_true(reads > 0);
+	g->finish_rc = input_finish(in, g->hex);
+	if (g->finish_rc < 0 && !g->err)
+		g->err = strdup(input_error(in));
+	g->raw = input_bytes_raw(in);
+	g->bytes_in = input_bytes_in(in);
+	return 0;
+}
+
+static void test_lend(void **state)
+{
+	(void)state;
+	char *d = tmpdir_new();
+	size_t n = 20u << 20;
+	char *text = malloc(n);
+	for (size_t i = 0; i < n; i++)
+		text[i] = (char)('a' + i % 23);
+	char *p = write_file(d, "big.csv", text, n);
+	struct collect c = { 0 };
+	char *cause = NULL;
+	assert_int_equal(input_walk(p, NULL, lend_fn, collect_warn, &c, &cause), 0);
+	assert_int_equal(c.n, 1);
+	assert_member(&c.m[0], p, text, n);
+	assert_int_equal(c.m[0].bytes_in, n);
+	collect_free(&c);
+
+	struct input_limits lim = { .max_member_bytes = 10u << 20 };
+	assert_int_equal(input_walk(p, &lim, lend_fn, collect_warn, &c, &cause), 0);
+	char want[4200];
+	snprintf(want, sizeof want, "%s: decompressed size exceeds the limit of 10.0 MiB; stopped", p);
+	assert_non_null(c.m[0].err);
+	assert_string_equal(c.m[0].err, want);
+	assert_true(c.m[0].len <= 10u << 20);
+	assert_memory_equal(c.m[0].data, text, c.m[0].len);
+	assert_int_equal(c.m[0].finish_rc, -1);
+	collect_free(&c);
+	free(p);
+	free(text);
+	tmpdir_remove(d);
+	free(d);
+}
+
 static void test_stop(void **state)
 {
 	(void)state;
@@ -432,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_path),
 		cmocka_unit_test(test_big_line),
 		cmocka_unit_test(test_read_ahead),
+		cmocka_unit_test(test_lend),
 		cmocka_unit_test(test_stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
