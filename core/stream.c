@@ -92,7 +92,7 @@ static void to_own(struct stream *s, const char *extra, size_t n)
 	size_t avail = s->len - s->pos;
 	size_t cap = s->owncap;
 	char *own = s->own;
-	if (cap < avail + n + STREAM_CHUNK) {
+	if (!own || cap < avail + n + STREAM_CHUNK) {
 		size_t ncap = cap ? cap : 4 * STREAM_CHUNK;
 		while (ncap < avail + n + STREAM_CHUNK)
 			ncap *= 2;
