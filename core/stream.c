@@ -128,7 +128,29 @@ static int lend_more(struct stream *s)
 	if (r == 0)
 		return 0;
 	size_t avail = s->len - s->pos;
-	if (avail > room) { /* (not with input_lend's room) */
+	if (avail > room && !s->nlent) {
+		/* (not with input_lend's room) the window is in its own
+		 * buffer: the lent bytes are copied after it there */
+		if (s->pos > 0) {
+			memmove(s->buf, s->buf + s->pos, avail);
+			s->base += s->pos;
+			s->len = avail;
+			s->pos = 0;
+		}
+		if (s->cap < avail + (size_t)r + STREAM_CHUNK) {
+			size_t ncap = s->cap ? s->cap : 4 * STREAM_CHUNK;
+			while (ncap < avail + (size_t)r + STREAM_CHUNK)
+				ncap *= 2;
+			s->buf = xrealloc(s->buf, ncap + 1);
+			s->cap = ncap;
+		}
+		memcpy(s->buf + s->len, p, (size_t)r);
+		s->len += (size_t)r;
+		s->buf[s->len] = '\0';
+		s->unlend(s->ctx);
+		return 1;
+	}
+	if (avail > room) {
 		s->nlent++;
 		to_own(s, p, (size_t)r);
 		return 1;
