@@ -10,9 +10,9 @@
 #   make format-check  list the files clang-format (.clang-format) would change
 #   make format     reformat them in place
 #   make bench      load benchmark: 1M events, both shapes, CSV and JSON Lines, vs sqlite3;
-#                   a 10,000-member zip, appending, then queries, hunts, interface
+#                   a 10,000-member zip, appending, then queries, hunts, interface,
+#                   then bench-big's growth (BENCH_BIG=0 make bench: without it)
 #   make bench-big  loads of 1M, 5M and 10M events: growth of time and memory
-#                   (BENCH_BIG=1 make bench: both in one run)
 #   make bench-clickhouse  the same generated events into SQLite and ClickHouse,
 #                   side by side (N=1000000 by default: make bench-clickhouse N=10M)
 #   make test-chdb  the ClickHouse store's end-to-end tests on a current ClickHouse
@@ -201,7 +201,7 @@ bench: $(BIN) $(GEN) $(BENCH_BIN)
 	BUILD=$(BUILD) tests/bench.sh
 
 # 1M, 5M and 10M events loaded once each: how time and memory grow (slow:
-# about 30 GB of input generated and removed, minutes of loading).
+# about 27 GB of input generated and removed, minutes of loading).
 bench-big: $(BIN) $(GEN) $(BUILD)/bench_load
 	BUILD=$(BUILD) tests/bench_big.sh
 
