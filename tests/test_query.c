@@ -71,6 +71,22 @@ fail:
 	return -1;
 }
 
+/* The same case with ev_ts as a newest-first load leaves it
+ * (events(ts DESC, id DESC), store.c): every reader the same. */
+static int setup_desc(void **state)
+{
+	if (setup(state) < 0)
+		return -1;
+	struct demo *d = *state;
+	char *cause = NULL;
+	if (sqlite_ts_index_turn(d->st, &cause) < 0) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	struct demo *d = *state;
@@ -829,5 +845,6 @@ int main(void)
 		cmocka_unit_test(test_each),
 		cmocka_unit_test(test_row_copy),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	int failed = cmocka_run_group_tests(tests, setup, teardown);
+	return failed + cmocka_run_group_tests_name("ev_ts newest first", tests, setup_desc, teardown);
 }

@@ -16,8 +16,10 @@
 #include "ingest.h"
 #include "query.h"
 #include "store.h"
+#include "xalloc.h"
 #include "sqlite/sqlite_store.h"
 #include "sql_util.h"
+#include "query_walk.h"
 #include "sqlite/load_impl.h"
 
 /* A MailItemsAccessed-shaped raw record for event i (varied text, so that
@@ -1418,6 +1420,105 @@ static void test_replace_last_event(void **state)
 	raws_free(raws, 3);
 }
 
+/* Events to..from (downwards, newest first) into the load as source
+ * path, those in [rich_from, rich_to) with a client app (richer). */
+static void source_down(struct store_load *ld, const char *path, char **raws, int from, int to, int rich_from,
+			int rich_to)
+{
+	char *cause = NULL;
+	struct sink sk;
+	assert_int_equal(store_load_source(ld, path, 100, &cause), 0);
+	store_load_sink(ld, &sk);
+	for (int i = to - 1; i >= from; i--) {
+		struct event ev;
+		struct event_msg m;
+		char id[32];
+		make_event(&ev, &m, raws[i], i, id);
+		if (i >= rich_from && i < rich_to)
+			ev.client_app = (struct sv){ "Outlook", 7 };
+		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	}
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+}
+
+/* The whole timeline paged both ways equals SQLite's own order. */
+static void walk_all(struct store *st)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id FROM events NOT INDEXED ORDER BY ts, id",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		ids = xgrow(ids, &cap, n + 1, sizeof *ids);
+		ids[n++] = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_finalize(q);
+	query_walk(st, "", ids, n, 37);
+	free(ids);
+}
+
+/*
+ * The load's groups of events go in with the ids SQLite gives (the
+ * table's highest + 1, load_write.c), which must be the load's own: a
+ * richer copy that deleted the table's last event sends the next group
+ * in with its ids. And ev_ts runs the way a new case's first events
+ * came (store.c): newest first, events(ts DESC, id DESC); oldest first,
+ * events(ts) as before; a later load in the other order keeps it. Either
+ * way the timeline pages as SQLite orders it without the index.
+ */
+static void test_ids_and_ts_order(void **state)
+{
+	struct case_dir *f = *state;
+	enum { N = 400 };
+	char **raws = raws_new(N);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	/* ids 1..200 for events 299..100: event 100 the table's last */
+	source_down(ld, "a.json", raws, 100, 300, 0, 0);
+	/* its richer copy (id 201, 200 deleted), then 99..0 (202..301) */
+	source_down(ld, "b.json", raws, 0, 101, 100, 101);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_null(cause);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), 300);
+	assert_int_equal(scalar(st,
+				"SELECT id FROM events WHERE record_id = 'id-000100' AND client_app IS NOT NULL"),
+			 201);
+	assert_int_equal(scalar(st, "SELECT id FROM events WHERE record_id = 'id-000099'"), 202);
+	assert_int_equal(scalar(st, "SELECT id FROM events WHERE record_id = 'id-000000'"), 301);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE id = 200"), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events e WHERE ts != 1686909600000 + 1000 *"
+				    " CAST(substr(record_id, 4) AS INTEGER)"),
+			 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'ev_ts'"
+				    " AND sql LIKE '%ts DESC, id DESC%'"),
+			 1);
+	walk_all(st);
+	/* oldest first onto it: the index stays */
+	load_n(st, "c.json", 300, N, raws);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'ev_ts'"
+				    " AND sql LIKE '%ts DESC, id DESC%'"),
+			 1);
+	walk_all(st);
+	store_close(st);
+	/* a new case oldest first: events(ts) */
+	unlink(f->path);
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	load_n(st, "a.json", 0, N, raws);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'ev_ts'"
+				    " AND sql = 'CREATE INDEX ev_ts ON events(ts)'"),
+			 1);
+	assert_int_equal(scalar(st, "SELECT max(id) FROM events"), N);
+	walk_all(st);
+	store_close(st);
+	raws_free(raws, N);
+}
+
 /* test_store --load-child CASE: load events 1..1999 into CASE (the other
  * process of test_second_open_keeps_locks); exit status 0 when done. */
 static int load_child(const char *path)
@@ -1485,6 +1586,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_new_values_not_looked_up, case_dir_setup,
 						case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_replace_last_event, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_ids_and_ts_order, case_dir_setup, case_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

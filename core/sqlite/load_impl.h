@@ -218,6 +218,8 @@ struct sqlite_load {
 	sqlite3_stmt *ins_evg;
 	struct ev_row evg[EV_GROUP];
 	size_t nevg;
+	bool ts_looked;  /* the first group seen: ev_ts's direction settled (load_write.c) */
+	int64_t ev_tail; /* the highest id in events when known (load_write.c), else 0 */
 	char *evg_rid;
 	size_t evg_ridlen, evg_ridcap;
 	sqlite3_stmt *ins_valg; /* the values group's insert */

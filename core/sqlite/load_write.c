@@ -320,19 +320,45 @@ static void ev_cell(void *ctx, size_t row, int col, sqlite3_context *out)
 		sqlite3_result_int64(out, r->v[col]);
 }
 
-/* The group's statement: load.c's ins_ev, whose column list it takes,
- * as INSERT OR FAIL (see load_group_failed) from load_rows. */
+/*
+ * The group's statement: load.c's ins_ev, whose column list it takes
+ * but for the last, the id, as INSERT OR FAIL (see load_group_failed)
+ * from load_rows. SQLite gives each row the table's highest id + 1, which
+ * is the id the load gave it when the group's ids follow the table's
+ * last row (ev_tail): an explicit id cost each row a seek of the table
+ * from its root (OP_NotExists), as it did the values (load_values.c):
+ * 1.12k instructions an event (callgrind, 200k high-cardinality CSV:
+ * the events groups 1.73 -> 1.51 G).
+ * A group whose ids do not follow (the load's first, one after a richer
+ * copy deleted an event, ids a deleted event's block used) goes in row
+ * by row with its ids, through ins_ev.
+ */
 static int prepare_group(struct sqlite_load *ld, char **cause)
 {
 	const char *one = sqlite3_sql(ld->ins_ev);
-	const char *values = one ? strstr(one, " VALUES(") : NULL;
+	const char *values = one ? strstr(one, ", id) VALUES(") : NULL;
 	if (!values || strncmp(one, "INSERT INTO ", 12) != 0)
-		return set_cause(cause, "%s: the events insert is not INSERT INTO ... VALUES(...)",
+		return set_cause(cause, "%s: the events insert is not INSERT INTO ...(..., id) VALUES(...)",
 				 store_path(ld->base.st));
-	char *head = xasprintf("INSERT OR FAIL %.*s", (int)(values - (one + 7)), one + 7);
-	int r = load_prepare_rows(ld, head, EV_COLS, &ld->ins_evg, cause);
+	char *head = xasprintf("INSERT OR FAIL %.*s)", (int)(values - (one + 7)), one + 7);
+	int r = load_prepare_rows(ld, head, EV_COLS - 1, &ld->ins_evg, cause);
 	free(head);
 	return r;
+}
+
+/* The group's rows one by one with their ids (prepare_group says when). */
+static int insert_each(struct sqlite_load *ld, size_t n, char **cause)
+{
+	sqlite3_stmt *q = ld->ins_ev;
+	for (size_t i = 0; i < n; i++) {
+		bind_row(ld, q, 0, &ld->evg[i]);
+		int r = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (r != SQLITE_DONE)
+			return load_group_failed(ld, cause);
+	}
+	ld->ev_tail = ld->evg[n - 1].v[EV_COLS - 1];
+	return 0;
 }
 
 /*
@@ -356,6 +382,34 @@ int load_group_failed(struct sqlite_load *ld, char **cause)
 	return -1;
 }
 
+/*
+ * At the load's first group, into a case without events: ev_ts runs
+ * the way these rows do (store.c says why), newest first when more of
+ * them go down in time than up. A later load in the other order costs
+ * what every load into the mismatched index cost before.
+ */
+static int settle_ts_index(struct sqlite_load *ld, size_t n, char **cause)
+{
+	ld->ts_looked = true;
+	size_t down = 0, up = 0;
+	for (size_t i = 1; i < n; i++) {
+		down += ld->evg[i].v[0] < ld->evg[i - 1].v[0];
+		up += ld->evg[i].v[0] > ld->evg[i - 1].v[0];
+	}
+	if (down <= up)
+		return 0;
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(store_db(ld->base.st), "SELECT 1 FROM events LIMIT 1", -1, &q, NULL) != SQLITE_OK)
+		return load_db_fail(ld, cause);
+	int r = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (r == SQLITE_ROW)
+		return 0;
+	if (r != SQLITE_DONE)
+		return load_db_fail(ld, cause);
+	return sqlite_ts_index_turn(ld->base.st, cause);
+}
+
 /* The events rows waiting in their group, without the values they name
  * (those wait for a group of their own: load_flush_rows). */
 static int flush_events(struct sqlite_load *ld, char **cause)
@@ -363,11 +417,25 @@ static int flush_events(struct sqlite_load *ld, char **cause)
 	size_t n = ld->nevg;
 	if (!n)
 		return 0;
+	if (!ld->ts_looked && settle_ts_index(ld, n, cause) < 0)
+		return -1;
 	ld->nevg = 0;
+	int64_t first = ld->evg[0].v[EV_COLS - 1], last = ld->evg[n - 1].v[EV_COLS - 1];
+	if (!ld->ev_tail || first != ld->ev_tail + 1 || last != first + (int64_t)n - 1)
+		return insert_each(ld, n, cause);
 	if (!ld->ins_evg && prepare_group(ld, cause) < 0)
 		return -1;
 	const struct load_rows rows = { n, ld, ev_cell };
-	return load_insert_rows(ld, ld->ins_evg, &rows, cause);
+	if (load_insert_rows(ld, ld->ins_evg, &rows, cause) < 0)
+		return -1;
+	sqlite3 *db = store_db(ld->base.st);
+	if (sqlite3_last_insert_rowid(db) != last) {
+		load_group_failed(ld, NULL);
+		return set_cause(cause, "%s: event %lld went in as %lld", store_path(ld->base.st),
+				 (long long)last, (long long)sqlite3_last_insert_rowid(db));
+	}
+	ld->ev_tail = last;
+	return 0;
 }
 
 /*
@@ -447,6 +515,8 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 			return 0;
 		if (load_merge_dup(ld, dup_id, ev, msgjson, &replace, &old_source, &old_line, cause) < 0)
 			return -1;
+		if (replace)
+			ld->ev_tail = 0; /* (the stored copy deleted: maybe the last row) */
 		ld->wc.records++;
 		ld->wc.duplicates++;
 		if (!replace)
@@ -478,6 +548,7 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 		 * refusing the insert */
 		sqlite3_stmt *q = ld->ins_ev;
 		bind_row(ld, q, 0, row);
+		ld->ev_tail = 0;
 		ld->nevg = 0; /* the row is this statement's (its record id
 			       * stays in evg_rid until the next row) */
 		int r = sqlite3_step(q);

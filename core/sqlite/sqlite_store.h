@@ -100,6 +100,10 @@ sqlite3_stmt *sqlite_prep(struct store *st, const char *sql, char **cause);
 /* Run sql (statements without rows): 0, or -1 with *cause naming the case
  * file. */
 int sqlite_exec(struct store *st, const char *sql, char **cause);
+/* ev_ts as events(ts DESC, id DESC), for a case whose events come
+ * newest first (store.c says why): in the caller's transaction, on a
+ * case without events. */
+int sqlite_ts_index_turn(struct store *st, char **cause);
 
 /* ------------------------------------------------------------------ */
 /* Record ids as a case keeps them (rid.c): a GUID in canonical form as

@@ -215,6 +215,29 @@ static bool vals_hashed(sqlite3 *db)
 static const char pivot_indexes_gone[] = "DROP INDEX IF EXISTS ev_user; DROP INDEX IF EXISTS ev_app;"
 					 "DROP INDEX IF EXISTS ev_ip; DROP INDEX IF EXISTS ev_op;"
 					 "DROP INDEX IF EXISTS ev_session;";
+/*
+ * ev_ts runs the way the case's first events came (sqlite_ts_index_turn,
+ * at a load's first events group into a case without events): SQLite
+ * takes the short way only for a key that goes at the very end of an
+ * index (no seek from the root when the key falls on the last leaf; a
+ * full leaf split by balance_quick, a new page with the one cell, not
+ * balance_nonroot's redistribution of three). Portal exports are newest
+ * first: into events(ts) each row went at the front, 4.6k instructions
+ * a row against 1.6k for the oldest first (callgrind, 200k
+ * high-cardinality CSV). Into events(ts DESC, id DESC) the newest-first
+ * rows go at its end; its order read backwards is (ts, id), so every
+ * reader's ORDER BY ts, id (either way), keyset (ts, id) > (?, ?), time
+ * bound and min()/max() has the same plan on either index (test_query
+ * runs its readers on both). The index keeps its name, so a case of
+ * either kind is schema 13 as it was and an older build reads it alike.
+ * Measured (callgrind, 200k high-cardinality CSV newest first): the
+ * writer's events groups 2.30 -> 1.56 G instructions with the explicit
+ * ids gone too (load_write.c), 1.51 G for the file oldest first; its
+ * ev_ts 4.2 MB against 5.8 MB (events(ts) filled from the front leaves
+ * its pages half full). Several files over the same time (a bundle)
+ * still insert inside the index, as before.
+ */
+#define TS_INDEX_DESC "CREATE INDEX ev_ts ON events(ts DESC, id DESC)"
 static const char *const index_sql[] = {
 	"CREATE INDEX IF NOT EXISTS ev_ts ON events(ts)",
 	"CREATE INDEX IF NOT EXISTS vals_h ON vals(h)",
@@ -222,6 +245,11 @@ static const char *const index_sql[] = {
 	"CREATE INDEX IF NOT EXISTS rej_line ON rejects(line)",
 };
 #define NINDEX (sizeof index_sql / sizeof index_sql[0])
+
+int sqlite_ts_index_turn(struct store *st, char **cause)
+{
+	return sqlite_exec(st, "DROP INDEX IF EXISTS ev_ts; " TS_INDEX_DESC, cause);
+}
 
 /* NULL for a case of another store: SQLite then fails the statement
  * (SQLITE_MISUSE) rather than read another store's memory. */
