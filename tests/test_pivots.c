@@ -252,6 +252,49 @@ static void test_window_chunks(void **state)
 	mem_free(m);
 }
 
+/* A window of a newest-first export: times never go up, several events
+ * a second (in rising ids), and then one event out of place: every
+ * chunk's entries in (ts, id) order, every entry once. */
+static void test_window_newest_first(void **state)
+{
+	(void)state;
+	enum { N = 2000 };
+	for (int twist = 0; twist < 2; twist++) {
+		sqlite3 *db = mem_db();
+		struct pivot_window *w = pivot_window_new(N);
+		char *cause = NULL;
+		int64_t ts = 1700000000000;
+		for (int64_t id = 1; id <= N; id++) {
+			if (id % 3)
+				ts -= 1000;
+			int64_t at = twist && id == N / 2 ? ts + 5000 : ts;
+			pivot_window_add(w, PIVOT_OP, 7, at, id);
+		}
+		assert_int_equal(pivot_window_flush(w, db, &cause), 0);
+		pivot_window_free(w);
+		assert_int_equal(one_int(db, "SELECT sum(n) FROM pivots"), N);
+		sqlite3_stmt *q;
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT n, lo, data FROM pivots ORDER BY seq", -1, &q,
+						    NULL),
+				 SQLITE_OK);
+		struct pivot_entry *e = calloc(N, sizeof *e), prev = { INT64_MIN, 0 };
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			size_t n = (size_t)sqlite3_column_int64(q, 0);
+			assert_int_equal(pivot_decode(sqlite3_column_blob(q, 2),
+						      (size_t)sqlite3_column_bytes(q, 2), n,
+						      sqlite3_column_int64(q, 1), e),
+					 0);
+			for (size_t i = 0; i < n; i++) {
+				assert_true(ent_cmp(&prev, &e[i]) < 0);
+				prev = e[i];
+			}
+		}
+		sqlite3_finalize(q);
+		free(e);
+		sqlite3_close(db);
+	}
+}
+
 /* One window of every entry: the busy values' entries take more than
  * PIVOT_CHUNK_BYTES, so they go in several chunks of the same window,
  * each within it, with seqs of their own, and read back whole. */
@@ -1132,6 +1175,7 @@ int main(void)
 		cmocka_unit_test(test_codec_extremes),
 		cmocka_unit_test(test_window_chunks),
 		cmocka_unit_test(test_window_pieces),
+		cmocka_unit_test(test_window_newest_first),
 		cmocka_unit_test(test_rows_orders_and_bounds),
 		cmocka_unit_test(test_counts_and_gone),
 		cmocka_unit_test_setup_teardown(test_case_built, lcase_setup, lcase_teardown),
