@@ -577,6 +577,8 @@ int ingest_paths(struct store *st, const char *const *paths, size_t npaths, cons
 			return set_cause(cause, PROGRESS_CANCELLED);
 		return 1;
 	}
+	if (o->streamed)
+		store_load_on_streamed(r.ld, o->streamed, o->ctx);
 	if (store_load_end(r.ld, cause) < 0) {
 		say_committed(&r, true, "error: not committed (the load failed)");
 		return -1;

@@ -90,7 +90,16 @@ struct query {
 /* The head of every store's bulk load. */
 struct store_load {
 	struct store *st;
+	/* store_load_on_streamed's: called by the store's load_end through
+	 * store_load_streamed */
+	void (*streamed)(void *ctx);
+	void *streamed_ctx;
 };
+
+/* For a store's load_end: the caller's streamed function, once the memory
+ * the streaming held is given back and the indexes are built, before the
+ * end's last syncs. Once; nothing when none was given. */
+void store_load_streamed(struct store_load *ld);
 
 struct store_ops {
 	const char *name; /* "sqlite" */

@@ -210,6 +210,20 @@ int store_load_end(struct store_load *ld, char **cause)
 	return ld->st->ops->load_end(ld, cause);
 }
 
+void store_load_on_streamed(struct store_load *ld, void (*fn)(void *ctx), void *ctx)
+{
+	ld->streamed = fn;
+	ld->streamed_ctx = ctx;
+}
+
+void store_load_streamed(struct store_load *ld)
+{
+	void (*fn)(void *ctx) = ld->streamed;
+	ld->streamed = NULL;
+	if (fn)
+		fn(ld->streamed_ctx);
+}
+
 void store_load_abort(struct store_load *ld)
 {
 	if (ld)

@@ -4,7 +4,9 @@
  * not only once the log holds SQLite's 1,000 pages (which a small load
  * never reaches: its pages stayed in the log until the load's end), and
  * the log starts again from its beginning once it is long, although the
- * writer begins its next transaction right after each commit.
+ * writer begins its next transaction right after each commit. And the
+ * caller's streamed function (store_load_on_streamed) comes once, at the
+ * end, with every event already committed.
  */
 #include "testutil.h"
 
@@ -158,11 +160,63 @@ static void test_log_starts_again(void **state)
 	ck_end(&c, 6000);
 }
 
+/* What the streamed function saw: how often it came, and the events
+ * another connection read in the case then. */
+struct seen {
+	const char *path;
+	int calls;
+	int events;
+};
+
+static void on_streamed(void *ctx)
+{
+	struct seen *s = ctx;
+	s->calls++;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	assert_int_equal(sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM events", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	s->events = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+static void test_streamed_once_after_the_last_commit(void **state)
+{
+	(void)state;
+	struct ck c;
+	ck_begin(&c, 100000); /* no commit by count before the end */
+	struct seen s = { c.path, 0, -1 };
+	store_load_on_streamed(c.ld, on_streamed, &s);
+	ck_source(&c);
+	feed(&c.sk, 0, 700);
+	char *cause = NULL;
+	assert_int_equal(store_load_sync(c.ld, &cause), 0);
+	assert_int_equal(s.calls, 0);
+	ck_end(&c, 700);
+	assert_int_equal(s.calls, 1);
+	assert_int_equal(s.events, 700);
+
+	/* an abort does not call it */
+	ck_begin(&c, 100000);
+	s = (struct seen){ c.path, 0, -1 };
+	store_load_on_streamed(c.ld, on_streamed, &s);
+	ck_source(&c);
+	feed(&c.sk, 0, 10);
+	store_load_abort(c.ld);
+	assert_int_equal(s.calls, 0);
+	store_close(c.st);
+	tmpdir_remove(c.dir);
+	free(c.dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pages_reach_the_case_during_the_load),
 		cmocka_unit_test(test_log_starts_again),
+		cmocka_unit_test(test_streamed_once_after_the_last_commit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

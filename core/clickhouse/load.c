@@ -910,6 +910,8 @@ int ch_load_end(struct store_load *base, char **cause)
 {
 	struct ch_load *ld = LD(base);
 	int r = flush(ld, true, cause);
+	/* every row sent: what follows is the server's work */
+	store_load_streamed(base);
 	if (ld->mutated)
 		wait_mutations(ld);
 	/* the kept stacks, dropped when copies were replaced (this load or

@@ -101,6 +101,12 @@ bool cli_opt_count(const struct cli_args *a, const char *name, int64_t *out);
  * --geoip DIR or NULL. Warns once on stderr when a database is missing.
  * 0, or 1 after printing the error. */
 int cli_geoip_enrich(struct store *st, const char *user_dir, bool quiet);
+/* The same in two steps: the databases read (user_dir's first; prints
+ * nothing, so that it may run on another thread), then the look-ups,
+ * which take g and free it. */
+struct geoip;
+struct geoip *cli_geoip_open(const char *user_dir);
+int cli_geoip_enrich_with(struct store *st, struct geoip *g, bool quiet);
 
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

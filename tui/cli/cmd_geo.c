@@ -14,11 +14,21 @@
 #include "ipgeo.h"
 #include "sanitize.h"
 
-int cli_geoip_enrich(struct store *st, const char *user_dir, bool quiet)
+struct geoip *cli_geoip_open(const char *user_dir)
 {
 	char **dirs = geoip_default_dirs(user_dir);
 	struct geoip *g = geoip_open((const char *const *)dirs);
 	geoip_dirs_free(dirs);
+	return g;
+}
+
+int cli_geoip_enrich(struct store *st, const char *user_dir, bool quiet)
+{
+	return cli_geoip_enrich_with(st, cli_geoip_open(user_dir), quiet);
+}
+
+int cli_geoip_enrich_with(struct store *st, struct geoip *g, bool quiet)
+{
 	const char *w = geoip_warning(g);
 	if (w)
 		fprintf(stderr, "auditscope: warning: %s\n", w);
