@@ -214,6 +214,10 @@ static const char *const back_to[] = {
 	/* 12: ridx a key a row */
 	[12] = "CREATE TABLE ridx12(k INTEGER PRIMARY KEY); INSERT INTO ridx12 SELECT k FROM ridx_ids;"
 	       "DROP TABLE ridx; ALTER TABLE ridx12 RENAME TO ridx; PRAGMA user_version = 12;",
+	/* 13: ridx's blocks without runs (one load's: one run) */
+	[13] = "CREATE TABLE ridx13(k INTEGER PRIMARY KEY, keys BLOB NOT NULL);"
+	       "INSERT INTO ridx13 SELECT k, keys FROM ridx;"
+	       "DROP TABLE ridx; ALTER TABLE ridx13 RENAME TO ridx; PRAGMA user_version = 13;",
 };
 
 /* What an open told of the schema (store_schema_fn). */
@@ -284,7 +288,7 @@ static void old_case(int schema)
 	store_close(st);
 	assert_int_equal(t.calls, 1);
 	assert_int_equal(t.from, schema);
-	assert_int_equal(t.to, 13);
+	assert_int_equal(t.to, 14);
 	assert_false(t.converting);
 	/* writable: converted, said first */
 	t = (struct told){ 0 };
@@ -293,7 +297,7 @@ static void old_case(int schema)
 	assert_int_equal(t.from, schema);
 	assert_true(t.converting);
 	assert_false(sqlite_store_readonly(st));
-	assert_int_equal(scalar(st, "PRAGMA user_version"), 13);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 14);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE substr(record_id, 1, 1) = char(1)"), 2);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) <> 'text'"), 0);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM marks WHERE substr(record_id, 1, 1) = char(1)"), 1);
@@ -385,7 +389,7 @@ static void test_ridx_blocks(void **state)
 				round[n++] = lo | id;
 		qsort(round, n, sizeof *round, cmp64);
 		assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
-		struct sqlite_ridx_w *w = sqlite_ridx_w_new(db);
+		struct sqlite_ridx_w *w = sqlite_ridx_w_new(db, 0);
 		for (size_t i = 0; i < n; i++)
 			assert_int_equal(sqlite_ridx_w_put(w, round[i]), SQLITE_OK);
 		assert_int_equal(sqlite_ridx_w_free(w), SQLITE_OK);
@@ -396,7 +400,7 @@ static void test_ridx_blocks(void **state)
 	qsort(all, nall, sizeof *all, cmp64);
 	/* every other key of the first 5000 out, and one not there */
 	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
-	struct sqlite_ridx_w *w = sqlite_ridx_w_new(db);
+	struct sqlite_ridx_w *w = sqlite_ridx_w_new(db, 0);
 	size_t kept = 0;
 	for (size_t i = 0; i < nall; i++) {
 		if (i < 5000 && i % 2 == 0) {
@@ -440,6 +444,135 @@ static void test_ridx_blocks(void **state)
 	sqlite3_finalize(q);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx_ids('none such')"), 0);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx_ids(NULL)"), 0);
+	free(all);
+	free(round);
+	store_close(st);
+	tmpdir_remove(dir);
+	free(dir);
+}
+
+/* Keys in a new run of ridx, then the runs settled (what a load's end
+ * does), in one transaction. */
+static void put_run(sqlite3 *db, const int64_t *k, size_t n)
+{
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	struct sqlite_ridx_w *w = sqlite_ridx_w_new(db, sqlite_ridx_new_run(db));
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(sqlite_ridx_w_put(w, k[i]), SQLITE_OK);
+	assert_int_equal(sqlite_ridx_w_free(w), SQLITE_OK);
+	assert_int_equal(sqlite_ridx_settle(db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* ridx's runs (schema 14): an append's keys a run of their own, the
+ * newest runs merged while the one before holds at most twice theirs and
+ * while there are more than eight; keys found whichever run holds them
+ * (a record id's across runs and blocks), taken out of whichever run
+ * holds them, the blocks of every run within a page and not overlapping
+ * within their run. */
+static void test_ridx_runs(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new(), path[512], *cause = NULL;
+	snprintf(path, sizeof path, "%s/r.case", dir);
+	struct store *st;
+	assert_int_equal(store_open(path, STORE_CREATE, &st, &cause), 0);
+	sqlite3 *db = store_db(st);
+	enum { MAXN = 60000 };
+	int64_t *all = calloc(MAXN, sizeof *all), *round = calloc(MAXN, sizeof *round);
+	size_t nall = 0;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	const char *rid = "many";
+	int64_t lo = sqlite_ridx_lo(sqlite_rid_fp(rid, strlen(rid)));
+	int64_t id = 0; /* event ids, as loads give them: each once */
+	/* a case of 20000 events, then appends of 3000 (a run: 20000 >
+	 * 2 x 3000), 1000 (another), 2500 (1000 <= 5000: merged, then
+	 * 3000 <= 7000: merged again), then fewer and fewer, each less than
+	 * half the one before (runs of their own), until past eight runs
+	 * the newest are merged whatever their sizes */
+	static const size_t sizes[] = { 20000, 3000, 1000, 2500, 2000, 600, 190, 60, 19, 6, 2, 1, 1 };
+	static const int64_t runs_after[] = { 1, 2, 3, 2, 3, 4, 5, 6, 7, 8, 8, 8, 7 };
+	for (size_t r = 0; r < sizeof sizes / sizeof *sizes; r++) {
+		size_t n = 0;
+		for (size_t i = 0; i < sizes[r]; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			round[n++] = (int64_t)(x & ~(uint64_t)UINT32_MAX) | ++id;
+		}
+		/* the record id's events in three loads */
+		for (int j = 0; j < 100 && r < 3; j++)
+			round[n++] = lo | ++id;
+		qsort(round, n, sizeof *round, cmp64);
+		put_run(db, round, n);
+		memcpy(all + nall, round, n * sizeof *round);
+		nall += n;
+		assert_int_equal(scalar(st, "SELECT count(DISTINCT run) FROM ridx"), runs_after[r]);
+		assert_int_equal(scalar(st, "SELECT count(*) FROM ridx_ids"), (int64_t)nall);
+	}
+	qsort(all, nall, sizeof *all, cmp64);
+	/* keys out of whichever run holds them: every third of the record
+	 * id's (in three runs), a few others, and one not there */
+	int64_t del[200];
+	size_t ndel = 0, kept = 0, gone_many = 0;
+	for (size_t i = 0; i < nall; i++) {
+		bool many = (all[i] & ~(int64_t)UINT32_MAX) == lo;
+		if ((many && i % 3 == 0) || (!many && i % 1000 == 7)) {
+			del[ndel++] = all[i];
+			gone_many += many;
+			continue;
+		}
+		all[kept++] = all[i];
+	}
+	assert_true(ndel < sizeof del / sizeof *del);
+	del[ndel++] = all[kept / 2] + 1; /* (the next event id: not with those 32 bits) */
+	qsort(del, ndel, sizeof *del, cmp64);
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite_ridx_del(db, del, ndel), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	nall = kept;
+	/* the same keys */
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT k FROM ridx_ids ORDER BY k", -1, &q, NULL), SQLITE_OK);
+	size_t i = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		assert_true(i < nall);
+		assert_true(sqlite3_column_int64(q, 0) == all[i]);
+		i++;
+	}
+	sqlite3_finalize(q);
+	assert_int_equal(i, nall);
+	/* and in order for the load's seed, across the runs */
+	struct sqlite_ridx_r *rd = sqlite_ridx_r_new(db);
+	int64_t k;
+	for (i = 0; sqlite_ridx_r_next(rd, &k); i++)
+		assert_true(i < nall && k == all[i]);
+	assert_int_equal(sqlite_ridx_r_free(rd), SQLITE_OK);
+	assert_int_equal(i, nall);
+	/* blocks within a page, not overlapping within their run */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx WHERE length(keys) > 16000 OR length(keys) = 0"
+				    " OR length(keys) % 8"),
+			 0);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT keys, run, k FROM ridx ORDER BY run, k", -1, &q, NULL),
+			 SQLITE_OK);
+	int64_t prev_run = -1, prev_last = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const unsigned char *p = sqlite3_column_blob(q, 0);
+		int n = sqlite3_column_bytes(q, 0) / 8;
+		int64_t first, last;
+		memcpy(&first, p, 8);
+		memcpy(&last, p + (n - 1) * 8, 8);
+		assert_true(first == sqlite3_column_int64(q, 2));
+		if (sqlite3_column_int64(q, 1) == prev_run)
+			assert_true(first > prev_last);
+		prev_run = sqlite3_column_int64(q, 1);
+		prev_last = last;
+	}
+	sqlite3_finalize(q);
+	/* the record id's events, across runs and blocks */
+	char sql[200];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM ridx_ids('%s')", rid);
+	assert_int_equal(scalar(st, sql), 300 - (int64_t)gone_many);
+	assert_true(gone_many > 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx_ids('none such')"), 0);
 	free(all);
 	free(round);
 	store_close(st);
@@ -509,6 +642,14 @@ static void test_schema12_case_converted(void **state)
 	old_case(12);
 }
 
+/* Schema 13 kept ridx's blocks without runs: read as it is (one run),
+ * converted by a column (schema 14). */
+static void test_schema13_case_converted(void **state)
+{
+	(void)state;
+	old_case(13);
+}
+
 /* Statistics from when the case held two values (PRAGMA optimize at a
  * small load's end) must not make the load scan vals for each new value
  * (a load beside an annotator ran for minutes). */
@@ -569,7 +710,9 @@ int main(void)
 		cmocka_unit_test(test_schema6_case_converted),
 		cmocka_unit_test(test_schema7_case_converted),
 		cmocka_unit_test(test_schema12_case_converted),
+		cmocka_unit_test(test_schema13_case_converted),
 		cmocka_unit_test(test_ridx_blocks),
+		cmocka_unit_test(test_ridx_runs),
 		cmocka_unit_test(test_values_by_index_with_stale_stats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

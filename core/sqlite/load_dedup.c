@@ -331,12 +331,13 @@ int load_ridx_commit(struct sqlite_load *ld, char **cause)
 	uint64_t *tmp = xmalloc(ld->nridx_rm * sizeof *tmp);
 	load_ridmap_sort(ld->ridx_rm, tmp, ld->nridx_rm);
 	free(tmp);
-	struct sqlite_ridx_w *w = sqlite_ridx_w_new(store_db(ld->base.st));
+	int64_t *k = xmalloc(ld->nridx_rm * sizeof *k);
 	for (size_t i = 0; i < ld->nridx_rm; i++)
-		if (i == 0 || ld->ridx_rm[i] != ld->ridx_rm[i - 1])
-			sqlite_ridx_w_del(w, ridx_key(ld->ridx_rm[i]));
+		k[i] = ridx_key(ld->ridx_rm[i]);
+	int r = sqlite_ridx_del(store_db(ld->base.st), k, ld->nridx_rm);
+	free(k);
 	ld->nridx_rm = 0;
-	return sqlite_ridx_w_free(w) == SQLITE_OK ? 0 : load_db_fail(ld, cause);
+	return r == SQLITE_OK ? 0 : load_db_fail(ld, cause);
 }
 
 struct fill {
@@ -373,9 +374,12 @@ static int ridx_fill(struct sqlite_load *ld, bool end, char **cause)
 	}
 	if (sqlite_exec(st, "BEGIN", cause) < 0)
 		return -1;
-	struct fill f = { .ld = ld, .w = sqlite_ridx_w_new(store_db(st)) };
+	/* the window's keys a run of their own: the case's blocks are not
+	 * read or written again (sqlite_ridx_settle merges runs) */
+	sqlite3 *db = store_db(st);
+	struct fill f = { .ld = ld, .w = sqlite_ridx_w_new(db, sqlite_ridx_new_run(db)) };
 	bool ok = load_ridmap_each(&ld->rids, fill_one, &f);
-	bool db_ok = sqlite_ridx_w_free(f.w) == SQLITE_OK;
+	bool db_ok = sqlite_ridx_w_free(f.w) == SQLITE_OK && sqlite_ridx_settle(db) == SQLITE_OK;
 	if (!db_ok) {
 		load_db_fail(ld, cause);
 		sqlite_exec(st, "ROLLBACK", NULL);

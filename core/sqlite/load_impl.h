@@ -170,6 +170,7 @@ struct ridmap {
 	struct ridrun *run;
 	size_t nrun, runcap;
 	size_t spilled;  /* entries in the runs */
+	bool seeded;     /* run[0] is the seed alone (load_ridmap_each passes it by) */
 	uint64_t *bloom; /* over the runs' fingerprints */
 	size_t bloom_words;
 	size_t bloom_max; /* its bytes at most, 64 or more (0: RIDMAP_BLOOM_MAX) */
@@ -344,9 +345,10 @@ bool load_ridmap_find(struct ridmap *m, uint32_t f);
 /* The case's entries (ridx, in order) as one run: next gives each slot
  * until it returns false. false when the run could not be written. */
 bool load_ridmap_seed(struct ridmap *m, bool (*next)(void *ctx, uint64_t *slot), void *ctx);
-/* Every entry, memory and runs, in slot order (the table in memory is
- * spilled first) to fn, until it returns false. false when a run could
- * not be written or read, or fn returned false. */
+/* Every entry but the seed's (in ridx already), memory and runs, in slot
+ * order (the table in memory is spilled first) to fn, until it returns
+ * false. false when a run could not be written or read, or fn returned
+ * false. */
 bool load_ridmap_each(struct ridmap *m, bool (*fn)(void *ctx, uint64_t slot), void *ctx);
 /* Sort n slots (tmp: room for n). */
 void load_ridmap_sort(uint64_t *a, uint64_t *tmp, size_t n);

@@ -133,29 +133,37 @@ int64_t sqlite_ridx_lo(uint64_t fp);
 /* The fingerprint of a stored record id held by v (false: v holds none). */
 bool sqlite_rid_value_fp(sqlite3_value *v, uint64_t *fp);
 
-/* ridx as blocks of sorted keys (ridx.c, schema 13). The writer merges
- * keys given in increasing order into the blocks (w_put: in, w_del: out
- * of them); _free writes what it holds and gives the first SQLite error
- * met (SQLITE_OK). The caller holds the transaction. */
+/* ridx as runs of blocks of sorted keys (ridx.c, schema 14; 13: one
+ * run). The writer merges keys given in increasing order into one run's
+ * blocks (w_put: in, w_del: out of them); _free writes what it holds and
+ * gives the first SQLite error met (SQLITE_OK). The caller holds the
+ * transaction. */
 struct sqlite_ridx_w;
-struct sqlite_ridx_w *sqlite_ridx_w_new(sqlite3 *db);
+struct sqlite_ridx_w *sqlite_ridx_w_new(sqlite3 *db, int64_t run);
 int sqlite_ridx_w_put(struct sqlite_ridx_w *w, int64_t k);
 int sqlite_ridx_w_del(struct sqlite_ridx_w *w, int64_t k);
 int sqlite_ridx_w_free(struct sqlite_ridx_w *w);
+/* The id of a run newer than every run in ridx. */
+int64_t sqlite_ridx_new_run(sqlite3 *db);
+/* After a new run: the newest runs merged until they are few. */
+int sqlite_ridx_settle(sqlite3 *db);
+/* Sorted keys k[0 .. n) out of whichever runs hold them. */
+int sqlite_ridx_del(sqlite3 *db, const int64_t *k, size_t n);
 /* The events from id from on into ridx (0: every event, ridx emptied
  * first): the conversion from an older schema, a killed load's window, a
  * table that does not match its events (load_dedup.c). */
 int sqlite_ridx_from_events(sqlite3 *db, int64_t from);
 /* A schema-12 table of a key a row (k) into ridx: the conversion. */
 int sqlite_ridx_from_rows(sqlite3 *db, const char *table);
-/* Every key in order (the load's seed); _free: the error met, SQLITE_OK. */
+/* Every key in order, across the runs (the load's seed); _free: the
+ * error met, SQLITE_OK. */
 struct sqlite_ridx_r;
 struct sqlite_ridx_r *sqlite_ridx_r_new(sqlite3 *db);
 bool sqlite_ridx_r_next(struct sqlite_ridx_r *r, int64_t *k);
 int sqlite_ridx_r_free(struct sqlite_ridx_r *r);
 /* ridx_ids(stored record id) on db: the ids of the events that can have
- * it (columns id and k; without an argument every key in order); a case
- * of schema < 13 read as it is has a row a key. */
+ * it (columns id and k; without an argument every key, run after run); a
+ * case of schema 13 read as it is has one run, < 13 a row a key. */
 void sqlite_ridx_register(sqlite3 *db, int schema);
 /* The first event id ridx may lack (NULL: none): the window of a load
  * that runs or was killed (load_dedup.c). */

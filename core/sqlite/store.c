@@ -1,9 +1,9 @@
 /*
  * store.c: the SQLite case file of store.h.
  *
- * Layout (schema version 13; 13 ridx as blocks of keys, 12 ridx instead of the unique index
- * ev_rid on events(record_id, kind), 11 posting lists of the pivot
- * fields (pivots.h), 10 raw blocks with a dictionary per load
+ * Layout (schema version 14; 14 ridx in runs, 13 ridx as blocks of keys,
+ * 12 ridx instead of the unique index ev_rid on events(record_id, kind),
+ * 11 posting lists of the pivot fields (pivots.h), 10 raw blocks with a dictionary per load
  * (zdicts), 9 message lists in the raw blocks (rawmsgs),
  * 8 GUID record ids in 17 bytes (7: as blobs), 6 added msgblocks,
  * 5 events.host, 3 events.detail):
@@ -29,9 +29,10 @@
  *                           before schema 6 kept them (read, no longer written)
  *   messages                a view: one row per (event, folder, message id),
  *                           through msg_items(event) (record.c)
- *   ridx(k, keys)           each event's record id: 32 bits of its fingerprint,
+ *   ridx(k, keys, run)      each event's record id: 32 bits of its fingerprint,
  *                           then the event id, in blocks of sorted keys
- *                           keyed by their first (ridx.c; what the load's
+ *                           keyed by their first, a run of blocks a load
+ *                           or a few loads merged (ridx.c; what the load's
  *                           deduplication and every look-up by record id read)
  *   seen(event, source, line)   the other sources an event was also read from
  *   sources(...)            provenance and counts per file or archive member
@@ -70,7 +71,7 @@
 #include "store_impl.h"
 #include "pivots.h"
 
-#define SCHEMA_VERSION 13
+#define SCHEMA_VERSION 14
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
@@ -97,8 +98,9 @@ static const char schema_sql[] =
 	"  line INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS seen_event ON seen(event);"
 	/* record id -> events (rid.c, ridx.c): filled by the load at its end,
-	 * blocks of sorted 8-byte keys, each keyed by its first */
-	"CREATE TABLE IF NOT EXISTS ridx(k INTEGER PRIMARY KEY, keys BLOB NOT NULL);"
+	 * blocks of sorted 8-byte keys, each keyed by its first, in runs (a
+	 * load's keys, merged with others' when runs pile up) */
+	"CREATE TABLE IF NOT EXISTS ridx(k INTEGER PRIMARY KEY, keys BLOB NOT NULL, run INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS rawblocks(id INTEGER PRIMARY KEY, n INTEGER NOT NULL, data BLOB NOT NULL);"
 	/* From schema 10 a load's raw blocks after its first few MB are
 	 * compressed with a dictionary trained on those (load_blocks.c):
@@ -170,9 +172,12 @@ static const char rid_to_keys[] =
 	"UPDATE events" RID_OLD("record_id") "UPDATE marks" RID_OLD("record_id") "UPDATE tags" RID_OLD(
 		"record_id") "UPDATE notes" RID_OLD("record_id");
 /* Schema 12: the record ids' table in place of their index (built in
- * the open's transaction, ridx_convert); 13: the same keys in blocks. */
+ * the open's transaction, ridx_convert); 13: the same keys in blocks; 14:
+ * the blocks in runs (13's are run 0: a column, nothing rewritten). */
 static int ridx_convert(sqlite3 *db, int ver, char **err)
 {
+	if (ver == 13)
+		return 0;
 	int r = ver == 12 ? sqlite_ridx_from_rows(db, "ridx12") : sqlite_ridx_from_events(db, 0);
 	if (r == SQLITE_OK && ver == 12 && sqlite3_exec(db, "DROP TABLE ridx12", NULL, NULL, NULL) != SQLITE_OK)
 		r = sqlite3_errcode(db);
@@ -876,7 +881,9 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 			: ver < SCHEMA_VERSION
 				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s%s%s %s%s%s%s",
 					    /* the keys a row (ridx_convert) */
-					    ver == 12 ? "ALTER TABLE ridx RENAME TO ridx12;" : "",
+					    ver == 12 ? "ALTER TABLE ridx RENAME TO ridx12;"
+					    : ver == 13 ? "ALTER TABLE ridx ADD COLUMN run INTEGER NOT NULL DEFAULT 0;"
+							: "",
 					    ver < 3 ? "ALTER TABLE events ADD COLUMN detail INTEGER;" : "",
 					    ver < 5 ? "ALTER TABLE events ADD COLUMN host INTEGER;" : "",
 					    /* the view over msglists alone */
