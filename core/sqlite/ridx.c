@@ -91,32 +91,70 @@ static void runs_free(struct ridx_runs *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* (read in the table's order and parted by run here: ORDER BY run, k
+ * sorted the rows at every statement's first look-up, 223 us a look-up
+ * by record id of a 1.2M-event case in two runs against 128 in one) */
 static int runs_load(struct ridx_runs *r, sqlite3 *db, bool one)
 {
 	runs_free(r);
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(db,
-			       one ? "SELECT 0, k FROM ridx ORDER BY k"
-				   : "SELECT run, k FROM ridx ORDER BY run, k",
+			       one ? "SELECT 0, k FROM ridx ORDER BY k" : "SELECT run, k FROM ridx ORDER BY k",
 			       -1, &q, NULL) != SQLITE_OK)
 		return sqlite3_errcode(db);
-	size_t cap = 0, idcap = 0, rscap = 0;
+	size_t cap = 0, runcap = 0, idcap = 0, n = 0;
+	int64_t *run = NULL, *k = NULL;
+	size_t *count = NULL, countcap = 0;
 	int s;
 	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t run = sqlite3_column_int64(q, 0);
-		if (!r->nruns || r->id[r->nruns - 1] != run) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		size_t i = 0;
+		while (i < r->nruns && r->id[i] != id)
+			i++;
+		if (i == r->nruns) {
 			r->id = xgrow(r->id, &idcap, r->nruns + 1, sizeof *r->id);
-			r->rs = xgrow(r->rs, &rscap, r->nruns + 2, sizeof *r->rs);
-			r->id[r->nruns] = run;
-			r->rs[r->nruns++] = r->n;
+			count = xgrow(count, &countcap, r->nruns + 1, sizeof *count);
+			r->id[r->nruns] = id;
+			count[r->nruns++] = 0;
 		}
-		r->first = xgrow(r->first, &cap, r->n + 1, sizeof *r->first);
-		r->first[r->n++] = sqlite3_column_int64(q, 1);
+		count[i]++;
+		run = xgrow(run, &runcap, n + 1, sizeof *run);
+		k = xgrow(k, &cap, n + 1, sizeof *k);
+		run[n] = (int64_t)i;
+		k[n++] = sqlite3_column_int64(q, 1);
 	}
 	sqlite3_finalize(q);
-	if (!r->rs)
-		r->rs = xcalloc(2, sizeof *r->rs);
-	r->rs[r->nruns] = r->n;
+	/* the runs oldest first (few: a sort by insertion), each its keys
+	 * in order */
+	size_t *order = xcalloc(r->nruns + 1, sizeof *order), *at = xcalloc(r->nruns + 1, sizeof *at);
+	for (size_t i = 0; i < r->nruns; i++)
+		order[i] = i;
+	for (size_t i = 1; i < r->nruns; i++)
+		for (size_t j = i; j > 0 && r->id[order[j - 1]] > r->id[order[j]]; j--) {
+			size_t t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	r->rs = xcalloc(r->nruns + 2, sizeof *r->rs);
+	int64_t *ids = xcalloc(r->nruns + 1, sizeof *ids);
+	for (size_t i = 0, sum = 0; i < r->nruns; i++) {
+		at[order[i]] = sum;
+		r->rs[i] = sum;
+		ids[i] = r->id[order[i]];
+		sum += count[order[i]];
+	}
+	r->rs[r->nruns] = n;
+	r->first = xcalloc(n ? n : 1, sizeof *r->first);
+	for (size_t i = 0; i < n; i++)
+		r->first[at[run[i]]++] = k[i];
+	r->n = n;
+	free(r->id);
+	r->id = ids;
+	free(order);
+	free(at);
+	free(count);
+	free(run);
+	free(k);
 	return s == SQLITE_DONE ? SQLITE_OK : s;
 }
 
