@@ -278,7 +278,13 @@ struct sqlite_load {
 	int64_t source_bytes; /* its own bytes once read whole (-1: as it began) */
 	char *source_path;    /* the current source's, for the abort */
 	unsigned batch_events, pending;
-	bool txn;
+	/* a transaction is open: written by whichever thread has the
+	 * connection (the writer, or the caller while it holds it after
+	 * load_drain), read by the writer under mu as it waits for work;
+	 * atomic, so that the caller's write without mu is not a data race
+	 * (ThreadSanitizer: load_commit on the caller's thread against the
+	 * writer's wait loop) */
+	_Atomic bool txn;
 	int64_t txn_ms; /* when the open transaction began (monotonic) */
 	/* transactions are numbered from 1 as they begin: the one that
 	 * holds the last source closed, the last one committed */
