@@ -364,21 +364,26 @@ static int one(struct importer *im, json_t *o)
 }
 
 /*
- * The annotations added whose event is not in this case. One statement
- * for all of them: a statement's first look-up through ridx_ids reads
- * the first key of every ridx block (559 pages on 1M events), and a
- * statement for each annotation read them again each time (500k
- * annotations imported into a 1M case ran for more than 17 minutes,
- * most of it copying those pages in, where the statement's own cursor
- * keeps them for every row).
+ * The annotations added whose event is not in this case, in one
+ * statement whose ridx_ids cursor serves every key. A statement's first
+ * look-up through ridx_ids reads the first key of every ridx block (558
+ * pages on 1M events), and a statement for each annotation (or a
+ * correlated sub-select, whose cursor SQLite opens again for each row)
+ * read them again each time: inside a transaction that had just written
+ * a great deal those pages were no longer cached, and bench_export's
+ * import of 560k annotations ran for more than 17 minutes. Joined, the
+ * cursor is opened once and filtered per key. The events of a load still
+ * running (ids from ridx_from) are not in ridx yet: matched apart.
  */
 static int absent_count(struct importer *im)
 {
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(store_db(im->st),
-			       "SELECT count(*) FROM temp.notes_added a WHERE NOT EXISTS (SELECT 1 FROM events e"
-			       " WHERE e.id IN (" SQLITE_RIDX_IDS(
-				       "SELECT a.record_id AS record_id, a.kind AS kind") "))",
+			       "SELECT count(*) FROM temp.notes_added WHERE rowid NOT IN ("
+			       "SELECT a.rowid FROM temp.notes_added a CROSS JOIN ridx_ids(a.record_id) rx CROSS JOIN events x"
+			       " ON x.id = rx.id AND x.record_id = a.record_id AND x.kind = a.kind"
+			       " UNION ALL SELECT a.rowid FROM temp.notes_added a CROSS JOIN events x ON x.id >= " SQLITE_RIDX_FROM
+			       " AND x.record_id = a.record_id AND x.kind = a.kind)",
 			       -1, &q, NULL) != SQLITE_OK)
 		return db_fail(im->st, im->cause);
 	int r = sqlite3_step(q);
