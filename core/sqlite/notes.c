@@ -371,7 +371,7 @@ static int one(struct importer *im, json_t *o)
  * correlated sub-select, whose cursor SQLite opens again for each row)
  * read them again each time: inside a transaction that had just written
  * a great deal those pages were no longer cached, and bench_export's
- * import of 560k annotations ran for more than 17 minutes. Joined, the
+ * import of 1.28M annotations ran for more than 17 minutes. Joined, the
  * cursor is opened once and filtered per key. The events of a load still
  * running (ids from ridx_from) are not in ridx yet: matched apart.
  */
