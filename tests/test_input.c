@@ -348,6 +348,30 @@ static void test_big_line(void **state)
 	free(d);
 }
 
+/* c's one member stopped at a limit of 10 MiB, what it gave the
+ * start of text. */
+static void expect_stopped_at_limit(const struct collect *c, const char *p, const char *text)
+{
+	char want[4200];
+	snprintf(want, sizeof want, "%s: decompressed size exceeds the limit of 10.0 MiB; stopped", p);
+	assert_non_null(c->m[0].err);
+	assert_string_equal(c->m[0].err, want);
+	assert_true(c->m[0].len <= 10u << 20);
+	assert_memory_equal(c->m[0].data, text, c->m[0].len);
+	assert_int_equal(c->m[0].finish_rc, -1);
+}
+
+/* n bytes of the first period letters of the alphabet, over and over:
+ * a big file whose every place can be checked. */
+static char *letters(size_t n, unsigned period)
+{
+	char *t = malloc(n);
+	assert_non_null(t);
+	for (size_t i = 0; i < n; i++)
+		t[i] = (char)('a' + i % period);
+	return t;
+}
+
 /* A large file is read and hashed ahead on a thread: the same bytes and
  * hash (test_big_line), the member's limit at the same place, and a
  * member left half read (an interrupted load) ends its thread. */
@@ -356,22 +380,14 @@ static void test_read_ahead(void **state)
 	(void)state;
 	char *d = tmpdir_new();
 	size_t n = 20u << 20;
-	char *text = malloc(n);
-	for (size_t i = 0; i < n; i++)
-		text[i] = (char)('a' + i % 21);
+	char *text = letters(n, 21);
 	char *p = write_file(d, "big.csv", text, n);
 
 	struct input_limits lim = { .max_member_bytes = 10u << 20 };
 	struct collect c = { 0 };
 	walk_ok(p, &lim, &c);
 	assert_int_equal(c.n, 1);
-	char want[4200];
-	snprintf(want, sizeof want, "%s: decompressed size exceeds the limit of 10.0 MiB; stopped", p);
-	assert_non_null(c.m[0].err);
-	assert_string_equal(c.m[0].err, want);
-	assert_true(c.m[0].len <= 10u << 20);
-	assert_memory_equal(c.m[0].data, text, c.m[0].len);
-	assert_int_equal(c.m[0].finish_rc, -1);
+	expect_stopped_at_limit(&c, p, text);
 	collect_free(&c);
 
 	/* read 1 MiB of it, then the walk is stopped */
@@ -463,9 +479,7 @@ static void test_lend(void **state)
 	(void)state;
 	char *d = tmpdir_new();
 	size_t n = 20u << 20;
-	char *text = malloc(n);
-	for (size_t i = 0; i < n; i++)
-		text[i] = (char)('a' + i % 23);
+	char *text = letters(n, 23);
 	char *p = write_file(d, "big.csv", text, n);
 	struct collect c = { 0 };
 	char *cause = NULL;
@@ -477,13 +491,7 @@ static void test_lend(void **state)
 
 	struct input_limits lim = { .max_member_bytes = 10u << 20 };
 	assert_int_equal(input_walk(p, &lim, lend_fn, collect_warn, &c, &cause), 0);
-	char want[4200];
-	snprintf(want, sizeof want, "%s: decompressed size exceeds the limit of 10.0 MiB; stopped", p);
-	assert_non_null(c.m[0].err);
-	assert_string_equal(c.m[0].err, want);
-	assert_true(c.m[0].len <= 10u << 20);
-	assert_memory_equal(c.m[0].data, text, c.m[0].len);
-	assert_int_equal(c.m[0].finish_rc, -1);
+	expect_stopped_at_limit(&c, p, text);
 	collect_free(&c);
 	free(p);
 	free(text);

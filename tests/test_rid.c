@@ -114,13 +114,38 @@ static void test_key_form(void **state)
 	assert_false(sqlite_rid_guid("", 0, k));
 }
 
+/* sql's first column is exactly keys[0 .. n), in that order. */
+static void expect_keys(sqlite3 *db, const char *sql, const int64_t *keys, size_t n)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	size_t i = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		assert_true(i < n);
+		assert_true(sqlite3_column_int64(q, 0) == keys[i]);
+		i++;
+	}
+	sqlite3_finalize(q);
+	assert_int_equal(i, n);
+}
+
+/* A new case NAME in a new temporary folder (*dir), its path in path. */
+static struct store *case_new(const char *name, char **dir, char *path, size_t size)
+{
+	char *cause = NULL;
+	struct store *st;
+	*dir = tmpdir_new();
+	snprintf(path, size, "%s/%s", *dir, name);
+	if (store_open(path, STORE_CREATE, &st, &cause) < 0)
+		fail_msg("%s: %s", path, cause);
+	return st;
+}
+
 static void test_keys_dedup_and_read_back(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new(), path[512], *cause = NULL;
-	snprintf(path, sizeof path, "%s/r.case", dir);
-	struct store *st;
-	assert_int_equal(store_open(path, STORE_CREATE, &st, &cause), 0);
+	char *dir, path[512], *cause = NULL;
+	struct store *st = case_new("r.case", &dir, path, sizeof path);
 	struct store_counts c;
 	load_ids(st, "a.json", &c);
 	/* each id once, the repeats in the same source duplicates */
@@ -243,10 +268,8 @@ static void note_schema(void *ctx, const char *path, int from, int to, bool conv
  * duplicates. */
 static void old_case(int schema)
 {
-	char *dir = tmpdir_new(), path[512], *cause = NULL;
-	snprintf(path, sizeof path, "%s/o.case", dir);
-	struct store *st;
-	assert_int_equal(store_open(path, STORE_CREATE, &st, &cause), 0);
+	char *dir, path[512], *cause = NULL;
+	struct store *st = case_new("o.case", &dir, path, sizeof path);
 	struct store_counts c;
 	load_ids(st, "a.json", &c);
 	int64_t guid_ev =
@@ -365,10 +388,8 @@ static int cmp64(const void *a, const void *b)
 static void test_ridx_blocks(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new(), path[512], *cause = NULL;
-	snprintf(path, sizeof path, "%s/b.case", dir);
-	struct store *st;
-	assert_int_equal(store_open(path, STORE_CREATE, &st, &cause), 0);
+	char *dir, path[512];
+	struct store *st = case_new("b.case", &dir, path, sizeof path);
 	sqlite3 *db = store_db(st);
 	enum { MAXN = 40000 };
 	int64_t *all = calloc(MAXN, sizeof *all), *round = calloc(MAXN, sizeof *round);
@@ -415,16 +436,7 @@ static void test_ridx_blocks(void **state)
 	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	nall = kept;
 	/* the same keys, in order */
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT k FROM ridx_ids", -1, &q, NULL), SQLITE_OK);
-	size_t i = 0;
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		assert_true(i < nall);
-		assert_true(sqlite3_column_int64(q, 0) == all[i]);
-		i++;
-	}
-	sqlite3_finalize(q);
-	assert_int_equal(i, nall);
+	expect_keys(db, "SELECT k FROM ridx_ids", all, nall);
 	/* blocks: keyed by their first key, within a page, not overlapping */
 	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx WHERE length(keys) > 16000 OR length(keys) = 0"
 				    " OR length(keys) % 8"),
@@ -436,6 +448,7 @@ static void test_ridx_blocks(void **state)
 	/* the record id's events, across blocks */
 	char sql[200];
 	snprintf(sql, sizeof sql, "SELECT count(*), min(id), max(id) FROM ridx_ids('%s')", rid);
+	sqlite3_stmt *q;
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int64(q, 0), 3000);
@@ -473,10 +486,8 @@ static void put_run(sqlite3 *db, const int64_t *k, size_t n)
 static void test_ridx_runs(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new(), path[512], *cause = NULL;
-	snprintf(path, sizeof path, "%s/r.case", dir);
-	struct store *st;
-	assert_int_equal(store_open(path, STORE_CREATE, &st, &cause), 0);
+	char *dir, path[512];
+	struct store *st = case_new("r.case", &dir, path, sizeof path);
 	sqlite3 *db = store_db(st);
 	enum { MAXN = 60000 };
 	int64_t *all = calloc(MAXN, sizeof *all), *round = calloc(MAXN, sizeof *round);
@@ -530,19 +541,11 @@ static void test_ridx_runs(void **state)
 	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	nall = kept;
 	/* the same keys */
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT k FROM ridx_ids ORDER BY k", -1, &q, NULL), SQLITE_OK);
-	size_t i = 0;
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		assert_true(i < nall);
-		assert_true(sqlite3_column_int64(q, 0) == all[i]);
-		i++;
-	}
-	sqlite3_finalize(q);
-	assert_int_equal(i, nall);
+	expect_keys(db, "SELECT k FROM ridx_ids ORDER BY k", all, nall);
 	/* and in order for the load's seed, across the runs */
 	struct sqlite_ridx_r *rd = sqlite_ridx_r_new(db);
 	int64_t k;
+	size_t i;
 	for (i = 0; sqlite_ridx_r_next(rd, &k); i++)
 		assert_true(i < nall && k == all[i]);
 	assert_int_equal(sqlite_ridx_r_free(rd), SQLITE_OK);
@@ -551,6 +554,7 @@ static void test_ridx_runs(void **state)
 	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx WHERE length(keys) > 16000 OR length(keys) = 0"
 				    " OR length(keys) % 8"),
 			 0);
+	sqlite3_stmt *q;
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT keys, run, k FROM ridx ORDER BY run, k", -1, &q, NULL),
 			 SQLITE_OK);
 	int64_t prev_run = -1, prev_last = 0;
@@ -609,10 +613,8 @@ static bool hash_lookup_uses_index(const char *path)
 static void test_small_load_leaves_no_value_statistics(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new(), path[512], *cause = NULL;
-	snprintf(path, sizeof path, "%s/s.case", dir);
-	struct store *st;
-	assert_int_equal(store_open(path, STORE_CREATE, &st, &cause), 0);
+	char *dir, path[512];
+	struct store *st = case_new("s.case", &dir, path, sizeof path);
 	struct store_counts c;
 	load_ids(st, "a.json", &c);
 	store_close(st);
@@ -656,10 +658,8 @@ static void test_schema13_case_converted(void **state)
 static void test_values_by_index_with_stale_stats(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new(), path[512], *cause = NULL;
-	snprintf(path, sizeof path, "%s/s.case", dir);
-	struct store *st;
-	assert_int_equal(store_open(path, STORE_CREATE, &st, &cause), 0);
+	char *dir, path[512], *cause = NULL;
+	struct store *st = case_new("s.case", &dir, path, sizeof path);
 	struct store_counts c;
 	load_ids(st, "a.json", &c);
 	assert_int_equal(sqlite3_exec(store_db(st),
