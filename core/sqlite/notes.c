@@ -373,7 +373,8 @@ static int one(struct importer *im, json_t *o)
  * a great deal those pages were no longer cached, and bench_export's
  * import of 1.28M annotations ran for more than 17 minutes. Joined, the
  * cursor is opened once and filtered per key. The events of a load still
- * running (ids from ridx_from) are not in ridx yet: matched apart.
+ * running (ids from ridx_from) are not in ridx yet: their keys are read
+ * once into a set (not the window scanned for each annotation).
  */
 static int absent_count(struct importer *im)
 {
@@ -382,8 +383,8 @@ static int absent_count(struct importer *im)
 			       "SELECT count(*) FROM temp.notes_added WHERE rowid NOT IN ("
 			       "SELECT a.rowid FROM temp.notes_added a CROSS JOIN ridx_ids(a.record_id) rx CROSS JOIN events x"
 			       " ON x.id = rx.id AND x.record_id = a.record_id AND x.kind = a.kind"
-			       " UNION ALL SELECT a.rowid FROM temp.notes_added a CROSS JOIN events x ON x.id >= " SQLITE_RIDX_FROM
-			       " AND x.record_id = a.record_id AND x.kind = a.kind)",
+			       " UNION ALL SELECT a.rowid FROM temp.notes_added a WHERE (a.record_id, a.kind) IN"
+			       " (SELECT x.record_id, x.kind FROM events x WHERE x.id >= " SQLITE_RIDX_FROM "))",
 			       -1, &q, NULL) != SQLITE_OK)
 		return db_fail(im->st, im->cause);
 	int r = sqlite3_step(q);
