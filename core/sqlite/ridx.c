@@ -105,17 +105,19 @@ static int runs_load(struct ridx_runs *r, sqlite3 *db, bool one)
 	size_t cap = 0, runcap = 0, idcap = 0, n = 0;
 	int64_t *run = NULL, *k = NULL;
 	size_t *count = NULL, countcap = 0;
+	size_t nr = 0; /* runs seen (r->nruns at the end: counted here, so
+			* that id and count plainly grow together) */
 	int s;
 	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(q, 0);
 		size_t i = 0;
-		while (i < r->nruns && r->id[i] != id)
+		while (i < nr && r->id[i] != id)
 			i++;
-		if (i == r->nruns) {
-			r->id = xgrow(r->id, &idcap, r->nruns + 1, sizeof *r->id);
-			count = xgrow(count, &countcap, r->nruns + 1, sizeof *count);
-			r->id[r->nruns] = id;
-			count[r->nruns++] = 0;
+		if (i == nr) {
+			r->id = xgrow(r->id, &idcap, nr + 1, sizeof *r->id);
+			count = xgrow(count, &countcap, nr + 1, sizeof *count);
+			r->id[nr] = id;
+			count[nr++] = 0;
 		}
 		count[i]++;
 		run = xgrow(run, &runcap, n + 1, sizeof *run);
@@ -124,6 +126,7 @@ static int runs_load(struct ridx_runs *r, sqlite3 *db, bool one)
 		k[n++] = sqlite3_column_int64(q, 1);
 	}
 	sqlite3_finalize(q);
+	r->nruns = nr;
 	/* the runs oldest first (few: a sort by insertion), each its keys
 	 * in order */
 	size_t *order = xcalloc(r->nruns + 1, sizeof *order), *at = xcalloc(r->nruns + 1, sizeof *at);
