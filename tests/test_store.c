@@ -91,6 +91,16 @@ static void feed(struct sink *sk, char **raws, int from, int to, int admin_every
 	}
 }
 
+/* A new case at PATH with a load begun on it (most tests start so) */
+static struct store_load *new_case_load(const char *path, struct store **st)
+{
+	char *cause = NULL;
+	assert_int_equal(store_open(path, STORE_CREATE, st, &cause), 0);
+	struct store_load *ld = store_load_begin(*st, &cause);
+	assert_non_null(ld);
+	return ld;
+}
+
 static void load_n(struct store *st, const char *srcname, int from, int to, char **raws)
 {
 	char *cause = NULL;
@@ -155,9 +165,7 @@ static void test_dedup_past_table_limit(void **state)
 	char **raws = raws_new(N);
 	struct store *st;
 	char *cause = NULL;
-	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
+	struct store_load *ld = new_case_load(f->path, &st);
 	store_load_set_ridmap_max(ld, 1000);
 	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
 	struct sink sk;
@@ -185,9 +193,7 @@ static void test_dedup_past_filter_memory(void **state)
 	char **raws = raws_new(N);
 	struct store *st;
 	char *cause = NULL;
-	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
+	struct store_load *ld = new_case_load(f->path, &st);
 	store_load_set_ridmap_max(ld, 300);
 	((struct sqlite_load *)ld)->rids.bloom_max = 64;
 	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
@@ -239,9 +245,7 @@ static void test_admin_blocks(void **state)
 	char **raws = raws_new(N);
 	struct store *st;
 	char *cause = NULL;
-	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
+	struct store_load *ld = new_case_load(f->path, &st);
 	assert_int_equal(store_load_source(ld, "mixed.json", 100, &cause), 0);
 	struct sink sk;
 	store_load_sink(ld, &sk);
@@ -324,8 +328,7 @@ static void test_rejects_verbatim(void **state)
 	struct case_dir *f = *state;
 	struct store *st;
 	char *cause = NULL;
-	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
-	struct store_load *ld = store_load_begin(st, &cause);
+	struct store_load *ld = new_case_load(f->path, &st);
 	assert_int_equal(store_load_source(ld, "bad.csv", 10, &cause), 0);
 	struct sink sk;
 	store_load_sink(ld, &sk);
@@ -693,9 +696,7 @@ static void test_conflict_in_one_load(void **state)
 	char **raws = raws_new(N + 1);
 	struct store *st;
 	char *cause = NULL;
-	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
+	struct store_load *ld = new_case_load(f->path, &st);
 	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
 	struct sink sk;
 	store_load_sink(ld, &sk);
@@ -861,9 +862,7 @@ static void test_message_list_text(void **state)
 	struct case_dir *f = *state;
 	char *cause = NULL;
 	struct store *st = NULL;
-	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
+	struct store_load *ld = new_case_load(f->path, &st);
 	assert_int_equal(store_load_source(ld, "msgs.json", 10, &cause), 0);
 	struct sink sk;
 	store_load_sink(ld, &sk);
@@ -1038,9 +1037,7 @@ static void test_message_blocks_replaced(void **state)
 	struct store *st;
 	char *cause = NULL;
 	char mid[128];
-	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
+	struct store_load *ld = new_case_load(f->path, &st);
 	source_msgs(ld, "a.json", raws, 0, N, N, N, false);
 	source_msgs(ld, "b.json", raws, 0, N / 2, N, N, true);
 	assert_int_equal(store_load_end(ld, &cause), 0);
@@ -1087,9 +1084,7 @@ static void test_message_blocks_of_schema_8(void **state)
 	struct store *st;
 	char *cause = NULL;
 	char mid[128];
-	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
+	struct store_load *ld = new_case_load(f->path, &st);
 	source_msgs(ld, "a.json", raws, 0, N, 0, N, false); /* no lists */
 	assert_int_equal(store_load_end(ld, &cause), 0);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM rawmsgs"), 0);
@@ -1261,9 +1256,7 @@ static void test_values_past_intern_map(void **state)
 	enum { N = 2 * INTERN_GEN + 3000 };
 	struct store *st;
 	char *cause = NULL;
-	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
+	struct store_load *ld = new_case_load(f->path, &st);
 	struct sqlite_load *sl = (struct sqlite_load *)ld;
 	assert_true(sl->vals_mapped);
 	store_load_set_ridmap_max(ld, 1000);
@@ -1311,9 +1304,7 @@ static void test_values_by_index_in_large_case(void **state)
 	enum { N = VALS_REINDEX_MAX };
 	struct store *st;
 	char *cause = NULL;
-	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
+	struct store_load *ld = new_case_load(f->path, &st);
 	assert_int_equal(store_load_source(ld, "a.json", 10, &cause), 0);
 	struct sink sk;
 	store_load_sink(ld, &sk);
@@ -1344,9 +1335,7 @@ static void test_long_value_in_group(void **state)
 	char **raws = raws_new(N);
 	struct store *st;
 	char *cause = NULL;
-	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
+	struct store_load *ld = new_case_load(f->path, &st);
 	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
 	struct sink sk;
 	store_load_sink(ld, &sk);
@@ -1385,9 +1374,7 @@ static void test_replace_last_event(void **state)
 	struct store *st;
 	char *cause = NULL;
 	char mid[128];
-	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
+	struct store_load *ld = new_case_load(f->path, &st);
 	source_msgs(ld, "a.json", raws, 1, 2, 0, 0, false);
 	source_msgs(ld, "b.json", raws, 1, 2, 0, 0, true);
 	assert_int_equal(store_load_end(ld, &cause), 0);
@@ -1475,9 +1462,7 @@ static void test_ids_and_ts_order(void **state)
 	char **raws = raws_new(N);
 	struct store *st;
 	char *cause = NULL;
-	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
+	struct store_load *ld = new_case_load(f->path, &st);
 	/* ids 1..200 for events 299..100: event 100 the table's last */
 	source_down(ld, "a.json", raws, 100, 300, 0, 0);
 	/* its richer copy (id 201, 200 deleted), then 99..0 (202..301) */
