@@ -116,7 +116,8 @@ struct creader {
 	enum family fam;
 	char **hdr; /* header names for sign-in raw records, made unique */
 	size_t nhdr;
-	struct jmember mem[NORMALIZE_MAX_MEMBERS]; /* AuditData's top-level members */
+	struct jmember mem[NORMALIZE_MAX_MEMBERS]; /* a built record's top-level members */
+	struct norm_members named;                 /* AuditData's, those normalize reads */
 	struct json_ends ends;                     /* and its containers */
 	char *jbuf;                                /* the JSON built for a sign-in row */
 	size_t jlen, jcap;
@@ -248,8 +249,9 @@ static int ual_row(struct creader *r, char **cause)
 	struct jval v;
 	const char *err = NULL, *at = NULL;
 	size_t nmem = 0;
-	const char *e = json_scan_record(ad.p, ad.p + ad.n, &v, r->mem, NORMALIZE_MAX_MEMBERS, &nmem,
-					 &r->ends, &err, &at);
+	memset(&r->named, 0, sizeof r->named);
+	const char *e = json_scan_named(ad.p, ad.p + ad.n, &v, normalize_names(), r->named.v,
+					NORMALIZE_MAX_MEMBERS, &nmem, &r->ends, &err, &at);
 	if (!e || json_skip_ws(e, ad.p + ad.n) != ad.p + ad.n || v.t != JT_OBJ) {
 		char why[128];
 		snprintf(why, sizeof why, "AuditData is not valid JSON: %s at offset %zu",
@@ -271,9 +273,9 @@ static int ual_row(struct creader *r, char **cause)
 	h.op = cell(r, C_OPERATION);
 	if (!h.op.p)
 		h.op = cell(r, C_OPERATIONS);
-	h.user = lower_copy(&r->nm, cell(r, C_USERID));
+	h.user = cell(r, C_USERID); /* lower-cased if it is used */
 	if (!h.user.p)
-		h.user = lower_copy(&r->nm, cell(r, C_USERIDS));
+		h.user = cell(r, C_USERIDS);
 	h.rtype = cell(r, C_RECORDTYPE);
 	long long n;
 	if (h.rtype.p) {
@@ -285,7 +287,7 @@ static int ual_row(struct creader *r, char **cause)
 	enum rec_kind k;
 	struct event ev;
 	const char *why = NULL;
-	if (normalize_record(&r->nm, &v, r->mem, nmem, &h, REC_UAL, &k, &ev, &why) < 0)
+	if (normalize_named(&r->nm, &v, &r->named, &h, REC_UAL, &k, &ev, &why) < 0)
 		return reject_row(r, why, cause);
 	if (ev.flags & EVF_PS_TRUNCATED)
 		note_truncated(r);

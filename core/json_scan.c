@@ -117,9 +117,12 @@ struct scan {
 	const char *end;
 	const char *err;
 	const char *errat;
-	/* json_scan_object: where the top-level members go */
+	/* json_scan_object: where the top-level members go (mem), or
+	 * json_scan_named: those of the names wanted (byname) */
 	struct jmember *mem;
 	size_t max, n;
+	const struct json_names *names;
+	struct jval *byname;
 	struct json_ends *ends; /* json_scan_record */
 	const char *base;       /* the tape's offsets are from here */
 	/* the stop bytes of strings ('"', '\\', controls) in the 64 bytes
@@ -384,7 +387,7 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 		/* the record's own members: json_scan_record hands them out
 		 * (mem) and the normalizers take them from there; recording
 		 * them again cost more than iterating them saved */
-		if (depth > 0 || !s->mem)
+		if (depth > 0 || !(s->mem || s->byname))
 			link = &e->first[slot];
 	}
 	p = ws(p + 1, end);
@@ -395,7 +398,7 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 		}
 		return p + 1;
 	}
-	const bool keep = obj && depth == 0 && s->mem;
+	const bool keep = obj && depth == 0 && (s->mem || s->byname);
 	for (;;) {
 		struct jval v;
 		const char *kp = p, *kend = p;
@@ -458,10 +461,21 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 			if (s->n < s->max) {
 				/* marked with the record's table here, not in a
 				 * second pass (a failed scan's members are not used) */
-				struct jmember *m = &s->mem[s->n++];
-				m->key = (struct jval){ kp, (size_t)(kend - kp), JT_STR, kesc, s->ends };
-				m->val = v;
-				m->val.ends = s->ends;
+				if (s->byname) {
+					s->n++;
+					unsigned id = kesc ? 0
+							   : json_names_find(s->names, kp + 1,
+									     (size_t)(kend - kp) - 2);
+					if (id && !s->byname[id].p) {
+						s->byname[id] = v;
+						s->byname[id].ends = s->ends;
+					}
+				} else {
+					struct jmember *m = &s->mem[s->n++];
+					m->key = (struct jval){ kp, (size_t)(kend - kp), JT_STR, kesc, s->ends };
+					m->val = v;
+					m->val.ends = s->ends;
+				}
 			}
 		} else if (link) {
 			if (e->ntape < JSON_TAPE_MAX) {
@@ -561,14 +575,15 @@ static const char *scan_any(struct scan *s, const char *p, struct jval *v, int d
 	return p;
 }
 
-const char *json_scan_record(const char *p, const char *end, struct jval *v, struct jmember *mem, size_t max,
-			     size_t *n, struct json_ends *ends, const char **err, const char **errat)
+static const char *scan_record(const char *p, const char *end, struct jval *v, struct jmember *mem,
+			       const struct json_names *names, struct jval *byname, size_t max, size_t *n,
+			       struct json_ends *ends, const char **err, const char **errat)
 {
 	/* offsets on the tape are 32 bits: a record past 4 GiB (never: records
 	 * stop at 256 MiB) is not taped */
 	if (ends && end - p > (ptrdiff_t)UINT32_MAX)
 		ends = NULL;
-	struct scan s = { end, NULL, NULL, mem, max, 0, ends, p, p, 0 };
+	struct scan s = { end, NULL, NULL, mem, max, 0, names, byname, ends, p, p, 0 };
 	scan_first_window(&s, p);
 	if (ends) {
 		ends->n = 0;
@@ -594,6 +609,30 @@ const char *json_scan_record(const char *p, const char *end, struct jval *v, str
 		v->ends = ends;
 	}
 	return r;
+}
+
+const char *json_scan_record(const char *p, const char *end, struct jval *v, struct jmember *mem, size_t max,
+			     size_t *n, struct json_ends *ends, const char **err, const char **errat)
+{
+	return scan_record(p, end, v, mem, NULL, NULL, max, n, ends, err, errat);
+}
+
+const char *json_scan_named(const char *p, const char *end, struct jval *v, const struct json_names *names,
+			    struct jval *byname, size_t max, size_t *n, struct json_ends *ends,
+			    const char **err, const char **errat)
+{
+	return scan_record(p, end, v, NULL, names, byname, max, n, ends, err, errat);
+}
+
+void json_names_add(struct json_names *t, unsigned id, const char *name)
+{
+	size_t n = strlen(name);
+	t->len[id] = (unsigned char)n;
+	memcpy(t->pad[id], name, n);
+	unsigned h = json_names_hash(name, n);
+	while (t->slot[h])
+		h = (h + 1) & (JSON_NAMES_SLOTS - 1);
+	t->slot[h] = (unsigned char)id;
 }
 
 const char *json_scan_object(const char *p, const char *end, struct jval *v, struct jmember *mem, size_t max,
@@ -641,7 +680,7 @@ static const char *ends_find(const struct json_ends *e, const char *p)
 
 const char *json_scan_value(const char *p, const char *end, struct jval *v, const char **err, const char **errat)
 {
-	struct scan s = { end, NULL, NULL, NULL, 0, 0, NULL, p, p, 0 };
+	struct scan s = { end, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, p, p, 0 };
 	scan_first_window(&s, p);
 	const char *r = scan_any(&s, p, v, 0);
 	v->ends = NULL;

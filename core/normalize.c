@@ -226,7 +226,7 @@ static struct sv lower(struct norm *nm, struct sv s)
 	return r;
 }
 
-static enum rec_kind classify(const struct members *m)
+static enum rec_kind classify(const struct norm_members *m)
 {
 	if (norm_has(m, K_auditData) && (norm_has(m, K_createdDateTime) || norm_has(m, K_operation)))
 		return REC_GRAPH_AUDIT;
@@ -249,7 +249,7 @@ static enum rec_kind classify(const struct members *m)
 /* The UAL's shapes first, on the fast path; then the other logs
  * (normalize_logs.c), which also tell sign-ins and directory audits in
  * their Sentinel spelling and alerts from sign-ins. */
-static enum rec_kind classify_all(const struct members *m, const struct jval *obj)
+static enum rec_kind classify_all(const struct norm_members *m, const struct jval *obj)
 {
 	enum rec_kind k = classify(m);
 	if (k == REC_UNKNOWN || k == REC_SIGNIN || k == REC_DIRAUDIT) {
@@ -262,7 +262,7 @@ static enum rec_kind classify_all(const struct members *m, const struct jval *ob
 
 enum rec_kind normalize_classify(const struct jval *obj)
 {
-	struct members m;
+	struct norm_members m;
 	norm_collect(obj, &m);
 	return classify_all(&m, obj);
 }
@@ -293,7 +293,7 @@ static bool is_true(struct norm *nm, const struct jval *v)
 }
 
 /* The UAL fields of an AuditData-shaped object (also Sentinel rows). */
-static void ual_fields(struct norm *nm, const struct members *m, struct event *ev)
+static void ual_fields(struct norm *nm, const struct norm_members *m, struct event *ev)
 {
 	struct jval v;
 	set_if_empty(&ev->record_id, text_of(nm, &m->v[K_Id]));
@@ -406,12 +406,15 @@ static void clear_event(struct event *ev)
 	ev->op_count = -1;
 }
 
-static int finish(struct event *ev, const struct wrapper_hints *h, const char **why)
+/* A wrapper's user is lower-cased here, when it is taken (the CSV
+ * column's copy was made for every record and used by almost none). */
+static int finish(struct norm *nm, struct event *ev, const struct wrapper_hints *h, const char **why)
 {
 	if (h) {
 		set_if_empty(&ev->record_id, h->record_id);
 		set_if_empty(&ev->op, h->op);
-		set_if_empty(&ev->user, h->user);
+		if (!ev->user.p && h->user.p)
+			ev->user = lower(nm, h->user);
 		set_if_empty(&ev->rtype, h->rtype);
 		if (ev->ts == INT64_MIN && h->date.p) {
 			int64_t ms;
@@ -430,8 +433,8 @@ static int finish(struct event *ev, const struct wrapper_hints *h, const char **
 	return 0;
 }
 
-static int norm_ual(struct norm *nm, const struct members *m, const struct wrapper_hints *h, struct event *ev,
-		    const char **why)
+static int norm_ual(struct norm *nm, const struct norm_members *m, const struct wrapper_hints *h,
+		    struct event *ev, const char **why)
 {
 	if (norm_has(m, K_CreationTime) && !set_time(nm, &m->v[K_CreationTime], ev)) {
 		*why = "unreadable CreationTime";
@@ -442,10 +445,10 @@ static int norm_ual(struct norm *nm, const struct members *m, const struct wrapp
 		return -1;
 	}
 	ual_fields(nm, m, ev);
-	return finish(ev, h, why);
+	return finish(nm, ev, h, why);
 }
 
-static int norm_wrapped(struct norm *nm, const struct members *m, const struct wrapper_hints *h0,
+static int norm_wrapped(struct norm *nm, const struct norm_members *m, const struct wrapper_hints *h0,
 			struct event *ev, const char **why)
 {
 	struct jval ad;
@@ -472,12 +475,12 @@ static int norm_wrapped(struct norm *nm, const struct members *m, const struct w
 	/* The record is the AuditData; the wrapper only fills gaps. */
 	ev->raw.p = ad.p;
 	ev->raw.n = ad.n;
-	struct members inner;
+	struct norm_members inner;
 	norm_collect(&ad, &inner);
 	return norm_ual(nm, &inner, &h, ev, why);
 }
 
-static int norm_graph_audit(struct norm *nm, const struct members *m, struct event *ev, const char **why)
+static int norm_graph_audit(struct norm *nm, const struct norm_members *m, struct event *ev, const char **why)
 {
 	struct jval ad;
 	struct wrapper_hints h = { 0 };
@@ -487,11 +490,11 @@ static int norm_graph_audit(struct norm *nm, const struct members *m, struct eve
 	h.user = lower(nm, text_of(nm, &m->v[K_userPrincipalName]));
 	h.rtype = text_of(nm, &m->v[K_auditLogRecordType]);
 	if (norm_container(nm, &m->v[K_auditData], JT_OBJ, &ad)) {
-		struct members inner;
+		struct norm_members inner;
 		norm_collect(&ad, &inner);
 		if (norm_ual(nm, &inner, &h, ev, why) < 0)
 			return -1;
-	} else if (finish(ev, &h, why) < 0) {
+	} else if (finish(nm, ev, &h, why) < 0) {
 		return -1;
 	}
 	normalize_addr(nm, text_of(nm, &m->v[K_clientIp]), &ev->ip, &ev->host);
@@ -499,7 +502,7 @@ static int norm_graph_audit(struct norm *nm, const struct members *m, struct eve
 	return 0;
 }
 
-static int dispatch(struct norm *nm, enum rec_kind kind, const struct jval *obj, const struct members *m,
+static int dispatch(struct norm *nm, enum rec_kind kind, const struct jval *obj, const struct norm_members *m,
 		    const struct wrapper_hints *hints, struct event *ev, const char **why)
 {
 	clear_event(ev);
@@ -525,7 +528,7 @@ static int dispatch(struct norm *nm, enum rec_kind kind, const struct jval *obj,
 int normalize_json(struct norm *nm, enum rec_kind kind, const struct jval *obj,
 		   const struct wrapper_hints *hints, struct event *ev, const char **why)
 {
-	struct members m;
+	struct norm_members m;
 	norm_collect(obj, &m);
 	return dispatch(nm, kind, obj, &m, hints, ev, why);
 }
@@ -534,13 +537,24 @@ int normalize_record(struct norm *nm, const struct jval *obj, const struct jmemb
 		     const struct wrapper_hints *hints, enum rec_kind fallback, enum rec_kind *kind,
 		     struct event *ev, const char **why)
 {
-	struct members m;
+	struct norm_members m;
 	norm_collect_from(mem, n, &m);
 	enum rec_kind k = classify_all(&m, obj);
 	if (k == REC_UNKNOWN)
 		k = fallback;
 	*kind = k;
 	return dispatch(nm, k, obj, &m, hints, ev, why);
+}
+
+int normalize_named(struct norm *nm, const struct jval *obj, const struct norm_members *m,
+		    const struct wrapper_hints *hints, enum rec_kind fallback, enum rec_kind *kind,
+		    struct event *ev, const char **why)
+{
+	enum rec_kind k = classify_all(m, obj);
+	if (k == REC_UNKNOWN)
+		k = fallback;
+	*kind = k;
+	return dispatch(nm, k, obj, m, hints, ev, why);
 }
 
 bool normalize_placeholder_id(struct sv id)
@@ -612,7 +626,7 @@ void norm_clear(struct event *ev)
  * another log's record: CloudAppEvents' RawEventData. */
 int norm_ual_object(struct norm *nm, const struct jval *obj, struct event *ev, const char **why)
 {
-	struct members m;
+	struct norm_members m;
 	norm_collect(obj, &m);
 	enum rec_kind k = classify(&m);
 	if (k != REC_UAL && k != REC_SENTINEL) {
@@ -624,7 +638,7 @@ int norm_ual_object(struct norm *nm, const struct jval *obj, struct event *ev, c
 
 bool norm_is_ual_object(const struct jval *obj)
 {
-	struct members m;
+	struct norm_members m;
 	norm_collect(obj, &m);
 	enum rec_kind k = classify(&m);
 	return k == REC_UAL || k == REC_SENTINEL;

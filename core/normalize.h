@@ -41,7 +41,8 @@ enum rec_kind {
 
 const char *normalize_kind_name(enum rec_kind k);
 
-/* Fallbacks a CSV wrapper offers: used only where AuditData has nothing. */
+/* Fallbacks a CSV wrapper offers: used only where AuditData has nothing
+ * (user lower-cased then). */
 struct wrapper_hints {
 	struct sv date, record_id, op, user, rtype;
 };
@@ -79,6 +80,18 @@ int normalize_json(struct norm *nm, enum rec_kind kind, const struct jval *obj,
 int normalize_record(struct norm *nm, const struct jval *obj, const struct jmember *mem, size_t n,
 		     const struct wrapper_hints *hints, enum rec_kind fallback, enum rec_kind *kind,
 		     struct event *ev, const char **why);
+
+/* Or faster: the members the normalizer reads, found as the scanner
+ * validated the record (json_scan_named with normalize_names()'s names
+ * into a zeroed struct norm_members). */
+#define NORMALIZE_NAMES 73
+struct norm_members {
+	struct jval v[NORMALIZE_NAMES];
+};
+const struct json_names *normalize_names(void);
+int normalize_named(struct norm *nm, const struct jval *obj, const struct norm_members *m,
+		    const struct wrapper_hints *hints, enum rec_kind fallback, enum rec_kind *kind,
+		    struct event *ev, const char **why);
 
 /* Reserve arena room for a record of n bytes; call before normalize_*. */
 void norm_reset(struct norm *nm, size_t n);

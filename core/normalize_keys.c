@@ -82,86 +82,41 @@ static const char *const key_names[K_COUNT] = {
 	[K_SizeInBytes] = "SizeInBytes",
 };
 
-#define KEY_SLOTS 512
-#define KEY_PAD 24 /* the longest name (21) and the tail of an 8-byte load */
-static unsigned char key_table[KEY_SLOTS];
-static unsigned char key_len[K_COUNT];
-static char key_pad[K_COUNT][KEY_PAD]; /* the names, zero-padded */
-static int key_table_ready;
-
 /* Every member name of every record is looked up here (about 30 a
- * record): the hash reads the length and the first and last bytes, not
- * every byte; the names this table holds differ there but for a few,
- * which the probe's compare tells apart (probes of at most three;
- * key_table_init would still work with more). Shifts and xors, about
- * six instructions: the multiplying hash before it was 20 of key_of's
- * 50 a name. */
-static inline unsigned key_hash(const char *p, size_t n)
-{
-	return ((unsigned)n << 5 ^ (unsigned)(unsigned char)p[n - 1] << 2 ^ (unsigned)(unsigned char)p[0]) &
-	       (KEY_SLOTS - 1);
-}
+ * record): json_names' hash reads the length and the first and last
+ * bytes, not every byte; the names this table holds differ there but for
+ * a few, which the probe's compare tells apart (probes of at most three;
+ * it would still work with more). Shifts and xors, about six
+ * instructions: the multiplying hash before it was 20 of key_of's 50 a
+ * name. */
+static struct json_names key_table;
+static int key_table_ready;
 
 static void key_table_init(void)
 {
-	for (int k = 1; k < K_COUNT; k++) {
-		const char *s = key_names[k];
-		key_len[k] = (unsigned char)strlen(s);
-		memcpy(key_pad[k], s, key_len[k]);
-		unsigned h = key_hash(s, key_len[k]);
-		while (key_table[h])
-			h = (h + 1) & (KEY_SLOTS - 1);
-		key_table[h] = (unsigned char)k;
-	}
+	for (int k = 1; k < K_COUNT; k++)
+		json_names_add(&key_table, (unsigned)k, key_names[k]);
 	key_table_ready = 1;
 }
 
-static inline uint64_t load8(const char *p)
-{
-	uint64_t x;
-	memcpy(&x, p, 8);
-	return x;
-}
+_Static_assert(K_COUNT <= JSON_NAMES_MAX, "the names fit json_names");
+_Static_assert(K_COUNT == NORMALIZE_NAMES, "normalize.h's count of names");
 
-static inline uint32_t load4(const char *p)
+const struct json_names *normalize_names(void)
 {
-	uint32_t x;
-	memcpy(&x, p, 4);
-	return x;
-}
-
-/* n bytes at p (1 <= n <= KEY_PAD, only those read) against a padded
- * name: two or three overlapping word loads instead of a call to memcmp
- * (the call was half of key_of's 64 instructions a member name) */
-static inline bool key_eq(const char *p, const char *name, size_t n)
-{
-	if (n >= 8)
-		return load8(p) == load8(name) && load8(p + n - 8) == load8(name + n - 8) &&
-		       (n <= 16 || load8(p + 8) == load8(name + 8));
-	if (n >= 4)
-		return load4(p) == load4(name) && load4(p + n - 4) == load4(name + n - 4);
-	return p[0] == name[0] && p[n - 1] == name[n - 1] && p[n / 2] == name[n / 2];
+	if (!key_table_ready)
+		key_table_init();
+	return &key_table;
 }
 
 __attribute__((always_inline)) static inline enum key key_of(const struct jval *k)
 {
 	if (k->t != JT_STR || k->esc)
 		return K_NONE;
-	const char *p = json_str_ptr(k);
-	size_t n = json_str_len(k);
-	if (n == 0 || n > KEY_PAD)
-		return K_NONE;
-	unsigned h = key_hash(p, n);
-	while (key_table[h]) {
-		unsigned char id = key_table[h];
-		if (key_len[id] == n && key_eq(p, key_pad[id], n))
-			return (enum key)id;
-		h = (h + 1) & (KEY_SLOTS - 1);
-	}
-	return K_NONE;
+	return (enum key)json_names_find(&key_table, json_str_ptr(k), json_str_len(k));
 }
 
-void norm_collect(const struct jval *obj, struct members *m)
+void norm_collect(const struct jval *obj, struct norm_members *m)
 {
 	struct jiter it;
 	struct jval k, v;
@@ -178,7 +133,7 @@ void norm_collect(const struct jval *obj, struct members *m)
 	}
 }
 
-void norm_collect_from(const struct jmember *mem, size_t n, struct members *m)
+void norm_collect_from(const struct jmember *mem, size_t n, struct norm_members *m)
 {
 	memset(m, 0, sizeof *m);
 	if (!key_table_ready)

@@ -90,14 +90,12 @@ enum key {
 	K_COUNT
 };
 
-struct members {
-	struct jval v[K_COUNT];
-};
+/* struct norm_members (normalize.h): v[K_...] */
 
-void norm_collect(const struct jval *obj, struct members *m);
-void norm_collect_from(const struct jmember *mem, size_t n, struct members *m);
+void norm_collect(const struct jval *obj, struct norm_members *m);
+void norm_collect_from(const struct jmember *mem, size_t n, struct norm_members *m);
 
-static inline bool norm_has(const struct members *m, enum key k)
+static inline bool norm_has(const struct norm_members *m, enum key k)
 {
 	return m->v[k].p != NULL;
 }

@@ -817,6 +817,71 @@ static void walk(const struct jval *v, char *out, size_t cap, size_t *len)
 		walk(&val, out, cap, len);
 }
 
+/* json_scan_named: the first member of each name wanted, with the
+ * record's table; a name with an escape, one not wanted, or one past
+ * max is not looked up; the values are those json_scan_record gives;
+ * a failed scan says why as json_scan_record does. */
+static void test_scan_named(void **state)
+{
+	(void)state;
+	static struct json_names names;
+	static struct json_ends ends, ends2;
+	json_names_add(&names, 1, "Id");
+	json_names_add(&names, 2, "Operation");
+	json_names_add(&names, 3, "Folders");
+	json_names_add(&names, 4, "AppAccessContextOfTwenty");
+	json_names_add(&names, 5, "z");
+	const char *doc = "{\"x\":1,\"Id\":\"a\\\"b\",\"Operation\":{\"Id\":2},\"Id\":\"second\","
+			  "\"Op\\u0065ration\":3,\"Folders\":[{\"Path\":\"\\\\In\"}],"
+			  "\"AppAccessContextOfTwenty\":null,\"z\":true}";
+	const char *end = doc + strlen(doc);
+	struct jval v, by[6], rv;
+	struct jmember mem[16];
+	size_t n = 0, rn = 0;
+	memset(by, 0, sizeof by);
+	assert_ptr_equal(json_scan_named(doc, end, &v, &names, by, 16, &n, &ends, NULL, NULL), end);
+	assert_ptr_equal(json_scan_record(doc, end, &rv, mem, 16, &rn, &ends2, NULL, NULL), end);
+	assert_int_equal(n, 8);
+	assert_int_equal(rn, 8);
+	assert_ptr_equal(v.ends, &ends);
+	/* by name: mem[1] (not the later "Id", not Operation's inner one) */
+	assert_ptr_equal(by[1].p, mem[1].val.p);
+	assert_int_equal(by[1].n, mem[1].val.n);
+	assert_true(by[1].esc);
+	assert_ptr_equal(by[1].ends, &ends);
+	assert_ptr_equal(by[2].p, mem[2].val.p); /* not "Op\u0065ration" */
+	assert_int_equal(by[2].t, JT_OBJ);
+	assert_ptr_equal(by[3].p, mem[5].val.p);
+	assert_int_equal(by[3].t, JT_ARR);
+	assert_int_equal(by[4].t, JT_NULL);
+	assert_int_equal(by[5].t, JT_TRUE);
+	assert_null(by[0].p);
+	/* the nested containers are on the tape as json_scan_record puts them */
+	assert_int_equal(ends.n, ends2.n);
+	assert_int_equal(ends.ntape, ends2.ntape);
+	struct jiter it;
+	struct jval k, x;
+	json_iter_init(&it, &by[3]);
+	assert_true(json_iter_next(&it, NULL, &x));
+	assert_true(json_get(&x, "Path", &k));
+	assert_int_equal(k.n, 6);
+	/* max: members past it are neither counted nor looked up */
+	memset(by, 0, sizeof by);
+	assert_ptr_equal(json_scan_named(doc, end, &v, &names, by, 2, &n, &ends, NULL, NULL), end);
+	assert_int_equal(n, 2);
+	assert_non_null(by[1].p);
+	assert_null(by[2].p);
+	assert_null(by[3].p);
+	/* a failed scan: the reason and the place of json_scan_record's */
+	const char *bad = "{\"Id\":1,\"Folders\":[1,}";
+	const char *err = NULL, *at = NULL, *err2 = NULL, *at2 = NULL;
+	memset(by, 0, sizeof by);
+	assert_null(json_scan_named(bad, bad + strlen(bad), &v, &names, by, 16, &n, &ends, &err, &at));
+	assert_null(json_scan_record(bad, bad + strlen(bad), &rv, mem, 16, &rn, &ends2, &err2, &at2));
+	assert_string_equal(err, err2);
+	assert_ptr_equal(at, at2);
+}
+
 /* json_scan_record keeps where each container ends; iterating with the
  * table finds the same values as without it, and takes the ends from it. */
 static void test_record_ends(void **state)
@@ -1163,6 +1228,7 @@ int main(void)
 		cmocka_unit_test(test_get_int),
 		cmocka_unit_test(test_get_int_exponent),
 		cmocka_unit_test(test_exact_buffers),
+		cmocka_unit_test(test_scan_named),
 		cmocka_unit_test(test_record_ends),
 		cmocka_unit_test(test_record_ends_full),
 		cmocka_unit_test(test_record_tape_full),
