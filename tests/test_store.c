@@ -903,6 +903,82 @@ static void test_message_list_text(void **state)
 	store_close(st);
 }
 
+/* The sweep's message k: k runs through every length of 1 to 40, with
+ * every place of one byte to escape in it ('"', '\\', a control) or
+ * none; the id has another at its end. So the runs before and after an
+ * escape are each shorter and longer than sixteen bytes. */
+static void sweep_text(int k, char *folder, char *msgid)
+{
+	static const char esc[] = { '"', '\\', '\x01' };
+	int len = 1, at = -1, c = 0;
+	for (int left = k;;) { /* (len + 1) * 3 messages of each length */
+		int here = (len + 1) * 3;
+		if (left < here) {
+			at = left / 3 - 1;
+			c = esc[left % 3];
+			break;
+		}
+		left -= here;
+		len = len % 40 + 1;
+	}
+	for (int i = 0; i < len; i++)
+		folder[i] = msgid[i] = (char)('a' + (i + k) % 26);
+	folder[len] = msgid[len] = '\0';
+	if (at >= 0)
+		folder[at] = msgid[at] = (char)c;
+	msgid[len - 1] = (char)c;
+}
+
+/* put_json_str's blocks and the overlapping last block of a run: what
+ * goes in comes back byte for byte, 2,584 messages of every length to
+ * 40 with an escape anywhere in them, eight to an event. */
+static void test_message_list_sweep(void **state)
+{
+	struct case_dir *f = *state;
+	enum { EVENTS = 323, PER = 8 };
+	char *cause = NULL;
+	struct store *st = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, "sweep.json", 10, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	static char folders[EVENTS * PER][48], ids[EVENTS * PER][48];
+	for (int e = 0; e < EVENTS; e++) {
+		struct event_msg m[PER];
+		for (int j = 0; j < PER; j++) {
+			int k = e * PER + j;
+			sweep_text(k, folders[k], ids[k]);
+			m[j].folder = (struct sv){ folders[k], strlen(folders[k]) };
+			m[j].msgid = (struct sv){ ids[k], strlen(ids[k]) };
+			m[j].size = k;
+		}
+		struct event ev;
+		struct event_msg one;
+		char id[32], raw[64];
+		snprintf(raw, sizeof raw, "{\"Operation\":\"MailItemsAccessed\",\"n\":%d}", e);
+		make_event(&ev, &one, raw, e, id);
+		ev.msgs = m;
+		ev.nmsgs = PER;
+		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	}
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	for (int e = 0; e < EVENTS; e++) {
+		struct msgs_seen seen = { 0 };
+		assert_int_equal(store_event_messages(st, e + 1, collect_msg, &seen, &cause), 0);
+		assert_int_equal(seen.n, PER);
+		for (int j = 0; j < PER; j++) {
+			int k = e * PER + j;
+			assert_string_equal(seen.folder[j], folders[k]);
+			assert_string_equal(seen.msgid[j], ids[k]);
+			assert_int_equal(seen.size[j], k);
+		}
+	}
+	store_close(st);
+}
+
 /* Events from..to-1 as one source named path, event i with its own
  * message <m{i}@x> unless i is in [gap_from, gap_to) or i % 3 == 0; with
  * rich, a client app besides (a richer copy of the same record). */
@@ -1564,6 +1640,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_summary_after_commit, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_query_terms, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_message_list_text, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_message_list_sweep, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_message_blocks, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_message_blocks_replaced, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_message_blocks_of_schema_8, case_dir_setup,
