@@ -348,6 +348,7 @@ int load_after_commit(struct sqlite_load *ld, char **cause);
 bool load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id);
 bool load_ridmap_spill(struct ridmap *m);
 bool load_ridmap_find(struct ridmap *m, uint32_t f);
+void load_ridmap_prefetch(const struct ridmap *m, uint32_t f);
 /* The case's entries (ridx, in order) as one run: next gives each slot
  * until it returns false. false when the run could not be written. */
 bool load_ridmap_seed(struct ridmap *m, bool (*next)(void *ctx, uint64_t *slot), void *ctx);
@@ -395,6 +396,9 @@ int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, 
  * look-ups (load_write_batch: a few items ahead): the maps are larger
  * than the cache, and the writer waited on memory there. */
 void load_values_prefetch(const struct sqlite_load *ld, const struct item *it);
+/* Then, once those slots are in the cache, the value map's memory for
+ * the values they do not hold (most of them are new: map_find reads it). */
+void load_values_prefetch_map(const struct sqlite_load *ld, const struct item *it);
 /* Insert the values waiting in their group (load_flush_rows does first). */
 int load_flush_vals(struct sqlite_load *ld, char **cause);
 

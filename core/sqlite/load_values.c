@@ -132,6 +132,23 @@ void load_values_prefetch(const struct sqlite_load *ld, const struct item *it)
 	}
 }
 
+/* A value whose first intern slot in neither generation has its hash
+ * is most likely not there (a value held sits in its first slot more
+ * often than not: the maps are at most half full): its look-up goes on
+ * to the value map. A guess: a wrong one costs a prefetch or a miss. */
+void load_values_prefetch_map(const struct sqlite_load *ld, const struct item *it)
+{
+	if (!ld->vals_mapped || !ld->in[0].cap || !ld->in[1].cap)
+		return;
+	for (int i = 0; i < LOAD_NVALS; i++) {
+		uint64_t h = it->vh[i];
+		if (!h || ld->in[0].slot[h & (ld->in[0].cap - 1)].hash == (uint32_t)h ||
+		    ld->in[1].slot[h & (ld->in[1].cap - 1)].hash == (uint32_t)h)
+			continue;
+		load_ridmap_prefetch(&ld->vmap, load_ridmap_fp32(h));
+	}
+}
+
 /* Remember p -> id; false when the value is not worth remembering (the
  * map then no longer holds every value of the case). */
 static bool intern_put(struct intern *in, uint64_t h, const char *p, size_t n, int64_t id)

@@ -692,16 +692,27 @@ int load_flush_deferred(struct sqlite_load *ld, char **cause)
 }
 
 /* How many items ahead the writer asks for the intern slots of their
- * values (load_values_prefetch) */
+ * values (load_values_prefetch) and the fingerprint table's memory of
+ * their record ids; then, PREFETCH_MAP ahead, with those slots read by
+ * now, the value map's for the values the slots do not hold. Measured
+ * (perf, 1M high-cardinality CSV): load_ridmap_find had ~12% of the
+ * writer's samples, 78% of them on the table's first slot. */
 #define PREFETCH_AHEAD 4
+#define PREFETCH_MAP 2
 
 int load_write_batch(struct sqlite_load *ld, struct batch *b, char **cause)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		struct item *it = &b->items[i];
 		int r;
-		if (i + PREFETCH_AHEAD < b->n && b->items[i + PREFETCH_AHEAD].type == ITEM_EVENT)
-			load_values_prefetch(ld, &b->items[i + PREFETCH_AHEAD]);
+		if (i + PREFETCH_AHEAD < b->n && b->items[i + PREFETCH_AHEAD].type == ITEM_EVENT) {
+			const struct item *a = &b->items[i + PREFETCH_AHEAD];
+			load_values_prefetch(ld, a);
+			if (!ld->by_index)
+				load_ridmap_prefetch(&ld->rids, load_ridmap_fp32(a->fp));
+		}
+		if (i + PREFETCH_MAP < b->n && b->items[i + PREFETCH_MAP].type == ITEM_EVENT)
+			load_values_prefetch_map(ld, &b->items[i + PREFETCH_MAP]);
 		if (it->type == ITEM_EVENT && it->admin) {
 			if (load_txn_begin(ld, cause) < 0) /* so that a commit comes */
 				return -1;
