@@ -738,6 +738,88 @@ static void test_replaced(void **state)
 	replaced_one(p, "user!=x@contoso.com time>=2023-06-01T00:15", "", 100);
 }
 
+/* Statements kept prepared with the store (stmtpool.c): a text taken
+ * twice at once gives two statements, one given back is given out again
+ * (reset, its bindings cleared), and two queries of one filter paged in
+ * turn (their page SELECTs the same text) each find the filter's events,
+ * as does a query of it after the rows it shows have changed. */
+static void test_pooled_statements(void **state)
+{
+	struct pcase *p = *state;
+	const char *sql = "SELECT ?1, count(*) FROM events";
+	sqlite3_stmt *a, *b, *c;
+	assert_int_equal(sqlite_stmt_take(p->st, sql, &a), SQLITE_OK);
+	assert_int_equal(sqlite_stmt_take(p->st, sql, &b), SQLITE_OK);
+	assert_ptr_not_equal(a, b);
+	sqlite3_bind_int(a, 1, 7);
+	assert_int_equal(sqlite3_step(a), SQLITE_ROW); /* left mid-way */
+	sqlite_stmt_give(p->st, a);
+	assert_int_equal(sqlite_stmt_take(p->st, sql, &c), SQLITE_OK);
+	assert_ptr_equal(c, a);
+	assert_int_equal(sqlite3_step(c), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(c, 0), SQLITE_NULL);
+	assert_int_equal(sqlite3_column_int64(c, 1), NEV);
+	sqlite_stmt_give(p->st, c);
+	sqlite_stmt_give(p->st, b);
+	/* more texts than the pool keeps: the oldest are finalized (the
+	 * store's close finds none left open) */
+	for (int i = 0; i < 40; i++) {
+		char *t = xasprintf("SELECT %d", i);
+		assert_int_equal(sqlite_stmt_take(p->st, t, &a), SQLITE_OK);
+		sqlite_stmt_give(p->st, a);
+		free(t);
+	}
+
+	const char *f = "user=rare@contoso.com ip=10.0.0.1";
+	int64_t want = expect("rare@contoso.com", "10.0.0.1");
+	struct query *q[2];
+	struct query_page pg[2] = { { 0 }, { 0 } };
+	int64_t seen[2] = { 0, 0 };
+	char *cause = NULL;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(query_new(p->st, f, &q[i], &cause), 0);
+		assert_int_equal(query_page(q[i], QUERY_FIRST, NULL, 7, &pg[i], &cause), 0);
+	}
+	for (bool more = true; more;) {
+		more = false;
+		for (int i = 0; i < 2; i++) {
+			if (!pg[i].n)
+				continue;
+			seen[i] += (int64_t)pg[i].n;
+			for (size_t k = 0; k < pg[i].n; k++)
+				assert_string_equal(pg[i].rows[k].user, "rare@contoso.com");
+			if (pg[i].at_end) {
+				query_page_clear(&pg[i]);
+				continue;
+			}
+			struct query_pos pos = { pg[i].rows[pg[i].n - 1].ts, pg[i].rows[pg[i].n - 1].id };
+			assert_int_equal(query_page(q[i], QUERY_AFTER, &pos, 7, &pg[i], &cause), 0);
+			more = true;
+		}
+	}
+	assert_int_equal(seen[0], want);
+	assert_int_equal(seen[1], want);
+	for (int i = 0; i < 2; i++) {
+		query_page_free(&pg[i]);
+		query_free(q[i]);
+	}
+	/* the rows a kept page SELECT reads are the case's as it is now */
+	sqlite3 *db = store_db(p->st);
+	assert_int_equal(sqlite3_exec(db,
+				      "INSERT OR REPLACE INTO ipgeo(val, country, asn, as_org, label)"
+				      " SELECT id, 'QQ', 1, 'Org', NULL FROM vals WHERE v = '10.0.0.1'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(query_new(p->st, f, &q[0], &cause), 0);
+	assert_int_equal(query_page(q[0], QUERY_FIRST, NULL, 7, &pg[0], &cause), 0);
+	assert_int_equal(pg[0].n, 7);
+	assert_string_equal(pg[0].rows[0].country, "QQ");
+	query_page_free(&pg[0]);
+	query_free(q[0]);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM ipgeo WHERE country = 'QQ'", NULL, NULL, NULL),
+			 SQLITE_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -745,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_dense_terms_sampled),
 		cmocka_unit_test(test_single_pivot),
 		cmocka_unit_test(test_many_ids),
+		cmocka_unit_test(test_pooled_statements),
 		/* each on a case of its own (one group: tests/run.sh counts
 		 * the last PASSED line of a binary) */
 		cmocka_unit_test_setup_teardown(test_pairs, m_setup, m_teardown),

@@ -29,6 +29,7 @@
 #include "sanitize.h"
 #include "sqlite_store.h"
 #include "store.h"
+#include "store_impl.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -158,20 +159,23 @@ static int cc_error(struct cc *c, const char *what)
 static int ids_query_n(struct cc *c, struct util_ivec *s, const char *sql, const char *arg, int alen, size_t max)
 {
 	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK)
+	if (sqlite_stmt_take(c->st, sql, &q) != SQLITE_OK)
 		return cc_error(c, "resolving values");
 	sqlite3_bind_text(q, 1, arg, alen, SQLITE_TRANSIENT);
 	int r;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		if (s->n >= max) {
-			sqlite3_finalize(q);
+			sqlite_stmt_give(c->st, q);
 			return 1;
 		}
 		util_ivec_add(s, sqlite3_column_int64(q, 0));
 	}
-	sqlite3_finalize(q);
-	if (r != SQLITE_DONE)
-		return cc_error(c, "resolving values");
+	if (r != SQLITE_DONE) {
+		cc_error(c, "resolving values");
+		sqlite_stmt_give(c->st, q);
+		return -1;
+	}
+	sqlite_stmt_give(c->st, q);
 	return 0;
 }
 
@@ -877,21 +881,20 @@ struct tally {
 	int64_t gone;
 	sqlite3_stmt *q;
 };
+/* (rows from the value's first on, the key tested here: with "col = ?1
+ * AND val = ?2" SQLite compares each row's whole key, chunk data and
+ * all, with the range's end: pivots.c, pv_open) */
+#define TALLY_SQL "SELECT col, val, n FROM pivots WHERE (col, val) >= (?1, ?2)"
+#define GONE_SQL "SELECT coalesce(sum(n), 0) FROM pivot_gone WHERE col = ?1 AND val = ?2"
 
 /* Count t on until it is done, has read rows more chunk rows (< 0: no
  * limit) or has more than cap events (< 0: no cap). gq counts a value's
  * gone entries (prepared on first use). */
 static int tally_on(struct cc *c, struct tally *t, sqlite3_stmt **gq, int64_t rows, int64_t cap)
 {
-	/* (rows from the value's first on, the key tested here: with "col
-	 * = ?1 AND val = ?2" SQLite compares each row's whole key, chunk
-	 * data and all, with the range's end: pivots.c, pv_open) */
-	if (!t->q && sqlite3_prepare_v2(c->db, "SELECT col, val, n FROM pivots WHERE (col, val) >= (?1, ?2)",
-					-1, &t->q, NULL) != SQLITE_OK)
+	if (!t->q && sqlite_stmt_take(c->st, TALLY_SQL, &t->q) != SQLITE_OK)
 		return cc_error(c, "counting a pivot");
-	if (!*gq &&
-	    sqlite3_prepare_v2(c->db, "SELECT coalesce(sum(n), 0) FROM pivot_gone WHERE col = ?1 AND val = ?2",
-			       -1, gq, NULL) != SQLITE_OK)
+	if (!*gq && sqlite_stmt_take(c->st, GONE_SQL, gq) != SQLITE_OK)
 		return cc_error(c, "counting a pivot");
 	while (!t->done && rows != 0 && (cap < 0 || t->events <= cap)) {
 		if (t->at >= t->r->ids.n) {
@@ -937,9 +940,7 @@ static int tally_gone(struct cc *c, const struct tally *t, sqlite3_stmt **gq, in
 	*out = t->gone;
 	if (t->done)
 		return 0;
-	if (!*gq &&
-	    sqlite3_prepare_v2(c->db, "SELECT coalesce(sum(n), 0) FROM pivot_gone WHERE col = ?1 AND val = ?2",
-			       -1, gq, NULL) != SQLITE_OK)
+	if (!*gq && sqlite_stmt_take(c->st, GONE_SQL, gq) != SQLITE_OK)
 		return cc_error(c, "counting a pivot");
 	*out = 0;
 	for (size_t i = 0; i < t->r->ids.n; i++) {
@@ -1067,10 +1068,7 @@ static int choose_drive(struct cc *c, const struct filter_node *root)
 		c->drive = t[best].r;
 		c->out->drive_n = nt > 1 ? t[best].events : -1;
 		/* its entries of events gone (when its rows were not all read) */
-		if (!gq &&
-		    sqlite3_prepare_v2(c->db,
-				       "SELECT coalesce(sum(n), 0) FROM pivot_gone WHERE col = ?1 AND val = ?2",
-				       -1, &gq, NULL) != SQLITE_OK)
+		if (!gq && sqlite_stmt_take(c->st, GONE_SQL, &gq) != SQLITE_OK)
 			rc = cc_error(c, "counting a pivot");
 		for (size_t i = 0; i < c->drive->ids.n && !t[best].done && rc == 0; i++) {
 			sqlite3_reset(gq);
@@ -1087,8 +1085,8 @@ static int choose_drive(struct cc *c, const struct filter_node *root)
 	if (rc == 0 && best >= 0 && nt > 1)
 		rc = choose_lists(c, t, nt, (size_t)best, &gq);
 	for (size_t i = 0; i < nt; i++)
-		sqlite3_finalize(t[i].q);
-	sqlite3_finalize(gq);
+		sqlite_stmt_give(c->st, t[i].q);
+	sqlite_stmt_give(c->st, gq);
 	free(t);
 	return rc;
 }
@@ -1247,8 +1245,14 @@ int filter_compile(const struct filter *f, struct store *st, unsigned flags, str
 {
 	memset(out, 0, sizeof *out);
 	struct cc c = { .st = st, .db = store_db(st), .flags = flags, .out = out, .cause = cause };
-	if (filter_register_functions(c.db) < 0)
-		return set_cause(cause, "%s: cannot register the filter functions", store_path(st));
+	/* (once a connection: finding out whether they are there by
+	 * preparing a statement that calls one cost each query 55k
+	 * instructions) */
+	if (!SQ(st)->filter_fns) {
+		if (filter_register_functions(c.db) < 0)
+			return set_cause(cause, "%s: cannot register the filter functions", store_path(st));
+		SQ(st)->filter_fns = true;
+	}
 	if (filter_is_empty(f)) {
 		out->where = xstrdup("1");
 		out->from = xstrdup("events e");

@@ -27,6 +27,14 @@
 sqlite3 *store_db(struct store *st);
 bool sqlite_store_readonly(struct store *st);
 
+/* A statement of sql on the case's connection, prepared before and given
+ * back (stmtpool.c) or new: SQLite's result code, *out NULL on failure.
+ * Give it back with sqlite_stmt_give (reset and its bindings cleared
+ * there), never finalize it; store_close finalizes the pool. */
+int sqlite_stmt_take(struct store *st, const char *sql, sqlite3_stmt **out);
+void sqlite_stmt_give(struct store *st, sqlite3_stmt *s);
+void sqlite_stmt_pool_free(struct store *st);
+
 /*
  * Writes beside a running load (issue 10, finding 15). A load keeps its
  * write transaction open for many events; an analyst's mark, note or the

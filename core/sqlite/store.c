@@ -998,6 +998,7 @@ static void sqlite_close(struct store *st)
 	sqlite3_finalize(SQ(st)->sel_text[0]);
 	sqlite3_finalize(SQ(st)->sel_text[1]);
 	sqlite3_finalize(SQ(st)->sel_msgs);
+	sqlite_stmt_pool_free(st);
 	sqlite_record_free(st);
 	sqlite3_close(SQ(st)->db);
 	/* after the connection: its locks no longer matter */

@@ -57,6 +57,16 @@ struct sqlite_store {
 	/* a descriptor of the case file for sqlite_load_running's flock
 	 * (sqlite_case_fd_open) */
 	int probe_fd;
+	/* statements given back, oldest first (stmtpool.c) */
+	struct sq_pool {
+		struct sq_pooled {
+			sqlite3_stmt *s;
+			uint64_t hash;
+			size_t len;
+		} * e;
+		size_t n;
+	} pool;
+	bool filter_fns; /* filter_func.c's functions registered on db */
 };
 
 #define SQ(st) ((struct sqlite_store *)(st))
