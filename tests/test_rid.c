@@ -584,6 +584,77 @@ static void test_ridx_runs(void **state)
 	free(dir);
 }
 
+/* A look-up by record id in a statement of its own keeps the runs' first
+ * keys with the connection (ridx.c, ri_runs_get): they must still be the
+ * case's after this connection's writes, another connection's, and a
+ * write rolled back. */
+static void test_ridx_kept_first_keys(void **state)
+{
+	(void)state;
+	char *dir, path[512];
+	struct store *st = case_new("k.case", &dir, path, sizeof path), *other;
+	char *cause = NULL;
+	if (store_open(path, 0, &other, &cause) < 0)
+		fail_msg("%s: %s", path, cause);
+	sqlite3 *db = store_db(st), *odb = store_db(other);
+	const char *rid = "kept";
+	int64_t lo = sqlite_ridx_lo(sqlite_rid_fp(rid, strlen(rid)));
+	const char *count = "SELECT count(*) FROM ridx_ids('kept')";
+	enum { N = 3000 };
+	int64_t *k = calloc(2 * N, sizeof *k);
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	int64_t id = 0;
+	int64_t want = 0;
+	for (int round = 0; round < 4; round++) {
+		/* blocks of other keys around the record id's, so that a stale
+		 * first key would send the look-up to a block that is gone or
+		 * holds none of them */
+		size_t n = 0;
+		for (size_t i = 0; i < (size_t)N; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			k[n++] = (int64_t)(x & ~(uint64_t)UINT32_MAX) | ++id;
+		}
+		for (int j = 0; j < 10; j++)
+			k[n++] = lo | ++id;
+		want += 10;
+		qsort(k, n, sizeof *k, cmp64);
+		put_run(round % 2 ? odb : db, k, n); /* this connection's, then the other's */
+		assert_int_equal(scalar(st, count), want);
+		assert_int_equal(scalar(other, count), want);
+		assert_int_equal(scalar(st, count), want); /* (kept: the same) */
+	}
+	/* a write rolled back: the look-ups after it see the case as it was */
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	int64_t one[] = { lo | ++id };
+	struct sqlite_ridx_w *w = sqlite_ridx_w_new(db, sqlite_ridx_new_run(db));
+	assert_int_equal(sqlite_ridx_w_put(w, one[0]), SQLITE_OK);
+	assert_int_equal(sqlite_ridx_w_free(w), SQLITE_OK);
+	assert_int_equal(scalar(st, count), want + 1);
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(scalar(st, count), want);
+	/* and keys taken out by the other connection */
+	assert_int_equal(sqlite3_exec(odb, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(odb, "SELECT k FROM ridx_ids('kept') ORDER BY k LIMIT 3", -1, &q,
+					    NULL),
+			 SQLITE_OK);
+	int64_t gone[3];
+	size_t ng = 0;
+	while (sqlite3_step(q) == SQLITE_ROW)
+		gone[ng++] = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	assert_int_equal(ng, 3);
+	assert_int_equal(sqlite_ridx_del(odb, gone, ng), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(odb, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(scalar(st, count), want - 3);
+	assert_int_equal(scalar(other, count), want - 3);
+	free(k);
+	store_close(other);
+	store_close(st);
+	tmpdir_remove(dir);
+	free(dir);
+}
+
 /* How a connection that knows nothing of this case plans a value's
  * look-up by hash (the filters' and the load's). */
 static bool hash_lookup_uses_index(const char *path)
@@ -713,6 +784,7 @@ int main(void)
 		cmocka_unit_test(test_schema13_case_converted),
 		cmocka_unit_test(test_ridx_blocks),
 		cmocka_unit_test(test_ridx_runs),
+		cmocka_unit_test(test_ridx_kept_first_keys),
 		cmocka_unit_test(test_values_by_index_with_stale_stats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

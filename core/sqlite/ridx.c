@@ -619,22 +619,84 @@ enum { RI_COL_ID, RI_COL_K, RI_COL_RID };
 
 enum ri_mode { RI_RUNS, RI_ONE_RUN, RI_ROWS };
 
+/*
+ * The runs' first keys, kept with the connection (the table's vtab) for
+ * as long as ridx is what they were read from: a look-up by record id in
+ * a statement of its own (the raw record of an id, a jump, an annotation
+ * read back) read every block's first key again, 558 pages of a 1M-event
+ * case, ~90 us warm and far more cold. Kept while the database's data
+ * version (SQLITE_FCNTL_DATA_VERSION: any commit, this connection's or
+ * another's) and this connection's count of changed rows (ridx is only
+ * written by INSERT and DELETE) are the ones read with it, and only
+ * outside an explicit transaction (a write rolled back leaves both as
+ * they were): within one, each statement reads them as before. Shared
+ * by the cursors that use it (ref), freed by the last.
+ */
+struct ri_runs {
+	struct ridx_runs rr;
+	unsigned version;
+	int64_t changes;
+	int ref;
+};
+
 struct ri_vtab {
 	sqlite3_vtab base;
 	sqlite3 *db;
 	enum ri_mode mode; /* an older case read as it is: 13 one run, 12 a row a key */
+	struct ri_runs *kept;
 };
+
+static void ri_runs_drop(struct ri_runs *r)
+{
+	if (r && --r->ref == 0) {
+		runs_free(&r->rr);
+		free(r);
+	}
+}
+
+/* The runs a look-up reads now, kept or read again: SQLite's result code. */
+static int ri_runs_get(struct ri_vtab *v, struct ri_runs **out)
+{
+	unsigned version = 0;
+	bool keep = sqlite3_get_autocommit(v->db) &&
+		    sqlite3_file_control(v->db, "main", SQLITE_FCNTL_DATA_VERSION, &version) == SQLITE_OK;
+	int64_t changes = sqlite3_total_changes64(v->db);
+	struct ri_runs *k = v->kept;
+	if (keep && k && k->version == version && k->changes == changes) {
+		k->ref++;
+		*out = k;
+		return SQLITE_OK;
+	}
+	struct ri_runs *r = xcalloc(1, sizeof *r);
+	int rc = runs_load(&r->rr, v->db, v->mode == RI_ONE_RUN);
+	if (rc != SQLITE_OK) {
+		runs_free(&r->rr);
+		free(r);
+		return rc;
+	}
+	r->ref = 1;
+	if (keep) {
+		r->version = version;
+		r->changes = changes;
+		ri_runs_drop(v->kept);
+		v->kept = r;
+		r->ref++;
+	}
+	*out = r;
+	return SQLITE_OK;
+}
 
 /* keys a cursor reads at a time from a block */
 #define RI_CHUNK 64
 
 struct ri_cursor {
 	sqlite3_vtab_cursor base;
-	/* blocks: every run's blocks' first keys, read at the cursor's
-	 * first look-up (the statement's snapshot); rows: q over the range */
-	struct ridx_runs rr;
-	size_t r, b; /* the current run and block */
-	bool loaded;
+	/* blocks: every run's blocks' first keys (runs: kept with the
+	 * connection or read for this look-up, ri_runs_get); rows: q over
+	 * the range */
+	struct ri_runs *runs;
+	struct ridx_runs rr; /* runs->rr */
+	size_t r, b;         /* the current run and block */
 	sqlite3_stmt *q;
 	sqlite3_blob *blob; /* the current block's keys, read in place */
 	int64_t lo, hi;
@@ -666,6 +728,7 @@ static int ri_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 
 static int ri_disconnect(sqlite3_vtab *v)
 {
+	ri_runs_drop(((struct ri_vtab *)v)->kept);
 	sqlite3_free(v);
 	return SQLITE_OK;
 }
@@ -722,7 +785,7 @@ static int ri_close(sqlite3_vtab_cursor *cur)
 	struct ri_cursor *c = (struct ri_cursor *)cur;
 	sqlite3_finalize(c->q);
 	sqlite3_blob_close(c->blob);
-	runs_free(&c->rr);
+	ri_runs_drop(c->runs);
 	sqlite3_free(c);
 	return SQLITE_OK;
 }
@@ -900,12 +963,13 @@ static int ri_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, i
 		sqlite3_bind_int64(c->q, 2, c->hi);
 		return ri_next(cur);
 	}
-	/* (the runs' first keys: 559 blocks for 1M events; a statement
-	 * for the block cost 5.2k instructions a look-up to run and reset) */
-	if (!c->loaded) {
-		if ((r = runs_load(&c->rr, v->db, v->mode == RI_ONE_RUN)) != SQLITE_OK)
+	/* (the runs' first keys, 559 blocks for 1M events, once a cursor:
+	 * its statement's snapshot; a statement for the block cost 5.2k
+	 * instructions a look-up to run and reset) */
+	if (!c->runs) {
+		if ((r = ri_runs_get(v, &c->runs)) != SQLITE_OK)
 			return ri_error(cur, r, sqlite3_errmsg(v->db));
-		c->loaded = true;
+		c->rr = c->runs->rr;
 	}
 	c->eof = false;
 	if ((r = ri_run(c, 0)) != SQLITE_OK) {
