@@ -573,6 +573,28 @@ static void test_triples(void **state)
 	assert_true(total > 5000);
 }
 
+/* A time term under an "or" or a "not" beside a pivot term bounds
+ * nothing: the pivot's list still drives, over all of its time. */
+static void test_time_under_or_not(void **state)
+{
+	struct mcase *m = *state;
+	static const char *const f[] = {
+		"user=odd@contoso.com (time>=2023-06-01T00:30 or op=Send)",
+		"user=odd@contoso.com (op=Send or time>=2023-06-01T00:30)",
+		"user=odd@contoso.com not time>=2023-06-01T00:30",
+		"user=odd@contoso.com -(time<2023-06-01T00:20)",
+		"ip=10.1.1.1 (op=Send or (time>=2023-06-01T00:10 time<2023-06-01T00:40))",
+		"ip=10.1.1.1 time<2023-06-01T00:40 (op=Send or time>=2023-06-01T00:10)",
+	};
+	int64_t *got = xcalloc(MEV, sizeof *got);
+	for (size_t i = 0; i < N(f); i++) {
+		size_t n = unindexed(m->c.st, f[i], got);
+		assert_true(n > 0);
+		query_walk(m->c.st, f[i], got, n, 37);
+	}
+	free(got);
+}
+
 /* ---- lists with entries of replaced events ---- */
 
 #define REV 3000 /* the third case's events */
@@ -832,6 +854,7 @@ int main(void)
 		 * the last PASSED line of a binary) */
 		cmocka_unit_test_setup_teardown(test_pairs, m_setup, m_teardown),
 		cmocka_unit_test_setup_teardown(test_triples, m_setup, m_teardown),
+		cmocka_unit_test_setup_teardown(test_time_under_or_not, m_setup, m_teardown),
 		cmocka_unit_test_setup_teardown(test_replaced, r_setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

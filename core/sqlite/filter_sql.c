@@ -1176,6 +1176,11 @@ static int compile_node(struct cc *c, const struct filter_node *n, bool top, boo
 		return 0;
 	}
 	case FILTER_OR:
+		/* what a kid of an "or" or a "not" says bounds no match: a time
+		 * term under one gave the driving list its bounds, and user=X
+		 * (op=Send or time>=T) lost the Sends before T, user=X not
+		 * time>=T found nothing */
+		c->topkid = false;
 		util_buf_puts(&c->w, "(");
 		for (size_t i = 0; i < n->nkids; i++) {
 			if (i)
@@ -1187,6 +1192,7 @@ static int compile_node(struct cc *c, const struct filter_node *n, bool top, boo
 		c->narrow = false;
 		return 0;
 	case FILTER_NOT:
+		c->topkid = false;
 		util_buf_puts(&c->w, "NOT coalesce(");
 		c->negs++;
 		if (compile_node(c, n->kids[0], false, NULL) < 0)
