@@ -595,6 +595,30 @@ static void test_time_under_or_not(void **state)
 	free(got);
 }
 
+/* Record id terms (id=: their events through ridx, found at once) alone,
+ * beside others, negated and under an "or". */
+static void test_record_ids(void **state)
+{
+	struct mcase *m = *state;
+	static const char *const f[] = {
+		"id=00000000-0000-4000-8000-000000000042",
+		"id=00000000-0000-4000-8000-000000000042,00000000-0000-4000-8000-000000005000",
+		"id=00000000-0000-4000-8000-000000000042,00000000-0000-4000-8000-000000005000 op=MailItemsAccessed",
+		"user=odd@contoso.com id=00000000-0000-4000-8000-000000000043",
+		"id=00000000-0000-4000-8000-000000000042 time>=2023-06-01T00:00",
+		"(id=00000000-0000-4000-8000-000000000042 or op=Send)",
+		"op=Send -id=00000000-0000-4000-8000-000000000007",
+		"id=no-such-id",
+	};
+	int64_t *got = xcalloc(MEV, sizeof *got);
+	for (size_t i = 0; i < N(f); i++) {
+		size_t n = unindexed(m->c.st, f[i], got);
+		assert_true(n > 0 || strstr(f[i], "no-such") || strstr(f[i], "user="));
+		query_walk(m->c.st, f[i], got, n, 37);
+	}
+	free(got);
+}
+
 /* ---- lists with entries of replaced events ---- */
 
 #define REV 3000 /* the third case's events */
@@ -855,6 +879,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pairs, m_setup, m_teardown),
 		cmocka_unit_test_setup_teardown(test_triples, m_setup, m_teardown),
 		cmocka_unit_test_setup_teardown(test_time_under_or_not, m_setup, m_teardown),
+		cmocka_unit_test_setup_teardown(test_record_ids, m_setup, m_teardown),
 		cmocka_unit_test_setup_teardown(test_replaced, r_setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

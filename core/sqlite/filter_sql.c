@@ -752,6 +752,11 @@ static int compile_term(struct cc *c, const struct filter_node *n, bool *served)
 				util_buf_puts(&c->w, ") AS record_id");
 			}
 			util_buf_puts(&c->w, SQLITE_RIDX_IDS_ANY_TAIL ")");
+			/* a handful of events, found through ridx: no sample of
+			 * the case decides how to read them (query.c) */
+			c->narrow = true;
+			if (c->topkid && !neg)
+				c->out->few = true;
 		}
 	}
 	if (neg) {

@@ -151,6 +151,10 @@ int sqlite_query_new(struct store *st, const struct filter *f, struct query **ou
 		q->strat = S_SCAN;
 	else if (q->sql.empty || q->sql.indexed)
 		q->strat = S_INDEX;
+	/* id=X: its events found at once through ridx (a sample of the case
+	 * found none and chose the scan in id order: 70 ms on 1M events) */
+	else if (q->sql.few)
+		q->strat = S_SCAN;
 	if (q->sql.raw && q->sql.indexed) {
 		if (filter_compile(q->base.f, st, FILTER_SQL_NORAW, &q->cand, cause) < 0) {
 			sqlite_query_free(&q->base);

@@ -371,6 +371,7 @@ struct filter_sql {
 	bool raw;        /* reads raw records (free text, json.PATH): scan in id order only */
 	bool indexed;    /* rows in timeline order through a list or the ts index */
 	bool narrowed;   /* a list drives */
+	bool few;        /* a top-level record id term: its few events through ridx */
 	bool empty;      /* matches everything */
 	/* temporary tables of value ids the condition reads (a regex or an
 	 * address block that matches many values), dropped by
