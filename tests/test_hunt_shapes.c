@@ -310,12 +310,83 @@ static void test_realdata_sentinel(void **state)
 	free(dir);
 }
 
+/* Entra sign-ins whose result says they failed ("Failure (50126: ...)",
+ * any code, read by its text at the hunt's end: hunt_logons.c,
+ * logons_failures) count as failed logons; their successes ("Success")
+ * end a run; the UAL's UserLoginFailed counts whatever its result. */
+static void test_signin_failure_results(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	char *in = xasprintf("%s/in", dir);
+	assert_int_equal(mkdir(in, 0700), 0);
+	char *path = xasprintf("%s/signins.json", in);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	/* minute, user, ip, error code (0: success) */
+	static const struct {
+		int minute;
+		const char *user, *ip;
+		int code;
+	} s[] = {
+		/* a guess: two failures of other codes from a new IP, then in */
+		{ 0, "kim@contoso.com", "198.51.100.50", 50126 },
+		{ 5, "kim@contoso.com", "198.51.100.50", 50053 },
+		{ 9, "kim@contoso.com", "198.51.100.50", 0 },
+		/* one failure only: no row */
+		{ 20, "lee@contoso.com", "198.51.100.60", 50126 },
+		{ 21, "lee@contoso.com", "198.51.100.60", 0 },
+		/* a spray: six accounts fail from one IP */
+		{ 30, "a1@contoso.com", "198.51.100.70", 50126 },
+		{ 31, "a2@contoso.com", "198.51.100.70", 50126 },
+		{ 32, "a3@contoso.com", "198.51.100.70", 50053 },
+		{ 33, "a4@contoso.com", "198.51.100.70", 50126 },
+		{ 34, "a5@contoso.com", "198.51.100.70", 50074 },
+		{ 35, "a6@contoso.com", "198.51.100.70", 50126 },
+	};
+	fputs("[", f);
+	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+		fprintf(f,
+			"%s{\"id\":\"00000000-0000-0000-0001-%012zu\",\"createdDateTime\":\"2023-06-16T12:%02d:00Z\","
+			"\"userPrincipalName\":\"%s\",\"appId\":\"00000002-0000-0ff1-ce00-000000000000\","
+			"\"ipAddress\":\"%s\",\"status\":{\"errorCode\":%d%s}}",
+			i ? "," : "", i, s[i].minute, s[i].user, s[i].ip, s[i].code,
+			s[i].code ? ",\"failureReason\":\"Invalid username or password\"" : "");
+	fputs("]\n", f);
+	fclose(f);
+	free(path);
+	struct store *st = load_case(dir, "si.case", in);
+	assert_non_null(st);
+	struct hunt_result *r = run(st, HUNT_FAILED_THEN_SUCCESS);
+	assert_int_equal(r->nrows, 1);
+	static const struct cell_want fts[] = {
+		{ 0, "user", "kim@contoso.com" },
+		{ 0, "ip", "198.51.100.50" },
+		{ 0, "failures", "2" },
+	};
+	assert_cells(r, fts, sizeof fts / sizeof fts[0]);
+	assert_int_equal(r->rows[0].nevents, 3);
+	hunt_result_free(r);
+	r = run(st, HUNT_PASSWORD_SPRAY);
+	assert_int_equal(r->nrows, 1);
+	static const struct cell_want spray[] = {
+		{ 0, "ip", "198.51.100.70" },
+		{ 0, "accounts", "6" },
+		{ 0, "failures", "6" },
+	};
+	assert_cells(r, spray, sizeof spray / sizeof spray[0]);
+	hunt_result_free(r);
+	store_close(st);
+	tmpdir_remove(dir);
+	free(in);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_synthetic_shapes),
-		cmocka_unit_test(test_empty_case),
-		cmocka_unit_test(test_realdata_purview),
+		cmocka_unit_test(test_synthetic_shapes),  cmocka_unit_test(test_signin_failure_results),
+		cmocka_unit_test(test_empty_case),        cmocka_unit_test(test_realdata_purview),
 		cmocka_unit_test(test_realdata_sentinel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
