@@ -94,6 +94,38 @@ static void test_filter_memory_capped(void **state)
 	load_ridmap_free(&m);
 }
 
+/* A fingerprint shared by more ids than a run's page holds, between
+ * neighbours on both sides: a look-up gives every one of its ids from
+ * each page they cross (found by a binary search within each page), and
+ * none of the neighbours'. */
+static void test_shared_fingerprint_across_pages(void **state)
+{
+	(void)state;
+	enum { SHARED = 1500, EACH = 700 }; /* 512 entries a page */
+	struct ridmap m;
+	memset(&m, 0, sizeof m);
+	m.max = 1000;
+	int64_t id = 0;
+	for (uint64_t f = 99; f <= 101; f++)
+		for (int i = 0; i < (f == 100 ? SHARED : EACH); i++)
+			assert_true(load_ridmap_put(&m, f << 32 | 1, ++id));
+	assert_true(load_ridmap_spill(&m));
+	assert_int_equal(m.count, 0);
+	assert_true(load_ridmap_find(&m, 100));
+	assert_int_equal(m.ncand, SHARED);
+	for (int64_t i = EACH + 1; i <= EACH + SHARED; i++)
+		assert_true(has(&m, i));
+	assert_true(load_ridmap_find(&m, 99));
+	assert_int_equal(m.ncand, EACH);
+	assert_true(has(&m, 1) && has(&m, EACH));
+	assert_true(load_ridmap_find(&m, 101));
+	assert_int_equal(m.ncand, EACH);
+	assert_true(has(&m, EACH + SHARED + 1) && has(&m, id));
+	assert_true(load_ridmap_find(&m, 102));
+	assert_int_equal(m.ncand, 0);
+	load_ridmap_free(&m);
+}
+
 /* A spill with nothing in memory, a find on an empty table. */
 static void test_empty(void **state)
 {
@@ -121,6 +153,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spilled_ids_found),
 		cmocka_unit_test(test_filter_memory_capped),
+		cmocka_unit_test(test_shared_fingerprint_across_pages),
 		cmocka_unit_test(test_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -456,9 +456,17 @@ static bool run_find(struct ridmap *m, const struct ridrun *r, uint32_t f)
 			k = PAGE_SLOTS;
 		if (!read_all(r->fd, m->page, k * 8, (off_t)(p * RIDMAP_PAGE)))
 			return false;
-		for (size_t i = 0; i < k; i++)
-			if (m->page[i] >> 32 == f)
-				add_cand(m, m->page[i]);
+		/* the page is sorted: f's entries from the first >= lo */
+		size_t i = 0, j = k;
+		while (i < j) {
+			size_t mid = i + (j - i) / 2;
+			if (m->page[mid] < lo)
+				i = mid + 1;
+			else
+				j = mid;
+		}
+		for (; i < k && m->page[i] >> 32 == f; i++)
+			add_cand(m, m->page[i]);
 	}
 	return true;
 }
