@@ -215,6 +215,107 @@ static void test_keys_dedup_and_read_back(void **state)
 	free(dir);
 }
 
+/* The kept filter's bits all cleared, its header (40 bytes) left. */
+static void filter_clear(struct store *st)
+{
+	assert_int_equal(scalar(st, "SELECT length(value) FROM meta WHERE key = 'ridx_filter'"), 40);
+	assert_true(scalar(st, "SELECT count(*) FROM meta WHERE key > 'ridx_filter.' AND key < 'ridx_filter/'") >
+		    0);
+	assert_int_equal(sqlite3_exec(store_db(st),
+				      "UPDATE meta SET value = zeroblob(length(value))"
+				      " WHERE key > 'ridx_filter.' AND key < 'ridx_filter/'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+}
+
+/* A load's end keeps its filter with the case, and the next load's seed
+ * takes it (not made again from every key of the case) while it was
+ * made for the case as it is: a load that kept none since (another
+ * build's, a killed one) leaves it passed by. The cleared bits show
+ * which filter the seed took: with them every record reads as new. */
+static void test_kept_filter(void **state)
+{
+	(void)state;
+	char *dir, path[512];
+	struct store_counts c;
+	for (int stale = 0; stale < 2; stale++) {
+		struct store *st = case_new("f.case", &dir, path, sizeof path);
+		load_ids(st, "a.json", &c);
+		assert_int_equal(c.events, NIDS);
+		filter_clear(st);
+		if (stale) /* a source of a load that kept no filter */
+			assert_int_equal(scalar(st, "INSERT INTO sources(path, loaded_at, status) VALUES('old', 0, "
+						    "'complete') RETURNING id"),
+					 2);
+		load_ids(st, "b.json", &c);
+		assert_int_equal(c.events, stale ? 0 : NIDS);
+		assert_int_equal(c.duplicates, stale ? 2 * NIDS : NIDS);
+		/* and b's end kept a filter of both loads' keys */
+		load_ids(st, "c.json", &c);
+		assert_int_equal(c.events, 0);
+		assert_int_equal(c.duplicates, 2 * NIDS);
+		store_close(st);
+		tmpdir_remove(dir);
+		free(dir);
+	}
+}
+
+/* n events whose record ids are id-0 .. id-(n-1), as source name. */
+static void load_n(struct store *st, const char *name, size_t n, struct store_counts *c)
+{
+	char *cause = NULL;
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, name, 10, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	for (size_t i = 0; i < n; i++) {
+		struct event ev;
+		memset(&ev, 0, sizeof ev);
+		char rid[32], raw[96];
+		snprintf(rid, sizeof rid, "id-%zu", i);
+		snprintf(raw, sizeof raw, "{\"Id\":\"%s\"}", rid);
+		ev.ts = 1686909600000LL + (int64_t)i;
+		ev.record_id = (struct sv){ rid, strlen(rid) };
+		ev.raw = (struct sv){ raw, strlen(raw) };
+		ev.line = i + 2;
+		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	}
+	assert_int_equal(store_load_sync(ld, &cause), 0);
+	store_load_counts(ld, c);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_null(cause);
+}
+
+/* A filter of more than one row (64 KB each): read back whole and in
+ * order (every record of a second load a duplicate), and taken (its
+ * second row cleared, some records read as new). */
+static void test_kept_filter_rows(void **state)
+{
+	(void)state;
+	char *dir, path[512];
+	struct store_counts c;
+	enum { N = 50000 };
+	struct store *st = case_new("g.case", &dir, path, sizeof path);
+	load_n(st, "a.json", N, &c);
+	assert_int_equal(c.events, N);
+	assert_true(scalar(st, "SELECT count(*) FROM meta WHERE key > 'ridx_filter.' AND key < 'ridx_filter/'") >=
+		    2);
+	load_n(st, "b.json", N, &c);
+	assert_int_equal(c.events, 0);
+	assert_int_equal(c.duplicates, N);
+	assert_int_equal(sqlite3_exec(store_db(st),
+				      "UPDATE meta SET value = zeroblob(length(value)) WHERE key = 'ridx_filter.0001'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	load_n(st, "c.json", N, &c);
+	assert_true(c.events > 0 && c.events < N);
+	store_close(st);
+	tmpdir_remove(dir);
+	free(dir);
+}
+
 /* What schemas 6 and 7 wrote, from this version's case: record ids as
  * text (7: GUIDs as blobs), the values' text unique and indexed without
  * regard to case. */
@@ -385,6 +486,22 @@ static int cmp64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The keys the load's seed reads (sqlite_ridx_r_take, a few at a time
+ * across the blocks' ends) are all[0 .. n), in order. */
+static void expect_taken(sqlite3 *db, const int64_t *all, size_t n)
+{
+	struct sqlite_ridx_r *rd = sqlite_ridx_r_new(db);
+	int64_t got[7];
+	size_t i = 0, m;
+	while ((m = sqlite_ridx_r_take(rd, got, 7)) > 0) {
+		assert_true(i + m <= n);
+		assert_memory_equal(got, all + i, m * sizeof *got);
+		i += m;
+	}
+	assert_int_equal(sqlite_ridx_r_free(rd), SQLITE_OK);
+	assert_int_equal(i, n);
+}
+
 static void test_ridx_blocks(void **state)
 {
 	(void)state;
@@ -435,8 +552,9 @@ static void test_ridx_blocks(void **state)
 	assert_int_equal(sqlite_ridx_w_free(w), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	nall = kept;
-	/* the same keys, in order */
+	/* the same keys, in order; for the seed too (one run) */
 	expect_keys(db, "SELECT k FROM ridx_ids", all, nall);
+	expect_taken(db, all, nall);
 	/* blocks: keyed by their first key, within a page, not overlapping */
 	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx WHERE length(keys) > 16000 OR length(keys) = 0"
 				    " OR length(keys) % 8"),
@@ -550,6 +668,7 @@ static void test_ridx_runs(void **state)
 		assert_true(i < nall && k == all[i]);
 	assert_int_equal(sqlite_ridx_r_free(rd), SQLITE_OK);
 	assert_int_equal(i, nall);
+	expect_taken(db, all, nall);
 	/* blocks within a page, not overlapping within their run */
 	assert_int_equal(scalar(st, "SELECT count(*) FROM ridx WHERE length(keys) > 16000 OR length(keys) = 0"
 				    " OR length(keys) % 8"),
@@ -777,6 +896,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_form),
 		cmocka_unit_test(test_keys_dedup_and_read_back),
+		cmocka_unit_test(test_kept_filter),
+		cmocka_unit_test(test_kept_filter_rows),
 		cmocka_unit_test(test_small_load_leaves_no_value_statistics),
 		cmocka_unit_test(test_schema6_case_converted),
 		cmocka_unit_test(test_schema7_case_converted),

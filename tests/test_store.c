@@ -444,6 +444,54 @@ static void test_killed_load(void **state)
 	raws_free(raws, N);
 }
 
+/* The same, killed while appending to a case whose first load kept its
+ * filter (load_dedup.c): the next load must not take that filter, which
+ * lacks the killed load's keys (it mends ridx from the killed load's
+ * events, and the case's ids are no longer the filter's), and finds
+ * every one of its events; the load after it, through the filter that
+ * one kept. */
+static void test_killed_append(void **state)
+{
+	struct case_dir *f = *state;
+	enum { FIRST = 2000, N = 5000, KILL_AT = 3710 };
+	char **raws = raws_new(N);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	load_n(st, "a.json", 0, FIRST, raws);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM meta WHERE key = 'ridx_filter'"), 1);
+	store_close(st);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (store_open(f->path, 0, &st, &cause) < 0)
+			_exit(3);
+		struct store_load *ld = store_load_begin(st, &cause);
+		store_load_set_batch(ld, 500);
+		store_load_source(ld, "b.json", 100, &cause);
+		struct sink sk;
+		store_load_sink(ld, &sk);
+		feed(&sk, raws, FIRST, KILL_AT, 0);
+		store_load_sync(ld, &cause);
+		raise(SIGKILL);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
+	int64_t n = scalar(st, "SELECT count(*) FROM events");
+	assert_in_range(n, FIRST + 1500, KILL_AT);
+	load_n(st, "b.json", FIRST, N, raws);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	assert_int_equal(scalar(st, "SELECT duplicates FROM sources WHERE id = 3"), n - FIRST);
+	/* and the filter that load kept finds them all */
+	load_n(st, "c.json", 0, N, raws);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	assert_int_equal(scalar(st, "SELECT duplicates FROM sources WHERE id = 4"), N);
+	store_close(st);
+	raws_free(raws, N);
+}
+
 /* A case opened while another process commits to it (a load, issue 10):
  * in rollback mode a commit writes page 1, which carries the new page
  * count, before the pages past the file's old end. The child holds the
@@ -1631,6 +1679,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_rejects_verbatim, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_case, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_killed_load, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_killed_append, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_open_mid_commit, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_second_open_keeps_locks, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_rid_index_after_mark_in_load, case_dir_setup,

@@ -3,7 +3,9 @@
  * same kind and record id) is a duplicate: the event lists the new
  * source too (table seen), and a richer copy replaces the stored one.
  */
+#include <endian.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,13 +212,13 @@ int load_moved(struct sqlite_load *ld, int64_t old, int64_t new, int64_t old_sou
 /* the least window a commit closes (load_ridx_after_commit) */
 #define RIDX_WINDOW_MIN 65536
 
-static bool ridx_next(void *ctx, uint64_t *slot)
+static size_t ridx_next(void *ctx, uint64_t *slots, size_t max)
 {
-	int64_t k;
-	if (!sqlite_ridx_r_next(ctx, &k))
-		return false;
-	*slot = (uint64_t)k ^ ((uint64_t)1 << 63);
-	return true;
+	int64_t *k = (int64_t *)slots; /* (the same words, signed) */
+	size_t n = sqlite_ridx_r_take(ctx, k, max);
+	for (size_t i = 0; i < n; i++)
+		slots[i] = (uint64_t)k[i] ^ ((uint64_t)1 << 63);
+	return n;
 }
 
 static int64_t scalar(struct sqlite_load *ld, const char *sql, int64_t none)
@@ -251,6 +253,145 @@ static int ridx_from_events(struct sqlite_load *ld, bool all, char **cause)
 }
 
 /*
+ * The fingerprint table's filter over ridx's keys, kept with the case
+ * (meta row ridx_filter) by each load's end: an append takes it rather
+ * than make it again from every key of the case (callgrind, 200k events
+ * appended to a 1M-event case: the seed's filter 112 M instructions of
+ * the seed's 215 M, and it grows with the case). Its header says which
+ * case it was made for: the highest event and source ids then. Any load
+ * that adds keys to ridx adds a source and events (a build that keeps
+ * no filter, a load killed before its end, one that ran out of room for
+ * its runs), so a filter whose ids differ is passed by; a key gone (a
+ * replaced copy, an event deleted) leaves a filter that still holds
+ * every key, as a filter may. Words little-endian, as ridx's keys.
+ */
+#define RIDX_FILTER_KEY "ridx_filter"
+/* its words in rows of at most 64 KB (ridx_filter.0000 on): one blob of
+ * 2 MB (1M events) was a buffer of SQLite's and a copy of it at the
+ * seed, and the 200k append's peak RSS 4-5 MB higher */
+#define FILTER_ROW_WORDS 8192
+enum { FILTER_FORMAT, FILTER_EVENT, FILTER_SOURCE, FILTER_WORDS, FILTER_K, FILTER_HEAD };
+#define FILTER_FORMAT_1 1
+
+/* The case's highest event and source ids, as a filter's header has them. */
+static void filter_ids(struct sqlite_load *ld, int64_t *event, int64_t *source)
+{
+	*event = scalar(ld, "SELECT coalesce(max(id), 0) FROM events", -1);
+	*source = scalar(ld, "SELECT coalesce(max(id), 0) FROM sources", -1);
+}
+
+static void filter_row_key(char *key, size_t size, size_t row)
+{
+	snprintf(key, size, RIDX_FILTER_KEY ".%04zu", row);
+}
+
+/* The kept filter when it was made for the case as it is (the caller's
+ * to free; *words 0: none). */
+static uint64_t *filter_read(struct sqlite_load *ld, size_t *words, int *k)
+{
+	*words = 0;
+	int64_t event, source, h[FILTER_HEAD];
+	filter_ids(ld, &event, &source);
+	sqlite3 *db = store_db(ld->base.st);
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = '" RIDX_FILTER_KEY "'", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return NULL;
+	bool ok = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_BLOB &&
+		  sqlite3_column_bytes(q, 0) == (int)sizeof h;
+	if (ok) {
+		const unsigned char *p = sqlite3_column_blob(q, 0);
+		for (size_t i = 0; i < FILTER_HEAD; i++) {
+			uint64_t v;
+			memcpy(&v, p + i * 8, 8);
+			h[i] = (int64_t)le64toh(v);
+		}
+	}
+	sqlite3_finalize(q);
+	if (!ok || h[FILTER_FORMAT] != FILTER_FORMAT_1 || h[FILTER_EVENT] != event ||
+	    h[FILTER_SOURCE] != source || event < 0 || source < 0 || h[FILTER_WORDS] < 8 ||
+	    h[FILTER_WORDS] % 8 || h[FILTER_WORDS] > (int64_t)(RIDMAP_BLOOM_MAX / 8) || h[FILTER_K] < 1 ||
+	    h[FILTER_K] > 6)
+		return NULL;
+	size_t n = (size_t)h[FILTER_WORDS], at = 0;
+	uint64_t *bits = xmalloc(n * sizeof *bits);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT key, value FROM meta WHERE key > '" RIDX_FILTER_KEY
+			       ".' AND key < '" RIDX_FILTER_KEY "/' ORDER BY key",
+			       -1, &q, NULL) != SQLITE_OK) {
+		free(bits);
+		return NULL;
+	}
+	char want[32];
+	while (ok && sqlite3_step(q) == SQLITE_ROW) {
+		size_t m = n - at < FILTER_ROW_WORDS ? n - at : FILTER_ROW_WORDS;
+		filter_row_key(want, sizeof want, at / FILTER_ROW_WORDS);
+		const char *key = (const char *)sqlite3_column_text(q, 0);
+		ok = m && key && strcmp(key, want) == 0 && sqlite3_column_type(q, 1) == SQLITE_BLOB &&
+		     (size_t)sqlite3_column_bytes(q, 1) == m * 8;
+		if (ok) {
+			memcpy(bits + at, sqlite3_column_blob(q, 1), m * 8);
+			at += m;
+		}
+	}
+	sqlite3_finalize(q);
+	if (!ok || at != n) {
+		free(bits);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		bits[i] = le64toh(bits[i]);
+	*words = n;
+	*k = (int)h[FILTER_K];
+	return bits;
+}
+
+/* The table's filter, over every key ridx holds now, kept with the case
+ * (in the transaction that fills ridx): its rows of before out, its
+ * header and rows in. A failure leaves a filter whose ids the next seed
+ * passes by. */
+static void filter_write(struct sqlite_load *ld)
+{
+	const struct ridmap *m = &ld->rids;
+	sqlite3 *db = store_db(ld->base.st);
+	if (sqlite_exec(ld->base.st,
+			"DELETE FROM meta WHERE key = '" RIDX_FILTER_KEY "' OR (key > '" RIDX_FILTER_KEY
+			".' AND key < '" RIDX_FILTER_KEY "/')",
+			NULL) < 0 ||
+	    !m->bloom || !m->bloom_words || ld->by_index)
+		return;
+	int64_t h[FILTER_HEAD] = { FILTER_FORMAT_1, 0, 0, (int64_t)m->bloom_words, m->bloom_k };
+	filter_ids(ld, &h[FILTER_EVENT], &h[FILTER_SOURCE]);
+	if (h[FILTER_EVENT] < 0 || h[FILTER_SOURCE] < 0)
+		return;
+	uint64_t *out = xmalloc(FILTER_ROW_WORDS * sizeof *out);
+	for (size_t i = 0; i < FILTER_HEAD; i++)
+		out[i] = htole64((uint64_t)h[i]);
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db, "INSERT INTO meta(key, value) VALUES(?, ?)", -1, &q, NULL) != SQLITE_OK) {
+		free(out);
+		return;
+	}
+	sqlite3_bind_text(q, 1, RIDX_FILTER_KEY, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 2, out, (int)sizeof h, SQLITE_STATIC);
+	bool ok = sqlite3_step(q) == SQLITE_DONE;
+	sqlite3_reset(q);
+	char key[32];
+	for (size_t at = 0; ok && at < m->bloom_words; at += FILTER_ROW_WORDS) {
+		size_t n = m->bloom_words - at < FILTER_ROW_WORDS ? m->bloom_words - at : FILTER_ROW_WORDS;
+		for (size_t i = 0; i < n; i++)
+			out[i] = htole64(m->bloom[at + i]);
+		filter_row_key(key, sizeof key, at / FILTER_ROW_WORDS);
+		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(q, 2, out, (int)(n * sizeof *out), SQLITE_STATIC);
+		ok = sqlite3_step(q) == SQLITE_DONE;
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(q);
+	free(out);
+}
+
+/*
  * The case's record ids as the table's first run, read from ridx: its
  * keys in order already. Measured, a load of nothing into a case of 1M
  * events (what any append pays first): 0.99 s of CPU and 5.1 s wall
@@ -262,13 +403,18 @@ int load_ridx_seed(struct sqlite_load *ld, int64_t nevents, char **cause)
 {
 	struct store *st = ld->base.st;
 	/* a killed load's events; then a table that still does not match
-	 * (a case changed by hand) is made again whole */
-	if (scalar(ld, "SELECT value FROM meta WHERE key = '" RIDX_FROM_KEY "'", 0) > 0 &&
-	    ridx_from_events(ld, false, cause) < 0)
-		return -1;
-	if (scalar(ld, "SELECT coalesce(sum(length(keys)), 0) / 8 FROM ridx", -1) != nevents &&
-	    ridx_from_events(ld, true, cause) < 0)
-		return -1;
+	 * (a case changed by hand) is made again whole, and its filter with it */
+	bool mended = false;
+	if (scalar(ld, "SELECT value FROM meta WHERE key = '" RIDX_FROM_KEY "'", 0) > 0) {
+		if (ridx_from_events(ld, false, cause) < 0)
+			return -1;
+		mended = true;
+	}
+	if (scalar(ld, "SELECT coalesce(sum(length(keys)), 0) / 8 FROM ridx", -1) != nevents) {
+		if (ridx_from_events(ld, true, cause) < 0)
+			return -1;
+		mended = true;
+	}
 	/* the window of this load's events: every id it gives is past the
 	 * case's highest */
 	ld->ridx_from = scalar(ld, "SELECT coalesce(max(id), 0) + 1 FROM events", 1);
@@ -281,8 +427,11 @@ int load_ridx_seed(struct sqlite_load *ld, int64_t nevents, char **cause)
 		return -1;
 	if (!nevents)
 		return 0;
+	size_t words = 0;
+	int k = 0;
+	uint64_t *kept = mended ? NULL : filter_read(ld, &words, &k);
 	struct sqlite_ridx_r *rd = sqlite_ridx_r_new(store_db(st));
-	bool ok = load_ridmap_seed(&ld->rids, ridx_next, rd);
+	bool ok = load_ridmap_seed(&ld->rids, ridx_next, rd, kept, words, k); /* (kept is its own now) */
 	if (sqlite_ridx_r_free(rd) != SQLITE_OK)
 		return load_db_fail(ld, cause);
 	if (ok && ld->rids.spilled == (size_t)nevents)
@@ -385,6 +534,8 @@ static int ridx_fill(struct sqlite_load *ld, bool end, char **cause)
 		sqlite_exec(st, "ROLLBACK", NULL);
 		return -1;
 	}
+	if (ok && end) /* the next load's filter */
+		filter_write(ld);
 	char *meta = end ? xstrdup("DELETE FROM meta WHERE key = '" RIDX_FROM_KEY "'; COMMIT")
 			 : xasprintf("UPDATE meta SET value = %lld WHERE key = '" RIDX_FROM_KEY "'; COMMIT",
 				     (long long)ld->last_id + 1);

@@ -349,9 +349,14 @@ bool load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id);
 bool load_ridmap_spill(struct ridmap *m);
 bool load_ridmap_find(struct ridmap *m, uint32_t f);
 void load_ridmap_prefetch(const struct ridmap *m, uint32_t f);
-/* The case's entries (ridx, in order) as one run: next gives each slot
- * until it returns false. false when the run could not be written. */
-bool load_ridmap_seed(struct ridmap *m, bool (*next)(void *ctx, uint64_t *slot), void *ctx);
+/* The case's entries (ridx, in order) as one run: next gives the next
+ * slots, up to max, until it gives none. Its filter the one kept with
+ * the case (kept, which the table takes: kept_words words, kept_k bits
+ * an entry, over these entries or more) when it is the one the run
+ * would get, else made from the run. false when the run could not be
+ * written. */
+bool load_ridmap_seed(struct ridmap *m, size_t (*next)(void *ctx, uint64_t *slots, size_t max), void *ctx,
+		      uint64_t *kept, size_t kept_words, int kept_k);
 /* Every entry but the seed's (in ridx already), memory and runs, in slot
  * order (the table in memory is spilled first) to fn, until it returns
  * false. false when a run could not be written or read, or fn returned

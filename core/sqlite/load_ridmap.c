@@ -153,6 +153,31 @@ static void rw_put(struct run_writer *w, uint64_t s)
 	}
 }
 
+/* rw_put of n slots in order, a page or a buffer at a time. */
+static void rw_put_many(struct run_writer *w, const uint64_t *s, size_t n)
+{
+	const size_t cap = sizeof w->buf / sizeof *w->buf; /* (a multiple of PAGE_SLOTS) */
+	while (n) {
+		if (w->r.n % PAGE_SLOTS == 0) {
+			w->r.first = xgrow(w->r.first, &w->r.pagecap, w->r.npages + 1, sizeof *w->r.first);
+			w->r.first[w->r.npages++] = *s;
+		}
+		size_t k = PAGE_SLOTS - w->r.n % PAGE_SLOTS;
+		if (k > n)
+			k = n;
+		memcpy(w->buf + w->nbuf, s, k * sizeof *s);
+		w->nbuf += k;
+		w->r.n += k;
+		s += k;
+		n -= k;
+		if (w->nbuf == cap) {
+			w->ok = w->ok &&
+				write_all(w->r.fd, w->buf, sizeof w->buf, (off_t)((w->r.n - w->nbuf) * 8));
+			w->nbuf = 0;
+		}
+	}
+}
+
 static bool rw_end(struct run_writer *w)
 {
 	if (w->nbuf)
@@ -343,29 +368,40 @@ bool load_ridmap_spill(struct ridmap *m)
 	return merge_runs(m);
 }
 
-bool load_ridmap_seed(struct ridmap *m, bool (*next)(void *ctx, uint64_t *slot), void *ctx)
+bool load_ridmap_seed(struct ridmap *m, size_t (*next)(void *ctx, uint64_t *slots, size_t max), void *ctx,
+		      uint64_t *kept, size_t kept_words, int kept_k)
 {
 	struct run_writer *w = xmalloc(sizeof *w);
 	rw_start(w);
-	uint64_t s;
-	while (next(ctx, &s))
-		rw_put(w, s);
+	uint64_t *s = xmalloc(PAGE_SLOTS * 8 * sizeof *s);
+	size_t n;
+	while ((n = next(ctx, s, PAGE_SLOTS * 8)) > 0)
+		rw_put_many(w, s, n);
+	free(s);
 	bool ok = rw_end(w);
 	if (ok && w->r.n) {
 		m->run = xgrow(m->run, &m->runcap, m->nrun + 1, sizeof *m->run);
 		m->seeded = m->nrun == 0;
 		m->run[m->nrun++] = w->r;
 		m->spilled += w->r.n;
-		/* the filter made again for it, from the runs */
+		/* the filter made again for it, from the runs, unless the one
+		 * kept with the case fits them as the runs' own would */
 		free(m->bloom);
 		m->bloom = NULL;
 		m->bloom_words = 0;
 		m->bloom_k = 0;
+		if (kept && kept_words) {
+			m->bloom = kept;
+			kept = NULL;
+			m->bloom_words = kept_words;
+			m->bloom_k = kept_k;
+		}
 		bool rebuilt;
 		ok = bloom_fit(m, &rebuilt);
 	} else {
 		run_free(&w->r);
 	}
+	free(kept);
 	free(w);
 	return ok;
 }

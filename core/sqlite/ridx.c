@@ -599,6 +599,27 @@ bool sqlite_ridx_r_next(struct sqlite_ridx_r *r, int64_t *k)
 	return true;
 }
 
+size_t sqlite_ridx_r_take(struct sqlite_ridx_r *r, int64_t *out, size_t max)
+{
+	size_t n = 0;
+	if (r->rr.nruns != 1) {
+		while (n < max && sqlite_ridx_r_next(r, &out[n]))
+			n++;
+		return n;
+	}
+	/* one run: its blocks' keys as they are */
+	struct r_run *u = r->run;
+	while (n < max && r_fill(r, u) && r->rc == SQLITE_OK) {
+		size_t k = u->n - u->i;
+		if (k > max - n)
+			k = max - n;
+		memcpy(out + n, u->keys + u->i, k * sizeof *out);
+		u->i += k;
+		n += k;
+	}
+	return n;
+}
+
 int sqlite_ridx_r_free(struct sqlite_ridx_r *r)
 {
 	if (!r)

@@ -168,6 +168,11 @@ int sqlite_ridx_from_rows(sqlite3 *db, const char *table);
 struct sqlite_ridx_r;
 struct sqlite_ridx_r *sqlite_ridx_r_new(sqlite3 *db);
 bool sqlite_ridx_r_next(struct sqlite_ridx_r *r, int64_t *k);
+/* The next keys in order, up to max, into out: how many (0 at the end;
+ * fewer than max only there). A case of one run takes its blocks' keys
+ * a block at a time (the seed of an append to 1M events: 0.1 G
+ * instructions a key at a time). */
+size_t sqlite_ridx_r_take(struct sqlite_ridx_r *r, int64_t *out, size_t max);
 int sqlite_ridx_r_free(struct sqlite_ridx_r *r);
 /* ridx_ids(stored record id) on db: the ids of the events that can have
  * it (columns id and k; without an argument every key, run after run); a
