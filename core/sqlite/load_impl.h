@@ -243,6 +243,7 @@ struct sqlite_load {
 	struct ridmap vmap;
 	bool vals_mapped, vals_drop; /* vals_h still to drop */
 	size_t vals_added;
+	size_t vals_case; /* the case's values at the start: vals_h drops past as many new */
 	sqlite3_stmt *sel_vtext;
 	struct ridmap rids;
 	sqlite3_stmt *sel_rid;

@@ -369,6 +369,7 @@ int load_values_begin(struct sqlite_load *ld, char **cause)
 	 * end, one record loaded into a new case on a 2 MB disk filled it
 	 * with the log) */
 	ld->vals_mapped = ld->vals_drop = true;
+	ld->vals_case = (size_t)n;
 	return 0;
 }
 
@@ -489,7 +490,8 @@ int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, 
 				return -1;
 			if (ld->vals_mapped && !load_ridmap_put(&ld->vmap, h, *id) && vals_unmap(ld, cause) < 0)
 				return -1;
-			if (ld->vals_drop && ++ld->vals_added >= VALS_DROP_AT) {
+			if (ld->vals_drop && ++ld->vals_added >= VALS_DROP_AT &&
+			    ld->vals_added >= ld->vals_case) {
 				if (sqlite_exec(ld->base.st, "DROP INDEX IF EXISTS vals_h", cause) < 0)
 					return -1;
 				ld->vals_drop = false;
