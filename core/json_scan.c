@@ -466,7 +466,8 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 					unsigned id = kesc ? 0
 							   : json_names_find(s->names, kp + 1,
 									     (size_t)(kend - kp) - 2);
-					if (id && !s->byname[id].p) {
+					/* (0: the first name with an escape) */
+					if ((id || kesc) && !s->byname[id].p) {
 						s->byname[id] = v;
 						s->byname[id].ends = s->ends;
 					}

@@ -178,7 +178,9 @@ __attribute__((always_inline)) static inline unsigned json_names_find(const stru
  * name rather than all of them: byname[id] gets the value of the first
  * member named names' id (among the first max members; *n says how many
  * there were, at most max), marked with ends. byname holds a value for
- * every id of names, zeroed by the caller. A member without escapes in its name is
+ * every id of names, zeroed by the caller. A member name written with an
+ * escape is not looked up: byname[0] gets the value of the first such
+ * (so that a caller can take that record the general way). A member without escapes in its name is
  * looked up as the validation passes it: storing every member for a
  * second pass that looked each up was 5% of a CSV load's parsing thread.
  */

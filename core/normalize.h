@@ -84,7 +84,7 @@ int normalize_record(struct norm *nm, const struct jval *obj, const struct jmemb
 /* Or faster: the members the normalizer reads, found as the scanner
  * validated the record (json_scan_named with normalize_names()'s names
  * into a zeroed struct norm_members). */
-#define NORMALIZE_NAMES 73
+#define NORMALIZE_NAMES 77
 struct norm_members {
 	struct jval v[NORMALIZE_NAMES];
 };
@@ -92,6 +92,13 @@ const struct json_names *normalize_names(void);
 int normalize_named(struct norm *nm, const struct jval *obj, const struct norm_members *m,
 		    const struct wrapper_hints *hints, enum rec_kind fallback, enum rec_kind *kind,
 		    struct event *ev, const char **why);
+/* Whether a record scanned by name is a plain record, whose members
+ * normalize_named has all it needs of: not one with a member name
+ * written with an escape (json_scan_named's m->v[0]) or a top-level
+ * "tables", "value", "records" or "@odata.nextLink" (it may be a Log
+ * Analytics answer or a page of records). A reader takes any other the
+ * general way, every member in hand (json_scan_record). */
+bool normalize_named_plain(const struct norm_members *m);
 
 /* Reserve arena room for a record of n bytes; call before normalize_*. */
 void norm_reset(struct norm *nm, size_t n);

@@ -80,6 +80,10 @@ static const char *const key_names[K_COUNT] = {
 	[K_FolderItems] = "FolderItems",
 	[K_InternetMessageId] = "InternetMessageId",
 	[K_SizeInBytes] = "SizeInBytes",
+	[K_tables] = "tables",
+	[K_value] = "value",
+	[K_records] = "records",
+	[K_odataNextLink] = "@odata.nextLink",
 };
 
 /* Every member name of every record is looked up here (about 30 a

@@ -87,6 +87,13 @@ enum key {
 	K_FolderItems,
 	K_InternetMessageId,
 	K_SizeInBytes,
+	/* read by no normalizer: a record's top-level member of one of these
+	 * names may make it a container of records (ingest_json's tables and
+	 * pages), which normalize_named_plain tells a reader scanning by name */
+	K_tables,
+	K_value,
+	K_records,
+	K_odataNextLink,
 	K_COUNT
 };
 

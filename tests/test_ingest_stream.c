@@ -141,6 +141,40 @@ static void test_json_graph_page(void **state)
 	free(d);
 }
 
+/* JSON Lines records are scanned for the members the normalizer reads
+ * (json_scan_named) until an object may be more than a record: a page
+ * whose "value" is written with an escape is still a page (as when every
+ * member was kept), a record with a "value" that is no array still a
+ * record, and what follows a page is read as before. */
+static void test_json_lines_then_pages(void **state)
+{
+	(void)state;
+	struct got g = { 0 };
+	char *d = q(R1 "\n{'\\u0076alue':[" R2 "]}\n" R3 "\n");
+	run_str(d, &g);
+	expect_ok(&g, 3, 0);
+	assert_int_equal(g.st.pages, 1);
+	expect_field(&g, 0, F_RECORD_ID, "id-1");
+	expect_field(&g, 1, F_RECORD_ID, "id-2");
+	expect_field(&g, 2, F_RECORD_ID, "id-3");
+	assert_int_equal(g.ev[2].line, 3);
+	got_free(&g);
+	free(d);
+
+	d = q(R1 "\n{'CreationTime':'2024-01-01T00:00:02','Id':'id-2','Operation':'Set-Mailbox','value':'v'}\n"
+		 "{'value':[" R3 "],'@odata.nextLink':'https://graph.microsoft.com/next'}\n" R2 "\n");
+	run_str(d, &g);
+	expect_ok(&g, 4, 0);
+	assert_int_equal(g.st.pages, 1);
+	assert_int_equal(g.st.next_links, 1);
+	expect_field(&g, 1, F_RECORD_ID, "id-2");
+	expect_field(&g, 1, F_OP, "Set-Mailbox");
+	expect_field(&g, 2, F_RECORD_ID, "id-3");
+	expect_field(&g, 3, F_USER, "b@x.com");
+	got_free(&g);
+	free(d);
+}
+
 static void test_json_pretty_array(void **state)
 {
 	(void)state;
@@ -539,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_json_bare_object),
 		cmocka_unit_test(test_json_lines),
 		cmocka_unit_test(test_json_graph_page),
+		cmocka_unit_test(test_json_lines_then_pages),
 		cmocka_unit_test(test_json_pretty_array),
 		cmocka_unit_test(test_json_truncated_line_in_middle),
 		cmocka_unit_test(test_json_truncated_line_big_file),
