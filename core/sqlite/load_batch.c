@@ -186,7 +186,6 @@ static void put_json_str(struct batch *b, struct sv v)
 			unsigned m = escape_bits(x) >> back;
 			if (!m) {
 				o += e - p;
-				p = e;
 				break;
 			}
 			unsigned k = (unsigned)__builtin_ctz(m);
