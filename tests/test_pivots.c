@@ -707,8 +707,8 @@ typedef void event_fn(struct event *ev, int i, bool rich, char *buf);
 
 /* Load events from..to-1 made by make as source name (rich: the richer
  * copies), the window made small so that every value has many chunks. */
-static void load_events(struct store *st, const char *name, int from, int to, bool rich, size_t window,
-			event_fn *make)
+static void load_events_batch(struct store *st, const char *name, int from, int to, bool rich, size_t window,
+			      event_fn *make, unsigned batch)
 {
 	char *cause = NULL;
 	struct store_load *ld = store_load_begin(st, &cause);
@@ -718,7 +718,7 @@ static void load_events(struct store *st, const char *name, int from, int to, bo
 		pivot_window_free(((struct sqlite_load *)ld)->pv);
 		((struct sqlite_load *)ld)->pv = pivot_window_new(window);
 	}
-	store_load_set_batch(ld, 333);
+	store_load_set_batch(ld, batch);
 	assert_int_equal(store_load_source(ld, name, 100, &cause), 0);
 	struct sink sk;
 	store_load_sink(ld, &sk);
@@ -730,6 +730,12 @@ static void load_events(struct store *st, const char *name, int from, int to, bo
 	}
 	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
 	assert_int_equal(store_load_end(ld, &cause), 0);
+}
+
+static void load_events(struct store *st, const char *name, int from, int to, bool rich, size_t window,
+			event_fn *make)
+{
+	load_events_batch(st, name, from, to, rich, window, make, 333);
 }
 
 static void writer_load(struct store *st, const char *name, int from, int to, bool rich, size_t window)
@@ -765,6 +771,38 @@ static void test_writer(void **state)
 	assert_int_equal(one_int(db, "SELECT sum(n) FROM pivot_gone"), 200 * 4 + 50 * 3);
 	assert_int_equal(one_int(db, "SELECT count(*) FROM events WHERE id > 3000"), 1250);
 	assert_int_equal(one_int(db, "SELECT count(*) FROM events WHERE id <= 3000 AND ip IS NULL"), 1250);
+	check_case(db);
+}
+
+/* The writer hands its chunks to load_rows many a statement: a window
+ * of more chunks than PIVOT_INSERT_ROWS and more data than
+ * PIVOT_INSERT_BYTES goes in several, and its rows are the builder's
+ * (one statement a chunk) to the byte. */
+static void test_writer_many_a_statement(void **state)
+{
+	struct lcase *c = *state;
+	store_close(c->st);
+	unlink(c->path);
+	char *cause = NULL;
+	assert_int_equal(store_open(c->path, STORE_CREATE, &c->st, &cause), 0);
+	sqlite3 *db = store_db(c->st);
+	/* one window, one commit */
+	load_events_batch(c->st, "a.json", 0, 6000, false, 0, writer_event, 100000);
+	assert_true(one_int(db, "SELECT count(*) FROM pivots") > PIVOT_INSERT_ROWS);
+	assert_true(one_int(db, "SELECT sum(length(data)) FROM pivots") > (int64_t)PIVOT_INSERT_BYTES);
+	assert_int_equal(one_int(db, "SELECT sum(n) FROM pivots"),
+			 one_int(db, "SELECT count(user) + count(app) + count(ip) + count(op) + count(session)"
+				     " FROM events"));
+	assert_int_equal(sqlite3_exec(db,
+				      "CREATE TEMP TABLE w AS SELECT * FROM pivots;"
+				      "BEGIN; DELETE FROM pivots",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(pivots_build(db, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM w"), one_int(db, "SELECT count(*) FROM pivots"));
+	assert_int_equal(one_int(db, "SELECT count(*) FROM (SELECT * FROM w EXCEPT SELECT * FROM main.pivots)"),
+			 0);
 	check_case(db);
 }
 
@@ -1181,6 +1219,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_case_built, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_case_converted, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_writer, lcase_setup, lcase_teardown),
+		cmocka_unit_test_setup_teardown(test_writer_many_a_statement, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_killed, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_and, lcase_setup, lcase_teardown),
 	};

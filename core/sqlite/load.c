@@ -173,6 +173,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	load_intern_clear(&ld->in[1]);
 	ld->cctx = ZSTD_createCCtx();
 	ld->pv = pivot_window_new(PIVOT_WINDOW);
+	pivot_window_set_insert(ld->pv, load_pivots_insert, ld);
 
 	/* The pending file's log, from the last load's analysts: emptied
 	 * before this load takes the case, while its analysts still write to

@@ -71,7 +71,8 @@ void load_shed(struct sqlite_load *ld)
 	load_valbits_free(ld);
 	sqlite3_finalize(ld->ins_evg);
 	sqlite3_finalize(ld->ins_valg);
-	ld->ins_evg = ld->ins_valg = NULL;
+	sqlite3_finalize(ld->ins_pvg);
+	ld->ins_evg = ld->ins_valg = ld->ins_pvg = NULL;
 	free(ld->valg_text);
 	ld->valg_text = NULL;
 	ld->valg_len = ld->valg_cap = ld->nvalg = 0;

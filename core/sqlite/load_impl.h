@@ -251,6 +251,7 @@ struct sqlite_load {
 	 * chunks (pivots.h): written when full and at each commit, so that
 	 * a commit holds every entry of its events */
 	struct pivot_window *pv;
+	sqlite3_stmt *ins_pvg;  /* its chunks' insert (load_pivots_insert) */
 	sqlite3_stmt *ins_gone; /* a replaced event's values, into pivot_gone */
 	/* a duplicate: which event, how rich, replaced or only seen */
 	sqlite3_stmt *sel_dup, *sel_rich, *del_ev, *del_msg, *ins_seen, *upd_seen;
@@ -480,6 +481,8 @@ int load_txn_begin(struct sqlite_load *ld, char **cause);
 #define PIVOT_WINDOW 16384
 /* The window's chunks into the transaction. */
 int load_pivots_flush(struct sqlite_load *ld, char **cause);
+/* The window's inserter (pivot_window_set_insert; ctx the load) */
+int load_pivots_insert(void *ctx, const struct pivot_chunk *c, size_t n, char **cause);
 int load_commit(struct sqlite_load *ld, char **cause);
 /* The commit cadence beside the count (sqlite_store.h, "Writes beside a
  * running load"): commit when someone outside the load waits to write

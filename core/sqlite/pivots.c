@@ -167,6 +167,9 @@ struct pivot_window {
 	size_t bufcap;
 	sqlite3 *db; /* ins's */
 	sqlite3_stmt *ins;
+	pivot_insert_fn insert; /* (NULL: ins) */
+	void *ictx;
+	struct pivot_chunk *chunk; /* the chunks for insert */
 };
 
 #define KEY(col, val) ((uint64_t)(col) << 56 | ((uint64_t)(val) & (((uint64_t)1 << 56) - 1)))
@@ -204,7 +207,14 @@ void pivot_window_free(struct pivot_window *w)
 	free(w->order);
 	free(w->out);
 	free(w->buf);
+	free(w->chunk);
 	free(w);
+}
+
+void pivot_window_set_insert(struct pivot_window *w, pivot_insert_fn insert, void *ctx)
+{
+	w->insert = insert;
+	w->ictx = ctx;
 }
 
 size_t pivot_window_len(const struct pivot_window *w)
@@ -368,6 +378,22 @@ void pivot_window_discard(struct pivot_window *w)
 	window_clear(w);
 }
 
+/* A chunk through the flush's own statement */
+static int insert_one(struct pivot_window *w, const struct pivot_chunk *c, char **cause)
+{
+	sqlite3_stmt *q = w->ins;
+	sqlite3_bind_int64(q, 1, c->col);
+	sqlite3_bind_int64(q, 2, c->val);
+	sqlite3_bind_int64(q, 3, c->seq);
+	sqlite3_bind_int64(q, 4, c->n);
+	sqlite3_bind_int64(q, 5, c->lo);
+	sqlite3_bind_int64(q, 6, c->hi);
+	sqlite3_bind_blob(q, 7, c->data, (int)c->len, SQLITE_STATIC);
+	int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : set_cause(cause, "%s", sqlite3_errmsg(w->db));
+	sqlite3_reset(q);
+	return rc;
+}
+
 int pivot_window_flush(struct pivot_window *w, sqlite3 *db, char **cause)
 {
 	if (!w->n)
@@ -377,18 +403,22 @@ int pivot_window_flush(struct pivot_window *w, sqlite3 *db, char **cause)
 		w->ins = NULL;
 		w->db = db;
 	}
-	/* (one chunk a statement: 16 a statement cost as much, 11,700
-	 * instructions a chunk against 11,200 on 200k high-cardinality CSV:
-	 * the B-tree insert is the cost, not the statement's run) */
-	if (!w->ins && sqlite3_prepare_v3(db,
-					  "INSERT INTO pivots(col, val, seq, n, lo, hi, data)"
-					  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-					  -1, SQLITE_PREPARE_PERSISTENT, &w->ins, NULL) != SQLITE_OK)
+	/* (one chunk a statement cost 11,200 instructions a chunk on 200k
+	 * high-cardinality CSV, 16 a statement as much: their VALUES list
+	 * took a statement journal. An inserter of many rows in one
+	 * statement run, OR FAIL, takes none: see pivot_window_set_insert) */
+	if (!w->insert && !w->ins &&
+	    sqlite3_prepare_v3(db,
+			       "INSERT INTO pivots(col, val, seq, n, lo, hi, data)"
+			       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			       -1, SQLITE_PREPARE_PERSISTENT, &w->ins, NULL) != SQLITE_OK)
 		return set_cause(cause, "%s", sqlite3_errmsg(db));
 	if (!w->order) {
 		w->order = xmalloc(w->maxgrp * sizeof *w->order);
 		w->out = xmalloc(w->cap * PIVOT_NCOL * sizeof *w->out);
 	}
+	if (w->insert && !w->chunk)
+		w->chunk = xmalloc(PIVOT_INSERT_ROWS * sizeof *w->chunk);
 	/* the values in key order (the table's), each one's place in out */
 	for (size_t g = 0; g < w->ngrp; g++)
 		w->order[g] = (struct pv_order){ w->grp[g].key, (uint32_t)g };
@@ -409,8 +439,12 @@ int pivot_window_flush(struct pivot_window *w, sqlite3 *db, char **cause)
 	for (size_t i = 0; i < w->nev; i++)
 		if (w->ev[i].id < seq)
 			seq = w->ev[i].id;
-	w->buf = xgrow(w->buf, &w->bufcap, PIVOT_CHUNK_BYTES + PIVOT_ENTRY_MAX, 1);
-	sqlite3_stmt *q = w->ins;
+	/* the chunks handed to insert together are encoded one after the
+	 * other (each at most PIVOT_CHUNK_BYTES, begun below
+	 * PIVOT_INSERT_BYTES) */
+	size_t room = PIVOT_CHUNK_BYTES + PIVOT_ENTRY_MAX + (w->insert ? PIVOT_INSERT_BYTES : 0);
+	w->buf = xgrow(w->buf, &w->bufcap, room, 1);
+	size_t used = 0, nc = 0;
 	int rc = 0;
 	for (size_t i = 0; i < w->ngrp && rc == 0; i++) {
 		const struct pv_group *gr = &w->grp[w->order[i].g];
@@ -421,21 +455,34 @@ int pivot_window_flush(struct pivot_window *w, sqlite3 *db, char **cause)
 		 * after it (below the next window's least id: a window's
 		 * events outnumber a value's pieces) */
 		for (size_t from = 0, k = 0, n; from < gr->count && rc == 0; from += n, k++) {
-			size_t len =
-				encode_idx(w->ev, e + from, gr->count - from, w->buf, PIVOT_CHUNK_BYTES, &n);
-			sqlite3_bind_int(q, 1, (int)(gr->key >> 56));
-			sqlite3_bind_int64(q, 2, (int64_t)(gr->key & (((uint64_t)1 << 56) - 1)));
-			sqlite3_bind_int64(q, 3, seq + (int64_t)k);
-			sqlite3_bind_int64(q, 4, (int64_t)n);
-			sqlite3_bind_int64(q, 5, w->ev[e[from]].ts);
-			sqlite3_bind_int64(q, 6, w->ev[e[from + n - 1]].ts);
-			sqlite3_bind_blob(q, 7, w->buf, (int)len, SQLITE_STATIC);
-			if (sqlite3_step(q) != SQLITE_DONE)
-				rc = set_cause(cause, "%s", sqlite3_errmsg(db));
-			sqlite3_reset(q);
+			unsigned char *out = w->buf + used;
+			size_t len = encode_idx(w->ev, e + from, gr->count - from, out, PIVOT_CHUNK_BYTES, &n);
+			struct pivot_chunk c = {
+				.col = (int64_t)(gr->key >> 56),
+				.val = (int64_t)(gr->key & (((uint64_t)1 << 56) - 1)),
+				.seq = seq + (int64_t)k,
+				.n = (int64_t)n,
+				.lo = w->ev[e[from]].ts,
+				.hi = w->ev[e[from + n - 1]].ts,
+				.data = out,
+				.len = len,
+			};
+			if (!w->insert) {
+				rc = insert_one(w, &c, cause);
+				continue;
+			}
+			w->chunk[nc++] = c;
+			used += len;
+			if (nc == PIVOT_INSERT_ROWS || used >= PIVOT_INSERT_BYTES) {
+				rc = w->insert(w->ictx, w->chunk, nc, cause);
+				nc = used = 0;
+			}
 		}
 	}
-	sqlite3_clear_bindings(q);
+	if (rc == 0 && nc)
+		rc = w->insert(w->ictx, w->chunk, nc, cause);
+	if (w->ins)
+		sqlite3_clear_bindings(w->ins);
 	window_clear(w);
 	return rc;
 }

@@ -115,8 +115,23 @@ void pivot_window_add(struct pivot_window *w, int col, int64_t val, int64_t ts, 
 /* Forget its entries (their transaction was rolled back). */
 void pivot_window_discard(struct pivot_window *w);
 /* Write the window's chunks into db's pivots (the caller's transaction)
- * and empty it: 0, or -1 with *cause set to SQLite's message. */
+ * and empty it: 0, or -1 with *cause set to SQLite's message (or the
+ * inserter's). */
 int pivot_window_flush(struct pivot_window *w, sqlite3 *db, char **cause);
+/* A chunk's row of pivots, as the flush hands it to an inserter. */
+struct pivot_chunk {
+	int64_t col, val, seq, n, lo, hi;
+	const unsigned char *data;
+	size_t len;
+};
+/* Chunks go to insert(ctx, c, n, cause), up to PIVOT_INSERT_ROWS or
+ * PIVOT_INSERT_BYTES of data at a time (0, or -1 with *cause), rather
+ * than through a statement run of the flush's own for each: the load's
+ * writer inserts them as it does its events (load_rows). */
+#define PIVOT_INSERT_ROWS 1024
+#define PIVOT_INSERT_BYTES ((size_t)64 << 10)
+typedef int (*pivot_insert_fn)(void *ctx, const struct pivot_chunk *c, size_t n, char **cause);
+void pivot_window_set_insert(struct pivot_window *w, pivot_insert_fn insert, void *ctx);
 
 /* Build the posting lists of every event in db's events, in place of
  * any it has (the conversion
