@@ -707,8 +707,8 @@ typedef void event_fn(struct event *ev, int i, bool rich, char *buf);
 
 /* Load events from..to-1 made by make as source name (rich: the richer
  * copies), the window made small so that every value has many chunks. */
-static void load_events_batch(struct store *st, const char *name, int from, int to, bool rich, size_t window,
-			      event_fn *make, unsigned batch)
+static void load_events(struct store *st, const char *name, int from, int to, bool rich, size_t window,
+			event_fn *make)
 {
 	char *cause = NULL;
 	struct store_load *ld = store_load_begin(st, &cause);
@@ -718,7 +718,7 @@ static void load_events_batch(struct store *st, const char *name, int from, int 
 		pivot_window_free(((struct sqlite_load *)ld)->pv);
 		((struct sqlite_load *)ld)->pv = pivot_window_new(window);
 	}
-	store_load_set_batch(ld, batch);
+	store_load_set_batch(ld, 333);
 	assert_int_equal(store_load_source(ld, name, 100, &cause), 0);
 	struct sink sk;
 	store_load_sink(ld, &sk);
@@ -730,12 +730,6 @@ static void load_events_batch(struct store *st, const char *name, int from, int 
 	}
 	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
 	assert_int_equal(store_load_end(ld, &cause), 0);
-}
-
-static void load_events(struct store *st, const char *name, int from, int to, bool rich, size_t window,
-			event_fn *make)
-{
-	load_events_batch(st, name, from, to, rich, window, make, 333);
 }
 
 static void writer_load(struct store *st, const char *name, int from, int to, bool rich, size_t window)
@@ -774,11 +768,133 @@ static void test_writer(void **state)
 	check_case(db);
 }
 
-/* The writer hands its chunks to load_rows many a statement: a window
- * of more chunks than PIVOT_INSERT_ROWS and more data than
- * PIVOT_INSERT_BYTES goes in several, and its rows are the builder's
- * (one statement a chunk) to the byte. */
-static void test_writer_many_a_statement(void **state)
+/* An inserter of test_window_inserter: each call's rows into its db,
+ * one statement each, and what the calls were. */
+struct ins_log {
+	sqlite3 *db;
+	size_t calls, most_rows, most_bytes;
+};
+
+static int log_insert(void *ctx, const struct pivot_chunk *c, size_t n, char **cause)
+{
+	(void)cause;
+	struct ins_log *l = ctx;
+	l->calls++;
+	size_t bytes = 0;
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(l->db, "INSERT INTO pivots VALUES(?, ?, ?, ?, ?, ?, ?)", -1, &q,
+					    NULL),
+			 SQLITE_OK);
+	for (size_t i = 0; i < n; i++) {
+		const int64_t v[6] = { c[i].col, c[i].val, c[i].seq, c[i].n, c[i].lo, c[i].hi };
+		for (int k = 0; k < 6; k++)
+			sqlite3_bind_int64(q, k + 1, v[k]);
+		sqlite3_bind_blob(q, 7, c[i].data, (int)c[i].len, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+		sqlite3_reset(q);
+		bytes += c[i].len;
+	}
+	sqlite3_finalize(q);
+	if (n > l->most_rows)
+		l->most_rows = n;
+	if (bytes > l->most_bytes)
+		l->most_bytes = bytes;
+	return 0;
+}
+
+/* The load's writer hands a window's chunks to an inserter (load_rows)
+ * many at a time: a window of more chunks than PIVOT_INSERT_ROWS and
+ * more data than PIVOT_INSERT_BYTES goes in several calls, and the rows
+ * are those of a flush one statement a chunk, to the byte. */
+static void test_window_inserter(void **state)
+{
+	(void)state;
+	enum { N = 20000 };
+	sqlite3 *dbs[2] = { mem_db(), mem_db() };
+	struct ins_log log = { .db = dbs[1] };
+	for (int k = 0; k < 2; k++) {
+		struct pivot_window *w = pivot_window_new(N);
+		if (k)
+			pivot_window_set_insert(w, log_insert, &log);
+		for (int64_t id = 1; id <= N; id++) {
+			int64_t ts = 1700000000000 + id / 3 * 1000;
+			pivot_window_add(w, PIVOT_OP, 1 + id % 2, ts, id); /* two busy values */
+			pivot_window_add(w, PIVOT_SESSION, 100 + id / 4, ts, id);
+			pivot_window_add(w, PIVOT_IP, 100000 + id, ts, id); /* one each */
+		}
+		char *cause = NULL;
+		assert_int_equal(pivot_window_flush(w, dbs[k], &cause), 0);
+		pivot_window_free(w);
+	}
+	assert_true(one_int(dbs[0], "SELECT count(*) FROM pivots") > PIVOT_INSERT_ROWS);
+	assert_true(one_int(dbs[0], "SELECT sum(length(data)) FROM pivots") > (int64_t)PIVOT_INSERT_BYTES);
+	assert_true(log.calls > 1);
+	assert_true(log.most_rows <= PIVOT_INSERT_ROWS);
+	assert_true(log.most_bytes < PIVOT_INSERT_BYTES + PIVOT_CHUNK_BYTES);
+	assert_int_equal(sqlite3_exec(dbs[1],
+				      "ATTACH ':memory:' AS o; CREATE TABLE o.p(col, val, seq, n, lo, hi, data)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(dbs[0], "SELECT * FROM pivots", -1, &q, NULL), SQLITE_OK);
+	sqlite3_stmt *ins;
+	assert_int_equal(sqlite3_prepare_v2(dbs[1], "INSERT INTO o.p VALUES(?, ?, ?, ?, ?, ?, ?)", -1, &ins,
+					    NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		for (int k = 0; k < 7; k++)
+			sqlite3_bind_value(ins, k + 1, sqlite3_column_value(q, k));
+		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(q);
+	sqlite3_finalize(ins);
+	assert_int_equal(one_int(dbs[1], "SELECT count(*) FROM o.p"),
+			 one_int(dbs[1], "SELECT count(*) FROM pivots"));
+	assert_int_equal(one_int(dbs[1],
+				 "SELECT count(*) FROM (SELECT * FROM o.p EXCEPT SELECT * FROM main.pivots)"),
+			 0);
+	sqlite3_close(dbs[0]);
+	sqlite3_close(dbs[1]);
+}
+
+/* Event i of test_writer_batch_values: a few values that repeat within
+ * every batch, and every 100th an administrative record (held back to
+ * the commit, out of its batch) with values of its own in the same
+ * fields. */
+static void repeat_event(struct event *ev, int i, bool rich, char *buf)
+{
+	(void)rich;
+	memset(ev, 0, sizeof *ev);
+	char *p = buf;
+#define PUT(field, ...)                                   \
+	do {                                              \
+		int n_ = sprintf(p, __VA_ARGS__);         \
+		ev->field = (struct sv){ p, (size_t)n_ }; \
+		p += n_ + 1;                              \
+	} while (0)
+	PUT(record_id, "rec-%06d", i);
+	ev->ts = 1686909600000LL + i * 1000LL;
+	if (i % 100) {
+		PUT(op, "op-%d", i % 3);
+		PUT(user, "u%d", i % 7);
+		PUT(app, "app-%d", i % 5);
+	} else {
+		PUT(rtype, "ExchangeAdmin");
+		PUT(op, "Set-Mailbox-%d", i);
+		PUT(user, "adm%d", i);
+		PUT(app, "app-%d", i % 5);
+	}
+	PUT(raw, "{\"Id\":\"rec-%06d\"}", i);
+#undef PUT
+	ev->op_count = -1;
+	ev->line = (uint64_t)i + 1;
+}
+
+/* The writer looks each distinct value up once a batch (load_batch.c's
+ * vals): every event names its own values, those held back to the
+ * commit included (their batch gone by then). */
+static void test_writer_batch_values(void **state)
 {
 	struct lcase *c = *state;
 	store_close(c->st);
@@ -786,24 +902,19 @@ static void test_writer_many_a_statement(void **state)
 	char *cause = NULL;
 	assert_int_equal(store_open(c->path, STORE_CREATE, &c->st, &cause), 0);
 	sqlite3 *db = store_db(c->st);
-	/* one window, one commit */
-	load_events_batch(c->st, "a.json", 0, 6000, false, 0, writer_event, 100000);
-	assert_true(one_int(db, "SELECT count(*) FROM pivots") > PIVOT_INSERT_ROWS);
-	assert_true(one_int(db, "SELECT sum(length(data)) FROM pivots") > (int64_t)PIVOT_INSERT_BYTES);
-	assert_int_equal(one_int(db, "SELECT sum(n) FROM pivots"),
-			 one_int(db, "SELECT count(user) + count(app) + count(ip) + count(op) + count(session)"
-				     " FROM events"));
-	assert_int_equal(sqlite3_exec(db,
-				      "CREATE TEMP TABLE w AS SELECT * FROM pivots;"
-				      "BEGIN; DELETE FROM pivots",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	assert_int_equal(pivots_build(db, &cause), 0);
-	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(one_int(db, "SELECT count(*) FROM w"), one_int(db, "SELECT count(*) FROM pivots"));
-	assert_int_equal(one_int(db, "SELECT count(*) FROM (SELECT * FROM w EXCEPT SELECT * FROM main.pivots)"),
-			 0);
-	check_case(db);
+	/* (commits inside batches: the held-back records written there) */
+	load_events(c->st, "a.json", 0, 3 * BATCH_ITEMS + 100, false, 0, repeat_event);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM events"), 3 * BATCH_ITEMS + 100);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM events e JOIN vals u ON u.id = e.user"
+				     " JOIN vals o ON o.id = e.op JOIN vals a ON a.id = e.app WHERE"
+				     " CASE WHEN (e.line - 1) % 100 THEN u.v = 'u' || ((e.line - 1) % 7)"
+				     "  AND o.v = 'op-' || ((e.line - 1) % 3)"
+				     " ELSE u.v = 'adm' || (e.line - 1) AND o.v = 'Set-Mailbox-' || (e.line - 1) END"
+				     " AND a.v = 'app-' || ((e.line - 1) % 5)"),
+			 3 * BATCH_ITEMS + 100);
+	/* each value once */
+	assert_int_equal(one_int(db, "SELECT count(*) FROM vals"),
+			 one_int(db, "SELECT count(DISTINCT v) FROM vals"));
 }
 
 /* Killed mid-load: what was committed has its entries, nothing more;
@@ -1214,12 +1325,13 @@ int main(void)
 		cmocka_unit_test(test_window_chunks),
 		cmocka_unit_test(test_window_pieces),
 		cmocka_unit_test(test_window_newest_first),
+		cmocka_unit_test(test_window_inserter),
 		cmocka_unit_test(test_rows_orders_and_bounds),
 		cmocka_unit_test(test_counts_and_gone),
 		cmocka_unit_test_setup_teardown(test_case_built, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_case_converted, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_writer, lcase_setup, lcase_teardown),
-		cmocka_unit_test_setup_teardown(test_writer_many_a_statement, lcase_setup, lcase_teardown),
+		cmocka_unit_test_setup_teardown(test_writer_batch_values, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_killed, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_and, lcase_setup, lcase_teardown),
 	};

@@ -29,6 +29,8 @@ void load_batch_free(struct batch *b)
 		return;
 	free(b->buf);
 	free(b->items);
+	free(b->vals);
+	free(b->vslot);
 	free(b);
 }
 void load_shed(struct sqlite_load *ld)
@@ -68,6 +70,8 @@ void load_shed(struct sqlite_load *ld)
 	load_intern_free(&ld->in[0]);
 	load_intern_free(&ld->in[1]);
 	memset(ld->in, 0, sizeof ld->in);
+	free(ld->vids_mem);
+	ld->vids_mem = ld->vids = NULL;
 	load_valbits_free(ld);
 	sqlite3_finalize(ld->ins_evg);
 	sqlite3_finalize(ld->ins_valg);
@@ -404,6 +408,10 @@ static struct item *new_item(struct sqlite_load *ld)
 		ld->cur->items = xmalloc(BATCH_ITEMS * sizeof *ld->cur->items);
 	}
 	struct batch *b = ld->cur;
+	if (!b->n && b->nvals) { /* (a batch used again) */
+		memset(b->vslot, 0, BATCH_VSLOTS * sizeof *b->vslot);
+		b->nvals = 0;
+	}
 	b->items = xgrow(b->items, &b->icap, b->n + 1, sizeof *b->items);
 	struct item *it = &b->items[b->n++];
 	memset(it, 0, sizeof *it);
@@ -449,6 +457,29 @@ static bool is_admin(const struct event *ev)
 	return false;
 }
 
+/* The place + 1 of value s (hash h) among the batch's distinct values,
+ * added when new (stored: its copy in the batch, as load_stash gives
+ * it); 0 when they are full. */
+static uint16_t batch_val(struct batch *b, struct sv s, struct sv stored, uint64_t h)
+{
+	if (!b->vslot) {
+		b->vslot = xcalloc(BATCH_VSLOTS, sizeof *b->vslot);
+		b->vals = xmalloc(BATCH_VALS * sizeof *b->vals);
+	}
+	size_t mask = BATCH_VSLOTS - 1, i = (size_t)(h >> 32) & mask;
+	for (uint16_t k; (k = b->vslot[i]) != 0; i = (i + 1) & mask) {
+		const struct bval *v = &b->vals[k - 1];
+		if (v->h == h && v->n == s.n && memcmp(b->buf + v->off, s.p, s.n) == 0)
+			return k;
+	}
+	uintptr_t off = (uintptr_t)stored.p - 1; /* (load_stash: offset + 1) */
+	if (b->nvals >= BATCH_VALS || off > UINT32_MAX || s.n > UINT32_MAX)
+		return 0;
+	b->vals[b->nvals++] = (struct bval){ h, (uint32_t)off, (uint32_t)s.n };
+	b->vslot[i] = (uint16_t)b->nvals;
+	return (uint16_t)b->nvals;
+}
+
 static int sink_event(void *ctx, const struct event *ev, char **cause)
 {
 	struct sqlite_load *ld = ctx;
@@ -469,10 +500,15 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 	/* the record id as the case keeps it (rid.c); it->ev's texts are
 	 * offsets into the batch until it is sealed */
 	load_item_set_rid(it, ev->record_id);
-	struct sv f[LOAD_NVALS];
+	struct sv f[LOAD_NVALS], stored[LOAD_NVALS];
 	load_event_values(ev, f);
-	for (size_t i = 0; i < LOAD_NVALS; i++)
-		it->vh[i] = f[i].p ? load_value_hash(f[i]) : 0;
+	load_event_values(&it->ev, stored);
+	for (size_t i = 0; i < LOAD_NVALS; i++) {
+		if (!f[i].p)
+			continue;
+		it->vh[i] = load_value_hash(f[i]);
+		it->vx[i] = batch_val(b, f[i], stored[i], it->vh[i]);
+	}
 	maybe_send(ld);
 	return 0;
 }

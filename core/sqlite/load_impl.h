@@ -89,13 +89,33 @@ struct item {
 	char rid[SQLITE_RID_STORED];
 	uint64_t fp;             /* load_rid_fp of (kind, stored record id) */
 	uint64_t vh[LOAD_NVALS]; /* load_value_hash of each value */
+	/* each value's place + 1 among its batch's distinct values (struct
+	 * bval), 0: none (absent, or not among them) */
+	uint16_t vx[LOAD_NVALS];
 };
+
+/*
+ * The distinct values of a batch, found by the parser's thread as it
+ * fills it, so that the writer looks each one up once a batch, not once
+ * an event (the operation, workload, app, user... of 512 events are a
+ * few dozen values). Up to BATCH_VALS of them (a value past them is
+ * looked up as before), by a table of BATCH_VSLOTS (twice as many).
+ */
+struct bval {
+	uint64_t h;      /* load_value_hash */
+	uint32_t off, n; /* the text in the batch's buf */
+};
+#define BATCH_VALS 8192
+#define BATCH_VSLOTS 16384
 
 struct batch {
 	char *buf;
 	size_t len, cap;
 	struct item *items;
 	size_t n, icap;
+	struct bval *vals; /* (NULL until the batch's first value) */
+	size_t nvals;
+	uint16_t *vslot; /* place + 1 of a value in vals by its hash, 0 empty */
 	struct batch *next;
 };
 
@@ -231,6 +251,10 @@ struct sqlite_load {
 	size_t valg_len, valg_cap;
 	int64_t last_val;    /* the highest vals id given (0: read it at the next new value) */
 	struct intern in[2]; /* current, previous generation */
+	/* the ids of the values of the batch being written, by place in its
+	 * vals (0: not looked up yet); NULL when it has none (BATCH_VALS) */
+	int64_t *vids;
+	int64_t *vids_mem;
 	/* a bit for each VALBITS-bit slice of the hash (h) of every value
 	 * in vals (load_values.c): a value whose bit is clear is new
 	 * without asking SQLite. NULL until the writer's first miss reads
@@ -403,6 +427,11 @@ int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, 
  * look-ups (load_write_batch: a few items ahead): the maps are larger
  * than the cache, and the writer waited on memory there. */
 void load_values_prefetch(const struct sqlite_load *ld, const struct item *it);
+/* Has the writer the id of the item's value i from earlier in its batch? */
+static inline bool load_value_known(const struct sqlite_load *ld, const struct item *it, int i)
+{
+	return it->vx[i] && ld->vids && ld->vids[it->vx[i] - 1];
+}
 /* Then, once those slots are in the cache, the value map's memory for
  * the values they do not hold (most of them are new: map_find reads it). */
 void load_values_prefetch_map(const struct sqlite_load *ld, const struct item *it);

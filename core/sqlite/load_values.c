@@ -122,13 +122,13 @@ static bool intern_get(const struct intern *in, uint64_t h, const char *p, size_
 
 void load_values_prefetch(const struct sqlite_load *ld, const struct item *it)
 {
-	for (int g = 0; g < 2; g++) {
-		const struct intern *in = &ld->in[g];
-		if (!in->cap)
+	for (int i = 0; i < LOAD_NVALS; i++) {
+		uint64_t h = it->vh[i];
+		if (!h || load_value_known(ld, it, i))
 			continue;
-		for (int i = 0; i < LOAD_NVALS; i++)
-			if (it->vh[i])
-				__builtin_prefetch(&in->slot[it->vh[i] & (in->cap - 1)]);
+		for (int g = 0; g < 2; g++)
+			if (ld->in[g].cap)
+				__builtin_prefetch(&ld->in[g].slot[h & (ld->in[g].cap - 1)]);
 	}
 }
 
@@ -142,7 +142,8 @@ void load_values_prefetch_map(const struct sqlite_load *ld, const struct item *i
 		return;
 	for (int i = 0; i < LOAD_NVALS; i++) {
 		uint64_t h = it->vh[i];
-		if (!h || ld->in[0].slot[h & (ld->in[0].cap - 1)].hash == (uint32_t)h ||
+		if (!h || load_value_known(ld, it, i) ||
+		    ld->in[0].slot[h & (ld->in[0].cap - 1)].hash == (uint32_t)h ||
 		    ld->in[1].slot[h & (ld->in[1].cap - 1)].hash == (uint32_t)h)
 			continue;
 		load_ridmap_prefetch(&ld->vmap, load_ridmap_fp32(h));

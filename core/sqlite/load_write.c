@@ -553,9 +553,18 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 	int64_t ids[LOAD_NVALS];
 	struct sv f[LOAD_NVALS];
 	load_event_values(ev, f);
-	for (size_t i = 0; i < LOAD_NVALS; i++)
+	for (size_t i = 0; i < LOAD_NVALS; i++) {
+		/* a value the batch has had: its id (load_batch.c) */
+		int64_t *known = it->vx[i] && ld->vids ? &ld->vids[it->vx[i] - 1] : NULL;
+		if (known && *known) {
+			ids[i] = *known;
+			continue;
+		}
 		if (load_value_id(ld, f[i], it->vh[i], &ids[i], cause) < 0)
 			return -1;
+		if (known)
+			*known = ids[i];
+	}
 	if (!ld->last_id && read_last_id(ld, cause) < 0)
 		return -1;
 	/* the row's parameters, in the order of load.c's ins_ev */
@@ -695,6 +704,7 @@ static void defer(struct sqlite_load *ld, const struct item *it)
 	d->items = xgrow(d->items, &d->icap, d->n + 1, sizeof *d->items);
 	struct item *n = &d->items[d->n++];
 	*n = *it;
+	memset(n->vx, 0, sizeof n->vx); /* (its batch's values are not these) */
 #define X(name) n->ev.name = load_stash(d, it->ev.name);
 	EVENT_TEXT_FIELDS(X)
 #undef X
@@ -728,7 +738,22 @@ int load_flush_deferred(struct sqlite_load *ld, char **cause)
 #define PREFETCH_AHEAD 4
 #define PREFETCH_MAP 2
 
+static int write_items(struct sqlite_load *ld, struct batch *b, char **cause);
+
 int load_write_batch(struct sqlite_load *ld, struct batch *b, char **cause)
+{
+	if (b->nvals) {
+		if (!ld->vids_mem)
+			ld->vids_mem = xmalloc(BATCH_VALS * sizeof *ld->vids_mem);
+		memset(ld->vids_mem, 0, b->nvals * sizeof *ld->vids_mem);
+		ld->vids = ld->vids_mem;
+	}
+	int r = write_items(ld, b, cause);
+	ld->vids = NULL;
+	return r;
+}
+
+static int write_items(struct sqlite_load *ld, struct batch *b, char **cause)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		struct item *it = &b->items[i];
