@@ -262,6 +262,9 @@ rm -f "$ac" "$ac-wal" "$ac-shm"
 
 # The other benchmarks (queries, hunts, interface, export) run on the
 # Purview CSV case of the default shape: each prints its own figures.
+# (a log left beside an old copy would be applied to this one: SQLite
+# cannot tell it belongs to another file)
+rm -f "$dir/bench.case-wal" "$dir/bench.case-shm" "$dir/bench.case-journal"
 cp "$base" "$dir/bench.case"
 for b in "$BUILD"/bench_*; do
 	[ -x "$b" ] || continue
