@@ -675,18 +675,20 @@ static void test_case_converted(void **state)
 
 /* ---- the load's writer ---- */
 
-/* Event i of the writer's tests: every field from i; rich adds an IP
- * (the copy that replaces one without). */
-static void writer_event(struct event *ev, int i, bool rich, char *buf)
-{
-	memset(ev, 0, sizeof *ev);
-	char *p = buf;
+/* The event makers below write each field's text at p in turn: */
 #define PUT(field, ...)                                   \
 	do {                                              \
 		int n_ = sprintf(p, __VA_ARGS__);         \
 		ev->field = (struct sv){ p, (size_t)n_ }; \
 		p += n_ + 1;                              \
 	} while (0)
+
+/* Event i of the writer's tests: every field from i; rich adds an IP
+ * (the copy that replaces one without). */
+static void writer_event(struct event *ev, int i, bool rich, char *buf)
+{
+	memset(ev, 0, sizeof *ev);
+	char *p = buf;
 	PUT(record_id, "rec-%06d", i);
 	/* times in runs going down and up (a newest-first export) */
 	ev->ts = 1686909600000LL + (i / 100 % 2 ? -i : i) * 1000LL;
@@ -698,7 +700,6 @@ static void writer_event(struct event *ev, int i, bool rich, char *buf)
 		PUT(ip, "10.0.0.%d", i % 29);
 	PUT(session, "sess-%d", i / 4);
 	PUT(raw, "{\"Id\":\"rec-%06d\",\"n\":%d}", i, rich);
-#undef PUT
 	ev->op_count = -1;
 	ev->line = (uint64_t)i + 1;
 }
@@ -867,12 +868,6 @@ static void repeat_event(struct event *ev, int i, bool rich, char *buf)
 	(void)rich;
 	memset(ev, 0, sizeof *ev);
 	char *p = buf;
-#define PUT(field, ...)                                   \
-	do {                                              \
-		int n_ = sprintf(p, __VA_ARGS__);         \
-		ev->field = (struct sv){ p, (size_t)n_ }; \
-		p += n_ + 1;                              \
-	} while (0)
 	PUT(record_id, "rec-%06d", i);
 	ev->ts = 1686909600000LL + i * 1000LL;
 	if (i % 100) {
@@ -886,7 +881,6 @@ static void repeat_event(struct event *ev, int i, bool rich, char *buf)
 		PUT(app, "app-%d", i % 5);
 	}
 	PUT(raw, "{\"Id\":\"rec-%06d\"}", i);
-#undef PUT
 	ev->op_count = -1;
 	ev->line = (uint64_t)i + 1;
 }
@@ -975,12 +969,6 @@ static void and_event(struct event *ev, int i, bool rich, char *buf)
 	memset(ev, 0, sizeof *ev);
 	char *p = buf;
 	uint64_t h = (uint64_t)i * 0x9E3779B97F4A7C15ull;
-#define PUT(field, ...)                                   \
-	do {                                              \
-		int n_ = sprintf(p, __VA_ARGS__);         \
-		ev->field = (struct sv){ p, (size_t)n_ }; \
-		p += n_ + 1;                              \
-	} while (0)
 	PUT(record_id, "and-%06d", i);
 	ev->ts = 1686909600000LL + (int64_t)((h >> 40) % 3000) * 1000LL;
 	PUT(op, "%s", i % 4 ? "MailItemsAccessed" : "Send");
@@ -996,7 +984,6 @@ static void and_event(struct event *ev, int i, bool rich, char *buf)
 		PUT(ip, "10.0.0.%d", (int)(h >> 28 & 0xff) % 5);
 	PUT(session, "sess-%d", i / 40);
 	PUT(raw, "{\"Id\":\"and-%06d\",\"n\":%d}", i, rich);
-#undef PUT
 	ev->op_count = -1;
 	ev->line = (uint64_t)i + 1;
 }

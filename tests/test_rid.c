@@ -35,6 +35,18 @@ static const char *const ids[] = {
 
 /* Load the ids (each twice in the same source) as source name; its
  * counts into *c. */
+/* Its events written: the load's counts in c, its source and itself
+ * ended */
+static void end_load(struct store_load *ld, struct store_counts *c)
+{
+	char *cause = NULL;
+	assert_int_equal(store_load_sync(ld, &cause), 0);
+	store_load_counts(ld, c);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_null(cause);
+}
+
 static void load_ids(struct store *st, const char *name, struct store_counts *c)
 {
 	char *cause = NULL;
@@ -57,11 +69,7 @@ static void load_ids(struct store *st, const char *name, struct store_counts *c)
 			ev.line = r * NIDS + i + 2;
 			assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
 		}
-	assert_int_equal(store_load_sync(ld, &cause), 0);
-	store_load_counts(ld, c);
-	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
-	assert_int_equal(store_load_end(ld, &cause), 0);
-	assert_null(cause);
+	end_load(ld, c);
 }
 
 struct rids {
@@ -281,11 +289,7 @@ static void load_n(struct store *st, const char *name, size_t n, struct store_co
 		ev.line = i + 2;
 		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
 	}
-	assert_int_equal(store_load_sync(ld, &cause), 0);
-	store_load_counts(ld, c);
-	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
-	assert_int_equal(store_load_end(ld, &cause), 0);
-	assert_null(cause);
+	end_load(ld, c);
 }
 
 /* A filter of more than one row (64 KB each): read back whole and in
