@@ -738,17 +738,23 @@ static void writer_load(struct store *st, const char *name, int from, int to, bo
 	load_events(st, name, from, to, rich, window, writer_event);
 }
 
+/* The test's case emptied: closed, removed and created again */
+static sqlite3 *fresh_case(struct lcase *c)
+{
+	store_close(c->st);
+	unlink(c->path);
+	char *cause = NULL;
+	assert_int_equal(store_open(c->path, STORE_CREATE, &c->st, &cause), 0);
+	return store_db(c->st);
+}
+
 /* The writer's own chunks: every event's values, across commits and
  * windows, an append, duplicates only seen and richer copies replacing
  * (their old entries gone). */
 static void test_writer(void **state)
 {
 	struct lcase *c = *state;
-	store_close(c->st);
-	unlink(c->path);
-	char *cause = NULL;
-	assert_int_equal(store_open(c->path, STORE_CREATE, &c->st, &cause), 0);
-	sqlite3 *db = store_db(c->st);
+	sqlite3 *db = fresh_case(c);
 	writer_load(c->st, "a.json", 0, 3000, false, 16);
 	assert_int_equal(one_int(db, "SELECT count(*) FROM events"), 3000);
 	assert_true(one_int(db, "SELECT count(DISTINCT seq) FROM pivots") > 100);
@@ -891,11 +897,7 @@ static void repeat_event(struct event *ev, int i, bool rich, char *buf)
 static void test_writer_batch_values(void **state)
 {
 	struct lcase *c = *state;
-	store_close(c->st);
-	unlink(c->path);
-	char *cause = NULL;
-	assert_int_equal(store_open(c->path, STORE_CREATE, &c->st, &cause), 0);
-	sqlite3 *db = store_db(c->st);
+	sqlite3 *db = fresh_case(c);
 	/* (commits inside batches: the held-back records written there) */
 	load_events(c->st, "a.json", 0, 3 * BATCH_ITEMS + 100, false, 0, repeat_event);
 	assert_int_equal(one_int(db, "SELECT count(*) FROM events"), 3 * BATCH_ITEMS + 100);
@@ -1262,11 +1264,7 @@ static int and_random(sqlite3 *db, int rounds)
 static void test_and(void **state)
 {
 	struct lcase *c = *state;
-	store_close(c->st);
-	unlink(c->path);
-	char *cause = NULL;
-	assert_int_equal(store_open(c->path, STORE_CREATE, &c->st, &cause), 0);
-	sqlite3 *db = store_db(c->st);
+	sqlite3 *db = fresh_case(c);
 	load_events(c->st, "a.json", 0, 2000, false, 37, and_event);
 	load_events(c->st, "b.json", 2000, 4000, false, 23, and_event);
 	int found = and_random(db, 150);

@@ -35,6 +35,17 @@ static const char *const ids[] = {
 
 /* Load the ids (each twice in the same source) as source name; its
  * counts into *c. */
+/* A load begun on st with its source name started: its sink in sk */
+static struct store_load *begin_source(struct store *st, const char *name, struct sink *sk)
+{
+	char *cause = NULL;
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	assert_int_equal(store_load_source(ld, name, 10, &cause), 0);
+	store_load_sink(ld, sk);
+	return ld;
+}
+
 /* Its events written: the load's counts in c, its source and itself
  * ended */
 static void end_load(struct store_load *ld, struct store_counts *c)
@@ -50,11 +61,8 @@ static void end_load(struct store_load *ld, struct store_counts *c)
 static void load_ids(struct store *st, const char *name, struct store_counts *c)
 {
 	char *cause = NULL;
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
-	assert_int_equal(store_load_source(ld, name, 10, &cause), 0);
 	struct sink sk;
-	store_load_sink(ld, &sk);
+	struct store_load *ld = begin_source(st, name, &sk);
 	for (size_t r = 0; r < 2; r++)
 		for (size_t i = 0; i < NIDS; i++) {
 			struct event ev;
@@ -272,11 +280,8 @@ static void test_kept_filter(void **state)
 static void load_n(struct store *st, const char *name, size_t n, struct store_counts *c)
 {
 	char *cause = NULL;
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
-	assert_int_equal(store_load_source(ld, name, 10, &cause), 0);
 	struct sink sk;
-	store_load_sink(ld, &sk);
+	struct store_load *ld = begin_source(st, name, &sk);
 	for (size_t i = 0; i < n; i++) {
 		struct event ev;
 		memset(&ev, 0, sizeof ev);
