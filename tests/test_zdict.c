@@ -350,8 +350,11 @@ static void test_killed_load_resumed(void **state)
 	char *cause = NULL;
 	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
 	assert_int_equal(store_ensure_indexes(st, &cause), 0);
+	/* a commit at least every 1000 events (the batch), and more often
+	 * when the writer's clock says so (a slow machine: 8,873 seen), so
+	 * within one batch of where it was killed */
 	int64_t n = scalar(st, "SELECT count(*) FROM events");
-	assert_in_range(n, 9000, KILL_AT);
+	assert_in_range(n, KILL_AT - 1000, KILL_AT);
 	assert_int_equal(scalar(st, "SELECT sum(n) FROM rawblocks"), n);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM zdicts"), 1);
 	assert_true(blocks_with(st, 1) > 0);
