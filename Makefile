@@ -202,7 +202,7 @@ bench: $(BIN) $(GEN) $(BENCH_BIN)
 
 # 1M, 5M and 10M events loaded once each: how time and memory grow (slow:
 # about 27 GB of input generated and removed, minutes of loading).
-bench-big: $(BIN) $(GEN) $(BUILD)/bench_load
+bench-big: $(BIN) $(GEN) $(BUILD)/bench_load $(BUILD)/bench_ridmap
 	BUILD=$(BUILD) tests/bench_big.sh
 
 # A ClickHouse server for the ClickHouse store (README: "The ClickHouse

@@ -162,6 +162,13 @@ done
 cleanup
 echo "  (wall and CPU as multiples of the first size's warm load; reclaim: page-cache pages the kernel took back"
 echo "  during the load, any program's)"
+# the record-id table alone at the same sizes (bench_ridmap): the reads
+# of its runs that its filter let through grew faster than the ids
+if [ -x "$BUILD/bench_ridmap" ]; then
+	echo "  the record-id table alone (bench_ridmap: look-up and put of each new id; reads: of its runs):"
+	# shellcheck disable=SC2086
+	"$BUILD/bench_ridmap" $SIZES | sed 's/^/    /'
+fi
 # the target (issue 15): 10x the events in at most 10x the time, with
 # the same peak RSS. Each larger size against the first's warm load (the
 # load table's condition) and its cold one (the same page-cache

@@ -94,6 +94,68 @@ static void test_filter_memory_capped(void **state)
 	load_ridmap_free(&m);
 }
 
+/* A cap that is not a power of two (RIDMAP_BLOOM_MAX is 6 MB): the
+ * filter grows by doubling up to the cap itself, in whole blocks, and
+ * keeps every id put findable and most new ones away from the runs. */
+static void test_filter_cap_not_a_power_of_two(void **state)
+{
+	(void)state;
+	enum { N = 60000 };
+	struct ridmap m;
+	memset(&m, 0, sizeof m);
+	m.max = 1000;
+	m.bloom_max = 3 * 8192 + 40; /* 3,077 words: 3,072 used, in blocks of 8 */
+	for (size_t i = 0; i < N; i++)
+		assert_true(load_ridmap_put(&m, fp_of(i), (int64_t)i + 1));
+	assert_int_equal(m.bloom_words, 3 * 1024);
+	assert_int_equal(m.bloom_k, 2); /* 3 bits an entry */
+	for (size_t i = 0; i < N; i++) {
+		assert_true(load_ridmap_find(&m, load_ridmap_fp32(fp_of(i))));
+		assert_true(has(&m, (int64_t)i + 1));
+	}
+	size_t answered = 0;
+	for (size_t i = 0; i < N; i++) {
+		assert_true(load_ridmap_find(&m, load_ridmap_fp32(util_mix64(i * 2 + 2))));
+		answered += m.ncand > 0;
+	}
+	assert_true(answered < N / 100);
+	load_ridmap_free(&m);
+}
+
+/* A spill the temporary directory refuses (the table is sorted in its
+ * own memory): false, and the table as it was, every id in it found. */
+static void test_spill_refused_keeps_table(void **state)
+{
+	(void)state;
+	enum { N = 3000 };
+	struct ridmap m;
+	memset(&m, 0, sizeof m);
+	for (size_t i = 0; i < N; i++)
+		assert_true(load_ridmap_put(&m, fp_of(i), (int64_t)i + 1));
+	const char *old = getenv("TMPDIR");
+	char *keep = old ? strdup(old) : NULL;
+	setenv("TMPDIR", "/nonexistent/auditscope-test", 1);
+	assert_false(load_ridmap_spill(&m));
+	if (keep)
+		setenv("TMPDIR", keep, 1);
+	else
+		unsetenv("TMPDIR");
+	free(keep);
+	assert_int_equal(m.nrun, 0);
+	assert_int_equal(m.count, N);
+	for (size_t i = 0; i < N; i++) {
+		assert_true(load_ridmap_find(&m, load_ridmap_fp32(fp_of(i))));
+		assert_true(has(&m, (int64_t)i + 1));
+	}
+	assert_true(load_ridmap_spill(&m)); /* and spilled once it can */
+	assert_int_equal(m.count, 0);
+	for (size_t i = 0; i < N; i++) {
+		assert_true(load_ridmap_find(&m, load_ridmap_fp32(fp_of(i))));
+		assert_true(has(&m, (int64_t)i + 1));
+	}
+	load_ridmap_free(&m);
+}
+
 /* A fingerprint shared by more ids than a run's page holds, between
  * neighbours on both sides: a look-up gives every one of its ids from
  * each page they cross (found by a binary search within each page), and
@@ -153,6 +215,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spilled_ids_found),
 		cmocka_unit_test(test_filter_memory_capped),
+		cmocka_unit_test(test_filter_cap_not_a_power_of_two),
+		cmocka_unit_test(test_spill_refused_keeps_table),
 		cmocka_unit_test(test_shared_fingerprint_across_pages),
 		cmocka_unit_test(test_empty),
 	};

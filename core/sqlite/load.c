@@ -158,6 +158,8 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	struct sqlite_load *ld = xcalloc(1, sizeof *ld);
 	ld->base.st = st;
 	ld->batch_events = 50000;
+	ld->rids.max = RIDMAP_IDS_MEM;
+	ld->rids.bloom_max = RIDMAP_IDS_BLOOM_MAX;
 	ld->wal_cap = WAL_LOAD_CKPT_PAGES;
 	ld->source_bytes = -1;
 	ld->c.first_ts = ld->wc.first_ts = INT64_MAX;

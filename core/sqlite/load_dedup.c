@@ -310,7 +310,7 @@ static uint64_t *filter_read(struct sqlite_load *ld, size_t *words, int *k)
 	sqlite3_finalize(q);
 	if (!ok || h[FILTER_FORMAT] != FILTER_FORMAT_1 || h[FILTER_EVENT] != event ||
 	    h[FILTER_SOURCE] != source || event < 0 || source < 0 || h[FILTER_WORDS] < 8 ||
-	    h[FILTER_WORDS] % 8 || h[FILTER_WORDS] > (int64_t)(RIDMAP_BLOOM_MAX / 8) || h[FILTER_K] < 1 ||
+	    h[FILTER_WORDS] % 8 || h[FILTER_WORDS] > (int64_t)(ld->rids.bloom_max / 8) || h[FILTER_K] < 1 ||
 	    h[FILTER_K] > 6)
 		return NULL;
 	size_t n = (size_t)h[FILTER_WORDS], at = 0;

@@ -202,6 +202,17 @@ struct ridmap {
 #define RIDMAP_MEM ((size_t)1 << 17)
 #define RIDMAP_BLOOM_MAX ((size_t)4 << 20)
 /*
+ * The record ids' table (ld->rids): half the entries in memory and half
+ * as much again for its filter. A look-up of a new id that its filter
+ * lets through reads a page of each run, and at 10M ids a filter of 4 MB
+ * (3.4 bits an id) let ~20% through: its memory pays more there than the
+ * table's (bench_ridmap, 10M new ids: reads of runs 1.92M -> 0.84M, the
+ * table's peak 10.6 -> 9.2 MB, 1M ids 8.0 -> 5.6 MB; with the spill sorted
+ * in place, load_ridmap_spill). The value map keeps the defaults.
+ */
+#define RIDMAP_IDS_MEM ((size_t)1 << 16)
+#define RIDMAP_IDS_BLOOM_MAX ((size_t)6 << 20)
+/*
  * Events rows are inserted EV_GROUP at a time by one statement of that
  * many VALUES rows (load_write.c): each statement run costs the same
  * fixed work whatever its rows (cursors opened and closed, the halt, the

@@ -8,9 +8,10 @@
  * run, and a Bloom filter over every entry written so far says which
  * look-ups need to read the runs: a record id seen for the first time (a
  * load's usual case) costs the table and the filter, nothing on disk.
- * The filter stops growing at 4 MB (12 bits an entry up to 2.8M ids in
- * the runs; 3.4 at 10M, where about one new id in five reads a page of
- * each run): it grew to 16 MB at 10M events, the streaming's peak.
+ * The filter stops growing at bloom_max (the record ids': 6 MB, 12 bits
+ * an entry up to 4.2M ids in the runs; 5 at 10M, where about one new id
+ * in eleven reads a run's page, of 512 bytes, from each run): it grew to
+ * 16 MB at 10M events, the streaming's peak.
  * Runs of similar size are merged, so there are few of them (a binary
  * counter: at most log2 of the case over max). Before, a full table
  * switched the load to SQLite's unique index mid-load: random inserts
@@ -236,8 +237,9 @@ static bool bloom_fit(struct ridmap *m, bool *rebuilt)
 	size_t words = m->bloom_words ? m->bloom_words : 1024;
 	while (words > 8 && words > cap) /* (a test's cap below the start) */
 		words /= 2;
-	while (words * 64 < m->spilled * 12 && words * 2 <= cap)
-		words *= 2;
+	cap &= ~(size_t)7; /* (whole blocks) */
+	while (words * 64 < m->spilled * 12 && words < cap)
+		words = words * 2 <= cap ? words * 2 : cap;
 	size_t bits = m->spilled ? words * 64 / m->spilled : 64;
 	int k = bits >= 9 ? 6 : bits >= 7 ? 5 : bits >= 6 ? 4 : bits >= 4 ? 3 : 2;
 	if (words == m->bloom_words && k == m->bloom_k)
@@ -306,17 +308,18 @@ static bool merge_runs(struct ridmap *m)
 	return true;
 }
 
-/* LSD radix sort of n slots, 16 bits a pass (tmp holds n). */
+/* LSD radix sort of n slots, 16 bits a pass (tmp holds n; n < 2^32:
+ * the counts are 32 bits, 256 KB). */
 void load_ridmap_sort(uint64_t *a, uint64_t *tmp, size_t n)
 {
-	size_t *count = xmalloc(65536 * sizeof *count);
+	uint32_t *count = xmalloc(65536 * sizeof *count);
 	for (int shift = 0; shift < 64; shift += 16) {
 		memset(count, 0, 65536 * sizeof *count);
 		for (size_t i = 0; i < n; i++)
 			count[(a[i] >> shift) & 0xffff]++;
-		size_t sum = 0;
+		uint32_t sum = 0;
 		for (size_t d = 0; d < 65536; d++) {
-			size_t c = count[d];
+			uint32_t c = count[d];
 			count[d] = sum;
 			sum += c;
 		}
@@ -329,23 +332,27 @@ void load_ridmap_sort(uint64_t *a, uint64_t *tmp, size_t n)
 	free(count); /* four passes: the sorted slots are back in a */
 }
 
-/* The table in memory into a run on disk; false when the disk refused
- * (the caller then deduplicates through the unique index). */
+/*
+ * The table in memory into a run on disk; false when the disk refused
+ * (the caller then deduplicates through the unique index). Sorted in the
+ * table's own memory: its entries moved to its front, the second half
+ * (the table is at most half full) the sort's room. A copy and its room
+ * were 2 MB more at each spill, the ridmap's peak; the filter has them
+ * now (RIDMAP_BLOOM_MAX).
+ */
 bool load_ridmap_spill(struct ridmap *m)
 {
 	if (!m->count)
 		return true;
-	uint64_t *a = xmalloc(m->count * sizeof *a), *tmp = xmalloc(m->count * sizeof *tmp);
+	uint64_t *a = m->slot;
 	size_t n = 0;
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->slot[i])
 			a[n++] = m->slot[i];
-	load_ridmap_sort(a, tmp, n);
-	free(tmp);
+	load_ridmap_sort(a, a + n, n); /* (n <= cap / 2: load_ridmap_put) */
 	struct run_writer *w = xmalloc(sizeof *w);
 	rw_start(w);
-	for (size_t i = 0; i < n; i++)
-		rw_put(w, a[i]);
+	rw_put_many(w, a, n);
 	bool ok = rw_end(w);
 	if (ok) {
 		m->run = xgrow(m->run, &m->runcap, m->nrun + 1, sizeof *m->run);
@@ -358,9 +365,16 @@ bool load_ridmap_spill(struct ridmap *m)
 				bloom_add(m, (uint32_t)(a[i] >> 32));
 	} else {
 		run_free(&w->r);
+		/* the table as it was, for a caller that goes on without runs */
+		uint64_t *keep = xmalloc(n * sizeof *keep);
+		memcpy(keep, a, n * sizeof *keep);
+		memset(m->slot, 0, m->cap * sizeof *m->slot);
+		m->count = 0;
+		for (size_t i = 0; i < n; i++)
+			ridmap_place(m, keep[i]);
+		free(keep);
 	}
 	free(w);
-	free(a);
 	if (!ok)
 		return false;
 	memset(m->slot, 0, m->cap * sizeof *m->slot);
@@ -471,6 +485,38 @@ static void add_cand(struct ridmap *m, uint64_t slot)
 	m->cand[m->ncand++] = (int64_t)(slot & UINT32_MAX);
 }
 
+/*
+ * Page p of run r into m->page, as much of it as can hold the entries
+ * from lo to hi: its entries are fingerprints (hashes) spread evenly
+ * between its first entry and the next page's, so lo's place in it is
+ * guessed and a window of WIN_SLOTS around it read; the window is kept
+ * when its ends show that it holds them all, else the whole page is
+ * read. *n: the entries read. (perf, the table alone at 10M ids: the
+ * kernel's copy of whole 4 KB pages was 17% of its samples.)
+ */
+#define WIN_SLOTS 64
+static bool page_read(struct ridmap *m, const struct ridrun *r, size_t p, uint64_t lo, uint64_t hi, size_t *n)
+{
+	size_t k = r->n - p * PAGE_SLOTS;
+	if (k > PAGE_SLOTS)
+		k = PAGE_SLOTS;
+	if (k > 2 * WIN_SLOTS && p + 1 < r->npages) {
+		uint64_t a = r->first[p], b = r->first[p + 1]; /* the page: [a, b) */
+		size_t at = lo <= a ? 0 : (size_t)((double)(lo - a) / (double)(b - a) * (double)k);
+		size_t s = at > WIN_SLOTS / 2 ? at - WIN_SLOTS / 2 : 0;
+		if (s > k - WIN_SLOTS)
+			s = k - WIN_SLOTS;
+		if (!read_all(r->fd, m->page, WIN_SLOTS * 8, (off_t)(p * RIDMAP_PAGE + s * 8)))
+			return false;
+		if ((s == 0 || m->page[0] < lo) && (s + WIN_SLOTS == k || m->page[WIN_SLOTS - 1] > hi)) {
+			*n = WIN_SLOTS;
+			return true;
+		}
+	}
+	*n = k;
+	return read_all(r->fd, m->page, k * 8, (off_t)(p * RIDMAP_PAGE));
+}
+
 /* The entries of fingerprint f in run r: the pages whose range can hold
  * it (one, unless f's entries cross a page's end). */
 static bool run_find(struct ridmap *m, const struct ridrun *r, uint32_t f)
@@ -487,12 +533,10 @@ static bool run_find(struct ridmap *m, const struct ridrun *r, uint32_t f)
 			b = mid;
 	}
 	for (size_t p = a; p < r->npages && (p == a || r->first[p] <= hi); p++) {
-		size_t k = r->n - p * PAGE_SLOTS;
-		if (k > PAGE_SLOTS)
-			k = PAGE_SLOTS;
-		if (!read_all(r->fd, m->page, k * 8, (off_t)(p * RIDMAP_PAGE)))
+		size_t k;
+		if (!page_read(m, r, p, lo, hi, &k))
 			return false;
-		/* the page is sorted: f's entries from the first >= lo */
+		/* sorted: f's entries from the first >= lo */
 		size_t i = 0, j = k;
 		while (i < j) {
 			size_t mid = i + (j - i) / 2;
