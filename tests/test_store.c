@@ -286,6 +286,67 @@ static void test_admin_blocks(void **state)
 	raws_free(raws, N);
 }
 
+/* Administrative records are written as soon as they hold a raw block's
+ * worth, not only at the commit: in one transaction 4 MB of them go in
+ * runs of consecutive ids, and a raw block never holds both kinds. */
+static void test_admin_runs(void **state)
+{
+	struct case_dir *f = *state;
+	enum { N = 3000, PAD = 4000 };
+	char **raws = raws_new(N);
+	for (int i = 2; i < N; i += 3) { /* feed's admin records, padded */
+		char *r = malloc(PAD + 64);
+		assert_non_null(r);
+		int n = snprintf(r, PAD + 64, "{\"Id\":\"id-%06d\",\"Operation\":\"New-InboxRule\",\"P\":\"",
+				 i);
+		for (int k = 0; k < PAD; k++)
+			r[n + k] = (char)('a' + (k * 7 + i) % 26);
+		strcpy(r + n + PAD, "\"}");
+		free(raws[i]);
+		raws[i] = r;
+	}
+	struct store *st;
+	char *cause = NULL;
+	struct store_load *ld = new_case_load(f->path, &st);
+	assert_int_equal(store_load_source(ld, "mixed.json", 100, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	feed(&sk, raws, 0, N, 3);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	const char *admin = "rtype = (SELECT id FROM vals WHERE v = 'ExchangeAdmin')";
+	char sql[512];
+	/* at least one run a MB (BLOCK_BYTES), and more than the one a
+	 * commit at the end would have made */
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM events e WHERE e.%s AND NOT EXISTS"
+		 " (SELECT 1 FROM events p WHERE p.id = e.id - 1 AND p.%s)",
+		 admin, admin);
+	assert_true(scalar(st, sql) >= 4);
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM rawblocks b WHERE"
+		 " (SELECT count(DISTINCT %s) FROM events WHERE id >= b.id AND id < b.id + b.n) > 1",
+		 admin);
+	assert_int_equal(scalar(st, sql), 0);
+	/* every record still reads back, and keeps its own line */
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id, line FROM events", -1, &q, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		int i = (int)sqlite3_column_int64(q, 1) - 2;
+		size_t len;
+		char *r = store_raw(st, sqlite3_column_int64(q, 0), &len);
+		assert_non_null(r);
+		assert_int_equal(len, strlen(raws[i]));
+		assert_memory_equal(r, raws[i], len);
+		free(r);
+	}
+	sqlite3_finalize(q);
+	store_close(st);
+	raws_free(raws, N);
+}
+
 /* A file of nothing but administrative records (held back for their own
  * blocks) still commits as it goes: kill the loader after 550 of them,
  * with commits every 100, and 500 are in the case. */
@@ -1675,6 +1736,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_append_past_table_memory, case_dir_setup,
 						case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_admin_blocks, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_admin_runs, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_admin_only_commits, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_verbatim, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_case, case_dir_setup, case_dir_teardown),
