@@ -1472,11 +1472,68 @@ static void test_values_past_intern_map(void **state)
 	assert_int_equal(scalar(st, "SELECT count(*) FROM vals WHERE h = val_hash('u77@contoso.com')"
 				    " AND v = 'u77@contoso.com'"),
 			 1);
-	/* the next load into the case finds them through the map seeded
-	 * from vals: no new row for a value it has */
+	/* the next load into the case finds them (through vals_h: it adds
+	 * fewer values than the case has): no new row for a value it has */
 	int runs = values_load(st, "c.json", 100, 300);
 	assert_true(runs >= 200);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), N + 1);
+	store_close(st);
+}
+
+/* An append finds its values through vals_h while it has added fewer
+ * than the case holds (load_values_begin): the case's values are not
+ * read at its start. Once it has added as many, they are read into the
+ * value map and vals_h goes (built again at the end); a value of the
+ * case the load had not met yet is then found through the map: every
+ * value kept once, with its id. */
+static void test_append_maps_values_late(void **state)
+{
+	struct case_dir *f = *state;
+	enum { M = VALS_DROP_AT + 1000 };
+	struct store *st;
+	char *cause = NULL;
+	struct store_load *ld = new_case_load(f->path, &st);
+	assert_int_equal(store_load_source(ld, "a.json", 10, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	feed_users(&sk, "a", 0, M, -1);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	/* the case: M users and the operation */
+	ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	struct sqlite_load *sl = (struct sqlite_load *)ld;
+	assert_false(sl->vals_mapped);
+	assert_int_equal(store_load_source(ld, "b.json", 10, &cause), 0);
+	store_load_sink(ld, &sk);
+	/* u0..u99 of the case, and M new values: one short */
+	feed_users(&sk, "b", 0, 100, -1);
+	feed_users(&sk, "c", M, 2 * M, -1);
+	assert_int_equal(store_load_sync(ld, &cause), 0);
+	assert_false(sl->vals_mapped);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 1);
+	/* and ten more */
+	feed_users(&sk, "d", 2 * M, 2 * M + 10, -1);
+	assert_int_equal(store_load_sync(ld, &cause), 0);
+	assert_true(sl->vals_mapped);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 0);
+	/* the case's u100..u299, not met by this load before: through the map */
+	feed_users(&sk, "e", 100, 300, -1);
+	assert_int_equal(store_load_sync(ld, &cause), 0);
+	assert_true(sqlite3_stmt_status(sl->sel_vtext, SQLITE_STMTSTATUS_RUN, 0) >= 200);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), 2 * M + 11);
+	assert_int_equal(scalar(st, "SELECT count(DISTINCT v) FROM vals"), 2 * M + 11);
+	assert_int_equal(scalar(st, "SELECT count(DISTINCT user) FROM events"), 2 * M + 10);
+	/* the same value, the same id, in either load */
+	assert_int_equal(scalar(st,
+				"SELECT count(DISTINCT user) FROM events WHERE record_id IN ('a-150', 'e-150')"),
+			 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals WHERE h = val_hash('u7@contoso.com')"
+				    " AND v = 'u7@contoso.com'"),
+			 1);
 	store_close(st);
 }
 
@@ -1730,6 +1787,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_values_past_intern_map, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_values_by_index_in_large_case, case_dir_setup,
 						case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_append_maps_values_late, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_past_table_limit, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_past_filter_memory, case_dir_setup,
 						case_dir_teardown),

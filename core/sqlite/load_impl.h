@@ -276,7 +276,7 @@ struct sqlite_load {
 	 * dropped until the end: this table of (value hash, id) instead,
 	 * the candidates read by id (load_values.c) */
 	struct ridmap vmap;
-	bool vals_mapped, vals_drop; /* vals_h still to drop */
+	bool vals_mapped, vals_drop; /* vals_h still to drop (an append: and the values to map) */
 	size_t vals_added;
 	size_t vals_case; /* the case's values at the start: vals_h drops past as many new */
 	sqlite3_stmt *sel_vtext;

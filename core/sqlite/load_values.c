@@ -334,6 +334,53 @@ void load_values_set_max(struct sqlite_load *ld, size_t n)
 	ld->vmap.max = n;
 }
 
+/* The case's values (and this load's, all in the table: the group
+ * flushed first) into the value map. 0 with the map, 1 without it (a
+ * disk that refused a run: the index, as before), -1. */
+static int vals_map(struct sqlite_load *ld, char **cause)
+{
+	if (load_flush_vals(ld, cause) < 0)
+		return -1;
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(store_db(ld->base.st), "SELECT id, v FROM vals", -1, &q, NULL) != SQLITE_OK)
+		return load_db_fail(ld, cause);
+	bool fits = true;
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW && fits) {
+		struct sv v = { (const char *)sqlite3_column_text(q, 1), (size_t)sqlite3_column_bytes(q, 1) };
+		fits = load_ridmap_put(&ld->vmap, load_value_hash(v), sqlite3_column_int64(q, 0));
+	}
+	sqlite3_finalize(q);
+	if (!fits || (r != SQLITE_DONE && r != SQLITE_ROW)) {
+		load_ridmap_free(&ld->vmap);
+		memset(&ld->vmap, 0, sizeof ld->vmap);
+		return 1;
+	}
+	ld->vals_mapped = true;
+	return 0;
+}
+
+/*
+ * A new case's values are found through the value map from the start
+ * and vals_h is dropped once the load has added VALS_DROP_AT values
+ * (the index costs each new value a random insert, and outgrows the
+ * page cache): a small load keeps it and writes no more than before
+ * (dropped at the start and built at the end, one record loaded into a
+ * new case on a 2 MB disk filled it with the log).
+ *
+ * An append finds them through vals_h (and the bitmap of its hashes,
+ * index_find) until it has added as many values as the case had: only
+ * then are they all read into the map and the index dropped, to be
+ * built at the end over all of them. Reading the case's values at the
+ * start cost every append a pass over them, and the map's own inserts
+ * and spills on top of the index's, which a load that adds fewer values
+ * than the case has keeps anyway (callgrind, 200k default-shape CSV
+ * appended to a 1M-event case of 94k values: 56k new ones; the start's
+ * 88 M instructions, serial before the first record is read, and the
+ * writer's map 75 M, against the bitmap's seed 51 M: the load's threads
+ * but the reader 13.47 -> 13.35 G with load.c's analysis_limit, the same
+ * events alone 12.69 G).
+ */
 int load_values_begin(struct sqlite_load *ld, char **cause)
 {
 	sqlite3 *db = store_db(ld->base.st);
@@ -348,29 +395,10 @@ int load_values_begin(struct sqlite_load *ld, char **cause)
 	 * all its values again (read here, sorted at the end) */
 	if (n >= VALS_REINDEX_MAX)
 		return 0;
-	if (sqlite3_prepare_v2(db, "SELECT id, v FROM vals", -1, &q, NULL) != SQLITE_OK)
-		return load_db_fail(ld, cause);
-	bool fits = true;
-	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW && fits) {
-		struct sv v = { (const char *)sqlite3_column_text(q, 1), (size_t)sqlite3_column_bytes(q, 1) };
-		fits = load_ridmap_put(&ld->vmap, load_value_hash(v), sqlite3_column_int64(q, 0));
-	}
-	sqlite3_finalize(q);
-	if (!fits || (r != SQLITE_DONE && r != SQLITE_ROW)) {
-		/* (a disk that refused a run: the index, as before) */
-		load_ridmap_free(&ld->vmap);
-		memset(&ld->vmap, 0, sizeof ld->vmap);
-		return 0;
-	}
-	/* dropped in the writer's transaction once the load has added
-	 * VALS_DROP_AT values (the index costs each new value a random
-	 * insert, and outgrows the page cache): a small load keeps it and
-	 * writes no more than before (dropped at the start and built at the
-	 * end, one record loaded into a new case on a 2 MB disk filled it
-	 * with the log) */
-	ld->vals_mapped = ld->vals_drop = true;
+	ld->vals_drop = true;
 	ld->vals_case = (size_t)n;
+	if (n == 0)
+		ld->vals_mapped = true; /* (nothing to read) */
 	return 0;
 }
 
@@ -493,7 +521,10 @@ int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, 
 				return -1;
 			if (ld->vals_drop && ++ld->vals_added >= VALS_DROP_AT &&
 			    ld->vals_added >= ld->vals_case) {
-				if (sqlite_exec(ld->base.st, "DROP INDEX IF EXISTS vals_h", cause) < 0)
+				/* (an append's map first: load_values_begin) */
+				int m = ld->vals_mapped ? 0 : vals_map(ld, cause);
+				if (m < 0 || (m == 0 && sqlite_exec(ld->base.st,
+								    "DROP INDEX IF EXISTS vals_h", cause) < 0))
 					return -1;
 				ld->vals_drop = false;
 			}
