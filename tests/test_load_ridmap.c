@@ -27,6 +27,21 @@ static uint64_t fp_of(size_t i)
 	return util_mix64(i * 2 + 1) | 1;
 }
 
+struct order {
+	uint64_t last;
+	size_t n;
+	bool sorted;
+};
+
+static bool count_in_order(void *ctx, uint64_t slot)
+{
+	struct order *o = ctx;
+	o->sorted = o->sorted && (o->n == 0 || slot > o->last);
+	o->last = slot;
+	o->n++;
+	return true;
+}
+
 static void test_spilled_ids_found(void **state)
 {
 	(void)state;
@@ -53,6 +68,11 @@ static void test_spilled_ids_found(void **state)
 		answered += m.ncand > 0;
 	}
 	assert_true(answered < N / 100);
+	/* the runs, merged as they came, hold every entry once, in order */
+	struct order o = { .sorted = true };
+	assert_true(load_ridmap_each(&m, count_in_order, &o));
+	assert_int_equal(o.n, N);
+	assert_true(o.sorted);
 	load_ridmap_free(&m);
 }
 

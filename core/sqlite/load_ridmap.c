@@ -140,21 +140,7 @@ static void rw_start(struct run_writer *w)
 	w->ok = w->r.fd >= 0;
 }
 
-static void rw_put(struct run_writer *w, uint64_t s)
-{
-	if (w->r.n % PAGE_SLOTS == 0) {
-		w->r.first = xgrow(w->r.first, &w->r.pagecap, w->r.npages + 1, sizeof *w->r.first);
-		w->r.first[w->r.npages++] = s;
-	}
-	w->buf[w->nbuf++] = s;
-	w->r.n++;
-	if (w->nbuf == sizeof w->buf / sizeof *w->buf) {
-		w->ok = w->ok && write_all(w->r.fd, w->buf, sizeof w->buf, (off_t)((w->r.n - w->nbuf) * 8));
-		w->nbuf = 0;
-	}
-}
-
-/* rw_put of n slots in order, a page or a buffer at a time. */
+/* n slots in order, a page or a buffer at a time. */
 static void rw_put_many(struct run_writer *w, const uint64_t *s, size_t n)
 {
 	const size_t cap = sizeof w->buf / sizeof *w->buf; /* (a multiple of PAGE_SLOTS) */
@@ -201,22 +187,31 @@ struct run_reader {
 	size_t at, len, pos; /* entries: read so far, in buf, next in buf */
 };
 
+/* The reader's buffer refilled when it is used up: false at the run's
+ * end or when the read failed (*ok false). */
+static bool rr_fill(struct run_reader *rd, bool *ok)
+{
+	if (rd->pos < rd->len)
+		return true;
+	if (rd->at == rd->r->n)
+		return false;
+	size_t k = rd->r->n - rd->at;
+	if (k > sizeof rd->buf / sizeof *rd->buf)
+		k = sizeof rd->buf / sizeof *rd->buf;
+	if (!read_all(rd->r->fd, rd->buf, k * 8, (off_t)(rd->at * 8))) {
+		*ok = false;
+		return false;
+	}
+	rd->at += k;
+	rd->len = k;
+	rd->pos = 0;
+	return true;
+}
+
 static bool rr_next(struct run_reader *rd, uint64_t *s, bool *ok)
 {
-	if (rd->pos == rd->len) {
-		if (rd->at == rd->r->n)
-			return false;
-		size_t k = rd->r->n - rd->at;
-		if (k > sizeof rd->buf / sizeof *rd->buf)
-			k = sizeof rd->buf / sizeof *rd->buf;
-		if (!read_all(rd->r->fd, rd->buf, k * 8, (off_t)(rd->at * 8))) {
-			*ok = false;
-			return false;
-		}
-		rd->at += k;
-		rd->len = k;
-		rd->pos = 0;
-	}
+	if (!rr_fill(rd, ok))
+		return false;
 	*s = rd->buf[rd->pos++];
 	return true;
 }
@@ -257,11 +252,52 @@ static bool bloom_fit(struct ridmap *m, bool *rebuilt)
 	for (size_t i = 0; i < m->nrun && ok; i++) {
 		struct run_reader *rd = xcalloc(1, sizeof *rd);
 		rd->r = &m->run[i];
-		uint64_t s;
-		while (rr_next(rd, &s, &ok))
-			bloom_add(m, (uint32_t)(s >> 32));
+		while (rr_fill(rd, &ok)) {
+			for (size_t j = rd->pos; j < rd->len; j++)
+				bloom_add(m, (uint32_t)(rd->buf[j] >> 32));
+			rd->pos = rd->len;
+		}
 		free(rd);
 	}
+	return ok;
+}
+
+/*
+ * Runs a and b merged into w: a buffer of each at a time, the lesser
+ * head taken without a call or a branch to mispredict, the output given
+ * to the writer a buffer at a time (perf, the table alone at 10M ids:
+ * the merges, an entry a call to read and a call to write, were ~35% of
+ * its CPU).
+ */
+static bool merge_two(struct run_reader *ra, struct run_reader *rb, struct run_writer *w)
+{
+	uint64_t out[1024];
+	size_t no = 0;
+	bool ok = true;
+	while (rr_fill(ra, &ok) && rr_fill(rb, &ok)) {
+		const uint64_t *x = ra->buf, *y = rb->buf;
+		size_t i = ra->pos, j = rb->pos, ni = ra->len, nj = rb->len;
+		while (i < ni && j < nj) {
+			uint64_t p = x[i], q = y[j];
+			bool t = p <= q;
+			out[no++] = t ? p : q;
+			i += t;
+			j += !t;
+			if (no == sizeof out / sizeof *out) {
+				rw_put_many(w, out, no);
+				no = 0;
+			}
+		}
+		ra->pos = i;
+		rb->pos = j;
+	}
+	rw_put_many(w, out, no);
+	/* the rest of the one left */
+	for (struct run_reader *r = ra; ok && r; r = r == ra ? rb : NULL)
+		while (rr_fill(r, &ok)) {
+			rw_put_many(w, r->buf + r->pos, r->len - r->pos);
+			r->pos = r->len;
+		}
 	return ok;
 }
 
@@ -278,19 +314,7 @@ static bool merge_runs(struct ridmap *m)
 		ra->r = a;
 		rb->r = b;
 		rw_start(w);
-		bool ok = w->ok, ha, hb;
-		uint64_t x = 0, y = 0;
-		ha = rr_next(ra, &x, &ok);
-		hb = rr_next(rb, &y, &ok);
-		while (ok && (ha || hb)) {
-			if (ha && (!hb || x <= y)) {
-				rw_put(w, x);
-				ha = rr_next(ra, &x, &ok);
-			} else {
-				rw_put(w, y);
-				hb = rr_next(rb, &y, &ok);
-			}
-		}
+		bool ok = w->ok && merge_two(ra, rb, w);
 		ok = rw_end(w) && ok;
 		free(ra);
 		free(rb);
