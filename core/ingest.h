@@ -61,8 +61,9 @@ struct ingest_opts {
 	void (*source_done)(const struct ingest_source *s, void *ctx);
 	void (*warn)(const char *msg, void *ctx);
 	/* every path read and the load ending: its memory given back, its
-	 * last checkpoint and sync still to come (store_load_on_streamed).
-	 * Work the caller starts here overlaps them. */
+	 * index builds, last checkpoint and sync still to come
+	 * (store_load_on_streamed). Work the caller starts here overlaps
+	 * them. */
 	void (*streamed)(void *ctx);
 	void *ctx;
 };

@@ -97,8 +97,8 @@ struct store_load {
 };
 
 /* For a store's load_end: the caller's streamed function, once the memory
- * the streaming held is given back and the indexes are built, before the
- * end's last syncs. Once; nothing when none was given. */
+ * the streaming held is given back, before the index builds and the end's
+ * last syncs. Once; nothing when none was given. */
 void store_load_streamed(struct store_load *ld);
 
 struct store_ops {

@@ -6,7 +6,9 @@
  * the log starts again from its beginning once it is long, although the
  * writer begins its next transaction right after each commit. And the
  * caller's streamed function (store_load_on_streamed) comes once, at the
- * end, with every event already committed.
+ * end, with every event already committed and before the index builds,
+ * so that the caller's work (the command line reads the IP tables)
+ * overlaps them.
  */
 #include "testutil.h"
 
@@ -72,8 +74,9 @@ static void ck_end(struct ck *c, int events)
 	free(c->dir);
 }
 
-/* Event i, with record id id and raw record raw (n bytes), into the load. */
-static void put(struct sink *sk, int i, const char *id, const char *raw, size_t n)
+/* Event i, with record id id and raw record raw (n bytes), into the load;
+ * its user, when user is not NULL. */
+static void put_user(struct sink *sk, int i, const char *id, const char *raw, size_t n, const char *user)
 {
 	char *cause = NULL;
 	struct event ev;
@@ -82,8 +85,15 @@ static void put(struct sink *sk, int i, const char *id, const char *raw, size_t 
 	ev.record_id = (struct sv){ id, strlen(id) };
 	ev.op = (struct sv){ "FileAccessed", 12 };
 	ev.raw = (struct sv){ raw, n };
+	if (user)
+		ev.user = (struct sv){ user, strlen(user) };
 	ev.line = (uint64_t)i + 2;
 	assert_int_equal(sk->event(sk->ctx, &ev, &cause), 0);
+}
+
+static void put(struct sink *sk, int i, const char *id, const char *raw, size_t n)
+{
+	put_user(sk, i, id, raw, n, NULL);
 }
 
 static void feed(struct sink *sk, int from, int to)
@@ -161,24 +171,33 @@ static void test_log_starts_again(void **state)
 }
 
 /* What the streamed function saw: how often it came, and the events
- * another connection read in the case then. */
+ * and the values' index (vals_h) another connection read in the case
+ * then. */
 struct seen {
 	const char *path;
 	int calls;
 	int events;
+	int vals_h;
 };
+
+static int count(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *q = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	int n = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return n;
+}
 
 static void on_streamed(void *ctx)
 {
 	struct seen *s = ctx;
 	s->calls++;
 	sqlite3 *db = NULL;
-	sqlite3_stmt *q = NULL;
 	assert_int_equal(sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM events", -1, &q, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	s->events = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
+	s->events = count(db, "SELECT count(*) FROM events");
+	s->vals_h = count(db, "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'");
 	sqlite3_close(db);
 }
 
@@ -187,7 +206,7 @@ static void test_streamed_once_after_the_last_commit(void **state)
 	(void)state;
 	struct ck c;
 	ck_begin(&c, 100000); /* no commit by count before the end */
-	struct seen s = { c.path, 0, -1 };
+	struct seen s = { c.path, 0, -1, -1 };
 	store_load_on_streamed(c.ld, on_streamed, &s);
 	ck_source(&c);
 	feed(&c.sk, 0, 700);
@@ -200,12 +219,47 @@ static void test_streamed_once_after_the_last_commit(void **state)
 
 	/* an abort does not call it */
 	ck_begin(&c, 100000);
-	s = (struct seen){ c.path, 0, -1 };
+	s = (struct seen){ c.path, 0, -1, -1 };
 	store_load_on_streamed(c.ld, on_streamed, &s);
 	ck_source(&c);
 	feed(&c.sk, 0, 10);
 	store_load_abort(c.ld);
 	assert_int_equal(s.calls, 0);
+	store_close(c.st);
+	tmpdir_remove(c.dir);
+	free(c.dir);
+}
+
+/* A load that adds more values than VALS_DROP_AT drops vals_h and builds
+ * it again at its end: the streamed function comes before that build
+ * (the IP tables were read after it, and outlasted the rest of the end),
+ * and the case has the index once the load has ended. */
+static void test_streamed_before_the_index_builds(void **state)
+{
+	(void)state;
+	struct ck c;
+	ck_begin(&c, 100000);
+	struct seen s = { c.path, 0, -1, -1 };
+	store_load_on_streamed(c.ld, on_streamed, &s);
+	ck_source(&c);
+	int n = VALS_DROP_AT + 1000;
+	for (int i = 0; i < n; i++) {
+		char id[32], user[32], raw[128];
+		snprintf(id, sizeof id, "vh-%06d", i);
+		snprintf(user, sizeof user, "u%d@contoso.com", i);
+		int len = snprintf(raw, sizeof raw, "{\"Id\":\"%s\",\"UserId\":\"%s\"}", id, user);
+		put_user(&c.sk, i, id, raw, (size_t)len, user);
+	}
+	char *cause = NULL;
+	assert_int_equal(store_load_source_end(c.ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(c.ld, &cause), 0);
+	assert_int_equal(s.calls, 1);
+	assert_int_equal(s.events, n);
+	assert_int_equal(s.vals_h, 0);
+	assert_int_equal(count(store_db(c.st), "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 1);
+	/* and every user found through it */
+	assert_int_equal(count(store_db(c.st), "SELECT count(*) FROM vals INDEXED BY vals_h WHERE h = h"),
+			 n + 1);
 	store_close(c.st);
 	tmpdir_remove(c.dir);
 	free(c.dir);
@@ -217,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_pages_reach_the_case_during_the_load),
 		cmocka_unit_test(test_log_starts_again),
 		cmocka_unit_test(test_streamed_once_after_the_last_commit),
+		cmocka_unit_test(test_streamed_before_the_index_builds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -539,32 +539,36 @@ int sqlite_load_end(struct store_load *base, char **cause)
 	 * 99 MB. A load's connection holds no temporary tables, which the
 	 * switch would drop. */
 	if (rc == 0) {
-		/* what the writer kept in memory is not needed any more: give
-		 * it back before the sorts take theirs */
-		load_shed(ld);
-		pivot_window_free(ld->pv); /* (empty: committed) */
-		ld->pv = NULL;
 		/* and a 2 MB page cache, which is also how much each of the
 		 * sorter's runs holds before it goes to a file: the six builds
 		 * of a 1M-event case in 18 MB instead of 37 (peak of the whole
 		 * sqlite3 process), in as much CPU or less (3.77 s against
 		 * 3.98, median of three in turn): shorter runs sort within the
-		 * CPU's caches, and the sorter's threads take them in turn */
+		 * CPU's caches. Set before load_shed, which gives the pages
+		 * it frees back to the system with the writer's memory. */
 		sqlite_exec(st, "PRAGMA temp_store=FILE; PRAGMA cache_size=-2048", NULL);
+		/* what the writer kept in memory is not needed any more: give
+		 * it back before the sorts take theirs */
+		load_shed(ld);
+		pivot_window_free(ld->pv); /* (empty: committed) */
+		ld->pv = NULL;
+		/* What the caller overlaps with the rest starts now, beside
+		 * the index builds, which sort on this thread alone
+		 * (store_ensure_indexes) and leave the other core idle: the
+		 * command line reads the IP tables, ~0.1 s of CPU, 14 MB kept
+		 * and 19 at their peak. It followed the builds before, beside
+		 * the last checkpoint only, and outlasted it (a quiet 1M-event
+		 * profile: its thread started 0.1 s before the exit). The
+		 * end's peak with it here: 45-53 MB (1M high-cardinality CSV,
+		 * three runs), the streaming's 57-59; the builds with
+		 * SQLite's sorter threads beside it 54-60. */
+		store_load_streamed(&ld->base);
 		rc = store_ensure_indexes(st, cause);
 		sqlite_exec(st, "PRAGMA temp_store=MEMORY", NULL);
 	}
 	/* the unique index a load without its fingerprint table used */
 	if (rc == 0 && ld->by_index)
 		rc = sqlite_exec(st, "DROP INDEX IF EXISTS ev_rid", cause);
-	/* what the caller overlaps with the rest (the command line reads
-	 * the IP tables, 0.13 s, beside the last checkpoint and sync, which
-	 * wait for the disk) starts now: after the index builds, whose
-	 * sorts it would have met at their peak (1M high-cardinality CSV,
-	 * called right after load_shed: the end's peak RSS 59-66 MB, above
-	 * the streaming's 58-61; here 44-51 MB) */
-	if (rc == 0)
-		store_load_streamed(&ld->base);
 	/* before the load's own last checkpoint (load_settle) */
 	stop_ckpt(ld);
 	if (rc == 0) {
