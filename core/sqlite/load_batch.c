@@ -73,10 +73,10 @@ void load_shed(struct sqlite_load *ld)
 	free(ld->vids_mem);
 	ld->vids_mem = ld->vids = NULL;
 	load_valbits_free(ld);
-	sqlite3_finalize(ld->ins_evg);
+	load_groups_free(ld);
 	sqlite3_finalize(ld->ins_valg);
 	sqlite3_finalize(ld->ins_pvg);
-	ld->ins_evg = ld->ins_valg = ld->ins_pvg = NULL;
+	ld->ins_valg = ld->ins_pvg = NULL;
 	free(ld->valg_text);
 	ld->valg_text = NULL;
 	ld->valg_len = ld->valg_cap = ld->nvalg = 0;

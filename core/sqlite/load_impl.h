@@ -213,8 +213,8 @@ struct ridmap {
 #define RIDMAP_IDS_MEM ((size_t)1 << 16)
 #define RIDMAP_IDS_BLOOM_MAX ((size_t)6 << 20)
 /*
- * Events rows are inserted EV_GROUP at a time by one statement of that
- * many VALUES rows (load_write.c): each statement run costs the same
+ * Events rows are inserted EV_GROUP at a time by one statement run
+ * over them (load_rows, load_write.c): each statement run costs the same
  * fixed work whatever its rows (cursors opened and closed, the halt, the
  * reset; callgrind, 200k events: the writer thread outside its commits
  * -7% on CSV, -6% on high-cardinality JSON Lines). A row waits in the
@@ -225,6 +225,7 @@ struct ridmap {
  */
 #define EV_COLS 23 /* the parameters of an events row (load.c's ins_ev) */
 #define EV_GROUP 64
+#define EVQ_N 8 /* the events groups' statements kept (load_write.c) */
 struct ev_row {
 	int64_t v[EV_COLS]; /* v[1], the record id, unused: rid/ridlen */
 	uint32_t null;      /* bit i: parameter i + 1 is NULL */
@@ -246,8 +247,17 @@ struct sqlite_load {
 	sqlite3_stmt *ins_ev, *ins_blk, *ins_rmsg, *sel_val, *ins_rej, *upd_src;
 	sqlite3_stmt *ins_src, *end_src; /* a source's row and its end (load.c), prepared once */
 	/* events rows waiting for their group's insert (load_write.c);
-	 * ins_evg prepared at the first full group, finalized by load_shed */
-	sqlite3_stmt *ins_evg;
+	 * its statements prepared at their first use, a few kept (one a
+	 * set of columns NULL in every row of a group), finalized by
+	 * load_shed (load_groups_free) */
+	struct evq {
+		uint32_t nulls, same;
+		sqlite3_stmt *q;
+	} evq[EVQ_N];
+	unsigned evq_next, evq_prepared;
+	bool ev_ordered;          /* ev_order read */
+	int8_t ev_order[EV_COLS]; /* the table's columns in its order, as ins_ev's parameters */
+	char *ev_names;           /* their names as a column list; NULL: not all ins_ev's */
 	struct ev_row evg[EV_GROUP];
 	size_t nevg;
 	bool ts_looked;  /* the first group seen: ev_ts's direction settled (load_write.c) */
@@ -550,6 +560,11 @@ struct load_rows {
 /* Prepare head ("INSERT OR FAIL INTO t(a, b)") SELECT c0, c1 ... of ncol
  * columns FROM load_rows(?1). */
 int load_prepare_rows(struct sqlite_load *ld, const char *head, int ncol, sqlite3_stmt **q, char **cause);
+/* The same with the SELECT's list given ("NULL, c0, c2") */
+int load_prepare_select(struct sqlite_load *ld, const char *head, const char *select, sqlite3_stmt **q,
+			char **cause);
+/* The events groups' statements finalized (load_shed) */
+void load_groups_free(struct sqlite_load *ld);
 /* Run it over rows: 0, or -1 (load_group_failed). */
 int load_insert_rows(struct sqlite_load *ld, sqlite3_stmt *q, const struct load_rows *rows, char **cause);
 /* Insert the values and then the events rows waiting in their groups

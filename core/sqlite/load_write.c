@@ -281,22 +281,28 @@ static const sqlite3_module rows_module = {
 	.xRowid = rows_rowid,
 };
 
-int load_prepare_rows(struct sqlite_load *ld, const char *head, int ncol, sqlite3_stmt **q, char **cause)
+int load_prepare_select(struct sqlite_load *ld, const char *head, const char *select, sqlite3_stmt **q,
+			char **cause)
 {
 	sqlite3 *db = store_db(ld->base.st);
 	/* (once a load: a module of the same name is replaced) */
 	if (!ld->rows_module && sqlite3_create_module_v2(db, "load_rows", &rows_module, NULL, NULL) != SQLITE_OK)
 		return load_db_fail(ld, cause);
 	ld->rows_module = true;
-	struct util_buf sql = { 0 };
-	util_buf_puts(&sql, head);
-	util_buf_puts(&sql, " SELECT ");
-	for (int i = 0; i < ncol; i++)
-		util_buf_printf(&sql, "%sc%d", i ? ", " : "", i);
-	util_buf_puts(&sql, " FROM load_rows(?1)");
-	int r = sqlite3_prepare_v3(db, util_buf_str(&sql), -1, SQLITE_PREPARE_PERSISTENT, q, NULL);
-	util_buf_free(&sql);
+	char *sql = xasprintf("%s SELECT %s FROM load_rows(?1)", head, select);
+	int r = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL);
+	free(sql);
 	return r == SQLITE_OK ? 0 : load_db_fail(ld, cause);
+}
+
+int load_prepare_rows(struct sqlite_load *ld, const char *head, int ncol, sqlite3_stmt **q, char **cause)
+{
+	struct util_buf sel = { 0 };
+	for (int i = 0; i < ncol; i++)
+		util_buf_printf(&sel, "%sc%d", i ? ", " : "", i);
+	int r = load_prepare_select(ld, head, util_buf_str(&sel), q, cause);
+	util_buf_free(&sel);
+	return r;
 }
 
 int load_insert_rows(struct sqlite_load *ld, sqlite3_stmt *q, const struct load_rows *rows, char **cause)
@@ -349,32 +355,171 @@ int load_pivots_insert(void *ctx, const struct pivot_chunk *c, size_t n, char **
 }
 
 /*
- * The group's statement: load.c's ins_ev, whose column list it takes
- * but for the last, the id, as INSERT OR FAIL (see load_group_failed)
- * from load_rows. SQLite gives each row the table's highest id + 1, which
- * is the id the load gave it when the group's ids follow the table's
- * last row (ev_tail): an explicit id cost each row a seek of the table
- * from its root (OP_NotExists), as it did the values (load_values.c):
- * 1.12k instructions an event (callgrind, 200k high-cardinality CSV:
- * the events groups 1.73 -> 1.51 G).
+ * The group's statement: load.c's ins_ev as INSERT OR FAIL (see
+ * load_group_failed) from load_rows, its id NULL. SQLite gives each row
+ * the table's highest id + 1, which is the id the load gave it when the
+ * group's ids follow the table's last row (ev_tail): an explicit id cost
+ * each row a seek of the table from its root (OP_NotExists), as it did
+ * the values (load_values.c): 1.12k instructions an event (callgrind,
+ * 200k high-cardinality CSV: the events groups 1.73 -> 1.51 G).
  * A group whose ids do not follow (the load's first, one after a richer
  * copy deleted an event, ids a deleted event's block used) goes in row
  * by row with its ids, through ins_ev.
+ *
+ * The statement names every column of the table in the table's order:
+ * SQLite then builds the row in the registers the SELECT wrote, where a
+ * list in another order (ins_ev's) copied each of the 22 cells into
+ * place first (OP_SCopy). A column NULL in every row of the group is
+ * NULL in the statement's SELECT, and one of the same value in every
+ * row (kind, flags, source: a load's file) a parameter bound once a
+ * group: neither is a cell SQLite asks load_rows for (each cell about a
+ * hundred instructions: OP_VColumn, xColumn, the result's encoding). A
+ * statement a shape (such columns), the last few kept (EVQ_N).
+ * Measured (callgrind, 200k high-cardinality CSV, commits at fixed
+ * events): the events groups 1,507 -> 1,349 M instructions in the
+ * table's order (the NULL id's checks, OP_NotNull and OP_NotExists on
+ * the row SQLite's OP_NewRowid just found last, cost less than the
+ * copies), 1,321 M with the parameters; the writer 3,015 -> 2,829 M.
  */
-static int prepare_group(struct sqlite_load *ld, char **cause)
+/* ins_ev's column list: its names between "events(" and ") VALUES(" */
+static bool ins_ev_list(struct sqlite_load *ld, const char **list, size_t *len)
 {
 	const char *one = sqlite3_sql(ld->ins_ev);
 	const char *values = one ? strstr(one, ", id) VALUES(") : NULL;
-	if (!values || strncmp(one, "INSERT INTO ", 12) != 0)
-		return set_cause(cause, "%s: the events insert is not INSERT INTO ...(..., id) VALUES(...)",
+	if (!values || strncmp(one, "INSERT INTO events(", 19) != 0)
+		return false;
+	*list = one + 19;
+	*len = (size_t)(values + 4 - *list);
+	return true;
+}
+
+/* The place of a name in a list of names separated by ", " (-1: none) */
+static int list_index(const char *list, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	int i = 0;
+	for (const char *p = list, *end = list + len; p < end; i++) {
+		const char *e = memmem(p, (size_t)(end - p), ", ", 2);
+		if (!e)
+			e = end;
+		if ((size_t)(e - p) == n && memcmp(p, name, n) == 0)
+			return i;
+		p = e + 2;
+	}
+	return -1;
+}
+
+/* The table's columns in its order (PRAGMA table_info), each as its
+ * parameter of ins_ev: ld->ev_order, and ld->ev_names their names as a
+ * column list; none when a column is not among ins_ev's (the statement
+ * then lists ins_ev's columns, in its order). */
+static int read_ev_order(struct sqlite_load *ld, char **cause)
+{
+	const char *list;
+	size_t len;
+	if (!ins_ev_list(ld, &list, &len))
+		return set_cause(cause, "%s: the events insert is not INSERT INTO events(..., id) VALUES(...)",
 				 store_path(ld->base.st));
-	char *head = xasprintf("INSERT OR FAIL %.*s)", (int)(values - (one + 7)), one + 7);
-	int r = load_prepare_rows(ld, head, EV_COLS - 1, &ld->ins_evg, cause);
+	ld->ev_ordered = true;
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(store_db(ld->base.st), "SELECT name FROM pragma_table_info('events', 'main')",
+			       -1, &q, NULL) != SQLITE_OK)
+		return load_db_fail(ld, cause);
+	struct util_buf names = { 0 };
+	int n = 0, r;
+	bool all = true;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(q, 0);
+		int p = name ? list_index(list, len, name) : -1;
+		if (p < 0 || n >= EV_COLS) {
+			all = false;
+			continue;
+		}
+		ld->ev_order[n++] = (int8_t)p;
+		util_buf_printf(&names, "%s%s", n > 1 ? ", " : "", name);
+	}
+	sqlite3_finalize(q);
+	if (r != SQLITE_DONE) {
+		util_buf_free(&names);
+		return load_db_fail(ld, cause);
+	}
+	if (all && n == EV_COLS)
+		ld->ev_names = xstrdup(util_buf_str(&names));
+	util_buf_free(&names);
+	return 0;
+}
+
+/* The group's statement for the columns NULL in all its rows and those
+ * of one value in all (bits of ev_row.null), prepared at its first use.
+ * A load whose groups keep changing shape stops preparing more past
+ * EVQ_PREPARES: its statement is then the one with every cell. */
+#define EVQ_PREPARES 64
+static int group_stmt(struct sqlite_load *ld, uint32_t nulls, uint32_t *samep, sqlite3_stmt **out, char **cause)
+{
+	if (!ld->ev_ordered && read_ev_order(ld, cause) < 0)
+		return -1;
+	uint32_t same = *samep;
+	if (!ld->ev_names)
+		nulls = same = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < EVQ_N; i++) {
+			if (ld->evq[i].q && ld->evq[i].nulls == nulls && ld->evq[i].same == same) {
+				*out = ld->evq[i].q;
+				*samep = same;
+				return 0;
+			}
+		}
+		if (ld->evq_prepared < EVQ_PREPARES)
+			break;
+		nulls = same = 0;
+	}
+	ld->evq_prepared++;
+	struct evq *e = &ld->evq[ld->evq_next++ % EVQ_N];
+	sqlite3_finalize(e->q);
+	e->q = NULL;
+	struct util_buf sel = { 0 };
+	char *head;
+	if (ld->ev_names) {
+		head = xasprintf("INSERT OR FAIL INTO events(%s)", ld->ev_names);
+		for (int t = 0; t < EV_COLS; t++) {
+			int p = ld->ev_order[t];
+			if (p == EV_COLS - 1 || nulls & (uint32_t)1 << p)
+				util_buf_printf(&sel, "%sNULL", t ? ", " : "");
+			else if (same & (uint32_t)1 << p)
+				util_buf_printf(&sel, "%s?%d", t ? ", " : "", p + 2);
+			else
+				util_buf_printf(&sel, "%sc%d", t ? ", " : "", p);
+		}
+	} else {
+		const char *list;
+		size_t len;
+		ins_ev_list(ld, &list, &len);
+		head = xasprintf("INSERT OR FAIL INTO events(%.*s)", (int)(len - 4), list);
+		for (int i = 0; i < EV_COLS - 1; i++)
+			util_buf_printf(&sel, "%sc%d", i ? ", " : "", i);
+	}
+	int r = load_prepare_select(ld, head, util_buf_str(&sel), &e->q, cause);
 	free(head);
+	util_buf_free(&sel);
+	e->nulls = nulls;
+	e->same = same;
+	*out = e->q;
+	*samep = same;
 	return r;
 }
 
-/* The group's rows one by one with their ids (prepare_group says when). */
+void load_groups_free(struct sqlite_load *ld)
+{
+	for (int i = 0; i < EVQ_N; i++)
+		sqlite3_finalize(ld->evq[i].q);
+	memset(ld->evq, 0, sizeof ld->evq);
+	ld->evq_next = ld->evq_prepared = 0;
+	free(ld->ev_names);
+	ld->ev_names = NULL;
+	ld->ev_ordered = false;
+}
+
+/* The group's rows one by one with their ids (flush_events says when). */
 static int insert_each(struct sqlite_load *ld, size_t n, char **cause)
 {
 	sqlite3_stmt *q = ld->ins_ev;
@@ -451,10 +596,32 @@ static int flush_events(struct sqlite_load *ld, char **cause)
 	int64_t first = ld->evg[0].v[EV_COLS - 1], last = ld->evg[n - 1].v[EV_COLS - 1];
 	if (!ld->ev_tail || first != ld->ev_tail + 1 || last != first + (int64_t)n - 1)
 		return insert_each(ld, n, cause);
-	if (!ld->ins_evg && prepare_group(ld, cause) < 0)
+	/* the columns NULL in every row, and those of one value in every
+	 * row (mostly kind, flags and source); not for a few rows (a
+	 * commit's or a drain's last), each of a shape of its own */
+	const struct ev_row *r0 = &ld->evg[0];
+	uint32_t nulls = UINT32_MAX, same = 0;
+	for (size_t i = 0; i < n; i++)
+		nulls &= ld->evg[i].null;
+	if (n < EV_GROUP / 4)
+		nulls = 0;
+	for (int p = 0; p < EV_COLS - 1 && n >= EV_GROUP / 4; p++) {
+		if (p == 1 || r0->null & (uint32_t)1 << p)
+			continue;
+		size_t i = 1;
+		while (i < n && !(ld->evg[i].null & (uint32_t)1 << p) && ld->evg[i].v[p] == r0->v[p])
+			i++;
+		if (i == n)
+			same |= (uint32_t)1 << p;
+	}
+	sqlite3_stmt *q;
+	if (group_stmt(ld, nulls, &same, &q, cause) < 0)
 		return -1;
+	for (int p = 0; p < EV_COLS - 1; p++)
+		if (same & (uint32_t)1 << p)
+			sqlite3_bind_int64(q, p + 2, r0->v[p]);
 	const struct load_rows rows = { n, ld, ev_cell };
-	if (load_insert_rows(ld, ld->ins_evg, &rows, cause) < 0)
+	if (load_insert_rows(ld, q, &rows, cause) < 0)
 		return -1;
 	sqlite3 *db = store_db(ld->base.st);
 	if (sqlite3_last_insert_rowid(db) != last) {
