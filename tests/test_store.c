@@ -65,6 +65,25 @@ static char **raws_new(int n)
 	return raws;
 }
 
+/* Every record of the case reads back as raws[] held it, each at its
+ * own line (feed's line i + 2 is raws[i]). */
+static void assert_raws_read_back(struct store *st, char **raws)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id, line FROM events", -1, &q, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		int i = (int)sqlite3_column_int64(q, 1) - 2;
+		size_t len;
+		char *r = store_raw(st, sqlite3_column_int64(q, 0), &len);
+		assert_non_null(r);
+		assert_int_equal(len, strlen(raws[i]));
+		assert_memory_equal(r, raws[i], len);
+		free(r);
+	}
+	sqlite3_finalize(q);
+}
+
 static void raws_free(char **raws, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -268,20 +287,7 @@ static void test_admin_blocks(void **state)
 	assert_int_equal(first, N - N / 10 + 1);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM rawblocks WHERE id = %lld", (long long)first);
 	assert_int_equal(scalar(st, sql), 1);
-	/* every record still reads back, and keeps its own line */
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id, line FROM events", -1, &q, NULL),
-			 SQLITE_OK);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		int i = (int)sqlite3_column_int64(q, 1) - 2;
-		size_t len;
-		char *r = store_raw(st, sqlite3_column_int64(q, 0), &len);
-		assert_non_null(r);
-		assert_int_equal(len, strlen(raws[i]));
-		assert_memory_equal(r, raws[i], len);
-		free(r);
-	}
-	sqlite3_finalize(q);
+	assert_raws_read_back(st, raws);
 	store_close(st);
 	raws_free(raws, N);
 }
@@ -329,20 +335,7 @@ static void test_admin_runs(void **state)
 		 " (SELECT count(DISTINCT %s) FROM events WHERE id >= b.id AND id < b.id + b.n) > 1",
 		 admin);
 	assert_int_equal(scalar(st, sql), 0);
-	/* every record still reads back, and keeps its own line */
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id, line FROM events", -1, &q, NULL),
-			 SQLITE_OK);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		int i = (int)sqlite3_column_int64(q, 1) - 2;
-		size_t len;
-		char *r = store_raw(st, sqlite3_column_int64(q, 0), &len);
-		assert_non_null(r);
-		assert_int_equal(len, strlen(raws[i]));
-		assert_memory_equal(r, raws[i], len);
-		free(r);
-	}
-	sqlite3_finalize(q);
+	assert_raws_read_back(st, raws);
 	store_close(st);
 	raws_free(raws, N);
 }
@@ -1352,6 +1345,42 @@ static void test_message_blocks_of_schema_8(void **state)
 	raws_free(raws, N + NEW);
 }
 
+/* Events from..to-1 of source src (record ids src-i), each with a user:
+ * u<i>, or u<i % user_of_i> where user_of_i is positive. */
+static void feed_users(struct sink *sk, const char *src, int from, int to, int user_of_i)
+{
+	char *cause = NULL;
+	for (int i = from; i < to; i++) {
+		struct event ev;
+		memset(&ev, 0, sizeof ev);
+		char rid[32], user[32];
+		snprintf(rid, sizeof rid, "%s-%d", src, i);
+		snprintf(user, sizeof user, "u%d@contoso.com", user_of_i < 0 ? i : i % user_of_i);
+		ev.ts = 1686909600000LL + i;
+		ev.record_id = (struct sv){ rid, strlen(rid) };
+		ev.op = (struct sv){ "UserLoggedIn", 12 };
+		ev.user = (struct sv){ user, strlen(user) };
+		ev.raw = (struct sv){ "{}", 2 };
+		ev.line = (uint64_t)i + 2;
+		assert_int_equal(sk->event(sk->ctx, &ev, &cause), 0);
+	}
+}
+
+/* A new case of n events of users u0..u(n-1) (source a.json), ended. */
+static struct store *case_of_users(const char *path, int n)
+{
+	struct store *st;
+	char *cause = NULL;
+	struct store_load *ld = new_case_load(path, &st);
+	assert_int_equal(store_load_source(ld, "a.json", 10, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	feed_users(&sk, "a", 0, n, -1);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	return st;
+}
+
 /* Users u<from>..u<to-1>, one new event each, in a load of their own;
  * the times the load looked a value up in vals (its statement's runs). */
 static int values_load(struct store *st, const char *src, int from, int to)
@@ -1362,20 +1391,7 @@ static int values_load(struct store *st, const char *src, int from, int to)
 	assert_int_equal(store_load_source(ld, src, 10, &cause), 0);
 	struct sink sk;
 	store_load_sink(ld, &sk);
-	for (int i = from; i < to; i++) {
-		struct event ev;
-		memset(&ev, 0, sizeof ev);
-		char rid[32], user[32];
-		snprintf(rid, sizeof rid, "%s-%d", src, i);
-		snprintf(user, sizeof user, "u%d@contoso.com", i);
-		ev.ts = 1686909600000LL + i;
-		ev.record_id = (struct sv){ rid, strlen(rid) };
-		ev.op = (struct sv){ "UserLoggedIn", 12 };
-		ev.user = (struct sv){ user, strlen(user) };
-		ev.raw = (struct sv){ "{}", 2 };
-		ev.line = (uint64_t)i + 2;
-		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
-	}
+	feed_users(&sk, src, from, to, -1);
 	assert_int_equal(store_load_sync(ld, &cause), 0);
 	/* through vals_h, or by id past the value map (load_values.c) */
 	struct sqlite_load *sl = (struct sqlite_load *)ld;
@@ -1410,25 +1426,6 @@ static void test_new_values_not_looked_up(void **state)
 	store_close(st);
 }
 
-/* Values loaded with a user on each event, users[i] for event i. */
-static void feed_users(struct sink *sk, const char *src, int from, int to, int user_of_i)
-{
-	char *cause = NULL;
-	for (int i = from; i < to; i++) {
-		struct event ev;
-		memset(&ev, 0, sizeof ev);
-		char rid[32], user[32];
-		snprintf(rid, sizeof rid, "%s-%d", src, i);
-		snprintf(user, sizeof user, "u%d@contoso.com", user_of_i < 0 ? i : i % user_of_i);
-		ev.ts = 1686909600000LL + i;
-		ev.record_id = (struct sv){ rid, strlen(rid) };
-		ev.op = (struct sv){ "UserLoggedIn", 12 };
-		ev.user = (struct sv){ user, strlen(user) };
-		ev.raw = (struct sv){ "{}", 2 };
-		ev.line = (uint64_t)i + 2;
-		assert_int_equal(sk->event(sk->ctx, &ev, &cause), 0);
-	}
-}
 
 /* A load into a new case finds its values without vals_h (dropped, built
  * at the end) through the value map: a value the intern map no longer
@@ -1490,21 +1487,15 @@ static void test_append_maps_values_late(void **state)
 {
 	struct case_dir *f = *state;
 	enum { M = VALS_DROP_AT + 1000 };
-	struct store *st;
 	char *cause = NULL;
-	struct store_load *ld = new_case_load(f->path, &st);
-	assert_int_equal(store_load_source(ld, "a.json", 10, &cause), 0);
-	struct sink sk;
-	store_load_sink(ld, &sk);
-	feed_users(&sk, "a", 0, M, -1);
-	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
-	assert_int_equal(store_load_end(ld, &cause), 0);
 	/* the case: M users and the operation */
-	ld = store_load_begin(st, &cause);
+	struct store *st = case_of_users(f->path, M);
+	struct store_load *ld = store_load_begin(st, &cause);
 	assert_non_null(ld);
 	struct sqlite_load *sl = (struct sqlite_load *)ld;
 	assert_false(sl->vals_mapped);
 	assert_int_equal(store_load_source(ld, "b.json", 10, &cause), 0);
+	struct sink sk;
 	store_load_sink(ld, &sk);
 	/* u0..u99 of the case, and M new values: one short */
 	feed_users(&sk, "b", 0, 100, -1);
@@ -1544,16 +1535,9 @@ static void test_values_by_index_in_large_case(void **state)
 {
 	struct case_dir *f = *state;
 	enum { N = VALS_REINDEX_MAX };
-	struct store *st;
 	char *cause = NULL;
-	struct store_load *ld = new_case_load(f->path, &st);
-	assert_int_equal(store_load_source(ld, "a.json", 10, &cause), 0);
-	struct sink sk;
-	store_load_sink(ld, &sk);
-	feed_users(&sk, "a", 0, N, -1);
-	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
-	assert_int_equal(store_load_end(ld, &cause), 0);
-	ld = store_load_begin(st, &cause);
+	struct store *st = case_of_users(f->path, N);
+	struct store_load *ld = store_load_begin(st, &cause);
 	assert_non_null(ld);
 	assert_false(((struct sqlite_load *)ld)->vals_mapped);
 	store_load_abort(ld);
