@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "ch.h"
+#include "stopsig.h"
 #include "xalloc.h"
 
 /* A batch's raw records at most (the events' rows are about a third of
@@ -592,7 +593,7 @@ static int flush(struct ch_load *ld, bool wait, char **cause)
 			flight_bodies(ld, bt);
 			ld->f.r = 0;
 			ld->f.err = NULL;
-			flying = pthread_create(&ld->f.th, NULL, sender, &ld->f) == 0;
+			flying = stopsig_thread(&ld->f.th, sender, &ld->f) == 0;
 			if (flying) {
 				ld->fly = bt;
 				ld->cur = bt == &ld->b[0] ? &ld->b[1] : &ld->b[0];

@@ -27,6 +27,7 @@
 
 #include "sqlite_store.h"
 #include "storage.h"
+#include "stopsig.h"
 #include "util.h"
 #include "xalloc.h"
 #include "load_impl.h"
@@ -317,12 +318,14 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	ld->ckpt = load_ckpt_start(store_path(st));
 	if (ld->ckpt)
 		sqlite3_wal_hook(store_db(st), wal_committed, ld);
-	if (pthread_create(&ld->zthread, NULL, load_blocks_main, ld) != 0) {
+	/* neither takes the stop signals: the thread that reads does
+	 * (stopsig.h) */
+	if (stopsig_thread(&ld->zthread, load_blocks_main, ld) != 0) {
 		set_cause(cause, "cannot start a thread");
 		goto fail;
 	}
 	ld->zstarted = true;
-	if (pthread_create(&ld->writer, NULL, load_write_main, ld) != 0) {
+	if (stopsig_thread(&ld->writer, load_write_main, ld) != 0) {
 		set_cause(cause, "cannot start a thread");
 		goto fail;
 	}

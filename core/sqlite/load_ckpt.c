@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "stopsig.h"
 #include "xalloc.h"
 #include "load_impl.h"
 
@@ -93,7 +94,7 @@ struct load_ckpt *load_ckpt_start(const char *path)
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
 	pthread_mutex_init(&c->run, NULL);
-	if (pthread_create(&c->thread, NULL, ckpt_main, c) != 0) {
+	if (stopsig_thread(&c->thread, ckpt_main, c) != 0) {
 		pthread_mutex_destroy(&c->run);
 		pthread_mutex_destroy(&c->mu);
 		pthread_cond_destroy(&c->cv);
