@@ -373,9 +373,17 @@ static int member(struct input *in, void *ctx)
 	stream_free(&s);
 
 	char sha[65] = "";
-	bool read_failed = rc < 0 && s.ioerr;
+	/* a read that gave up at a stop (input_limits.stop) failed the
+	 * stream: the member is interrupted, not unreadable */
+	bool stopped = r->stop || (o->stop && *o->stop);
+	bool read_failed = rc < 0 && s.ioerr && !stopped;
 	char *status;
-	if (read_failed) {
+	if (rc < 0 && s.ioerr && stopped) {
+		status = xstrdup("interrupted");
+		r->interrupted = true;
+		free(cause);
+		cause = NULL;
+	} else if (read_failed) {
 		status = xasprintf("error: %s", input_error(in) ? input_error(in) : "read error");
 		free(cause);
 		cause = NULL;
@@ -386,7 +394,7 @@ static int member(struct input *in, void *ctx)
 		free(st.warning);
 		free(st.error);
 		return -1;
-	} else if (r->stop || (o->stop && *o->stop)) {
+	} else if (stopped) {
 		status = xstrdup("interrupted");
 		r->interrupted = true;
 	} else if (st.error) {
@@ -525,12 +533,19 @@ int ingest_paths(struct store *st, const char *const *paths, size_t npaths, cons
 	if (o->batch)
 		store_load_set_batch(r.ld, o->batch);
 	store_load_sink(r.ld, &r.inner);
+	/* a stop ends a read waiting on a pipe (input.h) */
+	struct input_limits lim = o->limits;
+	lim.stop = o->stop;
 	for (size_t i = 0; i < npaths; i++) {
 		char *c = NULL;
 		early_stdin(&r, paths[i]);
 		if (r.fatal)
 			break;
-		if (input_walk_skips(paths[i], &o->limits, member, walk_warn, walk_skip, &r, &c) < 0) {
+		if (input_walk_skips(paths[i], &lim, member, walk_warn, walk_skip, &r, &c) < 0) {
+			/* a read or an open that waited on a pipe gave up at the
+			 * stop: the load is interrupted, PATH is not unreadable */
+			if (!r.fatal && o->stop && *o->stop)
+				r.interrupted = true;
 			if (r.fatal || r.interrupted) {
 				free(c);
 				break;

@@ -157,6 +157,9 @@ void input_free(struct input *in)
 int input_begin(struct input_walker *w, struct input *in, int depth, int top)
 {
 	if (input_sniff_fill(in) < 0 && !in->ar) {
+		/* a read that gave up at a stop: not the file's fault */
+		if (input_stopped(w))
+			return input_stop(w, "%s: interrupted", in->name);
 		/* the file itself could not be read; an archive entry's error
 		 * goes to the caller through input_read() instead */
 		if (top)
@@ -184,6 +187,7 @@ static int input_walk_fd(struct input_walker *w, const char *name, int fd, const
 {
 	struct input *in = input_new(w, xstrdup(name));
 	in->fd = fd;
+	in->stalls = !S_ISREG(st->st_mode);
 	w->watch_fd = -1;
 	if (S_ISREG(st->st_mode)) {
 		in->size = in->own_size = st->st_size;
@@ -304,6 +308,9 @@ static int input_walk_path(struct input_walker *w, const char *path, int top)
 	}
 	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
+		/* a FIFO's open waits for a writer: a stop ends the wait */
+		if (errno == EINTR && input_stopped(w))
+			return input_stop(w, "%s: interrupted", path);
 		if (top)
 			return input_stop(w, "%s: %s", path, strerror(errno));
 		input_skipf(w, path, "%s", strerror(errno));
@@ -336,6 +343,7 @@ int input_walk_skips(const char *path, const struct input_limits *lim, input_mem
 	w.lim.max_member_bytes = lim && lim->max_member_bytes ? lim->max_member_bytes : (uint64_t)64 << 30;
 	w.lim.max_ratio = lim && lim->max_ratio > 0 ? lim->max_ratio : 1000;
 	w.lim.drop_cache_bytes = lim ? lim->drop_cache_bytes : 0;
+	w.lim.stop = lim ? lim->stop : NULL;
 	w.fn = fn;
 	w.warn = warn;
 	w.skip = skip;

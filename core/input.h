@@ -20,6 +20,7 @@
 #ifndef AUDITSCOPE_INPUT_H
 #define AUDITSCOPE_INPUT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -30,6 +31,11 @@ struct input_limits {
 	/* a regular file of at least this many bytes leaves the page cache
 	 * behind its read position (input_read.c); 0: a quarter of memory */
 	uint64_t drop_cache_bytes;
+	/* set asynchronously, by a handler of the stop signals (stopsig.h),
+	 * to stop the walk: a read waiting on a pipe, a FIFO or a terminal
+	 * gives up at once (input_read fails, "NAME: interrupted"), and so
+	 * does a FIFO's open waiting for a writer; NULL: never */
+	const volatile sig_atomic_t *stop;
 };
 
 struct input; /* one member being read; owned by input_walk() */

@@ -27,6 +27,12 @@
  * ahead, and only once its first bytes have been sniffed (an archive is
  * read by libarchive, unhashed); small regular files are read directly,
  * where a thread would cost more than it saves.
+ *
+ * A pipe read ahead is waited on by this thread, not the walk's, which
+ * waits on a condition variable that no signal ends: so while it is read
+ * ahead of a walk that can be stopped, the walk's thread blocks the stop
+ * signals and this one takes them, inside its wait (input_read.c), which
+ * a stop ends; the walk's thread takes them again when this one is gone.
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
@@ -36,6 +42,7 @@
 #include <unistd.h>
 
 #include "input_priv.h"
+#include "stopsig.h"
 #include "xalloc.h"
 
 #define AHEAD_SLOTS 4
@@ -61,6 +68,13 @@ struct input_ahead {
 	int done;            /* the reader saw the end, or an error */
 	int err;             /* errno of a failed read */
 	int stop;            /* the consumer is gone: stop reading */
+	/* the walk's stop flag, for a descriptor that stalls (else NULL),
+	 * and the mask the thread waits with */
+	const volatile sig_atomic_t *walk_stop;
+	sigset_t let_in;
+	/* the consumer's mask before it held the stop signals back */
+	sigset_t consumer;
+	bool held;
 };
 
 static void *ahead_main(void *arg)
@@ -76,10 +90,8 @@ static void *ahead_main(void *arg)
 		pthread_mutex_unlock(&a->mu);
 		if (stop)
 			return NULL;
-		ssize_t r;
-		do
-			r = read(a->fd, a->slot[i] + AHEAD_ROOM, AHEAD_SLOT);
-		while (r < 0 && errno == EINTR);
+		ssize_t r = input_fd_read(a->walk_stop, a->fd, a->walk_stop != NULL, &a->let_in,
+					  a->slot[i] + AHEAD_ROOM, AHEAD_SLOT);
 		int e = r < 0 ? errno : 0;
 		if (r > 0)
 			EVP_DigestUpdate(a->md, a->slot[i] + AHEAD_ROOM, (size_t)r);
@@ -123,7 +135,20 @@ int input_ahead_start(struct input *in)
 		a->slot[i] = xmalloc(AHEAD_ROOM + AHEAD_SLOT + 1);
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
-	if (pthread_create(&a->th, NULL, ahead_main, a) != 0) {
+	/* the thread starts with the stop signals blocked; it lets them in
+	 * while it waits on a pipe, the consumer holds them back meanwhile */
+	sigset_t stops;
+	stopsig_set(&stops);
+	pthread_sigmask(SIG_BLOCK, &stops, &a->consumer);
+	a->let_in = a->consumer;
+	stopsig_del(&a->let_in);
+	if (in->stalls)
+		a->walk_stop = in->w->lim.stop;
+	int made = pthread_create(&a->th, NULL, ahead_main, a) == 0;
+	a->held = made && a->walk_stop;
+	if (!a->held)
+		pthread_sigmask(SIG_SETMASK, &a->consumer, NULL);
+	if (!made) {
 		/* no thread: the member is read directly, as before */
 		pthread_cond_destroy(&a->cv);
 		pthread_mutex_destroy(&a->mu);
@@ -212,6 +237,8 @@ void input_ahead_stop(struct input *in)
 	pthread_cond_broadcast(&a->cv);
 	pthread_mutex_unlock(&a->mu);
 	pthread_join(a->th, NULL);
+	if (a->held) /* a stop signal held back meanwhile comes now */
+		pthread_sigmask(SIG_SETMASK, &a->consumer, NULL);
 	pthread_cond_destroy(&a->cv);
 	pthread_mutex_destroy(&a->mu);
 	for (int i = 0; i < AHEAD_SLOTS; i++)

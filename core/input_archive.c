@@ -198,7 +198,9 @@ int input_container(struct input_walker *w, struct input *src, int depth, int to
 	if (archive_read_open1(a) < ARCHIVE_WARN) {
 		const char *e = archive_error_string(a);
 		int rc = 0;
-		if (top)
+		if (input_stopped(w)) /* its read gave up at a stop */
+			rc = input_stop(w, "%s: interrupted", src->name);
+		else if (top)
 			rc = input_stop(w, "%s: %s", src->name, e ? e : "cannot open the archive");
 		else
 			input_skipf(w, src->name, "%s; skipped", e ? e : "cannot open the archive");
@@ -218,6 +220,10 @@ int input_container(struct input_walker *w, struct input *src, int depth, int to
 		int r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
+		if (r == ARCHIVE_FATAL && input_stopped(w)) {
+			rc = input_stop(w, "%s: interrupted", src->name);
+			break;
+		}
 		if (r == ARCHIVE_FATAL) {
 			const char *m = archive_error_string(a);
 			input_skipf(w, src->name, "%s; stopped reading it after %lu member%s",

@@ -57,6 +57,7 @@ struct input {
 
 	int fd;                  /* plain source, or -1 */
 	int seekable;            /* fd is a regular file read from offset 0 */
+	int stalls;              /* fd may keep a read waiting: not a regular file */
 	struct archive *ar;      /* archive positioned on this entry, or NULL */
 	struct archive *root_ar; /* outermost archive (progress, ratio), or NULL */
 	int64_t size;            /* on-disk size of the outermost file, or -1 */
@@ -103,6 +104,16 @@ void input_free(struct input *in);
 int input_begin(struct input_walker *w, struct input *in, int depth, int top);
 
 /* input_read.c */
+/* Has the walk been asked to stop (input_limits.stop)? */
+bool input_stopped(const struct input_walker *w);
+/* read(2) of a member's descriptor, given up when the walk is asked to
+ * stop: -1 with errno EINTR then. A descriptor that stalls (a pipe, a
+ * FIFO: not a regular file) is first waited on with the stop signals let
+ * in, so that one ends the wait whenever it comes (input_read.c).
+ * let_in: the mask to wait with, for a thread that blocks the stop
+ * signals all the time (input_ahead.c); NULL on the walk's thread. */
+ssize_t input_fd_read(const volatile sig_atomic_t *stop, int fd, bool stalls, const sigset_t *let_in,
+		      void *dst, size_t n);
 /* Up to n decompressed bytes from the member's source into dst: the one
  * place where bytes are counted, hashed and held against the limits. */
 ssize_t input_pull(struct input *in, unsigned char *dst, size_t n);

@@ -27,11 +27,25 @@
  * user the same (35.7-39.7 s). Smaller files stay cached for the next
  * load of the same file, as before: under a quarter of memory, a 1M
  * export (1.8 GB) on a machine of 8 GB or more.
+ *
+ * A pipe or a FIFO can keep a read waiting as long as its writer likes.
+ * A stop (input_limits.stop, set by the handler of SIGINT, SIGTERM or
+ * SIGHUP) must end that wait, or Ctrl-C would take effect only when the
+ * next bytes come: such a descriptor is waited on in ppoll, which lets
+ * the stop signals in only while it waits, so that one that comes after
+ * the flag was looked at ends the wait instead of being missed, and the
+ * thread that waits is the one they land on (stopsig.h). A read that a
+ * signal interrupted is restarted, unless the walk was asked to stop: an
+ * interrupted read is not the file's error, and the load that asked ends
+ * as an interrupted one.
  */
+#define _GNU_SOURCE /* ppoll */
 #include "input.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +53,7 @@
 #include <unistd.h>
 
 #include "input_priv.h"
+#include "stopsig.h"
 #include "xalloc.h"
 
 /* Make the member's error sticky; returns -1. */
@@ -53,6 +68,48 @@ int input_fail(struct input *in, const char *fmt, ...)
 	free(m);
 	in->eof = 1;
 	return -1;
+}
+
+bool input_stopped(const struct input_walker *w)
+{
+	return w->lim.stop && *w->lim.stop;
+}
+
+/* Wait until fd can be read (bytes, its end or an error for read(2) to
+ * say) or a stop: -1 with errno EINTR then. */
+static int input_wait(const volatile sig_atomic_t *stop, int fd, const sigset_t *let_in)
+{
+	sigset_t stops, old, in_wait;
+	if (!let_in) {
+		/* the walk's thread: the stop signals held back while the flag
+		 * is looked at, let in while it waits */
+		stopsig_set(&stops);
+		pthread_sigmask(SIG_BLOCK, &stops, &old);
+		in_wait = old;
+		stopsig_del(&in_wait);
+		let_in = &in_wait;
+	}
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	while (!*stop && ppoll(&p, 1, NULL, let_in) < 0 && errno == EINTR)
+		;
+	int stopped = *stop != 0;
+	if (let_in == &in_wait)
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (stopped)
+		errno = EINTR;
+	return stopped ? -1 : 0;
+}
+
+ssize_t input_fd_read(const volatile sig_atomic_t *stop, int fd, bool stalls, const sigset_t *let_in,
+		      void *dst, size_t n)
+{
+	if (stop && stalls && input_wait(stop, fd, let_in) < 0)
+		return -1;
+	ssize_t r;
+	do
+		r = read(fd, dst, n);
+	while (r < 0 && errno == EINTR && !(stop && *stop));
+	return r;
 }
 
 /* Pages are dropped in runs of this many bytes behind the read position. */
@@ -120,14 +177,13 @@ ssize_t input_pull(struct input *in, unsigned char *dst, size_t n)
 		int e;
 		r = input_ahead_take(in, dst, n, &e);
 		if (r < 0)
-			return input_fail(in, "%s: %s", in->name, strerror(e));
+			return input_fail(in, "%s: %s", in->name, e == EINTR ? "interrupted" : strerror(e));
 		in->fd_in += (uint64_t)r;
 	} else {
-		do
-			r = read(in->fd, dst, n);
-		while (r < 0 && errno == EINTR);
+		r = input_fd_read(w->lim.stop, in->fd, in->stalls, NULL, dst, n);
 		if (r < 0)
-			return input_fail(in, "%s: %s", in->name, strerror(errno));
+			return input_fail(in, "%s: %s", in->name,
+					  errno == EINTR ? "interrupted" : strerror(errno));
 		in->fd_in += (uint64_t)r;
 	}
 	if (r == 0) {
@@ -394,7 +450,7 @@ ssize_t input_lend(struct input *in, const char **p, size_t *room)
 	int e;
 	ssize_t r = input_ahead_lend(in, p, room, &e);
 	if (r < 0)
-		return input_fail(in, "%s: %s", in->name, strerror(e));
+		return input_fail(in, "%s: %s", in->name, e == EINTR ? "interrupted" : strerror(e));
 	if (r == 0) {
 		in->eof = 1;
 		return 0;

@@ -137,8 +137,8 @@ check "exactly 50,000 records warns of truncation" grep -q "probably cut" "$t/er
 # runs dry, and the interrupt comes then, in the middle whatever the
 # machine's speed (a file of 150,000 read at once was loaded whole
 # before its first commit on a quiet machine, where the load commits
-# every 200,000 events or every second). An interrupt while the pipe is
-# silent takes effect when its next bytes come.
+# every 200,000 events or every second). The interrupt, which comes
+# while the pipe is silent, ends the load at once (11b).
 "$B/auditgen" --format jsonl --events 150000 --seed 7 -o "$t/big.jsonl" 2>/dev/null
 { head -n 100000 "$t/big.jsonl"; sleep 4; tail -n +100001 "$t/big.jsonl"; } 2>/dev/null |
 	"$bin" load "$t/c14.case" - > "$t/out14" 2> "$t/err14" &
@@ -157,6 +157,64 @@ check "interrupted case opens and holds what was committed" bash -c "test '$part
 "$bin" load "$t/c14.case" "$t/big.jsonl" > "$t/out15" 2>&1
 check "loading again completes it" test "$(count "$t/c14.case" 'select count(*) from events')" = 150000
 check "and counts what it had as duplicates" test "$(count "$t/c14.case" 'select duplicates from sources order by id desc limit 1')" = "$part"
+
+# 11b. The stop signals while the input is silent: a pipe on stdin and a
+# FIFO that send some records and then nothing for a minute, a FIFO that
+# no writer has opened. The load ends at once (within 5 s: it took the
+# pipe's next bytes before, here a minute), exit 130, one line saying it
+# was interrupted, every record read kept (the load commits part of them
+# when its input runs dry, the rest as it stops), no reject for a record
+# cut by the stop, and the source "interrupted", not an error of the file.
+head -n 2000 "$t/big.jsonl" > "$t/2k.jsonl"
+gone() { # gone PID: the process ended within 5 s (then its status in rc)
+	for _ in $(seq 1 100); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -9 "$1"
+		wait "$1" 2>/dev/null
+		rc=late
+		return 1
+	fi
+	wait "$1"
+	rc=$?
+}
+stalled() { # stalled NAME SIGNAL WHERE: WHERE is - (stdin) or fifo
+	local c=$t/$1.case f=$t/$1.fifo
+	mkfifo "$f"
+	{ cat "$t/2k.jsonl"; exec sleep 60; } > "$f" 2>/dev/null &
+	local w=$!
+	if [ "$3" = - ]; then
+		"$bin" load "$c" - < "$f" > "$t/$1.out" 2> "$t/$1.err" &
+	else
+		"$bin" load "$c" "$f" > "$t/$1.out" 2> "$t/$1.err" &
+	fi
+	local pid=$!
+	for _ in $(seq 1 400); do
+		[ "$(count "$c" 'select count(*) from events' 2>/dev/null || echo 0)" -gt 0 ] && break
+		sleep 0.05
+	done
+	kill -"$2" "$pid"
+	gone "$pid"
+	check "$1: SIG$2 while the input is silent ends the load at once, exit 130" test "$rc" = 130
+	kill "$w" 2>/dev/null
+	wait "$w" 2>/dev/null
+	check "$1: one line says it was interrupted" test "$(grep -c 'load interrupted' "$t/$1.err")" = 1
+	check "$1: the records read are in the case, no reject" \
+		test "$(count "$c" 'select count(*) from events')/$(count "$c" 'select count(*) from rejects')" = 2000/0
+	check "$1: its source is interrupted, not an error" test "$(count "$c" 'select status from sources')" = interrupted
+}
+stalled stdin INT -
+stalled fifo TERM fifo
+mkfifo "$t/nowriter.fifo"
+"$bin" load "$t/nowriter.case" "$t/nowriter.fifo" > /dev/null 2> "$t/nowriter.err" &
+pid=$!
+sleep 0.5
+kill -HUP "$pid"
+gone "$pid"
+check "a FIFO no writer opened: SIGHUP ends the load, exit 130" test "$rc" = 130
+check "and it is no error of the FIFO" bash -c "! grep -q 'Interrupted system call' '$t/nowriter.err' && test \"\$(sqlite3 '$t/nowriter.case' 'select count(*) from sources where status like \"error%\"')\" = 0"
 
 # 12. JSON Lines output stays one record a line when the export's records
 # span lines (PowerShell -Formatted)

@@ -519,6 +519,86 @@ static void test_stop(void **state)
 	free(d);
 }
 
+/* A stop signal while a FIFO is silent: the read waiting on it gives up
+ * at once (input_limits.stop), in the sniff (a few bytes came) and read
+ * ahead on its thread (more came); before, it waited for the next bytes
+ * (here 30 s) or the writer's end. */
+static volatile sig_atomic_t silent_stop;
+
+static void on_silent_stop(int sig)
+{
+	(void)sig;
+	silent_stop = 1;
+}
+
+static void silent_fifo(size_t n, int sig)
+{
+	char *d = tmpdir_new();
+	char *f = join(d, "pipe");
+	assert_int_equal(mkfifo(f, 0600), 0);
+	char *text = malloc(n);
+	assert_non_null(text);
+	for (size_t i = 0; i < n; i++)
+		text[i] = i % 64 == 63 ? '\n' : 'a';
+	struct sigaction sa = { .sa_handler = on_silent_stop }, old;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(sig, &sa, &old), 0);
+	silent_stop = 0;
+	pid_t parent = getpid(), pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* n bytes, then silence with the FIFO held open */
+		int fd = open(f, O_WRONLY);
+		if (fd < 0 || write(fd, text, n) != (ssize_t)n)
+			_exit(1);
+		nanosleep(&(struct timespec){ 0, 300000000 }, NULL);
+		kill(parent, sig);
+		sleep(30);
+		_exit(0);
+	}
+	struct input_limits lim = { .stop = &silent_stop };
+	struct collect c = { 0 };
+	char *cause = NULL;
+	time_t t0 = time(NULL);
+	int rc = walk(f, &lim, &c, &cause);
+	time_t took = time(NULL) - t0;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	sigaction(sig, &old, NULL);
+	assert_true(silent_stop);
+	assert_true(took < 10);
+	char want[4200];
+	snprintf(want, sizeof want, "%s: interrupted", f);
+	if (n < 512) {
+		/* the sniff waited: the walk stops, no member */
+		assert_int_equal(rc, -1);
+		assert_string_equal(cause, want);
+		assert_int_equal(c.n, 0);
+	} else {
+		/* the member's read: the bytes that came, then the stop */
+		assert_int_equal(rc, 0);
+		assert_int_equal(c.n, 1);
+		assert_non_null(c.m[0].err);
+		assert_string_equal(c.m[0].err, want);
+		assert_int_equal(c.m[0].len, n);
+		assert_memory_equal(c.m[0].data, text, n);
+	}
+	assert_int_equal(c.nwarn, 0);
+	free(cause);
+	collect_free(&c);
+	free(text);
+	free(f);
+	tmpdir_remove(d);
+	free(d);
+}
+
+static void test_stop_silent_fifo(void **state)
+{
+	(void)state;
+	silent_fifo(100, SIGINT);
+	silent_fifo(100000, SIGTERM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +614,7 @@ int main(void)
 		cmocka_unit_test(test_read_ahead),
 		cmocka_unit_test(test_lend),
 		cmocka_unit_test(test_stop),
+		cmocka_unit_test(test_stop_silent_fifo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

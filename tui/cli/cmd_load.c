@@ -1,7 +1,8 @@
 /*
  * cmd_load.c: `auditscope load CASE PATH...`: progress on stderr while it
  * runs (when stderr is a terminal), one summary line per source, totals.
- * Ctrl-C stops cleanly: what was committed stays, loading again completes.
+ * Ctrl-C stops cleanly: what was committed stays, loading again completes;
+ * at once, also while a pipe or a FIFO it reads is silent.
  * The IP databases for the places of the new addresses are read while the
  * load ends (its index builds, last checkpoint and sync), on a thread of
  * their own.
@@ -201,6 +202,8 @@ static int run(const struct cli_args *a)
 	o.warn = on_warn;
 	o.ctx = &ui;
 	o.stop = &stop_flag;
+	/* not SA_RESTART: a FIFO's open waiting for a writer ends at a
+	 * stop; the reads that wait on a pipe end at it too (core/stopsig.h) */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
