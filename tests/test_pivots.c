@@ -865,6 +865,79 @@ static void test_window_inserter(void **state)
 	sqlite3_close(dbs[1]);
 }
 
+/* Window k's entries (ids k * N + 1 ...) into w: busy values, a value
+ * whose entries take more than one chunk, and one an event. */
+static void sealed_adds(struct pivot_window *w, int k, sqlite3 *pace_db)
+{
+	enum { N = 5000 };
+	char *cause = NULL;
+	for (int64_t id = k * N + 1; id <= (k + 1) * N; id++) {
+		int64_t ts = 1700000000000 + id / 3 * 1000;
+		pivot_window_add(w, PIVOT_OP, 1 + id % 3, ts, id);
+		pivot_window_add(w, PIVOT_USER, 1 + id % 97, ts, id);
+		pivot_window_add(w, PIVOT_SESSION, 100000 + id, ts, id);
+		if (pace_db)
+			assert_int_equal(pivot_window_pace(w, pace_db, &cause), 0);
+	}
+}
+
+/* A window sealed and written a piece at a time beside the next one's
+ * events (the load's writer) gives the rows of windows flushed whole,
+ * to the byte; its entries count as held until written. */
+static void test_window_sealed(void **state)
+{
+	(void)state;
+	sqlite3 *dbs[2] = { mem_db(), mem_db() };
+	char *cause = NULL;
+	struct pivot_window *w = pivot_window_new(5000);
+	for (int k = 0; k < 2; k++) {
+		sealed_adds(w, k, NULL);
+		assert_int_equal(pivot_window_flush(w, dbs[0], &cause), 0);
+	}
+	pivot_window_free(w);
+	w = pivot_window_new(5000);
+	pivot_window_set_insert(w, log_insert, &(struct ins_log){ .db = dbs[1] });
+	sealed_adds(w, 0, dbs[1]);
+	assert_int_equal(pivot_window_len(w), 15000);
+	assert_int_equal(pivot_window_seal(w, dbs[1], &cause), 0);
+	assert_int_equal(pivot_window_len(w), 15000); /* sealed, none written yet */
+	assert_int_equal(one_int(dbs[1], "SELECT count(*) FROM pivots"), 0);
+	/* written by a quarter of the next window */
+	sealed_adds(w, 1, dbs[1]);
+	assert_int_equal(pivot_window_len(w), 15000);
+	assert_int_equal(one_int(dbs[1], "SELECT sum(n) FROM pivots"), 15000);
+	assert_int_equal(pivot_window_flush(w, dbs[1], &cause), 0);
+	assert_int_equal(pivot_window_len(w), 0);
+	pivot_window_free(w);
+	/* (an operation's entries of a window in more than one chunk) */
+	assert_true(one_int(dbs[1], "SELECT count(*) FROM pivots WHERE col = 3") > 2 * 3);
+	assert_int_equal(sqlite3_exec(dbs[1], "ATTACH ':memory:' AS o", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(dbs[0], "ATTACH ':memory:' AS o", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_stmt *q, *ins;
+	assert_int_equal(sqlite3_exec(dbs[1], "CREATE TABLE o.p(col, val, seq, n, lo, hi, data)", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(dbs[0], "SELECT * FROM pivots", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(dbs[1], "INSERT INTO o.p VALUES(?, ?, ?, ?, ?, ?, ?)", -1, &ins,
+					    NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		for (int i = 0; i < 7; i++)
+			sqlite3_bind_value(ins, i + 1, sqlite3_column_value(q, i));
+		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(q);
+	sqlite3_finalize(ins);
+	assert_int_equal(one_int(dbs[1], "SELECT count(*) FROM o.p"),
+			 one_int(dbs[1], "SELECT count(*) FROM pivots"));
+	assert_int_equal(one_int(dbs[1],
+				 "SELECT count(*) FROM (SELECT * FROM o.p EXCEPT SELECT * FROM main.pivots)"),
+			 0);
+	sqlite3_close(dbs[0]);
+	sqlite3_close(dbs[1]);
+}
+
 /* Event i of test_writer_batch_values: a few values that repeat within
  * every batch, and every 100th an administrative record (held back to
  * the commit, out of its batch) with values of its own in the same
@@ -1311,6 +1384,7 @@ int main(void)
 		cmocka_unit_test(test_window_pieces),
 		cmocka_unit_test(test_window_newest_first),
 		cmocka_unit_test(test_window_inserter),
+		cmocka_unit_test(test_window_sealed),
 		cmocka_unit_test(test_rows_orders_and_bounds),
 		cmocka_unit_test(test_counts_and_gone),
 		cmocka_unit_test_setup_teardown(test_case_built, lcase_setup, lcase_teardown),

@@ -525,7 +525,7 @@ int load_write_batch(struct sqlite_load *ld, struct batch *b, char **cause);
 int64_t load_now_ms(void);
 int load_txn_begin(struct sqlite_load *ld, char **cause);
 /* Events a load's window of posting lists holds (pivots.h): 16,384 at
- * 56-156 bytes each (65,536 entries of 24 bytes and 16 more to write
+ * 56-172 bytes each (65,536 entries of 24 bytes and 16 more to write
  * them, about 13,000 events, had added 2.2 MB to a 1M-event load's peak,
  * 65.8 -> 68.0 MB). */
 #define PIVOT_WINDOW 16384

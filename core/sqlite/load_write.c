@@ -802,10 +802,15 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 			return -1;
 		if (replace && load_moved(ld, dup_id, id, old_source, old_line, cause) < 0)
 			return -1;
-		if (!pivot_window_room(ld->pv) && load_pivots_flush(ld, cause) < 0)
+		/* a full window is written a piece at a time beside the next
+		 * events (pivots.c says why) */
+		sqlite3 *db = store_db(ld->base.st);
+		if (!pivot_window_room(ld->pv) && pivot_window_seal(ld->pv, db, cause) < 0)
 			return -1;
 		for (int c = 0; c < PIVOT_NCOL; c++)
 			pivot_window_add(ld->pv, c, ids[pivot_field[c]], ev->ts, id);
+		if (pivot_window_pace(ld->pv, db, cause) < 0)
+			return -1;
 		struct sv list = ev->nmsgs ? msgjson : (struct sv){ 0 };
 		if (load_blocks_append(ld, id, ev->raw, list, ev->nmsgs, cause) < 0)
 			return -1;

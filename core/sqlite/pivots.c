@@ -139,6 +139,16 @@ static inline bool entry_lt(struct pivot_entry a, struct pivot_entry b)
  * counting sort in the order of the groups' keys (the table's) and sorted
  * by (ts, id), which in an export in time order (or newest first) they
  * already are.
+ *
+ * A full window is sealed, not written at once: its events move to sev,
+ * its groups in key order to order (each with its events in out), and
+ * the window takes the next events while the writer writes the sealed
+ * one's chunks a piece at a time (pivot_window_pace). Written whole, a
+ * window of 16,384 events stopped the load's writer ~6 ms while the
+ * parser waited on the full queue, the reader on its ring and the
+ * compressor had caught up: one core idle, 60 times a 1M-event load.
+ * The sealed window costs one more ev (16 bytes an event); order, out
+ * and ent are the same arrays as before.
  */
 struct pv_ent {
 	uint32_t g, k; /* its group, its event in ev */
@@ -149,7 +159,7 @@ struct pv_group {
 };
 struct pv_order {
 	uint64_t key;
-	uint32_t g;
+	uint32_t at, count; /* its events in out */
 };
 
 struct pivot_window {
@@ -161,8 +171,14 @@ struct pivot_window {
 	size_t ngrp, maxgrp;
 	uint32_t *slot; /* group + 1 by hash of its key, 0 empty */
 	size_t mask;
+	/* the sealed window: its events, its groups in key order and their
+	 * events by group; the next group to write, the entries left, the
+	 * window's seq, and its pace (entries a piece, events between two) */
+	struct pivot_entry *sev;
 	struct pv_order *order;
-	uint32_t *out; /* events by group, at the flush */
+	uint32_t *out;
+	size_t sgrp, snext, sleft, spiece, severy, ssince;
+	int64_t sseq;
 	unsigned char *buf;
 	size_t bufcap;
 	sqlite3 *db; /* ins's */
@@ -201,6 +217,7 @@ void pivot_window_free(struct pivot_window *w)
 		return;
 	sqlite3_finalize(w->ins);
 	free(w->ev);
+	free(w->sev);
 	free(w->ent);
 	free(w->grp);
 	free(w->slot);
@@ -219,7 +236,7 @@ void pivot_window_set_insert(struct pivot_window *w, pivot_insert_fn insert, voi
 
 size_t pivot_window_len(const struct pivot_window *w)
 {
-	return w->n;
+	return w->n + w->sleft;
 }
 
 int pivot_window_room(const struct pivot_window *w)
@@ -376,6 +393,7 @@ static void window_clear(struct pivot_window *w)
 void pivot_window_discard(struct pivot_window *w)
 {
 	window_clear(w);
+	w->sgrp = w->snext = w->sleft = 0;
 }
 
 /* A chunk through the flush's own statement */
@@ -394,10 +412,60 @@ static int insert_one(struct pivot_window *w, const struct pivot_chunk *c, char 
 	return rc;
 }
 
-int pivot_window_flush(struct pivot_window *w, sqlite3 *db, char **cause)
+/* The sealed window's pieces go in in ~PIVOT_PIECES, one every
+ * cap / PIVOT_PACE / PIVOT_PIECES events: written by the time a quarter
+ * of the next window is in (a window fills by its groups before its
+ * events when most events bring two or three new values). */
+#define PIVOT_PIECES 32
+#define PIVOT_PACE 4
+
+/* Seal the window: its groups in key order, each one's events gathered
+ * in out; the window empty for the next events. */
+static void seal(struct pivot_window *w)
 {
-	if (!w->n)
-		return 0;
+	if (!w->order) {
+		w->order = xmalloc(w->maxgrp * sizeof *w->order);
+		w->out = xmalloc(w->cap * PIVOT_NCOL * sizeof *w->out);
+		w->sev = xmalloc(w->cap * sizeof *w->sev);
+	}
+	/* the values in key order (the table's), each one's place in out
+	 * (at holds the group until then) */
+	for (size_t g = 0; g < w->ngrp; g++)
+		w->order[g] = (struct pv_order){ w->grp[g].key, (uint32_t)g, w->grp[g].count };
+	qsort(w->order, w->ngrp, sizeof *w->order, order_cmp);
+	uint32_t at = 0;
+	for (size_t i = 0; i < w->ngrp; i++) {
+		struct pv_group *gr = &w->grp[w->order[i].at];
+		gr->at = at;
+		w->order[i].at = at;
+		at += gr->count;
+		gr->count = 0;
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		struct pv_group *gr = &w->grp[w->ent[i].g];
+		w->out[gr->at + gr->count++] = w->ent[i].k;
+	}
+	/* seq: the window's least id */
+	int64_t seq = INT64_MAX;
+	for (size_t i = 0; i < w->nev; i++)
+		if (w->ev[i].id < seq)
+			seq = w->ev[i].id;
+	struct pivot_entry *t = w->sev;
+	w->sev = w->ev;
+	w->ev = t;
+	w->sgrp = w->ngrp;
+	w->snext = 0;
+	w->sleft = w->n;
+	w->spiece = w->n / PIVOT_PIECES + 1;
+	w->severy = w->cap / PIVOT_PACE / PIVOT_PIECES + 1;
+	w->ssince = 0;
+	w->sseq = seq;
+	window_clear(w);
+}
+
+/* The statement or the inserter's buffers ready for db */
+static int ready(struct pivot_window *w, sqlite3 *db, char **cause)
+{
 	if (w->db != db) {
 		sqlite3_finalize(w->ins);
 		w->ins = NULL;
@@ -413,57 +481,45 @@ int pivot_window_flush(struct pivot_window *w, sqlite3 *db, char **cause)
 			       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 			       -1, SQLITE_PREPARE_PERSISTENT, &w->ins, NULL) != SQLITE_OK)
 		return set_cause(cause, "%s", sqlite3_errmsg(db));
-	if (!w->order) {
-		w->order = xmalloc(w->maxgrp * sizeof *w->order);
-		w->out = xmalloc(w->cap * PIVOT_NCOL * sizeof *w->out);
-	}
 	if (w->insert && !w->chunk)
 		w->chunk = xmalloc(PIVOT_INSERT_ROWS * sizeof *w->chunk);
-	/* the values in key order (the table's), each one's place in out */
-	for (size_t g = 0; g < w->ngrp; g++)
-		w->order[g] = (struct pv_order){ w->grp[g].key, (uint32_t)g };
-	qsort(w->order, w->ngrp, sizeof *w->order, order_cmp);
-	uint32_t at = 0;
-	for (size_t i = 0; i < w->ngrp; i++) {
-		struct pv_group *gr = &w->grp[w->order[i].g];
-		gr->at = at;
-		at += gr->count;
-		gr->count = 0;
-	}
-	for (size_t i = 0; i < w->n; i++) {
-		struct pv_group *gr = &w->grp[w->ent[i].g];
-		w->out[gr->at + gr->count++] = w->ent[i].k;
-	}
-	/* seq: the window's least id */
-	int64_t seq = INT64_MAX;
-	for (size_t i = 0; i < w->nev; i++)
-		if (w->ev[i].id < seq)
-			seq = w->ev[i].id;
 	/* the chunks handed to insert together are encoded one after the
 	 * other (each at most PIVOT_CHUNK_BYTES, begun below
 	 * PIVOT_INSERT_BYTES) */
 	size_t room = PIVOT_CHUNK_BYTES + PIVOT_ENTRY_MAX + (w->insert ? PIVOT_INSERT_BYTES : 0);
 	w->buf = xgrow(w->buf, &w->bufcap, room, 1);
-	size_t used = 0, nc = 0;
+	return 0;
+}
+
+/* The sealed window's chunks of whole values, until want entries are
+ * written or none are left. */
+static int drain(struct pivot_window *w, sqlite3 *db, size_t want, char **cause)
+{
+	if (!w->sgrp)
+		return 0;
+	if (ready(w, db, cause) < 0)
+		return -1;
+	size_t used = 0, nc = 0, done = 0;
 	int rc = 0;
-	for (size_t i = 0; i < w->ngrp && rc == 0; i++) {
-		const struct pv_group *gr = &w->grp[w->order[i].g];
+	while (w->snext < w->sgrp && done < want && rc == 0) {
+		const struct pv_order *gr = &w->order[w->snext++];
 		uint32_t *e = w->out + gr->at;
-		sort_idx(w->ev, e, gr->count);
+		sort_idx(w->sev, e, gr->count);
+		done += gr->count;
 		/* a value's entries in pieces of PIVOT_CHUNK_BYTES at most, the
 		 * first with the window's seq, the next ones with the numbers
 		 * after it (below the next window's least id: a window's
 		 * events outnumber a value's pieces) */
 		for (size_t from = 0, k = 0, n; from < gr->count && rc == 0; from += n, k++) {
 			unsigned char *out = w->buf + used;
-			size_t len = encode_idx(w->ev, e + from, gr->count - from, out, PIVOT_CHUNK_BYTES, &n);
+			size_t len = encode_idx(w->sev, e + from, gr->count - from, out, PIVOT_CHUNK_BYTES, &n);
 			struct pivot_chunk c = {
 				.col = (int64_t)(gr->key >> 56),
 				.val = (int64_t)(gr->key & (((uint64_t)1 << 56) - 1)),
-				.seq = seq + (int64_t)k,
+				.seq = w->sseq + (int64_t)k,
 				.n = (int64_t)n,
-				.lo = w->ev[e[from]].ts,
-				.hi = w->ev[e[from + n - 1]].ts,
+				.lo = w->sev[e[from]].ts,
+				.hi = w->sev[e[from + n - 1]].ts,
 				.data = out,
 				.len = len,
 			};
@@ -483,8 +539,34 @@ int pivot_window_flush(struct pivot_window *w, sqlite3 *db, char **cause)
 		rc = w->insert(w->ictx, w->chunk, nc, cause);
 	if (w->ins)
 		sqlite3_clear_bindings(w->ins);
-	window_clear(w);
+	w->sleft = w->sleft > done ? w->sleft - done : 0;
+	if (w->snext >= w->sgrp)
+		w->sgrp = w->snext = w->sleft = 0;
 	return rc;
+}
+
+int pivot_window_seal(struct pivot_window *w, sqlite3 *db, char **cause)
+{
+	if (drain(w, db, SIZE_MAX, cause) < 0)
+		return -1;
+	if (w->n)
+		seal(w);
+	return 0;
+}
+
+int pivot_window_pace(struct pivot_window *w, sqlite3 *db, char **cause)
+{
+	if (!w->sgrp || ++w->ssince < w->severy)
+		return 0;
+	w->ssince = 0;
+	return drain(w, db, w->spiece, cause);
+}
+
+int pivot_window_flush(struct pivot_window *w, sqlite3 *db, char **cause)
+{
+	if (pivot_window_seal(w, db, cause) < 0)
+		return -1;
+	return drain(w, db, SIZE_MAX, cause);
 }
 
 /* Events a window of the conversion holds (its memory: 156 bytes each

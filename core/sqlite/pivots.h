@@ -98,16 +98,18 @@ int pivot_decode(const unsigned char *p, size_t len, size_t n, int64_t lo, struc
 /*
  * The entries of a window of events, grouped by (col, val) as they come
  * (a hash of the values seen in the window), written as one chunk per
- * value by pivot_window_flush. Memory is fixed when made: cap events (at
- * most 156 bytes each).
+ * value by pivot_window_flush, or sealed when full and written a piece at
+ * a time while the window takes the next events (pivot_window_seal,
+ * pivot_window_pace). Memory is fixed when made: cap events (at most 172
+ * bytes each).
  */
 struct pivot_window;
 struct pivot_window *pivot_window_new(size_t cap);
 void pivot_window_free(struct pivot_window *w);
-/* Entries held. */
+/* Entries held (the sealed window's not yet written too). */
 size_t pivot_window_len(const struct pivot_window *w);
-/* Room for another event's entries (up to PIVOT_NCOL)? Flush when not:
- * an add past it is lost. */
+/* Room for another event's entries (up to PIVOT_NCOL)? Flush or seal
+ * when not: an add past it is lost. */
 int pivot_window_room(const struct pivot_window *w);
 /* One event's entry for column col (val 0: none, ignored); an event's
  * entries one after the other. */
@@ -118,6 +120,14 @@ void pivot_window_discard(struct pivot_window *w);
  * and empty it: 0, or -1 with *cause set to SQLite's message (or the
  * inserter's). */
 int pivot_window_flush(struct pivot_window *w, sqlite3 *db, char **cause);
+/* Seal the window for writing by pivot_window_pace and empty it for the
+ * next events (what an earlier seal left is written first): 0 or -1 as
+ * the flush. */
+int pivot_window_seal(struct pivot_window *w, sqlite3 *db, char **cause);
+/* After each event's adds: a piece of the sealed window's chunks every
+ * so many events (all of them by the time a quarter of the window is
+ * full again): 0 or -1 as the flush. */
+int pivot_window_pace(struct pivot_window *w, sqlite3 *db, char **cause);
 /* A chunk's row of pivots, as the flush hands it to an inserter. */
 struct pivot_chunk {
 	int64_t col, val, seq, n, lo, hi;
