@@ -253,21 +253,30 @@ static void test_window_chunks(void **state)
 }
 
 /* A window of a newest-first export: times never go up, several events
- * a second (in rising ids), and then one event out of place: every
- * chunk's entries in (ts, id) order, every entry once. */
+ * a second (in rising ids), and then one event out of place; and one
+ * oldest first whose last events (administrative records held back by
+ * the writer) go back in time among the others, and two such runs:
+ * every chunk's entries in (ts, id) order, every entry once. */
 static void test_window_newest_first(void **state)
 {
 	(void)state;
 	enum { N = 2000 };
-	for (int twist = 0; twist < 2; twist++) {
+	for (int twist = 0; twist < 4; twist++) {
 		sqlite3 *db = mem_db();
 		struct pivot_window *w = pivot_window_new(N);
 		char *cause = NULL;
 		int64_t ts = 1700000000000;
 		for (int64_t id = 1; id <= N; id++) {
-			if (id % 3)
-				ts -= 1000;
-			int64_t at = twist && id == N / 2 ? ts + 5000 : ts;
+			int64_t at;
+			if (twist < 2) {
+				if (id % 3)
+					ts -= 1000;
+				at = twist && id == N / 2 ? ts + 5000 : ts;
+			} else {
+				int64_t runs = twist == 2 ? 1 : 2, tail = N / 10 * runs;
+				at = id <= N - tail ? ts + id * 1000
+						    : ts + (id - (N - tail)) % (N / 10) * 9000 + 500;
+			}
 			pivot_window_add(w, PIVOT_OP, 7, at, id);
 		}
 		assert_int_equal(pivot_window_flush(w, db, &cause), 0);

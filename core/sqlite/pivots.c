@@ -176,7 +176,7 @@ struct pivot_window {
 	 * window's seq, and its pace (entries a piece, events between two) */
 	struct pivot_entry *sev;
 	struct pv_order *order;
-	uint32_t *out;
+	uint32_t *out, *tmp; /* (tmp: a value's events being sorted) */
 	size_t sgrp, snext, sleft, spiece, severy, ssince;
 	int64_t sseq;
 	unsigned char *buf;
@@ -218,6 +218,7 @@ void pivot_window_free(struct pivot_window *w)
 	sqlite3_finalize(w->ins);
 	free(w->ev);
 	free(w->sev);
+	free(w->tmp);
 	free(w->ent);
 	free(w->grp);
 	free(w->slot);
@@ -282,37 +283,58 @@ static inline bool ev_lt(const struct pivot_entry *ev, uint32_t a, uint32_t b)
 	return entry_lt(ev[a], ev[b]);
 }
 
-static void sift_idx(const struct pivot_entry *ev, uint32_t *k, size_t i, size_t n)
+/* k[0..n) sorted by merging its ascending runs two by two until one is
+ * left (tmp: room for n) */
+static void merge_idx(const struct pivot_entry *ev, uint32_t *k, uint32_t *tmp, size_t n)
 {
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= n)
-			return;
-		if (c + 1 < n && ev_lt(ev, k[c], k[c + 1]))
-			c++;
-		if (!ev_lt(ev, k[i], k[c]))
-			return;
-		uint32_t t = k[i];
-		k[i] = k[c];
-		k[c] = t;
-		i = c;
+	uint32_t *a = k, *b = tmp;
+	for (size_t runs = 2; runs > 1;) {
+		runs = 0;
+		for (size_t i = 0; i < n; runs++) {
+			size_t m = i + 1, e;
+			while (m < n && !ev_lt(ev, a[m], a[m - 1]))
+				m++;
+			for (e = m < n ? m + 1 : n; e < n && !ev_lt(ev, a[e], a[e - 1]);)
+				e++;
+			size_t x = i, y = m, o = i;
+			while (x < m && y < e)
+				b[o++] = ev_lt(ev, a[y], a[x]) ? a[y++] : a[x++];
+			while (x < m)
+				b[o++] = a[x++];
+			while (y < e)
+				b[o++] = a[y++];
+			i = e;
+		}
+		uint32_t *t = a;
+		a = b;
+		b = t;
 	}
+	if (a != k)
+		memcpy(k, a, n * sizeof *k);
 }
 
 /*
- * Sort one value's events k[0..n) by (ts, id). They come in the order
- * of their ids: in time order already when the export is (most are),
- * reversed when it is newest first (the portal's CSV), a few out of
- * place (records a second apart in either order) by insertion, anything
- * else by a heap sort (no memory). Newest first is times that never go
- * up: reversed, the events of one second are then in descending ids,
- * which the insertion puts right. (Taken as descending in (ts, id)
- * before, such a list with two events in one second went to the heap
- * sort: the writer's flushes took 601 M instructions against 378 M for
- * the same file oldest first, 408 M now; callgrind, 200k
- * high-cardinality CSV.)
+ * Sort one value's events k[0..n) by (ts, id) (tmp: room for n). They
+ * come in the order of their ids: in time order already when the export
+ * is (most are), reversed when it is newest first (the portal's CSV), a
+ * few out of place (records a second apart in either order) by
+ * insertion, anything else by merging its runs. Newest first is times
+ * that never go up: reversed, the events of one second are then in
+ * descending ids, which the insertion puts right. (Taken as descending in
+ * (ts, id) before, such a list with two events in one second went to the
+ * heap sort: the writer's flushes took 601 M instructions against 378 M
+ * for the same file oldest first, 408 M now; callgrind, 200k
+ * high-cardinality CSV.) Administrative records, written after the
+ * events around them (load_write.c), are a second run of earlier times
+ * in their users', apps' and addresses' lists: a few long runs are
+ * merged at once (an insertion that gave up, then a heap sort, took 37 M
+ * instructions of those flushes). Many short ones, a newest-first
+ * export's seconds, are still the insertion's (merged, their log2 passes
+ * over the list took the flushes of the 200k newest-first file from 349
+ * to 429 M).
  */
-static void sort_idx(const struct pivot_entry *ev, uint32_t *k, size_t n)
+#define PIVOT_RUNS 8 /* (merged in 3 passes at most) */
+static void sort_idx(const struct pivot_entry *ev, uint32_t *k, uint32_t *tmp, size_t n)
 {
 	size_t i = 1;
 	while (i < n && ev_lt(ev, k[i - 1], k[i]))
@@ -328,6 +350,13 @@ static void sort_idx(const struct pivot_entry *ev, uint32_t *k, size_t n)
 			k[b] = t;
 		}
 	}
+	size_t down = 0;
+	for (i = 1; i < n && down < PIVOT_RUNS; i++)
+		down += ev_lt(ev, k[i], k[i - 1]);
+	if (down < PIVOT_RUNS) {
+		merge_idx(ev, k, tmp, n);
+		return;
+	}
 	size_t moves = 0, budget = 4 * n;
 	for (i = 1; i < n && moves <= budget; i++) {
 		uint32_t t = k[i];
@@ -339,16 +368,8 @@ static void sort_idx(const struct pivot_entry *ev, uint32_t *k, size_t n)
 		}
 		k[j] = t;
 	}
-	if (moves <= budget)
-		return;
-	for (size_t a = n / 2; a-- > 0;)
-		sift_idx(ev, k, a, n);
-	for (size_t m = n; m-- > 1;) {
-		uint32_t t = k[0];
-		k[0] = k[m];
-		k[m] = t;
-		sift_idx(ev, k, 0, m);
-	}
+	if (moves > budget)
+		merge_idx(ev, k, tmp, n);
 }
 
 /* pivot_encode of the events k[0..n) of ev, as many as fit in max bytes
@@ -427,6 +448,7 @@ static void seal(struct pivot_window *w)
 		w->order = xmalloc(w->maxgrp * sizeof *w->order);
 		w->out = xmalloc(w->cap * PIVOT_NCOL * sizeof *w->out);
 		w->sev = xmalloc(w->cap * sizeof *w->sev);
+		w->tmp = xmalloc(w->cap * sizeof *w->tmp);
 	}
 	/* the values in key order (the table's), each one's place in out
 	 * (at holds the group until then) */
@@ -504,7 +526,7 @@ static int drain(struct pivot_window *w, sqlite3 *db, size_t want, char **cause)
 	while (w->snext < w->sgrp && done < want && rc == 0) {
 		const struct pv_order *gr = &w->order[w->snext++];
 		uint32_t *e = w->out + gr->at;
-		sort_idx(w->sev, e, gr->count);
+		sort_idx(w->sev, e, w->tmp, gr->count);
 		done += gr->count;
 		/* a value's entries in pieces of PIVOT_CHUNK_BYTES at most, the
 		 * first with the window's seq, the next ones with the numbers
