@@ -226,6 +226,7 @@ struct ridmap {
 #define EV_COLS 23 /* the parameters of an events row (load.c's ins_ev) */
 #define EV_GROUP 64
 #define EVQ_N 8 /* the events groups' statements kept (load_write.c) */
+#define EVG_FP_WORDS 16
 struct ev_row {
 	int64_t v[EV_COLS]; /* v[1], the record id, unused: rid/ridlen */
 	uint32_t null;      /* bit i: parameter i + 1 is NULL */
@@ -260,6 +261,10 @@ struct sqlite_load {
 	char *ev_names;           /* their names as a column list; NULL: not all ins_ev's */
 	struct ev_row evg[EV_GROUP];
 	size_t nevg;
+	/* a bit for each row's fingerprint in the group, by its low bits:
+	 * most look-ups of a record id pass the group by without reading
+	 * its rows (load_write.c's in_group) */
+	uint64_t evg_fp[EVG_FP_WORDS];
 	bool ts_looked;  /* the first group seen: ev_ts's direction settled (load_write.c) */
 	int64_t ev_tail; /* the highest id in events when known (load_write.c), else 0 */
 	char *evg_rid;

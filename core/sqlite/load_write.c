@@ -651,8 +651,10 @@ int load_flush_rows(struct sqlite_load *ld, char **cause)
  * may be gone before the group is inserted). */
 static struct ev_row *group_row(struct sqlite_load *ld, const struct item *it)
 {
-	if (!ld->nevg)
+	if (!ld->nevg) {
 		ld->evg_ridlen = 0;
+		memset(ld->evg_fp, 0, sizeof ld->evg_fp);
+	}
 	struct ev_row *r = &ld->evg[ld->nevg++];
 	char *tmp;
 	struct sv rid = load_item_rid(it, &tmp);
@@ -665,14 +667,20 @@ static struct ev_row *group_row(struct sqlite_load *ld, const struct item *it)
 	free(tmp);
 	r->null = 0;
 	r->fp32 = load_ridmap_fp32(it->fp);
+	ld->evg_fp[r->fp32 / 64 % EVG_FP_WORDS] |= (uint64_t)1 << r->fp32 % 64;
 	return r;
 }
 
 /* Is a row with this fingerprint waiting in the group? A duplicate's
- * candidates are read from the table by id: the group goes in first. */
+ * candidates are read from the table by id: the group goes in first.
+ * (The rows read for every event: 39 M instructions of the writer's
+ * 2,836 M, 200k high-cardinality CSV; with the bits, ~6% of events
+ * read them.) */
 static bool in_group(const struct sqlite_load *ld, uint64_t fp)
 {
 	uint32_t f = load_ridmap_fp32(fp);
+	if (!ld->nevg || !(ld->evg_fp[f / 64 % EVG_FP_WORDS] & (uint64_t)1 << f % 64))
+		return false;
 	for (size_t i = 0; i < ld->nevg; i++)
 		if (ld->evg[i].fp32 == f)
 			return true;
