@@ -115,7 +115,7 @@ static void test_filter_memory_capped(void **state)
 	load_ridmap_free(&m);
 }
 
-/* A cap that is not a power of two (RIDMAP_BLOOM_MAX is 6 MB): the
+/* A cap that is not a power of two (RIDMAP_IDS_BLOOM_MAX is 3 MB): the
  * filter grows by doubling up to the cap itself, in whole blocks, and
  * keeps every id put findable and most new ones away from the runs. */
 static void test_filter_cap_not_a_power_of_two(void **state)
@@ -204,6 +204,72 @@ static void test_shared_fingerprint_across_pages(void **state)
 	load_ridmap_free(&m);
 }
 
+/* Runs in a row of sizes each at least four times the next: 100 spills
+ * leave at most 4 (a binary counter, merging at twice, left up to 6),
+ * so that a look-up the filter lets through reads few runs. */
+static void test_runs_merged_at_four_times(void **state)
+{
+	(void)state;
+	enum { N = 100000 };
+	struct ridmap m;
+	memset(&m, 0, sizeof m);
+	m.max = 1000;
+	size_t most = 0;
+	for (size_t i = 0; i < N; i++) {
+		assert_true(load_ridmap_put(&m, fp_of(i), (int64_t)i + 1));
+		if (m.nrun > most)
+			most = m.nrun;
+		for (size_t r = 1; r < m.nrun; r++)
+			assert_true(m.run[r - 1].n > 4 * m.run[r].n);
+	}
+	assert_true(most <= 4);
+	struct order o = { .sorted = true };
+	assert_true(load_ridmap_each(&m, count_in_order, &o));
+	assert_int_equal(o.n, N);
+	assert_true(o.sorted);
+	load_ridmap_free(&m);
+}
+
+struct seed {
+	size_t i, n;
+};
+
+static size_t seed_next(void *ctx, uint64_t *slots, size_t max)
+{
+	struct seed *s = ctx;
+	size_t k = 0;
+	for (; k < max && s->i < s->n; k++, s->i++) /* (f << 32 | id, in order) */
+		slots[k] = (uint64_t)(s->i + 1) << 40 | (s->i + 1);
+	return k;
+}
+
+/* The case's run (the seed) is merged with the load's only at twice their
+ * size, not four times: merged, an append's end reads the case's entries
+ * again. 5,000 in the case and 2,000 spilled stay two runs; the
+ * entries passed to the end are the load's own. */
+static void test_seed_merged_at_twice(void **state)
+{
+	(void)state;
+	struct ridmap m;
+	memset(&m, 0, sizeof m);
+	m.max = 1000;
+	struct seed s = { 0, 5000 };
+	assert_true(load_ridmap_seed(&m, seed_next, &s, NULL, 0, 0));
+	assert_true(m.seeded);
+	for (size_t i = 0; i < 2000; i++)
+		assert_true(load_ridmap_put(&m, fp_of(i), (int64_t)(6000 + i)));
+	assert_true(load_ridmap_spill(&m));
+	assert_int_equal(m.nrun, 2);
+	assert_true(m.seeded);
+	assert_int_equal(m.run[0].n, 5000);
+	struct order o = { .sorted = true };
+	assert_true(load_ridmap_each(&m, count_in_order, &o));
+	assert_int_equal(o.n, 2000);
+	assert_true(load_ridmap_find(&m, 4999 << 8));
+	assert_true(has(&m, 4999));
+	load_ridmap_free(&m);
+}
+
 /* A spill with nothing in memory, a find on an empty table. */
 static void test_empty(void **state)
 {
@@ -234,6 +300,8 @@ int main(void)
 		cmocka_unit_test(test_filter_cap_not_a_power_of_two),
 		cmocka_unit_test(test_spill_refused_keeps_table),
 		cmocka_unit_test(test_shared_fingerprint_across_pages),
+		cmocka_unit_test(test_runs_merged_at_four_times),
+		cmocka_unit_test(test_seed_merged_at_twice),
 		cmocka_unit_test(test_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
