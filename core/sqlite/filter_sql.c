@@ -12,8 +12,9 @@
  * with the fewest events drives, through the posting lists of its values
  * (pivots.h: pivot_rows gives their (ts, id) in timeline order, within
  * the top level's time bounds), intersected with the lists of the others
- * that are not far busier (pivot_and: only the events every list holds
- * are joined to events). The choice is made here, once, so that
+ * that thin its rows enough to pay for reading them (pivot_and: only the
+ * events every list holds are joined to events; a page, which reads a
+ * stretch of the time, may intersect fewer than a count). The choice is made here, once, so that
  * pages, counts, ranks, stacks, histograms and exports all read the same
  * source without deciding again (query.c, scan.c: query_sql_source).
  */
@@ -68,9 +69,14 @@ struct cc {
 	 * one first, then the others by their events; one: drive alone */
 	const struct resolved *lists[FILTER_MAX_LISTS];
 	int lcols[FILTER_MAX_LISTS];
-	int64_t lcount[FILTER_MAX_LISTS]; /* their events, as far as counted */
 	size_t nlists;
 	int64_t lists_gone; /* entries of events gone in them all */
+	/* the lists a page intersects (a page reads a stretch of the time,
+	 * not all of it), and the rows the driving one gives alone first */
+	const struct resolved *plists[FILTER_MAX_LISTS];
+	int pcols[FILTER_MAX_LISTS];
+	size_t nplists;
+	int64_t lead;
 };
 
 static void resolved_clear(struct resolved *r)
@@ -848,15 +854,15 @@ static struct filter_bind vals_bind(const struct util_ivec *ids)
 
 /* pivot_and's terms: for each list its column, its number of values
  * and the values, as little-endian int64. */
-static struct filter_bind terms_bind(const struct cc *c)
+static struct filter_bind terms_bind(const struct resolved *const *lists, const int *cols, size_t nlists)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < c->nlists; i++)
-		n += 2 + c->lists[i]->ids.n;
+	for (size_t i = 0; i < nlists; i++)
+		n += 2 + lists[i]->ids.n;
 	unsigned char *b = xmalloc(n * 8), *p = b;
-	for (size_t i = 0; i < c->nlists; i++) {
-		const struct util_ivec *ids = &c->lists[i]->ids;
-		int64_t head[2] = { c->lcols[i], (int64_t)ids->n };
+	for (size_t i = 0; i < nlists; i++) {
+		const struct util_ivec *ids = &lists[i]->ids;
+		int64_t head[2] = { cols[i], (int64_t)ids->n };
 		for (size_t j = 0; j < 2 + ids->n; j++, p += 8)
 			for (int k = 0; k < 8; k++)
 				p[k] = (unsigned char)((uint64_t)(j < 2 ? head[j] : ids->v[j - 2]) >> (8 * k));
@@ -884,12 +890,16 @@ struct tally {
 	bool done;      /* every value counted: events is exact */
 	int64_t events; /* counted so far, gone subtracted */
 	int64_t gone;
+	/* of the value being counted: its entries so far, its last row's
+	 * seq, the first seq of that row's window and the entries before it */
+	int64_t cur, seq, win, before;
+	int64_t rows; /* chunk rows read */
 	sqlite3_stmt *q;
 };
 /* (rows from the value's first on, the key tested here: with "col = ?1
  * AND val = ?2" SQLite compares each row's whole key, chunk data and
  * all, with the range's end: pivots.c, pv_open) */
-#define TALLY_SQL "SELECT col, val, n FROM pivots WHERE (col, val) >= (?1, ?2)"
+#define TALLY_SQL "SELECT col, val, n, seq FROM pivots WHERE (col, val) >= (?1, ?2)"
 #define GONE_SQL "SELECT coalesce(sum(n), 0) FROM pivot_gone WHERE col = ?1 AND val = ?2"
 
 /* Count t on until it is done, has read rows more chunk rows (< 0: no
@@ -927,9 +937,19 @@ static int tally_on(struct cc *c, struct tally *t, sqlite3_stmt **gq, int64_t ro
 			k = SQLITE_DONE;
 		if (k == SQLITE_ROW) {
 			t->events += sqlite3_column_int64(t->q, 2);
+			/* (a window's further chunks take the seqs after its first) */
+			int64_t seq = sqlite3_column_int64(t->q, 3);
+			if (seq > t->seq + 1) {
+				t->win = seq;
+				t->before = t->cur;
+			}
+			t->seq = seq;
+			t->cur += sqlite3_column_int64(t->q, 2);
+			t->rows++;
 			rows--;
 		} else if (k == SQLITE_DONE) {
 			t->started = false;
+			t->cur = t->seq = t->win = t->before = 0;
 			t->at++;
 		} else {
 			return cc_error(c, "counting a pivot");
@@ -960,61 +980,153 @@ static int tally_gone(struct cc *c, const struct tally *t, sqlite3_stmt **gq, in
 }
 
 /*
- * The lists intersected with the driving one (pivot_and, pivots.c): the
- * other terms' whose events are at most AND_RATIO times the driving
- * list's. Testing a term on each event of the driving list costs ~1.4 us
- * an event (a lookup of the event: 20 ms for a count of 14.5k events on
- * 1M); intersecting decodes the other list's chunks that overlap the
- * driving one's at a few ns an entry. A term far busier than the driving
- * one (a rare user beside the busiest address) is still tested on each
- * event. What is known of each term's count is a lower bound (choose_drive
- * stopped counting it once it passed the fewest): that is enough to
- * leave it out, and reading the rest of its chunk rows to let it in would
- * cost more than the intersection saves.
+ * The lists intersected with the driving one (pivot_and, pivots.c).
+ * Testing a term on each row the lists give costs a lookup of the event
+ * (AND_JOIN instructions); intersecting a term's list reads all its chunk
+ * rows (AND_HEAD each, ~1,300 entries a row) and decodes its entries
+ * over the stretch of time read (AND_DECODE each). A list pays when what
+ * it costs is less than the lookups it spares: the candidates left by
+ * the lists before it (the driving list's rows thinned by each
+ * intersected term's share of the case, as if the terms were
+ * independent) less those it keeps. Whole-time readers (counts, stacks,
+ * exports) read all of the time; a page reads only the stretch that
+ * holds its rows (AND_PAGE matches: the driving list's rows divided by
+ * every term's share), where a busy list's chunk rows are most of its
+ * cost. On 1M events user=X app=Y ip=Z (13.8k, 52k, 567k events): the
+ * app thins the user's events to ~700 candidates, of which the address
+ * (57% of the case) would spare ~300 lookups for 567k entries decoded
+ * and 443 chunk rows read: it is tested on the joined events (first page
+ * 9.7 -> 5.1 M instructions, op=MailItemsAccessed beside them 21.6 ->
+ * 6.8 M). A term not counted to its end (busier than the driving one) is
+ * guessed from how far its count got: a window's chunks have its least
+ * event id as seq, so a value with k entries before the window its count
+ * stopped in, which begins at id S, holds about k * ids / S of the
+ * case's ids.
  */
-#define AND_RATIO 256
+#define AND_JOIN 3900.0
+#define AND_HEAD 2500.0
+#define AND_DECODE 28.0
+#define AND_PAGE 64.0
+#define AND_GUESS_ROWS 128 /* chunk rows read on at most, for a guess */
 /*
  * Rows the driving list gives alone before the others are read, when the
- * rows are joined to events (pages, counts, stacks over the join): a page
- * of a filter whose terms mostly agree (user= app= ip= op= of one user's
- * address: every event of the address is the user's, a fifth of them
- * match) is a few hundred rows of the driving list, and reading the other
- * lists' chunk rows and first chunks costs more than testing those rows
- * (~0.1 ms a busy list: 1M events, that page 5.3 M instructions driven
- * alone, 6.9 M with a lead of 256, 5.3 M with 1,024); a filter whose terms
- * meet little reads 1,024 rows (~1.4 ms) before the intersection takes
- * over, where it read every row of the driving list (20-30 ms for an
- * empty page of two busy values). Counts of the lists alone (pure)
- * intersect from the first row.
+ * rows are joined to events: a filter whose terms mostly agree (user=
+ * app= ip= op= of one user's address: every event of the address is the
+ * user's) fills a page from the driving list's first rows, and reading
+ * the other lists' chunk rows and first chunks would cost more than
+ * testing those rows. A page gives the driving list a lead of the rows
+ * that hold a page if the intersected terms agreed (AND_PAGE over the
+ * others' shares, a quarter more): on 1M events a conjunction whose
+ * address list agrees with it (high-cardinality case, 170 rows a page)
+ * reads no other list, one whose app meets a twentieth of the user's
+ * events reads 140 rows alone, then intersects. Whole-time readers give
+ * it AND_LEAD rows (a filter whose terms meet little reads 1,024 rows,
+ * ~1.4 ms, before the intersection takes over, where it read every row
+ * of the driving list: 20-30 ms for an empty page of two busy values).
+ * Counts of the lists alone (pure) intersect from the first row.
  */
 #define AND_LEAD 1024
+
+/* The events of t: counted, or guessed from how far the count got (the
+ * entries of the value being counted before the window of its last row
+ * read are of events before that window's first id). */
+static double tally_guess(const struct tally *t, int64_t ids)
+{
+	if (t->done || t->before <= 0 || t->win <= 0 || t->win >= ids)
+		return (double)t->events;
+	double g = (double)t->before * (double)ids / (double)t->win;
+	return (double)(t->events - t->cur) + (g > (double)t->cur ? g : (double)t->cur);
+}
+
+/* A term beside the driving one: its guessed events, share of the case
+ * and chunk rows. */
+struct other {
+	size_t t;
+	double events, share, rows;
+};
+
+/* Which of o[0..n) (fewest events first) a reader of a fraction part of
+ * the driving list's rows (nd) intersects: in[i]; the product of the
+ * shares of those it does not, *keep. */
+static void pick_lists(const struct other *o, size_t n, double nd, double part, bool *in, double *keep)
+{
+	double cand = nd * part;
+	*keep = 1.0;
+	for (size_t i = 0; i < n; i++) {
+		double spared = cand * (1.0 - o[i].share) * AND_JOIN;
+		double cost = o[i].rows * AND_HEAD + o[i].events * part * AND_DECODE;
+		in[i] = cost < spared;
+		if (in[i])
+			cand *= o[i].share;
+		else
+			*keep *= o[i].share;
+	}
+}
+
 static int choose_lists(struct cc *c, struct tally *t, size_t nt, size_t best, sqlite3_stmt **gq)
 {
-	int64_t cap = t[best].events > INT64_MAX / AND_RATIO ? INT64_MAX : t[best].events * AND_RATIO;
-	c->lists[0] = t[best].r;
-	c->lcols[0] = t[best].col;
-	c->lcount[0] = t[best].events;
-	c->nlists = 1;
+	c->lists[0] = c->plists[0] = t[best].r;
+	c->lcols[0] = c->pcols[0] = t[best].col;
+	c->nlists = c->nplists = 1;
 	c->lists_gone = c->drive_gone;
-	for (size_t i = 0; i < nt && c->nlists < FILTER_MAX_LISTS; i++) {
-		if (i == best || t[i].events > cap)
+	/* the case's ids (what a term's share is of) */
+	sqlite3_stmt *q;
+	int64_t ids = 0;
+	if (sqlite_stmt_take(c->st, "SELECT max(id) FROM events", &q) != SQLITE_OK)
+		return cc_error(c, "counting the events");
+	if (sqlite3_step(q) == SQLITE_ROW)
+		ids = sqlite3_column_int64(q, 0);
+	sqlite_stmt_give(c->st, q);
+	if (ids < 1)
+		ids = 1;
+	/* the others by their guessed events, fewest first */
+	struct other *o = xmalloc(nt * sizeof *o);
+	bool *in = xmalloc(2 * nt * sizeof *in), *pin = in + nt;
+	size_t no = 0;
+	int rc = 0;
+	for (size_t i = 0; i < nt && rc == 0; i++) {
+		if (i == best)
+			continue;
+		/* on into its second window, for a guess (a dense value has a few
+		 * chunk rows a window: ~7 for 57% of 1M events) */
+		for (int k = 0; k < AND_GUESS_ROWS && !t[i].done && t[i].before <= 0 && rc == 0; k++)
+			rc = tally_on(c, &t[i], gq, 1, -1);
+		double g = tally_guess(&t[i], ids);
+		struct other x = { i, g, g < (double)ids ? g / (double)ids : 1.0,
+				   t[i].events > 0 ? (double)t[i].rows * g / (double)t[i].events : 1.0 };
+		size_t j = no++;
+		for (; j > 0 && o[j - 1].events > g; j--)
+			o[j] = o[j - 1];
+		o[j] = x;
+	}
+	double nd = (double)t[best].events, all = 1.0, keep, pkeep;
+	for (size_t k = 0; k < no; k++)
+		all *= o[k].share;
+	/* a page: the driving list's rows that hold AND_PAGE matches */
+	double part = nd * all > AND_PAGE ? AND_PAGE / (nd * all) : 1.0;
+	pick_lists(o, no, nd, 1.0, in, &keep);
+	pick_lists(o, no, nd, part, pin, &pkeep);
+	for (size_t k = 0; k < no && rc == 0; k++) {
+		const struct tally *x = &t[o[k].t];
+		if (pin[k] && c->nplists < FILTER_MAX_LISTS) {
+			c->plists[c->nplists] = x->r;
+			c->pcols[c->nplists++] = x->col;
+		}
+		if (!in[k] || c->nlists == FILTER_MAX_LISTS)
 			continue;
 		int64_t g;
-		if (tally_gone(c, &t[i], gq, &g) < 0)
-			return -1;
+		if ((rc = tally_gone(c, x, gq, &g)) < 0)
+			break;
 		c->lists_gone += g;
-		/* by what is known of their counts: the sparsest seek first */
-		size_t j = c->nlists++;
-		for (; j > 1 && c->lcount[j - 1] > t[i].events; j--) {
-			c->lists[j] = c->lists[j - 1];
-			c->lcols[j] = c->lcols[j - 1];
-			c->lcount[j] = c->lcount[j - 1];
-		}
-		c->lists[j] = t[i].r;
-		c->lcols[j] = t[i].col;
-		c->lcount[j] = t[i].events;
+		c->lists[c->nlists] = x->r;
+		c->lcols[c->nlists] = x->col;
+		c->nlists++;
 	}
-	return 0;
+	double lead = AND_PAGE * 1.25 / pkeep;
+	c->lead = lead < AND_LEAD ? (int64_t)lead : AND_LEAD;
+	free(o);
+	free(in);
+	return rc;
 }
 
 /* The top level's pivot terms resolved (c->known), and the one with the
@@ -1109,17 +1221,23 @@ static int drive_from(struct cc *c, const struct filter_node *root)
 	int col = pivot_col(c->drive->n->field);
 	size_t pc = add_bind(c, (struct filter_bind){ .type = FB_INT, .i = col });
 	size_t pv = add_bind(c, vals_bind(&c->drive->ids));
-	/* what joins to events: the intersection after AND_LEAD rows of the
+	/* what joins to events: the intersection after a lead of rows of the
 	 * driving list alone (the terms are tested on the joined events) */
-	char *joined = NULL;
+	char *joined = NULL, *pjoined = NULL;
 	if (c->nlists > 1) {
-		size_t pt = add_bind(c, terms_bind(c));
+		size_t pt = add_bind(c, terms_bind(c->lists, c->lcols, c->nlists));
 		o->pivot = xasprintf("pivot_and(?%zu) m", pt);
 		joined = xasprintf("pivot_and(?%zu, ?%zu) m", pt,
 				   add_bind(c, (struct filter_bind){ .type = FB_INT, .i = AND_LEAD }));
 	} else {
 		o->pivot = xasprintf("pivot_rows(?%zu, ?%zu) m", pc, pv);
 	}
+	if (c->nplists > 1)
+		pjoined = xasprintf("pivot_and(?%zu, ?%zu) m",
+				    add_bind(c, terms_bind(c->plists, c->pcols, c->nplists)),
+				    add_bind(c, (struct filter_bind){ .type = FB_INT, .i = c->lead }));
+	else if (c->nlists > 1)
+		pjoined = xasprintf("pivot_rows(?%zu, ?%zu) m", pc, pv);
 	struct util_buf b = { 0 };
 	if (c->tlo != INT64_MIN)
 		util_buf_printf(&b, "m.ts >= ?%zu",
@@ -1128,10 +1246,16 @@ static int drive_from(struct cc *c, const struct filter_node *root)
 		util_buf_printf(&b, "%sm.ts < ?%zu", b.n ? " AND " : "",
 				add_bind(c, (struct filter_bind){ .type = FB_INT, .i = c->thi }));
 	o->mbounds = b.n ? util_buf_take(&b) : xstrdup("1");
+	const char *sep = strcmp(o->mbounds, "1") ? " AND " : "", *mb = *sep ? o->mbounds : "";
 	o->from = xasprintf("%s CROSS JOIN events e ON e.id = m.id AND e.ts = m.ts%s%s",
-			    joined ? joined : o->pivot, strcmp(o->mbounds, "1") ? " AND " : "",
-			    strcmp(o->mbounds, "1") ? o->mbounds : "");
+			    joined ? joined : o->pivot, sep, mb);
+	o->page_from = xasprintf("%s CROSS JOIN events e ON e.id = m.id AND e.ts = m.ts%s%s",
+				 pjoined  ? pjoined
+				 : joined ? joined
+					  : o->pivot,
+				 sep, mb);
 	free(joined);
+	free(pjoined);
 	o->ord = "m";
 	/* the driving terms and time bounds, nothing else */
 	o->nlists = c->nlists > 1 ? c->nlists : 1;
@@ -1243,6 +1367,7 @@ void filter_sql_clear(struct filter_sql *s)
 	free(s->temps);
 	free(s->where);
 	free(s->from);
+	free(s->page_from);
 	free(s->pivot);
 	free(s->mbounds);
 	for (size_t i = 0; i < s->nbinds; i++)

@@ -555,7 +555,7 @@ static char *page_sql(struct sqlite_query *q, enum dir d, enum cmp c, bool ids_o
 				 cols, q->mat, pos, ord, ord);
 	const struct filter_sql *f = q->strat == S_TS ? &q->sql_ni : &q->sql;
 	return xasprintf("SELECT %s FROM %s WHERE (%s) AND %s ORDER BY %s.ts %s, %s.id %s LIMIT ?3", cols,
-			 f->from, f->where, pos, t, ord, t, ord);
+			 f->page_from ? f->page_from : f->from, f->where, pos, t, ord, t, ord);
 }
 
 static void bind_filter(struct sqlite_query *q, sqlite3_stmt *s)

@@ -357,7 +357,10 @@ struct filter_sql {
 	char *where;               /* condition over "events e"; "1" when empty */
 	struct filter_bind *binds; /* the values of ?100, ?101, ... in order */
 	size_t nbinds;
-	char *from;      /* "events e", or the driving lists joined to events e */
+	char *from; /* "events e", or the driving lists joined to events e */
+	/* what a page reads (NULL: from): the lists a stretch of time
+	 * intersects, which may be fewer (filter_sql.c: choose_lists) */
+	char *page_from;
 	const char *ord; /* "m" (the lists) or "e": whose ts, id are the timeline order */
 	/* with a driving list (else NULL): "pivot_rows(?a, ?b) m" (or
 	 * "pivot_and(?t) m", the lists intersected) alone, the
