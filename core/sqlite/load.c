@@ -102,6 +102,46 @@ static void stop_ckpt(struct sqlite_load *ld)
 	ld->ckpt = NULL;
 }
 
+/*
+ * A load may fill the disk. Its writer's failure is then recorded as its
+ * source's status (mark_failed), which needs a page or two of the log:
+ * when the last commit had taken the disk's last page, there was none,
+ * and the status stayed "loading" (a 2 MB disk filled by 20,000 events
+ * fed slowly, so that the load committed every second: 1 run in 4). So
+ * a load keeps RESERVE_BYTES of the disk aside in a file beside the case
+ * from its start, and gives them back at its end, or first to record a
+ * failure on a full disk. A load killed with -9 leaves the file behind,
+ * which the next load takes over.
+ */
+#define RESERVE_BYTES ((off_t)64 << 10)
+
+static char *reserve_take(const char *case_path)
+{
+	char *path = xasprintf("%s-reserve", case_path);
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && posix_fallocate(fd, 0, RESERVE_BYTES) == 0) {
+		close(fd);
+		return path;
+	}
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	free(path);
+	return NULL;
+}
+
+/* The disk kept aside given back: false when there was none. */
+static bool reserve_give(struct sqlite_load *ld)
+{
+	if (!ld->reserve)
+		return false;
+	unlink(ld->reserve);
+	free(ld->reserve);
+	ld->reserve = NULL;
+	return true;
+}
+
 static void load_free(struct sqlite_load *ld)
 {
 	/* the threads, batches, compressor, maps and buffers, as at a load's
@@ -147,6 +187,7 @@ static void load_free(struct sqlite_load *ld)
 	pthread_mutex_destroy(&ld->zmu);
 	pthread_cond_destroy(&ld->zcv);
 	pthread_cond_destroy(&ld->zdone);
+	reserve_give(ld);
 	sqlite_case_fd_close(ld->lockfd); /* releases the flock */
 	free(ld);
 }
@@ -203,6 +244,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 			  errno == EWOULDBLOCK ? "another load into this case is running" : strerror(errno));
 		goto fail;
 	}
+	ld->reserve = reserve_take(store_path(st));
 	/* the load's small page cache (why: at the prepares below) from
 	 * here on: the counts and the record ids read next filled the
 	 * store's 64 MB first (200k events appended to a 1M-event case:
@@ -485,6 +527,11 @@ static void mark_failed(struct sqlite_load *ld, const char *status)
 		return;
 	sqlite3_bind_text(q, 1, status, -1, SQLITE_TRANSIENT);
 	int r = sqlite3_step(q);
+	/* a full disk: the disk kept aside for this (reserve_take) */
+	if (r == SQLITE_FULL && reserve_give(ld)) {
+		sqlite3_reset(q);
+		r = sqlite3_step(q);
+	}
 	sqlite3_finalize(q);
 	if (r != SQLITE_DONE || sqlite3_changes(db) > 0 || !ld->source_path)
 		return;
@@ -495,7 +542,10 @@ static void mark_failed(struct sqlite_load *ld, const char *status)
 		return;
 	sqlite3_bind_text(q, 1, ld->source_path, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 2, status, -1, SQLITE_TRANSIENT);
-	sqlite3_step(q);
+	if (sqlite3_step(q) == SQLITE_FULL && reserve_give(ld)) {
+		sqlite3_reset(q);
+		sqlite3_step(q);
+	}
 	sqlite3_finalize(q);
 }
 

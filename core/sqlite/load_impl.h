@@ -335,6 +335,7 @@ struct sqlite_load {
 	int64_t source;
 	int64_t source_bytes; /* its own bytes once read whole (-1: as it began) */
 	char *source_path;    /* the current source's, for the abort */
+	char *reserve;        /* CASE-reserve (load.c, reserve_take), or NULL */
 	unsigned batch_events, pending;
 	/* a transaction is open: written by whichever thread has the
 	 * connection (the writer, or the caller while it holds it after
