@@ -817,6 +817,189 @@ static void walk(const struct jval *v, char *out, size_t cap, size_t *len)
 		walk(&val, out, cap, len);
 }
 
+/*
+ * One document through every way of scanning it: json_scan_value (no
+ * members kept, everything taped), json_scan_record (the members kept)
+ * and json_scan_named (those named kept): the same end or the same
+ * reason at the same place, the same value, the members those json_iter
+ * finds in json_scan_value's value, the first of each name, and the
+ * same walk of everything under it with and without the record's table.
+ */
+static void same_every_way(const char *doc, size_t len)
+{
+	static struct json_names names;
+	static bool ready;
+	static struct json_ends ends1, ends2;
+	static char w1[1 << 21], w2[1 << 21];
+	if (!ready) {
+		json_names_add(&names, 1, "Id");
+		json_names_add(&names, 2, "Operation");
+		json_names_add(&names, 3, "Folders");
+		json_names_add(&names, 4, "AppAccessContext");
+		json_names_add(&names, 5, "RecordType");
+		json_names_add(&names, 6, "a");
+		ready = true;
+	}
+	const char *end = doc + len;
+	const char *err0 = NULL, *at0 = NULL, *err1 = NULL, *at1 = NULL, *err2 = NULL, *at2 = NULL;
+	struct jval v0, v1, v2, by[8];
+	struct jmember mem[64];
+	size_t n1 = 0, n2 = 0;
+	memset(by, 0, sizeof by);
+	const char *r0 = json_scan_value(doc, end, &v0, &err0, &at0);
+	const char *r1 = json_scan_record(doc, end, &v1, mem, 64, &n1, &ends1, &err1, &at1);
+	const char *r2 = json_scan_named(doc, end, &v2, &names, by, 64, &n2, &ends2, &err2, &at2);
+	if (r0 != r1 || r0 != r2)
+		fail_msg("%.*s: ends %p %p %p", (int)len, doc, (const void *)r0, (const void *)r1,
+			 (const void *)r2);
+	if (!r0) {
+		assert_string_equal(err0, err1);
+		assert_string_equal(err0, err2);
+		assert_ptr_equal(at0, at1);
+		assert_ptr_equal(at0, at2);
+		return;
+	}
+	assert_ptr_equal(v0.p, v1.p);
+	assert_int_equal(v0.n, v1.n);
+	assert_int_equal(v0.t, v1.t);
+	assert_ptr_equal(v0.p, v2.p);
+	assert_int_equal(v0.n, v2.n);
+	assert_int_equal(v0.t, v2.t);
+	assert_int_equal(n1, n2);
+	if (v0.t == JT_OBJ) {
+		struct jiter it;
+		struct jval k, x;
+		size_t i = 0;
+		json_iter_init(&it, &v0);
+		while (json_iter_next(&it, &k, &x) && i < 64) {
+			assert_true(i < n1);
+			assert_ptr_equal(mem[i].key.p, k.p);
+			assert_int_equal(mem[i].key.n, k.n);
+			assert_int_equal(mem[i].key.esc, k.esc);
+			assert_ptr_equal(mem[i].val.p, x.p);
+			assert_int_equal(mem[i].val.n, x.n);
+			assert_int_equal(mem[i].val.t, x.t);
+			assert_int_equal(mem[i].val.esc, x.esc);
+			i++;
+		}
+		assert_int_equal(i, n1);
+		/* by name: the first plain key of each name, the first with an
+		 * escape in by[0] */
+		for (unsigned id = 0; id < 8; id++) {
+			const struct jval *want = NULL;
+			for (size_t j = 0; j < n1 && !want; j++) {
+				const struct jval *key = &mem[j].key;
+				if (id == 0 ? key->esc
+					    : !key->esc && json_names_find(&names, key->p + 1, key->n - 2) == id)
+					want = &mem[j].val;
+			}
+			if (!want) {
+				assert_null(by[id].p);
+				continue;
+			}
+			assert_ptr_equal(by[id].p, want->p);
+			assert_int_equal(by[id].n, want->n);
+			assert_int_equal(by[id].t, want->t);
+		}
+	} else {
+		assert_int_equal(n1, 0);
+	}
+	/* everything under it, through the tables and through the text */
+	size_t l0 = 0, l1 = 0;
+	walk(&v0, w1, sizeof w1, &l0);
+	walk(&v1, w2, sizeof w2, &l1);
+	if (l0 != l1 || memcmp(w1, w2, l0) != 0)
+		fail_msg("%.*s: walks differ", (int)len, doc);
+	assert_int_equal(ends1.n, ends2.n);
+}
+
+/* Malformed and unusual records, each cut at every byte and with every
+ * byte replaced by each of the bytes that matter to a scanner: every
+ * way of scanning takes or refuses them alike (same_every_way). */
+static void test_every_way_alike(void **state)
+{
+	(void)state;
+	static const char *docs[] = {
+		("{\"Id\":\"2d816e70\",\"Operation\":\"Send\",\"RecordType\":2,\"AppAccessContext\":{\"AADSessionId\":"
+		 "\"00a\",\"x\":[1,-2.5e+3,true,false,null,{},[]]},\"Folders\":[{\"Path\":\"\\\\Inbox\",\"FolderItems\":"
+		 "[{\"InternetMessageId\":\"<a@b>\",\"SizeInBytes\":11099}]}],\"a\":\"\\u00e9\\ud83d\\ude00\\\"\\/\"}"),
+		" \t\r\n{ \"Id\" : 1 , \"a\" : [ 1 , 2 ] , \"Operation\" : { } } ",
+		"[{\"Id\":1},{\"Id\":2},\"Id\",3]",
+		"{\"Op\\u0065ration\":1,\"Operation\":2,\"\":3,\"a\":\"\\\\\\\\\\\"\"}",
+		"{\"a\":\"\\q\"}",
+		"{\"a\":\"\\u12\"}",
+		"{\"a\":\"\\u12G4\"}",
+		"{\"a\":\"\\ud800\",\"Id\":\"\\udc00x\"}",
+		"{\"a\":\"\xc0\xaf\xff\xfe\xed\xa0\x80\xf4\x90\x80\x80\"}",
+		"{\"a\":\"\x01\x1f\x7f\"}",
+		("{\"a\":1e999999,\"Id\":-0.0000e-0000,\"RecordType\":"
+		 "123456789012345678901234567890123456789012345678901234567890}"),
+		"{\"a\":01,\"b\":-,\"c\":1.,\"d\":.5,\"e\":1e,\"f\":tru,\"g\":nul,\"h\":falsey}",
+		"{\"a\":1}x",
+		"{\"a\" 1}",
+		"{\"a\":1,}",
+		"{,\"a\":1}",
+		"{\"a\":[1,]}",
+		"{\"a\":\"b\" \"c\":1}",
+		"{'a':1}",
+		"{\"a\":+1}",
+		"\"Id\"",
+		"-12",
+	};
+	static const char subst[] = "\"\\{}[]:, \t\nx0-1eu\x01\x1f\x7f\xc3\xff";
+	char buf[1024];
+	for (size_t d = 0; d < sizeof docs / sizeof docs[0]; d++) {
+		size_t n = strlen(docs[d]);
+		assert_true(n < sizeof buf);
+		for (size_t cut = 0; cut <= n; cut++) {
+			/* cut short, copied so that nothing past the cut is read */
+			char *c = malloc(cut ? cut : 1);
+			memcpy(c, docs[d], cut);
+			same_every_way(c, cut);
+			free(c);
+		}
+		for (size_t i = 0; i < n; i++) {
+			memcpy(buf, docs[d], n);
+			for (size_t k = 0; k < sizeof subst; k++) {
+				buf[i] = subst[k]; /* the last: NUL */
+				same_every_way(buf, n);
+			}
+		}
+	}
+}
+
+/* Nesting around JSON_MAX_DEPTH (valid below it, refused from it on), inside
+ * a kept member and at the top. */
+static void test_every_way_deep(void **state)
+{
+	(void)state;
+	size_t cap = 8 * JSON_MAX_DEPTH + 64;
+	char *doc = malloc(cap);
+	for (int depth = JSON_MAX_DEPTH - 3; depth <= JSON_MAX_DEPTH + 3; depth++) {
+		for (int top = 0; top < 2; top++) {
+			size_t n = 0;
+			if (!top)
+				n += (size_t)sprintf(doc, "{\"Id\":1,\"a\":");
+			for (int i = 0; i < depth; i++) {
+				if (i % 2)
+					doc[n++] = '[';
+				else
+					n += (size_t)sprintf(doc + n, "{\"k\":");
+			}
+			doc[n++] = '1';
+			for (int i = depth - 1; i >= 0; i--)
+				doc[n++] = i % 2 ? ']' : '}';
+			if (!top)
+				doc[n++] = '}';
+			same_every_way(doc, n);
+			struct jval v;
+			bool valid = json_scan_value(doc, doc + n, &v, NULL, NULL) != NULL;
+			assert_int_equal(valid, depth + !top <= JSON_MAX_DEPTH);
+		}
+	}
+	free(doc);
+}
+
 /* json_scan_named: the first member of each name wanted, with the
  * record's table; a name with an escape, one not wanted, or one past
  * max is not looked up (the first with an escape is by[0]: its reader
@@ -1233,6 +1416,8 @@ int main(void)
 		cmocka_unit_test(test_get_int_exponent),
 		cmocka_unit_test(test_exact_buffers),
 		cmocka_unit_test(test_scan_named),
+		cmocka_unit_test(test_every_way_alike),
+		cmocka_unit_test(test_every_way_deep),
 		cmocka_unit_test(test_record_ends),
 		cmocka_unit_test(test_record_ends_full),
 		cmocka_unit_test(test_record_tape_full),
