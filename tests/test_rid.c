@@ -660,12 +660,16 @@ static void put_run(sqlite3 *db, const int64_t *k, size_t n)
  * (a record id's across runs and blocks), taken out of whichever run
  * holds them, the blocks of every run within a page and not overlapping
  * within their run. */
-static void test_ridx_runs(void **state)
+/* (with_index: the runs read from ridx_run, as a case made since it
+ * was added; without: from the blocks themselves, as an older one) */
+static void ridx_runs(bool with_index)
 {
-	(void)state;
 	char *dir, path[512];
 	struct store *st = case_new("r.case", &dir, path, sizeof path);
 	sqlite3 *db = store_db(st);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'ridx_run'"), 1);
+	if (!with_index)
+		assert_int_equal(sqlite3_exec(db, "DROP INDEX ridx_run", NULL, NULL, NULL), SQLITE_OK);
 	enum { MAXN = 60000 };
 	int64_t *all = calloc(MAXN, sizeof *all), *round = calloc(MAXN, sizeof *round);
 	size_t nall = 0;
@@ -760,6 +764,18 @@ static void test_ridx_runs(void **state)
 	store_close(st);
 	tmpdir_remove(dir);
 	free(dir);
+}
+
+static void test_ridx_runs(void **state)
+{
+	(void)state;
+	ridx_runs(true);
+}
+
+static void test_ridx_runs_without_index(void **state)
+{
+	(void)state;
+	ridx_runs(false);
 }
 
 /* A look-up by record id in a statement of its own keeps the runs' first
@@ -965,6 +981,7 @@ int main(void)
 		cmocka_unit_test(test_schema13_case_converted),
 		cmocka_unit_test(test_ridx_blocks),
 		cmocka_unit_test(test_ridx_runs),
+		cmocka_unit_test(test_ridx_runs_without_index),
 		cmocka_unit_test(test_ridx_kept_first_keys),
 		cmocka_unit_test(test_values_by_index_with_stale_stats),
 	};

@@ -101,6 +101,9 @@ static const char schema_sql[] =
 	 * blocks of sorted 8-byte keys, each keyed by its first, in runs (a
 	 * load's keys, merged with others' when runs pile up) */
 	"CREATE TABLE IF NOT EXISTS ridx(k INTEGER PRIMARY KEY, keys BLOB NOT NULL, run INTEGER NOT NULL DEFAULT 0);"
+	/* its runs and first keys without its blocks (ridx.c, runs_load;
+	 * a case made before it gets it at its next load: index_sql) */
+	"CREATE INDEX IF NOT EXISTS ridx_run ON ridx(run, k);"
 	"CREATE TABLE IF NOT EXISTS rawblocks(id INTEGER PRIMARY KEY, n INTEGER NOT NULL, data BLOB NOT NULL);"
 	/* From schema 10 a load's raw blocks after its first few MB are
 	 * compressed with a dictionary trained on those (load_blocks.c):
@@ -248,6 +251,8 @@ static const char *const index_sql[] = {
 	"CREATE INDEX IF NOT EXISTS vals_h ON vals(h)",
 	"CREATE INDEX IF NOT EXISTS rej_source ON rejects(source)",
 	"CREATE INDEX IF NOT EXISTS rej_line ON rejects(line)",
+	/* (schema_sql: ridx's runs without its blocks) */
+	"CREATE INDEX IF NOT EXISTS ridx_run ON ridx(run, k)",
 };
 #define NINDEX (sizeof index_sql / sizeof index_sql[0])
 
