@@ -276,17 +276,29 @@ static void test_admin_blocks(void **state)
 	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
 	assert_int_equal(store_load_end(ld, &cause), 0);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
-	/* the hundred admin records have consecutive ids after the others,
-	 * and a raw block starts with the first of them */
-	const char *admin = "FROM events WHERE rtype = (SELECT id FROM vals WHERE v = 'ExchangeAdmin')";
-	char sql[256];
-	snprintf(sql, sizeof sql, "SELECT max(id) - min(id) + 1 %s", admin);
+	/* the admin records of a transaction have consecutive ids after its
+	 * others, and a raw block starts with the first of them. One
+	 * transaction here, unless the machine was slow enough for a commit
+	 * on the clock (LOAD_TXN_MS) or on idle input: then a run of them
+	 * ends each transaction, each still the start of a raw block. */
+	const char *admin = "events WHERE rtype = (SELECT id FROM vals WHERE v = 'ExchangeAdmin')";
+	char sql[512];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", admin);
 	assert_int_equal(scalar(st, sql), N / 10);
-	snprintf(sql, sizeof sql, "SELECT min(id) %s", admin);
-	int64_t first = scalar(st, sql);
-	assert_int_equal(first, N - N / 10 + 1);
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM rawblocks WHERE id = %lld", (long long)first);
-	assert_int_equal(scalar(st, sql), 1);
+	snprintf(sql, sizeof sql,
+		 "WITH a AS (SELECT id FROM %s) SELECT count(*) FROM a WHERE id - 1 NOT IN (SELECT id FROM a)",
+		 admin);
+	int64_t runs = scalar(st, sql);
+	assert_true(runs >= 1);
+	snprintf(sql, sizeof sql,
+		 "WITH a AS (SELECT id FROM %s) SELECT count(*) FROM a WHERE id - 1 NOT IN (SELECT id FROM a)"
+		 " AND id NOT IN (SELECT id FROM rawblocks)",
+		 admin);
+	assert_int_equal(scalar(st, sql), 0); /* every run starts a block */
+	if (runs == 1) {
+		snprintf(sql, sizeof sql, "SELECT min(id) FROM %s", admin);
+		assert_int_equal(scalar(st, sql), N - N / 10 + 1);
+	}
 	assert_raws_read_back(st, raws);
 	store_close(st);
 	raws_free(raws, N);
