@@ -818,6 +818,32 @@ static int log_insert(void *ctx, const struct pivot_chunk *c, size_t n, char **c
 	return 0;
 }
 
+/* The pivots rows of to are those of from, to the byte (copied into a
+ * table of to's, then compared both ways by count and EXCEPT). */
+static void assert_same_pivots(sqlite3 *from, sqlite3 *to)
+{
+	assert_int_equal(sqlite3_exec(to,
+				      "ATTACH ':memory:' AS o; CREATE TABLE o.p(col, val, seq, n, lo, hi, data)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_stmt *q, *ins;
+	assert_int_equal(sqlite3_prepare_v2(from, "SELECT * FROM pivots", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(to, "INSERT INTO o.p VALUES(?, ?, ?, ?, ?, ?, ?)", -1, &ins, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		for (int k = 0; k < 7; k++)
+			sqlite3_bind_value(ins, k + 1, sqlite3_column_value(q, k));
+		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(q);
+	sqlite3_finalize(ins);
+	assert_int_equal(one_int(to, "SELECT count(*) FROM o.p"), one_int(to, "SELECT count(*) FROM pivots"));
+	assert_int_equal(one_int(to,
+				 "SELECT count(*) FROM (SELECT * FROM o.p EXCEPT SELECT * FROM main.pivots)"),
+			 0);
+}
+
 /* The load's writer hands a window's chunks to an inserter (load_rows)
  * many at a time: a window of more chunks than PIVOT_INSERT_ROWS and
  * more data than PIVOT_INSERT_BYTES goes in several calls, and the rows
@@ -847,29 +873,7 @@ static void test_window_inserter(void **state)
 	assert_true(log.calls > 1);
 	assert_true(log.most_rows <= PIVOT_INSERT_ROWS);
 	assert_true(log.most_bytes < PIVOT_INSERT_BYTES + PIVOT_CHUNK_BYTES);
-	assert_int_equal(sqlite3_exec(dbs[1],
-				      "ATTACH ':memory:' AS o; CREATE TABLE o.p(col, val, seq, n, lo, hi, data)",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(dbs[0], "SELECT * FROM pivots", -1, &q, NULL), SQLITE_OK);
-	sqlite3_stmt *ins;
-	assert_int_equal(sqlite3_prepare_v2(dbs[1], "INSERT INTO o.p VALUES(?, ?, ?, ?, ?, ?, ?)", -1, &ins,
-					    NULL),
-			 SQLITE_OK);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		for (int k = 0; k < 7; k++)
-			sqlite3_bind_value(ins, k + 1, sqlite3_column_value(q, k));
-		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
-		sqlite3_reset(ins);
-	}
-	sqlite3_finalize(q);
-	sqlite3_finalize(ins);
-	assert_int_equal(one_int(dbs[1], "SELECT count(*) FROM o.p"),
-			 one_int(dbs[1], "SELECT count(*) FROM pivots"));
-	assert_int_equal(one_int(dbs[1],
-				 "SELECT count(*) FROM (SELECT * FROM o.p EXCEPT SELECT * FROM main.pivots)"),
-			 0);
+	assert_same_pivots(dbs[0], dbs[1]);
 	sqlite3_close(dbs[0]);
 	sqlite3_close(dbs[1]);
 }
@@ -920,29 +924,7 @@ static void test_window_sealed(void **state)
 	pivot_window_free(w);
 	/* (an operation's entries of a window in more than one chunk) */
 	assert_true(one_int(dbs[1], "SELECT count(*) FROM pivots WHERE col = 3") > 2 * 3);
-	assert_int_equal(sqlite3_exec(dbs[1], "ATTACH ':memory:' AS o", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(dbs[0], "ATTACH ':memory:' AS o", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_stmt *q, *ins;
-	assert_int_equal(sqlite3_exec(dbs[1], "CREATE TABLE o.p(col, val, seq, n, lo, hi, data)", NULL, NULL,
-				      NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(dbs[0], "SELECT * FROM pivots", -1, &q, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(dbs[1], "INSERT INTO o.p VALUES(?, ?, ?, ?, ?, ?, ?)", -1, &ins,
-					    NULL),
-			 SQLITE_OK);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		for (int i = 0; i < 7; i++)
-			sqlite3_bind_value(ins, i + 1, sqlite3_column_value(q, i));
-		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
-		sqlite3_reset(ins);
-	}
-	sqlite3_finalize(q);
-	sqlite3_finalize(ins);
-	assert_int_equal(one_int(dbs[1], "SELECT count(*) FROM o.p"),
-			 one_int(dbs[1], "SELECT count(*) FROM pivots"));
-	assert_int_equal(one_int(dbs[1],
-				 "SELECT count(*) FROM (SELECT * FROM o.p EXCEPT SELECT * FROM main.pivots)"),
-			 0);
+	assert_same_pivots(dbs[0], dbs[1]);
 	sqlite3_close(dbs[0]);
 	sqlite3_close(dbs[1]);
 }
