@@ -375,6 +375,23 @@ static int take_object(struct jreader *r, struct ingest_stats *st, const struct 
 	return 0;
 }
 
+/* The object at p scanned up to lim: by name while the records are plain
+ * (r->named), else every member (r->mem); with line, up to the first
+ * newline between its tokens too (json_scan_line). */
+static const char *scan_object(struct jreader *r, const char *p, const char *lim, bool line, struct jval *v,
+			       size_t *nmem)
+{
+	if (r->by_name)
+		memset(&r->named, 0, sizeof r->named);
+	if (line)
+		return json_scan_line(p, lim, v, r->mem, r->by_name ? normalize_names() : NULL, r->named.v,
+				      NORMALIZE_MAX_MEMBERS, nmem, &r->ends);
+	if (r->by_name)
+		return json_scan_named(p, lim, v, normalize_names(), r->named.v, NORMALIZE_MAX_MEMBERS, nmem,
+				       &r->ends, NULL, NULL);
+	return json_scan_record(p, lim, v, r->mem, NORMALIZE_MAX_MEMBERS, nmem, &r->ends, NULL, NULL);
+}
+
 int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t *stop,
 		struct ingest_stats *st, char **cause)
 {
@@ -486,13 +503,22 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 		 * larger than it) fails that scan and is cut out below. */
 		struct jval v;
 		size_t nmem = 0;
-		const char *rlim = record_limit(p, stream_avail(s), depth);
-		const char *e;
+		const char *all = p + stream_avail(s), *rlim = all;
 		bool named = false;
+		/* Scanned up to the first newline between its tokens first, its
+		 * line's end looked for only when that scan fails or meets one:
+		 * a record with none ends before its line does, as if cut there
+		 * (finding every line's end first was 1.3% of the parsing thread
+		 * on JSON Lines); a line is still scanned at most twice */
+		const char *e = scan_object(&r, p, all, depth == 0, &v, &nmem);
+		if (depth == 0 && (!e || v.t != JT_OBJ || r.ends.nl)) {
+			/* again to the line's end, unless that gives the same */
+			bool stopped = r.ends.nl;
+			rlim = record_limit(p, stream_avail(s), depth);
+			if (stopped || (rlim != all && !(e && v.t == JT_OBJ && rlim >= e)))
+				e = scan_object(&r, p, rlim, false, &v, &nmem);
+		}
 		if (r.by_name) {
-			memset(&r.named, 0, sizeof r.named);
-			e = json_scan_named(p, rlim, &v, normalize_names(), r.named.v, NORMALIZE_MAX_MEMBERS,
-					    &nmem, &r.ends, NULL, NULL);
 			named = e && v.t == JT_OBJ && normalize_named_plain(&r.named);
 			if (e && v.t == JT_OBJ && !named) {
 				/* a page or a table, most likely: scanned
@@ -502,14 +528,12 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 				e = json_scan_record(p, rlim, &v, r.mem, NORMALIZE_MAX_MEMBERS, &nmem,
 						     &r.ends, NULL, NULL);
 			}
-		} else {
-			e = json_scan_record(p, rlim, &v, r.mem, NORMALIZE_MAX_MEMBERS, &nmem, &r.ends, NULL,
-					     NULL);
 		}
 		if (e && v.t == JT_OBJ) {
-			/* cut at a line's end (JSON Lines): the first newline
-			 * from p, so there is none in the record to count */
-			bool one_line = rlim < p + stream_avail(s) && *rlim == '\n';
+			/* no newline in the record to count: cut at a line's
+			 * end (JSON Lines, the first newline from p), or none
+			 * skipped by the scan (a string never holds one) */
+			bool one_line = !r.ends.nl || (rlim < all && *rlim == '\n');
 			if (take_object(&r, st, &v, named, nmem, p, (size_t)(e - p), one_line, cause) < 0) {
 				rc = -1;
 				break;

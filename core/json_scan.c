@@ -129,6 +129,8 @@ struct scan {
 	 * from blk, one bit each (stop_window) */
 	const char *blk;
 	uint64_t bits;
+	bool nl;       /* a newline skipped between tokens (json_ends.nl) */
+	bool nl_stops; /* and the scan ends there */
 };
 
 static const char *fail(struct scan *s, const char *at, const char *why)
@@ -136,6 +138,26 @@ static const char *fail(struct scan *s, const char *at, const char *why)
 	s->err = why;
 	s->errat = at;
 	return NULL;
+}
+
+/* ws() in a scan, noting a newline it skips; where newlines stop the
+ * scan (json_scan_line) it ends there as if the input did */
+__attribute__((noinline)) static const char *sws_skip(struct scan *s, const char *p)
+{
+	const char *q = json_skip_ws(p, s->end);
+	if (!s->nl && q > p && memchr(p, '\n', (size_t)(q - p))) {
+		s->nl = true;
+		if (s->nl_stops)
+			return s->end;
+	}
+	return q;
+}
+
+static inline const char *sws(struct scan *s, const char *p)
+{
+	if (p < s->end && (unsigned char)*p > ' ')
+		return p;
+	return sws_skip(s, p);
 }
 
 #ifdef __SSE2__
@@ -393,7 +415,7 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 		if (!keep && (depth > 0 || !(s->mem || s->byname)))
 			link = &e->first[slot];
 	}
-	p = ws(p + 1, end);
+	p = sws(s, p + 1);
 	if (p < end && *p == close) {
 		if (slot != SIZE_MAX) {
 			e->stop[slot] = p + 1;
@@ -417,7 +439,7 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 			if (p < end && *p == ':') {
 				p++;
 			} else {
-				p = ws(p, end);
+				p = sws(s, p);
 				if (p >= end)
 					return fail(s, p, "unexpected end of input");
 				if (*p != ':')
@@ -429,7 +451,7 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 		 * scan_any's call and dispatch: json_scan_record 213 -> 199M
 		 * instructions on 20k high-cardinality CSV records */
 		if (!(p < end && *p == '"'))
-			p = ws(p, end);
+			p = sws(s, p);
 		if (p < end && *p == '"') {
 			const char *vp = p;
 			p = scan_string(s, p, &v.esc);
@@ -500,10 +522,10 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 			p++;
 			if (p<end && * p> ' ')
 				continue;
-			p = ws(p, end);
+			p = sws(s, p);
 			continue;
 		}
-		p = ws(p, end);
+		p = sws(s, p);
 		if (p >= end)
 			return fail(s, p, "unexpected end of input");
 		if (*p == close) {
@@ -515,7 +537,7 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 		}
 		if (*p != ',')
 			return fail(s, p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
-		p = ws(p + 1, end);
+		p = sws(s, p + 1);
 	}
 }
 
@@ -538,7 +560,7 @@ static const char *scan_array(struct scan *s, const char *p, int depth)
 static const char *scan_any(struct scan *s, const char *p, struct jval *v, int depth)
 {
 	const char *end = s->end;
-	p = ws(p, end);
+	p = sws(s, p);
 	if (p >= end)
 		return fail(s, p, "unexpected end of input");
 	const char *start = p;
@@ -586,13 +608,14 @@ static const char *scan_any(struct scan *s, const char *p, struct jval *v, int d
 
 static const char *scan_record(const char *p, const char *end, struct jval *v, struct jmember *mem,
 			       const struct json_names *names, struct jval *byname, size_t max, size_t *n,
-			       struct json_ends *ends, const char **err, const char **errat)
+			       struct json_ends *ends, bool nl_stops, const char **err, const char **errat)
 {
+	struct json_ends *table = ends;
 	/* offsets on the tape are 32 bits: a record past 4 GiB (never: records
 	 * stop at 256 MiB) is not taped */
 	if (ends && end - p > (ptrdiff_t)UINT32_MAX)
 		ends = NULL;
-	struct scan s = { end, NULL, NULL, mem, max, 0, names, byname, ends, p, p, 0 };
+	struct scan s = { end, NULL, NULL, mem, max, 0, names, byname, ends, p, p, 0, false, nl_stops };
 	scan_first_window(&s, p);
 	if (ends) {
 		ends->n = 0;
@@ -603,6 +626,8 @@ static const char *scan_record(const char *p, const char *end, struct jval *v, s
 	const char *r = scan_any(&s, p, v, 0);
 	*n = s.n;
 	v->ends = NULL;
+	if (table)
+		table->nl = s.nl;
 	if (!r) {
 		if (ends)
 			ends->n = 0;
@@ -623,14 +648,22 @@ static const char *scan_record(const char *p, const char *end, struct jval *v, s
 const char *json_scan_record(const char *p, const char *end, struct jval *v, struct jmember *mem, size_t max,
 			     size_t *n, struct json_ends *ends, const char **err, const char **errat)
 {
-	return scan_record(p, end, v, mem, NULL, NULL, max, n, ends, err, errat);
+	return scan_record(p, end, v, mem, NULL, NULL, max, n, ends, false, err, errat);
 }
 
 const char *json_scan_named(const char *p, const char *end, struct jval *v, const struct json_names *names,
 			    struct jval *byname, size_t max, size_t *n, struct json_ends *ends,
 			    const char **err, const char **errat)
 {
-	return scan_record(p, end, v, NULL, names, byname, max, n, ends, err, errat);
+	return scan_record(p, end, v, NULL, names, byname, max, n, ends, false, err, errat);
+}
+
+const char *json_scan_line(const char *p, const char *end, struct jval *v, struct jmember *mem,
+			   const struct json_names *names, struct jval *byname, size_t max, size_t *n,
+			   struct json_ends *ends)
+{
+	return scan_record(p, end, v, names ? NULL : mem, names, names ? byname : NULL, max, n, ends, true,
+			   NULL, NULL);
 }
 
 void json_names_add(struct json_names *t, unsigned id, const char *name)
@@ -689,7 +722,7 @@ static const char *ends_find(const struct json_ends *e, const char *p)
 
 const char *json_scan_value(const char *p, const char *end, struct jval *v, const char **err, const char **errat)
 {
-	struct scan s = { end, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, p, p, 0 };
+	struct scan s = { end, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, p, p, 0, false, false };
 	scan_first_window(&s, p);
 	const char *r = scan_any(&s, p, v, 0);
 	v->ends = NULL;

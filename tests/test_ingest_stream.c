@@ -370,6 +370,53 @@ static void test_json_lines_chunked(void **state)
 	free(d);
 }
 
+/* Records with newlines inside them (white space, a nested object that
+ * starts a line, a string that holds one), cut short, two on a line,
+ * CRLF: the same events, lines and rejects as when every line's end
+ * was found before its record was scanned (4ffcfd4's, load of the
+ * same text). */
+static void test_json_lines_newlines_inside(void **state)
+{
+	(void)state;
+#define RN(i) "{'CreationTime':'2024-01-01T00:00:" #i "','Id':'id-" #i "','Operation':'Op" #i "'}"
+	char *d = q(RN(
+		01) "\n"
+		    "{ 'CreationTime' : '2024-01-01T00:00:02', 'Id' : 'id-02', 'Operation' : 'Op02' }\n"
+		    "{'CreationTime':'2024-01-01T00:00:03',\n'Id':'id-03',\n  'Operation':'Op03'}\n"
+		    "{'CreationTime':'2024-01-01T00:00:04','Id':'id-04','Operation':'Op04','X':\n{'a':1}}\n" RN(
+			    05) "\r\n"
+				"{'CreationTime':'2024-01-01T00:00:06','Id':'id-06','Operation':'Op06','X':[1,\n" RN(
+					07) "\n"
+					    "{'CreationTime':'2024-01-01T00:00:08','Id':'id-08','Operation':'Op08','X':'a\nb'}\n" RN(
+						    09) "\n"
+							"{'CreationTime':'2024-01-01T00:00:10','Id':'id-10',\n\n'Operation':'Op10'}   \n"
+							"\t" RN(11) "\n"
+								    "{'CreationTime':'2024-01-01T00:00:12','Id':'id-12','Operation':'Op12','X':{'b':\n"
+								    "{'CreationTime':'2024-01-01T00:00:13','Id':'id-13','Operation':'Op13'}}}\n" RN(
+									    14) " " RN(15) "\n" RN(16));
+#undef RN
+	static const struct {
+		const char *id;
+		uint64_t line;
+	} ev[] = { { "id-01", 1 },  { "id-02", 2 },  { "id-03", 3 },  { "id-05", 8 },
+		   { "id-07", 10 }, { "id-09", 13 }, { "id-10", 14 }, { "id-11", 17 },
+		   { "id-13", 19 }, { "id-14", 20 }, { "id-15", 20 }, { "id-16", 21 } };
+	static const uint64_t rej[] = { 6, 7, 7, 9, 11, 12, 18, 19 };
+	struct got g = { 0 };
+	run_str(d, &g);
+	assert_int_equal(g.nev, sizeof ev / sizeof ev[0]);
+	for (size_t i = 0; i < g.nev; i++) {
+		expect_field(&g, i, F_RECORD_ID, ev[i].id);
+		assert_int_equal(g.ev[i].line, ev[i].line);
+	}
+	assert_int_equal(g.nrej, sizeof rej / sizeof rej[0]);
+	for (size_t i = 0; i < g.nrej; i++)
+		assert_int_equal(g.rej[i].line, rej[i]);
+	assert_string_equal(g.rej[4].why, "invalid JSON: control character in string (line 11)");
+	got_free(&g);
+	free(d);
+}
+
 static void test_json_truncated_last_record(void **state)
 {
 	(void)state;
@@ -578,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_json_truncated_line_in_middle),
 		cmocka_unit_test(test_json_truncated_line_big_file),
 		cmocka_unit_test(test_json_lines_chunked),
+		cmocka_unit_test(test_json_lines_newlines_inside),
 		cmocka_unit_test(test_json_truncated_last_record),
 		cmocka_unit_test(test_json_garbage_line),
 		cmocka_unit_test(test_json_scalar_in_array),

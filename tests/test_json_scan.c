@@ -1395,6 +1395,66 @@ static void test_record_ends_any_order(void **state)
 	}
 }
 
+/*
+ * json_scan_line ends (fails) at the first newline between a record's
+ * tokens and says so in ends.nl; without one it gives what
+ * json_scan_record gives. The other scans never stop at a newline, and
+ * read nothing of the caller's table before they fill it (a table full
+ * of garbage, as a caller's stack leaves it: UBSan once found a flag
+ * read from it).
+ */
+static void test_scan_line(void **state)
+{
+	(void)state;
+	static const char *const flat[] = { "{\"a\":1,\"b\":[2,{\"c\":\"x\"}]}", "{ \"a\" : 1 }\t", "{}" };
+	static struct json_ends ends, ends2;
+	struct jval v, w;
+	struct jmember mem[8], mem2[8];
+	size_t n = 0, n2 = 0;
+	for (size_t i = 0; i < sizeof flat / sizeof flat[0]; i++) {
+		const char *end = flat[i] + strlen(flat[i]);
+		memset(&ends, 0xa5, sizeof ends);
+		const char *e = json_scan_line(flat[i], end, &v, mem, NULL, NULL, 8, &n, &ends);
+		assert_non_null(e);
+		assert_false(ends.nl);
+		assert_ptr_equal(json_scan_record(flat[i], end, &w, mem2, 8, &n2, &ends2, NULL, NULL), e);
+		assert_int_equal(n, n2);
+		assert_int_equal(v.n, w.n);
+	}
+	/* a newline between tokens: the line scan fails there, the others
+	 * go on and note it */
+	static const char *const multi[] = { "{\"a\":1,\n\"b\":2}", "{\n}", "{\"a\":[1,\r\n2]}" };
+	for (size_t i = 0; i < sizeof multi / sizeof multi[0]; i++) {
+		const char *end = multi[i] + strlen(multi[i]);
+		memset(&ends, 0xa5, sizeof ends);
+		assert_null(json_scan_line(multi[i], end, &v, mem, NULL, NULL, 8, &n, &ends));
+		assert_true(ends.nl);
+		memset(&ends, 0xa5, sizeof ends);
+		assert_ptr_equal(json_scan_record(multi[i], end, &v, mem, 8, &n, &ends, NULL, NULL), end);
+		assert_true(ends.nl);
+		assert_int_equal(v.t, JT_OBJ);
+	}
+	/* by name: the same stop */
+	static struct json_names names;
+	memset(&names, 0, sizeof names);
+	json_names_add(&names, 1, "b");
+	struct jval byname[JSON_NAMES_MAX];
+	memset(byname, 0, sizeof byname);
+	const char *rec = "{\"a\":1,\"b\":\"two\"}";
+	memset(&ends, 0xa5, sizeof ends);
+	assert_ptr_equal(json_scan_line(rec, rec + strlen(rec), &v, NULL, &names, byname, 8, &n, &ends),
+			 rec + strlen(rec));
+	assert_false(ends.nl);
+	assert_int_equal(byname[1].n, 5);
+	memset(byname, 0, sizeof byname);
+	assert_null(json_scan_line(multi[0], multi[0] + strlen(multi[0]), &v, NULL, &names, byname, 8, &n,
+				   &ends));
+	/* nothing to scan: no read of the (absent) bytes */
+	assert_null(json_scan_value(NULL, NULL, &v, NULL, NULL));
+	memset(&ends, 0xa5, sizeof ends);
+	assert_null(json_scan_line("", "", &v, mem, NULL, NULL, 8, &n, &ends));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1423,6 +1483,7 @@ int main(void)
 		cmocka_unit_test(test_record_tape_full),
 		cmocka_unit_test(test_string_windows),
 		cmocka_unit_test(test_record_ends_any_order),
+		cmocka_unit_test(test_scan_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
