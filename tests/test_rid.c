@@ -966,6 +966,48 @@ static void test_values_by_index_with_stale_stats(void **state)
 	free(dir);
 }
 
+/* The values' hash is in every case (vals.h) and asked by every reader
+ * (val_hash): sqlite_val_hash, four bytes a turn and the capitals folded
+ * by a table, must give what the byte-at-a-time definition gives, for
+ * every byte and every length's tail. */
+static int64_t val_hash_bytewise(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + ('a' - 'A'));
+		h = (h ^ c) * 0x100000001b3ULL;
+	}
+	return (int64_t)((h ^ (h >> 31) ^ (h >> 62)) & 0x7fffffff);
+}
+
+static void test_val_hash_bytes(void **state)
+{
+	(void)state;
+	unsigned char b[80];
+	for (int c = 0; c < 256; c++) {
+		for (size_t at = 0; at < 9; at++) {
+			memset(b, 'q', sizeof b);
+			b[at] = (unsigned char)c;
+			for (size_t n = at + 1; n < at + 10; n++)
+				assert_int_equal(sqlite_val_hash((const char *)b, n), val_hash_bytewise(b, n));
+		}
+	}
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	for (int round = 0; round < 2000; round++) {
+		for (size_t i = 0; i < sizeof b; i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			b[i] = (unsigned char)(x >> 56);
+		}
+		for (size_t n = 0; n <= sizeof b; n++)
+			assert_int_equal(sqlite_val_hash((const char *)b, n), val_hash_bytewise(b, n));
+	}
+	assert_int_equal(sqlite_val_hash("Alice@Contoso.COM", 17), sqlite_val_hash("alice@contoso.com", 17));
+	assert_int_not_equal(sqlite_val_hash("alice@contoso.com", 17),
+			     sqlite_val_hash("alice@contoso.con", 17));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -984,6 +1026,7 @@ int main(void)
 		cmocka_unit_test(test_ridx_runs_without_index),
 		cmocka_unit_test(test_ridx_kept_first_keys),
 		cmocka_unit_test(test_values_by_index_with_stale_stats),
+		cmocka_unit_test(test_val_hash_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
