@@ -422,6 +422,98 @@ static void test_rows_orders_and_bounds(void **state)
 	mem_free(m);
 }
 
+/* n more entries of value 1 (ids from *id on) written into db in windows
+ * of 40, and into want (sorted) */
+static void more_entries(sqlite3 *db, int n, int64_t *id, struct pivot_entry *want, size_t *nwant)
+{
+	struct pivot_window *w = pivot_window_new(40);
+	char *cause = NULL;
+	for (int i = 0; i < n; i++) {
+		if (!pivot_window_room(w))
+			assert_int_equal(pivot_window_flush(w, db, &cause), 0);
+		int64_t ts = (int64_t)(rnd() % 500) * 1000;
+		pivot_window_add(w, PIVOT_IP, 1, ts, *id);
+		want[(*nwant)++] = (struct pivot_entry){ ts, (*id)++ };
+	}
+	assert_int_equal(pivot_window_flush(w, db, &cause), 0);
+	pivot_window_free(w);
+	qsort(want, *nwant, sizeof *want, ent_cmp);
+}
+
+/*
+ * The chunk rows a connection keeps (pivots.c: the cache) follow the
+ * case: what another connection commits, what this one writes, and
+ * nothing of a transaction of its own rolled back (its chunks are gone:
+ * kept, their reading would fail). Both orders, through pivot_rows and
+ * pivot_and.
+ */
+static void test_cache_follows_changes(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	char *path = xasprintf("%s/c.db", dir);
+	sqlite3 *a, *b;
+	assert_int_equal(sqlite3_open(path, &a), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(a, "PRAGMA journal_mode=WAL;" PIVOTS_TABLES_SQL("TABLE"), NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_open(path, &b), SQLITE_OK);
+	assert_int_equal(sqlite_pivots_register(a), 0);
+	assert_int_equal(sqlite_pivots_register(b), 0);
+	static const char *const asc = "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts, id";
+	static const char *const desc = "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts DESC, id DESC";
+	/* (pivot_and of value 1's list twice: the list itself) */
+	static const char *const and = "SELECT ts, id FROM pivot_and(?1) ORDER BY ts, id";
+	struct pivot_entry *want = calloc(1000, sizeof *want);
+	size_t n = 0;
+	int64_t id = 1, one = 1;
+	more_entries(a, 300, &id, want, &n);
+	for (int i = 0; i < 2; i++) {
+		expect_rows(a, asc, PIVOT_IP, &one, 1, NULL, 0, want, n, false);
+		expect_rows(a, desc, PIVOT_IP, &one, 1, NULL, 0, want, n, true);
+	}
+	more_entries(b, 100, &id, want, &n); /* another connection's */
+	expect_rows(a, asc, PIVOT_IP, &one, 1, NULL, 0, want, n, false);
+	expect_rows(a, desc, PIVOT_IP, &one, 1, NULL, 0, want, n, true);
+	more_entries(a, 50, &id, want, &n); /* its own */
+	expect_rows(a, asc, PIVOT_IP, &one, 1, NULL, 0, want, n, false);
+	/* a transaction of its own, read within and rolled back */
+	size_t kept = n;
+	struct pivot_entry *before = calloc(1000, sizeof *before);
+	memcpy(before, want, n * sizeof *want);
+	assert_int_equal(sqlite3_exec(a, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	more_entries(a, 70, &id, want, &n);
+	expect_rows(a, asc, PIVOT_IP, &one, 1, NULL, 0, want, n, false);
+	expect_rows(a, desc, PIVOT_IP, &one, 1, NULL, 0, want, n, true);
+	assert_int_equal(sqlite3_exec(a, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	expect_rows(a, asc, PIVOT_IP, &one, 1, NULL, 0, before, kept, false);
+	expect_rows(a, desc, PIVOT_IP, &one, 1, NULL, 0, before, kept, true);
+	expect_rows(b, asc, PIVOT_IP, &one, 1, NULL, 0, before, kept, false);
+	/* the intersection reads the same rows */
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(a, and, -1, &q, NULL), SQLITE_OK);
+	unsigned char terms[48];
+	int64_t t[6] = { PIVOT_IP, 1, 1, PIVOT_IP, 1, 1 };
+	vals_blob(t, 6, terms);
+	sqlite3_bind_blob(q, 1, terms, 48, SQLITE_STATIC);
+	size_t k = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		assert_true(k < kept);
+		assert_true(sqlite3_column_int64(q, 0) == before[k].ts &&
+			    sqlite3_column_int64(q, 1) == before[k].id);
+		k++;
+	}
+	assert_int_equal(k, kept);
+	sqlite3_finalize(q);
+	free(before);
+	free(want);
+	sqlite3_close(b);
+	sqlite3_close(a);
+	tmpdir_remove(dir);
+	free(dir);
+	free(path);
+}
+
 static void test_counts_and_gone(void **state)
 {
 	(void)state;
@@ -1378,6 +1470,7 @@ int main(void)
 		cmocka_unit_test(test_window_sealed),
 		cmocka_unit_test(test_rows_orders_and_bounds),
 		cmocka_unit_test(test_counts_and_gone),
+		cmocka_unit_test(test_cache_follows_changes),
 		cmocka_unit_test_setup_teardown(test_case_built, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_case_converted, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_writer, lcase_setup, lcase_teardown),
