@@ -25,13 +25,15 @@ int sqlite_apps_get(struct store *st, const char *app_id, char **name, char **ca
 
 int sqlite_apps_each(struct store *st, bool by_name, store_app_fn fn, void *ctx, char **cause)
 {
-	sqlite3_stmt *q =
-		sqlite_prep(st,
-			    by_name ? "SELECT app_id, name, origin FROM apps ORDER BY name COLLATE NOCASE, app_id"
-				    : "SELECT app_id, name, origin FROM apps ORDER BY app_id",
-			    cause);
-	if (!q)
-		return -1;
+	/* (kept prepared with the connection: app=X looks the tenant's names
+	 * up each time a filter compiles, and preparing this cost ~95k
+	 * instructions of user= app= ip='s ~4 M a page) */
+	sqlite3_stmt *q;
+	if (sqlite_stmt_take(st,
+			     by_name ? "SELECT app_id, name, origin FROM apps ORDER BY name COLLATE NOCASE, app_id"
+				     : "SELECT app_id, name, origin FROM apps ORDER BY app_id",
+			     &q) != SQLITE_OK)
+		return sqlite_fail(st, cause);
 	int k;
 	while ((k = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(q, 0);
@@ -42,7 +44,7 @@ int sqlite_apps_each(struct store *st, bool by_name, store_app_fn fn, void *ctx,
 			break;
 	}
 	int rc = k == SQLITE_ROW || k == SQLITE_DONE ? 0 : sqlite_fail(st, cause);
-	sqlite3_finalize(q);
+	sqlite_stmt_give(st, q);
 	return rc;
 }
 
