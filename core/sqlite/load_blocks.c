@@ -15,8 +15,9 @@
  * repeats from block to block (the field names, the tenant's ids, user
  * agents, the shapes of the operations) is paid for again in every
  * block. The compressor keeps a copy of the load's first TRAIN_BYTES of
- * records, trains a dictionary on them (ZDICT fastCover with fixed
- * parameters: 40 ms, once) and compresses every later block with it one
+ * records, trains a dictionary on them on a thread of its own (ZDICT
+ * fastCover with fixed parameters: 40 ms, once; load_blocks_main says
+ * why and which blocks go without it) and compresses the blocks with it one
  * level up, where the dictionary's matches are found (level 1 uses few
  * of them; dict_cparams below is that level tuned). Measured on 200k high-cardinality records (raw blocks
  * recompressed, CPU of the compression alone): 512 KB blocks at level 1,
@@ -47,6 +48,7 @@
 #include <zdict.h>
 #include <zstd.h>
 
+#include "stopsig.h"
 #include "xalloc.h"
 #include "load_impl.h"
 
@@ -91,7 +93,11 @@ static ZSTD_compressionParameters dict_cparams(void)
  * (under zmu, as the block is). */
 struct load_zdict {
 	uint32_t id; /* its zdicts.id and dictID (0: none yet) */
-	bool done;   /* trained, or given up: no more sampling */
+	bool done;   /* sampled: training, trained or given up */
+	/* trained on a thread of its own (zdict_trainer; under zmu: trained
+	 * once cdict and row are set, or it gave up) */
+	pthread_t trainer;
+	bool training, trained;
 	char *sample;
 	size_t slen, scap;
 	size_t *sizes;
@@ -134,11 +140,11 @@ static void zdict_sample(struct load_zdict *zd, const char *data, size_t len)
 }
 
 /* Train on the sample; on success the dictionary compresses the blocks
- * from now on and its row waits for the writer. A failure leaves the
- * load without one. Either way sampling ends and its memory goes. */
-static void zdict_train(struct load_zdict *zd)
+ * once it is set (load_blocks_main) and its row waits for the writer. A
+ * failure leaves the load without one. Either way the sample's memory
+ * goes. */
+static void zdict_make(struct load_zdict *zd)
 {
-	zd->done = true;
 	char *dict = xmalloc(DICT_BYTES);
 	ZDICT_fastCover_params_t p;
 	memset(&p, 0, sizeof p);
@@ -156,11 +162,6 @@ static void zdict_train(struct load_zdict *zd)
 	zd->sample = NULL;
 	zd->sizes = NULL;
 	zd->slen = zd->scap = zd->nsizes = zd->sizecap = 0;
-#ifdef __GLIBC__
-	/* the sample and the trainer's tables (6 MB) back to the system now,
-	 * not when the load ends: the streaming is a load's peak */
-	malloc_trim(0);
-#endif
 	if (n == 0 || ZDICT_isError(n) || ZDICT_getDictID(dict, n) != zd->id) {
 		free(dict);
 		return;
@@ -182,8 +183,33 @@ static void zdict_train(struct load_zdict *zd)
 		free(row);
 		return;
 	}
-	zd->row = row;
+	zd->row = xrealloc(row, rn);
 	zd->rowlen = rn;
+}
+
+static void zdict_train(struct load_zdict *zd)
+{
+	zdict_make(zd);
+#ifdef __GLIBC__
+	/* the sample, the trainer's tables (6 MB) and the row's compressor
+	 * back to the system now, not when the load ends: the streaming is
+	 * a load's peak. After all of them: on the trainer's thread, what
+	 * was freed after the trim stayed in its arena, which no other
+	 * thread used until the end (1M events: peak RSS +2 MB). */
+	malloc_trim(0);
+#endif
+}
+
+static void *zdict_trainer(void *arg)
+{
+	struct sqlite_load *ld = arg;
+	pthread_setname_np(pthread_self(), "as-train");
+	zdict_train(ld->zd);
+	pthread_mutex_lock(&ld->zmu);
+	ld->zd->trained = true;
+	pthread_cond_broadcast(&ld->zcv);
+	pthread_mutex_unlock(&ld->zmu);
+	return NULL;
 }
 
 void load_blocks_free(struct sqlite_load *ld)
@@ -200,6 +226,18 @@ void load_blocks_free(struct sqlite_load *ld)
 	ld->zd = NULL;
 }
 
+/*
+ * The dictionary is trained on a thread of its own (zdict_trainer) while
+ * the load goes on. Trained on this one, the blocks after the sample
+ * waited for it, the writer soon behind them (BLOCKS_IN_FLIGHT), the
+ * parser behind the writer and the reader behind the parser: one thread
+ * runnable for the training's 45-60 ms at every load's start (1M events,
+ * tests/sched_idle.sh). Meanwhile the blocks go without it (each ~10%
+ * larger), all but the newest, which waits for the next one or for the
+ * dictionary unless the writer waits for it (zpress): so a load that
+ * trains one uses it at least for its last block, whatever the speed of
+ * the machine.
+ */
 void *load_blocks_main(void *arg)
 {
 	struct sqlite_load *ld = arg;
@@ -210,18 +248,22 @@ void *load_blocks_main(void *arg)
 			pthread_cond_wait(&ld->zcv, &ld->zmu);
 		if (!ld->znext)
 			break;
+		struct load_zdict *zd = ld->zd;
+		if (zd->training && !zd->trained && !ld->znext->next && !ld->zpress) {
+			pthread_cond_wait(&ld->zcv, &ld->zmu);
+			continue;
+		}
+		const ZSTD_CDict *cd = !zd->training || zd->trained ? zd->cdict : NULL;
 		struct block *b = ld->znext;
 		ld->znext = b->next;
 		pthread_mutex_unlock(&ld->zmu);
-		struct load_zdict *zd = ld->zd;
 		if (!zd->done)
 			zdict_sample(zd, b->data, b->len);
 		size_t bound = ZSTD_compressBound(b->len);
 		char *out = xmalloc(bound);
-		size_t c = zd->cdict
-				   ? ZSTD_compress_usingCDict(ld->cctx, out, bound, b->data, b->len, zd->cdict)
-				   : ZSTD_compressCCtx(ld->cctx, out, bound, b->data, b->len, ZSTD_LEVEL);
-		uint32_t dict = zd->cdict ? zd->id : 0;
+		size_t c = cd ? ZSTD_compress_usingCDict(ld->cctx, out, bound, b->data, b->len, cd)
+			      : ZSTD_compressCCtx(ld->cctx, out, bound, b->data, b->len, ZSTD_LEVEL);
+		uint32_t dict = cd ? zd->id : 0;
 		free(b->data);
 		if (ZSTD_isError(c)) {
 			/* cannot happen with a bound-sized buffer; keep it stored */
@@ -239,15 +281,20 @@ void *load_blocks_main(void *arg)
 		b->dict = dict;
 		b->done = true;
 		pthread_cond_broadcast(&ld->zdone);
-		/* trained once the block is handed back, which the writer may
-		 * be waiting for; the blocks after it wait in the queue */
 		if (!zd->done && zd->slen >= TRAIN_BYTES) {
-			pthread_mutex_unlock(&ld->zmu);
-			zdict_train(zd);
-			pthread_mutex_lock(&ld->zmu);
+			zd->done = true;
+			zd->training = stopsig_thread(&zd->trainer, zdict_trainer, ld) == 0;
+			if (!zd->training) {
+				/* (no thread: trained here, as before) */
+				pthread_mutex_unlock(&ld->zmu);
+				zdict_train(zd);
+				pthread_mutex_lock(&ld->zmu);
+			}
 		}
 	}
 	pthread_mutex_unlock(&ld->zmu);
+	if (ld->zd && ld->zd->training)
+		pthread_join(ld->zd->trainer, NULL);
 	return NULL;
 }
 
@@ -432,9 +479,20 @@ int load_blocks_append(struct sqlite_load *ld, int64_t id, struct sv raw, struct
 		return -1;
 	if (bb->noffs && (id != bb->next || bb->len + raw.n + list.n > BLOCK_BYTES)) {
 		flush_buf(ld, bb);
-		/* the compressor is behind: wait for it, memory stays bounded */
-		if (ld->zcount >= BLOCKS_IN_FLIGHT && load_blocks_collect(ld, true, cause) < 0)
-			return -1;
+		/* the compressor is behind: wait for it, memory stays bounded
+		 * (and the blocks waiting for the dictionary go without it) */
+		if (ld->zcount >= BLOCKS_IN_FLIGHT) {
+			pthread_mutex_lock(&ld->zmu);
+			ld->zpress = true;
+			pthread_cond_signal(&ld->zcv);
+			pthread_mutex_unlock(&ld->zmu);
+			int r = load_blocks_collect(ld, true, cause);
+			pthread_mutex_lock(&ld->zmu);
+			ld->zpress = false;
+			pthread_mutex_unlock(&ld->zmu);
+			if (r < 0)
+				return -1;
+		}
 	}
 	if (bb->noffs == 0)
 		bb->first = id;

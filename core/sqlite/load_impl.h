@@ -386,6 +386,7 @@ struct sqlite_load {
 	struct block *znext;         /* next one to compress */
 	size_t zcount;               /* blocks in the list */
 	bool zquit;
+	bool zpress; /* the writer waits for the blocks in flight (load_blocks_append) */
 	pthread_t zthread;
 	bool zstarted;
 	ZSTD_CCtx *cctx;
