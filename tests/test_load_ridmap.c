@@ -230,6 +230,37 @@ static void test_runs_merged_at_four_times(void **state)
 	load_ridmap_free(&m);
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* load_ridmap_sort sorts by the slots' high half and puts the ids of a
+ * shared fingerprint right after: whole slots in order whatever the
+ * share of them that collide (none, every 7th, one fingerprint for all,
+ * which takes the passes over the low half), ids given in any order. */
+static void test_sort_whole_slots(void **state)
+{
+	(void)state;
+	enum { N = 20000 };
+	uint64_t *a = malloc(N * sizeof *a), *tmp = malloc(N * sizeof *tmp), *want = malloc(N * sizeof *want);
+	for (int shape = 0; shape < 3; shape++) {
+		for (size_t i = 0; i < N; i++) {
+			uint64_t f = shape == 2 ? 42 : load_ridmap_fp32(fp_of(i));
+			uint64_t id = util_mix64(i + 7) & UINT32_MAX; /* (not in order) */
+			a[i] = shape == 0 ? util_mix64(i + 1) : f << 32 | id;
+		}
+		memcpy(want, a, N * sizeof *a);
+		qsort(want, N, sizeof *want, u64_cmp);
+		load_ridmap_sort(a, tmp, N);
+		assert_memory_equal(a, want, N * sizeof *a);
+	}
+	free(a);
+	free(tmp);
+	free(want);
+}
+
 struct seed {
 	size_t i, n;
 };
@@ -301,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_spill_refused_keeps_table),
 		cmocka_unit_test(test_shared_fingerprint_across_pages),
 		cmocka_unit_test(test_runs_merged_at_four_times),
+		cmocka_unit_test(test_sort_whole_slots),
 		cmocka_unit_test(test_seed_merged_at_twice),
 		cmocka_unit_test(test_empty),
 	};

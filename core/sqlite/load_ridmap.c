@@ -54,9 +54,23 @@ static inline uint64_t *bloom_block(const struct ridmap *m, uint32_t f)
 	return m->bloom + (((uint64_t)f * (m->bloom_words / 8)) >> 32) * 8;
 }
 
-static void bloom_add(struct ridmap *m, uint32_t f)
+/* util_mix64 (the filter is kept with the case: the same bits), here
+ * where the compiler can inline it: a filter rebuilt from the runs adds
+ * every entry again (callgrind, 200k high-cardinality CSV: 0.52M adds,
+ * the rebuilds 60 -> 50 M instructions of the writer's 2,798 M) */
+static inline uint64_t bloom_mix(uint64_t x)
 {
-	uint64_t h = util_mix64(f), *b = bloom_block(m, f);
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static inline void bloom_add(struct ridmap *m, uint32_t f)
+{
+	uint64_t h = bloom_mix(f), *b = bloom_block(m, f);
 	for (int k = 0; k < m->bloom_k; k++, h >>= 9)
 		b[(h >> 6) & 7] |= (uint64_t)1 << (h & 63);
 }
@@ -65,7 +79,7 @@ static bool bloom_has(const struct ridmap *m, uint32_t f)
 {
 	if (!m->bloom)
 		return false;
-	uint64_t h = util_mix64(f);
+	uint64_t h = bloom_mix(f);
 	const uint64_t *b = bloom_block(m, f);
 	for (int k = 0; k < m->bloom_k; k++, h >>= 9)
 		if (!(b[(h >> 6) & 7] & (uint64_t)1 << (h & 63)))
@@ -340,12 +354,12 @@ static bool merge_runs(struct ridmap *m)
 	return true;
 }
 
-/* LSD radix sort of n slots, 16 bits a pass (tmp holds n; n < 2^32:
- * the counts are 32 bits, 256 KB). */
-void load_ridmap_sort(uint64_t *a, uint64_t *tmp, size_t n)
+/* The passes from bit from to the top (an even number of them: the
+ * slots end in a). */
+static void radix_passes(uint64_t *a, uint64_t *tmp, size_t n, int from)
 {
 	uint32_t *count = xmalloc(65536 * sizeof *count);
-	for (int shift = 0; shift < 64; shift += 16) {
+	for (int shift = from; shift < 64; shift += 16) {
 		memset(count, 0, 65536 * sizeof *count);
 		for (size_t i = 0; i < n; i++)
 			count[(a[i] >> shift) & 0xffff]++;
@@ -361,7 +375,31 @@ void load_ridmap_sort(uint64_t *a, uint64_t *tmp, size_t n)
 		a = tmp;
 		tmp = t;
 	}
-	free(count); /* four passes: the sorted slots are back in a */
+	free(count); /* (an even number of passes: the sorted slots are back in a) */
+}
+
+/*
+ * LSD radix sort of n slots, 16 bits a pass (tmp holds n; n < 2^32:
+ * the counts are 32 bits, 256 KB). The slots' high half is a
+ * fingerprint (a hash): sorted by it alone, two passes, they are in
+ * order but for the few that share one, which an insertion puts right;
+ * the low half's two passes go first only when many do (callgrind, 200k
+ * high-cardinality CSV: the spills' sorts 35 -> 23 M instructions of the
+ * writer's 2,798 M).
+ */
+void load_ridmap_sort(uint64_t *a, uint64_t *tmp, size_t n)
+{
+	radix_passes(a, tmp, n, 32);
+	size_t moves = 0;
+	for (size_t i = 1; i < n && moves <= n; i++) {
+		uint64_t t = a[i];
+		size_t j = i;
+		for (; j > 0 && t < a[j - 1] && moves <= n; j--, moves++)
+			a[j] = a[j - 1];
+		a[j] = t;
+	}
+	if (moves > n) /* (the insertion gave up: stable passes from the bottom) */
+		radix_passes(a, tmp, n, 0);
 }
 
 /*
