@@ -1024,6 +1024,39 @@ static void test_window_sealed(void **state)
 	sqlite3_close(dbs[1]);
 }
 
+/* One call an event (pivot_window_add_event, the load's writer) gives
+ * the rows of one call a column, to the byte: columns without a value,
+ * events without any, and the events past a full window drop the same
+ * entries. */
+static void test_window_add_event(void **state)
+{
+	(void)state;
+	enum { N = 6000, CAP = 5000 };
+	sqlite3 *dbs[2] = { mem_db(), mem_db() };
+	for (int k = 0; k < 2; k++) {
+		struct pivot_window *w = pivot_window_new(CAP);
+		for (int64_t id = 1; id <= N; id++) {
+			int64_t ts = 1700000000000 + id / 3 * 1000;
+			int64_t v[PIVOT_NCOL] = { 1 + id % 97, id % 4 ? 7 : 0, id % 5 ? 100000 + id : 0,
+						  1 + id % 3, id % 11 ? 200000 + id : 0 };
+			if (id % 13 == 0)
+				memset(v, 0, sizeof v); /* none: no entry, no event */
+			if (k)
+				pivot_window_add_event(w, v, ts, id);
+			else
+				for (int c = 0; c < PIVOT_NCOL; c++)
+					pivot_window_add(w, c, v[c], ts, id);
+		}
+		char *cause = NULL;
+		assert_int_equal(pivot_window_flush(w, dbs[k], &cause), 0);
+		pivot_window_free(w);
+	}
+	assert_true(one_int(dbs[0], "SELECT count(*) FROM pivots") > 0);
+	assert_same_pivots(dbs[0], dbs[1]);
+	sqlite3_close(dbs[0]);
+	sqlite3_close(dbs[1]);
+}
+
 /* Event i of test_writer_batch_values: a few values that repeat within
  * every batch, and every 100th an administrative record (held back to
  * the commit, out of its batch) with values of its own in the same
@@ -1471,6 +1504,7 @@ int main(void)
 		cmocka_unit_test(test_window_newest_first),
 		cmocka_unit_test(test_window_inserter),
 		cmocka_unit_test(test_window_sealed),
+		cmocka_unit_test(test_window_add_event),
 		cmocka_unit_test(test_rows_orders_and_bounds),
 		cmocka_unit_test(test_counts_and_gone),
 		cmocka_unit_test(test_cache_follows_changes),

@@ -30,6 +30,8 @@ int load_is_dup(struct sqlite_load *ld, const struct item *it, bool *dup, int64_
 	if (!load_ridmap_find(m, load_ridmap_fp32(it->fp)))
 		return set_cause(cause, "%s: cannot read the record-id table in the temporary directory: %s",
 				 store_path(ld->base.st), strerror(errno));
+	if (!m->ncand) /* (a record id seen for the first time: most) */
+		return 0;
 	char *tmp;
 	struct sv rid = load_item_rid(it, &tmp);
 	int rc = 0;

@@ -728,9 +728,16 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 	int64_t ids[LOAD_NVALS];
 	struct sv f[LOAD_NVALS];
 	load_event_values(ev, f);
+	int64_t *vids = ld->vids;
 	for (size_t i = 0; i < LOAD_NVALS; i++) {
+		/* absent: load_value_id's 0, without the call (0.8M of its
+		 * 1.2M calls on 200k high-cardinality CSV) */
+		if (!f[i].p) {
+			ids[i] = 0;
+			continue;
+		}
 		/* a value the batch has had: its id (load_batch.c) */
-		int64_t *known = it->vx[i] && ld->vids ? &ld->vids[it->vx[i] - 1] : NULL;
+		int64_t *known = it->vx[i] && vids ? &vids[it->vx[i] - 1] : NULL;
 		if (known && *known) {
 			ids[i] = *known;
 			continue;
@@ -815,8 +822,10 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 		sqlite3 *db = store_db(ld->base.st);
 		if (!pivot_window_room(ld->pv) && pivot_window_seal(ld->pv, db, cause) < 0)
 			return -1;
+		int64_t pv[PIVOT_NCOL];
 		for (int c = 0; c < PIVOT_NCOL; c++)
-			pivot_window_add(ld->pv, c, ids[pivot_field[c]], ev->ts, id);
+			pv[c] = ids[pivot_field[c]];
+		pivot_window_add_event(ld->pv, pv, ev->ts, id);
 		if (pivot_window_pace(ld->pv, db, cause) < 0)
 			return -1;
 		struct sv list = ev->nmsgs ? msgjson : (struct sv){ 0 };

@@ -114,6 +114,8 @@ int pivot_window_room(const struct pivot_window *w);
 /* One event's entry for column col (val 0: none, ignored); an event's
  * entries one after the other. */
 void pivot_window_add(struct pivot_window *w, int col, int64_t val, int64_t ts, int64_t id);
+/* The same for each column c of one event, its value val[c] */
+void pivot_window_add_event(struct pivot_window *w, const int64_t val[PIVOT_NCOL], int64_t ts, int64_t id);
 /* Forget its entries (their transaction was rolled back). */
 void pivot_window_discard(struct pivot_window *w);
 /* Write the window's chunks into db's pivots (the caller's transaction)
