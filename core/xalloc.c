@@ -52,7 +52,7 @@ void *xrealloc(void *p, size_t n)
 	return q;
 }
 
-void *xgrow(void *p, size_t *cap, size_t want, size_t sz)
+void *xgrow_slow(void *p, size_t *cap, size_t want, size_t sz)
 {
 	if (want <= *cap)
 		return p;

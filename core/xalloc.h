@@ -14,8 +14,16 @@
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
-/* Grow an array to hold at least want elements of size sz; *cap is updated. */
-void *xgrow(void *p, size_t *cap, size_t want, size_t sz);
+/* xgrow when the array must move (or is new). */
+void *xgrow_slow(void *p, size_t *cap, size_t want, size_t sz);
+/* Grow an array to hold at least want elements of size sz; *cap is
+ * updated. In line, because nearly every call finds the room there: the
+ * call alone was 0.6% of the parsing thread's instructions (a raw record
+ * and a field stashed an event) and 0.5% of the writer's. */
+static inline void *xgrow(void *p, size_t *cap, size_t want, size_t sz)
+{
+	return want <= *cap ? p : xgrow_slow(p, cap, want, sz);
+}
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* printf into a new string, owned by the caller. */
