@@ -27,6 +27,7 @@
 #include "event.h"
 #include "filter.h"
 #include "knownapps.h"
+#include "pivots.h"
 #include "sanitize.h"
 #include "sqlite_store.h"
 #include "store.h"
@@ -77,6 +78,10 @@ struct cc {
 	int pcols[FILTER_MAX_LISTS];
 	size_t nplists;
 	int64_t lead;
+	/* a page's intersection: its guessed cost, the share of its rows the
+	 * terms it leaves to the joined events keep; the share of the
+	 * driving list's rows every term keeps */
+	double page_cost, page_keep, page_rate;
 };
 
 static void resolved_clear(struct resolved *r)
@@ -870,8 +875,10 @@ static struct filter_bind terms_bind(const struct resolved *const *lists, const 
 	return (struct filter_bind){ .type = FB_BLOB, .text = (char *)b, .len = n * 8 };
 }
 
-static int bind_one(sqlite3_stmt *q, int idx, const struct filter_bind *b)
+static int bind_one(sqlite3_stmt *q, int idx, const struct filter_bind *b, struct pivot_hits *hits)
 {
+	if (b->type == FB_HITS)
+		return sqlite3_bind_pointer(q, idx, hits, PIVOT_HITS_TYPE, NULL);
 	return b->type == FB_BLOB  ? sqlite3_bind_blob(q, idx, b->text, (int)b->len, SQLITE_STATIC)
 	       : b->type == FB_INT ? sqlite3_bind_int64(q, idx, b->i)
 				   : sqlite3_bind_text(q, idx, b->text, -1, SQLITE_STATIC);
@@ -1024,6 +1031,17 @@ static int tally_gone(struct cc *c, const struct tally *t, sqlite3_stmt **gq, in
  * ~1.4 ms, before the intersection takes over, where it read every row
  * of the driving list: 20-30 ms for an empty page of two busy values).
  * Counts of the lists alone (pure) intersect from the first row.
+ *
+ * That lead takes the intersected terms as agreeing, where the plan took
+ * them as independent; a page's reader says how many of the lead's rows
+ * it took (pivots.h: struct pivot_hits), and the lead ends as soon as
+ * those say the intersection costs less than joining on (pivots.c:
+ * lead_on), unless the rows are taken far more often than the shares
+ * guessed (the terms agree: the list to intersect would spare little).
+ * On 1M events (callgrind, first page again, 1M low case) user= app= ip=
+ * ends its lead of 141 at ~23 rows: 3.887 -> 3.827 M; op= beside them
+ * (lead 517, ~20): 9.276 -> 8.662 M; an address of one user beside its
+ * op (lead 602, taken 8%, guessed 0.7%) leads on as before.
  */
 #define AND_LEAD 1024
 
@@ -1047,19 +1065,23 @@ struct other {
 
 /* Which of o[0..n) (fewest events first) a reader of a fraction part of
  * the driving list's rows (nd) intersects: in[i]; the product of the
- * shares of those it does not, *keep. */
-static void pick_lists(const struct other *o, size_t n, double nd, double part, bool *in, double *keep)
+ * shares of those it does not, *keep; what those it does cost, *spent. */
+static void pick_lists(const struct other *o, size_t n, double nd, double part, bool *in, double *keep,
+		       double *spent)
 {
 	double cand = nd * part;
 	*keep = 1.0;
+	*spent = 0.0;
 	for (size_t i = 0; i < n; i++) {
 		double spared = cand * (1.0 - o[i].share) * AND_JOIN;
 		double cost = o[i].rows * AND_HEAD + o[i].events * part * AND_DECODE;
 		in[i] = cost < spared;
-		if (in[i])
+		if (in[i]) {
 			cand *= o[i].share;
-		else
+			*spent += cost;
+		} else {
 			*keep *= o[i].share;
+		}
 	}
 }
 
@@ -1099,13 +1121,13 @@ static int choose_lists(struct cc *c, struct tally *t, size_t nt, size_t best, s
 			o[j] = o[j - 1];
 		o[j] = x;
 	}
-	double nd = (double)t[best].events, all = 1.0, keep, pkeep;
+	double nd = (double)t[best].events, all = 1.0, keep, pkeep, spent, pspent;
 	for (size_t k = 0; k < no; k++)
 		all *= o[k].share;
 	/* a page: the driving list's rows that hold AND_PAGE matches */
 	double part = nd * all > AND_PAGE ? AND_PAGE / (nd * all) : 1.0;
-	pick_lists(o, no, nd, 1.0, in, &keep);
-	pick_lists(o, no, nd, part, pin, &pkeep);
+	pick_lists(o, no, nd, 1.0, in, &keep, &spent);
+	pick_lists(o, no, nd, part, pin, &pkeep, &pspent);
 	for (size_t k = 0; k < no && rc == 0; k++) {
 		const struct tally *x = &t[o[k].t];
 		if (pin[k] && c->nplists < FILTER_MAX_LISTS) {
@@ -1124,6 +1146,11 @@ static int choose_lists(struct cc *c, struct tally *t, size_t nt, size_t best, s
 	}
 	double lead = AND_PAGE * 1.25 / pkeep;
 	c->lead = lead < AND_LEAD ? (int64_t)lead : AND_LEAD;
+	/* (a page's reader that says what it takes ends the lead by what it
+	 * finds: pivots.h, struct pivot_hits) */
+	c->page_keep = pkeep;
+	c->page_cost = pspent;
+	c->page_rate = all;
 	free(o);
 	free(in);
 	return rc;
@@ -1232,11 +1259,16 @@ static int drive_from(struct cc *c, const struct filter_node *root)
 	} else {
 		o->pivot = xasprintf("pivot_rows(?%zu, ?%zu) m", pc, pv);
 	}
-	if (c->nplists > 1)
-		pjoined = xasprintf("pivot_and(?%zu, ?%zu) m",
+	if (c->nplists > 1) {
+		o->hits = xcalloc(1, sizeof *o->hits);
+		*o->hits = (struct pivot_hits){
+			.join = AND_JOIN, .inter = c->page_cost, .keep = c->page_keep, .rate = c->page_rate
+		};
+		pjoined = xasprintf("pivot_and(?%zu, ?%zu, ?%zu) m",
 				    add_bind(c, terms_bind(c->plists, c->pcols, c->nplists)),
-				    add_bind(c, (struct filter_bind){ .type = FB_INT, .i = c->lead }));
-	else if (c->nlists > 1)
+				    add_bind(c, (struct filter_bind){ .type = FB_INT, .i = c->lead }),
+				    add_bind(c, (struct filter_bind){ .type = FB_HITS }));
+	} else if (c->nlists > 1)
 		pjoined = xasprintf("pivot_rows(?%zu, ?%zu) m", pc, pv);
 	struct util_buf b = { 0 };
 	if (c->tlo != INT64_MIN)
@@ -1373,6 +1405,7 @@ void filter_sql_clear(struct filter_sql *s)
 	for (size_t i = 0; i < s->nbinds; i++)
 		free(s->binds[i].text);
 	free(s->binds);
+	free(s->hits);
 	memset(s, 0, sizeof *s);
 }
 
@@ -1431,7 +1464,7 @@ int filter_sql_bind(const struct filter_sql *s, sqlite3_stmt *stmt)
 	 * driving list's parameters, the last ones */
 	int max = sqlite3_bind_parameter_count(stmt);
 	for (size_t i = 0; i < s->nbinds && (int)(FILTER_PARAM_BASE + i) <= max; i++) {
-		int r = bind_one(stmt, (int)(FILTER_PARAM_BASE + i), &s->binds[i]);
+		int r = bind_one(stmt, (int)(FILTER_PARAM_BASE + i), &s->binds[i], s->hits);
 		if (r != SQLITE_OK)
 			return r;
 	}

@@ -49,7 +49,10 @@
  *       Entries of events gone are in it as in the lists. With lead, the
  *       first lead rows are the first term's alone (a superset, for a
  *       caller that tests the terms on the joined events), the others'
- *       lists read only past them.
+ *       lists read only past them. With hits (a struct pivot_hits bound
+ *       as a pointer of type PIVOT_HITS_TYPE), the lead ends as soon as
+ *       the rows the caller took from it say that joining on costs more
+ *       than intersecting: see struct pivot_hits.
  *   pivot_count(col, vals)  exact count of live events, sum(n) - gone.
  */
 #ifndef AUDITSCOPE_SQLITE_PIVOTS_H
@@ -153,6 +156,28 @@ void pivot_window_set_insert(struct pivot_window *w, pivot_insert_fn insert, voi
 int pivots_build(sqlite3 *db, char **cause);
 
 /* ---- readers ---- */
+/*
+ * What a page's reader tells pivot_and while it reads (its third
+ * argument, bound with sqlite3_bind_pointer as PIVOT_HITS_TYPE): the rows
+ * it wants (its LIMIT; 0: it says nothing) and has taken so far, each a
+ * row of the lead that met every term once joined. The lead goes on
+ * while joining the rows still wanted, at the rate seen (the first
+ * PIVOT_SAMPLE rows taken on trust), costs no more than intersecting
+ * (inter, what the filter compiler guessed the page's lists cost) and
+ * joining what the intersection gives that the terms tested on the
+ * joined events refuse (keep: the share they pass), or while the rate
+ * seen is well above rate, the share of the lead's rows the compiler
+ * guessed every term keeps; join is what a refused row costs. The
+ * compiler's shares take the terms as independent; the rows taken say
+ * what they are.
+ */
+struct pivot_hits {
+	int64_t want, got;
+	double join, inter, keep, rate;
+};
+#define PIVOT_HITS_TYPE "pivot_hits"
+#define PIVOT_SAMPLE 8
+
 /* pivot_rows and pivot_count on db. */
 int sqlite_pivots_register(sqlite3 *db);
 /* The live events (sum(n) - gone) of column col having any of vals[0..n):

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pivots.h"
 #include "sanitize.h"
 #include "xalloc.h"
 #include "sqlite_store.h"
@@ -565,6 +566,18 @@ static void bind_filter(struct sqlite_query *q, sqlite3_stmt *s)
 	filter_sql_bind(q->strat == S_TS ? &q->sql_ni : &q->sql, s);
 }
 
+/* What a run of a page's statement tells its lists (pivots.h: struct
+ * pivot_hits): it wants n rows, has none yet. NULL: they are not told. */
+static struct pivot_hits *hits_start(struct sqlite_query *q, size_t n)
+{
+	struct pivot_hits *h = q->mat || q->strat == S_TS ? NULL : q->sql.hits;
+	if (h) {
+		h->want = (int64_t)n;
+		h->got = 0;
+	}
+	return h;
+}
+
 /* Run one keyset step: rows into p (appended, in statement order). */
 static int fetch(struct sqlite_query *q, enum dir d, enum cmp c, const struct query_pos *pos, size_t n,
 		 struct query_page *p, char **cause)
@@ -581,8 +594,11 @@ static int fetch(struct sqlite_query *q, enum dir d, enum cmp c, const struct qu
 		sqlite3_bind_int64(s, 2, pos->id);
 	}
 	sqlite3_bind_int64(s, 3, (int64_t)n);
+	struct pivot_hits *h = hits_start(q, n);
 	watch(q, -1);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if (h)
+			h->got++;
 		/* from a case file, untrusted: a time SQLite keeps as text or a
 		 * blob sorts after every number, so a page past it would start
 		 * over at it without end (the command line's query ran on for
@@ -623,6 +639,7 @@ static int probe(struct sqlite_query *q, enum dir d, enum cmp c, const struct qu
 	sqlite3_bind_int64(s, 1, pos->ts);
 	sqlite3_bind_int64(s, 2, pos->id);
 	sqlite3_bind_int64(s, 3, 1);
+	hits_start(q, 1);
 	watch(q, -1);
 	r = sqlite3_step(s);
 	unwatch(q);

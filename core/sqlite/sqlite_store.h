@@ -327,8 +327,8 @@ int sqlite_marked_messages(struct query *q, int (*fn)(const struct store_msg_ite
 
 /* One bound value of a compiled filter. */
 struct filter_bind {
-	enum { FB_TEXT, FB_INT, FB_BLOB } type;
-	char *text; /* FB_TEXT: its text; FB_BLOB: len bytes */
+	enum { FB_TEXT, FB_INT, FB_BLOB, FB_HITS } type;
+	char *text; /* FB_TEXT: its text; FB_BLOB: len bytes; FB_HITS: NULL */
 	size_t len;
 	int64_t i;
 };
@@ -369,6 +369,10 @@ struct filter_sql {
 	 * (exact: pivot_count) when several terms were counted to choose */
 	char *pivot;
 	char *mbounds;
+	/* what a page's reader tells page_from's lists as it takes rows
+	 * (pivots.h: struct pivot_hits; bound as FB_HITS), NULL when they
+	 * are not told: set want and got = 0 before a run, got++ a row */
+	struct pivot_hits *hits;
 	size_t pcol, pvals;
 	int64_t drive_n; /* -1: not counted (one pivot term, or none) */
 	size_t nlists;   /* lists that give the rows: 1, or more intersected (pivot_and) */
