@@ -909,8 +909,8 @@ static const char *const pv_sql[PV_NSQL] = {
 	 * in temp.) */
 	"SELECT col, val, seq, lo, hi, n FROM pivots WHERE (col, val) >= (?1, ?2)",
 	"SELECT col, val, seq, data FROM pivots WHERE (col, val, seq) >= (?1, ?2, ?3) ORDER BY col, val, seq",
-	"SELECT col, val, seq, data FROM pivots WHERE (col, val, seq) <= (?1, ?2, ?3)"
-	" ORDER BY col DESC, val DESC, seq DESC",
+	("SELECT col, val, seq, data FROM pivots WHERE (col, val, seq) <= (?1, ?2, ?3)"
+	 " ORDER BY col DESC, val DESC, seq DESC"),
 };
 #define PV_IDLE 12 /* statements kept idle at most */
 
