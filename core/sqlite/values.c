@@ -18,7 +18,7 @@
 #include "store_impl.h"
 
 /* A byte as the hash sees it: ASCII capitals as lower case */
-#define FOLD(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + ('a' - 'A') : (c))
+#define FOLD(c) ((c) + ('a' - 'A') * ((c) >= 'A' && (c) <= 'Z'))
 #define FOLD4(c) FOLD(c), FOLD((c) + 1), FOLD((c) + 2), FOLD((c) + 3)
 #define FOLD16(c) FOLD4(c), FOLD4((c) + 4), FOLD4((c) + 8), FOLD4((c) + 12)
 #define FOLD64(c) FOLD16(c), FOLD16((c) + 16), FOLD16((c) + 32), FOLD16((c) + 48)
