@@ -230,6 +230,40 @@ static void test_runs_merged_at_four_times(void **state)
 	load_ridmap_free(&m);
 }
 
+/* A filter that grows four times at a step (the record ids': bloom_step)
+ * takes only sizes of 1,024 words times a power of four, up to its cap,
+ * so that it is rebuilt from the runs half as often; every id put is
+ * still found and most new ones stay away from the runs. */
+static void test_filter_grows_four_times(void **state)
+{
+	(void)state;
+	enum { N = 100000 };
+	struct ridmap m;
+	memset(&m, 0, sizeof m);
+	m.max = 1000;
+	m.bloom_step = 4;
+	m.bloom_max = 3 << 17; /* 49,152 words */
+	size_t sizes = 0, last = 0;
+	for (size_t i = 0; i < N; i++) {
+		assert_true(load_ridmap_put(&m, fp_of(i), (int64_t)i + 1));
+		if (m.bloom_words == last)
+			continue;
+		last = m.bloom_words;
+		sizes++;
+		size_t w = last / 1024;
+		assert_true(last == 49152 ||
+			    (last % 1024 == 0 && (w & (w - 1)) == 0 && __builtin_ctzll(w) % 2 == 0));
+	}
+	assert_int_equal(last, 49152); /* 1,024, 4,096, 16,384, then the cap */
+	assert_true(sizes <= 4);
+	for (size_t i = 0; i < N; i++) {
+		assert_true(load_ridmap_find(&m, load_ridmap_fp32(fp_of(i))));
+		assert_true(has(&m, (int64_t)i + 1));
+	}
+	assert_new_mostly_filtered(&m, N);
+	load_ridmap_free(&m);
+}
+
 static int u64_cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -333,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_shared_fingerprint_across_pages),
 		cmocka_unit_test(test_runs_merged_at_four_times),
 		cmocka_unit_test(test_sort_whole_slots),
+		cmocka_unit_test(test_filter_grows_four_times),
 		cmocka_unit_test(test_seed_merged_at_twice),
 		cmocka_unit_test(test_empty),
 	};

@@ -404,6 +404,7 @@ static void filter_write(struct sqlite_load *ld)
 int load_ridx_seed(struct sqlite_load *ld, int64_t nevents, char **cause)
 {
 	struct store *st = ld->base.st;
+	ld->rids.bloom_step = 4; /* (load_ridmap.c's bloom_fit says why) */
 	/* a killed load's events; then a table that still does not match
 	 * (a case changed by hand) is made again whole, and its filter with it */
 	bool mended = false;

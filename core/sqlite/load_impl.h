@@ -193,9 +193,10 @@ struct ridmap {
 	bool seeded;     /* run[0] is the seed alone (load_ridmap_each passes it by) */
 	uint64_t *bloom; /* over the runs' fingerprints */
 	size_t bloom_words;
-	size_t bloom_max; /* its bytes at most, 64 or more (0: RIDMAP_BLOOM_MAX) */
-	int bloom_k;      /* bits set an entry */
-	int64_t *cand;    /* load_ridmap_find's answer */
+	size_t bloom_max;    /* its bytes at most, 64 or more (0: RIDMAP_BLOOM_MAX) */
+	int bloom_k;         /* bits set an entry */
+	unsigned bloom_step; /* its growth (0: twice; load_ridmap.c's bloom_fit) */
+	int64_t *cand;       /* load_ridmap_find's answer */
 	size_t ncand, candcap;
 	uint64_t page[RIDMAP_PAGE / 8];
 };
