@@ -306,7 +306,8 @@ static int input_walk_path(struct input_walker *w, const char *path, int top)
 		input_warnf(w, "%s: a socket; skipped", path);
 		return 0;
 	}
-	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	int fd = S_ISFIFO(st.st_mode) ? input_fifo_open(w->lim.stop, path)
+				      : open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		/* a FIFO's open waits for a writer: a stop ends the wait */
 		if (errno == EINTR && input_stopped(w))

@@ -114,6 +114,13 @@ bool input_stopped(const struct input_walker *w);
  * signals all the time (input_ahead.c); NULL on the walk's thread. */
 ssize_t input_fd_read(const volatile sig_atomic_t *stop, int fd, bool stalls, const sigset_t *let_in,
 		      void *dst, size_t n);
+/* open(2) of a FIFO, given up when the walk is asked to stop: -1 with
+ * errno EINTR then. A blocking open waits for a writer, and a stop signal
+ * that came just before it began (after the flag was looked at) was
+ * missed: the load then waited for a writer that might never come. It is
+ * opened without waiting and waited on as a read is, until a writer
+ * sends bytes or closes; then it reads as one opened the usual way. */
+int input_fifo_open(const volatile sig_atomic_t *stop, const char *path);
 /* Up to n decompressed bytes from the member's source into dst: the one
  * place where bytes are counted, hashed and held against the limits. */
 ssize_t input_pull(struct input *in, unsigned char *dst, size_t n);

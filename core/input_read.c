@@ -100,6 +100,25 @@ static int input_wait(const volatile sig_atomic_t *stop, int fd, const sigset_t 
 	return stopped ? -1 : 0;
 }
 
+int input_fifo_open(const volatile sig_atomic_t *stop, const char *path)
+{
+	static const volatile sig_atomic_t never = 0;
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	/* a writer came: its bytes, or its close (Linux tells a reader of a
+	 * FIFO no hang-up before a writer has opened it) */
+	int fl;
+	if (input_wait(stop ? stop : &never, fd, NULL) < 0 || (fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 ssize_t input_fd_read(const volatile sig_atomic_t *stop, int fd, bool stalls, const sigset_t *let_in,
 		      void *dst, size_t n)
 {

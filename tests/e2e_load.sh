@@ -213,7 +213,13 @@ stalled fifo TERM fifo
 mkfifo "$t/nowriter.fifo"
 "$bin" load "$t/nowriter.case" "$t/nowriter.fifo" > /dev/null 2> "$t/nowriter.err" &
 pid=$!
-sleep 0.5
+# the signal once the load has its handler (SigCgt): a fixed sleep let a
+# busy machine's signal come first, and the default action ended it (129)
+for _ in $(seq 1 100); do
+	[ $((0x$(awk '/^SigCgt:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0) & 1)) = 1 ] && break
+	sleep 0.05
+done
+sleep 0.2
 kill -HUP "$pid"
 gone "$pid"
 check "a FIFO no writer opened: SIGHUP ends the load, exit 130" test "$rc" = 130

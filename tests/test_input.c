@@ -599,6 +599,47 @@ static void test_stop_silent_fifo(void **state)
 	silent_fifo(100000, SIGTERM);
 }
 
+/* A stop that came before the FIFO's open began (after the load set its
+ * handler, before the walk reached the open): the open gives up at once.
+ * A blocking open(2) waited for a writer that might never come; here one
+ * comes after 5 s, so the old way took 5 s and read an empty member. */
+static void test_stop_before_fifo_open(void **state)
+{
+	(void)state;
+	char *d = tmpdir_new();
+	char *f = join(d, "pipe");
+	assert_int_equal(mkfifo(f, 0600), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sleep(5);
+		int fd = open(f, O_WRONLY);
+		if (fd >= 0)
+			close(fd);
+		_exit(0);
+	}
+	volatile sig_atomic_t stop = 1;
+	struct input_limits lim = { .stop = &stop };
+	struct collect c = { 0 };
+	char *cause = NULL;
+	time_t t0 = time(NULL);
+	int rc = walk(f, &lim, &c, &cause);
+	time_t took = time(NULL) - t0;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	assert_true(took < 3);
+	assert_int_equal(rc, -1);
+	char want[4200];
+	snprintf(want, sizeof want, "%s: interrupted", f);
+	assert_string_equal(cause, want);
+	assert_int_equal(c.n, 0);
+	free(cause);
+	collect_free(&c);
+	free(f);
+	tmpdir_remove(d);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -615,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_lend),
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_stop_silent_fifo),
+		cmocka_unit_test(test_stop_before_fifo_open),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
