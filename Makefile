@@ -125,11 +125,11 @@ $(GEN): samples/auditgen.c
 # Unit tests link core only; screen tests (tests/test_tui_*.c) add tui/.
 $(BUILD)/tests/test_tui_%: tests/test_tui_%.c $(TUI_LIB) $(CORE_LIB) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -Itui -o $@ $< $(TUI_LIB) $(CORE_LIB) $(TUI_LIBS) $(CORE_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -MT $@ -Itests -Itui -o $@ $< $(TUI_LIB) $(CORE_LIB) $(TUI_LIBS) $(CORE_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS)
 
 $(BUILD)/tests/%: tests/%.c $(CORE_LIB) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(CORE_LIB) $(CORE_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -MT $@ -Itests -o $@ $< $(CORE_LIB) $(CORE_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS)
 
 # Benchmarks are programs that print figures (tests/bench.sh runs them).
 $(BUILD)/bench_%: tests/bench_%.c $(TUI_LIB) $(CORE_LIB)
@@ -281,4 +281,6 @@ install: $(BIN)
 clean:
 	rm -rf build build-asan build-fuzz build-clang build-scan
 
--include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SEAM_OK:=.d)
+# (a test's own includes too: test_json_scan_sse2.c is test_json_scan.c's
+# tests built again, and was not rebuilt when they changed)
+-include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SEAM_OK:=.d) $(TEST_BIN:=.d)
