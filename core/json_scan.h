@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "util.h"
+
 enum jtype { JT_NONE = 0, JT_OBJ, JT_ARR, JT_STR, JT_NUM, JT_TRUE, JT_FALSE, JT_NULL };
 
 /* A value: p/n span its whole text (quotes and brackets included). For a
@@ -133,30 +135,16 @@ static inline unsigned json_names_hash(const char *p, size_t n)
 	       (JSON_NAMES_SLOTS - 1);
 }
 
-static inline uint64_t json_load8(const char *p)
-{
-	uint64_t x;
-	memcpy(&x, p, 8);
-	return x;
-}
-
-static inline uint32_t json_load4(const char *p)
-{
-	uint32_t x;
-	memcpy(&x, p, 4);
-	return x;
-}
-
 /* n bytes at p (1 <= n <= JSON_NAMES_PAD, only those read) against a
  * padded name: two or three overlapping word loads instead of a call to
  * memcmp (the call was half of the lookup's 64 instructions a name) */
 static inline bool json_names_eq(const char *p, const char *name, size_t n)
 {
 	if (n >= 8)
-		return json_load8(p) == json_load8(name) && json_load8(p + n - 8) == json_load8(name + n - 8) &&
-		       (n <= 16 || json_load8(p + 8) == json_load8(name + 8));
+		return util_load8(p) == util_load8(name) && util_load8(p + n - 8) == util_load8(name + n - 8) &&
+		       (n <= 16 || util_load8(p + 8) == util_load8(name + 8));
 	if (n >= 4)
-		return json_load4(p) == json_load4(name) && json_load4(p + n - 4) == json_load4(name + n - 4);
+		return util_load4(p) == util_load4(name) && util_load4(p + n - 4) == util_load4(name + n - 4);
 	return p[0] == name[0] && p[n - 1] == name[n - 1] && p[n / 2] == name[n / 2];
 }
 

@@ -72,7 +72,7 @@ struct agg {
 	struct util_smap geo_texts[STACK_MAX_FIELDS];
 };
 
-/* util_mix64's finaliser, inlined: it runs twice an event */
+/* murmur3's 64-bit finaliser, in line: it runs twice an event */
 static inline uint64_t mix(uint64_t x)
 {
 	x ^= x >> 33;

@@ -175,16 +175,6 @@ void util_svec_free(struct util_svec *a)
 /* ------------------------------------------------------------------ */
 /* Hashing */
 
-uint64_t util_mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
 uint64_t util_hash_bytes(const void *data, size_t n, uint64_t seed)
 {
 	const char *p = data;

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- string builder ---- */
 
@@ -80,11 +81,37 @@ void util_svec_free(struct util_svec *a);
 
 /* ---- hashing ---- */
 
-/* A 64-bit finalizer (splitmix64's): spreads ids for a power-of-two table. */
-uint64_t util_mix64(uint64_t x);
+/* A 64-bit finalizer (splitmix64's): spreads ids for a power-of-two table.
+ * In line: the hot loops call it per event (the record ids' filter, the
+ * values' hashes), and the filter kept in a case needs these same bits. */
+static inline uint64_t util_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
 /* A 64-bit hash of n bytes, eight at a time, never 0 (0 marks an empty
  * slot in the tables that keep hashes). */
 uint64_t util_hash_bytes(const void *p, size_t n, uint64_t seed);
+/* Eight or four bytes at p, at any alignment (the compilers make one
+ * load of them): the word-at-a-time compares and scans. */
+static inline uint64_t util_load8(const void *p)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+	return x;
+}
+
+static inline uint32_t util_load4(const void *p)
+{
+	uint32_t x;
+	memcpy(&x, p, 4);
+	return x;
+}
+
 /* Two 32-bit ids in one key: (a << 32) ^ b; value ids are far below 2^32. */
 static inline uint64_t util_pair_key(int64_t a, int64_t b)
 {

@@ -300,20 +300,31 @@ static void test_stdin(void **state)
 	free(d);
 }
 
+/* A child that opens the FIFO f for writing after wait_s seconds, writes
+ * text (if any) and closes it. */
+static pid_t fifo_writer(const char *f, unsigned wait_s, const char *text)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (wait_s)
+			sleep(wait_s);
+		int fd = open(f, O_WRONLY);
+		if (fd < 0 || (text && write(fd, text, strlen(text)) != (ssize_t)strlen(text)))
+			_exit(1);
+		close(fd);
+		_exit(0);
+	}
+	return pid;
+}
+
 static void test_fifo_path(void **state)
 {
 	(void)state;
 	char *d = tmpdir_new();
 	char *f = join(d, "pipe");
 	assert_int_equal(mkfifo(f, 0600), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fd = open(f, O_WRONLY);
-		if (fd < 0 || write(fd, CSV, strlen(CSV)) != (ssize_t)strlen(CSV))
-			_exit(1);
-		_exit(0);
-	}
+	pid_t pid = fifo_writer(f, 0, CSV);
 	struct collect c = { 0 };
 	walk_ok(f, NULL, &c);
 	waitpid(pid, NULL, 0);
@@ -519,6 +530,18 @@ static void test_stop(void **state)
 	free(d);
 }
 
+/* The walk of f, how long it took, and the FIFO's child ended after it. */
+static int walk_timed(const char *f, const struct input_limits *lim, struct collect *c, char **cause,
+		      pid_t child, time_t *took)
+{
+	time_t t0 = time(NULL);
+	int rc = walk(f, lim, c, cause);
+	*took = time(NULL) - t0;
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	return rc;
+}
+
 /* A stop signal while a FIFO is silent: the read waiting on it gives up
  * at once (input_limits.stop), in the sniff (a few bytes came) and read
  * ahead on its thread (more came); before, it waited for the next bytes
@@ -559,11 +582,8 @@ static void silent_fifo(size_t n, int sig)
 	struct input_limits lim = { .stop = &silent_stop };
 	struct collect c = { 0 };
 	char *cause = NULL;
-	time_t t0 = time(NULL);
-	int rc = walk(f, &lim, &c, &cause);
-	time_t took = time(NULL) - t0;
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	time_t took;
+	int rc = walk_timed(f, &lim, &c, &cause, pid, &took);
 	sigaction(sig, &old, NULL);
 	assert_true(silent_stop);
 	assert_true(took < 10);
@@ -609,24 +629,13 @@ static void test_stop_before_fifo_open(void **state)
 	char *d = tmpdir_new();
 	char *f = join(d, "pipe");
 	assert_int_equal(mkfifo(f, 0600), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		sleep(5);
-		int fd = open(f, O_WRONLY);
-		if (fd >= 0)
-			close(fd);
-		_exit(0);
-	}
+	pid_t pid = fifo_writer(f, 5, NULL);
 	volatile sig_atomic_t stop = 1;
 	struct input_limits lim = { .stop = &stop };
 	struct collect c = { 0 };
 	char *cause = NULL;
-	time_t t0 = time(NULL);
-	int rc = walk(f, &lim, &c, &cause);
-	time_t took = time(NULL) - t0;
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	time_t took;
+	int rc = walk_timed(f, &lim, &c, &cause, pid, &took);
 	assert_true(took < 3);
 	assert_int_equal(rc, -1);
 	char want[4200];

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
 #include "xalloc.h"
 #include "load_impl.h"
 
@@ -424,20 +425,6 @@ static void maybe_send(struct sqlite_load *ld)
 		send(ld);
 }
 
-static inline uint64_t load8(const char *p)
-{
-	uint64_t x;
-	memcpy(&x, p, 8);
-	return x;
-}
-
-static inline uint32_t load4(const char *p)
-{
-	uint32_t x;
-	memcpy(&x, p, 4);
-	return x;
-}
-
 /* The bytes of w equal to 'I', 'F' or 'T', bit 7 of each set (exact: no
  * carry from one byte into the next). */
 static inline uint64_t capitals(uint64_t w)
@@ -453,12 +440,12 @@ static inline bool same_text(const char *a, const char *b, size_t n)
 {
 	if (n >= 8) {
 		for (size_t i = 0; i + 8 < n; i += 8)
-			if (load8(a + i) != load8(b + i))
+			if (util_load8(a + i) != util_load8(b + i))
 				return false;
-		return load8(a + n - 8) == load8(b + n - 8);
+		return util_load8(a + n - 8) == util_load8(b + n - 8);
 	}
 	if (n >= 4)
-		return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+		return util_load4(a) == util_load4(b) && util_load4(a + n - 4) == util_load4(b + n - 4);
 	return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
 }
 
@@ -495,7 +482,7 @@ static bool is_admin(const struct event *ev)
 	for (size_t at = 0;; at += 8) {
 		if (at + 8 > n)
 			at = n - 8;
-		uint64_t m = capitals(load8(op + at));
+		uint64_t m = capitals(util_load8(op + at));
 		while (m) {
 			size_t i = at + (size_t)__builtin_ctzll(m) / 8;
 			int k = op[i] == 'I' ? 0 : op[i] == 'F' ? 1 : 2;

@@ -54,23 +54,9 @@ static inline uint64_t *bloom_block(const struct ridmap *m, uint32_t f)
 	return m->bloom + (((uint64_t)f * (m->bloom_words / 8)) >> 32) * 8;
 }
 
-/* util_mix64 (the filter is kept with the case: the same bits), here
- * where the compiler can inline it: a filter rebuilt from the runs adds
- * every entry again (callgrind, 200k high-cardinality CSV: 0.52M adds,
- * the rebuilds 60 -> 50 M instructions of the writer's 2,798 M) */
-static inline uint64_t bloom_mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
 static inline void bloom_add(struct ridmap *m, uint32_t f)
 {
-	uint64_t h = bloom_mix(f), *b = bloom_block(m, f);
+	uint64_t h = util_mix64(f), *b = bloom_block(m, f);
 	for (int k = 0; k < m->bloom_k; k++, h >>= 9)
 		b[(h >> 6) & 7] |= (uint64_t)1 << (h & 63);
 }
@@ -79,7 +65,7 @@ static bool bloom_has(const struct ridmap *m, uint32_t f)
 {
 	if (!m->bloom)
 		return false;
-	uint64_t h = bloom_mix(f);
+	uint64_t h = util_mix64(f);
 	const uint64_t *b = bloom_block(m, f);
 	for (int k = 0; k < m->bloom_k; k++, h >>= 9)
 		if (!(b[(h >> 6) & 7] & (uint64_t)1 << (h & 63)))
