@@ -135,12 +135,16 @@ struct batch {
 #define SPARE_MAX 1
 
 /* A raw block on its way through the compressor. */
+/* blocks on their way through the compressor before the writer waits:
+ * 4 MB, as 8 of 512 KB were */
+#define BLOCKS_IN_FLIGHT 4
 struct block {
 	int64_t first, n;
 	int64_t msgs;  /* messages in its lists (0: a block without lists) */
 	uint32_t dict; /* compressed with the load's dictionary (its id), or 0 */
 	char *data;    /* uncompressed, then compressed */
 	size_t len;
+	size_t cap; /* the uncompressed buffer's (load_blocks.c: used again) */
 	bool done;
 	struct block *next;
 };
@@ -386,6 +390,10 @@ struct sqlite_load {
 	struct block *zhead, *ztail; /* in order; done ones are inserted from the head */
 	struct block *znext;         /* next one to compress */
 	size_t zcount;               /* blocks in the list */
+	/* the raw blocks' buffers the compressor is done with, for the
+	 * writer's next blocks (load_blocks.c: block_buf) */
+	char *zbuf[BLOCKS_IN_FLIGHT + 1];
+	size_t nzbuf;
 	bool zquit;
 	bool zpress; /* the writer waits for the blocks in flight (load_blocks_append) */
 	pthread_t zthread;
