@@ -891,7 +891,13 @@ static int write_reject(struct sqlite_load *ld, uint64_t line, const char *why, 
  * while the other threads waited behind it). */
 
 /* Copy an administrative event out of its batch, to be written at the
- * commit (batches are freed as soon as they are written). */
+ * commit (batches are freed as soon as they are written). The batch that
+ * holds them is kept from one flush to the next, at the size it grew
+ * to (a raw block's worth of text): freed and grown again by doubling at
+ * every flush (items up to 2 MB, text up to 2 MB), it left holes in the
+ * writer's malloc arena that its small allocations split, and the arena
+ * grew by 2 MB at a time through a long load (malloc_info sampled
+ * through a 10M-event load). */
 static void defer(struct sqlite_load *ld, const struct item *it)
 {
 	if (!ld->deferred)
@@ -911,9 +917,9 @@ static void defer(struct sqlite_load *ld, const struct item *it)
 int load_flush_deferred(struct sqlite_load *ld, char **cause)
 {
 	struct batch *d = ld->deferred;
-	if (!d)
+	if (!d || !d->n)
 		return 0;
-	ld->deferred = NULL;
+	ld->deferred = NULL; /* (a commit on the way finds nothing to flush) */
 	load_batch_seal(d);
 	load_blocks_flush(ld); /* the mail-access records gathered so far */
 	ld->flushing = true;
@@ -922,7 +928,8 @@ int load_flush_deferred(struct sqlite_load *ld, char **cause)
 		rc = write_event(ld, &d->items[i], cause);
 	ld->flushing = false;
 	load_blocks_flush(ld); /* and theirs: the events after them start a block */
-	load_batch_free(d);
+	d->n = d->len = 0;
+	ld->deferred = d;
 	return rc < 0 ? rc : load_flush_rows(ld, cause);
 }
 
