@@ -11,7 +11,8 @@
  *
  *   bench_ridmap [N...]   (default 1000000 5000000 10000000)
  * BENCH_RIDMAP_MAX: entries in memory, BENCH_BLOOM_MAX: the filter's
- * bytes at most (default: a load's, RIDMAP_IDS_MEM and _BLOOM_MAX).
+ * bytes at most, BENCH_BLOOM_STEP: its growth (default: a load's,
+ * RIDMAP_IDS_MEM, _BLOOM_MAX and 4).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,9 +49,13 @@ static int one(size_t n)
 	memset(&m, 0, sizeof m);
 	m.max = RIDMAP_IDS_MEM; /* as a load's (sqlite_load_begin) */
 	m.bloom_max = RIDMAP_IDS_BLOOM_MAX;
+	m.bloom_step = 4; /* (load_ridx_seed) */
 	const char *e = getenv("BENCH_BLOOM_MAX");
 	if (e && *e)
 		m.bloom_max = (size_t)strtoull(e, NULL, 10);
+	e = getenv("BENCH_BLOOM_STEP");
+	if (e && *e)
+		m.bloom_step = (unsigned)strtoul(e, NULL, 10);
 	e = getenv("BENCH_RIDMAP_MAX");
 	if (e && *e)
 		m.max = (size_t)strtoull(e, NULL, 10);
