@@ -25,7 +25,7 @@ cur=$(sqlite3 "$c" "PRAGMA user_version") # this version's schema
 rid7="CASE substr(record_id, 1, 1) WHEN char(1) THEN substr(CAST(record_id AS BLOB), 2)
  WHEN char(2) THEN substr(record_id, 2) ELSE record_id END"
 to7() { # to7 CASE: rewrite a current case as schema 7 wrote it
-	sqlite3 "$1" "DROP TABLE ridx; UPDATE events SET record_id = $rid7; UPDATE marks SET record_id = $rid7;
+	sqlite3 "$1" "DROP TABLE ridx; DROP TABLE vidx; UPDATE events SET record_id = $rid7; UPDATE marks SET record_id = $rid7;
  UPDATE notes SET record_id = $rid7; CREATE UNIQUE INDEX ev_rid ON events(record_id, kind);
  CREATE TABLE vals7(id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE); INSERT INTO vals7 SELECT id, v FROM vals;
  DROP TABLE vals; ALTER TABLE vals7 RENAME TO vals; CREATE INDEX vals_nocase ON vals(v COLLATE NOCASE);

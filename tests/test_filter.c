@@ -345,7 +345,8 @@ static int setup(void **state)
 			 "INSERT INTO events(id, ts, record_id, kind, op, user, ip, source, line) VALUES"
 			 " (1, 1000, 'r1', 0, 2, 1, 4, 1, 1), (2, 2000, 'r2', 0, 3, 1, 5, 1, 2);",
 			 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite_ridx_from_events(db, 0) != SQLITE_OK) /* what a load's end writes */
+	    sqlite_ridx_from_events(db, 0) != SQLITE_OK || /* what a load's end writes */
+	    sqlite_vidx_from_vals(db, 0) != SQLITE_OK)
 		return -1;
 	*state = f;
 	return 0;

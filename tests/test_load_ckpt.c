@@ -170,14 +170,14 @@ static void test_log_starts_again(void **state)
 	ck_end(&c, 6000);
 }
 
-/* What the streamed function saw: how often it came, and the events
- * and the values' index (vals_h) another connection read in the case
- * then. */
+/* What the streamed function saw: how often it came, and the events,
+ * the keys of vidx and the load's window of values (vidx.c) another
+ * connection read in the case then. */
 struct seen {
 	const char *path;
 	int calls;
 	int events;
-	int vals_h;
+	int vidx_keys, window;
 };
 
 static int count(sqlite3 *db, const char *sql)
@@ -197,7 +197,8 @@ static void on_streamed(void *ctx)
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	s->events = count(db, "SELECT count(*) FROM events");
-	s->vals_h = count(db, "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'");
+	s->vidx_keys = count(db, "SELECT coalesce(sum(length(keys)), 0) / 8 FROM vidx");
+	s->window = count(db, "SELECT count(*) FROM vidx_from");
 	sqlite3_close(db);
 }
 
@@ -206,7 +207,7 @@ static void test_streamed_once_after_the_last_commit(void **state)
 	(void)state;
 	struct ck c;
 	ck_begin(&c, 100000); /* no commit by count before the end */
-	struct seen s = { c.path, 0, -1, -1 };
+	struct seen s = { c.path, 0, -1, -1, -1 };
 	store_load_on_streamed(c.ld, on_streamed, &s);
 	ck_source(&c);
 	feed(&c.sk, 0, 700);
@@ -219,7 +220,7 @@ static void test_streamed_once_after_the_last_commit(void **state)
 
 	/* an abort does not call it */
 	ck_begin(&c, 100000);
-	s = (struct seen){ c.path, 0, -1, -1 };
+	s = (struct seen){ c.path, 0, -1, -1, -1 };
 	store_load_on_streamed(c.ld, on_streamed, &s);
 	ck_source(&c);
 	feed(&c.sk, 0, 10);
@@ -230,19 +231,19 @@ static void test_streamed_once_after_the_last_commit(void **state)
 	free(c.dir);
 }
 
-/* A load that adds more values than VALS_DROP_AT drops vals_h and builds
- * it again at its end: the streamed function comes before that build
- * (the IP tables were read after it, and outlasted the rest of the end),
- * and the case has the index once the load has ended. */
+/* A load's values go into vidx at its end, before the streamed function
+ * comes (which the index builds follow: the IP tables were read after
+ * them, and outlasted the rest of the end): a key for every value, the
+ * window closed, no vals_h, and every value found through vidx_ids. */
 static void test_streamed_before_the_index_builds(void **state)
 {
 	(void)state;
 	struct ck c;
 	ck_begin(&c, 100000);
-	struct seen s = { c.path, 0, -1, -1 };
+	struct seen s = { c.path, 0, -1, -1, -1 };
 	store_load_on_streamed(c.ld, on_streamed, &s);
 	ck_source(&c);
-	int n = VALS_DROP_AT + 1000;
+	int n = 5096;
 	for (int i = 0; i < n; i++) {
 		char id[32], user[32], raw[128];
 		snprintf(id, sizeof id, "vh-%06d", i);
@@ -255,10 +256,12 @@ static void test_streamed_before_the_index_builds(void **state)
 	assert_int_equal(store_load_end(c.ld, &cause), 0);
 	assert_int_equal(s.calls, 1);
 	assert_int_equal(s.events, n);
-	assert_int_equal(s.vals_h, 0);
-	assert_int_equal(count(store_db(c.st), "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 1);
+	assert_int_equal(s.vidx_keys, n + 1); /* (and the record ids' text value) */
+	assert_int_equal(s.window, 0);
+	assert_int_equal(count(store_db(c.st), "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 0);
 	/* and every user found through it */
-	assert_int_equal(count(store_db(c.st), "SELECT count(*) FROM vals INDEXED BY vals_h WHERE h = h"),
+	assert_int_equal(count(store_db(c.st),
+			       "SELECT count(*) FROM vals v WHERE v.id IN (SELECT id FROM vidx_ids(v.h))"),
 			 n + 1);
 	store_close(c.st);
 	tmpdir_remove(c.dir);

@@ -772,7 +772,7 @@ static void test_case_converted(void **state)
 	store_close(c->st);
 	assert_int_equal(store_open(c->path, 0, &c->st, &cause), 0);
 	db = store_db(c->st);
-	assert_int_equal(one_int(db, "SELECT user_version FROM pragma_user_version"), 14);
+	assert_int_equal(one_int(db, "SELECT user_version FROM pragma_user_version"), 15);
 	assert_true(one_int(db, "SELECT count(*) FROM pivots") > 900);
 	assert_true(check_case(db) > 900);
 }

@@ -229,12 +229,13 @@ static void test_keys_dedup_and_read_back(void **state)
 	assert_int_equal(c.duplicates, 2 * NIDS);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), NIDS);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM seen"), 2 * NIDS); /* each copy read again */
-	/* each value once, its text in the table alone (one index, of the
-	 * hash), found in any case */
+	/* each value once, its text in the table alone (no index: vidx
+	 * holds its hash and id), found in any case */
 	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), 2);
 	assert_int_equal(scalar(st,
 				"SELECT count(*) FROM sqlite_master WHERE tbl_name = 'vals' AND type = 'index'"),
-			 1);
+			 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vidx_ids"), 2);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM vals WHERE h <> val_hash(upper(v))"), 0);
 	struct rids v;
 	assert_int_equal(query_rids(st, "user=ALICE@CONTOSO.COM op=userloggedin", &v), NIDS);
@@ -383,14 +384,16 @@ static void test_kept_filter_rows(void **state)
 	"INSERT INTO vals7 SELECT id, v FROM vals; DROP TABLE vals;"          \
 	"ALTER TABLE vals7 RENAME TO vals;"                                   \
 	"CREATE INDEX vals_nocase ON vals(v COLLATE NOCASE);"
+/* vals_h in place of vidx (schema 8 to 14) */
+#define VALS_H "DROP TABLE vidx; CREATE INDEX vals_h ON vals(h);"
 static const char *const back_to[] = {
-	[6] = "DROP TABLE ridx;"
+	[6] = "DROP TABLE ridx; DROP TABLE vidx;"
 	      "UPDATE events SET record_id = rid_text(record_id);"
 	      "UPDATE marks SET record_id = rid_text(record_id);"
 	      "UPDATE notes SET record_id = rid_text(record_id);"
 	      "CREATE UNIQUE INDEX ev_rid ON events(record_id, kind);" OLD_VALS "PRAGMA user_version = 6;",
 	/* 7: a GUID as its 16 bytes, a blob; no escapes */
-	[7] = "DROP TABLE ridx;"
+	[7] = "DROP TABLE ridx; DROP TABLE vidx;"
 	      "UPDATE events SET record_id = CASE substr(record_id, 1, 1) WHEN char(1)"
 	      " THEN substr(CAST(record_id AS BLOB), 2) ELSE rid_text(record_id) END;"
 	      "UPDATE marks SET record_id = substr(CAST(record_id AS BLOB), 2);"
@@ -398,11 +401,13 @@ static const char *const back_to[] = {
 	      "CREATE UNIQUE INDEX ev_rid ON events(record_id, kind);" OLD_VALS "PRAGMA user_version = 7;",
 	/* 12: ridx a key a row */
 	[12] = "CREATE TABLE ridx12(k INTEGER PRIMARY KEY); INSERT INTO ridx12 SELECT k FROM ridx_ids;"
-	       "DROP TABLE ridx; ALTER TABLE ridx12 RENAME TO ridx; PRAGMA user_version = 12;",
+	       "DROP TABLE ridx; ALTER TABLE ridx12 RENAME TO ridx;" VALS_H "PRAGMA user_version = 12;",
 	/* 13: ridx's blocks without runs (one load's: one run) */
 	[13] = "CREATE TABLE ridx13(k INTEGER PRIMARY KEY, keys BLOB NOT NULL);"
 	       "INSERT INTO ridx13 SELECT k, keys FROM ridx;"
-	       "DROP TABLE ridx; ALTER TABLE ridx13 RENAME TO ridx; PRAGMA user_version = 13;",
+	       "DROP TABLE ridx; ALTER TABLE ridx13 RENAME TO ridx;" VALS_H "PRAGMA user_version = 13;",
+	/* 14: the values found through vals_h */
+	[14] = VALS_H "PRAGMA user_version = 14;",
 };
 
 /* What an open told of the schema (store_schema_fn). */
@@ -471,7 +476,7 @@ static void old_case(int schema)
 	store_close(st);
 	assert_int_equal(t.calls, 1);
 	assert_int_equal(t.from, schema);
-	assert_int_equal(t.to, 14);
+	assert_int_equal(t.to, 15);
 	assert_false(t.converting);
 	/* writable: converted, said first */
 	t = (struct told){ 0 };
@@ -480,7 +485,7 @@ static void old_case(int schema)
 	assert_int_equal(t.from, schema);
 	assert_true(t.converting);
 	assert_false(sqlite_store_readonly(st));
-	assert_int_equal(scalar(st, "PRAGMA user_version"), 14);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 15);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE substr(record_id, 1, 1) = char(1)"), 2);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) <> 'text'"), 0);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM marks WHERE substr(record_id, 1, 1) = char(1)"), 1);
@@ -501,8 +506,12 @@ static void old_case(int schema)
 	assert_int_equal(scalar(st, "SELECT count(*) FROM pivots WHERE col = 0"), 1);
 	assert_int_equal(scalar(st,
 				"SELECT count(*) FROM sqlite_master WHERE name IN ('vals_h', 'vals_nocase')"),
-			 1);
+			 0);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM vals WHERE h <> val_hash(v)"), 0);
+	/* the values' keys in vidx (schema 15), each value found by its hash */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vidx_ids"), scalar(st, "SELECT count(*) FROM vals"));
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals v WHERE v.id IN (SELECT id FROM vidx_ids(v.h))"),
+			 scalar(st, "SELECT count(*) FROM vals"));
 	assert_int_equal(query_rids(st, "user=ALICE@contoso.com op=userloggedin", &r), NIDS);
 	rids_free(&r);
 	assert_int_equal(query_rids(st, "marked", &r), 1);
@@ -849,41 +858,43 @@ static void test_ridx_kept_first_keys(void **state)
 	free(dir);
 }
 
-/* How a connection that knows nothing of this case plans a value's
- * look-up by hash (the filters' and the load's). */
-static bool hash_lookup_uses_index(const char *path)
+/* How the case plans a value's look-up by its text (the filters'): vals
+ * read by id only, never scanned. */
+static bool text_lookup_by_id(struct store *st)
 {
-	sqlite3 *db;
 	sqlite3_stmt *q;
-	bool uses = false;
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT id FROM vals WHERE h = ?1 AND v = ?2",
-					    -1, &q, NULL),
+	bool scans = false, vtab = false;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "EXPLAIN QUERY PLAN " SQLITE_VALS_BY_TEXT(""), -1,
+					    &q, NULL),
 			 SQLITE_OK);
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		const char *d = (const char *)sqlite3_column_text(q, 3);
-		if (d && strstr(d, "USING INDEX vals_h"))
-			uses = true;
+		if (d && strstr(d, "SCAN") && !strstr(d, "VIRTUAL TABLE"))
+			scans = true;
+		if (d && strstr(d, "VIRTUAL TABLE"))
+			vtab = true;
 	}
 	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return uses;
+	return vtab && !scans;
 }
 
 /* A small load's statistics must not make the values' look-ups scan the
  * table once it has grown: vals keeps no unique index of its text, and
  * 'vals|vals_h|2 1' in sqlite_stat1 (counted at a load's end with two
- * values) made SQLite scan vals for every value of the next, larger
- * load (300k events beside an annotating analyst ran for minutes). */
+ * values, schema 14) made SQLite scan vals for every value of the next,
+ * larger load (300k events beside an annotating analyst ran for
+ * minutes). From schema 15 a look-up reads vals by id. */
 static void test_small_load_leaves_no_value_statistics(void **state)
 {
 	(void)state;
-	char *dir, path[512];
+	char *dir, path[512], *cause = NULL;
 	struct store *st = case_new("s.case", &dir, path, sizeof path);
 	struct store_counts c;
 	load_ids(st, "a.json", &c);
 	store_close(st);
-	assert_true(hash_lookup_uses_index(path));
+	assert_int_equal(store_open(path, STORE_READONLY, &st, &cause), 0);
+	assert_true(text_lookup_by_id(st));
+	store_close(st);
 	tmpdir_remove(dir);
 	free(dir);
 }
@@ -915,6 +926,14 @@ static void test_schema13_case_converted(void **state)
 {
 	(void)state;
 	old_case(13);
+}
+
+/* Schema 14 found values through vals_h: read as it is (vidx_ids over
+ * vals_h), converted to vidx (schema 15). */
+static void test_schema14_case_converted(void **state)
+{
+	(void)state;
+	old_case(14);
 }
 
 /* Statistics from when the case held two values (PRAGMA optimize at a
@@ -952,7 +971,8 @@ static void test_values_by_index_with_stale_stats(void **state)
 		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
 	}
 	assert_int_equal(store_load_sync(ld, &cause), 0);
-	/* through vals_h, or by id past the value map (load_values.c) */
+	/* by id past the value map (load_values.c), through vals_h only if
+	 * the map failed */
 	struct sqlite_load *sl = (struct sqlite_load *)ld;
 	if (sl->sel_val)
 		assert_int_equal(sqlite3_stmt_status(sl->sel_val, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0), 0);
@@ -1021,6 +1041,7 @@ int main(void)
 		cmocka_unit_test(test_schema7_case_converted),
 		cmocka_unit_test(test_schema12_case_converted),
 		cmocka_unit_test(test_schema13_case_converted),
+		cmocka_unit_test(test_schema14_case_converted),
 		cmocka_unit_test(test_ridx_blocks),
 		cmocka_unit_test(test_ridx_runs),
 		cmocka_unit_test(test_ridx_runs_without_index),

@@ -1201,7 +1201,7 @@ static void test_message_blocks(void **state)
 	assert_string_equal(mid, "<m6998@x>");
 	store_close(st);
 	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
-	assert_int_equal(scalar(st, "PRAGMA user_version"), 14);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 15);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), want);
 	load_n(st, "b.json", N, N + 1000, raws); /* 1000 new events, each with a message */
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N + 1000);
@@ -1328,7 +1328,7 @@ static void test_message_blocks_of_schema_8(void **state)
 	store_close(st);
 
 	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
-	assert_int_equal(scalar(st, "PRAGMA user_version"), 14);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 15);
 	load_n(st, "b.json", N, N + NEW, raws); /* each with one message */
 	assert_int_equal(scalar(st, "SELECT sum(msgs) FROM rawmsgs"), NEW);
 	assert_int_equal(summary_messages(st), want + NEW);
@@ -1405,7 +1405,8 @@ static int values_load(struct store *st, const char *src, int from, int to)
 	store_load_sink(ld, &sk);
 	feed_users(&sk, src, from, to, -1);
 	assert_int_equal(store_load_sync(ld, &cause), 0);
-	/* through vals_h, or by id past the value map (load_values.c) */
+	/* by id past the value map (load_values.c), through vals_h only if
+	 * the map failed */
 	struct sqlite_load *sl = (struct sqlite_load *)ld;
 	int runs = 0;
 	if (sl->sel_val)
@@ -1418,8 +1419,8 @@ static int values_load(struct store *st, const char *src, int from, int to)
 }
 
 /* A value new to the case goes into vals without a look-up there (the
- * load's bitmap of the hashes vals holds), one the case has from an
- * earlier load is still found: every value kept once. */
+ * load's value map, seeded from vidx), one the case has from an earlier
+ * load is still found: every value kept once. */
 static void test_new_values_not_looked_up(void **state)
 {
 	struct case_dir *f = *state;
@@ -1439,8 +1440,8 @@ static void test_new_values_not_looked_up(void **state)
 }
 
 
-/* A load into a new case finds its values without vals_h (dropped, built
- * at the end) through the value map: a value the intern map no longer
+/* A load into a new case finds its values through the value map: a
+ * value the intern map no longer
  * holds, with the map's memory spilled to runs on disk and its filter
  * far below what it needs (nearly every look-up reads the runs), keeps
  * its one row and its id. */
@@ -1464,7 +1465,7 @@ static void test_values_past_intern_map(void **state)
 	assert_int_equal(store_load_sync(ld, &cause), 0);
 	assert_true(sl->vals_mapped);
 	assert_true(sl->vmap.nrun > 0);
-	/* (dropped at VALS_DROP_AT new values) */
+	/* (no vals_h, in no case of schema 15) */
 	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 0);
 	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
 	assert_int_equal(store_load_end(ld, &cause), 0);
@@ -1476,89 +1477,227 @@ static void test_values_past_intern_map(void **state)
 				    " WHERE e.record_id LIKE 'b-%' AND v.v = 'u' || (CAST(substr(e.record_id, 3)"
 				    " AS INTEGER) % 500) || '@contoso.com'"),
 			 2000);
-	/* built at the end, and a value found through it */
-	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 1);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM vals WHERE h = val_hash('u77@contoso.com')"
-				    " AND v = 'u77@contoso.com'"),
+	/* vidx written at the end from the map's runs, a value found
+	 * through it */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vidx_ids"), N + 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vidx_ids(val_hash('u77@contoso.com')) x"
+				    " JOIN vals v ON v.id = x.id WHERE v.v = 'u77@contoso.com'"),
 			 1);
-	/* the next load into the case finds them (through vals_h: it adds
-	 * fewer values than the case has): no new row for a value it has */
+	/* the next load into the case finds them (its map seeded from
+	 * vidx): no new row for a value it has */
 	int runs = values_load(st, "c.json", 100, 300);
 	assert_true(runs >= 200);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), N + 1);
 	store_close(st);
 }
 
-/* An append finds its values through vals_h while it has added fewer
- * than the case holds (load_values_begin): the case's values are not
- * read at its start. Once it has added as many, they are read into the
- * value map and vals_h goes (built again at the end); a value of the
- * case the load had not met yet is then found through the map: every
- * value kept once, with its id. */
-static void test_append_maps_values_late(void **state)
+/* The ids store_value_find gives text (how: exact or case-blind). */
+static size_t found(struct store *st, const char *text, enum store_match how, int64_t *first)
+{
+	int64_t *ids = NULL;
+	size_t n = 0;
+	char *cause = NULL;
+	assert_int_equal(store_value_find(st, "user", text, how, &ids, &n, &cause), 0);
+	if (first)
+		*first = n ? ids[0] : 0;
+	free(ids);
+	return n;
+}
+
+static int64_t val_id(struct store *st, const char *text)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id FROM vals WHERE v = ?", -1, &q, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
+	int64_t id = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_finalize(q);
+	return id;
+}
+
+/* An append seeds its value map with the case's values from vidx: a
+ * value of the case is found through the map, a new one gets a row once,
+ * and readers find either while the load runs (the new ones in its
+ * window: meta vidx_from) and after it (its keys a run of vidx of their
+ * own, the window closed). */
+static void test_append_finds_case_values(void **state)
 {
 	struct case_dir *f = *state;
-	enum { M = VALS_DROP_AT + 1000 };
+	enum { M = 3000 };
 	char *cause = NULL;
 	/* the case: M users and the operation */
 	struct store *st = case_of_users(f->path, M);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vidx_ids"), M + 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vidx_from"), 0);
 	struct store_load *ld = store_load_begin(st, &cause);
 	assert_non_null(ld);
 	struct sqlite_load *sl = (struct sqlite_load *)ld;
-	assert_false(sl->vals_mapped);
+	assert_true(sl->vals_mapped);
+	assert_int_equal(scalar(st, "SELECT id FROM vidx_from"), M + 2);
 	assert_int_equal(store_load_source(ld, "b.json", 10, &cause), 0);
 	struct sink sk;
 	store_load_sink(ld, &sk);
-	/* u0..u99 of the case, and M new values: one short */
+	/* u0..u99 of the case, and 200 new values */
 	feed_users(&sk, "b", 0, 100, -1);
-	feed_users(&sk, "c", M, 2 * M, -1);
+	feed_users(&sk, "c", M, M + 200, -1);
 	assert_int_equal(store_load_sync(ld, &cause), 0);
-	assert_false(sl->vals_mapped);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 1);
-	/* and ten more */
-	feed_users(&sk, "d", 2 * M, 2 * M + 10, -1);
-	assert_int_equal(store_load_sync(ld, &cause), 0);
-	assert_true(sl->vals_mapped);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 0);
-	/* the case's u100..u299, not met by this load before: through the map */
-	feed_users(&sk, "e", 100, 300, -1);
-	assert_int_equal(store_load_sync(ld, &cause), 0);
-	assert_true(sqlite3_stmt_status(sl->sel_vtext, SQLITE_STMTSTATUS_RUN, 0) >= 200);
+	assert_true(sqlite3_stmt_status(sl->sel_vtext, SQLITE_STMTSTATUS_RUN, 0) >= 100);
+	int64_t id;
+	assert_int_equal(found(st, "u5@contoso.com", STORE_MATCH_EXACT, &id), 1);
+	assert_int_equal(id, val_id(st, "u5@contoso.com"));
+	assert_int_equal(found(st, "U3050@CONTOSO.COM", STORE_MATCH_NOCASE, &id), 1);
+	assert_int_equal(id, val_id(st, "u3050@contoso.com"));
+	assert_int_equal(found(st, "U3050@CONTOSO.COM", STORE_MATCH_EXACT, NULL), 0);
+	assert_int_equal(found(st, "u3250@contoso.com", STORE_MATCH_EXACT, NULL), 0);
 	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
 	assert_int_equal(store_load_end(ld, &cause), 0);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), 2 * M + 11);
-	assert_int_equal(scalar(st, "SELECT count(DISTINCT v) FROM vals"), 2 * M + 11);
-	assert_int_equal(scalar(st, "SELECT count(DISTINCT user) FROM events"), 2 * M + 10);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), M + 201);
+	assert_int_equal(scalar(st, "SELECT count(DISTINCT v) FROM vals"), M + 201);
+	assert_int_equal(scalar(st, "SELECT count(DISTINCT user) FROM events"), M + 200);
 	/* the same value, the same id, in either load */
 	assert_int_equal(scalar(st,
-				"SELECT count(DISTINCT user) FROM events WHERE record_id IN ('a-150', 'e-150')"),
+				"SELECT count(DISTINCT user) FROM events WHERE record_id IN ('a-50', 'b-50')"),
 			 1);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 1);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM vals WHERE h = val_hash('u7@contoso.com')"
-				    " AND v = 'u7@contoso.com'"),
-			 1);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vidx_from"), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name = 'vals_h'"), 0);
+	/* the append's keys a run of their own beside the case's */
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vidx_ids"), M + 201);
+	assert_int_equal(scalar(st, "SELECT count(DISTINCT run) FROM vidx"), 2);
+	assert_int_equal(found(st, "U3050@CONTOSO.COM", STORE_MATCH_NOCASE, &id), 1);
+	assert_int_equal(id, val_id(st, "u3050@contoso.com"));
+	assert_int_equal(found(st, "u2999@contoso.com", STORE_MATCH_EXACT, &id), 1);
+	assert_int_equal(id, val_id(st, "u2999@contoso.com"));
 	store_close(st);
 }
 
-/* A load into a case with many values keeps vals_h and finds them
- * through it, as before the value map: appending to a large case does not
- * read all its values at the start and sort them again at the end. */
-static void test_values_by_index_in_large_case(void **state)
+/* Every value of the window (ids from) found by its text, exactly and
+ * without regard to case, with its own id. */
+static void window_found(struct store *st, int64_t from)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT id, v, upper(v) FROM vals WHERE id >= ?",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(q, 1, from);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		int64_t id;
+		assert_int_equal(found(st, (const char *)sqlite3_column_text(q, 1), STORE_MATCH_EXACT, &id), 1);
+		assert_int_equal(id, sqlite3_column_int64(q, 0));
+		assert_int_equal(found(st, (const char *)sqlite3_column_text(q, 2), STORE_MATCH_NOCASE, &id),
+				 1);
+		assert_int_equal(id, sqlite3_column_int64(q, 0));
+	}
+	sqlite3_finalize(q);
+}
+
+/* A load killed with SIGKILL leaves its window open: vidx has none of its
+ * values, readers find them by their own columns; the next load mends
+ * vidx first (every value then in it, the window closed) and finds them
+ * there: no value twice. */
+static void test_killed_load_values(void **state)
 {
 	struct case_dir *f = *state;
-	enum { N = VALS_REINDEX_MAX };
+	struct store *st = case_of_users(f->path, 300);
+	store_close(st);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *cause = NULL;
+		if (store_open(f->path, 0, &st, &cause) < 0)
+			_exit(3);
+		struct store_load *ld = store_load_begin(st, &cause);
+		store_load_set_batch(ld, 100);
+		store_load_source(ld, "b.json", 100, &cause);
+		struct sink sk;
+		store_load_sink(ld, &sk);
+		feed_users(&sk, "b", 200, 700, -1);
+		store_load_sync(ld, &cause);
+		raise(SIGKILL);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	assert_true(WIFSIGNALED(status));
 	char *cause = NULL;
-	struct store *st = case_of_users(f->path, N);
-	struct store_load *ld = store_load_begin(st, &cause);
-	assert_non_null(ld);
-	assert_false(((struct sqlite_load *)ld)->vals_mapped);
-	store_load_abort(ld);
-	/* u100..u199 found through the index, u(N)..u(N+99) new */
-	int runs = values_load(st, "b.json", 100, 200);
-	assert_true(runs >= 100);
-	values_load(st, "c.json", N, N + 100);
-	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), N + 101);
-	assert_int_equal(scalar(st, "SELECT count(DISTINCT v) FROM vals"), N + 101);
+	assert_int_equal(store_open(f->path, STORE_READONLY, &st, &cause), 0);
+	assert_int_equal(scalar(st, "SELECT id FROM vidx_from"), 302);
+	assert_true(scalar(st, "SELECT count(*) FROM vals") > 400);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vidx_ids"), 301);
+	window_found(st, 302);
+	window_found(st, 1);
+	store_close(st);
+	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
+	values_load(st, "c.json", 600, 800);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), 801);
+	assert_int_equal(scalar(st, "SELECT count(DISTINCT v) FROM vals"), 801);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vidx_from"), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vidx_ids"), 801);
+	window_found(st, 1);
+	store_close(st);
+}
+
+/* Two values whose hashes collide (val_hash: 31 bits) and one that
+ * differs from one of them only in case: each found as itself exactly,
+ * the two of one text found case-blind, none of them twice in vals
+ * after loads that meet them again (the value map's candidates are
+ * compared by text), in the load's window and in vidx. */
+static void test_values_colliding_hashes(void **state)
+{
+	struct case_dir *f = *state;
+	static const char *const users[] = { "u41526@contoso.com", "u60095@contoso.com", "U41526@Contoso.COM" };
+	assert_int_equal(sqlite_val_hash(users[0], strlen(users[0])),
+			 sqlite_val_hash(users[1], strlen(users[1])));
+	assert_int_equal(sqlite_val_hash(users[0], strlen(users[0])),
+			 sqlite_val_hash(users[2], strlen(users[2])));
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	for (int round = 0; round < 3; round++) {
+		struct store_load *ld = store_load_begin(st, &cause);
+		assert_non_null(ld);
+		char src[32];
+		snprintf(src, sizeof src, "%d.json", round);
+		assert_int_equal(store_load_source(ld, src, 10, &cause), 0);
+		struct sink sk;
+		store_load_sink(ld, &sk);
+		for (int i = 0; i < 6; i++) {
+			struct event ev;
+			memset(&ev, 0, sizeof ev);
+			char rid[32];
+			snprintf(rid, sizeof rid, "k-%d-%d", round, i);
+			const char *u = users[(i + round) % 3];
+			ev.ts = 1686909600000LL + i;
+			ev.record_id = (struct sv){ rid, strlen(rid) };
+			ev.op = (struct sv){ "UserLoggedIn", 12 };
+			ev.user = (struct sv){ u, strlen(u) };
+			ev.raw = (struct sv){ "{}", 2 };
+			ev.line = (uint64_t)i + 2;
+			assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+		}
+		assert_int_equal(store_load_sync(ld, &cause), 0);
+		/* round 0: all in the window; then vidx's */
+		for (int k = 0; k < 2; k++) {
+			int64_t id;
+			for (int u = 0; u < 3; u++) {
+				assert_int_equal(found(st, users[u], STORE_MATCH_EXACT, &id), 1);
+				assert_int_equal(id, val_id(st, users[u]));
+			}
+			assert_int_equal(found(st, "U41526@CONTOSO.COM", STORE_MATCH_NOCASE, NULL), 2);
+			assert_int_equal(found(st, "U60095@CONTOSO.COM", STORE_MATCH_NOCASE, &id), 1);
+			assert_int_equal(id, val_id(st, users[1]));
+			assert_int_equal(found(st, "u41526@contoso.co", STORE_MATCH_EXACT, NULL), 0);
+			if (k == 0) {
+				assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete",
+								       NULL, &cause),
+						 0);
+				assert_int_equal(store_load_end(ld, &cause), 0);
+			}
+		}
+		assert_int_equal(scalar(st, "SELECT count(*) FROM vals"), 4);
+		assert_int_equal(scalar(st, "SELECT count(*) FROM vidx_ids"), 4);
+		assert_int_equal(scalar(st, "SELECT count(*) FROM vidx_ids(val_hash('u60095@contoso.com'))"),
+				 3);
+	}
 	store_close(st);
 }
 
@@ -1876,9 +2015,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_dedup_raw_blocks, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_long_value_in_group, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_values_past_intern_map, case_dir_setup, case_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_values_by_index_in_large_case, case_dir_setup,
+		cmocka_unit_test_setup_teardown(test_killed_load_values, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_append_finds_case_values, case_dir_setup,
 						case_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_append_maps_values_late, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_values_colliding_hashes, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_past_table_limit, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_past_filter_memory, case_dir_setup,
 						case_dir_teardown),

@@ -207,9 +207,10 @@ static char *ascii_lower(const char *s)
 /* The value ids a text field's value names, into s. */
 static int resolve_value(struct cc *c, const struct filter_field *f, const char *v, struct util_ivec *s)
 {
-	/* vals keeps a case-blind hash of each value (values.c) */
-	const char *exact = "SELECT id FROM vals WHERE h = val_hash(?1) AND v = ?1";
-	const char *nocase = "SELECT id FROM vals WHERE h = val_hash(?1) AND v = ?1 COLLATE NOCASE";
+	/* vals keeps a case-blind hash of each value, vidx its candidates
+	 * (values.c, vidx.c) */
+	const char *exact = SQLITE_VALS_BY_TEXT("");
+	const char *nocase = SQLITE_VALS_BY_TEXT(" COLLATE NOCASE");
 	if (f->flags & FIELD_LOWER) {
 		char *lv = ascii_lower(v);
 		int r = ids_query(c, s, exact, lv, SIZE_MAX);

@@ -285,9 +285,9 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	 * by a load that could not use the table (load_ridmap_retire) goes. */
 	if (sqlite_exec(st, "DROP INDEX IF EXISTS ev_rid", cause) < 0 || load_ridx_seed(ld, nevents, cause) < 0)
 		goto fail;
-	/* The values' index (vals_h) goes too while the case has few
-	 * values: the load finds them through a table of their own
-	 * (load_values.c says why). */
+	/* The case's values into the load's value map; the load's own go
+	 * into vidx at its end (load_values.c), and until then readers find
+	 * them in its window. */
 	if (load_values_begin(ld, cause) < 0)
 		goto fail;
 	/* The load stays in WAL mode, as the case always is: a reader never
@@ -585,6 +585,10 @@ int sqlite_load_end(struct store_load *base, char **cause)
 	 * fingerprint table that holds them goes */
 	if (rc == 0 && load_ridx_finish(ld, cause) < 0)
 		rc = -1;
+	/* and its values into vidx (load_values.c), before the value map
+	 * that holds them goes */
+	if (rc == 0 && load_values_finish(ld, cause) < 0)
+		rc = -1;
 	/* The indexes built at the end sort in temporary files rather than
 	 * in memory (the store's default): measured on 1M events, ev_rid
 	 * and the values' case-blind index (since replaced by vals_h) in
@@ -658,6 +662,7 @@ void sqlite_load_abort(struct store_load *base)
 		/* its record ids into ridx as at an end (else the next load
 		 * mends it: load_ridx_seed) */
 		load_ridx_finish(ld, NULL);
+		load_values_finish(ld, NULL);
 	}
 	/* a source that did not reach its end must not stay "loading":
 	 * say why it stopped (the writer's error: a full disk, a damaged

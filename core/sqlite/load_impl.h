@@ -292,19 +292,14 @@ struct sqlite_load {
 	 * vals (0: not looked up yet); NULL when it has none (BATCH_VALS) */
 	int64_t *vids;
 	int64_t *vids_mem;
-	/* a bit for each VALBITS-bit slice of the hash (h) of every value
-	 * in vals (load_values.c): a value whose bit is clear is new
-	 * without asking SQLite. NULL until the writer's first miss reads
-	 * the case's hashes, or when that failed (then every miss asks). */
-	uint64_t *valbits;
-	bool valbits_tried;
-	/* A load into a case with few values finds them without vals_h,
-	 * dropped until the end: this table of (value hash, id) instead,
-	 * the candidates read by id (load_values.c) */
+	/* The case's values and the load's, as a table of (val_hash, id),
+	 * the candidates read by id (load_values.c); not mapped: the table
+	 * failed, vals_h built and read instead */
 	struct ridmap vmap;
-	bool vals_mapped, vals_drop; /* vals_h still to drop (an append: and the values to map) */
-	size_t vals_added;
-	size_t vals_case; /* the case's values at the start: vals_h drops past as many new */
+	bool vals_mapped;
+	/* the first value id not in vidx (vidx.c; the case's meta row
+	 * vidx_from while the load runs), 0 once closed */
+	int64_t vidx_from;
 	sqlite3_stmt *sel_vtext;
 	struct ridmap rids;
 	sqlite3_stmt *sel_rid;
@@ -451,17 +446,14 @@ struct sv load_item_rid(const struct item *it, char **tmp);
 void load_bind_rid(sqlite3_stmt *q, int i, const struct item *it);
 void load_intern_clear(struct intern *in);
 void load_intern_free(struct intern *in);
-/* the value map, the valbits and their statement */
+/* the value map and its statement */
 void load_valbits_free(struct sqlite_load *ld);
-/* At a load's beginning: the values found through vmap and vals_h
- * dropped, when the case has fewer than VALS_REINDEX_MAX (load_values.c). */
-#define VALS_REINDEX_MAX 262144
-/* (4,096, not 65,536: each new value cost vals_h a random insert, 3.8k
- * instructions a value on the way to 65,536 (callgrind, sqlite3 alone),
- * 0.25 G of 200k high-cardinality CSV's writer, while a load that adds
- * that many builds the index at its end anyway) */
-#define VALS_DROP_AT 4096
+/* At a load's beginning: a killed load's values into vidx, the window
+ * of this load's opened, the case's values into the value map; at its
+ * end (the load's values all committed): them into vidx, the window
+ * closed (load_values.c). */
 int load_values_begin(struct sqlite_load *ld, char **cause);
+int load_values_finish(struct sqlite_load *ld, char **cause);
 /* The value map's entries in memory (0: RIDMAP_MEM): the tests' spills. */
 void load_values_set_max(struct sqlite_load *ld, size_t n);
 uint64_t load_value_hash(struct sv s);

@@ -132,21 +132,42 @@ void load_values_prefetch(const struct sqlite_load *ld, const struct item *it)
 	}
 }
 
+/*
+ * The value map is keyed by a value's val_hash (values.c), the key of
+ * vidx (vidx.c): 31 bits, as the map's 32-bit fingerprint 2h plus h's
+ * top bit, so that its entries sort as vidx's keys (the case's seed the
+ * map's first run, the load's end a run of vidx in one pass) and its
+ * filter and table spread over their high and low bits.
+ */
+static inline uint32_t vfp(int64_t vh)
+{
+	uint32_t h = (uint32_t)vh;
+	return h << 1 | h >> 30;
+}
+
+static inline int64_t vslot_key(uint64_t slot)
+{
+	return sqlite_vidx_key((int64_t)(slot >> 33), (int64_t)(slot & UINT32_MAX));
+}
+
 /* A value whose first intern slot in neither generation has its hash
  * is most likely not there (a value held sits in its first slot more
  * often than not: the maps are at most half full): its look-up goes on
- * to the value map. A guess: a wrong one costs a prefetch or a miss. */
+ * to the value map. A guess: a wrong one costs a prefetch or a miss
+ * (and its val_hash, worked out again at the look-up). */
 void load_values_prefetch_map(const struct sqlite_load *ld, const struct item *it)
 {
 	if (!ld->vals_mapped || !ld->in[0].cap || !ld->in[1].cap)
 		return;
+	struct sv f[LOAD_NVALS];
+	load_event_values(&it->ev, f);
 	for (int i = 0; i < LOAD_NVALS; i++) {
 		uint64_t h = it->vh[i];
-		if (!h || load_value_known(ld, it, i) ||
+		if (!h || !f[i].p || load_value_known(ld, it, i) ||
 		    ld->in[0].slot[h & (ld->in[0].cap - 1)].hash == (uint32_t)h ||
 		    ld->in[1].slot[h & (ld->in[1].cap - 1)].hash == (uint32_t)h)
 			continue;
-		load_ridmap_prefetch(&ld->vmap, load_ridmap_fp32(h));
+		load_ridmap_prefetch(&ld->vmap, vfp(sqlite_val_hash(f[i].p, f[i].n)));
 	}
 }
 
@@ -182,48 +203,8 @@ static bool intern_put(struct intern *in, uint64_t h, const char *p, size_t n, i
 	return true;
 }
 
-/*
- * A value the intern map does not hold was looked up in vals by its hash
- * before it was inserted: on high-cardinality data most are new (1M
- * events: about 600k), and each look-up that finds nothing cost as much
- * as the insert (callgrind, 200k high-cardinality CSV: the writer's
- * value look-ups and inserts 1.63 G of its 5.17 G instructions). A
- * bitmap of the hashes vals holds answers most of them: 2^23 bits (1 MB)
- * are under 10% set at 750k values. It is filled from the case once (its
- * hash index, read in order) and kept with every insert, so that a clear
- * bit is certain.
- */
-#define VALBITS 23
-
-static size_t valbit(int64_t vh)
-{
-	return (size_t)(((uint64_t)vh * 0x9e3779b97f4a7c15ULL) >> (64 - VALBITS));
-}
-
-static void valbits_seed(struct sqlite_load *ld)
-{
-	ld->valbits_tried = true;
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(store_db(ld->base.st), "SELECT h FROM vals INDEXED BY vals_h", -1, &q, NULL) !=
-	    SQLITE_OK)
-		return;
-	uint64_t *bits = xcalloc((size_t)1 << (VALBITS - 6), sizeof *bits);
-	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		size_t b = valbit(sqlite3_column_int64(q, 0));
-		bits[b >> 6] |= (uint64_t)1 << (b & 63);
-	}
-	sqlite3_finalize(q);
-	if (r == SQLITE_DONE)
-		ld->valbits = bits;
-	else
-		free(bits);
-}
-
 void load_valbits_free(struct sqlite_load *ld)
 {
-	free(ld->valbits);
-	ld->valbits = NULL;
 	load_ridmap_free(&ld->vmap);
 	memset(&ld->vmap, 0, sizeof ld->vmap);
 	sqlite3_finalize(ld->sel_vtext);
@@ -302,6 +283,9 @@ static int add_value(struct sqlite_load *ld, struct sv s, int64_t vh, int64_t *i
 		if (r != SQLITE_ROW)
 			return load_db_fail(ld, cause);
 	}
+	if (ld->last_val >= (int64_t)UINT32_MAX) /* (vidx's keys hold 32 bits of id) */
+		return set_cause(cause, "%s: more than %u values: the values' table cannot hold them",
+				 store_path(ld->base.st), UINT32_MAX);
 	if (!ld->nvalg)
 		ld->valg_len = 0;
 	ld->valg_text = xgrow(ld->valg_text, &ld->valg_cap, ld->valg_len + s.n + 1, 1);
@@ -314,106 +298,167 @@ static int add_value(struct sqlite_load *ld, struct sv s, int64_t vh, int64_t *i
 }
 
 /*
- * A load into a case with few values keeps them without vals_h: the
- * index takes each new value at a random place in its B-tree (a 31-bit
- * hash), and once it outgrew the load's 8 MB page cache each insert read
- * a page of it and the commits wrote most of its pages again (5M
- * high-cardinality events, 2.6M values: vals_h 37 MB, the writer's
- * index seeks 3.5 s and its reads of the case and the log 1.3 s, 6.4
- * times the 1M load's writer for 5 times the events). The values are
- * found instead through a fingerprint table of their hashes
- * (load_value_hash, the parser's) and ids in bounded memory, the record
- * ids' own (load_ridmap.c: sorted runs on disk behind a Bloom filter),
- * and vals_h is built sorted at the end with the other indexes. A value
- * the intern map no longer holds is new unless the table has its
- * fingerprint; a candidate is read from vals by id and compared, so that
- * a collision costs a look-up, never a wrong id.
+ * A load finds the values the intern map no longer holds through its
+ * value map: a fingerprint table of their hashes (val_hash, vfp) and
+ * ids in bounded memory, the record ids' own (load_ridmap.c: sorted
+ * runs on disk behind a Bloom filter), seeded with the case's from vidx
+ * (vidx.c) and holding each value the load adds. A value is new unless
+ * the table has its fingerprint; a candidate is read from vals by id and
+ * compared, so that a collision costs a look-up, never a wrong id. At
+ * the end the load's entries are a new run of vidx (load_values_finish).
+ *
+ * Schema 14 found them through the index vals_h, dropped while a new
+ * case loaded and built at its end (1M high-cardinality events: 1.80 G
+ * instructions of SQLite's sorter, serial) and kept by an append, one
+ * random insert a new value (3.7k instructions each; 200k appended to a
+ * 1M-event case: 208 M); before vals_h went, a new case's load read
+ * 5M high-cardinality events' 2.6M values' pages of it at random.
  */
 void load_values_set_max(struct sqlite_load *ld, size_t n)
 {
 	ld->vmap.max = n;
 }
 
-/* The case's values (and this load's, all in the table: the group
- * flushed first) into the value map. 0 with the map, 1 without it (a
- * disk that refused a run: the index, as before), -1. */
-static int vals_map(struct sqlite_load *ld, char **cause)
+static int64_t scalar(sqlite3 *db, const char *sql, int64_t none)
 {
-	if (load_flush_vals(ld, cause) < 0)
-		return -1;
 	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(store_db(ld->base.st), "SELECT id, v FROM vals", -1, &q, NULL) != SQLITE_OK)
-		return load_db_fail(ld, cause);
-	bool fits = true;
-	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW && fits) {
-		struct sv v = { (const char *)sqlite3_column_text(q, 1), (size_t)sqlite3_column_bytes(q, 1) };
-		fits = load_ridmap_put(&ld->vmap, load_value_hash(v), sqlite3_column_int64(q, 0));
-	}
+	int64_t v = none;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		return none;
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
-	if (!fits || (r != SQLITE_DONE && r != SQLITE_ROW)) {
-		load_ridmap_free(&ld->vmap);
-		memset(&ld->vmap, 0, sizeof ld->vmap);
-		return 1;
-	}
-	ld->vals_mapped = true;
-	return 0;
+	return v;
 }
 
-/*
- * A new case's values are found through the value map from the start
- * and vals_h is dropped once the load has added VALS_DROP_AT values
- * (the index costs each new value a random insert, and outgrows the
- * page cache): a small load keeps it and writes no more than before
- * (dropped at the start and built at the end, one record loaded into a
- * new case on a 2 MB disk filled it with the log).
- *
- * An append finds them through vals_h (and the bitmap of its hashes,
- * index_find) until it has added as many values as the case had: only
- * then are they all read into the map and the index dropped, to be
- * built at the end over all of them. Reading the case's values at the
- * start cost every append a pass over them, and the map's own inserts
- * and spills on top of the index's, which a load that adds fewer values
- * than the case has keeps anyway (callgrind, 200k default-shape CSV
- * appended to a 1M-event case of 94k values: 56k new ones; the start's
- * 88 M instructions, serial before the first record is read, and the
- * writer's map 75 M, against the bitmap's seed 51 M: the load's threads
- * but the reader 13.47 -> 13.35 G with load.c's analysis_limit, the same
- * events alone 12.69 G).
- */
-int load_values_begin(struct sqlite_load *ld, char **cause)
+/* vidx's keys as the map's entries, in order (the seed) */
+static size_t vidx_next(void *ctx, uint64_t *slots, size_t max)
 {
-	sqlite3 *db = store_db(ld->base.st);
-	sqlite3_stmt *q;
-	int64_t n = 0;
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM vals", -1, &q, NULL) != SQLITE_OK)
-		return load_db_fail(ld, cause);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	/* a large case keeps its index: appending to it must not cost
-	 * all its values again (read here, sorted at the end) */
-	if (n >= VALS_REINDEX_MAX)
-		return 0;
-	ld->vals_drop = true;
-	ld->vals_case = (size_t)n;
-	if (n == 0)
-		ld->vals_mapped = true; /* (nothing to read) */
+	int64_t *k = (int64_t *)slots; /* (the same words) */
+	size_t n = sqlite_ridx_r_take(ctx, k, max);
+	for (size_t i = 0; i < n; i++)
+		slots[i] = (uint64_t)vfp(k[i] >> 32) << 32 | (uint64_t)(k[i] & UINT32_MAX);
+	return n;
+}
+
+/* In one transaction: the values from id from on into vidx from their
+ * rows, vals_h (a fallback's: vals_unmap) gone, the window closed. */
+static int vidx_from_vals(struct sqlite_load *ld, int64_t from, char **cause)
+{
+	struct store *st = ld->base.st;
+	if (sqlite_exec(st, "BEGIN", cause) < 0)
+		return -1;
+	if (sqlite_vidx_from_vals(store_db(st), from) != SQLITE_OK) {
+		load_db_fail(ld, cause);
+		sqlite_exec(st, "ROLLBACK", NULL);
+		return -1;
+	}
+	if (sqlite_exec(st,
+			"DROP INDEX IF EXISTS vals_h;"
+			" DELETE FROM vidx_from; COMMIT",
+			cause) < 0) {
+		sqlite_exec(st, "ROLLBACK", NULL);
+		return -1;
+	}
 	return 0;
 }
 
 /* The table failed (a run could not be written or read): vals_h built
  * now, in the writer's transaction, and the values looked up through it
- * from here on. */
+ * from here on (load_values_finish drops it again). */
 static int vals_unmap(struct sqlite_load *ld, char **cause)
 {
 	load_ridmap_free(&ld->vmap);
 	memset(&ld->vmap, 0, sizeof ld->vmap);
-	ld->vals_mapped = ld->vals_drop = false;
+	ld->vals_mapped = false;
 	if (load_flush_vals(ld, cause) < 0 ||
 	    sqlite_exec(ld->base.st, "CREATE INDEX IF NOT EXISTS vals_h ON vals(h)", cause) < 0)
 		return -1;
 	return 0;
+}
+
+/*
+ * A killed load's values into vidx first; then the window of this
+ * load's (every id it gives is past the case's highest) opened in the
+ * case's table vidx_from, so that readers look them up by their own columns
+ * until the end; then the case's values into the value map.
+ */
+int load_values_begin(struct sqlite_load *ld, char **cause)
+{
+	sqlite3 *db = store_db(ld->base.st);
+	int64_t from = scalar(db, "SELECT min(id) FROM vidx_from", 0);
+	if (from > 0 && vidx_from_vals(ld, from, cause) < 0)
+		return -1;
+	int64_t n = scalar(db, "SELECT coalesce(max(id), 0) FROM vals", -1);
+	if (n < 0)
+		return load_db_fail(ld, cause);
+	char *sql = xasprintf("BEGIN; DELETE FROM vidx_from; INSERT INTO vidx_from(id) VALUES(%lld); COMMIT",
+			      (long long)n + 1);
+	int r = sqlite_exec(ld->base.st, sql, cause);
+	free(sql);
+	if (r < 0)
+		return -1;
+	ld->vidx_from = n + 1;
+	ld->vals_mapped = true;
+	if (n == 0)
+		return 0;
+	struct sqlite_ridx_r *rd = sqlite_kb_r_new(&sqlite_kb_vidx, db);
+	bool ok = load_ridmap_seed(&ld->vmap, vidx_next, rd, NULL, 0, 0);
+	if (sqlite_ridx_r_free(rd) != SQLITE_OK)
+		return load_db_fail(ld, cause);
+	/* (a key for every value: ids are given in turn from 1) */
+	if (ok && ld->vmap.spilled == (size_t)n)
+		return 0;
+	return vals_unmap(ld, cause);
+}
+
+struct vfill {
+	struct sqlite_load *ld;
+	struct sqlite_ridx_w *w;
+	int64_t added;
+};
+
+static bool vfill_one(void *ctx, uint64_t slot)
+{
+	struct vfill *f = ctx;
+	if ((int64_t)(slot & UINT32_MAX) < f->ld->vidx_from)
+		return true; /* in vidx already (the seed) */
+	f->added++;
+	return sqlite_ridx_w_put(f->w, vslot_key(slot)) == SQLITE_OK;
+}
+
+/*
+ * The load's values into vidx, a run of their own from the value map
+ * (sorted already: one pass over its runs), and the window closed, in one
+ * transaction: a load killed before it leaves the window open, which
+ * readers scan and the next load mends (load_values_begin). Read from
+ * vals instead when the map is gone (vals_unmap) or does not hold a key
+ * for every id the load gave.
+ */
+int load_values_finish(struct sqlite_load *ld, char **cause)
+{
+	if (!ld->vidx_from)
+		return 0;
+	struct store *st = ld->base.st;
+	sqlite3 *db = store_db(st);
+	int64_t from = ld->vidx_from;
+	if (ld->vals_mapped) {
+		if (sqlite_exec(st, "BEGIN", cause) < 0)
+			return -1;
+		struct vfill f = {
+			ld, sqlite_kb_w_new(&sqlite_kb_vidx, db, sqlite_kb_new_run(&sqlite_kb_vidx, db)), 0
+		};
+		bool ok = load_ridmap_each(&ld->vmap, vfill_one, &f);
+		ld->vidx_from = 0;
+		ok = sqlite_ridx_w_free(f.w) == SQLITE_OK && ok &&
+		     f.added == scalar(db, "SELECT coalesce(max(id), 0) FROM vals", -1) + 1 - from &&
+		     sqlite_kb_settle(&sqlite_kb_vidx, db) == SQLITE_OK;
+		if (ok && sqlite_exec(st, "DELETE FROM vidx_from; COMMIT", NULL) == 0)
+			return 0;
+		sqlite_exec(st, "ROLLBACK", NULL);
+	}
+	ld->vidx_from = 0;
+	return vidx_from_vals(ld, from, cause);
 }
 
 /* Is s among the candidates of its fingerprint? Its id in *id. The
@@ -421,10 +466,10 @@ static int vals_unmap(struct sqlite_load *ld, char **cause)
  * another from the group's first): those are compared there, where a
  * walk of the whole group for every new value cost 37 M instructions of
  * 200k high-cardinality CSV's writer. */
-static int map_find(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, bool *found, char **cause)
+static int map_find(struct sqlite_load *ld, struct sv s, int64_t vh, int64_t *id, bool *found, char **cause)
 {
 	*found = false;
-	if (!load_ridmap_find(&ld->vmap, load_ridmap_fp32(h)))
+	if (!load_ridmap_find(&ld->vmap, vfp(vh)))
 		return 1; /* the caller unmaps */
 	if (!ld->vmap.ncand)
 		return 0;
@@ -468,11 +513,6 @@ static int map_find(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id
 static int index_find(struct sqlite_load *ld, struct sv s, int64_t vh, int64_t *id, bool *found, char **cause)
 {
 	*found = false;
-	if (!ld->valbits_tried)
-		valbits_seed(ld);
-	size_t b = valbit(vh);
-	if (ld->valbits && !(ld->valbits[b >> 6] & (uint64_t)1 << (b & 63)))
-		return 0;
 	/* the group first: the look-up reads the table only (a value too
 	 * long for the intern map comes here) */
 	*found = in_valg(ld, vh, s, id);
@@ -509,7 +549,7 @@ int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, 
 	if (!found) {
 		int64_t vh = sqlite_val_hash(s.p, s.n);
 		int r = 1;
-		if (ld->vals_mapped && (r = map_find(ld, s, h, id, &found, cause)) > 0 &&
+		if (ld->vals_mapped && (r = map_find(ld, s, vh, id, &found, cause)) > 0 &&
 		    vals_unmap(ld, cause) < 0)
 			return -1;
 		if (r < 0 || (r > 0 && index_find(ld, s, vh, id, &found, cause) < 0))
@@ -517,20 +557,9 @@ int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, 
 		if (!found) {
 			if (add_value(ld, s, vh, id, cause) < 0)
 				return -1;
-			if (ld->vals_mapped && !load_ridmap_put(&ld->vmap, h, *id) && vals_unmap(ld, cause) < 0)
+			if (ld->vals_mapped && !load_ridmap_put(&ld->vmap, (uint64_t)vfp(vh) << 32, *id) &&
+			    vals_unmap(ld, cause) < 0)
 				return -1;
-			if (ld->vals_drop && ++ld->vals_added >= VALS_DROP_AT &&
-			    ld->vals_added >= ld->vals_case) {
-				/* (an append's map first: load_values_begin) */
-				int m = ld->vals_mapped ? 0 : vals_map(ld, cause);
-				if (m < 0 || (m == 0 && sqlite_exec(ld->base.st,
-								    "DROP INDEX IF EXISTS vals_h", cause) < 0))
-					return -1;
-				ld->vals_drop = false;
-			}
-			size_t b = valbit(vh);
-			if (ld->valbits)
-				ld->valbits[b >> 6] |= (uint64_t)1 << (b & 63);
 		}
 	}
 	if (ld->in[0].count >= INTERN_GEN || ld->in[0].plen >= INTERN_POOL) {

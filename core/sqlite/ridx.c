@@ -37,6 +37,12 @@
  * event's stored id and kind, a fingerprint is not the key). A case of
  * an older schema opened read-only reads its own ridx (12: a row a key;
  * before: a view over the events, store.c) through the same table.
+ *
+ * The blocks, their runs, the writer, the in-order reader and the
+ * virtual table are those of any such table of keys (struct sqlite_kb,
+ * sqlite_store.h: its name, its reader's, how an argument names a range
+ * of keys): from schema 15 vidx too, the values' (vidx.c: a value's
+ * hash, then its id).
  */
 #include <endian.h>
 #include <stdint.h>
@@ -104,15 +110,18 @@ static void runs_free(struct ridx_runs *r)
  * the rows (223 us a look-up by record id of a 1.2M-event case in two
  * runs against 128 in one).
  */
-static int runs_load(struct ridx_runs *r, sqlite3 *db, bool one)
+static int runs_load(struct ridx_runs *r, const struct sqlite_kb *t, sqlite3 *db, bool one)
 {
 	runs_free(r);
 	sqlite3_stmt *q = NULL;
-	if ((one || sqlite3_prepare_v2(db, "SELECT run, k FROM ridx INDEXED BY ridx_run", -1, &q, NULL) !=
-			    SQLITE_OK) &&
-	    sqlite3_prepare_v2(db,
-			       one ? "SELECT 0, k FROM ridx ORDER BY k" : "SELECT run, k FROM ridx ORDER BY k",
-			       -1, &q, NULL) != SQLITE_OK)
+	char *idx = xasprintf("SELECT run, k FROM %s INDEXED BY %s_run", t->name, t->name);
+	char *all = xasprintf("SELECT %s, k FROM %s ORDER BY k", one ? "0" : "run", t->name);
+	int p = (one ? SQLITE_ERROR : sqlite3_prepare_v2(db, idx, -1, &q, NULL));
+	if (p != SQLITE_OK)
+		p = sqlite3_prepare_v2(db, all, -1, &q, NULL);
+	free(idx);
+	free(all);
+	if (p != SQLITE_OK)
 		return sqlite3_errcode(db);
 	size_t cap = 0, runcap = 0, idcap = 0, n = 0;
 	int64_t *run = NULL, *k = NULL;
@@ -146,9 +155,9 @@ static int runs_load(struct ridx_runs *r, sqlite3 *db, bool one)
 		order[i] = i;
 	for (size_t i = 1; i < r->nruns; i++)
 		for (size_t j = i; j > 0 && r->id[order[j - 1]] > r->id[order[j]]; j--) {
-			size_t t = order[j];
+			size_t o = order[j];
 			order[j] = order[j - 1];
-			order[j - 1] = t;
+			order[j - 1] = o;
 		}
 	r->rs = xcalloc(r->nruns + 2, sizeof *r->rs);
 	int64_t *ids = xcalloc(r->nruns + 1, sizeof *ids);
@@ -176,6 +185,7 @@ static int runs_load(struct ridx_runs *r, sqlite3 *db, bool one)
 /* ---- the writer: sorted keys merged into one run's blocks ---- */
 
 struct sqlite_ridx_w {
+	const struct sqlite_kb *t;
 	sqlite3 *db;
 	sqlite3_stmt *sel, *del, *ins;
 	int64_t run;
@@ -283,20 +293,36 @@ static void w_open(struct sqlite_ridx_w *w)
 		w_fail(w, r);
 }
 
-struct sqlite_ridx_w *sqlite_ridx_w_new(sqlite3 *db, int64_t run)
+/* The statements of table t, a block by its first key: read, delete. */
+static int block_stmts(const struct sqlite_kb *t, sqlite3 *db, sqlite3_stmt **sel, sqlite3_stmt **del)
+{
+	char *s = xasprintf("SELECT keys FROM %s WHERE k = ?", t->name);
+	char *d = xasprintf("DELETE FROM %s WHERE k = ?", t->name);
+	int r = sqlite3_prepare_v2(db, s, -1, sel, NULL);
+	if (r == SQLITE_OK)
+		r = sqlite3_prepare_v2(db, d, -1, del, NULL);
+	free(s);
+	free(d);
+	return r;
+}
+
+struct sqlite_ridx_w *sqlite_kb_w_new(const struct sqlite_kb *t, sqlite3 *db, int64_t run)
 {
 	struct sqlite_ridx_w *w = xcalloc(1, sizeof *w);
+	w->t = t;
 	w->db = db;
 	w->run = run;
-	if (sqlite3_prepare_v2(db, "SELECT keys FROM ridx WHERE k = ?", -1, &w->sel, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "DELETE FROM ridx WHERE k = ?", -1, &w->del, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO ridx(k, keys, run) VALUES(?, ?, ?)", -1, &w->ins, NULL) !=
-		    SQLITE_OK) {
-		w_fail(w, sqlite3_errcode(db));
-		return w;
-	}
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db, "SELECT k FROM ridx WHERE run = ? ORDER BY k", -1, &q, NULL) != SQLITE_OK) {
+	char *ins = xasprintf("INSERT INTO %s(k, keys, run) VALUES(?, ?, ?)", t->name);
+	char *sel = xasprintf("SELECT k FROM %s WHERE run = ? ORDER BY k", t->name);
+	sqlite3_stmt *q = NULL;
+	int p = block_stmts(t, db, &w->sel, &w->del);
+	if (p == SQLITE_OK)
+		p = sqlite3_prepare_v2(db, ins, -1, &w->ins, NULL);
+	if (p == SQLITE_OK)
+		p = sqlite3_prepare_v2(db, sel, -1, &q, NULL);
+	free(ins);
+	free(sel);
+	if (p != SQLITE_OK) {
 		w_fail(w, sqlite3_errcode(db));
 		return w;
 	}
@@ -379,23 +405,26 @@ static int64_t scalar(sqlite3 *db, const char *sql, int64_t none)
 	return v;
 }
 
-int64_t sqlite_ridx_new_run(sqlite3 *db)
+int64_t sqlite_kb_new_run(const struct sqlite_kb *t, sqlite3 *db)
 {
-	return scalar(db, "SELECT coalesce(max(run), -1) + 1 FROM ridx", 0);
+	char *sql = xasprintf("SELECT coalesce(max(run), -1) + 1 FROM %s", t->name);
+	int64_t r = scalar(db, sql, 0);
+	free(sql);
+	return r;
 }
 
 /* Run from's keys into run into, each block's row gone as it is read (a
  * block of into may then begin with its first key). */
-static int merge_into(sqlite3 *db, const struct ridx_runs *rr, size_t from, int64_t into)
+static int merge_into(const struct sqlite_kb *t, sqlite3 *db, const struct ridx_runs *rr, size_t from,
+		      int64_t into)
 {
-	sqlite3_stmt *sel, *del;
-	if (sqlite3_prepare_v2(db, "SELECT keys FROM ridx WHERE k = ?", -1, &sel, NULL) != SQLITE_OK)
-		return sqlite3_errcode(db);
-	if (sqlite3_prepare_v2(db, "DELETE FROM ridx WHERE k = ?", -1, &del, NULL) != SQLITE_OK) {
+	sqlite3_stmt *sel = NULL, *del = NULL;
+	if (block_stmts(t, db, &sel, &del) != SQLITE_OK) {
 		sqlite3_finalize(sel);
+		sqlite3_finalize(del);
 		return sqlite3_errcode(db);
 	}
-	struct sqlite_ridx_w *w = sqlite_ridx_w_new(db, into);
+	struct sqlite_ridx_w *w = sqlite_kb_w_new(t, db, into);
 	int64_t *keys = xmalloc(RIDX_MAX * sizeof *keys);
 	int rc = SQLITE_OK;
 	for (size_t b = rr->rs[from]; b < rr->rs[from + 1] && rc == SQLITE_OK; b++) {
@@ -435,13 +464,13 @@ static int merge_into(sqlite3 *db, const struct ridx_runs *rr, size_t from, int6
 /* About how many keys run i holds (-1: an error): RIDX_FILL a block but
  * its last, whose keys are counted. Counted in every block, a 1M-event
  * case's 559 were read at every load's end (50 M instructions). */
-static int64_t run_keys(sqlite3 *db, const struct ridx_runs *rr, size_t i)
+static int64_t run_keys(const struct sqlite_kb *t, sqlite3 *db, const struct ridx_runs *rr, size_t i)
 {
 	size_t nb = rr->rs[i + 1] - rr->rs[i];
 	if (!nb)
 		return 0;
 	sqlite3_blob *b;
-	if (sqlite3_blob_open(db, "main", "ridx", "keys", rr->first[rr->rs[i + 1] - 1], 0, &b) != SQLITE_OK)
+	if (sqlite3_blob_open(db, "main", t->name, "keys", rr->first[rr->rs[i + 1] - 1], 0, &b) != SQLITE_OK)
 		return -1;
 	int64_t n = (int64_t)(nb - 1) * RIDX_FILL + sqlite3_blob_bytes(b) / 8;
 	sqlite3_blob_close(b);
@@ -455,37 +484,35 @@ static int64_t run_keys(sqlite3 *db, const struct ridx_runs *rr, size_t i)
  * case over the loads' size times in all, and an append of 200k events
  * to a 1M-event case writes its own 112 blocks, not the case's 559).
  */
-int sqlite_ridx_settle(sqlite3 *db)
+int sqlite_kb_settle(const struct sqlite_kb *t, sqlite3 *db)
 {
 	struct ridx_runs rr = { 0 };
-	int rc = runs_load(&rr, db, false);
+	int rc = runs_load(&rr, t, db, false);
 	while (rc == SQLITE_OK && rr.nruns >= 2) {
 		size_t n = rr.nruns;
-		int64_t a = run_keys(db, &rr, n - 2), b = run_keys(db, &rr, n - 1);
+		int64_t a = run_keys(t, db, &rr, n - 2), b = run_keys(t, db, &rr, n - 1);
 		if (a < 0 || b < 0) {
 			rc = sqlite3_errcode(db);
 			break;
 		}
 		if (a > 2 * b && n <= RIDX_RUNS)
 			break;
-		rc = merge_into(db, &rr, n - 1, rr.id[n - 2]);
+		rc = merge_into(t, db, &rr, n - 1, rr.id[n - 2]);
 		if (rc == SQLITE_OK) /* the merged run's blocks */
-			rc = runs_load(&rr, db, false);
+			rc = runs_load(&rr, t, db, false);
 	}
 	runs_free(&rr);
 	return rc;
 }
 
-/* Keys from a statement's first column, in its order, into a new run of
- * ridx, then the runs settled. */
-static int put_rows(sqlite3 *db, const char *sql, int64_t from)
+int sqlite_kb_put_rows(const struct sqlite_kb *t, sqlite3 *db, const char *sql, int64_t from)
 {
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
 		return sqlite3_errcode(db);
 	if (from)
 		sqlite3_bind_int64(q, 1, from);
-	struct sqlite_ridx_w *w = sqlite_ridx_w_new(db, sqlite_ridx_new_run(db));
+	struct sqlite_ridx_w *w = sqlite_kb_w_new(t, db, sqlite_kb_new_run(t, db));
 	int r;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW &&
 	       sqlite_ridx_w_put(w, sqlite3_column_int64(q, 0)) == SQLITE_OK)
@@ -494,7 +521,7 @@ static int put_rows(sqlite3 *db, const char *sql, int64_t from)
 	sqlite3_finalize(q);
 	if (r != SQLITE_DONE && r != SQLITE_ROW)
 		return r;
-	return wr != SQLITE_OK ? wr : sqlite_ridx_settle(db);
+	return wr != SQLITE_OK ? wr : sqlite_kb_settle(t, db);
 }
 
 int sqlite_ridx_from_events(sqlite3 *db, int64_t from)
@@ -502,16 +529,16 @@ int sqlite_ridx_from_events(sqlite3 *db, int64_t from)
 	if (!from && sqlite3_exec(db, "DELETE FROM ridx", NULL, NULL, NULL) != SQLITE_OK)
 		return sqlite3_errcode(db);
 	/* SQLite's sorter: bounded memory whatever the number of events */
-	return put_rows(db,
-			from ? "SELECT rid_k(record_id, id) FROM events WHERE id >= ?1 ORDER BY 1"
-			     : "SELECT rid_k(record_id, id) FROM events ORDER BY 1",
-			from);
+	return sqlite_kb_put_rows(&sqlite_kb_ridx, db,
+				  from ? "SELECT rid_k(record_id, id) FROM events WHERE id >= ?1 ORDER BY 1"
+				       : "SELECT rid_k(record_id, id) FROM events ORDER BY 1",
+				  from);
 }
 
 int sqlite_ridx_from_rows(sqlite3 *db, const char *table)
 {
 	char *sql = xasprintf("SELECT k FROM \"%s\" ORDER BY k", table);
-	int r = put_rows(db, sql, 0);
+	int r = sqlite_kb_put_rows(&sqlite_kb_ridx, db, sql, 0);
 	free(sql);
 	return r;
 }
@@ -519,9 +546,9 @@ int sqlite_ridx_from_rows(sqlite3 *db, const char *table)
 int sqlite_ridx_del(sqlite3 *db, const int64_t *k, size_t n)
 {
 	struct ridx_runs rr = { 0 };
-	int rc = runs_load(&rr, db, false);
+	int rc = runs_load(&rr, &sqlite_kb_ridx, db, false);
 	for (size_t i = 0; i < rr.nruns && rc == SQLITE_OK; i++) {
-		struct sqlite_ridx_w *w = sqlite_ridx_w_new(db, rr.id[i]);
+		struct sqlite_ridx_w *w = sqlite_kb_w_new(&sqlite_kb_ridx, db, rr.id[i]);
 		for (size_t j = 0; j < n; j++)
 			if (j == 0 || k[j] != k[j - 1])
 				sqlite_ridx_w_del(w, k[j]);
@@ -546,13 +573,15 @@ struct sqlite_ridx_r {
 	int rc;
 };
 
-struct sqlite_ridx_r *sqlite_ridx_r_new(sqlite3 *db)
+struct sqlite_ridx_r *sqlite_kb_r_new(const struct sqlite_kb *t, sqlite3 *db)
 {
 	struct sqlite_ridx_r *r = xcalloc(1, sizeof *r);
-	if (sqlite3_prepare_v2(db, "SELECT keys FROM ridx WHERE k = ?", -1, &r->q, NULL) != SQLITE_OK)
+	char *sql = xasprintf("SELECT keys FROM %s WHERE k = ?", t->name);
+	if (sqlite3_prepare_v2(db, sql, -1, &r->q, NULL) != SQLITE_OK)
 		r->rc = sqlite3_errcode(db);
 	else
-		r->rc = runs_load(&r->rr, db, false);
+		r->rc = runs_load(&r->rr, t, db, false);
+	free(sql);
 	r->run = xcalloc(r->rr.nruns ? r->rr.nruns : 1, sizeof *r->run);
 	for (size_t i = 0; i < r->rr.nruns; i++) {
 		r->run[i].b = r->rr.rs[i];
@@ -650,7 +679,11 @@ int sqlite_ridx_r_free(struct sqlite_ridx_r *r)
 
 enum { RI_COL_ID, RI_COL_K, RI_COL_RID };
 
-enum ri_mode { RI_RUNS, RI_ONE_RUN, RI_ROWS };
+/* what the module was registered with: the table and how to read it */
+struct ri_aux {
+	const struct sqlite_kb *t;
+	enum sqlite_kb_mode mode;
+};
 
 /*
  * The runs' first keys, kept with the connection (the table's vtab) for
@@ -675,7 +708,8 @@ struct ri_runs {
 struct ri_vtab {
 	sqlite3_vtab base;
 	sqlite3 *db;
-	enum ri_mode mode; /* an older case read as it is: 13 one run, 12 a row a key */
+	const struct sqlite_kb *t;
+	enum sqlite_kb_mode mode; /* an older case read as it is (ridx: 13 one run, 12 a row a key) */
 	struct ri_runs *kept;
 };
 
@@ -701,7 +735,7 @@ static int ri_runs_get(struct ri_vtab *v, struct ri_runs **out)
 		return SQLITE_OK;
 	}
 	struct ri_runs *r = xcalloc(1, sizeof *r);
-	int rc = runs_load(&r->rr, v->db, v->mode == RI_ONE_RUN);
+	int rc = runs_load(&r->rr, v->t, v->db, v->mode == SQLITE_KB_ONE_RUN);
 	if (rc != SQLITE_OK) {
 		runs_free(&r->rr);
 		free(r);
@@ -753,7 +787,9 @@ static int ri_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 		return SQLITE_NOMEM;
 	memset(v, 0, sizeof *v);
 	v->db = db;
-	v->mode = aux ? *(const enum ri_mode *)aux : RI_RUNS;
+	const struct ri_aux *a = aux;
+	v->t = a->t;
+	v->mode = a->mode;
 	sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
 	*out = &v->base;
 	return SQLITE_OK;
@@ -787,7 +823,7 @@ static int ri_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
 		info->idxNum = 0;
 		info->estimatedRows = 1000000;
 		info->estimatedCost = 1e7;
-		if (((struct ri_vtab *)tab)->mode != RI_RUNS && info->nOrderBy == 1 &&
+		if (((struct ri_vtab *)tab)->mode != SQLITE_KB_RUNS && info->nOrderBy == 1 &&
 		    info->aOrderBy[0].iColumn == RI_COL_K && !info->aOrderBy[0].desc)
 			info->orderByConsumed = 1;
 	}
@@ -801,11 +837,10 @@ static int ri_open(sqlite3_vtab *tab, sqlite3_vtab_cursor **out)
 	if (!c)
 		return SQLITE_NOMEM;
 	memset(c, 0, sizeof *c);
-	if (v->mode == RI_ROWS &&
-	    sqlite3_prepare_v3(v->db, "SELECT k FROM ridx WHERE k BETWEEN ?1 AND ?2 ORDER BY k", -1,
-			       SQLITE_PREPARE_PERSISTENT, &c->q, NULL) != SQLITE_OK) {
+	if (v->mode == SQLITE_KB_ROWS &&
+	    sqlite3_prepare_v3(v->db, v->t->rows_sql, -1, SQLITE_PREPARE_PERSISTENT, &c->q, NULL) != SQLITE_OK) {
 		sqlite3_free(tab->zErrMsg);
-		tab->zErrMsg = sqlite3_mprintf("ridx_ids: %s", sqlite3_errmsg(v->db));
+		tab->zErrMsg = sqlite3_mprintf("%s: %s", v->t->vtab, sqlite3_errmsg(v->db));
 		sqlite3_free(c);
 		return SQLITE_ERROR;
 	}
@@ -826,7 +861,7 @@ static int ri_close(sqlite3_vtab_cursor *cur)
 static int ri_error(sqlite3_vtab_cursor *cur, int rc, const char *msg)
 {
 	sqlite3_free(cur->pVtab->zErrMsg);
-	cur->pVtab->zErrMsg = sqlite3_mprintf("ridx_ids: %s", msg);
+	cur->pVtab->zErrMsg = sqlite3_mprintf("%s: %s", ((struct ri_vtab *)cur->pVtab)->t->vtab, msg);
 	return rc;
 }
 
@@ -858,11 +893,11 @@ static inline int64_t ri_buf(const struct ri_cursor *c, size_t i)
  */
 static int ri_block(struct ri_cursor *c, size_t b)
 {
-	sqlite3 *db = ((struct ri_vtab *)c->base.pVtab)->db;
+	const struct ri_vtab *v = (const struct ri_vtab *)c->base.pVtab;
 	const int64_t *first = c->rr.first;
 	int64_t k = first[b];
 	int r = c->blob ? sqlite3_blob_reopen(c->blob, k)
-			: sqlite3_blob_open(db, "main", "ridx", "keys", k, 0, &c->blob);
+			: sqlite3_blob_open(v->db, "main", v->t->name, "keys", k, 0, &c->blob);
 	if (r != SQLITE_OK)
 		return r;
 	c->b = b;
@@ -982,13 +1017,8 @@ static int ri_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, i
 	c->n = c->i = 0;
 	c->lo = INT64_MIN;
 	c->hi = INT64_MAX;
-	if (idxNum == 1) {
-		uint64_t fp;
-		if (argc < 1 || !sqlite_rid_value_fp(argv[0], &fp))
-			return SQLITE_OK; /* no id: no events */
-		c->lo = sqlite_ridx_lo(fp);
-		c->hi = c->lo + (int64_t)UINT32_MAX;
-	}
+	if (idxNum == 1 && (argc < 1 || !v->t->range(argv[0], &c->lo, &c->hi)))
+		return SQLITE_OK; /* no key: no rows */
 	int r;
 	if (c->q) {
 		sqlite3_reset(c->q);
@@ -1049,11 +1079,57 @@ static const sqlite3_module ri_module = {
 	.xRowid = ri_rowid,
 };
 
+void sqlite_kb_register(const struct sqlite_kb *t, sqlite3 *db, enum sqlite_kb_mode mode)
+{
+	struct ri_aux *a = xmalloc(sizeof *a);
+	*a = (struct ri_aux){ t, mode };
+	sqlite3_create_module_v2(db, t->vtab, &ri_module, a, free);
+}
+
+/* ---- ridx: the record ids (rid.c) ---- */
+
+/* A record id's keys: its fingerprint's (false: v holds no record id). */
+static bool ridx_range(sqlite3_value *v, int64_t *lo, int64_t *hi)
+{
+	uint64_t fp;
+	if (!sqlite_rid_value_fp(v, &fp))
+		return false;
+	*lo = sqlite_ridx_lo(fp);
+	*hi = *lo + (int64_t)UINT32_MAX;
+	return true;
+}
+
+const struct sqlite_kb sqlite_kb_ridx = {
+	.name = "ridx",
+	.vtab = "ridx_ids",
+	.rows_sql = "SELECT k FROM ridx WHERE k BETWEEN ?1 AND ?2 ORDER BY k",
+	.range = ridx_range,
+};
+
 void sqlite_ridx_register(sqlite3 *db, int schema)
 {
-	static const enum ri_mode rows = RI_ROWS, one = RI_ONE_RUN;
-	sqlite3_create_module(db, "ridx_ids", &ri_module,
-			      schema < 13    ? (void *)&rows
-			      : schema == 13 ? (void *)&one
-					     : NULL);
+	sqlite_kb_register(&sqlite_kb_ridx, db,
+			   schema < 13    ? SQLITE_KB_ROWS
+			   : schema == 13 ? SQLITE_KB_ONE_RUN
+					  : SQLITE_KB_RUNS);
+}
+
+struct sqlite_ridx_w *sqlite_ridx_w_new(sqlite3 *db, int64_t run)
+{
+	return sqlite_kb_w_new(&sqlite_kb_ridx, db, run);
+}
+
+int64_t sqlite_ridx_new_run(sqlite3 *db)
+{
+	return sqlite_kb_new_run(&sqlite_kb_ridx, db);
+}
+
+int sqlite_ridx_settle(sqlite3 *db)
+{
+	return sqlite_kb_settle(&sqlite_kb_ridx, db);
+}
+
+struct sqlite_ridx_r *sqlite_ridx_r_new(sqlite3 *db)
+{
+	return sqlite_kb_r_new(&sqlite_kb_ridx, db);
 }

@@ -83,7 +83,8 @@ int session_find(struct store *st, const char *key, struct session **out, char *
 	if (sqlite3_prepare_v2(db,
 			       "SELECT e.session, e.token FROM events e WHERE e.id IN (" SQLITE_RIDX_IDS_ANY(
 				       "SELECT rid_key(?1) AS record_id") ")"
-									  " UNION ALL SELECT id, id FROM vals WHERE h = val_hash(?1) AND v = ?1",
+									  " UNION ALL SELECT id, id FROM (" SQLITE_VALS_BY_TEXT(
+										  "") ")",
 			       -1, &s, NULL) != SQLITE_OK) {
 		fail(db, cause);
 		goto out;

@@ -141,20 +141,45 @@ int64_t sqlite_ridx_lo(uint64_t fp);
 /* The fingerprint of a stored record id held by v (false: v holds none). */
 bool sqlite_rid_value_fp(sqlite3_value *v, uint64_t *fp);
 
-/* ridx as runs of blocks of sorted keys (ridx.c, schema 14; 13: one
- * run). The writer merges keys given in increasing order into one run's
+/*
+ * Tables of blocks of sorted 8-byte keys in runs (ridx.c): ridx, the
+ * record ids' (schema 14; 13: one run), and vidx, the values' (schema
+ * 15, vidx.c). t says which; the sqlite_ridx_ functions without it are
+ * ridx's.
+ */
+struct sqlite_kb {
+	const char *name;     /* the table: name(k, keys, run), index name_run */
+	const char *vtab;     /* its reader, an eponymous virtual table: vtab(argument) */
+	const char *rows_sql; /* a case of before the blocks: its keys ?1 .. ?2, in order */
+	/* the keys an argument of the reader can have (false: none) */
+	bool (*range)(sqlite3_value *arg, int64_t *lo, int64_t *hi);
+};
+extern const struct sqlite_kb sqlite_kb_ridx, sqlite_kb_vidx;
+/* How the reader reads its table: the runs, one run (a case of schema 13
+ * read as it is), a row a key through rows_sql. */
+enum sqlite_kb_mode { SQLITE_KB_RUNS, SQLITE_KB_ONE_RUN, SQLITE_KB_ROWS };
+/* The reader of t on db: vtab(argument), columns id (a key's low 32
+ * bits) and k; without an argument every key, run after run. */
+void sqlite_kb_register(const struct sqlite_kb *t, sqlite3 *db, enum sqlite_kb_mode mode);
+/* The writer merges keys given in increasing order into one run's
  * blocks (w_put: in, w_del: out of them); _free writes what it holds and
  * gives the first SQLite error met (SQLITE_OK). The caller holds the
  * transaction. */
 struct sqlite_ridx_w;
+struct sqlite_ridx_w *sqlite_kb_w_new(const struct sqlite_kb *t, sqlite3 *db, int64_t run);
 struct sqlite_ridx_w *sqlite_ridx_w_new(sqlite3 *db, int64_t run);
 int sqlite_ridx_w_put(struct sqlite_ridx_w *w, int64_t k);
 int sqlite_ridx_w_del(struct sqlite_ridx_w *w, int64_t k);
 int sqlite_ridx_w_free(struct sqlite_ridx_w *w);
 /* The id of a run newer than every run in ridx. */
+int64_t sqlite_kb_new_run(const struct sqlite_kb *t, sqlite3 *db);
 int64_t sqlite_ridx_new_run(sqlite3 *db);
 /* After a new run: the newest runs merged until they are few. */
+int sqlite_kb_settle(const struct sqlite_kb *t, sqlite3 *db);
 int sqlite_ridx_settle(sqlite3 *db);
+/* Keys from a statement's first column (its ?1 bound to from, unless
+ * 0), in increasing order, into a new run of t, then its runs settled. */
+int sqlite_kb_put_rows(const struct sqlite_kb *t, sqlite3 *db, const char *sql, int64_t from);
 /* Sorted keys k[0 .. n) out of whichever runs hold them. */
 int sqlite_ridx_del(sqlite3 *db, const int64_t *k, size_t n);
 /* The events from id from on into ridx (0: every event, ridx emptied
@@ -166,6 +191,7 @@ int sqlite_ridx_from_rows(sqlite3 *db, const char *table);
 /* Every key in order, across the runs (the load's seed); _free: the
  * error met, SQLITE_OK. */
 struct sqlite_ridx_r;
+struct sqlite_ridx_r *sqlite_kb_r_new(const struct sqlite_kb *t, sqlite3 *db);
 struct sqlite_ridx_r *sqlite_ridx_r_new(sqlite3 *db);
 bool sqlite_ridx_r_next(struct sqlite_ridx_r *r, int64_t *k);
 /* The next keys in order, up to max, into out: how many (0 at the end;
@@ -210,7 +236,32 @@ void sqlite_ridx_register(sqlite3 *db, int schema);
  * lower() fold), 31 bits, so that one small integer index serves both
  * the exact and the case-blind look-ups. Also SQL val_hash(text). */
 int64_t sqlite_val_hash(const char *p, size_t n);
-void sqlite_val_hash_register(sqlite3 *db);
+/* val_hash(text) and vidx_ids on db, for a case of this schema version */
+void sqlite_val_hash_register(sqlite3 *db, int schema);
+
+/* vidx (vidx.c): a value's key, its hash then its id (at most
+ * UINT32_MAX). */
+static inline int64_t sqlite_vidx_key(int64_t h, int64_t id)
+{
+	return (int64_t)((uint64_t)h << 32 | (uint64_t)id);
+}
+/* vidx_ids(hash) on db (a case before schema 15: through vals_h). */
+void sqlite_vidx_register(sqlite3 *db, int schema);
+/* The values from id from on into vidx (0: every value, vidx emptied
+ * first): the conversion from an older schema, a killed load's window. */
+int sqlite_vidx_from_vals(sqlite3 *db, int64_t from);
+/* The first value id vidx may lack (NULL: none): the window of a load
+ * that runs or was killed (load_values.c), the one row of its own table
+ * (in meta, whose rows of ridx's filter overflow their pages, a look-up
+ * cost a reader 0.33 M instructions: SQLite read a 64 KB row whole to
+ * compare its key). */
+#define SQLITE_VIDX_FROM "(SELECT min(id) FROM vidx_from)"
+/* The ids of the values whose text is ?1 (cmp: "" or " COLLATE NOCASE"):
+ * the candidates of its hash through vidx, and the window's values by
+ * their own columns (a scan of the window, only while it is open). */
+#define SQLITE_VALS_BY_TEXT(cmp)                                                                              \
+	"SELECT v_.id FROM vidx_ids(val_hash(?1)) x_ CROSS JOIN vals v_ ON v_.id = x_.id WHERE v_.v = ?1" cmp \
+	" UNION ALL SELECT id FROM vals WHERE id >= " SQLITE_VIDX_FROM " AND h = val_hash(?1) AND v = ?1" cmp
 
 /* ------------------------------------------------------------------ */
 /* Raw blocks (record.c reads them, load_blocks.c writes them): the records of

@@ -1,13 +1,17 @@
 /*
  * store.c: the SQLite case file of store.h.
  *
- * Layout (schema version 14; 14 ridx in runs, 13 ridx as blocks of keys,
+ * Layout (schema version 15; 15 vidx instead of the index vals_h, 14 ridx in runs, 13 ridx as blocks of keys,
  * 12 ridx instead of the unique index ev_rid on events(record_id, kind),
  * 11 posting lists of the pivot fields (pivots.h), 10 raw blocks with a dictionary per load
  * (zdicts), 9 message lists in the raw blocks (rawmsgs),
  * 8 GUID record ids in 17 bytes (7: as blobs), 6 added msgblocks,
  * 5 events.host, 3 events.detail):
- *   vals(id, v)             every normalized string once; events refer to ids
+ *   vals(id, v, h)          every normalized string once, with its case-blind
+ *                           hash; events refer to ids
+ *   vidx(k, keys, run)      each value's hash, then its id, in blocks of sorted
+ *                           keys in runs as ridx's (vidx.c; what every look-up
+ *                           of a value by its text reads)
  *   events(...)             one row per unique record id; small integer columns;
  *                           record_id a GUID's 16 bytes or other text (rid.c)
  *   rawblocks(id, n, data)  the raw records of events id .. id+n-1, one zstd
@@ -71,7 +75,7 @@
 #include "store_impl.h"
 #include "pivots.h"
 
-#define SCHEMA_VERSION 14
+#define SCHEMA_VERSION 15
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
@@ -104,6 +108,13 @@ static const char schema_sql[] =
 	/* its runs and first keys without its blocks (ridx.c, runs_load;
 	 * a case made before it gets it at its next load: index_sql) */
 	"CREATE INDEX IF NOT EXISTS ridx_run ON ridx(run, k);"
+	/* text -> values (vidx.c): the same blocks over (hash, id) keys,
+	 * filled by each load at its end (schema 15; vals_h before) */
+	"CREATE TABLE IF NOT EXISTS vidx(k INTEGER PRIMARY KEY, keys BLOB NOT NULL, run INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS vidx_run ON vidx(run, k);"
+	/* the first value id vidx may lack: one row while a load runs, or
+	 * after a killed one until the next (SQLITE_VIDX_FROM) */
+	"CREATE TABLE IF NOT EXISTS vidx_from(id INTEGER PRIMARY KEY);"
 	"CREATE TABLE IF NOT EXISTS rawblocks(id INTEGER PRIMARY KEY, n INTEGER NOT NULL, data BLOB NOT NULL);"
 	/* From schema 10 a load's raw blocks after its first few MB are
 	 * compressed with a dictionary trained on those (load_blocks.c):
@@ -189,11 +200,21 @@ static int ridx_convert(sqlite3 *db, int ver, char **err)
 	return r == SQLITE_OK ? 0 : -1;
 }
 /* and the values' hash (values.c; the unique index of an older vals
- * stays: SQLite drops it only with the table) */
+ * stays: SQLite drops it only with the table); vidx_convert keys them */
 static const char vals_hash[] = "ALTER TABLE vals ADD COLUMN h INTEGER NOT NULL DEFAULT 0;"
 				"UPDATE vals SET h = val_hash(v);"
-				"DROP INDEX IF EXISTS vals_nocase;"
-				"CREATE INDEX vals_h ON vals(h);";
+				"DROP INDEX IF EXISTS vals_nocase;";
+/* Schema 15: the values' keys in vidx (vidx.c) in place of vals_h, in
+ * the open's transaction. */
+static int vidx_convert(sqlite3 *db, char **err)
+{
+	if (sqlite_vidx_from_vals(db, 0) != SQLITE_OK ||
+	    sqlite3_exec(db, "DROP INDEX IF EXISTS vals_h", NULL, NULL, NULL) != SQLITE_OK) {
+		*err = xasprintf("the values' table: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
 
 /* Has the case's vals the hash column (schema 8)? */
 static bool vals_hashed(sqlite3 *db)
@@ -248,7 +269,6 @@ static const char pivot_indexes_gone[] = "DROP INDEX IF EXISTS ev_user; DROP IND
 #define TS_INDEX_DESC "CREATE INDEX ev_ts ON events(ts DESC, id DESC)"
 static const char *const index_sql[] = {
 	"CREATE INDEX IF NOT EXISTS ev_ts ON events(ts)",
-	"CREATE INDEX IF NOT EXISTS vals_h ON vals(h)",
 	"CREATE INDEX IF NOT EXISTS rej_source ON rejects(source)",
 	"CREATE INDEX IF NOT EXISTS rej_line ON rejects(line)",
 	/* (schema_sql: ridx's runs without its blocks) */
@@ -879,7 +899,7 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 	/* record ids in their stored form (rid.c), but for an older case
 	 * read as it is (the conversion below needs the functions first) */
 	sqlite_rid_register(db, SQ(st)->readonly && ntables > 0 ? ver : SCHEMA_VERSION);
-	sqlite_val_hash_register(db);
+	sqlite_val_hash_register(db, SQ(st)->readonly && ntables > 0 ? ver : SCHEMA_VERSION);
 	sqlite_pivots_register(db);
 	if (!SQ(st)->readonly) {
 		/* A new case gets its schema; an existing one is only read
@@ -912,8 +932,10 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 			 * transaction as the version that says they are there */
 			char *v = xasprintf("PRAGMA user_version=%d; COMMIT;", SCHEMA_VERSION);
 			r = ver < 11 ? pivots_build(db, &err) : 0;
-			if (r == 0)
+			if (r == 0 && ver < 14)
 				r = ridx_convert(db, ver, &err);
+			if (r == 0)
+				r = vidx_convert(db, &err);
 			if (r == 0)
 				r = exec(db, v, &err);
 			free(v);
@@ -938,7 +960,7 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 		 * which SQLite finds before the file's table, gives them as
 		 * NULL, and the file's indexes still serve it. */
 		char *view =
-			xasprintf("%s%s%s%s%s%s", ver < 5 ? "CREATE TEMP VIEW events AS SELECT *" : "",
+			xasprintf("%s%s%s%s%s%s%s", ver < 5 ? "CREATE TEMP VIEW events AS SELECT *" : "",
 				  ver < 3 ? ", NULL AS detail" : "", ver < 5 ? ", NULL AS host" : "",
 				  ver < 5 ? " FROM main.events;" : "",
 				  /* the values' hash, worked out (look-ups read
@@ -948,7 +970,9 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 				  /* the record ids' table, worked out the same
 				   * way: a look-up by record id reads the events */
 				  ver < 12 ? "CREATE TEMP VIEW ridx AS SELECT rid_k(record_id, id) AS k FROM main.events;"
-					   : "");
+					   : "",
+				  /* no load's window of values (vidx_from) */
+				  "CREATE TEMP TABLE vidx_from(id INTEGER PRIMARY KEY);");
 		char *err = NULL;
 		int r = exec(db, view, &err);
 		free(view);

@@ -2,13 +2,14 @@
  * values.c: the case's value tables (vals, and sources for the source
  * field): names of value ids, and the ids of a text.
  *
- * vals keeps each value once, with a hash of it (h) and one index on
- * that hash (schema 8). It had the text three times: the table, its
- * unique index and a case-blind index; on a million events of the
- * high-cardinality shape (590,000 values: tokens, sessions, user agents)
- * that was 97 MB, a sixth of the case. A look-up by text asks the hash
- * and compares the text: h = val_hash(?1) AND v = ?1 (COLLATE NOCASE for
- * a case-blind one: the hash folds ASCII letters as NOCASE does).
+ * vals keeps each value once, with a hash of it (h) (schema 8), found
+ * by that hash through vidx (schema 15, vidx.c; before, the index
+ * vals_h). It had the text three times: the table, its unique index and
+ * a case-blind index; on a million events of the high-cardinality shape
+ * (590,000 values: tokens, sessions, user agents) that was 97 MB, a
+ * sixth of the case. A look-up by text asks the hash's candidates and
+ * compares the text: SQLITE_VALS_BY_TEXT (COLLATE NOCASE for a
+ * case-blind one: the hash folds ASCII letters as NOCASE does).
  */
 #include <stdlib.h>
 
@@ -61,10 +62,11 @@ static void sql_val_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 				    : sqlite_val_hash("", 0));
 }
 
-void sqlite_val_hash_register(sqlite3 *db)
+void sqlite_val_hash_register(sqlite3 *db, int schema)
 {
 	sqlite3_create_function(db, "val_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
 				NULL, sql_val_hash, NULL, NULL);
+	sqlite_vidx_register(db, schema);
 }
 
 /* Many ids at once: one statement over a JSON array of them, so that the
@@ -147,13 +149,14 @@ int sqlite_value_find(struct store *st, const char *field, const char *text, enu
 {
 	const struct filter_field *f = filter_field_find(field);
 	bool src = f && (f->flags & FIELD_SOURCE);
-	const char *tab = src                         ? "SELECT id FROM sources WHERE path"
-			  : how == STORE_MATCH_PREFIX ? "SELECT id FROM vals WHERE v"
-						      : "SELECT id FROM vals WHERE h = val_hash(?1) AND v";
-	char *sql = xasprintf("%s %s", tab,
-			      how == STORE_MATCH_EXACT    ? "= ?1"
-			      : how == STORE_MATCH_PREFIX ? "LIKE ?1 ESCAPE '\\'"
-							  : "= ?1 COLLATE NOCASE");
+	const char *tab = src ? "SELECT id FROM sources WHERE path" : "SELECT id FROM vals WHERE v";
+	char *sql = !src && how == STORE_MATCH_EXACT ? xstrdup(SQLITE_VALS_BY_TEXT(""))
+		    : !src && how != STORE_MATCH_PREFIX
+			    ? xstrdup(SQLITE_VALS_BY_TEXT(" COLLATE NOCASE"))
+			    : xasprintf("%s %s", tab,
+					how == STORE_MATCH_EXACT    ? "= ?1"
+					: how == STORE_MATCH_PREFIX ? "LIKE ?1 ESCAPE '\\'"
+								    : "= ?1 COLLATE NOCASE");
 	sqlite3_stmt *q = sqlite_prep(st, sql, cause);
 	free(sql);
 	if (!q)
