@@ -1541,6 +1541,142 @@ static void test_lead_ends_by_hits(void **state)
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
+/* Chunk rows of value val from e[0..n) (sorted), k entries each, seq
+ * from 1 on, as the writer makes them. */
+static void put_chunks(sqlite3 *db, int64_t val, const struct pivot_entry *e, size_t n, size_t k)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "INSERT INTO pivots(col, val, seq, n, lo, hi, data)"
+					    " VALUES(2, ?1, ?2, ?3, ?4, ?5, ?6)",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	unsigned char *buf = malloc(k * PIVOT_ENTRY_MAX);
+	for (size_t at = 0, seq = 1; at < n; at += k, seq++) {
+		size_t m = n - at < k ? n - at : k;
+		size_t len = pivot_encode(e + at, m, buf);
+		sqlite3_bind_int64(q, 1, val);
+		sqlite3_bind_int64(q, 2, (int64_t)seq);
+		sqlite3_bind_int64(q, 3, (int64_t)m);
+		sqlite3_bind_int64(q, 4, e[at].ts);
+		sqlite3_bind_int64(q, 5, e[at + m - 1].ts);
+		sqlite3_bind_blob(q, 6, buf, (int)len, SQLITE_TRANSIENT);
+		assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(q);
+	free(buf);
+}
+
+/*
+ * Lists read an entry at a time (ascending) and whole (descending) give
+ * what was written whatever its steps: times and ids over the whole
+ * int64 range (varints of up to ten bytes), steps of one byte, ties; a
+ * pivot_and of two such lists is their intersection, within bounds
+ * too; a chunk with a byte past its entries, or one short, is damage.
+ */
+static void test_rows_extremes(void **state)
+{
+	(void)state;
+	enum { N = 2400 };
+	sqlite3 *db = mem_db();
+	struct pivot_entry *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b),
+			   *both = malloc(N * sizeof *both), *want = malloc(N * sizeof *want);
+	size_t na = 0, nb = 0, nboth = 0;
+	for (size_t i = 0; i < N; i++) {
+		/* a third anywhere in int64, the rest close together */
+		a[na++] = i % 3 ? (struct pivot_entry){ (int64_t)(i / 7), (int64_t)(rnd() % 50) - 25 }
+				: (struct pivot_entry){ (int64_t)rnd(), (int64_t)rnd() };
+	}
+	qsort(a, na, sizeof *a, ent_cmp);
+	size_t m = 0;
+	for (size_t i = 0; i < na; i++)
+		if (!m || ent_cmp(&a[i], &a[m - 1]))
+			a[m++] = a[i];
+	na = m;
+	for (size_t i = 0; i < na; i++) {
+		if (i % 4 == 1) {
+			b[nb++] = a[i];
+			both[nboth++] = a[i];
+		} else if (i % 5 == 2) {
+			b[nb++] = (struct pivot_entry){ a[i].ts, (int64_t)((uint64_t)a[i].id + 1000000) };
+		}
+	}
+	qsort(b, nb, sizeof *b, ent_cmp);
+	put_chunks(db, 1, a, na, 333);
+	put_chunks(db, 2, b, nb, 97);
+	int64_t v1 = 1;
+	expect_rows(db, "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts, id", PIVOT_IP, &v1, 1, NULL, 0, a,
+		    na, false);
+	expect_rows(db, "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts DESC, id DESC", PIVOT_IP, &v1, 1,
+		    NULL, 0, a, na, true);
+	/* the intersection, whole and within bounds, both ways */
+	struct and_term t[2] = { { PIVOT_IP, { 2 }, 1 }, { PIVOT_IP, { 1 }, 1 } };
+	int len;
+	unsigned char *blob = terms_blob(t, 2, &len);
+	int64_t bounds[][2] = {
+		{ INT64_MIN, INT64_MAX }, { 0, 200 }, { -(INT64_C(1) << 62), 100 }, { 150, INT64_MAX }
+	};
+	for (size_t k = 0; k < sizeof bounds / sizeof bounds[0]; k++) {
+		size_t n = 0;
+		for (size_t i = 0; i < nboth; i++)
+			if (both[i].ts >= bounds[k][0] && both[i].ts <= bounds[k][1])
+				want[n++] = both[i];
+		for (int desc = 0; desc < 2; desc++) {
+			sqlite3_stmt *q;
+			assert_int_equal(sqlite3_prepare_v2(db,
+							    desc ? "SELECT ts, id FROM pivot_and(?1) WHERE ts >= ?2 AND ts <= ?3"
+								   " ORDER BY ts DESC, id DESC"
+								 : "SELECT ts, id FROM pivot_and(?1) WHERE ts >= ?2 AND ts <= ?3"
+								   " ORDER BY ts, id",
+							    -1, &q, NULL),
+					 SQLITE_OK);
+			sqlite3_bind_blob(q, 1, blob, len, SQLITE_STATIC);
+			sqlite3_bind_int64(q, 2, bounds[k][0]);
+			sqlite3_bind_int64(q, 3, bounds[k][1]);
+			size_t got = 0;
+			while (sqlite3_step(q) == SQLITE_ROW) {
+				assert_true(got < n);
+				const struct pivot_entry *w = &want[desc ? n - 1 - got : got];
+				assert_true(sqlite3_column_int64(q, 0) == w->ts);
+				assert_true(sqlite3_column_int64(q, 1) == w->id);
+				got++;
+			}
+			assert_int_equal(got, n);
+			sqlite3_finalize(q);
+		}
+	}
+	free(blob);
+	/* a byte more than its entries, then one entry fewer: damaged */
+	static const char *const damage[] = { "UPDATE pivots SET data = data || x'00' WHERE val = 1 AND seq = 2",
+					      "UPDATE pivots SET n = n + 1 WHERE val = 1 AND seq = 2" };
+	for (size_t k = 0; k < 2; k++) {
+		assert_int_equal(sqlite3_exec(db,
+					      k ? "UPDATE pivots SET data = substr(data, 1, length(data) - 1)"
+						  " WHERE val = 1 AND seq = 2"
+						: "SELECT 1",
+					      NULL, NULL, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, damage[k], NULL, NULL, NULL), SQLITE_OK);
+		for (int desc = 0; desc < 2; desc++) {
+			sqlite3_stmt *q;
+			assert_int_equal(sqlite3_prepare_v2(db,
+							    desc ? "SELECT count(*) FROM (SELECT ts FROM pivot_rows(2, 1)"
+								   " ORDER BY ts DESC, id DESC)"
+								 : "SELECT count(*) FROM pivot_rows(2, 1)",
+							    -1, &q, NULL),
+					 SQLITE_OK);
+			assert_int_equal(sqlite3_step(q), SQLITE_CORRUPT);
+			sqlite3_finalize(q);
+		}
+	}
+	free(a);
+	free(b);
+	free(both);
+	free(want);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
 static void test_and(void **state)
 {
 	struct lcase *c = *state;
@@ -1594,6 +1730,7 @@ int main(void)
 		cmocka_unit_test(test_window_sealed),
 		cmocka_unit_test(test_window_add_event),
 		cmocka_unit_test(test_rows_orders_and_bounds),
+		cmocka_unit_test(test_rows_extremes),
 		cmocka_unit_test(test_counts_and_gone),
 		cmocka_unit_test(test_cache_follows_changes),
 		cmocka_unit_test(test_lead_ends_by_hits),

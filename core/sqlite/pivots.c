@@ -65,24 +65,48 @@ size_t pivot_encode(const struct pivot_entry *e, size_t n, unsigned char *out)
 	return (size_t)(p - out);
 }
 
-/* get_varint where 10 bytes are known to be left: a one-byte varint (most
- * ts steps and many id steps) takes one test. */
-static inline bool get_varint_room(const unsigned char **p, uint64_t *v)
+/* get_varint where 10 bytes are known to be left, unrolled for the
+ * varints of up to four bytes that chunks are made of (a ts step of a
+ * busy value is seconds to minutes of milliseconds, three bytes; an id
+ * step one or two). (A loop a byte took ~67 instructions an entry of a
+ * page's intersection, ~45 unrolled; 1M low case.) */
+static inline bool get_varint_room(const unsigned char **pp, uint64_t *v)
 {
-	const unsigned char *q = *p;
-	uint64_t r = *q++;
-	if (r < 0x80) {
-		*v = r;
-		*p = q;
+	const unsigned char *p = *pp;
+	uint64_t b = p[0], r;
+	if (b < 0x80) {
+		*v = b;
+		*pp = p + 1;
 		return true;
 	}
-	r &= 0x7f;
-	for (unsigned shift = 7; shift < 70; shift += 7) {
-		unsigned char b = *q++;
-		r |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
+	r = b & 0x7f;
+	b = p[1];
+	r |= (b & 0x7f) << 7;
+	if (b < 0x80) {
+		*v = r;
+		*pp = p + 2;
+		return true;
+	}
+	b = p[2];
+	r |= (b & 0x7f) << 14;
+	if (b < 0x80) {
+		*v = r;
+		*pp = p + 3;
+		return true;
+	}
+	b = p[3];
+	r |= (b & 0x7f) << 21;
+	if (b < 0x80) {
+		*v = r;
+		*pp = p + 4;
+		return true;
+	}
+	for (unsigned shift = 28, i = 4; i < 10; i++, shift += 7) {
+		b = p[i];
+		r |= (b & 0x7f) << shift;
+		if (b < 0x80) {
 			*v = r;
-			*p = q;
+			*pp = p + i + 1;
 			return true;
 		}
 	}
@@ -794,18 +818,23 @@ struct pv_chunk {
 	int64_t val, seq, lo, hi, n;
 };
 
-/* An open chunk: its entries within the bounds are e[b..end) (room
- * for cap). Read ascending, it is decoded as far as the merge reaches:
- * left entries are still to decode from p..pe, a copy of its blob (buf),
- * each after e[end - 1]; a page of a busy value's 9,000 entries decodes
- * a few dozen. Descending, the deltas run the wrong way: decoded whole
- * when opened. */
+/* An open chunk. Read ascending, it is decoded an entry at a time as the
+ * merge reaches it: its entry is last (b < end while it has one), left
+ * entries are still to decode from p..pe, a copy of its blob (buf); a
+ * page of a busy value's 2,000 entries decodes a few dozen, and a seek
+ * passes entries without keeping them (decoded into an array of the
+ * chunk's entries, in batches that doubled, a page of user= app= ip=
+ * decoded and stored ~9,000 entries, ~50 instructions each with the
+ * steps and seeks over them). Descending, the deltas run the wrong way:
+ * decoded whole when opened, its entries within the bounds e[b..end)
+ * (room for cap). */
 struct pv_open {
 	struct pivot_entry *e;
 	size_t b, end, cap;
 	unsigned char *buf;
 	const unsigned char *p, *pe;
 	size_t left;
+	struct pivot_entry last;
 };
 
 /* One term's list: its values' chunks (those within the ts bounds, in
@@ -819,6 +848,7 @@ struct pv_list {
 	size_t nheap, heapcap;
 	struct pivot_entry cur;
 	bool started, eof;
+	bool held; /* cur is still the heap's first (list_take) */
 	/* the room of the last chunk closed, for the next one opened: a
 	 * busy value's chunks of 9,000 entries each, 144 KB (glibc maps
 	 * those fresh from the kernel, page faults and all) */
@@ -1110,6 +1140,7 @@ static void list_reset(struct pv_list *l)
 	l->loaded = false;
 	l->nheap = l->nch = l->next = 0;
 	l->started = false;
+	l->held = false;
 	l->eof = true;
 }
 
@@ -1146,7 +1177,7 @@ static int vt_error(struct pv_cursor *c, int rc, const char *msg)
 
 static inline struct pivot_entry open_top(bool desc, const struct pv_open *o)
 {
-	return desc ? o->e[o->end - 1] : o->e[o->b];
+	return desc ? o->e[o->end - 1] : o->last;
 }
 
 /* Does heap entry a come before b in the order desc? */
@@ -1212,29 +1243,6 @@ static size_t upper_ts(const struct pivot_entry *e, size_t n, int64_t ts)
 			b = m;
 	}
 	return a;
-}
-
-/* First entry of e[b..end) not before t, galloping from b: a seek
- * mostly lands a few entries on. */
-static size_t gallop_up(const struct pivot_entry *e, size_t b, size_t end, struct pivot_entry t)
-{
-	size_t lo = b, hi = end;
-	for (size_t step = 1; step <= end - b; step *= 2) {
-		size_t i = b + step - 1;
-		if (!entry_lt(e[i], t)) {
-			hi = i;
-			break;
-		}
-		lo = i + 1;
-	}
-	while (lo < hi) {
-		size_t m = lo + (hi - lo) / 2;
-		if (entry_lt(e[m], t))
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	return lo;
 }
 
 /* First entry of e[b..end) after t, galloping down from end (a
@@ -1311,54 +1319,63 @@ static int walk_to(struct pv_cursor *c, struct pv_list *l, const struct pv_chunk
 	return SQLITE_OK;
 }
 
-/* Decode up to k more entries of ascending o onto e[end..), its room
- * grown as needed; the first past the ts bound ends it. -1: damaged. */
-static int open_more(const struct pv_cursor *c, struct pv_open *o, size_t k)
+/* The next entry of ascending o (left > 0) after (*ts, *id), read from
+ * *pp on: false when damaged. */
+static inline bool open_next(const struct pv_open *o, const unsigned char **pp, uint64_t *ts, uint64_t *id)
 {
-	if (k > o->left)
-		k = o->left;
-	if (o->end + k > o->cap) {
-		size_t cap = 2 * o->cap > o->end + k ? 2 * o->cap : o->end + k;
-		if (cap > o->end + o->left)
-			cap = o->end + o->left;
-		o->e = xrealloc(o->e, cap * sizeof *o->e);
-		o->cap = cap;
+	const unsigned char *p = *pp;
+	uint64_t dt, dz;
+	if (o->pe - p >= 2 * 10) {
+		if (!get_varint_room(&p, &dt) || !get_varint_room(&p, &dz))
+			return false;
+	} else if (!get_varint(&p, o->pe, &dt) || !get_varint(&p, o->pe, &dz)) {
+		return false;
 	}
-	uint64_t ts = (uint64_t)o->e[o->end - 1].ts, id = (uint64_t)o->e[o->end - 1].id;
-	const unsigned char *p = o->p;
-	for (size_t i = 0; i < k; i++) {
-		uint64_t dt, dz;
-		if (o->pe - p >= 2 * 10 ? !get_varint_room(&p, &dt) || !get_varint_room(&p, &dz)
-					: !get_varint(&p, o->pe, &dt) || !get_varint(&p, o->pe, &dz))
-			return -1;
-		ts += dt;
-		id += unzigzag(dz);
-		if ((int64_t)ts > c->hi) {
-			o->left = 0;
-			break;
-		}
-		o->e[o->end++] = (struct pivot_entry){ (int64_t)ts, (int64_t)id };
-		o->left--;
-		if (!o->left && p != o->pe)
-			return -1; /* bytes past its n entries */
-	}
-	o->p = p;
-	if (!o->left) {
-		free(o->buf);
-		o->buf = NULL;
-	}
-	return 0;
+	*ts += dt;
+	*id += unzigzag(dz);
+	*pp = p;
+	return true;
 }
 
-/* Ascending o on to its first entry not before t: decoded on (as much
- * again as decoded so far each time) until it holds one, then a gallop.
- * -1: damaged. */
-static int open_seek_up(const struct pv_cursor *c, struct pv_open *o, struct pivot_entry t)
+/* Ascending o read to its end (or to the ts bound): nothing left. */
+static void open_end(struct pv_open *o)
 {
-	while (o->left && entry_lt(o->e[o->end - 1], t))
-		if (open_more(c, o, o->end < 32 ? 32 : o->end) < 0)
+	free(o->buf);
+	o->buf = NULL;
+	o->left = 0;
+	o->b = o->end = 0;
+}
+
+/* Ascending o on to the first of its entries not before t (the next one
+ * when t is NULL) into o->last, or to its end: the first past the ts bound
+ * ends it. -1: damaged. */
+static int open_seek_up(const struct pv_cursor *c, struct pv_open *o, const struct pivot_entry *t)
+{
+	if (o->b >= o->end || (t && !entry_lt(o->last, *t)))
+		return 0;
+	uint64_t ts = (uint64_t)o->last.ts, id = (uint64_t)o->last.id;
+	const unsigned char *p = o->p;
+	size_t left = o->left;
+	for (;;) {
+		if (!left) {
+			open_end(o);
+			return 0;
+		}
+		if (!open_next(o, &p, &ts, &id))
 			return -1;
-	o->b = gallop_up(o->e, o->b, o->end, t);
+		left--;
+		if ((int64_t)ts > c->hi) {
+			open_end(o);
+			return 0;
+		}
+		if (!left && p != o->pe)
+			return -1; /* bytes past its n entries */
+		if (!t || (int64_t)ts > t->ts || ((int64_t)ts == t->ts && (int64_t)id >= t->id))
+			break;
+	}
+	o->p = p;
+	o->left = left;
+	o->last = (struct pivot_entry){ (int64_t)ts, (int64_t)id };
 	return 0;
 }
 
@@ -1374,17 +1391,17 @@ static int open_chunk(struct pv_cursor *c, struct pv_list *l, const struct pv_ch
 	sqlite3_stmt *q = l->walk;
 	if (k->n <= 0)
 		return vt_error(c, SQLITE_CORRUPT, "a damaged chunk");
-	size_t n = (size_t)k->n, want = c->desc || n < 64 ? n : 64;
+	size_t n = (size_t)k->n;
 	struct pv_open o = { 0 };
-	if (l->spare && l->sparecap >= want) {
+	if (c->desc && l->spare && l->sparecap >= n) {
 		o.e = l->spare;
 		o.cap = l->sparecap;
 		l->spare = NULL;
 		l->sparecap = 0;
-	} else {
+	} else if (c->desc) {
 		/* zeroed: the analyser cannot see that pivot_decode fills all n */
-		o.e = xcalloc(want, sizeof *o.e);
-		o.cap = want;
+		o.e = xcalloc(n, sizeof *o.e);
+		o.cap = n;
 	}
 	const unsigned char *blob = sqlite3_column_blob(q, 3);
 	size_t len = (size_t)sqlite3_column_bytes(q, 3);
@@ -1400,24 +1417,25 @@ static int open_chunk(struct pv_cursor *c, struct pv_list *l, const struct pv_ch
 		o.p = blob;
 		o.pe = blob + len;
 		d = get_varint(&o.p, o.pe, &id) ? 0 : -1;
-		o.e[0] = (struct pivot_entry){ k->lo, (int64_t)id };
+		o.last = (struct pivot_entry){ k->lo, (int64_t)id };
 		o.end = 1;
 		o.left = n - 1;
+		if (d == 0 && !o.left && o.p != o.pe)
+			d = -1;
+		struct pivot_entry t = { c->lo, INT64_MIN };
+		if (from && entry_lt(t, *from))
+			t = *from;
+		if (d == 0)
+			d = open_seek_up(c, &o, &t);
 		if (d == 0 && o.left) {
-			/* the rest from a copy: the row is gone at the walk's next step */
+			/* the rest from a copy (the row is gone at the walk's next
+			 * step), once the seek has passed what it passes */
 			size_t rest = (size_t)(o.pe - o.p);
 			o.buf = xmalloc(rest ? rest : 1);
 			memcpy(o.buf, o.p, rest);
 			o.p = o.buf;
 			o.pe = o.buf + rest;
-		} else if (d == 0 && o.p != o.pe) {
-			d = -1;
 		}
-		struct pivot_entry t = { c->lo, INT64_MIN };
-		if (from && entry_lt(t, *from))
-			t = *from;
-		if (d == 0)
-			d = open_seek_up(c, &o, t);
 	}
 	if (d < 0) {
 		list_drop(l, &o);
@@ -1563,17 +1581,10 @@ static int list_load(struct pv_cursor *c, struct pv_list *l)
 	return SQLITE_OK;
 }
 
-/* The next entry of l into l->cur, or eof. */
-static int list_step(struct pv_cursor *c, struct pv_list *l)
+/* Open every chunk of l that may hold an entry before the heap's first. */
+static int list_fill(struct pv_cursor *c, struct pv_list *l)
 {
 	bool desc = c->desc;
-	if (!l->loaded) {
-		int rc = list_load(c, l);
-		if (rc != SQLITE_OK)
-			return rc;
-	}
-	l->started = true;
-	/* open every chunk that may hold an entry before the heap's first */
 	while (l->next < l->nch) {
 		const struct pv_chunk *k = &l->ch[l->next];
 		if (l->nheap) {
@@ -1586,29 +1597,65 @@ static int list_step(struct pv_cursor *c, struct pv_list *l)
 		if (rc != SQLITE_OK)
 			return rc;
 	}
-	if (!l->nheap) {
-		l->eof = true;
-		return SQLITE_OK;
-	}
+	return SQLITE_OK;
+}
+
+/* The heap's first entry of l (l->cur) taken off it. */
+static int list_pop(struct pv_cursor *c, struct pv_list *l)
+{
 	struct pv_open *o = &l->heap[0];
-	l->cur = open_top(desc, o);
-	if (desc)
+	if (c->desc)
 		o->end--;
-	else if (++o->b >= o->end && o->left && open_more(c, o, o->end < 32 ? 32 : o->end) < 0)
+	else if (open_seek_up(c, o, NULL) < 0)
 		return vt_error(c, SQLITE_CORRUPT, "a damaged chunk");
 	if (o->b >= o->end) {
 		list_drop(l, o);
 		l->heap[0] = l->heap[--l->nheap];
 	}
-	if (l->nheap)
-		sift_down(desc, l, 0);
-	l->eof = false;
+	if (l->nheap > 1)
+		sift_down(c->desc, l, 0);
 	return SQLITE_OK;
 }
 
+/* The heap's first entry of l into l->cur (eof: none), left on the heap
+ * (held) when keep: a list sought by the leapfrog mostly is again before
+ * it is stepped, and the seek passes it. */
+static int list_take(struct pv_cursor *c, struct pv_list *l, bool keep)
+{
+	int rc = list_fill(c, l);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (!l->nheap) {
+		l->eof = true;
+		return SQLITE_OK;
+	}
+	l->cur = open_top(c->desc, &l->heap[0]);
+	l->eof = false;
+	l->held = keep;
+	return keep ? SQLITE_OK : list_pop(c, l);
+}
+
+/* The next entry of l into l->cur, or eof. */
+static int list_step(struct pv_cursor *c, struct pv_list *l)
+{
+	if (!l->loaded) {
+		int rc = list_load(c, l);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	l->started = true;
+	if (l->held) {
+		l->held = false;
+		int rc = list_pop(c, l);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return list_take(c, l, false);
+}
+
 /* Move l to its first entry not before t (in the cursor's order): the
- * open chunks gallop to it, the chunks that end before it are passed
- * unread, one that holds it is opened at it. */
+ * open chunks seek it, the chunks that end before it are passed unread,
+ * one that holds it is opened at it. */
 static int list_seek(struct pv_cursor *c, struct pv_list *l, struct pivot_entry t)
 {
 	bool desc = c->desc;
@@ -1619,11 +1666,13 @@ static int list_seek(struct pv_cursor *c, struct pv_list *l, struct pivot_entry 
 		if (rc != SQLITE_OK)
 			return rc;
 	}
+	l->started = true;
+	l->held = false;
 	for (size_t i = 0; i < l->nheap; i++) {
 		struct pv_open *o = &l->heap[i];
 		if (desc)
 			o->end = gallop_down(o->e, o->b, o->end, t);
-		else if (open_seek_up(c, o, t) < 0)
+		else if (open_seek_up(c, o, &t) < 0)
 			return vt_error(c, SQLITE_CORRUPT, "a damaged chunk");
 		if (o->b >= o->end) {
 			list_drop(l, o);
@@ -1643,7 +1692,7 @@ static int list_seek(struct pv_cursor *c, struct pv_list *l, struct pivot_entry 
 		if (rc != SQLITE_OK)
 			return rc;
 	}
-	return list_step(c, l);
+	return list_take(c, l, true);
 }
 
 /* The lists' first common entry from where they stand (the first list
@@ -1653,7 +1702,8 @@ static int and_find(struct pv_cursor *c)
 	struct pivot_entry t = c->l[0].cur;
 	size_t agree = 1, i = 0;
 	while (agree < c->nl) {
-		i = (i + 1) % c->nl;
+		if (++i == c->nl)
+			i = 0;
 		struct pv_list *l = &c->l[i];
 		int rc = list_seek(c, l, t);
 		if (rc != SQLITE_OK)
@@ -1814,6 +1864,7 @@ static struct pv_list *add_list(struct pv_cursor *c, int col)
 	l->col = col;
 	l->nheap = l->nch = l->next = 0;
 	l->started = false;
+	l->held = false;
 	l->eof = true;
 	l->vals = NULL;
 	l->nvals = 0;
