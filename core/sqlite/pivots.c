@@ -1356,23 +1356,28 @@ static int open_seek_up(const struct pv_cursor *c, struct pv_open *o, const stru
 	uint64_t ts = (uint64_t)o->last.ts, id = (uint64_t)o->last.id;
 	const unsigned char *p = o->p;
 	size_t left = o->left;
+	/* entries before lim are passed with one test: before the target
+	 * and within the bound (a step: none) */
+	int64_t lim = !t ? INT64_MIN : t->ts < c->hi ? t->ts : c->hi;
 	for (;;) {
 		if (!left) {
 			open_end(o);
-			return 0;
+			return p == o->pe ? 0 : -1; /* (bytes past its n entries) */
 		}
 		if (!open_next(o, &p, &ts, &id))
 			return -1;
 		left--;
+		if ((int64_t)ts < lim)
+			continue;
 		if ((int64_t)ts > c->hi) {
 			open_end(o);
 			return 0;
 		}
-		if (!left && p != o->pe)
-			return -1; /* bytes past its n entries */
 		if (!t || (int64_t)ts > t->ts || ((int64_t)ts == t->ts && (int64_t)id >= t->id))
 			break;
 	}
+	if (!left && p != o->pe)
+		return -1;
 	o->p = p;
 	o->left = left;
 	o->last = (struct pivot_entry){ (int64_t)ts, (int64_t)id };

@@ -32,6 +32,7 @@
 
 #include "pivots.h"
 #include "sanitize.h"
+#include "util.h"
 #include "xalloc.h"
 #include "sqlite_store.h"
 
@@ -51,6 +52,9 @@ struct sqlite_query {
 	int64_t count; /* exact count when known, else -1 */
 	char *where;   /* what query_sql_where returned last */
 	char *from;    /* and query_sql_source */
+	/* the pages' SELECTs made so far, by direction, position compared
+	 * and ids only (page_sql) */
+	char *psql[2][4][2];
 
 	/* progress handler state */
 	int64_t deadline; /* monotonic ms; 0 none */
@@ -134,6 +138,15 @@ static int pooled(struct sqlite_query *q, const char *sql, sqlite3_stmt **out, c
 	return 0;
 }
 
+/* The pages' SELECTs forgotten (the way q reads changed). */
+static void psql_clear(struct sqlite_query *q)
+{
+	for (size_t i = 0; i < sizeof q->psql / sizeof q->psql[0][0][0]; i++) {
+		free((&q->psql[0][0][0])[i]);
+		(&q->psql[0][0][0])[i] = NULL;
+	}
+}
+
 int sqlite_query_new(struct store *st, const struct filter *f, struct query **out, char **cause)
 {
 	struct sqlite_query *q = xcalloc(1, sizeof *q);
@@ -178,6 +191,7 @@ void sqlite_query_free(struct query *q0)
 		free(sql);
 	}
 	free(q->mat);
+	psql_clear(q);
 	free(q->where);
 	free(q->from);
 	filter_sql_clear(&q->sql);
@@ -280,6 +294,7 @@ static int decide(struct sqlite_query *q, char **cause)
 	/* one match in 200 events: a page of 50 costs about 10,000 tests
 	 * through the ts index, a few milliseconds; sparser, scan once */
 	q->strat = rows && hits * 200 >= rows ? S_TS : S_SCAN;
+	psql_clear(q);
 	return 0;
 }
 
@@ -359,6 +374,7 @@ static int scan(struct sqlite_query *q, char **cause)
 	}
 	free(sql);
 	q->mat = name;
+	psql_clear(q);
 	int64_t lo, hi;
 	if (need_ni(q, cause) < 0 || id_range(q, &lo, &hi, cause) < 0)
 		goto fail;
@@ -430,6 +446,7 @@ fail:
 	free(sql);
 	free(q->mat);
 	q->mat = NULL;
+	psql_clear(q);
 	return -1;
 }
 
@@ -537,26 +554,68 @@ int sqlite_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn 
 enum dir { D_FWD, D_BACK };
 enum cmp { C_NONE, C_GT, C_GE, C_LT };
 
-/* SELECT of rows of q in direction d past a position compared by c. */
-static char *page_sql(struct sqlite_query *q, enum dir d, enum cmp c, bool ids_only)
+/* t's position past ?1, ?2 compared by c */
+static void pos_sql(struct util_buf *b, const char *t, enum cmp c)
 {
-	const char *cols = ids_only ? "e.ts, e.id" : row_cols;
-	const char *ord = d == D_FWD ? "ASC" : "DESC";
-	const char *t = q->mat ? "m" : q->strat == S_TS ? q->sql_ni.ord : q->sql.ord;
-	char pos[160];
-	switch (c) {
-	case C_GT: snprintf(pos, sizeof pos, "%s.ts >= ?1 AND (%s.ts > ?1 OR %s.id > ?2)", t, t, t); break;
-	case C_GE: snprintf(pos, sizeof pos, "%s.ts >= ?1 AND (%s.ts > ?1 OR %s.id >= ?2)", t, t, t); break;
-	case C_LT: snprintf(pos, sizeof pos, "%s.ts <= ?1 AND (%s.ts < ?1 OR %s.id < ?2)", t, t, t); break;
-	default: snprintf(pos, sizeof pos, "1"); break;
+	static const char *const op[][2] = {
+		[C_GT] = { ">=", "> ?1 OR " }, [C_GE] = { ">=", "> ?1 OR " }, [C_LT] = { "<=", "< ?1 OR " }
+	};
+	if (c == C_NONE) {
+		util_buf_putc(b, '1');
+		return;
 	}
-	if (q->mat)
-		return xasprintf("SELECT %s FROM temp.%s m CROSS JOIN events e ON e.id = m.id WHERE %s"
-				 " ORDER BY m.ts %s, m.id %s LIMIT ?3",
-				 cols, q->mat, pos, ord, ord);
-	const struct filter_sql *f = q->strat == S_TS ? &q->sql_ni : &q->sql;
-	return xasprintf("SELECT %s FROM %s WHERE (%s) AND %s ORDER BY %s.ts %s, %s.id %s LIMIT ?3", cols,
-			 f->page_from ? f->page_from : f->from, f->where, pos, t, ord, t, ord);
+	const char *const *o = op[c];
+	util_buf_puts(b, t);
+	util_buf_puts(b, ".ts ");
+	util_buf_puts(b, o[0]);
+	util_buf_puts(b, " ?1 AND (");
+	util_buf_puts(b, t);
+	util_buf_puts(b, ".ts ");
+	util_buf_puts(b, o[1]);
+	util_buf_puts(b, t);
+	util_buf_puts(b, c == C_GT ? ".id > ?2)" : c == C_GE ? ".id >= ?2)" : ".id < ?2)");
+}
+
+/*
+ * SELECT of rows of q in direction d past a position compared by c (q's:
+ * kept for its next pages). Put together by pieces, not printed: the
+ * text is ~2 KB, which a printf walks twice (its length, then the text):
+ * ~0.1 M instructions a page on 1M events, each page and each probe.
+ */
+static const char *page_sql(struct sqlite_query *q, enum dir d, enum cmp c, bool ids_only)
+{
+	char **slot = &q->psql[d][c][ids_only];
+	if (*slot)
+		return *slot;
+	const char *ord = d == D_FWD ? " ASC" : " DESC";
+	const char *t = q->mat ? "m" : q->strat == S_TS ? q->sql_ni.ord : q->sql.ord;
+	struct util_buf b = { 0 };
+	util_buf_puts(&b, "SELECT ");
+	util_buf_puts(&b, ids_only ? "e.ts, e.id" : row_cols);
+	if (q->mat) {
+		util_buf_puts(&b, " FROM temp.");
+		util_buf_puts(&b, q->mat);
+		util_buf_puts(&b, " m CROSS JOIN events e ON e.id = m.id WHERE ");
+		pos_sql(&b, "m", c);
+	} else {
+		const struct filter_sql *f = q->strat == S_TS ? &q->sql_ni : &q->sql;
+		util_buf_puts(&b, " FROM ");
+		util_buf_puts(&b, f->page_from ? f->page_from : f->from);
+		util_buf_puts(&b, " WHERE (");
+		util_buf_puts(&b, f->where);
+		util_buf_puts(&b, ") AND ");
+		pos_sql(&b, t, c);
+	}
+	util_buf_puts(&b, " ORDER BY ");
+	util_buf_puts(&b, t);
+	util_buf_puts(&b, ".ts");
+	util_buf_puts(&b, ord);
+	util_buf_puts(&b, ", ");
+	util_buf_puts(&b, t);
+	util_buf_puts(&b, ".id");
+	util_buf_puts(&b, ord);
+	util_buf_puts(&b, " LIMIT ?3");
+	return *slot = util_buf_take(&b);
 }
 
 static void bind_filter(struct sqlite_query *q, sqlite3_stmt *s)
@@ -582,10 +641,8 @@ static struct pivot_hits *hits_start(struct sqlite_query *q, size_t n)
 static int fetch(struct sqlite_query *q, enum dir d, enum cmp c, const struct query_pos *pos, size_t n,
 		 struct query_page *p, char **cause)
 {
-	char *sql = page_sql(q, d, c, false);
 	sqlite3_stmt *s;
-	int r = pooled(q, sql, &s, cause);
-	free(sql);
+	int r = pooled(q, page_sql(q, d, c, false), &s, cause);
 	if (r < 0)
 		return -1;
 	bind_filter(q, s);
@@ -629,10 +686,8 @@ static int fetch(struct sqlite_query *q, enum dir d, enum cmp c, const struct qu
 static int probe(struct sqlite_query *q, enum dir d, enum cmp c, const struct query_pos *pos, bool *any,
 		 char **cause)
 {
-	char *sql = page_sql(q, d, c, true);
 	sqlite3_stmt *s;
-	int r = pooled(q, sql, &s, cause);
-	free(sql);
+	int r = pooled(q, page_sql(q, d, c, true), &s, cause);
 	if (r < 0)
 		return -1;
 	bind_filter(q, s);
