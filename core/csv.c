@@ -29,6 +29,14 @@ void csv_init(struct csv *c, struct stream *s, char delim)
 	c->s = s;
 	c->delim = delim;
 	c->line = 1;
+	c->room_col = -1;
+}
+
+void csv_set_room(struct csv *c, int col, char *(*room)(void *ctx, size_t n), void *ctx)
+{
+	c->room_col = room ? col : -1;
+	c->room = room;
+	c->room_ctx = ctx;
 }
 
 void csv_free(struct csv *c)
@@ -474,7 +482,49 @@ static const char *plain_stop(const char *p, const char *end, char d)
 	return p;
 }
 
-/* Split [p, end) into fields in the scratch. NULL on success, else why.
+/* One field from p, its text written at *wp: the byte after it (a
+ * delimiter or end), or NULL with *why. */
+static inline __attribute__((always_inline)) const char *split_field(const char *p, const char *end, char d,
+								     bool one_line, char **wp, const char **why)
+{
+	if (p < end && *p == '"') {
+		p = unquote(p + 1, end, wp);
+		if (!p) {
+			*why = "quoted field does not end";
+			return NULL;
+		}
+		if (p < end && *p != d) {
+			*why = "unexpected character after a closing quote";
+			return NULL;
+		}
+		return p;
+	}
+	/* Only a quoted field may hold a line break: this record was
+	 * joined across lines by stray quotes that paired up. A quote here
+	 * is text, but on a record's first line it may pair with one on a
+	 * later line (one_line: [p, end) has no line break then). */
+	const char *q = p;
+	for (;;) {
+		q = plain_stop(q, end, d);
+		if (q == end || *q == d)
+			break;
+		if (*q == '\n') {
+			*why = "line break outside quotes (a stray quote?)";
+			return NULL;
+		}
+		if (one_line) {
+			*why = "quote outside quotes";
+			return NULL;
+		}
+		q++;
+	}
+	memcpy(*wp, p, (size_t)(q - p));
+	*wp += q - p;
+	return q;
+}
+
+/* Split [p, end) into fields in the scratch, field room_col into the
+ * room where one is given (csv_set_room). NULL on success, else why.
  * one_line: [p, end) is only the first line of what may be a longer
  * record; a quote outside a quoted field (which could pair with one on
  * a later line) then fails the split, as an unclosed quoted field does,
@@ -489,38 +539,28 @@ static const char *split(struct csv *c, const char *p, const char *end, bool one
 	}
 	char *w = c->scratch;
 	char d = c->delim;
+	const char *why = NULL;
+	size_t room_col = (size_t)c->room_col; /* (-1: none) */
+	char *room = NULL;
 	c->nf = 0;
 	for (;;) {
 		size_t off = (size_t)(w - c->scratch);
-		if (p < end && *p == '"') {
-			p = unquote(p + 1, end, &w);
+		if (c->nf == room_col && (room = c->room(c->room_ctx, (size_t)(end - p) + 64)) != NULL) {
+			/* (the 64 bytes of slack of the wide stores, as the
+			 * scratch has); its offset is from the room */
+			char *rw = room;
+			p = split_field(p, end, d, one_line, &rw, &why);
 			if (!p)
-				return "quoted field does not end";
-			if (p < end && *p != d)
-				return "unexpected character after a closing quote";
+				return why;
+			add_field(c, 0, (size_t)(rw - room));
+			*rw = '\0';
 		} else {
-			/* Only a quoted field may hold a line break: this record
-			 * was joined across lines by stray quotes that paired up.
-			 * A quote here is text, but on a record's first line
-			 * it may pair with one on a later line (one_line: [p,
-			 * end) has no line break then). */
-			const char *q = p;
-			for (;;) {
-				q = plain_stop(q, end, d);
-				if (q == end || *q == d)
-					break;
-				if (*q == '\n')
-					return "line break outside quotes (a stray quote?)";
-				if (one_line)
-					return "quote outside quotes";
-				q++;
-			}
-			memcpy(w, p, (size_t)(q - p));
-			w += q - p;
-			p = q;
+			p = split_field(p, end, d, one_line, &w, &why);
+			if (!p)
+				return why;
+			add_field(c, off, (size_t)(w - c->scratch) - off);
+			*w++ = '\0';
 		}
-		add_field(c, off, (size_t)(w - c->scratch) - off);
-		*w++ = '\0';
 		if (p >= end)
 			break;
 		p++; /* the delimiter */
@@ -532,6 +572,8 @@ static const char *split(struct csv *c, const char *p, const char *end, bool one
 	}
 	for (size_t i = 0; i < c->nf; i++)
 		c->f[i].p = c->scratch + (uintptr_t)c->f[i].p;
+	if (room && room_col < c->nf)
+		c->f[room_col].p = room;
 	return NULL;
 }
 

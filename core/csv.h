@@ -39,6 +39,10 @@ struct csv {
 	const char *why;   /* reason, for CSV_BAD */
 	char *scratch;
 	size_t scap;
+	/* csv_set_room */
+	int room_col;
+	char *(*room)(void *ctx, size_t n);
+	void *room_ctx;
 };
 
 enum { CSV_IOERR = -1, CSV_EOF = 0, CSV_ROW = 1, CSV_BAD = 2 };
@@ -49,6 +53,12 @@ void csv_free(struct csv *c);
 /* Read one record: CSV_ROW (fields in c->f), CSV_BAD (c->raw, c->why),
  * CSV_EOF, or CSV_IOERR. */
 int csv_next(struct csv *c);
+
+/* Split field col of each record into room(ctx, n) (n bytes, or NULL:
+ * the scratch then) rather than the scratch: the caller's own buffer,
+ * where the text is kept without being copied again. The field is still
+ * NUL-terminated there. col -1: none. */
+void csv_set_room(struct csv *c, int col, char *(*room)(void *ctx, size_t n), void *ctx);
 
 /* Skip one physical line (a #TYPE line); false at the end. */
 bool csv_skip_line(struct csv *c);

@@ -105,6 +105,11 @@ struct sink {
 	int (*event)(void *ctx, const struct event *ev, char **cause);
 	int (*reject)(void *ctx, uint64_t line, const char *why, const char *raw, size_t n, char **cause);
 	void *ctx;
+	/* Optional (NULL: none): n bytes where a reader may write the next
+	 * event's raw record, in the sink's own buffer, or NULL. An event
+	 * whose raw record starts there is kept where it is instead of being
+	 * copied. Valid until the next call into the sink. */
+	char *(*room)(void *ctx, size_t n);
 };
 
 #endif

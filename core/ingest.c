@@ -278,6 +278,12 @@ static int run_event(void *ctx, const struct event *ev, char **cause)
 	return r->inner.event(r->inner.ctx, ev, cause);
 }
 
+static char *run_room(void *ctx, size_t n)
+{
+	struct run *r = ctx;
+	return r->inner.room ? r->inner.room(r->inner.ctx, n) : NULL;
+}
+
 static int run_reject(void *ctx, uint64_t line, const char *why, const char *raw, size_t n, char **cause)
 {
 	struct run *r = ctx;
@@ -366,7 +372,7 @@ static int member(struct input *in, void *ctx)
 	struct stream s;
 	stream_init(&s, member_read, in, o->max_record ? o->max_record : (size_t)256 << 20);
 	stream_set_lend(&s, member_lend, member_unlend);
-	struct sink sk = { run_event, run_reject, r };
+	struct sink sk = { run_event, run_reject, r, run_room };
 	struct ingest_stats st = { 0 };
 	report(r, true); /* a cancel before the first record is honoured too */
 	int rc = ingest_stream(&s, &sk, &r->stop, &st, &cause);

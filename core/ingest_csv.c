@@ -778,6 +778,11 @@ int ingest_csv(struct stream *s, const struct sink *sink, volatile sig_atomic_t 
 	if (r.fam == F_UNKNOWN && (rows_kind = rows_header(&r)) != REC_UNKNOWN)
 		r.fam = F_ROWS;
 	st->format = r.fam == F_ROWS ? rows_format(rows_kind, r.sentinel) : family_name(r.fam);
+	/* AuditData, the raw record of each row, split straight into the
+	 * sink's buffer (the case store's batch) rather than into the
+	 * reader's scratch and copied from there */
+	if (r.fam == F_PURVIEW || r.fam == F_PURVIEW_CLASSIC || r.fam == F_PSH)
+		csv_set_room(&r.c, r.col[C_AUDITDATA], sink->room, sink->ctx);
 	if (r.fam == F_UNKNOWN) {
 		/* Not a log this reader knows: refused whole, every row counted
 		 * (and kept), one line saying why. */

@@ -123,7 +123,7 @@ static int fields_dump_input(struct fields_dump *d, const char *in, size_t n)
 	struct ingest_stats st = { 0 };
 	char *cause = NULL;
 	stream_init_mem(&s, in, n);
-	struct sink sink = { fields_dump_event, fields_dump_reject, d };
+	struct sink sink = { fields_dump_event, fields_dump_reject, d, NULL };
 	int rc = ingest_stream(&s, &sink, &stop, &st, &cause);
 	stream_free(&s);
 	fields_dump_fmt(d,

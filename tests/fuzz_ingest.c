@@ -314,7 +314,7 @@ static void fuzz_ingest_go(struct fuzz_ingest_run *r, const char *in, size_t n, 
 					 .fail_at = fail_at,
 					 .stop_at = stop_at,
 					 .stop = &stop };
-	struct sink sink = { fuzz_ingest_event, fuzz_ingest_reject, &r->g };
+	struct sink sink = { fuzz_ingest_event, fuzz_ingest_reject, &r->g, NULL };
 	r->rc = ingest_stream(s, &sink, &stop, &r->st, &r->cause);
 	if (mem)
 		stream_free(&ms);

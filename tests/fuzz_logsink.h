@@ -122,7 +122,7 @@ static void fz_ingest(const uint8_t *data, size_t size, size_t chunk, struct fz_
 	struct fz_src src = { (const char *)data, size, 0, chunk };
 	struct stream s;
 	stream_init(&s, fz_read, &src, (size_t)1 << 20);
-	struct sink sk = { fz_event, fz_reject, g };
+	struct sink sk = { fz_event, fz_reject, g, NULL };
 	char *cause = NULL;
 	memset(st, 0, sizeof *st);
 	int rc = ingest_stream(&s, &sk, NULL, st, &cause);

@@ -166,7 +166,7 @@ static inline void got_free(struct got *g)
 
 static inline void run_stream(struct stream *s, struct got *g)
 {
-	struct sink sk = { got_event, got_reject, g };
+	struct sink sk = { got_event, got_reject, g, NULL };
 	g->rc = ingest_stream(s, &sk, NULL, &g->st, &g->cause);
 	/* the counts agree with what the sink saw */
 	if (g->rc == 0)

@@ -78,20 +78,62 @@ static void copy_rec(struct recs *rs, const struct csv *c, int kind)
 	}
 }
 
+/* A room (csv_set_room) as a test hands it out: a buffer of exactly the
+ * bytes asked for, a guard after them, and none every third call. */
+#define ROOM_GUARD 16
+struct troom {
+	int col;
+	char *buf; /* the last room given (NULL: none) */
+	size_t n, calls;
+};
+
+static char *troom_get(void *ctx, size_t n)
+{
+	struct troom *t = ctx;
+	free(t->buf);
+	t->buf = NULL;
+	if (++t->calls % 3 == 0)
+		return NULL;
+	t->buf = malloc(n + ROOM_GUARD);
+	assert_non_null(t->buf);
+	memset(t->buf + n, 'G', ROOM_GUARD);
+	t->n = n;
+	return t->buf;
+}
+
+static struct troom *read_room; /* the room read_all_stream gives, if any */
+
 static void read_all_stream(struct stream *s, char delim, struct recs *rs)
 {
 	struct csv c;
 	memset(rs, 0, sizeof *rs);
 	csv_init(&c, s, delim);
+	if (read_room)
+		csv_set_room(&c, read_room->col, troom_get, read_room);
 	for (;;) {
+		if (read_room) { /* the room of the record before */
+			free(read_room->buf);
+			read_room->buf = NULL;
+		}
 		int k = csv_next(&c);
 		if (k == CSV_EOF || k == CSV_IOERR) {
 			rs->last = k;
 			break;
 		}
 		assert_true(k == CSV_ROW || k == CSV_BAD);
+		if (read_room && read_room->buf) {
+			/* nothing written past the room; the field is in it */
+			for (size_t i = 0; i < ROOM_GUARD; i++)
+				assert_int_equal(read_room->buf[read_room->n + i], 'G');
+			if (k == CSV_ROW && (size_t)read_room->col < c.nf)
+				assert_ptr_equal(c.f[read_room->col].p, read_room->buf);
+		}
 		copy_rec(rs, &c, k);
 		assert_true(rs->n < 10000000);
+	}
+	if (read_room) {
+		free(read_room->buf);
+		read_room->buf = NULL;
 	}
 	/* at the end it stays at the end */
 	if (rs->last == CSV_EOF)
@@ -941,6 +983,24 @@ static void test_random_docs_every_path(void **state)
 			expect_same(&ref, &rs);
 			recs_free(&rs);
 		}
+	}
+	/* a field split into the caller's room (csv_set_room) reads the
+	 * same, the room given or not, by every path */
+	for (int col = 0; col < MAXF; col += 2) {
+		struct troom t = { col, NULL, 0, 0 };
+		read_room = &t;
+		for (int path = 0; path <= 2; path++) {
+			csv_set_simd(path);
+			struct recs rs;
+			read_all(doc, n, ',', &rs);
+			expect_same(&ref, &rs);
+			recs_free(&rs);
+			read_chunked(doc, n, 63, ',', &rs);
+			expect_same(&ref, &rs);
+			recs_free(&rs);
+		}
+		read_room = NULL;
+		assert_true(t.calls > 100);
 	}
 	csv_set_simd(2);
 	recs_free(&ref);

@@ -767,6 +767,7 @@ void ch_load_sink(struct store_load *base, struct sink *out)
 	out->event = sink_event;
 	out->reject = sink_reject;
 	out->ctx = base;
+	out->room = NULL;
 }
 
 static void reset_counts(struct ch_load *ld)
