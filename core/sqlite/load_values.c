@@ -3,6 +3,7 @@
  * in the intern map, one row in vals) and the hashes of values and record
  * ids.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,8 +90,8 @@ void load_bind_rid(sqlite3_stmt *q, int i, const struct item *it)
 
 void load_intern_clear(struct intern *in)
 {
-	if (!in->cap) {
-		in->cap = 1 << 16;
+	if (!in->cap) { /* (at its largest from the start: see INTERN_SLOTS) */
+		in->cap = INTERN_SLOTS;
 		in->slot = xmalloc(in->cap * sizeof *in->slot);
 	}
 	memset(in->slot, 0, in->cap * sizeof *in->slot);
@@ -177,21 +178,10 @@ static bool intern_put(struct intern *in, uint64_t h, const char *p, size_t n, i
 {
 	if (n > 4096 || in->plen + n > UINT32_MAX || id > (int64_t)UINT32_MAX)
 		return false;
-	if ((in->count + 1) * 2 > in->cap) {
-		size_t ocap = in->cap;
-		struct intern_slot *old = in->slot;
-		in->cap *= 2;
-		in->slot = xcalloc(in->cap, sizeof *in->slot);
-		for (size_t j = 0; j < ocap; j++) {
-			if (!old[j].hash)
-				continue;
-			size_t k = old[j].hash & (in->cap - 1);
-			while (in->slot[k].hash)
-				k = (k + 1) & (in->cap - 1);
-			in->slot[k] = old[j];
-		}
-		free(old);
-	}
+	/* (a generation ends at INTERN_GEN values, so the slots are at most
+	 * half full; the pool holds INTERN_POOL bytes and the longest value
+	 * kept past them) */
+	assert(in->count < INTERN_GEN && in->count * 2 < in->cap);
 	in->pool = xgrow(in->pool, &in->pcap, in->plen + n, 1);
 	memcpy(in->pool + in->plen, p, n);
 	size_t i = h & (in->cap - 1);
