@@ -64,6 +64,12 @@ struct intern {
  * tables' growth was not what set the 10M load's peak. */
 #define INTERN_SLOTS ((size_t)2 * INTERN_GEN)
 
+/* Items whose val_hashes the writer keeps (load_values_prefetch_map works
+ * a few items ahead of the look-ups: load_write.c's PREFETCH_MAP), and
+ * the bit that marks one worked out (val_hash is 31 bits). */
+#define VHASH_RING 4
+#define VHASH_SET 0x80000000u
+
 /* A batch of events and rejects copied out of the parser's buffers. */
 enum { ITEM_EVENT, ITEM_REJECT };
 /* The interned fields of an event, in the order of their columns in
@@ -305,6 +311,15 @@ struct sqlite_load {
 	 * failed, vals_h built and read instead */
 	struct ridmap vmap;
 	bool vals_mapped;
+	/* the val_hash of the values load_values_prefetch_map worked out, by
+	 * item (VHASH_RING of the batch's next items; VHASH_SET | hash, 0:
+	 * not worked out), so that load_value_id does not hash them again:
+	 * 57 M of a 200k high-cardinality load's writer ([valx], wave 17) */
+	struct {
+		const struct item *it;
+		uint32_t h[LOAD_NVALS];
+	} vhash[VHASH_RING];
+	size_t vhash_next;
 	/* the first value id not in vidx (vidx.c; the case's meta row
 	 * vidx_from while the load runs), 0 once closed */
 	int64_t vidx_from;
@@ -465,7 +480,8 @@ int load_values_finish(struct sqlite_load *ld, char **cause);
 /* The value map's entries in memory (0: RIDMAP_MEM): the tests' spills. */
 void load_values_set_max(struct sqlite_load *ld, size_t n);
 uint64_t load_value_hash(struct sv s);
-int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, char **cause);
+/* vh: the value's val_hash with VHASH_SET, or 0 (worked out here) */
+int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, uint32_t vh, int64_t *id, char **cause);
 /* Ask the CPU for the intern slots of an item's values ahead of their
  * look-ups (load_write_batch: a few items ahead): the maps are larger
  * than the cache, and the writer waited on memory there. */
@@ -477,7 +493,12 @@ static inline bool load_value_known(const struct sqlite_load *ld, const struct i
 }
 /* Then, once those slots are in the cache, the value map's memory for
  * the values they do not hold (most of them are new: map_find reads it). */
-void load_values_prefetch_map(const struct sqlite_load *ld, const struct item *it);
+void load_values_prefetch_map(struct sqlite_load *ld, const struct item *it);
+/* The val_hash of the item's values that load_values_prefetch_map worked
+ * out (VHASH_SET | hash each, 0: not), NULL when it did not see the item;
+ * forgotten at each batch's start (load_values_prefetch_reset). */
+const uint32_t *load_values_prefetched(const struct sqlite_load *ld, const struct item *it);
+void load_values_prefetch_reset(struct sqlite_load *ld);
 /* Insert the values waiting in their group (load_flush_rows does first). */
 int load_flush_vals(struct sqlite_load *ld, char **cause);
 

@@ -155,11 +155,15 @@ static inline int64_t vslot_key(uint64_t slot)
  * is most likely not there (a value held sits in its first slot more
  * often than not: the maps are at most half full): its look-up goes on
  * to the value map. A guess: a wrong one costs a prefetch or a miss
- * (and its val_hash, worked out again at the look-up). */
-void load_values_prefetch_map(const struct sqlite_load *ld, const struct item *it)
+ * (and its val_hash, kept for the look-up: load_values_prefetched). */
+void load_values_prefetch_map(struct sqlite_load *ld, const struct item *it)
 {
 	if (!ld->vals_mapped || !ld->in[0].cap || !ld->in[1].cap)
 		return;
+	/* (the slot of an item VHASH_RING before, written by now) */
+	size_t r = ld->vhash_next++ % VHASH_RING;
+	ld->vhash[r].it = it;
+	memset(ld->vhash[r].h, 0, sizeof ld->vhash[r].h);
 	struct sv f[LOAD_NVALS];
 	load_event_values(&it->ev, f);
 	for (int i = 0; i < LOAD_NVALS; i++) {
@@ -168,8 +172,24 @@ void load_values_prefetch_map(const struct sqlite_load *ld, const struct item *i
 		    ld->in[0].slot[h & (ld->in[0].cap - 1)].hash == (uint32_t)h ||
 		    ld->in[1].slot[h & (ld->in[1].cap - 1)].hash == (uint32_t)h)
 			continue;
-		load_ridmap_prefetch(&ld->vmap, vfp(sqlite_val_hash(f[i].p, f[i].n)));
+		int64_t vh = sqlite_val_hash(f[i].p, f[i].n);
+		ld->vhash[r].h[i] = VHASH_SET | (uint32_t)vh;
+		load_ridmap_prefetch(&ld->vmap, vfp(vh));
 	}
+}
+
+const uint32_t *load_values_prefetched(const struct sqlite_load *ld, const struct item *it)
+{
+	for (size_t r = 0; r < VHASH_RING; r++)
+		if (ld->vhash[r].it == it)
+			return ld->vhash[r].h;
+	return NULL;
+}
+
+void load_values_prefetch_reset(struct sqlite_load *ld)
+{
+	for (size_t r = 0; r < VHASH_RING; r++)
+		ld->vhash[r].it = NULL;
 }
 
 /* Remember p -> id; false when the value is not worth remembering (the
@@ -527,7 +547,7 @@ static int index_find(struct sqlite_load *ld, struct sv s, int64_t vh, int64_t *
 }
 
 /* The vals id of a string (0 for absent), adding it when new. */
-int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, char **cause)
+int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, uint32_t pvh, int64_t *id, char **cause)
 {
 	if (!s.p) {
 		*id = 0;
@@ -537,7 +557,7 @@ int load_value_id(struct sqlite_load *ld, struct sv s, uint64_t h, int64_t *id, 
 		return 0;
 	bool found = intern_get(&ld->in[1], h, s.p, s.n, id);
 	if (!found) {
-		int64_t vh = sqlite_val_hash(s.p, s.n);
+		int64_t vh = pvh & VHASH_SET ? (int64_t)(pvh & ~VHASH_SET) : sqlite_val_hash(s.p, s.n);
 		int r = 1;
 		if (ld->vals_mapped && (r = map_find(ld, s, vh, id, &found, cause)) > 0 &&
 		    vals_unmap(ld, cause) < 0)

@@ -729,6 +729,7 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 	struct sv f[LOAD_NVALS];
 	load_event_values(ev, f);
 	int64_t *vids = ld->vids;
+	const uint32_t *pvh = load_values_prefetched(ld, it);
 	for (size_t i = 0; i < LOAD_NVALS; i++) {
 		/* absent: load_value_id's 0, without the call (0.8M of its
 		 * 1.2M calls on 200k high-cardinality CSV) */
@@ -742,7 +743,7 @@ static int write_event(struct sqlite_load *ld, const struct item *it, char **cau
 			ids[i] = *known;
 			continue;
 		}
-		if (load_value_id(ld, f[i], it->vh[i], &ids[i], cause) < 0)
+		if (load_value_id(ld, f[i], it->vh[i], pvh ? pvh[i] : 0, &ids[i], cause) < 0)
 			return -1;
 		if (known)
 			*known = ids[i];
@@ -957,7 +958,7 @@ int load_write_batch(struct sqlite_load *ld, struct batch *b, char **cause)
 	return r;
 }
 
-static int write_items(struct sqlite_load *ld, struct batch *b, char **cause)
+static int write_batch_items(struct sqlite_load *ld, struct batch *b, char **cause)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		struct item *it = &b->items[i];
@@ -1004,6 +1005,17 @@ static int write_items(struct sqlite_load *ld, struct batch *b, char **cause)
 	pthread_mutex_unlock(&ld->mu);
 	/* keep the compressed blocks from piling up in memory */
 	return load_blocks_collect(ld, false, cause);
+}
+
+/* The val_hashes load_values_prefetch_map keeps are by item, so they are
+ * forgotten before and after a batch: another batch's items, or the
+ * deferred ones, may come where these were. */
+static int write_items(struct sqlite_load *ld, struct batch *b, char **cause)
+{
+	load_values_prefetch_reset(ld);
+	int r = write_batch_items(ld, b, cause);
+	load_values_prefetch_reset(ld);
+	return r;
 }
 
 void *load_write_main(void *arg)
