@@ -1673,17 +1673,27 @@ static int list_seek(struct pv_cursor *c, struct pv_list *l, struct pivot_entry 
 	}
 	l->started = true;
 	l->held = false;
+	/* the chunks a seek empties are dropped and the rest kept in place,
+	 * each visited once (the heap is rebuilt below; moving the last
+	 * into a dropped one's place and visiting it again had clang's
+	 * analyzer see a chunk freed twice) */
+	size_t kept = 0;
 	for (size_t i = 0; i < l->nheap; i++) {
 		struct pv_open *o = &l->heap[i];
 		if (desc)
 			o->end = gallop_down(o->e, o->b, o->end, t);
-		else if (open_seek_up(c, o, &t) < 0)
+		else if (open_seek_up(c, o, &t) < 0) {
+			/* (the chunks not yet visited stay, for list_free) */
+			memmove(&l->heap[kept], o, (l->nheap - i) * sizeof *o);
+			l->nheap = kept + (l->nheap - i);
 			return vt_error(c, SQLITE_CORRUPT, "a damaged chunk");
-		if (o->b >= o->end) {
-			list_drop(l, o);
-			l->heap[i--] = l->heap[--l->nheap];
 		}
+		if (o->b >= o->end)
+			list_drop(l, o);
+		else if (kept++ != i)
+			l->heap[kept - 1] = *o;
 	}
+	l->nheap = kept;
 	for (size_t i = l->nheap / 2; i-- > 0;)
 		sift_down(desc, l, i);
 	while (l->next < l->nch) {
