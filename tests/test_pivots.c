@@ -14,8 +14,6 @@
  */
 #include "testutil.h"
 
-#include <signal.h>
-#include <sys/wait.h>
 
 #include "ingest.h"
 #include "store.h"
@@ -24,6 +22,7 @@
 #include "sqlite/pivots.h"
 #include "sqlite/sqlite_store.h"
 #include "sqlite/load_impl.h"
+#include "load_kill.h"
 
 static uint64_t rng_state = 88172645463325252ull;
 static uint64_t rnd(void)
@@ -1105,6 +1104,26 @@ static void test_writer_batch_values(void **state)
 			 one_int(db, "SELECT count(DISTINCT v) FROM vals"));
 }
 
+/* test_writer_killed's load: a window of 13 chunks, 1,050 events */
+static void small_window(struct store_load *ld, void *ctx)
+{
+	(void)ctx;
+	pivot_window_free(((struct sqlite_load *)ld)->pv);
+	((struct sqlite_load *)ld)->pv = pivot_window_new(13);
+}
+
+static void feed_1050(struct sink *sk, void *ctx)
+{
+	(void)ctx;
+	char buf[512];
+	char *cause = NULL;
+	for (int i = 0; i < 1050; i++) {
+		struct event ev;
+		writer_event(&ev, i, false, buf);
+		assert_int_equal(sk->event(sk->ctx, &ev, &cause), 0);
+	}
+}
+
 /* Killed mid-load: what was committed has its entries, nothing more;
  * the rerun completes the lists. */
 static void test_writer_killed(void **state)
@@ -1113,34 +1132,10 @@ static void test_writer_killed(void **state)
 	store_close(c->st);
 	c->st = NULL;
 	unlink(c->path);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct store *st;
-		char *cause = NULL;
-		if (store_open(c->path, STORE_CREATE, &st, &cause) < 0)
-			_exit(3);
-		struct store_load *ld = store_load_begin(st, &cause);
-		pivot_window_free(((struct sqlite_load *)ld)->pv);
-		((struct sqlite_load *)ld)->pv = pivot_window_new(13);
-		store_load_set_batch(ld, 100);
-		store_load_source(ld, "a.json", 100, &cause);
-		struct sink sk;
-		store_load_sink(ld, &sk);
-		char buf[512];
-		for (int i = 0; i < 1050; i++) {
-			struct event ev;
-			writer_event(&ev, i, false, buf);
-			sk.event(sk.ctx, &ev, &cause);
-		}
-		/* written, the last 50 in the open transaction (and some of
-		 * their entries in chunks of it) */
-		store_load_sync(ld, &cause);
-		raise(SIGKILL);
-	}
-	int status;
-	waitpid(pid, &status, 0);
-	assert_true(WIFSIGNALED(status));
+	/* written, the last 50 in the open transaction (and some of their
+	 * entries in chunks of it) */
+	load_kill_run(
+		&(struct load_kill){ c->path, STORE_CREATE, 100, "a.json", small_window, feed_1050, NULL });
 	char *cause = NULL;
 	assert_int_equal(store_open(c->path, 0, &c->st, &cause), 0);
 	sqlite3 *db = store_db(c->st);

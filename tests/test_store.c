@@ -18,6 +18,7 @@
 #include "store.h"
 #include "xalloc.h"
 #include "sqlite/sqlite_store.h"
+#include "load_kill.h"
 #include "sql_util.h"
 #include "query_walk.h"
 #include "sqlite/load_impl.h"
@@ -108,6 +109,18 @@ static void feed(struct sink *sk, char **raws, int from, int to, int admin_every
 		}
 		assert_int_equal(sk->event(sk->ctx, &ev, &cause), 0);
 	}
+}
+
+/* feed()'s arguments, for a load killed in a child (load_kill.h) */
+struct feed_args {
+	char **raws;
+	int from, to, admin_every;
+};
+
+static void feed_killed(struct sink *sk, void *ctx)
+{
+	const struct feed_args *a = ctx;
+	feed(sk, a->raws, a->from, a->to, a->admin_every);
 }
 
 /* A new case at PATH with a load begun on it (most tests start so) */
@@ -359,28 +372,12 @@ static void test_admin_only_commits(void **state)
 {
 	struct case_dir *f = *state;
 	enum { N = 550 };
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct store *st;
-		char *cause = NULL;
-		if (store_open(f->path, STORE_CREATE, &st, &cause) < 0)
-			_exit(3);
-		struct store_load *ld = store_load_begin(st, &cause);
-		store_load_set_batch(ld, 100);
-		store_load_source(ld, "audits.json", 100, &cause);
-		struct sink sk;
-		store_load_sink(ld, &sk);
-		char **raws = raws_new(N);
-		feed(&sk, raws, 0, N, 1);
-		/* everything handed over is written, the last 50 in the
-		 * open transaction */
-		store_load_sync(ld, &cause);
-		raise(SIGKILL);
-	}
-	int status;
-	waitpid(pid, &status, 0);
-	assert_true(WIFSIGNALED(status));
+	char **raws = raws_new(N);
+	/* everything handed over is written, the last 50 in the open
+	 * transaction */
+	struct feed_args a = { raws, 0, N, 1 };
+	load_kill_run(&(struct load_kill){ f->path, STORE_CREATE, 100, "audits.json", NULL, feed_killed, &a });
+	raws_free(raws, N);
 	struct store *st;
 	char *cause = NULL;
 	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
@@ -450,36 +447,10 @@ static void test_killed_load(void **state)
 	struct case_dir *f = *state;
 	enum { N = 5000, KILL_AT = 3210 };
 	char **raws = raws_new(N);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct store *st;
-		char *cause = NULL;
-		if (store_open(f->path, STORE_CREATE, &st, &cause) < 0)
-			_exit(3);
-		struct store_load *ld = store_load_begin(st, &cause);
-		store_load_set_batch(ld, 500);
-		store_load_source(ld, "big.json", 100, &cause);
-		struct sink sk;
-		store_load_sink(ld, &sk);
-		for (int i = 0; i < N; i++) {
-			struct event ev;
-			struct event_msg m;
-			char id[32];
-			if (i == KILL_AT) {
-				/* everything handed over is written (six commits
-				 * of 500 and 210 in the open transaction) */
-				store_load_sync(ld, &cause);
-				raise(SIGKILL);
-			}
-			make_event(&ev, &m, raws[i], i, id);
-			sk.event(sk.ctx, &ev, &cause);
-		}
-		_exit(4);
-	}
-	int status;
-	waitpid(pid, &status, 0);
-	assert_true(WIFSIGNALED(status));
+	/* everything handed over is written (six commits of 500 and 210 in
+	 * the open transaction) */
+	struct feed_args a = { raws, 0, KILL_AT, 0 };
+	load_kill_run(&(struct load_kill){ f->path, STORE_CREATE, 500, "big.json", NULL, feed_killed, &a });
 	struct store *st;
 	char *cause = NULL;
 	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
@@ -527,23 +498,8 @@ static void test_killed_append(void **state)
 	load_n(st, "a.json", 0, FIRST, raws);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM meta WHERE key = 'ridx_filter'"), 1);
 	store_close(st);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (store_open(f->path, 0, &st, &cause) < 0)
-			_exit(3);
-		struct store_load *ld = store_load_begin(st, &cause);
-		store_load_set_batch(ld, 500);
-		store_load_source(ld, "b.json", 100, &cause);
-		struct sink sk;
-		store_load_sink(ld, &sk);
-		feed(&sk, raws, FIRST, KILL_AT, 0);
-		store_load_sync(ld, &cause);
-		raise(SIGKILL);
-	}
-	int status;
-	waitpid(pid, &status, 0);
-	assert_true(WIFSIGNALED(status));
+	struct feed_args a = { raws, FIRST, KILL_AT, 0 };
+	load_kill_run(&(struct load_kill){ f->path, 0, 500, "b.json", NULL, feed_killed, &a });
 	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
 	int64_t n = scalar(st, "SELECT count(*) FROM events");
 	assert_in_range(n, FIRST + 1500, KILL_AT);
@@ -1378,6 +1334,13 @@ static void feed_users(struct sink *sk, const char *src, int from, int to, int u
 	}
 }
 
+/* users 200..699 of source b, for a load killed in a child (load_kill.h) */
+static void feed_users_killed(struct sink *sk, void *ctx)
+{
+	(void)ctx;
+	feed_users(sk, "b", 200, 700, -1);
+}
+
 /* A new case of n events of users u0..u(n-1) (source a.json), ended. */
 static struct store *case_of_users(const char *path, int n)
 {
@@ -1600,24 +1563,7 @@ static void test_killed_load_values(void **state)
 	struct case_dir *f = *state;
 	struct store *st = case_of_users(f->path, 300);
 	store_close(st);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char *cause = NULL;
-		if (store_open(f->path, 0, &st, &cause) < 0)
-			_exit(3);
-		struct store_load *ld = store_load_begin(st, &cause);
-		store_load_set_batch(ld, 100);
-		store_load_source(ld, "b.json", 100, &cause);
-		struct sink sk;
-		store_load_sink(ld, &sk);
-		feed_users(&sk, "b", 200, 700, -1);
-		store_load_sync(ld, &cause);
-		raise(SIGKILL);
-	}
-	int status;
-	waitpid(pid, &status, 0);
-	assert_true(WIFSIGNALED(status));
+	load_kill_run(&(struct load_kill){ f->path, 0, 100, "b.json", NULL, feed_users_killed, NULL });
 	char *cause = NULL;
 	assert_int_equal(store_open(f->path, STORE_READONLY, &st, &cause), 0);
 	assert_int_equal(scalar(st, "SELECT id FROM vidx_from"), 302);

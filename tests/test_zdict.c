@@ -10,13 +10,12 @@
  */
 #include "testutil.h"
 
-#include <signal.h>
-#include <sys/wait.h>
 #include <zstd.h>
 
 #include "ingest.h"
 #include "store.h"
 #include "sqlite/sqlite_store.h"
+#include "load_kill.h"
 #include "sql_util.h"
 
 /* records a load needs before its dictionary is trained (4 MB of them,
@@ -318,34 +317,21 @@ static void test_schema_9_case(void **state)
 	raws_free(raws, N);
 }
 
+/* events 0..KILL_AT-1 of test_killed_load_resumed (load_kill.h) */
+enum { KILL_AT = 9500 };
+static void feed_to_kill(struct sink *sk, void *raws)
+{
+	feed(sk, raws, 0, KILL_AT, false);
+}
+
 /* Killed after its dictionary is in use (nine commits of 1000 events, the
  * dictionary trained after about 4,000): what was committed reads, the
  * dictionary with it; the second load completes the source. */
 static void test_killed_load_resumed(void **state)
 {
 	struct case_dir *f = *state;
-	enum { KILL_AT = 9500 };
 	char **raws = raws_new(N);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct store *st;
-		char *cause = NULL;
-		if (store_open(f->path, STORE_CREATE, &st, &cause) < 0)
-			_exit(3);
-		struct store_load *ld = store_load_begin(st, &cause);
-		store_load_set_batch(ld, 1000);
-		store_load_source(ld, "big.json", 100, &cause);
-		struct sink sk;
-		store_load_sink(ld, &sk);
-		feed(&sk, raws, 0, KILL_AT, false);
-		store_load_sync(ld, &cause);
-		raise(SIGKILL);
-		_exit(4);
-	}
-	int status;
-	waitpid(pid, &status, 0);
-	assert_true(WIFSIGNALED(status));
+	load_kill_run(&(struct load_kill){ f->path, STORE_CREATE, 1000, "big.json", NULL, feed_to_kill, raws });
 	struct store *st;
 	char *cause = NULL;
 	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
