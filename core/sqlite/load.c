@@ -53,21 +53,59 @@ int load_db_fail(struct sqlite_load *ld, char **cause)
  * 64 MB a 1M-event CSV load stopped 6 times for 0.40 s in all (busy
  * machine), with 256 MB once for 0.07 s; the log then peaks at 276 MB
  * instead of 73, and the load's end empties it. */
+#ifndef WAL_LOAD_CKPT_PAGES
 #define WAL_LOAD_CKPT_PAGES 16384
+#endif
+/*
+ * That copy was the whole of the commit that found the log long, a
+ * second's work: 3,800 pages in 130-190 ms (1M-event CSV, chrt, busy
+ * machine), the parser and the reader waiting behind the writer, and
+ * then some more when the checkpointer's copy of the commit before was
+ * still running. So the log starts again in steps: the commit that
+ * finds it long leaves its pages to the checkpointer, as any other;
+ * once they are copied the writer commits early (load_restart_due) and
+ * copies the rest itself, which is what it wrote meanwhile, if that is
+ * at most an eighth of WAL_LOAD_CKPT_PAGES. Else the same again, at
+ * most WAL_REST_ROUNDS times (a checkpointer that cannot keep up, or a
+ * reader that holds it back, is then waited for as before). Not once
+ * the load ends: its last checkpoint empties the log (load_settle), and
+ * a start again just before it copied the end's commits twice (1M CSV:
+ * 84-139 ms of the end).
+ */
+#define WAL_REST_SHARE 8
+#define WAL_REST_ROUNDS 3
 
 /* After each commit on the load's connection (the writer's, the index
  * builds', the pending annotations'), in place of SQLite's checkpoint:
- * the checkpointer copies what was committed, and a long log is copied
- * up to its end here, so that it starts again. */
+ * the checkpointer copies what was committed, and once the log is long
+ * the rest is copied here, so that it starts again. */
 static int wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	(void)name;
 	struct sqlite_load *ld = arg;
-	if (frames >= ld->wal_cap)
-		load_ckpt_restart(ld->ckpt, db);
-	else
+	if (ld->ending || (frames < ld->wal_cap && !ld->wal_mark)) {
 		load_ckpt_kick(ld->ckpt);
+		return SQLITE_OK;
+	}
+	/* (more copied than the log holds: it started again since) */
+	int copied = load_ckpt_copied(ld->ckpt);
+	if (copied > frames)
+		copied = 0;
+	if (frames - copied <= ld->wal_cap / WAL_REST_SHARE || ld->wal_rounds >= WAL_REST_ROUNDS) {
+		load_ckpt_restart(ld->ckpt, db);
+		ld->wal_mark = 0;
+		ld->wal_rounds = 0;
+	} else {
+		ld->wal_mark = frames;
+		ld->wal_rounds++;
+		load_ckpt_kick(ld->ckpt);
+	}
 	return SQLITE_OK;
+}
+
+bool load_restart_due(const struct sqlite_load *ld)
+{
+	return ld->wal_mark > 0 && ld->ckpt && load_ckpt_copied(ld->ckpt) >= ld->wal_mark;
 }
 
 int load_after_commit(struct sqlite_load *ld, char **cause)
@@ -100,6 +138,7 @@ static void stop_ckpt(struct sqlite_load *ld)
 	sqlite3_wal_autocheckpoint(store_db(ld->base.st), WAL_CKPT_PAGES);
 	load_ckpt_stop(ld->ckpt);
 	ld->ckpt = NULL;
+	ld->wal_mark = 0;
 }
 
 /*
@@ -572,7 +611,9 @@ int sqlite_load_end(struct store_load *base, char **cause)
 	struct sqlite_load *ld = (struct sqlite_load *)base;
 	int rc = 0;
 	struct store *st = ld->base.st;
-	if (load_drain(ld, cause) < 0 || load_commit(ld, cause) < 0) {
+	bool drained = load_drain(ld, cause) == 0;
+	ld->ending = true; /* (once drained: the writer's commits read it) */
+	if (!drained || load_commit(ld, cause) < 0) {
 		rc = -1;
 		sqlite3 *db = store_db(st);
 		if (!sqlite3_get_autocommit(db))

@@ -19,6 +19,7 @@
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
@@ -39,7 +40,21 @@ struct load_ckpt {
 	 * (load_ckpt_restart), so that neither finds the other's running
 	 * and gives up (a passive checkpoint does not wait) */
 	pthread_mutex_t run;
+	/* frames of the log in the case file after the thread's last
+	 * checkpoint (load_ckpt_copied; 0 again once the writer's own
+	 * checkpoint lets the log start again) */
+	_Atomic int copied;
 };
+
+/* A passive checkpoint on db (c->run held): what it copied kept for
+ * load_ckpt_copied. */
+static void checkpoint(struct load_ckpt *c, sqlite3 *db)
+{
+	int log = -1, done = -1;
+	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) == SQLITE_OK &&
+	    done >= 0)
+		atomic_store(&c->copied, done);
+}
 
 static void *ckpt_main(void *arg)
 {
@@ -65,7 +80,7 @@ static void *ckpt_main(void *arg)
 		 * reader's snapshot, another checkpoint running) leaves the
 		 * pages to the next one, or to the load's last checkpoint. */
 		pthread_mutex_lock(&c->run);
-		sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		checkpoint(c, c->db);
 		pthread_mutex_unlock(&c->run);
 		pthread_mutex_lock(&c->mu);
 	}
@@ -115,10 +130,18 @@ void load_ckpt_kick(struct load_ckpt *c)
 	pthread_mutex_unlock(&c->mu);
 }
 
+int load_ckpt_copied(struct load_ckpt *c)
+{
+	return atomic_load(&c->copied);
+}
+
 void load_ckpt_restart(struct load_ckpt *c, sqlite3 *db)
 {
 	pthread_mutex_lock(&c->run);
-	sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	checkpoint(c, db);
+	/* the log starts again at the writer's next transaction: its frames
+	 * are counted from 0 again, and none of them is copied yet */
+	atomic_store(&c->copied, 0);
 	pthread_mutex_unlock(&c->run);
 }
 

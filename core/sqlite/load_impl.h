@@ -423,10 +423,18 @@ struct sqlite_load {
 	 * connection's own, as before) */
 	struct load_ckpt *ckpt;
 	int wal_cap; /* pages of log at which a commit lets it start again (load.c) */
+	/* the log is long: its pages up to wal_mark are left to the
+	 * checkpointer, and the commit after they are copied starts it
+	 * again (0: none); the commits since it was found long */
+	int wal_mark, wal_rounds;
+	bool ending; /* (sqlite_load_end: its last checkpoint empties the log) */
 };
 
 /* load.c */
 int load_db_fail(struct sqlite_load *ld, char **cause);
+/* The log is long and the checkpointer has copied what it was left: the
+ * writer commits now, so that the log starts again (wal_committed). */
+bool load_restart_due(const struct sqlite_load *ld);
 /* After a commit: the annotations left pending while the load held the
  * case are applied (pending.c). */
 int load_after_commit(struct sqlite_load *ld, char **cause);
@@ -557,6 +565,9 @@ void load_ckpt_kick(struct load_ckpt *c);
  * progress is done, so that the log can start again at the writer's next
  * transaction. */
 void load_ckpt_restart(struct load_ckpt *c, sqlite3 *db);
+/* Frames of the log the thread's last checkpoint left copied into the
+ * case file (counted from the log's start). */
+int load_ckpt_copied(struct load_ckpt *c);
 void load_ckpt_stop(struct load_ckpt *c);
 
 /* load_write.c: the writer thread */

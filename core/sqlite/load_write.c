@@ -54,7 +54,7 @@ int load_yield(struct sqlite_load *ld, bool idle, char **cause)
 	if (!ld->txn)
 		return 0;
 	bool waiting = writer_waiting(ld);
-	if (!waiting && !idle && load_now_ms() - ld->txn_ms < LOAD_TXN_MS)
+	if (!waiting && !idle && load_now_ms() - ld->txn_ms < LOAD_TXN_MS && !load_restart_due(ld))
 		return 0;
 	if (load_commit(ld, cause) < 0)
 		return -1;
