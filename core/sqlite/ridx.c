@@ -640,14 +640,57 @@ bool sqlite_ridx_r_next(struct sqlite_ridx_r *r, int64_t *k)
 	return true;
 }
 
+/*
+ * Several runs merged: the run with the least head gives all its keys
+ * below the next least head at once (a search in its block, a copy),
+ * not a key a call with every run's head compared (callgrind, the seed
+ * of 200k events appended to a 5M-event case of two runs: ridx's 5M keys
+ * 596 M instructions against 200 M when it was one run).
+ */
+static size_t take_merged(struct sqlite_ridx_r *r, int64_t *out, size_t max)
+{
+	size_t n = 0;
+	while (n < max) {
+		struct r_run *best = NULL;
+		int64_t next = INT64_MAX; /* the least head of the others */
+		for (size_t i = 0; i < r->rr.nruns; i++) {
+			struct r_run *u = &r->run[i];
+			if (!r_fill(r, u))
+				continue;
+			int64_t h = u->keys[u->i];
+			if (!best || h < best->keys[best->i]) {
+				if (best)
+					next = best->keys[best->i];
+				best = u;
+			} else if (h < next) {
+				next = h;
+			}
+		}
+		if (!best || r->rc != SQLITE_OK)
+			break;
+		/* best's keys below next (its head is), as many as fit */
+		size_t lo = best->i + 1, hi = best->n;
+		if (hi - best->i > max - n)
+			hi = best->i + (max - n);
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (best->keys[mid] < next)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		memcpy(out + n, best->keys + best->i, (lo - best->i) * sizeof *out);
+		n += lo - best->i;
+		best->i = lo;
+	}
+	return n;
+}
+
 size_t sqlite_ridx_r_take(struct sqlite_ridx_r *r, int64_t *out, size_t max)
 {
 	size_t n = 0;
-	if (r->rr.nruns != 1) {
-		while (n < max && sqlite_ridx_r_next(r, &out[n]))
-			n++;
-		return n;
-	}
+	if (r->rr.nruns != 1)
+		return take_merged(r, out, max);
 	/* one run: its blocks' keys as they are */
 	struct r_run *u = r->run;
 	while (n < max && r_fill(r, u) && r->rc == SQLITE_OK) {
