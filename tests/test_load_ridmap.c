@@ -335,6 +335,31 @@ static void test_seed_merged_at_twice(void **state)
 	load_ridmap_free(&m);
 }
 
+/* load_ridmap_maybe, the value map's prefetch's guess that a record is a
+ * duplicate: true for every id put, in memory or in the runs (a false
+ * would only cost a hash, but the guess is meant to hold for a file
+ * loaded again), and false for most fingerprints never put, without
+ * reading a run. */
+static void test_maybe(void **state)
+{
+	(void)state;
+	enum { N = 20000 };
+	struct ridmap m;
+	memset(&m, 0, sizeof m);
+	assert_false(load_ridmap_maybe(&m, 42)); /* (empty: no slots, no filter) */
+	m.max = 1000;
+	for (size_t i = 0; i < N; i++)
+		assert_true(load_ridmap_put(&m, fp_of(i), (int64_t)i + 1));
+	assert_true(m.nrun > 0 && m.count > 0);
+	for (size_t i = 0; i < N; i++)
+		assert_true(load_ridmap_maybe(&m, load_ridmap_fp32(fp_of(i))));
+	size_t yes = 0;
+	for (size_t i = 0; i < N; i++)
+		yes += load_ridmap_maybe(&m, load_ridmap_fp32(util_mix64(i * 2 + 2)));
+	assert_true(yes < N / 100);
+	load_ridmap_free(&m);
+}
+
 /* A spill with nothing in memory, a find on an empty table. */
 static void test_empty(void **state)
 {
@@ -370,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_filter_grows_four_times),
 		cmocka_unit_test(test_seed_merged_at_twice),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_maybe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

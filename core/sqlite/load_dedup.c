@@ -21,7 +21,9 @@
  * not a duplicate of it.
  */
 /* Is (kind, record id) in the case already? Fingerprint first, then the
- * stored id for each fingerprint that matches. */
+ * stored id for each fingerprint that matches. A duplicate makes the
+ * value map's prefetch ask, for the next DUP_NEAR items, whether they
+ * may be duplicates too (load_values_prefetch_map). */
 int load_is_dup(struct sqlite_load *ld, const struct item *it, bool *dup, int64_t *dup_id, char **cause)
 {
 	*dup = false;
@@ -45,6 +47,7 @@ int load_is_dup(struct sqlite_load *ld, const struct item *it, bool *dup, int64_
 		    memcmp(sqlite3_column_blob(q, 0), rid.p, rid.n) == 0) {
 			*dup = true;
 			*dup_id = id;
+			ld->dup_near = DUP_NEAR;
 		}
 		sqlite3_reset(q);
 		if (r != SQLITE_ROW && r != SQLITE_DONE)
@@ -265,39 +268,47 @@ static int ridx_from_events(struct sqlite_load *ld, bool all, char **cause)
  * no filter, a load killed before its end, one that ran out of room for
  * its runs), so a filter whose ids differ is passed by; a key gone (a
  * replaced copy, an event deleted) leaves a filter that still holds
- * every key, as a filter may. Words little-endian, as ridx's keys.
+ * every key, as a filter may. Words little-endian, as ridx's keys. The
+ * value map keeps its own the same way (vidx_filter: load_values.c),
+ * made for the highest value and source ids.
  */
 #define RIDX_FILTER_KEY "ridx_filter"
 /* its words in rows of at most 64 KB (ridx_filter.0000 on): one blob of
  * 2 MB (1M events) was a buffer of SQLite's and a copy of it at the
  * seed, and the 200k append's peak RSS 4-5 MB higher */
 #define FILTER_ROW_WORDS 8192
-enum { FILTER_FORMAT, FILTER_EVENT, FILTER_SOURCE, FILTER_WORDS, FILTER_K, FILTER_HEAD };
+enum { FILTER_FORMAT, FILTER_ID, FILTER_SOURCE, FILTER_WORDS, FILTER_K, FILTER_HEAD };
 #define FILTER_FORMAT_1 1
 
-/* The case's highest event and source ids, as a filter's header has them. */
-static void filter_ids(struct sqlite_load *ld, int64_t *event, int64_t *source)
+/* The case's highest event id, as ridx's filter's header has it. */
+static int64_t filter_event(struct sqlite_load *ld)
 {
-	*event = scalar(ld, "SELECT coalesce(max(id), 0) FROM events", -1);
-	*source = scalar(ld, "SELECT coalesce(max(id), 0) FROM sources", -1);
+	return scalar(ld, "SELECT coalesce(max(id), 0) FROM events", -1);
 }
 
-static void filter_row_key(char *key, size_t size, size_t row)
+static void filter_row_key(char *out, size_t size, const char *key, size_t row)
 {
-	snprintf(key, size, RIDX_FILTER_KEY ".%04zu", row);
+	snprintf(out, size, "%s.%04zu", key, row);
 }
 
-/* The kept filter when it was made for the case as it is (the caller's
- * to free; *words 0: none). */
-static uint64_t *filter_read(struct sqlite_load *ld, size_t *words, int *k)
+/* A statement over meta with the filter's key as ?1 (NULL: failed). */
+static sqlite3_stmt *filter_stmt(sqlite3 *db, const char *sql, const char *key)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	return q;
+}
+
+uint64_t *load_filter_read(struct sqlite_load *ld, const char *key, int64_t id, size_t max_words,
+			   size_t *words, int *k)
 {
 	*words = 0;
-	int64_t event, source, h[FILTER_HEAD];
-	filter_ids(ld, &event, &source);
+	int64_t source = scalar(ld, "SELECT coalesce(max(id), 0) FROM sources", -1), h[FILTER_HEAD];
 	sqlite3 *db = store_db(ld->base.st);
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = '" RIDX_FILTER_KEY "'", -1, &q, NULL) !=
-	    SQLITE_OK)
+	sqlite3_stmt *q = filter_stmt(db, "SELECT value FROM meta WHERE key = ?1", key);
+	if (!q)
 		return NULL;
 	bool ok = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_BLOB &&
 		  sqlite3_column_bytes(q, 0) == (int)sizeof h;
@@ -310,26 +321,23 @@ static uint64_t *filter_read(struct sqlite_load *ld, size_t *words, int *k)
 		}
 	}
 	sqlite3_finalize(q);
-	if (!ok || h[FILTER_FORMAT] != FILTER_FORMAT_1 || h[FILTER_EVENT] != event ||
-	    h[FILTER_SOURCE] != source || event < 0 || source < 0 || h[FILTER_WORDS] < 8 ||
-	    h[FILTER_WORDS] % 8 || h[FILTER_WORDS] > (int64_t)(ld->rids.bloom_max / 8) || h[FILTER_K] < 1 ||
-	    h[FILTER_K] > 6)
+	if (!ok || h[FILTER_FORMAT] != FILTER_FORMAT_1 || h[FILTER_ID] != id || h[FILTER_SOURCE] != source ||
+	    id < 0 || source < 0 || h[FILTER_WORDS] < 8 || h[FILTER_WORDS] % 8 ||
+	    h[FILTER_WORDS] > (int64_t)max_words || h[FILTER_K] < 1 || h[FILTER_K] > 6)
 		return NULL;
 	size_t n = (size_t)h[FILTER_WORDS], at = 0;
-	uint64_t *bits = xmalloc(n * sizeof *bits);
-	if (sqlite3_prepare_v2(db,
-			       "SELECT key, value FROM meta WHERE key > '" RIDX_FILTER_KEY
-			       ".' AND key < '" RIDX_FILTER_KEY "/' ORDER BY key",
-			       -1, &q, NULL) != SQLITE_OK) {
-		free(bits);
+	q = filter_stmt(db,
+			"SELECT key, value FROM meta WHERE key > ?1 || '.' AND key < ?1 || '/' ORDER BY key",
+			key);
+	if (!q)
 		return NULL;
-	}
-	char want[32];
+	uint64_t *bits = xmalloc(n * sizeof *bits);
+	char want[64];
 	while (ok && sqlite3_step(q) == SQLITE_ROW) {
 		size_t m = n - at < FILTER_ROW_WORDS ? n - at : FILTER_ROW_WORDS;
-		filter_row_key(want, sizeof want, at / FILTER_ROW_WORDS);
-		const char *key = (const char *)sqlite3_column_text(q, 0);
-		ok = m && key && strcmp(key, want) == 0 && sqlite3_column_type(q, 1) == SQLITE_BLOB &&
+		filter_row_key(want, sizeof want, key, at / FILTER_ROW_WORDS);
+		const char *rk = (const char *)sqlite3_column_text(q, 0);
+		ok = m && rk && strcmp(rk, want) == 0 && sqlite3_column_type(q, 1) == SQLITE_BLOB &&
 		     (size_t)sqlite3_column_bytes(q, 1) == m * 8;
 		if (ok) {
 			memcpy(bits + at, sqlite3_column_blob(q, 1), m * 8);
@@ -348,23 +356,26 @@ static uint64_t *filter_read(struct sqlite_load *ld, size_t *words, int *k)
 	return bits;
 }
 
-/* The table's filter, over every key ridx holds now, kept with the case
- * (in the transaction that fills ridx): its rows of before out, its
- * header and rows in. A failure leaves a filter whose ids the next seed
- * passes by. */
-static void filter_write(struct sqlite_load *ld)
+void load_filter_drop(sqlite3 *db, const char *key)
 {
-	const struct ridmap *m = &ld->rids;
+	sqlite3_stmt *q =
+		filter_stmt(db, "DELETE FROM meta WHERE key = ?1 OR (key > ?1 || '.' AND key < ?1 || '/')",
+			    key);
+	if (q) {
+		sqlite3_step(q);
+		sqlite3_finalize(q);
+	}
+}
+
+void load_filter_write(struct sqlite_load *ld, const char *key, const struct ridmap *m, int64_t id)
+{
 	sqlite3 *db = store_db(ld->base.st);
-	if (sqlite_exec(ld->base.st,
-			"DELETE FROM meta WHERE key = '" RIDX_FILTER_KEY "' OR (key > '" RIDX_FILTER_KEY
-			".' AND key < '" RIDX_FILTER_KEY "/')",
-			NULL) < 0 ||
-	    !m->bloom || !m->bloom_words || ld->by_index)
+	load_filter_drop(db, key);
+	if (!m->bloom || !m->bloom_words || id < 0)
 		return;
-	int64_t h[FILTER_HEAD] = { FILTER_FORMAT_1, 0, 0, (int64_t)m->bloom_words, m->bloom_k };
-	filter_ids(ld, &h[FILTER_EVENT], &h[FILTER_SOURCE]);
-	if (h[FILTER_EVENT] < 0 || h[FILTER_SOURCE] < 0)
+	int64_t h[FILTER_HEAD] = { FILTER_FORMAT_1, id, 0, (int64_t)m->bloom_words, m->bloom_k };
+	h[FILTER_SOURCE] = scalar(ld, "SELECT coalesce(max(id), 0) FROM sources", -1);
+	if (h[FILTER_SOURCE] < 0)
 		return;
 	uint64_t *out = xmalloc(FILTER_ROW_WORDS * sizeof *out);
 	for (size_t i = 0; i < FILTER_HEAD; i++)
@@ -374,23 +385,42 @@ static void filter_write(struct sqlite_load *ld)
 		free(out);
 		return;
 	}
-	sqlite3_bind_text(q, 1, RIDX_FILTER_KEY, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(q, 2, out, (int)sizeof h, SQLITE_STATIC);
 	bool ok = sqlite3_step(q) == SQLITE_DONE;
 	sqlite3_reset(q);
-	char key[32];
+	char rk[64];
 	for (size_t at = 0; ok && at < m->bloom_words; at += FILTER_ROW_WORDS) {
 		size_t n = m->bloom_words - at < FILTER_ROW_WORDS ? m->bloom_words - at : FILTER_ROW_WORDS;
 		for (size_t i = 0; i < n; i++)
 			out[i] = htole64(m->bloom[at + i]);
-		filter_row_key(key, sizeof key, at / FILTER_ROW_WORDS);
-		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+		filter_row_key(rk, sizeof rk, key, at / FILTER_ROW_WORDS);
+		sqlite3_bind_text(q, 1, rk, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(q, 2, out, (int)(n * sizeof *out), SQLITE_STATIC);
 		ok = sqlite3_step(q) == SQLITE_DONE;
 		sqlite3_reset(q);
 	}
 	sqlite3_finalize(q);
 	free(out);
+}
+
+/* The kept filter when it was made for the case as it is (the caller's
+ * to free; *words 0: none). */
+static uint64_t *filter_read(struct sqlite_load *ld, size_t *words, int *k)
+{
+	return load_filter_read(ld, RIDX_FILTER_KEY, filter_event(ld), ld->rids.bloom_max / 8, words, k);
+}
+
+/* The table's filter, over every key ridx holds now, kept with the case
+ * (in the transaction that fills ridx): its rows of before out, its
+ * header and rows in. A failure leaves a filter whose ids the next seed
+ * passes by. */
+static void filter_write(struct sqlite_load *ld)
+{
+	if (ld->by_index)
+		load_filter_drop(store_db(ld->base.st), RIDX_FILTER_KEY);
+	else
+		load_filter_write(ld, RIDX_FILTER_KEY, &ld->rids, filter_event(ld));
 }
 
 /*

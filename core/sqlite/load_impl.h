@@ -69,6 +69,10 @@ struct intern {
  * the bit that marks one worked out (val_hash is 31 bits). */
 #define VHASH_RING 4
 #define VHASH_SET 0x80000000u
+/* Items after a duplicate whose record ids load_values_prefetch_map
+ * checks first: a file the case has already is duplicates throughout,
+ * whose values are never looked up, and a new one pays nothing. */
+#define DUP_NEAR 4096u
 
 /* A batch of events and rejects copied out of the parser's buffers. */
 enum { ITEM_EVENT, ITEM_REJECT };
@@ -320,6 +324,9 @@ struct sqlite_load {
 		uint32_t h[LOAD_NVALS];
 	} vhash[VHASH_RING];
 	size_t vhash_next;
+	/* items load_values_prefetch_map still asks of the record ids' table
+	 * whether they may be duplicates (set at each duplicate found) */
+	unsigned dup_near;
 	/* the first value id not in vidx (vidx.c; the case's meta row
 	 * vidx_from while the load runs), 0 once closed */
 	int64_t vidx_from;
@@ -443,6 +450,7 @@ int load_after_commit(struct sqlite_load *ld, char **cause);
 bool load_ridmap_put(struct ridmap *m, uint64_t fp, int64_t id);
 bool load_ridmap_spill(struct ridmap *m);
 bool load_ridmap_find(struct ridmap *m, uint32_t f);
+bool load_ridmap_maybe(const struct ridmap *m, uint32_t f);
 void load_ridmap_prefetch(const struct ridmap *m, uint32_t f);
 /* The case's entries (ridx, in order) as one run: next gives the next
  * slots, up to max, until it gives none. Its filter the one kept with
@@ -532,6 +540,18 @@ int load_ridmap_retire(struct sqlite_load *ld, char **cause);
 /* The fingerprint table seeded from ridx, mended first (a killed load's
  * window; a table that does not hold nevents entries); then the window
  * of this load's events opened (meta ridx_from). */
+/*
+ * A fingerprint table's filter kept with the case in meta (rows key and
+ * key.0000 on: load_dedup.c) with the ids of the case it was made for:
+ * id, its table's highest (events', vals'), and the highest source id.
+ * load_filter_read gives it back only for that case, at most max_words
+ * (the caller's to free; *words 0: none); load_filter_write replaces it
+ * (a table without a filter: none); load_filter_drop removes it.
+ */
+uint64_t *load_filter_read(struct sqlite_load *ld, const char *key, int64_t id, size_t max_words,
+			   size_t *words, int *k);
+void load_filter_write(struct sqlite_load *ld, const char *key, const struct ridmap *m, int64_t id);
+void load_filter_drop(sqlite3 *db, const char *key);
 int load_ridx_seed(struct sqlite_load *ld, int64_t nevents, char **cause);
 /* Event id, inserted with fingerprint fp, and the event it replaced (0:
  * none), which leaves ridx. -1 past 2^32 events. */

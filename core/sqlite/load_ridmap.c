@@ -632,6 +632,17 @@ void load_ridmap_prefetch(const struct ridmap *m, uint32_t f)
 	}
 }
 
+/* Might the table hold fingerprint f? false: it does not (its slots in
+ * memory and its filter say so, no run read); true: it may. */
+bool load_ridmap_maybe(const struct ridmap *m, uint32_t f)
+{
+	if (m->cap)
+		for (size_t i = f & (m->cap - 1); m->slot[i]; i = (i + 1) & (m->cap - 1))
+			if ((uint32_t)(m->slot[i] >> 32) == f)
+				return true;
+	return bloom_has(m, f);
+}
+
 /* The event ids whose fingerprint is f into m->cand (m->ncand of them):
  * each is the record id's event or a collision the caller checks. false
  * when a run could not be read. */

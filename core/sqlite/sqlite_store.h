@@ -248,8 +248,11 @@ static inline int64_t sqlite_vidx_key(int64_t h, int64_t id)
 /* vidx_ids(hash) on db (a case before schema 15: through vals_h). */
 void sqlite_vidx_register(sqlite3 *db, int schema);
 /* The values from id from on into vidx (0: every value, vidx emptied
- * first): the conversion from an older schema, a killed load's window. */
+ * first, and the filter kept with it dropped): the conversion from an
+ * older schema, a killed load's window. */
 int sqlite_vidx_from_vals(sqlite3 *db, int64_t from);
+/* The meta rows of the value map's filter over vidx's keys (load_values.c) */
+#define SQLITE_VIDX_FILTER "vidx_filter"
 /* The first value id vidx may lack (NULL: none): the window of a load
  * that runs or was killed (load_values.c), the one row of its own table
  * (in meta, whose rows of ridx's filter overflow their pages, a look-up

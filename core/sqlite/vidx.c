@@ -54,7 +54,12 @@ void sqlite_vidx_register(sqlite3 *db, int schema)
 
 int sqlite_vidx_from_vals(sqlite3 *db, int64_t from)
 {
-	if (!from && sqlite3_exec(db, "DELETE FROM vidx", NULL, NULL, NULL) != SQLITE_OK)
+	/* (a filter made for the keys of before: they may change, as their
+	 * hashes did once, without a new value id) */
+	if (!from && sqlite3_exec(db,
+				  "DELETE FROM vidx; DELETE FROM meta WHERE key = '" SQLITE_VIDX_FILTER
+				  "' OR (key > '" SQLITE_VIDX_FILTER ".' AND key < '" SQLITE_VIDX_FILTER "/')",
+				  NULL, NULL, NULL) != SQLITE_OK)
 		return sqlite3_errcode(db);
 	/* SQLite's sorter over the keys alone: a killed load's values, or
 	 * an older case's once */
