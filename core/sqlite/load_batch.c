@@ -501,25 +501,59 @@ static bool is_admin(const struct event *ev)
 	}
 }
 
-/* The place + 1 of value s (hash h) among the batch's distinct values,
- * added when new (stored: its copy in the batch, as load_stash gives
- * it); 0 when they are full. */
-static uint16_t batch_val(struct batch *b, struct sv s, struct sv stored, uint64_t h)
+/* Where value s starts its probe in the batch's table: its length and
+ * its first, middle and last words, not every byte. A batch has each of
+ * its values a dozen times and more (an operation, a user, an app of 512
+ * events), and load_value_hash, which the writer needs, is worked out
+ * only for a value the batch does not have yet: the others take the one
+ * kept with their first copy (struct bval). A collision costs a compare
+ * of the texts, never a wrong value. */
+static inline size_t batch_slot(struct sv s)
+{
+	const char *p = s.p;
+	size_t n = s.n;
+	uint64_t a, z;
+	if (n >= 8) {
+		a = util_load8(p);
+		z = util_load8(p + n - 8);
+		if (n > 16) /* (user agents: alike at both ends) */
+			a ^= util_load8(p + n / 2 - 4) * 0xff51afd7ed558ccdULL;
+	} else if (n >= 4) {
+		a = util_load4(p);
+		z = util_load4(p + n - 4);
+	} else {
+		a = n ? (uint64_t)(unsigned char)p[0] << 16 | (uint64_t)(unsigned char)p[n / 2] << 8 |
+				    (unsigned char)p[n - 1]
+		      : 0;
+		z = 0;
+	}
+	uint64_t h = (a * 0x9e3779b97f4a7c15ULL) ^ ((z + n) * 0xc2b2ae3d27d4eb4fULL);
+	return (size_t)(h >> 50) & (BATCH_VSLOTS - 1);
+}
+_Static_assert(BATCH_VSLOTS <= (1u << 14), "batch_slot's 14 bits");
+
+/* The place + 1 of value s among the batch's distinct values, added
+ * when new (stored: its copy in the batch, as load_stash gives it); 0
+ * when they are full. *h gets its load_value_hash. */
+static uint16_t batch_val(struct batch *b, struct sv s, struct sv stored, uint64_t *h)
 {
 	if (!b->vslot) {
 		b->vslot = xcalloc(BATCH_VSLOTS, sizeof *b->vslot);
 		b->vals = xmalloc(BATCH_VALS * sizeof *b->vals);
 	}
-	size_t mask = BATCH_VSLOTS - 1, i = (size_t)(h >> 32) & mask;
+	size_t mask = BATCH_VSLOTS - 1, i = batch_slot(s);
 	for (uint16_t k; (k = b->vslot[i]) != 0; i = (i + 1) & mask) {
 		const struct bval *v = &b->vals[k - 1];
-		if (v->h == h && v->n == s.n && same_text(b->buf + v->off, s.p, s.n))
+		if (v->n == s.n && same_text(b->buf + v->off, s.p, s.n)) {
+			*h = v->h;
 			return k;
+		}
 	}
+	*h = load_value_hash(s);
 	uintptr_t off = (uintptr_t)stored.p - 1; /* (load_stash: offset + 1) */
 	if (b->nvals >= BATCH_VALS || off > UINT32_MAX || s.n > UINT32_MAX)
 		return 0;
-	b->vals[b->nvals++] = (struct bval){ h, (uint32_t)off, (uint32_t)s.n };
+	b->vals[b->nvals++] = (struct bval){ *h, (uint32_t)off, (uint32_t)s.n };
 	b->vslot[i] = (uint16_t)b->nvals;
 	return (uint16_t)b->nvals;
 }
@@ -587,8 +621,7 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 			it->vx[i] = 0;
 			continue;
 		}
-		it->vh[i] = load_value_hash(f[i]);
-		it->vx[i] = batch_val(b, f[i], stored[i], it->vh[i]);
+		it->vx[i] = batch_val(b, f[i], stored[i], &it->vh[i]);
 	}
 	maybe_send(ld);
 	return 0;
