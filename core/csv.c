@@ -588,6 +588,7 @@ int csv_next(struct csv *c)
 	 * stray quote, a line not yet in the window) takes the two passes. */
 	if (stream_avail(s) > 0) {
 		const char *p = stream_ptr(s);
+		stream_prefetch(s);
 		const char *nl = memchr(p, '\n', stream_avail(s));
 		if (nl) {
 			size_t body = (size_t)(nl - p);

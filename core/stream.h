@@ -81,4 +81,25 @@ static inline void stream_consume(struct stream *s, size_t n)
 	s->pos += n;
 }
 
+/*
+ * Ask the cache for the window's STREAM_AHEAD_N bytes from STREAM_AHEAD
+ * on (about a record of the big exports): a reader calls this at each
+ * record, so that the lines of the records after it are on their way
+ * while it parses this one. The reader thread wrote them into memory
+ * the parser had not touched, and the CSV reader's first pass over a
+ * line (its search for the line's end) waited on each of them (perf,
+ * 200k high-cardinality CSV: memchr 5-7% of the parser's samples,
+ * 1.5-2% with this). Always in line: GCC takes a function of nothing
+ * but prefetches for one without effects, and drops its calls.
+ */
+#define STREAM_AHEAD 4096
+#define STREAM_AHEAD_N 2048
+__attribute__((always_inline)) static inline void stream_prefetch(const struct stream *s)
+{
+	const char *p = stream_ptr(s);
+	size_t avail = stream_avail(s);
+	for (size_t off = STREAM_AHEAD; off < STREAM_AHEAD + STREAM_AHEAD_N && off < avail; off += 64)
+		__builtin_prefetch(p + off);
+}
+
 #endif
