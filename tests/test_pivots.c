@@ -442,12 +442,60 @@ static void more_entries(sqlite3 *db, int n, int64_t *id, struct pivot_entry *wa
 	qsort(want, *nwant, sizeof *want, ent_cmp);
 }
 
+/* pivot_cached(col, val) on db, from a statement that reads the case
+ * (as the filter compiler asks it) or from one that does not (bare):
+ * -1 (NULL: not in the cache), or the entries it says, its chunk rows in
+ * *rows. */
+static int64_t cached_as(sqlite3 *db, int col, int64_t val, int64_t *rows, bool bare)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    bare ? "SELECT pivot_cached(?1, ?2)"
+						 : "SELECT count(*), pivot_cached(?1, ?2) FROM pivot_gone",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int(q, 1, col);
+	sqlite3_bind_int64(q, 2, val);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	int64_t v[2] = { -1, -1 };
+	int k = bare ? 0 : 1;
+	if (sqlite3_column_type(q, k) != SQLITE_NULL) {
+		assert_int_equal(sqlite3_column_bytes(q, k), sizeof v);
+		memcpy(v, sqlite3_column_blob(q, k), sizeof v);
+	}
+	sqlite3_finalize(q);
+	*rows = v[1];
+	return v[0];
+}
+
+static int64_t cached(sqlite3 *db, int col, int64_t val, int64_t *rows)
+{
+	return cached_as(db, col, val, rows, false);
+}
+
+/* The chunk rows of (col, val) in db */
+static int64_t chunk_rows(sqlite3 *db, int col, int64_t val)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM pivots WHERE col = ?1 AND val = ?2", -1,
+					    &q, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int(q, 1, col);
+	sqlite3_bind_int64(q, 2, val);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return n;
+}
+
 /*
  * The chunk rows a connection keeps (pivots.c: the cache) follow the
  * case: what another connection commits, what this one writes, and
  * nothing of a transaction of its own rolled back (its chunks are gone:
  * kept, their reading would fail). Both orders, through pivot_rows and
- * pivot_and.
+ * pivot_and. What pivot_cached says of a value (the filter compiler's
+ * counts) follows it too: nothing before a list read it, nor once the
+ * case changed, nor within a transaction of the connection's own.
  */
 static void test_cache_follows_changes(void **state)
 {
@@ -470,24 +518,39 @@ static void test_cache_follows_changes(void **state)
 	size_t n = 0;
 	int64_t id = 1, one = 1;
 	more_entries(a, 300, &id, want, &n);
+	int64_t rows;
+	assert_int_equal(cached(a, PIVOT_IP, 1, &rows), -1);
 	for (int i = 0; i < 2; i++) {
 		expect_rows(a, asc, PIVOT_IP, &one, 1, NULL, 0, want, n, false);
 		expect_rows(a, desc, PIVOT_IP, &one, 1, NULL, 0, want, n, true);
 	}
-	more_entries(b, 100, &id, want, &n); /* another connection's */
+	assert_int_equal(cached(a, PIVOT_IP, 1, &rows), 300);
+	assert_int_equal(rows, chunk_rows(a, PIVOT_IP, 1));
+	assert_int_equal(cached(a, PIVOT_IP, 2, &rows), -1);
+	assert_int_equal(cached(b, PIVOT_IP, 1, &rows), -1);          /* b's own cache */
+	more_entries(b, 100, &id, want, &n);                          /* another connection's */
+	assert_int_equal(cached_as(a, PIVOT_IP, 1, &rows, true), -1); /* (reading nothing: unknown) */
+	assert_int_equal(cached(a, PIVOT_IP, 1, &rows), -1);
 	expect_rows(a, asc, PIVOT_IP, &one, 1, NULL, 0, want, n, false);
+	assert_int_equal(cached(a, PIVOT_IP, 1, &rows), 400);
+	assert_int_equal(rows, chunk_rows(a, PIVOT_IP, 1));
 	expect_rows(a, desc, PIVOT_IP, &one, 1, NULL, 0, want, n, true);
 	more_entries(a, 50, &id, want, &n); /* its own */
+	assert_int_equal(cached(a, PIVOT_IP, 1, &rows), -1);
 	expect_rows(a, asc, PIVOT_IP, &one, 1, NULL, 0, want, n, false);
+	assert_int_equal(cached(a, PIVOT_IP, 1, &rows), 450);
 	/* a transaction of its own, read within and rolled back */
 	size_t kept = n;
 	struct pivot_entry *before = calloc(1000, sizeof *before);
 	memcpy(before, want, n * sizeof *want);
 	assert_int_equal(sqlite3_exec(a, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(cached(a, PIVOT_IP, 1, &rows), -1);
 	more_entries(a, 70, &id, want, &n);
 	expect_rows(a, asc, PIVOT_IP, &one, 1, NULL, 0, want, n, false);
 	expect_rows(a, desc, PIVOT_IP, &one, 1, NULL, 0, want, n, true);
+	assert_int_equal(cached(a, PIVOT_IP, 1, &rows), -1);
 	assert_int_equal(sqlite3_exec(a, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(cached(a, PIVOT_IP, 1, &rows), -1);
 	expect_rows(a, asc, PIVOT_IP, &one, 1, NULL, 0, before, kept, false);
 	expect_rows(a, desc, PIVOT_IP, &one, 1, NULL, 0, before, kept, true);
 	expect_rows(b, asc, PIVOT_IP, &one, 1, NULL, 0, before, kept, false);
@@ -1453,7 +1516,7 @@ static int and_random(sqlite3 *db, int rounds)
  * hits h: the reader takes one row in step (ids 1, 1 + step ...) and
  * stops at want rows; how many rows it read. -1: the statement failed.
  */
-static int lead_read(sqlite3 *db, int64_t val, struct pivot_hits *h, int want, int step)
+static int lead_read_from(sqlite3 *db, int64_t val, struct pivot_hits *h, int want, int step, int64_t first)
 {
 	sqlite3_stmt *q;
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT ts, id FROM pivot_and(?1, ?2, ?3) ORDER BY ts, id",
@@ -1471,9 +1534,9 @@ static int lead_read(sqlite3 *db, int64_t val, struct pivot_hits *h, int want, i
 	while (h->got < want && (r = sqlite3_step(q)) == SQLITE_ROW) {
 		read++;
 		int64_t id = sqlite3_column_int64(q, 1);
-		if ((id - 1) % step == 0) {
+		if (id >= first && (id - first) % step == 0) {
 			/* the rows taken are the ones wanted, in order */
-			assert_int_equal(id, 1 + step * h->got);
+			assert_int_equal(id, first + step * h->got);
 			h->got++;
 		}
 	}
@@ -1481,6 +1544,12 @@ static int lead_read(sqlite3 *db, int64_t val, struct pivot_hits *h, int want, i
 		read = -1;
 	sqlite3_finalize(q);
 	return read;
+}
+
+/* lead_read_from taking ids 1, 1 + step ... */
+static int lead_read(sqlite3 *db, int64_t val, struct pivot_hits *h, int want, int step)
+{
+	return lead_read_from(db, val, h, want, step, 1);
 }
 
 /*
@@ -1492,7 +1561,15 @@ static int lead_read(sqlite3 *db, int64_t val, struct pivot_hits *h, int want, i
  * rows, as before); a page whose every row is taken never reads the
  * other list (app 3: no failure), nor one whose rows are taken far more
  * often than the compiler guessed (the terms agree: the list it meant to
- * intersect would spare nothing).
+ * intersect would spare nothing). App 5 holds 20 of user 1's events
+ * (ids 51, 151 ...), where the compiler guessed 0.2: a reader that took
+ * none of the first rows has seen no agreement (a rate of one more than
+ * taken is no evidence), and the intersection is read at once; told the
+ * list's rows and what the intersection would give of them, the lead
+ * also ends where the terms it tests would refuse 98% of the rows
+ * (joining the few the intersection gives costs less, however many the
+ * guessed share would have it join); told neither, the lead runs on
+ * until the rate it sees says joining on costs more (50 rows).
  */
 static void test_lead_ends_by_hits(void **state)
 {
@@ -1504,6 +1581,8 @@ static void test_lead_ends_by_hits(void **state)
 		pivot_window_add(w, PIVOT_USER, 1, (int64_t)i * 1000, i + 1);
 		pivot_window_add(w, PIVOT_APP, i % 25 == 0 ? 2 : 4, (int64_t)i * 1000, i + 1);
 		pivot_window_add(w, PIVOT_APP, 3, (int64_t)i * 1000, i + 1);
+		if (i % 100 == 50)
+			pivot_window_add(w, PIVOT_APP, 5, (int64_t)i * 1000, i + 1);
 	}
 	assert_int_equal(pivot_window_flush(w, db, &cause), 0);
 	pivot_window_free(w);
@@ -1529,6 +1608,16 @@ static void test_lead_ends_by_hits(void **state)
 	assert_int_equal(lead_read(db, 3, &h, 60, 1), 60);
 	h.rate = 0.001;
 	assert_int_equal(lead_read(db, 3, &h, 10, 10), 91);
+	/* none taken of the first rows: no agreement seen */
+	struct pivot_hits none = { .join = 3900, .inter = 10000, .keep = 1, .rate = 0.0001 };
+	assert_int_equal(lead_read_from(db, 5, &none, 10, 100, 51), PIVOT_SAMPLE + 10);
+	/* the rows left bound both ways' joins */
+	struct pivot_hits few = {
+		.join = 3900, .inter = 10000, .keep = 0.02, .rate = 0.0001, .rows = 2000, .cand = 10
+	};
+	assert_int_equal(lead_read_from(db, 5, &few, 10, 100, 51), PIVOT_SAMPLE + 10);
+	few.rows = few.cand = 0;
+	assert_int_equal(lead_read_from(db, 5, &few, 10, 100, 51), 50 + 10);
 	/* the damaged list read: the statement fails (so the two above did
 	 * not read it) */
 	h.rate = 0.04;

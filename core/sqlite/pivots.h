@@ -54,6 +54,12 @@
  *       the rows the caller took from it say that joining on costs more
  *       than intersecting: see struct pivot_hits.
  *   pivot_count(col, vals)  exact count of live events, sum(n) - gone.
+ *   pivot_cached(col, val)  NULL, or when the connection's cache of chunk
+ *       rows holds the value's (the rows the lists of a page read lately,
+ *       kept while the case is unchanged), its entries (sum(n), gone
+ *       not subtracted) and chunk rows: a blob of two native int64.
+ *       Asked from a statement that reads the case (NULL otherwise: the
+ *       case's version is known within a read transaction only).
  */
 #ifndef AUDITSCOPE_SQLITE_PIVOTS_H
 #define AUDITSCOPE_SQLITE_PIVOTS_H
@@ -169,11 +175,15 @@ int pivots_build(sqlite3 *db, char **cause);
  * seen is well above rate, the share of the lead's rows the compiler
  * guessed every term keeps; join is what a refused row costs. The
  * compiler's shares take the terms as independent; the rows taken say
- * what they are.
+ * what they are. rows is the lead's list's entries (0: not told) and
+ * cand what the intersection would give of them: neither way joins more
+ * rows than the lists have left (a sparse driving list whose terms meet
+ * little runs out of rows before it gives a page).
  */
 struct pivot_hits {
 	int64_t want, got;
 	double join, inter, keep, rate;
+	double rows, cand;
 };
 #define PIVOT_HITS_TYPE "pivot_hits"
 #define PIVOT_SAMPLE 8
