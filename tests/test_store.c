@@ -1867,6 +1867,58 @@ static int64_t nulls_wrong(struct store *st)
 			  " OR kind != 0 OR source IS NULL OR flags IS NULL");
 }
 
+/* Values a log can be written to have alike where the batch's table
+ * looks first (load_batch.c's batch_slot: the length, the first, middle
+ * and last words): 300 user agents and 300 session ids of one length
+ * that differ only between those words, each met many times in each
+ * batch. Each is one value of the case and each event has its own,
+ * whether the batch found it among its first slots or past them. */
+static void test_batch_values_alike(void **state)
+{
+	struct case_dir *f = *state;
+	enum { N = 3000, K = 300 };
+	struct store *st;
+	char *cause = NULL;
+	struct store_load *ld = new_case_load(f->path, &st);
+	assert_int_equal(store_load_source(ld, "alike.json", 10, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	for (int i = 0; i < N; i++) {
+		struct event ev;
+		memset(&ev, 0, sizeof ev);
+		char rid[32], ua[80], sid[80];
+		snprintf(rid, sizeof rid, "alike-%d", i);
+		/* 64 bytes: "Client=X", 20 digits, "MIDDLE##" (bytes 28-35),
+		 * the digits again, "ENDWORD!" */
+		snprintf(ua, sizeof ua, "Client=X%020dMIDDLE##%020dENDWORD!", i % K, i % K);
+		snprintf(sid, sizeof sid, "Session=%020dMIDDLE##%020dENDWORD!", (i * 7) % K, (i * 7) % K);
+		assert_int_equal(strlen(ua), 64);
+		ev.ts = 1686909600000LL + i;
+		ev.record_id = (struct sv){ rid, strlen(rid) };
+		ev.op = (struct sv){ "UserLoggedIn", 12 };
+		ev.user = (struct sv){ "u@contoso.com", 13 };
+		ev.client_info = (struct sv){ ua, strlen(ua) };
+		ev.session = (struct sv){ sid, strlen(sid) };
+		ev.raw = (struct sv){ "{}", 2 };
+		ev.line = (uint64_t)i + 2;
+		assert_int_equal(sk.event(sk.ctx, &ev, &cause), 0);
+	}
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals WHERE v LIKE 'Client=X%ENDWORD!'"), K);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals WHERE v LIKE 'Session=%ENDWORD!'"), K);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM vals"),
+			 scalar(st, "SELECT count(DISTINCT v) FROM vals"));
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events e JOIN vals c ON c.id = e.client_info"
+				    " JOIN vals s ON s.id = e.session WHERE"
+				    " c.v = printf('Client=X%020dMIDDLE##%020dENDWORD!', (e.line - 2) % 300,"
+				    "              (e.line - 2) % 300)"
+				    " AND s.v = printf('Session=%020dMIDDLE##%020dENDWORD!', (e.line - 2) * 7 % 300,"
+				    "                  (e.line - 2) * 7 % 300)"),
+			 N);
+	store_close(st);
+}
+
 /* Groups with columns NULL in every row, some rows, none; into a case
  * whose events table has its columns in another order, then one with a
  * column the load does not know (its statement then names the load's
@@ -1996,6 +2048,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_replace_last_event, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_ids_and_ts_order, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_group_columns, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_batch_values_alike, case_dir_setup, case_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
