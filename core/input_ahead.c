@@ -36,7 +36,6 @@
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,27 +50,6 @@
 /* bytes before each slot's for a stream's tail (input_lend) */
 #define AHEAD_ROOM ((size_t)64 << 10)
 #define AHEAD_MIN_SIZE ((int64_t)8 << 20) /* regular files smaller: read directly */
-/*
- * A regular file's pages are asked for this far ahead of the reader
- * (POSIX_FADV_WILLNEED, a step at a time), so that they are read from
- * the disk while the load goes on. The kernel's own read-ahead keeps a
- * window or two in front (16 MB here), which the parser empties in
- * 50 ms: when the checkpointer's fdatasync fills the disk's queue with
- * a commit's pages (60 MB), the reader's next read waited behind them,
- * the parser behind the reader, and the writer and the compressor behind
- * the parser (traced, 1M CSV: 27 stops of all five threads at once,
- * 0.44 s, 0.27 s of them the reader's). Nor are the pages in the cache
- * for a load to find even when the file was read minutes before: this
- * virtual machine's host takes memory back (DAMON's reclaim), cold pages
- * first. 1M CSV out of the cache (POSIX_FADV_DONTNEED before each run,
- * alternating, chrt -f 1, load average 21): wall 8.61 and 7.13 s ->
- * 6.85 and 5.67 s, system CPU 4.78 and 3.77 -> 2.17 and 1.63 s; in the
- * cache, the same (4.41-5.70 s against 4.56-5.88, load average 15-20).
- * The pages asked for are read once, as they would be; a file dropped
- * behind the reader (input_drop) holds this much more of the cache.
- */
-#define AHEAD_FETCH ((uint64_t)64 << 20)
-#define AHEAD_FETCH_STEP ((uint64_t)8 << 20)
 
 struct input_ahead {
 	pthread_t th;
@@ -97,20 +75,7 @@ struct input_ahead {
 	/* the consumer's mask before it held the stop signals back */
 	sigset_t consumer;
 	bool held;
-	/* the file's pages asked for up to fetched (fetch_fd, -1: none),
-	 * of end bytes; at, the offset of the reader's next read */
-	int fetch_fd;
-	uint64_t at, fetched, end;
 };
-
-/* Ask for the pages of the file up to AHEAD_FETCH past the reader. */
-static void ahead_fetch(struct input_ahead *a)
-{
-	while (a->fetch_fd >= 0 && a->fetched < a->end && a->fetched < a->at + AHEAD_FETCH) {
-		posix_fadvise(a->fetch_fd, (off_t)a->fetched, (off_t)AHEAD_FETCH_STEP, POSIX_FADV_WILLNEED);
-		a->fetched += AHEAD_FETCH_STEP;
-	}
-}
 
 static void *ahead_main(void *arg)
 {
@@ -125,7 +90,6 @@ static void *ahead_main(void *arg)
 		pthread_mutex_unlock(&a->mu);
 		if (stop)
 			return NULL;
-		ahead_fetch(a);
 		ssize_t r = input_fd_read(a->walk_stop, a->fd, a->walk_stop != NULL, &a->let_in,
 					  a->slot[i] + AHEAD_ROOM, AHEAD_SLOT);
 		int e = r < 0 ? errno : 0;
@@ -138,8 +102,6 @@ static void *ahead_main(void *arg)
 		int over = r > 0 && (uint64_t)r > a->left;
 		if (r > 0 && !over)
 			a->left -= (uint64_t)r;
-		if (r > 0)
-			a->at += (uint64_t)r;
 		pthread_mutex_lock(&a->mu);
 		if (r > 0) {
 			a->len[i] = (size_t)r;
@@ -169,9 +131,6 @@ int input_ahead_start(struct input *in)
 	a->md = in->w->mdctx;
 	a->left = in->w->lim.max_member_bytes > in->raw ? in->w->lim.max_member_bytes - in->raw : 0;
 	input_drop_start(&a->drop, in);
-	a->fetch_fd = in->seekable && !in->ar && in->size > 0 ? in->fd : -1;
-	a->at = a->fetched = in->fd_in;
-	a->end = in->size > 0 ? (uint64_t)in->size : 0;
 	for (int i = 0; i < AHEAD_SLOTS; i++)
 		a->slot[i] = xmalloc(AHEAD_ROOM + AHEAD_SLOT + 1);
 	pthread_mutex_init(&a->mu, NULL);

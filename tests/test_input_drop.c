@@ -3,20 +3,16 @@
  * reader (input_read.c, input_drop_*): read with the limit under its
  * size, none of its pages stay cached and its bytes and hash are those
  * of any read; under the limit (the default's quarter of memory, or an
- * explicit one above the size) the pages stay. And the reader asks for
- * the pages well ahead of it (input_ahead.c, AHEAD_FETCH): a file not in
- * the cache is in it far past the kernel's own read-ahead once its first
- * megabyte has been read. Pages are counted with mincore(2); where the
- * file system keeps pages whatever it is told (tmpfs), the tests skip.
+ * explicit one above the size) the pages stay. Pages are counted with
+ * mincore(2); where the file system keeps pages whatever it is told
+ * (tmpfs), the test skips.
  */
 #include "input_util.h"
 
-#include <stdbool.h>
 #include <sys/mman.h>
-#include <time.h>
 
-/* Pages of path in the page cache, of those from byte from on (all: 0). */
-static size_t resident_from(const char *path, size_t from)
+/* Pages of path in the page cache. */
+static size_t resident(const char *path)
 {
 	int fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
@@ -28,17 +24,12 @@ static size_t resident_from(const char *path, size_t from)
 	unsigned char *vec = malloc(np);
 	assert_int_equal(mincore(m, len, vec), 0);
 	size_t n = 0;
-	for (size_t i = from / psz; i < np; i++)
+	for (size_t i = 0; i < np; i++)
 		n += vec[i] & 1;
 	free(vec);
 	munmap(m, len);
 	close(fd);
 	return n;
-}
-
-static size_t resident(const char *path)
-{
-	return resident_from(path, 0);
 }
 
 /* Read path whole through the page cache and sync it: every page cached
@@ -120,69 +111,10 @@ static void test_drop_behind(void **state)
 	free(d);
 }
 
-/* path's pages out of the cache: false where the file system keeps them */
-static bool uncache(const char *path, size_t pages)
-{
-	cache_all(path);
-	int fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	close(fd);
-	return resident(path) <= pages / 2;
-}
-
-static void test_fetch_ahead(void **state)
-{
-	(void)state;
-	char *d = tmpdir_new();
-	size_t n = (40u << 20) + 12345, psz = (size_t)sysconf(_SC_PAGESIZE);
-	char *text = malloc(n);
-	for (size_t i = 0; i < n; i++)
-		text[i] = (char)('a' + i * 7 % 23);
-	char *p = write_file(d, "big.csv", text, n);
-	size_t pages = (n + psz - 1) / psz;
-	if (!uncache(p, pages)) {
-		free(p);
-		free(text);
-		tmpdir_remove(d);
-		free(d);
-		skip();
-	}
-	/* 1 MiB handed out, then stopped: the file's last 8 MiB, past the
-	 * kernel's read-ahead (twice read_ahead_kb, 256 KB by default),
-	 * come into the cache all the same (the reads asked for finish
-	 * after the walk: waited for, up to a generous bound) */
-	struct input_limits lim = { 0 };
-	struct collect c = { 0 };
-	c.cut = 1u << 20;
-	c.stop_at = 1;
-	char *cause = NULL;
-	assert_int_equal(walk(p, &lim, &c, &cause), -1);
-	free(cause);
-	collect_free(&c);
-	size_t from = (32u << 20), tail = (n - from + psz - 1) / psz;
-	for (int i = 0; i < 500 && resident_from(p, from) < tail; i++)
-		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
-	assert_true(resident_from(p, from) > tail * 9 / 10);
-
-	/* and read whole, its bytes and hash are those of any read */
-	assert_true(uncache(p, pages));
-	walk_ok(p, &lim, &c);
-	assert_int_equal(c.n, 1);
-	assert_member(&c.m[0], p, text, n);
-	collect_free(&c);
-
-	free(p);
-	free(text);
-	tmpdir_remove(d);
-	free(d);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_drop_behind),
-		cmocka_unit_test(test_fetch_ahead),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
