@@ -299,8 +299,8 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	 * end (load_free) for the analysts' deletions. */
 	sqlite_exec(st, "PRAGMA secure_delete=FAST", NULL);
 	/* The end's PRAGMA optimize analyzes every table the load looked
-	 * rows up in by an index: vals, through vals_h, whenever an append
-	 * finds its values there (load_values_begin), whose statistics the
+	 * rows up in by an index: vals, through vals_h up to schema 14,
+	 * whenever an append found its values there, whose statistics the
 	 * end then deletes (200k events appended to a 1M-event case of 94k
 	 * values: 84 M instructions, serial; in a case past
 	 * VALS_REINDEX_MAX, a pass over all its values at every append's
@@ -632,7 +632,8 @@ int sqlite_load_end(struct store_load *base, char **cause)
 		rc = -1;
 	/* The indexes built at the end sort in temporary files rather than
 	 * in memory (the store's default): measured on 1M events, ev_rid
-	 * and the values' case-blind index (since replaced by vals_h) in
+	 * and the values' case-blind index (since replaced by vals_h, then
+	 * by vidx) in
 	 * 0.82 s of CPU and 70 MB against 1.18 s and
 	 * 99 MB. A load's connection holds no temporary tables, which the
 	 * switch would drop. */
@@ -674,7 +675,8 @@ int sqlite_load_end(struct store_load *base, char **cause)
 		 * up by id or by hash, and a count taken while it was small
 		 * ("2 rows") made SQLite scan it for every look-up once it had
 		 * grown (an append after a small load ran for minutes). Without
-		 * them the planner takes vals_h, as it should at any size. */
+		 * them the planner looks vals up by id (and, in a case read
+		 * through vals_h, by that index), as it should at any size. */
 		sqlite_exec(st, "PRAGMA optimize", NULL);
 		sqlite_exec(st, "DELETE FROM sqlite_stat1 WHERE tbl = 'vals'", NULL);
 		load_settle(st);

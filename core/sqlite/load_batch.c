@@ -73,7 +73,7 @@ void load_shed(struct sqlite_load *ld)
 	memset(ld->in, 0, sizeof ld->in);
 	free(ld->vids_mem);
 	ld->vids_mem = ld->vids = NULL;
-	load_valbits_free(ld);
+	load_values_map_free(ld);
 	load_groups_free(ld);
 	sqlite3_finalize(ld->ins_valg);
 	sqlite3_finalize(ld->ins_pvg);

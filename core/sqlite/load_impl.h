@@ -486,7 +486,7 @@ void load_bind_rid(sqlite3_stmt *q, int i, const struct item *it);
 void load_intern_clear(struct intern *in);
 void load_intern_free(struct intern *in);
 /* the value map and its statement */
-void load_valbits_free(struct sqlite_load *ld);
+void load_values_map_free(struct sqlite_load *ld);
 /* At a load's beginning: a killed load's values into vidx, the window
  * of this load's opened, the case's values into the value map; at its
  * end (the load's values all committed): them into vidx, the window

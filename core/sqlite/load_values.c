@@ -223,7 +223,7 @@ static bool intern_put(struct intern *in, uint64_t h, const char *p, size_t n, i
 	return true;
 }
 
-void load_valbits_free(struct sqlite_load *ld)
+void load_values_map_free(struct sqlite_load *ld)
 {
 	load_ridmap_free(&ld->vmap);
 	memset(&ld->vmap, 0, sizeof ld->vmap);
