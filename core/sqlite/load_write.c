@@ -591,11 +591,12 @@ static int insert_each(struct sqlite_load *ld, size_t n, char **cause)
  * undoes the rows before it, and copies into that journal every page the
  * statement touches that the transaction already had (a group of new
  * values touched up to 64 pages of vals_h, the values' index up to
- * schema 14: past 64 KB the journal went to a temporary file). The groups insert OR FAIL instead, which keeps the
- * rows before a failing one; a failure (a full disk, an I/O error: no
- * constraint can fail here) rolls the whole transaction back, so that a
- * load that stops keeps only whole transactions (a rerun loads the rest,
- * as after a kill), never rows counted whose group did not go in.
+ * schema 14: past 64 KB the journal went to a temporary file). The
+ * groups insert OR FAIL instead, which keeps the rows before a failing
+ * one; a failure (a full disk, an I/O error: no constraint can fail
+ * here) rolls the whole transaction back, so that a load that stops
+ * keeps only whole transactions (a rerun loads the rest, as after a
+ * kill), never rows counted whose group did not go in.
  */
 int load_group_failed(struct sqlite_load *ld, char **cause)
 {
