@@ -286,6 +286,56 @@ static void test_round_trip_and_append(void **state)
 	raws_free(raws, 2 * N);
 }
 
+/* Records longer than a block's window (load_blocks.c compresses a
+ * block with the dictionary in a window right after it, with room for a
+ * block of usual size): their blocks are compressed where they are, and
+ * every record still reads back. The last two records, each then a block
+ * of its own; the last block is compressed with the dictionary whatever
+ * the speed of its training (the newest waits for it). */
+static void test_record_past_the_window(void **state)
+{
+	struct case_dir *f = *state;
+	char **raws = raws_new(N);
+	static const size_t lens[] = { (size_t)5 << 18, (size_t)3 << 19 }; /* 1.25, 1.5 MB */
+	for (int k = 0; k < 2; k++) {
+		size_t len = lens[k];
+		char *s = malloc(len + 1);
+		assert_non_null(s);
+		memcpy(s, "{\"Pad\":\"", 8);
+		uint64_t x = (uint64_t)k + 1;
+		for (size_t i = 8; i < len - 2; i++) {
+			x = mix(x + i);
+			/* runs that repeat, and bytes that do not */
+			s[i] = (char)('a' + (i % 64 < 8 ? (int)(x % 26) : (int)(i / 64 % 26)));
+		}
+		memcpy(s + len - 2, "\"}", 3);
+		free(raws[N - 2 + k]);
+		raws[N - 2 + k] = s;
+	}
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	load_range(st, "a.json", raws, 0, N, false);
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT count(*) || ' ' || sum(n) FROM rawblocks WHERE id >= %d", N - 1);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "2 2");
+	sqlite3_finalize(q);
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT data FROM rawblocks WHERE id = ?", -1, &q,
+					    NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(q, 1, N);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(ZSTD_getDictID_fromFrame(sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0)),
+			 1);
+	sqlite3_finalize(q);
+	check_all(st, raws, N);
+	store_close(st);
+	raws_free(raws, N);
+}
+
 /* A case of schema 9 (no zdicts; made here from a load too small for a
  * dictionary): read as it is read-only, converted by a load whose blocks
  * then use a dictionary, both loads' records read. */
@@ -429,6 +479,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip_and_append, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_record_past_the_window, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_schema_9_case, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_killed_load_resumed, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_dictionary, case_dir_setup, case_dir_teardown),
