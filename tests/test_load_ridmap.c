@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 #include "util.h"
+#include "xalloc.h"
 #include "sqlite/load_impl.h"
 
 static bool has(const struct ridmap *m, int64_t id)
@@ -319,7 +320,7 @@ static void test_seed_merged_at_twice(void **state)
 	memset(&m, 0, sizeof m);
 	m.max = 1000;
 	struct seed s = { 0, 5000 };
-	assert_true(load_ridmap_seed(&m, seed_next, &s, NULL, 0, 0));
+	assert_true(load_ridmap_seed(&m, seed_next, &s));
 	assert_true(m.seeded);
 	for (size_t i = 0; i < 2000; i++)
 		assert_true(load_ridmap_put(&m, fp_of(i), (int64_t)(6000 + i)));
@@ -333,6 +334,59 @@ static void test_seed_merged_at_twice(void **state)
 	assert_true(load_ridmap_find(&m, 4999 << 8));
 	assert_true(has(&m, 4999));
 	load_ridmap_free(&m);
+}
+
+/* n entries spread over the fingerprints, in order: the i-th's id i + 1 */
+static size_t spread_next(void *ctx, uint64_t *slots, size_t max)
+{
+	struct seed *s = ctx;
+	size_t k = 0;
+	for (; k < max && s->i < s->n; k++, s->i++)
+		slots[k] = (uint64_t)(s->i * (UINT32_MAX / 8192)) << 32 | (s->i + 1);
+	return k;
+}
+
+/* The filter kept with the case (load_filter_read) is the seed's when it
+ * is the one the run would get: the entries of ids from kept_from on,
+ * which it lacks, are added as they pass (kept_late), the others found
+ * through its bits as kept (cleared here: not found). One of a size the
+ * run would not keep is made again from the run (kept_from 0). */
+static void test_seed_kept_filter(void **state)
+{
+	(void)state;
+	struct ridmap a, m;
+	memset(&a, 0, sizeof a);
+	struct seed s = { 0, 5000 };
+	assert_true(load_ridmap_seed(&a, spread_next, &s));
+	assert_int_equal(a.kept_from, 0);
+	assert_int_equal(a.bloom_words, 1024);
+	for (int cleared = 0; cleared < 3; cleared++) {
+		memset(&m, 0, sizeof m);
+		m.kept_words = cleared == 2 ? 512 : a.bloom_words;
+		m.kept = xcalloc(m.kept_words, sizeof *m.kept);
+		if (!cleared)
+			memcpy(m.kept, a.bloom, a.bloom_words * sizeof *a.bloom);
+		m.kept_k = a.bloom_k;
+		m.kept_from = 5001;
+		m.kept_top = 5400;
+		s = (struct seed){ 0, 5400 };
+		assert_true(load_ridmap_seed(&m, spread_next, &s));
+		assert_int_equal(m.seed_n, 5400);
+		assert_int_equal(m.kept_late, 400);
+		assert_int_equal(m.kept_from, cleared == 2 ? 0 : 5001);
+		assert_int_equal(m.bloom_words, 1024);
+		size_t found = 0;
+		for (size_t i = 0; i < 5400; i++) {
+			bool maybe = load_ridmap_maybe(&m, (uint32_t)(i * (UINT32_MAX / 8192)));
+			if (i >= 5000 || cleared != 1)
+				assert_true(maybe);
+			else
+				found += maybe;
+		}
+		assert_true(found < 50);
+		load_ridmap_free(&m);
+	}
+	load_ridmap_free(&a);
 }
 
 /* load_ridmap_maybe, the value map's prefetch's guess that a record is a
@@ -394,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_sort_whole_slots),
 		cmocka_unit_test(test_filter_grows_four_times),
 		cmocka_unit_test(test_seed_merged_at_twice),
+		cmocka_unit_test(test_seed_kept_filter),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_maybe),
 	};

@@ -259,18 +259,28 @@ static int ridx_from_events(struct sqlite_load *ld, bool all, char **cause)
 
 /*
  * The fingerprint table's filter over ridx's keys, kept with the case
- * (meta row ridx_filter) by each load's end: an append takes it rather
- * than make it again from every key of the case (callgrind, 200k events
+ * (meta row ridx_filter) by a load's end: an append takes it rather than
+ * make it again from every key of the case (callgrind, 200k events
  * appended to a 1M-event case: the seed's filter 112 M instructions of
  * the seed's 215 M, and it grows with the case). Its header says which
- * case it was made for: the highest event and source ids then. Any load
- * that adds keys to ridx adds a source and events (a build that keeps
- * no filter, a load killed before its end, one that ran out of room for
- * its runs), so a filter whose ids differ is passed by; a key gone (a
- * replaced copy, an event deleted) leaves a filter that still holds
- * every key, as a filter may. Words little-endian, as ridx's keys. The
- * value map keeps its own the same way (vidx_filter: load_values.c),
- * made for the highest value and source ids.
+ * keys it holds: those of the events up to an id, its highest then
+ * (FILTER_ID). Event ids only grow (a replaced copy gets a new one, or
+ * the very id of the event it replaces, whose key is its own), so the
+ * keys past that id in ridx are those of later loads: this build's that
+ * did not write the filter again, another build's, one killed before its
+ * end. The seed adds those as it reads ridx (load_ridmap_seed), so that
+ * an append's end writes the filter only once the keys it lacks are a
+ * quarter of those in the table (FILTER_LATE): a 200k append sets bits in
+ * every 64 KB row of a 1M-event case's 2 MB filter, and writing them all
+ * with the value map's cost it 2.4 MB of log and as much copied into the
+ * case at every load's end. A filter whose header claims ids past the
+ * case's highest, or a source the case never had, was made for another
+ * case: passed by; a key gone (a replaced copy) leaves a filter that
+ * still holds every key, as a filter may. (Builds before this one take
+ * a filter only when its ids are the case's highest: one an append kept
+ * they pass by, and make their own.) Words little-endian, as ridx's
+ * keys. The value map keeps its own the same way (vidx_filter:
+ * load_values.c), over value ids.
  */
 #define RIDX_FILTER_KEY "ridx_filter"
 /* its words in rows of at most 64 KB (ridx_filter.0000 on): one blob of
@@ -279,6 +289,9 @@ static int ridx_from_events(struct sqlite_load *ld, bool all, char **cause)
 #define FILTER_ROW_WORDS 8192
 enum { FILTER_FORMAT, FILTER_ID, FILTER_SOURCE, FILTER_WORDS, FILTER_K, FILTER_HEAD };
 #define FILTER_FORMAT_1 1
+/* written again once the keys it lacks are more than 1/FILTER_LATE of the
+ * table's (each a bit set at every seed until then) */
+#define FILTER_LATE 4
 
 /* The case's highest event id, as ridx's filter's header has it. */
 static int64_t filter_event(struct sqlite_load *ld)
@@ -301,15 +314,31 @@ static sqlite3_stmt *filter_stmt(sqlite3 *db, const char *sql, const char *key)
 	return q;
 }
 
-uint64_t *load_filter_read(struct sqlite_load *ld, const char *key, int64_t id, size_t max_words,
-			   size_t *words, int *k)
+/* The kept filter's header, when it fits the case (id, source: the
+ * case's highest ids now): the first id whose key it may lack, 0 when
+ * none. */
+static int64_t filter_from(const int64_t *h, int64_t id, int64_t source, size_t max_words)
 {
-	*words = 0;
+	if (id < 0 || source < 0 || h[FILTER_WORDS] < 8 || h[FILTER_WORDS] % 8 ||
+	    h[FILTER_WORDS] > (int64_t)max_words || h[FILTER_K] < 1 || h[FILTER_K] > 6)
+		return 0;
+	if (h[FILTER_FORMAT] != FILTER_FORMAT_1 || h[FILTER_ID] < 0 || h[FILTER_ID] > id ||
+	    h[FILTER_SOURCE] < 0 || h[FILTER_SOURCE] > source)
+		return 0;
+	return h[FILTER_ID] + 1;
+}
+
+void load_filter_read(struct sqlite_load *ld, const char *key, struct ridmap *m, int64_t id)
+{
+	free(m->kept);
+	m->kept = NULL;
+	m->kept_from = 0;
+	size_t max_words = (m->bloom_max ? m->bloom_max : RIDMAP_BLOOM_MAX) / 8;
 	int64_t source = scalar(ld, "SELECT coalesce(max(id), 0) FROM sources", -1), h[FILTER_HEAD];
 	sqlite3 *db = store_db(ld->base.st);
 	sqlite3_stmt *q = filter_stmt(db, "SELECT value FROM meta WHERE key = ?1", key);
 	if (!q)
-		return NULL;
+		return;
 	bool ok = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_BLOB &&
 		  sqlite3_column_bytes(q, 0) == (int)sizeof h;
 	if (ok) {
@@ -321,39 +350,40 @@ uint64_t *load_filter_read(struct sqlite_load *ld, const char *key, int64_t id, 
 		}
 	}
 	sqlite3_finalize(q);
-	if (!ok || h[FILTER_FORMAT] != FILTER_FORMAT_1 || h[FILTER_ID] != id || h[FILTER_SOURCE] != source ||
-	    id < 0 || source < 0 || h[FILTER_WORDS] < 8 || h[FILTER_WORDS] % 8 ||
-	    h[FILTER_WORDS] > (int64_t)max_words || h[FILTER_K] < 1 || h[FILTER_K] > 6)
-		return NULL;
+	int64_t from = ok ? filter_from(h, id, source, max_words) : 0;
+	if (!from)
+		return;
 	size_t n = (size_t)h[FILTER_WORDS], at = 0;
 	q = filter_stmt(db,
 			"SELECT key, value FROM meta WHERE key > ?1 || '.' AND key < ?1 || '/' ORDER BY key",
 			key);
 	if (!q)
-		return NULL;
+		return;
 	uint64_t *bits = xmalloc(n * sizeof *bits);
 	char want[64];
 	while (ok && sqlite3_step(q) == SQLITE_ROW) {
-		size_t m = n - at < FILTER_ROW_WORDS ? n - at : FILTER_ROW_WORDS;
+		size_t r = n - at < FILTER_ROW_WORDS ? n - at : FILTER_ROW_WORDS;
 		filter_row_key(want, sizeof want, key, at / FILTER_ROW_WORDS);
 		const char *rk = (const char *)sqlite3_column_text(q, 0);
-		ok = m && rk && strcmp(rk, want) == 0 && sqlite3_column_type(q, 1) == SQLITE_BLOB &&
-		     (size_t)sqlite3_column_bytes(q, 1) == m * 8;
+		ok = r && rk && strcmp(rk, want) == 0 && sqlite3_column_type(q, 1) == SQLITE_BLOB &&
+		     (size_t)sqlite3_column_bytes(q, 1) == r * 8;
 		if (ok) {
-			memcpy(bits + at, sqlite3_column_blob(q, 1), m * 8);
-			at += m;
+			memcpy(bits + at, sqlite3_column_blob(q, 1), r * 8);
+			at += r;
 		}
 	}
 	sqlite3_finalize(q);
 	if (!ok || at != n) {
 		free(bits);
-		return NULL;
+		return;
 	}
 	for (size_t i = 0; i < n; i++)
 		bits[i] = le64toh(bits[i]);
-	*words = n;
-	*k = (int)h[FILTER_K];
-	return bits;
+	m->kept = bits;
+	m->kept_words = n;
+	m->kept_k = (int)h[FILTER_K];
+	m->kept_from = from;
+	m->kept_top = id;
 }
 
 void load_filter_drop(sqlite3 *db, const char *key)
@@ -367,54 +397,88 @@ void load_filter_drop(sqlite3 *db, const char *key)
 	}
 }
 
+/* Does the filter kept with the case serve the next load as it is? The
+ * seed took it, it has not changed its size or bits an entry since,
+ * and the keys it lacks are few. */
+static bool filter_serves(const struct ridmap *m)
+{
+	size_t all = m->spilled + m->count;
+	if (!m->kept_from || m->bloom_words != m->kept_words || m->bloom_k != m->kept_k || all < m->seed_n)
+		return false;
+	size_t late = m->kept_late + (all - m->seed_n);
+	return late <= all / FILTER_LATE;
+}
+
+/* One row of meta, key to the blob p of n bytes: an existing row of the
+ * same size is overwritten in place, where SQLite writes only the pages
+ * whose bytes changed (a header the same: none). */
+static bool filter_put(sqlite3_stmt *q, const char *key, const void *p, size_t n)
+{
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 2, p, (int)n, SQLITE_STATIC);
+	bool ok = sqlite3_step(q) == SQLITE_DONE;
+	sqlite3_reset(q);
+	return ok;
+}
+
 void load_filter_write(struct sqlite_load *ld, const char *key, const struct ridmap *m, int64_t id)
 {
 	sqlite3 *db = store_db(ld->base.st);
-	load_filter_drop(db, key);
-	if (!m->bloom || !m->bloom_words || id < 0)
+	if (!m->bloom || !m->bloom_words || id < 0) {
+		load_filter_drop(db, key);
+		return;
+	}
+	if (filter_serves(m))
 		return;
 	int64_t h[FILTER_HEAD] = { FILTER_FORMAT_1, id, 0, (int64_t)m->bloom_words, m->bloom_k };
 	h[FILTER_SOURCE] = scalar(ld, "SELECT coalesce(max(id), 0) FROM sources", -1);
-	if (h[FILTER_SOURCE] < 0)
-		return;
-	uint64_t *out = xmalloc(FILTER_ROW_WORDS * sizeof *out);
-	for (size_t i = 0; i < FILTER_HEAD; i++)
-		out[i] = htole64((uint64_t)h[i]);
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db, "INSERT INTO meta(key, value) VALUES(?, ?)", -1, &q, NULL) != SQLITE_OK) {
-		free(out);
+	sqlite3_stmt *q = NULL;
+	if (h[FILTER_SOURCE] < 0 || sqlite3_prepare_v2(db,
+						       "INSERT INTO meta(key, value) VALUES(?1, ?2)"
+						       " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+						       -1, &q, NULL) != SQLITE_OK) {
+		load_filter_drop(db, key);
 		return;
 	}
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(q, 2, out, (int)sizeof h, SQLITE_STATIC);
-	bool ok = sqlite3_step(q) == SQLITE_DONE;
-	sqlite3_reset(q);
+	uint64_t *out = xmalloc(FILTER_ROW_WORDS * sizeof *out);
 	char rk[64];
-	for (size_t at = 0; ok && at < m->bloom_words; at += FILTER_ROW_WORDS) {
+	bool ok = true;
+	size_t row = 0;
+	for (size_t at = 0; ok && at < m->bloom_words; at += FILTER_ROW_WORDS, row++) {
 		size_t n = m->bloom_words - at < FILTER_ROW_WORDS ? m->bloom_words - at : FILTER_ROW_WORDS;
 		for (size_t i = 0; i < n; i++)
 			out[i] = htole64(m->bloom[at + i]);
-		filter_row_key(rk, sizeof rk, key, at / FILTER_ROW_WORDS);
-		sqlite3_bind_text(q, 1, rk, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(q, 2, out, (int)(n * sizeof *out), SQLITE_STATIC);
-		ok = sqlite3_step(q) == SQLITE_DONE;
-		sqlite3_reset(q);
+		filter_row_key(rk, sizeof rk, key, row);
+		ok = filter_put(q, rk, out, n * sizeof *out);
 	}
+	/* the header last: a filter of another size than the rows of
+	 * before had is read whole only once its rows are all in */
+	for (size_t i = 0; ok && i < FILTER_HEAD; i++)
+		out[i] = htole64((uint64_t)h[i]);
+	ok = ok && filter_put(q, key, out, sizeof h);
 	sqlite3_finalize(q);
 	free(out);
+	/* the rows past these (a smaller filter than before) */
+	filter_row_key(rk, sizeof rk, key, row);
+	q = ok ? filter_stmt(db, "DELETE FROM meta WHERE key >= ?2 AND key < ?1 || '/'", key) : NULL;
+	if (q) {
+		sqlite3_bind_text(q, 2, rk, -1, SQLITE_STATIC);
+		ok = sqlite3_step(q) == SQLITE_DONE;
+		sqlite3_finalize(q);
+	}
+	if (!ok)
+		load_filter_drop(db, key);
 }
 
-/* The kept filter when it was made for the case as it is (the caller's
- * to free; *words 0: none). */
-static uint64_t *filter_read(struct sqlite_load *ld, size_t *words, int *k)
+/* The kept filter, when it fits the case, to the table's seed. */
+static void filter_read(struct sqlite_load *ld)
 {
-	return load_filter_read(ld, RIDX_FILTER_KEY, filter_event(ld), ld->rids.bloom_max / 8, words, k);
+	load_filter_read(ld, RIDX_FILTER_KEY, &ld->rids, filter_event(ld));
 }
 
 /* The table's filter, over every key ridx holds now, kept with the case
- * (in the transaction that fills ridx): its rows of before out, its
- * header and rows in. A failure leaves a filter whose ids the next seed
- * passes by. */
+ * (in the transaction that fills ridx) unless the one kept serves. A
+ * failure leaves a filter that the next seed passes by or none. */
 static void filter_write(struct sqlite_load *ld)
 {
 	if (ld->by_index)
@@ -460,11 +524,10 @@ int load_ridx_seed(struct sqlite_load *ld, int64_t nevents, char **cause)
 		return -1;
 	if (!nevents)
 		return 0;
-	size_t words = 0;
-	int k = 0;
-	uint64_t *kept = mended ? NULL : filter_read(ld, &words, &k);
+	if (!mended)
+		filter_read(ld);
 	struct sqlite_ridx_r *rd = sqlite_ridx_r_new(store_db(st));
-	bool ok = load_ridmap_seed(&ld->rids, ridx_next, rd, kept, words, k); /* (kept is its own now) */
+	bool ok = load_ridmap_seed(&ld->rids, ridx_next, rd);
 	if (sqlite_ridx_r_free(rd) != SQLITE_OK)
 		return load_db_fail(ld, cause);
 	if (ok && ld->rids.spilled == (size_t)nevents)

@@ -220,6 +220,17 @@ struct ridmap {
 	unsigned bloom_step; /* its growth (0: twice; load_ridmap.c's bloom_fit) */
 	int64_t *cand;       /* load_ridmap_find's answer */
 	size_t ncand, candcap;
+	/* The filter kept with the case (load_filter_read), which the seed
+	 * takes: it holds the key of every id below kept_from, and the seed
+	 * adds the case's keys from kept_from on (kept_late of its seed_n),
+	 * so that a load's end need not write it again while those it lacks
+	 * are few (load_filter_write). kept_from 0: none taken; kept_words
+	 * and kept_k: its size as kept; kept_top: the case's highest id
+	 * then (at most kept_from - 1: the seed adds none). */
+	uint64_t *kept; /* (until the seed takes it) */
+	int64_t kept_from, kept_top;
+	size_t kept_words, kept_late, seed_n;
+	int kept_k;
 	uint64_t page[RIDMAP_PAGE / 8];
 };
 #define RIDMAP_MEM ((size_t)1 << 17)
@@ -454,12 +465,10 @@ bool load_ridmap_maybe(const struct ridmap *m, uint32_t f);
 void load_ridmap_prefetch(const struct ridmap *m, uint32_t f);
 /* The case's entries (ridx, in order) as one run: next gives the next
  * slots, up to max, until it gives none. Its filter the one kept with
- * the case (kept, which the table takes: kept_words words, kept_k bits
- * an entry, over these entries or more) when it is the one the run
- * would get, else made from the run. false when the run could not be
- * written. */
-bool load_ridmap_seed(struct ridmap *m, size_t (*next)(void *ctx, uint64_t *slots, size_t max), void *ctx,
-		      uint64_t *kept, size_t kept_words, int kept_k);
+ * the case (m->kept, which the table takes, with the entries of ids
+ * from m->kept_from on added) when it is the one the run would get,
+ * else made from the run. false when the run could not be written. */
+bool load_ridmap_seed(struct ridmap *m, size_t (*next)(void *ctx, uint64_t *slots, size_t max), void *ctx);
 /* Every entry but the seed's (in ridx already), memory and runs, in slot
  * order (the table in memory is spilled first) to fn, until it returns
  * false. false when a run could not be written or read, or fn returned
@@ -542,14 +551,14 @@ int load_ridmap_retire(struct sqlite_load *ld, char **cause);
  * of this load's events opened (meta ridx_from). */
 /*
  * A fingerprint table's filter kept with the case in meta (rows key and
- * key.0000 on: load_dedup.c) with the ids of the case it was made for:
- * id, its table's highest (events', vals'), and the highest source id.
- * load_filter_read gives it back only for that case, at most max_words
- * (the caller's to free; *words 0: none); load_filter_write replaces it
- * (a table without a filter: none); load_filter_drop removes it.
+ * key.0000 on: load_dedup.c), with the highest id (events', vals') whose
+ * keys it holds, every one below it too. load_filter_read gives it to
+ * m for its seed (m->kept) when it fits the case, whose highest id is id
+ * now; load_filter_write keeps m's filter (id its table's highest) unless
+ * the one kept still serves (a table without a filter: none);
+ * load_filter_drop removes it.
  */
-uint64_t *load_filter_read(struct sqlite_load *ld, const char *key, int64_t id, size_t max_words,
-			   size_t *words, int *k);
+void load_filter_read(struct sqlite_load *ld, const char *key, struct ridmap *m, int64_t id);
 void load_filter_write(struct sqlite_load *ld, const char *key, const struct ridmap *m, int64_t id);
 void load_filter_drop(sqlite3 *db, const char *key);
 int load_ridx_seed(struct sqlite_load *ld, int64_t nevents, char **cause);

@@ -447,40 +447,50 @@ bool load_ridmap_spill(struct ridmap *m)
 	return merge_runs(m);
 }
 
-bool load_ridmap_seed(struct ridmap *m, size_t (*next)(void *ctx, uint64_t *slots, size_t max), void *ctx,
-		      uint64_t *kept, size_t kept_words, int kept_k)
+bool load_ridmap_seed(struct ridmap *m, size_t (*next)(void *ctx, uint64_t *slots, size_t max), void *ctx)
 {
+	/* the filter kept with the case, when there is one, takes the keys it
+	 * lacks (ids from kept_from on) as they pass; else it is made again
+	 * from the run below */
+	free(m->bloom);
+	m->bloom = m->kept;
+	m->bloom_words = m->kept ? m->kept_words : 0;
+	m->bloom_k = m->kept ? m->kept_k : 0;
+	m->kept = NULL;
+	m->kept_late = 0;
 	struct run_writer *w = xmalloc(sizeof *w);
 	rw_start(w);
 	uint64_t *s = xmalloc(PAGE_SLOTS * 8 * sizeof *s);
 	size_t n;
-	while ((n = next(ctx, s, PAGE_SLOTS * 8)) > 0)
+	while ((n = next(ctx, s, PAGE_SLOTS * 8)) > 0) {
+		if (m->bloom && m->kept_top >= m->kept_from) /* (1M keys: 7 M instructions) */
+			for (size_t i = 0; i < n; i++)
+				if ((int64_t)(s[i] & UINT32_MAX) >= m->kept_from) {
+					bloom_add(m, (uint32_t)(s[i] >> 32));
+					m->kept_late++;
+				}
 		rw_put_many(w, s, n);
+	}
 	free(s);
-	bool ok = rw_end(w);
+	bool ok = rw_end(w), rebuilt = true;
 	if (ok && w->r.n) {
 		m->run = xgrow(m->run, &m->runcap, m->nrun + 1, sizeof *m->run);
 		m->seeded = m->nrun == 0;
 		m->run[m->nrun++] = w->r;
 		m->spilled += w->r.n;
-		/* the filter made again for it, from the runs, unless the one
-		 * kept with the case fits them as the runs' own would */
+		m->seed_n = w->r.n;
+		/* (a filter of another size or bits an entry than the run's own
+		 * is made again: the kept one is not it) */
+		ok = bloom_fit(m, &rebuilt);
+	} else {
+		run_free(&w->r);
 		free(m->bloom);
 		m->bloom = NULL;
 		m->bloom_words = 0;
 		m->bloom_k = 0;
-		if (kept && kept_words) {
-			m->bloom = kept;
-			kept = NULL;
-			m->bloom_words = kept_words;
-			m->bloom_k = kept_k;
-		}
-		bool rebuilt;
-		ok = bloom_fit(m, &rebuilt);
-	} else {
-		run_free(&w->r);
 	}
-	free(kept);
+	if (rebuilt)
+		m->kept_from = 0;
 	free(w);
 	return ok;
 }
@@ -668,5 +678,6 @@ void load_ridmap_free(struct ridmap *m)
 		run_free(&m->run[i]);
 	free(m->run);
 	free(m->bloom);
+	free(m->kept);
 	free(m->cand);
 }

@@ -405,8 +405,8 @@ static int vals_unmap(struct sqlite_load *ld, char **cause)
  * case's table vidx_from, so that readers look them up by their own columns
  * until the end; then the case's values into the value map, with the
  * filter the last load's end kept (meta vidx_filter: load_dedup.c's
- * load_filter_read) when it was made for the case as it is, rather than
- * one made again from every key (callgrind, 200k high-cardinality events
+ * load_filter_read) when it fits the case, with the keys of the values
+ * given since added, rather than one made again from every key (callgrind, 200k high-cardinality events
  * appended to a 5M-event case of 2.6M values: 241 M instructions of the
  * map's 342 M, serial, and growing with the case).
  */
@@ -429,12 +429,10 @@ int load_values_begin(struct sqlite_load *ld, char **cause)
 	ld->vals_mapped = true;
 	if (n == 0)
 		return 0;
-	size_t words = 0;
-	int k = 0;
-	size_t max = (ld->vmap.bloom_max ? ld->vmap.bloom_max : RIDMAP_BLOOM_MAX) / 8;
-	uint64_t *kept = from > 0 ? NULL : load_filter_read(ld, SQLITE_VIDX_FILTER, n, max, &words, &k);
+	if (from == 0)
+		load_filter_read(ld, SQLITE_VIDX_FILTER, &ld->vmap, n);
 	struct sqlite_ridx_r *rd = sqlite_kb_r_new(&sqlite_kb_vidx, db);
-	bool ok = load_ridmap_seed(&ld->vmap, vidx_next, rd, kept, words, k); /* (kept is its own now) */
+	bool ok = load_ridmap_seed(&ld->vmap, vidx_next, rd);
 	if (sqlite_ridx_r_free(rd) != SQLITE_OK)
 		return load_db_fail(ld, cause);
 	/* (a key for every value: ids are given in turn from 1) */
