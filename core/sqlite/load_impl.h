@@ -391,6 +391,7 @@ struct sqlite_load {
 	uint64_t txn_serial, source_mark;
 	_Atomic uint64_t committed;
 	unsigned since_look; /* events since the writer last looked for waiters */
+	int64_t look_ms;     /* when it last tested their lock (load_yield) */
 	bool held;           /* the caller uses the connection (drained) */
 	/* the writer waits for work with no timer (nothing to commit, or
 	 * held): load_release wakes it only then; released_ms is when the
