@@ -579,6 +579,123 @@ static void test_cache_follows_changes(void **state)
 	free(path);
 }
 
+/* 600 events (ids 1..600), every one of ip 1, every third of user 1,
+ * at times that shift moves, written into db in windows of 40 (so the
+ * same chunk keys whatever shift); their entries into ip and user,
+ * sorted. */
+static void decoded_write(sqlite3 *db, int64_t shift, struct pivot_entry *ip, struct pivot_entry *user,
+			  size_t *nuser)
+{
+	struct pivot_window *w = pivot_window_new(40);
+	char *cause = NULL;
+	*nuser = 0;
+	for (int64_t id = 1; id <= 600; id++) {
+		if (!pivot_window_room(w))
+			assert_int_equal(pivot_window_flush(w, db, &cause), 0);
+		int64_t ts = ((id * 7919 + shift) % 500) * 1000;
+		pivot_window_add(w, PIVOT_IP, 1, ts, id);
+		ip[id - 1] = (struct pivot_entry){ ts, id };
+		if (id % 3 == 0) {
+			pivot_window_add(w, PIVOT_USER, 1, ts, id);
+			user[(*nuser)++] = (struct pivot_entry){ ts, id };
+		}
+	}
+	assert_int_equal(pivot_window_flush(w, db, &cause), 0);
+	pivot_window_free(w);
+	qsort(ip, 600, sizeof *ip, ent_cmp);
+	qsort(user, *nuser, sizeof *user, ent_cmp);
+}
+
+/* The rows of sql (?1 the terms, ?2 and ?3 a ts range) against the
+ * entries of all[0..n) within [lo, hi], in the order desc says. */
+static void decoded_expect(sqlite3 *db, const char *sql, const int64_t *t, size_t nt, int64_t lo, int64_t hi,
+			   const struct pivot_entry *all, size_t n, bool desc)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	unsigned char terms[8 * 8];
+	vals_blob(t, nt, terms);
+	sqlite3_bind_blob(q, 1, terms, (int)(8 * nt), SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, lo);
+	sqlite3_bind_int64(q, 3, hi);
+	size_t k = 0, want = 0;
+	for (size_t i = 0; i < n; i++)
+		want += all[i].ts >= lo && all[i].ts <= hi;
+	for (size_t i = 0; i < n; i++) {
+		const struct pivot_entry *e = &all[desc ? n - 1 - i : i];
+		if (e->ts < lo || e->ts > hi)
+			continue;
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		assert_true(sqlite3_column_int64(q, 0) == e->ts && sqlite3_column_int64(q, 1) == e->id);
+		k++;
+	}
+	assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+	assert_int_equal(k, want);
+	sqlite3_finalize(q);
+}
+
+/*
+ * Chunks decoded whole are kept by the connection (pivots.c: struct
+ * pv_dec) and read again from there: in both orders, within ts bounds,
+ * sought by the intersection, a list alone; and a chunk written again
+ * under the same key (the lists built anew, here by another connection:
+ * the same windows, other times) is read anew, not from what was kept.
+ */
+static void test_decoded_follows_changes(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	char *path = xasprintf("%s/d.db", dir);
+	sqlite3 *a, *b;
+	assert_int_equal(sqlite3_open(path, &a), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(a, "PRAGMA journal_mode=WAL;" PIVOTS_TABLES_SQL("TABLE"), NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_open(path, &b), SQLITE_OK);
+	assert_int_equal(sqlite_pivots_register(a), 0);
+	assert_int_equal(sqlite_pivots_register(b), 0);
+	static const char *const sql[2] = {
+		"SELECT ts, id FROM pivot_and(?1) WHERE ts >= ?2 AND ts <= ?3 ORDER BY ts, id",
+		"SELECT ts, id FROM pivot_and(?1) WHERE ts >= ?2 AND ts <= ?3 ORDER BY ts DESC, id DESC",
+	};
+	int64_t ip_t[] = { PIVOT_IP, 1, 1 }, and_t[] = { PIVOT_USER, 1, 1, PIVOT_IP, 1, 1 },
+		rand_t[] = { PIVOT_IP, 1, 1, PIVOT_USER, 1, 1 };
+	struct pivot_entry ip[600], user[600];
+	size_t nuser;
+	static const int64_t range[][2] = { { INT64_MIN, INT64_MAX }, { 120000, 377000 }, { 0, 0 } };
+	for (int round = 0; round < 2; round++) {
+		if (round) {
+			/* the same keys, other entries, from another connection */
+			assert_int_equal(sqlite3_exec(b, "DELETE FROM pivots", NULL, NULL, NULL), SQLITE_OK);
+			decoded_write(b, 1234, ip, user, &nuser);
+		} else {
+			decoded_write(a, 0, ip, user, &nuser);
+		}
+		/* (three times: the first reads and keeps, the others read what
+		 * was kept) */
+		for (int again = 0; again < 3; again++)
+			for (size_t r = 0; r < sizeof range / sizeof range[0]; r++)
+				for (int desc = 0; desc < 2; desc++) {
+					decoded_expect(a, sql[desc], ip_t, 3, range[r][0], range[r][1], ip,
+						       600, desc);
+					decoded_expect(a, sql[desc], and_t, 6, range[r][0], range[r][1], user,
+						       nuser, desc);
+					decoded_expect(a, sql[desc], rand_t, 6, range[r][0], range[r][1],
+						       user, nuser, desc);
+				}
+		int64_t one = 1;
+		expect_rows(a, "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts, id", PIVOT_IP, &one, 1,
+			    NULL, 0, ip, 600, false);
+		expect_rows(a, "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts DESC, id DESC", PIVOT_IP,
+			    &one, 1, NULL, 0, ip, 600, true);
+	}
+	assert_int_equal(sqlite3_close(b), SQLITE_OK);
+	assert_int_equal(sqlite3_close(a), SQLITE_OK);
+	tmpdir_remove(dir);
+	free(dir);
+	free(path);
+}
+
 static void test_counts_and_gone(void **state)
 {
 	(void)state;
@@ -1817,6 +1934,7 @@ int main(void)
 		cmocka_unit_test(test_rows_extremes),
 		cmocka_unit_test(test_counts_and_gone),
 		cmocka_unit_test(test_cache_follows_changes),
+		cmocka_unit_test(test_decoded_follows_changes),
 		cmocka_unit_test(test_lead_ends_by_hits),
 		cmocka_unit_test_setup_teardown(test_case_built, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_case_converted, lcase_setup, lcase_teardown),
