@@ -84,21 +84,40 @@ static int64_t count_of(const char *filter)
 	return n;
 }
 
+/* The first page of filter into *q and *p, from compiling it to the
+ * rows in hand: its time in ms. */
+static double timed_page(const char *filter, struct query **q, struct query_page *p)
+{
+	char *cause = NULL;
+	double t0 = now();
+	if (query_new(st, filter, q, &cause) < 0 || query_page(*q, QUERY_FIRST, NULL, PAGE, p, &cause) < 0)
+		die(filter, cause);
+	return (now() - t0) * 1e3;
+}
+
+/* One first page of filter (compile and page), in ms. */
+static double one_page(const char *filter)
+{
+	struct query *q;
+	struct query_page p = { 0 };
+	double t = timed_page(filter, &q, &p);
+	query_page_free(&p);
+	query_free(q);
+	return t;
+}
+
 /* First page of a filter, from compiling it to the rows in hand. */
 static void first_page(const char *label, const char *filter)
 {
 	struct query *q;
 	struct query_page p = { 0 };
+	double t = timed_page(filter, &q, &p);
 	char *cause = NULL;
-	double t0 = now();
-	if (query_new(st, filter, &q, &cause) < 0 || query_page(q, QUERY_FIRST, NULL, PAGE, &p, &cause) < 0)
-		die(filter, cause);
-	double t = now() - t0;
 	struct query_count c;
 	double t1 = now();
 	query_count(q, 50, &c, &cause);
 	double tc = now() - t1;
-	printf("  %-34s %8.1f ms  (%zu rows; count %s%" PRId64 " in %.1f ms)\n", label, t * 1e3, p.n,
+	printf("  %-34s %8.1f ms  (%zu rows; count %s%" PRId64 " in %.1f ms)\n", label, t, p.n,
 	       c.exact ? "" : "~", c.n, tc * 1e3);
 	query_page_free(&p);
 	query_free(q);
@@ -109,18 +128,9 @@ static double best_page(const char *filter, int n)
 {
 	double best = -1;
 	for (int i = 0; i < n; i++) {
-		struct query *q;
-		struct query_page p = { 0 };
-		char *cause = NULL;
-		double t0 = now();
-		if (query_new(st, filter, &q, &cause) < 0 ||
-		    query_page(q, QUERY_FIRST, NULL, PAGE, &p, &cause) < 0)
-			die(filter, cause);
-		double t = (now() - t0) * 1e3;
+		double t = one_page(filter);
 		if (best < 0 || t < best)
 			best = t;
-		query_page_free(&p);
-		query_free(q);
 	}
 	return best;
 }
@@ -174,21 +184,6 @@ static char *term(const char *field, const char *v)
 	char *q = filter_quote(v);
 	char *t = xasprintf("%s=%s", field, q);
 	free(q);
-	return t;
-}
-
-/* One first page of filter (compile and page), in ms. */
-static double one_page(const char *filter)
-{
-	struct query *q;
-	struct query_page p = { 0 };
-	char *cause = NULL;
-	double t0 = now();
-	if (query_new(st, filter, &q, &cause) < 0 || query_page(q, QUERY_FIRST, NULL, PAGE, &p, &cause) < 0)
-		die(filter, cause);
-	double t = (now() - t0) * 1e3;
-	query_page_free(&p);
-	query_free(q);
 	return t;
 }
 

@@ -488,6 +488,19 @@ static int64_t chunk_rows(sqlite3 *db, int col, int64_t val)
 	return n;
 }
 
+/* Two connections to a new case of pivot tables at path (WAL), the
+ * pivots' modules registered on both: a writes, b reads beside it. */
+static void open_pair(const char *path, sqlite3 **a, sqlite3 **b)
+{
+	assert_int_equal(sqlite3_open(path, a), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(*a, "PRAGMA journal_mode=WAL;" PIVOTS_TABLES_SQL("TABLE"), NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_open(path, b), SQLITE_OK);
+	assert_int_equal(sqlite_pivots_register(*a), 0);
+	assert_int_equal(sqlite_pivots_register(*b), 0);
+}
+
 /*
  * The chunk rows a connection keeps (pivots.c: the cache) follow the
  * case: what another connection commits, what this one writes, and
@@ -503,13 +516,7 @@ static void test_cache_follows_changes(void **state)
 	char *dir = tmpdir_new();
 	char *path = xasprintf("%s/c.db", dir);
 	sqlite3 *a, *b;
-	assert_int_equal(sqlite3_open(path, &a), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(a, "PRAGMA journal_mode=WAL;" PIVOTS_TABLES_SQL("TABLE"), NULL, NULL,
-				      NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_open(path, &b), SQLITE_OK);
-	assert_int_equal(sqlite_pivots_register(a), 0);
-	assert_int_equal(sqlite_pivots_register(b), 0);
+	open_pair(path, &a, &b);
 	static const char *const asc = "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts, id";
 	static const char *const desc = "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts DESC, id DESC";
 	/* (pivot_and of value 1's list twice: the list itself) */
@@ -647,13 +654,7 @@ static void test_decoded_follows_changes(void **state)
 	char *dir = tmpdir_new();
 	char *path = xasprintf("%s/d.db", dir);
 	sqlite3 *a, *b;
-	assert_int_equal(sqlite3_open(path, &a), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(a, "PRAGMA journal_mode=WAL;" PIVOTS_TABLES_SQL("TABLE"), NULL, NULL,
-				      NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_open(path, &b), SQLITE_OK);
-	assert_int_equal(sqlite_pivots_register(a), 0);
-	assert_int_equal(sqlite_pivots_register(b), 0);
+	open_pair(path, &a, &b);
 	static const char *const sql[2] = {
 		"SELECT ts, id FROM pivot_and(?1) WHERE ts >= ?2 AND ts <= ?3 ORDER BY ts, id",
 		"SELECT ts, id FROM pivot_and(?1) WHERE ts >= ?2 AND ts <= ?3 ORDER BY ts DESC, id DESC",
