@@ -90,7 +90,13 @@
  * minMatch 5 34.1 MB in 0.39 s; the low shape alike (level 2 31.78,
  * this 31.42, level 1 34.50 MB). Longer matches are what the
  * dictionary holds (field names, ids, whole values), and a smaller hash
- * table stays in the cache.
+ * table stays in the cache. Again in wave 20, with the writer's side on
+ * the other core (block_compress's harness), 300 blocks of the
+ * 1M JSON Lines high case, best of 5, two runs: these 32.47 MB in
+ * 0.311-0.316 s, level 1 35.73 MB in 0.334-0.347 s, hashLog 14 34.85 MB
+ * in 0.324-0.345 s, hashLog 16 32.02 MB in 0.340-0.346 s: nothing
+ * faster short of fast's acceleration (literals left uncompressed,
+ * +28%).
  */
 static ZSTD_compressionParameters dict_cparams(void)
 {
@@ -175,7 +181,13 @@ static void zdict_make(struct load_zdict *zd)
 	p.k = 2048; /* segment size */
 	p.d = 8;    /* dmer size */
 	p.f = 18;   /* 2^f counters: 6 * 256 KB of memory while it runs */
-	p.accel = 1;
+	/* (a dmer in 4 counted: the same dictionary's worth, in 41% fewer
+	 * instructions than every dmer (accel 1): ZDICT_trainFromBuffer_
+	 * fastCover ~460 -> ~275 M Ir on the first 5.2 MB of records of the 1M
+	 * JSON Lines high-cardinality case; the first 300 blocks after them,
+	 * compressed with it, 0.04-0.10% smaller on all four 1M shapes (accel
+	 * 10: ~235 M Ir, 0.04-0.06% smaller; f 16: 0.3% larger)) */
+	p.accel = 4;
 	p.zParams.compressionLevel = ZSTD_DICT_LEVEL;
 	p.zParams.dictID = zd->id;
 	size_t n = zd->id ? ZDICT_trainFromBuffer_fastCover(dict, DICT_BYTES, zd->sample, zd->sizes,
@@ -295,6 +307,19 @@ static void block_buf_give(struct sqlite_load *ld, char *p, size_t cap)
  * buffer of the block's bound, then realloc'd: 0.328 s into a buffer
  * kept), 0.303 s this way with the copy into the window and the copy
  * out: 21% less, the same 32.350 MB; the CSV case alike.
+ *
+ * The copy (5% of the compression's instructions) stays: it costs less
+ * than it saves. Tried without it (wave 20): each pooled buffer with a
+ * copy of the dictionary's content in front and a CDict of its own, the
+ * writer assembling the block right behind it. The compressor thread's
+ * instructions fell 7.3% (200k CSV high, callgrind), but its CPU rose:
+ * a harness with the writer's side on one core filling a pool of six
+ * buffers and the compression on the other, the first 300 blocks of the
+ * 1M JSON Lines high case, best of 5, two runs: here 0.306-0.344 s, in
+ * place 0.388-0.441 s (+25%); in place in a single buffer (one copy of
+ * the dictionary) 0.335-0.348 s. The copy reads the block into this
+ * core's cache at memcpy's pace, where zstd's loop would wait for it,
+ * and one dictionary and its tables stay in the cache where six do not.
  */
 static size_t block_compress(struct sqlite_load *ld, const char *data, size_t len, const ZSTD_CDict *cd)
 {
