@@ -268,6 +268,53 @@ static void test_streamed_before_the_index_builds(void **state)
 	free(c.dir);
 }
 
+/* A long load commits as its window of posting lists fills (load_yield),
+ * not on the clock alone: each commit writes a whole window, so that the
+ * transaction's dirty pages fit the load's page cache, which spilled them
+ * into the log and rewrote them there; and a window ends at a commit only,
+ * never sealed between two, so that a value gets no more chunks than
+ * there were commits. (A busy machine may commit more often: the writer
+ * idle between two of the test's batches.) */
+static void test_commits_at_whole_windows(void **state)
+{
+	(void)state;
+	struct ck c;
+	ck_begin(&c, 1000000); /* no commit by count */
+	/* nor by the clock (a busy machine feeds a window in more than
+	 * LOAD_TXN_MS) */
+	((struct sqlite_load *)c.ld)->txn_max_ms = 600000;
+	ck_source(&c);
+	/* 64 users, each a chunk of about 256 entries a window */
+	int n = 3 * PIVOT_WINDOW + 500;
+	for (int i = 0; i < n; i++) {
+		char id[32], user[32], raw[128];
+		snprintf(id, sizeof id, "ww-%06d", i);
+		snprintf(user, sizeof user, "u%d@contoso.com", i % 64);
+		int len = snprintf(raw, sizeof raw, "{\"Id\":\"%s\",\"UserId\":\"%s\"}", id, user);
+		put_user(&c.sk, i, id, raw, (size_t)len, user);
+	}
+	char *cause = NULL;
+	assert_int_equal(store_load_sync(c.ld, &cause), 0);
+	int commits = (int)sqlite_load_committed(c.ld);
+	assert_true(commits >= 3);
+	assert_int_equal(store_load_source_end(c.ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(c.ld, &cause), 0);
+	/* each user a chunk a window, each window ended by a commit (the
+	 * end's the last) */
+	sqlite3 *db = store_db(c.st);
+	assert_int_equal(count(db, "SELECT sum(n) FROM pivots WHERE col = 0"), n);
+	assert_int_equal(count(db, "SELECT count(DISTINCT val) FROM pivots WHERE col = 0"), 64);
+	int windows =
+		count(db, "SELECT max(k) FROM (SELECT count(*) AS k FROM pivots WHERE col = 0 GROUP BY val)");
+	assert_int_equal(count(db,
+			       "SELECT min(k) FROM (SELECT count(*) AS k FROM pivots WHERE col = 0 GROUP BY val)"),
+			 windows);
+	assert_true(windows >= 4 && windows <= commits + 1);
+	store_close(c.st);
+	tmpdir_remove(c.dir);
+	free(c.dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_log_starts_again),
 		cmocka_unit_test(test_streamed_once_after_the_last_commit),
 		cmocka_unit_test(test_streamed_before_the_index_builds),
+		cmocka_unit_test(test_commits_at_whole_windows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,6 +72,13 @@ int load_db_fail(struct sqlite_load *ld, char **cause)
  * a start again just before it copied the end's commits twice (1M CSV:
  * 84-139 ms of the end).
  */
+/* While the load streams, the checkpointer is kicked once the log holds
+ * this many frames it has not copied (64 MB), not at every commit: the
+ * writer commits a pivot window at a time (load_write.c), ~60 times a 1M
+ * event load, and a page the writer changes in several commits (the tails
+ * of the tables, the interior pages) is then copied once, not once a
+ * commit, with two fdatasync fewer each time. */
+#define WAL_CKPT_STEP 4096
 #define WAL_REST_SHARE 8
 #define WAL_REST_ROUNDS 3
 
@@ -83,14 +90,15 @@ static int wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	(void)name;
 	struct sqlite_load *ld = arg;
-	if (ld->ending || (frames < ld->wal_cap && !ld->wal_mark)) {
-		load_ckpt_kick(ld->ckpt);
-		return SQLITE_OK;
-	}
 	/* (more copied than the log holds: it started again since) */
 	int copied = load_ckpt_copied(ld->ckpt);
 	if (copied > frames)
 		copied = 0;
+	if (ld->ending || (frames < ld->wal_cap && !ld->wal_mark)) {
+		if (ld->ending || frames - copied >= WAL_CKPT_STEP)
+			load_ckpt_kick(ld->ckpt);
+		return SQLITE_OK;
+	}
 	if (frames - copied <= ld->wal_cap / WAL_REST_SHARE || ld->wal_rounds >= WAL_REST_ROUNDS) {
 		load_ckpt_restart(ld->ckpt, db);
 		ld->wal_mark = 0;
@@ -240,8 +248,9 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	struct sqlite_load *ld = xcalloc(1, sizeof *ld);
 	ld->base.st = st;
 	/* Commit every 200,000 events, or every LOAD_TXN_MS (load_write.c),
-	 * whichever comes first: at a million events a second the clock sets
-	 * the cadence. A commit stops the writer (the COMMIT writes the
+	 * whichever comes first (and at each pivot window's end before
+	 * either: load_yield). Before the windows: at a million events a
+	 * second the clock set the cadence. A commit stops the writer (the COMMIT writes the
 	 * cache's dirty pages to the log: 11 ms), and while it stands every
 	 * other thread of the load soon waits behind it (the queue and the
 	 * read-ahead fill in a millisecond or two), so each commit left a
@@ -254,6 +263,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	ld->rids.max = RIDMAP_IDS_MEM;
 	ld->rids.bloom_max = RIDMAP_IDS_BLOOM_MAX;
 	ld->wal_cap = WAL_LOAD_CKPT_PAGES;
+	ld->txn_max_ms = LOAD_TXN_MS;
 	ld->source_bytes = -1;
 	ld->c.first_ts = ld->wc.first_ts = INT64_MAX;
 	ld->c.last_ts = ld->wc.last_ts = INT64_MIN;
@@ -613,6 +623,7 @@ int sqlite_load_end(struct store_load *base, char **cause)
 	struct store *st = ld->base.st;
 	bool drained = load_drain(ld, cause) == 0;
 	ld->ending = true; /* (once drained: the writer's commits read it) */
+	load_ckpt_poll(ld->ckpt);
 	if (!drained || load_commit(ld, cause) < 0) {
 		rc = -1;
 		sqlite3 *db = store_db(st);

@@ -7,10 +7,12 @@
  * waited for two fdatasync (at 1M events: 31 checkpoints, ~0.6 s of
  * waiting for the disk, and as many again between the index builds at
  * the end). Here a thread of the load's own, with a connection of its
- * own, runs a passive checkpoint after each commit (the writer goes on
- * meanwhile: a checkpoint needs no write lock) and every CKPT_POLL_MS
- * (the index builds at the load's end commit without telling it), so
- * the disk waits overlap the work. The log starts again from its
+ * own, runs a passive checkpoint when the writer's commits have left
+ * enough uncopied pages in the log (load.c, WAL_CKPT_STEP), at least
+ * every CKPT_LAZY_MS, and once the load ends after each commit and every
+ * CKPT_POLL_MS (the index builds at the load's end commit without telling
+ * it) (the writer goes on meanwhile: a checkpoint needs no write lock),
+ * so the disk waits overlap the work. The log starts again from its
  * beginning only when the writer begins a transaction with every frame
  * copied, which it never does on its own while it streams: so once the
  * log is long (load.c, WAL_LOAD_CKPT_PAGES) the writer checkpoints
@@ -29,6 +31,7 @@
 #include "load_impl.h"
 
 #define CKPT_POLL_MS 100
+#define CKPT_LAZY_MS 1000
 
 struct load_ckpt {
 	sqlite3 *db;
@@ -36,6 +39,9 @@ struct load_ckpt {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool quit, kicked;
+	/* every CKPT_POLL_MS once the load ends (load_ckpt_poll), every
+	 * CKPT_LAZY_MS before */
+	bool polls;
 	/* held around each checkpoint, the thread's and the writer's
 	 * (load_ckpt_restart), so that neither finds the other's running
 	 * and gives up (a passive checkpoint does not wait) */
@@ -65,7 +71,9 @@ static void *ckpt_main(void *arg)
 		if (!c->kicked) {
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += CKPT_POLL_MS * 1000000L;
+			long ms = c->polls ? CKPT_POLL_MS : CKPT_LAZY_MS;
+			until.tv_sec += ms / 1000;
+			until.tv_nsec += ms % 1000 * 1000000L;
 			if (until.tv_nsec >= 1000000000L) {
 				until.tv_sec++;
 				until.tv_nsec -= 1000000000L;
@@ -125,6 +133,17 @@ void load_ckpt_kick(struct load_ckpt *c)
 	if (!c)
 		return;
 	pthread_mutex_lock(&c->mu);
+	c->kicked = true;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+void load_ckpt_poll(struct load_ckpt *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->polls = true;
 	c->kicked = true;
 	pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mu);

@@ -385,7 +385,8 @@ struct sqlite_load {
 	 * (ThreadSanitizer: load_commit on the caller's thread against the
 	 * writer's wait loop) */
 	_Atomic bool txn;
-	int64_t txn_ms; /* when the open transaction began (monotonic) */
+	int64_t txn_ms;     /* when the open transaction began (monotonic) */
+	int64_t txn_max_ms; /* LOAD_TXN_MS (a test's longer) */
 	/* transactions are numbered from 1 as they begin: the one that
 	 * holds the last source closed, the last one committed */
 	uint64_t txn_serial, source_mark;
@@ -591,6 +592,9 @@ int load_moved(struct sqlite_load *ld, int64_t old, int64_t new, int64_t old_sou
 struct load_ckpt;
 struct load_ckpt *load_ckpt_start(const char *path);
 void load_ckpt_kick(struct load_ckpt *c);
+/* From now on (the load's end: its index builds) it looks every
+ * CKPT_POLL_MS, not every CKPT_LAZY_MS, besides when kicked. */
+void load_ckpt_poll(struct load_ckpt *c);
 /* The writer's own checkpoint on its connection db, once the thread's in
  * progress is done, so that the log can start again at the writer's next
  * transaction. */
@@ -620,8 +624,9 @@ int load_pivots_insert(void *ctx, const struct pivot_chunk *c, size_t n, char **
 int load_commit(struct sqlite_load *ld, char **cause);
 /* The commit cadence beside the count (sqlite_store.h, "Writes beside a
  * running load"): commit when someone outside the load waits to write
- * (and let them through), when the transaction is LOAD_TXN_MS old, or,
- * with idle, now. */
+ * (and let them through), when the pivot window is about full (room for
+ * fewer than LOAD_WINDOW_MARGIN more events: load_write.c says why), when
+ * the transaction is LOAD_TXN_MS old, or, with idle, now. */
 /* (a profile under valgrind sets both longer: at its pace they committed
  * every few thousand events, not every batch_events) */
 #ifndef LOAD_TXN_MS
@@ -631,6 +636,8 @@ int load_commit(struct sqlite_load *ld, char **cause);
 #define LOAD_IDLE_MS 100
 #endif
 int load_yield(struct sqlite_load *ld, bool idle, char **cause);
+/* (the writer's load_yield comes every 64 events) */
+#define LOAD_WINDOW_MARGIN 64
 int load_save_counts(struct sqlite_load *ld, char **cause);
 int load_flush_deferred(struct sqlite_load *ld, char **cause);
 /* Rows in memory as SQLite reads them in a group's insert (load_rows,

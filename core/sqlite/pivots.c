@@ -269,6 +269,11 @@ int pivot_window_room(const struct pivot_window *w)
 	return w->nev < w->cap && w->ngrp + PIVOT_NCOL <= w->maxgrp;
 }
 
+bool pivot_window_room_for(const struct pivot_window *w, size_t k)
+{
+	return !w->sgrp && w->nev + k <= w->cap && w->ngrp + PIVOT_NCOL * k <= w->maxgrp;
+}
+
 /* The event's ev: its entries come one after the other, one ev for
  * them (false: no room) */
 static inline bool window_event(struct pivot_window *w, int64_t ts, int64_t id)

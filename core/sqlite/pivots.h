@@ -65,6 +65,7 @@
 #define AUDITSCOPE_SQLITE_PIVOTS_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -120,6 +121,10 @@ size_t pivot_window_len(const struct pivot_window *w);
 /* Room for another event's entries (up to PIVOT_NCOL)? Flush or seal
  * when not: an add past it is lost. */
 int pivot_window_room(const struct pivot_window *w);
+/* Room for k more events, at PIVOT_NCOL entries each, in the window being
+ * filled (nothing sealed waiting either)? A writer that commits when not
+ * writes whole windows at its commits (load_yield). */
+bool pivot_window_room_for(const struct pivot_window *w, size_t k);
 /* One event's entry for column col (val 0: none, ignored); an event's
  * entries one after the other. */
 void pivot_window_add(struct pivot_window *w, int col, int64_t val, int64_t ts, int64_t id);
