@@ -153,6 +153,10 @@ ssize_t input_ahead_take(struct input *in, unsigned char *dst, size_t n, int *er
 ssize_t input_ahead_lend(struct input *in, const char **p, size_t *room, int *err);
 void input_ahead_unlend(struct input *in);
 void input_ahead_stop(struct input *in);
+/* What a read ahead's *err says: its errno, or INPUT_ELOST, a mapped
+ * file's pages lost (it shrank while it was read). */
+#define INPUT_ELOST (-1)
+const char *input_ahead_why(int e);
 
 /* input_archive.c */
 /* Bytes an archive's decoder has consumed of its source. */

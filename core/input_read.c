@@ -4,8 +4,8 @@
  * against the limits (the zip-bomb guard: see input.c's top comment);
  * UTF-16 is transcoded to UTF-8 as it streams, and a UTF-8 BOM dropped.
  * Plain files are read with read(2) straight into the caller's buffer,
- * or, when large, read and hashed ahead on a thread (input_ahead.c): the
- * hot path for multi-gigabyte exports.
+ * or, when large, mapped (or read) and hashed ahead on a thread
+ * (input_ahead.c): the hot path for multi-gigabyte exports.
  *
  * A file much bigger than memory is read once, front to back, and its
  * pages are of no more use once read and hashed; left in the page cache
@@ -196,7 +196,7 @@ ssize_t input_pull(struct input *in, unsigned char *dst, size_t n)
 		int e;
 		r = input_ahead_take(in, dst, n, &e);
 		if (r < 0)
-			return input_fail(in, "%s: %s", in->name, e == EINTR ? "interrupted" : strerror(e));
+			return input_fail(in, "%s: %s", in->name, input_ahead_why(e));
 		in->fd_in += (uint64_t)r;
 	} else {
 		r = input_fd_read(w->lim.stop, in->fd, in->stalls, NULL, dst, n);
@@ -469,7 +469,7 @@ ssize_t input_lend(struct input *in, const char **p, size_t *room)
 	int e;
 	ssize_t r = input_ahead_lend(in, p, room, &e);
 	if (r < 0)
-		return input_fail(in, "%s: %s", in->name, e == EINTR ? "interrupted" : strerror(e));
+		return input_fail(in, "%s: %s", in->name, input_ahead_why(e));
 	if (r == 0) {
 		in->eof = 1;
 		return 0;

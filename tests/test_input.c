@@ -5,6 +5,8 @@
  */
 #include "input_util.h"
 
+#include <stdbool.h>
+
 static void test_plain_file(void **state)
 {
 	(void)state;
@@ -510,6 +512,186 @@ static void test_lend(void **state)
 	free(d);
 }
 
+/* Is the file at path mapped into this process now? */
+static bool file_mapped(const char *path)
+{
+	char *real = realpath(path, NULL);
+	assert_non_null(real);
+	FILE *f = fopen("/proc/self/maps", "r");
+	assert_non_null(f);
+	char line[8192];
+	bool yes = false;
+	while (fgets(line, sizeof line, f)) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		size_t a = strlen(line), b = strlen(real);
+		yes |= a >= b && strcmp(line + a - b, real) == 0;
+	}
+	fclose(f);
+	free(real);
+	return yes;
+}
+
+/* Lines of 100 bytes, the last one cut short: no final newline. */
+static char *lines(size_t n)
+{
+	char *t = letters(n, 19);
+	for (size_t i = 99; i < n - 1; i += 100)
+		t[i] = '\n';
+	return t;
+}
+
+static const char *map_file;
+static bool map_seen, map_lend;
+
+/* One byte read (the reader thread started, the file mapped or not),
+ * then the rest read or lent. */
+static int map_fn(struct input *in, void *ctx)
+{
+	struct collect *c = ctx;
+	char first;
+	assert_int_equal(input_read(in, &first, 1), 1);
+	map_seen = file_mapped(map_file);
+	int rc = map_lend ? lend_fn(in, ctx) : collect_fn(in, ctx);
+	struct got *g = &c->m[c->n - 1];
+	g->data = realloc(g->data, g->len + 1);
+	assert_non_null(g->data);
+	memmove(g->data + 1, g->data, g->len);
+	g->data[0] = first;
+	g->len++;
+	return rc;
+}
+
+/* A big regular file is mapped and read in place (input_ahead.c), or
+ * with AUDITSCOPE_INPUT_MAP=0 read into slots: the same bytes, hash and
+ * counts either way, read or lent, at sizes around a page's end (the
+ * NUL of a lending of the last window in place falls in the file's last
+ * page) and a window's, the last line without its newline. */
+static void test_map(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = { 8u << 20,
+					(8u << 20) + 1,
+					(8u << 20) + 4095,
+					(8u << 20) + 4097,
+					(8u << 20) + (512u << 10) + 1,
+					(12u << 20) + 123 };
+	char *d = tmpdir_new();
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		size_t n = sizes[k];
+		char *text = lines(n);
+		assert_int_not_equal(text[n - 1], '\n');
+		char *p = write_file(d, "big.csv", text, n);
+		map_file = p;
+		for (int mode = 0; mode < 4; mode++) {
+			bool map = mode < 2;
+			map_lend = mode % 2;
+			if (!map)
+				setenv("AUDITSCOPE_INPUT_MAP", "0", 1);
+			struct collect c = { 0 };
+			char *cause = NULL;
+			assert_int_equal(input_walk(p, NULL, map_fn, collect_warn, &c, &cause), 0);
+			unsetenv("AUDITSCOPE_INPUT_MAP");
+			assert_int_equal(c.n, 1);
+			assert_true(map_seen == map);
+			assert_member(&c.m[0], p, text, n);
+			assert_int_equal(c.m[0].bytes_in, n);
+			assert_false(file_mapped(p)); /* unmapped at the member's end */
+			collect_free(&c);
+		}
+		free(p);
+		free(text);
+	}
+	tmpdir_remove(d);
+	free(d);
+}
+
+/* Read or lend a member, touching every byte, and cut the file to 2 MiB
+ * once 4 MiB of it are read. */
+static int shrink_fn(struct input *in, void *ctx)
+{
+	struct collect *c = ctx;
+	struct got *g = &c->m[c->n++];
+	g->name = strdup(input_name(in));
+	size_t cap = 32u << 20;
+	g->data = malloc(cap);
+	assert_non_null(g->data);
+	bool cut = false;
+	for (;;) {
+		const char *p;
+		size_t room;
+		ssize_t r = map_lend ? input_lend(in, &p, &room) : 0;
+		if (r > 0) {
+			assert_true(g->len + (size_t)r <= cap);
+			memcpy(g->data + g->len, p, (size_t)r);
+			input_unlend(in);
+		} else if (r == 0) {
+			r = input_read(in, g->data + g->len, 65536);
+			if (r == 0)
+				break;
+		}
+		if (r < 0) {
+			g->err = strdup(input_error(in));
+			break;
+		}
+		g->len += (size_t)r;
+		if (!cut && g->len >= 4u << 20) {
+			assert_true(file_mapped(map_file));
+			assert_int_equal(truncate(map_file, 2u << 20), 0);
+			cut = true;
+		}
+	}
+	g->finish_rc = input_finish(in, g->hex);
+	return 0;
+}
+
+/* A mapped file cut short while it is read: the pages lost raise SIGBUS
+ * in the thread that touches them (this one, or the reader's hash), and
+ * the member fails with a one-line error naming it, the bytes before the
+ * cut as they were; the next walk maps and reads as before. */
+static void test_map_shrink(void **state)
+{
+	(void)state;
+	char *d = tmpdir_new();
+	size_t n = 20u << 20;
+	char *text = lines(n);
+	for (int lend = 0; lend < 2; lend++) {
+		char *p = write_file(d, "shrinks.csv", text, n);
+		map_file = p;
+		map_lend = lend;
+		struct collect c = { 0 };
+		char *cause = NULL;
+		assert_int_equal(input_walk(p, NULL, shrink_fn, collect_warn, &c, &cause), 0);
+		assert_int_equal(c.n, 1);
+		char want[4200];
+		snprintf(want, sizeof want,
+			 "%s: the file shrank (or could not be read) while it was being read", p);
+		assert_non_null(c.m[0].err);
+		assert_string_equal(c.m[0].err, want);
+		assert_int_equal(c.m[0].finish_rc, -1);
+		assert_true(c.m[0].len >= 4u << 20);
+		assert_memory_equal(c.m[0].data, text, 4u << 20);
+		assert_false(file_mapped(p));
+		collect_free(&c);
+		free(p);
+	}
+	/* the mapping's entry free again, the handler still in place */
+	char *p = write_file(d, "whole.csv", text, n);
+	map_file = p;
+	map_lend = true;
+	struct collect c = { 0 };
+	char *cause = NULL;
+	assert_int_equal(input_walk(p, NULL, map_fn, collect_warn, &c, &cause), 0);
+	assert_true(map_seen);
+	assert_member(&c.m[0], p, text, n);
+	collect_free(&c);
+	free(p);
+	free(text);
+	tmpdir_remove(d);
+	free(d);
+}
+
 static void test_stop(void **state)
 {
 	(void)state;
@@ -663,6 +845,8 @@ int main(void)
 		cmocka_unit_test(test_big_line),
 		cmocka_unit_test(test_read_ahead),
 		cmocka_unit_test(test_lend),
+		cmocka_unit_test(test_map),
+		cmocka_unit_test(test_map_shrink),
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_stop_silent_fifo),
 		cmocka_unit_test(test_stop_before_fifo_open),
