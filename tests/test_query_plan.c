@@ -1010,6 +1010,89 @@ static void test_pooled_statements(void **state)
 			 SQLITE_OK);
 }
 
+/* Events [from, from + n) of user and ip, as JSON Lines into b. */
+static void lines_of(struct util_buf *b, int from, int n, const char *user, const char *ip)
+{
+	for (int i = from; i < from + n; i++)
+		util_buf_printf(b,
+				"{\"CreationTime\":\"2023-07-%02dT%02d:%02d:%02d\",\"Id\":\"00000000-0000-4000-9000-%012d\","
+				"\"Operation\":\"MailItemsAccessed\",\"RecordType\":50,\"Workload\":\"Exchange\","
+				"\"UserId\":\"%s\",\"ClientIP\":\"%s\"}\n",
+				1 + i / 86400 % 28, i / 3600 % 24, i / 60 % 60, i % 60, i, user, ip);
+}
+
+/* The JSON Lines in b (freed) loaded into st. */
+static void load_more(struct store *st, const char *dir, const char *name, struct util_buf *b)
+{
+	char *path = write_file(dir, name, b->p, b->n);
+	free(b->p);
+	*b = (struct util_buf){ 0 };
+	const char *paths[] = { path };
+	struct ingest_opts o = { 0 };
+	struct ingest_totals t;
+	char *cause = NULL;
+	if (ingest_paths(st, paths, 1, &o, &t, &cause) < 0)
+		fprintf(stderr, "%s\n", cause ? cause : "?");
+	assert_null(cause);
+	free(path);
+}
+
+/*
+ * What a compile looks up (value ids, a value's count: filter_sql.c's
+ * cache on the connection) follows the case: a value the case lacked,
+ * then loaded by another connection, is found; counts that change which
+ * term is the rarer, by another connection's load or the connection's
+ * own, change which list drives; and the rows are the filter's each time.
+ */
+static void test_lookups_follow_changes(void **state)
+{
+	(void)state;
+	struct pcase p0 = { 0 }, *p = &p0;
+	struct util_buf b = { 0 };
+	lines_of(&b, 0, 150, "a@contoso.com", "10.0.0.1");
+	lines_of(&b, 150, 50, "b@contoso.com", "10.0.0.2");
+	assert_int_equal(case_of(p, &b), 0);
+	b = (struct util_buf){ 0 }; /* (case_of freed its text) */
+	const char *f = "user=new@contoso.com ip=10.0.0.1";
+	for (int again = 0; again < 2; again++) {
+		int64_t n;
+		char *got = plan_of(p->st, f, &n);
+		assert_int_equal(n, 0);
+		free(got);
+	}
+	/* another connection: 400 events of the new user at .1, 1,000 more
+	 * elsewhere (the user 1,400, the address 550: the address drives) */
+	char casep[4096];
+	snprintf(casep, sizeof casep, "%s/t.case", p->dir);
+	struct store *other;
+	char *cause = NULL;
+	assert_int_equal(store_open(casep, 0, &other, &cause), 0);
+	lines_of(&b, 1000, 400, "new@contoso.com", "10.0.0.1");
+	lines_of(&b, 2000, 1000, "new@contoso.com", "10.0.0.9");
+	load_more(other, p->dir, "more.jsonl", &b);
+	store_close(other);
+	for (int again = 0; again < 2; again++) {
+		int64_t n;
+		char *got = plan_of(p->st, f, &n);
+		assert_int_equal(n, 400);
+		assert_true(!strncmp(got, "ip", 2));
+		free(got);
+	}
+	/* the connection's own load: the address 3,550, the user drives */
+	lines_of(&b, 5000, 3000, "c@contoso.com", "10.0.0.1");
+	load_more(p->st, p->dir, "own.jsonl", &b);
+	for (int again = 0; again < 2; again++) {
+		int64_t n;
+		char *got = plan_of(p->st, f, &n);
+		assert_int_equal(n, 400);
+		assert_true(!strncmp(got, "user", 4));
+		free(got);
+	}
+	store_close(p->st);
+	tmpdir_remove(p->dir);
+	free(p->dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1018,6 +1101,7 @@ int main(void)
 		cmocka_unit_test(test_single_pivot),
 		cmocka_unit_test(test_many_ids),
 		cmocka_unit_test(test_pooled_statements),
+		cmocka_unit_test(test_lookups_follow_changes),
 		/* each on a case of its own (one group: tests/run.sh counts
 		 * the last PASSED line of a binary) */
 		cmocka_unit_test_setup_teardown(test_windows, w_setup, teardown),

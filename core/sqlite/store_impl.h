@@ -67,6 +67,9 @@ struct sqlite_store {
 		size_t n;
 	} pool;
 	bool filter_fns; /* filter_func.c's functions registered on db */
+	/* filter_sql.c's look-ups kept while the case is unchanged (freed
+	 * with db) */
+	struct filter_cache *fcache;
 };
 
 #define SQ(st) ((struct sqlite_store *)(st))
