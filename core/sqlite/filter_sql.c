@@ -78,11 +78,19 @@ struct cc {
 	const struct resolved *plists[FILTER_MAX_LISTS];
 	int pcols[FILTER_MAX_LISTS];
 	size_t nplists;
+	/* the lists a page holds back, brought in when the rows they would
+	 * have refused pile up (pivots.h: struct pivot_hits): after plists
+	 * in the page's terms; their chunk rows and share of the case */
+	const struct resolved *hlists[PIVOT_HELD];
+	int hcols[PIVOT_HELD];
+	double hrows[PIVOT_HELD], hshare[PIVOT_HELD];
+	size_t nheld;
 	int64_t lead;
 	/* a page's intersection: its guessed cost, the share of its rows the
 	 * terms it leaves to the joined events keep; the share of the
 	 * driving list's rows every term keeps */
 	double page_cost, page_keep, page_rate;
+	double page_rows; /* the chunk rows of the lists a page intersects (not the driving one's) */
 	/* the connection's cache of look-ups (struct filter_cache), once
 	 * asked whether it is the case's: 0 not yet, 1 yes, -1 not used */
 	int fc_state;
@@ -1446,6 +1454,12 @@ static int choose_lists(struct cc *c, struct tally *t, size_t nt, size_t best, s
 		if (pin[k] && c->nplists < FILTER_MAX_LISTS) {
 			c->plists[c->nplists] = x->r;
 			c->pcols[c->nplists++] = x->col;
+			c->page_rows += o[k].rows;
+		} else if (!pin[k] && c->nheld < PIVOT_HELD) {
+			c->hlists[c->nheld] = x->r;
+			c->hcols[c->nheld] = x->col;
+			c->hrows[c->nheld] = o[k].rows;
+			c->hshare[c->nheld++] = o[k].share;
 		}
 		if (!in[k] || c->nlists == FILTER_MAX_LISTS)
 			continue;
@@ -1588,7 +1602,7 @@ static int drive_from(struct cc *c, const struct filter_node *root)
 	} else {
 		o->pivot = xasprintf("pivot_rows(?%zu, ?%zu) m", pc, pv);
 	}
-	if (c->nplists > 1) {
+	if (c->nplists > 1 || c->nheld) {
 		o->hits = xcalloc(1, sizeof *o->hits);
 		*o->hits = (struct pivot_hits){
 			.join = AND_JOIN,
@@ -1597,9 +1611,26 @@ static int drive_from(struct cc *c, const struct filter_node *root)
 			.rate = c->page_rate,
 			.rows = (double)o->drive_n,
 			.cand = c->page_keep > 0 ? (double)o->drive_n * c->page_rate / c->page_keep : 0,
+			.prows = c->page_rows,
+			.held = (int)c->nheld,
+			.head = AND_HEAD,
+			.decode = AND_DECODE,
 		};
-		pjoined = xasprintf("pivot_and(?%zu, ?%zu, ?%zu) m",
-				    add_bind(c, terms_bind(c->plists, c->pcols, c->nplists)),
+		/* the page's terms: those it intersects, then those it holds back */
+		const struct resolved *all[FILTER_MAX_LISTS + PIVOT_HELD];
+		int cols[FILTER_MAX_LISTS + PIVOT_HELD];
+		size_t n = 0;
+		for (size_t i = 0; i < c->nplists; i++, n++) {
+			all[n] = c->plists[i];
+			cols[n] = c->pcols[i];
+		}
+		for (size_t i = 0; i < c->nheld; i++, n++) {
+			all[n] = c->hlists[i];
+			cols[n] = c->hcols[i];
+			o->hits->hrows[i] = c->hrows[i];
+			o->hits->hshare[i] = c->hshare[i];
+		}
+		pjoined = xasprintf("pivot_and(?%zu, ?%zu, ?%zu) m", add_bind(c, terms_bind(all, cols, n)),
 				    add_bind(c, (struct filter_bind){ .type = FB_INT, .i = c->lead }),
 				    add_bind(c, (struct filter_bind){ .type = FB_HITS }));
 	} else if (c->nlists > 1)

@@ -167,6 +167,7 @@ void pivot_window_set_insert(struct pivot_window *w, pivot_insert_fn insert, voi
 int pivots_build(sqlite3 *db, char **cause);
 
 /* ---- readers ---- */
+#define PIVOT_HELD 4 /* terms pivot_and holds back at most (struct pivot_hits) */
 /*
  * What a page's reader tells pivot_and while it reads (its third
  * argument, bound with sqlite3_bind_pointer as PIVOT_HITS_TYPE): the rows
@@ -189,6 +190,27 @@ struct pivot_hits {
 	int64_t want, got;
 	double join, inter, keep, rate;
 	double rows, cand;
+	/*
+	 * The last held of pivot_and's terms are held back: tested on the
+	 * joined events, not intersected, as the compiler guessed that
+	 * reading them costs more than the joins they spare. Each is brought
+	 * in (intersected from the row on, the lead over) once the rows
+	 * refused since the last one came in (given, not taken) cost more
+	 * (join each) than reading it over the same stretch would have: its
+	 * chunk rows (hrows[k], head each, or a few instructions when the
+	 * connection's cache holds them) and its entries among the ids the
+	 * stretch spans (hshare[k] of them, decode each). Terms that agree
+	 * where the compiler took them as independent (an address all one
+	 * user's, beside an app of a fifteenth of its events) refuse rows
+	 * the guess said they would not.
+	 */
+	int held;
+	double hrows[PIVOT_HELD], hshare[PIVOT_HELD];
+	double head, decode;
+	/* the chunk rows of the lists intersected after the lead (head each
+	 * in inter): when the connection's cache holds them all, inter is
+	 * taken as that much less */
+	double prows;
 };
 #define PIVOT_HITS_TYPE "pivot_hits"
 #define PIVOT_SAMPLE 8
