@@ -428,18 +428,24 @@ static void test_read_ahead(void **state)
 	free(d);
 }
 
+/* The next member's record in a collect, with room for cap of its bytes. */
+static struct got *got_room(struct collect *c, struct input *in, size_t cap)
+{
+	struct got *g = &c->m[c->n++];
+	g->name = strdup(input_name(in));
+	g->data = malloc(cap);
+	assert_non_null(g->data);
+	return g;
+}
+
 /* A large file's bytes lent in place (input_lend, the stream's way of
  * reading them) where the member allows it, read otherwise (its sniffed
  * prefix): the same bytes, counts and hash as read; past the limit the
  * same error. */
 static int lend_fn(struct input *in, void *ctx)
 {
-	struct collect *c = ctx;
-	struct got *g = &c->m[c->n++];
-	g->name = strdup(input_name(in));
 	size_t cap = 32u << 20;
-	g->data = malloc(cap);
-	assert_non_null(g->data);
+	struct got *g = got_room(ctx, in, cap);
 	int held = 0, lent = 0, reads = 0;
 	for (;;) {
 		const char *p;
@@ -611,12 +617,8 @@ static void test_map(void **state)
  * once 4 MiB of it are read. */
 static int shrink_fn(struct input *in, void *ctx)
 {
-	struct collect *c = ctx;
-	struct got *g = &c->m[c->n++];
-	g->name = strdup(input_name(in));
 	size_t cap = 32u << 20;
-	g->data = malloc(cap);
-	assert_non_null(g->data);
+	struct got *g = got_room(ctx, in, cap);
 	bool cut = false;
 	for (;;) {
 		const char *p;
@@ -646,6 +648,19 @@ static int shrink_fn(struct input *in, void *ctx)
 	return 0;
 }
 
+/* Write text as d/name and walk it with fn, lending (map_lend) or not;
+ * the file's path, the caller's to free. */
+static char *walk_written(const char *d, const char *name, const char *text, size_t n, bool lend,
+			  input_member_fn fn, struct collect *c)
+{
+	char *p = write_file(d, name, text, n);
+	map_file = p;
+	map_lend = lend;
+	char *cause = NULL;
+	assert_int_equal(input_walk(p, NULL, fn, collect_warn, c, &cause), 0);
+	return p;
+}
+
 /* A mapped file cut short while it is read: the pages lost raise SIGBUS
  * in the thread that touches them (this one, or the reader's hash), and
  * the member fails with a one-line error naming it, the bytes before the
@@ -657,12 +672,8 @@ static void test_map_shrink(void **state)
 	size_t n = 20u << 20;
 	char *text = lines(n);
 	for (int lend = 0; lend < 2; lend++) {
-		char *p = write_file(d, "shrinks.csv", text, n);
-		map_file = p;
-		map_lend = lend;
 		struct collect c = { 0 };
-		char *cause = NULL;
-		assert_int_equal(input_walk(p, NULL, shrink_fn, collect_warn, &c, &cause), 0);
+		char *p = walk_written(d, "shrinks.csv", text, n, lend, shrink_fn, &c);
 		assert_int_equal(c.n, 1);
 		char want[4200];
 		snprintf(want, sizeof want,
@@ -677,12 +688,8 @@ static void test_map_shrink(void **state)
 		free(p);
 	}
 	/* the mapping's entry free again, the handler still in place */
-	char *p = write_file(d, "whole.csv", text, n);
-	map_file = p;
-	map_lend = true;
 	struct collect c = { 0 };
-	char *cause = NULL;
-	assert_int_equal(input_walk(p, NULL, map_fn, collect_warn, &c, &cause), 0);
+	char *p = walk_written(d, "whole.csv", text, n, true, map_fn, &c);
 	assert_true(map_seen);
 	assert_member(&c.m[0], p, text, n);
 	collect_free(&c);
