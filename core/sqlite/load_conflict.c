@@ -27,13 +27,19 @@ _Static_assert(sizeof conflict_cols / sizeof *conflict_cols == LOAD_NVALS,
 
 /* The stored copy's raw record when it is at hand: in the case, or in
  * the block this load is assembling. NULL when it is on its way through
- * the compressor (the fields decide then). Caller frees. */
+ * the compressor (the fields decide then). Caller frees.
+ *
+ * The block being assembled holds two entries an event, its record and
+ * then its message list (load_blocks_append, since schema 9): event k's
+ * record runs from offs[2k] to offs[2k + 1]. (Until wave 20 this read
+ * offs[k], another event's record or list for any k but 0: the fields
+ * then decided, the same verdict, without the shortcut.) */
 static char *old_raw(struct sqlite_load *ld, int64_t id, size_t *len)
 {
 	const struct blkbuf *bb = &ld->rawb;
 	if (bb->noffs && id >= bb->first && id < bb->next) {
 		size_t k = (size_t)(id - bb->first);
-		size_t a = bb->offs[k], b = k + 1 < bb->noffs ? bb->offs[k + 1] : bb->len;
+		size_t a = bb->offs[2 * k], b = bb->offs[2 * k + 1];
 		*len = b - a;
 		return xstrndup(bb->data + a, b - a);
 	}
