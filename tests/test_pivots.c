@@ -490,15 +490,37 @@ static int64_t chunk_rows(sqlite3 *db, int col, int64_t val)
 
 /* Two connections to a new case of pivot tables at path (WAL), the
  * pivots' modules registered on both: a writes, b reads beside it. */
-static void open_pair(const char *path, sqlite3 **a, sqlite3 **b)
+/* Two connections, a and b, on a new case of pivot tables (WAL) named
+ * name in a folder of its own; pair_free closes what is still open and
+ * removes the folder. */
+struct pair {
+	char *dir, *path;
+	sqlite3 *a, *b;
+};
+
+static struct pair pair_new(const char *name)
 {
-	assert_int_equal(sqlite3_open(path, a), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(*a, "PRAGMA journal_mode=WAL;" PIVOTS_TABLES_SQL("TABLE"), NULL, NULL,
+	struct pair p = { .dir = tmpdir_new() };
+	p.path = xasprintf("%s/%s", p.dir, name);
+	assert_int_equal(sqlite3_open(p.path, &p.a), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(p.a, "PRAGMA journal_mode=WAL;" PIVOTS_TABLES_SQL("TABLE"), NULL, NULL,
 				      NULL),
 			 SQLITE_OK);
-	assert_int_equal(sqlite3_open(path, b), SQLITE_OK);
-	assert_int_equal(sqlite_pivots_register(*a), 0);
-	assert_int_equal(sqlite_pivots_register(*b), 0);
+	assert_int_equal(sqlite3_open(p.path, &p.b), SQLITE_OK);
+	assert_int_equal(sqlite_pivots_register(p.a), 0);
+	assert_int_equal(sqlite_pivots_register(p.b), 0);
+	return p;
+}
+
+static void pair_free(struct pair *p)
+{
+	if (p->b)
+		assert_int_equal(sqlite3_close(p->b), SQLITE_OK);
+	if (p->a)
+		assert_int_equal(sqlite3_close(p->a), SQLITE_OK);
+	tmpdir_remove(p->dir);
+	free(p->dir);
+	free(p->path);
 }
 
 /*
@@ -513,10 +535,8 @@ static void open_pair(const char *path, sqlite3 **a, sqlite3 **b)
 static void test_cache_follows_changes(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
-	char *path = xasprintf("%s/c.db", dir);
-	sqlite3 *a, *b;
-	open_pair(path, &a, &b);
+	struct pair pr = pair_new("c.db");
+	sqlite3 *a = pr.a, *b = pr.b;
 	static const char *const asc = "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts, id";
 	static const char *const desc = "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts DESC, id DESC";
 	/* (pivot_and of value 1's list twice: the list itself) */
@@ -579,11 +599,7 @@ static void test_cache_follows_changes(void **state)
 	sqlite3_finalize(q);
 	free(before);
 	free(want);
-	assert_int_equal(sqlite3_close(b), SQLITE_OK);
-	assert_int_equal(sqlite3_close(a), SQLITE_OK);
-	tmpdir_remove(dir);
-	free(dir);
-	free(path);
+	pair_free(&pr);
 }
 
 /* 600 events (ids 1..600), every one of ip 1, every third of user 1,
@@ -651,10 +667,8 @@ static void decoded_expect(sqlite3 *db, const char *sql, const int64_t *t, size_
 static void test_decoded_follows_changes(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
-	char *path = xasprintf("%s/d.db", dir);
-	sqlite3 *a, *b;
-	open_pair(path, &a, &b);
+	struct pair pr = pair_new("d.db");
+	sqlite3 *a = pr.a, *b = pr.b;
 	static const char *const sql[2] = {
 		"SELECT ts, id FROM pivot_and(?1) WHERE ts >= ?2 AND ts <= ?3 ORDER BY ts, id",
 		"SELECT ts, id FROM pivot_and(?1) WHERE ts >= ?2 AND ts <= ?3 ORDER BY ts DESC, id DESC",
@@ -690,11 +704,7 @@ static void test_decoded_follows_changes(void **state)
 		expect_rows(a, "SELECT ts, id FROM pivot_rows(?1, ?2) ORDER BY ts DESC, id DESC", PIVOT_IP,
 			    &one, 1, NULL, 0, ip, 600, true);
 	}
-	assert_int_equal(sqlite3_close(b), SQLITE_OK);
-	assert_int_equal(sqlite3_close(a), SQLITE_OK);
-	tmpdir_remove(dir);
-	free(dir);
-	free(path);
+	pair_free(&pr);
 }
 
 static void test_counts_and_gone(void **state)
@@ -1770,11 +1780,10 @@ static int held_read(sqlite3 *db, int64_t val, struct pivot_hits *h, int want, i
 static void test_held_brought_in(void **state)
 {
 	(void)state;
-	char *dir = tmpdir_new();
-	char *path = xasprintf("%s/h.db", dir);
-	sqlite3 *db, *other;
-	open_pair(path, &db, &other);
-	assert_int_equal(sqlite3_close(other), SQLITE_OK);
+	struct pair pr = pair_new("h.db");
+	assert_int_equal(sqlite3_close(pr.b), SQLITE_OK);
+	pr.b = NULL;
+	sqlite3 *db = pr.a;
 	struct pivot_window *w = pivot_window_new(4096);
 	char *cause = NULL;
 	for (int i = 0; i < 2000; i++) {
@@ -1820,10 +1829,7 @@ static void test_held_brought_in(void **state)
 	assert_int_equal(held_read(db, 2, &dear, 10, 25, 1), 226);
 	assert_int_equal(held_read(db, 3, &dear, 10, 25, 1), 226);
 	assert_int_equal(held_read(db, 3, &cheap, 10, 25, 1), -1);
-	assert_int_equal(sqlite3_close(db), SQLITE_OK);
-	tmpdir_remove(dir);
-	free(dir);
-	free(path);
+	pair_free(&pr);
 }
 
 /* Chunk rows of value val from e[0..n) (sorted), k entries each, seq
