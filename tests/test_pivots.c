@@ -1682,6 +1682,27 @@ static int lead_read(sqlite3 *db, int64_t val, struct pivot_hits *h, int want, i
 	return lead_read_from(db, val, h, want, step, 1);
 }
 
+/* 2,000 events of user 1 (ids 1..2000, a second apart): app 2 on every
+ * 25th, app 4 on the others, app 3 on all (its lists then damaged), and
+ * with app5 app 5 on every 100th from the 51st. */
+static void held_lists(sqlite3 *db, bool app5)
+{
+	struct pivot_window *w = pivot_window_new(4096);
+	char *cause = NULL;
+	for (int i = 0; i < 2000; i++) {
+		pivot_window_add(w, PIVOT_USER, 1, (int64_t)i * 1000, i + 1);
+		pivot_window_add(w, PIVOT_APP, i % 25 == 0 ? 2 : 4, (int64_t)i * 1000, i + 1);
+		pivot_window_add(w, PIVOT_APP, 3, (int64_t)i * 1000, i + 1);
+		if (app5 && i % 100 == 50)
+			pivot_window_add(w, PIVOT_APP, 5, (int64_t)i * 1000, i + 1);
+	}
+	assert_int_equal(pivot_window_flush(w, db, &cause), 0);
+	pivot_window_free(w);
+	assert_int_equal(sqlite3_exec(db, "UPDATE pivots SET data = x'ffffffffff' WHERE col = 1 AND val = 3",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+}
+
 /*
  * pivot_and's lead ends by what the reader takes (pivots.c: lead_on).
  * User 1 holds 2,000 events, app 2 one in 25 of them, app 3 all of them
@@ -1705,20 +1726,7 @@ static void test_lead_ends_by_hits(void **state)
 {
 	(void)state;
 	sqlite3 *db = mem_db();
-	struct pivot_window *w = pivot_window_new(4096);
-	char *cause = NULL;
-	for (int i = 0; i < 2000; i++) {
-		pivot_window_add(w, PIVOT_USER, 1, (int64_t)i * 1000, i + 1);
-		pivot_window_add(w, PIVOT_APP, i % 25 == 0 ? 2 : 4, (int64_t)i * 1000, i + 1);
-		pivot_window_add(w, PIVOT_APP, 3, (int64_t)i * 1000, i + 1);
-		if (i % 100 == 50)
-			pivot_window_add(w, PIVOT_APP, 5, (int64_t)i * 1000, i + 1);
-	}
-	assert_int_equal(pivot_window_flush(w, db, &cause), 0);
-	pivot_window_free(w);
-	assert_int_equal(sqlite3_exec(db, "UPDATE pivots SET data = x'ffffffffff' WHERE col = 1 AND val = 3",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	held_lists(db, true);
 	struct pivot_hits h = { .join = 3900, .inter = 10000, .keep = 1, .rate = 0.04 };
 	int read = lead_read(db, 2, &h, 10, 25);
 	assert_true(read >= 10 && read <= 40);
@@ -1784,18 +1792,7 @@ static void test_held_brought_in(void **state)
 	assert_int_equal(sqlite3_close(pr.b), SQLITE_OK);
 	pr.b = NULL;
 	sqlite3 *db = pr.a;
-	struct pivot_window *w = pivot_window_new(4096);
-	char *cause = NULL;
-	for (int i = 0; i < 2000; i++) {
-		pivot_window_add(w, PIVOT_USER, 1, (int64_t)i * 1000, i + 1);
-		pivot_window_add(w, PIVOT_APP, i % 25 == 0 ? 2 : 4, (int64_t)i * 1000, i + 1);
-		pivot_window_add(w, PIVOT_APP, 3, (int64_t)i * 1000, i + 1);
-	}
-	assert_int_equal(pivot_window_flush(w, db, &cause), 0);
-	pivot_window_free(w);
-	assert_int_equal(sqlite3_exec(db, "UPDATE pivots SET data = x'ffffffffff' WHERE col = 1 AND val = 3",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	held_lists(db, false);
 	/* the lead: dear to intersect, then its rows kept (app 2's rows
 	 * not yet read) */
 	struct pivot_hits lead = {
