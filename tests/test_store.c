@@ -514,6 +514,53 @@ static void test_killed_append(void **state)
 	raws_free(raws, N);
 }
 
+/* The count of the events a load's end keeps with ridx (meta
+ * ridx_events, load_dedup.c) for the next load's start, which takes it
+ * for the events' own while their highest id is the one kept with it.
+ * An event given an id past it by hand: the events are counted, ridx is
+ * made again with its key, and a record of it is a duplicate (a richer
+ * one: it replaces it, and ridx's count loses the replaced key); ridx's
+ * keys changed by hand, the highest id as kept: the kept count does not
+ * match them, the events are counted and ridx made again. */
+static void test_events_count_kept(void **state)
+{
+	struct case_dir *f = *state;
+	enum { N = 600 };
+	char **raws = raws_new(N);
+	struct store *st;
+	char *cause = NULL;
+	const char *kept = "SELECT value = (SELECT count(*) || ' ' || max(id) FROM events) FROM meta"
+			   " WHERE key = 'ridx_events'";
+	const char *match = "SELECT count(*) FROM ridx_ids r JOIN events e ON e.id = r.id"
+			    " WHERE r.k = rid_k(e.record_id, e.id)";
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	load_n(st, "a.json", 0, 200, raws);
+	assert_int_equal(scalar(st, kept), 1);
+	assert_int_equal(sqlite3_exec(store_db(st),
+				      "INSERT INTO events(ts, record_id, kind, source, line)"
+				      " VALUES(1686909900000, 'id-000300', 0, 1, 302)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	load_n(st, "b.json", 0, 400, raws);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), 400);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE record_id = 'id-000300'"), 1);
+	assert_int_equal(scalar(st, "SELECT max(id) FROM events"), 401); /* (201 replaced) */
+	assert_int_equal(scalar(st, kept), 1);
+	assert_int_equal(scalar(st, match), 400);
+	assert_int_equal(scalar(st, "SELECT coalesce(sum(length(keys)), 0) / 8 FROM ridx"), 400);
+	assert_int_equal(sqlite3_exec(store_db(st), "DELETE FROM ridx WHERE k IN (SELECT k FROM ridx LIMIT 1)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	load_n(st, "c.json", 0, N, raws);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N);
+	assert_int_equal(scalar(st, "SELECT duplicates FROM sources WHERE path = 'c.json'"), 400);
+	assert_int_equal(scalar(st, kept), 1);
+	assert_int_equal(scalar(st, match), N);
+	assert_int_equal(scalar(st, "SELECT coalesce(sum(length(keys)), 0) / 8 FROM ridx"), N);
+	store_close(st);
+	raws_free(raws, N);
+}
+
 /* A case opened while another process commits to it (a load, issue 10):
  * in rollback mode a commit writes page 1, which carries the new page
  * count, before the pages past the file's old end. The child holds the
@@ -2029,6 +2076,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_not_a_case, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_killed_load, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_killed_append, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_events_count_kept, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_open_mid_commit, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_second_open_keeps_locks, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_rid_index_after_mark_in_load, case_dir_setup,

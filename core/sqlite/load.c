@@ -317,13 +317,6 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	 * end). A thousand rows an index give it its estimates as well;
 	 * SQLite's own setting (none) is back in load_free. */
 	sqlite_exec(st, "PRAGMA analysis_limit=1000", NULL);
-	sqlite3_stmt *q;
-	int64_t nevents = 0;
-	if (sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM events", -1, &q, NULL) == SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			nevents = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
-	}
 	/* A source still "loading" belongs to a load that was killed. */
 	sqlite_exec(st, "UPDATE sources SET status='interrupted' WHERE status='loading'", NULL);
 	if (store_ensure_indexes(st, cause) < 0)
@@ -332,7 +325,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	 * table; the load's own go into ridx at its end (load_dedup.c), and
 	 * until then readers find them in its window. A unique index left
 	 * by a load that could not use the table (load_ridmap_retire) goes. */
-	if (sqlite_exec(st, "DROP INDEX IF EXISTS ev_rid", cause) < 0 || load_ridx_seed(ld, nevents, cause) < 0)
+	if (sqlite_exec(st, "DROP INDEX IF EXISTS ev_rid", cause) < 0 || load_ridx_seed(ld, cause) < 0)
 		goto fail;
 	/* The case's values into the load's value map; the load's own go
 	 * into vidx at its end (load_values.c), and until then readers find

@@ -214,6 +214,21 @@ int load_moved(struct sqlite_load *ld, int64_t old, int64_t new, int64_t old_sou
  * table.
  */
 #define RIDX_FROM_KEY "ridx_from"
+/*
+ * The events a load's end left in the case and the highest id then, as
+ * "count top" (meta ridx_events), written with ridx's last keys: the
+ * next load's start takes the count for the events' while their highest
+ * id is still top (ridx_count), rather than count them. Counted, a
+ * 1M-event case's 1,025 pages of ev_ts were read at every append's
+ * start, serially, before its first record. Only a load changes the
+ * events: one of this build keeps the count with ridx, one that gave ids
+ * past top (an older build's, one killed before its end, which also
+ * leaves the window that the next start mends) makes it stale, and a
+ * mend deletes it (ridx_from_events). A count that does not match
+ * ridx's keys is checked by counting the events before ridx is made
+ * again.
+ */
+#define RIDX_EVENTS_KEY "ridx_events"
 /* the least window a commit closes (load_ridx_after_commit) */
 #define RIDX_WINDOW_MIN 65536
 
@@ -251,7 +266,12 @@ static int ridx_from_events(struct sqlite_load *ld, bool all, char **cause)
 		sqlite_exec(st, "ROLLBACK", NULL);
 		return -1;
 	}
-	int r = sqlite_exec(st, "DELETE FROM meta WHERE key = '" RIDX_FROM_KEY "'; COMMIT", cause);
+	/* (and the count the last load's end kept, which ridx no longer
+	 * follows: ridx_count) */
+	int r = sqlite_exec(st,
+			    "DELETE FROM meta WHERE key = '" RIDX_FROM_KEY "' OR key = '" RIDX_EVENTS_KEY "';"
+			    " COMMIT",
+			    cause);
 	if (r < 0)
 		sqlite_exec(st, "ROLLBACK", NULL);
 	return r;
@@ -487,15 +507,64 @@ static void filter_write(struct sqlite_load *ld)
 		load_filter_write(ld, RIDX_FILTER_KEY, &ld->rids, filter_event(ld));
 }
 
+/* The case's events (top: its highest id): the count the last load's
+ * end kept when it still holds (*kept), else counted. -1: failed. */
+static int64_t ridx_count(struct sqlite_load *ld, int64_t top, bool *kept)
+{
+	*kept = false;
+	sqlite3_stmt *q;
+	long long n = -1, t = -1;
+	if (sqlite3_prepare_v2(store_db(ld->base.st), "SELECT value FROM meta WHERE key = '" RIDX_EVENTS_KEY "'",
+			       -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_TEXT) {
+			const char *v = (const char *)sqlite3_column_text(q, 0);
+			char end;
+			if (sscanf(v, "%lld %lld%c", &n, &t, &end) != 2)
+				n = -1;
+		}
+		sqlite3_finalize(q);
+	}
+	if (n >= 0 && t == top && n <= top) {
+		*kept = true;
+		return n;
+	}
+	return scalar(ld, "SELECT count(*) FROM events", -1);
+}
+
+/* The case's keys from ridx as the table's first run: false when the
+ * run could not be written. */
+static bool ridx_seed_run(struct sqlite_load *ld, bool *db_ok)
+{
+	struct sqlite_ridx_r *rd = sqlite_ridx_r_new(store_db(ld->base.st));
+	bool ok = load_ridmap_seed(&ld->rids, ridx_next, rd);
+	*db_ok = sqlite_ridx_r_free(rd) == SQLITE_OK;
+	return ok;
+}
+
+/* The table emptied as a load begins it (its sizes kept). */
+static void ridx_table_reset(struct ridmap *m)
+{
+	size_t max = m->max, bloom_max = m->bloom_max;
+	unsigned step = m->bloom_step;
+	load_ridmap_free(m);
+	memset(m, 0, sizeof *m);
+	m->max = max;
+	m->bloom_max = bloom_max;
+	m->bloom_step = step;
+}
+
 /*
  * The case's record ids as the table's first run, read from ridx: its
  * keys in order already. Measured, a load of nothing into a case of 1M
  * events (what any append pays first): 0.99 s of CPU and 5.1 s wall
  * (busy machine) when the ids were read from events (each row's id, kind
  * and record id, hashed, sorted and merged in runs: 0.32 s) and ev_rid
- * dropped and built again at the end; 0.08 s and 0.6 s from ridx.
+ * dropped and built again at the end; 0.08 s and 0.6 s from ridx. The
+ * seed counts ridx's keys as it reads them, and that they are one for
+ * each event is checked then: ridx was read twice before, its keys summed
+ * first (a 1M-event case's 559 pages, serially, at every append's start).
  */
-int load_ridx_seed(struct sqlite_load *ld, int64_t nevents, char **cause)
+int load_ridx_seed(struct sqlite_load *ld, char **cause)
 {
 	struct store *st = ld->base.st;
 	ld->rids.bloom_step = 4; /* (load_ridmap.c's bloom_fit says why) */
@@ -507,14 +576,38 @@ int load_ridx_seed(struct sqlite_load *ld, int64_t nevents, char **cause)
 			return -1;
 		mended = true;
 	}
-	if (scalar(ld, "SELECT coalesce(sum(length(keys)), 0) / 8 FROM ridx", -1) != nevents) {
+	int64_t top = scalar(ld, "SELECT coalesce(max(id), 0) FROM events", -1);
+	bool kept = false;
+	int64_t nevents = top < 0 ? -1 : ridx_count(ld, top, &kept);
+	if (nevents < 0)
+		return load_db_fail(ld, cause);
+	bool ok = true, db_ok = true;
+	if (nevents) {
+		if (!mended)
+			filter_read(ld);
+		ok = ridx_seed_run(ld, &db_ok);
+	}
+	/* the seed's keys (the table had none); with no events, whether
+	 * ridx has any */
+	size_t seeded = nevents ? ld->rids.spilled
+				: (size_t)(scalar(ld, "SELECT EXISTS(SELECT 1 FROM ridx)", 1) != 0);
+	if (db_ok && ok && seeded != (size_t)nevents && kept) {
+		nevents = scalar(ld, "SELECT count(*) FROM events", -1); /* (the kept count, checked) */
+		if (nevents < 0)
+			return load_db_fail(ld, cause);
+	}
+	if (db_ok && ok && seeded != (size_t)nevents) {
+		ridx_table_reset(&ld->rids);
 		if (ridx_from_events(ld, true, cause) < 0)
 			return -1;
-		mended = true;
+		if (nevents)
+			ok = ridx_seed_run(ld, &db_ok);
 	}
+	if (!db_ok)
+		return load_db_fail(ld, cause);
 	/* the window of this load's events: every id it gives is past the
 	 * case's highest */
-	ld->ridx_from = scalar(ld, "SELECT coalesce(max(id), 0) + 1 FROM events", 1);
+	ld->ridx_from = top + 1;
 	ld->ridx_n = nevents;
 	char *sql = xasprintf("INSERT OR REPLACE INTO meta(key, value) VALUES('" RIDX_FROM_KEY "', %lld)",
 			      (long long)ld->ridx_from);
@@ -522,15 +615,7 @@ int load_ridx_seed(struct sqlite_load *ld, int64_t nevents, char **cause)
 	free(sql);
 	if (r < 0)
 		return -1;
-	if (!nevents)
-		return 0;
-	if (!mended)
-		filter_read(ld);
-	struct sqlite_ridx_r *rd = sqlite_ridx_r_new(store_db(st));
-	bool ok = load_ridmap_seed(&ld->rids, ridx_next, rd);
-	if (sqlite_ridx_r_free(rd) != SQLITE_OK)
-		return load_db_fail(ld, cause);
-	if (ok && ld->rids.spilled == (size_t)nevents)
+	if (!nevents || (ok && ld->rids.spilled == (size_t)nevents))
 		return 0;
 	/* the runs refused: the unique index */
 	return load_ridmap_retire(ld, cause);
@@ -579,10 +664,16 @@ int load_ridx_commit(struct sqlite_load *ld, char **cause)
 	int64_t *k = xmalloc(ld->nridx_rm * sizeof *k);
 	for (size_t i = 0; i < ld->nridx_rm; i++)
 		k[i] = ridx_key(ld->ridx_rm[i]);
+	size_t gone = 0; /* (ridx_n: what ridx holds, exactly: ridx_count) */
+	for (size_t i = 0; i < ld->nridx_rm; i++)
+		gone += i == 0 || k[i] != k[i - 1];
 	int r = sqlite_ridx_del(store_db(ld->base.st), k, ld->nridx_rm);
 	free(k);
 	ld->nridx_rm = 0;
-	return r == SQLITE_OK ? 0 : load_db_fail(ld, cause);
+	if (r != SQLITE_OK)
+		return load_db_fail(ld, cause);
+	ld->ridx_n -= (int64_t)gone;
+	return 0;
 }
 
 struct fill {
@@ -632,9 +723,17 @@ static int ridx_fill(struct sqlite_load *ld, bool end, char **cause)
 	}
 	if (ok && end) /* the next load's filter */
 		filter_write(ld);
-	char *meta = end ? xstrdup("DELETE FROM meta WHERE key = '" RIDX_FROM_KEY "'; COMMIT")
-			 : xasprintf("UPDATE meta SET value = %lld WHERE key = '" RIDX_FROM_KEY "'; COMMIT",
-				     (long long)ld->last_id + 1);
+	/* at the end, the count of the events for the next load's start
+	 * (ridx_count): ridx's keys, one an event */
+	int64_t top = end ? scalar(ld, "SELECT coalesce(max(id), 0) FROM events", -1) : -1;
+	char *meta = !end ? xasprintf("UPDATE meta SET value = %lld WHERE key = '" RIDX_FROM_KEY "'; COMMIT",
+				      (long long)ld->last_id + 1)
+		     : top >= 0 ? xasprintf("DELETE FROM meta WHERE key = '" RIDX_FROM_KEY "';"
+					    " INSERT OR REPLACE INTO meta(key, value) VALUES('" RIDX_EVENTS_KEY
+					    "', '%lld %lld'); COMMIT",
+					    (long long)(ld->ridx_n + (int64_t)f.added), (long long)top)
+				: xstrdup("DELETE FROM meta WHERE key = '" RIDX_FROM_KEY
+					  "' OR key = '" RIDX_EVENTS_KEY "'; COMMIT");
 	ok = ok && sqlite_exec(st, meta, cause) == 0;
 	free(meta);
 	if (ok) {

@@ -563,7 +563,7 @@ int load_ridmap_retire(struct sqlite_load *ld, char **cause);
 void load_filter_read(struct sqlite_load *ld, const char *key, struct ridmap *m, int64_t id);
 void load_filter_write(struct sqlite_load *ld, const char *key, const struct ridmap *m, int64_t id);
 void load_filter_drop(sqlite3 *db, const char *key);
-int load_ridx_seed(struct sqlite_load *ld, int64_t nevents, char **cause);
+int load_ridx_seed(struct sqlite_load *ld, char **cause);
 /* Event id, inserted with fingerprint fp, and the event it replaced (0:
  * none), which leaves ridx. -1 past 2^32 events. */
 int load_ridx_add(struct sqlite_load *ld, uint64_t fp, int64_t id, int64_t replaced, char **cause);
