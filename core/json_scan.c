@@ -384,6 +384,8 @@ static const char *scan_lit(struct scan *s, const char *p, const char *lit, size
 }
 
 static const char *scan_any(struct scan *s, const char *p, struct jval *v, int depth);
+static const char *scan_object(struct scan *s, const char *p, int depth);
+static const char *scan_array(struct scan *s, const char *p, int depth);
 
 /*
  * An object or an array (obj), written once and compiled three times
@@ -427,7 +429,6 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 		return p + 1;
 	}
 	for (;;) {
-		struct jval v;
 		const char *kp = p, *kend = p;
 		bool kesc = false;
 		if (obj) {
@@ -452,19 +453,25 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 		}
 		/* a string or a number, most of a record's values, without
 		 * scan_any's call and dispatch: json_scan_record 213 -> 199M
-		 * instructions on 20k high-cardinality CSV records */
+		 * instructions on 20k high-cardinality CSV records. The value
+		 * is kept as scalars (its start, its type, its escapes; it ends
+		 * at p), not as a struct jval whose address scan_any takes:
+		 * that kept it in memory, and writing a member to the tape
+		 * read it back and packed it (35 instructions a member). */
 		if (!(p < end && *p == '"'))
 			p = sws(s, p, end);
+		const char *vp = p;
+		enum jtype vt;
+		bool vesc = false;
 		if (p < end && *p == '"') {
-			const char *vp = p;
-			p = scan_string(s, p, &v.esc);
+			p = scan_string(s, p, &vesc);
 			if (!p)
 				return NULL;
-			v = (struct jval){ vp, (size_t)(p - vp), JT_STR, v.esc, NULL };
+			vt = JT_STR;
 		} else if (p < end && *p >= '1' && *p <= '9') {
 			/* a plain integer (sizes, counts, types, versions) in
 			 * line; a fraction or an exponent the long way */
-			const char *vp = p++;
+			p++;
 			while (p < end && *p >= '0' && *p <= '9')
 				p++;
 			if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) {
@@ -472,17 +479,34 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 				if (!p)
 					return NULL;
 			}
-			v = (struct jval){ vp, (size_t)(p - vp), JT_NUM, false, NULL };
+			vt = JT_NUM;
 		} else if (p < end && (*p == '0' || *p == '-')) {
-			const char *vp = p;
 			p = scan_number(s, p);
 			if (!p)
 				return NULL;
-			v = (struct jval){ vp, (size_t)(p - vp), JT_NUM, false, NULL };
-		} else {
-			p = scan_any(s, p, &v, depth + 1);
+			vt = JT_NUM;
+		} else if (p < end && (*p == '{' || *p == '[')) {
+			/* a container straight to its loop, without scan_any's
+			 * dispatch (nine a mail-access record) */
+			bool o = *p == '{';
+			p = o ? scan_object(s, p, depth + 1) : scan_array(s, p, depth + 1);
 			if (!p)
 				return NULL;
+			vt = o ? JT_OBJ : JT_ARR;
+		} else if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
+			p += 5;
+			vt = JT_FALSE;
+		} else if (end - p >= 4 && (memcmp(p, "true", 4) == 0 || memcmp(p, "null", 4) == 0)) {
+			vt = *p == 't' ? JT_TRUE : JT_NULL;
+			p += 4;
+		} else {
+			/* (anything else, and every error, the general way) */
+			struct jval w;
+			p = scan_any(s, p, &w, depth + 1);
+			if (!p)
+				return NULL;
+			vt = w.t;
+			vesc = w.esc;
 		}
 		if (keep) {
 			if (s->n < s->max) {
@@ -494,15 +518,13 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 							   : json_names_find(s->names, kp + 1,
 									     (size_t)(kend - kp) - 2);
 					/* (0: the first name with an escape) */
-					if ((id || kesc) && !s->byname[id].p) {
-						s->byname[id] = v;
-						s->byname[id].ends = s->ends;
-					}
+					if ((id || kesc) && !s->byname[id].p)
+						s->byname[id] = (struct jval){ vp, (size_t)(p - vp), vt, vesc,
+									       s->ends };
 				} else {
 					struct jmember *m = &s->mem[s->n++];
 					m->key = (struct jval){ kp, (size_t)(kend - kp), JT_STR, kesc, s->ends };
-					m->val = v;
-					m->val.ends = s->ends;
+					m->val = (struct jval){ vp, (size_t)(p - vp), vt, vesc, s->ends };
 				}
 			}
 		} else if (link) {
@@ -510,11 +532,11 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 				struct json_tape *t = &e->tape[e->ntape++];
 				t->key = (uint32_t)(kp - s->base);
 				t->klen = (uint32_t)(kend - kp);
-				t->val = (uint32_t)(v.p - s->base);
-				t->vlen = (uint32_t)v.n;
+				t->val = (uint32_t)(vp - s->base);
+				t->vlen = (uint32_t)(p - vp);
 				t->next = 0;
-				t->t = (uint8_t)v.t;
-				t->esc = (uint8_t)(kesc | v.esc << 1);
+				t->t = (uint8_t)vt;
+				t->esc = (uint8_t)(kesc | vesc << 1);
 				*link = (uint32_t)e->ntape;
 				link = &t->next;
 			} else {

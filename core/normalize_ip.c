@@ -33,6 +33,17 @@ void normalize_addr(struct norm *nm, struct sv text, struct sv *ip, struct sv *h
 	 * records' ClientIP "::ffff:a.b.c.d" after their ClientIPAddress */
 	if (ip->p && (text.p[0] == ':' || text.p[0] == '['))
 		return;
+	/* nor is a text with two colons (an IPv6, or nothing), nor the
+	 * address kept with a port after it: the mailbox records' ClientIP
+	 * ("2603:10b6:..." front ends, inet_pton's 900 instructions, or
+	 * "a.b.c.d:port") after their ClientIPAddress */
+	if (ip->p) {
+		const char *c1 = memchr(text.p, ':', text.n);
+		if (c1 && memchr(c1 + 1, ':', text.n - (size_t)(c1 - text.p) - 1))
+			return;
+		if (c1 && (size_t)(c1 - text.p) == ip->n && memcmp(text.p, ip->p, ip->n) == 0)
+			return;
+	}
 	size_t off, len;
 	enum addr_kind k = addr_classify(text.p, text.n, &off, &len);
 	struct sv *dst = k == ADDR_IP ? ip : k == ADDR_HOST ? host : NULL;

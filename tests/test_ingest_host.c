@@ -46,9 +46,19 @@ static void test_ual_fields(void **state)
 	      "{'CreationTime':'2024-03-01T10:00:09','Id':'h10','Operation':'X','ClientIP':'XX.XX.XX.XX'}\n"
 	      "{'CreationTime':'2024-03-01T10:00:10','Id':'h11','Operation':'X',"
 	      "'ClientIP':'\\u001b[31mevil.example\\u001b]0;pwned\\u0007'}\n"
-	      "{'CreationTime':'2024-03-01T10:00:11','Id':'h12','Operation':'X','ClientIP':'1.2.3.4, 5.6.7.8'}\n",
+	      "{'CreationTime':'2024-03-01T10:00:11','Id':'h12','Operation':'X','ClientIP':'1.2.3.4, 5.6.7.8'}\n"
+	      /* with the address kept, the texts that can only be addresses
+	       * (the same with a port, two colons) are passed over, a host
+	       * name after them is still learnt */
+	      "{'CreationTime':'2024-03-01T10:00:12','Id':'h13','Operation':'MailItemsAccessed','MailboxOwnerUPN':'a@x.com',"
+	      "'ClientIPAddress':'203.0.113.9','ClientIP':'203.0.113.9:443','Client_IPAddress':'2603:10b6::1',"
+	      "'ActorIpAddress':'relay.corp.example'}\n"
+	      "{'CreationTime':'2024-03-01T10:00:13','Id':'h14','Operation':'MailItemsAccessed','MailboxOwnerUPN':'a@x.com',"
+	      "'ClientIPAddress':'203.0.113.9','ClientIP':'203.0.113.9x:443','ActorIpAddress':'GW.corp.example:8443'}\n"
+	      "{'CreationTime':'2024-03-01T10:00:14','Id':'h15','Operation':'X','ClientIP':'203.0.113.9',"
+	      "'ClientIPAddress':'203.0.113.9:x','Client_IPAddress':'203.0.113.90:80','ActorIpAddress':'::ffff:gw.example'}\n",
 	      &g);
-	expect_ok(&g, 12, 0);
+	expect_ok(&g, 15, 0);
 	static const struct {
 		const char *ip, *host;
 	} want[] = {
@@ -64,6 +74,9 @@ static void test_ual_fields(void **state)
 		{ NULL, NULL },
 		{ NULL, NULL },
 		{ "1.2.3.4", NULL }, /* a proxy's list: the client (first) address */
+		{ "203.0.113.9", "relay.corp.example" },
+		{ "203.0.113.9", "gw.corp.example" },
+		{ "203.0.113.9", NULL },
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		expect_field(&g, i, F_IP, want[i].ip);

@@ -158,6 +158,12 @@ static void test_literal_errors_in_context(void **state)
 	expect_invalid("[tx]", "invalid literal", 1);
 	expect_invalid("[nul]", "invalid literal", 1);
 	expect_invalid("{\"a\":fals}", "invalid literal", 5);
+	/* (inside a container a literal and a nested container are taken
+	 * without scan_any: the same errors, at the same places) */
+	expect_invalid("[true,fals", "unexpected end of input", 6);
+	expect_invalid("{\"a\":nullx}", "expected ',' or '}'", 9);
+	expect_invalid("[[true,falsex]]", "expected ',' or ']'", 12);
+	expect_invalid("{\"a\":{\"b\":[}}", "unexpected character", 11);
 }
 
 /* Strings and numbers inside a container are scanned without scan_any
