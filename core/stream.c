@@ -156,7 +156,12 @@ static int lend_more(struct stream *s)
 		return 1;
 	}
 	char *nb = (char *)p - avail; /* the room is the stream's to write */
-	memcpy(nb, s->buf + s->pos, avail);
+	/* A mapped file's windows follow one another in one mapping: the
+	 * tail is then already there, in front of the lent bytes, and
+	 * copying it onto itself wrote to the file's pages, each write a
+	 * copy-on-write fault (and an anonymous page for munmap to free) */
+	if (nb != s->buf + s->pos)
+		memcpy(nb, s->buf + s->pos, avail);
 	if (s->nlent) {
 		s->unlend(s->ctx);
 		s->nlent--;
