@@ -12,8 +12,11 @@
  */
 #include "testutil.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ingest.h"
 #include "store.h"
@@ -170,6 +173,58 @@ static void test_log_starts_again(void **state)
 	ck_end(&c, 6000);
 }
 
+/* Pages of the file at path, and those of them in the page cache. */
+static void cached_pages(const char *path, size_t *pages, size_t *cached)
+{
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	off_t size = file_size(path);
+	size_t psz = (size_t)sysconf(_SC_PAGESIZE);
+	*pages = (size_t)(size + (off_t)psz - 1) / psz;
+	*cached = 0;
+	void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(m != MAP_FAILED);
+	unsigned char *vec = malloc(*pages);
+	assert_non_null(vec);
+	assert_int_equal(mincore(m, (size_t)size, vec), 0);
+	for (size_t i = 0; i < *pages; i++)
+		*cached += vec[i] & 1;
+	free(vec);
+	munmap(m, (size_t)size);
+	close(fd);
+}
+
+/* Once the load ends (load_ckpt_poll), the checkpointer gives the page
+ * cache back the log's pages it has copied, beside the end's work, so
+ * that the last checkpoint's truncation of the log does not free them on
+ * the load's thread: all but the page the next frame goes into. */
+static void test_copied_log_given_back_at_the_end(void **state)
+{
+	(void)state;
+	struct ck c;
+	ck_begin(&c, 200);
+	char wal[4200];
+	snprintf(wal, sizeof wal, "%s-wal", c.path);
+	ck_source(&c);
+	/* about 3 MB of log, committed every 200 events */
+	char *cause = NULL;
+	feed_noise(&c.sk, 0, 3000);
+	assert_int_equal(store_load_sync(c.ld, &cause), 0);
+	size_t pages, cached;
+	cached_pages(wal, &pages, &cached);
+	assert_true(pages > 500);
+	assert_true(cached > pages / 2); /* just written: in the page cache */
+	load_ckpt_poll(((struct sqlite_load *)c.ld)->ckpt);
+	/* (waited for, up to a generous bound for a busy machine) */
+	for (int i = 0; i < 1000 && cached > 2; i++) {
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+		cached_pages(wal, &pages, &cached);
+	}
+	assert_true(cached <= 2);
+	feed_noise(&c.sk, 3000, 3500);
+	ck_end(&c, 3500);
+}
+
 /* What the streamed function saw: how often it came, and the events,
  * the keys of vidx and the load's window of values (vidx.c) another
  * connection read in the case then. */
@@ -320,6 +375,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pages_reach_the_case_during_the_load),
 		cmocka_unit_test(test_log_starts_again),
+		cmocka_unit_test(test_copied_log_given_back_at_the_end),
 		cmocka_unit_test(test_streamed_once_after_the_last_commit),
 		cmocka_unit_test(test_streamed_before_the_index_builds),
 		cmocka_unit_test(test_commits_at_whole_windows),

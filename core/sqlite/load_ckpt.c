@@ -20,11 +20,13 @@
  * checkpoint in progress, and finds nearly everything copied already.
  */
 #define _GNU_SOURCE /* pthread_setname_np */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "stopsig.h"
 #include "xalloc.h"
@@ -50,16 +52,51 @@ struct load_ckpt {
 	 * checkpoint (load_ckpt_copied; 0 again once the writer's own
 	 * checkpoint lets the log start again) */
 	_Atomic int copied;
+	/* The log's pages in the page cache that the thread's checkpoints
+	 * copied, given back once the load ends (drop_copied): the log's
+	 * descriptor (-1: none), its page size, the bytes given back. */
+	int wal_fd;
+	int page_size;
+	off_t dropped;
 };
+
+/*
+ * Once the load ends the log only grows (load.c: it starts again no
+ * more) until the end's last checkpoint empties it and truncates it to
+ * nothing, on the load's thread, with nothing else left to run: the
+ * truncation freed every page of the log the page cache held (up to
+ * 276 MB of it). A 270 MB file alone: 132-183 ms truncated with its
+ * pages cached, 36 ms to give them back first and then 60 ms to
+ * truncate it. So the frames the thread's checkpoints copied, synced by
+ * them (a passive checkpoint syncs the log before it copies), are given
+ * back here, beside the end's other work, short of the page the next
+ * frame is written into (a page written in part and no longer cached
+ * would be read back from the disk first). The end's truncation of the
+ * log, 1M-event CSV (strace, three runs each in turn, boosted with chrt
+ * on a busy machine): 83-99 -> 51-66 ms.
+ */
+static void drop_copied(struct load_ckpt *c, int done)
+{
+	if (c->wal_fd < 0 || done <= 0 || c->page_size <= 0)
+		return;
+	/* the log's 32-byte header, then frames of a 24-byte header and a page */
+	off_t end = 32 + (off_t)done * (24 + c->page_size);
+	end = (end & ~(off_t)4095) - 4096;
+	if (end <= c->dropped)
+		return;
+	posix_fadvise(c->wal_fd, c->dropped, end - c->dropped, POSIX_FADV_DONTNEED);
+	c->dropped = end;
+}
 
 /* A passive checkpoint on db (c->run held): what it copied kept for
  * load_ckpt_copied. */
-static void checkpoint(struct load_ckpt *c, sqlite3 *db)
+static int checkpoint(struct load_ckpt *c, sqlite3 *db)
 {
 	int log = -1, done = -1;
-	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) == SQLITE_OK &&
-	    done >= 0)
-		atomic_store(&c->copied, done);
+	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) != SQLITE_OK || done < 0)
+		return -1;
+	atomic_store(&c->copied, done);
+	return done;
 }
 
 static void *ckpt_main(void *arg)
@@ -88,7 +125,15 @@ static void *ckpt_main(void *arg)
 		 * reader's snapshot, another checkpoint running) leaves the
 		 * pages to the next one, or to the load's last checkpoint. */
 		pthread_mutex_lock(&c->run);
-		checkpoint(c, c->db);
+		int done = checkpoint(c, c->db);
+		/* the load ends: its frames given back (run still held: the
+		 * writer's checkpoint cannot start the log again meanwhile,
+		 * and once the load ends it does so no more) */
+		pthread_mutex_lock(&c->mu);
+		bool ending = c->polls;
+		pthread_mutex_unlock(&c->mu);
+		if (ending)
+			drop_copied(c, done);
 		pthread_mutex_unlock(&c->run);
 		pthread_mutex_lock(&c->mu);
 	}
@@ -114,6 +159,15 @@ struct load_ckpt *load_ckpt_start(const char *path)
 	}
 	struct load_ckpt *c = xcalloc(1, sizeof *c);
 	c->db = db;
+	c->wal_fd = -1;
+	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db, "main"));
+	sqlite3_stmt *q;
+	if (wal && sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			c->page_size = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+		c->wal_fd = open(wal, O_RDONLY | O_CLOEXEC);
+	}
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
 	pthread_mutex_init(&c->run, NULL);
@@ -121,6 +175,8 @@ struct load_ckpt *load_ckpt_start(const char *path)
 		pthread_mutex_destroy(&c->run);
 		pthread_mutex_destroy(&c->mu);
 		pthread_cond_destroy(&c->cv);
+		if (c->wal_fd >= 0)
+			close(c->wal_fd);
 		sqlite3_close(db);
 		free(c);
 		return NULL;
@@ -176,6 +232,8 @@ void load_ckpt_stop(struct load_ckpt *c)
 	pthread_mutex_destroy(&c->run);
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->cv);
+	if (c->wal_fd >= 0)
+		close(c->wal_fd);
 	sqlite3_close(c->db);
 	free(c);
 }
