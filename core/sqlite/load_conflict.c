@@ -31,9 +31,7 @@ _Static_assert(sizeof conflict_cols / sizeof *conflict_cols == LOAD_NVALS,
  *
  * The block being assembled holds two entries an event, its record and
  * then its message list (load_blocks_append, since schema 9): event k's
- * record runs from offs[2k] to offs[2k + 1]. (Until wave 20 this read
- * offs[k], another event's record or list for any k but 0: the fields
- * then decided, the same verdict, without the shortcut.) */
+ * record runs from offs[2k] to offs[2k + 1]. */
 static char *old_raw(struct sqlite_load *ld, int64_t id, size_t *len)
 {
 	const struct blkbuf *bb = &ld->rawb;
