@@ -50,12 +50,16 @@ static int one(size_t n)
 	m.max = RIDMAP_IDS_MEM; /* as a load's (sqlite_load_begin) */
 	m.bloom_max = RIDMAP_IDS_BLOOM_MAX;
 	m.bloom_step = 4; /* (load_ridx_seed) */
+	m.young_max = RIDMAP_IDS_YOUNG_MAX;
 	const char *e = getenv("BENCH_BLOOM_MAX");
 	if (e && *e)
 		m.bloom_max = (size_t)strtoull(e, NULL, 10);
 	e = getenv("BENCH_BLOOM_STEP");
 	if (e && *e)
 		m.bloom_step = (unsigned)strtoul(e, NULL, 10);
+	e = getenv("BENCH_YOUNG_MAX");
+	if (e && *e)
+		m.young_max = (size_t)strtoull(e, NULL, 10);
 	e = getenv("BENCH_RIDMAP_MAX");
 	if (e && *e)
 		m.max = (size_t)strtoull(e, NULL, 10);
@@ -72,10 +76,11 @@ static int one(size_t n)
 	}
 	getrusage(RUSAGE_SELF, &r1);
 	long long c1 = read_calls();
-	printf("ids=%zu user_s=%.2f sys_s=%.2f reads=%lld runs=%zu filter_kb=%zu filter_k=%d candidates=%zu "
-	       "maxrss_mb=%.1f\n",
+	printf("ids=%zu user_s=%.2f sys_s=%.2f reads=%lld lookup_reads=%zu runs=%zu filter_kb=%zu filter_k=%d "
+	       "young_kb=%zu candidates=%zu maxrss_mb=%.1f\n",
 	       n, secs(r1.ru_utime) - secs(r0.ru_utime), secs(r1.ru_stime) - secs(r0.ru_stime), c1 - c0,
-	       m.nrun, m.bloom_words * 8 / 1024, m.bloom_k, cands, (double)r1.ru_maxrss / 1024);
+	       m.reads, m.nrun, m.bloom_words * 8 / 1024, m.bloom_k, m.young_words * 8 / 1024, cands,
+	       (double)r1.ru_maxrss / 1024);
 	fflush(stdout);
 	load_ridmap_free(&m);
 	return 0;

@@ -205,6 +205,59 @@ static void test_shared_fingerprint_across_pages(void **state)
 	load_ridmap_free(&m);
 }
 
+/* The young runs' filter: over the entries of every run but the first,
+ * whatever the spills and merges did (young_n), so that every id put is
+ * still found with its collision; a look-up of a fingerprint never put
+ * that the capped filter lets through reads the first run and the young
+ * ones only when their filter may hold it: the same answers as a table
+ * without it, from fewer reads. */
+static void test_young_filter(void **state)
+{
+	(void)state;
+	enum { N = 100000 };
+	struct ridmap m, all;
+	memset(&m, 0, sizeof m);
+	memset(&all, 0, sizeof all);
+	m.max = all.max = 1000;
+	m.bloom_max = all.bloom_max = 16384; /* 1.3 bits an entry at the end */
+	m.young_max = 4096;                  /* capped too: 0.3 bits at most */
+	size_t young_seen = 0;
+	for (size_t i = 0; i < N; i++) {
+		assert_true(load_ridmap_put(&m, fp_of(i), (int64_t)i + 1));
+		assert_true(load_ridmap_put(&all, fp_of(i), (int64_t)i + 1));
+		size_t young = 0;
+		for (size_t r = 1; r < m.nrun; r++)
+			young += m.run[r].n;
+		assert_int_equal(m.young_n, young);
+		assert_true(m.young_words * sizeof *m.young <= m.young_max);
+		assert_true(!young || m.young);
+		young_seen += young > 0;
+		assert_null(all.young);
+	}
+	assert_true(young_seen > 0);
+	for (size_t i = 0; i < N; i++) {
+		assert_true(load_ridmap_find(&m, load_ridmap_fp32(fp_of(i))));
+		assert_true(has(&m, (int64_t)i + 1));
+		if (i % 7 == 0 && i)
+			assert_true(has(&m, (int64_t)i));
+	}
+	/* fingerprints never put, with young runs there: the same answers */
+	assert_true(m.nrun >= 2);
+	m.reads = all.reads = 0;
+	for (size_t i = 0; i < N; i++) {
+		uint32_t f = load_ridmap_fp32(util_mix64(i * 2 + 2));
+		assert_true(load_ridmap_find(&m, f));
+		assert_true(load_ridmap_find(&all, f));
+		assert_int_equal(m.ncand, all.ncand);
+		for (size_t c = 0; c < m.ncand; c++)
+			assert_int_equal(m.cand[c], all.cand[c]);
+	}
+	assert_true(all.reads > 1000);
+	assert_true(m.reads * 4 < all.reads * 3);
+	load_ridmap_free(&m);
+	load_ridmap_free(&all);
+}
+
 /* Runs in a row of sizes each at least four times the next: 100 spills
  * leave at most 4 (a binary counter, merging at twice, left up to 6),
  * so that a look-up the filter lets through reads few runs. */
@@ -445,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_spill_refused_keeps_table),
 		cmocka_unit_test(test_shared_fingerprint_across_pages),
 		cmocka_unit_test(test_runs_merged_at_four_times),
+		cmocka_unit_test(test_young_filter),
 		cmocka_unit_test(test_sort_whole_slots),
 		cmocka_unit_test(test_filter_grows_four_times),
 		cmocka_unit_test(test_seed_merged_at_twice),

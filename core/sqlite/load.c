@@ -262,6 +262,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	ld->batch_events = 200000;
 	ld->rids.max = RIDMAP_IDS_MEM;
 	ld->rids.bloom_max = RIDMAP_IDS_BLOOM_MAX;
+	ld->rids.young_max = RIDMAP_IDS_YOUNG_MAX;
 	ld->wal_cap = WAL_LOAD_CKPT_PAGES;
 	ld->txn_max_ms = LOAD_TXN_MS;
 	ld->source_bytes = -1;

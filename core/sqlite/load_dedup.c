@@ -544,13 +544,14 @@ static bool ridx_seed_run(struct sqlite_load *ld, bool *db_ok)
 /* The table emptied as a load begins it (its sizes kept). */
 static void ridx_table_reset(struct ridmap *m)
 {
-	size_t max = m->max, bloom_max = m->bloom_max;
+	size_t max = m->max, bloom_max = m->bloom_max, young_max = m->young_max;
 	unsigned step = m->bloom_step;
 	load_ridmap_free(m);
 	memset(m, 0, sizeof *m);
 	m->max = max;
 	m->bloom_max = bloom_max;
 	m->bloom_step = step;
+	m->young_max = young_max;
 }
 
 /*

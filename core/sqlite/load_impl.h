@@ -220,6 +220,16 @@ struct ridmap {
 	unsigned bloom_step; /* its growth (0: twice; load_ridmap.c's bloom_fit) */
 	int64_t *cand;       /* load_ridmap_find's answer */
 	size_t ncand, candcap;
+	/* The young runs' filter (load_ridmap.c's young_sync): over the
+	 * entries of every run but the first (young_n of them), so that a
+	 * look-up the filter above lets through reads the first run and only
+	 * those young runs this one may hold. young_max: its bytes at most
+	 * (0: none, every run read). reads: run pages (or windows of them)
+	 * read for look-ups. */
+	uint64_t *young;
+	size_t young_words, young_n, young_max;
+	int young_k;
+	size_t reads;
 	/* The filter kept with the case (load_filter_read), which the seed
 	 * takes: it holds the key of every id below kept_from, and the seed
 	 * adds the case's keys from kept_from on (kept_late of its seed_n),
@@ -252,6 +262,9 @@ struct ridmap {
  */
 #define RIDMAP_IDS_MEM ((size_t)1 << 16)
 #define RIDMAP_IDS_BLOOM_MAX ((size_t)3 << 20)
+/* The record ids' young runs' filter at most (load_ridmap.c's young_sync
+ * says why). */
+#define RIDMAP_IDS_YOUNG_MAX ((size_t)512 << 10)
 /*
  * Events rows are inserted EV_GROUP at a time by one statement run
  * over them (load_rows, load_write.c): each statement run costs the same
