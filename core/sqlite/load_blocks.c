@@ -134,7 +134,7 @@ struct load_zdict {
 	char *row;     /* the dictionary as stored: one zstd frame, checksummed */
 	size_t rowlen;
 	bool stored; /* the writer has inserted its row */
-	char *out;   /* the compressor's output, before its copy to the block */
+	char *out;   /* the output of a block compressed where it is (block_compress) */
 	size_t outcap;
 	sqlite3_stmt *ins;
 };
@@ -281,8 +281,9 @@ static char *block_buf_take(struct sqlite_load *ld)
 	return p ? p : xmalloc(BLOCK_BUF);
 }
 
-/* The compressor's, or anyone's holding ld->zmu: a block's raw buffer of
- * cap bytes back (one grown past BLOCK_BUF for a long record is freed). */
+/* Under ld->zmu: a block's buffer of cap bytes back, once the compressor
+ * or the writer is done with it (one of another size, grown for a long
+ * record or a frame's copy, is freed). */
 static void block_buf_give(struct sqlite_load *ld, char *p, size_t cap)
 {
 	if (p && cap == BLOCK_BUF && ld->nzbuf < sizeof ld->zbuf / sizeof *ld->zbuf)
@@ -292,8 +293,10 @@ static void block_buf_give(struct sqlite_load *ld, char *p, size_t cap)
 }
 
 /*
- * Compress a block into zd->out (the compressor's; its size or a zstd
- * error). With the dictionary the block is first copied into the window,
+ * Compress block b (the compressor's): its frame's size, or a zstd
+ * error, with the frame in b->data (b->cap bytes: the buffer goes back
+ * to the pool, or is freed, once the writer has inserted the frame).
+ * With the dictionary the block is first copied into the window,
  * right after the dictionary's content: zstd then sees one contiguous
  * stretch of input (the dictionary as a prefix) and finds its matches
  * with its plain loop rather than the one that checks, for each
@@ -320,23 +323,49 @@ static void block_buf_give(struct sqlite_load *ld, char *p, size_t cap)
  * the dictionary) 0.335-0.348 s. The copy reads the block into this
  * core's cache at memcpy's pace, where zstd's loop would wait for it,
  * and one dictionary and its tables stay in the cache where six do not.
+ *
+ * Once copied, the block's own buffer is free: the frame is written
+ * there, and the writer inserts it from there. Compressed into zd->out
+ * instead, it was copied out into a buffer of its size, allocated a
+ * block (about a fifth of the block's bytes copied again, and a malloc
+ * and a free across two threads' arenas). A block without the
+ * dictionary (before it is trained), longer than the window's room or
+ * too close to its buffer's size for a frame that might not shrink
+ * (ZSTD_compressBound) is compressed where it is, into zd->out, and
+ * copied out as before.
  */
-static size_t block_compress(struct sqlite_load *ld, const char *data, size_t len, const ZSTD_CDict *cd)
+static size_t block_compress(struct sqlite_load *ld, struct block *b, const ZSTD_CDict *cd)
 {
 	struct load_zdict *zd = ld->zd;
+	size_t len = b->len;
 	size_t bound = ZSTD_compressBound(len);
+	if (cd && len <= BLOCK_BUF && bound <= b->cap) {
+		size_t r = ZSTD_CCtx_refCDict(ld->cctx, cd);
+		if (ZSTD_isError(r))
+			return r;
+		memcpy(zd->win + zd->winlen, b->data, len);
+		return ZSTD_compress2(ld->cctx, b->data, b->cap, zd->win + zd->winlen, len);
+	}
 	if (zd->outcap < bound)
 		zd->out = xgrow(zd->out, &zd->outcap, bound, 1);
-	if (!cd)
-		return ZSTD_compressCCtx(ld->cctx, zd->out, bound, data, len, ZSTD_LEVEL);
-	size_t r = ZSTD_CCtx_refCDict(ld->cctx, cd);
-	if (ZSTD_isError(r))
-		return r;
-	if (len <= BLOCK_BUF) {
-		memcpy(zd->win + zd->winlen, data, len);
-		data = zd->win + zd->winlen;
+	size_t c;
+	if (!cd) {
+		c = ZSTD_compressCCtx(ld->cctx, zd->out, bound, b->data, len, ZSTD_LEVEL);
+	} else {
+		c = ZSTD_CCtx_refCDict(ld->cctx, cd);
+		if (!ZSTD_isError(c))
+			c = ZSTD_compress2(ld->cctx, zd->out, bound, b->data, len);
 	}
-	return ZSTD_compress2(ld->cctx, zd->out, bound, data, len);
+	if (!ZSTD_isError(c)) {
+		char *out = xmalloc(c);
+		memcpy(out, zd->out, c);
+		pthread_mutex_lock(&ld->zmu);
+		block_buf_give(ld, b->data, b->cap);
+		pthread_mutex_unlock(&ld->zmu);
+		b->data = out;
+		b->cap = c;
+	}
+	return c;
 }
 
 /*
@@ -372,20 +401,16 @@ void *load_blocks_main(void *arg)
 		pthread_mutex_unlock(&ld->zmu);
 		if (!zd->done)
 			zdict_sample(zd, b->data, b->len);
-		size_t c = block_compress(ld, b->data, b->len, cd);
+		size_t c = block_compress(ld, b, cd);
 		uint32_t dict = cd ? zd->id : 0;
-		char *raw = b->data;
-		char *out = NULL;
-		if (ZSTD_isError(c)) {
-			/* cannot happen with a bound-sized buffer; keep it stored */
-			c = 0;
-		} else {
-			out = xmalloc(c);
-			memcpy(out, zd->out, c);
-		}
 		pthread_mutex_lock(&ld->zmu);
-		block_buf_give(ld, raw, b->cap);
-		b->data = out;
+		if (ZSTD_isError(c)) {
+			/* cannot happen with a bound-sized buffer; the writer
+			 * fails the load */
+			block_buf_give(ld, b->data, b->cap);
+			b->data = NULL;
+			c = 0;
+		}
 		b->len = c;
 		b->dict = dict;
 		b->done = true;
@@ -547,9 +572,9 @@ int load_blocks_collect(struct sqlite_load *ld, bool wait, char **cause)
 				}
 			}
 		}
-		free(b->data);
-		free(b);
 		pthread_mutex_lock(&ld->zmu);
+		block_buf_give(ld, b->data, b->cap);
+		free(b);
 	}
 	pthread_mutex_unlock(&ld->zmu);
 	return rc;

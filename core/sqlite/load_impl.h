@@ -162,7 +162,7 @@ struct block {
 	uint32_t dict; /* compressed with the load's dictionary (its id), or 0 */
 	char *data;    /* uncompressed, then compressed */
 	size_t len;
-	size_t cap; /* the uncompressed buffer's (load_blocks.c: used again) */
+	size_t cap; /* data's buffer's size (load_blocks.c: a block's buffer is used again) */
 	bool done;
 	struct block *next;
 };
