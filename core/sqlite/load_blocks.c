@@ -580,23 +580,31 @@ int load_blocks_collect(struct sqlite_load *ld, bool wait, char **cause)
 	return rc;
 }
 
-/* A block's buffer goes to the compressor with it, so each block starts
+/* An event's two entries, its record and its list (empty for none), in
+ * one pass: one look at the room for both, no call an entry.
+ *
+ * A block's buffer goes to the compressor with it, so each block starts
  * another: taken at the block's full size (its limit and room for the
  * trailer) rather than doubled up to it, which copied every block about
  * once more in the writer's thread (realloc, 1.5% of its instructions
  * on a CSV load). */
-static void put_entry(struct sqlite_load *ld, struct blkbuf *bb, struct sv e)
+static void put_entries(struct sqlite_load *ld, struct blkbuf *bb, struct sv raw, struct sv list)
 {
 	if (!bb->data) {
 		bb->cap = BLOCK_BUF;
 		bb->data = block_buf_take(ld);
 	}
-	bb->offs = xgrow(bb->offs, &bb->ocap, bb->noffs + 1, sizeof *bb->offs);
+	bb->offs = xgrow(bb->offs, &bb->ocap, bb->noffs + 2, sizeof *bb->offs);
+	bb->data = xgrow(bb->data, &bb->cap, bb->len + raw.n + list.n, 1);
+	char *d = bb->data + bb->len;
 	bb->offs[bb->noffs++] = (uint32_t)bb->len;
-	bb->data = xgrow(bb->data, &bb->cap, bb->len + e.n, 1);
-	if (e.n)
-		memcpy(bb->data + bb->len, e.p, e.n);
-	bb->len += e.n;
+	if (raw.n)
+		memcpy(d, raw.p, raw.n);
+	bb->len += raw.n;
+	bb->offs[bb->noffs++] = (uint32_t)bb->len;
+	if (list.n)
+		memcpy(d + raw.n, list.p, list.n);
+	bb->len += list.n;
 }
 
 int load_blocks_append(struct sqlite_load *ld, int64_t id, struct sv raw, struct sv list, size_t nmsgs,
@@ -624,8 +632,7 @@ int load_blocks_append(struct sqlite_load *ld, int64_t id, struct sv raw, struct
 	}
 	if (bb->noffs == 0)
 		bb->first = id;
-	put_entry(ld, bb, raw);
-	put_entry(ld, bb, list);
+	put_entries(ld, bb, raw, list);
 	bb->msgs += list.n ? (int64_t)nmsgs : 0;
 	bb->next = id + 1;
 	return 0;
