@@ -342,6 +342,24 @@ static const char *record_limit(const char *p, size_t avail, int depth)
 	return lim;
 }
 
+/* record_limit for a window that grows while a record is cut out: the
+ * first newline from p is looked for once (*nl: its offset, SIZE_MAX
+ * while none is known; *seen: the bytes searched), not from p again at
+ * every growth (one 100 MB line: 200 searches of 50 MB on average). */
+static const char *record_limit_more(const char *p, size_t avail, int depth, size_t *seen, size_t *nl)
+{
+	if (depth != 0)
+		return p + avail;
+	if (*nl == SIZE_MAX && *seen < avail) {
+		const char *f = memchr(p + *seen, '\n', avail - *seen);
+		if (f)
+			*nl = (size_t)(f - p);
+		else
+			*seen = avail;
+	}
+	return *nl != SIZE_MAX && *nl + 1 < avail && p[*nl + 1] == '{' ? p + *nl : p + avail;
+}
+
 /* A valid object of n bytes at p, members scanned: a Log Analytics
  * answer, a page of records, or one record (named: a plain record, its
  * members in r->named); then past it. */
@@ -450,9 +468,10 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 			 * element, not a bad line: in a one-line array the rest
 			 * of the line holds every record after it. */
 			const char *e;
+			struct json_skip sk = { 0 };
 			for (;;) {
 				p = stream_ptr(s);
-				e = json_skip_value(p, p + stream_avail(s));
+				e = json_skip_more(p, p + stream_avail(s), &sk);
 				if (e)
 					break;
 				int n = stream_need(s, stream_avail(s) + 1);
@@ -540,12 +559,15 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 			}
 			continue;
 		}
-		/* An object: cut it out, growing the window as needed. */
+		/* An object: cut it out, growing the window as needed (each
+		 * byte examined once: a 100 MB record was quadratic). */
 		bool cut = false;
+		struct json_skip sk = { 0 };
+		size_t nl_seen = 0, nl_at = SIZE_MAX;
 		for (;;) {
 			p = stream_ptr(s);
-			const char *lim = record_limit(p, stream_avail(s), depth);
-			e = json_skip_value(p, lim);
+			const char *lim = record_limit_more(p, stream_avail(s), depth, &nl_seen, &nl_at);
+			e = json_skip_more(p, lim, &sk);
 			if (e)
 				break;
 			if (lim != p + stream_avail(s)) {

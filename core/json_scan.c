@@ -818,6 +818,88 @@ const char *json_skip_value(const char *p, const char *end)
 	return NULL;
 }
 
+enum { SKIP_WS, SKIP_SCALAR, SKIP_STR, SKIP_IN };
+
+const char *json_skip_more(const char *p, const char *end, struct json_skip *k)
+{
+	const char *q = p + k->done, *start = q, *r;
+	if (q > end)
+		return NULL; /* a limit short of where the value was not done yet */
+	for (;;) {
+		switch (k->phase) {
+		case SKIP_WS:
+			q = ws(q, end);
+			if (q >= end)
+				goto more;
+			if (*q == '"') {
+				k->phase = SKIP_STR;
+				q++;
+			} else {
+				k->phase = *q == '{' || *q == '[' ? SKIP_IN : SKIP_SCALAR;
+			}
+			continue;
+		case SKIP_SCALAR:
+			while (q < end && !is_ws((unsigned char)*q) && *q != ',' && *q != '}' && *q != ']' &&
+			       *q != ':')
+				q++;
+			if (q < end) {
+				r = q;
+				goto done;
+			}
+			goto more;
+		case SKIP_STR:
+			for (;;) {
+				const char *b = find_quote_or_bs(q, end);
+				if (b >= end) {
+					q = end;
+					goto more;
+				}
+				if (*b == '"') {
+					q = b + 1;
+					break;
+				}
+				if (b + 1 >= end) {
+					q = b; /* the backslash again, with what it escapes */
+					goto more;
+				}
+				q = b + 2;
+			}
+			if (k->depth == 0) {
+				r = q;
+				goto done;
+			}
+			k->phase = SKIP_IN;
+			continue;
+		default: /* SKIP_IN */
+			while ((q = find_struct(q, end)) < end) {
+				char c = *q;
+				if (c == '"')
+					break;
+				if (c == '{' || c == '[') {
+					k->depth++;
+				} else if (--k->depth == 0) {
+					r = q + 1;
+					goto done;
+				}
+				q++;
+			}
+			if (q >= end)
+				goto more;
+			k->phase = SKIP_STR;
+			q++;
+			continue;
+		}
+	}
+more:
+	k->examined += (size_t)(q - start);
+	k->done = (size_t)(q - p);
+	return NULL;
+done:
+	k->examined += (size_t)(r - start);
+	k->done = (size_t)(r - p);
+	return r;
+}
+
 void json_iter_init(struct jiter *it, const struct jval *c)
 {
 	it->obj = c->t == JT_OBJ;

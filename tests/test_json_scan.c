@@ -410,6 +410,86 @@ static void test_skip_value(void **state)
 	assert_null(json_skip_value(num, num + 3));
 }
 
+/* json_skip_more fed a value in windows that grow by step bytes from
+ * its start (as a stream's window grows under a record): at every window
+ * the answer json_skip_value gives for it, and each byte examined once
+ * (one more a call at most: a backslash at a window's end is looked at
+ * again with what it escapes). */
+static void skip_more_windows(const char *t, size_t n, size_t step)
+{
+	struct json_skip k = { 0 };
+	size_t calls = 0, w = 0;
+	for (;;) {
+		w = w + step < n ? w + step : n;
+		const char *want = json_skip_value(t, t + w);
+		const char *got = json_skip_more(t, t + w, &k);
+		calls++;
+		if (got != want)
+			fail_msg("%.40s: window %zu of step %zu: %ld, json_skip_value %ld", t, w, step,
+				 got ? (long)(got - t) : -1L, want ? (long)(want - t) : -1L);
+		if (got || w == n)
+			break;
+	}
+	if (k.examined > w + calls)
+		fail_msg("%.40s, step %zu: %zu bytes examined for %zu in %zu calls", t, step, k.examined, w,
+			 calls);
+}
+
+static void test_skip_more(void **state)
+{
+	(void)state;
+	static const char *const values[] = {
+		"{\"a\":\"x\\\"y\\\\\",\"b\":[1,{\"c\":\"\\u00e9}]\"}],\"d\":true} tail",
+		"[\"\\\\\\\"]\",{},[[]],\"}\"] ,",
+		"  \"top\\\"string\\\\\" ,",
+		"  12345 ,",
+		"  true]",
+		"{\"cut\":\"no end",
+		"{\"esc\":\"\\",
+		"[1,[2,{\"x\":[\"\\\\\"]",
+		"   ",
+	};
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+		for (size_t step = 1; step <= 9; step++)
+			skip_more_windows(values[i], strlen(values[i]), step);
+
+	/* a window cut short of what was examined (the next line starts a
+	 * record): the value did not end before it */
+	static const char rec[] = "{\"a\":\"bcdef\"";
+	struct json_skip k = { 0 };
+	assert_null(json_skip_more(rec, rec + sizeof rec - 1, &k));
+	assert_null(json_skip_more(rec, rec + 4, &k));
+
+	/* 8 MB of a string of escapes (and of plain text) in windows of
+	 * 4 KB: 2,048 windows, each byte examined once, where skipping from
+	 * the start at each window read 8.6 GB (the load's 100 MB record:
+	 * 12.1 s of CPU, 0.43 s with json_skip_more) */
+	size_t n = (size_t)8 << 20;
+	char *big = malloc(n);
+	assert_non_null(big);
+	for (int plain = 0; plain < 2; plain++) {
+		big[0] = '{';
+		memcpy(big + 1, "\"b\":\"", 5);
+		for (size_t i = 6; i < n - 2; i += 2)
+			memcpy(big + i, plain ? "ab" : "\\\"", 2);
+		memcpy(big + n - 2, "\"}", 2);
+		struct json_skip b = { 0 };
+		size_t calls = 0;
+		const char *e = NULL;
+		for (size_t w = 4096; !e; w = w + 4096 < n ? w + 4096 : n) {
+			e = json_skip_more(big, big + w, &b);
+			calls++;
+			if (!e && w == n)
+				break;
+		}
+		assert_ptr_equal(e, big + n);
+		assert_ptr_equal(json_skip_value(big, big + n), big + n);
+		assert_int_equal(calls, n / 4096);
+		assert_true(b.examined <= n + calls);
+	}
+	free(big);
+}
+
 static void test_iterate_object(void **state)
 {
 	(void)state;
@@ -1487,6 +1567,7 @@ int main(void)
 		cmocka_unit_test(test_record_ends),
 		cmocka_unit_test(test_record_ends_full),
 		cmocka_unit_test(test_record_tape_full),
+		cmocka_unit_test(test_skip_more),
 		cmocka_unit_test(test_string_windows),
 		cmocka_unit_test(test_record_ends_any_order),
 		cmocka_unit_test(test_scan_line),
