@@ -384,9 +384,12 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 	    prepare(ld, &ld->ins_blk, "INSERT INTO rawblocks(id, n, data) VALUES(?,?,?)", cause) < 0 ||
 	    prepare(ld, &ld->ins_rmsg, "INSERT INTO rawmsgs(id, msgs) VALUES(?,?)", cause) < 0 ||
 	    prepare(ld, &ld->ins_rej, /* a row already kept (the same file loaded again, a
-		     * killed load run again) is a duplicate, as events are */
+		     * killed load run again: a source of the same path) is a duplicate, as
+		     * events are; the same row of another file is that file's own */
 		    "INSERT INTO rejects(source, line, reason, raw) SELECT ?1, ?2, ?3, ?4"
-		    " WHERE NOT EXISTS(SELECT 1 FROM rejects WHERE line = ?2 AND raw = ?4)",
+		    " WHERE NOT EXISTS(SELECT 1 FROM rejects r JOIN sources s ON s.id = r.source"
+		    " WHERE r.line = ?2 AND r.raw = ?4"
+		    " AND s.path = (SELECT path FROM sources WHERE id = ?1))",
 		    cause) < 0 ||
 	    prepare(ld, &ld->upd_src,
 		    "UPDATE sources SET records=?, events=?, duplicates=?, rejects=?, first_ts=?,"

@@ -118,11 +118,15 @@ int ch_side_source_end(struct store *side, int64_t id, const char *sha256, const
 int ch_side_reject(struct store *side, int64_t source, int64_t line, const char *why, const char *raw,
 		   size_t n, char **cause)
 {
-	/* a row already kept (the same file loaded again) is a duplicate */
-	sqlite3_stmt *q = sqlite_prep(side,
-				      "INSERT INTO rejects(source, line, reason, raw) SELECT ?1, ?2, ?3, ?4"
-				      " WHERE NOT EXISTS(SELECT 1 FROM rejects WHERE line = ?2 AND raw = ?4)",
-				      cause);
+	/* a row already kept (the same file loaded again: a source of the
+	 * same path) is a duplicate; the same row of another file is its own */
+	sqlite3_stmt *q =
+		sqlite_prep(side,
+			    "INSERT INTO rejects(source, line, reason, raw) SELECT ?1, ?2, ?3, ?4"
+			    " WHERE NOT EXISTS(SELECT 1 FROM rejects r JOIN sources s ON s.id = r.source"
+			    " WHERE r.line = ?2 AND r.raw = ?4"
+			    " AND s.path = (SELECT path FROM sources WHERE id = ?1))",
+			    cause);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, source);
