@@ -15,7 +15,10 @@
 #include "testutil.h"
 
 
+#include "filter.h"
 #include "ingest.h"
+#include "query.h"
+#include "stack.h"
 #include "store.h"
 #include "util.h"
 #include "xalloc.h"
@@ -773,7 +776,12 @@ static void records(struct util_buf *b, int from, int to)
 		if (i % 11 == 0)
 			snprintf(user, sizeof user, "u%d@contoso.com", i % 97);
 		snprintf(ip, sizeof ip, "10.0.%d.%d", i % 4, i % 13 == 0 ? i % 200 : 1);
-		snprintf(sess, sizeof sess, "s-%d", i / 5); /* a handful of events each */
+		/* a handful of events each, or a fresh one (an entry alone in
+		 * its window: packed in pivot_ones) */
+		if (i % 4 == 1)
+			snprintf(sess, sizeof sess, "f-%d", i);
+		else
+			snprintf(sess, sizeof sess, "s-%d", i / 5);
 		util_buf_printf(b,
 				"{\"CreationTime\":\"2023-06-%02dT%02d:%02d:%02d\",\"Id\":\"00000000-0000-4000-8000-%012d\","
 				"\"Operation\":\"%s\",\"RecordType\":50,\"Workload\":\"Exchange\"%s%s%s"
@@ -876,9 +884,10 @@ static int check_case(sqlite3 *db)
 		/* every event's entry once, the stale ones counted gone:
 		 * nothing missing, nothing of an event never committed */
 		char *tot = xasprintf("SELECT (SELECT coalesce(sum(n), 0) FROM pivots WHERE col = %d)"
+				      " + (SELECT count(*) FROM pivot_ones_each(%d))"
 				      " - (SELECT coalesce(sum(n), 0) FROM pivot_gone WHERE col = %d)"
 				      " - (SELECT count(%s) FROM events)",
-				      col, col, col_name[col]);
+				      col, col, col, col_name[col]);
 		assert_int_equal(one_int(db, tot), 0);
 		free(tot);
 		char *sql = xasprintf("SELECT DISTINCT %s FROM events WHERE %s IS NOT NULL ORDER BY 1",
@@ -921,7 +930,8 @@ static void test_case_built(void **state)
 			 SQLITE_OK);
 	assert_int_equal(pivots_build(db, &cause), 0);
 	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(one_int(db, "SELECT sum(n) FROM pivots"),
+	assert_true(one_int(db, "SELECT count(*) FROM pivot_ones") > 0);
+	assert_int_equal(one_int(db, "SELECT (SELECT sum(n) FROM pivots) + (SELECT total(n) FROM pivot_ones)"),
 			 one_int(db, "SELECT count(user) + count(app) + count(ip) + count(op) + count(session)"
 				     " FROM events"));
 	assert_true(check_case(db) > 900);
@@ -948,7 +958,9 @@ static void test_case_converted(void **state)
 {
 	struct lcase *c = *state;
 	sqlite3 *db = store_db(c->st);
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE pivots; DROP TABLE pivot_gone; PRAGMA user_version = 10",
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP TABLE pivots; DROP TABLE pivot_gone; DROP TABLE pivot_ones;"
+				      " PRAGMA user_version = 10",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	store_close(c->st);
@@ -962,9 +974,139 @@ static void test_case_converted(void **state)
 	store_close(c->st);
 	assert_int_equal(store_open(c->path, 0, &c->st, &cause), 0);
 	db = store_db(c->st);
-	assert_int_equal(one_int(db, "SELECT user_version FROM pragma_user_version"), 15);
+	assert_int_equal(one_int(db, "SELECT user_version FROM pragma_user_version"), 16);
 	assert_true(one_int(db, "SELECT count(*) FROM pivots") > 900);
 	assert_true(check_case(db) > 900);
+}
+
+/*
+ * A case of schema 15 has no pivot_ones: a session alone in a window has
+ * a chunk row of one entry. Made here from the case by unpacking its
+ * packed entries into such rows; read as it is, read-only (an empty
+ * pivot_ones in temp) and once opened for writing (schema 16, its rows
+ * untouched), and appended to (new entries packed beside the old rows):
+ * every list, order and count as SQLite's answer over events.
+ */
+static void test_case_schema15(void **state)
+{
+	struct lcase *c = *state;
+	sqlite3 *db = store_db(c->st);
+	int64_t packed = one_int(db, "SELECT count(*) FROM pivot_ones_each(4)");
+	assert_true(packed > 500);
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_stmt *q, *ins;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT val, ts, id FROM pivot_ones_each(4)", -1, &q, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO pivots VALUES(4, ?1, ?2, 1, ?3, ?3, ?4)", -1,
+					    &ins, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		struct pivot_entry e = { sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2) };
+		unsigned char b[PIVOT_ENTRY_MAX];
+		size_t len = pivot_encode(&e, 1, b);
+		sqlite3_bind_int64(ins, 1, sqlite3_column_int64(q, 0));
+		sqlite3_bind_int64(ins, 2, e.id);
+		sqlite3_bind_int64(ins, 3, e.ts);
+		sqlite3_bind_blob(ins, 4, b, (int)len, SQLITE_TRANSIENT);
+		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(q);
+	sqlite3_finalize(ins);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE pivot_ones; PRAGMA user_version = 15; COMMIT", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	store_close(c->st);
+	char *cause = NULL;
+	assert_int_equal(store_open(c->path, STORE_READONLY, &c->st, &cause), 0);
+	db = store_db(c->st);
+	assert_int_equal(one_int(db, "SELECT user_version FROM pragma_user_version"), 15);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM main.sqlite_schema WHERE name = 'pivot_ones'"), 0);
+	assert_true(check_case(db) > 900);
+	store_close(c->st);
+	assert_int_equal(store_open(c->path, 0, &c->st, &cause), 0);
+	db = store_db(c->st);
+	assert_int_equal(one_int(db, "SELECT user_version FROM pragma_user_version"), 16);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM pivot_ones"), 0);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM pivots WHERE col = 4 AND n = 1"), packed);
+	assert_true(check_case(db) > 900);
+	/* an append: its own sessions alone in their window packed, the
+	 * old ones' entries beside their rows */
+	struct util_buf b = { 0 };
+	records(&b, NREC, NREC + 2000);
+	load_file(c->st, c->dir, "b.jsonl", &b);
+	assert_true(one_int(db, "SELECT count(*) FROM pivot_ones") > 0);
+	assert_true(check_case(db) > 1400);
+}
+
+/*
+ * The readers outside pivots.c of a packed column's lists: the filter
+ * compiler's counts (session= alone, with a user, two sessions) and the
+ * stack of sessions under no filter (its counts from the lists), against
+ * SQLite's answer over events; a session of a chunk row and one packed.
+ */
+static void test_case_packed_readers(void **state)
+{
+	struct lcase *c = *state;
+	sqlite3 *db = store_db(c->st);
+	assert_true(one_int(db, "SELECT count(*) FROM pivot_ones_each(4)") > 500);
+	static const char *const sess[] = { "f-1", "f-2001", "s-7", "s-799", "f-3997" };
+	char *cause = NULL;
+	/* the compiler's count of a session's events (the driving list's,
+	 * of two terms, before any page read its rows): its packed entry */
+	struct filter *fl = filter_parse("session=f-1 user=dense@contoso.com", &cause);
+	assert_non_null(fl);
+	struct filter_sql fs;
+	assert_int_equal(filter_compile(fl, c->st, 0, &fs, &cause), 0);
+	assert_int_equal(fs.drive_n, 1);
+	filter_sql_clear(&fs);
+	filter_free(fl);
+	for (size_t i = 0; i < sizeof sess / sizeof sess[0]; i++) {
+		char *f = xasprintf("session=%s", sess[i]);
+		char *sql =
+			xasprintf("SELECT count(*) FROM events e JOIN vals v ON v.id = e.session WHERE v.v = '%s'",
+				  sess[i]);
+		int64_t want = one_int(db, sql);
+		assert_true(want > 0);
+		assert_int_equal(query_count_text(c->st, f, &cause), want);
+		free(f);
+		free(sql);
+		f = xasprintf("session=%s user=dense@contoso.com", sess[i]);
+		sql = xasprintf("SELECT count(*) FROM events e JOIN vals v ON v.id = e.session JOIN vals u ON u.id = e.user"
+				" WHERE v.v = '%s' AND u.v = 'dense@contoso.com'",
+				sess[i]);
+		assert_int_equal(query_count_text(c->st, f, &cause), one_int(db, sql));
+		free(f);
+		free(sql);
+	}
+	assert_int_equal(query_count_text(c->st, "session=f-1 or session=s-7", &cause),
+			 one_int(db, "SELECT count(*) FROM events e JOIN vals v ON v.id = e.session"
+				     " WHERE v.v IN ('f-1', 's-7')"));
+	struct query *q;
+	assert_int_equal(query_new(c->st, "", &q, &cause), 0);
+	struct stack st = { 0 };
+	assert_int_equal(stack_counts(q, "session", &st, &cause), 0);
+	int64_t nvals = one_int(db, "SELECT count(DISTINCT session) FROM events");
+	assert_int_equal((int64_t)st.n, nvals);
+	sqlite3_stmt *cq;
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT count(*) FROM events e JOIN vals v ON v.id = e.session"
+					    " WHERE v.v = ?1",
+					    -1, &cq, NULL),
+			 SQLITE_OK);
+	int64_t total = 0;
+	for (size_t i = 0; i < st.n; i++) {
+		assert_non_null(st.rows[i].value);
+		sqlite3_bind_text(cq, 1, st.rows[i].value, -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(cq), SQLITE_ROW);
+		assert_int_equal(st.rows[i].events, sqlite3_column_int64(cq, 0));
+		sqlite3_reset(cq);
+		total += st.rows[i].events;
+	}
+	sqlite3_finalize(cq);
+	assert_int_equal(total, one_int(db, "SELECT count(session) FROM events"));
+	stack_clear(&st);
+	query_free(q);
 }
 
 /* ---- the load's writer ---- */
@@ -1127,6 +1269,25 @@ static void assert_same_pivots(sqlite3 *from, sqlite3 *to)
 	assert_int_equal(one_int(to,
 				 "SELECT count(*) FROM (SELECT * FROM o.p EXCEPT SELECT * FROM main.pivots)"),
 			 0);
+	/* and the packed entries, row for row */
+	assert_int_equal(sqlite3_exec(to, "CREATE TABLE o.o(col, grp, seq, n, data)", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(from, "SELECT * FROM pivot_ones", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(to, "INSERT INTO o.o VALUES(?, ?, ?, ?, ?)", -1, &ins, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		for (int k = 0; k < 5; k++)
+			sqlite3_bind_value(ins, k + 1, sqlite3_column_value(q, k));
+		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(q);
+	sqlite3_finalize(ins);
+	assert_int_equal(one_int(to, "SELECT count(*) FROM o.o"),
+			 one_int(to, "SELECT count(*) FROM pivot_ones"));
+	assert_int_equal(one_int(to,
+				 "SELECT count(*) FROM (SELECT * FROM o.o EXCEPT SELECT * FROM main.pivot_ones)"),
+			 0);
 }
 
 /* The load's writer hands a window's chunks to an inserter (load_rows)
@@ -1203,7 +1364,9 @@ static void test_window_sealed(void **state)
 	/* written by a quarter of the next window */
 	sealed_adds(w, 1, dbs[1]);
 	assert_int_equal(pivot_window_len(w), 15000);
-	assert_int_equal(one_int(dbs[1], "SELECT sum(n) FROM pivots"), 15000);
+	assert_int_equal(one_int(dbs[1],
+				 "SELECT (SELECT sum(n) FROM pivots) + (SELECT total(n) FROM pivot_ones)"),
+			 15000);
 	assert_int_equal(pivot_window_flush(w, dbs[1], &cause), 0);
 	assert_int_equal(pivot_window_len(w), 0);
 	pivot_window_free(w);
@@ -1477,6 +1640,10 @@ static size_t and_lists(sqlite3 *db, const struct and_term *t, size_t nt, int64_
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT n, lo, data FROM pivots WHERE col = ?1 AND val = ?2",
 					    -1, &q, NULL),
 			 SQLITE_OK);
+	sqlite3_stmt *pq;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT ts, id FROM pivot_ones_each(?1) WHERE val = ?2", -1,
+					    &pq, NULL),
+			 SQLITE_OK);
 	for (size_t i = 0; i < nt; i++) {
 		size_t ncur = 0;
 		for (size_t j = 0; j < t[i].n; j++) {
@@ -1498,6 +1665,18 @@ static size_t and_lists(sqlite3 *db, const struct and_term *t, size_t nt, int64_
 					}
 			}
 			sqlite3_reset(q);
+			/* and its entries packed in pivot_ones */
+			sqlite3_bind_int(pq, 1, t[i].col);
+			sqlite3_bind_int64(pq, 2, t[i].v[j]);
+			while (sqlite3_step(pq) == SQLITE_ROW) {
+				struct pivot_entry x = { sqlite3_column_int64(pq, 0),
+							 sqlite3_column_int64(pq, 1) };
+				if (x.ts >= lo && x.ts <= hi) {
+					assert_true(ncur < cap);
+					cur[ncur++] = x;
+				}
+			}
+			sqlite3_reset(pq);
 		}
 		qsort(cur, ncur, sizeof *cur, ent_cmp);
 		if (i == 0) {
@@ -1519,6 +1698,7 @@ static size_t and_lists(sqlite3 *db, const struct and_term *t, size_t nt, int64_
 		nacc = m;
 	}
 	sqlite3_finalize(q);
+	sqlite3_finalize(pq);
 	assert_true(nacc <= cap);
 	memcpy(out, acc, nacc * sizeof *acc);
 	free(acc);
@@ -2026,6 +2206,8 @@ int main(void)
 		cmocka_unit_test(test_held_brought_in),
 		cmocka_unit_test_setup_teardown(test_case_built, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_case_converted, lcase_setup, lcase_teardown),
+		cmocka_unit_test_setup_teardown(test_case_schema15, lcase_setup, lcase_teardown),
+		cmocka_unit_test_setup_teardown(test_case_packed_readers, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_writer, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_batch_values, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_killed, lcase_setup, lcase_teardown),

@@ -1136,9 +1136,11 @@ struct tally {
 /* (a count on past a kept part: the rows after its last) */
 #define TALLY_FROM_SQL "SELECT col, val, n, seq FROM pivots WHERE (col, val, seq) > (?1, ?2, ?3)"
 /* (with what the lists' cache holds of the value: pivots.h,
- * pivot_cached; asked here, where the statement reads the case) */
-#define GONE_SQL \
-	"SELECT coalesce(sum(n), 0), pivot_cached(?1, ?2) FROM pivot_gone WHERE col = ?1 AND val = ?2"
+ * pivot_cached; asked here, where the statement reads the case; and its
+ * entries packed in pivot_ones, of a packed column only) */
+#define GONE_SQL                                                                        \
+	"SELECT coalesce(sum(n), 0), pivot_cached(?1, ?2), " PIVOT_ONES_COUNT_SQL("?1", \
+										  "?2") " FROM pivot_gone WHERE col = ?1 AND val = ?2"
 
 /* Count t on until it is done, has read rows more chunk rows (< 0: no
  * limit) or has more than cap events (< 0: no cap). gq counts a value's
@@ -1229,6 +1231,9 @@ static int tally_on(struct cc *c, struct tally *t, sqlite3_stmt **gq, int64_t ro
 			t->started = true;
 			t->vgone = g;
 			t->vrows = 0;
+			/* (its entries in pivot_ones: no chunk row of their own) */
+			t->cur = sqlite3_column_int64(*gq, 2);
+			t->events += t->cur;
 		}
 		int k = sqlite3_step(t->q);
 		if (k == SQLITE_ROW &&

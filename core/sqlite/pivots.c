@@ -12,6 +12,9 @@
 #include "util.h"
 #include "xalloc.h"
 
+_Static_assert(PIVOT_ONES_COLS == 16, "PIVOT_ONES_COLS_SQL says 16");
+_Static_assert(PIVOT_ONES_SHIFT == 8, "PIVOT_ONES_SHIFT_SQL says 8");
+
 /* ---- the codec ---- */
 
 static unsigned char *put_varint(unsigned char *p, uint64_t v)
@@ -210,6 +213,16 @@ struct pivot_window {
 	pivot_insert_fn insert; /* (NULL: ins) */
 	void *ictx;
 	struct pivot_chunk *chunk; /* the chunks for insert */
+	/* the sealed window's row of pivot_ones being packed (pk: its data,
+	 * pkn entries of column pkcol, group pkgrp; pkval, pkts, pkid the
+	 * last entry's), and how many rows it has written of that group
+	 * (pkk; pkrows false: none yet) */
+	sqlite3_stmt *ins_one;
+	unsigned char *pk;
+	size_t pklen, pkn;
+	int pkcol;
+	int64_t pkgrp, pkval, pkts, pkid, pkk;
+	bool pkrows;
 };
 
 #define KEY(col, val) ((uint64_t)(col) << 56 | ((uint64_t)(val) & (((uint64_t)1 << 56) - 1)))
@@ -240,6 +253,8 @@ void pivot_window_free(struct pivot_window *w)
 	if (!w)
 		return;
 	sqlite3_finalize(w->ins);
+	sqlite3_finalize(w->ins_one);
+	free(w->pk);
 	free(w->ev);
 	free(w->sev);
 	free(w->tmp);
@@ -261,7 +276,7 @@ void pivot_window_set_insert(struct pivot_window *w, pivot_insert_fn insert, voi
 
 size_t pivot_window_len(const struct pivot_window *w)
 {
-	return w->n + w->sleft;
+	return w->n + w->sleft + w->pkn;
 }
 
 int pivot_window_room(const struct pivot_window *w)
@@ -468,6 +483,8 @@ void pivot_window_discard(struct pivot_window *w)
 {
 	window_clear(w);
 	w->sgrp = w->snext = w->sleft = 0;
+	w->pkn = w->pklen = 0;
+	w->pkrows = false;
 }
 
 /* A chunk through the flush's own statement */
@@ -535,6 +552,8 @@ static void seal(struct pivot_window *w)
 	w->severy = w->cap / PIVOT_PACE / PIVOT_PIECES + 1;
 	w->ssince = 0;
 	w->sseq = seq;
+	w->pkrows = false;
+	w->pkn = w->pklen = 0;
 	window_clear(w);
 }
 
@@ -543,7 +562,8 @@ static int ready(struct pivot_window *w, sqlite3 *db, char **cause)
 {
 	if (w->db != db) {
 		sqlite3_finalize(w->ins);
-		w->ins = NULL;
+		sqlite3_finalize(w->ins_one);
+		w->ins = w->ins_one = NULL;
 		w->db = db;
 	}
 	/* (one chunk a statement cost 11,200 instructions a chunk on 200k
@@ -563,6 +583,63 @@ static int ready(struct pivot_window *w, sqlite3 *db, char **cause)
 	 * PIVOT_INSERT_BYTES) */
 	size_t room = PIVOT_CHUNK_BYTES + PIVOT_ENTRY_MAX + (w->insert ? PIVOT_INSERT_BYTES : 0);
 	w->buf = xgrow(w->buf, &w->bufcap, room, 1);
+	if (!w->pk)
+		w->pk = xmalloc(PIVOT_CHUNK_BYTES + 3 * 10);
+	return 0;
+}
+
+/* The row of pivot_ones being packed written (when it holds any). */
+static int ones_write(struct pivot_window *w, char **cause)
+{
+	if (!w->pkn)
+		return 0;
+	if (!w->ins_one &&
+	    sqlite3_prepare_v3(w->db,
+			       "INSERT INTO pivot_ones(col, grp, seq, n, data) VALUES(?1, ?2, ?3, ?4, ?5)",
+			       -1, SQLITE_PREPARE_PERSISTENT, &w->ins_one, NULL) != SQLITE_OK)
+		return set_cause(cause, "%s", sqlite3_errmsg(w->db));
+	sqlite3_stmt *q = w->ins_one;
+	sqlite3_bind_int(q, 1, w->pkcol);
+	sqlite3_bind_int64(q, 2, w->pkgrp);
+	sqlite3_bind_int64(q, 3, w->sseq + w->pkk);
+	sqlite3_bind_int64(q, 4, (int64_t)w->pkn);
+	sqlite3_bind_blob(q, 5, w->pk, (int)w->pklen, SQLITE_STATIC);
+	int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : set_cause(cause, "%s", sqlite3_errmsg(w->db));
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	w->pkn = w->pklen = 0;
+	return rc;
+}
+
+/* Value val of column col has the one entry e in the sealed window: into
+ * the row of its group being packed (values come in ascending order), the
+ * row before it written when of another group or full. The k-th row of a
+ * group in a window has seq + k: each row holds an entry of an event of
+ * the window of its own (one value of a column an event), so that k stays
+ * below the window's events, and seq + k below the next window's. */
+static int ones_add(struct pivot_window *w, int col, int64_t val, struct pivot_entry e, char **cause)
+{
+	int64_t grp = (int64_t)((uint64_t)val >> PIVOT_ONES_SHIFT);
+	bool same = w->pkrows && w->pkcol == col && w->pkgrp == grp;
+	if (w->pkn && (!same || w->pklen + 3 * 10 > PIVOT_CHUNK_BYTES) && ones_write(w, cause) < 0)
+		return -1;
+	if (!w->pkn) {
+		w->pkk = same ? w->pkk + 1 : 0;
+		w->pkrows = true;
+		w->pkcol = col;
+		w->pkgrp = grp;
+		w->pkval = (int64_t)((uint64_t)grp << PIVOT_ONES_SHIFT);
+		w->pkts = w->pkid = 0;
+	}
+	unsigned char *p = w->pk + w->pklen;
+	p = put_varint(p, (uint64_t)val - (uint64_t)w->pkval);
+	p = put_varint(p, zigzag((uint64_t)e.ts - (uint64_t)w->pkts));
+	p = put_varint(p, zigzag((uint64_t)e.id - (uint64_t)w->pkid));
+	w->pklen = (size_t)(p - w->pk);
+	w->pkn++;
+	w->pkval = val;
+	w->pkts = e.ts;
+	w->pkid = e.id;
 	return 0;
 }
 
@@ -579,6 +656,13 @@ static int drain(struct pivot_window *w, sqlite3 *db, size_t want, char **cause)
 	while (w->snext < w->sgrp && done < want && rc == 0) {
 		const struct pv_order *gr = &w->order[w->snext++];
 		uint32_t *e = w->out + gr->at;
+		int col = (int)(gr->key >> 56);
+		if (gr->count == 1 && (PIVOT_ONES_COLS >> col & 1)) {
+			done++;
+			rc = ones_add(w, col, (int64_t)(gr->key & (((uint64_t)1 << 56) - 1)), w->sev[e[0]],
+				      cause);
+			continue;
+		}
 		sort_idx(w->sev, e, w->tmp, gr->count);
 		done += gr->count;
 		/* a value's entries in pieces of PIVOT_CHUNK_BYTES at most, the
@@ -612,6 +696,10 @@ static int drain(struct pivot_window *w, sqlite3 *db, size_t want, char **cause)
 	}
 	if (rc == 0 && nc)
 		rc = w->insert(w->ictx, w->chunk, nc, cause);
+	/* (the row being packed goes on in the next piece: the same rows
+	 * as a window written whole) */
+	if (rc == 0 && w->snext >= w->sgrp)
+		rc = ones_write(w, cause);
 	if (w->ins)
 		sqlite3_clear_bindings(w->ins);
 	w->sleft = w->sleft > done ? w->sleft - done : 0;
@@ -652,7 +740,8 @@ int pivots_build(sqlite3 *db, char **cause)
 {
 	sqlite3_stmt *q;
 	/* (lists a case of another schema may hold are the events' again) */
-	if (sqlite3_exec(db, "DELETE FROM pivots; DELETE FROM pivot_gone", NULL, NULL, NULL) != SQLITE_OK ||
+	if (sqlite3_exec(db, "DELETE FROM pivots; DELETE FROM pivot_gone; DELETE FROM pivot_ones", NULL, NULL,
+			 NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT id, ts, user, app, ip, op, session FROM events ORDER BY id", -1,
 			       &q, NULL) != SQLITE_OK)
 		return set_cause(cause, "%s", sqlite3_errmsg(db));
@@ -734,19 +823,94 @@ static int read_vals(sqlite3_value *v, int64_t **out, size_t *n)
 	}
 }
 
+/*
+ * The entry of value val in a row of pivot_ones (its group's, n entries
+ * in p[0..len)) into *e: 1, 0 when the row has none, -1 when damaged.
+ * The entries are sorted by value: decoded up to val's.
+ */
+static int ones_find(const unsigned char *p, size_t len, int64_t n, int64_t val, struct pivot_entry *e)
+{
+	const unsigned char *end = p + len;
+	uint64_t v = (uint64_t)val >> PIVOT_ONES_SHIFT << PIVOT_ONES_SHIFT, ts = 0, id = 0, d;
+	for (int64_t i = 0; i < n; i++) {
+		if (!get_varint(&p, end, &d))
+			return -1;
+		v += d;
+		if (i && !d)
+			return -1; /* (a value twice) */
+		if (!get_varint(&p, end, &d))
+			return -1;
+		ts += unzigzag(d);
+		if (!get_varint(&p, end, &d))
+			return -1;
+		id += unzigzag(d);
+		if ((int64_t)v == val) {
+			*e = (struct pivot_entry){ (int64_t)ts, (int64_t)id };
+			return 1;
+		}
+		if ((int64_t)v > val)
+			return 0;
+	}
+	return p == end ? 0 : -1;
+}
+
+/* (the rows of a group from its first on, the key tested here: pv_open
+ * says why) */
+#define ONES_SQL "SELECT col, grp, n, data FROM pivot_ones WHERE (col, grp) >= (?1, ?2)"
+
+/* The entries of value val of column col in pivot_ones, through q (of
+ * ONES_SQL), each to fn(ctx, entry): SQLITE_OK, SQLITE_CORRUPT when a row
+ * is damaged, or q's error. Nothing for a column not packed. */
+static int ones_each(sqlite3_stmt *q, int col, int64_t val, void (*fn)(void *, struct pivot_entry), void *ctx)
+{
+	if (col < 0 || col >= PIVOT_NCOL || !(PIVOT_ONES_COLS >> col & 1))
+		return SQLITE_OK;
+	int64_t grp = (int64_t)((uint64_t)val >> PIVOT_ONES_SHIFT);
+	sqlite3_reset(q);
+	sqlite3_bind_int(q, 1, col);
+	sqlite3_bind_int64(q, 2, grp);
+	int r;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW && sqlite3_column_int(q, 0) == col &&
+	       sqlite3_column_int64(q, 1) == grp) {
+		struct pivot_entry e;
+		const unsigned char *p = sqlite3_column_blob(q, 3);
+		int f = ones_find(p, (size_t)sqlite3_column_bytes(q, 3), sqlite3_column_int64(q, 2), val, &e);
+		if (f < 0) {
+			sqlite3_reset(q);
+			return SQLITE_CORRUPT;
+		}
+		if (f)
+			fn(ctx, e);
+	}
+	if (r == SQLITE_ROW)
+		r = SQLITE_DONE;
+	return sqlite3_reset(q) == SQLITE_OK && r == SQLITE_DONE ? SQLITE_OK
+	       : r == SQLITE_DONE                                ? SQLITE_ERROR
+								 : r;
+}
+
+static void ones_count_one(void *ctx, struct pivot_entry e)
+{
+	(void)e;
+	(*(int64_t *)ctx)++;
+}
+
 int sqlite_pivot_count(sqlite3 *db, int col, const int64_t *vals, size_t n, int64_t *out)
 {
 	*out = 0;
 	if (!n)
 		return 0;
-	sqlite3_stmt *q, *g;
+	sqlite3_stmt *q = NULL, *g = NULL, *o = NULL;
 	/* (the rows of a value from its first on, the key tested here: pv_open
 	 * says why) */
 	if (sqlite3_prepare_v2(db, "SELECT col, val, n FROM pivots WHERE (col, val) >= (?1, ?2)", -1, &q,
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT coalesce(sum(n), 0) FROM pivot_gone WHERE col = ?1 AND val = ?2",
-			       -1, &g, NULL) != SQLITE_OK) {
+			       -1, &g, NULL) != SQLITE_OK ||
+	    (col >= 0 && col < PIVOT_NCOL && (PIVOT_ONES_COLS >> col & 1) &&
+	     sqlite3_prepare_v2(db, ONES_SQL, -1, &o, NULL) != SQLITE_OK)) {
 		sqlite3_finalize(q);
+		sqlite3_finalize(g);
 		return -1;
 	}
 	int rc = 0;
@@ -762,6 +926,8 @@ int sqlite_pivot_count(sqlite3 *db, int col, const int64_t *vals, size_t n, int6
 		if (r != SQLITE_ROW && r != SQLITE_DONE)
 			rc = -1;
 		sqlite3_reset(q);
+		if (rc == 0 && o && ones_each(o, col, vals[i], ones_count_one, out) != SQLITE_OK)
+			rc = -1;
 		sqlite3_bind_int(g, 1, col);
 		sqlite3_bind_int64(g, 2, vals[i]);
 		if (rc == 0 && sqlite3_step(g) == SQLITE_ROW)
@@ -772,6 +938,7 @@ int sqlite_pivot_count(sqlite3 *db, int col, const int64_t *vals, size_t n, int6
 	}
 	sqlite3_finalize(q);
 	sqlite3_finalize(g);
+	sqlite3_finalize(o);
 	return rc;
 }
 
@@ -819,8 +986,12 @@ static void sql_pivot_count(sqlite3_context *ctx, int argc, sqlite3_value **argv
  * are (col, vals) */
 enum { PV_COL_TS, PV_COL_ID, PV_COL_COL, PV_COL_VALS };
 
+/* A chunk row's header, or (one) a value's entry in pivot_ones: n 1, lo
+ * and hi its ts, id its id; read from there, no row of its own. */
 struct pv_chunk {
 	int64_t val, seq, lo, hi, n;
+	int64_t id;
+	bool one;
 };
 
 /*
@@ -1038,7 +1209,7 @@ struct pv_aux {
  * each (callgrind, 1M events: 0.11 M of user='s 3.0 M a page, 0.18 M of
  * user= app= ip='s).
  */
-enum { PV_SQL_CHUNKS, PV_SQL_WALK_UP, PV_SQL_WALK_DOWN, PV_NSQL };
+enum { PV_SQL_CHUNKS, PV_SQL_WALK_UP, PV_SQL_WALK_DOWN, PV_SQL_ONES, PV_NSQL };
 static const char *const pv_sql[PV_NSQL] = {
 	/* (rows from a key on, the key tested here: "col = ?1 AND val =
 	 * ?2" would have SQLite compare each row's whole key with the
@@ -1050,6 +1221,7 @@ static const char *const pv_sql[PV_NSQL] = {
 	"SELECT col, val, seq, data FROM pivots WHERE (col, val, seq) >= (?1, ?2, ?3) ORDER BY col, val, seq",
 	("SELECT col, val, seq, data FROM pivots WHERE (col, val, seq) <= (?1, ?2, ?3)"
 	 " ORDER BY col DESC, val DESC, seq DESC"),
+	ONES_SQL,
 };
 #define PV_IDLE 12 /* statements kept idle at most */
 
@@ -1097,6 +1269,7 @@ struct pv_cursor {
 	struct pv_vtab *vt;
 	struct pv_cache *cache;
 	sqlite3_stmt *sel_chunks;
+	sqlite3_stmt *sel_ones; /* (taken when first needed) */
 	bool inter, desc, eof;
 	int64_t lo, hi;    /* the ts bounds, both included */
 	struct pv_list *l; /* pivot_rows: one; pivot_and: the terms' */
@@ -1283,6 +1456,7 @@ static int pv_close(sqlite3_vtab_cursor *cur)
 	}
 	free(c->l);
 	stmt_give(c->vt, PV_SQL_CHUNKS, c->sel_chunks);
+	stmt_give(c->vt, PV_SQL_ONES, c->sel_ones);
 	sqlite3_free(c);
 	return SQLITE_OK;
 }
@@ -1591,6 +1765,12 @@ static int open_chunk(struct pv_cursor *c, struct pv_list *l, const struct pv_ch
 {
 	if (k->n <= 0)
 		return vt_error(c, SQLITE_CORRUPT, "a damaged chunk");
+	if (k->one) {
+		struct pv_dec *one = xmalloc(sizeof *one + sizeof one->e[0]);
+		*one = (struct pv_dec){ 1, l->col, k->val, k->seq, 1 };
+		one->e[0] = (struct pivot_entry){ k->lo, k->id };
+		return open_entries(c, l, k, from, one);
+	}
 	size_t n = (size_t)k->n;
 	struct pv_open o = { 0 };
 	struct pv_cache *pc = c->cache;
@@ -1750,6 +1930,24 @@ static void list_add(struct pv_cursor *c, struct pv_list *l, const struct pv_chu
 	l->ch[l->nch++] = *k;
 }
 
+/* A value's entries in pivot_ones, gathered by list_load (ones_each) */
+struct ones_ctx {
+	struct pv_chunk *k;
+	size_t n, cap;
+	int64_t val;
+};
+
+static void ones_gather(void *ctx, struct pivot_entry e)
+{
+	struct ones_ctx *o = ctx;
+	if (o->n == o->cap) {
+		o->cap = o->cap ? 2 * o->cap : 8;
+		o->k = xrealloc(o->k, o->cap * sizeof *o->k);
+	}
+	o->k[o->n++] =
+		(struct pv_chunk){ .val = o->val, .lo = e.ts, .hi = e.ts, .n = 1, .id = e.id, .one = true };
+}
+
 /* The chunk headers of l's values within the bounds, in the order the
  * merge reaches them: from the cache, or read (and kept). */
 static int list_load(struct pv_cursor *c, struct pv_list *l)
@@ -1761,6 +1959,10 @@ static int list_load(struct pv_cursor *c, struct pv_list *l)
 	sqlite3_stmt *q = c->sel_chunks;
 	struct pv_cache *pc = c->cache;
 	bool checked = false;
+	bool packed = l->col >= 0 && l->col < PIVOT_NCOL && (PIVOT_ONES_COLS >> l->col & 1);
+	if (packed && !c->sel_ones && stmt_take(c->vt, PV_SQL_ONES, &c->sel_ones) != SQLITE_OK)
+		return vt_error(c, SQLITE_ERROR, sqlite3_errmsg(c->vt->db));
+	struct ones_ctx ones = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_bind_int(q, 1, l->col);
 		sqlite3_bind_int64(q, 2, vals[i]);
@@ -1791,8 +1993,11 @@ static int list_load(struct pv_cursor *c, struct pv_list *l)
 				r = SQLITE_DONE;
 				break;
 			}
-			struct pv_chunk k = { vals[i], sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3),
-					      sqlite3_column_int64(q, 4), sqlite3_column_int64(q, 5) };
+			struct pv_chunk k = { .val = vals[i],
+					      .seq = sqlite3_column_int64(q, 2),
+					      .lo = sqlite3_column_int64(q, 3),
+					      .hi = sqlite3_column_int64(q, 4),
+					      .n = sqlite3_column_int64(q, 5) };
 			list_add(c, l, &k);
 			if (keep && pc->nrows == PV_CACHE_ROWS) {
 				keep = false;
@@ -1802,19 +2007,37 @@ static int list_load(struct pv_cursor *c, struct pv_list *l)
 				pc->rows[pc->nrows++] = k;
 		}
 		sqlite3_reset(q);
+		if (r == SQLITE_DONE && packed) {
+			ones.n = 0;
+			ones.val = vals[i];
+			r = ones_each(c->sel_ones, l->col, vals[i], ones_gather, &ones);
+			r = r == SQLITE_OK ? SQLITE_DONE : r;
+			for (size_t j = 0; j < ones.n && r == SQLITE_DONE; j++) {
+				list_add(c, l, &ones.k[j]);
+				if (keep && pc->nrows == PV_CACHE_ROWS) {
+					keep = false;
+					pc->nrows = at;
+				}
+				if (keep)
+					pc->rows[pc->nrows++] = ones.k[j];
+			}
+		}
 		if (r != SQLITE_DONE) {
 			if (keep)
 				pc->nrows = at;
-			return vt_error(c, r, sqlite3_errmsg(sqlite3_db_handle(q)));
+			free(ones.k);
+			return r == SQLITE_CORRUPT ? vt_error(c, r, "a damaged row of pivot_ones")
+						   : vt_error(c, r, sqlite3_errmsg(sqlite3_db_handle(q)));
 		}
 		if (keep)
 			pc->v[pc->nv++] = (struct pv_cached){ l->col, vals[i], at, pc->nrows - at };
 	}
+	free(ones.k);
 	chunks_order(l, c->desc ? chunk_hi_cmp : chunk_lo_cmp);
 	/* the walk's way: the one the merge mostly goes in the keys */
 	size_t up = 0, down = 0;
 	for (size_t i = 1; i < l->nch; i++)
-		if (l->ch[i].val == l->ch[i - 1].val) {
+		if (l->ch[i].val == l->ch[i - 1].val && !l->ch[i].one && !l->ch[i - 1].one) {
 			up += l->ch[i].seq > l->ch[i - 1].seq;
 			down += l->ch[i].seq < l->ch[i - 1].seq;
 		}
@@ -2449,11 +2672,214 @@ static void sql_pivot_cached(sqlite3_context *ctx, int argc, sqlite3_value **arg
 	const struct pv_cached *hit = cache_find(pc, sqlite3_value_int(argv[0]), sqlite3_value_int64(argv[1]));
 	if (!hit)
 		return;
-	int64_t out[2] = { 0, (int64_t)hit->n };
-	for (size_t j = 0; j < hit->n; j++)
+	int64_t out[2] = { 0, 0 };
+	for (size_t j = 0; j < hit->n; j++) {
 		out[0] += pc->rows[hit->at + j].n;
+		out[1] += !pc->rows[hit->at + j].one; /* (entries of pivot_ones: no row read) */
+	}
 	sqlite3_result_blob(ctx, out, sizeof out, SQLITE_TRANSIENT);
 }
+
+/* pivot_ones_has(data, val): 1 when the pivot_ones row's data (of val's
+ * group: the caller's WHERE says so) holds val's entry, else 0. */
+static void sql_pivot_ones_has(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	struct pivot_entry e;
+	const unsigned char *p = sqlite3_value_blob(argv[0]);
+	size_t len = (size_t)sqlite3_value_bytes(argv[0]);
+	/* (n is not at hand: the row's entries up to val's, or all of them) */
+	int f = p ? ones_find(p, len, INT64_MAX, sqlite3_value_int64(argv[1]), &e) : 0;
+	sqlite3_result_int(ctx, f > 0);
+}
+
+/*
+ * pivot_ones_each(col): the entries of column col's packed lists, one row
+ * each (val, ts, id), in the order of their rows of pivot_ones (by group,
+ * then window; by value within a row). The stack of a packed column
+ * counts its values' entries here beside their chunks' (scan.c).
+ */
+enum { PO_COL_VAL, PO_COL_TS, PO_COL_ID, PO_COL_COL };
+
+struct po_vtab {
+	sqlite3_vtab base;
+	sqlite3 *db;
+};
+
+struct po_cursor {
+	sqlite3_vtab_cursor base;
+	sqlite3_stmt *q;
+	const unsigned char *p, *end; /* what is left of the row's data */
+	int64_t left;                 /* its entries still to decode */
+	uint64_t val, ts, id;
+	int64_t rowid;
+	bool eof;
+};
+
+static int po_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out, char **err)
+{
+	(void)aux;
+	(void)argc;
+	(void)argv;
+	(void)err;
+	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(val INTEGER, ts INTEGER, id INTEGER, col HIDDEN)");
+	if (rc != SQLITE_OK)
+		return rc;
+	struct po_vtab *v = sqlite3_malloc(sizeof *v);
+	if (!v)
+		return SQLITE_NOMEM;
+	memset(v, 0, sizeof *v);
+	v->db = db;
+	sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+	*out = &v->base;
+	return SQLITE_OK;
+}
+
+static int po_disconnect(sqlite3_vtab *tab)
+{
+	sqlite3_free(tab);
+	return SQLITE_OK;
+}
+
+static int po_best_index(sqlite3_vtab *tab, sqlite3_index_info *info)
+{
+	(void)tab;
+	for (int i = 0; i < info->nConstraint; i++) {
+		const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+		if (c->iColumn != PO_COL_COL || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
+			continue;
+		if (!c->usable)
+			return SQLITE_CONSTRAINT;
+		info->aConstraintUsage[i].argvIndex = 1;
+		info->aConstraintUsage[i].omit = 1;
+		info->estimatedCost = 1000.0;
+		return SQLITE_OK;
+	}
+	return SQLITE_CONSTRAINT; /* (the column is required) */
+}
+
+static int po_open(sqlite3_vtab *tab, sqlite3_vtab_cursor **out)
+{
+	(void)tab;
+	struct po_cursor *c = sqlite3_malloc(sizeof *c);
+	if (!c)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof *c);
+	c->eof = true;
+	*out = &c->base;
+	return SQLITE_OK;
+}
+
+static int po_close(sqlite3_vtab_cursor *cur)
+{
+	struct po_cursor *c = (struct po_cursor *)cur;
+	sqlite3_finalize(c->q);
+	sqlite3_free(c);
+	return SQLITE_OK;
+}
+
+static int po_error(struct po_cursor *c, int rc, const char *msg)
+{
+	sqlite3_free(c->base.pVtab->zErrMsg);
+	c->base.pVtab->zErrMsg = sqlite3_mprintf("pivot_ones_each: %s", msg);
+	c->eof = true;
+	return rc;
+}
+
+/* The next entry (from the next row when the row is done), or eof. */
+static int po_next(sqlite3_vtab_cursor *cur)
+{
+	struct po_cursor *c = (struct po_cursor *)cur;
+	while (!c->left) {
+		if (c->p != c->end)
+			return po_error(c, SQLITE_CORRUPT, "a damaged row of pivot_ones");
+		int r = sqlite3_step(c->q);
+		if (r == SQLITE_DONE) {
+			c->eof = true;
+			return SQLITE_OK;
+		}
+		if (r != SQLITE_ROW)
+			return po_error(c, r, sqlite3_errmsg(sqlite3_db_handle(c->q)));
+		c->val = (uint64_t)sqlite3_column_int64(c->q, 0) << PIVOT_ONES_SHIFT;
+		c->ts = c->id = 0;
+		c->left = sqlite3_column_int64(c->q, 1);
+		c->p = sqlite3_column_blob(c->q, 2);
+		c->end = c->p + sqlite3_column_bytes(c->q, 2);
+		if (c->left <= 0)
+			return po_error(c, SQLITE_CORRUPT, "a damaged row of pivot_ones");
+	}
+	uint64_t dv, dt, di;
+	if (!get_varint(&c->p, c->end, &dv) || !get_varint(&c->p, c->end, &dt) ||
+	    !get_varint(&c->p, c->end, &di))
+		return po_error(c, SQLITE_CORRUPT, "a damaged row of pivot_ones");
+	c->val += dv;
+	c->ts += unzigzag(dt);
+	c->id += unzigzag(di);
+	c->left--;
+	c->rowid++;
+	c->eof = false;
+	return SQLITE_OK;
+}
+
+static int po_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc, sqlite3_value **argv)
+{
+	(void)idxNum;
+	(void)idxStr;
+	struct po_cursor *c = (struct po_cursor *)cur;
+	sqlite3 *db = ((struct po_vtab *)c->base.pVtab)->db;
+	c->eof = true;
+	c->left = 0;
+	c->p = c->end = NULL;
+	c->rowid = 0;
+	if (!c->q &&
+	    sqlite3_prepare_v2(db, "SELECT grp, n, data FROM pivot_ones WHERE col = ?1 ORDER BY grp, seq", -1,
+			       &c->q, NULL) != SQLITE_OK)
+		return po_error(c, SQLITE_ERROR, sqlite3_errmsg(db));
+	sqlite3_reset(c->q);
+	if (argc < 1)
+		return SQLITE_OK;
+	sqlite3_bind_value(c->q, 1, argv[0]);
+	return po_next(cur);
+}
+
+static int po_eof(sqlite3_vtab_cursor *cur)
+{
+	return ((struct po_cursor *)cur)->eof;
+}
+
+static int po_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
+{
+	struct po_cursor *c = (struct po_cursor *)cur;
+	if (i == PO_COL_VAL)
+		sqlite3_result_int64(ctx, (int64_t)c->val);
+	else if (i == PO_COL_TS)
+		sqlite3_result_int64(ctx, (int64_t)c->ts);
+	else if (i == PO_COL_ID)
+		sqlite3_result_int64(ctx, (int64_t)c->id);
+	return SQLITE_OK;
+}
+
+static int po_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *out)
+{
+	*out = ((struct po_cursor *)cur)->rowid;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module po_module = {
+	.iVersion = 0,
+	.xCreate = NULL, /* eponymous only */
+	.xConnect = po_connect,
+	.xBestIndex = po_best_index,
+	.xDisconnect = po_disconnect,
+	.xDestroy = po_disconnect,
+	.xOpen = po_open,
+	.xClose = po_close,
+	.xFilter = po_filter,
+	.xNext = po_next,
+	.xEof = po_eof,
+	.xColumn = po_column,
+	.xRowid = po_rowid,
+};
 
 int sqlite_pivots_register(sqlite3 *db)
 {
@@ -2477,7 +2903,11 @@ int sqlite_pivots_register(sqlite3 *db)
 	}
 	if (sqlite3_create_module_v2(db, "pivot_and", &pv_module, inter, aux_free) != SQLITE_OK ||
 	    sqlite3_create_function(db, "pivot_count", 2, SQLITE_UTF8, NULL, sql_pivot_count, NULL, NULL) !=
-		    SQLITE_OK)
+		    SQLITE_OK ||
+	    sqlite3_create_function(db, "pivot_ones_has", 2,
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+				    sql_pivot_ones_has, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_module(db, "pivot_ones_each", &po_module, NULL) != SQLITE_OK)
 		return -1;
 	return 0;
 }

@@ -72,6 +72,36 @@
 /* The pivot columns and their codes in pivots.col */
 enum pivot_col { PIVOT_USER, PIVOT_APP, PIVOT_IP, PIVOT_OP, PIVOT_SESSION, PIVOT_NCOL };
 
+/*
+ * From schema 16, a value of a packed column (PIVOT_ONES_COLS: the
+ * session, a fresh id on most records of a real audit log) that has one
+ * entry in a window has no chunk row of its own: the window's such
+ * entries of a column are packed by value group into rows of
+ *   pivot_ones(col, grp, seq, n, data)  n entries of values whose id >>
+ *       PIVOT_ONES_SHIFT is grp, one entry each, sorted by value: for
+ *       each, varint(val - previous val) (the first from grp <<
+ *       PIVOT_ONES_SHIFT), varint(zigzag(ts - previous ts)) and
+ *       varint(zigzag(id - previous id)) (both from 0); seq as a chunk's
+ *       (the window's least event id, + k for its k-th further row of
+ *       the group).
+ * A value's list is its chunks and its entries in the rows of its
+ * group; its count sum(n) of the chunks, plus those entries, less gone.
+ * (A chunk row each cost the load's writer ~5k instructions: 24k of the
+ * 32k chunk rows of 200k high-cardinality events were such lists.) A
+ * case of an older schema has none: its lists are read as they are.
+ */
+#define PIVOT_ONES_COLS (1u << PIVOT_SESSION)
+#define PIVOT_ONES_COLS_SQL "16" /* (the same, pivots.c checks) */
+#define PIVOT_ONES_SHIFT 8
+#define PIVOT_ONES_SHIFT_SQL "8"
+/* SQL of the number of entries value val (SQL text: a parameter or a
+ * column) of column col (the same) has in pivot_ones (0 for a column not
+ * packed, without a look) */
+#define PIVOT_ONES_COUNT_SQL(col, val)                                                           \
+	"CASE WHEN (1 << (" col ")) & " PIVOT_ONES_COLS_SQL " THEN (SELECT coalesce(sum("        \
+	"pivot_ones_has(data, " val ")), 0) FROM pivot_ones WHERE col = " col " AND grp = (" val \
+	") >> " PIVOT_ONES_SHIFT_SQL ") ELSE 0 END"
+
 /* The schema 11 tables (store.c's schema, T "TABLE"; T "TEMP TABLE"
  * for a read-only case of an older schema). */
 #define PIVOTS_TABLES_SQL(T)                                                                    \
@@ -79,7 +109,12 @@ enum pivot_col { PIVOT_USER, PIVOT_APP, PIVOT_IP, PIVOT_OP, PIVOT_SESSION, PIVOT
 	"  seq INTEGER NOT NULL, n INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL," \
 	"  data BLOB NOT NULL, PRIMARY KEY(col, val, seq)) WITHOUT ROWID;"                      \
 	"CREATE " T " IF NOT EXISTS pivot_gone(col INTEGER NOT NULL, val INTEGER NOT NULL,"     \
-	"  n INTEGER NOT NULL, PRIMARY KEY(col, val)) WITHOUT ROWID;"
+	"  n INTEGER NOT NULL, PRIMARY KEY(col, val)) WITHOUT ROWID;" PIVOT_ONES_TABLE_SQL(T)
+/* (schema 16; alone for a read-only case of 11 to 15) */
+#define PIVOT_ONES_TABLE_SQL(T)                                                             \
+	"CREATE " T " IF NOT EXISTS pivot_ones(col INTEGER NOT NULL, grp INTEGER NOT NULL," \
+	"  seq INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,"                   \
+	"  PRIMARY KEY(col, grp, seq)) WITHOUT ROWID;"
 
 /* ---- the codec ---- */
 struct pivot_entry {
@@ -215,7 +250,10 @@ struct pivot_hits {
 #define PIVOT_HITS_TYPE "pivot_hits"
 #define PIVOT_SAMPLE 8
 
-/* pivot_rows and pivot_count on db. */
+/* pivot_rows, pivot_and, pivot_count, pivot_cached, pivot_ones_has
+ * (data, val): 1 when the pivot_ones row's data holds val, and
+ * pivot_ones_each(col): the entries (val, ts, id) of column col's packed
+ * lists, in the order of their rows (a table-valued function), on db. */
 int sqlite_pivots_register(sqlite3 *db);
 /* The live events (sum(n) - gone) of column col having any of vals[0..n):
  * 0 or -1 (SQLite's error on db). */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pivots.h"
 #include "sqlite_store.h"
 #include "storage.h"
 #include "util.h"
@@ -217,18 +218,26 @@ int sqlite_group(struct query *q, const char *field, const char *distinct, struc
 	query_sql_source(q, &src);
 	int col = filter_pivot_col(f->column);
 	char *sql;
-	if (col >= 0 && !strcmp(src.where, "1") && !strcmp(src.from, "events e"))
+	if (col >= 0 && !strcmp(src.where, "1") && !strcmp(src.from, "events e")) {
 		/* a pivot field under no filter: its lists' counts, without
-		 * reading an event (1M events: 3 ms against 120 ms) */
+		 * reading an event (1M events: 3 ms against 120 ms); a packed
+		 * column's entries in pivot_ones beside its chunks (pivots.h) */
+		char *lists = PIVOT_ONES_COLS >> col & 1
+				      ? xasprintf("(SELECT val, n FROM pivots WHERE col = %d"
+						  " UNION ALL SELECT val, 1 FROM pivot_ones_each(%d)) p",
+						  col, col)
+				      : xasprintf("pivots p WHERE p.col = %d", col);
 		sql = xasprintf("SELECT n.v, x.c FROM (SELECT p.val AS k, sum(p.n) - coalesce((SELECT g.n FROM"
-				" pivot_gone g WHERE g.col = %d AND g.val = p.val), 0) AS c FROM pivots p"
-				" WHERE p.col = %d GROUP BY p.val) x JOIN vals n ON n.id = x.k WHERE x.c > 0",
-				col, col);
-	else
+				" pivot_gone g WHERE g.col = %d AND g.val = p.val), 0) AS c FROM %s"
+				" GROUP BY p.val) x JOIN vals n ON n.id = x.k WHERE x.c > 0",
+				col, lists);
+		free(lists);
+	} else {
 		sql = xasprintf("SELECT n.v, x.c FROM (SELECT e.%s AS k, count(*) AS c FROM %s"
 				" WHERE e.%s IS NOT NULL AND (%s) GROUP BY e.%s) x JOIN %s n ON n.id = x.k",
 				f->column, src.from, f->column, src.where, f->column,
 				(f->flags & FIELD_SOURCE) ? "(SELECT id, path AS v FROM sources)" : "vals");
+	}
 	sqlite3_stmt *s = sqlite_prep(st, sql, cause);
 	free(sql);
 	if (!s)

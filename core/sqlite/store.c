@@ -1,7 +1,8 @@
 /*
  * store.c: the SQLite case file of store.h.
  *
- * Layout (schema version 15; 15 vidx instead of the index vals_h, 14 ridx in runs, 13 ridx as blocks of keys,
+ * Layout (schema version 16; 16 a session's entry alone in a window packed in pivot_ones,
+ * 15 vidx instead of the index vals_h, 14 ridx in runs, 13 ridx as blocks of keys,
  * 12 ridx instead of the unique index ev_rid on events(record_id, kind),
  * 11 posting lists of the pivot fields (pivots.h), 10 raw blocks with a dictionary per load
  * (zdicts), 9 message lists in the raw blocks (rawmsgs),
@@ -25,6 +26,10 @@
  *                           the events of each user, app, IP, operation
  *                           and session value, as chunks of (ts, id)
  *                           entries the load writes (pivots.h)
+ *   pivot_ones(col, grp, seq, n, data)  a session's entry alone in a
+ *                           load's window, packed with the others of
+ *                           its value group (pivots.h); a case of 15 or
+ *                           older has none and is read as it is
  *   rawmsgs(id, msgs)       the messages in the lists of raw block id
  *   msgblocks(id, n, msgs, data)  the same lists in blocks of their own, as
  *                           schemas 6 to 8 kept them (read, no longer
@@ -75,7 +80,7 @@
 #include "store_impl.h"
 #include "pivots.h"
 
-#define SCHEMA_VERSION 15
+#define SCHEMA_VERSION 16
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
@@ -124,7 +129,10 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS zdicts(id INTEGER PRIMARY KEY, data BLOB NOT NULL);"
 	/* From schema 11 the load writes posting lists of the pivot fields
 	 * (pivots.h says why); a case of 10 gets them from its events on
-	 * its first writable open (pivots_build). */
+	 * its first writable open (pivots_build). From 16 a session's
+	 * entry alone in a window goes in pivot_ones: a case of 11 to 15
+	 * gets the empty table, its lists as they are (its chunks of one
+	 * entry read as any chunk). */
 	PIVOTS_TABLES_SQL("TABLE")
 	/* One SQLite row per message cost a million-event load 2.5 of its 18
 	 * seconds; one row per event with its list (msglists, up to schema
@@ -976,6 +984,9 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 		char *err = NULL;
 		int r = exec(db, view, &err);
 		free(view);
+		/* no packed entries: the case's lists are all chunks */
+		if (r == 0 && ver >= 11)
+			r = exec(db, PIVOT_ONES_TABLE_SQL("TEMP TABLE"), &err);
 		/* and the posting lists, which the case has not: built from its
 		 * events into temporary tables of the same names */
 		if (r == 0 && ver < 11) {
