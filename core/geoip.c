@@ -62,7 +62,13 @@ struct geoip {
 	size_t n6;
 	char *describe;
 	char *warning;
+	const volatile sig_atomic_t *stop; /* geoip_open_until's, while opening */
 };
+
+static bool stopped(const struct geoip *g)
+{
+	return g->stop && *g->stop;
+}
 
 /* ------------------------------------------------------------------ */
 /* Special ranges */
@@ -415,7 +421,7 @@ static void load_csv4(struct geoip *g, const char *path)
 	size_t cap = 0, lcap = 0;
 	char *line = NULL;
 	ssize_t len;
-	while ((len = getline(&line, &lcap, in)) > 0) {
+	while (!stopped(g) && (len = getline(&line, &lcap, in)) > 0) {
 		char *f[4], *next;
 		int n = csv_fields(line, line + len, f, &next);
 		struct range4 r;
@@ -438,7 +444,7 @@ static void load_csv6(struct geoip *g, const char *path)
 	size_t cap = 0, lcap = 0;
 	char *line = NULL;
 	ssize_t len;
-	while ((len = getline(&line, &lcap, in)) > 0) {
+	while (!stopped(g) && (len = getline(&line, &lcap, in)) > 0) {
 		char *f[4], *next;
 		int n = csv_fields(line, line + len, f, &next);
 		struct range6 r;
@@ -565,9 +571,15 @@ static const char *const asn_files[] = { "GeoIP2-ASN.mmdb", "GeoLite2-ASN.mmdb" 
 
 struct geoip *geoip_open(const char *const *dirs)
 {
+	return geoip_open_until(dirs, NULL);
+}
+
+struct geoip *geoip_open_until(const char *const *dirs, const volatile sig_atomic_t *stop)
+{
 	struct geoip *g = xcalloc(1, sizeof *g);
+	g->stop = stop;
 	char *cdesc = NULL, *adesc = NULL;
-	for (size_t d = 0; dirs && dirs[d]; d++) {
+	for (size_t d = 0; dirs && dirs[d] && !stopped(g); d++) {
 		const char *dir = dirs[d];
 		char *path;
 		for (size_t i = 0; !g->has_country_db && i < sizeof country_files / sizeof *country_files; i++) {
@@ -607,6 +619,13 @@ struct geoip *geoip_open(const char *const *dirs)
 			free(path);
 		}
 	}
+	if (stopped(g)) {
+		free(cdesc);
+		free(adesc);
+		geoip_free(g);
+		return NULL;
+	}
+	g->stop = NULL;
 	/* the arrays are NULL when no file gave ranges (asked of the arrays,
 	 * not the counts: scan-build cannot see that xcalloc zeroed g) */
 	/* the files come sorted: a sort then only costs a copy of the

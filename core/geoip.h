@@ -21,6 +21,7 @@
 #ifndef AUDITSCOPE_GEOIP_H
 #define AUDITSCOPE_GEOIP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -42,6 +43,12 @@ struct geoip_place {
  * missing answers "unknown". */
 struct geoip *geoip_open(const char *const *dirs);
 void geoip_free(struct geoip *g);
+
+/* geoip_open that gives up once *stop is nonzero (a load's Ctrl-C while
+ * its tables are read: a few hundred ms of CPU, seconds on a busy
+ * machine); it is looked at between the lines of the ASN tables. NULL
+ * when stopped (nothing half-read is ever used for a lookup). */
+struct geoip *geoip_open_until(const char *const *dirs, const volatile sig_atomic_t *stop);
 
 /* The folders searched by default, in order: user_dir (--geoip), then
  * $AUDITSCOPE_GEOIP, the geoip/ folder beside the build tree, an

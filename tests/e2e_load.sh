@@ -207,9 +207,43 @@ stalled() { # stalled NAME SIGNAL WHERE: WHERE is - (stdin) or fifo
 	check "$1: the records read are in the case, no reject" \
 		test "$(count "$c" 'select count(*) from events')/$(count "$c" 'select count(*) from rejects')" = 2000/0
 	check "$1: its source is interrupted, not an error" test "$(count "$c" 'select status from sources')" = interrupted
+	# the IP databases are not read after the stop (seconds on a busy
+	# machine before, between the signal and the exit): no place looked
+	# up, the case says so, and the next load looks them up
+	check "$1: no IP place looked up after the stop" \
+		test "$(count "$c" "select count(*) from ipgeo")/$(count "$c" "select count(*) from meta where key = 'geoip'")" = 0/0
+	check "$1: info says the places are not looked up" \
+		bash -c "'$bin' info '$c' | grep -q '^ip places not looked up'"
+	check "$1: and it says how they will be" grep -q 'look up the places of its IP addresses' "$t/$1.err"
+	"$bin" load -q "$c" "$t/2k.jsonl" > /dev/null 2>&1
+	check "$1: the next load looks them up" \
+		test "$(count "$c" "select count(*) from ipgeo")" -gt 0 -a \
+		"$(count "$c" "select count(*) from meta where key = 'geoip'")" = 1
 }
 stalled stdin INT -
 stalled fifo TERM fifo
+# A stop while the load ends reading the IP databases: an ASN table of
+# --geoip DIR that never ends (a FIFO fed by yes), the signal once the
+# load has it open. The reading gives up at the stop (before, it went on
+# to the table's end: here never), exit 130, no place looked up, a line
+# saying so; what was loaded is complete.
+mkdir "$t/endless"
+mkfifo "$t/endless/asn-ipv4-num.csv"
+yes 16777216,16777217,64500,Owner > "$t/endless/asn-ipv4-num.csv" 2>/dev/null &
+y=$!
+"$bin" load "$t/endless.case" "$t/2k.jsonl" --geoip "$t/endless" > /dev/null 2> "$t/endless.err" &
+pid=$!
+for _ in $(seq 1 400); do
+	ls -l "/proc/$pid/fd" 2>/dev/null | grep -q asn-ipv4-num.csv && break
+	sleep 0.05
+done
+kill -INT "$pid"
+gone "$pid"
+check "a stop while the IP databases are read ends the load, exit 130" test "$rc" = 130
+kill "$y" 2>/dev/null
+wait "$y" 2>/dev/null
+check "the load is complete, no place looked up, a line says so" \
+	test "$(count "$t/endless.case" 'select count(*) from events')/$(count "$t/endless.case" 'select count(*) from ipgeo')/$(grep -c 'places of the new IP addresses were not looked up' "$t/endless.err")" = 2000/0/1
 mkfifo "$t/nowriter.fifo"
 "$bin" load "$t/nowriter.case" "$t/nowriter.fifo" > /dev/null 2> "$t/nowriter.err" &
 pid=$!

@@ -8,6 +8,11 @@
 #include "testutil.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
 
 #include "geoip.h"
 #include "ingest.h"
@@ -147,6 +152,72 @@ static void test_asn_csv(void **state)
 	assert_string_equal(p.label, "private");
 	assert_int_equal(p.asn, 0);
 	geoip_free(g);
+	tmpdir_remove(d);
+	free(d);
+}
+
+/* A stop while the ASN table is read (a load's Ctrl-C): geoip_open_until
+ * gives up between two lines and returns NULL. The table is a FIFO that a
+ * thread feeds: 1,000 lines, the stop, then up to 2,000,000 more; the
+ * reader stops within its buffers (64 KB of pipe, 4 KB of stdio: a few
+ * thousand lines), closes, and the writer's next write fails. Before,
+ * the whole table was read whatever the stop (seconds on a busy machine
+ * between a load's Ctrl-C and its exit). */
+struct feed {
+	const char *path;
+	volatile sig_atomic_t *stop;
+	long written;
+};
+
+static void *feed_main(void *arg)
+{
+	struct feed *f = arg;
+	int fd = open(f->path, O_WRONLY);
+	if (fd < 0)
+		return NULL;
+	char line[64];
+	for (long i = 0; i < 2001000; i++) {
+		if (i == 1000)
+			*f->stop = 1;
+		int n = snprintf(line, sizeof line, "%ld,%ld,64500,Owner\n", 16777216 + 2 * i,
+				 16777217 + 2 * i);
+		if (write(fd, line, (size_t)n) != n)
+			break;
+		f->written++;
+	}
+	close(fd);
+	return NULL;
+}
+
+static void test_open_until_stop(void **state)
+{
+	(void)state;
+	char *d = tmpdir_new();
+	char *p = xasprintf("%s/asn-ipv4-num.csv", d);
+	const char *dirs[] = { d, NULL };
+	/* stopped before: nothing is read */
+	volatile sig_atomic_t stop = 1;
+	free(write_file(d, "asn-ipv4-num.csv", "1,2,64500,Owner\n", 16));
+	assert_null(geoip_open_until(dirs, &stop));
+	/* not stopped: the same as geoip_open */
+	stop = 0;
+	struct geoip *g = geoip_open_until(dirs, &stop);
+	assert_non_null(g);
+	assert_true(geoip_has_asn(g));
+	geoip_free(g);
+	/* stopped while the table is read */
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	signal(SIGPIPE, SIG_IGN);
+	struct feed f = { p, &stop, 0 };
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, feed_main, &f), 0);
+	assert_null(geoip_open_until(dirs, &stop));
+	pthread_join(th, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	assert_true(f.written >= 1000);
+	assert_true(f.written < 100000);
+	free(p);
 	tmpdir_remove(d);
 	free(d);
 }
@@ -382,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_labels_without_databases),
 		cmocka_unit_test(test_asn_csv),
 		cmocka_unit_test(test_asn_csv_v6_forms),
+		cmocka_unit_test(test_open_until_stop),
 		cmocka_unit_test(test_installed),
 		cmocka_unit_test(test_realdata_signins),
 		cmocka_unit_test(test_enrich_seeks_addresses),

@@ -5,7 +5,8 @@
  * at once, also while a pipe or a FIFO it reads is silent.
  * The IP databases for the places of the new addresses are read while the
  * load ends (its index builds, last checkpoint and sync), on a thread of
- * their own.
+ * their own. A stop skips the places (and stops reading the databases):
+ * the next load looks up every address not yet placed.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include "geoip.h"
 #include "ingest.h"
 #include "sanitize.h"
+#include "stopsig.h"
 #include "xalloc.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -48,27 +50,44 @@ struct load_ui {
 	struct geo_open geo;
 };
 
+/* The databases, or NULL at a stop (geoip_open_until). */
+static struct geoip *geo_open_now(const char *dir)
+{
+	char **dirs = geoip_default_dirs(dir);
+	struct geoip *g = geoip_open_until((const char *const *)dirs, &stop_flag);
+	geoip_dirs_free(dirs);
+	return g;
+}
+
 static void *geo_open_main(void *arg)
 {
 	struct geo_open *o = arg;
-	o->g = cli_geoip_open(o->dir);
+	o->g = geo_open_now(o->dir);
 	return NULL;
 }
 
 static void on_streamed(void *ctx)
 {
 	struct load_ui *ui = ctx;
-	ui->geo.started = pthread_create(&ui->geo.th, NULL, geo_open_main, &ui->geo) == 0;
+	if (stop_flag)
+		return; /* stopped: no places (run) */
+	/* blocking the stop signals, like the load's own workers */
+	ui->geo.started = stopsig_thread(&ui->geo.th, geo_open_main, &ui->geo) == 0;
 }
 
 /* The databases: the thread's, or read now (no thread, or the load ended
- * before it started one). */
+ * before it started one). NULL at a stop, before or while they are read:
+ * the thread gives up at once. */
 static struct geoip *geo_opened(struct load_ui *ui)
 {
 	if (!ui->geo.started)
-		return cli_geoip_open(ui->geo.dir);
+		return stop_flag ? NULL : geo_open_now(ui->geo.dir);
 	pthread_join(ui->geo.th, NULL);
 	ui->geo.started = false;
+	if (stop_flag) {
+		geoip_free(ui->geo.g);
+		return NULL;
+	}
 	return ui->geo.g;
 }
 
@@ -241,9 +260,22 @@ static int run(const struct cli_args *a)
 			printf("rejected rows are kept verbatim: see 'auditscope info %s --rejects 100'\n", cp);
 			free(cp);
 		}
+		/* the places of the new addresses, unless stopped (before or
+		 * while the databases are read, or the lookups run): those not
+		 * placed are the next load's (core/sqlite/ipgeo.c looks up every
+		 * address not in ipgeo) */
+		struct geoip *g = geo_opened(&ui);
+		if (g && cli_geoip_enrich_with(st, g, quiet) != 0)
+			rc = 1;
 		if (r == 1) {
-			fprintf(stderr, "auditscope: load interrupted: what was committed is in the case; "
-					"run the same load again to complete it\n");
+			fprintf(stderr,
+				"auditscope: load interrupted: what was committed is in the case; "
+				"run the same load again to complete it%s\n",
+				g ? "" : " and look up the places of its IP addresses");
+			rc = 130;
+		} else if (!g) {
+			fprintf(stderr, "auditscope: interrupted: the places of the new IP addresses were not "
+					"looked up; the next load into this case looks them up\n");
 			rc = 130;
 		} else if (t.failed_sources) {
 			cli_error("%d source(s) could not be read completely (see above)", t.failed_sources);
@@ -256,8 +288,6 @@ static int run(const struct cli_args *a)
 			cli_error("nothing could be loaded from these paths: every record was rejected");
 			rc = 1;
 		}
-		if (cli_geoip_enrich_with(st, geo_opened(&ui), quiet) != 0)
-			rc = 1;
 	}
 	store_close(st);
 	return rc;
