@@ -97,13 +97,11 @@ bool cli_opt_format(const struct cli_args *a, int *fmt);
  * after printing the usage error. */
 bool cli_opt_count(const struct cli_args *a, const char *name, int64_t *out);
 
-/* Look up the places of st's new IP addresses (cmd_geo.c); user_dir is
- * --geoip DIR or NULL. Warns once on stderr when a database is missing.
- * 0, or 1 after printing the error. */
-int cli_geoip_enrich(struct store *st, const char *user_dir, bool quiet);
-/* The same in two steps: the databases read (user_dir's first; prints
+/* Look up the places of st's new IP addresses (cmd_geo.c) in two steps:
+ * the databases read (user_dir, --geoip DIR or NULL, first; prints
  * nothing, so that it may run on another thread), then the look-ups,
- * which take g and free it. */
+ * which take g and free it, warn once on stderr when a database is
+ * missing, and give 0, or 1 after printing the error. */
 struct geoip;
 struct geoip *cli_geoip_open(const char *user_dir);
 int cli_geoip_enrich_with(struct store *st, struct geoip *g, bool quiet);

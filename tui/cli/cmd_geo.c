@@ -22,11 +22,6 @@ struct geoip *cli_geoip_open(const char *user_dir)
 	return g;
 }
 
-int cli_geoip_enrich(struct store *st, const char *user_dir, bool quiet)
-{
-	return cli_geoip_enrich_with(st, cli_geoip_open(user_dir), quiet);
-}
-
 int cli_geoip_enrich_with(struct store *st, struct geoip *g, bool quiet)
 {
 	const char *w = geoip_warning(g);
