@@ -49,7 +49,8 @@ static void die(const char *what, char *cause)
 
 /* A value of a field held by the event at the middle of the case (a
  * typical value) or by the rarest group (a sparse one; of a pivot field,
- * from its posting lists: a GROUP BY of the events table would read
+ * from its posting lists, the packed entries of pivot_ones counted in (a
+ * session alone in a window has no chunk row): a GROUP BY of the events table would read
  * the case and leave the first page timed after it a sort's heap to
  * tidy, a few hundred ms). */
 static char *pick(const char *col, bool rare)
@@ -57,9 +58,10 @@ static char *pick(const char *col, bool rare)
 	int pc = filter_pivot_col(col);
 	char *sql =
 		rare && pc >= 0
-			? xasprintf("SELECT v FROM vals WHERE id = (SELECT val FROM pivots WHERE col = %d"
+			? xasprintf("SELECT v FROM vals WHERE id = (SELECT val FROM (SELECT val, n FROM pivots"
+				    " WHERE col = %d UNION ALL SELECT val, 1 FROM pivot_ones_each(%d))"
 				    " GROUP BY val ORDER BY sum(n), val LIMIT 1)",
-				    pc)
+				    pc, pc)
 		: rare ? xasprintf("SELECT v FROM vals WHERE id = (SELECT %s FROM events WHERE %s IS NOT NULL"
 				   " GROUP BY %s ORDER BY count(*), %s LIMIT 1)",
 				   col, col, col, col)
