@@ -330,22 +330,11 @@ static size_t page_suffix(struct ingest_stats *st, const char *p, const char *en
  * when the next line starts a record (a '{' in its first column, which a
  * pretty-printer never writes inside a value), the record must end on its
  * own line, or it was cut short; searching on to the end of the file
- * instead made a file of cut lines quadratic (found by fuzzing). */
-static const char *record_limit(const char *p, size_t avail, int depth)
-{
-	const char *lim = p + avail;
-	if (depth == 0) {
-		const char *nl = memchr(p, '\n', avail);
-		if (nl && nl + 1 < lim && nl[1] == '{')
-			lim = nl;
-	}
-	return lim;
-}
-
-/* record_limit for a window that grows while a record is cut out: the
- * first newline from p is looked for once (*nl: its offset, SIZE_MAX
- * while none is known; *seen: the bytes searched), not from p again at
- * every growth (one 100 MB line: 200 searches of 50 MB on average). */
+ * instead made a file of cut lines quadratic (found by fuzzing).
+ * For a window that grows while a record is cut out, the first newline
+ * from p is looked for once (*nl: its offset, SIZE_MAX while none is
+ * known; *seen: the bytes searched), not from p again at every growth
+ * (one 100 MB line: 200 searches of 50 MB on average). */
 static const char *record_limit_more(const char *p, size_t avail, int depth, size_t *seen, size_t *nl)
 {
 	if (depth != 0)
@@ -358,6 +347,13 @@ static const char *record_limit_more(const char *p, size_t avail, int depth, siz
 			*seen = avail;
 	}
 	return *nl != SIZE_MAX && *nl + 1 < avail && p[*nl + 1] == '{' ? p + *nl : p + avail;
+}
+
+/* The same for a window looked at once. */
+static const char *record_limit(const char *p, size_t avail, int depth)
+{
+	size_t seen = 0, nl = SIZE_MAX;
+	return record_limit_more(p, avail, depth, &seen, &nl);
 }
 
 /* A valid object of n bytes at p, members scanned: a Log Analytics
