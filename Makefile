@@ -38,7 +38,17 @@ SAN     ?=
 SCAN_BUILD   ?= scan-build-14
 CLANG_FORMAT ?= clang-format-14
 
-CORE_PKGS = sqlite3 jansson libpcre2-8 libarchive libzstd libcrypto yaml-0.1 libmaxminddb libcurl
+CORE_PKGS = sqlite3 jansson libpcre2-8 libzstd libcrypto yaml-0.1 libmaxminddb
+# Compiled against but not linked: opened when first needed (core/lazylib.c),
+# an archive or the ClickHouse store, so that no other command maps them and
+# what they pull in (about 7 MB of every command's peak memory). The file
+# opened is the SONAME of the library pkg-config finds, read at build time.
+LAZY_PKGS = libarchive libcurl
+lazy_soname = $(shell objdump -p "$$(pkg-config --variable=libdir $(1) 2>/dev/null)/$(1).so" 2>/dev/null | sed -n 's/^ *SONAME *//p')
+LAZY_ARCHIVE_SO := $(call lazy_soname,libarchive)
+LAZY_CURL_SO := $(call lazy_soname,libcurl)
+LAZY_DEFS = $(if $(LAZY_ARCHIVE_SO),-DLAZYLIB_ARCHIVE_SO='"$(LAZY_ARCHIVE_SO)"') \
+            $(if $(LAZY_CURL_SO),-DLAZYLIB_CURL_SO='"$(LAZY_CURL_SO)"')
 TUI_PKGS  = ncursesw
 TEST_PKGS = cmocka
 
@@ -52,13 +62,14 @@ DEB_PKGS = build-essential pkg-config libsqlite3-dev sqlite3 libjansson-dev \
 WARN = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wwrite-strings -Wundef $(WERROR)
 
-PKG_CFLAGS = $(shell pkg-config --cflags $(CORE_PKGS) $(TUI_PKGS) 2>/dev/null)
-CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null) -lpthread -lm
+PKG_CFLAGS = $(shell pkg-config --cflags $(CORE_PKGS) $(LAZY_PKGS) $(TUI_PKGS) 2>/dev/null)
+CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null) -ldl -lpthread -lm
 TUI_LIBS   = $(shell pkg-config --libs $(TUI_PKGS) 2>/dev/null)
-TEST_LIBS  = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+# the tests that write archives call libarchive themselves
+TEST_LIBS  = $(shell pkg-config --libs $(TEST_PKGS) libarchive 2>/dev/null)
 
 ALL_CFLAGS = $(WARN) $(OPT) $(SAN) -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
-             -Icore $(PKG_CFLAGS) $(CFLAGS)
+             -Icore $(PKG_CFLAGS) $(LAZY_DEFS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
 CORE_SRC = $(wildcard core/*.c core/sqlite/*.c core/clickhouse/*.c)

@@ -6,7 +6,9 @@
  * itself an archive is opened from inside its parent, whose entry the
  * inner archive's read callback pulls from, up to INPUT_MAX_DEPTH deep.
  * Member names are only names: a dangerous one ("../", absolute, control
- * characters) is reported and the entry still read.
+ * characters) is reported and the entry still read. libarchive is opened
+ * at the first archive met (lazylib.h); without it the walk stops there,
+ * naming the file and the library, and nothing is skipped unsaid.
  */
 #include "input.h"
 
@@ -15,15 +17,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include "input_priv.h"
+#include "lazylib.h"
 #include "xalloc.h"
+
+/* libarchive's functions, once lazylib_archive_open() said yes */
+static const struct lazylib_archive *const la = &lazylib_la;
 
 uint64_t input_ar_bytes(struct archive *a)
 {
-	int64_t b = archive_filter_bytes(a, -1);
+	int64_t b = la->archive_filter_bytes(a, -1);
 	return b > 0 ? (uint64_t)b : 0;
 }
 
@@ -39,7 +42,7 @@ static la_ssize_t input_cb_read(struct archive *a, void *data, const void **out)
 	}
 	ssize_t r = input_pull(src, src->buf, src->cap);
 	if (r < 0) {
-		archive_set_error(a, EIO, "%s", src->err);
+		la->archive_set_error(a, EIO, "%s", src->err);
 		return ARCHIVE_FATAL;
 	}
 	*out = src->buf;
@@ -51,7 +54,7 @@ static la_int64_t input_cb_seek(struct archive *a, void *data, la_int64_t off, i
 	struct input *src = data;
 	off_t r = lseek(src->fd, (off_t)off, whence);
 	if (r < 0) {
-		archive_set_error(a, errno, "%s: %s", src->name, strerror(errno));
+		la->archive_set_error(a, errno, "%s: %s", src->name, strerror(errno));
 		return ARCHIVE_FATAL;
 	}
 	src->pos = src->len = 0;
@@ -80,26 +83,26 @@ static const char *input_name_risk(const char *p)
 
 static struct archive *input_archive_new(void)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = la->archive_read_new();
 	if (!a)
 		return NULL;
 	/* Only what audit bundles come in; never mtree or the like. */
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_lzma(a);
-	archive_read_support_filter_lzip(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_lz4(a);
-	archive_read_support_filter_compress(a);
-	archive_read_support_format_zip(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_7zip(a);
-	archive_read_support_format_rar(a);
-	archive_read_support_format_rar5(a);
-	archive_read_support_format_cpio(a);
-	archive_read_support_format_raw(a);   /* a compressed single file */
-	archive_read_support_format_empty(a); /* ... that holds nothing */
+	la->archive_read_support_filter_gzip(a);
+	la->archive_read_support_filter_bzip2(a);
+	la->archive_read_support_filter_xz(a);
+	la->archive_read_support_filter_lzma(a);
+	la->archive_read_support_filter_lzip(a);
+	la->archive_read_support_filter_zstd(a);
+	la->archive_read_support_filter_lz4(a);
+	la->archive_read_support_filter_compress(a);
+	la->archive_read_support_format_zip(a);
+	la->archive_read_support_format_tar(a);
+	la->archive_read_support_format_7zip(a);
+	la->archive_read_support_format_rar(a);
+	la->archive_read_support_format_rar5(a);
+	la->archive_read_support_format_cpio(a);
+	la->archive_read_support_format_raw(a);   /* a compressed single file */
+	la->archive_read_support_format_empty(a); /* ... that holds nothing */
 	return a;
 }
 
@@ -119,19 +122,19 @@ static const char *input_type_name(mode_t t)
 static int input_entry(struct input_walker *w, struct archive *a, struct archive_entry *e, struct input *src,
 		       struct archive *root_ar, int depth)
 {
-	const char *p = archive_entry_pathname_utf8(e);
+	const char *p = la->archive_entry_pathname_utf8(e);
 	if (!p)
-		p = archive_entry_pathname(e);
+		p = la->archive_entry_pathname(e);
 	if (!p)
 		p = "?";
 
 	char *name;
-	if (archive_format(a) == ARCHIVE_FORMAT_RAW)
+	if (la->archive_format(a) == ARCHIVE_FORMAT_RAW)
 		name = xstrdup(src->name);
 	else
 		name = xasprintf("%s!%s", src->name, p);
 
-	mode_t type = archive_entry_filetype(e);
+	mode_t type = la->archive_entry_filetype(e);
 	if (type == AE_IFDIR) {
 		free(name);
 		return 0;
@@ -141,18 +144,18 @@ static int input_entry(struct input_walker *w, struct archive *a, struct archive
 		free(name);
 		return 0;
 	}
-	if (archive_entry_hardlink(e) && archive_entry_size(e) == 0) {
-		input_skipf(w, name, "hard link to '%s'; skipped", archive_entry_hardlink(e));
+	if (la->archive_entry_hardlink(e) && la->archive_entry_size(e) == 0) {
+		input_skipf(w, name, "hard link to '%s'; skipped", la->archive_entry_hardlink(e));
 		free(name);
 		return 0;
 	}
-	if (archive_format(a) != ARCHIVE_FORMAT_RAW) {
+	if (la->archive_format(a) != ARCHIVE_FORMAT_RAW) {
 		const char *risk = input_name_risk(p);
 		if (risk)
 			input_warnf(w, "%s: member name '%s' %s; read in place, nothing extracted", src->name,
 				    p, risk);
 	}
-	if (archive_entry_is_data_encrypted(e)) {
+	if (la->archive_entry_is_data_encrypted(e)) {
 		input_skipf(w, name, "encrypted; skipped (no password is tried)");
 		free(name);
 		return 0;
@@ -163,12 +166,12 @@ static int input_entry(struct input_walker *w, struct archive *a, struct archive
 	in->root_ar = root_ar;
 	in->size = src->size;
 	/* a raw stream's (a .gz) "entry" has no size of its own */
-	if (archive_format(a) != ARCHIVE_FORMAT_RAW && archive_entry_size_is_set(e))
-		in->own_size = archive_entry_size(e);
+	if (la->archive_format(a) != ARCHIVE_FORMAT_RAW && la->archive_entry_size_is_set(e))
+		in->own_size = la->archive_entry_size(e);
 	in->in_start = input_ar_bytes(a);
 	/* a magic number that no filter or format took: the bytes as they
 	 * are, which must not be looked at again */
-	in->leaf = archive_format(a) == ARCHIVE_FORMAT_RAW && archive_filter_count(a) <= 1;
+	in->leaf = la->archive_format(a) == ARCHIVE_FORMAT_RAW && la->archive_filter_count(a) <= 1;
 	int rc = input_begin(w, in, depth, 0);
 	input_free(in);
 	return rc;
@@ -176,6 +179,9 @@ static int input_entry(struct input_walker *w, struct archive *a, struct archive
 
 int input_container(struct input_walker *w, struct input *src, int depth, int top)
 {
+	const char *why;
+	if (lazylib_archive_open(&why) < 0)
+		return input_stop(w, "%s: %s", src->name, why);
 	struct archive *a = input_archive_new();
 	if (!a)
 		return top ? input_stop(w, "%s: out of memory", src->name) : 0;
@@ -185,18 +191,18 @@ int input_container(struct input_walker *w, struct input *src, int depth, int to
 		src->buf = xrealloc(src->buf, INPUT_ARBUF);
 		src->cap = INPUT_ARBUF;
 	}
-	archive_read_set_callback_data(a, src);
-	archive_read_set_read_callback(a, input_cb_read);
+	la->archive_read_set_callback_data(a, src);
+	la->archive_read_set_read_callback(a, input_cb_read);
 	if (src->seekable) {
 		/* 7-Zip and zip's central directory need to seek */
 		if (lseek(src->fd, 0, SEEK_SET) == 0) {
 			src->pos = src->len = 0;
 			src->eof = 0;
-			archive_read_set_seek_callback(a, input_cb_seek);
+			la->archive_read_set_seek_callback(a, input_cb_seek);
 		}
 	}
-	if (archive_read_open1(a) < ARCHIVE_WARN) {
-		const char *e = archive_error_string(a);
+	if (la->archive_read_open1(a) < ARCHIVE_WARN) {
+		const char *e = la->archive_error_string(a);
 		int rc = 0;
 		if (input_stopped(w)) /* its read gave up at a stop */
 			rc = input_stop(w, "%s: interrupted", src->name);
@@ -204,7 +210,7 @@ int input_container(struct input_walker *w, struct input *src, int depth, int to
 			rc = input_stop(w, "%s: %s", src->name, e ? e : "cannot open the archive");
 		else
 			input_skipf(w, src->name, "%s; skipped", e ? e : "cannot open the archive");
-		archive_read_free(a);
+		la->archive_read_free(a);
 		return rc;
 	}
 
@@ -217,7 +223,7 @@ int input_container(struct input_walker *w, struct input *src, int depth, int to
 	unsigned long entries = 0;
 	for (;;) {
 		struct archive_entry *e;
-		int r = archive_read_next_header(a, &e);
+		int r = la->archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r == ARCHIVE_FATAL && input_stopped(w)) {
@@ -225,21 +231,21 @@ int input_container(struct input_walker *w, struct input *src, int depth, int to
 			break;
 		}
 		if (r == ARCHIVE_FATAL) {
-			const char *m = archive_error_string(a);
+			const char *m = la->archive_error_string(a);
 			input_skipf(w, src->name, "%s; stopped reading it after %lu member%s",
 				    m ? m : "damaged or cut short", entries, entries == 1 ? "" : "s");
 			broken = 1;
 			break;
 		}
 		if (r < ARCHIVE_WARN) {
-			const char *m = archive_error_string(a);
+			const char *m = la->archive_error_string(a);
 			input_skipf(w, src->name, "%s; entry skipped", m ? m : "bad entry");
 			if (++fails > 100)
 				break;
 			continue;
 		}
 		if (r == ARCHIVE_WARN) {
-			const char *m = archive_error_string(a);
+			const char *m = la->archive_error_string(a);
 			input_warnf(w, "%s: %s", src->name, m ? m : "warning");
 		}
 		entries++;
@@ -248,8 +254,8 @@ int input_container(struct input_walker *w, struct input *src, int depth, int to
 			break;
 		}
 	}
-	if (rc == 0 && entries == 0 && archive_format(a) == ARCHIVE_FORMAT_EMPTY &&
-	    archive_filter_count(a) > 1) {
+	if (rc == 0 && entries == 0 && la->archive_format(a) == ARCHIVE_FORMAT_EMPTY &&
+	    la->archive_filter_count(a) > 1) {
 		/* a compressed empty file: one empty member, as for a plain one */
 		struct input *in = input_new(w, xstrdup(src->name));
 		in->root_ar = root_ar;
@@ -261,6 +267,6 @@ int input_container(struct input_walker *w, struct input *src, int depth, int to
 	} else if (rc == 0 && entries == 0 && !broken && !fails) {
 		input_warnf(w, "%s: the archive holds no files", src->name);
 	}
-	archive_read_free(a);
+	la->archive_read_free(a);
 	return rc;
 }

@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include "input_priv.h"
+#include "lazylib.h"
 #include "stopsig.h"
 #include "xalloc.h"
 
@@ -187,9 +188,9 @@ ssize_t input_pull(struct input *in, unsigned char *dst, size_t n)
 	if (n > INPUT_MAX_CHUNK)
 		n = INPUT_MAX_CHUNK;
 	if (in->ar) {
-		r = archive_read_data(in->ar, dst, n);
+		r = lazylib_la.archive_read_data(in->ar, dst, n);
 		if (r < 0) {
-			const char *e = archive_error_string(in->ar);
+			const char *e = lazylib_la.archive_error_string(in->ar);
 			return input_fail(in, "%s: %s", in->name, e ? e : "read error");
 		}
 	} else if (in->ahead) {

@@ -37,8 +37,12 @@ if ! pkg_cflags=$(pkg-config --cflags $PKGS) || ! pkg_libs=$(pkg-config --libs $
 	exit 2
 fi
 
+# libarchive's and libcurl's SONAMEs, which core/lazylib.c opens (as the Makefile)
+soname() { objdump -p "$(pkg-config --variable=libdir "$1")/$1.so" 2>/dev/null | sed -n 's/^ *SONAME *//p'; }
+lazy="-DLAZYLIB_ARCHIVE_SO=\"$(soname libarchive)\" -DLAZYLIB_CURL_SO=\"$(soname libcurl)\""
+
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-BASE="-std=c11 -g -O1 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -Icore $pkg_cflags"
+BASE="-std=c11 -g -O1 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -Icore $pkg_cflags $lazy"
 WARN="-Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wundef"
 mkdir -p "$OUT/core" "$OUT/crashes" "$OUT/logs"
 
@@ -95,7 +99,7 @@ all_core=0
 
 link() { # link TARGET: build $OUT/fuzz_TARGET
 	$CC $BASE $WARN -Werror $SAN -fsanitize=fuzzer -o "$OUT/fuzz_$1" "tests/fuzz_$1.c" \
-		"$OUT/libcore.a" $pkg_libs -lpthread -lm > "$OUT/logs/build-fuzz_$1.log" 2>&1
+		"$OUT/libcore.a" $pkg_libs -ldl -lpthread -lm > "$OUT/logs/build-fuzz_$1.log" 2>&1
 }
 
 # Target name, -max_len suited to what the parser is given.

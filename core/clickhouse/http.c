@@ -1,9 +1,10 @@
 /*
  * http.c: ClickHouse's HTTP interface over libcurl (ch.h): the
- * connection, the one escaping function, RowBinary, URLs.
+ * connection, the one escaping function, RowBinary, URLs. libcurl is
+ * opened with the first connection (lazylib.h); without it a connection
+ * is made all the same and each request fails, naming the library.
  */
 #include <ctype.h>
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,11 @@
 #include <unistd.h>
 
 #include "ch.h"
+#include "lazylib.h"
 #include "xalloc.h"
+
+/* libcurl's functions, once lazylib_curl_open() said yes */
+static const struct lazylib_curl *const cu = &lazylib_cu;
 
 /* ------------------------------------------------------------------ */
 /* Escaping */
@@ -198,8 +203,9 @@ void ch_url_clear(struct ch_url *u)
 /* The connection */
 
 struct ch_conn {
-	CURL *h;
-	CURLM *m;   /* h runs in it: the wait for an answer is ours (run_transfer) */
+	CURL *h;  /* NULL: libcurl could not be opened (unloaded says why) */
+	CURLM *m; /* h runs in it: the wait for an answer is ours (run_transfer) */
+	const char *unloaded;
 	char *base; /* http://host:port/? (parameters follow, each ending in &) */
 	char *name; /* clickhouse://host:port/db */
 	char *user, *password;
@@ -214,13 +220,14 @@ struct ch_conn {
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_setup(void)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	cu->curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 struct ch_conn *ch_conn_new(const struct ch_url *u)
 {
-	pthread_once(&curl_once, curl_setup);
 	struct ch_conn *c = xcalloc(1, sizeof *c);
+	if (lazylib_curl_open(&c->unloaded) == 0)
+		pthread_once(&curl_once, curl_setup);
 	bool v6 = strchr(u->host, ':') != NULL;
 	/* every statement names its tables with the database: none here,
 	 * so that CREATE DATABASE can run before it exists */
@@ -231,8 +238,10 @@ struct ch_conn *ch_conn_new(const struct ch_url *u)
 	c->user = u->user ? xstrdup(u->user) : NULL;
 	c->password = u->password ? xstrdup(u->password) : NULL;
 	c->https = u->https;
-	c->h = curl_easy_init();
-	c->m = curl_multi_init();
+	if (!c->unloaded) {
+		c->h = cu->curl_easy_init();
+		c->m = cu->curl_multi_init();
+	}
 	return c;
 }
 
@@ -241,8 +250,10 @@ void ch_conn_free(struct ch_conn *c)
 	if (!c)
 		return;
 	ch_conn_free(c->spare);
-	curl_multi_cleanup(c->m);
-	curl_easy_cleanup(c->h);
+	if (c->m)
+		cu->curl_multi_cleanup(c->m);
+	if (c->h)
+		cu->curl_easy_cleanup(c->h);
 	free(c->base);
 	free(c->name);
 	free(c->user);
@@ -277,7 +288,7 @@ static size_t on_data(char *p, size_t sz, size_t nm, void *ctx)
 	struct xfer *x = ctx;
 	size_t n = sz * nm;
 	if (!x->status)
-		curl_easy_getinfo(x->c->h, CURLINFO_RESPONSE_CODE, &x->status);
+		cu->curl_easy_getinfo(x->c->h, CURLINFO_RESPONSE_CODE, &x->status);
 	if (x->status != 200) {
 		if (x->err.n < 65536)
 			util_buf_add(&x->err, p, n);
@@ -354,9 +365,9 @@ static int tick(struct xfer *x)
 
 static void url_add(struct util_buf *u, CURL *h, const char *key, const char *val)
 {
-	char *e = curl_easy_escape(h, val, 0);
+	char *e = cu->curl_easy_escape(h, val, 0);
 	util_buf_printf(u, "%s=%s&", key, e ? e : "");
-	curl_free(e);
+	cu->curl_free(e);
 }
 
 /* One line from ClickHouse's error text: "Code: 60: Table x doesn't
@@ -395,26 +406,26 @@ static size_t side_data(char *p, size_t sz, size_t nm, void *ctx)
 
 static void side_request(struct ch_conn *c, const char *sql, bool write, long timeout_ms, struct util_buf *out)
 {
-	CURL *h = curl_easy_init();
+	CURL *h = cu->curl_easy_init();
 	if (!h)
 		return;
 	char *url = xasprintf("%s%s", c->base, write ? "" : "readonly=1&");
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, sql);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cu->curl_easy_setopt(h, CURLOPT_URL, url);
+	cu->curl_easy_setopt(h, CURLOPT_POSTFIELDS, sql);
+	cu->curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	cu->curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	if (c->user) {
-		curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
+		cu->curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
+		cu->curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
 	}
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, side_data);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+	cu->curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, side_data);
+	cu->curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
 	long status = 0;
-	if (curl_easy_perform(h) == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (cu->curl_easy_perform(h) == CURLE_OK)
+		cu->curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (out && status != 200)
 		out->n = 0; /* an error's text is no answer */
-	curl_easy_cleanup(h);
+	cu->curl_easy_cleanup(h);
 	free(url);
 }
 
@@ -436,12 +447,12 @@ static void kill_query(struct ch_conn *c, const char *qid)
  */
 static CURLcode run_transfer(struct ch_conn *c, struct xfer *x)
 {
-	if (curl_multi_add_handle(c->m, c->h) != CURLM_OK)
+	if (cu->curl_multi_add_handle(c->m, c->h) != CURLM_OK)
 		return CURLE_FAILED_INIT;
 	CURLcode rc = CURLE_OK;
 	int running = 1;
 	for (;;) {
-		if (curl_multi_perform(c->m, &running) != CURLM_OK) {
+		if (cu->curl_multi_perform(c->m, &running) != CURLM_OK) {
 			rc = CURLE_FAILED_INIT;
 			break;
 		}
@@ -452,19 +463,21 @@ static CURLcode run_transfer(struct ch_conn *c, struct xfer *x)
 			rc = CURLE_ABORTED_BY_CALLBACK;
 			break;
 		}
-		curl_multi_wait(c->m, NULL, 0, 50, NULL);
+		cu->curl_multi_wait(c->m, NULL, 0, 50, NULL);
 	}
 	int left;
 	CURLMsg *msg;
-	while ((msg = curl_multi_info_read(c->m, &left)))
+	while ((msg = cu->curl_multi_info_read(c->m, &left)))
 		if (msg->msg == CURLMSG_DONE && msg->easy_handle == c->h && !x->r->cancelled)
 			rc = msg->data.result;
-	curl_multi_remove_handle(c->m, c->h);
+	cu->curl_multi_remove_handle(c->m, c->h);
 	return rc;
 }
 
 int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
 {
+	if (!c->h || !c->m)
+		return set_cause(cause, "%s: %s", c->name, c->unloaded ? c->unloaded : "out of memory");
 	if (c->busy) {
 		/* asked from inside a streamed answer's callback: another
 		 * connection (one level deeper each time it nests) */
@@ -475,13 +488,13 @@ int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
 			c->spare->user = c->user ? xstrdup(c->user) : NULL;
 			c->spare->password = c->password ? xstrdup(c->password) : NULL;
 			c->spare->https = c->https;
-			c->spare->h = curl_easy_init();
-			c->spare->m = curl_multi_init();
+			c->spare->h = cu->curl_easy_init();
+			c->spare->m = cu->curl_multi_init();
 		}
 		return ch_run(c->spare, r, cause);
 	}
 	CURL *h = c->h;
-	curl_easy_reset(h);
+	cu->curl_easy_reset(h);
 	r->cancelled = false;
 	char qid[64];
 	snprintf(qid, sizeof qid, "auditscope-%ld-%lu-%lx", (long)getpid(), ++c->seq, (unsigned long)random());
@@ -501,51 +514,51 @@ int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
 		url_add(&url, h, k, "TabSeparated");
 	}
 	curl_mime *mime = NULL;
-	curl_easy_setopt(h, CURLOPT_URL, util_buf_str(&url));
+	cu->curl_easy_setopt(h, CURLOPT_URL, util_buf_str(&url));
 	if (r->next) {
-		mime = curl_mime_init(h);
+		mime = cu->curl_mime_init(h);
 		for (size_t i = 0; i < r->next; i++) {
-			curl_mimepart *part = curl_mime_addpart(mime);
-			curl_mime_name(part, r->ext[i].name);
-			curl_mime_filename(part, r->ext[i].name);
-			curl_mime_data(part, r->ext[i].data ? r->ext[i].data : "", r->ext[i].len);
+			curl_mimepart *part = cu->curl_mime_addpart(mime);
+			cu->curl_mime_name(part, r->ext[i].name);
+			cu->curl_mime_filename(part, r->ext[i].name);
+			cu->curl_mime_data(part, r->ext[i].data ? r->ext[i].data : "", r->ext[i].len);
 		}
-		curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
+		cu->curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
 	} else if (r->body) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+		cu->curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
+		cu->curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
 	} else {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->sql);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->sql));
+		cu->curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->sql);
+		cu->curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->sql));
 	}
-	struct curl_slist *hdr = curl_slist_append(NULL, "Expect:");
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	struct curl_slist *hdr = cu->curl_slist_append(NULL, "Expect:");
+	cu->curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	if (c->user) {
-		curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
+		cu->curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
+		cu->curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
 	}
 	struct xfer x = { .r = r, .c = c, .qid = qid, .done = -1 };
 	clock_gettime(CLOCK_MONOTONIC, &x.last);
 	x.polled = x.last;
 	c->errbuf[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	cu->curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	cu->curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	cu->curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	cu->curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+	cu->curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cu->curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (c->fresh)
-		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+		cu->curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	if (r->timeout_ms > 0)
-		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, r->timeout_ms);
+		cu->curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, r->timeout_ms);
 	r->timed_out = false;
 	c->busy = true;
 	CURLcode rc = run_transfer(c, &x);
 	c->busy = false;
 	if (!x.status)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x.status);
-	curl_slist_free_all(hdr);
-	curl_mime_free(mime);
+		cu->curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x.status);
+	cu->curl_slist_free_all(hdr);
+	cu->curl_mime_free(mime);
 	util_buf_free(&url);
 	int ret = 0;
 	if (rc == CURLE_ABORTED_BY_CALLBACK && r->cancelled) {
@@ -560,7 +573,7 @@ int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
 		ret = -1; /* the callback set its own cause */
 	} else if (rc != CURLE_OK) {
 		ret = set_cause(cause, "%s: cannot reach the server (%s)", c->name,
-				c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+				c->errbuf[0] ? c->errbuf : cu->curl_easy_strerror(rc));
 	} else if (x.status != 200) {
 		char *line = error_line(util_buf_str(&x.err));
 		if (x.status == 400 && !*line && !c->fresh) {
