@@ -862,9 +862,11 @@ static int compile_term(struct cc *c, const struct filter_node *n, bool *served)
 		r = compile_time_term(c, n, served);
 	} else if (n->field->flags & FIELD_KIND) {
 		/* a small integer column: names to numbers, or a regex over
-		 * the names */
+		 * the names; the positive form only (a negative term is
+		 * wrapped in NOT above: negated here too, kind!=ual was
+		 * kind=ual) */
 		if (n->op == FILTER_RE || n->op == FILTER_NRE) {
-			util_buf_puts(&c->w, n->op == FILTER_NRE ? "NOT filter_regexp(" : "filter_regexp(");
+			util_buf_puts(&c->w, "filter_regexp(");
 			char *p = xasprintf("(?i)%s", n->vals[0]);
 			bind_text(c, p);
 			free(p);
@@ -877,7 +879,7 @@ static int compile_term(struct cc *c, const struct filter_node *n, bool *served)
 			}
 			util_buf_puts(&c->w, " ELSE '' END)");
 		} else {
-			util_buf_puts(&c->w, n->op == FILTER_NE ? "e.kind NOT IN (-1" : "e.kind IN (-1");
+			util_buf_puts(&c->w, "e.kind IN (-1");
 			for (size_t i = 0; i < n->nvals; i++) {
 				util_buf_puts(&c->w, ", ");
 				bind_int(c, event_kind_parse(n->vals[i]));
