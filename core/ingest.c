@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "binary.h"
 #include "xalloc.h"
 
 static double now_sec(void)
@@ -83,15 +84,23 @@ static int stream_by_content(struct stream *s, const struct sink *sink, volatile
 		return 0;
 	}
 	size_t look = n < 4096 ? n : 4096;
-	if (memchr(p, '\0', look)) {
+	const char *kind = binary_kind(p, look);
+	if (kind) {
 		st->format = "binary";
-		st->error = xstrdup("binary data, not a text export (kept as one rejected row)");
+		st->error =
+			xasprintf("binary data (%s), not a text export (its first %zu bytes kept as one rejected row)",
+				  kind, look);
 		st->records++;
 		st->rejects++;
-		return sink->reject(sink->ctx, 1, "binary data, not a text export", p, look, cause);
+		char *why = xasprintf("binary data (%s), not a text export", kind);
+		int rc = sink->reject(sink->ctx, 1, why, p, look, cause);
+		free(why);
+		return rc;
 	}
+	/* text that may begin with a zero-filled run (binary.h): the
+	 * readers reject the line that holds it */
 	size_t i = 0;
-	while (i < look && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+	while (i < look && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n' || p[i] == '\0'))
 		i++;
 	if (i < look && (p[i] == '[' || p[i] == '{'))
 		return ingest_json(s, sink, stop, st, cause);

@@ -390,7 +390,7 @@ def read_input(path):
     inp = Input(path)
     with open(path, "rb") as f:
         text, inp.encoding = decode(f.read())
-    head = text.lstrip(b" \t\r\n")[:1]
+    head = text.lstrip(b" \t\r\n\x00")[:1]  # a zero-filled run before the first record too
     if head in (b"{", b"["):
         read_json(inp, text)
     else:
@@ -867,7 +867,7 @@ def gen(args):
     write(os.path.join(d, "a5b-utf16be.jsonl"), jsonl(ps, crlf=True).encode("utf-16-be"))
     # 6. rows to reject: NUL bytes, a raw escape, broken JSON, terminal
     #    escapes written as \u001b (valid), a truncated last line
-    #    (past the first 4 KB: a NUL there makes the whole file binary data)
+    #    (a6z: the same behind a zero-filled run at the very start)
     good = [ual(rng, i, t0 + 5 * n + i, extra={"Subject": "\x1b]0;owned\x07\x1b[2J\u202e"}) for i in range(20)]
     lines = [dumps(o).encode() for o in good]
     lines.insert(12, b'{"CreationTime":"2023-09-26T01:56:15","Id":"nul-1","Operation":"Send","UserId":"a\x00b@x.com"}')

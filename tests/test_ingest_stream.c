@@ -597,11 +597,14 @@ static void test_empty_and_binary(void **state)
 	run((const char *)zip, sizeof zip, &g);
 	assert_int_equal(g.rc, 0);
 	expect_format(&g, "binary");
-	assert_string_equal(g.st.error, "binary data, not a text export (kept as one rejected row)");
+	assert_string_equal(g.st.error,
+			    "binary data (a zip archive that could not be read as one), not a text export "
+			    "(its first 15 bytes kept as one rejected row)");
 	assert_int_equal(g.nrej, 1);
 	assert_int_equal(g.rej[0].n, sizeof zip);
 	assert_memory_equal(g.rej[0].raw, zip, sizeof zip);
-	assert_string_equal(g.rej[0].why, "binary data, not a text export");
+	assert_string_equal(g.rej[0].why,
+			    "binary data (a zip archive that could not be read as one), not a text export");
 	assert_int_equal(g.rej[0].line, 1);
 	got_free(&g);
 
