@@ -11,9 +11,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <langinfo.h>
 #include <wchar.h>
 
 #include "xalloc.h"
+
+/* The terminal shows ASCII only (sanitize_ascii). Set once, before any
+ * thread starts. */
+static bool ascii_only;
+
+void sanitize_ascii(bool on)
+{
+	ascii_only = on;
+}
+
+bool sanitize_ascii_only(void)
+{
+	return ascii_only;
+}
+
+bool sanitize_locale_utf8(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+	return cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
+}
 
 /* Decode one UTF-8 sequence; returns its length, 0 if invalid. */
 static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
@@ -72,6 +93,16 @@ static bool dangerous(uint32_t c)
 	return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || (c >= 0x202A && c <= 0x202E) ||
 	       (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C || c == 0xFEFF ||
 	       invisible(c);
+}
+
+/* Characters shown as escapes: the dangerous ones, and on a terminal
+ * that shows ASCII only every other one past ASCII, which it would draw
+ * as bytes ("~W" for each in curses, two columns where the layout
+ * counted one, or as C1 controls: 0x9b in a UTF-8 sequence is CSI to a
+ * terminal in an 8-bit locale). */
+static bool shown_escaped(uint32_t c)
+{
+	return dangerous(c) || (ascii_only && c >= 0x80);
 }
 
 /* A JSON \u escape of c: a surrogate pair above U+FFFF. */
@@ -134,7 +165,7 @@ bool sanitize_needed(const char *s, size_t n)
 		}
 		uint32_t c;
 		size_t k = utf8_decode(p, (size_t)(e - p), &c);
-		if (!k || dangerous(c))
+		if (!k || shown_escaped(c))
 			return true;
 		p += k;
 	}
@@ -156,7 +187,7 @@ char *sanitize(const char *s, size_t n)
 			p++;
 			continue;
 		}
-		if (!dangerous(c)) {
+		if (!shown_escaped(c)) {
 			memcpy(o, p, k);
 			o += k;
 		} else if (c == '\n') {
@@ -202,7 +233,7 @@ char *json_escape(const char *s, size_t n)
 			o += sprintf(o, "\\r");
 		} else if (c == '\t') {
 			o += sprintf(o, "\\t");
-		} else if (dangerous(c)) {
+		} else if (shown_escaped(c)) {
 			o += json_u_escape(o, c);
 		} else {
 			memcpy(o, p, k);
@@ -229,7 +260,7 @@ char *json_text_safe(const char *s, size_t n)
 			p++;
 			continue;
 		}
-		if (c >= 0x7F && dangerous(c)) /* DEL too: JSON lets it stand raw */
+		if (c >= 0x7F && shown_escaped(c)) /* DEL too: JSON lets it stand raw */
 			o += json_u_escape(o, c);
 		else {
 			memcpy(o, p, k);

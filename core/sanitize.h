@@ -12,6 +12,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* On a terminal whose locale is not UTF-8 (LANG=C) every character past
+ * ASCII is shown as an escape too (\u65e5), by sanitize(),
+ * json_escape() and json_text_safe() (JSON's \u escapes keep the
+ * meaning): such a terminal draws each byte of a UTF-8 sequence on its
+ * own, so the layout's columns no longer hold, and some of those bytes
+ * are C1 controls to it. The interface sets it when its locale is not
+ * UTF-8; a command when its output is a terminal in such a locale, never
+ * while it writes a file. */
+void sanitize_ascii(bool on);
+bool sanitize_ascii_only(void);
+/* Is the locale's character set UTF-8? (after setlocale) */
+bool sanitize_locale_utf8(void);
+
 /* A new, safe copy of s[0..n) (caller frees). */
 char *sanitize(const char *s, size_t n);
 

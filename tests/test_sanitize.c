@@ -388,6 +388,44 @@ static void test_nul(void **state)
 	assert_null(sanitize_nul(NULL, 0));
 }
 
+/* A terminal in a locale that is not UTF-8 draws each byte of a UTF-8
+ * sequence on its own: there every character past ASCII is an escape,
+ * JSON's as \u escapes, which keep its meaning. */
+static void test_ascii_terminal(void **state)
+{
+	(void)state;
+	sanitize_ascii(true);
+	assert_true(sanitize_ascii_only());
+	CLEAN("caf\xc3\xa9 \xe6\x97\xa5", "caf\\u00e9 \\u65e5");
+	CLEAN("e\xcc\x81\xcc\x81x", "e\\u0301\\u0301x");
+	CLEAN("\xf0\x9f\x98\x80", "\\U0001f600");
+	/* a character whose UTF-8 holds 0x9b (CSI to an 8-bit terminal) */
+	CLEAN("\xdf\x9b"
+	      "31m",
+	      "\\u07db31m");
+	CLEAN("\x1b[31m", "\\e[31m");
+	CLEAN("plain ascii", "plain ascii");
+	assert_true(sanitize_needed("\xc3\xa9", 2));
+	assert_false(sanitize_needed("abc", 3));
+	char *j = json_text_safe("{\"a\":\"\xe6\x97\xa5\"}", 11);
+	assert_string_equal(j, "{\"a\":\"\\u65e5\"}");
+	free(j);
+	j = json_escape("\xe6\x97\xa5", 3);
+	assert_string_equal(j, "\\u65e5");
+	free(j);
+	size_t cols;
+	char *s = sanitize("\xe6\x97\xa5\xe6\x9c\xac", 6);
+	assert_int_equal(text_fit(s, strlen(s), 8, &cols), 8); /* ASCII: a column a byte */
+	assert_int_equal(cols, 8);
+	free(s);
+	sanitize_ascii(false);
+	CLEAN("caf\xc3\xa9", "caf\xc3\xa9");
+	j = json_escape("\xe6\x97\xa5", 3);
+	assert_string_equal(j, "\xe6\x97\xa5");
+	free(j);
+	assert_false(sanitize_needed("\xc3\xa9", 2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_fit),
 		cmocka_unit_test(test_nul),
+		cmocka_unit_test(test_ascii_terminal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

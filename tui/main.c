@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "cli/cli.h"
+#include "sanitize.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -35,6 +36,8 @@ static int open_interface(const char *path)
 		cli_error("%s: the interface needs a terminal (auditscope query prints events)", path);
 		return 1;
 	}
+	/* a terminal in a locale that is not UTF-8 gets ASCII (sanitize.h) */
+	sanitize_ascii(!sanitize_locale_utf8());
 	/* while a load writes the case, its indexes are being rebuilt by
 	 * the load itself: open on what is committed, without waiting */
 	struct store *st = NULL;

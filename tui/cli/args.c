@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "out.h"
+#include "sanitize.h"
 #include "xalloc.h"
 
 #define X(n) extern const struct cli_cmd cli_cmd_##n;
@@ -115,6 +117,8 @@ int cli_run(const struct cli_cmd *c, int argc, char **argv)
 	};
 	for (int i = 0; i < n; i++)
 		a.at[i] = -1;
+	/* a terminal in a locale that is not UTF-8 gets ASCII (sanitize.h) */
+	sanitize_ascii(isatty(STDOUT_FILENO) && !sanitize_locale_utf8());
 	int rc = parse(c, argc, argv, &a);
 	if (rc == 1) {
 		cli_cmd_help(c, stdout);

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "export.h"
 #include "outfile.h"
+#include "sanitize.h"
 #include "xalloc.h"
 
 
@@ -80,6 +81,8 @@ static int run(const struct cli_args *a)
 		return 1;
 	}
 	o.terminal = isatty(fileno(out));
+	if (!o.terminal) /* a file's text is data, whatever stdout is */
+		sanitize_ascii(false);
 	struct export_stats stats = { 0 };
 	struct shown p = { .tty = isatty(2), .stats = &stats };
 	clock_gettime(CLOCK_MONOTONIC, &p.t0);

@@ -136,7 +136,7 @@ static void table_cell(struct out *o, const char *v, size_t width, bool last)
 		/* leave room for the ellipsis */
 		fit = text_fit(s, n, width - 1, &cols);
 		fwrite(s, 1, fit, o->f);
-		fputs("\u2026", o->f);
+		fputs(sanitize_ascii_only() ? "~" : "\u2026", o->f);
 		cols++;
 	} else {
 		fwrite(s, 1, fit, o->f);
