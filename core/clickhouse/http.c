@@ -19,6 +19,41 @@
 /* libcurl's functions, once lazylib_curl_open() said yes */
 static const struct lazylib_curl *const cu = &lazylib_cu;
 
+/* curl_easy_setopt() takes its value through "...", where nothing converts
+ * it: each kind of option goes through its own function, which passes the
+ * type libcurl reads for it, and the option is checked at compile time to
+ * be of that kind (curl.h numbers each kind from its CURLOPTTYPE_; its own
+ * gcc check cannot see a call through the table, lazylib.h). */
+#define OPT_KIND(o, kind, next)                                                                   \
+	((void)sizeof(struct {                                                                    \
+		_Static_assert((o) >= (kind) && (o) < (next), #o ": not an option of this kind"); \
+		char c;                                                                           \
+	}))
+#define opt_long(h, o, v) (OPT_KIND(o, CURLOPTTYPE_LONG, CURLOPTTYPE_OBJECTPOINT), set_long(h, o, v))
+#define opt_ptr(h, o, v) (OPT_KIND(o, CURLOPTTYPE_OBJECTPOINT, CURLOPTTYPE_FUNCTIONPOINT), set_ptr(h, o, v))
+#define opt_write(h, o, v) (OPT_KIND(o, CURLOPTTYPE_FUNCTIONPOINT, CURLOPTTYPE_OFF_T), set_write(h, o, v))
+#define opt_off(h, o, v) (OPT_KIND(o, CURLOPTTYPE_OFF_T, CURLOPTTYPE_BLOB), set_off(h, o, v))
+
+static void set_long(CURL *h, CURLoption o, long v)
+{
+	cu->curl_easy_setopt(h, o, v);
+}
+
+static void set_ptr(CURL *h, CURLoption o, const void *v)
+{
+	cu->curl_easy_setopt(h, o, v);
+}
+
+static void set_write(CURL *h, CURLoption o, curl_write_callback v)
+{
+	cu->curl_easy_setopt(h, o, v);
+}
+
+static void set_off(CURL *h, CURLoption o, curl_off_t v)
+{
+	cu->curl_easy_setopt(h, o, v);
+}
+
 /* ------------------------------------------------------------------ */
 /* Escaping */
 
@@ -410,16 +445,16 @@ static void side_request(struct ch_conn *c, const char *sql, bool write, long ti
 	if (!h)
 		return;
 	char *url = xasprintf("%s%s", c->base, write ? "" : "readonly=1&");
-	cu->curl_easy_setopt(h, CURLOPT_URL, url);
-	cu->curl_easy_setopt(h, CURLOPT_POSTFIELDS, sql);
-	cu->curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	cu->curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	opt_ptr(h, CURLOPT_URL, url);
+	opt_ptr(h, CURLOPT_POSTFIELDS, sql);
+	opt_long(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	opt_long(h, CURLOPT_NOSIGNAL, 1L);
 	if (c->user) {
-		cu->curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
-		cu->curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
+		opt_ptr(h, CURLOPT_USERNAME, c->user);
+		opt_ptr(h, CURLOPT_PASSWORD, c->password ? c->password : "");
 	}
-	cu->curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, side_data);
-	cu->curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+	opt_write(h, CURLOPT_WRITEFUNCTION, side_data);
+	opt_ptr(h, CURLOPT_WRITEDATA, out);
 	long status = 0;
 	if (cu->curl_easy_perform(h) == CURLE_OK)
 		cu->curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -514,7 +549,7 @@ int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
 		url_add(&url, h, k, "TabSeparated");
 	}
 	curl_mime *mime = NULL;
-	cu->curl_easy_setopt(h, CURLOPT_URL, util_buf_str(&url));
+	opt_ptr(h, CURLOPT_URL, util_buf_str(&url));
 	if (r->next) {
 		mime = cu->curl_mime_init(h);
 		for (size_t i = 0; i < r->next; i++) {
@@ -523,34 +558,34 @@ int ch_run(struct ch_conn *c, struct ch_req *r, char **cause)
 			cu->curl_mime_filename(part, r->ext[i].name);
 			cu->curl_mime_data(part, r->ext[i].data ? r->ext[i].data : "", r->ext[i].len);
 		}
-		cu->curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
+		opt_ptr(h, CURLOPT_MIMEPOST, mime);
 	} else if (r->body) {
-		cu->curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
-		cu->curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+		opt_ptr(h, CURLOPT_POSTFIELDS, r->body);
+		opt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, r->body_len);
 	} else {
-		cu->curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->sql);
-		cu->curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->sql));
+		opt_ptr(h, CURLOPT_POSTFIELDS, r->sql);
+		opt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, strlen(r->sql));
 	}
 	struct curl_slist *hdr = cu->curl_slist_append(NULL, "Expect:");
-	cu->curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	opt_ptr(h, CURLOPT_HTTPHEADER, hdr);
 	if (c->user) {
-		cu->curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
-		cu->curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
+		opt_ptr(h, CURLOPT_USERNAME, c->user);
+		opt_ptr(h, CURLOPT_PASSWORD, c->password ? c->password : "");
 	}
 	struct xfer x = { .r = r, .c = c, .qid = qid, .done = -1 };
 	clock_gettime(CLOCK_MONOTONIC, &x.last);
 	x.polled = x.last;
 	c->errbuf[0] = '\0';
-	cu->curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
-	cu->curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	cu->curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
-	cu->curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-	cu->curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	cu->curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	opt_ptr(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	opt_write(h, CURLOPT_WRITEFUNCTION, on_data);
+	opt_ptr(h, CURLOPT_WRITEDATA, &x);
+	opt_long(h, CURLOPT_CONNECTTIMEOUT, 10L);
+	opt_long(h, CURLOPT_NOSIGNAL, 1L);
+	opt_long(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (c->fresh)
-		cu->curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+		opt_long(h, CURLOPT_FRESH_CONNECT, 1L);
 	if (r->timeout_ms > 0)
-		cu->curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, r->timeout_ms);
+		opt_long(h, CURLOPT_TIMEOUT_MS, r->timeout_ms);
 	r->timed_out = false;
 	c->busy = true;
 	CURLcode rc = run_transfer(c, &x);
