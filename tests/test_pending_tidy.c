@@ -186,6 +186,66 @@ static void test_race(void **state)
 	assert_true(removed > 0);
 }
 
+/*
+ * Two merges of one pending file (two processes, each merging at its
+ * open or before its write): the first has read and applied change A,
+ * the second applies A too, deletes it, and an analyst adds B, which
+ * takes A's seq again (the table was empty). The first's "seq <= top"
+ * must not delete B: pend_apply holds the pending file's write lock
+ * from its read until pend_done, so the second merge and B wait for
+ * it. Here the second merge and B run on a thread with a connection of
+ * their own while the first holds its changes; the first lets go once
+ * they are done, or after a second if they wait (as they must).
+ */
+struct second {
+	struct fx *f;
+	atomic_bool done, may_close;
+	int rc;
+};
+
+static void *merge_then_add(void *arg)
+{
+	struct second *s = arg;
+	struct store *st = open_case(s->f);
+	char *cause = NULL;
+	s->rc = pend_merge(st, &cause);
+	if (s->rc == 0)
+		mark_pending(st, "reuse-b");
+	free(cause);
+	atomic_store(&s->done, true);
+	/* (open until the first is done: a close merges what is pending) */
+	while (!atomic_load(&s->may_close))
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	store_close(st);
+	return NULL;
+}
+
+static void test_reuse(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_case(f);
+	int before = marks(st);
+	mark_pending(st, "reuse-a");
+	char *cause = NULL;
+	struct pend_hold *hold = NULL;
+	assert_int_equal(sqlite3_exec(store_db(st), "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(pend_apply(st, &hold, &cause), 0);
+	assert_non_null(hold);
+	assert_int_equal(pend_commit_quiet(st, &cause), 0);
+	struct second s = { f, false, false, -1 };
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, merge_then_add, &s), 0);
+	for (int i = 0; i < 100 && !atomic_load(&s.done); i++)
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	pend_done(hold, true);
+	atomic_store(&s.may_close, true);
+	pthread_join(t, NULL);
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(pend_merge(st, &cause), 0);
+	assert_int_equal(marks(st) - before, 2);
+	store_close(st);
+}
+
 int main(int argc, char **argv)
 {
 	/* a writer of test_race: one change to the pending file, then exit
@@ -200,6 +260,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_close_removes),
 		cmocka_unit_test(test_share_keeps),
 		cmocka_unit_test(test_race),
+		cmocka_unit_test(test_reuse),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

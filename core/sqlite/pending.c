@@ -359,9 +359,19 @@ int pend_apply(struct store *st, struct pend_hold **hold, char **cause)
 		free(path);
 		return 0;
 	}
-	/* (its table made sure of: a process killed while it created the
-	 * file leaves it empty) */
-	sqlite3 *db = pend_open(path, true, cause);
+	/*
+	 * (its table made sure of: a process killed while it created the
+	 * file leaves it empty) Its write lock is taken before the changes
+	 * are read and held until pend_done has deleted them, in the same
+	 * transaction: no change can be added or deleted in between. Read
+	 * without it, another process's merge could apply and delete the
+	 * same rows meanwhile and an analyst add one, which took the first
+	 * free seq again (ops.seq is a plain rowid: an emptied table starts
+	 * again at 1), so that "seq <= top" here deleted a change never
+	 * applied: test_pending_tidy's race lost one change in ~8 runs on a
+	 * busy machine, a deterministic test_pending_reuse below it.
+	 */
+	sqlite3 *db = pend_begin(path, true, cause);
 	if (!db) {
 		sqlite_pend_unshare(share);
 		free(path);
@@ -371,8 +381,6 @@ int pend_apply(struct store *st, struct pend_hold **hold, char **cause)
 	memset(stmts, 0, sizeof stmts);
 	int rc = -1;
 	int64_t top = 0;
-	/* the pending file stays locked until the case's commit: no change
-	 * can be added, and so none lost, in between */
 	if (sqlite3_prepare_v2(db, "SELECT seq, op, record_id, kind, arg, author, created FROM ops ORDER BY seq",
 			       -1, &src, NULL) != SQLITE_OK) {
 		pfail(db, path, cause);
