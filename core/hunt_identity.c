@@ -360,10 +360,14 @@ struct signin {
 /*
  * Without --baseline-until, an IP is new for a user when no event of the
  * user came from it more than an hour before the sign-in (the failed
- * attempts just before a break-in are not history), the user has at
- * least a day of history in the case before it, and the sign-in comes
- * more than a day after the case's first event: wherever in the range
- * that is. With --baseline-until, new means unseen before it.
+ * attempts just before a break-in are not history), the user has history
+ * in the case (an event with an address more than an hour before it,
+ * however short that history is), and the sign-in comes more than a day
+ * after the case's first event: wherever in the range that is. A user
+ * with no such earlier event is not judged. (Until wave 23 the user's
+ * history had to span a day as well: an intrusion on the case's second
+ * day, 9 h after its user's first event, was missed: e2e_hunt_dates.)
+ * With --baseline-until, new means unseen before it.
  */
 #define SIGNIN_SETTLE_MS DAY_MS
 
@@ -391,7 +395,7 @@ static bool signin_new_ip(const struct signin_acc *a, int64_t B, const struct si
 	if (B != INT64_MIN)
 		return s->ts >= B && !p;
 	const int64_t *u = util_imap_get(&a->user, (uint64_t)s->user);
-	return p && *p > hunt_add(s->ts, -HOUR_MS) && u && *u < hunt_add(s->ts, -SIGNIN_SETTLE_MS) &&
+	return p && *p > hunt_add(s->ts, -HOUR_MS) && u && *u < hunt_add(s->ts, -HOUR_MS) &&
 	       s->ts > hunt_add(a->cov0, SIGNIN_SETTLE_MS);
 }
 

@@ -4,11 +4,12 @@
 # 95% of June 2023); here the window itself moves: a US DST change
 # (2024-03-10, loaded and hunted under TZ=America/New_York), a leap day
 # and a 7-day window (Europe/Berlin), an EU DST end and a 90-day window
-# with the intrusion on its fourth day, and the intrusion on the third
-# day of June 2023 (README: a hunt finds an intrusion "wherever it starts
-# after the case's first day"; on the second day signin-then-mail misses
-# it when the user's own history is shorter than a day: asked of the
-# lead, wave 23, not asserted here). Each case is the generator's
+# with the intrusion on its fourth day, the intrusion on the third day of
+# June 2023, and on its second day, 25 h after the case's first event and
+# 9 h after its user's (README: a hunt finds an intrusion "wherever it
+# starts after the case's first day"; signin-then-mail wanted a day of
+# the user's own history as well and missed it until wave 23). Each case
+# is the generator's
 # bundle (seed 7) whose manifest is the answer key; through the command
 # line, new-app-for-mailbox, rare-apps, oauth-consent, token-replay,
 # signin-then-mail and failed-then-success must each put the intrusion
@@ -62,3 +63,4 @@ at "US DST change" America/New_York 2024-03-10 30 0.2
 at "leap day, 7 days" Europe/Berlin 2024-02-29 7 0.5
 at "EU DST end, 90 days, fourth day" Europe/Berlin 2021-10-31 90 0.035
 at "third day" UTC 2023-06-01 30 0.07
+at "second day, 9 h after the user's first event" UTC 2023-06-01 30 0.035
