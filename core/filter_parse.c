@@ -16,6 +16,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "addr.h"
 #include "event.h"
 #include "filter_tree.h"
 #include "sigma_field.h"
@@ -172,6 +173,20 @@ static bool check_regex(struct parser *ps, const char *at, const char *re)
 	pcre2_get_error_message(err, msg, sizeof msg);
 	perr(ps, at, "bad regular expression (%s at offset %zu)", (char *)msg, (size_t)off);
 	return false;
+}
+
+/* An ip= value as the load stores an address (addr.h: without port,
+ * brackets or ::ffff: prefix), so that ip=::ffff:1.2.3.4 or ip=1.2.3.4:443
+ * copied from a raw record finds 1.2.3.4's events (they found none); a
+ * block (with '/') or anything not an address stays as typed. Takes v. */
+static char *ip_value(char *v)
+{
+	size_t off, len, n = strlen(v);
+	if (strchr(v, '/') || addr_classify(v, n, &off, &len) != ADDR_IP || (off == 0 && len == n))
+		return v;
+	char *a = xstrndup(v + off, len);
+	free(v);
+	return a;
 }
 
 static bool check_value(struct parser *ps, const struct filter_node *n, const char *at, const char *v)
@@ -331,6 +346,8 @@ static struct filter_node *parse_term(struct parser *ps, const char *name, const
 			filter_node_free(n);
 			return NULL;
 		}
+		if (n->term == FILTER_FIELD && !strcmp(n->field->name, "ip") && list)
+			v = ip_value(v);
 		filter_node_addval(n, v);
 		if (list && *ps->p == ',') {
 			ps->p++;

@@ -179,6 +179,8 @@ def value_match(c, f, v):
             except ValueError:
                 pass
         return out
+    if f == "ip":  # as the load stores one (README: port, brackets, ::ffff: stripped)
+        v = diffref.norm_ip(v) or v
     out = set()
     if fl & (F_NOCASE | F_LOWER | F_GEO) or f == "kind":
         want = fold(v)
@@ -332,6 +334,9 @@ class Maker:
                 pass
         n = 1 if rng.random() < 0.8 else rng.randint(2, 3)
         vals = list(dict.fromkeys(self.value(f) for _ in range(n)))
+        if f == "ip" and vals[0] and rng.random() < 0.3:  # as a raw record may write it
+            v = vals[0]
+            vals[0] = rng.choice(["::ffff:" + v, v + ":443"] if "." in v and ":" not in v else ["[%s]:8443" % v, v.upper()])
         if len(vals) > 1:
             vals = [v for v in vals if v] or [""]  # "" in a list: keep it alone
         return ("term", f, op, vals)

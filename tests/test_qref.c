@@ -460,6 +460,10 @@ static void test_answers(void **state)
 	expect(f->st, "kind!~^sign op=send", 2, "r1 r2 r5 r4 r6");
 	expect(f->st, "kind!~^ual", 3, "");
 	expect(f->st, "not kind=ual or ip=10.0.0.2", 1, "r2");
+	/* an address as a raw record writes it: the stored form's events */
+	expect(f->st, "ip=::ffff:10.0.0.1", 2, "r1 r3 r6");
+	expect(f->st, "ip=10.0.0.1:50112,\"[::ffff:10.0.0.2]:443\"", 1, "r1 r2 r3 r6");
+	expect(f->st, "ip!=10.0.0.1:443 ip!=\"\"", 2, "r2 r5");
 }
 
 int main(int argc, char **argv)
