@@ -71,16 +71,26 @@ void export_json_fields(struct exporter *x, const struct export_row *r, const ch
 
 struct seen_out {
 	FILE *f;
+	struct store *st;
 	int n;
 };
 
-static int put_seen(const char *path, int64_t line, void *ctx)
+/* One other source of the event; its copy's raw record when a richer
+ * copy replaced it (the evidence of what that source said), else null. */
+static int put_seen(const char *path, int64_t line, int64_t raw, void *ctx)
 {
 	struct seen_out *o = ctx;
 	fputs(o->n++ ? ",{" : "{", o->f);
 	fputs("\"path\":", o->f);
 	export_json_str(o->f, path);
-	fprintf(o->f, ",\"line\":%" PRId64 "}", line);
+	fprintf(o->f, ",\"line\":%" PRId64 ",\"raw\":", line);
+	size_t len;
+	char *t = raw ? store_raw(o->st, raw, &len) : NULL;
+	char *safe = t ? json_one_line(json_text_safe(t, len)) : NULL;
+	fputs(safe ? safe : "null", o->f);
+	fputc('}', o->f);
+	free(safe);
+	free(t);
 	return 0;
 }
 
@@ -106,7 +116,7 @@ static void jsonl_row(struct exporter *x, const struct export_row *r)
 	fprintf(f, ",\"line\":%" PRId64, r->line);
 	/* the other exports the same record was read from */
 	fputs(",\"seen_in\":[", f);
-	struct seen_out so = { f, 0 };
+	struct seen_out so = { f, x->st, 0 };
 	store_event_seen(x->st, r->id, put_seen, &so, NULL);
 	fputc(']', f);
 	fputs(",\"raw\":", f);

@@ -132,7 +132,8 @@ struct store_ops {
 			       int (*fn)(size_t i, const struct store_message *m, void *ctx), void *ctx,
 			       char **cause);
 	int (*event_seen)(struct store *st, int64_t event,
-			  int (*fn)(const char *path, int64_t line, void *ctx), void *ctx, char **cause);
+			  int (*fn)(const char *path, int64_t line, int64_t raw, void *ctx), void *ctx,
+			  char **cause);
 	int (*each_id)(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx,
 		       char **cause);
 	/* The texts of n value ids of field (as scan() gave them): out[i] a

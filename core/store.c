@@ -102,8 +102,8 @@ int store_events_messages(struct store *st, const int64_t *events, size_t n,
 	return 0;
 }
 
-int store_event_seen(struct store *st, int64_t event, int (*fn)(const char *path, int64_t line, void *ctx),
-		     void *ctx, char **cause)
+int store_event_seen(struct store *st, int64_t event,
+		     int (*fn)(const char *path, int64_t line, int64_t raw, void *ctx), void *ctx, char **cause)
 {
 	return st->ops->event_seen(st, event, fn, ctx, cause);
 }

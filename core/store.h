@@ -219,10 +219,15 @@ struct store_summary {
 int store_summary(struct store *st, struct store_summary *sum, char **cause);
 
 /* The other sources event id was also read from (another export's copy
- * of it), in load order: fn(path, line, ctx) returns 0 to go on. The
- * event's own source is the one whose copy it keeps (the richest). */
-int store_event_seen(struct store *st, int64_t event, int (*fn)(const char *path, int64_t line, void *ctx),
-		     void *ctx, char **cause);
+ * of it), in load order: fn(path, line, raw, ctx) returns 0 to go on. The
+ * event's own source is the one whose copy it keeps (the richest). raw:
+ * when a richer copy replaced that source's, the id whose store_raw is
+ * that copy's raw record, as it came; 0 when its copy told no more than
+ * the kept one and was not kept (or a case from before schema 17, or a
+ * ClickHouse store). */
+int store_event_seen(struct store *st, int64_t event,
+		     int (*fn)(const char *path, int64_t line, int64_t raw, void *ctx), void *ctx,
+		     char **cause);
 
 struct store_source_row {
 	int64_t id, bytes;

@@ -12,7 +12,7 @@ command -v sqlite3 > /dev/null || { nok "the sqlite3 shell is needed (sqlite3 in
 c=$t/c.case
 "$bin" load -q "$c" "$t/a.jsonl" > /dev/null 2>&1 || nok "load"
 is "one dictionary for the load" "$(sqlite3 "$c" "SELECT group_concat(id) FROM zdicts")" 1
-is "schema 16 (10 and on: dictionaries)" "$(sqlite3 "$c" "PRAGMA user_version")" 16
+is "schema 17 (10 and on: dictionaries)" "$(sqlite3 "$c" "PRAGMA user_version")" 17
 n=$(wc -l < "$t/a.jsonl")
 is "every record through it: free text over the raw records" \
 	"$("$bin" query "$c" '"CreationTime"' --format csv 2> /dev/null | tail -n +2 | wc -l)" "$n"

@@ -320,12 +320,14 @@ static void test_pipeline_capture(void **state)
 struct seen_list {
 	int n;
 	char last[512];
+	int64_t raw; /* the last one's */
 };
 
-static int note_seen(const char *path, int64_t line, void *ctx)
+static int note_seen(const char *path, int64_t line, int64_t raw, void *ctx)
 {
 	struct seen_list *l = ctx;
 	l->n++;
+	l->raw = raw;
 	snprintf(l->last, sizeof l->last, "%s:%lld", path, (long long)line);
 	return 0;
 }
@@ -370,6 +372,18 @@ static void test_xdr_rows(void **state)
 	assert_int_equal(store_event_seen(c.st, r.id, note_seen, &sl, NULL), 0);
 	assert_int_equal(sl.n, 1);
 	assert_non_null(strstr(sl.last, "xdr.jsonl:1"));
+	/* and the replaced copy's raw record is still the case's, as it came
+	 * (schema 17: before, nothing could read it) */
+	assert_true(sl.raw > 0);
+	size_t len;
+	char *old = store_raw(c.st, sl.raw, &len);
+	assert_non_null(old);
+	assert_non_null(strstr(old, "@{Path=\\\\Inbox; FolderItems=System.Object[]; Id=LgAA}"));
+	assert_non_null(strstr(old, "\"Id\":\"mia-1\""));
+	free(old);
+	char *kept = store_raw(c.st, r.id, &len);
+	assert_non_null(strstr(kept, "<m1@x>"));
+	free(kept);
 	assert_int_equal(count(c.st, "op=MailItemsAccessed"), 1);
 	query_row_clear(&r);
 	struct store_summary sum;
@@ -389,6 +403,7 @@ static void test_xdr_rows(void **state)
 	assert_int_equal(store_event_seen(c2.st, r2.id, note_seen, &sl2, NULL), 0);
 	assert_int_equal(sl2.n, 1);
 	assert_non_null(strstr(sl2.last, "xdr.jsonl:1"));
+	assert_int_equal(sl2.raw, 0); /* the poorer copy came second: not kept */
 	query_row_clear(&r2);
 	unload(&c2);
 	eq(r.user, "w@x.com");

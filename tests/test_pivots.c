@@ -974,7 +974,7 @@ static void test_case_converted(void **state)
 	store_close(c->st);
 	assert_int_equal(store_open(c->path, 0, &c->st, &cause), 0);
 	db = store_db(c->st);
-	assert_int_equal(one_int(db, "SELECT user_version FROM pragma_user_version"), 16);
+	assert_int_equal(one_int(db, "SELECT user_version FROM pragma_user_version"), 17);
 	assert_true(one_int(db, "SELECT count(*) FROM pivots") > 900);
 	assert_true(check_case(db) > 900);
 }
@@ -1026,7 +1026,7 @@ static void test_case_schema15(void **state)
 	store_close(c->st);
 	assert_int_equal(store_open(c->path, 0, &c->st, &cause), 0);
 	db = store_db(c->st);
-	assert_int_equal(one_int(db, "SELECT user_version FROM pragma_user_version"), 16);
+	assert_int_equal(one_int(db, "SELECT user_version FROM pragma_user_version"), 17);
 	assert_int_equal(one_int(db, "SELECT count(*) FROM pivot_ones"), 0);
 	assert_int_equal(one_int(db, "SELECT count(*) FROM pivots WHERE col = 4 AND n = 1"), packed);
 	assert_true(check_case(db) > 900);

@@ -530,7 +530,7 @@ static void old_case(int schema)
 	store_close(st);
 	assert_int_equal(t.calls, 1);
 	assert_int_equal(t.from, schema);
-	assert_int_equal(t.to, 16);
+	assert_int_equal(t.to, 17);
 	assert_false(t.converting);
 	/* writable: converted, said first */
 	t = (struct told){ 0 };
@@ -539,7 +539,7 @@ static void old_case(int schema)
 	assert_int_equal(t.from, schema);
 	assert_true(t.converting);
 	assert_false(sqlite_store_readonly(st));
-	assert_int_equal(scalar(st, "PRAGMA user_version"), 16);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 17);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE substr(record_id, 1, 1) = char(1)"), 2);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events WHERE typeof(record_id) <> 'text'"), 0);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM marks WHERE substr(record_id, 1, 1) = char(1)"), 1);

@@ -1204,7 +1204,7 @@ static void test_message_blocks(void **state)
 	assert_string_equal(mid, "<m6998@x>");
 	store_close(st);
 	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
-	assert_int_equal(scalar(st, "PRAGMA user_version"), 16);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 17);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM messages"), want);
 	load_n(st, "b.json", N, N + 1000, raws); /* 1000 new events, each with a message */
 	assert_int_equal(scalar(st, "SELECT count(*) FROM events"), N + 1000);
@@ -1331,7 +1331,7 @@ static void test_message_blocks_of_schema_8(void **state)
 	store_close(st);
 
 	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
-	assert_int_equal(scalar(st, "PRAGMA user_version"), 16);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 17);
 	load_n(st, "b.json", N, N + NEW, raws); /* each with one message */
 	assert_int_equal(scalar(st, "SELECT sum(msgs) FROM rawmsgs"), NEW);
 	assert_int_equal(summary_messages(st), want + NEW);

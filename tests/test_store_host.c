@@ -245,7 +245,7 @@ static void test_old_case(void **state)
 	assert_int_equal(sql_int(c.path, "PRAGMA user_version"), 4);
 
 	open_case(&c, 0);
-	assert_int_equal(sql_int(c.path, "PRAGMA user_version"), 16); /* the current schema */
+	assert_int_equal(sql_int(c.path, "PRAGMA user_version"), 17); /* the current schema */
 	assert_int_equal(sql_int(c.path, "SELECT count(*) FROM pragma_table_info('events') WHERE name = 'host'"),
 			 1);
 	assert_int_equal(count(c.st, "host=\"\""), 6);

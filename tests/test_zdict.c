@@ -358,7 +358,7 @@ static void test_schema_9_case(void **state)
 	assert_int_equal(scalar(st, "SELECT count(*) FROM sqlite_schema WHERE name = 'zdicts'"), 0);
 	store_close(st);
 	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
-	assert_int_equal(scalar(st, "PRAGMA user_version"), 16);
+	assert_int_equal(scalar(st, "PRAGMA user_version"), 17);
 	load_range(st, "b.json", raws, 600, N, false);
 	assert_int_equal(scalar(st, "SELECT count(*) FROM zdicts"), 1);
 	assert_true(blocks_with(st, 1) > 0);

@@ -353,13 +353,51 @@ static void add_sigma(struct detail *d, const char *raw, size_t len)
 	free(why);
 }
 
-/* Another export this event was also read from. */
-static int add_seen(const char *path, int64_t line, void *ctx)
+/* The other exports this event was also read from; those whose copy a
+ * richer one replaced, kept for their raw records after the event's. */
+struct seen_copies {
+	struct detail *d;
+	struct seen_copy {
+		char *path;
+		int64_t line, raw;
+	} * c;
+	size_t n, cap;
+};
+
+static int add_seen(const char *path, int64_t line, int64_t raw, void *ctx)
 {
+	struct seen_copies *s = ctx;
 	char *src = xasprintf("%s, line %lld", path, (long long)line);
-	add_field(ctx, "also seen in", src, NULL);
+	add_field(s->d, "also seen in", src,
+		  raw ? "its copy replaced by this richer one: raw record below" : NULL);
 	free(src);
+	if (raw) {
+		s->c = xgrow(s->c, &s->cap, s->n + 1, sizeof *s->c);
+		s->c[s->n++] = (struct seen_copy){ xstrdup(path), line, raw };
+	}
 	return 0;
+}
+
+static void add_seen_raws(struct detail *d, struct seen_copies *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		char *path = sanitize(s->c[i].path, strlen(s->c[i].path));
+		char *head =
+			xasprintf("Raw record of the copy from %s, line %lld", path, (long long)s->c[i].line);
+		add_plain(d, THEME_NORMAL, "");
+		add_plain(d, THEME_HEADER, head);
+		size_t len = 0;
+		char *raw = store_raw(app_store(d->v.app), s->c[i].raw, &len);
+		if (raw)
+			add_json(d, raw, len);
+		else
+			add_plain(d, THEME_DIM, "  (cannot be read)");
+		free(raw);
+		free(head);
+		free(path);
+		free(s->c[i].path);
+	}
+	free(s->c);
 }
 
 static void build(struct detail *d, const struct query_row *r)
@@ -404,7 +442,8 @@ static void build(struct detail *d, const struct query_row *r)
 		add_field(d, "source", src, NULL);
 		free(src);
 	}
-	store_event_seen(app_store(d->v.app), r->id, add_seen, d, NULL);
+	struct seen_copies copies = { d, NULL, 0, 0 };
+	store_event_seen(app_store(d->v.app), r->id, add_seen, &copies, NULL);
 	unsigned hf = app_flags(d->v.app, r->id);
 	if (hf) {
 		char names[256] = "";
@@ -441,6 +480,7 @@ static void build(struct detail *d, const struct query_row *r)
 	}
 	free(why);
 	free(raw);
+	add_seen_raws(d, &copies);
 }
 
 /* Wrap the logical lines to the window's width. */

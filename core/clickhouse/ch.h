@@ -234,8 +234,8 @@ int ch_event_messages(struct store *st, int64_t event, int (*fn)(const struct st
 		      void *ctx, char **cause);
 int ch_events_messages(struct store *st, const int64_t *events, size_t n,
 		       int (*fn)(size_t i, const struct store_message *m, void *ctx), void *ctx, char **cause);
-int ch_event_seen(struct store *st, int64_t event, int (*fn)(const char *path, int64_t line, void *ctx),
-		  void *ctx, char **cause);
+int ch_event_seen(struct store *st, int64_t event,
+		  int (*fn)(const char *path, int64_t line, int64_t raw, void *ctx), void *ctx, char **cause);
 int ch_each_id(struct store *st, const int64_t *ids, size_t n, query_row_fn fn, void *ctx, char **cause);
 int ch_value_texts(struct store *st, const char *field, const int64_t *ids, size_t n, char **out, char **cause);
 char *ch_state_get(struct store *st, const char *key);

@@ -326,8 +326,8 @@ int ch_events_messages(struct store *st, const int64_t *events, size_t n,
 	return rc;
 }
 
-int ch_event_seen(struct store *st, int64_t event, int (*fn)(const char *path, int64_t line, void *ctx),
-		  void *ctx, char **cause)
+int ch_event_seen(struct store *st, int64_t event,
+		  int (*fn)(const char *path, int64_t line, int64_t raw, void *ctx), void *ctx, char **cause)
 {
 	struct store *side = CH(st)->side;
 	return side->ops->event_seen(side, event, fn, ctx, cause);

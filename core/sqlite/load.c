@@ -373,7 +373,7 @@ struct store_load *sqlite_load_begin(struct store *st, char **cause)
 		    " WHERE v IS NOT NULL ON CONFLICT(col, val) DO UPDATE SET n = n + 1",
 		    cause) < 0 ||
 	    prepare(ld, &ld->del_msg, "DELETE FROM msglists WHERE event = ?", cause) < 0 ||
-	    prepare(ld, &ld->ins_seen, "INSERT INTO seen(event, source, line) VALUES(?,?,?)", cause) < 0 ||
+	    prepare(ld, &ld->ins_seen, "INSERT INTO seen(event, source, line, raw) VALUES(?,?,?,?)", cause) < 0 ||
 	    prepare(ld, &ld->upd_seen, "UPDATE seen SET event = ? WHERE event = ?", cause) < 0 ||
 	    prepare(ld, &ld->ins_ev,
 		    "INSERT INTO events(ts, record_id, op, rtype, workload, user, app,"

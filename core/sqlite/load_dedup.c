@@ -171,6 +171,7 @@ int load_merge_dup(struct sqlite_load *ld, int64_t old, const struct event *ev, 
 	sqlite3_bind_int64(q, 1, old);
 	sqlite3_bind_int64(q, 2, ld->source);
 	sqlite3_bind_int64(q, 3, (int64_t)ev->line);
+	sqlite3_bind_null(q, 4); /* this copy tells no more: not kept */
 	r = sqlite3_step(q);
 	sqlite3_reset(q);
 	return r == SQLITE_DONE ? 0 : load_db_fail(ld, cause);
@@ -182,7 +183,9 @@ int load_failed_merge(struct sqlite_load *ld, char **cause)
 	return atomic_load_explicit(&ld->has_error, memory_order_acquire) || (cause && *cause) ? -1 : 0;
 }
 
-/* After a richer copy replaced event old by new: old's list moves. */
+/* After a richer copy replaced event old by new: old's list moves, and
+ * old's own source joins it with old's id, under which its raw record
+ * stays readable (store_event_seen). */
 int load_moved(struct sqlite_load *ld, int64_t old, int64_t new, int64_t old_source, int64_t old_line,
 	       char **cause)
 {
@@ -195,6 +198,9 @@ int load_moved(struct sqlite_load *ld, int64_t old, int64_t new, int64_t old_sou
 	sqlite3_bind_int64(ld->ins_seen, 1, new);
 	sqlite3_bind_int64(ld->ins_seen, 2, old_source);
 	sqlite3_bind_int64(ld->ins_seen, 3, old_line);
+	/* the replaced copy's raw record stays in its block under its id
+	 * (rawblocks are never deleted): evidence of what that source said */
+	sqlite3_bind_int64(ld->ins_seen, 4, old);
 	r = sqlite3_step(ld->ins_seen);
 	sqlite3_reset(ld->ins_seen);
 	return r == SQLITE_DONE ? 0 : load_db_fail(ld, cause);

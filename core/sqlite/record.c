@@ -305,12 +305,13 @@ int sqlite_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn
 	return 0;
 }
 
-int sqlite_event_seen(struct store *st, int64_t event, int (*fn)(const char *path, int64_t line, void *ctx),
-		      void *ctx, char **cause)
+int sqlite_event_seen(struct store *st, int64_t event,
+		      int (*fn)(const char *path, int64_t line, int64_t raw, void *ctx), void *ctx,
+		      char **cause)
 {
 	if (!SQ(st)->sel_seen &&
 	    sqlite3_prepare_v2(SQ(st)->db,
-			       "SELECT s.path, w.line FROM seen w JOIN sources s ON s.id = w.source"
+			       "SELECT s.path, w.line, w.raw FROM seen w JOIN sources s ON s.id = w.source"
 			       " WHERE w.event = ? ORDER BY w.source, w.line",
 			       -1, &SQ(st)->sel_seen, NULL) != SQLITE_OK)
 		return 0; /* a case from before schema 4 */
@@ -319,7 +320,8 @@ int sqlite_event_seen(struct store *st, int64_t event, int (*fn)(const char *pat
 	int r, rc = 0;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		const unsigned char *p = sqlite3_column_text(q, 0);
-		if (fn(p ? (const char *)p : "", sqlite3_column_int64(q, 1), ctx) != 0)
+		if (fn(p ? (const char *)p : "", sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2),
+		       ctx) != 0)
 			break;
 	}
 	if (r != SQLITE_ROW && r != SQLITE_DONE)

@@ -43,7 +43,9 @@
  *                           keyed by their first, a run of blocks a load
  *                           or a few loads merged (ridx.c; what the load's
  *                           deduplication and every look-up by record id read)
- *   seen(event, source, line)   the other sources an event was also read from
+ *   seen(event, source, line, raw)   the other sources an event was also read
+ *                           from; raw: the id of their copy's raw record when
+ *                           a richer copy replaced it
  *   sources(...)            provenance and counts per file or archive member
  *   rejects(...)            rows that could not be parsed, verbatim
  *   marks, tags, notes      annotations, keyed by (record_id, kind), the record
@@ -80,7 +82,7 @@
 #include "store_impl.h"
 #include "pivots.h"
 
-#define SCHEMA_VERSION 16
+#define SCHEMA_VERSION 17
 #define APP_ID 0x41554454 /* "AUDT" */
 
 static const char schema_sql[] =
@@ -102,9 +104,12 @@ static const char schema_sql[] =
 	"  flags INTEGER NOT NULL DEFAULT 0, source INTEGER NOT NULL, line INTEGER NOT NULL,"
 	"  detail INTEGER, host INTEGER);"
 	/* the other sources an event was also read from (events.source is
-	 * the first, or the one whose copy was the richest) */
+	 * the first, or the one whose copy was the richest); raw: the id
+	 * whose raw record (rawblocks) is that source's copy, when a richer
+	 * copy replaced it (schema 17: before, that copy's text was no longer
+	 * reachable), NULL when the copy was not kept (it told no more) */
 	"CREATE TABLE IF NOT EXISTS seen(event INTEGER NOT NULL, source INTEGER NOT NULL,"
-	"  line INTEGER NOT NULL);"
+	"  line INTEGER NOT NULL, raw INTEGER);"
 	"CREATE INDEX IF NOT EXISTS seen_event ON seen(event);"
 	/* record id -> events (rid.c, ridx.c): filled by the load at its end,
 	 * blocks of sorted 8-byte keys, each keyed by its first, in runs (a
@@ -225,6 +230,22 @@ static int vidx_convert(sqlite3 *db, char **err)
 }
 
 /* Has the case's vals the hash column (schema 8)? */
+/* Has seen its raw column (schema 17), or is there no seen to add it
+ * to (the schema makes it with the column)? */
+static bool seen_has_raw(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	bool r = true;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'seen')"
+			       " OR EXISTS (SELECT 1 FROM pragma_table_info('seen') WHERE name = 'raw')",
+			       -1, &q, NULL) == SQLITE_OK) {
+		r = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+	}
+	return r;
+}
+
 static bool vals_hashed(sqlite3 *db)
 {
 	sqlite3_stmt *q;
@@ -919,7 +940,7 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 					    "BEGIN; %s COMMIT;",
 					    APP_ID, SCHEMA_VERSION, schema_sql)
 			: ver < SCHEMA_VERSION
-				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s%s%s %s%s%s%s",
+				? xasprintf("PRAGMA synchronous=NORMAL; BEGIN; %s%s%s%s%s %s%s%s%s%s",
 					    /* the keys a row (ridx_convert) */
 					    ver == 12 ? "ALTER TABLE ridx RENAME TO ridx12;"
 					    : ver == 13 ? "ALTER TABLE ridx ADD COLUMN run INTEGER NOT NULL DEFAULT 0;"
@@ -930,7 +951,8 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 					    ver < 6 ? "DROP VIEW IF EXISTS messages;" : "", schema_sql,
 					    ver < 8 ? rid_to_keys : "", vals_hashed(db) ? "" : vals_hash,
 					    ver < 12 ? "DROP INDEX IF EXISTS ev_rid;" : "",
-					    pivot_indexes_gone) /* tables and columns added since */
+					    pivot_indexes_gone, /* tables and columns added since */
+					    seen_has_raw(db) ? "" : "ALTER TABLE seen ADD COLUMN raw INTEGER;")
 				: xstrdup("PRAGMA synchronous=NORMAL;");
 		char *err = NULL;
 		int r = exec(db, sql, &err);
@@ -968,7 +990,7 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 		 * which SQLite finds before the file's table, gives them as
 		 * NULL, and the file's indexes still serve it. */
 		char *view =
-			xasprintf("%s%s%s%s%s%s%s", ver < 5 ? "CREATE TEMP VIEW events AS SELECT *" : "",
+			xasprintf("%s%s%s%s%s%s%s%s", ver < 5 ? "CREATE TEMP VIEW events AS SELECT *" : "",
 				  ver < 3 ? ", NULL AS detail" : "", ver < 5 ? ", NULL AS host" : "",
 				  ver < 5 ? " FROM main.events;" : "",
 				  /* the values' hash, worked out (look-ups read
@@ -980,7 +1002,11 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 				  ver < 12 ? "CREATE TEMP VIEW ridx AS SELECT rid_k(record_id, id) AS k FROM main.events;"
 					   : "",
 				  /* no load's window of values (vidx_from) */
-				  "CREATE TEMP TABLE vidx_from(id INTEGER PRIMARY KEY);");
+				  "CREATE TEMP TABLE vidx_from(id INTEGER PRIMARY KEY);",
+				  /* no replaced copy's raw record kept */
+				  seen_has_raw(db)
+					  ? ""
+					  : "CREATE TEMP VIEW seen AS SELECT *, NULL AS raw FROM main.seen;");
 		char *err = NULL;
 		int r = exec(db, view, &err);
 		free(view);

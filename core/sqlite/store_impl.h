@@ -87,8 +87,9 @@ const char *sqlite_raw_error(struct store *st);
 /* The decoders and statements record.c keeps (store close). */
 void sqlite_record_free(struct store *st);
 int sqlite_raw_each(struct store *st, const int64_t *ids, size_t n, store_raw_fn fn, void *ctx, char **cause);
-int sqlite_event_seen(struct store *st, int64_t event, int (*fn)(const char *path, int64_t line, void *ctx),
-		      void *ctx, char **cause);
+int sqlite_event_seen(struct store *st, int64_t event,
+		      int (*fn)(const char *path, int64_t line, int64_t raw, void *ctx), void *ctx,
+		      char **cause);
 int sqlite_event_messages(struct store *st, int64_t event,
 			  int (*fn)(const struct store_message *m, void *ctx), void *ctx, char **cause);
 

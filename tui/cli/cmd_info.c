@@ -98,8 +98,9 @@ static int run(const struct cli_args *a)
 		       " conflicts among the rejected rows (--rejects N lists them)\n",
 		       s.conflicts);
 	if (s.multi_source)
-		printf("%" PRId64 " events were read from more than one source (each keeps its richest copy;"
-		       " the detail view and 'export --format jsonl' list the others in seen_in)\n",
+		printf("%" PRId64 " events were read from more than one source (each keeps its richest copy; a"
+		       " copy it replaced keeps its raw record too; the detail view and 'export --format jsonl'"
+		       " list the others in seen_in, with those raw records)\n",
 		       s.multi_source);
 	printf("time range %s .. %s UTC\n", first, last);
 	char *geo = ipgeo_databases(st);
