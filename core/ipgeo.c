@@ -29,6 +29,12 @@ char *ipgeo_databases(struct store *st)
 	return st->ops->places_databases ? st->ops->places_databases(st) : NULL;
 }
 
+int ipgeo_unplaced(struct store *st, int64_t *n, char **cause)
+{
+	*n = 0;
+	return st->ops->places_unplaced ? st->ops->places_unplaced(st, n, cause) : 0;
+}
+
 int ipgeo_get(struct store *st, const char *ip, struct ipgeo_row *out, char **cause)
 {
 	memset(out, 0, sizeof *out);

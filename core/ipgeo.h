@@ -33,6 +33,11 @@ int ipgeo_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *stats, c
  * ..."), or NULL when never enriched. Caller frees. */
 char *ipgeo_databases(struct store *st);
 
+/* How many of the case's IP addresses were never looked up (*n): a load
+ * stopped before its places (Ctrl-C, kill) leaves its new addresses so,
+ * until the next load looks them up. 0 or -1. */
+int ipgeo_unplaced(struct store *st, int64_t *n, char **cause);
+
 /* One address's place as stored (strings owned; NULL when unknown). */
 struct ipgeo_row {
 	char *country, *as_org, *label;

@@ -291,9 +291,11 @@ struct store_ops {
 	 * [places] IP places (ipgeo.h: a case's addresses looked up once in
 	 * the offline databases, stored beside its events). Optional: NULL
 	 * keeps no places (every address "unknown"). Public: ipgeo_enrich,
-	 * ipgeo_databases, ipgeo_get, ipgeo_each, ipgeo_of_ids. */
+	 * ipgeo_databases, ipgeo_unplaced, ipgeo_get, ipgeo_each, ipgeo_of_ids. */
 	int (*places_enrich)(struct store *st, struct geoip *g, struct ipgeo_stats *stats, char **cause);
 	char *(*places_databases)(struct store *st);
+	/* Optional (NULL: 0): the case's addresses never looked up */
+	int (*places_unplaced)(struct store *st, int64_t *n, char **cause);
 	int (*place_get)(struct store *st, const char *ip, struct ipgeo_row *out, char **cause);
 	int (*places_each)(struct store *st, int (*fn)(int64_t val, const struct ipgeo_row *g, void *ctx),
 			   void *ctx, char **cause);

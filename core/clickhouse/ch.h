@@ -428,6 +428,7 @@ struct ipgeo_stats;
 struct ipgeo_row;
 int ch_places_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *stats, char **cause);
 char *ch_places_databases(struct store *st);
+int ch_places_unplaced(struct store *st, int64_t *n, char **cause);
 int ch_place_get(struct store *st, const char *ip, struct ipgeo_row *out, char **cause);
 int ch_places_each(struct store *st, int (*fn)(int64_t val, const struct ipgeo_row *g, void *ctx), void *ctx,
 		   char **cause);

@@ -87,6 +87,32 @@ char *ch_places_databases(struct store *st)
 	return v;
 }
 
+int ch_places_unplaced(struct store *st, int64_t *n, char **cause)
+{
+	struct ch_store *s = CH(st);
+	*n = 0;
+	int ready = ch_places_ready(s, cause);
+	if (ready < 0)
+		return -1;
+	/* (as ch_places_enrich finds them; no table yet: every address) */
+	char *hv = ch_value_id_sql("ip");
+	char *sql =
+		ready ? xasprintf("SELECT count() FROM (SELECT %s AS hh FROM (SELECT DISTINCT ip FROM %s.events"
+				  " WHERE ip != '')) WHERE hh NOT IN (SELECT h FROM %s.ipgeo)"
+				  " FORMAT TabSeparated",
+				  hv, s->url.db, s->url.db)
+		      : xasprintf("SELECT uniqExact(ip) FROM %s.events WHERE ip != '' FORMAT TabSeparated",
+				  s->url.db);
+	free(hv);
+	struct util_buf out = { 0 };
+	int r = ch_exec(s->conn, sql, false, &out, cause);
+	free(sql);
+	if (r == 0)
+		*n = strtoll(util_buf_str(&out), NULL, 10);
+	util_buf_free(&out);
+	return r;
+}
+
 int ch_places_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *stats, char **cause)
 {
 	struct ch_store *s = CH(st);

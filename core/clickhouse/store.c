@@ -1036,6 +1036,7 @@ const struct store_ops ch_store_ops = {
 	.marked_messages = ch_marked_messages,
 	.places_enrich = ch_places_enrich,
 	.places_databases = ch_places_databases,
+	.places_unplaced = ch_places_unplaced,
 	.place_get = ch_place_get,
 	.places_each = ch_places_each,
 	.places_of_ids = ch_places_of_ids,

@@ -507,6 +507,7 @@ int query_sql_run(struct query *q, sqlite3_stmt *stmt, int (*row)(void *ctx, sql
 /* The place ops (storage.h) over the case's ipgeo table (ipgeo.c). */
 int sqlite_ipgeo_enrich(struct store *st, struct geoip *g, struct ipgeo_stats *stats, char **cause);
 char *sqlite_ipgeo_databases(struct store *st);
+int sqlite_ipgeo_unplaced(struct store *st, int64_t *n, char **cause);
 int sqlite_ipgeo_get(struct store *st, const char *ip, struct ipgeo_row *out, char **cause);
 int sqlite_ipgeo_each(struct store *st, int (*fn)(int64_t val, const struct ipgeo_row *g, void *ctx),
 		      void *ctx, char **cause);

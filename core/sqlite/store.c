@@ -1178,6 +1178,7 @@ const struct store_ops sqlite_store_ops = {
 	.marked_messages = sqlite_marked_messages,
 	.places_enrich = sqlite_ipgeo_enrich,
 	.places_databases = sqlite_ipgeo_databases,
+	.places_unplaced = sqlite_ipgeo_unplaced,
 	.place_get = sqlite_ipgeo_get,
 	.places_each = sqlite_ipgeo_each,
 	.places_of_ids = sqlite_ipgeo_of_ids,

@@ -106,6 +106,17 @@ static int run(const struct cli_args *a)
 	char *geo = ipgeo_databases(st);
 	put_safe("ip places ", geo ? geo : "not looked up (load the case again)");
 	putchar('\n');
+	/* a load stopped before its places (Ctrl-C, kill -9) leaves its new
+	 * addresses unplaced: places of "unknown" that only look like an
+	 * answer (a case that cannot say, an older one: nothing said) */
+	int64_t unplaced = 0;
+	if (geo && ipgeo_unplaced(st, &unplaced, NULL) == 0 && unplaced > 0) {
+		char *cp = sanitize(case_path, strlen(case_path));
+		printf("%" PRId64 " IP addresses have no place yet (a load stopped before looking them up): the"
+		       " next load into this case places them, or 'auditscope load %s --geoip DIR' now\n",
+		       unplaced, cp);
+		free(cp);
+	}
 	free(geo);
 	printf("\nsources:");
 	store_each_source(st, show_source, NULL, NULL);
