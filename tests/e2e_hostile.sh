@@ -19,6 +19,9 @@ if ! command -v python3 > /dev/null || ! command -v script > /dev/null; then
 	exit 0
 fi
 cd "$t" || exit 1
+# Under the sanitizers, reports go to files: a pane's stderr is lost.
+export ASAN_OPTIONS="log_path=$t/sanitizer${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="log_path=$t/sanitizer${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 
 python3 - << 'EOF'
 import json
@@ -253,3 +256,8 @@ print(len(rows), len(ops), len(set(ops)))')
 		nok "LANG=$loc: q q leaves the interface"
 	fi
 done
+if ls "$t"/sanitizer.* > /dev/null 2>&1; then
+	nok "no sanitizer reports" "$(head -c 2000 "$t"/sanitizer.*)"
+else
+	ok "no sanitizer reports"
+fi
