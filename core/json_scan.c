@@ -398,10 +398,18 @@ static const char *scan_array(struct scan *s, const char *p, int depth);
  * value, a key right after the ','; white space anywhere still goes the
  * long way, with the same reasons and places for every error.
  */
-__attribute__((always_inline)) static inline const char *scan_container(struct scan *s, const char *p,
-									int depth, bool obj, bool keep)
+__attribute__((always_inline)) static inline const char *
+scan_container(struct scan *s, const char *p, int depth, bool obj, bool keep, bool named)
 {
 	const char *end = s->end;
+	/* the kept members' table and count, constant or the loop's alone
+	 * through the scan: held in registers, not loaded again after every
+	 * member's stores (json_scan_named: byname and max tested, the count
+	 * loaded and stored a member) */
+	struct jval *const byname = s->byname;
+	const struct json_names *const names = s->names;
+	const size_t max = s->max;
+	size_t nk = s->n;
 	const char close = obj ? '}' : ']';
 	if (depth >= JSON_MAX_DEPTH)
 		return fail(s, p, "nested too deeply");
@@ -509,22 +517,21 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 			vesc = w.esc;
 		}
 		if (keep) {
-			if (s->n < s->max) {
+			if (nk < max) {
 				/* marked with the record's table here, not in a
 				 * second pass (a failed scan's members are not used) */
-				if (s->byname) {
-					s->n++;
-					unsigned id = kesc ? 0
-							   : json_names_find(s->names, kp + 1,
-									     (size_t)(kend - kp) - 2);
+				s->n = ++nk;
+				if (named) {
+					unsigned id =
+						kesc ? 0
+						     : json_names_find(names, kp + 1, (size_t)(kend - kp) - 2);
 					/* (0: the first name with an escape) */
-					if ((id || kesc) && !s->byname[id].p)
-						s->byname[id] = (struct jval){ vp, (size_t)(p - vp), vt, vesc,
-									       s->ends };
+					if ((id || kesc) && !byname[id].p)
+						byname[id] = (struct jval){ vp, (size_t)(p - vp), vt, vesc, e };
 				} else {
-					struct jmember *m = &s->mem[s->n++];
-					m->key = (struct jval){ kp, (size_t)(kend - kp), JT_STR, kesc, s->ends };
-					m->val = (struct jval){ vp, (size_t)(p - vp), vt, vesc, s->ends };
+					struct jmember *m = &s->mem[nk - 1];
+					m->key = (struct jval){ kp, (size_t)(kend - kp), JT_STR, kesc, e };
+					m->val = (struct jval){ vp, (size_t)(p - vp), vt, vesc, e };
 				}
 			}
 		} else if (link) {
@@ -568,18 +575,24 @@ __attribute__((always_inline)) static inline const char *scan_container(struct s
 
 static const char *scan_object(struct scan *s, const char *p, int depth)
 {
-	return scan_container(s, p, depth, true, false);
+	return scan_container(s, p, depth, true, false, false);
 }
 
-/* the record's own members, kept */
+/* the record's own members, kept: all of them (mem), or those of the
+ * names wanted (byname) */
 static const char *scan_object_kept(struct scan *s, const char *p)
 {
-	return scan_container(s, p, 0, true, true);
+	return scan_container(s, p, 0, true, true, false);
+}
+
+static const char *scan_object_named(struct scan *s, const char *p)
+{
+	return scan_container(s, p, 0, true, true, true);
 }
 
 static const char *scan_array(struct scan *s, const char *p, int depth)
 {
-	return scan_container(s, p, depth, false, false);
+	return scan_container(s, p, depth, false, false, false);
 }
 
 static const char *scan_any(struct scan *s, const char *p, struct jval *v, int depth)
@@ -594,7 +607,9 @@ static const char *scan_any(struct scan *s, const char *p, struct jval *v, int d
 	switch (*p) {
 	case '{':
 		v->t = JT_OBJ;
-		p = depth == 0 && (s->mem || s->byname) ? scan_object_kept(s, p) : scan_object(s, p, depth);
+		p = depth == 0 && s->byname ? scan_object_named(s, p)
+		    : depth == 0 && s->mem  ? scan_object_kept(s, p)
+					    : scan_object(s, p, depth);
 		break;
 	case '[':
 		v->t = JT_ARR;
@@ -708,20 +723,8 @@ const char *json_scan_object(const char *p, const char *end, struct jval *v, str
 	return json_scan_record(p, end, v, mem, max, n, NULL, err, errat);
 }
 
-/* The slot of the container of a validated record that starts at p in
- * its table, or SIZE_MAX if the table does not have it. */
-__attribute__((always_inline)) static inline size_t ends_slot(const struct json_ends *e, const char *p)
+size_t json_ends_search(const struct json_ends *e, const char *p)
 {
-	if (!e || p < e->lo || p >= e->hi)
-		return SIZE_MAX;
-	/* the normalizers walk containers in their order: the one after the
-	 * last found, most often (Folders[], its items, OperationProperties'
-	 * elements), before a search (7 a record, 55 instructions each) */
-	size_t h = e->hint + 1;
-	if (h < e->n && e->start[h] == p) {
-		((struct json_ends *)(uintptr_t)e)->hint = h;
-		return h;
-	}
 	size_t lo = 0, hi = e->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -741,7 +744,7 @@ __attribute__((always_inline)) static inline size_t ends_slot(const struct json_
  * not have it. */
 static const char *ends_find(const struct json_ends *e, const char *p)
 {
-	size_t i = ends_slot(e, p);
+	size_t i = json_ends_slot(e, p);
 	return i == SIZE_MAX ? NULL : e->stop[i];
 }
 
@@ -900,23 +903,6 @@ done:
 	return r;
 }
 
-void json_iter_init(struct jiter *it, const struct jval *c)
-{
-	it->obj = c->t == JT_OBJ;
-	it->p = c->p + 1;
-	it->end = c->p + c->n - 1;
-	it->ends = c->ends;
-	it->tape = false;
-	it->ti = 0;
-	if (c->ends && (c->t == JT_OBJ || c->t == JT_ARR)) {
-		size_t i = ends_slot(c->ends, c->p);
-		if (i != SIZE_MAX && c->ends->taped[i]) {
-			it->tape = true;
-			it->ti = c->ends->first[i];
-		}
-	}
-}
-
 /* Cut one value out of validated text: its type from its first byte. */
 static const char *cut_value(const char *p, const char *end, const struct json_ends *ends, struct jval *v)
 {
@@ -1027,14 +1013,36 @@ size_t json_unescape(const struct jval *s, char *out)
 		return (size_t)(end - p);
 	}
 	while (p < end) {
-		const char *b = memchr(p, '\\', (size_t)(end - p));
-		if (!b) {
-			memcpy(o, p, (size_t)(end - p));
-			o += end - p;
-			break;
+		const char *b = p;
+#ifdef __SSE2__
+		/* the run to the next backslash sixteen bytes at a time, each
+		 * block stored as read (out never runs ahead of the input, so
+		 * it has room for the block), the last few a byte at a time:
+		 * the strings unescaped are short (a folder path after its
+		 * leading "\\"), and a memchr and a memcpy call a run were
+		 * most of their cost */
+		const __m128i bs = _mm_set1_epi8('\\');
+		while (end - b >= 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)b);
+			_mm_storeu_si128((__m128i *)(void *)o, x);
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, bs));
+			if (m) {
+				unsigned k = (unsigned)__builtin_ctz(m);
+				b += k;
+				o += k;
+				goto escape;
+			}
+			b += 16;
+			o += 16;
 		}
-		memcpy(o, p, (size_t)(b - p));
-		o += b - p;
+#endif
+		while (b < end && *b != '\\')
+			*o++ = *b++;
+		if (b >= end)
+			break;
+#ifdef __SSE2__
+	escape:
+#endif
 		p = b + 1;
 		if (p >= end)
 			break;

@@ -888,6 +888,69 @@ static void test_exact_buffers(void **state)
 	}
 }
 
+/* json_unescape against a plain byte-by-byte decoding, for strings of
+ * every length to 48 with an escape (or two) at every place: the runs
+ * between escapes go sixteen bytes at a time, each block stored as read,
+ * into an output of the string's exact size (ASan: no store past it). */
+static size_t unescape_ref(const char *p, size_t n, char *o)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != '\\') {
+			o[k++] = p[i];
+			continue;
+		}
+		char c = p[++i];
+		if (c == 'n')
+			o[k++] = '\n';
+		else if (c == 't')
+			o[k++] = '\t';
+		else if (c == 'u') {
+			/* (the sweep's only \u: U+00E9) */
+			o[k++] = (char)0xC3;
+			o[k++] = (char)0xA9;
+			i += 4;
+		} else
+			o[k++] = c;
+	}
+	return k;
+}
+
+static void test_unescape_sweep(void **state)
+{
+	(void)state;
+	static const char *const escs[] = { "\\\\", "\\\"", "\\n", "\\t", "\\/", "\\u00e9" };
+	char body[128], want[128];
+	for (size_t n = 0; n <= 48; n++)
+		for (size_t e = 0; e < sizeof escs / sizeof escs[0]; e++)
+			for (size_t at = 0; at <= n; at++)
+				for (size_t two = 0; two < 2; two++) {
+					size_t len = 0;
+					for (size_t i = 0; i < n; i++) {
+						if (i == at)
+							len += (size_t)sprintf(body + len, "%s", escs[e]);
+						body[len++] = (char)('a' + i % 26);
+					}
+					if (at == n || two)
+						len += (size_t)sprintf(body + len, "%s", escs[(e + two) % 6]);
+					char *doc = malloc(len + 2);
+					doc[0] = '"';
+					memcpy(doc + 1, body, len);
+					doc[len + 1] = '"';
+					struct jval v;
+					assert_ptr_equal(json_scan_value(doc, doc + len + 2, &v, NULL, NULL),
+							 doc + len + 2);
+					assert_true(v.esc);
+					char *out = malloc(len);
+					size_t m = json_unescape(&v, out);
+					size_t w = unescape_ref(body, len, want);
+					assert_int_equal(m, w);
+					assert_memory_equal(out, want, w);
+					free(out);
+					free(doc);
+				}
+}
+
 /* Every value under v, walked with iterators, as "type:span" lines. */
 static void walk(const struct jval *v, char *out, size_t cap, size_t *len)
 {
@@ -1561,6 +1624,7 @@ int main(void)
 		cmocka_unit_test(test_get_int),
 		cmocka_unit_test(test_get_int_exponent),
 		cmocka_unit_test(test_exact_buffers),
+		cmocka_unit_test(test_unescape_sweep),
 		cmocka_unit_test(test_scan_named),
 		cmocka_unit_test(test_every_way_alike),
 		cmocka_unit_test(test_every_way_deep),
