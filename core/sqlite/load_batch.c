@@ -122,21 +122,44 @@ static inline __attribute__((always_inline)) struct sv stash_field(struct batch 
 }
 
 /* A size as decimal digits at o (snprintf was 3% of the parsing
- * thread on mail-access records). */
+ * thread on mail-access records): its digits counted, then written from
+ * the last, two a step from a table (a digit a step and a reversing
+ * copy were 31 M instructions of a 200k CSV load, 111 a size). */
 static size_t put_size(char *o, long long v)
 {
-	char d[24];
-	size_t n = 0;
+	static const char pairs[201] = "00010203040506070809"
+				       "10111213141516171819"
+				       "20212223242526272829"
+				       "30313233343536373839"
+				       "40414243444546474849"
+				       "50515253545556575859"
+				       "60616263646566676869"
+				       "70717273747576777879"
+				       "80818283848586878889"
+				       "90919293949596979899";
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	do
-		d[n++] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
 	size_t k = 0;
 	if (v < 0)
 		o[k++] = '-';
-	while (n)
-		o[k++] = d[--n];
-	return k;
+	size_t n = 1;
+	for (unsigned long long t = u; t >= 10; t /= 10)
+		n++;
+	char *w = o + k + n;
+	while (u >= 100) {
+		unsigned r = (unsigned)(u % 100);
+		u /= 100;
+		w -= 2;
+		w[0] = pairs[2 * r];
+		w[1] = pairs[2 * r + 1];
+	}
+	if (u >= 10) {
+		w -= 2;
+		w[0] = pairs[2 * u];
+		w[1] = pairs[2 * u + 1];
+	} else {
+		*--w = (char)('0' + u);
+	}
+	return k + n;
 }
 
 #ifdef __SSE2__
@@ -637,8 +660,23 @@ static struct sv stash_raw(struct batch *b, struct sv raw, bool *copied)
 #define NEXT_RAW_BYTES 2048
 static void prefetch_next(const struct batch *b, bool raw)
 {
-	for (size_t k = 0; raw && k < NEXT_RAW_BYTES && b->len + k < b->cap; k += 64)
-		__builtin_prefetch(b->buf + b->len + k, 1);
+	/* four lines a step, the batch's room tested once where it holds all
+	 * of them: the loop's tests were 52 M instructions of a 200k JSON
+	 * Lines load, for 6.4 M prefetches */
+	const char *q = b->buf + b->len;
+	size_t room = b->cap - b->len;
+	if (raw && room >= NEXT_RAW_BYTES) {
+		_Static_assert(NEXT_RAW_BYTES % 256 == 0, "whole steps");
+		for (size_t k = 0; k < NEXT_RAW_BYTES; k += 256) {
+			__builtin_prefetch(q + k, 1);
+			__builtin_prefetch(q + k + 64, 1);
+			__builtin_prefetch(q + k + 128, 1);
+			__builtin_prefetch(q + k + 192, 1);
+		}
+	} else if (raw) {
+		for (size_t k = 0; k < room; k += 64)
+			__builtin_prefetch(q + k, 1);
+	}
 	if (b->n < b->icap) {
 		const char *it = (const char *)&b->items[b->n];
 		for (size_t k = 0; k < sizeof b->items[b->n]; k += 64)
