@@ -199,6 +199,21 @@ static struct sv lower(struct norm *nm, struct sv s)
 			break;
 		}
 	}
+	if (s.n < 16 && s.n >= 4) {
+		/* a short text (an IPv4, a short name) as two words that
+		 * overlap, not a byte at a time: 8 bytes each from 8, 4 below */
+		unsigned w = s.n >= 8 ? 8 : 4;
+		__m128i a = w == 8 ? _mm_loadl_epi64((const __m128i *)(const void *)s.p)
+				   : _mm_cvtsi32_si128((int)util_load4(s.p));
+		__m128i z = w == 8 ? _mm_loadl_epi64((const __m128i *)(const void *)(s.p + s.n - 8))
+				   : _mm_cvtsi32_si128((int)util_load4(s.p + s.n - 4));
+		unsigned keep = (1u << w) - 1;
+		unsigned ma = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(a, shift), top)) & keep;
+		unsigned mz = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(z, shift), top)) & keep;
+		if (!ma && !mz)
+			return s;
+		i = ma ? (size_t)__builtin_ctz(ma) : s.n - w + (size_t)__builtin_ctz(mz);
+	}
 	if (!found && i < s.n && s.n >= 16) {
 		/* the tail as the last 16 bytes, overlapping bytes already seen
 		 * to have no capital (a GUID or an address is 16 and a few: the

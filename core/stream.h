@@ -98,7 +98,20 @@ __attribute__((always_inline)) static inline void stream_prefetch(const struct s
 {
 	const char *p = stream_ptr(s);
 	size_t avail = stream_avail(s);
-	for (size_t off = STREAM_AHEAD; off < STREAM_AHEAD + STREAM_AHEAD_N && off < avail; off += 64)
+	if (avail >= STREAM_AHEAD + STREAM_AHEAD_N) {
+		/* (nearly always: four lines a step, the window's length
+		 * tested once; the loop's two tests a line were 41 M
+		 * instructions of a 200k-row CSV load's parsing thread) */
+		_Static_assert(STREAM_AHEAD_N % 256 == 0, "whole steps");
+		for (size_t off = STREAM_AHEAD; off < STREAM_AHEAD + STREAM_AHEAD_N; off += 256) {
+			__builtin_prefetch(p + off);
+			__builtin_prefetch(p + off + 64);
+			__builtin_prefetch(p + off + 128);
+			__builtin_prefetch(p + off + 192);
+		}
+		return;
+	}
+	for (size_t off = STREAM_AHEAD; off < avail; off += 64)
 		__builtin_prefetch(p + off);
 }
 
