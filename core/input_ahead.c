@@ -14,14 +14,14 @@
  * are those of a direct read: input_pull still counts every byte and
  * holds the member against the limits as it hands them out.
  *
- * The slots are small (256 KB each): a slot is hashed while read(2)'s
+ * The slots are small (4 of 256 KB): a slot is hashed while read(2)'s
  * copy has it in the cache, and the ring is memory that the load's peak
  * carries. 4 of 1 MB before: 1M high-cardinality CSV peak RSS 65.5 ->
  * 62.0 MB, 200k 63.0 -> 58.5 MB (median of 6, same run), CPU the same
  * (0.99x).
  *
  * A regular file of 8 MB or more is mapped instead (ahead_map), and its
- * windows (512 KB, at most AHEAD_SLOTS ahead) are hashed and lent where the page
+ * windows (512 KB, at most 4 ahead) are hashed and lent where the page
  * cache has them: no copy at all. What that saves depends on how the
  * page cache holds the file. Pages in large folios (a file read from
  * disk, or just written by cp or auditgen) are mapped and unmapped a
@@ -74,15 +74,7 @@
 #include "stopsig.h"
 #include "xalloc.h"
 
-/* Windows read ahead of the parser. 16, not 4: while the writer commits
- * (load_impl.h's QUEUE_MAX says why), the parser goes on with the input
- * the reader has hashed, and the reader with the windows after it; at
- * 4 (2 MB of a mapped file, about 3 ms of parsing) both stopped early in
- * each commit. Mapped windows count in the load's peak RSS (+6 MB at 16;
- * a pipe's slots +4 MB). */
-#ifndef AHEAD_SLOTS
-#define AHEAD_SLOTS 16
-#endif
+#define AHEAD_SLOTS 4
 #define AHEAD_SLOT ((size_t)256 << 10)
 /* bytes before each slot's for a stream's tail (input_lend) */
 #define AHEAD_ROOM ((size_t)64 << 10)

@@ -52,19 +52,9 @@ struct intern {
  * grown by doubling to 8.4 MB on 200k high-cardinality events (massif,
  * 1.0 on the default shape), and slots of 24 bytes took 6.3 MB; 16-byte
  * slots and pools allocated once at their size take 4.2 + 4 MB (a value
- * the map no longer holds costs a look-up in the value map: vmap).
- * 32768 and 1 MB take another 4.1-4.4 MB off a 1M high-cardinality
- * load's peak (CSV 60.2 -> 55.8 MB, JSON Lines 59.1 -> 55.0), which the
- * deeper queue below spends, for nothing measurable: the writer +1.6 M
- * of its 4.38 G instructions on 200k high-cardinality CSV (callgrind),
- * 1M high-cardinality JSON Lines CPU 0.985x (5 pairs, load average 11).
- * (Like the queue's sizes, a -D can set them for a measurement.) */
-#ifndef INTERN_GEN
-#define INTERN_GEN 32768
-#endif
-#ifndef INTERN_POOL
-#define INTERN_POOL ((size_t)1 << 20)
-#endif
+ * the map no longer holds costs a look-up in the value map: vmap). */
+#define INTERN_GEN 65536
+#define INTERN_POOL ((size_t)2 << 20)
 /* Slots of a generation: allocated at the size its INTERN_GEN values
  * need from the start (at most half full), not doubled from 65,536 as
  * it fills (the tables grew 1 -> 2 MB each at about 3.5M and 9M
@@ -149,43 +139,23 @@ struct batch {
 
 /* A batch is sent at BATCH_ITEMS items or BATCH_BYTES of text; its
  * buffers are allocated at those sizes once, so that they do not double
- * past them. Up to QUEUE_MAX + 2 batches exist (queued, being filled,
- * being written), and those written wait for reuse (SPARE_MAX): a new
- * one is allocated only when none waits, so keeping them costs no peak.
- * Measured, 8 MB batches and a queue of 3 were most of a load's peak
- * memory, and smaller ones cost no time; 1 MB (about 550 Purview CSV
- * records) and one spare took another 6 MB off a million-event load's
- * peak (65.6 -> 59.7 MB, with RIDMAP_MEM halved) at the same CPU; 512 KB
- * and 512 items another 2.3-2.7 MB (200k high-cardinality CSV, median of
- * 6 against 1 MB in the same run: 60.6 -> 58.3 and 61.9 -> 59.2 MB, CPU
- * 0.99x and 1.00x).
- *
- * The queue is deep enough for the parser to keep parsing through most
- * of a commit (12-15 ms of the writer's alone, every PIVOT_WINDOW
- * events): a queue of 2 held 1.4 ms of its work, and the parser, the
- * reader behind it (input_ahead.c's AHEAD_SLOTS, raised with it) and a
- * core with them waited out the rest. 8 and 16 slots ahead, 1M CSV
- * (tests/sched_idle.sh, 3 loads each in turn at load average 13-14):
- * core-seconds of the two cores unused 5.64-6.05 -> 2.71-3.14, CPU the
- * same (1M high-cardinality JSON Lines, 5 pairs: 1.00x); peak RSS +6 MB
- * with the intern maps halved to pay for it (1M high-cardinality CSV
- * 60.2 -> 66.3 MB, JSON Lines 59.1 -> 65.0 MB, 200k appended to a 1M
- * case 53.8 -> 61.6 MB, before the libraries were opened at need). */
+ * past them. Up to QUEUE_MAX + 1 + SPARE_MAX batches exist (queued,
+ * being filled, being written, kept for reuse): measured, 8 MB batches
+ * and a queue of 3 were most of a load's peak memory, and smaller ones
+ * cost no time; 1 MB (about 550 Purview CSV records) and one spare took
+ * another 6 MB off a million-event load's peak (65.6 -> 59.7 MB, with
+ * RIDMAP_MEM halved) at the same CPU; 512 KB and 512 items another 2.3-2.7
+ * MB (200k high-cardinality CSV, median of 6 against 1 MB in the same
+ * run: 60.6 -> 58.3 and 61.9 -> 59.2 MB, CPU 0.99x and 1.00x). */
 #define BATCH_ITEMS 512
 #define BATCH_BYTES ((size_t)512 << 10)
-#ifndef QUEUE_MAX
-#define QUEUE_MAX 8
-#endif
-#ifndef SPARE_MAX
-#define SPARE_MAX QUEUE_MAX
-#endif
+#define QUEUE_MAX 2
+#define SPARE_MAX 1
 
 /* A raw block on its way through the compressor. */
 /* blocks on their way through the compressor before the writer waits:
  * 4 MB, as 8 of 512 KB were */
-#ifndef BLOCKS_IN_FLIGHT
 #define BLOCKS_IN_FLIGHT 4
-#endif
 struct block {
 	int64_t first, n;
 	int64_t msgs;  /* messages in its lists (0: a block without lists) */
