@@ -427,17 +427,7 @@ def hand_made(c):
 # ---------------------------------------------------------------- compare
 
 
-class Tap:
-    def __init__(self, name):
-        self.name, self.bad = name, 0
-
-    def ok(self, what, good, why=""):
-        if good:
-            print("ok - %s: %s" % (self.name, what))
-        else:
-            self.bad += 1
-            print("not ok - %s: %s (%s)" % (self.name, what, why))
-        sys.stdout.flush()
+Tap = diffref.Tap  # (the same TAP lines as e2e_diffref)
 
 
 def first_diff(a, b):
