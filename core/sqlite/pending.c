@@ -369,7 +369,7 @@ int pend_apply(struct store *st, struct pend_hold **hold, char **cause)
 	 * free seq again (ops.seq is a plain rowid: an emptied table starts
 	 * again at 1), so that "seq <= top" here deleted a change never
 	 * applied: test_pending_tidy's race lost one change in ~8 runs on a
-	 * busy machine, a deterministic test_pending_reuse below it.
+	 * busy machine; its test_reuse plays that interleaving every time.
 	 */
 	sqlite3 *db = pend_begin(path, true, cause);
 	if (!db) {
