@@ -217,8 +217,22 @@ const struct hunt_entry hunt_rare_apps = {
  * the first mail read the case holds (the app is new to the tenant).
  * Either can happen at any point of the range. With --baseline-until, a
  * pair is listed when none of its reads fall before it.
+ *
+ * A pair that is neither has no history to be judged against: the app
+ * read from the case's first day, and from the mailbox's. An intruder
+ * active from the export's first hour is such a pair (wave 23: a 2-day
+ * export with the attacker from hour 1 got nothing from this hunt while
+ * rare-apps flagged the app). It is judged against the tenant instead:
+ * an app that is not a Microsoft first-party app is new for the mailbox
+ * unless most of the tenant's mailboxes use it (more than half of the
+ * mailboxes the case saw read, and at least WIDE_MIN of them: a backup
+ * or archiving service the tenant runs everywhere), which is listed as
+ * context. With fewer mailboxes in the case (one user's export) breadth
+ * says nothing, and the pair is a hit. First-party apps without history
+ * are the tenant's own mail clients: not listed.
  */
 #define SETTLE_MS DAY_MS
+#define WIDE_MIN 10
 
 struct pair {
 	int64_t mailbox, app, first, last;
@@ -382,6 +396,12 @@ static int newapp_end(struct hctx *h)
 		qsort(a->p, a->np, sizeof *a->p, cmp_pair);
 	/* app value id -> first appearance, asked once per app */
 	struct util_imap first_seen = { 0 };
+	/* app value id -> the mailboxes it read (each pair one), and how
+	 * many mailboxes the case saw read: the tenant's breadth of an app */
+	struct util_imap reach = { 0 };
+	for (size_t i = 0; i < a->np; i++)
+		(*util_imap_slot(&reach, (uint64_t)a->p[i].app, 0, NULL))++;
+	int64_t nmbx = (int64_t)a->mbx.n;
 	for (size_t i = 0; i < a->np; i++) {
 		struct pair *e = &a->p[i];
 		if (e->old)
@@ -393,11 +413,17 @@ static int newapp_end(struct hctx *h)
 		const int64_t *mf = util_imap_get(&a->mbx, (uint64_t)e->mailbox);
 		bool new_to_case = *fs != INT64_MAX && *fs > hunt_add(a->cov0, SETTLE_MS);
 		bool new_to_mailbox = mf && e->first > hunt_add(*mf, SETTLE_MS);
-		if (B == INT64_MIN && !new_to_case && !new_to_mailbox)
-			continue;
-		char *mb = hunt_vtext(h, "mailbox", e->mailbox), *app = hunt_vtext(h, "app", e->app);
+		bool unjudged = B == INT64_MIN && !new_to_case && !new_to_mailbox;
+		char *app = hunt_vtext(h, "app", e->app);
 		bool ms = app && knownapps_first_party(app);
-		bool hit = !ms || (new_to_case && e->foreign);
+		if (unjudged && ms) {
+			free(app);
+			continue;
+		}
+		int64_t nreach = *util_imap_get(&reach, (uint64_t)e->app);
+		bool wide = unjudged && nreach * 2 > nmbx && nreach >= WIDE_MIN;
+		char *mb = hunt_vtext(h, "mailbox", e->mailbox);
+		bool hit = (!ms && !wide) || (new_to_case && e->foreign);
 		struct hunt_row *row = hunt_row_new(h, hit);
 		hunt_row_set(row, 0, mb);
 		hunt_row_set(row, 1, app);
@@ -427,6 +453,11 @@ static int newapp_end(struct hctx *h)
 		} else if (new_to_mailbox) {
 			day_text(e->first, day, sizeof day);
 			util_buf_item(&why, "; ", "first read of this mailbox by the app on %s", day);
+		} else if (unjudged) {
+			util_buf_item(&why, "; ",
+				      "no history to compare with (the app read from the case's first day); the "
+				      "app read %" PRId64 " of the %" PRId64 " mailboxes read in the case",
+				      nreach, nmbx);
 		} else {
 			util_buf_item(&why, "; ", "no read before the baseline");
 		}
@@ -438,7 +469,9 @@ static int newapp_end(struct hctx *h)
 			util_buf_item(&why, "; ", "reads a mailbox that is not its user's own");
 			score += 20;
 		}
-		if (!hit)
+		if (wide)
+			util_buf_item(&why, "; ", "context: an app most of the tenant's mailboxes use");
+		else if (!hit)
 			util_buf_item(&why, "; ", "context: a Microsoft app%s",
 				      e->foreign ? "" : " reading its own user's mailbox");
 		score += e->ips.n < 10 ? (int)e->ips.n : 10;
@@ -453,6 +486,7 @@ static int newapp_end(struct hctx *h)
 		free(app);
 	}
 	util_imap_free(&first_seen);
+	util_imap_free(&reach);
 	newapp_drop(h);
 	return h->err ? -1 : 0;
 }
@@ -464,8 +498,11 @@ const struct hunt_entry hunt_new_app_for_mailbox = {
 		 "no date is assumed: a pair is new when its first read comes more than a day after the mailbox's own "
 		 "first read, or when the app first appears in the case more than a day after the case's first mail "
 		 "read, wherever in the range that falls. With --baseline-until, a pair is new when none of its reads "
-		 "fall before it. A Microsoft first-party app reading its own user's mailbox, or an app the case "
-		 "knew from its first day, is context, not a hit. Score: 40 when the app is new to the case, 30 when "
+		 "fall before it. A pair with no history (the app read from the case's first day and the mailbox's) "
+		 "is judged against the tenant: an app that is not a Microsoft first-party app is new unless it read "
+		 "more than half of the case's mailboxes and ten or more (a service the tenant runs everywhere: "
+		 "context). A Microsoft first-party app reading its own user's mailbox, or reading from the case's "
+		 "first day, is context or not listed, not a hit. Score: 40 when the app is new to the case, 30 when "
 		 "it is not a Microsoft first-party app, 20 when it reads a mailbox that is not its user's own, plus "
 		 "1 per IP (up to 10).",
 		 HUNT_COLS(cols_new_app) },

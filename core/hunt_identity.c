@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "geoplaces.h"
 #include "hunt_entry.h"
 #include "ipgeo.h"
 #include "store.h"
@@ -487,6 +488,26 @@ static int signin_mail_one(void *ctx, const struct store_cell *c)
 	return 0;
 }
 
+/*
+ * Is ip (a value id) in a mobile carrier's network (geoplaces.h)? A
+ * carrier puts its phones behind shared gateways and hands them a new
+ * address on most connections, so an address new for the user there
+ * says nothing: a user's own phone is the usual sign-in "from a new IP"
+ * (generator seed 3 without an intrusion: Outlook Mobile from T-Mobile
+ * USA was this hunt's one hit). new-place and impossible-travel leave
+ * the carriers' networks out for the same reason. False when the case
+ * has no place for the address.
+ */
+static bool signin_mobile(struct hctx *h, int64_t ip)
+{
+	struct ipgeo_row g = { 0 };
+	char *why = NULL;
+	bool mobile = ipgeo_of_ids(h->st, &ip, 1, &g, &why) == 0 && g.as_org && geoplaces_is_mobile(g.as_org);
+	ipgeo_row_clear(&g);
+	free(why);
+	return mobile;
+}
+
 static int signin_end(struct hctx *h)
 {
 	struct signin_acc *a = h->acc;
@@ -544,15 +565,19 @@ static int signin_end(struct hctx *h)
 		const int64_t *ipf = util_imap_get(&a->ip, (uint64_t)ip);
 		bool tenant_new = ipf && *ipf > hunt_add(ts, -HOUR_MS);
 		int64_t nmail = (int64_t)row->nevents - 1;
+		bool mobile = signin_mobile(h, ip);
 		/* an address the tenant already used (an office, a shared NAT)
-		 * whose mail reads are other users' own is context */
-		row->hit = tenant_new || own > 0;
+		 * whose mail reads are other users' own is context; so is a
+		 * mobile carrier's address (below) */
+		row->hit = (tenant_new || own > 0) && !mobile;
 		char *why =
 			xasprintf("sign-in from an IP new for the user%s, then %" PRId64
 				  " mail read%s from it %" PRId64 " min later%s",
 				  tenant_new ? " and for the tenant" : "", nmail, nmail == 1 ? "" : "s",
 				  (first_mail - ts) / 60000,
 				  row->hit ? ""
+				  : mobile ? "; context: a mobile carrier's network (its phones get a new address on most "
+					     "connections)"
 					   : "; context: the tenant used the IP before, the reads are other users'");
 		hunt_row_reason(row, row->hit ? 50 + (tenant_new ? 30 : 0) + (nmail < 20 ? (int)nmail : 20) : 0,
 				why);
@@ -578,9 +603,11 @@ const struct hunt_entry hunt_signin_then_mail = {
 		 "A successful sign-in (Entra sign-in log or UAL UserLoggedIn) from an IP new for the user, "
 		 "followed within an hour by mail read (MailItemsAccessed) from the same IP. Without "
 		 "--baseline-until no date is assumed: an IP is new when no event of the user came from it more "
-		 "than an hour before the sign-in, the user has a day of history before it, and the sign-in is more "
-		 "than a day into the case. With --baseline-until, new means unseen before it. An IP the tenant used "
-		 "before whose mail reads are all other users' is context (a shared address). Score: 50, plus 30 "
+		 "than an hour before the sign-in, the user has an event more than an hour before it, and the sign-in "
+		 "is more than a day into the case. With --baseline-until, new means unseen before it. An IP the "
+		 "tenant used before whose mail reads are all other users' is context (a shared address), and so is "
+		 "an address of a mobile carrier's network (phones get a new one on most connections). Score: 50, "
+		 "plus 30 "
 		 "when no user of the tenant came from the IP before, plus 1 per mail read (up to 20).",
 		 HUNT_COLS(cols_signin) },
 	.needs = HUNT_NEEDS_BASELINE,
