@@ -333,6 +333,8 @@ const char *appnames_lookup(const struct appnames *an, const char *app_id, const
 		*origin = NULL;
 	if (!app_id || !*app_id)
 		return NULL;
+	char bare[KNOWNAPPS_BARE_MAX];
+	app_id = knownapps_bare(app_id, bare, sizeof bare);
 	const char *o = NULL;
 	const char *name = an ? knownapps_lookup(an->ka, app_id, &o) : knownapps_name(app_id);
 	if (name && o && strcmp(o, "tenant") == 0) {

@@ -32,7 +32,12 @@ struct logon {
 	int64_t id, ts, user, ip;
 	int64_t result; /* a sign-in's result not yet known to be a failure, or 0 */
 	bool ok;
+	bool signin; /* from the sign-in log (else the UAL) */
 };
+
+/* A failed logon the UAL (UserLoginFailed) and the sign-in log both
+ * record comes as two events this close together: one attempt. */
+#define SAME_ATTEMPT_MS 5000
 
 struct logons_acc {
 	struct util_ivec ok, ok_op, fail_op; /* value ids of results and operations */
@@ -77,7 +82,7 @@ static void logons_row(struct hctx *h, const struct hunt_ev *e)
 	a->last_ts = e->ts;
 	a->last_id = e->id;
 	a->l = xgrow(a->l, &a->cap, a->n + 1, sizeof *a->l);
-	a->l[a->n++] = (struct logon){ e->id, e->ts, e->user, e->ip, maybe, ok };
+	a->l[a->n++] = (struct logon){ e->id, e->ts, e->user, e->ip, maybe, ok, signin };
 }
 
 /*
@@ -220,15 +225,23 @@ static int logons_end(struct hctx *h)
 		size_t j = i;
 		while (j < a->n && a->l[j].user == a->l[i].user && a->l[j].ip == a->l[i].ip)
 			j++;
-		size_t first = j, nfail = 0;
+		size_t first = j, nfail = 0, prev = j; /* prev: the last attempt counted */
 		for (size_t k = i; k < j; k++) {
 			if (!a->l[k].ok) {
+				/* the other log's record of the attempt counted last */
+				if (nfail && a->l[k].signin != a->l[prev].signin &&
+				    a->l[k].ts <= hunt_add(a->l[prev].ts, SAME_ATTEMPT_MS)) {
+					prev = j;
+					continue;
+				}
 				if (!nfail++)
 					first = k;
+				prev = k;
 				continue;
 			}
 			if (nfail < MIN_FAILURES || a->l[k].ts > hunt_add(a->l[first].ts, HOUR_MS)) {
 				nfail = 0; /* a success ends a run of failures */
+				prev = j;
 				continue;
 			}
 			const int64_t *ipf = util_imap_get(&a->ip, (uint64_t)a->l[k].ip);
@@ -270,8 +283,8 @@ const struct hunt_entry hunt_failed_then_success = {
 	.def = { HUNT_FAILED_THEN_SUCCESS, "failed-then-success",
 		 "failed logons from an IP new to the tenant, then a success from it",
 		 "A password guessed: two or more failed logons of a user (UAL UserLoginFailed, Entra sign-ins "
-		 "with a Failure result) from an IP no user of the tenant came from more than an hour before, "
-		 "then a successful logon of the same user from the same IP within the hour of the first failure. "
+		 "with a Failure result; an attempt both logs record, seconds apart, counts once) from an IP no "
+		 "user of the tenant came from more than an hour before, then a successful logon of the same user from the same IP within the hour of the first failure. "
 		 "Every row is a hit. Score: 60, plus 10 per failure (up to 4).",
 		 HUNT_COLS(cols_logons) },
 	.order = HUNT_ORDER_TIME,

@@ -223,8 +223,29 @@ const struct knownapp *knownapps_at(size_t i)
 	return i < NTABLE ? &table[i] : NULL;
 }
 
+const char *knownapps_bare(const char *app_id, char *buf, size_t n)
+{
+	if (!app_id)
+		return NULL;
+	const char *p = app_id, *e = app_id + strlen(app_id);
+	while (p < e && (isspace((unsigned char)*p) || *p == '{'))
+		p++;
+	while (e > p && (isspace((unsigned char)e[-1]) || e[-1] == '}'))
+		e--;
+	if (p == app_id && !*e)
+		return app_id;
+	size_t len = (size_t)(e - p);
+	if (len >= n)
+		return app_id;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return buf;
+}
+
 static const struct knownapp *find(const char *app_id)
 {
+	char bare[KNOWNAPPS_BARE_MAX];
+	app_id = knownapps_bare(app_id, bare, sizeof bare);
 	if (!app_id)
 		return NULL;
 	size_t lo = 0, hi = NTABLE;
@@ -427,6 +448,8 @@ const char *knownapps_lookup(const struct knownapps *ka, const char *app_id, con
 		*origin = NULL;
 	if (!app_id || !*app_id)
 		return NULL;
+	char bare[KNOWNAPPS_BARE_MAX];
+	app_id = knownapps_bare(app_id, bare, sizeof bare);
 	if (ka) {
 		size_t lo = 0, hi = ka->n;
 		while (lo < hi) {

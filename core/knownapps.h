@@ -34,6 +34,14 @@ struct knownapp {
 
 /* --- The built-in table (no case needed; all results static) --- */
 
+/* app_id without the braces and white space around it that some
+ * exports write ("{9199BF20-...}"): app_id itself when it has none,
+ * else a copy in buf (n bytes; KNOWNAPPS_BARE_MAX holds any GUID), or
+ * app_id when the copy does not fit. The lookups below all take ids so
+ * written, in any case. */
+#define KNOWNAPPS_BARE_MAX 64
+const char *knownapps_bare(const char *app_id, char *buf, size_t n);
+
 /* Name of a well-known Microsoft first-party app id, or NULL. */
 const char *knownapps_name(const char *app_id);
 /* Is app_id in the built-in table of Microsoft first-party apps? */

@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""hunt_scen.py: incident scenarios shaped unlike auditgen's, for
+tests/e2e_hunt_scenarios.sh. `hunt_scen.py NAME DIR` writes the scenario's
+input files into DIR and prints, as JSON, what the hunts must answer:
+
+  {"hunt": {"hits": [[column, value], ...] | null, "first": [column, value] | null,
+            "max_hits": N | null, "min_hits": N | null}}
+
+hits: every hit row has column = value for one of the pairs; first: the
+first row is a hit with that value; max_hits / min_hits bound the hit
+count; events: every hit row's events column; cols: the first row's
+values of some columns. The tenant is small and regular (each user at home on one address,
+reading their own mailbox with Outlook, signing in each morning) so that
+what a hunt flags is the scenario's, not noise; the scenarios move the
+intrusion in time, spread it thin, write its ids in other forms, give
+times with offsets, repeat records across the logs that carry them, and
+give every record a fresh session and token.
+"""
+import datetime as dt
+import json
+import os
+import random
+import sys
+
+OUTLOOK = "5d661950-3475-41cd-a2c3-d671a3162bc1"
+OWA = "9199bf20-a13f-4107-85dc-02114787ef48"
+EVIL = "7c3e91b2-58a4-4f0e-9d2b-1a6c0e5f4d21"  # an app no list knows
+EVIL_NAME = "Mail Archiver Pro"
+T0 = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
+ATTACKER_IPS = ["198.51.100.23", "203.0.113.77"]
+
+
+def iso(t, z="Z"):
+    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + z
+
+
+class Case:
+    def __init__(self, users=12, days=30, seed=1, fresh_ids=False):
+        self.r = random.Random(seed)
+        self.users = ["user%02d@fabrikam.com" % i for i in range(users)]
+        self.ip = {u: "192.0.2.%d" % (10 + i) if i < 200 else "100.64.%d.%d" % (i // 250, i % 250)
+                   for i, u in enumerate(self.users)}
+        self.days = days
+        self.fresh = fresh_ids
+        self.ual = []       # AuditData objects
+        self.signins = []   # Graph signIn objects
+        self.n = 0
+
+    def rid(self):
+        self.n += 1
+        return "%08x-%04x-4%03x-8%03x-%012x" % (self.r.getrandbits(32), self.n & 0xffff, self.n % 4096,
+                                                self.r.getrandbits(12), self.n)
+
+    def sess(self, u, day):
+        if self.fresh:
+            return self.rid(), "T%x" % self.r.getrandbits(64)
+        i = self.users.index(u)
+        return "5e55%04x-0000-4000-8000-%012x" % (i, day), "tok%04x%04x" % (i, day)
+
+    def mail(self, t, user, mailbox, app, ip, session=None, token=None, capp=None):
+        rec = {"CreationTime": iso(t, ""), "Id": self.rid(), "Operation": "MailItemsAccessed",
+               "RecordType": 50, "Workload": "Exchange", "ResultStatus": "Succeeded",
+               "UserId": user, "MailboxOwnerUPN": mailbox, "ClientIPAddress": ip, "AppId": app,
+               "ClientAppId": capp or "", "ClientInfoString": "Client=REST;;", "LogonType": 0,
+               "OperationProperties": [{"Name": "MailAccessType", "Value": "Bind"}],
+               "Folders": [{"Path": "\\Inbox", "FolderItems": [
+                   {"InternetMessageId": "<%s@fabrikam.com>" % self.rid()}]}]}
+        if session:
+            rec["SessionId"] = session
+            rec["AppAccessContext"] = {"AADSessionId": session, "UniqueTokenId": token}
+        self.ual.append(rec)
+        return rec
+
+    def signin(self, t, user, ip, ok=True, app=OUTLOOK, session=None, token=None, ual_copy=True):
+        sid = self.rid()
+        s = {"id": sid, "createdDateTime": iso(t), "userPrincipalName": user, "appId": app,
+             "appDisplayName": "Microsoft Outlook", "ipAddress": ip,
+             "status": {"errorCode": 0 if ok else 50126,
+                        "failureReason": None if ok else "Invalid username or password."},
+             "sessionId": session or "", "uniqueTokenIdentifier": token or "", "isInteractive": True}
+        self.signins.append(s)
+        if ual_copy:  # the same logon as the UAL records it (AzureActiveDirectoryStsLogon)
+            self.ual.append({"CreationTime": iso(t, ""), "Id": self.rid(),
+                             "Operation": "UserLoggedIn" if ok else "UserLoginFailed", "RecordType": 15,
+                             "Workload": "AzureActiveDirectory", "ResultStatus": "Success" if ok else "Failed",
+                             "UserId": user, "ClientIP": ip, "ApplicationId": app,
+                             "LogonError": "" if ok else "InvalidUserNameOrPassword"})
+        return s
+
+    def background(self, reads=3):
+        """Each user: a sign-in each morning from home, then a few reads."""
+        for d in range(self.days):
+            for u in self.users:
+                t = T0 + dt.timedelta(days=d, hours=7 + self.r.random() * 2)
+                s, k = self.sess(u, d)
+                self.signin(t, u, self.ip[u], session=s, token=k)
+                for j in range(reads):
+                    if self.fresh:
+                        s, k = self.sess(u, d)
+                    tt = t + dt.timedelta(minutes=5 + 40 * j + self.r.random() * 30)
+                    self.mail(tt, u, u, OUTLOOK, self.ip[u], s, k, OUTLOOK)
+
+    def write(self, d, ual_name="ual.jsonl", signin_name="signins.json"):
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, ual_name), "w") as f:
+            for rec in sorted(self.ual, key=lambda x: x["CreationTime"]):
+                f.write(json.dumps(rec) + "\n")
+        if self.signins:
+            with open(os.path.join(d, signin_name), "w") as f:
+                json.dump({"value": self.signins}, f)
+
+
+def attack_reads(c, t, mailboxes, app=EVIL, user=None, ips=ATTACKER_IPS, form=lambda a: a):
+    """The intruder's app reads each mailbox a few times from its IPs."""
+    recs = []
+    for i, mb in enumerate(mailboxes):
+        for j in range(3):
+            tt = t + dt.timedelta(minutes=7 * i + 2 * j)
+            recs.append(c.mail(tt, user or mb, mb, form(app), ips[(i + j) % len(ips)], capp=form(app)))
+    return recs
+
+
+def first_hour(d):
+    c = Case(days=2)
+    c.background()
+    attack_reads(c, T0 + dt.timedelta(minutes=12), c.users[:3])
+    c.write(d)
+    hit = [["app", EVIL]]
+    return {"new-app-for-mailbox": {"first": hit[0], "hits": hit, "min_hits": 3},
+            "rare-apps": {"first": hit[0], "hits": hit}}
+
+
+def last_hour(d):
+    c = Case(days=30)
+    c.background()
+    attack_reads(c, T0 + dt.timedelta(days=29, hours=23, minutes=10), c.users[:2])
+    c.write(d)
+    hit = [["app", EVIL]]
+    return {"new-app-for-mailbox": {"first": hit[0], "hits": hit, "min_hits": 2},
+            "rare-apps": {"first": hit[0], "hits": hit}}
+
+
+def thin(d):
+    """The app from the first hour, then one more mailbox every nine days,
+    a single read each time."""
+    c = Case(days=30)
+    c.background()
+    for k in range(4):
+        mb = c.users[k]
+        c.mail(T0 + dt.timedelta(days=9 * k, minutes=30), mb, mb, EVIL, ATTACKER_IPS[k % 2], capp=EVIL)
+    c.write(d)
+    hit = [["app", EVIL]]
+    return {"new-app-for-mailbox": {"first": hit[0], "hits": hit, "min_hits": 4},
+            "rare-apps": {"first": hit[0], "hits": hit}}
+
+
+def forms(d):
+    """The intruder's app id upper-case in some records, in braces in
+    others; Microsoft's apps upper-case; user names in capitals."""
+    c = Case(days=10)
+    c.background()
+    for rec in c.ual[::3]:
+        if rec["Operation"] == "MailItemsAccessed":
+            rec["AppId"] = rec["AppId"].upper()
+            rec["ClientAppId"] = "{%s}" % rec["ClientAppId"].upper()
+            rec["UserId"] = rec["UserId"].upper()
+    attack_reads(c, T0 + dt.timedelta(days=5, hours=3), c.users[:2], form=str.upper)
+    attack_reads(c, T0 + dt.timedelta(days=6, hours=3), c.users[2:3], form=lambda a: "{%s}" % a.upper())
+    c.write(d)
+    # the braced id is another value of the case (the parsers keep it as
+    # written): two rows of the one app, and none of Microsoft's
+    return {"rare-apps": {"hits": [["app", EVIL]], "first": ["app", EVIL], "max_hits": 2},
+            "new-app-for-mailbox": {"hits": [["app", EVIL]], "first": ["app", EVIL], "min_hits": 3}}
+
+
+def offsets(d):
+    """Sign-ins as Azure Monitor diagnostic records with a -05:00 offset;
+    the intruder signs in from a new IP and reads mail 10 minutes later
+    (UTC), which is 5 h 10 min later if the offset is dropped."""
+    c = Case(days=10)
+    c.background()
+    u = c.users[4]
+    t = T0 + dt.timedelta(days=6, hours=14)
+    c.signin(t, u, ATTACKER_IPS[0], session="a77ac4e2-0000-4000-8000-000000000001", token="evil1",
+             ual_copy=False)
+    c.mail(t + dt.timedelta(minutes=10), u, u, OWA, ATTACKER_IPS[0], capp=OWA)
+    os.makedirs(d, exist_ok=True)
+    tz = dt.timezone(dt.timedelta(hours=-5))
+    with open(os.path.join(d, "diag.jsonl"), "w") as f:
+        for s in c.signins:
+            t = dt.datetime.strptime(s["createdDateTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+            p = dict(s)
+            p["createdDateTime"] = t.astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S.1234567-05:00")
+            f.write(json.dumps({"time": t.astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S.12345-05:00"),
+                                "resourceId": "/tenants/x/providers/Microsoft.aadiam",
+                                "operationName": "Sign-in activity", "category": "SignInLogs",
+                                "callerIpAddress": s["ipAddress"], "properties": p}) + "\n")
+    c.signins = []
+    c.write(d)
+    return {"signin-then-mail": {"first": ["user", u], "hits": [["user", u]], "max_hits": 1}}
+
+
+def dupes(d):
+    """Every record of the intrusion three times: the UAL export, Sentinel
+    OfficeActivity rows, Defender XDR CloudAppEvents rows. One failed
+    logon, recorded by the UAL and the sign-in log alike, before a
+    success from a new IP: one failure, not two; two tries, each in both
+    logs, before a success: two."""
+    c = Case(days=10)
+    c.background()
+    u = c.users[5]
+    t = T0 + dt.timedelta(days=7, hours=15)
+    c.signin(t, u, ATTACKER_IPS[1], ok=False)
+    c.signin(t + dt.timedelta(minutes=3), u, ATTACKER_IPS[1])
+    # and a password guessed at the second try, both tries in both logs
+    v = c.users[6]
+    for k in range(2):
+        c.signin(t + dt.timedelta(hours=2, seconds=40 * k), v, ATTACKER_IPS[0], ok=False)
+    c.signin(t + dt.timedelta(hours=2, minutes=4), v, ATTACKER_IPS[0])
+    recs = attack_reads(c, T0 + dt.timedelta(days=7, hours=16), c.users[:2])
+    c.write(d)
+    with open(os.path.join(d, "sentinel.jsonl"), "w") as f:
+        for r in recs:
+            row = {k: v for k, v in r.items() if k not in ("CreationTime", "Id", "Workload", "ClientIPAddress",
+                                                          "OperationProperties", "Folders", "LogonType")}
+            row.update({"TimeGenerated": r["CreationTime"] + "Z", "OfficeId": r["Id"], "RecordType": "50",
+                        "OfficeWorkload": "Exchange", "Client_IPAddress": r["ClientIPAddress"],
+                        "Logon_Type": "Owner", "Type": "OfficeActivity",
+                        "OperationProperties": json.dumps(r["OperationProperties"]),
+                        "Folders": json.dumps(r["Folders"])})
+            f.write(json.dumps(row) + "\n")
+    with open(os.path.join(d, "xdr.jsonl"), "w") as f:
+        for r in recs:
+            f.write(json.dumps({"Timestamp": r["CreationTime"] + ".0000000Z", "ActionType": "MailItemsAccessed",
+                                "Application": "Microsoft Exchange Online", "ApplicationId": 20893,
+                                "AccountDisplayName": r["UserId"], "IPAddress": r["ClientIPAddress"],
+                                "RawEventData": r}) + "\n")
+    return {"new-app-for-mailbox": {"first": ["app", EVIL], "hits": [["app", EVIL]], "min_hits": 2,
+                                    "events": 3},
+            "failed-then-success": {"first": ["user", v], "hits": [["user", v]], "max_hits": 1,
+                                    "cols": {"failures": "2"}}}
+
+
+def wide(d):
+    """50,000 users, a fresh session and token on every record, no
+    intrusion: nothing is a hit."""
+    c = Case(users=50000, days=1, fresh_ids=True)
+    c.background(reads=1)
+    c.write(d)
+    return {h: {"max_hits": 0} for h in ("new-app-for-mailbox", "rare-apps", "token-replay",
+                                         "signin-then-mail", "failed-then-success", "password-spray")}
+
+
+SCENARIOS = {f.__name__: f for f in (first_hour, last_hour, thin, forms, offsets, dupes, wide)}
+
+if __name__ == "__main__":
+    print(json.dumps(SCENARIOS[sys.argv[1]](sys.argv[2])))
