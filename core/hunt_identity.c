@@ -362,8 +362,9 @@ struct signin {
  * Without --baseline-until, an IP is new for a user when no event of the
  * user came from it more than an hour before the sign-in (the failed
  * attempts just before a break-in are not history), the user has history
- * in the case (an event with an address more than an hour before it,
- * however short that history is), and the sign-in comes more than a day
+ * in the case (an event with an address of its own, not the tenant's
+ * shared exit, more than an hour before it, however short that history
+ * is), and the sign-in comes more than a day
  * after the case's first event: wherever in the range that is. A user
  * with no such earlier event is not judged. (Until wave 23 the user's
  * history had to span a day as well: an intrusion on the case's second
@@ -372,13 +373,27 @@ struct signin {
  */
 #define SIGNIN_SETTLE_MS DAY_MS
 
+/* An address that SIGNIN_SHARED_MIN or more users, and a quarter or
+ * more of those who signed in at all, signed in from is the tenant's
+ * own (an office, VPN or proxy exit; hunt_places.c says the same): a
+ * user's first own address after days seen only through it is no new
+ * IP against a history, since the user had none of their own. */
+#define SIGNIN_SHARED_MIN 5
+
+struct upair {
+	int64_t user, ip;
+};
+
 struct signin_acc {
 	struct util_ivec ok, logon; /* results of a good Entra sign-in; UserLoggedIn */
 	struct util_imap pair;      /* (user, ip) -> first event (with a baseline: seen before it) */
-	struct util_imap user;      /* user -> first event */
-	struct util_imap ip;        /* ip -> first event, any user */
-	int64_t cov0;               /* the first event with a user and an IP */
-	struct signin *s;           /* successful sign-ins */
+	struct upair *pairs;        /* pair's keys, without a baseline */
+	size_t npairs, cappairs;
+	struct util_imap user;   /* user -> first event from an address of the user's own */
+	struct util_imap shared; /* the tenant's own addresses (a set) */
+	struct util_imap ip;     /* ip -> first event, any user */
+	int64_t cov0;            /* the first event with a user and an IP */
+	struct signin *s;        /* successful sign-ins */
 	size_t n, cap;
 };
 
@@ -389,12 +404,41 @@ static void keep_min(struct util_imap *m, uint64_t key, int64_t ts)
 		*v = ts;
 }
 
+/* The tenant's own addresses (SIGNIN_SHARED_MIN), and each user's first
+ * event from an address that is not one: a->shared and a->user. */
+static void signin_own(struct signin_acc *a)
+{
+	struct util_imap seen = { 0 }, users = { 0 }, signed_in = { 0 };
+	for (size_t i = 0; i < a->n; i++) {
+		bool isnew;
+		util_imap_slot(&seen, util_pair_key(a->s[i].user, a->s[i].ip), 0, &isnew);
+		if (isnew)
+			(*util_imap_slot(&users, (uint64_t)a->s[i].ip, 0, NULL))++;
+		util_imap_slot(&signed_in, (uint64_t)a->s[i].user, 0, NULL);
+	}
+	for (size_t i = 0; i < users.cap; i++)
+		if (users.keys[i] && users.vals[i] >= SIGNIN_SHARED_MIN &&
+		    users.vals[i] * 4 >= (int64_t)signed_in.n)
+			util_imap_slot(&a->shared, users.keys[i], 1, NULL);
+	for (size_t i = 0; i < a->npairs; i++) {
+		if (util_imap_get(&a->shared, (uint64_t)a->pairs[i].ip))
+			continue;
+		keep_min(&a->user, (uint64_t)a->pairs[i].user,
+			 *util_imap_get(&a->pair, util_pair_key(a->pairs[i].user, a->pairs[i].ip)));
+	}
+	util_imap_free(&seen);
+	util_imap_free(&users);
+	util_imap_free(&signed_in);
+}
+
 /* Is the sign-in's IP new for its user (see above)? */
 static bool signin_new_ip(const struct signin_acc *a, int64_t B, const struct signin *s)
 {
 	const int64_t *p = util_imap_get(&a->pair, util_pair_key(s->user, s->ip));
 	if (B != INT64_MIN)
 		return s->ts >= B && !p;
+	if (util_imap_get(&a->shared, (uint64_t)s->ip))
+		return false;
 	const int64_t *u = util_imap_get(&a->user, (uint64_t)s->user);
 	return p && *p > hunt_add(s->ts, -HOUR_MS) && u && *u < hunt_add(s->ts, -HOUR_MS) &&
 	       s->ts > hunt_add(a->cov0, SIGNIN_SETTLE_MS);
@@ -424,8 +468,14 @@ static void signin_row(struct hctx *h, const struct hunt_ev *e)
 			return;
 		}
 	} else {
-		keep_min(&a->pair, util_pair_key(e->user, e->ip), e->ts);
-		keep_min(&a->user, (uint64_t)e->user, e->ts);
+		bool isnew;
+		int64_t *v = util_imap_slot(&a->pair, util_pair_key(e->user, e->ip), e->ts, &isnew);
+		if (e->ts < *v)
+			*v = e->ts;
+		if (isnew) {
+			a->pairs = xgrow(a->pairs, &a->cappairs, a->npairs + 1, sizeof *a->pairs);
+			a->pairs[a->npairs++] = (struct upair){ e->user, e->ip };
+		}
 		if (e->ts < a->cov0)
 			a->cov0 = e->ts;
 	}
@@ -444,6 +494,8 @@ static void signin_drop(struct hctx *h)
 	util_ivec_free(&a->logon);
 	util_imap_free(&a->pair);
 	util_imap_free(&a->user);
+	util_imap_free(&a->shared);
+	free(a->pairs);
 	util_imap_free(&a->ip);
 	free(a->s);
 	free(a);
@@ -516,6 +568,8 @@ static int signin_end(struct hctx *h)
 		return 0;
 	}
 	qsort(a->s, a->n, sizeof *a->s, cmp_signin);
+	if (h->r->baseline_until == INT64_MIN)
+		signin_own(a);
 	static const char *const cols[] = { "id", "ts", "op", "mailbox", "user" };
 	struct util_imap rows = { 0 }; /* (user, ip) -> row index + 1 */
 	int rc = 0;
@@ -603,7 +657,9 @@ const struct hunt_entry hunt_signin_then_mail = {
 		 "A successful sign-in (Entra sign-in log or UAL UserLoggedIn) from an IP new for the user, "
 		 "followed within an hour by mail read (MailItemsAccessed) from the same IP. Without "
 		 "--baseline-until no date is assumed: an IP is new when no event of the user came from it more "
-		 "than an hour before the sign-in, the user has an event more than an hour before it, and the sign-in "
+		 "than an hour before the sign-in, the user has an event from an address of its own (not one five or "
+		 "more users, and a quarter of those who signed in, sign in from: an office, VPN or proxy exit) more "
+		 "than an hour before it, and the sign-in "
 		 "is more than a day into the case. With --baseline-until, new means unseen before it. An IP the "
 		 "tenant used before whose mail reads are all other users' is context (a shared address), and so is "
 		 "an address of a mobile carrier's network (phones get a new one on most connections). Score: 50, "

@@ -241,6 +241,38 @@ def dupes(d):
                                     "cols": {"failures": "2"}}}
 
 
+def egress(d):
+    """Every user at home in the US (Comcast addresses) and, minutes later,
+    through the tenant's VPN exit in France that all of them share (the
+    first two days only through the exit); one
+    user then signs in from the Netherlands half an hour after signing in
+    at home, and reads mail from there. Needs the IP tables: the hunts
+    judge places (a case without them places nothing, and the checks that
+    need a place are skipped by the script)."""
+    c = Case(days=10)
+    c.ip = {u: "73.%d.%d.%d" % (40 + i, 17 + i, 100 + i) for i, u in enumerate(c.users)}
+    vpn = "86.206.192.66"
+    for day in range(c.days):
+        for u in c.users:
+            t = T0 + dt.timedelta(days=day, hours=13 + c.r.random() * 2)
+            if day >= 2:  # the first two days in the office, seen only through the exit
+                c.signin(t, u, c.ip[u])
+                c.mail(t + dt.timedelta(minutes=3), u, u, OUTLOOK, c.ip[u], capp=OUTLOOK)
+            t2 = t + dt.timedelta(minutes=15 + c.r.random() * 10)
+            c.signin(t2, u, vpn)
+            c.mail(t2 + dt.timedelta(minutes=2), u, u, OUTLOOK, vpn, capp=OUTLOOK)
+    u = c.users[3]
+    t = T0 + dt.timedelta(days=6, hours=20)
+    c.signin(t, u, c.ip[u])
+    c.signin(t + dt.timedelta(minutes=30), u, "193.0.6.139")
+    c.mail(t + dt.timedelta(minutes=34), u, u, OWA, "193.0.6.139", capp=OWA)
+    c.write(d)
+    hit = [["user", u]]
+    return {"impossible-travel": {"first": hit[0], "hits": hit, "places": True},
+            "new-place": {"first": hit[0], "hits": hit, "places": True},
+            "signin-then-mail": {"first": hit[0], "hits": hit}}
+
+
 def wide(d):
     """50,000 users, a fresh session and token on every record, no
     intrusion: nothing is a hit."""
@@ -251,7 +283,7 @@ def wide(d):
                                          "signin-then-mail", "failed-then-success", "password-spray")}
 
 
-SCENARIOS = {f.__name__: f for f in (first_hour, last_hour, thin, forms, offsets, dupes, wide)}
+SCENARIOS = {f.__name__: f for f in (first_hour, last_hour, thin, forms, offsets, dupes, egress, wide)}
 
 if __name__ == "__main__":
     print(json.dumps(SCENARIOS[sys.argv[1]](sys.argv[2])))
