@@ -176,6 +176,26 @@ static void replay_geo_free(struct replay_geo *geo)
 	util_imap_free(&geo->at);
 }
 
+/*
+ * The one network (AS number) all of ips are in, or 0 when they are in
+ * several or one is not placed. A session whose addresses all belong to
+ * one network is a dual-stack client (Exchange records its IPv6 address,
+ * the sign-in log its IPv4 one) or a carrier moving a phone between its
+ * addresses, not a token carried elsewhere.
+ */
+static int64_t replay_one_network(const struct replay_geo *geo, const struct util_ivec *ips)
+{
+	int64_t asn = 0;
+	for (size_t i = 0; i < ips->n; i++) {
+		const int64_t *at = util_imap_get(&geo->at, (uint64_t)ips->v[i]);
+		int64_t a = at ? geo->g[*at].asn : 0;
+		if (!a || (asn && a != asn))
+			return 0;
+		asn = a;
+	}
+	return asn;
+}
+
 /* The distinct countries and networks (AS number and owner) of the IP
  * value ids: "CN, DE" and "AS24400 China Mobile, AS137409 GSL Networks". */
 static void replay_places(const struct replay_geo *geo, const struct util_ivec *ips, char **countries,
@@ -320,7 +340,18 @@ static int replay_end(struct hctx *h)
 					      r->kind ? "token" : "session", r->ips.n,
 					      row->vals[8] ? " (" : "", row->vals[8] ? row->vals[8] : "",
 					      row->vals[8] ? ")" : "", r->users.n, r->users.n == 1 ? "" : "s");
-			int score = 40 + 20 * (int)(r->ips.n - 1);
+			int64_t one = replay_one_network(&geo, &r->ips);
+			if (one) {
+				char *w = xasprintf("%s; context: all from one network (AS%" PRId64
+						    ": a dual-stack client, a carrier's changing addresses)",
+						    why, one);
+				free(why);
+				why = w;
+				row->hit = false;
+				free(row->events); /* a row that is not a hit keeps no event ids */
+				row->events = NULL;
+			}
+			int score = one ? 0 : 40 + 20 * (int)(r->ips.n - 1);
 			hunt_row_reason(row, score, why);
 			free(why);
 			hunt_row_filter(row, &f);
@@ -341,8 +372,9 @@ const struct hunt_entry hunt_token_replay = {
 	.def = { HUNT_TOKEN_REPLAY, "token-replay", "one session or token id used from two or more IPs",
 		 "A session id or a token id (UniqueTokenId) seen from two or more IP addresses: a stolen "
 		 "session or token replayed from elsewhere, with the countries and networks of its IPs "
-		 "(from the offline IP databases). Every row is a hit. Score: 40, plus 20 per IP after "
-		 "the first.",
+		 "(from the offline IP databases). A value whose IPs all belong to one network (a dual-stack "
+		 "client, a carrier's changing addresses) is context; every other row is a hit. Score: 40, plus "
+		 "20 per IP after the first.",
 		 HUNT_COLS(cols_replay) },
 	.order = HUNT_ORDER_TIME,
 	.scan = { replay_begin, replay_row, replay_end, replay_drop, NULL, NULL, 0,

@@ -5,6 +5,7 @@
 # export's last hour, spread thin over four weeks; its app id upper-case
 # and in braces; sign-ins as Azure Monitor records with a -05:00 offset;
 # every user behind the tenant's one VPN exit abroad as well as at home;
+# sessions signing in over IPv4 and reading mail over IPv6 (one network);
 # the intrusion's records three times (UAL, Sentinel OfficeActivity,
 # Defender XDR CloudAppEvents) and a failed logon in both the UAL and the
 # sign-in log; 50,000 users with a fresh session and token on every

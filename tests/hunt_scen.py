@@ -273,6 +273,27 @@ def egress(d):
             "signin-then-mail": {"first": hit[0], "hits": hit}}
 
 
+def dualstack(d):
+    """Every user's session signs in over IPv4 and reads mail over IPv6
+    from the same home network (Comcast: Exchange records the client's
+    IPv6 address, the sign-in log its IPv4 one); one session is replayed
+    from the Netherlands. Needs the IP tables (its network)."""
+    c = Case(days=6)
+    for day in range(c.days):
+        for i, u in enumerate(c.users):
+            t = T0 + dt.timedelta(days=day, hours=13 + c.r.random() * 2)
+            s, k = c.sess(u, day)
+            c.signin(t, u, "73.%d.%d.%d" % (40 + i, 17 + i, 100 + i), session=s, token=k)
+            v6 = "2601:602:90c5:%x::%x" % (0xc0 + i, 0x1234 + day)
+            c.mail(t + dt.timedelta(minutes=4), u, u, OUTLOOK, v6, s, k, OUTLOOK)
+    u = c.users[7]
+    s, k = c.sess(u, 4)
+    c.mail(T0 + dt.timedelta(days=4, hours=18), u, u, OUTLOOK, "193.0.6.139", s, k, OUTLOOK)
+    c.write(d)
+    return {"token-replay": {"first": ["id", s], "hits": [["id", s], ["id", k]], "min_hits": 1,
+                             "places": True}}
+
+
 def wide(d):
     """50,000 users, a fresh session and token on every record, no
     intrusion: nothing is a hit."""
@@ -283,7 +304,7 @@ def wide(d):
                                          "signin-then-mail", "failed-then-success", "password-spray")}
 
 
-SCENARIOS = {f.__name__: f for f in (first_hour, last_hour, thin, forms, offsets, dupes, egress, wide)}
+SCENARIOS = {f.__name__: f for f in (first_hour, last_hour, thin, forms, offsets, dupes, egress, dualstack, wide)}
 
 if __name__ == "__main__":
     print(json.dumps(SCENARIOS[sys.argv[1]](sys.argv[2])))
