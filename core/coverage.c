@@ -18,6 +18,7 @@
 #include "coverage.h"
 #include "event.h"
 #include "query.h"
+#include "sanitize.h"
 #include "timeparse.h"
 #include "util.h"
 #include "xalloc.h"
@@ -558,6 +559,9 @@ char *coverage_bars(const struct coverage *c, const struct coverage_series *s, s
 {
 	static const char *const blocks[] = { "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",
 					      "\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88" };
+	/* a terminal that shows ASCII only (sanitize.h): a ramp of ASCII */
+	static const char *const ascii[] = { ".", ",", ":", "-", "=", "+", "*", "#" };
+	const char *const *glyph = sanitize_ascii_only() ? ascii : blocks;
 	if (width < 1)
 		width = 1;
 	size_t per = (c->ndays + width - 1) / width;
@@ -580,7 +584,7 @@ char *coverage_bars(const struct coverage *c, const struct coverage_series *s, s
 		}
 		/* 1..8 by share of the busiest column; any record shows */
 		int64_t lvl = (sum[i] * 8 + max - 1) / max;
-		util_buf_puts(&b, blocks[(lvl < 1 ? 1 : lvl > 8 ? 8 : lvl) - 1]);
+		util_buf_puts(&b, glyph[(lvl < 1 ? 1 : lvl > 8 ? 8 : lvl) - 1]);
 	}
 	free(sum);
 	if (per_col)

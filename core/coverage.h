@@ -110,7 +110,8 @@ int64_t coverage_kind_first(const struct coverage *c, int kind);
 /* A bar per day as one line of UTF-8 block characters ("▁▃█ ▂"; a space
  * is a day without a record), width columns at most: when there are more
  * days than columns, each column sums several days (*per_col says how
- * many). Caller frees. */
+ * many). On a terminal that shows ASCII only (sanitize_ascii) the ramp is
+ * ".,:-=+*#". Caller frees. */
 char *coverage_bars(const struct coverage *c, const struct coverage_series *s, size_t width, size_t *per_col);
 
 /* "2026-05-03 14:00 to 2026-05-03 19:00 (5 h): silent hours between busy

@@ -201,13 +201,21 @@ static int md_head(struct exporter *x)
 	return 0;
 }
 
+/* Between the items of an event's line: a middle dot, or " - " on a
+ * terminal that shows ASCII only (sanitize.h), where the dot's two bytes
+ * would be drawn one by one. */
+static const char *md_dot(void)
+{
+	return sanitize_ascii_only() ? " - " : " \u00b7 ";
+}
+
 /* One "label `value`" item of an event's line, with the app's name
  * after an app id when it is known; *first tracks the separator. */
 static void md_item(FILE *f, bool *first, const char *label, const char *v, const char *name)
 {
 	if (!v)
 		return;
-	fputs(*first ? "" : " · ", f);
+	fputs(*first ? "" : md_dot(), f);
 	*first = false;
 	fprintf(f, "%s ", label);
 	md_code(f, v, false);
@@ -423,12 +431,12 @@ static void md_row(struct exporter *x, const struct export_row *r)
 		md_item(f, &first, "mailbox", r->f[F_mailbox], NULL);
 		md_item(f, &first, "access", r->f[F_access], NULL);
 		if (r->op_count >= 0) {
-			fprintf(f, "%s%" PRId64 " operations", first ? "" : " · ", r->op_count);
+			fprintf(f, "%s%" PRId64 " operations", first ? "" : md_dot(), r->op_count);
 			first = false;
 		}
 		if (r->flags & EVF_THROTTLED)
 			fprintf(f, "%s**throttled**: further binds in this mailbox went unaudited for 24 hours",
-				first ? "" : " · ");
+				first ? "" : md_dot());
 		fputc('\n', f);
 	}
 	const struct export_source *s = export_source_of(x, r->source);

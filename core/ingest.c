@@ -341,10 +341,17 @@ static void walk_warn(const char *msg, void *ctx)
 /* Something the walk could not read at all (an encrypted or not regular
  * member, an archive too deep, damaged or cut short): a source row of its
  * own, with the reason as its status, so that the case says what is not
- * in it. The walk has warned already. */
+ * in it, and one line naming it through the caller's error callback. */
 static void walk_skip(const char *name, const char *why, void *ctx)
 {
 	struct run *r = ctx;
+	/* not read: the load fails, so the line is the caller's error */
+	void (*say)(const char *, void *) = r->o->error ? r->o->error : r->o->warn;
+	if (say) {
+		char *m = xasprintf("%s: %s", name, why);
+		say(m, r->o->ctx);
+		free(m);
+	}
 	if (r->fatal || r->interrupted)
 		return;
 	char *cause = NULL;
@@ -570,7 +577,6 @@ int ingest_paths(struct store *st, const char *const *paths, size_t npaths, cons
 			size_t k = strlen(paths[i]);
 			if (strncmp(why, paths[i], k) == 0 && why[k] == ':')
 				why += k + 1 + (why[k + 1] == ' ');
-			warn(&r, "%s", c ? c : paths[i]);
 			walk_skip(paths[i], why, &r);
 			free(c);
 		}

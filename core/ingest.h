@@ -60,6 +60,10 @@ struct ingest_opts {
 	void (*progress)(const struct ingest_progress *p, void *ctx);
 	void (*source_done)(const struct ingest_source *s, void *ctx);
 	void (*warn)(const char *msg, void *ctx);
+	/* what could not be read at all (a path, a member, the rest of an
+	 * archive; recorded as a failed source): one line "NAME: why";
+	 * NULL: told through warn */
+	void (*error)(const char *msg, void *ctx);
 	/* every path read and the load ending: its memory given back, its
 	 * index builds, last checkpoint and sync still to come
 	 * (store_load_on_streamed). Work the caller starts here overlaps
@@ -73,7 +77,7 @@ struct ingest_opts {
  * may have been rejected: see totals), 1 when interrupted (o->stop), -1
  * with *cause PROGRESS_CANCELLED when o->prog cancelled, -1 with *cause
  * on an error that stopped the run (a path that cannot be opened stops
- * nothing: it is reported through warn and counted in failed_sources).
+ * nothing: it is reported through error and counted in failed_sources).
  */
 int ingest_paths(struct store *st, const char *const *paths, size_t npaths, const struct ingest_opts *o,
 		 struct ingest_totals *tot, char **cause);

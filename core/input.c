@@ -105,9 +105,10 @@ void input_skipf(struct input_walker *w, const char *name, const char *fmt, ...)
 	char *m = xvasprintf(fmt, ap);
 	va_end(ap);
 	char *why = input_oneline(m);
-	input_warnf(w, "%s: %s", name, why);
 	if (w->skip)
 		w->skip(name, why, w->ctx);
+	else
+		input_warnf(w, "%s: %s", name, why);
 	free(why);
 	free(m);
 }

@@ -49,12 +49,13 @@ typedef int (*input_member_fn)(struct input *in, void *ctx);
  * path). msg is one line naming the path. */
 typedef void (*input_warn_fn)(const char *msg, void *ctx);
 
-/* Called, besides the warning, for a member (or the rest of an archive)
+/* Called, instead of the warning, for a member (or the rest of an archive)
  * that could not be read at all and so never reaches fn: an encrypted or
  * not regular member, an archive nested too deep, damaged or cut short,
- * a file in a folder that cannot be opened. name is the member, or the
- * archive whose reading stopped; why is one line. Loads record it in the
- * case, so that what was not read is not silently absent. */
+ * a file in a folder that cannot be opened, an archive without
+ * libarchive. name is the member, or the archive whose reading stopped;
+ * why is one line. Loads record it in the case and say it, so that what
+ * was not read is not silently absent. */
 typedef void (*input_skip_fn)(const char *name, const char *why, void *ctx);
 
 /*

@@ -7,8 +7,9 @@
  * inner archive's read callback pulls from, up to INPUT_MAX_DEPTH deep.
  * Member names are only names: a dangerous one ("../", absolute, control
  * characters) is reported and the entry still read. libarchive is opened
- * at the first archive met (lazylib.h); without it the walk stops there,
- * naming the file and the library, and nothing is skipped unsaid.
+ * at the first archive met (lazylib.h); without it each archive is
+ * skipped, naming the file and the library (the walk goes on with the
+ * files beside it), and nothing is skipped unsaid.
  */
 #include "input.h"
 
@@ -180,8 +181,11 @@ static int input_entry(struct input_walker *w, struct archive *a, struct archive
 int input_container(struct input_walker *w, struct input *src, int depth, int top)
 {
 	const char *why;
-	if (lazylib_archive_open(&why) < 0)
-		return input_stop(w, "%s: %s", src->name, why);
+	if (lazylib_archive_open(&why) < 0) {
+		/* this archive is not read; the folder's other files are */
+		input_skipf(w, src->name, "%s", why);
+		return 0;
+	}
 	struct archive *a = input_archive_new();
 	if (!a)
 		return top ? input_stop(w, "%s: out of memory", src->name) : 0;

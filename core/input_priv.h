@@ -88,8 +88,8 @@ struct input {
  * returns -1; input_fail makes the member's error sticky and returns -1. */
 char *input_oneline(const char *s);
 void input_warnf(struct input_walker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A warning "NAME: WHY" for something not read at all, also handed to
- * the walk's skip callback. */
+/* Something not read at all: handed to the walk's skip callback, which
+ * says it; without one, a warning "NAME: WHY". */
 void input_skipf(struct input_walker *w, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int input_stop(struct input_walker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

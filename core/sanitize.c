@@ -19,10 +19,17 @@
 /* The terminal shows ASCII only (sanitize_ascii). Set once, before any
  * thread starts. */
 static bool ascii_only;
+/* The same for stderr, which may be a terminal when stdout is not. */
+static bool ascii_only_err;
 
 void sanitize_ascii(bool on)
 {
 	ascii_only = on;
+}
+
+void sanitize_ascii_stderr(bool on)
+{
+	ascii_only_err = on;
 }
 
 bool sanitize_ascii_only(void)
@@ -100,9 +107,14 @@ static bool dangerous(uint32_t c)
  * as bytes ("~W" for each in curses, two columns where the layout
  * counted one, or as C1 controls: 0x9b in a UTF-8 sequence is CSI to a
  * terminal in an 8-bit locale). */
+static bool shown_escaped_as(uint32_t c, bool ascii)
+{
+	return dangerous(c) || (ascii && c >= 0x80);
+}
+
 static bool shown_escaped(uint32_t c)
 {
-	return dangerous(c) || (ascii_only && c >= 0x80);
+	return shown_escaped_as(c, ascii_only);
 }
 
 /* A JSON \u escape of c: a surrogate pair above U+FFFF. */
@@ -155,7 +167,7 @@ char *sanitize_nul_undo(const char *s, size_t *n)
 	return out;
 }
 
-bool sanitize_needed(const char *s, size_t n)
+static bool needed_as(const char *s, size_t n, bool ascii)
 {
 	const unsigned char *p = (const unsigned char *)s, *e = p + n;
 	while (p < e) {
@@ -165,16 +177,21 @@ bool sanitize_needed(const char *s, size_t n)
 		}
 		uint32_t c;
 		size_t k = utf8_decode(p, (size_t)(e - p), &c);
-		if (!k || shown_escaped(c))
+		if (!k || shown_escaped_as(c, ascii))
 			return true;
 		p += k;
 	}
 	return false;
 }
 
-char *sanitize(const char *s, size_t n)
+bool sanitize_needed(const char *s, size_t n)
 {
-	if (!sanitize_needed(s, n))
+	return needed_as(s, n, ascii_only);
+}
+
+static char *sanitize_as(const char *s, size_t n, bool ascii)
+{
+	if (!needed_as(s, n, ascii))
 		return xstrndup(s, n);
 	char *out = xmalloc(n * 6 + 1);
 	char *o = out;
@@ -187,7 +204,7 @@ char *sanitize(const char *s, size_t n)
 			p++;
 			continue;
 		}
-		if (!shown_escaped(c)) {
+		if (!shown_escaped_as(c, ascii)) {
 			memcpy(o, p, k);
 			o += k;
 		} else if (c == '\n') {
@@ -209,6 +226,16 @@ char *sanitize(const char *s, size_t n)
 	}
 	*o = '\0';
 	return out;
+}
+
+char *sanitize(const char *s, size_t n)
+{
+	return sanitize_as(s, n, ascii_only);
+}
+
+char *sanitize_err(const char *s, size_t n)
+{
+	return sanitize_as(s, n, ascii_only_err);
 }
 
 char *json_escape(const char *s, size_t n)

@@ -22,11 +22,16 @@
  * while it writes a file. */
 void sanitize_ascii(bool on);
 bool sanitize_ascii_only(void);
+/* The same for messages on stderr (sanitize_err), a terminal of its own
+ * when stdout is piped or written to a file. */
+void sanitize_ascii_stderr(bool on);
 /* Is the locale's character set UTF-8? (after setlocale) */
 bool sanitize_locale_utf8(void);
 
 /* A new, safe copy of s[0..n) (caller frees). */
 char *sanitize(const char *s, size_t n);
+/* The same for a message to stderr (sanitize_ascii_stderr). */
+char *sanitize_err(const char *s, size_t n);
 
 /* s[0..n) as a C string that keeps what follows a NUL: each NUL byte
  * becomes the four characters \x00, as sanitize() shows it, every other

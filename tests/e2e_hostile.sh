@@ -135,13 +135,24 @@ messages h.case --format csv
 export h.case --format csv
 export h.case --format jsonl
 export h.case --format timesketch
+export h.case --marked --format markdown
+coverage h.case
 EOF
-	if [ -z "$bad" ] && [ "$n" -eq 16 ]; then
-		ok "LANG=$loc: 16 listings on a terminal hold no control, C1, bidi or invisible character${loc:+, valid UTF-8}"
+	if [ -z "$bad" ] && [ "$n" -eq 18 ]; then
+		ok "LANG=$loc: 18 listings on a terminal hold no control, C1, bidi or invisible character${loc:+, valid UTF-8}"
 	else
 		nok "LANG=$loc: listings on a terminal are clean" "${bad#; }"
 	fi
 done
+# the report's own glyphs under LANG=C on a terminal: ASCII ones
+on_tty C md-c "$bin" export h.case --marked --format markdown
+has "LANG=C: the report's items are parted by ' - ' on a terminal" "$(cat md-c)" "op \`New-InboxRule\` - workload"
+# stderr a terminal, stdout piped: the message is ASCII too, the file
+# named by escapes
+LANG=C LC_ALL=C script -q -e -c "$(printf '%q ' "$bin" load "$t/x.case" "$t/nowhere/$(printf '\346\227\245\033[2J')x.csv") > /dev/null" \
+	/dev/null < /dev/null > err-c 2>&1
+empty "LANG=C, stdout piped: stderr on a terminal holds only ASCII and no control" "$(python3 check.py err-c C text)"
+has "... and names the file by escapes" "$(cat err-c)" 'nowhere/\u65e5\e[2Jx.csv'
 # a file written by export is data: under LANG=C on a terminal it keeps the text
 LANG=C LC_ALL=C script -q -e -c "$(printf '%q ' "$bin" export h.case --format csv -o "$t/out.csv")" /dev/null < /dev/null > /dev/null 2>&1
 has "export -o FILE under LANG=C keeps the records' characters" "$(grep -a 'h-cjk' out.csv)" $'\xe6\x97\xa5\xe6\x9c\xac'

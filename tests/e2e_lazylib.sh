@@ -4,8 +4,9 @@
 # --version and a plain CSV load never open them; a zip load opens
 # libarchive. A broken library (an empty file of its name first on
 # LD_LIBRARY_PATH: the loader takes it and fails) stops a load at the
-# archive with one line naming the file and the library, exit non-zero,
-# the plain file's events kept, and the same load with the library then
+# archive with one error line (not a warning) naming the file and the
+# library, exit non-zero, the plain files' events kept (also the one after
+# the archive in the folder), and the same load with the library then
 # takes the archive's; a ClickHouse store says the same of libcurl.
 . "$(dirname "$0")/e2e_lib.sh"
 
@@ -29,11 +30,13 @@ opened() { # opened CMD...
 	rm -f "$t"/ld.*
 }
 
-"$gen" --format purview-csv --cardinality high --events 3000 --seed 31 -o "$t/all.csv" 2> /dev/null
+"$gen" --format purview-csv --cardinality high --events 4500 --seed 31 -o "$t/all.csv" 2> /dev/null
 head -1501 "$t/all.csv" > "$t/a.csv"
-{ head -1 "$t/all.csv" && tail -n +1502 "$t/all.csv"; } > "$t/b.csv"
+{ head -1 "$t/all.csv" && sed -n 1502,3001p "$t/all.csv"; } > "$t/b.csv"
+{ head -1 "$t/all.csv" && tail -n +3002 "$t/all.csv"; } > "$t/in-zz.csv"
 mkdir -p "$t/in"
 cp "$t/a.csv" "$t/in/"
+cp "$t/in-zz.csv" "$t/in/zz.csv" # read after bundle.zip
 (cd "$t" && bsdtar -a -cf in/bundle.zip b.csv)
 
 o=$(opened "$bin" --version)
@@ -53,13 +56,17 @@ mkdir -p "$t/broken"
 LD_LIBRARY_PATH=$t/broken "$bin" load -q "$t/dir.case" "$t/in" > "$t/broken.out" 2> "$t/broken.err"
 rc=$?
 is "a broken $la: exit 1" "$rc" 1
-is "a broken $la: one line names the archive and the library" \
-	"$(grep -c "in/bundle.zip: reading archives needs $la: .*$la: file too short" "$t/broken.err")" 1
-is "a broken $la: the plain file's events are kept" \
-	"$(sqlite3 "$t/dir.case" 'select count(*) from events')" 1500
+is "a broken $la: one error line names the archive and the library" \
+	"$(grep -c "^auditscope: $t/in/bundle.zip: reading archives needs $la: .*$la: file too short" "$t/broken.err")" 1
+empty "a broken $la: the line is not a warning" "$(grep 'warning' "$t/broken.err")"
+is "a broken $la: the plain files' events are kept, also the one after the archive" \
+	"$(sqlite3 "$t/dir.case" 'select count(*) from events')" 3000
+is "a broken $la: the archive is a source that says why it was not read" \
+	"$(sqlite3 "$t/dir.case" "select status from sources where path like '%bundle.zip'")" \
+	"error: reading archives needs $la: $t/broken/$la: file too short"
 "$bin" load -q "$t/dir.case" "$t/in" > /dev/null 2>&1
 is "with the library, the same load takes the archive's events" \
-	"$(sqlite3 "$t/dir.case" 'select count(*) from events')" 3000
+	"$(sqlite3 "$t/dir.case" 'select count(*) from events')" 4500
 is "... from its member" "$(sqlite3 "$t/dir.case" "select events from sources where path like '%bundle.zip!b.csv'")" 1500
 
 # a store on a port nobody listens on: with the library the request is

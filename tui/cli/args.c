@@ -119,6 +119,7 @@ int cli_run(const struct cli_cmd *c, int argc, char **argv)
 		a.at[i] = -1;
 	/* a terminal in a locale that is not UTF-8 gets ASCII (sanitize.h) */
 	sanitize_ascii(isatty(STDOUT_FILENO) && !sanitize_locale_utf8());
+	sanitize_ascii_stderr(isatty(STDERR_FILENO) && !sanitize_locale_utf8());
 	int rc = parse(c, argc, argv, &a);
 	if (rc == 1) {
 		cli_cmd_help(c, stdout);

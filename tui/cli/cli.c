@@ -21,7 +21,7 @@
 __attribute__((format(printf, 1, 0))) static void vmsg(const char *fmt, va_list ap)
 {
 	char *m = xvasprintf(fmt, ap);
-	char *s = sanitize(m, strlen(m));
+	char *s = sanitize_err(m, strlen(m));
 	fprintf(stderr, "auditscope: %s\n", s);
 	free(s);
 	free(m);

@@ -109,8 +109,10 @@ static int run(const struct cli_args *a)
 	if (rc == 0 && (p.shown || out_path)) {
 		if (p.shown)
 			fputs("\r\033[K", stderr); /* clear the progress line */
-		fprintf(stderr, "exported %" PRId64 " events%s%s in %.1f s\n", stats.events,
-			out_path ? " to " : "", out_path ? out_path : "", since(&p.t0));
+		char *op = out_path ? sanitize_err(out_path, strlen(out_path)) : NULL;
+		fprintf(stderr, "exported %" PRId64 " events%s%s in %.1f s\n", stats.events, op ? " to " : "",
+			op ? op : "", since(&p.t0));
+		free(op);
 	}
 	free(filter);
 	store_close(st);

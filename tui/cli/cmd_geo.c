@@ -25,8 +25,11 @@ struct geoip *cli_geoip_open(const char *user_dir)
 int cli_geoip_enrich_with(struct store *st, struct geoip *g, bool quiet)
 {
 	const char *w = geoip_warning(g);
-	if (w)
-		fprintf(stderr, "auditscope: warning: %s\n", w);
+	if (w) {
+		char *sw = sanitize_err(w, strlen(w));
+		fprintf(stderr, "auditscope: warning: %s\n", sw);
+		free(sw);
+	}
 	struct ipgeo_stats s;
 	char *cause = NULL;
 	int rc = 0;

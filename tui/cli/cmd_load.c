@@ -130,8 +130,9 @@ static void on_progress(const struct ingest_progress *p, void *ctx)
 			snprintf(eta, sizeof eta, ", ETA %ld:%02ld", secs / 60, secs % 60);
 		}
 	}
-	char *name = sanitize(p->member, strlen(p->member));
-	fprintf(stderr, "\r\033[K%.40s: %s%s%s, %llu events, %.0f events/s%s", name, done,
+	char *name = sanitize_err(p->member, strlen(p->member));
+	size_t cols, k = text_fit(name, strlen(name), 40, &cols); /* never half a character */
+	fprintf(stderr, "\r\033[K%.*s: %s%s%s, %llu events, %.0f events/s%s", (int)k, name, done,
 		total[0] ? " of " : "", total, (unsigned long long)p->events, rate, eta);
 	free(name);
 	ui->line_dirty = true;
@@ -160,8 +161,10 @@ static void on_source(const struct ingest_source *s, void *ctx)
 	}
 	putchar('\n');
 	if (s->warning) {
-		char *w = sanitize(s->warning, strlen(s->warning));
-		fprintf(stderr, "auditscope: warning: %s: %s\n", name, w);
+		char *w = sanitize_err(s->warning, strlen(s->warning));
+		char *ename = sanitize_err(s->path, strlen(s->path));
+		fprintf(stderr, "auditscope: warning: %s: %s\n", ename, w);
+		free(ename);
 		free(w);
 	}
 	fflush(stdout);
@@ -172,9 +175,17 @@ static void on_warn(const char *msg, void *ctx)
 {
 	struct load_ui *ui = ctx;
 	clear_line(ui);
-	char *m = sanitize(msg, strlen(msg));
+	char *m = sanitize_err(msg, strlen(msg));
 	fprintf(stderr, "auditscope: warning: %s\n", m);
 	free(m);
+}
+
+/* Something not read at all: the load exits 1, so an error line. */
+static void on_error(const char *msg, void *ctx)
+{
+	struct load_ui *ui = ctx;
+	clear_line(ui);
+	cli_error("%s", msg);
 }
 
 static int run(const struct cli_args *a)
@@ -219,6 +230,7 @@ static int run(const struct cli_args *a)
 	o.streamed = on_streamed;
 	o.source_done = quiet ? NULL : on_source;
 	o.warn = on_warn;
+	o.error = on_error;
 	o.ctx = &ui;
 	o.stop = &stop_flag;
 	/* not SA_RESTART: a FIFO's open waiting for a writer ends at a

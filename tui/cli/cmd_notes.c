@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "notes.h"
 #include "outfile.h"
+#include "sanitize.h"
 #include "xalloc.h"
 
 
@@ -51,11 +52,14 @@ static int notes_export_cmd(const struct cli_args *a)
 	} else {
 		outfile_abort(of);
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		char *op = out_path ? sanitize_err(out_path, strlen(out_path)) : NULL;
 		fprintf(stderr,
 			"exported %" PRId64 " bookmarks, %" PRId64 " tags, %" PRId64 " notes, %" PRId64
 			" views%s%s\n",
-			s.marks, s.tags, s.notes, s.views, out_path ? " to " : "", out_path ? out_path : "");
+			s.marks, s.tags, s.notes, s.views, op ? " to " : "", op ? op : "");
+		free(op);
+	}
 	store_close(st);
 	return rc;
 }
