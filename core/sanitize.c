@@ -343,3 +343,56 @@ size_t text_fit(const char *s, size_t n, size_t maxcols, size_t *cols)
 		*cols = used;
 	return (size_t)(p - (const unsigned char *)s);
 }
+
+/* Columns of c's escape as sanitize() writes it. */
+static size_t escape_cols(uint32_t c)
+{
+	if (c == '\n' || c == '\r' || c == '\t' || c == 0x1B)
+		return 2;
+	return c < 0x80 ? 4 : c <= 0xFFFF ? 6 : 10;
+}
+
+size_t sanitize_fit(const char *s, size_t n, size_t maxcols, size_t *cols)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	size_t used = 0;
+	while (p < e) {
+		size_t w, k;
+		if (*p >= 0x20 && *p < 0x7F) {
+			w = k = 1;
+		} else {
+			uint32_t c;
+			k = utf8_decode(p, (size_t)(e - p), &c);
+			if (!k) {
+				w = 4; /* \xNN */
+				k = 1;
+			} else {
+				w = shown_escaped(c) ? escape_cols(c) : char_cols(c);
+			}
+		}
+		if (used + w > maxcols)
+			break;
+		used += w;
+		p += k;
+	}
+	if (cols)
+		*cols = used;
+	return (size_t)(p - (const unsigned char *)s);
+}
+
+size_t sanitize_cut(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t k = max;
+	/* back to the lead byte of the character at max, if it is one */
+	size_t back = 0;
+	while (k > 0 && back < 3 && (p[k] & 0xC0) == 0x80) {
+		k--;
+		back++;
+	}
+	if ((p[k] & 0xC0) == 0x80) /* not UTF-8 there: any byte will do */
+		return max;
+	return k;
+}

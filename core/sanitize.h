@@ -74,4 +74,13 @@ size_t text_width(const char *s, size_t n);
  * character; *cols gets the columns used. */
 size_t text_fit(const char *s, size_t n, size_t maxcols, size_t *cols);
 
+/* Bytes of s[0..n) whose sanitize()d form fits in maxcols columns, never
+ * splitting a character or an escape; *cols gets the columns used. A
+ * huge value is laid out a line at a time with it, never sanitised
+ * whole. */
+size_t sanitize_fit(const char *s, size_t n, size_t maxcols, size_t *cols);
+
+/* At most max bytes of s[0..n), never ending inside a UTF-8 sequence. */
+size_t sanitize_cut(const char *s, size_t n, size_t max);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <langinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,17 +63,18 @@ int draw_textn(WINDOW *w, int y, int x, const char *s, size_t n, int maxcols, at
 	maxcols = room(w, x, maxcols);
 	if (!s || maxcols <= 0)
 		return 0;
-	char *safe = NULL;
-	if (sanitize_needed(s, n)) {
-		safe = sanitize(s, n);
-		s = safe;
-		n = strlen(safe);
-	}
+	/* only what is shown is made safe: a 50 MB value costs a screen */
 	size_t cols;
-	size_t bytes = text_fit(s, n, (size_t)maxcols, &cols);
+	size_t bytes = sanitize_fit(s, n, (size_t)maxcols, &cols);
 	bool cut = bytes < n;
 	if (cut) /* one column less, for the mark */
-		bytes = text_fit(s, n, (size_t)maxcols - 1, &cols);
+		bytes = sanitize_fit(s, n, (size_t)maxcols - 1, &cols);
+	char *safe = NULL;
+	if (sanitize_needed(s, bytes)) {
+		safe = sanitize(s, bytes);
+		s = safe;
+		bytes = strlen(safe);
+	}
 	wattr_set(w, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
 	if (bytes)
 		mvwaddnstr(w, y, x, s, (int)bytes);
@@ -87,7 +89,12 @@ int draw_textn(WINDOW *w, int y, int x, const char *s, size_t n, int maxcols, at
 
 bool draw_fits(const char *s, int cols)
 {
-	return !s || draw_width(s) <= cols;
+	if (!s)
+		return true;
+	if (cols < 0)
+		return false;
+	size_t n = strlen(s);
+	return sanitize_fit(s, n, (size_t)cols, NULL) == n;
 }
 
 int draw_text(WINDOW *w, int y, int x, const char *s, int maxcols, attr_t a)
@@ -127,13 +134,9 @@ int draw_width(const char *s)
 {
 	if (!s)
 		return 0;
-	size_t n = strlen(s);
-	if (!sanitize_needed(s, n))
-		return (int)text_width(s, n);
-	char *safe = sanitize(s, n);
-	int wd = (int)text_width(safe, strlen(safe));
-	free(safe);
-	return wd;
+	size_t cols;
+	sanitize_fit(s, strlen(s), (size_t)-1, &cols);
+	return cols > INT_MAX ? INT_MAX : (int)cols;
 }
 
 void draw_cell(WINDOW *w, int y, int x, const char *s, int cols, attr_t a, bool right)
@@ -174,15 +177,16 @@ void draw_cell_match(WINDOW *w, int y, int x, const char *s, int cols, attr_t a,
 		draw_cell(w, y, x, s, cols, a, false);
 		return;
 	}
-	/* match on the text as shown, so that escapes cannot split a match */
-	char *safe = sanitize(s, strlen(s));
-	size_t n = strlen(safe);
-	/* a cut value keeps its last column for the mark: only what is
-	 * shown of it is searched and drawn */
-	size_t shown_cols;
-	bool cut = text_fit(safe, n, (size_t)cols, &shown_cols) < n;
+	/* match on the text as shown, so that escapes cannot split a match;
+	 * a cut value keeps its last column for the mark: only what is
+	 * shown of it is made safe, searched and drawn */
+	size_t len = strlen(s);
+	size_t shown = sanitize_fit(s, len, (size_t)cols, NULL);
+	bool cut = shown < len;
 	if (cut)
-		n = text_fit(safe, n, (size_t)cols - 1, &shown_cols);
+		shown = sanitize_fit(s, len, (size_t)cols - 1, NULL);
+	char *safe = sanitize(s, shown);
+	size_t n = strlen(safe);
 	const char *m = draw_find(safe, n, needle);
 	int used = 0;
 	if (!m) {

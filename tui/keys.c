@@ -147,6 +147,7 @@ static const struct keys_binding detail_keys[] = {
 	{ 't', ACT_TAG, "tag the event" },
 	{ 'c', ACT_NOTE, "edit the event's note" },
 	{ 'S', ACT_SESSION, "the whole session: every event sharing its session or token id" },
+	{ 'v', ACT_VALUE, "the value cut on screen (\"more bytes: v\"), else the raw record, whole" },
 	{ '\n', ACT_BACK, "back to the timeline" },
 	{ '\r', ACT_BACK, NULL },
 };

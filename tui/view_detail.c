@@ -8,6 +8,14 @@
  * is built, and the raw JSON is re-printed by jansson, whose output has
  * no raw control characters, then made safe of C1 and bidi characters
  * (json_text_safe), so what is coloured is exactly what is drawn.
+ *
+ * A value or raw record of any size opens at once: a field lays out at
+ * most DETAIL_FIELD_MAX bytes of its value, a line of the raw record
+ * DETAIL_LINE_MAX, and a cut one ends in a mark saying how many more
+ * there are (v shows the whole value, paged), a raw record
+ * past DETAIL_JANSSON_MAX is pretty-printed here a line at a time from
+ * its text, and at most DETAIL_RAW_LINES lines of it are laid out. A 50
+ * MB field laid out whole took 15.6 s and ~700 MB.
  */
 #include "view_detail.h"
 
@@ -30,12 +38,35 @@
 #include "theme.h"
 #include "timeparse.h"
 #include "view_timeline.h"
+#include "view_value.h"
 #include "xalloc.h"
+
+/* Bytes of one line of a raw record laid out, and of one field above it
+ * (a summary: 1 KB is ~9 rows of 120 columns; the raw record below has
+ * the rest). */
+#define DETAIL_LINE_MAX ((size_t)64 << 10)
+#define DETAIL_FIELD_MAX ((size_t)1 << 10)
+/* A raw record past this is not parsed whole: pretty-printed from its
+ * text, its lines cut as they are made. */
+#define DETAIL_JANSSON_MAX ((size_t)1 << 20)
+/* Lines and bytes of a raw record laid out, and its indentation. */
+#define DETAIL_RAW_LINES 20000
+#define DETAIL_RAW_BYTES ((size_t)4 << 20)
+#define DETAIL_INDENT_MAX 64
 
 struct dline {
 	char *text;
 	unsigned char *roles; /* enum theme_role per byte */
 	size_t len;
+};
+
+/* A line whose value is cut: what v shows whole. */
+struct dcut {
+	size_t line;
+	char *title;
+	char *value; /* the value, or NULL: the raw record raw */
+	size_t len;
+	int64_t raw; /* store_raw's id */
 };
 
 struct drow {
@@ -54,6 +85,8 @@ struct detail {
 	size_t top;
 	char *needle;
 	int marked; /* the bookmark as shown: 1, 0, or -1 not read */
+	struct dcut *cuts;
+	size_t ncuts, cutcap;
 };
 
 #define DETAIL(v) ((struct detail *)(v))
@@ -76,6 +109,47 @@ static void add_span(struct detail *d, const char *const *parts, const enum them
 	d->lines[d->n++] = l;
 }
 
+/* The mark ending a cut line: how much more there is. */
+static char *cut_mark(size_t more, bool v)
+{
+	char n[32];
+	draw_count((int64_t)more, n, sizeof n);
+	return xasprintf(" %s (%s more bytes%s)", draw_cut_mark(), n, v ? ": v shows all" : "");
+}
+
+/* The last line added is cut: v shows value[0..len) (copied), or the
+ * raw record raw when value is NULL. */
+static void add_cut(struct detail *d, const char *title, const char *value, size_t len, int64_t raw)
+{
+	d->cuts = xgrow(d->cuts, &d->cutcap, d->ncuts + 1, sizeof *d->cuts);
+	struct dcut *c = &d->cuts[d->ncuts++];
+	c->line = d->n - 1;
+	c->title = xstrdup(title);
+	c->value = NULL;
+	c->len = len;
+	c->raw = raw;
+	if (value) {
+		c->value = xmalloc(len + 1);
+		memcpy(c->value, value, len);
+		c->value[len] = '\0';
+	}
+}
+
+/* Hostile text made safe, at most DETAIL_LINE_MAX bytes of it, with the
+ * mark of what was left out (and no v: the text is not kept). */
+static char *safe_capped(const char *s, size_t n)
+{
+	size_t k = sanitize_cut(s, n, DETAIL_LINE_MAX);
+	char *safe = sanitize(s, k);
+	if (k == n)
+		return safe;
+	char *mark = cut_mark(n - k, false);
+	char *both = xasprintf("%s%s", safe, mark);
+	free(mark);
+	free(safe);
+	return both;
+}
+
 /* A line of trusted text in one role. */
 static void add_plain(struct detail *d, enum theme_role r, const char *text)
 {
@@ -91,12 +165,17 @@ static void add_field(struct detail *d, const char *label, const char *value, co
 		return;
 	char lab[32];
 	snprintf(lab, sizeof lab, "  %-14s", label);
-	char *safe = sanitize(value, strlen(value));
-	char *ex = extra ? sanitize(extra, strlen(extra)) : NULL;
+	size_t n = strlen(value), k = sanitize_cut(value, n, DETAIL_FIELD_MAX);
+	char *safe = sanitize(value, k);
+	char *mark = k < n ? cut_mark(n - k, true) : NULL;
+	char *ex = extra ? safe_capped(extra, strlen(extra)) : NULL;
 	char *exs = ex ? xasprintf("  (%s)", ex) : NULL;
-	const char *parts[] = { lab, safe, exs };
-	enum theme_role roles[] = { THEME_LABEL, THEME_NORMAL, THEME_DIM };
-	add_span(d, parts, roles, 3);
+	const char *parts[] = { lab, safe, mark, exs };
+	enum theme_role roles[] = { THEME_LABEL, THEME_NORMAL, THEME_CUT, THEME_DIM };
+	add_span(d, parts, roles, 4);
+	if (mark)
+		add_cut(d, label, value, n, -1);
+	free(mark);
 	free(exs);
 	free(ex);
 	free(safe);
@@ -137,29 +216,173 @@ static void colour_json(const char *s, size_t n, unsigned char *roles)
 	}
 }
 
-static void add_json(struct detail *d, const char *raw, size_t len)
+/* One line of a raw record's pretty text, t[0..k), more bytes of it left
+ * out: made safe, coloured, and ending in the cut mark when cut. */
+static void add_json_line(struct detail *d, const char *t, size_t k, size_t more, int64_t raw)
 {
-	json_error_t err;
-	json_t *j = json_loadb(raw, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-	char *pretty = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(j);
-	/* not JSON after all: show the text as it is, made visible */
-	char *safe = pretty ? json_text_safe(pretty, strlen(pretty)) : sanitize(raw, len);
-	free(pretty);
-	for (char *p = safe; *p;) {
+	char *safe = json_text_safe(t, k);
+	size_t n = strlen(safe);
+	/* a control byte (not valid JSON) is shown as an escape */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)safe[i] < 0x20) {
+			free(safe);
+			safe = sanitize(t, k);
+			n = strlen(safe);
+			break;
+		}
+	char *mark = more ? cut_mark(more, true) : NULL;
+	size_t m = mark ? strlen(mark) : 0;
+	struct dline l = { xmalloc(n + m + 3), xmalloc(n + m + 3), n + m + 2 };
+	memcpy(l.text, "  ", 2);
+	memcpy(l.text + 2, safe, n);
+	if (m)
+		memcpy(l.text + 2 + n, mark, m);
+	l.text[n + m + 2] = '\0';
+	memset(l.roles, THEME_NORMAL, n + 2);
+	colour_json(l.text + 2, n, l.roles + 2);
+	memset(l.roles + 2 + n, THEME_CUT, m);
+	d->lines = xgrow(d->lines, &d->cap, d->n + 1, sizeof *d->lines);
+	d->lines[d->n++] = l;
+	if (mark)
+		add_cut(d, "raw record", NULL, 0, raw);
+	free(mark);
+	free(safe);
+}
+
+/* Pretty-printing a big raw record from its text, in jansson's layout
+ * (two spaces an level), a line at a time: a line keeps its first
+ * DETAIL_LINE_MAX bytes, the record its first DETAIL_RAW_LINES lines. */
+struct pretty {
+	struct detail *d;
+	int64_t raw;
+	char *buf;
+	size_t len, cap, more;
+	size_t lines, bytes;
+	bool full; /* enough laid out: the rest is only counted */
+};
+
+static void pretty_put(struct pretty *p, const char *s, size_t k)
+{
+	size_t room = p->len < DETAIL_LINE_MAX ? DETAIL_LINE_MAX - p->len : 0;
+	size_t take = k <= room ? k : sanitize_cut(s, k, room);
+	if (take) {
+		p->buf = xgrow(p->buf, &p->cap, p->len + take + 1, 1);
+		memcpy(p->buf + p->len, s, take);
+		p->len += take;
+	}
+	p->more += k - take;
+}
+
+static void pretty_newline(struct pretty *p, size_t depth)
+{
+	if (p->full)
+		return;
+	add_json_line(p->d, p->buf ? p->buf : "", p->len, p->more, p->raw);
+	p->bytes += p->len;
+	p->len = p->more = 0;
+	if (++p->lines >= DETAIL_RAW_LINES || p->bytes >= DETAIL_RAW_BYTES) {
+		p->full = true;
+		return;
+	}
+	for (size_t i = 0; i < depth && i < DETAIL_INDENT_MAX; i++)
+		pretty_put(p, "  ", 2);
+}
+
+static void add_json_big(struct detail *d, const char *s, size_t n, int64_t raw)
+{
+	struct pretty p = { .d = d, .raw = raw };
+	size_t depth = 0, i = 0;
+	while (i < n && !p.full) {
+		char c = s[i];
+		size_t j = i + 1;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			/* white space between tokens: the layout is ours */
+		} else if (c == '{' || c == '[') {
+			while (j < n && strchr(" \t\r\n", s[j]))
+				j++;
+			if (j < n && s[j] == (c == '{' ? '}' : ']')) {
+				pretty_put(&p, c == '{' ? "{}" : "[]", 2);
+				j++;
+			} else {
+				pretty_put(&p, &c, 1);
+				pretty_newline(&p, ++depth);
+				j = i + 1;
+			}
+		} else if (c == '}' || c == ']') {
+			pretty_newline(&p, depth ? --depth : 0);
+			pretty_put(&p, &c, 1);
+		} else if (c == ',') {
+			pretty_put(&p, ",", 1);
+			pretty_newline(&p, depth);
+		} else if (c == ':') {
+			pretty_put(&p, ": ", 2);
+		} else if (c == '"') {
+			while (j < n && s[j] != '"')
+				j += s[j] == '\\' && j + 1 < n ? 2 : 1;
+			if (j < n)
+				j++;
+			pretty_put(&p, s + i, j - i);
+		} else {
+			while (j < n && !strchr(" \t\r\n{}[],:\"", s[j]))
+				j++;
+			pretty_put(&p, s + i, j - i);
+		}
+		i = j;
+	}
+	if (p.full) {
+		char more[32];
+		draw_count((int64_t)(n - i), more, sizeof more);
+		char *t = xasprintf("  %s %s more bytes of the raw record: v shows it all", draw_cut_mark(),
+				    more);
+		add_plain(d, THEME_CUT, t);
+		add_cut(d, "raw record", NULL, 0, raw);
+		free(t);
+	} else if (p.len || p.more) {
+		add_json_line(d, p.buf, p.len, p.more, raw);
+	}
+	free(p.buf);
+}
+
+/* The raw record raw[0..len) (store_raw's id raw_id), pretty-printed. */
+static void add_json(struct detail *d, const char *raw, size_t len, int64_t raw_id)
+{
+	size_t at = 0;
+	while (at < len && strchr(" \t\r\n", raw[at]))
+		at++;
+	bool json_like = at < len && (raw[at] == '{' || raw[at] == '[');
+	if (len > DETAIL_JANSSON_MAX && json_like) {
+		add_json_big(d, raw + at, len - at, raw_id);
+		return;
+	}
+	char *pretty = NULL;
+	if (len <= DETAIL_JANSSON_MAX) {
+		json_error_t err;
+		json_t *j = json_loadb(raw, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+		pretty = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(j);
+	}
+	if (!pretty) {
+		/* not JSON after all: the text as it is, made visible */
+		size_t k = sanitize_cut(raw, len, DETAIL_LINE_MAX);
+		char *safe = sanitize(raw, k);
+		char *mark = k < len ? cut_mark(len - k, true) : NULL;
+		const char *parts[] = { "  ", safe, mark };
+		enum theme_role roles[] = { THEME_NORMAL, THEME_NORMAL, THEME_CUT };
+		add_span(d, parts, roles, 3);
+		if (mark)
+			add_cut(d, "raw record", NULL, 0, raw_id);
+		free(mark);
+		free(safe);
+		return;
+	}
+	for (char *p = pretty; *p;) {
 		char *eol = strchr(p, '\n');
 		size_t k = eol ? (size_t)(eol - p) : strlen(p);
-		struct dline l = { xmalloc(k + 3), xmalloc(k + 3), k + 2 };
-		memcpy(l.text, "  ", 2);
-		memcpy(l.text + 2, p, k);
-		l.text[k + 2] = '\0';
-		memset(l.roles, THEME_NORMAL, k + 2);
-		colour_json(l.text + 2, k, l.roles + 2);
-		d->lines = xgrow(d->lines, &d->cap, d->n + 1, sizeof *d->lines);
-		d->lines[d->n++] = l;
+		size_t keep = sanitize_cut(p, k, DETAIL_LINE_MAX);
+		add_json_line(d, p, keep, k - keep, raw_id);
 		p += k + (eol ? 1 : 0);
 	}
-	free(safe);
+	free(pretty);
 }
 
 struct msg_ctx {
@@ -179,8 +402,8 @@ static int add_message(const struct store_message *msg, void *ctx)
 	char size[32] = "";
 	if (msg->size >= 0)
 		snprintf(size, sizeof size, "  %lld bytes", (long long)msg->size);
-	char *f = sanitize(folder ? folder : "", folder ? strlen(folder) : 0);
-	char *m = msgid ? sanitize(msgid, strlen(msgid))
+	char *f = safe_capped(folder ? folder : "", folder ? strlen(folder) : 0);
+	char *m = msgid ? safe_capped(msgid, strlen(msgid))
 			: xstrdup("(whole folder synchronised: every item exposed)");
 	char *lead = xasprintf("  %s  ", f);
 	const char *parts[] = { lead, m, size };
@@ -226,7 +449,7 @@ static void add_annotations(struct detail *d)
 				strcat(s, ", ");
 			strcat(s, ai->tags[i]);
 		}
-		char *safe = sanitize(s, strlen(s));
+		char *safe = safe_capped(s, strlen(s));
 		const char *parts[] = { "  tags          ", safe };
 		enum theme_role roles[] = { THEME_LABEL, THEME_TAG };
 		add_span(d, parts, roles, 2);
@@ -235,8 +458,8 @@ static void add_annotations(struct detail *d)
 	}
 	for (size_t i = 0; i < ai->nnotes; i++) {
 		char *who = xasprintf("%s, %s", ai->notes[i].author, ai->notes[i].created);
-		char *w = sanitize(who, strlen(who));
-		char *t = sanitize(ai->notes[i].text, strlen(ai->notes[i].text));
+		char *w = safe_capped(who, strlen(who));
+		char *t = safe_capped(ai->notes[i].text, strlen(ai->notes[i].text));
 		const char *parts[] = { "  note          ", t, "  (", w, ")" };
 		enum theme_role roles[] = { THEME_LABEL, THEME_NOTE, THEME_DIM, THEME_DIM, THEME_DIM };
 		add_span(d, parts, roles, 5);
@@ -319,6 +542,11 @@ static void clear_lines(struct detail *d)
 	d->n = 0;
 	d->nrows = 0;
 	d->wrapped_at = 0;
+	for (size_t i = 0; i < d->ncuts; i++) {
+		free(d->cuts[i].title);
+		free(d->cuts[i].value);
+	}
+	d->ncuts = 0;
 }
 
 /* The Sigma rule whose events the timeline shows: which of its
@@ -331,7 +559,7 @@ static void add_sigma(struct detail *d, const char *raw, size_t len)
 	add_plain(d, THEME_NORMAL, "");
 	char *head = xasprintf("Sigma rule: %s [%s]", rule->title ? rule->title : "",
 			       rule->level ? rule->level : "-");
-	char *sh = sanitize(head, strlen(head));
+	char *sh = safe_capped(head, strlen(head));
 	add_plain(d, THEME_HEADER, sh);
 	free(sh);
 	free(head);
@@ -345,7 +573,7 @@ static void add_sigma(struct detail *d, const char *raw, size_t len)
 		if (next)
 			*next++ = '\0';
 		char *l = xasprintf("  %s", line);
-		char *sl = sanitize(l, strlen(l));
+		char *sl = safe_capped(l, strlen(l));
 		add_plain(d, THEME_SUSPICIOUS, sl);
 		free(sl);
 		free(l);
@@ -381,7 +609,7 @@ static int add_seen(const char *path, int64_t line, int64_t raw, void *ctx)
 static void add_seen_raws(struct detail *d, struct seen_copies *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		char *path = sanitize(s->c[i].path, strlen(s->c[i].path));
+		char *path = safe_capped(s->c[i].path, strlen(s->c[i].path));
 		char *head =
 			xasprintf("Raw record of the copy from %s, line %lld", path, (long long)s->c[i].line);
 		add_plain(d, THEME_NORMAL, "");
@@ -389,7 +617,7 @@ static void add_seen_raws(struct detail *d, struct seen_copies *s)
 		size_t len = 0;
 		char *raw = store_raw(app_store(d->v.app), s->c[i].raw, &len);
 		if (raw)
-			add_json(d, raw, len);
+			add_json(d, raw, len, s->c[i].raw);
 		else
 			add_plain(d, THEME_DIM, "  (cannot be read)");
 		free(raw);
@@ -470,7 +698,7 @@ static void build(struct detail *d, const struct query_row *r)
 	add_plain(d, THEME_NORMAL, "");
 	add_plain(d, THEME_HEADER, "Raw record");
 	if (raw) {
-		add_json(d, raw, len);
+		add_json(d, raw, len, r->id);
 	} else if (why) {
 		const char *parts[] = { "  cannot be read: ", why };
 		enum theme_role roles[] = { THEME_DIM, THEME_SUSPICIOUS };
@@ -590,6 +818,37 @@ static int on_search(struct app *a, void *ctx, const char *text, int *column)
 	return find(d, 1);
 }
 
+/* v: the first value cut on the screen (or below it) whole, else the
+ * raw record whole, paged in the value view. */
+static int show_value(struct detail *d)
+{
+	wrap(d);
+	size_t first = d->nrows ? d->rows[d->top].line : 0;
+	const struct dcut *c = NULL;
+	for (size_t i = 0; i < d->ncuts && !c; i++)
+		if (d->cuts[i].line >= first)
+			c = &d->cuts[i];
+	struct app *a = d->v.app;
+	if (c && c->value) {
+		app_push_view(a, view_value_new_n(a, c->title, c->value, c->len));
+		return REACT_ALL;
+	}
+	int64_t raw_id = c ? c->raw : d->id;
+	size_t len = 0;
+	char *raw = store_raw(app_store(a), raw_id, &len);
+	if (!raw) {
+		app_message(a, "the raw record cannot be read");
+		return REACT_CHROME;
+	}
+	char *rid = sanitize(d->record_id, strnlen(d->record_id, 64));
+	char *title = xasprintf("raw record %s", rid);
+	app_push_view(a, view_value_new_n(a, title, raw, len));
+	free(title);
+	free(rid);
+	free(raw);
+	return REACT_ALL;
+}
+
 /* Follow the timeline's cursor to the next or previous event. */
 static int other_event(struct detail *d, int dir)
 {
@@ -622,6 +881,7 @@ static int action(struct view *v, enum keys_action act)
 	case ACT_TAG: return annotate_tag(v->app, d->id);
 	case ACT_NOTE: return annotate_note(v->app, d->id);
 	case ACT_SESSION: return open_session(d);
+	case ACT_VALUE: return show_value(d);
 	case ACT_BACK: return REACT_POP;
 	default: return list_scroll(&d->top, act, last, page) ? REACT_VIEW | REACT_CHROME : REACT_PASS;
 	}
@@ -648,7 +908,7 @@ static void status(struct view *v, char *buf, size_t n)
 	struct detail *d = DETAIL(v);
 	wrap(d);
 	size_t end = d->top + page_rows(d);
-	char *rid = sanitize(d->record_id, strlen(d->record_id));
+	char *rid = sanitize(d->record_id, sanitize_cut(d->record_id, strlen(d->record_id), 256));
 	snprintf(buf, n, "lines %zu-%zu of %zu  record %s", d->nrows ? d->top + 1 : 0,
 		 end < d->nrows ? end : d->nrows, d->nrows, rid);
 	free(rid);
@@ -659,6 +919,7 @@ static void detail_free(struct view *v)
 	struct detail *d = DETAIL(v);
 	clear_lines(d);
 	free(d->lines);
+	free(d->cuts);
 	free(d->rows);
 	free(d->record_id);
 	free(d->needle);
