@@ -558,6 +558,22 @@ int ingest_paths(struct store *st, const char *const *paths, size_t npaths, cons
 	/* a stop ends a read waiting on a pipe (input.h) */
 	struct input_limits lim = o->limits;
 	lim.stop = o->stop;
+	/* the case and its own files are not evidence: a responder's
+	 * `load case.case .` in the folder of exports read them (and its
+	 * write-ahead log as it grew), four failed sources */
+	static const char *const own[] = { "",         "-wal",     "-shm",         "-journal",
+					   "-reserve", "-pending", "-pending-wal", "-pending-shm" };
+	struct input_file_id ids[sizeof own / sizeof own[0]];
+	size_t nids = 0;
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+		char *f = xasprintf("%s%s", store_path(st), own[i]);
+		struct stat sb;
+		if (stat(f, &sb) == 0 && S_ISREG(sb.st_mode))
+			ids[nids++] = (struct input_file_id){ sb.st_dev, sb.st_ino };
+		free(f);
+	}
+	lim.skip = ids;
+	lim.nskip = nids;
 	for (size_t i = 0; i < npaths; i++) {
 		char *c = NULL;
 		early_stdin(&r, paths[i]);

@@ -10,6 +10,9 @@
  * normalized. A record that is not valid JSON is kept verbatim; when it
  * runs over several lines only its first line is rejected and reading
  * resumes on the next, so a truncated line in JSON Lines costs one line.
+ * An element of a pretty-printed array is kept whole when only a token in
+ * it is bad (a raw control byte in a string), and one whose quotes or
+ * brackets do not pair ends where the next element starts at its column.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +46,9 @@ struct jreader {
 	size_t ccap;
 	char *row; /* one of its rows as an object */
 	size_t rlen, rcap;
-	bool known;                          /* some record was of a known kind */
-	int page_depth;                      /* > 0: inside a page's array entered from its prefix */
+	bool known;     /* some record was of a known kind */
+	int page_depth; /* > 0: inside a page's array entered from its prefix */
+	int col;        /* white space before the value at hand on its line; -1: not first on it */
 	uint64_t page_records, page_rejects; /* counts when it was entered */
 };
 
@@ -406,10 +410,56 @@ static const char *scan_object(struct jreader *r, const char *p, const char *lim
 	return json_scan_record(p, lim, v, r->mem, NORMALIZE_MAX_MEMBERS, nmem, &r->ends, NULL, NULL);
 }
 
+/* Where the element after a broken one at p starts in p[0..n): the
+ * offset of the newline before a line of col blanks and '{' that follows
+ * a line ending in ','; 0 when there is none. */
+static size_t next_element(const char *p, size_t n, size_t col)
+{
+	for (const char *nl = memchr(p, '\n', n); nl; nl = memchr(nl + 1, '\n', n - (size_t)(nl + 1 - p))) {
+		size_t at = (size_t)(nl - p) + 1;
+		if (at + col >= n || p[at + col] != '{')
+			continue;
+		size_t b = 0;
+		while (b < col && (p[at + b] == ' ' || p[at + b] == '\t'))
+			b++;
+		if (b < col)
+			continue;
+		const char *q = nl;
+		while (q > p && strchr(" \t\r", q[-1]))
+			q--;
+		if (q > p && q[-1] == ',')
+			return (size_t)(nl - p);
+		if (nl + 1 >= p + n)
+			break;
+	}
+	return 0;
+}
+
+/* Is err (json_scan's reason) about one token's content, not about the
+ * value's structure? Then the extent json_skip found, which follows
+ * brackets and quotes only, is the object's: a raw control byte or NUL
+ * in a string, a bad escape, number or literal. Otherwise (a string
+ * that does not end, a missing ':') the quotes may pair wrongly, and only
+ * the first line is taken as bad, so a broken record cannot swallow the
+ * records after it. */
+static bool content_error(const char *err)
+{
+	static const char *const content[] = { "control character in string",
+					       "bad escape in string",
+					       "bad \\u escape",
+					       "bad number",
+					       "invalid literal",
+					       "nested too deeply" };
+	for (size_t i = 0; err && i < sizeof content / sizeof content[0]; i++)
+		if (!strcmp(err, content[i]))
+			return true;
+	return false;
+}
+
 int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t *stop,
 		struct ingest_stats *st, char **cause)
 {
-	struct jreader r = { .s = s, .sink = sink, .st = st, .line = 1, .by_name = true };
+	struct jreader r = { .s = s, .sink = sink, .st = st, .line = 1, .by_name = true, .col = 0 };
 	int rc = 0;
 	int depth = 0;
 	norm_init(&r.nm);
@@ -429,11 +479,17 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 		const char *p = stream_ptr(s);
 		char c = *p;
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			if (c == '\n')
+			if (c == '\n') {
 				r.line++;
+				r.col = 0;
+			} else if (r.col >= 0 && c != '\r') {
+				r.col++;
+			}
 			stream_consume(s, 1);
 			continue;
 		}
+		int col = r.col;
+		r.col = -1;
 		if (c == '[') {
 			depth++;
 			stream_consume(s, 1);
@@ -593,6 +649,28 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 				continue;
 			}
 		}
+		if (!e && depth > 0 && col >= 0) {
+			/* an element of a pretty-printed array whose quotes or
+			 * brackets do not pair: it ends where the next element
+			 * starts, at its column after a line ending in ',' */
+			size_t k = next_element(p, avail, (size_t)col);
+			if (k) {
+				size_t keep = k;
+				while (keep && strchr(" \t\r,", p[keep - 1]))
+					keep--;
+				char why[128];
+				snprintf(why, sizeof why,
+					 "invalid JSON: the record does not close before the next one (line %llu)",
+					 (unsigned long long)(r.line + count_newlines(p, k) + 1));
+				if (reject(&r, r.line, why, p, keep, cause) < 0) {
+					rc = -1;
+					break;
+				}
+				r.line += count_newlines(p, k);
+				stream_consume(s, k);
+				continue;
+			}
+		}
 		if (!e) {
 			if ((cut || stream_full(s)) && depth == 0) {
 				/* JSON Lines with a line cut short: its object
@@ -651,6 +729,18 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 			uint64_t errline = r.line + count_newlines(p, (size_t)((at ? at : e) - p));
 			snprintf(why, sizeof why, "invalid JSON: %s (line %llu)", err ? err : "trailing data",
 				 (unsigned long long)errline);
+			if (nl && content_error(err)) {
+				/* its brackets and quotes hold: the object is one
+				 * reject, kept whole at its first line (a pretty-printed
+				 * element was 14 rejects of its lines) */
+				if (reject(&r, r.line, why, p, n, cause) < 0) {
+					rc = -1;
+					break;
+				}
+				r.line += count_newlines(p, n);
+				stream_consume(s, n);
+				continue;
+			}
 			if (nl) {
 				size_t k = (size_t)(nl - p);
 				if (reject(&r, r.line, why, p, k && p[k - 1] == '\r' ? k - 1 : k, cause) < 0) {

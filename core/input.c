@@ -326,6 +326,12 @@ static int input_walk_path(struct input_walker *w, const char *path, int top)
 		input_warnf(w, "%s: %s", path, strerror(e));
 		return 0;
 	}
+	for (size_t i = 0; i < w->lim.nskip; i++)
+		if (st.st_dev == w->lim.skip[i].dev && st.st_ino == w->lim.skip[i].ino) {
+			close(fd);
+			input_warnf(w, "%s: the case being loaded into, or a file of its own; skipped", path);
+			return 0;
+		}
 	int rc = input_walk_fd(w, path, fd, &st, top);
 	close(fd);
 	return rc;
@@ -346,6 +352,8 @@ int input_walk_skips(const char *path, const struct input_limits *lim, input_mem
 	w.lim.max_ratio = lim && lim->max_ratio > 0 ? lim->max_ratio : 1000;
 	w.lim.drop_cache_bytes = lim ? lim->drop_cache_bytes : 0;
 	w.lim.stop = lim ? lim->stop : NULL;
+	w.lim.skip = lim ? lim->skip : NULL;
+	w.lim.nskip = lim ? lim->nskip : 0;
 	w.fn = fn;
 	w.warn = warn;
 	w.skip = skip;

@@ -36,6 +36,15 @@ struct input_limits {
 	 * gives up at once (input_read fails, "NAME: interrupted"), and so
 	 * does a FIFO's open waiting for a writer; NULL: never */
 	const volatile sig_atomic_t *stop;
+	/* files never read (the case being loaded into and its own files,
+	 * in a folder of evidence it sits in): skipped with a warning */
+	const struct input_file_id *skip;
+	size_t nskip;
+};
+
+struct input_file_id {
+	dev_t dev;
+	ino_t ino;
 };
 
 struct input; /* one member being read; owned by input_walk() */

@@ -401,7 +401,9 @@ static void test_json_lines_newlines_inside(void **state)
 	} ev[] = { { "id-01", 1 },  { "id-02", 2 },  { "id-03", 3 },  { "id-05", 8 },
 		   { "id-07", 10 }, { "id-09", 13 }, { "id-10", 14 }, { "id-11", 17 },
 		   { "id-13", 19 }, { "id-14", 20 }, { "id-15", 20 }, { "id-16", 21 } };
-	static const uint64_t rej[] = { 6, 7, 7, 9, 11, 12, 18, 19 };
+	/* line 11's string holds a raw newline: the record (lines 11-12) is
+	 * one reject, kept whole */
+	static const uint64_t rej[] = { 6, 7, 7, 9, 11, 18, 19 };
 	struct got g = { 0 };
 	run_str(d, &g);
 	assert_int_equal(g.nev, sizeof ev / sizeof ev[0]);
@@ -413,6 +415,89 @@ static void test_json_lines_newlines_inside(void **state)
 	for (size_t i = 0; i < g.nrej; i++)
 		assert_int_equal(g.rej[i].line, rej[i]);
 	assert_string_equal(g.rej[4].why, "invalid JSON: control character in string (line 11)");
+	char *both = q("{'CreationTime':'2024-01-01T00:00:08','Id':'id-08','Operation':'Op08','X':'a\nb'}");
+	assert_string_equal(g.rej[4].raw, both);
+	free(both);
+	got_free(&g);
+	free(d);
+}
+
+/* A pretty-printed array whose element holds a raw NUL, control byte or
+ * bad escape in a string: that element is one reject, kept whole at its
+ * first line, and the elements after it load at their lines (it was one
+ * reject per line of the element: 14 for one of 8 lines). One whose
+ * quotes do not pair is cut where the next element starts (it was the
+ * rest of the file, as one reject). */
+static void test_json_array_bad_element_whole(void **state)
+{
+	(void)state;
+	/* the bytes in element 3's Id, and json_scan's reason */
+	static const struct {
+		const char *bytes;
+		size_t n;
+		const char *why;
+	} bad[] = {
+		{ "\0", 1, "invalid JSON: control character in string (line 13)" },
+		{ "\001", 1, "invalid JSON: control character in string (line 13)" },
+		{ "\x1b[31m", 5, "invalid JSON: control character in string (line 13)" },
+		{ "\\q", 2, "invalid JSON: bad escape in string (line 13)" },
+	};
+	for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+		char d[2048];
+		size_t n = 0, start = 0, end = 0;
+		n += (size_t)snprintf(d + n, sizeof d - n, "[\n");
+		for (int i = 0; i < 5; i++) {
+			if (i == 2)
+				start = n + 2;
+			n += (size_t)snprintf(d + n, sizeof d - n, "  {\n    \"Id\": \"id-");
+			if (i == 2) {
+				memcpy(d + n, bad[b].bytes, bad[b].n);
+				n += bad[b].n;
+			}
+			n += (size_t)snprintf(d + n, sizeof d - n,
+					      "%d\",\n    \"CreationTime\": \"2023-09-26T01:56:0%d\",\n"
+					      "    \"Operation\": \"Send\"\n  }",
+					      i, i);
+			if (i == 2)
+				end = n;
+			n += (size_t)snprintf(d + n, sizeof d - n, i < 4 ? ",\n" : "\n]\n");
+		}
+		struct got g = { 0 };
+		run(d, n, &g);
+		expect_ok(&g, 4, 1);
+		assert_int_equal(g.rej[0].line, 12);
+		assert_string_equal(g.rej[0].why, bad[b].why);
+		/* the element whole, from its '{' to its '}' */
+		assert_int_equal(g.rej[0].n, end - start);
+		assert_memory_equal(g.rej[0].raw, d + start, end - start);
+		static const uint64_t lines[] = { 2, 7, 17, 22 };
+		static const char *const ids[] = { "id-0", "id-1", "id-3", "id-4" };
+		for (size_t i = 0; i < 4; i++) {
+			assert_int_equal(g.ev[i].line, lines[i]);
+			expect_field(&g, i, F_RECORD_ID, ids[i]);
+		}
+		got_free(&g);
+	}
+	/* a string that does not end (its quotes pair wrongly after it): the
+	 * element ends where the next starts at its column; the input's
+	 * end was its end, and the records after it were lost to events */
+	char *d = q(
+		"[\n  {\n    'Id': 'id-1',\n    'CreationTime': '2023-09-26T01:56:01',\n    'Operation': 'Send'\n  },\n"
+		"  {\n    'Id': 'id-2,\n    'CreationTime': '2023-09-26T01:56:02',\n    'Operation': 'Send'\n  },\n"
+		"  {\n    'Id': 'id-3',\n    'CreationTime': '2023-09-26T01:56:03',\n    'Operation': 'Send'\n  }\n]\n");
+	struct got g = { 0 };
+	run_str(d, &g);
+	expect_ok(&g, 2, 1);
+	expect_field(&g, 0, F_RECORD_ID, "id-1");
+	expect_field(&g, 1, F_RECORD_ID, "id-3");
+	assert_int_equal(g.ev[1].line, 12);
+	assert_int_equal(g.rej[0].line, 7);
+	assert_string_equal(g.rej[0].why,
+			    "invalid JSON: the record does not close before the next one (line 12)");
+	char *el = q(
+		"{\n    'Id': 'id-2,\n    'CreationTime': '2023-09-26T01:56:02',\n    'Operation': 'Send'\n  }");
+	assert_string_equal(g.rej[0].raw, el);
+	free(el);
 	got_free(&g);
 	free(d);
 }
@@ -629,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_json_truncated_line_big_file),
 		cmocka_unit_test(test_json_lines_chunked),
 		cmocka_unit_test(test_json_lines_newlines_inside),
+		cmocka_unit_test(test_json_array_bad_element_whole),
 		cmocka_unit_test(test_json_truncated_last_record),
 		cmocka_unit_test(test_json_garbage_line),
 		cmocka_unit_test(test_json_scalar_in_array),
