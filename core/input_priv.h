@@ -72,6 +72,10 @@ struct input {
 	int eof; /* source exhausted */
 
 	enum input_enc enc;
+	/* line ends: 0 not known yet, 1 LF (or CRLF), 2 CR alone (classic
+	 * Mac OS): each CR handed out as LF, told on the first text handed
+	 * out that holds a CR or a LF */
+	int cr_lines;
 	unsigned char pend[4]; /* UTF-8 of a code point not yet handed out */
 	size_t pend_pos, pend_len;
 

@@ -278,13 +278,33 @@ const char *input_error(const struct input *in)
 
 const char *input_encoding(const struct input *in)
 {
+	bool cr = in->cr_lines == 2;
 	switch (in->enc) {
-	case INPUT_UTF8_BOM: return "utf-8-bom";
-	case INPUT_UTF16LE: return "utf-16le";
-	case INPUT_UTF16BE: return "utf-16be";
+	case INPUT_UTF8_BOM: return cr ? "utf-8-bom, CR line ends" : "utf-8-bom";
+	case INPUT_UTF16LE: return cr ? "utf-16le, CR line ends" : "utf-16le";
+	case INPUT_UTF16BE: return cr ? "utf-16be, CR line ends" : "utf-16be";
 	case INPUT_UTF8: break;
 	}
-	return "utf-8";
+	return cr ? "utf-8, CR line ends" : "utf-8";
+}
+
+/* Text about to be handed out: its first line end says whether lines
+ * end in CR alone (a CR that ends the text handed out says nothing yet:
+ * a LF may follow); then each CR becomes LF, in place (a CR-only export
+ * read as it is was one header line and no record). */
+static void input_line_ends(struct input *in, char *p, size_t n)
+{
+	if (in->cr_lines == 0) {
+		const char *lf = memchr(p, '\n', n), *cr = memchr(p, '\r', n);
+		if (lf && (!cr || lf < cr))
+			in->cr_lines = 1;
+		else if (cr && cr + 1 < p + n)
+			in->cr_lines = cr[1] == '\n' ? 1 : 2;
+	}
+	if (in->cr_lines != 2)
+		return;
+	for (char *q = p; (q = memchr(q, '\r', n - (size_t)(q - p))) != NULL; q++)
+		*q = '\n';
 }
 
 uint64_t input_bytes_in(const struct input *in)
@@ -442,17 +462,21 @@ ssize_t input_read(struct input *in, char *buf, size_t n)
 		n = INPUT_MAX_CHUNK;
 	if (input_ahead_wanted(in))
 		input_ahead_start(in);
-	if (in->enc == INPUT_UTF16LE || in->enc == INPUT_UTF16BE)
-		return input_read16(in, out, n);
-	if (in->pos < in->len) { /* the sniffed prefix first */
-		size_t k = in->len - in->pos;
-		if (k > n)
-			k = n;
-		memcpy(out, in->buf + in->pos, k);
-		in->pos += k;
-		return (ssize_t)k;
+	ssize_t k;
+	if (in->enc == INPUT_UTF16LE || in->enc == INPUT_UTF16BE) {
+		k = input_read16(in, out, n);
+	} else if (in->pos < in->len) { /* the sniffed prefix first */
+		k = (ssize_t)(in->len - in->pos);
+		if ((size_t)k > n)
+			k = (ssize_t)n;
+		memcpy(out, in->buf + in->pos, (size_t)k);
+		in->pos += (size_t)k;
+	} else {
+		k = input_pull(in, out, n);
 	}
-	return input_pull(in, out, n);
+	if (k > 0 && in->cr_lines != 1)
+		input_line_ends(in, buf, (size_t)k);
+	return k;
 }
 
 ssize_t input_lend(struct input *in, const char **p, size_t *room)
@@ -484,6 +508,9 @@ ssize_t input_lend(struct input *in, const char **p, size_t *room)
 		input_human(h, sizeof h, in->w->lim.max_member_bytes);
 		return input_fail(in, "%s: decompressed size exceeds the limit of %s; stopped", in->name, h);
 	}
+	/* the slot was hashed as read: its CRs can be made LFs in place */
+	if (in->cr_lines != 1)
+		input_line_ends(in, (char *)*p, (size_t)r);
 	return r;
 }
 

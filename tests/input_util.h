@@ -27,7 +27,7 @@ struct got {
 	char *name;
 	char *data;
 	size_t len;
-	char enc[16];
+	char enc[32];
 	char hex[65];
 	char *err;
 	int finish_rc;

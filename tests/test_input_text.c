@@ -1,7 +1,7 @@
 /*
  * test_input_text.c: the input layer reads text in every encoding it
  * promises: UTF-8 with a BOM, UTF-16 LE and BE with or without one, long
- * and invalid UTF-16.
+ * and invalid UTF-16, and lines that end in CR alone (classic Mac OS).
  */
 #include "input_util.h"
 
@@ -230,13 +230,67 @@ static void test_utf16_invalid(void **state)
 	free(d);
 }
 
+/* Lines ending in CR alone come out ending in LF (a CR-only export read
+ * as it was is one header line and no record), told by the encoding; the
+ * hash stays the file's. CRLF and LF text is left as it is. */
+static void test_cr_lines(void **state)
+{
+	(void)state;
+	char *d = tmpdir_new();
+	/* a first line longer than what is sniffed, read 7 bytes at a time */
+	char raw[4096], want[4096];
+	size_t n = 0;
+	for (int i = 0; i < 60; i++)
+		n += (size_t)snprintf(raw + n, sizeof raw - n, "col%02d,", i);
+	raw[n - 1] = '\r';
+	n += (size_t)snprintf(raw + n, sizeof raw - n, "a,\"b\rc\",d\r\re,f\r");
+	memcpy(want, raw, n);
+	for (size_t i = 0; i < n; i++)
+		if (want[i] == '\r')
+			want[i] = '\n';
+	char *p = write_file(d, "cr.csv", raw, n);
+	struct collect c = { .chunk = 7 };
+	walk_ok(p, NULL, &c);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.m[0].enc, "utf-8, CR line ends");
+	assert_int_equal(c.m[0].len, n);
+	assert_memory_equal(c.m[0].data, want, n);
+	char hex[65];
+	sha256_hex(raw, n, hex);
+	assert_string_equal(c.m[0].hex, hex);
+	collect_free(&c);
+	free(p);
+
+	/* CRLF and a lone CR after it: as they are */
+	static const char crlf[] = "a,b\r\nc,\"d\re\"\r\n";
+	p = write_file(d, "crlf.csv", crlf, sizeof crlf - 1);
+	walk_ok(p, NULL, &c);
+	assert_string_equal(c.m[0].enc, "utf-8");
+	assert_memory_equal(c.m[0].data, crlf, sizeof crlf - 1);
+	collect_free(&c);
+	free(p);
+
+	/* UTF-16LE with a BOM and CR alone */
+	size_t k;
+	unsigned char *u = to_utf16("x,y\r1,2\r", 0, 1, &k);
+	p = write_file(d, "cr16.csv", u, k);
+	walk_ok(p, NULL, &c);
+	assert_string_equal(c.m[0].enc, "utf-16le, CR line ends");
+	assert_int_equal(c.m[0].len, 8);
+	assert_memory_equal(c.m[0].data, "x,y\n1,2\n", 8);
+	collect_free(&c);
+	free(p);
+	free(u);
+	tmpdir_remove(d);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_utf8_bom),
-		cmocka_unit_test(test_utf16),
-		cmocka_unit_test(test_utf16_long),
-		cmocka_unit_test(test_utf16_invalid),
+		cmocka_unit_test(test_utf8_bom),   cmocka_unit_test(test_utf16),
+		cmocka_unit_test(test_utf16_long), cmocka_unit_test(test_utf16_invalid),
+		cmocka_unit_test(test_cr_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
