@@ -435,6 +435,23 @@ static size_t next_element(const char *p, size_t n, size_t col)
 	return 0;
 }
 
+/* Past the next newline, whatever the line's length: 1 when there is
+ * more, 0 at the end, -1 on a read error. */
+static int skip_line(struct stream *s)
+{
+	for (;;) {
+		const char *p = stream_ptr(s), *nl = memchr(p, '\n', stream_avail(s));
+		if (nl) {
+			stream_consume(s, (size_t)(nl - p) + 1);
+			return 1;
+		}
+		stream_consume(s, stream_avail(s));
+		int n = stream_need(s, 1);
+		if (n != 0)
+			return n < 0 ? -1 : 0;
+	}
+}
+
 /* Is err (json_scan's reason) about one token's content, not about the
  * value's structure? Then the extent json_skip found, which follows
  * brackets and quotes only, is the object's: a raw control byte or NUL
@@ -689,6 +706,32 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 					r.line++;
 					continue;
 				}
+			}
+			if (stream_full(s) && depth == 0) {
+				/* JSON Lines: the line goes (its first MB kept),
+				 * the records after it are read (they were lost) */
+				if (reject(&r, r.line,
+					   "record larger than the record size limit (its first MB kept)", p,
+					   (size_t)1 << 20, cause) < 0) {
+					rc = -1;
+					break;
+				}
+				char *w = xasprintf("line %llu: a record larger than the record size limit: "
+						    "its first MB kept as a rejected row (--max-record-mb raises "
+						    "the limit)",
+						    (unsigned long long)r.line);
+				ingest_add_warning(st, w);
+				free(w);
+				int more = skip_line(s);
+				if (more < 0) {
+					rc = set_cause(cause, "read error");
+					break;
+				}
+				r.line++;
+				r.col = 0;
+				if (more == 0)
+					break;
+				continue;
 			}
 			if (stream_full(s)) {
 				free(st->error);

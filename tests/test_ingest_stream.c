@@ -337,6 +337,49 @@ static void test_json_truncated_line_big_file(void **state)
 	free(d);
 }
 
+/* A JSON Lines record larger than the record size limit costs its line
+ * (its first MB kept, a warning), not the records after it (the rest of
+ * the file was not read). */
+static void test_json_line_over_limit(void **state)
+{
+	(void)state;
+	const size_t big = (size_t)5 << 20;
+	char *d = malloc(big + 4096);
+	size_t n =
+		(size_t)sprintf(d, "{\"CreationTime\":\"2024-01-01T00:00:01\",\"Id\":\"rec-1\",\"Operation\":\"Op\"}\n"
+				   "{\"CreationTime\":\"2024-01-01T00:00:02\",\"Id\":\"rec-2\",\"Big\":\"");
+	memset(d + n, 'x', big);
+	n += big;
+	for (int i = 3; i <= 5; i++)
+		n += (size_t)sprintf(d + n,
+				     "%s{\"CreationTime\":\"2024-01-01T00:00:0%d\",\"Id\":\"rec-%d\",\"Operation\":\"Op\"}",
+				     i == 3 ? "\"}\n" : "\n", i, i);
+	struct chunky ck = { d, n, 0, 65536 };
+	struct stream s;
+	stream_init(&s, chunky_read, &ck, 0); /* the smallest window, 2 MiB */
+	struct got g = { 0 };
+	run_stream(&s, &g);
+	stream_free(&s);
+	expect_ok(&g, 4, 1);
+	assert_null(g.st.error);
+	assert_int_equal(g.rej[0].line, 2);
+	assert_string_equal(g.rej[0].why, "record larger than the record size limit (its first MB kept)");
+	assert_int_equal(g.rej[0].n, (size_t)1 << 20);
+	assert_memory_equal(g.rej[0].raw,
+			    d + strlen("{\"CreationTime\":\"2024-01-01T00:00:01\",\"Id\":\"rec-1\",\"Operation\":\"Op\"}\n"),
+			    64);
+	assert_non_null(g.st.warning);
+	assert_non_null(strstr(g.st.warning, "line 2: a record larger than the record size limit"));
+	static const char *const ids[] = { "rec-1", "rec-3", "rec-4", "rec-5" };
+	static const uint64_t lines[] = { 1, 3, 4, 5 };
+	for (size_t i = 0; i < 4; i++) {
+		expect_field(&g, i, F_RECORD_ID, ids[i]);
+		assert_int_equal(g.ev[i].line, lines[i]);
+	}
+	got_free(&g);
+	free(d);
+}
+
 /* The same records, read in small pieces, give the same events. */
 static void test_json_lines_chunked(void **state)
 {
@@ -715,6 +758,7 @@ int main(void)
 		cmocka_unit_test(test_json_lines_chunked),
 		cmocka_unit_test(test_json_lines_newlines_inside),
 		cmocka_unit_test(test_json_array_bad_element_whole),
+		cmocka_unit_test(test_json_line_over_limit),
 		cmocka_unit_test(test_json_truncated_last_record),
 		cmocka_unit_test(test_json_garbage_line),
 		cmocka_unit_test(test_json_scalar_in_array),
