@@ -64,6 +64,8 @@ is "a broken $la: the plain files' events are kept, also the one after the archi
 is "a broken $la: the archive is a source that says why it was not read" \
 	"$(sqlite3 "$t/dir.case" "select status from sources where path like '%bundle.zip'")" \
 	"error: reading archives needs $la: $t/broken/$la: file too short"
+has "a broken $la: info lists the archive as not read, and why" "$("$bin" info "$t/dir.case")" \
+	"status error: reading archives needs $la"
 "$bin" load -q "$t/dir.case" "$t/in" > /dev/null 2>&1
 is "with the library, the same load takes the archive's events" \
 	"$(sqlite3 "$t/dir.case" 'select count(*) from events')" 4500

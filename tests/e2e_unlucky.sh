@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# End-to-end: what an unlucky responder is handed, through the real
+# binary. The case file kept in the folder of exports it loads (its own
+# files are skipped, not read as evidence); a CR-only export large enough
+# to be mapped (every record, the file's own hash); a JSON Lines record
+# past the record size limit (its line rejected, the records after it
+# read); a pretty-printed array with a raw control byte in an element (one
+# reject, the element whole); a file name holding an escape sequence and
+# a newline (no control character reaches a terminal from load, info,
+# sources or the report).
+. "$(dirname "$0")/e2e_lib.sh"
+if ! command -v python3 > /dev/null || ! command -v script > /dev/null; then
+	echo "skip - e2e_unlucky: python3 or script(1) not found"
+	exit 0
+fi
+cd "$t" || exit 1
+python3 - << 'EOF'
+import json
+def rec(i, **kw):
+    r = {"CreationTime": "2023-06-18T10:%02d:%02d" % (i // 60 % 60, i % 60), "Id": "r-%d" % i,
+         "Operation": "MailItemsAccessed", "RecordType": 50, "Workload": "Exchange",
+         "UserId": "u%d@contoso.com" % (i % 7), "ClientIP": "203.0.113.%d" % (i % 200)}
+    r.update(kw)
+    return r
+# CR-only CSV, Purview's columns, ~9 MB (mapped: 8 MB and more)
+rows = ['RecordId,CreationDate,RecordType,Operation,UserId,AuditData']
+for i in range(12000):
+    ad = json.dumps(rec(i, Pad="p" * 600)).replace('"', '""')
+    rows.append('r-%d,2023-06-18T10:00:00,50,MailItemsAccessed,u@contoso.com,"%s"' % (i, ad))
+open("cr.csv", "w", newline="").write("\r".join(rows) + "\r")
+# JSON Lines, line 2 of 3 MB (the load runs with --max-record-mb 1)
+with open("big.jsonl", "w") as f:
+    f.write(json.dumps(rec(1)) + "\n")
+    f.write(json.dumps(rec(2, Big="x" * (3 << 20))) + "\n")
+    for i in range(3, 6):
+        f.write(json.dumps(rec(i)) + "\n")
+# a pretty-printed array, element 3 holding a raw ESC in a string
+t = json.dumps([rec(i) for i in range(1, 6)], indent=2).replace("r-3", "r-\x1b[2J3")
+open("pretty.json", "w").write(t)
+EOF
+
+# --- the case inside the folder it loads -----------------------------------
+mkdir ev
+cp cr.csv ev/
+"$bin" load ev/in.case ev > inside.out 2> inside.err
+is "the case inside the evidence folder: exit 0" "$?" 0
+"$bin" load ev/in.case ev > inside2.out 2> inside2.err
+is "... twice: exit 0" "$?" 0
+has "... its own files are skipped, said" "$(cat inside2.err)" "ev/in.case: the case being loaded into, or a file of its own; skipped"
+empty "... each once" "$(grep 'skipped' inside2.err | sort | uniq -d)"
+is "... the export's events, once" "$(sqlite3 ev/in.case 'select count(*) from events')" 12000
+is "... and are no source of the case" "$(sqlite3 ev/in.case "select count(*) from sources where path like '%in.case%'")" 0
+
+# --- CR line ends -----------------------------------------------------------
+"$bin" load -q cr.case cr.csv > cr.out 2>&1
+is "CR-only CSV: exit 0" "$?" 0
+is "CR-only CSV: every record an event" "$(sqlite3 cr.case 'select count(*) from events')" 12000
+is "CR-only CSV: the encoding says so" "$(sqlite3 cr.case 'select encoding from sources')" "utf-8, CR line ends"
+is "CR-only CSV: the file's own hash" "$(sqlite3 cr.case 'select sha256 from sources')" "$(sha256sum < cr.csv | cut -d' ' -f1)"
+
+# --- a record past the size limit --------------------------------------------
+"$bin" load --max-record-mb 1 big.case big.jsonl > big.out 2> big.err
+is "a 3 MB line over a 1 MB limit: exit 0" "$?" 0
+is "... the records after it are read" "$(sqlite3 big.case 'select group_concat(record_id) from (select record_id from events order by ts)')" \
+	"r-1,r-3,r-4,r-5"
+has "... a warning names its line" "$(cat big.err)" "big.jsonl: line 2: a record larger than the record size limit"
+has "... the reject says what was kept" "$("$bin" info big.case --rejects 5)" "big.jsonl:2: record larger than the record size limit (its first MB kept)"
+
+# --- a control byte in a pretty-printed element ---------------------------
+"$bin" load -q pretty.case pretty.json > /dev/null 2>&1
+is "pretty array, a raw ESC in element 3: 4 events, 1 reject" \
+	"$(sqlite3 pretty.case 'select (select count(*) from events) || " " || (select count(*) from rejects)')" "4 1"
+is "... the reject is the element, at its line" "$(sqlite3 pretty.case 'select line from rejects')" 20
+
+# --- a file name with an escape sequence and a newline ------------------------
+name=$(printf 'ev\033]0;PWN\007\nil.json')
+cp pretty.json "$name"
+check() { # check FILE: the first control byte other than CR/LF, or nothing
+	python3 -c '
+import re, sys
+d = open(sys.argv[1], "rb").read()
+d = d.replace(b"\r\x1b[K", b"")  # the progress line cleared, by the tool itself
+m = re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", d)
+print("" if not m else repr(d[max(0, m.start() - 30):m.start() + 30]))' "$1"
+}
+bad=""
+for cmd in "load n.case $(printf '%q' "$name")" "info n.case --rejects 5" "sources n.case" \
+	"export n.case --format markdown"; do
+	LANG=C.UTF-8 script -q -e -c "$bin $cmd" /dev/null < /dev/null > tty.out 2>&1
+	why=$(check tty.out)
+	[ -n "$why" ] && bad="$bad; $cmd: $why"
+done
+empty "a file name with ESC, BEL and a newline: no control byte on the terminal (load, info, sources, report)" "$bad"
+has "... the name is shown by escapes" "$("$bin" sources n.case)" 'ev\e]0;PWN\x07\nil.json'
