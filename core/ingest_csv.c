@@ -757,13 +757,25 @@ int ingest_csv(struct stream *s, const struct sink *sink, volatile sig_atomic_t 
 	csv_init(&r.c, s, ',');
 	if (typeline)
 		csv_skip_line(&r.c);
-	/* The delimiter, from the header line. */
+	/* The delimiter, from the header line; or said on a line of its
+	 * own before it, as Excel writes and reads it ("sep=;"): its rows
+	 * were all rejected, the header taken for that line */
+	char sep = 0;
+	if (stream_need(s, 7) < 0)
+		return set_cause(cause, "read error");
+	const char *h = stream_ptr(s);
+	size_t hn = stream_avail(s);
+	if (hn >= 5 && !strncasecmp(h, "sep=", 4) && h[4] != '\r' && h[4] != '\n' &&
+	    (hn == 5 || h[5] == '\r' || h[5] == '\n')) {
+		sep = h[4];
+		csv_skip_line(&r.c);
+	}
 	for (;;) {
 		const char *nl = memchr(stream_ptr(s), '\n', stream_avail(s));
 		if (nl || stream_need(s, stream_avail(s) + 1) != 0)
 			break;
 	}
-	r.c.delim = csv_sniff_delim(stream_ptr(s), stream_avail(s));
+	r.c.delim = sep ? sep : csv_sniff_delim(stream_ptr(s), stream_avail(s));
 
 	int k;
 	do {

@@ -152,6 +152,37 @@ static const struct csv_case powershell[] = {
 	  "psh-csv",
 	  { { 0, F_USER, "nt service\\msexchange" }, { 0, F_APP, NULL }, { 0, F_RTYPE, "ExchangeAdmin" } },
 	  { { 0 } } },
+	/* Excel's "sep=;" line before the header (every row was rejected,
+	 * the header taken for that line): lines keep the file's numbers */
+	{ "sep=;\r\n"
+	  "RecordType;CreationDate;UserIds;Operations;AuditData;ResultIndex;ResultCount;Identity;IsValid;ObjectState\r\n"
+	  "ExchangeAdmin;26.09.2023 13:00:00;eve@x.com;Set-Mailbox;\"{\"\"CreationTime\"\":\"\"2023-09-26T13:00:00\"\","
+	  "\"\"Id\"\":\"\"de-1\"\",\"\"Operation\"\":\"\"Set-Mailbox\"\"}\";1;1;de-1;True;Unchanged\r\n",
+	  1,
+	  0,
+	  "psh-csv",
+	  { { 0, F_RECORD_ID, "de-1" }, { 0, F_OP, "Set-Mailbox" }, { 0, F_USER, "eve@x.com" } },
+	  { { 0, "2023-09-26T13:00:00Z", -1, 3 } } },
+	/* a German Excel's save: ';' without the sep line, nothing quoted
+	 * but AuditData */
+	{ "RecordType;CreationDate;UserIds;Operations;AuditData;ResultIndex;ResultCount;Identity;IsValid;ObjectState\r\n"
+	  "ExchangeAdmin;26.09.2023 13:00:00;eve@x.com;Set-Mailbox;\"{\"\"CreationTime\"\":\"\"2023-09-26T13:00:00\"\","
+	  "\"\"Id\"\":\"\"de-2\"\",\"\"Operation\"\":\"\"Set-Mailbox\"\"}\";1;1;de-2;True;Unchanged\r\n",
+	  1,
+	  0,
+	  "psh-csv",
+	  { { 0, F_RECORD_ID, "de-2" }, { 0, F_USER, "eve@x.com" } },
+	  { { 0, "2023-09-26T13:00:00Z", -1, 2 } } },
+	/* ',' with a ';' inside a quoted value: ',' it stays */
+	{ "RecordType,CreationDate,UserIds,Operations,AuditData,ResultIndex,ResultCount,Identity,IsValid,ObjectState\n"
+	  "ExchangeAdmin,9/26/2023 1:00:00 PM,eve@x.com,Set-Mailbox,\"{\"\"CreationTime\"\":\"\"2023-09-26T13:00:00\"\","
+	  "\"\"Id\"\":\"\"c;1\"\",\"\"Operation\"\":\"\"Set-Mailbox\"\",\"\"X\"\":\"\"a;b;c;d;e;f;g;h;i;j;k\"\"}\","
+	  "1,1,c;1,True,Unchanged\n",
+	  1,
+	  0,
+	  "psh-csv",
+	  { { 0, F_RECORD_ID, "c;1" }, { 0, F_USER, "eve@x.com" } },
+	  { { 0, "2023-09-26T13:00:00Z", -1, 2 } } },
 };
 
 static void test_csv_powershell(void **state)
@@ -165,6 +196,10 @@ static void test_csv_powershell(void **state)
 	got_free(&g);
 	run_case(&powershell[1], &g);
 	got_free(&g);
+	for (int i = 2; i < 5; i++) {
+		run_case(&powershell[i], &g);
+		got_free(&g);
+	}
 }
 
 #define SIGNIN_HDR                                                                                               \
