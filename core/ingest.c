@@ -83,6 +83,16 @@ static int stream_by_content(struct stream *s, const struct sink *sink, volatile
 		st->warning = xstrdup("empty file: no records");
 		return 0;
 	}
+	/* white space alone, and nothing after it: empty too (it was a
+	 * CSV header of blanks, rejected, and a failed source) */
+	size_t blank = 0;
+	while (blank < n && (p[blank] == ' ' || p[blank] == '\t' || p[blank] == '\r' || p[blank] == '\n'))
+		blank++;
+	if (n < 4096 && blank == n) {
+		st->format = "empty";
+		st->warning = xstrdup("empty file: white space only, no records");
+		return 0;
+	}
 	size_t look = n < 4096 ? n : 4096;
 	const char *kind = binary_kind(p, look);
 	if (kind) {

@@ -713,6 +713,14 @@ static void test_empty_and_binary(void **state)
 	assert_int_equal(g.rc, 0);
 	assert_int_equal(g.nev, 0);
 	got_free(&g);
+	/* a line of blanks first: it was a CSV header of blanks, rejected,
+	 * and the file a failed source */
+	run_str("  \n\n", &g);
+	expect_ok(&g, 0, 0);
+	expect_format(&g, "empty");
+	assert_null(g.st.error);
+	assert_string_equal(g.st.warning, "empty file: white space only, no records");
+	got_free(&g);
 
 	/* a header and nothing else */
 	run_str(PURVIEW_HDR, &g);
