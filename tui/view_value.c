@@ -95,6 +95,8 @@ static void draw(struct view *v, WINDOW *w)
 {
 	struct valv *h = VV(v);
 	lay_out(h, h->top + body(h) + 1);
+	if (h->top >= h->n) /* narrower before: fewer lines now */
+		h->top = h->n ? h->n - 1 : 0;
 	werase(w);
 	draw_fill(w, 0, 0, v->cols, theme_attr(THEME_HEADER));
 	draw_text(w, 0, 1, h->title, v->cols - 1, theme_attr(THEME_HEADER));
