@@ -62,7 +62,8 @@ base="clickhouse://127.0.0.1:$CH_HTTP_PORT"
 db=t$$_$RANDOM
 chq() { curl -s "http://127.0.0.1:$CH_HTTP_PORT/" --data-binary "$1"; }
 cleanup() {
-	for d in "$db" "${db}_real" "${db}_inj" "${db}_bad" "${db}_kill" "${db}_rs" "${db}_edge"; do
+	for d in "$db" "${db}_real" "${db}_inj" "${db}_bad" "${db}_kill" "${db}_rs" "${db}_edge" "${db}_sr1" \
+		"${db}_sr3" "${db}_srb" "${db}_srn"; do
 		chq "DROP DATABASE IF EXISTS $d" >/dev/null
 	done
 	[ "$started" = 1 ] && "$CH_SERVER" stop >/dev/null
@@ -392,18 +393,65 @@ is "notes: a second analyst's file on the same database sees the first's marks" 
 y=$(date -u +%Y)
 strip() { S="$S" U="$U" perl -pe "s/$y-\d\d-\d\dT[\d:.]+Z/T/g; s/'?\Q\$ENV{U}\E'?/CASE/g; s/'?\Q\$ENV{S}\E'?/CASE/g" |
 	grep -vE '^# Audit log report|^Prepared by|^\| [0-9]+ \| `|^From the bookmarked events, each once'; }
-# (a copy a richer one replaced keeps its raw record in a case file,
-# seen_in[].raw, and not yet in ClickHouse, where it is null)
-seen_raw() { if [ "$1" = jsonl ]; then jq -c '.seen_in |= map(.raw = null)'; else cat; fi; }
+# (jsonl's seen_in[].raw: the record of a copy a richer one replaced,
+# kept in both stores)
 for fmt in csv jsonl timesketch markdown; do
 	for m in "" --marked; do
-		a=$("$bin" export "$S" --format $fmt $m 2>&1 | seen_raw $fmt | strip | sort)
-		b=$("$bin" export "$U" --format $fmt $m 2>&1 | seen_raw $fmt | strip | sort)
+		a=$("$bin" export "$S" --format $fmt $m 2>&1 | strip | sort)
+		b=$("$bin" export "$U" --format $fmt $m 2>&1 | strip | sort)
 		is "export --format $fmt $m ($(wc -l <<<"$a") lines)" "$b" "$a"
 	done
 done
 is "notes: each analyst's marks stay in their own file" \
 	"$("$bin" query "$U" tag=second 2>&1 | tail -1)" "0 events"
+
+# ---- evidence kept: the records of copies richer ones replaced ----
+# The same record three times, each copy telling more (the UAL's, then
+# with the IP, then Sentinel's row): the event becomes the richest copy
+# and the two it replaced keep their records, byte for byte, in seenraw
+# (load.c), read through the seen rows' raw ids as a case file reads
+# its own (export jsonl's seen_in[].raw). Loaded one file a load, all in
+# one load, and one in a batch of its own (AUDITSCOPE_CH_BATCH=1: the
+# second copy is in the database when the third replaces it)
+sr=$t/sr
+mkdir -p "$sr"
+printf '%s\n' '{"CreationTime":"2021-08-02T13:32:07","Id":"rec-1","Operation":"MailItemsAccessed","UserId":"u@x.com","Marker":"FIRST"}' > "$sr/c1.jsonl"
+printf '%s\n' '{"CreationTime":"2021-08-02T13:32:07","Id":"rec-1","Operation":"MailItemsAccessed","UserId":"u@x.com","ClientIP":"1.2.3.4","Workload":"Exchange","Marker":"SECOND"}' > "$sr/c2.jsonl"
+printf '%s\n' '{"TimeGenerated":"2021-08-02T13:32:07Z","OfficeId":"rec-1","Operation":"MailItemsAccessed","RecordType":"50","OfficeWorkload":"Exchange","UserId":"u@x.com","Client_IPAddress":"1.2.3.4","SessionId":"s-9","ClientAppId":"app-1","AppId":"app-2","MailboxOwnerUPN":"u@x.com","ResultStatus":"Succeeded","Marker":"THIRD"}' > "$sr/c3.jsonl"
+seen_of() { "$bin" export "$1" --format jsonl 2>&1 | jq -c '[.record_id, [.seen_in[] | [(.path | sub(".*/"; "")), .line, .raw]]]'; }
+want_seen=$(printf '%s' '["rec-1",[["c1.jsonl",1,{"CreationTime":"2021-08-02T13:32:07","Id":"rec-1","Operation":"MailItemsAccessed","UserId":"u@x.com","Marker":"FIRST"}],' \
+	'["c2.jsonl",1,{"CreationTime":"2021-08-02T13:32:07","Id":"rec-1","Operation":"MailItemsAccessed","UserId":"u@x.com","ClientIP":"1.2.3.4","Workload":"Exchange","Marker":"SECOND"}]]]')
+for k in 1 2 3; do
+	"$bin" load -q "$sr/s1.case" "$sr/c$k.jsonl" >/dev/null 2>&1
+	"$bin" load -q "$base/${db}_sr1?case=$sr/u1.case" "$sr/c$k.jsonl" >/dev/null 2>&1
+done
+is "seen raw: a case file keeps both replaced copies' records (one load each)" "$(seen_of "$sr/s1.case")" "$want_seen"
+is "seen raw: ClickHouse keeps them too, the same (one load each)" \
+	"$(seen_of "$base/${db}_sr1?case=$sr/u1.case")" "$want_seen"
+"$bin" load -q "$base/${db}_sr3?case=$sr/u3.case" "$sr"/c1.jsonl "$sr"/c2.jsonl "$sr"/c3.jsonl >/dev/null 2>&1
+is "seen raw: ClickHouse, the three in one load (replaced within a batch)" \
+	"$(seen_of "$base/${db}_sr3?case=$sr/u3.case")" "$want_seen"
+AUDITSCOPE_CH_BATCH=1 "$bin" load -q "$base/${db}_srb?case=$sr/ub.case" "$sr"/c1.jsonl "$sr"/c2.jsonl \
+	"$sr"/c3.jsonl >/dev/null 2>&1
+is "seen raw: ClickHouse, the three in one load, a batch each" \
+	"$(seen_of "$base/${db}_srb?case=$sr/ub.case")" "$want_seen"
+is "seen raw: the event is the richest copy, once" \
+	"$("$bin" query "$base/${db}_srb?case=$sr/ub.case" --format jsonl --raw 2>&1 | jq -r '.raw.Marker // .raw' | tr '\n' ' ')" "THIRD "
+# a richer export replacing more stored events than one statement's text
+# can name (256 KB: about 12,000 ids): the deletes go in slices, the
+# records are copied by ids sent as data
+awk 'BEGIN { for (i = 0; i < 13000; i++) printf "{\"CreationTime\":\"2021-08-02T%02d:%02d:%02d\",\"Id\":\"n-%d\",\"Operation\":\"MailItemsAccessed\",\"UserId\":\"u@x.com\",\"Marker\":\"POOR-%d\"}\n", i / 3600, i / 60 % 60, i % 60, i, i }' > "$sr/n1.jsonl"
+awk 'BEGIN { for (i = 0; i < 13000; i++) printf "{\"TimeGenerated\":\"2021-08-02T%02d:%02d:%02dZ\",\"OfficeId\":\"n-%d\",\"Operation\":\"MailItemsAccessed\",\"UserId\":\"u@x.com\",\"Client_IPAddress\":\"1.2.3.4\",\"SessionId\":\"s-9\",\"OfficeWorkload\":\"Exchange\",\"Marker\":\"RICH-%d\"}\n", i / 3600, i / 60 % 60, i % 60, i, i }' > "$sr/n2.jsonl"
+UN="$base/${db}_srn?case=$sr/un.case"
+"$bin" load -q "$UN" "$sr/n1.jsonl" >/dev/null 2>&1
+"$bin" load -q "$UN" "$sr/n2.jsonl" > "$sr/ln" 2>&1
+is "seen raw: 13,000 stored events replaced by richer copies in one load" \
+	"$(grep -oE 'loaded [0-9]+ new events|[0-9]+ duplicates' "$sr/ln" | tr '\n' ' ')" \
+	"loaded 0 new events 13000 duplicates "
+is "seen raw: each of the 13,000 keeps its first copy's record" \
+	"$("$bin" export "$UN" --format jsonl 2>&1 | jq -r '(.seen_in[0].raw.Marker // "none") + " " + .record_id' |
+		awk '{ split($1, m, "-"); split($2, r, "-"); if (m[1] == "POOR" && m[2] == r[2]) ok++; n++ } END { print ok + 0 "/" n }')" \
+	"13000/13000"
 
 # ---- injection: values match literally ----
 inj=$t/inj.jsonl

@@ -160,14 +160,15 @@ struct ch_store {
 	struct ch_conn *conn;
 	struct store *side; /* the SQLite case file beside the database */
 	bool readonly;
-	bool spans;  /* the database has the spans table (store.c) */
-	bool lc;     /* ... and vals_lc, the values by lower case */
-	bool opids;  /* ... and idform: event ids lead with their operation */
-	bool stacks; /* ... and stacks, whole-case stacks of a few fields */
-	bool hev;    /* ... and hev and evmsg, the hunts' tables */
-	bool evsync; /* ... and evsync, the Sync reads' message lists */
-	bool valsin; /* ... and valsin: the load sends the values (store.c) */
-	bool hgrp;   /* ... and hgrp, the hunts' groups of alike events */
+	bool spans;   /* the database has the spans table (store.c) */
+	bool lc;      /* ... and vals_lc, the values by lower case */
+	bool opids;   /* ... and idform: event ids lead with their operation */
+	bool stacks;  /* ... and stacks, whole-case stacks of a few fields */
+	bool hev;     /* ... and hev and evmsg, the hunts' tables */
+	bool evsync;  /* ... and evsync, the Sync reads' message lists */
+	bool valsin;  /* ... and valsin: the load sends the values (store.c) */
+	bool hgrp;    /* ... and hgrp, the hunts' groups of alike events */
+	bool seenraw; /* ... and seenraw, replaced copies' raw records */
 	/* the pivot copies are projections of events (servers from 24.8,
 	 * store.c), not the materialized views ev_FIELD: a read narrowed by a
 	 * pivot field reads events, and the server picks the projection */
@@ -267,6 +268,14 @@ char **ch_event_tables(const struct ch_store *s);
  * that raw, ordered by id, keeps each operation's records together: the
  * hunts read the records of a few operations by id. */
 int64_t ch_event_id(int kind, const char *rid, size_t n, const struct sv *op);
+
+/* The id in seenraw of the raw record of an event's copy (read from
+ * source at line) that a richer copy replaced: negative, so that ch_raw
+ * tells it from an event's id, and the same each time that copy is
+ * replaced (a load run again writes the same row again, which the
+ * table's merges collapse). The side file's seen.raw holds it, as a case
+ * file's holds the replaced event's id. */
+int64_t ch_seen_raw_id(int64_t event, int64_t source, int64_t line);
 
 /* Whole-case stacks (store.c): the stacks table's number of field (0:
  * not kept there); making the table (fill: from the events there) and
@@ -396,7 +405,9 @@ int ch_side_source_end(struct store *side, int64_t id, const char *sha256, const
 /* 1 when kept, 0 when the same row was kept already, -1 */
 int ch_side_reject(struct store *side, int64_t source, int64_t line, const char *why, const char *raw,
 		   size_t n, char **cause);
-int ch_side_seen(struct store *side, int64_t event, int64_t source, int64_t line, char **cause);
+/* raw: the id of the copy's raw record in seenraw (ch_seen_raw_id) when a
+ * richer copy replaced it, 0 when it was not kept (it told no more) */
+int ch_side_seen(struct store *side, int64_t event, int64_t source, int64_t line, int64_t raw, char **cause);
 int ch_side_begin(struct store *side, char **cause);
 int ch_side_commit(struct store *side, char **cause);
 void ch_side_rollback(struct store *side);

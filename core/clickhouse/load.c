@@ -69,8 +69,12 @@ struct batch {
 	struct pend *p;
 	size_t n, cap;
 	struct util_buf evbuf, rawbuf, ridbuf;
-	struct util_imap inbatch; /* id -> index + 1 */
-	struct util_ivec repl;    /* stored events a richer copy replaces */
+	struct util_imap inbatch;  /* id -> index + 1 */
+	struct util_ivec repl;     /* stored events a richer copy replaces */
+	struct util_ivec repl_raw; /* ... and the seenraw id of each one's record */
+	/* the batch's own copies that a richer one after them replaced:
+	 * seenraw's rows (id, event, raw), sent before the batch */
+	struct util_buf seenbuf;
 	/* lines of the same source repeating a pending event (pairs: the
 	 * pending event's index, the line): seen in that source too when
 	 * the stored copy turns out to come from another one */
@@ -107,11 +111,16 @@ struct ch_load {
 	struct batch *fly; /* being sent (NULL: none) */
 	struct flight f;
 	bool side_txn;
-	bool mutated; /* replaced copies were deleted: wait for it at the end */
-	char *error;  /* sticky */
+	bool mutated;              /* replaced copies were deleted: wait for it at the end */
+	struct util_imap replaced; /* the ids of those: a later batch waits */
+	char *error;               /* sticky */
 };
 
 #define LD(x) ((struct ch_load *)(x))
+
+static int insert(struct ch_conn *conn, const char *db, const char *table, const char *cols, const char *p,
+		  size_t n, char **cause);
+static void wait_mutations(struct ch_load *ld);
 
 static void put_json_str(struct util_buf *b, struct sv v)
 {
@@ -210,6 +219,17 @@ static int dedup_server(struct ch_load *ld, struct batch *bt, struct store_count
 		util_buf_free(&out);
 		return 0;
 	}
+	/* a copy this load stored in place of another may be looked up (and
+	 * its record kept) only once the old one's delete is done: both are
+	 * in events and raw until then */
+	for (const char *p = out.p, *e = out.p + out.n; ld->mutated && p < e;) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		if (util_imap_get(&ld->replaced, (uint64_t)strtoll(p, NULL, 10))) {
+			wait_mutations(ld);
+			break;
+		}
+		p = nl ? nl + 1 : e;
+	}
 	/* the stored events of those: their keys, richness and source */
 	data = out;
 	out = (struct util_buf){ 0 };
@@ -244,21 +264,25 @@ static int dedup_server(struct ch_load *ld, struct batch *bt, struct store_count
 				pe->dup = true; /* the same export repeating itself */
 				continue;
 			}
-			int64_t seen_source = pe->source, seen_line = pe->line;
+			int64_t seen_source = pe->source, seen_line = pe->line, seen_raw = 0;
 			if (pe->rich > old_rich) {
-				/* this copy tells more: it replaces the stored one */
+				/* this copy tells more: it replaces the stored one,
+				 * whose record is kept (delete_replaced) */
+				seen_raw = ch_seen_raw_id(id, old_source, old_line);
 				util_ivec_push(&bt->repl, id);
+				util_ivec_push(&bt->repl_raw, seen_raw);
 				seen_source = old_source;
 				seen_line = old_line;
 			} else {
 				pe->dup = true;
 			}
-			if (first && (side_begin(ld, cause) < 0 ||
-				      ch_side_seen(ld->s->side, id, seen_source, seen_line, cause) < 0))
+			if (first &&
+			    (side_begin(ld, cause) < 0 ||
+			     ch_side_seen(ld->s->side, id, seen_source, seen_line, seen_raw, cause) < 0))
 				r = -1;
 			for (size_t a = 0; first && pe->dup && r == 0 && a + 1 < bt->again.n; a += 2)
 				if (bt->again.v[a] == (int64_t)(pe - bt->p))
-					r = ch_side_seen(ld->s->side, id, pe->source, bt->again.v[a + 1],
+					r = ch_side_seen(ld->s->side, id, pe->source, bt->again.v[a + 1], 0,
 							 cause);
 		} else {
 			/* another record with the same id: the next one */
@@ -278,28 +302,68 @@ static int dedup_server(struct ch_load *ld, struct batch *bt, struct store_count
 	return r;
 }
 
-/* Delete the stored copies richer ones replace (a mutation of events,
- * raw and each pivot copy; it applies to the rows stored before it, so
- * the new copies inserted next stay). */
-static int delete_replaced(struct ch_load *ld, struct batch *bt, char **cause)
+/* Keep the records of the copies richer ones replace, in seenraw under
+ * the ids the side file's seen rows name: the batch's own (seenbuf), and
+ * the stored ones, copied from raw on the server before their delete
+ * (the pairs as external data: a statement's text is at most 256 KB).
+ * Sent again after a retry, the same rows collapse (same ids). */
+static int keep_replaced(struct ch_load *ld, struct batch *bt, char **cause)
 {
+	if (!ld->s->seenraw)
+		return 0;
+	const char *db = ld->s->url.db;
+	if (insert(ld->s->conn, db, "seenraw", "id, event, raw", bt->seenbuf.p, bt->seenbuf.n, cause) < 0)
+		return -1;
 	if (!bt->repl.n)
 		return 0;
-	struct util_buf ids = { 0 };
+	struct util_buf pairs = { 0 };
+	for (size_t i = 0; i < bt->repl.n; i++) {
+		util_buf_printf(&pairs, "%lld\t", (long long)bt->repl.v[i]);
+		ch_tsv_i64(&pairs, bt->repl_raw.v[i]);
+	}
+	char *sql = xasprintf("INSERT INTO %s.seenraw (id, event, raw) SELECT rid, id, raw FROM %s.raw"
+			      " ANY INNER JOIN repl USING id WHERE id IN (SELECT id FROM repl)",
+			      db, db);
+	struct ch_ext ext = { "repl", "id Int64, rid Int64", pairs.p, pairs.n };
+	struct ch_req req = { .sql = sql, .write = true, .ext = &ext, .next = 1 };
+	int r = ch_run(ld->s->conn, &req, cause);
+	free(sql);
+	util_buf_free(&pairs);
+	return r;
+}
+
+/* Ids a statement of delete_replaced names at most (their text within
+ * the server's max_query_size, 256 KB: 20 characters an id). */
+#define DELETE_IDS 8192
+
+/* Delete the stored copies richer ones replace (a mutation of events,
+ * raw and each pivot copy; it applies to the rows stored before it, so
+ * the new copies inserted next stay), their records kept first. */
+static int delete_replaced(struct ch_load *ld, struct batch *bt, char **cause)
+{
+	if (keep_replaced(ld, bt, cause) < 0)
+		return -1;
+	if (!bt->repl.n)
+		return 0;
 	for (size_t i = 0; i < bt->repl.n; i++)
-		util_buf_printf(&ids, "%s%lld", i ? ", " : "", (long long)bt->repl.v[i]);
+		*util_imap_slot(&ld->replaced, (uint64_t)bt->repl.v[i], 0, NULL) = 1;
 	/* the kept stacks cannot take the old copies out */
 	int r = ld->s->stacks || ld->s->hgrp ? ch_delete_stacks(ld->s, cause) : 0;
 	char **tables = ch_event_tables(ld->s);
-	for (size_t t = 0; tables[t]; t++) {
-		if (r == 0) {
+	struct util_buf ids = { 0 };
+	for (size_t at = 0; r == 0 && at < bt->repl.n; at += DELETE_IDS) {
+		ids.n = 0;
+		for (size_t i = at; i < bt->repl.n && i < at + DELETE_IDS; i++)
+			util_buf_printf(&ids, "%s%lld", i > at ? ", " : "", (long long)bt->repl.v[i]);
+		for (size_t t = 0; r == 0 && tables[t]; t++) {
 			char *sql = xasprintf("ALTER TABLE %s DELETE WHERE id IN (%s)", tables[t],
 					      util_buf_str(&ids));
 			r = ch_exec(ld->s->conn, sql, true, NULL, cause);
 			free(sql);
 		}
-		free(tables[t]);
 	}
+	for (size_t t = 0; tables[t]; t++)
+		free(tables[t]);
 	free(tables);
 	util_buf_free(&ids);
 	if (r == 0)
@@ -466,7 +530,7 @@ static int send_now(struct ch_load *ld, struct batch *bt, struct store_counts *a
 			ld->check_server = true;
 			for (size_t i = 0; i < bt->n; i++)
 				bt->p[i].checked = false;
-			bt->repl.n = 0;
+			bt->repl.n = bt->repl_raw.n = 0;
 			sleep(1);
 			free(err);
 			err = NULL;
@@ -500,7 +564,8 @@ static void count_times(struct ch_load *ld, const struct batch *bt)
 static void batch_clear(struct batch *bt)
 {
 	bt->n = 0;
-	bt->repl.n = 0;
+	bt->repl.n = bt->repl_raw.n = 0;
+	bt->seenbuf.n = 0;
 	bt->again.n = 0;
 	bt->evbuf.n = bt->rawbuf.n = bt->ridbuf.n = 0;
 	bt->evbody.n = bt->rawbody.n = bt->valbody.n = 0;
@@ -670,14 +735,21 @@ static int sink_event(void *ctx, const struct event *ev, char **cause)
 			if (rich <= pe->rich)
 				return side_begin(ld, cause) < 0 ||
 						       ch_side_seen(ld->s->side, pe->id, ld->source,
-								    (int64_t)ev->line, cause) < 0
+								    (int64_t)ev->line, 0, cause) < 0
 					       ? -1
 					       : 0;
 			/* a richer copy: the pending one gives way (it stays the
-			 * new event that was counted; this one is a duplicate) */
+			 * new event that was counted; this one is a duplicate),
+			 * its record kept in seenraw (its raw row, from after
+			 * the id to the next row's) */
 			replacing = true;
+			int64_t seen_raw = ch_seen_raw_id(pe->id, pe->source, pe->line);
+			size_t a = pe->raw + 8, b = pe + 1 < bt->p + bt->n ? pe[1].raw : bt->rawbuf.n;
+			ch_put_i64(&bt->seenbuf, seen_raw);
+			ch_put_i64(&bt->seenbuf, pe->id);
+			util_buf_add(&bt->seenbuf, bt->rawbuf.p + a, b - a);
 			if (side_begin(ld, cause) < 0 ||
-			    ch_side_seen(ld->s->side, pe->id, pe->source, pe->line, cause) < 0)
+			    ch_side_seen(ld->s->side, pe->id, pe->source, pe->line, seen_raw, cause) < 0)
 				return -1;
 			pe->dup = true;
 			ld->c.events--; /* (counted again below) */
@@ -880,9 +952,12 @@ static void load_free(struct ch_load *ld)
 		util_buf_free(&bt->valbody);
 		util_imap_free(&bt->inbatch);
 		util_ivec_free(&bt->repl);
+		util_ivec_free(&bt->repl_raw);
+		util_buf_free(&bt->seenbuf);
 		util_ivec_free(&bt->again);
 		free(bt->p);
 	}
+	util_imap_free(&ld->replaced);
 	ch_conn_free(ld->f.conn);
 	free(ld->error);
 	free(ld);

@@ -179,8 +179,11 @@ char *ch_stacks_sql(const struct ch_store *s, const struct ch_compiled *c, const
 char *ch_raw(struct store *st, int64_t id, size_t *len)
 {
 	struct ch_store *s = CH(st);
-	char *sql = xasprintf("SELECT raw FROM %s.raw WHERE id = %lld LIMIT 1 FORMAT RowBinary", s->url.db,
-			      (long long)id);
+	/* a negative id is a replaced copy's (ch_seen_raw_id), in seenraw */
+	if (id < 0 && !s->seenraw)
+		return NULL;
+	char *sql = xasprintf("SELECT raw FROM %s.%s WHERE id = %lld LIMIT 1 FORMAT RowBinary", s->url.db,
+			      id < 0 ? "seenraw" : "raw", (long long)id);
 	struct util_buf out = { 0 };
 	int r = read_all(s, sql, &out, NULL);
 	free(sql);

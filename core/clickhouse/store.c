@@ -113,6 +113,13 @@ int64_t ch_event_id(int kind, const char *rid, size_t n, const struct sv *op)
 	return h ? (int64_t)h : 1;
 }
 
+int64_t ch_seen_raw_id(int64_t event, int64_t source, int64_t line)
+{
+	int64_t k[3] = { event, source, line };
+	uint64_t h = util_hash_bytes(k, sizeof k, 0x7365656e726177ULL) & 0x7FFFFFFFFFFFFFFFULL;
+	return h ? -(int64_t)h : -1;
+}
+
 int64_t ch_dense(struct ch_store *s, int64_t h)
 {
 	if (h <= 0)
@@ -536,6 +543,24 @@ static int create_spans(struct ch_store *s, bool seed, char **cause)
 	return r;
 }
 
+/* The raw records of copies that richer ones replaced (load.c): the
+ * event keeps its id and the richer copy's record in raw, and what the
+ * other source said stays here, under ch_seen_raw_id's key, which the
+ * side file's seen rows name (ch_raw reads it). A database loaded before
+ * gets the table on its first writable open (its replaced copies were
+ * deleted: their seen rows say not kept). */
+static int create_seenraw(struct ch_store *s, char **cause)
+{
+	char *sql = xasprintf("CREATE TABLE IF NOT EXISTS %s.seenraw (id Int64, event Int64, raw String%s)"
+			      " ENGINE = ReplacingMergeTree ORDER BY id SETTINGS index_granularity = 32",
+			      s->url.db, s->major >= 20 ? " CODEC(ZSTD(3))" : "");
+	int r = ch_exec(s->conn, sql, true, NULL, cause);
+	free(sql);
+	if (r == 0)
+		s->seenraw = true;
+	return r;
+}
+
 /* A database from before the host column (issue 12): events gets it
  * (empty in the rows already there), and the views that copy events are
  * made again with it, the pivot copies filled again from events. */
@@ -628,7 +653,7 @@ static int has_events(struct ch_store *s, char **cause)
 	ch_quote(&sql, s->url.db, strlen(s->url.db));
 	util_buf_puts(&sql,
 		      " AND name IN ('events', 'spans', 'vals_lc', 'idform', 'stacks', 'hev', 'evmsg', 'evsync',"
-		      " 'valsin', 'hgrp', 'ev_user')"
+		      " 'valsin', 'hgrp', 'ev_user', 'seenraw')"
 		      " FORMAT TabSeparated");
 	int r = ch_exec(s->conn, util_buf_str(&sql), false, &out, cause);
 	util_buf_free(&sql);
@@ -642,6 +667,7 @@ static int has_events(struct ch_store *s, char **cause)
 	s->evsync = s->hev && strstr(t, "evsync\n") != NULL;
 	s->valsin = r == 0 && strstr(t, "valsin\n") != NULL;
 	s->hgrp = s->evsync && strstr(t, "hgrp\n") != NULL;
+	s->seenraw = r == 0 && strstr(t, "seenraw\n") != NULL;
 	/* a database made with the views keeps them on a newer server */
 	s->proj = found == 1 && strstr(t, "ev_user\n") == NULL && projections_ok(s);
 	util_buf_free(&out);
@@ -682,7 +708,8 @@ static int ch_open(const char *path, int flags, struct store **out, char **cause
 	if ((!have && create_schema(s, cause) < 0) || (have && add_host(s, cause) < 0) ||
 	    (!s->spans && !s->readonly && create_spans(s, have, cause) < 0) ||
 	    (!s->lc && !s->readonly && create_vals_lc(s, have, cause) < 0) ||
-	    (!s->hgrp && have && !s->readonly && upgrade_hunt_tables(s, cause) < 0)) {
+	    (!s->hgrp && have && !s->readonly && upgrade_hunt_tables(s, cause) < 0) ||
+	    (!s->seenraw && !s->readonly && create_seenraw(s, cause) < 0)) {
 		ch_close(&s->base);
 		return -1;
 	}

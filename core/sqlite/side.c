@@ -138,14 +138,19 @@ int ch_side_reject(struct store *side, int64_t source, int64_t line, const char 
 	return sqlite3_changes(store_db(side)) > 0;
 }
 
-int ch_side_seen(struct store *side, int64_t event, int64_t source, int64_t line, char **cause)
+int ch_side_seen(struct store *side, int64_t event, int64_t source, int64_t line, int64_t raw, char **cause)
 {
-	sqlite3_stmt *q = sqlite_prep(side, "INSERT INTO seen(event, source, line) VALUES(?,?,?)", cause);
+	sqlite3_stmt *q =
+		sqlite_prep(side, "INSERT INTO seen(event, source, line, raw) VALUES(?,?,?,?)", cause);
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, event);
 	sqlite3_bind_int64(q, 2, source);
 	sqlite3_bind_int64(q, 3, line);
+	if (raw)
+		sqlite3_bind_int64(q, 4, raw);
+	else
+		sqlite3_bind_null(q, 4);
 	return run1(side, q, cause);
 }
 
