@@ -161,9 +161,13 @@ for f in "" "user=isaiah.tanaka@contoso.com" "op=MailItemsAccessed" "op=mailitem
 	"kind=signin result!=0" "op~^(New|Set)-InboxRule" "user~^ADM" "time>=2023-06-20 time<2023-06-21" \
 	"time>=-2d" "workload=exchange or workload=sharepoint" "not (user=\"\" or ip=\"\")" "op_count>5" \
 	"session=\"\" kind=ual" "source=purview-portal.csv" "record_type=50" "forward" "raw~\"ForwardTo.*@\"" \
-	"kind~^sign" "line<3"; do
+	"kind~^sign" "line<3" 'kind=""' 'kind!=""' 'not kind="" op=Send' 'kind=signin,""'; do
 	same "query '$f'" query $f
 done
+# kind="" is the kind absent, as field="" is for every field: nothing has
+# no kind, so it matches nothing and kind!="" every event (both stores)
+is "query kind!=\"\": every event" "$("$bin" query "$U" 'kind!=""' --format jsonl 2>&1 | wc -l)" \
+	"$("$bin" query "$U" "" --format jsonl 2>&1 | wc -l)"
 # json.PATH and sigma. terms: matched on the client over the candidates
 # the SQL narrows (compile.c, query.c), alone, beside SQL terms in the
 # top-level "and", mixed under "or"/"not" (the SQL parts read as

@@ -209,14 +209,19 @@ static int term_kind(const struct filter_node *n, struct util_buf *b, char **cau
 		free(e);
 		return r;
 	}
-	util_buf_puts(b, "kind IN (");
+	/* kind="" is the kind absent, as field="" is for every field: every
+	 * event has one, so it matches nothing and kind!="" everything (as
+	 * on a case file; the parser has refused any other unknown name) */
+	size_t nk = 0;
 	for (size_t i = 0; i < n->nvals; i++) {
+		if (!*n->vals[i])
+			continue;
 		int k = event_kind_parse(n->vals[i]);
 		if (k < 0)
 			return set_cause(cause, "filter: kind: unknown kind '%s'", n->vals[i]);
-		util_buf_printf(b, "%s%d", i ? ", " : "", k);
+		util_buf_printf(b, "%s%d", nk++ ? ", " : "kind IN (", k);
 	}
-	util_buf_putc(b, ')');
+	util_buf_puts(b, nk ? ")" : "0");
 	return 0;
 }
 
