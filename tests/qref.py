@@ -21,12 +21,14 @@ compares with what auditscope says:
       write adversarial inputs into DIR (see gen below)
   python3 tests/qref.py check --bin AUDITSCOPE --drv TEST_QREF --case CASE
           [--name N] [--inputs FILE...] [--filters N] [--cli N] [--stacks N]
+          [--max-pages N]
       N random and hand-made filters through build/tests/test_qref
       --serve (pages of random sizes both ways, counts, ranks, goto,
       QUERY_AT), the first --cli of them through `auditscope query`
       (first and last pages, --desc, the count the table prints), and
       stacks (--common, --rare, --limit) of every stackable field under
-      --stacks of them
+      --stacks of them; --max-pages N: pages of at least 1/N of a
+      filter's events (a store where a page is a round trip: ClickHouse)
 
 The events themselves (their fields as normalized, the raw record) come
 from test_qref --dump (one read of every event, oldest first, no filter);
@@ -497,6 +499,10 @@ def check(args):
     counted = [f for f in STACKED if f in c.fields and not c.fields[f] & F_GEO]
     for t, w in zip(texts, want):
         k = rng.choice([1, 2, 3, 7, 50, 97, 500]) if len(w) < 2000 else rng.choice([997, 2048, 4096])
+        if args.max_pages:
+            # a store a page costs a round trip on (ClickHouse): pages
+            # of at least len/N events, so that a walk is N pages at most
+            k = max(k, -(-len(w) // args.max_pages))
         rank = [0, len(w) // 2, len(w) - 1, rng.randrange(len(w))] if w else [0]
         g = [c.ts[0], rng.choice(c.ts), c.ts[-1] + 1, rng.choice(c.ts) + rng.choice([-1, 1])] if c.ts else []
         reqs.append({"f": t, "k": k, "rank": rank, "goto": g,
@@ -746,6 +752,8 @@ def main():
     ch.add_argument("--cli", type=int, default=20)
     ch.add_argument("--stacks", type=int, default=4)
     ch.add_argument("--hand", type=int, help="at most this many of the hand-made filters (a sample)")
+    ch.add_argument("--max-pages", type=int, default=0,
+                    help="pages of at least 1/N of a filter's events (N pages a walk at most each way)")
     a = ap.parse_args()
     if a.cmd == "gen":
         gen(a)

@@ -357,6 +357,8 @@ int ch_query_page(struct query *q, enum query_from from, const struct query_pos 
 		  struct query_page *out, char **cause);
 int ch_query_goto_time(struct query *q, int64_t ms, struct query_pos *pos, char **cause);
 int ch_query_count(struct query *q, int64_t budget_ms, struct query_count *out, char **cause);
+/* store_ops.query_rank: 1 counted, 0 over budget, -1 */
+int ch_query_rank(struct query *q, const struct query_pos *pos, int64_t budget_ms, int64_t *out, char **cause);
 /* What ch_query_count answers over its budget: an estimate (exact false)
  * from a sample of time windows spread over the case. */
 int ch_query_estimate(struct query *q, struct query_count *out, char **cause);

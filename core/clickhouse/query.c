@@ -652,6 +652,39 @@ int ch_query_count(struct query *q0, int64_t budget_ms, struct query_count *out,
 	return ch_query_estimate(q0, out, cause);
 }
 
+/* Matching events before pos (the timeline's exact place): a count of
+ * the keys before it, those of a client-matched filter in memory. Within
+ * a budget (the interface's few milliseconds after a jump) only what
+ * needs no server: a round trip is about that long, and one killed at
+ * its deadline costs a second; the count made while idle (no budget,
+ * cancelled by a key) gives the place as on a case file. */
+int ch_query_rank(struct query *q0, const struct query_pos *pos, int64_t budget_ms, int64_t *out, char **cause)
+{
+	struct ch_query *q = QY(q0);
+	if (budget_ms >= 0 && !(q->c.nclient && q->resolved))
+		return 0;
+	if (q->c.nclient) {
+		if (resolve(q, cause) < 0)
+			return -1;
+		struct key p = { pos->ts, pos->id };
+		size_t lo = 0, hi = q->nmk;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (key_cmp(&q->mk[mid], &p) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		*out = (int64_t)lo;
+		return 1;
+	}
+	char *before = xasprintf(" AND ts <= %lld AND (ts < %lld OR id < %lld)", (long long)pos->ts,
+				 (long long)pos->ts, (long long)pos->id);
+	int r = count_sql(q, before, 0, out, cause);
+	free(before);
+	return r;
+}
+
 int ch_query_estimate(struct query *q0, struct query_count *out, char **cause)
 {
 	struct ch_query *q = QY(q0);

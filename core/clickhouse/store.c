@@ -1026,6 +1026,7 @@ const struct store_ops ch_store_ops = {
 	.query_page = ch_query_page,
 	.query_goto_time = ch_query_goto_time,
 	.query_count = ch_query_count,
+	.query_rank = ch_query_rank,
 	.scan = ch_scan,
 	.group = ch_group,
 	.buckets = ch_buckets,
