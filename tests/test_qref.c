@@ -30,6 +30,7 @@
 #include "query.h"
 #include "stack.h"
 #include "store.h"
+#include "util.h"
 #include "xalloc.h"
 
 static json_t *ids_array(const int64_t *ids, size_t n)
@@ -277,6 +278,9 @@ struct dump {
 	struct store *st;
 	const struct filter_field *fields;
 	size_t nfields;
+	json_t *rows;           /* the events' objects, oldest first */
+	struct util_imap where; /* id -> index + 1 in rows */
+	struct idvec ids;
 };
 
 static int dump_row(const struct query_row *r, void *ctx)
@@ -292,34 +296,65 @@ static int dump_row(const struct query_row *r, void *ctx)
 		if (v)
 			json_object_set_new(o, d->fields[i].name, json_stringn(v, strlen(v)));
 	}
-	size_t len;
-	char *raw = store_raw(d->st, r->id, &len);
-	if (raw)
-		json_object_set_new(o, "raw", json_stringn(raw, len));
-	free(raw);
-	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-	if (s)
-		printf("%s\n", s);
-	free(s);
-	json_decref(o);
+	*util_imap_slot(&d->where, (uint64_t)r->id, 0, NULL) = (int64_t)json_array_size(d->rows) + 1;
+	json_array_append_new(d->rows, o);
+	idvec_push(&d->ids, r->id, r->ts);
 	return 0;
 }
 
+/* An event's raw record (the first, should a store hand one twice). */
+static int dump_raw(void *ctx, int64_t id, const char *text, size_t len)
+{
+	struct dump *d = ctx;
+	const int64_t *at = util_imap_get(&d->where, (uint64_t)id);
+	json_t *o = at ? json_array_get(d->rows, (size_t)(*at - 1)) : NULL;
+	if (o && !json_object_get(o, "raw"))
+		json_object_set_new(o, "raw", json_stringn(text, len));
+	return 0;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Every event, then their raw records in slices of ascending ids
+ * (store_raw_each: one read a slice, where store_raw is one an event, a
+ * round trip each on ClickHouse), then the lines. */
 static int dump(const char *path)
 {
-	struct dump d;
+	struct dump d = { .rows = json_array() };
 	if (open_case(path, &d.st) < 0)
 		return 1;
 	d.fields = filter_fields(&d.nfields);
 	struct query *q;
 	char *cause = NULL;
 	int rc = 0;
-	if (query_new(d.st, "", &q, &cause) < 0 || query_each(q, false, -1, dump_row, &d, &cause) < 0) {
-		fprintf(stderr, "test_qref: %s\n", cause);
-		free(cause);
+	if (query_new(d.st, "", &q, &cause) < 0 || query_each(q, false, -1, dump_row, &d, &cause) < 0)
 		rc = 1;
-	}
 	query_free(q);
+	if (d.ids.n > 1)
+		qsort(d.ids.v, d.ids.n, sizeof *d.ids.v, id_cmp);
+	for (size_t at = 0; rc == 0 && at < d.ids.n; at += 8192) {
+		size_t n = d.ids.n - at < 8192 ? d.ids.n - at : 8192;
+		if (store_raw_each(d.st, d.ids.v + at, n, dump_raw, &d, &cause) < 0)
+			rc = 1;
+	}
+	if (rc) {
+		fprintf(stderr, "test_qref: %s\n", cause ? cause : "?");
+		free(cause);
+	}
+	for (size_t i = 0; rc == 0 && i < json_array_size(d.rows); i++) {
+		char *s = json_dumps(json_array_get(d.rows, i), JSON_COMPACT | JSON_ENSURE_ASCII);
+		if (s)
+			printf("%s\n", s);
+		free(s);
+	}
+	json_decref(d.rows);
+	util_imap_free(&d.where);
+	free(d.ids.v);
+	free(d.ids.ts);
 	store_close(d.st);
 	return rc;
 }
