@@ -89,6 +89,11 @@ sl_lost = [0.0] * NSL
 sl_sets = [collections.Counter() for _ in range(NSL)]
 sets = collections.Counter()  # runnable thread set while < ncores -> core-s lost
 stretches = []
+# SCHED_IDLE_TAIL=S: the runnable sets of the last S seconds in turn
+# (times on perf's clock: tests/sched_idle.sh records with CLOCK_MONOTONIC)
+import os
+tail_s = float(os.environ.get("SCHED_IDLE_TAIL", "0") or 0)
+tail = []  # (t, set key) at each change within the tail
 cur_start = None
 cur_key = ""
 prev = first
@@ -143,6 +148,10 @@ for t, kind, tid, arg in events:
     was = sum(1 for v in runnable.values() if v) < ncores
     account(prev, t)
     prev = t
+    if tail_s and t >= end - tail_s:
+        k = setkey()
+        if not tail or tail[-1][1] != k:
+            tail.append((t, k))
     if kind == "out":
         runnable[tid] = arg.startswith("R")
         state[tid] = arg
@@ -153,7 +162,11 @@ for t, kind, tid, arg in events:
     elif kind == "wake":
         runnable[tid] = True
     elif kind == "exit":
+        # (its last switch, prev_state X, comes with pid -1, which the
+        # pattern above passes by: else it kept the state of its last
+        # sleep, and a thread that had synced showed "in D" to the end)
         runnable[tid] = False
+        state[tid] = "X"
         running.discard(tid)
     now = sum(1 for v in runnable.values() if v) < ncores
     if now and not was:
@@ -178,7 +191,7 @@ for i in range(NSL):
     top = ", ".join("%s %.3f" % kv for kv in sl_sets[i].most_common(3))
     print("  %4.2f-%4.2f s  %.3f   %s" % (i * span / NSL, (i + 1) * span / NSL, sl_lost[i], top))
 print("core-s unused by the set of runnable threads:")
-for k, v in sets.most_common(8):
+for k, v in sets.most_common(int(os.environ.get("SCHED_IDLE_SETS", "8"))):
     print("  %.3f  %s" % (v, k))
 stretches.sort(reverse=True)
 print("stretches with < %d runnable: %d, %.3f s; longest:" % (ncores, len(stretches), sum(s[0] for s in stretches)))
@@ -186,3 +199,9 @@ for d, at, k in stretches[:12]:
     print("  %6.1f ms at %.3f s (first: %s)" % (d * 1000, at, k))
 short = [s for s in stretches if s[0] < 0.002]
 print("  (under 2 ms: %d, %.3f s)" % (len(short), sum(s[0] for s in short)))
+if tail:
+    print("the last %.2f s, runnable sets in turn (from: absolute time, ms held; >= 1 ms):" % tail_s)
+    for i, (t, k) in enumerate(tail):
+        d = (tail[i + 1][0] if i + 1 < len(tail) else end) - t
+        if d >= 0.001:
+            print("  %.3f %6.1f ms  %s" % (t, d * 1000, k))
