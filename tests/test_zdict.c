@@ -336,6 +336,55 @@ static void test_record_past_the_window(void **state)
 	raws_free(raws, N);
 }
 
+/* Commits every 256 events while the dictionary trains (a pivot
+ * window's end, a writer's clock): their newest blocks go without it
+ * rather than wait for the training (load_blocks.c), but the load's last
+ * block waits for it, so that a load just past the records a dictionary
+ * needs uses it at least there; and no block is lost on the way: every
+ * event's record in exactly one block, every record read back. */
+enum { NTRAIN = 5500 };
+static void test_commits_while_training(void **state)
+{
+	struct case_dir *f = *state;
+	char **raws = raws_new(NTRAIN);
+	struct store *st;
+	char *cause = NULL;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st, &cause), 0);
+	struct store_load *ld = store_load_begin(st, &cause);
+	assert_non_null(ld);
+	store_load_set_batch(ld, 256);
+	assert_int_equal(store_load_source(ld, "a.json", 100, &cause), 0);
+	struct sink sk;
+	store_load_sink(ld, &sk);
+	feed(&sk, raws, 0, NTRAIN, false);
+	assert_int_equal(store_load_source_end(ld, "ab", "test", "utf-8", "complete", NULL, &cause), 0);
+	assert_int_equal(store_load_end(ld, &cause), 0);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM zdicts"), 1);
+	/* blocks of every commit: many, those before the training without */
+	int64_t blocks = scalar(st, "SELECT count(*) FROM rawblocks");
+	assert_true(blocks >= NTRAIN / 256);
+	assert_true(blocks_with(st, 0) > 0);
+	assert_true(blocks_with(st, 1) > 0);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT data FROM rawblocks ORDER BY id DESC LIMIT 1",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(ZSTD_getDictID_fromFrame(sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0)),
+			 1);
+	sqlite3_finalize(q);
+	/* one block for each event: consecutive, none missing, none twice */
+	assert_int_equal(scalar(st, "SELECT sum(n) FROM rawblocks"), NTRAIN);
+	assert_int_equal(scalar(st, "SELECT count(*) FROM rawblocks a JOIN rawblocks b"
+				    " ON b.id = (SELECT min(id) FROM rawblocks WHERE id > a.id)"
+				    " WHERE b.id <> a.id + a.n"),
+			 0);
+	assert_int_equal(scalar(st, "SELECT min(id) FROM rawblocks"), 1);
+	check_all(st, raws, NTRAIN);
+	store_close(st);
+	raws_free(raws, NTRAIN);
+}
+
 /* A case of schema 9 (no zdicts; made here from a load too small for a
  * dictionary): read as it is read-only, converted by a load whose blocks
  * then use a dictionary, both loads' records read. */
@@ -367,11 +416,29 @@ static void test_schema_9_case(void **state)
 	raws_free(raws, N);
 }
 
-/* events 0..KILL_AT-1 of test_killed_load_resumed (load_kill.h) */
-enum { KILL_AT = 9500 };
-static void feed_to_kill(struct sink *sk, void *raws)
+/* events 0..KILL_AT-1 of test_killed_load_resumed (load_kill.h): the
+ * dictionary trained (sampled from the blocks of the first 4,000 or so,
+ * committed by then) before the events from KILL_TRAINED on, so that the
+ * blocks of the commits after it use it whatever the speed of the
+ * training (a commit's newest block does not wait for it: load_blocks.c) */
+enum { KILL_AT = 9500, KILL_TRAINED = 6000 };
+struct kill_feed {
+	char **raws;
+	struct store_load *ld;
+};
+static void kill_prep(struct store_load *ld, void *ctx)
 {
-	feed(sk, raws, 0, KILL_AT, false);
+	((struct kill_feed *)ctx)->ld = ld;
+}
+static void feed_to_kill(struct sink *sk, void *ctx)
+{
+	struct kill_feed *k = ctx;
+	char *cause = NULL;
+	feed(sk, k->raws, 0, KILL_TRAINED, false);
+	if (store_load_sync(k->ld, &cause) < 0)
+		_exit(8); /* (the child: load_kill_run says how it ended) */
+	sqlite_load_zdict_wait(k->ld);
+	feed(sk, k->raws, KILL_TRAINED, KILL_AT, false);
 }
 
 /* Killed after its dictionary is in use (nine commits of 1000 events, the
@@ -381,7 +448,9 @@ static void test_killed_load_resumed(void **state)
 {
 	struct case_dir *f = *state;
 	char **raws = raws_new(N);
-	load_kill_run(&(struct load_kill){ f->path, STORE_CREATE, 1000, "big.json", NULL, feed_to_kill, raws });
+	struct kill_feed kf = { raws, NULL };
+	load_kill_run(
+		&(struct load_kill){ f->path, STORE_CREATE, 1000, "big.json", kill_prep, feed_to_kill, &kf });
 	struct store *st;
 	char *cause = NULL;
 	assert_int_equal(store_open(f->path, 0, &st, &cause), 0);
@@ -480,6 +549,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip_and_append, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_record_past_the_window, case_dir_setup, case_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_commits_while_training, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_schema_9_case, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_killed_load_resumed, case_dir_setup, case_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_dictionary, case_dir_setup, case_dir_teardown),

@@ -248,6 +248,7 @@ static void *zdict_trainer(void *arg)
 	pthread_mutex_lock(&ld->zmu);
 	ld->zd->trained = true;
 	pthread_cond_broadcast(&ld->zcv);
+	pthread_cond_broadcast(&ld->zdone); /* (sqlite_load_zdict_wait) */
 	pthread_mutex_unlock(&ld->zmu);
 	return NULL;
 }
@@ -432,6 +433,24 @@ void *load_blocks_main(void *arg)
 	return NULL;
 }
 
+void sqlite_load_zdict_wait(struct store_load *base)
+{
+	struct sqlite_load *ld = (struct sqlite_load *)base;
+	pthread_mutex_lock(&ld->zmu);
+	for (;;) {
+		struct load_zdict *zd = ld->zd;
+		/* sampling while blocks wait for the compressor or are being
+		 * compressed, or training */
+		bool compressing = false;
+		for (const struct block *b = ld->zhead; b && !compressing; b = b->next)
+			compressing = !b->done;
+		if (!zd || (zd->done ? !zd->training || zd->trained : !compressing))
+			break;
+		pthread_cond_wait(&ld->zdone, &ld->zmu);
+	}
+	pthread_mutex_unlock(&ld->zmu);
+}
+
 /* Hand the block being assembled to the compressor: the entries, then
  * the trailer (sqlite_store.h: the offsets of the records, or of records
  * and lists when it has lists, then n; little-endian u32), in the buffer
@@ -529,7 +548,7 @@ static int zdict_start(struct sqlite_load *ld, char **cause)
 }
 
 /* Insert the compressed blocks that are ready; with wait, all of them. */
-int load_blocks_collect(struct sqlite_load *ld, bool wait, char **cause)
+static int collect(struct sqlite_load *ld, bool wait, char **cause)
 {
 	int rc = 0;
 	pthread_mutex_lock(&ld->zmu);
@@ -580,6 +599,34 @@ int load_blocks_collect(struct sqlite_load *ld, bool wait, char **cause)
 	return rc;
 }
 
+/*
+ * The writer waits for every block (at a commit, a full queue of blocks,
+ * a duplicate's settle): the newest then goes without the dictionary if
+ * it is still being trained (zpress, load_blocks_main), so that the
+ * writer does not wait for the training too. It did at the load's
+ * first commit (the pivot window's end, 16,384 events), which came while
+ * the dictionary trained: the writer stopped ~98 ms and the load's other
+ * threads behind it, the trainer alone runnable (1M CSV,
+ * tests/sched_idle.sh). Not at the load's end: its newest block waits,
+ * so that a load that trains a dictionary uses it at least for its last
+ * block whatever the speed of the machine (unless its last commit came
+ * before its end: a commit by time or count at its last source's end).
+ */
+int load_blocks_collect(struct sqlite_load *ld, bool wait, char **cause)
+{
+	if (!wait || ld->ending)
+		return collect(ld, wait, cause);
+	pthread_mutex_lock(&ld->zmu);
+	ld->zpress = true;
+	pthread_cond_signal(&ld->zcv);
+	pthread_mutex_unlock(&ld->zmu);
+	int r = collect(ld, true, cause);
+	pthread_mutex_lock(&ld->zmu);
+	ld->zpress = false;
+	pthread_mutex_unlock(&ld->zmu);
+	return r;
+}
+
 /* An event's two entries, its record and its list (empty for none), in
  * one pass: one look at the room for both, no call an entry.
  *
@@ -617,18 +664,8 @@ int load_blocks_append(struct sqlite_load *ld, int64_t id, struct sv raw, struct
 		flush_buf(ld, bb);
 		/* the compressor is behind: wait for it, memory stays bounded
 		 * (and the blocks waiting for the dictionary go without it) */
-		if (ld->zcount >= BLOCKS_IN_FLIGHT) {
-			pthread_mutex_lock(&ld->zmu);
-			ld->zpress = true;
-			pthread_cond_signal(&ld->zcv);
-			pthread_mutex_unlock(&ld->zmu);
-			int r = load_blocks_collect(ld, true, cause);
-			pthread_mutex_lock(&ld->zmu);
-			ld->zpress = false;
-			pthread_mutex_unlock(&ld->zmu);
-			if (r < 0)
-				return -1;
-		}
+		if (ld->zcount >= BLOCKS_IN_FLIGHT && load_blocks_collect(ld, true, cause) < 0)
+			return -1;
 	}
 	if (bb->noffs == 0)
 		bb->first = id;

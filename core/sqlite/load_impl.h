@@ -446,7 +446,7 @@ struct sqlite_load {
 	char *zbuf[BLOCKS_IN_FLIGHT + 1];
 	size_t nzbuf;
 	bool zquit;
-	bool zpress; /* the writer waits for the blocks in flight (load_blocks_append) */
+	bool zpress; /* the writer waits for the blocks in flight (load_blocks_collect) */
 	pthread_t zthread;
 	bool zstarted;
 	ZSTD_CCtx *cctx;

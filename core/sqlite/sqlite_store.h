@@ -314,6 +314,10 @@ int sqlite_load_end(struct store_load *ld, char **cause);
 void sqlite_load_abort(struct store_load *ld);
 void sqlite_load_set_batch(struct store_load *ld, unsigned n);
 void sqlite_load_set_ridmap_max(struct store_load *ld, size_t n);
+/* (tests) After sqlite_load_sync: wait until the load's dictionary, if
+ * the blocks handed to the compressor hold enough records for one, is
+ * trained (load_blocks.c), so that the blocks after use it. */
+void sqlite_load_zdict_wait(struct store_load *ld);
 
 int sqlite_query_new(struct store *st, const struct filter *f, struct query **out, char **cause);
 void sqlite_query_free(struct query *q);
