@@ -173,6 +173,37 @@ static void test_log_starts_again(void **state)
 	ck_end(&c, 6000);
 }
 
+/* The log's frames are sent to the disk as the commits write them
+ * (load_ckpt_written), not only by a checkpoint's sync: a few MB of log,
+ * far from the frames that kick a checkpoint, all sent but its last two
+ * pages (the one the next frame is written into, and its rounding). */
+static void test_log_sent_as_committed(void **state)
+{
+	(void)state;
+	struct ck c;
+	ck_begin(&c, 200);
+	char wal[4200];
+	snprintf(wal, sizeof wal, "%s-wal", c.path);
+	ck_source(&c);
+	char *cause = NULL;
+	feed_noise(&c.sk, 0, 3000);
+	assert_int_equal(store_load_sync(c.ld, &cause), 0);
+	struct load_ckpt *ck = ((struct sqlite_load *)c.ld)->ckpt;
+	assert_non_null(ck);
+	off_t log = file_size(wal);
+	assert_true(log > ((off_t)2 << 20));
+	/* (waited for, up to a generous bound for a busy machine) */
+	off_t sent = load_ckpt_sent(ck);
+	for (int i = 0; i < 1000 && sent < log - 2 * 4096 - 16384 - 24; i++) {
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+		sent = load_ckpt_sent(ck);
+	}
+	assert_true(sent >= log - 2 * 4096 - 16384 - 24);
+	assert_true(sent <= file_size(wal));
+	feed_noise(&c.sk, 3000, 3500);
+	ck_end(&c, 3500);
+}
+
 /* Pages of the file at path, and those of them in the page cache. */
 static void cached_pages(const char *path, size_t *pages, size_t *cached)
 {
@@ -375,6 +406,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pages_reach_the_case_during_the_load),
 		cmocka_unit_test(test_log_starts_again),
+		cmocka_unit_test(test_log_sent_as_committed),
 		cmocka_unit_test(test_copied_log_given_back_at_the_end),
 		cmocka_unit_test(test_streamed_once_after_the_last_commit),
 		cmocka_unit_test(test_streamed_before_the_index_builds),

@@ -90,6 +90,7 @@ static int wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	(void)name;
 	struct sqlite_load *ld = arg;
+	load_ckpt_written(ld->ckpt, frames);
 	/* (more copied than the log holds: it started again since) */
 	int copied = load_ckpt_copied(ld->ckpt);
 	if (copied > frames)

@@ -605,6 +605,11 @@ int load_moved(struct sqlite_load *ld, int64_t old, int64_t new, int64_t old_sou
 struct load_ckpt;
 struct load_ckpt *load_ckpt_start(const char *path);
 void load_ckpt_kick(struct load_ckpt *c);
+/* After a commit left the log frames long: their write to the disk
+ * started on the thread (load_ckpt.c says why). */
+void load_ckpt_written(struct load_ckpt *c, int frames);
+/* (tests) The log's bytes from its start the thread has sent so far. */
+off_t load_ckpt_sent(struct load_ckpt *c);
 /* From now on (the load's end: its index builds) it looks every
  * CKPT_POLL_MS, not every CKPT_LAZY_MS, besides when kicked. */
 void load_ckpt_poll(struct load_ckpt *c);
