@@ -547,8 +547,9 @@ static int zdict_start(struct sqlite_load *ld, char **cause)
 	return 0;
 }
 
-/* Insert the compressed blocks that are ready; with wait, all of them. */
-static int collect(struct sqlite_load *ld, bool wait, char **cause)
+/* Insert the compressed blocks that are ready, in order; with wait, the
+ * others too as they are done, until at most keep are left in flight. */
+static int collect(struct sqlite_load *ld, bool wait, size_t keep, char **cause)
 {
 	int rc = 0;
 	pthread_mutex_lock(&ld->zmu);
@@ -557,7 +558,7 @@ static int collect(struct sqlite_load *ld, bool wait, char **cause)
 		if (!b)
 			break;
 		if (!b->done) {
-			if (!wait)
+			if (!wait || ld->zcount <= keep)
 				break;
 			pthread_cond_wait(&ld->zdone, &ld->zmu);
 			continue;
@@ -615,12 +616,12 @@ static int collect(struct sqlite_load *ld, bool wait, char **cause)
 int load_blocks_collect(struct sqlite_load *ld, bool wait, char **cause)
 {
 	if (!wait || ld->ending)
-		return collect(ld, wait, cause);
+		return collect(ld, wait, 0, cause);
 	pthread_mutex_lock(&ld->zmu);
 	ld->zpress = true;
 	pthread_cond_signal(&ld->zcv);
 	pthread_mutex_unlock(&ld->zmu);
-	int r = collect(ld, true, cause);
+	int r = collect(ld, true, 0, cause);
 	pthread_mutex_lock(&ld->zmu);
 	ld->zpress = false;
 	pthread_mutex_unlock(&ld->zmu);
@@ -662,9 +663,15 @@ int load_blocks_append(struct sqlite_load *ld, int64_t id, struct sv raw, struct
 		return -1;
 	if (bb->noffs && (id != bb->next || bb->len + raw.n + list.n > BLOCK_BYTES)) {
 		flush_buf(ld, bb);
-		/* the compressor is behind: wait for it, memory stays bounded
-		 * (and the blocks waiting for the dictionary go without it) */
-		if (ld->zcount >= BLOCKS_IN_FLIGHT && load_blocks_collect(ld, true, cause) < 0)
+		/* The compressor is behind: wait for its oldest block, memory
+		 * stays bounded. Not for all of them, as before: the writer
+		 * then went on with the compressor idle, its queue empty,
+		 * until the next block came (and the newest, the one a
+		 * training dictionary holds back, is never waited for here).
+		 * 1M high-cardinality CSV, chrt, load 20, 3 runs each in turn:
+		 * the writer waited for the compressor 425/423/306 ms in all
+		 * (here and at its commits), now 171/189/154 ms. */
+		if (ld->zcount >= BLOCKS_IN_FLIGHT && collect(ld, true, BLOCKS_IN_FLIGHT - 1, cause) < 0)
 			return -1;
 	}
 	if (bb->noffs == 0)
