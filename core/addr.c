@@ -11,6 +11,8 @@
 
 #include <arpa/inet.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -55,27 +57,211 @@ static bool is_v4(const char *p, size_t n)
 	return dots == 3 && d > 0 && v <= 255;
 }
 
-/* An IPv6 address as inet_pton reads it, optionally with a zone
- * (fe80::1%eth0) of the characters interface names use. */
-static bool is_v6(const char *p, size_t n)
+/* glibc's inet_pton4 on [p, e): four parts of 1-3 digits, at most 255,
+ * no leading zero (the grammar of an IPv6's dotted tail). */
+static bool v6_tail_v4(const char *p, const char *e, unsigned char b[4])
+{
+	unsigned parts = 0, v = 0;
+	bool digit = false;
+	for (; p < e; p++) {
+		if (is_digit(*p)) {
+			if (digit && v == 0)
+				return false;
+			v = v * 10 + (unsigned)(*p - '0');
+			if (v > 255)
+				return false;
+			if (!digit && ++parts > 4)
+				return false;
+			digit = true;
+		} else if (*p == '.' && digit && parts < 4) {
+			b[parts - 1] = (unsigned char)v;
+			v = 0;
+			digit = false;
+		} else {
+			return false;
+		}
+	}
+	if (parts != 4 || !digit)
+		return false;
+	b[3] = (unsigned char)v;
+	return true;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The longest run of zero groups of two or more, the first of equal ones
+ * (RFC 5952 4.2): its start in *bs (-1 for none) and its length. */
+static int zero_run(const uint16_t g[8], int *bs)
+{
+	int best = 0, cur = 0;
+	*bs = -1;
+	for (int i = 0; i < 8; i++) {
+		cur = g[i] ? 0 : cur + 1;
+		if (cur > best) {
+			best = cur;
+			*bs = i - cur + 1;
+		}
+	}
+	if (best < 2)
+		*bs = -1;
+	return best < 2 ? 0 : best;
+}
+
+/*
+ * The n bytes at p as an IPv6 address, by inet_pton's grammar (groups of
+ * 1-4 hex digits, one "::", an IPv4 dotted tail), into g. *canon tells
+ * whether the text is already the address's one form (RFC 5952) but for
+ * its letters' case: no leading zero, no dotted tail, and the "::" (if
+ * any) exactly over the longest zero run of two or more groups, the
+ * first of equal ones. Its own parse, not inet_pton's (a copy to end it
+ * with a NUL, 900 instructions), in one pass.
+ */
+static bool parse_v6(const char *p, size_t n, uint16_t g[8], bool *canon)
+{
+	const char *e = p + n, *tok = p;
+	int ng = 0, dc = -1, digits = 0;
+	unsigned v = 0;
+	bool form = true;
+	if (n < 2 || (p[0] == ':' && p[1] != ':'))
+		return false;
+	if (p[0] == ':')
+		tok = ++p;
+	while (p < e) {
+		char c = *p++;
+		int x = hex_value(c);
+		if (x >= 0) {
+			if (++digits > 4)
+				return false;
+			if (digits == 2 && v == 0)
+				form = false; /* a leading zero */
+			v = v << 4 | (unsigned)x;
+			continue;
+		}
+		if (c == ':') {
+			tok = p;
+			if (!digits) {
+				if (dc >= 0)
+					return false;
+				dc = ng;
+				continue;
+			}
+			if (p == e || ng == 8)
+				return false;
+			g[ng++] = (uint16_t)v;
+			v = 0;
+			digits = 0;
+			continue;
+		}
+		unsigned char b[4];
+		if (c == '.' && ng <= 6 && v6_tail_v4(tok, e, b)) {
+			g[ng++] = (uint16_t)(b[0] << 8 | b[1]);
+			g[ng++] = (uint16_t)(b[2] << 8 | b[3]);
+			digits = 0;
+			form = false;
+			break;
+		}
+		return false;
+	}
+	if (digits) {
+		if (ng == 8)
+			return false;
+		g[ng++] = (uint16_t)v;
+	}
+	if (dc >= 0) {
+		if (ng == 8)
+			return false;
+		int tail = ng - dc;
+		memmove(g + 8 - tail, g + dc, (size_t)tail * sizeof g[0]);
+		memset(g + dc, 0, (size_t)(8 - ng) * sizeof g[0]);
+	} else if (ng != 8) {
+		return false;
+	}
+	if (form) {
+		int bs, bl = zero_run(g, &bs);
+		form = bl ? dc == bs && 8 - ng == bl : dc < 0;
+	}
+	*canon = form;
+	return true;
+}
+
+static bool is_mapped(const uint16_t g[8])
+{
+	return !g[0] && !g[1] && !g[2] && !g[3] && !g[4] && g[5] == 0xffff;
+}
+
+/* The one form of the address in g (RFC 5952: lower case, no leading
+ * zero, the longest zero run as "::"); with v4, an IPv4-mapped address
+ * is its IPv4. Returns the length written to out (at most 39). */
+static size_t format_v6(const uint16_t g[8], char *out, bool v4)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+	if (v4 && is_mapped(g)) {
+		int k = snprintf(out, 16, "%u.%u.%u.%u", g[6] >> 8, g[6] & 0xffu, g[7] >> 8, g[7] & 0xffu);
+		return (size_t)k;
+	}
+	int bs, bl = zero_run(g, &bs);
+	for (int i = 0; i < 8;) {
+		if (i == bs) {
+			*o++ = ':';
+			*o++ = ':';
+			i += bl;
+			continue;
+		}
+		if (i > 0 && i != bs + bl)
+			*o++ = ':';
+		unsigned v = g[i++];
+		int sh = v >= 0x1000 ? 12 : v >= 0x100 ? 8 : v >= 0x10 ? 4 : 0;
+		for (; sh >= 0; sh -= 4)
+			*o++ = hex[(v >> sh) & 0xf];
+	}
+	return (size_t)(o - out);
+}
+
+/* An IPv6 address (parse_v6), optionally with a zone (fe80::1%eth0) of
+ * the characters interface names use: 0 when it is not one, ADDR_IP when
+ * the text (lower-cased) is its one form, ADDR_IP_FORM when it is not (an
+ * IPv4-mapped address is its IPv4, but for one with a zone, which no
+ * IPv4 has). g gets the address, *an the length before the zone. */
+static enum addr_kind is_v6(const char *p, size_t n, uint16_t g[8], size_t *an)
 {
 	const char *pct = memchr(p, '%', n);
-	size_t an = pct ? (size_t)(pct - p) : n;
+	*an = pct ? (size_t)(pct - p) : n;
 	if (pct) {
-		size_t zn = n - an - 1;
+		size_t zn = n - *an - 1;
 		if (zn == 0 || zn > 32)
-			return false;
-		for (size_t i = an + 1; i < n; i++)
+			return ADDR_NONE;
+		for (size_t i = *an + 1; i < n; i++)
 			if (!is_alpha(p[i]) && !is_digit(p[i]) && p[i] != '-' && p[i] != '_' && p[i] != '.')
-				return false;
+				return ADDR_NONE;
 	}
-	char b[INET6_ADDRSTRLEN];
-	if (an < 2 || an >= sizeof b)
-		return false;
-	memcpy(b, p, an);
-	b[an] = '\0';
-	struct in6_addr a;
-	return inet_pton(AF_INET6, b, &a) == 1;
+	bool canon;
+	if (*an >= INET6_ADDRSTRLEN || !parse_v6(p, *an, g, &canon))
+		return ADDR_NONE;
+	return canon && (pct || !is_mapped(g)) ? ADDR_IP : ADDR_IP_FORM;
+}
+
+size_t addr_ip_form(const char *p, size_t n, char *form)
+{
+	uint16_t g[8];
+	size_t an;
+	if (is_v6(p, n, g, &an) == ADDR_NONE)
+		return 0;
+	size_t k = format_v6(g, form, an == n);
+	for (size_t i = an; i < n; i++)
+		form[k++] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] | 0x20 : p[i]);
+	return k;
+}
+
+static bool is_ip(enum addr_kind k)
+{
+	return k == ADDR_IP || k == ADDR_IP_FORM;
 }
 
 /* What follows an address's ':' when it is a port: up to 5 digits, at
@@ -160,8 +346,12 @@ static enum addr_kind classify(const char *s, const char *p, const char *e, size
 		return classify(s, p + 7, e, off, len) == ADDR_IP ? ADDR_IP : ADDR_NONE;
 	}
 	const char *c1 = memchr(p, ':', (size_t)(e - p));
-	if (c1 && memchr(c1 + 1, ':', (size_t)(e - c1 - 1)))
-		return is_v6(p, (size_t)(e - p)) ? done(s, p, e, ADDR_IP, off, len) : ADDR_NONE;
+	if (c1 && memchr(c1 + 1, ':', (size_t)(e - c1 - 1))) {
+		uint16_t g[8];
+		size_t an;
+		enum addr_kind k = is_v6(p, (size_t)(e - p), g, &an);
+		return k ? done(s, p, e, k, off, len) : ADDR_NONE;
+	}
 	if (c1) {
 		if (!is_port(c1 + 1, (size_t)(e - c1 - 1)))
 			return ADDR_NONE;
@@ -206,7 +396,7 @@ enum addr_kind addr_classify(const char *s, size_t n, size_t *off, size_t *len)
 		for (const char *q = p; q < e;) {
 			const char *c = memchr(q, ',', (size_t)(e - q));
 			const char *ie = c ? c : e;
-			if (addr_classify(q, (size_t)(ie - q), &o, &l) != ADDR_IP)
+			if (!is_ip(addr_classify(q, (size_t)(ie - q), &o, &l)))
 				return ADDR_NONE;
 			q = c ? c + 1 : e;
 			if (c && q == e)
@@ -223,7 +413,7 @@ enum addr_kind addr_classify(const char *s, size_t n, size_t *off, size_t *len)
 		if (!rb || (rb + 1 < e && (rb[1] != ':' || !is_port(rb + 2, (size_t)(e - rb - 2)))))
 			return ADDR_NONE;
 		enum addr_kind k = classify(s, p + 1, rb, off, len);
-		return k == ADDR_IP ? k : ADDR_NONE;
+		return is_ip(k) ? k : ADDR_NONE;
 	}
 	return classify(s, p, e, off, len);
 }

@@ -24,14 +24,34 @@ enum addr_kind {
 	ADDR_NONE, /* empty, a "none" word, anonymised, or not an address */
 	ADDR_IP,   /* an IPv4 or IPv6 address (an IPv6 zone may follow '%') */
 	ADDR_HOST, /* a host name: letters, digits, '-', '_', dots */
+	/* an IP not written in its one form, which addr_ip_form gives, so
+	 * that every log's way of writing an address stores (and an ip=
+	 * filter finds) one value: an IPv6 as RFC 5952 writes it (lower
+	 * case, no leading zeros, the longest run of two or more zero groups
+	 * as "::", the first of equal runs; hex throughout, but an
+	 * IPv4-mapped address is its IPv4); a zone (fe80::1%eth0) is kept
+	 * after it, lower case: two zones are two links, so two different
+	 * neighbours. ADDR_IP's span (lower-cased) is that form already:
+	 * every IPv4, nearly every IPv6, at no cost. */
+	ADDR_IP_FORM,
 };
 
 /*
- * Classify the n bytes at s. For ADDR_IP and ADDR_HOST, *off and *len
+ * Classify the n bytes at s. For ADDR_IP(_FORM) and ADDR_HOST, *off and *len
  * give the address or name within s: without surrounding space, port,
  * brackets, an IPv4-mapped IPv6 prefix (::ffff:) or a host name's final
  * dot. Letters are left in their case (the caller lowers them).
  */
 enum addr_kind addr_classify(const char *s, size_t n, size_t *off, size_t *len);
+
+/* The most an address's one form takes: an IPv6 (39), '%', a zone (32). */
+#define ADDR_FORM_MAX 72
+
+/*
+ * The one form of the address at [p, p+n), the span addr_classify gave
+ * with ADDR_IP_FORM, written to form (ADDR_FORM_MAX bytes); returns its
+ * length (0 if the span is no such address).
+ */
+size_t addr_ip_form(const char *p, size_t n, char *form);
 
 #endif

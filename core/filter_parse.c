@@ -175,16 +175,22 @@ static bool check_regex(struct parser *ps, const char *at, const char *re)
 	return false;
 }
 
-/* An ip= value as the load stores an address (addr.h: without port,
- * brackets or ::ffff: prefix), so that ip=::ffff:1.2.3.4 or ip=1.2.3.4:443
- * copied from a raw record finds 1.2.3.4's events (they found none); a
+/* An ip= value as the load stores an address (addr.h's addr_classify:
+ * without port, brackets or ::ffff: prefix, an IPv6 in its one form), so
+ * that ip=::ffff:1.2.3.4 or ip=1.2.3.4:443 copied from a raw record finds
+ * 1.2.3.4's events, and ip=2603:10B6:0:0::12 finds 2603:10b6::12's; a
  * block (with '/') or anything not an address stays as typed. Takes v. */
 static char *ip_value(char *v)
 {
 	size_t off, len, n = strlen(v);
-	if (strchr(v, '/') || addr_classify(v, n, &off, &len) != ADDR_IP || (off == 0 && len == n))
+	if (strchr(v, '/'))
 		return v;
-	char *a = xstrndup(v + off, len);
+	enum addr_kind k = addr_classify(v, n, &off, &len);
+	char form[ADDR_FORM_MAX];
+	size_t fn = k == ADDR_IP_FORM ? addr_ip_form(v + off, len, form) : 0;
+	if ((k != ADDR_IP && !fn) || (!fn && off == 0 && len == n))
+		return v;
+	char *a = fn ? xstrndup(form, fn) : xstrndup(v + off, len);
 	free(v);
 	return a;
 }

@@ -2,7 +2,7 @@
  * normalize_ip.c: a client address field as the exports write it, cleaned
  * to the address itself (brackets, ports, IPv4-mapped IPv6 prefixes,
  * spaces stripped; the placeholders of "no address" and anonymised
- * addresses dropped), lower-cased; or, where the field names a host
+ * addresses dropped), lower-cased, an IPv6 in its one form (addr.h); or, where the field names a host
  * instead (cool.client.local:12345, localhost), that host name, which
  * goes to the event's host field and never to its IP (core/addr.c tells
  * them apart).
@@ -12,10 +12,23 @@
 #include "addr.h"
 #include "normalize_priv.h"
 
+/* An address not written in its one form (addr.h: an IPv6 with leading
+ * zeros, zero groups written out, ...): a copy of that form. Apart, so
+ * that the usual address costs nothing for it. */
+static struct sv ip_form(struct norm *nm, struct sv span)
+{
+	char form[ADDR_FORM_MAX];
+	size_t n = addr_ip_form(span.p, span.n, form);
+	return n ? norm_copy(nm, form, n) : (struct sv){ NULL, 0 };
+}
+
 struct sv normalize_ip(struct norm *nm, struct sv ip)
 {
 	size_t off, len;
-	if (addr_classify(ip.p, ip.n, &off, &len) != ADDR_IP)
+	enum addr_kind k = addr_classify(ip.p, ip.n, &off, &len);
+	if (k == ADDR_IP_FORM)
+		return ip_form(nm, (struct sv){ ip.p + off, len });
+	if (k != ADDR_IP)
 		return (struct sv){ NULL, 0 };
 	return norm_lower(nm, (struct sv){ ip.p + off, len });
 }
@@ -46,7 +59,8 @@ void normalize_addr(struct norm *nm, struct sv text, struct sv *ip, struct sv *h
 	}
 	size_t off, len;
 	enum addr_kind k = addr_classify(text.p, text.n, &off, &len);
-	struct sv *dst = k == ADDR_IP ? ip : k == ADDR_HOST ? host : NULL;
+	struct sv *dst = k == ADDR_IP || k == ADDR_IP_FORM ? ip : k == ADDR_HOST ? host : NULL;
 	if (dst && !dst->p)
-		*dst = norm_lower(nm, (struct sv){ text.p + off, len });
+		*dst = k == ADDR_IP_FORM ? ip_form(nm, (struct sv){ text.p + off, len })
+					 : norm_lower(nm, (struct sv){ text.p + off, len });
 }

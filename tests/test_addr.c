@@ -6,9 +6,16 @@
 
 #include "addr.h"
 
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdint.h>
+
 static const char *kind_name(enum addr_kind k)
 {
-	return k == ADDR_IP ? "ip" : k == ADDR_HOST ? "host" : "none";
+	return k == ADDR_IP        ? "ip"
+	       : k == ADDR_IP_FORM ? "ip (another form)"
+	       : k == ADDR_HOST    ? "host"
+				   : "none";
 }
 
 static const struct {
@@ -204,12 +211,188 @@ static void test_colon_or_bracket_never_host(void **state)
 	assert_int_equal(addr_classify(":cool.host", 10, &off, &len), ADDR_NONE);
 }
 
+
+/* addr_classify, and for ADDR_IP_FORM the form addr_ip_form gives in
+ * form[0 .. *fn) (*fn is 0 otherwise). */
+static enum addr_kind addr_form(const char *s, size_t n, size_t *off, size_t *len, char *form, size_t *fn)
+{
+	enum addr_kind k = addr_classify(s, n, off, len);
+	*fn = 0;
+	if (k == ADDR_IP_FORM) {
+		*fn = addr_ip_form(s + *off, *len, form);
+		assert_true(*fn > 0);
+	}
+	return k;
+}
+
+/* The one form an address is stored as: NULL for "the span, lower-cased,
+ * is it" (ADDR_IP, no copy), else the form (ADDR_IP_FORM). */
+static const struct {
+	const char *in;
+	const char *form;
+} forms[] = {
+	/* already the one form (upper case is the caller's lowering) */
+	{ "2603:10b6::12", NULL },
+	{ "2603:10B6::12", NULL },
+	{ "[2603:10b6::12]:443", NULL },
+	{ "::1", NULL },
+	{ "::", NULL },
+	{ "1::", NULL },
+	{ "::ffff:abcd", NULL },
+	{ "1.2.3.4", NULL },
+	{ "01.02.03.004", NULL },         /* IPv4 as written */
+	{ "::ffff:1.2.3.4", NULL },       /* the span is 1.2.3.4 already */
+	{ "2001:db8:0:1:1:1:1:1", NULL }, /* one zero group: not compressed */
+	{ "2001:db8::1:0:0:1", NULL },    /* equal runs: the first */
+	{ "fe80::1%eth0", NULL },
+	/* zero runs of several lengths written long */
+	{ "2603:10B6:0:0::12", "2603:10b6::12" },
+	{ "2603:10b6:0:0:0:0:0:12", "2603:10b6::12" },
+	{ "0:0:0:0:0:0:0:1", "::1" },
+	{ "0:0:0:0:0:0:0:0", "::" },
+	{ "1:0:0:0:0:0:0:0", "1::" },
+	{ "1:0:0:2:0:0:0:3", "1:0:0:2::3" },               /* the longer run */
+	{ "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1" },   /* two equal runs: the first */
+	{ "2001:db8::0:1", "2001:db8::1" },                /* "::" beside a written zero */
+	{ "2001:db8:0::1:0:0:0", "2001:db8:0:0:1::" },     /* "::" over the shorter run */
+	{ "2001:db8::1:1:1:1:1", "2001:db8:0:1:1:1:1:1" }, /* "::" for one group */
+	/* leading zeros, upper case */
+	{ "2603:10B6::0012", "2603:10b6::12" },
+	{ "2603:10b6:0a03::00ab", "2603:10b6:a03::ab" },
+	{ "[2603:10B6:0000::0012]:18835", "2603:10b6::12" },
+	{ "2603:10b6::12, 1.2.3.4", NULL },
+	{ "2603:10b6::012, 1.2.3.4", "2603:10b6::12" },
+	/* dotted tails: hex, but an IPv4-mapped address is its IPv4 */
+	{ "::ffff:102:304", "1.2.3.4" },
+	{ "0:0:0:0:0:FFFF:1.2.3.4", "1.2.3.4" },
+	{ "[0:0::ffff:0a00:0001]:80", "10.0.0.1" },
+	{ "::1.2.3.4", "::102:304" },
+	{ "64:ff9b::192.0.2.33", "64:ff9b::c000:221" },
+	/* zones: kept, lower case, after the address's form */
+	{ "FE80:0:0:0::1%ETH0", "fe80::1%eth0" },
+	{ "::ffff:102:304%eth0", NULL }, /* no IPv4 has a zone */
+	{ "::ffff:0102:304%eth0", "::ffff:102:304%eth0" },
+};
+
+static void test_forms(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		const char *in = forms[i].in;
+		size_t off, len, fn = 99;
+		char form[ADDR_FORM_MAX];
+		enum addr_kind k = addr_form(in, strlen(in), &off, &len, form, &fn);
+		if (k != (forms[i].form ? ADDR_IP_FORM : ADDR_IP))
+			fail_msg("\"%s\": %s", in, kind_name(k));
+		if (!forms[i].form && fn)
+			fail_msg("\"%s\" -> \"%.*s\", expected as written", in, (int)fn, form);
+		if (forms[i].form && (fn != strlen(forms[i].form) || memcmp(form, forms[i].form, fn) != 0))
+			fail_msg("\"%s\" -> \"%.*s\", expected \"%s\"", in, (int)fn, form, forms[i].form);
+	}
+	/* not addresses: nothing, and left as written (raw record only) */
+	static const char *const bad[] = { "2603:10b6:::12",
+					   "2603:10b6::12::1",
+					   "12345::1",
+					   ":1::2",
+					   "1::2:",
+					   "1:2:3:4:5:6:7:8:9",
+					   "1:2:3:4:5:6:7",
+					   "1::2:3:4:5:6:7:8",
+					   "::1.2.3.04",
+					   "::1.2.3",
+					   "1:2:3:4:5:6:7:1.2.3.4",
+					   "g::1",
+					   "fe80::1%",
+					   "fe80::1%e th0" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		size_t off, len, fn;
+		char form[ADDR_FORM_MAX];
+		if (addr_form(bad[i], strlen(bad[i]), &off, &len, form, &fn) != ADDR_NONE || fn)
+			fail_msg("\"%s\" taken for an address", bad[i]);
+	}
+}
+
+/*
+ * Against the C library: random texts of IPv6 characters are addresses
+ * exactly when inet_pton takes them, the form reads back as the same 16
+ * bytes, is inet_ntop's but where inet_ntop writes a dotted tail, and is
+ * its own form (a fixed point).
+ */
+static void test_forms_against_libc(void **state)
+{
+	(void)state;
+	static const char alphabet[] = "0000111aAfF:::::.9";
+	uint32_t seed = 777;
+	char buf[48], form[ADDR_FORM_MAX], z[48];
+	unsigned ips = 0, rewritten = 0;
+	for (int i = 0; i < 400000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		size_t n = 2 + (seed >> 16) % 24;
+		for (size_t j = 0; j < n; j++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[j] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+		}
+		if (i % 3 == 0) { /* a real address's bytes, written long */
+			uint16_t g[8];
+			for (int k = 0; k < 8; k++) {
+				seed = seed * 1103515245u + 12345u;
+				g[k] = (seed >> 20) % 4 ? 0 : (uint16_t)(seed >> 8);
+			}
+			n = (size_t)snprintf(buf, sizeof buf, "%x:%x:%x:%x:%04x:%x:%x:%X", g[0], g[1], g[2],
+					     g[3], g[4], g[5], g[6], g[7]);
+		}
+		buf[n] = '\0';
+		const char *c1 = memchr(buf, ':', n);
+		if (!c1 || !memchr(c1 + 1, ':', n - 1 - (size_t)(c1 - buf)))
+			continue; /* one colon: an IPv4 or host with a port */
+		struct in6_addr a, b;
+		bool libc = inet_pton(AF_INET6, buf, &a) == 1;
+		size_t off, len, fn;
+		enum addr_kind k = addr_form(buf, n, &off, &len, form, &fn);
+		if ((k == ADDR_IP || k == ADDR_IP_FORM) != libc)
+			fail_msg("\"%s\": %s, inet_pton %d", buf, kind_name(k), libc);
+		if (!libc || (off == 0 && len != n))
+			continue; /* ::ffff:a.b.c.d's span is its IPv4 */
+		ips++;
+		const char *f = fn ? form : buf;
+		size_t flen = fn ? fn : n;
+		for (size_t j = 0; j < flen; j++)
+			z[j] = (char)(f[j] >= 'A' && f[j] <= 'Z' ? f[j] | 0x20 : f[j]);
+		z[flen] = '\0';
+		rewritten += fn != 0;
+		struct in_addr v4;
+		if (memchr(z, ':', flen) == NULL) {
+			/* the IPv4 of an IPv4-mapped address */
+			static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+			if (inet_pton(AF_INET, z, &v4) != 1 || memcmp(a.s6_addr, mapped, 12) != 0 ||
+			    memcmp(a.s6_addr + 12, &v4, 4) != 0)
+				fail_msg("\"%s\" -> \"%s\"", buf, z);
+			continue;
+		}
+		if (inet_pton(AF_INET6, z, &b) != 1 || memcmp(&a, &b, sizeof a) != 0)
+			fail_msg("\"%s\" -> \"%s\": another address", buf, z);
+		char nt[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, &a, nt, sizeof nt);
+		if (!strchr(nt, '.') && strcmp(nt, z) != 0)
+			fail_msg("\"%s\" -> \"%s\", inet_ntop \"%s\"", buf, z, nt);
+		size_t fn2;
+		char form2[ADDR_FORM_MAX];
+		addr_form(z, flen, &off, &len, form2, &fn2);
+		if (fn2)
+			fail_msg("\"%s\" is not its own form (\"%.*s\")", z, (int)fn2, form2);
+	}
+	/* the loop saw both sides */
+	assert_true(ips > 50000 && rewritten > 20000 && ips - rewritten > 5000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_colon_or_bracket_never_host),
+		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_forms_against_libc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

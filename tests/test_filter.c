@@ -55,6 +55,13 @@ static void test_constructs(void **state)
 	canon("tag=exfil", "tag=exfil");
 	canon("ip=203.0.113.0/24", "ip=203.0.113.0/24");
 	canon("ip=2001:db8::/32", "ip=2001:db8::/32");
+	/* an IPv6 value in the one form the load stores (addr_form) */
+	canon("ip=2603:10B6:0:0::12", "ip=2603:10b6::12");
+	canon("ip!=2603:10b6::0012,[2603:10b6:0:0:0:0:0:12]:443", "ip!=2603:10b6::12,2603:10b6::12");
+	canon("ip=0:0:0:0:0:ffff:102:304", "ip=1.2.3.4");
+	canon("ip=2603:10b6::12", "ip=2603:10b6::12");
+	canon("ip=2603:10b6:::12", "ip=2603:10b6:::12"); /* not an address: as typed */
+	canon("ip~2603:10B6:0:0", "ip~2603:10B6:0:0");
 	canon("json.ClientInfoString~REST", "json.ClientInfoString~REST");
 	canon("raw~\"ForwardTo.*@proton\"", "raw~ForwardTo.*@proton");
 	canon("json.Parameters.ForwardTo=a@b.example", "json.Parameters.ForwardTo=a@b.example");
