@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,20 +104,77 @@ const struct geoplaces_hosting_entry *geoplaces_hosting_list(size_t *n)
 	return hosting;
 }
 
-/* Words of mobile carriers' registered names ("T-Mobile USA", "Verizon
- * Wireless", "Mobile TeleSystems", "Cellco Partnership DBA Verizon
- * Wireless", "Telefonica Moviles", "Vodafone ... Mobile", "LTE"). */
+/* Is word [p, p+n) one of list's (case aside)? With suffix, may the word
+ * also end with one (Lycamobile, Telemovil, nzwireless)? */
+static bool word_in(const char *p, size_t n, const char *const *list, bool suffix)
+{
+	for (int i = 0; list[i]; i++) {
+		size_t k = strlen(list[i]);
+		if ((k == n || (suffix && k < n)) && strncasecmp(p + n - k, list[i], k) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool word_starts(const char *p, size_t n, const char *with)
+{
+	size_t k = strlen(with);
+	return n >= k && strncasecmp(p, with, k) == 0;
+}
+
+/*
+ * Mobile carriers' registered names ("T-Mobile USA", "Cellco Partnership
+ * DBA Verizon Wireless", "Mobile TeleSystems", "Telefonica Moviles",
+ * "Telekom Mobilfunk", "Kyivstar GSM"), told by their words (runs of
+ * letters and digits), not by a piece of one: a carrier's word, or one
+ * ending with "mobile", "mobil", "movil", "wireless" or "cellular" as
+ * carriers' fused names do (Vietnamobile, Lycamobile, RadioMovil,
+ * DigiNetMobil), but not the automobile's (Automobile Club, PSA
+ * AUTOMOBILES, Avtomobil, Otomobil) nor ExxonMobil / Exxon Mobil; a word
+ * that begins with one is not a carrier's (Mobileye, Immobilien, Mobiliar).
+ * "Mobility" is a carrier's beside a telecom word (AT&T Mobility), not
+ * alone (May Mobility, Pride Mobility Products, LINK Mobility).
+ */
 bool geoplaces_is_mobile(const char *as_org)
 {
-	static const char *const words[] = { "mobile", "wireless", "cellular", "cellco", "moviles",
-					     "movil",  "mobil",    " lte",     "gsm",    NULL };
+	static const char *const ends[] = { "mobile", "mobil", "movil", "wireless", "cellular", NULL };
+	static const char *const words[] = { "mobiles",     "moviles",  "movel",    "mobilfunk",
+					     "mobilkom",    "mobilcom", "mobilais", "mobilink",
+					     "cellco",      "cellcom",  "gsm",      "lte",
+					     "cellularone", "movilnet", "camgsm",   NULL };
+	static const char *const not_ends[] = { "auto", "avto", "oto", NULL };
+	static const char *const telecom[] = { "telecom",        "telekom",
+					       "telco",          "telecommunications",
+					       "communications", "telefonica",
+					       "vodafone",       NULL };
 	if (!as_org)
 		return false;
-	for (const char *s = as_org; *s; s++)
-		for (int i = 0; words[i]; i++)
-			if (strncasecmp(s, words[i], strlen(words[i])) == 0)
-				return true;
-	return false;
+	bool mobility = false, tel = false, carrier = false;
+	for (const char *s = as_org; *s;) {
+		if (!isalnum((unsigned char)*s)) {
+			s++;
+			continue;
+		}
+		const char *w = s;
+		while (isalnum((unsigned char)*s))
+			s++;
+		size_t n = (size_t)(s - w);
+		if (word_starts(w, n, "exxon"))
+			return false; /* Exxon Mobil Corporation */
+		if (word_in(w, n, words, false))
+			carrier = true;
+		else if (word_in(w, n, ends, true)) {
+			bool automobile = false;
+			for (int i = 0; not_ends[i]; i++)
+				automobile |= word_starts(w, n, not_ends[i]);
+			carrier |= !automobile;
+		} else if (n == 8 && strncasecmp(w, "mobility", 8) == 0)
+			mobility = true;
+		else if (word_in(w, n, telecom, false) ||
+			 (n == 2 && strncasecmp(w, "at", 2) == 0 && s[0] == '&' && (s[1] | 0x20) == 't'))
+			tel = true; /* AT&T's words: "AT", '&', "T" */
+	}
+	return carrier || (mobility && tel);
 }
 
 /* ------------------------------------------------------------------ */

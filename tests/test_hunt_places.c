@@ -317,6 +317,27 @@ static void test_hosting_list(void **state)
 	assert_true(geoplaces_is_mobile("T-Mobile USA, Inc."));
 	assert_true(geoplaces_is_mobile("Cellco Partnership DBA Verizon Wireless"));
 	assert_false(geoplaces_is_mobile("Deutsche Telekom AG"));
+	/* carriers' words as words, not inside another */
+	assert_true(geoplaces_is_mobile("MOBILE-TELESYSTEMS"));
+	assert_true(geoplaces_is_mobile("Telekom Deutschland Mobilfunk"));
+	assert_true(geoplaces_is_mobile("Telenor Mobil AS"));
+	assert_true(geoplaces_is_mobile("AT&T Mobility LLC"));
+	assert_true(geoplaces_is_mobile("Telefonica Moviles Chile"));
+	assert_true(geoplaces_is_mobile("Kyivstar GSM"));
+	assert_false(geoplaces_is_mobile("ExxonMobil Corporation"));
+	assert_false(geoplaces_is_mobile("Mobileye Vision Technologies"));
+	assert_false(geoplaces_is_mobile("Automobile Club of Southern California"));
+	assert_false(geoplaces_is_mobile("Ford Smart Mobility LLC"));
+	assert_false(geoplaces_is_mobile("Atlantic Broadband"));
+	assert_false(geoplaces_is_mobile("Wirelessly Inc"));
+	/* carriers' fused names, the automobile's and Exxon's are not */
+	assert_true(geoplaces_is_mobile("Vietnamobile Telecommunications Joint Stock Company"));
+	assert_true(geoplaces_is_mobile("RadioMovil Dipsa, S.A. de C.V."));
+	assert_true(geoplaces_is_mobile("Lycamobile USA Inc"));
+	assert_false(geoplaces_is_mobile("Exxon Mobil Corporation"));
+	assert_false(geoplaces_is_mobile("PSA AUTOMOBILES SA"));
+	assert_false(geoplaces_is_mobile("Schweizerische Mobiliar Versicherungsgesellschaft AG"));
+	assert_false(geoplaces_is_mobile("Videotron Ltee"));
 	assert_false(geoplaces_is_mobile(NULL));
 }
 
