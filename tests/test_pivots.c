@@ -1039,6 +1039,77 @@ static void test_case_schema15(void **state)
 	assert_true(check_case(db) > 1400);
 }
 
+/* The plan of a reader's statement names the pivots' covering index */
+static void expect_covering(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *q;
+	char *plan = xasprintf("EXPLAIN QUERY PLAN %s", sql);
+	assert_int_equal(sqlite3_prepare_v2(db, plan, -1, &q, NULL), SQLITE_OK);
+	free(plan);
+	bool covering = false;
+	while (sqlite3_step(q) == SQLITE_ROW)
+		covering |= strstr((const char *)sqlite3_column_text(q, 3), "USING COVERING INDEX") != NULL;
+	sqlite3_finalize(q);
+	if (!covering)
+		fail_msg("not from the covering index: %s", sql);
+}
+
+static bool without_rowid(sqlite3 *db)
+{
+	return one_int(db, "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_schema WHERE name = 'pivots'");
+}
+
+/*
+ * The pivots' two layouts (pivots.h): a case made now has the rowid
+ * table and its covering index, which the readers' heads, counts and
+ * stacks read alone; a case of the WITHOUT ROWID table made before reads
+ * the same, keeps its layout when opened for writing and appended to,
+ * and every list, order and count is SQLite's answer over events.
+ */
+static void test_case_layouts(void **state)
+{
+	struct lcase *c = *state;
+	sqlite3 *db = store_db(c->st);
+	assert_false(without_rowid(db));
+	assert_int_equal(one_int(db, "SELECT count(*) FROM pragma_index_list('pivots') WHERE \"unique\""), 1);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info("
+					    "(SELECT name FROM pragma_index_list('pivots'))) ORDER BY seqno)",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "col,val,seq,n,lo,hi");
+	sqlite3_finalize(q);
+	expect_covering(db, "SELECT col, val, seq, lo, hi, n FROM pivots WHERE (col, val) >= (?1, ?2)");
+	expect_covering(db, "SELECT col, val, n, seq FROM pivots WHERE (col, val, seq) > (?1, ?2, ?3)");
+	expect_covering(db, "SELECT val, sum(n) FROM pivots WHERE col = 0 GROUP BY val");
+	expect_covering(db, "SELECT val FROM pivots WHERE col = 2 AND val > 0 ORDER BY val LIMIT 1");
+	assert_true(check_case(db) > 900);
+	/* the layout before, with the same chunks */
+	assert_int_equal(sqlite3_exec(db,
+				      "BEGIN; CREATE TABLE old(col INTEGER NOT NULL, val INTEGER NOT NULL,"
+				      " seq INTEGER NOT NULL, n INTEGER NOT NULL, lo INTEGER NOT NULL,"
+				      " hi INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(col, val, seq))"
+				      " WITHOUT ROWID; INSERT INTO old SELECT col, val, seq, n, lo, hi, data"
+				      " FROM pivots; DROP TABLE pivots; ALTER TABLE old RENAME TO pivots; COMMIT",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_true(without_rowid(db));
+	assert_true(check_case(db) > 900);
+	store_close(c->st);
+	char *cause = NULL;
+	assert_int_equal(store_open(c->path, 0, &c->st, &cause), 0);
+	db = store_db(c->st);
+	assert_true(without_rowid(db));
+	struct util_buf b = { 0 };
+	records(&b, NREC, NREC + 2000);
+	load_file(c->st, c->dir, "b.jsonl", &b);
+	assert_true(without_rowid(db));
+	assert_int_equal(one_int(db, "SELECT count(*) FROM pragma_index_list('pivots')"), 1); /* its key's */
+	assert_true(check_case(db) > 1400);
+}
+
 /*
  * The readers outside pivots.c of a packed column's lists: the filter
  * compiler's counts (session= alone, with a user, two sessions) and the
@@ -2208,6 +2279,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_case_converted, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_case_schema15, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_case_packed_readers, lcase_setup, lcase_teardown),
+		cmocka_unit_test_setup_teardown(test_case_layouts, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_writer, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_batch_values, lcase_setup, lcase_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_killed, lcase_setup, lcase_teardown),

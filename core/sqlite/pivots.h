@@ -102,12 +102,36 @@ enum pivot_col { PIVOT_USER, PIVOT_APP, PIVOT_IP, PIVOT_OP, PIVOT_SESSION, PIVOT
 	"pivot_ones_has(data, " val ")), 0) FROM pivot_ones WHERE col = " col " AND grp = (" val \
 	") >> " PIVOT_ONES_SHIFT_SQL ") ELSE 0 END"
 
-/* The schema 11 tables (store.c's schema, T "TABLE"; T "TEMP TABLE"
- * for a read-only case of an older schema). */
+/*
+ * The schema 11 tables (store.c's schema, T "TABLE"; T "TEMP TABLE"
+ * for a read-only case of an older schema).
+ *
+ * pivots is a rowid table whose chunks go in at its end, in the order the
+ * windows write them, and the index its UNIQUE makes holds (col, val,
+ * seq, n, lo, hi): every reader's statement (the lists' heads, counts,
+ * stacks, the tallies, the walks in (col, val, seq) order) searches that
+ * index, covering but for a walk's data, read by rowid. Until wave 24 a
+ * new case's pivots was WITHOUT ROWID, PRIMARY KEY(col, val, seq), the
+ * data in its B-tree: every window's chunk of a value went beside that
+ * value's older ones, in a leaf of its own for most values, so a window
+ * dirtied a leaf a value all over a table that grows with the case, which
+ * past the 8 MB page cache it read back (16 KB reads of the pivots at a
+ * 10M-event load: 370k; the WAL frames of 200k events: 1,381 of 5,283,
+ * and 2,059 of 7,770 appended to a 1M-event case). Now a window's
+ * chunks fill new pages at the table's end and only the index, ~30 bytes
+ * a chunk, takes the random inserts (the same loads: 390 and 533 frames).
+ * The columns and every statement are the same for both layouts, so a
+ * case keeps the one it was made with (CREATE ... IF NOT EXISTS), and
+ * an older build reads and appends to either. The writers (the load's,
+ * the window's own, the conversion's) never write a (col, val, seq) twice
+ * (a window's least event id + k, below the next window's), which
+ * PRIMARY KEY(col, val, seq) would have refused and UNIQUE over all six
+ * columns no longer does.
+ */
 #define PIVOTS_TABLES_SQL(T)                                                                    \
 	"CREATE " T " IF NOT EXISTS pivots(col INTEGER NOT NULL, val INTEGER NOT NULL,"         \
 	"  seq INTEGER NOT NULL, n INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL," \
-	"  data BLOB NOT NULL, PRIMARY KEY(col, val, seq)) WITHOUT ROWID;"                      \
+	"  data BLOB NOT NULL, UNIQUE(col, val, seq, n, lo, hi));"                              \
 	"CREATE " T " IF NOT EXISTS pivot_gone(col INTEGER NOT NULL, val INTEGER NOT NULL,"     \
 	"  n INTEGER NOT NULL, PRIMARY KEY(col, val)) WITHOUT ROWID;" PIVOT_ONES_TABLE_SQL(T)
 /* (schema 16; alone for a read-only case of 11 to 15) */
@@ -124,8 +148,8 @@ struct pivot_entry {
 #define PIVOT_ENTRY_MAX 20
 /*
  * The most bytes of a chunk's data: a value's entries of a window past
- * it go in further chunks. pivots is a WITHOUT ROWID table, whose rows
- * are their B-tree's keys: a row longer than a page's local payload
+ * it go in further chunks. In a case made before wave 24 pivots is a
+ * WITHOUT ROWID table, whose rows are their B-tree's keys: a row longer than a page's local payload
  * (4,086 bytes on the case's 16 KB pages) spills onto overflow pages, and
  * every insert's seek that compared its key with such a row copied the
  * whole row out of them first (callgrind, 200k high-cardinality CSV:
