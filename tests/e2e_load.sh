@@ -91,7 +91,8 @@ check "../ member is read in place, nothing extracted" bash -c "test ! -e '$t/ev
 
 # 8. empty file, binary file, not a case file, missing path
 : > "$t/empty.csv"
-head -c 5000 /dev/urandom > "$t/blob.bin"
+# random bytes, the same each run (from /dev/urandom 1 run in 15 read as text)
+python3 -c "import random, sys; r = random.Random(24); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(5000)))" > "$t/blob.bin"
 "$bin" load "$t/c8.case" "$t/empty.csv" "$t/blob.bin" > "$t/out8" 2> "$t/err8"
 check "empty file is reported as such" grep -q "empty file" "$t/err8"
 check "binary file is kept as a reject and reported" grep -q "blob.bin: binary" "$t/out8"

@@ -96,6 +96,22 @@ static void test_text_with_nul(void **state)
 	memcpy(buf, hdr, strlen(hdr));
 	assert_null(binary_kind(buf, sizeof buf));
 
+	/* a short header decides alone too */
+	const char *shdr = "Id,Subject\n";
+	memcpy(buf, shdr, strlen(shdr));
+	assert_null(binary_kind(buf, sizeof buf));
+	/* a '[' and a blank line are not yet a first line; Latin-1 records */
+	const char *arr = "[\n\n  {\n    \"Id\": \"a\",\n    \"Subject\": \"Z\xfcrich \xe9t\xe9\"\n  }\n]\n";
+	assert_null(binary_kind(arr, strlen(arr)));
+	const char *lat = "{\"Id\":\"l-1\",\"Subject\":\"R\xe9sum\xe9 f\xfcr M\xfcller\"}\n";
+	assert_null(binary_kind(lat, strlen(lat)));
+	assert_null(binary_kind("Z\xfcrich\nabc\n", 11));
+	/* a first line cut by the 4 KB inside a UTF-8 character */
+	char cut[4096];
+	memset(cut, 'a', sizeof cut);
+	memcpy(cut + sizeof cut - 2, "\xc3\xa4", 2);
+	assert_null(binary_kind(cut, sizeof cut - 1));
+
 	/* a first line of terminal escapes is text */
 	const char *esc = "\x1b]0;owned\x07\x1b[2J\x1b[31mred\x08\x08\tx\r\n";
 	assert_null(binary_kind(esc, strlen(esc)));
@@ -121,6 +137,20 @@ static void test_binary_throughout(void **state)
 	assert_string_equal(binary_kind(r, sizeof r), "NUL and control bytes throughout");
 	unsigned char z[100] = { 0 };
 	assert_string_equal(binary_kind(z, sizeof z), "NUL bytes only");
+	/* random or encrypted bytes whose first line (a line end among the
+	 * first bytes) holds no control: 77 of these 2,000 read as text
+	 * when a clean first line was enough */
+	uint64_t y = 88172645463325252u;
+	for (int k = 0; k < 2000; k++) {
+		for (size_t i = 0; i < sizeof r; i++) {
+			y ^= y << 13;
+			y ^= y >> 7;
+			y ^= y << 17;
+			r[i] = (unsigned char)(y >> 24);
+		}
+		if (!binary_kind(r, sizeof r))
+			fail_msg("random block %d read as text", k);
+	}
 	assert_null(binary_kind("", 0));
 }
 
