@@ -18,6 +18,10 @@ if ! command -v python3 > /dev/null || ! command -v script > /dev/null; then
 	echo "skip - e2e_hostile: python3 or script(1) not found"
 	exit 0
 fi
+# script(1) runs its -c command through $SHELL (/bin/sh where it is unset,
+# as under CI); the commands are quoted by bash's printf %q ($'...')
+SHELL=$(command -v bash)
+export SHELL
 cd "$t" || exit 1
 # Under the sanitizers, reports go to files: a pane's stderr is lost.
 export ASAN_OPTIONS="log_path=$t/sanitizer${ASAN_OPTIONS:+:$ASAN_OPTIONS}"

@@ -13,6 +13,10 @@ if ! command -v python3 > /dev/null || ! command -v script > /dev/null; then
 	echo "skip - e2e_unlucky: python3 or script(1) not found"
 	exit 0
 fi
+# script(1) runs its -c command through $SHELL (/bin/sh where it is unset,
+# as under CI); the commands are quoted by bash's printf %q ($'...')
+SHELL=$(command -v bash)
+export SHELL
 cd "$t" || exit 1
 python3 - << 'EOF'
 import json
