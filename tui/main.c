@@ -3,6 +3,7 @@
  * (tui/cli/, its table generates dispatch and help) or a case file, which
  * main opens and hands to the terminal interface (tui/app.h).
  */
+#include <ctype.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,9 +76,32 @@ static int open_interface(const char *path)
 	return rc;
 }
 
-int main(int argc, char **argv)
+/* The user's locale, but for what would change the meaning of the data.
+ * Numbers are read and written the C way: a decimal comma (de_DE, fr_FR)
+ * would make "seconds":0,001 of hunt --format jsonl, a CSV cell or a
+ * ClickHouse query's literals something else. And ASCII letters keep
+ * their ASCII case: in a Turkish or Azeri locale tolower('I') is a
+ * dotless i (or 'I' itself), so strcasecmp("IP address", "ip address")
+ * is not 0 and export headers, member names and filter fields would not
+ * be recognised (an Entra sign-in CSV refused, 'IP=' an unknown field);
+ * there the character set stays and the C locale's case is taken. */
+static void locale_setup(void)
 {
 	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
+	bool ascii_case = true;
+	for (int c = 'A'; c <= 'Z'; c++)
+		if (tolower(c) != c - 'A' + 'a' || toupper(c - 'A' + 'a') != c)
+			ascii_case = false;
+	if (ascii_case)
+		return;
+	if (!sanitize_locale_utf8() || (!setlocale(LC_CTYPE, "C.UTF-8") && !setlocale(LC_CTYPE, "C.utf8")))
+		setlocale(LC_CTYPE, "C");
+}
+
+int main(int argc, char **argv)
+{
+	locale_setup();
 	/* The local zone named once, before any thread starts: with TZ unset
 	 * glibc's mktime stats /etc/localtime on every call, and libarchive
 	 * calls it for every zip member's date (7% of a 10,000-member zip's
