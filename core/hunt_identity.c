@@ -5,6 +5,7 @@
  * (hunt_entry.h). oauth-consent, the identity hunt that reads raw
  * records, is in hunt_consent.c.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,40 @@ static int64_t replay_one_network(const struct replay_geo *geo, const struct uti
 	return asn;
 }
 
+/*
+ * Are ips (value ids) one site: every IPv4 address in one /24 and every
+ * IPv6 address in one /48? A dual-stack client shows one address of each
+ * family (a home's IPv6 prefix is a /48 to a /64). A token replayed from
+ * another host of the same network (a cloud VM beside the victim's, a
+ * neighbour on the same ISP: same AS, another /16) is not one site, nor
+ * is one network by itself proof of one client (wave 25: a session
+ * replayed from another Comcast address or another AWS host was context).
+ */
+static bool replay_one_site(struct hctx *h, const struct util_ivec *ips)
+{
+	unsigned char v4[4], v6[16], a4[4], a6[16];
+	bool have4 = false, have6 = false, one = true;
+	for (size_t i = 0; i < ips->n && one; i++) {
+		char *t = hunt_vtext(h, "ip", ips->v[i]);
+		char *pct = t ? strchr(t, '%') : NULL;
+		if (pct)
+			*pct = '\0';
+		if (t && inet_pton(AF_INET, t, a4) == 1) {
+			one = !have4 || !memcmp(v4, a4, 3);
+			memcpy(v4, a4, sizeof v4);
+			have4 = true;
+		} else if (t && inet_pton(AF_INET6, t, a6) == 1) {
+			one = !have6 || !memcmp(v6, a6, 6);
+			memcpy(v6, a6, sizeof v6);
+			have6 = true;
+		} else {
+			one = false;
+		}
+		free(t);
+	}
+	return one;
+}
+
 /* The distinct countries and networks (AS number and owner) of the IP
  * value ids: "CN, DE" and "AS24400 China Mobile, AS137409 GSL Networks". */
 static void replay_places(const struct replay_geo *geo, const struct util_ivec *ips, char **countries,
@@ -340,11 +375,26 @@ static int replay_end(struct hctx *h)
 					      r->kind ? "token" : "session", r->ips.n,
 					      row->vals[8] ? " (" : "", row->vals[8] ? row->vals[8] : "",
 					      row->vals[8] ? ")" : "", r->users.n, r->users.n == 1 ? "" : "s");
+			/* one network is context for a carrier's phone (it moves
+			 * between the carrier's addresses) or one site (a
+			 * dual-stack client); else another host of the network */
 			int64_t one = replay_one_network(&geo, &r->ips);
-			if (one) {
-				char *w = xasprintf("%s; context: all from one network (AS%" PRId64
-						    ": a dual-stack client, a carrier's changing addresses)",
+			const int64_t *g0 = r->ips.n ? util_imap_get(&geo.at, (uint64_t)r->ips.v[0]) : NULL;
+			bool mobile = one && g0 && geoplaces_is_mobile(geo.g[*g0].as_org);
+			if (one && !mobile && !replay_one_site(h, &r->ips)) {
+				char *w = xasprintf("%s; all from one network (AS%" PRId64
+						    ") but from more than one site (another /24 or IPv6 /48): "
+						    "another host of the same network",
 						    why, one);
+				free(why);
+				why = w;
+				one = 0;
+			}
+			if (one) {
+				char *w = xasprintf("%s; context: all from one network (AS%" PRId64 ": %s)",
+						    why, one,
+						    mobile ? "a mobile carrier's changing addresses"
+							   : "one site, a dual-stack client");
 				free(why);
 				why = w;
 				row->hit = false;
@@ -372,8 +422,10 @@ const struct hunt_entry hunt_token_replay = {
 	.def = { HUNT_TOKEN_REPLAY, "token-replay", "one session or token id used from two or more IPs",
 		 "A session id or a token id (UniqueTokenId) seen from two or more IP addresses: a stolen "
 		 "session or token replayed from elsewhere, with the countries and networks of its IPs "
-		 "(from the offline IP databases). A value whose IPs all belong to one network (a dual-stack "
-		 "client, a carrier's changing addresses) is context; every other row is a hit. Score: 40, plus "
+		 "(from the offline IP databases). A value whose IPs all belong to one mobile carrier's network "
+		 "(its changing addresses), or to one network and one site (IPv4 in one /24, IPv6 in one /48: a "
+		 "dual-stack client) is context; every other row is a hit, another host of the victim's network "
+		 "included. Score: 40, plus "
 		 "20 per IP after the first.",
 		 HUNT_COLS(cols_replay) },
 	.order = HUNT_ORDER_TIME,

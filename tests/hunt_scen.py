@@ -304,6 +304,129 @@ def dualstack(d):
                              "places": True}}
 
 
+def home_us(c):
+    """Every user at home on a Comcast address of their own (US)."""
+    c.ip = {u: "73.%d.%d.%d" % (40 + i, 17 + i, 100 + i) for i, u in enumerate(c.users)}
+
+
+def replay_same_net(d):
+    """Sessions sign in over IPv4 and read mail over IPv6 from one home
+    network (context, as in dualstack); user 7's session is then replayed
+    from another Comcast address in another /16 (the same network as the
+    victim's), and user 9, who works on an AWS VM, has a token replayed
+    from another AWS host (the same AS14618). Both replays are hits.
+    Needs the IP tables."""
+    c = Case(days=6)
+    vm = "3.85.10.20"
+    for day in range(c.days):
+        for i, u in enumerate(c.users):
+            t = T0 + dt.timedelta(days=day, hours=13 + c.r.random() * 2)
+            s, k = c.sess(u, day)
+            v4 = vm if i == 9 else "73.%d.%d.%d" % (40 + i, 17 + i, 100 + i)
+            c.signin(t, u, v4, session=s, token=k)
+            ip = v4 if i == 9 else "2601:602:90c5:%x::%x" % (0xc0 + i, 0x1234 + day)
+            c.mail(t + dt.timedelta(minutes=4), u, u, OUTLOOK, ip, s, k, OUTLOOK)
+    s7, k7 = c.sess(c.users[7], 4)
+    c.mail(T0 + dt.timedelta(days=4, hours=18), c.users[7], c.users[7], OUTLOOK, "73.200.5.9", s7, k7, OUTLOOK)
+    s9, k9 = c.sess(c.users[9], 3)
+    c.mail(T0 + dt.timedelta(days=3, hours=19), c.users[9], c.users[9], OUTLOOK, "44.192.1.1", s9, k9, OUTLOOK)
+    c.write(d)
+    ids = [["id", s7], ["id", k7], ["id", s9], ["id", k9]]
+    return {"token-replay": {"hits": ids, "min_hits": 4, "places": True}}
+
+
+def _aitm(d, users, victims):
+    c = Case(users=users, days=10)
+    home_us(c)
+    proxy = "159.89.1.1"  # the phishing proxy (DigitalOcean, Germany)
+    for day in range(c.days):
+        for u in c.users:
+            t = T0 + dt.timedelta(days=day, hours=13 + c.r.random() * 2)
+            c.signin(t, u, c.ip[u])
+            c.mail(t + dt.timedelta(minutes=3), u, u, OUTLOOK, c.ip[u], capp=OUTLOOK)
+    hit = []
+    for k in range(victims):
+        u = c.users[2 + k]
+        t = T0 + dt.timedelta(days=7, hours=16, minutes=11 * k)  # an hour or two after home
+        c.signin(t, u, proxy)
+        c.mail(t + dt.timedelta(minutes=6), u, u, OWA, proxy, capp=OWA)
+        hit.append(["user", u])
+    c.write(d)
+    return {"signin-then-mail": {"hits": hit, "min_hits": victims, "first": hit[0]},
+            "new-place": {"hits": hit, "min_hits": victims, "places": True},
+            "impossible-travel": {"hits": hit, "min_hits": victims, "places": True}}
+
+
+def aitm(d):
+    """A phishing proxy (AiTM) catches five of a 20-user tenant's users one
+    afternoon: each signs in through it, and the intruder reads their mail
+    from it. Five users and a quarter of those who sign in: the proxy looks
+    like the tenant's own exit, but it appears on the case's eighth day."""
+    return _aitm(d, 20, 5)
+
+
+def aitm_small(d):
+    """The same proxy catches two of a six-user tenant's users."""
+    return _aitm(d, 6, 2)
+
+
+def sweep(d):
+    """An intruder's app reads twelve of sixteen mailboxes once each from the
+    export's first hour (more than half the tenant's mailboxes); the
+    tenant's archiving service reads every mailbox each day and is
+    context."""
+    c = Case(users=16, days=2)
+    c.background()
+    for day in range(c.days):
+        for u in c.users:
+            c.mail(T0 + dt.timedelta(days=day, minutes=5 + c.users.index(u)), "svc-archive@fabrikam.com", u,
+                   ARCHIVER, "20.190.128.10", capp=ARCHIVER)
+    attack_reads(c, T0 + dt.timedelta(minutes=20), c.users[:12])
+    c.write(d)
+    hit = [["app", EVIL]]
+    return {"new-app-for-mailbox": {"first": hit[0], "hits": hit, "min_hits": 12}}
+
+
+def first_hour_logons(d):
+    """The case's first hour: the intruder guesses user 4's password (two
+    failures, then a success from an address never seen again) and reads
+    the mailbox ten minutes later; user 2 mistypes twice at home, where
+    they sign in every day of the case, and is no hit."""
+    c = Case(days=10)
+    c.background()
+    u, v = c.users[4], c.users[2]
+    t = T0 + dt.timedelta(minutes=20)
+    for k in range(2):
+        c.signin(t + dt.timedelta(seconds=30 * k), u, ATTACKER_IPS[0], ok=False)
+        c.signin(t + dt.timedelta(minutes=3, seconds=30 * k), v, c.ip[v], ok=False)
+    c.signin(t + dt.timedelta(minutes=2), u, ATTACKER_IPS[0])
+    c.signin(t + dt.timedelta(minutes=5), v, c.ip[v])
+    c.mail(t + dt.timedelta(minutes=12), u, u, OWA, ATTACKER_IPS[0], capp=OWA)
+    c.mail(t + dt.timedelta(minutes=13), v, v, OUTLOOK, c.ip[v], capp=OUTLOOK)
+    c.write(d)
+    hit = [["user", u]]
+    return {"signin-then-mail": {"first": hit[0], "hits": hit, "max_hits": 1},
+            "failed-then-success": {"first": hit[0], "hits": hit, "max_hits": 1}}
+
+
+def last_minute(d):
+    """The case's last minute: two failures, a success from a new address
+    and a mail read, all within its final 60 seconds."""
+    c = Case(days=30)
+    c.background()
+    u = c.users[6]
+    t = T0 + dt.timedelta(days=29, hours=23, minutes=59)
+    c.signin(t, u, ATTACKER_IPS[1], ok=False)
+    c.signin(t + dt.timedelta(seconds=15), u, ATTACKER_IPS[1], ok=False)
+    c.signin(t + dt.timedelta(seconds=30), u, ATTACKER_IPS[1])
+    c.mail(t + dt.timedelta(seconds=50), u, u, EVIL, ATTACKER_IPS[1], capp=EVIL)
+    c.write(d)
+    hit = [["user", u]]
+    return {"signin-then-mail": {"first": hit[0], "hits": hit, "max_hits": 1},
+            "failed-then-success": {"first": hit[0], "hits": hit, "max_hits": 1},
+            "new-app-for-mailbox": {"first": ["app", EVIL], "hits": [["app", EVIL]], "max_hits": 1}}
+
+
 def wide(d):
     """50,000 users, a fresh session and token on every record, no
     intrusion: nothing is a hit."""
@@ -314,7 +437,8 @@ def wide(d):
                                          "signin-then-mail", "failed-then-success", "password-spray")}
 
 
-SCENARIOS = {f.__name__: f for f in (first_hour, last_hour, thin, forms, offsets, dupes, egress, dualstack, wide)}
+SCENARIOS = {f.__name__: f for f in (first_hour, last_hour, thin, forms, offsets, dupes, egress, dualstack, wide,
+                                      replay_same_net, aitm, aitm_small, sweep, first_hour_logons, last_minute)}
 
 if __name__ == "__main__":
     print(json.dumps(SCENARIOS[sys.argv[1]](sys.argv[2])))
