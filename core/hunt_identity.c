@@ -463,6 +463,10 @@ struct signin {
  * user's first own address after days seen only through it is no new
  * IP against a history, since the user had none of their own. */
 #define SIGNIN_SHARED_MIN 5
+/* ... and that was in use from the case's first day (hunt_places.c's
+ * SHARED_SINCE_MS: a phishing proxy that catches several users at once
+ * is new to the tenant) */
+#define SIGNIN_SHARED_SINCE_MS DAY_MS
 
 struct upair {
 	int64_t user, ip;
@@ -492,18 +496,24 @@ static void keep_min(struct util_imap *m, uint64_t key, int64_t ts)
  * event from an address that is not one: a->shared and a->user. */
 static void signin_own(struct signin_acc *a)
 {
-	struct util_imap seen = { 0 }, users = { 0 }, signed_in = { 0 };
+	struct util_imap seen = { 0 }, users = { 0 }, signed_in = { 0 }, since = { 0 };
+	/* a->s is in time order: the case's first sign-in, and each
+	 * address's */
+	int64_t first = a->n ? a->s[0].ts : INT64_MAX;
 	for (size_t i = 0; i < a->n; i++) {
 		bool isnew;
 		util_imap_slot(&seen, util_pair_key(a->s[i].user, a->s[i].ip), 0, &isnew);
 		if (isnew)
 			(*util_imap_slot(&users, (uint64_t)a->s[i].ip, 0, NULL))++;
+		util_imap_slot(&since, (uint64_t)a->s[i].ip, a->s[i].ts, NULL);
 		util_imap_slot(&signed_in, (uint64_t)a->s[i].user, 0, NULL);
 	}
 	for (size_t i = 0; i < users.cap; i++)
 		if (users.keys[i] && users.vals[i] >= SIGNIN_SHARED_MIN &&
-		    users.vals[i] * 4 >= (int64_t)signed_in.n)
+		    users.vals[i] * 4 >= (int64_t)signed_in.n &&
+		    *util_imap_get(&since, users.keys[i]) <= hunt_add(first, SIGNIN_SHARED_SINCE_MS))
 			util_imap_slot(&a->shared, users.keys[i], 1, NULL);
+	util_imap_free(&since);
 	for (size_t i = 0; i < a->npairs; i++) {
 		if (util_imap_get(&a->shared, (uint64_t)a->pairs[i].ip))
 			continue;
@@ -742,7 +752,8 @@ const struct hunt_entry hunt_signin_then_mail = {
 		 "followed within an hour by mail read (MailItemsAccessed) from the same IP. Without "
 		 "--baseline-until no date is assumed: an IP is new when no event of the user came from it more "
 		 "than an hour before the sign-in, the user has an event from an address of its own (not one five or "
-		 "more users, and a quarter of those who signed in, sign in from: an office, VPN or proxy exit) more "
+		 "more users, and a quarter of those who signed in, sign in from, in use from the case's first day: an "
+		 "office, VPN or proxy exit) more "
 		 "than an hour before it, and the sign-in "
 		 "is more than a day into the case. With --baseline-until, new means unseen before it. An IP the "
 		 "tenant used before whose mail reads are all other users' is context (a shared address), and so is "

@@ -94,6 +94,15 @@ struct pacc {
  * intruder's address signs in as one user, or a few.
  */
 #define SHARED_MIN 5
+/*
+ * ... and that was in use from the case's first day: a phishing proxy
+ * (AiTM) that catches five of a 20-user tenant's users one afternoon has
+ * as many users as an exit, but it is new to the tenant (wave 25: the
+ * victims' sign-ins through it were context to new-place, left out of
+ * impossible-travel and unjudged by signin-then-mail). An exit the
+ * tenant only starts using mid-case is judged as any address.
+ */
+#define SHARED_SINCE_MS DAY_MS
 
 static int pacc_begin(struct hctx *h, bool want_signins)
 {
@@ -207,19 +216,31 @@ static int pacc_places(struct hctx *h)
 		a->nplaces = 0;
 		return hunt_fail(h, cause);
 	}
-	/* the users who signed in from each address, and at all */
+	/* the users who signed in from each address, and at all; when each
+	 * address was first signed in from, and the case's first sign-in */
 	int64_t *users = xcalloc(a->nplaces ? a->nplaces : 1, sizeof *users);
+	int64_t *since = xcalloc(a->nplaces ? a->nplaces : 1, sizeof *since);
+	for (size_t i = 0; i < a->nplaces; i++)
+		since[i] = INT64_MAX;
+	int64_t first = INT64_MAX;
 	struct util_imap signed_in = { 0 };
 	for (size_t i = 0; i < a->n; i++) {
 		if (!a->p[i].ok)
 			continue;
-		users[*util_imap_get(&a->ipix, (uint64_t)a->p[i].ip)]++;
+		int64_t k = *util_imap_get(&a->ipix, (uint64_t)a->p[i].ip);
+		users[k]++;
+		if (a->p[i].first_s < since[k])
+			since[k] = a->p[i].first_s;
+		if (a->p[i].first_s < first)
+			first = a->p[i].first_s;
 		util_imap_slot(&signed_in, (uint64_t)a->p[i].user, 0, NULL);
 	}
 	a->shared = xcalloc(a->nplaces ? a->nplaces : 1, sizeof *a->shared);
 	for (size_t i = 0; i < a->nplaces; i++)
-		a->shared[i] = users[i] >= SHARED_MIN && users[i] * 4 >= (int64_t)signed_in.n;
+		a->shared[i] = users[i] >= SHARED_MIN && users[i] * 4 >= (int64_t)signed_in.n &&
+			       since[i] <= hunt_add(first, SHARED_SINCE_MS);
 	free(users);
+	free(since);
 	util_imap_free(&signed_in);
 	return 0;
 }
@@ -547,7 +568,8 @@ const struct hunt_entry hunt_new_place = {
 		 "after it. A new network inside a new country is the country's row. Private, Microsoft and other "
 		 "labelled ranges are no place. A new mobile carrier's network, a country reached only through mobile "
 		 "carriers' networks, and a place reached only through the tenant's own addresses (five or more of its "
-		 "users, and a quarter of those who signed in, signed in from each) are context. Score: 60 for a country, "
+		 "users, and a quarter of those who signed in, signed in from each, in use from the case's first day) "
+		 "are context. Score: 60 for a country, "
 		 "40 for a network; plus 20 when mail was read from it, plus 10 for a hosting provider.",
 		 HUNT_COLS(cols_newplace) },
 	.needs = HUNT_NEEDS_BASELINE,
@@ -826,7 +848,8 @@ const struct hunt_entry hunt_impossible_travel = {
 		 "the databases give no coordinates, so the distance is between the countries' centres less a "
 		 "generous radius for each (core/geoplaces.h): neighbours are 0 km apart and never flagged. Mobile "
 		 "carriers' networks (a roaming phone comes out at home), the tenant's own addresses (an office, VPN "
-		 "or proxy exit: five or more of its users, and a quarter of those who signed in, signed in from it), "
+		 "or proxy exit: five or more of its users, and a quarter of those who signed in, signed in from it, in "
+		 "use from the case's first day), "
 		 "Microsoft's ranges and private or other labelled ranges are ignored. Every row is a hit. Score: 60, plus 5 per 1000 km/h (up to 35).",
 		 HUNT_COLS(cols_travel) },
 	.order = HUNT_ORDER_TIME,

@@ -11,7 +11,9 @@
 # the intrusion's records three times (UAL, Sentinel OfficeActivity,
 # Defender XDR CloudAppEvents) and a failed logon in both the UAL and the
 # sign-in log; 50,000 users with a fresh session and token on every
-# record; a phishing proxy catching two of a six-user tenant's users;
+# record; a phishing proxy (AiTM) catching five of a 20-user tenant's
+# users one afternoon (as many users as an exit, but new) and two of a
+# six-user tenant's;
 # the intrusion in a 30-day export's last minute. Scenarios that need the
 # IP tables skip their place checks where the case places no address.
 # SCEN=NAME runs one.
@@ -22,7 +24,7 @@ if ! command -v python3 > /dev/null; then
 	exit 0
 fi
 scen=tests/hunt_scen.py
-for name in ${SCEN:-first_hour last_hour thin forms offsets dupes egress dualstack wide replay_same_net aitm_small last_minute}; do
+for name in ${SCEN:-first_hour last_hour thin forms offsets dupes egress dualstack wide replay_same_net aitm aitm_small last_minute}; do
 	d=$t/$name
 	python3 "$scen" "$name" "$d/in" > "$d.want" || {
 		nok "$name: scenario"
