@@ -45,6 +45,7 @@ struct logons_acc {
 	struct logon *l;
 	size_t n, cap;
 	bool unordered; /* l is not in (ts, id) order (the pass's order) */
+	int64_t cov0;   /* the first event with a user and an IP */
 	int64_t last_ts, last_id;
 };
 
@@ -54,6 +55,7 @@ static int logons_begin(struct hctx *h)
 	static const char *const ok_ops[] = { "UserLoggedIn", NULL };
 	static const char *const fail_ops[] = { "UserLoginFailed", NULL };
 	struct logons_acc *a = h->acc = xcalloc(1, sizeof *a);
+	a->cov0 = INT64_MAX;
 	if (hunt_val_ids(h, "result", ok_names, false, &a->ok) < 0 ||
 	    hunt_val_ids(h, "op", ok_ops, false, &a->ok_op) < 0 ||
 	    hunt_val_ids(h, "op", fail_ops, false, &a->fail_op) < 0)
@@ -69,6 +71,8 @@ static void logons_row(struct hctx *h, const struct hunt_ev *e)
 	int64_t *f = util_imap_slot(&a->ip, (uint64_t)e->ip, e->ts, NULL);
 	if (e->ts < *f)
 		*f = e->ts;
+	if (e->ts < a->cov0)
+		a->cov0 = e->ts;
 	bool signin = e->kind == KIND_SIGNIN;
 	bool ok = hunt_in_ids(&a->ok_op, e->op) || (signin && hunt_in_ids(&a->ok, e->result));
 	bool fail = hunt_in_ids(&a->fail_op, e->op);
@@ -215,6 +219,24 @@ static int cmp_logon(const void *a, const void *b)
 	return 0;
 }
 
+/*
+ * In the case's first day the tenant cannot have known an address (every
+ * address is new in its first hour; a user who mistyped a password at
+ * home then was a hit): there, an address the user signs in from again
+ * more than a day after the success k of l[first..j) is the user's own.
+ * Later in the case the past decides alone (an intruder who keeps
+ * signing in from the address stays a hit).
+ */
+static bool logons_later(const struct logons_acc *a, size_t first, size_t k, size_t j)
+{
+	if (a->l[first].ts > hunt_add(a->cov0, DAY_MS))
+		return false;
+	for (size_t m = k + 1; m < j; m++)
+		if (a->l[m].ok && a->l[m].ts > hunt_add(a->l[k].ts, DAY_MS))
+			return true;
+	return false;
+}
+
 static int logons_end(struct hctx *h)
 {
 	struct logons_acc *a = h->acc;
@@ -247,6 +269,8 @@ static int logons_end(struct hctx *h)
 			const int64_t *ipf = util_imap_get(&a->ip, (uint64_t)a->l[k].ip);
 			if (!ipf || *ipf < hunt_add(a->l[first].ts, -HOUR_MS))
 				break; /* the tenant knew the address */
+			if (logons_later(a, first, k, j))
+				break; /* the user's own: nothing earlier to know it by */
 			struct hunt_row *row = hunt_row_new(h, true);
 			for (size_t m = first; m <= k; m++)
 				hunt_row_event(row, a->l[m].id, a->l[m].ts);
@@ -285,6 +309,8 @@ const struct hunt_entry hunt_failed_then_success = {
 		 "A password guessed: two or more failed logons of a user (UAL UserLoginFailed, Entra sign-ins "
 		 "with a Failure result; an attempt both logs record, seconds apart, counts once) from an IP no "
 		 "user of the tenant came from more than an hour before, then a successful logon of the same user from the same IP within the hour of the first failure. "
+		 "In the case's first day, where nothing came before, an IP the user signs in from again more than a "
+		 "day after the success is the user's own, not a finding. "
 		 "Every row is a hit. Score: 60, plus 10 per failure (up to 4).",
 		 HUNT_COLS(cols_logons) },
 	.order = HUNT_ORDER_TIME,

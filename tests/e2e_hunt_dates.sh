@@ -75,7 +75,7 @@ at "leap day, 7 days" Europe/Berlin 2024-02-29 7 0.5
 at "EU DST end, 90 days, fourth day" Europe/Berlin 2021-10-31 90 0.035
 at "third day" UTC 2023-06-01 30 0.07
 at "second day, 9 h after the user's first event" UTC 2023-06-01 30 0.035
-at "first hour of a 2-day export" UTC 2023-06-01 2 0 new-app-for-mailbox rare-apps oauth-consent token-replay
+at "first hour of a 2-day export" UTC 2023-06-01 2 0 new-app-for-mailbox rare-apps oauth-consent token-replay signin-then-mail failed-then-success
 
 # clean SEED [DAYS]: no intrusion, no hit from the hunts that judge newness
 clean() {
