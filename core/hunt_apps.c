@@ -233,6 +233,21 @@ const struct hunt_entry hunt_rare_apps = {
  */
 #define SETTLE_MS DAY_MS
 #define WIDE_MIN 10
+/*
+ * Breadth alone is no service (wave 25): an intruder's app that reads
+ * most of the mailboxes once each from the export's first hour (a
+ * sweep) met "more than half and ten or more" and was context. A
+ * service the tenant runs reads its mailboxes again and again: most of
+ * its (mailbox, app) pairs have reads STEADY_MS or more apart. So does
+ * a third-party app the tenant's users use on their own mailboxes (a
+ * CRM add-in, a scheduling app): an app WIDE_MIN or more users read
+ * their own mailboxes with, each over STEADY_MS or more, is the
+ * tenant's, and a user's own mailbox read with it is context too, also
+ * when the user starts using it mid-case (a 2,000-user tenant with such
+ * apps had hundreds of hits: tests/e2e_hunt_scenarios.sh clean2000).
+ * Neither applies to an app new to the case.
+ */
+#define STEADY_MS (12 * HOUR_MS)
 
 struct pair {
 	int64_t mailbox, app, first, last;
@@ -398,9 +413,14 @@ static int newapp_end(struct hctx *h)
 	struct util_imap first_seen = { 0 };
 	/* app value id -> the mailboxes it read (each pair one), and how
 	 * many mailboxes the case saw read: the tenant's breadth of an app */
-	struct util_imap reach = { 0 };
-	for (size_t i = 0; i < a->np; i++)
-		(*util_imap_slot(&reach, (uint64_t)a->p[i].app, 0, NULL))++;
+	struct util_imap reach = { 0 }, steady = { 0 }, own = { 0 };
+	for (size_t i = 0; i < a->np; i++) {
+		const struct pair *e = &a->p[i];
+		(*util_imap_slot(&reach, (uint64_t)e->app, 0, NULL))++;
+		bool st = !e->old && hunt_gap(e->last, e->first) >= STEADY_MS;
+		(*util_imap_slot(&steady, (uint64_t)e->app, 0, NULL)) += st;
+		(*util_imap_slot(&own, (uint64_t)e->app, 0, NULL)) += st && !e->foreign;
+	}
 	int64_t nmbx = (int64_t)a->mbx.n;
 	for (size_t i = 0; i < a->np; i++) {
 		struct pair *e = &a->p[i];
@@ -421,7 +441,12 @@ static int newapp_end(struct hctx *h)
 			continue;
 		}
 		int64_t nreach = *util_imap_get(&reach, (uint64_t)e->app);
-		bool wide = unjudged && nreach * 2 > nmbx && nreach >= WIDE_MIN;
+		int64_t nsteady = *util_imap_get(&steady, (uint64_t)e->app),
+			nown = *util_imap_get(&own, (uint64_t)e->app);
+		bool tenant = B == INT64_MIN && !new_to_case;
+		bool service = tenant && nreach * 2 > nmbx && nreach >= WIDE_MIN && nsteady * 2 > nreach;
+		bool users_app = tenant && !service && !e->foreign && nown >= WIDE_MIN;
+		bool wide = service || users_app;
 		char *mb = hunt_vtext(h, "mailbox", e->mailbox);
 		bool hit = (!ms && !wide) || (new_to_case && e->foreign);
 		struct hunt_row *row = hunt_row_new(h, hit);
@@ -469,8 +494,16 @@ static int newapp_end(struct hctx *h)
 			util_buf_item(&why, "; ", "reads a mailbox that is not its user's own");
 			score += 20;
 		}
-		if (wide)
-			util_buf_item(&why, "; ", "context: an app most of the tenant's mailboxes use");
+		if (service)
+			util_buf_item(&why, "; ",
+				      "context: a service that reads most of the tenant's mailboxes again and again "
+				      "(%" PRId64 " of %" PRId64 ", %" PRId64 " of them over 12 hours or more)",
+				      nreach, nmbx, nsteady);
+		else if (users_app)
+			util_buf_item(&why, "; ",
+				      "context: an app %" PRId64
+				      " of the tenant's users read their own mailboxes with, over 12 hours or more",
+				      nown);
 		else if (!hit)
 			util_buf_item(&why, "; ", "context: a Microsoft app%s",
 				      e->foreign ? "" : " reading its own user's mailbox");
@@ -487,6 +520,8 @@ static int newapp_end(struct hctx *h)
 	}
 	util_imap_free(&first_seen);
 	util_imap_free(&reach);
+	util_imap_free(&steady);
+	util_imap_free(&own);
 	newapp_drop(h);
 	return h->err ? -1 : 0;
 }
@@ -500,8 +535,10 @@ const struct hunt_entry hunt_new_app_for_mailbox = {
 		 "read, wherever in the range that falls. With --baseline-until, a pair is new when none of its reads "
 		 "fall before it. A pair with no history (the app read from the case's first day and the mailbox's) "
 		 "is judged against the tenant: an app that is not a Microsoft first-party app is new unless it read "
-		 "more than half of the case's mailboxes and ten or more (a service the tenant runs everywhere: "
-		 "context). A Microsoft first-party app reading its own user's mailbox, or reading from the case's "
+		 "more than half of the case's mailboxes and ten or more, most of them over 12 hours or more (a "
+		 "service the tenant runs everywhere: context). An app ten or more users read their own mailboxes "
+		 "with over 12 hours or more is the tenant's: a user's own mailbox read with it is context, also "
+		 "when the user starts using it mid-case (not when the app is new to the case). A Microsoft first-party app reading its own user's mailbox, or reading from the case's "
 		 "first day, is context or not listed, not a hit. Score: 40 when the app is new to the case, 30 when "
 		 "it is not a Microsoft first-party app, 20 when it reads a mailbox that is not its user's own, plus "
 		 "1 per IP (up to 10).",

@@ -14,7 +14,11 @@
 # record; a phishing proxy (AiTM) catching five of a 20-user tenant's
 # users one afternoon (as many users as an exit, but new) and two of a
 # six-user tenant's;
-# the intrusion in a 30-day export's last minute. Scenarios that need the
+# an intruder's app sweeping 12 of 16 mailboxes once each from a 2-day
+# export's first hour (beside the tenant's archiving service); a password
+# guessed and mail read in a 10-day export's first hour (and a user's
+# mistyped password at home); the intrusion in a 30-day export's last
+# minute; a clean 2,000-user tenant with heavy third-party app use. Scenarios that need the
 # IP tables skip their place checks where the case places no address.
 # SCEN=NAME runs one.
 . "$(dirname "$0")/e2e_lib.sh"
@@ -24,7 +28,7 @@ if ! command -v python3 > /dev/null; then
 	exit 0
 fi
 scen=tests/hunt_scen.py
-for name in ${SCEN:-first_hour last_hour thin forms offsets dupes egress dualstack wide replay_same_net aitm aitm_small last_minute}; do
+for name in ${SCEN:-first_hour last_hour thin forms offsets dupes egress dualstack wide replay_same_net aitm aitm_small sweep first_hour_logons last_minute clean2000}; do
 	d=$t/$name
 	python3 "$scen" "$name" "$d/in" > "$d.want" || {
 		nok "$name: scenario"

@@ -427,6 +427,46 @@ def last_minute(d):
             "new-app-for-mailbox": {"first": ["app", EVIL], "hits": [["app", EVIL]], "max_hits": 1}}
 
 
+CRM = "0a4f7b1e-6c2d-4e8a-9b3f-5d7c1e2a8f60"     # a CRM's Outlook add-in
+SCHED = "6e2b9d4a-1f7c-4a3e-8d5b-2c9f0e7a1b44"   # a scheduling app
+MOBILE = "b83c5e1f-4d2a-4f6b-9e7c-3a1d8f5b2e09"  # a third-party mail app
+
+
+def clean2000(d):
+    """2,000 users over a week, no intrusion, heavy legitimate third-party
+    app use: the tenant's archiving service reads every mailbox each
+    night; 600 users read their own mailboxes with a CRM add-in (a hundred
+    of them start on the fourth day), 150 with a scheduling app every
+    other day, 40 with a third-party mail app; a few users mistype their
+    password twice at home before signing in, on the first morning too.
+    No hunt that judges newness has a hit."""
+    c = Case(users=2000, days=7)
+    for day in range(c.days):
+        for i, u in enumerate(c.users):
+            t = T0 + dt.timedelta(days=day, hours=7 + c.r.random() * 2)
+            s, k = c.sess(u, day)
+            if (i * 7 + day) % 97 == 0:
+                for j in range(2):
+                    c.signin(t - dt.timedelta(minutes=2, seconds=-20 * j), u, c.ip[u], ok=False)
+            c.signin(t, u, c.ip[u], session=s, token=k)
+            for j in range(2):
+                c.mail(t + dt.timedelta(minutes=5 + 60 * j), u, u, OUTLOOK, c.ip[u], s, k, OUTLOOK)
+            if i < 600 and (i < 500 or day >= 3):
+                for j in (1, 7):
+                    c.mail(t + dt.timedelta(hours=j), u, u, CRM, c.ip[u], capp=CRM)
+            elif i < 750 and day % 2 == 0:
+                c.mail(t + dt.timedelta(minutes=30), u, u, SCHED, c.ip[u], capp=SCHED)
+            elif i < 790:
+                for j in (2, 9):
+                    c.mail(t + dt.timedelta(hours=j), u, u, MOBILE, c.ip[u], capp=MOBILE)
+            c.mail(T0 + dt.timedelta(days=day, hours=1, seconds=i), "svc-archive@fabrikam.com", u, ARCHIVER,
+                   "20.190.128.10", capp=ARCHIVER)
+    c.write(d)
+    return {h: {"max_hits": 0} for h in ("new-app-for-mailbox", "token-replay", "signin-then-mail",
+                                         "failed-then-success", "password-spray", "new-place",
+                                         "impossible-travel")}
+
+
 def wide(d):
     """50,000 users, a fresh session and token on every record, no
     intrusion: nothing is a hit."""
@@ -438,7 +478,8 @@ def wide(d):
 
 
 SCENARIOS = {f.__name__: f for f in (first_hour, last_hour, thin, forms, offsets, dupes, egress, dualstack, wide,
-                                      replay_same_net, aitm, aitm_small, sweep, first_hour_logons, last_minute)}
+                                      replay_same_net, aitm, aitm_small, sweep, first_hour_logons, last_minute,
+                                      clean2000)}
 
 if __name__ == "__main__":
     print(json.dumps(SCENARIOS[sys.argv[1]](sys.argv[2])))
