@@ -268,9 +268,16 @@ const char *knownapps_name(const char *app_id)
 	return k ? k->name : NULL;
 }
 
+static bool is_guid(const char *s, size_t n);
+
 bool knownapps_first_party(const char *app_id)
 {
-	return find(app_id) != NULL;
+	if (find(app_id))
+		return true;
+	/* a log that writes the app's display name where its id belongs */
+	char bare[KNOWNAPPS_BARE_MAX];
+	const char *b = knownapps_bare(app_id, bare, sizeof bare);
+	return b && *b && !is_guid(b, strlen(b)) && knownapps_ids(b, NULL, 0) > 0;
 }
 
 size_t knownapps_ids(const char *name, const char **ids, size_t max)

@@ -44,7 +44,11 @@ const char *knownapps_bare(const char *app_id, char *buf, size_t n);
 
 /* Name of a well-known Microsoft first-party app id, or NULL. */
 const char *knownapps_name(const char *app_id);
-/* Is app_id in the built-in table of Microsoft first-party apps? */
+/* Is app_id in the built-in table of Microsoft first-party apps? A
+ * text that is not an id is taken as a display name (some collectors
+ * write "Microsoft Outlook" where the id belongs): one of the table's
+ * names, in any case, is first-party. (Anyone can register an app under
+ * such a name: where a log gives ids, the ids decide.) */
 bool knownapps_first_party(const char *app_id);
 /* The first id whose built-in name equals name (case-insensitive), or
  * NULL. Some names have several ids ("Microsoft Edge"): see

@@ -18,7 +18,10 @@
 # export's first hour (beside the tenant's archiving service); a password
 # guessed and mail read in a 10-day export's first hour (and a user's
 # mistyped password at home); the intrusion in a 30-day export's last
-# minute; a clean 2,000-user tenant with heavy third-party app use. Scenarios that need the
+# minute; a clean 2,000-user tenant with heavy third-party app use;
+# sign-ins in New York time across the US DST change; records out of
+# order; one account and one mailbox every six days from one address;
+# only the Entra sign-in log; apps named by display name, not id. Scenarios that need the
 # IP tables skip their place checks where the case places no address.
 # SCEN=NAME runs one.
 . "$(dirname "$0")/e2e_lib.sh"
@@ -28,7 +31,7 @@ if ! command -v python3 > /dev/null; then
 	exit 0
 fi
 scen=tests/hunt_scen.py
-for name in ${SCEN:-first_hour last_hour thin forms offsets dupes egress dualstack wide replay_same_net aitm aitm_small sweep first_hour_logons last_minute clean2000}; do
+for name in ${SCEN:-first_hour last_hour thin forms offsets dupes egress dualstack wide replay_same_net aitm aitm_small sweep first_hour_logons last_minute clean2000 dst_offsets unordered low_slow signin_only names}; do
 	d=$t/$name
 	python3 "$scen" "$name" "$d/in" > "$d.want" || {
 		nok "$name: scenario"

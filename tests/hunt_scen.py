@@ -467,6 +467,136 @@ def clean2000(d):
                                          "impossible-travel")}
 
 
+def write_diag(c, d, tz):
+    """c's sign-ins as Azure Monitor diagnostic records (diag.jsonl), each
+    time written in the local time of tz(t) with its offset."""
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "diag.jsonl"), "w") as f:
+        for s in c.signins:
+            t = dt.datetime.strptime(s["createdDateTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+            lt = t.astimezone(tz(t))
+            off = lt.strftime("%z")
+            off = off[:3] + ":" + off[3:]
+            p = dict(s)
+            p["createdDateTime"] = lt.strftime("%Y-%m-%dT%H:%M:%S.1234567") + off
+            f.write(json.dumps({"time": lt.strftime("%Y-%m-%dT%H:%M:%S.12345") + off,
+                                "resourceId": "/tenants/x/providers/Microsoft.aadiam",
+                                "operationName": "Sign-in activity", "category": "SignInLogs",
+                                "callerIpAddress": s["ipAddress"], "properties": p}) + "\n")
+    c.signins = []
+
+
+def dst_offsets(d):
+    """Sign-ins as Azure Monitor records in New York time across the US
+    DST change (2024-03-10: -05:00, then -04:00). At 01:50 EST the
+    intruder fails twice, succeeds at 03:01 EDT (11 minutes later) and
+    reads mail at 03:08 EDT: an hour later if the offsets are misread."""
+    c = Case(days=20)
+    c.background()
+    u = c.users[8]
+    t = dt.datetime(2024, 3, 10, 6, 50, tzinfo=dt.timezone.utc)
+    for k in range(2):
+        c.signin(t + dt.timedelta(seconds=40 * k), u, ATTACKER_IPS[0], ok=False, ual_copy=False)
+    c.signin(t + dt.timedelta(minutes=11), u, ATTACKER_IPS[0], ual_copy=False)
+    c.mail(t + dt.timedelta(minutes=18), u, u, OWA, ATTACKER_IPS[0], capp=OWA)
+    edt = dt.datetime(2024, 3, 10, 7, tzinfo=dt.timezone.utc)
+    write_diag(c, d, lambda x: dt.timezone(dt.timedelta(hours=-4 if x >= edt else -5)))
+    c.write(d)
+    hit = [["user", u]]
+    return {"signin-then-mail": {"first": hit[0], "hits": hit, "max_hits": 1},
+            "failed-then-success": {"first": hit[0], "hits": hit, "max_hits": 1, "cols": {"minutes": "11"}}}
+
+
+def unordered(d):
+    """The UAL export's records in random order and the sign-ins newest
+    first (records out of order, as some collectors write them): a
+    password guessed, mail read from the new address, an intruder's app."""
+    c = Case(days=10)
+    c.background()
+    u = c.users[3]
+    t = T0 + dt.timedelta(days=6, hours=16)
+    for k in range(3):
+        c.signin(t + dt.timedelta(seconds=30 * k), u, ATTACKER_IPS[1], ok=False)
+    c.signin(t + dt.timedelta(minutes=4), u, ATTACKER_IPS[1])
+    c.mail(t + dt.timedelta(minutes=9), u, u, OWA, ATTACKER_IPS[1], capp=OWA)
+    attack_reads(c, t + dt.timedelta(hours=2), c.users[:3])
+    os.makedirs(d, exist_ok=True)
+    c.r.shuffle(c.ual)
+    with open(os.path.join(d, "ual.jsonl"), "w") as f:
+        for rec in c.ual:
+            f.write(json.dumps(rec) + "\n")
+    with open(os.path.join(d, "signins.json"), "w") as f:
+        json.dump({"value": c.signins[::-1]}, f)
+    hit = [["user", u]]
+    return {"signin-then-mail": {"first": hit[0], "hits": hit, "max_hits": 1},
+            "failed-then-success": {"first": hit[0], "hits": hit, "max_hits": 1, "cols": {"failures": "3"}},
+            "new-app-for-mailbox": {"first": ["app", EVIL], "hits": [["app", EVIL]], "min_hits": 3}}
+
+
+def low_slow(d):
+    """Six weeks; every six days the intruder signs in as another user from
+    the same address and reads one message 20 minutes later, and reads one
+    more mailbox with its app: one account and one mailbox at a time."""
+    c = Case(days=42)
+    c.background(reads=2)
+    hit = []
+    for k in range(6):
+        u = c.users[k + 1]
+        t = T0 + dt.timedelta(days=3 + 6 * k, hours=21)
+        c.signin(t, u, ATTACKER_IPS[0])
+        c.mail(t + dt.timedelta(minutes=20), u, u, OWA, ATTACKER_IPS[0], capp=OWA)
+        c.mail(t + dt.timedelta(minutes=30), u, u, EVIL, ATTACKER_IPS[0], capp=EVIL)
+        hit.append(["user", u])
+    c.write(d)
+    return {"signin-then-mail": {"first": hit[0], "hits": hit, "min_hits": 6},
+            "new-app-for-mailbox": {"first": ["app", EVIL], "hits": [["app", EVIL]], "min_hits": 6}}
+
+
+def signin_only(d):
+    """Only the Entra sign-in log, no UAL: users at home in the US; one
+    user's password is guessed from the Netherlands 40 minutes after the
+    user signed in at home, and the user's session is then used from
+    there too. Needs the IP tables for the places."""
+    c = Case(days=10)
+    home_us(c)
+    for day in range(c.days):
+        for u in c.users:
+            t = T0 + dt.timedelta(days=day, hours=13 + c.r.random() * 2)
+            s, k = c.sess(u, day)
+            c.signin(t, u, c.ip[u], session=s, token=k, ual_copy=False)
+    u = c.users[3]
+    s, k = c.sess(u, 6)
+    t = T0 + dt.timedelta(days=6, hours=16)
+    c.signin(t - dt.timedelta(minutes=40), u, c.ip[u], session=s, token=k, ual_copy=False)
+    for j in range(3):
+        c.signin(t + dt.timedelta(seconds=20 * j), u, "193.0.6.139", ok=False, ual_copy=False)
+    c.signin(t + dt.timedelta(minutes=2), u, "193.0.6.139", session=s, token=k, ual_copy=False)
+    c.ual = []
+    c.write(d)
+    hit = [["user", u]]
+    return {"failed-then-success": {"first": hit[0], "hits": hit, "max_hits": 1},
+            "token-replay": {"hits": [["id", s], ["id", k]], "min_hits": 1, "max_hits": 2},
+            "new-place": {"first": hit[0], "hits": hit, "places": True},
+            "impossible-travel": {"first": hit[0], "hits": hit, "places": True}}
+
+
+def names(d):
+    """A six-user tenant whose mail reads name the app by its display name
+    instead of its id (Microsoft's apps too, as some collectors write
+    them): only the intruder's app is new."""
+    c = Case(users=6, days=10)
+    c.background()
+    for rec in c.ual:
+        if rec["Operation"] == "MailItemsAccessed":
+            name = "Microsoft Outlook" if c.r.random() < 0.7 else "One Outlook Web"
+            rec["AppId"] = rec["ClientAppId"] = name
+    attack_reads(c, T0 + dt.timedelta(days=5, hours=3), c.users[:2], app=EVIL_NAME)
+    c.write(d)
+    hit = [["app", EVIL_NAME]]
+    return {"new-app-for-mailbox": {"first": hit[0], "hits": hit, "min_hits": 2},
+            "rare-apps": {"first": hit[0], "hits": hit, "max_hits": 1}}
+
+
 def wide(d):
     """50,000 users, a fresh session and token on every record, no
     intrusion: nothing is a hit."""
@@ -479,7 +609,7 @@ def wide(d):
 
 SCENARIOS = {f.__name__: f for f in (first_hour, last_hour, thin, forms, offsets, dupes, egress, dualstack, wide,
                                       replay_same_net, aitm, aitm_small, sweep, first_hour_logons, last_minute,
-                                      clean2000)}
+                                      clean2000, dst_offsets, unordered, low_slow, signin_only, names)}
 
 if __name__ == "__main__":
     print(json.dumps(SCENARIOS[sys.argv[1]](sys.argv[2])))

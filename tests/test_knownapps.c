@@ -68,6 +68,13 @@ static void test_builtin_lookup(void **state)
 	assert_null(knownapps_name(NULL));
 	assert_true(knownapps_first_party("00000003-0000-0000-c000-000000000000"));
 	assert_false(knownapps_first_party("5a95e683-08ad-424e-a441-1d1aec52c02c"));
+	/* a display name where the id belongs: one of the table's, any case */
+	assert_true(knownapps_first_party("Microsoft Outlook"));
+	assert_true(knownapps_first_party("one outlook web"));
+	assert_false(knownapps_first_party("Mail Archiver Pro"));
+	assert_false(knownapps_first_party("Microsoft"));
+	assert_false(knownapps_first_party(""));
+	assert_false(knownapps_first_party(NULL));
 }
 
 static void test_builtin_reverse(void **state)
