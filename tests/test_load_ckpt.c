@@ -173,6 +173,50 @@ static void test_log_starts_again(void **state)
 	ck_end(&c, 6000);
 }
 
+/* The rounds before the log starts again are the checkpointer's copies
+ * (load_wal_step): a commit made while it copies up to the mark neither
+ * kicks it again nor counts as a round; the commit after it got there
+ * starts another round, or the log again once what is left is short.
+ * Commits used to count as rounds: a checkpoint spanning three commits
+ * used them all, and the writer's own checkpoint then waited for the
+ * one they had kicked. A checkpointer that does not get there is waited
+ * for until the log has grown by half its cap. */
+static void test_log_rounds_are_the_checkpointers(void **state)
+{
+	(void)state;
+	struct sqlite_load ld = { 0 };
+	ld.wal_cap = 1000;
+	/* short of the cap: nothing asked */
+	assert_int_equal(load_wal_step(&ld, 900, 0), WAL_NONE);
+	/* long: the checkpointer copies up to here */
+	assert_int_equal(load_wal_step(&ld, 1000, 0), WAL_KICK);
+	assert_int_equal(ld.wal_mark, 1000);
+	assert_int_equal(ld.wal_rounds, 1);
+	/* two commits while it copies: waited for */
+	assert_int_equal(load_wal_step(&ld, 1200, 300), WAL_NONE);
+	assert_int_equal(load_wal_step(&ld, 1400, 600), WAL_NONE);
+	assert_int_equal(ld.wal_mark, 1000);
+	assert_int_equal(ld.wal_rounds, 1);
+	/* it got there; 400 frames since: another round */
+	assert_int_equal(load_wal_step(&ld, 1400, 1000), WAL_KICK);
+	assert_int_equal(ld.wal_mark, 1400);
+	assert_int_equal(ld.wal_rounds, 2);
+	assert_int_equal(load_wal_step(&ld, 1450, 1100), WAL_NONE);
+	/* there again, 60 frames left: the writer copies them, the log
+	 * starts again */
+	assert_int_equal(load_wal_step(&ld, 1460, 1400), WAL_RESTART);
+	assert_int_equal(ld.wal_mark, 0);
+	assert_int_equal(ld.wal_rounds, 0);
+	/* a checkpointer that does not get there: waited for until the log
+	 * has grown by half its cap, then rounds again */
+	assert_int_equal(load_wal_step(&ld, 1000, 0), WAL_KICK);
+	assert_int_equal(load_wal_step(&ld, 1499, 0), WAL_NONE);
+	assert_int_equal(load_wal_step(&ld, 1500, 0), WAL_KICK);
+	assert_int_equal(ld.wal_rounds, 2);
+	assert_int_equal(load_wal_step(&ld, 2000, 0), WAL_KICK);
+	assert_int_equal(load_wal_step(&ld, 2500, 0), WAL_RESTART);
+}
+
 /* The log's frames are sent to the disk as the commits write them
  * (load_ckpt_written), not only by a checkpoint's sync: a few MB of log,
  * far from the frames that kick a checkpoint, all sent but its last two
@@ -406,6 +450,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pages_reach_the_case_during_the_load),
 		cmocka_unit_test(test_log_starts_again),
+		cmocka_unit_test(test_log_rounds_are_the_checkpointers),
 		cmocka_unit_test(test_log_sent_as_committed),
 		cmocka_unit_test(test_copied_log_given_back_at_the_end),
 		cmocka_unit_test(test_streamed_once_after_the_last_commit),

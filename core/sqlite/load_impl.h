@@ -468,6 +468,12 @@ int load_db_fail(struct sqlite_load *ld, char **cause);
 /* The log is long and the checkpointer has copied what it was left: the
  * writer commits now, so that the log starts again (wal_committed). */
 bool load_restart_due(const struct sqlite_load *ld);
+/* What a commit that left frames of log, copied of them by the
+ * checkpointer, asks of it (wal_committed): nothing, a kick, or the
+ * writer's own checkpoint so that the log starts again (wal_mark and
+ * wal_rounds moved on). */
+enum load_wal_step { WAL_NONE, WAL_KICK, WAL_RESTART };
+enum load_wal_step load_wal_step(struct sqlite_load *ld, int frames, int copied);
 /* After a commit: the annotations left pending while the load held the
  * case are applied (pending.c). */
 int load_after_commit(struct sqlite_load *ld, char **cause);
