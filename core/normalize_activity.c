@@ -139,6 +139,26 @@ int norm_alert(struct norm *nm, const struct xm *m, struct event *ev, const char
 	return 0;
 }
 
+/* A number as a spreadsheet shows a large one, rounded to a mantissa
+ * and an exponent (1.23457E+17): what was an id no longer tells rows
+ * apart. */
+static bool rounded_number(struct sv s)
+{
+	size_t i = 0, digits = 0;
+	while (i < s.n && ((s.p[i] >= '0' && s.p[i] <= '9') || s.p[i] == '.' || s.p[i] == ','))
+		digits += s.p[i++] != '.';
+	if (!digits || i + 2 > s.n || (s.p[i] != 'E' && s.p[i] != 'e'))
+		return false;
+	i++;
+	if (s.p[i] == '+' || s.p[i] == '-')
+		i++;
+	if (i == s.n)
+		return false;
+	while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9')
+		i++;
+	return i == s.n;
+}
+
 int norm_xdr(struct norm *nm, const struct jval *obj, const struct xm *m, struct sv table, struct event *ev,
 	     const char **why)
 {
@@ -170,13 +190,32 @@ int norm_xdr(struct norm *nm, const struct jval *obj, const struct xm *m, struct
 	fill(&ev->app, xl(nm, m, XK_appid));
 	fill(&ev->client_app, xl(nm, m, XK_oauthappid));
 	fill(&ev->workload, xs(nm, m, XK_application));
+	if (xhas(m, XK_networkmessageid)) {
+		/* a mail table's row (EmailEvents, EmailAttachmentInfo,
+		 * EmailUrlInfo, EmailPostDeliveryEvents): one message to one
+		 * recipient, from the sender's IP */
+		struct sv from = xl(nm, m, XK_senderfromaddress), to = xl(nm, m, XK_recipientemailaddress);
+		struct sv dir = xs(nm, m, XK_emaildirection), subj = xs(nm, m, XK_subject);
+		fill(&from, xl(nm, m, XK_sendermailfromaddress));
+		fill(&ev->op, xfmt(nm, "Email%s%.*s", dir.p ? " " : "", SV(dir)));
+		fill(&ev->user, to);
+		fill(&ev->mailbox, to);
+		fill(&ev->result, xs(nm, m, XK_deliveryaction));
+		normalize_addr(nm, xs(nm, m, XK_senderipv4), &ev->ip, &ev->host);
+		normalize_addr(nm, xs(nm, m, XK_senderipv6), &ev->ip, &ev->host);
+		fill(&ev->workload, lit("Exchange"));
+		fill(&ev->detail, xfmt(nm, "%.*s -> %.*s: %.*s", SV(from), SV(to), SV(subj)));
+	}
 	struct sv dev = xs(nm, m, XK_devicename), what = xs(nm, m, XK_objectname);
 	fill(&what, xs(nm, m, XK_filename));
 	if (dev.p || what.p)
 		fill(&ev->detail, xfmt(nm, "%.*s%s%.*s", SV(dev), dev.p && what.p ? ": " : "", SV(what)));
-	/* ReportId is unique per device (or per table for the others) */
+	/* ReportId is unique per device (or per table for the others); not
+	 * across the mail tables (a message's attachment and URL rows share
+	 * its EmailEvents row's), whose rows are told apart by their content;
+	 * nor once a spreadsheet has rounded it ("1.23457E+17") */
 	struct sv rid = xs(nm, m, XK_reportid), did = xs(nm, m, XK_deviceid);
-	if (rid.p)
+	if (rid.p && !xhas(m, XK_networkmessageid) && !rounded_number(rid))
 		fill(&ev->record_id, xfmt(nm, "%.*s%s%.*s", SV(rid), did.p ? "@" : "", SV(did)));
 	return 0;
 }

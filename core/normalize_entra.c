@@ -26,6 +26,8 @@ static struct sv signin_result(struct norm *nm, const struct xm *m)
 		why = cpath(nm, &m->v[XK_status], "failureReason", NULL);
 	} else if (xhas(m, XK_resulttype) && json_get_int(&m->v[XK_resulttype], &code)) {
 		have = true;
+	} else if (xhas(m, XK_errorcode) && json_get_int(&m->v[XK_errorcode], &code)) {
+		have = true; /* Defender XDR's sign-in tables */
 	}
 	if (!have)
 		return (struct sv){ NULL, 0 };
@@ -63,14 +65,34 @@ const char *signin_op_of(struct sv cat)
 	return NULL;
 }
 
+/* One of signInEventTypes' words as the sign-in's operation; an
+ * interactive one never overrides another word of the same sign-in. */
+static const char *signin_type_op(const struct jval *t, const char *op)
+{
+	if (json_str_eq(t, "servicePrincipal"))
+		return "Service principal sign-in";
+	if (json_str_eq(t, "managedIdentity"))
+		return "Managed identity sign-in";
+	if (json_str_eq(t, "nonInteractiveUser"))
+		return "Non-interactive sign-in";
+	if (json_str_eq(t, "interactiveUser") && !op)
+		return "Sign-in";
+	return op;
+}
+
 int norm_signin_x(struct norm *nm, const struct xm *m, struct sv cat, struct event *ev, const char **why)
 {
-	if (XTIME(nm, m, ev, why, XK_createddatetime, XK_timegenerated, XK_time) < 0)
+	if (XTIME(nm, m, ev, why, XK_createddatetime, XK_timegenerated, XK_time, XK_timestamp) < 0)
 		return -1;
 	ev->kind = KIND_SIGNIN;
 	fill(&ev->record_id, xs(nm, m, XK_id));
+	/* Defender XDR's sign-in rows: RequestId is the sign-in's id (Graph's
+	 * id of the same sign-in), ReportId only the row's */
+	if (xhas(m, XK_errorcode) && xhas(m, XK_timestamp))
+		fill(&ev->record_id, xs(nm, m, XK_requestid));
 	bool sp = false;
 	fill(&ev->user, xl(nm, m, XK_userprincipalname));
+	fill(&ev->user, xl(nm, m, XK_accountupn));
 	if (!ev->user.p) {
 		fill(&ev->user, xl(nm, m, XK_serviceprincipalname));
 		sp = ev->user.p != NULL;
@@ -83,22 +105,19 @@ int norm_signin_x(struct norm *nm, const struct xm *m, struct sv cat, struct eve
 	/* a log stream named by its category keeps its sign-ins apart from
 	 * the other streams' (see normalize_signin_id) */
 	bool by_category = op != NULL;
-	if (!op && xhas(m, XK_signineventtypes)) {
-		struct jval arr, t;
-		if (norm_container(nm, &m->v[XK_signineventtypes], JT_ARR, &arr)) {
-			struct jiter it;
-			json_iter_init(&it, &arr);
-			while (json_iter_next(&it, NULL, &t)) {
-				if (json_str_eq(&t, "servicePrincipal"))
-					op = "Service principal sign-in";
-				else if (json_str_eq(&t, "managedIdentity"))
-					op = "Managed identity sign-in";
-				else if (json_str_eq(&t, "nonInteractiveUser"))
-					op = "Non-interactive sign-in";
-				else if (json_str_eq(&t, "interactiveUser") && !op)
-					op = "Sign-in";
-			}
-		}
+	/* signInEventTypes (Graph beta); LogonType of Defender XDR's sign-in
+	 * tables holds the same words, as an array or one of them */
+	const struct jval *types = xhas(m, XK_signineventtypes) ? &m->v[XK_signineventtypes]
+				   : xhas(m, XK_logontype)      ? &m->v[XK_logontype]
+								: NULL;
+	struct jval arr, word;
+	if (!op && types && norm_container(nm, types, JT_ARR, &arr)) {
+		struct jiter it;
+		json_iter_init(&it, &arr);
+		while (json_iter_next(&it, NULL, &word))
+			op = signin_type_op(&word, op);
+	} else if (!op && types && types->t == JT_STR) {
+		op = signin_type_op(types, NULL);
 	}
 	if (!op && sp)
 		op = "Service principal sign-in";
@@ -114,6 +133,7 @@ int norm_signin_x(struct norm *nm, const struct xm *m, struct sv cat, struct eve
 	fill(&ev->rtype, lit("EntraSignIn"));
 	fill(&ev->workload, lit("AzureActiveDirectory"));
 	fill(&ev->app, xl(nm, m, XK_appid));
+	fill(&ev->app, xl(nm, m, XK_applicationid));
 	normalize_addr(nm, xs(nm, m, XK_ipaddress), &ev->ip, &ev->host);
 	fill(&ev->session, xs(nm, m, XK_sessionid));
 	fill(&ev->token, xs(nm, m, XK_uniquetokenidentifier));

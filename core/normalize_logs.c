@@ -83,12 +83,29 @@ static enum rec_kind classify_x(const struct xm *m, const struct jval *obj)
 		return REC_ALERT;
 	if (xhas(m, XK_timestamp) && xhas(m, XK_actiontype))
 		return REC_XDR;
+	/* Defender XDR's mail tables (EmailEvents, EmailAttachmentInfo,
+	 * EmailUrlInfo) have no ActionType: a row is one message */
+	if (xhas(m, XK_timestamp) && xhas(m, XK_networkmessageid))
+		return REC_XDR;
+	/* Defender XDR's Entra sign-in tables (AADSignInEventsBeta,
+	 * AADSpnSignInEventsBeta, EntraIdSignInEvents, ...): no ActionType
+	 * either, an Entra ErrorCode and the sign-in's RequestId */
+	if (xhas(m, XK_timestamp) && xhas(m, XK_errorcode) && xhas(m, XK_ipaddress) &&
+	    (xhas(m, XK_applicationid) || xhas(m, XK_appid)))
+		return REC_SIGNIN;
 	if ((xhas(m, XK_operationnamevalue) || xhas(m, XK_eventdataid)) && (t_any || xhas(m, XK_eventtimestamp)))
 		return REC_AZACTIVITY;
 	if ((xhas(m, XK_createddatetime) || xhas(m, XK_timegenerated)) &&
 	    (xhas(m, XK_uniquetokenidentifier) || signin_op_of(plain(&m->v[XK_type])) ||
 	     signin_op_of(plain(&m->v[XK_category])) ||
 	     (xhas(m, XK_createddatetime) && (xhas(m, XK_ipaddress) || xhas(m, XK_appid) || xhas(m, XK_status)))))
+		return REC_SIGNIN;
+	/* SigninLogs and its sibling tables projected by a query (no Type,
+	 * Category or token column): an IP, an app, and who or how it went */
+	if (xhas(m, XK_timegenerated) && xhas(m, XK_ipaddress) &&
+	    (xhas(m, XK_appid) || xhas(m, XK_appdisplayname)) &&
+	    (xhas(m, XK_userprincipalname) || xhas(m, XK_serviceprincipalname) || xhas(m, XK_resulttype) ||
+	     xhas(m, XK_status)))
 		return REC_SIGNIN;
 	if ((xhas(m, XK_activitydatetime) || xhas(m, XK_timegenerated)) &&
 	    (xhas(m, XK_initiatedby) || xhas(m, XK_activitydisplayname) || xhas(m, XK_provisioningaction)))

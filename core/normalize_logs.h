@@ -112,7 +112,18 @@
 	X(description)                 \
 	X(objectname)                  \
 	X(filename)                    \
-	X(ipaddr)
+	X(ipaddr)                      \
+	X(errorcode)                   \
+	X(logontype)                   \
+	X(networkmessageid)            \
+	X(internetmessageid)           \
+	X(recipientemailaddress)       \
+	X(senderfromaddress)           \
+	X(sendermailfromaddress)       \
+	X(senderipv4)                  \
+	X(senderipv6)                  \
+	X(emaildirection)              \
+	X(deliveryaction)
 
 enum xkey {
 	XK_NONE = 0,
