@@ -97,8 +97,30 @@
  * in 0.324-0.345 s, hashLog 16 32.02 MB in 0.340-0.346 s: nothing
  * faster short of fast's acceleration (literals left uncompressed,
  * +28%).
+ *
+ * That acceleration, with the literals still compressed (wave 25):
+ * targetLength is fast's step less one (0 and 1: every second
+ * position, 2: every third), and a targetLength above 0 is also what
+ * turns fast's literal compression off unless
+ * ZSTD_c_literalCompressionMode keeps it on (load_blocks_main). The
+ * literals' Huffman coding is 15% of the compression's instructions,
+ * the match search 41% (callgrind), and the dictionary's long matches
+ * are found from a coarser step too. The first 300 blocks of the 1M
+ * JSON Lines high case recompressed with its dictionary (a harness
+ * doing the production's window copy, best of 5 to 9, same run, load
+ * average 15-20): step 2 (as before) 31.43 MB in 0.330-0.389 s; step 3
+ * (this) 31.77 MB (+1.1%) in 0.321-0.355 s (-3 to -10%); step 4 32.41 MB
+ * (+3.1%) in 0.289-0.303 s, but on test_zdict's records the dictionary
+ * then saves only 10% against a block without it; step 5 33.56 MB
+ * (+6.8%); step 4 with hashLog 16 31.79 MB (+1.1%) in 0.315-0.357 s,
+ * no faster than this (its table out of the cache again). The low shape
+ * alike (30.47 -> 30.75 MB, +0.9%). Instructions in ZSTD_compress2
+ * (callgrind, 150 blocks): 1,434 -> 1,340 M (-6.6%; step 4 1,289 M,
+ * step 4 with hashLog 16 1,296 M). Decompression as fast. (minMatch 8
+ * is not a longer match for fast: it takes 4, +29%.)
  */
-static ZSTD_compressionParameters dict_cparams(void)
+#define DICT_STEP_LEN 2
+static ZSTD_compressionParameters dict_cparams(bool step)
 {
 	ZSTD_compressionParameters cp;
 	memset(&cp, 0, sizeof cp);
@@ -107,7 +129,8 @@ static ZSTD_compressionParameters dict_cparams(void)
 	cp.hashLog = 15;
 	cp.searchLog = 1;
 	cp.minMatch = 7;
-	cp.targetLength = 0;
+	/* (without the literal switch: the step as before) */
+	cp.targetLength = step ? DICT_STEP_LEN : 0;
 	cp.strategy = ZSTD_fast;
 	return cp;
 }
@@ -127,6 +150,9 @@ struct load_zdict {
 	size_t *sizes;
 	size_t nsizes, sizecap;
 	ZSTD_CDict *cdict;
+	/* the compressor keeps fast's literal compression on whatever its
+	 * step (load_blocks_main): the cdict may take the longer step */
+	bool step;
 	/* the dictionary, then room for a block (BLOCK_BUF): the window the
 	 * blocks are compressed in (load_blocks_main; cdict refers to it) */
 	char *win;
@@ -213,9 +239,10 @@ static void zdict_make(struct load_zdict *zd)
 	ZSTD_freeCCtx(c);
 	/* (by reference: its content is the window's start) */
 	dict = xrealloc(dict, n + BLOCK_BUF);
-	zd->cdict = c && !ZSTD_isError(rn) ? ZSTD_createCDict_advanced(dict, n, ZSTD_dlm_byRef, ZSTD_dct_auto,
-								       dict_cparams(), ZSTD_defaultCMem)
-					   : NULL;
+	zd->cdict = c && !ZSTD_isError(rn)
+			    ? ZSTD_createCDict_advanced(dict, n, ZSTD_dlm_byRef, ZSTD_dct_auto,
+							dict_cparams(zd->step), ZSTD_defaultCMem)
+			    : NULL;
 	if (!zd->cdict) {
 		free(dict);
 		free(row);
@@ -385,6 +412,11 @@ void *load_blocks_main(void *arg)
 {
 	struct sqlite_load *ld = arg;
 	pthread_setname_np(pthread_self(), "as-compress");
+	/* literals Huffman-coded in the dictionary's blocks whatever fast's
+	 * step (dict_cparams; the blocks without it go through
+	 * ZSTD_compressCCtx, which does not read this) */
+	bool step = ld->cctx && !ZSTD_isError(ZSTD_CCtx_setParameter(ld->cctx, ZSTD_c_literalCompressionMode,
+								     ZSTD_ps_enable));
 	pthread_mutex_lock(&ld->zmu);
 	for (;;) {
 		while (!ld->znext && !ld->zquit)
@@ -418,6 +450,7 @@ void *load_blocks_main(void *arg)
 		pthread_cond_broadcast(&ld->zdone);
 		if (!zd->done && zd->slen >= TRAIN_BYTES) {
 			zd->done = true;
+			zd->step = step;
 			zd->training = stopsig_thread(&zd->trainer, zdict_trainer, ld) == 0;
 			if (!zd->training) {
 				/* (no thread: trained here, as before) */
