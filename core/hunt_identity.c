@@ -467,6 +467,11 @@ struct signin {
  * SHARED_SINCE_MS: a phishing proxy that catches several users at once
  * is new to the tenant) */
 #define SIGNIN_SHARED_SINCE_MS DAY_MS
+/* ... and that SIGNIN_SHARED_MIN or more of its users sign in from again
+ * and again, over SIGNIN_HABIT_MS or half the case's sign-ins' span
+ * (hunt_places.c's HABIT_MS: a proxy that catches five users in the
+ * case's first hour sees each of them once) */
+#define SIGNIN_HABIT_MS (12 * HOUR_MS)
 
 struct upair {
 	int64_t user, ip;
@@ -499,24 +504,36 @@ static void keep_min(struct util_imap *m, uint64_t key, int64_t ts)
  * event from an address that is not one: a->shared and a->user. */
 static void signin_own(struct signin_acc *a)
 {
-	struct util_imap seen = { 0 }, users = { 0 }, signed_in = { 0 }, since = { 0 };
-	/* a->s is in time order: the case's first sign-in, and each
-	 * address's */
-	int64_t first = a->n ? a->s[0].ts : INT64_MAX;
+	struct util_imap seen = { 0 }, users = { 0 }, signed_in = { 0 }, since = { 0 }, habit = { 0 };
+	/* a->s is in time order: the case's first and last sign-in, and
+	 * each address's first */
+	int64_t first = a->n ? a->s[0].ts : INT64_MAX, last = a->n ? a->s[a->n - 1].ts : INT64_MIN;
+	int64_t half = a->n ? hunt_gap(last, first) / 2 : 0;
+	int64_t span = half < SIGNIN_HABIT_MS ? half : SIGNIN_HABIT_MS;
 	for (size_t i = 0; i < a->n; i++) {
 		bool isnew;
-		util_imap_slot(&seen, util_pair_key(a->s[i].user, a->s[i].ip), 0, &isnew);
+		/* (user, ip) -> its first sign-in; INT64_MIN once a habit */
+		int64_t *f = util_imap_slot(&seen, util_pair_key(a->s[i].user, a->s[i].ip), a->s[i].ts, &isnew);
 		if (isnew)
 			(*util_imap_slot(&users, (uint64_t)a->s[i].ip, 0, NULL))++;
+		else if (*f != INT64_MIN && hunt_gap(a->s[i].ts, *f) >= span) {
+			*f = INT64_MIN;
+			(*util_imap_slot(&habit, (uint64_t)a->s[i].ip, 0, NULL))++;
+		}
 		util_imap_slot(&since, (uint64_t)a->s[i].ip, a->s[i].ts, NULL);
 		util_imap_slot(&signed_in, (uint64_t)a->s[i].user, 0, NULL);
 	}
-	for (size_t i = 0; i < users.cap; i++)
-		if (users.keys[i] && users.vals[i] >= SIGNIN_SHARED_MIN &&
-		    users.vals[i] * 4 >= (int64_t)signed_in.n &&
-		    *util_imap_get(&since, users.keys[i]) <= hunt_add(first, SIGNIN_SHARED_SINCE_MS))
+	for (size_t i = 0; i < users.cap; i++) {
+		if (!users.keys[i] || users.vals[i] < SIGNIN_SHARED_MIN ||
+		    users.vals[i] * 4 < (int64_t)signed_in.n ||
+		    *util_imap_get(&since, users.keys[i]) > hunt_add(first, SIGNIN_SHARED_SINCE_MS))
+			continue;
+		const int64_t *hb = util_imap_get(&habit, users.keys[i]);
+		if (hb && *hb >= SIGNIN_SHARED_MIN)
 			util_imap_slot(&a->shared, users.keys[i], 1, NULL);
+	}
 	util_imap_free(&since);
+	util_imap_free(&habit);
 	for (size_t i = 0; i < a->npairs; i++) {
 		if (util_imap_get(&a->shared, (uint64_t)a->pairs[i].ip))
 			continue;
@@ -776,7 +793,7 @@ const struct hunt_entry hunt_signin_then_mail = {
 		 "followed within an hour by mail read (MailItemsAccessed) from the same IP. Without "
 		 "--baseline-until no date is assumed: an IP is new when no event of the user came from it more "
 		 "than an hour before the sign-in, the user has an event from an address of its own (not one five or "
-		 "more users, and a quarter of those who signed in, sign in from, in use from the case's first day: an "
+		 "more users, and a quarter of those who signed in, sign in from, in use from the case's first day, five or more of them again and again: an "
 		 "office, VPN or proxy exit) more "
 		 "than an hour before it, and the sign-in "
 		 "is more than a day into the case; where the past says nothing (the case's first day, a user "

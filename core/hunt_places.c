@@ -55,6 +55,7 @@ static const struct hunt_col cols_travel[] = {
 struct pair {
 	int64_t user, ip;
 	int64_t first_s, first_m; /* first sign-in, first mail read (INT64_MAX: none) */
+	int64_t last_s;           /* last successful sign-in (INT64_MIN: none) */
 	int64_t first, last;      /* of either */
 	int64_t id_s, id_m;       /* their event ids */
 	int64_t kind_s;           /* the kind of log of the first sign-in */
@@ -103,6 +104,23 @@ struct pacc {
  * tenant only starts using mid-case is judged as any address.
  */
 #define SHARED_SINCE_MS DAY_MS
+/*
+ * ... and that SHARED_MIN or more of its users sign in from again and
+ * again: a user's sign-ins through it span HABIT_MS or more (or half the
+ * span of the case's sign-ins, when that is shorter). A phishing proxy
+ * that catches five users in the case's first hour is in use from the
+ * first day, but each victim signs in through it once (the lead's ask,
+ * wave 25: tests/e2e_hunt_scenarios.sh aitm_first_day).
+ */
+#define HABIT_MS (12 * HOUR_MS)
+
+/* The span a user's sign-ins from one address must reach for it to be
+ * the user's habit, in a case whose sign-ins run from first to last. */
+static int64_t habit_ms(int64_t first, int64_t last)
+{
+	int64_t half = first < last ? hunt_gap(last, first) / 2 : 0;
+	return half < HABIT_MS ? half : HABIT_MS;
+}
 
 static int pacc_begin(struct hctx *h, bool want_signins)
 {
@@ -140,8 +158,13 @@ static void pacc_row(struct hctx *h, const struct hunt_ev *e)
 	int64_t *ix = util_imap_slot(&a->idx, util_pair_key(e->user, e->ip), 0, &isnew);
 	if (isnew) {
 		a->p = xgrow(a->p, &a->cap, a->n + 1, sizeof *a->p);
-		a->p[a->n] = (struct pair){ e->user, e->ip, INT64_MAX, INT64_MAX, e->ts, e->ts_last,
-					    0,       0,     0,         0,         0,     0 };
+		a->p[a->n] = (struct pair){ .user = e->user,
+					    .ip = e->ip,
+					    .first_s = INT64_MAX,
+					    .first_m = INT64_MAX,
+					    .last_s = INT64_MIN,
+					    .first = e->ts,
+					    .last = e->ts_last };
 		*ix = (int64_t)a->n++;
 	}
 	struct pair *p = &a->p[*ix];
@@ -153,6 +176,8 @@ static void pacc_row(struct hctx *h, const struct hunt_ev *e)
 		p->signins++;
 		if (ok) {
 			p->ok++;
+			if (e->ts > p->last_s)
+				p->last_s = e->ts;
 			/* the first success is the sign-in that counts */
 			if (e->ts < p->first_s) {
 				p->first_s = e->ts;
@@ -222,7 +247,8 @@ static int pacc_places(struct hctx *h)
 	int64_t *since = xcalloc(a->nplaces ? a->nplaces : 1, sizeof *since);
 	for (size_t i = 0; i < a->nplaces; i++)
 		since[i] = INT64_MAX;
-	int64_t first = INT64_MAX;
+	int64_t *habit = xcalloc(a->nplaces ? a->nplaces : 1, sizeof *habit);
+	int64_t first = INT64_MAX, last = INT64_MIN;
 	struct util_imap signed_in = { 0 };
 	for (size_t i = 0; i < a->n; i++) {
 		if (!a->p[i].ok)
@@ -233,14 +259,21 @@ static int pacc_places(struct hctx *h)
 			since[k] = a->p[i].first_s;
 		if (a->p[i].first_s < first)
 			first = a->p[i].first_s;
+		if (a->p[i].last_s > last)
+			last = a->p[i].last_s;
 		util_imap_slot(&signed_in, (uint64_t)a->p[i].user, 0, NULL);
 	}
+	int64_t span = habit_ms(first, last);
+	for (size_t i = 0; i < a->n; i++)
+		if (a->p[i].ok > 1 && hunt_gap(a->p[i].last_s, a->p[i].first_s) >= span)
+			habit[*util_imap_get(&a->ipix, (uint64_t)a->p[i].ip)]++;
 	a->shared = xcalloc(a->nplaces ? a->nplaces : 1, sizeof *a->shared);
 	for (size_t i = 0; i < a->nplaces; i++)
 		a->shared[i] = users[i] >= SHARED_MIN && users[i] * 4 >= (int64_t)signed_in.n &&
-			       since[i] <= hunt_add(first, SHARED_SINCE_MS);
+			       since[i] <= hunt_add(first, SHARED_SINCE_MS) && habit[i] >= SHARED_MIN;
 	free(users);
 	free(since);
+	free(habit);
 	util_imap_free(&signed_in);
 	return 0;
 }
@@ -568,7 +601,8 @@ const struct hunt_entry hunt_new_place = {
 		 "after it. A new network inside a new country is the country's row. Private, Microsoft and other "
 		 "labelled ranges are no place. A new mobile carrier's network, a country reached only through mobile "
 		 "carriers' networks, and a place reached only through the tenant's own addresses (five or more of its "
-		 "users, and a quarter of those who signed in, signed in from each, in use from the case's first day) "
+		 "users, and a quarter of those who signed in, signed in from each, in use from the case's first day, "
+		 "five or more of them again and again) "
 		 "are context. Score: 60 for a country, "
 		 "40 for a network; plus 20 when mail was read from it, plus 10 for a hosting provider.",
 		 HUNT_COLS(cols_newplace) },
@@ -849,7 +883,7 @@ const struct hunt_entry hunt_impossible_travel = {
 		 "generous radius for each (core/geoplaces.h): neighbours are 0 km apart and never flagged. Mobile "
 		 "carriers' networks (a roaming phone comes out at home), the tenant's own addresses (an office, VPN "
 		 "or proxy exit: five or more of its users, and a quarter of those who signed in, signed in from it, in "
-		 "use from the case's first day), "
+		 "use from the case's first day, five or more of them again and again), "
 		 "Microsoft's ranges and private or other labelled ranges are ignored. Every row is a hit. Score: 60, plus 5 per 1000 km/h (up to 35).",
 		 HUNT_COLS(cols_travel) },
 	.order = HUNT_ORDER_TIME,

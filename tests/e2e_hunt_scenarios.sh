@@ -12,8 +12,9 @@
 # Defender XDR CloudAppEvents) and a failed logon in both the UAL and the
 # sign-in log; 50,000 users with a fresh session and token on every
 # record; a phishing proxy (AiTM) catching five of a 20-user tenant's
-# users one afternoon (as many users as an exit, but new) and two of a
-# six-user tenant's;
+# users one afternoon (as many users as an exit, but new), or in the
+# case's first hour (in use from day one, but no user's habit), and two
+# of a six-user tenant's;
 # an intruder's app sweeping 12 of 16 mailboxes once each from a 2-day
 # export's first hour (beside the tenant's archiving service); a password
 # guessed and mail read in a 10-day export's first hour (and a user's
@@ -31,7 +32,7 @@ if ! command -v python3 > /dev/null; then
 	exit 0
 fi
 scen=tests/hunt_scen.py
-for name in ${SCEN:-first_hour last_hour thin forms offsets dupes egress dualstack wide replay_same_net aitm aitm_small sweep first_hour_logons last_minute clean2000 dst_offsets unordered low_slow signin_only names}; do
+for name in ${SCEN:-first_hour last_hour thin forms offsets dupes egress dualstack wide replay_same_net aitm aitm_first_day aitm_small sweep first_hour_logons last_minute clean2000 dst_offsets unordered low_slow signin_only names}; do
 	d=$t/$name
 	python3 "$scen" "$name" "$d/in" > "$d.want" || {
 		nok "$name: scenario"

@@ -365,6 +365,32 @@ def aitm(d):
     return _aitm(d, 20, 5)
 
 
+def aitm_first_day(d):
+    """The phishing proxy catches five of 20 users in the case's first
+    hour (an export pulled from the day the phish landed), an hour or two
+    before they sign in at home: the proxy is in use from the case's first
+    day, but each victim signs in through it once, where a tenant's exit
+    is its users' habit."""
+    c = Case(users=20, days=10)
+    home_us(c)
+    proxy = "159.89.1.1"
+    hit = []
+    for k in range(5):
+        u = c.users[2 + k]
+        t = T0 + dt.timedelta(hours=11, minutes=11 * k)
+        c.signin(t, u, proxy)
+        c.mail(t + dt.timedelta(minutes=6), u, u, OWA, proxy, capp=OWA)
+        hit.append(["user", u])
+    for day in range(c.days):
+        for u in c.users:
+            t = T0 + dt.timedelta(days=day, hours=13 + c.r.random() * 2)
+            c.signin(t, u, c.ip[u])
+            c.mail(t + dt.timedelta(minutes=3), u, u, OUTLOOK, c.ip[u], capp=OUTLOOK)
+    c.write(d)
+    return {"signin-then-mail": {"hits": hit, "min_hits": 5, "first": hit[0]},
+            "impossible-travel": {"hits": hit, "min_hits": 5, "places": True}}
+
+
 def aitm_small(d):
     """The same proxy catches two of a six-user tenant's users."""
     return _aitm(d, 6, 2)
@@ -608,7 +634,7 @@ def wide(d):
 
 
 SCENARIOS = {f.__name__: f for f in (first_hour, last_hour, thin, forms, offsets, dupes, egress, dualstack, wide,
-                                      replay_same_net, aitm, aitm_small, sweep, first_hour_logons, last_minute,
+                                      replay_same_net, aitm, aitm_first_day, aitm_small, sweep, first_hour_logons, last_minute,
                                       clean2000, dst_offsets, unordered, low_slow, signin_only, names)}
 
 if __name__ == "__main__":
