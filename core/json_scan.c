@@ -1112,7 +1112,7 @@ bool json_get(const struct jval *obj, const char *key, struct jval *out)
 	return false;
 }
 
-bool json_get_int(const struct jval *v, long long *out)
+bool json_get_int_any(const struct jval *v, long long *out)
 {
 	const char *p, *end;
 	if (v->t == JT_NUM) {

@@ -340,6 +340,23 @@ bool json_get(const struct jval *obj, const char *key, struct jval *out);
 
 /* A number value as long long (truncating a fraction); false if not a
  * number, or if it is a string holding an integer, that too. */
-bool json_get_int(const struct jval *v, long long *out);
+bool json_get_int_any(const struct jval *v, long long *out);
+/* In line for what nearly every call reads, a number of up to 18 digits
+ * alone (a message's SizeInBytes, OperationCount, RecordType): the call
+ * was 85 instructions, four a mail-access record. */
+static inline bool json_get_int(const struct jval *v, long long *out)
+{
+	if (v->t == JT_NUM && v->n - 1 < 18) {
+		long long x = 0;
+		size_t i = 0;
+		for (; i < v->n && (unsigned)(unsigned char)v->p[i] - '0' <= 9; i++)
+			x = x * 10 + (v->p[i] - '0');
+		if (i == v->n) {
+			*out = x;
+			return true;
+		}
+	}
+	return json_get_int_any(v, out);
+}
 
 #endif

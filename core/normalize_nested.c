@@ -117,12 +117,72 @@ static bool sv_as_jstr(struct norm *nm, struct sv s, struct jval *out)
 	return true;
 }
 
+/* The members named a and b of object obj (the last of each name, as a
+ * walk over its members keeps them; absent: p NULL). On the tape (nearly
+ * always: the validation put it there) its entries are read as they are,
+ * without an iterator and a key and a value copied out for each member:
+ * the {Name, Value} elements and Folders[] with their items were walked
+ * member by member through json_iter_next (about 110 instructions an
+ * element of two members). */
+__attribute__((always_inline)) static inline bool
+tape_key_is(const struct json_ends *e, const struct json_tape *t, const char *lit, size_t n)
+{
+	if (!(t->esc & 1))
+		return t->klen == n + 2 && memcmp(e->base + t->key + 1, lit, n) == 0;
+	struct jval k = { e->base + t->key, t->klen, JT_STR, true, e };
+	return json_str_eqn(&k, lit, n);
+}
+
+__attribute__((always_inline)) static inline void members2(const struct jval *obj, const char *a, size_t an,
+							   const char *b, size_t bn, struct jval *va,
+							   struct jval *vb)
+{
+	struct jiter it;
+	struct jval k, v;
+	*va = *vb = (struct jval){ 0 };
+	json_iter_init(&it, obj);
+	if (it.tape) {
+		const struct json_ends *e = it.ends;
+		for (uint32_t ti = it.ti; ti;) {
+			const struct json_tape *t = &e->tape[ti - 1];
+			ti = t->next;
+			struct jval *dst = tape_key_is(e, t, a, an)   ? va
+					   : tape_key_is(e, t, b, bn) ? vb
+								      : NULL;
+			if (dst)
+				*dst = (struct jval){ e->base + t->val, t->vlen, (enum jtype)t->t,
+						      (t->esc & 2) != 0, e };
+		}
+		return;
+	}
+	while (json_iter_next(&it, &k, &v)) {
+		if (json_str_eq(&k, a))
+			*va = v;
+		else if (json_str_eq(&k, b))
+			*vb = v;
+	}
+}
+
+/* Does the Name value nv say name (len bytes)? json_str_eq, with the
+ * name's length taken once for the walk and its first byte tested before
+ * the compare's call: the arrays' other elements (DeviceProperties' OS,
+ * BrowserType, ...) differ there nearly always (each element's strlen and
+ * memcmp calls were a third of these walks). */
+static inline bool names_name(const struct jval *nv, const char *name, size_t len)
+{
+	if (nv->t == JT_STR && !nv->esc)
+		return nv->n == len + 2 &&
+		       (len == 0 || (nv->p[1] == name[0] && memcmp(nv->p + 1, name, len) == 0));
+	return json_str_eqn(nv, name, len);
+}
+
 /* {Name, Value} arrays: the Value of the first element named name. */
 bool norm_name_value(struct norm *nm, const struct jval *arr, const char *name, struct jval *out)
 {
-	struct jval a, el, k, v;
+	struct jval a, el;
 	if (!norm_container(nm, arr, JT_ARR, &a))
 		return false;
+	size_t len = strlen(name);
 	struct jiter it;
 	json_iter_init(&it, &a);
 	while (json_iter_next(&it, NULL, &el)) {
@@ -139,16 +199,9 @@ bool norm_name_value(struct norm *nm, const struct jval *arr, const char *name, 
 		}
 		if (el.t != JT_OBJ)
 			continue;
-		struct jiter it2;
-		struct jval nv = { 0 }, vv = { 0 };
-		json_iter_init(&it2, &el);
-		while (json_iter_next(&it2, &k, &v)) {
-			if (json_str_eq(&k, "Name"))
-				nv = v;
-			else if (json_str_eq(&k, "Value"))
-				vv = v;
-		}
-		if (nv.p && json_str_eq(&nv, name) && vv.p) {
+		struct jval nv, vv;
+		members2(&el, "Name", 4, "Value", 5, &nv, &vv);
+		if (nv.p && vv.p && names_name(&nv, name, len)) {
 			*out = vv;
 			return true;
 		}
@@ -161,10 +214,14 @@ bool norm_name_value(struct norm *nm, const struct jval *arr, const char *name, 
 void norm_name_values(struct norm *nm, const struct jval *arr, const char *const *names, size_t n,
 		      struct jval *out, bool *found)
 {
-	struct jval a, el, k, v;
-	size_t left = n;
-	for (size_t i = 0; i < n; i++)
+	struct jval a, el;
+	size_t left = n, lens[NORM_NAMES_MAX];
+	if (n > NORM_NAMES_MAX)
+		n = left = NORM_NAMES_MAX;
+	for (size_t i = 0; i < n; i++) {
 		found[i] = false;
+		lens[i] = strlen(names[i]);
+	}
 	if (!norm_container(nm, arr, JT_ARR, &a))
 		return;
 	struct jiter it;
@@ -177,9 +234,8 @@ void norm_name_values(struct norm *nm, const struct jval *arr, const char *const
 				continue;
 			nm->ps_seen++;
 			for (size_t i = 0; i < n; i++)
-				if (!found[i] && pn.p && pn.n == strlen(names[i]) &&
-				    memcmp(pn.p, names[i], pn.n) == 0 && ps_field(t, "Value", &pv) &&
-				    sv_as_jstr(nm, pv, &out[i])) {
+				if (!found[i] && pn.p && pn.n == lens[i] && memcmp(pn.p, names[i], pn.n) == 0 &&
+				    ps_field(t, "Value", &pv) && sv_as_jstr(nm, pv, &out[i])) {
 					found[i] = true;
 					left--;
 				}
@@ -187,19 +243,12 @@ void norm_name_values(struct norm *nm, const struct jval *arr, const char *const
 		}
 		if (el.t != JT_OBJ)
 			continue;
-		struct jiter it2;
-		struct jval nv = { 0 }, vv = { 0 };
-		json_iter_init(&it2, &el);
-		while (json_iter_next(&it2, &k, &v)) {
-			if (json_str_eq(&k, "Name"))
-				nv = v;
-			else if (json_str_eq(&k, "Value"))
-				vv = v;
-		}
+		struct jval nv, vv;
+		members2(&el, "Name", 4, "Value", 5, &nv, &vv);
 		if (!nv.p || !vv.p)
 			continue;
 		for (size_t i = 0; i < n; i++)
-			if (!found[i] && json_str_eq(&nv, names[i])) {
+			if (!found[i] && names_name(&nv, names[i], lens[i])) {
 				out[i] = vv;
 				found[i] = true;
 				left--;
@@ -222,7 +271,7 @@ static void add_msg(struct norm *nm, struct event *ev, struct sv folder, struct 
  * per message; a folder without items (Sync) is one row for the folder. */
 void norm_folders(struct norm *nm, const struct jval *fv, struct event *ev)
 {
-	struct jval arr, f, k, v;
+	struct jval arr, f;
 	if (!norm_container(nm, fv, JT_ARR, &arr))
 		return;
 	struct jiter it;
@@ -245,15 +294,8 @@ void norm_folders(struct norm *nm, const struct jval *fv, struct event *ev)
 		}
 		if (f.t != JT_OBJ)
 			continue;
-		struct jval path = { 0 }, items = { 0 };
-		struct jiter it2;
-		json_iter_init(&it2, &f);
-		while (json_iter_next(&it2, &k, &v)) {
-			if (json_str_eq(&k, "Path"))
-				path = v;
-			else if (json_str_eq(&k, "FolderItems"))
-				items = v;
-		}
+		struct jval path, items;
+		members2(&f, "Path", 4, "FolderItems", 11, &path, &items);
 		struct sv folder = norm_text(nm, &path);
 		size_t before = ev->nmsgs;
 		if (items.p && items.t == JT_ARR) {
@@ -261,17 +303,10 @@ void norm_folders(struct norm *nm, const struct jval *fv, struct event *ev)
 			struct jval item;
 			json_iter_init(&it3, &items);
 			while (json_iter_next(&it3, NULL, &item)) {
-				struct jval mid = { 0 }, size = { 0 };
-				struct jiter it4;
+				struct jval mid, size;
 				if (item.t != JT_OBJ)
 					continue;
-				json_iter_init(&it4, &item);
-				while (json_iter_next(&it4, &k, &v)) {
-					if (json_str_eq(&k, "InternetMessageId"))
-						mid = v;
-					else if (json_str_eq(&k, "SizeInBytes"))
-						size = v;
-				}
+				members2(&item, "InternetMessageId", 17, "SizeInBytes", 11, &mid, &size);
 				long long sz = -1;
 				if (size.p)
 					json_get_int(&size, &sz);
