@@ -148,6 +148,7 @@ void input_free(struct input *in)
 	free(in->name);
 	free(in->buf);
 	free(in->err);
+	free(in->ar_err);
 	free(in);
 }
 

@@ -64,6 +64,7 @@ struct input {
 	int64_t own_size;        /* the member's own bytes as its header or the file says, or -1 */
 	uint64_t fd_in;          /* bytes read from fd */
 	uint64_t in_start;       /* bytes its archive had consumed when it began */
+	char *ar_err;            /* the entry's read error, held back while its bytes before it go out */
 	int container;           /* read as an archive: no hash, no limits */
 	int leaf;                /* never to be opened as an archive */
 
