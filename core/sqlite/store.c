@@ -859,10 +859,17 @@ int sqlite_store_open_cb(const char *path, int flags, store_schema_fn fn, void *
 		else if (ec == SQLITE_IOERR || ec == SQLITE_FULL || ec == SQLITE_CANTOPEN)
 			set_cause(cause, "%s: %s%s%s%s", path, sqlite3_errmsg(db), sys ? " (" : "",
 				  sys ? strerror(sys) : "", sys ? ")" : "");
+		/* (before "damaged": a read-only case that a load opens to
+		 * write fails here, and was called damaged) */
+		else if (ec == SQLITE_READONLY || ec == SQLITE_PERM)
+			set_cause(cause,
+				  "%s: %s (the case or its folder cannot be written by this user; a load or a "
+				  "mark writes the case and its -wal and -shm files beside it)",
+				  path, sqlite3_errmsg(db));
+		else if (ec == SQLITE_BUSY || ec == SQLITE_LOCKED)
+			set_cause(cause, "%s: %s", path, sqlite3_errmsg(db));
 		else if (hk == HDR_CASE || (hk == HDR_SQLITE && (ec == SQLITE_CORRUPT || ec == SQLITE_NOTADB)))
 			set_cause(cause, "%s: damaged case file (%s)", path, sqlite3_errmsg(db));
-		else if (ec == SQLITE_BUSY || ec == SQLITE_LOCKED || ec == SQLITE_READONLY || ec == SQLITE_PERM)
-			set_cause(cause, "%s: %s", path, sqlite3_errmsg(db));
 		else
 			set_cause(cause, "%s: not an auditscope case file (%s)", path, sqlite3_errmsg(db));
 		sqlite3_finalize(q);
