@@ -7,7 +7,10 @@
 # read); a pretty-printed array with a raw control byte in an element (one
 # reject, the element whole); a file name holding an escape sequence and
 # a newline (no control character reaches a terminal from load, info,
-# sources or the report).
+# sources or the report); a .gz and a zip cut short (the records before
+# the cut are events); a read-only case and folder (a load says it cannot
+# write, not that the case is damaged); the interface with TERM unset or
+# unknown (what to run instead).
 . "$(dirname "$0")/e2e_lib.sh"
 if ! command -v python3 > /dev/null || ! command -v script > /dev/null; then
 	echo "skip - e2e_unlucky: python3 or script(1) not found"
@@ -138,3 +141,34 @@ for cmd in "load n.case $(printf '%q' "$name")" "info n.case --rejects 5" "sourc
 done
 empty "a file name with ESC, BEL and a newline: no control byte on the terminal (load, info, sources, report)" "$bad"
 has "... the name is shown by escapes" "$("$bin" sources n.case)" 'ev\e]0;PWN\x07\nil.json'
+
+# --- a read-only case and folder: a load says so ------------------------------
+# (SQLite's "attempt to write a readonly database" on a case file was
+# called "damaged case file" when a load opened one to write)
+mkdir ro
+"$bin" load -q ro/ro.case pretty.json > /dev/null 2>&1
+chmod 444 ro/ro.case
+chmod 555 ro
+as=()
+if [ "$(id -u)" = 0 ]; then # root writes anything: run as nobody
+	chmod 711 "$t"
+	as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+if [ ${#as[@]} -gt 0 ] && ! "${as[@]}" "$bin" --version > /dev/null 2>&1; then
+	echo "skip - e2e_unlucky: a read-only case: cannot run as nobody here (setpriv, or the binary's folder)"
+else
+	"${as[@]}" "$bin" load ro/ro.case big.jsonl > ro.out 2> ro.err
+	is "a read-only case: the load fails (exit 1)" "$?" 1
+	has "... saying it cannot be written" "$(cat ro.err)" "ro/ro.case: attempt to write a readonly database (the case or its folder cannot be written by this user"
+	empty "... not that it is damaged" "$(grep -i damaged ro.err)"
+	is "... and the case reads as before" "$("${as[@]}" "$bin" query ro/ro.case 2> /dev/null | tail -1)" "4 events"
+fi
+chmod 755 ro
+
+# --- the interface with TERM unset or unknown: what to do ---------------------
+LANG=C.UTF-8 script -q -e -c "env -u TERM $bin pretty.case" /dev/null < /dev/null > noterm.out 2>&1
+is "TERM unset: the interface exits 1" "$?" 1
+has "... saying how to run it" "$(tr -d '\r' < noterm.out)" "TERM is not set, so the terminal cannot be drawn on: run it as TERM=xterm-256color auditscope CASE"
+LANG=C.UTF-8 script -q -e -c "env TERM=auditscope-no-such-term $bin pretty.case" /dev/null < /dev/null > noterm.out 2>&1
+is "TERM unknown here: the interface exits 1" "$?" 1
+has "... saying how to run it" "$(tr -d '\r' < noterm.out)" "cannot use the terminal 'auditscope-no-such-term' (this system has no terminfo entry for it): run it as TERM=xterm-256color"

@@ -59,8 +59,18 @@ int tui_run(struct store *st, const char *case_path, const char *notice)
 {
 	SCREEN *scr = newterm(NULL, stdout, stdin);
 	if (!scr) {
+		/* TERM unset (a container's shell, a cron or CI job), or a
+		 * terminal this system has no description of (ssh from kitty,
+		 * alacritty, ghostty): say what to do */
 		const char *term = getenv("TERM");
-		say("cannot use the terminal '%s'", term ? term : "(TERM not set)");
+		if (!term || !*term)
+			say("TERM is not set, so the terminal cannot be drawn on: run it as "
+			    "TERM=xterm-256color auditscope CASE, or use the command line: auditscope query "
+			    "CASE [FILTER] (auditscope --help lists the commands)");
+		else
+			say("cannot use the terminal '%s' (this system has no terminfo entry for it): run it "
+			    "as TERM=xterm-256color auditscope CASE, or install that terminal's terminfo",
+			    term);
 		return 1;
 	}
 	/* a terminal that cannot move the cursor (TERM=dumb, an emacs
