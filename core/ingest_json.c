@@ -100,13 +100,23 @@ static int record(struct jreader *r, const struct jval *v, uint64_t line, char *
 	return record_members(r, v, r->mem, n, line, cause);
 }
 
+/* The array of a page: "value" (Graph), "records" (Azure Monitor), and
+ * "Results" / "results" (Defender XDR advanced hunting: the API's
+ * {"Schema": [...], "Results": [{row}, ...]}, Graph runHuntingQuery's
+ * {"schema", "results"}), each row a record with its column names. */
+static bool page_key(const struct jval *k)
+{
+	return json_str_eq(k, "value") || json_str_eq(k, "records") || json_str_eq(k, "Results") ||
+	       json_str_eq(k, "results");
+}
+
 /*
  * What an object holds at its top as arrays: "tables" (the Log Analytics
- * / Sentinel query API's answer), "value" or "records" (a Graph page, an
- * Azure Monitor blob: diagnostic settings to a storage account or Event
- * Hub); the first of each. One pass over the members, the type first:
- * this runs on every record and most members are not arrays (comparing
- * each key three times was a tenth of a JSON Lines load's parsing thread).
+ * / Sentinel query API's answer), a page's array (page_key: a Graph page,
+ * an Azure Monitor blob, an advanced hunting answer); the first of each.
+ * One pass over the members, the type first: this runs on every record
+ * and most members are not arrays (comparing each key three times was a
+ * tenth of a JSON Lines load's parsing thread).
  */
 static void top_arrays(const struct jmember *mem, size_t n, const struct jval **tables, const struct jval **page)
 {
@@ -116,7 +126,7 @@ static void top_arrays(const struct jmember *mem, size_t n, const struct jval **
 			continue;
 		if (!*tables && json_str_eq(&mem[i].key, "tables"))
 			*tables = &mem[i].val;
-		else if (!*page && (json_str_eq(&mem[i].key, "value") || json_str_eq(&mem[i].key, "records")))
+		else if (!*page && page_key(&mem[i].key))
 			*page = &mem[i].val;
 	}
 }
@@ -284,7 +294,7 @@ static size_t page_prefix(struct ingest_stats *st, const char *p, const char *en
 		q = json_skip_ws(q + 1, end);
 		if (q >= end)
 			return 0;
-		if (*q == '[' && (json_str_eq(&key, "value") || json_str_eq(&key, "records")))
+		if (*q == '[' && page_key(&key))
 			return (size_t)(q + 1 - p);
 		const char *ve = json_skip_value(q, end);
 		if (!ve)

@@ -575,7 +575,7 @@ int normalize_named(struct norm *nm, const struct jval *obj, const struct norm_m
 bool normalize_named_plain(const struct norm_members *m)
 {
 	return !m->v[0].p && !m->v[K_tables].p && !m->v[K_value].p && !m->v[K_records].p &&
-	       !m->v[K_odataNextLink].p;
+	       !m->v[K_Results].p && !m->v[K_results].p && !m->v[K_odataNextLink].p;
 }
 
 bool normalize_placeholder_id(struct sv id)

@@ -84,7 +84,7 @@ int normalize_record(struct norm *nm, const struct jval *obj, const struct jmemb
 /* Or faster: the members the normalizer reads, found as the scanner
  * validated the record (json_scan_named with normalize_names()'s names
  * into a zeroed struct norm_members). */
-#define NORMALIZE_NAMES 77
+#define NORMALIZE_NAMES 79
 struct norm_members {
 	struct jval v[NORMALIZE_NAMES];
 };

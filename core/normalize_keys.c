@@ -83,6 +83,8 @@ static const char *const key_names[K_COUNT] = {
 	[K_tables] = "tables",
 	[K_value] = "value",
 	[K_records] = "records",
+	[K_Results] = "Results",
+	[K_results] = "results",
 	[K_odataNextLink] = "@odata.nextLink",
 };
 

@@ -93,6 +93,8 @@ enum key {
 	K_tables,
 	K_value,
 	K_records,
+	K_Results,
+	K_results,
 	K_odataNextLink,
 	K_COUNT
 };

@@ -99,6 +99,14 @@ shape xdr-aadsignineventsbeta $S/xdr-aadsignineventsbeta.csv 2 "ip=198.51.100.9"
 	app=1fec8e78-bce4-4aaf-ab1b-5451cc387264 session=0a1b2c3d-0000-4000-8000-00000000c060 \
 	record_id=7b7b7b7b-0000-4000-8000-000000000071 "result=Failure (50126)"
 
+# the advanced hunting API's answer and Graph runHuntingQuery's (refused
+# whole before): their rows are records
+shape xdr-api-results $S/xdr-api-results.json 2 "op=MailItemsAccessed" \
+	kind=ual user=alice@contoso.com client_app=6c1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b ip=198.51.100.201 \
+	session=0a1b2c3d-0000-4000-8000-00000000c031 token=TokX031 access=Bind
+shape xdr-graph-huntingquery $S/xdr-graph-huntingquery.json 1 "kind=xdr" \
+	ts=2026-12-07T15:05:00.000Z "op=Email Inbound" user=bob@contoso.com ip=192.0.2.67 result=Blocked
+
 # IdentityLogonEvents after a spreadsheet: ReportId rounded to the same
 # "1.23457E+12" in both rows (which were one event, deduplicated, before)
 {
