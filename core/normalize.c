@@ -43,54 +43,62 @@ const char *normalize_kind_name(enum rec_kind k)
 
 /* Office 365 Management Activity API AuditLogRecordType values (public
  * schema documentation, "AuditLogRecordType"). */
-static const char *const rtypes[] = {
-	[1] = "ExchangeAdmin",
-	[2] = "ExchangeItem",
-	[3] = "ExchangeItemGroup",
-	[4] = "SharePoint",
-	[6] = "SharePointFileOperation",
-	[7] = "OneDrive",
-	[8] = "AzureActiveDirectory",
-	[9] = "AzureActiveDirectoryAccountLogon",
-	[10] = "DataCenterSecurityCmdlet",
-	[11] = "ComplianceDLPSharePoint",
-	[13] = "ComplianceDLPExchange",
-	[14] = "SharePointSharingOperation",
-	[15] = "AzureActiveDirectoryStsLogon",
-	[18] = "SecurityComplianceCenterEOPCmdlet",
-	[19] = "ExchangeAggregatedOperation",
-	[20] = "PowerBIAudit",
-	[21] = "CRM",
-	[22] = "Yammer",
-	[23] = "SkypeForBusinessCmdlets",
-	[24] = "Discovery",
-	[25] = "MicrosoftTeams",
-	[28] = "ThreatIntelligence",
-	[29] = "MailSubmission",
-	[30] = "MicrosoftFlow",
-	[32] = "MicrosoftStream",
-	[35] = "Project",
-	[36] = "SharePointListOperation",
-	[40] = "SecurityComplianceAlerts",
-	[41] = "ThreatIntelligenceUrl",
-	[43] = "MIPLabel",
-	[45] = "PowerAppsApp",
-	[47] = "ThreatIntelligenceAtpContent",
-	[50] = "ExchangeItemAggregated",
-	[51] = "HygieneEvent",
-	[52] = "DataInsightsRestApiAudit",
-	[54] = "SharePointListItemOperation",
-	[57] = "MicrosoftTeamsAdmin",
-	[64] = "AirInvestigation",
-	[65] = "Quarantine",
-	[66] = "MicrosoftForms",
-	[78] = "WDATPAlerts",
-	[82] = "SensitivityLabelPolicyMatch",
-	[83] = "SensitivityLabelAction",
-	[84] = "SensitivityLabeledFileAction",
-	[101] = "ExchangeSearch",
-	[102] = "SharePointSearch",
+#define R(name)                       \
+	{                             \
+		name, sizeof name - 1 \
+	}
+static const struct {
+	const char *s;
+	size_t n;
+} rtypes[] = {
+	[1] = R("ExchangeAdmin"),
+	[2] = R("ExchangeItem"),
+	[3] = R("ExchangeItemGroup"),
+	[4] = R("SharePoint"),
+	[6] = R("SharePointFileOperation"),
+	[7] = R("OneDrive"),
+	[8] = R("AzureActiveDirectory"),
+	[9] = R("AzureActiveDirectoryAccountLogon"),
+	[10] = R("DataCenterSecurityCmdlet"),
+	[11] = R("ComplianceDLPSharePoint"),
+	[13] = R("ComplianceDLPExchange"),
+	[14] = R("SharePointSharingOperation"),
+	[15] = R("AzureActiveDirectoryStsLogon"),
+	[18] = R("SecurityComplianceCenterEOPCmdlet"),
+	[19] = R("ExchangeAggregatedOperation"),
+	[20] = R("PowerBIAudit"),
+	[21] = R("CRM"),
+	[22] = R("Yammer"),
+	[23] = R("SkypeForBusinessCmdlets"),
+	[24] = R("Discovery"),
+	[25] = R("MicrosoftTeams"),
+	[28] = R("ThreatIntelligence"),
+	[29] = R("MailSubmission"),
+	[30] = R("MicrosoftFlow"),
+	[32] = R("MicrosoftStream"),
+	[35] = R("Project"),
+	[36] = R("SharePointListOperation"),
+	[40] = R("SecurityComplianceAlerts"),
+	[41] = R("ThreatIntelligenceUrl"),
+	[43] = R("MIPLabel"),
+	[45] = R("PowerAppsApp"),
+	[47] = R("ThreatIntelligenceAtpContent"),
+	[50] = R("ExchangeItemAggregated"),
+	[51] = R("HygieneEvent"),
+	[52] = R("DataInsightsRestApiAudit"),
+	[54] = R("SharePointListItemOperation"),
+	[57] = R("MicrosoftTeamsAdmin"),
+	[64] = R("AirInvestigation"),
+	[65] = R("Quarantine"),
+	[66] = R("MicrosoftForms"),
+	[78] = R("WDATPAlerts"),
+	[82] = R("SensitivityLabelPolicyMatch"),
+	[83] = R("SensitivityLabelAction"),
+	[84] = R("SensitivityLabeledFileAction"),
+	[101] = R("ExchangeSearch"),
+	[102] = R("SharePointSearch"),
 };
+#undef R
 
 /* By number, one index (every UAL record asks: a search through a list
  * was 90 instructions a record). */
@@ -98,7 +106,7 @@ const char *normalize_rtype_name(long long n)
 {
 	if (n < 0 || n >= (long long)(sizeof rtypes / sizeof rtypes[0]))
 		return NULL;
-	return rtypes[n];
+	return rtypes[n].s;
 }
 
 void norm_init(struct norm *nm)
@@ -291,11 +299,10 @@ static void set_if_empty(struct sv *dst, struct sv v)
 static struct sv rtype_of(struct norm *nm, const struct jval *v)
 {
 	long long n;
-	if (v->p && json_get_int(v, &n)) {
-		const char *name = normalize_rtype_name(n);
-		if (name)
-			return (struct sv){ name, strlen(name) };
-	}
+	/* the name's length from the table, not a strlen call a record */
+	if (v->p && json_get_int(v, &n) && n >= 0 && n < (long long)(sizeof rtypes / sizeof rtypes[0]) &&
+	    rtypes[n].s)
+		return (struct sv){ rtypes[n].s, rtypes[n].n };
 	return text_of(nm, v);
 }
 
@@ -381,7 +388,7 @@ static void ual_fields(struct norm *nm, const struct norm_members *m, struct eve
 		}
 	}
 	if (norm_has(m, K_OperationProperties)) {
-		static const char *const names[] = { "MailAccessType", "IsThrottled" };
+		static const struct sv names[] = { { "MailAccessType", 14 }, { "IsThrottled", 11 } };
 		struct jval vals[2];
 		bool found[2];
 		norm_name_values(nm, &m->v[K_OperationProperties], names, 2, vals, found);

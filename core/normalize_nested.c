@@ -211,17 +211,13 @@ bool norm_name_value(struct norm *nm, const struct jval *arr, const char *name, 
 
 /* name_value for several names in one walk over the array: found[i] and
  * out[i] for names[i], the first element that names it. */
-void norm_name_values(struct norm *nm, const struct jval *arr, const char *const *names, size_t n,
+void norm_name_values(struct norm *nm, const struct jval *arr, const struct sv *names, size_t n,
 		      struct jval *out, bool *found)
 {
 	struct jval a, el;
-	size_t left = n, lens[NORM_NAMES_MAX];
-	if (n > NORM_NAMES_MAX)
-		n = left = NORM_NAMES_MAX;
-	for (size_t i = 0; i < n; i++) {
+	size_t left = n;
+	for (size_t i = 0; i < n; i++)
 		found[i] = false;
-		lens[i] = strlen(names[i]);
-	}
 	if (!norm_container(nm, arr, JT_ARR, &a))
 		return;
 	struct jiter it;
@@ -234,8 +230,9 @@ void norm_name_values(struct norm *nm, const struct jval *arr, const char *const
 				continue;
 			nm->ps_seen++;
 			for (size_t i = 0; i < n; i++)
-				if (!found[i] && pn.p && pn.n == lens[i] && memcmp(pn.p, names[i], pn.n) == 0 &&
-				    ps_field(t, "Value", &pv) && sv_as_jstr(nm, pv, &out[i])) {
+				if (!found[i] && pn.p && pn.n == names[i].n &&
+				    memcmp(pn.p, names[i].p, pn.n) == 0 && ps_field(t, "Value", &pv) &&
+				    sv_as_jstr(nm, pv, &out[i])) {
 					found[i] = true;
 					left--;
 				}
@@ -248,7 +245,7 @@ void norm_name_values(struct norm *nm, const struct jval *arr, const char *const
 		if (!nv.p || !vv.p)
 			continue;
 		for (size_t i = 0; i < n; i++)
-			if (!found[i] && names_name(&nv, names[i], lens[i])) {
+			if (!found[i] && names_name(&nv, names[i].p, names[i].n)) {
 				out[i] = vv;
 				found[i] = true;
 				left--;

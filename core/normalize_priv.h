@@ -122,8 +122,7 @@ int norm_ual_object(struct norm *nm, const struct jval *obj, struct event *ev, c
  * named each name; norm_folders: Folders[] as message rows. */
 bool norm_container(struct norm *nm, const struct jval *v, enum jtype want, struct jval *out);
 bool norm_name_value(struct norm *nm, const struct jval *arr, const char *name, struct jval *out);
-#define NORM_NAMES_MAX 4 /* norm_name_values' n at most */
-void norm_name_values(struct norm *nm, const struct jval *arr, const char *const *names, size_t n,
+void norm_name_values(struct norm *nm, const struct jval *arr, const struct sv *names, size_t n,
 		      struct jval *out, bool *found);
 void norm_folders(struct norm *nm, const struct jval *fv, struct event *ev);
 
