@@ -306,8 +306,14 @@ done
 got=$(q "$t/c15.case" user=alice@contoso.com --format csv 2>/dev/null | tail -n +2 | wc -l)
 check "pivots: user= answers during the load, from what is committed" \
 	test "$got" -ge 2 -a "$got" = "$(count "$t/c15.case" 'select count(*) from events')"
+src_status() { "$bin" sources "$1" --format csv 2>/dev/null | python3 -c '
+import csv, sys
+print(" ".join(r["status"] for r in csv.DictReader(sys.stdin)))'; }
+check "sources: the running load's source is loading" test "$(src_status "$t/c15.case")" = "complete loading"
 kill -9 "$(pgrep -P "$lpid" -x auditscope || echo "$lpid")" 2>/dev/null
 wait "$lpid" 2>/dev/null
+check "sources: once the load is killed its source is interrupted, not loading" \
+	test "$(src_status "$t/c15.case")" = "complete interrupted"
 check "pivots: a load killed with -9 leaves the case whole" test "$(count "$t/c15.case" 'select count(*) from events')" -ge 2
 check "pivots: and its lists with its events" test "$(count "$t/c15.case" "$listed")" = 0
 got=$(q "$t/c15.case" user=alice@contoso.com --format csv 2>/dev/null | tail -n +2 | wc -l)

@@ -79,6 +79,7 @@ int sqlite_each_source(struct store *st, int (*fn)(const struct store_source_row
 			       -1, &q, NULL) != SQLITE_OK)
 		return set_cause(cause, "%s: %s", SQ(st)->path, sqlite3_errmsg(SQ(st)->db));
 	int rc = 0;
+	int live = -1; /* a load holds the case (asked once, when a row needs it) */
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		struct store_source_row r = {
 			.id = sqlite3_column_int64(q, 0),
@@ -100,6 +101,16 @@ int sqlite_each_source(struct store *st, int (*fn)(const struct store_source_row
 			sqlite3_column_type(q, 13) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(q, 13);
 		r.c.last_ts =
 			sqlite3_column_type(q, 14) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(q, 14);
+		/* "loading" is written when a source starts and replaced at
+		 * its end; a load killed (kill -9, a crash, a power cut) leaves
+		 * it, and only the next load into the case marks it
+		 * interrupted. With no load holding the case, it is that now. */
+		if (!strcmp(r.status, "loading")) {
+			if (live < 0)
+				live = store_load_running(st);
+			if (!live)
+				r.status = "interrupted";
+		}
 		if ((rc = fn(&r, ctx)) != 0)
 			break;
 	}
