@@ -239,6 +239,11 @@ for cmd in "query $t/c8.case" "query $t/c8.case --raw --format jsonl" "stack $t/
 	check "7: $(echo "$cmd" | sed "s|$t/||") > /dev/full exits 1 naming the error" \
 		bash -c "test $rc = 1 && grep -q 'No space left on device' '$t/r7.err'"
 done
+for cmd in "--help" "--version" "help query"; do
+	$bin $cmd > /dev/full 2> "$t/r7.err"; rc=$?
+	check "7: auditscope $cmd > /dev/full exits 1 naming the error" \
+		bash -c "test $rc = 1 && grep -q 'No space left on device' '$t/r7.err'"
+done
 "$bin" query "$t/c8.case" --format csv >&- 2> "$t/r7.err"; rc=$?
 check "7: query to a closed stdout exits 1" test $rc = 1
 (trap '' PIPE; timeout 60 "$bin" query "$t/c11.case" --format jsonl --raw 2> "$t/r7.err" | head -1 > /dev/null; echo "${PIPESTATUS[0]}" > "$t/r7.rc")

@@ -4,6 +4,7 @@
  * main opens and hands to the terminal interface (tui/app.h).
  */
 #include <ctype.h>
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,15 @@ static void locale_setup(void)
 		setlocale(LC_CTYPE, "C");
 }
 
+static int stdout_done(void)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	cli_error("standard output: %s", strerror(errno ? errno : EIO));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	locale_setup();
@@ -111,6 +121,8 @@ int main(int argc, char **argv)
 		setenv("TZ", ":/etc/localtime", 0);
 	if (argc < 2)
 		return cli_help(stderr), 2;
+	/* the help and the version checked as every listing is (args.c): a
+	 * full disk or a closed stdout is exit 1, never a silent 0 */
 	const char *word = argv[1];
 	if (!strcmp(word, "-h") || !strcmp(word, "--help") || !strcmp(word, "help")) {
 		const struct cli_cmd *c = argc > 2 ? cli_find(argv[2]) : NULL;
@@ -118,11 +130,11 @@ int main(int argc, char **argv)
 			cli_cmd_help(c, stdout);
 		else
 			cli_help(stdout);
-		return 0;
+		return stdout_done();
 	}
 	if (!strcmp(word, "--version")) {
 		puts("auditscope 0.1");
-		return 0;
+		return stdout_done();
 	}
 	if (!strcmp(word, "__complete"))
 		return cli_complete(argc - 2, argv + 2);
