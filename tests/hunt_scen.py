@@ -123,16 +123,22 @@ def attack_reads(c, t, mailboxes, app=EVIL, user=None, ips=ATTACKER_IPS, form=la
 ARCHIVER = "3b1d6f0e-92c4-4e2a-8f57-0d4c1e9a6b33"  # the tenant's own archiving service
 
 
+def archive_daily(c):
+    """The tenant's archiving service (not Microsoft's) reads every mailbox
+    once a day from the export's first hour."""
+    for day in range(c.days):
+        for u in c.users:
+            c.mail(T0 + dt.timedelta(days=day, minutes=5 + c.users.index(u)), "svc-archive@fabrikam.com", u,
+                   ARCHIVER, "20.190.128.10", capp=ARCHIVER)
+
+
 def first_hour(d):
     """The intruder's app reads three mailboxes from the export's first
     hour; the tenant's archiving service (not Microsoft's either) reads
     every mailbox from its first hour too, and is no hit."""
     c = Case(days=2)
     c.background()
-    for day in range(c.days):
-        for u in c.users:
-            c.mail(T0 + dt.timedelta(days=day, minutes=5 + c.users.index(u)), "svc-archive@fabrikam.com", u,
-                   ARCHIVER, "20.190.128.10", capp=ARCHIVER)
+    archive_daily(c)
     attack_reads(c, T0 + dt.timedelta(minutes=12), c.users[:3])
     c.write(d)
     hit = [["app", EVIL]]
@@ -403,10 +409,7 @@ def sweep(d):
     context."""
     c = Case(users=16, days=2)
     c.background()
-    for day in range(c.days):
-        for u in c.users:
-            c.mail(T0 + dt.timedelta(days=day, minutes=5 + c.users.index(u)), "svc-archive@fabrikam.com", u,
-                   ARCHIVER, "20.190.128.10", capp=ARCHIVER)
+    archive_daily(c)
     attack_reads(c, T0 + dt.timedelta(minutes=20), c.users[:12])
     c.write(d)
     hit = [["app", EVIL]]
