@@ -15,7 +15,9 @@
  *
  * MaxMind-format files are read with libmaxminddb; the ASN tables, which
  * the registry ships only as CSV, are read into two sorted arrays and
- * searched by bisection. A missing database is not an error: lookups
+ * searched by bisection, and kept in a cache (.asn-ranges.cache beside
+ * them, or in $XDG_CACHE_HOME/auditscope) that later opens read while it
+ * still matches the tables. A missing database is not an error: lookups
  * answer "unknown" and geoip_warning() says so once.
  */
 #ifndef AUDITSCOPE_GEOIP_H

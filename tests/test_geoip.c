@@ -430,6 +430,316 @@ static void test_enrich_seeks_addresses(void **state)
 	free(dir);
 }
 
+/* ------------------------------------------------------------------ */
+/* The ASN tables' cache (core/geoip.c): used only while it matches the
+ * tables it was built from, and whole. Whether an open used it is told
+ * by the cache file itself: a miss writes a new one (rename: another
+ * inode), a hit leaves it alone. */
+
+static const char cache_v4[] = "16909056,16909311,64500,\"Example, \"\"Net\"\" Ltd\"\n"
+			       "134744064,134744319,15169,Google LLC\n"
+			       "134743040,134744063,64502,Before Google\n"
+			       "50331648,67108863,64503,Wide Net\n";
+static const char cache_v6[] = "2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,15169,Google LLC\n";
+
+/* The tables' times must be older than the open's by more than a tick of
+ * the file system's clock, or the cache is (rightly) not written. */
+static void settle(void)
+{
+	usleep(150000);
+}
+
+static bool cache_ino(const char *path, ino_t *ino)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return false;
+	*ino = sb.st_ino;
+	return true;
+}
+
+/* The AS of ip in the tables of dir, opened afresh (0 when none). */
+static uint32_t asn_in(const char *dir, const char *ip)
+{
+	const char *dirs[] = { dir, NULL };
+	struct geoip *g = geoip_open(dirs);
+	struct geoip_place p;
+	assert_int_equal(geoip_lookup(g, ip, &p), 0);
+	uint32_t asn = p.asn;
+	geoip_free(g);
+	return asn;
+}
+
+static void test_asn_cache(void **state)
+{
+	(void)state;
+	char *d = tmpdir_new();
+	char *cache = xasprintf("%s/.asn-ranges.cache", d);
+	free(write_file(d, "asn-ipv4-num.csv", cache_v4, sizeof cache_v4 - 1));
+	free(write_file(d, "asn-ipv6.csv", cache_v6, sizeof cache_v6 - 1));
+	settle();
+	const char *dirs[] = { d, NULL };
+	struct geoip *g = geoip_open(dirs);
+	ino_t ino, ino2;
+	assert_true(cache_ino(cache, &ino)); /* written (on a0e612f: no cache) */
+	/* the same answers from the cache as from the tables */
+	struct geoip *c = geoip_open(dirs);
+	assert_true(cache_ino(cache, &ino2));
+	assert_true(ino == ino2); /* used, not rewritten */
+	assert_string_equal(geoip_describe(c), geoip_describe(g));
+	assert_true(geoip_has_asn(c));
+	static const char *const ips[] = { "8.8.8.8",      "8.8.7.255",   "8.8.9.0",   "3.200.1.1",
+					   "4.0.0.0",      "1.2.3.4",     "1.2.2.255", "0.255.255.255",
+					   "2001:4860::1", "2001:4861::", "10.1.1.1",  "255.255.255.255" };
+	for (size_t i = 0; i < sizeof ips / sizeof *ips; i++) {
+		struct geoip_place a, b;
+		assert_int_equal(geoip_lookup(g, ips[i], &a), 0);
+		assert_int_equal(geoip_lookup(c, ips[i], &b), 0);
+		assert_int_equal(a.asn, b.asn);
+		assert_string_equal(a.as_org ? a.as_org : "-", b.as_org ? b.as_org : "-");
+		assert_string_equal(a.label ? a.label : "-", b.label ? b.label : "-");
+	}
+	struct geoip_place p;
+	assert_int_equal(geoip_lookup(c, "1.2.3.4", &p), 0);
+	assert_string_equal(p.as_org, "Example, \"Net\" Ltd");
+	geoip_free(g);
+	geoip_free(c);
+
+	/* the table rewritten in place to the same size, its mtime put back:
+	 * its change time still differs, and the new AS answers */
+	struct stat sb;
+	char *p4 = xasprintf("%s/asn-ipv4-num.csv", d);
+	assert_int_equal(stat(p4, &sb), 0);
+	char *v4 = xstrdup(cache_v4);
+	memcpy(strstr(v4, "15169"), "15170", 5);
+	free(write_file(d, "asn-ipv4-num.csv", v4, strlen(v4)));
+	struct timespec times[2] = { sb.st_atim, sb.st_mtim };
+	assert_int_equal(utimensat(AT_FDCWD, p4, times, 0), 0);
+	settle();
+	assert_int_equal(asn_in(d, "8.8.8.8"), 15170);
+	assert_true(cache_ino(cache, &ino));
+	assert_true(ino != ino2); /* rebuilt */
+	assert_int_equal(asn_in(d, "8.8.8.8"), 15170);
+	assert_true(cache_ino(cache, &ino2));
+	assert_true(ino == ino2);
+
+	/* the IPv6 table gone, then back: never its old ranges */
+	char *p6 = xasprintf("%s/asn-ipv6.csv", d);
+	assert_int_equal(unlink(p6), 0);
+	assert_int_equal(asn_in(d, "2001:4860::1"), 0);
+	free(write_file(d, "asn-ipv6.csv", cache_v6, sizeof cache_v6 - 1));
+	settle();
+	assert_int_equal(asn_in(d, "2001:4860::1"), 15169);
+
+	/* the IPv4 table gone: no network database, whatever the cache */
+	assert_int_equal(unlink(p4), 0);
+	struct geoip *none = geoip_open(dirs);
+	assert_false(geoip_has_asn(none));
+	assert_string_equal(geoip_describe(none), "country: none; network: none");
+	assert_int_equal(geoip_lookup(none, "8.8.8.8", &p), 0);
+	assert_int_equal(p.asn, 0);
+	geoip_free(none);
+
+	/* a table written just now (within a tick of the clock) is read but
+	 * not cached: a second write in that tick could keep its times */
+	assert_int_equal(unlink(cache), 0);
+	free(write_file(d, "asn-ipv4-num.csv", cache_v4, sizeof cache_v4 - 1));
+	assert_int_equal(asn_in(d, "8.8.8.8"), 15169);
+	assert_false(cache_ino(cache, &ino));
+	free(v4);
+	free(p4);
+	free(p6);
+	free(cache);
+	tmpdir_remove(d);
+	free(d);
+}
+
+/* Damage to the cache (a byte flipped, cut short, another layout, not a
+ * file): ignored, the tables answer, and it is rewritten whole. */
+static void test_asn_cache_corrupt(void **state)
+{
+	(void)state;
+	char *d = tmpdir_new();
+	char *cache = xasprintf("%s/.asn-ranges.cache", d);
+	free(write_file(d, "asn-ipv4-num.csv", cache_v4, sizeof cache_v4 - 1));
+	free(write_file(d, "asn-ipv6.csv", cache_v6, sizeof cache_v6 - 1));
+	settle();
+	assert_int_equal(asn_in(d, "8.8.8.8"), 15169);
+	struct stat sb;
+	assert_int_equal(stat(cache, &sb), 0);
+	size_t len = (size_t)sb.st_size;
+	char *good = xmalloc(len);
+	FILE *f = fopen(cache, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(good, 1, len, f), len);
+	fclose(f);
+	/* where 8.8.8.8's AS lies in it: 15169 as four bytes after the
+	 * header, in the second range of the sorted table */
+	uint32_t asn = 15169;
+	char *at = NULL;
+	for (size_t i = 0; i + 4 <= len && !at; i++)
+		if (memcmp(good + i, &asn, 4) == 0)
+			at = good + i;
+	assert_non_null(at);
+	for (int kind = 0; kind < 5; kind++) {
+		char *bad = xmalloc(len);
+		memcpy(bad, good, len);
+		size_t blen = len;
+		if (kind == 0) { /* the AS of the range: a wrong answer if used */
+			uint32_t other = 64666;
+			memcpy(bad + (at - good), &other, 4);
+		} else if (kind == 1) { /* a byte of an owner's name */
+			bad[len - 3] ^= 0x20;
+		} else if (kind == 2) { /* cut short */
+			blen = len / 2;
+		} else if (kind == 3) { /* the header zeroed */
+			memset(bad, 0, 64);
+		}
+		unlink(cache);
+		if (kind == 4)
+			assert_int_equal(mkdir(cache, 0700), 0);
+		else
+			free(write_file(d, ".asn-ranges.cache", bad, blen));
+		ino_t ino, ino2;
+		assert_true(cache_ino(cache, &ino));
+		assert_int_equal(asn_in(d, "8.8.8.8"), 15169);
+		assert_int_equal(asn_in(d, "1.2.3.4"), 64500);
+		if (kind == 4) { /* not replaceable: left, and the tables read */
+			assert_int_equal(rmdir(cache), 0);
+		} else {
+			assert_true(cache_ino(cache, &ino2));
+			assert_true(ino != ino2); /* rewritten */
+			f = fopen(cache, "rb");
+			assert_non_null(f);
+			memset(bad, 0, len);
+			assert_int_equal(fread(bad, 1, len, f), len);
+			fclose(f);
+			assert_memory_equal(bad, good, len);
+		}
+		free(bad);
+	}
+	free(good);
+	free(cache);
+	tmpdir_remove(d);
+	free(d);
+}
+
+/* Tables in a folder where the cache cannot be written: it goes to the
+ * user's cache folder ($XDG_CACHE_HOME/auditscope) and is used from
+ * there. (The folder is made unwritable by a directory in the cache's
+ * place: root writes anywhere.) */
+static void test_asn_cache_user_dir(void **state)
+{
+	(void)state;
+	char *d = tmpdir_new(), *home = tmpdir_new();
+	char *had = getenv("XDG_CACHE_HOME") ? xstrdup(getenv("XDG_CACHE_HOME")) : NULL;
+	setenv("XDG_CACHE_HOME", home, 1);
+	char *blocker = xasprintf("%s/.asn-ranges.cache", d);
+	assert_int_equal(mkdir(blocker, 0700), 0);
+	free(write_file(d, "asn-ipv4-num.csv", cache_v4, sizeof cache_v4 - 1));
+	settle();
+	assert_int_equal(asn_in(d, "8.8.8.8"), 15169);
+	char *cmd = xasprintf("ls %s/auditscope/asn-ranges-*.cache", home);
+	FILE *ls = popen(cmd, "r");
+	char path[4096] = "";
+	assert_non_null(ls);
+	assert_non_null(fgets(path, sizeof path, ls));
+	pclose(ls);
+	path[strcspn(path, "\n")] = '\0';
+	ino_t ino, ino2;
+	assert_true(cache_ino(path, &ino));
+	assert_int_equal(asn_in(d, "8.8.8.8"), 15169);
+	assert_true(cache_ino(path, &ino2));
+	assert_true(ino == ino2); /* used */
+	/* and no leftover temporary file beside the tables */
+	char *left = xasprintf("ls -A %s | grep -c XXX; ls -A %s | wc -l", d, d);
+	ls = popen(left, "r");
+	char out[64] = "";
+	assert_non_null(ls);
+	assert_non_null(fgets(out, sizeof out, ls)); /* grep's count */
+	assert_non_null(fgets(out, sizeof out, ls));
+	pclose(ls);
+	assert_int_equal(atoi(out), 2); /* the table and the blocker */
+	if (had)
+		setenv("XDG_CACHE_HOME", had, 1);
+	else
+		unsetenv("XDG_CACHE_HOME");
+	free(had);
+	free(left);
+	free(cmd);
+	free(blocker);
+	tmpdir_remove(d);
+	tmpdir_remove(home);
+	free(d);
+	free(home);
+}
+
+static uint64_t cache_rng = 0x2545f4914f6cdd1dULL;
+static uint64_t cache_next(void)
+{
+	cache_rng ^= cache_rng << 13;
+	cache_rng ^= cache_rng >> 7;
+	cache_rng ^= cache_rng << 17;
+	return cache_rng;
+}
+
+/* The installed tables read from their CSV and from the cache answer
+ * alike for 300,000 random addresses (the tables linked into a folder
+ * of the test's, where the cache is written). */
+static void test_installed_cache_same(void **state)
+{
+	(void)state;
+	const char *inst;
+	NEED_INSTALLED(inst);
+	char real[4096];
+	assert_non_null(realpath(inst, real));
+	char *d = tmpdir_new();
+	static const char *const files[] = { "asn-ipv4-num.csv", "asn-ipv6.csv", "asn.package.json",
+					     "geo-whois-asn-country.mmdb" };
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		char *from = xasprintf("%s/%s", real, files[i]), *to = xasprintf("%s/%s", d, files[i]);
+		assert_int_equal(symlink(from, to), 0);
+		free(from);
+		free(to);
+	}
+	char *cache = xasprintf("%s/.asn-ranges.cache", d);
+	const char *dirs[] = { d, NULL };
+	struct geoip *g = geoip_open(dirs); /* the tables (and a cache written) */
+	ino_t ino, ino2;
+	assert_true(cache_ino(cache, &ino));
+	struct geoip *c = geoip_open(dirs);
+	assert_true(cache_ino(cache, &ino2));
+	assert_true(ino == ino2);
+	assert_string_equal(geoip_describe(c), geoip_describe(g));
+	size_t networks = 0;
+	for (int i = 0; i < 300000; i++) {
+		unsigned char a[16] = { 0 };
+		uint64_t r = cache_next(), s = cache_next();
+		if (i % 3) {
+			a[10] = a[11] = 0xff;
+			memcpy(a + 12, &r, 4);
+		} else {
+			memcpy(a, &r, 8);
+			memcpy(a + 8, &s, 8);
+			a[0] = (unsigned char)(0x20 | (a[0] & 0x0f)); /* 2000::/4 */
+		}
+		struct geoip_place x, y;
+		geoip_lookup_bin(g, a, &x);
+		geoip_lookup_bin(c, a, &y);
+		assert_int_equal(x.asn, y.asn);
+		assert_string_equal(x.country, y.country);
+		assert_string_equal(x.as_org ? x.as_org : "-", y.as_org ? y.as_org : "-");
+		assert_string_equal(x.label ? x.label : "-", y.label ? y.label : "-");
+		networks += x.asn != 0;
+	}
+	assert_true(networks > 100000);
+	geoip_free(g);
+	geoip_free(c);
+	free(cache);
+	tmpdir_remove(d);
+	free(d);
+}
+
 static void test_text(void **state)
 {
 	(void)state;
@@ -458,6 +768,10 @@ int main(void)
 		cmocka_unit_test(test_realdata_signins),
 		cmocka_unit_test(test_enrich_seeks_addresses),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_asn_cache),
+		cmocka_unit_test(test_asn_cache_corrupt),
+		cmocka_unit_test(test_asn_cache_user_dir),
+		cmocka_unit_test(test_installed_cache_same),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
