@@ -39,9 +39,18 @@ struct logon {
  * record comes as two events this close together: one attempt. */
 #define SAME_ATTEMPT_MS 5000
 
+/* A user's first event from an IP (failed-then-success). */
+struct pair {
+	int64_t user, ip, first;
+	int64_t run; /* the first failure of the user's guessed password from it, or 0 */
+};
+
 struct logons_acc {
 	struct util_ivec ok, ok_op, fail_op; /* value ids of results and operations */
-	struct util_imap ip;                 /* ip -> its first event, any user */
+	struct util_imap pair_at;            /* (user, ip) -> its index in pair + 1 */
+	struct pair *pair;
+	size_t npair, cappair;
+	bool pairs; /* follow each (user, ip)'s first event (failed-then-success) */
 	struct logon *l;
 	size_t n, cap;
 	bool unordered; /* l is not in (ts, id) order (the pass's order) */
@@ -63,14 +72,48 @@ static int logons_begin(struct hctx *h)
 	return 0;
 }
 
+static int logons_begin_pairs(struct hctx *h)
+{
+	int rc = logons_begin(h);
+	((struct logons_acc *)h->acc)->pairs = true;
+	return rc;
+}
+
+/* The pair record of (user, ip), made when absent. Keys two pairs share
+ * (the packed key of 64-bit value hashes) probe on by a rehash. */
+static struct pair *logons_pair(struct logons_acc *a, int64_t user, int64_t ip, bool make)
+{
+	uint64_t key = util_pair_key(user, ip);
+	for (;;) {
+		if (!key)
+			key = 1;
+		bool isnew = false;
+		int64_t *slot;
+		if (make) {
+			slot = util_imap_slot(&a->pair_at, key, 0, &isnew);
+		} else {
+			const int64_t *got = util_imap_get(&a->pair_at, key);
+			if (!got)
+				return NULL;
+			slot = (int64_t *)got;
+		}
+		if (isnew) {
+			a->pair = xgrow(a->pair, &a->cappair, a->npair + 1, sizeof *a->pair);
+			a->pair[a->npair] = (struct pair){ user, ip, INT64_MAX, 0 };
+			*slot = (int64_t)++a->npair;
+		}
+		struct pair *p = &a->pair[*slot - 1];
+		if (p->user == user && p->ip == ip)
+			return p;
+		key = util_mix64(key + 0x9e3779b97f4a7c15ULL);
+	}
+}
+
 static void logons_row(struct hctx *h, const struct hunt_ev *e)
 {
 	struct logons_acc *a = h->acc;
 	if (!e->user || !e->ip)
 		return;
-	int64_t *f = util_imap_slot(&a->ip, (uint64_t)e->ip, e->ts, NULL);
-	if (e->ts < *f)
-		*f = e->ts;
 	if (e->ts < a->cov0)
 		a->cov0 = e->ts;
 	bool signin = e->kind == KIND_SIGNIN;
@@ -79,6 +122,13 @@ static void logons_row(struct hctx *h, const struct hunt_ev *e)
 	/* a sign-in's other result: a failure if its text says so
 	 * (logons_failures) */
 	int64_t maybe = !ok && !fail && signin ? e->result : 0;
+	if (a->pairs && !fail && !maybe) {
+		/* a failed logon does not show the tenant an address: the
+		 * intruder's guesses would */
+		struct pair *p = logons_pair(a, e->user, e->ip, true);
+		if (e->ts < p->first)
+			p->first = e->ts;
+	}
 	if (!ok && !fail && !maybe)
 		return;
 	if (a->n && (e->ts < a->last_ts || (e->ts == a->last_ts && e->id < a->last_id)))
@@ -193,7 +243,8 @@ static void logons_drop(struct hctx *h)
 	util_ivec_free(&a->ok);
 	util_ivec_free(&a->ok_op);
 	util_ivec_free(&a->fail_op);
-	util_imap_free(&a->ip);
+	util_imap_free(&a->pair_at);
+	free(a->pair);
 	free(a->l);
 	free(a);
 	h->acc = NULL;
@@ -201,9 +252,9 @@ static void logons_drop(struct hctx *h)
 
 /* The scan both hunts of this file run: the same accumulator, each its
  * own end. */
-#define LOGONS_SCAN(end)                                                                          \
+#define LOGONS_SCAN(begin, end)                                                                   \
 	{                                                                                         \
-		logons_begin, logons_row, end, logons_drop, NULL, NULL, 0,                        \
+		begin, logons_row, end, logons_drop, NULL, NULL, 0,                               \
 			HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(kind) | HUNT_EV(op) | HUNT_EV(user) | \
 				HUNT_EV(ip) | HUNT_EV(result),                                    \
 			true                                                                      \
@@ -237,68 +288,130 @@ static bool logons_later(const struct logons_acc *a, size_t first, size_t k, siz
 	return false;
 }
 
+/* A user's password guessed from an IP: l[first..k] its failures and
+ * the success. */
+struct guess {
+	size_t first, k, j, nfail;
+};
+
+/*
+ * The first run of one (user, ip)'s logons l[i..j) that is a guess: two
+ * or more failures, then a success within the hour of the first. Returns
+ * false when there is none.
+ */
+static bool logons_guess(const struct logons_acc *a, size_t i, size_t j, struct guess *g)
+{
+	size_t first = j, nfail = 0, prev = j; /* prev: the last attempt counted */
+	for (size_t k = i; k < j; k++) {
+		if (!a->l[k].ok) {
+			/* the other log's record of the attempt counted last */
+			if (nfail && a->l[k].signin != a->l[prev].signin &&
+			    a->l[k].ts <= hunt_add(a->l[prev].ts, SAME_ATTEMPT_MS)) {
+				prev = j;
+				continue;
+			}
+			if (!nfail++)
+				first = k;
+			prev = k;
+			continue;
+		}
+		if (nfail < MIN_FAILURES || a->l[k].ts > hunt_add(a->l[first].ts, HOUR_MS)) {
+			nfail = 0; /* a success ends a run of failures */
+			prev = j;
+			continue;
+		}
+		*g = (struct guess){ first, k, j, nfail };
+		return true;
+	}
+	return false;
+}
+
+/*
+ * ip -> the first time a user came from it who shows the tenant the
+ * address: any success or other event, but not failed logons, nor a user
+ * whose password was guessed from it (a guess from an address no one
+ * used an hour before) until after the guess. The intruder who guessed
+ * one user's password and read the mailbox, then guesses a second user's
+ * from the same address hours later, is guessing from an address only
+ * the intruder used (the second guess was missed until wave 26).
+ */
+static void logons_known(struct logons_acc *a, struct util_imap *known)
+{
+	for (size_t i = 0; i < a->npair; i++) {
+		const struct pair *p = &a->pair[i];
+		if (p->first == INT64_MAX || (p->run && p->first >= hunt_add(p->run, -HOUR_MS)))
+			continue;
+		int64_t *f = util_imap_slot(known, p->ip ? (uint64_t)p->ip : 1, p->first, NULL);
+		if (p->first < *f)
+			*f = p->first;
+	}
+}
+
+static void logons_emit(struct hctx *h, const struct logons_acc *a, const struct guess *g)
+{
+	size_t first = g->first, k = g->k, nfail = g->nfail;
+	struct hunt_row *row = hunt_row_new(h, true);
+	for (size_t m = first; m <= k; m++)
+		hunt_row_event(row, a->l[m].id, a->l[m].ts);
+	char *u = hunt_vtext(h, "user", a->l[k].user), *ip = hunt_vtext(h, "ip", a->l[k].ip);
+	int64_t min = hunt_gap(a->l[k].ts, a->l[first].ts) / 60000;
+	hunt_row_set(row, 0, u);
+	hunt_row_set(row, 1, ip);
+	hunt_row_num(row, 2, (int64_t)nfail);
+	hunt_row_time(row, 3, a->l[first].ts);
+	hunt_row_time(row, 4, a->l[k].ts);
+	hunt_row_num(row, 5, min);
+	char *why = xasprintf("%zu failed logons from an IP new to the tenant, then a success %" PRId64
+			      " min after the first",
+			      nfail, min);
+	hunt_row_reason(row, 60 + 10 * (int)(nfail < 4 ? nfail : 4), why);
+	free(why);
+	struct util_buf f = { 0 };
+	hunt_filter_term(&f, "user", u);
+	hunt_filter_term(&f, "ip", ip);
+	hunt_filter_time(&f, a->l[first].ts, a->l[k].ts);
+	hunt_row_filter(row, &f);
+	free(u);
+	free(ip);
+}
+
 static int logons_end(struct hctx *h)
 {
 	struct logons_acc *a = h->acc;
 	logons_failures(h, a);
 	logons_group(a, false, cmp_logon);
+	/* each (user, ip)'s first guess, then whether the tenant knew the
+	 * address an hour before it */
+	struct guess *g = NULL;
+	size_t ng = 0, capg = 0;
 	for (size_t i = 0; i < a->n;) {
-		/* one (user, ip): failures, then the first success within the hour */
 		size_t j = i;
 		while (j < a->n && a->l[j].user == a->l[i].user && a->l[j].ip == a->l[i].ip)
 			j++;
-		size_t first = j, nfail = 0, prev = j; /* prev: the last attempt counted */
-		for (size_t k = i; k < j; k++) {
-			if (!a->l[k].ok) {
-				/* the other log's record of the attempt counted last */
-				if (nfail && a->l[k].signin != a->l[prev].signin &&
-				    a->l[k].ts <= hunt_add(a->l[prev].ts, SAME_ATTEMPT_MS)) {
-					prev = j;
-					continue;
-				}
-				if (!nfail++)
-					first = k;
-				prev = k;
-				continue;
-			}
-			if (nfail < MIN_FAILURES || a->l[k].ts > hunt_add(a->l[first].ts, HOUR_MS)) {
-				nfail = 0; /* a success ends a run of failures */
-				prev = j;
-				continue;
-			}
-			const int64_t *ipf = util_imap_get(&a->ip, (uint64_t)a->l[k].ip);
-			if (!ipf || *ipf < hunt_add(a->l[first].ts, -HOUR_MS))
-				break; /* the tenant knew the address */
-			if (logons_later(a, first, k, j))
-				break; /* the user's own: nothing earlier to know it by */
-			struct hunt_row *row = hunt_row_new(h, true);
-			for (size_t m = first; m <= k; m++)
-				hunt_row_event(row, a->l[m].id, a->l[m].ts);
-			char *u = hunt_vtext(h, "user", a->l[k].user), *ip = hunt_vtext(h, "ip", a->l[k].ip);
-			int64_t min = hunt_gap(a->l[k].ts, a->l[first].ts) / 60000;
-			hunt_row_set(row, 0, u);
-			hunt_row_set(row, 1, ip);
-			hunt_row_num(row, 2, (int64_t)nfail);
-			hunt_row_time(row, 3, a->l[first].ts);
-			hunt_row_time(row, 4, a->l[k].ts);
-			hunt_row_num(row, 5, min);
-			char *why =
-				xasprintf("%zu failed logons from an IP new to the tenant, then a success %" PRId64
-					  " min after the first",
-					  nfail, min);
-			hunt_row_reason(row, 60 + 10 * (int)(nfail < 4 ? nfail : 4), why);
-			free(why);
-			struct util_buf f = { 0 };
-			hunt_filter_term(&f, "user", u);
-			hunt_filter_term(&f, "ip", ip);
-			hunt_filter_time(&f, a->l[first].ts, a->l[k].ts);
-			hunt_row_filter(row, &f);
-			free(u);
-			free(ip);
-			break;
+		struct guess x;
+		if (logons_guess(a, i, j, &x)) {
+			g = xgrow(g, &capg, ng + 1, sizeof *g);
+			g[ng++] = x;
+			struct pair *p = logons_pair(a, a->l[i].user, a->l[i].ip, false);
+			if (p)
+				p->run = a->l[x.first].ts;
 		}
 		i = j;
 	}
+	struct util_imap known = { 0 };
+	if (ng)
+		logons_known(a, &known);
+	for (size_t n = 0; n < ng; n++) {
+		const struct logon *f = &a->l[g[n].first];
+		const int64_t *ipf = util_imap_get(&known, f->ip ? (uint64_t)f->ip : 1);
+		if (ipf && *ipf < hunt_add(f->ts, -HOUR_MS))
+			continue; /* the tenant knew the address */
+		if (logons_later(a, g[n].first, g[n].k, g[n].j))
+			continue; /* the user's own: nothing earlier to know it by */
+		logons_emit(h, a, &g[n]);
+	}
+	util_imap_free(&known);
+	free(g);
 	logons_drop(h);
 	return 0;
 }
@@ -309,12 +422,14 @@ const struct hunt_entry hunt_failed_then_success = {
 		 "A password guessed: two or more failed logons of a user (UAL UserLoginFailed, Entra sign-ins "
 		 "with a Failure result; an attempt both logs record, seconds apart, counts once) from an IP no "
 		 "user of the tenant came from more than an hour before, then a successful logon of the same user from the same IP within the hour of the first failure. "
+		 "Failed logons do not make an IP known, nor does a user whose password was guessed from it (the "
+		 "intruder guessing a second user's password from the address of the first is a hit again). "
 		 "In the case's first day, where nothing came before, an IP the user signs in from again more than a "
 		 "day after the success is the user's own, not a finding. "
 		 "Every row is a hit. Score: 60, plus 10 per failure (up to 4).",
 		 HUNT_COLS(cols_logons) },
 	.order = HUNT_ORDER_TIME,
-	.scan = LOGONS_SCAN(logons_end),
+	.scan = LOGONS_SCAN(logons_begin_pairs, logons_end),
 };
 
 /* ------------------------------------------------------------------ */
@@ -454,5 +569,5 @@ const struct hunt_entry hunt_password_spray = {
 		 "when an account then signed in.",
 		 HUNT_COLS(cols_spray) },
 	.order = HUNT_ORDER_TIME,
-	.scan = LOGONS_SCAN(spray_end),
+	.scan = LOGONS_SCAN(logons_begin, spray_end),
 };

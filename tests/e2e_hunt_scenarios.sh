@@ -22,7 +22,9 @@
 # minute; a clean 2,000-user tenant with heavy third-party app use;
 # sign-ins in New York time across the US DST change; records out of
 # order; one account and one mailbox every six days from one address;
-# only the Entra sign-in log; apps named by display name, not id. Scenarios that need the
+# only the Entra sign-in log; apps named by display name, not id; the
+# intruder guessing two users' passwords from one address six hours apart
+# (mid-case, a 2-day export's first hour, a 30-day export's last hours). Scenarios that need the
 # IP tables skip their place checks where the case places no address.
 # SCEN=NAME runs one.
 . "$(dirname "$0")/e2e_lib.sh"
@@ -32,7 +34,7 @@ if ! command -v python3 > /dev/null; then
 	exit 0
 fi
 scen=tests/hunt_scen.py
-for name in ${SCEN:-first_hour last_hour thin forms offsets dupes egress dualstack wide replay_same_net aitm aitm_first_day aitm_small sweep first_hour_logons last_minute clean2000 dst_offsets unordered low_slow signin_only names}; do
+for name in ${SCEN:-first_hour last_hour thin forms offsets dupes egress dualstack wide replay_same_net aitm aitm_first_day aitm_small sweep first_hour_logons last_minute clean2000 dst_offsets unordered low_slow signin_only names second_victim second_victim_first_hour second_victim_last_hours}; do
 	d=$t/$name
 	python3 "$scen" "$name" "$d/in" > "$d.want" || {
 		nok "$name: scenario"

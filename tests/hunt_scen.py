@@ -636,9 +636,86 @@ def wide(d):
                                          "signin-then-mail", "failed-then-success", "password-spray")}
 
 
+def _second_victim(d, users, days, at):
+    """From one address the intruder guesses user 4's password (two
+    failures, a success) and reads the mailbox, then six hours later
+    guesses user 7's the same way: the second guess is as much a finding
+    as the first (the address is the intruder's, not the tenant's, though
+    the tenant saw it before). at: hours into the case of the first."""
+    c = Case(users=users, days=days)
+    c.background(reads=2)
+    ip = ATTACKER_IPS[0]
+    hit = []
+    for n, u in enumerate((c.users[4], c.users[7])):
+        t = T0 + dt.timedelta(hours=at + 6 * n, minutes=10)
+        for k in range(2):
+            c.signin(t + dt.timedelta(seconds=40 * k), u, ip, ok=False)
+        c.signin(t + dt.timedelta(minutes=3), u, ip)
+        c.mail(t + dt.timedelta(minutes=9), u, u, OWA, ip, capp=OWA)
+        hit.append(["user", u])
+    c.write(d)
+    return {"failed-then-success": {"first": hit[0], "hits": hit, "min_hits": 2, "max_hits": 2}}
+
+
+def second_victim(d):
+    """Two users' passwords guessed from one address six hours apart,
+    mid-case (a 12-user tenant over 10 days)."""
+    return _second_victim(d, 12, 10, 5 * 24 + 10)
+
+
+def second_victim_first_hour(d):
+    """The same in a 2-day export's first hour (a 40-user tenant)."""
+    return _second_victim(d, 40, 2, 0)
+
+
+def second_victim_last_hours(d):
+    """The same in a 30-day export's last hours (a 200-user tenant)."""
+    return _second_victim(d, 200, 30, 29 * 24 + 11)
+
+
+def _slow_spray(d, users, days, start):
+    """A password spray slower than a day: from three addresses, each day
+    nine accounts are tried twice each, three accounts from each address
+    (fewer than five an address a day), over eight days from day start;
+    on its sixth day a password works. start: the spray's first day."""
+    c = Case(users=users, days=days)
+    c.background(reads=1)
+    ips = ["198.51.100.23", "198.51.100.41", "203.0.113.77"]
+    won = c.users[(5 * 9 + 4) % users]
+    for day in range(8):
+        for j in range(9):
+            i = (day * 9 + j) % users
+            u = c.users[i]
+            ip = ips[j % 3]
+            t = T0 + dt.timedelta(days=start + day, hours=2 + 2 * j, minutes=17)
+            for k in range(2):
+                c.signin(t + dt.timedelta(minutes=25 * k), u, ip, ok=False)
+            if day == 5 and u == won:
+                c.signin(t + dt.timedelta(minutes=90), u, ip)
+    c.write(d)
+    return {"password-spray": {"hits": [["ip", x] for x in ips], "min_hits": 3, "max_hits": 3}}
+
+
+def slow_spray(d):
+    """A slow spray mid-case over a 40-user tenant's 30 days."""
+    return _slow_spray(d, 40, 30, 10)
+
+
+def slow_spray_first_days(d):
+    """The same from a 10-day export's first hour (a 200-user tenant)."""
+    return _slow_spray(d, 200, 10, 0)
+
+
+def slow_spray_last_days(d):
+    """The same ending in a 14-day export's last day (20 users)."""
+    return _slow_spray(d, 20, 14, 6)
+
+
 SCENARIOS = {f.__name__: f for f in (first_hour, last_hour, thin, forms, offsets, dupes, egress, dualstack, wide,
                                       replay_same_net, aitm, aitm_first_day, aitm_small, sweep, first_hour_logons, last_minute,
-                                      clean2000, dst_offsets, unordered, low_slow, signin_only, names)}
+                                      clean2000, dst_offsets, unordered, low_slow, signin_only, names,
+                                      second_victim, second_victim_first_hour, second_victim_last_hours,
+                                      slow_spray, slow_spray_first_days, slow_spray_last_days)}
 
 if __name__ == "__main__":
     print(json.dumps(SCENARIOS[sys.argv[1]](sys.argv[2])))
