@@ -2,13 +2,14 @@
  * hunt_logons.c: failed logons. failed-then-success, a password guessed:
  * failed logons of a user from an IP the tenant had not seen, then a
  * successful one from the same IP within the hour. password-spray: one
- * IP failing for many accounts within a day, and which of them it then
- * got into. Both are scans (hunt_entry.h) over the events with a user and
+ * IP failing for many accounts within a day (or over the case, slower),
+ * and which of them it then got into. Both are scans (hunt_entry.h) over the events with a user and
  * an IP, sharing one accumulator: UAL UserLoginFailed / UserLoggedIn and
  * Entra sign-ins (whose results normalization gives as "Success" /
  * "Failure (50126: ...)").
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -487,6 +488,21 @@ static void spray_ip(struct hctx *h, const struct logon *l, size_t n, size_t *fa
 			bhi = hi;
 		}
 	}
+	/* a spray slower than a day (a few accounts an address a day, day
+	 * after day): the IP's failures over the whole case */
+	bool slow = false;
+	if (best < SPRAY_ACCOUNTS) {
+		util_imap_free(&m);
+		distinct = 0;
+		for (size_t k = 0; k < nf; k++)
+			window_count(&m, l[fail[k]].user, 1, &distinct);
+		if (distinct >= SPRAY_ACCOUNTS) {
+			best = distinct;
+			blo = 0;
+			bhi = nf - 1;
+			slow = true;
+		}
+	}
 	util_imap_free(&m);
 	if (best < SPRAY_ACCOUNTS)
 		return;
@@ -525,11 +541,15 @@ static void spray_ip(struct hctx *h, const struct logon *l, size_t n, size_t *fa
 	hunt_row_num(row, 5, (int64_t)in.n);
 	hunt_row_take(row, 6, hunt_id_list(h, "user", in.n ? &in : &users));
 	size_t extra = best - SPRAY_ACCOUNTS;
-	char *why =
-		in.n ? xasprintf("%zu accounts failed from one IP within a day (%zu failures), then %zu of "
-				 "them signed in from it",
-				 best, nfail, in.n)
-		     : xasprintf("%zu accounts failed from one IP within a day (%zu failures)", best, nfail);
+	char span[48];
+	if (slow)
+		snprintf(span, sizeof span, "over %" PRId64 " days", hunt_gap(last, first) / DAY_MS + 1);
+	else
+		snprintf(span, sizeof span, "within a day");
+	char *why = in.n ? xasprintf("%zu accounts failed from one IP %s (%zu failures), then %zu of "
+				     "them signed in from it",
+				     best, span, nfail, in.n)
+			 : xasprintf("%zu accounts failed from one IP %s (%zu failures)", best, span, nfail);
 	hunt_row_reason(row, 50 + (int)(extra > 10 ? 30 : 3 * extra) + (in.n ? 20 : 0), why);
 	free(why);
 	struct util_buf f = { 0 };
@@ -564,7 +584,9 @@ const struct hunt_entry hunt_password_spray = {
 		 "A password tried across the tenant: failed logons (UAL UserLoginFailed, Entra sign-ins with a "
 		 "Failure result) of five or more accounts from one IP within 24 hours, where that IP failed "
 		 "more often than it succeeded in those hours (an office address fails now and then among many "
-		 "successes). The row names the accounts that then signed in from the IP within a day, or the "
+		 "successes); or, slower than that (a few accounts an address a day, day after day), five or "
+		 "more accounts over all of the IP's failures, where it failed more often than it succeeded "
+		 "between its first failure and its last. The row names the accounts that then signed in from the IP within a day, or the "
 		 "ones it tried. Every row is a hit. Score: 50, plus 3 per account past five (up to 30), plus 20 "
 		 "when an account then signed in.",
 		 HUNT_COLS(cols_spray) },

@@ -24,7 +24,10 @@
 # order; one account and one mailbox every six days from one address;
 # only the Entra sign-in log; apps named by display name, not id; the
 # intruder guessing two users' passwords from one address six hours apart
-# (mid-case, a 2-day export's first hour, a 30-day export's last hours). Scenarios that need the
+# (mid-case, a 2-day export's first hour, a 30-day export's last hours);
+# a password spray slower than a day (three accounts an address a day from
+# three addresses for eight days: mid-case, from the first hour, to the
+# last day). Scenarios that need the
 # IP tables skip their place checks where the case places no address.
 # SCEN=NAME runs one.
 . "$(dirname "$0")/e2e_lib.sh"
@@ -34,7 +37,7 @@ if ! command -v python3 > /dev/null; then
 	exit 0
 fi
 scen=tests/hunt_scen.py
-for name in ${SCEN:-first_hour last_hour thin forms offsets dupes egress dualstack wide replay_same_net aitm aitm_first_day aitm_small sweep first_hour_logons last_minute clean2000 dst_offsets unordered low_slow signin_only names second_victim second_victim_first_hour second_victim_last_hours}; do
+for name in ${SCEN:-first_hour last_hour thin forms offsets dupes egress dualstack wide replay_same_net aitm aitm_first_day aitm_small sweep first_hour_logons last_minute clean2000 dst_offsets unordered low_slow signin_only names second_victim second_victim_first_hour second_victim_last_hours slow_spray slow_spray_first_days slow_spray_last_days}; do
 	d=$t/$name
 	python3 "$scen" "$name" "$d/in" > "$d.want" || {
 		nok "$name: scenario"
