@@ -248,6 +248,17 @@ const struct hunt_entry hunt_rare_apps = {
  * Neither applies to an app new to the case.
  */
 #define STEADY_MS (12 * HOUR_MS)
+/*
+ * Nor does breadth make an app the tenant's when the case holds a
+ * consent to it given by a user for themselves, or any consent to it
+ * after the case's first day, and the tenant's app list (`auditscope
+ * apps CASE FILE`) does not name it (wave 26): a consent-phishing app
+ * that ten victims read their own mail with from the case's first day,
+ * again and again, had the breadth of a CRM add-in and was context
+ * (tests/e2e_hunt_scenarios.sh consent_phish). An admin's consent for
+ * the whole tenant in the case's first day (a service being set up) is
+ * no such sign.
+ */
 
 struct pair {
 	int64_t mailbox, app, first, last;
@@ -260,6 +271,8 @@ struct pair {
 };
 
 struct newapp_acc {
+	struct util_smap consented; /* app id -> 1: consented as above */
+	bool consents_read;
 	struct util_imap idx; /* (mailbox, app) -> index into p */
 	struct util_imap mbx; /* mailbox -> its first read */
 	struct pair *p;
@@ -335,6 +348,7 @@ static void newapp_drop(struct hctx *h)
 	}
 	util_imap_free(&a->idx);
 	util_imap_free(&a->mbx);
+	util_smap_free(&a->consented);
 	free(a->p);
 	free(a);
 	h->acc = NULL;
@@ -396,6 +410,52 @@ static void pair_events(struct hctx *h, const struct pair *e, struct hunt_row *r
 	hunt_pick(h, &p, cols, 4, pair_event, &x);
 }
 
+/* The apps the case holds a consent to (read once, when first asked)
+ * that breadth does not make the tenant's (above). */
+static int newapp_consents(struct hctx *h, struct newapp_acc *a)
+{
+	if (a->consents_read)
+		return 0;
+	a->consents_read = true;
+	a->consented.nocase = true;
+	struct hunt_cand *c;
+	struct hunt_facts *f;
+	size_t n;
+	if (hunt_raw_candidates(h, &c, &n, &f) < 0)
+		return -1;
+	hunt_consent_resolve(f, n);
+	for (size_t i = 0; i < n; i++) {
+		if (!f[i].app || knownapps_first_party(f[i].app))
+			continue;
+		bool consent = c[i].optext && hunt_raw_find(c[i].optext, "Consent");
+		if (f[i].by_user || (consent && c[i].ts > hunt_add(a->cov0, SETTLE_MS)))
+			util_smap_slot(&a->consented, f[i].app, 1, NULL);
+	}
+	hunt_raw_facts_free(f, n);
+	hunt_raw_cands_free(c, n);
+	return 0;
+}
+
+/* Is app (as the case writes it: any case, braces or none) one the
+ * case holds a user's or a mid-case consent to, unnamed by the
+ * tenant's list? */
+static bool newapp_consented(struct hctx *h, const struct newapp_acc *a, const char *app)
+{
+	if (!app || !a->consented.n)
+		return false;
+	const char *origin = NULL;
+	if (appnames_lookup(h->names, app, &origin) && origin && strcmp(origin, "tenant") == 0)
+		return false;
+	char id[40];
+	size_t len = strlen(app);
+	if (len == 38 && app[0] == '{' && app[37] == '}') {
+		memcpy(id, app + 1, 36);
+		id[36] = 0;
+		app = id;
+	}
+	return util_smap_get(&a->consented, app) != NULL;
+}
+
 static void day_text(int64_t ms, char *out, size_t n)
 {
 	char t[40];
@@ -444,6 +504,15 @@ static int newapp_end(struct hctx *h)
 		int64_t nsteady = *util_imap_get(&steady, (uint64_t)e->app),
 			nown = *util_imap_get(&own, (uint64_t)e->app);
 		bool tenant = B == INT64_MIN && !new_to_case;
+		bool consented = false;
+		if (tenant && !ms) {
+			if (newapp_consents(h, a) < 0) {
+				free(app);
+				break;
+			}
+			consented = newapp_consented(h, a, app);
+			tenant = !consented;
+		}
 		bool service = tenant && nreach * 2 > nmbx && nreach >= WIDE_MIN && nsteady * 2 > nreach;
 		bool users_app = tenant && !service && !e->foreign && nown >= WIDE_MIN;
 		bool wide = service || users_app;
@@ -494,6 +563,12 @@ static int newapp_end(struct hctx *h)
 			util_buf_item(&why, "; ", "reads a mailbox that is not its user's own");
 			score += 20;
 		}
+		if (consented) {
+			util_buf_item(&why, "; ",
+				      "the case holds a user's consent to the app, or a consent after its first day: "
+				      "no app of the tenant's however widely it reads");
+			score += 10;
+		}
 		if (service)
 			util_buf_item(&why, "; ",
 				      "context: a service that reads most of the tenant's mailboxes again and again "
@@ -538,13 +613,18 @@ const struct hunt_entry hunt_new_app_for_mailbox = {
 		 "more than half of the case's mailboxes and ten or more, most of them over 12 hours or more (a "
 		 "service the tenant runs everywhere: context). An app ten or more users read their own mailboxes "
 		 "with over 12 hours or more is the tenant's: a user's own mailbox read with it is context, also "
-		 "when the user starts using it mid-case (not when the app is new to the case). A Microsoft first-party app reading its own user's mailbox, or reading from the case's "
+		 "when the user starts using it mid-case (not when the app is new to the case). Breadth makes no app "
+		 "the tenant's that the case holds a user's consent to (for themselves), or any consent to after its "
+		 "first day, unless the tenant's app list names it (a consent-phishing app its victims read their "
+		 "own mail with). A Microsoft first-party app reading its own user's mailbox, or reading from the case's "
 		 "first day, is context or not listed, not a hit. Score: 40 when the app is new to the case, 30 when "
 		 "it is not a Microsoft first-party app, 20 when it reads a mailbox that is not its user's own, plus "
 		 "1 per IP (up to 10).",
 		 HUNT_COLS(cols_new_app) },
 	.needs = HUNT_NEEDS_BASELINE | HUNT_NEEDS_APPS,
 	.order = HUNT_ORDER_OWN,
+	/* the consents to apps (newapp_consents) */
+	.raw = { hunt_consent_ops, true, hunt_consent_eval, NULL },
 	.scan = { newapp_begin, newapp_row, newapp_end, newapp_drop, "op", mia_ids, 0,
 		  HUNT_EV(id) | HUNT_EV(ts) | HUNT_EV(op) | HUNT_EV(user) | HUNT_EV(app) | HUNT_EV(mailbox) |
 			  HUNT_EV(ip),

@@ -135,15 +135,37 @@ static char *consent_target(json_t *rec)
 	return NULL;
 }
 
-static void eval_consent(const struct hunt_cand *c, json_t *rec, const char *text, struct hunt_facts *out)
+/*
+ * A user's consent for themselves, not an admin's for the tenant: the
+ * UAL's ModifiedProperties (and Entra's modifiedProperties) say
+ * "ConsentContext.IsAdminConsent" False, or the grant's ConsentType is
+ * Principal (an admin's: AllPrincipals).
+ */
+static bool consent_by_user(const char *text)
 {
-	(void)c;
+	if (hunt_raw_find(text, "ConsentType: Principal") || hunt_raw_find(text, "ConsentType\":\"Principal"))
+		return true;
+	for (const char *p = text; (p = hunt_raw_find(p, "IsAdminConsent")); p++) {
+		const char *q = p + strlen("IsAdminConsent");
+		for (size_t i = 0; i < 80 && q[i] && q[i] != '}'; i++) {
+			if (strncasecmp(q + i, "False", 5) == 0)
+				return true;
+			if (strncasecmp(q + i, "True", 4) == 0)
+				break;
+		}
+	}
+	return false;
+}
+
+void hunt_consent_eval(const struct hunt_cand *c, json_t *rec, const char *text, struct hunt_facts *out)
+{
 	out->app = consent_app(text);
 	out->object = consent_object(rec, text);
 	out->owner = consent_target(rec);
+	out->by_user = c->optext && hunt_raw_find(c->optext, "Consent") && consent_by_user(text);
 }
 
-static const char *const consent_ops[] = {
+const char *const hunt_consent_ops[] = {
 	"Consent to application",
 	"Add delegated permission grant",
 	"Add OAuth2PermissionGrant",
@@ -170,7 +192,7 @@ struct consented {
  * principal's object id or the display name another record of the case
  * pairs with an app id (an "Add service principal" names both).
  */
-static void consent_resolve(struct hunt_facts *f, size_t n)
+void hunt_consent_resolve(struct hunt_facts *f, size_t n)
 {
 	struct util_smap by_obj = { .nocase = true }, by_name = { .nocase = true };
 	struct util_svec apps = { 0 };
@@ -290,7 +312,7 @@ static int consent_run(struct hctx *h)
 	size_t n;
 	if (hunt_raw_candidates(h, &c, &n, &f) < 0)
 		return -1;
-	consent_resolve(f, n);
+	hunt_consent_resolve(f, n);
 	/* app id -> earliest consent-like record, for the mail that follows */
 	struct consented *links = NULL;
 	size_t nlinks = 0, lcap = 0;
@@ -415,6 +437,6 @@ const struct hunt_entry hunt_oauth_consent = {
 		 HUNT_COLS(cols_consent) },
 	.needs = HUNT_NEEDS_APPS,
 	.order = HUNT_ORDER_TIME,
-	.raw = { consent_ops, true, eval_consent, NULL },
+	.raw = { hunt_consent_ops, true, hunt_consent_eval, NULL },
 	.run = consent_run,
 };

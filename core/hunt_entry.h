@@ -132,6 +132,7 @@ struct hunt_facts {
 	char *owner;  /* the mailbox or object the event is about */
 	char *app;    /* consent records: the app id */
 	char *object; /* consent records: the service principal's object id */
+	bool by_user; /* consent records: a user's consent for themselves */
 	bool seen;    /* the raw record was read and parsed */
 	bool context; /* listed for context, not a finding */
 };
@@ -314,5 +315,14 @@ bool hunt_raw_truthy(const char *v);
 bool hunt_raw_falsy(const char *v);
 /* NULL or only white space. */
 bool hunt_raw_blank(const char *v);
+
+/* hunt_consent.c: the consent-like operations (consents, permission
+ * grants, service principals and their credentials), the evaluator that
+ * reads the app id each names, and the app ids of the records that name
+ * none, resolved through the others (oauth-consent; new-app-for-mailbox
+ * asks which apps the case holds a consent to). */
+extern const char *const hunt_consent_ops[];
+void hunt_consent_eval(const struct hunt_cand *c, json_t *rec, const char *text, struct hunt_facts *out);
+void hunt_consent_resolve(struct hunt_facts *f, size_t n);
 
 #endif

@@ -711,11 +711,97 @@ def slow_spray_last_days(d):
     return _slow_spray(d, 20, 14, 6)
 
 
+def consent(c, t, user, app, app_name, admin=False):
+    """A UAL consent record: user consents to app (for themselves, or for
+    the tenant with admin)."""
+    sp = "5b0e3c1d-7a2f-4e9b-8c6d-%012x" % (int(app[:8], 16) & 0xffffffffffff)
+    c.ual.append({"CreationTime": iso(t, ""), "Id": c.rid(), "Operation": "Consent to application.",
+                  "RecordType": 8, "Workload": "AzureActiveDirectory", "ResultStatus": "Success",
+                  "UserId": user, "ClientIP": "", "ObjectId": "ServicePrincipal_" + sp,
+                  "ModifiedProperties": [
+                      {"Name": "ConsentContext.IsAdminConsent", "NewValue": "True" if admin else "False",
+                       "OldValue": ""},
+                      {"Name": "ConsentContext.OnBehalfOfAll", "NewValue": "True" if admin else "False",
+                       "OldValue": ""},
+                      {"Name": "ConsentAction.Permissions", "NewValue":
+                       "[] => [[Id: x, ClientId: %s, PrincipalId: , ResourceId: r, ConsentType: %s, "
+                       "Scope:  Mail.Read offline_access User.Read]]; " % (sp, "AllPrincipals" if admin
+                                                                           else "Principal"),
+                       "OldValue": ""},
+                      {"Name": "TargetId.ServicePrincipalNames", "NewValue": app, "OldValue": ""}],
+                  "Target": [{"ID": "ServicePrincipal_" + sp, "Type": 2}, {"ID": app_name, "Type": 1}]})
+
+
+def _consent_phish(d, users, days, at):
+    """Consent phishing: ten users each consent to the intruder's app (a
+    user's consent, for themselves) at hours `at` of the case, and the app
+    then reads each victim's own mailbox every three hours to the case's
+    end from the intruder's addresses. Read from the case's first day by
+    ten users on their own mailboxes, over 12 hours and more, it has the
+    breadth of an app the tenant's users use (a CRM add-in); but the case
+    holds the users' consents to it: it is no app of the tenant's."""
+    c = Case(users=users, days=days)
+    c.background(reads=2)
+    victims = c.users[1:11]
+    t = T0 + dt.timedelta(hours=at)
+    end = T0 + dt.timedelta(days=days)
+    for k, u in enumerate(victims):
+        tc = t + dt.timedelta(minutes=4 * k)
+        consent(c, tc, u, EVIL, EVIL_NAME)
+        tt = tc + dt.timedelta(minutes=2)
+        while tt < end:
+            c.mail(tt, u, u, EVIL, ATTACKER_IPS[k % 2], capp=EVIL)
+            tt += dt.timedelta(hours=3)
+    c.write(d)
+    hit = [["app", EVIL]]
+    return {"new-app-for-mailbox": {"first": hit[0], "hits": hit, "min_hits": 10},
+            "oauth-consent": {"first": hit[0], "min_hits": 10}}
+
+
+def consent_phish(d):
+    """Ten of 12 users consent in a 2-day export's first hour."""
+    return _consent_phish(d, 12, 2, 0.3)
+
+
+def consent_phish_first_day(d):
+    """Ten of 40 users consent on a 10-day export's first evening."""
+    return _consent_phish(d, 40, 10, 20)
+
+
+def consent_phish_wide(d):
+    """Ten of 200 users consent in a 30-day export's first hour."""
+    return _consent_phish(d, 200, 30, 0.5)
+
+
+def consent_phish_last_hours(d):
+    """Ten of 40 users consent in a 10-day export's last hours (the app
+    new to the case)."""
+    return _consent_phish(d, 40, 10, 9 * 24 + 16)
+
+
+def admin_app(d):
+    """The tenant's admin consents, for every user, to a third-party app
+    in the case's first hour, and 30 of 40 users read their own mailboxes
+    with it every day: an app the tenant runs, no hit."""
+    c = Case(users=40, days=10)
+    c.background(reads=2)
+    consent(c, T0 + dt.timedelta(minutes=10), "admin@fabrikam.com", CRM, "Fabrikam CRM", admin=True)
+    for day in range(c.days):
+        for u in c.users[:30]:
+            for j in (1, 8):
+                c.mail(T0 + dt.timedelta(days=day, hours=7 + j, minutes=c.users.index(u)), u, u, CRM,
+                       c.ip[u], capp=CRM)
+    c.write(d)
+    return {"new-app-for-mailbox": {"max_hits": 0}}
+
+
 SCENARIOS = {f.__name__: f for f in (first_hour, last_hour, thin, forms, offsets, dupes, egress, dualstack, wide,
                                       replay_same_net, aitm, aitm_first_day, aitm_small, sweep, first_hour_logons, last_minute,
                                       clean2000, dst_offsets, unordered, low_slow, signin_only, names,
                                       second_victim, second_victim_first_hour, second_victim_last_hours,
-                                      slow_spray, slow_spray_first_days, slow_spray_last_days)}
+                                      slow_spray, slow_spray_first_days, slow_spray_last_days, consent_phish,
+                                      consent_phish_first_day, consent_phish_wide, consent_phish_last_hours,
+                                      admin_app)}
 
 if __name__ == "__main__":
     print(json.dumps(SCENARIOS[sys.argv[1]](sys.argv[2])))
