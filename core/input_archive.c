@@ -14,6 +14,7 @@
 #include "input.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -178,6 +179,63 @@ static int input_entry(struct input_walker *w, struct archive *a, struct archive
 	return rc;
 }
 
+static uint64_t input_le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/*
+ * Does a zip's own end say it is whole: an end-of-central-directory
+ * record that ends the file (with its comment), and a central directory
+ * that ends where that record (or its zip64 one) begins? Given seeking,
+ * libarchive reads a zip by its central directory, found by searching
+ * the file's last bytes for the record's signature; in a zip cut short
+ * it found a stored inner zip's record instead, with an offset that
+ * fits, and read that inner zip's members alone: the outer members
+ * lost, the cut never said, the source complete. A zip that fails this
+ * is read front to back instead, member by member, where a cut is an
+ * error at the member it falls in.
+ */
+static bool input_zip_whole(int fd, int64_t size)
+{
+	enum { EOCD = 22, TAIL = EOCD + 0xffff };
+	if (size < EOCD)
+		return false;
+	size_t n = size < TAIL ? (size_t)size : TAIL;
+	unsigned char *t = xmalloc(n);
+	bool ok = false;
+	if (pread(fd, t, n, (off_t)(size - (int64_t)n)) != (ssize_t)n)
+		goto out;
+	for (size_t i = n - EOCD + 1; i-- > 0;) {
+		const unsigned char *e = t + i;
+		if (memcmp(e, "PK\x05\x06", 4) != 0 || i + EOCD + input_le(e + 20, 2) != n)
+			continue;
+		int64_t at = size - (int64_t)(n - i);
+		uint64_t cd_size = input_le(e + 12, 4), cd_off = input_le(e + 16, 4);
+		if (cd_size == 0xffffffff || cd_off == 0xffffffff || input_le(e + 10, 2) == 0xffff) {
+			/* zip64: its locator just before, naming its own record */
+			unsigned char z[56];
+			if (i < 20 || memcmp(e - 20, "PK\x06\x07", 4) != 0)
+				break;
+			uint64_t zat = input_le(e - 20 + 8, 8);
+			if (zat > (uint64_t)at || pread(fd, z, sizeof z, (off_t)zat) != (ssize_t)sizeof z ||
+			    memcmp(z, "PK\x06\x06", 4) != 0)
+				break;
+			cd_size = input_le(z + 40, 8);
+			cd_off = input_le(z + 48, 8);
+			at = (int64_t)zat;
+		}
+		ok = cd_off <= (uint64_t)at && cd_size == (uint64_t)at - cd_off;
+		break;
+	}
+out:
+	free(t);
+	return ok;
+}
+
 int input_container(struct input_walker *w, struct input *src, int depth, int top)
 {
 	const char *why;
@@ -197,7 +255,10 @@ int input_container(struct input_walker *w, struct input *src, int depth, int to
 	}
 	la->archive_read_set_callback_data(a, src);
 	la->archive_read_set_read_callback(a, input_cb_read);
-	if (src->seekable) {
+	/* a zip is read by its central directory only when its end says it
+	 * is whole (input_zip_whole) */
+	bool zip = src->len >= 2 && src->buf[0] == 'P' && src->buf[1] == 'K';
+	if (src->seekable && (!zip || input_zip_whole(src->fd, src->size))) {
 		/* 7-Zip and zip's central directory need to seek */
 		if (lseek(src->fd, 0, SEEK_SET) == 0) {
 			src->pos = src->len = 0;

@@ -88,6 +88,41 @@ else
 	nok "... m1's records before the cut are events" "got ${n:-none}"
 fi
 
+# --- a zip cut short, a stored zip inside it -----------------------------------
+# Given seeking, libarchive finds a zip's central directory by searching
+# its last bytes: in the cut zip it found the stored inner zip's, read
+# the inner zip's member alone and said the source was complete; the
+# outer members and the cut were lost without a word
+python3 - << 'EOF2'
+import io, json, zipfile
+def rec(p, i):
+    return json.dumps({"CreationTime": "2023-06-18T10:%02d:%02d" % (i // 60 % 60, i % 60), "Id": "%s-%d" % (p, i),
+                       "Operation": "MailItemsAccessed", "RecordType": 50, "UserId": "u@contoso.com"}) + "\n"
+inner = io.BytesIO()
+with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("in.jsonl", "".join(rec("i", i) for i in range(3000)))
+with zipfile.ZipFile("nest.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("a.jsonl", "".join(rec("a", i) for i in range(3000)))
+    z.writestr("inner.zip", inner.getvalue(), compress_type=zipfile.ZIP_STORED)
+    z.writestr("b.jsonl", "".join(rec("b", i) for i in range(3000)))
+    z.comment = b"a comment at the end"
+b = open("nest.zip", "rb").read()
+open("nestcut.zip", "wb").write(b[:b.find(b"b.jsonl") + 2000])
+EOF2
+"$bin" load -q nest.case nest.zip > nest.out 2>&1
+is "a whole zip with a stored zip inside and a comment: every member" \
+	"$(sqlite3 nest.case "select group_concat(path || '=' || events, ' ') from sources")" \
+	"nest.zip!a.jsonl=3000 nest.zip!inner.zip!in.jsonl=3000 nest.zip!b.jsonl=3000"
+"$bin" load -q nestcut.case nestcut.zip > nestcut.out 2> nestcut.err
+is "the same zip cut in its last member: exit 1" "$?" 1
+is "... the outer member before the inner zip is read" \
+	"$(sqlite3 nestcut.case "select events from sources where path = 'nestcut.zip!a.jsonl'")" 3000
+is "... and the inner zip's" \
+	"$(sqlite3 nestcut.case "select events from sources where path = 'nestcut.zip!inner.zip!in.jsonl'")" 3000
+has "... the cut is said" "$(cat nestcut.err)" "nestcut.zip: Truncated input file"
+is "... and recorded: the archive and its cut member are errors" \
+	"$(sqlite3 nestcut.case "select count(*) from sources where status like 'error:%'")" 2
+
 # --- the case inside the folder it loads -----------------------------------
 mkdir ev
 cp cr.csv ev/
