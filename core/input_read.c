@@ -57,9 +57,11 @@
 #include "stopsig.h"
 #include "xalloc.h"
 
-/* Make the member's error sticky; returns -1. */
+/* Make the member's error sticky; returns -1, errno EINTR when the walk
+ * was asked to stop (the read gave up, stream.h), else EIO. */
 int input_fail(struct input *in, const char *fmt, ...)
 {
+	int stopped = input_stopped(in->w);
 	va_list ap;
 	va_start(ap, fmt);
 	char *m = xvasprintf(fmt, ap);
@@ -68,12 +70,20 @@ int input_fail(struct input *in, const char *fmt, ...)
 		in->err = input_oneline(m);
 	free(m);
 	in->eof = 1;
+	errno = stopped ? EINTR : EIO;
 	return -1;
 }
 
 bool input_stopped(const struct input_walker *w)
 {
 	return w->lim.stop && *w->lim.stop;
+}
+
+/* -1 for a member whose error is already said, errno as input_fail's. */
+static int input_failed(const struct input *in)
+{
+	errno = input_stopped(in->w) ? EINTR : EIO;
+	return -1;
 }
 
 /* Wait until fd can be read (bytes, its end or an error for read(2) to
@@ -217,7 +227,7 @@ ssize_t input_pull(struct input *in, unsigned char *dst, size_t n)
 	ssize_t r;
 
 	if (in->eof)
-		return in->err ? -1 : 0;
+		return in->err ? input_failed(in) : 0;
 	if (n > INPUT_MAX_CHUNK)
 		n = INPUT_MAX_CHUNK;
 	if (in->ar) {
@@ -488,7 +498,7 @@ ssize_t input_read(struct input *in, char *buf, size_t n)
 	unsigned char *out = (unsigned char *)buf;
 
 	if (in->err)
-		return -1;
+		return input_failed(in);
 	if (n == 0 || in->finished)
 		return 0;
 	if (n > INPUT_MAX_CHUNK)
@@ -515,7 +525,7 @@ ssize_t input_read(struct input *in, char *buf, size_t n)
 ssize_t input_lend(struct input *in, const char **p, size_t *room)
 {
 	if (in->err)
-		return -1;
+		return input_failed(in);
 	if (in->finished || in->eof)
 		return 0;
 	if (input_ahead_wanted(in))

@@ -3,6 +3,7 @@
  */
 #include "stream.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +114,24 @@ static void to_own(struct stream *s, const char *extra, size_t n)
 	s->owncap = 0;
 }
 
+/*
+ * The source failed (errno says why). The bytes already held are the
+ * last record's (a file cut while it was read, EIO from a bad sector):
+ * the stream ends there, as at an end, so that the reader keeps that
+ * record, cut, as a reject at its line; the error comes once they are
+ * consumed (stream_need's -1), so the load still fails naming it.
+ * Before, the record was dropped and neither kept nor counted. A read
+ * that a stop interrupted (EINTR) is no defect of the file: -1 at once.
+ */
+static int read_failed(struct stream *s)
+{
+	s->ioerr = true;
+	if (errno == EINTR || s->len == s->pos)
+		return -1;
+	s->eof = true;
+	return 1;
+}
+
 /* The next lent bytes, the window's tail moved in front of them: 1 when
  * the window is now those, 0 when the source lends none now, -1 on an
  * error. */
@@ -121,10 +140,8 @@ static int lend_more(struct stream *s)
 	const char *p;
 	size_t room;
 	ssize_t r = s->lend(s->ctx, &p, &room);
-	if (r < 0) {
-		s->ioerr = true;
+	if (r < 0)
 		return -1;
-	}
 	if (r == 0)
 		return 0;
 	size_t avail = s->len - s->pos;
@@ -187,14 +204,14 @@ bool stream_full(const struct stream *s)
 int stream_need(struct stream *s, size_t want)
 {
 	while (s->len - s->pos < want) {
-		if (s->eof)
-			return 1;
+		if (s->eof) /* (a read error's held-back bytes now consumed: -1) */
+			return s->ioerr && s->len == s->pos ? -1 : 1;
 		if (s->ioerr)
 			return -1;
 		if (s->lend && s->len - s->pos <= LEND_TAIL) {
 			int r = lend_more(s);
 			if (r < 0)
-				return -1;
+				return read_failed(s);
 			if (r > 0)
 				continue;
 		}
@@ -217,10 +234,8 @@ int stream_need(struct stream *s, size_t want)
 			s->cap = ncap;
 		}
 		ssize_t r = s->read(s->ctx, s->buf + s->len, s->cap - s->len);
-		if (r < 0) {
-			s->ioerr = true;
-			return -1;
-		}
+		if (r < 0)
+			return read_failed(s);
 		if (r == 0)
 			s->eof = true;
 		s->len += (size_t)r;

@@ -61,7 +61,10 @@ void stream_set_lend(struct stream *s, stream_lend_fn lend, stream_unlend_fn unl
 /*
  * Make at least want bytes past pos available. Returns 0 when they are,
  * 1 when the stream ended (or the window limit was reached: see
- * stream_full) with fewer, -1 on a read error.
+ * stream_full) with fewer, -1 on a read error. A read error with bytes
+ * held ends the stream there (1, ioerr set): the reader takes them as
+ * the last, cut record; -1 once they are consumed. The read function
+ * leaves errno EINTR for a read a stop gave up, which is -1 at once.
  */
 int stream_need(struct stream *s, size_t want);
 

@@ -4,6 +4,8 @@
  * they cannot read, a sink that fails, empty and binary input, and the
  * format each is detected as. CSV families: test_ingest_csv.c.
  */
+#include <errno.h>
+
 #include "ingest_util.h"
 
 #define R1 \
@@ -693,6 +695,93 @@ static void test_sink_failure_stops(void **state)
 	got_free(&g);
 }
 
+/* A source that gives its bytes, 7 a read, and fails (EIO) once it has
+ * given fail_at of them: a file cut while it is read, a bad sector. */
+struct failing {
+	const char *p;
+	size_t n, off, fail_at;
+};
+
+static ssize_t failing_read(void *ctx, char *buf, size_t n)
+{
+	struct failing *f = ctx;
+	if (f->off >= f->fail_at) {
+		errno = EIO;
+		return -1;
+	}
+	size_t k = f->fail_at - f->off < 7 ? f->fail_at - f->off : 7;
+	if (k > n)
+		k = n;
+	memcpy(buf, f->p + f->off, k);
+	f->off += k;
+	return (ssize_t)k;
+}
+
+static void run_failing(const char *d, size_t fail_at, struct got *g)
+{
+	memset(g, 0, sizeof *g);
+	struct failing f = { d, strlen(d), 0, fail_at };
+	struct stream s;
+	stream_init(&s, failing_read, &f, 0);
+	run_stream(&s, g);
+	assert_true(s.ioerr);
+	stream_free(&s);
+}
+
+/* A read error keeps what was read of the record it cut, as a reject
+ * at its line; the load still fails. It was dropped: neither an event
+ * nor a reject, the source's counts one short. */
+static void test_read_error_keeps_cut_record(void **state)
+{
+	(void)state;
+	struct got g;
+	char *d = q(R1 "\n" R2 "\n" R3 "\n");
+	size_t cut = strlen(R1) + 1 + strlen(R2) + 1 + 20;
+	run_failing(d, cut, &g);
+	assert_int_equal(g.rc, -1);
+	assert_string_equal(g.cause, "read error");
+	assert_int_equal(g.nev, 2);
+	assert_int_equal(g.nrej, 1);
+	assert_int_equal(g.rej[0].line, 3);
+	assert_int_equal(g.rej[0].n, 20);
+	assert_memory_equal(g.rej[0].raw, d + cut - 20, 20);
+	got_free(&g);
+
+	/* inside a pretty-printed array's element */
+	char *e = q("[\n" R1 ",\n" R2 "\n]\n");
+	cut = 2 + strlen(R1) + 2 + 30;
+	run_failing(e, cut, &g);
+	assert_int_equal(g.rc, -1);
+	assert_int_equal(g.nev, 1);
+	assert_int_equal(g.nrej, 1);
+	assert_int_equal(g.rej[0].line, 3);
+	assert_memory_equal(g.rej[0].raw, e + cut - 30, 30);
+	got_free(&g);
+	free(e);
+
+	/* a Purview CSV cut inside a row's AuditData */
+	const char *c = PURVIEW_HDR
+		"r1,2024-01-01T00:00:00,1,Op,a@x.com,\"{\"\"CreationTime\"\":\"\"2024-01-01T00:00:00\"\","
+		"\"\"Id\"\":\"\"r1\"\"}\",,\n"
+		"r2,2024-01-01T00:00:01,1,Op,a@x.com,\"{\"\"CreationTime\"\":\"\"2024-01-01T00:00:01\"\","
+		"\"\"Id\"\":\"\"r2\"\"}\",,\n";
+	cut = strlen(c) - 20;
+	run_failing(c, cut, &g);
+	assert_int_equal(g.rc, -1);
+	assert_int_equal(g.nev, 1);
+	assert_int_equal(g.nrej, 1);
+	assert_int_equal(g.rej[0].line, 3);
+	got_free(&g);
+
+	/* an error at a record's end loses nothing and keeps nothing more */
+	run_failing(d, strlen(R1) + 1, &g);
+	assert_int_equal(g.rc, -1);
+	assert_int_equal(g.nev, 1);
+	assert_int_equal(g.nrej, 0);
+	got_free(&g);
+	free(d);
+}
+
 /* ------------------------------------------------------------------ */
 /* CSV families */
 
@@ -772,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_json_scalar_in_array),
 		cmocka_unit_test(test_json_wrapped_and_graph_audit),
 		cmocka_unit_test(test_sink_failure_stops),
+		cmocka_unit_test(test_read_error_keeps_cut_record),
 		cmocka_unit_test(test_empty_and_binary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
