@@ -51,6 +51,7 @@
  * error inside one entry reaches the caller through input_read(). When the
  * callback returns -1, *cause is "MEMBER: reading stopped".
  */
+#define _GNU_SOURCE /* SEEK_HOLE */
 #include "input.h"
 
 #include <errno.h>
@@ -134,6 +135,7 @@ struct input *input_new(struct input_walker *w, char *name)
 	in->fd = -1;
 	in->size = -1;
 	in->own_size = -1;
+	in->hole_at = -1;
 	in->cap = INPUT_WORKBUF;
 	in->buf = xmalloc(in->cap);
 	EVP_DigestInit_ex(w->mdctx, w->md, NULL);
@@ -194,6 +196,14 @@ static int input_walk_fd(struct input_walker *w, const char *name, int fd, const
 	if (S_ISREG(st->st_mode)) {
 		in->size = in->own_size = st->st_size;
 		in->seekable = lseek(fd, 0, SEEK_CUR) == 0;
+		if (in->seekable && st->st_size > 0) {
+			/* a sparse file: its holes are read apart (input_hole) */
+			off_t h = lseek(fd, 0, SEEK_HOLE);
+			if (h >= 0 && h < st->st_size)
+				in->hole_at = h;
+			if (lseek(fd, 0, SEEK_SET) != 0)
+				in->seekable = 0, in->hole_at = -1;
+		}
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		w->watch_fd = fd;
 		w->watch_size = st->st_size;

@@ -5,8 +5,8 @@
  * .zip / .tar / .tar.gz / .tgz / .gz, or "-" for stdin) is walked into
  * members. Each member is one logical byte stream that the caller reads
  * with input_read(): archives are read in place (never extracted to disk),
- * compression is undone, the text is transcoded to UTF-8 (UTF-16LE/BE with
- * or without BOM) and a UTF-8 BOM is dropped. The SHA-256 of the member's
+ * compression is undone, the text is transcoded to UTF-8 (UTF-16LE/BE and
+ * UTF-32LE/BE, with or without BOM) and a UTF-8 BOM is dropped. The SHA-256 of the member's
  * content as it would be extracted (decompressed, before transcoding: for a
  * plain file what sha256sum prints) is computed as it is read, for
  * provenance.
@@ -95,7 +95,8 @@ ssize_t input_lend(struct input *in, const char **p, size_t *room);
 void input_unlend(struct input *in);
 const char *input_error(const struct input *in);
 
-/* "utf-8", "utf-8-bom", "utf-16le", "utf-16be": known after the first
+/* "utf-8", "utf-8-bom", "utf-16le", "utf-16be", "utf-32le", "utf-32be"
+ * (", CR line ends" after it for such a file): known after the first
  * input_read(). Borrowed, static. */
 const char *input_encoding(const struct input *in);
 

@@ -362,8 +362,9 @@ static void *ahead_main(void *arg)
 
 bool input_ahead_wanted(const struct input *in)
 {
+	/* (a sparse file is read directly, its holes apart: input_hole) */
 	return !in->ahead && in->fd >= 0 && !in->ar && !in->container && !in->eof && !in->err &&
-	       (in->size < 0 || in->size >= AHEAD_MIN_SIZE);
+	       in->hole_at < 0 && !in->holes && (in->size < 0 || in->size >= AHEAD_MIN_SIZE);
 }
 
 /* The mapping's pages before the file's offset end less a room's worth

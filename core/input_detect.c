@@ -2,7 +2,7 @@
  * input_detect.c: what a member's first bytes say (input.h). Whether a
  * source is an archive is decided by them (magic numbers and a tar
  * header's checksum), never by its name; then its text encoding: a BOM,
- * or UTF-16 without one told by its zero bytes.
+ * or UTF-16 or UTF-32 without one told by its zero bytes.
  */
 #include "input.h"
 
@@ -95,6 +95,35 @@ void input_detect_encoding(struct input *in)
 	size_t n = in->len;
 
 	in->enc = INPUT_UTF8;
+	/* UTF-32 first: its little-endian BOM begins as UTF-16LE's, and
+	 * read as UTF-16 every other character was a NUL (a binary file).
+	 * (FF FE 00 00 is also UTF-16LE's BOM and a U+0000: UTF-32 when
+	 * nothing follows or a UTF-32 unit does.) */
+	if (n >= 4 && p[0] == 0xff && p[1] == 0xfe && !p[2] && !p[3] &&
+	    (n == 4 || (n >= 8 && !p[7] && p[6] <= 0x10))) {
+		in->enc = INPUT_UTF32LE;
+		in->pos = 4;
+		return;
+	}
+	if (n >= 4 && !p[0] && !p[1] && p[2] == 0xfe && p[3] == 0xff) {
+		in->enc = INPUT_UTF32BE;
+		in->pos = 4;
+		return;
+	}
+	if (n >= 8) {
+		/* "A" is 41 00 00 00 in UTF-32LE, 00 00 00 41 in BE */
+		size_t units = n / 4, le = 0, be = 0;
+		for (size_t i = 0; i + 3 < n; i += 4) {
+			if (p[i] && !p[i + 1] && !p[i + 2] && !p[i + 3])
+				le++;
+			else if (!p[i] && !p[i + 1] && !p[i + 2] && p[i + 3])
+				be++;
+		}
+		if (le * 4 >= units * 3 || be * 4 >= units * 3) {
+			in->enc = le > be ? INPUT_UTF32LE : INPUT_UTF32BE;
+			return;
+		}
+	}
 	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
 		in->enc = INPUT_UTF8_BOM;
 		in->pos = 3;

@@ -25,12 +25,13 @@
 
 #define INPUT_MAX_DEPTH 4               /* archives inside archives */
 #define INPUT_SNIFF 512                 /* bytes looked at to tell files apart */
-#define INPUT_WORKBUF (64 * 1024)       /* UTF-16 transcoding buffer */
+#define INPUT_WORKBUF (64 * 1024)       /* UTF-16 and UTF-32 transcoding buffer */
 #define INPUT_ARBUF (1024 * 1024)       /* archive read callback buffer */
 #define INPUT_RATIO_GRACE (1024 * 1024) /* ratio not checked below this */
 #define INPUT_MAX_CHUNK (1u << 30)      /* largest single read */
+#define INPUT_HOLE_KEEP 4096            /* zeros of a file's hole handed out */
 
-enum input_enc { INPUT_UTF8, INPUT_UTF8_BOM, INPUT_UTF16LE, INPUT_UTF16BE };
+enum input_enc { INPUT_UTF8, INPUT_UTF8_BOM, INPUT_UTF16LE, INPUT_UTF16BE, INPUT_UTF32LE, INPUT_UTF32BE };
 
 /* State shared by every member of one input_walk(). */
 struct input_walker {
@@ -65,8 +66,13 @@ struct input {
 	uint64_t fd_in;          /* bytes read from fd */
 	uint64_t in_start;       /* bytes its archive had consumed when it began */
 	char *ar_err;            /* the entry's read error, held back while its bytes before it go out */
-	int container;           /* read as an archive: no hash, no limits */
-	int leaf;                /* never to be opened as an archive */
+	/* a sparse file's next hole (input_read.c: input_hole), -1: none;
+	 * its zeros still to hand out; holes met so far */
+	int64_t hole_at;
+	uint64_t hole_owed;
+	unsigned holes;
+	int container; /* read as an archive: no hash, no limits */
+	int leaf;      /* never to be opened as an archive */
 
 	unsigned char *buf; /* sniffed prefix, then UTF-16 work buffer */
 	size_t cap, pos, len;

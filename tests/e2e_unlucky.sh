@@ -123,6 +123,70 @@ has "... the cut is said" "$(cat nestcut.err)" "nestcut.zip: Truncated input fil
 is "... and recorded: the archive and its cut member are errors" \
 	"$(sqlite3 nestcut.case "select count(*) from sources where status like 'error:%'")" 2
 
+# --- sparse files: holes of gigabytes ---------------------------------------
+# A hole (never written: zeros) was read through the page cache to its
+# end and its zeros handed to the readers, which cut them into records of
+# the largest size, each kept as a reject and the cuts counted as
+# duplicates of one another (1 GB: 22 s, a 536 MB case, 2 "duplicates");
+# an all-NUL file was refused as binary, then read whole for its hash.
+# Now a hole is hashed unread and the reader gets its first 4 KB.
+python3 - << 'EOF2'
+hdr = b"RecordId,CreationDate,RecordType,Operation,UserId,AuditData\n"
+def row(i):
+    return (b'r-%d,2023-06-18T10:00:00,50,MailItemsAccessed,u@contoso.com,"{""CreationTime"":""2023-06-18T10:00:%02d"",'
+            b'""Id"":""r-%d"",""Operation"":""MailItemsAccessed""}"\n' % (i, i % 60, i))
+with open("sparse.csv", "wb") as f:
+    f.write(hdr + b"".join(row(i) for i in range(10)))
+    f.seek(1 << 30, 1)
+    f.write(b"".join(row(i) for i in range(10, 20)))
+def rec(i):
+    return b'{"CreationTime":"2023-06-18T10:00:%02d","Id":"h-%d","Operation":"Op"}\n' % (i % 60, i)
+with open("holes.jsonl", "wb") as f:
+    for k in range(5):
+        f.write(b"".join(rec(k * 10 + i) for i in range(10)))
+        f.seek(64 << 20, 1)
+    f.write(b"".join(rec(50 + i) for i in range(10)))
+open("allnul.bin", "wb").truncate(2 << 30)
+EOF2
+"$bin" load sparse.case sparse.csv > sparse.out 2> sparse.err
+is "a CSV with a 1 GB hole: exit 0" "$?" 0
+is "... its 20 rows are events, no duplicate, no reject" \
+	"$(sqlite3 sparse.case "select events || ' ' || duplicates || ' ' || rejects from sources")" "20 0 0"
+is "... the file's own hash" "$(sqlite3 sparse.case 'select sha256 from sources')" "$(sha256sum < sparse.csv | cut -d' ' -f1)"
+has "... the hole is said" "$(cat sparse.err)" "sparse.csv: bytes 4096 to 1073741823 are a hole of a sparse file"
+sz=$(stat -c %s sparse.case)
+if [ "$sz" -lt $((8 << 20)) ]; then ok "... the case stays small ($sz bytes)"; else nok "... the case stays small" "$sz bytes"; fi
+"$bin" load -q holes.case holes.jsonl > /dev/null 2>&1
+is "JSON Lines with five 64 MB holes: the lines around them are events, each hole's line one reject" \
+	"$(sqlite3 holes.case "select events || ' ' || rejects from sources")" "55 5"
+is "... each reject a hole's first 4 KB, not 64 MB" "$(sqlite3 holes.case 'select max(length(raw)) < 16384 from rejects')" 1
+is "... the file's own hash" "$(sqlite3 holes.case 'select sha256 from sources')" "$(sha256sum < holes.jsonl | cut -d' ' -f1)"
+"$bin" load allnul.case allnul.bin > allnul.out 2> allnul.err
+is "a 2 GB file of NUL bytes: refused (exit 1)" "$?" 1
+has "... as binary" "$(sqlite3 allnul.case 'select status from sources')" "error: binary data (NUL bytes only)"
+has "... a hole, said" "$(cat allnul.err)" "allnul.bin: bytes 0 to 2147483647 are a hole of a sparse file"
+is "... the file's own hash" "$(sqlite3 allnul.case 'select sha256 from sources')" "$(sha256sum < allnul.bin | cut -d' ' -f1)"
+rm -f sparse.csv holes.jsonl allnul.bin
+
+# --- UTF-32 ------------------------------------------------------------------
+# (taken for UTF-16LE, every other character a NUL: refused as binary)
+python3 - << 'EOF2'
+import json
+t = "".join(json.dumps({"CreationTime": "2023-06-18T10:00:%02d" % i, "Id": "u32-%d" % i, "Operation": "Send",
+                        "UserId": "jörg%d@contoso.com" % i, "Subject": "😀 日本"}, ensure_ascii=False) + "\n" for i in range(5))
+for name, enc, bom in (("le", "utf-32-le", b""), ("be", "utf-32-be", b""),
+                       ("lebom", "utf-32-le", b"\xff\xfe\x00\x00"), ("bebom", "utf-32-be", b"\x00\x00\xfe\xff")):
+    open("u32%s.jsonl" % name, "wb").write(bom + t.encode(enc))
+EOF2
+got=""
+for v in le be lebom bebom; do
+	"$bin" load -q "u32$v.case" "u32$v.jsonl" > /dev/null 2>&1
+	got="$got $v:$(sqlite3 "u32$v.case" "select encoding || '/' || events || '/' || rejects from sources")"
+	got="$got/$("$bin" query "u32$v.case" --format csv 2> /dev/null | grep -c 'jörg')"
+done
+is "UTF-32 LE and BE, with and without a BOM: read as text" "$got" \
+	" le:utf-32le/5/0/5 be:utf-32be/5/0/5 lebom:utf-32le/5/0/5 bebom:utf-32be/5/0/5"
+
 # --- the case inside the folder it loads -----------------------------------
 mkdir ev
 cp cr.csv ev/

@@ -230,6 +230,98 @@ static void test_utf16_invalid(void **state)
 	free(d);
 }
 
+/* UTF-8 (valid) to UTF-32; caller frees. */
+static unsigned char *to_utf32(const char *s, int be, int bom, size_t *outlen)
+{
+	size_t n = strlen(s);
+	unsigned char *o = malloc(4 * n + 4), *q = o;
+	for (size_t i = 0; i < n || bom;) {
+		uint32_t cp;
+		if (bom) {
+			cp = 0xfeff;
+			bom = 0;
+		} else {
+			const unsigned char *u = (const unsigned char *)s + i;
+			size_t k = u[0] < 0x80 ? 1 : u[0] < 0xe0 ? 2 : u[0] < 0xf0 ? 3 : 4;
+			cp = k == 1 ? u[0] : u[0] & (0x7fu >> k);
+			for (size_t j = 1; j < k; j++)
+				cp = cp << 6 | (u[j] & 0x3fu);
+			i += k;
+		}
+		for (int b = 0; b < 4; b++)
+			q[be ? 3 - b : b] = (unsigned char)(cp >> (8 * b));
+		q += 4;
+	}
+	*outlen = (size_t)(q - o);
+	return o;
+}
+
+/* UTF-32 LE and BE, with and without a BOM: read as text (it was taken
+ * for UTF-16LE, every other character a NUL, and refused as binary), at
+ * every read size; a unit past U+10FFFF, a surrogate and a cut unit are
+ * U+FFFD. */
+static void test_utf32(void **state)
+{
+	(void)state;
+	char *d = tmpdir_new();
+	static const struct {
+		const char *file, *enc;
+		int be, bom;
+	} f[] = {
+		{ "le-bom.csv", "utf-32le", 0, 1 },
+		{ "be-bom.csv", "utf-32be", 1, 1 },
+		{ "le.csv", "utf-32le", 0, 0 },
+		{ "be.csv", "utf-32be", 1, 0 },
+	};
+	static const size_t chunks[] = { 1, 2, 3, 5, 7, 4096 };
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		size_t n;
+		unsigned char *u = to_utf32(U16TEXT, f[i].be, f[i].bom, &n);
+		char *p = write_file(d, f[i].file, u, n);
+		char hex[65];
+		sha256_hex(u, n, hex);
+		for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+			struct collect c = { 0 };
+			c.chunk = chunks[k];
+			walk_ok(p, NULL, &c);
+			assert_int_equal(c.n, 1);
+			assert_string_equal(c.m[0].enc, f[i].enc);
+			assert_null(c.m[0].err);
+			assert_int_equal(c.m[0].len, strlen(U16TEXT));
+			assert_memory_equal(c.m[0].data, U16TEXT, strlen(U16TEXT));
+			assert_string_equal(c.m[0].hex, hex);
+			assert_int_equal(c.m[0].raw, n);
+			collect_free(&c);
+		}
+		free(p);
+		free(u);
+	}
+	/* bad units: past U+10FFFF, a surrogate, then a unit cut short */
+	static const char bad[] = "\xff\xfe\x00\x00"
+				  "A\x00\x00\x00"
+				  "\x00\x00\x11\x00"
+				  "B\x00\x00\x00"
+				  "\x00\xd8\x00\x00"
+				  "C\x00\x00\x00"
+				  "D\x00";
+	char *p = write_file(d, "bad.txt", bad, sizeof bad - 1);
+	for (size_t chunk = 1; chunk <= 8; chunk += 7) {
+		struct collect c = { 0 };
+		c.chunk = chunk;
+		walk_ok(p, NULL, &c);
+		assert_string_equal(c.m[0].enc, "utf-32le");
+		static const char want[] = "A\xef\xbf\xbd"
+					   "B\xef\xbf\xbd"
+					   "C\xef\xbf\xbd";
+		assert_int_equal(c.m[0].len, sizeof want - 1);
+		assert_memory_equal(c.m[0].data, want, sizeof want - 1);
+		collect_free(&c);
+	}
+	free(p);
+	tmpdir_remove(d);
+	free(d);
+}
+
 /* Lines ending in CR alone come out ending in LF (a CR-only export read
  * as it was is one header line and no record), told by the encoding; the
  * hash stays the file's. CRLF and LF text is left as it is. */
@@ -290,7 +382,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_utf8_bom),   cmocka_unit_test(test_utf16),
 		cmocka_unit_test(test_utf16_long), cmocka_unit_test(test_utf16_invalid),
-		cmocka_unit_test(test_cr_lines),
+		cmocka_unit_test(test_utf32),      cmocka_unit_test(test_cr_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
