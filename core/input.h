@@ -123,7 +123,7 @@ int input_changed(const struct input *in);
 /* Reads and discards whatever the caller left unread, then writes the
  * lower-case hex SHA-256 of the member's content (see above) into out. Returns
  * 0, or -1 if the rest could not be read (hash of what was read is still
- * written). */
+ * written; "" when a stop ended the reading). */
 int input_finish(struct input *in, char out[65]);
 
 #endif

@@ -105,6 +105,23 @@ static int input_wait(const volatile sig_atomic_t *stop, int fd, const sigset_t 
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	while (!*stop && ppoll(&p, 1, NULL, let_in) < 0 && errno == EINTR)
 		;
+	/* A ppoll that finds the descriptor ready delivers no signal, not
+	 * even one it let in: on a source that is always ready (/dev/zero,
+	 * a fast pipe read ahead, whose thread lets them in nowhere else) a
+	 * stop stayed pending and the load went on (SIGTERM: /dev/zero read
+	 * to the 64 GiB limit, 80 s). A stop signal pending is let in now. */
+	sigset_t pend;
+	stopsig_set(&stops);
+	if (!*stop && sigpending(&pend) == 0) {
+		bool any = false;
+		for (int s = 1; s < NSIG && !any; s++)
+			any = sigismember(&stops, s) == 1 && sigismember(&pend, s) == 1;
+		if (any) {
+			sigset_t cur;
+			pthread_sigmask(SIG_SETMASK, let_in, &cur);
+			pthread_sigmask(SIG_SETMASK, &cur, NULL);
+		}
+	}
 	int stopped = *stop != 0;
 	if (let_in == &in_wait)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -694,6 +711,9 @@ int input_finish(struct input *in, char out[65])
 			in->hex[2 * i + 1] = hexd[md[i] & 15];
 		}
 		in->hex[64] = '\0';
+		/* read in part because a stop came: no hash of the member */
+		if (rc < 0 && input_stopped(in->w))
+			in->hex[0] = '\0';
 		in->finished = 1;
 		in->pos = in->len;
 		in->pend_pos = in->pend_len;

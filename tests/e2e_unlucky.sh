@@ -187,6 +187,19 @@ done
 is "UTF-32 LE and BE, with and without a BOM: read as text" "$got" \
 	" le:utf-32le/5/0/5 be:utf-32be/5/0/5 lebom:utf-32le/5/0/5 bebom:utf-32be/5/0/5"
 
+# --- a stop while a refused source is read for its hash ---------------------
+# /dev/zero is refused as binary, then read on for its hash; a ppoll that
+# finds the descriptor ready delivers no signal, and the thread reading
+# ahead let the stop signals in nowhere else: SIGTERM waited for the
+# 64 GiB limit (80 s), and the source got the hash of what was read
+start=$(date +%s)
+timeout -s TERM -k 20 2 "$bin" load zero.case /dev/zero > zero.out 2>&1
+rc=$?
+took=$(($(date +%s) - start))
+is "/dev/zero stopped by SIGTERM: it ends (not killed 20 s later)" "$rc" 124
+if [ "$took" -lt 15 ]; then ok "... within seconds ($took s)"; else nok "... within seconds" "$took s"; fi
+is "... and no hash of what was read is given as the source's" "$(sqlite3 zero.case 'select count(*) from sources where sha256 is null')" 1
+
 # --- the case inside the folder it loads -----------------------------------
 mkdir ev
 cp cr.csv ev/
