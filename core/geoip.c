@@ -20,12 +20,9 @@
 #include "geoip.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <maxminddb.h>
 #include <pthread.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "geocache.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -549,320 +547,89 @@ static void sort_tables(struct geoip *g)
 }
 
 /* ------------------------------------------------------------------ */
-/* The ASN tables' cache
+/* The ASN tables' cache (geocache.h)
  *
- * Parsing the two CSV tables cost about 690 M instructions (0.2 s of
+ * Parsing the two CSV tables cost about 690 M instructions (0.13 s of
  * CPU) at every open, that is at every load. Once parsed and sorted they
- * are written as they lie in memory (ranges, the /16 index, the owners'
- * names) to a cache file, which the next open reads whole instead: about
- * 17 M instructions, two thirds of them the checksum, and 13 MB read
- * (read, not mapped: a file cut short under a mapping would kill the
- * load with SIGBUS; the copy costs ~6 ms of CPU).
- *
- * Where: .asn-ranges.cache beside the tables (a dot file: make install
- * copies geoip/ with a glob that skips it), or, where that folder cannot
- * be written (an installed share/), $XDG_CACHE_HOME/auditscope (or
- * ~/.cache/auditscope) under a name hashed from the folder's real path.
- * Written to a temporary file and renamed, so that a reader sees a whole
- * cache or none.
- *
- * When it is used: only when each table's file is the one it was built
- * from: the same device, inode, size, modification and change times
- * (nanoseconds; the change time cannot be set back by anyone, so a file
- * rewritten in place to the same size and mtime still differs), the IPv6
- * table present or absent as it was. A table modified within 100 ms of
- * being read (the file systems' clocks tick in milliseconds, so a second
- * write in the same tick would leave both times alone) or while it was
- * read is not cached. The whole file's 64-bit checksum, its exact size,
- * every owner's offset and the index's bounds are checked before a
- * range is used. Anything else (stale, truncated, corrupt, another
- * build's layout) is ignored: the tables are parsed again and the cache
- * rewritten. A cache never decides an answer the tables would not give.
+ * are written as they lie in memory (counts, ranges, the /16 index, the
+ * owners' names) to .asn-ranges.cache, which the next open reads whole
+ * instead: about 17 M instructions, two thirds of them the checksum, and
+ * 13 MB read (read, not mapped: a file cut short under a mapping would
+ * kill the load with SIGBUS; the copy costs ~6 ms of CPU). Every owner's
+ * offset and the index's bounds are checked before a range is used.
  */
 
 #define CACHE_NAME ".asn-ranges.cache"
-#define CACHE_MAGIC "ASGEOC\0\1"
-#define CACHE_RACY_NS 100000000LL
+#define CACHE_KIND (0x41534e31ULL << 32 | (uint64_t)sizeof(struct range4) << 16 | sizeof(struct range6))
 
-/* One table's file as stat saw it. */
-struct src_sig {
-	uint64_t present, dev, ino, size;
-	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
-};
-
-struct cache_head {
-	char magic[8];
-	uint32_t endian, sizes; /* 0x01020304; sizeof range4 << 16 | range6 */
-	struct src_sig src[2];  /* asn-ipv4-num.csv, asn-ipv6.csv */
+struct cache_counts {
 	uint64_t n4, n6, orgs_len;
-	uint64_t sum; /* of the header before it and of all that follows */
 };
 
-static void sig_of(const struct stat *sb, struct src_sig *s)
+/* The tables from the cache's payload p of len bytes (kept by g), when
+ * what a lookup follows stays inside it. */
+static bool cache_take(struct geoip *g, unsigned char *p, size_t len)
 {
-	memset(s, 0, sizeof *s);
-	s->present = 1;
-	s->dev = (uint64_t)sb->st_dev;
-	s->ino = (uint64_t)sb->st_ino;
-	s->size = (uint64_t)sb->st_size;
-	s->mtime_s = (int64_t)sb->st_mtim.tv_sec;
-	s->mtime_ns = (int64_t)sb->st_mtim.tv_nsec;
-	s->ctime_s = (int64_t)sb->st_ctim.tv_sec;
-	s->ctime_ns = (int64_t)sb->st_ctim.tv_nsec;
-}
-
-/* The signature of a table now: false when it is not a regular file (a
- * FIFO is read as before, never cached). A missing file is a signature
- * too (present 0). */
-static bool sig_now(const char *path, struct src_sig *s)
-{
-	struct stat sb;
-	memset(s, 0, sizeof *s);
-	if (!path)
-		return true;
-	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+	struct cache_counts h;
+	if (len < sizeof h + NIDX4 * sizeof(uint32_t))
 		return false;
-	sig_of(&sb, s);
-	return true;
-}
-
-static inline uint64_t rotl64(uint64_t x, int r)
-{
-	return x << r | x >> (64 - r);
-}
-
-/* A 64-bit checksum of n bytes, four independent lanes of 8 bytes (a
- * multiply and a rotation each), so that the 13 MB of a cache are summed
- * in a few milliseconds; the lanes and the tail are mixed at the end. */
-static uint64_t cache_sum(const void *data, size_t n, uint64_t seed)
-{
-	const unsigned char *p = data;
-	const uint64_t k1 = 0x9e3779b185ebca87ULL, k2 = 0xc2b2ae3d27d4eb4fULL;
-	uint64_t a = seed + k1 + k2, b = seed + k2, c = seed, d = seed - k1;
-	size_t len = n;
-	for (; n >= 32; p += 32, n -= 32) {
-		a = rotl64(a + util_load8(p) * k2, 31) * k1;
-		b = rotl64(b + util_load8(p + 8) * k2, 31) * k1;
-		c = rotl64(c + util_load8(p + 16) * k2, 31) * k1;
-		d = rotl64(d + util_load8(p + 24) * k2, 31) * k1;
-	}
-	uint64_t h = rotl64(a, 1) + rotl64(b, 7) + rotl64(c, 12) + rotl64(d, 18);
-	h = (h ^ util_mix64(a)) * k1;
-	h = (h ^ util_mix64(b)) * k1;
-	h = (h ^ util_mix64(c)) * k1;
-	h = (h ^ util_mix64(d)) * k1;
-	for (; n >= 8; p += 8, n -= 8)
-		h = (h ^ util_mix64(util_load8(p))) * k1;
-	uint64_t w = 0;
-	if (n)
-		memcpy(&w, p, n);
-	return util_mix64(h ^ util_mix64(w ^ n) ^ len);
-}
-
-/* The sum of a cache: its header up to the sum, then its four parts,
- * each seeded with the sum before it. */
-static uint64_t head_sum(const struct cache_head *h, const struct range4 *r4, const uint32_t *idx4,
-			 const struct range6 *r6, const char *orgs)
-{
-	uint64_t s = cache_sum(h, offsetof(struct cache_head, sum), 0x243f6a8885a308d3ULL);
-	s = cache_sum(r4, h->n4 * sizeof *r4, s);
-	s = cache_sum(idx4, NIDX4 * sizeof *idx4, s);
-	s = cache_sum(r6, h->n6 * sizeof *r6, s);
-	return cache_sum(orgs, h->orgs_len, s);
-}
-
-/* The cache in the user's cache folder for the tables of dir (made when
- * mkdirs), or NULL when there is no such folder. */
-static char *user_cache_path(const char *dir, bool mkdirs)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char *base;
-	if (xdg && *xdg == '/')
-		base = xasprintf("%s/auditscope", xdg);
-	else if (home && *home == '/')
-		base = xasprintf("%s/.cache/auditscope", home);
-	else
-		return NULL;
-	if (mkdirs) {
-		char *parent = xstrdup(base);
-		char *slash = strrchr(parent, '/');
-		*slash = '\0';
-		if (*parent)
-			(void)mkdir(parent, 0700);
-		free(parent);
-		if (mkdir(base, 0700) != 0 && errno != EEXIST) {
-			free(base);
-			return NULL;
-		}
-	}
-	char real[PATH_MAX];
-	const char *key = realpath(dir, real) ? real : dir;
-	char *path = xasprintf("%s/asn-ranges-%016llx.cache", base,
-			       (unsigned long long)util_hash_bytes(key, strlen(key), 0));
-	free(base);
-	return path;
-}
-
-/* Map the cache at path into g when it is whole and was built from the
- * tables whose signatures are sig. */
-static bool cache_read(struct geoip *g, const char *path, const struct src_sig sig[2])
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	memcpy(&h, p, sizeof h);
+	size_t plen = len - sizeof h - NIDX4 * sizeof(uint32_t);
+	if (h.n4 == 0 || h.n4 > plen / sizeof(struct range4) || h.n6 > plen / sizeof(struct range6) ||
+	    h.orgs_len == 0 || h.orgs_len > plen || h.orgs_len > UINT32_MAX ||
+	    h.n4 * sizeof(struct range4) + h.n6 * sizeof(struct range6) + h.orgs_len != plen)
 		return false;
-	struct stat sb;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < sizeof(struct cache_head) ||
-	    sb.st_size > (1 << 30)) {
-		close(fd);
-		return false;
-	}
-	size_t len = (size_t)sb.st_size, got = 0;
-	unsigned char *buf = xmalloc(len);
-	while (got < len) {
-		ssize_t k = read(fd, buf + got, len - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	close(fd);
-	if (got != len) {
-		free(buf);
-		return false;
-	}
-	struct cache_head h;
-	memcpy(&h, buf, sizeof h);
-	unsigned char *payload = buf + sizeof h;
-	size_t plen = len - sizeof h;
-	uint64_t want;
-	if (memcmp(h.magic, CACHE_MAGIC, 8) != 0 || h.endian != 0x01020304u ||
-	    h.sizes != (uint32_t)(sizeof(struct range4) << 16 | sizeof(struct range6)) ||
-	    memcmp(h.src, sig, sizeof h.src) != 0 || h.n4 == 0 || h.n4 > plen / sizeof(struct range4) ||
-	    h.n6 > plen / sizeof(struct range6) || h.orgs_len == 0 || h.orgs_len > plen ||
-	    h.n4 > UINT32_MAX || h.orgs_len > UINT32_MAX || plen < NIDX4 * sizeof(uint32_t))
-		goto bad;
-	want = h.n4 * sizeof(struct range4) + NIDX4 * sizeof(uint32_t) + h.n6 * sizeof(struct range6) +
-	       h.orgs_len;
-	struct range4 *r4 = (struct range4 *)(void *)payload;
+	struct range4 *r4 = (struct range4 *)(void *)(p + sizeof h);
 	uint32_t *idx4 = (uint32_t *)(void *)(r4 + h.n4);
 	struct range6 *r6 = (struct range6 *)(void *)(idx4 + NIDX4);
 	char *orgs = (char *)(r6 + h.n6);
-	if (want != plen || head_sum(&h, r4, idx4, r6, orgs) != h.sum || orgs[0] != '\0' ||
-	    orgs[h.orgs_len - 1] != '\0' || idx4[NIDX4 - 1] != h.n4)
-		goto bad;
-	/* what a lookup indexes by stays inside the buffer whatever the
-	 * sum says; the order of the ranges the sum vouches for (sorted
-	 * before they were written) */
+	if (orgs[0] != '\0' || orgs[h.orgs_len - 1] != '\0' || idx4[NIDX4 - 1] != h.n4)
+		return false;
+	/* the order of the ranges the sum vouches for (sorted before they
+	 * were written) */
 	for (size_t i = 1; i < NIDX4; i++)
 		if (idx4[i] < idx4[i - 1])
-			goto bad;
+			return false;
 	uint32_t bad_org = 0, olen = (uint32_t)h.orgs_len;
 	for (size_t i = 0; i < h.n4; i++)
 		bad_org |= r4[i].org >= olen;
 	for (size_t i = 0; i < h.n6; i++)
 		bad_org |= r6[i].org >= olen;
 	if (bad_org)
-		goto bad;
-	g->cached = buf;
+		return false;
+	g->cached = p;
 	g->r4 = r4;
 	g->n4 = (size_t)h.n4;
+	g->idx4 = idx4;
 	g->r6 = h.n6 ? r6 : NULL;
 	g->n6 = (size_t)h.n6;
 	g->orgs = orgs;
 	g->orgs_len = (size_t)h.orgs_len;
-	g->idx4 = idx4;
 	return true;
-bad:
-	free(buf);
+}
+
+static bool cache_load(struct geoip *g, const char *dir, const struct geocache_sig sig[2])
+{
+	size_t len;
+	unsigned char *p = geocache_read(dir, CACHE_NAME, CACHE_KIND, sig, 2, &len);
+	if (p && cache_take(g, p, len))
+		return true;
+	free(p);
 	return false;
 }
 
-/* The tables of dir from a cache: beside them, else the user's. */
-static bool cache_load(struct geoip *g, const char *dir, const struct src_sig sig[2])
+static void cache_save(const struct geoip *g, const char *dir, const char *const paths[2],
+		       const struct geocache_sig sig[2], const struct timespec *at)
 {
-	char *path = xasprintf("%s/" CACHE_NAME, dir);
-	bool ok = cache_read(g, path, sig);
-	free(path);
-	if (!ok && (path = user_cache_path(dir, false)) != NULL) {
-		ok = cache_read(g, path, sig);
-		free(path);
-	}
-	return ok;
-}
-
-static bool write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t k = write(fd, c, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		c += k;
-		n -= (size_t)k;
-	}
-	return true;
-}
-
-/* Write the cache at path by way of a temporary file beside it. */
-static bool cache_write(const struct geoip *g, const char *path, const struct src_sig sig[2])
-{
-	char *tmp = xasprintf("%s.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		free(tmp);
-		return false;
-	}
-	struct cache_head h;
-	memset(&h, 0, sizeof h);
-	memcpy(h.magic, CACHE_MAGIC, 8);
-	h.endian = 0x01020304u;
-	h.sizes = (uint32_t)(sizeof(struct range4) << 16 | sizeof(struct range6));
-	memcpy(h.src, sig, sizeof h.src);
-	h.n4 = g->n4;
-	h.n6 = g->n6;
-	h.orgs_len = g->orgs_len;
-	h.sum = head_sum(&h, g->r4, g->idx4, g->r6, g->orgs);
-	bool ok = fchmod(fd, 0644) == 0 && write_all(fd, &h, sizeof h) &&
-		  write_all(fd, g->r4, g->n4 * sizeof *g->r4) &&
-		  write_all(fd, g->idx4, NIDX4 * sizeof *g->idx4) &&
-		  write_all(fd, g->r6, g->n6 * sizeof *g->r6) && write_all(fd, g->orgs, g->orgs_len);
-	ok = close(fd) == 0 && ok;
-	if (ok)
-		ok = rename(tmp, path) == 0;
-	if (!ok)
-		unlink(tmp);
-	free(tmp);
-	return ok;
-}
-
-/* A table that was modified while it was read, or so shortly before
- * that a second write could have kept its times: not cached. */
-static bool sig_racy(const struct src_sig *s, const struct timespec *read_at)
-{
-	if (!s->present)
-		return false;
-	int64_t c = s->ctime_s * 1000000000LL + s->ctime_ns, m = s->mtime_s * 1000000000LL + s->mtime_ns;
-	int64_t t = (int64_t)read_at->tv_sec * 1000000000LL + read_at->tv_nsec - CACHE_RACY_NS;
-	return c >= t || m >= t;
-}
-
-static void cache_save(const struct geoip *g, const char *dir, const char *p4, const char *p6,
-		       const struct src_sig before[2], const struct timespec *read_at)
-{
-	struct src_sig after[2];
-	if (!sig_now(p4, &after[0]) || !sig_now(p6, &after[1]) || memcmp(before, after, sizeof after) != 0 ||
-	    sig_racy(&before[0], read_at) || sig_racy(&before[1], read_at))
-		return;
-	char *path = xasprintf("%s/" CACHE_NAME, dir);
-	bool ok = cache_write(g, path, before);
-	free(path);
-	if (!ok && (path = user_cache_path(dir, true)) != NULL) {
-		cache_write(g, path, before);
-		free(path);
-	}
+	struct cache_counts h = { g->n4, g->n6, g->orgs_len };
+	const struct geocache_part parts[] = {
+		{ &h, sizeof h },
+		{ g->r4, g->n4 * sizeof *g->r4 },
+		{ g->idx4, NIDX4 * sizeof *g->idx4 },
+		{ g->r6, g->n6 * sizeof *g->r6 },
+		{ g->orgs, g->orgs_len },
+	};
+	geocache_write(dir, CACHE_NAME, CACHE_KIND, paths, sig, 2, at, parts, sizeof parts / sizeof *parts);
 }
 
 /* ------------------------------------------------------------------ */
@@ -959,10 +726,10 @@ struct geoip *geoip_open_until(const char *const *dirs, const volatile sig_atomi
 				p6 = NULL;
 			/* a cache holds one folder's two tables: not when an
 			 * earlier folder gave IPv6 ranges without IPv4 ones */
-			struct src_sig sig[2];
+			const char *paths[2] = { path, p6 };
+			struct geocache_sig sig[2];
 			struct timespec read_at;
-			clock_gettime(CLOCK_REALTIME, &read_at);
-			bool cacheable = !g->r6 && sig_now(path, &sig[0]) && sig_now(p6, &sig[1]);
+			bool cacheable = !g->r6 && geocache_sigs(paths, 2, sig, &read_at);
 			if (!cacheable || !cache_load(g, dir, sig)) {
 				load_csv4(g, path);
 				if (p6)
@@ -970,7 +737,7 @@ struct geoip *geoip_open_until(const char *const *dirs, const volatile sig_atomi
 				if (cacheable && g->n4 && !stopped(g)) {
 					sort_tables(g);
 					index4(g);
-					cache_save(g, dir, path, p6, sig, &read_at);
+					cache_save(g, dir, paths, sig, &read_at);
 				}
 			}
 			free(p6);

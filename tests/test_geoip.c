@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "geoip.h"
+#include "geoplaces.h"
 #include "ingest.h"
 #include "ipgeo.h"
 #include "sqlite/pivots.h"
@@ -639,7 +640,7 @@ static void test_asn_cache_user_dir(void **state)
 	free(write_file(d, "asn-ipv4-num.csv", cache_v4, sizeof cache_v4 - 1));
 	settle();
 	assert_int_equal(asn_in(d, "8.8.8.8"), 15169);
-	char *cmd = xasprintf("ls %s/auditscope/asn-ranges-*.cache", home);
+	char *cmd = xasprintf("ls %s/auditscope/asn-ranges.cache-*", home);
 	FILE *ls = popen(cmd, "r");
 	char path[4096] = "";
 	assert_non_null(ls);
@@ -740,6 +741,138 @@ static void test_installed_cache_same(void **state)
 	free(d);
 }
 
+/* The countries' places (core/geoplaces.c) from their cache: the same
+ * distances as from world-countries.json, and a changed or damaged file
+ * is seen. */
+static const char countries_json[] = "[{\"cca2\":\"fr\",\"latlng\":[46,2],\"area\":551695},"
+				     "{\"cca2\":\"DE\",\"latlng\":[51,9],\"area\":357114},"
+				     "{\"cca2\":\"NZ\",\"latlng\":[-41,174],\"area\":270467},"
+				     "{\"cca2\":\"XX\",\"latlng\":[1]}]";
+
+static void test_places_cache(void **state)
+{
+	(void)state;
+	char *d = tmpdir_new();
+	if (!d) { /* (said so for gcc -O1's format check) */
+		fail_msg("no temporary folder");
+		return;
+	}
+	char *cache = xasprintf("%s/.world-countries.cache", d);
+	const char pkg[] = "{\"name\":\"world-countries\",\"version\":\"5.1.0\"}";
+	free(write_file(d, "world-countries.json", countries_json, sizeof countries_json - 1));
+	free(write_file(d, "world-countries.package.json", pkg, sizeof pkg - 1));
+	settle();
+	const char *dirs[] = { d, NULL };
+	struct geoplaces *a = geoplaces_open(dirs);
+	assert_non_null(a);
+	ino_t ino, ino2;
+	assert_true(cache_ino(cache, &ino)); /* written (on a0e612f: no cache) */
+	struct geoplaces *b = geoplaces_open(dirs);
+	assert_non_null(b);
+	assert_true(cache_ino(cache, &ino2));
+	assert_true(ino == ino2); /* used */
+	assert_string_equal(geoplaces_describe(a), "world-countries.json 5.1.0");
+	assert_string_equal(geoplaces_describe(b), geoplaces_describe(a));
+	static const char *const cc[] = { "FR", "de", "NZ", "XX", "US" };
+	for (size_t i = 0; i < 5; i++)
+		for (size_t k = 0; k < 5; k++)
+			assert_true(geoplaces_min_km(a, cc[i], cc[k]) == geoplaces_min_km(b, cc[i], cc[k]));
+	assert_true(geoplaces_min_km(b, "FR", "NZ") > 15000);
+	assert_true(geoplaces_min_km(b, "FR", "XX") < 0);
+	double fr_de = geoplaces_min_km(a, "FR", "DE");
+	geoplaces_free(a);
+	geoplaces_free(b);
+	/* New Zealand moved beside France, same size, mtime put back */
+	char *p = xasprintf("%s/world-countries.json", d);
+	struct stat sb;
+	assert_int_equal(stat(p, &sb), 0);
+	char *moved = xstrdup(countries_json);
+	memcpy(strstr(moved, "-41,174"), "46,3.00", 7);
+	free(write_file(d, "world-countries.json", moved, strlen(moved)));
+	struct timespec times[2] = { sb.st_atim, sb.st_mtim };
+	assert_int_equal(utimensat(AT_FDCWD, p, times, 0), 0);
+	settle();
+	a = geoplaces_open(dirs);
+	assert_true(geoplaces_min_km(a, "FR", "NZ") < 1000);
+	geoplaces_free(a);
+	/* the cache damaged: a byte of France's place */
+	assert_int_equal(stat(cache, &sb), 0);
+	FILE *f = fopen(cache, "r+b");
+	assert_non_null(f);
+	char buf[4096];
+	size_t n = fread(buf, 1, sizeof buf, f);
+	assert_true(n > 200 && n < sizeof buf);
+	double lat = 46;
+	char *at = NULL;
+	for (size_t i = 0; i + 8 <= n && !at; i++)
+		if (memcmp(buf + i, &lat, 8) == 0)
+			at = buf + i;
+	assert_non_null(at);
+	double far = -46;
+	memcpy(at, &far, 8);
+	rewind(f);
+	assert_int_equal(fwrite(buf, 1, n, f), n);
+	fclose(f);
+	a = geoplaces_open(dirs);
+	assert_true(geoplaces_min_km(a, "FR", "DE") == fr_de);
+	assert_true(geoplaces_min_km(a, "FR", "NZ") < 1000);
+	geoplaces_free(a);
+	/* the countries gone: none, whatever the cache */
+	assert_int_equal(unlink(p), 0);
+	assert_null(geoplaces_open(dirs));
+	free(moved);
+	free(p);
+	free(cache);
+	tmpdir_remove(d);
+	free(d);
+}
+
+/* The installed world-countries.json and its cache give the same
+ * distance for every pair of its 250 countries. */
+static void test_installed_places_cache_same(void **state)
+{
+	(void)state;
+	const char *inst;
+	NEED_INSTALLED(inst);
+	char real[4096];
+	assert_non_null(realpath(inst, real));
+	char *d = tmpdir_new();
+	static const char *const files[] = { "world-countries.json", "world-countries.package.json" };
+	for (size_t i = 0; i < 2; i++) {
+		char *from = xasprintf("%s/%s", real, files[i]), *to = xasprintf("%s/%s", d, files[i]);
+		assert_int_equal(symlink(from, to), 0);
+		free(from);
+		free(to);
+	}
+	const char *dirs[] = { d, NULL };
+	struct geoplaces *a = geoplaces_open(dirs), *b = geoplaces_open(dirs);
+	assert_non_null(a);
+	assert_non_null(b);
+	char *cache = xasprintf("%s/.world-countries.cache", d);
+	ino_t ino;
+	assert_true(cache_ino(cache, &ino));
+	assert_string_equal(geoplaces_describe(a), geoplaces_describe(b));
+	size_t known = 0;
+	char x[3] = "AA", y[3] = "AA";
+	for (int i = 0; i < 26 * 26; i++) {
+		x[0] = (char)('A' + i / 26);
+		x[1] = (char)('A' + i % 26);
+		for (int k = 0; k < 26 * 26; k += 7) {
+			y[0] = (char)('A' + k / 26);
+			y[1] = (char)('A' + k % 26);
+			double u = geoplaces_min_km(a, x, y), v = geoplaces_min_km(b, x, y);
+			assert_true(memcmp(&u, &v, sizeof u) == 0);
+			known += u >= 0;
+		}
+	}
+	assert_true(known > 5000);
+	geoplaces_free(a);
+	geoplaces_free(b);
+	free(cache);
+	tmpdir_remove(d);
+	free(d);
+}
+
 static void test_text(void **state)
 {
 	(void)state;
@@ -772,6 +905,8 @@ int main(void)
 		cmocka_unit_test(test_asn_cache_corrupt),
 		cmocka_unit_test(test_asn_cache_user_dir),
 		cmocka_unit_test(test_installed_cache_same),
+		cmocka_unit_test(test_places_cache),
+		cmocka_unit_test(test_installed_places_cache_same),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
