@@ -89,6 +89,11 @@ int ingest_paths(struct store *st, const char *const *paths, size_t npaths, cons
  * input could not be read.
  */
 struct ingest_stats {
+	/* in, set by the caller (zero: none): the member's name, whose form
+	 * tells apart exports that share every column (the Entra admin
+	 * center's sign-in downloads) */
+	const char *name;
+	/* out */
 	uint64_t records, rejects;
 	const char *format;
 	char *warning; /* caller frees */

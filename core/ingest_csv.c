@@ -53,6 +53,8 @@ enum col {
 	C_S_TOKEN,
 	C_S_UA,
 	C_S_CLIENTAPP,
+	C_S_MITYPE,
+	C_S_MINAME,
 	C_COUNT
 };
 
@@ -82,6 +84,8 @@ static const char *const col_names[C_COUNT] = {
 	[C_S_TOKEN] = "unique token identifier",
 	[C_S_UA] = "user agent",
 	[C_S_CLIENTAPP] = "client app",
+	[C_S_MITYPE] = "managed identity type",
+	[C_S_MINAME] = "managed identity name",
 };
 
 enum family { F_UNKNOWN, F_PURVIEW, F_PURVIEW_CLASSIC, F_PSH, F_SIGNIN, F_ROWS };
@@ -107,6 +111,36 @@ struct node {
 	long top;        /* the greatest index among its elements (-1: none) */
 };
 
+/* The Entra admin center's sign-in downloads, by the names it gives them
+ * (InteractiveSignIns_2025-03-11_2025-03-18.csv, NonInteractiveSignIns_,
+ * ApplicationSignIns_, MSISignIns_): interactive and non-interactive
+ * share every column, as do application and managed identity ones, so
+ * the name is what tells them apart. */
+enum signin_stream { S_UNKNOWN, S_INTERACTIVE, S_NONINTERACTIVE, S_SP, S_MSI };
+
+static enum signin_stream signin_stream_of(const char *name)
+{
+	if (!name)
+		return S_UNKNOWN;
+	const char *base = name;
+	for (const char *p = name; *p; p++)
+		if (*p == '/' || *p == '!' || *p == '\\')
+			base = p + 1;
+	static const struct {
+		const char *prefix;
+		enum signin_stream s;
+	} t[] = {
+		{ "noninteractivesignins", S_NONINTERACTIVE },
+		{ "interactivesignins", S_INTERACTIVE },
+		{ "applicationsignins", S_SP },
+		{ "msisignins", S_MSI },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (strncasecmp(base, t[i].prefix, strlen(t[i].prefix)) == 0)
+			return t[i].s;
+	return S_UNKNOWN;
+}
+
 struct creader {
 	struct csv c;
 	const struct sink *sink;
@@ -126,7 +160,14 @@ struct creader {
 	int *nhash; /* the nodes by (parent, name or index): open addressing */
 	size_t nhcap;
 	bool *skipcol; /* F_ROWS: wrapper columns left out of the record */
-	bool sentinel; /* a header had Sentinel's " [UTC]" */
+	bool sentinel; /* a header had Sentinel's " [UTC]" (or another zone) */
+	/* F_ROWS: per column, the zone its header's " [...]" named for its
+	 * times (" UTC+01:00", appended to each), or NULL */
+	char **zone;
+	const char *local_col; /* a header said " [Local Time]": its name */
+	/* F_SIGNIN: the stream the member's name says (the portal's four
+	 * downloads share their columns) */
+	enum signin_stream stream;
 	/* F_PSH: ResultIndex values seen, against the largest ResultCount */
 	unsigned char *seen;
 	long long result_count, result_rows;
@@ -372,10 +413,18 @@ static int signin_row(struct creader *r, char **cause)
 	ev.raw = (struct sv){ r->jbuf, r->jlen };
 	ev.record_id = cell(r, C_S_REQUESTID);
 	ev.user = lower_copy(&r->nm, cell(r, C_S_USERNAME));
-	const char *op = "Sign-in";
+	const char *op = r->stream == S_NONINTERACTIVE ? "Non-interactive sign-in" : "Sign-in";
 	if (!ev.user.p) {
+		/* an app's sign-in: a service principal's, or a managed
+		 * identity's (its type in a column the downloads share, or the
+		 * file named for them) */
 		ev.user = lower_copy(&r->nm, cell(r, C_S_SPNAME));
-		if (ev.user.p)
+		if (!ev.user.p)
+			ev.user = lower_copy(&r->nm, cell(r, C_S_MINAME));
+		struct sv mi = cell(r, C_S_MITYPE);
+		if (r->stream == S_MSI || (mi.p && !(mi.n == 4 && strncasecmp(mi.p, "none", 4) == 0)))
+			op = "Managed identity sign-in";
+		else if (ev.user.p || r->stream == S_SP)
 			op = "Service principal sign-in";
 	}
 	ev.op = (struct sv){ op, strlen(op) };
@@ -528,6 +577,20 @@ static void node_add(struct creader *r, int col, const char *p, size_t n)
 		r->nodes[at].col = col;
 }
 
+/* A time of a column whose header named its zone, with the zone after
+ * it; as it is when that does not read (a time that has a zone of its
+ * own, or is no time) */
+static void emit_zoned(struct creader *r, const char *p, size_t n, const char *zone)
+{
+	char buf[96];
+	int64_t ms;
+	int k = snprintf(buf, sizeof buf, "%.*s%s", (int)(n < 64 ? n : 64), p, zone);
+	if (n < 64 && k > 0 && (size_t)k < sizeof buf && time_parse(buf, (size_t)k, &ms))
+		jstr(r, buf, (size_t)k);
+	else
+		jstr(r, p, n);
+}
+
 /* Emit node id as JSON into jbuf: leaves are their cells (sample: "x"
  * for every leaf, to classify the header). Returns false when nothing
  * was written (every leaf below is empty). */
@@ -548,6 +611,8 @@ static bool node_emit(struct creader *r, int id, bool sample)
 		trim(&p, &n);
 		if (n == 0)
 			return false;
+		if (r->zone && r->zone[k->col])
+			return emit_zoned(r, p, n, r->zone[k->col]), true;
 		jstr(r, p, n);
 		return true;
 	}
@@ -591,6 +656,55 @@ static bool wrapper_column(const char *name)
 	return false;
 }
 
+/*
+ * The Log Analytics portal's CSV names a time column's zone after it:
+ * "TimeGenerated [UTC]", "TimeGenerated [Local Time]" when its display
+ * is set to local time, "TimeGenerated [UTC+01:00]" (the zone is what
+ * the portal showed). The name without it is the column; a zone with an
+ * offset is appended to the column's times so that they are read as
+ * what they are; local time, whose offset the file does not say, is
+ * read as written and the file's warning says so. Returns the name's
+ * length without the zone.
+ */
+static size_t header_zone(struct creader *r, size_t col, const char *p, size_t n)
+{
+	if (n < 4 || p[n - 1] != ']')
+		return n;
+	size_t open = n - 1;
+	while (open > 0 && p[open] != '[')
+		open--;
+	if (open < 2 || p[open - 1] != ' ')
+		return n; /* no name before the zone: not a zone */
+	const char *z = p + open + 1;
+	size_t zn = n - 1 - (open + 1);
+	if ((zn == 3 && (strncasecmp(z, "UTC", 3) == 0 || strncasecmp(z, "GMT", 3) == 0))) {
+		r->sentinel = true;
+		return open - 1;
+	}
+	if ((zn == 10 && strncasecmp(z, "local time", 10) == 0) ||
+	    (zn == 5 && strncasecmp(z, "local", 5) == 0)) {
+		r->sentinel = true;
+		if (!r->local_col)
+			r->local_col = p;
+		return open - 1;
+	}
+	if (zn >= 5 && zn <= 9 && (strncasecmp(z, "UTC", 3) == 0 || strncasecmp(z, "GMT", 3) == 0) &&
+	    (z[3] == '+' || z[3] == '-')) {
+		/* an offset timeparse reads after "UTC": check it is one */
+		char probe[40];
+		int64_t ms;
+		snprintf(probe, sizeof probe, "2000-01-01 00:00 %.*s", (int)zn, z);
+		if (!time_parse(probe, strlen(probe), &ms))
+			return n;
+		if (!r->zone)
+			r->zone = xcalloc(r->nhdr, sizeof *r->zone);
+		r->zone[col] = xasprintf(" %.*s", (int)zn, z);
+		r->sentinel = true;
+		return open - 1;
+	}
+	return n;
+}
+
 /* Can the header be read as rows of a known log? Builds the tree. */
 static enum rec_kind rows_header(struct creader *r)
 {
@@ -606,17 +720,14 @@ static enum rec_kind rows_header(struct creader *r)
 	for (size_t i = 0; i < r->nhdr; i++) {
 		const char *p = r->hdr[i];
 		size_t n = strlen(p);
-		if (n > 6 && strcasecmp(p + n - 6, " [UTC]") == 0) {
-			n -= 6;
-			r->sentinel = true;
-		}
+		n = header_zone(r, i, p, n);
 		if (n)
 			node_add(r, (int)i, p, n);
 	}
 	r->jlen = 0;
 	node_emit(r, 0, true);
 	struct jval v;
-	if (!json_scan_value(r->jbuf, r->jbuf + r->jlen, &v, NULL, NULL) || v.t != JT_OBJ)
+	if (!r->jbuf || !json_scan_value(r->jbuf, r->jbuf + r->jlen, &v, NULL, NULL) || v.t != JT_OBJ)
 		return REC_UNKNOWN;
 	enum rec_kind k = normalize_classify(&v);
 	if (k == REC_UAL)
@@ -748,6 +859,7 @@ int ingest_csv(struct stream *s, const struct sink *sink, volatile sig_atomic_t 
 	memset(&r, 0, sizeof r);
 	r.sink = sink;
 	r.st = st;
+	r.stream = signin_stream_of(st->name);
 	norm_init(&r.nm);
 	int rc = 0;
 
@@ -864,12 +976,24 @@ int ingest_csv(struct stream *s, const struct sink *sink, volatile sig_atomic_t 
 			ingest_add_warning(st, w);
 		free(w);
 	}
+	if (rc == 0 && r.local_col && st->records > st->rejects) {
+		char *w = xasprintf("the column \"%s\" holds local time of the machine that exported it, "
+				    "whose offset the file does not say: its times were read as UTC and may be "
+				    "hours off; export again with the portal's time zone set to UTC",
+				    r.local_col);
+		ingest_add_warning(st, w);
+		free(w);
+	}
 out:
 	for (size_t i = 0; i < r.nnodes; i++)
 		free(r.nodes[i].name);
 	free(r.nodes);
 	free(r.nhash);
 	free(r.skipcol);
+	if (r.zone)
+		for (size_t i = 0; i < r.nhdr; i++)
+			free(r.zone[i]);
+	free(r.zone);
 	free(r.seen);
 	for (size_t i = 0; i < r.nhdr; i++)
 		free(r.hdr[i]);

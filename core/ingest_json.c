@@ -308,6 +308,14 @@ static size_t page_prefix(struct ingest_stats *st, const char *p, const char *en
 	}
 }
 
+/* Only white space from p to the end of its line. */
+static bool prefix_ends_line(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+		p++;
+	return p < end && *p == '\n';
+}
+
 /* After the array of a page entered by page_prefix closes: the page's
  * members after it (an @odata.nextLink) and its closing brace. The
  * number of bytes to consume, or 0 when they are not there whole. */
@@ -663,8 +671,14 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 		}
 		p = stream_ptr(s);
 		size_t avail = stream_avail(s);
-		if (!e && !cut && !r.page_depth) {
+		/* a page whose records are one a line ({"records":[ alone on
+		 * its line, then a record a line, as an Azure Monitor storage
+		 * blob has them) looks like a cut JSON Lines record: its
+		 * prefix ending the line says otherwise */
+		if (!e && !r.page_depth && (!cut || depth == 0)) {
 			size_t k = page_prefix(st, p, p + avail);
+			if (k && cut && !prefix_ends_line(p + k, p + avail))
+				k = 0;
 			if (k) {
 				r.line += count_newlines(p, k);
 				stream_consume(s, k);

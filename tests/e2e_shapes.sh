@@ -188,6 +188,71 @@ for f in psh-utf16.csv psh-formatted.csv purview-excel.csv ual-wrapped.jsonl ual
 		session=0a1b2c3d-0000-4000-8000-00000000c050 token=TokIvy050 access=Bind
 done
 
+# --- read wrongly before wave 26 -----------------------------------------
+
+# {"records":[ alone on its line, then a record a line (an Azure Monitor
+# storage blob written that way): read as cut JSON Lines before, its
+# first and last lines and the records' trailing commas rejected
+shape diagnostic-blob-msi $S/diagnostic-records-blob-per-line.json 3 "user=vm-build01" \
+	kind=signin ts=2026-12-07T19:10:00.123Z "op=Managed identity sign-in" ip=10.20.0.4 \
+	app=9e9e9e9e-0000-4000-8000-0000000000a1
+shape diagnostic-blob-noninteractive $S/diagnostic-records-blob-per-line.json 3 "token=TokHank022" \
+	ts=2026-12-07T19:11:00.500Z "op=Non-interactive sign-in" user=hank@contoso.com ip=198.51.100.61 \
+	"result=Failure (50173: The provided grant has expired due to it being revoked.)"
+
+# the Log Analytics portal's CSV with its display set to a zone: the
+# header names the zone after the column ("[UTC+01:00]"), refused whole
+# before; with an offset the times are read in it
+shape sentinel-utc-offset $S/sentinel-signinlogs-utc-offset.csv 1 "user=judy@contoso.com" \
+	kind=signin ts=2026-12-07T19:25:00.000Z op=Sign-in ip=203.0.113.89 token=TokJudy025
+# "[Local Time]": loaded, and the load and the source say that the times
+# are the exporting machine's local time, whose offset the file lacks
+shape sentinel-local-time $S/sentinel-signinlogs-local-time.csv 1 "user=ivan@contoso.com" \
+	kind=signin ts=2026-12-07T19:20:00.000Z ip=203.0.113.88 token=TokIvan024
+"$bin" load "$t/local2.case" $S/sentinel-signinlogs-local-time.csv > "$t/local2.out" 2>&1
+has "sentinel-local-time: the load says the times are local" "$(cat "$t/local2.out")" \
+	'"TimeGenerated [Local Time]" holds local time'
+has "sentinel-local-time: the source's warning says so too" "$("$bin" info "$t/local2.case" 2>&1)" \
+	"its times were read as UTC and may be hours off"
+
+# the Entra admin center's four downloads: interactive and non-interactive
+# share every column, application and managed identity ones too, so the
+# name the portal gives the file tells them apart; a managed identity's
+# type column says so in any file
+cp $S/entra-noninteractive-signins.csv "$t/NonInteractiveSignIns_2026-12-07_2026-12-08.csv"
+shape entra-noninteractive-named "$t/NonInteractiveSignIns_2026-12-07_2026-12-08.csv" 1 "kind=signin" \
+	ts=2026-12-07T14:00:00.000Z "op=Non-interactive sign-in" user=alice@contoso.com token=TokNi001
+shape entra-msi-csv $S/entra-msi-signins.csv 1 "kind=signin" \
+	ts=2026-12-07T14:10:00.000Z "op=Managed identity sign-in" user=vm-build01 \
+	app=9e9e9e9e-0000-4000-8000-0000000000a1 ip=10.20.0.4 token=TokMsi031
+sed 's/"systemAssigned",//' $S/entra-msi-signins.csv | sed 's/,"Managed Identity type"//' > "$t/MSISignIns_2026-12-07_2026-12-08.csv"
+shape entra-msi-named "$t/MSISignIns_2026-12-07_2026-12-08.csv" 1 "kind=signin" \
+	"op=Managed identity sign-in" user=vm-build01
+cp $S/entra-serviceprincipal-signins.csv "$t/ApplicationSignIns_2026-12-07_2026-12-08.csv"
+shape entra-sp-named "$t/ApplicationSignIns_2026-12-07_2026-12-08.csv" 1 "kind=signin" \
+	"op=Service principal sign-in" user=evilapp
+
+# dates the portals and spreadsheets write with the month named (every
+# row rejected as "unreadable date" before), with a zone where given
+{
+	echo 'Timestamp,ActionType,Application,LogonType,AccountUpn,IPAddress,ReportId'
+	echo '"Dec 7, 2026 4:10:00 PM",LogonSuccess,Microsoft 365,Interactive,kim@contoso.com,203.0.113.90,11'
+	echo '7 Dec 2026 16:11,LogonSuccess,Microsoft 365,Interactive,kim@contoso.com,203.0.113.91,12'
+	echo '"Mon, 07 Dec 2026 17:12:00 +0100",LogonSuccess,Microsoft 365,Interactive,kim@contoso.com,203.0.113.92,13'
+	echo '07-Dec-2026 11:13 AM,LogonSuccess,Microsoft 365,Interactive,kim@contoso.com,203.0.113.93,14'
+} > "$t/xdr-named-months.csv"
+for ipts in 90=16:10 91=16:11 92=16:12 93=11:13; do
+	shape "xdr-named-months-${ipts%=*}" "$t/xdr-named-months.csv" 4 "ip=203.0.113.${ipts%=*}" \
+		kind=xdr "ts=2026-12-07T${ipts#*=}:00.000Z" op=LogonSuccess user=kim@contoso.com
+done
+# a zone named by its abbreviation is not guessed: the row is kept as a reject
+{
+	echo 'Timestamp,ActionType,Application,LogonType,AccountUpn,IPAddress,ReportId'
+	echo '"Dec 7, 2026 4:10:00 PM PST",LogonSuccess,Microsoft 365,Interactive,kim@contoso.com,203.0.113.90,11'
+	echo '"Dec 7, 2026 4:11:00 PM",LogonSuccess,Microsoft 365,Interactive,kim@contoso.com,203.0.113.91,12'
+} > "$t/xdr-named-zone.csv"
+is "xdr-named-zone: a named zone's row rejected, the other loaded" "$(load xdr-named-zone "$t/xdr-named-zone.csv")" "2 1 1"
+
 # --- the hunts see them --------------------------------------------------
 
 # a sign-in from a query's projection, then mail read from its IP within

@@ -370,6 +370,118 @@ static void test_fixed_iso_as_general(void **state)
 	assert_int_equal(ms, 1685577657000LL);
 }
 
+/* Wave 26: the forms the Microsoft 365 portals and spreadsheets write
+ * with the month named; refused before ("unreadable date", every row of
+ * such a file rejected). 7 December 2026 16:01 UTC throughout. */
+#define T_20261207_1601 1796659260000LL
+
+static void test_named_months(void **state)
+{
+	(void)state;
+	const int64_t t = T_20261207_1601;
+	expect_ms("Dec 7, 2026 4:01 PM", t);
+	expect_ms("Dec 7, 2026, 4:01:00 PM", t);
+	expect_ms("December 7, 2026 4:01 PM", t);
+	expect_ms("December 7, 2026 at 4:01 PM", t);
+	expect_ms("Monday, December 7, 2026 4:01:00 PM", t);
+	expect_ms("Mon, Dec 7, 2026 16:01", t);
+	expect_ms("dec 7 2026 16:01:00.000", t);
+	expect_ms("Dec. 7, 2026 4:01 p.m.", t);
+	expect_ms("7 Dec 2026 16:01", t);
+	expect_ms("07 December 2026 16:01:00", t);
+	expect_ms("07-Dec-2026 16:01", t);
+	expect_ms("7-Dec-2026 4:01 PM", t);
+	expect_ms("Sept 7, 2026", 1788739200000LL);
+	/* RFC 1123, as HTTP and mail write it */
+	expect_ms("Mon, 07 Dec 2026 16:01:00 GMT", t);
+	expect_ms("Mon, 07 Dec 2026 17:01:00 +0100", t);
+	expect_ms("Dec 7, 2026 11:01 AM -05:00", t);
+	expect_ms("7 Dec 2026 16:01 UTC", t);
+	/* the date alone */
+	expect_ms("Dec 7, 2026", t - 16 * HOUR - 1 * MIN);
+	expect_ms("7 Dec 2026", t - 16 * HOUR - 1 * MIN);
+	expect_bad("Dec 32, 2026");
+	expect_bad("Feb 29, 2026");
+	expect_bad("Dex 7, 2026");
+	expect_bad("Dec 7, 26"); /* a two-digit year: which century? */
+	expect_bad("7-Dec-26 16:01");
+	expect_bad("Dec 7, 2026 4:01 PM PST"); /* a zone's name: not guessed */
+	expect_bad("Dec 7, 2026 4:01 PM EST");
+	expect_bad("7 Dec 2026 16:01 CET");
+	expect_bad("Dec 7, 2026 13:01 PM");
+	expect_bad("Dec");
+	expect_bad("7 Dec");
+	expect_bad("7 Decembers 2026");
+}
+
+static void test_named_zones(void **state)
+{
+	(void)state;
+	const int64_t t = T_20261207_1601;
+	expect_ms("2026-12-07T16:01:00 GMT", t);
+	expect_ms("2026-12-07 17:01:00 GMT+1", t);
+	expect_ms("2026-12-07 17:01:00 UTC+01:00", t);
+	expect_ms("2026-12-07 11:01:00 UTC-05:00", t);
+	expect_ms("12/7/2026 4:01:00 PM UTC", t);
+	expect_bad("2026-12-07 17:01:00 GMT+");
+	expect_bad("2026-12-07 17:01:00 GMT+24");
+	expect_bad("2026-12-07 17:01:00 MEZ");
+}
+
+static void test_year_first(void **state)
+{
+	(void)state;
+	const int64_t t = T_20261207_1601;
+	expect_ms("2026/12/07 16:01:00", t);
+	expect_ms("2026/12/7 4:01 PM", t);
+	expect_ms("2026.12.07 16:01", t);
+	expect_bad("2026/13/07 16:01:00");
+	expect_bad("2026/12/32");
+}
+
+/* A numeric date whose day and month could be either way round: read in
+ * the order the caller found for its file, and said to be ambiguous. */
+static void test_order(void **state)
+{
+	(void)state;
+	const int64_t t = T_20261207_1601;
+	int64_t ms;
+	unsigned seen = 0;
+	assert_true(time_parse_ex("07/12/2026 16:01", 16, TIME_ORDER_DMY, &seen, &ms));
+	assert_int_equal(ms, t);
+	assert_int_equal(seen, TIME_SEEN_AMBIGUOUS);
+	seen = 0;
+	assert_true(time_parse_ex("12/07/2026 16:01", 16, TIME_ORDER_MDY, &seen, &ms));
+	assert_int_equal(ms, t);
+	assert_int_equal(seen, TIME_SEEN_AMBIGUOUS);
+	seen = 0;
+	assert_true(time_parse_ex("12/07/2026 16:01", 16, TIME_ORDER_AUTO, &seen, &ms));
+	assert_int_equal(ms, t);
+	assert_int_equal(seen, TIME_SEEN_AMBIGUOUS);
+	/* what cannot be a month decides, whatever the order said */
+	seen = 0;
+	assert_true(time_parse_ex("13/12/2026 16:01", 16, TIME_ORDER_MDY, &seen, &ms));
+	assert_int_equal(ms, t + 6 * DAY);
+	assert_int_equal(seen, TIME_SEEN_DMY);
+	seen = 0;
+	assert_true(time_parse_ex("12/13/2026 16:01", 16, TIME_ORDER_DMY, &seen, &ms));
+	assert_int_equal(ms, t + 6 * DAY);
+	assert_int_equal(seen, TIME_SEEN_MDY);
+	/* the same number twice is the same date either way */
+	seen = 0;
+	assert_true(time_parse_ex("07/07/2026", 10, TIME_ORDER_DMY, &seen, &ms));
+	assert_int_equal(seen, 0);
+	/* dd.MM.yyyy and ISO say nothing about a file's slashes */
+	seen = 0;
+	assert_true(time_parse_ex("07.12.2026 16:01", 16, TIME_ORDER_MDY, &seen, &ms));
+	assert_int_equal(ms, t);
+	assert_true(time_parse_ex("2026-12-07T16:01:00Z", 20, TIME_ORDER_MDY, &seen, &ms));
+	assert_int_equal(seen, 0);
+	/* a refused date says nothing */
+	assert_false(time_parse_ex("31/02/2026", 10, TIME_ORDER_AUTO, &seen, &ms));
+	assert_int_equal(seen, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +499,10 @@ int main(void)
 		cmocka_unit_test(test_days_from_civil),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_fixed_iso_as_general),
+		cmocka_unit_test(test_named_months),
+		cmocka_unit_test(test_named_zones),
+		cmocka_unit_test(test_year_first),
+		cmocka_unit_test(test_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
