@@ -399,7 +399,7 @@ static int member(struct input *in, void *ctx)
 	stream_init(&s, member_read, in, o->max_record ? o->max_record : (size_t)256 << 20);
 	stream_set_lend(&s, member_lend, member_unlend);
 	struct sink sk = { run_event, run_reject, r, run_room };
-	struct ingest_stats st = { .name = input_name(in) };
+	struct ingest_stats st = { .name = input_name(in), .dates = o->dates };
 	report(r, true); /* a cancel before the first record is honoured too */
 	int rc = ingest_stream(&s, &sk, &r->stop, &st, &cause);
 	stream_free(&s);

@@ -17,6 +17,7 @@
 #include "progress.h"
 #include "store.h"
 #include "stream.h"
+#include "timeparse.h"
 
 struct ingest_progress {
 	const char *member; /* the member being read */
@@ -54,6 +55,10 @@ struct ingest_opts {
 	size_t max_record;           /* largest record; 0: 256 MiB */
 	unsigned batch;              /* commit every n events; 0: default */
 	volatile sig_atomic_t *stop; /* set asynchronously to interrupt */
+	/* the order of numeric dates a file leaves ambiguous (all of them
+	 * could be D/M or M/D): load --dates; AUTO reads them month-first
+	 * and says so */
+	enum time_order dates;
 	/* the share of each member read; non-zero cancels: what was
 	 * committed stays, ingest_paths fails with PROGRESS_CANCELLED */
 	const struct progress *prog;
@@ -91,8 +96,10 @@ int ingest_paths(struct store *st, const char *const *paths, size_t npaths, cons
 struct ingest_stats {
 	/* in, set by the caller (zero: none): the member's name, whose form
 	 * tells apart exports that share every column (the Entra admin
-	 * center's sign-in downloads) */
+	 * center's sign-in downloads), and the order of a file's numeric
+	 * dates when they are all ambiguous (07/12/2026) */
 	const char *name;
+	enum time_order dates;
 	/* out */
 	uint64_t records, rejects;
 	const char *format;

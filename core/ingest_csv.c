@@ -168,6 +168,15 @@ struct creader {
 	/* F_SIGNIN: the stream the member's name says (the portal's four
 	 * downloads share their columns) */
 	enum signin_stream stream;
+	/* F_SIGNIN, F_ROWS: numeric dates whose day and month could be
+	 * either way round (dates_look_ahead says how the order is found) */
+	bool track_dates;
+	bool dates_proven;           /* the order is proven (or mixed) */
+	uint64_t line_dmy, line_mdy; /* the first line that proves each order */
+	uint64_t amb_rows, amb_line; /* rows whose time could be either; the first */
+	uint64_t amb_before;         /* of them, read before a later proof, the other way */
+	uint64_t head_rows;          /* rows the look-ahead read */
+	bool head_whole;             /* and it was the whole file */
 	/* F_PSH: ResultIndex values seen, against the largest ResultCount */
 	unsigned char *seen;
 	long long result_count, result_rows;
@@ -281,6 +290,7 @@ static int reject_row(struct creader *r, const char *why, char **cause)
 }
 
 static void psh_paging(struct creader *r);
+static void dates_row(struct creader *r);
 
 /* Records that PowerShell's depth limit cut ("@{...}", System.Object[]). */
 static void note_truncated(struct creader *r)
@@ -408,8 +418,11 @@ static int signin_row(struct creader *r, char **cause)
 	struct sv d = cell(r, C_S_DATE);
 	if (!d.p)
 		d = cell(r, C_S_DATE2);
-	if (!d.p || !time_parse(d.p, d.n, &ev.ts))
+	r->nm.dates_seen = 0;
+	if (!d.p || !time_parse_ex(d.p, d.n, r->nm.dates, &r->nm.dates_seen, &ev.ts))
 		return reject_row(r, d.p ? "unreadable date" : "no date in the row", cause);
+	if (r->nm.dates_seen)
+		dates_row(r);
 	ev.raw = (struct sv){ r->jbuf, r->jlen };
 	ev.record_id = cell(r, C_S_REQUESTID);
 	ev.user = lower_copy(&r->nm, cell(r, C_S_USERNAME));
@@ -775,8 +788,11 @@ static int rows_row(struct creader *r, char **cause)
 	enum rec_kind k;
 	struct event ev;
 	const char *why = NULL;
+	r->nm.dates_seen = 0;
 	if (normalize_record(&r->nm, &v, r->mem, nmem, &h, REC_UNKNOWN, &k, &ev, &why) < 0)
 		return reject_row(r, why, cause);
+	if (r->nm.dates_seen)
+		dates_row(r);
 	if (ev.flags & EVF_PS_TRUNCATED)
 		note_truncated(r);
 	normalize_synth_id(&r->nm, &ev);
@@ -850,6 +866,149 @@ static const char *family_name(enum family f)
 	case F_ROWS: return "log-csv";
 	default: return "csv";
 	}
+}
+
+/*
+ * Numeric dates whose day and month could be either way round. A
+ * spreadsheet re-saving an export where dates are written day first
+ * (en-GB and most of the world) writes 07/12/2026 for 7 December; read
+ * month-first (as the US portals write them) it is July 12, silently.
+ * The order is a fact of the file, not of each date: a date that can be
+ * read only one way (13/12/2026, 12/13/2026) proves it for the others.
+ * Before its first record is stored, the file's head (DATES_HEAD bytes,
+ * every cell of it) is read ahead for such a date; when the head proves
+ * nothing, the ambiguous dates are read in the order load --dates gives,
+ * else month-first, until a row proves the order, from which row on it
+ * is followed; and the file's warning says what was read which way (a
+ * proof that came late names the rows read before it, which only a load
+ * with --dates can read right).
+ */
+#define DATES_HEAD ((size_t)16 << 20)
+
+struct head_src {
+	const char *p;
+	size_t n, off;
+};
+
+static ssize_t head_read(void *ctx, char *buf, size_t n)
+{
+	struct head_src *h = ctx;
+	size_t k = h->n - h->off < n ? h->n - h->off : n;
+	memcpy(buf, h->p + h->off, k);
+	h->off += k;
+	return (ssize_t)k;
+}
+
+static void dates_proof(struct creader *r, unsigned seen, uint64_t line)
+{
+	if ((seen & TIME_SEEN_DMY) && !r->line_dmy)
+		r->line_dmy = line;
+	if ((seen & TIME_SEEN_MDY) && !r->line_mdy)
+		r->line_mdy = line;
+}
+
+/* The head of the file read ahead (nothing consumed), every cell that is
+ * a numeric date noted; then the order the file's dates are read in. */
+static int dates_look_ahead(struct creader *r, struct stream *s)
+{
+	if (stream_need(s, DATES_HEAD) < 0)
+		return -1;
+	struct head_src src = { stream_ptr(s), stream_avail(s), 0 };
+	r->head_whole = s->eof;
+	struct stream hs;
+	stream_init(&hs, head_read, &src, DATES_HEAD + 1);
+	struct csv hc;
+	csv_init(&hc, &hs, r->c.delim);
+	uint64_t line0 = r->c.line;
+	int k;
+	while ((k = csv_next(&hc)) == CSV_ROW || k == CSV_BAD) {
+		if (k == CSV_BAD)
+			continue;
+		r->head_rows++;
+		for (size_t i = 0; i < hc.nf; i++) {
+			const char *p = hc.f[i].p;
+			size_t n = hc.f[i].n;
+			if (n < 8 || n > 48 || !(p[0] >= '0' && p[0] <= '9'))
+				continue;
+			unsigned seen = 0;
+			int64_t ms;
+			if (time_parse_ex(p, n, TIME_ORDER_AUTO, &seen, &ms) && seen)
+				dates_proof(r, seen, line0 + hc.rec_line - 1);
+		}
+		if (r->line_dmy && r->line_mdy)
+			break;
+	}
+	csv_free(&hc);
+	stream_free(&hs);
+	if (r->line_dmy && !r->line_mdy)
+		r->nm.dates = TIME_ORDER_DMY;
+	else if (r->line_mdy && !r->line_dmy)
+		r->nm.dates = TIME_ORDER_MDY;
+	else
+		r->nm.dates = r->st->dates ? r->st->dates : TIME_ORDER_MDY;
+	r->dates_proven = r->line_dmy || r->line_mdy;
+	return 0;
+}
+
+/* After a row: what its time said about the order. */
+static void dates_row(struct creader *r)
+{
+	unsigned seen = r->nm.dates_seen;
+	if (seen & TIME_SEEN_AMBIGUOUS) {
+		if (!r->amb_rows++)
+			r->amb_line = r->c.rec_line;
+		return;
+	}
+	dates_proof(r, seen, r->c.rec_line);
+	if (!r->dates_proven && (seen & (TIME_SEEN_DMY | TIME_SEEN_MDY))) {
+		enum time_order o = (seen & TIME_SEEN_DMY) ? TIME_ORDER_DMY : TIME_ORDER_MDY;
+		r->dates_proven = true;
+		if (r->nm.dates != o)
+			r->amb_before = r->amb_rows;
+		r->nm.dates = o;
+	}
+}
+
+static const char *order_name(enum time_order o)
+{
+	return o == TIME_ORDER_DMY ? "day-first (D/M/YYYY)" : "month-first (M/D/YYYY)";
+}
+
+/* What the file's warning says of its dates, or nothing. */
+static void dates_warning(struct creader *r)
+{
+	char *w = NULL;
+	enum time_order opt = r->st->dates;
+	const char *optname = opt == TIME_ORDER_DMY ? "dmy" : "mdy";
+	if (r->line_dmy && r->line_mdy && r->amb_rows) {
+		w = xasprintf("its dates are in both orders (line %llu can only be read day-first, line %llu "
+			      "only month-first): the %llu that could be either way round were read %s",
+			      (unsigned long long)r->line_dmy, (unsigned long long)r->line_mdy,
+			      (unsigned long long)r->amb_rows, order_name(r->nm.dates));
+	} else if (r->amb_before) {
+		enum time_order o = r->nm.dates, other = o == TIME_ORDER_DMY ? TIME_ORDER_MDY : TIME_ORDER_DMY;
+		w = xasprintf("line %llu's date can only be read %s, but the %llu dates before it that could be "
+			      "either way round (from line %llu) were read %s; load the file again into a new "
+			      "case with --dates=%s",
+			      (unsigned long long)(o == TIME_ORDER_DMY ? r->line_dmy : r->line_mdy),
+			      order_name(o), (unsigned long long)r->amb_before, (unsigned long long)r->amb_line,
+			      order_name(other), o == TIME_ORDER_DMY ? "dmy" : "mdy");
+	} else if (r->amb_rows && !r->dates_proven) {
+		w = xasprintf("every numeric date in it could be read day-first or month-first (from line "
+			      "%llu; 07/12/2026 is 7 December or July 12): its %llu were read %s%s",
+			      (unsigned long long)r->amb_line, (unsigned long long)r->amb_rows,
+			      order_name(r->nm.dates),
+			      opt ? (opt == TIME_ORDER_DMY ? ", as --dates=dmy says" : ", as --dates=mdy says")
+				  : ", as the US portals write them; if the file was saved where dates are "
+				    "written day first, load it into a new case with --dates=dmy");
+	} else if (opt && r->dates_proven && r->nm.dates != opt && (r->line_dmy == 0) != (r->line_mdy == 0)) {
+		w = xasprintf("--dates=%s set aside: line %llu's date can only be read %s", optname,
+			      (unsigned long long)(r->line_dmy ? r->line_dmy : r->line_mdy),
+			      order_name(r->nm.dates));
+	}
+	if (w)
+		ingest_add_warning(r->st, w);
+	free(w);
 }
 
 int ingest_csv(struct stream *s, const struct sink *sink, volatile sig_atomic_t *stop,
@@ -946,6 +1105,15 @@ int ingest_csv(struct stream *s, const struct sink *sink, volatile sig_atomic_t 
 		free(hdr);
 		goto out;
 	}
+	if (r.fam == F_SIGNIN || r.fam == F_ROWS) {
+		r.track_dates = true;
+		if (dates_look_ahead(&r, s) < 0) {
+			rc = set_cause(cause, "read error");
+			goto out;
+		}
+	} else {
+		r.nm.dates = st->dates;
+	}
 	for (;;) {
 		if (stop && *stop)
 			break;
@@ -974,6 +1142,15 @@ int ingest_csv(struct stream *s, const struct sink *sink, volatile sig_atomic_t 
 		char *w = psh_missing(&r);
 		if (w)
 			ingest_add_warning(st, w);
+		free(w);
+	}
+	if (rc == 0 && r.track_dates) {
+		dates_warning(&r);
+	} else if (rc == 0 && (r.nm.dates_seen & TIME_SEEN_AMBIGUOUS)) {
+		char *w = xasprintf("records without a time of their own took the export's date column, "
+				    "whose day and month could be either way round (07/12/2026): read %s",
+				    order_name(r.nm.dates == TIME_ORDER_DMY ? TIME_ORDER_DMY : TIME_ORDER_MDY));
+		ingest_add_warning(st, w);
 		free(w);
 	}
 	if (rc == 0 && r.local_col && st->records > st->rejects) {

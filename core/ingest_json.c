@@ -498,6 +498,7 @@ int ingest_json(struct stream *s, const struct sink *sink, volatile sig_atomic_t
 	int rc = 0;
 	int depth = 0;
 	norm_init(&r.nm);
+	r.nm.dates = st->dates;
 	for (;;) {
 		if (stop && *stop)
 			break;
@@ -853,6 +854,20 @@ out:
 		st->error = xasprintf("not a recognised log: none of its %llu records has the shape of a "
 				      "known export (no time and operation fields this reader knows)",
 				      (unsigned long long)st->records);
+	/* a numeric date that could be read either way round (07/12/2026):
+	 * JSON rarely has one (collectors write ISO or /Date(ms)/), and a
+	 * file that does says so */
+	if (rc == 0 && (r.nm.dates_seen & TIME_SEEN_AMBIGUOUS)) {
+		char *w = xasprintf("some of its numeric dates could be read day-first or month-first "
+				    "(07/12/2026): they were read %s",
+				    r.nm.dates == TIME_ORDER_DMY ? "day-first, as --dates=dmy says"
+				    : r.nm.dates == TIME_ORDER_MDY
+					    ? "month-first, as --dates=mdy says"
+					    : "month-first (M/D/YYYY), as the US portals write them; if they are "
+					      "day-first, load the file into a new case with --dates=dmy");
+		ingest_add_warning(st, w);
+		free(w);
+	}
 	norm_free(&r.nm);
 	free(r.cols);
 	free(r.row);

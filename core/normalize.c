@@ -413,7 +413,7 @@ static bool set_time(struct norm *nm, const struct jval *v, struct event *ev)
 {
 	struct sv t = text_of(nm, v);
 	int64_t ms;
-	if (t.p && time_parse(t.p, t.n, &ms)) {
+	if (t.p && time_parse_ex(t.p, t.n, nm->dates, &nm->dates_seen, &ms)) {
 		ev->ts = ms;
 		return true;
 	}
@@ -440,7 +440,7 @@ static int finish(struct norm *nm, struct event *ev, const struct wrapper_hints 
 		set_if_empty(&ev->rtype, h->rtype);
 		if (ev->ts == INT64_MIN && h->date.p) {
 			int64_t ms;
-			if (!time_parse(h->date.p, h->date.n, &ms)) {
+			if (!time_parse_ex(h->date.p, h->date.n, nm->dates, &nm->dates_seen, &ms)) {
 				*why = "unreadable date";
 				return -1;
 			}

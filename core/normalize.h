@@ -14,6 +14,7 @@
 #define AUDITSCOPE_NORMALIZE_H
 
 #include "event.h"
+#include "timeparse.h"
 #include "json_scan.h"
 
 /* What kind of record a JSON object is; also names the format. */
@@ -56,6 +57,13 @@ struct norm {
 	 * System.Object[]) that were read, and folders whose message list
 	 * was lost that way (a MailItemsAccessed without its message ids) */
 	unsigned ps_seen, ps_lost_msgs;
+	/* numeric dates (07/12/2026) whose day and month could be either
+	 * way round are read in this order (the reader's finding for its
+	 * file, or load --dates); what each numeric date said about the
+	 * order is ORed into dates_seen (TIME_SEEN_*), which the reader
+	 * clears and reads */
+	enum time_order dates;
+	unsigned dates_seen;
 };
 
 void norm_init(struct norm *nm);

@@ -185,7 +185,7 @@ int xtime(struct norm *nm, const struct xm *m, struct event *ev, const char **wh
 			return 1;
 		}
 		struct sv t = norm_text(nm, v);
-		if (t.p && time_parse(t.p, t.n, &ms)) {
+		if (t.p && time_parse_ex(t.p, t.n, nm->dates, &nm->dates_seen, &ms)) {
 			ev->ts = ms;
 			return 1;
 		}

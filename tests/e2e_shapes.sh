@@ -253,6 +253,82 @@ done
 } > "$t/xdr-named-zone.csv"
 is "xdr-named-zone: a named zone's row rejected, the other loaded" "$(load xdr-named-zone "$t/xdr-named-zone.csv")" "2 1 1"
 
+# --- numeric dates a day-first spreadsheet wrote -------------------------
+
+# Excel re-saving the Entra sign-in download under en-GB: 07/12/2026 is 7
+# December. A day over 12 anywhere in the file's head proves the order
+# for the ambiguous ones (read as July 12 before, silently)
+hdr='"Date (UTC)","Request ID","Username","Application ID ","IP address","Status"'
+{
+	echo "$hdr"
+	echo '07/12/2026 16:01,7b7b7b7b-0000-4000-8000-000000000101,liam@contoso.com,1fec8e78-bce4-4aaf-ab1b-5451cc387264,203.0.113.101,Success'
+	echo '13/12/2026 09:30,7b7b7b7b-0000-4000-8000-000000000102,liam@contoso.com,1fec8e78-bce4-4aaf-ab1b-5451cc387264,203.0.113.102,Success'
+} > "$t/gb-signins.csv"
+shape gb-signins "$t/gb-signins.csv" 2 "ip=203.0.113.101" ts=2026-12-07T16:01:00.000Z user=liam@contoso.com
+shape gb-signins-proof "$t/gb-signins.csv" 2 "ip=203.0.113.102" ts=2026-12-13T09:30:00.000Z
+# the same through the rows reader (IdentityLogonEvents re-saved)
+{
+	echo 'Timestamp,ActionType,Application,LogonType,AccountUpn,IPAddress,ReportId'
+	echo '03/12/2026 10:00,LogonSuccess,Microsoft 365,Interactive,mia@contoso.com,203.0.113.103,21'
+	echo '25/11/2026 10:00,LogonSuccess,Microsoft 365,Interactive,mia@contoso.com,203.0.113.104,22'
+} > "$t/gb-rows.csv"
+shape gb-rows "$t/gb-rows.csv" 2 "ip=203.0.113.103" kind=xdr ts=2026-12-03T10:00:00.000Z
+
+# every date ambiguous: read month-first, and the load and the source say
+# so; --dates=dmy reads them day-first
+{
+	echo "$hdr"
+	echo '07/12/2026 16:01,7b7b7b7b-0000-4000-8000-000000000111,noah@contoso.com,1fec8e78-bce4-4aaf-ab1b-5451cc387264,203.0.113.111,Success'
+	echo '08/12/2026 09:30,7b7b7b7b-0000-4000-8000-000000000112,noah@contoso.com,1fec8e78-bce4-4aaf-ab1b-5451cc387264,203.0.113.112,Success'
+} > "$t/ambiguous.csv"
+"$bin" load "$t/amb.case" "$t/ambiguous.csv" > "$t/amb.out" 2>&1
+has "ambiguous dates: the load says so" "$(cat "$t/amb.out")" \
+	"every numeric date in it could be read day-first or month-first"
+has "ambiguous dates: the source's warning says which order was taken" "$("$bin" info "$t/amb.case")" \
+	"its 2 were read month-first (M/D/YYYY)"
+is "ambiguous dates: read month-first by default" \
+	"$("$bin" query "$t/amb.case" "ip=203.0.113.111" --format csv | tail -n +2 | cut -d, -f1)" \
+	"2026-07-12T16:01:00.000Z"
+"$bin" load "$t/amb-dmy.case" "$t/ambiguous.csv" --dates=dmy > "$t/amb-dmy.out" 2>&1
+is "ambiguous dates: --dates=dmy reads them day-first" \
+	"$("$bin" query "$t/amb-dmy.case" "ip=203.0.113.111" --format csv | tail -n +2 | cut -d, -f1)" \
+	"2026-12-07T16:01:00.000Z"
+has "ambiguous dates: the warning names --dates=dmy" "$(cat "$t/amb-dmy.out")" "as --dates=dmy says"
+"$bin" load "$t/amb-bad.case" "$t/ambiguous.csv" --dates=ymd > /dev/null 2>&1
+is "ambiguous dates: --dates takes dmy or mdy" "$?" 2
+# a day over 12 outweighs --dates, and says so
+"$bin" load "$t/gb-mdy.case" "$t/gb-signins.csv" --dates=mdy > "$t/gb-mdy.out" 2>&1
+has "--dates=mdy set aside by a day over 12" "$(cat "$t/gb-mdy.out")" "--dates=mdy set aside: line 3's date"
+
+# the proof past the look-ahead (16 MB): the rows before it were read
+# month-first and the warning names them; the rows after it day-first
+python3 - "$t/late.csv" <<'PY'
+import sys
+ua = "Mozilla/5.0 " + "x" * 4000
+rows = ['"Date (UTC)","Request ID","Username","Application ID ","IP address","Status","User agent"']
+for i in range(4400):
+    rows.append('"%02d/12/2026 %02d:%02d","7c7c7c7c-0000-4000-8000-%012d","olga@contoso.com","x","203.0.113.120","Success","%s"'
+                % (1 + i * 11 // 4400, i % 24, i % 60, i, ua))
+rows.append('"14/12/2026 09:00","7c7c7c7c-0000-4000-8000-100000000001","olga@contoso.com","x","203.0.113.121","Success","x"')
+rows.append('"02/12/2026 09:05","7c7c7c7c-0000-4000-8000-100000000002","olga@contoso.com","x","203.0.113.122","Success","x"')
+open(sys.argv[1], "w").write("\n".join(rows) + "\n")
+PY
+"$bin" load "$t/late.case" "$t/late.csv" > "$t/late.out" 2>&1
+has "late proof: the warning names the proof and the rows read before it" "$(cat "$t/late.out")" \
+	"line 4402's date can only be read day-first (D/M/YYYY), but the 4400 dates before it"
+is "late proof: a row after the proof read day-first" \
+	"$("$bin" query "$t/late.case" "ip=203.0.113.122" --format csv | tail -n +2 | cut -d, -f1)" \
+	"2026-12-02T09:05:00.000Z"
+# both orders in one file: said, never a silent pick
+{
+	echo "$hdr"
+	echo '07/12/2026 16:01,7b7b7b7b-0000-4000-8000-000000000131,pia@contoso.com,x,203.0.113.131,Success'
+	echo '13/12/2026 16:01,7b7b7b7b-0000-4000-8000-000000000132,pia@contoso.com,x,203.0.113.132,Success'
+	echo '12/14/2026 16:01,7b7b7b7b-0000-4000-8000-000000000133,pia@contoso.com,x,203.0.113.133,Success'
+} > "$t/mixed.csv"
+has "mixed orders: said" "$("$bin" load "$t/mixed.case" "$t/mixed.csv" 2>&1)" \
+	"its dates are in both orders (line 3 can only be read day-first, line 4 only month-first)"
+
 # --- the hunts see them --------------------------------------------------
 
 # a sign-in from a query's projection, then mail read from its IP within

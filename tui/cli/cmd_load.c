@@ -204,6 +204,15 @@ static int run(const struct cli_args *a)
 		o.limits.max_member_bytes = (uint64_t)member << 20;
 	if (ratio >= 0)
 		o.limits.max_ratio = (double)ratio;
+	const char *dates = cli_opt(a, "--dates");
+	if (dates) {
+		if (strcmp(dates, "dmy") == 0)
+			o.dates = TIME_ORDER_DMY;
+		else if (strcmp(dates, "mdy") == 0)
+			o.dates = TIME_ORDER_MDY;
+		else
+			return cli_usage("load: --dates takes dmy or mdy");
+	}
 	bool quiet = cli_flag(a, "--quiet");
 	const char *geoip_dir = cli_opt(a, "--geoip");
 	/* load CASE --geoip DIR alone redoes the places with DIR's files */
@@ -311,6 +320,9 @@ static const struct cli_opt opts[] = {
 	{ "--max-member-mb", NULL, "N", "a member decompressing past N MiB stops (65536)", NULL },
 	{ "--max-ratio", NULL, "N", "a member past N times its compressed size stops (1000)", NULL },
 	{ "--geoip", NULL, "DIR", "your own MaxMind .mmdb files, before the installed IP databases", NULL },
+	{ "--dates", NULL, "ORDER",
+	  "day or month first where every date of a file could be either (07/12/2026; default: month, warned)",
+	  "dmy mdy" },
 	{ 0 },
 };
 
