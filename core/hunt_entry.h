@@ -316,6 +316,12 @@ bool hunt_raw_falsy(const char *v);
 /* NULL or only white space. */
 bool hunt_raw_blank(const char *v);
 
+/* hunt_places.c: has an address that `users` of the `signed_in` users
+ * who signed in at all signed in from the breadth of the tenant's own
+ * exit? A quarter of them when its network (asn) is an access network,
+ * more than half on a hosting provider's or an unknown one (0). */
+bool hunt_exit_breadth(int64_t users, int64_t signed_in, int64_t asn);
+
 /* hunt_consent.c: the consent-like operations (consents, permission
  * grants, service principals and their credentials), the evaluator that
  * reads the app id each names, and the app ids of the records that name

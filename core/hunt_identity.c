@@ -463,10 +463,9 @@ struct signin {
  * user's first own address after days seen only through it is no new
  * IP against a history, since the user had none of their own. */
 #define SIGNIN_SHARED_MIN 5
-/* ... and that was in use from the case's first day (hunt_places.c's
- * SHARED_SINCE_MS: a phishing proxy that catches several users at once
- * is new to the tenant) */
-#define SIGNIN_SHARED_SINCE_MS DAY_MS
+/* ... on a hosting provider's network or an unknown one, more than
+ * half of them (hunt_exit_breadth: a phishing proxy that catches a
+ * quarter of the tenant is no exit, whenever in the case it starts) */
 /* ... and that SIGNIN_SHARED_MIN or more of its users sign in from again
  * and again, over SIGNIN_HABIT_MS or half the case's sign-ins' span
  * (hunt_places.c's HABIT_MS: a proxy that catches five users in the
@@ -502,11 +501,10 @@ static void keep_min(struct util_imap *m, uint64_t key, int64_t ts)
 
 /* The tenant's own addresses (SIGNIN_SHARED_MIN), and each user's first
  * event from an address that is not one: a->shared and a->user. */
-static void signin_own(struct signin_acc *a)
+static int signin_own(struct hctx *h, struct signin_acc *a)
 {
-	struct util_imap seen = { 0 }, users = { 0 }, signed_in = { 0 }, since = { 0 }, habit = { 0 };
-	/* a->s is in time order: the case's first and last sign-in, and
-	 * each address's first */
+	struct util_imap seen = { 0 }, users = { 0 }, signed_in = { 0 }, habit = { 0 };
+	/* a->s is in time order: the case's first and last sign-in */
 	int64_t first = a->n ? a->s[0].ts : INT64_MAX, last = a->n ? a->s[a->n - 1].ts : INT64_MIN;
 	int64_t half = a->n ? hunt_gap(last, first) / 2 : 0;
 	int64_t span = half < SIGNIN_HABIT_MS ? half : SIGNIN_HABIT_MS;
@@ -520,19 +518,34 @@ static void signin_own(struct signin_acc *a)
 			*f = INT64_MIN;
 			(*util_imap_slot(&habit, (uint64_t)a->s[i].ip, 0, NULL))++;
 		}
-		util_imap_slot(&since, (uint64_t)a->s[i].ip, a->s[i].ts, NULL);
 		util_imap_slot(&signed_in, (uint64_t)a->s[i].user, 0, NULL);
 	}
+	/* the candidates, then their networks (a few addresses) */
+	struct util_ivec cand = { 0 };
 	for (size_t i = 0; i < users.cap; i++) {
 		if (!users.keys[i] || users.vals[i] < SIGNIN_SHARED_MIN ||
-		    users.vals[i] * 4 < (int64_t)signed_in.n ||
-		    *util_imap_get(&since, users.keys[i]) > hunt_add(first, SIGNIN_SHARED_SINCE_MS))
+		    users.vals[i] * 4 < (int64_t)signed_in.n)
 			continue;
 		const int64_t *hb = util_imap_get(&habit, users.keys[i]);
 		if (hb && *hb >= SIGNIN_SHARED_MIN)
-			util_imap_slot(&a->shared, users.keys[i], 1, NULL);
+			util_ivec_push(&cand, (int64_t)users.keys[i]);
 	}
-	util_imap_free(&since);
+	int rc = 0;
+	if (cand.n) {
+		struct ipgeo_row *g = xcalloc(cand.n, sizeof *g);
+		char *cause = NULL;
+		rc = ipgeo_of_ids(h->st, cand.v, cand.n, g, &cause);
+		if (rc < 0)
+			hunt_fail(h, cause);
+		for (size_t i = 0; rc == 0 && i < cand.n; i++)
+			if (hunt_exit_breadth(*util_imap_get(&users, (uint64_t)cand.v[i]),
+					      (int64_t)signed_in.n, g[i].asn))
+				util_imap_slot(&a->shared, (uint64_t)cand.v[i], 1, NULL);
+		for (size_t i = 0; i < cand.n; i++)
+			ipgeo_row_clear(&g[i]);
+		free(g);
+	}
+	util_ivec_free(&cand);
 	util_imap_free(&habit);
 	for (size_t i = 0; i < a->npairs; i++) {
 		if (util_imap_get(&a->shared, (uint64_t)a->pairs[i].ip))
@@ -545,6 +558,7 @@ static void signin_own(struct signin_acc *a)
 	util_imap_free(&seen);
 	util_imap_free(&users);
 	util_imap_free(&signed_in);
+	return rc;
 }
 
 /*
@@ -703,8 +717,10 @@ static int signin_end(struct hctx *h)
 		return 0;
 	}
 	qsort(a->s, a->n, sizeof *a->s, cmp_signin);
-	if (h->r->baseline_until == INT64_MIN)
-		signin_own(a);
+	if (h->r->baseline_until == INT64_MIN && signin_own(h, a) < 0) {
+		signin_drop(h);
+		return -1;
+	}
 	static const char *const cols[] = { "id", "ts", "op", "mailbox", "user" };
 	struct util_imap rows = { 0 }; /* (user, ip) -> row index + 1 */
 	int rc = 0;
@@ -793,7 +809,8 @@ const struct hunt_entry hunt_signin_then_mail = {
 		 "followed within an hour by mail read (MailItemsAccessed) from the same IP. Without "
 		 "--baseline-until no date is assumed: an IP is new when no event of the user came from it more "
 		 "than an hour before the sign-in, the user has an event from an address of its own (not one five or "
-		 "more users, and a quarter of those who signed in, sign in from, in use from the case's first day, five or more of them again and again: an "
+		 "more users, and a quarter of those who signed in, sign in from, more than half on a hosting provider's or "
+		 "an unknown network, five or more of them again and again: an "
 		 "office, VPN or proxy exit) more "
 		 "than an hour before it, and the sign-in "
 		 "is more than a day into the case; where the past says nothing (the case's first day, a user "

@@ -96,14 +96,22 @@ struct pacc {
  */
 #define SHARED_MIN 5
 /*
- * ... and that was in use from the case's first day: a phishing proxy
- * (AiTM) that catches five of a 20-user tenant's users one afternoon has
- * as many users as an exit, but it is new to the tenant (wave 25: the
- * victims' sign-ins through it were context to new-place, left out of
- * impossible-travel and unjudged by signin-then-mail). An exit the
- * tenant only starts using mid-case is judged as any address.
+ * ... and, on a hosting provider's network (geoplaces_hosting) or one
+ * the case does not know, that more than half of those who signed in
+ * signed in from (exit_breadth). A phishing proxy (AiTM) that catches
+ * five of a 20-user tenant's users has as many users as an exit; wave 25
+ * told them apart by when the address was first used (from the case's
+ * first day: an exit), so an exit the tenant starts using mid-case (a
+ * new office proxy) was judged as any address, and an intruder who kept
+ * signing in as five victims through a proxy for 12 hours from the
+ * case's first hour made it the tenant's exit and went unseen by
+ * new-place, impossible-travel and signin-then-mail. Where an address
+ * is and who owns it does not depend on when the case starts: an
+ * office's or a VPN's exit on an access network, used by a quarter of
+ * the tenant, is its exit whenever it starts; an intruder's proxy on a
+ * cloud host must carry most of the tenant to be taken for one
+ * (tests/e2e_hunt_scenarios.sh new_exit, proxy_kept).
  */
-#define SHARED_SINCE_MS DAY_MS
 /*
  * ... and that SHARED_MIN or more of its users sign in from again and
  * again: a user's sign-ins through it span HABIT_MS or more (or half the
@@ -113,6 +121,13 @@ struct pacc {
  * wave 25: tests/e2e_hunt_scenarios.sh aitm_first_day).
  */
 #define HABIT_MS (12 * HOUR_MS)
+
+bool hunt_exit_breadth(int64_t users, int64_t signed_in, int64_t asn)
+{
+	if (users * 4 < signed_in)
+		return false;
+	return users * 2 > signed_in || (asn > 0 && asn <= UINT32_MAX && !geoplaces_hosting((uint32_t)asn));
+}
 
 /* The span a user's sign-ins from one address must reach for it to be
  * the user's habit, in a case whose sign-ins run from first to last. */
@@ -241,12 +256,9 @@ static int pacc_places(struct hctx *h)
 		a->nplaces = 0;
 		return hunt_fail(h, cause);
 	}
-	/* the users who signed in from each address, and at all; when each
-	 * address was first signed in from, and the case's first sign-in */
+	/* the users who signed in from each address, and at all; the
+	 * case's first and last sign-in */
 	int64_t *users = xcalloc(a->nplaces ? a->nplaces : 1, sizeof *users);
-	int64_t *since = xcalloc(a->nplaces ? a->nplaces : 1, sizeof *since);
-	for (size_t i = 0; i < a->nplaces; i++)
-		since[i] = INT64_MAX;
 	int64_t *habit = xcalloc(a->nplaces ? a->nplaces : 1, sizeof *habit);
 	int64_t first = INT64_MAX, last = INT64_MIN;
 	struct util_imap signed_in = { 0 };
@@ -255,8 +267,6 @@ static int pacc_places(struct hctx *h)
 			continue;
 		int64_t k = *util_imap_get(&a->ipix, (uint64_t)a->p[i].ip);
 		users[k]++;
-		if (a->p[i].first_s < since[k])
-			since[k] = a->p[i].first_s;
 		if (a->p[i].first_s < first)
 			first = a->p[i].first_s;
 		if (a->p[i].last_s > last)
@@ -269,10 +279,9 @@ static int pacc_places(struct hctx *h)
 			habit[*util_imap_get(&a->ipix, (uint64_t)a->p[i].ip)]++;
 	a->shared = xcalloc(a->nplaces ? a->nplaces : 1, sizeof *a->shared);
 	for (size_t i = 0; i < a->nplaces; i++)
-		a->shared[i] = users[i] >= SHARED_MIN && users[i] * 4 >= (int64_t)signed_in.n &&
-			       since[i] <= hunt_add(first, SHARED_SINCE_MS) && habit[i] >= SHARED_MIN;
+		a->shared[i] = users[i] >= SHARED_MIN && habit[i] >= SHARED_MIN &&
+			       hunt_exit_breadth(users[i], (int64_t)signed_in.n, a->places[i].asn);
 	free(users);
-	free(since);
 	free(habit);
 	util_imap_free(&signed_in);
 	return 0;
@@ -601,8 +610,8 @@ const struct hunt_entry hunt_new_place = {
 		 "after it. A new network inside a new country is the country's row. Private, Microsoft and other "
 		 "labelled ranges are no place. A new mobile carrier's network, a country reached only through mobile "
 		 "carriers' networks, and a place reached only through the tenant's own addresses (five or more of its "
-		 "users, and a quarter of those who signed in, signed in from each, in use from the case's first day, "
-		 "five or more of them again and again) "
+		 "users, and a quarter of those who signed in, signed in from each, more than half on a hosting "
+		 "provider's or an unknown network, five or more of them again and again, whenever it starts) "
 		 "are context. Score: 60 for a country, "
 		 "40 for a network; plus 20 when mail was read from it, plus 10 for a hosting provider.",
 		 HUNT_COLS(cols_newplace) },
@@ -882,8 +891,9 @@ const struct hunt_entry hunt_impossible_travel = {
 		 "the databases give no coordinates, so the distance is between the countries' centres less a "
 		 "generous radius for each (core/geoplaces.h): neighbours are 0 km apart and never flagged. Mobile "
 		 "carriers' networks (a roaming phone comes out at home), the tenant's own addresses (an office, VPN "
-		 "or proxy exit: five or more of its users, and a quarter of those who signed in, signed in from it, in "
-		 "use from the case's first day, five or more of them again and again), "
+		 "or proxy exit: five or more of its users, and a quarter of those who signed in, signed in from it, "
+		 "more than half on a hosting provider's or an unknown network, five or more of them again and "
+		 "again, whenever it starts), "
 		 "Microsoft's ranges and private or other labelled ranges are ignored. Every row is a hit. Score: 60, plus 5 per 1000 km/h (up to 35).",
 		 HUNT_COLS(cols_travel) },
 	.order = HUNT_ORDER_TIME,

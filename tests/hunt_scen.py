@@ -795,13 +795,104 @@ def admin_app(d):
     return {"new-app-for-mailbox": {"max_hits": 0}}
 
 
+def _new_exit(d, users, start):
+    """Every user at home in the US; from day `start` of ten the tenant
+    sends everyone through a new office proxy in France as well (minutes
+    after home, every day); on day 7 user 3 signs in from the Netherlands
+    half an hour after home and reads mail there. The proxy is the
+    tenant's exit though it starts mid-case (every user, every day): only
+    user 3 is a hit. Needs the IP tables."""
+    c = Case(users=users, days=10)
+    home_us(c)
+    exit_ip = "86.206.192.66"
+    for day in range(c.days):
+        for u in c.users:
+            t = T0 + dt.timedelta(days=day, hours=13 + c.r.random() * 2)
+            c.signin(t, u, c.ip[u])
+            c.mail(t + dt.timedelta(minutes=3), u, u, OUTLOOK, c.ip[u], capp=OUTLOOK)
+            if day >= start:
+                t2 = t + dt.timedelta(minutes=15 + c.r.random() * 10)
+                c.signin(t2, u, exit_ip)
+                c.mail(t2 + dt.timedelta(minutes=2), u, u, OUTLOOK, exit_ip, capp=OUTLOOK)
+    u = c.users[3]
+    t = T0 + dt.timedelta(days=7, hours=20)
+    c.signin(t, u, c.ip[u])
+    c.signin(t + dt.timedelta(minutes=30), u, "193.0.6.139")
+    c.mail(t + dt.timedelta(minutes=34), u, u, OWA, "193.0.6.139", capp=OWA)
+    c.write(d)
+    hit = [["user", u]]
+    return {"impossible-travel": {"first": hit[0], "hits": hit, "places": True},
+            "new-place": {"first": hit[0], "hits": hit, "places": True},
+            "signin-then-mail": {"first": hit[0], "hits": hit}}
+
+
+def new_exit(d):
+    """A new office exit from day 4 of 10, 20 users."""
+    return _new_exit(d, 20, 4)
+
+
+def new_exit_late(d):
+    """A new office exit from day 6 of 10, 60 users."""
+    return _new_exit(d, 60, 6)
+
+
+def _proxy_kept(d, users, at):
+    """The intruder's proxy (a hosting provider's address) signs in as
+    five of the tenant's users from hour `at` and again every four hours
+    for 20 hours, reading mail each time: five users, a quarter of those
+    who sign in, again and again over 12 hours, as a tenant's exit would
+    (from the case's first day when at is 0). Needs the IP tables for the
+    places. In the case's first hour new-place has nothing of the victims'
+    own to judge against (as in aitm_first_day): it must only not list
+    others."""
+    c = Case(users=users, days=10)
+    home_us(c)
+    proxy = "159.89.1.1"
+    for day in range(c.days):
+        for u in c.users:
+            t = T0 + dt.timedelta(days=day, hours=13 + c.r.random() * 2)
+            c.signin(t, u, c.ip[u])
+            c.mail(t + dt.timedelta(minutes=3), u, u, OUTLOOK, c.ip[u], capp=OUTLOOK)
+    hit = []
+    for k in range(5):
+        u = c.users[2 + k]
+        for rep in range(6):
+            t = T0 + dt.timedelta(hours=at + 4 * rep, minutes=9 * k)
+            c.signin(t, u, proxy)
+            c.mail(t + dt.timedelta(minutes=6), u, u, OWA, proxy, capp=OWA)
+        hit.append(["user", u])
+    c.write(d)
+    want = {"signin-then-mail": {"hits": hit, "min_hits": 5, "first": hit[0]},
+            "new-place": {"hits": hit, "min_hits": 5, "places": True},
+            "impossible-travel": {"hits": hit, "min_hits": 5, "places": True}}
+    if at < 13:  # before the victims' first sign-in: no place of theirs to be new against
+        want["new-place"] = {"hits": hit, "places": True}
+    return want
+
+
+def proxy_kept(d):
+    """... from the case's first hour, 20 users."""
+    return _proxy_kept(d, 20, 0.2)
+
+
+def proxy_kept_mid(d):
+    """... from the fifth day, 20 users."""
+    return _proxy_kept(d, 20, 5 * 24 + 2)
+
+
+def proxy_kept_last(d):
+    """... ending in the case's last hours, 16 users."""
+    return _proxy_kept(d, 16, 9 * 24 + 2)
+
+
 SCENARIOS = {f.__name__: f for f in (first_hour, last_hour, thin, forms, offsets, dupes, egress, dualstack, wide,
                                       replay_same_net, aitm, aitm_first_day, aitm_small, sweep, first_hour_logons, last_minute,
                                       clean2000, dst_offsets, unordered, low_slow, signin_only, names,
                                       second_victim, second_victim_first_hour, second_victim_last_hours,
                                       slow_spray, slow_spray_first_days, slow_spray_last_days, consent_phish,
                                       consent_phish_first_day, consent_phish_wide, consent_phish_last_hours,
-                                      admin_app)}
+                                      admin_app, new_exit, new_exit_late, proxy_kept, proxy_kept_mid,
+                                      proxy_kept_last)}
 
 if __name__ == "__main__":
     print(json.dumps(SCENARIOS[sys.argv[1]](sys.argv[2])))
