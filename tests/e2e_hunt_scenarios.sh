@@ -31,7 +31,8 @@
 # consent phishing: ten users consent to the intruder's app for themselves
 # and it reads their own mail every three hours (from a 2-day export's
 # first hour, a 10-day export's first evening, a 30-day 200-user export's
-# first hour, a 10-day export's last hours), and an admin's consent for
+# first hour, a 10-day export's last hours; the consents in Entra's
+# directory audit log instead), and an admin's consent for
 # the tenant to an app 30 of 40 users then use (no hit); a new office exit
 # abroad every user passes through from day 4 or 6 of 10 (20 and 60 users:
 # only the intruder's sign-in from a third country is a hit), and an
@@ -46,7 +47,7 @@ if ! command -v python3 > /dev/null; then
 	exit 0
 fi
 scen=tests/hunt_scen.py
-for name in ${SCEN:-first_hour last_hour thin forms offsets dupes egress dualstack wide replay_same_net aitm aitm_first_day aitm_small sweep first_hour_logons last_minute clean2000 dst_offsets unordered low_slow signin_only names second_victim second_victim_first_hour second_victim_last_hours slow_spray slow_spray_first_days slow_spray_last_days consent_phish consent_phish_first_day consent_phish_wide consent_phish_last_hours admin_app new_exit new_exit_late proxy_kept proxy_kept_mid proxy_kept_last}; do
+for name in ${SCEN:-first_hour last_hour thin forms offsets dupes egress dualstack wide replay_same_net aitm aitm_first_day aitm_small sweep first_hour_logons last_minute clean2000 dst_offsets unordered low_slow signin_only names second_victim second_victim_first_hour second_victim_last_hours slow_spray slow_spray_first_days slow_spray_last_days consent_phish consent_phish_first_day consent_phish_wide consent_phish_last_hours consent_phish_entra admin_app new_exit new_exit_late proxy_kept proxy_kept_mid proxy_kept_last}; do
 	d=$t/$name
 	python3 "$scen" "$name" "$d/in" > "$d.want" || {
 		nok "$name: scenario"

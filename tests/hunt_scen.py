@@ -732,7 +732,25 @@ def consent(c, t, user, app, app_name, admin=False):
                   "Target": [{"ID": "ServicePrincipal_" + sp, "Type": 2}, {"ID": app_name, "Type": 1}]})
 
 
-def _consent_phish(d, users, days, at):
+def consent_entra(c, t, user, app, app_name, admin=False):
+    """The same consent as Entra's directory audit log gives it (Graph
+    directoryAudit: modifiedProperties with JSON-quoted values)."""
+    q = lambda v: '"%s"' % v
+    c.audits.append({"id": "Directory_%s" % c.rid(), "category": "ApplicationManagement",
+                     "correlationId": c.rid(), "result": "success", "resultReason": "",
+                     "activityDisplayName": "Consent to application", "activityDateTime": iso(t),
+                     "loggedByService": "Core Directory", "operationType": "Assign",
+                     "initiatedBy": {"user": {"id": c.rid(), "userPrincipalName": user,
+                                              "ipAddress": ATTACKER_IPS[0]}},
+                     "targetResources": [{"id": c.rid(), "displayName": app_name, "type": "ServicePrincipal",
+                                          "modifiedProperties": [
+                                              {"displayName": "ConsentContext.IsAdminConsent", "oldValue": None,
+                                               "newValue": q("True" if admin else "False")},
+                                              {"displayName": "TargetId.ServicePrincipalNames", "oldValue": None,
+                                               "newValue": q(app)}]}]})
+
+
+def _consent_phish(d, users, days, at, entra=False):
     """Consent phishing: ten users each consent to the intruder's app (a
     user's consent, for themselves) at hours `at` of the case, and the app
     then reads each victim's own mailbox every three hours to the case's
@@ -741,18 +759,22 @@ def _consent_phish(d, users, days, at):
     breadth of an app the tenant's users use (a CRM add-in); but the case
     holds the users' consents to it: it is no app of the tenant's."""
     c = Case(users=users, days=days)
+    c.audits = []
     c.background(reads=2)
     victims = c.users[1:11]
     t = T0 + dt.timedelta(hours=at)
     end = T0 + dt.timedelta(days=days)
     for k, u in enumerate(victims):
         tc = t + dt.timedelta(minutes=4 * k)
-        consent(c, tc, u, EVIL, EVIL_NAME)
+        (consent_entra if entra else consent)(c, tc, u, EVIL, EVIL_NAME)
         tt = tc + dt.timedelta(minutes=2)
         while tt < end:
             c.mail(tt, u, u, EVIL, ATTACKER_IPS[k % 2], capp=EVIL)
             tt += dt.timedelta(hours=3)
     c.write(d)
+    if c.audits:
+        with open(os.path.join(d, "audits.json"), "w") as f:
+            json.dump({"value": c.audits}, f)
     hit = [["app", EVIL]]
     return {"new-app-for-mailbox": {"first": hit[0], "hits": hit, "min_hits": 10},
             "oauth-consent": {"first": hit[0], "min_hits": 10}}
@@ -771,6 +793,12 @@ def consent_phish_first_day(d):
 def consent_phish_wide(d):
     """Ten of 200 users consent in a 30-day export's first hour."""
     return _consent_phish(d, 200, 30, 0.5)
+
+
+def consent_phish_entra(d):
+    """Ten of 40 users consent in a 10-day export's first hour, the
+    consents in Entra's directory audit log (not the UAL)."""
+    return _consent_phish(d, 40, 10, 0.4, entra=True)
 
 
 def consent_phish_last_hours(d):
@@ -891,7 +919,7 @@ SCENARIOS = {f.__name__: f for f in (first_hour, last_hour, thin, forms, offsets
                                       second_victim, second_victim_first_hour, second_victim_last_hours,
                                       slow_spray, slow_spray_first_days, slow_spray_last_days, consent_phish,
                                       consent_phish_first_day, consent_phish_wide, consent_phish_last_hours,
-                                      admin_app, new_exit, new_exit_late, proxy_kept, proxy_kept_mid,
+                                      admin_app, consent_phish_entra, new_exit, new_exit_late, proxy_kept, proxy_kept_mid,
                                       proxy_kept_last)}
 
 if __name__ == "__main__":
