@@ -141,13 +141,16 @@ static int input_entry(struct input_walker *w, struct archive *a, struct archive
 		free(name);
 		return 0;
 	}
-	if (type != AE_IFREG) {
-		input_skipf(w, name, "%s; skipped", input_type_name(type));
+	/* (a tar's hard link has no file type: it was "not a regular file",
+	 * an error that failed the load, though its bytes are read) */
+	if (la->archive_entry_hardlink(e) && la->archive_entry_size(e) == 0) {
+		input_warnf(w, "%s: a hard link to '%s', whose bytes are read under that name; skipped", name,
+			    la->archive_entry_hardlink(e));
 		free(name);
 		return 0;
 	}
-	if (la->archive_entry_hardlink(e) && la->archive_entry_size(e) == 0) {
-		input_skipf(w, name, "hard link to '%s'; skipped", la->archive_entry_hardlink(e));
+	if (type != AE_IFREG) {
+		input_skipf(w, name, "%s; skipped", input_type_name(type));
 		free(name);
 		return 0;
 	}

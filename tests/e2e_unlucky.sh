@@ -200,6 +200,22 @@ is "/dev/zero stopped by SIGTERM: it ends (not killed 20 s later)" "$rc" 124
 if [ "$took" -lt 15 ]; then ok "... within seconds ($took s)"; else nok "... within seconds" "$took s"; fi
 is "... and no hash of what was read is given as the source's" "$(sqlite3 zero.case 'select count(*) from sources where sha256 is null')" 1
 
+# --- a tar with a hard link ---------------------------------------------------
+# (its entry has no file type: "not a regular file", an error, exit 1,
+# though its bytes are the member it links to, read under that name)
+python3 - << 'EOF2'
+import io, json, tarfile
+d = "".join(json.dumps({"CreationTime": "2023-06-18T10:00:0%d" % i, "Id": "t-%d" % i, "Operation": "Op"}) + "\n"
+            for i in range(5)).encode()
+with tarfile.open("hard.tar", "w") as t:
+    ti = tarfile.TarInfo("logs/a.jsonl"); ti.size = len(d); t.addfile(ti, io.BytesIO(d))
+    ti = tarfile.TarInfo("logs/b.jsonl"); ti.type = tarfile.LNKTYPE; ti.linkname = "logs/a.jsonl"; t.addfile(ti)
+EOF2
+"$bin" load -q hard.case hard.tar > hard.out 2> hard.err
+is "a tar holding a hard link: exit 0" "$?" 0
+has "... the link is said" "$(cat hard.err)" "hard.tar!logs/b.jsonl: a hard link to 'logs/a.jsonl', whose bytes are read under that name; skipped"
+is "... the member's events, once" "$(sqlite3 hard.case 'select group_concat(path || "=" || events) from sources')" "hard.tar!logs/a.jsonl=5"
+
 # --- the case inside the folder it loads -----------------------------------
 mkdir ev
 cp cr.csv ev/
