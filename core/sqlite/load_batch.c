@@ -60,7 +60,7 @@ void load_shed(struct sqlite_load *ld)
 			load_batch_free(b);
 		}
 	ld->qtail = NULL;
-	ld->qlen = ld->nspare = 0;
+	ld->qlen = ld->qbytes = ld->nspare = 0;
 	ZSTD_freeCCtx(ld->cctx);
 	ld->cctx = NULL;
 	load_blocks_free(ld);
@@ -318,7 +318,8 @@ static int failed(struct sqlite_load *ld, char **cause)
 	return r;
 }
 
-/* Send the current batch to the writer (waiting while the queue is full). */
+/* Send the current batch to the writer (waiting while the queue has no
+ * room for it: QUEUE_BYTES). */
 static void send(struct sqlite_load *ld)
 {
 	struct batch *b = ld->cur;
@@ -326,8 +327,9 @@ static void send(struct sqlite_load *ld)
 		return;
 	ld->cur = NULL;
 	load_batch_seal(b);
+	b->weight = load_batch_weight(b);
 	pthread_mutex_lock(&ld->mu);
-	while (ld->qlen >= QUEUE_MAX)
+	while (!load_queue_room(ld, b->weight))
 		pthread_cond_wait(&ld->cv_space, &ld->mu);
 	if (ld->qtail)
 		ld->qtail->next = b;
@@ -335,6 +337,7 @@ static void send(struct sqlite_load *ld)
 		ld->qhead = b;
 	ld->qtail = b;
 	ld->qlen++;
+	ld->qbytes += b->weight;
 	ld->held = false;
 	pthread_cond_signal(&ld->cv_work);
 	pthread_mutex_unlock(&ld->mu);

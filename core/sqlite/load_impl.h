@@ -134,6 +134,7 @@ struct batch {
 	struct bval *vals; /* (NULL until the batch's first value) */
 	size_t nvals;
 	uint16_t *vslot; /* place + 1 of a value in vals by its hash, 0 empty */
+	size_t weight;   /* its bytes while queued (load_batch_weight) */
 	struct batch *next;
 };
 
@@ -149,8 +150,22 @@ struct batch {
  * run: 60.6 -> 58.3 and 61.9 -> 59.2 MB, CPU 0.99x and 1.00x). */
 #define BATCH_ITEMS 512
 #define BATCH_BYTES ((size_t)512 << 10)
-#define QUEUE_MAX 2
-#define SPARE_MAX 1
+/*
+ * The queue holds batches up to QUEUE_BYTES of their text and items
+ * (load_batch_weight: what of their buffers is used; an empty queue takes
+ * any one), not two batches: the writer's commit (its window of posting
+ * lists, the raw blocks, the COMMIT's ~400 pages of log: 8-12 ms) took
+ * longer than the parser needed to fill two, so the parser waited on a
+ * full queue at every commit while the writer alone ran on the two cores
+ * (tests/sched_idle.sh, 1M high-cardinality CSV: 1.1-1.7 s of waits over
+ * 360-540 of them). A 1M-event load's batches are ~680 KB each (~290
+ * Purview CSV records): 4 MB is ~6 of them. Written batches are kept for
+ * reuse up to as many as the queue holds, so that a queue the writer
+ * emptied is not filled again with fresh buffers (malloc, page faults,
+ * the kernel's zeroing).
+ */
+#define QUEUE_BYTES ((size_t)4 << 20)
+#define SPARE_MAX (QUEUE_BYTES / BATCH_BYTES)
 
 /* A raw block on its way through the compressor. */
 /* blocks on their way through the compressor before the writer waits:
@@ -423,7 +438,7 @@ struct sqlite_load {
 	pthread_mutex_t mu;
 	pthread_cond_t cv_work, cv_idle, cv_space;
 	struct batch *qhead, *qtail;
-	size_t qlen;
+	size_t qlen, qbytes; /* batches queued, the sum of their weights */
 	bool busy, quit;
 	char *error; /* set by the writer: every later call fails with it */
 	atomic_bool has_error;
@@ -690,6 +705,16 @@ int load_group_failed(struct sqlite_load *ld, char **cause);
 
 /* load_batch.c: the parser's side */
 void load_batch_free(struct batch *b);
+/* A sealed batch's bytes in the queue: its text and the items it uses. */
+static inline size_t load_batch_weight(const struct batch *b)
+{
+	return b->len + b->n * sizeof *b->items;
+}
+/* With mu held: may the parser queue a batch of weight w now? */
+static inline bool load_queue_room(const struct sqlite_load *ld, size_t w)
+{
+	return !ld->qlen || ld->qbytes + w <= QUEUE_BYTES;
+}
 /* After the last commit: the writer and compressor threads stopped, and
  * everything the streaming held (batches, the compressor, the value map,
  * the fingerprint table) given back before the end's index builds sort;

@@ -1192,6 +1192,7 @@ void *load_write_main(void *arg)
 		if (!ld->qhead)
 			ld->qtail = NULL;
 		ld->qlen--;
+		ld->qbytes -= b->weight;
 		ld->busy = true;
 		pthread_cond_signal(&ld->cv_space);
 		bool failed = ld->error != NULL;
