@@ -444,6 +444,11 @@ static int member(struct input *in, void *ctx)
 		free(st.error);
 		return -1;
 	}
+	/* a hash of the bytes read before an I/O error is not the file's: a
+	 * responder comparing it with the file's own would take the mismatch
+	 * for tampering. The source says error and records no hash. */
+	if (read_failed)
+		sha[0] = '\0';
 
 	struct store_counts counts;
 	if (store_load_sync(r->ld, &cause) < 0) {
