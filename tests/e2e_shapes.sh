@@ -300,7 +300,7 @@ is "ambiguous dates: --dates takes dmy or mdy" "$?" 2
 "$bin" load "$t/gb-mdy.case" "$t/gb-signins.csv" --dates=mdy > "$t/gb-mdy.out" 2>&1
 has "--dates=mdy set aside by a day over 12" "$(cat "$t/gb-mdy.out")" "--dates=mdy set aside: line 3's date"
 
-# the proof past the look-ahead (16 MB): the rows before it were read
+# the proof past the look-ahead (8 MB): the rows before it were read
 # month-first and the warning names them; the rows after it day-first
 python3 - "$t/late.csv" <<'PY'
 import sys
