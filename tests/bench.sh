@@ -36,6 +36,12 @@ RUNS=${BENCH_RUNS:-3}
 BASE_RUNS=${BENCH_BASE_RUNS:-1}
 SEED=${BENCH_SEED:-558}
 cd "$(dirname "$0")/.."
+# BENCH_VS names a binary: given anything else (a commit id), the run
+# went on for 17 minutes and stopped at its pairs (wave 26)
+if [ -n "${BENCH_VS:-}" ] && [ ! -x "$BENCH_VS" ]; then
+	echo "bench: BENCH_VS=$BENCH_VS is not an executable auditscope (give its path, e.g. ../base/build/auditscope)" >&2
+	exit 2
+fi
 dir=$BUILD/bench
 mkdir -p "$dir"
 run=$BUILD/bench_load
