@@ -323,7 +323,8 @@ int export_markdown_reproduce(struct exporter *x)
 	free(out);
 	char *unread = util_buf_take(&rp.unread);
 	if (unread && *unread) {
-		fputs("\nNever read, so not hashed (their status in the sources above says why):\n\n", f);
+		fputs("\nNever read, or not read whole, so not hashed (their status in the sources above says why):\n\n",
+		      f);
 		md_block(f, unread);
 	}
 	free(unread);

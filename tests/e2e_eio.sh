@@ -35,6 +35,9 @@ n=$(sqlite3 "$t/c.case" 'select count(*) from events')
 	nok "eio: the records before the error are in the case" "got $n"
 info=$("$bin" info "$t/c.case" 2>&1)
 is "eio: info shows no hash for it" "$(grep -c 'sha256 [0-9a-f]' <<< "$info")" 0
+rep=$("$bin" export "$t/c.case" --format markdown 2>&1)
+is "eio: the report's sha256sum -c block has no line for it" "$(grep -c '^[0-9a-f]\{64\}  .*in\.jsonl' <<< "$rep")" 0
+has "eio: the report lists it as not read whole" "$rep" "Never read, or not read whole, so not hashed"
 # a later load of the whole file is the source's hash: the same path
 # read again whole (as after a remount) gets it, the error row stays
 "$bin" load -q "$t/c.case" "$t/in.jsonl" > /dev/null 2>&1
